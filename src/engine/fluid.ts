@@ -1,0 +1,47 @@
+import { NEVER, type Micros } from './time.ts';
+
+/**
+ * A quantity that changes at a piecewise-constant rate between events (SimGrid-style fluid model): WAL
+ * positions, buffer fills, XID counters. Its value is computed on demand from the last anchor, so an hour
+ * of steady streaming costs no events at all.
+ */
+export class Level {
+  private anchorTime: Micros;
+  private anchorValue: number;
+  private ratePerMicro = 0;
+
+  constructor(t: Micros, value: number) {
+    this.anchorTime = t;
+    this.anchorValue = value;
+  }
+
+  get rate(): number {
+    return this.ratePerMicro;
+  }
+
+  valueAt(t: Micros): number {
+    return this.anchorValue + this.ratePerMicro * (t - this.anchorTime);
+  }
+
+  /** Re-anchor at t and change the rate (units per microsecond) from t on. */
+  setRate(t: Micros, rate: number): void {
+    if (rate === this.ratePerMicro) return;
+    this.anchorValue = this.valueAt(t);
+    this.anchorTime = t;
+    this.ratePerMicro = rate;
+  }
+
+  /** Jump to a value at t (a discrete change: a truncation, a rewind on reconnect). */
+  set(t: Micros, value: number): void {
+    this.anchorValue = value;
+    this.anchorTime = t;
+  }
+
+  /** First integer time at or after `from` when the level reaches `target` at the current rate, or NEVER. */
+  timeToReach(target: number, from: Micros): Micros {
+    const v = this.valueAt(from);
+    if (v >= target && this.ratePerMicro >= 0) return from;
+    if (this.ratePerMicro <= 0) return NEVER;
+    return Math.max(from, Math.ceil(this.anchorTime + (target - this.anchorValue) / this.ratePerMicro)) as Micros;
+  }
+}

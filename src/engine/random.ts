@@ -1,0 +1,34 @@
+import seedrandom from 'seedrandom';
+
+/** A reproducible stream of uniform numbers in [0, 1). */
+export interface RandomStream {
+  next(): number;
+  /** Exponentially distributed with the given mean. */
+  exponential(mean: number): number;
+  /** Uniform integer in [lo, hi]. */
+  integer(lo: number, hi: number): number;
+}
+
+/**
+ * One independent stream per named source, each derived from the scenario seed and the source's name, so
+ * that adding a component or a draw in one place never changes another component's draws (TigerBeetle).
+ */
+export class RandomStreams {
+  private readonly streams = new Map<string, RandomStream>();
+
+  constructor(readonly seed: number) {}
+
+  stream(name: string): RandomStream {
+    let s = this.streams.get(name);
+    if (!s) {
+      const prng = seedrandom(`replsim:${this.seed}:${name}`);
+      s = {
+        next: () => prng.double(),
+        exponential: (mean) => -Math.log(1 - prng.double()) * mean,
+        integer: (lo, hi) => lo + Math.floor(prng.double() * (hi - lo + 1)),
+      };
+      this.streams.set(name, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,95 @@
+import { EventQueue, type ScheduledEvent } from './queue.ts';
+import { invariant } from './invariant.ts';
+import type { Micros } from './time.ts';
+
+export type EventHandle = ScheduledEvent;
+
+export interface RunLimits {
+  /** Stop with SimulationLimitError after this many events (guards against a model that never settles). */
+  readonly maxEvents: number;
+  /** Stop with SimulationLimitError after this much wall-clock time. */
+  readonly maxWallSeconds: number;
+}
+
+export class SimulationLimitError extends Error {
+  override readonly name = 'SimulationLimitError';
+  constructor(
+    readonly limit: 'maxEvents' | 'maxWallSeconds',
+    readonly value: number,
+    readonly at: Micros,
+  ) {
+    super(
+      limit === 'maxEvents'
+        ? `the run needed more than ${value} events (stopped at simulated +${(at / 1e6).toFixed(3)} s); raise it with --max-events`
+        : `the run took more than ${value} s of wall-clock time (stopped at simulated +${(at / 1e6).toFixed(3)} s); raise it with --max-wall-seconds`,
+    );
+  }
+}
+
+/**
+ * The whole kernel: a clock and one event queue. Time is explicit and only moves forward when an event is
+ * popped; models schedule callbacks and never read a wall clock. Everything else builds on schedule/cancel.
+ */
+export class Simulation {
+  private readonly queue = new EventQueue();
+  private clock = 0 as Micros;
+  private processed = 0;
+  private stopped = false;
+
+  get now(): Micros {
+    return this.clock;
+  }
+
+  get eventsProcessed(): number {
+    return this.processed;
+  }
+
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Run fn at absolute time `at` (not before now). Priority breaks ties at equal times: lower first. */
+  at(at: Micros, label: string, fn: () => void, priority = 100): EventHandle {
+    invariant(Number.isFinite(at) && Number.isInteger(at), () => `event "${label}" scheduled at non-integer time ${at}`);
+    invariant(at >= this.clock, () => `event "${label}" scheduled in the past: ${at} < now ${this.clock}`);
+    return this.queue.push(at, priority, label, fn);
+  }
+
+  after(delay: Micros, label: string, fn: () => void, priority = 100): EventHandle {
+    return this.at((this.clock + delay) as Micros, label, fn, priority);
+  }
+
+  cancel(handle: EventHandle | undefined | null): void {
+    if (handle) this.queue.cancel(handle);
+  }
+
+  /** Ends the run after the current event. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Process events until `until` (inclusive), the queue is empty or stop() is called. The clock ends at
+   * `until` when the queue still had later events, so levels can be read at the scenario's end.
+   */
+  run(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void): void {
+    const started = limits ? Date.now() : 0;
+    while (!this.stopped) {
+      const next = this.queue.peek();
+      if (next === undefined || next.time > until) break;
+      this.queue.pop();
+      invariant(next.time >= this.clock, 'time went backwards');
+      this.clock = next.time;
+      this.processed++;
+      next.fn();
+      if (limits && (this.processed & 1023) === 0) {
+        if (this.processed > limits.maxEvents) throw new SimulationLimitError('maxEvents', limits.maxEvents, this.clock);
+        if ((Date.now() - started) / 1000 > limits.maxWallSeconds) {
+          throw new SimulationLimitError('maxWallSeconds', limits.maxWallSeconds, this.clock);
+        }
+        onProgress?.(this.clock);
+      }
+    }
+    if (!this.stopped && until > this.clock && Number.isFinite(until)) this.clock = until;
+  }
+}

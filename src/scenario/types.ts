@@ -1,0 +1,190 @@
+/**
+ * The decoded scenario: what the models consume. Every value is in the simulator's units (time in
+ * microseconds since the scenario's start, sizes in bytes, bandwidth in bytes per second, rates per
+ * second); YAML spellings, unit suffixes and wall-clock times exist only in the parser.
+ */
+import type { Micros } from '../engine/time.ts';
+
+/** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
+export type PgMajor = number;
+export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+
+export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: number };
+
+export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
+
+/** synchronous_standby_names parsed: `FIRST n (a, b)`, `ANY n (a, b)`, a bare list (= FIRST 1), or `*`. */
+export interface SynchronousStandbyNames {
+  readonly method: 'first' | 'any';
+  readonly num: number;
+  /** application_name patterns; '*' matches any standby. */
+  readonly names: readonly string[];
+}
+
+/** Settings as written in the scenario; absent ones take the version's default (models/postgres/settings.ts). */
+export interface PgSettingsSpec {
+  readonly recoveryTargetTimeline?: RecoveryTargetTimeline;
+  readonly walRetrieveRetryInterval?: Micros;
+  readonly synchronousCommit?: SynchronousCommit;
+  readonly synchronousStandbyNames?: SynchronousStandbyNames | null;
+  readonly applicationName?: string;
+  /** Bytes. Written as wal_keep_size (13+) or wal_keep_segments (<=12, converted with wal_segment_size). */
+  readonly walKeepSize?: number;
+  readonly maxWalSize?: number;
+  readonly walSegmentSize?: number;
+  readonly checkpointTimeout?: Micros;
+  readonly walReceiverTimeout?: Micros;
+  readonly walSenderTimeout?: Micros;
+  readonly walWriterDelay?: Micros;
+  readonly hotStandbyFeedback?: boolean;
+}
+
+export interface SiteSpec {
+  readonly name: string;
+}
+
+export interface LinkSpec {
+  readonly between: readonly [string, string];
+  /** Bytes per second. */
+  readonly bandwidth: number;
+  /** One-way latency. */
+  readonly latency: Micros;
+}
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly site: string;
+  readonly version: PgMajor;
+  readonly role: 'primary' | 'standby';
+  /** Upstream node for a standby (a primary or another standby: cascading); null for a primary. */
+  readonly upstream: string | null;
+  /** The timeline a primary starts on (standbys start on their upstream's). */
+  readonly timeline: number;
+  readonly settings: PgSettingsSpec;
+}
+
+export interface WorkloadSpec {
+  /** The node the clients send writes to at the start. */
+  readonly target: string;
+  /** The site the clients (application servers) are in. */
+  readonly site: string;
+  /** Write transactions offered per second. */
+  readonly rate: number;
+  /** WAL bytes per write transaction (commit record included). */
+  readonly walPerTx: number;
+  /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
+  readonly connections: number;
+}
+
+export type FailoverPolicy = 'naive' | 'patroni';
+
+export interface FailoverSpec {
+  readonly policy: FailoverPolicy;
+  /** The site the manager (and its DCS) runs in: it sees only the nodes it can reach. */
+  readonly site: string;
+  /** How often members are checked (Patroni loop_wait). */
+  readonly checkInterval: Micros;
+  /** How long the leader must be unreachable before failover (Patroni ttl). */
+  readonly timeout: Micros;
+  /** Nodes that may be promoted, in order of preference (naive: the first reachable one, whatever its state). */
+  readonly candidates: readonly string[];
+  /** Patroni maximum_lag_on_failover, bytes. */
+  readonly maximumLagOnFailover: number;
+  /** Patroni check_timeline: reject candidates whose timeline is behind the cluster's. */
+  readonly checkTimeline: boolean;
+}
+
+export interface ClusterSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly workload: WorkloadSpec | null;
+  readonly failover: FailoverSpec | null;
+  /** LSN of the primary's insert position at the start (standbys start caught up). */
+  readonly startLsn: number;
+  /** Whether WAL is archived (with a base backup from before the start): decides what PITR could recover. */
+  readonly walArchive: boolean;
+}
+
+export type PartitionTarget =
+  | { readonly kind: 'node'; readonly node: string }
+  | { readonly kind: 'link'; readonly sites: readonly [string, string] };
+
+export type ConfigureRestart = 'auto' | 'never';
+
+/** A timed step of the plan or a fault. */
+export type ActionBody =
+  | { readonly kind: 'promote'; readonly node: string }
+  | { readonly kind: 'repoint'; readonly node: string; readonly upstream: string }
+  | { readonly kind: 'configure'; readonly node: string; readonly settings: PgSettingsSpec; readonly restart: ConfigureRestart }
+  | { readonly kind: 'routeWrites'; readonly cluster: string; readonly node: string }
+  | { readonly kind: 'blockClients'; readonly node: string }
+  | { readonly kind: 'unblockClients'; readonly node: string }
+  | { readonly kind: 'partition'; readonly target: PartitionTarget }
+  | { readonly kind: 'heal'; readonly target: PartitionTarget }
+  | { readonly kind: 'crash'; readonly node: string }
+  | { readonly kind: 'restart'; readonly node: string }
+  | { readonly kind: 'stop'; readonly node: string }
+  | { readonly kind: 'start'; readonly node: string }
+  | { readonly kind: 'workload'; readonly cluster: string; readonly rate?: number; readonly walPerTx?: number }
+  | { readonly kind: 'assess'; readonly cluster: string | null };
+
+export type Action = ActionBody & {
+  readonly at: Micros;
+  /** Optional name, used by --set paths (plan.NAME.at) and in the report. */
+  readonly name: string | null;
+  readonly source: 'plan' | 'faults';
+};
+
+export interface Bounds {
+  readonly atLeast: number | null;
+  readonly atMost: number | null;
+}
+
+export type ExpectationBody =
+  | { readonly kind: 'noDataLoss'; readonly cluster: string | null }
+  | {
+      readonly kind: 'dataLoss';
+      readonly cluster: string | null;
+      readonly timeline: number | null;
+      /** Every lost range must lie within [from - tolerance, to + tolerance], and one must exist. */
+      readonly window: { readonly from: Micros; readonly to: Micros; readonly tolerance: Micros } | null;
+      readonly commits: Bounds;
+      readonly recoverableByPitr: boolean | null;
+    }
+  | { readonly kind: 'noOutage'; readonly cluster: string | null }
+  | { readonly kind: 'outage'; readonly cluster: string | null; readonly seconds: Bounds }
+  | { readonly kind: 'noStall'; readonly cluster: string | null }
+  | {
+      readonly kind: 'nodeState';
+      readonly node: string;
+      readonly timeline: number | null;
+      readonly role: 'primary' | 'standby' | null;
+      readonly receiver: 'streaming' | 'waiting' | 'stopped' | null;
+    };
+
+export type Expectation = ExpectationBody & { readonly name: string };
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** The file it was read from (for messages); '<memory>' when built in code. */
+  readonly file: string;
+  readonly variant: string | null;
+  /** Milliseconds since the Unix epoch of simulated time 0. */
+  readonly startEpochMs: number;
+  /** IANA zone (Asia/Tokyo) or fixed offset (UTC+09:00) used to print times. */
+  readonly timezone: string;
+  /** Simulated time at which the run ends. */
+  readonly end: Micros;
+  readonly seed: number;
+  /** Writes slower than this count as a stall. */
+  readonly stallThreshold: Micros;
+  readonly sites: readonly SiteSpec[];
+  readonly links: readonly LinkSpec[];
+  /** Bandwidth and latency between nodes of one site. */
+  readonly localLink: { readonly bandwidth: number; readonly latency: Micros };
+  readonly clusters: readonly ClusterSpec[];
+  /** Plan steps and faults, sorted by time (stable: file order at equal times). */
+  readonly actions: readonly Action[];
+  readonly expectations: readonly Expectation[];
+}
