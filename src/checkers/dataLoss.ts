@@ -1,0 +1,158 @@
+/**
+ * Data loss: every acknowledged commit checked against the surviving history (the timeline history of the
+ * node that is primary at the end). A commit on timeline t at LSN l survives iff t is on the survivor's
+ * history and l is at or before the point where the survivor left t (and within the survivor's WAL).
+ * Reads only the History and a view of each node's WAL at the time of the check.
+ */
+import type { Micros } from '../engine/time.ts';
+import { txAt, type History, type WriteTerm } from '../history/history.ts';
+import type { Lsn } from '../models/postgres/lsn.ts';
+import { endOf, forkOf, isAncestorOrSelf, type Timeline } from '../models/postgres/timeline.ts';
+
+/** What a node holds at the time of the check: the prefix of `timeline`'s history up to `end`. */
+export interface WalView {
+  readonly node: string;
+  readonly timeline: Timeline;
+  readonly end: Lsn;
+  /** Whether the node's disk still exists (a lost node's WAL cannot be read for PITR). */
+  readonly diskAvailable: boolean;
+}
+
+export interface Survivor {
+  readonly wal: WalView;
+  readonly why: string;
+}
+
+export interface LostRange {
+  readonly cluster: string;
+  readonly term: WriteTerm;
+  readonly timeline: Timeline;
+  /** First and last lost commit: their LSNs and when they were acknowledged. */
+  readonly fromLsn: Lsn;
+  readonly toLsn: Lsn;
+  readonly fromAt: Micros;
+  readonly toAt: Micros;
+  readonly commits: number;
+  readonly walBytes: number;
+  /** Where the survivor's history leaves the lost range's timeline (or where the branches fork). */
+  readonly cutoff: Lsn;
+  readonly fork: { readonly common: Timeline; readonly at: Lsn } | null;
+  readonly recoverableByPitr: boolean;
+  readonly pitrReason: string;
+}
+
+/** LSN where commit number k ends. */
+export function lsnOfTx(term: WriteTerm, k: number): Lsn {
+  let seg = term.commitMap[0]!;
+  for (const m of term.commitMap) {
+    if (m.tx <= k) seg = m;
+    else break;
+  }
+  return seg.lsn + (k - seg.tx) * seg.walPerTx;
+}
+
+/** When the commit at `lsn` was acknowledged (interpolated on the ack curve). */
+export function ackTimeOf(term: WriteTerm, lsn: Lsn): Micros {
+  const c = term.ackCurve;
+  for (let i = 1; i < c.length; i++) {
+    const a = c[i - 1]!;
+    const b = c[i]!;
+    if (lsn <= b.lsn) {
+      if (b.lsn === a.lsn) return b.at;
+      return Math.round(a.at + ((lsn - a.lsn) / (b.lsn - a.lsn)) * (b.at - a.at)) as Micros;
+    }
+  }
+  return c.at(-1)!.at;
+}
+
+export function ackedEnd(term: WriteTerm): Lsn {
+  return term.ackCurve.at(-1)!.lsn;
+}
+
+/** Acknowledged commits of a term (whole commits whose end is acknowledged). */
+export function ackedCommits(term: WriteTerm): number {
+  return Math.floor(txAt(term, ackedEnd(term)) + 1e-9);
+}
+
+/** The surviving part of a term: the LSN up to which the survivor's history holds its WAL. */
+export function cutoffFor(term: WriteTerm, survivor: WalView | null): Lsn {
+  if (!survivor) return Number.POSITIVE_INFINITY; // nobody took over: nothing was overwritten
+  if (!isAncestorOrSelf(term.timeline, survivor.timeline)) return term.startLsn;
+  return Math.min(endOf(survivor.timeline, term.timeline) ?? Number.POSITIVE_INFINITY, survivor.end);
+}
+
+export function survivingCommits(term: WriteTerm, survivor: WalView | null): number {
+  const end = Math.min(ackedEnd(term), cutoffFor(term, survivor));
+  return Math.floor(txAt(term, Math.max(term.startLsn, end)) + 1e-9);
+}
+
+export function findDataLoss(history: History, cluster: string, survivor: Survivor | null, nodes: readonly WalView[], walArchive: boolean): LostRange[] {
+  const out: LostRange[] = [];
+  const terms = history.terms.filter((t) => t.cluster === cluster);
+  for (const term of terms) {
+    const acked = ackedEnd(term);
+    const cutoff = cutoffFor(term, survivor?.wal ?? null);
+    const lostFrom = Math.max(cutoff, term.startLsn);
+    if (acked <= lostFrom) continue;
+    const before = Math.floor(txAt(term, lostFrom) + 1e-9);
+    const after = Math.floor(txAt(term, acked) + 1e-9);
+    const commits = after - before;
+    if (commits <= 0) continue; // a partial transaction's WAL is not an acknowledged commit
+    const fromLsn = lsnOfTx(term, before + 1);
+    const toLsn = lsnOfTx(term, after);
+    const fork = survivor ? forkOf(term.timeline, survivor.wal.timeline) : null;
+    const pitr = pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork);
+    out.push({
+      cluster,
+      term,
+      timeline: term.timeline,
+      fromLsn,
+      toLsn,
+      fromAt: ackTimeOf(term, fromLsn),
+      toAt: ackTimeOf(term, toLsn),
+      commits,
+      walBytes: acked - lostFrom,
+      cutoff: lostFrom,
+      fork,
+      recoverableByPitr: pitr.ok,
+      pitrReason: pitr.reason,
+    });
+  }
+  return out;
+}
+
+/**
+ * PITR from an earlier base backup follows exactly one timeline branch (postgres.md §2, rule 12): it can
+ * bring the lost WAL back only if that WAL still exists (archive or a node's disk) and the survivor's
+ * branch has no acknowledged commits after the fork, which recovering the other branch would lose.
+ */
+function pitrVerdict(
+  term: WriteTerm,
+  lostFrom: Lsn,
+  survivor: Survivor,
+  terms: readonly WriteTerm[],
+  nodes: readonly WalView[],
+  walArchive: boolean,
+  fork: { common: Timeline; at: Lsn } | null,
+): { ok: boolean; reason: string } {
+  const holders = nodes.filter((n) => n.diskAvailable && isAncestorOrSelf(term.timeline, n.timeline) && Math.min(endOf(n.timeline, term.timeline) ?? Infinity, n.end) > lostFrom);
+  const walExists = walArchive || holders.length > 0;
+  if (!walExists) return { ok: false, reason: `the WAL of timeline ${term.timeline.tli} after the fork is neither archived nor on any node's disk` };
+  const sibling = terms.filter(
+    (t) =>
+      t !== term &&
+      isAncestorOrSelf(t.timeline, survivor.wal.timeline) &&
+      !isAncestorOrSelf(t.timeline, term.timeline) &&
+      survivingCommits(t, survivor.wal) > 0,
+  );
+  if (sibling.length > 0) {
+    const tl = [...new Set(sibling.map((t) => t.timeline.tli))].join(', ');
+    const at = fork ? ` after the fork from timeline ${fork.common.tli}` : '';
+    return {
+      ok: false,
+      reason: `PITR follows one branch${at}: it can replay timeline ${term.timeline.tli} or timeline ${tl}, never both, and timeline ${tl} already holds acknowledged commits of its own`,
+    };
+  }
+  const where = walArchive ? 'the WAL archive' : `the disk of ${holders.map((h) => h.node).join(', ')}`;
+  return { ok: true, reason: `the lost WAL is still in ${where} and the surviving branch has no commits of its own after the fork: PITR along timeline ${term.timeline.tli} brings it back` };
+}

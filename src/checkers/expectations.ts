@@ -1,0 +1,80 @@
+/** `expect:` assertions of a scenario, evaluated against the report; any failure makes the run exit 1. */
+import type { Micros } from '../engine/time.ts';
+import type { Clock } from '../report/time.ts';
+import type { ExpectationJson, Report } from '../report/types.ts';
+import type { Bounds, Scenario } from '../scenario/types.ts';
+
+type Partial = Omit<Report, 'expectations'>;
+
+function within(b: Bounds, v: number): boolean {
+  return (b.atLeast === null || v >= b.atLeast) && (b.atMost === null || v <= b.atMost);
+}
+
+function boundsText(b: Bounds, unit: string): string {
+  if (b.atLeast !== null && b.atMost !== null) return `between ${b.atLeast} and ${b.atMost} ${unit}`;
+  if (b.atLeast !== null) return `at least ${b.atLeast} ${unit}`;
+  if (b.atMost !== null) return `at most ${b.atMost} ${unit}`;
+  return `any number of ${unit}`;
+}
+
+export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Clock): ExpectationJson[] {
+  const toMicros = (iso: string): Micros => Math.round((Date.parse(iso) - scenario.startEpochMs) * 1000) as Micros;
+  const inCluster = <T extends { cluster: string }>(xs: readonly T[], cluster: string | null) => xs.filter((x) => cluster === null || x.cluster === cluster);
+  return scenario.expectations.map((e): ExpectationJson => {
+    switch (e.kind) {
+      case 'noDataLoss': {
+        const lost = inCluster(r.dataLoss, e.cluster);
+        const n = lost.reduce((a, l) => a + l.commits, 0);
+        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${n} acknowledged commits lost in ${lost.length} range(s)` };
+      }
+      case 'dataLoss': {
+        let lost = inCluster(r.dataLoss, e.cluster);
+        if (e.timeline !== null) lost = lost.filter((l) => l.timeline === e.timeline);
+        const n = lost.reduce((a, l) => a + l.commits, 0);
+        const problems: string[] = [];
+        if (lost.length === 0) problems.push('no data loss found');
+        if (e.window) {
+          const lo = e.window.from - e.window.tolerance;
+          const hi = e.window.to + e.window.tolerance;
+          for (const l of lost) {
+            if (toMicros(l.from) < lo || toMicros(l.to) > hi) problems.push(`range ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))} is outside ${clock.short(e.window.from)}–${clock.short(e.window.to)} ± ${e.window.tolerance / 1e6} s`);
+          }
+          const first = Math.min(...lost.map((l) => toMicros(l.from)));
+          const last = Math.max(...lost.map((l) => toMicros(l.to)));
+          if (lost.length > 0 && (first > e.window.from + e.window.tolerance || last < e.window.to - e.window.tolerance)) {
+            problems.push(`loss spans ${clock.short(first as Micros)}–${clock.short(last as Micros)}, not the whole window ${clock.short(e.window.from)}–${clock.short(e.window.to)} ± ${e.window.tolerance / 1e6} s`);
+          }
+        }
+        if (!within(e.commits, n)) problems.push(`${n} commits lost, expected ${boundsText(e.commits, 'commits')}`);
+        if (e.recoverableByPitr !== null && lost.some((l) => l.recoverableByPitr !== e.recoverableByPitr)) {
+          problems.push(`expected recoverable by PITR = ${e.recoverableByPitr}`);
+        }
+        const found = lost.map((l) => `${l.commits} commits on timeline ${l.timeline} ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))}`).join('; ');
+        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : `${problems.join('; ')}${found ? ` (found: ${found})` : ''}` };
+      }
+      case 'noOutage': {
+        const o = inCluster(r.outages, e.cluster);
+        return { name: e.name, passed: o.length === 0, detail: o.length === 0 ? 'writes never failed' : `${o.length} outage(s), ${o.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };
+      }
+      case 'outage': {
+        const o = inCluster(r.outages, e.cluster);
+        const total = o.reduce((a, x) => a + x.seconds, 0);
+        const ok = o.length > 0 && within(e.seconds, total);
+        return { name: e.name, passed: ok, detail: `${o.length} outage(s), ${total.toFixed(1)} s in all; expected ${boundsText(e.seconds, 's')}` };
+      }
+      case 'noStall': {
+        const s = inCluster(r.stalls, e.cluster);
+        return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${s.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };
+      }
+      case 'nodeState': {
+        const n = r.nodes.find((x) => x.name === e.node);
+        if (!n) return { name: e.name, passed: false, detail: `no node ${e.node}` };
+        const problems: string[] = [];
+        if (e.timeline !== null && n.timeline !== e.timeline) problems.push(`timeline ${n.timeline}, expected ${e.timeline}`);
+        if (e.role !== null && n.role !== e.role) problems.push(`role ${n.role}, expected ${e.role}`);
+        if (e.receiver !== null && n.receiver !== e.receiver) problems.push(`walreceiver ${n.receiver}, expected ${e.receiver}`);
+        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? `${n.name}: ${n.role} on timeline ${n.timeline}, walreceiver ${n.receiver}` : problems.join('; ') };
+      }
+    }
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Cause chains for lost ranges, written like Elle's explanations: a short numbered list of facts taken
+ * from the history, ending in the conclusion. Nothing here knows a scenario: each fact is looked up in
+ * the recorded promotions, walreceiver transitions and server log lines.
+ */
+import type { Micros } from '../engine/time.ts';
+import type { History, PromotionRecord, ReceiverTransition, SimEvent } from '../history/history.ts';
+import { formatLsn } from '../models/postgres/lsn.ts';
+import { describeHistory, historyOf, type Timeline } from '../models/postgres/timeline.ts';
+import type { LostRange, Survivor } from './dataLoss.ts';
+
+export interface CauseStep {
+  readonly text: string;
+  /** Server log lines behind this fact, as a real server would have printed them. */
+  readonly log: readonly string[];
+}
+
+type Fmt = (t: Micros) => string;
+
+/** The child of `parent` on `tl`'s path (the timeline that branched from `parent` towards `tl`). */
+function childOn(tl: Timeline, parent: Timeline): Timeline | null {
+  for (let t: Timeline | null = tl; t; t = t.parent) if (t.parent === parent) return t;
+  return null;
+}
+
+function promotionOf(history: History, tl: Timeline): PromotionRecord | undefined {
+  return history.promotions.find((p) => p.timeline === tl);
+}
+
+function byText(p: PromotionRecord): string {
+  return p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (policy ${p.by.policy}: ${p.by.why})`;
+}
+
+/**
+ * Why a node stopped receiving before `at`: the first wait after it last streamed (the root), and the
+ * different reasons it waited for afterwards.
+ */
+function stoppedReceiving(history: History, node: string, at: Micros): { root: ReceiverTransition; later: ReceiverTransition[] } | null {
+  const mine = history.receiverTransitions.filter((r) => r.node === node && r.at <= at && r.detail !== 'promoted');
+  const lastStreaming = mine.findLastIndex((r) => r.status === 'streaming');
+  const after = mine.slice(lastStreaming + 1).filter((r) => r.status === 'waiting');
+  const root = after[0];
+  if (!root) return null;
+  const later = after.slice(1).filter((r, i, xs) => r.reason !== root.reason && xs.findIndex((x) => x.reason === r.reason) === i);
+  return { root, later };
+}
+
+function eventsOf(history: History, node: string, at: Micros): SimEvent[] {
+  return history.events.filter((e) => e.node === node && e.at === at && e.log.length > 0);
+}
+
+function repeatText(events: readonly SimEvent[], fmt: Fmt): string {
+  const r = events.find((e) => e.repeat)?.repeat;
+  return r ? `; it logged this ${r.count} times, the last at ${fmt(r.last)}` : '';
+}
+
+export function explainLoss(loss: LostRange, survivor: Survivor | null, history: History, fmt: Fmt): CauseStep[] {
+  const steps: CauseStep[] = [];
+  const tl = loss.timeline;
+  steps.push({
+    text: `${loss.commits.toLocaleString('en-US')} commits were acknowledged to clients by ${loss.term.node} on timeline ${tl.tli} between ${fmt(loss.fromAt)} and ${fmt(loss.toAt)} (LSN ${formatLsn(loss.fromLsn)} to ${formatLsn(loss.toLsn)}, ${loss.walBytes} bytes of WAL).`,
+    log: [],
+  });
+  if (!survivor) return steps;
+  const sTl = survivor.wal.timeline;
+  const fork = loss.fork;
+  if (!fork) {
+    steps.push({ text: `Timeline ${tl.tli} and the survivor's timeline ${sTl.tli} share no history.`, log: [] });
+  } else {
+    const lossSide = childOn(tl, fork.common);
+    const survivorSide = childOn(sTl, fork.common);
+    if (lossSide) {
+      const p = promotionOf(history, lossSide);
+      if (p) {
+        steps.push({
+          text: `${p.node} was promoted at ${fmt(p.at)} ${byText(p)}: timeline ${lossSide.tli} branched from timeline ${fork.common.tli} at ${formatLsn(p.switchpoint)}.`,
+          log: eventsOf(history, p.node, p.at).filter((e) => e.kind === 'promote').flatMap((e) => e.log),
+        });
+      }
+    }
+    const p = survivorSide ? promotionOf(history, survivorSide) : undefined;
+    if (p) {
+      const stop = stoppedReceiving(history, p.node, p.at);
+      if (stop) {
+        const rx = stop.root;
+        const evs = eventsOf(history, p.node, rx.at);
+        const later = stop.later.map((l) => `at ${fmt(l.at)}: ${l.detail}`).join('; ');
+        steps.push({
+          text: `${p.node} stopped receiving WAL at ${fmt(rx.at)}, at ${formatLsn(rx.lsn)} on timeline ${rx.tli}: ${rx.detail}${repeatText(evs, fmt)}.${later ? ` Later it still could not stream, ${later}.` : ''}`,
+          log: evs.flatMap((e) => e.log),
+        });
+      } else if (lossSide) {
+        steps.push({ text: `${p.node} had received WAL only up to ${formatLsn(p.switchpoint)} on timeline ${fork.common.tli} when it was promoted.`, log: [] });
+      }
+      const had = lossSide ? `without the WAL of timeline ${lossSide.tli}` : `with WAL of timeline ${tl.tli} only up to ${formatLsn(fork.at)}; ${loss.term.node} had acknowledged commits up to ${formatLsn(loss.toLsn)} that had not reached it`;
+      steps.push({
+        text: `${p.node} was promoted at ${fmt(p.at)} ${byText(p)}: timeline ${survivorSide!.tli} branched from timeline ${fork.common.tli} at ${formatLsn(p.switchpoint)}, ${had}.`,
+        log: eventsOf(history, p.node, p.at).filter((e) => e.kind === 'promote').flatMap((e) => e.log),
+      });
+    }
+  }
+  steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}.`, log: [] });
+  const where = historyOf(sTl).some((e) => e.timeline === tl)
+    ? `after ${formatLsn(loss.cutoff)}, where the surviving history leaves timeline ${tl.tli},`
+    : `on timeline ${tl.tli}, which is not on the surviving history,`;
+  steps.push({ text: `Therefore the ${loss.commits.toLocaleString('en-US')} commits acknowledged ${where} are lost.`, log: [] });
+  return steps;
+}

@@ -1,0 +1,226 @@
+/**
+ * The run's history: everything the checkers and the report may know about the simulated world. Models
+ * write to it; checkers and the report read only from it (Jepsen's "one history, small checkers").
+ */
+import type { Micros } from '../engine/time.ts';
+import type { Lsn } from '../models/postgres/lsn.ts';
+import type { Timeline } from '../models/postgres/timeline.ts';
+import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
+
+export type EventKind =
+  | 'plan'
+  | 'fault'
+  | 'promote'
+  | 'timeline'
+  | 'replication'
+  | 'follow'
+  | 'stuck'
+  | 'diverged'
+  | 'fatal'
+  | 'failover'
+  | 'routing'
+  | 'writes'
+  | 'setting'
+  | 'lifecycle'
+  | 'checkpoint';
+
+export interface SimEvent {
+  readonly at: Micros;
+  readonly cluster: string | null;
+  readonly node: string | null;
+  readonly kind: EventKind;
+  readonly message: string;
+  /** Lines a real server would have logged for this event. */
+  readonly log: readonly string[];
+  /** Identical consecutive events of one node collapse into one with a repeat count. */
+  repeat: { count: number; last: Micros } | null;
+}
+
+/** A node's walreceiver changed state: the facts a cause chain is built from. */
+export interface ReceiverTransition {
+  readonly at: Micros;
+  readonly node: string;
+  readonly status: 'streaming' | 'waiting' | 'stopped';
+  readonly reason: WaitReason | null;
+  /** Position of the node's WAL (received = flushed = replayed) at the transition. */
+  readonly lsn: Lsn;
+  readonly tli: number;
+  readonly upstream: string | null;
+  readonly detail: string;
+}
+
+export type WaitReason =
+  | 'end-of-timeline'
+  | 'timeline-not-followed'
+  | 'new-timeline-forked-before-replay'
+  | 'new-timeline-not-a-child'
+  | 'not-in-upstream-history'
+  | 'upstream-behind'
+  | 'upstream-unreachable'
+  | 'upstream-down'
+  | 'receiver-timeout'
+  | 'wal-removed'
+  | 'ahead-of-flush'
+  | 'timeline-mismatch-9.2'
+  | 'no-upstream';
+
+/** Who asked for a promotion: the plan, or a failover manager with its policy and reasoning. */
+export type PromotionCause = { readonly kind: 'plan' } | { readonly kind: 'failover'; readonly policy: string; readonly why: string };
+
+export interface PromotionRecord {
+  readonly at: Micros;
+  readonly cluster: string;
+  readonly node: string;
+  readonly timeline: Timeline;
+  readonly switchpoint: Lsn;
+  readonly by: PromotionCause;
+}
+
+/**
+ * One continuous span of writes accepted by one node on one timeline. Commits are a fluid: a counter
+ * `tx` that is a piecewise-linear function of the LSN (breakpoints where WAL per transaction changes);
+ * commit k (k = 1, 2, ...) ends at the LSN where tx reaches k. Acknowledgements are a piecewise-linear
+ * curve of (time, LSN acknowledged). Counting with floor(tx(lsn)) telescopes: counts are exact integers
+ * and add up across any split, so acknowledged = surviving + lost holds by construction.
+ */
+export interface WriteTerm {
+  readonly id: number;
+  readonly cluster: string;
+  readonly node: string;
+  readonly timeline: Timeline;
+  readonly startLsn: Lsn;
+  readonly startAt: Micros;
+  /** (lsn, tx) breakpoints; beyond the last, tx grows by 1 per `walPerTx` bytes. */
+  readonly commitMap: { lsn: Lsn; tx: number; walPerTx: number }[];
+  /** (time, acknowledged LSN) breakpoints, non-decreasing in both. */
+  readonly ackCurve: { at: Micros; lsn: Lsn }[];
+}
+
+/** Fluid commit counter of a term at an LSN: commit k ends where it reaches k. */
+export function txAt(term: WriteTerm, lsn: Lsn): number {
+  let seg = term.commitMap[0]!;
+  for (const m of term.commitMap) {
+    if (m.lsn <= lsn) seg = m;
+    else break;
+  }
+  return seg.tx + Math.max(0, lsn - seg.lsn) / seg.walPerTx;
+}
+
+export interface WriteStatusInterval {
+  readonly cluster: string;
+  /** The node writes were routed to. */
+  readonly node: string | null;
+  readonly kind: 'outage' | 'stall';
+  readonly from: Micros;
+  to: Micros | null;
+  readonly cause: string;
+  /** Worst commit latency seen (stalls), ms. */
+  maxLatencyMs: number | null;
+}
+
+export interface FailoverDecision {
+  readonly at: Micros;
+  readonly cluster: string;
+  readonly policy: string;
+  readonly chosen: string | null;
+  readonly reasons: readonly string[];
+}
+
+/** A point of the per-node WAL position series (for charts): sampled at every rate change. */
+export interface PositionSample {
+  readonly at: Micros;
+  readonly node: string;
+  readonly lsn: Lsn;
+  readonly tli: number;
+}
+
+export class History {
+  readonly events: SimEvent[] = [];
+  readonly receiverTransitions: ReceiverTransition[] = [];
+  readonly promotions: PromotionRecord[] = [];
+  readonly terms: WriteTerm[] = [];
+  readonly writeStatus: WriteStatusInterval[] = [];
+  readonly failoverDecisions: FailoverDecision[] = [];
+  readonly positions: PositionSample[] = [];
+  private readonly lastEventOfNode = new Map<string, SimEvent>();
+  private nextTermId = 1;
+  /** Running hash of everything recorded: two runs of one scenario and seed must end with the same value. */
+  private digest = 0x811c9dc5;
+  private recorded = 0;
+
+  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, message: string, log: readonly (LogLine | null)[] = []): void {
+    const lines = log.filter((l): l is LogLine => l !== null).map(renderLogLine);
+    this.mix(`${at}|${node}|${kind}|${message}|${lines.join('\n')}`);
+    const key = node ?? `cluster:${cluster}`;
+    const prev = this.lastEventOfNode.get(key);
+    if (prev && prev.kind === kind && prev.message === message && prev.log.join('\n') === lines.join('\n')) {
+      if (prev.repeat) {
+        prev.repeat.count++;
+        prev.repeat.last = at;
+      } else prev.repeat = { count: 2, last: at };
+      return;
+    }
+    const ev: SimEvent = { at, cluster, node, kind, message, log: lines, repeat: null };
+    this.events.push(ev);
+    this.lastEventOfNode.set(key, ev);
+  }
+
+  receiver(t: ReceiverTransition): void {
+    this.mix(`rx|${t.at}|${t.node}|${t.status}|${t.reason}|${t.lsn}|${t.tli}`);
+    this.receiverTransitions.push(t);
+  }
+
+  promotion(p: PromotionRecord): void {
+    this.mix(`promote|${p.at}|${p.node}|${p.timeline.tli}|${p.switchpoint}`);
+    this.promotions.push(p);
+  }
+
+  newTerm(cluster: string, node: string, timeline: Timeline, startLsn: Lsn, startAt: Micros, walPerTx: number): WriteTerm {
+    const term: WriteTerm = {
+      id: this.nextTermId++,
+      cluster,
+      node,
+      timeline,
+      startLsn,
+      startAt,
+      commitMap: [{ lsn: startLsn, tx: 0, walPerTx }],
+      ackCurve: [{ at: startAt, lsn: startLsn }],
+    };
+    this.mix(`term|${term.id}|${node}|${timeline.tli}|${startLsn}|${startAt}`);
+    this.terms.push(term);
+    return term;
+  }
+
+  failover(d: FailoverDecision): void {
+    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.join(';')}`);
+    this.failoverDecisions.push(d);
+  }
+
+  position(s: PositionSample): void {
+    this.positions.push(s);
+  }
+
+  /** Open or close a write-status interval (outage or stall) of a cluster. */
+  setWriteStatus(cluster: string, at: Micros, status: { kind: 'outage' | 'stall'; cause: string; node: string | null } | null): void {
+    const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.to === null);
+    if (open && status && open.kind === status.kind && open.cause === status.cause) return;
+    if (open) open.to = at;
+    if (status) this.writeStatus.push({ cluster, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: null });
+    this.mix(`ws|${cluster}|${at}|${status?.kind}|${status?.cause}`);
+  }
+
+  mix(s: string): void {
+    let h = this.digest;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    this.digest = h >>> 0;
+    this.recorded++;
+  }
+
+  /** FNV-1a over the recorded history, with the number of records: the determinism fingerprint. */
+  get fingerprint(): string {
+    return `${this.recorded}:${this.digest.toString(16).padStart(8, '0')}`;
+  }
+}

@@ -1,0 +1,74 @@
+import type { Micros } from '../../engine/time.ts';
+import type { LinkSpec } from '../../scenario/types.ts';
+
+/** Something with an address on the network: a database node, a failover manager, a client pool. */
+export interface Endpoint {
+  readonly name: string;
+  readonly site: string;
+}
+
+export interface Path {
+  /** Bytes per second available to the path (shared among the flows on the same link). */
+  readonly bandwidth: number;
+  /** One-way latency. */
+  readonly latency: Micros;
+  /** Flows with the same key share one link's bandwidth. */
+  readonly linkKey: string;
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * Sites joined by links, and the partitions in force. Sites without a declared link cannot reach each
+ * other. A partitioned node keeps running: it is only cut off from every other endpoint (split brain is
+ * representable: clients inside the partition are other endpoints and cannot reach it either).
+ */
+export class Network {
+  private readonly links = new Map<string, LinkSpec>();
+  private readonly isolatedEndpoints = new Set<string>();
+  private readonly cutLinks = new Set<string>();
+
+  constructor(
+    links: readonly LinkSpec[],
+    private readonly local: { readonly bandwidth: number; readonly latency: Micros },
+  ) {
+    for (const l of links) this.links.set(pairKey(l.between[0], l.between[1]), l);
+  }
+
+  isolate(endpoint: string): void {
+    this.isolatedEndpoints.add(endpoint);
+  }
+
+  rejoin(endpoint: string): void {
+    this.isolatedEndpoints.delete(endpoint);
+  }
+
+  cutLink(a: string, b: string): void {
+    this.cutLinks.add(pairKey(a, b));
+  }
+
+  healLink(a: string, b: string): void {
+    this.cutLinks.delete(pairKey(a, b));
+  }
+
+  isIsolated(endpoint: string): boolean {
+    return this.isolatedEndpoints.has(endpoint);
+  }
+
+  /** The path between two endpoints, whether or not it is currently up. */
+  path(a: Endpoint, b: Endpoint): Path | null {
+    if (a.site === b.site) return { bandwidth: this.local.bandwidth, latency: this.local.latency, linkKey: `site:${a.site}` };
+    const key = pairKey(a.site, b.site);
+    const l = this.links.get(key);
+    return l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}` } : null;
+  }
+
+  reachable(a: Endpoint, b: Endpoint): boolean {
+    if (a.name === b.name) return true;
+    if (this.isolatedEndpoints.has(a.name) || this.isolatedEndpoints.has(b.name)) return false;
+    if (a.site === b.site) return true;
+    return this.path(a, b) !== null && !this.cutLinks.has(pairKey(a.site, b.site));
+  }
+}

@@ -1,0 +1,621 @@
+import type { Micros } from '../../engine/time.ts';
+import { invariant } from '../../engine/invariant.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import type { EventKind, PromotionCause, WaitReason } from '../../history/history.ts';
+import type { ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
+import type { Endpoint } from '../network/network.ts';
+import { PRIORITY, type WorldContext } from './context.ts';
+import { formatLsn, segmentStart, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { pgLog, type LogLine } from './messages.ts';
+import { PgNode, type StandbyRole, type Stream } from './node.ts';
+import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
+import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
+import { WriteFlow } from './writes.ts';
+
+const TEARDOWN_REASONS = {
+  crashed: 'upstream-down',
+  stopped: 'upstream-down',
+  partition: 'receiver-timeout',
+} as const;
+
+/**
+ * One PostgreSQL cluster: its nodes, the walsender→walreceiver streams between them, and the rules by
+ * which a standby connects, follows or refuses a timeline (../shared/domain/postgres.md rules 1-11, 24).
+ * WAL positions are fluid levels; the protocol is discrete events. The fluid part lives in writes.ts.
+ */
+export class PgCluster {
+  readonly name: string;
+  readonly nodes = new Map<string, PgNode>();
+  readonly streams = new Set<Stream>();
+  readonly writes: WriteFlow;
+  private reflowEvent: EventHandle | null = null;
+
+  constructor(
+    readonly ctx: WorldContext,
+    readonly spec: ClusterSpec,
+  ) {
+    this.name = spec.name;
+    const { sim, timelines } = ctx;
+    const primaries = spec.nodes.filter((n) => n.role === 'primary');
+    invariant(primaries.length > 0, `cluster ${spec.name} has no primary`);
+    // Every primary starts on its own timeline object: distinct primaries at the start are distinct histories.
+    const rootOf = new Map<string, Timeline>();
+    for (const p of primaries) {
+      rootOf.set(p.name, timelines.create(p.timeline, null, 0, 'initial timeline', p.name, sim.now));
+    }
+    const primaryOf = (name: string): string => {
+      let n = spec.nodes.find((x) => x.name === name)!;
+      const seen = new Set<string>();
+      while (n.role === 'standby' && n.upstream && !seen.has(n.name)) {
+        seen.add(n.name);
+        n = spec.nodes.find((x) => x.name === n.upstream)!;
+      }
+      return n.name;
+    };
+    for (const n of spec.nodes) {
+      const tl = rootOf.get(primaryOf(n.name)) ?? rootOf.values().next().value!;
+      this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
+    }
+    this.writes = new WriteFlow(this, spec.workload);
+  }
+
+  node(name: string): PgNode {
+    const n = this.nodes.get(name);
+    invariant(n, `unknown node ${name} in cluster ${this.name}`);
+    return n;
+  }
+
+  /** Boot every node at time 0: standbys connect to their upstreams, checkpoints start. */
+  boot(): void {
+    for (const n of this.nodes.values()) {
+      this.startCheckpoints(n);
+      if (n.role.kind === 'standby') this.connect(n);
+    }
+    this.writes.start();
+    this.requestReflow();
+  }
+
+  // ---------------------------------------------------------------- recording helpers
+
+  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): void {
+    this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
+  }
+
+  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string): void {
+    const role = n.role;
+    this.ctx.history.receiver({
+      at: this.ctx.sim.now,
+      node: n.name,
+      status: n.receiverStatus,
+      reason,
+      lsn: n.walEnd(this.ctx.sim.now),
+      tli: n.tli,
+      upstream: role.kind === 'standby' ? role.upstream : null,
+      detail,
+    });
+  }
+
+  /** Recompute rates once, after every change at this instant (one fluid recomputation per instant). */
+  requestReflow(): void {
+    if (this.reflowEvent) return;
+    this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
+      this.reflowEvent = null;
+      this.writes.reflow();
+    }, PRIORITY.reflow);
+  }
+
+  endpointOf(n: PgNode): Endpoint {
+    return { name: n.name, site: n.site };
+  }
+
+  reachable(a: PgNode, b: PgNode): boolean {
+    return this.ctx.net.reachable(this.endpointOf(a), this.endpointOf(b));
+  }
+
+  streamUp(s: Stream): boolean {
+    return s.up.running && s.down.running && this.reachable(s.up, s.down);
+  }
+
+  // ---------------------------------------------------------------- walreceiver / walsender protocol
+
+  /**
+   * The walreceiver's connection attempt (walreceiver.c WalReceiverMain, walsender.c StartReplication):
+   * IDENTIFY_SYSTEM, fetch missing history files, rescan if 'latest', START_REPLICATION at the segment
+   * holding the node's WAL end on the timeline that position belongs to in the target's history.
+   */
+  connect(n: PgNode): void {
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby') return;
+    if (role.receiver.status === 'streaming') return;
+    this.cancelRetry(role);
+    const now = this.ctx.sim.now;
+    if (role.upstream === null) return this.wait(n, 'no-upstream', null, 'no primary_conninfo: the standby replays only what it has');
+    const up = this.node(role.upstream);
+    if (!up.running || !this.reachable(n, up)) {
+      const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
+      const why = up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`;
+      return this.wait(n, up.running ? 'upstream-unreachable' : 'upstream-down', line, why);
+    }
+    const upTli = up.tli;
+    const targetTli = role.target.tli;
+
+    if (!canFollowTimelineOverStreaming(n.version) && upTli !== targetTli) {
+      return this.wait(
+        n,
+        'timeline-mismatch-9.2',
+        pgLog.timelineMismatch92(upTli, targetTli),
+        `${n.name} runs ${formatVersion(n.version)}: before 9.3 streaming cannot cross a timeline switch (${up.name} is on ${upTli}, recovery target ${targetTli})`,
+      );
+    }
+    if (upTli < targetTli) {
+      return this.wait(n, 'upstream-behind', pgLog.upstreamBehind(upTli, targetTli), `${up.name} is on timeline ${upTli}, behind ${n.name}'s recovery target ${targetTli}`);
+    }
+    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up);
+    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n);
+
+    const end = n.walEnd(now);
+    const requested = timelineAt(role.target, end);
+    const startpoint = segmentStart(end, n.settings.walSegmentSize);
+    // walsender side: is the requested point on the upstream's history?
+    const upHistory = up.wal.timeline;
+    let limit: Lsn | null = null;
+    let sent: Timeline;
+    if (requested.tli === upHistory.tli) {
+      const upEnd = up.walEnd(now);
+      if (end > upEnd + 0.5) {
+        return this.wait(n, 'ahead-of-flush', pgLog.aheadOfFlush(startpoint, upEnd), `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})`);
+      }
+      sent = upHistory;
+    } else {
+      const sp = switchPointOf(upHistory, requested.tli);
+      if (!sp.found) {
+        return this.wait(n, 'not-in-upstream-history', pgLog.timelineNotInHistory(requested.tli), `timeline ${requested.tli} is not in ${up.name}'s history`);
+      }
+      invariant(sp.end !== null, 'a historic timeline has an end');
+      if (sp.end < end) {
+        return this.wait(
+          n,
+          'not-in-upstream-history',
+          pgLog.notInHistory(startpoint, requested.tli, requested.tli, sp.end),
+          `${up.name}'s history left timeline ${requested.tli} at ${formatLsn(sp.end)}, before ${n.name}'s position ${formatLsn(end)}`,
+        );
+      }
+      limit = sp.end;
+      sent = historyOf(upHistory).find((e) => e.timeline.tli === requested.tli)!.timeline;
+    }
+    if (startpoint < up.oldestRetained) {
+      // The walsender reads whole segments; for the segment holding a switchpoint it reads the new
+      // timeline's file (walsender.c WalSndSegmentOpen), which is the name it reports as removed.
+      const fileTli = limit !== null && segmentStart(limit, n.settings.walSegmentSize) === startpoint ? childTliAfter(upHistory, requested.tli) : requested.tli;
+      const seg = walFileName(fileTli, startpoint, n.settings.walSegmentSize);
+      return this.wait(
+        n,
+        'wal-removed',
+        pgLog.walRemoved(seg),
+        `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${up.settings.walKeepSize} bytes)`,
+      );
+    }
+    const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
+    invariant(path, 'a reachable pair has a path');
+    const line = role.receiverAlive ? pgLog.restartedStreaming(startpoint, requested.tli) : pgLog.startedStreaming(startpoint, requested.tli);
+    const empty = limit !== null && end >= limit - 0.5;
+    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null };
+    this.streams.add(stream);
+    // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
+    this.adoptWalTimeline(n, sent, end);
+    role.receiver = { status: 'streaming', stream };
+    role.receiverAlive = true;
+    if (!empty) {
+      this.log(n, 'replication', `streaming from ${up.name} on timeline ${requested.tli} from ${formatLsn(end)}${limit !== null ? ` up to the switchpoint ${formatLsn(limit)}` : ''}`, [line]);
+      this.recordReceiver(n, null, `streaming from ${up.name} on timeline ${requested.tli}`);
+    }
+    this.requestReflow();
+  }
+
+  /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
+  private adoptWalTimeline(n: PgNode, tl: Timeline, at: Lsn): void {
+    if (n.wal.timeline === tl) return;
+    const mine = timelineAt(n.wal.timeline, Math.max(0, at - 1));
+    const theirs = timelineAt(tl, Math.max(0, at - 1));
+    invariant(mine === theirs || at <= tl.begin, () => `${n.name}: WAL of timeline ${tl.tli} does not extend its own history at ${formatLsn(at)}`);
+    n.wal.timeline = tl;
+  }
+
+  /** walreceiver.c WalRcvFetchTimeLineHistoryFiles: all missing files up to the upstream's TLI. */
+  private fetchHistoryFiles(n: PgNode, up: PgNode): void {
+    for (const e of historyOf(up.wal.timeline)) {
+      const tli = e.timeline.tli;
+      if (tli === 1 || n.historyFiles.has(tli)) continue;
+      n.historyFiles.set(tli, e.timeline);
+      this.log(n, 'timeline', `fetched history file of timeline ${tli} from ${up.name}`, [pgLog.fetchingHistory(tli)]);
+    }
+  }
+
+  /** timeline.c findNewestTimeLine: probe target+1, target+2, ... and stop at the first missing file. */
+  findNewestTimeline(n: PgNode, from: number): number {
+    let newest = from;
+    while (n.historyFiles.has(newest + 1)) newest++;
+    return newest;
+  }
+
+  /**
+   * xlogrecovery.c rescanLatestTimeLine ('latest' only): adopt the newest timeline iff its history contains
+   * the current target TLI and leaves it at or after the replay position (equality allowed).
+   */
+  private rescanLatestTimeline(n: PgNode): boolean {
+    const role = n.role as StandbyRole;
+    const newest = this.findNewestTimeline(n, role.target.tli);
+    if (newest === role.target.tli) return false;
+    const candidate = n.historyFiles.get(newest)!;
+    const replay = n.walEnd(this.ctx.sim.now);
+    const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
+    if (!entry) {
+      this.log(n, 'diverged', `timeline ${newest} is not a child of ${n.name}'s timeline ${n.tli}`, [pgLog.notAChild(newest, n.tli)]);
+      return false;
+    }
+    if (entry.end !== null && entry.end < replay) {
+      this.log(n, 'diverged', `timeline ${newest} forked off timeline ${n.tli} at ${formatLsn(entry.end)}, before ${n.name}'s replay position ${formatLsn(replay)}`, [
+        pgLog.forkedBefore(newest, n.tli, replay),
+      ]);
+      return false;
+    }
+    role.target = candidate;
+    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
+    return true;
+  }
+
+  private wait(
+    n: PgNode,
+    reason: WaitReason,
+    line: LogLine | null | readonly (LogLine | null)[],
+    why: string,
+    opts: { retryAfter?: Micros; quiet?: boolean } = {},
+  ): void {
+    const role = n.role as StandbyRole;
+    const retryAfter = opts.retryAfter ?? n.settings.walRetrieveRetryInterval;
+    const retry = this.ctx.sim.after(retryAfter, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    const was = role.receiver;
+    role.receiver = { status: 'waiting', reason, retry };
+    const kind: EventKind = reason === 'timeline-not-followed' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
+    if (!opts.quiet) this.log(n, kind, why, Array.isArray(line) ? line : [line as LogLine | null]);
+    const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
+    if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
+    this.lastReason.set(n.name, reason);
+    this.requestReflow();
+  }
+
+  /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
+  private readonly lastReason = new Map<string, WaitReason>();
+
+  private cancelRetry(role: StandbyRole): void {
+    if (role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
+  }
+
+  /** Ends a stream; the downstream's walreceiver then waits or reconnects. */
+  private closeStream(s: Stream): void {
+    this.ctx.sim.cancel(s.timeout);
+    this.ctx.sim.cancel(s.ending);
+    this.streams.delete(s);
+    const role = s.down.role;
+    if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
+      role.receiver = { status: 'stopped' };
+    }
+    this.requestReflow();
+  }
+
+  /** The stream reached its limit: the upstream's history left this timeline there (walsender.c, end of COPY). */
+  endOfTimeline(s: Stream): void {
+    s.ending = null;
+    const n = s.down;
+    const role = n.role;
+    invariant(s.limit !== null, 'only a historic stream ends');
+    const sp = s.limit;
+    this.closeStream(s);
+    if (role.kind !== 'standby' || !n.running) return;
+    n.wal.end.set(this.ctx.sim.now, sp);
+    const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
+    if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
+    if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) this.fetchHistoryFiles(n, s.up);
+    const goal = n.settings.recoveryTargetTimeline;
+    if (goal === 'latest' && this.rescanLatestTimeline(n)) {
+      this.connect(n);
+      return;
+    }
+    // 'current' or a number never moves the target (rule 5): the walreceiver retries the old timeline forever.
+    const newer = this.findNewestTimeline(n, role.target.tli);
+    const reason: WaitReason = goal === 'latest' ? (newer > role.target.tli ? 'new-timeline-forked-before-replay' : 'end-of-timeline') : 'timeline-not-followed';
+    const goalText = goal === 'latest' ? 'latest' : goal === 'current' ? 'current' : String(goal.tli);
+    const why =
+      reason === 'timeline-not-followed'
+        ? `${n.name} stays on timeline ${role.target.tli} at ${formatLsn(sp)}, the switchpoint of ${s.up.name}'s timeline ${s.up.tli}: recovery_target_timeline = '${goalText}'${n.settings.recoveryTargetTimelineDefaulted ? ` (the ${formatVersion(n.version)} default)` : ''} never switches timelines, so the walreceiver restarts streaming of timeline ${role.target.tli} every ${n.settings.walRetrieveRetryInterval / 1e6} s and receives nothing, without an error`
+        : `${n.name} cannot follow timeline ${newer} and waits at ${formatLsn(sp)}`;
+    if (reason === 'timeline-not-followed' && !s.emptyStart) {
+      // The first end: the walreceiver at once restarts streaming of the old timeline, which ends at once
+      // ([EXP] §0.1); from then on every retry is the same event.
+      this.wait(n, reason, [], why, { retryAfter: 0 as Micros, quiet: true });
+      return;
+    }
+    lines.push(pgLog.waitingForWal(n.version, sp + XLOG_RECORD_HEADER));
+    this.wait(n, reason, lines, why);
+  }
+
+  /** A connection lost to a crash, a shutdown or a network partition (after wal_receiver_timeout). */
+  dropStream(s: Stream, why: 'crashed' | 'stopped' | 'partition'): void {
+    const n = s.down;
+    this.closeStream(s);
+    if (!n.running || n.role.kind !== 'standby') return;
+    n.role.receiverAlive = false;
+    const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(s.timeline.tli, n.walEnd(this.ctx.sim.now));
+    const text = why === 'partition' ? `${n.name} lost its connection to ${s.up.name} (no data for wal_receiver_timeout)` : `${s.up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
+    this.wait(n, TEARDOWN_REASONS[why], line, text);
+  }
+
+  /** Called by writes.ts when a stream reaches its limit. */
+  scheduleEndOfTimeline(s: Stream, at: Micros): void {
+    if (s.ending && !s.ending.cancelled && s.ending.time === at) return;
+    this.ctx.sim.cancel(s.ending);
+    s.ending = this.ctx.sim.at(at, `end of timeline ${s.down.name}`, () => this.endOfTimeline(s), PRIORITY.protocol);
+  }
+
+  /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
+  onNetworkChange(): void {
+    for (const s of this.streams) {
+      if (this.streamUp(s)) {
+        this.ctx.sim.cancel(s.timeout);
+        s.timeout = null;
+      } else if (!s.timeout) {
+        s.timeout = this.ctx.sim.after(s.down.settings.walReceiverTimeout, `receiver timeout ${s.down.name}`, () => {
+          s.timeout = null;
+          if (!this.streamUp(s)) this.dropStream(s, 'partition');
+        }, PRIORITY.protocol);
+      }
+    }
+    this.requestReflow();
+  }
+
+  /** When a node's own timeline moves on, its walsenders end the old timeline at the switchpoint. */
+  private historicizeOutgoing(up: PgNode): void {
+    for (const s of this.streams) {
+      if (s.up !== up || s.limit !== null || s.timeline === up.wal.timeline) continue;
+      const sp = switchPointOf(up.wal.timeline, s.timeline.tli);
+      s.limit = sp.found && sp.end !== null ? sp.end : up.walEnd(this.ctx.sim.now);
+    }
+    this.requestReflow();
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /**
+   * Promotion ends archive recovery (xlog.c StartupXLOG): new TLI = newest known + 1, history = the
+   * parent's plus (parent, switchpoint, reason), switchpoint = end of the last replayed record.
+   */
+  promote(n: PgNode, cause: PromotionCause): boolean {
+    const now = this.ctx.sim.now;
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby') {
+      this.log(n, 'promote', `promotion of ${n.name} ignored: ${!n.running ? 'the server is not running' : 'the server is not in standby mode'}`);
+      return false;
+    }
+    if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
+    this.cancelRetry(role);
+    const sp = Math.floor(n.walEnd(now));
+    n.wal.end.set(now, sp);
+    const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
+    const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, 'no recovery target specified', n.name, now);
+    n.historyFiles.set(newTli, tl);
+    n.wal.timeline = tl;
+    n.role = { kind: 'primary' };
+    n.checkpoint = { lsn: sp, tli: newTli };
+    const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
+    this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
+      pgLog.promoteRequest(),
+      pgLog.redoDone(sp),
+      pgLog.selectedTimeline(newTli),
+      pgLog.archiveRecoveryComplete(),
+      pgLog.readyToAccept(),
+    ]);
+    this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
+    this.recordReceiver(n, null, 'promoted');
+    this.historicizeOutgoing(n);
+    this.requestReflow();
+    return true;
+  }
+
+  /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
+  repoint(n: PgNode, upstream: string): void {
+    if (n.role.kind === 'primary') {
+      // An old primary rejoining as a standby: standby.signal + primary_conninfo, then a restart.
+      this.log(n, 'setting', `${n.name} reconfigured as a standby of ${upstream} (standby.signal) and restarted`);
+      n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, receiverAlive: false };
+      this.restart(n);
+      return;
+    }
+    const role = n.role;
+    role.upstream = upstream;
+    if (repointNeedsRestart(n.version)) {
+      this.log(n, 'setting', `${n.name} now streams from ${upstream}; primary_conninfo needs a restart on ${formatVersion(n.version)}`);
+      this.restart(n);
+      return;
+    }
+    this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, [
+      pgLog.parameterChanged('primary_conninfo', `host=${upstream}`),
+    ]);
+    if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
+    this.cancelRetry(role);
+    role.receiver = { status: 'stopped' };
+    role.receiverAlive = false;
+    if (n.running) this.connect(n);
+  }
+
+  configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never'): void {
+    const keys = Object.keys(settings) as (keyof PgSettingsSpec)[];
+    const needsRestart = keys.some((k) => changeNeedsRestart(n.version, k));
+    const merged = { ...n.settings, ...settings } as PgSettingsSpec;
+    const defaulted = settings.recoveryTargetTimeline === undefined && n.settings.recoveryTargetTimelineDefaulted;
+    const next = { ...resolveSettings(n.version, n.name, merged), recoveryTargetTimelineDefaulted: defaulted };
+    const names = keys.map(gucName).join(', ');
+    if (needsRestart && restart === 'never') {
+      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k))));
+      this.pendingSettings.set(n.name, next);
+      return;
+    }
+    n.settings = next;
+    if (needsRestart) {
+      this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
+      this.restart(n);
+    } else {
+      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k), String(settings[k]))));
+      this.requestReflow();
+    }
+  }
+
+  private readonly pendingSettings = new Map<string, PgNode['settings']>();
+
+  crash(n: PgNode): void {
+    this.shutdown(n, 'crashed');
+  }
+
+  stop(n: PgNode): void {
+    this.shutdown(n, 'stopped');
+  }
+
+  private shutdown(n: PgNode, how: 'stopped' | 'crashed'): void {
+    if (!n.running) return;
+    const now = this.ctx.sim.now;
+    for (const s of [...this.streams]) {
+      if (s.down === n) this.closeStream(s);
+    }
+    const role = n.role;
+    if (role.kind === 'standby') {
+      this.cancelRetry(role);
+      role.receiver = { status: 'stopped' };
+      role.receiverAlive = false;
+    }
+    n.wal.end.setRate(now, 0);
+    // A clean shutdown writes a checkpoint at the end of WAL; a crash leaves the last one (rule 9 inputs).
+    if (how === 'stopped') n.checkpoint = { lsn: n.walEnd(now), tli: n.tli };
+    n.run = { state: 'down', how };
+    this.ctx.sim.cancel(n.checkpointTimer);
+    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
+    this.recordReceiver(n, null, how);
+    for (const s of [...this.streams]) {
+      if (s.up === n) this.dropStream(s, how);
+    }
+    this.requestReflow();
+  }
+
+  start(n: PgNode): void {
+    if (n.running) return;
+    const pending = this.pendingSettings.get(n.name);
+    if (pending) {
+      n.settings = pending;
+      this.pendingSettings.delete(n.name);
+    }
+    const role = n.role;
+    if (role.kind === 'primary') {
+      n.run = { state: 'running' };
+      this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
+      this.startCheckpoints(n);
+      this.requestReflow();
+      return;
+    }
+    const fatal = this.startupCheck(n, role);
+    if (fatal) {
+      n.run = { state: 'failed', fatal };
+      this.log(n, 'fatal', `${n.name} does not start: ${fatal.message}`, [fatal]);
+      this.recordReceiver(n, null, `startup FATAL: ${fatal.message}`);
+      this.requestReflow();
+      return;
+    }
+    n.run = { state: 'running' };
+    this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
+    this.startCheckpoints(n);
+    this.connect(n);
+  }
+
+  restart(n: PgNode): void {
+    this.stop(n);
+    this.start(n);
+  }
+
+  /**
+   * xlogrecovery.c validateRecoveryParameters + InitWalRecovery (rule 9): resolve the recovery target
+   * timeline from the history files that are local now, then refuse to start when the checkpoint or the
+   * minimum recovery point is not on that timeline's history.
+   */
+  private startupCheck(n: PgNode, role: StandbyRole): LogLine | null {
+    const goal = n.settings.recoveryTargetTimeline;
+    const ckptTl = timelineAt(n.wal.timeline, n.checkpoint.lsn);
+    let target: Timeline;
+    if (goal === 'current') target = n.historyFiles.get(n.checkpoint.tli) ?? ckptTl;
+    else if (goal === 'latest') target = n.historyFiles.get(this.findNewestTimeline(n, n.checkpoint.tli)) ?? ckptTl;
+    else {
+      const t = n.historyFiles.get(goal.tli);
+      if (!t) return pgLog.targetTimelineMissingFatal(goal.tli);
+      target = t;
+    }
+    const onTarget = timelineAt(target, n.checkpoint.lsn);
+    if (onTarget.tli !== n.checkpoint.tli) {
+      const forkAt = switchPointOf(target, n.checkpoint.tli).end ?? target.begin;
+      return pgLog.notAChildFatal(target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
+    }
+    const minRecoveryPoint = n.walEnd(this.ctx.sim.now);
+    const mrpTl = timelineAt(n.wal.timeline, Math.max(0, minRecoveryPoint - 1));
+    if (timelineAt(target, Math.max(0, minRecoveryPoint - 1)).tli !== mrpTl.tli) {
+      return pgLog.noMinRecoveryPointFatal(target.tli, minRecoveryPoint, mrpTl.tli);
+    }
+    role.target = target;
+    return null;
+  }
+
+  /**
+   * Checkpoints (restartpoints on a standby) every checkpoint_timeout remove WAL older than the redo
+   * point less wal_keep_size (xlog.c KeepLogSeg; PG11+ keeps back to the last checkpoint's redo only).
+   */
+  private startCheckpoints(n: PgNode): void {
+    this.ctx.sim.cancel(n.checkpointTimer);
+    const tick = () => {
+      const now = this.ctx.sim.now;
+      if (!n.running) return;
+      const end = n.walEnd(now);
+      n.checkpoint = { lsn: end, tli: n.tli };
+      n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, end - n.settings.walKeepSize), n.settings.walSegmentSize));
+      for (const s of [...this.streams]) {
+        if (s.up !== n) continue;
+        const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
+        if (pos < n.oldestRetained && (s.limit === null || s.down.walEnd(now) < s.limit - 0.5)) {
+          const seg = walFileName(s.timeline.tli, pos, s.down.settings.walSegmentSize);
+          this.closeStream(s);
+          if (s.down.running && s.down.role.kind === 'standby') {
+            s.down.role.receiverAlive = false;
+            this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${n.settings.walKeepSize} bytes behind)`);
+          }
+        }
+      }
+      n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
+    };
+    n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
+  }
+
+  /** The node at the end of the run whose history is the survivor's, and why. */
+  survivor(now: Micros): { node: PgNode; why: string } | null {
+    const target = this.writes.target;
+    if (target && target.running && target.isPrimary) return { node: target, why: `${target.name} is the primary writes are routed to at the end` };
+    const primaries = [...this.nodes.values()].filter((n) => n.running && n.isPrimary);
+    primaries.sort((a, b) => b.tli - a.tli || b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
+    const p = primaries[0];
+    return p ? { node: p, why: `${p.name} is the running primary on the newest timeline at the end` } : null;
+  }
+}
+
+/** The TLI that follows `tli` in `tl`'s history (the timeline that branched from it). */
+function childTliAfter(tl: Timeline, tli: number): number {
+  const h = historyOf(tl);
+  const i = h.findIndex((e) => e.timeline.tli === tli);
+  return i > 0 ? h[i - 1]!.timeline.tli : tli;
+}
+
+/** The GUC name a DBA would recognise for a setting key. */
+export function gucName(k: keyof PgSettingsSpec): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

@@ -1,0 +1,116 @@
+import { Level } from '../../engine/fluid.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import type { Micros } from '../../engine/time.ts';
+import type { WaitReason } from '../../history/history.ts';
+import type { NodeSpec, PgMajor } from '../../scenario/types.ts';
+import type { Path } from '../network/network.ts';
+import type { LogLine } from './messages.ts';
+import type { Lsn } from './lsn.ts';
+import type { PgSettings } from './settings.ts';
+import type { Timeline } from './timeline.ts';
+
+/** A walsender→walreceiver connection. The downstream's WAL level chases what the upstream has. */
+export interface Stream {
+  readonly up: PgNode;
+  readonly down: PgNode;
+  /** The timeline requested in START_REPLICATION, as the upstream's history names it. */
+  readonly timeline: Timeline;
+  /** Where the upstream stops sending: its switchpoint once `timeline` is historic there; null while live. */
+  limit: Lsn | null;
+  readonly path: Path;
+  /** Pending walreceiver timeout while the path is down. */
+  timeout: EventHandle | null;
+  /** The pending end-of-timeline event once the limit is reached. */
+  ending: EventHandle | null;
+  /**
+   * A stream opened exactly at its limit sends nothing and ends at once (the 'current' retry loop of
+   * rule 5): its start line is logged together with its end, so each retry is one event.
+   */
+  emptyStart: LogLine | null;
+}
+
+export type Receiver =
+  | { readonly status: 'streaming'; readonly stream: Stream }
+  | { readonly status: 'waiting'; readonly reason: WaitReason; readonly retry: EventHandle | null }
+  | { readonly status: 'stopped' };
+
+export interface StandbyRole {
+  readonly kind: 'standby';
+  upstream: string | null;
+  /** recoveryTargetTLI: the timeline recovery follows; only 'latest' ever moves it while running. */
+  target: Timeline;
+  receiver: Receiver;
+  /** Whether the walreceiver process is already running ("restarted" vs "started" streaming). */
+  receiverAlive: boolean;
+}
+
+export interface PrimaryRole {
+  readonly kind: 'primary';
+}
+
+/** A server is up, down (stopped cleanly or crashed) or refused to start with a FATAL. */
+export type RunState =
+  | { readonly state: 'running' }
+  | { readonly state: 'down'; readonly how: 'stopped' | 'crashed' }
+  | { readonly state: 'failed'; readonly fatal: LogLine };
+
+export class PgNode {
+  readonly name: string;
+  readonly cluster: string;
+  readonly site: string;
+  readonly version: PgMajor;
+  settings: PgSettings;
+  run: RunState = { state: 'running' };
+  role: PrimaryRole | StandbyRole;
+  /**
+   * The node's WAL: the prefix, up to `end`, of `timeline`'s history. Received = flushed = replayed in this
+   * model (no apply lag), so this is also the replay position. Always one history, never a mix of branches.
+   */
+  wal: { timeline: Timeline; readonly end: Level };
+  /** History files in pg_wal, by TLI number (a fetched file never replaces an existing one). */
+  readonly historyFiles = new Map<number, Timeline>();
+  /** Last checkpoint (restartpoint on a standby): decides the startup FATALs of a diverged node. */
+  checkpoint: { lsn: Lsn; tli: number };
+  /** WAL before this position has been removed at a checkpoint and can no longer be streamed. */
+  oldestRetained: Lsn;
+  clientsBlocked = false;
+  checkpointTimer: EventHandle | null = null;
+
+  constructor(cluster: string, spec: NodeSpec, settings: PgSettings, timeline: Timeline, startLsn: Lsn, now: Micros) {
+    this.name = spec.name;
+    this.cluster = cluster;
+    this.site = spec.site;
+    this.version = spec.version;
+    this.settings = settings;
+    this.wal = { timeline, end: new Level(now, startLsn) };
+    for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
+    this.checkpoint = { lsn: startLsn, tli: timeline.tli };
+    this.oldestRetained = 0;
+    this.role =
+      spec.role === 'primary'
+        ? { kind: 'primary' }
+        : { kind: 'standby', upstream: spec.upstream, target: timeline, receiver: { status: 'stopped' }, receiverAlive: false };
+  }
+
+  get running(): boolean {
+    return this.run.state === 'running';
+  }
+
+  get isPrimary(): boolean {
+    return this.role.kind === 'primary';
+  }
+
+  walEnd(now: Micros): Lsn {
+    return this.wal.end.valueAt(now);
+  }
+
+  /** The TLI this server reports (IDENTIFY_SYSTEM): its insert timeline, or on a standby its replay timeline. */
+  get tli(): number {
+    return this.wal.timeline.tli;
+  }
+
+  /** The walreceiver state, for reports and expectations. */
+  get receiverStatus(): 'streaming' | 'waiting' | 'stopped' {
+    return this.role.kind === 'standby' && this.running ? this.role.receiver.status : 'stopped';
+  }
+}

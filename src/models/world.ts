@@ -1,0 +1,141 @@
+import { RandomStreams } from '../engine/random.ts';
+import { Simulation } from '../engine/simulation.ts';
+import { invariant } from '../engine/invariant.ts';
+import { History } from '../history/history.ts';
+import type { Action, Scenario } from '../scenario/types.ts';
+import { Network } from './network/network.ts';
+import { PgCluster } from './postgres/cluster.ts';
+import { PRIORITY, type WorldContext } from './postgres/context.ts';
+import { FailoverManager } from './postgres/failover.ts';
+import type { PgNode } from './postgres/node.ts';
+import { TimelineRegistry } from './postgres/timeline.ts';
+
+/**
+ * The simulated world of one scenario: the network, the clusters and their failover managers, and the
+ * timed plan and faults, applied as events. Knows no scenario by name: everything comes from the spec.
+ */
+export class World {
+  readonly ctx: WorldContext;
+  readonly clusters = new Map<string, PgCluster>();
+  readonly managers = new Map<string, FailoverManager>();
+  private readonly clusterOfNode = new Map<string, PgCluster>();
+  /** Called by `assess` actions with the cluster to assess now. */
+  onAssess: ((cluster: PgCluster) => void) | null = null;
+
+  constructor(readonly scenario: Scenario) {
+    const sim = new Simulation();
+    this.ctx = {
+      sim,
+      net: new Network(scenario.links, scenario.localLink),
+      history: new History(),
+      timelines: new TimelineRegistry(),
+      random: new RandomStreams(scenario.seed),
+      stallThreshold: scenario.stallThreshold,
+    };
+    for (const spec of scenario.clusters) {
+      const c = new PgCluster(this.ctx, spec);
+      this.clusters.set(spec.name, c);
+      for (const n of c.nodes.values()) {
+        invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
+        this.clusterOfNode.set(n.name, c);
+      }
+      if (spec.failover) this.managers.set(spec.name, new FailoverManager(c, spec.failover));
+    }
+  }
+
+  start(): void {
+    for (const c of this.clusters.values()) c.boot();
+    for (const m of this.managers.values()) m.start();
+    for (const a of this.scenario.actions) {
+      this.ctx.sim.at(a.at, `${a.source} ${a.kind}`, () => this.apply(a), PRIORITY.action);
+    }
+  }
+
+  clusterOf(node: string): PgCluster {
+    const c = this.clusterOfNode.get(node);
+    invariant(c, `unknown node ${node}`);
+    return c;
+  }
+
+  node(name: string): PgNode {
+    return this.clusterOf(name).node(name);
+  }
+
+  private apply(a: Action): void {
+    const kind = a.source === 'plan' ? 'plan' : 'fault';
+    const label = a.name ? ` (${a.name})` : '';
+    const note = (c: PgCluster | null, node: string | null, text: string) => this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
+    switch (a.kind) {
+      case 'promote': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: promote ${a.node}`);
+        c.promote(c.node(a.node), { kind: 'plan' });
+        return;
+      }
+      case 'repoint': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: repoint ${a.node} to stream from ${a.upstream}`);
+        c.repoint(c.node(a.node), a.upstream);
+        return;
+      }
+      case 'configure': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: configure ${a.node}`);
+        c.configure(c.node(a.node), a.settings, a.restart);
+        return;
+      }
+      case 'routeWrites': {
+        const c = this.clusters.get(a.cluster) ?? this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: route writes to ${a.node}`);
+        c.writes.routeTo(c.node(a.node));
+        return;
+      }
+      case 'blockClients':
+      case 'unblockClients': {
+        const c = this.clusterOf(a.node);
+        const n = c.node(a.node);
+        n.clientsBlocked = a.kind === 'blockClients';
+        note(c, a.node, `${a.source}: ${n.clientsBlocked ? 'block' : 'unblock'} client connections to ${a.node}`);
+        c.requestReflow();
+        return;
+      }
+      case 'partition':
+      case 'heal': {
+        const t = a.target;
+        const cut = a.kind === 'partition';
+        if (t.kind === 'node') {
+          if (cut) this.ctx.net.isolate(t.node);
+          else this.ctx.net.rejoin(t.node);
+          note(this.clusterOf(t.node), t.node, `${a.source}: ${cut ? `${t.node} is cut off from the network` : `${t.node} is reachable again`}`);
+        } else {
+          if (cut) this.ctx.net.cutLink(t.sites[0], t.sites[1]);
+          else this.ctx.net.healLink(t.sites[0], t.sites[1]);
+          note(null, null, `${a.source}: link ${t.sites[0]}–${t.sites[1]} ${cut ? 'cut' : 'restored'}`);
+        }
+        for (const c of this.clusters.values()) c.onNetworkChange();
+        return;
+      }
+      case 'crash':
+      case 'stop':
+      case 'start':
+      case 'restart': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: ${a.kind} ${a.node}`);
+        c[a.kind](c.node(a.node));
+        return;
+      }
+      case 'workload': {
+        const c = this.clusters.get(a.cluster)!;
+        note(c, null, `${a.source}: workload${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
+        c.writes.setWorkload(a.rate, a.walPerTx);
+        return;
+      }
+      case 'assess': {
+        const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
+        // After the reflows of this instant, so positions are current.
+        this.ctx.sim.after(0 as never, 'assess', () => targets.forEach((c) => this.onAssess?.(c)), PRIORITY.reflow + 1);
+        return;
+      }
+    }
+  }
+}

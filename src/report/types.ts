@@ -1,0 +1,98 @@
+/** The report: what `replsim run --json` prints (docs/report.md documents every field). */
+
+export interface CauseStepJson {
+  readonly text: string;
+  readonly log: readonly string[];
+}
+
+export interface DataLossJson {
+  readonly cluster: string;
+  readonly timeline: number;
+  /** The node that acknowledged the lost commits. */
+  readonly node: string;
+  readonly from: string;
+  readonly to: string;
+  readonly commits: number;
+  readonly walBytes: number;
+  readonly fromLsn: string;
+  readonly toLsn: string;
+  readonly recoverableByPitr: boolean;
+  readonly pitr: string;
+  readonly cause: readonly CauseStepJson[];
+}
+
+export interface StallJson {
+  readonly cluster: string;
+  readonly node: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly seconds: number;
+  readonly maxLatencyMs: number;
+  readonly cause: string;
+}
+
+export interface OutageJson {
+  readonly cluster: string;
+  readonly node: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly seconds: number;
+  readonly cause: string;
+}
+
+export interface EventJson {
+  readonly at: string;
+  readonly cluster: string | null;
+  readonly node: string | null;
+  readonly kind: string;
+  readonly message: string;
+  readonly log: readonly string[];
+  readonly repeated?: { readonly count: number; readonly last: string };
+}
+
+export interface NodeJson {
+  readonly name: string;
+  readonly cluster: string;
+  readonly version: string;
+  readonly state: string;
+  readonly role: 'primary' | 'standby';
+  readonly timeline: number;
+  readonly lsn: string;
+  readonly receiver: 'streaming' | 'waiting' | 'stopped';
+  readonly upstream: string | null;
+  readonly history: string;
+}
+
+export interface ExpectationJson {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+export interface AssessmentJson {
+  readonly at: string;
+  readonly cluster: string;
+  readonly survivor: string | null;
+  readonly dataLoss: readonly DataLossJson[];
+}
+
+export interface Report {
+  readonly scenario: string;
+  readonly description: string;
+  readonly variant: string | null;
+  readonly seed: number;
+  readonly start: string;
+  readonly end: string;
+  readonly timezone: string;
+  /** Hash of the recorded history: equal for equal scenario, variant, overrides and seed. */
+  readonly fingerprint: string;
+  readonly survivors: readonly { readonly cluster: string; readonly node: string | null; readonly why: string }[];
+  readonly dataLoss: readonly DataLossJson[];
+  readonly stalls: readonly StallJson[];
+  readonly outages: readonly OutageJson[];
+  readonly events: readonly EventJson[];
+  readonly nodes: readonly NodeJson[];
+  readonly assessments: readonly AssessmentJson[];
+  readonly expectations: readonly ExpectationJson[];
+  readonly stats: { readonly events: number };
+}

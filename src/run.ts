@@ -1,0 +1,139 @@
+/**
+ * One run of a scenario: build the world, replay the plan and faults in simulated time, then hand the
+ * history to the checkers and assemble the report.
+ */
+import type { RunLimits } from './engine/simulation.ts';
+import type { Micros } from './engine/time.ts';
+import { findDataLoss, type Survivor, type WalView } from './checkers/dataLoss.ts';
+import { explainLoss } from './checkers/explain.ts';
+import { evaluateExpectations } from './checkers/expectations.ts';
+import type { History } from './history/history.ts';
+import { formatLsn } from './models/postgres/lsn.ts';
+import type { PgCluster } from './models/postgres/cluster.ts';
+import { formatVersion } from './models/postgres/settings.ts';
+import { describeHistory } from './models/postgres/timeline.ts';
+import { World } from './models/world.ts';
+import { Clock } from './report/time.ts';
+import type { AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, StallJson } from './report/types.ts';
+import type { Scenario } from './scenario/types.ts';
+
+export interface RunOptions {
+  readonly limits?: RunLimits;
+  readonly onProgress?: (now: Micros, end: Micros) => void;
+}
+
+export interface RunResult {
+  readonly report: Report;
+  readonly history: History;
+  readonly world: World;
+}
+
+export const DEFAULT_LIMITS: RunLimits = { maxEvents: 50_000_000, maxWallSeconds: 600 };
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const world = new World(scenario);
+  const clock = new Clock(scenario.startEpochMs, scenario.timezone);
+  const assessments: AssessmentJson[] = [];
+  world.onAssess = (c) => {
+    const now = world.ctx.sim.now;
+    const s = survivorOf(c, now);
+    assessments.push({ at: clock.iso(now), cluster: c.name, survivor: s?.wal.node ?? null, dataLoss: lossOf(c, s, now, world.ctx.history, clock) });
+  };
+  world.start();
+  const onProgress = options.onProgress ? (now: Micros) => options.onProgress!(now, scenario.end) : undefined;
+  world.ctx.sim.run(scenario.end, options.limits ?? DEFAULT_LIMITS, onProgress);
+  const end = scenario.end;
+  for (const c of world.clusters.values()) c.writes.finish(end);
+
+  const history = world.ctx.history;
+  const survivors: Report['survivors'][number][] = [];
+  const dataLoss: DataLossJson[] = [];
+  for (const c of world.clusters.values()) {
+    const s = survivorOf(c, end);
+    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s?.why ?? 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
+    dataLoss.push(...lossOf(c, s, end, history, clock));
+  }
+  const outages: OutageJson[] = [];
+  const stalls: StallJson[] = [];
+  for (const w of history.writeStatus) {
+    const to = (w.to ?? end) as Micros;
+    if (to <= w.from) continue;
+    const seconds = (to - w.from) / 1e6;
+    const base = { cluster: w.cluster, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause };
+    if (w.kind === 'outage') outages.push(base);
+    else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
+  }
+  const nodes: NodeJson[] = [];
+  for (const c of world.clusters.values()) {
+    for (const n of c.nodes.values()) {
+      nodes.push({
+        name: n.name,
+        cluster: c.name,
+        version: formatVersion(n.version),
+        state: n.run.state === 'down' ? n.run.how : n.run.state,
+        role: n.role.kind,
+        timeline: n.tli,
+        lsn: formatLsn(n.walEnd(end)),
+        receiver: n.receiverStatus,
+        upstream: n.role.kind === 'standby' ? n.role.upstream : null,
+        history: describeHistory(n.wal.timeline),
+      });
+    }
+  }
+  const partial = {
+    scenario: scenario.name,
+    description: scenario.description,
+    variant: scenario.variant,
+    seed: scenario.seed,
+    start: clock.iso(0 as Micros),
+    end: clock.iso(end),
+    timezone: scenario.timezone,
+    fingerprint: history.fingerprint,
+    survivors,
+    dataLoss,
+    stalls,
+    outages,
+    events: history.events.map((e) => ({
+      at: clock.iso(e.at),
+      cluster: e.cluster,
+      node: e.node,
+      kind: e.kind,
+      message: e.message,
+      log: e.log,
+      ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last) } } : {}),
+    })),
+    nodes,
+    assessments,
+    stats: { events: world.ctx.sim.eventsProcessed },
+  };
+  const expectations = evaluateExpectations(scenario, partial, clock);
+  return { report: { ...partial, expectations }, history, world };
+}
+
+function walViews(c: PgCluster, now: Micros): WalView[] {
+  return [...c.nodes.values()].map((n) => ({ node: n.name, timeline: n.wal.timeline, end: n.walEnd(now), diskAvailable: true }));
+}
+
+function survivorOf(c: PgCluster, now: Micros): Survivor | null {
+  const s = c.survivor(now);
+  if (!s) return null;
+  return { wal: { node: s.node.name, timeline: s.node.wal.timeline, end: s.node.walEnd(now), diskAvailable: true }, why: s.why };
+}
+
+function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
+  const fmt = (t: Micros) => clock.short(t);
+  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive).map((l) => ({
+    cluster: c.name,
+    timeline: l.timeline.tli,
+    node: l.term.node,
+    from: clock.iso(l.fromAt),
+    to: clock.iso(l.toAt),
+    commits: l.commits,
+    walBytes: Math.round(l.walBytes),
+    fromLsn: formatLsn(l.fromLsn),
+    toLsn: formatLsn(l.toLsn),
+    recoverableByPitr: l.recoverableByPitr,
+    pitr: l.pitrReason,
+    cause: explainLoss(l, s, history, fmt),
+  }));
+}

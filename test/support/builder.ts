@@ -1,0 +1,90 @@
+/** Scenario objects built in code, for model tests that should not depend on the YAML parser. */
+import { seconds, type Micros } from '../../src/engine/time.ts';
+import type { Action, ActionBody, ClusterSpec, Expectation, NodeSpec, PgSettingsSpec, Scenario, WorkloadSpec, FailoverSpec } from '../../src/scenario/types.ts';
+
+export const at = (hh: number, mm: number, ss = 0, startHour = 14): Micros => seconds((hh - startHour) * 3600 + mm * 60 + ss);
+
+export function node(name: string, site: string, version: number, opts: Partial<Omit<NodeSpec, 'name' | 'site' | 'version'>> & { settings?: PgSettingsSpec } = {}): NodeSpec {
+  return {
+    name,
+    site,
+    version,
+    role: opts.role ?? (opts.upstream ? 'standby' : 'primary'),
+    upstream: opts.upstream ?? null,
+    timeline: opts.timeline ?? 1,
+    settings: opts.settings ?? {},
+  };
+}
+
+export function action(t: Micros, body: ActionBody, source: 'plan' | 'faults' = 'plan', name: string | null = null): Action {
+  return { ...body, at: t, name, source } as Action;
+}
+
+export interface BuildOptions {
+  name?: string;
+  end?: Micros;
+  nodes: NodeSpec[];
+  workload?: Partial<WorkloadSpec> & { target: string };
+  failover?: Partial<FailoverSpec> & { policy: FailoverSpec['policy']; site: string };
+  actions?: Action[];
+  expectations?: Expectation[];
+  links?: Scenario['links'];
+  sites?: string[];
+  startLsn?: number;
+  walArchive?: boolean;
+  seed?: number;
+}
+
+export function buildScenario(o: BuildOptions): Scenario {
+  const sites = o.sites ?? [...new Set(o.nodes.map((n) => n.site))];
+  const cluster: ClusterSpec = {
+    name: 'main',
+    nodes: o.nodes,
+    workload: o.workload
+      ? { site: o.nodes.find((n) => n.name === o.workload!.target)!.site, rate: 100, walPerTx: 2048, connections: 100, ...o.workload }
+      : null,
+    failover: o.failover
+      ? { checkInterval: seconds(10), timeout: seconds(30), candidates: [], maximumLagOnFailover: 1048576, checkTimeline: false, ...o.failover }
+      : null,
+    startLsn: o.startLsn ?? 0x3000000,
+    walArchive: o.walArchive ?? true,
+  };
+  return {
+    name: o.name ?? 'built',
+    description: '',
+    file: '<memory>',
+    variant: null,
+    startEpochMs: Date.UTC(2017, 7, 7, 5, 0, 0),
+    timezone: 'Asia/Tokyo',
+    end: o.end ?? at(16, 0),
+    seed: o.seed ?? 1,
+    stallThreshold: seconds(1),
+    sites: sites.map((name) => ({ name })),
+    links: o.links ?? (sites.length > 1 ? [{ between: [sites[0]!, sites[1]!], bandwidth: 125_000_000, latency: 5000 as Micros }] : []),
+    localLink: { bandwidth: 1_250_000_000, latency: 100 as Micros },
+    clusters: [cluster],
+    actions: [...(o.actions ?? [])].sort((a, b) => a.at - b.at),
+    expectations: o.expectations ?? [],
+  };
+}
+
+/** The Mackerel 2017 topology and plan (../shared/seeds/README.md), parameterised for tests. */
+export function mackerel(p: { rate?: number; lossAt?: Micros; db002Timeline?: PgSettingsSpec['recoveryTargetTimeline']; policy?: 'naive' | 'patroni' } = {}): Scenario {
+  const db002settings: PgSettingsSpec = p.db002Timeline ? { recoveryTargetTimeline: p.db002Timeline } : {};
+  return buildScenario({
+    nodes: [
+      node('db000', 'onprem', 9.3, { timeline: 15 }),
+      node('db001', 'aws', 9.3, { upstream: 'db000' }),
+      node('db002', 'aws', 9.3, { upstream: 'db001', settings: db002settings }),
+    ],
+    workload: { target: 'db000', site: 'aws', rate: p.rate ?? 200, walPerTx: 2048 },
+    failover: { policy: p.policy ?? 'naive', site: 'aws', candidates: ['db002'] },
+    actions: [
+      action(at(14, 30), { kind: 'blockClients', node: 'db000' }),
+      action(at(14, 30, 10), { kind: 'promote', node: 'db001' }),
+      action(at(14, 30, 15), { kind: 'routeWrites', cluster: 'main', node: 'db001' }),
+      action(at(14, 31), { kind: 'stop', node: 'db000' }),
+      action(p.lossAt ?? at(15, 30), { kind: 'partition', target: { kind: 'node', node: 'db001' } }, 'faults', 'db001-lost'),
+    ],
+  });
+}
