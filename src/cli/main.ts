@@ -1,0 +1,175 @@
+/**
+ * The command line: `replsim run` and `replsim validate`. Exit codes: 0 ok, 1 an expectation failed,
+ * 2 bad input (scenario or usage), 3 the run hit a resource limit or an internal invariant.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { SimulationLimitError } from '../engine/simulation.ts';
+import { InvariantViolation } from '../engine/invariant.ts';
+import type { Micros } from '../engine/time.ts';
+import { renderText } from '../report/text.ts';
+import { ScenarioError } from '../scenario/errors.ts';
+import { listVariants, loadScenarioFile } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { DEFAULT_LIMITS, runScenario, type RunResult } from '../run.ts';
+import { ProgressBar } from './progress.ts';
+
+const EXAMPLES: [string, string][] = [
+  ['$0 run scenarios/mackerel-2017.yaml', 'Replay the Mackerel 2017 failover and explain the lost hour'],
+  ['$0 run scenarios/mackerel-2017.yaml --variant latest-timeline', 'The same plan with the fix: db002 follows the newest timeline'],
+  ['$0 run scenarios/mackerel-2017.yaml --set faults.db001-lost.at=15:00', 'What if db001 had been lost at 15:00?'],
+  ['$0 run scenarios/mackerel-2017.yaml --set clusters.mackerel.workload.rate=400/s --json', 'Twice the write rate; the report as JSON'],
+  ['$0 run scenarios/mackerel-2017.yaml --chart mackerel.svg', 'Also draw WAL positions, outages and losses on one time axis'],
+  ['$0 validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
+];
+
+interface RunArgs {
+  file: string;
+  variant?: string;
+  set?: string[];
+  seed?: number;
+  json?: boolean;
+  chart?: string;
+  verbose?: boolean;
+  'check-determinism'?: boolean;
+  'max-events': number;
+  'max-wall-seconds': number;
+  progress: boolean;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const out = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(s);
+  try {
+    await yargs([...argv])
+      .scriptName('replsim')
+      .usage(
+        'replsim replays a database replication or migration scenario in simulated time and reports\n' +
+          'which acknowledged commits were lost, when writes stalled or failed, and why.\n\n' +
+          'Usage: $0 <command> [options]',
+      )
+      .command(
+        'run <file>',
+        'Run a scenario and print its report',
+        (y) =>
+          y
+            .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML file (see docs/scenario.md)' })
+            .option('variant', { type: 'string', describe: 'Apply a named variant from the scenario\'s `variants:`' })
+            .option('set', {
+              type: 'string',
+              array: true,
+              describe: 'Override a value: PATH=VALUE, PATH dot-separated, list items by index or name (repeatable)',
+            })
+            .option('seed', { type: 'number', describe: 'Seed for every random stream (default: the scenario\'s)' })
+            .option('json', { type: 'boolean', describe: 'Print the report as JSON (docs/report.md)' })
+            .option('chart', { type: 'string', describe: 'Also write an SVG chart of the run to this file' })
+            .option('verbose', { type: 'boolean', describe: 'List every event, not only the notable ones' })
+            .option('check-determinism', { type: 'boolean', describe: 'Run twice and compare the history fingerprints' })
+            .option('max-events', { type: 'number', default: DEFAULT_LIMITS.maxEvents, describe: 'Stop a run that needs more simulation events' })
+            .option('max-wall-seconds', { type: 'number', default: DEFAULT_LIMITS.maxWallSeconds, describe: 'Stop a run that takes longer (wall clock)' })
+            .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on long runs (only on a terminal; --no-progress to hide)' }),
+        async (args) => {
+          code = await runCommand(args as unknown as RunArgs, out, err);
+        },
+      )
+      .command(
+        'validate <file>',
+        'Check a scenario (and each of its variants) without running it',
+        (y) => y.positional('file', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
+        (args) => {
+          code = validateCommand(args.file as string, (args.set as string[] | undefined) ?? [], out);
+        },
+      )
+      .example(EXAMPLES)
+      .epilogue('Exit codes: 0 ok, 1 an expectation failed, 2 bad scenario or usage, 3 a run limit or internal error.\nDocs: docs/scenario.md (scenario language), docs/report.md (report), docs/model-postgres.md (what is modelled).')
+      .demandCommand(1, 'Name a command: run or validate.')
+      .strict()
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .exitProcess(false)
+      .fail((msg, e) => {
+        throw e ?? new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (e) {
+    return reportError(e, err);
+  }
+  return code;
+}
+
+function reportError(e: unknown, err: (s: string) => void): number {
+  if (e instanceof ScenarioError) {
+    err(`${e.format()}\n`);
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    err(`replsim: ${e.message}\nTry "replsim --help".\n`);
+    return 2;
+  }
+  if (e instanceof SimulationLimitError) {
+    err(`replsim: run stopped: ${e.message}\n`);
+    return 3;
+  }
+  if (e instanceof InvariantViolation) {
+    err(`replsim: internal error (a model invariant was violated; please report it with the scenario and seed): ${e.message}\n`);
+    return 3;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  err(`replsim: ${msg}\n`);
+  return 3;
+}
+
+function load(args: RunArgs): Scenario {
+  return loadScenarioFile(args.file, { variant: args.variant ?? null, sets: args.set ?? [], seed: args.seed ?? null });
+}
+
+async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const scenario = load(args);
+  const limits = { maxEvents: args['max-events'], maxWallSeconds: args['max-wall-seconds'] };
+  const bar = args.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, scenario.name) : null;
+  let result: RunResult;
+  try {
+    result = runScenario(scenario, { limits, onProgress: bar ? (now: Micros, end: Micros) => bar.update(now / end) : undefined });
+  } finally {
+    bar?.done();
+  }
+  if (args['check-determinism']) {
+    const again = runScenario(load(args), { limits });
+    const a = JSON.stringify(result.report);
+    const b = JSON.stringify(again.report);
+    if (a !== b) {
+      err(`replsim: NOT deterministic: two runs of the same scenario and seed differ (fingerprints ${result.report.fingerprint} and ${again.report.fingerprint}); first difference at character ${firstDifference(a, b)} of the JSON report\n`);
+      return 3;
+    }
+    err(`replsim: deterministic: two runs gave identical reports (fingerprint ${result.report.fingerprint})\n`);
+  }
+  if (args.chart) {
+    // Loaded only when asked for: the chart module pulls in d3-array.
+    const { renderChartSvg } = await import('../report/chart.ts');
+    writeFileSync(args.chart, renderChartSvg(result));
+    err(`replsim: chart written to ${args.chart}\n`);
+  }
+  out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: process.stdout.isTTY === true }));
+  return result.report.expectations.every((e) => e.passed) ? 0 : 1;
+}
+
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
+function validateCommand(file: string, sets: string[], out: (s: string) => void): number {
+  const base = loadScenarioFile(file, { sets });
+  const variants = listVariants(readFileSync(file, 'utf8'), file);
+  for (const v of variants) loadScenarioFile(file, { variant: v.name, sets });
+  const nodes = base.clusters.reduce((a, c) => a + c.nodes.length, 0);
+  out(
+    `${file}: valid. Scenario "${base.name}": ${base.clusters.length} cluster(s), ${nodes} node(s), ${base.actions.length} timed action(s), ${base.expectations.length} expectation(s)` +
+      (variants.length ? `; variants: ${variants.map((v) => v.name).join(', ')} (all valid)` : '') +
+      '.\n',
+  );
+  return 0;
+}
