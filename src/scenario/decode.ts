@@ -1,0 +1,573 @@
+/**
+ * Small typed decoder combinators over the YAML AST. Each decoder turns a YAML node into a typed value or
+ * throws a ScenarioError at that node's line:column, and can describe itself as a JSON Schema fragment, so
+ * the grammar (grammar.ts) is written once and gives both the loader and docs/scenario.schema.json.
+ */
+import { Scalar, isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { Parsed } from './units.ts';
+import { ScenarioError, didYouMean, listing, show, type ScenarioErrorInit } from './errors.ts';
+
+export type JsonSchema = { [key: string]: unknown };
+
+/** Collects named definitions ($defs) while a schema is built. */
+export class SchemaBuilder {
+  readonly defs: Record<string, JsonSchema> = {};
+  /** A reference to the definition `name`, building it on first use. */
+  ref(name: string, build: () => JsonSchema): JsonSchema {
+    if (!(name in this.defs)) {
+      this.defs[name] = {};
+      this.defs[name] = build();
+    }
+    return { $ref: `#/$defs/${name}` };
+  }
+}
+
+export interface Decoder<T> {
+  /** What a value must look like, for messages: `a duration like "90s"`. */
+  readonly expected: string;
+  decode(node: Node, ctx: Ctx<any>): T;
+  schema(b: SchemaBuilder): JsonSchema;
+}
+
+/** Where a node came from when it is not in the file: a command-line --set value. */
+export interface SetOrigin {
+  readonly arg: string;
+  /** 1-based column in `arg` of the node (or of the value when unknown). */
+  readonly column: number;
+}
+
+export const MAX_DEPTH = 40;
+export const MAX_ALIASES = 100;
+
+/** Per-load state shared by all contexts: the file, positions, and facts later decoders depend on. */
+export class LoadState<Env extends object = Record<string, unknown>> {
+  aliasCount = 0;
+  /** Nodes that came from --set arguments (and the keys/maps created for them). */
+  readonly setOrigins = new WeakMap<object, SetOrigin>();
+
+  constructor(
+    readonly file: string,
+    readonly doc: Document,
+    readonly lineCounter: LineCounter,
+    readonly env: Env,
+  ) {}
+
+  /** A ScenarioError at `node` (its set origin, its range, or 1:1). */
+  error(node: unknown, message: string, init: ScenarioErrorInit = {}): ScenarioError {
+    const origin = node && typeof node === 'object' ? this.setOrigins.get(node) : undefined;
+    if (origin) return new ScenarioError(this.file, 1, origin.column, message, { ...init, setArg: origin.arg });
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) {
+      const p = this.lineCounter.linePos(range[0]);
+      return new ScenarioError(this.file, p.line, p.col, message, init);
+    }
+    return new ScenarioError(this.file, 1, 1, message, init);
+  }
+}
+
+/** A position in the document for messages: what contains the value, and the value's key. */
+export class Ctx<Env extends object = Record<string, unknown>> {
+  constructor(
+    readonly st: LoadState<Env>,
+    /** The container, e.g. `node "db002"`, `settings of node "db002"`, `plan entry 2`; '' at the top. */
+    readonly where: string,
+    /** The key of the value being decoded, if any. */
+    readonly key: string | null,
+    readonly depth: number,
+  ) {}
+
+  get env(): Env {
+    return this.st.env;
+  }
+
+  /** The context for the value of `key` inside the value this context decodes. */
+  field(key: string): Ctx<Env> {
+    return new Ctx(this.st, this.container, key, this.depth + 1);
+  }
+
+  /** The context for a value described by `where` (a list item, a named map entry). */
+  within(where: string): Ctx<Env> {
+    return new Ctx(this.st, where, null, this.depth + 1);
+  }
+
+  /** How the value this context decodes is named as a container: `settings of node "db002"`. */
+  get container(): string {
+    if (this.key === null) return this.where;
+    return this.where ? `${this.key} of ${this.where}` : this.key;
+  }
+
+  /** How the value this context decodes is named as a subject: `wal_keep_size in settings of node "db002"`. */
+  get subject(): string {
+    if (this.key === null) return this.where || 'the document';
+    return this.where ? `${this.key} in ${this.where}` : this.key;
+  }
+
+  /** ` in X` or ` at the top level`. */
+  get inContainer(): string {
+    const c = this.container;
+    return c ? ` in ${c}` : ' at the top level';
+  }
+
+  fail(node: unknown, message: string, init: ScenarioErrorInit = {}): never {
+    throw this.st.error(node, message, init);
+  }
+
+  /** Follows aliases (counted, to stop alias bombs) and stops runaway nesting. */
+  resolve(node: Node): Node {
+    if (this.depth > MAX_DEPTH) this.fail(node, `${this.subject} is nested too deeply`);
+    let n: Node = node;
+    for (let hops = 0; isAlias(n); hops++) {
+      if (++this.st.aliasCount > MAX_ALIASES || hops > MAX_ALIASES) this.fail(node, `too many aliases (more than ${MAX_ALIASES})`);
+      const target = n.resolve(this.st.doc);
+      if (!target) this.fail(n, `unknown alias *${n.source}`);
+      n = target as Node;
+    }
+    return n;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers
+
+export function isNull(node: Node | null | undefined): boolean {
+  return node === null || node === undefined || (isScalar(node) && node.value === null);
+}
+
+/** `a mapping`, `a list`, `the number 15`, `the string "x"`, `nothing`. */
+export function describeNode(node: Node | null | undefined): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return `an alias *${node.source}`;
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'nothing (null)';
+    if (typeof v === 'string') return `the string ${show(v)}`;
+    if (typeof v === 'number') return `the number ${show(node.source ?? String(v))}`;
+    if (typeof v === 'boolean') return String(v);
+    return `a ${typeof v}`;
+  }
+  return 'an unsupported value';
+}
+
+export function typeError(node: Node, ctx: Ctx<object>, expected: string, init: ScenarioErrorInit = {}): never {
+  return ctx.fail(node, `${ctx.subject} must be ${expected}, not ${describeNode(node)}`, { expected, ...init });
+}
+
+/** The text of a mapping key: plain strings (numbers and booleans by their source spelling). */
+export function keyText(pair: Pair, ctx: Ctx<object>, parent: Node): { text: string; node: Node } {
+  const k = pair.key as Node | null;
+  if (k === null || k === undefined) ctx.fail(parent, `empty key${ctx.inContainer}`);
+  const key = ctx.resolve(k);
+  if (isScalar(key)) {
+    const v = key.value;
+    if (typeof v === 'string') return { text: v, node: key };
+    if (typeof v === 'number' || typeof v === 'boolean') return { text: key.source ?? String(v), node: key };
+    if (v === null) ctx.fail(k.range ? k : parent, `empty key${ctx.inContainer}`);
+  }
+  return ctx.fail(k.range ? k : parent, `keys must be plain names, not ${describeNode(key)}${ctx.inContainer}`);
+}
+
+/** A scalar's value, or a type error. */
+function scalar(node: Node, ctx: Ctx<object>, expected: string): { value: unknown; node: Node } {
+  const n = ctx.resolve(node);
+  if (!isScalar(n)) typeError(n, ctx, expected);
+  return { value: n.value, node: n };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Combinators
+
+export function custom<T>(expected: string, schema: (b: SchemaBuilder) => JsonSchema, decode: (node: Node, ctx: Ctx<any>) => T): Decoder<T> {
+  return { expected, schema, decode };
+}
+
+/** Attaches a description (and other annotations) to a decoder's schema. */
+export function describe<T>(d: Decoder<T>, description: string, extra: JsonSchema = {}): Decoder<T> {
+  return { ...d, schema: (b) => ({ ...d.schema(b), description, ...extra }) };
+}
+
+/** Transforms a decoded value; `f` may fail at `node`. */
+export function map<A, B>(d: Decoder<A>, f: (a: A, node: Node, ctx: Ctx<any>) => B): Decoder<B> {
+  return { expected: d.expected, schema: d.schema, decode: (node, ctx) => f(d.decode(node, ctx), ctx.resolve(node), ctx) };
+}
+
+export function string(opts: { pattern?: RegExp; patternText?: string; maxLength?: number; nonEmpty?: boolean; expected?: string } = {}): Decoder<string> {
+  const maxLength = opts.maxLength ?? 1000;
+  const expected = opts.expected ?? 'a string';
+  return {
+    expected,
+    schema: () => ({ type: 'string', ...(opts.nonEmpty ? { minLength: 1 } : {}), maxLength, ...(opts.pattern ? { pattern: opts.pattern.source } : {}) }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      if (typeof s.value !== 'string') typeError(s.node, ctx, expected);
+      if (s.value.length > maxLength) ctx.fail(s.node, `${ctx.subject} is too long (${s.value.length} characters, at most ${maxLength})`);
+      if (opts.nonEmpty && s.value.trim() === '') ctx.fail(s.node, `${ctx.subject} must not be empty`, { expected });
+      if (opts.pattern && !opts.pattern.test(s.value)) {
+        ctx.fail(s.node, `${ctx.subject}: ${show(s.value)} is not ${opts.patternText ?? expected}`, { expected: opts.patternText ?? expected });
+      }
+      return s.value;
+    },
+  };
+}
+
+export function boolean(): Decoder<boolean> {
+  const expected = 'true or false';
+  return {
+    expected,
+    schema: () => ({ type: 'boolean' }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      if (typeof s.value === 'boolean') return s.value;
+      const hint = typeof s.value === 'string' && /^(yes|no|on|off|y|n)$/i.test(s.value) ? `YAML 1.2 reads ${show(s.value)} as a string: write ${/^(yes|on|y)$/i.test(s.value) ? 'true' : 'false'}` : undefined;
+      return typeError(s.node, ctx, expected, hint ? { hint } : {});
+    },
+  };
+}
+
+export function integer(opts: { min?: number; max?: number; acceptString?: boolean } = {}): Decoder<number> {
+  const min = opts.min ?? Number.MIN_SAFE_INTEGER;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const expected = opts.min !== undefined && opts.max !== undefined ? `an integer from ${min} to ${max}` : opts.min !== undefined ? `an integer >= ${min}` : 'an integer';
+  return {
+    expected,
+    schema: () => ({
+      type: 'integer',
+      ...(opts.min !== undefined ? { minimum: opts.min } : {}),
+      ...(opts.max !== undefined ? { maximum: opts.max } : {}),
+    }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      let v = s.value;
+      if (opts.acceptString && typeof v === 'string' && /^\d{1,15}$/.test(v.trim())) v = Number(v.trim());
+      if (typeof v !== 'number' || !Number.isInteger(v)) typeError(s.node, ctx, expected);
+      if (v < min || v > max || !Number.isSafeInteger(v)) ctx.fail(s.node, `${ctx.subject}: ${show(s.node && isScalar(s.node) ? (s.node.source ?? String(v)) : String(v))} is out of range`, { expected });
+      return v;
+    },
+  };
+}
+
+/** One of a fixed set of words, with did-you-mean; `aliases` maps other accepted spellings (incl. booleans). */
+export function enumOf<T extends string>(values: readonly T[], opts: { aliases?: Readonly<Record<string, T>> } = {}): Decoder<T> {
+  const expected = `one of: ${values.join(', ')}`;
+  return {
+    expected,
+    schema: () => ({ type: 'string', enum: [...values] }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      const text = typeof s.value === 'string' ? s.value : typeof s.value === 'boolean' || typeof s.value === 'number' ? String(s.value) : null;
+      if (text === null) typeError(s.node, ctx, expected);
+      if ((values as readonly string[]).includes(text) && typeof s.value === 'string') return text as T;
+      const alias = opts.aliases && Object.hasOwn(opts.aliases, text) ? opts.aliases[text] : undefined;
+      if (alias !== undefined) return alias;
+      const hint = didYouMean(text, values);
+      return ctx.fail(s.node, `${ctx.subject}: ${show(text)} is not ${expected}`, hint ? { expected, hint } : { expected });
+    },
+  };
+}
+
+/** A literal `true` (e.g. "all clusters"). */
+export function literalTrue(): Decoder<true> {
+  return {
+    expected: 'true',
+    schema: () => ({ const: true }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, 'true');
+      if (s.value !== true) typeError(s.node, ctx, 'true');
+      return true;
+    },
+  };
+}
+
+/** A value written in unit syntax (string, or a bare number the parser may accept or reject with a hint). */
+export function unitValue<T>(expected: string, defName: string, schema: JsonSchema, parse: (v: string | number, ctx: Ctx<any>) => Parsed<T>): Decoder<T> {
+  return {
+    expected,
+    schema: (b) => b.ref(defName, () => schema),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      if (typeof s.value !== 'string' && typeof s.value !== 'number') typeError(s.node, ctx, expected);
+      const r = parse(s.value, ctx);
+      if (!r.ok) return ctx.fail(s.node, `${ctx.subject}: ${r.reason}`, r.hint ? { expected, hint: r.hint } : { expected });
+      return r.value;
+    },
+  };
+}
+
+/** Anything (decoded lazily by someone else): returns the node. */
+export function anyNode(description: string): Decoder<Node> {
+  return { expected: 'any value', schema: () => ({ description }), decode: (node) => node };
+}
+
+export function list<T>(item: Decoder<T>, opts: { label: (index: number, node: Node, ctx: Ctx<any>) => string; minItems?: number }): Decoder<T[]> {
+  const expected = `a list of ${item.expected}`;
+  return {
+    expected,
+    schema: (b) => ({ type: 'array', items: item.schema(b), ...(opts.minItems ? { minItems: opts.minItems } : {}) }),
+    decode(node, ctx) {
+      const n = ctx.resolve(node);
+      if (!isSeq(n)) typeError(n, ctx, expected);
+      if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected });
+      return (n as YAMLSeq<Node>).items.map((it, i) => {
+        if (it === null || it === undefined) ctx.fail(n, `empty item ${i + 1} in ${ctx.subject}`);
+        return item.decode(it, ctx.within(opts.label(i, it, ctx)));
+      });
+    },
+  };
+}
+
+export interface Named<T> {
+  readonly name: string;
+  readonly value: T;
+  readonly keyNode: Node;
+}
+
+/** A mapping from names to values, in file order. `names` validates each name. */
+export function namedMap<T>(
+  item: Decoder<T>,
+  opts: {
+    label: (name: string) => string;
+    names: Decoder<string>;
+    /** Called with all names before any value is decoded (to register them for cross-references). */
+    onNames?: (names: readonly { name: string; node: Node }[], ctx: Ctx<any>) => void;
+    /** Called before each value is decoded. */
+    before?: (name: string, ctx: Ctx<any>) => void;
+    minItems?: number;
+  },
+): Decoder<Named<T>[]> {
+  const expected = `a mapping of names to ${item.expected}`;
+  return {
+    expected,
+    schema: (b) => ({
+      type: 'object',
+      propertyNames: opts.names.schema(b),
+      additionalProperties: item.schema(b),
+      ...(opts.minItems ? { minProperties: opts.minItems } : {}),
+    }),
+    decode(node, ctx) {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) typeError(n, ctx, expected);
+      const m = n as YAMLMap<Node, Node>;
+      if (opts.minItems && m.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} entr${opts.minItems === 1 ? 'y' : 'ies'}`, { expected });
+      const keys = m.items.map((pair) => {
+        const k = keyText(pair, ctx, n);
+        return { name: opts.names.decode(k.node, ctx.field('name')), node: k.node };
+      });
+      opts.onNames?.(keys, ctx);
+      return m.items.map((pair, i) => {
+        const k = keys[i]!;
+        const v = pair.value ?? nullNodeFor(k.node);
+        opts.before?.(k.name, ctx);
+        return { name: k.name, value: item.decode(v, ctx.within(opts.label(k.name))), keyNode: k.node };
+      });
+    },
+  };
+}
+
+/** A stand-in null scalar for `key:` with no value, positioned at the key. */
+function nullNodeFor(keyNode: Node): Node {
+  const s = new Scalar(null);
+  if (keyNode.range) s.range = [...keyNode.range];
+  return s;
+}
+
+/** Dispatch on the node's kind: a scalar string, boolean, number, a mapping or a list. */
+export function byKind<T>(
+  alts: { string?: Decoder<T>; boolean?: Decoder<T>; number?: Decoder<T>; map?: Decoder<T>; list?: Decoder<T> },
+  expected: string,
+): Decoder<T> {
+  return {
+    expected,
+    schema: (b) => ({ anyOf: Object.values(alts).map((d) => d!.schema(b)) }),
+    decode(node, ctx) {
+      const n = ctx.resolve(node);
+      let d: Decoder<T> | undefined;
+      if (isMap(n)) d = alts.map;
+      else if (isSeq(n)) d = alts.list;
+      else if (isScalar(n)) {
+        const v = n.value;
+        d = typeof v === 'string' ? alts.string : typeof v === 'boolean' ? alts.boolean : typeof v === 'number' ? (alts.number ?? alts.string) : undefined;
+      }
+      if (!d) typeError(n, ctx, expected);
+      return d.decode(n, ctx);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Objects
+
+export interface Field<T, D> {
+  readonly decoder: Decoder<T>;
+  readonly required: boolean;
+  fallback(): D;
+  readonly description: string;
+  /** The default as shown in the schema and docs. */
+  readonly defaultDoc?: unknown;
+  /** Runs right after this field is decoded (or defaulted), before the next field: checks, env facts. */
+  after?(value: T | D, info: ObjectInfo, ctx: Ctx<any>): void;
+}
+
+export type Fields = Record<string, Field<any, any>>;
+export type FieldValue<F> = F extends Field<infer T, infer D> ? T | D : never;
+export type ObjectValue<F extends Fields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+
+export function req<T>(decoder: Decoder<T>, description: string): Field<T, never> {
+  return { decoder, required: true, fallback: () => undefined as never, description };
+}
+
+export function opt<T>(decoder: Decoder<T>, description: string): Field<T, undefined> {
+  return { decoder, required: false, fallback: () => undefined, description };
+}
+
+export function withDefault<T>(decoder: Decoder<T>, description: string, value: T, defaultDoc?: unknown): Field<T, T> {
+  return { decoder, required: false, fallback: () => value, description, defaultDoc: defaultDoc ?? value };
+}
+
+/** The same field with a hook that runs right after it is decoded. */
+export function after<T, D>(field: Field<T, D>, hook: (value: T | D, info: ObjectInfo, ctx: Ctx<any>) => void): Field<T, D> {
+  return { ...field, after: hook };
+}
+
+/** What an object decoder's builder sees besides the values: where each key was. */
+export interface ObjectInfo {
+  /** The mapping node. */
+  readonly node: Node;
+  /** The value node of `key`, when present. */
+  at(key: string): Node | undefined;
+  /** The key node of `key`, when present. */
+  keyAt(key: string): Node | undefined;
+  has(key: string): boolean;
+}
+
+function fieldsSchema(fields: Fields, b: SchemaBuilder): { properties: Record<string, JsonSchema>; required: string[] } {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [k, f] of Object.entries(fields)) {
+    properties[k] = { ...f.decoder.schema(b), description: f.description, ...(f.defaultDoc !== undefined ? { default: f.defaultDoc } : {}) };
+    if (f.required) required.push(k);
+  }
+  return { properties, required };
+}
+
+/** Reads a mapping's pairs by key (rejecting unknown keys with did-you-mean). */
+function readPairs(node: Node, ctx: Ctx<any>, allowed: readonly string[], expected: string): { map: YAMLMap<Node, Node>; values: Map<string, Node>; keys: Map<string, Node> } {
+  const n = ctx.resolve(node);
+  if (!isMap(n)) typeError(n, ctx, expected);
+  const map = n as YAMLMap<Node, Node>;
+  const values = new Map<string, Node>();
+  const keys = new Map<string, Node>();
+  for (const pair of map.items) {
+    const k = keyText(pair, ctx, n);
+    if (!allowed.includes(k.text)) {
+      const hint = didYouMean(k.text, allowed);
+      ctx.fail(k.node, `unknown key ${show(k.text)}${ctx.inContainer}`, hint ? { hint, expected: `one of: ${listing(allowed, 40)}` } : { expected: `one of: ${listing(allowed, 40)}` });
+    }
+    if (keys.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
+    keys.set(k.text, k.node);
+    values.set(k.text, pair.value ?? nullNodeFor(k.node));
+  }
+  return { map, values, keys };
+}
+
+function decodeFields<F extends Fields>(fields: F, p: ReturnType<typeof readPairs>, ctx: Ctx<any>): ObjectValue<F> {
+  const info = infoOf(p);
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, f] of Object.entries(fields)) {
+    const v = p.values.get(k);
+    if (v === undefined || isNull(v)) {
+      if (f.required) {
+        if (v !== undefined) ctx.fail(p.keys.get(k) ?? p.map, `${k}${ctx.inContainer} has no value`, { expected: f.decoder.expected });
+        ctx.fail(p.map, `missing key ${show(k)}${ctx.inContainer}`, { expected: `${k}: ${f.decoder.expected}` });
+      }
+      out[k] = f.fallback();
+    } else {
+      out[k] = f.decoder.decode(v, ctx.field(k));
+    }
+    f.after?.(out[k], info, ctx);
+  }
+  return out as ObjectValue<F>;
+}
+
+function infoOf(p: ReturnType<typeof readPairs>): ObjectInfo {
+  return {
+    node: p.map,
+    at: (k) => p.values.get(k),
+    keyAt: (k) => p.keys.get(k),
+    has: (k) => p.values.has(k) && !isNull(p.values.get(k)),
+  };
+}
+
+/**
+ * A mapping with known keys. Fields are decoded in the order they are declared (so earlier fields can
+ * record facts in ctx.env for later ones); `build` turns the values into the result and may check them.
+ */
+export function object<F extends Fields, R = ObjectValue<F>>(
+  fields: F,
+  opts: { expected?: string; build?: (v: ObjectValue<F>, info: ObjectInfo, ctx: Ctx<any>) => R; schemaExtra?: JsonSchema } = {},
+): Decoder<R> {
+  const allowed = Object.keys(fields);
+  const expected = opts.expected ?? 'a mapping';
+  return {
+    expected,
+    schema(b) {
+      const { properties, required } = fieldsSchema(fields, b);
+      return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false, ...opts.schemaExtra };
+    },
+    decode(node, ctx) {
+      const p = readPairs(node, ctx, allowed, expected);
+      const v = decodeFields(fields, p, ctx);
+      return opts.build ? opts.build(v, infoOf(p), ctx) : (v as unknown as R);
+    },
+  };
+}
+
+export type TaggedValue<C extends Fields, V extends Record<string, Decoder<any>>> = {
+  [K in keyof V & string]: { readonly tag: K; readonly value: V[K] extends Decoder<infer T> ? T : never; readonly common: ObjectValue<C>; readonly info: ObjectInfo };
+}[keyof V & string];
+
+/**
+ * A mapping with common keys and exactly one of several tag keys (`{at: ..., promote: db001}`): each tag
+ * key's value is decoded by its decoder.
+ */
+export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>(
+  common: C,
+  variants: V,
+  opts: { what: string; descriptions: { readonly [K in keyof V]: string } },
+): Decoder<TaggedValue<C, V>> {
+  const tags = Object.keys(variants);
+  const allowed = [...Object.keys(common), ...tags];
+  const expected = `a mapping with one of: ${tags.join(', ')}`;
+  return {
+    expected,
+    schema(b) {
+      const { properties, required } = fieldsSchema(common, b);
+      for (const t of tags) properties[t] = { ...variants[t]!.schema(b), description: opts.descriptions[t] };
+      return {
+        type: 'object',
+        properties,
+        ...(required.length ? { required } : {}),
+        additionalProperties: false,
+        oneOf: tags.map((t) => ({ required: [t] })),
+      };
+    },
+    decode(node, ctx) {
+      const p = readPairs(node, ctx, allowed, expected);
+      const present = tags.filter((t) => p.values.has(t));
+      if (present.length === 0) {
+        ctx.fail(p.map, `${ctx.subject} has no ${opts.what}`, { expected: `one of: ${tags.join(', ')}` });
+      }
+      if (present.length > 1) {
+        ctx.fail(p.keys.get(present[1]!), `${ctx.subject} has more than one ${opts.what} (${present.join(' and ')}): write one per entry`, {
+          expected: `one of: ${tags.join(', ')}`,
+        });
+      }
+      const tag = present[0]!;
+      const c = decodeFields(common, p, ctx);
+      const v = p.values.get(tag)!;
+      if (isNull(v)) ctx.fail(p.keys.get(tag), `${tag}${ctx.inContainer} has no value`, { expected: variants[tag]!.expected });
+      const value = variants[tag]!.decode(v, ctx.field(tag));
+      return { tag, value, common: c, info: infoOf(p) } as TaggedValue<C, V>;
+    },
+  };
+}

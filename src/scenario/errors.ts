@@ -1,0 +1,112 @@
+/**
+ * The one error the scenario loader throws: a position in the file (or in a --set argument), what is
+ * wrong, what was expected and, where a close match exists, a did-you-mean.
+ */
+
+export interface ScenarioErrorInit {
+  readonly expected?: string;
+  readonly hint?: string;
+  /** Set when the offending value came from a command-line `--set PATH=VALUE`: that argument. */
+  readonly setArg?: string;
+}
+
+export class ScenarioError extends Error {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  readonly expected?: string;
+  readonly hint?: string;
+  readonly setArg?: string;
+
+  constructor(file: string, line: number, column: number, message: string, init: ScenarioErrorInit = {}) {
+    super(message);
+    this.name = 'ScenarioError';
+    this.file = file;
+    this.line = Math.max(1, Math.floor(line) || 1);
+    this.column = Math.max(1, Math.floor(column) || 1);
+    if (init.expected !== undefined) this.expected = init.expected;
+    if (init.hint !== undefined) this.hint = init.hint;
+    if (init.setArg !== undefined) this.setArg = init.setArg;
+  }
+
+  /**
+   * One line: `file:line:column: message; hint` (or `(expected ...)` when there is no hint). Errors in a
+   * command-line value read `file: --set PATH=VALUE: message`.
+   */
+  format(): string {
+    const where = this.setArg !== undefined ? `${this.file}: --set ${this.setArg}` : `${this.file}:${this.line}:${this.column}`;
+    let text = `${where}: ${this.message}`;
+    if (this.hint) text += `; ${this.hint}`;
+    else if (this.expected) text += ` (expected ${this.expected})`;
+    return text.replace(/[\r\n]+/g, ' ');
+  }
+}
+
+/** Optimal-string-alignment (restricted Damerau-Levenshtein) distance; gives up above `limit`. */
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
+  if (a === b) return 0;
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  const n = a.length;
+  const m = b.length;
+  let prev2 = new Array<number>(m + 1).fill(0);
+  let prev = Array.from({ length: m + 1 }, (_, j) => j);
+  let cur = new Array<number>(m + 1).fill(0);
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= m; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > limit) return limit + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[m]!;
+}
+
+/**
+ * The candidate closest to `word` (case-insensitive match first, then edit distance up to about a third of
+ * the word's length), or null when nothing is close.
+ */
+export function closest(word: string, candidates: Iterable<string>): string | null {
+  if (word.length > 200) return null;
+  const lower = word.toLowerCase();
+  let best: string | null = null;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    if (c.length > 200) continue;
+    if (c.toLowerCase() === lower) return c;
+    const limit = Math.max(1, Math.floor(Math.max(word.length, c.length) / 3));
+    const d = editDistance(lower, c.toLowerCase(), limit);
+    if (d <= limit && d < bestScore) {
+      best = c;
+      bestScore = d;
+    }
+  }
+  return best;
+}
+
+/** `did you mean "x"?` or undefined. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const c = closest(word, candidates);
+  return c === null ? undefined : `did you mean "${c}"?`;
+}
+
+/** `a, b, c` (at most `max`, then `...`). */
+export function listing(items: readonly string[], max = 12): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')}, ...`;
+}
+
+/** A value shown inside a message: quoted, cut to a readable length, on one line. */
+export function show(value: unknown): string {
+  let s: string;
+  if (typeof value === 'string') s = JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  else if (value === null || value === undefined) s = 'null';
+  else s = String(value);
+  return s.replace(/[\r\n]+/g, ' ');
+}

@@ -1,0 +1,938 @@
+/**
+ * The scenario file grammar, written once with the combinators of decode.ts: it decodes a YAML document
+ * into a `Scenario` (types.ts) and describes itself as JSON Schema (schema.ts). Fields are decoded in the
+ * order declared here, so facts needed later (start and time zone, site names, node names and versions)
+ * are recorded in the load's env as soon as they are known.
+ */
+import { isMap, isScalar, isSeq, type Node, type YAMLSeq } from 'yaml';
+import type { Micros } from '../engine/time.ts';
+import type {
+  Action,
+  ActionBody,
+  Bounds,
+  ClusterSpec,
+  Expectation,
+  ExpectationBody,
+  FailoverSpec,
+  LinkSpec,
+  NodeSpec,
+  PartitionTarget,
+  PgMajor,
+  Scenario,
+  WorkloadSpec,
+} from './types.ts';
+import { didYouMean, listing, show } from './errors.ts';
+import {
+  after,
+  anyNode,
+  boolean,
+  byKind,
+  custom,
+  describeNode,
+  enumOf,
+  integer,
+  list,
+  literalTrue,
+  map,
+  namedMap,
+  object,
+  opt,
+  req,
+  string,
+  tagged,
+  typeError,
+  unitValue,
+  withDefault,
+  type Ctx,
+  type Decoder,
+  type Named,
+} from './decode.ts';
+import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
+
+// ---------------------------------------------------------------------------------------------------------
+// The load's environment
+
+export interface NodeInfo {
+  readonly name: string;
+  readonly cluster: string;
+  readonly version: PgMajor;
+  readonly site: string;
+  readonly role: 'primary' | 'standby';
+  readonly segmentSize: number;
+}
+
+export interface ClusterInfo {
+  readonly name: string;
+  nodeNames: string[];
+  specs: NodeSpec[];
+  hasWorkload: boolean;
+}
+
+export interface Env extends SettingsEnv {
+  readonly file: string;
+  readonly variant: string | null;
+  start?: Instant;
+  zone?: string;
+  end?: Micros;
+  sites: string[];
+  readonly clusters: Map<string, ClusterInfo>;
+  readonly nodes: Map<string, NodeInfo>;
+  cluster?: ClusterInfo;
+}
+
+export function newEnv(file: string, variant: string | null): Env {
+  return { file, variant, sites: [], clusters: new Map(), nodes: new Map() };
+}
+
+type C = Ctx<Env>;
+
+function timeRef(env: Env): TimeRef {
+  return { startEpochMs: env.start?.epochMs ?? 0, zone: env.zone ?? 'UTC' };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scalars
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/;
+const NAME_TEXT = 'a name of letters, digits, "_" and "-" (no dots, at most 63 characters)';
+
+function name(): Decoder<string> {
+  return string({ pattern: NAME, patternText: NAME_TEXT, maxLength: 63, expected: NAME_TEXT });
+}
+
+/** A name referring to something defined elsewhere in the file, with did-you-mean over the defined names. */
+function ref(kind: string, candidates: (env: Env) => readonly string[], check?: (text: string, node: Node, ctx: C) => void): Decoder<string> {
+  const expected = `the name of a ${kind}`;
+  return custom<string>(
+    expected,
+    () => ({ type: 'string', pattern: NAME.source }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isScalar(n)) return typeError(n, ctx, expected);
+      const v = n.value;
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? (n.source ?? String(v)) : null;
+      if (text === null) return typeError(n, ctx, expected);
+      const names = candidates(ctx.env);
+      if (!names.includes(text)) {
+        check?.(text, n, ctx);
+        const hint = didYouMean(text, names);
+        const exp = names.length ? `one of: ${listing(names)}` : `a ${kind} defined in the file`;
+        ctx.fail(n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
+      }
+      return text;
+    },
+  );
+}
+
+const siteRef = ref('site', (env) => env.sites);
+const clusterRef = ref('cluster', (env) => [...env.clusters.keys()]);
+const nodeRef = ref('node', (env) => [...env.nodes.keys()]);
+/** A node of the cluster being decoded. */
+const clusterNodeRef = ref(
+  'node',
+  (env) => env.cluster?.nodeNames ?? [],
+  (text, node, ctx) => {
+    const other = ctx.env.nodes.get(text);
+    if (other) ctx.fail(node, `${ctx.subject}: node ${show(text)} is in cluster ${show(other.cluster)}, not in cluster ${show(ctx.env.cluster?.name ?? '')}`);
+  },
+);
+
+const TIME_PATTERN = String.raw`^\s*(\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?|\+.+|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?))\s*$`;
+
+function time(): Decoder<Micros> {
+  return unitValue<Micros>(
+    'a time: "14:30", "14:30:10", "+90s" or "2017-08-07T14:30:00+09:00"',
+    'time',
+    {
+      description:
+        'A time: a clock time "HH:MM" or "HH:MM:SS" on the start\'s date in the scenario time zone, an ISO 8601 date-time with offset, or "+DURATION" after the start.',
+      type: 'string',
+      pattern: TIME_PATTERN,
+      examples: ['14:30', '14:30:10', '+90s', '2017-08-07T14:30:00+09:00'],
+    },
+    (v, ctx: C) =>
+      typeof v === 'number'
+        ? { ok: false, reason: `the number ${v} is not a time`, hint: 'write a clock time "14:30", "+90s" after the start, or an ISO date-time' }
+        : parseTime(v, timeRef(ctx.env)),
+  );
+}
+
+function instant(): Decoder<Instant> {
+  return unitValue<Instant>(
+    'an ISO 8601 date-time with offset, e.g. "2017-08-07T14:00:00+09:00"',
+    'instant',
+    {
+      description: 'An ISO 8601 date-time with a UTC offset.',
+      type: 'string',
+      pattern: String.raw`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}(:?\d{2})?)$`,
+      examples: ['2017-08-07T14:00:00+09:00'],
+    },
+    (v) => {
+      if (typeof v === 'number') return { ok: false, reason: `the number ${v} is not a date-time`, hint: 'e.g. "2017-08-07T14:00:00+09:00"' };
+      const r = parseInstant(v);
+      if (r.ok && r.value.extraMicros !== 0) return { ok: false, reason: 'the start is limited to millisecond precision' };
+      return r;
+    },
+  );
+}
+
+function timezone(): Decoder<string> {
+  return unitValue<string>(
+    'an IANA time zone like "Asia/Tokyo" or an offset like "+09:00"',
+    'timezone',
+    { description: 'An IANA time zone name or a UTC offset.', type: 'string', examples: ['Asia/Tokyo', 'UTC', '+09:00'] },
+    (v) => (typeof v === 'number' ? { ok: false, reason: `the number ${v} is not a time zone`, hint: 'e.g. "Asia/Tokyo" or "+09:00"' } : parseTimeZone(v)),
+  );
+}
+
+function bandwidth(): Decoder<number> {
+  return unitValue<number>(
+    'a bandwidth like "1Gbps" or "100MB/s"',
+    'bandwidth',
+    {
+      description: 'A bandwidth: bits per second (bps, kbps, Mbps, Gbps) or bytes per second (B/s, kB/s, MB/s, GB/s, KiB/s, MiB/s, GiB/s).',
+      type: 'string',
+      pattern: String.raw`^\s*\d+(\.\d+)?\s*(bps|kbps|Mbps|Gbps|B/s|kB/s|KB/s|MB/s|GB/s|KiB/s|MiB/s|GiB/s)\s*$`,
+      examples: ['1Gbps', '100Mbps', '50MB/s'],
+    },
+    (v) => parseBandwidth(v),
+  );
+}
+
+function rate(): Decoder<number> {
+  return unitValue<number>(
+    'a rate like "800/s", "48000/min" or a number per second',
+    'rate',
+    {
+      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      examples: ['800/s', '48000/min', 200],
+    },
+    (v) => parseRate(v),
+  );
+}
+
+function lsn(): Decoder<number> {
+  return unitValue<number>(
+    'an LSN like "2A/1000000"',
+    'lsn',
+    {
+      description: 'A WAL location as PostgreSQL prints it (%X/%X: high and low 32 bits in hex), or an integer.',
+      anyOf: [{ type: 'string', pattern: '^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$' }, { type: 'integer', minimum: 0 }],
+      examples: ['0/3000000', '2A/1000000'],
+    },
+    (v) => parseLsn(v),
+  );
+}
+
+/** A number of seconds: a number, or a duration converted to seconds. */
+function seconds(): Decoder<number> {
+  const expected = 'a number of seconds or a duration like "90s"';
+  const num = custom<number>(
+    expected,
+    () => ({ type: 'number', minimum: 0 }),
+    (node, ctx) => {
+      const n = ctx.resolve(node);
+      const v = isScalar(n) ? n.value : undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return ctx.fail(n, `${ctx.subject} must be ${expected}, not ${describeNode(n)}`, { expected });
+      return v;
+    },
+  );
+  const dur = map(duration(), (us) => us / 1_000_000);
+  return byKind({ number: num, string: dur }, expected);
+}
+
+/** `true` (all) or a cluster name; false is not accepted. */
+function allOrCluster(): Decoder<string | null> {
+  return byKind<string | null>(
+    { boolean: map(literalTrue(), () => null), string: clusterRef },
+    'true (all clusters) or a cluster name',
+  );
+}
+
+function itemLabel(i: number, _node: Node, ctx: C): string {
+  return `item ${i + 1} of ${ctx.container}`;
+}
+
+/** Two different sites. */
+function sitePair(): Decoder<readonly [string, string]> {
+  return map(list(siteRef, { label: itemLabel }), (v, node, ctx: C) => {
+    if (v.length !== 2) ctx.fail(node, `${ctx.subject} must name exactly two sites, not ${v.length}`, { expected: '[siteA, siteB]' });
+    if (v[0] === v[1]) ctx.fail(node, `${ctx.subject} names site ${show(v[0])} twice`, { expected: 'two different sites' });
+    return [v[0]!, v[1]!] as const;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sites and links
+
+const siteBody = custom<null>(
+  'an empty mapping {} (or nothing)',
+  () => ({ anyOf: [{ type: 'object', additionalProperties: false }, { type: 'null' }] }),
+  (node, ctx) => {
+    const n = ctx.resolve(node);
+    if (isScalar(n) && n.value === null) return null;
+    return object({}, { expected: 'an empty mapping {} (or nothing)', build: () => null }).decode(n, ctx);
+  },
+);
+
+const sites = byKind<string[]>(
+  {
+    map: map(namedMap(siteBody, { label: (s) => `site "${s}"`, names: name(), minItems: 1 }), (v) => v.map((s) => s.name)),
+    list: map(list(name(), { label: itemLabel, minItems: 1 }), (v, node, ctx) => {
+      const seen = new Set<string>();
+      v.forEach((s, i) => {
+        if (seen.has(s)) ctx.fail((node as YAMLSeq<Node>).items[i], `${ctx.subject}: site ${show(s)} is listed twice`);
+        seen.add(s);
+      });
+      return v;
+    }),
+  },
+  'a mapping of site names to {} or a list of site names',
+);
+
+const link = object(
+  {
+    between: req(sitePair(), 'The two sites the link joins.'),
+    bandwidth: req(bandwidth(), 'Bandwidth of the link (each direction).'),
+    latency: req(duration({ bareUnit: 'ms' }), 'One-way latency.'),
+  },
+  { build: (v): LinkSpec => ({ between: v.between, bandwidth: v.bandwidth, latency: v.latency }) },
+);
+
+const links = map(list(link, { label: (i) => `link ${i + 1}` }), (v, node, ctx) => {
+  const seen = new Map<string, number>();
+  v.forEach((l, i) => {
+    const key = [...l.between].sort().join('\u0000');
+    const prev = seen.get(key);
+    if (prev !== undefined) ctx.fail((node as YAMLSeq<Node>).items[i], `link ${i + 1} joins ${l.between.join(' and ')} again (link ${prev + 1} already does)`);
+    seen.set(key, i);
+  });
+  return v;
+});
+
+const localLink = object({
+  bandwidth: withDefault(bandwidth(), 'Bandwidth between nodes of one site.', 1.25e9, '10Gbps'),
+  latency: withDefault(duration({ bareUnit: 'us' }), 'Latency between nodes of one site.', 100 as Micros, '100us'),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Clusters
+
+interface NodeDraft {
+  readonly site: string;
+  readonly version: PgMajor;
+  readonly role: 'primary' | 'standby';
+  readonly upstream: string | null;
+  readonly timeline: number | null;
+  readonly settings: NodeSpec['settings'];
+  readonly upstreamNode: Node | undefined;
+}
+
+const nodeDecoder = object(
+  {
+    site: req(siteRef, 'The site the server is in.'),
+    version: after(req(pgVersion(), 'PostgreSQL major version: 9.2 to 9.6, 10 to 18.'), (v, _info, ctx: C) => {
+      ctx.env.version = v;
+      ctx.env.configuring = null;
+    }),
+    role: opt(enumOf(['primary', 'standby'] as const), 'primary or standby; default: standby when upstream is given, else primary.'),
+    upstream: opt(clusterNodeRef, 'The node a standby streams from (a primary or, cascading, another standby). Required for a standby.'),
+    timeline: opt(integer({ min: 1, max: 0xffffffff }), 'The timeline a primary starts on (default 1); standbys start on their upstream\'s.'),
+    settings: withDefault(settings(), 'PostgreSQL settings (GUCs) as in postgresql.conf / recovery.conf; absent ones take the version\'s default.', {}, {}),
+  },
+  {
+    build: (v, info, ctx): NodeDraft => {
+      const role = v.role ?? (v.upstream !== undefined ? 'standby' : 'primary');
+      if (role === 'primary' && v.upstream !== undefined) {
+        ctx.fail(info.keyAt('upstream'), `${ctx.subject} is a primary and cannot have an upstream`, { hint: 'remove upstream, or make it role: standby' });
+      }
+      if (role === 'standby' && v.upstream === undefined) {
+        ctx.fail(info.node, `${ctx.subject} is a standby and needs an upstream`, { expected: 'upstream: the node it streams from' });
+      }
+      if (role === 'standby' && v.timeline !== undefined) {
+        ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
+      }
+      return {
+        site: v.site,
+        version: v.version,
+        role,
+        upstream: v.upstream ?? null,
+        timeline: v.timeline ?? null,
+        settings: v.settings,
+        upstreamNode: info.at('upstream'),
+      };
+    },
+  },
+);
+
+/** After a cluster's nodes: register them, check primaries and upstream chains, fill standbys' timelines. */
+function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: C): void {
+  const cluster = ctx.env.cluster!;
+  const byName = new Map(drafts.map((d) => [d.name, d]));
+  if (!drafts.some((d) => d.value.role === 'primary')) {
+    ctx.fail(mapNode, `cluster ${show(cluster.name)} has no primary`, { hint: 'give one node role: primary (a node without upstream is a primary)' });
+  }
+  const timelines = new Map<string, number>();
+  for (const d of drafts) {
+    const chain = [d.name];
+    let cur = d;
+    while (cur.value.role === 'standby') {
+      const up = byName.get(cur.value.upstream!)!;
+      if (chain.includes(up.name)) {
+        ctx.fail(cur.value.upstreamNode ?? cur.keyNode, `upstream of node ${show(cur.name)} makes a loop: ${[...chain.slice(chain.indexOf(up.name)), up.name].join(' -> ')}`, {
+          hint: 'every upstream chain must end at a primary',
+        });
+      }
+      chain.push(up.name);
+      cur = up;
+    }
+    timelines.set(d.name, cur.value.timeline ?? 1);
+  }
+  cluster.specs = drafts.map((d) => ({
+    name: d.name,
+    site: d.value.site,
+    version: d.value.version,
+    role: d.value.role,
+    upstream: d.value.upstream,
+    timeline: timelines.get(d.name)!,
+    settings: d.value.settings,
+  }));
+  for (const s of cluster.specs) {
+    ctx.env.nodes.set(s.name, {
+      name: s.name,
+      cluster: cluster.name,
+      version: s.version,
+      site: s.site,
+      role: s.role,
+      segmentSize: s.settings.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE,
+    });
+  }
+}
+
+const nodesDecoder = namedMap(nodeDecoder, {
+  label: (n) => `node "${n}"`,
+  names: name(),
+  minItems: 1,
+  onNames: (names, ctx: C) => {
+    for (const n of names) {
+      const other = ctx.env.nodes.get(n.name);
+      if (other) ctx.fail(n.node, `node name ${show(n.name)} is already used in cluster ${show(other.cluster)}`, { hint: 'node names must be unique across clusters' });
+    }
+    ctx.env.cluster!.nodeNames = names.map((n) => n.name);
+  },
+});
+
+const workloadDecoder = object(
+  {
+    target: req(clusterNodeRef, 'The node the clients send writes to at the start (a primary).'),
+    site: opt(siteRef, 'The site the clients (application servers) are in; default: the target\'s site.'),
+    rate: req(rate(), 'Write transactions offered per second.'),
+    wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
+    connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
+  },
+  {
+    build: (v, info, ctx: C): WorkloadSpec => {
+      const target = ctx.env.nodes.get(v.target)!;
+      if (target.role !== 'primary') {
+        ctx.fail(info.at('target'), `${ctx.within(ctx.container).field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
+      }
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
+    },
+  },
+);
+
+const failoverDecoder = object(
+  {
+    policy: req(enumOf(['naive', 'patroni'] as const), 'naive: promote the first reachable candidate, whatever its state; patroni: Patroni\'s leader race (lag and timeline checks).'),
+    site: req(siteRef, 'The site the failover manager (and its DCS) runs in: it sees only the nodes it can reach.'),
+    check_interval: withDefault(duration({ min: 1 }), 'How often members are checked (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
+    timeout: withDefault(duration({ min: 1 }), 'How long the leader must be unreachable before failover (Patroni ttl).', 30_000_000 as Micros, '30s'),
+    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for patroni: all standbys.'),
+    maximum_lag_on_failover: opt(size(), 'Patroni maximum_lag_on_failover: a candidate further behind is not promoted. Default 1MiB.'),
+    check_timeline: opt(boolean(), 'Patroni check_timeline: reject candidates whose timeline is behind the cluster\'s. Default false.'),
+  },
+  {
+    build: (v, info, ctx: C): FailoverSpec => {
+      const cluster = ctx.env.cluster!;
+      if (v.policy === 'naive') {
+        if (v.candidates === undefined) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
+        for (const k of ['maximum_lag_on_failover', 'check_timeline']) {
+          if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} is a Patroni option`, { hint: 'remove it, or use policy: patroni' });
+        }
+      }
+      const candidates = v.candidates ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
+      const seen = new Set<string>();
+      candidates.forEach((c, i) => {
+        if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
+        seen.add(c);
+      });
+      return {
+        policy: v.policy,
+        site: v.site,
+        checkInterval: v.check_interval,
+        timeout: v.timeout,
+        candidates,
+        maximumLagOnFailover: v.maximum_lag_on_failover ?? 1_048_576,
+        checkTimeline: v.check_timeline ?? false,
+      };
+    },
+  },
+);
+
+const clusterDecoder = object(
+  {
+    start_lsn: withDefault(lsn(), 'LSN of the primary\'s insert position at the start (standbys start caught up).', 0x3000000, '0/3000000'),
+    wal_archive: withDefault(boolean(), 'Whether WAL is archived (with a base backup from before the start): decides what PITR could recover.', true),
+    nodes: after(
+      req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
+      (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
+    ),
+    workload: opt(workloadDecoder, 'The clients writing to the cluster.'),
+    failover: opt(failoverDecoder, 'An automatic failover manager.'),
+  },
+  {
+    build: (v, _info, ctx: C): ClusterSpec => {
+      const cluster = ctx.env.cluster!;
+      cluster.hasWorkload = v.workload !== undefined;
+      return {
+        name: cluster.name,
+        nodes: cluster.specs,
+        workload: v.workload ?? null,
+        failover: v.failover ?? null,
+        startLsn: v.start_lsn,
+        walArchive: v.wal_archive,
+      };
+    },
+  },
+);
+
+const clusters = map(
+  namedMap(clusterDecoder, {
+    label: (c) => `cluster "${c}"`,
+    names: name(),
+    minItems: 1,
+    before: (n, ctx: C) => {
+      const info: ClusterInfo = { name: n, nodeNames: [], specs: [], hasWorkload: false };
+      ctx.env.clusters.set(n, info);
+      ctx.env.cluster = info;
+    },
+  }),
+  (v, _node, ctx: C) => {
+    ctx.env.cluster = undefined;
+    return v.map((c) => c.value);
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Actions
+
+const ACTION_NAME = /^(?!\d+$)[^.\r\n]+$/;
+
+function entryName(): Decoder<string> {
+  return string({ pattern: ACTION_NAME, patternText: 'a name without dots (and not a plain number)', maxLength: 200, nonEmpty: true });
+}
+
+/** `plan entry 2`, or `plan entry "db001-lost"` when the entry has a name. */
+function entryLabel(list: string) {
+  return (i: number, node: Node): string => {
+    if (isMap(node)) {
+      const v = node.get('name');
+      if (typeof v === 'string' && v.length <= 60) return `${list} entry ${show(v)}`;
+    }
+    return `${list} entry ${i + 1}`;
+  };
+}
+
+const partitionTarget = byKind<PartitionTarget>(
+  {
+    string: map(nodeRef, (n): PartitionTarget => ({ kind: 'node', node: n })),
+    map: object({ sites: req(sitePair(), 'The two sites whose link is cut.') }, { build: (v): PartitionTarget => ({ kind: 'link', sites: v.sites }) }),
+  },
+  'a node name or {sites: [siteA, siteB]}',
+);
+
+const configureDecoder = object(
+  {
+    node: after(req(nodeRef, 'The node to reconfigure.'), (v, _info, ctx: C) => {
+      const n = ctx.env.nodes.get(v)!;
+      ctx.env.version = n.version;
+      ctx.env.configuring = { segmentSize: n.segmentSize };
+    }),
+    settings: req(settings(), 'The settings to change (same keys as a node\'s settings).'),
+    restart: withDefault(enumOf(['auto', 'never'] as const), 'auto: restart when a changed setting needs it (e.g. recovery_target_timeline); never: only reload.', 'auto'),
+  },
+  {
+    build: (v, _info, ctx: C): ActionBody => {
+      ctx.env.configuring = null;
+      return { kind: 'configure', node: v.node, settings: v.settings, restart: v.restart };
+    },
+  },
+);
+
+const workloadChange = object(
+  {
+    cluster: opt(clusterRef, 'The cluster whose workload changes; optional when there is one cluster.'),
+    rate: opt(rate(), 'The new offered rate.'),
+    wal_per_tx: opt(size({ positive: true }), 'The new WAL bytes per transaction.'),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      let cluster = v.cluster;
+      if (cluster === undefined) {
+        const all = [...ctx.env.clusters.keys()];
+        if (all.length !== 1) ctx.fail(info.node, `${ctx.subject} needs a cluster: there are ${all.length} clusters`, { expected: `cluster: one of ${listing(all)}` });
+        cluster = all[0]!;
+      }
+      if (!ctx.env.clusters.get(cluster)!.hasWorkload) {
+        ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
+      }
+      if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
+      return {
+        kind: 'workload',
+        cluster,
+        ...(v.rate !== undefined ? { rate: v.rate } : {}),
+        ...(v.wal_per_tx !== undefined ? { walPerTx: v.wal_per_tx } : {}),
+      };
+    },
+  },
+);
+
+const repoint = object(
+  {
+    node: req(nodeRef, 'The standby to repoint.'),
+    upstream: req(nodeRef, 'Its new upstream (same cluster).'),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      const a = ctx.env.nodes.get(v.node)!;
+      const b = ctx.env.nodes.get(v.upstream)!;
+      if (v.node === v.upstream) ctx.fail(info.at('upstream'), `${ctx.subject}: a node cannot stream from itself`);
+      if (a.cluster !== b.cluster) ctx.fail(info.at('upstream'), `${ctx.subject}: ${show(v.upstream)} is in cluster ${show(b.cluster)}, ${show(v.node)} in ${show(a.cluster)}`);
+      return { kind: 'repoint', node: v.node, upstream: v.upstream };
+    },
+  },
+);
+
+const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
+  map(nodeRef, (node) => ({ kind, node }) as ActionBody);
+
+const ACTION_BODIES = {
+  promote: nodeAction('promote'),
+  repoint,
+  configure: configureDecoder,
+  route_writes: map(nodeRef, (node, _n, ctx: C): ActionBody => ({ kind: 'routeWrites', cluster: ctx.env.nodes.get(node)!.cluster, node })),
+  block_clients: nodeAction('blockClients'),
+  unblock_clients: nodeAction('unblockClients'),
+  partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
+  heal: map(partitionTarget, (target): ActionBody => ({ kind: 'heal', target })),
+  crash: nodeAction('crash'),
+  restart: nodeAction('restart'),
+  stop: nodeAction('stop'),
+  start: nodeAction('start'),
+  workload: workloadChange,
+  assess: map(allOrCluster(), (cluster): ActionBody => ({ kind: 'assess', cluster })),
+};
+
+const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
+  promote: 'Promote a standby (pg_ctl promote): it ends recovery on a new timeline.',
+  repoint: 'Point a standby at another upstream (primary_conninfo change + restart).',
+  configure: 'Change settings of a node.',
+  route_writes: 'Send the cluster\'s client writes to this node from now on.',
+  block_clients: 'Refuse new client writes on a node (e.g. pg_hba reject) before a switchover.',
+  unblock_clients: 'Accept client writes on a node again.',
+  partition: 'Cut a node off the network, or the link between two sites.',
+  heal: 'Undo a partition (same target syntax).',
+  crash: 'Kill a server without a clean shutdown (crash recovery on restart).',
+  restart: 'Restart a server.',
+  stop: 'Stop a server cleanly.',
+  start: 'Start a stopped or crashed server.',
+  workload: 'Change a cluster\'s workload: {cluster?, rate?, wal_per_tx?}.',
+  assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
+};
+
+function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
+  const t = tagged(
+    {
+      at: req(time(), 'When it happens.'),
+      name: opt(entryName(), `A name for --set paths (${source}.NAME.at) and the report.`),
+    },
+    ACTION_BODIES,
+    { what: 'action', descriptions: ACTION_DESCRIPTIONS },
+  );
+  return map(t, (v, _node, ctx: C): Action => {
+    const end = ctx.env.end;
+    if (end !== undefined && v.common.at > end) {
+      ctx.fail(v.info.at('at'), `at in ${ctx.subject} is after the end of the scenario (${formatTime(v.common.at, timeRef(ctx.env))} > ${formatTime(end, timeRef(ctx.env))})`, {
+        hint: 'move it before the end or extend end/duration',
+      });
+    }
+    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+  });
+}
+
+function checkUniqueNames(items: readonly { name: string | null }[], seq: Node | undefined, ctx: C, what: string): void {
+  const seen = new Set<string>();
+  items.forEach((it, i) => {
+    if (it.name === null) return;
+    if (seen.has(it.name)) {
+      const item = isSeq(seq) ? (seq.items[i] as Node) : undefined;
+      const at = isMap(item) ? ((item.get('name', true) as Node | undefined) ?? item) : (item ?? seq);
+      ctx.fail(at, `${what} name ${show(it.name)} is used twice`, { hint: 'names must be unique (they address entries in --set paths)' });
+    }
+    seen.add(it.name);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Expectations
+
+function bounds(d: Decoder<number>, unit: string): Decoder<Bounds> {
+  return object(
+    {
+      at_least: opt(d, `Lower bound (${unit}).`),
+      at_most: opt(d, `Upper bound (${unit}).`),
+    },
+    {
+      build: (v, info, ctx): Bounds => {
+        if (v.at_least === undefined && v.at_most === undefined) ctx.fail(info.node, `${ctx.subject} gives no bound`, { expected: 'at_least and/or at_most' });
+        if (v.at_least !== undefined && v.at_most !== undefined && v.at_least > v.at_most) ctx.fail(info.at('at_most'), `${ctx.subject}: at_most is below at_least`);
+        return { atLeast: v.at_least ?? null, atMost: v.at_most ?? null };
+      },
+    },
+  );
+}
+
+const dataLoss = object(
+  {
+    cluster: opt(clusterRef, 'The cluster; default: any.'),
+    timeline: opt(integer({ min: 1, max: 0xffffffff }), 'The timeline whose commits are lost.'),
+    from: opt(time(), 'Start of the window the lost commits lie in (with to).'),
+    to: opt(time(), 'End of the window (with from).'),
+    tolerance: opt(duration(), 'Slack around from/to. Default 1m.'),
+    commits: opt(bounds(integer({ min: 0 }), 'commits'), 'How many acknowledged commits are lost.'),
+    recoverable_by_pitr: opt(boolean(), 'Whether the lost commits could be recovered from the WAL archive.'),
+  },
+  {
+    build: (v, info, ctx: C): ExpectationBody => {
+      if ((v.from === undefined) !== (v.to === undefined)) {
+        const missing = v.from === undefined ? 'from' : 'to';
+        ctx.fail(info.keyAt(missing === 'from' ? 'to' : 'from'), `${ctx.subject}: from and to come together; ${missing} is missing`);
+      }
+      if (v.from !== undefined && v.to !== undefined && v.to < v.from) ctx.fail(info.at('to'), `${ctx.subject}: to is before from`);
+      if (v.tolerance !== undefined && v.from === undefined) ctx.fail(info.keyAt('tolerance'), `${ctx.subject}: tolerance applies to a from/to window`, { hint: 'add from and to, or remove tolerance' });
+      return {
+        kind: 'dataLoss',
+        cluster: v.cluster ?? null,
+        timeline: v.timeline ?? null,
+        window: v.from !== undefined && v.to !== undefined ? { from: v.from, to: v.to, tolerance: v.tolerance ?? (60_000_000 as Micros) } : null,
+        commits: v.commits ?? { atLeast: null, atMost: null },
+        recoverableByPitr: v.recoverable_by_pitr ?? null,
+      };
+    },
+  },
+);
+
+const outage = object(
+  {
+    cluster: opt(clusterRef, 'The cluster; default: any.'),
+    seconds: opt(bounds(seconds(), 'seconds, or a duration'), 'How long writes were unavailable in total.'),
+  },
+  { build: (v): ExpectationBody => ({ kind: 'outage', cluster: v.cluster ?? null, seconds: v.seconds ?? { atLeast: null, atMost: null } }) },
+);
+
+const nodeState = object(
+  {
+    name: req(nodeRef, 'The node.'),
+    timeline: opt(integer({ min: 1, max: 0xffffffff }), 'Its timeline at the end.'),
+    role: opt(enumOf(['primary', 'standby'] as const), 'Its role at the end.'),
+    receiver: opt(enumOf(['streaming', 'waiting', 'stopped'] as const), 'Its WAL receiver state at the end (pg_stat_wal_receiver.status).'),
+  },
+  {
+    build: (v, info, ctx): ExpectationBody => {
+      if (v.timeline === undefined && v.role === undefined && v.receiver === undefined) {
+        ctx.fail(info.node, `${ctx.subject} checks nothing`, { expected: 'timeline, role and/or receiver' });
+      }
+      return { kind: 'nodeState', node: v.name, timeline: v.timeline ?? null, role: v.role ?? null, receiver: v.receiver ?? null };
+    },
+  },
+);
+
+const EXPECT_BODIES = {
+  no_data_loss: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noDataLoss', cluster })),
+  data_loss: dataLoss,
+  no_outage: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noOutage', cluster })),
+  outage,
+  no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
+  node: nodeState,
+};
+
+const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
+  no_data_loss: 'No acknowledged commit is lost: true (all clusters) or a cluster name.',
+  data_loss: 'Acknowledged commits are lost, as described.',
+  no_outage: 'Writes are never unavailable: true or a cluster name.',
+  outage: 'Writes are unavailable for a while, as described.',
+  no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
+  node: 'The state of a node at the end.',
+};
+
+function boundsText(b: Bounds, unit: string): string {
+  const parts: string[] = [];
+  if (b.atLeast !== null) parts.push(`at least ${b.atLeast} ${unit}`);
+  if (b.atMost !== null) parts.push(`at most ${b.atMost} ${unit}`);
+  return parts.join(' and ');
+}
+
+/** A short readable description of an expectation, used as its default name. */
+export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
+  const inCluster = (c: string | null) => (c === null ? '' : ` in ${c}`);
+  const clock = (t: number) => {
+    const iso = formatTime(t, ref);
+    const start = formatTime(0, ref);
+    return iso.slice(0, 10) === start.slice(0, 10) ? iso.slice(11, 19).replace(/:00$/, '') : iso;
+  };
+  switch (e.kind) {
+    case 'noDataLoss':
+      return `no data loss${inCluster(e.cluster)}`;
+    case 'noOutage':
+      return `no outage${inCluster(e.cluster)}`;
+    case 'noStall':
+      return `no stall${inCluster(e.cluster)}`;
+    case 'dataLoss': {
+      let s = `data loss${inCluster(e.cluster)}`;
+      if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
+      if (e.window) s += ` between ${clock(e.window.from)} and ${clock(e.window.to)}`;
+      const c = boundsText(e.commits, 'commits');
+      if (c) s += `, ${c}`;
+      if (e.recoverableByPitr !== null) s += e.recoverableByPitr ? ', recoverable by PITR' : ', not recoverable by PITR';
+      return s;
+    }
+    case 'outage': {
+      const b = boundsText(e.seconds, 's');
+      return `outage${inCluster(e.cluster)}${b ? ` of ${b}` : ''}`;
+    }
+    case 'nodeState': {
+      const parts: string[] = [];
+      if (e.role !== null) parts.push(`is ${e.role}`);
+      if (e.timeline !== null) parts.push(`on timeline ${e.timeline}`);
+      if (e.receiver !== null) parts.push(`receiver ${e.receiver}`);
+      return `${e.node} ${parts.join(', ')}`;
+    }
+  }
+}
+
+const expectation = map(
+  tagged({ name: opt(string({ nonEmpty: true, maxLength: 200 }), 'A name for the report; default: generated from the expectation.') }, EXPECT_BODIES, {
+    what: 'expectation',
+    descriptions: EXPECT_DESCRIPTIONS,
+  }),
+  (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
+    const body = v.value as ExpectationBody;
+    return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// Variants
+
+const PATH = /^[^.\s]+(\.[^.\s]+)*$/;
+
+export interface VariantDef {
+  readonly name: string;
+  readonly description: string;
+  /** PATH -> value node, in file order, with the PATH key node (for positions). */
+  readonly set: readonly { readonly path: string; readonly value: Node; readonly keyNode: Node }[];
+}
+
+const setMap = map(
+  namedMap(anyNode('A value, decoded as if written at PATH.'), {
+    label: (p) => `set ${show(p)}`,
+    names: string({ pattern: PATH, patternText: 'a dot-separated path like clusters.NAME.nodes.NODE.settings.KEY', maxLength: 500 }),
+  }),
+  (v) => v.map((e) => ({ path: e.name, value: e.value, keyNode: e.keyNode })),
+);
+
+export const variantsDecoder: Decoder<VariantDef[]> = map(
+  namedMap(
+    object({
+      description: withDefault(string({ maxLength: 2000 }), 'What the variant changes.', ''),
+      set: req(setMap, 'PATH: VALUE pairs applied to the document before decoding (PATH as for --set).'),
+    }),
+    { label: (n) => `variant "${n}"`, names: name() },
+  ),
+  (v) => v.map((e) => ({ name: e.name, description: e.value.description, set: e.value.set })),
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// The document
+
+export const scenarioDecoder: Decoder<Scenario> = object(
+  {
+    name: req(string({ nonEmpty: true, maxLength: 200 }), 'The scenario\'s name.'),
+    description: withDefault(string({ maxLength: 20_000 }), 'What the scenario replays or tests.', ''),
+    start: after(req(instant(), 'Wall-clock time of simulated time 0: ISO 8601 with a UTC offset.'), (v, _info, ctx: C) => {
+      ctx.env.start = v;
+    }),
+    timezone: after(opt(timezone(), 'Time zone for clock times and the report: IANA name or offset. Default: start\'s offset.'), (v, _info, ctx: C) => {
+      ctx.env.zone = v ?? offsetZoneName(ctx.env.start!.offsetMinutes);
+    }),
+    end: after(opt(time(), 'When the run ends (a time). Give end or duration.'), (v, _info, ctx: C) => {
+      if (v !== undefined) ctx.env.end = v;
+    }),
+    duration: after(opt(duration(), 'How long the run lasts. Give end or duration.'), (v, info, ctx: C) => {
+      if (v !== undefined && info.has('end')) ctx.fail(info.keyAt('duration'), 'give end or duration, not both');
+      if (v === undefined && !info.has('end')) ctx.fail(info.node, 'missing key "end" (or "duration")', { expected: 'end: a time, or duration: a duration' });
+      if (v !== undefined) ctx.env.end = v;
+      if (ctx.env.end === 0) ctx.fail(info.at('end') ?? info.at('duration'), `${info.has('end') ? 'end' : 'duration'}: the run must end after the start`);
+    }),
+    seed: withDefault(integer({ min: 0 }), 'Seed of the random streams (--seed overrides).', 1),
+    stall_threshold: withDefault(duration({ min: 1 }), 'Writes slower than this count as a stall.', 1_000_000 as Micros, '1s'),
+    sites: after(req(sites, 'Sites (data centers, regions): a mapping name -> {} or a list of names.'), (v, _info, ctx: C) => {
+      ctx.env.sites = v;
+    }),
+    links: withDefault(links, 'Network links between sites. Sites without a link cannot reach each other.', []),
+    local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
+    clusters: req(clusters, 'Replication clusters by name.'),
+    plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
+      checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
+    ),
+    faults: after(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults') }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
+      checkUniqueNames(v, info.at('faults'), ctx, 'faults entry'),
+    ),
+    expect: after(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
+      checkUniqueNames(
+        v.map((e) => ({ name: e.explicitName })),
+        info.at('expect'),
+        ctx,
+        'expect entry',
+      ),
+    ),
+    variants: withDefault(variantsDecoder, 'Named sets of changes selected with --variant NAME.', []),
+  },
+  {
+    expected: 'a scenario mapping',
+    schemaExtra: { oneOf: [{ required: ['end'] }, { required: ['duration'] }] },
+    build: (v, _info, ctx: C): Scenario => {
+      const env = ctx.env;
+      const actions = [...v.plan, ...v.faults].map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i).map((x) => x.a);
+      return {
+        name: v.name,
+        description: v.description,
+        file: env.file,
+        variant: env.variant,
+        startEpochMs: env.start!.epochMs,
+        timezone: env.zone!,
+        end: env.end!,
+        seed: v.seed,
+        stallThreshold: v.stall_threshold,
+        sites: v.sites.map((s) => ({ name: s })),
+        links: v.links,
+        localLink: { bandwidth: v.local_link.bandwidth, latency: v.local_link.latency },
+        clusters: v.clusters,
+        actions,
+        expectations: v.expect.map(({ explicitName: _e, ...e }) => e as Expectation),
+      };
+    },
+  },
+);

@@ -1,0 +1,298 @@
+/**
+ * PostgreSQL settings (GUCs) as written in a scenario, with the version rules of each
+ * (../shared/domain/postgres.md): which versions have the setting, which values they accept.
+ */
+import type { Micros } from '../engine/time.ts';
+import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTargetTimeline, type SynchronousStandbyNames } from './types.ts';
+import { show } from './errors.ts';
+import { boolean, byKind, custom, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
+import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
+
+export const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
+
+/** What the settings decoder needs to know about the node they are for. */
+export interface SettingsEnv {
+  /** The node's PostgreSQL major version. */
+  version?: PgMajor;
+  /** The node's wal_segment_size when decoding a `configure` action (it cannot change after initdb). */
+  configuring?: { segmentSize: number } | null;
+}
+
+export function versionName(v: PgMajor): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Unit decoders shared with the grammar
+
+const DURATION_PATTERN = String.raw`^\s*(\d+(\.\d+)?\s*(us|ms|s|min|m|h|d|w)\s*)+$`;
+const SIZE_PATTERN = String.raw`^\s*\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$`;
+
+/** A duration; `bareUnit` is what a bare number most likely meant (PostgreSQL's unit for the setting). */
+export function duration(opts: { bareUnit?: string; min?: number } = {}): Decoder<Micros> {
+  const d = unitValue<Micros>(
+    'a duration like "90s", "250ms" or "1h30m"',
+    'duration',
+    {
+      description: 'A duration: a number and a unit (us, ms, s, m or min, h, d, w), terms combinable from largest to smallest ("1h30m"); 0 needs no unit.',
+      anyOf: [{ type: 'string', pattern: DURATION_PATTERN }, { const: 0 }],
+      examples: ['90s', '250ms', '1h30m'],
+    },
+    (v) => parseDuration(v, opts.bareUnit ? { bareUnit: opts.bareUnit } : {}),
+  );
+  if (opts.min === undefined) return d;
+  const min = opts.min;
+  return map(d, (v, node, ctx) => (v < min ? ctx.fail(node, `${ctx.subject} must be at least ${min === 1 ? '1us' : `${min}us`}`, { expected: d.expected }) : v));
+}
+
+export function size(opts: { bareUnit?: string; positive?: boolean } = {}): Decoder<number> {
+  const d = unitValue<number>(
+    'a size like "16MiB" or "2KiB"',
+    'size',
+    {
+      description: 'A size: a number and a unit: B, kB or KB (1000), MB, GB, TB, KiB (1024), MiB, GiB, TiB; 0 needs no unit.',
+      anyOf: [{ type: 'string', pattern: SIZE_PATTERN }, { const: 0 }],
+      examples: ['16MiB', '2KiB', '1GB'],
+    },
+    (v) => parseSize(v, opts.bareUnit ? { bareUnit: opts.bareUnit } : {}),
+  );
+  if (!opts.positive) return d;
+  return map(d, (v, node, ctx) => (v <= 0 ? ctx.fail(node, `${ctx.subject} must be greater than 0`, { expected: d.expected }) : v));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Versions
+
+const VERSION_NAMES = SUPPORTED_PG_MAJORS.map(versionName);
+
+export function pgVersion(): Decoder<PgMajor> {
+  const expected = `a PostgreSQL major version: ${VERSION_NAMES.join(', ')}`;
+  return custom<PgMajor>(
+    expected,
+    (b) =>
+      b.ref('pgVersion', () => ({
+        description: 'A PostgreSQL major version, as a number or a string.',
+        anyOf: [
+          { type: 'number', enum: [...SUPPORTED_PG_MAJORS] },
+          { type: 'string', enum: VERSION_NAMES },
+        ],
+      })),
+    (node, ctx: Ctx<SettingsEnv>) => {
+      const n = ctx.resolve(node);
+      const value = 'value' in n ? (n as { value: unknown }).value : undefined;
+      const text = typeof value === 'number' ? ((n as { source?: string }).source ?? String(value)) : typeof value === 'string' ? value.trim() : null;
+      if (text === null) return typeError(n, ctx, expected);
+      const v = Number(text);
+      if (/^\d+(\.\d+)?$/.test(text) && SUPPORTED_PG_MAJORS.includes(v)) return v;
+      const parts = text.split('.');
+      let hint: string | undefined;
+      if (/^\d+(\.\d+)+$/.test(text)) {
+        const major = Number(parts[0]) >= 10 ? parts[0]! : `${parts[0]}.${parts[1]}`;
+        if (SUPPORTED_PG_MAJORS.includes(Number(major)) && major !== text) hint = `did you mean "${major}"? (the major version)`;
+      }
+      return ctx.fail(n, `${ctx.subject}: ${show(text)} is not a supported PostgreSQL major version`, hint ? { expected, hint } : { expected });
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// synchronous_standby_names
+
+const SSN_NAME = /^(?:\*|[A-Za-z0-9_$][A-Za-z0-9_$.-]*|"(?:[^"]|"")+")$/;
+
+/**
+ * PostgreSQL's synchronous_standby_names syntax: `FIRST n (a, b)` and `ANY n (a, b)` (10+), `n (a, b)`
+ * (9.6+, = FIRST), a bare list `a, b` (= FIRST 1), `*`; the empty string means none (null).
+ */
+export function parseSynchronousStandbyNames(input: string, version: PgMajor): Parsed<SynchronousStandbyNames | null> {
+  const text = input.trim();
+  if (text === '') return { ok: true, value: null };
+  let method: 'first' | 'any' = 'first';
+  let num = 1;
+  let listText = text;
+  const kw = /^(FIRST|ANY)\s+(\d+)\s*\(([\s\S]*)\)$/i.exec(text);
+  const counted = /^(\d+)\s*\(([\s\S]*)\)$/.exec(text);
+  if (kw) {
+    method = kw[1]!.toLowerCase() as 'first' | 'any';
+    num = Number(kw[2]);
+    listText = kw[3]!;
+    if (version < 10) {
+      return {
+        ok: false,
+        reason: `${kw[1]!.toUpperCase()} in synchronous_standby_names needs PostgreSQL 10 (the node is ${versionName(version)})`,
+        hint: version >= 9.6 && method === 'first' ? `on 9.6 write "${num} (${listText.trim()})"` : 'before 10 only priority lists exist ("a, b", or "n (a, b)" on 9.6)',
+      };
+    }
+  } else if (counted) {
+    num = Number(counted[1]);
+    listText = counted[2]!;
+    if (version < 9.6) {
+      return {
+        ok: false,
+        reason: `"n (names)" in synchronous_standby_names needs PostgreSQL 9.6 (several synchronous standbys); the node is ${versionName(version)}`,
+        hint: 'before 9.6 only one standby is synchronous: write a bare list "a, b"',
+      };
+    }
+  } else if (/^\w+\s+\d+/.test(text) || text.includes('(')) {
+    return { ok: false, reason: `${show(text)} is not valid synchronous_standby_names syntax`, hint: 'write "FIRST 1 (a, b)", "ANY 2 (a, b, c)", "2 (a, b)" or a list "a, b"' };
+  }
+  if (!Number.isSafeInteger(num) || num < 1) return { ok: false, reason: `the number of synchronous standbys (${show(String(num))}) must be at least 1` };
+  const names = listText.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (name === '') return { ok: false, reason: `${show(text)} has an empty standby name`, hint: 'separate names with commas: "a, b"' };
+    if (!SSN_NAME.test(name) || name.length > 63 + 2) return { ok: false, reason: `${show(name)} is not a standby name`, hint: 'names are application_name values; quote unusual ones: "\\"my-standby\\""' };
+  }
+  return { ok: true, value: { method, num, names: names.map((n) => (n.startsWith('"') ? n.slice(1, -1).replace(/""/g, '"') : n)) } };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The settings mapping
+
+function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
+  const expected = 'current, latest or a timeline ID (an integer >= 1)';
+  const keyword = map(enumOf(['current', 'latest'] as const), (v) => v as RecoveryTargetTimeline);
+  const tli = map(integer({ min: 1, max: 0xffffffff }), (v): RecoveryTargetTimeline => ({ tli: v }));
+  const fromString = custom<RecoveryTargetTimeline>(expected, (b) => keyword.schema(b), (node, ctx) => {
+    const n = ctx.resolve(node);
+    const v = (n as { value?: unknown }).value;
+    if (typeof v === 'string' && /^\d{1,10}$/.test(v.trim())) {
+      const t = Number(v.trim());
+      if (t >= 1 && t <= 0xffffffff) return { tli: t };
+    }
+    return keyword.decode(n, ctx);
+  });
+  return byKind({ string: fromString, number: tli }, expected);
+}
+
+function synchronousStandbyNames(): Decoder<SynchronousStandbyNames | null> {
+  return custom<SynchronousStandbyNames | null>(
+    'a string in PostgreSQL syntax, e.g. "FIRST 1 (db001, db002)", "ANY 2 (a, b, c)" or ""',
+    () => ({ type: 'string', maxLength: 2000 }),
+    (node, ctx: Ctx<SettingsEnv>) => {
+      const s = string({ maxLength: 2000 }).decode(node, ctx);
+      const r = parseSynchronousStandbyNames(s, ctx.env.version ?? 18);
+      if (!r.ok) return ctx.fail(ctx.resolve(node), `${ctx.subject}: ${r.reason}`, r.hint ? { hint: r.hint } : {});
+      return r.value;
+    },
+  );
+}
+
+/** A version rule: the setting `key` did not exist (or changed) before/after some version. */
+interface VersionRule {
+  readonly key: string;
+  readonly applies: (v: PgMajor, value: unknown) => boolean;
+  readonly message: (v: PgMajor) => string;
+  readonly hint?: (value: unknown) => string;
+}
+
+const VERSION_RULES: readonly VersionRule[] = [
+  {
+    key: 'wal_retrieve_retry_interval',
+    applies: (v) => v < 9.5,
+    message: () => 'did not exist before 9.5: the retry wait was fixed at 5 s',
+    hint: () => 'remove it (the simulator uses 5 s on this version)',
+  },
+  {
+    key: 'synchronous_commit',
+    applies: (v, value) => value === 'remote_apply' && v < 9.6,
+    message: () => 'remote_apply was added in PostgreSQL 9.6',
+    hint: () => 'use "on" (wait for the standby to flush) or "remote_write"',
+  },
+  {
+    key: 'wal_keep_size',
+    applies: (v) => v < 13,
+    message: () => 'was added in PostgreSQL 13 (it replaced wal_keep_segments)',
+    hint: (value) => `use wal_keep_segments (a count of WAL segments; ${formatSize(Number(value))} = ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)} segments of 16MiB)`,
+  },
+  {
+    key: 'wal_keep_segments',
+    applies: (v) => v >= 13,
+    message: () => 'was removed in PostgreSQL 13 (replaced by wal_keep_size)',
+    hint: (value) => `use wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}`,
+  },
+  {
+    key: 'max_wal_size',
+    applies: (v) => v < 9.5,
+    message: () => 'was added in PostgreSQL 9.5 (before, checkpoint_segments limited WAL between checkpoints)',
+    hint: () => 'remove it (the simulator uses the version default)',
+  },
+  {
+    key: 'wal_receiver_timeout',
+    applies: (v) => v < 9.3,
+    message: () => 'was added in PostgreSQL 9.3',
+  },
+  {
+    key: 'wal_sender_timeout',
+    applies: (v) => v < 9.3,
+    message: () => 'was added in PostgreSQL 9.3 (9.2 called it replication_timeout)',
+  },
+];
+
+const SETTINGS_FIELDS = {
+  recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
+  wal_retrieve_retry_interval: opt(duration({ bareUnit: 'ms' }), 'How long a standby waits before retrying to get WAL (9.5+, default 5s; fixed at 5 s before 9.5).'),
+  synchronous_commit: opt(
+    enumOf(['off', 'local', 'remote_write', 'on', 'remote_apply'] as const, { aliases: { true: 'on', false: 'off' } }),
+    'What a commit waits for: off, local, remote_write, on (standby flush), remote_apply (9.6+). Default on.',
+  ),
+  synchronous_standby_names: opt(
+    synchronousStandbyNames(),
+    'Synchronous standbys in PostgreSQL syntax: "FIRST n (a, b)" or "ANY n (a, b)" (10+), "n (a, b)" (9.6+), a list "a, b" (= FIRST 1), "*"; "" for none.',
+  ),
+  application_name: opt(string({ maxLength: 63, nonEmpty: true }), 'The name a standby reports to its upstream (matched by synchronous_standby_names). Default: the node name.'),
+  wal_keep_size: opt(size({ bareUnit: 'MB' }), 'WAL a server keeps for standbys beyond what checkpoints need (13+). Default 0.'),
+  wal_keep_segments: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'Number of WAL segments kept for standbys (up to 12; converted with wal_segment_size). Default 0.'),
+  max_wal_size: opt(size({ bareUnit: 'MB', positive: true }), 'WAL size that triggers a checkpoint (9.5+). Default 1GB.'),
+  wal_segment_size: opt(size({ positive: true }), 'WAL segment size chosen at initdb: a power of two from 1MiB to 1GiB. Default 16MiB.'),
+  checkpoint_timeout: opt(duration({ min: 1 }), 'Time between automatic checkpoints. Default 5min.'),
+  wal_receiver_timeout: opt(duration({ bareUnit: 'ms' }), 'A standby drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
+  wal_sender_timeout: opt(duration({ bareUnit: 'ms' }), 'An upstream drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
+  wal_writer_delay: opt(duration({ bareUnit: 'ms', min: 1 }), 'How often the WAL writer flushes (bounds the loss window of synchronous_commit = off). Default 200ms.'),
+  hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+};
+
+export const SETTING_KEYS = Object.keys(SETTINGS_FIELDS);
+
+function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info: ObjectInfo, ctx: Ctx<SettingsEnv>): PgSettingsSpec {
+  const version = ctx.env.version ?? 18;
+  const inner = (key: string) => ctx.within(ctx.container).field(key);
+  const failAt = (key: string, message: string, hint?: string): never => {
+    const subject = `${key}${ctx.inContainer} (PostgreSQL ${versionName(version)})`;
+    return ctx.fail(info.keyAt(key) ?? info.at(key) ?? info.node, `${subject} ${message}`, hint ? { hint } : {});
+  };
+  for (const rule of VERSION_RULES) {
+    const value = v[rule.key as keyof typeof v];
+    if (value !== undefined && rule.applies(version, value)) failAt(rule.key, rule.message(version), rule.hint?.(value));
+  }
+  const segmentSize = v.wal_segment_size as number | undefined;
+  if (segmentSize !== undefined) {
+    if (ctx.env.configuring) failAt('wal_segment_size', 'is fixed at initdb and cannot be changed by configure');
+    const pow2 = segmentSize >= 1024 * 1024 && segmentSize <= 1024 ** 3 && (segmentSize & (segmentSize - 1)) === 0;
+    if (!pow2) ctx.fail(info.at('wal_segment_size') ?? info.node, `${inner('wal_segment_size').subject}: ${formatSize(segmentSize)} is not a power of two from 1MiB to 1GiB`);
+  }
+  if (v.wal_keep_size !== undefined && v.wal_keep_segments !== undefined) failAt('wal_keep_segments', 'and wal_keep_size are both given: write one');
+  const out: { -readonly [K in keyof PgSettingsSpec]: PgSettingsSpec[K] } = {};
+  if (v.recovery_target_timeline !== undefined) out.recoveryTargetTimeline = v.recovery_target_timeline as RecoveryTargetTimeline;
+  if (v.wal_retrieve_retry_interval !== undefined) out.walRetrieveRetryInterval = v.wal_retrieve_retry_interval as Micros;
+  if (v.synchronous_commit !== undefined) out.synchronousCommit = v.synchronous_commit as PgSettingsSpec['synchronousCommit'];
+  if (v.synchronous_standby_names !== undefined) out.synchronousStandbyNames = v.synchronous_standby_names as SynchronousStandbyNames | null;
+  if (v.application_name !== undefined) out.applicationName = v.application_name as string;
+  if (v.wal_keep_size !== undefined) out.walKeepSize = v.wal_keep_size as number;
+  if (v.wal_keep_segments !== undefined) {
+    const seg = segmentSize ?? ctx.env.configuring?.segmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
+    out.walKeepSize = (v.wal_keep_segments as number) * seg;
+  }
+  if (v.max_wal_size !== undefined) out.maxWalSize = v.max_wal_size as number;
+  if (segmentSize !== undefined) out.walSegmentSize = segmentSize;
+  if (v.checkpoint_timeout !== undefined) out.checkpointTimeout = v.checkpoint_timeout as Micros;
+  if (v.wal_receiver_timeout !== undefined) out.walReceiverTimeout = v.wal_receiver_timeout as Micros;
+  if (v.wal_sender_timeout !== undefined) out.walSenderTimeout = v.wal_sender_timeout as Micros;
+  if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
+  if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  return out;
+}
+
+/** The settings mapping; version rules use ctx.env.version (the node's version). */
+export function settings(): Decoder<PgSettingsSpec> {
+  return object(SETTINGS_FIELDS, { expected: 'a mapping of PostgreSQL settings', build: buildSettings });
+}
