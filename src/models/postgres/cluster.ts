@@ -151,7 +151,11 @@ export class PgCluster {
       return this.wait(n, 'upstream-behind', pgLog.upstreamBehind(upTli, targetTli), `${up.name} is on timeline ${upTli}, behind ${n.name}'s recovery target ${targetTli}`);
     }
     if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up);
-    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n);
+    // A refused rescan is logged by the startup process with the walreceiver's next message (one event
+    // per retry, so that a retry loop collapses).
+    const refused: LogLine[] = [];
+    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
+    const waitWith = (reason: WaitReason, line: LogLine, why: string) => this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
 
     const end = n.walEnd(now);
     const requested = timelineAt(role.target, end);
@@ -163,21 +167,22 @@ export class PgCluster {
     if (requested.tli === upHistory.tli) {
       const upEnd = up.walEnd(now);
       if (end > upEnd + 0.5) {
-        return this.wait(n, 'ahead-of-flush', pgLog.aheadOfFlush(startpoint, upEnd), `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})`);
+        return waitWith('ahead-of-flush', pgLog.aheadOfFlush(startpoint, upEnd), `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})`);
       }
       sent = upHistory;
     } else {
       const sp = switchPointOf(upHistory, requested.tli);
       if (!sp.found) {
-        return this.wait(n, 'not-in-upstream-history', pgLog.timelineNotInHistory(requested.tli), `timeline ${requested.tli} is not in ${up.name}'s history`);
+        return waitWith('not-in-upstream-history', pgLog.timelineNotInHistory(requested.tli), `timeline ${requested.tli} is not in ${up.name}'s history`);
       }
       invariant(sp.end !== null, 'a historic timeline has an end');
-      if (sp.end < end) {
-        return this.wait(
-          n,
+      // walsender.c StartReplication compares the switchpoint with the requested start (a segment
+      // boundary), not with the standby's replay position.
+      if (sp.end < startpoint) {
+        return waitWith(
           'not-in-upstream-history',
           pgLog.notInHistory(startpoint, requested.tli, requested.tli, sp.end),
-          `${up.name}'s history left timeline ${requested.tli} at ${formatLsn(sp.end)}, before ${n.name}'s position ${formatLsn(end)}`,
+          `${up.name}'s history left timeline ${requested.tli} at ${formatLsn(sp.end)}, before the start of the segment ${n.name} asks for (${formatLsn(startpoint)}; its WAL ends at ${formatLsn(end)})`,
         );
       }
       limit = sp.end;
@@ -188,8 +193,7 @@ export class PgCluster {
       // timeline's file (walsender.c WalSndSegmentOpen), which is the name it reports as removed.
       const fileTli = limit !== null && segmentStart(limit, n.settings.walSegmentSize) === startpoint ? childTliAfter(upHistory, requested.tli) : requested.tli;
       const seg = walFileName(fileTli, startpoint, n.settings.walSegmentSize);
-      return this.wait(
-        n,
+      return waitWith(
         'wal-removed',
         pgLog.walRemoved(seg),
         `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${up.settings.walKeepSize} bytes)`,
@@ -199,7 +203,7 @@ export class PgCluster {
     invariant(path, 'a reachable pair has a path');
     const line = role.receiverAlive ? pgLog.restartedStreaming(startpoint, requested.tli) : pgLog.startedStreaming(startpoint, requested.tli);
     const empty = limit !== null && end >= limit - 0.5;
-    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null };
+    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
     this.streams.add(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
@@ -242,22 +246,25 @@ export class PgCluster {
    * xlogrecovery.c rescanLatestTimeLine ('latest' only): adopt the newest timeline iff its history contains
    * the current target TLI and leaves it at or after the replay position (equality allowed).
    */
-  private rescanLatestTimeline(n: PgNode): boolean {
+  private rescanLatestTimeline(n: PgNode, refused: LogLine[] | null = null): boolean {
     const role = n.role as StandbyRole;
     const newest = this.findNewestTimeline(n, role.target.tli);
     if (newest === role.target.tli) return false;
     const candidate = n.historyFiles.get(newest)!;
     const replay = n.walEnd(this.ctx.sim.now);
     const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
-    if (!entry) {
-      this.log(n, 'diverged', `timeline ${newest} is not a child of ${n.name}'s timeline ${n.tli}`, [pgLog.notAChild(newest, n.tli)]);
+    const refuse = (line: LogLine, why: string): false => {
+      this.refusals.set(n.name, why);
+      if (refused) refused.push(line);
+      else this.log(n, 'diverged', why, [line]);
       return false;
-    }
+    };
+    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), `timeline ${newest} is not a child of ${n.name}'s timeline ${n.tli}`);
     if (entry.end !== null && entry.end < replay) {
-      this.log(n, 'diverged', `timeline ${newest} forked off timeline ${n.tli} at ${formatLsn(entry.end)}, before ${n.name}'s replay position ${formatLsn(replay)}`, [
+      return refuse(
         pgLog.forkedBefore(newest, n.tli, replay),
-      ]);
-      return false;
+        `timeline ${newest} forked off timeline ${n.tli} at ${formatLsn(entry.end)}, before ${n.name}'s replay position ${formatLsn(replay)}: ${n.name} has diverged`,
+      );
     }
     role.target = candidate;
     this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
@@ -282,6 +289,13 @@ export class PgCluster {
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
     this.requestReflow();
+  }
+
+  /** Why the last rescan refused the newest timeline, per node. */
+  private readonly refusals = new Map<string, string>();
+
+  private refusalText(n: PgNode): string {
+    return this.refusals.get(n.name) ?? '';
   }
 
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
@@ -312,7 +326,9 @@ export class PgCluster {
     const sp = s.limit;
     this.closeStream(s);
     if (role.kind !== 'standby' || !n.running) return;
-    n.wal.end.set(this.ctx.sim.now, sp);
+    // Snap a chase that overshot by a fraction of a microsecond; WAL the node already had past the
+    // switchpoint (it was re-sent from the segment start) stays: the walreceiver never truncates.
+    if (s.startEnd <= sp) n.wal.end.set(this.ctx.sim.now, sp);
     const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
     if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
     if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) this.fetchHistoryFiles(n, s.up);
@@ -357,6 +373,19 @@ export class PgCluster {
     s.ending = this.ctx.sim.at(at, `end of timeline ${s.down.name}`, () => this.endOfTimeline(s), PRIORITY.protocol);
   }
 
+  /**
+   * WAL already sent when a path breaks or the sender stops is in the network and still arrives: the
+   * downstream gets the in-flight bytes (at most one latency's worth at the current rate). Delivered at
+   * the moment of the break rather than one latency later: an approximation of `latency` in time.
+   */
+  private deliverInFlight(s: Stream): void {
+    const now = this.ctx.sim.now;
+    const d = s.down.walEnd(now);
+    const sent = s.limit !== null ? Math.min(s.limit, s.up.walEnd(now)) : s.up.walEnd(now);
+    const inFlight = Math.max(s.up.wal.end.rate, s.down.wal.end.rate) * s.path.latency + 1;
+    if (sent > d) s.down.wal.end.set(now, Math.min(sent, d + inFlight));
+  }
+
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
   onNetworkChange(): void {
     for (const s of this.streams) {
@@ -364,6 +393,7 @@ export class PgCluster {
         this.ctx.sim.cancel(s.timeout);
         s.timeout = null;
       } else if (!s.timeout) {
+        this.deliverInFlight(s);
         s.timeout = this.ctx.sim.after(s.down.settings.walReceiverTimeout, `receiver timeout ${s.down.name}`, () => {
           s.timeout = null;
           if (!this.streamUp(s)) this.dropStream(s, 'partition');
@@ -484,6 +514,7 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     for (const s of [...this.streams]) {
       if (s.down === n) this.closeStream(s);
+      else if (s.up === n) this.deliverInFlight(s);
     }
     const role = n.role;
     if (role.kind === 'standby') {
@@ -493,7 +524,7 @@ export class PgCluster {
     }
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL; a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped') n.checkpoint = { lsn: n.walEnd(now), tli: n.tli };
+    if (how === 'stopped') this.takeCheckpoint(n, now);
     n.run = { state: 'down', how };
     this.ctx.sim.cancel(n.checkpointTimer);
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
@@ -568,6 +599,18 @@ export class PgCluster {
     return null;
   }
 
+  /** Checkpoint records written by primaries, in time order: where standbys can make restartpoints. */
+  private readonly checkpointRecords: { lsn: Lsn; timeline: Timeline }[] = [];
+
+  private takeCheckpoint(n: PgNode, now: Micros): void {
+    if (n.isPrimary) {
+      n.checkpoint = checkpointAt(n, now);
+      this.checkpointRecords.push({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
+    } else {
+      n.checkpoint = restartpointAt(n, this.checkpointRecords, now);
+    }
+  }
+
   /**
    * Checkpoints (restartpoints on a standby) every checkpoint_timeout remove WAL older than the redo
    * point less wal_keep_size (xlog.c KeepLogSeg; PG11+ keeps back to the last checkpoint's redo only).
@@ -578,7 +621,7 @@ export class PgCluster {
       const now = this.ctx.sim.now;
       if (!n.running) return;
       const end = n.walEnd(now);
-      n.checkpoint = { lsn: end, tli: n.tli };
+      this.takeCheckpoint(n, now);
       n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, end - n.settings.walKeepSize), n.settings.walSegmentSize));
       for (const s of [...this.streams]) {
         if (s.up !== n) continue;
@@ -618,4 +661,27 @@ function childTliAfter(tl: Timeline, tli: number): number {
 /** The GUC name a DBA would recognise for a setting key. */
 export function gucName(k: keyof PgSettingsSpec): string {
   return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * A checkpoint record starts before the end of WAL that follows it, so its location is strictly before the
+ * node's WAL end: a standby stopped exactly at a switchpoint has its checkpoint on the parent timeline and
+ * can still move to the child (rule 10), while a node that wrote past the fork cannot (rule 9).
+ */
+function checkpointAt(n: PgNode, now: Micros): { lsn: Lsn; tli: number } {
+  const lsn = Math.max(0, Math.floor(n.walEnd(now)) - 1);
+  return { lsn, tli: timelineAt(n.wal.timeline, lsn).tli };
+}
+
+/**
+ * A standby's restartpoint can only be at a checkpoint record it has replayed (xlogrecovery.c
+ * RecoveryRestartPoint): the newest checkpoint a primary wrote that lies on the standby's history.
+ */
+function restartpointAt(n: PgNode, records: readonly { lsn: Lsn; timeline: Timeline }[], now: Micros): { lsn: Lsn; tli: number } {
+  const end = n.walEnd(now);
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (r.lsn < end && timelineAt(n.wal.timeline, r.lsn) === r.timeline) return { lsn: r.lsn, tli: r.timeline.tli };
+  }
+  return n.checkpoint;
 }

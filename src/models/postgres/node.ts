@@ -27,6 +27,8 @@ export interface Stream {
    * rule 5): its start line is logged together with its end, so each retry is one event.
    */
   emptyStart: LogLine | null;
+  /** The downstream's WAL end when the stream started (a historic stream may re-send WAL it already has). */
+  readonly startEnd: Lsn;
 }
 
 export type Receiver =
@@ -84,7 +86,8 @@ export class PgNode {
     this.settings = settings;
     this.wal = { timeline, end: new Level(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
-    this.checkpoint = { lsn: startLsn, tli: timeline.tli };
+    // The last checkpoint before the scenario starts: just before the starting position.
+    this.checkpoint = { lsn: Math.max(0, startLsn - 1), tli: timeline.tli };
     this.oldestRetained = 0;
     this.role =
       spec.role === 'primary'

@@ -232,11 +232,14 @@ export class WriteFlow {
     // ends at the switchpoint. Approximation: latency as a constant in-flight amount (docs/model-postgres.md).
     const [target, targetRate] = s.limit !== null ? [Math.min(s.limit, upEnd), 0] : [Math.max(0, upEnd - upRate * s.path.latency), upRate];
     const gap = target - d;
-    if (gap > 1) {
+    // Integer time: a chase scheduled to close at the next whole microsecond overshoots by at most one
+    // microsecond of bandwidth; within that slack the downstream is caught up and snapped to its target.
+    const slack = share + 1;
+    if (gap > slack) {
       const closing = share - targetRate;
       return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.ceil(gap / closing))) as Micros) : NEVER };
     }
-    return { stream: s, rate: Math.min(targetRate, share), snapTo: gap > 0 ? target : null, catchUpAt: NEVER };
+    return { stream: s, rate: Math.min(targetRate, share), snapTo: gap >= -slack ? target : null, catchUpAt: NEVER };
   }
 
   /**
