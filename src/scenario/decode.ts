@@ -300,14 +300,14 @@ export function anyNode(description: string): Decoder<Node> {
 }
 
 export function list<T>(item: Decoder<T>, opts: { label: (index: number, node: Node, ctx: Ctx<any>) => string; minItems?: number }): Decoder<T[]> {
-  const expected = `a list of ${item.expected}`;
+  const expected = 'a list';
   return {
     expected,
     schema: (b) => ({ type: 'array', items: item.schema(b), ...(opts.minItems ? { minItems: opts.minItems } : {}) }),
     decode(node, ctx) {
       const n = ctx.resolve(node);
-      if (!isSeq(n)) typeError(n, ctx, expected);
-      if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected });
+      if (!isSeq(n)) typeError(n, ctx, expected, { expected: `a list; each item ${item.expected}` });
+      if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected: `a list; each item ${item.expected}` });
       return (n as YAMLSeq<Node>).items.map((it, i) => {
         if (it === null || it === undefined) ctx.fail(n, `empty item ${i + 1} in ${ctx.subject}`);
         return item.decode(it, ctx.within(opts.label(i, it, ctx)));
@@ -333,9 +333,10 @@ export function namedMap<T>(
     /** Called before each value is decoded. */
     before?: (name: string, ctx: Ctx<any>) => void;
     minItems?: number;
+    expected?: string;
   },
 ): Decoder<Named<T>[]> {
-  const expected = `a mapping of names to ${item.expected}`;
+  const expected = opts.expected ?? `a mapping of names to ${item.expected}`;
   return {
     expected,
     schema: (b) => ({

@@ -39,7 +39,7 @@ export class ScenarioError extends Error {
     const where = this.setArg !== undefined ? `${this.file}: --set ${this.setArg}` : `${this.file}:${this.line}:${this.column}`;
     let text = `${where}: ${this.message}`;
     if (this.hint) text += `; ${this.hint}`;
-    else if (this.expected) text += ` (expected ${this.expected})`;
+    else if (this.expected && !this.message.includes(this.expected)) text += ` (expected ${this.expected})`;
     return text.replace(/[\r\n]+/g, ' ');
   }
 }

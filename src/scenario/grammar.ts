@@ -279,7 +279,7 @@ const siteBody = custom<null>(
 
 const sites = byKind<string[]>(
   {
-    map: map(namedMap(siteBody, { label: (s) => `site "${s}"`, names: name(), minItems: 1 }), (v) => v.map((s) => s.name)),
+    map: map(namedMap(siteBody, { label: (s) => `site "${s}"`, names: name(), minItems: 1, expected: 'a mapping of site names to {}' }), (v) => v.map((s) => s.name)),
     list: map(list(name(), { label: itemLabel, minItems: 1 }), (v, node, ctx) => {
       const seen = new Set<string>();
       v.forEach((s, i) => {
@@ -412,6 +412,7 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
 }
 
 const nodesDecoder = namedMap(nodeDecoder, {
+  expected: 'a mapping of node names to {site, version, ...}',
   label: (n) => `node "${n}"`,
   names: name(),
   minItems: 1,
@@ -510,6 +511,7 @@ const clusterDecoder = object(
 
 const clusters = map(
   namedMap(clusterDecoder, {
+    expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
     names: name(),
     minItems: 1,
@@ -847,6 +849,7 @@ export interface VariantDef {
 
 const setMap = map(
   namedMap(anyNode('A value, decoded as if written at PATH.'), {
+    expected: 'a mapping of PATH: VALUE',
     label: (p) => `set ${show(p)}`,
     names: string({ pattern: PATH, patternText: 'a dot-separated path like clusters.NAME.nodes.NODE.settings.KEY', maxLength: 500 }),
   }),
@@ -859,7 +862,7 @@ export const variantsDecoder: Decoder<VariantDef[]> = map(
       description: withDefault(string({ maxLength: 2000 }), 'What the variant changes.', ''),
       set: req(setMap, 'PATH: VALUE pairs applied to the document before decoding (PATH as for --set).'),
     }),
-    { label: (n) => `variant "${n}"`, names: name() },
+    { label: (n) => `variant "${n}"`, names: name(), expected: 'a mapping of variant names to {description, set}' },
   ),
   (v) => v.map((e) => ({ name: e.name, description: e.value.description, set: e.value.set })),
 );

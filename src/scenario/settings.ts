@@ -260,6 +260,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
     const subject = `${key}${ctx.inContainer} (PostgreSQL ${versionName(version)})`;
     return ctx.fail(info.keyAt(key) ?? info.at(key) ?? info.node, `${subject} ${message}`, hint ? { hint } : {});
   };
+  if (v.wal_keep_size !== undefined && v.wal_keep_segments !== undefined) failAt('wal_keep_segments', 'and wal_keep_size are both given: write one');
   for (const rule of VERSION_RULES) {
     const value = v[rule.key as keyof typeof v];
     if (value !== undefined && rule.applies(version, value)) failAt(rule.key, rule.message(version), rule.hint?.(value));
@@ -270,7 +271,6 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
     const pow2 = segmentSize >= 1024 * 1024 && segmentSize <= 1024 ** 3 && (segmentSize & (segmentSize - 1)) === 0;
     if (!pow2) ctx.fail(info.at('wal_segment_size') ?? info.node, `${inner('wal_segment_size').subject}: ${formatSize(segmentSize)} is not a power of two from 1MiB to 1GiB`);
   }
-  if (v.wal_keep_size !== undefined && v.wal_keep_segments !== undefined) failAt('wal_keep_segments', 'and wal_keep_size are both given: write one');
   const out: { -readonly [K in keyof PgSettingsSpec]: PgSettingsSpec[K] } = {};
   if (v.recovery_target_timeline !== undefined) out.recoveryTargetTimeline = v.recovery_target_timeline as RecoveryTargetTimeline;
   if (v.wal_retrieve_retry_interval !== undefined) out.walRetrieveRetryInterval = v.wal_retrieve_retry_interval as Micros;

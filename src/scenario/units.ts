@@ -5,7 +5,7 @@
  * (`did you mean "10Mbps"?`). Values come out in the simulator's units: microseconds, bytes, bytes per
  * second, events per second.
  */
-import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import type { Micros } from '../engine/time.ts';
 import { closest, show } from './errors.ts';
 
@@ -196,9 +196,9 @@ export function parseSize(input: string | number, opts: { bareUnit?: string } = 
   return ok(rounded);
 }
 
-/** Formats bytes with the largest binary unit that divides them: 16777216 -> "16MiB". */
+/** Formats bytes with the largest unit that divides them, binary first: 16777216 -> "16MiB", 1e9 -> "1GB". */
 export function formatSize(bytes: number): string {
-  for (const [unit, f] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, f] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024], ['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const) {
     if (bytes >= f && bytes % f === 0) return `${bytes / f}${unit}`;
   }
   return `${bytes}B`;
@@ -285,6 +285,19 @@ function knownZones(): readonly string[] {
   return zoneNames;
 }
 
+const zoneValidity = new Map<string, boolean>();
+
+/** IANAZone.isValidZone, cached (it builds an Intl.DateTimeFormat each time). */
+function isValidZone(name: string): boolean {
+  let v = zoneValidity.get(name);
+  if (v === undefined) {
+    v = IANAZone.isValidZone(name);
+    if (zoneValidity.size > 1000) zoneValidity.clear();
+    zoneValidity.set(name, v);
+  }
+  return v;
+}
+
 /** `UTC+09:00` for +540 minutes. */
 export function offsetZoneName(minutes: number): string {
   const sign = minutes < 0 ? '-' : '+';
@@ -307,7 +320,7 @@ export function parseTimeZone(input: string): Parsed<string> {
     return ok(offsetZoneName((off[1] === '-' ? -1 : 1) * (h * 60 + mi)));
   }
   if (/^(UTC|Z|GMT)$/i.test(text)) return ok('UTC');
-  if (text !== '' && IANAZone.isValidZone(text)) return ok(text);
+  if (text !== '' && isValidZone(text)) return ok(text);
   const c = closest(text, knownZones());
   return fail(`unknown time zone ${show(text)}`, c ? `did you mean "${c}"?` : 'use an IANA name like "Asia/Tokyo" or an offset like "+09:00"');
 }
@@ -344,10 +357,18 @@ export interface TimeRef {
   readonly zone: string;
 }
 
-function zoneOf(zone: string) {
-  const off = /^UTC([+-])(\d{2}):(\d{2})$/.exec(zone);
-  if (off) return FixedOffsetZone.instance((off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3])));
-  return zone;
+const zoneCache = new Map<string, Zone>();
+
+/** The luxon zone for a scenario time zone name (cached: creating IANA zones is costly). */
+function zoneOf(zone: string): Zone {
+  let z = zoneCache.get(zone);
+  if (!z) {
+    const off = /^UTC([+-])(\d{2}):(\d{2})$/.exec(zone);
+    z = off ? FixedOffsetZone.instance((off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3]))) : IANAZone.create(zone);
+    if (zoneCache.size > 100) zoneCache.clear();
+    zoneCache.set(zone, z);
+  }
+  return z;
 }
 
 /** A wall-clock rendering of a simulated time, e.g. "2017-08-07T14:30:00+09:00". */

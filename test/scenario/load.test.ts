@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import type { Scenario } from '../../src/scenario/types.ts';
+import { fixture } from './helpers.ts';
 
-export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const H = 3_600_000_000;
 const M = 60_000_000;

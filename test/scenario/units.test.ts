@@ -95,7 +95,8 @@ describe('parseSize', () => {
 
   it('formats sizes', () => {
     expect(formatSize(16 * 1024 * 1024)).toBe('16MiB');
-    expect(formatSize(1000)).toBe('1000B');
+    expect(formatSize(1000)).toBe('1kB');
+    expect(formatSize(1001)).toBe('1001B');
   });
 });
 

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+import type { PgSettingsSpec } from '../../src/scenario/types.ts';
+import { errorOf } from './helpers.ts';
+
+function withSettings(version: string, settings: string): string {
+  return `name: t
+start: 2020-01-01T00:00:00Z
+duration: 1h
+sites: [a]
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: ${version}, settings: {${settings}}}
+`;
+}
+
+const settingsOf = (version: string, settings: string): PgSettingsSpec =>
+  loadScenarioText(withSettings(version, settings), 't.yaml').clusters[0]!.nodes[0]!.settings;
+
+describe('versions', () => {
+  it.each([
+    ['9.2', 9.2],
+    ['"9.3"', 9.3],
+    ['9.6', 9.6],
+    ['10', 10],
+    ['"15"', 15],
+    ['18', 18],
+  ])('accepts %s', (v, n) => {
+    expect(loadScenarioText(withSettings(v, ''), 't.yaml').clusters[0]!.nodes[0]!.version).toBe(n);
+  });
+
+  it('rejects unsupported versions with a hint for minor versions', () => {
+    expect(errorOf(withSettings('9.1', '')).message).toBe('version in node "p": "9.1" is not a supported PostgreSQL major version');
+    expect(errorOf(withSettings('"15.4"', '')).hint).toBe('did you mean "15"? (the major version)');
+    expect(errorOf(withSettings('"9.3.5"', '')).hint).toBe('did you mean "9.3"? (the major version)');
+    expect(errorOf(withSettings('19', '')).expected).toMatch(/9\.2, 9\.3, .*18/);
+  });
+});
+
+describe('version rules of settings', () => {
+  it('wal_retrieve_retry_interval did not exist before 9.5', () => {
+    const e = errorOf(withSettings('"9.3"', 'wal_retrieve_retry_interval: 1s'));
+    expect(e.message).toBe(
+      'wal_retrieve_retry_interval in settings of node "p" (PostgreSQL 9.3) did not exist before 9.5: the retry wait was fixed at 5 s',
+    );
+    expect(e.line).toBe(8);
+    expect(settingsOf('9.5', 'wal_retrieve_retry_interval: 1s').walRetrieveRetryInterval).toBe(1_000_000);
+  });
+
+  it('synchronous_commit remote_apply needs 9.6', () => {
+    expect(errorOf(withSettings('9.5', 'synchronous_commit: remote_apply')).message).toMatch(/remote_apply was added in PostgreSQL 9.6/);
+    expect(settingsOf('9.6', 'synchronous_commit: remote_apply').synchronousCommit).toBe('remote_apply');
+    expect(settingsOf('9.2', 'synchronous_commit: remote_write').synchronousCommit).toBe('remote_write');
+    expect(settingsOf('15', 'synchronous_commit: false').synchronousCommit).toBe('off');
+    expect(errorOf(withSettings('15', 'synchronous_commit: remote_aply')).hint).toBe('did you mean "remote_apply"?');
+  });
+
+  it('wal_keep_size is 13+, wal_keep_segments up to 12', () => {
+    const e = errorOf(withSettings('12', 'wal_keep_size: 1GiB'));
+    expect(e.message).toBe('wal_keep_size in settings of node "p" (PostgreSQL 12) was added in PostgreSQL 13 (it replaced wal_keep_segments)');
+    expect(e.hint).toBe('use wal_keep_segments (a count of WAL segments; 1GiB = 64 segments of 16MiB)');
+    expect(errorOf(withSettings('13', 'wal_keep_segments: 64')).hint).toBe('use wal_keep_size: 1GiB');
+    expect(settingsOf('12', 'wal_keep_segments: 64').walKeepSize).toBe(1024 ** 3);
+    expect(settingsOf('12', 'wal_keep_segments: 4, wal_segment_size: 64MiB').walKeepSize).toBe(256 * 1024 ** 2);
+    expect(settingsOf('13', 'wal_keep_size: 512MB').walKeepSize).toBe(512e6);
+    expect(errorOf(withSettings('13', 'wal_keep_size: 1024')).hint).toBe('did you mean "1024MB"?');
+  });
+
+  it('synchronous_standby_names syntax follows the version', () => {
+    expect(errorOf(withSettings('9.6', 'synchronous_standby_names: "ANY 1 (a, b)"')).message).toMatch(/ANY in synchronous_standby_names needs PostgreSQL 10/);
+    expect(errorOf(withSettings('9.6', 'synchronous_standby_names: "FIRST 2 (a, b)"')).hint).toBe('on 9.6 write "2 (a, b)"');
+    expect(errorOf(withSettings('9.5', 'synchronous_standby_names: "2 (a, b)"')).message).toMatch(/needs PostgreSQL 9.6/);
+    expect(errorOf(withSettings('15', 'synchronous_standby_names: "FIRST 0 (a)"')).message).toMatch(/must be at least 1/);
+    expect(errorOf(withSettings('15', 'synchronous_standby_names: "a,,b"')).message).toMatch(/empty standby name/);
+    expect(errorOf(withSettings('15', 'synchronous_standby_names: "SOME 2 (a, b)"')).message).toMatch(/not valid synchronous_standby_names syntax/);
+  });
+
+  it('other version rules', () => {
+    expect(errorOf(withSettings('9.4', 'max_wal_size: 1GB')).message).toMatch(/was added in PostgreSQL 9.5/);
+    expect(errorOf(withSettings('9.2', 'wal_receiver_timeout: 60s')).message).toMatch(/was added in PostgreSQL 9.3/);
+    expect(errorOf(withSettings('9.2', 'wal_sender_timeout: 60s')).message).toMatch(/replication_timeout/);
+    expect(errorOf(withSettings('15', 'wal_segment_size: 3MiB')).message).toMatch(/not a power of two/);
+    expect(errorOf(withSettings('15', 'wal_keep_size: 1GB, wal_keep_segments: 3')).message).toMatch(/both given/);
+  });
+
+  it('recovery_target_timeline values', () => {
+    expect(settingsOf('9.3', 'recovery_target_timeline: current').recoveryTargetTimeline).toBe('current');
+    expect(settingsOf('9.3', 'recovery_target_timeline: latest').recoveryTargetTimeline).toBe('latest');
+    expect(settingsOf('9.3', 'recovery_target_timeline: 16').recoveryTargetTimeline).toEqual({ tli: 16 });
+    expect(settingsOf('9.3', 'recovery_target_timeline: "16"').recoveryTargetTimeline).toEqual({ tli: 16 });
+    expect(errorOf(withSettings('9.3', 'recovery_target_timeline: 0')).message).toMatch(/out of range/);
+    expect(errorOf(withSettings('9.3', 'recovery_target_timeline: latets')).hint).toBe('did you mean "latest"?');
+  });
+
+  it('configure actions check the target node\'s version', () => {
+    const text = `${withSettings('"9.3"', '')}plan:\n  - {at: +1m, configure: {node: p, settings: {wal_keep_size: 1GB}}}\n`;
+    const e = errorOf(text);
+    expect(e.line).toBe(10);
+    expect(e.message).toMatch(/^wal_keep_size in settings of configure of plan entry 1 \(PostgreSQL 9.3\) was added in PostgreSQL 13/);
+    const seg = `${withSettings('12', '')}plan:\n  - {at: +1m, configure: {node: p, settings: {wal_segment_size: 32MiB}}}\n`;
+    expect(errorOf(seg).message).toMatch(/fixed at initdb/);
+  });
+});
