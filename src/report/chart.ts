@@ -1,0 +1,638 @@
+/**
+ * The run as a picture (docs/charts.md): one standalone SVG with the WAL position of every node over
+ * wall-clock time, and on the same time axis the faults, plan steps, promotions, write outages and stalls,
+ * and the time ranges whose acknowledged commits were lost (Jepsen-style shaded intervals).
+ *
+ * Reads only the report and the history. Output is deterministic: same input, same bytes (coordinates
+ * rounded to 0.1 px, no clock, no randomness, no locale-dependent formatting).
+ */
+import { bisector, extent, group, max, range, tickStep, ticks } from 'd3-array';
+import { DateTime } from 'luxon';
+import type { Micros } from '../engine/time.ts';
+import type { History } from '../history/history.ts';
+import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
+import { Clock, formatDuration } from './time.ts';
+import type { Report } from './types.ts';
+
+export interface ChartOptions {
+  /** Pixels; default 1000. */
+  readonly width?: number;
+  /** Pixels; default 500. */
+  readonly height?: number;
+  /** Default: the scenario's name (and variant). */
+  readonly title?: string;
+}
+
+const NODE_COLOURS = ['#1f77b4', '#2ca02c', '#e6a100', '#6a3d9a', '#8c564b', '#17becf', '#7f7f7f', '#bcbd22', '#e377c2', '#393b79', '#637939'];
+const OUTAGE = '#d62728';
+const STALL = '#ff7f0e';
+const LOST = '#c51b7d';
+const INK = '#222';
+const MUTED = '#666';
+const GRID = '#e6e6e6';
+const FONT = 'DejaVu Sans, Verdana, Helvetica, Arial, sans-serif';
+/** Width of one character as a fraction of the font size: a generous estimate for sans-serif fonts. */
+const CHAR_WIDTH = 0.6;
+const ROW = 13;
+const LABEL_FONT = 10;
+
+/**
+ * How a timeline's stretch of a node's line looks: white gaps drawn over the solid line (rank 0, the
+ * lowest timeline in the chart, stays solid). The dash arrays give the gaps, not the visible dashes.
+ */
+const TIMELINE_GAPS: readonly (string | null)[] = [null, '4 9', '3 2.5', '3 9 3 2', '6 3'];
+
+/** Nice intervals for time ticks, in ms (as d3-scale's time scale, in the scenario's zone). */
+const TIME_STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
+  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+];
+const DAY_MS = 86_400_000;
+
+interface Point {
+  readonly t: number;
+  readonly lsn: Lsn;
+  readonly tli: number;
+}
+
+interface Series {
+  readonly node: string;
+  readonly colour: string;
+  readonly width: number;
+  readonly points: readonly Point[];
+  readonly status: string;
+}
+
+interface Annotation {
+  /** µs since start where the leader line stands. */
+  readonly t: number;
+  readonly text: string;
+  readonly colour: string;
+  readonly priority: number;
+  readonly dash: string | null;
+}
+
+interface Placed extends Annotation {
+  readonly x: number;
+  readonly row: number;
+  readonly anchor: 'start' | 'end';
+  readonly left: number;
+  readonly right: number;
+}
+
+export function renderChartSvg(result: { report: Report; history: History }, opts: ChartOptions = {}): string {
+  const { report, history } = result;
+  const width = Math.max(400, opts.width ?? 1000);
+  const height = Math.max(260, opts.height ?? 500);
+
+  const start = DateTime.fromISO(report.start, { setZone: true });
+  const startMs = start.toMillis();
+  const zone = report.timezone;
+  const clock = new Clock(startMs, zone);
+  const toUs = (iso: string): number => Math.round((DateTime.fromISO(iso, { setZone: true }).toMillis() - startMs) * 1000);
+  const endUs = Math.max(toUs(report.end), 1000);
+  const multiCluster = new Set(report.nodes.map((n) => n.cluster)).size > 1;
+
+  const series = buildSeries(report, history, endUs);
+
+  // ---- y domain: WAL position in bytes (from 0 unless the run starts far from it).
+  const lsns = series.flatMap((s) => s.points.map((p) => p.lsn));
+  const [lo0 = 0, hi0 = 16 * 2 ** 20] = extent(lsns);
+  const span = hi0 - lo0 || Math.max(hi0 * 0.1, 2 ** 20);
+  const yLo = lo0 < span * 0.5 ? 0 : lo0 - span * 0.06;
+  const yHi = (hi0 === lo0 ? hi0 + span : hi0) + span * 0.06;
+
+  // ---- horizontal layout: y-axis labels left (as wide as the widest tick label), end-of-line labels right.
+  const yTickCount = (plotHeight: number) => Math.max(2, Math.round(plotHeight / 45));
+  const roughCount = yTickCount(height - 190);
+  const yLabelWidth = max([roughCount, roughCount * 2], (c) => max(yTicks(yLo, yHi, c).labels, (l) => textWidth(l, 10)) ?? 0) ?? 0;
+  const plotLeft = Math.round(30 + yLabelWidth);
+  const rightLabelWidth = Math.max(80, ...series.map((s) => textWidth(endDetail(s), 9)), ...series.map((s) => textWidth(s.node, 10)));
+  const plotRight = width - rightLabelWidth - 14;
+  const x = (t: number): number => plotLeft + (Math.min(Math.max(t, 0), endUs) / endUs) * (plotRight - plotLeft);
+
+  // ---- vertical layout: title, subtitle, legend rows, annotation strip, plot, time axis.
+  const legend = layoutLegend(series, timelinesOf(series), report, width);
+  const legendBottom = 44 + legend.rows * 16;
+  const annotations = collectAnnotations(report, history, clock, toUs, endUs, series, multiCluster);
+  const maxRows = Math.max(2, Math.floor((height * 0.3) / ROW));
+  const { placed, dropped } = placeAnnotations(annotations, x, maxRows, width);
+  const rows = placed.length ? (max(placed, (p) => p.row) ?? 0) + 1 : 0;
+  const plotTop = legendBottom + rows * ROW + 10;
+  const plotBottom = height - 40;
+
+  // ---- y scale, ticks in the binary unit that suits the span.
+  const y = (lsn: number): number => plotBottom - ((lsn - yLo) / (yHi - yLo)) * (plotBottom - plotTop);
+
+  const out: string[] = [];
+  const title = opts.title ?? `${report.scenario}${report.variant ? ` (variant ${report.variant})` : ''}`;
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="11" fill="${INK}">`,
+  );
+  out.push(`<title>${esc(`${title}: WAL position per node, ${report.start} to ${report.end}`)}</title>`);
+  out.push('<defs>');
+  out.push(
+    `<pattern id="replsim-lost" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="${LOST}" fill-opacity="0.04"/><rect width="2" height="7" fill="${LOST}" fill-opacity="0.2"/></pattern>`,
+  );
+  out.push(`<clipPath id="replsim-plot"><rect x="${f(plotLeft)}" y="${f(plotTop)}" width="${f(plotRight - plotLeft)}" height="${f(plotBottom - plotTop)}"/></clipPath>`);
+  out.push('</defs>');
+  out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
+
+  // Title and a one-line summary.
+  out.push(`<text x="12" y="20" font-size="15" font-weight="bold">${esc(clip(title, Math.floor((width - 24) / (15 * CHAR_WIDTH))))}</text>`);
+  out.push(`<text x="12" y="36" fill="${MUTED}">${esc(clip(summary(report, start, clock), Math.floor((width - 24) / (11 * CHAR_WIDTH))))}</text>`);
+  out.push(...legend.svg.map((s) => s.replace(/\{Y(\d+)\}/g, (_, r: string) => f(58 + Number(r) * 16))));
+
+  // Grid and y axis.
+  const yt = yTicks(yLo, yHi, yTickCount(plotBottom - plotTop));
+  out.push('<g class="y-axis">');
+  yt.values.forEach((v, k) => {
+    const yy = f(y(v));
+    out.push(`<line x1="${f(plotLeft)}" x2="${f(plotRight)}" y1="${yy}" y2="${yy}" stroke="${GRID}"/>`);
+    out.push(`<text x="${f(plotLeft - 6)}" y="${f(y(v) + 3.5)}" text-anchor="end" fill="${MUTED}" font-size="10">${esc(yt.labels[k]!)}</text>`);
+  });
+  const yMid = (plotTop + plotBottom) / 2;
+  out.push(`<text transform="translate(14 ${f(yMid)}) rotate(-90)" text-anchor="middle" fill="${MUTED}" font-size="10">WAL position (LSN)</text>`);
+  out.push('</g>');
+
+  // Time axis.
+  const xt = timeTicks(startMs, startMs + endUs / 1000, zone, Math.max(2, Math.floor((plotRight - plotLeft) / 85)));
+  out.push('<g class="x-axis">');
+  for (const tk of xt) {
+    const xx = f(x(tk.us));
+    out.push(`<line x1="${xx}" x2="${xx}" y1="${f(plotTop)}" y2="${f(plotBottom)}" stroke="${GRID}"/>`);
+    out.push(`<line x1="${xx}" x2="${xx}" y1="${f(plotBottom)}" y2="${f(plotBottom + 4)}" stroke="${MUTED}"/>`);
+    out.push(`<text x="${xx}" y="${f(plotBottom + 15)}" text-anchor="middle" fill="${MUTED}" font-size="10">${esc(tk.label)}</text>`);
+    if (tk.date) out.push(`<text x="${xx}" y="${f(plotBottom + 27)}" text-anchor="middle" fill="${MUTED}" font-size="9">${esc(tk.date)}</text>`);
+  }
+  out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(`${zone} (${clock.zoneName})`)}</text>`);
+  out.push('</g>');
+
+  // Bands: lost ranges, outages, stalls (behind the lines).
+  out.push('<g class="bands" clip-path="url(#replsim-plot)">');
+  for (const l of report.dataLoss) {
+    const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
+    out.push(
+      `<rect class="lost" data-cluster="${esc(l.cluster)}" data-node="${esc(l.node)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 1))}" height="${f(plotBottom - plotTop)}" fill="url(#replsim-lost)"/>`,
+    );
+  }
+  for (const [kind, list, colour, opacity] of [
+    ['outage', report.outages, OUTAGE, 0.16],
+    ['stall', report.stalls, STALL, 0.2],
+  ] as const) {
+    for (const w of list) {
+      const [a, b] = [x(toUs(w.from)), x(toUs(w.to))];
+      out.push(
+        `<rect class="${kind}" data-cluster="${esc(w.cluster)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 4))}" height="${f(plotBottom - plotTop)}" fill="${colour}" fill-opacity="${opacity}"/>`,
+      );
+    }
+  }
+  out.push('</g>');
+
+  // Leader lines of the annotations: from the bottom of the plot up to their label.
+  out.push('<g class="markers">');
+  for (const p of placed) {
+    const top = plotTop - 4 - p.row * ROW - 9;
+    out.push(
+      `<line x1="${f(p.x)}" x2="${f(p.x)}" y1="${f(plotBottom)}" y2="${f(top)}" stroke="${p.colour}" stroke-width="1"${p.dash ? ` stroke-dasharray="${p.dash}"` : ''} stroke-opacity="0.8"/>`,
+    );
+  }
+  out.push('</g>');
+
+  // The WAL that holds lost commits, highlighted on the line of the node that acknowledged them.
+  out.push('<g class="lost-wal" clip-path="url(#replsim-plot)">');
+  for (const l of report.dataLoss) {
+    const s = series.find((c) => c.node === l.node);
+    if (!s) continue;
+    const pts = slice(s.points, toUs(l.from), toUs(l.to));
+    if (pts.length > 1) out.push(`<polyline points="${pts.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${LOST}" stroke-opacity="0.3" stroke-width="${f(s.width + 9)}" stroke-linejoin="round" stroke-linecap="round"/>`);
+  }
+  out.push('</g>');
+
+  // One line per node, widest first so lines that coincide show as nested stripes.
+  const tls = timelinesOf(series);
+  out.push('<g class="nodes" clip-path="url(#replsim-plot)">');
+  for (const s of series) {
+    out.push(`<g data-node="${esc(s.node)}">`);
+    out.push(
+      `<polyline class="wal" data-node="${esc(s.node)}" points="${s.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="${f(s.width)}" stroke-linejoin="round"/>`,
+    );
+    for (const run of timelineRuns(s.points)) {
+      const gaps = TIMELINE_GAPS[tls.indexOf(run.tli) % TIMELINE_GAPS.length] ?? null;
+      if (!gaps || run.points.length < 2) continue;
+      out.push(
+        `<polyline class="tl" data-tli="${run.tli}" points="${run.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="#fff" stroke-width="${f(s.width + 0.6)}" stroke-dasharray="${gaps}"/>`,
+      );
+    }
+    out.push('</g>');
+  }
+  out.push('</g>');
+
+  // Promotion points and timeline labels at the start of each timeline's stretch.
+  out.push('<g class="timelines">');
+  for (const p of history.promotions) {
+    const s = series.find((c) => c.node === p.node);
+    const [px, py] = [x(p.at), y(p.switchpoint)];
+    out.push(`<path d="M${f(px)} ${f(py - 5)}L${f(px + 5)} ${f(py)}L${f(px)} ${f(py + 5)}L${f(px - 5)} ${f(py)}Z" fill="${s?.colour ?? INK}" stroke="#fff" stroke-width="1"/>`);
+  }
+  // One label per place a timeline begins; in the node's colour unless several nodes begin it there.
+  const tlLabels = new Map<string, { x: number; y: number; text: string; colour: string }>();
+  for (const s of series) {
+    for (const run of timelineRuns(s.points)) {
+      const p0 = run.points[0]!;
+      const key = `${run.tli}@${f(x(p0.t))},${f(y(p0.lsn))}`;
+      const shared = tlLabels.get(key);
+      if (shared) {
+        shared.colour = INK;
+        continue;
+      }
+      // Below a rising line, above a flat one.
+      const rising = (run.points[1]?.lsn ?? p0.lsn) > p0.lsn;
+      const ly = Math.min(Math.max(y(p0.lsn) + (rising ? 14 : -7), plotTop + 12), plotBottom - 4);
+      tlLabels.set(key, { x: x(p0.t) + 6, y: ly, text: `TL ${run.tli}`, colour: s.colour });
+    }
+  }
+  for (const l of nudge([...tlLabels.values()], 11)) out.push(halo(`<text x="${f(l.x)}" y="${f(l.y)}" font-size="10" font-weight="bold" fill="${l.colour}">${esc(l.text)}</text>`));
+  out.push('</g>');
+
+  // Labels at the end of each line: node, timeline and LSN at the end of the run.
+  out.push('<g class="end-labels">');
+  const ends = series.map((s) => ({ s, y: y(s.points.at(-1)?.lsn ?? yLo) }));
+  const spread = spreadY(
+    ends.map((e) => e.y),
+    24,
+    plotTop + 4,
+    plotBottom + 8,
+  );
+  ends.forEach((e, i) => {
+    const ly = spread[i]!;
+    const x0 = plotRight + 4;
+    if (Math.abs(ly - e.y) > 1) out.push(`<line x1="${f(plotRight)}" y1="${f(e.y)}" x2="${f(x0 + 2)}" y2="${f(ly)}" stroke="${e.s.colour}" stroke-width="1"/>`);
+    out.push(`<text x="${f(x0 + 4)}" y="${f(ly - 1)}" font-size="10" font-weight="bold" fill="${e.s.colour}">${esc(e.s.node)}</text>`);
+    out.push(`<text x="${f(x0 + 4)}" y="${f(ly + 10)}" font-size="9" fill="${MUTED}">${esc(endDetail(e.s))}</text>`);
+  });
+  out.push('</g>');
+
+  // Plot frame.
+  out.push(`<rect class="frame" x="${f(plotLeft)}" y="${f(plotTop)}" width="${f(plotRight - plotLeft)}" height="${f(plotBottom - plotTop)}" fill="none" stroke="#999"/>`);
+
+  // Labels in bands that are wide enough to hold them.
+  out.push('<g class="band-labels">');
+  for (const l of report.dataLoss) {
+    const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
+    const text = lostText(l.commits);
+    if (b - a > textWidth(text, 12) + 8)
+      out.push(halo(`<text x="${f((a + b) / 2)}" y="${f(plotTop + 16)}" text-anchor="middle" font-size="12" font-weight="bold" fill="${LOST}">${esc(text)}</text>`));
+  }
+  out.push('</g>');
+
+  // The annotation strip above the plot.
+  out.push('<g class="annotations">');
+  for (const p of placed) {
+    const ty = plotTop - 4 - p.row * ROW;
+    const tx = p.anchor === 'start' ? p.x + 3 : p.x - 3;
+    out.push(halo(`<text x="${f(tx)}" y="${f(ty)}" text-anchor="${p.anchor}" font-size="${LABEL_FONT}" fill="${p.colour}">${esc(p.text)}</text>`));
+  }
+  if (dropped.length > 0) {
+    const room = Math.floor((width - 24) / (9 * CHAR_WIDTH));
+    out.push(`<text x="12" y="${f(height - 4)}" font-size="9" fill="${MUTED}">${esc(clip(`Not marked above: ${dropped.map((a) => a.text).join('; ')}`, room))}</text>`);
+  }
+  out.push('</g>');
+
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data
+
+function buildSeries(report: Report, history: History, endUs: number): Series[] {
+  const byNode = group(history.positions, (p) => p.node);
+  const names = [...report.nodes.map((n) => n.name)];
+  for (const node of byNode.keys()) if (!names.includes(node)) names.push(node);
+  const n = names.length;
+  const step = n > 1 ? Math.min(2, 7 / (n - 1)) : 0;
+  const result: Series[] = [];
+  names.forEach((node, i) => {
+    const samples = (byNode.get(node) ?? [])
+      .filter((p) => p.at <= endUs)
+      .map((p, k) => ({ p, k }))
+      .sort((a, b) => a.p.at - b.p.at || a.k - b.k)
+      .map(({ p }) => ({ t: p.at as number, lsn: p.lsn, tli: p.tli }));
+    if (samples.length === 0) return;
+    const info = report.nodes.find((r) => r.name === node);
+    const last = samples.at(-1)!;
+    // After the last sample the rate is constant: the line runs straight to the node's LSN at the end.
+    const endLsn = info ? parseLsn(info.lsn) : null;
+    if (last.t < endUs) samples.push({ t: endUs, lsn: endLsn ?? last.lsn, tli: last.tli });
+    const status = info ? (info.state === 'running' ? info.role : info.state) : '';
+    result.push({ node, colour: NODE_COLOURS[i % NODE_COLOURS.length]!, width: 2.5 + (n - 1 - i) * step, points: samples, status });
+  });
+  return result;
+}
+
+/** Consecutive stretches of one timeline; each ends at the first point of the next (where its line ends). */
+function timelineRuns(points: readonly Point[]): { tli: number; points: Point[] }[] {
+  const runs: { tli: number; points: Point[] }[] = [];
+  for (const p of points) {
+    const cur = runs.at(-1);
+    if (cur && cur.tli === p.tli) cur.points.push(p);
+    else {
+      cur?.points.push(p);
+      runs.push({ tli: p.tli, points: [p] });
+    }
+  }
+  return runs;
+}
+
+function timelinesOf(series: readonly Series[]): number[] {
+  return [...new Set(series.flatMap((s) => s.points.map((p) => p.tli)))].sort((a, b) => a - b);
+}
+
+/** The part of a piecewise-linear line between two times, with interpolated ends. */
+function slice(points: readonly Point[], from: number, to: number): Point[] {
+  const at = (t: number): Point | null => {
+    const i = bisector((p: Point) => p.t).right(points, t);
+    const a = points[i - 1];
+    const b = points[i];
+    if (!a) return null;
+    if (!b || b.t === a.t) return { t, lsn: a.lsn, tli: a.tli };
+    return { t, lsn: a.lsn + ((b.lsn - a.lsn) * (t - a.t)) / (b.t - a.t), tli: a.tli };
+  };
+  const first = at(from);
+  const last = at(to);
+  const inner = points.filter((p) => p.t > from && p.t < to);
+  return [...(first ? [first] : []), ...inner, ...(last ? [last] : [])];
+}
+
+function parseLsn(s: string): Lsn | null {
+  const m = /^([0-9A-Fa-f]+)\/([0-9A-Fa-f]+)$/.exec(s);
+  return m ? parseInt(m[1]!, 16) * 2 ** 32 + parseInt(m[2]!, 16) : null;
+}
+
+function collectAnnotations(
+  report: Report,
+  history: History,
+  clock: Clock,
+  toUs: (iso: string) => number,
+  endUs: number,
+  series: readonly Series[],
+  multiCluster: boolean,
+): Annotation[] {
+  const when = (t: number) => clock.short(t as Micros);
+  const where = (cluster: string | null) => (multiCluster && cluster ? ` in ${cluster}` : '');
+  const list: Annotation[] = [];
+  for (const p of history.promotions) {
+    if (p.at > endUs) continue;
+    const by = p.by.kind === 'plan' ? 'by the plan' : `by failover (${p.by.policy})`;
+    const colour = series.find((s) => s.node === p.node)?.colour ?? INK;
+    list.push({ t: p.at, text: `${when(p.at)} ${p.node} → TL ${p.timeline.tli} ${by}`, colour, priority: 0, dash: null });
+  }
+  for (const e of history.events) {
+    if ((e.kind !== 'plan' && e.kind !== 'fault') || e.at > endUs) continue;
+    // "plan: promote X" sits at the same instant as the promotion marker, which says more.
+    if (e.kind === 'plan' && history.promotions.some((p) => p.at === e.at && p.node === e.node)) continue;
+    list.push({ t: e.at, text: clip(`${when(e.at)} ${e.message}`, 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
+  }
+  for (const l of report.dataLoss) {
+    const [a, b] = [toUs(l.from), toUs(l.to)];
+    list.push({
+      t: a,
+      text: `${when(a)}–${when(b)} ${lostText(l.commits)} (${l.node}, TL ${l.timeline})${where(l.cluster)}`,
+      colour: LOST,
+      priority: 2,
+      dash: '1 2',
+    });
+  }
+  // Name the workload (client pool) only when the run has more than one.
+  const workloadOf = (w: object): string => ('workload' in w && typeof w.workload === 'string' ? w.workload : '');
+  const workloads = new Set([...report.outages, ...report.stalls].map(workloadOf));
+  for (const [kind, items, colour] of [
+    ['outage', report.outages, OUTAGE],
+    ['stall', report.stalls, '#c35a00'],
+  ] as const) {
+    for (const w of items) {
+      const a = toUs(w.from);
+      const of = workloads.size > 1 && workloadOf(w) ? ` (${workloadOf(w)})` : '';
+      list.push({ t: a, text: `${when(a)} write ${kind} ${formatDuration(w.seconds * 1e6)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
+    }
+  }
+  return list.sort((a, b) => a.priority - b.priority || a.t - b.t);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Layout
+
+/**
+ * Greedy placement in rows above the plot, most important first: a label sits right of its leader line
+ * (left of it near the right edge) and must not overlap another label in its row. It should also not hide
+ * a leader line that runs past its row, nor its own leader cross a label below it; where no row allows
+ * that, the leader may pass behind a label (labels have a white halo), before the label is given up.
+ */
+function placeAnnotations(list: readonly Annotation[], x: (t: number) => number, maxRows: number, width: number): { placed: Placed[]; dropped: Annotation[] } {
+  const placed: Placed[] = [];
+  const dropped: Annotation[] = [];
+  const pad = 6;
+  // Leaders within a few pixels of each other run side by side and cross nothing.
+  const crosses = (lineX: number, ownX: number, left: number, right: number) => lineX >= left - 1 && lineX <= right + 1 && Math.abs(lineX - ownX) > 4;
+  const free = (row: number, left: number, right: number, lx: number, strict: boolean): boolean =>
+    placed.every((p) => {
+      if (p.row === row) return right + pad <= p.left || left >= p.right + pad;
+      if (!strict) return true;
+      return p.row > row ? !crosses(p.x, lx, left, right) : !crosses(lx, p.x, p.left, p.right);
+    });
+  for (const a of list) {
+    const lx = x(a.t);
+    const w = textWidth(a.text, LABEL_FONT);
+    const options: [number, number, 'start' | 'end'][] = [];
+    if (lx + 3 + w <= width - 4) options.push([lx + 3, lx + 3 + w, 'start']);
+    if (lx - 3 - w >= 4) options.push([lx - 3 - w, lx - 3, 'end']);
+    let spot: Placed | null = null;
+    for (const strict of [true, false]) {
+      for (let row = 0; row < maxRows && !spot; row++) {
+        const o = options.find(([left, right]) => free(row, left, right, lx, strict));
+        if (o) spot = { ...a, x: lx, row, anchor: o[2], left: o[0], right: o[1] };
+      }
+      if (spot) break;
+    }
+    if (spot) placed.push(spot);
+    else dropped.push(a);
+  }
+  return { placed, dropped };
+}
+
+function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number): { svg: string[]; rows: number } {
+  const items: { w: number; draw: (x: number, row: number) => string }[] = [];
+  for (const s of series) {
+    const text = s.status ? `${s.node} (${s.status})` : s.node;
+    items.push({
+      w: 24 + textWidth(text, 10) + 14,
+      draw: (x, r) =>
+        `<line x1="${f(x)}" x2="${f(x + 18)}" y1="{Y${r}}" y2="{Y${r}}" stroke="${s.colour}" stroke-width="4"/><text x="${f(x + 23)}" y="{Y${r}}" dy="3.5" font-size="10">${esc(text)}</text>`,
+    });
+  }
+  if (tls.length > 1) {
+    tls.forEach((tli, i) => {
+      const gaps = TIMELINE_GAPS[i % TIMELINE_GAPS.length] ?? null;
+      items.push({
+        w: 30 + textWidth(`TL ${tli}`, 10) + 12,
+        draw: (x, r) =>
+          `<line x1="${f(x)}" x2="${f(x + 24)}" y1="{Y${r}}" y2="{Y${r}}" stroke="${MUTED}" stroke-width="3"/>` +
+          (gaps ? `<line x1="${f(x)}" x2="${f(x + 24)}" y1="{Y${r}}" y2="{Y${r}}" stroke="#fff" stroke-width="3.6" stroke-dasharray="${gaps}"/>` : '') +
+          `<text x="${f(x + 29)}" y="{Y${r}}" dy="3.5" font-size="10" fill="${MUTED}">${esc(`TL ${tli}`)}</text>`,
+      });
+    });
+  }
+  const box = (label: string, fill: string, opacity: number | null) => ({
+    w: 18 + textWidth(label, 10) + 12,
+    draw: (x: number, r: number) =>
+      `<rect x="${f(x)}" y="{Y${r}}" transform="translate(0 -5)" width="12" height="10" fill="${fill}"${opacity === null ? '' : ` fill-opacity="${opacity}"`} stroke="#bbb" stroke-width="0.5"/><text x="${f(x + 16)}" y="{Y${r}}" dy="3.5" font-size="10" fill="${MUTED}">${esc(label)}</text>`,
+  });
+  items.push(box('write outage', OUTAGE, 0.16), box('write stall', STALL, 0.2));
+  if (report.dataLoss.length) items.push(box('acknowledged commits lost', 'url(#replsim-lost)', null));
+  const svg: string[] = [];
+  let cx = 12;
+  let row = 0;
+  for (const it of items) {
+    if (cx + it.w > width - 8 && cx > 12) {
+      row++;
+      cx = 12;
+    }
+    svg.push(it.draw(cx, row));
+    cx += it.w;
+  }
+  return { svg, rows: row + 1 };
+}
+
+/** Moves labels up so that labels at about the same place do not overlap (greedy, in order). */
+function nudge<T extends { x: number; y: number; text: string }>(labels: readonly T[], lineHeight: number): T[] {
+  const out: T[] = [];
+  for (const l of labels) {
+    let yy = l.y;
+    const w = textWidth(l.text, 10);
+    while (out.some((o) => Math.abs(o.y - yy) < lineHeight && o.x < l.x + w && l.x < o.x + textWidth(o.text, 10))) yy -= lineHeight;
+    out.push({ ...l, y: yy });
+  }
+  return out;
+}
+
+/** Positions for labels wanted at ys, at least `gap` apart, kept within [lo, hi] where possible. */
+function spreadY(ys: readonly number[], gap: number, lo: number, hi: number): number[] {
+  const order = range(ys.length).sort((a, b) => ys[a]! - ys[b]! || a - b);
+  const pos = new Array<number>(ys.length);
+  let prev = -Infinity;
+  for (const i of order) {
+    pos[i] = Math.max(ys[i]!, prev + gap, lo);
+    prev = pos[i]!;
+  }
+  // Shift back up from the bottom if the stack ran off the plot.
+  let next = Infinity;
+  for (const i of [...order].reverse()) {
+    pos[i] = Math.min(pos[i]!, next - gap, hi);
+    next = pos[i]!;
+  }
+  return pos;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Scales and ticks
+
+function yTicks(lo: number, hi: number, count: number): { values: number[]; labels: string[] } {
+  const units: [number, string][] = [
+    [2 ** 40, 'TiB'],
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+    [1, 'B'],
+  ];
+  const [unit, name] = units.find(([u]) => (hi - lo) / u >= 1) ?? [1, 'B'];
+  const step = tickStep(lo / unit, hi / unit, count);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const values = ticks(lo / unit, hi / unit, count).map((v) => v * unit);
+  return { values, labels: values.map((v) => `${(v / unit).toFixed(decimals)} ${name}`) };
+}
+
+interface TimeTick {
+  readonly us: number;
+  readonly label: string;
+  readonly date: string | null;
+}
+
+/**
+ * Ticks at round wall-clock times of the zone (so 14:00 is a tick in Tokyo even though the offset is
+ * +09:00): the interval is the smallest nice one giving at most `count` ticks; ticks are counted on the
+ * zone's local time line and mapped back to instants.
+ */
+function timeTicks(startMs: number, endMs: number, zone: string, count: number): TimeTick[] {
+  const target = (endMs - startMs) / count;
+  const i = bisector((d: number) => d).left(TIME_STEPS, target);
+  const step = TIME_STEPS[i] ?? Math.max(1, tickStep(0, (endMs - startMs) / DAY_MS, count)) * DAY_MS;
+  const local = (ms: number) => {
+    const d = DateTime.fromMillis(ms, { zone });
+    return ms + d.offset * 60_000;
+  };
+  const fmt = step < 1000 ? 'HH:mm:ss.SSS' : step < 60_000 ? 'HH:mm:ss' : step < DAY_MS ? 'HH:mm' : 'MM-dd';
+  const first = Math.ceil(local(startMs) / step) * step;
+  const out: TimeTick[] = [];
+  let prevDay = DateTime.fromMillis(startMs, { zone }).toFormat('yyyy-MM-dd');
+  for (const wall of range(first, local(endMs) + 1e-6, step)) {
+    const d = DateTime.fromMillis(wall, { zone: 'utc' }).setZone(zone, { keepLocalTime: true });
+    const ms = d.toMillis();
+    if (ms < startMs || ms > endMs) continue;
+    const day = d.toFormat('yyyy-MM-dd');
+    const date = step < DAY_MS && day !== prevDay ? day : null;
+    prevDay = day;
+    out.push({ us: (ms - startMs) * 1000, label: d.toFormat(fmt), date });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text
+
+function summary(report: Report, start: DateTime, clock: Clock): string {
+  const end = DateTime.fromISO(report.end, { setZone: true });
+  const lost = report.dataLoss.reduce((n, l) => n + l.commits, 0);
+  const survivors = report.survivors.map((s) => (report.survivors.length > 1 ? `${s.cluster}: ${s.node ?? 'none'}` : (s.node ?? 'none'))).join(', ');
+  const parts = [
+    `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName} (${report.timezone})`,
+    `seed ${report.seed}`,
+    `survivor: ${survivors}`,
+    report.dataLoss.length ? lostText(lost) : 'no acknowledged commit lost',
+  ];
+  if (report.outages.length) parts.push(`${report.outages.length} write outage${report.outages.length === 1 ? '' : 's'}`);
+  if (report.stalls.length) parts.push(`${report.stalls.length} write stall${report.stalls.length === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+function endDetail(s: Series): string {
+  const p = s.points.at(-1);
+  return p ? `TL ${p.tli} · ${formatLsn(p.lsn)}` : '';
+}
+
+function lostText(commits: number): string {
+  return `${commits.toLocaleString('en-US')} commit${commits === 1 ? '' : 's'} lost`;
+}
+
+function clip(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+function textWidth(s: string, fontSize: number): number {
+  return s.length * fontSize * CHAR_WIDTH;
+}
+
+/** A white outline behind text so that it stays readable over lines and bands. */
+function halo(text: string): string {
+  return text.replace('<text ', '<text stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" ');
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** A coordinate rounded to 0.1 px, without "-0". */
+function f(v: number): string {
+  const r = Math.round(v * 10) / 10;
+  return String(r === 0 ? 0 : r);
+}

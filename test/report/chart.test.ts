@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { renderChartSvg } from '../../src/report/chart.ts';
+import { runScenario } from '../../src/run.ts';
+import { at, mackerel } from '../support/builder.ts';
+
+// ---- A minimal XML parser: enough to prove the SVG is well-formed and to query it.
+
+interface El {
+  readonly name: string;
+  readonly attrs: Record<string, string>;
+  readonly children: El[];
+  text: string;
+}
+
+const ENTITY = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/y;
+
+function decode(s: string, where: string): string {
+  for (let i = s.indexOf('&'); i >= 0; i = s.indexOf('&', i + 1)) {
+    ENTITY.lastIndex = i;
+    if (!ENTITY.test(s)) throw new Error(`bare & in ${where}: ${s.slice(i, i + 12)}`);
+  }
+  return s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!);
+}
+
+function parseXml(src: string): El {
+  const stack: El[] = [];
+  let root: El | null = null;
+  let i = 0;
+  while (i < src.length) {
+    const lt = src.indexOf('<', i);
+    const text = src.slice(i, lt < 0 ? src.length : lt);
+    if (text.includes('>')) throw new Error(`bare > in text: ${text}`);
+    if (text.trim()) {
+      const top = stack.at(-1);
+      if (!top) throw new Error(`text outside the root element: ${text.trim()}`);
+      top.text += decode(text, 'text');
+    }
+    if (lt < 0) break;
+    const gt = src.indexOf('>', lt);
+    if (gt < 0) throw new Error('unterminated tag');
+    const tag = src.slice(lt + 1, gt);
+    i = gt + 1;
+    if (tag.startsWith('/')) {
+      const open = stack.pop();
+      if (!open || open.name !== tag.slice(1).trim()) throw new Error(`</${tag.slice(1)}> closes <${open?.name}>`);
+      continue;
+    }
+    const selfClosing = tag.endsWith('/');
+    const m = /^([A-Za-z][\w:.-]*)((?:\s+[A-Za-z][\w:.-]*="[^"<]*")*)\s*\/?$/.exec(tag);
+    if (!m) throw new Error(`malformed tag <${tag}>`);
+    const attrs: Record<string, string> = {};
+    for (const a of m[2]!.matchAll(/([A-Za-z][\w:.-]*)="([^"]*)"/g)) {
+      if (a[1]! in attrs) throw new Error(`duplicate attribute ${a[1]}`);
+      attrs[a[1]!] = decode(a[2]!, `attribute ${a[1]}`);
+    }
+    const el: El = { name: m[1]!, attrs, children: [], text: '' };
+    const parent = stack.at(-1);
+    if (parent) parent.children.push(el);
+    else if (root) throw new Error('second root element');
+    else root = el;
+    if (!selfClosing) stack.push(el);
+  }
+  if (stack.length) throw new Error(`unclosed <${stack.at(-1)!.name}>`);
+  if (!root) throw new Error('no root element');
+  return root;
+}
+
+function all(el: El, pred: (e: El) => boolean): El[] {
+  return [...(pred(el) ? [el] : []), ...el.children.flatMap((c) => all(c, pred))];
+}
+
+const textOf = (el: El): string => el.text + el.children.map(textOf).join('');
+const points = (pl: El): [number, number][] => pl.attrs.points!.split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+const num = (el: El, a: string): number => Number(el.attrs[a]);
+
+// ---- The Mackerel run, charted.
+
+const base = runScenario(mackerel());
+const svg = renderChartSvg(base);
+const doc = parseXml(svg);
+const END = at(16, 0);
+
+/** The plot's x for a time, from the frame: the chart's time axis runs from the start to the end of the run. */
+function xOf(d: El, t: number): number {
+  const frame = all(d, (e) => e.attrs.class === 'frame')[0]!;
+  return num(frame, 'x') + (t / END) * num(frame, 'width');
+}
+
+const bands = (d: El, kind: string) => all(d, (e) => e.name === 'rect' && e.attrs.class === kind).map((r) => ({ left: num(r, 'x'), right: num(r, 'x') + num(r, 'width'), el: r }));
+
+describe('the test XML parser', () => {
+  it('rejects what is not well-formed', () => {
+    expect(() => parseXml('<a><b></a>')).toThrow();
+    expect(() => parseXml('<a>x & y</a>')).toThrow();
+    expect(() => parseXml('<a b=1/>')).toThrow();
+    expect(() => parseXml('<a b="1" b="2"/>')).toThrow();
+    expect(() => parseXml('<a>')).toThrow();
+    expect(() => parseXml('<a/><b/>')).toThrow();
+    expect(parseXml('<a b="&lt;1&gt;"><c/>x &amp; y</a>')).toMatchObject({ name: 'a', attrs: { b: '<1>' }, text: 'x & y' });
+  });
+});
+
+describe('renderChartSvg', () => {
+  it('is a well-formed standalone SVG of the default size', () => {
+    expect(doc.name).toBe('svg');
+    expect(doc.attrs).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', width: '1000', height: '500', viewBox: '0 0 1000 500' });
+    // Standalone: nothing loaded from elsewhere.
+    expect(svg).not.toMatch(/<script|<link|@import|@font-face|xlink:href|href="http/);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    const custom = parseXml(renderChartSvg(base, { width: 700, height: 400 }));
+    expect(custom.attrs).toMatchObject({ width: '700', height: '400' });
+  });
+
+  it('rounds every coordinate to one decimal', () => {
+    const coords = ['x', 'y', 'x1', 'x2', 'y1', 'y2', 'width', 'height'];
+    for (const e of all(doc, () => true)) {
+      for (const a of coords) if (a in e.attrs) expect(e.attrs[a], `${e.name} ${a}`).toMatch(/^-?\d+(\.\d)?$/);
+      if (e.attrs.points) for (const v of e.attrs.points.split(/[ ,]/)) expect(v).toMatch(/^-?\d+(\.\d)?$/);
+    }
+  });
+
+  it('draws one polyline per node, over the whole run', () => {
+    const lines = all(doc, (e) => e.name === 'polyline' && e.attrs.class === 'wal');
+    expect(lines.map((l) => l.attrs['data-node'])).toEqual(['db000', 'db001', 'db002']);
+    const colours = new Set(lines.map((l) => l.attrs.stroke));
+    expect(colours.size).toBe(3);
+    for (const l of lines) {
+      const pts = points(l);
+      expect(pts[0]![0]).toBeCloseTo(xOf(doc, 0), 1);
+      expect(pts.at(-1)![0]).toBeCloseTo(xOf(doc, END), 1);
+      for (let k = 1; k < pts.length; k++) expect(pts[k]![0]).toBeGreaterThanOrEqual(pts[k - 1]![0]);
+    }
+    // A legend entry per node.
+    for (const n of ['db000', 'db001', 'db002']) expect(svg).toContain(`>${n} (`);
+  });
+
+  it('shows db002 flat on timeline 15 while db001 writes timeline 16', () => {
+    const line = (n: string) => all(doc, (e) => e.attrs.class === 'wal' && e.attrs['data-node'] === n)[0]!;
+    const db002 = points(line('db002'));
+    // A horizontal stretch from about the promotion of db001 to the promotion of db002.
+    const flat = db002.findIndex((p, k) => k > 0 && p[1] === db002[k - 1]![1] && p[0] - db002[k - 1]![0] > xOf(doc, at(15, 29)) - xOf(doc, at(14, 31)));
+    expect(flat).toBeGreaterThan(0);
+    // Meanwhile db001 rises (SVG y grows downwards) to the top of the chart.
+    const db001 = points(line('db001'));
+    expect(db001.at(-1)![1]).toBeLessThan(db002[flat]![1] - 100);
+    // Timeline styles: db001 has a stretch on 16, db002 one on 17 but none on 16.
+    const tlsOf = (n: string) => all(doc, (e) => e.name === 'g' && e.attrs['data-node'] === n).flatMap((g) => all(g, (e) => e.attrs.class === 'tl').map((e) => e.attrs['data-tli']));
+    expect(tlsOf('db001')).toEqual(['16']);
+    expect(tlsOf('db002')).toEqual(['17']);
+    const labels = all(doc, (e) => e.name === 'text').map(textOf);
+    expect(labels).toEqual(expect.arrayContaining(['TL 15', 'TL 16', 'TL 17']));
+    // With recovery_target_timeline = 'latest', db002 follows db001 onto timeline 16.
+    const latest = parseXml(renderChartSvg(runScenario(mackerel({ db002Timeline: 'latest' }))));
+    const latestTls = all(latest, (e) => e.name === 'g' && e.attrs['data-node'] === 'db002').flatMap((g) => all(g, (e) => e.attrs.class === 'tl').map((e) => e.attrs['data-tli']));
+    expect(latestTls).toEqual(['16', '17']);
+  });
+
+  it('shades each outage and each lost range over its own time', () => {
+    const outages = bands(doc, 'outage');
+    expect(outages).toHaveLength(base.report.outages.length);
+    expect(outages).toHaveLength(2);
+    const [o1, o2] = outages as [(typeof outages)[0], (typeof outages)[0]];
+    expect(o1.left).toBeCloseTo(xOf(doc, at(14, 30)), 0);
+    expect(o2.left).toBeCloseTo(xOf(doc, at(15, 30)), 0);
+    expect(o1.right).toBeLessThan(o2.left);
+    const lost = bands(doc, 'lost');
+    expect(lost).toHaveLength(base.report.dataLoss.length);
+    const l = lost[0]!;
+    // Lost: from the first commit on db001 (14:30:15) to the loss of db001 (15:30), between the two outages.
+    expect(l.left).toBeGreaterThan(o1.left);
+    expect(l.left).toBeCloseTo(xOf(doc, at(14, 30, 15)), 0);
+    expect(l.right).toBeCloseTo(xOf(doc, at(15, 30)), 0);
+    expect(l.right).toBeLessThanOrEqual(o2.left + 0.1);
+    expect(l.el.attrs['data-node']).toBe('db001');
+    expect(bands(doc, 'stall')).toHaveLength(0);
+  });
+
+  it('labels promotions, plan steps, faults, outages and lost commits', () => {
+    const labels = all(doc, (e) => e.name === 'text').map(textOf);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        '14:30:10 db001 → TL 16 by the plan',
+        '15:30:20 db002 → TL 17 by failover (naive)',
+        '14:30:00 plan: block client connections to db000',
+        '15:30:00 faults: db001 is cut off from the network (db001-lost)',
+        '15:30:00 write outage 20 s',
+        '717,000 commits lost',
+      ]),
+    );
+    // Time ticks in the scenario's zone (Asia/Tokyo), not UTC.
+    const ticks = all(doc, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
+    expect(ticks).toEqual(expect.arrayContaining(['14:00', '14:30', '15:30']));
+    expect(ticks).not.toContain('05:00');
+    const yTicks = all(doc, (e) => e.name === 'g' && e.attrs.class === 'y-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
+    expect(yTicks.some((t) => / GiB$/.test(t))).toBe(true);
+  });
+
+  it('is deterministic: same scenario, same bytes', () => {
+    const again = renderChartSvg(runScenario(mackerel()));
+    expect(again).toBe(svg);
+  });
+
+  it('moves the lost band when the loss of db001 moves', () => {
+    const early = parseXml(renderChartSvg(runScenario(mackerel({ lossAt: at(15, 0) }))));
+    const l = bands(early, 'lost')[0]!;
+    expect(l.right).toBeCloseTo(xOf(early, at(15, 0)), 0);
+    expect(l.right).toBeLessThan(bands(doc, 'lost')[0]!.right - 100);
+    expect(all(early, (e) => e.name === 'text').map(textOf)).toContain('357,000 commits lost');
+    // No loss, no band.
+    const none = parseXml(renderChartSvg(runScenario(mackerel({ db002Timeline: 'latest' }))));
+    expect(bands(none, 'lost')).toHaveLength(0);
+  });
+
+  it('shades stalls, and escapes text', () => {
+    const stall = { ...base.report.outages[0]!, from: '2017-08-07T15:00:00+09:00', to: '2017-08-07T15:10:00+09:00', seconds: 600, maxLatencyMs: 4000, cause: 'sync <standby> & "x"' };
+    const title = `<b>&'"`;
+    const out = renderChartSvg({ report: { ...base.report, stalls: [stall] }, history: base.history }, { title });
+    const d = parseXml(out);
+    const s = bands(d, 'stall');
+    expect(s).toHaveLength(1);
+    expect(s[0]!.left).toBeCloseTo(xOf(d, at(15, 0)), 0);
+    expect(s[0]!.right).toBeCloseTo(xOf(d, at(15, 10)), 0);
+    expect(all(d, (e) => e.name === 'text').map(textOf)).toEqual(expect.arrayContaining([title, '15:00:00 write stall 10 min']));
+    expect(all(d, (e) => e.name === 'title').map(textOf)[0]).toContain(title);
+  });
+
+  it('spans days with dated ticks', () => {
+    const r = runScenario(mackerel());
+    const report = { ...r.report, end: '2017-08-10T14:00:00+09:00' };
+    const d = parseXml(renderChartSvg({ report, history: r.history }));
+    const ticks = all(d, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
+    expect(ticks).toEqual(expect.arrayContaining(['2017-08-08', '2017-08-09', '2017-08-10']));
+    const lines = all(d, (e) => e.attrs.class === 'wal');
+    const frame = all(d, (e) => e.attrs.class === 'frame')[0]!;
+    for (const l of lines) expect(points(l).at(-1)![0]).toBeCloseTo(num(frame, 'x') + num(frame, 'width'), 1);
+  });
+});
