@@ -143,7 +143,7 @@ export function describeNode(node: Node | null | undefined): string {
     const v = node.value;
     if (v === null) return 'nothing (null)';
     if (typeof v === 'string') return `the string ${show(v)}`;
-    if (typeof v === 'number') return `the number ${show(node.source ?? String(v))}`;
+    if (typeof v === 'number') return `the number ${(node.source ?? String(v)).slice(0, 40)}`;
     if (typeof v === 'boolean') return String(v);
     return `a ${typeof v}`;
   }

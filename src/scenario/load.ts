@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, Scalar, isAlias, isMap, isScalar, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
-import { Ctx, LoadState, MAX_ALIASES } from './decode.ts';
+import { Ctx, LoadState } from './decode.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 
@@ -36,7 +36,7 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-function parseYaml(text: string, file: string, onError: (line: number, col: number, message: string) => never): { doc: Document; lc: LineCounter } {
+function parseYaml(text: string, onError: (line: number, col: number, message: string) => never): { doc: Document; lc: LineCounter } {
   const lc = new LineCounter();
   let doc: Document;
   try {
@@ -50,14 +50,13 @@ function parseYaml(text: string, file: string, onError: (line: number, col: numb
     const msg = /call stack/i.test(err.message) ? 'the document is nested too deeply' : `YAML syntax error: ${firstLine(err.message)}`;
     return onError(p.line, p.col, msg);
   }
-  void file;
   return { doc, lc };
 }
 
 function parseScenarioYaml(text: string, file: string): { doc: Document; st: LoadState<Env> } {
   if (typeof text !== 'string') throw new ScenarioError(file, 1, 1, 'the scenario text is not a string');
   if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the file is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
-  const { doc, lc } = parseYaml(text, file, (line, col, message) => {
+  const { doc, lc } = parseYaml(text, (line, col, message) => {
     throw new ScenarioError(file, line, col, message);
   });
   return { doc, st: new LoadState<Env>(file, doc, lc, newEnv(file, null)) };
@@ -112,7 +111,7 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   if (eq < 0) fail('expected PATH=VALUE', 'e.g. --set plan.0.at=14:31');
   const path = arg.slice(0, eq).trim();
   const valueText = arg.slice(eq + 1);
-  const { doc: vdoc } = parseYaml(valueText, st.file, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col));
+  const { doc: vdoc } = parseYaml(valueText, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col));
   let value = vdoc.contents as Node | null;
   if (value === null) {
     value = new Scalar(null);
@@ -184,4 +183,3 @@ export function listVariants(text: string, file: string): { name: string; descri
   });
 }
 
-export { MAX_ALIASES };

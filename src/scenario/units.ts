@@ -21,6 +21,11 @@ function fail<T>(reason: string, hint?: string): Parsed<T> {
 
 const MAX_INPUT = 200;
 
+/** `table[key]` for own keys only (so `constructor` or `__proto__` are not units). */
+function own<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Numbers with units
 
@@ -84,7 +89,7 @@ function scale(numText: string, factor: number): number {
 }
 
 function unitHint(numText: string, unit: string, units: Readonly<Record<string, number>>, aliases: Readonly<Record<string, string>> = {}): string | undefined {
-  const alias = aliases[unit] ?? aliases[unit.toLowerCase()];
+  const alias = own(aliases, unit) ?? own(aliases, unit.toLowerCase());
   const c = alias ?? closest(unit, Object.keys(units));
   return c === null ? undefined : `did you mean "${numText}${c}"?`;
 }
@@ -127,7 +132,7 @@ export function parseDuration(input: string | number, opts: { bareUnit?: string 
     if (!m) return fail(`${show(text)} is not a duration`, 'write a number and a unit, e.g. "90s", "1h30m", "250ms"');
     const [whole, num = '', unit] = m;
     if (unit === undefined) return fail(`${show(text)} is missing a unit after ${num}`, `did you mean "${text.replace(/\s+/g, '')}${bareUnit}"?`);
-    const factor = DURATION_UNITS[unit];
+    const factor = own(DURATION_UNITS, unit);
     if (factor === undefined) {
       return fail(`unknown duration unit ${show(unit)} in ${show(text)}`, unitHint(num, unit, DURATION_UNITS, DURATION_ALIASES) ?? `units: ${unitList(DURATION_UNITS)}`);
     }
@@ -177,7 +182,7 @@ function parseWithUnit(
   const [whole, num = '', unit] = m;
   if (unit === undefined) return fail(`${show(text)} is missing a unit`, `units: ${unitList(units)}`);
   if (whole.length !== text.length) return fail(`${show(text)} is not a ${what}`, `write one number and one unit, e.g. ${example}`);
-  const factor = units[unit];
+  const factor = own(units, unit);
   if (factor === undefined) return fail(`unknown ${what} unit ${show(unit)} in ${show(text)}`, unitHint(num, unit, units) ?? `units: ${unitList(units)}`);
   const amount = scale(num, factor);
   if (!Number.isFinite(amount) || amount > Number.MAX_SAFE_INTEGER) return fail(`${show(text)} is too large`);
@@ -233,9 +238,9 @@ export function parseRate(input: string | number): Parsed<number> {
     return fail(`${show(text)} is not a rate`, hint);
   }
   const [, num = '', unit = ''] = m;
-  const per = RATE_UNITS[unit];
+  const per = own(RATE_UNITS, unit);
   if (per === undefined) {
-    const c = DURATION_ALIASES[unit.toLowerCase()] ?? closest(unit, Object.keys(RATE_UNITS));
+    const c = own(DURATION_ALIASES, unit.toLowerCase()) ?? closest(unit, Object.keys(RATE_UNITS));
     return fail(`unknown rate unit ${show(`/${unit}`)} in ${show(text)}`, c && c in RATE_UNITS ? `did you mean "${num}/${c}"?` : 'units: /s, /min, /h');
   }
   const v = Number(num) * per;
@@ -321,7 +326,9 @@ export function parseTimeZone(input: string): Parsed<string> {
   }
   if (/^(UTC|Z|GMT)$/i.test(text)) return ok('UTC');
   if (text !== '' && isValidZone(text)) return ok(text);
-  const c = closest(text, knownZones());
+  const zones = knownZones();
+  const city = text.toLowerCase().replace(/ /g, '_');
+  const c = closest(text, zones) ?? zones.find((z) => z.toLowerCase().endsWith(`/${city}`)) ?? null;
   return fail(`unknown time zone ${show(text)}`, c ? `did you mean "${c}"?` : 'use an IANA name like "Asia/Tokyo" or an offset like "+09:00"');
 }
 

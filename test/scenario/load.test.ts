@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 import type { Scenario } from '../../src/scenario/types.ts';
@@ -185,6 +187,16 @@ describe('a scenario using every key', () => {
     const v = loadScenarioFile(fixture('full.yaml'), { variant: 'slow-link' });
     expect(v.links[1]!.bandwidth).toBe(125_000);
     expect(v.localLink).toEqual({ bandwidth: 125_000_000, latency: 100 });
+  });
+});
+
+describe('docs/scenario.md', () => {
+  it('has an example that loads', () => {
+    const md = readFileSync(fileURLToPath(new URL('../../docs/scenario.md', import.meta.url)), 'utf8');
+    const example = /## Example\n\n```yaml\n([\s\S]*?)```/.exec(md)![1]!;
+    const s = loadScenarioText(example, 'docs/scenario.md');
+    expect(s.name).toBe('mackerel-2017');
+    expect(loadScenarioText(example, 'docs/scenario.md', { variant: 'latest-timeline' }).clusters[0]!.nodes[2]!.settings.recoveryTargetTimeline).toBe('latest');
   });
 });
 

@@ -62,6 +62,11 @@ describe('parseDuration', () => {
     expect(failure(parseDuration('99999999999999999999w')).reason).toMatch(/too large/);
     expect(failure(parseDuration('x'.repeat(1000))).reason).toMatch(/too long/);
     expect(failure(parseDuration('abc')).reason).toMatch(/not a duration/);
+    for (const u of ['constructor', '__proto__', 'toString']) {
+      expect(failure(parseDuration(`10${u}`)).reason).toMatch(/unknown duration unit|missing a unit/);
+      expect(failure(parseSize(`10${u}`)).reason).toMatch(/unknown size unit|not a size|missing a unit/);
+      expect(failure(parseRate(`10/${u}`)).reason).toMatch(/unknown rate unit|not a rate/);
+    }
   });
 });
 
@@ -174,6 +179,7 @@ describe('time zones', () => {
 
   it('suggests a zone for a typo', () => {
     expect(failure(parseTimeZone('Asia/Tokio')).hint).toBe('did you mean "Asia/Tokyo"?');
+    expect(failure(parseTimeZone('Tokyo')).hint).toBe('did you mean "Asia/Tokyo"?');
     expect(failure(parseTimeZone('+25:00')).reason).toMatch(/not a valid UTC offset/);
   });
 });
