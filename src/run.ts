@@ -59,7 +59,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     const to = (w.to ?? end) as Micros;
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
-    const base = { cluster: w.cluster, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause };
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }

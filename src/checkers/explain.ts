@@ -38,10 +38,10 @@ function byText(p: PromotionRecord): string {
 function stoppedReceiving(history: History, node: string, at: Micros): { root: ReceiverTransition; later: ReceiverTransition[] } | null {
   const mine = history.receiverTransitions.filter((r) => r.node === node && r.at <= at && r.detail !== 'promoted');
   const lastStreaming = mine.findLastIndex((r) => r.status === 'streaming');
-  const after = mine.slice(lastStreaming + 1).filter((r) => r.status === 'waiting');
+  const after = mine.slice(lastStreaming + 1).filter((r) => r.status !== 'streaming');
   const root = after[0];
   if (!root) return null;
-  const later = after.slice(1).filter((r, i, xs) => r.reason !== root.reason && xs.findIndex((x) => x.reason === r.reason) === i);
+  const later = after.slice(1).filter((r, i, xs) => r.detail !== root.detail && xs.findIndex((x) => x.reason === r.reason && x.status === r.status) === i);
   return { root, later };
 }
 

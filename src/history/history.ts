@@ -108,6 +108,8 @@ export function txAt(term: WriteTerm, lsn: Lsn): number {
 
 export interface WriteStatusInterval {
   readonly cluster: string;
+  /** The client pool (workload) whose writes failed or waited. */
+  readonly workload: string;
   /** The node writes were routed to. */
   readonly node: string | null;
   readonly kind: 'outage' | 'stall';
@@ -201,12 +203,19 @@ export class History {
   }
 
   /** Open or close a write-status interval (outage or stall) of a cluster. */
-  setWriteStatus(cluster: string, at: Micros, status: { kind: 'outage' | 'stall'; cause: string; node: string | null } | null): void {
-    const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.to === null);
+  setWriteStatus(
+    key: { cluster: string; workload: string },
+    at: Micros,
+    status: { kind: 'outage' | 'stall'; cause: string; node: string | null; maxLatencyMs?: number | null } | null,
+  ): void {
+    const { cluster, workload } = key;
+    const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload && w.to === null);
     if (open && status && open.kind === status.kind && open.cause === status.cause) return;
     if (open) open.to = at;
-    if (status) this.writeStatus.push({ cluster, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: null });
-    this.mix(`ws|${cluster}|${at}|${status?.kind}|${status?.cause}`);
+    if (status) {
+      this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });
+    }
+    this.mix(`ws|${cluster}|${workload}|${at}|${status?.kind}|${status?.cause}`);
   }
 
   mix(s: string): void {

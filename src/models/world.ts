@@ -17,7 +17,7 @@ import { TimelineRegistry } from './postgres/timeline.ts';
 export class World {
   readonly ctx: WorldContext;
   readonly clusters = new Map<string, PgCluster>();
-  readonly managers = new Map<string, FailoverManager>();
+  readonly managers = new Map<string, FailoverManager[]>();
   private readonly clusterOfNode = new Map<string, PgCluster>();
   /** Called by `assess` actions with the cluster to assess now. */
   onAssess: ((cluster: PgCluster) => void) | null = null;
@@ -39,13 +39,13 @@ export class World {
         invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
         this.clusterOfNode.set(n.name, c);
       }
-      if (spec.failover) this.managers.set(spec.name, new FailoverManager(c, spec.failover));
+      this.managers.set(spec.name, (spec.failover ? [spec.failover] : []).map((f) => new FailoverManager(c, f)));
     }
   }
 
   start(): void {
     for (const c of this.clusters.values()) c.boot();
-    for (const m of this.managers.values()) m.start();
+    for (const ms of this.managers.values()) for (const m of ms) m.start();
     for (const a of this.scenario.actions) {
       this.ctx.sim.at(a.at, `${a.source} ${a.kind}`, () => this.apply(a), PRIORITY.action);
     }
@@ -87,7 +87,10 @@ export class World {
       case 'routeWrites': {
         const c = this.clusters.get(a.cluster) ?? this.clusterOf(a.node);
         note(c, a.node, `${a.source}: route writes to ${a.node}`);
-        c.writes.routeTo(c.node(a.node));
+        const target = c.node(a.node);
+        c.writes.routeTo(target);
+        // The operators told the application; the failover managers watch the new leader from now on.
+        for (const m of this.managers.get(c.name) ?? []) m.leader = target;
         return;
       }
       case 'blockClients':
@@ -127,7 +130,7 @@ export class World {
       case 'workload': {
         const c = this.clusters.get(a.cluster)!;
         note(c, null, `${a.source}: workload${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
-        c.writes.setWorkload(a.rate, a.walPerTx);
+        c.writes.setWorkload(c.writes.pools, a.rate, a.walPerTx);
         return;
       }
       case 'assess': {

@@ -14,10 +14,12 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 function human(seconds: number): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 120) return `${+seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 120) return `${m} min${seconds % 60 >= 1 ? ` ${Math.round(seconds % 60)} s` : ''}`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
+  const whole = Math.round(seconds);
+  const m = Math.floor(whole / 60);
+  if (m < 120) return `${m} min${whole % 60 ? ` ${whole % 60} s` : ''}`;
+  const mins = Math.round(seconds / 60);
+  const h = Math.floor(mins / 60);
+  if (h < 48) return `${h} h${mins % 60 ? ` ${mins % 60} min` : ''}`;
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 

@@ -23,6 +23,7 @@ export interface DataLossJson {
 
 export interface StallJson {
   readonly cluster: string;
+  readonly workload: string;
   readonly node: string | null;
   readonly from: string;
   readonly to: string;
@@ -33,6 +34,7 @@ export interface StallJson {
 
 export interface OutageJson {
   readonly cluster: string;
+  readonly workload: string;
   readonly node: string | null;
   readonly from: string;
   readonly to: string;

@@ -11,6 +11,7 @@ import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
+import { formatSize } from '../../scenario/units.ts';
 
 const TEARDOWN_REASONS = {
   crashed: 'upstream-down',
@@ -56,7 +57,7 @@ export class PgCluster {
       const tl = rootOf.get(primaryOf(n.name)) ?? rootOf.values().next().value!;
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
-    this.writes = new WriteFlow(this, spec.workload);
+    this.writes = new WriteFlow(this, spec.workload ? [{ ...spec.workload, name: 'clients' }] : []);
   }
 
   node(name: string): PgNode {
@@ -71,7 +72,6 @@ export class PgCluster {
       this.startCheckpoints(n);
       if (n.role.kind === 'standby') this.connect(n);
     }
-    this.writes.start();
     this.requestReflow();
   }
 
@@ -196,7 +196,7 @@ export class PgCluster {
       return waitWith(
         'wal-removed',
         pgLog.walRemoved(seg),
-        `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${up.settings.walKeepSize} bytes)`,
+        `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
       );
     }
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
@@ -528,7 +528,7 @@ export class PgCluster {
     n.run = { state: 'down', how };
     this.ctx.sim.cancel(n.checkpointTimer);
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
-    this.recordReceiver(n, null, how);
+    this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
       if (s.up === n) this.dropStream(s, how);
     }
@@ -631,7 +631,7 @@ export class PgCluster {
           this.closeStream(s);
           if (s.down.running && s.down.role.kind === 'standby') {
             s.down.role.receiverAlive = false;
-            this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${n.settings.walKeepSize} bytes behind)`);
+            this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
           }
         }
       }
@@ -640,10 +640,13 @@ export class PgCluster {
     n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
   }
 
-  /** The node at the end of the run whose history is the survivor's, and why. */
+  /**
+   * The node whose history survives at the end: the running primary most client pools write to; else the
+   * running primary on the newest timeline. Null when no node is a running primary.
+   */
   survivor(now: Micros): { node: PgNode; why: string } | null {
-    const target = this.writes.target;
-    if (target && target.running && target.isPrimary) return { node: target, why: `${target.name} is the primary writes are routed to at the end` };
+    const routed = this.writes.targets().find((n) => n.running && n.isPrimary);
+    if (routed) return { node: routed, why: `${routed.name} is the primary writes are routed to at the end` };
     const primaries = [...this.nodes.values()].filter((n) => n.running && n.isPrimary);
     primaries.sort((a, b) => b.tli - a.tli || b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
     const p = primaries[0];

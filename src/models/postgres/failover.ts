@@ -18,6 +18,8 @@ export class FailoverManager {
   /** The leader's WAL position last written to the DCS (Patroni last_lsn). */
   private lastLsn: Lsn = 0;
   private leaderTli = 0;
+  /** The node this manager considers the leader (its own view: two managers may disagree). */
+  leader: PgNode | null;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -25,6 +27,7 @@ export class FailoverManager {
   ) {
     this.endpoint = { name: `failover manager of ${cluster.name}`, site: spec.site };
     this.lastHealthy = cluster.ctx.sim.now;
+    this.leader = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
   }
 
   start(): void {
@@ -42,7 +45,7 @@ export class FailoverManager {
   private check(): void {
     const c = this.cluster;
     const now = c.ctx.sim.now;
-    const leader = c.writes.target;
+    const leader = this.leader;
     if (leader && leader.isPrimary && this.sees(leader)) {
       this.lastHealthy = now;
       this.lastLsn = leader.walEnd(now);
@@ -63,8 +66,11 @@ export class FailoverManager {
     const why = `${lost}; ${choice.reasons.join('; ')}`;
     c.log(n, 'failover', `failover manager (${this.spec.policy}) chooses ${n.name}: ${why}`);
     if (!n.isPrimary) c.promote(n, { kind: 'failover', policy: this.spec.policy, why });
-    c.log(n, 'routing', `writes routed to ${n.name} by the failover manager`);
-    c.writes.routeTo(n);
+    this.leader = n;
+    // The manager can re-point only the clients it can reach (a DNS or proxy change they see).
+    const pools = c.writes.pools.filter((p) => c.ctx.net.reachable(this.endpoint, p.clients));
+    c.log(n, 'routing', `writes of ${pools.map((p) => p.name).join(', ') || 'no client pool it can reach'} routed to ${n.name} by the failover manager at site ${this.spec.site}`);
+    c.writes.routeTo(n, pools);
     this.lastHealthy = now;
   }
 

@@ -29,63 +29,99 @@ interface SyncAck {
   readonly blockedBy: string | null | undefined;
 }
 
-/**
- * The cluster's writes as a fluid: clients offer `rate` transactions per second of `walPerTx` bytes to
- * the write target; the target's WAL grows, each streaming standby's WAL chases its upstream's over the
- * link (bandwidth shared by the streams on it, one-way latency as a lag of rate × latency), and commits are
- * acknowledged at the local flush or, with synchronous replication, when the synchronous standbys have them.
- * Rates change only at events; between them every position is linear in time (SimGrid-style).
- */
-export class WriteFlow {
+/** Clients of one workload: where they are, what they offer, and which node they send writes to. */
+export interface ClientPool {
+  readonly name: string;
+  readonly clients: Endpoint;
   target: PgNode | null;
+  /** Write transactions offered per second. */
   rate: number;
   walPerTx: number;
   readonly connections: number;
-  readonly clients: Endpoint;
-  private term: { record: WriteTerm; node: PgNode; ack: Level; frozen: boolean } | null = null;
+}
+
+/** A node accepting writes on one timeline: its commits and what its clients have been told is committed. */
+interface TermState {
+  readonly record: WriteTerm;
+  readonly node: PgNode;
+  readonly ack: Level;
+  /** WAL bytes per transaction of the pools writing now (bytes-weighted), for the commit counter. */
+  walPerTx: number;
+}
+
+interface WriterLoad {
+  /** Bytes per microsecond offered. */
+  bytes: number;
+  /** Transactions per second offered. */
+  tx: number;
+  connections: number;
+  pools: ClientPool[];
+}
+
+/**
+ * The cluster's writes as a fluid: each client pool offers `rate` transactions per second of `walPerTx`
+ * bytes to its target; a target that accepts writes grows its WAL, each streaming standby's WAL chases its
+ * upstream's over the link (bandwidth shared by the streams on it, one-way latency as a lag of rate ×
+ * latency), and commits are acknowledged at the local flush or, with synchronous replication, when the
+ * synchronous standbys have them. Rates change only at events; between them every position is linear in
+ * time (SimGrid-style). Two pools may write to two primaries at once: split brain is a state like any other.
+ */
+export class WriteFlow {
+  readonly pools: ClientPool[];
+  private readonly terms = new Map<PgNode, TermState>();
   private breakpoint: EventHandle | null = null;
-  private lastRates = new Map<string, number>();
+  private readonly lastRates = new Map<string, number>();
 
   constructor(
     private readonly cluster: PgCluster,
-    spec: WorkloadSpec | null,
+    specs: readonly WorkloadSpec[],
   ) {
-    this.target = spec ? cluster.node(spec.target) : null;
-    this.rate = spec?.rate ?? 0;
-    this.walPerTx = spec?.walPerTx ?? 1;
-    this.connections = spec?.connections ?? 100;
-    const site = spec?.site ?? this.target?.site ?? '';
-    this.clients = { name: `clients of ${cluster.name}`, site };
+    this.pools = specs.map((w) => {
+      const target = cluster.node(w.target);
+      return {
+        name: w.name,
+        clients: { name: `clients ${w.name} of ${cluster.name}`, site: w.site },
+        target,
+        rate: w.rate,
+        walPerTx: w.walPerTx,
+        connections: w.connections,
+      };
+    });
   }
 
-  start(): void {
+  pool(name: string | null): ClientPool[] {
+    return name === null ? this.pools : this.pools.filter((p) => p.name === name);
+  }
+
+  /** Route the given pools (all when null) to `node`. */
+  routeTo(node: PgNode | null, pools: readonly ClientPool[] = this.pools): void {
+    for (const p of pools) p.target = node;
     this.cluster.requestReflow();
   }
 
-  routeTo(node: PgNode | null): void {
-    this.target = node;
-    this.cluster.requestReflow();
-  }
-
-  setWorkload(rate: number | undefined, walPerTx: number | undefined): void {
-    const now = this.cluster.ctx.sim.now;
-    if (walPerTx !== undefined && walPerTx !== this.walPerTx && this.term) {
-      const lsn = this.term.node.walEnd(now);
-      this.term.record.commitMap.push({ lsn, tx: txAt(this.term.record, lsn), walPerTx });
+  setWorkload(pools: readonly ClientPool[], rate: number | undefined, walPerTx: number | undefined): void {
+    for (const p of pools) {
+      if (rate !== undefined) p.rate = rate;
+      if (walPerTx !== undefined) p.walPerTx = walPerTx;
     }
-    if (rate !== undefined) this.rate = rate;
-    if (walPerTx !== undefined) this.walPerTx = walPerTx;
     this.cluster.requestReflow();
   }
 
-  /** Why writes cannot be accepted now, or null when they can. */
-  refusal(): string | null {
-    const t = this.target;
+  /** The nodes writes are routed to, most-targeted first (for the survivor at the end). */
+  targets(): PgNode[] {
+    const count = new Map<PgNode, number>();
+    for (const p of this.pools) if (p.target) count.set(p.target, (count.get(p.target) ?? 0) + 1);
+    return [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0].name < b[0].name ? -1 : 1)).map(([n]) => n);
+  }
+
+  /** Why a pool's writes cannot be accepted now, or null when they can. */
+  refusal(p: ClientPool): string | null {
+    const t = p.target;
     const c = this.cluster;
     if (!t) return 'no write target: no node is the primary writes are routed to';
     if (t.run.state === 'down') return `${t.name} is ${t.run.how === 'crashed' ? 'down (crashed)' : 'shut down'}`;
     if (t.run.state === 'failed') return `${t.name} does not start: ${t.run.fatal.message}`;
-    if (!c.ctx.net.reachable(this.clients, c.endpointOf(t))) return `clients at site ${this.clients.site} cannot reach ${t.name} (network partition)`;
+    if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return `clients at site ${p.clients.site} cannot reach ${t.name} (network partition)`;
     if (t.clientsBlocked) return `client connections to ${t.name} are blocked by the plan`;
     if (!t.isPrimary) return `${t.name} is a standby in recovery: writes fail with "cannot execute INSERT in a read-only transaction"`;
     return null;
@@ -98,64 +134,79 @@ export class WriteFlow {
     c.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
 
-    const refusal = this.refusal();
-    const offered = (this.rate * this.walPerTx) / PER_SECOND;
-    const writer = refusal === null ? this.target! : null;
-    this.ensureTerm(writer, now);
+    const refusals = new Map<ClientPool, string | null>();
+    const load = new Map<PgNode, WriterLoad>();
+    for (const p of this.pools) {
+      const r = this.refusal(p);
+      refusals.set(p, r);
+      if (r !== null || p.rate <= 0) continue;
+      const w = load.get(p.target!) ?? { bytes: 0, tx: 0, connections: 0, pools: [] };
+      w.bytes += (p.rate * p.walPerTx) / PER_SECOND;
+      w.tx += p.rate;
+      w.connections += p.connections;
+      w.pools.push(p);
+      load.set(p.target!, w);
+    }
+    this.ensureTerms(load, now);
 
-    let insertRate = writer ? offered : 0;
-    let plans = this.planStreams(writer, insertRate, now);
-    let ack = this.ackOf(plans, insertRate, now);
-    let throttled = false;
-    const term = this.term;
-    if (term && writer && ack.blockedBy !== undefined) {
-      const window = this.connections * this.walPerTx;
-      const gap = writer.walEnd(now) - ack.value;
-      if (gap >= window - 1 && ack.rate < insertRate) {
+    const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
+    let plans = this.planStreams(insert, now);
+    let acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+    const throttled = new Set<TermState>();
+    for (const [t, ack] of acks) {
+      const w = load.get(t.node);
+      if (!w || ack.blockedBy === undefined) continue;
+      const window = w.connections * t.walPerTx;
+      const gap = t.node.walEnd(now) - ack.value;
+      if (gap >= window - 1 && ack.rate < w.bytes) {
         // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are.
-        insertRate = ack.rate;
-        throttled = true;
-        plans = this.planStreams(writer, insertRate, now);
-        ack = this.ackOf(plans, insertRate, now);
+        insert.set(t.node, ack.rate);
+        throttled.add(t);
       }
+    }
+    if (throttled.size > 0) {
+      plans = this.planStreams(insert, now);
+      acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
     }
 
     // Apply the rates.
-    for (const n of c.nodes.values()) {
-      if (n !== writer && !plans.some((p) => p.stream.down === n)) this.setRate(n, 0, now);
-    }
-    if (writer) this.setRate(writer, insertRate, now);
+    const streamed = new Set(plans.map((p) => p.stream.down));
+    for (const n of c.nodes.values()) if (!insert.has(n) && !streamed.has(n)) this.setRate(n, 0, now);
+    for (const [n, r] of insert) this.setRate(n, r, now);
     for (const p of plans) {
       if (p.snapTo !== null) p.stream.down.wal.end.set(now, p.snapTo);
       this.setRate(p.stream.down, p.rate, now);
     }
-    if (term && !term.frozen) {
-      const cur = term.ack.valueAt(now);
-      const value = Math.min(Math.max(cur, ack.value), term.node.walEnd(now));
-      term.ack.set(now, value);
-      term.ack.setRate(now, ack.value >= cur ? ack.rate : 0);
-      const last = term.record.ackCurve.at(-1)!;
-      if (value > last.lsn) term.record.ackCurve.push({ at: now, lsn: value });
+    for (const [t, ack] of acks) {
+      const cur = t.ack.valueAt(now);
+      const value = Math.min(Math.max(cur, ack.value), t.node.walEnd(now));
+      t.ack.set(now, value);
+      t.ack.setRate(now, ack.value >= cur ? ack.rate : 0);
+      const last = t.record.ackCurve.at(-1)!;
+      if (value > last.lsn) t.record.ackCurve.push({ at: now, lsn: value });
     }
 
-    this.recordStatus(refusal, throttled, ack, offered, now);
+    for (const p of this.pools) {
+      const t = p.target ? this.terms.get(p.target) : undefined;
+      this.recordStatus(p, refusals.get(p)!, t && throttled.has(t) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now);
+    }
 
-    // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, the window filling.
+    // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling.
     let next = NEVER as number;
     for (const p of plans) {
       if (p.catchUpAt === NEVER) continue;
-      if (p.stream.limit !== null && p.rate > 0) {
-        const reach = p.stream.down.wal.end.timeToReach(p.stream.limit, now);
-        c.scheduleEndOfTimeline(p.stream, reach);
-      } else next = Math.min(next, p.catchUpAt);
+      if (p.stream.limit !== null && p.rate > 0) c.scheduleEndOfTimeline(p.stream, p.stream.down.wal.end.timeToReach(p.stream.limit, now));
+      else next = Math.min(next, p.catchUpAt);
     }
     for (const p of plans) {
       if (p.stream.limit !== null && p.stream.down.walEnd(now) >= p.stream.limit - 0.5) c.scheduleEndOfTimeline(p.stream, now);
     }
-    if (term && writer && !throttled && ack.blockedBy !== undefined) {
-      const window = this.connections * this.walPerTx;
-      const gap = writer.walEnd(now) - term.ack.valueAt(now);
-      const closing = insertRate - term.ack.rate;
+    for (const [t, ack] of acks) {
+      const w = load.get(t.node);
+      if (!w || throttled.has(t) || ack.blockedBy === undefined) continue;
+      const window = w.connections * t.walPerTx;
+      const gap = t.node.walEnd(now) - t.ack.valueAt(now);
+      const closing = (insert.get(t.node) ?? 0) - t.ack.rate;
       if (closing > 0) next = Math.min(next, now + Math.max(1, Math.ceil((window - gap) / closing)));
     }
     if (next !== NEVER) {
@@ -172,32 +223,42 @@ export class WriteFlow {
     }
   }
 
-  /** Opens a write term when a node starts accepting writes on a timeline; freezes the old one. */
-  private ensureTerm(writer: PgNode | null, now: Micros): void {
-    const t = this.term;
-    if (t && writer && t.node === writer && t.record.timeline === writer.wal.timeline) return;
-    if (t && !writer && t.node.running && t.node.isPrimary && t.node === this.target) return; // paused, same term resumes
-    if (t && !t.frozen) {
-      const v = Math.min(t.ack.valueAt(now), t.node.walEnd(now));
+  /**
+   * One term per node accepting writes on a timeline. A term stays open while its node is a running
+   * primary on that timeline that some pool still targets (writes paused, then resumed); otherwise its
+   * acknowledgements are final.
+   */
+  private ensureTerms(load: ReadonlyMap<PgNode, WriterLoad>, now: Micros): void {
+    const targeted = new Set(this.pools.map((p) => p.target));
+    for (const [n, t] of [...this.terms]) {
+      const same = n.running && n.isPrimary && t.record.timeline === n.wal.timeline;
+      if (same && (load.has(n) || targeted.has(n))) continue;
+      const v = Math.min(t.ack.valueAt(now), n.walEnd(now));
       const last = t.record.ackCurve.at(-1)!;
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
-      t.ack.setRate(now, 0);
-      t.frozen = true;
+      this.terms.delete(n);
     }
-    if (!writer) {
-      if (t && t.node !== this.target) this.term = null;
-      return;
+    for (const [n, w] of load) {
+      const blended = (w.bytes * PER_SECOND) / w.tx;
+      const t = this.terms.get(n);
+      if (t) {
+        if (Math.abs(blended - t.walPerTx) > 1e-9) {
+          const lsn = n.walEnd(now);
+          t.record.commitMap.push({ lsn, tx: txAt(t.record, lsn), walPerTx: blended });
+          t.walPerTx = blended;
+        }
+        continue;
+      }
+      const start = n.walEnd(now);
+      const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended });
     }
-    const start = writer.walEnd(now);
-    const record = this.cluster.ctx.history.newTerm(this.cluster.name, writer.name, writer.wal.timeline, start, now, this.walPerTx);
-    this.term = { record, node: writer, ack: new Level(now, start), frozen: false };
   }
 
   /** Rates of every stream, upstream before downstream (a cascade sees its upstream's new rate). */
-  private planStreams(writer: PgNode | null, insertRate: number, now: Micros): StreamPlan[] {
+  private planStreams(insert: ReadonlyMap<PgNode, number>, now: Micros): StreamPlan[] {
     const c = this.cluster;
-    const rate = new Map<PgNode, number>();
-    if (writer) rate.set(writer, insertRate);
+    const rate = new Map<PgNode, number>(insert);
     const live = [...c.streams].filter((s) => c.streamUp(s));
     const perLink = new Map<string, number>();
     for (const s of live) perLink.set(s.path.linkKey, (perLink.get(s.path.linkKey) ?? 0) + 1);
@@ -248,14 +309,12 @@ export class WriteFlow {
    * (FIRST n: the slowest of the n highest-priority streaming standbys; ANY n: the n-th most advanced).
    * `blockedBy` is undefined for asynchronous commits.
    */
-  private ackOf(plans: readonly StreamPlan[], insertRate: number, now: Micros): SyncAck {
-    const term = this.term;
-    if (!term) return { value: 0, rate: 0, blockedBy: undefined };
+  private ackOf(term: TermState, plans: readonly StreamPlan[], insertRate: number, now: Micros): SyncAck {
     const p = term.node;
     const names = p.settings.synchronousStandbyNames;
     const mode = p.settings.synchronousCommit;
     if (!names || mode === 'off' || mode === 'local' || !p.isPrimary) {
-      return { value: p.walEnd(now), rate: p === this.target ? insertRate : 0, blockedBy: undefined };
+      return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined };
     }
     const priorityOf = (app: string): number => {
       const i = names.names.findIndex((x) => x === app || x === '*');
@@ -286,34 +345,35 @@ export class WriteFlow {
     return { value: slowest.value, rate: slowest.rate, blockedBy: null };
   }
 
-  private recordStatus(refusal: string | null, throttled: boolean, ack: SyncAck, offered: number, now: Micros): void {
+  private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
     const h = this.cluster.ctx.history;
-    if (offered <= 0) return h.setWriteStatus(this.cluster.name, now, null);
-    if (refusal !== null) return h.setWriteStatus(this.cluster.name, now, { kind: 'outage', cause: refusal, node: this.target?.name ?? null });
-    if (throttled) {
-      const perSecond = ack.rate * PER_SECOND;
-      const latency = perSecond > 0 ? (this.connections * this.walPerTx) / perSecond : Number.POSITIVE_INFINITY;
+    const key = { cluster: this.cluster.name, workload: p.name };
+    const node = p.target?.name ?? null;
+    if (p.rate <= 0) return h.setWriteStatus(key, now, null);
+    if (refusal !== null) return h.setWriteStatus(key, now, { kind: 'outage', cause: refusal, node });
+    if (throttledBy) {
+      const perSecond = throttledBy.rate * PER_SECOND;
+      const window = this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0) * walPerTx;
+      const latency = perSecond > 0 ? window / perSecond : Number.POSITIVE_INFINITY;
       if (latency * 1e6 > this.cluster.ctx.stallThreshold) {
         const cause =
-          ack.blockedBy ??
-          `synchronous standbys confirm ${(perSecond / this.walPerTx).toFixed(0)} commits/s, fewer than the ${this.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
-        return h.setWriteStatus(this.cluster.name, now, { kind: 'stall', cause, node: this.target?.name ?? null });
+          throttledBy.blockedBy ??
+          `synchronous standbys confirm ${(perSecond / walPerTx).toFixed(0)} commits/s, fewer than the ${p.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
+        return h.setWriteStatus(key, now, { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null });
       }
     }
-    h.setWriteStatus(this.cluster.name, now, null);
+    h.setWriteStatus(key, now, null);
   }
 
-  /** Close the books at the end of the run: the last acknowledgement point. */
+  /** Close the books at the end of the run: the last acknowledgement points. */
   finish(now: Micros): void {
-    const t = this.term;
-    if (t && !t.frozen) {
+    for (const t of this.terms.values()) {
       const v = Math.min(t.ack.valueAt(now), t.node.walEnd(now));
       const last = t.record.ackCurve.at(-1)!;
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
     }
-    this.cluster.ctx.history.setWriteStatus(this.cluster.name, now, null);
+    for (const p of this.pools) this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
   }
-
   private checkInvariants(now: Micros): void {
     for (const s of this.cluster.streams) {
       const d = s.down.walEnd(now);
