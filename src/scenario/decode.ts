@@ -187,6 +187,11 @@ export function describe<T>(d: Decoder<T>, description: string, extra: JsonSchem
   return { ...d, schema: (b) => ({ ...d.schema(b), description, ...extra }) };
 }
 
+/** The same decoder, its schema kept once under $defs/name and referenced. */
+export function defined<T>(name: string, d: Decoder<T>): Decoder<T> {
+  return { ...d, schema: (b) => b.ref(name, () => d.schema(b)) };
+}
+
 /** Transforms a decoded value; `f` may fail at `node`. */
 export function map<A, B>(d: Decoder<A>, f: (a: A, node: Node, ctx: Ctx<any>) => B): Decoder<B> {
   return { expected: d.expected, schema: d.schema, decode: (node, ctx) => f(d.decode(node, ctx), ctx.resolve(node), ctx) };

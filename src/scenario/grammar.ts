@@ -28,6 +28,7 @@ import {
   boolean,
   byKind,
   custom,
+  defined,
   describeNode,
   enumOf,
   integer,
@@ -547,12 +548,15 @@ function entryLabel(list: string) {
   };
 }
 
-const partitionTarget = byKind<PartitionTarget>(
-  {
-    string: map(nodeRef, (n): PartitionTarget => ({ kind: 'node', node: n })),
-    map: object({ sites: req(sitePair(), 'The two sites whose link is cut.') }, { build: (v): PartitionTarget => ({ kind: 'link', sites: v.sites }) }),
-  },
-  'a node name or {sites: [siteA, siteB]}',
+const partitionTarget = defined(
+  'partitionTarget',
+  byKind<PartitionTarget>(
+    {
+      string: map(nodeRef, (n): PartitionTarget => ({ kind: 'node', node: n })),
+      map: object({ sites: req(sitePair(), 'The two sites whose link is cut.') }, { build: (v): PartitionTarget => ({ kind: 'link', sites: v.sites }) }),
+    },
+    'a node name or {sites: [siteA, siteB]}',
+  ),
 );
 
 const configureDecoder = object(
@@ -654,16 +658,20 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
 };
 
-function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
-  const t = tagged(
+const actionSchema = defined(
+  'action',
+  tagged(
     {
       at: req(time(), 'When it happens.'),
-      name: opt(entryName(), `A name for --set paths (${source}.NAME.at) and the report.`),
+      name: opt(entryName(), 'A name for --set paths (plan.NAME.at, faults.NAME.at) and the report.'),
     },
     ACTION_BODIES,
     { what: 'action', descriptions: ACTION_DESCRIPTIONS },
-  );
-  return map(t, (v, _node, ctx: C): Action => {
+  ),
+);
+
+function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
+  return map(actionSchema, (v, _node, ctx: C): Action => {
     const end = ctx.env.end;
     if (end !== undefined && v.common.at > end) {
       ctx.fail(v.info.at('at'), `at in ${ctx.subject} is after the end of the scenario (${formatTime(v.common.at, timeRef(ctx.env))} > ${formatTime(end, timeRef(ctx.env))})`, {
@@ -825,10 +833,13 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
 }
 
 const expectation = map(
-  tagged({ name: opt(string({ nonEmpty: true, maxLength: 200 }), 'A name for the report; default: generated from the expectation.') }, EXPECT_BODIES, {
-    what: 'expectation',
-    descriptions: EXPECT_DESCRIPTIONS,
-  }),
+  defined(
+    'expectation',
+    tagged({ name: opt(string({ nonEmpty: true, maxLength: 200 }), 'A name for the report; default: generated from the expectation.') }, EXPECT_BODIES, {
+      what: 'expectation',
+      descriptions: EXPECT_DESCRIPTIONS,
+    }),
+  ),
   (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
     const body = v.value as ExpectationBody;
     return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };

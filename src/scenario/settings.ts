@@ -5,7 +5,7 @@
 import type { Micros } from '../engine/time.ts';
 import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTargetTimeline, type SynchronousStandbyNames } from './types.ts';
 import { show } from './errors.ts';
-import { boolean, byKind, custom, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
+import { boolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
 
 export const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
@@ -152,7 +152,7 @@ function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
   const expected = 'current, latest or a timeline ID (an integer >= 1)';
   const keyword = map(enumOf(['current', 'latest'] as const), (v) => v as RecoveryTargetTimeline);
   const tli = map(integer({ min: 1, max: 0xffffffff }), (v): RecoveryTargetTimeline => ({ tli: v }));
-  const fromString = custom<RecoveryTargetTimeline>(expected, (b) => keyword.schema(b), (node, ctx) => {
+  const fromString = custom<RecoveryTargetTimeline>(expected, (b) => ({ anyOf: [keyword.schema(b), { type: 'string', pattern: '^[1-9][0-9]{0,9}$' }] }), (node, ctx) => {
     const n = ctx.resolve(node);
     const v = (n as { value?: unknown }).value;
     if (typeof v === 'string' && /^\d{1,10}$/.test(v.trim())) {
@@ -294,5 +294,5 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
 
 /** The settings mapping; version rules use ctx.env.version (the node's version). */
 export function settings(): Decoder<PgSettingsSpec> {
-  return object(SETTINGS_FIELDS, { expected: 'a mapping of PostgreSQL settings', build: buildSettings });
+  return defined('settings', object(SETTINGS_FIELDS, { expected: 'a mapping of PostgreSQL settings', build: buildSettings }));
 }
