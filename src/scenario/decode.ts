@@ -355,8 +355,11 @@ export function namedMap<T>(
       if (!isMap(n)) typeError(n, ctx, expected);
       const m = n as YAMLMap<Node, Node>;
       if (opts.minItems && m.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} entr${opts.minItems === 1 ? 'y' : 'ies'}`, { expected });
+      const seen = new Set<string>();
       const keys = m.items.map((pair) => {
         const k = keyText(pair, ctx, n);
+        if (seen.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
+        seen.add(k.text);
         return { name: opts.names.decode(k.node, ctx.field('name')), node: k.node };
       });
       opts.onNames?.(keys, ctx);

@@ -26,7 +26,8 @@ const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.2',
   schema: 'core',
   prettyErrors: false,
-  uniqueKeys: true,
+  // Duplicate keys are reported by the decoder: yaml's own check is quadratic in the number of keys.
+  uniqueKeys: false,
   merge: false,
   strict: true,
   stringKeys: false,

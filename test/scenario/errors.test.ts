@@ -79,8 +79,9 @@ describe('error positions and did-you-mean', () => {
 
   it('duplicate key', () => {
     const e = errorOf(mackerelWith('timezone: Asia/Tokyo', 'timezone: Asia/Tokyo\ntimezone: UTC'));
-    expect(e.line).toBe(4);
-    expect(e.message).toMatch(/unique/);
+    expect(e.format()).toBe('x.yaml:4:1: duplicate key "timezone" at the top level');
+    const text = mackerelWith(DB002, `${DB002}\n      ${DB002}`);
+    expect(errorOf(text).format()).toBe('x.yaml:14:7: duplicate key "db002" in nodes of cluster "mackerel"');
   });
 
   it('wrong type', () => {
