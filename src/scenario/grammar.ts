@@ -438,7 +438,7 @@ const workloadDecoder = object(
     build: (v, info, ctx: C): WorkloadSpec => {
       const target = ctx.env.nodes.get(v.target)!;
       if (target.role !== 'primary') {
-        ctx.fail(info.at('target'), `${ctx.within(ctx.container).field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
+        ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
     },

@@ -255,7 +255,6 @@ export const SETTING_KEYS = Object.keys(SETTINGS_FIELDS);
 
 function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info: ObjectInfo, ctx: Ctx<SettingsEnv>): PgSettingsSpec {
   const version = ctx.env.version ?? 18;
-  const inner = (key: string) => ctx.within(ctx.container).field(key);
   const failAt = (key: string, message: string, hint?: string): never => {
     const subject = `${key}${ctx.inContainer} (PostgreSQL ${versionName(version)})`;
     return ctx.fail(info.keyAt(key) ?? info.at(key) ?? info.node, `${subject} ${message}`, hint ? { hint } : {});
@@ -269,7 +268,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (segmentSize !== undefined) {
     if (ctx.env.configuring) failAt('wal_segment_size', 'is fixed at initdb and cannot be changed by configure');
     const pow2 = segmentSize >= 1024 * 1024 && segmentSize <= 1024 ** 3 && (segmentSize & (segmentSize - 1)) === 0;
-    if (!pow2) ctx.fail(info.at('wal_segment_size') ?? info.node, `${inner('wal_segment_size').subject}: ${formatSize(segmentSize)} is not a power of two from 1MiB to 1GiB`);
+    if (!pow2) ctx.fail(info.at('wal_segment_size') ?? info.node, `${ctx.field('wal_segment_size').subject}: ${formatSize(segmentSize)} is not a power of two from 1MiB to 1GiB`);
   }
   const out: { -readonly [K in keyof PgSettingsSpec]: PgSettingsSpec[K] } = {};
   if (v.recovery_target_timeline !== undefined) out.recoveryTargetTimeline = v.recovery_target_timeline as RecoveryTargetTimeline;
