@@ -50,9 +50,14 @@ export class Simulation {
 
   /** Run fn at absolute time `at` (not before now). Priority breaks ties at equal times: lower first. */
   at(at: Micros, label: string, fn: () => void, priority = 100): EventHandle {
-    invariant(Number.isFinite(at) && Number.isInteger(at), () => `event "${label}" scheduled at non-integer time ${at}`);
-    invariant(at >= this.clock, () => `event "${label}" scheduled in the past: ${at} < now ${this.clock}`);
+    // One comparison on the hot path (NaN fails it too); the messages are built only on failure.
+    if (!(at >= this.clock && Number.isInteger(at))) this.rejectTime(at, label);
     return this.queue.push(at, priority, label, fn);
+  }
+
+  private rejectTime(at: Micros, label: string): never {
+    invariant(Number.isFinite(at) && Number.isInteger(at), () => `event "${label}" scheduled at non-integer time ${at}`);
+    invariant(false, () => `event "${label}" scheduled in the past: ${at} < now ${this.clock}`);
   }
 
   after(delay: Micros, label: string, fn: () => void, priority = 100): EventHandle {
@@ -73,15 +78,16 @@ export class Simulation {
    * `until` when the queue still had later events, so levels can be read at the scenario's end.
    */
   run(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void): void {
+    const queue = this.queue;
     const started = limits ? Date.now() : 0;
     while (!this.stopped) {
-      const next = this.queue.peek();
-      if (next === undefined || next.time > until) break;
-      this.queue.pop();
-      invariant(next.time >= this.clock, 'time went backwards');
-      this.clock = next.time;
+      const fn = queue.popUntil(until);
+      if (fn === undefined) break;
+      const t = queue.lastTime;
+      if (t < this.clock) invariant(false, 'time went backwards');
+      this.clock = t;
       this.processed++;
-      next.fn();
+      fn();
       if (limits && (this.processed & 1023) === 0) {
         if (this.processed > limits.maxEvents) throw new SimulationLimitError('maxEvents', limits.maxEvents, this.clock);
         if ((Date.now() - started) / 1000 > limits.maxWallSeconds) {

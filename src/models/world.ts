@@ -39,7 +39,7 @@ export class World {
         invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
         this.clusterOfNode.set(n.name, c);
       }
-      this.managers.set(spec.name, (spec.failover ? [spec.failover] : []).map((f) => new FailoverManager(c, f)));
+      this.managers.set(spec.name, spec.failover.map((f) => new FailoverManager(c, f)));
     }
   }
 
@@ -86,9 +86,9 @@ export class World {
       }
       case 'routeWrites': {
         const c = this.clusters.get(a.cluster) ?? this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: route writes to ${a.node}`);
+        note(c, a.node, `${a.source}: route writes${a.workload ? ` of ${a.workload}` : ''} to ${a.node}`);
         const target = c.node(a.node);
-        c.writes.routeTo(target);
+        c.writes.routeTo(target, c.writes.pool(a.workload));
         // The operators told the application; the failover managers watch the new leader from now on.
         for (const m of this.managers.get(c.name) ?? []) m.leader = target;
         return;
@@ -129,8 +129,8 @@ export class World {
       }
       case 'workload': {
         const c = this.clusters.get(a.cluster)!;
-        note(c, null, `${a.source}: workload${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
-        c.writes.setWorkload(c.writes.pools, a.rate, a.walPerTx);
+        note(c, null, `${a.source}: workload${a.workload ? ` ${a.workload}` : ''}${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
+        c.writes.setWorkload(c.writes.pool(a.workload), a.rate, a.walPerTx);
         return;
       }
       case 'assess': {

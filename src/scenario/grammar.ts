@@ -67,7 +67,7 @@ export interface ClusterInfo {
   readonly name: string;
   nodeNames: string[];
   specs: NodeSpec[];
-  hasWorkload: boolean;
+  workloadNames: string[];
 }
 
 export interface Env extends SettingsEnv {
@@ -426,7 +426,7 @@ const nodesDecoder = namedMap(nodeDecoder, {
   },
 });
 
-const workloadDecoder = object(
+const workloadBody = object(
   {
     target: req(clusterNodeRef, 'The node the clients send writes to at the start (a primary).'),
     site: opt(siteRef, 'The site the clients (application servers) are in; default: the target\'s site.'),
@@ -435,7 +435,7 @@ const workloadDecoder = object(
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
   },
   {
-    build: (v, info, ctx: C): WorkloadSpec => {
+    build: (v, info, ctx: C): Omit<WorkloadSpec, 'name'> => {
       const target = ctx.env.nodes.get(v.target)!;
       if (target.role !== 'primary') {
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
@@ -443,6 +443,19 @@ const workloadDecoder = object(
       return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
     },
   },
+);
+
+/** A cluster's single `workload:` is the pool named "clients". */
+const SINGLE_WORKLOAD = 'clients';
+
+const workloadsDecoder = map(
+  namedMap(workloadBody, {
+    expected: 'a mapping of workload names to {target, rate, wal_per_tx, ...}',
+    label: (w) => `workload "${w}"`,
+    names: name(),
+    minItems: 1,
+  }),
+  (v): WorkloadSpec[] => v.map((w) => ({ name: w.name, ...w.value })),
 );
 
 const failoverDecoder = object(
@@ -491,18 +504,29 @@ const clusterDecoder = object(
       req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
       (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
     ),
-    workload: opt(workloadDecoder, 'The clients writing to the cluster.'),
-    failover: opt(failoverDecoder, 'An automatic failover manager.'),
+    workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
+    workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
+    failover: opt(
+      byKind<FailoverSpec[]>(
+        { map: map(failoverDecoder, (f) => [f]), list: list(failoverDecoder, { label: itemLabel, minItems: 1 }) },
+        'a failover manager {policy, site, ...}, or a list of them (say, one per site)',
+      ),
+      'An automatic failover manager, or a list of managers that may disagree (one per site).',
+    ),
   },
   {
-    build: (v, _info, ctx: C): ClusterSpec => {
+    build: (v, info, ctx: C): ClusterSpec => {
       const cluster = ctx.env.cluster!;
-      cluster.hasWorkload = v.workload !== undefined;
+      if (v.workload !== undefined && v.workloads !== undefined) {
+        ctx.fail(info.keyAt('workloads'), `${ctx.subject} has both workload and workloads`, { hint: 'keep one: workload for a single pool, workloads for several' });
+      }
+      const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
+      cluster.workloadNames = workloads.map((w) => w.name);
       return {
         name: cluster.name,
         nodes: cluster.specs,
-        workload: v.workload ?? null,
-        failover: v.failover ?? null,
+        workloads,
+        failover: v.failover ?? [],
         startLsn: v.start_lsn,
         walArchive: v.wal_archive,
       };
@@ -517,7 +541,7 @@ const clusters = map(
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
-      const info: ClusterInfo = { name: n, nodeNames: [], specs: [], hasWorkload: false };
+      const info: ClusterInfo = { name: n, nodeNames: [], specs: [], workloadNames: [] };
       ctx.env.clusters.set(n, info);
       ctx.env.cluster = info;
     },
@@ -580,6 +604,7 @@ const configureDecoder = object(
 const workloadChange = object(
   {
     cluster: opt(clusterRef, 'The cluster whose workload changes; optional when there is one cluster.'),
+    workload: opt(string({ nonEmpty: true }), 'The workload (client pool) that changes; default: every workload of the cluster.'),
     rate: opt(rate(), 'The new offered rate.'),
     wal_per_tx: opt(size({ positive: true }), 'The new WAL bytes per transaction.'),
   },
@@ -591,13 +616,19 @@ const workloadChange = object(
         if (all.length !== 1) ctx.fail(info.node, `${ctx.subject} needs a cluster: there are ${all.length} clusters`, { expected: `cluster: one of ${listing(all)}` });
         cluster = all[0]!;
       }
-      if (!ctx.env.clusters.get(cluster)!.hasWorkload) {
+      const names = ctx.env.clusters.get(cluster)!.workloadNames;
+      if (names.length === 0) {
         ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
+      }
+      if (v.workload !== undefined && !names.includes(v.workload)) {
+        const dym = didYouMean(v.workload, names);
+        ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
       return {
         kind: 'workload',
         cluster,
+        workload: v.workload ?? null,
         ...(v.rate !== undefined ? { rate: v.rate } : {}),
         ...(v.wal_per_tx !== undefined ? { walPerTx: v.wal_per_tx } : {}),
       };
@@ -628,7 +659,29 @@ const ACTION_BODIES = {
   promote: nodeAction('promote'),
   repoint,
   configure: configureDecoder,
-  route_writes: map(nodeRef, (node, _n, ctx: C): ActionBody => ({ kind: 'routeWrites', cluster: ctx.env.nodes.get(node)!.cluster, node })),
+  route_writes: byKind<ActionBody>(
+    {
+      string: map(nodeRef, (node, _n, ctx: C): ActionBody => ({ kind: 'routeWrites', cluster: ctx.env.nodes.get(node)!.cluster, node, workload: null })),
+      map: object(
+        {
+          node: req(nodeRef, 'The node the clients send writes to from now on.'),
+          workload: opt(string({ nonEmpty: true }), 'Only this workload (client pool); default: all of the cluster\'s.'),
+        },
+        {
+          build: (v, info, ctx: C): ActionBody => {
+            const cluster = ctx.env.nodes.get(v.node)!.cluster;
+            const names = ctx.env.clusters.get(cluster)!.workloadNames;
+            if (v.workload !== undefined && !names.includes(v.workload)) {
+              const dym = didYouMean(v.workload, names);
+              ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+            }
+            return { kind: 'routeWrites', cluster, node: v.node, workload: v.workload ?? null };
+          },
+        },
+      ),
+    },
+    'a node name, or {node, workload}',
+  ),
   block_clients: nodeAction('blockClients'),
   unblock_clients: nodeAction('unblockClients'),
   partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
@@ -645,7 +698,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   promote: 'Promote a standby (pg_ctl promote): it ends recovery on a new timeline.',
   repoint: 'Point a standby at another upstream (primary_conninfo change + restart).',
   configure: 'Change settings of a node.',
-  route_writes: 'Send the cluster\'s client writes to this node from now on.',
+  route_writes: 'Send the cluster\'s client writes to this node from now on: a node, or {node, workload} for one client pool.',
   block_clients: 'Refuse new client writes on a node (e.g. pg_hba reject) before a switchover.',
   unblock_clients: 'Accept client writes on a node again.',
   partition: 'Cut a node off the network, or the link between two sites.',
@@ -654,7 +707,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   restart: 'Restart a server.',
   stop: 'Stop a server cleanly.',
   start: 'Start a stopped or crashed server.',
-  workload: 'Change a cluster\'s workload: {cluster?, rate?, wal_per_tx?}.',
+  workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
 };
 

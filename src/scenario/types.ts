@@ -63,7 +63,10 @@ export interface NodeSpec {
   readonly settings: PgSettingsSpec;
 }
 
+/** A pool of clients: application servers at one site, writing to one node (they follow routing changes). */
 export interface WorkloadSpec {
+  /** Name of the pool ("clients" for a cluster's single `workload:`). */
+  readonly name: string;
   /** The node the clients send writes to at the start. */
   readonly target: string;
   /** The site the clients (application servers) are in. */
@@ -97,8 +100,10 @@ export interface FailoverSpec {
 export interface ClusterSpec {
   readonly name: string;
   readonly nodes: readonly NodeSpec[];
-  readonly workload: WorkloadSpec | null;
-  readonly failover: FailoverSpec | null;
+  /** Client pools; two pools at two sites can write to two primaries at once (split brain). */
+  readonly workloads: readonly WorkloadSpec[];
+  /** Failover managers; more than one (say, one per site) may disagree about the leader. */
+  readonly failover: readonly FailoverSpec[];
   /** LSN of the primary's insert position at the start (standbys start caught up). */
   readonly startLsn: number;
   /** Whether WAL is archived (with a base backup from before the start): decides what PITR could recover. */
@@ -116,7 +121,8 @@ export type ActionBody =
   | { readonly kind: 'promote'; readonly node: string }
   | { readonly kind: 'repoint'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'configure'; readonly node: string; readonly settings: PgSettingsSpec; readonly restart: ConfigureRestart }
-  | { readonly kind: 'routeWrites'; readonly cluster: string; readonly node: string }
+  /** Re-point a workload's clients (all the cluster's workloads when `workload` is null) to `node`. */
+  | { readonly kind: 'routeWrites'; readonly cluster: string; readonly node: string; readonly workload: string | null }
   | { readonly kind: 'blockClients'; readonly node: string }
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
@@ -125,7 +131,7 @@ export type ActionBody =
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'stop'; readonly node: string }
   | { readonly kind: 'start'; readonly node: string }
-  | { readonly kind: 'workload'; readonly cluster: string; readonly rate?: number; readonly walPerTx?: number }
+  | { readonly kind: 'workload'; readonly cluster: string; readonly workload: string | null; readonly rate?: number; readonly walPerTx?: number }
   | { readonly kind: 'assess'; readonly cluster: string | null };
 
 export type Action = ActionBody & {

@@ -28,7 +28,7 @@ describe('a cascading standby when its upstream is promoted (postgres.md §1.6, 
       actions: [
         action(s(30), { kind: 'blockClients', node: 'a' }),
         action(s(31), { kind: 'promote', node: 'b' }),
-        action(s(32), { kind: 'routeWrites', cluster: 'main', node: 'b' }),
+        action(s(32), { kind: 'routeWrites', cluster: 'main', node: 'b', workload: null }),
       ],
     });
 
@@ -117,7 +117,7 @@ describe('divergence (postgres.md §0.3, rules 6, 7, 9, 11)', () => {
 
   it("promoting a standby whose replay passed the fork loses the other branch's commits", () => {
     // b promoted at 30 s while a keeps writing; writes move to b at 40 s; at the end b is the survivor.
-    const r = runScenario(splitBrain([action(s(40), { kind: 'routeWrites', cluster: 'main', node: 'b' })])).report;
+    const r = runScenario(splitBrain([action(s(40), { kind: 'routeWrites', cluster: 'main', node: 'b', workload: null })])).report;
     expect(r.dataLoss).toHaveLength(1);
     const l = r.dataLoss[0]!;
     expect(l).toMatchObject({ node: 'a', timeline: 1, commits: 1000 }); // 10 s at 100/s

@@ -38,22 +38,24 @@ describe('the mackerel-2017 sample', () => {
             { name: 'db001', site: 'aws', version: 9.3, role: 'standby', upstream: 'db000', timeline: 15, settings: {} },
             { name: 'db002', site: 'aws', version: 9.3, role: 'standby', upstream: 'db001', timeline: 15, settings: {} },
           ],
-          workload: { target: 'db000', site: 'aws', rate: 200, walPerTx: 2048, connections: 100 },
-          failover: {
-            policy: 'naive',
-            site: 'aws',
-            checkInterval: (10 * S) as never,
-            timeout: (30 * S) as never,
-            candidates: ['db002'],
-            maximumLagOnFailover: 1_048_576,
-            checkTimeline: false,
-          },
+          workloads: [{ name: 'clients', target: 'db000', site: 'aws', rate: 200, walPerTx: 2048, connections: 100 }],
+          failover: [
+            {
+              policy: 'naive',
+              site: 'aws',
+              checkInterval: (10 * S) as never,
+              timeout: (30 * S) as never,
+              candidates: ['db002'],
+              maximumLagOnFailover: 1_048_576,
+              checkTimeline: false,
+            },
+          ],
         },
       ],
       actions: [
         { kind: 'blockClients', node: 'db000', at: (30 * M) as never, name: null, source: 'plan' },
         { kind: 'promote', node: 'db001', at: (30 * M + 10 * S) as never, name: null, source: 'plan' },
-        { kind: 'routeWrites', cluster: 'mackerel', node: 'db001', at: (30 * M + 15 * S) as never, name: null, source: 'plan' },
+        { kind: 'routeWrites', cluster: 'mackerel', node: 'db001', workload: null, at: (30 * M + 15 * S) as never, name: null, source: 'plan' },
         { kind: 'partition', target: { kind: 'node', node: 'db001' }, at: (90 * M) as never, name: 'db001-lost', source: 'faults' },
       ],
       expectations: [
@@ -123,15 +125,15 @@ describe('a scenario using every key', () => {
       synchronousStandbyNames: { method: 'first', num: 1, names: ['old2', 'old3'] },
       walKeepSize: 8 * 16 * 1024 ** 2,
     });
-    expect(legacy!.workload).toBeNull();
-    expect(legacy!.failover).toBeNull();
+    expect(legacy!.workloads).toEqual([]);
+    expect(legacy!.failover).toEqual([]);
     expect(legacy!.startLsn).toBe(0x3000000);
   });
 
   it('defaults workload site and patroni candidates', () => {
     const main = s.clusters[0]!;
-    expect(main.workload).toEqual({ target: 'pg1', site: 'tokyo', rate: 800, walPerTx: 1536, connections: 20 });
-    expect(main.failover).toEqual({
+    expect(main.workloads).toEqual([{ name: 'clients', target: 'pg1', site: 'tokyo', rate: 800, walPerTx: 1536, connections: 20 }]);
+    expect(main.failover[0]).toEqual({
       policy: 'patroni',
       site: 'tokyo',
       checkInterval: 10 * S,
@@ -218,7 +220,7 @@ clusters:
     expect(s.stallThreshold).toBe(S);
     expect(s.links).toEqual([]);
     expect(s.localLink).toEqual({ bandwidth: 1.25e9, latency: 100 });
-    expect(s.clusters[0]).toMatchObject({ startLsn: 0x3000000, walArchive: true, workload: null, failover: null });
+    expect(s.clusters[0]).toMatchObject({ startLsn: 0x3000000, walArchive: true, workloads: [], failover: [] });
     expect(s.clusters[0]!.nodes[0]).toEqual({ name: 'p', site: 'a', version: 15, role: 'primary', upstream: null, timeline: 1, settings: {} });
     expect(s.actions).toEqual([]);
     expect(s.expectations).toEqual([]);
@@ -231,7 +233,7 @@ clusters:
 
   it('accepts a workload action without cluster when there is one cluster', () => {
     const text = `${base}    workload: {target: p, rate: 10, wal_per_tx: 1kB}\nplan:\n  - {at: +1m, workload: {wal_per_tx: 2kB}}\n`;
-    expect(loadScenarioText(text, 't.yaml').actions[0]).toEqual({ kind: 'workload', cluster: 'c', walPerTx: 2000, at: M, name: null, source: 'plan' });
+    expect(loadScenarioText(text, 't.yaml').actions[0]).toEqual({ kind: 'workload', cluster: 'c', workload: null, walPerTx: 2000, at: M, name: null, source: 'plan' });
   });
 
   it('parses synchronous_standby_names forms', () => {

@@ -32,8 +32,8 @@ describe('--set', () => {
         'links.0.latency=20ms',
       ],
     });
-    expect(s.clusters[0]!.workload).toEqual({ target: 'db000', site: 'onprem', rate: 400, walPerTx: 1024, connections: 100 });
-    expect(s.clusters[0]!.failover!.candidates).toEqual(['db001', 'db002']);
+    expect(s.clusters[0]!.workloads).toEqual([{ name: 'clients', target: 'db000', site: 'onprem', rate: 400, walPerTx: 1024, connections: 100 }]);
+    expect(s.clusters[0]!.failover[0]!.candidates).toEqual(['db001', 'db002']);
     expect(s.seed).toBe(99);
     expect(s.links[0]!.latency).toBe(20_000);
   });
@@ -80,7 +80,7 @@ describe('--set', () => {
   });
 
   it('an empty value removes an optional value', () => {
-    expect(load({ sets: ['clusters.mackerel.failover='] }).clusters[0]!.failover).toBeNull();
+    expect(load({ sets: ['clusters.mackerel.failover='] }).clusters[0]!.failover).toEqual([]);
   });
 });
 

@@ -40,12 +40,12 @@ export function buildScenario(o: BuildOptions): Scenario {
   const cluster: ClusterSpec = {
     name: 'main',
     nodes: o.nodes,
-    workload: o.workload
-      ? { site: o.nodes.find((n) => n.name === o.workload!.target)!.site, rate: 100, walPerTx: 2048, connections: 100, ...o.workload }
-      : null,
+    workloads: o.workload
+      ? [{ name: 'clients', site: o.nodes.find((n) => n.name === o.workload!.target)!.site, rate: 100, walPerTx: 2048, connections: 100, ...o.workload }]
+      : [],
     failover: o.failover
-      ? { checkInterval: seconds(10), timeout: seconds(30), candidates: [], maximumLagOnFailover: 1048576, checkTimeline: false, ...o.failover }
-      : null,
+      ? [{ checkInterval: seconds(10), timeout: seconds(30), candidates: [], maximumLagOnFailover: 1048576, checkTimeline: false, ...o.failover }]
+      : [],
     startLsn: o.startLsn ?? 0x3000000,
     walArchive: o.walArchive ?? true,
   };
@@ -82,7 +82,7 @@ export function mackerel(p: { rate?: number; lossAt?: Micros; db002Timeline?: Pg
     actions: [
       action(at(14, 30), { kind: 'blockClients', node: 'db000' }),
       action(at(14, 30, 10), { kind: 'promote', node: 'db001' }),
-      action(at(14, 30, 15), { kind: 'routeWrites', cluster: 'main', node: 'db001' }),
+      action(at(14, 30, 15), { kind: 'routeWrites', cluster: 'main', node: 'db001', workload: null }),
       action(at(14, 31), { kind: 'stop', node: 'db000' }),
       action(p.lossAt ?? at(15, 30), { kind: 'partition', target: { kind: 'node', node: 'db001' } }, 'faults', 'db001-lost'),
     ],

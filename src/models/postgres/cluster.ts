@@ -57,7 +57,7 @@ export class PgCluster {
       const tl = rootOf.get(primaryOf(n.name)) ?? rootOf.values().next().value!;
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
-    this.writes = new WriteFlow(this, spec.workload ? [{ ...spec.workload, name: 'clients' }] : []);
+    this.writes = new WriteFlow(this, spec.workloads);
   }
 
   node(name: string): PgNode {

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EventQueue, MAX_PRIORITY, type ScheduledEvent } from '../../src/engine/queue.ts';
+import type { Micros } from '../../src/engine/time.ts';
+
+const t = (n: number): Micros => n as Micros;
+const noop = (): void => {};
+
+function drainLabels(q: EventQueue): string[] {
+  const out: string[] = [];
+  for (let ev = q.pop(); ev !== undefined; ev = q.pop()) out.push(ev.label);
+  return out;
+}
+
+describe('EventQueue ordering: (time, priority, insertion sequence)', () => {
+  it('pops by time first', () => {
+    const q = new EventQueue();
+    for (const [time, label] of [[30, 'c'], [10, 'a'], [20, 'b'], [5, 'first'], [1000, 'last']] as const) {
+      q.push(t(time), 100, label, noop);
+    }
+    expect(drainLabels(q)).toEqual(['first', 'a', 'b', 'c', 'last']);
+  });
+
+  it('breaks equal times by priority, lower first, whatever the insertion order', () => {
+    const q = new EventQueue();
+    q.push(t(7), 200, 'p200', noop);
+    q.push(t(7), 0, 'p0', noop);
+    q.push(t(7), MAX_PRIORITY, 'pmax', noop);
+    q.push(t(7), 100, 'p100', noop);
+    q.push(t(6), MAX_PRIORITY, 'earlier', noop);
+    expect(drainLabels(q)).toEqual(['earlier', 'p0', 'p100', 'p200', 'pmax']);
+  });
+
+  it('breaks equal (time, priority) by insertion order, also across many ties and heap levels', () => {
+    const q = new EventQueue();
+    const expected: string[] = [];
+    // 500 events at 5 times x 2 priorities, inserted interleaved: each (time, priority) group must come out in
+    // insertion order.
+    for (let i = 0; i < 500; i++) q.push(t(i % 5), i % 2 === 0 ? 1 : 0, `e${i}`, noop);
+    for (let time = 0; time < 5; time++) {
+      for (const prio of [0, 1]) {
+        for (let i = 0; i < 500; i++) if (i % 5 === time && (i % 2 === 0 ? 1 : 0) === prio) expected.push(`e${i}`);
+      }
+    }
+    expect(drainLabels(q)).toEqual(expected);
+  });
+
+  it('exposes time, key, label and fn on the handle; key encodes priority then sequence', () => {
+    const q = new EventQueue();
+    const fn = (): void => {};
+    const a = q.push(t(42), 3, 'a', fn);
+    const b = q.push(t(42), 3, 'b', fn);
+    expect(a.time).toBe(42);
+    expect(a.label).toBe('a');
+    expect(a.fn).toBe(fn);
+    expect(a.cancelled).toBe(false);
+    expect(a.key).toBe(3 * 2 ** 40);
+    expect(b.key).toBe(3 * 2 ** 40 + 1);
+    const top = q.peek()!;
+    expect([top.time, top.key, top.label, top.fn]).toEqual([42, a.key, 'a', fn]);
+    expect(q.size).toBe(2); // peek removes nothing
+  });
+
+  it('rejects priorities outside 0..MAX_PRIORITY and non-integers', () => {
+    const q = new EventQueue();
+    for (const p of [-1, MAX_PRIORITY + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => q.push(t(0), p, 'x', noop)).toThrow(RangeError);
+    }
+    expect(q.size).toBe(0);
+    expect(q.pop()).toBeUndefined();
+  });
+
+  it('grows past its initial capacity and keeps order (descending inserts)', () => {
+    const q = new EventQueue();
+    for (let i = 9999; i >= 0; i--) q.push(t(i), 100, String(i), noop);
+    expect(q.size).toBe(10_000);
+    const labels = drainLabels(q);
+    expect(labels.length).toBe(10_000);
+    expect(labels.every((l, i) => l === String(i))).toBe(true);
+  });
+});
+
+describe('EventQueue cancellation', () => {
+  it('never returns a cancelled event and counts only live ones', () => {
+    const q = new EventQueue();
+    const a = q.push(t(1), 100, 'a', noop);
+    const b = q.push(t(2), 100, 'b', noop);
+    const c = q.push(t(3), 100, 'c', noop);
+    expect(q.size).toBe(3);
+    q.cancel(b);
+    expect(b.cancelled).toBe(true);
+    expect(q.size).toBe(2);
+    q.cancel(b); // twice: no effect
+    expect(q.size).toBe(2);
+    q.cancel(a); // the top: peek must skip it
+    expect(q.size).toBe(1);
+    expect(q.peek()?.label).toBe('c');
+    expect(q.nextTime()).toBe(3);
+    expect(drainLabels(q)).toEqual(['c']);
+    expect(q.size).toBe(0);
+    expect(c.cancelled).toBe(false);
+    expect(q.nextTime()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('ignores a cancel after the event was popped, even once its slot is reused', () => {
+    const q = new EventQueue();
+    const a = q.push(t(1), 100, 'a', noop);
+    expect(q.pop()?.label).toBe('a');
+    const b = q.push(t(2), 100, 'b', noop); // takes the slot a freed
+    q.cancel(a);
+    expect(q.size).toBe(1);
+    expect(b.cancelled).toBe(false);
+    expect(q.pop()?.label).toBe('b');
+    expect(q.size).toBe(0);
+  });
+
+  it('treats assigning cancelled = true as a cancel, and refuses to revive', () => {
+    const q = new EventQueue();
+    const a = q.push(t(1), 100, 'a', noop);
+    q.push(t(2), 100, 'b', noop);
+    a.cancelled = true;
+    expect(q.size).toBe(1);
+    expect(() => {
+      a.cancelled = false;
+    }).toThrow(/cancelled/);
+    expect(drainLabels(q)).toEqual(['b']);
+  });
+
+  it('popUntil skips cancelled events and stops before a later time without removing it', () => {
+    const q = new EventQueue();
+    const ran: string[] = [];
+    const x = q.push(t(5), 100, 'x', () => ran.push('x'));
+    q.push(t(5), 100, 'y', () => ran.push('y'));
+    q.push(t(9), 100, 'z', () => ran.push('z'));
+    q.cancel(x);
+    for (let fn = q.popUntil(8); fn !== undefined; fn = q.popUntil(8)) fn();
+    expect(ran).toEqual(['y']);
+    expect(q.lastTime).toBe(5);
+    expect(q.size).toBe(1);
+    expect(q.peek()?.label).toBe('z');
+  });
+
+  it('compacts when cancelled entries dominate, keeping the order of the rest', () => {
+    const q = new EventQueue();
+    const handles: ScheduledEvent[] = [];
+    for (let i = 0; i < 5000; i++) handles.push(q.push(t((i * 7919) % 5000), i % 3, `e${i}`, noop));
+    const kept = new Set<number>();
+    for (let i = 0; i < 5000; i++) {
+      if (i % 10 === 0) kept.add(i);
+      else q.cancel(handles[i]!);
+    }
+    expect(q.size).toBe(500);
+    // A late cancel of a compacted-away event and a cancel of a kept one both still work.
+    q.cancel(handles[1]!);
+    q.cancel(handles[10]!);
+    kept.delete(10);
+    expect(q.size).toBe(499);
+    const expected = [...kept]
+      .map((i) => ({ i, time: (i * 7919) % 5000, prio: i % 3 }))
+      .sort((a, b) => a.time - b.time || a.prio - b.prio || a.i - b.i)
+      .map((e) => `e${e.i}`);
+    expect(drainLabels(q)).toEqual(expected);
+  });
+});
+
+describe('EventQueue against a reference sort (property)', () => {
+  type Op = { kind: 'push'; time: number; prio: number } | { kind: 'cancel'; pick: number } | { kind: 'pop' };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), time: fc.integer({ min: 0, max: 40 }), prio: fc.integer({ min: 0, max: 3 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const) }) },
+  );
+
+  it('random push/cancel/pop sequences pop exactly what a sorted list of live events would', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const q = new EventQueue();
+        interface Ref { time: number; prio: number; seq: number; label: string; handle: ScheduledEvent; live: boolean }
+        const all: Ref[] = [];
+        let seq = 0;
+        // Times never go below the last popped time, as in a simulation (the heap does not need it, though).
+        let floor = 0;
+        const popped: string[] = [];
+        const expected: string[] = [];
+        const nextRef = (): Ref | undefined =>
+          all.filter((r) => r.live).sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq)[0];
+        for (const o of ops) {
+          if (o.kind === 'push') {
+            const label = `e${seq}`;
+            const time = floor + o.time;
+            all.push({ time, prio: o.prio, seq: seq++, label, live: true, handle: q.push(t(time), o.prio, label, noop) });
+          } else if (o.kind === 'cancel') {
+            if (all.length === 0) continue;
+            const r = all[o.pick % all.length]!; // may be popped or cancelled already: must be a no-op then
+            q.cancel(r.handle);
+            r.live = false;
+          } else {
+            const ref = nextRef();
+            const ev = q.pop();
+            expected.push(ref?.label ?? '(empty)');
+            popped.push(ev?.label ?? '(empty)');
+            if (ref) {
+              ref.live = false;
+              floor = ref.time;
+              expect(ev?.time).toBe(ref.time);
+            }
+          }
+          expect(q.size).toBe(all.filter((r) => r.live).length);
+        }
+        for (let r = nextRef(); r !== undefined; r = nextRef()) {
+          expected.push(r.label);
+          r.live = false;
+          popped.push(q.pop()?.label ?? '(empty)');
+        }
+        expect(q.pop()).toBeUndefined();
+        expect(popped).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
