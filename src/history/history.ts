@@ -36,7 +36,10 @@ export interface SimEvent {
   repeat: { count: number; last: Micros } | null;
 }
 
-/** A node's walreceiver changed state: the facts a cause chain is built from. */
+/**
+ * A node started or stopped receiving WAL, and why: the facts a cause chain is built from. `waiting` also
+ * covers a cut path the walreceiver has not noticed yet (nothing arrives, whatever pg_stat_wal_receiver says).
+ */
 export interface ReceiverTransition {
   readonly at: Micros;
   readonly node: string;

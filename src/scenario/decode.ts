@@ -69,7 +69,7 @@ export class LoadState<Env extends object = Record<string, unknown>> {
 export class Ctx<Env extends object = Record<string, unknown>> {
   constructor(
     readonly st: LoadState<Env>,
-    /** The container, e.g. `node "db002"`, `settings of node "db002"`, `plan entry 2`; '' at the top. */
+    /** The container, e.g. `node "pg2"`, `settings of node "pg2"`, `plan entry 2`; '' at the top. */
     readonly where: string,
     /** The key of the value being decoded, if any. */
     readonly key: string | null,
@@ -90,13 +90,13 @@ export class Ctx<Env extends object = Record<string, unknown>> {
     return new Ctx(this.st, where, null, this.depth + 1);
   }
 
-  /** How the value this context decodes is named as a container: `settings of node "db002"`. */
+  /** How the value this context decodes is named as a container: `settings of node "pg2"`. */
   get container(): string {
     if (this.key === null) return this.where;
     return this.where ? `${this.key} of ${this.where}` : this.key;
   }
 
-  /** How the value this context decodes is named as a subject: `wal_keep_size in settings of node "db002"`. */
+  /** How the value this context decodes is named as a subject: `wal_keep_size in settings of node "pg2"`. */
   get subject(): string {
     if (this.key === null) return this.where || 'the document';
     return this.where ? `${this.key} in ${this.where}` : this.key;
@@ -536,7 +536,7 @@ export type TaggedValue<C extends Fields, V extends Record<string, Decoder<any>>
 }[keyof V & string];
 
 /**
- * A mapping with common keys and exactly one of several tag keys (`{at: ..., promote: db001}`): each tag
+ * A mapping with common keys and exactly one of several tag keys (`{at: ..., promote: pg2}`): each tag
  * key's value is decoded by its decoder.
  */
 export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>(

@@ -561,7 +561,7 @@ function entryName(): Decoder<string> {
   return string({ pattern: ACTION_NAME, patternText: 'a name without dots (and not a plain number)', maxLength: 200, nonEmpty: true });
 }
 
-/** `plan entry 2`, or `plan entry "db001-lost"` when the entry has a name. */
+/** `plan entry 2`, or `plan entry "primary-lost"` when the entry has a name. */
 function entryLabel(list: string) {
   return (i: number, node: Node): string => {
     if (isMap(node)) {

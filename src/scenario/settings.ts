@@ -166,7 +166,7 @@ function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
 
 function synchronousStandbyNames(): Decoder<SynchronousStandbyNames | null> {
   return custom<SynchronousStandbyNames | null>(
-    'a string in PostgreSQL syntax, e.g. "FIRST 1 (db001, db002)", "ANY 2 (a, b, c)" or ""',
+    'a string in PostgreSQL syntax, e.g. "FIRST 1 (s1, s2)", "ANY 2 (a, b, c)" or ""',
     () => ({ type: 'string', maxLength: 2000 }),
     (node, ctx: Ctx<SettingsEnv>) => {
       const s = string({ maxLength: 2000 }).decode(node, ctx);

@@ -81,12 +81,12 @@ export class PgCluster {
     this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
   }
 
-  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string): void {
+  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
     const role = n.role;
     this.ctx.history.receiver({
       at: this.ctx.sim.now,
       node: n.name,
-      status: n.receiverStatus,
+      status,
       reason,
       lsn: n.walEnd(this.ctx.sim.now),
       tli: n.tli,
@@ -390,10 +390,16 @@ export class PgCluster {
   onNetworkChange(): void {
     for (const s of this.streams) {
       if (this.streamUp(s)) {
-        this.ctx.sim.cancel(s.timeout);
+        if (s.timeout) {
+          this.recordReceiver(s.down, null, `WAL from ${s.up.name} arrives again: the network path is back`);
+          this.ctx.sim.cancel(s.timeout);
+        }
         s.timeout = null;
       } else if (!s.timeout) {
         this.deliverInFlight(s);
+        // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
+        // nothing arrives any more, because that is what a cause chain needs.
+        this.recordReceiver(s.down, 'upstream-unreachable', `no WAL arrives from ${s.up.name} any more: the network path between them is cut (the walreceiver notices after wal_receiver_timeout = ${s.down.settings.walReceiverTimeout / 1e6} s)`, 'waiting');
         s.timeout = this.ctx.sim.after(s.down.settings.walReceiverTimeout, `receiver timeout ${s.down.name}`, () => {
           s.timeout = null;
           if (!this.streamUp(s)) this.dropStream(s, 'partition');

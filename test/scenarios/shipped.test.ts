@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/run.ts';
+import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
+
+const dir = 'scenarios';
+const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+describe('shipped scenarios', () => {
+  it('there are the Mackerel replay and at least two scenarios of our own', () => {
+    expect(files).toContain('mackerel-2017.yaml');
+    expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const f of files) {
+    const path = join(dir, f);
+    const variants = [null, ...listVariants(readFileSync(path, 'utf8'), path).map((v) => v.name)];
+    for (const variant of variants) {
+      it(`${f}${variant ? ` --variant ${variant}` : ''}: every expectation holds, and a second run is byte-identical`, () => {
+        const load = () => loadScenarioFile(path, { variant });
+        const first = runScenario(load()).report;
+        const failed = first.expectations.filter((e) => !e.passed);
+        expect(failed).toEqual([]);
+        expect(first.expectations.length).toBeGreaterThan(0);
+        const second = runScenario(load()).report;
+        expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+      });
+    }
+  }
+});
+
+describe('no code path names a scenario', () => {
+  // Outcomes must come from the model, never from a branch that knows the incident.
+  const names = ['mackerel', 'db000', 'db001', 'db002', 'cybozu', 'debezium', 'pg-east', 'pg-west', 'split-brain', 'wal-keep-size', 'sync-standby-crash'];
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
+  for (const file of walk('src')) {
+    it(file, () => {
+      const text = readFileSync(file, 'utf8').toLowerCase();
+      const code = file.startsWith('src/cli/') ? text.replace(/const examples[\s\S]*?\];/, '') : text;
+      expect(names.filter((n) => code.includes(n))).toEqual([]);
+    });
+  }
+});
