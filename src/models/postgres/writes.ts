@@ -27,6 +27,8 @@ interface SyncAck {
   readonly rate: number;
   /** Undefined for asynchronous commits; null when enough synchronous standbys stream; else why commits wait. */
   readonly blockedBy: string | null | undefined;
+  /** Round trip to the synchronous standbys that release commits (0 when asynchronous or blocked). */
+  readonly rtt: number;
 }
 
 /** Clients of one workload: where they are, what they offer, and which node they send writes to. */
@@ -152,6 +154,22 @@ export class WriteFlow {
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
     let plans = this.planStreams(insert, now);
     let acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+    // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
+    // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN).
+    let capped = false;
+    for (const [t, ack] of acks) {
+      const w = load.get(t.node);
+      if (!w || ack.blockedBy !== null || ack.rtt <= 0) continue;
+      const cap = (w.connections * t.walPerTx) / ack.rtt;
+      if (cap < w.bytes) {
+        insert.set(t.node, cap);
+        capped = true;
+      }
+    }
+    if (capped) {
+      plans = this.planStreams(insert, now);
+      acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+    }
     const throttled = new Set<TermState>();
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
@@ -300,7 +318,14 @@ export class WriteFlow {
       const closing = share - targetRate;
       return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.ceil(gap / closing))) as Micros) : NEVER };
     }
-    return { stream: s, rate: Math.min(targetRate, share), snapTo: gap >= -slack ? target : null, catchUpAt: NEVER };
+    if (gap < -slack) {
+      // Ahead of the lagged target: the upstream's rate rose (or streaming just began), and for one latency
+      // the downstream still receives at its old rate until the in-flight amount matches the new rate.
+      const r = Math.min(s.down.wal.end.rate, targetRate, share);
+      if (targetRate > r) return { stream: s, rate: r, snapTo: null, catchUpAt: (now + Math.max(1, Math.ceil(-gap / (targetRate - r)))) as Micros };
+      return { stream: s, rate: Math.min(targetRate, share), snapTo: null, catchUpAt: NEVER };
+    }
+    return { stream: s, rate: Math.min(targetRate, share), snapTo: target, catchUpAt: NEVER };
   }
 
   /**
@@ -314,7 +339,7 @@ export class WriteFlow {
     const names = p.settings.synchronousStandbyNames;
     const mode = p.settings.synchronousCommit;
     if (!names || mode === 'off' || mode === 'local' || !p.isPrimary) {
-      return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined };
+      return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0 };
     }
     const priorityOf = (app: string): number => {
       const i = names.names.findIndex((x) => x === app || x === '*');
@@ -328,6 +353,7 @@ export class WriteFlow {
         // The standby's confirmation travels back over the same path.
         value: Math.max(0, pl.stream.down.walEnd(now) - pl.rate * pl.stream.path.latency),
         rate: pl.rate,
+        rtt: 2 * pl.stream.path.latency,
       }))
       .filter((x) => x.priority !== Number.POSITIVE_INFINITY)
       .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
@@ -337,12 +363,15 @@ export class WriteFlow {
       return {
         value: cur,
         rate: 0,
+        rtt: 0,
         blockedBy: `synchronous_standby_names = ${names.method.toUpperCase()} ${names.num} (${names.names.join(', ')}) but only ${candidates.length} listed standby(s) stream from ${p.name} (${have}): commits wait`,
       };
     }
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...candidates].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null };
+    // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
+    const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...candidates].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt };
   }
 
   private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
