@@ -191,10 +191,7 @@ export class WriteFlow {
     const streamed = new Set(plans.map((p) => p.stream.down));
     for (const n of c.nodes.values()) if (!insert.has(n) && !streamed.has(n)) this.setRate(n, 0, now);
     for (const [n, r] of insert) this.setRate(n, r, now);
-    for (const p of plans) {
-      if (p.snapTo !== null) p.stream.down.wal.end.set(now, p.snapTo);
-      this.setRate(p.stream.down, p.rate, now);
-    }
+    for (const p of plans) this.setRate(p.stream.down, p.rate, now);
     for (const [t, ack] of acks) {
       const cur = t.ack.valueAt(now);
       const value = Math.min(Math.max(cur, ack.value), t.node.walEnd(now));
@@ -292,6 +289,8 @@ export class WriteFlow {
           if (s.up !== up || done.has(s)) continue;
           done.add(s);
           const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
+          // Snap now, so that the streams fed by this node are planned from its corrected position.
+          if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
           rate.set(s.down, p.rate);
           plans.push(p);
           nextFrontier.push(s.down);
@@ -318,6 +317,11 @@ export class WriteFlow {
       const closing = share - targetRate;
       return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.ceil(gap / closing))) as Micros) : NEVER };
     }
+    if (s.limit === null && d > upEnd) {
+      // A chase that closed at a whole microsecond may overshoot an upstream that is itself chasing: never
+      // hold more than the upstream has.
+      return { stream: s, rate: Math.min(targetRate, share), snapTo: upEnd, catchUpAt: NEVER };
+    }
     if (gap < -slack) {
       // Ahead of the lagged target: the upstream's rate rose (or streaming just began), and for one latency
       // the downstream still receives at its old rate until the in-flight amount matches the new rate.
@@ -325,7 +329,7 @@ export class WriteFlow {
       if (targetRate > r) return { stream: s, rate: r, snapTo: null, catchUpAt: (now + Math.max(1, Math.ceil(-gap / (targetRate - r)))) as Micros };
       return { stream: s, rate: Math.min(targetRate, share), snapTo: null, catchUpAt: NEVER };
     }
-    return { stream: s, rate: Math.min(targetRate, share), snapTo: target, catchUpAt: NEVER };
+    return { stream: s, rate: Math.min(targetRate, share), snapTo: gap > 0 ? target : null, catchUpAt: NEVER };
   }
 
   /**
@@ -407,7 +411,7 @@ export class WriteFlow {
     for (const s of this.cluster.streams) {
       const d = s.down.walEnd(now);
       const u = s.up.walEnd(now);
-      invariant(d <= u + 1e-6 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} is ahead of its upstream ${s.up.name} at ${formatLsn(u)}`);
+      invariant(d <= u + 1e-6 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
     }
   }
 }
