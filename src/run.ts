@@ -13,13 +13,17 @@ import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
 import { describeHistory } from './models/postgres/timeline.ts';
 import { World } from './models/world.ts';
+import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
-import type { AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, StallJson } from './report/types.ts';
+import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, StallJson, VacuumJson, XidJson } from './report/types.ts';
+import { explainXid } from './checkers/xid.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
   readonly onProgress?: (now: Micros, end: Micros) => void;
+  /** Runs after every simulation event: property tests observe (never change) the world through it. */
+  readonly afterEvent?: (world: World) => void;
 }
 
 export interface RunResult {
@@ -39,9 +43,15 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     const s = survivorOf(c, now);
     assessments.push({ at: clock.iso(now), cluster: c.name, survivor: s?.wal.node ?? null, dataLoss: lossOf(c, s, now, world.ctx.history, clock) });
   };
-  world.start();
   const onProgress = options.onProgress ? (now: Micros) => options.onProgress!(now, scenario.end) : undefined;
-  world.ctx.sim.run(scenario.end, options.limits ?? DEFAULT_LIMITS, onProgress);
+  const afterEvent = options.afterEvent ? () => options.afterEvent!(world) : undefined;
+  try {
+    world.start();
+    world.ctx.sim.run(scenario.end, options.limits ?? DEFAULT_LIMITS, onProgress, afterEvent);
+  } catch (e) {
+    if (e instanceof InvariantViolation) throw withContext(e, world, scenario);
+    throw e;
+  }
   const end = scenario.end;
   for (const c of world.clusters.values()) c.writes.finish(end);
 
@@ -104,10 +114,51 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     })),
     nodes,
     assessments,
+    ...xidReport(world, history, clock, end),
     stats: { events: world.ctx.sim.eventsProcessed },
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
+}
+
+/** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */
+function xidReport(world: World, history: History, clock: Clock, end: Micros): { xid: XidJson[]; vacuums: VacuumJson[]; alerts: AlertJson[] } {
+  const fmt = (t: Micros) => clock.short(t);
+  const xid: XidJson[] = [];
+  const alerts: AlertJson[] = [];
+  for (const c of world.clusters.values()) {
+    const s = c.xid.summary(end);
+    for (const a of s.alerts) {
+      alerts.push({ name: a.spec.name, cluster: c.name, metric: a.spec.metric, above: a.spec.above, firedAt: a.firedAt === null ? null : clock.iso(a.firedAt), value: a.value === null ? null : Math.round(a.value) });
+    }
+    if (!c.xid.enabled) continue;
+    const limits = c.xid.limits;
+    xid.push({
+      cluster: c.name,
+      version: formatVersion(c.xid.version),
+      maxAge: s.maxAge,
+      maxAgeAt: clock.iso(s.maxAgeAt),
+      endAge: s.endAge,
+      firstWarningAt: s.firstWarningAt === null ? null : clock.iso(s.firstWarningAt),
+      stopAt: s.stopAt === null ? null : clock.iso(s.stopAt),
+      projectedStopAt: s.projectedStopAt === null ? null : clock.iso(s.projectedStopAt),
+      warnAge: limits.warnAge,
+      stopAge: limits.stopAge,
+      cause: explainXid(c.name, s, limits, history, fmt),
+    });
+  }
+  const vacuums: VacuumJson[] = history.vacuums.map((v) => ({
+    cluster: v.cluster,
+    node: v.node,
+    table: v.table,
+    from: clock.iso(v.from),
+    to: clock.iso(v.to),
+    seconds: (v.to - v.from) / 1e6,
+    mode: v.mode,
+    mbPerSecond: Math.round(v.bytesPerSecond / 1e5) / 10,
+    result: v.blockedBy ? `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}: could not freeze past ${v.blockedBy}` : `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`,
+  }));
+  return { xid, vacuums, alerts };
 }
 
 function walViews(c: PgCluster, now: Micros): WalView[] {
@@ -136,4 +187,25 @@ function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History,
     pitr: l.pitrReason,
     cause: explainLoss(l, s, history, fmt),
   }));
+}
+
+/**
+ * An invariant violation with what is needed to reproduce and understand it: the simulated time, the event
+ * that was running, the seed, and every node's state at that moment.
+ */
+function withContext(e: InvariantViolation, world: World, scenario: Scenario): InvariantViolation {
+  const sim = world.ctx.sim;
+  const now = sim.now;
+  const nodes: string[] = [];
+  for (const c of world.clusters.values()) {
+    for (const n of c.nodes.values()) {
+      const run = n.run.state === 'down' ? n.run.how : n.run.state;
+      const rx = n.role.kind === 'standby' ? ` receiver ${n.role.receiver.status}${n.role.upstream ? ` from ${n.role.upstream}` : ''}` : '';
+      nodes.push(`${n.name}: ${run} ${n.role.kind} timeline ${n.tli} at ${formatLsn(n.walEnd(now))}${rx}`);
+    }
+  }
+  return new InvariantViolation(
+    `${e.message}\n  at simulated +${(now / 1e6).toFixed(6)} s, during event "${sim.currentEvent}"; scenario "${scenario.name}"${scenario.variant ? ` variant ${scenario.variant}` : ''}, seed ${scenario.seed}\n  state: ${nodes.join('; ')}`,
+    { cause: e },
+  );
 }

@@ -66,6 +66,30 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         const s = inCluster(r.stalls, e.cluster);
         return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${s.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };
       }
+      case 'xid': {
+        const xs = inCluster(r.xid, e.cluster);
+        if (xs.length === 0) return { name: e.name, passed: false, detail: 'no cluster models transaction IDs (give it databases:)' };
+        const problems: string[] = [];
+        for (const x of xs) {
+          if (!within(e.maxAge, x.maxAge)) problems.push(`${x.cluster}: largest age ${x.maxAge.toLocaleString('en-US')}, expected ${boundsText(e.maxAge, 'XIDs')}`);
+          if (!within(e.endAge, x.endAge)) problems.push(`${x.cluster}: age at the end ${x.endAge.toLocaleString('en-US')}, expected ${boundsText(e.endAge, 'XIDs')}`);
+          if (e.stopped !== null && (x.stopAt !== null) !== e.stopped) problems.push(`${x.cluster}: writes ${x.stopAt ? `stopped at ${x.stopAt}` : 'never stopped'}`);
+        }
+        const found = xs.map((x) => `${x.cluster}: largest age ${x.maxAge.toLocaleString('en-US')} at ${x.maxAgeAt}, ${x.endAge.toLocaleString('en-US')} at the end${x.stopAt ? `, writes stopped at ${x.stopAt}` : ''}`).join('; ');
+        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : problems.join('; ') };
+      }
+      case 'alert': {
+        const a = r.alerts.find((x) => x.name === e.name);
+        if (!a) return { name: e.name, passed: false, detail: `no alert rule named ${e.name}` };
+        const fired = a.firedAt !== null;
+        const problems: string[] = [];
+        if (fired !== e.fired) problems.push(fired ? `it fired at ${a.firedAt}` : 'it never fired');
+        if (e.window && a.firedAt !== null) {
+          const t = toMicros(a.firedAt);
+          if (t < e.window.from || t > e.window.to) problems.push(`it fired at ${a.firedAt}, outside ${clock.short(e.window.from)}–${clock.short(e.window.to)}`);
+        }
+        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? (fired ? `fired at ${a.firedAt}` : 'did not fire') : problems.join('; ') };
+      }
       case 'nodeState': {
         const n = r.nodes.find((x) => x.name === e.node);
         if (!n) return { name: e.name, passed: false, detail: `no node ${e.node}` };

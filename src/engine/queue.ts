@@ -88,6 +88,8 @@ export class EventQueue {
 
   /** The time of the event the last popUntil returned. */
   lastTime = 0 as Micros;
+  /** The label of the event the last popUntil returned. */
+  lastLabel = '';
 
   /** Live (not cancelled) events. */
   get size(): number {
@@ -162,7 +164,9 @@ export class EventQueue {
     while (this.n > 0) {
       const t = times[0]!;
       if (t > until) return undefined;
-      const fn = this.slotFn[this.slots[0]!];
+      const slot = this.slots[0]!;
+      const fn = this.slotFn[slot];
+      if (fn) this.lastLabel = this.slotLabel[slot]!;
       this.removeTop();
       if (fn) {
         this.lastTime = t as Micros;

@@ -48,6 +48,11 @@ export class Simulation {
     return this.queue.size;
   }
 
+  /** The label of the event running now (or that ran last): named in invariant violations. */
+  get currentEvent(): string {
+    return this.queue.lastLabel;
+  }
+
   /** Run fn at absolute time `at` (not before now). Priority breaks ties at equal times: lower first. */
   at(at: Micros, label: string, fn: () => void, priority = 100): EventHandle {
     // One comparison on the hot path (NaN fails it too); the messages are built only on failure.
@@ -76,18 +81,20 @@ export class Simulation {
   /**
    * Process events until `until` (inclusive), the queue is empty or stop() is called. The clock ends at
    * `until` when the queue still had later events, so levels can be read at the scenario's end.
+   * `afterEvent`, if given, runs after every event (property tests observe the world through it).
    */
-  run(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void): void {
+  run(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void, afterEvent?: () => void): void {
     const queue = this.queue;
     const started = limits ? Date.now() : 0;
     while (!this.stopped) {
       const fn = queue.popUntil(until);
       if (fn === undefined) break;
       const t = queue.lastTime;
-      if (t < this.clock) invariant(false, 'time went backwards');
+      if (t < this.clock) invariant(false, () => `time went backwards: event "${queue.lastLabel}" at ${t} < now ${this.clock}`);
       this.clock = t;
       this.processed++;
       fn();
+      afterEvent?.();
       if (limits && (this.processed & 1023) === 0) {
         if (this.processed > limits.maxEvents) throw new SimulationLimitError('maxEvents', limits.maxEvents, this.clock);
         if ((Date.now() - started) / 1000 > limits.maxWallSeconds) {

@@ -65,6 +65,7 @@ export type WaitReason =
   | 'wal-removed'
   | 'ahead-of-flush'
   | 'timeline-mismatch-9.2'
+  | 'system-identifier-differs'
   | 'no-upstream';
 
 /** Who asked for a promotion: the plan, or a failover manager with its policy and reasoning. */
@@ -139,6 +140,39 @@ export interface PositionSample {
   readonly tli: number;
 }
 
+/** A horizon holder (a stopped slot's consumer, a long transaction) from when to when. */
+export interface HoldRecord {
+  readonly cluster: string;
+  readonly holder: string;
+  readonly kind: 'xmin' | 'catalog_xmin' | 'restart_lsn';
+  readonly xid: number;
+  readonly since: Micros;
+  until: Micros | null;
+}
+
+export interface VacuumRecord {
+  readonly cluster: string;
+  readonly node: string;
+  readonly table: string;
+  readonly from: Micros;
+  readonly to: Micros;
+  readonly mode: 'aggressive' | 'failsafe';
+  readonly bytesPerSecond: number;
+  readonly ageBefore: number;
+  readonly ageAfter: number;
+  /** The holder that kept it from freezing, or null. */
+  readonly blockedBy: string | null;
+}
+
+/** A sample of a metric; between samples the value changes at `rate` per microsecond. */
+export interface MetricSample {
+  readonly at: Micros;
+  readonly cluster: string;
+  readonly name: string;
+  readonly value: number;
+  readonly rate: number;
+}
+
 export class History {
   readonly events: SimEvent[] = [];
   readonly receiverTransitions: ReceiverTransition[] = [];
@@ -147,6 +181,9 @@ export class History {
   readonly writeStatus: WriteStatusInterval[] = [];
   readonly failoverDecisions: FailoverDecision[] = [];
   readonly positions: PositionSample[] = [];
+  readonly holds: HoldRecord[] = [];
+  readonly vacuums: VacuumRecord[] = [];
+  readonly metrics: MetricSample[] = [];
   private readonly lastEventOfNode = new Map<string, SimEvent>();
   private nextTermId = 1;
   /** Running hash of everything recorded: two runs of one scenario and seed must end with the same value. */
@@ -194,6 +231,30 @@ export class History {
     this.mix(`term|${term.id}|${node}|${timeline.tli}|${startLsn}|${startAt}`);
     this.terms.push(term);
     return term;
+  }
+
+  holdStart(h: HoldRecord): void {
+    this.mix(`hold|${h.cluster}|${h.holder}|${h.xid}|${h.since}`);
+    this.holds.push(h);
+  }
+
+  holdEnd(cluster: string, holder: string, at: Micros): void {
+    const open = this.holds.findLast((h) => h.cluster === cluster && h.holder === holder && h.until === null);
+    if (open) {
+      open.until = at;
+      this.mix(`unhold|${cluster}|${holder}|${at}`);
+    }
+  }
+
+  vacuum(v: VacuumRecord): void {
+    this.mix(`vacuum|${v.cluster}|${v.table}|${v.from}|${v.to}|${v.ageAfter}`);
+    this.vacuums.push(v);
+  }
+
+  metric(m: MetricSample): void {
+    const last = this.metrics.findLast((x) => x.cluster === m.cluster && x.name === m.name);
+    if (last && last.rate === m.rate && Math.abs(last.value + last.rate * (m.at - last.at) - m.value) < 1) return;
+    this.metrics.push(m);
   }
 
   failover(d: FailoverDecision): void {

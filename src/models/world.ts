@@ -33,7 +33,7 @@ export class World {
       stallThreshold: scenario.stallThreshold,
     };
     for (const spec of scenario.clusters) {
-      const c = new PgCluster(this.ctx, spec);
+      const c = new PgCluster(this.ctx, spec, scenario.alerts.filter((a) => a.cluster === spec.name));
       this.clusters.set(spec.name, c);
       for (const n of c.nodes.values()) {
         invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
@@ -131,6 +131,34 @@ export class World {
         const c = this.clusters.get(a.cluster)!;
         note(c, null, `${a.source}: workload${a.workload ? ` ${a.workload}` : ''}${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
         c.writes.setWorkload(c.writes.pool(a.workload), a.rate, a.walPerTx);
+        return;
+      }
+      case 'createSlot': {
+        const c = this.clusters.get(a.cluster)!;
+        note(c, a.slot.node, `${a.source}: create ${a.slot.kind} replication slot "${a.slot.name}"`);
+        c.xid.createSlot(a.slot);
+        return;
+      }
+      case 'dropSlot':
+      case 'stopConsumer':
+      case 'startConsumer': {
+        const c = this.clusters.get(a.cluster)!;
+        const verb = a.kind === 'dropSlot' ? 'drop replication slot' : a.kind === 'stopConsumer' ? 'stop the consumer of slot' : 'start the consumer of slot';
+        note(c, null, `${a.source}: ${verb} "${a.slot}"`);
+        if (a.kind === 'dropSlot') c.xid.dropSlot(a.slot);
+        else c.xid.setConsumer(a.slot, a.kind === 'startConsumer');
+        return;
+      }
+      case 'openTransaction': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: open ${a.prepared ? 'prepared ' : ''}transaction "${a.transaction}" on ${a.node}`);
+        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared);
+        return;
+      }
+      case 'closeTransaction': {
+        const c = this.clusters.get(a.cluster)!;
+        note(c, null, `${a.source}: close transaction "${a.transaction}"`);
+        c.xid.closeTransaction(a.transaction);
         return;
       }
       case 'assess': {

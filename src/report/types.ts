@@ -78,6 +78,46 @@ export interface AssessmentJson {
   readonly dataLoss: readonly DataLossJson[];
 }
 
+/** Transaction ID age of a cluster over the run (age(datfrozenxid), as MaximumUsedTransactionIDs). */
+export interface XidJson {
+  readonly cluster: string;
+  readonly version: string;
+  readonly maxAge: number;
+  readonly maxAgeAt: string;
+  readonly endAge: number;
+  /** The first WARNING "database ... must be vacuumed within N transactions", or null. */
+  readonly firstWarningAt: string | null;
+  /** When writes stopped at the wraparound limit, or null. */
+  readonly stopAt: string | null;
+  /** Where the age would reach the stop limit at the end's XID rate, or null when it is not rising. */
+  readonly projectedStopAt: string | null;
+  readonly warnAge: number;
+  readonly stopAge: number;
+  /** What held the horizon back, from when, at which XID. */
+  readonly cause: readonly CauseStepJson[];
+}
+
+export interface VacuumJson {
+  readonly cluster: string;
+  readonly node: string;
+  readonly table: string;
+  readonly from: string;
+  readonly to: string | null;
+  readonly seconds: number;
+  readonly mode: 'aggressive' | 'failsafe';
+  readonly mbPerSecond: number;
+  readonly result: string;
+}
+
+export interface AlertJson {
+  readonly name: string;
+  readonly cluster: string;
+  readonly metric: string;
+  readonly above: number;
+  readonly firedAt: string | null;
+  readonly value: number | null;
+}
+
 export interface Report {
   readonly scenario: string;
   readonly description: string;
@@ -95,6 +135,9 @@ export interface Report {
   readonly events: readonly EventJson[];
   readonly nodes: readonly NodeJson[];
   readonly assessments: readonly AssessmentJson[];
+  readonly xid: readonly XidJson[];
+  readonly vacuums: readonly VacuumJson[];
+  readonly alerts: readonly AlertJson[];
   readonly expectations: readonly ExpectationJson[];
   readonly stats: { readonly events: number };
 }

@@ -9,8 +9,10 @@ import type { Micros } from '../engine/time.ts';
 import type {
   Action,
   ActionBody,
+  AlertSpec,
   Bounds,
   ClusterSpec,
+  DatabaseSpec,
   Expectation,
   ExpectationBody,
   FailoverSpec,
@@ -19,6 +21,7 @@ import type {
   PartitionTarget,
   PgMajor,
   Scenario,
+  SlotSpec,
   WorkloadSpec,
 } from './types.ts';
 import { didYouMean, listing, show } from './errors.ts';
@@ -47,6 +50,7 @@ import {
   type Ctx,
   type Decoder,
   type Named,
+  type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
@@ -68,6 +72,7 @@ export interface ClusterInfo {
   nodeNames: string[];
   specs: NodeSpec[];
   workloadNames: string[];
+  databaseNames: string[];
 }
 
 export interface Env extends SettingsEnv {
@@ -79,11 +84,17 @@ export interface Env extends SettingsEnv {
   sites: string[];
   readonly clusters: Map<string, ClusterInfo>;
   readonly nodes: Map<string, NodeInfo>;
+  /** Replication slots by name (declared in clusters or created by plan steps) -> their cluster. */
+  readonly slots: Map<string, string>;
+  /** Transactions opened by plan steps -> their cluster. */
+  readonly transactions: Map<string, string>;
+  /** The name of the slot being decoded (set by the slots mapping before each value). */
+  slotName?: string;
   cluster?: ClusterInfo;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
-  return { file, variant, sites: [], clusters: new Map(), nodes: new Map() };
+  return { file, variant, sites: [], clusters: new Map(), nodes: new Map(), slots: new Map(), transactions: new Map() };
 }
 
 type C = Ctx<Env>;
@@ -322,6 +333,7 @@ const localLink = object({
 // Clusters
 
 interface NodeDraft {
+  readonly storage: NodeSpec['storage'];
   readonly site: string;
   readonly version: PgMajor;
   readonly role: 'primary' | 'standby';
@@ -342,6 +354,8 @@ const nodeDecoder = object(
     upstream: opt(clusterNodeRef, 'The node a standby streams from (a primary or, cascading, another standby). Required for a standby.'),
     timeline: opt(integer({ min: 1, max: 0xffffffff }), 'The timeline a primary starts on (default 1); standbys start on their upstream\'s.'),
     settings: withDefault(settings(), 'PostgreSQL settings (GUCs) as in postgresql.conf / recovery.conf; absent ones take the version\'s default.', {}, {}),
+    wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when WAL retained for slots fills it, the server stops. Default: unlimited.'),
+    disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -356,6 +370,7 @@ const nodeDecoder = object(
         ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
       }
       return {
+        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null },
         site: v.site,
         version: v.version,
         role,
@@ -399,6 +414,7 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
     upstream: d.value.upstream,
     timeline: timelines.get(d.name)!,
     settings: d.value.settings,
+    storage: d.value.storage,
   }));
   for (const s of cluster.specs) {
     ctx.env.nodes.set(s.name, {
@@ -496,6 +512,93 @@ const failoverDecoder = object(
   },
 );
 
+const tableDecoder = object(
+  {
+    size: req(size({ positive: true }), 'Size of the relation(s) on disk.'),
+    catalog: withDefault(boolean(), 'System catalogs (pg_catalog): a logical slot\'s catalog_xmin holds them back too.', false),
+    churn: withDefault(size(), 'Dead rows per hour that only vacuum removes; they pile up while a horizon holds them (e.g. ANALYZE rewriting pg_statistic).', 0),
+    vacuum_scan: withDefault(
+      custom<number>('a fraction from 0 to 1', () => ({ type: 'number', minimum: 0, maximum: 1 }), (node, ctx) => {
+        const n = ctx.resolve(node);
+        const v = isScalar(n) ? Number(n.value) : NaN;
+        if (!isScalar(n) || typeof n.value !== 'number' || !(v >= 0 && v <= 1)) typeError(n, ctx, 'a fraction from 0 to 1');
+        return v;
+      }),
+      'Fraction an aggressive (anti-wraparound) vacuum reads; the rest is all-frozen in the visibility map.',
+      1,
+    ),
+    frozen_age: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'age(relfrozenxid) at the start (default: drawn from the seed, below autovacuum_freeze_max_age).'),
+  },
+);
+
+const databasesDecoder = map(
+  namedMap(
+    object({
+      tables: req(
+        namedMap(tableDecoder, { expected: 'a mapping of table names to {size, ...}', label: (t) => `table "${t}"`, names: name(), minItems: 1 }),
+        'Relations by name (a name may stand for a group of tables vacuumed alike).',
+      ),
+    }),
+    {
+      expected: 'a mapping of database names to {tables}',
+      label: (d) => `database "${d}"`,
+      names: name(),
+      minItems: 1,
+      onNames: (names, ctx: C) => {
+        ctx.env.cluster!.databaseNames = names.map((n) => n.name);
+      },
+    },
+  ),
+  (v): DatabaseSpec[] =>
+    v.map((d) => ({
+      name: d.name,
+      tables: d.value.tables.map((t) => ({
+        name: t.name,
+        database: d.name,
+        size: t.value.size,
+        catalog: t.value.catalog,
+        churn: t.value.churn / 3600,
+        vacuumScan: t.value.vacuum_scan,
+        frozenAge: t.value.frozen_age ?? null,
+      })),
+    })),
+);
+
+const slotFields = {
+  node: req(clusterNodeRef, 'The server the slot is on (the primary).'),
+  type: req(enumOf(['physical', 'logical'] as const), 'physical (a standby) or logical (a logical decoding consumer, e.g. a CDC tool).'),
+  database: opt(string({ nonEmpty: true }), 'The database of a logical slot.'),
+  consumer: withDefault(enumOf(['active', 'stopped'] as const), 'Whether a consumer streams from the slot.', 'active'),
+  hot_standby_feedback: withDefault(boolean(), 'Physical slot whose standby sends hot_standby_feedback: its xmin holds every table.', false),
+};
+
+function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'; database?: string | undefined; consumer: 'active' | 'stopped'; hot_standby_feedback: boolean }, info: ObjectInfo, ctx: C): SlotSpec {
+  const cluster = ctx.env.clusters.get(ctx.env.nodes.get(v.node)?.cluster ?? '') ?? ctx.env.cluster;
+  if (v.type === 'logical' && v.database === undefined) ctx.fail(info.node, `${ctx.subject}: a logical slot needs a database`, { expected: 'database: a database of the cluster' });
+  if (v.type === 'physical' && v.database !== undefined) ctx.fail(info.keyAt('database'), `${ctx.subject}: a physical slot has no database`);
+  if (v.type === 'logical' && v.hot_standby_feedback) ctx.fail(info.keyAt('hot_standby_feedback'), `${ctx.subject}: hot_standby_feedback is for physical slots`);
+  if (v.database !== undefined && cluster && !cluster.databaseNames.includes(v.database)) {
+    const dym = didYouMean(v.database, cluster.databaseNames);
+    ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
+  }
+  const prev = ctx.env.slots.get(name);
+  if (prev !== undefined) ctx.fail(info.node, `${ctx.subject}: a slot named ${show(name)} already exists in cluster ${show(prev)}`);
+  if (cluster) ctx.env.slots.set(name, cluster.name);
+  return { name, node: v.node, kind: v.type, database: v.database ?? null, consumer: v.consumer, hotStandbyFeedback: v.hot_standby_feedback };
+}
+
+const slotsDecoder = map(
+  namedMap(object(slotFields, { build: (v, info, ctx: C) => buildSlot(ctx.env.slotName!, v, info, ctx) }), {
+    expected: 'a mapping of slot names to {node, type, ...}',
+    label: (n) => `slot "${n}"`,
+    names: name(),
+    before: (n, ctx: C) => {
+      ctx.env.slotName = n;
+    },
+  }),
+  (v): SlotSpec[] => v.map((x) => x.value),
+);
+
 const clusterDecoder = object(
   {
     start_lsn: withDefault(lsn(), 'LSN of the primary\'s insert position at the start (standbys start caught up).', 0x3000000, '0/3000000'),
@@ -506,6 +609,8 @@ const clusterDecoder = object(
     ),
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
+    databases: opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'),
+    slots: opt(slotsDecoder, 'Replication slots existing at the start, by name.'),
     failover: opt(
       byKind<FailoverSpec[]>(
         { map: map(failoverDecoder, (f) => [f]), list: list(failoverDecoder, { label: itemLabel, minItems: 1 }) },
@@ -523,6 +628,8 @@ const clusterDecoder = object(
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
       return {
+        databases: v.databases ?? [],
+        slots: v.slots ?? [],
         name: cluster.name,
         nodes: cluster.specs,
         workloads,
@@ -541,7 +648,7 @@ const clusters = map(
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
-      const info: ClusterInfo = { name: n, nodeNames: [], specs: [], workloadNames: [] };
+      const info: ClusterInfo = { name: n, nodeNames: [], specs: [], workloadNames: [], databaseNames: [] };
       ctx.env.clusters.set(n, info);
       ctx.env.cluster = info;
     },
@@ -652,6 +759,40 @@ const repoint = object(
   },
 );
 
+/** A slot by name: declared in a cluster or created by an earlier plan step. */
+const slotRef = ref('slot', (env) => [...env.slots.keys()]);
+
+const createSlot = object(
+  { name: req(name(), 'The slot\'s name.'), ...slotFields },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      const slot = buildSlot(v.name, v, info, ctx);
+      return { kind: 'createSlot', cluster: ctx.env.nodes.get(v.node)!.cluster, slot };
+    },
+  },
+);
+
+const slotAction = <K extends 'dropSlot' | 'stopConsumer' | 'startConsumer'>(kind: K) =>
+  map(slotRef, (slot, _n, ctx: C): ActionBody => ({ kind, cluster: ctx.env.slots.get(slot)!, slot }));
+
+const openTransaction = object(
+  {
+    node: req(nodeRef, 'The server the transaction runs on (its snapshot holds the xmin horizon).'),
+    name: req(name(), 'A name to close it by.'),
+    prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      const cluster = ctx.env.nodes.get(v.node)!.cluster;
+      if (ctx.env.transactions.has(v.name)) ctx.fail(info.at('name')!, `${ctx.subject}: a transaction named ${show(v.name)} is already open`);
+      ctx.env.transactions.set(v.name, cluster);
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared };
+    },
+  },
+);
+
+const transactionRef = ref('transaction', (env) => [...env.transactions.keys()]);
+
 const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
   map(nodeRef, (node) => ({ kind, node }) as ActionBody);
 
@@ -692,6 +833,12 @@ const ACTION_BODIES = {
   start: nodeAction('start'),
   workload: workloadChange,
   assess: map(allOrCluster(), (cluster): ActionBody => ({ kind: 'assess', cluster })),
+  create_slot: createSlot,
+  drop_slot: slotAction('dropSlot'),
+  stop_consumer: slotAction('stopConsumer'),
+  start_consumer: slotAction('startConsumer'),
+  open_transaction: openTransaction,
+  close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -709,6 +856,12 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   start: 'Start a stopped or crashed server.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
+  create_slot: 'Create a replication slot: {name, node, type, database?, consumer?, hot_standby_feedback?}.',
+  drop_slot: 'Drop a replication slot (pg_drop_replication_slot): its horizons and WAL are released.',
+  stop_consumer: 'The slot\'s consumer stops (e.g. a CDC tool shut down): restart_lsn and xmin stay where they are.',
+  start_consumer: 'The slot\'s consumer streams again and catches up.',
+  open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
+  close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
 };
 
 const actionSchema = defined(
@@ -822,7 +975,40 @@ const nodeState = object(
   },
 );
 
+const xidExpect = object(
+  {
+    cluster: opt(clusterRef, 'The cluster; default: any.'),
+    max_age: opt(bounds(integer({ min: 0 }), 'transaction IDs'), 'Largest age(datfrozenxid) reached (the MaximumUsedTransactionIDs metric).'),
+    end_age: opt(bounds(integer({ min: 0 }), 'transaction IDs'), 'age(datfrozenxid) at the end.'),
+    stopped: opt(boolean(), 'Whether writes stopped at the wraparound limit.'),
+  },
+  {
+    build: (v, info, ctx): ExpectationBody => {
+      if (v.max_age === undefined && v.end_age === undefined && v.stopped === undefined) ctx.fail(info.node, `${ctx.subject} checks nothing`, { expected: 'max_age, end_age and/or stopped' });
+      const none = { atLeast: null, atMost: null };
+      return { kind: 'xid', cluster: v.cluster ?? null, maxAge: v.max_age ?? none, endAge: v.end_age ?? none, stopped: v.stopped ?? null };
+    },
+  },
+);
+
+const alertExpect = object(
+  {
+    name: req(string({ nonEmpty: true }), 'The alert rule\'s name.'),
+    fired: withDefault(boolean(), 'Whether it fired.', true),
+    from: opt(time(), 'It first fired no earlier than this (with to).'),
+    to: opt(time(), 'It first fired no later than this (with from).'),
+  },
+  {
+    build: (v, info, ctx): ExpectationBody => {
+      if ((v.from === undefined) !== (v.to === undefined)) ctx.fail(info.node, `${ctx.subject}: from and to come together`);
+      return { kind: 'alert', name: v.name, fired: v.fired, window: v.from !== undefined && v.to !== undefined ? { from: v.from, to: v.to } : null };
+    },
+  },
+);
+
 const EXPECT_BODIES = {
+  xid: xidExpect,
+  alert: alertExpect,
   no_data_loss: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noDataLoss', cluster })),
   data_loss: dataLoss,
   no_outage: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noOutage', cluster })),
@@ -832,6 +1018,8 @@ const EXPECT_BODIES = {
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
+  xid: 'Transaction ID age: {cluster?, max_age?, end_age?, stopped?}.',
+  alert: 'An alert rule fired (or not): {name, fired?, from?, to?}.',
   no_data_loss: 'No acknowledged commit is lost: true (all clusters) or a cluster name.',
   data_loss: 'Acknowledged commits are lost, as described.',
   no_outage: 'Writes are never unavailable: true or a cluster name.',
@@ -875,6 +1063,17 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       const b = boundsText(e.seconds, 's');
       return `outage${inCluster(e.cluster)}${b ? ` of ${b}` : ''}`;
     }
+    case 'xid': {
+      const parts: string[] = [];
+      const m = boundsText(e.maxAge, 'XIDs');
+      if (m) parts.push(`largest age ${m}`);
+      const end = boundsText(e.endAge, 'XIDs');
+      if (end) parts.push(`age at the end ${end}`);
+      if (e.stopped !== null) parts.push(e.stopped ? 'writes stop at the wraparound limit' : 'writes never stop for wraparound');
+      return `transaction ID age${inCluster(e.cluster)}: ${parts.join(', ')}`;
+    }
+    case 'alert':
+      return `alert ${e.name} ${e.fired ? 'fires' : 'does not fire'}${e.window ? ` between ${clock(e.window.from)} and ${clock(e.window.to)}` : ''}`;
     case 'nodeState': {
       const parts: string[] = [];
       if (e.role !== null) parts.push(`is ${e.role}`);
@@ -934,6 +1133,30 @@ export const variantsDecoder: Decoder<VariantDef[]> = map(
 // ---------------------------------------------------------------------------------------------------------
 // The document
 
+const alertDecoder = object(
+  {
+    name: req(string({ nonEmpty: true, maxLength: 200 }), 'The alert\'s name.'),
+    cluster: opt(clusterRef, 'The cluster; optional when there is one.'),
+    metric: req(enumOf(['max_xid_age', 'slot_lag', 'pg_wal_size'] as const), 'max_xid_age (MaximumUsedTransactionIDs: max age(datfrozenxid)), slot_lag (bytes behind, worst slot), pg_wal_size (bytes).'),
+    above: req(
+      byKind<number>({ number: integer({ min: 0 }), string: size() }, 'a number (XIDs) or a size (bytes)'),
+      'Threshold: a number of XIDs for max_xid_age, a size for slot_lag and pg_wal_size.',
+    ),
+    for: withDefault(duration(), 'How long the metric must stay above before the alert fires.', 0 as Micros, '0'),
+  },
+  {
+    build: (v, info, ctx: C): AlertSpec => {
+      let cluster = v.cluster;
+      if (cluster === undefined) {
+        const all = [...ctx.env.clusters.keys()];
+        if (all.length !== 1) ctx.fail(info.node, `${ctx.subject} needs a cluster: there are ${all.length} clusters`, { expected: `cluster: one of ${listing(all)}` });
+        cluster = all[0]!;
+      }
+      return { name: v.name, cluster, metric: v.metric, above: v.above, for: v.for };
+    },
+  },
+);
+
 export const scenarioDecoder: Decoder<Scenario> = object(
   {
     name: req(string({ nonEmpty: true, maxLength: 200 }), 'The scenario\'s name.'),
@@ -975,6 +1198,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
         'expect entry',
       ),
     ),
+    alerts: withDefault(list(alertDecoder, { label: entryLabel('alerts') }), 'Alert rules on metrics (max_xid_age, slot_lag, pg_wal_size).', []),
     variants: withDefault(variantsDecoder, 'Named sets of changes selected with --variant NAME.', []),
   },
   {
@@ -999,6 +1223,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
         clusters: v.clusters,
         actions,
         expectations: v.expect.map(({ explicitName: _e, ...e }) => e as Expectation),
+        alerts: v.alerts,
       };
     },
   },

@@ -211,6 +211,16 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: (value) => `use wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}`,
   },
   {
+    key: 'vacuum_failsafe_age',
+    applies: (v) => v < 14,
+    message: () => 'was added in PostgreSQL 14',
+  },
+  {
+    key: 'max_slot_wal_keep_size',
+    applies: (v) => v < 13,
+    message: () => 'was added in PostgreSQL 13 (before, a slot retains WAL without limit)',
+  },
+  {
     key: 'max_wal_size',
     applies: (v) => v < 9.5,
     message: () => 'was added in PostgreSQL 9.5 (before, checkpoint_segments limited WAL between checkpoints)',
@@ -249,6 +259,19 @@ const SETTINGS_FIELDS = {
   wal_sender_timeout: opt(duration({ bareUnit: 'ms' }), 'An upstream drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
   wal_writer_delay: opt(duration({ bareUnit: 'ms', min: 1 }), 'How often the WAL writer flushes (bounds the loss window of synchronous_commit = off). Default 200ms.'),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  autovacuum_freeze_max_age: opt(integer({ min: 100_000, max: 2_000_000_000 }), 'Age of relfrozenxid that forces an anti-wraparound autovacuum of a table. Default 200000000.'),
+  vacuum_freeze_min_age: opt(integer({ min: 0, max: 1_000_000_000 }), 'Rows older than this are frozen by vacuum (effective at most autovacuum_freeze_max_age / 2). Default 50000000.'),
+  vacuum_freeze_table_age: opt(integer({ min: 0, max: 2_000_000_000 }), 'Age that makes a vacuum aggressive (effective at most 0.95 x autovacuum_freeze_max_age). Default 150000000.'),
+  vacuum_failsafe_age: opt(integer({ min: 0, max: 2_100_000_000 }), 'Age at which vacuum drops its cost limit to finish freezing (14+; effective at least 1.05 x autovacuum_freeze_max_age). Default 1600000000.'),
+  autovacuum_naptime: opt(duration({ bareUnit: 's', min: 1 }), 'Delay between autovacuum runs on a database. Default 1min.'),
+  autovacuum_vacuum_cost_limit: opt(integer({ min: -1, max: 10_000 }), 'Cost units an autovacuum worker may spend before sleeping (-1: vacuum_cost_limit, 200).'),
+  autovacuum_vacuum_cost_delay: opt(duration({ bareUnit: 'ms' }), 'How long autovacuum sleeps when it reaches its cost limit. Default 2ms (12+), 20ms before.'),
+  vacuum_cost_page_miss: opt(integer({ min: 0, max: 10_000 }), 'Cost of reading a page that is not in shared buffers. Default 2 (14+), 10 before.'),
+  vacuum_cost_page_dirty: opt(integer({ min: 0, max: 10_000 }), 'Cost of dirtying a page. Default 20.'),
+  max_slot_wal_keep_size: opt(
+    byKind<number | null>({ number: map(integer({ min: -1, max: -1 }), () => null), string: size({ bareUnit: 'MB' }) }, 'a size, or -1 for unlimited'),
+    'WAL a replication slot may retain before it is invalidated at a checkpoint (13+); -1 (default) is unlimited.',
+  ),
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS_FIELDS);
@@ -288,6 +311,16 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_sender_timeout !== undefined) out.walSenderTimeout = v.wal_sender_timeout as Micros;
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
+  if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;
+  if (v.vacuum_freeze_table_age !== undefined) out.vacuumFreezeTableAge = v.vacuum_freeze_table_age as number;
+  if (v.vacuum_failsafe_age !== undefined) out.vacuumFailsafeAge = v.vacuum_failsafe_age as number;
+  if (v.autovacuum_naptime !== undefined) out.autovacuumNaptime = v.autovacuum_naptime as Micros;
+  if (v.autovacuum_vacuum_cost_limit !== undefined) out.autovacuumVacuumCostLimit = v.autovacuum_vacuum_cost_limit as number;
+  if (v.autovacuum_vacuum_cost_delay !== undefined) out.autovacuumVacuumCostDelay = v.autovacuum_vacuum_cost_delay as Micros;
+  if (v.vacuum_cost_page_miss !== undefined) out.vacuumCostPageMiss = v.vacuum_cost_page_miss as number;
+  if (v.vacuum_cost_page_dirty !== undefined) out.vacuumCostPageDirty = v.vacuum_cost_page_dirty as number;
+  if (v.max_slot_wal_keep_size !== undefined) out.maxSlotWalKeepSize = v.max_slot_wal_keep_size as number | null;
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { Micros } from '../engine/time.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
-export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 
 export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: number };
 
@@ -37,6 +37,20 @@ export interface PgSettingsSpec {
   readonly walSenderTimeout?: Micros;
   readonly walWriterDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
+  // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
+  readonly autovacuumFreezeMaxAge?: number;
+  readonly vacuumFreezeMinAge?: number;
+  readonly vacuumFreezeTableAge?: number;
+  /** 14+. */
+  readonly vacuumFailsafeAge?: number;
+  readonly autovacuumNaptime?: Micros;
+  /** Cost-based vacuum throttling (autovacuum_vacuum_cost_limit / _delay, vacuum_cost_page_miss / _dirty). */
+  readonly autovacuumVacuumCostLimit?: number;
+  readonly autovacuumVacuumCostDelay?: Micros;
+  readonly vacuumCostPageMiss?: number;
+  readonly vacuumCostPageDirty?: number;
+  /** 13+: bytes, or null for -1 (unlimited). */
+  readonly maxSlotWalKeepSize?: number | null;
 }
 
 export interface SiteSpec {
@@ -51,10 +65,19 @@ export interface LinkSpec {
   readonly latency: Micros;
 }
 
+/** The server's storage, where it matters: a full pg_wal volume stops the server; vacuum I/O competes with writes. */
+export interface StorageSpec {
+  /** Capacity of the volume holding pg_wal, bytes (null: unlimited). */
+  readonly walVolume: number | null;
+  /** Sequential throughput of the data volume, bytes/s (null: not modelled; an unthrottled vacuum then runs at 500 MB/s). */
+  readonly throughput: number | null;
+}
+
 export interface NodeSpec {
   readonly name: string;
   readonly site: string;
   readonly version: PgMajor;
+  readonly storage: StorageSpec;
   readonly role: 'primary' | 'standby';
   /** Upstream node for a standby (a primary or another standby: cascading); null for a primary. */
   readonly upstream: string | null;
@@ -97,6 +120,45 @@ export interface FailoverSpec {
   readonly checkTimeline: boolean;
 }
 
+/**
+ * A group of relations that vacuum treats alike: user tables, or the system catalogs (which only a logical
+ * slot's catalog_xmin holds back as well).
+ */
+export interface TableSpec {
+  readonly name: string;
+  readonly database: string;
+  /** Bytes. */
+  readonly size: number;
+  /** A system catalog (pg_catalog): held back by logical slots' catalog_xmin too. */
+  readonly catalog: boolean;
+  /** Bytes per second of dead rows that only vacuum removes (they accumulate while a horizon holds them). */
+  readonly churn: number;
+  /** Fraction of the relation an aggressive vacuum reads (the rest is all-frozen in the visibility map). */
+  readonly vacuumScan: number;
+  /** age(relfrozenxid) at the start; null: drawn from the seeded stream `xid/initial-age/<table>`. */
+  readonly frozenAge: number | null;
+}
+
+export interface DatabaseSpec {
+  readonly name: string;
+  readonly tables: readonly TableSpec[];
+}
+
+export type SlotKind = 'physical' | 'logical';
+
+export interface SlotSpec {
+  readonly name: string;
+  /** The server the slot lives on (the primary). */
+  readonly node: string;
+  readonly kind: SlotKind;
+  /** Logical slots belong to a database. */
+  readonly database: string | null;
+  /** Whether a consumer is streaming from it (an active consumer keeps restart_lsn and the xmins current). */
+  readonly consumer: 'active' | 'stopped';
+  /** Physical slots: the standby reports its xmin (hot_standby_feedback), which holds every table. */
+  readonly hotStandbyFeedback: boolean;
+}
+
 export interface ClusterSpec {
   readonly name: string;
   readonly nodes: readonly NodeSpec[];
@@ -108,6 +170,21 @@ export interface ClusterSpec {
   readonly startLsn: number;
   /** Whether WAL is archived (with a base backup from before the start): decides what PITR could recover. */
   readonly walArchive: boolean;
+  /** Databases and their relations, for freezing and XID wraparound (empty: XIDs are not modelled). */
+  readonly databases: readonly DatabaseSpec[];
+  /** Replication slots existing at the start. */
+  readonly slots: readonly SlotSpec[];
+}
+
+export type AlertMetric = 'max_xid_age' | 'slot_lag' | 'pg_wal_size';
+
+/** An alert rule on a metric, as a monitoring system would have it: above a threshold for a while. */
+export interface AlertSpec {
+  readonly name: string;
+  readonly cluster: string;
+  readonly metric: AlertMetric;
+  readonly above: number;
+  readonly for: Micros;
 }
 
 export type PartitionTarget =
@@ -132,7 +209,14 @@ export type ActionBody =
   | { readonly kind: 'stop'; readonly node: string }
   | { readonly kind: 'start'; readonly node: string }
   | { readonly kind: 'workload'; readonly cluster: string; readonly workload: string | null; readonly rate?: number; readonly walPerTx?: number }
-  | { readonly kind: 'assess'; readonly cluster: string | null };
+  | { readonly kind: 'assess'; readonly cluster: string | null }
+  | { readonly kind: 'createSlot'; readonly cluster: string; readonly slot: SlotSpec }
+  | { readonly kind: 'dropSlot'; readonly cluster: string; readonly slot: string }
+  | { readonly kind: 'stopConsumer'; readonly cluster: string; readonly slot: string }
+  | { readonly kind: 'startConsumer'; readonly cluster: string; readonly slot: string }
+  /** A long-running (or prepared, which survives restarts) transaction holding the xmin horizon. */
+  | { readonly kind: 'openTransaction'; readonly node: string; readonly transaction: string; readonly prepared: boolean }
+  | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string };
 
 export type Action = ActionBody & {
   readonly at: Micros;
@@ -160,6 +244,17 @@ export type ExpectationBody =
   | { readonly kind: 'noOutage'; readonly cluster: string | null }
   | { readonly kind: 'outage'; readonly cluster: string | null; readonly seconds: Bounds }
   | { readonly kind: 'noStall'; readonly cluster: string | null }
+  | {
+      readonly kind: 'xid';
+      readonly cluster: string | null;
+      /** Bounds on the largest age(datfrozenxid) reached. */
+      readonly maxAge: Bounds;
+      /** Whether writes stopped at the wraparound limit. */
+      readonly stopped: boolean | null;
+      /** The age at the end. */
+      readonly endAge: Bounds;
+    }
+  | { readonly kind: 'alert'; readonly name: string; readonly fired: boolean; readonly window: { readonly from: Micros; readonly to: Micros } | null }
   | {
       readonly kind: 'nodeState';
       readonly node: string;
@@ -193,4 +288,5 @@ export interface Scenario {
   /** Plan steps and faults, sorted by time (stable: file order at equal times). */
   readonly actions: readonly Action[];
   readonly expectations: readonly Expectation[];
+  readonly alerts: readonly AlertSpec[];
 }

@@ -33,10 +33,12 @@ describe('the mackerel-2017 sample', () => {
           name: 'mackerel',
           startLsn: 0x2a * 2 ** 32 + 0x1000000,
           walArchive: true,
+          databases: [],
+          slots: [],
           nodes: [
-            { name: 'db000', site: 'onprem', version: 9.3, role: 'primary', upstream: null, timeline: 15, settings: {} },
-            { name: 'db001', site: 'aws', version: 9.3, role: 'standby', upstream: 'db000', timeline: 15, settings: {} },
-            { name: 'db002', site: 'aws', version: 9.3, role: 'standby', upstream: 'db001', timeline: 15, settings: {} },
+            { name: 'db000', site: 'onprem', version: 9.3, role: 'primary', upstream: null, timeline: 15, settings: {}, storage: { walVolume: null, throughput: null } },
+            { name: 'db001', site: 'aws', version: 9.3, role: 'standby', upstream: 'db000', timeline: 15, settings: {}, storage: { walVolume: null, throughput: null } },
+            { name: 'db002', site: 'aws', version: 9.3, role: 'standby', upstream: 'db001', timeline: 15, settings: {}, storage: { walVolume: null, throughput: null } },
           ],
           workloads: [{ name: 'clients', target: 'db000', site: 'aws', rate: 200, walPerTx: 2048, connections: 100 }],
           failover: [
@@ -58,6 +60,7 @@ describe('the mackerel-2017 sample', () => {
         { kind: 'routeWrites', cluster: 'mackerel', node: 'db001', workload: null, at: (30 * M + 15 * S) as never, name: null, source: 'plan' },
         { kind: 'partition', target: { kind: 'node', node: 'db001' }, at: (90 * M) as never, name: 'db001-lost', source: 'faults' },
       ],
+      alerts: [],
       expectations: [
         {
           kind: 'dataLoss',
@@ -221,7 +224,7 @@ clusters:
     expect(s.links).toEqual([]);
     expect(s.localLink).toEqual({ bandwidth: 1.25e9, latency: 100 });
     expect(s.clusters[0]).toMatchObject({ startLsn: 0x3000000, walArchive: true, workloads: [], failover: [] });
-    expect(s.clusters[0]!.nodes[0]).toEqual({ name: 'p', site: 'a', version: 15, role: 'primary', upstream: null, timeline: 1, settings: {} });
+    expect(s.clusters[0]!.nodes[0]).toEqual({ name: 'p', site: 'a', version: 15, role: 'primary', upstream: null, timeline: 1, settings: {}, storage: { walVolume: null, throughput: null } });
     expect(s.actions).toEqual([]);
     expect(s.expectations).toEqual([]);
   });

@@ -13,6 +13,7 @@ export function node(name: string, site: string, version: number, opts: Partial<
     upstream: opts.upstream ?? null,
     timeline: opts.timeline ?? 1,
     settings: opts.settings ?? {},
+    storage: opts.storage ?? { walVolume: null, throughput: null },
   };
 }
 
@@ -33,6 +34,9 @@ export interface BuildOptions {
   startLsn?: number;
   walArchive?: boolean;
   seed?: number;
+  databases?: ClusterSpec['databases'];
+  slots?: ClusterSpec['slots'];
+  alerts?: Scenario['alerts'];
 }
 
 export function buildScenario(o: BuildOptions): Scenario {
@@ -48,6 +52,8 @@ export function buildScenario(o: BuildOptions): Scenario {
       : [],
     startLsn: o.startLsn ?? 0x3000000,
     walArchive: o.walArchive ?? true,
+    databases: o.databases ?? [],
+    slots: o.slots ?? [],
   };
   return {
     name: o.name ?? 'built',
@@ -65,6 +71,7 @@ export function buildScenario(o: BuildOptions): Scenario {
     clusters: [cluster],
     actions: [...(o.actions ?? [])].sort((a, b) => a.at - b.at),
     expectations: o.expectations ?? [],
+    alerts: o.alerts ?? [],
   };
 }
 

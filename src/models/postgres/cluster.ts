@@ -2,7 +2,8 @@ import type { Micros } from '../../engine/time.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { EventKind, PromotionCause, WaitReason } from '../../history/history.ts';
-import type { ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
+import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
+import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
 import { formatLsn, segmentStart, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
@@ -29,11 +30,13 @@ export class PgCluster {
   readonly nodes = new Map<string, PgNode>();
   readonly streams = new Set<Stream>();
   readonly writes: WriteFlow;
+  readonly xid: XidModel;
   private reflowEvent: EventHandle | null = null;
 
   constructor(
     readonly ctx: WorldContext,
     readonly spec: ClusterSpec,
+    alerts: readonly AlertSpec[] = [],
   ) {
     this.name = spec.name;
     const { sim, timelines } = ctx;
@@ -58,6 +61,7 @@ export class PgCluster {
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
     this.writes = new WriteFlow(this, spec.workloads);
+    this.xid = new XidModel(this, alerts);
   }
 
   node(name: string): PgNode {
@@ -72,6 +76,7 @@ export class PgCluster {
       this.startCheckpoints(n);
       if (n.role.kind === 'standby') this.connect(n);
     }
+    this.xid.boot();
     this.requestReflow();
   }
 
@@ -135,6 +140,11 @@ export class PgCluster {
       const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
       const why = up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`;
       return this.wait(n, up.running ? 'upstream-unreachable' : 'upstream-down', line, why);
+    }
+    if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
+      // Two primaries at the start are two database systems (distinct root timelines): streaming between
+      // them is refused after IDENTIFY_SYSTEM, before any timeline is compared.
+      return this.wait(n, 'system-identifier-differs', pgLog.systemIdentifierDiffers(), `${up.name} is another database system than ${n.name} (not cloned from the same cluster): it cannot stream from it`);
     }
     const upTli = up.tli;
     const targetTli = role.target.tli;
@@ -628,7 +638,10 @@ export class PgCluster {
       if (!n.running) return;
       const end = n.walEnd(now);
       this.takeCheckpoint(n, now);
-      n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, end - n.settings.walKeepSize), n.settings.walSegmentSize));
+      // Slots first (rule 14: invalidation happens at a checkpoint), then what they still retain (rule 13).
+      this.xid.checkpoint(n, now);
+      const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
+      n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
       for (const s of [...this.streams]) {
         if (s.up !== n) continue;
         const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
@@ -658,6 +671,13 @@ export class PgCluster {
     const p = primaries[0];
     return p ? { node: p, why: `${p.name} is the running primary on the newest timeline at the end` } : null;
   }
+}
+
+/** The first timeline of a history: it identifies the database system (its system identifier). */
+function rootOf(tl: Timeline): Timeline {
+  let t = tl;
+  while (t.parent) t = t.parent;
+  return t;
 }
 
 /** The TLI that follows `tli` in `tl`'s history (the timeline that branched from it). */

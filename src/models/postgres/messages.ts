@@ -49,6 +49,12 @@ export const pgLog = {
     level: 'FATAL',
     message: `could not start WAL streaming: ERROR:  requested timeline ${tli} is not in this server's history`,
   }),
+  /** walreceiver.c WalReceiverMain: the upstream was not cloned from this standby's cluster. */
+  systemIdentifierDiffers: (): LogLine => ({
+    process: 'walreceiver',
+    level: 'ERROR',
+    message: 'database system identifier differs between the primary and standby',
+  }),
   aheadOfFlush: (start: Lsn, flush: Lsn): LogLine => ({
     process: 'walreceiver',
     level: 'FATAL',

@@ -2,7 +2,7 @@ import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
-import type { NodeSpec, PgMajor } from '../../scenario/types.ts';
+import type { NodeSpec, PgMajor, StorageSpec } from '../../scenario/types.ts';
 import type { Path } from '../network/network.ts';
 import type { LogLine } from './messages.ts';
 import type { Lsn } from './lsn.ts';
@@ -61,6 +61,7 @@ export class PgNode {
   readonly cluster: string;
   readonly site: string;
   readonly version: PgMajor;
+  readonly storage: StorageSpec;
   settings: PgSettings;
   run: RunState = { state: 'running' };
   role: PrimaryRole | StandbyRole;
@@ -83,6 +84,7 @@ export class PgNode {
     this.cluster = cluster;
     this.site = spec.site;
     this.version = spec.version;
+    this.storage = spec.storage;
     this.settings = settings;
     this.wal = { timeline, end: new Level(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);

@@ -23,6 +23,19 @@ export interface PgSettings {
   readonly walReceiverTimeout: Micros;
   readonly walSenderTimeout: Micros;
   readonly hotStandbyFeedback: boolean;
+  readonly autovacuumFreezeMaxAge: number;
+  /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
+  readonly vacuumFreezeMinAge: number;
+  readonly vacuumFreezeTableAge: number;
+  /** Null before 14 (no failsafe). */
+  readonly vacuumFailsafeAge: number | null;
+  readonly autovacuumNaptime: Micros;
+  readonly autovacuumVacuumCostLimit: number;
+  readonly autovacuumVacuumCostDelay: Micros;
+  readonly vacuumCostPageMiss: number;
+  readonly vacuumCostPageDirty: number;
+  /** Bytes; null = -1 (unlimited), and always null before 13. */
+  readonly maxSlotWalKeepSize: number | null;
 }
 
 const MiB = 1024 * 1024;
@@ -46,6 +59,32 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     walReceiverTimeout: spec.walReceiverTimeout ?? seconds(60),
     walSenderTimeout: spec.walSenderTimeout ?? seconds(60),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
+    ...freezeSettings(version, spec),
+  };
+}
+
+/**
+ * Freezing and vacuum-cost settings with their version defaults ([PG15-bin], postgres.md §4 and Numbers):
+ * vacuum_freeze_min_age is capped at autovacuum_freeze_max_age / 2, vacuum_freeze_table_age at 0.95 x it,
+ * vacuum_failsafe_age (14+) raised to at least 1.05 x it (vacuum.c vacuum_get_cutoffs / vacuum_xid_failsafe_check).
+ */
+function freezeSettings(version: PgMajor, spec: PgSettingsSpec) {
+  const afma = spec.autovacuumFreezeMaxAge ?? 200_000_000;
+  const limit = spec.autovacuumVacuumCostLimit ?? -1;
+  return {
+    autovacuumFreezeMaxAge: afma,
+    vacuumFreezeMinAge: Math.min(spec.vacuumFreezeMinAge ?? 50_000_000, Math.floor(afma / 2)),
+    vacuumFreezeTableAge: Math.min(spec.vacuumFreezeTableAge ?? 150_000_000, Math.floor(afma * 0.95)),
+    vacuumFailsafeAge: version >= 14 ? Math.max(spec.vacuumFailsafeAge ?? 1_600_000_000, Math.floor(afma * 1.05)) : null,
+    autovacuumNaptime: spec.autovacuumNaptime ?? seconds(60),
+    // -1 means vacuum_cost_limit (200).
+    autovacuumVacuumCostLimit: limit < 0 ? 200 : limit,
+    // 2 ms from 12 (commit cbccac37), 20 ms before.
+    autovacuumVacuumCostDelay: spec.autovacuumVacuumCostDelay ?? ((version >= 12 ? 2000 : 20000) as Micros),
+    // vacuum_cost_page_miss 2 from 14 (commit e19594c5), 10 before.
+    vacuumCostPageMiss: spec.vacuumCostPageMiss ?? (version >= 14 ? 2 : 10),
+    vacuumCostPageDirty: spec.vacuumCostPageDirty ?? 20,
+    maxSlotWalKeepSize: version >= 13 ? (spec.maxSlotWalKeepSize ?? null) : null,
   };
 }
 
@@ -65,7 +104,18 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'walSenderTimeout':
     case 'walWriterDelay':
     case 'hotStandbyFeedback':
+    case 'vacuumFreezeMinAge':
+    case 'vacuumFreezeTableAge':
+    case 'vacuumFailsafeAge':
+    case 'autovacuumNaptime':
+    case 'autovacuumVacuumCostLimit':
+    case 'autovacuumVacuumCostDelay':
+    case 'vacuumCostPageMiss':
+    case 'vacuumCostPageDirty':
+    case 'maxSlotWalKeepSize':
       return false;
+    case 'autovacuumFreezeMaxAge': // postmaster context
+      return true;
     case 'applicationName':
       // part of primary_conninfo: reloadable from 13 (rule 24)
       return version < 13;

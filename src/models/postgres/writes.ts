@@ -126,6 +126,8 @@ export class WriteFlow {
     if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return `clients at site ${p.clients.site} cannot reach ${t.name} (network partition)`;
     if (t.clientsBlocked) return `client connections to ${t.name} are blocked by the plan`;
     if (!t.isPrimary) return `${t.name} is a standby in recovery: writes fail with "cannot execute INSERT in a read-only transaction"`;
+    const stop = c.xid.refusal();
+    if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
     return null;
   }
 
@@ -186,6 +188,14 @@ export class WriteFlow {
       plans = this.planStreams(insert, now);
       acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
     }
+
+    // XIDs: one per committed write transaction (read-only work assigns none).
+    let txPerSecond = 0;
+    for (const [n, bytes] of insert) {
+      const t = this.terms.get(n);
+      if (t) txPerSecond += (bytes * PER_SECOND) / t.walPerTx;
+    }
+    c.xid.setRate(now, txPerSecond);
 
     // Apply the rates.
     const streamed = new Set(plans.map((p) => p.stream.down));
@@ -282,23 +292,31 @@ export class WriteFlow {
     // Topological order: a stream is planned once its upstream's rate is known (roots: nodes not receiving).
     const receiving = new Set(live.map((s) => s.down));
     let frontier = [...c.nodes.values()].filter((n) => !receiving.has(n));
-    while (frontier.length > 0) {
-      const nextFrontier: PgNode[] = [];
-      for (const up of frontier) {
-        for (const s of live) {
-          if (s.up !== up || done.has(s)) continue;
-          done.add(s);
-          const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
-          // Snap now, so that the streams fed by this node are planned from its corrected position.
-          if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
-          rate.set(s.down, p.rate);
-          plans.push(p);
-          nextFrontier.push(s.down);
+    for (;;) {
+      while (frontier.length > 0) {
+        const nextFrontier: PgNode[] = [];
+        for (const up of frontier) {
+          for (const s of live) {
+            if (s.up !== up || done.has(s)) continue;
+            done.add(s);
+            const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
+            // Snap now, so that the streams fed by this node are planned from its corrected position.
+            if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
+            rate.set(s.down, p.rate);
+            plans.push(p);
+            nextFrontier.push(s.down);
+          }
         }
+        frontier = nextFrontier;
       }
-      frontier = nextFrontier;
+      // Standbys repointed at each other form a cycle that no primary feeds (PostgreSQL does not prevent it:
+      // each walsender serves what its server has replayed). Nothing new enters a cycle: plan one of its
+      // streams as fed at rate 0, then continue downstream from there.
+      const rest = live.find((s) => !done.has(s));
+      if (!rest) break;
+      frontier = [rest.up];
     }
-    invariant(done.size === live.length, () => `streams form a cycle in cluster ${c.name}`);
+    invariant(done.size === live.length, () => `a stream of cluster ${c.name} was not planned`);
     return plans;
   }
 
@@ -384,6 +402,20 @@ export class WriteFlow {
     const node = p.target?.name ?? null;
     if (p.rate <= 0) return h.setWriteStatus(key, now, null);
     if (refusal !== null) return h.setWriteStatus(key, now, { kind: 'outage', cause: refusal, node });
+    const t = p.target!;
+    const vacuum = this.cluster.xid.vacuumLoad(t);
+    if (t.storage.throughput !== null && vacuum.bytesPerSecond > 0) {
+      // The data volume serves the vacuum and the writes; once their sum reaches its throughput the queue
+      // grows without bound (utilisation >= 1), and commits wait behind the vacuum's I/O.
+      const wal = t.wal.end.rate * PER_SECOND;
+      if (vacuum.bytesPerSecond + wal >= t.storage.throughput) {
+        return h.setWriteStatus(key, now, {
+          kind: 'stall',
+          cause: `the data volume of ${t.name} is saturated: vacuum of ${vacuum.tables.join(', ')} uses ${(vacuum.bytesPerSecond / 1e6).toFixed(0)} MB/s of its ${(t.storage.throughput / 1e6).toFixed(0)} MB/s`,
+          node,
+        });
+      }
+    }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
       const window = this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0) * walPerTx;
