@@ -79,8 +79,8 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : problems.join('; ') };
       }
       case 'alert': {
-        const a = r.alerts.find((x) => x.name === e.name);
-        if (!a) return { name: e.name, passed: false, detail: `no alert rule named ${e.name}` };
+        const a = r.alerts.find((x) => x.name === e.alert);
+        if (!a) return { name: e.name, passed: false, detail: `no alert rule named ${e.alert}` };
         const fired = a.firedAt !== null;
         const problems: string[] = [];
         if (fired !== e.fired) problems.push(fired ? `it fired at ${a.firedAt}` : 'it never fired');

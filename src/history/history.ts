@@ -22,7 +22,10 @@ export type EventKind =
   | 'writes'
   | 'setting'
   | 'lifecycle'
-  | 'checkpoint';
+  | 'checkpoint'
+  | 'vacuum'
+  | 'xid'
+  | 'alert';
 
 export interface SimEvent {
   readonly at: Micros;

@@ -1,6 +1,7 @@
 /** The report as plain text for people: what happened, in time order, then what was lost and why. */
 import { DateTime } from 'luxon';
 import type { Report } from './types.ts';
+import { humanSize } from '../scenario/units.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats collapsed). */
@@ -23,16 +24,6 @@ function human(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
 
 /** Wall-clock time of an ISO string in the report's zone, short (date only when it is not the start's). */
 function clockOf(report: Report): (iso: string) => string {
@@ -71,7 +62,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   for (const l of r.dataLoss) {
     const span = (Date.parse(l.to) - Date.parse(l.from)) / 1000;
     out.push(
-      `  ${c.red(`${plural(l.commits, 'commit')} lost`)} in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${human(span)}), ${bytes(l.walBytes)} of WAL.`,
+      `  ${c.red(`${plural(l.commits, 'commit')} lost`)} in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${human(span)}), ${humanSize(l.walBytes)} of WAL.`,
     );
     out.push(`  Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`);
     out.push('  Why:');
@@ -89,6 +80,27 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.stalls.length === 0) out.push('  none');
   for (const s of r.stalls) out.push(`  ${at(s.from)} to ${at(s.to)} (${human(s.seconds)}, commits waited up to ${human(s.maxLatencyMs / 1000)}) ${s.node ?? s.cluster}: ${s.cause}`);
   out.push('');
+
+  if (r.xid.length > 0) {
+    out.push(c.b('Transaction IDs'));
+    for (const x of r.xid) {
+      const n = (v: number) => v.toLocaleString('en-US');
+      out.push(`  ${x.cluster} (PostgreSQL ${x.version}): largest age(datfrozenxid) ${n(x.maxAge)} at ${at(x.maxAgeAt)}, ${n(x.endAge)} at the end; warns at ${n(x.warnAge)}, stops at ${n(x.stopAge)}.`);
+      if (x.firstWarningAt) out.push(`  ${c.red(`First wraparound WARNING at ${at(x.firstWarningAt)}.`)}`);
+      if (x.stopAt) out.push(`  ${c.red(`Writes stopped at ${at(x.stopAt)}.`)}`);
+      else if (x.projectedStopAt) out.push(`  At the end's XID rate, writes would stop at ${at(x.projectedStopAt)}.`);
+      out.push('  Why:');
+      x.cause.forEach((s, i) => out.push(`   ${String(i + 1).padStart(2)}. ${s.text}`));
+    }
+    const long = r.vacuums.filter((v) => v.seconds >= 60);
+    if (long.length > 0) {
+      out.push('  Anti-wraparound vacuums of a minute or more:');
+      for (const v of long) out.push(`    ${at(v.from)} to ${v.to ? at(v.to) : 'the end'} (${human(v.seconds)}, ${v.mode}, ${v.mbPerSecond} MB/s) ${v.table}: ${v.result}`);
+    }
+    out.push('');
+  }
+  for (const a of r.alerts) out.push(`  alert ${a.name} (${a.metric} above ${a.above.toLocaleString('en-US')}): ${a.firedAt ? `fired at ${at(a.firedAt)}` : 'did not fire'}`);
+  if (r.alerts.length > 0) out.push('');
 
   out.push(c.b('Nodes at the end'));
   for (const n of r.nodes) {

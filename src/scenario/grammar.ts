@@ -1001,7 +1001,7 @@ const alertExpect = object(
   {
     build: (v, info, ctx): ExpectationBody => {
       if ((v.from === undefined) !== (v.to === undefined)) ctx.fail(info.node, `${ctx.subject}: from and to come together`);
-      return { kind: 'alert', name: v.name, fired: v.fired, window: v.from !== undefined && v.to !== undefined ? { from: v.from, to: v.to } : null };
+      return { kind: 'alert', alert: v.name, fired: v.fired, window: v.from !== undefined && v.to !== undefined ? { from: v.from, to: v.to } : null };
     },
   },
 );
@@ -1073,7 +1073,7 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `transaction ID age${inCluster(e.cluster)}: ${parts.join(', ')}`;
     }
     case 'alert':
-      return `alert ${e.name} ${e.fired ? 'fires' : 'does not fire'}${e.window ? ` between ${clock(e.window.from)} and ${clock(e.window.to)}` : ''}`;
+      return `alert ${e.alert} ${e.fired ? 'fires' : 'does not fire'}${e.window ? ` between ${clock(e.window.from)} and ${clock(e.window.to)}` : ''}`;
     case 'nodeState': {
       const parts: string[] = [];
       if (e.role !== null) parts.push(`is ${e.role}`);

@@ -105,7 +105,9 @@ export function applySet(doc: Document, path: string, value: Node, src: SetSourc
         if (items.findIndex((it, j) => j > index && nameOf(it) === seg) >= 0) src.fail(`${here} has several entries named ${show(seg)}`, 'use an index');
       }
       if (last) {
-        items[index] = value;
+        // An empty value removes a list entry (`--set plan.drop-slot=`), as it removes an optional key.
+        if (isNullNode(value)) items.splice(index, 1);
+        else items[index] = value;
         return;
       }
       cur = items[index];

@@ -254,7 +254,7 @@ export type ExpectationBody =
       /** The age at the end. */
       readonly endAge: Bounds;
     }
-  | { readonly kind: 'alert'; readonly name: string; readonly fired: boolean; readonly window: { readonly from: Micros; readonly to: Micros } | null }
+  | { readonly kind: 'alert'; readonly alert: string; readonly fired: boolean; readonly window: { readonly from: Micros; readonly to: Micros } | null }
   | {
       readonly kind: 'nodeState';
       readonly node: string;

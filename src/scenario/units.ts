@@ -209,6 +209,18 @@ export function formatSize(bytes: number): string {
   return `${bytes}B`;
 }
 
+/** Bytes for people, rounded: 1536 -> "1.5 KiB", 63e9 -> "58.7 GiB". */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
 /**
  * A bandwidth in bytes per second: bits per second (bps, kbps, Mbps, Gbps) or bytes per second (B/s, kB/s,
  * MB/s, GB/s, KiB/s, MiB/s, GiB/s). Must be > 0.

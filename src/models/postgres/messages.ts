@@ -14,11 +14,14 @@ export interface LogLine {
   readonly level: PgLevel;
   readonly message: string;
   readonly detail?: string;
+  readonly hint?: string;
 }
 
 export function renderLogLine(l: LogLine): string {
-  const main = `${l.process} ${l.level}:  ${l.message}`;
-  return l.detail ? `${main}\n\tDETAIL:  ${l.detail}` : main;
+  let out = `${l.process} ${l.level}:  ${l.message}`;
+  if (l.detail) out += `\n\tDETAIL:  ${l.detail}`;
+  if (l.hint) out += `\n\tHINT:  ${l.hint}`;
+  return out;
 }
 
 const log = (process: PgProcess, message: string, detail?: string): LogLine =>

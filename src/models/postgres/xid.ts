@@ -3,7 +3,7 @@ import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { AlertSpec, PgMajor, SlotSpec, TableSpec } from '../../scenario/types.ts';
-import { formatSize } from '../../scenario/units.ts';
+import { formatSize, humanSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
@@ -36,14 +36,14 @@ export function stopMessage(version: PgMajor, db: string): LogLine {
       process: 'postmaster',
       level: 'ERROR',
       message: `database is not accepting commands that assign new transaction IDs to avoid wraparound data loss in database "${db}"`,
-      detail: 'HINT:  Execute a database-wide VACUUM in that database.',
+      hint: 'Execute a database-wide VACUUM in that database.',
     };
   }
   return {
     process: 'postmaster',
     level: 'ERROR',
     message: `database is not accepting commands to avoid wraparound data loss in database "${db}"`,
-    detail: 'HINT:  Stop the postmaster and vacuum that database in single-user mode.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
+    hint: 'Stop the postmaster and vacuum that database in single-user mode.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
   };
 }
 
@@ -52,10 +52,10 @@ function warnMessage(version: PgMajor, db: string, remaining: number): LogLine {
     process: 'postmaster',
     level: 'WARNING',
     message: `database "${db}" must be vacuumed within ${remaining} transactions`,
-    detail:
+    hint:
       version >= 17
-        ? 'HINT:  To avoid XID assignment failures, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.'
-        : 'HINT:  To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
+        ? 'To avoid XID assignment failures, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.'
+        : 'To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
   };
 }
 
@@ -64,7 +64,16 @@ interface RelationState {
   relfrozenxid: number;
   /** Dead rows that only vacuum removes, bytes; they grow while a horizon holds them. */
   readonly dead: Level;
-  vacuum: { readonly start: Micros; readonly horizon: number; readonly freezeLimit: number; readonly mode: 'aggressive' | 'failsafe'; readonly bytesPerSecond: number; readonly end: EventHandle } | null;
+  vacuum: {
+    readonly start: Micros;
+    readonly horizon: number;
+    /** Whether a holder kept the horizon back when the vacuum started. */
+    readonly held: boolean;
+    readonly freezeLimit: number;
+    readonly mode: 'aggressive' | 'failsafe';
+    readonly bytesPerSecond: number;
+    readonly end: EventHandle;
+  } | null;
   trigger: EventHandle | null;
   /** The last vacuum could not freeze past a horizon holder: no new vacuum until the horizon moves. */
   blocked: boolean;
@@ -248,7 +257,7 @@ export class XidModel {
     if (active) {
       if (s.invalidated) {
         this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [
-          { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${name}"`, detail: 'DETAIL:  This slot has been invalidated because it exceeded the maximum reserved size.' },
+          { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' },
         ]);
         return;
       }
@@ -320,11 +329,12 @@ export class XidModel {
               process: 'checkpointer',
               level: 'LOG',
               message: `invalidating obsolete replication slot "${s.spec.name}"`,
-              detail: `DETAIL:  The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} bytes.\nHINT:  You might need to increase max_slot_wal_keep_size.`,
+              detail: `The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} bytes.`,
+              hint: 'You might need to increase max_slot_wal_keep_size.',
             }
           : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(s.restartLsn)} exceeds max_slot_wal_keep_size` };
       const releases = node.version >= 16 && s.xmin !== null;
-      this.cluster.log(node, 'checkpoint', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
+      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
       if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${s.spec.name}"`, now);
     }
     if (changed) this.horizonChanged();
@@ -373,8 +383,8 @@ export class XidModel {
     const h = this.holders(now);
     for (const r of this.relations) {
       const held = (r.spec.catalog ? h.catalog : h.data) !== null;
+      // Removed only by a vacuum that runs without a holder (endVacuum).
       r.dead.setRate(now, held ? r.spec.churn / 1e6 : 0);
-      if (!held && !r.vacuum) r.dead.set(now, 0);
     }
 
     // Anti-wraparound vacuums (autovacuum.c: relfrozenxid older than autovacuum_freeze_max_age).
@@ -389,7 +399,7 @@ export class XidModel {
     if (oldest) {
       if (this.stopped && age < stopAge) {
         this.stopped = false;
-        this.cluster.log(null, 'writes', `age(datfrozenxid) is below the stop limit again (${age.toLocaleString('en-US')}): XID-assigning commands work again`);
+        this.cluster.log(null, 'xid', `age(datfrozenxid) is below the stop limit again (${age.toLocaleString('en-US')}): XID-assigning commands work again`);
         this.cluster.requestReflow();
       }
       if (age < warnAge) this.warned = false;
@@ -423,7 +433,7 @@ export class XidModel {
     const age = this.maxXidAge(now);
     this.noteAge(age, now);
     const remaining = XID_HALF - Math.round(age);
-    this.cluster.log(null, 'writes', `age(datfrozenxid) reached the warning limit: ${remaining.toLocaleString('en-US')} transactions left before wraparound`, [warnMessage(this.version, this.oldestDatabase(), remaining)]);
+    this.cluster.log(null, 'xid', `age(datfrozenxid) reached the warning limit: ${remaining.toLocaleString('en-US')} transactions left before wraparound`, [warnMessage(this.version, this.oldestDatabase(), remaining)]);
   }
 
   private stop(): void {
@@ -431,7 +441,7 @@ export class XidModel {
     this.stopped = true;
     this.stopAt ??= now;
     this.noteAge(this.maxXidAge(now), now);
-    this.cluster.log(null, 'writes', `age(datfrozenxid) reached the stop limit: commands that assign XIDs fail, read-only queries still work`, [this.refusal()]);
+    this.cluster.log(null, 'xid', `age(datfrozenxid) reached the stop limit: commands that assign XIDs fail, read-only queries still work`, [this.refusal()]);
     this.cluster.requestReflow();
   }
 
@@ -469,12 +479,12 @@ export class XidModel {
     const duration = Math.max(1, Math.ceil((bytes / rate) * 1e6)) as Micros;
     const horizon = this.horizonOf(r, now);
     const freezeLimit = next - s.vacuumFreezeMinAge;
-    const table = `${r.spec.database}.${r.spec.catalog ? 'pg_catalog' : 'public'}.${r.spec.name}`;
+    const table = r.spec.catalog ? `${r.spec.database}.${r.spec.name}` : `${r.spec.database}.public.${r.spec.name}`;
     const lines: LogLine[] = [{ process: 'postmaster', level: 'LOG', message: `automatic aggressive vacuum to prevent wraparound of table "${table}"` }];
     if (failsafe) lines.push({ process: 'postmaster', level: 'WARNING', message: `bypassing nonessential maintenance of table "${table}" as a failsafe after 0 index scans` });
-    this.cluster.log(node, 'checkpoint', `anti-wraparound vacuum of ${table} (age ${Math.round(age).toLocaleString('en-US')}): ${formatSize(Math.round(bytes))} to read at ${(rate / 1e6).toFixed(1)} MB/s${failsafe ? ' (failsafe: no cost delay)' : ''}`, lines);
+    this.cluster.log(node, 'vacuum', `anti-wraparound vacuum of ${table} (age ${Math.round(age).toLocaleString('en-US')}): ${humanSize(bytes)} to read at ${(rate / 1e6).toFixed(1)} MB/s${failsafe ? ' (failsafe: no cost delay)' : ''}, about ${Math.round(bytes / rate / 60)} min`, lines);
     const end = sim.after(duration, `vacuum done ${r.spec.name}`, () => this.endVacuum(r), PRIORITY.checkpoint);
-    r.vacuum = { start: now, horizon: horizon.xid, freezeLimit, mode: failsafe ? 'failsafe' : 'aggressive', bytesPerSecond: rate, end };
+    r.vacuum = { start: now, horizon: horizon.xid, held: horizon.holder !== null, freezeLimit, mode: failsafe ? 'failsafe' : 'aggressive', bytesPerSecond: rate, end };
     this.cluster.requestReflow(); // the vacuum's I/O loads the disk
   }
 
@@ -483,12 +493,16 @@ export class XidModel {
     const v = r.vacuum;
     invariant(v, 'a vacuum ends only once it has started');
     r.vacuum = null;
+    this.noteAge(this.maxXidAge(now), now);
     const before = this.nextXid.valueAt(now) - r.relfrozenxid;
     // relfrozenxid can advance only to min(FreezeLimit, OldestXmin) (vacuum.c vacuum_get_cutoffs).
     const newFrozen = Math.min(v.freezeLimit, v.horizon);
     r.relfrozenxid = Math.max(r.relfrozenxid, newFrozen);
-    const held = v.horizon < v.freezeLimit;
-    if (!held) r.dead.set(now, 0);
+    // Dead rows deleted after the horizon holder's XID are still visible to it: only without a holder
+    // does vacuum remove them (heap pruning stops at OldestXmin).
+    const holderAtStart = v.held;
+    if (!holderAtStart) r.dead.set(now, 0);
+    const held = holderAtStart && v.horizon < v.freezeLimit;
     const node = this.settingsNode();
     const after = this.nextXid.valueAt(now) - r.relfrozenxid;
     const afma = node.settings.autovacuumFreezeMaxAge;
@@ -496,12 +510,12 @@ export class XidModel {
     if (held && after > afma) {
       // vacuum.c: OldestXmin older than autovacuum_freeze_max_age.
       r.blocked = true;
-      lines.push({ process: 'postmaster', level: 'WARNING', message: 'oldest xmin is far in the past', detail: 'HINT:  Close open transactions soon to avoid wraparound problems.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.' });
+      lines.push({ process: 'postmaster', level: 'WARNING', message: 'oldest xmin is far in the past', hint: 'Close open transactions soon to avoid wraparound problems.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.' });
     }
     const holder = this.horizonOf(r, now).holder;
     this.cluster.log(
       node,
-      'checkpoint',
+      'vacuum',
       `vacuum of ${r.spec.name} done: age(relfrozenxid) ${Math.round(before).toLocaleString('en-US')} → ${Math.round(after).toLocaleString('en-US')}${r.blocked && holder ? `; it could not freeze past ${holder.who}` : ''}`,
       lines,
     );
@@ -570,7 +584,7 @@ export class XidModel {
             if (v.value < a.above) return;
             st.firedAt = sim.now;
             st.value = v.value;
-            this.cluster.log(null, 'writes', `alert "${a.name}" fires: ${a.metric} = ${Math.round(v.value).toLocaleString('en-US')} has been above ${a.above.toLocaleString('en-US')} for ${a.for / 1e6} s`);
+            this.cluster.log(null, 'alert', `alert "${a.name}" fires: ${a.metric} = ${Math.round(v.value).toLocaleString('en-US')} has been above ${a.above.toLocaleString('en-US')} for ${a.for / 1e6} s`);
           }, PRIORITY.checkpoint);
         }
         continue;
