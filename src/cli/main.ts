@@ -12,6 +12,7 @@ import { ScenarioError } from '../scenario/errors.ts';
 import { listVariants, loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { DEFAULT_LIMITS, runScenario, type RunResult } from '../run.ts';
+import { historyDifference } from '../history/diff.ts';
 import { ProgressBar } from './progress.ts';
 
 const EXAMPLES: [string, string][] = [
@@ -139,8 +140,10 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
     const again = runScenario(load(args), { limits });
     const a = JSON.stringify(result.report);
     const b = JSON.stringify(again.report);
-    if (a !== b) {
-      err(`replsim: NOT deterministic: two runs of the same scenario and seed differ (fingerprints ${result.report.fingerprint} and ${again.report.fingerprint}); first difference at character ${firstDifference(a, b)} of the JSON report\n`);
+    const diff = historyDifference(result.history, again.history);
+    if (a !== b || diff !== null) {
+      const where = diff ?? `the histories agree (fingerprint ${result.report.fingerprint}) but the JSON reports differ from character ${firstDifference(a, b)}`;
+      err(`replsim: NOT deterministic: two runs of the same scenario and seed differ: ${where}\n`);
       return 3;
     }
     err(`replsim: deterministic: two runs gave identical reports (fingerprint ${result.report.fingerprint})\n`);

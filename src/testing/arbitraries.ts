@@ -1,0 +1,384 @@
+/**
+ * fast-check arbitraries for replsim scenarios: topologies (one or two primaries, standbys cascading to any
+ * depth, versions 9.2-18, recovery_target_timeline, synchronous_standby_names, sites and links) and timed
+ * operation sequences (writes at rates, promote, repoint, configure with restart, stop, start, crash,
+ * restart, partition, heal, route_writes, client blocks). They produce decoded `Scenario` objects that
+ * runScenario accepts and that scenarioToYaml prints as a runnable file. docs/properties.md shows how to
+ * write a property with them.
+ *
+ * Everything generated is valid input (the loader would accept its YAML); what is generated is chosen by
+ * options, so a property can ask for, say, "every standby on latest, no faults".
+ */
+import fc from 'fast-check';
+import { seconds, type Micros } from '../engine/time.ts';
+import type {
+  Action,
+  ActionBody,
+  ClusterSpec,
+  FailoverSpec,
+  NodeSpec,
+  PgMajor,
+  PgSettingsSpec,
+  RecoveryTargetTimeline,
+  Scenario,
+  SynchronousCommit,
+  SynchronousStandbyNames,
+  WorkloadSpec,
+} from '../scenario/types.ts';
+import { canonicalActions } from './yaml.ts';
+
+/** The versions the arbitraries draw from by default. */
+export const VERSIONS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+
+/** How a standby's recovery_target_timeline is chosen: absent (the version default), a keyword, or a number. */
+export type TimelineChoice = 'default' | 'current' | 'latest' | 'numeric';
+
+export interface TopologyOptions {
+  /** Standbys per cluster (default 1..4). */
+  readonly standbys?: { readonly min?: number; readonly max?: number };
+  /** Primaries at the start (default 1..2, mostly 1). Two primaries are two unrelated histories. */
+  readonly primaries?: { readonly min?: number; readonly max?: number };
+  /** Versions to draw the cluster's version from (default 9.2-18). All nodes of a cluster share one. */
+  readonly versions?: readonly PgMajor[];
+  /** recovery_target_timeline choices for standbys (default all four). */
+  readonly timelines?: readonly TimelineChoice[];
+  /** Whether primaries may have synchronous_standby_names and synchronous_commit (default true). */
+  readonly synchronous?: boolean;
+  /** Sites (default 1..3); consecutive sites are linked, other pairs maybe. */
+  readonly sites?: { readonly min?: number; readonly max?: number };
+  /** Link bandwidths to draw from, bytes/s (default 10 Mbps .. 10 Gbps). */
+  readonly bandwidths?: readonly number[];
+  /** Link latencies to draw from (default 100 us .. 50 ms). */
+  readonly latencies?: readonly Micros[];
+  /** Whether the cluster has a client pool writing to the first primary (default true). */
+  readonly workload?: boolean;
+  /** Write rates to draw from, transactions per second (default 0, 10, 100, 1000). */
+  readonly rates?: readonly number[];
+  /** Whether a failover manager (naive or patroni) may watch the cluster (default false). */
+  readonly failover?: boolean;
+  /** wal_keep_size for every node, bytes (rounded up to whole 16 MiB segments); default: the version's. */
+  readonly walKeepSize?: number;
+  /** How long the run lasts (default 5 min). */
+  readonly duration?: Micros;
+  /** Draw the scenario seed too (default: seed 1). */
+  readonly seeds?: boolean;
+}
+
+export type OperationKind =
+  | 'writes'
+  | 'promote'
+  | 'repoint'
+  | 'configure'
+  | 'stop'
+  | 'start'
+  | 'crash'
+  | 'restart'
+  | 'partition'
+  | 'heal'
+  | 'routeWrites'
+  | 'blockClients'
+  | 'unblockClients';
+
+export const OPERATION_KINDS: readonly OperationKind[] = [
+  'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'routeWrites', 'blockClients', 'unblockClients',
+];
+
+/** Operations that change nothing but the plan's intent: no crash, no partition. */
+export const PLANNED_KINDS: readonly OperationKind[] = ['writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'restart', 'routeWrites', 'blockClients', 'unblockClients'];
+
+export interface OperationOptions {
+  /** Which operations to draw (default all). */
+  readonly kinds?: readonly OperationKind[];
+  /** How many (default 0..8). */
+  readonly count?: { readonly min?: number; readonly max?: number };
+  /** When, in whole seconds after the start (default from 1 s to one minute before the end). */
+  readonly window?: { readonly from: Micros; readonly to: Micros };
+  /** recovery_target_timeline choices for `configure` (default: the topology's). */
+  readonly timelines?: readonly TimelineChoice[];
+}
+
+export type ScenarioOptions = TopologyOptions & { readonly operations?: OperationOptions };
+
+const MiB = 1024 * 1024;
+const SEGMENT = 16 * MiB;
+const START_EPOCH_MS = Date.UTC(2024, 0, 1, 0, 0, 0);
+/** Storage is not modelled by these arbitraries: no pg_wal volume limit, no data volume throughput. */
+const NO_STORAGE = { walVolume: null, throughput: null } as const;
+export const DEFAULT_BANDWIDTHS: readonly number[] = [1.25e6, 1.25e7, 1.25e8, 1.25e9];
+export const DEFAULT_LATENCIES: readonly Micros[] = [100, 1000, 5000, 20_000, 50_000] as Micros[];
+const WAL_PER_TX = [512, 2048, 8192, 65_536];
+const CONNECTIONS = [1, 10, 100];
+
+function range(r: { readonly min?: number; readonly max?: number } | undefined, min: number, max: number): { min: number; max: number } {
+  const lo = r?.min ?? min;
+  return { min: lo, max: Math.max(lo, r?.max ?? max) };
+}
+
+/** Picks from a non-empty list by a drawn index (shrinks towards the first). */
+function pick<T>(list: readonly T[], i: number): T {
+  return list[i % list.length]!;
+}
+
+interface NodeDraw {
+  upstreamPick: number;
+  chain: boolean;
+  site: number;
+  timeline: number;
+  numericOffset: number;
+}
+
+interface SyncDraw {
+  on: boolean;
+  any: boolean;
+  num: number;
+  names: number[];
+  star: boolean;
+  commit: number;
+}
+
+function rtt(choice: TimelineChoice, root: number, offset: number): RecoveryTargetTimeline | undefined {
+  switch (choice) {
+    case 'default':
+      return undefined;
+    case 'current':
+    case 'latest':
+      return choice;
+    case 'numeric':
+      // The timeline the standby starts on (behaves like current), or a newer one it does not have yet.
+      return { tli: root + offset };
+  }
+}
+
+function syncSettings(d: SyncDraw, version: PgMajor, standbys: readonly string[]): PgSettingsSpec {
+  if (!d.on || standbys.length === 0) return {};
+  const commits: SynchronousCommit[] = version >= 9.6 ? ['on', 'remote_apply', 'remote_write', 'local', 'off'] : ['on', 'remote_write', 'local', 'off'];
+  const chosen = [...new Set(d.names.map((i) => pick(standbys, i)))];
+  const names = d.star || chosen.length === 0 ? ['*'] : chosen;
+  // FIRST/ANY need 10; several synchronous standbys need 9.6 (postgres.md §5; settings.ts parser).
+  const method = d.any && version >= 10 ? 'any' : 'first';
+  const maxNum = version >= 9.6 ? Math.max(1, Math.min(names[0] === '*' ? 2 : names.length, 2)) : 1;
+  const ssn: SynchronousStandbyNames = { method, num: 1 + (d.num % maxNum), names };
+  return { synchronousStandbyNames: ssn, synchronousCommit: pick(commits, d.commit) };
+}
+
+/** A single-cluster topology as a Scenario with no actions yet. */
+export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scenario> {
+  const sitesR = range(opts.sites, 1, 3);
+  const standbysR = range(opts.standbys, 1, 4);
+  const primariesR = range(opts.primaries, 1, 2);
+  const versions = opts.versions ?? VERSIONS;
+  const timelines = opts.timelines ?? ['default', 'current', 'latest', 'numeric'];
+  const bandwidths = opts.bandwidths ?? DEFAULT_BANDWIDTHS;
+  const latencies = opts.latencies ?? DEFAULT_LATENCIES;
+  const rates = opts.rates ?? [0, 10, 100, 1000];
+  const nodeDraw: fc.Arbitrary<NodeDraw> = fc.record({
+    upstreamPick: fc.nat(),
+    chain: fc.boolean(),
+    site: fc.nat(),
+    timeline: fc.nat(3),
+    numericOffset: fc.nat(1),
+  });
+  const syncDraw: fc.Arbitrary<SyncDraw> = fc.record({
+    on: opts.synchronous === false ? fc.constant(false) : fc.boolean(),
+    any: fc.boolean(),
+    num: fc.nat(),
+    names: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+    star: fc.boolean(),
+    commit: fc.nat(),
+  });
+  return fc
+    .record({
+      sites: fc.integer({ min: sitesR.min, max: sitesR.max }),
+      extraLinks: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      links: fc.array(fc.record({ bandwidth: fc.nat(), latency: fc.nat() }), { minLength: 3, maxLength: 3 }),
+      version: fc.nat(),
+      primaries: fc.integer({ min: primariesR.min, max: primariesR.max }).chain((n) => fc.array(nodeDraw, { minLength: n, maxLength: n })),
+      // Mostly one primary: draw a second only when the range allows and a coin says so.
+      secondPrimary: fc.boolean(),
+      standbys: fc.array(nodeDraw, { minLength: standbysR.min, maxLength: standbysR.max }),
+      timelineChoices: fc.array(fc.nat(), { minLength: standbysR.max, maxLength: standbysR.max }),
+      sync: syncDraw,
+      workload: fc.record({ on: fc.constant(opts.workload !== false), site: fc.nat(), rate: fc.nat(), walPerTx: fc.nat(), connections: fc.nat() }),
+      failover: fc.record({ on: opts.failover ? fc.boolean() : fc.constant(false), patroni: fc.boolean(), site: fc.nat(), candidates: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fast: fc.boolean() }),
+      seed: opts.seeds ? fc.nat(1000) : fc.constant(1),
+    })
+    .map((d): Scenario => {
+      const version = pick(versions, d.version);
+      const siteNames = Array.from({ length: d.sites }, (_, i) => `site${i + 1}`);
+      const links: Scenario['links'][number][] = [];
+      for (let i = 0; i < siteNames.length; i++) {
+        for (let j = i + 1; j < siteNames.length; j++) {
+          const k = links.length % 3;
+          if (j === i + 1 || d.extraLinks[k]) {
+            const l = d.links[k]!;
+            links.push({ between: [siteNames[i]!, siteNames[j]!], bandwidth: pick(bandwidths, l.bandwidth), latency: pick(latencies, l.latency) });
+          }
+        }
+      }
+      const primaryDraws = d.primaries.length > 1 && !d.secondPrimary && primariesR.min < 2 ? d.primaries.slice(0, 1) : d.primaries;
+      const nodes: NodeSpec[] = [];
+      const rootTimeline = new Map<string, number>();
+      const keep = opts.walKeepSize !== undefined ? { walKeepSize: Math.ceil(opts.walKeepSize / SEGMENT) * SEGMENT } : {};
+      primaryDraws.forEach((p, i) => {
+        const name = `p${i + 1}`;
+        const timeline = 1 + p.timeline;
+        rootTimeline.set(name, timeline);
+        nodes.push({ name, site: pick(siteNames, p.site), version, storage: NO_STORAGE, role: 'primary', upstream: null, timeline, settings: { ...keep } });
+      });
+      d.standbys.forEach((s, i) => {
+        const name = `s${i + 1}`;
+        // Cascades to any depth: the previous node (a chain) or any earlier one.
+        const upstream = s.chain ? nodes[nodes.length - 1]!.name : nodes[s.upstreamPick % nodes.length]!.name;
+        const root = rootTimeline.get(upstream)!;
+        rootTimeline.set(name, root);
+        const goal = rtt(pick(timelines, d.timelineChoices[i]!), root, s.numericOffset);
+        nodes.push({
+          name,
+          site: pick(siteNames, s.site),
+          version,
+          storage: NO_STORAGE,
+          role: 'standby',
+          upstream,
+          timeline: root,
+          settings: { ...keep, ...(goal !== undefined ? { recoveryTargetTimeline: goal } : {}) },
+        });
+      });
+      const standbyNames = nodes.filter((n) => n.role === 'standby').map((n) => n.name);
+      const p1 = nodes[0]!;
+      nodes[0] = { ...p1, settings: { ...p1.settings, ...syncSettings(d.sync, version, standbyNames) } };
+      const workloads: WorkloadSpec[] = d.workload.on
+        ? [{ name: 'clients', target: 'p1', site: pick(siteNames, d.workload.site), rate: pick(rates, d.workload.rate), walPerTx: pick(WAL_PER_TX, d.workload.walPerTx), connections: pick(CONNECTIONS, d.workload.connections) }]
+        : [];
+      const failover: FailoverSpec[] =
+        d.failover.on && standbyNames.length > 0
+          ? [
+              {
+                policy: d.failover.patroni ? 'patroni' : 'naive',
+                site: pick(siteNames, d.failover.site),
+                checkInterval: seconds(d.failover.fast ? 5 : 10),
+                timeout: seconds(d.failover.fast ? 15 : 30),
+                candidates: [...new Set(d.failover.candidates.map((i) => pick(standbyNames, i)))],
+                maximumLagOnFailover: MiB,
+                checkTimeline: false,
+              },
+            ]
+          : [];
+      const cluster: ClusterSpec = { name: 'main', nodes, workloads, failover, startLsn: 0x3000000, walArchive: true, databases: [], slots: [] };
+      return {
+        name: 'generated',
+        description: '',
+        file: '<generated>',
+        variant: null,
+        startEpochMs: START_EPOCH_MS,
+        timezone: 'UTC',
+        end: opts.duration ?? seconds(300),
+        seed: d.seed,
+        stallThreshold: seconds(1),
+        sites: siteNames.map((name) => ({ name })),
+        links,
+        localLink: { bandwidth: 1.25e9, latency: 100 as Micros },
+        clusters: [cluster],
+        actions: [],
+        expectations: [],
+        alerts: [],
+      };
+    });
+}
+
+interface OpDraw {
+  at: number;
+  kind: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** One operation on `s`'s first cluster, from drawn numbers; null when the kind does not apply. */
+function operation(s: Scenario, d: OpDraw, kinds: readonly OperationKind[], timelines: readonly TimelineChoice[], rates: readonly number[]): Action | null {
+  const cluster = s.clusters[0]!;
+  const nodes = cluster.nodes;
+  const node = pick(nodes, d.a).name;
+  const kind = pick(kinds, d.kind);
+  const at = seconds(d.at);
+  let body: ActionBody;
+  let source: Action['source'] = 'plan';
+  switch (kind) {
+    case 'writes':
+      if (cluster.workloads.length === 0) return null;
+      body = { kind: 'workload', cluster: cluster.name, workload: null, rate: pick(rates, d.b) };
+      break;
+    case 'promote':
+      body = { kind: 'promote', node };
+      break;
+    case 'repoint': {
+      const others = nodes.filter((n) => n.name !== node);
+      if (others.length === 0) return null;
+      body = { kind: 'repoint', node, upstream: pick(others, d.b).name };
+      break;
+    }
+    case 'configure': {
+      const n = nodes.find((x) => x.name === node)!;
+      const goal = rtt(pick(timelines, d.b), n.timeline, d.c % 2) ?? 'latest';
+      body = { kind: 'configure', node, settings: { recoveryTargetTimeline: goal }, restart: d.c % 3 === 2 ? 'never' : 'auto' };
+      break;
+    }
+    case 'stop':
+    case 'start':
+    case 'restart':
+      body = { kind, node };
+      break;
+    case 'crash':
+      body = { kind, node };
+      source = 'faults';
+      break;
+    case 'partition':
+    case 'heal': {
+      source = 'faults';
+      const links = s.links;
+      body = links.length > 0 && d.b % 3 === 0 ? { kind, target: { kind: 'link', sites: pick(links, d.c).between } } : { kind, target: { kind: 'node', node } };
+      break;
+    }
+    case 'routeWrites':
+      if (cluster.workloads.length === 0) return null;
+      body = { kind: 'routeWrites', cluster: cluster.name, node, workload: null };
+      break;
+    case 'blockClients':
+    case 'unblockClients':
+      body = { kind, node };
+      break;
+  }
+  return { ...body, at, name: null, source } as Action;
+}
+
+/** Timed operations on a topology's first cluster, in the grammar's order (by time, plan before faults). */
+export function operationsArbitrary(s: Scenario, opts: OperationOptions = {}, rates: readonly number[] = [0, 10, 100, 1000]): fc.Arbitrary<Action[]> {
+  const kinds = opts.kinds ?? OPERATION_KINDS;
+  const count = range(opts.count, 0, 8);
+  const from = Math.ceil((opts.window?.from ?? seconds(1)) / 1e6);
+  const to = Math.max(from, Math.floor((opts.window?.to ?? s.end - seconds(60)) / 1e6));
+  const timelines = opts.timelines ?? ['current', 'latest', 'numeric'];
+  const draw: fc.Arbitrary<OpDraw> = fc.record({ at: fc.integer({ min: from, max: to }), kind: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat() });
+  return fc.array(draw, { minLength: count.min, maxLength: count.max }).map((ds) =>
+    canonicalActions(
+      [...ds]
+        .sort((x, y) => x.at - y.at)
+        .map((d) => operation(s, d, kinds, timelines, rates))
+        .filter((a): a is Action => a !== null),
+    ),
+  );
+}
+
+/** A topology and a sequence of operations on it. */
+export function scenarioArbitrary(opts: ScenarioOptions = {}): fc.Arbitrary<Scenario> {
+  return topologyArbitrary(opts).chain((t) => operationsArbitrary(t, opts.operations, opts.rates).map((actions) => ({ ...t, actions })));
+}
+
+/** The scenario with more actions, kept in the grammar's order. */
+export function withActions(s: Scenario, actions: readonly Action[]): Scenario {
+  return { ...s, actions: canonicalActions([...s.actions, ...actions]) };
+}
+
+/** An action at `at` (plan by default), for properties that add fixed steps to generated scenarios. */
+export function act(at: Micros, body: ActionBody, source: Action['source'] = 'plan', name: string | null = null): Action {
+  return { ...body, at, name, source } as Action;
+}

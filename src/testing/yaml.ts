@@ -1,0 +1,355 @@
+/**
+ * Any decoded Scenario printed back as a scenario file (docs/scenario.md) that `replsim run` replays and
+ * that src/scenario/load.ts decodes to an equal Scenario (the `file` field aside). Property tests use it to
+ * print a shrunk counterexample as a file one can run.
+ *
+ * Every value is printed exactly: times as "+DURATION" after the start in microsecond-exact units,
+ * sizes and bandwidths in a unit that divides them, LSNs as %X/%X, rates as plain numbers per second.
+ */
+import { Document, isMap, isSeq, type Node } from 'yaml';
+import { formatDuration, formatLsn, formatSize } from '../scenario/units.ts';
+import { versionName } from '../scenario/settings.ts';
+import type {
+  Action,
+  AlertSpec,
+  ClusterSpec,
+  Expectation,
+  FailoverSpec,
+  NodeSpec,
+  PartitionTarget,
+  PgMajor,
+  PgSettingsSpec,
+  Scenario,
+  SlotSpec,
+  SynchronousStandbyNames,
+  TableSpec,
+  WorkloadSpec,
+} from '../scenario/types.ts';
+
+const DEFAULT_SEGMENT = 16 * 1024 * 1024;
+
+/** A point in simulated time as the scenario grammar writes it: "+1m30s" after the start. */
+export function printTime(at: number): string {
+  return `+${formatDuration(at)}`;
+}
+
+function printDuration(us: number): string | number {
+  return us === 0 ? 0 : formatDuration(us);
+}
+
+function printSize(bytes: number): string | number {
+  return bytes === 0 ? 0 : formatSize(bytes);
+}
+
+/** Bytes per second in the largest exact unit: bits per second when a whole number of them, else B/s. */
+export function printBandwidth(bytesPerSecond: number): string {
+  const bits = bytesPerSecond * 8;
+  for (const [unit, f] of [['Gbps', 1e9], ['Mbps', 1e6], ['kbps', 1e3]] as const) {
+    if (bits >= f && Number.isInteger(bits / f) && (bits / f) * (f / 8) === bytesPerSecond) return `${bits / f}${unit}`;
+  }
+  if (Number.isInteger(bytesPerSecond)) return `${bytesPerSecond}B/s`;
+  throw new RangeError(`bandwidth ${bytesPerSecond} B/s cannot be written exactly`);
+}
+
+function quoteName(name: string): string {
+  return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** synchronous_standby_names in the syntax the node's version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
+export function printSynchronousStandbyNames(v: SynchronousStandbyNames | null, version: PgMajor): string {
+  if (v === null) return '';
+  const list = v.names.map(quoteName).join(', ');
+  if (version >= 10) return `${v.method.toUpperCase()} ${v.num} (${list})`;
+  if (v.method === 'any') throw new RangeError(`ANY in synchronous_standby_names needs PostgreSQL 10 (the node is ${versionName(version)})`);
+  if (version >= 9.6) return `${v.num} (${list})`;
+  if (v.num !== 1) throw new RangeError(`several synchronous standbys need PostgreSQL 9.6 (the node is ${versionName(version)})`);
+  return list;
+}
+
+function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const t = s.recoveryTargetTimeline;
+  if (t !== undefined) out.recovery_target_timeline = typeof t === 'string' ? t : t.tli;
+  if (s.walRetrieveRetryInterval !== undefined) out.wal_retrieve_retry_interval = printDuration(s.walRetrieveRetryInterval);
+  if (s.synchronousCommit !== undefined) out.synchronous_commit = s.synchronousCommit;
+  if (s.synchronousStandbyNames !== undefined) out.synchronous_standby_names = printSynchronousStandbyNames(s.synchronousStandbyNames, version);
+  if (s.applicationName !== undefined) out.application_name = s.applicationName;
+  if (s.walKeepSize !== undefined) {
+    if (version >= 13) out.wal_keep_size = printSize(s.walKeepSize);
+    else {
+      const segments = s.walKeepSize / segmentSize;
+      if (!Number.isInteger(segments)) throw new RangeError(`wal_keep_size ${s.walKeepSize} B is not a whole number of ${segmentSize} B segments (PostgreSQL ${versionName(version)} has wal_keep_segments)`);
+      out.wal_keep_segments = segments;
+    }
+  }
+  if (s.maxWalSize !== undefined) out.max_wal_size = printSize(s.maxWalSize);
+  if (s.walSegmentSize !== undefined) out.wal_segment_size = printSize(s.walSegmentSize);
+  if (s.checkpointTimeout !== undefined) out.checkpoint_timeout = printDuration(s.checkpointTimeout);
+  if (s.walReceiverTimeout !== undefined) out.wal_receiver_timeout = printDuration(s.walReceiverTimeout);
+  if (s.walSenderTimeout !== undefined) out.wal_sender_timeout = printDuration(s.walSenderTimeout);
+  if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
+  if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.autovacuumFreezeMaxAge !== undefined) out.autovacuum_freeze_max_age = s.autovacuumFreezeMaxAge;
+  if (s.vacuumFreezeMinAge !== undefined) out.vacuum_freeze_min_age = s.vacuumFreezeMinAge;
+  if (s.vacuumFreezeTableAge !== undefined) out.vacuum_freeze_table_age = s.vacuumFreezeTableAge;
+  if (s.vacuumFailsafeAge !== undefined) out.vacuum_failsafe_age = s.vacuumFailsafeAge;
+  if (s.autovacuumNaptime !== undefined) out.autovacuum_naptime = printDuration(s.autovacuumNaptime);
+  if (s.autovacuumVacuumCostLimit !== undefined) out.autovacuum_vacuum_cost_limit = s.autovacuumVacuumCostLimit;
+  if (s.autovacuumVacuumCostDelay !== undefined) out.autovacuum_vacuum_cost_delay = printDuration(s.autovacuumVacuumCostDelay);
+  if (s.vacuumCostPageMiss !== undefined) out.vacuum_cost_page_miss = s.vacuumCostPageMiss;
+  if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
+  if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);
+  return out;
+}
+
+function printNode(n: NodeSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { site: n.site, version: versionName(n.version), role: n.role };
+  if (n.upstream !== null) out.upstream = n.upstream;
+  if (n.role === 'primary') out.timeline = n.timeline;
+  const settings = printSettings(n.settings, n.version, n.settings.walSegmentSize ?? DEFAULT_SEGMENT);
+  if (Object.keys(settings).length > 0) out.settings = settings;
+  if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
+  if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
+  return out;
+}
+
+function printWorkload(w: WorkloadSpec): Record<string, unknown> {
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
+}
+
+function printFailover(f: FailoverSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { policy: f.policy, site: f.site, check_interval: printDuration(f.checkInterval), timeout: printDuration(f.timeout) };
+  if (f.candidates.length > 0) out.candidates = [...f.candidates];
+  if (f.policy === 'patroni') {
+    out.maximum_lag_on_failover = printSize(f.maximumLagOnFailover);
+    out.check_timeline = f.checkTimeline;
+  }
+  return out;
+}
+
+function printCluster(c: ClusterSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    start_lsn: formatLsn(c.startLsn),
+    wal_archive: c.walArchive,
+    nodes: Object.fromEntries(c.nodes.map((n) => [n.name, printNode(n)])),
+  };
+  if (c.workloads.length === 1 && c.workloads[0]!.name === 'clients') out.workload = printWorkload(c.workloads[0]!);
+  else if (c.workloads.length > 0) out.workloads = Object.fromEntries(c.workloads.map((w) => [w.name, printWorkload(w)]));
+  if (c.failover.length === 1) out.failover = printFailover(c.failover[0]!);
+  else if (c.failover.length > 1) out.failover = c.failover.map(printFailover);
+  if (c.databases.length > 0) out.databases = Object.fromEntries(c.databases.map((d) => [d.name, { tables: Object.fromEntries(d.tables.map((t) => [t.name, printTable(t)])) }]));
+  if (c.slots.length > 0) out.slots = Object.fromEntries(c.slots.map((sl) => [sl.name, printSlot(sl)]));
+  return out;
+}
+
+function printTable(t: TableSpec): Record<string, unknown> {
+  // churn is written per hour (decoded to bytes per second).
+  const out: Record<string, unknown> = { size: printSize(t.size), catalog: t.catalog, churn: printSize(Math.round(t.churn * 3600)), vacuum_scan: t.vacuumScan };
+  if (t.frozenAge !== null) out.frozen_age = t.frozenAge;
+  return out;
+}
+
+function printSlot(sl: SlotSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { node: sl.node, type: sl.kind };
+  if (sl.database !== null) out.database = sl.database;
+  out.consumer = sl.consumer;
+  if (sl.kind === 'physical') out.hot_standby_feedback = sl.hotStandbyFeedback;
+  return out;
+}
+
+function printAlert(a: AlertSpec): Record<string, unknown> {
+  return { name: a.name, cluster: a.cluster, metric: a.metric, above: a.metric === 'max_xid_age' ? a.above : printSize(a.above), for: printDuration(a.for) };
+}
+
+function printTarget(t: PartitionTarget): unknown {
+  return t.kind === 'node' ? t.node : { sites: [...t.sites] };
+}
+
+function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<string, unknown> {
+  const out: Record<string, unknown> = { at: printTime(a.at) };
+  if (a.name !== null) out.name = a.name;
+  switch (a.kind) {
+    case 'promote':
+    case 'crash':
+    case 'restart':
+    case 'stop':
+    case 'start':
+      out[a.kind] = a.node;
+      break;
+    case 'blockClients':
+      out.block_clients = a.node;
+      break;
+    case 'unblockClients':
+      out.unblock_clients = a.node;
+      break;
+    case 'repoint':
+      out.repoint = { node: a.node, upstream: a.upstream };
+      break;
+    case 'configure': {
+      const n = nodes.get(a.node);
+      const version = n?.version ?? 18;
+      out.configure = { node: a.node, settings: printSettings(a.settings, version, n?.settings.walSegmentSize ?? DEFAULT_SEGMENT), restart: a.restart };
+      break;
+    }
+    case 'routeWrites':
+      out.route_writes = a.workload === null ? a.node : { node: a.node, workload: a.workload };
+      break;
+    case 'partition':
+    case 'heal':
+      out[a.kind] = printTarget(a.target);
+      break;
+    case 'workload': {
+      const w: Record<string, unknown> = { cluster: a.cluster };
+      if (a.workload !== null) w.workload = a.workload;
+      if (a.rate !== undefined) w.rate = a.rate;
+      if (a.walPerTx !== undefined) w.wal_per_tx = printSize(a.walPerTx);
+      out.workload = w;
+      break;
+    }
+    case 'assess':
+      out.assess = a.cluster ?? true;
+      break;
+    case 'createSlot':
+      out.create_slot = { name: a.slot.name, ...printSlot(a.slot) };
+      break;
+    case 'dropSlot':
+      out.drop_slot = a.slot;
+      break;
+    case 'stopConsumer':
+      out.stop_consumer = a.slot;
+      break;
+    case 'startConsumer':
+      out.start_consumer = a.slot;
+      break;
+    case 'openTransaction':
+      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared };
+      break;
+    case 'closeTransaction':
+      out.close_transaction = a.transaction;
+      break;
+  }
+  return out;
+}
+
+function bounds(b: { atLeast: number | null; atMost: number | null }): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (b.atLeast !== null) out.at_least = b.atLeast;
+  if (b.atMost !== null) out.at_most = b.atMost;
+  return out;
+}
+
+function printExpectation(e: Expectation): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: e.name };
+  switch (e.kind) {
+    case 'noDataLoss':
+      out.no_data_loss = e.cluster ?? true;
+      break;
+    case 'noOutage':
+      out.no_outage = e.cluster ?? true;
+      break;
+    case 'noStall':
+      out.no_stall = e.cluster ?? true;
+      break;
+    case 'dataLoss': {
+      const d: Record<string, unknown> = {};
+      if (e.cluster !== null) d.cluster = e.cluster;
+      if (e.timeline !== null) d.timeline = e.timeline;
+      if (e.window) {
+        d.from = printTime(e.window.from);
+        d.to = printTime(e.window.to);
+        d.tolerance = printDuration(e.window.tolerance);
+      }
+      if (e.commits.atLeast !== null || e.commits.atMost !== null) d.commits = bounds(e.commits);
+      if (e.recoverableByPitr !== null) d.recoverable_by_pitr = e.recoverableByPitr;
+      out.data_loss = d;
+      break;
+    }
+    case 'outage': {
+      const d: Record<string, unknown> = {};
+      if (e.cluster !== null) d.cluster = e.cluster;
+      if (e.seconds.atLeast !== null || e.seconds.atMost !== null) d.seconds = bounds(e.seconds);
+      out.outage = d;
+      break;
+    }
+    case 'xid': {
+      const d: Record<string, unknown> = {};
+      if (e.cluster !== null) d.cluster = e.cluster;
+      if (e.maxAge.atLeast !== null || e.maxAge.atMost !== null) d.max_age = bounds(e.maxAge);
+      if (e.endAge.atLeast !== null || e.endAge.atMost !== null) d.end_age = bounds(e.endAge);
+      if (e.stopped !== null) d.stopped = e.stopped;
+      out.xid = d;
+      break;
+    }
+    case 'alert': {
+      const d: Record<string, unknown> = { name: e.name, fired: e.fired };
+      if (e.window) {
+        d.from = printTime(e.window.from);
+        d.to = printTime(e.window.to);
+      }
+      out.alert = d;
+      break;
+    }
+    case 'nodeState': {
+      const d: Record<string, unknown> = { name: e.node };
+      if (e.timeline !== null) d.timeline = e.timeline;
+      if (e.role !== null) d.role = e.role;
+      if (e.receiver !== null) d.receiver = e.receiver;
+      out.node = d;
+      break;
+    }
+  }
+  return out;
+}
+
+/** Small mappings and list entries on one line (`{at: +30s, promote: b}`), the rest as blocks. */
+function flowSmallCollections(node: unknown, depth: number): void {
+  if (!isMap(node) && !isSeq(node)) return;
+  const items = node.items as unknown[];
+  for (const it of items) {
+    const child = isMap(node) ? (it as { value: unknown }).value : it;
+    flowSmallCollections(child, depth + 1);
+  }
+  const text = JSON.stringify(node.toJSON());
+  if (depth >= 2 && text.length <= 100) (node as Node & { flow?: boolean }).flow = true;
+}
+
+/**
+ * The scenario as a scenario file. Throws RangeError for a value the grammar cannot express (a setting
+ * the node's version does not have, a bandwidth that is not a whole number of bytes per second).
+ */
+export function scenarioToYaml(s: Scenario, opts: { comment?: string } = {}): string {
+  const nodes = new Map(s.clusters.flatMap((c) => c.nodes.map((n) => [n.name, n] as const)));
+  const plan = s.actions.filter((a) => a.source === 'plan').map((a) => printAction(a, nodes));
+  const faults = s.actions.filter((a) => a.source === 'faults').map((a) => printAction(a, nodes));
+  const doc: Record<string, unknown> = {
+    name: s.name,
+    ...(s.description ? { description: s.description } : {}),
+    start: new Date(s.startEpochMs).toISOString(),
+    timezone: s.timezone,
+    duration: formatDuration(s.end),
+    seed: s.seed,
+    stall_threshold: formatDuration(s.stallThreshold),
+    sites: s.sites.map((x) => x.name),
+    links: s.links.map((l) => ({ between: [...l.between], bandwidth: printBandwidth(l.bandwidth), latency: printDuration(l.latency) })),
+    local_link: { bandwidth: printBandwidth(s.localLink.bandwidth), latency: printDuration(s.localLink.latency) },
+    clusters: Object.fromEntries(s.clusters.map((c) => [c.name, printCluster(c)])),
+    ...(plan.length ? { plan } : {}),
+    ...(faults.length ? { faults } : {}),
+    ...(s.expectations.length ? { expect: s.expectations.map(printExpectation) } : {}),
+    ...(s.alerts.length ? { alerts: s.alerts.map(printAlert) } : {}),
+  };
+  const d = new Document(doc, { version: '1.2' });
+  flowSmallCollections(d.contents, 0);
+  if (opts.comment) d.commentBefore = opts.comment;
+  return d.toString({ lineWidth: 0 });
+}
+
+/**
+ * Whether printing `s` and loading it back gives `s` again: the order of actions must be the grammar's
+ * (by time; at equal times plan entries before faults, each in list order).
+ */
+export function canonicalActions(actions: readonly Action[]): Action[] {
+  const plan = actions.filter((a) => a.source === 'plan');
+  const faults = actions.filter((a) => a.source === 'faults');
+  return [...plan, ...faults].map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i).map((x) => x.a);
+}

@@ -1,0 +1,50 @@
+/**
+ * scenarioToYaml prints any Scenario as a file the loader decodes to an equal Scenario: generated ones,
+ * and every shipped scenario and variant.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { listVariants, loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
+import type { Scenario } from '../../src/scenario/types.ts';
+import { scenarioArbitrary, scenarioToYaml } from '../../src/testing/index.ts';
+
+const DEEP = process.env.REPLSIM_DEEP !== undefined;
+
+function roundTrip(s: Scenario): Scenario {
+  return { ...loadScenarioText(scenarioToYaml(s), s.file, {}), variant: s.variant };
+}
+
+describe('scenarioToYaml', () => {
+  it('generated scenarios round-trip through the loader', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ failover: true, seeds: true }), (s) => {
+        const back = roundTrip(s);
+        if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
+      }),
+      { numRuns: DEEP ? 5000 : 300, seed: 11 },
+    );
+  });
+
+  const dir = 'scenarios';
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
+    const path = join(dir, f);
+    for (const variant of [null, ...listVariants(readFileSync(path, 'utf8'), path).map((v) => v.name)]) {
+      it(`${f}${variant ? ` --variant ${variant}` : ''} round-trips`, () => {
+        const s = loadScenarioFile(path, { variant });
+        expect(roundTrip(s)).toEqual(s);
+      });
+    }
+  }
+
+  it('prints a readable file: times after the start, sizes and bandwidths with units', () => {
+    const s = loadScenarioFile('scenarios/mackerel-2017.yaml');
+    const y = scenarioToYaml(s);
+    expect(y).toContain('start: 2017-08-07T05:00:00.000Z');
+    expect(y).toContain('bandwidth: 1Gbps');
+    expect(y).toMatch(/\{ at: \+30m10s, name: promote-db001, promote: db001 \}/);
+    expect(y).toContain('wal_per_tx: 2KiB');
+  });
+});
