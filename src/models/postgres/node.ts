@@ -90,7 +90,8 @@ export class PgNode {
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.
     this.checkpoint = { lsn: Math.max(0, startLsn - 1), tli: timeline.tli };
-    this.oldestRetained = 0;
+    // pg_wal holds nothing from before the scenario's starting segment.
+    this.oldestRetained = Math.floor(startLsn / settings.walSegmentSize) * settings.walSegmentSize;
     this.role =
       spec.role === 'primary'
         ? { kind: 'primary' }

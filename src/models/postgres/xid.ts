@@ -313,6 +313,8 @@ export class XidModel {
 
   /** At a checkpoint (slot.c InvalidateObsoleteReplicationSlots): slots past max_slot_wal_keep_size are invalidated. */
   checkpoint(node: PgNode, now: Micros): void {
+    // What pg_wal keeps may have moved: the next full-volume time changes with it.
+    if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
     const limit = node.settings.maxSlotWalKeepSize;
     if (limit === null) return;
     const end = node.walEnd(now);
