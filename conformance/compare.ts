@@ -1,0 +1,160 @@
+/** Per-step, per-node comparison of a real run with the model's, and docs/conformance.md. */
+import { statusOf, type StepObservation } from './observe.ts';
+import { applyIntended, describeOp, describeTopology, initialIntended, type Sequence } from './sequence.ts';
+
+export interface Difference {
+  readonly step: number;
+  readonly op: string;
+  readonly node: string;
+  readonly field: 'status' | 'timeline' | 'rows' | 'messages' | 'insert' | 'state';
+  readonly real: string;
+  readonly model: string;
+}
+
+export interface SequenceResult {
+  readonly seq: Sequence;
+  readonly differences: readonly Difference[];
+  readonly realSeconds: number;
+  readonly error: string | null;
+  /** Raw real log lines behind message differences (first few). */
+  readonly evidence: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const list = (xs: readonly (string | number)[] | null) => (xs === null ? '(not running)' : xs.length ? xs.join(', ') : '—');
+
+export function compareRuns(seq: Sequence, real: readonly StepObservation[], model: readonly StepObservation[]): Difference[] {
+  const out: Difference[] = [];
+  const intended = initialIntended(seq);
+  seq.ops.forEach((op, k) => {
+    applyIntended(intended, op);
+    const r = real[k]!;
+    const m = model[k]!;
+    const d = (node: string, field: Difference['field'], rv: string, mv: string) => {
+      if (rv !== mv) out.push({ step: k, op: describeOp(op), node, field, real: rv, model: mv });
+    };
+    if (op.kind === 'insert') d(op.node, 'insert', r.insertAccepted ? 'accepted' : 'refused', m.insertAccepted ? 'accepted' : 'refused');
+    for (const n of seq.nodes) {
+      const rn = r.nodes[n.name]!;
+      const mn = m.nodes[n.name]!;
+      const up = intended.upstream.get(n.name) ?? null;
+      d(n.name, 'status', statusOf(r, n.name, up), statusOf(m, n.name, up));
+      d(n.name, 'timeline', String(rn.tli), String(mn.tli));
+      if (rn.state === 'running' && mn.state === 'running') {
+        d(n.name, 'rows', `${list(rn.rows)}${rn.partial.length ? ` (partial ${list(rn.partial)})` : ''}`, `${list(mn.rows)}${mn.partial.length ? ` (partial ${list(mn.partial)})` : ''}`);
+      }
+      const rm = new Set(rn.messages);
+      const mm = new Set(mn.messages);
+      const onlyReal = [...rm].filter((x) => !mm.has(x));
+      const onlyModel = [...mm].filter((x) => !rm.has(x));
+      if (onlyReal.length || onlyModel.length) out.push({ step: k, op: describeOp(op), node: n.name, field: 'messages', real: onlyReal.join(' / ') || '—', model: onlyModel.join(' / ') || '—' });
+    }
+  });
+  return out;
+}
+
+/** Disagreements understood and documented as limitations (none is expected: the goal is full agreement). */
+export interface Limitation {
+  readonly id: string;
+  readonly matches: (d: Difference) => boolean;
+  readonly text: string;
+}
+export const LIMITATIONS: readonly Limitation[] = [];
+
+export const MODEL_FIXES: readonly { readonly what: string; readonly real: string }[] = [];
+
+const COMPARED_TABLE = `| what | real server (PostgreSQL 15) | model | compared as |
+|---|---|---|---|
+| state | \`pg_ctl status\`; a node meant to be running that is not has **failed** (refused to start) | \`running\` / \`down\` / \`failed\` | equal |
+| role | \`pg_is_in_recovery()\` | primary / standby | through the status |
+| timeline | primary: \`pg_walfile_name(pg_current_wal_lsn())\`; standby (and a server that is down): the highest timeline among its WAL segment files in \`pg_wal\` (its replay timeline) | the node's WAL timeline | equal TLI numbers |
+| rows | \`SELECT step, count(*) FROM t GROUP BY step\` on every running node: the steps whose rows it has completely (and partly) | a workload of as many transactions as rows, 1 s long, routed to the node; a node has step k iff its WAL history contains that step's WAL range on that timeline | equal sets of steps |
+| status | derived the same way on both sides: **primary**; a standby **follows** when it has its upstream's timeline and exactly its upstream's rows; **diverged** when it has rows its upstream lacks or logs a divergence message (not in this server's history, forked off, not a child, does not contain minimum recovery point); otherwise **stuck**; **down**, **failed** | same derivation | equal |
+| messages | the node's own log (\`startup\`, \`walreceiver\`, \`postmaster\` lines; an upstream's walsender errors are the upstream's) during the step, matched against the messages of postgres.md §0, LSNs and segment names dropped, timeline numbers kept | the log lines the model records for the node during the step | equal sets |
+| insert | the INSERT succeeds | the step's writes are accepted | equal |`;
+
+export function renderReport(results: readonly SequenceResult[], meta: { mode: string; pgVersion: string; date: string; wallSeconds: number; parallel: number }): string {
+  const agree = results.filter((r) => r.differences.length === 0 && !r.error).length;
+  const lines: string[] = [];
+  lines.push('# Conformance with real PostgreSQL');
+  lines.push('');
+  lines.push('Generated by `npm run conformance` (conformance/main.ts); do not edit by hand.');
+  lines.push('');
+  lines.push(`${agree}/${results.length} sequences agree`);
+  lines.push('');
+  lines.push(`Run: ${meta.mode}, ${meta.date}, ${meta.pgVersion}, ${results.length} sequences, ${meta.parallel} at a time, ${Math.round(meta.wallSeconds)} s wall clock.`);
+  lines.push('');
+  lines.push('## How');
+  lines.push('');
+  lines.push('Each sequence (3-5 nodes in a random cascade, then 4-10 operations: inserts, promotions, repoints, restarts with a changed');
+  lines.push('`recovery_target_timeline`, stops, starts) runs twice:');
+  lines.push('');
+  lines.push('- **Real**: PostgreSQL 15 servers on 127.0.0.1 (private ports, a fresh temporary directory, run as the `postgres` user). The');
+  lines.push('  primary is initdb\'ed; each standby is a `pg_basebackup` of its upstream (a cascade is a backup of a standby), with');
+  lines.push('  `standby.signal` and `recovery_target_timeline` always written explicitly, so `current` reproduces the ≤ 11 default.');
+  lines.push('  Settings: `wal_keep_size = 256MB`, `wal_retrieve_retry_interval = 1s`, `checkpoint_timeout = 1h`, `autovacuum = off`, no');
+  lines.push('  slots, no archive. A repoint of a standby rewrites `primary_conninfo` and reloads; a repoint of a primary is a fast');
+  lines.push('  shutdown, `standby.signal`, start. After each operation the harness waits (at most 45 s) until roles, positions,');
+  lines.push('  timelines and rows have been still for 2.5 s and every primary is quiescent (its last WAL record is the background');
+  lines.push('  writer\'s standby snapshot, which follows any important record within 15 s, and its checkpoint is on its timeline).');
+  lines.push('- **Model**: the same sequence as a Scenario (version 15 nodes, the same settings), one step every 30 simulated seconds,');
+  lines.push('  observed at the end of each step; runScenario\'s final node table is checked against the stepped run.');
+  lines.push('');
+  lines.push('## What was compared');
+  lines.push('');
+  lines.push('Per step and per node:');
+  lines.push('');
+  lines.push(COMPARED_TABLE);
+  lines.push('');
+  lines.push('## Model changes made for conformance');
+  lines.push('');
+  if (MODEL_FIXES.length === 0) lines.push('None.');
+  for (const f of MODEL_FIXES) lines.push(`- ${f.what} Real server: ${f.real}`);
+  lines.push('');
+  lines.push('## Disagreements');
+  lines.push('');
+  const bad = results.filter((r) => r.differences.length || r.error);
+  if (bad.length === 0) lines.push('None.');
+  for (const r of bad) {
+    lines.push(`### ${r.seq.id}`);
+    lines.push('');
+    lines.push(`Topology: ${describeTopology(r.seq.nodes)}. Operations: ${r.seq.ops.map((o, i) => `${i}. ${describeOp(o)}`).join('; ')}.`);
+    lines.push('');
+    if (r.error) lines.push(`Harness error: ${r.error}`);
+    if (r.differences.length) {
+      lines.push('| step | node | compared | real | model | explanation |');
+      lines.push('|---|---|---|---|---|---|');
+      for (const d of r.differences) {
+        const lim = LIMITATIONS.find((l) => l.matches(d));
+        lines.push(`| ${d.step}. ${d.op} | ${d.node} | ${d.field} | ${d.real} | ${d.model} | ${lim ? `limitation: ${lim.id}` : '**unexplained**'} |`);
+      }
+    }
+    if (r.evidence.length) {
+      lines.push('');
+      lines.push('Real log lines:');
+      lines.push('');
+      lines.push('```');
+      lines.push(...r.evidence);
+      lines.push('```');
+    }
+    lines.push('');
+  }
+  lines.push('## Documented limitations');
+  lines.push('');
+  if (LIMITATIONS.length === 0) lines.push('None.');
+  for (const l of LIMITATIONS) lines.push(`- **${l.id}**: ${l.text}`);
+  lines.push('');
+  lines.push('## Sequences');
+  lines.push('');
+  lines.push('| sequence | topology | operations | agrees | real s |');
+  lines.push('|---|---|---|---|---|');
+  for (const r of results) {
+    lines.push(`| ${r.seq.id} | ${describeTopology(r.seq.nodes)} | ${r.seq.ops.map(describeOp).join('; ')} | ${r.differences.length || r.error ? 'no' : 'yes'} | ${Math.round(r.realSeconds)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+export function unexplained(r: SequenceResult): Difference[] {
+  return r.differences.filter((d) => !LIMITATIONS.some((l) => l.matches(d)));
+}

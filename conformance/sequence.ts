@@ -1,0 +1,246 @@
+/**
+ * Operation sequences run against both real PostgreSQL 15 and the model, and their seeded generator.
+ *
+ * Topologies come from the property tests' arbitraries (src/testing/arbitraries.ts topologyArbitrary, drawn
+ * with the sequence's seed: one primary, 2-4 standbys cascading to any depth, version 15, current or latest).
+ * The operations come from a small generator of this harness: the arbitraries' timed operations are not
+ * state-aware (a repoint may close a cycle, writes are rates), while a real server needs operations an
+ * operator could issue one after the other. It keeps an *intended* state (who is a primary, who streams from
+ * whom, who was stopped); what the servers then do (follow, get stuck, diverge, refuse to start) is compared.
+ */
+import fc from 'fast-check';
+import seedrandom from 'seedrandom';
+import { topologyArbitrary } from '../src/testing/arbitraries.ts';
+
+export type Rtt = 'latest' | 'current' | number;
+
+export interface TopologyNode {
+  readonly name: string;
+  /** null for the initial primary. */
+  readonly upstream: string | null;
+  /** recovery_target_timeline, always written explicitly (the 9.x default is reproduced with 'current'). */
+  readonly rtt: Rtt;
+}
+
+export type Op =
+  /** INSERT `rows` rows tagged with the step number on `node` (fails unless it is a running primary). */
+  | { readonly kind: 'insert'; readonly node: string; readonly rows: number }
+  | { readonly kind: 'promote'; readonly node: string }
+  /** primary_conninfo to `upstream`: reload on a standby; on a primary: fast stop, standby.signal, start. */
+  | { readonly kind: 'repoint'; readonly node: string; readonly upstream: string }
+  /** Fast restart, optionally with a new recovery_target_timeline. */
+  | { readonly kind: 'restart'; readonly node: string; readonly rtt: Rtt | null }
+  | { readonly kind: 'stop'; readonly node: string }
+  | { readonly kind: 'start'; readonly node: string };
+
+export interface Sequence {
+  readonly id: string;
+  readonly seed: number;
+  readonly nodes: readonly TopologyNode[];
+  readonly ops: readonly Op[];
+}
+
+/** What the operator believes after each step: used to generate valid operations and to name upstreams. */
+export interface Intended {
+  role: Map<string, 'primary' | 'standby'>;
+  upstream: Map<string, string | null>;
+  rtt: Map<string, Rtt>;
+  running: Map<string, boolean>;
+}
+
+export function initialIntended(seq: Pick<Sequence, 'nodes'>): Intended {
+  const s: Intended = { role: new Map(), upstream: new Map(), rtt: new Map(), running: new Map() };
+  for (const n of seq.nodes) {
+    s.role.set(n.name, n.upstream === null ? 'primary' : 'standby');
+    s.upstream.set(n.name, n.upstream);
+    s.rtt.set(n.name, n.rtt);
+    s.running.set(n.name, true);
+  }
+  return s;
+}
+
+/** The intended state after `op` (the real outcome may differ: a start can fail, a promotion can be refused). */
+export function applyIntended(s: Intended, op: Op): void {
+  switch (op.kind) {
+    case 'insert':
+      return;
+    case 'promote':
+      if (s.role.get(op.node) === 'standby' && s.running.get(op.node)) {
+        s.role.set(op.node, 'primary');
+        s.upstream.set(op.node, null);
+      }
+      return;
+    case 'repoint':
+      s.upstream.set(op.node, op.upstream);
+      if (s.role.get(op.node) === 'primary') {
+        s.role.set(op.node, 'standby');
+        s.running.set(op.node, true);
+      }
+      return;
+    case 'restart':
+      if (op.rtt !== null) s.rtt.set(op.node, op.rtt);
+      s.running.set(op.node, true);
+      return;
+    case 'stop':
+      s.running.set(op.node, false);
+      return;
+    case 'start':
+      s.running.set(op.node, true);
+      return;
+  }
+}
+
+export function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'insert':
+      return `insert ${op.rows} rows on ${op.node}`;
+    case 'promote':
+      return `promote ${op.node}`;
+    case 'repoint':
+      return `repoint ${op.node} to ${op.upstream}`;
+    case 'restart':
+      return op.rtt === null ? `restart ${op.node}` : `restart ${op.node} with recovery_target_timeline=${op.rtt}`;
+    case 'stop':
+      return `stop ${op.node}`;
+    case 'start':
+      return `start ${op.node}`;
+  }
+}
+
+export function describeTopology(nodes: readonly TopologyNode[]): string {
+  return nodes.map((n) => (n.upstream === null ? `${n.name} primary` : `${n.name}←${n.upstream} (${n.rtt})`)).join(', ');
+}
+
+/** Nodes whose intended upstream chain passes through `x` (x included): repointing x to one of them is a cycle. */
+function subtree(s: Intended, x: string): Set<string> {
+  const out = new Set([x]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [n, u] of s.upstream) {
+      if (u !== null && out.has(u) && !out.has(n)) {
+        out.add(n);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** A topology drawn from the property tests' arbitrary, renamed pg0 (the primary), pg1, ... in upstream order. */
+export function topologyFromArbitraries(seed: number): TopologyNode[] {
+  const arb = topologyArbitrary({
+    versions: [15],
+    primaries: { min: 1, max: 1 },
+    standbys: { min: 2, max: 4 },
+    timelines: ['current', 'latest'],
+    synchronous: false,
+    sites: { min: 1, max: 1 },
+    workload: false,
+    failover: false,
+  });
+  const [scenario] = fc.sample(arb, { seed, numRuns: 1 });
+  const specs = scenario!.clusters[0]!.nodes;
+  const rename = new Map(specs.map((n, i) => [n.name, `pg${i}`]));
+  return specs.map((n) => ({
+    name: rename.get(n.name)!,
+    upstream: n.upstream === null ? null : rename.get(n.upstream)!,
+    rtt: n.settings.recoveryTargetTimeline === 'current' ? 'current' : 'latest',
+  }));
+}
+
+/** A seeded random sequence: 3-5 nodes in a cascade from the arbitraries, 6-10 operations. */
+export function generateSequence(seed: number): Sequence {
+  const rnd = seedrandom(`replsim-conformance:${seed}`);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const nodes = topologyFromArbitraries(seed);
+  const names = nodes.map((x) => x.name);
+  const s = initialIntended({ nodes });
+  const ops: Op[] = [{ kind: 'insert', node: 'pg0', rows: int(2, 9) }];
+  const count = int(6, 10);
+  while (ops.length < count) {
+    const running = names.filter((x) => s.running.get(x));
+    const stopped = names.filter((x) => !s.running.get(x));
+    const primaries = running.filter((x) => s.role.get(x) === 'primary');
+    const standbys = running.filter((x) => s.role.get(x) === 'standby');
+    const r = rnd();
+    let op: Op | null = null;
+    if (r < 0.22) {
+      if (primaries.length) op = { kind: 'insert', node: pick(primaries), rows: int(2, 9) };
+    } else if (r < 0.42) {
+      if (standbys.length) op = { kind: 'promote', node: pick(standbys) };
+    } else if (r < 0.6) {
+      const x = pick(running.length ? running : names);
+      const targets = names.filter((y) => !subtree(s, x).has(y) && y !== s.upstream.get(x));
+      if (s.running.get(x) && targets.length) op = { kind: 'repoint', node: x, upstream: pick(targets) };
+    } else if (r < 0.75) {
+      const x = pick(running.length ? running : names);
+      if (s.role.get(x) === 'standby') {
+        const q = rnd();
+        const rtt: Rtt | null = q < 0.4 ? 'latest' : q < 0.7 ? 'current' : q < 0.85 ? int(1, 5) : null;
+        op = { kind: 'restart', node: x, rtt };
+      } else op = { kind: 'restart', node: x, rtt: null };
+    } else if (r < 0.88) {
+      if (running.length > 1) op = { kind: 'stop', node: pick(running) };
+    } else if (stopped.length) op = { kind: 'start', node: pick(stopped) };
+    if (!op) continue;
+    ops.push(op);
+    applyIntended(s, op);
+  }
+  return { id: `seed-${seed}`, seed, nodes, ops };
+}
+
+/** The fixed CI set: the §0 experiments of ../shared/domain/postgres.md written as sequences, then seeded ones. */
+export function ciSequences(): Sequence[] {
+  const t = (name: string, upstream: string | null, rtt: Rtt = 'latest'): TopologyNode => ({ name, upstream, rtt });
+  const fixed: Sequence[] = [
+    {
+      // §0.1 then the fix of rule 10: a cascaded standby on 'current' stops at its upstream's promotion; set latest and restart.
+      id: 'notes-0.1-current-stuck',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg1', 'current')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 2 },
+        { kind: 'stop', node: 'pg0' },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'insert', node: 'pg1', rows: 2 },
+        { kind: 'restart', node: 'pg2', rtt: 'latest' },
+      ],
+    },
+    {
+      // §0.2: the same on 'latest' follows at once.
+      id: 'notes-0.2-latest-follows',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg1', 'latest')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 2 },
+        { kind: 'stop', node: 'pg0' },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'insert', node: 'pg1', rows: 2 },
+      ],
+    },
+    {
+      // §0.3: split brain; a standby of the old primary repointed to the new one; the old primary rejoining twice; a missing TLI.
+      id: 'notes-0.3-divergence',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg0')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 3 },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'insert', node: 'pg0', rows: 3 },
+        { kind: 'repoint', node: 'pg2', upstream: 'pg1' },
+        { kind: 'repoint', node: 'pg0', upstream: 'pg1' },
+        { kind: 'restart', node: 'pg0', rtt: null },
+        { kind: 'restart', node: 'pg2', rtt: null },
+        { kind: 'restart', node: 'pg2', rtt: 5 },
+      ],
+    },
+  ];
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+  return [...fixed, ...seeds.map(generateSequence)];
+}
+
+export function fullSequences(count: number, firstSeed = 1): Sequence[] {
+  return [...ciSequences().slice(0, 3), ...Array.from({ length: count - 3 }, (_, i) => generateSequence(firstSeed + i))];
+}
