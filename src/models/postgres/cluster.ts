@@ -233,6 +233,10 @@ export class PgCluster {
     const theirs = timelineAt(tl, Math.max(0, at - 1));
     invariant(mine === theirs || at <= tl.begin, () => `${n.name}: WAL of timeline ${tl.tli} does not extend its own history at ${formatLsn(at)}`);
     n.wal.timeline = tl;
+    // A cascading walsender ends the old timeline at the switchpoint once its server's replay moves to a new
+    // one (walsender.c XLogSendPhysical: the send timeline became historic), so standbys further down the
+    // cascade see the end of the timeline and follow too.
+    this.historicizeOutgoing(n);
   }
 
   /** walreceiver.c WalRcvFetchTimeLineHistoryFiles: all missing files up to the upstream's TLI. */
