@@ -281,7 +281,7 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       break;
     }
     case 'alert': {
-      const d: Record<string, unknown> = { name: e.name, fired: e.fired };
+      const d: Record<string, unknown> = { name: e.alert, fired: e.fired };
       if (e.window) {
         d.from = printTime(e.window.from);
         d.to = printTime(e.window.to);
