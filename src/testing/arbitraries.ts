@@ -46,6 +46,8 @@ export interface TopologyOptions {
   readonly synchronous?: boolean;
   /** Sites (default 1..3); consecutive sites are linked, other pairs maybe. */
   readonly sites?: { readonly min?: number; readonly max?: number };
+  /** Link every pair of sites (default false: sites without a link cannot reach each other). */
+  readonly fullMesh?: boolean;
   /** Link bandwidths to draw from, bytes/s (default 10 Mbps .. 10 Gbps). */
   readonly bandwidths?: readonly number[];
   /** Link latencies to draw from (default 100 us .. 50 ms). */
@@ -209,7 +211,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
       for (let i = 0; i < siteNames.length; i++) {
         for (let j = i + 1; j < siteNames.length; j++) {
           const k = links.length % 3;
-          if (j === i + 1 || d.extraLinks[k]) {
+          if (j === i + 1 || d.extraLinks[k] || opts.fullMesh) {
             const l = d.links[k]!;
             links.push({ between: [siteNames[i]!, siteNames[j]!], bandwidth: pick(bandwidths, l.bandwidth), latency: pick(latencies, l.latency) });
           }
@@ -263,26 +265,45 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
               },
             ]
           : [];
-      const cluster: ClusterSpec = { name: 'main', nodes, workloads, failover, startLsn: 0x3000000, walArchive: true, databases: [], slots: [] };
-      return {
-        name: 'generated',
-        description: '',
-        file: '<generated>',
-        variant: null,
-        startEpochMs: START_EPOCH_MS,
-        timezone: 'UTC',
-        end: opts.duration ?? seconds(300),
-        seed: d.seed,
-        stallThreshold: seconds(1),
-        sites: siteNames.map((name) => ({ name })),
-        links,
-        localLink: { bandwidth: 1.25e9, latency: 100 as Micros },
-        clusters: [cluster],
-        actions: [],
-        expectations: [],
-        alerts: [],
-      };
+      return scenarioOf({ nodes, workloads, failover, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed });
     });
+}
+
+/** A node of a generated cluster: storage not modelled, standbys on their upstream's timeline. */
+export function nodeSpec(name: string, site: string, version: PgMajor, upstream: string | null, settings: PgSettingsSpec = {}, timeline = 1): NodeSpec {
+  return { name, site, version, storage: NO_STORAGE, role: upstream === null ? 'primary' : 'standby', upstream, timeline, settings };
+}
+
+/** A scenario with one cluster "main" and no actions: the skeleton properties add steps to. */
+export function scenarioOf(p: {
+  readonly nodes: readonly NodeSpec[];
+  readonly workloads?: readonly WorkloadSpec[];
+  readonly failover?: readonly FailoverSpec[];
+  readonly sites?: readonly string[];
+  readonly links?: Scenario['links'];
+  readonly localLatency?: Micros;
+  readonly end?: Micros;
+  readonly seed?: number;
+}): Scenario {
+  const cluster: ClusterSpec = { name: 'main', nodes: p.nodes, workloads: p.workloads ?? [], failover: p.failover ?? [], startLsn: 0x3000000, walArchive: true, databases: [], slots: [] };
+  return {
+    name: 'generated',
+    description: '',
+    file: '<generated>',
+    variant: null,
+    startEpochMs: START_EPOCH_MS,
+    timezone: 'UTC',
+    end: p.end ?? seconds(300),
+    seed: p.seed ?? 1,
+    stallThreshold: seconds(1),
+    sites: (p.sites ?? [...new Set(p.nodes.map((n) => n.site))]).map((name) => ({ name })),
+    links: p.links ?? [],
+    localLink: { bandwidth: 1.25e9, latency: p.localLatency ?? (100 as Micros) },
+    clusters: [cluster],
+    actions: [],
+    expectations: [],
+    alerts: [],
+  };
 }
 
 interface OpDraw {
