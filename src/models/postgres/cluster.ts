@@ -475,9 +475,12 @@ export class PgCluster {
   repoint(n: PgNode, upstream: string): void {
     if (n.role.kind === 'primary') {
       // An old primary rejoining as a standby: standby.signal + primary_conninfo, then a restart.
+      // It shuts down as a primary (its shutdown checkpoint is its latest checkpoint, which decides rule 9's
+      // FATAL on a later start), then starts with standby.signal.
       this.log(n, 'setting', `${n.name} reconfigured as a standby of ${upstream} (standby.signal) and restarted`);
+      this.stop(n);
       n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, receiverAlive: false };
-      this.restart(n);
+      this.start(n);
       return;
     }
     const role = n.role;
