@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EventQueue, MAX_PRIORITY, type ScheduledEvent } from '../../src/engine/queue.ts';
+import { EventQueue, MAX_PRIORITY, type EventQueueOptions, type ScheduledEvent } from '../../src/engine/queue.ts';
 import type { Micros } from '../../src/engine/time.ts';
 
 const t = (n: number): Micros => n as Micros;
@@ -165,57 +165,127 @@ describe('EventQueue cancellation', () => {
 
 describe('EventQueue against a reference sort (property)', () => {
   type Op = { kind: 'push'; time: number; prio: number } | { kind: 'cancel'; pick: number } | { kind: 'pop' };
+  const delay = fc.oneof(
+    fc.integer({ min: 0, max: 40 }), // many ties
+    fc.integer({ min: 0, max: 5_000 }),
+    fc.integer({ min: 0, max: 1e12 }), // far outliers
+  );
   const op: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), time: fc.integer({ min: 0, max: 40 }), prio: fc.integer({ min: 0, max: 3 }) }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), time: delay, prio: fc.integer({ min: 0, max: 3 }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const) }) },
   );
 
-  it('random push/cancel/pop sequences pop exactly what a sorted list of live events would', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
-        const q = new EventQueue();
-        interface Ref { time: number; prio: number; seq: number; label: string; handle: ScheduledEvent; live: boolean }
-        const all: Ref[] = [];
-        let seq = 0;
-        // Times never go below the last popped time, as in a simulation (the heap does not need it, though).
-        let floor = 0;
-        const popped: string[] = [];
-        const expected: string[] = [];
-        const nextRef = (): Ref | undefined =>
-          all.filter((r) => r.live).sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq)[0];
-        for (const o of ops) {
-          if (o.kind === 'push') {
-            const label = `e${seq}`;
-            const time = floor + o.time;
-            all.push({ time, prio: o.prio, seq: seq++, label, live: true, handle: q.push(t(time), o.prio, label, noop) });
-          } else if (o.kind === 'cancel') {
-            if (all.length === 0) continue;
-            const r = all[o.pick % all.length]!; // may be popped or cancelled already: must be a no-op then
-            q.cancel(r.handle);
-            r.live = false;
-          } else {
-            const ref = nextRef();
-            const ev = q.pop();
-            expected.push(ref?.label ?? '(empty)');
-            popped.push(ev?.label ?? '(empty)');
-            if (ref) {
-              ref.live = false;
-              floor = ref.time;
-              expect(ev?.time).toBe(ref.time);
+  // The default queue stays a plain heap at these sizes; the tiny settings push it through spilling, bucketing
+  // the overflow, refilling from buckets, going back to a plain heap and compaction paths on every run.
+  const settings: [string, EventQueueOptions][] = [
+    ['default (plain heap)', {}],
+    ['tiny buckets', { spillAt: 4, bucketTarget: 1, maxBuckets: 3 }],
+    ['small buckets', { spillAt: 16, bucketTarget: 3, maxBuckets: 64 }],
+  ];
+
+  for (const [name, options] of settings) {
+    it(`random push/cancel/pop sequences pop exactly what a sorted list of live events would: ${name}`, () => {
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+          const q = new EventQueue(options);
+          interface Ref { time: number; prio: number; seq: number; label: string; handle: ScheduledEvent; live: boolean }
+          const all: Ref[] = [];
+          let seq = 0;
+          // Times never go below the last popped time, as in a simulation.
+          let floor = 0;
+          const popped: string[] = [];
+          const expected: string[] = [];
+          const nextRef = (): Ref | undefined =>
+            all.filter((r) => r.live).sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq)[0];
+          for (const o of ops) {
+            if (o.kind === 'push') {
+              const label = `e${seq}`;
+              const time = floor + o.time;
+              all.push({ time, prio: o.prio, seq: seq++, label, live: true, handle: q.push(t(time), o.prio, label, noop) });
+            } else if (o.kind === 'cancel') {
+              if (all.length === 0) continue;
+              const r = all[o.pick % all.length]!; // may be popped or cancelled already: must be a no-op then
+              q.cancel(r.handle);
+              r.live = false;
+            } else {
+              const ref = nextRef();
+              const ev = q.pop();
+              expected.push(ref?.label ?? '(empty)');
+              popped.push(ev?.label ?? '(empty)');
+              if (ref) {
+                ref.live = false;
+                floor = ref.time;
+                expect(ev?.time).toBe(ref.time);
+              }
             }
+            expect(q.size).toBe(all.filter((r) => r.live).length);
           }
-          expect(q.size).toBe(all.filter((r) => r.live).length);
-        }
-        for (let r = nextRef(); r !== undefined; r = nextRef()) {
-          expected.push(r.label);
-          r.live = false;
-          popped.push(q.pop()?.label ?? '(empty)');
-        }
-        expect(q.pop()).toBeUndefined();
-        expect(popped).toEqual(expected);
-      }),
-      { numRuns: 300 },
-    );
+          // Drain half through popUntil (the kernel's path), the rest through pop.
+          const live = all.filter((r) => r.live).sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq);
+          const cut = live[live.length >> 1]?.time ?? 0;
+          for (let fn = q.popUntil(cut); fn !== undefined; fn = q.popUntil(cut)) popped.push(q.lastLabel);
+          for (let ev = q.pop(); ev !== undefined; ev = q.pop()) popped.push(ev.label);
+          expected.push(...live.map((r) => r.label));
+          expect(q.size).toBe(0);
+          expect(popped).toEqual(expected);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  it('keeps order when the overflow sample misses the spread (every 8th entry early, the rest far)', () => {
+    const q = new EventQueue({ spillAt: 1, bucketTarget: 4, maxBuckets: 1024 });
+    const expected: { time: number; seq: number }[] = [];
+    for (let i = 0; i < 2040; i++) {
+      const time = i % 8 === 0 ? i : 1_000_000 + ((i * 7919) % 2040) * 1000;
+      q.push(t(time), 100, String(i), noop);
+      expected.push({ time, seq: i });
+    }
+    expected.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    expect(drainLabels(q)).toEqual(expected.map((e) => String(e.seq)));
+  });
+
+  it('keeps exact order through many spills and bucket rebuilds (hold model, 20 000 events, ties)', () => {
+    const q = new EventQueue({ spillAt: 64, bucketTarget: 8, maxBuckets: 32 });
+    let x = 12345;
+    const rand = (): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x / 2 ** 32;
+    };
+    // Reference: the pending events in a plain list; the next one is the minimum by (time, priority, seq).
+    const pending: { time: number; prio: number; seq: number }[] = [];
+    let seq = 0;
+    const push = (time: number): void => {
+      const prio = Math.floor(rand() * 3);
+      pending.push({ time, prio, seq });
+      q.push(t(time), prio, String(seq++), noop);
+    };
+    for (let i = 0; i < 500; i++) push(Math.floor(rand() * 1000));
+    let maxSize = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let best = 0;
+      for (let k = 1; k < pending.length; k++) {
+        const a = pending[k]!;
+        const b = pending[best]!;
+        if (a.time < b.time || (a.time === b.time && (a.prio < b.prio || (a.prio === b.prio && a.seq < b.seq)))) best = k;
+      }
+      const want = pending[best]!;
+      pending[best] = pending[pending.length - 1]!;
+      pending.pop();
+      const ev = q.pop()!;
+      if (ev.label !== String(want.seq) || ev.time !== want.time) {
+        expect.fail(`pop ${i}: got ${ev.label}@${ev.time}, want ${want.seq}@${want.time} (prio ${want.prio})`);
+      }
+      // Mostly near-future events with ties, some far outliers; the queue grows, shrinks and grows again.
+      const phase = Math.floor(i / 4_000) % 2;
+      const pushes = phase === 0 ? (rand() < 0.4 ? 2 : 1) : rand() < 0.55 ? 0 : 1;
+      for (let k = 0; k < pushes; k++) push(ev.time + (rand() < 0.02 ? Math.floor(rand() * 1e9) : Math.floor(rand() * 50)));
+      if (pending.length === 0) push(ev.time + 1);
+      maxSize = Math.max(maxSize, q.size);
+      expect(q.size).toBe(pending.length);
+    }
+    expect(maxSize).toBeGreaterThan(1_000); // it did spill and bucket
   });
 });

@@ -88,6 +88,28 @@ describe('Simulation', () => {
     expect(sim.eventsProcessed).toBe(2);
   });
 
+  it('currentEvent names the running event, also after it scheduled others', () => {
+    const sim = new Simulation();
+    const seen: string[] = [];
+    sim.at(t(1), 'outer', () => {
+      seen.push(sim.currentEvent);
+      sim.after(t(1), 'inner', () => seen.push(sim.currentEvent)); // takes the slot outer just freed
+      seen.push(sim.currentEvent);
+    });
+    sim.run(t(10));
+    expect(seen).toEqual(['outer', 'outer', 'inner']);
+    expect(sim.currentEvent).toBe('inner');
+  });
+
+  it('calls afterEvent after every event', () => {
+    const sim = new Simulation();
+    const log: string[] = [];
+    sim.at(t(1), 'a', () => log.push('a'));
+    sim.at(t(2), 'b', () => log.push('b'));
+    sim.run(t(10), undefined, undefined, () => log.push(`after@${sim.now}`));
+    expect(log).toEqual(['a', 'after@1', 'b', 'after@2']);
+  });
+
   it('stop() ends the run after the current event, leaving the clock there', () => {
     const sim = new Simulation();
     const ran: number[] = [];

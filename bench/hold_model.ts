@@ -1,0 +1,136 @@
+/**
+ * The hold model (Vaucher & Duval 1975; Jones 1986), the classic event-set benchmark: N events are pending at
+ * every moment, and each processed event schedules one more at now + a random delay. It measures the event
+ * queue and the kernel's per-event overhead, nothing else. Run on the real Simulation class, with delays drawn
+ * from a RandomStreams stream as models draw them.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Simulation } from '../src/engine/simulation.ts';
+import { RandomStreams } from '../src/engine/random.ts';
+import { micros, type Micros } from '../src/engine/time.ts';
+import type { Benchmark, BenchmarkContext, BenchmarkOutput } from './registry.ts';
+
+/** Mean of the exponential delay, in microseconds; bench/simpy_hold.py uses the same. */
+export const MEAN_DELAY = 1_000_000;
+
+export interface HoldPoint {
+  readonly pending: number;
+  readonly eventsPerSecond: number;
+}
+
+interface HoldPlan {
+  readonly pending: number;
+  /** Events processed before timing starts (JIT, heap growth, the queue's shape). */
+  readonly warmup: number;
+  /** Events per timed chunk; the figure is the median of the chunks' rates. */
+  readonly chunkEvents: number;
+}
+
+const PLANS: readonly HoldPlan[] = [
+  { pending: 1_000, warmup: 2_000_000, chunkEvents: 2_000_000 },
+  { pending: 100_000, warmup: 1_000_000, chunkEvents: 1_000_000 },
+  { pending: 1_000_000, warmup: 1_000_000, chunkEvents: 1_000_000 },
+];
+const CHUNKS = 5;
+const SEED = 1;
+
+/**
+ * Events per wall-clock second for one N. Phases are bounded by simulated time (the run goes on until a time,
+ * not until a count, so the handler does nothing but hold): N pending events with mean delay D process N/D
+ * events per simulated microsecond, and the exact count comes from eventsProcessed.
+ */
+export function holdModel(pending: number, warmup: number, chunkEvents: number, chunks: number, seed = SEED): number {
+  const sim = new Simulation();
+  const rng = new RandomStreams(seed).stream('hold');
+  const hold = (): void => {
+    sim.after(micros(rng.exponential(MEAN_DELAY)), 'hold', hold);
+  };
+  for (let i = 0; i < pending; i++) sim.after(micros(rng.exponential(MEAN_DELAY)), 'hold', hold);
+
+  const eventsPerMicro = pending / MEAN_DELAY;
+  let until: number = sim.now;
+  const advance = (events: number): number => {
+    until += Math.ceil(events / eventsPerMicro);
+    const before = sim.eventsProcessed;
+    const t0 = performance.now();
+    sim.run(until as Micros);
+    const ms = performance.now() - t0;
+    return ((sim.eventsProcessed - before) / ms) * 1000;
+  };
+
+  advance(warmup);
+  const rates: number[] = [];
+  for (let c = 0; c < chunks; c++) rates.push(advance(chunkEvents));
+  if (sim.pending !== pending) throw new Error(`hold model lost events: ${sim.pending} pending, expected ${pending}`);
+  return median(rates);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const SIMPY_SCRIPT = fileURLToPath(new URL('./simpy_hold.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+interface SimpyRun {
+  readonly python: string;
+  readonly simpy: string;
+  readonly results: HoldPoint[];
+}
+
+/** The same model in SimPy 3 (bench/simpy_hold.py), or a reason why it could not run. */
+function runSimpy(pendings: readonly number[]): SimpyRun | string {
+  const probe = spawnSync(PYTHON, ['-c', 'import simpy'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    return `SimPy 3 is not importable by ${PYTHON} (apt-get install -y python3-simpy3); the SimPy comparison was skipped`;
+  }
+  const out = spawnSync(PYTHON, [SIMPY_SCRIPT, '--pending', ...pendings.map(String)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (out.error || out.status !== 0) return `bench/simpy_hold.py failed: ${out.error?.message ?? out.stderr.trim()}`;
+  return JSON.parse(out.stdout.trim()) as SimpyRun;
+}
+
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+export const holdModelBenchmark: Benchmark = {
+  name: 'holdModel',
+  title: 'Engine: hold model (pop one event, schedule one at now + Exponential(1 s) delay)',
+  run(ctx: BenchmarkContext): BenchmarkOutput {
+    const points: HoldPoint[] = [];
+    for (const plan of PLANS) {
+      ctx.progress(`holdModel: N=${plan.pending} ...`);
+      const rate = holdModel(plan.pending, plan.warmup, plan.chunkEvents, CHUNKS);
+      points.push({ pending: plan.pending, eventsPerSecond: Math.round(rate) });
+    }
+    const sections: Record<string, unknown> = { holdModel: points };
+    const notes: string[] = [];
+    let simpy: SimpyRun | undefined;
+    if (ctx.simpy) {
+      ctx.progress('holdModel: SimPy 3 (bench/simpy_hold.py; about a minute) ...');
+      const r = runSimpy(points.map((p) => p.pending));
+      if (typeof r === 'string') notes.push(r);
+      else {
+        simpy = r;
+        sections.simpy = r.results;
+        notes.push(`SimPy ${r.simpy} on Python ${r.python}`);
+      }
+    }
+    const header = simpy
+      ? ['pending N', 'replsim events/s', 'SimPy 3 events/s', 'ratio']
+      : ['pending N', 'replsim events/s'];
+    const rows = points.map((p) => {
+      const row = [fmt(p.pending), fmt(p.eventsPerSecond)];
+      if (simpy) {
+        const s = simpy.results.find((q) => q.pending === p.pending);
+        row.push(s ? fmt(s.eventsPerSecond) : '-', s ? `${(p.eventsPerSecond / s.eventsPerSecond).toFixed(1)}x` : '-');
+      }
+      return row;
+    });
+    return { sections, table: { header, rows }, notes };
+  },
+};
