@@ -177,10 +177,14 @@ export class WriteFlow {
       const w = load.get(t.node);
       if (!w || ack.blockedBy === undefined) continue;
       const window = w.connections * t.walPerTx;
-      const gap = t.node.walEnd(now) - ack.value;
-      if (gap >= window - 1 && ack.rate < w.bytes) {
+      // Confirmations below what is already acknowledged (the standby's in-flight WAL grew with the rate)
+      // release nothing until they pass it: the acknowledgement does not move meanwhile.
+      const cur = t.ack.valueAt(now);
+      const rate = ack.value >= cur ? ack.rate : 0;
+      const gap = t.node.walEnd(now) - Math.max(cur, ack.value);
+      if (gap >= window - 1 && rate < w.bytes) {
         // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are.
-        insert.set(t.node, ack.rate);
+        insert.set(t.node, rate);
         throttled.add(t);
       }
     }
@@ -228,7 +232,11 @@ export class WriteFlow {
     }
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
-      if (!w || throttled.has(t) || ack.blockedBy === undefined) continue;
+      if (!w || ack.blockedBy === undefined) continue;
+      // When the confirmations catch up with the acknowledged position, acknowledgements move again.
+      const behind = t.ack.valueAt(now) - ack.value;
+      if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil(behind / ack.rate)));
+      if (throttled.has(t)) continue;
       const window = w.connections * t.walPerTx;
       const gap = t.node.walEnd(now) - t.ack.valueAt(now);
       const closing = (insert.get(t.node) ?? 0) - t.ack.rate;
