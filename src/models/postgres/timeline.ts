@@ -107,6 +107,8 @@ export class TimelineRegistry {
 
   create(tli: number, parent: Timeline | null, begin: Lsn, reason: string, createdBy: string | null, createdAt: Micros): Timeline {
     if (parent && tli <= parent.tli) throw new RangeError(`timeline ${tli} must be newer than its parent ${parent.tli}`);
+    // LSN order per timeline: a child begins within its parent's WAL, at or after where the parent began.
+    if (parent && !(begin >= parent.begin)) throw new RangeError(`timeline ${tli} begins at ${formatLsn(begin)}, before its parent ${parent.tli} at ${formatLsn(parent.begin)}`);
     const tl: Timeline = { uid: this.next++, tli, parent, begin, reason, createdBy, createdAt };
     this.all.push(tl);
     return tl;

@@ -447,11 +447,36 @@ export class WriteFlow {
     }
     for (const p of this.pools) this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
   }
+  /**
+   * Checked once per instant, after the rates are set (cheap: one pass over nodes, streams and terms): a
+   * standby is never ahead of its upstream; WAL levels are never negative; an acknowledgement never passes
+   * the node's flush and never leaves more commits waiting than the clients have connections; each stream
+   * is the one the downstream's walreceiver holds (a node is in exactly one receiver state).
+   */
   private checkInvariants(now: Micros): void {
     for (const s of this.cluster.streams) {
       const d = s.down.walEnd(now);
       const u = s.up.walEnd(now);
       invariant(d <= u + 1e-6 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
+      const role = s.down.role;
+      invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
+      invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
+    }
+    for (const n of this.cluster.nodes.values()) {
+      const end = n.walEnd(now);
+      invariant(end >= 0 && Number.isFinite(end), () => `${n.name}: WAL level ${end} is negative or not finite`);
+      if (n.role.kind === 'standby' && n.role.receiver.status === 'streaming') {
+        invariant(n.running && this.cluster.streams.has(n.role.receiver.stream), () => `${n.name}: walreceiver streaming without a stream (${n.run.state})`);
+      }
+    }
+    for (const t of this.terms.values()) {
+      const ack = t.ack.valueAt(now);
+      const flush = t.node.walEnd(now);
+      invariant(ack >= t.record.startLsn - 1e-6 && ack <= flush + 1e-6, () => `${t.node.name}: acknowledged ${ack} outside [${t.record.startLsn}, flush ${flush}] on timeline ${t.record.timeline.tli}`);
+      // At most `connections` commits wait; the window's breakpoint lands on a whole microsecond, so allow
+      // one more microsecond of WAL and one transaction.
+      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx;
+      if (window > 0) invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction)`);
     }
   }
 }
