@@ -34,4 +34,35 @@ describe('conformance with PostgreSQL 15 (docs/conformance.md)', () => {
     expect(logOf(r, 'a').some((l) => l.startsWith("startup FATAL:  requested timeline 2 is not a child of this server's history"))).toBe(true);
     expect(logOf(r, 'a').some((l) => l.includes('does not contain minimum recovery point'))).toBe(false);
   });
+
+  // a primary writing until 20 s, then idle; b and d standbys of a; b promoted at 30 s.
+  const idleFork = (extra: ReturnType<typeof action>[]) =>
+    buildScenario({
+      end: s(120),
+      nodes: [node('a', 'dc', 15), node('b', 'dc', 15, { upstream: 'a' }), node('d', 'dc', 15, { upstream: 'a' })],
+      workload: { target: 'a', rate: 10, walPerTx: 1000 },
+      actions: [action(s(20), { kind: 'workload', cluster: 'main', workload: null, rate: 0 }), action(s(30), { kind: 'promote', node: 'b' }), ...extra],
+    });
+
+  it("the old primary's shutdown checkpoint reaches its standby: repointed to the new primary, the standby has diverged", () => {
+    // Real: d received a's shutdown checkpoint record (WAL past b's switchpoint) and logged "forked off".
+    const r = runScenario(idleFork([action(s(40), { kind: 'stop', node: 'a' }), action(s(50), { kind: 'repoint', node: 'd', upstream: 'b' })])).report;
+    expect(nodeOf(r, 'd')).toMatchObject({ state: 'running', timeline: 1, receiver: 'waiting' });
+    expect(logOf(r, 'd').some((l) => l.includes('new timeline 2 forked off current database system timeline 1 before current recovery point'))).toBe(true);
+    expect(logOf(r, 'd')).not.toContain('startup LOG:  new target timeline is 2');
+  });
+
+  it('an old primary that wrote nothing after the promotion cannot rejoin: its shutdown checkpoint is past the fork', () => {
+    const r = runScenario(idleFork([action(s(40), { kind: 'repoint', node: 'a', upstream: 'b' }), action(s(70), { kind: 'restart', node: 'a' })])).report;
+    expect(nodeOf(r, 'a').state).toBe('failed');
+    expect(logOf(r, 'a').some((l) => l.includes('new timeline 2 forked off current database system timeline 1 before current recovery point'))).toBe(true);
+    expect(logOf(r, 'a').some((l) => l.startsWith("startup FATAL:  requested timeline 2 is not a child of this server's history"))).toBe(true);
+  });
+
+  it('a standby stopped cleanly writes no WAL: its downstream stays caught up and can still follow', () => {
+    const r = runScenario(idleFork([action(s(40), { kind: 'stop', node: 'd' }), action(s(50), { kind: 'start', node: 'd' })])).report;
+    expect(nodeOf(r, 'd')).toMatchObject({ state: 'running', timeline: 1, receiver: 'streaming' });
+    expect(nodeOf(r, 'd').lsn).toBe(nodeOf(r, 'a').lsn);
+  });
 });
+

@@ -6,7 +6,7 @@ import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/type
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
-import { formatLsn, segmentStart, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
@@ -546,8 +546,10 @@ export class PgCluster {
       role.receiverAlive = false;
     }
     n.wal.end.setRate(now, 0);
-    // A clean shutdown writes a checkpoint at the end of WAL; a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped') this.takeCheckpoint(n, now);
+    // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
+    // standby); a crash leaves the last one (rule 9 inputs).
+    if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
+    else if (how === 'stopped') this.takeCheckpoint(n, now);
     n.run = { state: 'down', how };
     this.ctx.sim.cancel(n.checkpointTimer);
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
@@ -620,6 +622,23 @@ export class PgCluster {
     }
     role.target = target;
     return null;
+  }
+
+  /**
+   * A primary's clean shutdown writes a shutdown checkpoint record at the end of its WAL (xlog.c ShutdownXLOG,
+   * CreateCheckPoint with CHECKPOINT_IS_SHUTDOWN), and its walsenders send WAL up to it before they exit
+   * (walsender.c WalSndDone): the standbys that were caught up receive it. It is WAL like any other: written
+   * after a promotion elsewhere, it puts the old primary and those standbys past the fork (observed on 15.18).
+   */
+  private writeShutdownCheckpoint(n: PgNode, now: Micros): void {
+    const at = n.walEnd(now);
+    const end = at + SHUTDOWN_CHECKPOINT_RECORD;
+    n.wal.end.set(now, end);
+    for (const s of this.streams) {
+      if (s.up === n && s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
+    }
+    n.checkpoint = { lsn: at, tli: n.tli };
+    this.checkpointRecords.push({ lsn: at, timeline: n.wal.timeline });
   }
 
   /** Checkpoint records written by primaries, in time order: where standbys can make restartpoints. */

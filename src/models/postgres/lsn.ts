@@ -20,6 +20,12 @@ export function segmentStart(lsn: Lsn, walSegmentSize: number): Lsn {
 /** Size of an XLOG record header (SizeOfXLogRecord): the startup process waits for the record after `lsn`. */
 export const XLOG_RECORD_HEADER = 24;
 
+/**
+ * WAL taken by a shutdown checkpoint record: a 24-byte header, a 2-byte data header and the 88-byte CheckPoint
+ * struct (PG15 catalog/pg_control.h), 8-byte aligned.
+ */
+export const SHUTDOWN_CHECKPOINT_RECORD = 120;
+
 /** WAL file name of the segment holding lsn on a timeline, as in pg_wal (XLogFileName). */
 export function walFileName(tli: number, lsn: Lsn, walSegmentSize: number): string {
   const segNo = Math.floor(lsn / walSegmentSize);
