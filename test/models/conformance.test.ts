@@ -64,5 +64,17 @@ describe('conformance with PostgreSQL 15 (docs/conformance.md)', () => {
     expect(nodeOf(r, 'd')).toMatchObject({ state: 'running', timeline: 1, receiver: 'streaming' });
     expect(nodeOf(r, 'd').lsn).toBe(nodeOf(r, 'a').lsn);
   });
+
+  it('a standby repointed to a promoted node streams the old timeline to its end before it adopts the new one', () => {
+    // Real: the startup process rescans only local history files before restarting the walreceiver; the
+    // fetched 00000002.history is adopted after "End of WAL reached on timeline 1".
+    const r = runScenario(idleFork([action(s(40), { kind: 'repoint', node: 'd', upstream: 'b' })])).report;
+    expect(nodeOf(r, 'd')).toMatchObject({ timeline: 2, receiver: 'streaming' });
+    const lines = logOf(r, 'd');
+    const end = lines.findIndex((l) => l.includes('End of WAL reached on timeline 1'));
+    const adopt = lines.indexOf('startup LOG:  new target timeline is 2');
+    expect(end).toBeGreaterThanOrEqual(0);
+    expect(adopt).toBeGreaterThan(end);
+  });
 });
 

@@ -160,11 +160,15 @@ export class PgCluster {
     if (upTli < targetTli) {
       return this.wait(n, 'upstream-behind', pgLog.upstreamBehind(upTli, targetTli), `${up.name} is on timeline ${upTli}, behind ${n.name}'s recovery target ${targetTli}`);
     }
-    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up);
+    // The startup process rescans before it (re)starts the walreceiver, so only with the history files that
+    // are already local (xlogrecovery.c WaitForWALToBecomeAvailable); a file the walreceiver fetches now is
+    // adopted when streaming of the old timeline ends ([EXP] on 15.18: a standby repointed to a promoted
+    // node logs "End of WAL reached on timeline 1", then "new target timeline is 2").
     // A refused rescan is logged by the startup process with the walreceiver's next message (one event
     // per retry, so that a retry loop collapses).
     const refused: LogLine[] = [];
     if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
+    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up);
     const waitWith = (reason: WaitReason, line: LogLine, why: string) => this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
 
     const end = n.walEnd(now);
@@ -260,7 +264,7 @@ export class PgCluster {
    * xlogrecovery.c rescanLatestTimeLine ('latest' only): adopt the newest timeline iff its history contains
    * the current target TLI and leaves it at or after the replay position (equality allowed).
    */
-  private rescanLatestTimeline(n: PgNode, refused: LogLine[] | null = null): boolean {
+  private rescanLatestTimeline(n: PgNode, refused: LogLine[] | null = null, beforeFollow: (() => void) | null = null): boolean {
     const role = n.role as StandbyRole;
     const newest = this.findNewestTimeline(n, role.target.tli);
     if (newest === role.target.tli) return false;
@@ -280,6 +284,7 @@ export class PgCluster {
         `timeline ${newest} forked off timeline ${n.tli} at ${formatLsn(entry.end)}, before ${n.name}'s replay position ${formatLsn(replay)}: ${n.name} has diverged`,
       );
     }
+    beforeFollow?.();
     role.target = candidate;
     this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
     return true;
@@ -347,7 +352,11 @@ export class PgCluster {
     if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
     if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) this.fetchHistoryFiles(n, s.up);
     const goal = n.settings.recoveryTargetTimeline;
-    if (goal === 'latest' && this.rescanLatestTimeline(n)) {
+    // An empty stream's lines wait for the retry loop's event; when the rescan moves on they are logged first.
+    const logEmpty = () => {
+      if (s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
+    };
+    if (goal === 'latest' && this.rescanLatestTimeline(n, null, logEmpty)) {
       this.connect(n);
       return;
     }
