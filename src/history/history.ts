@@ -176,7 +176,26 @@ export interface MetricSample {
   readonly rate: number;
 }
 
+/** How much of a long run the history keeps in memory (see History.position and History.capEvents). */
+export interface HistoryLimits {
+  /** Position samples for charts (downsampled beyond this). */
+  readonly positions: number;
+  /** Events for the report (the first half and the most recent beyond this). */
+  readonly events: number;
+}
+
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { positions: 200_000, events: 50_000 };
+
 export class History {
+  private readonly lastPosition = new Map<string, PositionSample>();
+  private readonly positionCount = new Map<string, number>();
+  /** Only every positionStride-th sample of a node is recorded (doubles at each downsampling). */
+  private positionStride = 1;
+  private omittedEvents = 0;
+  private firstOmittedAt = 0 as Micros;
+
+  constructor(readonly limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {}
+
   readonly events: SimEvent[] = [];
   readonly receiverTransitions: ReceiverTransition[] = [];
   readonly promotions: PromotionRecord[] = [];
@@ -208,6 +227,7 @@ export class History {
     const ev: SimEvent = { at, cluster, node, kind, message, log: lines, repeat: null };
     this.events.push(ev);
     this.lastEventOfNode.set(key, ev);
+    if (this.events.length > this.limits.events) this.capEvents();
   }
 
   receiver(t: ReceiverTransition): void {
@@ -265,8 +285,61 @@ export class History {
     this.failoverDecisions.push(d);
   }
 
+  /**
+   * Position samples are for charts. Memory stays bounded: when `limits.positions` samples are held, every
+   * other sample of each node is dropped (its first and last, and every timeline change, are kept) and from
+   * then on only every `positionStride`-th sample of a node is recorded, again with every timeline change.
+   * Charts draw straight lines between samples, so a long run is drawn at a coarser, even resolution.
+   */
   position(s: PositionSample): void {
+    const last = this.lastPosition.get(s.node);
+    const n = (this.positionCount.get(s.node) ?? 0) + 1;
+    this.positionCount.set(s.node, n);
+    if (last && last.tli === s.tli && n % this.positionStride !== 0) return;
     this.positions.push(s);
+    this.lastPosition.set(s.node, s);
+    if (this.positions.length >= this.limits.positions) this.downsamplePositions();
+  }
+
+  private downsamplePositions(): void {
+    const seen = new Map<string, { i: number; tli: number }>();
+    const lastIndex = new Map<string, number>();
+    this.positions.forEach((p, i) => lastIndex.set(p.node, i));
+    let w = 0;
+    for (let i = 0; i < this.positions.length; i++) {
+      const p = this.positions[i]!;
+      const prev = seen.get(p.node);
+      const keep = !prev || prev.tli !== p.tli || prev.i % 2 === 1 || lastIndex.get(p.node) === i;
+      seen.set(p.node, { i: (prev?.i ?? -1) + 1, tli: p.tli });
+      if (keep) this.positions[w++] = p;
+    }
+    this.positions.length = w;
+    this.positionStride *= 2;
+  }
+
+  /**
+   * Events beyond `limits.events`: the first half is kept, then one marker event saying how many were
+   * omitted, then the most recent ones (the fingerprint still covers every event).
+   */
+  private capEvents(): void {
+    const half = Math.floor(this.limits.events / 2);
+    const hasMarker = this.omittedEvents > 0;
+    const from = hasMarker ? half + 1 : half;
+    // Drop a quarter of the limit at once: capping costs O(1) per event, amortised.
+    const removed = this.events.splice(from, this.events.length - this.limits.events + Math.floor(half / 2));
+    if (!hasMarker) this.firstOmittedAt = removed[0]!.at;
+    this.omittedEvents += removed.length;
+    const marker: SimEvent = {
+      at: this.firstOmittedAt,
+      cluster: null,
+      node: null,
+      kind: 'lifecycle',
+      message: `${this.omittedEvents} events omitted, until +${this.events[from]?.at ?? removed.at(-1)!.at} us (the history keeps at most ${this.limits.events} events: the first and the most recent; the fingerprint covers all)`,
+      log: [],
+      repeat: null,
+    };
+    if (hasMarker) this.events[half] = marker;
+    else this.events.splice(half, 0, marker);
   }
 
   /** Open or close a write-status interval (outage or stall) of a cluster. */
