@@ -13,6 +13,7 @@ import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
 import { describeHistory } from './models/postgres/timeline.ts';
 import { World } from './models/world.ts';
+import { blockLosses, blockSeries, blockStalls } from './report/block.ts';
 import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, StallJson, VacuumJson, XidJson } from './report/types.ts';
@@ -54,6 +55,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   }
   const end = scenario.end;
   for (const c of world.clusters.values()) c.writes.finish(end);
+  world.block?.finish(end);
 
   const history = world.ctx.history;
   const survivors: Report['survivors'][number][] = [];
@@ -73,6 +75,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
+  stalls.push(...blockStalls(history, clock, end));
+  dataLoss.push(...blockLosses(history, clock));
   const nodes: NodeJson[] = [];
   for (const c of world.clusters.values()) {
     for (const n of c.nodes.values()) {
@@ -116,6 +120,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     assessments,
     ...xidReport(world, history, clock, end),
     stats: { events: world.ctx.sim.eventsProcessed },
+    ...(world.block ? { series: blockSeries(history, clock) } : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };

@@ -62,6 +62,12 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         const ok = o.length > 0 && within(e.seconds, total);
         return { name: e.name, passed: ok, detail: `${o.length} outage(s), ${total.toFixed(1)} s in all; expected ${boundsText(e.seconds, 's')}` };
       }
+      case 'stalls': {
+        const s = inCluster(r.stalls, e.cluster).filter((x) => e.bottleneck === null || x.bottleneck === e.bottleneck);
+        const total = s.reduce((a, x) => a + x.seconds, 0);
+        const ok = within(e.count, s.length) && within(e.seconds, total);
+        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${total.toFixed(1)} s in all${ok ? '' : `; expected ${[boundsText(e.count, 'stalls'), boundsText(e.seconds, 's')].join(', ')}`}` };
+      }
       case 'noStall': {
         const s = inCluster(r.stalls, e.cluster);
         return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${s.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };

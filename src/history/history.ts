@@ -6,6 +6,7 @@ import type { Micros } from '../engine/time.ts';
 import type { Lsn } from '../models/postgres/lsn.ts';
 import type { Timeline } from '../models/postgres/timeline.ts';
 import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
+import { BlockHistory } from './block.ts';
 
 export type EventKind =
   | 'plan'
@@ -203,6 +204,8 @@ export class History {
   readonly writeStatus: WriteStatusInterval[] = [];
   readonly failoverDecisions: FailoverDecision[] = [];
   readonly positions: PositionSample[] = [];
+  /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
+  readonly block = new BlockHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
   readonly metrics: MetricSample[] = [];

@@ -4,6 +4,7 @@ import { invariant } from '../engine/invariant.ts';
 import { History } from '../history/history.ts';
 import type { Action, Scenario } from '../scenario/types.ts';
 import { Network } from './network/network.ts';
+import { BlockWorld } from './block/world.ts';
 import { PgCluster } from './postgres/cluster.ts';
 import { PRIORITY, type WorldContext } from './postgres/context.ts';
 import { FailoverManager } from './postgres/failover.ts';
@@ -19,6 +20,8 @@ export class World {
   readonly clusters = new Map<string, PgCluster>();
   readonly managers = new Map<string, FailoverManager[]>();
   private readonly clusterOfNode = new Map<string, PgCluster>();
+  /** Disks and block replication, when the scenario has a `block:` section. */
+  readonly block: BlockWorld | null;
   /** Called by `assess` actions with the cluster to assess now. */
   onAssess: ((cluster: PgCluster) => void) | null = null;
 
@@ -41,11 +44,13 @@ export class World {
       }
       this.managers.set(spec.name, spec.failover.map((f) => new FailoverManager(c, f)));
     }
+    this.block = scenario.block ? new BlockWorld(this.ctx, scenario.block) : null;
   }
 
   start(): void {
     for (const c of this.clusters.values()) c.boot();
     for (const ms of this.managers.values()) for (const m of ms) m.start();
+    this.block?.start();
     for (const a of this.scenario.actions) {
       this.ctx.sim.at(a.at, `${a.source} ${a.kind}`, () => this.apply(a), PRIORITY.action);
     }
@@ -116,6 +121,7 @@ export class World {
           note(null, null, `${a.source}: link ${t.sites[0]}–${t.sites[1]} ${cut ? 'cut' : 'restored'}`);
         }
         for (const c of this.clusters.values()) c.onNetworkChange();
+        this.block?.onNetworkChange();
         return;
       }
       case 'crash':
@@ -161,6 +167,9 @@ export class World {
         c.xid.closeTransaction(a.transaction);
         return;
       }
+      case 'block':
+        this.block!.apply(a.step, a.source, label);
+        return;
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

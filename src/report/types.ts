@@ -30,6 +30,16 @@ export interface StallJson {
   readonly seconds: number;
   readonly maxLatencyMs: number;
   readonly cause: string;
+  /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency). */
+  readonly bottleneck?: string;
+  /** Block replication: the back-pressure path, one fact per step, root first. */
+  readonly chain?: readonly CauseStepJson[];
+}
+
+/** A time series for charts (block replication: write latency, buffer fill): [time, value] points. */
+export interface SeriesJson {
+  readonly name: string;
+  readonly points: readonly (readonly [string, number])[];
 }
 
 export interface OutageJson {
@@ -140,4 +150,6 @@ export interface Report {
   readonly alerts: readonly AlertJson[];
   readonly expectations: readonly ExpectationJson[];
   readonly stats: { readonly events: number };
+  /** Time series of block replication (present when the scenario has a `block:` section). */
+  readonly series?: readonly SeriesJson[];
 }

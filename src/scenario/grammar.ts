@@ -53,6 +53,7 @@ import {
   type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -91,6 +92,8 @@ export interface Env extends SettingsEnv {
   /** The name of the slot being decoded (set by the slots mapping before each value). */
   slotName?: string;
   cluster?: ClusterInfo;
+  /** Names defined in the `block:` section (grammar-block.ts). */
+  block?: BlockEnv;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
@@ -114,7 +117,7 @@ function name(): Decoder<string> {
 }
 
 /** A name referring to something defined elsewhere in the file, with did-you-mean over the defined names. */
-function ref(kind: string, candidates: (env: Env) => readonly string[], check?: (text: string, node: Node, ctx: C) => void): Decoder<string> {
+export function ref(kind: string, candidates: (env: Env) => readonly string[], check?: (text: string, node: Node, ctx: C) => void): Decoder<string> {
   const expected = `the name of a ${kind}`;
   return custom<string>(
     expected,
@@ -198,7 +201,7 @@ function timezone(): Decoder<string> {
   );
 }
 
-function bandwidth(): Decoder<number> {
+export function bandwidth(): Decoder<number> {
   return unitValue<number>(
     'a bandwidth like "1Gbps" or "100MB/s"',
     'bandwidth',
@@ -212,7 +215,7 @@ function bandwidth(): Decoder<number> {
   );
 }
 
-function rate(): Decoder<number> {
+export function rate(): Decoder<number> {
   return unitValue<number>(
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
@@ -796,6 +799,9 @@ const transactionRef = ref('transaction', (env) => [...env.transactions.keys()])
 const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
   map(nodeRef, (node) => ({ kind, node }) as ActionBody);
 
+/** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
+const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
+
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
   repoint,
@@ -839,6 +845,7 @@ const ACTION_BODIES = {
   start_consumer: slotAction('startConsumer'),
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
+  ...BLOCK.actions,
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -862,6 +869,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   start_consumer: 'The slot\'s consumer streams again and catches up.',
   open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
+  ...BLOCK.actionDescriptions,
 };
 
 const actionSchema = defined(
@@ -904,7 +912,7 @@ function checkUniqueNames(items: readonly { name: string | null }[], seq: Node |
 // ---------------------------------------------------------------------------------------------------------
 // Expectations
 
-function bounds(d: Decoder<number>, unit: string): Decoder<Bounds> {
+export function bounds(d: Decoder<number>, unit: string): Decoder<Bounds> {
   return object(
     {
       at_least: opt(d, `Lower bound (${unit}).`),
@@ -1015,6 +1023,7 @@ const EXPECT_BODIES = {
   outage,
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
+  stalls: BLOCK.stallsExpectation,
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
@@ -1026,6 +1035,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   outage: 'Writes are unavailable for a while, as described.',
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
+  stalls: STALLS_DESCRIPTION,
 };
 
 function boundsText(b: Bounds, unit: string): string {
@@ -1050,6 +1060,8 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `no outage${inCluster(e.cluster)}`;
     case 'noStall':
       return `no stall${inCluster(e.cluster)}`;
+    case 'stalls':
+      return describeStallsExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;
       if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
@@ -1183,7 +1195,8 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     }),
     links: withDefault(links, 'Network links between sites. Sites without a link cannot reach each other.', []),
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
-    clusters: req(clusters, 'Replication clusters by name.'),
+    clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
+    block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
     plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
@@ -1224,6 +1237,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
         actions,
         expectations: v.expect.map(({ explicitName: _e, ...e }) => e as Expectation),
         alerts: v.alerts,
+        ...(v.block ? { block: v.block } : {}),
       };
     },
   },

@@ -4,6 +4,7 @@
  * second); YAML spellings, unit suffixes and wall-clock times exist only in the parser.
  */
 import type { Micros } from '../engine/time.ts';
+import type { BlockOp, BlockSpec } from './types-block.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
@@ -196,6 +197,8 @@ export type ConfigureRestart = 'auto' | 'never';
 /** A timed step of the plan or a fault. */
 export type ActionBody =
   | { readonly kind: 'promote'; readonly node: string }
+  /** A step of the block-replication world (types-block.ts): connect, disconnect, adjust, disk jobs, host loss. */
+  | { readonly kind: 'block'; readonly step: BlockOp }
   | { readonly kind: 'repoint'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'configure'; readonly node: string; readonly settings: PgSettingsSpec; readonly restart: ConfigureRestart }
   /** Re-point a workload's clients (all the cluster's workloads when `workload` is null) to `node`. */
@@ -244,6 +247,8 @@ export type ExpectationBody =
   | { readonly kind: 'noOutage'; readonly cluster: string | null }
   | { readonly kind: 'outage'; readonly cluster: string | null; readonly seconds: Bounds }
   | { readonly kind: 'noStall'; readonly cluster: string | null }
+  /** Block replication stalls (grammar-block.ts); `cluster` is the resource. */
+  | { readonly kind: 'stalls'; readonly cluster: string | null; readonly bottleneck: string | null; readonly count: Bounds; readonly seconds: Bounds }
   | {
       readonly kind: 'xid';
       readonly cluster: string | null;
@@ -289,4 +294,6 @@ export interface Scenario {
   readonly actions: readonly Action[];
   readonly expectations: readonly Expectation[];
   readonly alerts: readonly AlertSpec[];
+  /** Disks, hosts and replicated block devices (DRBD, md, WalB); absent when the scenario has none. */
+  readonly block?: BlockSpec;
 }

@@ -26,6 +26,8 @@ import type {
   WorkloadSpec,
 } from '../scenario/types.ts';
 
+import { printBlock, printBlockStep } from './yaml-block.ts';
+
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
 /** A point in simulated time as the scenario grammar writes it: "+1m30s" after the start. */
@@ -169,6 +171,8 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
   const out: Record<string, unknown> = { at: printTime(a.at) };
   if (a.name !== null) out.name = a.name;
   switch (a.kind) {
+    case 'block':
+      return { ...out, ...printBlockStep(a.step, printBandwidth) };
     case 'promote':
     case 'crash':
     case 'restart':
@@ -250,6 +254,15 @@ function printExpectation(e: Expectation): Record<string, unknown> {
     case 'noStall':
       out.no_stall = e.cluster ?? true;
       break;
+    case 'stalls': {
+      const d: Record<string, unknown> = {};
+      if (e.cluster !== null) d.resource = e.cluster;
+      if (e.bottleneck !== null) d.bottleneck = e.bottleneck;
+      if (e.count.atLeast !== null || e.count.atMost !== null) d.count = bounds(e.count);
+      if (e.seconds.atLeast !== null || e.seconds.atMost !== null) d.seconds = bounds(e.seconds);
+      out.stalls = d;
+      break;
+    }
     case 'dataLoss': {
       const d: Record<string, unknown> = {};
       if (e.cluster !== null) d.cluster = e.cluster;
@@ -332,7 +345,8 @@ export function scenarioToYaml(s: Scenario, opts: { comment?: string } = {}): st
     sites: s.sites.map((x) => x.name),
     links: s.links.map((l) => ({ between: [...l.between], bandwidth: printBandwidth(l.bandwidth), latency: printDuration(l.latency) })),
     local_link: { bandwidth: printBandwidth(s.localLink.bandwidth), latency: printDuration(s.localLink.latency) },
-    clusters: Object.fromEntries(s.clusters.map((c) => [c.name, printCluster(c)])),
+    ...(s.clusters.length || !s.block ? { clusters: Object.fromEntries(s.clusters.map((c) => [c.name, printCluster(c)])) } : {}),
+    ...(s.block ? { block: printBlock(s.block, printBandwidth) } : {}),
     ...(plan.length ? { plan } : {}),
     ...(faults.length ? { faults } : {}),
     ...(s.expectations.length ? { expect: s.expectations.map(printExpectation) } : {}),

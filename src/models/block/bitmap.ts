@@ -1,0 +1,123 @@
+/**
+ * The out-of-sync set of a replicated device (a DRBD bitmap of 4 KiB bits, an md write-intent bitmap of
+ * larger chunks): how many bytes must be resynced and how fragmented they are.
+ *
+ * While writes are not replicated (disconnected, Ahead) they mark bits; random writes over a working set H
+ * dirty it like coupon collecting, d(t) = H − (H − d₀)·e^(−k·t), k = (write bytes/s × amplification)/H,
+ * the amplification being how much more than a write one bit covers (md's 64 MiB chunks, §5). The curve
+ * is exact between events, so a night of disconnection costs no event. A resync drains the set linearly
+ * in on-disk order (UG84-F, §3.1), merging adjacent dirty bits into requests of up to the device's max I/O
+ * size (K84-WRK make_resync_request, §3.4): a fully dirty device resyncs in large requests, a set dirtied
+ * by random writes in requests the size of those writes.
+ */
+import type { Micros } from '../../engine/time.ts';
+import { NEVER } from '../../engine/time.ts';
+
+type Mode =
+  | { readonly kind: 'steady' }
+  /** Writes mark bits: bytes/µs written, amplification, working set, the run length their bits form. */
+  | { readonly kind: 'marking'; readonly rate: number; readonly amplification: number; readonly workingSet: number; readonly run: number }
+  /** A resync clears bits at bytes/µs. */
+  | { readonly kind: 'draining'; readonly rate: number };
+
+export class Bitmap {
+  private t0: Micros;
+  private d0: number;
+  /** Mean merged-request size of the set at t0. */
+  private run0: number;
+  private mode: Mode = { kind: 'steady' };
+
+  constructor(
+    t: Micros,
+    /** Bytes per bit (DRBD 4 KiB, §3.3; md bitmap chunk). */
+    readonly granularity: number,
+    readonly deviceSize: number,
+  ) {
+    this.t0 = t;
+    this.d0 = 0;
+    this.run0 = granularity;
+  }
+
+  dirty(t: Micros): number {
+    const m = this.mode;
+    const dt = t - this.t0;
+    if (m.kind === 'steady') return this.d0;
+    if (m.kind === 'draining') return Math.max(0, this.d0 - m.rate * dt);
+    if (this.d0 >= m.workingSet) return this.d0;
+    const k = (m.rate * m.amplification) / m.workingSet;
+    return m.workingSet - (m.workingSet - this.d0) * Math.exp(-k * dt);
+  }
+
+  /** Mean size of a resync request over the dirty set (bytes). */
+  runLength(t: Micros): number {
+    const m = this.mode;
+    if (m.kind !== 'marking') return this.run0;
+    const d = this.dirty(t);
+    const added = d - this.d0;
+    if (d <= 0) return m.run;
+    // Requests add up: d / (d0/run0 + added/run).
+    return d / (this.d0 / this.run0 + added / m.run);
+  }
+
+  private anchor(t: Micros): void {
+    const d = this.dirty(t);
+    this.run0 = this.runLength(t);
+    this.d0 = d;
+    this.t0 = t;
+  }
+
+  /** Everything out of sync (initial full sync: drbdadm primary --force sets all bits, UG84-C). */
+  setAll(t: Micros, maxRequest: number): void {
+    this.t0 = t;
+    this.d0 = this.deviceSize;
+    this.run0 = maxRequest;
+    this.mode = { kind: 'steady' };
+  }
+
+  /** Adds bytes known to be out of sync (a send buffer's content at a disconnect). */
+  add(t: Micros, bytes: number, run: number): void {
+    this.anchor(t);
+    if (bytes <= 0) return;
+    const d = Math.min(this.deviceSize, this.d0 + bytes);
+    this.run0 = d / (this.d0 / this.run0 + (d - this.d0) / Math.max(run, 1));
+    this.d0 = d;
+  }
+
+  clear(t: Micros): void {
+    this.t0 = t;
+    this.d0 = 0;
+    this.mode = { kind: 'steady' };
+  }
+
+  /** Writes at `bytesPerSecond` mark bits from t on. */
+  mark(t: Micros, bytesPerSecond: number, writeSize: number, random: number, workingSet: number, maxRequest: number): void {
+    this.anchor(t);
+    if (bytesPerSecond <= 0) {
+      this.mode = { kind: 'steady' };
+      return;
+    }
+    // A random write dirties a whole bit; consecutive sequential writes share theirs (§5: chunked bitmaps).
+    const amplification = random * Math.max(1, this.granularity / writeSize) + (1 - random);
+    const run = 1 / (random / Math.max(writeSize, this.granularity) + (1 - random) / maxRequest);
+    this.mode = { kind: 'marking', rate: bytesPerSecond / 1e6, amplification, workingSet: Math.min(workingSet, this.deviceSize), run };
+  }
+
+  drain(t: Micros, bytesPerSecond: number): void {
+    this.anchor(t);
+    this.mode = bytesPerSecond > 0 ? { kind: 'draining', rate: bytesPerSecond / 1e6 } : { kind: 'steady' };
+  }
+
+  steady(t: Micros): void {
+    this.anchor(t);
+    this.mode = { kind: 'steady' };
+  }
+
+  /** When a drain empties the set (NEVER when not draining). */
+  emptyAt(t: Micros): Micros {
+    const m = this.mode;
+    if (m.kind !== 'draining') return NEVER;
+    const d = this.dirty(t);
+    if (d <= 0) return t;
+    return Math.max(t, Math.ceil(this.t0 + this.d0 / m.rate)) as Micros;
+  }
+}

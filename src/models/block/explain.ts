@@ -1,0 +1,108 @@
+/**
+ * Cause chains for write stalls: one fact per step along the back-pressure path, root first (Elle-style,
+ * ../shared/STYLE.md), e.g. the peer's RAID initialisation takes 30% of its disk → its write capacity is
+ * below the incoming replication → max-buffers fill, the window closes → the send buffer fills in 76 ms →
+ * protocol A writes block. Built from the flow computed at the instant the stall begins.
+ */
+import type { StallBottleneck } from '../../history/block.ts';
+import type { DiskSolution } from '../disk/queue.ts';
+import { describeDisk } from '../disk/device.ts';
+import type { BlockResource } from './resource.ts';
+import { PAGE_SIZE } from './resource.ts';
+
+export interface FlowView {
+  /** Bytes/s on the line, the line's bound and its reason. */
+  readonly x: number;
+  readonly lineCap: number;
+  readonly lineBound: string;
+  /** The peer's write capacity for replicated data (bytes/s). */
+  readonly drainCap: number;
+  readonly appRepl: number;
+  readonly resync: number;
+  readonly sendFull: boolean;
+  readonly peerFull: boolean;
+  readonly sendCap: number;
+}
+
+export interface WorkloadView {
+  readonly name: string;
+  readonly offered: number;
+  readonly accepted: number;
+  readonly local: number;
+  readonly repl: number;
+  readonly latency: number;
+}
+
+export const mb = (bps: number): string => `${(bps / 1e6).toFixed(bps < 1e7 ? 2 : 1)} MB/s`;
+export const ms = (s: number): string => (s >= 10 ? `${s.toFixed(0)} s` : s >= 1 ? `${s.toFixed(1)} s` : `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms`);
+export const pct = (f: number): string => `${Math.round(f * 100)}%`;
+export function mib(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
+  if (bytes >= 1 << 20) return `${+(bytes / (1 << 20)).toFixed(1)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** "background initialisation 30%, backup 40%, application I/O 25%, resync reads 3%". */
+export function diskUse(sol: DiskSolution): string {
+  const parts: { label: string; f: number }[] = sol.shares.map((s) => ({ label: `${s.label} (fixed share)`, f: s.share }));
+  const byLabel = new Map<string, number>();
+  for (const [id, r] of sol.streams) {
+    const label = sol.labels.get(id) ?? id;
+    byLabel.set(label, (byLabel.get(label) ?? 0) + r.busy);
+  }
+  for (const [label, f] of byLabel) if (f >= 0.005) parts.push({ label, f });
+  parts.sort((a, b) => b.f - a.f);
+  return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
+}
+
+export function explainStall(
+  res: BlockResource,
+  w: WorkloadView,
+  flow: FlowView,
+  local: DiskSolution,
+  peer: DiskSolution | null,
+  resyncHow: string,
+  threshold: number,
+  /** The writes waiting now began to wait behind a full send path. */
+  backlogFromPipe: boolean,
+): { bottleneck: StallBottleneck; chain: string[] } {
+  const chain: string[] = [];
+  const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
+  const d = res.drbd;
+  if (pipeBlocked) {
+    let bottleneck: StallBottleneck;
+    if (flow.peerFull && peer && flow.drainCap < flow.lineCap) {
+      bottleneck = 'peer-disk';
+      chain.push(
+        `${res.secondaryHost}'s disk ${describeDisk(peer.spec)} is busy: ${diskUse(peer)}; it can write only ${mb(flow.drainCap)} of replicated data, ` +
+          `less than the ${mb(flow.appRepl + flow.resync)} arriving (application writes ${mb(flow.appRepl)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)} sharing the data socket (rule 4)` : ''})`,
+      );
+      chain.push(
+        d
+          ? `the receiver holds max-buffers (${d.net.maxBuffers} pages = ${mib(d.net.maxBuffers * PAGE_SIZE)}) waiting for the disk and stops reading its socket; the ${mib(d.net.rcvbufSize)} receive buffer fills and the TCP window closes (rules 5, 6)`
+          : `the remote's queue fills and the TCP window closes (rules 5, 6)`,
+      );
+    } else {
+      bottleneck = 'line';
+      chain.push(`the line carries at most ${mb(flow.lineCap)} (${flow.lineBound}), less than the ${mb(flow.appRepl + flow.resync)} offered (application writes ${mb(flow.appRepl)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)}` : ''})`);
+    }
+    const fill = res.lastFill;
+    const proxy = d && d.net.proxyBuffer > 0 ? ` (with a ${mib(d.net.proxyBuffer)} DRBD Proxy buffer)` : '';
+    const what = res.md ? `the write-behind window (${res.md.writeBehind} requests)` : `the ${mib(d ? d.net.sndbufSize : flow.sendCap)} send buffer${proxy}`;
+    chain.push(fill ? `${what} filled in ${ms((fill.to - fill.from) / 1e6)}` : `${what} filled`);
+    if (res.md) chain.push(`md: with more than ${res.md.writeBehind} writes behind, new writes wait for the write-mostly leg too (rule 17); writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered`);
+    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so up to the application's queue depth of writes wait and their latency exceeds ${ms(threshold)}`);
+    return { bottleneck, chain };
+  }
+  if (w.repl >= w.local && peer) {
+    chain.push(`${res.secondaryHost}'s disk ${describeDisk(peer.spec)}: ${diskUse(peer)}; utilisation ${pct(peer.rho)}`);
+    chain.push(`protocol ${d?.net.protocol ?? 'C'} completes a write only when the peer has it (rule 1): every write waits about ${ms(w.repl)} for it`);
+    return { bottleneck: 'peer-latency', chain };
+  }
+  chain.push(`${res.primaryHost}'s disk ${describeDisk(local.spec)}: ${diskUse(local)}${res.resyncing ? `; the resync runs ${resyncHow}` : ''}`);
+  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's requests queue up faster than they are served (rule 18)`);
+  else chain.push(`utilisation ${pct(local.rho)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${ms(w.local)}`);
+  if (w.offered > w.accepted * 1.001) chain.push(`writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered: a backlog builds and latency exceeds ${ms(threshold)}`);
+  else chain.push(`so writes take longer than ${ms(threshold)}`);
+  return { bottleneck: 'local-disk', chain };
+}

@@ -1,0 +1,188 @@
+/**
+ * One replicated block device: DRBD (protocols A/B/C), mdadm RAID1 with a write-mostly, write-behind
+ * remote leg, or WalB. The protocol is events (connect, disconnect, Ahead, resync start and end, ko-count,
+ * overflow, failover); the data is fluid: the primary's send buffer, the peer's receive side and the
+ * out-of-sync set are levels whose rates BlockWorld sets once per instant.
+ *
+ * Rules: ../shared/domain/drbd-tcp-disk.md §9 (rule numbers below) and the sections cited.
+ */
+import { Level } from '../../engine/fluid.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import type { Micros } from '../../engine/time.ts';
+import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
+import type { TcpSpec } from '../tcp/connection.ts';
+import { Bitmap } from './bitmap.ts';
+
+/** DRBD's bitmap granularity: 1 bit = 4 KiB (§3.3, K84-INT BM_BLOCK_SHIFT 12). */
+export const BM_BLOCK_SIZE = 4096;
+/** max-buffers counts pages of 4 KiB (§2.4). */
+export const PAGE_SIZE = 4096;
+/** Ahead → SyncSource one second after the application data in flight drains (§2.3, K9-REQ). */
+export const AHEAD_RESYNC_DELAY = 1_000_000 as Micros;
+/** The c-min-rate throttle sleeps HZ/10 before serving a resync request (§3.6, K84-RCV receive_DataRequest). */
+export const THROTTLE_DELAY_S = 0.1;
+/** md caps resync I/O in flight at sync_io_depth (§7.3, MD md.c). */
+export const MD_SYNC_IO_DEPTH = 32;
+/** Bytes a WalB archive (or md's network block device server) keeps outstanding to its disk. ASSUMPTION. */
+export const REMOTE_WRITE_WINDOW = 16 << 20;
+
+/**
+ * The replication link's state, as drbdadm cstate names it (UG84-F, MAN84): a discriminated union, so
+ * "Ahead with a resync running" cannot be written.
+ */
+export type ConnState =
+  | { readonly kind: 'StandAlone'; readonly since: Micros; readonly reason: string }
+  | { readonly kind: 'Connected'; readonly since: Micros }
+  | { readonly kind: 'SyncSource'; readonly since: Micros; readonly full: boolean; readonly startDirty: number }
+  | { readonly kind: 'Ahead'; readonly since: Micros; readonly resyncAt: Micros | null };
+
+export type PeerDiskState = 'UpToDate' | 'Inconsistent' | 'Outdated' | 'Failed';
+
+export class BlockResource {
+  readonly spec: BlockResourceSpec;
+  options: ReplicationOptions;
+  primaryHost: string;
+  primaryDisk: string;
+  secondaryHost: string | null;
+  secondaryDisk: string | null;
+  conn: ConnState;
+  peerDisk: PeerDiskState;
+  /** Never synced: the first connect starts the initial full sync (UG84-C). */
+  neverSynced: boolean;
+  /** Unsent bytes in the primary's send path (socket, DRBD Proxy, md behind window, WalB ring). */
+  readonly sendQ: Level;
+  /** Bytes received by the peer and not yet on its disk (receive buffer + max-buffers pages). */
+  readonly peerQ: Level;
+  /** Application bytes acknowledged by the primary (a position in the device's write stream). */
+  readonly acked: Level;
+  /** Of those, bytes not yet durable on the peer (in the send path, on the line, in the peer's queue). */
+  readonly pipeApp: Level;
+  /** (time, acked) breakpoints, to date a position of the write stream. */
+  readonly ackedCurve: { at: Micros; pos: number }[] = [];
+  readonly bitmap: Bitmap;
+  /** Since when writes have not been replicated (the out-of-sync era), or null. */
+  dirtySince: Micros | null = null;
+  /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
+  overflowed = false;
+  koTimer: EventHandle | null = null;
+  /** When the send buffer started filling (for "the 8 MiB send buffer filled in 76 ms"). */
+  fillStart: Micros | null = null;
+  lastFill: { from: Micros; to: Micros } | null = null;
+  /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
+  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros } | null = null;
+
+  constructor(spec: BlockResourceSpec, t: Micros) {
+    this.spec = spec;
+    this.options = spec.replication;
+    this.primaryHost = spec.primary.host;
+    this.primaryDisk = spec.primary.disk;
+    this.secondaryHost = spec.secondary.host;
+    this.secondaryDisk = spec.secondary.disk;
+    this.sendQ = new Level(t, 0);
+    this.peerQ = new Level(t, 0);
+    this.acked = new Level(t, 0);
+    this.pipeApp = new Level(t, 0);
+    this.ackedCurve.push({ at: t, pos: 0 });
+    const granularity = this.options.kind === 'md' ? this.options.bitmapChunk : BM_BLOCK_SIZE;
+    this.bitmap = new Bitmap(t, granularity, spec.size);
+    if (spec.startConnected) {
+      this.conn = { kind: 'Connected', since: t };
+      this.peerDisk = 'UpToDate';
+      this.neverSynced = false;
+    } else {
+      this.conn = { kind: 'StandAlone', since: t, reason: 'not connected yet' };
+      this.peerDisk = 'Inconsistent';
+      this.neverSynced = true;
+    }
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number } | null {
+    const o = this.options;
+    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version } : null;
+  }
+
+  get md(): MdResourceOptions | null {
+    return this.options.kind === 'md' ? this.options : null;
+  }
+
+  get walb(): WalbResourceOptions | null {
+    return this.options.kind === 'walb' ? this.options : null;
+  }
+
+  /** The name people know the mechanism by, for messages. */
+  get label(): string {
+    const o = this.options;
+    if (o.kind === 'drbd') return `DRBD ${o.version.toFixed(1)} protocol ${o.net.protocol}`;
+    if (o.kind === 'md') return `md RAID1 write-behind ${o.writeBehind}`;
+    return 'WalB';
+  }
+
+  /** Whether application writes enter the replication path now (rules 8, 11; WalB logs every write). */
+  get replicating(): boolean {
+    if (this.secondaryHost === null) return false;
+    const o = this.options;
+    const c = this.conn;
+    if (o.kind === 'walb') return true;
+    if (c.kind === 'Connected') return true;
+    if (c.kind !== 'SyncSource') return false;
+    // DRBD 9.3 resync-without-replication: writes during a resync are only marked (§3.2, MAN9).
+    if (o.kind === 'drbd' && o.version >= 9.3 && o.disk.resyncWithoutReplication) return false;
+    return true;
+  }
+
+  /** Whether the line carries anything now. */
+  get transmitting(): boolean {
+    return this.secondaryHost !== null && this.conn.kind !== 'StandAlone';
+  }
+
+  get resyncing(): boolean {
+    return this.conn.kind === 'SyncSource';
+  }
+
+  /** Send-path capacity in bytes for unsent data: the socket (+ DRBD Proxy), md's behind window, WalB's ring. */
+  sendCapacity(writeSize: number, inflight: number): number {
+    const o = this.options;
+    if (o.kind === 'drbd') return Math.max(0, o.net.sndbufSize + o.net.proxyBuffer - inflight);
+    if (o.kind === 'md') return o.writeBehind * writeSize;
+    return o.ringSize;
+  }
+
+  /** The peer's receive side: receive buffer + DRBD max-buffers pages (§2.4, rule 5), or the remote's queue. */
+  peerCapacity(): number {
+    const o = this.options;
+    if (o.kind === 'drbd') return o.net.rcvbufSize + o.net.maxBuffers * PAGE_SIZE;
+    return REMOTE_WRITE_WINDOW;
+  }
+
+  /** Bytes of the peer's queue that are at its disk (max-buffers), the rest waiting in the socket. */
+  peerDiskWindow(): number {
+    const o = this.options;
+    if (o.kind === 'drbd') return o.net.maxBuffers * PAGE_SIZE;
+    return REMOTE_WRITE_WINDOW;
+  }
+
+  tcp(bandwidth: number, latency: number): TcpSpec {
+    const o = this.options;
+    const sndbuf = o.kind === 'drbd' ? o.net.sndbufSize : o.sndbuf;
+    const rcvbuf = o.kind === 'drbd' ? o.net.rcvbufSize : o.sndbuf;
+    return { bandwidth, latency, sndbuf, rcvbuf };
+  }
+
+  /** Position of the write stream acknowledged at time t, from the recorded breakpoints. */
+  ackedTimeOf(pos: number): Micros {
+    const c = this.ackedCurve;
+    for (let i = c.length - 1; i > 0; i--) {
+      const a = c[i - 1]!;
+      const b = c[i]!;
+      if (pos >= a.pos && pos <= b.pos) {
+        if (b.pos === a.pos) return a.at;
+        return Math.round(a.at + ((pos - a.pos) / (b.pos - a.pos)) * (b.at - a.at)) as Micros;
+      }
+    }
+    return c[0]!.at;
+  }
+}

@@ -1,0 +1,968 @@
+/**
+ * Block storage and its replication in one world: disks (queues), the replicated devices on them (DRBD,
+ * md write-behind, WalB), the applications' I/O, background disk jobs, and the lines between sites.
+ *
+ * Discrete protocol, fluid data, as in the PostgreSQL model: after any change at an instant, one
+ * recomputation (reflow) solves every disk's queue, every connection's rate and every buffer's rate of
+ * change, then schedules the next breakpoint (a buffer filling or emptying, a resync finishing, a latency
+ * crossing the stall threshold, a job ending). Between breakpoints everything is linear (or, for a bitmap
+ * being dirtied, an exact exponential), so a night of steady replication costs no event.
+ */
+import { Level } from '../../engine/fluid.ts';
+import { invariant } from '../../engine/invariant.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import { NEVER, type Micros } from '../../engine/time.ts';
+import type { BlockStallRecord } from '../../history/block.ts';
+import type { EventKind } from '../../history/history.ts';
+import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, IoWorkloadSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
+import { members } from '../disk/device.ts';
+import { solveDisk, type DiskSolution, type DiskStream, type ShareJob } from '../disk/queue.ts';
+import type { WorldContext } from '../postgres/context.ts';
+import { PRIORITY } from '../postgres/context.ts';
+import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { explainStall, mb, mib, ms, pct, type FlowView, type WorkloadView } from './explain.ts';
+import { AHEAD_RESYNC_DELAY, BlockResource, MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S } from './resource.ts';
+
+const EPS_BYTES = 1;
+/** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
+const STALL_MERGE_GAP = 60_000_000;
+/** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
+const BGI_EFFICIENCY = 0.5;
+/** A backup or scan job reads with this much outstanding. ASSUMPTION. */
+const JOB_WINDOW = 1 << 20;
+const JOB_REQUEST = 1 << 20;
+/** Size of the requests a WalB log is extracted and archived in. ASSUMPTION (walb-tools sends wlogs in large batches). */
+const WALB_IO = 1 << 20;
+/** Iterations of the disk ↔ line fixed point per reflow. */
+const ITERATIONS = 4;
+
+interface WorkloadState {
+  spec: IoWorkloadSpec;
+  /** Requests waiting to be accepted. */
+  readonly backlog: Level;
+  stall: BlockStallRecord | null;
+  /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
+  lat: { at: Micros; value: number; slope: number };
+  /** Accepted / offered write rate at the last reflow (feeds the next one's disk load). */
+  writeScale: number;
+  outage: boolean;
+  lastStall: BlockStallRecord | null;
+  /** What held writes back when the backlog began: the replication path (a full send buffer) or the local disk. */
+  backlogCause: 'pipe' | 'local' | null;
+}
+
+interface JobState {
+  readonly spec: DiskJobSpec;
+  readonly done: Level;
+  rate: number;
+}
+
+interface ResourceFlow {
+  x: number;
+  lineCap: number;
+  lineBound: string;
+  drainCap: number;
+  drain: number;
+  appRepl: number;
+  resync: number;
+  sendRate: number;
+  peerRate: number;
+  sendCap: number;
+  peerCap: number;
+  sendFull: boolean;
+  peerFull: boolean;
+  rtt: number;
+  /** Queueing delay of the data socket path (send buffer + peer socket) at the congestion equilibrium (s). */
+  queueDelay: number;
+  /** Whether a full send buffer holds the application back (rule 2). */
+  blocking: boolean;
+  /** Per workload: offered and accepted write bytes/s, local and replication latency (s) and its slope. */
+  work: Map<string, { offered: number; accepted: number; local: number; repl: number; replSlope: number }>;
+}
+
+const emptyFlow = (): ResourceFlow => ({
+  x: 0,
+  lineCap: 0,
+  lineBound: '',
+  drainCap: 0,
+  drain: 0,
+  appRepl: 0,
+  resync: 0,
+  sendRate: 0,
+  peerRate: 0,
+  sendCap: 0,
+  peerCap: 0,
+  sendFull: false,
+  peerFull: false,
+  rtt: 0,
+  queueDelay: 0,
+  blocking: false,
+  work: new Map(),
+});
+
+export class BlockWorld {
+  readonly disks = new Map<string, DiskSpec>();
+  readonly hostSite = new Map<string, string>();
+  readonly failedHosts = new Set<string>();
+  readonly resources = new Map<string, BlockResource>();
+  readonly workloads = new Map<string, WorkloadState>();
+  readonly jobs = new Map<string, JobState>();
+  private flows = new Map<string, ResourceFlow>();
+  private solutions = new Map<string, DiskSolution>();
+  private reflowEvent: EventHandle | null = null;
+  private breakpoint: EventHandle | null = null;
+
+  constructor(
+    readonly ctx: WorldContext,
+    readonly spec: BlockSpec,
+  ) {
+    for (const h of spec.hosts) this.hostSite.set(h.name, h.site);
+    for (const d of spec.disks) this.disks.set(d.name, d);
+    const t = ctx.sim.now;
+    for (const r of spec.resources) this.resources.set(r.name, new BlockResource(r, t));
+    for (const w of spec.workloads) {
+      this.workloads.set(w.name, { spec: w, backlog: new Level(t, 0), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null });
+    }
+    for (const j of spec.jobs) this.startJob(j, false);
+  }
+
+  start(): void {
+    this.requestReflow();
+  }
+
+  // ------------------------------------------------------------------------------------ recording
+
+  private log(res: string | null, node: string | null, kind: EventKind, message: string): void {
+    this.ctx.history.event(this.ctx.sim.now, res, node, kind, message);
+  }
+
+  requestReflow(): void {
+    if (this.reflowEvent) return;
+    this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, 'reflow block', () => {
+      this.reflowEvent = null;
+      this.reflow();
+    }, PRIORITY.reflow);
+  }
+
+  // ------------------------------------------------------------------------------------ plan steps
+
+  apply(op: BlockOp, source: 'plan' | 'faults', label: string): void {
+    const kind: EventKind = source === 'plan' ? 'plan' : 'fault';
+    const now = this.ctx.sim.now;
+    switch (op.op) {
+      case 'connect': {
+        const r = this.resource(op.resource);
+        this.log(r.name, r.primaryHost, kind, `${source}: connect ${r.name}${label}`);
+        this.connect(r, now);
+        break;
+      }
+      case 'disconnect': {
+        const r = this.resource(op.resource);
+        this.log(r.name, r.primaryHost, kind, `${source}: disconnect ${r.name}${label}`);
+        this.disconnect(r, now, 'disconnected by the plan');
+        break;
+      }
+      case 'adjust': {
+        const r = this.resource(op.resource);
+        this.log(r.name, r.primaryHost, 'setting', `${source}: adjust ${r.name}: ${describeAdjust(op.set)}${label}`);
+        adjust(r, op.set);
+        break;
+      }
+      case 'startJob':
+        this.log(null, hostOf(this, op.job.disk), kind, `${source}: ${op.job.kind} "${op.job.name}" starts on ${op.job.disk} (${op.job.pace.kind === 'share' ? `${pct(op.job.pace.share)} of disk time` : mb(op.job.pace.rate)})${label}`);
+        this.startJob(op.job, true);
+        break;
+      case 'stopJob': {
+        const key = `${op.disk}|${op.name}`;
+        this.log(null, hostOf(this, op.disk), kind, `${source}: job "${op.name}" on ${op.disk} stops${label}`);
+        this.finishJob(key, 'stopped');
+        break;
+      }
+      case 'ioWorkload': {
+        const w = this.workloads.get(op.workload);
+        invariant(w, `unknown workload ${op.workload}`);
+        w.spec = {
+          ...w.spec,
+          ...(op.iops !== undefined ? { iops: op.iops } : {}),
+          ...(op.readShare !== undefined ? { readShare: op.readShare } : {}),
+          ...(op.random !== undefined ? { random: op.random } : {}),
+          ...(op.size !== undefined ? { size: op.size } : {}),
+        };
+        this.log(w.spec.resource, null, kind, `${source}: workload ${w.spec.name}: ${w.spec.iops}/s, ${pct(w.spec.readShare)} reads, ${pct(w.spec.random)} random, ${mib(w.spec.size)}${label}`);
+        break;
+      }
+      case 'failHost':
+        this.log(null, op.host, kind, `${source}: host ${op.host} is lost${label}`);
+        this.failHost(op.host, now);
+        break;
+      case 'forcePrimary': {
+        const r = this.resource(op.resource);
+        this.log(r.name, op.host, kind, `${source}: drbdadm primary --force ${r.name} on ${op.host}${label}`);
+        this.forcePrimary(r, op.host, now);
+        break;
+      }
+    }
+    this.requestReflow();
+  }
+
+  private resource(name: string): BlockResource {
+    const r = this.resources.get(name);
+    invariant(r, `unknown resource ${name}`);
+    return r;
+  }
+
+  private startJob(spec: DiskJobSpec, log: boolean): void {
+    const key = `${spec.disk}|${spec.name}`;
+    void log;
+    this.jobs.set(key, { spec, done: new Level(this.ctx.sim.now, 0), rate: 0 });
+    this.requestReflow();
+  }
+
+  private finishJob(key: string, how: 'done' | 'stopped'): void {
+    const j = this.jobs.get(key);
+    if (!j) return;
+    this.jobs.delete(key);
+    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', `${j.spec.kind} "${j.spec.name}" on ${j.spec.disk} finished (${mib(j.spec.size ?? 0)})`);
+    this.requestReflow();
+  }
+
+  /** Whether the two hosts of a resource can talk now (the line is up, neither is cut off). */
+  private pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
+    if (r.secondaryHost === null) return null;
+    const a = { name: r.primaryHost, site: this.hostSite.get(r.primaryHost)! };
+    const b = { name: r.secondaryHost, site: this.hostSite.get(r.secondaryHost)! };
+    const p = this.ctx.net.path(a, b);
+    if (!p || !this.ctx.net.reachable(a, b)) return null;
+    return { bandwidth: p.bandwidth, latency: p.latency };
+  }
+
+  onNetworkChange(): void {
+    const now = this.ctx.sim.now;
+    for (const r of this.resources.values()) {
+      if (r.transmitting && !this.pathUp(r)) this.disconnect(r, now, 'the line between the sites is down', true);
+    }
+    this.requestReflow();
+  }
+
+  connect(r: BlockResource, now: Micros): void {
+    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost)) {
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: cannot connect: the peer is gone`);
+      return;
+    }
+    if (r.conn.kind !== 'StandAlone') return;
+    if (!this.pathUp(r)) {
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
+      return;
+    }
+    if (r.neverSynced) {
+      // drbdadm primary --force on a fresh pair sets every bit (UG84-C): the initial full sync.
+      r.bitmap.setAll(now, r.spec.maxBioSize);
+      r.conn = { kind: 'SyncSource', since: now, full: true, startDirty: r.spec.size };
+      r.peerDisk = 'Inconsistent';
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected; initial full sync of ${mib(r.spec.size)} starts (${r.label}); ${r.secondaryHost} is Inconsistent until it ends`);
+      return;
+    }
+    const dirty = r.bitmap.dirty(now);
+    if (dirty > EPS_BYTES) {
+      r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
+      r.peerDisk = 'Inconsistent';
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected; bitmaps merged: resync of ${mib(dirty)} out of sync (rule 12); ${r.secondaryHost} is Inconsistent until it ends`);
+    } else {
+      r.conn = { kind: 'Connected', since: now };
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected, in sync`);
+    }
+  }
+
+  disconnect(r: BlockResource, now: Micros, reason: string, network = false): void {
+    if (r.conn.kind === 'StandAlone') return;
+    // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
+    const lost = r.sendQ.valueAt(now) + inFlight(r.tcp(1, 0), 0);
+    r.bitmap.add(now, lost, r.spec.maxBioSize);
+    r.sendQ.set(now, 0);
+    r.peerQ.set(now, 0);
+    r.pipeApp.set(now, 0);
+    this.ctx.sim.cancel(r.koTimer);
+    r.koTimer = null;
+    if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
+    else r.peerDisk = 'Outdated';
+    r.conn = { kind: 'StandAlone', since: now, reason };
+    r.fillStart = null;
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap`);
+  }
+
+  private failHost(host: string, now: Micros): void {
+    this.failedHosts.add(host);
+    for (const r of this.resources.values()) {
+      if (r.primaryHost === host) {
+        const loss = this.assessLoss(r, now);
+        r.lostPrimary = { host, at: now, ...loss };
+        this.ctx.sim.cancel(r.koTimer);
+        r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
+        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${host}, the primary of ${r.name}, is lost; no node is primary`);
+      } else if (r.secondaryHost === host) {
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`);
+        r.peerDisk = 'Failed';
+      }
+    }
+  }
+
+  /** What the peer does not have of what the primary acknowledged (rule 13). */
+  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros } {
+    const acked = r.acked.valueAt(now);
+    const chain: string[] = [];
+    const d = r.drbd;
+    // Protocol B and C acknowledge only what the peer received or wrote; A, md write-behind and WalB
+    // acknowledge before the peer has it.
+    const pipeLoses = !d || d.net.protocol === 'A';
+    const pipe = pipeLoses ? Math.min(r.pipeApp.valueAt(now), acked) : 0;
+    const dirty = r.secondaryHost && r.dirtySince !== null ? r.bitmap.dirty(now) : 0;
+    if (pipe > EPS_BYTES) chain.push(`${mib(pipe)} of acknowledged writes were in ${r.primaryHost}'s send path, on the line or in ${r.secondaryHost}'s receive queue (${r.label} acknowledges before the peer has the data, rule 1)`);
+    if (dirty > EPS_BYTES) chain.push(`${mib(dirty)} of blocks written since ${r.dirtySince} µs were only marked in the bitmap (the peer was not being replicated to: ${r.conn.kind === 'StandAlone' ? r.conn.reason : r.conn.kind})`);
+    if (r.peerDisk === 'Inconsistent') chain.push(`${r.secondaryHost} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`);
+    const lostBytes = pipe + dirty;
+    const fromPos = Math.max(0, acked - lostBytes);
+    const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos);
+    return { lostBytes, chain, fromPos, toPos: acked, fromAt };
+  }
+
+  private forcePrimary(r: BlockResource, host: string, now: Micros): void {
+    if (host !== r.secondaryHost || this.failedHosts.has(host)) {
+      this.log(r.name, host, 'fatal', `${r.name}: ${host} cannot become primary (it is not the surviving peer)`);
+      return;
+    }
+    const old = r.primaryHost;
+    const lost = r.lostPrimary;
+    if (lost && lost.lostBytes > EPS_BYTES) {
+      const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+      this.ctx.history.block.loss({
+        at: now,
+        resource: r.name,
+        node: old,
+        fromAt: lost.fromAt,
+        toAt: lost.at,
+        writes: Math.max(1, Math.round(lost.lostBytes / size)),
+        bytes: Math.round(lost.lostBytes),
+        fromPos: lost.fromPos,
+        toPos: lost.toPos,
+        chain: [...lost.chain, `${host} was made primary at ${(now / 1e6).toFixed(1)} s without them: they are not on the surviving device`],
+      });
+    }
+    r.primaryHost = host;
+    r.primaryDisk = r.secondaryDisk!;
+    r.secondaryHost = this.failedHosts.has(old) ? null : old;
+    r.secondaryDisk = this.failedHosts.has(old) ? null : r.spec.primary.disk;
+    r.conn = { kind: 'StandAlone', since: now, reason: `${old} is gone` };
+    r.dirtySince = now;
+    r.bitmap.clear(now);
+    r.sendQ.set(now, 0);
+    r.peerQ.set(now, 0);
+    r.pipeApp.set(now, 0);
+    r.lostPrimary = null;
+    for (const w of this.workloadsOf(r)) {
+      if (w.outage) {
+        this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+        w.outage = false;
+      }
+    }
+    this.log(r.name, host, 'promote', `${r.name}: ${host} is primary; the application writes to it`);
+  }
+
+  private setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
+    this.closeStall(w, now);
+    w.outage = true;
+    this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
+  }
+
+  private workloadsOf(r: BlockResource): WorkloadState[] {
+    return [...this.workloads.values()].filter((w) => w.spec.resource === r.name);
+  }
+
+  // ------------------------------------------------------------------------------------ the reflow
+
+  private reflow(): void {
+    const now = this.ctx.sim.now;
+    this.ctx.sim.cancel(this.breakpoint);
+    this.breakpoint = null;
+    this.snap(now);
+    this.protocolChecks(now);
+
+    for (let iter = 0; iter < ITERATIONS; iter++) {
+      const loads = this.diskLoads(now, false);
+      const sols = new Map<string, DiskSolution>();
+      for (const [name, l] of loads) sols.set(name, solveDisk({ spec: this.disks.get(name)!, streams: l.streams, shares: l.shares }));
+      // The peers' capacity for replicated data: their receiver streams as deep as max-buffers allows.
+      const caps = this.diskLoads(now, true);
+      const drainCaps = new Map<string, number>();
+      for (const r of this.resources.values()) {
+        if (!r.secondaryDisk || !r.transmitting) continue;
+        const l = caps.get(r.secondaryDisk);
+        if (!l) continue;
+        const sol = solveDisk({ spec: this.disks.get(r.secondaryDisk)!, streams: l.streams, shares: l.shares });
+        let d = 0;
+        for (const s of l.streams) if (s.id.startsWith(`${r.name}|rcv|`)) d += sol.streams.get(s.id)!.rate * s.io.size;
+        drainCaps.set(r.name, d);
+      }
+      this.solutions = sols;
+      const flows = new Map<string, ResourceFlow>();
+      for (const r of this.resources.values()) flows.set(r.name, this.flowOf(r, now, sols, drainCaps.get(r.name) ?? 0));
+      this.flows = flows;
+      // What the writes actually do feeds the next iteration's disk loads.
+      for (const w of this.workloads.values()) {
+        const work = flows.get(w.spec.resource)?.work.get(w.spec.name);
+        if (work && work.offered > 0) w.writeScale = Math.max(0.01, work.accepted / work.offered);
+      }
+    }
+    this.apply_(now);
+  }
+
+  /** Clamp levels that float arithmetic carried a hair past their bounds. */
+  private snap(now: Micros): void {
+    for (const r of this.resources.values()) {
+      for (const l of [r.sendQ, r.peerQ, r.pipeApp]) if (l.valueAt(now) < EPS_BYTES) l.set(now, 0);
+      const f = this.flows.get(r.name);
+      if (f) {
+        if (r.sendQ.valueAt(now) > f.sendCap - EPS_BYTES && f.sendCap > 0) r.sendQ.set(now, Math.min(r.sendQ.valueAt(now), f.sendCap));
+        if (r.peerQ.valueAt(now) > f.peerCap - EPS_BYTES && f.peerCap > 0) r.peerQ.set(now, Math.min(r.peerQ.valueAt(now), f.peerCap));
+      }
+    }
+    for (const w of this.workloads.values()) if (w.backlog.valueAt(now) < 1e-6) w.backlog.set(now, 0);
+  }
+
+  /** State changes due now: resync end, Ahead → SyncSource, congestion, WalB overflow, jobs done. */
+  private protocolChecks(now: Micros): void {
+    for (const [key, j] of this.jobs) if (j.spec.size !== null && j.done.valueAt(now) >= j.spec.size - EPS_BYTES) this.finishJob(key, 'done');
+    for (const r of this.resources.values()) {
+      const f = this.flows.get(r.name);
+      const c = r.conn;
+      if (c.kind === 'SyncSource' && r.bitmap.dirty(now) <= EPS_BYTES) {
+        r.bitmap.clear(now);
+        r.peerDisk = 'UpToDate';
+        r.neverSynced = false;
+        r.dirtySince = null;
+        r.conn = { kind: 'Connected', since: now };
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${c.full ? 'initial sync' : 'resync'} of ${mib(c.startDirty)} finished after ${human((now - c.since) / 1e6)}; ${r.secondaryHost} is UpToDate`);
+      }
+      if (c.kind === 'Ahead' && c.resyncAt !== null && now >= c.resyncAt) {
+        const dirty = r.bitmap.dirty(now);
+        r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
+        r.peerDisk = 'Inconsistent';
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: Ahead → SyncSource: resync of ${mib(dirty)} marked while Ahead (rule 8); ${r.secondaryHost} is Inconsistent`);
+      }
+      if (!f) continue;
+      const d = r.drbd;
+      const sendQ = r.sendQ.valueAt(now);
+      const peerQ = r.peerQ.valueAt(now);
+      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+        const inflight = sendQ + peerQ + f.x * f.rtt;
+        if (inflight >= d.net.congestionFill - EPS_BYTES) {
+          if (d.net.onCongestion === 'pull-ahead') {
+            r.conn = { kind: 'Ahead', since: now, resyncAt: null };
+            r.peerDisk = 'Outdated';
+            this.log(r.name, r.primaryHost, 'replication', `${r.name}: congested (${mib(inflight)} in flight ≥ congestion-fill ${mib(d.net.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`);
+          } else this.disconnect(r, now, `congestion: ${mib(inflight)} in flight ≥ congestion-fill, on-congestion disconnect`);
+        }
+      }
+      const c2 = r.conn;
+      if (c2.kind === 'Ahead' && c2.resyncAt === null && r.sendQ.valueAt(now) <= EPS_BYTES && r.peerQ.valueAt(now) <= EPS_BYTES) {
+        r.conn = { ...c2, resyncAt: (now + AHEAD_RESYNC_DELAY) as Micros };
+        this.ctx.sim.at((now + AHEAD_RESYNC_DELAY) as Micros, `ahead resync ${r.name}`, () => this.requestReflow(), PRIORITY.protocol);
+      }
+      const w = r.walb;
+      if (w && !r.overflowed && sendQ >= w.ringSize - EPS_BYTES) {
+        r.overflowed = true;
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: WalB ring buffer (${mib(w.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`);
+        r.sendQ.set(now, 0);
+        r.pipeApp.set(now, 0);
+        if (r.conn.kind !== 'StandAlone') r.conn = { kind: 'StandAlone', since: now, reason: 'WalB ring overflow' };
+        r.bitmap.setAll(now, r.spec.maxBioSize);
+        r.neverSynced = true;
+        r.dirtySince = r.dirtySince ?? now;
+      }
+      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Ahead') {
+        if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
+      }
+    }
+  }
+
+  /** Every disk's streams: applications, resync reads and writes, receivers, jobs. */
+  private diskLoads(now: Micros, capacity: boolean): Map<string, { streams: DiskStream[]; shares: ShareJob[] }> {
+    const loads = new Map<string, { streams: DiskStream[]; shares: ShareJob[] }>();
+    const at = (disk: string) => {
+      let l = loads.get(disk);
+      if (!l) loads.set(disk, (l = { streams: [], shares: [] }));
+      return l;
+    };
+    for (const j of this.jobs.values()) {
+      const l = at(j.spec.disk);
+      const label = j.spec.kind === 'background-init' ? 'background initialisation' : j.spec.kind === 'backup' ? `backup "${j.spec.name}" reads` : `scan "${j.spec.name}"`;
+      if (j.spec.pace.kind === 'share') l.shares.push({ label, share: j.spec.pace.share });
+      else l.streams.push({ id: `job|${j.spec.disk}|${j.spec.name}`, label, io: { op: j.spec.op, size: JOB_REQUEST, pattern: 'sequential' }, demand: { kind: 'closed', window: JOB_WINDOW, maxRate: j.spec.pace.rate / JOB_REQUEST, extraDelay: 0 } });
+    }
+    for (const r of this.resources.values()) {
+      if (this.failedHosts.has(r.primaryHost)) continue;
+      const prev = this.flows.get(r.name) ?? emptyFlow();
+      const wb = r.walb;
+      for (const w of this.workloadsOf(r)) {
+        const s = w.spec;
+        const reads = s.iops * s.readShare;
+        const writes = s.iops * (1 - s.readShare) * w.writeScale;
+        const app = at(r.primaryDisk);
+        const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
+          if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
+        };
+        add('rr', 'read', 'random', reads * s.random);
+        add('sr', 'read', 'sequential', reads * (1 - s.random));
+        add('rw', 'write', 'random', writes * s.random);
+        add('sw', 'write', 'sequential', writes * (1 - s.random));
+        // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
+        if (wb) add('log', 'write', 'sequential', writes, at(wb.logDisk));
+      }
+      if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
+        at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
+      }
+      if (r.resyncing) {
+        const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
+        const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
+        const rs = this.resyncDemand(r, size, prev);
+        at(r.primaryDisk).streams.push({ id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs });
+      }
+      // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5).
+      if (r.transmitting && r.secondaryDisk && !this.failedHosts.has(r.secondaryHost!)) {
+        const peer = at(r.secondaryDisk);
+        const window = r.peerDiskWindow();
+        const parts: { id: string; bytes: number; size: number; pattern: 'random' | 'sequential'; label: string; elastic?: boolean }[] = [];
+        if (wb) parts.push({ id: 'wdiff', bytes: Math.max(prev.x, 1), size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' });
+        else {
+          for (const w of this.workloadsOf(r)) {
+            const s = w.spec;
+            const bytes = r.replicating ? s.iops * (1 - s.readShare) * s.size * (capacity ? 1 : w.writeScale) : 0;
+            // A backlog of writes waiting to be replicated takes whatever the peer can do.
+            const elastic = w.backlog.valueAt(now) > 1e-6;
+            if (s.random > 0) parts.push({ id: `${s.name}|rw`, bytes: bytes * s.random, size: s.size, pattern: 'random', label: 'replicated writes', elastic });
+            if (s.random < 1) parts.push({ id: `${s.name}|sw`, bytes: bytes * (1 - s.random), size: s.size, pattern: 'sequential', label: 'replicated writes', elastic });
+          }
+          if (r.resyncing) {
+            const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
+            parts.push({ id: 'rs', bytes: Math.max(prev.resync, 1), size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes' });
+          }
+        }
+        const total = parts.reduce((a, p) => a + p.bytes, 0);
+        const incoming = prev.x;
+        for (const p of parts) {
+          if (p.bytes <= 0) continue;
+          const share = p.bytes / total;
+          // Capacity: replicated writes as they arrive, the resync (or WalB archive) taking whatever disk
+          // time is left, max-buffers deep: what the peer could drain if the line brought more.
+          const elastic = p.id === 'rs' || p.id === 'wdiff' || p.elastic === true;
+          const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
+          let demand: DiskStream['demand'];
+          if (capacity) demand = elastic ? { kind: 'closed', window: p.elastic ? window * share : window, maxRate: Infinity, extraDelay: 0 } : { kind: 'open', rate: p.bytes / p.size };
+          else demand = { kind: 'closed', window: window * share, maxRate: prev.peerFull ? Infinity : (incoming * share) / p.size, extraDelay: 0 };
+          peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
+        }
+      }
+    }
+    return loads;
+  }
+
+  /** The resync's window (rule 9: max-buffers/2; the controller's fill target; md's sync_io_depth) and rate cap now. */
+  private resyncDemandNow(r: BlockResource): { window: number; maxRate: number; size: number } {
+    const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(this.ctx.sim.now)));
+    const d = this.resyncDemand(r, size, emptyFlow());
+    return d.kind === 'closed' ? { window: d.window, maxRate: d.maxRate, size } : { window: Infinity, maxRate: Infinity, size };
+  }
+
+  /**
+   * How the resync asks the SyncSource's disk for data (rules 9, 10): as a closed stream whose window is
+   * what may be in flight, whose rate cap is the controller's, and whose extra delay is the path outside
+   * this disk (round trip, the send buffer's queue, the peer's socket).
+   */
+  private resyncDemand(r: BlockResource, size: number, prev: ResourceFlow): DiskStream['demand'] {
+    const extra = prev.rtt + prev.queueDelay;
+    const md = r.md;
+    if (md) {
+      // md.c: at least speed_limit_min; above it only while the array is idle (§7.3, rule 15).
+      const busy = this.workloadsOf(r).some((w) => w.spec.iops > 0);
+      return { kind: 'closed', window: MD_SYNC_IO_DEPTH * size, maxRate: (busy ? md.speedLimitMin : md.speedLimitMax) / size, extraDelay: Math.max(0, extra) };
+    }
+    const wb = r.walb;
+    if (wb) return { kind: 'closed', window: 16 << 20, maxRate: wb.fullScanRate > 0 ? wb.fullScanRate / size : Infinity, extraDelay: prev.rtt };
+    const d = r.drbd!;
+    // In flight at most max-buffers/2 (4 MiB by default) (rule 9, K84-WRK drbd_rs_number_requests).
+    const cap = (d.net.maxBuffers / 2) * PAGE_SIZE;
+    let window = cap;
+    let maxRate: number;
+    if (d.disk.cPlanAhead === 0) maxRate = d.disk.resyncRate / size;
+    else {
+      // The dynamic controller (§3.5) steers the bytes in flight to c-fill-target, or to rate × c-delay-target.
+      const cMax = d.disk.cMaxRate > 0 ? d.disk.cMaxRate : Infinity;
+      window = Math.min(cap, d.disk.cFillTarget > 0 ? d.disk.cFillTarget : (cMax === Infinity ? cap / (d.disk.cDelayTarget / 1e6) : cMax) * (d.disk.cDelayTarget / 1e6));
+      maxRate = cMax / size;
+    }
+    // c-min-rate (rule 10): with application I/O on the source's disk, a request is delayed 100 ms in the
+    // receiver thread while the resync is faster than c-min-rate; it never slows below c-min-rate.
+    const appIo = this.workloadsOf(r).some((w) => w.spec.iops > 0);
+    if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
+    return { kind: 'closed', window, maxRate, extraDelay: Math.max(0, extra) };
+  }
+
+  private flowOf(r: BlockResource, now: Micros, sols: Map<string, DiskSolution>, drainCap: number): ResourceFlow {
+    const f = emptyFlow();
+    f.drainCap = drainCap;
+    const path = this.pathUp(r);
+    if (this.failedHosts.has(r.primaryHost)) return f;
+    const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
+    const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
+    f.rtt = tcp ? rtt(tcp) : 0;
+    f.lineCap = cap.rate;
+    f.lineBound = path ? (cap.bound === 'line' ? `${mb(path.bandwidth)} × 0.97 for headers` : cap.bound === 'receive-window' ? `receive window ${mib(tcp!.rcvbuf)} over a ${ms(f.rtt)} round trip` : `send buffer ${mib(tcp!.sndbuf)} over a ${ms(f.rtt)} round trip`) : 'no path';
+    const local = sols.get(r.primaryDisk);
+    const wb = r.walb;
+    const logSol = wb ? sols.get(wb.logDisk) : undefined;
+    let appWant = 0;
+    const wants = new Map<string, { offered: number; want: number; local: number; size: number }>();
+    for (const w of this.workloadsOf(r)) {
+      const s = w.spec;
+      const offered = s.iops * (1 - s.readShare) * s.size;
+      const ids = ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
+      // The disk's room for this workload's writes: what its other streams leave, up to utilisation
+      // 0.999 for new writes, or 0.95 while a backlog drains (a queue that drains at ρ → 1 never ends).
+      let writeRho = 0;
+      let writeRate = 0;
+      let latSum = 0;
+      for (const id of ids) {
+        const st = local?.streams.get(id);
+        if (!st) continue;
+        writeRho += st.rate * st.costPerRate;
+        writeRate += st.rate;
+        latSum += st.latency * st.rate;
+      }
+      const cost = writeRate > 0 ? writeRho / writeRate : 0;
+      const backlogged = w.backlog.valueAt(now) > 1e-6;
+      const otherRho = (local?.rho ?? 0) - writeRho;
+      const roomReq = cost > 0 ? Math.max(0, (backlogged ? 0.95 : 0.999) - otherRho) / cost : Infinity;
+      let localLat = writeRate > 0 ? latSum / writeRate : 0;
+      if (logSol) {
+        // WalB completes a write when its logpack is on the log device (§4 "fast" algorithm).
+        const lg = logSol.streams.get(`${r.name}|${s.name}|log`);
+        localLat = lg ? lg.latency : localLat;
+      }
+      const offeredReq = offered / s.size;
+      const want = (backlogged ? roomReq : Math.min(offeredReq, roomReq)) * s.size;
+      wants.set(s.name, { offered, want, local: localLat, size: s.size });
+      appWant += want;
+    }
+    const rsStream = local?.streams.get(`${r.name}|rs`);
+    const rsBytes = rsStream ? rsStream.rate * Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now))) : 0;
+    const repl = r.replicating;
+    const transmitting = r.transmitting && path !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+    const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
+    const prevX = this.flows.get(r.name)?.x ?? 0;
+    f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
+    f.peerCap = r.peerCapacity();
+    const sendQ = r.sendQ.valueAt(now);
+    const peerQ = r.peerQ.valueAt(now);
+    f.sendFull = f.sendCap > 0 && sendQ >= f.sendCap - EPS_BYTES;
+    f.peerFull = peerQ >= f.peerCap - EPS_BYTES;
+    let aRep = repl ? appWant : 0;
+    let resync = rsBytes;
+    let accepted = appWant;
+    if (wb) {
+      // WalB: the ring takes every write; the line carries the full backup or the logs (rule 16).
+      const scan = r.conn.kind === 'SyncSource';
+      const xMax = transmitting ? (f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate) : 0;
+      if (scan) {
+        resync = Math.min(rsBytes, xMax);
+        f.x = resync;
+        f.sendRate = appWant;
+      } else if (r.conn.kind === 'Connected' && transmitting) {
+        f.x = sendQ > EPS_BYTES ? xMax : Math.min(appWant, xMax);
+        f.sendRate = appWant - f.x;
+        resync = 0;
+      } else {
+        f.x = 0;
+        f.sendRate = r.overflowed ? 0 : appWant;
+        resync = 0;
+      }
+      aRep = f.sendRate + f.x - resync;
+      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
+      f.peerRate = f.x - f.drain;
+      if (r.overflowed) f.sendRate = 0;
+    } else if (!transmitting) {
+      aRep = 0;
+      resync = 0;
+      f.x = 0;
+      f.sendRate = 0;
+      f.peerRate = 0;
+    } else {
+      // The resync keeps at most `window` bytes requested and not yet received (rule 9); the rest of the
+      // path is the application's. When the peer or the line cannot take both, the socket queue grows
+      // until the resync, slowed by it (Little's law: r = window / delay), leaves room for the
+      // application: an equilibrium, computed here rather than approached through a cascade of events.
+      // Only if that queue would not fit in the send buffer (and the peer's receive buffer) does the
+      // buffer fill and block the application (rules 2, 5).
+      const demand = this.resyncDemandNow(r);
+      const window = demand.window;
+      const bottleneck = Math.min(cap.rate, drainCap);
+      const tRs = rsStream ? rsStream.latency + f.rtt : f.rtt;
+      const rFree = resync > 0 ? Math.min(demand.maxRate * demand.size, window / tRs) : 0;
+      if (resync > 0 && aRep + rFree > bottleneck) {
+        const qCap = f.sendCap + (drainCap < cap.rate ? (d0(r)?.net.rcvbufSize ?? 0) : 0);
+        const rEq = bottleneck - aRep;
+        const qEq = rEq > 0 ? bottleneck * (window / rEq - tRs) : Infinity;
+        if (qEq <= qCap) {
+          f.queueDelay = Math.max(0, qEq) / bottleneck;
+          resync = Math.max(0, rEq);
+        } else {
+          f.queueDelay = qCap / bottleneck;
+          f.blocking = true;
+          resync = Math.min(rFree, window / (tRs + f.queueDelay));
+        }
+      } else if (resync > 0) resync = rFree;
+      if (aRep > bottleneck) f.blocking = true;
+      const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
+      const inOff = aRep + resync;
+      f.x = sendQ > EPS_BYTES ? xMax : Math.min(inOff, xMax);
+      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
+      if (f.sendFull && inOff > f.x) {
+        // A full send buffer admits only what leaves it (rule 2). The resync keeps its share (its window
+        // already paid the buffer's queue); the application gets the rest.
+        resync = Math.min(resync, f.x);
+        aRep = repl ? Math.max(0, f.x - resync) : 0;
+        accepted = repl ? aRep : appWant;
+        f.sendRate = 0;
+      } else f.sendRate = inOff - f.x;
+      f.peerRate = f.x - f.drain;
+    }
+    f.appRepl = aRep;
+    f.resync = resync;
+    // Replication latency for protocols that wait for the peer (rule 1), and md's synchronous writes.
+    const d = r.drbd;
+    const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
+    const waitsForPeer = repl && transmitting && ((d && d.net.protocol !== 'A') || (r.md !== null && f.sendFull));
+    for (const [name, w] of wants) {
+      const share = appWant > 0 ? w.want / appWant : 0;
+      let replLat = 0;
+      let replSlope = 0;
+      if (waitsForPeer && f.x > 0) {
+        replLat = f.rtt + sendQ / f.x;
+        replSlope = f.sendRate / f.x;
+        if (!d || d.net.protocol === 'C') {
+          const rcv = peerSol?.streams.get(`${r.name}|rcv|${name}|rw`) ?? peerSol?.streams.get(`${r.name}|rcv|${name}|sw`);
+          const drain = f.drain > 0 ? f.drain : drainCap;
+          replLat += (drain > 0 ? Math.max(0, peerQ - r.peerDiskWindow()) / drain : 0) + (rcv?.latency ?? 0);
+          replSlope += f.peerFull || peerQ > r.peerDiskWindow() ? f.peerRate / Math.max(drain, 1) : 0;
+        }
+      }
+      f.work.set(name, { offered: w.offered, accepted: Math.min(w.want, accepted * share), local: w.local, repl: replLat, replSlope });
+    }
+    return f;
+  }
+
+  /** Apply the computed rates to the levels, track stalls, record series, schedule the next breakpoint. */
+  private apply_(now: Micros): void {
+    const threshold = this.ctx.stallThreshold / 1e6;
+    let next: number = NEVER;
+    const consider = (t: number) => {
+      if (t > now && t < next) next = t;
+    };
+    const whenZero = (l: Level): number => (l.rate < 0 ? Math.ceil(now + l.valueAt(now) / -l.rate) : NEVER);
+    for (const [key, j] of this.jobs) {
+      const sol = this.solutions.get(j.spec.disk);
+      let rate = 0;
+      if (j.spec.pace.kind === 'share') {
+        const disk = this.disks.get(j.spec.disk)!;
+        const dev = disk.device;
+        const bw = dev.kind === 'hdd' ? dev.transferRate : j.spec.op === 'read' ? dev.readBandwidth : dev.writeBandwidth;
+        rate = j.spec.pace.share * members(disk) * bw * (j.spec.kind === 'background-init' ? BGI_EFFICIENCY : 1);
+      } else rate = (sol?.streams.get(`job|${j.spec.disk}|${j.spec.name}`)?.rate ?? 0) * JOB_REQUEST;
+      j.rate = rate;
+      j.done.setRate(now, rate / 1e6);
+      if (j.spec.size !== null) consider(j.done.timeToReach(j.spec.size, now));
+      void key;
+    }
+    for (const r of this.resources.values()) {
+      const f = this.flows.get(r.name)!;
+      const sendQ = r.sendQ.valueAt(now);
+      // The send buffer: when it starts filling and when it is full (for "filled in 76 ms").
+      if (f.sendRate > 0 && r.fillStart === null && sendQ <= EPS_BYTES) r.fillStart = now;
+      if (f.sendFull && r.fillStart !== null) {
+        r.lastFill = { from: r.fillStart, to: now };
+        r.fillStart = null;
+      }
+      if (f.sendRate <= 0 && !f.sendFull) r.fillStart = null;
+      r.sendQ.setRate(now, f.sendRate / 1e6);
+      r.peerQ.setRate(now, f.peerRate / 1e6);
+      if (f.sendRate > 0 && f.sendCap > 0 && !r.walb?.errorBeforeOverflow) consider(r.sendQ.timeToReach(f.sendCap, now));
+      else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
+      consider(whenZero(r.sendQ));
+      if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
+      consider(whenZero(r.peerQ));
+      // Application bytes the peer does not have yet.
+      const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
+      const pipeRate = r.walb ? f.appRepl - f.x * (r.conn.kind === 'SyncSource' ? 0 : 1) : f.appRepl - f.drain * appShare;
+      r.pipeApp.setRate(now, (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0 ? 0 : pipeRate) / 1e6);
+      consider(whenZero(r.pipeApp));
+      let accepted = 0;
+      for (const w of f.work.values()) accepted += w.accepted;
+      if (r.acked.rate !== accepted / 1e6) {
+        r.acked.setRate(now, accepted / 1e6);
+        const last = r.ackedCurve.at(-1)!;
+        const pos = r.acked.valueAt(now);
+        if (last.at === now) r.ackedCurve[r.ackedCurve.length - 1] = { at: now, pos };
+        else r.ackedCurve.push({ at: now, pos });
+      }
+      // The bitmap: a resync drains it; writes that are not replicated mark it (rules 8, 11, 12).
+      const w0 = this.workloadsOf(r)[0]?.spec;
+      if (r.resyncing && r.conn.kind === 'SyncSource') {
+        const marking = r.replicating ? 0 : accepted;
+        r.bitmap.drain(now, Math.max(0, f.resync - marking));
+        consider(r.bitmap.emptyAt(now));
+      } else if (!r.replicating && r.secondaryHost !== null && w0 && accepted > 0 && !r.walb) {
+        r.bitmap.mark(now, accepted, w0.size, w0.random, w0.workingSet, r.spec.maxBioSize);
+      } else r.bitmap.steady(now);
+      // Congestion policy trigger (rule 8).
+      const d = r.drbd;
+      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+        const v = sendQ + r.peerQ.valueAt(now) + f.x * f.rtt;
+        const rate = (f.sendRate + f.peerRate) / 1e6;
+        if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (d.net.congestionFill - v) / rate)));
+      }
+      // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection.
+      if (d && r.transmitting && f.x <= 0 && sendQ > EPS_BYTES) {
+        if (!r.koTimer) {
+          const after = d.net.koCount * d.net.timeout;
+          r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
+            r.koTimer = null;
+            this.disconnect(r, this.ctx.sim.now, `no progress for ko-count × timeout = ${ms(after / 1e6)} (rule 7)`);
+            this.requestReflow();
+          }, PRIORITY.protocol);
+        }
+      } else if (r.koTimer) {
+        this.ctx.sim.cancel(r.koTimer);
+        r.koTimer = null;
+      }
+      const name = r.name;
+      const hb = this.ctx.history.block;
+      hb.sample(`${name} send buffer (bytes)`, now, Math.round(sendQ));
+      hb.sample(`${name} peer queue (bytes)`, now, Math.round(r.peerQ.valueAt(now)));
+      hb.sample(`${name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
+      hb.sample(`${name} line (bytes/s)`, now, Math.round(f.x));
+      for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
+    }
+    if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
+  }
+
+  /** Backlog, latency and stalls of one workload; returns when its latency next crosses the threshold. */
+  private trackWorkload(w: WorkloadState, r: BlockResource, f: ResourceFlow, now: Micros, threshold: number): number {
+    const s = w.spec;
+    const work = f.work.get(s.name);
+    if (!work || this.failedHosts.has(r.primaryHost) || w.outage) {
+      w.backlog.setRate(now, 0);
+      return NEVER;
+    }
+    const lambda = work.offered / s.size;
+    const mu = work.accepted / s.size;
+    const b = w.backlog.valueAt(now);
+    // A closed population: at most queue-depth writes wait; then the application issues a new write only
+    // when one completes (Little: latency = depth / completion rate).
+    const full = b >= s.queueDepth - 1e-6;
+    if (full && b > s.queueDepth) w.backlog.set(now, s.queueDepth);
+    const backlogRate = full && lambda >= mu ? 0 : b > 1e-6 || lambda > mu ? lambda - mu : 0;
+    if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull || f.blocking ? 'pipe' : 'local';
+    else if (b <= 1e-6 && backlogRate <= 0) w.backlogCause = null;
+    w.backlog.setRate(now, backlogRate / 1e6);
+    const base = Math.max(work.local, work.repl);
+    const baseSlope = work.repl >= work.local ? work.replSlope : 0;
+    let value: number;
+    let slope: number;
+    if (mu > 0) {
+      value = base + b / mu;
+      slope = baseSlope + backlogRate / mu;
+    } else {
+      // Nothing completes: the oldest write's wait grows with the clock.
+      const prev = w.lat;
+      value = prev.value + prev.slope * ((now - prev.at) / 1e6);
+      slope = 1;
+    }
+    if (w.stall) w.stall.maxLatency = Math.max(w.stall.maxLatency, value);
+    w.lat = { at: now, value, slope };
+    const eps = 1e-9;
+    const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
+    if (above && !w.stall && w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
+      // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
+      w.stall = w.lastStall;
+      this.ctx.history.block.reopenStall(w.stall);
+    } else if (above && !w.stall) {
+      const sol = this.solutions.get(r.primaryDisk);
+      const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
+      const view: WorkloadView = { name: s.name, offered: lambda, accepted: mu, local: work.local, repl: work.repl, latency: value };
+      const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+      const why = sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
+      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
+      this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
+    } else if (!above && w.stall) this.closeStall(w, now);
+    this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
+    if (!w.stall && slope > 0) return Math.ceil(now + ((threshold - value) / slope) * 1e6);
+    if (w.stall && slope < 0) return Math.ceil(now + ((value - threshold) / -slope) * 1e6);
+    if (backlogRate < 0) return Math.ceil(now + (b / -backlogRate) * 1e6);
+    if (backlogRate > 0) return Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6);
+    return NEVER;
+  }
+
+  private closeStall(w: WorkloadState, now: Micros): void {
+    if (!w.stall) return;
+    this.ctx.history.block.closeStall(w.stall, now);
+    w.stall = null;
+  }
+
+  /** "at a fixed resync-rate of 100 MB/s, c-min-rate off". */
+  private resyncHow(r: BlockResource): string {
+    const d = r.drbd;
+    if (r.md) return `at md's speed limits (min ${mb(r.md.speedLimitMin)}, max ${mb(r.md.speedLimitMax)})`;
+    if (r.walb) return r.walb.fullScanRate > 0 ? `at ${mb(r.walb.fullScanRate)}` : 'unthrottled';
+    if (!d) return '';
+    const minRate = d.disk.cMinRate > 0 ? `c-min-rate ${mb(d.disk.cMinRate)}` : 'c-min-rate 0 (no throttle for application I/O)';
+    if (d.disk.cPlanAhead === 0) return `at a fixed resync-rate of ${mb(d.disk.resyncRate)} (c-plan-ahead 0), ${minRate}`;
+    return `under the dynamic controller (c-plan-ahead ${ms(d.disk.cPlanAhead / 1e6)}, ${d.disk.cFillTarget > 0 ? `c-fill-target ${mib(d.disk.cFillTarget)}` : `c-delay-target ${ms(d.disk.cDelayTarget / 1e6)}`}, c-max-rate ${mb(d.disk.cMaxRate)}), ${minRate}`;
+  }
+
+  /** At the end of the run: close what is open. */
+  finish(end: Micros): void {
+    for (const w of this.workloads.values()) {
+      if (w.stall) {
+        w.stall.maxLatency = Math.max(w.stall.maxLatency, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
+        this.ctx.history.block.closeStall(w.stall, end);
+        w.stall = null;
+      }
+    }
+  }
+}
+
+function d0(r: BlockResource) {
+  return r.drbd;
+}
+
+function human(s: number): string {
+  if (s < 120) return `${s.toFixed(1)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function hostOf(w: BlockWorld, disk: string): string | null {
+  return w.disks.get(disk)?.host ?? null;
+}
+
+function adjust(r: BlockResource, a: ReplicationAdjust): void {
+  const o = r.options;
+  if (o.kind === 'drbd') r.options = { ...o, net: { ...o.net, ...a.net }, disk: { ...o.disk, ...a.disk } };
+  else if (o.kind === 'md') r.options = { ...o, ...a.md };
+  else r.options = { ...o, ...a.walb };
+}
+
+function describeAdjust(a: ReplicationAdjust): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb })) parts.push(`${k} ${typeof v === 'number' && v > 1e5 ? mib(v) : String(v)}`);
+  return parts.join(', ');
+}
+

@@ -1,0 +1,164 @@
+/**
+ * A disk (drive or RAID array) as a queue: M/G/1 FCFS per member with the Pollaczek–Khinchine mean wait
+ * (../shared/domain/drbd-tcp-disk.md §7.4, rules 14 and 18), over a mixture of request classes.
+ *
+ * Streams are open (the application: requests arrive whatever the disk does; at utilisation ≥ 1 they pile
+ * up, which the caller turns into a backlog growing in time) or closed (resync, a replication receiver, a
+ * backup: at most `window` bytes outstanding, so their rate is window / response time, Little's law, and
+ * falls as the queue grows). Background work that takes a fixed fraction f of disk time (a controller's
+ * background-initialisation rate) leaves the foreground μ' = (1 − f)·μ (§7.4).
+ */
+import { backendCost, members, type BackendCost, type DiskSpec, type IoClass } from './device.ts';
+
+export type StreamDemand =
+  /** Requests per second offered. */
+  | { readonly kind: 'open'; readonly rate: number }
+  /** At most `window` bytes outstanding, at most `maxRate` requests/s, `extraDelay` s outside this disk per request. */
+  | { readonly kind: 'closed'; readonly window: number; readonly maxRate: number; readonly extraDelay: number };
+
+export interface DiskStream {
+  readonly id: string;
+  /** For cause chains: "application random I/O", "resync reads". */
+  readonly label: string;
+  readonly io: IoClass;
+  readonly demand: StreamDemand;
+}
+
+export interface ShareJob {
+  readonly label: string;
+  /** Fraction of disk time. */
+  readonly share: number;
+}
+
+export interface DiskLoad {
+  readonly spec: DiskSpec;
+  readonly streams: readonly DiskStream[];
+  readonly shares: readonly ShareJob[];
+}
+
+export interface StreamResult {
+  /** Requests per second served. */
+  readonly rate: number;
+  /** Mean response time of one logical request (s). */
+  readonly latency: number;
+  /** Fraction of the disk's total time it takes. */
+  readonly busy: number;
+  /** Fraction of the foreground capacity one request/s of it takes (for spare-capacity arithmetic). */
+  readonly costPerRate: number;
+  readonly cost: BackendCost;
+}
+
+export interface DiskSolution {
+  readonly spec: DiskSpec;
+  /** Utilisation of the capacity left to the streams (after fixed-share jobs). */
+  readonly rho: number;
+  /** The open streams alone need more than the disk has: they are served at capacity and the rest waits. */
+  readonly overloaded: boolean;
+  /** Fraction of time taken by fixed-share jobs. */
+  readonly shareTotal: number;
+  readonly shares: readonly ShareJob[];
+  readonly streams: ReadonlyMap<string, StreamResult>;
+  readonly labels: ReadonlyMap<string, string>;
+}
+
+/** Utilisation above which the open streams count as overloading the disk. */
+const OVERLOAD = 0.999;
+/** In overload the latency of what is served is taken at this utilisation; the backlog adds the rest. */
+const RHO_REPORT_CAP = 0.99;
+/** Fixed-share jobs cannot take the whole disk between them. */
+const MAX_SHARE = 0.95;
+
+/**
+ * Positioning probability of each stream: for a sequential stream, the chance that the member's previous
+ * request was not its own (device.ts memberService). Fixed-share background work interleaves too: it takes
+ * the head away for its share of the time. ASSUMPTION (the notes' §7.4 assumption, made proportional).
+ */
+function positioning(load: DiskLoad, rates: readonly number[], costs: readonly BackendCost[] | null, shareTotal: number): number[] {
+  const ops = load.streams.map((s, i) => rates[i]! * (costs ? costs[i]!.ops : 1));
+  const total = ops.reduce((a, b) => a + b, 0);
+  return load.streams.map((s, i) => (s.io.pattern === 'random' ? 1 : 1 - (total > 0 ? ops[i]! / total : 1) * (1 - shareTotal)));
+}
+
+export function solveDisk(load: DiskLoad): DiskSolution {
+  const n = members(load.spec);
+  const shareTotal = Math.min(MAX_SHARE, load.shares.reduce((a, s) => a + s.share, 0));
+  const free = 1 - shareTotal;
+  const streams = load.streams;
+  // Rates start at the open offers and the closed caps; positioning and mixture moments are refined from them.
+  let rates = streams.map((s) => (s.demand.kind === 'open' ? s.demand.rate : Math.min(s.demand.maxRate, 1e9)));
+  let costs = streams.map((s, i) => backendCost(load.spec, s.io, positioning(load, rates, null, shareTotal)[i]!));
+  let rho = 0;
+  let overloaded = false;
+  let residual = 0;
+  for (let iter = 0; iter < 6; iter++) {
+    const pos = positioning(load, rates, costs, shareTotal);
+    costs = streams.map((s, i) => backendCost(load.spec, s.io, pos[i]!));
+    // Fraction of the foreground capacity per request/s, and the mixture's mean residual service E[S²]/2E[S].
+    const unit = costs.map((c) => (c.ops * c.service) / (n * free));
+    const moments = (rs: readonly number[]) => {
+      let m1 = 0;
+      let m2 = 0;
+      rs.forEach((r, i) => {
+        const c = costs[i]!;
+        m1 += r * c.ops * c.service;
+        m2 += r * c.ops * (c.variance + c.service * c.service);
+      });
+      return m1 > 0 ? m2 / (2 * m1) / free : 0;
+    };
+    residual = moments(rates);
+    const openRho = streams.reduce((a, s, i) => a + (s.demand.kind === 'open' ? s.demand.rate * unit[i]! : 0), 0);
+    const closedRates = (r: number): number[] =>
+      streams.map((s, i) => {
+        if (s.demand.kind === 'open') return s.demand.rate;
+        const c = costs[i]!;
+        const wq = r >= 1 ? Infinity : (r * residual) / (1 - r);
+        const t = c.phases * (c.service / free + wq) + s.demand.extraDelay;
+        return Math.min(s.demand.maxRate, s.demand.window / s.io.size / t);
+      });
+    if (openRho >= OVERLOAD) {
+      overloaded = true;
+      rho = OVERLOAD;
+      const scale = OVERLOAD / openRho;
+      rates = streams.map((s) => (s.demand.kind === 'open' ? s.demand.rate * scale : 0));
+      residual = moments(rates);
+      continue;
+    }
+    overloaded = false;
+    // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection.
+    let lo = openRho;
+    let hi = OVERLOAD;
+    const load_ = (r: number) => closedRates(r).reduce((a, x, i) => a + x * unit[i]!, 0);
+    if (load_(lo) <= lo) hi = lo;
+    for (let k = 0; k < 60 && hi - lo > 1e-12; k++) {
+      const mid = (lo + hi) / 2;
+      if (load_(mid) > mid) lo = mid;
+      else hi = mid;
+    }
+    rho = hi;
+    rates = closedRates(rho);
+    rho = Math.min(OVERLOAD, rates.reduce((a, x, i) => a + x * unit[i]!, 0));
+  }
+  const unit = costs.map((c) => (c.ops * c.service) / (n * free));
+  const rhoL = overloaded ? Math.min(rho, RHO_REPORT_CAP) : rho;
+  const wq = (rhoL * residual) / (1 - rhoL);
+  const out = new Map<string, StreamResult>();
+  const labels = new Map<string, string>();
+  streams.forEach((s, i) => {
+    const c = costs[i]!;
+    out.set(s.id, {
+      rate: rates[i]!,
+      latency: c.phases * (c.service / free + wq),
+      busy: (rates[i]! * c.ops * c.service) / n,
+      costPerRate: unit[i]!,
+      cost: c,
+    });
+    labels.set(s.id, s.label);
+  });
+  return { spec: load.spec, rho, overloaded, shareTotal, shares: load.shares, streams: out, labels };
+}
+
+/** Mean response time at utilisation ρ for service time S and squared CV cs2 (P-K, §7.4): for tests and docs. */
+export function pkResponseTime(service: number, cs2: number, rho: number): number {
+  if (rho >= 1) return Infinity;
+  return service + (rho * service * (1 + cs2)) / (2 * (1 - rho));
+}

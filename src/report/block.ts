@@ -1,0 +1,49 @@
+/**
+ * The block-replication parts of the report, read from the history only: stalls with their back-pressure
+ * chains, data lost by a failover of a replicated device, and the time series for charts.
+ */
+import type { Micros } from '../engine/time.ts';
+import type { History } from '../history/history.ts';
+import { formatLsn } from '../scenario/units.ts';
+import type { Clock } from './time.ts';
+import type { DataLossJson, SeriesJson, StallJson } from './types.ts';
+
+export function blockStalls(history: History, clock: Clock, end: Micros): StallJson[] {
+  return history.block.stalls.map((s) => {
+    const to = (s.to ?? end) as Micros;
+    return {
+      cluster: s.resource,
+      workload: s.workload,
+      node: s.node,
+      from: clock.iso(s.from),
+      to: clock.iso(to),
+      seconds: (to - s.from) / 1e6,
+      maxLatencyMs: Math.round(s.maxLatency * 1000),
+      cause: s.chain.join('; then '),
+      bottleneck: s.bottleneck,
+      chain: s.chain.map((text) => ({ text, log: [] })),
+    };
+  });
+}
+
+export function blockLosses(history: History, clock: Clock): DataLossJson[] {
+  return history.block.losses.map((l) => ({
+    cluster: l.resource,
+    // A block device has no timelines; its one write stream is numbered 1.
+    timeline: 1,
+    node: l.node,
+    from: clock.iso(l.fromAt),
+    to: clock.iso(l.toAt),
+    commits: l.writes,
+    walBytes: l.bytes,
+    fromLsn: formatLsn(l.fromPos),
+    toLsn: formatLsn(l.toPos),
+    recoverableByPitr: false,
+    pitr: 'a replicated block device has no archive to replay',
+    cause: l.chain.map((text) => ({ text, log: [] })),
+  }));
+}
+
+export function blockSeries(history: History, clock: Clock): SeriesJson[] {
+  return [...history.block.series.entries()].map(([name, points]) => ({ name, points: points.map((p) => [clock.iso(p.at), p.value] as const) }));
+}

@@ -1,0 +1,52 @@
+/** A small DRBD scenario as text, parameterised for the model tests (the shipped one takes days). */
+export interface DrbdFixture {
+  protocol?: 'A' | 'B' | 'C';
+  sndbuf?: string;
+  resyncRate?: string;
+  connected?: boolean;
+  bgi?: string | null;
+  backup?: string | null;
+  peerMembers?: number;
+  iops?: number;
+  random?: string;
+  reads?: string;
+  extraPlan?: string[];
+  duration?: string;
+  drbd?: string[];
+}
+
+export function drbdScenario(o: DrbdFixture = {}): string {
+  const plan = [
+    ...(o.connected === false ? ['{ at: +1m, connect: r0 }'] : []),
+    ...(o.backup ? [`{ at: +1m, start_job: { name: backup, disk: peer-disk, kind: backup, share: ${o.backup} } }`] : []),
+    ...(o.extraPlan ?? []),
+  ];
+  return `
+name: fixture
+start: 2015-05-18T10:00:00+09:00
+duration: ${o.duration ?? '20m'}
+stall_threshold: 100ms
+sites: [a, b]
+links: [{ between: [a, b], bandwidth: 1Gbps, latency: 1ms }]
+block:
+  hosts: { p: { site: a }, s: { site: b } }
+  disks:
+    local-disk: { host: p, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: 8 } }
+    peer-disk: { host: s, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: ${o.peerMembers ?? 8} } }
+  resources:
+    r0:
+      size: 2TiB
+      primary: { host: p, disk: local-disk }
+      secondary: { host: s, disk: peer-disk }
+      connected: ${o.connected ?? true}
+      drbd:
+        version: 8.4
+        net: { protocol: ${o.protocol ?? 'A'}, sndbuf-size: ${o.sndbuf ?? '8MiB'} }
+        disk: { c-plan-ahead: 0, resync-rate: ${o.resyncRate ?? '40MB/s'}, c-min-rate: 0 }
+${(o.drbd ?? []).map((l) => `      ${l}`).join('\n')}
+  workloads:
+    app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: 100GiB }
+${o.bgi ? `  jobs:\n    bgi: { disk: peer-disk, kind: background-init, share: ${o.bgi} }` : ''}
+${plan.length ? `plan:\n${plan.map((p) => `  - ${p}`).join('\n')}` : ''}
+`;
+}
