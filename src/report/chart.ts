@@ -3,24 +3,41 @@
  * wall-clock time, and on the same time axis the faults, plan steps, promotions, write outages and stalls,
  * and the time ranges whose acknowledged commits were lost (Jepsen-style shaded intervals).
  *
- * Reads only the report and the history. Output is deterministic: same input, same bytes (coordinates
- * rounded to 0.1 px, no clock, no randomness, no locale-dependent formatting).
+ * When the report has transaction-ID entries (`report.xid`), a second panel on the same time axis shows
+ * max age(datfrozenxid) per cluster against the wraparound limits and autovacuum_freeze_max_age, with the
+ * horizon holds, the long vacuums, the first warning, the stop and the fired alerts. With a single node and
+ * no data loss the WAL line is a straight rise that says nothing: the XID panel is then the whole chart.
+ *
+ * Reads only the report, the history and (optionally) the nodes' settings. Output is deterministic: same
+ * input, same bytes (coordinates rounded to 0.1 px, no clock, no randomness, no locale-dependent formatting).
  */
 import { bisector, extent, group, max, range, tickStep, ticks } from 'd3-array';
 import { DateTime } from 'luxon';
 import type { Micros } from '../engine/time.ts';
-import type { History } from '../history/history.ts';
+import type { History, HoldRecord, MetricSample, VacuumRecord } from '../history/history.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
 import { Clock, formatDuration } from './time.ts';
-import type { Report } from './types.ts';
+import type { Report, XidJson } from './types.ts';
 
 export interface ChartOptions {
   /** Pixels; default 1000. */
   readonly width?: number;
-  /** Pixels; default 500. */
+  /** Pixels; default 500, 760 when the chart has both the WAL and the XID panel. */
   readonly height?: number;
   /** Default: the scenario's name (and variant). */
   readonly title?: string;
+}
+
+/** What the chart reads from the simulated world (runScenario's `world` is one): the nodes' settings. */
+export interface ChartWorld {
+  readonly clusters: ReadonlyMap<string, { readonly nodes: ReadonlyMap<string, { readonly isPrimary: boolean; readonly settings: { readonly autovacuumFreezeMaxAge: number } }> }>;
+}
+
+export interface ChartInput {
+  readonly report: Report;
+  readonly history: History;
+  /** Optional: where autovacuum_freeze_max_age comes from (200 million, the default, without it). */
+  readonly world?: ChartWorld;
 }
 
 const NODE_COLOURS = ['#1f77b4', '#2ca02c', '#e6a100', '#6a3d9a', '#8c564b', '#17becf', '#7f7f7f', '#bcbd22', '#e377c2', '#393b79', '#637939'];
@@ -36,6 +53,20 @@ const CHAR_WIDTH = 0.6;
 const ROW = 13;
 const LABEL_FONT = 10;
 
+/** The XID panel: one dark colour per cluster (unlike the node colours of the WAL panel). */
+const AGE_COLOURS = ['#08306b', '#7f2704', '#00441b', '#3f007d'];
+const STOP = '#b2182b';
+const WARN = '#d97700';
+const FREEZE = '#555';
+const HOLD = '#756bb1';
+const VACUUM = '#31a354';
+const BLOCKED = '#969696';
+const ALERT = '#7b3294';
+const DEFAULT_FREEZE_MAX_AGE = 200_000_000;
+/** Vacuums at least this long get a band (shorter ones are invisible at the scale of an XID story). */
+const LONG_VACUUM_US = 5 * 60e6;
+const LANE = 16;
+
 /**
  * How a timeline's stretch of a node's line looks: white gaps drawn over the solid line (rank 0, the
  * lowest timeline in the chart, stays solid). The dash arrays give the gaps, not the visible dashes.
@@ -48,6 +79,7 @@ const TIME_STEPS = [
   7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
 ];
 const DAY_MS = 86_400_000;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 interface Point {
   readonly t: number;
@@ -80,10 +112,41 @@ interface Placed extends Annotation {
   readonly right: number;
 }
 
-export function renderChartSvg(result: { report: Report; history: History }, opts: ChartOptions = {}): string {
+/** max age(datfrozenxid) of a cluster: (µs, age) breakpoints of a piecewise-linear line. */
+interface AgePoint {
+  readonly t: number;
+  readonly v: number;
+}
+
+interface AgeLine {
+  readonly entry: XidJson;
+  readonly colour: string;
+  readonly points: readonly AgePoint[];
+}
+
+interface LimitLine {
+  readonly kind: 'stop' | 'warn' | 'freeze';
+  readonly age: number;
+  readonly text: string;
+}
+
+interface XidData {
+  readonly lines: readonly AgeLine[];
+  readonly limits: readonly LimitLine[];
+  readonly holds: readonly HoldRecord[];
+  readonly vacuums: readonly VacuumRecord[];
+  readonly freezeMaxAge: ReadonlyMap<string, number>;
+  readonly yHi: number;
+}
+
+interface Panel {
+  readonly top: number;
+  readonly bottom: number;
+}
+
+export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): string {
   const { report, history } = result;
   const width = Math.max(400, opts.width ?? 1000);
-  const height = Math.max(260, opts.height ?? 500);
 
   const start = DateTime.fromISO(report.start, { setZone: true });
   const startMs = start.toMillis();
@@ -92,8 +155,17 @@ export function renderChartSvg(result: { report: Report; history: History }, opt
   const toUs = (iso: string): number => Math.round((DateTime.fromISO(iso, { setZone: true }).toMillis() - startMs) * 1000);
   const endUs = Math.max(toUs(report.end), 1000);
   const multiCluster = new Set(report.nodes.map((n) => n.cluster)).size > 1;
+  // Runs of weeks or months are read to the minute.
+  const long = endUs > 14 * DAY_MS * 1000;
+  const when = (t: number): string => (long ? DateTime.fromMillis(startMs + t / 1000, { zone }).toFormat('yyyy-MM-dd HH:mm') : clock.short(t as Micros));
 
-  const series = buildSeries(report, history, endUs);
+  const xid = buildXid(report, history, result.world, endUs);
+  // One node and no loss: its WAL line is a straight rise, and the XID panel takes its place.
+  const showWal = xid === null || report.nodes.length > 1 || report.dataLoss.length > 0;
+  const stacked = showWal && xid !== null;
+  const height = Math.max(stacked ? 420 : 260, opts.height ?? (stacked ? 760 : 500));
+
+  const series = showWal ? buildSeries(report, history, endUs) : [];
 
   // ---- y domain: WAL position in bytes (from 0 unless the run starts far from it).
   const lsns = series.flatMap((s) => s.points.map((p) => p.lsn));
@@ -104,63 +176,74 @@ export function renderChartSvg(result: { report: Report; history: History }, opt
 
   // ---- horizontal layout: y-axis labels left (as wide as the widest tick label), end-of-line labels right.
   const yTickCount = (plotHeight: number) => Math.max(2, Math.round(plotHeight / 45));
-  const roughCount = yTickCount(height - 190);
-  const yLabelWidth = max([roughCount, roughCount * 2], (c) => max(yTicks(yLo, yHi, c).labels, (l) => textWidth(l, 10)) ?? 0) ?? 0;
+  const roughCount = yTickCount((height - 190) / (stacked ? 2 : 1));
+  const widest = (labels: (c: number) => readonly string[]) => max([roughCount, roughCount * 2], (c) => max(labels(c), (l) => textWidth(l, 10)) ?? 0) ?? 0;
+  const yLabelWidth = Math.max(showWal ? widest((c) => yTicks(yLo, yHi, c).labels) : 0, xid ? widest((c) => ageTicks(xid.yHi, c).labels) : 0);
   const plotLeft = Math.round(30 + yLabelWidth);
-  const rightLabelWidth = Math.max(80, ...series.map((s) => textWidth(endDetail(s), 9)), ...series.map((s) => textWidth(s.node, 10)));
+  const rightLabelWidth = Math.max(
+    80,
+    ...series.map((s) => textWidth(endDetail(s), 9)),
+    ...series.map((s) => textWidth(s.node, 10)),
+    ...(xid?.lines ?? []).flatMap((l) => [textWidth(l.entry.cluster, 10), textWidth(ageEndText(l), 9)]),
+  );
   const plotRight = width - rightLabelWidth - 14;
   const x = (t: number): number => plotLeft + (Math.min(Math.max(t, 0), endUs) / endUs) * (plotRight - plotLeft);
 
-  // ---- vertical layout: title, subtitle, legend rows, annotation strip, plot, time axis.
-  const legend = layoutLegend(series, timelinesOf(series), report, width);
-  const legendBottom = 44 + legend.rows * 16;
-  const annotations = collectAnnotations(report, history, clock, toUs, endUs, series, multiCluster);
+  // ---- vertical layout: title, subtitle (and a line per XID cluster), legend rows, annotation strip, panels, time axis.
+  const xidSummaries = (xid?.lines ?? []).map((l) => xidSummary(l.entry, when, toUs));
+  const headerBottom = 44 + xidSummaries.length * 14;
+  const legend = layoutLegend(series, timelinesOf(series), report, width, xid);
+  const legendBottom = headerBottom + legend.rows * 16;
+  const annotations = collectAnnotations(report, history, when, long, toUs, endUs, series, multiCluster, xid);
   const maxRows = Math.max(2, Math.floor((height * 0.3) / ROW));
   const { placed, dropped } = placeAnnotations(annotations, x, maxRows, width);
   const rows = placed.length ? (max(placed, (p) => p.row) ?? 0) + 1 : 0;
   const plotTop = legendBottom + rows * ROW + 10;
   const plotBottom = height - 40;
-
-  // ---- y scale, ticks in the binary unit that suits the span.
-  const y = (lsn: number): number => plotBottom - ((lsn - yLo) / (yHi - yLo)) * (plotBottom - plotTop);
+  const gap = 16;
+  const split = Math.round(plotTop + (plotBottom - plotTop - gap) * 0.45);
+  const walPanel: Panel | null = showWal ? { top: plotTop, bottom: stacked ? split : plotBottom } : null;
+  const xidPanel: Panel | null = xid ? { top: stacked ? split + gap : plotTop, bottom: plotBottom } : null;
+  const panels = [walPanel, xidPanel].filter((p): p is Panel => p !== null);
 
   const out: string[] = [];
   const title = opts.title ?? `${report.scenario}${report.variant ? ` (variant ${report.variant})` : ''}`;
+  const what = showWal ? (xid ? 'WAL position per node and transaction ID age' : 'WAL position per node') : 'transaction ID age';
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="11" fill="${INK}">`,
   );
-  out.push(`<title>${esc(`${title}: WAL position per node, ${report.start} to ${report.end}`)}</title>`);
+  out.push(`<title>${esc(`${title}: ${what}, ${report.start} to ${report.end}`)}</title>`);
   out.push('<defs>');
   out.push(
     `<pattern id="replsim-lost" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="${LOST}" fill-opacity="0.04"/><rect width="2" height="7" fill="${LOST}" fill-opacity="0.2"/></pattern>`,
   );
-  out.push(`<clipPath id="replsim-plot"><rect x="${f(plotLeft)}" y="${f(plotTop)}" width="${f(plotRight - plotLeft)}" height="${f(plotBottom - plotTop)}"/></clipPath>`);
+  for (const [id, p] of [
+    ['replsim-plot', walPanel],
+    ['replsim-xid', xidPanel],
+  ] as const) {
+    if (p) out.push(`<clipPath id="${id}"><rect x="${f(plotLeft)}" y="${f(p.top)}" width="${f(plotRight - plotLeft)}" height="${f(p.bottom - p.top)}"/></clipPath>`);
+  }
   out.push('</defs>');
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
 
-  // Title and a one-line summary.
+  // Title and a one-line summary (and one per cluster whose transaction IDs are modelled).
   out.push(`<text x="12" y="20" font-size="15" font-weight="bold">${esc(clip(title, Math.floor((width - 24) / (15 * CHAR_WIDTH))))}</text>`);
   out.push(`<text x="12" y="36" fill="${MUTED}">${esc(clip(summary(report, start, clock), Math.floor((width - 24) / (11 * CHAR_WIDTH))))}</text>`);
-  out.push(...legend.svg.map((s) => s.replace(/\{Y(\d+)\}/g, (_, r: string) => f(58 + Number(r) * 16))));
-
-  // Grid and y axis.
-  const yt = yTicks(yLo, yHi, yTickCount(plotBottom - plotTop));
-  out.push('<g class="y-axis">');
-  yt.values.forEach((v, k) => {
-    const yy = f(y(v));
-    out.push(`<line x1="${f(plotLeft)}" x2="${f(plotRight)}" y1="${yy}" y2="${yy}" stroke="${GRID}"/>`);
-    out.push(`<text x="${f(plotLeft - 6)}" y="${f(y(v) + 3.5)}" text-anchor="end" fill="${MUTED}" font-size="10">${esc(yt.labels[k]!)}</text>`);
+  xidSummaries.forEach((s, i) => {
+    out.push(`<text class="xid-summary" x="12" y="${f(50 + i * 14)}" fill="${INK}">${esc(clip(s, Math.floor((width - 24) / (11 * CHAR_WIDTH))))}</text>`);
   });
-  const yMid = (plotTop + plotBottom) / 2;
-  out.push(`<text transform="translate(14 ${f(yMid)}) rotate(-90)" text-anchor="middle" fill="${MUTED}" font-size="10">WAL position (LSN)</text>`);
-  out.push('</g>');
+  out.push(...legend.svg.map((s) => s.replace(/\{Y(\d+)\}/g, (_, r: string) => f(headerBottom + 14 + Number(r) * 16))));
 
-  // Time axis.
+  const wal = walPanel ? drawWalPanel() : null;
+  const age = xid && xidPanel ? drawXidPanel(xid, xidPanel) : null;
+  out.push(...(wal?.axis ?? []), ...(age?.axis ?? []));
+
+  // Time axis: grid lines through every panel, ticks under the lowest.
   const xt = timeTicks(startMs, startMs + endUs / 1000, zone, Math.max(2, Math.floor((plotRight - plotLeft) / 85)));
   out.push('<g class="x-axis">');
   for (const tk of xt) {
     const xx = f(x(tk.us));
-    out.push(`<line x1="${xx}" x2="${xx}" y1="${f(plotTop)}" y2="${f(plotBottom)}" stroke="${GRID}"/>`);
+    for (const p of panels) out.push(`<line x1="${xx}" x2="${xx}" y1="${f(p.top)}" y2="${f(p.bottom)}" stroke="${GRID}"/>`);
     out.push(`<line x1="${xx}" x2="${xx}" y1="${f(plotBottom)}" y2="${f(plotBottom + 4)}" stroke="${MUTED}"/>`);
     out.push(`<text x="${xx}" y="${f(plotBottom + 15)}" text-anchor="middle" fill="${MUTED}" font-size="10">${esc(tk.label)}</text>`);
     if (tk.date) out.push(`<text x="${xx}" y="${f(plotBottom + 27)}" text-anchor="middle" fill="${MUTED}" font-size="9">${esc(tk.date)}</text>`);
@@ -168,28 +251,11 @@ export function renderChartSvg(result: { report: Report; history: History }, opt
   out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(`${zone} (${clock.zoneName})`)}</text>`);
   out.push('</g>');
 
-  // Bands: lost ranges, outages, stalls (behind the lines).
-  out.push('<g class="bands" clip-path="url(#replsim-plot)">');
-  for (const l of report.dataLoss) {
-    const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
-    out.push(
-      `<rect class="lost" data-cluster="${esc(l.cluster)}" data-node="${esc(l.node)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 1))}" height="${f(plotBottom - plotTop)}" fill="url(#replsim-lost)"/>`,
-    );
-  }
-  for (const [kind, list, colour, opacity] of [
-    ['outage', report.outages, OUTAGE, 0.16],
-    ['stall', report.stalls, STALL, 0.2],
-  ] as const) {
-    for (const w of list) {
-      const [a, b] = [x(toUs(w.from)), x(toUs(w.to))];
-      out.push(
-        `<rect class="${kind}" data-cluster="${esc(w.cluster)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 4))}" height="${f(plotBottom - plotTop)}" fill="${colour}" fill-opacity="${opacity}"/>`,
-      );
-    }
-  }
-  out.push('</g>');
 
-  // Leader lines of the annotations: from the bottom of the plot up to their label.
+
+  out.push(...(wal?.back ?? []), ...(age?.back ?? []));
+
+  // Leader lines of the annotations: from the bottom of the lowest panel up to their label.
   out.push('<g class="markers">');
   for (const p of placed) {
     const top = plotTop - 4 - p.row * ROW - 9;
@@ -198,93 +264,7 @@ export function renderChartSvg(result: { report: Report; history: History }, opt
     );
   }
   out.push('</g>');
-
-  // The WAL that holds lost commits, highlighted on the line of the node that acknowledged them.
-  out.push('<g class="lost-wal" clip-path="url(#replsim-plot)">');
-  for (const l of report.dataLoss) {
-    const s = series.find((c) => c.node === l.node);
-    if (!s) continue;
-    const pts = slice(s.points, toUs(l.from), toUs(l.to));
-    if (pts.length > 1) out.push(`<polyline points="${pts.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${LOST}" stroke-opacity="0.3" stroke-width="${f(s.width + 9)}" stroke-linejoin="round" stroke-linecap="round"/>`);
-  }
-  out.push('</g>');
-
-  // One line per node, widest first so lines that coincide show as nested stripes.
-  const tls = timelinesOf(series);
-  out.push('<g class="nodes" clip-path="url(#replsim-plot)">');
-  for (const s of series) {
-    out.push(`<g data-node="${esc(s.node)}">`);
-    out.push(
-      `<polyline class="wal" data-node="${esc(s.node)}" points="${s.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="${f(s.width)}" stroke-linejoin="round"/>`,
-    );
-    for (const run of timelineRuns(s.points)) {
-      const gaps = TIMELINE_GAPS[tls.indexOf(run.tli) % TIMELINE_GAPS.length] ?? null;
-      if (!gaps || run.points.length < 2) continue;
-      out.push(
-        `<polyline class="tl" data-tli="${run.tli}" points="${run.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="#fff" stroke-width="${f(s.width + 0.6)}" stroke-dasharray="${gaps}"/>`,
-      );
-    }
-    out.push('</g>');
-  }
-  out.push('</g>');
-
-  // Promotion points and timeline labels at the start of each timeline's stretch.
-  out.push('<g class="timelines">');
-  for (const p of history.promotions) {
-    const s = series.find((c) => c.node === p.node);
-    const [px, py] = [x(p.at), y(p.switchpoint)];
-    out.push(`<path d="M${f(px)} ${f(py - 5)}L${f(px + 5)} ${f(py)}L${f(px)} ${f(py + 5)}L${f(px - 5)} ${f(py)}Z" fill="${s?.colour ?? INK}" stroke="#fff" stroke-width="1"/>`);
-  }
-  // One label per place a timeline begins; in the node's colour unless several nodes begin it there.
-  const tlLabels = new Map<string, { x: number; y: number; text: string; colour: string }>();
-  for (const s of series) {
-    for (const run of timelineRuns(s.points)) {
-      const p0 = run.points[0]!;
-      const key = `${run.tli}@${f(x(p0.t))},${f(y(p0.lsn))}`;
-      const shared = tlLabels.get(key);
-      if (shared) {
-        shared.colour = INK;
-        continue;
-      }
-      // Below a rising line, above a flat one.
-      const rising = (run.points[1]?.lsn ?? p0.lsn) > p0.lsn;
-      const ly = Math.min(Math.max(y(p0.lsn) + (rising ? 14 : -7), plotTop + 12), plotBottom - 4);
-      tlLabels.set(key, { x: x(p0.t) + 6, y: ly, text: `TL ${run.tli}`, colour: s.colour });
-    }
-  }
-  for (const l of nudge([...tlLabels.values()], 11)) out.push(halo(`<text x="${f(l.x)}" y="${f(l.y)}" font-size="10" font-weight="bold" fill="${l.colour}">${esc(l.text)}</text>`));
-  out.push('</g>');
-
-  // Labels at the end of each line: node, timeline and LSN at the end of the run.
-  out.push('<g class="end-labels">');
-  const ends = series.map((s) => ({ s, y: y(s.points.at(-1)?.lsn ?? yLo) }));
-  const spread = spreadY(
-    ends.map((e) => e.y),
-    24,
-    plotTop + 4,
-    plotBottom + 8,
-  );
-  ends.forEach((e, i) => {
-    const ly = spread[i]!;
-    const x0 = plotRight + 4;
-    if (Math.abs(ly - e.y) > 1) out.push(`<line x1="${f(plotRight)}" y1="${f(e.y)}" x2="${f(x0 + 2)}" y2="${f(ly)}" stroke="${e.s.colour}" stroke-width="1"/>`);
-    out.push(`<text x="${f(x0 + 4)}" y="${f(ly - 1)}" font-size="10" font-weight="bold" fill="${e.s.colour}">${esc(e.s.node)}</text>`);
-    out.push(`<text x="${f(x0 + 4)}" y="${f(ly + 10)}" font-size="9" fill="${MUTED}">${esc(endDetail(e.s))}</text>`);
-  });
-  out.push('</g>');
-
-  // Plot frame.
-  out.push(`<rect class="frame" x="${f(plotLeft)}" y="${f(plotTop)}" width="${f(plotRight - plotLeft)}" height="${f(plotBottom - plotTop)}" fill="none" stroke="#999"/>`);
-
-  // Labels in bands that are wide enough to hold them.
-  out.push('<g class="band-labels">');
-  for (const l of report.dataLoss) {
-    const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
-    const text = lostText(l.commits);
-    if (b - a > textWidth(text, 12) + 8)
-      out.push(halo(`<text x="${f((a + b) / 2)}" y="${f(plotTop + 16)}" text-anchor="middle" font-size="12" font-weight="bold" fill="${LOST}">${esc(text)}</text>`));
-  }
-  out.push('</g>');
+  out.push(...(wal?.front ?? []), ...(age?.front ?? []));
 
   // The annotation strip above the plot.
   out.push('<g class="annotations">');
@@ -301,9 +281,299 @@ export function renderChartSvg(result: { report: Report; history: History }, opt
 
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+
+  /** The WAL position of every node: `back` goes behind the annotations' leader lines, `front` over them. */
+  function drawWalPanel(): { axis: string[]; back: string[]; front: string[] } {
+    const { top: plotTop, bottom: plotBottom } = walPanel!;
+    const y = (lsn: number): number => plotBottom - ((lsn - yLo) / (yHi - yLo)) * (plotBottom - plotTop);
+    const axis: string[] = [];
+    const back: string[] = [];
+    const out: string[] = [];
+
+    // Grid and y axis (ticks in the binary unit that suits the span).
+    const yt = yTicks(yLo, yHi, yTickCount(plotBottom - plotTop));
+    axis.push('<g class="y-axis">');
+    yt.values.forEach((v, k) => {
+      const yy = f(y(v));
+      axis.push(`<line x1="${f(plotLeft)}" x2="${f(plotRight)}" y1="${yy}" y2="${yy}" stroke="${GRID}"/>`);
+      axis.push(`<text x="${f(plotLeft - 6)}" y="${f(y(v) + 3.5)}" text-anchor="end" fill="${MUTED}" font-size="10">${esc(yt.labels[k]!)}</text>`);
+    });
+    const yMid = (plotTop + plotBottom) / 2;
+    axis.push(`<text transform="translate(14 ${f(yMid)}) rotate(-90)" text-anchor="middle" fill="${MUTED}" font-size="10">WAL position (LSN)</text>`);
+    axis.push('</g>');
+
+    // Bands: lost ranges, outages, stalls (behind the lines).
+    back.push('<g class="bands" clip-path="url(#replsim-plot)">');
+    for (const l of report.dataLoss) {
+      const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
+      back.push(
+        `<rect class="lost" data-cluster="${esc(l.cluster)}" data-node="${esc(l.node)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 1))}" height="${f(plotBottom - plotTop)}" fill="url(#replsim-lost)"/>`,
+      );
+    }
+    back.push(...writeBands(walPanel!, null));
+    back.push('</g>');
+
+    // The WAL that holds lost commits, highlighted on the line of the node that acknowledged them.
+    out.push('<g class="lost-wal" clip-path="url(#replsim-plot)">');
+    for (const l of report.dataLoss) {
+      const s = series.find((c) => c.node === l.node);
+      if (!s) continue;
+      const pts = slice(s.points, toUs(l.from), toUs(l.to));
+      if (pts.length > 1) out.push(`<polyline points="${pts.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${LOST}" stroke-opacity="0.3" stroke-width="${f(s.width + 9)}" stroke-linejoin="round" stroke-linecap="round"/>`);
+    }
+    out.push('</g>');
+
+    // One line per node, widest first so lines that coincide show as nested stripes.
+    const tls = timelinesOf(series);
+    out.push('<g class="nodes" clip-path="url(#replsim-plot)">');
+    for (const s of series) {
+      out.push(`<g data-node="${esc(s.node)}">`);
+      out.push(
+        `<polyline class="wal" data-node="${esc(s.node)}" points="${s.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="${s.colour}" stroke-width="${f(s.width)}" stroke-linejoin="round"/>`,
+      );
+      for (const run of timelineRuns(s.points)) {
+        const gaps = TIMELINE_GAPS[tls.indexOf(run.tli) % TIMELINE_GAPS.length] ?? null;
+        if (!gaps || run.points.length < 2) continue;
+        out.push(
+          `<polyline class="tl" data-tli="${run.tli}" points="${run.points.map((p) => `${f(x(p.t))},${f(y(p.lsn))}`).join(' ')}" fill="none" stroke="#fff" stroke-width="${f(s.width + 0.6)}" stroke-dasharray="${gaps}"/>`,
+        );
+      }
+      out.push('</g>');
+    }
+    out.push('</g>');
+
+    // Promotion points and timeline labels at the start of each timeline's stretch.
+    out.push('<g class="timelines">');
+    for (const p of history.promotions) {
+      const s = series.find((c) => c.node === p.node);
+      const [px, py] = [x(p.at), y(p.switchpoint)];
+      out.push(`<path d="M${f(px)} ${f(py - 5)}L${f(px + 5)} ${f(py)}L${f(px)} ${f(py + 5)}L${f(px - 5)} ${f(py)}Z" fill="${s?.colour ?? INK}" stroke="#fff" stroke-width="1"/>`);
+    }
+    // One label per place a timeline begins; in the node's colour unless several nodes begin it there.
+    const tlLabels = new Map<string, { x: number; y: number; text: string; colour: string }>();
+    for (const s of series) {
+      for (const run of timelineRuns(s.points)) {
+        const p0 = run.points[0]!;
+        const key = `${run.tli}@${f(x(p0.t))},${f(y(p0.lsn))}`;
+        const shared = tlLabels.get(key);
+        if (shared) {
+          shared.colour = INK;
+          continue;
+        }
+        // Below a rising line, above a flat one.
+        const rising = (run.points[1]?.lsn ?? p0.lsn) > p0.lsn;
+        const ly = Math.min(Math.max(y(p0.lsn) + (rising ? 14 : -7), plotTop + 12), plotBottom - 4);
+        tlLabels.set(key, { x: x(p0.t) + 6, y: ly, text: `TL ${run.tli}`, colour: s.colour });
+      }
+    }
+    for (const l of nudge([...tlLabels.values()], 11)) out.push(halo(`<text x="${f(l.x)}" y="${f(l.y)}" font-size="10" font-weight="bold" fill="${l.colour}">${esc(l.text)}</text>`));
+    out.push('</g>');
+
+    // Labels at the end of each line: node, timeline and LSN at the end of the run.
+    out.push('<g class="end-labels">');
+    const ends = series.map((s) => ({ s, y: y(s.points.at(-1)?.lsn ?? yLo) }));
+    endLabels(
+      out,
+      ends.map((e) => ({ y: e.y, colour: e.s.colour, name: e.s.node, detail: endDetail(e.s) })),
+      plotTop,
+      plotBottom,
+    );
+    out.push('</g>');
+
+    // Plot frame.
+    out.push(`<rect class="frame" x="${f(plotLeft)}" y="${f(plotTop)}" width="${f(plotRight - plotLeft)}" height="${f(plotBottom - plotTop)}" fill="none" stroke="#999"/>`);
+
+    // Labels in bands that are wide enough to hold them.
+    out.push('<g class="band-labels">');
+    for (const l of report.dataLoss) {
+      const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
+      const text = lostText(l.commits);
+      if (b - a > textWidth(text, 12) + 8)
+        out.push(halo(`<text x="${f((a + b) / 2)}" y="${f(plotTop + 16)}" text-anchor="middle" font-size="12" font-weight="bold" fill="${LOST}">${esc(text)}</text>`));
+    }
+    out.push('</g>');
+    return { axis, back, front: out };
+  }
+
+  /**
+   * max age(datfrozenxid) per cluster against the warn and stop ages and autovacuum_freeze_max_age, over
+   * the horizon holds (lanes at the top, a tint below) and the long vacuums; dots where the first warning,
+   * the stop and the alerts came, and the peak labelled.
+   */
+  function drawXidPanel(xid: XidData, panel: Panel): { axis: string[]; back: string[]; front: string[] } {
+    const axis: string[] = [];
+    const back: string[] = [];
+    const out: string[] = [];
+    // Holds get a lane each at the top (lanes are shared by holds that do not meet, and by all when there
+    // are many); the ages stay below.
+    const maxLanes = Math.max(1, Math.floor(((panel.bottom - panel.top) * 0.25) / LANE));
+    const lanes: number[] = [];
+    const holds = xid.holds.map((h) => {
+      const [a, b] = [x(h.since), x(h.until ?? endUs)];
+      const text = `${h.holder} holds ${h.kind} (XID ${int(h.xid)})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
+      const w = textWidth(text, 10) + 8;
+      const [left, right] = a + w <= plotRight ? [a, Math.max(b, a + w)] : [Math.min(a, b - w), b];
+      let lane = lanes.findIndex((end) => end + 4 <= left);
+      if (lane < 0 && lanes.length >= maxLanes) lane = lanes.indexOf(Math.min(...lanes));
+      if (lane < 0) lane = lanes.push(right) - 1;
+      else lanes[lane] = Math.max(lanes[lane]!, right);
+      return { h, a, b, text, lane, anchor: a + w <= plotRight ? ('start' as const) : ('end' as const) };
+    });
+    const scaleTop = panel.top + lanes.length * LANE + (lanes.length ? 6 : 0);
+    const y = (v: number): number => panel.bottom - (v / xid.yHi) * (panel.bottom - scaleTop);
+    const yInverse = (py: number): number => ((panel.bottom - py) / (panel.bottom - scaleTop)) * xid.yHi;
+
+    axis.push('<g class="xid-axis">');
+    const yt = ageTicks(xid.yHi, yTickCount(panel.bottom - scaleTop));
+    yt.values.forEach((v, k) => {
+      const yy = f(y(v));
+      axis.push(`<line x1="${f(plotLeft)}" x2="${f(plotRight)}" y1="${yy}" y2="${yy}" stroke="${GRID}"/>`);
+      axis.push(`<text x="${f(plotLeft - 6)}" y="${f(y(v) + 3.5)}" text-anchor="end" fill="${MUTED}" font-size="10">${esc(yt.labels[k]!)}</text>`);
+    });
+    axis.push(`<text transform="translate(14 ${f((panel.top + panel.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="${MUTED}" font-size="10">max age(datfrozenxid), XIDs</text>`);
+    axis.push('</g>');
+
+    back.push('<g class="xid-bands" clip-path="url(#replsim-xid)">');
+    for (const { h, a, b } of holds) {
+      back.push(
+        `<rect class="hold" data-cluster="${esc(h.cluster)}" data-holder="${esc(h.holder)}" x="${f(a)}" y="${f(panel.top)}" width="${f(Math.max(b - a, 2))}" height="${f(panel.bottom - panel.top)}" fill="${HOLD}" fill-opacity="0.09"/>`,
+      );
+    }
+    for (const v of xid.vacuums) {
+      const [a, b] = [x(v.from), x(v.to)];
+      back.push(
+        `<rect class="vacuum" data-cluster="${esc(v.cluster)}" data-table="${esc(v.table)}" x="${f(a)}" y="${f(scaleTop)}" width="${f(Math.max(b - a, 2))}" height="${f(panel.bottom - scaleTop)}" fill="${v.blockedBy ? BLOCKED : VACUUM}" fill-opacity="${v.blockedBy ? 0.6 : 0.35}"/>`,
+      );
+    }
+    back.push(...writeBands(panel, 'xid'));
+    back.push('</g>');
+
+    out.push('<g class="holds">');
+    for (const { h, a, b, text, lane, anchor } of holds) {
+      const ly = panel.top + 2 + lane * LANE;
+      out.push(`<rect class="hold-lane" x="${f(a)}" y="${f(ly)}" width="${f(Math.max(b - a, 2))}" height="${f(LANE - 3)}" fill="${HOLD}" fill-opacity="0.35"/>`);
+      const tx = anchor === 'start' ? a + 4 : b - 4;
+      out.push(halo(`<text class="hold-label" data-holder="${esc(h.holder)}" x="${f(tx)}" y="${f(ly + 10)}" text-anchor="${anchor}" font-size="10" fill="#3f007d">${esc(text)}</text>`));
+    }
+    out.push('</g>');
+
+    // The limits: stop and warn labelled at the right, above and below their lines; the vacuum trigger at the left.
+    out.push('<g class="xid-limits">');
+    let prevLabel = -Infinity;
+    for (const l of [...xid.limits].sort((a, b) => b.age - a.age)) {
+      const ly = y(l.age);
+      const style = l.kind === 'stop' ? { c: STOP, w: 1.5, dash: '' } : l.kind === 'warn' ? { c: WARN, w: 1.2, dash: ' stroke-dasharray="6 3"' } : { c: FREEZE, w: 1, dash: ' stroke-dasharray="2 3"' };
+      out.push(`<line class="limit" data-kind="${l.kind}" data-age="${l.age}" x1="${f(plotLeft)}" x2="${f(plotRight)}" y1="${f(ly)}" y2="${f(ly)}" stroke="${style.c}" stroke-width="${style.w}"${style.dash}/>`);
+      const below = ly - 4 - prevLabel < 11;
+      const ty = below ? ly + 12 : ly - 4;
+      prevLabel = ty;
+      // Where no age line runs through the label: the stop and warn labels from the right, the trigger's from the left.
+      const w = textWidth(l.text, 10);
+      const right = l.kind !== 'freeze';
+      const tx = clearSpot(below ? [ly + 2, ly + 14] : [ly - 14, ly - 2], w, right);
+      // Anchored at the end that was searched from (text is usually narrower than its estimate).
+      out.push(halo(`<text x="${f(right ? tx + w : tx)}" y="${f(ty)}" text-anchor="${right ? 'end' : 'start'}" font-size="10" fill="${style.c}">${esc(l.text)}</text>`));
+    }
+    out.push('</g>');
+
+    /**
+     * The left end of a label `w` wide in the vertical span `box` (px) that no age line runs through: the
+     * first such place from the left (or from the right), else the preferred end.
+     */
+    function clearSpot(box: readonly [number, number], w: number, fromRight: boolean): number {
+      const [lo, hi] = [yInverse(box[1]), yInverse(box[0])];
+      const tOf = (px: number) => ((px - plotLeft) / (plotRight - plotLeft)) * endUs;
+      const [first, last] = [plotLeft + 6, plotRight - 6 - w];
+      for (let k = 0; first + k * 10 <= last; k++) {
+        const x0 = fromRight ? last - k * 10 : first + k * 10;
+        const [t0, t1] = [tOf(x0 - 4), tOf(x0 + w + 4)];
+        const clear = xid.lines.every((l) => {
+          const vs = [ageAt(l.points, t0), ...l.points.filter((p) => p.t > t0 && p.t < t1).map((p) => p.v), ageAt(l.points, t1)].filter((v): v is number => v !== null);
+          return vs.every((v, i) => i === 0 || Math.min(v, vs[i - 1]!) > hi || Math.max(v, vs[i - 1]!) < lo);
+        });
+        if (clear) return x0;
+      }
+      return fromRight ? last : first;
+    }
+
+    out.push('<g class="xid-lines" clip-path="url(#replsim-xid)">');
+    for (const l of xid.lines) {
+      if (l.points.length < 2) continue;
+      out.push(
+        `<polyline class="xid-age" data-cluster="${esc(l.entry.cluster)}" points="${l.points.map((p) => `${f(x(p.t))},${f(y(p.v))}`).join(' ')}" fill="none" stroke="${l.colour}" stroke-width="2" stroke-linejoin="round"/>`,
+      );
+    }
+    out.push('</g>');
+
+    // Dots where the story turns: the first warning, the stop, fired alerts; the peak with its value.
+    out.push('<g class="xid-markers">');
+    for (const l of xid.lines) {
+      const e = l.entry;
+      const dot = (cls: string, t: number, colour: string) => {
+        const v = ageAt(l.points, t);
+        if (v !== null) out.push(`<circle class="${cls}" data-cluster="${esc(e.cluster)}" cx="${f(x(t))}" cy="${f(y(v))}" r="4" fill="${colour}" stroke="#fff" stroke-width="1.5"/>`);
+      };
+      if (e.stopAt === null) {
+        const t = toUs(e.maxAgeAt);
+        const [px, py] = [x(t), y(e.maxAge)];
+        out.push(`<circle class="xid-peak" data-cluster="${esc(e.cluster)}" cx="${f(px)}" cy="${f(py)}" r="3.5" fill="${l.colour}" stroke="#fff" stroke-width="1.5"/>`);
+        const text = `peak ${int(e.maxAge)}`;
+        const left = px - 7 - textWidth(text, 10) >= plotLeft;
+        out.push(halo(`<text x="${f(left ? px - 7 : px + 7)}" y="${f(Math.max(py - 5, scaleTop + 10))}" text-anchor="${left ? 'end' : 'start'}" font-size="10" font-weight="bold" fill="${l.colour}">${esc(text)}</text>`));
+      }
+      if (e.firstWarningAt) dot('xid-warning', toUs(e.firstWarningAt), WARN);
+      if (e.stopAt) dot('xid-stop', toUs(e.stopAt), STOP);
+      for (const a of report.alerts) if (a.cluster === e.cluster && a.firedAt && a.metric === 'max_xid_age') dot('xid-alert', toUs(a.firedAt), ALERT);
+    }
+    out.push('</g>');
+
+    out.push('<g class="xid-end-labels">');
+    endLabels(
+      out,
+      xid.lines.map((l) => ({ y: y(l.points.at(-1)?.v ?? 0), colour: l.colour, name: l.entry.cluster, detail: ageEndText(l) })),
+      scaleTop,
+      panel.bottom,
+    );
+    out.push('</g>');
+    out.push(`<rect class="frame-xid" x="${f(plotLeft)}" y="${f(panel.top)}" width="${f(plotRight - plotLeft)}" height="${f(panel.bottom - panel.top)}" fill="none" stroke="#999"/>`);
+    return { axis, back, front: out };
+  }
+
+  /** Write outages and stalls, shaded in every panel (behind the lines). */
+  function writeBands(p: Panel, panel: string | null): string[] {
+    const list: string[] = [];
+    for (const [kind, items, colour, opacity] of [
+      ['outage', report.outages, OUTAGE, 0.16],
+      ['stall', report.stalls, STALL, 0.2],
+    ] as const) {
+      for (const w of items) {
+        const [a, b] = [x(toUs(w.from)), x(toUs(w.to))];
+        list.push(
+          `<rect class="${kind}"${panel ? ` data-panel="${panel}"` : ''} data-cluster="${esc(w.cluster)}" x="${f(a)}" y="${f(p.top)}" width="${f(Math.max(b - a, 4))}" height="${f(p.bottom - p.top)}" fill="${colour}" fill-opacity="${opacity}"/>`,
+        );
+      }
+    }
+    return list;
+  }
+
+  /** A name and a detail line right of the plot at each line's end, spread apart. */
+  function endLabels(into: string[], ends: readonly { y: number; colour: string; name: string; detail: string }[], top: number, bottom: number): void {
+    const spread = spreadY(
+      ends.map((e) => e.y),
+      24,
+      top + 4,
+      bottom + 8,
+    );
+    ends.forEach((e, i) => {
+      const ly = spread[i]!;
+      const x0 = plotRight + 4;
+      if (Math.abs(ly - e.y) > 1) into.push(`<line x1="${f(plotRight)}" y1="${f(e.y)}" x2="${f(x0 + 2)}" y2="${f(ly)}" stroke="${e.colour}" stroke-width="1"/>`);
+      into.push(`<text x="${f(x0 + 4)}" y="${f(ly - 1)}" font-size="10" font-weight="bold" fill="${e.colour}">${esc(e.name)}</text>`);
+      into.push(`<text x="${f(x0 + 4)}" y="${f(ly + 10)}" font-size="9" fill="${MUTED}">${esc(e.detail)}</text>`);
+    });
+  }
 }
 
-// ---------------------------------------------------------------------------------------------------------
 // Data
 
 function buildSeries(report: Report, history: History, endUs: number): Series[] {
@@ -373,13 +643,14 @@ function parseLsn(s: string): Lsn | null {
 function collectAnnotations(
   report: Report,
   history: History,
-  clock: Clock,
+  when: (t: number) => string,
+  long: boolean,
   toUs: (iso: string) => number,
   endUs: number,
   series: readonly Series[],
   multiCluster: boolean,
+  xid: XidData | null,
 ): Annotation[] {
-  const when = (t: number) => clock.short(t as Micros);
   const where = (cluster: string | null) => (multiCluster && cluster ? ` in ${cluster}` : '');
   const list: Annotation[] = [];
   for (const p of history.promotions) {
@@ -392,7 +663,7 @@ function collectAnnotations(
     if ((e.kind !== 'plan' && e.kind !== 'fault') || e.at > endUs) continue;
     // "plan: promote X" sits at the same instant as the promotion marker, which says more.
     if (e.kind === 'plan' && history.promotions.some((p) => p.at === e.at && p.node === e.node)) continue;
-    list.push({ t: e.at, text: clip(`${when(e.at)} ${e.message}`, 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
+    list.push({ t: e.at, text: clip(`${when(e.at)} ${e.message}`, long ? 90 : 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
   }
   for (const l of report.dataLoss) {
     const [a, b] = [toUs(l.from), toUs(l.to)];
@@ -416,6 +687,41 @@ function collectAnnotations(
       const of = workloads.size > 1 && workloadOf(w) ? ` (${workloadOf(w)})` : '';
       list.push({ t: a, text: `${when(a)} write ${kind} ${formatDuration(w.seconds * 1e6)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
     }
+  }
+  // Transaction IDs: the first warning, the stop, fired alerts, and the vacuums that changed the story.
+  const xidWhere = (cluster: string) => ((xid?.lines.length ?? 0) > 1 ? ` in ${cluster}` : '');
+  for (const l of xid?.lines ?? []) {
+    const e = l.entry;
+    if (e.firstWarningAt) {
+      const t = toUs(e.firstWarningAt);
+      list.push({ t, text: `${when(t)} first WARNING: age ${int(e.warnAge)}${xidWhere(e.cluster)}`, colour: WARN, priority: 0, dash: null });
+    }
+    if (e.stopAt) {
+      const t = toUs(e.stopAt);
+      list.push({ t, text: `${when(t)} stop limit: XID-assigning commands fail${xidWhere(e.cluster)}`, colour: STOP, priority: 0, dash: null });
+    }
+  }
+  // A hold that ends without a plan step or fault at that instant (an invalidated slot): say why.
+  for (const h of xid?.holds ?? []) {
+    if (h.until === null || h.until > endUs) continue;
+    const planned = history.events.some((e) => e.at === h.until && (e.kind === 'plan' || e.kind === 'fault') && (e.cluster === h.cluster || e.cluster === null));
+    if (planned) continue;
+    const why = history.events.find((e) => e.at === h.until && e.cluster === h.cluster && e.kind !== 'plan' && e.kind !== 'fault' && e.message.includes(h.holder));
+    list.push({ t: h.until, text: clip(`${when(h.until)} ${why ? why.message : `${h.holder} no longer holds ${h.kind}`}`, 90), colour: HOLD, priority: 2, dash: '3 3' });
+  }
+  for (const a of report.alerts) {
+    if (a.firedAt === null) continue;
+    const t = toUs(a.firedAt);
+    if (t > endUs) continue;
+    list.push({ t, text: `${when(t)} alert ${a.name} fires${a.value === null ? '' : ` (${a.metric} ${int(a.value)})`}${where(a.cluster)}`, colour: ALERT, priority: 1, dash: null });
+  }
+  for (const v of xid?.vacuums ?? []) {
+    // The regular saw-tooth is not news: a vacuum is when it could not freeze, ran as a failsafe, or started far past its trigger.
+    const trigger = xid!.freezeMaxAge.get(v.cluster) ?? DEFAULT_FREEZE_MAX_AGE;
+    if (!v.blockedBy && v.mode !== 'failsafe' && v.ageBefore < trigger * 1.5) continue;
+    const what = v.blockedBy ? 'could not freeze (horizon held)' : `age ${shortAge(v.ageBefore)} → ${shortAge(v.ageAfter)}`;
+    const mode = v.mode === 'failsafe' ? ' (failsafe)' : '';
+    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${formatDuration(v.to - v.from)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
   }
   return list.sort((a, b) => a.priority - b.priority || a.t - b.t);
 }
@@ -461,7 +767,7 @@ function placeAnnotations(list: readonly Annotation[], x: (t: number) => number,
   return { placed, dropped };
 }
 
-function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number): { svg: string[]; rows: number } {
+function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number, xid: XidData | null): { svg: string[]; rows: number } {
   const items: { w: number; draw: (x: number, row: number) => string }[] = [];
   for (const s of series) {
     const text = s.status ? `${s.node} (${s.status})` : s.node;
@@ -488,6 +794,18 @@ function layoutLegend(series: readonly Series[], tls: readonly number[], report:
     draw: (x: number, r: number) =>
       `<rect x="${f(x)}" y="{Y${r}}" transform="translate(0 -5)" width="12" height="10" fill="${fill}"${opacity === null ? '' : ` fill-opacity="${opacity}"`} stroke="#bbb" stroke-width="0.5"/><text x="${f(x + 16)}" y="{Y${r}}" dy="3.5" font-size="10" fill="${MUTED}">${esc(label)}</text>`,
   });
+  const line = (label: string, colour: string, widthPx: number, dash: string | null) => ({
+    w: 24 + textWidth(label, 10) + 14,
+    draw: (x: number, r: number) =>
+      `<line x1="${f(x)}" x2="${f(x + 18)}" y1="{Y${r}}" y2="{Y${r}}" stroke="${colour}" stroke-width="${widthPx}"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${f(x + 23)}" y="{Y${r}}" dy="3.5" font-size="10"${colour === INK ? '' : ` fill="${MUTED}"`}>${esc(label)}</text>`,
+  });
+  for (const l of xid?.lines ?? []) items.push(line(`max age(datfrozenxid) of ${l.entry.cluster}`, l.colour, 3, null));
+  if (xid) {
+    items.push(line('stop limit', STOP, 1.5, null), line('WARNING limit', WARN, 1.5, '6 3'), line('autovacuum_freeze_max_age', FREEZE, 1.5, '2 3'));
+    if (xid.holds.length) items.push(box('horizon held', HOLD, 0.35));
+    if (xid.vacuums.some((v) => !v.blockedBy)) items.push(box('vacuum (5 min or more)', VACUUM, 0.35));
+    if (xid.vacuums.some((v) => v.blockedBy)) items.push(box('vacuum that could not freeze', BLOCKED, 0.6));
+  }
   items.push(box('write outage', OUTAGE, 0.16), box('write stall', STALL, 0.2));
   if (report.dataLoss.length) items.push(box('acknowledged commits lost', 'url(#replsim-lost)', null));
   const svg: string[] = [];
@@ -565,6 +883,11 @@ interface TimeTick {
  */
 function timeTicks(startMs: number, endMs: number, zone: string, count: number): TimeTick[] {
   const target = (endMs - startMs) / count;
+  if (target > 7 * DAY_MS) {
+    // Month labels are short: room for more of them.
+    const months = monthTicks(startMs, endMs, zone, Math.round(count * 1.6));
+    if (months.length >= 2) return months;
+  }
   const i = bisector((d: number) => d).left(TIME_STEPS, target);
   const step = TIME_STEPS[i] ?? Math.max(1, tickStep(0, (endMs - startMs) / DAY_MS, count)) * DAY_MS;
   const local = (ms: number) => {
@@ -585,6 +908,123 @@ function timeTicks(startMs: number, endMs: number, zone: string, count: number):
     out.push({ us: (ms - startMs) * 1000, label: d.toFormat(fmt), date });
   }
   return out;
+}
+
+/**
+ * Ticks on the first of a month (every 1, 2, 3, 6 or 12 months, aligned to January), labelled with the
+ * month's name and the year under the first tick and under each January; every N years beyond that.
+ */
+function monthTicks(startMs: number, endMs: number, zone: string, count: number): TimeTick[] {
+  const s = DateTime.fromMillis(startMs, { zone });
+  const e = DateTime.fromMillis(endMs, { zone });
+  const months = (e.year - s.year) * 12 + (e.month - s.month) + 1;
+  const step = [1, 2, 3, 6, 12].find((k) => months / k <= count) ?? Math.ceil(months / count / 12) * 12;
+  const out: TimeTick[] = [];
+  let prevYear: number | null = null;
+  for (let d = s.startOf('month'); d.toMillis() <= endMs; d = d.plus({ months: 1 })) {
+    if (d.toMillis() < startMs || (d.month - 1) % Math.min(step, 12) !== 0 || (step > 12 && d.year % (step / 12) !== 0)) continue;
+    const yearly = step >= 12;
+    out.push({ us: (d.toMillis() - startMs) * 1000, label: yearly ? String(d.year) : MONTHS[d.month - 1]!, date: !yearly && d.year !== prevYear ? String(d.year) : null });
+    prevYear = d.year;
+  }
+  return out;
+}
+
+/** Ticks for ages (transaction counts): 0, 500M, 1.0B, ... */
+function ageTicks(hi: number, count: number): { values: number[]; labels: string[] } {
+  const step = tickStep(0, hi, count);
+  const values = ticks(0, hi, count);
+  return { values, labels: values.map((v) => shortAge(v, step)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transaction IDs
+
+function buildXid(report: Report, history: History, world: ChartWorld | undefined, endUs: number): XidData | null {
+  if (report.xid.length === 0) return null;
+  const clusters = new Set(report.xid.map((e) => e.cluster));
+  const lines: AgeLine[] = report.xid.map((entry, i) => ({
+    entry,
+    colour: AGE_COLOURS[i % AGE_COLOURS.length]!,
+    points: agePoints(
+      history.metrics.filter((m) => m.cluster === entry.cluster && m.name === 'max_xid_age'),
+      endUs,
+    ),
+  }));
+  const freezeMaxAge = new Map(report.xid.map((e) => [e.cluster, freezeMaxAgeOf(world, e.cluster)] as const));
+  const several = report.xid.length > 1;
+  // One line per distinct age; the clusters (and versions) it applies to in its label.
+  const limits: LimitLine[] = [];
+  const byAge = (kind: LimitLine['kind'], ageOf: (e: XidJson) => number, text: (age: number, of: string) => string) => {
+    for (const [age, entries] of group(report.xid, ageOf)) {
+      const versions = [...new Set(entries.map((e) => e.version))].join(', ');
+      const of = several ? `${entries.map((e) => e.cluster).join(', ')}: PostgreSQL ${versions}` : `PostgreSQL ${versions}`;
+      limits.push({ kind, age, text: text(age, of) });
+    }
+  };
+  byAge('stop', (e) => e.stopAge, (age, of) => `stop limit ${int(age)}: XID-assigning commands fail (${of})`);
+  byAge('warn', (e) => e.warnAge, (age) => `WARNING from ${int(age)}`);
+  byAge('freeze', (e) => freezeMaxAge.get(e.cluster)!, (age) => `autovacuum_freeze_max_age ${int(age)}: anti-wraparound vacuums start here`);
+  // Only xmin and catalog_xmin hold the XID horizon (a slot's restart_lsn holds WAL).
+  const holds = history.holds.filter((h) => h.kind !== 'restart_lsn' && clusters.has(h.cluster) && h.since < endUs && (h.until === null || h.until > h.since));
+  const vacuums = history.vacuums.filter((v) => clusters.has(v.cluster) && v.from <= endUs && v.to - v.from >= LONG_VACUUM_US);
+  const top = Math.max(...limits.map((l) => l.age), ...lines.flatMap((l) => l.points.map((p) => p.v)));
+  return { lines, limits, holds, vacuums, freezeMaxAge, yHi: top * 1.05 };
+}
+
+/** The primary's autovacuum_freeze_max_age (the node whose settings govern vacuum), or the default. */
+function freezeMaxAgeOf(world: ChartWorld | undefined, cluster: string): number {
+  const nodes = [...(world?.clusters.get(cluster)?.nodes.values() ?? [])];
+  return (nodes.find((n) => n.isPrimary) ?? nodes[0])?.settings.autovacuumFreezeMaxAge ?? DEFAULT_FREEZE_MAX_AGE;
+}
+
+/**
+ * The metric as a line: from each sample at its rate up to the next sample (where a vacuum's end makes it
+ * drop straight down), and from the last one at its rate to the end of the run.
+ */
+function agePoints(samples: readonly MetricSample[], endUs: number): AgePoint[] {
+  const sorted = samples
+    .filter((s) => s.at <= endUs)
+    .map((s, k) => ({ s, k }))
+    .sort((a, b) => a.s.at - b.s.at || a.k - b.k)
+    .map(({ s }) => s);
+  const points: AgePoint[] = [];
+  const push = (t: number, v: number) => {
+    const last = points.at(-1);
+    if (!last || last.t !== t || last.v !== v) points.push({ t, v });
+  };
+  sorted.forEach((s, k) => {
+    const next = sorted[k + 1]?.at ?? endUs;
+    push(s.at, s.value);
+    if (next > s.at) push(next, s.value + s.rate * (next - s.at));
+  });
+  return points;
+}
+
+/** The age just before t (where a vacuum makes it drop at t, the value before the drop). */
+function ageAt(points: readonly AgePoint[], t: number): number | null {
+  const i = bisector((p: AgePoint) => p.t).left(points, t);
+  const a = points[i - 1];
+  const b = points[i];
+  if (!b) return a?.v ?? null;
+  if (!a || b.t === t) return b.v;
+  return a.v + ((b.v - a.v) * (t - a.t)) / (b.t - a.t);
+}
+
+function ageEndText(l: AgeLine): string {
+  return `age ${int(l.points.at(-1)?.v ?? l.entry.endAge)} at the end`;
+}
+
+function xidSummary(e: XidJson, when: (t: number) => string, toUs: (iso: string) => number): string {
+  const day = (iso: string) => iso.slice(0, 10);
+  const parts: string[] = [];
+  if (e.stopAt) {
+    parts.push(`first WARNING ${e.firstWarningAt ? when(toUs(e.firstWarningAt)) : 'none'}`, `stop limit ${when(toUs(e.stopAt))}: writes fail`, `age(datfrozenxid) ${int(e.endAge)} at the end`);
+  } else {
+    parts.push(`age(datfrozenxid) max ${int(e.maxAge)} on ${day(e.maxAgeAt)}, ${int(e.endAge)} at the end`, e.firstWarningAt ? `first WARNING ${when(toUs(e.firstWarningAt))}` : 'no WARNING');
+    if (e.projectedStopAt) parts.push(`stop limit at this rate: ${day(e.projectedStopAt)}`);
+  }
+  return `${e.cluster} (PostgreSQL ${e.version}): ${parts.join(' · ')}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -608,6 +1048,19 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
 function endDetail(s: Series): string {
   const p = s.points.at(-1);
   return p ? `TL ${p.tli} · ${formatLsn(p.lsn)}` : '';
+}
+
+/** An integer with thousands separators (fixed, not the locale's). */
+function int(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** An age for people: 1.30B, 50M (in the decimals `step` needs, two by default). */
+function shortAge(v: number, step?: number): string {
+  if (v === 0) return '0';
+  const [unit, name] = Math.abs(v) >= 1e9 ? [1e9, 'B'] : Math.abs(v) >= 1e6 ? [1e6, 'M'] : Math.abs(v) >= 1e3 ? [1e3, 'k'] : [1, ''];
+  const decimals = step === undefined ? (unit === 1e9 ? 2 : 0) : Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
+  return `${(v / unit).toFixed(decimals)}${name}`;
 }
 
 function lostText(commits: number): string {

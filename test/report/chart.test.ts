@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { renderChartSvg } from '../../src/report/chart.ts';
+import { renderChartSvg, type ChartWorld } from '../../src/report/chart.ts';
 import { runScenario } from '../../src/run.ts';
+import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { at, mackerel } from '../support/builder.ts';
 
 // ---- A minimal XML parser: enough to prove the SVG is well-formed and to query it.
@@ -233,5 +235,184 @@ describe('renderChartSvg', () => {
     const lines = all(d, (e) => e.attrs.class === 'wal');
     const frame = all(d, (e) => e.attrs.class === 'frame')[0]!;
     for (const l of lines) expect(points(l).at(-1)![0]).toBeCloseTo(num(frame, 'x') + num(frame, 'width'), 1);
+  });
+});
+
+// ---- Transaction IDs: the GO Inc. wraparound scenario.
+
+const GO = fileURLToPath(new URL('../../scenarios/go-xid-wraparound.yaml', import.meta.url));
+const goRun = (variant: string | null = null, sets: string[] = []) => runScenario(loadScenarioFile(GO, { variant, sets }));
+
+const go = goRun();
+const goSvg = renderChartSvg(go);
+const goDoc = parseXml(goSvg);
+
+const byClass = (d: El, cls: string) => all(d, (e) => e.attrs.class === cls);
+const texts = (d: El) => all(d, (e) => e.name === 'text').map(textOf);
+
+/** The XID panel's scales, from its frame and its y-axis ticks (0, 500M, 1.0B, ...). */
+function xidScales(d: El, report: { start: string; end: string }) {
+  const frame = byClass(d, 'frame-xid')[0]!;
+  const axis = byClass(d, 'xid-axis')[0]!;
+  const lines = axis.children.filter((e) => e.name === 'line');
+  const labels = axis.children.filter((e) => e.name === 'text' && !e.attrs.transform);
+  const tick = (label: string) => num(lines[labels.findIndex((l) => textOf(l) === label)]!, 'y1');
+  const [y0, y1] = [tick('0'), tick('1.0B')];
+  const span = Date.parse(report.end) - Date.parse(report.start);
+  return {
+    x: (iso: string) => num(frame, 'x') + ((Date.parse(iso) - Date.parse(report.start)) / span) * num(frame, 'width'),
+    y: (age: number) => y0 - ((y0 - y1) * age) / 1e9,
+    frame,
+  };
+}
+
+describe('renderChartSvg: transaction IDs', () => {
+  it('has the XID panel iff the report has xid entries, instead of the WAL panel for one node without loss', () => {
+    expect(go.report.xid).toHaveLength(1);
+    expect(byClass(goDoc, 'frame-xid')).toHaveLength(1);
+    expect(byClass(goDoc, 'xid-age').map((l) => l.attrs['data-cluster'])).toEqual(['app']);
+    // One node, no loss: the XID panel is the whole chart.
+    expect(byClass(goDoc, 'frame')).toHaveLength(0);
+    expect(byClass(goDoc, 'wal')).toHaveLength(0);
+    expect(goDoc.attrs).toMatchObject({ width: '1000', height: '500' });
+    // No xid entries: the WAL chart as before.
+    expect(byClass(doc, 'frame-xid')).toHaveLength(0);
+    expect(byClass(doc, 'xid-age')).toHaveLength(0);
+    expect(svg).not.toContain('datfrozenxid');
+    const without = parseXml(renderChartSvg({ ...go, report: { ...go.report, xid: [] } }));
+    expect(byClass(without, 'frame-xid')).toHaveLength(0);
+    expect(byClass(without, 'wal')).toHaveLength(1);
+    // Two nodes: both panels, the XID panel under the WAL panel, on the same time axis.
+    const two = goRun(null, ['clusters.app.nodes.reader={site: ap-northeast-1, version: 13, role: standby, upstream: writer}']);
+    const both = parseXml(renderChartSvg(two));
+    expect(both.attrs.height).toBe('760');
+    const [wal, xid] = [byClass(both, 'frame')[0]!, byClass(both, 'frame-xid')[0]!];
+    expect(num(xid, 'y')).toBeGreaterThan(num(wal, 'y') + num(wal, 'height'));
+    expect([num(xid, 'x'), num(xid, 'width')]).toEqual([num(wal, 'x'), num(wal, 'width')]);
+    expect(byClass(both, 'wal').map((l) => l.attrs['data-node'])).toEqual(['writer', 'reader']);
+  });
+
+  it('draws max age(datfrozenxid) from the samples, peaking where the report says', () => {
+    const x = go.report.xid[0]!;
+    const s = xidScales(goDoc, go.report);
+    const pts = points(byClass(goDoc, 'xid-age')[0]!);
+    // Over the whole run, left to right.
+    expect(pts[0]![0]).toBeCloseTo(num(s.frame, 'x'), 1);
+    expect(pts.at(-1)![0]).toBeCloseTo(num(s.frame, 'x') + num(s.frame, 'width'), 1);
+    for (let k = 1; k < pts.length; k++) expect(pts[k]![0]).toBeGreaterThanOrEqual(pts[k - 1]![0]);
+    // The highest point (smallest y) is the report's maximum, at its time; then the vacuum's drop.
+    const top = pts.reduce((a, p) => (p[1] < a[1] ? p : a));
+    expect(top[0]).toBeCloseTo(s.x(x.maxAgeAt), 0);
+    expect(top[1]).toBeCloseTo(s.y(x.maxAge), 0);
+    const after = pts[pts.indexOf(top) + 1]!;
+    expect(after[0]).toBeCloseTo(top[0], 1);
+    expect(after[1]).toBeGreaterThan(s.y(200_000_000));
+    // It ends at the age at the end of the run.
+    expect(pts.at(-1)![1]).toBeCloseTo(s.y(x.endAge), 0);
+    expect(texts(goDoc)).toContain('peak 1,303,066,454');
+    expect(byClass(goDoc, 'xid-peak')[0]!.attrs).toMatchObject({ 'data-cluster': 'app' });
+  });
+
+  it('draws the warn and stop ages and autovacuum_freeze_max_age at their ages', () => {
+    const x = go.report.xid[0]!;
+    const s = xidScales(goDoc, go.report);
+    const limit = (d: El, kind: string) => all(d, (e) => e.attrs.class === 'limit' && e.attrs['data-kind'] === kind)[0]!;
+    expect(num(limit(goDoc, 'stop'), 'y1')).toBeCloseTo(s.y(x.stopAge), 0);
+    expect(num(limit(goDoc, 'warn'), 'y1')).toBeCloseTo(s.y(x.warnAge), 0);
+    expect(num(limit(goDoc, 'freeze'), 'y1')).toBeCloseTo(s.y(200_000_000), 0);
+    expect([x.warnAge, x.stopAge]).toEqual([2_136_483_647, 2_146_483_647]);
+    expect(limit(goDoc, 'stop').attrs['data-age']).toBe('2146483647');
+    expect(texts(goDoc)).toEqual(expect.arrayContaining(['stop limit 2,146,483,647: XID-assigning commands fail (PostgreSQL 13)', 'WARNING from 2,136,483,647']));
+    // autovacuum_freeze_max_age comes from the primary's settings when the world is given.
+    const world: ChartWorld = { clusters: new Map([['app', { nodes: new Map([['writer', { isPrimary: true, settings: { autovacuumFreezeMaxAge: 400_000_000 } }]]) }]]) };
+    const custom = parseXml(renderChartSvg({ ...go, world }));
+    expect(num(limit(custom, 'freeze'), 'y1')).toBeCloseTo(xidScales(custom, go.report).y(400_000_000), 0);
+    expect(limit(custom, 'freeze').attrs['data-age']).toBe('400000000');
+    // Without it, the default.
+    expect(limit(parseXml(renderChartSvg({ report: go.report, history: go.history })), 'freeze').attrs['data-age']).toBe('200000000');
+  });
+
+  it('shades the horizon hold and the long vacuums, and marks the plan steps and the vacuums that matter', () => {
+    const s = xidScales(goDoc, go.report);
+    const hold = byClass(goDoc, 'hold');
+    expect(hold).toHaveLength(1);
+    expect(hold[0]!.attrs['data-holder']).toBe('slot "debezium"');
+    expect(num(hold[0]!, 'x')).toBeCloseTo(s.x('2023-03-06T10:00:00+09:00'), 0);
+    expect(num(hold[0]!, 'x') + num(hold[0]!, 'width')).toBeCloseTo(s.x('2023-10-24T10:00:00+09:00'), 0);
+    expect(texts(goDoc)).toContain('slot "debezium" holds catalog_xmin (XID 1,361,764,000)');
+    // Vacuums of 5 minutes or more: the monthly user-tables ones, the catalog ones held back, the long one after the drop.
+    const long = go.history.vacuums.filter((v) => v.to - v.from >= 300e6);
+    const bands = byClass(goDoc, 'vacuum');
+    expect(bands).toHaveLength(long.length);
+    expect(bands.filter((b) => b.attrs.fill === '#969696')).toHaveLength(go.history.vacuums.filter((v) => v.blockedBy).length);
+    const last = bands.at(-1)!;
+    expect(last.attrs['data-table']).toBe('pg_catalog');
+    expect(num(last, 'x')).toBeCloseTo(s.x('2023-10-24T10:01:00+09:00'), 0);
+    expect(texts(goDoc)).toEqual(
+      expect.arrayContaining([
+        '2023-03-06 10:00 plan: stop the consumer of slot "debezium" (stop-debezium)',
+        '2023-10-24 10:00 plan: drop replication slot "debezium" (drop-slot)',
+        '2023-10-24 10:01 vacuum of pg_catalog, 38 min 36 s: age 1.30B → 50M',
+        '2023-04-11 00:42 vacuum of pg_catalog, 6 min 58 s: could not freeze (horizon held)',
+      ]),
+    );
+    // The story in words under the title.
+    expect(byClass(goDoc, 'xid-summary').map(textOf)).toEqual([
+      'app (PostgreSQL 13): age(datfrozenxid) max 1,303,066,454 on 2023-10-24, 177,346,691 at the end · no WARNING · stop limit at this rate: 2024-10-16',
+    ]);
+  });
+
+  it('marks the first warning, the stop and the outage that follows when nobody acts', () => {
+    const r = goRun('no-action');
+    const d = parseXml(renderChartSvg(r));
+    const x = r.report.xid[0]!;
+    const s = xidScales(d, r.report);
+    const dot = (cls: string) => byClass(d, cls)[0]!;
+    expect(num(dot('xid-warning'), 'cx')).toBeCloseTo(s.x(x.firstWarningAt!), 0);
+    expect(num(dot('xid-warning'), 'cy')).toBeCloseTo(s.y(x.warnAge), 0);
+    expect(num(dot('xid-stop'), 'cx')).toBeCloseTo(s.x(x.stopAt!), 0);
+    expect(num(dot('xid-stop'), 'cy')).toBeCloseTo(s.y(x.stopAge), 0);
+    expect(texts(d)).toEqual(
+      expect.arrayContaining(['2024-03-20 20:16 first WARNING: age 2,136,483,647', '2024-03-22 15:00 stop limit: XID-assigning commands fail', '2024-03-22 15:00 write outage 38.4 days']),
+    );
+    // The stop is the peak: no separate peak label; writes fail from the stop to the end.
+    expect(byClass(d, 'xid-peak')).toHaveLength(0);
+    const outage = all(d, (e) => e.attrs.class === 'outage' && e.attrs['data-panel'] === 'xid');
+    expect(outage).toHaveLength(1);
+    expect(num(outage[0]!, 'x')).toBeCloseTo(s.x(x.stopAt!), 0);
+    // Month ticks over 16 months, with the year under the first and under January.
+    const ticks = all(d, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
+    expect(ticks).toEqual(expect.arrayContaining(['Jan', 'Mar', '2023', '2024']));
+  });
+
+  it('marks a fired alert on the age line', () => {
+    const r = goRun('alert-at-1b');
+    const d = parseXml(renderChartSvg(r));
+    const a = r.report.alerts[0]!;
+    expect(a.firedAt).not.toBeNull();
+    const s = xidScales(d, r.report);
+    const dot = byClass(d, 'xid-alert')[0]!;
+    expect(num(dot, 'cx')).toBeCloseTo(s.x(a.firedAt!), 0);
+    expect(num(dot, 'cy')).toBeCloseTo(s.y(1e9), 0);
+    expect(texts(d)).toContain('2023-08-31 11:45 alert max-xid-age-above-1b fires (max_xid_age 1,000,058,500)');
+  });
+
+  it('has monthly ticks for a ten-month run', () => {
+    const ticks = all(goDoc, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
+    expect(ticks).toEqual(['Jan', '2023', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Asia/Tokyo (GMT+9)']);
+  });
+
+  it('is deterministic, well-formed and rounded', () => {
+    expect(renderChartSvg(goRun())).toBe(goSvg);
+    expect(goSvg).not.toMatch(/NaN|undefined|Infinity/);
+    for (const e of all(goDoc, () => true)) {
+      for (const a of ['x', 'y', 'x1', 'x2', 'y1', 'y2', 'width', 'height', 'cx', 'cy']) if (a in e.attrs) expect(e.attrs[a], `${e.name} ${a}`).toMatch(/^-?\d+(\.\d)?$/);
+      if (e.attrs.points) for (const v of e.attrs.points.split(/[ ,]/)) expect(v).toMatch(/^-?\d+(\.\d)?$/);
+    }
+    // Holder names are escaped wherever they go.
+    const holds = go.history.holds.map((h) => ({ ...h, holder: `slot "<b>&'x"` }));
+    const odd = renderChartSvg({ ...go, history: { ...go.history, holds } as unknown as typeof go.history });
+    expect(all(parseXml(odd), (e) => e.attrs.class === 'hold')[0]!.attrs['data-holder']).toBe(`slot "<b>&'x"`);
+    expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1,361,764,000)`);
   });
 });
