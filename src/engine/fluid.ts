@@ -42,6 +42,11 @@ export class Level {
     const v = this.valueAt(from);
     if (v >= target && this.ratePerMicro >= 0) return from;
     if (this.ratePerMicro <= 0) return NEVER;
-    return Math.max(from, Math.ceil(this.anchorTime + (target - this.anchorValue) / this.ratePerMicro)) as Micros;
+    // The quotient is rounded: step to the first integer time whose value really is at the target, and
+    // never past it (floating point can make ceil() one microsecond early or late).
+    let t = Math.max(from, Math.ceil(this.anchorTime + (target - this.anchorValue) / this.ratePerMicro));
+    while (this.valueAt(t as Micros) < target) t++;
+    while (t > from && this.valueAt((t - 1) as Micros) >= target) t--;
+    return t as Micros;
   }
 }
