@@ -4,6 +4,7 @@
  * exporting a Benchmark and list it in BENCHMARKS.
  */
 import { holdModelBenchmark } from './hold_model.ts';
+import { scenariosBenchmark } from './scenarios.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -32,4 +33,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark];
