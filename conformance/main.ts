@@ -2,7 +2,8 @@
  * npm run conformance     all sequences (>= 100), writes docs/conformance.md
  * npm run conformance:ci  the fixed CI set (the §0 experiments and 8 seeded sequences), prints a summary
  *
- * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID.
+ * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID, --port BASE
+ * (first port; sequence slots use BASE, BASE+10, ...; default 47000).
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
  */
 import { execFileSync } from 'node:child_process';
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
   const count = Number(arg('count') ?? 100);
   const parallel = Number(arg('parallel') ?? 4);
   const only = arg('only');
+  const portBase = Number(arg('port') ?? 47000);
   let seqs = ci ? ciSequences() : fullSequences(count, Number(arg('seed') ?? 1));
   if (only) seqs = seqs.filter((s) => s.id === only);
   const out = arg('out') ?? (ci ? null : 'docs/conformance.md');
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
     for (;;) {
       const i = next++;
       if (i >= seqs.length) return;
-      const r = await runOne(seqs[i]!, 47000 + slot * 10);
+      const r = await runOne(seqs[i]!, portBase + slot * 10);
       results[i] = r;
       done++;
       const status = r.error ? `ERROR ${r.error.split('\n')[0]}` : r.differences.length ? `${r.differences.length} differences` : 'agrees';

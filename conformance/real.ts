@@ -168,8 +168,12 @@ class RealCluster {
     return best;
   }
 
-  /** Log lines written since the last call, as normalised §0 messages of the node's own processes. */
-  newMessages(n: RealNode): { keys: string[]; raw: string[] } {
+  /**
+   * Log lines written since the last call, as normalised §0 messages of the node's own processes. `from`:
+   * for the node an operation restarts or stops, only what follows that operation's own start (or shutdown)
+   * counts; a retry loop's line logged by the old instance before it went down belongs to the previous state.
+   */
+  newMessages(n: RealNode, from: 'all' | 'start' | 'shutdown' = 'all'): { keys: string[]; raw: string[] } {
     if (!existsSync(n.log)) return { keys: [], raw: [] };
     const size = statSync(n.log).size;
     if (size <= n.logOffset) return { keys: [], raw: [] };
@@ -180,7 +184,16 @@ class RealCluster {
     n.logOffset = size;
     const keys = new Set<string>();
     const raw: string[] = [];
-    for (const line of buf.toString('utf8').split('\n')) {
+    let chunk = buf.toString('utf8').split('\n');
+    const marker = from === 'start' ? /postmaster LOG:  starting PostgreSQL/ : from === 'shutdown' ? /LOG:  database system is shut down/ : null;
+    if (marker) {
+      let last = -1;
+      chunk.forEach((l, i) => {
+        if (marker.test(l)) last = i;
+      });
+      if (last >= 0) chunk = chunk.slice(last + 1);
+    }
+    for (const line of chunk) {
       const m = line.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[\d+\] (.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|STATEMENT|PANIC):  (.*)$/);
       if (!m || !OWN_PROCESSES.has(m[1]!)) continue;
       const ks = messageKeys(m[3]!);
@@ -270,6 +283,7 @@ export async function runReal(seq: Sequence, basePort: number): Promise<RealRun>
     const logs: Record<string, string[]>[] = [];
     for (const [k, op] of seq.ops.entries()) {
       for (const n of c.nodes.values()) c.newMessages(n); // drop anything logged between steps
+      const wasPrimary = intended.role.get(op.node) === 'primary';
       const accepted = await apply(c, intended, op, k);
       applyIntended(intended, op);
       const { probes, note } = await settle(c);
@@ -277,7 +291,8 @@ export async function runReal(seq: Sequence, basePort: number): Promise<RealRun>
       const raw: Record<string, string[]> = {};
       for (const n of c.nodes.values()) {
         const p = probes.get(n.name)!;
-        const m = c.newMessages(n);
+        const from = n.name !== op.node ? 'all' : op.kind === 'stop' ? 'shutdown' : op.kind === 'restart' || op.kind === 'start' || (op.kind === 'repoint' && wasPrimary) ? 'start' : 'all';
+        const m = c.newMessages(n, from);
         raw[n.name] = m.raw;
         const full: number[] = [];
         const partial: number[] = [];

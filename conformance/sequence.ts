@@ -236,11 +236,36 @@ export function ciSequences(): Sequence[] {
         { kind: 'restart', node: 'pg2', rtt: 5 },
       ],
     },
+    {
+      // An old primary that wrote nothing after the promotion rejoins: its shutdown checkpoint is WAL past the fork.
+      id: 'idle-old-primary-rejoins',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg0')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 2 },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'repoint', node: 'pg0', upstream: 'pg1' },
+        { kind: 'restart', node: 'pg0', rtt: null },
+      ],
+    },
+    {
+      // The old primary stopped after the promotion: its standby receives the shutdown checkpoint, then is repointed.
+      id: 'stop-old-primary-after-promotion',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg0')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 2 },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'stop', node: 'pg0' },
+        { kind: 'repoint', node: 'pg2', upstream: 'pg1' },
+        { kind: 'insert', node: 'pg1', rows: 2 },
+      ],
+    },
   ];
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
   return [...fixed, ...seeds.map(generateSequence)];
 }
 
 export function fullSequences(count: number, firstSeed = 1): Sequence[] {
-  return [...ciSequences().slice(0, 3), ...Array.from({ length: count - 3 }, (_, i) => generateSequence(firstSeed + i))];
+  return [...ciSequences().slice(0, 5), ...Array.from({ length: count - 5 }, (_, i) => generateSequence(firstSeed + i))];
 }
