@@ -19,6 +19,8 @@ export interface SequenceResult {
   /** Raw real log lines behind message differences (first few). */
   readonly evidence: readonly string[];
   readonly notes: readonly string[];
+  /** The real observations (absent after a harness error). */
+  readonly real?: readonly StepObservation[];
 }
 
 const list = (xs: readonly (string | number)[] | null) => (xs === null ? '(not running)' : xs.length ? xs.join(', ') : '—');
@@ -103,7 +105,7 @@ export function renderReport(results: readonly SequenceResult[], meta: { mode: s
   lines.push('');
   lines.push(`${agree}/${results.length} sequences agree`);
   lines.push('');
-  lines.push(`Run: ${meta.mode}, ${meta.date}, ${meta.pgVersion}, ${results.length} sequences, ${meta.parallel} at a time, ${Math.round(meta.wallSeconds)} s wall clock.`);
+  lines.push(`Run: ${meta.mode}, ${meta.date}, ${meta.pgVersion}, ${results.length} sequences${meta.parallel ? `, ${meta.parallel} at a time, ${Math.round(meta.wallSeconds)} s wall clock` : ''}.`);
   lines.push('');
   lines.push('## How');
   lines.push('');
@@ -141,7 +143,8 @@ export function renderReport(results: readonly SequenceResult[], meta: { mode: s
     lines.push('');
     lines.push(`Topology: ${describeTopology(r.seq.nodes)}. Operations: ${r.seq.ops.map((o, i) => `${i}. ${describeOp(o)}`).join('; ')}.`);
     lines.push('');
-    if (r.error) lines.push(`Harness error: ${r.error}`);
+    if (r.error?.startsWith('the model stopped')) lines.push(`${r.error}. Limitation: **same-numbered sibling timelines**: two standbys promoted from the same parent pick the same TLI (rule 2); when one is repointed to the other the walsender compares numbers only and streams the other branch, which the model cannot represent (a node's WAL is one history), so it stops on its invariant. The real servers were not run for this sequence.`);
+    else if (r.error) lines.push(`Harness error: ${r.error}`);
     if (r.differences.length) {
       lines.push('| step | node | compared | real | model | explanation |');
       lines.push('|---|---|---|---|---|---|');
@@ -174,7 +177,7 @@ export function renderReport(results: readonly SequenceResult[], meta: { mode: s
   lines.push('| sequence | topology | operations | agrees | real s |');
   lines.push('|---|---|---|---|---|');
   for (const r of results) {
-    lines.push(`| ${r.seq.id} | ${describeTopology(r.seq.nodes)} | ${r.seq.ops.map(describeOp).join('; ')} | ${r.differences.length || r.error ? 'no' : 'yes'} | ${Math.round(r.realSeconds)} |`);
+    lines.push(`| ${r.seq.id} | ${describeTopology(r.seq.nodes)} | ${r.seq.ops.map(describeOp).join('; ')} | ${r.differences.length || r.error ? 'no' : 'yes'} | ${r.realSeconds ? Math.round(r.realSeconds) : '-'} |`);
   }
   lines.push('');
   return lines.join('\n');

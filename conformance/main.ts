@@ -3,11 +3,13 @@
  * npm run conformance:ci  the fixed CI set (the §0 experiments and 8 seeded sequences), prints a summary
  *
  * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID, --port BASE
- * (first port; sequence slots use BASE, BASE+10, ...; default 47000).
+ * (first port; sequence slots use BASE, BASE+10, ...; default 47000), --record FILE (the real observations as
+ * JSON: test/conformance/recorded.test.ts replays the model against them without PostgreSQL), --render-from FILE
+ * (no servers: compare such a record with the current model and write the report).
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareRuns, renderReport, unexplained, type SequenceResult } from './compare.ts';
 import { runModel } from './model.ts';
@@ -39,7 +41,13 @@ function ensurePostgres(): void {
 }
 
 async function runOne(seq: Sequence, port: number): Promise<SequenceResult> {
-  const model = runModel(seq);
+  let model: ReturnType<typeof runModel>;
+  try {
+    model = runModel(seq);
+  } catch (e) {
+    // A model failure (an invariant) is a disagreement of this sequence, not the end of the run.
+    return { seq, differences: [], realSeconds: 0, error: `the model stopped: ${e instanceof Error ? e.message : String(e)}`, evidence: [], notes: [] };
+  }
   try {
     const real = await runReal(seq, port);
     const differences = compareRuns(seq, real.steps, model);
@@ -49,13 +57,42 @@ async function runOne(seq: Sequence, port: number): Promise<SequenceResult> {
       for (const l of real.logs[d.step]?.[d.node] ?? []) if (evidence.length < 12 && !evidence.includes(l)) evidence.push(l);
     }
     const notes = real.steps.filter((s) => s.note).map((s) => `step ${s.step}: ${s.note}`);
-    return { seq, differences, realSeconds: real.seconds, error: null, evidence, notes };
+    return { seq, differences, realSeconds: real.seconds, error: null, evidence, notes, real: real.steps };
   } catch (e) {
     return { seq, differences: [], realSeconds: 0, error: e instanceof Error ? e.message : String(e), evidence: [], notes: [] };
   }
 }
 
+interface RecordFile {
+  readonly pgVersion: string;
+  readonly date: string;
+  readonly wallSeconds?: number;
+  readonly parallel?: number;
+  readonly mode?: string;
+  readonly sequences: readonly { readonly seq: Sequence; readonly real: SequenceResult['real']; readonly realSeconds?: number; readonly error?: string | null }[];
+}
+
+/** Compare recorded real observations with the current model (no PostgreSQL needed) and write the report. */
+function renderFrom(file: string, out: string): number {
+  const rec = JSON.parse(readFileSync(file, 'utf8')) as RecordFile;
+  const results: SequenceResult[] = rec.sequences.map(({ seq, real, realSeconds, error }) => {
+    try {
+      const model = runModel(seq);
+      if (!real) return { seq, differences: [], realSeconds: realSeconds ?? 0, error: error ?? 'no real observations recorded', evidence: [], notes: [] };
+      return { seq, differences: compareRuns(seq, real, model), realSeconds: realSeconds ?? 0, error: null, evidence: [], notes: [], real };
+    } catch (e) {
+      return { seq, differences: [], realSeconds: 0, error: `the model stopped: ${e instanceof Error ? e.message : String(e)}`, evidence: [], notes: [] };
+    }
+  });
+  writeFileSync(out, renderReport(results, { mode: rec.mode ?? 'full run', pgVersion: rec.pgVersion, date: rec.date, wallSeconds: rec.wallSeconds ?? 0, parallel: rec.parallel ?? 0 }));
+  const agree = results.filter((r) => !r.error && r.differences.length === 0).length;
+  console.log(`${agree}/${results.length} sequences agree (recorded ${rec.date}, model now); wrote ${out}`);
+  return results.some((r) => unexplained(r).length) ? 1 : 0;
+}
+
 async function main(): Promise<number> {
+  const from = arg('render-from');
+  if (from) return renderFrom(from, arg('out') ?? 'docs/conformance.md');
   const ci = process.argv.includes('--ci');
   const count = Number(arg('count') ?? 100);
   const parallel = Number(arg('parallel') ?? 4);
@@ -91,7 +128,20 @@ async function main(): Promise<number> {
     writeFileSync(out, renderReport(results, { mode: ci ? 'CI set' : 'full run', pgVersion, date: new Date().toISOString().slice(0, 10), wallSeconds: wall, parallel }));
     console.log(`wrote ${out}`);
   }
-  if (results.some((r) => r.error)) return 2;
+  const record = arg('record');
+  if (record) {
+    const recorded: RecordFile = {
+      pgVersion,
+      date: new Date().toISOString().slice(0, 10),
+      wallSeconds: wall,
+      parallel,
+      mode: ci ? 'CI set' : 'full run',
+      sequences: results.map((r) => ({ seq: r.seq, real: r.real, realSeconds: r.realSeconds, error: r.error })),
+    };
+    writeFileSync(record, JSON.stringify(recorded) + '\n');
+    console.log(`recorded the real observations in ${record}`);
+  }
+  if (results.some((r) => r.error && !r.error.startsWith('the model stopped'))) return 2;
   return results.some((r) => unexplained(r).length) ? 1 : 0;
 }
 

@@ -69,10 +69,17 @@ function stopAllSync(): void {
   }
   live.clear();
 }
-process.on('exit', stopAllSync);
+/** Temporary directories of sequences under way: removed at exit and on a signal too. */
+const bases = new Set<string>();
+function cleanUpSync(): void {
+  stopAllSync();
+  if (!process.env.REPLSIM_KEEP_CONFORMANCE_DIRS) for (const b of bases) rmSync(b, { recursive: true, force: true });
+  bases.clear();
+}
+process.on('exit', cleanUpSync);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
-    stopAllSync();
+    cleanUpSync();
     process.exit(130);
   });
 }
@@ -170,10 +177,10 @@ class RealCluster {
 
   /**
    * Log lines written since the last call, as normalised §0 messages of the node's own processes. `from`:
-   * for the node an operation restarts or stops, only what follows that operation's own start (or shutdown)
-   * counts; a retry loop's line logged by the old instance before it went down belongs to the previous state.
+   * for the node an operation restarts, stops or promotes, only what follows that operation's own start
+   * (shutdown, promote request) counts; a retry loop's line logged by the old instance before it went down belongs to the previous state.
    */
-  newMessages(n: RealNode, from: 'all' | 'start' | 'shutdown' = 'all'): { keys: string[]; raw: string[] } {
+  newMessages(n: RealNode, from: 'all' | 'start' | 'shutdown' | 'promote' = 'all'): { keys: string[]; raw: string[] } {
     if (!existsSync(n.log)) return { keys: [], raw: [] };
     const size = statSync(n.log).size;
     if (size <= n.logOffset) return { keys: [], raw: [] };
@@ -185,7 +192,7 @@ class RealCluster {
     const keys = new Set<string>();
     const raw: string[] = [];
     let chunk = buf.toString('utf8').split('\n');
-    const marker = from === 'start' ? /postmaster LOG:  starting PostgreSQL/ : from === 'shutdown' ? /LOG:  database system is shut down/ : null;
+    const marker = { all: null, start: /postmaster LOG:  starting PostgreSQL/, shutdown: /LOG:  database system is shut down/, promote: /LOG:  received promote request/ }[from];
     if (marker) {
       let last = -1;
       chunk.forEach((l, i) => {
@@ -273,6 +280,7 @@ export async function runReal(seq: Sequence, basePort: number): Promise<RealRun>
   const t0 = Date.now();
   for (let p = basePort; p < basePort + seq.nodes.length; p++) if (!(await portFree(p))) throw new Error(`port ${p} is in use`);
   const base = mkdtempSync(join(tmpdir(), 'replsim-conformance-'));
+  bases.add(base);
   chmodSync(base, 0o755);
   if (IS_ROOT) execFileSync('chown', [`${PG_USER}:`, base]);
   const c = new RealCluster(base, basePort, seq.nodes.map((n) => n.name));
@@ -291,7 +299,16 @@ export async function runReal(seq: Sequence, basePort: number): Promise<RealRun>
       const raw: Record<string, string[]> = {};
       for (const n of c.nodes.values()) {
         const p = probes.get(n.name)!;
-        const from = n.name !== op.node ? 'all' : op.kind === 'stop' ? 'shutdown' : op.kind === 'restart' || op.kind === 'start' || (op.kind === 'repoint' && wasPrimary) ? 'start' : 'all';
+        const from =
+          n.name !== op.node
+            ? 'all'
+            : op.kind === 'stop'
+              ? 'shutdown'
+              : op.kind === 'promote'
+                ? 'promote'
+                : op.kind === 'restart' || op.kind === 'start' || (op.kind === 'repoint' && wasPrimary)
+                  ? 'start'
+                  : 'all';
         const m = c.newMessages(n, from);
         raw[n.name] = m.raw;
         const full: number[] = [];
@@ -322,6 +339,7 @@ export async function runReal(seq: Sequence, basePort: number): Promise<RealRun>
       live.delete(n.dir);
     }));
     if (!process.env.REPLSIM_KEEP_CONFORMANCE_DIRS) rmSync(base, { recursive: true, force: true });
+    bases.delete(base);
   }
 }
 
