@@ -78,19 +78,21 @@ const PYTHON = '/usr/bin/python3';
 interface SimpyRun {
   readonly python: string;
   readonly simpy: string;
-  readonly results: HoldPoint[];
+  readonly results: readonly HoldPoint[];
 }
 
-/** The same model in SimPy 3 (bench/simpy_hold.py), or a reason why it could not run. */
-function runSimpy(pendings: readonly number[]): SimpyRun | string {
+/** Why SimPy 3 cannot run here, or undefined when it can. */
+function simpyMissing(): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', 'import simpy'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     return `SimPy 3 is not importable by ${PYTHON} (apt-get install -y python3-simpy3); the SimPy comparison was skipped`;
   }
-  const out = spawnSync(PYTHON, [SIMPY_SCRIPT, '--pending', ...pendings.map(String)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  return undefined;
+}
+
+/** The same model in SimPy 3 (bench/simpy_hold.py) for one N, or a reason why it could not run. */
+function runSimpy(pending: number): SimpyRun | string {
+  const out = spawnSync(PYTHON, [SIMPY_SCRIPT, '--pending', String(pending)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (out.error || out.status !== 0) return `bench/simpy_hold.py failed: ${out.error?.message ?? out.stderr.trim()}`;
   return JSON.parse(out.stdout.trim()) as SimpyRun;
 }
@@ -101,32 +103,39 @@ export const holdModelBenchmark: Benchmark = {
   name: 'holdModel',
   title: 'Engine: hold model (pop one event, schedule one at now + Exponential(1 s) delay)',
   run(ctx: BenchmarkContext): BenchmarkOutput {
+    const notes: string[] = [];
+    const missing = ctx.simpy ? simpyMissing() : undefined;
+    if (missing) notes.push(missing);
+    const withSimpy = ctx.simpy && missing === undefined;
     const points: HoldPoint[] = [];
+    const simpyPoints: HoldPoint[] = [];
+    let versions = '';
+    // Each N runs in replsim and then in SimPy, back to back, so that both see the same machine load.
     for (const plan of PLANS) {
       ctx.progress(`holdModel: N=${plan.pending} ...`);
       const rate = holdModel(plan.pending, plan.warmup, plan.chunkEvents, CHUNKS);
       points.push({ pending: plan.pending, eventsPerSecond: Math.round(rate) });
-    }
-    const sections: Record<string, unknown> = { holdModel: points };
-    const notes: string[] = [];
-    let simpy: SimpyRun | undefined;
-    if (ctx.simpy) {
-      ctx.progress('holdModel: SimPy 3 (bench/simpy_hold.py; about a minute) ...');
-      const r = runSimpy(points.map((p) => p.pending));
-      if (typeof r === 'string') notes.push(r);
-      else {
-        simpy = r;
-        sections.simpy = r.results;
-        notes.push(`SimPy ${r.simpy} on Python ${r.python}`);
+      if (withSimpy) {
+        ctx.progress(`holdModel: N=${plan.pending} in SimPy 3 ...`);
+        const r = runSimpy(plan.pending);
+        if (typeof r === 'string') notes.push(r);
+        else {
+          simpyPoints.push(...r.results);
+          versions = `SimPy ${r.simpy} on Python ${r.python}`;
+        }
       }
     }
+    if (versions) notes.push(versions);
+    const sections: Record<string, unknown> = { holdModel: points };
+    const simpy = withSimpy ? simpyPoints : undefined;
+    if (simpy) sections.simpy = simpy;
     const header = simpy
       ? ['pending N', 'replsim events/s', 'SimPy 3 events/s', 'ratio']
       : ['pending N', 'replsim events/s'];
     const rows = points.map((p) => {
       const row = [fmt(p.pending), fmt(p.eventsPerSecond)];
       if (simpy) {
-        const s = simpy.results.find((q) => q.pending === p.pending);
+        const s = simpy.find((q) => q.pending === p.pending);
         row.push(s ? fmt(s.eventsPerSecond) : '-', s ? `${(p.eventsPerSecond / s.eventsPerSecond).toFixed(1)}x` : '-');
       }
       return row;
