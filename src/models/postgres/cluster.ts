@@ -457,8 +457,9 @@ export class PgCluster {
     }
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
-    const sp = Math.floor(n.walEnd(now));
-    n.wal.end.set(now, sp);
+    // The switchpoint is the node's WAL end as the fluid model has it: rounding it down to a whole byte
+    // would leave standbys that received that fraction "past the switchpoint", unable to follow.
+    const sp = n.walEnd(now);
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
     const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, 'no recovery target specified', n.name, now);
     n.historyFiles.set(newTli, tl);
