@@ -172,6 +172,20 @@ export class PgCluster {
     const waitWith = (reason: WaitReason, line: LogLine, why: string) => this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
 
     const end = n.walEnd(now);
+    // Rule 2: two promotions that could not see each other's history files may mint the same TLI for two
+    // different histories. The protocol compares numbers only, so the walsender would send its own history
+    // under the number the standby asked for; the records do not continue the standby's WAL and its
+    // startup process cannot replay them. The model cannot mix two histories: the standby waits, diverged.
+    const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
+    const namesake = historyOf(up.wal.timeline).find((e) => e.timeline.tli === mine.tli)?.timeline;
+    if (namesake && namesake !== mine) {
+      return this.wait(
+        n,
+        'not-in-upstream-history',
+        refused,
+        `${n.name}'s timeline ${mine.tli} and ${up.name}'s timeline ${mine.tli} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${up.name} sends does not continue ${n.name}'s, which cannot replay it`,
+      );
+    }
     const requested = timelineAt(role.target, end);
     const startpoint = segmentStart(end, n.settings.walSegmentSize);
     // walsender side: is the requested point on the upstream's history?
