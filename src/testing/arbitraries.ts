@@ -373,7 +373,8 @@ function operation(s: Scenario, d: OpDraw, kinds: readonly OperationKind[], time
 
 /** Timed operations on a topology's first cluster, in the grammar's order (by time, plan before faults). */
 export function operationsArbitrary(s: Scenario, opts: OperationOptions = {}, rates: readonly number[] = [0, 10, 100, 1000]): fc.Arbitrary<Action[]> {
-  const kinds = opts.kinds ?? OPERATION_KINDS;
+  // By default timeline changes are drawn more often: they are what most properties are about.
+  const kinds = opts.kinds ?? [...OPERATION_KINDS, 'promote', 'promote', 'repoint', 'configure'];
   const count = range(opts.count, 0, 8);
   const from = Math.ceil((opts.window?.from ?? seconds(1)) / 1e6);
   const to = Math.max(from, Math.floor((opts.window?.to ?? s.end - seconds(60)) / 1e6));
