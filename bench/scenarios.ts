@@ -11,6 +11,7 @@ interface Case {
   readonly file: string;
   readonly sets: readonly string[];
   readonly span: string;
+  readonly variant?: string;
 }
 
 const CASES: readonly Case[] = [
@@ -18,6 +19,10 @@ const CASES: readonly Case[] = [
   { name: 'split-brain', file: 'scenarios/split-brain.yaml', sets: [], span: '1 h' },
   // Issue 4: a year of simulated time.
   { name: 'go-xid-wraparound, one year', file: 'scenarios/go-xid-wraparound.yaml', sets: ['end=2024-01-01T00:00:00+09:00'], span: '1 year' },
+  // Issue 3: a multi-terabyte, multi-day migration with the full plan (disk queues, line, resync, four stalls).
+  { name: 'cybozu-drbd-migration, 2 TiB', file: 'scenarios/cybozu-drbd-migration.yaml', sets: [], span: '3.2 days' },
+  { name: 'cybozu-drbd-migration, 8 TiB', file: 'scenarios/cybozu-drbd-migration.yaml', sets: ['block.resources.vol.size=8TiB', 'end=2015-05-25T14:00:00+09:00'], span: '7.2 days' },
+  { name: 'cybozu-drbd-migration --variant pull-ahead', file: 'scenarios/cybozu-drbd-migration.yaml', sets: [], span: '3.2 days', variant: 'pull-ahead' },
 ];
 
 export interface ScenarioPoint {
@@ -39,7 +44,7 @@ export const scenariosBenchmark: Benchmark = {
     const points: ScenarioPoint[] = [];
     for (const c of CASES) {
       ctx.progress(`scenario ${c.name}…`);
-      const scenario = loadScenarioFile(c.file, { sets: c.sets });
+      const scenario = loadScenarioFile(c.file, { sets: c.sets, variant: c.variant ?? null });
       runScenario(scenario); // warm-up
       const times: number[] = [];
       let events = 0;

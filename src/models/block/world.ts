@@ -33,6 +33,8 @@ const JOB_WINDOW = 1 << 20;
 const JOB_REQUEST = 1 << 20;
 /** Size of the requests a WalB log is extracted and archived in. ASSUMPTION (walb-tools sends wlogs in large batches). */
 const WALB_IO = 1 << 20;
+/** While writes wait, they are offered this much faster than they arrive (to drain the backlog). */
+const BACKLOG_DRAIN = 1.2;
 /** Iterations of the disk ↔ line fixed point per reflow. */
 const ITERATIONS = 4;
 
@@ -530,16 +532,17 @@ export class BlockWorld {
       if (r.transmitting && r.secondaryDisk && !this.failedHosts.has(r.secondaryHost!)) {
         const peer = at(r.secondaryDisk);
         const window = r.peerDiskWindow();
-        const parts: { id: string; bytes: number; size: number; pattern: 'random' | 'sequential'; label: string; elastic?: boolean }[] = [];
+        const parts: { id: string; bytes: number; size: number; pattern: 'random' | 'sequential'; label: string }[] = [];
         if (wb) parts.push({ id: 'wdiff', bytes: Math.max(prev.x, 1), size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' });
         else {
           for (const w of this.workloadsOf(r)) {
             const s = w.spec;
             const bytes = r.replicating ? s.iops * (1 - s.readShare) * s.size * (capacity ? 1 : w.writeScale) : 0;
-            // A backlog of writes waiting to be replicated takes whatever the peer can do.
-            const elastic = w.backlog.valueAt(now) > 1e-6;
-            if (s.random > 0) parts.push({ id: `${s.name}|rw`, bytes: bytes * s.random, size: s.size, pattern: 'random', label: 'replicated writes', elastic });
-            if (s.random < 1) parts.push({ id: `${s.name}|sw`, bytes: bytes * (1 - s.random), size: s.size, pattern: 'sequential', label: 'replicated writes', elastic });
+            // Capacity is judged for the writes offered, plus a fifth while a backlog drains. ASSUMPTION: a
+            // fixed margin keeps the judgement from flipping as the backlog comes and goes.
+            const drain = capacity && w.backlog.valueAt(now) > 1e-6 ? BACKLOG_DRAIN : 1;
+            if (s.random > 0) parts.push({ id: `${s.name}|rw`, bytes: bytes * s.random * drain, size: s.size, pattern: 'random', label: 'replicated writes' });
+            if (s.random < 1) parts.push({ id: `${s.name}|sw`, bytes: bytes * (1 - s.random) * drain, size: s.size, pattern: 'sequential', label: 'replicated writes' });
           }
           if (r.resyncing) {
             const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
@@ -553,10 +556,10 @@ export class BlockWorld {
           const share = p.bytes / total;
           // Capacity: replicated writes as they arrive, the resync (or WalB archive) taking whatever disk
           // time is left, max-buffers deep: what the peer could drain if the line brought more.
-          const elastic = p.id === 'rs' || p.id === 'wdiff' || p.elastic === true;
+          const elastic = p.id === 'rs' || p.id === 'wdiff';
           const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
           let demand: DiskStream['demand'];
-          if (capacity) demand = elastic ? { kind: 'closed', window: p.elastic ? window * share : window, maxRate: Infinity, extraDelay: 0 } : { kind: 'open', rate: p.bytes / p.size };
+          if (capacity) demand = elastic ? { kind: 'closed', window, maxRate: Infinity, extraDelay: 0 } : { kind: 'open', rate: p.bytes / p.size };
           else demand = { kind: 'closed', window: window * share, maxRate: prev.peerFull ? Infinity : (incoming * share) / p.size, extraDelay: 0 };
           peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
         }
@@ -625,8 +628,7 @@ export class BlockWorld {
       const s = w.spec;
       const offered = s.iops * (1 - s.readShare) * s.size;
       const ids = ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
-      // The disk's room for this workload's writes: what its other streams leave, up to utilisation
-      // 0.999 for new writes, or 0.95 while a backlog drains (a queue that drains at ρ → 1 never ends).
+      // The disk's room for this workload's writes: what its other streams leave.
       let writeRho = 0;
       let writeRate = 0;
       let latSum = 0;
@@ -640,7 +642,7 @@ export class BlockWorld {
       const cost = writeRate > 0 ? writeRho / writeRate : 0;
       const backlogged = w.backlog.valueAt(now) > 1e-6;
       const otherRho = (local?.rho ?? 0) - writeRho;
-      const roomReq = cost > 0 ? Math.max(0, (backlogged ? 0.95 : 0.999) - otherRho) / cost : Infinity;
+      const roomReq = cost > 0 ? Math.max(0, 0.999 - otherRho) / cost : Infinity;
       let localLat = writeRate > 0 ? latSum / writeRate : 0;
       if (logSol) {
         // WalB completes a write when its logpack is on the log device (§4 "fast" algorithm).
@@ -648,7 +650,7 @@ export class BlockWorld {
         localLat = lg ? lg.latency : localLat;
       }
       const offeredReq = offered / s.size;
-      const want = (backlogged ? roomReq : Math.min(offeredReq, roomReq)) * s.size;
+      const want = Math.min(offeredReq * (backlogged ? BACKLOG_DRAIN : 1), roomReq) * s.size;
       wants.set(s.name, { offered, want, local: localLat, size: s.size });
       appWant += want;
     }
@@ -764,7 +766,8 @@ export class BlockWorld {
     const threshold = this.ctx.stallThreshold / 1e6;
     let next: number = NEVER;
     const consider = (t: number) => {
-      if (t > now && t < next) next = t;
+      // Beyond a safe integer (a rate of change near zero) is never.
+      if (t > now && t < next && Number.isSafeInteger(t)) next = t;
     };
     const whenZero = (l: Level): number => (l.rate < 0 ? Math.ceil(now + l.valueAt(now) / -l.rate) : NEVER);
     for (const [key, j] of this.jobs) {
@@ -791,6 +794,9 @@ export class BlockWorld {
         r.fillStart = null;
       }
       if (f.sendRate <= 0 && !f.sendFull) r.fillStart = null;
+      // Differences of equal rates leave float noise: below a byte per thousand seconds is no change.
+      if (Math.abs(f.sendRate) < 1e-3) f.sendRate = 0;
+      if (Math.abs(f.peerRate) < 1e-3) f.peerRate = 0;
       r.sendQ.setRate(now, f.sendRate / 1e6);
       r.peerQ.setRate(now, f.peerRate / 1e6);
       if (f.sendRate > 0 && f.sendCap > 0 && !r.walb?.errorBeforeOverflow) consider(r.sendQ.timeToReach(f.sendCap, now));
@@ -801,7 +807,7 @@ export class BlockWorld {
       // Application bytes the peer does not have yet.
       const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
       const pipeRate = r.walb ? f.appRepl - f.x * (r.conn.kind === 'SyncSource' ? 0 : 1) : f.appRepl - f.drain * appShare;
-      r.pipeApp.setRate(now, (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0 ? 0 : pipeRate) / 1e6);
+      r.pipeApp.setRate(now, (Math.abs(pipeRate) < 1e-3 || (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0) ? 0 : pipeRate) / 1e6);
       consider(whenZero(r.pipeApp));
       let accepted = 0;
       for (const w of f.work.values()) accepted += w.accepted;
