@@ -76,5 +76,28 @@ describe('conformance with PostgreSQL 15 (docs/conformance.md)', () => {
     expect(end).toBeGreaterThanOrEqual(0);
     expect(adopt).toBeGreaterThan(end);
   });
+
+  it("a standby fetches every history file its upstream has, not only its upstream's ancestry, and follows", () => {
+    // Real (seed-33): a diverged old primary a (it fetched 00000002.history from b) is promoted to timeline 3,
+    // whose history is 1 -> 3; its standby c fetched 00000002.history and 00000003.history and followed 3.
+    // With only 3 fetched, findNewestTimeLine would stop at the missing 2 and c would never switch.
+    const r = runScenario(
+      buildScenario({
+        end: s(120),
+        nodes: [node('a', 'dc', 15), node('b', 'dc', 15, { upstream: 'a' }), node('c', 'dc', 15, { upstream: 'a' })],
+        workload: { target: 'a', rate: 10, walPerTx: 1000 },
+        actions: [
+          action(s(20), { kind: 'workload', cluster: 'main', workload: null, rate: 0 }),
+          action(s(30), { kind: 'promote', node: 'b' }),
+          action(s(40), { kind: 'repoint', node: 'a', upstream: 'b' }),
+          action(s(50), { kind: 'promote', node: 'a' }),
+        ],
+      }),
+    ).report;
+    expect(nodeOf(r, 'a')).toMatchObject({ role: 'primary', timeline: 3 });
+    expect(nodeOf(r, 'c')).toMatchObject({ timeline: 3, receiver: 'streaming' });
+    expect(logOf(r, 'c')).toContain('walreceiver LOG:  fetching timeline history file for timeline 2 from primary server');
+    expect(logOf(r, 'c')).toContain('startup LOG:  new target timeline is 3');
+  });
 });
 

@@ -257,12 +257,17 @@ export class PgCluster {
     this.historicizeOutgoing(n);
   }
 
-  /** walreceiver.c WalRcvFetchTimeLineHistoryFiles: all missing files up to the upstream's TLI. */
+  /**
+   * walreceiver.c WalRcvFetchTimeLineHistoryFiles: every missing file from 2 up to the upstream's TLI, as the
+   * upstream's pg_wal has it, whether or not that timeline is on the upstream's own history (a file it
+   * fetched itself from a sibling branch counts: observed on 15.18, it closes the gap findNewestTimeLine
+   * would otherwise stop at).
+   */
   private fetchHistoryFiles(n: PgNode, up: PgNode): void {
-    for (const e of historyOf(up.wal.timeline)) {
-      const tli = e.timeline.tli;
-      if (tli === 1 || n.historyFiles.has(tli)) continue;
-      n.historyFiles.set(tli, e.timeline);
+    for (let tli = 2; tli <= up.tli; tli++) {
+      const tl = up.historyFiles.get(tli);
+      if (!tl || n.historyFiles.has(tli)) continue;
+      n.historyFiles.set(tli, tl);
       this.log(n, 'timeline', `fetched history file of timeline ${tli} from ${up.name}`, [pgLog.fetchingHistory(tli)]);
     }
   }
