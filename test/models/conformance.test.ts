@@ -99,5 +99,29 @@ describe('conformance with PostgreSQL 15 (docs/conformance.md)', () => {
     expect(logOf(r, 'c')).toContain('walreceiver LOG:  fetching timeline history file for timeline 2 from primary server');
     expect(logOf(r, 'c')).toContain('startup LOG:  new target timeline is 3');
   });
+
+  it('a standby a little ahead of its upstream within the start segment is accepted without an error', () => {
+    // Real (seed-10): an old primary, restarted (its shutdown checkpoint puts it a record ahead), repointed to
+    // a standby that stopped at an earlier position in the same segment: the walsender compares its flush
+    // with the requested start (the segment boundary), so no "ahead of the WAL flush position" error.
+    const r = runScenario(
+      buildScenario({
+        end: s(120),
+        nodes: [node('a', 'dc', 15), node('b', 'dc', 15, { upstream: 'a' }), node('c', 'dc', 15, { upstream: 'b', settings: { recoveryTargetTimeline: 'current' } })],
+        workload: { target: 'a', rate: 10, walPerTx: 1000 },
+        actions: [
+          action(s(20), { kind: 'workload', cluster: 'main', workload: null, rate: 0 }),
+          action(s(30), { kind: 'promote', node: 'b' }),
+          action(s(40), { kind: 'restart', node: 'a' }),
+          action(s(50), { kind: 'repoint', node: 'a', upstream: 'c' }),
+        ],
+      }),
+    ).report;
+    const a = nodeOf(r, 'a');
+    expect(a).toMatchObject({ state: 'running', role: 'standby', timeline: 1 });
+    expect(logOf(r, 'a').some((l) => l.includes('is ahead of the WAL flush position'))).toBe(false);
+    // it keeps its own WAL: a walreceiver never truncates
+    expect(a.lsn > nodeOf(r, 'c').lsn).toBe(true);
+  });
 });
 

@@ -194,8 +194,16 @@ export class PgCluster {
     let sent: Timeline;
     if (requested.tli === upHistory.tli) {
       const upEnd = up.walEnd(now);
-      if (end > upEnd + 0.5) {
+      if (startpoint > upEnd + 0.5) {
         return waitWith('ahead-of-flush', pgLog.aheadOfFlush(startpoint, upEnd), `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})`);
+      }
+      if (end > upEnd + 0.5) {
+        // walsender.c StartReplication compares its flush with the requested start (a segment boundary): a
+        // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
+        // new, without an error (observed on 15.18, docs/conformance.md seed-10). The model keeps it waiting,
+        // silently, and retries until the upstream has passed its position.
+        const why = `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)}): ${up.name} accepts the start at ${formatLsn(startpoint)} but has nothing new to send`;
+        return this.wait(n, 'ahead-of-flush', refused, refused.length ? `${why}; ${this.refusalText(n)}` : why);
       }
       sent = upHistory;
     } else {
