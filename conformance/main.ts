@@ -3,7 +3,8 @@
  * npm run conformance:ci  the fixed CI set (the §0 experiments and 8 seeded sequences), prints a summary
  *
  * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID, --port BASE
- * (first port; sequence slots use BASE, BASE+10, ...; default 47000), --record FILE (the real observations as
+ * (first port; sequence slots use BASE, BASE+10, ...; default 27000, below Linux's ephemeral range 32768-60999
+ * so that no client socket holds one; a busy port moves the sequence 1000 ports up, twice at most), --record FILE (the real observations as
  * JSON: test/conformance/recorded.test.ts replays the model against them without PostgreSQL), --render-from FILE
  * (no servers: compare such a record with the current model and write the report).
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
@@ -49,7 +50,14 @@ async function runOne(seq: Sequence, port: number): Promise<SequenceResult> {
     return { seq, differences: [], realSeconds: 0, error: `the model stopped: ${e instanceof Error ? e.message : String(e)}`, evidence: [], notes: [] };
   }
   try {
-    const real = await runReal(seq, port);
+    let real: Awaited<ReturnType<typeof runReal>> | null = null;
+    for (let attempt = 0; !real; attempt++) {
+      try {
+        real = await runReal(seq, port + attempt * 1000);
+      } catch (e) {
+        if (attempt >= 2 || !(e instanceof Error && e.message.includes('is in use'))) throw e;
+      }
+    }
     const differences = compareRuns(seq, real.steps, model);
     const evidence: string[] = [];
     for (const d of differences) {
@@ -97,7 +105,7 @@ async function main(): Promise<number> {
   const count = Number(arg('count') ?? 100);
   const parallel = Number(arg('parallel') ?? 4);
   const only = arg('only');
-  const portBase = Number(arg('port') ?? 47000);
+  const portBase = Number(arg('port') ?? 27000);
   let seqs = ci ? ciSequences() : fullSequences(count, Number(arg('seed') ?? 1));
   if (only) seqs = seqs.filter((s) => s.id === only);
   const out = arg('out') ?? (ci ? null : 'docs/conformance.md');

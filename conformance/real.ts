@@ -1,5 +1,5 @@
 /**
- * The real side: a sequence run against PostgreSQL 15 servers on 127.0.0.1 (private ports, a fresh temp
+ * The real side: a sequence run against PostgreSQL 15 servers on 127.0.0.1 (private ports below the ephemeral range, a fresh temp
  * directory per sequence, servers run as the `postgres` user when the harness runs as root). Every wait is
  * bounded; servers are stopped and directories removed on every exit path.
  */
