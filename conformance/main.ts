@@ -2,7 +2,7 @@
  * npm run conformance     all sequences (>= 100), writes docs/conformance.md
  * npm run conformance:ci  the fixed CI set (the §0 experiments and 8 seeded sequences), prints a summary
  *
- * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID, --port BASE
+ * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID[,ID...], --port BASE
  * (first port; sequence slots use BASE, BASE+10, ...; default 27000, below Linux's ephemeral range 32768-60999
  * so that no client socket holds one; a busy port moves the sequence 1000 ports up, twice at most), --record FILE (the real observations as
  * JSON: test/conformance/recorded.test.ts replays the model against them without PostgreSQL), --render-from FILE
@@ -103,11 +103,11 @@ async function main(): Promise<number> {
   if (from) return renderFrom(from, arg('out') ?? 'docs/conformance.md');
   const ci = process.argv.includes('--ci');
   const count = Number(arg('count') ?? 100);
-  const parallel = Number(arg('parallel') ?? 4);
+  const parallel = Number(arg('parallel') ?? (ci ? 7 : 8));
   const only = arg('only');
   const portBase = Number(arg('port') ?? 27000);
   let seqs = ci ? ciSequences() : fullSequences(count, Number(arg('seed') ?? 1));
-  if (only) seqs = seqs.filter((s) => s.id === only);
+  if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
   const out = arg('out') ?? (ci ? null : 'docs/conformance.md');
   ensurePostgres();
   const pgVersion = execFileSync(join(PG_BIN, 'postgres'), ['--version']).toString().trim();
