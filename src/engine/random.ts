@@ -21,7 +21,9 @@ export class RandomStreams {
   stream(name: string): RandomStream {
     let s = this.streams.get(name);
     if (!s) {
-      const prng = seedrandom(`replsim:${this.seed}:${name}`);
+      // xor4096 (Brent's xorgens): a long period and four times faster than seedrandom's default ARC4,
+      // which matters on the event loop's hot path (a draw per event in the hold-model benchmark).
+      const prng = seedrandom.xor4096(`replsim:${this.seed}:${name}`);
       s = {
         next: () => prng.double(),
         exponential: (mean) => -Math.log(1 - prng.double()) * mean,

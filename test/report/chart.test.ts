@@ -358,7 +358,7 @@ describe('renderChartSvg: transaction IDs', () => {
     );
     // The story in words under the title.
     expect(byClass(goDoc, 'xid-summary').map(textOf)).toEqual([
-      'app (PostgreSQL 13): age(datfrozenxid) max 1,303,066,454 on 2023-10-24, 177,346,691 at the end · no WARNING · stop limit at this rate: 2024-10-16',
+      'app (PostgreSQL 13): age(datfrozenxid) max 1,303,066,454 on 2023-10-24, 151,740,664 at the end · no WARNING · stop limit at this rate: 2024-10-21',
     ]);
   });
 
