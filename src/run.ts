@@ -16,7 +16,7 @@ import { World } from './models/world.ts';
 import { blockLosses, blockSeries, blockStalls } from './report/block.ts';
 import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
-import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, StallJson, VacuumJson, XidJson } from './report/types.ts';
+import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
 import type { Scenario } from './scenario/types.ts';
 
@@ -120,7 +120,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     assessments,
     ...xidReport(world, history, clock, end),
     stats: { events: world.ctx.sim.eventsProcessed },
-    ...(world.block ? { series: blockSeries(history, clock) } : {}),
+    ...(world.block || history.metrics.length > 0 ? { series: [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
@@ -149,6 +149,7 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): {
       projectedStopAt: s.projectedStopAt === null ? null : clock.iso(s.projectedStopAt),
       warnAge: limits.warnAge,
       stopAge: limits.stopAge,
+      databases: c.xid.databaseAges(end),
       cause: explainXid(c.name, s, limits, history, fmt),
     });
   }
@@ -164,6 +165,29 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): {
     result: v.blockedBy ? `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}: could not freeze past ${v.blockedBy}` : `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`,
   }));
   return { xid, vacuums, alerts };
+}
+
+/**
+ * The metrics a user alerts on, as [time, value] points (max_xid_age, slot_lag, pg_wal_size per cluster):
+ * each recorded sample, and the value at the end. Values between points are linear.
+ */
+function metricSeries(history: History, clock: Clock, end: Micros): SeriesJson[] {
+  const byName = new Map<string, (readonly [string, number])[]>();
+  const last = new Map<string, History['metrics'][number]>();
+  for (const m of history.metrics) {
+    const name = `${m.cluster} ${m.name}`;
+    const pts = byName.get(name) ?? [];
+    const prev = last.get(name);
+    // A jump (a vacuum freezing, a slot dropped): the value just before it, at the same time, so that
+    // linear interpolation between points draws the climb and the drop.
+    const before = prev ? prev.value + prev.rate * (m.at - prev.at) : null;
+    if (before !== null && Math.abs(before - m.value) > 1) pts.push([clock.iso(m.at), Math.round(before)]);
+    pts.push([clock.iso(m.at), Math.round(m.value)]);
+    byName.set(name, pts);
+    last.set(name, m);
+  }
+  for (const [name, m] of last) if (m.at < end) byName.get(name)!.push([clock.iso(end), Math.round(m.value + m.rate * (end - m.at))]);
+  return [...byName].map(([name, points]) => ({ name, points }));
 }
 
 function walViews(c: PgCluster, now: Micros): WalView[] {

@@ -103,6 +103,8 @@ export interface XidJson {
   readonly projectedStopAt: string | null;
   readonly warnAge: number;
   readonly stopAge: number;
+  /** age(datfrozenxid) of each database at the end. */
+  readonly databases: readonly { readonly name: string; readonly age: number }[];
   /** What held the horizon back, from when, at which XID. */
   readonly cause: readonly CauseStepJson[];
 }

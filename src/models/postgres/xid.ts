@@ -124,6 +124,7 @@ export class XidModel {
   private replanEvent: EventHandle | null = null;
   private readonly timers: EventHandle[] = [];
   private maxAge = { value: 0, at: 0 as Micros };
+  private walMetricsRetaining = false;
   private firstWarningAt: Micros | null = null;
   private stopAt: Micros | null = null;
   private readonly alertState = new Map<string, { firedAt: Micros | null; value: number | null; pending: EventHandle | null }>();
@@ -313,8 +314,8 @@ export class XidModel {
 
   /** At a checkpoint (slot.c InvalidateObsoleteReplicationSlots): slots past max_slot_wal_keep_size are invalidated. */
   checkpoint(node: PgNode, now: Micros): void {
-    // What pg_wal keeps may have moved: the next full-volume time changes with it.
-    if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
+    // What pg_wal keeps may have moved: the next full-volume time and the pg_wal metric change with it.
+    if (node.storage.walVolume !== null || this.slots.size > 0) this.requestReplan(0 as Micros);
     const limit = node.settings.maxSlotWalKeepSize;
     if (limit === null) return;
     const end = node.walEnd(now);
@@ -421,7 +422,32 @@ export class XidModel {
     }
 
     this.planAlerts(now);
-    this.cluster.ctx.history.metric({ at: now, cluster: this.cluster.name, name: 'max_xid_age', value: age, rate: this.nextXid.rate });
+    this.recordMetrics(now);
+  }
+
+  /** Samples of the metrics a user alerts on; between samples each is linear at the recorded rate. */
+  private recordMetrics(now: Micros): void {
+    const h = this.cluster.ctx.history;
+    const cluster = this.cluster.name;
+    if (this.enabled) h.metric({ at: now, cluster, name: 'max_xid_age', value: this.maxXidAge(now), rate: this.stopped ? 0 : this.nextXid.rate });
+    // WAL metrics matter while a slot retains WAL; otherwise checkpoints keep pg_wal small (a saw-tooth every
+    // checkpoint_timeout that would only bloat the series): one sample when retention stops is enough.
+    const retaining = [...this.slots.values()].some((s) => s.restartLsn !== null && !s.invalidated);
+    if (retaining || this.walMetricsRetaining) {
+      this.walMetricsRetaining = retaining;
+      const lag = this.metricValue({ name: '', cluster, metric: 'slot_lag', above: 0, for: 0 as Micros }, now);
+      h.metric({ at: now, cluster, name: 'slot_lag', value: lag.value, rate: lag.rate });
+      const wal = this.metricValue({ name: '', cluster, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
+      h.metric({ at: now, cluster, name: 'pg_wal_size', value: wal.value, rate: retaining ? wal.rate : 0 });
+    }
+  }
+
+  /** age(datfrozenxid) of each database now. */
+  databaseAges(now: Micros): { name: string; age: number }[] {
+    const next = this.nextXid.valueAt(now);
+    const oldest = new Map<string, number>();
+    for (const r of this.relations) oldest.set(r.spec.database, Math.min(oldest.get(r.spec.database) ?? Number.POSITIVE_INFINITY, r.relfrozenxid));
+    return [...oldest].map(([name, frozen]) => ({ name, age: Math.round(next - frozen) }));
   }
 
   private noteAge(age: number, now: Micros): void {
