@@ -314,8 +314,9 @@ export class XidModel {
 
   /** At a checkpoint (slot.c InvalidateObsoleteReplicationSlots): slots past max_slot_wal_keep_size are invalidated. */
   checkpoint(node: PgNode, now: Micros): void {
-    // What pg_wal keeps may have moved: the next full-volume time and the pg_wal metric change with it.
-    if (node.storage.walVolume !== null || this.slots.size > 0) this.requestReplan(0 as Micros);
+    // What pg_wal keeps may have moved: the next full-volume time changes with it. (While a slot retains WAL
+    // a checkpoint removes nothing, so the pg_wal metric's trajectory is unchanged.)
+    if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
     const limit = node.settings.maxSlotWalKeepSize;
     if (limit === null) return;
     const end = node.walEnd(now);
