@@ -21,15 +21,19 @@ export interface DataLossJson {
   readonly cause: readonly CauseStepJson[];
 }
 
-export interface StallJson {
+export interface OutageJson {
   readonly cluster: string;
   readonly workload: string;
   readonly node: string | null;
   readonly from: string;
   readonly to: string;
   readonly seconds: number;
-  readonly maxLatencyMs: number;
   readonly cause: string;
+}
+
+/** A stall has an outage's fields and the worst commit latency seen. */
+export interface StallJson extends OutageJson {
+  readonly maxLatencyMs: number;
   /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency). */
   readonly bottleneck?: string;
   /** Block replication: the back-pressure path, one fact per step, root first. */
@@ -40,16 +44,6 @@ export interface StallJson {
 export interface SeriesJson {
   readonly name: string;
   readonly points: readonly (readonly [string, number])[];
-}
-
-export interface OutageJson {
-  readonly cluster: string;
-  readonly workload: string;
-  readonly node: string | null;
-  readonly from: string;
-  readonly to: string;
-  readonly seconds: number;
-  readonly cause: string;
 }
 
 export interface EventJson {
