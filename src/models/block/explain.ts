@@ -18,6 +18,8 @@ export interface FlowView {
   /** The peer's write capacity for replicated data (bytes/s). */
   readonly drainCap: number;
   readonly appRepl: number;
+  /** What the application wants to replicate before back-pressure throttles it (bytes/s). */
+  readonly appDemand: number;
   readonly resync: number;
   readonly sendFull: boolean;
   readonly peerFull: boolean;
@@ -75,7 +77,7 @@ export function explainStall(
       bottleneck = 'peer-disk';
       chain.push(
         `${res.secondaryHost}'s disk ${describeDisk(peer.spec)} is busy: ${diskUse(peer)}; it can write only ${mb(flow.drainCap)} of replicated data, ` +
-          `less than the ${mb(flow.appRepl + flow.resync)} arriving (application writes ${mb(flow.appRepl)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)} sharing the data socket (rule 4)` : ''})`,
+          `less than the ${mb(flow.appDemand + flow.resync)} sent to it (application writes ${mb(flow.appDemand)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)} sharing the data socket (rule 4)` : ''})`,
       );
       chain.push(
         d

@@ -66,6 +66,8 @@ interface ResourceFlow {
   drainCap: number;
   drain: number;
   appRepl: number;
+  /** Replicated application writes wanted before a full send buffer throttles them (bytes/s). */
+  appDemand: number;
   resync: number;
   sendRate: number;
   peerRate: number;
@@ -89,6 +91,7 @@ const emptyFlow = (): ResourceFlow => ({
   drainCap: 0,
   drain: 0,
   appRepl: 0,
+  appDemand: 0,
   resync: 0,
   sendRate: 0,
   peerRate: 0,
@@ -668,6 +671,8 @@ export class BlockWorld {
     f.peerFull = peerQ >= f.peerCap - EPS_BYTES;
     let aRep = repl ? appWant : 0;
     let resync = rsBytes;
+    /** What the application wanted to replicate before a full send buffer throttled it. */
+    let demanded: number | undefined;
     let accepted = appWant;
     if (wb) {
       // WalB: the ring takes every write; the line carries the full backup or the logs (rule 16).
@@ -724,6 +729,7 @@ export class BlockWorld {
       if (aRep > bottleneck) f.blocking = true;
       const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
       const inOff = aRep + resync;
+      demanded = aRep;
       f.x = sendQ > EPS_BYTES ? xMax : Math.min(inOff, xMax);
       f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
       if (f.sendFull && inOff > f.x) {
@@ -737,6 +743,7 @@ export class BlockWorld {
       f.peerRate = f.x - f.drain;
     }
     f.appRepl = aRep;
+    f.appDemand = demanded ?? aRep;
     f.resync = resync;
     // Replication latency for protocols that wait for the peer (rule 1), and md's synchronous writes.
     const d = r.drbd;
@@ -903,7 +910,7 @@ export class BlockWorld {
       const sol = this.solutions.get(r.primaryDisk);
       const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
       const view: WorkloadView = { name: s.name, offered: lambda, accepted: mu, local: work.local, repl: work.repl, latency: value };
-      const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+      const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
       const why = sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
