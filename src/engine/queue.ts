@@ -21,25 +21,34 @@ export const MAX_PRIORITY = 4095; // 4095 * 2^40 + 2^40 < 2^53: the key stays an
 
 /** Tuning knobs; the order of events never depends on them (tests use tiny values to exercise every path). */
 export interface EventQueueOptions {
-  /** Pending events before the queue switches from a plain heap to heap + time buckets. */
-  readonly spillAt?: number;
-  /** Events per bucket aimed at when the far future is bucketed. */
-  readonly bucketTarget?: number;
-  /** Most buckets per rebuild. */
-  readonly maxBuckets?: number;
+  /** Fewest buckets, a power of two: the calendar never shrinks below it. */
+  readonly minBuckets?: number;
+  /** Operations between two looks at what the calendar costs (it re-estimates its bucket width when costly). */
+  readonly checkEvery?: number;
 }
 
-const DEFAULT_SPILL_AT = 8192;
-const DEFAULT_BUCKET_TARGET = 256;
-const DEFAULT_MAX_BUCKETS = 4096;
-/** Heap arity: a node's four children sit side by side, so one comparison round reads 32 contiguous bytes. */
-const LOG_ARITY = 2;
-const ARITY = 1 << LOG_ARITY;
-const INITIAL_CAPACITY = 64;
+const DEFAULT_MIN_BUCKETS = 16;
+const DEFAULT_CHECK_EVERY = 8192;
+/** The bucket width is this multiple of the mean separation of the earliest events (Brown 1988: 3). */
+const WIDTH_FACTOR = 3;
+/** How many of the earliest events the width is estimated from (Brown 1988: up to 25). */
+const WIDTH_SAMPLE = 25;
+/**
+ * Mean steps per operation (buckets skipped while looking for the next event, list entries walked while
+ * inserting) above which the width no longer fits the events and is estimated again. A well-sized calendar
+ * takes 1-3.
+ */
+const COSTLY_STEPS = 12;
 /** Compact when more entries are cancelled than live, and at least this many. */
 const COMPACT_MIN_DEAD = 1024;
-/** Samples taken to estimate the median time of the overflow when it is bucketed. */
-const SAMPLES = 255;
+const INITIAL_CAPACITY = 64;
+const NIL = -1;
+/** Fields of a slot's record in EventQueue.rec. */
+const STRIDE = 4;
+const TIME = 0;
+const KEY = 1;
+const DAY = 2;
+const NEXT = 3;
 
 /**
  * The handle push returns. The queue keeps no reference to it: the event's data lives in the queue's slot
@@ -75,104 +84,84 @@ class Handle implements ScheduledEvent {
   }
 }
 
-/** A copy of `a` in a new array of `capacity` (at least a.length) elements. */
-function copyF64(a: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+function grownF64(a: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
   const b = new Float64Array(capacity);
   b.set(a);
   return b;
 }
 
-function copyI32(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+function grownI32(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(capacity);
   b.set(a);
   return b;
 }
 
-/** An unordered, growable list of (time, slot) pairs: a bucket, or the overflow. */
-class Run {
-  times: Float64Array;
-  slots: Int32Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.times = new Float64Array(capacity);
-    this.slots = new Int32Array(capacity);
-  }
-
-  add(t: number, slot: number): void {
-    const i = this.length;
-    if (i === this.times.length) {
-      this.times = copyF64(this.times, i * 2);
-      this.slots = copyI32(this.slots, i * 2);
-    }
-    this.times[i] = t;
-    this.slots[i] = slot;
-    this.length = i + 1;
-  }
-
-  /** Empties the run, giving back memory a burst left behind. */
-  clear(keepCapacity: number): void {
-    this.length = 0;
-    if (this.times.length > keepCapacity) {
-      this.times = new Float64Array(keepCapacity);
-      this.slots = new Int32Array(keepCapacity);
-    }
-  }
+/** n buckets as (head, tail) pairs, all empty. */
+function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
+  return new Int32Array(2 * n).fill(NIL);
 }
 
 /**
- * The pending event set: a 4-ary min-heap for the near future and, once it holds many events, unsorted time
- * buckets for the far future (a two-rung ladder queue). Everything is structure-of-arrays, so ordering never
- * dereferences an object.
+ * The pending event set: a calendar queue (R. Brown, "Calendar queues: a fast O(1) priority queue
+ * implementation for the simulation event set problem", CACM 31(10), 1988), the classic structure of
+ * discrete-event simulators. A heap costs a handful of unpredictable comparisons per level; a calendar
+ * finds the next event in O(1) expected steps whatever the number pending.
  *
- * - The heap is two parallel typed arrays, `times` (Float64Array) and `slots` (Int32Array). Comparisons read
- *   `times`; the key (priority, sequence) is read from `slotKey` only on equal times.
- * - Each pending event owns a slot: its key in `slotKey`, its callback and label side by side in `slotRefs`.
- *   Freed slots are reused LIFO, so in a steady state the slot an event frees is the one the next push takes
- *   (it is in cache).
- * - The heap holds exactly the events before `horizon`. Later ones are appended to the bucket covering their
- *   time ([farStart + j * width, + width)) or, past the last bucket, to the overflow. When the heap runs
- *   empty, the next bucket is heapified into it and the horizon moves to the bucket's end; when the buckets
- *   run out, the overflow's earlier half is bucketed again. So the heap stays small (about one bucket) and in
- *   cache, and the bucketing costs amortized O(1) per event. Order stays exact whatever the
- *   distribution: heap < horizon <= buckets in index order < overflow; a badly spread bucket only makes a
- *   bigger heap.
- * - Cancellation is lazy: a cancelled event's callback becomes null and its entry is dropped when it reaches
- *   the top of the heap or is moved, or all at once (O(n)) when cancelled entries outnumber live ones.
+ * - Time is cut into days of `width`; day d = floor(time / width) lives in bucket d mod nBuckets (a year is
+ *   nBuckets days). Each bucket is a singly linked list sorted by (time, key), so its head is its earliest
+ *   event. Days are stored per event and compared exactly: floor of a correctly rounded division is
+ *   monotone in time, so ordering by (day, time, key) is ordering by (time, key) for any width.
+ * - The next event is the head of today's bucket if it belongs to today; otherwise the search moves to the
+ *   next day. A year without an event jumps straight to the earliest head (Brown's direct search). No event
+ *   is ever on a day before today: pushing one earlier moves today back.
+ * - The calendar doubles when it holds more than two events per bucket and halves below one per two,
+ *   re-estimating the width from the earliest events (Brown's rule: 3 times their mean separation, ignoring
+ *   separations over twice the mean). It also re-estimates when operations start costing many steps (the
+ *   distribution of times moved), at most once per `checkEvery` operations and per number of events, so the
+ *   rebuilds cost O(1) amortized.
+ * - Appending at a bucket's tail is checked first, so a burst of events at one time (ties in insertion
+ *   order) costs O(1) each. Events at +Infinity wait in their own list, in key order.
+ * - Everything lives in flat arrays indexed by slot: a pending event owns a slot whose time, key, day and
+ *   list link sit side by side in one Float64Array (two slots per cache line), and its callback and label
+ *   side by side in one array; a bucket's head and tail are neighbours too. Freed slots are reused LIFO, so
+ *   in a steady state the slot an event frees is the one the next push takes (it is in cache).
+ * - Cancellation is lazy: a cancelled event's callback becomes null and its entry is dropped when it
+ *   reaches the front, or all at once (a rebuild, O(n)) when cancelled entries outnumber live ones.
  */
 export class EventQueue {
-  private times = new Float64Array(INITIAL_CAPACITY);
-  private slots = new Int32Array(INITIAL_CAPACITY);
-  /** Entries in the heap, live and cancelled. */
-  private n = 0;
-  /** Entries in buckets and overflow, live and cancelled. */
-  private far = 0;
-  /** Cancelled entries not yet dropped, wherever they are. */
-  private dead = 0;
-  private seq = 0;
-
-  private slotKey = new Float64Array(INITIAL_CAPACITY);
   /**
-   * Per slot, side by side so that popping reads one cache line: [2 * slot] the callback (null once
-   * cancelled, undefined while the slot is free), [2 * slot + 1] the label.
+   * Per slot, side by side: [slot * STRIDE + TIME] its time, + KEY its key, + DAY its day, + NEXT the next
+   * slot in its list (NIL at the end).
    */
-  private readonly slotRefs: (SlotFn | string | null | undefined)[] = [];
+  private rec = new Float64Array(INITIAL_CAPACITY * STRIDE);
+  /** Per slot: [2 * slot] the callback (null once cancelled, undefined while free), [2 * slot + 1] the label. */
+  private readonly refs: (SlotFn | string | null | undefined)[] = [];
   private freeSlots = new Int32Array(INITIAL_CAPACITY);
   private nFree = 0;
 
-  private readonly spillAt: number;
-  private readonly bucketTarget: number;
-  private readonly maxBuckets: number;
-  /** Every heap entry is earlier than this; every bucket or overflow entry is at or after it. */
-  private horizon = Number.POSITIVE_INFINITY;
-  private bucketed = false;
-  private farStart = 0;
+  private readonly minBuckets: number;
+  private readonly checkEvery: number;
+  private nBuckets: number;
+  private mask: number;
+  /** Per bucket: [2 * b] its first slot, [2 * b + 1] its last (NIL when empty). */
+  private buckets: Int32Array;
   private width = 1;
-  private nBuckets = 0;
-  /** Buckets before this index were moved into the heap: horizon = farStart + nextBucket * width. */
-  private nextBucket = 0;
-  private readonly buckets: Run[] = [];
-  private readonly overflow = new Run(INITIAL_CAPACITY);
+  /** The day the search for the next event starts from, and its bucket (today & mask). */
+  private today = 0;
+  private cur = 0;
+  /** Entries in buckets (finite times), live and cancelled. */
+  private entries = 0;
+  /** Entries at +Infinity, live and cancelled, in key order. */
+  private infHead = NIL;
+  private infTail = NIL;
+  private infEntries = 0;
+  /** Cancelled entries not yet dropped, wherever they are. */
+  private dead = 0;
+  private seq = 0;
+  /** Cost accounting since the last look: steps taken, operations done, when to look next. */
+  private steps = 0;
+  private ops = 0;
+  private nextCheck: number;
 
   /** The time of the event the last popUntil returned. */
   lastTime = 0 as Micros;
@@ -180,14 +169,19 @@ export class EventQueue {
   lastLabel = '';
 
   constructor(options: EventQueueOptions = {}) {
-    this.spillAt = options.spillAt ?? DEFAULT_SPILL_AT;
-    this.bucketTarget = options.bucketTarget ?? DEFAULT_BUCKET_TARGET;
-    this.maxBuckets = options.maxBuckets ?? DEFAULT_MAX_BUCKETS;
+    const min = options.minBuckets ?? DEFAULT_MIN_BUCKETS;
+    if (!(min >= 1 && (min & (min - 1)) === 0)) throw new RangeError(`minBuckets must be a power of two, got ${min}`);
+    this.minBuckets = min;
+    this.checkEvery = Math.max(1, options.checkEvery ?? DEFAULT_CHECK_EVERY);
+    this.nextCheck = this.checkEvery;
+    this.nBuckets = min;
+    this.mask = min - 1;
+    this.buckets = emptyBuckets(min);
   }
 
   /** Live (not cancelled) events. */
   get size(): number {
-    return this.n + this.far - this.dead;
+    return this.entries + this.infEntries - this.dead;
   }
 
   push(time: Micros, priority: number, label: string, fn: () => void): ScheduledEvent {
@@ -199,21 +193,22 @@ export class EventQueue {
     let slot: number;
     if (this.nFree > 0) {
       slot = this.freeSlots[--this.nFree]!;
-      this.slotRefs[slot << 1] = fn;
-      this.slotRefs[(slot << 1) + 1] = label;
+      this.refs[slot << 1] = fn;
+      this.refs[(slot << 1) + 1] = label;
     } else {
-      slot = this.slotRefs.length >> 1;
-      this.slotRefs.push(fn, label);
-      if (slot === this.slotKey.length) this.growSlots();
+      slot = this.refs.length >> 1;
+      this.refs.push(fn, label);
+      if (slot === this.freeSlots.length) this.growSlots();
     }
-    this.slotKey[slot] = key;
-    if (time < this.horizon) {
-      if (this.n < this.spillAt || this.bucketed) this.heapPush(time, key, slot);
-      else {
-        this.spill();
-        this.pushFar(time, slot);
-      }
-    } else this.pushFar(time, slot);
+    const r = slot * STRIDE;
+    this.rec[r + TIME] = time;
+    this.rec[r + KEY] = key;
+    if (time === Number.POSITIVE_INFINITY) this.pushInfinite(slot, key);
+    else {
+      this.insert(slot, time, key);
+      if (++this.entries > this.nBuckets << 1) this.rebuild(this.nBuckets << 1);
+      else if (++this.ops >= this.nextCheck) this.checkCost();
+    }
     return new Handle(time, key, label, fn, this, slot);
   }
 
@@ -226,28 +221,31 @@ export class EventQueue {
     if (!ev.markCancelled()) return;
     const slot = ev.slot;
     // Still pending (the slot was not freed and reused since), and not cancelled: mark the entry dead.
-    if (this.slotKey[slot] === ev.key && this.fnOf(slot)) {
-      this.slotRefs[slot << 1] = null;
+    if (this.rec[slot * STRIDE + KEY] === ev.key && this.refs[slot << 1]) {
+      this.refs[slot << 1] = null;
       this.dead++;
-      if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.n + this.far - this.dead) this.compact();
+      if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.size) this.rebuild(this.nBuckets);
     }
   }
 
   /** The time of the earliest live event, or +Infinity when there is none. */
   nextTime(): Micros {
-    return (this.settleTop() ? this.times[0]! : Number.POSITIVE_INFINITY) as Micros;
+    const s = this.settle();
+    return (s === NIL ? Number.POSITIVE_INFINITY : this.rec[s * STRIDE + TIME]!) as Micros;
   }
 
   /** A record of the earliest live event (not the handle push returned: the queue keeps none), or undefined. */
   peek(): ScheduledEvent | undefined {
-    return this.settleTop() ? this.record(0) : undefined;
+    const s = this.settle();
+    return s === NIL ? undefined : this.record(s);
   }
 
   /** Removes the earliest live event and returns a record of it (see peek), or undefined. */
   pop(): ScheduledEvent | undefined {
-    if (!this.settleTop()) return undefined;
-    const ev = this.record(0);
-    this.removeTop();
+    const s = this.settle();
+    if (s === NIL) return undefined;
+    const ev = this.record(s);
+    this.removeFront(s);
     return ev;
   }
 
@@ -257,323 +255,286 @@ export class EventQueue {
    */
   popUntil(until: number): (() => void) | undefined {
     for (;;) {
-      if (this.n === 0 && !this.refill()) return undefined;
-      const t = this.times[0]!;
+      // Most often the next event is the head of today's bucket: look there before searching.
+      let s = this.buckets[this.cur << 1]!;
+      if (s === NIL || this.rec[s * STRIDE + DAY] !== this.today) s = this.front();
+      if (s === NIL) return undefined;
+      const t = this.rec[s * STRIDE + TIME]!;
       if (t > until) return undefined;
-      const ref = this.slots[0]! << 1;
-      const fn = this.slotRefs[ref] as SlotFn | null;
-      this.removeTop();
-      if (fn) {
+      const fn = this.refs[s << 1] as SlotFn | null;
+      const label = this.refs[(s << 1) + 1] as string;
+      this.removeFront(s);
+      if (fn !== null) {
         this.lastTime = t as Micros;
-        this.lastLabel = this.slotRefs[ref + 1] as string;
+        this.lastLabel = label;
         return fn;
       }
       this.dead--;
     }
   }
 
-  /** Drops cancelled entries from the top; true when the top of the heap is then the earliest live event. */
-  private settleTop(): boolean {
+  /** The earliest entry, live or cancelled (NIL when there is none); today and cur end on its day. */
+  private front(): number {
+    if (this.entries === 0) return this.infHead;
+    const buckets = this.buckets;
+    const rec = this.rec;
+    const mask = this.mask;
+    let cur = this.cur;
+    let today = this.today;
+    for (let k = 0; k <= mask; k++) {
+      const h = buckets[cur << 1]!;
+      if (h !== NIL && rec[h * STRIDE + DAY] === today) {
+        this.cur = cur;
+        this.today = today;
+        this.steps += k;
+        return h;
+      }
+      cur = (cur + 1) & mask;
+      today++;
+    }
+    return this.directSearch();
+  }
+
+  /** A year went by without an event: the earliest head is the next event; today jumps to its day. */
+  private directSearch(): number {
+    const buckets = this.buckets;
+    let best = NIL;
+    for (let b = 0; b < this.nBuckets; b++) {
+      const h = buckets[b << 1]!;
+      if (h !== NIL && (best === NIL || this.before(h, best))) best = h;
+    }
+    this.steps += this.nBuckets;
+    this.today = this.rec[best * STRIDE + DAY]!;
+    this.cur = this.today & this.mask;
+    return best;
+  }
+
+  /** Whether slot a's event comes before slot b's: by (time, key). */
+  private before(a: number, b: number): boolean {
+    const rec = this.rec;
+    const ta = rec[a * STRIDE + TIME]!;
+    const tb = rec[b * STRIDE + TIME]!;
+    return ta < tb || (ta === tb && rec[a * STRIDE + KEY]! < rec[b * STRIDE + KEY]!);
+  }
+
+  /** The earliest live entry, dropping cancelled ones in front of it; NIL when none is left. */
+  private settle(): number {
     for (;;) {
-      if (this.n === 0 && !this.refill()) return false;
-      if (this.fnOf(this.slots[0]!) !== null) return true;
-      this.removeTop();
+      const s = this.front();
+      if (s === NIL || this.refs[s << 1] !== null) return s;
+      this.removeFront(s);
       this.dead--;
     }
   }
 
-  private record(i: number): ScheduledEvent {
-    const slot = this.slots[i]!;
+  private record(slot: number): ScheduledEvent {
     return {
-      time: this.times[i]! as Micros,
-      key: this.slotKey[slot]!,
-      label: this.slotRefs[(slot << 1) + 1] as string,
-      fn: this.fnOf(slot)!,
+      time: this.rec[slot * STRIDE + TIME]! as Micros,
+      key: this.rec[slot * STRIDE + KEY]!,
+      label: this.refs[(slot << 1) + 1] as string,
+      fn: this.refs[slot << 1] as SlotFn,
       cancelled: false,
     };
   }
 
-  /** Removes the root (live or cancelled) and frees its slot. */
-  private removeTop(): void {
-    this.freeSlot(this.slots[0]!);
-    const n = --this.n;
-    if (n > 0) this.siftDown(0, this.times[n]!, this.slots[n]!, n);
-  }
-
-  private fnOf(slot: number): SlotFn | null | undefined {
-    return this.slotRefs[slot << 1] as SlotFn | null | undefined;
-  }
-
-  private freeSlot(slot: number): void {
-    this.slotRefs[slot << 1] = undefined;
-    this.slotKey[slot] = -1; // matches no handle: a late cancel is a no-op
-    this.freeSlots[this.nFree++] = slot;
-  }
-
-  private heapPush(t: number, key: number, slot: number): void {
-    const i = this.n++;
-    if (i === this.times.length) this.growHeap(i + 1);
-    this.siftUp(i, t, key, slot);
-  }
-
-  /** Moves the hole at i up until (t, key) fits, then puts the entry there. */
-  private siftUp(i: number, t: number, key: number, slot: number): void {
-    const times = this.times;
-    const slots = this.slots;
-    const slotKey = this.slotKey;
-    while (i > 0) {
-      const p = (i - 1) >> LOG_ARITY;
-      const pt = times[p]!;
-      if (t < pt || (t === pt && key < slotKey[slots[p]!]!)) {
-        times[i] = pt;
-        slots[i] = slots[p]!;
-        i = p;
-      } else break;
+  /** Unlinks the entry front() returned and frees its slot. */
+  private removeFront(s: number): void {
+    const next = this.rec[s * STRIDE + NEXT]!;
+    if (this.entries === 0) {
+      this.infHead = next;
+      if (next === NIL) this.infTail = NIL;
+      this.infEntries--;
+    } else {
+      const b = this.cur << 1;
+      this.buckets[b] = next;
+      if (next === NIL) this.buckets[b + 1] = NIL;
+      this.entries--;
+      if (this.entries < this.nBuckets >> 1 && this.nBuckets > this.minBuckets) this.rebuild(this.nBuckets >> 1);
+      else if (++this.ops >= this.nextCheck) this.checkCost();
     }
-    times[i] = t;
-    slots[i] = slot;
+    this.freeSlot(s);
   }
 
-  /** Moves the hole at i down (heap of n entries) until (t, slot's key) fits, then puts the entry there. */
-  private siftDown(i: number, t: number, slot: number, n: number): void {
-    const times = this.times;
-    const slots = this.slots;
-    const slotKey = this.slotKey;
-    let key = -1; // read only on a tie
-    for (;;) {
-      const first = (i << LOG_ARITY) + 1;
-      if (first >= n) break;
-      const end = first + ARITY < n ? first + ARITY : n;
-      let m = first;
-      let mt = times[first]!;
-      for (let c = first + 1; c < end; c++) {
-        const ct = times[c]!;
-        if (ct < mt || (ct === mt && slotKey[slots[c]!]! < slotKey[slots[m]!]!)) {
-          m = c;
-          mt = ct;
-        }
-      }
-      if (mt > t) break;
-      if (mt === t) {
-        if (key < 0) key = slotKey[slot]!;
-        if (slotKey[slots[m]!]! > key) break;
-      }
-      times[i] = mt;
-      slots[i] = slots[m]!;
-      i = m;
+  private freeSlot(s: number): void {
+    this.refs[s << 1] = undefined;
+    this.rec[s * STRIDE + KEY] = -1; // matches no handle: a late cancel is a no-op
+    this.freeSlots[this.nFree++] = s;
+  }
+
+  /** Links a slot into its day's bucket, keeping the bucket sorted by (time, key). */
+  private insert(slot: number, t: number, key: number): void {
+    const rec = this.rec;
+    const buckets = this.buckets;
+    const r = slot * STRIDE;
+    const day = Math.floor(t / this.width);
+    rec[r + DAY] = day;
+    if (day < this.today) {
+      this.today = day;
+      this.cur = day & this.mask;
     }
-    times[i] = t;
-    slots[i] = slot;
-  }
-
-  /** Floyd's bottom-up construction over the first n entries, in O(n). */
-  private heapify(): void {
-    const times = this.times;
-    const slots = this.slots;
-    const n = this.n;
-    for (let i = (n - 2) >> LOG_ARITY; i >= 0; i--) this.siftDown(i, times[i]!, slots[i]!, n);
-  }
-
-  /** Where bucket j starts; the horizon and every bucket boundary come from this one expression. */
-  private bucketStart(j: number): number {
-    return this.farStart + j * this.width;
-  }
-
-  /**
-   * Appends a far entry (time >= horizon) to the bucket j with bucketStart(j) <= t < bucketStart(j + 1), or
-   * to the overflow when t >= bucketStart(nBuckets). The division only guesses j; the loops make it exact.
-   */
-  private pushFar(t: number, slot: number): void {
-    this.far++;
-    const nBuckets = this.nBuckets;
-    let j = Math.floor((t - this.farStart) / this.width);
-    if (!(j >= 0)) j = 0;
-    else if (j > nBuckets) j = nBuckets;
-    while (j > 0 && this.bucketStart(j) > t) j--;
-    while (j < nBuckets && this.bucketStart(j + 1) <= t) j++;
-    if (j < nBuckets) this.buckets[j]!.add(t, slot);
-    else this.overflow.add(t, slot);
-  }
-
-  /** The heap has grown large in plain-heap mode: move everything to the overflow and start bucketing. */
-  private spill(): void {
-    const times = this.times;
-    const slots = this.slots;
-    for (let i = 0; i < this.n; i++) this.overflow.add(times[i]!, slots[i]!);
-    this.far += this.n;
-    this.n = 0;
-    this.bucketed = true;
-    this.horizon = Number.NEGATIVE_INFINITY;
-    this.nBuckets = 0;
-    this.nextBucket = 0;
-  }
-
-  /** Few events are left (the heap is empty): back to a plain heap holding them all. */
-  private unspill(): void {
-    for (let j = this.nextBucket; j < this.nBuckets; j++) {
-      const bucket = this.buckets[j]!;
-      for (let i = 0; i < bucket.length; i++) this.overflow.add(bucket.times[i]!, bucket.slots[i]!);
-      bucket.clear(this.bucketTarget * 4);
-    }
-    this.nBuckets = 0;
-    this.nextBucket = 0;
-    this.bucketed = false;
-    this.horizon = Number.POSITIVE_INFINITY;
-    this.takeRun(this.overflow);
-  }
-
-  /** The heap is empty: move the next non-empty bucket into it (bucketing the overflow when needed). */
-  private refill(): boolean {
-    if (this.bucketed && this.far - this.dead < this.spillAt >> 2) this.unspill();
-    while (this.n === 0) {
-      if (this.nextBucket < this.nBuckets) {
-        const bucket = this.buckets[this.nextBucket++]!;
-        this.horizon = this.bucketStart(this.nextBucket);
-        if (bucket.length > 0) this.takeRun(bucket);
-      } else if (this.overflow.length > 0) this.bucketOverflow();
-      else return false;
-    }
-    return true;
-  }
-
-  /** Moves a bucket's live entries into the empty heap and heapifies it. */
-  private takeRun(run: Run): void {
-    const len = run.length;
-    if (len > this.times.length) this.growHeap(len);
-    const times = this.times;
-    const slots = this.slots;
-    const rt = run.times;
-    const rs = run.slots;
-    let n = 0;
-    for (let i = 0; i < len; i++) {
-      const slot = rs[i]!;
-      if (this.fnOf(slot) === null) {
-        this.freeSlot(slot);
-        this.dead--;
-      } else {
-        times[n] = rt[i]!;
-        slots[n] = slot;
-        n++;
-      }
-    }
-    this.far -= len;
-    this.n = n;
-    run.clear(this.bucketTarget * 4);
-    this.heapify();
-  }
-
-  /**
-   * Buckets the overflow's earlier part: from its earliest time to about its median (estimated from a fixed
-   * stride of samples), in about overflow / (2 * bucketTarget) buckets. Later entries stay in the overflow.
-   * The next rebuild comes only once all those buckets were consumed, so its O(overflow) cost is paid for by
-   * the events popped in between (amortized O(1) per event).
-   */
-  private bucketOverflow(): void {
-    const ov = this.overflow;
-    const len = ov.length;
-    const times = ov.times;
-    let min = Number.POSITIVE_INFINITY;
-    let maxFinite = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < len; i++) {
-      const t = times[i]!;
-      if (t < min) min = t;
-      if (t > maxFinite && t !== Number.POSITIVE_INFINITY) maxFinite = t;
-    }
-    if (min === Number.POSITIVE_INFINITY) {
-      // Only events at +Infinity are left: they can only go to the heap, and the heap takes all from now on.
-      this.horizon = Number.POSITIVE_INFINITY;
-      this.nBuckets = 0;
-      this.nextBucket = 0;
-      this.takeRun(ov);
+    const b = (day & this.mask) << 1;
+    const last = buckets[b + 1]!;
+    if (last === NIL) {
+      rec[r + NEXT] = NIL;
+      buckets[b] = slot;
+      buckets[b + 1] = slot;
       return;
     }
-    const count = Math.min(len, SAMPLES);
-    const sample = new Float64Array(count);
-    for (let s = 0; s < count; s++) sample[s] = times[Math.floor((s * len) / count)]!;
-    sample.sort();
-    const median = Math.min(sample[count >> 1]!, maxFinite);
-    const nBuckets = Math.min(this.maxBuckets, Math.max(1, Math.ceil(len / (2 * this.bucketTarget))));
-    this.farStart = min;
-    this.nBuckets = nBuckets;
-    this.width = Math.max(1, Math.ceil((median - min + 1) / nBuckets));
-    // A sample that missed the real spread (a pattern in insertion order) must not make rebuilds take a few
-    // entries each: if less than an eighth would move, span every finite time instead.
-    let moving = 0;
-    let end = this.bucketStart(nBuckets);
-    for (let i = 0; i < len; i++) if (times[i]! < end) moving++;
-    if (moving < len >> 3) {
-      this.width = Math.max(1, Math.ceil((maxFinite - min + 1) / nBuckets));
-      end = this.bucketStart(nBuckets);
+    const lt = rec[last * STRIDE + TIME]!;
+    if (t > lt || (t === lt && key > rec[last * STRIDE + KEY]!)) {
+      rec[r + NEXT] = NIL;
+      rec[last * STRIDE + NEXT] = slot;
+      buckets[b + 1] = slot;
+      return;
     }
-    this.nextBucket = 0;
-    this.horizon = min; // the heap is empty, so the horizon may move up to the earliest far entry
-    while (this.buckets.length < nBuckets) this.buckets.push(new Run(16));
-    for (let j = 0; j < nBuckets; j++) this.buckets[j]!.length = 0;
-    const slots = ov.slots;
-    let kept = 0;
-    this.far -= len;
-    for (let i = 0; i < len; i++) {
-      const t = times[i]!;
-      const slot = slots[i]!;
-      if (t < end) this.pushFar(t, slot);
-      else {
-        times[kept] = t;
-        slots[kept] = slot;
-        kept++;
-      }
+    let h = buckets[b]!;
+    const ht = rec[h * STRIDE + TIME]!;
+    if (t < ht || (t === ht && key < rec[h * STRIDE + KEY]!)) {
+      rec[r + NEXT] = h;
+      buckets[b] = slot;
+      return;
     }
-    this.far += kept;
-    ov.length = kept;
+    // The new entry goes after h and before the tail: walk to its place.
+    let walked = 0;
+    for (;;) {
+      const n = rec[h * STRIDE + NEXT]!;
+      const nt = rec[n * STRIDE + TIME]!;
+      if (nt > t || (nt === t && rec[n * STRIDE + KEY]! > key)) break;
+      h = n;
+      walked++;
+    }
+    rec[r + NEXT] = rec[h * STRIDE + NEXT]!;
+    rec[h * STRIDE + NEXT] = slot;
+    this.steps += walked;
   }
 
-  private growHeap(atLeast: number): void {
-    let capacity = this.times.length * 2;
-    while (capacity < atLeast) capacity *= 2;
-    this.times = copyF64(this.times, capacity);
-    this.slots = copyI32(this.slots, capacity);
+  /** Events at +Infinity: one list in key order (all have the same time). */
+  private pushInfinite(slot: number, key: number): void {
+    const rec = this.rec;
+    const r = slot * STRIDE;
+    this.infEntries++;
+    if (this.infTail === NIL) {
+      rec[r + NEXT] = NIL;
+      this.infHead = this.infTail = slot;
+    } else if (key > rec[this.infTail * STRIDE + KEY]!) {
+      rec[r + NEXT] = NIL;
+      rec[this.infTail * STRIDE + NEXT] = slot;
+      this.infTail = slot;
+    } else if (key < rec[this.infHead * STRIDE + KEY]!) {
+      rec[r + NEXT] = this.infHead;
+      this.infHead = slot;
+    } else {
+      let h = this.infHead;
+      while (rec[rec[h * STRIDE + NEXT]! * STRIDE + KEY]! < key) h = rec[h * STRIDE + NEXT]!;
+      rec[r + NEXT] = rec[h * STRIDE + NEXT]!;
+      rec[h * STRIDE + NEXT] = slot;
+    }
+  }
+
+  /** Every checkEvery operations (and at least once per event pending): re-estimate the width if costly. */
+  private checkCost(): void {
+    const costly = this.steps > COSTLY_STEPS * this.ops;
+    this.steps = 0;
+    this.ops = 0;
+    this.nextCheck = Math.max(this.checkEvery, this.entries);
+    if (costly) this.rebuild(this.nBuckets);
+  }
+
+  /**
+   * Re-links every live entry into nBuckets buckets of a newly estimated width, dropping cancelled entries.
+   * O(entries); callers make it amortized O(1) per operation.
+   */
+  private rebuild(nBuckets: number): void {
+    const old = this.buckets;
+    const rec = this.rec;
+    // Gather the live entries (bucket by bucket, each in order) and free the cancelled ones.
+    const live = new Int32Array(this.entries);
+    let n = 0;
+    for (let b = 0; b < old.length; b += 2) {
+      for (let s = old[b]!; s !== NIL; ) {
+        const nx = rec[s * STRIDE + NEXT]!;
+        if (this.refs[s << 1] === null) this.freeDead(s);
+        else live[n++] = s;
+        s = nx;
+      }
+    }
+    this.pruneInfinite();
+    this.width = this.estimateWidth(live, n);
+    this.nBuckets = nBuckets;
+    this.mask = nBuckets - 1;
+    this.buckets = emptyBuckets(nBuckets);
+    this.entries = n;
+    this.today = Number.POSITIVE_INFINITY; // insert moves it back to the earliest day
+    for (let i = 0; i < n; i++) {
+      const s = live[i]!;
+      this.insert(s, rec[s * STRIDE + TIME]!, rec[s * STRIDE + KEY]!);
+    }
+    if (n === 0) this.today = Math.floor(this.lastTime / this.width);
+    this.cur = this.today & this.mask;
+    this.steps = 0;
+    this.ops = 0;
+    this.nextCheck = Math.max(this.checkEvery, n);
+  }
+
+  private freeDead(s: number): void {
+    this.freeSlot(s);
+    this.dead--;
+  }
+
+  private pruneInfinite(): void {
+    const rec = this.rec;
+    let prev = NIL;
+    for (let s = this.infHead; s !== NIL; ) {
+      const nx = rec[s * STRIDE + NEXT]!;
+      if (this.refs[s << 1] === null) {
+        if (prev === NIL) this.infHead = nx;
+        else rec[prev * STRIDE + NEXT] = nx;
+        this.freeDead(s);
+        this.infEntries--;
+      } else prev = s;
+      s = nx;
+    }
+    this.infTail = prev;
+  }
+
+  /**
+   * Brown's estimate: the mean separation of the earliest WIDTH_SAMPLE events, again without separations
+   * over twice that mean, times WIDTH_FACTOR. Keeps the current width when the events give no separation
+   * (fewer than two, or all at one time).
+   */
+  private estimateWidth(live: Int32Array, n: number): number {
+    const k = Math.min(n, WIDTH_SAMPLE);
+    if (k < 2) return this.width;
+    // The k earliest times, by insertion into a small sorted array (O(n) for times in no special order).
+    const earliest = new Float64Array(k).fill(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < n; i++) {
+      const t = this.rec[live[i]! * STRIDE + TIME]!;
+      if (t >= earliest[k - 1]!) continue;
+      let j = k - 1;
+      while (j > 0 && earliest[j - 1]! > t) {
+        earliest[j] = earliest[j - 1]!;
+        j--;
+      }
+      earliest[j] = t;
+    }
+    const mean = (earliest[k - 1]! - earliest[0]!) / (k - 1);
+    let sum = 0;
+    let count = 0;
+    for (let j = 1; j < k; j++) {
+      const gap = earliest[j]! - earliest[j - 1]!;
+      if (gap <= 2 * mean) {
+        sum += gap;
+        count++;
+      }
+    }
+    const width = (WIDTH_FACTOR * sum) / count;
+    return width > 0 && Number.isFinite(width) ? width : this.width;
   }
 
   /** Slots in use never outnumber pending entries; grow the slot arrays with them. */
   private growSlots(): void {
-    const capacity = this.slotKey.length * 2;
-    this.slotKey = copyF64(this.slotKey, capacity);
-    this.freeSlots = copyI32(this.freeSlots, capacity);
-  }
-
-  /** Drops every cancelled entry at once: from the heap (then rebuilt), the buckets and the overflow. O(n). */
-  private compact(): void {
-    const times = this.times;
-    const slots = this.slots;
-    let n = 0;
-    for (let i = 0; i < this.n; i++) {
-      const slot = slots[i]!;
-      if (this.fnOf(slot) === null) this.freeSlot(slot);
-      else {
-        times[n] = times[i]!;
-        slots[n] = slot;
-        n++;
-      }
-    }
-    this.n = n;
-    this.heapify();
-    this.far = 0;
-    for (let j = this.nextBucket; j < this.nBuckets; j++) this.far += this.compactRun(this.buckets[j]!);
-    this.far += this.compactRun(this.overflow);
-    this.dead = 0;
-  }
-
-  private compactRun(run: Run): number {
-    let kept = 0;
-    for (let i = 0; i < run.length; i++) {
-      const slot = run.slots[i]!;
-      if (this.fnOf(slot) === null) this.freeSlot(slot);
-      else {
-        run.times[kept] = run.times[i]!;
-        run.slots[kept] = slot;
-        kept++;
-      }
-    }
-    run.length = kept;
-    return kept;
+    const capacity = this.freeSlots.length * 2;
+    this.rec = grownF64(this.rec, capacity * STRIDE);
+    this.freeSlots = grownI32(this.freeSlots, capacity);
   }
 }

@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { exponentialSampler } from './ziggurat.ts';
 
 /** A reproducible stream of uniform numbers in [0, 1). */
 export interface RandomStream {
@@ -24,9 +25,10 @@ export class RandomStreams {
       // xor4096 (Brent's xorgens): a long period and four times faster than seedrandom's default ARC4,
       // which matters on the event loop's hot path (a draw per event in the hold-model benchmark).
       const prng = seedrandom.xor4096(`replsim:${this.seed}:${name}`);
+      const exp1 = exponentialSampler(() => prng.int32() >>> 0);
       s = {
         next: () => prng.double(),
-        exponential: (mean) => -Math.log(1 - prng.double()) * mean,
+        exponential: (mean) => exp1() * mean,
         integer: (lo, hi) => lo + Math.floor(prng.double() * (hi - lo + 1)),
       };
       this.streams.set(name, s);

@@ -80,6 +80,40 @@ describe('EventQueue ordering: (time, priority, insertion sequence)', () => {
   });
 });
 
+describe('EventQueue calendar edge cases', () => {
+  it('finds an event pushed before the day a fruitless popUntil moved on to', () => {
+    const q = new EventQueue({ minBuckets: 4 });
+    for (let i = 0; i < 40; i++) q.push(t(1_000 + i * 10), 100, `late${i}`, noop); // sets a width of about 30
+    expect(q.popUntil(10)).toBeUndefined(); // the search moved to the day of 1000
+    q.push(t(20), 100, 'early', noop);
+    expect(q.popUntil(30)).toBeDefined();
+    expect(q.lastLabel).toBe('early');
+    expect(q.lastTime).toBe(20);
+  });
+
+  it('orders negative times, +Infinity (by priority, then insertion) and far outliers', () => {
+    const q = new EventQueue({ minBuckets: 1, checkEvery: 1 });
+    q.push(t(Number.POSITIVE_INFINITY), 5, 'never-p5', noop);
+    q.push(t(Number.POSITIVE_INFINITY), 1, 'never-p1', noop);
+    const c = q.push(t(Number.POSITIVE_INFINITY), 1, 'never-cancelled', noop);
+    q.push(t(Number.POSITIVE_INFINITY), 1, 'never-p1-second', noop);
+    q.push(t(1e15), 100, 'far', noop);
+    q.push(t(-5), 100, 'minus5', noop);
+    q.push(t(-7.5), 100, 'minus7.5', noop);
+    q.push(t(0), 100, 'zero', noop);
+    q.cancel(c);
+    expect(q.size).toBe(7);
+    expect(drainLabels(q)).toEqual(['minus7.5', 'minus5', 'zero', 'far', 'never-p1', 'never-p1-second', 'never-p5']);
+  });
+
+  it('jumps over empty years: events a million widths apart', () => {
+    const q = new EventQueue({ minBuckets: 2 });
+    const times = [3, 4, 5e9, 5e9 + 1, 7e12, 9e14];
+    for (const time of [...times].reverse()) q.push(t(time), 100, String(time), noop);
+    expect(drainLabels(q)).toEqual(times.map(String));
+  });
+});
+
 describe('EventQueue cancellation', () => {
   it('never returns a cancelled event and counts only live ones', () => {
     const q = new EventQueue();
@@ -169,6 +203,7 @@ describe('EventQueue against a reference sort (property)', () => {
     fc.integer({ min: 0, max: 40 }), // many ties
     fc.integer({ min: 0, max: 5_000 }),
     fc.integer({ min: 0, max: 1e12 }), // far outliers
+    fc.constant(Number.POSITIVE_INFINITY), // never, unless cancelled
   );
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), time: delay, prio: fc.integer({ min: 0, max: 3 }) }) },
@@ -176,15 +211,14 @@ describe('EventQueue against a reference sort (property)', () => {
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const) }) },
   );
 
-  // The default queue stays a plain heap at these sizes; the tiny settings push it through spilling, bucketing
-  // the overflow, refilling from buckets, going back to a plain heap and compaction paths on every run.
-  // The last setting also uses fractional times (EventQueue itself accepts any number; bucket boundaries
-  // must stay exact for them too).
+  // The tiny settings push the calendar through doubling, halving, width re-estimates, direct searches and
+  // compaction on every run. The last setting also uses fractional times (EventQueue itself accepts any
+  // number; day boundaries must stay exact for them too).
   const settings: [string, EventQueueOptions, number][] = [
-    ['default (plain heap)', {}, 1],
-    ['tiny buckets', { spillAt: 4, bucketTarget: 1, maxBuckets: 3 }, 1],
-    ['small buckets', { spillAt: 16, bucketTarget: 3, maxBuckets: 64 }, 1],
-    ['small buckets, fractional times', { spillAt: 16, bucketTarget: 3, maxBuckets: 64 }, 1 / 7],
+    ['default', {}, 1],
+    ['tiny calendar, re-estimated at every operation', { minBuckets: 1, checkEvery: 1 }, 1],
+    ['small calendar', { minBuckets: 2, checkEvery: 16 }, 1],
+    ['small calendar, fractional times', { minBuckets: 2, checkEvery: 16 }, 1 / 7],
   ];
 
   for (const [name, options, scale] of settings) {
@@ -238,8 +272,8 @@ describe('EventQueue against a reference sort (property)', () => {
     });
   }
 
-  it('keeps order when the overflow sample misses the spread (every 8th entry early, the rest far)', () => {
-    const q = new EventQueue({ spillAt: 1, bucketTarget: 4, maxBuckets: 1024 });
+  it('keeps order when the earliest events misrepresent the spread (every 8th entry early, the rest far)', () => {
+    const q = new EventQueue({ minBuckets: 1, checkEvery: 8 });
     const expected: { time: number; seq: number }[] = [];
     for (let i = 0; i < 2040; i++) {
       const time = i % 8 === 0 ? i : 1_000_000 + ((i * 7919) % 2040) * 1000;
@@ -250,8 +284,8 @@ describe('EventQueue against a reference sort (property)', () => {
     expect(drainLabels(q)).toEqual(expected.map((e) => String(e.seq)));
   });
 
-  it('keeps exact order through many spills and bucket rebuilds (hold model, 20 000 events, ties)', () => {
-    const q = new EventQueue({ spillAt: 64, bucketTarget: 8, maxBuckets: 32 });
+  it('keeps exact order through many resizes and width re-estimates (hold model, 20 000 events, ties)', () => {
+    const q = new EventQueue({ minBuckets: 2, checkEvery: 64 });
     let x = 12345;
     const rand = (): number => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -289,6 +323,6 @@ describe('EventQueue against a reference sort (property)', () => {
       maxSize = Math.max(maxSize, q.size);
       expect(q.size).toBe(pending.length);
     }
-    expect(maxSize).toBeGreaterThan(1_000); // it did spill and bucket
+    expect(maxSize).toBeGreaterThan(1_000); // it grew through many doublings, and halved again
   });
 });

@@ -56,4 +56,25 @@ describe('RandomStreams', () => {
     expect(mean).toBeGreaterThan(7);
     expect(mean).toBeLessThan(13);
   });
+  it('exponential follows Exponential(mean): moments, the CDF at several points and the tail past the ziggurat (2e5 draws)', () => {
+    const rng = new RandomStreams(3).stream('ziggurat');
+    const n = 200_000;
+    const xs = Float64Array.from({ length: n }, () => rng.exponential(2));
+    const mean = xs.reduce((s, x) => s + x, 0) / n;
+    const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+    expect(mean).toBeCloseTo(2, 1); // sd of the mean: 2 / sqrt(n) = 0.0045
+    expect(Math.abs(variance - 4)).toBeLessThan(0.1);
+    xs.sort();
+    // The empirical CDF against 1 - exp(-x / 2); its sd is at most 0.0011 here, 0.005 is over 4 sd.
+    for (const x of [0.05, 0.5, 1, 2, 4, 8]) {
+      let below = 0;
+      while (below < n && xs[below]! <= x) below++;
+      expect(Math.abs(below / n - (1 - Math.exp(-x / 2)))).toBeLessThan(0.005);
+    }
+    // Past the base layer (r = 7.697 for mean 1) draws come from the tail rule: P = exp(-7.697) = 4.5e-4.
+    const tail = n - xs.findIndex((x) => x > 2 * 7.697117470131487);
+    expect(tail).toBeGreaterThan(50);
+    expect(tail).toBeLessThan(140);
+    expect(xs[0]!).toBeGreaterThan(0);
+  });
 });
