@@ -129,12 +129,14 @@ export function runModel(seq: Sequence): StepObservation[] {
         }
       }
       const state = n.run.state === 'running' ? 'running' : intended.running.get(n.name) === false ? 'down' : n.run.state === 'failed' ? 'failed' : 'down';
+      // A server that accepts no connections yet (a standby still reading its checkpoint record) answers no query.
+      const asked = n.acceptsConnections;
       nodes[n.name] = {
         state,
-        role: n.running ? n.role.kind : null,
+        role: asked ? n.role.kind : null,
         tli: n.tli,
-        rows: n.running ? rows.sort((a, b) => a - b) : null,
-        partial: n.running ? partial.sort((a, b) => a - b) : [],
+        rows: asked ? rows.sort((a, b) => a - b) : null,
+        partial: asked ? partial.sort((a, b) => a - b) : [],
         info: `${n.receiverStatus} lsn ${Math.floor(n.walEnd(sim.now)).toString(16)}`,
         messages: [...messages].sort(),
       };

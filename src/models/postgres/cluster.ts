@@ -14,6 +14,11 @@ import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.
 import { WriteFlow } from './writes.ts';
 import { formatSize } from '../../scenario/units.ts';
 
+/** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
+type WalsenderAnswer =
+  | { readonly ok: false; readonly reason: WaitReason; readonly line: LogLine; readonly why: string }
+  | { readonly ok: true; readonly sent: Timeline; readonly limit: Lsn | null };
+
 const TEARDOWN_REASONS = {
   crashed: 'upstream-down',
   stopped: 'upstream-down',
@@ -125,8 +130,9 @@ export class PgCluster {
 
   /**
    * The walreceiver's connection attempt (walreceiver.c WalReceiverMain, walsender.c StartReplication):
-   * IDENTIFY_SYSTEM, fetch missing history files, rescan if 'latest', START_REPLICATION at the segment
-   * holding the node's WAL end on the timeline that position belongs to in the target's history.
+   * IDENTIFY_SYSTEM, fetch missing history files, START_REPLICATION at the segment holding the node's WAL end
+   * on the timeline that position belongs to in the target's history. Before it, the startup process rescans
+   * if 'latest'.
    */
   connect(n: PgNode): void {
     const role = n.role;
@@ -134,122 +140,180 @@ export class PgCluster {
     if (role.receiver.status === 'streaming') return;
     this.cancelRetry(role);
     const now = this.ctx.sim.now;
-    if (role.upstream === null) return this.wait(n, 'no-upstream', null, 'no primary_conninfo: the standby replays only what it has');
-    const up = this.node(role.upstream);
+    // The startup process rescans after every failed attempt, whatever failed, before it starts the
+    // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
+    // rescanLatestTimeLine before the sleep), and only with the history files already local: a refused newest
+    // timeline is logged at every retry, also while the upstream is down or behind ([EXP] on 15.18,
+    // docs/conformance.md seed-79), and a file the walreceiver fetches now is adopted when streaming of the old
+    // timeline ends ([EXP] seed-6: "End of WAL reached on timeline 1", then "new target timeline is 2").
+    // A refused rescan is logged with the walreceiver's next message (one event per retry, so that a retry
+    // loop collapses).
+    const refused: LogLine[] = [];
+    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
+    const fail = (reason: WaitReason, line: LogLine | null, why: string) => this.attemptFailed(n, reason, line, why, refused);
+    // An idle walreceiver restarts on its own connection; a new process connects to primary_conninfo.
+    const wr = role.walreceiver;
+    const upName = wr ? wr.upstream : role.upstream;
+    if (upName === null) return fail('no-upstream', null, 'no primary_conninfo: the standby replays only what it has');
+    const up = this.node(upName);
+    if (wr && (!up.running || up.boot !== wr.upstreamBoot)) {
+      // The upstream's shutdown ended the connection; the walreceiver notices at its next IDENTIFY_SYSTEM and
+      // exits ([EXP] on 15.18), and the next attempt starts a new process.
+      return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
+    }
     if (!up.running || !this.reachable(n, up)) {
       const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
-      const why = up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`;
-      return this.wait(n, up.running ? 'upstream-unreachable' : 'upstream-down', line, why);
+      return fail(up.running ? 'upstream-unreachable' : 'upstream-down', line, up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`);
+    }
+    if (!up.acceptsConnections) {
+      return fail('upstream-down', pgLog.upstreamStartingUp(up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
       // them is refused after IDENTIFY_SYSTEM, before any timeline is compared.
-      return this.wait(n, 'system-identifier-differs', pgLog.systemIdentifierDiffers(), `${up.name} is another database system than ${n.name} (not cloned from the same cluster): it cannot stream from it`);
+      return fail('system-identifier-differs', pgLog.systemIdentifierDiffers(), `${up.name} is another database system than ${n.name} (not cloned from the same cluster): it cannot stream from it`);
     }
     const upTli = up.tli;
-    const targetTli = role.target.tli;
+    const end = n.walEnd(now);
+    const reading = role.phase === 'reading-checkpoint';
+    // START_REPLICATION's timeline (walreceiver.c startpointTLI): the timeline of the replay position in the
+    // target's history; while the checkpoint record is still to be read, the checkpoint's timeline from its redo
+    // point (xlogrecovery.c WaitForWALToBecomeAvailable with fetching_ckpt: RedoStartTLI, RedoStartLSN).
+    const startTli = reading ? n.checkpoint.tli : timelineAt(role.target, end).tli;
+    const startpoint = segmentStart(reading ? n.checkpoint.lsn : end, n.settings.walSegmentSize);
 
-    if (!canFollowTimelineOverStreaming(n.version) && upTli !== targetTli) {
-      return this.wait(
-        n,
+    if (!canFollowTimelineOverStreaming(n.version) && upTli !== role.target.tli) {
+      return fail(
         'timeline-mismatch-9.2',
-        pgLog.timelineMismatch92(upTli, targetTli),
-        `${n.name} runs ${formatVersion(n.version)}: before 9.3 streaming cannot cross a timeline switch (${up.name} is on ${upTli}, recovery target ${targetTli})`,
+        pgLog.timelineMismatch92(upTli, role.target.tli),
+        `${n.name} runs ${formatVersion(n.version)}: before 9.3 streaming cannot cross a timeline switch (${up.name} is on ${upTli}, recovery target ${role.target.tli})`,
       );
     }
-    if (upTli < targetTli) {
-      return this.wait(n, 'upstream-behind', pgLog.upstreamBehind(upTli, targetTli), `${up.name} is on timeline ${upTli}, behind ${n.name}'s recovery target ${targetTli}`);
+    // walreceiver.c WalReceiverMain compares the upstream's timeline with the one it is asked to stream.
+    if (upTli < startTli) {
+      return fail('upstream-behind', pgLog.upstreamBehind(upTli, startTli), `${up.name} is on timeline ${upTli}, behind timeline ${startTli} that ${n.name} asks to stream`);
     }
-    // The startup process rescans before it (re)starts the walreceiver, so only with the history files that
-    // are already local (xlogrecovery.c WaitForWALToBecomeAvailable); a file the walreceiver fetches now is
-    // adopted when streaming of the old timeline ends ([EXP] on 15.18: a standby repointed to a promoted
-    // node logs "End of WAL reached on timeline 1", then "new target timeline is 2").
-    // A refused rescan is logged by the startup process with the walreceiver's next message (one event
-    // per retry, so that a retry loop collapses).
-    const refused: LogLine[] = [];
-    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
-    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up);
-    const waitWith = (reason: WaitReason, line: LogLine, why: string) => this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
-
-    const end = n.walEnd(now);
+    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, startTli, upTli);
+    const answer = this.startReplication(n, up, startTli, startpoint);
+    if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
+    const { sent, limit } = answer;
+    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(startpoint, startTli);
+    if (reading) {
+      // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
+      // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
+      // from pg_wal are those of the target's timelines only (XLogFileReadAnyTLI), which do not hold the
+      // record. It tries again every wal_retrieve_retry_interval, forever: the server stays in startup ([EXP]
+      // on 15.18, docs/conformance.md seed-79: running, "the database system is starting up", `highest
+      // timeline 1 of the primary is behind recovery timeline 2` at every retry).
+      const why = `${n.name} cannot read its checkpoint record: the checkpoint is on timeline ${startTli}, which is not in the history of its recovery target timeline ${role.target.tli}; it waits for the record, accepts no connections and streams timeline ${startTli} from ${up.name} in vain`;
+      this.streamedInVain(n, up, startTli, limit, line, 'new-timeline-not-a-child', why, refused);
+      // A live stream is stopped by the startup process when it gives up on the pages (XLogShutdownWalRcv).
+      if (limit === null) role.walreceiver = null;
+      return;
+    }
     // Rule 2: two promotions that could not see each other's history files may mint the same TLI for two
-    // different histories. The protocol compares numbers only, so the walsender would send its own history
-    // under the number the standby asked for; the records do not continue the standby's WAL and its
-    // startup process cannot replay them. The model cannot mix two histories: the standby waits, diverged.
+    // different histories. The protocol compares numbers only, so the walsender sends its own history under
+    // the number the standby asked for (observed on 15.18: seed-11, seed-54, seed-59); the records do not
+    // continue the standby's WAL and its startup process cannot replay them. The model cannot mix two
+    // histories: the standby receives nothing it can use.
     const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
     const namesake = historyOf(up.wal.timeline).find((e) => e.timeline.tli === mine.tli)?.timeline;
     if (namesake && namesake !== mine) {
-      return this.wait(
-        n,
-        'not-in-upstream-history',
-        refused,
-        `${n.name}'s timeline ${mine.tli} and ${up.name}'s timeline ${mine.tli} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${up.name} sends does not continue ${n.name}'s, which cannot replay it`,
-      );
+      const why = `${n.name}'s timeline ${mine.tli} and ${up.name}'s timeline ${mine.tli} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${up.name} sends does not continue ${n.name}'s, which cannot replay it`;
+      return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
-    const requested = timelineAt(role.target, end);
-    const startpoint = segmentStart(end, n.settings.walSegmentSize);
-    // walsender side: is the requested point on the upstream's history?
-    const upHistory = up.wal.timeline;
-    let limit: Lsn | null = null;
-    let sent: Timeline;
-    if (requested.tli === upHistory.tli) {
-      const upEnd = up.walEnd(now);
-      if (startpoint > upEnd + 0.5) {
-        return waitWith('ahead-of-flush', pgLog.aheadOfFlush(startpoint, upEnd), `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})`);
-      }
-      if (end > upEnd + 0.5) {
-        // walsender.c StartReplication compares its flush with the requested start (a segment boundary): a
-        // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
-        // new, without an error (observed on 15.18, docs/conformance.md seed-10). The model keeps it waiting,
-        // silently, and retries until the upstream has passed its position.
-        const why = `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)}): ${up.name} accepts the start at ${formatLsn(startpoint)} but has nothing new to send`;
-        return this.wait(n, 'ahead-of-flush', refused, refused.length ? `${why}; ${this.refusalText(n)}` : why);
-      }
-      sent = upHistory;
-    } else {
-      const sp = switchPointOf(upHistory, requested.tli);
-      if (!sp.found) {
-        return waitWith('not-in-upstream-history', pgLog.timelineNotInHistory(requested.tli), `timeline ${requested.tli} is not in ${up.name}'s history`);
-      }
-      invariant(sp.end !== null, 'a historic timeline has an end');
-      // walsender.c StartReplication compares the switchpoint with the requested start (a segment
-      // boundary), not with the standby's replay position.
-      if (sp.end < startpoint) {
-        return waitWith(
-          'not-in-upstream-history',
-          pgLog.notInHistory(startpoint, requested.tli, requested.tli, sp.end),
-          `${up.name}'s history left timeline ${requested.tli} at ${formatLsn(sp.end)}, before the start of the segment ${n.name} asks for (${formatLsn(startpoint)}; its WAL ends at ${formatLsn(end)})`,
-        );
-      }
-      limit = sp.end;
-      sent = historyOf(upHistory).find((e) => e.timeline.tli === requested.tli)!.timeline;
-    }
-    if (startpoint < up.oldestRetained) {
-      // The walsender reads whole segments; for the segment holding a switchpoint it reads the new
-      // timeline's file (walsender.c WalSndSegmentOpen), which is the name it reports as removed.
-      const fileTli = limit !== null && segmentStart(limit, n.settings.walSegmentSize) === startpoint ? childTliAfter(upHistory, requested.tli) : requested.tli;
-      const seg = walFileName(fileTli, startpoint, n.settings.walSegmentSize);
-      return waitWith(
-        'wal-removed',
-        pgLog.walRemoved(seg),
-        `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
-      );
+    const upEnd = up.walEnd(now);
+    if (limit === null && end > upEnd + 0.5) {
+      // walsender.c StartReplication compares its flush with the requested start (a segment boundary): a
+      // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
+      // new, without an error (observed on 15.18, docs/conformance.md seed-10). The model keeps it waiting,
+      // silently, and retries until the upstream has passed its position.
+      const why = `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)}): ${up.name} accepts the start at ${formatLsn(startpoint)} but has nothing new to send`;
+      return this.streamedInVain(n, up, startTli, limit, line, 'ahead-of-flush', why, refused);
     }
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
     invariant(path, 'a reachable pair has a path');
-    const line = role.receiverAlive ? pgLog.restartedStreaming(startpoint, requested.tli) : pgLog.startedStreaming(startpoint, requested.tli);
     const empty = limit !== null && end >= limit - 0.5;
     const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
     this.streams.add(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
     role.receiver = { status: 'streaming', stream };
-    role.receiverAlive = true;
+    role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli: startTli, idle: false };
     if (!empty) {
-      this.log(n, 'replication', `streaming from ${up.name} on timeline ${requested.tli} from ${formatLsn(end)}${limit !== null ? ` up to the switchpoint ${formatLsn(limit)}` : ''}`, [line]);
-      this.recordReceiver(n, null, `streaming from ${up.name} on timeline ${requested.tli}`);
+      this.log(n, 'replication', `streaming from ${up.name} on timeline ${startTli} from ${formatLsn(end)}${limit !== null ? ` up to the switchpoint ${formatLsn(limit)}` : ''}`, [line]);
+      this.recordReceiver(n, null, `streaming from ${up.name} on timeline ${startTli}`);
     }
     this.requestReflow();
+  }
+
+  /** A failed attempt: the walreceiver process exits with its error; the next attempt starts a new one. */
+  private attemptFailed(n: PgNode, reason: WaitReason, line: LogLine | null, why: string, refused: readonly LogLine[]): void {
+    (n.role as StandbyRole).walreceiver = null;
+    this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
+  }
+
+  /**
+   * walsender.c StartReplication: the walsender's answer to START_REPLICATION `startpoint` TIMELINE `tli`, by
+   * timeline number as the protocol compares them: an error, or the timeline of its history it streams and,
+   * when that timeline is historic there, the switchpoint where it stops.
+   */
+  private startReplication(n: PgNode, up: PgNode, tli: number, startpoint: Lsn): WalsenderAnswer {
+    const end = n.walEnd(this.ctx.sim.now);
+    const upHistory = up.wal.timeline;
+    let limit: Lsn | null = null;
+    let sent = upHistory;
+    if (tli === upHistory.tli) {
+      const upEnd = up.walEnd(this.ctx.sim.now);
+      if (startpoint > upEnd + 0.5) {
+        return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})` };
+      }
+    } else {
+      const sp = switchPointOf(upHistory, tli);
+      if (!sp.found) return { ok: false, reason: 'not-in-upstream-history', line: pgLog.timelineNotInHistory(tli), why: `timeline ${tli} is not in ${up.name}'s history` };
+      invariant(sp.end !== null, 'a historic timeline has an end');
+      // The switchpoint is compared with the requested start (a segment boundary), not with the standby's
+      // replay position.
+      if (sp.end < startpoint) {
+        return {
+          ok: false,
+          reason: 'not-in-upstream-history',
+          line: pgLog.notInHistory(startpoint, tli, tli, sp.end),
+          why: `${up.name}'s history left timeline ${tli} at ${formatLsn(sp.end)}, before the start of the segment ${n.name} asks for (${formatLsn(startpoint)}; its WAL ends at ${formatLsn(end)})`,
+        };
+      }
+      limit = sp.end;
+      sent = historyOf(upHistory).find((e) => e.timeline.tli === tli)!.timeline;
+    }
+    if (startpoint < up.oldestRetained) {
+      // The walsender reads whole segments; for the segment holding a switchpoint it reads the new
+      // timeline's file (walsender.c WalSndSegmentOpen), which is the name it reports as removed.
+      const fileTli = limit !== null && segmentStart(limit, n.settings.walSegmentSize) === startpoint ? childTliAfter(upHistory, tli) : tli;
+      const seg = walFileName(fileTli, startpoint, n.settings.walSegmentSize);
+      return {
+        ok: false,
+        reason: 'wal-removed',
+        line: pgLog.walRemoved(seg),
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
+      };
+    }
+    return { ok: true, sent, limit };
+  }
+
+  /**
+   * The walsender accepted the start but the standby can use nothing it sends. A historic timeline's stream
+   * ends at its switchpoint ("End of WAL reached") and leaves the walreceiver idle on its connection; a live one
+   * stays connected. The model does not stream: the standby waits and tries again.
+   */
+  private streamedInVain(n: PgNode, up: PgNode, tli: number, limit: Lsn | null, line: LogLine, reason: WaitReason, why: string, refused: readonly LogLine[]): void {
+    const role = n.role as StandbyRole;
+    role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli, idle: limit !== null };
+    const lines: (LogLine | null)[] = [...refused];
+    if (limit !== null) {
+      lines.unshift(line, pgLog.replicationTerminated(tli, limit));
+      if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
+    }
+    this.wait(n, reason, lines, refused.length ? `${why}; ${this.refusalText(n)}` : why);
   }
 
   /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
@@ -266,13 +330,14 @@ export class PgCluster {
   }
 
   /**
-   * walreceiver.c WalRcvFetchTimeLineHistoryFiles: every missing file from 2 up to the upstream's TLI, as the
-   * upstream's pg_wal has it, whether or not that timeline is on the upstream's own history (a file it
-   * fetched itself from a sibling branch counts: observed on 15.18, it closes the gap findNewestTimeLine
-   * would otherwise stop at).
+   * walreceiver.c WalRcvFetchTimeLineHistoryFiles(first, last): every file from the streamed timeline up to
+   * `last` (the upstream's TLI after IDENTIFY_SYSTEM; the next timeline when a stream ends) that is missing
+   * locally, as the upstream's pg_wal has it, whether or not that timeline is on the upstream's own history (a
+   * file it fetched itself from a sibling branch counts: observed on 15.18, it closes the gap
+   * findNewestTimeLine would otherwise stop at).
    */
-  private fetchHistoryFiles(n: PgNode, up: PgNode): void {
-    for (let tli = 2; tli <= up.tli; tli++) {
+  private fetchHistoryFiles(n: PgNode, up: PgNode, first: number, last: number): void {
+    for (let tli = Math.max(2, first); tli <= last; tli++) {
       const tl = up.historyFiles.get(tli);
       if (!tl || n.historyFiles.has(tli)) continue;
       n.historyFiles.set(tli, tl);
@@ -329,7 +394,7 @@ export class PgCluster {
     const retry = this.ctx.sim.after(retryAfter, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     const was = role.receiver;
     role.receiver = { status: 'waiting', reason, retry };
-    const kind: EventKind = reason === 'timeline-not-followed' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
+    const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
     if (!opts.quiet) this.log(n, kind, why, Array.isArray(line) ? line : [line as LogLine | null]);
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
@@ -377,7 +442,13 @@ export class PgCluster {
     if (s.startEnd <= sp) n.wal.end.set(this.ctx.sim.now, sp);
     const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
     if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
-    if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) this.fetchHistoryFiles(n, s.up);
+    // The walreceiver stays, idle on its connection, until the startup process gives it a new start point.
+    role.walreceiver = { upstream: s.up.name, upstreamBoot: s.up.boot, tli: s.timeline.tli, idle: true };
+    // walreceiver.c: at the end of the stream the walsender names the timeline that follows the streamed one
+    // in its history, and the walreceiver fetches the history files up to that one.
+    if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) {
+      this.fetchHistoryFiles(n, s.up, s.timeline.tli, childTliAfter(s.up.wal.timeline, s.timeline.tli));
+    }
     const goal = n.settings.recoveryTargetTimeline;
     // An empty stream's lines wait for the retry loop's event; when the rescan moves on they are logged first.
     const logEmpty = () => {
@@ -407,12 +478,16 @@ export class PgCluster {
 
   /** A connection lost to a crash, a shutdown or a network partition (after wal_receiver_timeout). */
   dropStream(s: Stream, why: 'crashed' | 'stopped' | 'partition'): void {
-    const n = s.down;
     this.closeStream(s);
+    this.lostConnection(s.down, s.up, s.timeline.tli, why);
+  }
+
+  private lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
     if (!n.running || n.role.kind !== 'standby') return;
-    n.role.receiverAlive = false;
-    const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(s.timeline.tli, n.walEnd(this.ctx.sim.now));
-    const text = why === 'partition' ? `${n.name} lost its connection to ${s.up.name} (no data for wal_receiver_timeout)` : `${s.up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
+    this.cancelRetry(n.role);
+    n.role.walreceiver = null;
+    const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now));
+    const text = why === 'partition' ? `${n.name} lost its connection to ${up.name} (no data for wal_receiver_timeout)` : `${up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
     this.wait(n, TEARDOWN_REASONS[why], line, text);
   }
 
@@ -482,6 +557,12 @@ export class PgCluster {
       this.log(n, 'promote', `promotion of ${n.name} ignored: ${!n.running ? 'the server is not running' : 'the server is not in standby mode'}`);
       return false;
     }
+    if (role.phase === 'reading-checkpoint') {
+      // pg_ctl promote requires pg_control to say "in archive recovery", which the startup process writes
+      // only after it has read its checkpoint record (xlog.c StartupXLOG, after InitWalRecovery).
+      this.log(n, 'promote', `promotion of ${n.name} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`);
+      return false;
+    }
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
     // The switchpoint is the node's WAL end as the fluid model has it: rounding it down to a whole byte
@@ -516,7 +597,7 @@ export class PgCluster {
       // FATAL on a later start), then starts with standby.signal.
       this.log(n, 'setting', `${n.name} reconfigured as a standby of ${upstream} (standby.signal) and restarted`);
       this.stop(n);
-      n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, receiverAlive: false };
+      n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       this.start(n);
       return;
     }
@@ -527,13 +608,30 @@ export class PgCluster {
       this.restart(n);
       return;
     }
-    this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, [
-      pgLog.parameterChanged('primary_conninfo', `host=${upstream}`),
-    ]);
+    const wr = role.walreceiver;
+    const reloaded = [pgLog.parameterChanged('primary_conninfo', `host=${upstream}`), wr ? pgLog.walReceiverShutdownRequested() : null];
+    if (wr?.idle) {
+      // The startup process asks for a walreceiver restart (StartupRequestWalReceiverRestart), but it is
+      // dropped: the next attempt already starts streaming (xlogrecovery.c WaitForWALToBecomeAvailable resets
+      // pendingWalRcvRestart when startWalReceiver is set), and a waiting walreceiver is restarted on its own
+      // connection (walreceiverfuncs.c RequestXLogStreaming; walreceiver.c WalRcvWaitForStartPosition: "No need
+      // to handle changes in primary_conninfo"). Observed on 15.18 (docs/conformance.md seed-33, seed-42): the
+      // same walreceiver process kept streaming from the old upstream after the reload. Releases before 15.15
+      // stopped the waiting walreceiver at every retry ("Avoid unwanted WAL receiver shutdown when switching
+      // from streaming to archive WAL source"), where the reload would take effect at the next one.
+      this.log(
+        n,
+        'setting',
+        `primary_conninfo of ${n.name} now names ${upstream} (reloaded), but its walreceiver, idle since ${wr.upstream} ended the stream at the end of a timeline, keeps its connection to ${wr.upstream}: the restart request is dropped, and ${n.name} reaches ${upstream} only once that connection breaks or the server restarts`,
+        reloaded,
+      );
+      return;
+    }
+    this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, reloaded);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
     role.receiver = { status: 'stopped' };
-    role.receiverAlive = false;
+    role.walreceiver = null;
     if (n.running) this.connect(n);
   }
 
@@ -580,7 +678,7 @@ export class PgCluster {
     if (role.kind === 'standby') {
       this.cancelRetry(role);
       role.receiver = { status: 'stopped' };
-      role.receiverAlive = false;
+      role.walreceiver = null;
     }
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
@@ -593,6 +691,13 @@ export class PgCluster {
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
       if (s.up === n) this.dropStream(s, how);
+    }
+    // A walreceiver connected without a stream (it is sent nothing it can use: streamedInVain) loses its
+    // connection as a streaming one does ([EXP] on 15.18, seed-11: "End of WAL reached on timeline 2" when the
+    // upstream of a standby on a same-numbered sibling timeline shut down).
+    for (const d of this.nodes.values()) {
+      const wr = d.role.kind === 'standby' && d.role.receiver.status === 'waiting' ? d.role.walreceiver : null;
+      if (wr && !wr.idle && wr.upstream === n.name && wr.upstreamBoot === n.boot) this.lostConnection(d, n, wr.tli, how);
     }
     this.requestReflow();
   }
@@ -607,6 +712,7 @@ export class PgCluster {
     const role = n.role;
     if (role.kind === 'primary') {
       n.run = { state: 'running' };
+      n.boot++;
       this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
       this.startCheckpoints(n);
       this.requestReflow();
@@ -621,7 +727,17 @@ export class PgCluster {
       return;
     }
     n.run = { state: 'running' };
-    this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
+    n.boot++;
+    if (role.phase === 'reading-checkpoint') {
+      this.log(
+        n,
+        'stuck',
+        `${n.name} started as a standby, recovery target timeline ${role.target.tli}, but cannot read its checkpoint record (${formatLsn(n.checkpoint.lsn)} on timeline ${n.checkpoint.tli}, a timeline not in the target's history): it waits for it and accepts no connections`,
+        [pgLog.enteringStandby()],
+      );
+    } else {
+      this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
+    }
     this.startCheckpoints(n);
     this.connect(n);
   }
@@ -633,8 +749,8 @@ export class PgCluster {
 
   /**
    * xlogrecovery.c validateRecoveryParameters + InitWalRecovery (rule 9): resolve the recovery target
-   * timeline from the history files that are local now, then refuse to start when the checkpoint or the
-   * minimum recovery point is not on that timeline's history.
+   * timeline from the history files that are local now, read the checkpoint record, then refuse to start when
+   * the checkpoint or the minimum recovery point is not on that timeline's history.
    */
   private startupCheck(n: PgNode, role: StandbyRole): LogLine | null {
     const goal = n.settings.recoveryTargetTimeline;
@@ -647,6 +763,18 @@ export class PgCluster {
       if (!t) return pgLog.targetTimelineMissingFatal(goal.tli);
       target = t;
     }
+    role.target = target;
+    // The checkpoint record is read from the segments of the target's timelines only (xlogrecovery.c
+    // XLogFileReadAnyTLI walks expectedTLEs, the target's history). When the checkpoint's timeline is not in
+    // that history, none of them holds the record: there is no FATAL, the startup process waits for the record
+    // (streamForCheckpoint) and never reaches redo ([EXP] on 15.18, docs/conformance.md seed-79: a standby on
+    // timeline 2 holding a sibling's 00000003.history, on 'latest', stayed up with "the database system is
+    // starting up"). The FATALs below need the record, on an ancestor of the target.
+    if (!historyOf(target).some((e) => e.timeline.tli === n.checkpoint.tli)) {
+      role.phase = 'reading-checkpoint';
+      return null;
+    }
+    role.phase = 'redo';
     const onTarget = timelineAt(target, n.checkpoint.lsn);
     if (onTarget.tli !== n.checkpoint.tli) {
       const forkAt = switchPointOf(target, n.checkpoint.tli).end ?? target.begin;
@@ -657,7 +785,6 @@ export class PgCluster {
     if (timelineAt(target, Math.max(0, minRecoveryPoint - 1)).tli !== mrpTl.tli) {
       return pgLog.noMinRecoveryPointFatal(target.tli, minRecoveryPoint, mrpTl.tli);
     }
-    role.target = target;
     return null;
   }
 
@@ -682,6 +809,8 @@ export class PgCluster {
   private readonly checkpointRecords: { lsn: Lsn; timeline: Timeline }[] = [];
 
   private takeCheckpoint(n: PgNode, now: Micros): void {
+    // No restartpoint before the checkpoint record has been read: nothing has been replayed.
+    if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint') return;
     if (n.isPrimary) {
       n.checkpoint = checkpointAt(n, now);
       this.checkpointRecords.push({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
@@ -696,30 +825,38 @@ export class PgCluster {
    */
   private startCheckpoints(n: PgNode): void {
     this.ctx.sim.cancel(n.checkpointTimer);
-    const tick = () => {
-      const now = this.ctx.sim.now;
-      if (!n.running) return;
-      const end = n.walEnd(now);
-      this.takeCheckpoint(n, now);
-      // Slots first (rule 14: invalidation happens at a checkpoint), then what they still retain (rule 13).
-      this.xid.checkpoint(n, now);
-      const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
-      n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
-      for (const s of [...this.streams]) {
-        if (s.up !== n) continue;
-        const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
-        if (pos < n.oldestRetained && (s.limit === null || s.down.walEnd(now) < s.limit - 0.5)) {
-          const seg = walFileName(s.timeline.tli, pos, s.down.settings.walSegmentSize);
-          this.closeStream(s);
-          if (s.down.running && s.down.role.kind === 'standby') {
-            s.down.role.receiverAlive = false;
-            this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
-          }
-        }
-      }
+    const schedule = () => {
       n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
     };
-    n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
+    const tick = () => {
+      if (!n.running) return;
+      // A standby that has not read its checkpoint record has replayed nothing: no restartpoint, no removal.
+      if (n.role.kind === 'primary' || n.role.phase === 'redo') this.checkpointAndRemove(n);
+      schedule();
+    };
+    schedule();
+  }
+
+  private checkpointAndRemove(n: PgNode): void {
+    const now = this.ctx.sim.now;
+    const end = n.walEnd(now);
+    this.takeCheckpoint(n, now);
+    // Slots first (rule 14: invalidation happens at a checkpoint), then what they still retain (rule 13).
+    this.xid.checkpoint(n, now);
+    const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
+    n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
+    for (const s of [...this.streams]) {
+      if (s.up !== n) continue;
+      const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
+      if (pos < n.oldestRetained && (s.limit === null || s.down.walEnd(now) < s.limit - 0.5)) {
+        const seg = walFileName(s.timeline.tli, pos, s.down.settings.walSegmentSize);
+        this.closeStream(s);
+        if (s.down.running && s.down.role.kind === 'standby') {
+          s.down.role.walreceiver = null;
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
+        }
+      }
+    }
   }
 
   /**

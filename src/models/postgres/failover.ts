@@ -39,7 +39,7 @@ export class FailoverManager {
   }
 
   private sees(n: PgNode): boolean {
-    return n.running && this.cluster.ctx.net.reachable(this.endpoint, this.cluster.endpointOf(n));
+    return n.acceptsConnections && this.cluster.ctx.net.reachable(this.endpoint, this.cluster.endpointOf(n));
   }
 
   private check(): void {

@@ -89,6 +89,20 @@ export const pgLog = {
     level: 'FATAL',
     message: `could not connect to the primary server: connection to server at "${host}", port 5432 failed: Connection timed out`,
   }),
+  /** postmaster.c canAcceptConnections: the upstream has not read its checkpoint record yet (PM_STARTUP). */
+  upstreamStartingUp: (host: string): LogLine => ({
+    process: 'walreceiver',
+    level: 'FATAL',
+    message: `could not connect to the primary server: connection to server at "${host}", port 5432 failed: FATAL:  the database system is starting up`,
+  }),
+  /** An idle walreceiver's connection ended by its upstream's shutdown, noticed at the next IDENTIFY_SYSTEM (observed on 15.18). */
+  identifySystemLost: (): LogLine => ({
+    process: 'walreceiver',
+    level: 'FATAL',
+    message: 'could not receive database system identifier and timeline ID from the primary server: FATAL:  terminating connection due to administrator command',
+  }),
+  /** xlogrecovery.c StartupRequestWalReceiverRestart, on a reload that changed primary_conninfo. */
+  walReceiverShutdownRequested: (): LogLine => log('startup', 'WAL receiver process shutdown requested'),
   receiverTimeout: (): LogLine => ({ process: 'walreceiver', level: 'FATAL', message: 'terminating walreceiver due to timeout' }),
   connectionLost: (): LogLine => ({
     process: 'walreceiver',

@@ -36,14 +36,37 @@ export type Receiver =
   | { readonly status: 'waiting'; readonly reason: WaitReason; readonly retry: EventHandle | null }
   | { readonly status: 'stopped' };
 
+/** A walreceiver process and the connection it holds (walreceiver.c WalReceiverMain). */
+export interface Walreceiver {
+  /** The server it connected to: primary_conninfo as it was when the process started. */
+  readonly upstream: string;
+  /** That server's boot count at the connection: a restart there breaks the connection. */
+  readonly upstreamBoot: number;
+  /** The timeline it asked for (START_REPLICATION ... TIMELINE). */
+  readonly tli: number;
+  /**
+   * The walsender ended the stream at the end of a timeline and the walreceiver waits for the startup
+   * process's next start point (WALRCV_WAITING, walreceiver.c WalRcvWaitForStartPosition): it restarts on
+   * the same connection.
+   */
+  readonly idle: boolean;
+}
+
 export interface StandbyRole {
   readonly kind: 'standby';
+  /** primary_conninfo: where a new walreceiver process connects. */
   upstream: string | null;
   /** recoveryTargetTLI: the timeline recovery follows; only 'latest' ever moves it while running. */
   target: Timeline;
   receiver: Receiver;
-  /** Whether the walreceiver process is already running ("restarted" vs "started" streaming). */
-  receiverAlive: boolean;
+  /** The walreceiver process, null when none runs ("restarted" vs "started" streaming). */
+  walreceiver: Walreceiver | null;
+  /**
+   * 'reading-checkpoint': the startup process could not read its checkpoint record (xlogrecovery.c
+   * InitWalRecovery) and waits for it: the server accepts no connections and cannot be promoted.
+   * 'redo': it replays WAL (and is consistent: this model has no apply lag).
+   */
+  phase: 'reading-checkpoint' | 'redo';
 }
 
 export interface PrimaryRole {
@@ -78,6 +101,8 @@ export class PgNode {
   oldestRetained: Lsn;
   clientsBlocked = false;
   checkpointTimer: EventHandle | null = null;
+  /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
+  boot = 1;
 
   constructor(cluster: string, spec: NodeSpec, settings: PgSettings, timeline: Timeline, startLsn: Lsn, now: Micros) {
     this.name = spec.name;
@@ -95,7 +120,7 @@ export class PgNode {
     this.role =
       spec.role === 'primary'
         ? { kind: 'primary' }
-        : { kind: 'standby', upstream: spec.upstream, target: timeline, receiver: { status: 'stopped' }, receiverAlive: false };
+        : { kind: 'standby', upstream: spec.upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
   }
 
   get running(): boolean {
@@ -104,6 +129,14 @@ export class PgNode {
 
   get isPrimary(): boolean {
     return this.role.kind === 'primary';
+  }
+
+  /**
+   * Whether clients and walsenders can connect: a running primary, or a standby past reading its checkpoint
+   * record (before that, postmaster.c canAcceptConnections answers "the database system is starting up").
+   */
+  get acceptsConnections(): boolean {
+    return this.running && (this.role.kind === 'primary' || this.role.phase === 'redo');
   }
 
   walEnd(now: Micros): Lsn {
