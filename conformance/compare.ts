@@ -21,6 +21,31 @@ export interface SequenceResult {
   readonly notes: readonly string[];
   /** The real observations (absent after a harness error). */
   readonly real?: readonly StepObservation[];
+  /** The real servers' matched log lines per step and node, compacted (compactLog), when recorded. */
+  readonly logs?: readonly Readonly<Record<string, readonly string[]>>[];
+}
+
+/** Raw real log lines behind the status and message differences (the first few). */
+export function evidenceOf(differences: readonly Difference[], logs: SequenceResult['logs']): string[] {
+  const evidence: string[] = [];
+  for (const d of differences) {
+    if (d.field !== 'messages' && d.field !== 'status') continue;
+    for (const l of logs?.[d.step]?.[d.node] ?? []) if (evidence.length < 12 && !evidence.includes(l)) evidence.push(l);
+  }
+  return evidence;
+}
+
+/**
+ * A step's log lines of one node without their timestamps and process ids, each once in order of first
+ * appearance, with how often it repeated (a retry loop prints the same lines every second).
+ */
+export function compactLog(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const l of lines) {
+    const key = l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[\d+\] /, '');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([l, n]) => (n > 1 ? `${l} (×${n})` : l));
 }
 
 const list = (xs: readonly (string | number)[] | null) => (xs === null ? '(not running)' : xs.length ? xs.join(', ') : '—');
@@ -61,14 +86,7 @@ export interface Limitation {
   readonly matches: (d: Difference) => boolean;
   readonly text: string;
 }
-export const LIMITATIONS: readonly Limitation[] = [
-  {
-    id: 'ahead-standby-not-connected',
-    matches: (d) => d.field === 'messages' && d.model === '—' && /^End of WAL reached on timeline \d+$/.test(d.real),
-    text:
-      'a standby whose WAL is a little ahead of its upstream within the requested segment (after a shutdown checkpoint, or on a same-numbered sibling timeline) is accepted by the real walsender and stays connected, receiving nothing; the model keeps it waiting and retrying instead (src/models/postgres/cluster.ts connect). The state, timeline and rows agree, but when that upstream shuts down the real walreceiver logs `replication terminated by primary server` / `End of WAL reached on timeline N`, which the model does not (seed-11).',
-  },
-];
+export const LIMITATIONS: readonly Limitation[] = [];
 
 /** Disagreements found by this harness and fixed in the model (each a commit with a test in test/models/conformance.test.ts). */
 export const MODEL_FIXES: readonly { readonly what: string; readonly real: string }[] = [
@@ -92,18 +110,31 @@ export const MODEL_FIXES: readonly { readonly what: string; readonly real: strin
     what: 'The walsender compares the requested start (a segment boundary) with its flush position, not the standby\'s WAL end; a standby a little ahead within that segment waits silently and keeps its WAL.',
     real: 'an old primary one shutdown checkpoint ahead of a stuck standby, repointed to it, logged no error and received nothing (seed-10); the model logged `requested starting point … is ahead of the WAL flush position` at every retry. The same rule removed the model\'s invariant stop on same-numbered sibling timelines (seed-11, seed-54, seed-59: the real standby streamed the sibling timeline 2 silently).',
   },
+  {
+    what: 'A walreceiver that the walsender accepted but that receives nothing usable (a same-numbered sibling timeline, or a start a little ahead within the segment) stays connected: the walsender\'s checks are applied by timeline number as for any start, a historic timeline\'s stream ends with `End of WAL reached`, and the upstream\'s shutdown ends the connection (it used to be the documented limitation ahead-standby-not-connected).',
+    real: 'a standby on a sibling timeline 2 logged `End of WAL reached on timeline 2` when its upstream shut down and when its upstream was promoted (seed-11).',
+  },
+  {
+    what: 'The startup process rescans the timelines after every failed attempt, whatever failed (xlogrecovery.c WaitForWALToBecomeAvailable): a refused newest timeline is logged at every retry, also while the upstream is down or behind; and the walreceiver compares the upstream\'s timeline with the timeline it asks to stream, not with the recovery target (walreceiver.c WalReceiverMain, startpointTLI).',
+    real: 'a standby on timeline 2 holding a sibling\'s 00000003.history, repointed to a timeline-1 primary, logged `highest timeline 1 of the primary is behind recovery timeline 2` and `new timeline 3 is not a child of database system timeline 2` at every retry (seed-79 step 5).',
+  },
+  {
+    what: 'A standby whose checkpoint\'s timeline is not in the history of its recovery target timeline cannot read its checkpoint record: XLogFileReadAnyTLI opens only segments named by the target\'s timelines, which do not hold it. No FATAL: the server stays in startup, accepts no connections, cannot be promoted, and its walreceiver asks for the checkpoint\'s timeline from the redo point (WaitForWALToBecomeAvailable with fetching_ckpt: RedoStartTLI). The `requested timeline … is not a child` FATAL needs the record, on an ancestor of the target.',
+    real: 'that standby, restarted with `latest`, resolved its target to 3 (history 1 → 3), logged `invalid record length at` its checkpoint location in the timeline-1 segment, then `highest timeline 1 of the primary is behind recovery timeline 2` every second, and answered `the database system is starting up` (seed-79 step 7); the model refused to start with `requested timeline 3 is not a child of this server\'s history`.',
+  },
+  {
+    what: 'A reload of `primary_conninfo` does not move a walreceiver that is idle after the end of a timeline: the startup process drops the restart request because its next attempt already starts the walreceiver (xlogrecovery.c WaitForWALToBecomeAvailable resets pendingWalRcvRestart when startWalReceiver is set), and a waiting walreceiver restarts on its old connection (walreceiverfuncs.c RequestXLogStreaming; walreceiver.c WalRcvWaitForStartPosition). It reaches the new upstream once that connection breaks (the old upstream\'s shutdown, noticed at the next IDENTIFY_SYSTEM) or the server restarts. A walreceiver fetches history files from the timeline it streams up to the upstream\'s (WalRcvFetchTimeLineHistoryFiles), and at the end of a stream up to the next timeline.',
+    real: 'after the reload, the same walreceiver process (same PID) logged `restarted WAL streaming` on its old upstream: a stuck `current` standby repointed to a node later promoted to timeline 4 never fetched 00000004.history (seed-33 step 9), and an old primary repointed to a stopped node kept logging `End of WAL reached on timeline 1` and `new timeline 3 forked off …` from its old upstream (seed-42 step 9).',
+  },
 ];
 
 /** What is known of the disagreements still open (not yet fixed, not yet a documented limitation). */
-export const OPEN_NOTES: readonly string[] = [
-  'seed-79: a standby on timeline 2 holding 00000003.history of a sibling branch (timeline 3 forked from 1) was repointed to a timeline-1 primary. The real startup process logged `new timeline 3 is not a child of database system timeline 2` and, at its next start, stayed up with `highest timeline 1 of the primary is behind recovery timeline 2`: it kept recovery target 2 although `latest` would find 3. The model logs nothing at the repoint and refuses to start with `requested timeline 3 is not a child of this server\'s history`. How the real server resolved its target here is not understood yet.',
-  'seed-42: after several promotions the old primary pg0, repointed to pg1 (timeline 3), logs `End of WAL reached on timeline 1` and `new timeline 3 forked off current database system timeline 1 before current recovery point` in the real run (diverged) where the model waits silently (stuck). Not analysed yet.',
-  'seed-33 step 9: the model fetches 00000004.history on a stuck `current` standby where the real walreceiver did not (message only; state, timeline and rows agree).',
-];
+export const OPEN_NOTES: readonly string[] = [];
 
 /** Real behaviour the model leaves out and the harness keeps out of the comparison (see "How"). */
 export const NOT_MODELLED: readonly string[] = [
   'An idle primary still writes WAL: the background writer logs a standby snapshot (RUNNING_XACTS) up to 15 s after the last important record and 15 s after start (bgwriter.c, LOG_SNAPSHOT_INTERVAL_MS), and a promotion is followed by a checkpoint. The model writes WAL only for client commits (and shutdown checkpoints). The harness waits for these records after every step, so they belong to the step that caused them; in reality a promotion within those 15 s can leave a standby of the old primary one record past the fork, which the model would not predict.',
+  'An operation takes a real server a moment (`pg_ctl promote` waits until the promotion is done) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval`, can log once more under the state before the operation. Seen once: in an earlier recording of seed-42, pg0 logged `new timeline 2 forked off …` in step 8 before pg2\'s promotion to timeline 3 had completed; the sequence\'s re-run (the observations recorded here) did not.',
   'Byte positions (LSNs) are not compared: the model\'s WAL per row and record sizes are not PostgreSQL\'s. Rows are compared by step instead.',
   'Only version 15 is exercised (Debian\'s postgresql-15); the 9.x default is reproduced by `recovery_target_timeline = current`. Crashes, partitions, slots, synchronous replication and failover managers are not part of these sequences.',
 ];
@@ -159,7 +190,7 @@ export function renderReport(results: readonly SequenceResult[], meta: { mode: s
   lines.push('## Disagreements');
   lines.push('');
   const bad = results.filter((r) => r.differences.length || r.error);
-  if (bad.length === 0) lines.push('None.');
+  if (bad.length === 0) lines.push('None.', '');
   for (const r of bad) {
     lines.push(`### ${r.seq.id}`);
     lines.push('');

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareRuns, renderReport, unexplained, type SequenceResult } from './compare.ts';
+import { compactLog, compareRuns, evidenceOf, renderReport, unexplained, type SequenceResult } from './compare.ts';
 import { runModel } from './model.ts';
 import { PG_BIN, runReal } from './real.ts';
 import { ciSequences, fullSequences, type Sequence } from './sequence.ts';
@@ -59,13 +59,9 @@ async function runOne(seq: Sequence, port: number): Promise<SequenceResult> {
       }
     }
     const differences = compareRuns(seq, real.steps, model);
-    const evidence: string[] = [];
-    for (const d of differences) {
-      if (d.field !== 'messages' && d.field !== 'status') continue;
-      for (const l of real.logs[d.step]?.[d.node] ?? []) if (evidence.length < 12 && !evidence.includes(l)) evidence.push(l);
-    }
+    const logs = real.logs.map((byNode) => Object.fromEntries(Object.entries(byNode).map(([n, ls]) => [n, compactLog(ls)])));
     const notes = real.steps.filter((s) => s.note).map((s) => `step ${s.step}: ${s.note}`);
-    return { seq, differences, realSeconds: real.seconds, error: null, evidence, notes, real: real.steps };
+    return { seq, differences, realSeconds: real.seconds, error: null, evidence: evidenceOf(differences, logs), notes, real: real.steps, logs };
   } catch (e) {
     return { seq, differences: [], realSeconds: 0, error: e instanceof Error ? e.message : String(e), evidence: [], notes: [] };
   }
@@ -77,17 +73,25 @@ interface RecordFile {
   readonly wallSeconds?: number;
   readonly parallel?: number;
   readonly mode?: string;
-  readonly sequences: readonly { readonly seq: Sequence; readonly real: SequenceResult['real']; readonly realSeconds?: number; readonly error?: string | null }[];
+  readonly sequences: readonly {
+    readonly seq: Sequence;
+    readonly real: SequenceResult['real'];
+    readonly realSeconds?: number;
+    readonly error?: string | null;
+    /** The matched real log lines per step and node, compacted (older recordings have none). */
+    readonly logs?: SequenceResult['logs'];
+  }[];
 }
 
 /** Compare recorded real observations with the current model (no PostgreSQL needed) and write the report. */
 function renderFrom(file: string, out: string): number {
   const rec = JSON.parse(readFileSync(file, 'utf8')) as RecordFile;
-  const results: SequenceResult[] = rec.sequences.map(({ seq, real, realSeconds, error }) => {
+  const results: SequenceResult[] = rec.sequences.map(({ seq, real, realSeconds, error, logs }) => {
     try {
       const model = runModel(seq);
       if (!real) return { seq, differences: [], realSeconds: realSeconds ?? 0, error: error ?? 'no real observations recorded', evidence: [], notes: [] };
-      return { seq, differences: compareRuns(seq, real, model), realSeconds: realSeconds ?? 0, error: null, evidence: [], notes: [], real };
+      const differences = compareRuns(seq, real, model);
+      return { seq, differences, realSeconds: realSeconds ?? 0, error: null, evidence: evidenceOf(differences, logs), notes: [], real, ...(logs ? { logs } : {}) };
     } catch (e) {
       return { seq, differences: [], realSeconds: 0, error: `the model stopped: ${e instanceof Error ? e.message : String(e)}`, evidence: [], notes: [] };
     }
@@ -144,7 +148,7 @@ async function main(): Promise<number> {
       wallSeconds: wall,
       parallel,
       mode: ci ? 'CI set' : 'full run',
-      sequences: results.map((r) => ({ seq: r.seq, real: r.real, realSeconds: r.realSeconds, error: r.error })),
+      sequences: results.map((r) => ({ seq: r.seq, real: r.real, realSeconds: r.realSeconds, error: r.error, logs: r.logs })),
     };
     writeFileSync(record, JSON.stringify(recorded) + '\n');
     console.log(`recorded the real observations in ${record}`);
