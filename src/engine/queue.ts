@@ -25,10 +25,21 @@ export interface EventQueueOptions {
   readonly minBuckets?: number;
   /** Operations between two looks at what the calendar costs (it re-estimates its bucket width when costly). */
   readonly checkEvery?: number;
+  /** Events in the calendar beyond which the far future moves out of it, into unsorted runs. */
+  readonly spillAt?: number;
+  /** Events per far run aimed at when the far future is cut into runs. */
+  readonly runTarget?: number;
+  /** Most far runs per cut. */
+  readonly maxRuns?: number;
 }
 
 const DEFAULT_MIN_BUCKETS = 16;
 const DEFAULT_CHECK_EVERY = 8192;
+const DEFAULT_SPILL_AT = 16384;
+const DEFAULT_RUN_TARGET = 512;
+const DEFAULT_MAX_RUNS = 4096;
+/** Samples taken to estimate the median time of the overflow when it is cut into runs. */
+const SAMPLES = 255;
 /** The bucket width is this multiple of the mean separation of the earliest events (Brown 1988: 3). */
 const WIDTH_FACTOR = 3;
 /** How many of the earliest events the width is estimated from (Brown 1988: up to 25). */
@@ -96,6 +107,38 @@ function grownI32(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
   return b;
 }
 
+/** An unordered, growable list of (time, slot) pairs: a far run, or the overflow. */
+class Run {
+  times: Float64Array;
+  slots: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.times = new Float64Array(capacity);
+    this.slots = new Int32Array(capacity);
+  }
+
+  add(t: number, slot: number): void {
+    const i = this.length;
+    if (i === this.times.length) {
+      this.times = grownF64(this.times, i * 2);
+      this.slots = grownI32(this.slots, i * 2);
+    }
+    this.times[i] = t;
+    this.slots[i] = slot;
+    this.length = i + 1;
+  }
+
+  /** Empties the run, giving back memory a burst left behind. */
+  clear(keepCapacity: number): void {
+    this.length = 0;
+    if (this.times.length > keepCapacity) {
+      this.times = new Float64Array(keepCapacity);
+      this.slots = new Int32Array(keepCapacity);
+    }
+  }
+}
+
 /** n buckets as (head, tail) pairs, all empty. */
 function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
   return new Int32Array(2 * n).fill(NIL);
@@ -109,8 +152,9 @@ function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
  *
  * - Time is cut into days of `width`; day d = floor(time / width) lives in bucket d mod nBuckets (a year is
  *   nBuckets days). Each bucket is a singly linked list sorted by (time, key), so its head is its earliest
- *   event. Days are stored per event and compared exactly: floor of a correctly rounded division is
- *   monotone in time, so ordering by (day, time, key) is ordering by (time, key) for any width.
+ *   event. Days are stored per event and compared exactly: the floor of a correctly rounded product of the
+ *   time and 1 / width is monotone in time, so ordering by (day, time, key) is ordering by (time, key) for
+ *   any width, whatever the rounding.
  * - The next event is the head of today's bucket if it belongs to today; otherwise the search moves to the
  *   next day. A year without an event jumps straight to the earliest head (Brown's direct search). No event
  *   is ever on a day before today: pushing one earlier moves today back.
@@ -119,6 +163,13 @@ function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
  *   separations over twice the mean). It also re-estimates when operations start costing many steps (the
  *   distribution of times moved), at most once per `checkEvery` operations and per number of events, so the
  *   rebuilds cost O(1) amortized.
+ * - With many events pending (more than spillAt), the calendar keeps only the near future, the events before
+ *   a horizon; later ones are appended, unsorted, to far runs covering [farStart + j * farWidth, + farWidth)
+ *   or, past the last run, to an overflow (the upper rungs of a ladder queue, Tang, Goh and Thng 2005). When
+ *   the calendar runs dry the next run is linked into it and the horizon moves to the run's end; when the
+ *   runs are used up, the overflow's earlier half is cut into runs again. A push is then an append to one
+ *   run and the calendar stays small and in cache at any N. Order stays exact whatever the distribution:
+ *   calendar < horizon <= runs in index order < overflow.
  * - Appending at a bucket's tail is checked first, so a burst of events at one time (ties in insertion
  *   order) costs O(1) each. Events at +Infinity wait in their own list, in key order.
  * - Everything lives in flat arrays indexed by slot: a pending event owns a slot whose time, key, day and
@@ -146,6 +197,11 @@ export class EventQueue {
   /** Per bucket: [2 * b] its first slot, [2 * b + 1] its last (NIL when empty). */
   private buckets: Int32Array;
   private width = 1;
+  /**
+   * 1 / width: a day is floor(time * perDay). Multiplying by a positive constant, correctly rounded, is
+   * monotone in time like the division, which is all the ordering needs, and it is cheaper.
+   */
+  private perDay = 1;
   /** The day the search for the next event starts from, and its bucket (today & mask). */
   private today = 0;
   private cur = 0;
@@ -158,10 +214,29 @@ export class EventQueue {
   /** Cancelled entries not yet dropped, wherever they are. */
   private dead = 0;
   private seq = 0;
+
+  private readonly spillAt: number;
+  private readonly runTarget: number;
+  private readonly maxRuns: number;
+  /** Every calendar entry is earlier than this; every far entry (runs, overflow) is at or after it. */
+  private horizon = Number.POSITIVE_INFINITY;
+  /** Whether the far future is kept out of the calendar (from a spill until few events are left). */
+  private farActive = false;
+  /** Entries in runs and overflow, live and cancelled. */
+  private far = 0;
+  private farStart = 0;
+  private farWidth = 1;
+  private nRuns = 0;
+  /** Runs before this index were moved into the calendar: horizon = runStart(nextRun). */
+  private nextRun = 0;
+  private readonly runs: Run[] = [];
+  private readonly overflow = new Run(INITIAL_CAPACITY);
   /** Cost accounting since the last look: steps taken, operations done, when to look next. */
   private steps = 0;
   private ops = 0;
   private nextCheck: number;
+  /** Estimate the width at the next refill (the calendar was just cut down to the near future). */
+  private calibrate = false;
 
   /** The time of the event the last popUntil returned. */
   lastTime = 0 as Micros;
@@ -177,11 +252,14 @@ export class EventQueue {
     this.nBuckets = min;
     this.mask = min - 1;
     this.buckets = emptyBuckets(min);
+    this.spillAt = Math.max(1, options.spillAt ?? DEFAULT_SPILL_AT);
+    this.runTarget = Math.max(1, options.runTarget ?? DEFAULT_RUN_TARGET);
+    this.maxRuns = Math.max(1, options.maxRuns ?? DEFAULT_MAX_RUNS);
   }
 
   /** Live (not cancelled) events. */
   get size(): number {
-    return this.entries + this.infEntries - this.dead;
+    return this.entries + this.far + this.infEntries - this.dead;
   }
 
   push(time: Micros, priority: number, label: string, fn: () => void): ScheduledEvent {
@@ -204,11 +282,13 @@ export class EventQueue {
     this.rec[r + TIME] = time;
     this.rec[r + KEY] = key;
     if (time === Number.POSITIVE_INFINITY) this.pushInfinite(slot, key);
-    else {
+    else if (time < this.horizon) {
       this.insert(slot, time, key);
-      if (++this.entries > this.nBuckets << 1) this.rebuild(this.nBuckets << 1);
-      else if (++this.ops >= this.nextCheck) this.checkCost();
-    }
+      if (++this.entries > this.nBuckets << 1) {
+        if (!this.farActive && this.entries > this.spillAt) this.spill();
+        else this.rebuild(this.nBuckets << 1);
+      } else if (++this.ops >= this.nextCheck) this.checkCost();
+    } else this.pushFar(time, slot);
     return new Handle(time, key, label, fn, this, slot);
   }
 
@@ -224,7 +304,7 @@ export class EventQueue {
     if (this.rec[slot * STRIDE + KEY] === ev.key && this.refs[slot << 1]) {
       this.refs[slot << 1] = null;
       this.dead++;
-      if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.size) this.rebuild(this.nBuckets);
+      if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.size) this.compact();
     }
   }
 
@@ -275,7 +355,7 @@ export class EventQueue {
 
   /** The earliest entry, live or cancelled (NIL when there is none); today and cur end on its day. */
   private front(): number {
-    if (this.entries === 0) return this.infHead;
+    if (this.entries === 0 && (this.far === 0 || !this.refill())) return this.infHead;
     const buckets = this.buckets;
     const rec = this.rec;
     const mask = this.mask;
@@ -349,7 +429,7 @@ export class EventQueue {
       this.buckets[b] = next;
       if (next === NIL) this.buckets[b + 1] = NIL;
       this.entries--;
-      if (this.entries < this.nBuckets >> 1 && this.nBuckets > this.minBuckets) this.rebuild(this.nBuckets >> 1);
+      if (this.entries < this.nBuckets >> 1 && this.nBuckets > this.minBuckets && !this.farActive) this.rebuild(this.nBuckets >> 1);
       else if (++this.ops >= this.nextCheck) this.checkCost();
     }
     this.freeSlot(s);
@@ -366,7 +446,7 @@ export class EventQueue {
     const rec = this.rec;
     const buckets = this.buckets;
     const r = slot * STRIDE;
-    const day = Math.floor(t / this.width);
+    const day = Math.floor(t * this.perDay);
     rec[r + DAY] = day;
     if (day < this.today) {
       this.today = day;
@@ -460,6 +540,7 @@ export class EventQueue {
     }
     this.pruneInfinite();
     this.width = this.estimateWidth(live, n);
+    this.perDay = 1 / this.width;
     this.nBuckets = nBuckets;
     this.mask = nBuckets - 1;
     this.buckets = emptyBuckets(nBuckets);
@@ -469,11 +550,196 @@ export class EventQueue {
       const s = live[i]!;
       this.insert(s, rec[s * STRIDE + TIME]!, rec[s * STRIDE + KEY]!);
     }
-    if (n === 0) this.today = Math.floor(this.lastTime / this.width);
+    if (n === 0) this.today = Math.floor(this.lastTime * this.perDay);
     this.cur = this.today & this.mask;
     this.steps = 0;
     this.ops = 0;
     this.nextCheck = Math.max(this.checkEvery, n);
+  }
+
+  /** Drops every cancelled entry at once: calendar, far runs, overflow and the +Infinity list. O(n). */
+  private compact(): void {
+    this.rebuild(this.nBuckets);
+    this.far = 0;
+    for (let j = this.nextRun; j < this.nRuns; j++) this.far += this.compactRun(this.runs[j]!);
+    this.far += this.compactRun(this.overflow);
+  }
+
+  private compactRun(run: Run): number {
+    let kept = 0;
+    for (let i = 0; i < run.length; i++) {
+      const slot = run.slots[i]!;
+      if (this.refs[slot << 1] === null) this.freeDead(slot);
+      else {
+        run.times[kept] = run.times[i]!;
+        run.slots[kept] = slot;
+        kept++;
+      }
+    }
+    run.length = kept;
+    return kept;
+  }
+
+  /** The calendar holds too many events: move them all to the overflow and keep only the near future. */
+  private spill(): void {
+    const old = this.buckets;
+    const rec = this.rec;
+    for (let b = 0; b < old.length; b += 2) {
+      for (let s = old[b]!; s !== NIL; s = rec[s * STRIDE + NEXT]!) this.overflow.add(rec[s * STRIDE + TIME]!, s);
+    }
+    this.far += this.entries;
+    this.entries = 0;
+    this.farActive = true;
+    this.horizon = Number.NEGATIVE_INFINITY;
+    this.nRuns = 0;
+    this.nextRun = 0;
+    // The calendar will hold about one run: size it for that and estimate its width at the first refill.
+    let nBuckets = this.minBuckets;
+    while (nBuckets < this.runTarget >> 1) nBuckets <<= 1;
+    this.nBuckets = nBuckets;
+    this.mask = nBuckets - 1;
+    this.buckets = emptyBuckets(nBuckets);
+    this.calibrate = true;
+  }
+
+  /** Few events are left: link every far entry into the calendar and stop keeping the far future apart. */
+  private unspill(): void {
+    for (let j = this.nextRun; j < this.nRuns; j++) this.takeRun(this.runs[j]!);
+    this.takeRun(this.overflow);
+    this.nRuns = 0;
+    this.nextRun = 0;
+    this.farActive = false;
+    this.horizon = Number.POSITIVE_INFINITY;
+    let nBuckets = this.minBuckets;
+    while (nBuckets << 1 < this.entries) nBuckets <<= 1;
+    this.rebuild(nBuckets);
+  }
+
+  /** The calendar is empty: link the next non-empty run into it (cutting the overflow when needed). */
+  private refill(): boolean {
+    if (this.farActive && this.far - this.dead < this.spillAt >> 2) {
+      this.unspill();
+      return this.entries > 0;
+    }
+    while (this.entries === 0) {
+      if (this.nextRun < this.nRuns) {
+        const run = this.runs[this.nextRun++]!;
+        this.horizon = this.runStart(this.nextRun);
+        if (run.length > 0) this.takeRun(run);
+      } else if (this.overflow.length > 0) this.cutOverflow();
+      else return false;
+    }
+    if (this.calibrate || this.entries > this.nBuckets << 1) {
+      this.calibrate = false;
+      let nBuckets = this.nBuckets;
+      while (nBuckets << 1 < this.entries) nBuckets <<= 1;
+      this.rebuild(nBuckets);
+    }
+    return true;
+  }
+
+  /** Links a run's live entries into the calendar and frees its cancelled ones. */
+  private takeRun(run: Run): void {
+    const len = run.length;
+    const rs = run.slots;
+    const rec = this.rec;
+    for (let i = 0; i < len; i++) {
+      const s = rs[i]!;
+      if (this.refs[s << 1] === null) this.freeDead(s);
+      else {
+        this.insert(s, rec[s * STRIDE + TIME]!, rec[s * STRIDE + KEY]!);
+        this.entries++;
+      }
+    }
+    this.far -= len;
+    run.clear(this.runTarget * 4);
+  }
+
+  /** Where far run j starts; the horizon and every run boundary come from this one expression. */
+  private runStart(j: number): number {
+    return this.farStart + j * this.farWidth;
+  }
+
+  /**
+   * Appends a far entry (time >= horizon) to the run j with runStart(j) <= t < runStart(j + 1), or to the
+   * overflow when t >= runStart(nRuns). The division only guesses j; the loops make it exact.
+   */
+  private pushFar(t: number, slot: number): void {
+    this.far++;
+    const nRuns = this.nRuns;
+    let j = Math.floor((t - this.farStart) / this.farWidth);
+    if (!(j >= 0)) j = 0;
+    else if (j > nRuns) j = nRuns;
+    while (j > 0 && this.runStart(j) > t) j--;
+    while (j < nRuns && this.runStart(j + 1) <= t) j++;
+    if (j < nRuns) this.runs[j]!.add(t, slot);
+    else this.overflow.add(t, slot);
+  }
+
+  /**
+   * Cuts the overflow's earlier part into runs: from its earliest time to about its median (estimated from a
+   * fixed stride of samples), in about overflow / (2 * runTarget) runs. Later entries stay in the overflow.
+   * The next cut comes only once all those runs were used, so its O(overflow) cost is paid for by the events
+   * popped in between (amortized O(1) per event).
+   */
+  private cutOverflow(): void {
+    const ov = this.overflow;
+    const len = ov.length;
+    const times = ov.times;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < len; i++) {
+      const t = times[i]!;
+      if (t < min) min = t;
+      if (t > max) max = t;
+    }
+    const count = Math.min(len, SAMPLES);
+    const sample = new Float64Array(count);
+    for (let i = 0; i < count; i++) sample[i] = times[Math.floor((i * len) / count)]!;
+    sample.sort();
+    const median = sample[count >> 1]!;
+    const nRuns = Math.min(this.maxRuns, Math.max(1, Math.ceil(len / (2 * this.runTarget))));
+    this.farStart = min;
+    this.nRuns = nRuns;
+    this.farWidth = Math.max(1, Math.ceil((median - min + 1) / nRuns));
+    // A sample that missed the real spread (a pattern in insertion order) must not make cuts take a few
+    // entries each: if less than an eighth would move, span every time instead.
+    let end = this.runStart(nRuns);
+    let moving = 0;
+    for (let i = 0; i < len; i++) if (times[i]! < end) moving++;
+    if (moving < len >> 3) {
+      this.farWidth = Math.max(1, Math.ceil((max - min + 1) / nRuns));
+      end = this.runStart(nRuns);
+    }
+    if (!(end > min)) {
+      // Times so large that a run's width is lost to rounding: no run could take anything, so the calendar
+      // takes everything and the far future is no longer kept apart.
+      this.nRuns = 0;
+      this.nextRun = 0;
+      this.farActive = false;
+      this.horizon = Number.POSITIVE_INFINITY;
+      this.takeRun(ov);
+      return;
+    }
+    this.nextRun = 0;
+    this.horizon = min; // the calendar is empty, so the horizon may move up to the earliest far entry
+    while (this.runs.length < nRuns) this.runs.push(new Run(16));
+    for (let j = 0; j < nRuns; j++) this.runs[j]!.length = 0;
+    const slots = ov.slots;
+    let kept = 0;
+    this.far -= len;
+    for (let i = 0; i < len; i++) {
+      const t = times[i]!;
+      const slot = slots[i]!;
+      if (t < end) this.pushFar(t, slot);
+      else {
+        times[kept] = t;
+        slots[kept] = slot;
+        kept++;
+      }
+    }
+    this.far += kept;
+    ov.length = kept;
   }
 
   private freeDead(s: number): void {

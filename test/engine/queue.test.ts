@@ -211,14 +211,18 @@ describe('EventQueue against a reference sort (property)', () => {
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const) }) },
   );
 
-  // The tiny settings push the calendar through doubling, halving, width re-estimates, direct searches and
-  // compaction on every run. The last setting also uses fractional times (EventQueue itself accepts any
-  // number; day boundaries must stay exact for them too).
+  // The tiny settings push the calendar through doubling, halving, width re-estimates, direct searches,
+  // spilling the far future into runs, cutting the overflow, refilling, going back to one calendar and
+  // compaction on every run. Some also use fractional times (EventQueue itself accepts any number; day and
+  // run boundaries must stay exact for them too).
   const settings: [string, EventQueueOptions, number][] = [
     ['default', {}, 1],
     ['tiny calendar, re-estimated at every operation', { minBuckets: 1, checkEvery: 1 }, 1],
     ['small calendar', { minBuckets: 2, checkEvery: 16 }, 1],
     ['small calendar, fractional times', { minBuckets: 2, checkEvery: 16 }, 1 / 7],
+    ['tiny far runs', { minBuckets: 1, spillAt: 4, runTarget: 1, maxRuns: 3 }, 1],
+    ['small far runs', { minBuckets: 2, spillAt: 16, runTarget: 3, maxRuns: 64 }, 1],
+    ['small far runs, fractional times', { minBuckets: 2, spillAt: 16, runTarget: 3, maxRuns: 64 }, 1 / 7],
   ];
 
   for (const [name, options, scale] of settings) {
@@ -272,8 +276,8 @@ describe('EventQueue against a reference sort (property)', () => {
     });
   }
 
-  it('keeps order when the earliest events misrepresent the spread (every 8th entry early, the rest far)', () => {
-    const q = new EventQueue({ minBuckets: 1, checkEvery: 8 });
+  it('keeps order when the earliest events or the overflow sample misrepresent the spread (every 8th entry early, the rest far)', () => {
+    const q = new EventQueue({ minBuckets: 1, checkEvery: 8, spillAt: 1, runTarget: 4, maxRuns: 1024 });
     const expected: { time: number; seq: number }[] = [];
     for (let i = 0; i < 2040; i++) {
       const time = i % 8 === 0 ? i : 1_000_000 + ((i * 7919) % 2040) * 1000;
@@ -285,7 +289,7 @@ describe('EventQueue against a reference sort (property)', () => {
   });
 
   it('keeps exact order through many resizes and width re-estimates (hold model, 20 000 events, ties)', () => {
-    const q = new EventQueue({ minBuckets: 2, checkEvery: 64 });
+    const q = new EventQueue({ minBuckets: 2, checkEvery: 64, spillAt: 64, runTarget: 8, maxRuns: 32 });
     let x = 12345;
     const rand = (): number => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -323,6 +327,6 @@ describe('EventQueue against a reference sort (property)', () => {
       maxSize = Math.max(maxSize, q.size);
       expect(q.size).toBe(pending.length);
     }
-    expect(maxSize).toBeGreaterThan(1_000); // it grew through many doublings, and halved again
+    expect(maxSize).toBeGreaterThan(1_000); // it spilled into far runs, went back to one calendar, and again
   });
 });
