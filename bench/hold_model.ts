@@ -16,14 +16,23 @@ export const MEAN_DELAY = 1_000_000;
 
 export interface HoldPoint {
   readonly pending: number;
+  /** The best chunk's rate (see holdModel). */
   readonly eventsPerSecond: number;
+  /** The median chunk's rate. */
+  readonly medianEventsPerSecond: number;
+}
+
+/** Rates of one N: the best and the median of the timed chunks, events per wall-clock second. */
+export interface HoldRates {
+  readonly best: number;
+  readonly median: number;
 }
 
 interface HoldPlan {
   readonly pending: number;
   /** Events processed before timing starts (JIT, heap growth, the queue's shape). */
   readonly warmup: number;
-  /** Events per timed chunk; the figure is the median of the chunks' rates. */
+  /** Events per timed chunk; the figures are the best and the median of the chunks' rates. */
   readonly chunkEvents: number;
 }
 
@@ -32,15 +41,20 @@ const PLANS: readonly HoldPlan[] = [
   { pending: 100_000, warmup: 1_000_000, chunkEvents: 1_000_000 },
   { pending: 1_000_000, warmup: 1_000_000, chunkEvents: 1_000_000 },
 ];
-const CHUNKS = 5;
+const CHUNKS = 7;
 const SEED = 1;
 
 /**
  * Events per wall-clock second for one N. Phases are bounded by simulated time (the run goes on until a time,
  * not until a count, so the handler does nothing but hold): N pending events with mean delay D process N/D
  * events per simulated microsecond, and the exact count comes from eventsProcessed.
+ *
+ * The headline figure is the best chunk (the convention of Python's timeit, applied to SimPy as well): on
+ * this shared, virtualized machine the same code runs for seconds at a time 30-40 % slower than at other
+ * times (the host, not the code: it happens with no compilation in between and on a pinned core), so the
+ * best chunk measures the code and the median measures the machine's luck as well. Both are reported.
  */
-export function holdModel(pending: number, warmup: number, chunkEvents: number, chunks: number, seed = SEED): number {
+export function holdModel(pending: number, warmup: number, chunkEvents: number, chunks: number, seed = SEED): HoldRates {
   const sim = new Simulation();
   const rng = new RandomStreams(seed).stream('hold');
   const hold = (): void => {
@@ -63,7 +77,7 @@ export function holdModel(pending: number, warmup: number, chunkEvents: number, 
   const rates: number[] = [];
   for (let c = 0; c < chunks; c++) rates.push(advance(chunkEvents));
   if (sim.pending !== pending) throw new Error(`hold model lost events: ${sim.pending} pending, expected ${pending}`);
-  return median(rates);
+  return { best: Math.max(...rates), median: median(rates) };
 }
 
 function median(xs: number[]): number {
@@ -114,7 +128,7 @@ export const holdModelBenchmark: Benchmark = {
     for (const plan of PLANS) {
       ctx.progress(`holdModel: N=${plan.pending} ...`);
       const rate = holdModel(plan.pending, plan.warmup, plan.chunkEvents, CHUNKS);
-      points.push({ pending: plan.pending, eventsPerSecond: Math.round(rate) });
+      points.push({ pending: plan.pending, eventsPerSecond: Math.round(rate.best), medianEventsPerSecond: Math.round(rate.median) });
       if (withSimpy) {
         ctx.progress(`holdModel: N=${plan.pending} in SimPy 3 ...`);
         const r = runSimpy(plan.pending);
@@ -130,16 +144,24 @@ export const holdModelBenchmark: Benchmark = {
     const simpy = withSimpy ? simpyPoints : undefined;
     if (simpy) sections.simpy = simpy;
     const header = simpy
-      ? ['pending N', 'replsim events/s', 'SimPy 3 events/s', 'ratio']
-      : ['pending N', 'replsim events/s'];
+      ? ['pending N', 'replsim events/s', 'SimPy 3 events/s', 'ratio', 'replsim median', 'SimPy median', 'ratio of medians']
+      : ['pending N', 'replsim events/s', 'replsim median'];
+    const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
     const rows = points.map((p) => {
-      const row = [fmt(p.pending), fmt(p.eventsPerSecond)];
-      if (simpy) {
-        const s = simpy.find((q) => q.pending === p.pending);
-        row.push(s ? fmt(s.eventsPerSecond) : '-', s ? `${(p.eventsPerSecond / s.eventsPerSecond).toFixed(1)}x` : '-');
-      }
-      return row;
+      if (!simpy) return [fmt(p.pending), fmt(p.eventsPerSecond), fmt(p.medianEventsPerSecond)];
+      const s = simpy.find((q) => q.pending === p.pending);
+      if (!s) return [fmt(p.pending), fmt(p.eventsPerSecond), '-', '-', fmt(p.medianEventsPerSecond), '-', '-'];
+      return [
+        fmt(p.pending),
+        fmt(p.eventsPerSecond),
+        fmt(s.eventsPerSecond),
+        ratio(p.eventsPerSecond, s.eventsPerSecond),
+        fmt(p.medianEventsPerSecond),
+        fmt(s.medianEventsPerSecond),
+        ratio(p.medianEventsPerSecond, s.medianEventsPerSecond),
+      ];
     });
+    notes.push(`events/s: the best of ${CHUNKS} timed chunks after a warm-up, for both (the median chunk alongside)`);
     return { sections, table: { header, rows }, notes };
   },
 };

@@ -84,15 +84,29 @@ export class Simulation {
    * `afterEvent`, if given, runs after every event (property tests observe the world through it).
    */
   run(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void, afterEvent?: () => void): void {
+    if (limits || afterEvent) this.runChecked(until, limits, onProgress, afterEvent);
+    else this.runPlain(until);
+    if (!this.stopped && until > this.clock && Number.isFinite(until)) this.clock = until;
+  }
+
+  /** The loop without limits or observers: as little as possible around each event. */
+  private runPlain(until: Micros): void {
+    const queue = this.queue;
+    while (!this.stopped) {
+      const fn = queue.popUntil(until);
+      if (fn === undefined) return;
+      this.advanceTo(queue.lastTime);
+      fn();
+    }
+  }
+
+  private runChecked(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void, afterEvent?: () => void): void {
     const queue = this.queue;
     const started = limits ? Date.now() : 0;
     while (!this.stopped) {
       const fn = queue.popUntil(until);
-      if (fn === undefined) break;
-      const t = queue.lastTime;
-      if (t < this.clock) invariant(false, () => `time went backwards: event "${queue.lastLabel}" at ${t} < now ${this.clock}`);
-      this.clock = t;
-      this.processed++;
+      if (fn === undefined) return;
+      this.advanceTo(queue.lastTime);
       fn();
       afterEvent?.();
       if (limits && (this.processed & 1023) === 0) {
@@ -103,6 +117,12 @@ export class Simulation {
         onProgress?.(this.clock);
       }
     }
-    if (!this.stopped && until > this.clock && Number.isFinite(until)) this.clock = until;
+  }
+
+  /** Moves the clock to the event about to run (never back) and counts it. */
+  private advanceTo(t: Micros): void {
+    if (t < this.clock) invariant(false, () => `time went backwards: event "${this.queue.lastLabel}" at ${t} < now ${this.clock}`);
+    this.clock = t;
+    this.processed++;
   }
 }
