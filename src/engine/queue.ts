@@ -150,11 +150,11 @@ function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
  * discrete-event simulators. A heap costs a handful of unpredictable comparisons per level; a calendar
  * finds the next event in O(1) expected steps whatever the number pending.
  *
- * - Time is cut into days of `width`; day d = floor(time / width) lives in bucket d mod nBuckets (a year is
- *   nBuckets days). Each bucket is a singly linked list sorted by (time, key), so its head is its earliest
- *   event. Days are stored per event and compared exactly: the floor of a correctly rounded product of the
- *   time and 1 / width is monotone in time, so ordering by (day, time, key) is ordering by (time, key) for
- *   any width, whatever the rounding.
+ * - Time is cut into days of `width`; day d = floor(time * (1 / width)) lives in bucket d mod nBuckets (a
+ *   year is nBuckets days). Each bucket is a singly linked list sorted by (time, key), so its head is its
+ *   earliest event. Days are stored per event and compared exactly: the floor of a correctly rounded
+ *   product of the time and 1 / width is monotone in time, so ordering by (day, time, key) is ordering by
+ *   (time, key) for any width, whatever the rounding.
  * - The next event is the head of today's bucket if it belongs to today; otherwise the search moves to the
  *   next day. A year without an event jumps straight to the earliest head (Brown's direct search). No event
  *   is ever on a day before today: pushing one earlier moves today back.
@@ -169,7 +169,8 @@ function emptyBuckets(n: number): Int32Array<ArrayBuffer> {
  *   the calendar runs dry the next run is linked into it and the horizon moves to the run's end; when the
  *   runs are used up, the overflow's earlier half is cut into runs again. A push is then an append to one
  *   run and the calendar stays small and in cache at any N. Order stays exact whatever the distribution:
- *   calendar < horizon <= runs in index order < overflow.
+ *   calendar < horizon <= runs in index order < overflow. Meanwhile the calendar does not shrink (it is
+ *   refilled run by run) and goes back to holding everything once few events are left.
  * - Appending at a bucket's tail is checked first, so a burst of events at one time (ties in insertion
  *   order) costs O(1) each. Events at +Infinity wait in their own list, in key order.
  * - Everything lives in flat arrays indexed by slot: a pending event owns a slot whose time, key, day and
@@ -794,7 +795,7 @@ export class EventQueue {
       }
     }
     const width = (WIDTH_FACTOR * sum) / count;
-    return width > 0 && Number.isFinite(width) ? width : this.width;
+    return width > 0 && Number.isFinite(1 / width) && Number.isFinite(width) ? width : this.width;
   }
 
   /** Slots in use never outnumber pending entries; grow the slot arrays with them. */
