@@ -255,9 +255,15 @@ export function integer(opts: { min?: number; max?: number; acceptString?: boole
 /** One of a fixed set of words, with did-you-mean; `aliases` maps other accepted spellings (incl. booleans). */
 export function enumOf<T extends string>(values: readonly T[], opts: { aliases?: Readonly<Record<string, T>> } = {}): Decoder<T> {
   const expected = `one of: ${values.join(', ')}`;
+  // Aliases match a scalar's text, so the schema lists them as YAML reads them: `10` is a number, `false` a
+  // boolean (and both also as strings).
+  const aliases = Object.keys(opts.aliases ?? {}).flatMap((k): (string | number | boolean)[] =>
+    k === 'true' || k === 'false' ? [k, k === 'true'] : k.trim() !== '' && Number.isFinite(Number(k)) ? [k, Number(k)] : [k],
+  );
+  const listed = [...new Set<string | number | boolean>([...values, ...aliases])];
   return {
     expected,
-    schema: () => ({ type: 'string', enum: [...values] }),
+    schema: () => (aliases.length === 0 ? { type: 'string', enum: [...values] } : { enum: listed }),
     decode(node, ctx) {
       const s = scalar(node, ctx, expected);
       const text = typeof s.value === 'string' ? s.value : typeof s.value === 'boolean' || typeof s.value === 'number' ? String(s.value) : null;

@@ -344,6 +344,7 @@ interface NodeDraft {
   readonly timeline: number | null;
   readonly settings: NodeSpec['settings'];
   readonly upstreamNode: Node | undefined;
+  readonly versionNode: Node | undefined;
 }
 
 const nodeDecoder = object(
@@ -381,6 +382,7 @@ const nodeDecoder = object(
         timeline: v.timeline ?? null,
         settings: v.settings,
         upstreamNode: info.at('upstream'),
+        versionNode: info.at('version'),
       };
     },
   },
@@ -409,6 +411,7 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
     }
     timelines.set(d.name, cur.value.timeline ?? 1);
   }
+  checkOneVersion(drafts, byName, ctx);
   cluster.specs = drafts.map((d) => ({
     name: d.name,
     site: d.value.site,
@@ -427,6 +430,25 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
       site: s.site,
       role: s.role,
       segmentSize: s.settings.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE,
+    });
+  }
+}
+
+/**
+ * Physical (WAL) replication needs the same major version on both ends: a walreceiver's IDENTIFY_SYSTEM
+ * and the WAL page magic differ between majors (xlogreader.c checks XLOG_PAGE_MAGIC per page), and a
+ * cluster's nodes stream from one another or may be repointed to any other. So a cluster is one version.
+ */
+function checkOneVersion(drafts: Named<NodeDraft>[], byName: Map<string, Named<NodeDraft>>, ctx: C): void {
+  const cluster = ctx.env.cluster!;
+  const first = drafts.find((d) => d.value.role === 'primary') ?? drafts[0]!;
+  for (const d of drafts) {
+    if (d.value.version === first.value.version) continue;
+    const up = d.value.upstream !== null ? byName.get(d.value.upstream) : undefined;
+    const other = up && up.value.version !== d.value.version ? up : first;
+    const relation = other === up ? `its upstream ${show(other.name)}` : `${show(other.name)} in the same cluster`;
+    ctx.fail(d.value.versionNode ?? d.keyNode, `node ${show(d.name)} is PostgreSQL ${d.value.version} but ${relation} is ${other.value.version}: physical replication needs one major version on both ends`, {
+      hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade goes through pg_upgrade or logical replication, which replsim does not model)`,
     });
   }
 }

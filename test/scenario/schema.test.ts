@@ -1,103 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { buildScenarioSchema, scenarioSchemaText } from '../../src/scenario/schema.ts';
 import { fixture } from './helpers.ts';
 
 const committed = fileURLToPath(new URL('../../docs/scenario.schema.json', import.meta.url));
+const scenariosDir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
 type Schema = Record<string, unknown>;
-const ANNOTATIONS = new Set(['description', 'default', 'examples', '$schema', 'title', '$defs']);
-const KEYWORDS = new Set([
-  '$ref', 'type', 'properties', 'required', 'additionalProperties', 'propertyNames', 'minProperties', 'items', 'minItems',
-  'enum', 'const', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'anyOf', 'oneOf',
-]);
-
-/** A small validator for the keywords the generated schema uses (enough to check it accepts and rejects). */
-function valid(schema: Schema, value: unknown, root: Schema): boolean {
-  for (const [k, v] of Object.entries(schema)) {
-    if (ANNOTATIONS.has(k)) continue;
-    if (!KEYWORDS.has(k)) throw new Error(`validator does not know keyword ${k}`);
-    const s = v as Schema;
-    switch (k) {
-      case '$ref': {
-        const name = (v as string).replace('#/$defs/', '');
-        if (!valid((root.$defs as Record<string, Schema>)[name]!, value, root)) return false;
-        break;
-      }
-      case 'type': {
-        const t = v as string;
-        const ok =
-          t === 'object' ? typeof value === 'object' && value !== null && !Array.isArray(value)
-          : t === 'array' ? Array.isArray(value)
-          : t === 'integer' ? Number.isInteger(value)
-          : t === 'null' ? value === null
-          : typeof value === t;
-        if (!ok) return false;
-        break;
-      }
-      case 'properties':
-        if (typeof value === 'object' && value && !Array.isArray(value)) {
-          for (const [p, ps] of Object.entries(s)) if (p in value && !valid(ps as Schema, (value as Schema)[p], root)) return false;
-        }
-        break;
-      case 'required':
-        if (typeof value === 'object' && value && !(v as string[]).every((p) => p in value)) return false;
-        break;
-      case 'additionalProperties':
-        if (typeof value === 'object' && value && !Array.isArray(value)) {
-          const known = Object.keys((schema.properties as Schema | undefined) ?? {});
-          for (const [p, pv] of Object.entries(value)) {
-            if (known.includes(p)) continue;
-            if (v === false) return false;
-            if (!valid(s, pv, root)) return false;
-          }
-        }
-        break;
-      case 'propertyNames':
-        if (typeof value === 'object' && value && !Array.isArray(value) && !Object.keys(value).every((p) => valid(s, p, root))) return false;
-        break;
-      case 'minProperties':
-        if (typeof value === 'object' && value && Object.keys(value).length < (v as number)) return false;
-        break;
-      case 'items':
-        if (Array.isArray(value) && !value.every((x) => valid(s, x, root))) return false;
-        break;
-      case 'minItems':
-        if (Array.isArray(value) && value.length < (v as number)) return false;
-        break;
-      case 'enum':
-        if (!(v as unknown[]).includes(value)) return false;
-        break;
-      case 'const':
-        if (value !== v) return false;
-        break;
-      case 'pattern':
-        if (typeof value === 'string' && !new RegExp(v as string, 'u').test(value)) return false;
-        break;
-      case 'minLength':
-        if (typeof value === 'string' && value.length < (v as number)) return false;
-        break;
-      case 'maxLength':
-        if (typeof value === 'string' && value.length > (v as number)) return false;
-        break;
-      case 'minimum':
-        if (typeof value === 'number' && value < (v as number)) return false;
-        break;
-      case 'maximum':
-        if (typeof value === 'number' && value > (v as number)) return false;
-        break;
-      case 'anyOf':
-        if (!(v as Schema[]).some((x) => valid(x, value, root))) return false;
-        break;
-      case 'oneOf':
-        if ((v as Schema[]).filter((x) => valid(x, value, root)).length !== 1) return false;
-        break;
-    }
-  }
-  return true;
-}
 
 describe('docs/scenario.schema.json', () => {
   it('is the schema generated from the grammar (run `npm run schema` after changing it)', () => {
@@ -105,7 +17,9 @@ describe('docs/scenario.schema.json', () => {
   });
 
   const schema = buildScenarioSchema();
-  const check = (doc: unknown) => valid(schema, doc, schema);
+  // What an editor does with it: a full draft 2020-12 validator (Ajv, strict: unknown keywords are errors; `required` may name properties a oneOf branch leaves to the outer object).
+  const validate = new Ajv2020({ strict: true, strictRequired: false, allErrors: true }).compile(schema);
+  const check = (doc: unknown): boolean => validate(doc);
 
   it('is draft 2020-12 with descriptions', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
@@ -115,6 +29,15 @@ describe('docs/scenario.schema.json', () => {
 
   it('accepts the fixtures', () => {
     for (const f of ['mackerel-2017.yaml', 'full.yaml']) expect(check(parse(readFileSync(fixture(f), 'utf8'))), f).toBe(true);
+  });
+
+  it('accepts every shipped scenario, as an editor would see it', () => {
+    const files = readdirSync(scenariosDir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const ok = check(parse(readFileSync(scenariosDir + f, 'utf8')));
+      expect(ok ? [] : validate.errors?.map((e) => `${e.instancePath} ${e.message}`), f).toEqual([]);
+    }
   });
 
   it('rejects what the loader rejects structurally', () => {

@@ -38,6 +38,37 @@ describe('versions', () => {
   });
 });
 
+describe('one major version per cluster', () => {
+  const cluster = (pv: string, s1v: string, s2v: string): string => `name: t
+start: 2020-01-01T00:00:00Z
+duration: 1h
+sites: [a]
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: ${pv}}
+      s1: {site: a, version: ${s1v}, upstream: p}
+      s2: {site: a, version: ${s2v}, upstream: s1}
+`;
+
+  it('refuses a standby whose upstream runs another major version, at its version key', () => {
+    const e = errorOf(cluster('"9.3"', '"9.3"', '15'));
+    expect(e.message).toBe('node "s2" is PostgreSQL 15 but its upstream "s1" is 9.3: physical replication needs one major version on both ends');
+    expect([e.line, e.column]).toEqual([10, 30]); // the value of s2's version
+    expect(e.hint).toMatch(/give every node of cluster "c" the same version/);
+  });
+
+  it('refuses a node that agrees with its upstream but not with the rest of the cluster', () => {
+    expect(errorOf(cluster('12', '13', '13')).message).toBe(
+      'node "s1" is PostgreSQL 13 but its upstream "p" is 12: physical replication needs one major version on both ends',
+    );
+  });
+
+  it('accepts one version throughout, written as a number or a string', () => {
+    expect(loadScenarioText(cluster('"15"', '15', '15'), 't.yaml').clusters[0]!.nodes.map((n) => n.version)).toEqual([15, 15, 15]);
+  });
+});
+
 describe('version rules of settings', () => {
   it('wal_retrieve_retry_interval did not exist before 9.5', () => {
     const e = errorOf(withSettings('"9.3"', 'wal_retrieve_retry_interval: 1s'));
