@@ -44,6 +44,8 @@ export class LoadState<Env extends object = Record<string, unknown>> {
   aliasCount = 0;
   /** Nodes that came from --set arguments (and the keys/maps created for them). */
   readonly setOrigins = new WeakMap<object, SetOrigin>();
+  /** Mappings a set path created beside an almost identical key: the did-you-mean for errors in them. */
+  readonly nearMisses = new WeakMap<object, string>();
 
   constructor(
     readonly file: string,
@@ -54,6 +56,8 @@ export class LoadState<Env extends object = Record<string, unknown>> {
 
   /** A ScenarioError at `node` (its set origin, its range, or 1:1). */
   error(node: unknown, message: string, init: ScenarioErrorInit = {}): ScenarioError {
+    const nearMiss = node && typeof node === 'object' && init.hint === undefined ? this.nearMisses.get(node) : undefined;
+    if (nearMiss !== undefined) init = { ...init, hint: nearMiss };
     const origin = node && typeof node === 'object' ? this.setOrigins.get(node) : undefined;
     if (origin) return new ScenarioError(this.file, 1, origin.column, message, { ...init, setArg: origin.arg });
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;

@@ -98,6 +98,7 @@ function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void 
         throw st.error(s.keyNode, `variant ${show(v.name)}: set ${s.path}: ${message}`, hint ? { hint } : {});
       },
       mark: (n) => setRange(n, s.keyNode),
+      nearMiss: (n, hint) => st.nearMisses.set(n, hint),
     });
   }
 }
@@ -127,6 +128,7 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   applySet(doc, path, value, {
     fail: (message, hint) => fail(message, hint),
     mark: (n) => st.setOrigins.set(n, { arg, column: 1 }),
+    nearMiss: (n, hint) => st.nearMisses.set(n, hint),
   });
 }
 

@@ -16,6 +16,11 @@ export interface SetSource {
   fail(message: string, hint?: string): never;
   /** Positions a node created for the set (a new key or intermediate mapping). */
   mark(node: Node): void;
+  /**
+   * A mapping the path created as a new entry while an existing key is spelt almost the same (a typo,
+   * probably): `hint` goes with any error later found in it, such as the new entry's missing keys.
+   */
+  nearMiss?(node: Node, hint: string): void;
 }
 
 export const MAX_PATH_SEGMENTS = 64;
@@ -56,6 +61,7 @@ export function applySet(doc: Document, path: string, value: Node, src: SetSourc
     doc.contents = m as unknown as typeof doc.contents;
   }
   let cur: unknown = doc.contents;
+  let nearMiss: string | null = null;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     const here = segs.slice(0, i).join('.') || 'the document';
@@ -80,10 +86,14 @@ export function applySet(doc: Document, path: string, value: Node, src: SetSourc
       src.mark(m);
       if (pair) pair.value = m;
       else {
+        const siblings = cur.items.map(keyOf).filter((k): k is string => k !== null);
+        const close = didYouMean(seg, siblings);
+        if (close) nearMiss = `${close} (the path made a new entry ${show(seg)} beside ${listing(siblings)})`;
         const key = new Scalar(seg);
         src.mark(key);
         cur.items.push(doc.createPair(key, m) as Pair<unknown, unknown>);
       }
+      if (nearMiss !== null) src.nearMiss?.(m, nearMiss);
       cur = m;
       continue;
     }

@@ -56,6 +56,18 @@ describe('--set', () => {
     expect(e.format()).toBe(`x.yaml: --set ${arg}: unknown key "recovery_target_timline" in settings of node "db002"; did you mean "recovery_target_timeline"?`);
   });
 
+  it('a misspelt entry name the path creates gets did-you-mean with the entries beside it', () => {
+    const node = errorOf(MACKEREL, { sets: ['clusters.mackerel.nodes.db02.settings.recovery_target_timeline=latest'] });
+    expect(node.message).toBe('missing key "site" in node "db02"');
+    expect(node.hint).toBe('did you mean "db002"? (the path made a new entry "db02" beside db000, db001, db002)');
+    const cluster = errorOf(MACKEREL, { sets: ['clusters.mackrel.workload.rate=400/s'] });
+    expect(cluster.hint).toBe('did you mean "mackerel"? (the path made a new entry "mackrel" beside mackerel)');
+    // The entry below the misspelt one inherits the hint: the error is found there.
+    expect(errorOf(MACKEREL, { sets: ['clusters.mackerel.workloads.clients.rate=400/s'] }).hint).toMatch(/^did you mean "workload"\?/);
+    // A new entry that resembles nothing is left to the grammar's own message.
+    expect(errorOf(MACKEREL, { sets: ['clusters.mackerel.nodes.standby-tokyo.version=15'] }).hint).toBeUndefined();
+  });
+
   it('reports a bad value as a --set error', () => {
     const e = errorOf(MACKEREL, { sets: ['clusters.mackerel.workload.rate=fast'] });
     expect(e.format()).toBe('x.yaml: --set clusters.mackerel.workload.rate=fast: rate in workload of cluster "mackerel": "fast" is not a rate; e.g. "800/s", "48000/min", "1000/h"');
@@ -109,6 +121,13 @@ describe('variants', () => {
     const e = errorOf(text, { variant: 'typo' });
     expect(posOf(e)).toEqual(at(text, 30, 'clusters'));
     expect(e.hint).toBe('did you mean "recovery_target_timeline"?');
+  });
+
+  it('a misspelt entry name in a variant path gets did-you-mean at the path', () => {
+    const text = `${MACKEREL}  typo-node:\n    set:\n      clusters.mackerel.nodes.db02.settings.recovery_target_timeline: latest\n`;
+    const e = errorOf(text, { variant: 'typo-node' });
+    expect(posOf(e)).toEqual(at(text, 30, 'clusters'));
+    expect(e.hint).toBe('did you mean "db002"? (the path made a new entry "db02" beside db000, db001, db002)');
   });
 
   it('an unresolvable variant path names the variant', () => {
