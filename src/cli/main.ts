@@ -40,6 +40,18 @@ interface RunArgs {
 
 class UsageError extends Error {}
 
+/** A command-line number: what was typed, checked, or a usage error naming the option (exit code 2). */
+function numberOption(name: string, check: (n: number) => boolean, expected: string): (v: unknown) => number {
+  return (v) => {
+    const text = String(Array.isArray(v) ? v.at(-1) : v).trim();
+    const n = text === '' ? Number.NaN : Number(text);
+    if (!check(n)) throw new UsageError(`--${name}: ${JSON.stringify(text)} is not ${expected}`);
+    return n;
+  };
+}
+
+const SET_DESCRIPTION = 'Override a value: PATH=VALUE, PATH dot-separated, list items by index or name (repeatable)';
+
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const out = (s: string) => process.stdout.write(s);
@@ -59,18 +71,28 @@ export async function main(argv: readonly string[]): Promise<number> {
           y
             .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML file (see docs/scenario.md)' })
             .option('variant', { type: 'string', describe: 'Apply a named variant from the scenario\'s `variants:`' })
-            .option('set', {
+            .option('set', { type: 'string', array: true, describe: SET_DESCRIPTION })
+            .option('seed', {
               type: 'string',
-              array: true,
-              describe: 'Override a value: PATH=VALUE, PATH dot-separated, list items by index or name (repeatable)',
+              describe: 'Seed for every random stream (default: the scenario\'s)',
+              coerce: numberOption('seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
             })
-            .option('seed', { type: 'number', describe: 'Seed for every random stream (default: the scenario\'s)' })
             .option('json', { type: 'boolean', describe: 'Print the report as JSON (docs/report.md)' })
             .option('chart', { type: 'string', describe: 'Also write an SVG chart of the run to this file' })
             .option('verbose', { type: 'boolean', describe: 'List every event, not only the notable ones' })
             .option('check-determinism', { type: 'boolean', describe: 'Run twice and compare the history fingerprints' })
-            .option('max-events', { type: 'number', default: DEFAULT_LIMITS.maxEvents, describe: 'Stop a run that needs more simulation events' })
-            .option('max-wall-seconds', { type: 'number', default: DEFAULT_LIMITS.maxWallSeconds, describe: 'Stop a run that takes longer (wall clock)' })
+            .option('max-events', {
+              type: 'string',
+              default: String(DEFAULT_LIMITS.maxEvents),
+              describe: 'Stop a run that needs more simulation events',
+              coerce: numberOption('max-events', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0'),
+            })
+            .option('max-wall-seconds', {
+              type: 'string',
+              default: String(DEFAULT_LIMITS.maxWallSeconds),
+              describe: 'Stop a run that takes longer (wall clock)',
+              coerce: numberOption('max-wall-seconds', (n) => Number.isFinite(n) && n >= 0, 'a number of seconds >= 0'),
+            })
             .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on long runs (only on a terminal; --no-progress to hide)' }),
         async (args) => {
           code = await runCommand(args as unknown as RunArgs, out, err);
@@ -79,7 +101,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(
         'validate <file>',
         'Check a scenario (and each of its variants) without running it',
-        (y) => y.positional('file', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true }),
+        (y) =>
+          y
+            .positional('file', { type: 'string', demandOption: true, describe: 'Scenario YAML file (see docs/scenario.md)' })
+            .option('set', { type: 'string', array: true, describe: SET_DESCRIPTION }),
         (args) => {
           code = validateCommand(args.file as string, (args.set as string[] | undefined) ?? [], out);
         },
@@ -91,7 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns || 100))
       .exitProcess(false)
       .fail((msg, e) => {
-        throw e ?? new UsageError(msg);
+        // yargs reports a usage problem as msg, or as a YError wrapping what a coerce function threw.
+        throw e === undefined || e === null || e.name === 'YError' ? new UsageError(e?.message ?? msg) : e;
       })
       .parseAsync();
   } catch (e) {

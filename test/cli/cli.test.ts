@@ -54,11 +54,30 @@ describe('replsim command line', () => {
     expect(r.stderr).toContain('latest-timeline');
   });
 
+  it('a bad number option is a usage error naming the option and what was typed (exit code 2)', () => {
+    for (const [args, message] of [
+      [['--seed', 'abc'], 'replsim: --seed: "abc" is not an integer >= 0'],
+      [['--seed', '1.5'], 'replsim: --seed: "1.5" is not an integer >= 0'],
+      [['--max-events', '-5'], 'replsim: --max-events: "-5" is not a whole number >= 0'],
+      [['--max-wall-seconds', 'soon'], 'replsim: --max-wall-seconds: "soon" is not a number of seconds >= 0'],
+    ] as const) {
+      const r = replsim('run', 'scenarios/split-brain.yaml', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(message);
+    }
+    const seeded = JSON.parse(replsim('run', 'scenarios/split-brain.yaml', '--json', '--seed', '7').stdout);
+    expect(seeded.seed).toBe(7);
+  });
+
   it('--help teaches with examples; validate checks every variant', () => {
     const h = replsim('--help');
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Examples:');
     expect(h.stdout).toContain('latest-timeline');
+    const vh = replsim('validate', '--help');
+    expect(vh.stdout).toMatch(/file +Scenario YAML file/);
+    expect(vh.stdout).toMatch(/--set +Override a value/);
     const v = replsim('validate', 'scenarios/mackerel-2017.yaml');
     expect(v.code).toBe(0);
     expect(v.stdout).toContain('variants: latest-timeline, patroni (all valid)');
