@@ -66,7 +66,8 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         const s = inCluster(r.stalls, e.cluster).filter((x) => e.bottleneck === null || x.bottleneck === e.bottleneck);
         const total = s.reduce((a, x) => a + x.seconds, 0);
         const ok = within(e.count, s.length) && within(e.seconds, total);
-        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${total.toFixed(1)} s in all${ok ? '' : `; expected ${[boundsText(e.count, 'stalls'), boundsText(e.seconds, 's')].join(', ')}`}` };
+        const wanted = [e.count.atLeast !== null || e.count.atMost !== null ? boundsText(e.count, 'stalls') : null, e.seconds.atLeast !== null || e.seconds.atMost !== null ? boundsText(e.seconds, 's') : null];
+        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${total.toFixed(1)} s in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
       }
       case 'noStall': {
         const s = inCluster(r.stalls, e.cluster);
