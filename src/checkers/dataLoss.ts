@@ -39,6 +39,8 @@ export interface LostRange {
   readonly fork: { readonly common: Timeline; readonly at: Lsn } | null;
   readonly recoverableByPitr: boolean;
   readonly pitrReason: string;
+  /** Why the commits are lost when it is not the survivor's history: a crash lost unflushed WAL (null otherwise). */
+  readonly cause: string | null;
 }
 
 /** LSN where commit number k ends. */
@@ -76,9 +78,12 @@ export function ackedCommits(term: WriteTerm): number {
 
 /** The surviving part of a term: the LSN up to which the survivor's history holds its WAL. */
 export function cutoffFor(term: WriteTerm, survivor: WalView | null): Lsn {
-  if (!survivor) return Number.POSITIVE_INFINITY; // nobody took over: nothing was overwritten
+  // WAL a crash lost before it was flushed is gone whatever history survives, even where the restarted node
+  // wrote the same LSNs again (those are other transactions, of a later term).
+  const lost = term.truncated?.lsn ?? Number.POSITIVE_INFINITY;
+  if (!survivor) return lost; // nobody took over: nothing was overwritten
   if (!isAncestorOrSelf(term.timeline, survivor.timeline)) return term.startLsn;
-  return Math.min(endOf(survivor.timeline, term.timeline) ?? Number.POSITIVE_INFINITY, survivor.end);
+  return Math.min(endOf(survivor.timeline, term.timeline) ?? Number.POSITIVE_INFINITY, survivor.end, lost);
 }
 
 export function survivingCommits(term: WriteTerm, survivor: WalView | null): number {
@@ -101,7 +106,10 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
     const fromLsn = lsnOfTx(term, before + 1);
     const toLsn = lsnOfTx(term, after);
     const fork = survivor ? forkOf(term.timeline, survivor.wal.timeline) : null;
-    const pitr = pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork);
+    const unflushed = term.truncated !== undefined && lostFrom >= term.truncated.lsn;
+    const pitr = unflushed
+      ? { ok: false, reason: `the WAL of these commits was never flushed to disk, so it is neither archived nor on any node` }
+      : pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork);
     out.push({
       cluster,
       term,
@@ -116,6 +124,7 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
       fork,
       recoverableByPitr: pitr.ok,
       pitrReason: pitr.reason,
+      cause: unflushed ? term.truncated!.cause : null,
     });
   }
   return out;

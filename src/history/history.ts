@@ -102,6 +102,8 @@ export interface WriteTerm {
   readonly commitMap: { lsn: Lsn; tx: number; walPerTx: number }[];
   /** (time, acknowledged LSN) breakpoints, non-decreasing in both. */
   readonly ackCurve: { at: Micros; lsn: Lsn }[];
+  /** Set when a crash lost the term's WAL past `lsn` before it was flushed (synchronous_commit = off). */
+  truncated?: { readonly lsn: Lsn; readonly at: Micros; readonly cause: string };
 }
 
 /** Fluid commit counter of a term at an LSN: commit k ends where it reaches k. */

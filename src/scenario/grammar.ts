@@ -360,6 +360,7 @@ const nodeDecoder = object(
     settings: withDefault(settings(), 'PostgreSQL settings (GUCs) as in postgresql.conf / recovery.conf; absent ones take the version\'s default.', {}, {}),
     wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when WAL retained for slots fills it, the server stops. Default: unlimited.'),
     disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
+    wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -374,7 +375,7 @@ const nodeDecoder = object(
         ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
       }
       return {
-        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null },
+        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}) },
         site: v.site,
         version: v.version,
         role,

@@ -227,6 +227,11 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: () => 'remove it (the simulator uses the version default)',
   },
   {
+    key: 'recovery_min_apply_delay',
+    applies: (v) => v < 9.4,
+    message: () => 'was added in PostgreSQL 9.4',
+  },
+  {
     key: 'wal_receiver_timeout',
     applies: (v) => v < 9.3,
     message: () => 'was added in PostgreSQL 9.3',
@@ -258,6 +263,10 @@ const SETTINGS_FIELDS = {
   wal_receiver_timeout: opt(duration({ bareUnit: 'ms' }), 'A standby drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
   wal_sender_timeout: opt(duration({ bareUnit: 'ms' }), 'An upstream drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
   wal_writer_delay: opt(duration({ bareUnit: 'ms', min: 1 }), 'How often the WAL writer flushes (bounds the loss window of synchronous_commit = off). Default 200ms.'),
+  recovery_min_apply_delay: opt(
+    duration({ bareUnit: 'ms' }),
+    'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
+  ),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
   autovacuum_freeze_max_age: opt(integer({ min: 100_000, max: 2_000_000_000 }), 'Age of relfrozenxid that forces an anti-wraparound autovacuum of a table. Default 200000000.'),
   vacuum_freeze_min_age: opt(integer({ min: 0, max: 1_000_000_000 }), 'Rows older than this are frozen by vacuum (effective at most autovacuum_freeze_max_age / 2). Default 50000000.'),
@@ -310,6 +319,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_receiver_timeout !== undefined) out.walReceiverTimeout = v.wal_receiver_timeout as Micros;
   if (v.wal_sender_timeout !== undefined) out.walSenderTimeout = v.wal_sender_timeout as Micros;
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
+  if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
   if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
   if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;

@@ -37,6 +37,8 @@ export interface PgSettingsSpec {
   readonly walReceiverTimeout?: Micros;
   readonly walSenderTimeout?: Micros;
   readonly walWriterDelay?: Micros;
+  /** 9.4+: a standby replays a commit no earlier than its commit time on the primary plus this. */
+  readonly recoveryMinApplyDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
   readonly autovacuumFreezeMaxAge?: number;
@@ -72,6 +74,8 @@ export interface StorageSpec {
   readonly walVolume: number | null;
   /** Sequential throughput of the data volume, bytes/s (null: not modelled; an unthrottled vacuum then runs at 500 MB/s). */
   readonly throughput: number | null;
+  /** Latency of a WAL fsync on this server: a standby's flush trails what its walreceiver wrote by this (0: none). */
+  readonly walFsync?: Micros;
 }
 
 export interface NodeSpec {

@@ -11,6 +11,7 @@ import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
+import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
 import { formatSize } from '../../scenario/units.ts';
 
@@ -67,6 +68,32 @@ export class PgCluster {
     }
     this.writes = new WriteFlow(this, spec.workloads);
     this.xid = new XidModel(this, alerts);
+    this.setWalHorizon();
+  }
+
+  /** How far back WAL levels remember their past: the largest recovery_min_apply_delay of the cluster. */
+  private setWalHorizon(): void {
+    const horizon = Math.max(0, ...[...this.nodes.values()].map((n) => n.settings.recoveryMinApplyDelay)) as Micros;
+    for (const n of this.nodes.values()) n.wal.end.horizon = horizon;
+  }
+
+  /**
+   * A standby's replay position: its flush, held back by recovery_min_apply_delay (xlogrecovery.c
+   * recoveryApplyDelay: replay of a commit record waits until its commit time on the primary plus the delay,
+   * so at time t replay stands where the primaries' WAL stood at t - delay, and never past the flush). A
+   * primary's is its WAL end.
+   */
+  replayPosition(n: PgNode, now: Micros): Lsn {
+    if (n.role.kind !== 'standby') return n.walEnd(now);
+    const flushed = n.flushed(now);
+    const delay = n.settings.recoveryMinApplyDelay;
+    if (delay <= 0) return flushed;
+    return Math.min(flushed, writtenBy(n.wal.timeline, (now - delay) as Micros, (name) => this.nodes.get(name)).lsn);
+  }
+
+  /** What a walsender on `n` can send: its flush (walsender.c XLogSendPhysical: GetFlushRecPtr, GetStandbyFlushRecPtr on a cascading standby). */
+  sendable(n: PgNode, now: Micros, rate?: number): Lsn {
+    return n.flushed(now, rate);
   }
 
   node(name: string): PgNode {
@@ -222,7 +249,7 @@ export class PgCluster {
       const why = `${n.name}'s timeline ${mine.tli} and ${up.name}'s timeline ${mine.tli} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${up.name} sends does not continue ${n.name}'s, which cannot replay it`;
       return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
-    const upEnd = up.walEnd(now);
+    const upEnd = this.sendable(up, now);
     if (limit === null && end > upEnd + 0.5) {
       // walsender.c StartReplication compares its flush with the requested start (a segment boundary): a
       // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
@@ -264,7 +291,7 @@ export class PgCluster {
     let limit: Lsn | null = null;
     let sent = upHistory;
     if (tli === upHistory.tli) {
-      const upEnd = up.walEnd(this.ctx.sim.now);
+      const upEnd = this.sendable(up, this.ctx.sim.now);
       if (startpoint > upEnd + 0.5) {
         return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})` };
       }
@@ -361,7 +388,10 @@ export class PgCluster {
     const newest = this.findNewestTimeline(n, role.target.tli);
     if (newest === role.target.tli) return false;
     const candidate = n.historyFiles.get(newest)!;
-    const replay = n.walEnd(this.ctx.sim.now);
+    const now = this.ctx.sim.now;
+    // Rule 6 compares the switchpoint with the replay position (xlogrecovery.c rescanLatestTimeLine:
+    // GetXLogReplayRecPtr), which recovery_min_apply_delay can hold behind what was received.
+    const replay = this.replayPosition(n, now);
     const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
     const refuse = (line: LogLine, why: string): false => {
       this.refusals.set(n.name, why);
@@ -379,6 +409,15 @@ export class PgCluster {
     beforeFollow?.();
     role.target = candidate;
     this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
+    if (entry.end !== null && n.walEnd(now) > entry.end) {
+      // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
+      // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
+      // the newest timeline of the target's history that covers it), so the node's WAL ends at the switchpoint.
+      this.log(n, 'follow', `${n.name} discards ${formatSize(n.walEnd(now) - entry.end)} of timeline ${n.tli} received past the switchpoint ${formatLsn(entry.end)} but not replayed (recovery_min_apply_delay)`);
+      n.wal.end.set(now, entry.end);
+      for (const s of this.streams) if (s.up === n && s.limit === null) s.limit = entry.end;
+      this.requestReflow();
+    }
     return true;
   }
 
@@ -506,7 +545,8 @@ export class PgCluster {
   private deliverInFlight(s: Stream): void {
     const now = this.ctx.sim.now;
     const d = s.down.walEnd(now);
-    const sent = s.limit !== null ? Math.min(s.limit, s.up.walEnd(now)) : s.up.walEnd(now);
+    const sendable = this.sendable(s.up, now);
+    const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
     const inFlight = Math.max(s.up.wal.end.rate, s.down.wal.end.rate) * s.path.latency + 1;
     if (sent > d) s.down.wal.end.set(now, Math.min(sent, d + inFlight));
   }
@@ -565,6 +605,9 @@ export class PgCluster {
     }
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
+    // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
+    // CheckForStandbyTrigger) and redo replays everything in pg_wal, what the walreceiver wrote included: the
+    // switchpoint is the received position.
     // The switchpoint is the node's WAL end as the fluid model has it: rounding it down to a whole byte
     // would leave standbys that received that fraction "past the switchpoint", unable to follow.
     const sp = n.walEnd(now);
@@ -648,6 +691,7 @@ export class PgCluster {
       return;
     }
     n.settings = next;
+    this.setWalHorizon();
     if (needsRestart) {
       this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
       this.restart(n);
@@ -673,6 +717,17 @@ export class PgCluster {
     for (const s of [...this.streams]) {
       if (s.down === n) this.closeStream(s);
       else if (s.up === n) this.deliverInFlight(s);
+    }
+    const flushed = n.flushed(now);
+    if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
+      // WAL inserted but not yet flushed by the WAL writer is gone after a crash (synchronous_commit = off: the
+      // commit returned at insert, xact.c RecordTransactionCommit with XLogSetAsyncXactLSN); crash recovery ends
+      // at the last flushed record, and the server writes those LSNs again.
+      const lost = n.walEnd(now) - flushed;
+      const cause = `${n.name} crashed with ${formatSize(lost)} of WAL inserted but not flushed: with synchronous_commit = off commits are acknowledged before the WAL writer flushes them (every wal_writer_delay = ${n.settings.walWriterDelay / 1000} ms; PostgreSQL documents a window of up to three times that)`;
+      this.writes.crashLoss(n, flushed, now, cause);
+      n.wal.end.set(now, flushed);
+      this.log(n, 'lifecycle', cause);
     }
     const role = n.role;
     if (role.kind === 'standby') {
@@ -708,6 +763,7 @@ export class PgCluster {
     if (pending) {
       n.settings = pending;
       this.pendingSettings.delete(n.name);
+      this.setWalHorizon();
     }
     const role = n.role;
     if (role.kind === 'primary') {
@@ -719,13 +775,7 @@ export class PgCluster {
       return;
     }
     const fatal = this.startupCheck(n, role);
-    if (fatal) {
-      n.run = { state: 'failed', fatal };
-      this.log(n, 'fatal', `${n.name} does not start: ${fatal.message}`, [fatal]);
-      this.recordReceiver(n, null, `startup FATAL: ${fatal.message}`);
-      this.requestReflow();
-      return;
-    }
+    if (fatal) return this.refuseStart(n, fatal);
     n.run = { state: 'running' };
     n.boot++;
     if (role.phase === 'reading-checkpoint') {
@@ -740,6 +790,14 @@ export class PgCluster {
     }
     this.startCheckpoints(n);
     this.connect(n);
+  }
+
+  /** The server exits at startup with a FATAL (it stays failed until started again). */
+  private refuseStart(n: PgNode, fatal: LogLine): void {
+    n.run = { state: 'failed', fatal };
+    this.log(n, 'fatal', `${n.name} does not start: ${fatal.message}`, [fatal]);
+    this.recordReceiver(n, null, `startup FATAL: ${fatal.message}`);
+    this.requestReflow();
   }
 
   restart(n: PgNode): void {
@@ -815,7 +873,7 @@ export class PgCluster {
       n.checkpoint = checkpointAt(n, now);
       this.checkpointRecords.push({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
     } else {
-      n.checkpoint = restartpointAt(n, this.checkpointRecords, now);
+      n.checkpoint = restartpointAt(n, this.checkpointRecords, this.replayPosition(n, now));
     }
   }
 
@@ -906,8 +964,7 @@ function checkpointAt(n: PgNode, now: Micros): { lsn: Lsn; tli: number } {
  * A standby's restartpoint can only be at a checkpoint record it has replayed (xlogrecovery.c
  * RecoveryRestartPoint): the newest checkpoint a primary wrote that lies on the standby's history.
  */
-function restartpointAt(n: PgNode, records: readonly { lsn: Lsn; timeline: Timeline }[], now: Micros): { lsn: Lsn; tli: number } {
-  const end = n.walEnd(now);
+function restartpointAt(n: PgNode, records: readonly { lsn: Lsn; timeline: Timeline }[], end: Lsn): { lsn: Lsn; tli: number } {
   for (let i = records.length - 1; i >= 0; i--) {
     const r = records[i]!;
     if (r.lsn < end && timelineAt(n.wal.timeline, r.lsn) === r.timeline) return { lsn: r.lsn, tli: r.timeline.tli };

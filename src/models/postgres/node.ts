@@ -1,4 +1,3 @@
-import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
@@ -8,6 +7,7 @@ import type { LogLine } from './messages.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgSettings } from './settings.ts';
 import type { Timeline } from './timeline.ts';
+import { WalLevel } from './wal.ts';
 
 /** A walsender→walreceiver connection. The downstream's WAL level chases what the upstream has. */
 export interface Stream {
@@ -89,10 +89,12 @@ export class PgNode {
   run: RunState = { state: 'running' };
   role: PrimaryRole | StandbyRole;
   /**
-   * The node's WAL: the prefix, up to `end`, of `timeline`'s history. Received = flushed = replayed in this
-   * model (no apply lag), so this is also the replay position. Always one history, never a mix of branches.
+   * The node's WAL: the prefix, up to `end`, of `timeline`'s history. On a primary `end` is the insert
+   * position; on a standby it is what the walreceiver has written (received), which its flush trails by the
+   * WAL fsync latency and its replay by recovery_min_apply_delay (`flushed`, PgCluster.replayPosition).
+   * Always one history, never a mix of branches.
    */
-  wal: { timeline: Timeline; readonly end: Level };
+  wal: { timeline: Timeline; readonly end: WalLevel };
   /** History files in pg_wal, by TLI number (a fetched file never replaces an existing one). */
   readonly historyFiles = new Map<number, Timeline>();
   /** Last checkpoint (restartpoint on a standby): decides the startup FATALs of a diverged node. */
@@ -111,7 +113,7 @@ export class PgNode {
     this.version = spec.version;
     this.storage = spec.storage;
     this.settings = settings;
-    this.wal = { timeline, end: new Level(now, startLsn) };
+    this.wal = { timeline, end: new WalLevel(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.
     this.checkpoint = { lsn: Math.max(0, startLsn - 1), tli: timeline.tli };
@@ -141,6 +143,24 @@ export class PgNode {
 
   walEnd(now: Micros): Lsn {
     return this.wal.end.valueAt(now);
+  }
+
+  /**
+   * The flushed WAL position. A standby's walreceiver fsyncs what it wrote (walreceiver.c XLogWalRcvFlush), so
+   * its flush trails the write by the storage's WAL fsync latency: like a link's latency, an in-flight amount of
+   * rate × wal_fsync. A primary flushes at commit, except with synchronous_commit = off, where commits return
+   * once inserted and the WAL writer flushes every wal_writer_delay (walwriter.c WalWriterMain,
+   * xlog.c XLogBackgroundFlush): its flush trails the insert position by rate × wal_writer_delay.
+   */
+  flushed(now: Micros, rate: number = this.wal.end.rate): Lsn {
+    const end = this.walEnd(now);
+    const lag = this.flushLag;
+    return lag > 0 ? Math.max(0, end - rate * lag) : end;
+  }
+
+  /** How long written WAL waits for its flush (see `flushed`). */
+  get flushLag(): Micros {
+    return this.role.kind === 'standby' ? (this.storage.walFsync ?? (0 as Micros)) : this.settings.synchronousCommit === 'off' ? this.settings.walWriterDelay : (0 as Micros);
   }
 
   /** The TLI this server reports (IDENTIFY_SYSTEM): its insert timeline, or on a standby its replay timeline. */

@@ -22,6 +22,10 @@ export interface PgSettings {
   readonly checkpointTimeout: Micros;
   readonly walReceiverTimeout: Micros;
   readonly walSenderTimeout: Micros;
+  /** How often the WAL writer flushes: the primary's flush lag under synchronous_commit = off. */
+  readonly walWriterDelay: Micros;
+  /** A standby replays a commit no earlier than its commit time on the primary plus this (9.4+). */
+  readonly recoveryMinApplyDelay: Micros;
   readonly hotStandbyFeedback: boolean;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
@@ -58,6 +62,9 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     checkpointTimeout: spec.checkpointTimeout ?? seconds(300),
     walReceiverTimeout: spec.walReceiverTimeout ?? seconds(60),
     walSenderTimeout: spec.walSenderTimeout ?? seconds(60),
+    // guc_tables.c: wal_writer_delay 200 ms; recovery_min_apply_delay 0 (9.4+).
+    walWriterDelay: spec.walWriterDelay ?? (200_000 as Micros),
+    recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
     ...freezeSettings(version, spec),
   };
@@ -103,6 +110,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'walReceiverTimeout':
     case 'walSenderTimeout':
     case 'walWriterDelay':
+    case 'recoveryMinApplyDelay': // sighup
     case 'hotStandbyFeedback':
     case 'vacuumFreezeMinAge':
     case 'vacuumFreezeTableAge':

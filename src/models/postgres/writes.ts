@@ -9,6 +9,7 @@ import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
+import { writtenBy } from './wal.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -27,8 +28,10 @@ interface SyncAck {
   readonly rate: number;
   /** Undefined for asynchronous commits; null when enough synchronous standbys stream; else why commits wait. */
   readonly blockedBy: string | null | undefined;
-  /** Round trip to the synchronous standbys that release commits (0 when asynchronous or blocked). */
+  /** How long a commit waits for the synchronous standbys that release it (0 when asynchronous or blocked). */
   readonly rtt: number;
+  /** When the confirmations' rate changes by itself (a delayed replay's rate follows the primary's past one). */
+  readonly changesAt: number;
 }
 
 /** Clients of one workload: where they are, what they offer, and which node they send writes to. */
@@ -233,6 +236,7 @@ export class WriteFlow {
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy === undefined) continue;
+      if (ack.changesAt > now) next = Math.min(next, ack.changesAt);
       // When the confirmations catch up with the acknowledged position, acknowledgements move again.
       const behind = t.ack.valueAt(now) - ack.value;
       if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil(behind / ack.rate)));
@@ -331,7 +335,8 @@ export class WriteFlow {
   private planStream(s: Stream, upRate: number, sharing: number, now: Micros): StreamPlan {
     const share = s.path.bandwidth / PER_SECOND / sharing;
     const d = s.down.walEnd(now);
-    const upEnd = s.up.walEnd(now);
+    // The walsender sends what its server has flushed (walsender.c XLogSendPhysical).
+    const upEnd = this.cluster.sendable(s.up, now, upRate);
     // A live stream trails its upstream by what is in flight (rate × one-way latency); a historic one
     // ends at the switchpoint. Approximation: latency as a constant in-flight amount (docs/model-postgres.md).
     const [target, targetRate] = s.limit !== null ? [Math.min(s.limit, upEnd), 0] : [Math.max(0, upEnd - upRate * s.path.latency), upRate];
@@ -369,7 +374,7 @@ export class WriteFlow {
     const names = p.settings.synchronousStandbyNames;
     const mode = p.settings.synchronousCommit;
     if (!names || mode === 'off' || mode === 'local' || !p.isPrimary) {
-      return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0 };
+      return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0, changesAt: NEVER };
     }
     const priorityOf = (app: string): number => {
       const i = names.names.findIndex((x) => x === app || x === '*');
@@ -377,14 +382,18 @@ export class WriteFlow {
     };
     const candidates = plans
       .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.down.role.kind === 'standby')
-      .map((pl) => ({
-        name: pl.stream.down.name,
-        priority: priorityOf(pl.stream.down.settings.applicationName),
-        // The standby's confirmation travels back over the same path.
-        value: Math.max(0, pl.stream.down.walEnd(now) - pl.rate * pl.stream.path.latency),
-        rate: pl.rate,
-        rtt: 2 * pl.stream.path.latency,
-      }))
+      .map((pl) => {
+        const c = this.confirmed(pl, mode, now);
+        return {
+          name: pl.stream.down.name,
+          priority: priorityOf(pl.stream.down.settings.applicationName),
+          // The standby's confirmation travels back over the same path.
+          value: Math.max(0, c.value - c.rate * pl.stream.path.latency),
+          rate: c.rate,
+          rtt: c.wait + pl.stream.path.latency,
+          changesAt: c.changesAt,
+        };
+      })
       .filter((x) => x.priority !== Number.POSITIVE_INFINITY)
       .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
     const cur = term.ack.valueAt(now);
@@ -394,6 +403,7 @@ export class WriteFlow {
         value: cur,
         rate: 0,
         rtt: 0,
+        changesAt: NEVER,
         blockedBy: `synchronous_standby_names = ${names.method.toUpperCase()} ${names.num} (${names.names.join(', ')}) but only ${candidates.length} listed standby(s) stream from ${p.name} (${have}): commits wait`,
       };
     }
@@ -401,7 +411,39 @@ export class WriteFlow {
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...candidates].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt };
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)) };
+  }
+
+  /**
+   * What a synchronous standby reports in its feedback for the commit level awaited (syncrep.c
+   * SyncRepReleaseWaiters with walreceiver.c XLogWalRcvSendReply): remote_write its write position (received),
+   * on its flush, remote_apply its replay (the startup process asks the walreceiver for a reply after it
+   * replays a commit: xlogrecovery.c, XLogRequestWalReceiverReply). `wait` is how long after its commit a
+   * transaction's WAL reaches that position; `changesAt` when the position's rate changes by itself.
+   */
+  private confirmed(pl: StreamPlan, mode: 'remote_write' | 'on' | 'remote_apply', now: Micros): { value: Lsn; rate: number; wait: number; changesAt: number } {
+    const down = pl.stream.down;
+    const latency = pl.stream.path.latency;
+    if (mode === 'remote_write') return { value: down.walEnd(now), rate: pl.rate, wait: latency, changesAt: NEVER };
+    const fsync = down.storage.walFsync ?? 0;
+    const flushed = { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
+    const delay = down.settings.recoveryMinApplyDelay;
+    if (mode === 'on' || delay <= 0) return flushed;
+    // remote_apply with recovery_min_apply_delay: replay stands where the primaries' WAL stood `delay` ago
+    // (commit time + delay, xlogrecovery.c recoveryApplyDelay), unless the flush is behind that.
+    const gate = writtenBy(down.wal.timeline, (now - delay) as Micros, (name) => this.cluster.nodes.get(name));
+    const wait = Math.max(delay, latency + fsync);
+    if (gate.lsn >= flushed.value) {
+      // The flush binds until it reaches the gate (a standby catching up on old WAL replays it at once).
+      const meets = flushed.rate > gate.rate ? now + Math.max(1, Math.ceil((gate.lsn - flushed.value) / (flushed.rate - gate.rate))) : NEVER;
+      return { ...flushed, wait, changesAt: meets };
+    }
+    // The gate's rate is the primary's rate `delay` ago: it changes `delay` after the primary's did, and the
+    // flush takes over when the gate reaches it.
+    const next = gate.writer?.nextChangeAfter((now - delay) as Micros);
+    let changesAt = next !== null && next !== undefined ? next + delay : NEVER;
+    if (gate.rate > flushed.rate) changesAt = Math.min(changesAt, now + Math.max(1, Math.ceil((flushed.value - gate.lsn) / (gate.rate - flushed.rate))));
+    return { value: gate.lsn, rate: gate.rate, wait, changesAt };
   }
 
   private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
@@ -436,6 +478,20 @@ export class WriteFlow {
       }
     }
     h.setWriteStatus(key, now, null);
+  }
+
+  /**
+   * A crash of `n` loses its WAL past `flushed` (written but not flushed: synchronous_commit = off). Commits
+   * acknowledged in it stay acknowledged in the term's record, which remembers where its WAL was cut and why;
+   * the data-loss checker counts them lost even when the restarted node writes those LSNs again.
+   */
+  crashLoss(n: PgNode, flushed: Lsn, now: Micros, cause: string): void {
+    const t = this.terms.get(n);
+    if (!t) return;
+    const v = Math.min(t.ack.valueAt(now), n.walEnd(now));
+    const last = t.record.ackCurve.at(-1)!;
+    if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
+    if (v > flushed) t.record.truncated = { lsn: flushed, at: now, cause };
   }
 
   /** Close the books at the end of the run: the last acknowledgement points. */
