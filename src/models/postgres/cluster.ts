@@ -102,9 +102,20 @@ export class PgCluster {
     return n;
   }
 
-  /** Boot every node at time 0: standbys connect to their upstreams, checkpoints start. */
+  /**
+   * Boot every node at time 0: standbys pass the same startup checks as on any start (rule 9: a
+   * recovery_target_timeline that does not exist or is not on the node's history is a FATAL), then connect to
+   * their upstreams; checkpoints start.
+   */
   boot(): void {
     for (const n of this.nodes.values()) {
+      if (n.role.kind === 'standby') {
+        const fatal = this.startupCheck(n, n.role);
+        if (fatal) {
+          this.refuseStart(n, fatal);
+          continue;
+        }
+      }
       this.startCheckpoints(n);
       if (n.role.kind === 'standby') this.connect(n);
     }
