@@ -5,6 +5,7 @@
 import type { RunLimits } from './engine/simulation.ts';
 import type { Micros } from './engine/time.ts';
 import { findDataLoss, type Survivor, type WalView } from './checkers/dataLoss.ts';
+import { historyDifference } from './history/diff.ts';
 import { explainLoss } from './checkers/explain.ts';
 import { evaluateExpectations } from './checkers/expectations.ts';
 import type { History } from './history/history.ts';
@@ -35,7 +36,34 @@ export interface RunResult {
 
 export const DEFAULT_LIMITS: RunLimits = { maxEvents: 50_000_000, maxWallSeconds: 600 };
 
+/**
+ * Set (to 1) by the test suite (vitest.config.ts): every runScenario then runs twice and compares the
+ * histories, so every test that runs a scenario is also a determinism check.
+ */
+export const SELF_CHECK_ENV = 'REPLSIM_SELF_CHECK';
+
+export class NondeterminismError extends Error {
+  override readonly name = 'NondeterminismError';
+}
+
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  return process.env[SELF_CHECK_ENV] === '1' ? runTwice(scenario, options) : runOnce(scenario, options);
+}
+
+/**
+ * Runs `scenario` twice (the observer and the progress callback see only the first run) and returns the
+ * first run; when the two histories differ, throws NondeterminismError naming the first differing event.
+ */
+export function runTwice(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const first = runOnce(scenario, options);
+  const { afterEvent: _observer, onProgress: _progress, ...rest } = options;
+  const second = runOnce(scenario, rest);
+  const diff = historyDifference(first.history, second.history);
+  if (diff !== null) throw new NondeterminismError(`two runs of scenario "${scenario.name}" (seed ${scenario.seed}) differ: ${diff}`);
+  return first;
+}
+
+function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const world = new World(scenario);
   const clock = new Clock(scenario.startEpochMs, scenario.timezone);
   const assessments: AssessmentJson[] = [];

@@ -185,9 +185,11 @@ export interface HistoryLimits {
   readonly positions: number;
   /** Events for the report (the first half and the most recent beyond this). */
   readonly events: number;
+  /** Metric samples (XID ages, ...): thinned beyond this, keeping each series' turning points. */
+  readonly metrics: number;
 }
 
-export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { positions: 200_000, events: 50_000 };
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { positions: 200_000, events: 50_000, metrics: 200_000 };
 
 export class History {
   private readonly lastPosition = new Map<string, PositionSample>();
@@ -196,6 +198,7 @@ export class History {
   private positionStride = 1;
   private omittedEvents = 0;
   private firstOmittedAt = 0 as Micros;
+  private readonly lastMetric = new Map<string, MetricSample>();
 
   constructor(readonly limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {}
 
@@ -280,9 +283,41 @@ export class History {
   }
 
   metric(m: MetricSample): void {
-    const last = this.metrics.findLast((x) => x.cluster === m.cluster && x.name === m.name);
+    const key = `${m.cluster}\u0000${m.name}`;
+    const last = this.lastMetric.get(key);
     if (last && last.rate === m.rate && Math.abs(last.value + last.rate * (m.at - last.at) - m.value) < 1) return;
+    this.mix(`metric|${m.at}|${m.cluster}|${m.name}|${m.value}|${m.rate}`);
+    this.lastMetric.set(key, m);
     this.metrics.push(m);
+    if (this.metrics.length > this.limits.metrics) this.thinMetrics();
+  }
+
+  /**
+   * Memory stays bounded: beyond `limits.metrics` samples every other sample of a series is dropped, except
+   * its first and last and its turning points (a local maximum or minimum), so the peaks the XID checks
+   * report survive exactly and the lines between them get coarser.
+   */
+  private thinMetrics(): void {
+    const bySeries = new Map<string, number[]>();
+    this.metrics.forEach((m, i) => {
+      const key = `${m.cluster}\u0000${m.name}`;
+      const list = bySeries.get(key);
+      if (list) list.push(i);
+      else bySeries.set(key, [i]);
+    });
+    const keep = new Uint8Array(this.metrics.length);
+    for (const idx of bySeries.values()) {
+      idx.forEach((i, k) => {
+        const v = this.metrics[i]!.value;
+        const prev = k > 0 ? this.metrics[idx[k - 1]!]!.value : null;
+        const next = k < idx.length - 1 ? this.metrics[idx[k + 1]!]!.value : null;
+        const turning = prev === null || next === null || (v >= prev && v >= next) || (v <= prev && v <= next);
+        if (turning || k % 2 === 0) keep[i] = 1;
+      });
+    }
+    let w = 0;
+    for (let i = 0; i < this.metrics.length; i++) if (keep[i]) this.metrics[w++] = this.metrics[i]!;
+    this.metrics.length = w;
   }
 
   failover(d: FailoverDecision): void {
@@ -297,6 +332,7 @@ export class History {
    * Charts draw straight lines between samples, so a long run is drawn at a coarser, even resolution.
    */
   position(s: PositionSample): void {
+    this.mix(`pos|${s.at}|${s.node}|${s.tli}|${s.lsn}`);
     const last = this.lastPosition.get(s.node);
     const n = (this.positionCount.get(s.node) ?? 0) + 1;
     this.positionCount.set(s.node, n);
@@ -373,8 +409,26 @@ export class History {
     this.recorded++;
   }
 
-  /** FNV-1a over the recorded history, with the number of records: the determinism fingerprint. */
+  /**
+   * FNV-1a over everything recorded (events, walreceiver transitions, promotions, write terms and status,
+   * positions, metrics, holds, vacuums, failover decisions, block records), then over each write term's
+   * acknowledgement curve and commit map as they stand: the determinism fingerprint.
+   */
   get fingerprint(): string {
-    return `${this.recorded}:${this.digest.toString(16).padStart(8, '0')}`;
+    let h = this.digest;
+    let n = this.recorded;
+    const mix = (x: string): void => {
+      for (let i = 0; i < x.length; i++) {
+        h ^= x.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+      }
+      n++;
+    };
+    for (const t of this.terms) {
+      for (const a of t.ackCurve) mix(`ack|${t.id}|${a.at}|${a.lsn}`);
+      for (const c of t.commitMap) mix(`tx|${t.id}|${c.lsn}|${c.tx}|${c.walPerTx}`);
+      if (t.truncated) mix(`truncated|${t.id}|${t.truncated.lsn}|${t.truncated.at}`);
+    }
+    return `${n}:${(h >>> 0).toString(16).padStart(8, '0')}`;
   }
 }

@@ -1,11 +1,11 @@
-/** Memory stays bounded on long runs: position samples are downsampled, events capped (head and tail kept). */
+/** Memory stays bounded on long runs: position and metric samples are thinned, events capped (head and tail kept). */
 import { describe, expect, it } from 'vitest';
 import type { Micros } from '../../src/engine/time.ts';
 import { History } from '../../src/history/history.ts';
 
 describe('history limits', () => {
   it('position samples are downsampled past the limit, keeping each node\'s first and last and every timeline change', () => {
-    const h = new History({ positions: 1000, events: 1000 });
+    const h = new History({ positions: 1000, events: 1000, metrics: 1000 });
     const nodes = ['a', 'b', 'c'];
     for (let i = 0; i < 300_000; i++) {
       const node = nodes[i % 3]!;
@@ -30,7 +30,7 @@ describe('history limits', () => {
   });
 
   it('events past the limit keep the first half and the most recent, with one marker saying how many were left out', () => {
-    const h = new History({ positions: 1000, events: 100 });
+    const h = new History({ positions: 1000, events: 100, metrics: 1000 });
     for (let i = 0; i < 100_000; i++) h.event(i as Micros, 'c', `n${i % 7}`, 'replication', `event ${i}`);
     expect(h.events.length).toBeLessThanOrEqual(101);
     expect(h.events[0]!.message).toBe('event 0');
@@ -42,12 +42,46 @@ describe('history limits', () => {
   });
 
   it('the fingerprint still covers every event', () => {
-    const a = new History({ positions: 1000, events: 10 });
-    const b = new History({ positions: 1000, events: 10 });
+    const a = new History({ positions: 1000, events: 10, metrics: 1000 });
+    const b = new History({ positions: 1000, events: 10, metrics: 1000 });
     for (let i = 0; i < 1000; i++) {
       a.event(i as Micros, 'c', 'n', 'replication', `event ${i}`);
       b.event(i as Micros, 'c', 'n', 'replication', i === 500 ? 'other' : `event ${i}`);
     }
     expect(a.fingerprint).not.toBe(b.fingerprint);
+  });
+  it('metric samples are thinned past the limit, keeping each series\' first, last and turning points exactly', () => {
+    const h = new History({ positions: 1000, events: 1000, metrics: 1000 });
+    // A saw-tooth XID age: rises for 50 samples, falls back (a vacuum), again; and a second series rising.
+    let peak = { at: 0, value: -1 };
+    for (let i = 0; i < 20_000; i++) {
+      const value = (i % 100 < 50 ? i % 100 : 100 - (i % 100)) * 1000 + Math.floor(i / 100);
+      if (value > peak.value) peak = { at: i, value };
+      h.metric({ at: i as Micros, cluster: 'c', name: 'max_xid_age', value, rate: i % 100 < 50 ? 1 : -1 });
+      h.metric({ at: i as Micros, cluster: 'd', name: 'max_xid_age', value: i * i, rate: i });
+    }
+    expect(h.metrics.length).toBeLessThanOrEqual(1000);
+    const c = h.metrics.filter((m) => m.cluster === 'c');
+    expect(c[0]!.at).toBe(0);
+    expect(c.at(-1)!.at).toBe(19_999);
+    expect(c.some((m) => m.at === peak.at && m.value === peak.value)).toBe(true);
+    expect(Math.max(...c.map((m) => m.value))).toBe(peak.value);
+    expect(h.metrics.filter((m) => m.cluster === 'd').at(-1)!.at).toBe(19_999);
+  });
+
+  it('the fingerprint covers positions, metrics and acknowledgements, not only events', () => {
+    const run = (lsn: number, ack: number, age: number): string => {
+      const h = new History({ positions: 1000, events: 10, metrics: 1000 });
+      h.position({ at: 5 as Micros, node: 'n', lsn, tli: 1 });
+      h.metric({ at: 5 as Micros, cluster: 'c', name: 'max_xid_age', value: age, rate: 0 });
+      const term = h.newTerm('c', 'n', { tli: 1 } as never, 0, 0 as Micros, 100);
+      term.ackCurve.push({ at: 9 as Micros, lsn: ack });
+      return h.fingerprint;
+    };
+    const base = run(1000, 500, 7);
+    expect(run(1000, 500, 7)).toBe(base);
+    expect(run(999_999, 500, 7)).not.toBe(base);
+    expect(run(1000, 90_000, 7)).not.toBe(base);
+    expect(run(1000, 500, 8)).not.toBe(base);
   });
 });
