@@ -5,6 +5,10 @@
  * never synchronous); ANY n: of the listed standbys that streamed throughout, the failover goes to the most
  * advanced (postgres.md §5: promote the most advanced of the quorum).
  *
+ * The generator is biased towards the case a wrong FIRST would get wrong: in about half the cases the
+ * highest-priority listed standby is far away over a slow link and a lower-priority one is beside the
+ * primary (test/models/sync-priority.test.ts pins the same rule down in one fixed scenario).
+ *
  * Each case runs twice: once up to the primary's crash, observing which standbys were synchronous after
  * every event, then again with the promotion of such a standby (the shared prefix is deterministic).
  */
@@ -43,22 +47,35 @@ const arb: fc.Arbitrary<Scenario> = topologyArbitrary({ primaries: { max: 1 }, s
         star: fc.boolean(),
         commit: fc.constantFrom('on' as const, 'remote_apply' as const),
         ops: operationsArbitrary(t, { kinds: ['writes', 'crash', 'stop', 'start', 'restart', 'partition', 'heal'], window: { from: seconds(1), to: seconds(170) } }, [10, 100, 1000]),
+        // Often (half the cases with two standbys or more) FIRST with its highest-priority standby lagging:
+        // far away over a slow, long link, while a lower-priority one sits beside the primary. A model
+        // that waited for the most advanced standbys instead of the highest-priority ones loses commits here.
+        lagging: fc.option(fc.record({ bandwidth: fc.constantFrom(1.25e6, 2.5e6, 1.25e7), latency: fc.constantFrom(5000, 20_000, 50_000) }), { nil: null, freq: 2 }),
       })
-      .map(({ any, num, names, star, commit, ops }) => {
+      .map(({ any, num, names, star, commit, ops, lagging }) => {
         const c = t.clusters[0]!;
         const p = c.nodes[0]!;
         const version = p.version;
-        const list = star ? ['*'] : names;
+        const standbys = c.nodes.filter((n) => n.role === 'standby').map((n) => n.name);
+        const lag = lagging !== null && standbys.length >= 2 ? lagging : null;
+        // Lagging: FIRST n (s1, s2, ...) with s1 and s2 streaming from the primary, s1 at a far site.
+        const list = lag ? [...standbys] : star ? ['*'] : names;
         const ssn: SynchronousStandbyNames = {
-          method: any && version >= 10 ? 'any' : 'first',
-          num: version >= 9.6 ? Math.min(num, list[0] === '*' ? 2 : list.length) : 1,
+          method: any && version >= 10 && !lag ? 'any' : 'first',
+          num: version >= 9.6 ? Math.min(lag ? 1 : num, list[0] === '*' ? 2 : list.length) : 1,
           names: list,
         };
         const synchronousCommit = commit === 'remote_apply' && version < 9.6 ? 'on' : commit;
-        const nodes = c.nodes.map((n) => (n === p ? { ...n, settings: { ...n.settings, synchronousStandbyNames: ssn, synchronousCommit } } : n));
+        const nodes = c.nodes.map((n) => {
+          if (n === p) return { ...n, settings: { ...n.settings, synchronousStandbyNames: ssn, synchronousCommit } };
+          if (lag && (n.name === list[0] || n.name === list[1])) return { ...n, upstream: p.name, site: n.name === list[0] ? 'far' : p.site };
+          return n;
+        });
+        const sites = lag ? [...t.sites, { name: 'far' }] : t.sites;
+        const links = lag ? [...t.links, { between: [p.site, 'far'] as const, bandwidth: lag.bandwidth, latency: lag.latency as Micros }] : t.links;
         // Faults hit standbys and links; the primary is lost only at CRASH_AT.
         const actions = ops.filter((a) => !('node' in a) || a.node !== 'p1').filter((a) => !(a.kind === 'partition' || a.kind === 'heal') || a.target.kind === 'link' || a.target.node !== 'p1');
-        return withActions({ ...t, clusters: [{ ...c, nodes }] }, [...actions, act(CRASH_AT, { kind: 'crash', node: 'p1' }, 'faults')]);
+        return withActions({ ...t, sites, links, clusters: [{ ...c, nodes }] }, [...actions, act(CRASH_AT, { kind: 'crash', node: 'p1' }, 'faults')]);
       }),
   );
 

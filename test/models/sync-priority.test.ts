@@ -1,0 +1,61 @@
+/**
+ * FIRST n waits for the n highest-priority streaming standbys (syncrep.c SyncRepGetSyncStandbysPriority),
+ * not for the n most advanced: a lagging high-priority standby holds commits back even while a
+ * lower-priority one is ahead, so promoting the high-priority one loses nothing acknowledged.
+ */
+import { describe, expect, it } from 'vitest';
+import { seconds } from '../../src/engine/time.ts';
+import { runScenario } from '../../src/run.ts';
+import type { SynchronousStandbyNames } from '../../src/scenario/types.ts';
+import { action, buildScenario, node } from '../support/builder.ts';
+
+const s = (n: number) => seconds(n);
+
+/** p at dc; s1 far away over a slow, long link; s2 beside p. p crashes at 60 s; `promoted` takes over. */
+function run(names: SynchronousStandbyNames, promoted: 's1' | 's2') {
+  return runScenario(
+    buildScenario({
+      end: s(120),
+      sites: ['dc', 'far'],
+      // 5 MB/s and 40 ms: s1 cannot keep up with 8 MB/s of WAL and hears of every commit 40 ms late.
+      links: [{ between: ['dc', 'far'], bandwidth: 5_000_000, latency: 40_000 as never }],
+      nodes: [
+        node('p', 'dc', 15, { settings: { synchronousStandbyNames: names, synchronousCommit: 'on' } }),
+        node('s1', 'far', 15, { upstream: 'p' }),
+        node('s2', 'dc', 15, { upstream: 'p' }),
+      ],
+      workload: { target: 'p', rate: 2000, walPerTx: 4096, connections: 50 },
+      actions: [
+        action(s(60), { kind: 'crash', node: 'p' }, 'faults'),
+        action(s(61), { kind: 'promote', node: promoted }),
+        action(s(62), { kind: 'routeWrites', cluster: 'main', node: promoted, workload: null }),
+      ],
+    }),
+  ).report;
+}
+
+describe('FIRST n: the highest-priority standbys are synchronous, not the most advanced', () => {
+  it('FIRST 1 (s1, s2) with s1 lagging behind s2: promoting s1 loses no acknowledged commit', () => {
+    const r = run({ method: 'first', num: 1, names: ['s1', 's2'] }, 's1');
+    expect(r.dataLoss).toEqual([]);
+  });
+
+  it('the lagging s1 throttles commits: fewer than the clients offer are acknowledged', () => {
+    const slow = run({ method: 'first', num: 1, names: ['s1', 's2'] }, 's1');
+    const fast = run({ method: 'first', num: 1, names: ['s2', 's1'] }, 's2');
+    expect(fast.dataLoss).toEqual([]);
+    const committed = (r: typeof slow) => r.nodes.find((n) => n.name === 'p')!.lsn;
+    // s2 first: commits run at the offered rate; s1 first: at most what 5 MB/s carries to s1.
+    expect(lsnValue(committed(slow))).toBeLessThan(lsnValue(committed(fast)) * 0.75);
+  });
+
+  it('with * every standby has the same priority: the first by name (s1) is synchronous', () => {
+    const r = run({ method: 'first', num: 1, names: ['*'] }, 's1');
+    expect(r.dataLoss).toEqual([]);
+  });
+});
+
+function lsnValue(text: string): number {
+  const [hi, lo] = text.split('/');
+  return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16);
+}
