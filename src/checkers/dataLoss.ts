@@ -155,11 +155,16 @@ function pitrVerdict(
       survivingCommits(t, survivor.wal) > 0,
   );
   if (sibling.length > 0) {
-    const tl = [...new Set(sibling.map((t) => t.timeline.tli))].join(', ');
+    const tlis = [...new Set(sibling.map((t) => t.timeline.tli))];
     const at = fork ? ` after the fork from timeline ${fork.common.tli}` : '';
+    // Two branches can carry the same TLI when the second promotion never saw the first one's history file.
+    const lostName = tlis.includes(term.timeline.tli) ? `${term.node}'s timeline ${term.timeline.tli}` : `timeline ${term.timeline.tli}`;
+    const siblingName = tlis.includes(term.timeline.tli)
+      ? `${[...new Set(sibling.map((t) => t.node))].join(', ')}'s timeline ${tlis.join(', ')} (another timeline with the same ID)`
+      : `timeline ${tlis.join(', ')}`;
     return {
       ok: false,
-      reason: `PITR follows one branch${at}: it can replay timeline ${term.timeline.tli} or timeline ${tl}, never both, and timeline ${tl} already holds acknowledged commits of its own`,
+      reason: `PITR follows one branch${at}: it can replay ${lostName} or ${siblingName}, never both, and the latter already holds acknowledged commits of its own`,
     };
   }
   const where = walArchive ? 'the WAL archive' : `the disk of ${holders.map((h) => h.node).join(', ')}`;

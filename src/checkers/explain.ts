@@ -63,6 +63,17 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
   });
   if (!survivor) return steps;
   const sTl = survivor.wal.timeline;
+  const cut = loss.cause !== null ? loss.term.truncated : undefined;
+  if (cut) {
+    // Not a branch: the node's own crash took WAL it had acknowledged but not yet flushed.
+    steps.push({
+      text: `At ${fmt(cut.at)}, with its WAL flushed only up to ${formatLsn(cut.lsn)}, ${cut.cause}.`,
+      log: eventsOf(history, loss.term.node, cut.at).filter((e) => e.kind === 'lifecycle' || e.kind === 'fault').flatMap((e) => e.log),
+    });
+    steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}; its WAL after ${formatLsn(cut.lsn)} was written again after the crash.`, log: [] });
+    steps.push({ text: `Therefore the ${loss.commits.toLocaleString('en-US')} commits acknowledged before the WAL writer flushed them are lost.`, log: [] });
+    return steps;
+  }
   const fork = loss.fork;
   if (!fork) {
     steps.push({ text: `Timeline ${tl.tli} and the survivor's timeline ${sTl.tli} share no history.`, log: [] });

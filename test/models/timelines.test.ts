@@ -54,10 +54,18 @@ describe('a cascading standby when its upstream is promoted (postgres.md §1.6, 
     expect(logOf(r, 'c')).toContain('startup LOG:  new target timeline is 2');
   });
 
-  it('9.2 cannot stream across a timeline switch at all', () => {
-    const r = runScenario(cascade(9.2, 'latest')).report;
-    expect(nodeOf(r, 'c').timeline).toBe(1);
-    expect(logOf(r, 'c').some((l) => l.includes('timeline 2 of the primary does not match recovery target timeline 1'))).toBe(true);
+  it('9.2 cannot stream across a timeline switch at all: the stream ends, then every reconnection fails (rule 8)', () => {
+    for (const goal of ['latest', 'current'] as const) {
+      const r = runScenario(cascade(9.2, goal)).report;
+      expect(nodeOf(r, 'c').timeline).toBe(1);
+      const lines = logOf(r, 'c');
+      expect(lines.some((l) => l.includes('timeline 2 of the primary does not match recovery target timeline 1'))).toBe(true);
+      // No 9.3+ end-of-timeline DETAIL and no silent 'current' loop: 9.2 fails loudly whatever the setting.
+      expect(lines.some((l) => l.includes('End of WAL reached'))).toBe(false);
+      expect(lines).toContain('walreceiver FATAL:  replication terminated by primary server');
+      const failing = r.events.find((e) => e.node === 'c' && e.log.some((l) => l.includes('does not match')))!;
+      expect(failing.repeated!.count).toBeGreaterThanOrEqual(17);
+    }
   });
 
   it("setting 'latest' and restarting the stuck standby makes it follow (rule 10)", () => {

@@ -161,6 +161,10 @@ describe('synchronous_commit = off: a primary crash loses what the WAL writer ha
     expect(r.dataLoss[0]!.recoverableByPitr).toBe(false);
     expect(r.nodes.find((n) => n.name === 'p')!.state).toBe('running');
     expect(r.events.some((e) => e.node === 'p' && e.message.includes('synchronous_commit = off') && e.message.includes('wal_writer_delay = 200 ms'))).toBe(true);
+    // The explanation is the crash, not a timeline branch.
+    const why = r.dataLoss[0]!.cause.map((c) => c.text);
+    expect(why[1]).toMatch(/^At 14:01:00, with its WAL flushed only up to [0-9A-F]+\/[0-9A-F]+, p crashed with .* synchronous_commit = off/);
+    expect(why.at(-1)).toBe('Therefore the 200 commits acknowledged before the WAL writer flushed them are lost.');
   });
 
   it('the loss moves with wal_writer_delay', () => {

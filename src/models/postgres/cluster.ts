@@ -490,6 +490,14 @@ export class PgCluster {
     // Snap a chase that overshot by a fraction of a microsecond; WAL the node already had past the
     // switchpoint (it was re-sent from the segment start) stays: the walreceiver never truncates.
     if (s.startEnd <= sp) n.wal.end.set(this.ctx.sim.now, sp);
+    if (!canFollowTimelineOverStreaming(n.version)) {
+      // <= 9.2 (rule 8): no historic streams and no waiting walreceiver. The stream's end is the walreceiver's
+      // exit; the next one meets the new timeline in IDENTIFY_SYSTEM and fails at every retry.
+      this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at ${formatLsn(sp)}, where its timeline ${s.up.tli} begins`, [pgLog.replicationTerminated92()]);
+      role.walreceiver = null;
+      this.connect(n);
+      return;
+    }
     const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
     if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
     // The walreceiver stays, idle on its connection, until the startup process gives it a new start point.

@@ -30,6 +30,12 @@ const log = (process: PgProcess, message: string, detail?: string): LogLine =>
 export const pgLog = {
   replicationTerminated: (tli: number, at: Lsn): LogLine =>
     log('walreceiver', 'replication terminated by primary server', `End of WAL reached on timeline ${tli} at ${formatLsn(at)}.`),
+  /**
+   * <= 9.2: the stream's end is an error of the walreceiver, which exits; the DETAIL naming the timeline came
+   * with streaming across timelines in 9.3 (libpqwalreceiver.c libpqrcv_receive; 9.2 wording not verified
+   * against a 9.2 log).
+   */
+  replicationTerminated92: (): LogLine => ({ process: 'walreceiver', level: 'FATAL', message: 'replication terminated by primary server' }),
   fetchingHistory: (tli: number): LogLine => log('walreceiver', `fetching timeline history file for timeline ${tli} from primary server`),
   startedStreaming: (at: Lsn, tli: number): LogLine => log('walreceiver', `started streaming WAL from primary at ${formatLsn(at)} on timeline ${tli}`),
   restartedStreaming: (at: Lsn, tli: number): LogLine => log('walreceiver', `restarted WAL streaming at ${formatLsn(at)} on timeline ${tli}`),
