@@ -1,8 +1,11 @@
 /**
  * fast-check arbitraries for replsim scenarios: topologies (one or two primaries, standbys cascading to any
- * depth, versions 9.2-18, recovery_target_timeline, synchronous_standby_names, sites and links) and timed
- * operation sequences (writes at rates, promote, repoint, configure with restart, stop, start, crash,
- * restart, partition, heal, route_writes, client blocks). They produce decoded `Scenario` objects that
+ * depth, versions 9.2-18, recovery_target_timeline, synchronous_standby_names, physical replication slots,
+ * sites and links, a failover manager) and timed operation sequences (writes at rates, promote, repoint,
+ * configure with or without a restart, stop, start, crash, restart, partition, heal, failover, route_writes,
+ * client blocks, slot drops and their consumers stopping and starting). No `create_slot` steps: the grammar
+ * does not decode a plan's create_slot yet (its node is looked up in the cluster being declared), so the
+ * slots are declared with the topology instead. They produce decoded `Scenario` objects that
  * runScenario accepts and that scenarioToYaml prints as a runnable file. docs/properties.md shows how to
  * write a property with them.
  *
@@ -21,6 +24,7 @@ import type {
   PgSettingsSpec,
   RecoveryTargetTimeline,
   Scenario,
+  SlotSpec,
   SynchronousCommit,
   SynchronousStandbyNames,
   WorkloadSpec,
@@ -56,8 +60,19 @@ export interface TopologyOptions {
   readonly workload?: boolean;
   /** Write rates to draw from, transactions per second (default 0, 10, 100, 1000). */
   readonly rates?: readonly number[];
-  /** Whether a failover manager (naive or patroni) may watch the cluster (default false). */
-  readonly failover?: boolean;
+  /**
+   * Whether a failover manager (naive or patroni) watches the cluster: false never, true on a coin,
+   * 'always' in every topology with a standby. Default false for topologyArbitrary; scenarioArbitrary
+   * defaults to true when its operation kinds include `failover`.
+   */
+  readonly failover?: boolean | 'always';
+  /**
+   * Whether physical replication slots may exist at the start (default true; never before 9.4, which has
+   * none): a standby of a primary may have its slot there (its consumer streaming, maybe with
+   * hot_standby_feedback, or stopped), the primary may hold a forgotten slot whose consumer stopped, and
+   * on 13+ max_slot_wal_keep_size may limit what they retain.
+   */
+  readonly slots?: boolean;
   /** wal_keep_size for every node, bytes (rounded up to whole 16 MiB segments); default: the version's. */
   readonly walKeepSize?: number;
   /** How long the run lasts (default 5 min). */
@@ -77,16 +92,38 @@ export type OperationKind =
   | 'restart'
   | 'partition'
   | 'heal'
+  | 'failover'
   | 'routeWrites'
   | 'blockClients'
-  | 'unblockClients';
+  | 'unblockClients'
+  | 'dropSlot'
+  | 'stopConsumer'
+  | 'startConsumer';
 
 export const OPERATION_KINDS: readonly OperationKind[] = [
-  'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'routeWrites', 'blockClients', 'unblockClients',
+  'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'failover', 'routeWrites', 'blockClients', 'unblockClients',
+  'dropSlot', 'stopConsumer', 'startConsumer',
 ];
 
-/** Operations that change nothing but the plan's intent: no crash, no partition. */
-export const PLANNED_KINDS: readonly OperationKind[] = ['writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'restart', 'routeWrites', 'blockClients', 'unblockClients'];
+/** Operations that change nothing but the plan's intent: no crash, no partition, no failover. */
+export const PLANNED_KINDS: readonly OperationKind[] = [
+  'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'restart', 'routeWrites', 'blockClients', 'unblockClients', 'dropSlot', 'stopConsumer', 'startConsumer',
+];
+
+/** Settings a `configure` operation changes (one per operation), each with values its version accepts. */
+export type ConfigureSetting =
+  | 'recoveryTargetTimeline'
+  | 'synchronousCommit'
+  | 'synchronousStandbyNames'
+  | 'walKeepSize'
+  | 'recoveryMinApplyDelay'
+  | 'walReceiverTimeout'
+  | 'hotStandbyFeedback'
+  | 'maxSlotWalKeepSize';
+
+export const CONFIGURE_SETTINGS: readonly ConfigureSetting[] = [
+  'recoveryTargetTimeline', 'synchronousCommit', 'synchronousStandbyNames', 'walKeepSize', 'recoveryMinApplyDelay', 'walReceiverTimeout', 'hotStandbyFeedback', 'maxSlotWalKeepSize',
+];
 
 export interface OperationOptions {
   /** Which operations to draw (default all). */
@@ -95,8 +132,13 @@ export interface OperationOptions {
   readonly count?: { readonly min?: number; readonly max?: number };
   /** When, in whole seconds after the start (default from 1 s to one minute before the end). */
   readonly window?: { readonly from: Micros; readonly to: Micros };
-  /** recovery_target_timeline choices for `configure` (default: the topology's). */
+  /** recovery_target_timeline choices for `configure` (default current, latest, numeric). */
   readonly timelines?: readonly TimelineChoice[];
+  /**
+   * Settings `configure` changes (default all of CONFIGURE_SETTINGS; recovery_target_timeline twice as
+   * often). A setting the node's version does not have falls back to recovery_target_timeline.
+   */
+  readonly settings?: readonly ConfigureSetting[];
 }
 
 export type ScenarioOptions = TopologyOptions & { readonly operations?: OperationOptions };
@@ -110,6 +152,10 @@ export const DEFAULT_BANDWIDTHS: readonly number[] = [1.25e6, 1.25e7, 1.25e8, 1.
 export const DEFAULT_LATENCIES: readonly Micros[] = [100, 1000, 5000, 20_000, 50_000] as Micros[];
 const WAL_PER_TX = [512, 2048, 8192, 65_536];
 const CONNECTIONS = [1, 10, 100];
+/** Replication slots exist from 9.4. */
+const SLOTS_SINCE: PgMajor = 9.4;
+/** max_slot_wal_keep_size values (13+): unlimited, or a limit a stopped consumer's slot can pass within a run. */
+const SLOT_LIMITS: readonly (number | null)[] = [null, 64 * MiB, 1024 * MiB];
 
 function range(r: { readonly min?: number; readonly max?: number } | undefined, min: number, max: number): { min: number; max: number } {
   const lo = r?.min ?? min;
@@ -151,16 +197,24 @@ function rtt(choice: TimelineChoice, root: number, offset: number): RecoveryTarg
   }
 }
 
-function syncSettings(d: SyncDraw, version: PgMajor, standbys: readonly string[]): PgSettingsSpec {
-  if (!d.on || standbys.length === 0) return {};
-  const commits: SynchronousCommit[] = version >= 9.6 ? ['on', 'remote_apply', 'remote_write', 'local', 'off'] : ['on', 'remote_write', 'local', 'off'];
+/** synchronous_commit values the version accepts (remote_apply 9.6+). */
+function synchronousCommits(version: PgMajor): SynchronousCommit[] {
+  return version >= 9.6 ? ['on', 'remote_apply', 'remote_write', 'local', 'off'] : ['on', 'remote_write', 'local', 'off'];
+}
+
+/** synchronous_standby_names over `standbys` in what the version accepts (FIRST/ANY 10+, several 9.6+). */
+function synchronousNames(d: Omit<SyncDraw, 'on' | 'commit'>, version: PgMajor, standbys: readonly string[]): SynchronousStandbyNames {
   const chosen = [...new Set(d.names.map((i) => pick(standbys, i)))];
   const names = d.star || chosen.length === 0 ? ['*'] : chosen;
   // FIRST/ANY need 10; several synchronous standbys need 9.6 (postgres.md §5; settings.ts parser).
   const method = d.any && version >= 10 ? 'any' : 'first';
   const maxNum = version >= 9.6 ? Math.max(1, Math.min(names[0] === '*' ? 2 : names.length, 2)) : 1;
-  const ssn: SynchronousStandbyNames = { method, num: 1 + (d.num % maxNum), names };
-  return { synchronousStandbyNames: ssn, synchronousCommit: pick(commits, d.commit) };
+  return { method, num: 1 + (d.num % maxNum), names };
+}
+
+function syncSettings(d: SyncDraw, version: PgMajor, standbys: readonly string[]): PgSettingsSpec {
+  if (!d.on || standbys.length === 0) return {};
+  return { synchronousStandbyNames: synchronousNames(d, version, standbys), synchronousCommit: pick(synchronousCommits(version), d.commit) };
 }
 
 /** A single-cluster topology as a Scenario with no actions yet. */
@@ -203,6 +257,14 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
       workload: fc.record({ on: fc.constant(opts.workload !== false), site: fc.nat(), rate: fc.nat(), walPerTx: fc.nat(), connections: fc.nat() }),
       failover: fc.record({ on: opts.failover ? fc.boolean() : fc.constant(false), patroni: fc.boolean(), site: fc.nat(), candidates: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fast: fc.boolean() }),
       seed: opts.seeds ? fc.nat(1000) : fc.constant(1),
+      // Drawn last, so that the draws above (and the topologies of a given seed) stay as they were.
+      slots: fc.record({
+        on: opts.slots === false ? fc.constant(false) : fc.boolean(),
+        // Per standby: no slot, a slot with its consumer streaming, the same with hot_standby_feedback, or its consumer stopped.
+        perStandby: fc.array(fc.nat(3), { minLength: standbysR.max, maxLength: standbysR.max }),
+        forgotten: fc.boolean(),
+        limit: fc.nat(),
+      }),
     })
     .map((d): Scenario => {
       const version = pick(versions, d.version);
@@ -252,7 +314,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         ? [{ name: 'clients', target: 'p1', site: pick(siteNames, d.workload.site), rate: pick(rates, d.workload.rate), walPerTx: pick(WAL_PER_TX, d.workload.walPerTx), connections: pick(CONNECTIONS, d.workload.connections) }]
         : [];
       const failover: FailoverSpec[] =
-        d.failover.on && standbyNames.length > 0
+        (d.failover.on || opts.failover === 'always') && standbyNames.length > 0
           ? [
               {
                 policy: d.failover.patroni ? 'patroni' : 'naive',
@@ -265,8 +327,27 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
               },
             ]
           : [];
-      return scenarioOf({ nodes, workloads, failover, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed });
+      const slots: SlotSpec[] = [];
+      if (d.slots.on && version >= SLOTS_SINCE) {
+        nodes.forEach((n, i) => {
+          const up = n.upstream === null ? undefined : nodes.find((x) => x.name === n.upstream);
+          const kind = d.slots.perStandby[i - primaryDraws.length] ?? 0;
+          if (up?.role !== 'primary' || kind === 0) return;
+          slots.push(physicalSlot(`${n.name}_slot`, up.name, kind === 3 ? 'stopped' : 'active', kind === 2));
+        });
+        if (d.slots.forgotten) slots.push(physicalSlot('forgotten_slot', 'p1', 'stopped', false));
+        const limit = pick(SLOT_LIMITS, d.slots.limit);
+        if (slots.length > 0 && version >= 13 && limit !== null) {
+          for (const [i, n] of nodes.entries()) if (n.role === 'primary') nodes[i] = { ...n, settings: { ...n.settings, maxSlotWalKeepSize: limit } };
+        }
+      }
+      return scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed });
     });
+}
+
+/** A physical replication slot (the grammar's `slots:` entry or `create_slot` step). */
+export function physicalSlot(name: string, node: string, consumer: SlotSpec['consumer'] = 'active', hotStandbyFeedback = false): SlotSpec {
+  return { name, node, kind: 'physical', database: null, consumer, hotStandbyFeedback };
 }
 
 /** A node of a generated cluster: storage not modelled, standbys on their upstream's timeline. */
@@ -279,13 +360,14 @@ export function scenarioOf(p: {
   readonly nodes: readonly NodeSpec[];
   readonly workloads?: readonly WorkloadSpec[];
   readonly failover?: readonly FailoverSpec[];
+  readonly slots?: readonly SlotSpec[];
   readonly sites?: readonly string[];
   readonly links?: Scenario['links'];
   readonly localLatency?: Micros;
   readonly end?: Micros;
   readonly seed?: number;
 }): Scenario {
-  const cluster: ClusterSpec = { name: 'main', nodes: p.nodes, workloads: p.workloads ?? [], failover: p.failover ?? [], startLsn: 0x3000000, walArchive: true, databases: [], slots: [] };
+  const cluster: ClusterSpec = { name: 'main', nodes: p.nodes, workloads: p.workloads ?? [], failover: p.failover ?? [], startLsn: 0x3000000, walArchive: true, databases: [], slots: p.slots ?? [] };
   return {
     name: 'generated',
     description: '',
@@ -314,61 +396,134 @@ interface OpDraw {
   c: number;
 }
 
-/** One operation on `s`'s first cluster, from drawn numbers; null when the kind does not apply. */
-function operation(s: Scenario, d: OpDraw, kinds: readonly OperationKind[], timelines: readonly TimelineChoice[], rates: readonly number[]): Action | null {
+/** What earlier operations of a sequence did, as far as later ones need it (no simulation: the plan's intent). */
+interface OpState {
+  /** The node the clients write to: the workload's target, then each route_writes or failover. */
+  leader: string;
+  /** The topology's slots not dropped by an earlier step. */
+  readonly slots: string[];
+}
+
+const KEEP_SIZES = [0, 4 * SEGMENT, 64 * SEGMENT, 1024 * SEGMENT];
+const APPLY_DELAYS = [0, 1, 10, 60].map(seconds);
+const RECEIVER_TIMEOUTS = [0, 5, 60].map(seconds);
+
+/**
+ * The settings of a `configure` of `n` from drawn numbers, valid for its version: a setting the version does
+ * not have (recovery_min_apply_delay before 9.4, wal_receiver_timeout before 9.3, max_slot_wal_keep_size
+ * before 13) becomes a recovery_target_timeline change.
+ */
+function configureSettings(n: NodeSpec, standbys: readonly string[], setting: ConfigureSetting, timelines: readonly TimelineChoice[], b: number, c: number): PgSettingsSpec {
+  const v = n.version;
+  switch (setting) {
+    case 'synchronousCommit':
+      return { synchronousCommit: pick(synchronousCommits(v), c) };
+    case 'synchronousStandbyNames':
+      // Off ("") one time in four.
+      if (standbys.length === 0 || c % 4 === 0) return { synchronousStandbyNames: null };
+      return { synchronousStandbyNames: synchronousNames({ any: c % 2 === 1, num: b, names: [b, c, b + c], star: c % 5 === 1 }, v, standbys) };
+    case 'walKeepSize':
+      // Whole segments: before 13 it is written as wal_keep_segments.
+      return { walKeepSize: pick(KEEP_SIZES, c) };
+    case 'recoveryMinApplyDelay':
+      if (v >= 9.4) return { recoveryMinApplyDelay: pick(APPLY_DELAYS, c) };
+      break;
+    case 'walReceiverTimeout':
+      if (v >= 9.3) return { walReceiverTimeout: pick(RECEIVER_TIMEOUTS, c) };
+      break;
+    case 'hotStandbyFeedback':
+      return { hotStandbyFeedback: c % 2 === 0 };
+    case 'maxSlotWalKeepSize':
+      if (v >= 13) return { maxSlotWalKeepSize: pick(SLOT_LIMITS, c) };
+      break;
+    case 'recoveryTargetTimeline':
+      break;
+  }
+  return { recoveryTargetTimeline: rtt(pick(timelines, b), n.timeline, c % 2) ?? 'latest' };
+}
+
+interface OpContext {
+  readonly s: Scenario;
+  readonly kinds: readonly OperationKind[];
+  readonly timelines: readonly TimelineChoice[];
+  readonly settings: readonly ConfigureSetting[];
+  readonly rates: readonly number[];
+}
+
+/** The operation (one or more steps) on `s`'s first cluster, from drawn numbers; [] when the kind does not apply. */
+function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
+  const { s } = x;
   const cluster = s.clusters[0]!;
   const nodes = cluster.nodes;
   const node = pick(nodes, d.a).name;
-  const kind = pick(kinds, d.kind);
+  const kind = pick(x.kinds, d.kind);
   const at = seconds(d.at);
-  let body: ActionBody;
-  let source: Action['source'] = 'plan';
+  const step = (body: ActionBody, source: Action['source'] = 'plan', after = 0): Action => ({ ...body, at: (at + seconds(after)) as Micros, name: null, source }) as Action;
   switch (kind) {
     case 'writes':
-      if (cluster.workloads.length === 0) return null;
-      body = { kind: 'workload', cluster: cluster.name, workload: null, rate: pick(rates, d.b) };
-      break;
+      if (cluster.workloads.length === 0) return [];
+      return [step({ kind: 'workload', cluster: cluster.name, workload: null, rate: pick(x.rates, d.b) })];
     case 'promote':
-      body = { kind: 'promote', node };
-      break;
+      return [step({ kind: 'promote', node })];
     case 'repoint': {
       const others = nodes.filter((n) => n.name !== node);
-      if (others.length === 0) return null;
-      body = { kind: 'repoint', node, upstream: pick(others, d.b).name };
-      break;
+      if (others.length === 0) return [];
+      return [step({ kind: 'repoint', node, upstream: pick(others, d.b).name })];
     }
     case 'configure': {
-      const n = nodes.find((x) => x.name === node)!;
-      const goal = rtt(pick(timelines, d.b), n.timeline, d.c % 2) ?? 'latest';
-      body = { kind: 'configure', node, settings: { recoveryTargetTimeline: goal }, restart: d.c % 3 === 2 ? 'never' : 'auto' };
-      break;
+      const n = nodes.find((y) => y.name === node)!;
+      const standbys = nodes.filter((y) => y.role === 'standby').map((y) => y.name);
+      // recovery_target_timeline (the setting most properties are about) twice as often as each other one.
+      const choices = x.settings.includes('recoveryTargetTimeline') ? [...x.settings, 'recoveryTargetTimeline' as const] : x.settings;
+      const settings = configureSettings(n, standbys, pick(choices, d.c), x.timelines, d.b, Math.floor(d.c / choices.length));
+      return [step({ kind: 'configure', node, settings, restart: d.b % 3 === 2 ? 'never' : 'auto' })];
     }
     case 'stop':
     case 'start':
     case 'restart':
-      body = { kind, node };
-      break;
+      return [step({ kind, node })];
     case 'crash':
-      body = { kind, node };
-      source = 'faults';
-      break;
+      return [step({ kind, node }, 'faults')];
     case 'partition':
     case 'heal': {
-      source = 'faults';
       const links = s.links;
-      body = links.length > 0 && d.b % 3 === 0 ? { kind, target: { kind: 'link', sites: pick(links, d.c).between } } : { kind, target: { kind: 'node', node } };
-      break;
+      return [step(links.length > 0 && d.b % 3 === 0 ? { kind, target: { kind: 'link', sites: pick(links, d.c).between } } : { kind, target: { kind: 'node', node } }, 'faults')];
+    }
+    case 'failover': {
+      // The leader is lost: with a failover manager, a crash or a partition of it and the manager does the
+      // rest; without one, what an operator does: crash, promote a standby of it a second later, move the
+      // writes there.
+      const leader = st.leader;
+      if (cluster.failover.length > 0) {
+        return [step(d.b % 2 === 0 ? { kind: 'crash', node: leader } : { kind: 'partition', target: { kind: 'node', node: leader } }, 'faults')];
+      }
+      const direct = nodes.filter((n) => n.upstream === leader);
+      const others = direct.length > 0 ? direct : nodes.filter((n) => n.name !== leader);
+      if (others.length === 0) return [];
+      const next = pick(others, d.c).name;
+      st.leader = next;
+      return [
+        step({ kind: 'crash', node: leader }, 'faults'),
+        step({ kind: 'promote', node: next }, 'plan', 1),
+        ...(cluster.workloads.length > 0 ? [step({ kind: 'routeWrites', cluster: cluster.name, node: next, workload: null }, 'plan', 2)] : []),
+      ];
     }
     case 'routeWrites':
-      if (cluster.workloads.length === 0) return null;
-      body = { kind: 'routeWrites', cluster: cluster.name, node, workload: null };
-      break;
+      if (cluster.workloads.length === 0) return [];
+      st.leader = node;
+      return [step({ kind: 'routeWrites', cluster: cluster.name, node, workload: null })];
     case 'blockClients':
     case 'unblockClients':
-      body = { kind, node };
-      break;
+      return [step({ kind, node })];
+    case 'dropSlot':
+    case 'stopConsumer':
+    case 'startConsumer': {
+      if (st.slots.length === 0) return [];
+      const slot = pick(st.slots, d.b);
+      if (kind === 'dropSlot') st.slots.splice(st.slots.indexOf(slot), 1);
+      return [step({ kind, cluster: cluster.name, slot })];
+    }
   }
-  return { ...body, at, name: null, source } as Action;
 }
 
 /** Timed operations on a topology's first cluster, in the grammar's order (by time, plan before faults). */
@@ -378,21 +533,20 @@ export function operationsArbitrary(s: Scenario, opts: OperationOptions = {}, ra
   const count = range(opts.count, 0, 8);
   const from = Math.ceil((opts.window?.from ?? seconds(1)) / 1e6);
   const to = Math.max(from, Math.floor((opts.window?.to ?? s.end - seconds(60)) / 1e6));
-  const timelines = opts.timelines ?? ['current', 'latest', 'numeric'];
+  const x: OpContext = { s, kinds, timelines: opts.timelines ?? ['current', 'latest', 'numeric'], settings: opts.settings ?? CONFIGURE_SETTINGS, rates };
   const draw: fc.Arbitrary<OpDraw> = fc.record({ at: fc.integer({ min: from, max: to }), kind: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat() });
-  return fc.array(draw, { minLength: count.min, maxLength: count.max }).map((ds) =>
-    canonicalActions(
-      [...ds]
-        .sort((x, y) => x.at - y.at)
-        .map((d) => operation(s, d, kinds, timelines, rates))
-        .filter((a): a is Action => a !== null),
-    ),
-  );
+  const cluster = s.clusters[0]!;
+  return fc.array(draw, { minLength: count.min, maxLength: count.max }).map((ds) => {
+    const st: OpState = { leader: cluster.workloads[0]?.target ?? cluster.nodes[0]!.name, slots: cluster.slots.map((sl) => sl.name) };
+    return canonicalActions([...ds].sort((p, q) => p.at - q.at).flatMap((d) => operation(x, st, d)));
+  });
 }
 
 /** A topology and a sequence of operations on it. */
 export function scenarioArbitrary(opts: ScenarioOptions = {}): fc.Arbitrary<Scenario> {
-  return topologyArbitrary(opts).chain((t) => operationsArbitrary(t, opts.operations, opts.rates).map((actions) => ({ ...t, actions })));
+  // A failover operation is manager-driven when the topology has a manager: reachable unless ruled out.
+  const failover = opts.failover ?? (opts.operations?.kinds ?? OPERATION_KINDS).includes('failover');
+  return topologyArbitrary({ ...opts, failover }).chain((t) => operationsArbitrary(t, opts.operations, opts.rates).map((actions) => ({ ...t, actions })));
 }
 
 /** The scenario with more actions, kept in the grammar's order. */

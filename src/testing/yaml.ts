@@ -90,6 +90,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walReceiverTimeout !== undefined) out.wal_receiver_timeout = printDuration(s.walReceiverTimeout);
   if (s.walSenderTimeout !== undefined) out.wal_sender_timeout = printDuration(s.walSenderTimeout);
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
+  if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
   if (s.autovacuumFreezeMaxAge !== undefined) out.autovacuum_freeze_max_age = s.autovacuumFreezeMaxAge;
   if (s.vacuumFreezeMinAge !== undefined) out.vacuum_freeze_min_age = s.vacuumFreezeMinAge;

@@ -33,7 +33,7 @@ const arb: fc.Arbitrary<Scenario> = topologyArbitrary({
 }).chain((t) =>
   fc
     .record({
-      ops: operationsArbitrary(t, { kinds: ['writes', 'stop', 'start', 'restart', 'repoint', 'configure'], timelines: ['latest'], window: { from: seconds(1), to: seconds(140) } }, [10, 100, 1000]),
+      ops: operationsArbitrary(t, { kinds: ['writes', 'stop', 'start', 'restart', 'repoint', 'configure'], timelines: ['latest'], settings: ['recoveryTargetTimeline'], window: { from: seconds(1), to: seconds(140) } }, [10, 100, 1000]),
       switchover: fc.option(fc.nat(), { nil: null }),
     })
     .map(({ ops, switchover }) => {
