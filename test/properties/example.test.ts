@@ -1,7 +1,6 @@
-/** The worked example of docs/properties.md: keep the two in step. */
+/** The worked example of docs/properties.md, imported the way the docs show: keep the two in step. */
 import { describe, it } from 'vitest';
-import { runScenario } from '../../src/run.ts';
-import { assertScenarioProperty, scenarioArbitrary } from '../../src/testing/index.ts';
+import { assertScenarioProperty, runScenario, scenarioArbitrary } from 'replsim';
 
 describe('a property of your own', () => {
   it('without promotions or faults, no acknowledged commit is lost', () => {
