@@ -10,8 +10,10 @@
  * size (K84-WRK make_resync_request, §3.4): a fully dirty device resyncs in large requests, a set dirtied
  * by random writes in requests the size of those writes.
  */
+import { invariant } from '../../engine/invariant.ts';
 import type { Micros } from '../../engine/time.ts';
 import { NEVER } from '../../engine/time.ts';
+import { slack } from './account.ts';
 
 type Mode =
   | { readonly kind: 'steady' }
@@ -26,12 +28,17 @@ export class Bitmap {
   /** Mean merged-request size of the set at t0. */
   private run0: number;
   private mode: Mode = { kind: 'steady' };
+  /** Conservation books at t0: bytes whose bits were set, bytes whose bits were cleared (in = out + dirty). */
+  private setTotal = 0;
+  private clearedTotal = 0;
 
   constructor(
     t: Micros,
     /** Bytes per bit (DRBD 4 KiB, §3.3; md bitmap chunk). */
     readonly granularity: number,
     readonly deviceSize: number,
+    /** Whose bitmap, for invariant messages. */
+    readonly label = 'bitmap',
   ) {
     this.t0 = t;
     this.d0 = 0;
@@ -39,13 +46,33 @@ export class Bitmap {
   }
 
   dirty(t: Micros): number {
+    return Math.max(0, this.unclamped(t));
+  }
+
+  /** The dirty bytes as the fluid curve gives them: a drain runs past empty until its breakpoint clears the set. */
+  private unclamped(t: Micros): number {
     const m = this.mode;
     const dt = t - this.t0;
     if (m.kind === 'steady') return this.d0;
-    if (m.kind === 'draining') return Math.max(0, this.d0 - m.rate * dt);
+    if (m.kind === 'draining') return this.d0 - m.rate * dt;
     if (this.d0 >= m.workingSet) return this.d0;
     const k = (m.rate * m.amplification) / m.workingSet;
     return m.workingSet - (m.workingSet - this.d0) * Math.exp(-k * dt);
+  }
+
+  /**
+   * The set's conservation books at t: bytes marked out of sync, bytes cleared (resynced, or cleared by a
+   * finished resync or a failover), the level (unclamped, so a drain past empty shows) and its rate of change
+   * per µs; in = out + level.
+   */
+  books(t: Micros): { in: number; out: number; level: number; rate: number } {
+    const m = this.mode;
+    const level = this.unclamped(t);
+    const delta = level - this.d0;
+    let rate = 0;
+    if (m.kind === 'draining') rate = -m.rate;
+    else if (m.kind === 'marking' && this.d0 < m.workingSet) rate = ((m.rate * m.amplification) / m.workingSet) * (m.workingSet - level);
+    return { in: this.setTotal + Math.max(0, delta), out: this.clearedTotal + Math.max(0, -delta), level, rate };
   }
 
   /** Mean size of a resync request over the dirty set (bytes). */
@@ -60,7 +87,14 @@ export class Bitmap {
   }
 
   private anchor(t: Micros): void {
-    const d = this.dirty(t);
+    const raw = this.unclamped(t);
+    const m = this.mode;
+    // A drain may end at most a microsecond of its rate past empty (its breakpoint is a whole microsecond).
+    invariant(raw >= -slack(m.kind === 'draining' ? m.rate : 0, this.deviceSize), () => `${this.label}: a resync drained ${-raw} bytes more than were out of sync (device ${this.deviceSize} bytes)`);
+    invariant(raw <= this.deviceSize * (1 + 1e-12), () => `${this.label}: ${raw} bytes out of sync on a device of ${this.deviceSize} bytes`);
+    const d = Math.max(0, raw);
+    if (d > this.d0) this.setTotal += d - this.d0;
+    else this.clearedTotal += this.d0 - d;
     this.run0 = this.runLength(t);
     this.d0 = d;
     this.t0 = t;
@@ -68,6 +102,8 @@ export class Bitmap {
 
   /** Everything out of sync (initial full sync: drbdadm primary --force sets all bits, UG84-C). */
   setAll(t: Micros, maxRequest: number): void {
+    this.anchor(t);
+    this.setTotal += this.deviceSize - this.d0;
     this.t0 = t;
     this.d0 = this.deviceSize;
     this.run0 = maxRequest;
@@ -78,12 +114,16 @@ export class Bitmap {
   add(t: Micros, bytes: number, run: number): void {
     this.anchor(t);
     if (bytes <= 0) return;
+    // Bytes whose bits are already set (the device is only so large) add nothing.
     const d = Math.min(this.deviceSize, this.d0 + bytes);
+    this.setTotal += d - this.d0;
     this.run0 = d / (this.d0 / this.run0 + (d - this.d0) / Math.max(run, 1));
     this.d0 = d;
   }
 
   clear(t: Micros): void {
+    this.anchor(t);
+    this.clearedTotal += this.d0;
     this.t0 = t;
     this.d0 = 0;
     this.mode = { kind: 'steady' };

@@ -11,6 +11,7 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
 import type { TcpSpec } from '../tcp/connection.ts';
+import { Account } from './account.ts';
 import { Bitmap } from './bitmap.ts';
 
 /** DRBD's bitmap granularity: 1 bit = 4 KiB (§3.3, K84-INT BM_BLOCK_SHIFT 12). */
@@ -53,6 +54,9 @@ export class BlockResource {
   readonly sendQ: Level;
   /** Bytes received by the peer and not yet on its disk (receive buffer + max-buffers pages). */
   readonly peerQ: Level;
+  /** What entered and left sendQ and peerQ (in = out + level; account.ts). */
+  readonly sendBooks: Account;
+  readonly peerBooks: Account;
   /** Application bytes acknowledged by the primary (a position in the device's write stream). */
   readonly acked: Level;
   /** Of those, bytes not yet durable on the peer (in the send path, on the line, in the peer's queue). */
@@ -80,11 +84,13 @@ export class BlockResource {
     this.secondaryDisk = spec.secondary.disk;
     this.sendQ = new Level(t, 0);
     this.peerQ = new Level(t, 0);
+    this.sendBooks = new Account(t);
+    this.peerBooks = new Account(t);
     this.acked = new Level(t, 0);
     this.pipeApp = new Level(t, 0);
     this.ackedCurve.push({ at: t, pos: 0 });
     const granularity = this.options.kind === 'md' ? this.options.bitmapChunk : BM_BLOCK_SIZE;
-    this.bitmap = new Bitmap(t, granularity, spec.size);
+    this.bitmap = new Bitmap(t, granularity, spec.size, `${spec.name}: out-of-sync bitmap`);
     if (spec.startConnected) {
       this.conn = { kind: 'Connected', since: t };
       this.peerDisk = 'UpToDate';
@@ -149,6 +155,11 @@ export class BlockResource {
     if (o.kind === 'drbd') return Math.max(0, o.net.sndbufSize + o.net.proxyBuffer - inflight);
     if (o.kind === 'md') return o.writeBehind * writeSize;
     return o.ringSize;
+  }
+
+  /** The send path's physical bound (bytes): the socket buffer (+ DRBD Proxy), md's behind window, WalB's ring. */
+  sendBound(writeSize: number): number {
+    return this.sendCapacity(writeSize, 0);
   }
 
   /** The peer's receive side: receive buffer + DRBD max-buffers pages (§2.4, rule 5), or the remote's queue. */

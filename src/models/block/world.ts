@@ -20,6 +20,7 @@ import { solveDisk, type DiskSolution, type DiskStream, type ShareJob } from '..
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, mb, mib, ms, pct, type FlowView, type WorkloadView } from './explain.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S } from './resource.ts';
 
@@ -42,6 +43,8 @@ interface WorkloadState {
   spec: IoWorkloadSpec;
   /** Requests waiting to be accepted. */
   readonly backlog: Level;
+  /** Requests that entered and left the backlog (in = out + backlog). */
+  readonly backlogBooks: Account;
   stall: BlockStallRecord | null;
   /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
   lat: { at: Micros; value: number; slope: number };
@@ -71,7 +74,14 @@ interface ResourceFlow {
   resync: number;
   sendRate: number;
   peerRate: number;
+  /** Room for unsent bytes now: the send path's bound less what is in flight on the line (bytes). */
   sendCap: number;
+  /**
+   * The send path's bound (bytes): unsent bytes never exceed it. When the line speeds up, more is in flight
+   * and the room shrinks below what the buffer already holds: the excess is sent, not discarded; so is what
+   * a bound made smaller (an adjust, a smaller write size in md's window of requests) finds in it.
+   */
+  sendBound: number;
   peerCap: number;
   sendFull: boolean;
   peerFull: boolean;
@@ -96,6 +106,7 @@ const emptyFlow = (): ResourceFlow => ({
   sendRate: 0,
   peerRate: 0,
   sendCap: 0,
+  sendBound: 0,
   peerCap: 0,
   sendFull: false,
   peerFull: false,
@@ -126,7 +137,7 @@ export class BlockWorld {
     const t = ctx.sim.now;
     for (const r of spec.resources) this.resources.set(r.name, new BlockResource(r, t));
     for (const w of spec.workloads) {
-      this.workloads.set(w.name, { spec: w, backlog: new Level(t, 0), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null });
+      this.workloads.set(w.name, { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null });
     }
     for (const j of spec.jobs) this.startJob(j, false);
   }
@@ -260,6 +271,12 @@ export class BlockWorld {
       return;
     }
     if (r.neverSynced) {
+      if (r.overflowed) {
+        // After an overflow the ring is reset (walb-tools reset_wal) and logs again from here; the full scan
+        // copies what it had lost (WALB-T term.md). Until now its logs were overwritten, not kept.
+        r.overflowed = false;
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: WalB ring reset after its overflow (reset_wal): writes are logged again from now`);
+      }
       // drbdadm primary --force on a fresh pair sets every bit (UG84-C): the initial full sync.
       r.bitmap.setAll(now, r.spec.maxBioSize);
       r.conn = { kind: 'SyncSource', since: now, full: true, startDirty: r.spec.size };
@@ -283,9 +300,7 @@ export class BlockWorld {
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
     const lost = r.sendQ.valueAt(now) + inFlight(r.tcp(1, 0), 0);
     r.bitmap.add(now, lost, r.spec.maxBioSize);
-    r.sendQ.set(now, 0);
-    r.peerQ.set(now, 0);
-    r.pipeApp.set(now, 0);
+    this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
@@ -293,6 +308,15 @@ export class BlockWorld {
     r.conn = { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
     this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap`);
+  }
+
+  /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
+  private emptyPath(r: BlockResource, now: Micros): void {
+    r.sendBooks.move(now, -r.sendQ.valueAt(now));
+    r.sendQ.set(now, 0);
+    r.peerBooks.move(now, -r.peerQ.valueAt(now));
+    r.peerQ.set(now, 0);
+    r.pipeApp.set(now, 0);
   }
 
   private failHost(host: string, now: Micros): void {
@@ -359,9 +383,7 @@ export class BlockWorld {
     r.conn = { kind: 'StandAlone', since: now, reason: `${old} is gone` };
     r.dirtySince = now;
     r.bitmap.clear(now);
-    r.sendQ.set(now, 0);
-    r.peerQ.set(now, 0);
-    r.pipeApp.set(now, 0);
+    this.emptyPath(r, now);
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
       if (w.outage) {
@@ -420,17 +442,71 @@ export class BlockWorld {
     this.apply_(now);
   }
 
-  /** Clamp levels that float arithmetic carried a hair past their bounds. */
+  /**
+   * Levels reach their bounds at breakpoints on whole microseconds, so one may be carried past a bound by up
+   * to a microsecond of its rate, plus floating-point rounding: that much is clamped (and booked, so the
+   * books still balance). Anything beyond is a model bug and stops the run (InvariantViolation) naming the
+   * device, the buffer, the value and the bound. Every buffer's books are checked too: in = out + level.
+   */
   private snap(now: Micros): void {
     for (const r of this.resources.values()) {
-      for (const l of [r.sendQ, r.peerQ, r.pipeApp]) if (l.valueAt(now) < EPS_BYTES) l.set(now, 0);
       const f = this.flows.get(r.name);
-      if (f) {
-        if (r.sendQ.valueAt(now) > f.sendCap - EPS_BYTES && f.sendCap > 0) r.sendQ.set(now, Math.min(r.sendQ.valueAt(now), f.sendCap));
-        if (r.peerQ.valueAt(now) > f.peerCap - EPS_BYTES && f.peerCap > 0) r.peerQ.set(now, Math.min(r.peerQ.valueAt(now), f.peerCap));
-      }
+      const sendCap = f && f.sendBound > 0 ? f.sendBound : Infinity;
+      const peerCap = f && f.peerCap > 0 ? f.peerCap : Infinity;
+      this.clampLevel(r, 'send buffer', r.sendQ, r.sendBooks, sendCap, EPS_BYTES, now);
+      this.clampLevel(r, 'peer queue', r.peerQ, r.peerBooks, peerCap, EPS_BYTES, now);
+      this.clampLevel(r, 'acknowledged bytes not on the peer', r.pipeApp, null, Infinity, EPS_BYTES, now);
     }
-    for (const w of this.workloads.values()) if (w.backlog.valueAt(now) < 1e-6) w.backlog.set(now, 0);
+    for (const w of this.workloads.values()) {
+      const r = this.resources.get(w.spec.resource);
+      if (r) this.clampLevel(r, `${w.spec.name} backlog (write requests)`, w.backlog, w.backlogBooks, w.spec.queueDepth, 1e-6, now, 1e-6);
+    }
+    for (const b of this.books(now)) {
+      const err = booksError(b);
+      invariant(err === null, () => `block conservation: ${err}; ${this.describe(this.resources.get(b.resource))}`);
+    }
+  }
+
+  /** Below `floor` is empty; within the slack past 0 or `cap` is rounding (clamped, booked); beyond is a bug. */
+  private clampLevel(r: BlockResource, buffer: string, l: Level, books: Account | null, cap: number, floor: number, now: Micros, abs?: number): void {
+    const v = l.valueAt(now);
+    const s = slack(l.rate, cap === Infinity ? v : cap, abs);
+    invariant(v >= -s, () => `${r.name}: ${buffer} on ${r.primaryHost} is negative: ${v} (capacity ${cap}, rate ${l.rate * 1e6} per s); ${this.describe(r)}`);
+    invariant(v <= cap + s, () => `${r.name}: ${buffer} on ${r.primaryHost} holds ${v}, above its capacity ${cap} (rate ${l.rate * 1e6} per s); ${this.describe(r)}`);
+    const to = v < floor ? 0 : v > cap ? cap : v;
+    if (to === v) return;
+    books?.move(now, to - v);
+    l.set(now, to);
+  }
+
+  /** The state an invariant message needs: the connection, the peer's disk, the levels and the flow. */
+  private describe(r: BlockResource | undefined): string {
+    if (!r) return '';
+    const now = this.ctx.sim.now;
+    const f = this.flows.get(r.name);
+    const flow = f ? `, line ${f.x} B/s, application ${f.appRepl} B/s, resync ${f.resync} B/s, peer drain ${f.drain} B/s, send buffer room ${f.sendCap} B` : '';
+    return `state of ${r.name} (${r.label}, ${r.primaryHost} → ${r.secondaryHost ?? 'none'}): ${r.conn.kind}, peer disk ${r.peerDisk}, send buffer ${r.sendQ.valueAt(now)} B, peer queue ${r.peerQ.valueAt(now)} B, out of sync ${r.bitmap.dirty(now)} B${flow}`;
+  }
+
+  /**
+   * Every buffer's conservation books now (issue 5, property 5): the send path (socket buffer and DRBD Proxy,
+   * md's write-behind window or WalB's log ring), the peer's receive queue (receive buffer + max-buffers),
+   * the out-of-sync bitmap, and each workload's backlog of waiting write requests.
+   */
+  books(now: Micros): BufferBooks[] {
+    const out: BufferBooks[] = [];
+    for (const r of this.resources.values()) {
+      const f = this.flows.get(r.name);
+      const send = r.walb ? 'WalB log ring' : r.md ? 'md write-behind window' : 'send buffer';
+      out.push({ resource: r.name, buffer: send, unit: 'bytes', in: r.sendBooks.in(now), out: r.sendBooks.out(now), level: r.sendQ.valueAt(now), capacity: f && f.sendBound > 0 ? f.sendBound : Infinity, rate: r.sendQ.rate });
+      out.push({ resource: r.name, buffer: 'peer queue', unit: 'bytes', in: r.peerBooks.in(now), out: r.peerBooks.out(now), level: r.peerQ.valueAt(now), capacity: f && f.peerCap > 0 ? f.peerCap : Infinity, rate: r.peerQ.rate });
+      const bm = r.bitmap.books(now);
+      out.push({ resource: r.name, buffer: 'out-of-sync bitmap', unit: 'bytes', ...bm, capacity: r.spec.size });
+    }
+    for (const w of this.workloads.values()) {
+      out.push({ resource: w.spec.resource, buffer: `${w.spec.name} backlog`, unit: 'requests', in: w.backlogBooks.in(now), out: w.backlogBooks.out(now), level: w.backlog.valueAt(now), capacity: w.spec.queueDepth, rate: w.backlog.rate });
+    }
+    return out;
   }
 
   /** State changes due now: resync end, Ahead → SyncSource, congestion, WalB overflow, jobs done. */
@@ -476,6 +552,7 @@ export class BlockWorld {
       if (w && !r.overflowed && sendQ >= w.ringSize - EPS_BYTES) {
         r.overflowed = true;
         this.log(r.name, r.primaryHost, 'replication', `${r.name}: WalB ring buffer (${mib(w.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`);
+        r.sendBooks.move(now, -r.sendQ.valueAt(now));
         r.sendQ.set(now, 0);
         r.pipeApp.set(now, 0);
         if (r.conn.kind !== 'StandAlone') r.conn = { kind: 'StandAlone', since: now, reason: 'WalB ring overflow' };
@@ -664,10 +741,16 @@ export class BlockWorld {
     const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
     const prevX = this.flows.get(r.name)?.x ?? 0;
     f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
+    // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
+    // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
+    const prevBound = this.flows.get(r.name)?.sendBound ?? 0;
+    f.sendBound = Math.max(r.sendBound(sizeOfWrites), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
     f.peerCap = r.peerCapacity();
     const sendQ = r.sendQ.valueAt(now);
     const peerQ = r.peerQ.valueAt(now);
-    f.sendFull = f.sendCap > 0 && sendQ >= f.sendCap - EPS_BYTES;
+    // No room at all (a line bound by the send buffer over the round trip has all of it in flight, md with
+    // write-behind 0) is full: writes wait for what the line acknowledges (rule 2), they do not queue unbounded.
+    f.sendFull = sendQ >= f.sendCap - EPS_BYTES;
     f.peerFull = peerQ >= f.peerCap - EPS_BYTES;
     let aRep = repl ? appWant : 0;
     let resync = rsBytes;
@@ -806,6 +889,13 @@ export class BlockWorld {
       if (Math.abs(f.peerRate) < 1e-3) f.peerRate = 0;
       r.sendQ.setRate(now, f.sendRate / 1e6);
       r.peerQ.setRate(now, f.peerRate / 1e6);
+      // The books: the send path takes replicated writes and resync replies (WalB's ring only logs; its
+      // full scan goes to the line directly) and gives what the line carries; the peer takes the line and
+      // gives what its disk drains.
+      const sendIn = r.walb ? f.appRepl : f.appRepl + f.resync;
+      const sendOut = r.walb ? f.x - f.resync : f.x;
+      r.sendBooks.flow(now, sendIn, sendOut);
+      r.peerBooks.flow(now, f.x, f.drain);
       if (f.sendRate > 0 && f.sendCap > 0 && !r.walb?.errorBeforeOverflow) consider(r.sendQ.timeToReach(f.sendCap, now));
       else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
       consider(whenZero(r.sendQ));
@@ -872,6 +962,7 @@ export class BlockWorld {
     const work = f.work.get(s.name);
     if (!work || this.failedHosts.has(r.primaryHost) || w.outage) {
       w.backlog.setRate(now, 0);
+      w.backlogBooks.flow(now, 0, 0);
       return NEVER;
     }
     const lambda = work.offered / s.size;
@@ -880,8 +971,12 @@ export class BlockWorld {
     // A closed population: at most queue-depth writes wait; then the application issues a new write only
     // when one completes (Little: latency = depth / completion rate).
     const full = b >= s.queueDepth - 1e-6;
-    if (full && b > s.queueDepth) w.backlog.set(now, s.queueDepth);
-    const backlogRate = full && lambda >= mu ? 0 : b > 1e-6 || lambda > mu ? lambda - mu : 0;
+    const closed = full && lambda >= mu;
+    const backlogRate = closed ? 0 : b > 1e-6 || lambda > mu ? lambda - mu : 0;
+    // Books: a full queue issues a write only as one completes; an empty one that keeps up passes writes straight through.
+    if (closed) w.backlogBooks.flow(now, mu, mu);
+    else if (backlogRate === 0) w.backlogBooks.flow(now, lambda, lambda);
+    else w.backlogBooks.flow(now, lambda, mu);
     if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull || f.blocking ? 'pipe' : 'local';
     else if (b <= 1e-6 && backlogRate <= 0) w.backlogCause = null;
     w.backlog.setRate(now, backlogRate / 1e6);
@@ -916,11 +1011,14 @@ export class BlockWorld {
       this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
     } else if (!above && w.stall) this.closeStall(w, now);
     this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
-    if (!w.stall && slope > 0) return Math.ceil(now + ((threshold - value) / slope) * 1e6);
-    if (w.stall && slope < 0) return Math.ceil(now + ((value - threshold) / -slope) * 1e6);
-    if (backlogRate < 0) return Math.ceil(now + (b / -backlogRate) * 1e6);
-    if (backlogRate > 0) return Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6);
-    return NEVER;
+    // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
+    // to drain past its empty time went negative).
+    let next: number = NEVER;
+    if (!w.stall && slope > 0) next = Math.ceil(now + ((threshold - value) / slope) * 1e6);
+    if (w.stall && slope < 0) next = Math.ceil(now + ((value - threshold) / -slope) * 1e6);
+    if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
+    if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
+    return next;
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
