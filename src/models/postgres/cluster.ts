@@ -426,6 +426,7 @@ export class PgCluster {
       // the newest timeline of the target's history that covers it), so the node's WAL ends at the switchpoint.
       this.log(n, 'follow', `${n.name} discards ${formatSize(n.walEnd(now) - entry.end)} of timeline ${n.tli} received past the switchpoint ${formatLsn(entry.end)} but not replayed (recovery_min_apply_delay)`);
       n.wal.end.set(now, entry.end);
+      this.writes.walCut(n);
       for (const s of this.streams) if (s.up === n && s.limit === null) s.limit = entry.end;
       this.requestReflow();
     }
@@ -746,6 +747,7 @@ export class PgCluster {
       const cause = `${n.name} crashed with ${formatSize(lost)} of WAL inserted but not flushed: with synchronous_commit = off commits are acknowledged before the WAL writer flushes them (every wal_writer_delay = ${n.settings.walWriterDelay / 1000} ms; PostgreSQL documents a window of up to three times that)`;
       this.writes.crashLoss(n, flushed, now, cause);
       n.wal.end.set(now, flushed);
+      this.writes.walCut(n);
       this.log(n, 'lifecycle', cause);
     }
     const role = n.role;

@@ -341,17 +341,19 @@ export class WriteFlow {
     // ends at the switchpoint. Approximation: latency as a constant in-flight amount (docs/model-postgres.md).
     const [target, targetRate] = s.limit !== null ? [Math.min(s.limit, upEnd), 0] : [Math.max(0, upEnd - upRate * s.path.latency), upRate];
     const gap = target - d;
-    // Integer time: a chase scheduled to close at the next whole microsecond overshoots by at most one
-    // microsecond of bandwidth; within that slack the downstream is caught up and snapped to its target.
+    // Integer time: a chase is scheduled to end at the last whole microsecond before it would reach its
+    // target (gap > slack > closing, so at least one), never after: it stops short by less than one
+    // microsecond of bandwidth, and within that slack the downstream is snapped forward to its target.
     const slack = share + 1;
     if (gap > slack) {
       const closing = share - targetRate;
-      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.ceil(gap / closing))) as Micros) : NEVER };
+      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER };
     }
     if (s.limit === null && d > upEnd) {
-      // A chase that closed at a whole microsecond may overshoot an upstream that is itself chasing: never
-      // hold more than the upstream has.
-      return { stream: s, rate: Math.min(targetRate, share), snapTo: upEnd, catchUpAt: NEVER };
+      // The standby already has more than its upstream has flushed now (a flush lag that grew with the rate,
+      // or rounding): the walsender has nothing to send until the flush passes it again. WAL never moves
+      // back on a timeline (checkInvariants).
+      return { stream: s, rate: 0, snapTo: null, catchUpAt: upRate > 0 ? ((now + Math.max(1, Math.ceil((d - upEnd) / upRate))) as Micros) : NEVER };
     }
     if (gap < -slack) {
       // Ahead of the lagged target: the upstream's rate rose (or streaming just began), and for one latency
@@ -505,10 +507,21 @@ export class WriteFlow {
   }
   /**
    * Checked once per instant, after the rates are set (cheap: one pass over nodes, streams and terms): a
-   * standby is never ahead of its upstream; WAL levels are never negative; an acknowledgement never passes
+   * standby is never ahead of its upstream; WAL levels are never negative and never move back on a timeline; an acknowledgement never passes
    * the node's flush and never leaves more commits waiting than the clients have connections; each stream
    * is the one the downstream's walreceiver holds (a node is in exactly one receiver state).
    */
+  /** Each node's WAL end at the last check and its timeline: WAL never moves back on a timeline. */
+  private readonly lastEnd = new Map<PgNode, { readonly timeline: PgNode['wal']['timeline']; readonly lsn: number }>();
+
+  /**
+   * The node's WAL was cut on purpose (a crash lost what was not flushed; received WAL past a switchpoint
+   * was given up for the new timeline): the next check starts from the new end.
+   */
+  walCut(n: PgNode): void {
+    this.lastEnd.delete(n);
+  }
+
   private checkInvariants(now: Micros): void {
     for (const s of this.cluster.streams) {
       const d = s.down.walEnd(now);
@@ -521,6 +534,12 @@ export class WriteFlow {
     for (const n of this.cluster.nodes.values()) {
       const end = n.walEnd(now);
       invariant(end >= 0 && Number.isFinite(end), () => `${n.name}: WAL level ${end} is negative or not finite`);
+      // LSN order per timeline; a byte of slack for the fluid model's fractions.
+      const prev = this.lastEnd.get(n);
+      if (prev && prev.timeline === n.wal.timeline) {
+        invariant(end >= prev.lsn - 1, () => `${n.name}: WAL moved back on timeline ${n.tli}, from ${formatLsn(prev.lsn)} (${prev.lsn}) to ${formatLsn(end)} (${end})`);
+      }
+      this.lastEnd.set(n, { timeline: n.wal.timeline, lsn: end });
       if (n.role.kind === 'standby' && n.role.receiver.status === 'streaming') {
         invariant(n.running && this.cluster.streams.has(n.role.receiver.stream), () => `${n.name}: walreceiver streaming without a stream (${n.run.state})`);
       }
