@@ -41,13 +41,22 @@ export interface SeriesPoint {
   readonly value: number;
 }
 
+/** Points a series keeps at most (memory stays bounded on long runs; see BlockHistory.sample). */
+export const MAX_SERIES_POINTS = 10_000;
+
 export class BlockHistory {
   readonly stalls: BlockStallRecord[] = [];
   readonly losses: BlockLossRecord[] = [];
   /** Series by name, e.g. "r0 write latency (ms)", "r0 send buffer (bytes)". */
   readonly series = new Map<string, SeriesPoint[]>();
 
-  constructor(private readonly mix: (s: string) => void) {}
+  constructor(
+    private readonly mix: (s: string) => void,
+    /** Points per series at most (at least 16). */
+    readonly maxPoints = MAX_SERIES_POINTS,
+  ) {
+    if (!(Number.isInteger(maxPoints) && maxPoints >= 16)) throw new RangeError(`a series needs room for at least 16 points, not ${maxPoints}`);
+  }
 
   openStall(s: Omit<BlockStallRecord, 'to'>): BlockStallRecord {
     const rec: BlockStallRecord = { ...s, to: null };
@@ -82,5 +91,35 @@ export class BlockHistory {
     }
     if (last && last.at === at) s[s.length - 1] = { at, value };
     else s.push({ at, value });
+    if (s.length >= this.maxPoints) downsample(s);
   }
+}
+
+/**
+ * Halves a series that reached its cap, keeping its extremes: the first and the last point stay, and of
+ * every run of four consecutive points in between, the lowest and the highest (in time order; the first
+ * of equal values). A peak (a stall's worst latency, a full send buffer) or a trough survives any number of
+ * halvings; a chart draws straight lines between what is left. Deterministic, so a report is the same run to
+ * run; amortised O(1) per sample.
+ */
+export function downsample(s: SeriesPoint[]): void {
+  const n = s.length;
+  if (n < 3) return;
+  const last = s[n - 1]!;
+  let w = 1;
+  for (let i = 1; i < n - 1; i += 4) {
+    const end = Math.min(i + 4, n - 1);
+    let lo = i;
+    let hi = i;
+    for (let j = i + 1; j < end; j++) {
+      if (s[j]!.value < s[lo]!.value) lo = j;
+      if (s[j]!.value > s[hi]!.value) hi = j;
+    }
+    const a = Math.min(lo, hi);
+    const b = Math.max(lo, hi);
+    s[w++] = s[a]!;
+    if (b !== a) s[w++] = s[b]!;
+  }
+  s[w++] = last;
+  s.length = w;
 }

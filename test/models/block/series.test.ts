@@ -1,0 +1,61 @@
+/**
+ * Block time series stay bounded on long runs (issue 5: memory stays bounded, long time series are
+ * downsampled): a series keeps at most its cap of points, its extremes and its ends survive, and the report
+ * is the same run to run.
+ */
+import { describe, expect, it } from 'vitest';
+import { BlockHistory, MAX_SERIES_POINTS } from '../../../src/history/block.ts';
+import type { Micros } from '../../../src/engine/time.ts';
+import { runScenario, SELF_CHECK_ENV } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+import { drbdScenario } from './fixture.ts';
+
+describe('block time series are downsampled', () => {
+  it('a series keeps at most its cap, with its first and last points, its maximum and its minimum', () => {
+    const h = new BlockHistory(() => {}, 1000);
+    let max = -Infinity;
+    let min = Infinity;
+    let x = 12345;
+    let longest = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const v = i === 777_777 ? 5e9 : i === 333_333 ? -5e9 : x;
+      max = Math.max(max, v);
+      min = Math.min(min, v);
+      h.sample('s', i as Micros, v);
+      longest = Math.max(longest, h.series.get('s')!.length);
+    }
+    expect(longest).toBeLessThan(1000);
+    const s = h.series.get('s')!;
+    expect(s[0]!.at).toBe(0);
+    expect(s.at(-1)!.at).toBe(999_999);
+    expect(Math.max(...s.map((p) => p.value))).toBe(max);
+    expect(Math.min(...s.map((p) => p.value))).toBe(min);
+    for (let i = 1; i < s.length; i++) expect(s[i]!.at).toBeGreaterThan(s[i - 1]!.at);
+  });
+
+  it('a long run keeps at most the cap per series and its report is byte-identical run to run', () => {
+    // 57 hours of load changing every 20 s: 10,200 rate changes, so every series is downsampled.
+    const steps = Array.from({ length: 10_200 }, (_, i) => `{ at: +${(i + 1) * 20}s, io_workload: { workload: app, iops: ${i % 2 ? 410 : 200 + (i % 7) * 10}/s } }`);
+    const text = drbdScenario({ duration: '57h', extraPlan: steps });
+    const scenario = loadScenarioText(text, 'long.yaml');
+    // The two runs are compared here, report against report (the suite's self-check compares fingerprints only).
+    const selfCheck = process.env[SELF_CHECK_ENV];
+    delete process.env[SELF_CHECK_ENV];
+    const run = () => runScenario(scenario);
+    let a: ReturnType<typeof run>;
+    let b: ReturnType<typeof run>;
+    try {
+      a = run();
+      b = run();
+    } finally {
+      if (selfCheck !== undefined) process.env[SELF_CHECK_ENV] = selfCheck;
+    }
+    const series = a.report.series!;
+    expect(series.length).toBeGreaterThan(0);
+    for (const s of series) expect(s.points.length).toBeLessThan(MAX_SERIES_POINTS);
+    const latency = series.find((s) => s.name === 'app write latency (s)')!;
+    expect(latency.points.length).toBeGreaterThan(MAX_SERIES_POINTS / 4);
+    expect(JSON.stringify(b.report)).toBe(JSON.stringify(a.report));
+  }, 60_000);
+});
