@@ -109,8 +109,10 @@ export class Simulation {
       this.advanceTo(queue.lastTime);
       fn();
       afterEvent?.();
-      if (limits && (this.processed & 1023) === 0) {
-        if (this.processed > limits.maxEvents) throw new SimulationLimitError('maxEvents', limits.maxEvents, this.clock);
+      if (!limits) continue;
+      // The event count exactly, the wall clock (a system call) every 1024 events.
+      if (this.processed > limits.maxEvents) throw new SimulationLimitError('maxEvents', limits.maxEvents, this.clock);
+      if ((this.processed & 1023) === 0) {
         if ((Date.now() - started) / 1000 > limits.maxWallSeconds) {
           throw new SimulationLimitError('maxWallSeconds', limits.maxWallSeconds, this.clock);
         }

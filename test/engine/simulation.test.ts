@@ -141,9 +141,9 @@ describe('Simulation', () => {
     const limit = error as SimulationLimitError;
     expect(limit.limit).toBe('maxEvents');
     expect(limit.value).toBe(5_000);
-    // Checked every 1024 events: it stops at the first check past the limit.
-    expect(sim.eventsProcessed).toBe(5_120);
-    expect(limit.at).toBe(5_120);
+    // Checked after every event: it stops at the first event past the limit.
+    expect(sim.eventsProcessed).toBe(5_001);
+    expect(limit.at).toBe(5_001);
     expect(limit.message).toMatch(/more than 5000 events/);
   });
 

@@ -31,6 +31,8 @@ describe('invariants', () => {
     const reg = new TimelineRegistry();
     const root = reg.create(1, null, 1000, 'initial', 'p', 0 as never);
     expect(() => reg.create(2, root, 999, 'x', 'b', 0 as never)).toThrow(/begins at 0\/3E7, before its parent 1/);
+    expect(() => reg.create(2, root, 999, 'x', 'b', 0 as never)).toThrow(InvariantViolation);
+    expect(() => reg.create(1, root, 1000, 'x', 'b', 0 as never)).toThrow(InvariantViolation);
     expect(() => reg.create(2, root, 1000, 'x', 'b', 0 as never)).not.toThrow();
   });
 

@@ -1,3 +1,4 @@
+import { invariant } from '../../engine/invariant.ts';
 import type { Micros } from '../../engine/time.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 
@@ -106,9 +107,10 @@ export class TimelineRegistry {
   readonly all: Timeline[] = [];
 
   create(tli: number, parent: Timeline | null, begin: Lsn, reason: string, createdBy: string | null, createdAt: Micros): Timeline {
-    if (parent && tli <= parent.tli) throw new RangeError(`timeline ${tli} must be newer than its parent ${parent.tli}`);
-    // LSN order per timeline: a child begins within its parent's WAL, at or after where the parent began.
-    if (parent && !(begin >= parent.begin)) throw new RangeError(`timeline ${tli} begins at ${formatLsn(begin)}, before its parent ${parent.tli} at ${formatLsn(parent.begin)}`);
+    // Invariants (a violation stops the run with the event, the seed and every node's state): timeline IDs
+    // increase along a history, and a child begins within its parent's WAL, at or after where the parent began.
+    invariant(!parent || tli > parent.tli, () => `timeline ${tli} must be newer than its parent ${parent!.tli}`);
+    invariant(!parent || begin >= parent.begin, () => `timeline ${tli} begins at ${formatLsn(begin)}, before its parent ${parent!.tli} at ${formatLsn(parent!.begin)}`);
     const tl: Timeline = { uid: this.next++, tli, parent, begin, reason, createdBy, createdAt };
     this.all.push(tl);
     return tl;
