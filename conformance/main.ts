@@ -1,6 +1,7 @@
 /**
  * npm run conformance     all sequences (>= 100), writes docs/conformance.md
- * npm run conformance:ci  the fixed CI set (the §0 experiments and 8 seeded sequences), prints a summary
+ * npm run conformance:ci  the fixed CI set (the §0 experiments and seeded sequences: conformance/sequence.ts
+ *                         ciSequences), prints a summary
  *
  * Options: --count N (full run size), --seed S (first seed), --parallel P, --out FILE, --only ID[,ID...], --port BASE
  * (first port; sequence slots use BASE, BASE+10, ...; default 27000, below Linux's ephemeral range 32768-60999
@@ -21,6 +22,20 @@ function arg(name: string): string | null {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? null) : null;
 }
+
+/** A whole-number option, checked: a typo must not run a different experiment (or overwrite the report). */
+function intArg(name: string, fallback: number, min: number): number {
+  const text = arg(name);
+  if (text === null) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name}: ${JSON.stringify(text)} is not a whole number >= ${min}`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+/** The issue's bar for the full run: docs/conformance.md is only rewritten from at least this many. */
+const FULL_RUN_MIN = 100;
 
 /** Debian's postgresql-15 where it is missing (CI runs as root on a fresh machine). */
 function ensurePostgres(): void {
@@ -106,13 +121,16 @@ async function main(): Promise<number> {
   const from = arg('render-from');
   if (from) return renderFrom(from, arg('out') ?? 'docs/conformance.md');
   const ci = process.argv.includes('--ci');
-  const count = Number(arg('count') ?? 100);
-  const parallel = Number(arg('parallel') ?? (ci ? 7 : 8));
+  const count = intArg('count', FULL_RUN_MIN, 1);
+  const parallel = intArg('parallel', ci ? 7 : 8, 1);
   const only = arg('only');
-  const portBase = Number(arg('port') ?? 27000);
-  let seqs = ci ? ciSequences() : fullSequences(count, Number(arg('seed') ?? 1));
+  const portBase = intArg('port', 27000, 1024);
+  let seqs = ci ? ciSequences() : fullSequences(count, intArg('seed', 1, 0));
   if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
-  const out = arg('out') ?? (ci ? null : 'docs/conformance.md');
+  if (only && seqs.length === 0) throw new UsageError(`--only ${only}: no such sequence`);
+  // A partial run never replaces the committed report unless --out names a file.
+  const partial = !ci && (count < FULL_RUN_MIN || only !== null);
+  const out = arg('out') ?? (ci || partial ? null : 'docs/conformance.md');
   ensurePostgres();
   const pgVersion = execFileSync(join(PG_BIN, 'postgres'), ['--version']).toString().trim();
   const started = Date.now();
@@ -160,7 +178,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(e instanceof Error ? e.stack : e);
+    console.error(e instanceof UsageError ? `conformance: ${e.message}` : e instanceof Error ? e.stack : e);
     process.exit(2);
   },
 );
