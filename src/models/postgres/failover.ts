@@ -53,7 +53,8 @@ export class FailoverManager {
       return;
     }
     if (now - this.lastHealthy < this.spec.timeout) return;
-    const lost = leader ? `${leader.name} has been unreachable or not a primary for ${((now - this.lastHealthy) / 1e6).toFixed(0)} s` : 'there is no leader';
+    // The manager only knows its checks: it counts from the last healthy one, not from the fault itself.
+    const lost = leader ? `no health check has found ${leader.name} a reachable primary for ${((now - this.lastHealthy) / 1e6).toFixed(0)} s (timeout ${(this.spec.timeout / 1e6).toFixed(0)} s)` : 'there is no leader';
     const choice = this.spec.policy === 'naive' ? this.chooseNaive(leader) : this.choosePatroni(leader);
     c.ctx.history.failover({ at: now, cluster: c.name, policy: this.spec.policy, chosen: choice.node?.name ?? null, reasons: choice.reasons });
     if (!choice.node) {
