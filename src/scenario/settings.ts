@@ -4,7 +4,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTargetTimeline, type SynchronousStandbyNames } from './types.ts';
-import { show } from './errors.ts';
+import { didYouMean, show } from './errors.ts';
 import { boolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
 
@@ -158,6 +158,10 @@ function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
     if (typeof v === 'string' && /^\d{1,10}$/.test(v.trim())) {
       const t = Number(v.trim());
       if (t >= 1 && t <= 0xffffffff) return { tli: t };
+    }
+    if (typeof v === 'string' && v !== 'current' && v !== 'latest') {
+      const hint = didYouMean(v, ['current', 'latest']);
+      return ctx.fail(n, `${ctx.subject}: ${show(v)} is not ${expected}`, hint ? { expected, hint } : { expected });
     }
     return keyword.decode(n, ctx);
   });

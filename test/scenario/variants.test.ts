@@ -68,6 +68,14 @@ describe('--set', () => {
     expect(errorOf(MACKEREL, { sets: ['clusters.mackerel.nodes.standby-tokyo.version=15'] }).hint).toBeUndefined();
   });
 
+  it('a wrong recovery_target_timeline names all three forms, with did-you-mean for a misspelt keyword', () => {
+    const set = (v: string) => errorOf(MACKEREL, { sets: [`clusters.mackerel.nodes.db002.settings.recovery_target_timeline=${v}`] });
+    expect(set('newest').message).toBe('recovery_target_timeline in settings of node "db002": "newest" is not current, latest or a timeline ID (an integer >= 1)');
+    expect(set('newest').hint).toBeUndefined();
+    expect(set('lates').hint).toBe('did you mean "latest"?');
+    expect(load({ sets: ['clusters.mackerel.nodes.db002.settings.recovery_target_timeline="16"'] }).clusters[0]!.nodes[2]!.settings.recoveryTargetTimeline).toEqual({ tli: 16 });
+  });
+
   it('reports a bad value as a --set error', () => {
     const e = errorOf(MACKEREL, { sets: ['clusters.mackerel.workload.rate=fast'] });
     expect(e.format()).toBe('x.yaml: --set clusters.mackerel.workload.rate=fast: rate in workload of cluster "mackerel": "fast" is not a rate; e.g. "800/s", "48000/min", "1000/h"');
