@@ -8,7 +8,7 @@ import { findDataLoss, type Survivor, type WalView } from './checkers/dataLoss.t
 import { historyDifference } from './history/diff.ts';
 import { explainLoss } from './checkers/explain.ts';
 import { evaluateExpectations } from './checkers/expectations.ts';
-import type { History } from './history/history.ts';
+import type { History, WriteStatusInterval } from './history/history.ts';
 import { formatLsn } from './models/postgres/lsn.ts';
 import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
@@ -95,7 +95,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   }
   const outages: OutageJson[] = [];
   const stalls: StallJson[] = [];
-  for (const w of history.writeStatus) {
+  for (const w of mergeShortGaps(history.writeStatus, scenario.stallThreshold)) {
     const to = (w.to ?? end) as Micros;
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
@@ -116,6 +116,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
         role: n.role.kind,
         timeline: n.tli,
         lsn: formatLsn(n.walEnd(end)),
+        flushLsn: formatLsn(n.flushed(end)),
+        replayLsn: n.role.kind === 'standby' ? formatLsn(c.replayPosition(n, end)) : null,
         receiver: n.receiverStatus,
         upstream: n.role.kind === 'standby' ? n.role.upstream : null,
         history: describeHistory(n.wal.timeline),
@@ -226,6 +228,29 @@ function survivorOf(c: PgCluster, now: Micros): Survivor | null {
   const s = c.survivor(now);
   if (!s) return null;
   return { wal: { node: s.node.name, timeline: s.node.wal.timeline, end: s.node.walEnd(now), diskAvailable: true }, why: s.why };
+}
+
+/**
+ * One stall or outage per condition as a person sees it: the same condition (workload, kind, cause) broken
+ * by a gap shorter than the stall threshold (confirmations that come in rounds leave sub-millisecond gaps
+ * between them) is one interval.
+ */
+function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Micros): WriteStatusInterval[] {
+  const out: WriteStatusInterval[] = [];
+  const lastOf = new Map<string, WriteStatusInterval>();
+  for (const w of intervals) {
+    const key = `${w.cluster}\u0000${w.workload}`;
+    const prev = lastOf.get(key);
+    if (prev && prev.to !== null && prev.kind === w.kind && prev.cause === w.cause && prev.node === w.node && w.from - prev.to < threshold) {
+      const merged = { ...prev, to: w.to, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
+      out[out.lastIndexOf(prev)] = merged;
+      lastOf.set(key, merged);
+      continue;
+    }
+    out.push(w);
+    lastOf.set(key, w);
+  }
+  return out;
 }
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {

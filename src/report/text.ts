@@ -105,7 +105,10 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   out.push(c.b('Nodes at the end'));
   for (const n of r.nodes) {
     const rx = n.role === 'standby' ? `, walreceiver ${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '';
-    out.push(`  ${n.name.padEnd(8)} ${n.version.padEnd(4)} ${n.state.padEnd(8)} ${n.role.padEnd(8)} timeline ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(12)} history ${n.history}${rx}`);
+    // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
+    const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
+    const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
+    out.push(`  ${n.name.padEnd(8)} ${n.version.padEnd(4)} ${n.state.padEnd(8)} ${n.role.padEnd(8)} timeline ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(12)}${positions} history ${n.history}${rx}`);
   }
   for (const a of r.assessments) {
     out.push(`  assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${plural(a.dataLoss.reduce((x, l) => x + l.commits, 0), 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`);

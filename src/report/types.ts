@@ -63,7 +63,12 @@ export interface NodeJson {
   readonly state: string;
   readonly role: 'primary' | 'standby';
   readonly timeline: number;
+  /** The WAL written: inserted on a primary, received (written by the walreceiver) on a standby. */
   readonly lsn: string;
+  /** The WAL flushed to disk (behind `lsn` by the WAL writer's or the standby's fsync lag). */
+  readonly flushLsn: string;
+  /** A standby's replay position (behind its flush by recovery_min_apply_delay); null on a primary. */
+  readonly replayLsn: string | null;
   readonly receiver: 'streaming' | 'waiting' | 'stopped';
   readonly upstream: string | null;
   readonly history: string;

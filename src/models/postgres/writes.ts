@@ -470,12 +470,18 @@ export class WriteFlow {
     }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
-      const window = this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0) * walPerTx;
-      const latency = perSecond > 0 ? window / perSecond : Number.POSITIVE_INFINITY;
+      const connections = this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0);
+      const byRate = perSecond > 0 ? (connections * walPerTx) / perSecond : Number.POSITIVE_INFINITY;
+      // A commit waits at least one confirmation round (rtt: the link, the standby's fsync, its apply delay).
+      // When confirmations come in rounds (a delayed replay) their rate swings between bursts and nothing;
+      // the round itself is the steady figure, and with it Little's law gives the throughput.
+      const round = throttledBy.rtt / PER_SECOND;
+      const latency = round > 0 ? Math.max(round, Number.isFinite(byRate) ? byRate : 0) : byRate;
       if (latency * 1e6 > this.cluster.ctx.stallThreshold) {
+        const commits = connections / latency;
         const cause =
           throttledBy.blockedBy ??
-          `synchronous standbys confirm ${(perSecond / walPerTx).toFixed(0)} commits/s, fewer than the ${p.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
+          `synchronous standbys confirm ${commits >= 10 ? commits.toFixed(0) : commits.toFixed(1)} commits/s, fewer than the ${p.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
         return h.setWriteStatus(key, now, { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null });
       }
     }
