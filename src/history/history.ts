@@ -49,7 +49,7 @@ export interface ReceiverTransition {
   readonly node: string;
   readonly status: 'streaming' | 'waiting' | 'stopped';
   readonly reason: WaitReason | null;
-  /** Position of the node's WAL (received = flushed = replayed) at the transition. */
+  /** Position of the node's WAL (what it received: its write position) at the transition. */
   readonly lsn: Lsn;
   readonly tli: number;
   readonly upstream: string | null;

@@ -64,7 +64,7 @@ export interface StandbyRole {
   /**
    * 'reading-checkpoint': the startup process could not read its checkpoint record (xlogrecovery.c
    * InitWalRecovery) and waits for it: the server accepts no connections and cannot be promoted.
-   * 'redo': it replays WAL (and is consistent: this model has no apply lag).
+   * 'redo': it replays WAL and is consistent (its replay may trail by recovery_min_apply_delay: PgCluster.replayPosition).
    */
   phase: 'reading-checkpoint' | 'redo';
 }
