@@ -228,7 +228,9 @@ export class WriteFlow {
     for (const p of plans) {
       if (p.catchUpAt === NEVER) continue;
       if (p.stream.limit !== null && p.rate > 0) c.scheduleEndOfTimeline(p.stream, p.stream.down.wal.end.timeToReach(p.stream.limit, now));
-      else next = Math.min(next, p.catchUpAt);
+      // A historic chase too replans when it is about to close (at a whole microsecond before its switchpoint,
+      // never past it): the streams it feeds must not run on past where it stops.
+      next = Math.min(next, p.catchUpAt);
     }
     for (const p of plans) {
       if (p.stream.limit !== null && p.stream.down.walEnd(now) >= p.stream.limit - 0.5) c.scheduleEndOfTimeline(p.stream, now);
@@ -532,7 +534,8 @@ export class WriteFlow {
     for (const s of this.cluster.streams) {
       const d = s.down.walEnd(now);
       const u = s.up.walEnd(now);
-      invariant(d <= u + 1e-6 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
+      // A byte of slack, as for the order of a node's own WAL: positions are fluid, LSNs whole bytes.
+      invariant(d <= u + 1 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
       const role = s.down.role;
       invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
       invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
