@@ -789,7 +789,8 @@ const repoint = object(
 const slotRef = ref('slot', (env) => [...env.slots.keys()]);
 
 const createSlot = object(
-  { name: req(name(), 'The slot\'s name.'), ...slotFields },
+  // In the plan there is no enclosing cluster: the node names it (any cluster's node).
+  { name: req(name(), 'The slot\'s name.'), ...slotFields, node: req(nodeRef, 'The server the slot is on (the primary).') },
   {
     build: (v, info, ctx: C): ActionBody => {
       const slot = buildSlot(v.name, v, info, ctx);

@@ -269,3 +269,36 @@ clusters:
     expect(() => loadScenarioFile('/nonexistent/x.yaml')).toThrow(ScenarioError);
   });
 });
+
+describe('slot actions in the plan', () => {
+  const doc = (node: string) => `name: cs
+start: 2024-01-01T00:00:00Z
+duration: 1h
+sites: [a]
+clusters:
+  c:
+    nodes:
+      primary: {site: a, version: 15}
+      s: {site: a, version: 15, upstream: primary}
+plan:
+  - {at: +10m, create_slot: {name: s_slot, node: ${node}, type: physical}}
+  - {at: +20m, drop_slot: s_slot}
+`;
+
+  it('create_slot names its node directly (the plan has no enclosing cluster), and a later drop_slot finds the slot', () => {
+    const s = loadScenarioText(doc('primary'), 'cs.yaml');
+    expect(s.actions.map((a) => a.kind)).toEqual(['createSlot', 'dropSlot']);
+    expect(s.actions[0]).toMatchObject({ kind: 'createSlot', cluster: 'c', slot: { name: 's_slot', node: 'primary', kind: 'physical' } });
+  });
+
+  it('an unknown node in create_slot gets did-you-mean', () => {
+    let e: unknown;
+    try {
+      loadScenarioText(doc('primry'), 'cs.yaml');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ScenarioError);
+    expect((e as ScenarioError).format()).toMatch(/unknown node "primry".*did you mean "primary"/);
+  });
+});
