@@ -231,14 +231,15 @@ function survivorOf(c: PgCluster, now: Micros): Survivor | null {
 }
 
 /**
- * One stall or outage per condition as a person sees it: the same condition (workload, kind, cause) broken
- * by a gap shorter than the stall threshold (confirmations that come in rounds leave sub-millisecond gaps
- * between them) is one interval.
+ * One stall or outage per condition as a person sees it: a condition that lasted no time (replans within one
+ * instant) is dropped, and the same condition (workload, kind, cause) broken by a gap shorter than the stall
+ * threshold (confirmations that come in rounds leave sub-millisecond gaps between them) is one interval.
  */
 function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Micros): WriteStatusInterval[] {
   const out: WriteStatusInterval[] = [];
   const lastOf = new Map<string, WriteStatusInterval>();
   for (const w of intervals) {
+    if (w.to !== null && w.to <= w.from) continue;
     const key = `${w.cluster}\u0000${w.workload}`;
     const prev = lastOf.get(key);
     if (prev && prev.to !== null && prev.kind === w.kind && prev.cause === w.cause && prev.node === w.node && w.from - prev.to < threshold) {

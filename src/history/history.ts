@@ -392,18 +392,7 @@ export class History {
     const { cluster, workload } = key;
     const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload && w.to === null);
     if (open && status && open.kind === status.kind && open.cause === status.cause) return;
-    if (open) {
-      open.to = at;
-      // A condition that lasted no time (replans within one instant) never happened: drop it.
-      if (open.from === at) this.writeStatus.splice(this.writeStatus.lastIndexOf(open), 1);
-    }
-    // The same condition again within the instant it ended (a replan passed through another state): one interval.
-    const last = status ? this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload) : undefined;
-    if (last && status && last.to === at && last.kind === status.kind && last.cause === status.cause) {
-      last.to = null;
-      this.mix(`ws|${cluster}|${workload}|${at}|${status.kind}|${status.cause}`);
-      return;
-    }
+    if (open) open.to = at;
     if (status) {
       this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });
     }

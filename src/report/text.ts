@@ -102,7 +102,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   for (const a of r.alerts) out.push(`  alert ${a.name} (${a.metric} above ${a.above.toLocaleString('en-US')}): ${a.firedAt ? `fired at ${at(a.firedAt)}` : 'did not fire'}`);
   if (r.alerts.length > 0) out.push('');
 
-  out.push(c.b('Nodes at the end'));
+  // A scenario of block devices only has no PostgreSQL nodes: no empty heading.
+  if (r.nodes.length > 0 || r.assessments.length > 0) out.push(c.b('Nodes at the end'));
   for (const n of r.nodes) {
     const rx = n.role === 'standby' ? `, walreceiver ${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '';
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
@@ -114,7 +115,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     out.push(`  assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${plural(a.dataLoss.reduce((x, l) => x + l.commits, 0), 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`);
   }
   if (r.expectations.length > 0) {
-    out.push('');
+    if (out.at(-1) !== '') out.push('');
     out.push(c.b('Expectations'));
     for (const e of r.expectations) out.push(`  ${e.passed ? c.green('PASS') : c.red('FAIL')} ${e.name}: ${e.detail}`);
   }
