@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/ (run by `npm run build`, by `prepare` on `npm ci` and `npm pack`, and, CLI only, before the tests):
+ *
+ *   dist/index.js, dist/**\/*.js, *.d.ts   the library, ESM: tsc per file (tsconfig.build.json), so the
+ *                                          declarations and the code match file for file
+ *   dist/cjs/index.cjs, testing/index.cjs  the library for require(): one esbuild bundle (d3-array, which is
+ *                                          ESM only, inside), with *.d.cts declarations copied from the ESM ones
+ *   dist/cli/replsim.js (+ chunks)         the command line: one esbuild bundle with its dependencies, the
+ *                                          simulator in a chunk loaded only by the commands that need it
+ *
+ * usage: node scripts/build.mjs [cli]     (cli: only the command-line bundle, in about a second)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
+}
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch (e) {
+  fail(`esbuild is missing (a devDependency: run npm ci): ${e instanceof Error ? e.message : String(e)}`);
+}
+
+const COMMON = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none' };
+
+/** The command line: everything in, so a start resolves no package and parses one file (docs/performance.md). */
+async function buildCli() {
+  rmSync(join(dist, 'cli'), { recursive: true, force: true });
+  await esbuild.build({
+    ...COMMON,
+    entryPoints: { replsim: join(root, 'src/cli/bin.ts') },
+    outdir: join(dist, 'cli'),
+    format: 'esm',
+    splitting: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // CommonJS dependencies (seedrandom) call require() for node's built-in modules.
+    banner: { js: "import { createRequire as __replsimRequire } from 'node:module'; const require = __replsimRequire(import.meta.url);" },
+  });
+}
+
+/** tsc: the library as ESM, with declarations. */
+function buildLibrary() {
+  for (const entry of readdirSync(dist, { withFileTypes: true })) {
+    if (entry.name !== 'cli') rmSync(join(dist, entry.name), { recursive: true, force: true });
+  }
+  const tsc = require.resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (r.status !== 0) fail('tsc failed (see above)');
+  // Declarations keep the sources' `./x.ts` specifiers: point them at the emitted `./x.js`.
+  for (const file of walk(dist, '.d.ts')) {
+    const text = readFileSync(file, 'utf8');
+    const fixed = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g, '$1$2.js$3');
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
+}
+
+/** One CommonJS bundle of the library and a thin `testing` entry over it (one copy of every class). */
+async function buildCommonJs() {
+  const out = join(dist, 'cjs');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  // Dependencies that can be required stay outside; d3-array (and its internmap) only exist as ESM.
+  const external = Object.keys(pkg.dependencies ?? {}).filter((d) => d !== 'd3-array');
+  await esbuild.build({ ...COMMON, entryPoints: [join(root, 'src/index.ts')], outfile: join(out, 'index.cjs'), format: 'cjs', external });
+  const testing = await import(join(dist, 'testing/index.js'));
+  const names = Object.keys(testing).sort();
+  mkdirSync(join(out, 'testing'), { recursive: true });
+  writeFileSync(
+    join(out, 'testing/index.cjs'),
+    `'use strict';\n// The testing API: the same objects as require('replsim') exports.\nconst all = require('../index.cjs');\n${names.map((n) => `exports.${n} = all.${n};`).join('\n')}\n`,
+  );
+  for (const file of walk(dist, '.d.ts')) {
+    if (file.startsWith(out)) continue;
+    const target = join(out, relative(dist, file)).replace(/\.d\.ts$/, '.d.cts');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, readFileSync(file, 'utf8').replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1$2.cjs$3'));
+  }
+}
+
+function* walk(dir, suffix) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(p, suffix);
+    else if (entry.name.endsWith(suffix)) yield p;
+  }
+}
+
+const what = process.argv[2] ?? 'all';
+if (what !== 'all' && what !== 'cli') fail(`unknown target ${JSON.stringify(what)} (all or cli)`);
+mkdirSync(dist, { recursive: true });
+const t0 = performance.now();
+await buildCli();
+if (what === 'all') {
+  buildLibrary();
+  await buildCommonJs();
+}
+if (process.env.REPLSIM_BUILD_QUIET !== '1') process.stderr.write(`build: dist/ (${what}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
