@@ -211,6 +211,17 @@ export class Ctx<Env extends object = Record<string, unknown>> {
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
+/**
+ * `{ ...a, ...b }` (same keys, same order) without object spread: V8 clones objects of many shapes (a decoded
+ * action is one of dozens) through a slow path, microseconds each, most of a large plan's decoding.
+ */
+export function extend<A extends object, B extends object>(a: A, b: B): A & B {
+  const out: Record<string, unknown> = {};
+  for (const k in a) if (Object.hasOwn(a, k)) out[k] = a[k];
+  for (const k in b) if (Object.hasOwn(b, k)) out[k] = b[k];
+  return out as A & B;
+}
+
 export function isNull(node: Node | null | undefined): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
@@ -606,38 +617,60 @@ function fieldsSchema(fields: Fields, b: SchemaBuilder): { properties: Record<st
   return { properties, required };
 }
 
-interface Pairs {
-  readonly map: YAMLMap<Node, Node>;
-  readonly values: Map<string, Node>;
-  readonly keys: Map<string, Node>;
+/** The keys a mapping may have, as a list (for messages) and a set (for lookups). */
+interface Keys {
+  readonly list: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+function keys(list: readonly string[]): Keys {
+  return { list, set: new Set(list) };
+}
+
+/** A mapping's pairs by key: what an object decoder reads, and the ObjectInfo its hooks and builder see. */
+class Pairs implements ObjectInfo {
+  readonly values = new Map<string, Node>();
+  readonly keys = new Map<string, Node>();
   /** Some keys were unknown or repeated (errors recorded): the object fails after its fields are checked. */
-  readonly failed: boolean;
+  failed = false;
+
+  constructor(readonly node: YAMLMap<Node, Node>) {}
+
+  at(key: string): Node | undefined {
+    return this.values.get(key);
+  }
+
+  keyAt(key: string): Node | undefined {
+    return this.keys.get(key);
+  }
+
+  has(key: string): boolean {
+    const v = this.values.get(key);
+    return v !== undefined && !isNull(v);
+  }
 }
 
 /** Reads a mapping's pairs by key (recording unknown and repeated keys, with did-you-mean). */
-function readPairs(node: Node, ctx: Ctx<any>, allowed: readonly string[], expected: string): Pairs {
+function readPairs(node: Node, ctx: Ctx<any>, allowed: Keys, expected: string): Pairs {
   const n = ctx.resolve(node);
   if (!isMap(n)) typeError(n, ctx, expected);
-  const map = n as YAMLMap<Node, Node>;
-  const values = new Map<string, Node>();
-  const keys = new Map<string, Node>();
-  let failed = false;
-  for (const pair of map.items) {
+  const p = new Pairs(n as YAMLMap<Node, Node>);
+  for (const pair of p.node.items) {
     try {
       const k = keyText(pair, ctx, n);
-      if (!allowed.includes(k.text)) {
-        const hint = didYouMean(k.text, allowed);
-        ctx.fail(k.node, `unknown key ${show(k.text)}${ctx.inContainer}`, hint ? { hint, expected: `one of: ${listing(allowed, 40)}` } : { expected: `one of: ${listing(allowed, 40)}` });
+      if (!allowed.set.has(k.text)) {
+        const hint = didYouMean(k.text, allowed.list);
+        ctx.fail(k.node, `unknown key ${show(k.text)}${ctx.inContainer}`, hint ? { hint, expected: `one of: ${listing(allowed.list, 40)}` } : { expected: `one of: ${listing(allowed.list, 40)}` });
       }
-      if (keys.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
-      keys.set(k.text, k.node);
-      values.set(k.text, pair.value ?? nullNodeFor(k.node));
+      if (p.keys.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
+      p.keys.set(k.text, k.node);
+      p.values.set(k.text, pair.value ?? nullNodeFor(k.node));
     } catch (e) {
       if (!ctx.st.record(e)) throw e;
-      failed = true;
+      p.failed = true;
     }
   }
-  return { map, values, keys, failed };
+  return p;
 }
 
 /**
@@ -645,24 +678,24 @@ function readPairs(node: Node, ctx: Ctx<any>, allowed: readonly string[], expect
  * `after` hook (later fields may need the facts the hook records): then the error goes to the caller. A
  * missing key is not reported beside an unknown one (probably the same key misspelt).
  */
-function decodeFields<F extends Fields>(fields: F, p: Pairs, ctx: Ctx<any>): ObjectValue<F> {
-  const info = infoOf(p);
-  const out = Object.create(null) as Record<string, unknown>;
+function decodeFields<F extends Fields>(fields: readonly (readonly [string, Field<any, any>])[], p: Pairs, ctx: Ctx<any>): ObjectValue<F> {
+  // A plain object (not Object.create(null), which V8 keeps in slow dictionary mode): field names are the grammar's.
+  const out: Record<string, unknown> = {};
   let failed = p.failed;
-  for (const [k, f] of Object.entries(fields)) {
+  for (const [k, f] of fields) {
     try {
       const v = p.values.get(k);
       if (v === undefined || isNull(v)) {
         if (f.required) {
-          if (v !== undefined) ctx.fail(p.keys.get(k) ?? p.map, `${k}${ctx.inContainer} has no value`, { expected: f.decoder.expected });
+          if (v !== undefined) ctx.fail(p.keys.get(k) ?? p.node, `${k}${ctx.inContainer} has no value`, { expected: f.decoder.expected });
           if (p.failed) throw new Recorded();
-          ctx.fail(p.map, `missing key ${show(k)}${ctx.inContainer}`, { expected: `${k}: ${f.decoder.expected}` });
+          ctx.fail(p.node, `missing key ${show(k)}${ctx.inContainer}`, { expected: `${k}: ${f.decoder.expected}` });
         }
         out[k] = f.fallback();
       } else {
         out[k] = f.decoder.decode(v, ctx.field(k));
       }
-      f.after?.(out[k], info, ctx);
+      f.after?.(out[k], p, ctx);
     } catch (e) {
       if ((f.after !== undefined && f.checkOnly !== true) || !ctx.st.record(e)) throw e;
       failed = true;
@@ -670,15 +703,6 @@ function decodeFields<F extends Fields>(fields: F, p: Pairs, ctx: Ctx<any>): Obj
   }
   if (failed) throw new Recorded();
   return out as ObjectValue<F>;
-}
-
-function infoOf(p: Pairs): ObjectInfo {
-  return {
-    node: p.map,
-    at: (k) => p.values.get(k),
-    keyAt: (k) => p.keys.get(k),
-    has: (k) => p.values.has(k) && !isNull(p.values.get(k)),
-  };
 }
 
 /**
@@ -689,7 +713,8 @@ export function object<F extends Fields, R = ObjectValue<F>>(
   fields: F,
   opts: { expected?: string; build?: (v: ObjectValue<F>, info: ObjectInfo, ctx: Ctx<any>) => R; schemaExtra?: JsonSchema } = {},
 ): Decoder<R> {
-  const allowed = Object.keys(fields);
+  const allowed = keys(Object.keys(fields));
+  const entries = Object.entries(fields);
   const expected = opts.expected ?? 'a mapping';
   return {
     expected,
@@ -699,8 +724,8 @@ export function object<F extends Fields, R = ObjectValue<F>>(
     },
     decode(node, ctx) {
       const p = readPairs(node, ctx, allowed, expected);
-      const v = decodeFields(fields, p, ctx);
-      return opts.build ? opts.build(v, infoOf(p), ctx) : (v as unknown as R);
+      const v = decodeFields<F>(entries, p, ctx);
+      return opts.build ? opts.build(v, p, ctx) : (v as unknown as R);
     },
   };
 }
@@ -719,7 +744,8 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
   opts: { what: string; descriptions: { readonly [K in keyof V]: string } },
 ): Decoder<TaggedValue<C, V>> {
   const tags = Object.keys(variants);
-  const allowed = [...Object.keys(common), ...tags];
+  const allowed = keys([...Object.keys(common), ...tags]);
+  const commonEntries = Object.entries(common);
   const expected = `a mapping with one of: ${tags.join(', ')}`;
   return {
     expected,
@@ -740,7 +766,7 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
       if (present.length === 0) {
         // An unknown key was probably the action or expectation misspelt: its error says so.
         if (p.failed) throw new Recorded();
-        ctx.fail(p.map, `${ctx.subject} has no ${opts.what}`, { expected: `one of: ${tags.join(', ')}` });
+        ctx.fail(p.node, `${ctx.subject} has no ${opts.what}`, { expected: `one of: ${tags.join(', ')}` });
       }
       if (present.length > 1) {
         ctx.fail(p.keys.get(present[1]!), `${ctx.subject} has more than one ${opts.what} (${present.join(' and ')}): write one per entry`, {
@@ -748,11 +774,11 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
         });
       }
       const tag = present[0]!;
-      const c = decodeFields(common, p, ctx);
+      const c = decodeFields<C>(commonEntries, p, ctx);
       const v = p.values.get(tag)!;
       if (isNull(v)) ctx.fail(p.keys.get(tag), `${tag}${ctx.inContainer} has no value`, { expected: variants[tag]!.expected });
       const value = variants[tag]!.decode(v, ctx.field(tag));
-      return { tag, value, common: c, info: infoOf(p) } as TaggedValue<C, V>;
+      return { tag, value, common: c, info: p } as TaggedValue<C, V>;
     },
   };
 }

@@ -28,6 +28,7 @@ import { didYouMean, listing, show } from './errors.ts';
 import {
   after,
   checked,
+  extend,
   anyNode,
   boolean,
   byKind,
@@ -926,7 +927,7 @@ function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
         hint: 'move it before the end or extend end/duration',
       });
     }
-    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+    return extend(v.value as ActionBody, { at: v.common.at, name: v.common.name ?? null, source });
   });
 }
 

@@ -7,6 +7,7 @@ import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
 import { MAX_SCENARIO_BYTES, readScenarioInput, STDIN_NAME } from './read.ts';
+import { parseFast } from './yaml-fast.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 
@@ -21,7 +22,8 @@ export interface LoadOptions {
 
 export { MAX_SCENARIO_BYTES } from './read.ts';
 
-const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+/** How scenario YAML is read: YAML 1.2, core schema (yes/no are strings), no merge keys. */
+export const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.2',
   schema: 'core',
   prettyErrors: false,
@@ -56,9 +58,12 @@ function parseYaml(text: string, onError: (line: number, col: number, message: s
 function parseScenarioYaml(text: string, file: string): { doc: Document; st: LoadState<Env> } {
   if (typeof text !== 'string') throw new ScenarioError(file, 1, 1, 'the scenario text is not a string');
   if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the text is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
-  const { doc, lc } = parseYaml(text, (line, col, message) => {
-    throw new ScenarioError(file, line, col, message);
-  });
+  // The fast path reads what scenario files are made of; anything else (and every error) goes to the yaml library.
+  const { doc, lc } =
+    parseFast(text, PARSE_OPTIONS) ??
+    parseYaml(text, (line, col, message) => {
+      throw new ScenarioError(file, line, col, message);
+    });
   return { doc, st: new LoadState<Env>(file, doc, lc, newEnv(file, null)) };
 }
 
