@@ -17,6 +17,8 @@ export default defineConfig({
     exclude: ['test/package/**'],
     // Builds the command-line bundle from the current sources before the CLI tests run it.
     globalSetup: ['test/support/build-cli.ts'],
+    // Property checks that name no seed use 5 (the deep run: a random one, printed).
+    setupFiles: ['test/support/fast-check-seed.ts'],
     // The deep run (npm run test:deep) multiplies the generated cases: give its files the time they need.
     testTimeout: deep ? 900_000 : 60_000,
     pool: 'forks',

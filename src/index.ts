@@ -12,5 +12,8 @@ export { historyDifference } from './history/diff.ts';
 export { renderChartSvg, type ChartInput, type ChartOptions } from './report/chart.ts';
 export { renderText, type TextOptions } from './report/text.ts';
 export type * from './report/types.ts';
+export type { World } from './models/world.ts';
+export type { PgCluster } from './models/postgres/cluster.ts';
+export type { PgNode } from './models/postgres/node.ts';
 export type * from './scenario/types.ts';
 export * from './testing/index.ts';

@@ -46,7 +46,7 @@ beforeAll(() => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
   // Dependencies come from npm's cache when they are there (npm ci filled it), else from the registry.
-  ok(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `vitest@${version('vitest')}`], project);
+  ok(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `vitest@${version('vitest')}`, '@fast-check/vitest@^0.5.0'], project);
 }, 600_000);
 
 function version(dep: string): string {
@@ -134,14 +134,22 @@ export = { n, same };
     expect(ok(bin, ['examples'], work)).toContain('split-brain.yaml');
   });
 
-  it("runs the docs' property example with vitest", () => {
+  it("runs the docs' property examples: with vitest, with @fast-check/vitest, and the Jest form with require", () => {
     const docs = readFileSync(join(repo, 'docs/properties.md'), 'utf8');
-    const example = /```ts\n([\s\S]*?)```/.exec(docs)![1]!;
-    expect(example).toContain("from 'replsim'");
+    /** The first code block after `heading`. */
+    const block = (heading: string, lang: string): string => {
+      const at = docs.indexOf(heading);
+      expect(at, heading).toBeGreaterThanOrEqual(0);
+      return new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``).exec(docs.slice(at))![1]!;
+    };
     mkdirSync(join(project, 'test'), { recursive: true });
-    writeFileSync(join(project, 'test/example.test.ts'), example);
+    writeFileSync(join(project, 'test/example.test.ts'), block('## A property in a few lines', 'ts'));
+    writeFileSync(join(project, 'test/fast-check-vitest.test.ts'), block('With `@fast-check/vitest`', 'ts'));
     const r = run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', '--root', project], project);
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/1 passed/);
+    expect(r.stdout).toMatch(/2 passed/);
+    // Jest's test() on CommonJS, without Jest: the example must require the package and pass.
+    writeFileSync(join(project, 'jest-example.cjs'), `let ran = 0;\nglobalThis.test = (name, f) => { f(); ran++; };\n${block('With Jest', 'js')}\nconsole.log('passed', ran);\n`);
+    expect(ok(process.execPath, ['jest-example.cjs'], project).trim()).toBe('passed 1');
   });
 });
