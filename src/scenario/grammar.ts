@@ -225,8 +225,8 @@ export function rate(): Decoder<number> {
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
     {
-      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
-      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      description: 'A rate: "N/s", "N/min", "N/h" (N may have an exponent: "1e9/s"), or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
       examples: ['800/s', '48000/min', 200],
     },
     (v) => parseRate(v),
