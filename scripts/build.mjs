@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,11 +52,14 @@ const ESM_DEPENDENCIES = {
 
 /** The command line: everything in, so a start resolves no package and parses one file (docs/performance.md). */
 async function buildCli() {
-  rmSync(join(dist, 'cli'), { recursive: true, force: true });
+  // Built beside and swapped in with two renames: a replsim started meanwhile (another test run) finds
+  // the old bundle or the new one, never a half-written or missing one.
+  const tmp = join(dist, `.cli-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
   await esbuild.build({
     ...COMMON,
     entryPoints: { replsim: join(root, 'src/cli/bin.ts') },
-    outdir: join(dist, 'cli'),
+    outdir: tmp,
     format: 'esm',
     splitting: true,
     mainFields: ['module', 'main'],
@@ -66,12 +69,16 @@ async function buildCli() {
     // CommonJS dependencies (seedrandom) call require() for node's built-in modules.
     banner: { js: "import { createRequire as __replsimRequire } from 'node:module'; const require = __replsimRequire(import.meta.url);" },
   });
+  const old = join(dist, `.cli-old-${process.pid}`);
+  if (existsSync(join(dist, 'cli'))) renameSync(join(dist, 'cli'), old);
+  renameSync(tmp, join(dist, 'cli'));
+  rmSync(old, { recursive: true, force: true });
 }
 
 /** tsc: the library as ESM, with declarations. */
 function buildLibrary() {
   for (const entry of readdirSync(dist, { withFileTypes: true })) {
-    if (entry.name !== 'cli' && !entry.name.startsWith('.built-')) rmSync(join(dist, entry.name), { recursive: true, force: true });
+    if (entry.name !== 'cli' && !entry.name.startsWith('.')) rmSync(join(dist, entry.name), { recursive: true, force: true });
   }
   const tsc = require.resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });

@@ -51,7 +51,9 @@ function unknownOption(arg: string, spec: CommandSpec, all: readonly CommandSpec
   const own = spec.options.flatMap((o) => (o.kind === 'boolean' && o.negatable ? [o.name, `no-${o.name}`] : [o.name]));
   const other = all.find((c) => c !== spec && c.options.some((o) => o.name === name));
   let hint = '';
-  if (other) hint = `: --${name} is an option of "${other.name}", not of "${spec.name}"`;
+  const positive = name.startsWith('no-') ? option(spec, name.slice(3)) : undefined;
+  if (positive?.kind === 'boolean') hint = `: --${positive.name} is off unless given; leave it out`;
+  else if (other) hint = `: --${name} is an option of "${other.name}", not of "${spec.name}"`;
   else {
     const c = closest(name, [...own, 'help', 'version']);
     if (c !== null) hint = `; did you mean --${c}?`;
