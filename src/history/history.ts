@@ -7,6 +7,7 @@ import type { Lsn } from '../models/postgres/lsn.ts';
 import type { Timeline } from '../models/postgres/timeline.ts';
 import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
+import { ReplicationHistory } from './replication.ts';
 
 export type EventKind =
   | 'plan'
@@ -211,6 +212,8 @@ export class History {
   readonly positions: PositionSample[] = [];
   /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
   readonly block = new BlockHistory((s) => this.mix(s));
+  /** Replication state samples and plans for the verdicts (split brain, no primary, broken standbys, redundancy). */
+  readonly replication = new ReplicationHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
   readonly metrics: MetricSample[] = [];

@@ -9,6 +9,7 @@ import { PgCluster } from './postgres/cluster.ts';
 import { PRIORITY, type WorldContext } from './postgres/context.ts';
 import { FailoverManager } from './postgres/failover.ts';
 import type { PgNode } from './postgres/node.ts';
+import { observeCluster, planOf } from './postgres/observe.ts';
 import { TimelineRegistry } from './postgres/timeline.ts';
 
 /**
@@ -43,6 +44,7 @@ export class World {
         this.clusterOfNode.set(n.name, c);
       }
       this.managers.set(spec.name, spec.failover.map((f) => new FailoverManager(c, f)));
+      observeCluster(c, planOf(c, null));
     }
     this.block = scenario.block ? new BlockWorld(this.ctx, scenario.block) : null;
   }

@@ -2,6 +2,7 @@
 import { DateTime } from 'luxon';
 import type { Report } from './types.ts';
 import { humanSize } from '../scenario/units.ts';
+import { renderVerdicts } from './verdicts.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats collapsed). */
@@ -47,6 +48,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   out.push(`${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${at(r.end)} ${start.toFormat('ZZZZ')} (${r.timezone})`);
   out.push('');
 
+  out.push(...renderVerdicts(r, at, human, c));
   out.push(c.b('What happened'));
   const notable = opts.verbose ? r.events : r.events.filter((e) => e.kind !== 'checkpoint' && !(e.kind === 'timeline' && !opts.verbose));
   for (const e of notable) {

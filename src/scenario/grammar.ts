@@ -54,6 +54,8 @@ import {
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
+import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -825,6 +827,8 @@ const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'c
 
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
+/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
+const MANAGERS = managersGrammar({ clusterRef, nodeRef, seconds, bounds });
 
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
@@ -1048,6 +1052,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...MANAGERS.expectations,
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
@@ -1060,6 +1065,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...MANAGERS.expectationDescriptions,
 };
 
 function boundsText(b: Bounds, unit: string): string {
@@ -1070,7 +1076,7 @@ function boundsText(b: Bounds, unit: string): string {
 }
 
 /** A short readable description of an expectation, used as its default name. */
-export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
+export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref: TimeRef): string {
   const inCluster = (c: string | null) => (c === null ? '' : ` in ${c}`);
   const clock = (t: number) => {
     const iso = formatTime(t, ref);
@@ -1086,6 +1092,10 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;
       if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
@@ -1129,7 +1139,7 @@ const expectation = map(
     }),
   ),
   (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
-    const body = v.value as ExpectationBody;
+    const body = v.value as ExpectationBody | VerdictExpectation;
     return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };
   },
 );

@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
+import type { VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
@@ -272,7 +273,7 @@ export type ExpectationBody =
       readonly receiver: 'streaming' | 'waiting' | 'stopped' | null;
     };
 
-export type Expectation = ExpectationBody & { readonly name: string };
+export type Expectation = (ExpectationBody | VerdictExpectation) & { readonly name: string };
 
 export interface Scenario {
   readonly name: string;

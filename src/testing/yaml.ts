@@ -27,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import { printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -303,6 +304,11 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      Object.assign(out, printVerdictExpectation(e));
+      break;
     case 'nodeState': {
       const d: Record<string, unknown> = { name: e.node };
       if (e.timeline !== null) d.timeline = e.timeline;

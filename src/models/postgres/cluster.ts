@@ -38,6 +38,8 @@ export class PgCluster {
   readonly writes: WriteFlow;
   readonly xid: XidModel;
   private reflowEvent: EventHandle | null = null;
+  /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
+  readonly observers: (() => void)[] = [];
 
   constructor(
     readonly ctx: WorldContext,
@@ -149,6 +151,7 @@ export class PgCluster {
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
       this.writes.reflow();
+      for (const observe of this.observers) observe();
     }, PRIORITY.reflow);
   }
 
