@@ -502,43 +502,9 @@ const workloadsDecoder = map(
   (v): WorkloadSpec[] => v.map((w) => ({ name: w.name, ...w.value })),
 );
 
-const failoverDecoder = object(
-  {
-    policy: req(enumOf(['naive', 'patroni'] as const), 'naive: promote the first reachable candidate, whatever its state; patroni: Patroni\'s leader race (lag and timeline checks).'),
-    site: req(siteRef, 'The site the failover manager (and its DCS) runs in: it sees only the nodes it can reach.'),
-    check_interval: withDefault(duration({ min: 1 }), 'How often members are checked (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
-    timeout: withDefault(duration({ min: 1 }), 'How long the leader must be unreachable before failover (Patroni ttl).', 30_000_000 as Micros, '30s'),
-    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for patroni: all standbys.'),
-    maximum_lag_on_failover: opt(size(), 'Patroni maximum_lag_on_failover: a candidate further behind is not promoted. Default 1MiB.'),
-    check_timeline: opt(boolean(), 'Patroni check_timeline: reject candidates whose timeline is behind the cluster\'s. Default false.'),
-  },
-  {
-    build: (v, info, ctx: C): FailoverSpec => {
-      const cluster = ctx.env.cluster!;
-      if (v.policy === 'naive') {
-        if (v.candidates === undefined) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
-        for (const k of ['maximum_lag_on_failover', 'check_timeline']) {
-          if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} is a Patroni option`, { hint: 'remove it, or use policy: patroni' });
-        }
-      }
-      const candidates = v.candidates ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
-      const seen = new Set<string>();
-      candidates.forEach((c, i) => {
-        if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
-        seen.add(c);
-      });
-      return {
-        policy: v.policy,
-        site: v.site,
-        checkInterval: v.check_interval,
-        timeout: v.timeout,
-        candidates,
-        maximumLagOnFailover: v.maximum_lag_on_failover ?? 1_048_576,
-        checkTimeline: v.check_timeline ?? false,
-      };
-    },
-  },
-);
+/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
+const MANAGERS = managersGrammar({ clusterRef, nodeRef, siteRef, clusterNodeRef, sitePair, seconds, bounds, itemLabel });
+const failoverDecoder = MANAGERS.failover;
 
 const tableDecoder = object(
   {
@@ -827,8 +793,7 @@ const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'c
 
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
-/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
-const MANAGERS = managersGrammar({ clusterRef, nodeRef, seconds, bounds });
+
 
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
@@ -874,6 +839,7 @@ const ACTION_BODIES = {
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
   ...BLOCK.actions,
+  ...MANAGERS.actions,
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -898,6 +864,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
   ...BLOCK.actionDescriptions,
+  ...MANAGERS.actionDescriptions,
 };
 
 const actionSchema = defined(

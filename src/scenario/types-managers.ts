@@ -17,3 +17,52 @@ export type VerdictExpectation =
   | { readonly kind: 'noVerdict'; readonly verdict: VerdictKind; readonly cluster: string | null; readonly node: string | null }
   /** Every verdict has cleared by the end (in the cluster), within `within` of the first failure when given. */
   | { readonly kind: 'recovered'; readonly cluster: string | null; readonly within: Micros | null };
+
+/** How a manager checks a node (models/managers/health.ts). */
+export interface HealthCheckSpec {
+  /** connect: a libpq connection; read: and a query; write: and a small committed write (it waits for an fsync). */
+  readonly probe: 'connect' | 'read' | 'write';
+  /** A check not answered within this fails (connect_timeout, statement_timeout). */
+  readonly timeout: Micros;
+  /** A check answered later than this fails (null: any answer within the timeout passes). */
+  readonly latencyThreshold: Micros | null;
+  /** Consecutive failed checks before the node counts as unhealthy. */
+  readonly failures: number;
+}
+
+/** A manager at one site that checks the leader itself and promotes a candidate (naive, lag-only). */
+export interface WatcherSpec {
+  /** The site the manager runs in: it sees only the nodes it can reach. */
+  readonly site: string;
+  /** How often the leader is checked. */
+  readonly checkInterval: Micros;
+  /** How long the leader must have failed its checks before failover. */
+  readonly timeout: Micros;
+  /** Nodes that may be promoted, in order of preference. */
+  readonly candidates: readonly string[];
+  readonly health: HealthCheckSpec;
+}
+
+export type NaiveSpec = WatcherSpec & { readonly policy: 'naive' };
+
+/** Patroni's lag rule alone, without its DCS (kept to compare with `naive`; `patroni` is the real one). */
+export type LagOnlySpec = WatcherSpec & {
+  readonly policy: 'lag-only';
+  /** Patroni maximum_lag_on_failover, bytes. */
+  readonly maximumLagOnFailover: number;
+  /** Patroni check_timeline: reject candidates whose timeline is behind the cluster's. */
+  readonly checkTimeline: boolean;
+};
+
+export type FailoverSpec = NaiveSpec | LagOnlySpec;
+export type FailoverPolicy = FailoverSpec['policy'];
+
+/** Faults that degrade rather than cut (models/gray.ts). */
+export type GrayFailure =
+  /** Each packet between the two sites is lost with this probability (0 clears it). */
+  | { readonly kind: 'packetLoss'; readonly sites: readonly [string, string]; readonly probability: number }
+  /** Packets from `from` to `to` (a site, a node or a DCS member) are dropped; the other way they pass. */
+  | { readonly kind: 'oneWayPartition'; readonly from: string; readonly to: string }
+  | { readonly kind: 'healOneWay'; readonly from: string; readonly to: string }
+  /** Service-time multipliers of a PostgreSQL node: a saturated CPU, a degraded disk (1 = healthy). */
+  | { readonly kind: 'slowNode'; readonly node: string; readonly cpu: number | null; readonly disk: number | null };

@@ -2,9 +2,47 @@
  * Verdict expectations (and, with them, the managers' and gray-failure parts of a scenario) printed back as
  * scenario text (scenarioToYaml in yaml.ts), in the spelling grammar-managers.ts decodes to equal values.
  */
-import type { VerdictExpectation } from '../scenario/types-managers.ts';
+import type { FailoverSpec, GrayFailure, HealthCheckSpec, VerdictExpectation } from '../scenario/types-managers.ts';
+import { formatDuration, formatSize } from '../scenario/units.ts';
 
 type Out = Record<string, unknown>;
+
+const dur = (us: number): string | number => (us === 0 ? 0 : formatDuration(us));
+const size = (b: number): string | number => (b === 0 ? 0 : formatSize(b));
+
+function healthCheck(h: HealthCheckSpec): Out {
+  return { probe: h.probe, timeout: dur(h.timeout), ...(h.latencyThreshold !== null ? { latency_threshold: dur(h.latencyThreshold) } : {}), failures: h.failures };
+}
+
+export function printFailover(f: FailoverSpec): Out {
+  switch (f.policy) {
+    case 'naive':
+    case 'lag-only': {
+      const out: Out = { policy: f.policy, site: f.site, check_interval: dur(f.checkInterval), timeout: dur(f.timeout) };
+      if (f.candidates.length > 0) out.candidates = [...f.candidates];
+      // The idealised default check has no timeout and cannot be written as a health_check.
+      if (f.health.timeout > 0) out.health_check = healthCheck(f.health);
+      if (f.policy === 'lag-only') {
+        out.maximum_lag_on_failover = size(f.maximumLagOnFailover);
+        out.check_timeline = f.checkTimeline;
+      }
+      return out;
+    }
+  }
+}
+
+export function printGrayFailure(g: GrayFailure): Out {
+  switch (g.kind) {
+    case 'packetLoss':
+      return { packet_loss: { sites: [...g.sites], loss: g.probability } };
+    case 'oneWayPartition':
+      return { one_way_partition: { from: g.from, to: g.to } };
+    case 'healOneWay':
+      return { heal_one_way: { from: g.from, to: g.to } };
+    case 'slowNode':
+      return { slow_node: { node: g.node, ...(g.cpu !== null ? { cpu: g.cpu } : {}), ...(g.disk !== null ? { disk: g.disk } : {}) } };
+  }
+}
 
 export function printVerdictExpectation(e: VerdictExpectation): Out {
   switch (e.kind) {

@@ -14,7 +14,6 @@ import type {
   AlertSpec,
   ClusterSpec,
   Expectation,
-  FailoverSpec,
   NodeSpec,
   PartitionTarget,
   PgMajor,
@@ -27,7 +26,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
-import { printVerdictExpectation } from './yaml-managers.ts';
+import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -119,16 +118,6 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
   return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
-}
-
-function printFailover(f: FailoverSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = { policy: f.policy, site: f.site, check_interval: printDuration(f.checkInterval), timeout: printDuration(f.timeout) };
-  if (f.candidates.length > 0) out.candidates = [...f.candidates];
-  if (f.policy === 'patroni') {
-    out.maximum_lag_on_failover = printSize(f.maximumLagOnFailover);
-    out.check_timeline = f.checkTimeline;
-  }
-  return out;
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -232,6 +221,12 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
       break;
     case 'closeTransaction':
       out.close_transaction = a.transaction;
+      break;
+    case 'packetLoss':
+    case 'oneWayPartition':
+    case 'healOneWay':
+    case 'slowNode':
+      Object.assign(out, printGrayFailure(a));
       break;
   }
   return out;
