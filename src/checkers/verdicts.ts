@@ -224,12 +224,18 @@ function commitsBetween(history: History, cluster: string, node: string, from: M
   return { commits, timeline };
 }
 
-/** The failover managers' decisions in [from, to]: the first and, when it differs, the last. */
+/**
+ * The failover managers' decisions in [from, to]: the first, and every decision of the last instant one was
+ * taken (a Patroni race: one per agent), each with what the manager saw and, per candidate, why.
+ */
 function decisionsBetween(history: History, cluster: string, from: Micros, to: Micros, fmt: Fmt): CauseStep[] {
   const ds = history.failoverDecisions.filter((d) => d.cluster === cluster && d.at >= from && d.at <= to);
-  const pick = ds.length > 1 && ds.at(-1)!.reasons.join(';') !== ds[0]!.reasons.join(';') ? [ds[0]!, ds.at(-1)!] : ds.slice(0, 1);
-  return pick.map((d) => ({
-    text: `At ${fmt(d.at)} the failover manager (${d.policy}) ${d.chosen ? `chose ${d.chosen}` : 'refused to promote'}: ${d.reasons.join('; ')}${ds.length > 2 && d === ds[0] ? ` (${ds.length} decisions in all during this interval)` : ''}.`,
+  if (ds.length === 0) return [];
+  const lastAt = ds.at(-1)!.at;
+  const pick = [...new Set([ds[0]!, ...ds.filter((d) => d.at === lastAt)])];
+  const more = ds.length - pick.length;
+  return pick.map((d, i) => ({
+    text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${d.saw}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
     log: [],
   }));
 }

@@ -70,6 +70,10 @@ export class World {
     return this.clusterOf(name).node(name);
   }
 
+  private managersSeeNetworkChange(): void {
+    for (const ms of this.managers.values()) for (const m of ms) m.onNetworkChange?.();
+  }
+
   private apply(a: Action): void {
     const kind = a.source === 'plan' ? 'plan' : 'fault';
     const label = a.name ? ` (${a.name})` : '';
@@ -126,6 +130,7 @@ export class World {
         }
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
         return;
       }
       case 'crash':
@@ -181,6 +186,7 @@ export class World {
         note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, `${a.source}: ${applyGrayFailure(this.ctx.net, (n) => this.node(n), a)}`);
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
         return;
       }
       case 'assess': {

@@ -6,7 +6,7 @@
 import { isMap, isScalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Micros } from '../engine/time.ts';
 import type { ActionBody, Bounds } from './types.ts';
-import { VERDICT_KINDS, type FailoverSpec, type GrayFailure, type HealthCheckSpec, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
+import { VERDICT_KINDS, type FailoverSpec, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
 import { didYouMean, listing, show } from './errors.ts';
 import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
 import { duration, size } from './settings.ts';
@@ -169,17 +169,131 @@ export function managersGrammar(h: ManagersHelpers) {
     },
   );
 
-  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly }, 'failover manager');
+  /** Whole seconds (Patroni's timeouts are integers), as microseconds. */
+  const wholeSeconds = (what: string) =>
+    map(duration({ min: 1 }), (us, node, ctx) => {
+      if (us % 1_000_000 !== 0) ctx.fail(node, `${ctx.subject}: ${what} is a whole number of seconds in Patroni`, { hint: `write ${Math.round(us / 1e6)}s` });
+      return us;
+    });
+
+  /** Register endpoint names (DCS members, monitors, managers) so that faults can address them. */
+  const registerEndpoints = (names: readonly { name: string; site: string }[], node: Node, ctx: C) => {
+    const env = ctx.env;
+    const known = (env.managerEndpoints ??= new Map());
+    for (const m of names) {
+      if (known.has(m.name) || env.nodes.has(m.name) || env.sites.includes(m.name)) ctx.fail(node, `${ctx.subject}: the name ${show(m.name)} is already used (by a node, a site or another manager's member)`, { hint: 'give every DCS member a name of its own' });
+      known.set(m.name, m.site);
+    }
+  };
+
+  const dcsMembers = custom<{ name: string; site: string }[]>(
+    'a mapping of member names to their sites',
+    (b) => ({ type: 'object', additionalProperties: siteRef.schema(b), minProperties: 1 }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of member names to their sites');
+      const out: { name: string; site: string }[] = [];
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/.test(k)) ctx.fail(pair.key ?? n, `${ctx.subject}: ${show(k)} is not a member name`, { expected: 'a name of letters, digits, "_" and "-"' });
+        out.push({ name: k, site: siteRef.decode(pair.value as Node, ctx.field(k)) });
+      }
+      if (out.length === 0) ctx.fail(n, `${ctx.subject} has no member`, { expected: 'at least one member (three or five for a quorum that survives a failure)' });
+      return out;
+    },
+  );
+
+  const dcs = object(
+    {
+      type: withDefault(enumOf(['etcd3', 'consul', 'zookeeper'] as const), 'etcd3 (Raft; stale reads from a member cut off), consul (reads from the leader; session TTL ttl/2, kept up to ttl) or zookeeper (no reads without quorum; the session lives while the client pings).', 'etcd3'),
+      members: req(dcsMembers, 'Members (etcd members, Consul or ZooKeeper servers) by name, each at a site: {etcd1: east, etcd2: east, etcd3: west}.'),
+      election_timeout: withDefault(duration({ min: 1 }), 'Raft election timeout (etcd --election-timeout).', 1_000_000 as Micros, '1s'),
+    },
+    { expected: 'a DCS {type, members, election_timeout}' },
+  );
+
+  const tagsDecoder = custom<Record<string, PatroniTags>>(
+    'a mapping of node names to Patroni tags {nofailover, failover_priority, nosync}',
+    (b) => ({ type: 'object', additionalProperties: tagObject.schema(b) }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of node names to tags');
+      const out: Record<string, PatroniTags> = {};
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const name = clusterNodeRef.decode(pair.key as Node, ctx);
+        out[name] = tagObject.decode(pair.value as Node, ctx.field(name));
+      }
+      return out;
+    },
+  );
+  const tagObject = object(
+    {
+      nofailover: withDefault(boolean(), 'Never promoted (nofailover wins over failover_priority).', false),
+      failover_priority: withDefault(integer({ min: 0, max: 1_000_000 }), 'Among equally advanced candidates the higher wins; 0 = never promoted.', 1),
+      nosync: withDefault(boolean(), 'Never chosen as a synchronous standby.', false),
+    },
+    { build: (v): PatroniTags => ({ nofailover: v.nofailover, failoverPriority: v.failover_priority, nosync: v.nosync }) },
+  );
+
+  const patroni = object(
+    {
+      policy: req(enumOf(['patroni'] as const), 'patroni: an agent per node and a DCS holding the leader key (docs/model-managers.md).'),
+      dcs: opt(dcs, 'The DCS. Default: a three-member etcd at `site`.'),
+      site: opt(siteRef, 'Shorthand for dcs: three etcd members at this site (named CLUSTER-etcd1..3).'),
+      loop_wait: withDefault(wholeSeconds('loop_wait'), 'Seconds between HA loops (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
+      ttl: withDefault(wholeSeconds('ttl'), 'Leader key TTL (Patroni ttl).', 30_000_000 as Micros, '30s'),
+      retry_timeout: withDefault(wholeSeconds('retry_timeout'), 'Deadline of a DCS operation with its retries (Patroni retry_timeout).', 10_000_000 as Micros, '10s'),
+      maximum_lag_on_failover: withDefault(size(), 'A replica further behind the leader\'s last_lsn does not race for the key.', 1_048_576, '1MiB'),
+      check_timeline: withDefault(boolean(), 'A replica on an older timeline than the cluster\'s does not race.', false),
+      synchronous_mode: withDefault(boolean(), 'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted.', false),
+      synchronous_mode_strict: withDefault(boolean(), 'With no synchronous standby, commits wait rather than go on unreplicated.', false),
+      synchronous_node_count: withDefault(integer({ min: 1, max: 100 }), 'Synchronous standbys Patroni keeps.', 1),
+      failsafe_mode: withDefault(boolean(), 'Without the DCS a primary stays if every member accepts its POST /failsafe.', false),
+      use_pg_rewind: withDefault(boolean(), 'Recorded only: replsim does not run pg_rewind (a diverged node stays broken and the report says it needs pg_rewind or a re-clone).', false),
+      tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
+      check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
+      timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
+    },
+    {
+      expected: 'a Patroni cluster manager',
+      build: (v, info, ctx: C): FailoverSpec => {
+        if (info.has('check_interval')) ctx.fail(info.keyAt('check_interval'), `check_interval${ctx.inContainer}: Patroni calls it loop_wait`, { hint: 'loop_wait: 10s' });
+        if (info.has('timeout')) ctx.fail(info.keyAt('timeout'), `timeout${ctx.inContainer}: Patroni calls it ttl (the leader key's lifetime)`, { hint: 'ttl: 30s' });
+        if (v.dcs === undefined && v.site === undefined) ctx.fail(info.node, `${ctx.subject}: Patroni needs a DCS`, { expected: 'dcs: {members: {NAME: SITE, ...}}, or site: SITE for three etcd members there' });
+        if (v.dcs !== undefined && v.site !== undefined) ctx.fail(info.keyAt('site'), `${ctx.subject}: give dcs or site, not both`);
+        const cluster = ctx.env.cluster!.name;
+        const spec = v.dcs ?? { type: 'etcd3' as const, members: [1, 2, 3].map((i) => ({ name: `${cluster}-etcd${i}`, site: v.site! })), election_timeout: 1_000_000 as Micros };
+        registerEndpoints(spec.members, info.at('dcs') ?? info.node, ctx);
+        return {
+          policy: 'patroni',
+          dcs: { kind: spec.type, members: spec.members, electionTimeout: spec.election_timeout },
+          loopWait: v.loop_wait,
+          ttl: v.ttl,
+          retryTimeout: v.retry_timeout,
+          maximumLagOnFailover: v.maximum_lag_on_failover,
+          checkTimeline: v.check_timeline,
+          synchronousMode: v.synchronous_mode,
+          synchronousModeStrict: v.synchronous_mode_strict,
+          synchronousNodeCount: v.synchronous_node_count,
+          failsafeMode: v.failsafe_mode,
+          usePgRewind: v.use_pg_rewind,
+          tags: v.tags,
+        };
+      },
+    },
+  );
+
+  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni }, 'failover manager');
 
   /** Something packets come from or go to: a site or a node (names are unique across both). */
   const endpointRef = custom<string>(
-    'a site or a node',
+    'a site, a node or a DCS member',
     () => ({ type: 'string' }),
     (node, ctx: C) => {
       const n = ctx.resolve(node);
       const text = isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : null;
       if (text === null) return typeError(n, ctx, 'a site or a node');
-      const names = [...ctx.env.sites, ...ctx.env.nodes.keys()];
+      const names = [...ctx.env.sites, ...ctx.env.nodes.keys(), ...(ctx.env.managerEndpoints?.keys() ?? [])];
       if (!names.includes(text)) {
         const hint = didYouMean(text, names);
         return ctx.fail(n, `${ctx.subject}: unknown site or node ${show(text)}`, hint ? { hint } : { expected: `one of: ${listing(names)}` });

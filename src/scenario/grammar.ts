@@ -96,6 +96,8 @@ export interface Env extends SettingsEnv {
   cluster?: ClusterInfo;
   /** Names defined in the `block:` section (grammar-block.ts). */
   block?: BlockEnv;
+  /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
+  managerEndpoints?: Map<string, string>;
 }
 
 export function newEnv(file: string, variant: string | null): Env {

@@ -54,7 +54,7 @@ export type LagOnlySpec = WatcherSpec & {
   readonly checkTimeline: boolean;
 };
 
-export type FailoverSpec = NaiveSpec | LagOnlySpec;
+export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec;
 export type FailoverPolicy = FailoverSpec['policy'];
 
 /** Faults that degrade rather than cut (models/gray.ts). */
@@ -66,3 +66,40 @@ export type GrayFailure =
   | { readonly kind: 'healOneWay'; readonly from: string; readonly to: string }
   /** Service-time multipliers of a PostgreSQL node: a saturated CPU, a degraded disk (1 = healthy). */
   | { readonly kind: 'slowNode'; readonly node: string; readonly cpu: number | null; readonly disk: number | null };
+
+/** The DCS of a Patroni cluster (models/managers/dcs.ts). */
+export interface DcsSpec {
+  readonly kind: 'etcd3' | 'consul' | 'zookeeper';
+  /** Members (etcd members, Consul servers, ZooKeeper servers) and their sites; names are unique in the scenario. */
+  readonly members: readonly { readonly name: string; readonly site: string }[];
+  /** Raft election timeout (etcd --election-timeout, default 1 s). */
+  readonly electionTimeout: Micros;
+}
+
+/** Patroni tags of a node. */
+export interface PatroniTags {
+  readonly nofailover: boolean;
+  /** failover_priority (default 1; 0 = never, like nofailover). */
+  readonly failoverPriority: number;
+  /** nosync: never chosen as a synchronous standby. */
+  readonly nosync: boolean;
+}
+
+/** Patroni (models/managers/patroni.ts): one agent per node and a DCS; values as Patroni's configuration has them (seconds, bytes). */
+export interface PatroniSpec {
+  readonly policy: 'patroni';
+  readonly dcs: DcsSpec;
+  readonly loopWait: Micros;
+  readonly ttl: Micros;
+  readonly retryTimeout: Micros;
+  readonly maximumLagOnFailover: number;
+  readonly checkTimeline: boolean;
+  readonly synchronousMode: boolean;
+  readonly synchronousModeStrict: boolean;
+  readonly synchronousNodeCount: number;
+  readonly failsafeMode: boolean;
+  /** use_pg_rewind: recorded; the rewind itself is not modelled (a diverged node stays broken). */
+  readonly usePgRewind: boolean;
+  /** Per node; absent nodes have the defaults. */
+  readonly tags: Readonly<Record<string, PatroniTags>>;
+}

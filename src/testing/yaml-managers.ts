@@ -28,6 +28,25 @@ export function printFailover(f: FailoverSpec): Out {
       }
       return out;
     }
+    case 'patroni': {
+      const out: Out = {
+        policy: 'patroni',
+        dcs: { type: f.dcs.kind, members: Object.fromEntries(f.dcs.members.map((m) => [m.name, m.site])), election_timeout: dur(f.dcs.electionTimeout) },
+        loop_wait: dur(f.loopWait),
+        ttl: dur(f.ttl),
+        retry_timeout: dur(f.retryTimeout),
+        maximum_lag_on_failover: size(f.maximumLagOnFailover),
+        check_timeline: f.checkTimeline,
+        synchronous_mode: f.synchronousMode,
+        synchronous_mode_strict: f.synchronousModeStrict,
+        synchronous_node_count: f.synchronousNodeCount,
+        failsafe_mode: f.failsafeMode,
+        use_pg_rewind: f.usePgRewind,
+      };
+      const tags = Object.entries(f.tags);
+      if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));
+      return out;
+    }
   }
 }
 

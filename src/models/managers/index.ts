@@ -2,6 +2,7 @@
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import type { ManagedRedundancy, Manager } from './manager.ts';
+import { Patroni } from './patroni.ts';
 import { Watcher } from './watcher.ts';
 
 export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Manager[] {
@@ -10,11 +11,16 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
       case 'naive':
       case 'lag-only':
         return new Watcher(c, spec, i);
+      case 'patroni':
+        return new Patroni(c, spec);
     }
   });
 }
 
 /** The synchronous redundancy the managers configure (for the verdicts' plan), or null. */
-export function managedRedundancy(_specs: readonly FailoverSpec[]): ManagedRedundancy | null {
+export function managedRedundancy(specs: readonly FailoverSpec[]): ManagedRedundancy | null {
+  for (const s of specs) {
+    if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: `Patroni synchronous_mode${s.synchronousModeStrict ? ' (strict)' : ''}, synchronous_node_count = ${s.synchronousNodeCount}` };
+  }
   return null;
 }

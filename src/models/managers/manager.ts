@@ -10,6 +10,8 @@ export interface Manager {
   start(): void;
   /** The plan routed the clients to `node` (route_writes): a manager that watches a leader watches it from now on. */
   onRouteWrites(node: PgNode): void;
+  /** A partition, a heal or a gray failure changed the network. */
+  onNetworkChange?(): void;
 }
 
 /** The synchronous redundancy a manager configures (for the verdicts' plan), or null. */
