@@ -18,6 +18,12 @@ export function applyGrayFailure(net: Network, node: (name: string) => PgNode, g
     case 'healOneWay':
       net.healOneWay(g.from, g.to);
       return `packets from ${g.from} to ${g.to} pass again`;
+    case 'stopManager':
+      net.isolate(g.process);
+      return `${g.process} stops: it answers nobody`;
+    case 'startManager':
+      net.rejoin(g.process);
+      return `${g.process} runs again`;
     case 'slowNode': {
       const n = node(g.node);
       if (g.cpu !== null) n.service.cpu = g.cpu;

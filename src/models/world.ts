@@ -182,6 +182,8 @@ export class World {
       case 'packetLoss':
       case 'oneWayPartition':
       case 'healOneWay':
+      case 'stopManager':
+      case 'startManager':
       case 'slowNode': {
         note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, `${a.source}: ${applyGrayFailure(this.ctx.net, (n) => this.node(n), a)}`);
         for (const c of this.clusters.values()) c.onNetworkChange();

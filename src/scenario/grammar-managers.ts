@@ -8,7 +8,7 @@ import type { Micros } from '../engine/time.ts';
 import type { ActionBody, Bounds } from './types.ts';
 import { VERDICT_KINDS, type FailoverSpec, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
 import { didYouMean, listing, show } from './errors.ts';
-import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
+import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
 import { duration, size } from './settings.ts';
 import type { Env } from './grammar.ts';
 
@@ -283,7 +283,91 @@ export function managersGrammar(h: ManagersHelpers) {
     },
   );
 
-  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni }, 'failover manager');
+  const pgafNode = object(
+    {
+      candidate_priority: withDefault(integer({ min: 0, max: 100 }), 'candidate_priority: the highest is promoted; 0 = never.', 50),
+      replication_quorum: withDefault(boolean(), 'replication_quorum: listed in synchronous_standby_names and waited for by the election.', true),
+    },
+    { build: (v) => ({ candidatePriority: v.candidate_priority, replicationQuorum: v.replication_quorum }) },
+  );
+  const pgafNodes = custom<Record<string, { candidatePriority: number; replicationQuorum: boolean }>>(
+    'a mapping of node names to {candidate_priority, replication_quorum}',
+    (b) => ({ type: 'object', additionalProperties: pgafNode.schema(b) }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of node names to {candidate_priority, replication_quorum}');
+      const out: Record<string, { candidatePriority: number; replicationQuorum: boolean }> = {};
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const name = clusterNodeRef.decode(pair.key as Node, ctx);
+        out[name] = pgafNode.decode(pair.value as Node, ctx.field(name));
+      }
+      return out;
+    },
+  );
+  const ms = (v: number, text: string) => withDefault(duration({ min: 1 }), text, v as Micros, `${v / 1e6}s`);
+  const pgaf = object(
+    {
+      policy: req(enumOf(['pg_auto_failover'] as const), 'pg_auto_failover: a monitor and a keeper per node (docs/model-managers.md).'),
+      monitor: req(
+        object({ name: opt(string(), 'Its name (default CLUSTER-monitor), for faults (stop_manager, one_way_partition).'), site: req(siteRef, 'Where the monitor runs.') }, { expected: 'the monitor {name?, site}' }),
+        'The monitor: {site, name?}.',
+      ),
+      number_sync_standbys: withDefault(integer({ min: 0, max: 100 }), 'Formation number_sync_standbys: 0 lets writes go on unreplicated without a healthy standby; n >= 1 makes them wait.', 0),
+      nodes: withDefault(pgafNodes, 'Per node: {candidate_priority, replication_quorum}.', {}),
+      health_check_period: ms(5_000_000, 'pgautofailover.health_check_period.'),
+      health_check_timeout: ms(5_000_000, 'pgautofailover.health_check_timeout.'),
+      health_check_max_retries: withDefault(integer({ min: 0, max: 100 }), 'pgautofailover.health_check_max_retries.', 2),
+      health_check_retry_delay: ms(2_000_000, 'pgautofailover.health_check_retry_delay.'),
+      node_considered_unhealthy_timeout: ms(20_000_000, 'pgautofailover.node_considered_unhealthy_timeout.'),
+      startup_grace_period: ms(10_000_000, 'pgautofailover.startup_grace_period.'),
+      primary_demote_timeout: ms(30_000_000, 'pgautofailover.primary_demote_timeout.'),
+      network_partition_timeout: ms(20_000_000, 'Keeper network_partition_timeout: a primary that sees neither the monitor nor a standby this long stops.'),
+      promote_wal_log_threshold: withDefault(size(), 'pgautofailover.promote_wal_log_threshold.', 16 * 1024 * 1024, '16MiB'),
+      enable_sync_wal_log_threshold: withDefault(size(), 'pgautofailover.enable_sync_wal_log_threshold.', 16 * 1024 * 1024, '16MiB'),
+    },
+    {
+      expected: 'a pg_auto_failover formation',
+      build: (v, info, ctx: C): FailoverSpec => {
+        const name = v.monitor.name ?? `${ctx.env.cluster!.name}-monitor`;
+        registerEndpoints([{ name, site: v.monitor.site }], info.at('monitor') ?? info.node, ctx);
+        return {
+          policy: 'pg_auto_failover',
+          monitor: { name, site: v.monitor.site },
+          numberSyncStandbys: v.number_sync_standbys,
+          nodes: v.nodes,
+          healthCheckPeriod: v.health_check_period,
+          healthCheckTimeout: v.health_check_timeout,
+          healthCheckMaxRetries: v.health_check_max_retries,
+          healthCheckRetryDelay: v.health_check_retry_delay,
+          nodeConsideredUnhealthyTimeout: v.node_considered_unhealthy_timeout,
+          startupGracePeriod: v.startup_grace_period,
+          primaryDemoteTimeout: v.primary_demote_timeout,
+          networkPartitionTimeout: v.network_partition_timeout,
+          promoteWalLogThreshold: v.promote_wal_log_threshold,
+          enableSyncWalLogThreshold: v.enable_sync_wal_log_threshold,
+        };
+      },
+    },
+  );
+
+  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni, pg_auto_failover: pgaf }, 'failover manager');
+
+  /** A manager process by name (DCS members, monitors, Raft members). */
+  const managerRef = custom<string>(
+    'the name of a DCS member, a monitor or a Raft member',
+    () => ({ type: 'string' }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      const text = isScalar(n) && typeof n.value === 'string' ? n.value : null;
+      if (text === null) return typeError(n, ctx, 'the name of a DCS member, a monitor or a Raft member');
+      const names = [...(ctx.env.managerEndpoints?.keys() ?? [])];
+      if (!names.includes(text)) {
+        const hint = didYouMean(text, names);
+        return ctx.fail(n, `${ctx.subject}: unknown manager process ${show(text)}`, hint ? { hint } : { expected: names.length ? `one of: ${listing(names)}` : 'a DCS member, a monitor or a Raft member defined under failover:' });
+      }
+      return text;
+    },
+  );
 
   /** Something packets come from or go to: a site or a node (names are unique across both). */
   const endpointRef = custom<string>(
@@ -314,6 +398,8 @@ export function managersGrammar(h: ManagersHelpers) {
     );
 
   const actions = {
+    stop_manager: map(managerRef, (process): ActionBody => ({ kind: 'stopManager', process })),
+    start_manager: map(managerRef, (process): ActionBody => ({ kind: 'startManager', process })),
     packet_loss: object(
       { sites: req(sitePair(), 'The two sites whose link loses packets.'), loss: req(probability(), 'The share of packets lost, each way ("2%"; 0 ends it).') },
       { build: (v): ActionBody => ({ kind: 'packetLoss', sites: v.sites, probability: v.loss }) },
@@ -396,6 +482,8 @@ export function managersGrammar(h: ManagersHelpers) {
     failover,
     actions,
     actionDescriptions: {
+      stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',
+      start_manager: 'The manager process runs again.',
       packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',
       one_way_partition: 'Drop packets one way only: {from, to}, each a site or a node. Connections need both ways; heartbeats only one.',
       heal_one_way: 'Undo a one_way_partition: {from, to}.',

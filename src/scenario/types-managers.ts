@@ -54,7 +54,7 @@ export type LagOnlySpec = WatcherSpec & {
   readonly checkTimeline: boolean;
 };
 
-export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec;
+export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec | PgAutoFailoverSpec;
 export type FailoverPolicy = FailoverSpec['policy'];
 
 /** Faults that degrade rather than cut (models/gray.ts). */
@@ -65,7 +65,10 @@ export type GrayFailure =
   | { readonly kind: 'oneWayPartition'; readonly from: string; readonly to: string }
   | { readonly kind: 'healOneWay'; readonly from: string; readonly to: string }
   /** Service-time multipliers of a PostgreSQL node: a saturated CPU, a degraded disk (1 = healthy). */
-  | { readonly kind: 'slowNode'; readonly node: string; readonly cpu: number | null; readonly disk: number | null };
+  | { readonly kind: 'slowNode'; readonly node: string; readonly cpu: number | null; readonly disk: number | null }
+  /** A manager's process (a DCS member, a pg_auto_failover monitor, a Raft member) stops or starts again: it answers nobody while stopped. */
+  | { readonly kind: 'stopManager'; readonly process: string }
+  | { readonly kind: 'startManager'; readonly process: string };
 
 /** The DCS of a Patroni cluster (models/managers/dcs.ts). */
 export interface DcsSpec {
@@ -102,4 +105,25 @@ export interface PatroniSpec {
   readonly usePgRewind: boolean;
   /** Per node; absent nodes have the defaults. */
   readonly tags: Readonly<Record<string, PatroniTags>>;
+}
+
+/** pg_auto_failover (models/managers/pgautofailover.ts): a monitor at a site and a keeper per node. */
+export interface PgAutoFailoverSpec {
+  readonly policy: 'pg_auto_failover';
+  readonly monitor: { readonly name: string; readonly site: string };
+  /** Formation setting number_sync_standbys. */
+  readonly numberSyncStandbys: number;
+  /** Per node; absent nodes: candidate_priority 50, replication_quorum true. */
+  readonly nodes: Readonly<Record<string, { readonly candidatePriority: number; readonly replicationQuorum: boolean }>>;
+  readonly healthCheckPeriod: Micros;
+  readonly healthCheckTimeout: Micros;
+  readonly healthCheckMaxRetries: number;
+  readonly healthCheckRetryDelay: Micros;
+  readonly nodeConsideredUnhealthyTimeout: Micros;
+  readonly startupGracePeriod: Micros;
+  readonly primaryDemoteTimeout: Micros;
+  readonly networkPartitionTimeout: Micros;
+  /** promote_wal_log_threshold and enable_sync_wal_log_threshold, bytes. */
+  readonly promoteWalLogThreshold: number;
+  readonly enableSyncWalLogThreshold: number;
 }

@@ -47,6 +47,23 @@ export function printFailover(f: FailoverSpec): Out {
       if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));
       return out;
     }
+    case 'pg_auto_failover':
+      return {
+        policy: 'pg_auto_failover',
+        monitor: { name: f.monitor.name, site: f.monitor.site },
+        number_sync_standbys: f.numberSyncStandbys,
+        ...(Object.keys(f.nodes).length ? { nodes: Object.fromEntries(Object.entries(f.nodes).map(([n, o]) => [n, { candidate_priority: o.candidatePriority, replication_quorum: o.replicationQuorum }])) } : {}),
+        health_check_period: dur(f.healthCheckPeriod),
+        health_check_timeout: dur(f.healthCheckTimeout),
+        health_check_max_retries: f.healthCheckMaxRetries,
+        health_check_retry_delay: dur(f.healthCheckRetryDelay),
+        node_considered_unhealthy_timeout: dur(f.nodeConsideredUnhealthyTimeout),
+        startup_grace_period: dur(f.startupGracePeriod),
+        primary_demote_timeout: dur(f.primaryDemoteTimeout),
+        network_partition_timeout: dur(f.networkPartitionTimeout),
+        promote_wal_log_threshold: size(f.promoteWalLogThreshold),
+        enable_sync_wal_log_threshold: size(f.enableSyncWalLogThreshold),
+      };
   }
 }
 
@@ -58,6 +75,10 @@ export function printGrayFailure(g: GrayFailure): Out {
       return { one_way_partition: { from: g.from, to: g.to } };
     case 'healOneWay':
       return { heal_one_way: { from: g.from, to: g.to } };
+    case 'stopManager':
+      return { stop_manager: g.process };
+    case 'startManager':
+      return { start_manager: g.process };
     case 'slowNode':
       return { slow_node: { node: g.node, ...(g.cpu !== null ? { cpu: g.cpu } : {}), ...(g.disk !== null ? { disk: g.disk } : {}) } };
   }

@@ -225,6 +225,8 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'packetLoss':
     case 'oneWayPartition':
     case 'healOneWay':
+    case 'stopManager':
+    case 'startManager':
     case 'slowNode':
       Object.assign(out, printGrayFailure(a));
       break;

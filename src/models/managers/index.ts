@@ -3,6 +3,7 @@ import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import type { ManagedRedundancy, Manager } from './manager.ts';
 import { Patroni } from './patroni.ts';
+import { PgAutoFailover } from './pgautofailover.ts';
 import { Watcher } from './watcher.ts';
 
 export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Manager[] {
@@ -13,6 +14,8 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
         return new Watcher(c, spec, i);
       case 'patroni':
         return new Patroni(c, spec);
+      case 'pg_auto_failover':
+        return new PgAutoFailover(c, spec);
     }
   });
 }
@@ -20,6 +23,7 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
 /** The synchronous redundancy the managers configure (for the verdicts' plan), or null. */
 export function managedRedundancy(specs: readonly FailoverSpec[]): ManagedRedundancy | null {
   for (const s of specs) {
+    if (s.policy === 'pg_auto_failover' && s.numberSyncStandbys > 0) return { synchronous: s.numberSyncStandbys, source: `pg_auto_failover number_sync_standbys = ${s.numberSyncStandbys}` };
     if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: `Patroni synchronous_mode${s.synchronousModeStrict ? ' (strict)' : ''}, synchronous_node_count = ${s.synchronousNodeCount}` };
   }
   return null;
