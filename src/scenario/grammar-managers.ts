@@ -212,20 +212,22 @@ export function managersGrammar(h: ManagersHelpers) {
     { expected: 'a DCS {type, members, election_timeout}' },
   );
 
-  const tagsDecoder = custom<Record<string, PatroniTags>>(
-    'a mapping of node names to Patroni tags {nofailover, failover_priority, nosync}',
-    (b) => ({ type: 'object', additionalProperties: tagObject.schema(b) }),
-    (node, ctx: C) => {
-      const n = ctx.resolve(node);
-      if (!isMap(n)) return typeError(n, ctx, 'a mapping of node names to tags');
-      const out: Record<string, PatroniTags> = {};
-      for (const pair of (n as YAMLMap<Node, Node>).items) {
-        const name = clusterNodeRef.decode(pair.key as Node, ctx);
-        out[name] = tagObject.decode(pair.value as Node, ctx.field(name));
-      }
-      return out;
-    },
-  );
+  /** A mapping of this cluster's node names to values of `d`. */
+  const perNode = <T>(d: Decoder<T>, expected: string) =>
+    custom<Record<string, T>>(
+      expected,
+      (b) => ({ type: 'object', additionalProperties: d.schema(b) }),
+      (node, ctx: C) => {
+        const n = ctx.resolve(node);
+        if (!isMap(n)) return typeError(n, ctx, expected);
+        const out: Record<string, T> = {};
+        for (const pair of (n as YAMLMap<Node, Node>).items) {
+          const name = clusterNodeRef.decode(pair.key as Node, ctx);
+          out[name] = d.decode(pair.value as Node, ctx.field(name));
+        }
+        return out;
+      },
+    );
   const tagObject = object(
     {
       nofailover: withDefault(boolean(), 'Never promoted (nofailover wins over failover_priority).', false),
@@ -234,6 +236,7 @@ export function managersGrammar(h: ManagersHelpers) {
     },
     { build: (v): PatroniTags => ({ nofailover: v.nofailover, failoverPriority: v.failover_priority, nosync: v.nosync }) },
   );
+  const tagsDecoder = perNode(tagObject, 'a mapping of node names to Patroni tags {nofailover, failover_priority, nosync}');
 
   const patroni = object(
     {
@@ -290,20 +293,7 @@ export function managersGrammar(h: ManagersHelpers) {
     },
     { build: (v) => ({ candidatePriority: v.candidate_priority, replicationQuorum: v.replication_quorum }) },
   );
-  const pgafNodes = custom<Record<string, { candidatePriority: number; replicationQuorum: boolean }>>(
-    'a mapping of node names to {candidate_priority, replication_quorum}',
-    (b) => ({ type: 'object', additionalProperties: pgafNode.schema(b) }),
-    (node, ctx: C) => {
-      const n = ctx.resolve(node);
-      if (!isMap(n)) return typeError(n, ctx, 'a mapping of node names to {candidate_priority, replication_quorum}');
-      const out: Record<string, { candidatePriority: number; replicationQuorum: boolean }> = {};
-      for (const pair of (n as YAMLMap<Node, Node>).items) {
-        const name = clusterNodeRef.decode(pair.key as Node, ctx);
-        out[name] = pgafNode.decode(pair.value as Node, ctx.field(name));
-      }
-      return out;
-    },
-  );
+  const pgafNodes = perNode(pgafNode, 'a mapping of node names to {candidate_priority, replication_quorum}');
   const ms = (v: number, text: string) => withDefault(duration({ min: 1 }), text, v as Micros, `${v / 1e6}s`);
   const pgaf = object(
     {
@@ -350,7 +340,82 @@ export function managersGrammar(h: ManagersHelpers) {
     },
   );
 
-  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni, pg_auto_failover: pgaf }, 'failover manager');
+  const regions = custom<Record<string, string>>(
+    'a mapping of sites to region names',
+    (b) => ({ type: 'object', additionalProperties: { type: 'string' } }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of sites to region names');
+      const out: Record<string, string> = {};
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const site = siteRef.decode(pair.key as Node, ctx);
+        const v = pair.value ? ctx.resolve(pair.value as Node) : null;
+        if (!v || !isScalar(v) || typeof v.value !== 'string' || v.value === '') ctx.fail(v ?? pair.key, `${ctx.subject}: the region of ${show(site)} must be a name`);
+        out[site] = String((v as { value: unknown }).value);
+      }
+      return out;
+    },
+  );
+  const orchestrator = object(
+    {
+      policy: req(enumOf(['orchestrator'] as const), 'orchestrator: a Raft of managers across sites; only the leader detects and recovers (docs/model-managers.md).'),
+      members: req(dcsMembers, 'Raft members by name, each at a site (3 or 5 across regions).'),
+      regions: withDefault(regions, 'The region of each site (default: each site is its own region).', {}),
+      poll_interval: withDefault(duration({ min: 1 }), 'InstancePollSeconds.', 5_000_000 as Micros, '5s'),
+      connect_timeout: withDefault(duration({ min: 1 }), 'MySQLConnectTimeoutSeconds: a poll not answered within this fails.', 2_000_000 as Micros, '2s'),
+      prevent_cross_data_center_failover: withDefault(boolean(), 'PreventCrossDataCenterMasterFailover: promote only in the dead primary\'s site.', false),
+      prevent_cross_region_failover: withDefault(boolean(), 'PreventCrossRegionMasterFailover: promote only in the dead primary\'s region.', false),
+      promotion_rules: withDefault(perNode(enumOf(['prefer', 'neutral', 'prefer_not', 'must_not'] as const), 'a mapping of node names to prefer | neutral | prefer_not | must_not'), 'register-candidate rules per node (default neutral).', {}),
+      recovery_period_block: withDefault(duration(), 'RecoveryPeriodBlockSeconds: no second automated recovery of the cluster within this.', 3_600_000_000 as Micros, '1h'),
+      election_timeout: withDefault(duration({ min: 1 }), 'Raft election timeout (hashicorp/raft).', 1_000_000 as Micros, '1s'),
+    },
+    {
+      expected: 'an orchestrator Raft',
+      build: (v, info, ctx: C): FailoverSpec => {
+        registerEndpoints(v.members, info.at('members') ?? info.node, ctx);
+        return {
+          policy: 'orchestrator',
+          members: v.members,
+          regions: v.regions,
+          pollInterval: v.poll_interval,
+          connectTimeout: v.connect_timeout,
+          preventCrossDataCenterFailover: v.prevent_cross_data_center_failover,
+          preventCrossRegionFailover: v.prevent_cross_region_failover,
+          promotionRules: v.promotion_rules,
+          recoveryPeriodBlock: v.recovery_period_block,
+          electionTimeout: v.election_timeout,
+        };
+      },
+    },
+  );
+
+  const operator = object(
+    {
+      policy: req(enumOf(['operator'] as const), 'operator: a person following a manual runbook after an alert.'),
+      site: req(siteRef, 'Where the monitoring and the operator are.'),
+      check_interval: withDefault(duration({ min: 1 }), 'How often the monitoring checks the primary.', 30_000_000 as Micros, '30s'),
+      health_check: withDefault(healthCheck({ probe: 'connect', timeout: 5_000_000 as Micros, latencyThreshold: null, failures: 3 }, 'the primary'), 'The monitoring\'s check; the alert fires after `failures` in a row.', { probe: 'connect', timeout: 5_000_000 as Micros, latencyThreshold: null, failures: 3 }, { probe: 'connect', timeout: '5s', failures: 3 }),
+      reaction: withDefault(duration(), 'From the alert to the action: paging, logging in, diagnosing, deciding.', 900_000_000 as Micros, '15m'),
+      candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes the runbook may promote, in order (default: all standbys).'),
+      choose: withDefault(enumOf(['most-advanced', 'first-candidate'] as const), 'most-advanced: the reachable standby with the most WAL; first-candidate: the first reachable in order.', 'most-advanced'),
+      fence: withDefault(boolean(), 'Stop the old primary first when it can be reached.', true),
+    },
+    {
+      expected: 'an operator and a runbook',
+      build: (v, info, ctx: C): FailoverSpec => ({
+        policy: 'operator',
+        site: v.site,
+        checkInterval: v.check_interval,
+        health: v.health_check,
+        reaction: v.reaction,
+        candidates: candidatesOf(v.candidates, info, ctx, false),
+        choose: v.choose,
+        fence: v.fence,
+      }),
+    },
+  );
+
+  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni, pg_auto_failover: pgaf, orchestrator, operator }, 'failover manager');
 
   /** A manager process by name (DCS members, monitors, Raft members). */
   const managerRef = custom<string>(

@@ -54,7 +54,7 @@ export type LagOnlySpec = WatcherSpec & {
   readonly checkTimeline: boolean;
 };
 
-export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec | PgAutoFailoverSpec;
+export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec | PgAutoFailoverSpec | OrchestratorSpec | OperatorSpec;
 export type FailoverPolicy = FailoverSpec['policy'];
 
 /** Faults that degrade rather than cut (models/gray.ts). */
@@ -126,4 +126,43 @@ export interface PgAutoFailoverSpec {
   /** promote_wal_log_threshold and enable_sync_wal_log_threshold, bytes. */
   readonly promoteWalLogThreshold: number;
   readonly enableSyncWalLogThreshold: number;
+}
+
+/** Orchestrator's promotion rules (register-candidate). */
+export type PromotionRule = 'prefer' | 'neutral' | 'prefer_not' | 'must_not';
+
+/** A Raft of Orchestrator-like managers across sites (models/managers/orchestrator.ts). */
+export interface OrchestratorSpec {
+  readonly policy: 'orchestrator';
+  /** Raft members and their sites; only the leader detects and recovers. */
+  readonly members: readonly { readonly name: string; readonly site: string }[];
+  /** Region of each site (default: the site itself). */
+  readonly regions: Readonly<Record<string, string>>;
+  /** InstancePollSeconds. */
+  readonly pollInterval: Micros;
+  /** MySQLConnectTimeoutSeconds: a poll not answered within this fails. */
+  readonly connectTimeout: Micros;
+  readonly preventCrossDataCenterFailover: boolean;
+  readonly preventCrossRegionFailover: boolean;
+  readonly promotionRules: Readonly<Record<string, PromotionRule>>;
+  /** RecoveryPeriodBlockSeconds: no second automated recovery of the cluster within this. */
+  readonly recoveryPeriodBlock: Micros;
+  /** hashicorp/raft election timeout. */
+  readonly electionTimeout: Micros;
+}
+
+/** An operator rehearsing a manual runbook (models/managers/operator.ts). */
+export interface OperatorSpec {
+  readonly policy: 'operator';
+  /** Where the monitoring and the operator are. */
+  readonly site: string;
+  readonly checkInterval: Micros;
+  readonly health: HealthCheckSpec;
+  /** From the alert to the action: paging, diagnosing, deciding. */
+  readonly reaction: Micros;
+  /** Nodes the runbook may promote, in order (default: all standbys). */
+  readonly candidates: readonly string[];
+  readonly choose: 'most-advanced' | 'first-candidate';
+  /** Stop the old primary first when it can be reached (and say so when it cannot). */
+  readonly fence: boolean;
 }

@@ -47,6 +47,30 @@ export function printFailover(f: FailoverSpec): Out {
       if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));
       return out;
     }
+    case 'orchestrator':
+      return {
+        policy: 'orchestrator',
+        members: Object.fromEntries(f.members.map((m) => [m.name, m.site])),
+        ...(Object.keys(f.regions).length ? { regions: { ...f.regions } } : {}),
+        poll_interval: dur(f.pollInterval),
+        connect_timeout: dur(f.connectTimeout),
+        prevent_cross_data_center_failover: f.preventCrossDataCenterFailover,
+        prevent_cross_region_failover: f.preventCrossRegionFailover,
+        ...(Object.keys(f.promotionRules).length ? { promotion_rules: { ...f.promotionRules } } : {}),
+        recovery_period_block: dur(f.recoveryPeriodBlock),
+        election_timeout: dur(f.electionTimeout),
+      };
+    case 'operator':
+      return {
+        policy: 'operator',
+        site: f.site,
+        check_interval: dur(f.checkInterval),
+        health_check: healthCheck(f.health),
+        reaction: dur(f.reaction),
+        candidates: [...f.candidates],
+        choose: f.choose,
+        fence: f.fence,
+      };
     case 'pg_auto_failover':
       return {
         policy: 'pg_auto_failover',

@@ -28,6 +28,7 @@ import type { DcsSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from '../postgres/context.ts';
 import type { Lsn } from '../postgres/lsn.ts';
+import { RaftGroup } from './raft.ts';
 
 /** The keys of one Patroni cluster (one immutable value per committed write: a stale member keeps an old one). */
 export interface DcsState {
@@ -43,13 +44,6 @@ export interface DcsState {
 }
 
 export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: string };
-
-interface Member {
-  readonly name: string;
-  readonly endpoint: Endpoint;
-  /** What this member would answer a serializable read with. */
-  view: DcsState;
-}
 
 /** A client of the DCS: a Patroni process (its host's endpoint) and the member it talks to. */
 export interface DcsClient {
@@ -70,16 +64,12 @@ interface Lease {
 }
 
 export class Dcs {
-  private readonly members: Member[];
+  private readonly raft: RaftGroup;
+  /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
+  private readonly views: DcsState[];
   private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null };
-  /** The Raft leader (a member index), or null. */
-  private raftLeader: number | null = null;
-  private election: EventHandle | null = null;
-  private stepDown: EventHandle | null = null;
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
-  /** Raft term: bumped at every election. */
-  private term = 0;
 
   constructor(
     private readonly ctx: WorldContext,
@@ -88,20 +78,21 @@ export class Dcs {
     private readonly ttl: Micros,
     private readonly retryTimeout: Micros,
   ) {
-    this.members = spec.members.map((m) => ({ name: m.name, endpoint: { name: m.name, site: m.site }, view: this.state }));
+    this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, () => {
+      // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
+      if (this.lease) this.renew(this.lease);
+      this.propagate();
+    });
+    this.views = spec.members.map(() => this.state);
   }
 
-  get quorum(): number {
-    return Math.floor(this.members.length / 2) + 1;
+  private get members(): RaftGroup['members'] {
+    return this.raft.members;
   }
 
   /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
   start(initialLeader: string, timeline: number, lastLsn: Lsn): void {
-    const c = this.candidate();
-    if (c !== null) {
-      this.raftLeader = c;
-      this.term = 1;
-    }
+    this.raft.start();
     this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn };
     const owner = this.clients.find((x) => x.name === initialLeader);
     if (owner) this.grant(owner);
@@ -116,55 +107,14 @@ export class Dcs {
     return this.ctx.net.reachable(a, b);
   }
 
-  /** Members `i` can exchange messages with, itself included. */
-  private peers(i: number): number[] {
-    return this.members.map((_, j) => j).filter((j) => j === i || this.reach(this.members[i]!.endpoint, this.members[j]!.endpoint));
-  }
-
-  /** A member that can reach a majority (the first in order with the most peers), or null. */
-  private candidate(): number | null {
-    let best: number | null = null;
-    for (let i = 0; i < this.members.length; i++) {
-      const n = this.peers(i).length;
-      if (n >= this.quorum && (best === null || n > this.peers(best).length)) best = i;
-    }
-    return best;
-  }
-
   /** Whether there is a Raft leader with its majority now (what writes and expiries need). */
   get available(): boolean {
-    return this.raftLeader !== null && this.peers(this.raftLeader).length >= this.quorum;
+    return this.raft.available;
   }
 
-  /** Members in the leader's majority (they see every committed write). */
-  private inQuorum(i: number): boolean {
-    return this.available && (i === this.raftLeader || this.reach(this.members[i]!.endpoint, this.members[this.raftLeader!]!.endpoint));
-  }
-
-  /** The network changed: the leader may lose its majority (it steps down an election timeout later), an election may start. */
+  /** The network changed: Raft may step down or elect; ZooKeeper sessions are renewed by pings. */
   onNetworkChange(): void {
-    const sim = this.ctx.sim;
-    const et = this.spec.electionTimeout;
-    if (this.raftLeader !== null && !this.available) {
-      if (!this.stepDown) {
-        this.stepDown = sim.after(et, `dcs ${this.cluster} leader steps down`, () => {
-          this.stepDown = null;
-          if (this.raftLeader !== null && !this.available) {
-            this.event(`DCS member ${this.members[this.raftLeader]!.name} steps down as Raft leader: it has not heard from a majority for the election timeout (CheckQuorum)`);
-            this.raftLeader = null;
-            this.onNetworkChange();
-          }
-        }, PRIORITY.protocol);
-      }
-    } else {
-      sim.cancel(this.stepDown);
-      this.stepDown = null;
-    }
-    if (this.raftLeader === null && !this.election && this.candidate() !== null) {
-      // A follower campaigns after its randomized election timeout (1x to 2x --election-timeout).
-      const delay = Math.round(et * (1 + this.ctx.random.stream(`dcs/${this.cluster}/election`).next())) as Micros;
-      this.election = sim.after(delay, `dcs ${this.cluster} election`, () => this.elect(), PRIORITY.protocol);
-    }
+    this.raft.onNetworkChange();
     if (this.available) this.propagate();
     // ZooKeeper sessions are kept alive by the client's pings while it reaches the quorum: one that did until
     // now was alive until now.
@@ -174,23 +124,11 @@ export class Dcs {
     }
   }
 
-  private elect(): void {
-    this.election = null;
-    const c = this.candidate();
-    if (c === null || this.raftLeader !== null) return;
-    this.raftLeader = c;
-    this.term++;
-    this.event(`DCS member ${this.members[c]!.name} is elected Raft leader (term ${this.term}) with ${this.peers(c).length} of ${this.members.length} members`);
-    // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
-    if (this.lease) this.renew(this.lease);
-    this.propagate();
-  }
-
   /** Members connected to the leader get the current state. */
   private propagate(): void {
     if (!this.available) return;
-    this.members.forEach((m, i) => {
-      if (this.inQuorum(i) && m.view !== this.state) m.view = this.state;
+    this.views.forEach((v, i) => {
+      if (this.raft.inQuorum(i) && v !== this.state) this.views[i] = this.state;
     });
   }
 
@@ -211,7 +149,7 @@ export class Dcs {
   /** Whether the client reaches its member and, when `quorum`, that member is in the leader's majority. */
   private clientWorks(cl: DcsClient, quorum: boolean): boolean {
     const m = this.members[cl.member]!;
-    return this.reach(cl.endpoint, m.endpoint) && (!quorum || this.inQuorum(cl.member));
+    return this.reach(cl.endpoint, m.endpoint) && (!quorum || this.raft.inQuorum(cl.member));
   }
 
   /**
@@ -237,7 +175,7 @@ export class Dcs {
   private unavailable(cl: DcsClient): string {
     const reachable = this.members.filter((m) => this.reach(cl.endpoint, m.endpoint)).map((m) => m.name);
     if (reachable.length === 0) return `no DCS member is reachable from ${cl.name} (${this.members.map((m) => `${m.name} at ${m.endpoint.site}`).join(', ')})`;
-    if (!this.available) return `the DCS has no leader with a majority (${this.quorum} of ${this.members.length} members needed); ${cl.name} reaches ${reachable.join(', ')}`;
+    if (!this.available) return `the DCS has no leader with a majority (${this.raft.quorum} of ${this.members.length} members needed); ${cl.name} reaches ${reachable.join(', ')}`;
     return `${cl.name} reaches only ${reachable.join(', ')}, cut off from the DCS majority`;
   }
 
@@ -245,7 +183,7 @@ export class Dcs {
   read(cl: DcsClient): DcsResult<DcsState> {
     const r = this.route(cl, this.spec.kind !== 'etcd3');
     if (!r) return this.fail(this.unavailable(cl));
-    return { ok: true, value: this.members[cl.member]!.view, delay: r.delay };
+    return { ok: true, value: this.views[cl.member]!, delay: r.delay };
   }
 
   /** A write that needs the quorum: the result and the time it took. */
@@ -315,9 +253,9 @@ export class Dcs {
     }
   }
 
-  /** A state sentence for decisions: "DCS etcd3 (3 members): leader etcd2, majority of 2 needed". */
+  /** A state sentence for decisions: "etcd3 with 3 members (…), Raft leader etcd2". */
   describe(): string {
-    return `${this.spec.kind} with ${this.members.length} members (${this.members.map((m) => `${m.name} at ${m.endpoint.site}`).join(', ')}), ${this.available ? `Raft leader ${this.members[this.raftLeader!]!.name}` : 'no Raft leader with a majority'}`;
+    return `${this.spec.kind} with ${this.raft.describe()}`;
   }
 
   memberNames(): string[] {

@@ -4,6 +4,8 @@ import type { PgCluster } from '../postgres/cluster.ts';
 import type { ManagedRedundancy, Manager } from './manager.ts';
 import { Patroni } from './patroni.ts';
 import { PgAutoFailover } from './pgautofailover.ts';
+import { Operator } from './operator.ts';
+import { Orchestrator } from './orchestrator.ts';
 import { Watcher } from './watcher.ts';
 
 export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Manager[] {
@@ -16,6 +18,10 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
         return new Patroni(c, spec);
       case 'pg_auto_failover':
         return new PgAutoFailover(c, spec);
+      case 'orchestrator':
+        return new Orchestrator(c, spec);
+      case 'operator':
+        return new Operator(c, spec, i);
     }
   });
 }
