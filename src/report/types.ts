@@ -154,6 +154,20 @@ export interface RecoveryJson {
   readonly seconds: number | null;
 }
 
+/** A failover manager's decision: what it saw, the rule it applied, and per candidate why (docs/model-managers.md). */
+export interface DecisionJson {
+  readonly at: string;
+  readonly cluster: string;
+  readonly policy: string;
+  /** Which manager decided (a Patroni agent, the monitor, a Raft leader, an operator). */
+  readonly by: string | null;
+  /** The node it promoted (or kept as leader), or null when it did not. */
+  readonly chosen: string | null;
+  readonly saw: string | null;
+  readonly rule: string | null;
+  readonly reasons: readonly string[];
+}
+
 export interface Report {
   readonly scenario: string;
   readonly description: string;
@@ -167,6 +181,8 @@ export interface Report {
   /** The end state, judged: verdicts first (docs/report.md), then each cluster's time to recover. */
   readonly verdicts: readonly VerdictJson[];
   readonly recovery: readonly RecoveryJson[];
+  /** Every failover decision, in time order. */
+  readonly decisions: readonly DecisionJson[];
   readonly survivors: readonly { readonly cluster: string; readonly node: string | null; readonly why: string }[];
   readonly dataLoss: readonly DataLossJson[];
   readonly stalls: readonly StallJson[];

@@ -145,6 +145,35 @@ ${faults}
     expect(sync.report.events.some((e) => e.message.includes('Synchronous standby status assigned to pg3'))).toBe(true);
   });
 
+  it('synchronous_mode without a synchronous standby: non-strict clears the names (writes go on, nobody may be promoted); strict keeps commits waiting', () => {
+    // pg2 (east) is the synchronous standby; pg3 (west) is tagged nosync; the DCS is in the west.
+    const base = twoSites('      tags: {pg3: {nosync: true}}', '')
+      .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+      .replace('      app-west: {target: pg1, site: west, rate: 100/s, wal_per_tx: 2KiB}\n', '')
+      .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02:05", partition: pg2}\n  - {at: "10:05", partition: pg1}');
+    const loose = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n'));
+    // Commits wait for pg2 until the leader's next loop removes it (at most loop_wait), then go on.
+    expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThanOrEqual(10);
+    expect(loose.report.events.some((e) => e.message === 'patroni on pg1: Synchronous standby status assigned to pg2')).toBe(true);
+    // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
+    expect(loose.promotions).toEqual([]);
+    expect(loose.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    const strict = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n      synchronous_mode_strict: true\n'));
+    // Commits wait from the loss of pg2 until pg1 is lost (about 175 s).
+    expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(170);
+    expect(strict.report.dataLoss).toEqual([]);
+  });
+
+  it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
+    for (const type of ['consul', 'zookeeper']) {
+      const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
+      expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+      expect(r.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(true);
+    }
+    const etcd = run(twoSites());
+    expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(false);
+  });
+
   it('tags: nofailover never races; failover_priority wins among equally advanced standbys', () => {
     const yaml = (tags: string) =>
       twoSites(`      tags: ${tags}`, '')
