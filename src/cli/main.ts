@@ -31,6 +31,7 @@ interface RunArgs {
   seed?: number;
   json?: boolean;
   chart?: string;
+  color?: boolean;
   verbose?: boolean;
   'check-determinism'?: boolean;
   'max-events': number;
@@ -78,7 +79,8 @@ export async function main(argv: readonly string[]): Promise<number> {
               coerce: numberOption('seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
             })
             .option('json', { type: 'boolean', describe: 'Print the report as JSON (docs/report.md)' })
-            .option('chart', { type: 'string', describe: 'Also write an SVG chart of the run to this file' })
+            .option('chart', { type: 'string', describe: 'Also write SVG charts of the run to this file (.svg)' })
+            .option('color', { type: 'boolean', describe: 'Colour the text report (default: on a terminal, unless NO_COLOR is set; --no-color to turn off)' })
             .option('verbose', { type: 'boolean', describe: 'List every event, not only the notable ones' })
             .option('check-determinism', { type: 'boolean', describe: 'Run twice and compare the history fingerprints' })
             .option('max-events', {
@@ -152,7 +154,21 @@ function load(args: RunArgs): Scenario {
   return loadScenarioFile(args.file, { variant: args.variant ?? null, sets: args.set ?? [], seed: args.seed ?? null });
 }
 
+/** An output file's name must end in one of `exts` (a chart written as PNG would be SVG bytes). */
+function checkOutputName(option: string, file: string | undefined, ext: string): void {
+  if (file === undefined) return;
+  if (file.trim() === '') throw new UsageError(`--${option}: name a file`);
+  if (!file.toLowerCase().endsWith(ext)) throw new UsageError(`--${option}: ${JSON.stringify(file)} does not end in ${ext}; replsim writes ${ext === '.svg' ? 'SVG' : 'HTML'} only (did you mean ${JSON.stringify(file.replace(/\.[A-Za-z0-9]*$/, '') + ext)}?)`);
+}
+
+/** Colour: asked for with --color / --no-color; else only on a terminal, and never with NO_COLOR (no-color.org). */
+export function useColor(flag: boolean | undefined, isTty: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (flag !== undefined) return flag;
+  return isTty && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+}
+
 async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  checkOutputName('chart', args.chart, '.svg');
   const scenario = load(args);
   const limits = { maxEvents: args['max-events'], maxWallSeconds: args['max-wall-seconds'] };
   const bar = args.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, scenario.name) : null;
@@ -180,7 +196,9 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
     writeFileSync(args.chart, renderChartSvg(result));
     err(`replsim: chart written to ${args.chart}\n`);
   }
-  out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: process.stdout.isTTY === true }));
+  const tty = process.stdout.isTTY === true;
+  const width = tty && process.stdout.columns ? Math.min(Math.max(process.stdout.columns, 60), 160) : 100;
+  out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: useColor(args.color, tty, process.env), width }));
   return result.report.expectations.every((e) => e.passed) ? 0 : 1;
 }
 

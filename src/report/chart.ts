@@ -16,7 +16,8 @@ import { DateTime } from 'luxon';
 import type { Micros } from '../engine/time.ts';
 import type { History, HoldRecord, MetricSample, VacuumRecord } from '../history/history.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
-import { Clock, formatDuration } from './time.ts';
+import { duration } from './format.ts';
+import { Clock } from './time.ts';
 import type { Report, XidJson } from './types.ts';
 
 export interface ChartOptions {
@@ -248,7 +249,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     out.push(`<text x="${xx}" y="${f(plotBottom + 15)}" text-anchor="middle" fill="${MUTED}" font-size="10">${esc(tk.label)}</text>`);
     if (tk.date) out.push(`<text x="${xx}" y="${f(plotBottom + 27)}" text-anchor="middle" fill="${MUTED}" font-size="9">${esc(tk.date)}</text>`);
   }
-  out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(`${zone} (${clock.zoneName})`)}</text>`);
+  out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(clock.zoneName)}</text>`);
   out.push('</g>');
 
 
@@ -685,7 +686,7 @@ function collectAnnotations(
     for (const w of items) {
       const a = toUs(w.from);
       const of = workloads.size > 1 && workloadOf(w) ? ` (${workloadOf(w)})` : '';
-      list.push({ t: a, text: `${when(a)} write ${kind} ${formatDuration(w.seconds * 1e6)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
+      list.push({ t: a, text: `${when(a)} write ${kind} ${duration(w.seconds)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
     }
   }
   // Transaction IDs: the first warning, the stop, fired alerts, and the vacuums that changed the story.
@@ -721,7 +722,7 @@ function collectAnnotations(
     if (!v.blockedBy && v.mode !== 'failsafe' && v.ageBefore < trigger * 1.5) continue;
     const what = v.blockedBy ? 'could not freeze (horizon held)' : `age ${shortAge(v.ageBefore)} → ${shortAge(v.ageAfter)}`;
     const mode = v.mode === 'failsafe' ? ' (failsafe)' : '';
-    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${formatDuration(v.to - v.from)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
+    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${duration((v.to - v.from) / 1e6)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
   }
   return list.sort((a, b) => a.priority - b.priority || a.t - b.t);
 }
@@ -1035,7 +1036,7 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
   const lost = report.dataLoss.reduce((n, l) => n + l.commits, 0);
   const survivors = report.survivors.map((s) => (report.survivors.length > 1 ? `${s.cluster}: ${s.node ?? 'none'}` : (s.node ?? 'none'))).join(', ');
   const parts = [
-    `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName} (${report.timezone})`,
+    `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName}`,
     `seed ${report.seed}`,
     `survivor: ${survivors}`,
     report.dataLoss.length ? lostText(lost) : 'no acknowledged commit lost',
