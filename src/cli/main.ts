@@ -21,6 +21,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 run scenarios/mackerel-2017.yaml --set faults.db001-lost.at=15:00', 'What if db001 had been lost at 15:00?'],
   ['$0 run scenarios/mackerel-2017.yaml --set clusters.mackerel.workload.rate=400/s --json', 'Twice the write rate; the report as JSON'],
   ['$0 run scenarios/mackerel-2017.yaml --chart mackerel.svg', 'Also draw WAL positions, outages and losses on one time axis'],
+  ['$0 run scenarios/mackerel-2017.yaml --html mackerel.html', 'The whole report as one page: verdicts, causes, timelines, charts, logs'],
   ['$0 validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
 ];
 
@@ -31,6 +32,7 @@ interface RunArgs {
   seed?: number;
   json?: boolean;
   chart?: string;
+  html?: string;
   color?: boolean;
   verbose?: boolean;
   'check-determinism'?: boolean;
@@ -80,6 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             })
             .option('json', { type: 'boolean', describe: 'Print the report as JSON (docs/report.md)' })
             .option('chart', { type: 'string', describe: 'Also write SVG charts of the run to this file (.svg)' })
+            .option('html', { type: 'string', describe: 'Also write the report as one self-contained HTML page to this file (.html)' })
             .option('color', { type: 'boolean', describe: 'Colour the text report (default: on a terminal, unless NO_COLOR is set; --no-color to turn off)' })
             .option('verbose', { type: 'boolean', describe: 'List every event, not only the notable ones' })
             .option('check-determinism', { type: 'boolean', describe: 'Run twice and compare the history fingerprints' })
@@ -169,6 +172,7 @@ export function useColor(flag: boolean | undefined, isTty: boolean, env: NodeJS.
 
 async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   checkOutputName('chart', args.chart, '.svg');
+  checkOutputName('html', args.html, '.html');
   const scenario = load(args);
   const limits = { maxEvents: args['max-events'], maxWallSeconds: args['max-wall-seconds'] };
   const bar = args.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, scenario.name) : null;
@@ -195,6 +199,11 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
     const { renderChartSvg } = await import('../report/chart.ts');
     writeFileSync(args.chart, renderChartSvg(result));
     err(`replsim: chart written to ${args.chart}\n`);
+  }
+  if (args.html) {
+    const { renderHtml } = await import('../report/html/page.ts');
+    writeFileSync(args.html, renderHtml(result));
+    err(`replsim: HTML report written to ${args.html}\n`);
   }
   const tty = process.stdout.isTTY === true;
   const width = tty && process.stdout.columns ? Math.min(Math.max(process.stdout.columns, 60), 160) : 100;

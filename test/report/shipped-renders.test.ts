@@ -6,9 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderChartSvg } from '../../src/report/chart.ts';
+import { renderHtml } from '../../src/report/html/page.ts';
 import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
+import { all, parseXml } from '../support/xml.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
 delete process.env[SELF_CHECK_ENV];
@@ -50,5 +53,26 @@ describe.each(runs)('$label', ({ path, variant }) => {
     const events = starts.filter((l) => /^ {2}\d/.test(l));
     const T = Math.max(0, ...events.map((l) => /^ {2}(\S+)/.exec(l)![1]!.length));
     for (const l of events) expect(l.slice(2, 2 + T + 1), l).toMatch(/^\d\d:\d\d:\d\d(\.\d{3})? +$/);
+  });
+
+  it('chart: a well-formed SVG with a panel for each kind of data the run has, and nothing undefined', () => {
+    const svg = renderChartSvg(result);
+    const doc = parseXml(svg);
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    const r = result.report;
+    expect(all(doc, (e) => e.attrs.class === 'frame').length).toBe(r.nodes.length > 0 && (r.xid.length === 0 || r.nodes.length > 1 || r.dataLoss.length > 0) ? 1 : 0);
+    expect(all(doc, (e) => e.attrs.class === 'frame-xid').length).toBe(r.xid.length > 0 ? 1 : 0);
+    const titles = all(doc, (e) => e.attrs.class === 'panel-title').length;
+    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age')).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line')));
+    expect(titles).toBe(kinds.size + (r.outages.length > 0 ? 1 : 0));
+  });
+
+  it('HTML: one well-formed page with one script, the chart, and a row per shown event', () => {
+    const html = renderHtml(result);
+    const doc = parseXml(html.replace(/^<!DOCTYPE html>\n/, ''));
+    expect(all(doc, (e) => e.name === 'script')).toHaveLength(1);
+    expect(all(doc, (e) => e.name === 'svg').length).toBeGreaterThanOrEqual(1);
+    expect(all(doc, (e) => e.name === 'tr' && e.attrs['data-node'] !== undefined).length).toBeGreaterThan(0);
+    expect(html).not.toMatch(/NaN|undefined|Infinity/);
   });
 });
