@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, watch } from './chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html/page.ts';
 import { runScenario } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const OUT = resolve('test-results/browser');
 const dir = 'scenarios';
 const runs = readdirSync(dir)
@@ -30,13 +30,7 @@ const pages = mkdtempSync(join(tmpdir(), 'replsim-html-'));
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // As root in a closed network: no sandbox, and none of Chromium's own connections (they would fail).
-    // Playwright gives every launch a fresh, empty profile of its own (a --user-data-dir of its making).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -49,14 +43,7 @@ describe.each(runs)('$name', ({ path, variant, name }) => {
     const file = join(pages, `${name}.html`);
     writeFileSync(file, renderHtml(runScenario(loadScenarioFile(path, { variant }))));
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()}`));
-    page.on('request', (r) => requests.push(r.url()));
+    const { problems, requests } = watch(page);
     const url = pathToFileURL(file).href;
     await page.goto(url, { waitUntil: 'load' });
     // The only request is the page itself.
