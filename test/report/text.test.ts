@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useColor } from '../../src/cli/main.ts';
 import { collapseCycles } from '../../src/report/collapse.ts';
@@ -129,5 +132,18 @@ describe('replsim run: colour and output names', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toBe('replsim: --chart: "out.png" does not end in .svg; replsim writes SVG only (did you mean "out.svg"?)');
+    const h = run(['--html', 'report.htm']);
+    expect(h.code).toBe(2);
+    expect(h.stderr.split('\n')[0]).toBe('replsim: --html: "report.htm" does not end in .html; replsim writes HTML only (did you mean "report.html"?)');
+  });
+
+  it('--html writes the page and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replsim-html-'));
+    const file = join(dir, 'split.html');
+    const r = run(['--html', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`replsim: HTML report written to ${file}`);
+    expect(readFileSync(file, 'utf8')).toMatch(/^<!DOCTYPE html>\n<html lang="en">/);
+    expect(r.stdout).toContain('Summary');
   });
 });
