@@ -8,7 +8,7 @@
  */
 import { readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PgSession } from './pgwire.ts';
+import { connectPatiently } from './pgwire.ts';
 import { run, type RealCluster, type RealNode } from './real.ts';
 
 const EXCLUDED_FILES = ['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map', 'standby.signal', 'recovery.conf', 'recovery.done', 'recovery.signal', 'current_logfiles', 'replsim.conf'];
@@ -20,7 +20,7 @@ function emptyDir(dir: string): void {
 }
 
 export async function clone(c: RealCluster, up: RealNode, n: RealNode): Promise<void> {
-  const s = await PgSession.connect({ port: up.port, applicationName: 'replsim-backup', timeoutMs: 10000 });
+  const s = await connectPatiently({ port: up.port, applicationName: 'replsim-backup' });
   try {
     const start = await s.query(`SELECT ${c.flavor.backupStart}`, 120000);
     if (start.error) throw new Error(`backup start on ${up.name} failed: ${start.error.message}`);

@@ -189,6 +189,8 @@ async function main(): Promise<number> {
   let next = 0;
   let done = 0;
   const worker = async (slot: number) => {
+    // Staggered starts: dozens of initdb copies and base backups at once would time each other out.
+    await new Promise((r) => setTimeout(r, slot * 1500));
     for (;;) {
       const i = next++;
       if (i >= jobs.length) return;

@@ -244,6 +244,19 @@ export class PgSession {
   }
 }
 
+/** Connect, retrying a refused or slow connection (a loaded machine, a server still starting) within `totalMs`. */
+export async function connectPatiently(opts: Parameters<typeof PgSession.connect>[0], totalMs = 60000): Promise<PgSession> {
+  const until = Date.now() + totalMs;
+  for (;;) {
+    try {
+      return await PgSession.connect({ timeoutMs: 10000, ...opts });
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** One query on a fresh connection; connection failures are returned as an error, not thrown. */
 export async function queryOnce(port: number, sql: string, timeoutMs = 15000): Promise<QueryResult> {
   let s: PgSession;
