@@ -163,7 +163,9 @@ async function main(): Promise<number> {
   const extended = intArg('extended', 0, 0);
   const only = arg('only');
   const portBase = intArg('port', 27000, 1024);
-  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...fullSequences(count, intArg('seed', 1, 0)), ...extendedSequences(extended, intArg('seed', 1, 0))];
+  // The full run: the fixed sequences, the extended ones (few, real only for the most part), then the seeded ones.
+  const full = fullSequences(count, intArg('seed', 1, 0));
+  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
   if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
   if (only && seqs.length === 0) throw new UsageError(`--only ${only}: no such sequence`);
   // Interleaved (every major's first sequence, then every major's second, ...): a run cut short has as many of each.

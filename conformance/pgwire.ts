@@ -20,7 +20,15 @@ export interface QueryResult {
   readonly notices: readonly PgError[];
 }
 
-export class PgConnectError extends Error {}
+export class PgConnectError extends Error {
+  /** The server's SQLSTATE when it refused the connection (57P03: starting up), else undefined (refused, timed out). */
+  constructor(
+    message: string,
+    readonly sqlstate?: string,
+  ) {
+    super(message);
+  }
+}
 
 function fields(body: Buffer): PgError {
   const f = new Map<string, string>();
@@ -149,7 +157,7 @@ export class PgSession {
         if (this.ready) {
           const r = this.ready;
           this.ready = null;
-          r.reject(new PgConnectError(e.message));
+          r.reject(new PgConnectError(e.message, e.code));
         } else if (this.pending && !this.pending.error) this.pending.error = e;
         return;
       }

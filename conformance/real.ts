@@ -13,7 +13,7 @@ import { clone } from './clone.ts';
 import { WAL_KEEP_BYTES, WAL_SEGMENT, logLinePrefix, walKeepLine, type Flavor } from './flavor.ts';
 import { parseLog } from './logs.ts';
 import { messageKeys, normaliseLine, OWN_PROCESSES, type NodeObservation, type SlotObservation, type StepObservation } from './observe.ts';
-import { PgSession, type QueryResult } from './pgwire.ts';
+import { PgConnectError, PgSession, type QueryResult } from './pgwire.ts';
 import { CutProxy } from './proxy.ts';
 import { applyIntended, describeOp, initialIntended, type Intended, type Op, type Rtt, type Sequence, type StopMode } from './sequence.ts';
 import { RM_STANDBY_ID, XLOG_RUNNING_XACTS, lastRecordBefore } from './walreader.ts';
@@ -22,7 +22,7 @@ const IS_ROOT = process.getuid?.() === 0;
 export const PG_USER = 'postgres';
 
 /** Bounds of the settle wait after each step (real time). */
-const SETTLE = { minMs: 3000, stableMs: 2500, timeoutMs: 45000, pollMs: 500 };
+const SETTLE = { minMs: 3000, stableMs: 2500, startupStableMs: 10000, timeoutMs: 60000, pollMs: 500 };
 /** How long a commit waiting for synchronous standbys waits before it is cancelled, times out or is terminated. */
 const SYNC_WAIT_MS = 3000;
 
@@ -266,7 +266,8 @@ include_if_exists = 'replsim.conf'
       try {
         n.session = await PgSession.connect({ port: n.port, timeoutMs: 5000 });
       } catch (e) {
-        return { rows: [], error: { severity: 'FATAL', code: 'connect', message: e instanceof Error ? e.message : String(e) }, notices: [] };
+        const code = e instanceof PgConnectError && e.sqlstate ? e.sqlstate : 'connect';
+        return { rows: [], error: { severity: 'FATAL', code, message: e instanceof Error ? e.message : String(e) }, notices: [] };
       }
     }
     try {
@@ -341,6 +342,15 @@ interface Probe {
   ckptTli: number | null;
   rows: Map<number, number> | null;
   slots: SlotObservation[] | null;
+  /** The probe itself timed out (a loaded machine): not a state to settle on. */
+  flaky?: boolean;
+  /** The server answered "the database system is starting up" (57P03): stuck in startup, or slow to replay. */
+  startingUp?: boolean;
+}
+
+/** A failure of the harness's own wait (connection or query timed out, session lost), as opposed to a server's answer. */
+function harnessTimeout(r: QueryResult): boolean {
+  return r.error !== null && (r.error.code === 'lost' || (r.error.code === 'connect' && /timed out/.test(r.error.message)));
 }
 
 async function probe(c: RealCluster, n: RealNode): Promise<Probe> {
@@ -363,7 +373,8 @@ async function probe(c: RealCluster, n: RealNode): Promise<Probe> {
   );
   if (r.error) {
     if (process.env.REPLSIM_DEBUG) console.error(`probe ${n.name}: ${r.error.message}`);
-    return { ...down, running: true, receiver: `error: ${r.error.message}` };
+    // A connection or query that timed out says the machine is loaded, not what the server is doing.
+    return { ...down, running: true, receiver: `error: ${r.error.message}`, flaky: harnessTimeout(r), startingUp: r.error.code === '57P03' };
   }
   const [rec, lsn, walfile, receiver, ckpt, rows, insert, flush, end, slots] = r.rows[0]!;
   const primary = rec === 'f';
@@ -577,8 +588,12 @@ async function apply(c: RealCluster, s: Intended, op: Op, step: number, waiting:
   const f = c.flavor;
   const reconf = (extra: { slot?: string | null; restore?: boolean } = {}) => c.conf(n, s.upstream.get(op.node) ?? null, s.rtt.get(op.node)!, { slot: c.slotOf.get(n.name) ?? null, restore: c.restoreOf.has(n.name), ...extra });
   switch (op.kind) {
-    case 'insert':
-      return !(await c.sql(n, `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`)).error;
+    case 'insert': {
+      // Retried only when the harness's own wait timed out before the server answered (a loaded machine).
+      let r = await c.sql(n, `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`);
+      for (let i = 0; i < 3 && r.error?.code === 'connect' && /timed out/.test(r.error.message); i++) r = await c.sql(n, `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`);
+      return !r.error;
+    }
     case 'promote':
       await c.pgctl(n, 'promote');
       return null;
@@ -733,7 +748,10 @@ async function settle(c: RealCluster): Promise<{ probes: Map<string, Probe>; not
       last = sig;
       stableSince = now;
     }
-    if (now - start >= SETTLE.minMs && now - stableSince >= SETTLE.stableMs) {
+    if ([...probes.values()].some((p) => p.flaky)) stableSince = now;
+    // A server still starting up may be slow (a loaded machine) or stuck for good: give it longer before settling.
+    const stableMs = [...probes.values()].some((p) => p.startingUp) ? SETTLE.startupStableMs : SETTLE.stableMs;
+    if (now - start >= SETTLE.minMs && now - stableSince >= stableMs) {
       if ([...c.nodes.values()].every((n) => quiescent(c, n, probes.get(n.name)!))) return { probes, note: null };
     }
     if (now - start > SETTLE.timeoutMs) return { probes, note: `settle wait ran out after ${SETTLE.timeoutMs / 1000} s` };
