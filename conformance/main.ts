@@ -11,7 +11,10 @@
  * port; sequence slots use BASE, BASE+10, ...; default 27000, below Linux's ephemeral range 32768-60999 so
  * that no client socket holds one; a busy port moves the sequence 1000 ports up, twice at most), --record FILE
  * (the real observations as JSON: test/conformance/recorded.test.ts replays the model against them without
- * servers), --render-from FILE (no servers: compare such a record with the current model and write the report).
+ * servers), --render-from FILE[,FILE] (no servers: compare such records with the current model and write the
+ * report), --rerun FILE (run once more the pairs of a recorded run that disagree with the current model; --record
+ * then writes the recorded run with those pairs replaced, as CI's retry would), --ci-size N (how many of the CI
+ * set), --save-ci-recordings FILE (test/conformance/real-<major>.json: the CI set's agreeing sequences of a record).
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
  */
 import { execFileSync } from 'node:child_process';
@@ -106,6 +109,8 @@ interface RecordedSequence {
   readonly error?: string | null;
   /** The matched real log lines per step and node, compacted (older recordings have none). */
   readonly logs?: SequenceResult['logs'];
+  /** Observed by a second run of a pair that disagreed in the first (--rerun). */
+  readonly rerun?: boolean;
 }
 
 interface RecordFile {
@@ -128,7 +133,14 @@ export function recordedRuns(rec: RecordFile): { major: number; pgVersion: strin
 /** Compare recorded real observations with the current model (no PostgreSQL needed) and write the report. */
 function renderFrom(files: string[], out: string, extra: ReadonlySet<Comparable>): number {
   const recs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RecordFile);
-  const runs: MajorRun[] = recs.flatMap(recordedRuns).map(({ major, pgVersion, sequences }) => ({
+  // Records of one run split in parts (several files) are joined per major.
+  const byMajor = new Map<number, { major: number; pgVersion: string; sequences: RecordedSequence[] }>();
+  for (const run of recs.flatMap(recordedRuns)) {
+    const m = byMajor.get(run.major) ?? { major: run.major, pgVersion: run.pgVersion, sequences: [] };
+    m.sequences.push(...run.sequences.filter((x) => !m.sequences.some((y) => y.seq.id === x.seq.id)));
+    byMajor.set(run.major, m);
+  }
+  const runs: MajorRun[] = [...byMajor.values()].map(({ major, pgVersion, sequences }) => ({
     major,
     pgVersion,
     results: sequences.map(({ seq, real, realSeconds, error, logs }): SequenceResult => {
@@ -145,14 +157,33 @@ function renderFrom(files: string[], out: string, extra: ReadonlySet<Comparable>
   }));
   runs.sort((a, b) => a.major - b.major);
   const first = recs[0]!;
-  writeFileSync(out, renderReport(runs, { mode: first.mode ?? 'full run', date: first.date, wallSeconds: recs.reduce((a, r) => a + (r.wallSeconds ?? 0), 0), parallel: first.parallel ?? 0, note: `real observations recorded ${[...new Set(recs.map((r) => r.date))].join(', ')}, compared with the model at this commit (--render-from)` }));
+  const reruns = recs.flatMap(recordedRuns).reduce((a, run) => a + run.sequences.filter((x) => x.rerun).length, 0);
+  writeFileSync(out, renderReport(runs, { mode: first.mode ?? 'full run', date: first.date, wallSeconds: recs.reduce((a, r) => a + (r.wallSeconds ?? 0), 0), parallel: first.parallel ?? 0, note: `real observations recorded ${[...new Set(recs.map((r) => r.date))].join(', ')}${reruns ? `, ${reruns} (major, sequence) pairs that disagreed run once more and their second observation kept, as CI does` : ''}, compared with the model at this commit (--render-from)` }));
   for (const run of runs) console.log(agreementLine(run));
   console.log(`wrote ${out}`);
   return runs.some((run) => run.results.some((r) => unexplained(r).length)) ? 1 : 0;
 }
 
+/**
+ * test/conformance/real-<major>.json from a recorded run: the CI set's sequences that agree with the current
+ * model, per major (npm test then replays the model against them without servers).
+ */
+function saveCiRecordings(file: string): number {
+  const rec = JSON.parse(readFileSync(file, 'utf8')) as RecordFile;
+  const ids = new Set(ciSequences().map((s) => s.id));
+  for (const run of recordedRuns(rec)) {
+    const keep = run.sequences.filter((x) => ids.has(x.seq.id) && x.real && !x.error && !sequenceGaps(x.seq).length && compareRuns(x.seq, x.real, runModel(x.seq, run.major)).length === 0);
+    const out = join('test', 'conformance', `real-${run.major}.json`);
+    writeFileSync(out, JSON.stringify({ major: run.major, pgVersion: run.pgVersion, date: rec.date, sequences: keep.map((x) => ({ seq: x.seq, real: x.real })) }) + '\n');
+    console.log(`${out}: ${keep.length} of the CI set's ${ids.size} sequences (those recorded that agree)`);
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const extra = compareArg();
+  const save = arg('save-ci-recordings');
+  if (save) return saveCiRecordings(save);
   const from = arg('render-from');
   if (from) return renderFrom(from.split(','), arg('out') ?? 'docs/conformance.md', extra);
   const ci = process.argv.includes('--ci');
@@ -175,8 +206,34 @@ async function main(): Promise<number> {
     if (failed) jobs = jobs.filter((j) => failed.some((f) => f.major === j.major && f.id === j.seq.id));
     console.log(`retrying ${jobs.length} (major, sequence) pairs that did not agree`);
   }
+  // --rerun FILE: the pairs of a recorded run that disagree with the current model (or failed) run once more;
+  // the record given with --record then holds the recorded run with those pairs replaced.
+  const rerunFrom = arg('rerun');
+  let kept: RecordFile | null = null;
+  if (rerunFrom) {
+    kept = JSON.parse(readFileSync(rerunFrom, 'utf8')) as RecordFile;
+    const again: { major: number; seq: Sequence }[] = [];
+    for (const run of recordedRuns(kept)) {
+      if (!majors.includes(run.major)) continue;
+      for (const r of run.sequences) {
+        if (only && !only.split(',').includes(r.seq.id)) continue;
+        const gaps = sequenceGaps(r.seq);
+        let bad = !r.real || !!r.error;
+        if (!bad && !gaps.length) {
+          try {
+            bad = compareRuns(r.seq, r.real!, runModel(r.seq, run.major), extra).length > 0;
+          } catch {
+            bad = true;
+          }
+        }
+        if (bad) again.push({ major: run.major, seq: r.seq });
+      }
+    }
+    jobs = again;
+    console.log(`re-running ${jobs.length} recorded (major, sequence) pairs that did not agree`);
+  }
   // A partial run never replaces the committed report unless --out names a file.
-  const partial = !ci && (count < FULL_RUN_MIN || only !== null || majors.length < MAJORS.length || retry);
+  const partial = !ci && (count < FULL_RUN_MIN || only !== null || majors.length < MAJORS.length || retry || rerunFrom !== null);
   const out = arg('out') ?? (ci || partial ? null : 'docs/conformance.md');
   ensurePgUser();
   const flavors = new Map<number, Flavor>();
@@ -209,6 +266,22 @@ async function main(): Promise<number> {
   };
   const record = arg('record');
   const writeRecord = (file: string, rs: readonly SequenceResult[], wall: number) => {
+    if (kept) {
+      // The recorded run, with the re-run pairs replaced (the second observation is the one kept).
+      const fresh = new Map(rs.map((r) => [`${r.major} ${r.seq.id}`, r]));
+      const merged: RecordFile = {
+        ...kept,
+        runs: recordedRuns(kept).map((run) => ({
+          ...run,
+          sequences: run.sequences.map((x) => {
+            const r = fresh.get(`${run.major} ${x.seq.id}`);
+            return r ? { seq: r.seq, real: r.real, realSeconds: r.realSeconds, error: r.error, logs: r.logs, rerun: true } : x;
+          }),
+        })),
+      };
+      writeFileSync(file, JSON.stringify(merged) + '\n');
+      return;
+    }
     const recorded: RecordFile = {
       date: new Date().toISOString().slice(0, 10),
       wallSeconds: wall,

@@ -193,9 +193,11 @@ export class PgSession {
     if (this.pending) return Promise.reject(new Error('a query is already under way on this session'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        // The session is unusable from now on (its answer may still come): closed at once, not at the socket's close event.
         this.pending = null;
+        this.closedWith = new Error(`query timed out after ${timeoutMs} ms: ${sql.slice(0, 80)}`);
         this.socket.destroy();
-        reject(new Error(`query timed out after ${timeoutMs} ms: ${sql.slice(0, 80)}`));
+        reject(this.closedWith);
       }, timeoutMs);
       this.pending = {
         rows: [],

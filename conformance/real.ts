@@ -590,8 +590,10 @@ async function apply(c: RealCluster, s: Intended, op: Op, step: number, waiting:
   switch (op.kind) {
     case 'insert': {
       // Retried only when the harness's own wait timed out before the server answered (a loaded machine).
-      let r = await c.sql(n, `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`);
-      for (let i = 0; i < 3 && r.error?.code === 'connect' && /timed out/.test(r.error.message); i++) r = await c.sql(n, `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`);
+      const insert = `INSERT INTO t SELECT ${step}, g FROM generate_series(1, ${op.rows}) g`;
+      let r = await c.sql(n, insert, 60000);
+      for (let i = 0; i < 3 && r.error?.code === 'connect' && /timed out/.test(r.error.message); i++) r = await c.sql(n, insert, 60000);
+      if (r.error && process.env.REPLSIM_DEBUG) console.error(`insert on ${n.name} refused: ${r.error.code} ${r.error.message}`);
       return !r.error;
     }
     case 'promote':
