@@ -46,7 +46,7 @@ class UsageError extends Error {}
 /** The issue's bar for the full run: docs/conformance.md is only rewritten from at least this many per major. */
 const FULL_RUN_MIN = 100;
 /** The CI set's size per major: measured so that all of .ci/run stays under 30 minutes on 2 cores (docs/conformance.md). */
-const CI_SIZE = 6;
+const CI_SIZE = 8;
 /** Where a CI run keeps the pairs that disagreed, for `--retry`. */
 const FAILED_FILE = join('node_modules', '.cache', 'replsim-conformance', 'failed.json');
 
@@ -190,7 +190,7 @@ async function main(): Promise<number> {
   const retry = process.argv.includes('--retry');
   const majors = majorsArg();
   const count = intArg('count', FULL_RUN_MIN, 1);
-  const parallel = intArg('parallel', ci ? 8 : 10, 1);
+  const parallel = intArg('parallel', ci ? 12 : 10, 1);
   const extended = intArg('extended', 0, 0);
   const only = arg('only');
   const portBase = intArg('port', 27000, 1024);

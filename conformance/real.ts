@@ -310,7 +310,8 @@ include_if_exists = 'replsim.conf'
     closeSync(fd);
     n.logOffset = size;
     let lines = parseLog(buf.toString('utf8'), this.flavor, new Set(this.nodes.keys()));
-    const marker = { all: null, start: /^starting PostgreSQL/, shutdown: /^database system is shut down/, promote: /^received promote request/ }[from];
+    // A new postmaster's first line: 'starting PostgreSQL' from 13; 'listening on IPv4 address' (10+) on every major.
+    const marker = { all: null, start: /^(starting PostgreSQL|listening on IPv4 address)/, shutdown: /^database system is shut down/, promote: /^received promote request/ }[from];
     if (marker) {
       const last = lines.findLastIndex((l) => marker.test(l.text));
       if (last >= 0) lines = lines.slice(last + 1);
