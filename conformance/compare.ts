@@ -189,6 +189,13 @@ const HOW: readonly string[] = [
   'modes, a cut of a standby\'s connection through a TCP proxy) runs on real servers; a sequence with a step the model cannot',
   'run yet (conformance/model.ts modelGap) is listed as run on real servers only, and its observations can be recorded',
   '(`--record`) and compared later (`--render-from`).',
+  '',
+  '`npm run conformance:ci` (in .ci/run) runs the first 8 sequences of the CI set (the five fixed ones and seed-1 to',
+  'seed-3) against each of the nine majors, 12 at a time: 72 runs of about 80 to 100 s each on an unloaded 2-core machine',
+  '(measured per major in the table above under heavy load, where they took three times longer), so about 10 to 12',
+  'minutes; the pairs that disagree run once more (`--retry`) before CI fails. With `npm ci` and `npm test` (about 2',
+  'minutes) .ci/run stays well under 30 minutes. npm test also replays the model against recorded real observations of',
+  'the CI set for every major (test/conformance/real-<major>.json), without servers.',
 ];
 
 const COMPARED_TABLE = `| what | real server | model | compared as |

@@ -1,6 +1,6 @@
 /**
  * The model against what real PostgreSQL servers did (recorded by `npm run conformance -- --record`, the
- * sequences of the CI set, one file per major: real-<major>.json): every model change is checked against real
+ * sequences of the CI set, one file per major: real-<major>.json; real-15-debian.json is Debian's 15.18): every model change is checked against real
  * behaviour of every major without a server. A failure names the step, node and observation; docs/conformance.md
  * explains the comparison. Re-record after changing the harness's observations: npm run conformance:ci --
  * --major N --ci-size 16 --record FILE, keeping the sequences that agree.
@@ -19,7 +19,7 @@ interface Recorded {
 }
 
 const dir = new URL('./', import.meta.url);
-const files = readdirSync(dir).filter((f) => /^real-\d+\.json$/.test(f));
+const files = readdirSync(dir).filter((f) => /^real-\d+(-[a-z]+)?\.json$/.test(f));
 
 for (const file of files) {
   const recorded = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Recorded;
