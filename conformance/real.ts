@@ -86,6 +86,31 @@ function stopAllSync(): void {
   }
   live.clear();
 }
+/**
+ * Stop a server at once, whatever the machine's load: SIGQUIT to its postmaster (what pg_ctl stop -m immediate
+ * sends), then SIGKILL if it is still there after 20 s (its children exit when they see the postmaster gone).
+ */
+async function stopNow(dir: string): Promise<void> {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!(pid > 0) || !alive()) return;
+  process.kill(pid, 'SIGQUIT');
+  for (let i = 0; i < 40 && alive(); i++) await sleep(500);
+  if (alive()) process.kill(pid, 'SIGKILL');
+}
+
 /** Temporary directories of sequences under way: removed at exit and on a signal too. */
 const bases = new Set<string>();
 function cleanUpSync(): void {
@@ -516,7 +541,7 @@ export async function runReal(seq: Sequence, basePort: number, flavor: Flavor): 
     await Promise.all(
       [...c.nodes.values()].map(async (n) => {
         n.proxy?.close();
-        if (existsSync(join(n.dir, 'postmaster.pid'))) await run(c.bin('pg_ctl'), ['stop', '-D', n.dir, '-m', 'immediate', '-w', '-t', '20'], 30000);
+        await stopNow(n.dir);
         live.delete(n.dir);
       }),
     );
