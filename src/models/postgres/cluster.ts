@@ -558,17 +558,35 @@ export class PgCluster {
   }
 
   /**
-   * WAL already sent when a path breaks or the sender stops is in the network and still arrives: the
-   * downstream gets the in-flight bytes (at most one latency's worth at the current rate). Delivered at
-   * the moment of the break rather than one latency later: an approximation of `latency` in time.
+   * The upstream crashed (its walsender exited) but the path is up: the bytes already on the wire still arrive,
+   * the WAL it had not sent never does (writes.ts inFlight). The kernel may still send a socket's queued bytes
+   * after the process exits, unless unread standby replies make it reset the connection (RFC 2525); the model
+   * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
   private deliverInFlight(s: Stream): void {
     const now = this.ctx.sim.now;
+    const inFlight = this.writes.inFlight(s, now);
+    if (inFlight > 0) s.down.wal.end.set(now, s.down.walEnd(now) + inFlight);
+  }
+
+  /**
+   * A clean shutdown: the walsenders send everything up to the shutdown checkpoint before they exit, and from 9.3
+   * wait until the standby confirms it (walsender.c WalSndLoop, WalSndDone: "send any outstanding logs up to the
+   * shutdown checkpoint record, wait for them to be replicated to the standby, and exit"; 9.0-9.2 send it and
+   * exit, and the kernel delivers the socket's queue). A standby the path still reaches receives all of it,
+   * however far it lagged; the model delivers it at the shutdown instant, though the real shutdown lasts as
+   * long as the transfer. Returns the bytes delivered beyond what was on the wire, per standby.
+   */
+  private deliverAtShutdown(s: Stream): number {
+    const now = this.ctx.sim.now;
+    if (!this.streamUp(s)) return 0;
     const d = s.down.walEnd(now);
     const sendable = this.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    const inFlight = Math.max(s.up.wal.end.rate, s.down.wal.end.rate) * s.path.latency + 1;
-    if (sent > d) s.down.wal.end.set(now, Math.min(sent, d + inFlight));
+    if (sent <= d) return 0;
+    const unsent = sent - d - this.writes.inFlight(s, now);
+    s.down.wal.end.set(now, sent);
+    return Math.max(0, unsent);
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
@@ -581,7 +599,8 @@ export class PgCluster {
         }
         s.timeout = null;
       } else if (!s.timeout) {
-        this.deliverInFlight(s);
+        // A partition drops the packets on the wire: the standby keeps what had arrived, and nothing more comes
+        // unless the path heals while the connection lives (TCP then retransmits from there).
         // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
         // nothing arrives any more, because that is what a cause chain needs.
         this.recordReceiver(s.down, 'upstream-unreachable', `no WAL arrives from ${s.up.name} any more: the network path between them is cut (the walreceiver notices after wal_receiver_timeout = ${s.down.settings.walReceiverTimeout / 1e6} s)`, 'waiting');
@@ -736,7 +755,7 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     for (const s of [...this.streams]) {
       if (s.down === n) this.closeStream(s);
-      else if (s.up === n) this.deliverInFlight(s);
+      else if (s.up === n && how === 'crashed') this.deliverInFlight(s);
     }
     const flushed = n.flushed(now);
     if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
@@ -761,9 +780,17 @@ export class PgCluster {
     // standby); a crash leaves the last one (rule 9 inputs).
     if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
     else if (how === 'stopped') this.takeCheckpoint(n, now);
+    const drained: string[] = [];
+    if (how === 'stopped') {
+      for (const s of this.streams) {
+        const bytes = s.up === n ? this.deliverAtShutdown(s) : 0;
+        if (bytes >= 1) drained.push(`${formatSize(bytes)} to ${s.down.name}`);
+      }
+    }
     n.run = { state: 'down', how };
     this.ctx.sim.cancel(n.checkpointTimer);
-    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
+    const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
+    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
       if (s.up === n) this.dropStream(s, how);

@@ -254,6 +254,22 @@ export class WriteFlow {
     this.checkInvariants(now);
   }
 
+  /**
+   * WAL the walsender has sent on `s` that has not arrived yet: the bytes on the wire. A walsender that keeps
+   * up has sent all its server flushed (walsender.c XLogSendPhysical), so what is in flight is the gap to the
+   * upstream's flush, rate × one-way latency; one held back by the link has put on the wire only its share of
+   * the bandwidth × latency (TCP never has more than that in flight), and the rest of the gap is not sent.
+   */
+  inFlight(s: Stream, now: Micros): number {
+    const d = s.down.walEnd(now);
+    const sendable = this.cluster.sendable(s.up, now);
+    const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
+    let sharing = 0;
+    for (const x of this.cluster.streams) if (x.path.linkKey === s.path.linkKey && this.cluster.streamUp(x)) sharing++;
+    const wire = ((s.path.bandwidth / PER_SECOND) * s.path.latency) / Math.max(1, sharing);
+    return Math.max(0, Math.min(sent - d, wire));
+  }
+
   private setRate(n: PgNode, rate: number, now: Micros): void {
     n.wal.end.setRate(now, rate);
     if (this.lastRates.get(n.name) !== rate) {
