@@ -45,6 +45,20 @@ export interface ClientPool {
   readonly connections: number;
 }
 
+/**
+ * Commits a pool left waiting on a node when its clients went elsewhere (routed to another node, or cut off
+ * from it): the backends keep waiting for the synchronous standbys whether or not their client is still there
+ * (syncrep.c SyncRepWaitForLSN does not read the socket; observed on 15.18, postgres.md §5), so they hold WAL
+ * unacknowledged until the confirmations pass them. Spread evenly over (from, to], the waiting WAL when the
+ * clients left: `bytes` of it is theirs.
+ */
+interface Orphans {
+  readonly pool: ClientPool;
+  readonly from: Lsn;
+  readonly to: Lsn;
+  readonly bytes: number;
+}
+
 /** A node accepting writes on one timeline: its commits and what its clients have been told is committed. */
 interface TermState {
   readonly record: WriteTerm;
@@ -52,6 +66,27 @@ interface TermState {
   readonly ack: Level;
   /** WAL bytes per transaction of the pools writing now (bytes-weighted), for the commit counter. */
   walPerTx: number;
+  /**
+   * The pools whose clients are connected to the node, each with its share of the commits waiting there as of
+   * the last reflow: by the bytes it offered, or by its connections when they all wait (throttled).
+   */
+  connected: Map<ClientPool, number>;
+  /** Commits of clients that left while they waited (see Orphans). */
+  orphans: Orphans[];
+}
+
+/** Bytes of `o` still waiting when the acknowledgement stands at `ack`. */
+function orphanedAt(orphans: readonly Orphans[], ack: Lsn): number {
+  let sum = 0;
+  for (const o of orphans) sum += o.bytes * Math.min(1, Math.max(0, (o.to - ack) / (o.to - o.from)));
+  return sum;
+}
+
+/** The fraction of the WAL released at `ack` that belongs to clients that left (they send no new commits). */
+function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
+  let k = 0;
+  for (const o of orphans) if (ack < o.to) k += o.bytes / (o.to - o.from);
+  return Math.min(1, k);
 }
 
 interface WriterLoad {
@@ -155,6 +190,7 @@ export class WriteFlow {
       load.set(p.target!, w);
     }
     this.ensureTerms(load, now);
+    this.trackOrphans(refusals, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
     let plans = this.planStreams(insert, now);
@@ -179,15 +215,18 @@ export class WriteFlow {
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy === undefined) continue;
-      const window = w.connections * t.walPerTx;
       // Confirmations below what is already acknowledged (the standby's in-flight WAL grew with the rate)
       // release nothing until they pass it: the acknowledgement does not move meanwhile.
       const cur = t.ack.valueAt(now);
+      const at = Math.max(cur, ack.value);
+      const window = w.connections * t.walPerTx + orphanedAt(t.orphans, at);
       const rate = ack.value >= cur ? ack.rate : 0;
-      const gap = t.node.walEnd(now) - Math.max(cur, ack.value);
-      if (gap >= window - 1 && rate < w.bytes) {
-        // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are.
-        insert.set(t.node, rate);
+      const gap = t.node.walEnd(now) - at;
+      // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are, less
+      // those of clients that left (their connections send nothing new).
+      const refill = rate * (1 - orphanShareAt(t.orphans, at));
+      if (gap >= window - 1 && refill < w.bytes) {
+        insert.set(t.node, refill);
         throttled.add(t);
       }
     }
@@ -195,6 +234,8 @@ export class WriteFlow {
       plans = this.planStreams(insert, now);
       acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
     }
+
+    this.recordConnected(load, throttled);
 
     // XIDs: one per committed write transaction (read-only work assigns none).
     let txPerSecond = 0;
@@ -242,10 +283,14 @@ export class WriteFlow {
       // When the confirmations catch up with the acknowledged position, acknowledgements move again.
       const behind = t.ack.valueAt(now) - ack.value;
       if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil(behind / ack.rate)));
+      const cur = t.ack.valueAt(now);
+      // The confirmations pass the last commit of clients that left: the window stops shrinking there.
+      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, Math.ceil((o.to - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
-      const window = w.connections * t.walPerTx;
-      const gap = t.node.walEnd(now) - t.ack.valueAt(now);
-      const closing = (insert.get(t.node) ?? 0) - t.ack.rate;
+      const window = w.connections * t.walPerTx + orphanedAt(t.orphans, cur);
+      const gap = t.node.walEnd(now) - cur;
+      // The gap grows by what is inserted less what is confirmed; the window shrinks as left clients' commits are.
+      const closing = (insert.get(t.node) ?? 0) - t.ack.rate + t.ack.rate * orphanShareAt(t.orphans, cur);
       if (closing > 0) next = Math.min(next, now + Math.max(1, Math.ceil((window - gap) / closing)));
     }
     if (next !== NEVER) {
@@ -306,7 +351,38 @@ export class WriteFlow {
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [] });
+    }
+  }
+
+  /**
+   * A pool whose clients leave a node (routed elsewhere, or cut off from it) leaves its waiting commits there
+   * (Orphans): its share of the waiting WAL, by the bytes it offered, at most one commit per connection. They
+   * count against the node's window until the confirmations pass them; a pool that comes back opens new
+   * connections. A pool that only pauses (rate 0) or is refused new commits keeps its connections.
+   */
+  private trackOrphans(refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): void {
+    const c = this.cluster;
+    for (const t of this.terms.values()) {
+      const ack = t.ack.valueAt(now);
+      t.orphans = t.orphans.filter((o) => o.to > ack);
+      const end = t.node.walEnd(now);
+      let total = 0;
+      for (const w of t.connected.values()) total += w;
+      for (const [p, weight] of t.connected) {
+        const stays = p.target === t.node && (refusals.get(p) === null || c.ctx.net.reachable(p.clients, c.endpointOf(t.node)));
+        if (stays || end - ack <= 0 || weight <= 0) continue;
+        t.orphans.push({ pool: p, from: ack, to: end, bytes: Math.min(((end - ack) * weight) / total, p.connections * t.walPerTx) });
+        t.connected.delete(p);
+      }
+    }
+  }
+
+  /** Each connected pool's share of the waiting commits (TermState.connected), after the rates are set. */
+  private recordConnected(load: ReadonlyMap<PgNode, WriterLoad>, throttled: ReadonlySet<TermState>): void {
+    for (const t of this.terms.values()) {
+      t.connected = new Map();
+      for (const p of load.get(t.node)?.pools ?? []) t.connected.set(p, throttled.has(t) ? p.connections : p.rate * p.walPerTx);
     }
   }
 
@@ -575,8 +651,12 @@ export class WriteFlow {
       invariant(ack >= t.record.startLsn - 1e-6 && ack <= flush + 1e-6, () => `${t.node.name}: acknowledged ${ack} outside [${t.record.startLsn}, flush ${flush}] on timeline ${t.record.timeline.tli}`);
       // At most `connections` commits wait; the window's breakpoint lands on a whole microsecond, so allow
       // one more microsecond of WAL and one transaction.
-      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx;
-      if (window > 0) invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction)`);
+      const orphaned = orphanedAt(t.orphans, ack);
+      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx + orphaned;
+      if (window > 0) {
+        const left = orphaned > 0 ? ` and ${Math.round(orphaned)} bytes of commits whose clients left` : '';
+        invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction${left})`);
+      }
     }
   }
 }
