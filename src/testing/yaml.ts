@@ -113,6 +113,8 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (Object.keys(settings).length > 0) out.settings = settings;
   if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
+  if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
+  if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
   return out;
 }
 

@@ -11,8 +11,8 @@ import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
-import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
+import { ReplayModel } from './replay.ts';
 import { formatSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
@@ -36,6 +36,7 @@ export class PgCluster {
   readonly nodes = new Map<string, PgNode>();
   readonly streams = new Set<Stream>();
   readonly writes: WriteFlow;
+  readonly replay: ReplayModel;
   readonly xid: XidModel;
   private reflowEvent: EventHandle | null = null;
 
@@ -67,6 +68,7 @@ export class PgCluster {
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
     this.writes = new WriteFlow(this, spec.workloads);
+    this.replay = new ReplayModel(this);
     this.xid = new XidModel(this, alerts);
     this.setWalHorizon();
   }
@@ -78,17 +80,11 @@ export class PgCluster {
   }
 
   /**
-   * A standby's replay position: its flush, held back by recovery_min_apply_delay (xlogrecovery.c
-   * recoveryApplyDelay: replay of a commit record waits until its commit time on the primary plus the delay,
-   * so at time t replay stands where the primaries' WAL stood at t - delay, and never past the flush). A
-   * primary's is its WAL end.
+   * A standby's replay position: its flush, held back by recovery_min_apply_delay and by the startup process's
+   * own speed (replay.ts). A primary's is its WAL end.
    */
   replayPosition(n: PgNode, now: Micros): Lsn {
-    if (n.role.kind !== 'standby') return n.walEnd(now);
-    const flushed = n.flushed(now);
-    const delay = n.settings.recoveryMinApplyDelay;
-    if (delay <= 0) return flushed;
-    return Math.min(flushed, writtenBy(n.wal.timeline, (now - delay) as Micros, (name) => this.nodes.get(name)).lsn);
+    return this.replay.at(n, now).lsn;
   }
 
   /** What a walsender on `n` can send: its flush (walsender.c XLogSendPhysical: GetFlushRecPtr, GetStandbyFlushRecPtr on a cascading standby). */
@@ -642,6 +638,17 @@ export class PgCluster {
       this.log(n, 'promote', `promotion of ${n.name} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`);
       return false;
     }
+    // With WAL left to replay the trigger waits for it (replay.ts); the promotion then completes by itself.
+    if (this.replay.deferPromotion(n, cause)) return true;
+    this.completePromotion(n, cause, false);
+    return true;
+  }
+
+  /** End recovery now (promote, or the replay a deferred promotion waited for is done). */
+  completePromotion(n: PgNode, cause: PromotionCause, requestLogged = true): void {
+    const now = this.ctx.sim.now;
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
@@ -658,7 +665,7 @@ export class PgCluster {
     n.checkpoint = { lsn: sp, tli: newTli };
     const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
     this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
-      pgLog.promoteRequest(),
+      requestLogged ? null : pgLog.promoteRequest(),
       pgLog.redoDone(sp),
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
@@ -668,7 +675,6 @@ export class PgCluster {
     this.recordReceiver(n, null, 'promoted');
     this.historicizeOutgoing(n);
     this.requestReflow();
-    return true;
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */

@@ -9,7 +9,6 @@ import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
-import { writtenBy } from './wal.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -163,7 +162,10 @@ export class WriteFlow {
     if (t.run.state === 'failed') return `${t.name} does not start: ${t.run.fatal.message}`;
     if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return `clients at site ${p.clients.site} cannot reach ${t.name} (network partition)`;
     if (t.clientsBlocked) return `client connections to ${t.name} are blocked by the plan`;
-    if (!t.isPrimary) return `${t.name} is a standby in recovery: writes fail with "cannot execute INSERT in a read-only transaction"`;
+    if (!t.isPrimary) {
+      const promoting = c.replay.isPromoting(t) ? ', its promotion waiting for the startup process to replay the WAL it received' : '';
+      return `${t.name} is a standby in recovery${promoting}: writes fail with "cannot execute INSERT in a read-only transaction"`;
+    }
     const stop = c.xid.refusal();
     if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
     return null;
@@ -293,6 +295,7 @@ export class WriteFlow {
       const closing = (insert.get(t.node) ?? 0) - t.ack.rate + t.ack.rate * orphanShareAt(t.orphans, cur);
       if (closing > 0) next = Math.min(next, now + Math.max(1, Math.ceil((window - gap) / closing)));
     }
+    next = Math.min(next, c.replay.afterReflow(now));
     if (next !== NEVER) {
       this.breakpoint = c.ctx.sim.at(next as Micros, `breakpoint ${c.name}`, () => c.requestReflow(), PRIORITY.protocol);
     }
@@ -522,24 +525,13 @@ export class WriteFlow {
     const latency = pl.stream.path.latency;
     if (mode === 'remote_write') return { value: down.walEnd(now), rate: pl.rate, wait: latency, changesAt: NEVER };
     const fsync = down.storage.walFsync ?? 0;
-    const flushed = { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
-    const delay = down.settings.recoveryMinApplyDelay;
-    if (mode === 'on' || delay <= 0) return flushed;
-    // remote_apply with recovery_min_apply_delay: replay stands where the primaries' WAL stood `delay` ago
-    // (commit time + delay, xlogrecovery.c recoveryApplyDelay), unless the flush is behind that.
-    const gate = writtenBy(down.wal.timeline, (now - delay) as Micros, (name) => this.cluster.nodes.get(name));
-    const wait = Math.max(delay, latency + fsync);
-    if (gate.lsn >= flushed.value) {
-      // The flush binds until it reaches the gate (a standby catching up on old WAL replays it at once).
-      const meets = flushed.rate > gate.rate ? now + Math.max(1, Math.ceil((gate.lsn - flushed.value) / (flushed.rate - gate.rate))) : NEVER;
-      return { ...flushed, wait, changesAt: meets };
-    }
-    // The gate's rate is the primary's rate `delay` ago: it changes `delay` after the primary's did, and the
-    // flush takes over when the gate reaches it.
-    const next = gate.writer?.nextChangeAfter((now - delay) as Micros);
-    let changesAt = next !== null && next !== undefined ? next + delay : NEVER;
-    if (gate.rate > flushed.rate) changesAt = Math.min(changesAt, now + Math.max(1, Math.ceil((flushed.value - gate.lsn) / (gate.rate - flushed.rate))));
-    return { value: gate.lsn, rate: gate.rate, wait, changesAt };
+    if (mode === 'on') return { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
+    // remote_apply: the replay position (replay.ts: the flush, held back by recovery_min_apply_delay, whose wait
+    // counts from the commit time, and by the startup process's replay_rate, whose queue adds its backlog).
+    const replay = this.cluster.replay;
+    const r = replay.at(down, now, pl.rate);
+    const wait = Math.max(down.settings.recoveryMinApplyDelay, latency + fsync) + replay.queueWait(down, r);
+    return { value: r.lsn, rate: r.rate, wait, changesAt: r.changesAt };
   }
 
   private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
