@@ -6,14 +6,15 @@ import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/type
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
-import { formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { ReplayModel } from './replay.ts';
-import { formatSize } from '../../scenario/units.ts';
+import { gucName, gucValue, walKeepText } from './guc.ts';
+import { formatSize, humanSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -196,11 +197,11 @@ export class PgCluster {
       return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
     }
     if (!up.running || !this.reachable(n, up)) {
-      const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
+      const line = up.running ? pgLog.connectionTimedOut(n.version, n.name, up.name) : pgLog.couldNotConnect(n.version, n.name, up.name);
       return fail(up.running ? 'upstream-unreachable' : 'upstream-down', line, up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`);
     }
     if (!up.acceptsConnections) {
-      return fail('upstream-down', pgLog.upstreamStartingUp(up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
+      return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
@@ -231,7 +232,7 @@ export class PgCluster {
     const answer = this.startReplication(n, up, startTli, startpoint);
     if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
     const { sent, limit } = answer;
-    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(startpoint, startTli);
+    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -268,7 +269,7 @@ export class PgCluster {
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
     invariant(path, 'a reachable pair has a path');
     const empty = limit !== null && end >= limit - 0.5;
-    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
+    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end, caughtUp: false };
     this.streams.add(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
@@ -328,7 +329,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus ${walKeepText(up.version, up.settings.walKeepSize, up.settings.walSegmentSize)})`,
       };
     }
     return { ok: true, sent, limit };
@@ -437,12 +438,21 @@ export class PgCluster {
     opts: { retryAfter?: Micros; quiet?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
-    const retryAfter = opts.retryAfter ?? n.settings.walRetrieveRetryInterval;
-    const retry = this.ctx.sim.after(retryAfter, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    // xlogrecovery.c WaitForWALToBecomeAvailable: after a failure the startup process sleeps only until
+    // wal_retrieve_retry_interval (5 s fixed in 9.3-9.4, whole seconds) has passed since the previous one; its
+    // last_fail_time starts at 0, so the first failure, or the first after a long healthy stream, retries at once
+    // (observed on 13.23, 14.23 and 18.4), and 15+ logs `waiting for WAL to become available` before each sleep.
+    const now = this.ctx.sim.now;
+    const last = this.lastFail.get(n.name);
+    const retryAt = opts.retryAfter !== undefined ? now + opts.retryAfter : last === undefined ? now : Math.max(now, last + n.settings.walRetrieveRetryInterval);
+    this.lastFail.set(n.name, retryAt as Micros);
+    const retry = this.ctx.sim.at(retryAt as Micros, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     const was = role.receiver;
     role.receiver = { status: 'waiting', reason, retry };
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
-    if (!opts.quiet) this.log(n, kind, why, Array.isArray(line) ? line : [line as LogLine | null]);
+    const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
+    if (retryAt > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (!opts.quiet) this.log(n, kind, why, lines);
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
@@ -451,6 +461,9 @@ export class PgCluster {
 
   /** Why the last rescan refused the newest timeline, per node. */
   private readonly refusals = new Map<string, string>();
+
+  /** The startup process's last_fail_time per node (reset when the server starts). */
+  private readonly lastFail = new Map<string, Micros>();
 
   private refusalText(n: PgNode): string {
     return this.refusals.get(n.name) ?? '';
@@ -527,7 +540,6 @@ export class PgCluster {
       this.wait(n, reason, [], why, { retryAfter: 0 as Micros, quiet: true });
       return;
     }
-    lines.push(pgLog.waitingForWal(n.version, sp + XLOG_RECORD_HEADER));
     this.wait(n, reason, lines, why);
   }
 
@@ -666,7 +678,7 @@ export class PgCluster {
     const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
     this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
       requestLogged ? null : pgLog.promoteRequest(),
-      pgLog.redoDone(sp),
+      pgLog.redoDone(this.lastRecordStart(n, sp)),
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
       pgLog.readyToAccept(),
@@ -676,6 +688,21 @@ export class PgCluster {
     this.historicizeOutgoing(n);
     this.requestReflow();
   }
+
+  /**
+   * Where the last record replayed before `sp` begins (xlogrecovery.c: `redo done at` prints its start,
+   * ReadRecPtr; the switchpoint is its end): a shutdown checkpoint record when a clean shutdown ended the WAL
+   * there, else a commit record. Observed: 120 bytes before the switchpoint after a clean shutdown (14.23, 18.4),
+   * 40 after a crash that followed a commit (13.23).
+   */
+  private lastRecordStart(n: PgNode, sp: Lsn): Lsn {
+    const tl = timelineAt(n.wal.timeline, Math.max(0, sp - 1));
+    const ckpt = this.shutdownRecords.get(tl)?.find((at) => Math.abs(at + SHUTDOWN_CHECKPOINT_RECORD - sp) < 0.5);
+    return ckpt ?? Math.max(tl.begin, sp - COMMIT_RECORD);
+  }
+
+  /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
+  private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
   repoint(n: PgNode, upstream: string): void {
@@ -729,9 +756,9 @@ export class PgCluster {
     const merged = { ...n.settings, ...settings } as PgSettingsSpec;
     const defaulted = settings.recoveryTargetTimeline === undefined && n.settings.recoveryTargetTimelineDefaulted;
     const next = { ...resolveSettings(n.version, n.name, merged), recoveryTargetTimelineDefaulted: defaulted };
-    const names = keys.map(gucName).join(', ');
+    const names = keys.map((k) => gucName(k, n.version)).join(', ');
     if (needsRestart && restart === 'never') {
-      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k))));
+      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
       this.pendingSettings.set(n.name, next);
       return;
     }
@@ -741,7 +768,7 @@ export class PgCluster {
       this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
       this.restart(n);
     } else {
-      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k), String(settings[k]))));
+      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.requestReflow();
     }
   }
@@ -784,13 +811,17 @@ export class PgCluster {
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
+    if (how === 'stopped' && n.isPrimary) {
+      this.writeShutdownCheckpoint(n, now);
+      const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
+      this.shutdownRecords.set(n.wal.timeline, records);
+    }
     else if (how === 'stopped') this.takeCheckpoint(n, now);
     const drained: string[] = [];
     if (how === 'stopped') {
       for (const s of this.streams) {
         const bytes = s.up === n ? this.deliverAtShutdown(s) : 0;
-        if (bytes >= 1) drained.push(`${formatSize(bytes)} to ${s.down.name}`);
+        if (bytes >= 1) drained.push(`${humanSize(bytes)} to ${s.down.name}`);
       }
     }
     n.run = { state: 'down', how };
@@ -830,6 +861,7 @@ export class PgCluster {
     }
     const fatal = this.startupCheck(n, role);
     if (fatal) return this.refuseStart(n, fatal);
+    this.lastFail.delete(n.name);
     n.run = { state: 'running' };
     n.boot++;
     if (role.phase === 'reading-checkpoint') {
@@ -965,7 +997,7 @@ export class PgCluster {
         this.closeStream(s);
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than ${walKeepText(n.version, n.settings.walKeepSize, n.settings.walSegmentSize)} behind)`);
         }
       }
     }
@@ -997,11 +1029,6 @@ function childTliAfter(tl: Timeline, tli: number): number {
   const h = historyOf(tl);
   const i = h.findIndex((e) => e.timeline.tli === tli);
   return i > 0 ? h[i - 1]!.timeline.tli : tli;
-}
-
-/** The GUC name a DBA would recognise for a setting key. */
-export function gucName(k: keyof PgSettingsSpec): string {
-  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
+import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 
 /** Rates are bytes per microsecond inside the model. */
@@ -20,6 +21,8 @@ interface StreamPlan {
   readonly snapTo: Lsn | null;
   /** When the chase closes its gap (NEVER when it cannot). */
   readonly catchUpAt: Micros;
+  /** The walsender is behind, sending at the link's share (not caught up). */
+  readonly chasing?: boolean;
 }
 
 interface SyncAck {
@@ -238,6 +241,7 @@ export class WriteFlow {
     }
 
     this.recordConnected(load, throttled);
+    this.announceSync(plans);
 
     // XIDs: one per committed write transaction (read-only work assigns none).
     let txPerSecond = 0;
@@ -381,6 +385,46 @@ export class WriteFlow {
     }
   }
 
+  /** Walsenders that have announced themselves synchronous since they last were not (syncrep.c announce_next_takeover). */
+  private readonly syncAnnounced = new WeakSet<Stream>();
+
+  /**
+   * syncrep.c SyncRepReleaseWaiters: a walsender of a primary logs once, when it first finds itself among the
+   * synchronous standbys (FIRST n: the n of highest priority among the listed, streaming ones, or all of them when
+   * fewer; ANY: every listed streaming one), and again only after it has not been for a while. Whatever
+   * synchronous_commit is: only synchronous_standby_names and the walsender's state count.
+   */
+  private announceSync(plans: readonly StreamPlan[]): void {
+    const byPrimary = new Map<PgNode, Stream[]>();
+    for (const pl of plans) {
+      const st = pl.stream;
+      if (st.limit !== null || !st.up.isPrimary || st.down.role.kind !== 'standby') continue;
+      const list = byPrimary.get(st.up) ?? [];
+      list.push(st);
+      byPrimary.set(st.up, list);
+    }
+    for (const [p, streams] of byPrimary) {
+      const names = p.settings.synchronousStandbyNames;
+      const priorityOf = (st: Stream): number => {
+        if (!names) return 0;
+        const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
+        return i + 1;
+      };
+      const candidates = streams.filter((st) => st.caughtUp && priorityOf(st) > 0).sort((a, b) => priorityOf(a) - priorityOf(b) || (a.down.name < b.down.name ? -1 : 1));
+      const chosen = new Set(names && names.method === 'first' ? candidates.slice(0, names.num) : candidates);
+      for (const st of streams) {
+        if (!chosen.has(st)) {
+          this.syncAnnounced.delete(st);
+          continue;
+        }
+        if (this.syncAnnounced.has(st)) continue;
+        this.syncAnnounced.add(st);
+        const app = st.down.settings.applicationName;
+        this.cluster.log(p, 'replication', `${st.down.name} is now ${names!.method === 'any' ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${p.name}`, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
+      }
+    }
+  }
+
   /** Each connected pool's share of the waiting commits (TermState.connected), after the rates are set. */
   private recordConnected(load: ReadonlyMap<PgNode, WriterLoad>, throttled: ReadonlySet<TermState>): void {
     for (const t of this.terms.values()) {
@@ -409,6 +453,8 @@ export class WriteFlow {
             if (s.up !== up || done.has(s)) continue;
             done.add(s);
             const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
+            // A chase has WAL left to send; anything else has sent all its upstream flushed.
+            if (!p.chasing) s.caughtUp = true;
             // Snap now, so that the streams fed by this node are planned from its corrected position.
             if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
             rate.set(s.down, p.rate);
@@ -444,7 +490,7 @@ export class WriteFlow {
     const slack = share + 1;
     if (gap > slack) {
       const closing = share - targetRate;
-      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER };
+      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER, chasing: true };
     }
     if (s.limit === null && d > upEnd) {
       // The standby already has more than its upstream has flushed now (a flush lag that grew with the rate,
@@ -480,7 +526,7 @@ export class WriteFlow {
       return i < 0 ? Number.POSITIVE_INFINITY : i;
     };
     const candidates = plans
-      .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.down.role.kind === 'standby')
+      .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
       .map((pl) => {
         const c = this.confirmed(pl, mode, now);
         return {
