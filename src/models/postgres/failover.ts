@@ -46,7 +46,8 @@ export class FailoverManager {
     const c = this.cluster;
     const now = c.ctx.sim.now;
     const leader = this.leader;
-    if (leader && leader.isPrimary && this.sees(leader)) {
+    // A leader whose promotion waits for its replay is the leader still (the manager waits for pg_ctl promote).
+    if (leader && (leader.isPrimary || c.replay.isPromoting(leader)) && this.sees(leader)) {
       this.lastHealthy = now;
       this.lastLsn = leader.walEnd(now);
       this.leaderTli = leader.tli;
