@@ -195,6 +195,9 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): {
     mode: v.mode,
     mbPerSecond: Math.round(v.bytesPerSecond / 1e5) / 10,
     result: v.blockedBy ? `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}: could not freeze past ${v.blockedBy}` : `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`,
+    ageBefore: Math.round(v.ageBefore),
+    ageAfter: Math.round(v.ageAfter),
+    blockedBy: v.blockedBy,
   }));
   return { xid, vacuums, alerts };
 }

@@ -118,6 +118,11 @@ export interface VacuumJson {
   readonly mode: 'aggressive' | 'failsafe';
   readonly mbPerSecond: number;
   readonly result: string;
+  /** age(relfrozenxid) of the table before and after the vacuum. */
+  readonly ageBefore?: number;
+  readonly ageAfter?: number;
+  /** The horizon holder that kept it from freezing, or null. */
+  readonly blockedBy?: string | null;
 }
 
 export interface AlertJson {

@@ -77,6 +77,8 @@ export interface StorageSpec {
   readonly throughput: number | null;
   /** Latency of a WAL fsync on this server: a standby's flush trails what its walreceiver wrote by this (0: none). */
   readonly walFsync?: Micros;
+  /** How fast a standby's startup process replays WAL, bytes/s (absent: unlimited). */
+  readonly replayRate?: number;
 }
 
 export interface NodeSpec {

@@ -7,6 +7,7 @@
  * sizes and bandwidths in a unit that divides them, LSNs as %X/%X, rates as plain numbers per second.
  */
 import { Document, isMap, isSeq, type Node } from 'yaml';
+import { printSynchronousStandbyNames } from '../models/postgres/guc.ts';
 import { formatDuration, formatLsn, formatSize } from '../scenario/units.ts';
 import { versionName } from '../scenario/settings.ts';
 import type {
@@ -53,20 +54,7 @@ export function printBandwidth(bytesPerSecond: number): string {
   throw new RangeError(`bandwidth ${bytesPerSecond} B/s cannot be written exactly`);
 }
 
-function quoteName(name: string): string {
-  return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-/** synchronous_standby_names in the syntax the node's version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
-export function printSynchronousStandbyNames(v: SynchronousStandbyNames | null, version: PgMajor): string {
-  if (v === null) return '';
-  const list = v.names.map(quoteName).join(', ');
-  if (version >= 10) return `${v.method.toUpperCase()} ${v.num} (${list})`;
-  if (v.method === 'any') throw new RangeError(`ANY in synchronous_standby_names needs PostgreSQL 10 (the node is ${versionName(version)})`);
-  if (version >= 9.6) return `${v.num} (${list})`;
-  if (v.num !== 1) throw new RangeError(`several synchronous standbys need PostgreSQL 9.6 (the node is ${versionName(version)})`);
-  return list;
-}
+export { printSynchronousStandbyNames };
 
 function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -113,6 +101,8 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (Object.keys(settings).length > 0) out.settings = settings;
   if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
+  if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
+  if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
   return out;
 }
 

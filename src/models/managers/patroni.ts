@@ -223,7 +223,7 @@ export class PatroniAgent {
     const n = this.node;
     const c = this.c;
     if (!n.running) return;
-    if (!n.isPrimary) {
+    if (!n.isPrimary && !c.replay.isPromoting(n)) {
       this.say(promoteMessage);
       c.promote(n, { kind: 'failover', policy: 'patroni', why: `${n.name}'s Patroni holds the leader key` });
     }

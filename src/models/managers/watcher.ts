@@ -65,7 +65,8 @@ export class Watcher implements Manager {
     const known = this.spec.health.timeout === 0 ? 0 : r.latency;
     const onResult = () => {
       if (this.leader !== leader) return;
-      const healthy = r.ok && !r.inRecovery;
+      // A leader whose promotion waits for its replay is the leader still (the manager waits for pg_ctl promote).
+      const healthy = r.ok && (!r.inRecovery || c.replay.isPromoting(leader));
       this.health.record(healthy ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
       if (healthy) {
         this.lastLsn = leader.walEnd(c.ctx.sim.now);

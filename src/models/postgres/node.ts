@@ -30,6 +30,11 @@ export interface Stream {
   emptyStart: LogLine | null;
   /** The downstream's WAL end when the stream started (a historic stream may re-send WAL it already has). */
   readonly startEnd: Lsn;
+  /**
+   * The walsender has once sent all its server had flushed (walsender.c: WALSNDSTATE_CATCHUP becomes
+   * WALSNDSTATE_STREAMING, and stays so): before that it is no candidate synchronous standby (syncrep.c).
+   */
+  caughtUp: boolean;
 }
 
 export type Receiver =
