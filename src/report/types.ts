@@ -134,6 +134,31 @@ export interface AlertJson {
   readonly value: number | null;
 }
 
+/** A judged condition of the end state (checkers/verdicts.ts): its interval and its cause chain. */
+export interface VerdictJson {
+  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan';
+  readonly cluster: string;
+  /** The newer primary of a split brain, the broken standby; null when it concerns the cluster. */
+  readonly node: string | null;
+  readonly from: string;
+  /** Null when it still holds at the end. */
+  readonly to: string | null;
+  /** Its duration, up to the end of the run when it still holds. */
+  readonly seconds: number;
+  readonly cause: readonly CauseStepJson[];
+  /** Split brain: each primary and the commits it acknowledged during the interval. */
+  readonly sides?: readonly { readonly node: string; readonly timeline: number; readonly commits: number }[];
+}
+
+/** Time to recover: from the first failure (a fault, else the first verdict) until the last verdict cleared. */
+export interface RecoveryJson {
+  readonly cluster: string;
+  readonly from: string;
+  /** Null when a verdict still holds at the end. */
+  readonly to: string | null;
+  readonly seconds: number | null;
+}
+
 export interface Report {
   readonly scenario: string;
   readonly description: string;
@@ -144,6 +169,9 @@ export interface Report {
   readonly timezone: string;
   /** Hash of the recorded history: equal for equal scenario, variant, overrides and seed. */
   readonly fingerprint: string;
+  /** The end state, judged: verdicts first (docs/report.md), then each cluster's time to recover. */
+  readonly verdicts: readonly VerdictJson[];
+  readonly recovery: readonly RecoveryJson[];
   readonly survivors: readonly { readonly cluster: string; readonly node: string | null; readonly why: string }[];
   readonly dataLoss: readonly DataLossJson[];
   readonly stalls: readonly StallJson[];
