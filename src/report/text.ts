@@ -10,7 +10,7 @@ import { count, counted, duration, percent, rate, size } from './format.ts';
 import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
-import { renderVerdicts, verdictSummary } from './verdicts.ts';
+import { recoveryLine, verdictHeadline } from './verdicts.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -68,8 +68,17 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   summary(r, clock, para, c);
   out.push('');
 
-  // ---- Verdicts (report/verdicts.ts).
-  renderVerdicts(r, { out, para, steps, at, duration, ...c }, IN);
+  // ---- Verdicts: the end state, judged (checkers/verdicts.ts). A run of block devices only has none to judge.
+  if (r.nodes.length > 0 || r.verdicts.length > 0) {
+    out.push(c.b('Verdicts'));
+    if (r.verdicts.length === 0) para('None: one primary per cluster throughout, every standby following it as planned.', IN, undefined, c.green);
+    for (const v of r.verdicts) {
+      para(verdictHeadline(v, at, duration), IN, undefined, c.red);
+      steps(v.cause, IN);
+    }
+    for (const x of r.recovery) para(recoveryLine(x, at, duration), IN);
+    out.push('');
+  }
 
   // ---- What happened.
   out.push(c.b('What happened'));
@@ -252,8 +261,6 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : 'not rising at the end';
     para(`${x.cluster}: age(datfrozenxid) peaked at ${count(x.maxAge)} (${percent(1 - headroom)} of the stop limit) at ${at(x.maxAgeAt)}; ${state}`, label('XIDs'), rest, x.stopAt ? c.red : (s) => s);
   }
-  const verdicts = verdictSummary(r);
-  if (verdicts !== null) para(verdicts, label('Verdicts'), rest, verdicts === 'none' ? c.green : c.red);
   if (r.nodes.length > 0) {
     const s = r.survivors.map((v) => `${v.node ?? 'none'}${r.survivors.length > 1 ? ` (${v.cluster})` : ''}`).join(', ');
     para(s, label(r.survivors.length > 1 ? 'Survivors' : 'Survivor'), rest);

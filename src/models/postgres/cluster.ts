@@ -693,20 +693,6 @@ export class PgCluster {
   }
 
   /**
-   * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
-   * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
-   * checkpoint, an immediate stop is a crash). `why` is logged.
-   */
-  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
-    if (n.role.kind !== 'primary') return;
-    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
-    if (how === 'immediate') this.crash(n);
-    else this.stop(n);
-    n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    this.start(n);
-  }
-
-  /**
    * Where the last record replayed before `sp` begins (xlogrecovery.c: `redo done at` prints its start,
    * ReadRecPtr; the switchpoint is its end): a shutdown checkpoint record when a clean shutdown ended the WAL
    * there, else a commit record. Observed: 120 bytes before the switchpoint after a clean shutdown (14.23, 18.4),
@@ -720,6 +706,20 @@ export class PgCluster {
 
   /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
   private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
+
+  /**
+   * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
+   * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
+   * checkpoint, an immediate stop is a crash). `why` is logged.
+   */
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
+    if (n.role.kind !== 'primary') return;
+    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
+    if (how === 'immediate') this.crash(n);
+    else this.stop(n);
+    n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+    this.start(n);
+  }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
   repoint(n: PgNode, upstream: string): void {
