@@ -4,8 +4,8 @@
  *
  *   dist/index.js, dist/**\/*.js, *.d.ts   the library, ESM: tsc per file (tsconfig.build.json), so the
  *                                          declarations and the code match file for file
- *   dist/cjs/index.cjs, testing/index.cjs  the library for require(): one esbuild bundle (d3-array, which is
- *                                          ESM only, inside), with *.d.cts declarations copied from the ESM ones
+ *   dist/cjs/index.cjs, testing/index.cjs  the library for require(): one esbuild bundle (d3's modules, which
+ *                                          are ESM only, inside), with *.d.cts declarations copied from the ESM ones
  *   dist/cli/replsim.js (+ chunks)         the command line: one esbuild bundle with its dependencies, the
  *                                          simulator in a chunk loaded only by the commands that need it
  *
@@ -95,8 +95,9 @@ function buildLibrary() {
 async function buildCommonJs() {
   const out = join(dist, 'cjs');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  // Dependencies that can be required stay outside; d3-array (and its internmap) only exist as ESM.
-  const external = Object.keys(pkg.dependencies ?? {}).filter((d) => d !== 'd3-array');
+  // Dependencies that can be required stay outside; d3's (d3-array, d3-scale, d3-shape and theirs) only
+  // exist as ES modules, so they go inside.
+  const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !d.startsWith('d3-'));
   await esbuild.build({ ...COMMON, entryPoints: [join(root, 'src/index.ts')], outfile: join(out, 'index.cjs'), format: 'cjs', external });
   const testing = await import(pathToFileURL(join(dist, 'testing/index.js')).href);
   const names = Object.keys(testing).sort();

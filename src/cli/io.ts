@@ -11,6 +11,8 @@ export interface Io {
   /** Where a progress bar may draw, if stderr is a terminal. */
   readonly progressStream: NodeJS.WriteStream | null;
   readonly columns: number;
+  /** The environment, for NO_COLOR. */
+  readonly env: NodeJS.ProcessEnv;
   /** Set when writing stdout failed for another reason than a closed pipe: the exit code becomes 2. */
   readonly writeFailed: () => boolean;
 }
@@ -48,6 +50,18 @@ export function processIo(): Io {
     stdoutIsTTY: process.stdout.isTTY === true,
     progressStream: process.stderr.isTTY ? process.stderr : null,
     columns: process.stdout.columns || 100,
+    env: process.env,
     writeFailed: () => failed,
   };
+}
+
+/** Colour: asked for with --color / --no-color; else only on a terminal, and never with NO_COLOR (no-color.org). */
+export function useColor(flag: boolean | undefined, isTty: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (flag !== undefined) return flag;
+  return isTty && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+}
+
+/** The text report's width: the terminal's (within 60..160), else 100. */
+export function reportWidth(io: Io): number {
+  return io.stdoutIsTTY && io.columns ? Math.min(Math.max(io.columns, 60), 160) : 100;
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { processIo, type Io } from './io.ts';
+export { useColor } from './io.ts';
 import { reportError } from './report-error.ts';
 import { COMMANDS } from './spec.ts';
 

@@ -1,4 +1,4 @@
-/** `replsim run FILE`: load, run, print the report; optionally check determinism and draw the chart. */
+/** `replsim run FILE`: load, run, print the report; optionally check determinism, draw the chart, write the page. */
 import { statSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Micros } from '../engine/time.ts';
@@ -9,19 +9,34 @@ import { loadScenarioText } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { numberOption, UsageError, type OptionValue } from './args.ts';
 import { readInput } from './input.ts';
-import type { Io } from './io.ts';
+import { reportWidth, useColor, type Io } from './io.ts';
 import { ProgressBar } from './progress.ts';
 
 type Options = ReadonlyMap<string, OptionValue>;
 
-/** `--chart FILE`: an .svg that is not the scenario being read (checked before the run). */
-export function checkChartPath(chart: string, input: string): void {
-  if (extname(chart).toLowerCase() !== '.svg') throw new UsageError(`--chart ${JSON.stringify(chart)}: charts are SVG: name a .svg file`, 'run');
-  if (input === '-') return;
-  const same = resolve(chart) === resolve(input) || sameFile(chart, input);
-  if (same) throw new UsageError(`--chart ${JSON.stringify(chart)} is the scenario file itself: name another .svg file`, 'run');
+/** The files `run` may write besides the report: the option, the extension its content needs, its renderer. */
+const OUTPUTS = [
+  { option: 'chart', ext: '.svg', format: 'SVG', name: 'chart' },
+  { option: 'html', ext: '.html', format: 'HTML', name: 'HTML report' },
+] as const;
+
+type Output = (typeof OUTPUTS)[number];
+
+/**
+ * `--chart FILE` / `--html FILE`: named with the extension of what is written (a chart named .png would hold
+ * SVG bytes), not the scenario being read, not a directory (checked before the run).
+ */
+export function checkOutputPath(out: Output, path: string, input: string): void {
+  const flag = `--${out.option} ${JSON.stringify(path)}`;
+  if (extname(path).toLowerCase() !== out.ext) {
+    const meant = path.replace(/\.[A-Za-z0-9]*$/, '') + out.ext;
+    throw new UsageError(`--${out.option}: ${JSON.stringify(path)} does not end in ${out.ext}; replsim writes ${out.format} only (did you mean ${JSON.stringify(meant)}?)`, 'run');
+  }
+  if (input !== '-' && (resolve(path) === resolve(input) || sameFile(path, input))) {
+    throw new UsageError(`${flag} is the scenario file itself: name another ${out.ext} file`, 'run');
+  }
   try {
-    if (statSync(chart).isDirectory()) throw new UsageError(`--chart ${JSON.stringify(chart)} is a directory: name a .svg file`, 'run');
+    if (statSync(path).isDirectory()) throw new UsageError(`${flag} is a directory: name a ${out.ext} file`, 'run');
   } catch (e) {
     if (e instanceof UsageError) throw e;
   }
@@ -38,8 +53,11 @@ function sameFile(a: string, b: string): boolean {
 }
 
 export async function runCommand(file: string, options: Options, io: Io): Promise<number> {
-  const chart = options.get('chart') as string | undefined;
-  if (chart !== undefined) checkChartPath(chart, file);
+  const outputs = OUTPUTS.flatMap((o) => {
+    const path = options.get(o.option) as string | undefined;
+    return path === undefined ? [] : [{ ...o, path }];
+  });
+  for (const o of outputs) checkOutputPath(o, o.path, file);
   const seed = numberOption(options, 'seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0');
   const maxEvents = numberOption(options, 'max-events', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0')!;
   const maxWallSeconds = numberOption(options, 'max-wall-seconds', (n) => Number.isFinite(n) && n >= 0, 'a number of seconds >= 0')!;
@@ -72,22 +90,30 @@ export async function runCommand(file: string, options: Options, io: Io): Promis
     io.err(`replsim: deterministic: two runs gave identical reports (fingerprint ${result.report.fingerprint})\n`);
   }
   let code = result.report.expectations.every((e) => e.passed) ? 0 : 1;
-  let chartError: string | null = null;
-  if (chart !== undefined) {
-    // Loaded only when asked for: the chart module pulls in d3-array.
-    const { renderChartSvg } = await import('../report/chart.ts');
+  // Each file is written before the report is printed; one that cannot be written is reported after it.
+  const written: string[] = [];
+  const failures: string[] = [];
+  for (const o of outputs) {
+    const content = await renderOutput(o.option, result);
     try {
-      writeFileSync(chart, renderChartSvg(result));
+      writeFileSync(o.path, content);
+      written.push(`replsim: ${o.name} written to ${o.path}\n`);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      chartError = `replsim: --chart ${JSON.stringify(chart)}: cannot write the chart: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message)}\n`;
+      failures.push(`replsim: --${o.option} ${JSON.stringify(o.path)}: cannot write the ${o.name}: ${err.code === 'ENOENT' ? 'no such directory' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message)}\n`);
       code = 2;
     }
   }
-  io.out(options.get('json') === true ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: options.get('verbose') === true, color: io.stdoutIsTTY }));
-  if (chartError !== null) io.err(chartError);
-  else if (chart !== undefined) io.err(`replsim: chart written to ${chart}\n`);
+  const color = useColor(options.get('color') as boolean | undefined, io.stdoutIsTTY, io.env);
+  io.out(options.get('json') === true ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: options.get('verbose') === true, color, width: reportWidth(io) }));
+  for (const line of [...written, ...failures]) io.err(line);
   return code;
+}
+
+/** Loaded only when asked for: the chart and the page pull in d3. */
+async function renderOutput(option: Output['option'], result: RunResult): Promise<string> {
+  if (option === 'chart') return (await import('../report/chart.ts')).renderChartSvg(result);
+  return (await import('../report/html/page.ts')).renderHtml(result);
 }
 
 function firstDifference(a: string, b: string): number {

@@ -25,7 +25,9 @@ export const RUN: CommandSpec = {
     SET,
     { name: 'seed', kind: 'string', value: 'N', describe: "Seed for every random stream (default: the scenario's)" },
     { name: 'json', kind: 'boolean', describe: 'Print the report as JSON (docs/report.md)' },
-    { name: 'chart', kind: 'string', value: 'FILE.svg', describe: 'Also write an SVG chart of the run to this file' },
+    { name: 'chart', kind: 'string', value: 'FILE.svg', describe: 'Also write SVG charts of the run to this file (.svg)' },
+    { name: 'html', kind: 'string', value: 'FILE.html', describe: 'Also write the report as one self-contained HTML page to this file (.html)' },
+    { name: 'color', kind: 'boolean', negatable: true, describe: 'Colour the text report (default: on a terminal, unless NO_COLOR is set; --no-color to turn off)' },
     { name: 'verbose', kind: 'boolean', describe: 'List every event, not only the notable ones' },
     { name: 'check-determinism', kind: 'boolean', describe: 'Run twice and compare the history fingerprints' },
     { name: 'max-events', kind: 'string', value: 'N', default: String(DEFAULT_MAX_EVENTS), describe: 'Stop a run that needs more simulation events (exit code 3)' },
@@ -55,6 +57,7 @@ export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['replsim run scenarios/mackerel-2017.yaml --set faults.db001-lost.at=15:00', 'What if db001 had been lost at 15:00?'],
   ['replsim run scenarios/mackerel-2017.yaml --set clusters.mackerel.workload.rate=400/s --json', 'Twice the write rate; the report as JSON'],
   ['replsim run scenarios/mackerel-2017.yaml --chart mackerel.svg', 'Also draw WAL positions, outages and losses on one time axis'],
+  ['replsim run scenarios/mackerel-2017.yaml --html mackerel.html', 'The whole report as one page: verdicts, causes, timelines, charts, logs'],
   ['replsim validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
   ['replsim examples', 'Where the shipped scenarios are (installed with the package)'],
 ];

@@ -89,8 +89,8 @@ describe('output', () => {
 
 describe('--chart', () => {
   it('charts are SVG: another extension is refused before the run', () => {
-    usageError(['run', MACKEREL, '--chart', 'x.png'], /--chart "x\.png": charts are SVG: name a \.svg file/);
-    usageError(['run', MACKEREL, '--chart', 'chart'], /charts are SVG/);
+    usageError(['run', MACKEREL, '--chart', 'x.png'], /--chart: "x\.png" does not end in \.svg; replsim writes SVG only \(did you mean "x\.svg"\?\)/);
+    usageError(['run', MACKEREL, '--chart', 'chart'], /does not end in \.svg/);
   });
 
   it('the scenario file itself (by name, or by a hard link) is refused and left alone', () => {
@@ -101,7 +101,7 @@ describe('--chart', () => {
     usageError(['run', file, '--chart', file], /is the scenario file itself/);
     linkSync(file, join(dir, 'link.svg'));
     usageError(['run', file, '--chart', join(dir, 'link.svg')], /is the scenario file itself/);
-    usageError(['run', file, '--chart', dir], /charts are SVG|is a directory/);
+    usageError(['run', file, '--chart', dir], /does not end in \.svg|is a directory/);
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
 
@@ -134,7 +134,7 @@ describe('input', () => {
   it('validate /dev/stdin checks every variant of what it read', () => {
     const r = replsim(['validate', '/dev/stdin'], { input: readFileSync(MACKEREL, 'utf8') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('variants: latest-timeline, patroni (all valid)');
+    expect(r.stdout).toContain('variants: latest-timeline, lag-only (all valid)');
   });
 
   it('the input size limit is enforced while reading: /dev/zero stops at the limit', () => {
@@ -155,7 +155,7 @@ describe('validate', () => {
   it('--json: what the scenario holds, or every error with its position', () => {
     const ok = replsim(['validate', MACKEREL, '--json']);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, scenario: { name: 'mackerel-2017', contents: { clusters: 1, nodes: 3 } }, variants: [{ name: 'latest-timeline' }, { name: 'patroni' }] });
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, scenario: { name: 'mackerel-2017', contents: { clusters: 1, nodes: 3 } }, variants: [{ name: 'latest-timeline' }, { name: 'lag-only' }] });
     const bad = replsim(['validate', '-', '--json'], { input: 'name: x\nstart: 2024-01-01T00:00:00Z\nduration: 1h\nsites: {a: {}}\nclusters:\n  c:\n    nodes:\n      p: {site: a, version: 15, setings: {}}\n      q: {site: b, version: 15}\n' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('');
@@ -178,7 +178,7 @@ describe('examples', () => {
     const r = replsim(['examples']);
     expect(r.code).toBe(0);
     for (const f of ['mackerel-2017.yaml', 'split-brain.yaml', 'cybozu-drbd-migration.yaml']) expect(r.stdout).toContain(f);
-    expect(r.stdout).toContain('variants: latest-timeline, patroni');
+    expect(r.stdout).toContain('variants: latest-timeline, lag-only');
     const dir = replsim(['examples', '--dir']).stdout.trim();
     expect(readFileSync(join(dir, 'split-brain.yaml'), 'utf8')).toContain('name: split-brain');
   });

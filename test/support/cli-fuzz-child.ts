@@ -29,6 +29,7 @@ for await (const line of lines) {
     stdoutIsTTY: false,
     progressStream: null,
     columns: 100,
+    env: {},
     writeFailed: () => false,
   };
   const t0 = process.cpuUsage();
