@@ -61,6 +61,21 @@ function unknownOption(arg: string, spec: CommandSpec, all: readonly CommandSpec
   return new UsageError(`unknown option ${JSON.stringify(arg.split('=')[0])} for "${spec.name}"${hint}`, spec.name);
 }
 
+/** An option before any command: `-v`, `--verison` (did you mean --version?), `--json run x` (options follow the command). */
+function beforeCommand(arg: string, commands: readonly CommandSpec[]): UsageError {
+  const name = arg.replace(/^-+/, '').split('=')[0] ?? '';
+  if (name === 'help' || name === 'version') return new UsageError(`--${name} takes no value`);
+  const owners = commands.filter((c) => c.options.some((o) => o.name === name));
+  const owner = owners[0];
+  if (owner) {
+    const of = owners.map((c) => `"${c.name}"`).join(' and ');
+    return new UsageError(`--${name} is an option of ${of}: put it after the command: replsim ${owner.name}${owner.positional ? ` <${owner.positional.name}>` : ''} --${name}`, owner.name);
+  }
+  const c = arg === '-v' ? 'version' : closest(name, ['help', 'version']);
+  const hint = c === null ? '' : `; did you mean --${c}?`;
+  return new UsageError(`unknown option ${JSON.stringify(arg.split('=')[0])}${hint} (a command comes first: ${commands.map((x) => `replsim ${x.name} ...`).join(', ')})`);
+}
+
 function booleanValue(o: OptionSpec, text: string, command: string): boolean {
   if (text === 'true') return true;
   if (text === 'false') return false;
@@ -76,7 +91,7 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
   if (first === undefined) throw new UsageError(`name a command: ${commands.map((c) => c.name).join(', ')}`);
   if (HELP.includes(first) || first === 'help') return { kind: 'help', command: first === 'help' && argv[1] !== undefined ? commandNamed(argv[1], commands).name : null };
   if (first === '--version' || first === '-V') return { kind: 'version' };
-  if (first.startsWith('-')) throw new UsageError(`name a command before the options: ${commands.map((c) => `replsim ${c.name} ...`).join(', ')}`);
+  if (first.startsWith('-')) throw beforeCommand(first, commands);
   const spec = commandNamed(first, commands);
   const options = new Map<string, OptionValue>();
   for (const o of spec.options) if (o.default !== undefined) options.set(o.name, o.default);
@@ -142,11 +157,11 @@ function commandNamed(name: string, commands: readonly CommandSpec[]): CommandSp
 }
 
 /** A number option: what was typed, checked, or a usage error naming the option. */
-export function numberOption(options: ReadonlyMap<string, OptionValue>, name: string, check: (n: number) => boolean, expected: string): number | undefined {
+export function numberOption(options: ReadonlyMap<string, OptionValue>, name: string, check: (n: number) => boolean, expected: string, command: string | null = null): number | undefined {
   const v = options.get(name);
   if (v === undefined) return undefined;
   const text = String(v).trim();
   const n = text === '' ? Number.NaN : Number(text);
-  if (!check(n)) throw new UsageError(`--${name}: ${JSON.stringify(text)} is not ${expected}`);
+  if (!check(n)) throw new UsageError(`--${name}: ${JSON.stringify(text)} is not ${expected}`, command);
   return n;
 }

@@ -58,9 +58,9 @@ export async function runCommand(file: string, options: Options, io: Io): Promis
     return path === undefined ? [] : [{ ...o, path }];
   });
   for (const o of outputs) checkOutputPath(o, o.path, file);
-  const seed = numberOption(options, 'seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0');
-  const maxEvents = numberOption(options, 'max-events', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0')!;
-  const maxWallSeconds = numberOption(options, 'max-wall-seconds', (n) => Number.isFinite(n) && n >= 0, 'a number of seconds >= 0')!;
+  const seed = numberOption(options, 'seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0', 'run');
+  const maxEvents = numberOption(options, 'max-events', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0', 'run')!;
+  const maxWallSeconds = numberOption(options, 'max-wall-seconds', (n) => Number.isFinite(n) && n >= 0, 'a number of seconds >= 0', 'run')!;
   const input = readInput(file);
   const load = (): Scenario =>
     loadScenarioText(input.text, input.name, {

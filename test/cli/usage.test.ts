@@ -49,6 +49,14 @@ describe('options', () => {
     usageError(['run', MACKEREL, '-x'], /unknown option "-x"/);
   });
 
+  it('an option before the command: did-you-mean for --help and --version, or where the option goes', () => {
+    usageError(['--verison'], /^replsim: unknown option "--verison"; did you mean --version\? \(a command comes first: replsim run \.\.\., /);
+    usageError(['-v'], /did you mean --version\?/);
+    usageError(['--help=yes'], /^replsim: --help takes no value$/);
+    usageError(['--json', 'run', MACKEREL], /^replsim: --json is an option of "run" and "validate": put it after the command: replsim run <file> --json$/);
+    expect(replsim(['--chart', 'x.svg']).stderr).toContain('Try "replsim run --help".');
+  });
+
   it('a boolean option takes no value but true or false; a value option needs one', () => {
     usageError(['run', MACKEREL, '--json=maybe'], /^replsim: --json takes no value \(or =true, =false\), not "maybe"$/);
     usageError(['run', MACKEREL, '--chart'], /^replsim: --chart needs a value: --chart FILE\.svg$/);
@@ -181,5 +189,45 @@ describe('examples', () => {
     expect(r.stdout).toContain('variants: latest-timeline, lag-only');
     const dir = replsim(['examples', '--dir']).stdout.trim();
     expect(readFileSync(join(dir, 'split-brain.yaml'), 'utf8')).toContain('name: split-brain');
+  });
+});
+
+/** One case of the exit-code table: the arguments, standard input, the code, and what stderr's first line says. */
+interface ExitCase {
+  readonly args: readonly string[];
+  readonly input?: string;
+  readonly code: 0 | 1 | 2 | 3;
+  readonly stderr?: RegExp;
+}
+
+describe('exit codes, every command (README, docs/report.md): 0 ok, 1 an expectation failed, 2 bad input or usage, 3 a run limit', () => {
+  const badVariant = readFileSync(MACKEREL, 'utf8').replace('failover.policy: lag-only', 'failover.policy: lag-onyl');
+  const cases: readonly ExitCase[] = [
+    { args: ['--version'], code: 0 },
+    { args: ['--help'], code: 0 },
+    { args: ['help', 'validate'], code: 0 },
+    { args: ['help', 'nope'], code: 2, stderr: /unknown command "nope"/ },
+    { args: ['--verison'], code: 2, stderr: /did you mean --version/ },
+    { args: ['run', 'scenarios/split-brain.yaml'], code: 0 },
+    { args: ['run', MACKEREL, '--set', 'faults.db001-lost.at=15:00'], code: 1 },
+    { args: ['run', '-'], input: 'name: x\nstart: 2024-01-01T00:00:00Z\nduration: 1h\nsites: {a: {}}\nclusters: {}\nplan: [{at: +1s, promote: q}]\n', code: 2, stderr: /^<stdin>:\d+:\d+: / },
+    { args: ['run', 'missing.yaml'], code: 2, stderr: /^missing\.yaml:1:1: cannot read the file/ },
+    { args: ['run', MACKEREL, '--variant', 'nope'], code: 2, stderr: /unknown variant "nope"/ },
+    { args: ['run', MACKEREL, '--set', 'clusters.mackerel.workload.rate=fast'], code: 2, stderr: /--set clusters\.mackerel\.workload\.rate=fast/ },
+    { args: ['run', MACKEREL, '--max-events', 'many'], code: 2, stderr: /--max-events: "many"/ },
+    { args: ['run', MACKEREL, '--max-events', '10'], code: 3, stderr: /^replsim: run stopped: .*--max-events/ },
+    { args: ['validate', MACKEREL], code: 0 },
+    { args: ['validate', MACKEREL, '--json'], code: 0 },
+    { args: ['validate', '-'], input: badVariant, code: 2, stderr: /^\[variant lag-only\] <stdin>:\d+:\d+: .*did you mean "lag-only"\?/ },
+    { args: ['validate', MACKEREL, '--variant', 'x'], code: 2, stderr: /is an option of "run"/ },
+    { args: ['examples'], code: 0 },
+    { args: ['examples', 'extra'], code: 2, stderr: /unexpected argument "extra"/ },
+  ];
+  it.each(cases.map((c) => [c.args.join(' '), c] as const))('%s', (_name, c) => {
+    const r = replsim(c.args, c.input === undefined ? {} : { input: c.input });
+    expect(r.code, r.stderr).toBe(c.code);
+    if (c.stderr) expect(r.stderr.split('\n')[0]).toMatch(c.stderr);
+    else expect(r.stderr).toBe('');
+    expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
   });
 });
