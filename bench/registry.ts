@@ -7,6 +7,7 @@ import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
 import { startupBenchmark } from './startup.ts';
 import { loadBenchmark } from './load.ts';
+import { memoryBenchmark } from './memory.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -35,4 +36,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, startupBenchmark, loadBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark];

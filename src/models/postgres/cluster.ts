@@ -15,6 +15,7 @@ import { WriteFlow } from './writes.ts';
 import { ReplayModel } from './replay.ts';
 import { gucName, gucValue, walKeepText } from './guc.ts';
 import { formatSize, humanSize } from '../../scenario/units.ts';
+import { CheckpointRecords } from './checkpoint-records.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -963,18 +964,20 @@ export class PgCluster {
       if (s.up === n && s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
     }
     n.checkpoint = { lsn: at, tli: n.tli };
-    this.checkpointRecords.push({ lsn: at, timeline: n.wal.timeline });
+    this.checkpointRecords.add({ lsn: at, timeline: n.wal.timeline });
   }
 
   /** Checkpoint records written by primaries, in time order: where standbys can make restartpoints. */
-  private readonly checkpointRecords: { lsn: Lsn; timeline: Timeline }[] = [];
+  readonly checkpointRecords = new CheckpointRecords(() =>
+    [...this.nodes.values()].map((n) => ({ timeline: n.wal.timeline, floor: Math.min(n.checkpoint.lsn, this.replayPosition(n, this.ctx.sim.now)) })),
+  );
 
   private takeCheckpoint(n: PgNode, now: Micros): void {
     // No restartpoint before the checkpoint record has been read: nothing has been replayed.
     if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint') return;
     if (n.isPrimary) {
       n.checkpoint = checkpointAt(n, now);
-      this.checkpointRecords.push({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
+      this.checkpointRecords.add({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
     } else {
       n.checkpoint = restartpointAt(n, this.checkpointRecords, this.replayPosition(n, now));
     }
@@ -1062,10 +1065,7 @@ function checkpointAt(n: PgNode, now: Micros): { lsn: Lsn; tli: number } {
  * A standby's restartpoint can only be at a checkpoint record it has replayed (xlogrecovery.c
  * RecoveryRestartPoint): the newest checkpoint a primary wrote that lies on the standby's history.
  */
-function restartpointAt(n: PgNode, records: readonly { lsn: Lsn; timeline: Timeline }[], end: Lsn): { lsn: Lsn; tli: number } {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.lsn < end && timelineAt(n.wal.timeline, r.lsn) === r.timeline) return { lsn: r.lsn, tli: r.timeline.tli };
-  }
-  return n.checkpoint;
+function restartpointAt(n: PgNode, records: CheckpointRecords, end: Lsn): { lsn: Lsn; tli: number } {
+  const r = records.newestBefore(n.wal.timeline, end);
+  return r === null ? n.checkpoint : { lsn: r.lsn, tli: r.timeline.tli };
 }
