@@ -19,6 +19,8 @@ export interface CommandSpec {
   /** The one positional argument, if the command takes one. */
   readonly positional?: { readonly name: string; readonly describe: string };
   readonly options: readonly OptionSpec[];
+  /** The exit codes this command gives, for its help (default: the program's list). */
+  readonly exitCodes?: string;
 }
 
 export class UsageError extends Error {

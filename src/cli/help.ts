@@ -1,6 +1,6 @@
 /** `replsim --help` and `replsim COMMAND --help`, rendered from spec.ts only when asked for. */
 import type { CommandSpec, OptionSpec } from './args.ts';
-import { COMMANDS, EXIT_CODES, EXAMPLES } from './spec.ts';
+import { COMMAND_EXAMPLES, COMMANDS, EXIT_CODES, EXAMPLES } from './spec.ts';
 
 const INTRO =
   'replsim replays a database replication or migration scenario in simulated time and reports\n' +
@@ -62,8 +62,8 @@ function commandHelp(spec: CommandSpec, width: number): string {
   const parts = [usage, spec.summary];
   if (spec.positional) parts.push(`Arguments:\n${table([[spec.positional.name, spec.positional.describe]], width)}`);
   parts.push(`Options:\n${table([...spec.options.map(optionRow), ['-h, --help', 'Show help']], width)}`);
-  const mine = EXAMPLES.filter(([cmd]) => cmd.startsWith(`replsim ${spec.name}`));
+  const mine = [...EXAMPLES, ...COMMAND_EXAMPLES].filter(([cmd]) => cmd.includes(`replsim ${spec.name} `) || cmd.endsWith(`replsim ${spec.name}`));
   if (mine.length) parts.push(`Examples:\n${examples(mine, width)}`);
-  parts.push(EXIT_CODES);
+  parts.push(wrap(spec.exitCodes ?? EXIT_CODES, width, 0));
   return parts.join('\n\n') + '\n';
 }

@@ -41,12 +41,14 @@ export const VALIDATE: CommandSpec = {
   summary: 'Check a scenario (and each of its variants) without running it',
   positional: FILE,
   options: [SET, { name: 'json', kind: 'boolean', describe: 'Print the result (or every error) as JSON on stdout' }],
+  exitCodes: 'Exit codes: 0 the scenario and every variant are valid, 2 an error (every error of the file, one line each with file:line:column) or a usage error.',
 };
 
 export const LIST_EXAMPLES: CommandSpec = {
   name: 'examples',
   summary: 'List the scenarios shipped with replsim, with their paths',
   options: [{ name: 'dir', kind: 'boolean', describe: 'Print only the directory that holds them' }],
+  exitCodes: 'Exit codes: 0 ok, 2 a usage error.',
 };
 
 export const COMMANDS: readonly CommandSpec[] = [RUN, VALIDATE, LIST_EXAMPLES];
@@ -60,6 +62,15 @@ export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['replsim run scenarios/mackerel-2017.yaml --html mackerel.html', 'The whole report as one page: verdicts, causes, timelines, charts, logs'],
   ['replsim validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
   ['replsim examples', 'Where the shipped scenarios are (installed with the package)'],
+];
+
+/** More examples, shown only in the help of their command. */
+export const COMMAND_EXAMPLES: readonly (readonly [string, string])[] = [
+  ['replsim run my-plan.yaml --seed 7 --verbose', 'Another seed for every random stream; list every event, not only the notable ones'],
+  ['cat my-plan.yaml | replsim run - --json', 'Read the scenario from standard input'],
+  ['replsim validate my-plan.yaml --json', 'The result, or every error with file, line and column, as JSON'],
+  ['replsim validate my-plan.yaml --set clusters.shop.workload.rate=500/s', 'Check that an override is valid before running it'],
+  ['replsim run "$(replsim examples --dir)/split-brain.yaml"', 'Run a shipped scenario from anywhere (the package installed globally)'],
 ];
 
 export const EXIT_CODES =

@@ -88,7 +88,13 @@ function scale(numText: string, factor: number): number {
   return Number(int) * factor + (frac ? (Number(frac) * factor) / 10 ** frac.length : 0);
 }
 
+/** Years have no unit (their length varies): `100y` is probably meant as 365-day years. */
+const YEAR_SPELLINGS = new Set(['y', 'yr', 'yrs', 'year', 'years', 'a']);
+
 function unitHint(numText: string, unit: string, units: Readonly<Record<string, number>>, aliases: Readonly<Record<string, string>> = {}): string | undefined {
+  if (units === DURATION_UNITS && YEAR_SPELLINGS.has(unit.toLowerCase()) && Number.isFinite(Number(numText))) {
+    return `durations have no year unit: did you mean "${Math.round(Number(numText) * 365)}d"?`;
+  }
   const alias = own(aliases, unit) ?? own(aliases, unit.toLowerCase());
   const c = alias ?? closest(unit, Object.keys(units));
   return c === null ? undefined : `did you mean "${numText}${c}"?`;

@@ -34,6 +34,16 @@ describe('options', () => {
     expect(replsim(['run', '-h']).stdout).toContain('--chart FILE.svg');
   });
 
+  it("each command's help teaches with examples of that command and lists the exit codes it gives", () => {
+    for (const [command, codes] of [['run', /0 ok, 1 an expectation failed, 2 .*3 a run limit/], ['validate', /0 the scenario and every variant are valid, 2 an error/], ['examples', /0 ok, 2 a usage error/]] as const) {
+      const help = replsim([command, '--help']).stdout;
+      const examples = help.slice(help.indexOf('Examples:\n'));
+      expect(examples.split('\n').filter((l) => l.startsWith(`  replsim ${command}`)).length, command).toBeGreaterThanOrEqual(1);
+      expect(help.replace(/\n/g, ' '), command).toMatch(codes);
+    }
+    expect(replsim(['validate', '--help']).stdout).not.toContain('expectation failed');
+  });
+
   it('--version prints the package version', () => {
     const r = replsim(['--version']);
     expect(r.code).toBe(0);

@@ -134,7 +134,7 @@ export = { n, same };
     expect(ok(bin, ['examples'], work)).toContain('split-brain.yaml');
   });
 
-  it("runs the docs' property examples: with vitest, with @fast-check/vitest, and the Jest form with require", () => {
+  it("runs the docs' property recipes: with vitest, with @fast-check/vitest, the Jest form with require, a failing one replayed, and fc.assert's YAML counterexample", () => {
     const docs = readFileSync(join(repo, 'docs/properties.md'), 'utf8');
     /** The first code block after `heading`. */
     const block = (heading: string, lang: string): string => {
@@ -151,5 +151,33 @@ export = { n, same };
     // Jest's test() on CommonJS, without Jest: the example must require the package and pass.
     writeFileSync(join(project, 'jest-example.cjs'), `let ran = 0;\nglobalThis.test = (name, f) => { f(); ran++; };\n${block('With Jest', 'js')}\nconsole.log('passed', ran);\n`);
     expect(ok(process.execPath, ['jest-example.cjs'], project).trim()).toBe('passed 1');
+
+    // "Now allow promotions too ... and it fails": the failure names a file that replsim runs, showing the loss.
+    const first = block('## A property in a few lines', 'ts');
+    const failing = first.replace("'unblockClients']", "'unblockClients', 'promote', 'routeWrites']").replace('{ numRuns: 200 }', '{ numRuns: 200, seed: 5 }');
+    expect(failing).not.toBe(first);
+    writeFileSync(join(project, 'test/promotions.test.ts'), failing);
+    const f = run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', '--root', project, 'promotions'], project);
+    expect(f.status, `${f.stdout}\n${f.stderr}`).toBe(1);
+    const replay = /replay it with: replsim run (\S+\.yaml)/.exec(`${f.stdout}\n${f.stderr}`);
+    expect(replay, `${f.stdout}\n${f.stderr}`).not.toBeNull();
+    const bin = join(project, 'node_modules/.bin/replsim');
+    const lossy = run(bin, ['run', replay![1]!, '--json'], project);
+    expect(lossy.status, lossy.stderr).toBe(0);
+    expect((JSON.parse(lossy.stdout) as { dataLoss: unknown[] }).dataLoss.length).toBeGreaterThan(0);
+
+    // The fc.assert form (seed fixed by a preload, as fc.configureGlobal in a setup file would): its
+    // Counterexample is the scenario as YAML, which saved to a file runs and shows the loss.
+    writeFileSync(join(project, 'fc-seed.mjs'), "import fc from 'fast-check';\nfc.configureGlobal({ seed: 5 });\n");
+    writeFileSync(join(project, 'fc-assert.mjs'), block("## With fast-check's own runners", 'ts'));
+    const a = run(process.execPath, ['--import', './fc-seed.mjs', 'fc-assert.mjs'], project);
+    expect(a.status, a.stderr).toBe(1);
+    const yaml = /Counterexample: \[\n([\s\S]*?)\n\]\n/.exec(a.stderr);
+    expect(yaml, a.stderr).not.toBeNull();
+    expect(yaml![1]).toMatch(/^name: generated\nstart: /);
+    writeFileSync(join(project, 'counterexample.yaml'), yaml![1]!);
+    const c = run(bin, ['run', 'counterexample.yaml', '--json'], project);
+    expect(c.status, c.stderr).toBe(0);
+    expect((JSON.parse(c.stdout) as { dataLoss: unknown[] }).dataLoss.length).toBeGreaterThan(0);
   });
 });

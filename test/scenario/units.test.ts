@@ -50,6 +50,8 @@ describe('parseDuration', () => {
     expect(failure(parseDuration('10sec')).hint).toBe('did you mean "10s"?');
     expect(failure(parseDuration('5 minutes')).hint).toBe('did you mean "5min"?');
     expect(failure(parseDuration('3hr')).hint).toBe('did you mean "3h"?');
+    expect(failure(parseDuration('100y')).hint).toBe('durations have no year unit: did you mean "36500d"?');
+    expect(failure(parseDuration('2years')).hint).toBe('durations have no year unit: did you mean "730d"?');
     expect(failure(parseDuration('10S')).hint).toBe('did you mean "10s"?');
     expect(failure(parseDuration('10mss')).hint).toBe('did you mean "10ms"?');
   });
