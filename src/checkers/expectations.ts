@@ -3,6 +3,7 @@ import type { Micros } from '../engine/time.ts';
 import type { Clock } from '../report/time.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds, Scenario } from '../scenario/types.ts';
+import { evaluateLockExpectation } from './locks.ts';
 
 type Partial = Omit<Report, 'expectations'>;
 
@@ -97,6 +98,9 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         }
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? (fired ? `fired at ${a.firedAt}` : 'did not fire') : problems.join('; ') };
       }
+      case 'lockWait':
+      case 'lockQueue':
+        return evaluateLockExpectation(e, r);
       case 'nodeState': {
         const n = r.nodes.find((x) => x.name === e.node);
         if (!n) return { name: e.name, passed: false, detail: `no node ${e.node}` };

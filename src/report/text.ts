@@ -94,8 +94,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     }
     const long = r.vacuums.filter((v) => v.seconds >= 60);
     if (long.length > 0) {
-      out.push('  Anti-wraparound vacuums of a minute or more:');
-      for (const v of long) out.push(`    ${at(v.from)} to ${v.to ? at(v.to) : 'the end'} (${human(v.seconds)}, ${v.mode}, ${v.mbPerSecond} MB/s) ${v.table}: ${v.result}`);
+      out.push('  Vacuums of a minute or more (repeated runs collapsed):');
+      for (const v of long) out.push(`    ${at(v.from)} to ${v.to ? at(v.to) : 'the end'} (${v.runs ? `${v.runs.toLocaleString('en-US')} runs, ${human(v.seconds)} of vacuuming` : human(v.seconds)}, ${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${v.mbPerSecond} MB/s) ${v.table}: ${v.result}`);
     }
     out.push('');
   }
