@@ -1,7 +1,7 @@
 /**
- * The report's vacuum list: one entry per run, except that consecutive runs of a table that ended alike
- * (same trigger, mode and holder: an autovacuum retry loop behind a slot runs thousands of times) collapse
- * into one entry with their count, from the first run's start to the last one's end.
+ * The report's vacuum list: one entry per run, except that consecutive runs of a table held back by the same
+ * holder (an autovacuum retry loop behind a slot runs thousands of times) are one entry with their count, from
+ * the first run's start to the last one's end.
  */
 import type { Micros } from '../engine/time.ts';
 import type { VacuumRecord } from '../history/history.ts';
@@ -9,32 +9,12 @@ import type { VacuumJson } from '../report/types.ts';
 
 export type CollapsedVacuum = VacuumRecord & { readonly runs: number; readonly busy: number };
 
-const sameKind = (a: VacuumRecord, b: VacuumRecord) =>
-  a.cluster === b.cluster && a.table === b.table && a.mode === b.mode && a.trigger === b.trigger && a.blockedBy === b.blockedBy && (a.canceled ?? false) === (b.canceled ?? false);
-
-/** Consecutive alike runs of each table merged (a run is "consecutive" when no other run of that table came between). */
+/**
+ * The records as runs: the history already keeps consecutive alike runs of a table as one record
+ * (History.vacuum); this gives every record its count and busy time.
+ */
 export function collapseVacuums(records: readonly VacuumRecord[]): CollapsedVacuum[] {
-  type Acc = { -readonly [K in keyof CollapsedVacuum]: CollapsedVacuum[K] };
-  const out: Acc[] = [];
-  const last = new Map<string, Acc>();
-  for (const v of records) {
-    const key = `${v.cluster}\u0000${v.table}`;
-    const prev = last.get(key);
-    // Only repeats that changed nothing collapse: runs held back by the same holder, or cancelled.
-    if (prev && sameKind(prev, v) && (v.blockedBy !== null || v.canceled)) {
-      prev.to = v.to;
-      prev.ageAfter = v.ageAfter;
-      prev.runs++;
-      prev.busy += v.to - v.from;
-      prev.bytesPerSecond = v.bytesPerSecond;
-      prev.deadKept = v.deadKept ?? prev.deadKept ?? 0;
-      continue;
-    }
-    const acc: Acc = { ...v, runs: 1, busy: v.to - v.from };
-    last.set(key, acc);
-    out.push(acc);
-  }
-  return out;
+  return records.map((v) => ({ ...v, runs: v.runs ?? 1, busy: v.busy ?? v.to - v.from }));
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -157,6 +157,8 @@ export interface HoldRecord {
   until: Micros | null;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface VacuumRecord {
   readonly cluster: string;
   readonly node: string;
@@ -176,6 +178,13 @@ export interface VacuumRecord {
   /** Dead rows removed, and those it had to leave because a holder could still see them. */
   readonly deadRemoved?: number;
   readonly deadKept?: number;
+  /**
+   * Runs this record stands for: consecutive runs of the table held back by the same holder (or cancelled)
+   * are one record, as identical consecutive events are one event (an autovacuum retry loop runs thousands of
+   * times); `from` is the first run's start, `to` the last one's end, `busy` their time vacuuming (µs).
+   */
+  readonly runs?: number;
+  readonly busy?: number;
 }
 
 /** A party of a lock queue: who holds or waits for which mode since when. */
@@ -359,7 +368,21 @@ export class History {
     // Numbers mixed as numbers: a retry loop records hundreds of thousands of runs.
     this.mix(v.table);
     this.mixNumbers(v.from, v.to, v.ageAfter, v.canceled ? 1 : 0);
-    this.vacuums.push(v);
+    const key = `${v.cluster}\u0000${v.table}`;
+    const last = this.lastVacuumOfTable.get(key);
+    // The table's previous record (records of other tables may come between).
+    if ((v.blockedBy !== null || v.canceled === true) && last !== undefined && last.mode === v.mode && last.trigger === v.trigger && last.blockedBy === v.blockedBy && (last.canceled ?? false) === (v.canceled ?? false)) {
+      last.to = v.to;
+      last.ageAfter = v.ageAfter;
+      last.bytesPerSecond = v.bytesPerSecond;
+      last.deadKept = v.deadKept;
+      last.runs = (last.runs ?? 1) + 1;
+      last.busy = (last.busy ?? last.to - last.from) + (v.to - v.from);
+      return;
+    }
+    const rec: Mutable<VacuumRecord> = { ...v, runs: 1, busy: v.to - v.from };
+    this.lastVacuumOfTable.set(key, rec);
+    this.vacuums.push(rec);
     // Bounded like events: beyond the limit the first half and the most recent are kept (the fingerprint covers all).
     const cap = this.limits.vacuums ?? DEFAULT_HISTORY_LIMITS.vacuums!;
     if (this.vacuums.length > cap) {
@@ -370,6 +393,13 @@ export class History {
 
   /** Vacuum records dropped by the cap (docs/properties.md: bounded memory). */
   omittedVacuums = 0;
+  private readonly lastVacuumOfTable = new Map<string, Mutable<VacuumRecord>>();
+
+  /** The latest record of a table's vacuums (it may stand for several runs). */
+  lastVacuum(cluster: string, table: string): VacuumRecord | undefined {
+    return this.lastVacuumOfTable.get(`${cluster}\u0000${table}`);
+  }
+
 
   lock(r: LockRecord): void {
     this.mix(`lock|${r.kind}|${r.table}|${r.kind === 'wait' ? r.who : r.workload}|${r.from}|${r.to}|${r.kind === 'wait' ? r.outcome : `${r.arrived}|${r.failed}`}`);

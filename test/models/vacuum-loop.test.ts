@@ -58,7 +58,7 @@ describe('retry loops computed ahead', () => {
     it(`record the runs one event per run would (PostgreSQL ${version})`, () => {
       const slow = runs(version, false);
       const fast = runs(version, true);
-      expect(slow.vacuums.length).toBeGreaterThan(10_000);
+      expect(slow.vacuums.reduce((a, v) => a + (v.runs ?? 1), 0)).toBeGreaterThan(10_000);
       expect(fast.vacuums).toEqual(slow.vacuums);
       expect(fast.waits).toEqual(slow.waits);
       expect(fast.xid).toEqual(slow.xid);

@@ -135,6 +135,21 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(off.xid[0]!.endAge).toBeLessThan(10_000_000);
   });
 
+  it('a physical slot whose standby stopped holds every table at its xmin (hot_standby_feedback); a CHECKPOINT is logged', () => {
+    const r = runScenario(
+      loadScenarioText(
+        doc({ version: 16, duration: '6h', settings: 'autovacuum_freeze_max_age: 10000000', tables: '          t: {size: 1GB, frozen_age: 0}\n', plan: '  - {at: +10m, stop_consumer: standby1}\n  - {at: +1h, checkpoint: p}' }).replace(
+          '    workload:',
+          '    slots:\n      standby1: {node: p, type: physical, consumer: active, hot_standby_feedback: true}\n    workload:',
+        ),
+        'rules.yaml',
+      ),
+    ).report;
+    expect(r.vacuums.some((v) => v.result.includes('physical slot "standby1" holding xmin (hot_standby_feedback)'))).toBe(true);
+    expect(r.xid[0]!.endAge).toBeGreaterThan(10_000_000);
+    expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
+  });
+
   it('idle_in_transaction_session_timeout ends an idle session and its hold', () => {
     const r = run(
       doc({

@@ -57,6 +57,7 @@ interface Loop {
   readonly holder: Holder;
   readonly trigger: VacuumTrigger;
   readonly aggressive: boolean;
+  readonly failsafe: boolean;
   readonly runs: LoopRun[];
   /** Runs already recorded. */
   recorded: number;
@@ -224,7 +225,9 @@ export class Autovacuum {
     const x = m.nextXid.valueAt(t);
     const aggressive = trigger === 'anti-wraparound' || x - rel.relfrozenxid > s.vacuumFreezeTableAge;
     const cutoffs = cutoffsFor(m.version, s, x, holder, false);
-    if (aggressive !== steady.aggressive || cutoffs.farInThePast !== steady.farInThePast) return false;
+    // 14+: past the failsafe age every run is unthrottled (the age only grows while the loop lasts).
+    const failsafe = s.vacuumFailsafeAge !== null && x - rel.relfrozenxid > s.vacuumFailsafeAge;
+    if (aggressive !== steady.aggressive || cutoffs.farInThePast !== steady.farInThePast || failsafe !== steady.failsafe) return false;
     const horizon = Math.min(m.now + LOOP_CHUNK, this.loopHorizon(rel, holder, cutoffs.farInThePast));
     const risk = this.atRisk(t) === db;
     const ndb = m.databases.length;
@@ -240,7 +243,7 @@ export class Autovacuum {
       const inserted = rel.inserted.valueAt(start);
       const kept = Math.max(0, rel.produced.valueAt(start) - rel.removed);
       const work: Work = { dirtied: (aggressive ? rel.size * rel.spec.vacuumScan : 0) + Math.max(0, inserted - insAt) * rel.rowSize, readOnly: kept * rel.rowSize, removableRows: 0, keptRows: kept };
-      const bps = speed(work, s, budget, m.disk, false);
+      const bps = speed(work, s, budget, m.disk, failsafe);
       const end = (start + Math.max(1, Math.ceil((work.dirtied + work.readOnly) / (bps / 1e6)))) as Micros;
       if (end > horizon) break;
       runs.push({ start, end, bytesPerSecond: bps, work, insertedAtStart: inserted, xidAtStart: m.nextXid.valueAt(start), xidAtEnd: m.nextXid.valueAt(end) });
@@ -255,7 +258,7 @@ export class Autovacuum {
       this.loop = null;
       this.replan();
     }, PRIORITY.checkpoint + 1);
-    this.loop = { rel, holder, trigger, aggressive, runs, recorded: 0, event };
+    this.loop = { rel, holder, trigger, aggressive, failsafe, runs, recorded: 0, event };
     return true;
   }
 
@@ -277,7 +280,7 @@ export class Autovacuum {
     for (const d of m.databases) at(d.datfrozenxid + s.autovacuumFreezeMaxAge);
     at(rel.relfrozenxid + s.vacuumFreezeTableAge + 1);
     at(rel.relfrozenxid + s.autovacuumFreezeMaxAge);
-    if (s.vacuumFailsafeAge !== null) at(rel.relfrozenxid + s.vacuumFailsafeAge);
+    if (s.vacuumFailsafeAge !== null && m.nextXid.valueAt(now) - rel.relfrozenxid <= s.vacuumFailsafeAge) at(rel.relfrozenxid + s.vacuumFailsafeAge + 1);
     if (!far) at((m.version >= 16 ? holder.xid : holder.xid - s.vacuumFreezeMinAge) + s.autovacuumFreezeMaxAge);
     const o = m.oldestDatabase();
     if (o) {
@@ -318,9 +321,9 @@ export class Autovacuum {
         after: age,
         held: l.holder,
         bytesPerSecond: r.bytesPerSecond,
-        failsafe: false,
+        failsafe: l.failsafe,
       });
-      template = history.vacuums.at(-1) ?? null;
+      template = history.lastVacuum(m.cluster.name, l.rel.spec.name) ?? null;
     }
   }
 

@@ -368,17 +368,18 @@ export class VacuumModel {
     const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder), owner, now, o.budget());
     rel.running ??= { by: owner.label };
     this.runs.set(run, o);
-    if (at < this.now) run.done.setRate(at, speed(run.work, s, run.budget, this.disk, false) / 1e6);
     // 14+: past vacuum_failsafe_age the cost delay is off for the rest of the run (checked at the start and,
     // approximated as continuously, every 4 GB scanned: vacuumlazy.c lazy_check_wraparound_failsafe).
     const failsafeAge = s.vacuumFailsafeAge;
     if (failsafeAge !== null) {
       if (age > failsafeAge) run.failsafe = true;
       else {
-        const at = this.nextXid.timeToReach(rel.relfrozenxid + failsafeAge, now);
-        if (at !== NEVER) run.failsafeTimer = this.cluster.ctx.sim.at(at, `failsafe ${rel.spec.name}`, () => this.tripFailsafe(run), PRIORITY.checkpoint);
+        const t = this.nextXid.timeToReach(rel.relfrozenxid + failsafeAge + 1, Math.max(now, this.now) as Micros);
+        if (t !== NEVER) run.failsafeTimer = this.cluster.ctx.sim.at(t, `failsafe ${rel.spec.name}`, () => this.tripFailsafe(run), PRIORITY.checkpoint);
       }
     }
+    // Started earlier (a loop's run in progress): it has been reading since then.
+    if (at < this.now) run.done.setRate(at, speed(run.work, s, run.budget, this.disk, run.failsafe) / 1e6);
     this.respeed();
     this.ioChanged(); // the vacuum's I/O loads the disk
     return run;
@@ -440,8 +441,8 @@ export class VacuumModel {
     this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond: run.bytesPerSecond, failsafe: run.failsafe });
     // A held run that changed nothing will be followed by identical ones while nothing else changes: the
     // autovacuum loop may compute them without events (autovacuum.ts).
-    const steady = !canceled && held !== null && run.work.removableRows === 0 && rel.relfrozenxid === run.relfrozenxidBefore && !run.failsafe && o.process === 'autovacuum worker';
-    rel.steady = steady ? { holder: held.key, trigger: run.trigger, aggressive: run.aggressive, farInThePast: c.farInThePast } : null;
+    const steady = !canceled && held !== null && run.work.removableRows === 0 && rel.relfrozenxid === run.relfrozenxidBefore && o.process === 'autovacuum worker';
+    rel.steady = steady ? { holder: held.key, trigger: run.trigger, aggressive: run.aggressive, farInThePast: c.farInThePast, failsafe: run.failsafe } : null;
     this.respeed();
     this.ioChanged();
     this.autovacuum.replan();
@@ -548,6 +549,8 @@ export class VacuumModel {
   finish(now: Micros): void {
     this.autovacuum.finish(now);
     this.locks.finish(now);
+    // A WARNING still logged at every XID assignment: its count so far.
+    this.endWarning();
   }
 
   summary(now: Micros): { maxAge: number; maxAgeAt: Micros; endAge: number; firstWarningAt: Micros | null; stopAt: Micros | null; projectedStopAt: Micros | null } {

@@ -101,7 +101,7 @@ export class Relation {
   /** The vacuum running on it (autovacuum's wi_tableoid), if any. */
   running: { readonly by: string } | null = null;
   /** Its last autovacuum was held back by a holder and changed nothing: the same run would follow (autovacuum.ts). */
-  steady: { readonly holder: string; readonly trigger: string; readonly aggressive: boolean; readonly farInThePast: boolean } | null = null;
+  steady: { readonly holder: string; readonly trigger: string; readonly aggressive: boolean; readonly farInThePast: boolean; readonly failsafe: boolean } | null = null;
 
   constructor(
     readonly spec: TableSpec,
