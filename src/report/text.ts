@@ -81,6 +81,21 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   for (const s of r.stalls) out.push(`  ${at(s.from)} to ${at(s.to)} (${human(s.seconds)}, commits waited up to ${human(s.maxLatencyMs / 1000)}) ${s.node ?? s.cluster}: ${s.cause}`);
   out.push('');
 
+  // Table locks: each statement that waited, who it waited behind; each workload's share of slow queries.
+  const waits = r.locks?.waits.filter((w) => w.seconds > 0) ?? [];
+  if (waits.length > 0 || (r.locks?.requests.some((q) => q.failed + q.slow > 0) ?? false)) {
+    out.push(c.b('Lock waits'));
+    for (const w of waits) {
+      out.push(`  ${at(w.from)} to ${at(w.to)} (${human(w.seconds)}) ${w.who}: ${w.mode} on ${w.table}, ${w.outcome}`);
+      for (const step of w.chain) out.push(c.dim(`      behind: ${step.text}`));
+    }
+    for (const q of r.locks!.requests) {
+      if (q.failed + q.slow === 0) continue;
+      out.push(`  ${q.workload} on ${q.table}: ${plural(q.failed, 'query', 'queries')} of ${q.requests.toLocaleString('en-US')} failed, ${(q.share * 100).toFixed(2)}% failed or waited longer than the stall threshold`);
+    }
+    out.push('');
+  }
+
   if (r.xid.length > 0) {
     out.push(c.b('Transaction IDs'));
     for (const x of r.xid) {

@@ -1,4 +1,5 @@
 /** The table-lock manager on its own (postgres-2.md §6, rules 21-23): conflicts, the FIFO queue, timeouts, the detector. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/engine/simulation.ts';
 import type { Micros } from '../../src/engine/time.ts';
@@ -217,5 +218,41 @@ describe('the wait queue (lock.c LockAcquireExtended, proc.c ProcLockWakeup)', (
       ['app', ms(1000), ms(11_000)],
       ['batch', ms(1000), ms(11_000)],
     ]);
+  });
+});
+
+describe('the queue under random requests (property)', () => {
+  it('granted locks never conflict across owners, and nobody waits without a conflict ahead of it or granted', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('acquire' as const), owner: fc.nat(5), table: fc.nat(1), mode: fc.constantFrom(...LOCK_MODES), timeout: fc.constantFrom(0, 500, 3000) }),
+      fc.record({ kind: fc.constant('release' as const), owner: fc.nat(5) }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 2000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const { locks, sim } = setup();
+        const owners = Array.from({ length: 6 }, (_, i) => locks.newOwner('client backend', `o${i}`));
+        let now = 0;
+        for (const o of ops) {
+          if (o.kind === 'acquire') {
+            sim.at(ms(now), 'acquire', () => locks.acquire({ owner: owners[o.owner]!, table: `t${o.table}`, mode: o.mode, lockTimeout: ms(o.timeout), statementDeadline: null, onGranted: () => {}, onFailed: () => {} }));
+          } else if (o.kind === 'release') sim.at(ms(now), 'release', () => locks.release(owners[o.owner]!));
+          else now += o.ms;
+          sim.run(ms(now));
+          const tables = (locks as unknown as { tables: Map<string, { granted: { owner: LockOwner; mode: LockMode }[]; queue: ({ kind: 'request'; spec: { owner: LockOwner; mode: LockMode } } | { kind: 'flow' })[] }> }).tables;
+          for (const l of tables.values()) {
+            for (const a of l.granted) for (const b of l.granted) if (a.owner !== b.owner) expect(conflicts(a.mode, b.mode)).toBe(false);
+            const ahead: LockMode[] = [];
+            for (const e of l.queue) {
+              if (e.kind !== 'request') continue;
+              const blocked = l.granted.some((g) => g.owner !== e.spec.owner && conflicts(g.mode, e.spec.mode)) || ahead.some((m) => conflicts(m, e.spec.mode));
+              expect(blocked).toBe(true);
+              ahead.push(e.spec.mode);
+            }
+          }
+        }
+      }),
+      { numRuns: 300, seed: 20_240_611 },
+    );
   });
 });
