@@ -21,6 +21,7 @@ import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Rep
 import { explainXid } from './checkers/xid.ts';
 import { lockChainOf, lockRequests, lockWaits } from './checkers/locks.ts';
 import { vacuumJson } from './checkers/vacuums.ts';
+import { verdictReport } from './report/verdicts.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
@@ -137,6 +138,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     end: clock.iso(end),
     timezone: scenario.timezone,
     fingerprint: history.fingerprint,
+    ...verdictReport(history, clock, end),
     survivors,
     dataLoss,
     stalls,

@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { History, LockParty, LockRecord, WriteStatusInterval } from '../history/history.ts';
+import { count, duration } from '../report/format.ts';
 import type { CauseStepJson, ExpectationJson, LockRequestsJson, LockWaitJson, Report } from '../report/types.ts';
 import type { ExpectationBody } from '../scenario/types.ts';
 
@@ -45,7 +46,7 @@ export function lockChainOf(w: WriteStatusInterval, end: Micros, history: Histor
   const sum = (k: 'arrived' | 'failed' | 'slow') => Math.round(groups.reduce((a, g) => a + g[k], 0));
   const steps = chainSteps(first.chain, first.table, fmt);
   const requests = { arrived: sum('arrived'), failed: sum('failed'), slow: sum('slow') };
-  steps.push({ text: `the queries of ${w.workload} on ${first.table} queued behind them from ${fmt(first.from)}: ${requests.arrived.toLocaleString('en-US')} arrived, ${requests.failed.toLocaleString('en-US')} failed, ${requests.slow.toLocaleString('en-US')} served after waiting longer than the stall threshold`, log: [] });
+  steps.push({ text: `the queries of ${w.workload} on ${first.table} queued behind them from ${fmt(first.from)}: ${count(requests.arrived)} arrived, ${count(requests.failed)} failed, ${count(requests.slow)} served after waiting longer than the stall threshold`, log: [] });
   return { chain: steps, requests };
 }
 
@@ -62,7 +63,7 @@ export function evaluateLockExpectation(
   if (e.kind === 'lockWait') {
     const waits = (r.locks?.waits ?? []).filter((w) => (e.who === null || w.who.includes(e.who)) && (e.table === null || w.table === e.table) && (e.outcome === null || w.outcome === e.outcome));
     const ok = waits.filter((w) => within(e.seconds, w.seconds));
-    const found = waits.map((w) => `${w.who} on ${w.table}: ${w.outcome} after ${w.seconds.toFixed(1)} s`).join('; ');
+    const found = waits.map((w) => `${w.who} on ${w.table}: ${w.outcome} after ${duration(w.seconds)}`).join('; ');
     return { name: e.name, passed: ok.length > 0, detail: waits.length === 0 ? 'no such lock wait' : ok.length > 0 ? found : `${found}; expected ${boundsText(e.seconds, 's')}` };
   }
   const intervals = [...r.outages, ...r.stalls].filter((x) => x.cause.startsWith('lock queue on ') && (e.workload === null || x.workload === e.workload));
@@ -72,9 +73,9 @@ export function evaluateLockExpectation(
   const failed = reqs.reduce((a, q) => a + q.failed, 0);
   const share = total > 0 ? (failed + reqs.reduce((a, q) => a + q.slow, 0)) / total : 0;
   const problems: string[] = [];
-  if (!within(e.seconds, seconds)) problems.push(`queued ${seconds.toFixed(1)} s, expected ${boundsText(e.seconds, 's')}`);
+  if (!within(e.seconds, seconds)) problems.push(`queued ${duration(seconds)}, expected ${boundsText(e.seconds, 's')}`);
   if (!within(e.failed, failed)) problems.push(`${failed} failed, expected ${boundsText(e.failed, 'queries')}`);
   if (!within(e.share, share)) problems.push(`${(share * 100).toFixed(2)}% failed or slow, expected ${boundsText(e.share, 'of the queries')}`);
-  const detail = `${intervals.length} interval(s), ${seconds.toFixed(1)} s in all; ${failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} queries failed, ${(share * 100).toFixed(2)}% failed or waited past the stall threshold`;
+  const detail = `${intervals.length} interval(s), ${duration(seconds)} in all; ${count(failed)} of ${count(total)} queries failed, ${(share * 100).toFixed(2)}% failed or waited past the stall threshold`;
   return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? detail : problems.join('; ') };
 }

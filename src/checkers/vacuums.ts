@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { VacuumRecord } from '../history/history.ts';
+import { count } from '../report/format.ts';
 import type { VacuumJson } from '../report/types.ts';
 
 export type CollapsedVacuum = VacuumRecord & { readonly runs: number; readonly busy: number };
@@ -17,13 +18,11 @@ export function collapseVacuums(records: readonly VacuumRecord[]): CollapsedVacu
   return records.map((v) => ({ ...v, runs: v.runs ?? 1, busy: v.busy ?? v.to - v.from }));
 }
 
-const n = (x: number) => Math.round(x).toLocaleString('en-US');
-
 export function vacuumJson(records: readonly VacuumRecord[], iso: (t: Micros) => string): VacuumJson[] {
   return collapseVacuums(records).map((v) => {
-    const age = `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`;
-    const kept = v.deadKept ? `, ${n(v.deadKept)} dead rows it could not remove` : '';
-    const result = v.canceled ? `cancelled (${age} unchanged)` : v.blockedBy ? `${age}: could not freeze past ${v.blockedBy}${kept}` : `${age}${v.deadRemoved ? `, ${n(v.deadRemoved)} dead rows removed` : ''}`;
+    const age = `age ${count(v.ageBefore)} → ${count(v.ageAfter)}`;
+    const kept = v.deadKept ? `, ${count(v.deadKept)} dead rows it could not remove` : '';
+    const result = v.canceled ? `cancelled (${age} unchanged)` : v.blockedBy ? `${age}: could not freeze past ${v.blockedBy}${kept}` : `${age}${v.deadRemoved ? `, ${count(v.deadRemoved)} dead rows removed` : ''}`;
     return {
       cluster: v.cluster,
       node: v.node,
@@ -34,6 +33,9 @@ export function vacuumJson(records: readonly VacuumRecord[], iso: (t: Micros) =>
       mode: v.mode,
       mbPerSecond: Math.round(v.bytesPerSecond / 1e5) / 10,
       result,
+      ageBefore: Math.round(v.ageBefore),
+      ageAfter: Math.round(v.ageAfter),
+      blockedBy: v.blockedBy,
       ...(v.trigger ? { trigger: v.trigger } : {}),
       ...(v.runs > 1 ? { runs: v.runs } : {}),
     };
