@@ -2,7 +2,7 @@
  * Version rules, limits, holders and the DBA's steps of the vacuum model (postgres-2.md §5, postgres.md §4).
  */
 import { describe, expect, it } from 'vitest';
-import { failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
+import { autovacuumLogLine, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
 import { renderLogLine } from '../../src/models/postgres/messages.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
@@ -38,6 +38,27 @@ describe('messages by release (varsup.c, vacuum.c; each read in the release it n
     expect(farInThePast(15, 'autovacuum worker').message).toBe('oldest xmin is far in the past');
     expect(farInThePast(16, 'client backend').message).toBe('cutoff for removing and freezing tuples is far in the past');
     expect(failsafeWarning('app.public.t', 'client backend').detail).toBe("The table's relfrozenxid or relminmxid is too far in the past.");
+  });
+});
+
+describe('who logs what (vacuumlazy.c heap_vacuum_rel / lazy_vacuum_rel, each release)', () => {
+  it('autovacuum\'s LOG: one form up to 10, "aggressive" from 11, "to prevent wraparound" from 12', () => {
+    const line = (v: number) => renderLogLine(autovacuumLogLine(v, 'app.public.t', true, true));
+    expect(line(10)).toBe('autovacuum worker LOG:  automatic vacuum of table "app.public.t": index scans: 0');
+    expect(line(11)).toBe('autovacuum worker LOG:  automatic aggressive vacuum of table "app.public.t": index scans: 0');
+    expect(line(12)).toBe('autovacuum worker LOG:  automatic aggressive vacuum to prevent wraparound of table "app.public.t": index scans: 0');
+  });
+
+  it('in a run: the autovacuum worker logs its runs past log_autovacuum_min_duration, never the postmaster', () => {
+    // t is past autovacuum_freeze_max_age at the start: one anti-wraparound run of 1 GB at 37.2 MB/s.
+    const go = (min: string) =>
+      run(doc({ version: 16, duration: '1h', settings: `log_autovacuum_min_duration: ${min}`, tables: '          t: {size: 1GB, frozen_age: 200000000}\n' }));
+    const line = 'autovacuum worker LOG:  automatic aggressive vacuum to prevent wraparound of table "app.public.t": index scans: 0';
+    const all = go('0');
+    expect(logs(all)).toContain(line);
+    expect(logs(all).some((l) => l.startsWith('postmaster'))).toBe(false);
+    // The run takes about 29 s: not logged at 1min.
+    expect(logs(go('1min'))).not.toContain(line);
   });
 });
 
