@@ -171,6 +171,29 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
   });
 
+  it('a CHECKPOINT step is the replication model\'s checkpoint: it invalidates a slot past max_slot_wal_keep_size at once', () => {
+    // 10 MB of WAL a second: the stopped slot retains 1 GB after 100 s; the timed checkpoints are a day apart.
+    const go = (plan: string) =>
+      runScenario(
+        loadScenarioText(
+          doc({
+            version: 16,
+            duration: '2h',
+            settings: 'checkpoint_timeout: 1d, max_slot_wal_keep_size: 1GB',
+            tables: '          t: {size: 1GB, frozen_age: 0}\n',
+            workload: '{target: p, rate: 1000/s, wal_per_tx: 10KiB}',
+            plan,
+          }).replace('    workload:', '    slots:\n      cdc: {node: p, type: logical, database: app, consumer: stopped}\n    workload:'),
+          'rules.yaml',
+        ),
+      ).report;
+    const invalidated = (r: Report) => r.events.find((e) => e.log.some((l) => l.includes('invalidating obsolete replication slot "cdc"')));
+    const r = go('  - {at: +10m, checkpoint: p}');
+    expect(t(r, invalidated(r)!.at)).toBe(600);
+    expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
+    expect(invalidated(go('  []'))).toBeUndefined();
+  });
+
   it('idle_in_transaction_session_timeout ends an idle session and its hold', () => {
     const r = run(
       doc({
