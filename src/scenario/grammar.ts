@@ -27,6 +27,8 @@ import type {
 import { didYouMean, listing, show } from './errors.ts';
 import {
   after,
+  checked,
+  extend,
   anyNode,
   boolean,
   byKind,
@@ -53,7 +55,10 @@ import {
   type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
+import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -73,6 +78,8 @@ export interface ClusterInfo {
   nodeNames: string[];
   specs: NodeSpec[];
   workloadNames: string[];
+  /** Each workload's rate and WAL per transaction, for the WAL address space check of rate changes. */
+  workloadLoads?: { readonly rate: number; readonly walPerTx: number }[];
   databaseNames: string[];
 }
 
@@ -94,6 +101,8 @@ export interface Env extends SettingsEnv {
   cluster?: ClusterInfo;
   /** Names defined in the `block:` section (grammar-block.ts). */
   block?: BlockEnv;
+  /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
+  managerEndpoints?: Map<string, string>;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
@@ -133,7 +142,7 @@ export function ref(kind: string, candidates: (env: Env) => readonly string[], c
         check?.(text, n, ctx);
         const hint = didYouMean(text, names);
         const exp = names.length ? `one of: ${listing(names)}` : `a ${kind} defined in the file`;
-        ctx.fail(n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
+        ctx.failReference(kind, n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
       }
       return text;
     },
@@ -220,8 +229,8 @@ export function rate(): Decoder<number> {
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
     {
-      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
-      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      description: 'A rate: "N/s", "N/min", "N/h" (N may have an exponent: "1e9/s"), or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
       examples: ['800/s', '48000/min', 200],
     },
     (v) => parseRate(v),
@@ -483,6 +492,7 @@ const workloadBody = object(
       if (target.role !== 'primary') {
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
+      checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
       return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
     },
   },
@@ -501,43 +511,9 @@ const workloadsDecoder = map(
   (v): WorkloadSpec[] => v.map((w) => ({ name: w.name, ...w.value })),
 );
 
-const failoverDecoder = object(
-  {
-    policy: req(enumOf(['naive', 'patroni'] as const), 'naive: promote the first reachable candidate, whatever its state; patroni: Patroni\'s leader race (lag and timeline checks).'),
-    site: req(siteRef, 'The site the failover manager (and its DCS) runs in: it sees only the nodes it can reach.'),
-    check_interval: withDefault(duration({ min: 1 }), 'How often members are checked (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
-    timeout: withDefault(duration({ min: 1 }), 'How long the leader must be unreachable before failover (Patroni ttl).', 30_000_000 as Micros, '30s'),
-    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for patroni: all standbys.'),
-    maximum_lag_on_failover: opt(size(), 'Patroni maximum_lag_on_failover: a candidate further behind is not promoted. Default 1MiB.'),
-    check_timeline: opt(boolean(), 'Patroni check_timeline: reject candidates whose timeline is behind the cluster\'s. Default false.'),
-  },
-  {
-    build: (v, info, ctx: C): FailoverSpec => {
-      const cluster = ctx.env.cluster!;
-      if (v.policy === 'naive') {
-        if (v.candidates === undefined) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
-        for (const k of ['maximum_lag_on_failover', 'check_timeline']) {
-          if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} is a Patroni option`, { hint: 'remove it, or use policy: patroni' });
-        }
-      }
-      const candidates = v.candidates ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
-      const seen = new Set<string>();
-      candidates.forEach((c, i) => {
-        if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
-        seen.add(c);
-      });
-      return {
-        policy: v.policy,
-        site: v.site,
-        checkInterval: v.check_interval,
-        timeout: v.timeout,
-        candidates,
-        maximumLagOnFailover: v.maximum_lag_on_failover ?? 1_048_576,
-        checkTimeline: v.check_timeline ?? false,
-      };
-    },
-  },
-);
+/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
+const MANAGERS = managersGrammar({ clusterRef, nodeRef, siteRef, clusterNodeRef, sitePair, seconds, bounds, itemLabel });
+const failoverDecoder = MANAGERS.failover;
 
 const tableDecoder = object(
   {
@@ -654,6 +630,7 @@ const clusterDecoder = object(
       }
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
+      cluster.workloadLoads = workloads.map((w) => ({ rate: w.rate, walPerTx: w.walPerTx }));
       return {
         databases: v.databases ?? [],
         slots: v.slots ?? [],
@@ -672,6 +649,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
+    defines: ['node', 'slot', 'transaction'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -759,6 +737,9 @@ const workloadChange = object(
         ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
+      const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
+      const most = (f: (l: { rate: number; walPerTx: number }) => number) => Math.max(0, ...loads.map(f));
+      checkWalSpace(v.rate ?? most((l) => l.rate), v.wal_per_tx ?? most((l) => l.walPerTx), (ctx.env.end ?? 0) / 1e6, info.at('rate') ?? info.at('wal_per_tx'), ctx);
       return {
         kind: 'workload',
         cluster,
@@ -827,6 +808,7 @@ const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'c
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
 
+
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
   repoint,
@@ -871,6 +853,7 @@ const ACTION_BODIES = {
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
   ...BLOCK.actions,
+  ...MANAGERS.actions,
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -895,6 +878,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
   ...BLOCK.actionDescriptions,
+  ...MANAGERS.actionDescriptions,
 };
 
 const actionSchema = defined(
@@ -917,7 +901,7 @@ function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
         hint: 'move it before the end or extend end/duration',
       });
     }
-    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+    return extend(v.value as ActionBody, { at: v.common.at, name: v.common.name ?? null, source });
   });
 }
 
@@ -1049,6 +1033,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...MANAGERS.expectations,
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
@@ -1061,6 +1046,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...MANAGERS.expectationDescriptions,
 };
 
 function boundsText(b: Bounds, unit: string): string {
@@ -1071,7 +1057,7 @@ function boundsText(b: Bounds, unit: string): string {
 }
 
 /** A short readable description of an expectation, used as its default name. */
-export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
+export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref: TimeRef): string {
   const inCluster = (c: string | null) => (c === null ? '' : ` in ${c}`);
   const clock = (t: number) => {
     const iso = formatTime(t, ref);
@@ -1087,6 +1073,10 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;
       if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
@@ -1130,7 +1120,7 @@ const expectation = map(
     }),
   ),
   (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
-    const body = v.value as ExpectationBody;
+    const body = v.value as ExpectationBody | VerdictExpectation;
     return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };
   },
 );
@@ -1222,13 +1212,13 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
     clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
     block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
-    plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
+    plan: checked(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan'), defines: ['slot', 'transaction'] }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
-    faults: after(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults') }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
+    faults: checked(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults'), defines: ['slot', 'transaction'] }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('faults'), ctx, 'faults entry'),
     ),
-    expect: after(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
+    expect: checked(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
       checkUniqueNames(
         v.map((e) => ({ name: e.explicitName })),
         info.at('expect'),

@@ -15,7 +15,6 @@ import type {
   AlertSpec,
   ClusterSpec,
   Expectation,
-  FailoverSpec,
   NodeSpec,
   PartitionTarget,
   PgMajor,
@@ -28,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -108,16 +108,6 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
   return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
-}
-
-function printFailover(f: FailoverSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = { policy: f.policy, site: f.site, check_interval: printDuration(f.checkInterval), timeout: printDuration(f.timeout) };
-  if (f.candidates.length > 0) out.candidates = [...f.candidates];
-  if (f.policy === 'patroni') {
-    out.maximum_lag_on_failover = printSize(f.maximumLagOnFailover);
-    out.check_timeline = f.checkTimeline;
-  }
-  return out;
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -222,6 +212,14 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
+    case 'packetLoss':
+    case 'oneWayPartition':
+    case 'healOneWay':
+    case 'stopManager':
+    case 'startManager':
+    case 'slowNode':
+      Object.assign(out, printGrayFailure(a));
+      break;
   }
   return out;
 }
@@ -293,6 +291,11 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      Object.assign(out, printVerdictExpectation(e));
+      break;
     case 'nodeState': {
       const d: Record<string, unknown> = { name: e.node };
       if (e.timeline !== null) d.timeline = e.timeline;

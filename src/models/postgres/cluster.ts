@@ -41,6 +41,8 @@ export class PgCluster {
   readonly replay: ReplayModel;
   readonly xid: XidModel;
   private reflowEvent: EventHandle | null = null;
+  /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
+  readonly observers: (() => void)[] = [];
 
   constructor(
     readonly ctx: WorldContext,
@@ -153,6 +155,7 @@ export class PgCluster {
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
       this.writes.reflow();
+      for (const observe of this.observers) observe();
     }, PRIORITY.reflow);
   }
 
@@ -714,6 +717,20 @@ export class PgCluster {
 
   /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
   private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
+
+  /**
+   * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
+   * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
+   * checkpoint, an immediate stop is a crash). `why` is logged.
+   */
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
+    if (n.role.kind !== 'primary') return;
+    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
+    if (how === 'immediate') this.crash(n);
+    else this.stop(n);
+    n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+    this.start(n);
+  }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
   repoint(n: PgNode, upstream: string): void {

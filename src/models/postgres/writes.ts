@@ -11,6 +11,7 @@ import { formatLsn, type Lsn } from './lsn.ts';
 import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
+import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -198,6 +199,14 @@ export class WriteFlow {
       w.connections += p.connections;
       w.pools.push(p);
       load.set(p.target!, w);
+    }
+    // A slowed node (service.ts) takes longer per commit: `connections` clients commit at most
+    // connections / delay per second (Little's law), whatever replication adds.
+    for (const [n, w] of load) {
+      const delay = commitDelay(n);
+      const served = delay > 0 ? Math.min(1, (w.connections * PER_SECOND) / w.tx / delay) : 1;
+      w.bytes *= served;
+      w.tx *= served;
     }
     this.ensureTerms(load, now);
     this.trackOrphans(refusals, now);
@@ -500,7 +509,7 @@ export class WriteFlow {
     const down = pl.stream.down;
     const latency = pl.stream.path.latency;
     if (mode === 'remote_write') return { value: down.walEnd(now), rate: pl.rate, wait: latency, changesAt: NEVER };
-    const fsync = down.storage.walFsync ?? 0;
+    const fsync = fsyncTime(down);
     if (mode === 'on') return { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
     // remote_apply: the replay position (replay.ts: the flush, held back by recovery_min_apply_delay, whose wait
     // counts from the commit time, and by the startup process's replay_rate, whose queue adds its backlog).
@@ -529,6 +538,10 @@ export class WriteFlow {
           node,
         });
       }
+    }
+    const delay = commitDelay(t);
+    if (delay > this.cluster.ctx.stallThreshold) {
+      return h.setWriteStatus(key, now, { kind: 'stall', cause: `each commit on ${t.name} takes ${(delay / 1e6).toFixed(1)} s: ${describeSlowdown(t)}`, node, maxLatencyMs: Math.round(delay / 1000) });
     }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
