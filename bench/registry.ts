@@ -5,6 +5,7 @@
  */
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
+import { standbysBenchmark } from './standbys.ts';
 import { startupBenchmark } from './startup.ts';
 import { loadBenchmark } from './load.ts';
 import { memoryBenchmark } from './memory.ts';
@@ -36,4 +37,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark];
