@@ -586,6 +586,8 @@ export class PgCluster {
    * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
   private deliverInFlight(s: Stream): void {
+    // A cut path dropped what was on the wire when it was cut, and carries nothing since.
+    if (!this.reachable(s.up, s.down)) return;
     const now = this.ctx.sim.now;
     const inFlight = this.writes.inFlight(s, now);
     if (inFlight > 0) s.down.wal.end.set(now, s.down.walEnd(now) + inFlight);
