@@ -117,3 +117,45 @@ describe('a crash behind a cut link', () => {
     expect(s1.timeline).toBe(2);
   });
 });
+
+describe('an asynchronous primary behind a cut', () => {
+  it("keeps acknowledging at its flush until it crashes: the failover loses the commits on the wire (the ack never freezes)", () => {
+    // The import at 10:00 and its end at 10:05 change the rate twice; a rounding there once left the
+    // acknowledgement a fraction of a byte ahead of the WAL and stopped it for good (no loss found).
+    const text = (bandwidth: string) => `
+name: async-ack
+start: 2024-09-12T09:50:00Z
+end: "10:30"
+sites: {fra: {}, ams: {}, app: {}}
+links:
+  - {between: [fra, ams], bandwidth: ${bandwidth}, latency: 8ms}
+  - {between: [app, fra], bandwidth: 10Gbps, latency: 2ms}
+  - {between: [app, ams], bandwidth: 10Gbps, latency: 6ms}
+clusters:
+  orders:
+    nodes:
+      a: {site: fra, version: 16, role: primary, settings: {wal_keep_size: 16GB}}
+      c: {site: fra, version: 16, upstream: a}
+      b: {site: ams, version: 16, upstream: a}
+    workload: {target: a, site: app, rate: 800/s, wal_per_tx: 4KiB, connections: 40}
+plan:
+  - {at: "10:00", workload: {rate: 2000/s, wal_per_tx: 8KiB}}
+  - {at: "10:05", workload: {rate: 800/s, wal_per_tx: 4KiB}}
+  - {at: "10:06", partition: {sites: [fra, ams]}}
+  - {at: "10:06", partition: {sites: [app, fra]}}
+  - {at: "10:06", crash: a}
+  - {at: "10:06", crash: c}
+  - {at: "10:10", promote: b}
+  - {at: "10:10", route_writes: b}
+`;
+    const r = runScenario(loadScenarioText(text('1Gbps'), '<async-ack>')).report;
+    // 800 commits/s x 8 ms on the wire: 6.4, the partial one counted as its end was acknowledged.
+    expect(lost(r)).toBeGreaterThanOrEqual(6);
+    expect(lost(r)).toBeLessThanOrEqual(8);
+    // b hears nothing of the crash behind the cut: it gives up at wal_receiver_timeout, then times out connecting.
+    const b = r.events.filter((e) => e.node === 'b');
+    expect(b.find((e) => e.message.includes('lost its connection'))!.at.slice(11, 19)).toBe('10:07:00');
+    expect(b.flatMap((e) => e.log).some((l) => l.includes('Connection timed out'))).toBe(true);
+    expect(b.flatMap((e) => e.log).some((l) => l.includes('Connection refused') || l.includes('server closed the connection'))).toBe(false);
+  });
+});

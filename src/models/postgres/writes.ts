@@ -283,7 +283,9 @@ export class WriteFlow {
       const cur = t.ack.valueAt(now);
       const value = Math.min(Math.max(cur, ack.value), t.node.walEnd(now));
       t.ack.set(now, value);
-      t.ack.setRate(now, ack.value >= cur ? ack.rate : 0);
+      // Asynchronous commits are acknowledged at the local flush, whatever a rounding put the level at: a level
+      // held at rate 0 here would stay behind for good, as nothing else wakes it (no breakpoint waits for it).
+      t.ack.setRate(now, ack.value >= cur || ack.blockedBy === undefined ? ack.rate : 0);
       const last = t.record.ackCurve.at(-1)!;
       if (value > last.lsn) t.record.ackCurve.push({ at: now, lsn: value });
     }
