@@ -33,7 +33,11 @@ describe('PostgreSQL 15.18: an ALTER TABLE against a running autovacuum', () => 
     const wait = r.locks!.waits.find((w) => w.who.includes('alter'))!;
     expect(wait.outcome).toBe('granted');
     expect(wait.seconds).toBeCloseTo(q.alterWaited, 0);
-    expect(logs(r)).toContain(`${q.workerError}\nCONTEXT:  ${q.workerContext.replace('postgres.', 'app.')}`);
+    // CONTEXT: the block it was at (15.18: "while scanning block 4 of relation ..."), then the table.
+    const [scanning, table] = q.workerContext.split('\n');
+    const line = logs(r).find((l) => l.startsWith(q.workerError))!;
+    expect(line.split('\n')[1]).toMatch(new RegExp(`^CONTEXT:  ${scanning.replace(/\d+/, '\\d+').replace(/[()"]/g, '\\$&')}$`));
+    expect(line.split('\n')[2]).toBe(table.replace('postgres.', 'app.'));
   });
 
   it('an anti-wraparound one is not: the ALTER fails at lock_timeout, the SELECT behind it at statement_timeout', () => {
@@ -55,7 +59,7 @@ describe('PostgreSQL 15.18: an ALTER TABLE against a running autovacuum', () => 
     // Reads that came in the ALTER's first 2 s waited 3 s and failed; the later ones ran when it gave up.
     const reads = r.locks!.requests.find((x) => x.workload === 'clients')!;
     const failedShare = (q.alterLockTimeout - q.selectStatementTimeout) / q.alterLockTimeout;
-    const queued = r.stalls.concat(r.outages).filter((x) => x.cause.startsWith('lock queue'));
+    const queued = [...r.stalls, ...r.outages].filter((x) => x.cause.startsWith('lock queue'));
     expect(queued.length).toBeGreaterThan(0);
     expect(reads.failed).toBeCloseTo(101 * q.alterLockTimeout * failedShare, -1);
     // The real SELECT, 0.5 s after the ALTER, is one of them: it failed after its statement_timeout.
