@@ -406,6 +406,27 @@ export class History {
     }
   }
 
+  /**
+   * One more run like `last`, the table's latest record (a retry loop's runs computed ahead): what
+   * vacuum({...last, from, to, ageBefore: ageAfter, ageAfter, bytesPerSecond, deadKept}) records, without
+   * building the record (a loop has hundreds of thousands of runs).
+   */
+  vacuumAgain(last: VacuumRecord, from: Micros, to: Micros, ageAfter: number, bytesPerSecond: number, deadKept: number | undefined): void {
+    const rec = this.lastVacuumOfTable.get(`${last.cluster}\u0000${last.table}`);
+    if (rec !== last || last.blockedBy === null) {
+      this.vacuum({ ...last, from, to, ageBefore: ageAfter, ageAfter, bytesPerSecond, deadKept });
+      return;
+    }
+    this.mix(last.table);
+    this.mixNumbers(from, to, ageAfter, last.canceled ? 1 : 0);
+    rec.to = to;
+    rec.ageAfter = ageAfter;
+    rec.bytesPerSecond = bytesPerSecond;
+    rec.deadKept = deadKept;
+    rec.runs = (rec.runs ?? 1) + 1;
+    rec.busy = (rec.busy ?? 0) + (to - from);
+  }
+
   /** Vacuum records dropped by the cap (docs/properties.md: bounded memory). */
   omittedVacuums = 0;
   private readonly lastVacuumOfTable = new Map<string, Mutable<VacuumRecord>>();

@@ -165,7 +165,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       steps(w.chain, `${IN}  `);
     }
     for (const q of slow) {
-      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${q.share > 0 && q.share < 0.001 ? 'under 0.1%' : percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
     }
     out.push('');
   }

@@ -2,7 +2,7 @@
  * Version rules, limits, holders and the DBA's steps of the vacuum model (postgres-2.md §5, postgres.md §4).
  */
 import { describe, expect, it } from 'vitest';
-import { failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
+import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
 import { renderLogLine } from '../../src/models/postgres/messages.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
@@ -38,6 +38,34 @@ describe('messages by release (varsup.c, vacuum.c; each read in the release it n
     expect(farInThePast(15, 'autovacuum worker').message).toBe('oldest xmin is far in the past');
     expect(farInThePast(16, 'client backend').message).toBe('cutoff for removing and freezing tuples is far in the past');
     expect(failsafeWarning('app.public.t', 'client backend').detail).toBe("The table's relfrozenxid or relminmxid is too far in the past.");
+  });
+});
+
+describe('who logs what (vacuumlazy.c heap_vacuum_rel / lazy_vacuum_rel, each release)', () => {
+  it('autovacuum\'s LOG: one form up to 10, "aggressive" from 11, "to prevent wraparound" from 12', () => {
+    const line = (v: number) => renderLogLine(autovacuumLogLine(v, 'app.public.t', true, true));
+    expect(line(10)).toBe('autovacuum worker LOG:  automatic vacuum of table "app.public.t": index scans: 0');
+    expect(line(11)).toBe('autovacuum worker LOG:  automatic aggressive vacuum of table "app.public.t": index scans: 0');
+    expect(line(12)).toBe('autovacuum worker LOG:  automatic aggressive vacuum to prevent wraparound of table "app.public.t": index scans: 0');
+  });
+
+  it('a cancelled autovacuum: from 13 its CONTEXT names the block it was at first (vacuum_error_callback)', () => {
+    expect(renderLogLine(cancelingAutovacuum(12, 'app.public.t', 'public.t', 4))).toBe('autovacuum worker ERROR:  canceling autovacuum task\n\tCONTEXT:  automatic vacuum of table "app.public.t"');
+    expect(renderLogLine(cancelingAutovacuum(13, 'app.public.t', 'public.t', 4))).toBe(
+      'autovacuum worker ERROR:  canceling autovacuum task\n\tCONTEXT:  while scanning block 4 of relation "public.t"\n\tautomatic vacuum of table "app.public.t"',
+    );
+  });
+
+  it('in a run: the autovacuum worker logs its runs past log_autovacuum_min_duration, never the postmaster', () => {
+    // t is past autovacuum_freeze_max_age at the start: one anti-wraparound run of 1 GB at 37.2 MB/s.
+    const go = (min: string) =>
+      run(doc({ version: 16, duration: '1h', settings: `log_autovacuum_min_duration: ${min}`, tables: '          t: {size: 1GB, frozen_age: 200000000}\n' }));
+    const line = 'autovacuum worker LOG:  automatic aggressive vacuum to prevent wraparound of table "app.public.t": index scans: 0';
+    const all = go('0');
+    expect(logs(all)).toContain(line);
+    expect(logs(all).some((l) => l.startsWith('postmaster'))).toBe(false);
+    // The run takes about 29 s: not logged at 1min.
+    expect(logs(go('1min'))).not.toContain(line);
   });
 });
 
@@ -148,6 +176,29 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.vacuums.some((v) => v.result.includes('physical slot "standby1" holding xmin (hot_standby_feedback)'))).toBe(true);
     expect(r.xid[0]!.endAge).toBeGreaterThan(10_000_000);
     expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
+  });
+
+  it('a CHECKPOINT step is the replication model\'s checkpoint: it invalidates a slot past max_slot_wal_keep_size at once', () => {
+    // 10 MB of WAL a second: the stopped slot retains 1 GB after 100 s; the timed checkpoints are a day apart.
+    const go = (plan: string) =>
+      runScenario(
+        loadScenarioText(
+          doc({
+            version: 16,
+            duration: '2h',
+            settings: 'checkpoint_timeout: 1d, max_slot_wal_keep_size: 1GB',
+            tables: '          t: {size: 1GB, frozen_age: 0}\n',
+            workload: '{target: p, rate: 1000/s, wal_per_tx: 10KiB}',
+            plan,
+          }).replace('    workload:', '    slots:\n      cdc: {node: p, type: logical, database: app, consumer: stopped}\n    workload:'),
+          'rules.yaml',
+        ),
+      ).report;
+    const invalidated = (r: Report) => r.events.find((e) => e.log.some((l) => l.includes('invalidating obsolete replication slot "cdc"')));
+    const r = go('  - {at: +10m, checkpoint: p}');
+    expect(t(r, invalidated(r)!.at)).toBe(600);
+    expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
+    expect(invalidated(go('  []'))).toBeUndefined();
   });
 
   it('idle_in_transaction_session_timeout ends an idle session and its hold', () => {

@@ -308,7 +308,7 @@ export class Autovacuum {
       l.rel.insertedAtVacuum = Math.max(l.rel.insertedAtVacuum, r.insertedAtStart);
       l.rel.database.lastAutovacuum = r.start;
       if (template && m.repeatHeldEvent(l.rel, r.start, r.end)) {
-        history.vacuum({ ...template, from: r.start, to: r.end, ageBefore: age, ageAfter: age, bytesPerSecond: r.bytesPerSecond, deadKept: r.work.keptRows });
+        history.vacuumAgain(template, r.start, r.end, age, r.bytesPerSecond, r.work.keptRows);
         continue;
       }
       const cutoffs = cutoffsFor(m.version, m.settings, r.xidAtStart, l.holder, false);
