@@ -20,6 +20,7 @@ import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
 import { verdictReport } from './report/verdicts.ts';
+import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
@@ -139,6 +140,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     dataLoss,
     stalls,
     outages,
+    requests: requestsReport(history, clock, end),
     events: history.events.map((e) => ({
       at: clock.iso(e.at),
       cluster: e.cluster,

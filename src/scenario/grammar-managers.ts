@@ -29,8 +29,8 @@ export interface ManagersHelpers {
 
 const verdictKind = (): Decoder<VerdictKind> => enumOf(VERDICT_KINDS);
 
-/** A probability: "2%" or a number from 0 to 1. */
-function probability(): Decoder<number> {
+/** A probability or a share: "2%" or a number from 0 to 1. */
+export function probability(): Decoder<number> {
   const expected = 'a percentage like "2%" or a number from 0 to 1';
   return custom<number>(
     expected,
