@@ -9,6 +9,7 @@ export class Level {
   private anchorTime: Micros;
   private anchorValue: number;
   private ratePerMicro = 0;
+  private changes = 0;
 
   constructor(t: Micros, value: number) {
     this.anchorTime = t;
@@ -17,6 +18,11 @@ export class Level {
 
   get rate(): number {
     return this.ratePerMicro;
+  }
+
+  /** Counts the jumps and the changes of rate: equal versions, the same line (what was planned from it holds). */
+  get version(): number {
+    return this.changes;
   }
 
   valueAt(t: Micros): number {
@@ -29,12 +35,14 @@ export class Level {
     this.anchorValue = this.valueAt(t);
     this.anchorTime = t;
     this.ratePerMicro = rate;
+    this.changes++;
   }
 
   /** Jump to a value at t (a discrete change: a truncation, a rewind on reconnect). */
   set(t: Micros, value: number): void {
     this.anchorValue = value;
     this.anchorTime = t;
+    this.changes++;
   }
 
   /** First integer time at or after `from` when the level reaches `target` at the current rate, or NEVER. */

@@ -27,6 +27,8 @@ import type {
 import { didYouMean, listing, show } from './errors.ts';
 import {
   after,
+  checked,
+  extend,
   anyNode,
   boolean,
   byKind,
@@ -53,6 +55,7 @@ import {
   type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
@@ -75,6 +78,8 @@ export interface ClusterInfo {
   nodeNames: string[];
   specs: NodeSpec[];
   workloadNames: string[];
+  /** Each workload's rate and WAL per transaction, for the WAL address space check of rate changes. */
+  workloadLoads?: { readonly rate: number; readonly walPerTx: number }[];
   databaseNames: string[];
 }
 
@@ -137,7 +142,7 @@ export function ref(kind: string, candidates: (env: Env) => readonly string[], c
         check?.(text, n, ctx);
         const hint = didYouMean(text, names);
         const exp = names.length ? `one of: ${listing(names)}` : `a ${kind} defined in the file`;
-        ctx.fail(n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
+        ctx.failReference(kind, n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
       }
       return text;
     },
@@ -224,8 +229,8 @@ export function rate(): Decoder<number> {
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
     {
-      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
-      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      description: 'A rate: "N/s", "N/min", "N/h" (N may have an exponent: "1e9/s"), or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
       examples: ['800/s', '48000/min', 200],
     },
     (v) => parseRate(v),
@@ -504,6 +509,7 @@ const workloadBody = object(
       if (target.role !== 'primary') {
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
+      checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
       return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}) };
     },
   },
@@ -641,6 +647,7 @@ const clusterDecoder = object(
       }
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
+      cluster.workloadLoads = workloads.map((w) => ({ rate: w.rate, walPerTx: w.walPerTx }));
       return {
         databases: v.databases ?? [],
         slots: v.slots ?? [],
@@ -659,6 +666,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
+    defines: ['node', 'slot', 'transaction'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -746,6 +754,9 @@ const workloadChange = object(
         ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
+      const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
+      const most = (f: (l: { rate: number; walPerTx: number }) => number) => Math.max(0, ...loads.map(f));
+      checkWalSpace(v.rate ?? most((l) => l.rate), v.wal_per_tx ?? most((l) => l.walPerTx), (ctx.env.end ?? 0) / 1e6, info.at('rate') ?? info.at('wal_per_tx'), ctx);
       return {
         kind: 'workload',
         cluster,
@@ -907,7 +918,7 @@ function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
         hint: 'move it before the end or extend end/duration',
       });
     }
-    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+    return extend(v.value as ActionBody, { at: v.common.at, name: v.common.name ?? null, source });
   });
 }
 
@@ -1218,13 +1229,13 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
     clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
     block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
-    plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
+    plan: checked(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan'), defines: ['slot', 'transaction'] }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
-    faults: after(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults') }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
+    faults: checked(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults'), defines: ['slot', 'transaction'] }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('faults'), ctx, 'faults entry'),
     ),
-    expect: after(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
+    expect: checked(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
       checkUniqueNames(
         v.map((e) => ({ name: e.explicitName })),
         info.at('expect'),

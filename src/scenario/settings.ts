@@ -90,6 +90,8 @@ export function pgVersion(): Decoder<PgMajor> {
         const major = Number(parts[0]) >= 10 ? parts[0]! : `${parts[0]}.${parts[1]}`;
         if (SUPPORTED_PG_MAJORS.includes(Number(major)) && major !== text) hint = `did you mean "${major}"? (the major version)`;
       }
+      const newest = SUPPORTED_PG_MAJORS.at(-1)!;
+      if (/^\d+$/.test(text) && v > newest) hint = `replsim models PostgreSQL up to ${newest} (the newest release its docs cover)`;
       return ctx.fail(n, `${ctx.subject}: ${show(text)} is not a supported PostgreSQL major version`, hint ? { expected, hint } : { expected });
     },
   );

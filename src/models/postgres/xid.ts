@@ -153,8 +153,15 @@ export class XidModel {
 
   /** The node whose settings govern vacuum: the running primary writes go to, else any primary. */
   private settingsNode(): PgNode {
-    const nodes = [...this.cluster.nodes.values()];
-    return this.cluster.writes.targets().find((n) => n.isPrimary) ?? nodes.find((n) => n.isPrimary) ?? nodes[0]!;
+    const routed = this.cluster.writes.targets().find((n) => n.isPrimary);
+    if (routed) return routed;
+    // The first primary, else the first node: without building a list (checkpoints of every standby ask).
+    let first: PgNode | undefined;
+    for (const n of this.cluster.nodes.values()) {
+      first ??= n;
+      if (n.isPrimary) return n;
+    }
+    return first!;
   }
 
   get version(): PgMajor {
