@@ -1093,6 +1093,7 @@ export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref
     case 'verdict':
     case 'noVerdict':
     case 'recovered':
+    case 'requests':
       return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;

@@ -300,6 +300,7 @@ function printExpectation(e: Expectation): Record<string, unknown> {
     case 'verdict':
     case 'noVerdict':
     case 'recovered':
+    case 'requests':
       Object.assign(out, printVerdictExpectation(e));
       break;
     case 'nodeState': {

@@ -8,7 +8,7 @@ import { ScenarioError } from '../../src/scenario/errors.ts';
  * Load and connections (models/postgres/load.ts): a node's capacity, a cold cache after a promotion,
  * max_connections, and the client pool's queue with its timeout; the report's per-workload request counts.
  */
-function run(opts: { node?: string; workload?: string; faults?: string; failover?: boolean; standby?: string; links?: string; sites?: string }) {
+function run(opts: { node?: string; workload?: string; faults?: string; failover?: boolean; standby?: string; links?: string; sites?: string; expect?: string }) {
   const yaml = `
 name: load
 start: 2024-01-01T10:00:00Z
@@ -24,6 +24,7 @@ clusters:
 ${opts.failover ? '    failover: {policy: naive, site: a, candidates: [pg2]}' : ''}
 faults:
 ${opts.faults ?? ''}
+${opts.expect ?? ''}
 `;
   return runScenario(loadScenarioText(yaml, 'load.yaml')).report;
 }
@@ -99,5 +100,15 @@ describe('load and connections (models/postgres/load.ts)', () => {
     expect(() => run({ node: ', cold_cache: {serves: 40%, warmup: 5m}' })).toThrow(ScenarioError);
     expect(() => run({ node: ', cold_cache: {serves: 40%, warmup: 5m}' })).toThrow(/cold_cache is a share of the node's capacity/);
     expect(() => run({ node: ', capacity: 0/s' })).toThrow(/capacity must be more than 0/);
+  });
+
+  it('expect requests: bounds on the shares that succeeded, waited and failed, with what was found when one fails', () => {
+    const cold = { node: ', capacity: 1500/s, cold_cache: {serves: 40%, warmup: 5m}', workload: ', queue_timeout: 30s', faults: crash, failover: true };
+    const r = run({ ...cold, expect: 'expect:\n  - requests: {workload: clients, succeeded: {at_least: 70%}, failed: {at_most: 3%}}\n  - requests: {failed: {at_most: 1%}}' });
+    expect(r.expectations[0]).toMatchObject({ name: 'requests of clients: succeeded at least 70%, failed at most 3%', passed: true });
+    expect(r.expectations[1]!.passed).toBe(false);
+    expect(r.expectations[1]!.detail).toMatch(/^clients: 2\.\d\d% failed \(clients: 7\d\.\d\d% succeeded, /);
+    expect(() => run({ expect: 'expect:\n  - requests: {workload: client, failed: {at_most: 1%}}' })).toThrow(/no workload "client"/);
+    expect(() => run({ expect: 'expect:\n  - requests: {workload: clients}' })).toThrow(/bounds nothing/);
   });
 });
