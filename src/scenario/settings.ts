@@ -7,6 +7,7 @@ import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTa
 import { didYouMean, show } from './errors.ts';
 import { boolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
+import { buildVacuumSettings, VACUUM_VERSION_RULES, vacuumSettingsFields } from './settings-vacuum.ts';
 
 export const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
 
@@ -192,6 +193,7 @@ interface VersionRule {
 }
 
 const VERSION_RULES: readonly VersionRule[] = [
+  ...VACUUM_VERSION_RULES,
   {
     key: 'wal_retrieve_retry_interval',
     applies: (v) => v < 9.5,
@@ -292,6 +294,7 @@ const SETTINGS_FIELDS = {
     'Client connections the server admits, superuser_reserved_connections of them kept for superusers (needs a restart). PostgreSQL\'s default is 100; absent here, every pool connection is admitted.',
   ),
   superuser_reserved_connections: opt(integer({ min: 0, max: 262_143 }), 'Connection slots of max_connections kept for superusers (needs a restart). Default 3.'),
+  ...vacuumSettingsFields(duration),
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS_FIELDS);
@@ -344,7 +347,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.max_slot_wal_keep_size !== undefined) out.maxSlotWalKeepSize = v.max_slot_wal_keep_size as number | null;
   if (v.max_connections !== undefined) out.maxConnections = v.max_connections as number;
   if (v.superuser_reserved_connections !== undefined) out.superuserReservedConnections = v.superuser_reserved_connections as number;
-  return out;
+  return { ...out, ...buildVacuumSettings(v) };
 }
 
 /** The settings mapping; version rules use ctx.env.version (the node's version). */

@@ -1,7 +1,7 @@
 import type { Micros } from '../../engine/time.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import type { EventKind, PromotionCause, WaitReason } from '../../history/history.ts';
+import type { EventKind, PromotionCause, SimEvent, WaitReason } from '../../history/history.ts';
 import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -125,8 +125,8 @@ export class PgCluster {
 
   // ---------------------------------------------------------------- recording helpers
 
-  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): void {
-    this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
+  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): SimEvent {
+    return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
   }
 
   private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
@@ -799,6 +799,8 @@ export class PgCluster {
       this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.requestReflow();
     }
+    // Thresholds move with the settings even when no XID is being assigned (vacuum, limits, alerts).
+    this.xid.settingsChanged();
   }
 
   private readonly pendingSettings = new Map<string, PgNode['settings']>();
@@ -850,6 +852,7 @@ export class PgCluster {
       }
     }
     n.run = { state: 'down', how };
+    this.xid.nodeDown(n);
     this.ctx.sim.cancel(n.checkpointTimer);
     const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
@@ -885,6 +888,7 @@ export class PgCluster {
       n.boot++;
       this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
       this.startCheckpoints(n);
+      this.xid.nodeUp(n);
       this.requestReflow('changed');
       return;
     }
@@ -1008,6 +1012,13 @@ export class PgCluster {
       schedule();
     };
     schedule();
+  }
+
+  /** CHECKPOINT (a plan step): a checkpoint now, with what it removes (a restartpoint on a standby). */
+  requestCheckpoint(n: PgNode): void {
+    if (!n.running || (n.role.kind === 'standby' && n.role.phase !== 'redo')) return;
+    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
+    this.checkpointAndRemove(n);
   }
 
   private checkpointAndRemove(n: PgNode): void {

@@ -186,7 +186,7 @@ export class WriteFlow {
     if (full) return full;
     const stop = c.xid.refusal();
     if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
-    return null;
+    return c.xid.vacuum.tableRefusal(p.name);
   }
 
   /** The fluid recomputation: called once per instant after any change (PgCluster.requestReflow). */
@@ -203,6 +203,8 @@ export class WriteFlow {
       const r = this.refusal(p);
       refusals.set(p, r);
       if (r !== null || p.rate <= 0) continue;
+      // Writes queued behind a table lock commit nothing until they get it (vacuum/model.ts, locks/).
+      if (c.xid.vacuum.lockStatus(p.name)?.writesBlocked) continue;
       const w = load.get(p.target!) ?? { bytes: 0, tx: 0, connections: 0, pools: [] };
       w.bytes += (p.rate * p.walPerTx) / PER_SECOND;
       w.tx += p.rate;
@@ -273,13 +275,19 @@ export class WriteFlow {
     this.recordConnected(load, throttled);
     this.announceSync(full);
 
-    // XIDs: one per committed write transaction (read-only work assigns none).
+    // XIDs: one per committed write transaction (read-only work assigns none); each pool commits its share
+    // of its node's transactions (the tables it writes get their dead rows and inserts from it).
     let txPerSecond = 0;
+    const committed = new Map<string, number>();
     for (const [n, bytes] of insert) {
       const t = this.terms.get(n);
-      if (t) txPerSecond += (bytes * PER_SECOND) / t.walPerTx;
+      if (!t) continue;
+      const tx = (bytes * PER_SECOND) / t.walPerTx;
+      txPerSecond += tx;
+      const w = load.get(n);
+      if (w && w.tx > 0) for (const p of w.pools) committed.set(p.name, (tx * p.rate) / w.tx);
     }
-    c.xid.setRate(now, txPerSecond);
+    c.xid.setRate(now, txPerSecond, committed);
 
     // Apply the rates (of the nodes whose rate may have changed: all of them when everything was planned), in
     // the cluster's order of nodes, whatever order the planner decided them in: the recorded positions follow it.
@@ -613,6 +621,8 @@ export class WriteFlow {
   /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
   private statusOf(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): WriteStatus {
     const node = p.target?.name ?? null;
+    const lock = refusal === null ? this.cluster.xid.vacuum.lockStatus(p.name) : null;
+    if (lock) return { kind: lock.kind, cause: lock.cause, node };
     if (p.rate <= 0) return null;
     if (refusal !== null) return { kind: 'outage', cause: refusal, node };
     const t = p.target!;
