@@ -126,6 +126,11 @@ ${faults}
     const refusal = r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3')!;
     expect(refusal.reasons[0]).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
     expect(renderText(r.report)).toContain('My wal position exceeds maximum replication lag');
+    // The JSON report lists the decision: who, what it saw, the rule, per candidate why.
+    const json = r.report.decisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!;
+    expect(json).toMatchObject({ cluster: 'c', policy: 'patroni', chosen: null });
+    expect(json.saw).toMatch(/^the leader key of c is gone/);
+    expect(json.reasons[0]).toContain('maximum_lag_on_failover = 1048576');
   });
 
   it('synchronous_mode: the promoted node has every acknowledged commit; asynchronous with a large lag limit loses the lag', () => {
