@@ -22,6 +22,7 @@ import { explainXid } from './checkers/xid.ts';
 import { lockChainOf, lockRequests, lockWaits } from './checkers/locks.ts';
 import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
+import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
@@ -143,6 +144,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     dataLoss,
     stalls,
     outages,
+    requests: requestsReport(history, clock, end),
     // In time order: a retry loop's runs are recorded when their time has passed (vacuum/autovacuum.ts), after
     // events that came later; the sort is stable.
     events: [...history.events].sort((a, b) => a.at - b.at).map((e) => ({

@@ -7,7 +7,7 @@ function within(b: Bounds, v: number): boolean {
   return (b.atLeast === null || v >= b.atLeast) && (b.atMost === null || v <= b.atMost);
 }
 
-export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly name: string }, r: Pick<Report, 'verdicts' | 'recovery'>): ExpectationJson {
+export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly name: string }, r: Pick<Report, 'verdicts' | 'recovery' | 'requests'>): ExpectationJson {
   const found = (xs: Report['verdicts']) => xs.map((v) => `${v.kind} in ${v.cluster}${v.node ? ` (${v.node})` : ''} ${v.from}–${v.to ?? 'end'} (${v.seconds.toFixed(1)} s)`).join('; ');
   switch (e.kind) {
     case 'verdict': {
@@ -25,6 +25,21 @@ export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly na
       const problems = rs.filter((x) => x.to === null || (e.within !== null && x.seconds! > e.within / 1e6));
       const text = rs.map((x) => (x.to === null ? `${x.cluster}: not recovered (from ${x.from})` : `${x.cluster}: ${x.seconds!.toFixed(1)} s (${x.from}–${x.to})`)).join('; ');
       return { name: e.name, passed: problems.length === 0, detail: rs.length === 0 ? 'no verdict: nothing to recover from' : text };
+    }
+    case 'requests': {
+      const ws = r.requests.filter((x) => (e.cluster === null || x.cluster === e.cluster) && (e.workload === null || x.workload === e.workload));
+      if (ws.length === 0) return { name: e.name, passed: false, detail: 'no such workload offered requests' };
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      const problems: string[] = [];
+      const texts = ws.map((w) => {
+        const shares = { succeeded: w.succeeded / w.offered, waited: w.waited / w.offered, failed: w.failed / w.offered };
+        for (const k of ['succeeded', 'waited', 'failed'] as const) {
+          const b = e[k];
+          if (b && !within(b, shares[k])) problems.push(`${w.workload}: ${pct(shares[k])} ${k}`);
+        }
+        return `${w.workload}: ${pct(shares.succeeded)} succeeded, ${pct(shares.waited)} waited, ${pct(shares.failed)} failed of ${w.offered}`;
+      });
+      return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? texts.join('; ') : `${problems.join('; ')} (${texts.join('; ')})` };
     }
   }
 }

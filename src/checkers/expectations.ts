@@ -107,6 +107,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'verdict':
       case 'noVerdict':
       case 'recovered':
+      case 'requests':
         return evaluateVerdictExpectation(e, r);
       case 'nodeState': {
         const n = r.nodes.find((x) => x.name === e.node);

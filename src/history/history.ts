@@ -123,6 +123,11 @@ export function txAt(term: WriteTerm, lsn: Lsn): number {
   return seg.tx + Math.max(0, lsn - seg.lsn) / seg.walPerTx;
 }
 
+/** What a workload's requests get (rates, per second, from `at` until the next record) or queued requests lost at `at`. */
+export type RequestRecord =
+  | { readonly cluster: string; readonly workload: string; readonly at: Micros; readonly kind: 'rates'; readonly offered: number; readonly succeeded: number; readonly waited: number; readonly failed: number }
+  | { readonly cluster: string; readonly workload: string; readonly at: Micros; readonly kind: 'lost'; readonly count: number };
+
 export interface WriteStatusInterval {
   readonly cluster: string;
   /** The client pool (workload) whose writes failed or waited. */
@@ -279,6 +284,9 @@ export class History {
   readonly promotions: PromotionRecord[] = [];
   readonly terms: WriteTerm[] = [];
   readonly writeStatus: WriteStatusInterval[] = [];
+  /** Per workload, what its requests get (transactions per second) from `at` on, and queued requests lost at once (models/postgres/load.ts). */
+  readonly requests: RequestRecord[] = [];
+  private readonly lastRequests = new Map<string, string>();
   readonly failoverDecisions: FailoverDecision[] = [];
   readonly positions: PositionSample[] = [];
   /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
@@ -544,6 +552,20 @@ export class History {
   }
 
   /** Open or close a write-status interval (outage or stall) of a cluster. */
+  /** A workload's request rates from `at` on (recorded when they change), or `lost` queued requests failing at `at`. */
+  requestRates(key: { cluster: string; workload: string }, at: Micros, rates: { offered: number; succeeded: number; waited: number; failed: number }, lost = 0): void {
+    const id = `${key.cluster}|${key.workload}`;
+    const text = `${rates.offered}|${rates.succeeded}|${rates.waited}|${rates.failed}`;
+    if (lost > 0) {
+      this.requests.push({ ...key, at, kind: 'lost', count: lost });
+      this.mix(`rl|${id}|${at}|${lost}`);
+    }
+    if (this.lastRequests.get(id) === text) return;
+    this.lastRequests.set(id, text);
+    this.requests.push({ ...key, at, kind: 'rates', ...rates });
+    this.mix(`rr|${id}|${at}|${text}`);
+  }
+
   setWriteStatus(
     key: { cluster: string; workload: string },
     at: Micros,

@@ -4,6 +4,7 @@
  * expectations. Every line fits `width` columns (wrapped with a hanging indent); numbers go through the
  * formatters of format.ts; colour only when asked (the CLI asks on a TTY without NO_COLOR).
  */
+import { requestsLine } from './requests.ts';
 import { collapseCycles, type CycleItem } from './collapse.ts';
 import { printable } from './escape.ts';
 import { count, counted, duration, percent, rate, size } from './format.ts';
@@ -272,6 +273,11 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   const outages = r.outages.length === 0 ? 'writes never failed' : `${counted(r.outages.length, 'outage')} (${total(r.outages)} in all${r.outages.length > 1 ? `, the longest ${longest(r.outages)}` : ''})`;
   const stalls = r.stalls.length === 0 ? 'no stall' : `${counted(r.stalls.length, 'stall')} (${total(r.stalls)} in all${r.stalls.length > 1 ? `, the longest ${longest(r.stalls)}` : ''}, ${noun(r, r.stalls[0]!.cluster)}s waited up to ${duration(Math.max(...r.stalls.map((s) => s.maxLatencyMs)) / 1000)})`;
   para(`${outages}; ${stalls}`, label('Writes'), rest);
+  const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
+  for (const x of r.requests) {
+    const line = requestsLine(x, 'the stall threshold', several, count);
+    if (line) para(line, label('Requests'), rest);
+  }
   for (const x of r.xid) {
     const headroom = 1 - x.maxAge / x.stopAge;
     const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : 'not rising at the end';

@@ -1,4 +1,5 @@
 /** The report: what `replsim run --json` prints (docs/report.md documents every field). */
+import type { RequestsJson } from './requests.ts';
 
 export interface CauseStepJson {
   readonly text: string;
@@ -226,6 +227,8 @@ export interface Report {
   readonly dataLoss: readonly DataLossJson[];
   readonly stalls: readonly StallJson[];
   readonly outages: readonly OutageJson[];
+  /** Per workload: requests that succeeded, waited past the stall threshold, or failed (report/requests.ts). */
+  readonly requests: readonly RequestsJson[];
   readonly events: readonly EventJson[];
   readonly nodes: readonly NodeJson[];
   readonly assessments: readonly AssessmentJson[];

@@ -29,8 +29,8 @@ export interface ManagersHelpers {
 
 const verdictKind = (): Decoder<VerdictKind> => enumOf(VERDICT_KINDS);
 
-/** A probability: "2%" or a number from 0 to 1. */
-function probability(): Decoder<number> {
+/** A probability or a share: "2%" or a number from 0 to 1. */
+export function probability(): Decoder<number> {
   const expected = 'a percentage like "2%" or a number from 0 to 1';
   return custom<number>(
     expected,
@@ -80,6 +80,7 @@ export function discriminated<T>(key: string, alts: Readonly<Record<string, Deco
       if (!pair) return ctx.fail(n, `missing key ${show(key)}${ctx.inContainer}`, { expected: `${key}: one of ${listing(names)}` });
       const v = pair.value ? ctx.resolve(pair.value) : null;
       const text = v && isScalar(v) && typeof v.value === 'string' ? v.value : null;
+      // Own keys only: `__proto__` or `toString` as a policy name is an unknown name, not Object's.
       if (text === null || !Object.hasOwn(alts, text)) {
         const hint = text === null ? null : didYouMean(text, names);
         return ctx.fail(v ?? pair.key, `${key}${ctx.inContainer}: ${text === null ? 'not a name' : show(text)} is not one of: ${names.join(', ')}`, hint ? { hint } : { expected: `one of: ${names.join(', ')}` });
@@ -543,6 +544,28 @@ export function managersGrammar(h: ManagersHelpers) {
     'true, a cluster name, or {cluster?, within?}',
   );
 
+  const share = h.bounds(probability(), 'share of the offered requests, "2%" or 0.02');
+  const requests = object(
+    {
+      cluster: opt(clusterRef, 'The cluster; default: any.'),
+      workload: opt(string({ nonEmpty: true }), 'The workload (client pool); default: every workload.'),
+      succeeded: opt(share, 'Bounds on the share that succeeded: {at_least?, at_most?}.'),
+      waited: opt(share, 'Bounds on the share that waited past stall_threshold.'),
+      failed: opt(share, 'Bounds on the share that failed.'),
+    },
+    {
+      build: (v, info, ctx: C): VerdictExpectation => {
+        if (v.succeeded === undefined && v.waited === undefined && v.failed === undefined) ctx.fail(info.node, `${ctx.subject} bounds nothing`, { expected: 'succeeded, waited and/or failed: {at_least?, at_most?}' });
+        const names = [...ctx.env.clusters.values()].filter((c) => v.cluster === undefined || c.name === v.cluster).flatMap((c) => c.workloadNames);
+        if (v.workload !== undefined && !names.includes(v.workload)) {
+          const dym = didYouMean(v.workload, names);
+          ctx.fail(info.at('workload')!, `${ctx.subject}: no workload ${show(v.workload)}${v.cluster !== undefined ? ` in cluster ${show(v.cluster)}` : ''}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+        }
+        return { kind: 'requests', cluster: v.cluster ?? null, workload: v.workload ?? null, succeeded: v.succeeded ?? null, waited: v.waited ?? null, failed: v.failed ?? null };
+      },
+    },
+  );
+
   return {
     failover,
     actions,
@@ -554,11 +577,12 @@ export function managersGrammar(h: ManagersHelpers) {
       heal_one_way: 'Undo a one_way_partition: {from, to}.',
       slow_node: 'A gray failure of a PostgreSQL node: {node, cpu?: factor, disk?: factor}; its checks, commits and flushes take longer (1 restores).',
     },
-    expectations: { verdict, no_verdict: noVerdict, recovered },
+    expectations: { verdict, no_verdict: noVerdict, recovered, requests },
     expectationDescriptions: {
       verdict: 'A verdict holds for a while: {kind, cluster?, node?, at_least_seconds?, at_most_seconds?, open_at_end?}.',
       no_verdict: 'No such verdict: a kind, or {kind, cluster?, node?}.',
       recovered: 'Every verdict has cleared by the end: true, a cluster, or {cluster?, within?} (time to recover at most `within`).',
+      requests: 'Shares of a workload\'s requests: {cluster?, workload?, succeeded?, waited?, failed?}, each {at_least?, at_most?} as "2%" or 0.02.',
     },
   };
 }
@@ -575,5 +599,10 @@ export function describeVerdictExpectation(e: VerdictExpectation, boundsText: (b
       return `no ${e.verdict} verdict${where(e.cluster, e.node)}`;
     case 'recovered':
       return `recovered${where(e.cluster, null)}${e.within === null ? '' : ` within ${e.within / 1e6} s`}`;
+    case 'requests': {
+      const pct = (b: Bounds, what: string) => `${what} ${[b.atLeast !== null ? `at least ${+(b.atLeast * 100).toFixed(4)}%` : null, b.atMost !== null ? `at most ${+(b.atMost * 100).toFixed(4)}%` : null].filter((x) => x !== null).join(' and ')}`;
+      const parts = [e.succeeded ? pct(e.succeeded, 'succeeded') : null, e.waited ? pct(e.waited, 'waited') : null, e.failed ? pct(e.failed, 'failed') : null].filter((x) => x !== null);
+      return `requests${e.workload ? ` of ${e.workload}` : ''}${where(e.cluster, null)}: ${parts.join(', ')}`;
+    }
   }
 }

@@ -58,7 +58,7 @@ import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type Set
 import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
-import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
+import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
@@ -349,6 +349,7 @@ const localLink = object({
 
 interface NodeDraft {
   readonly storage: NodeSpec['storage'];
+  readonly capacity: NodeSpec['capacity'];
   readonly site: string;
   readonly version: PgMajor;
   readonly role: 'primary' | 'standby';
@@ -374,6 +375,14 @@ const nodeDecoder = object(
     disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
     wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
     replay_rate: opt(bandwidth(), 'How fast a standby replays WAL (its single startup process): when WAL arrives faster, replay falls behind the flush, remote_apply waits for it and a promotion first replays the backlog. Default: unlimited.'),
+    capacity: opt(rate(), 'Write transactions per second the server can commit (its instance size): clients offering more queue in their pool. Default: unlimited.'),
+    cold_cache: opt(
+      object({
+        serves: req(probability(), 'The share of its capacity the node serves right after it starts or is promoted ("30%").'),
+        warmup: req(duration({ min: 1 }), 'How long until it serves all of it again (linearly).'),
+      }),
+      'After a start or a promotion the node serves only part of its capacity while its cache warms up: {serves, warmup}. Needs capacity.',
+    ),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -387,7 +396,13 @@ const nodeDecoder = object(
       if (role === 'standby' && v.timeline !== undefined) {
         ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
       }
+      if (v.cold_cache !== undefined && v.capacity === undefined) {
+        ctx.fail(info.keyAt('cold_cache'), `${ctx.subject}: cold_cache is a share of the node's capacity, which is not given`, { hint: 'add capacity: the transactions per second the node serves when warm, e.g. capacity: 2000/s' });
+      }
+      if (v.capacity !== undefined && !(v.capacity > 0)) ctx.fail(info.at('capacity')!, `${ctx.subject}: capacity must be more than 0 transactions per second`);
+      if (v.cold_cache !== undefined && !(v.cold_cache.serves > 0)) ctx.fail(info.at('cold_cache')!, `${ctx.subject}: cold_cache.serves must be more than 0 (a node serving nothing is down)`);
       return {
+        capacity: v.capacity !== undefined ? { txPerSecond: v.capacity, coldCache: v.cold_cache ? { serves: v.cold_cache.serves, warmup: v.cold_cache.warmup as Micros } : null } : undefined,
         storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}), ...(v.replay_rate !== undefined ? { replayRate: v.replay_rate } : {}) },
         site: v.site,
         version: v.version,
@@ -435,6 +450,7 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
     timeline: timelines.get(d.name)!,
     settings: d.value.settings,
     storage: d.value.storage,
+    ...(d.value.capacity ? { capacity: d.value.capacity } : {}),
   }));
   for (const s of cluster.specs) {
     ctx.env.nodes.set(s.name, {
@@ -491,6 +507,7 @@ const workloadBody = object(
     rate: req(rate(), 'Write transactions offered per second.'),
     wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
+    queue_timeout: opt(duration(), 'How long a request waits in the client pool for a connection before it fails (HikariCP connectionTimeout, pgbouncer query_wait_timeout). Default: it waits as long as it takes.'),
     ...VACUUM.workloadFields,
   },
   {
@@ -500,7 +517,7 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...VACUUM.buildWorkloadTable(v, info, ctx) };
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx) };
     },
   },
 );
@@ -1107,6 +1124,7 @@ export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref
     case 'verdict':
     case 'noVerdict':
     case 'recovered':
+    case 'requests':
       return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;

@@ -289,6 +289,11 @@ const SETTINGS_FIELDS = {
     byKind<number | null>({ number: map(integer({ min: -1, max: -1 }), () => null), string: size({ bareUnit: 'MB' }) }, 'a size, or -1 for unlimited'),
     'WAL a replication slot may retain before it is invalidated at a checkpoint (13+); -1 (default) is unlimited.',
   ),
+  max_connections: opt(
+    integer({ min: 1, max: 262_143 }),
+    'Client connections the server admits, superuser_reserved_connections of them kept for superusers (needs a restart). PostgreSQL\'s default is 100; absent here, every pool connection is admitted.',
+  ),
+  superuser_reserved_connections: opt(integer({ min: 0, max: 262_143 }), 'Connection slots of max_connections kept for superusers (needs a restart). Default 3.'),
   ...vacuumSettingsFields(duration),
 };
 
@@ -340,6 +345,8 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.vacuum_cost_page_miss !== undefined) out.vacuumCostPageMiss = v.vacuum_cost_page_miss as number;
   if (v.vacuum_cost_page_dirty !== undefined) out.vacuumCostPageDirty = v.vacuum_cost_page_dirty as number;
   if (v.max_slot_wal_keep_size !== undefined) out.maxSlotWalKeepSize = v.max_slot_wal_keep_size as number | null;
+  if (v.max_connections !== undefined) out.maxConnections = v.max_connections as number;
+  if (v.superuser_reserved_connections !== undefined) out.superuserReservedConnections = v.superuser_reserved_connections as number;
   return { ...out, ...buildVacuumSettings(v) };
 }
 

@@ -16,7 +16,9 @@ export type VerdictExpectation =
   /** No verdict of this kind (in the cluster, about the node). */
   | { readonly kind: 'noVerdict'; readonly verdict: VerdictKind; readonly cluster: string | null; readonly node: string | null }
   /** Every verdict has cleared by the end (in the cluster), within `within` of the first failure when given. */
-  | { readonly kind: 'recovered'; readonly cluster: string | null; readonly within: Micros | null };
+  | { readonly kind: 'recovered'; readonly cluster: string | null; readonly within: Micros | null }
+  /** The shares (0..1) of a workload's requests that succeeded, waited past the stall threshold, failed (report `requests`); every matching workload must hold them. */
+  | { readonly kind: 'requests'; readonly cluster: string | null; readonly workload: string | null; readonly succeeded: Bounds | null; readonly waited: Bounds | null; readonly failed: Bounds | null };
 
 /** How a manager checks a node (models/managers/health.ts). */
 export interface HealthCheckSpec {

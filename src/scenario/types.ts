@@ -57,6 +57,9 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly vacuumCostPageDirty?: number;
   /** 13+: bytes, or null for -1 (unlimited). */
   readonly maxSlotWalKeepSize?: number | null;
+  /** Client connections the server admits (models/postgres/load.ts); absent: every pool connection is admitted. */
+  readonly maxConnections?: number;
+  readonly superuserReservedConnections?: number;
 }
 
 export interface SiteSpec {
@@ -94,6 +97,16 @@ export interface NodeSpec {
   /** The timeline a primary starts on (standbys start on their upstream's). */
   readonly timeline: number;
   readonly settings: PgSettingsSpec;
+  /** What the node can serve (models/postgres/load.ts); absent: no limit of its own. */
+  readonly capacity?: CapacitySpec;
+}
+
+/** The write transactions a node can commit per second, and how a cold cache lowers that after a (re)start or promotion. */
+export interface CapacitySpec {
+  /** Transactions per second the node can commit when its cache is warm. */
+  readonly txPerSecond: number;
+  /** After the node starts or is promoted it serves `serves` of its capacity, rising linearly to all of it over `warmup`. */
+  readonly coldCache: { readonly serves: number; readonly warmup: Micros } | null;
 }
 
 /** A pool of clients: application servers at one site, writing to one node (they follow routing changes). */
@@ -110,6 +123,11 @@ export interface WorkloadSpec {
   readonly walPerTx: number;
   /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
   readonly connections: number;
+  /**
+   * How long a request waits in the client pool for a connection before it fails (HikariCP connectionTimeout,
+   * pgbouncer query_wait_timeout); null: it waits as long as it takes. Absent in older scenarios: null.
+   */
+  readonly queueTimeout?: Micros | null;
   /** The table its queries read and write (their table locks); absent: locks are not modelled. */
   readonly table?: WorkloadTableSpec;
 }

@@ -63,11 +63,17 @@ export interface TopologyOptions {
   /** Write rates to draw from, transactions per second (default 0, 10, 100, 1000). */
   readonly rates?: readonly number[];
   /**
-   * Whether a failover manager (naive or lag-only) watches the cluster: false never, true on a coin,
-   * 'always' in every topology with a standby. Default false for topologyArbitrary; scenarioArbitrary
-   * defaults to true when its operation kinds include `failover`.
+   * Whether a failover manager watches the cluster: false never, true on a coin, 'always' in every
+   * topology with a standby. Default false for topologyArbitrary; scenarioArbitrary defaults to true when
+   * its operation kinds include `failover`.
    */
   readonly failover?: boolean | 'always';
+  /**
+   * The failover managers to draw from when one watches the cluster (default all): `naive` and `lag-only`
+   * (one manager at a site), `patroni` (an agent per node and a three-member etcd spread over the sites from
+   * the manager's; synchronous_mode and failsafe_mode drawn; only with one primary at the start).
+   */
+  readonly managers?: readonly ManagerChoice[];
   /**
    * Whether physical replication slots may exist at the start (default true; never before 9.4, which has
    * none): a standby of a primary may have its slot there (its consumer streaming, maybe with
@@ -82,6 +88,9 @@ export interface TopologyOptions {
   /** Draw the scenario seed too (default: seed 1). */
   readonly seeds?: boolean;
 }
+
+/** The failover managers topologyArbitrary can draw. */
+export type ManagerChoice = 'naive' | 'lag-only' | 'patroni';
 
 export type OperationKind =
   | 'writes'
@@ -229,6 +238,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
   const bandwidths = opts.bandwidths ?? DEFAULT_BANDWIDTHS;
   const latencies = opts.latencies ?? DEFAULT_LATENCIES;
   const rates = opts.rates ?? [0, 10, 100, 1000];
+  const managers = opts.managers ?? MANAGERS;
   const nodeDraw: fc.Arbitrary<NodeDraw> = fc.record({
     upstreamPick: fc.nat(),
     chain: fc.boolean(),
@@ -267,6 +277,8 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         forgotten: fc.boolean(),
         limit: fc.nat(),
       }),
+      // Drawn after the slots, for the same reason.
+      manager: fc.nat(),
     })
     .map((d): Scenario => {
       const version = pick(versions, d.version);
@@ -316,18 +328,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         ? [{ name: 'clients', target: 'p1', site: pick(siteNames, d.workload.site), rate: pick(rates, d.workload.rate), walPerTx: pick(WAL_PER_TX, d.workload.walPerTx), connections: pick(CONNECTIONS, d.workload.connections) }]
         : [];
       const failover: FailoverSpec[] =
-        (d.failover.on || opts.failover === 'always') && standbyNames.length > 0
-          ? [
-              {
-                site: pick(siteNames, d.failover.site),
-                checkInterval: seconds(d.failover.fast ? 5 : 10),
-                timeout: seconds(d.failover.fast ? 15 : 30),
-                candidates: [...new Set(d.failover.candidates.map((i) => pick(standbyNames, i)))],
-                health: IDEAL_CHECK,
-                ...(d.failover.lagOnly ? { policy: 'lag-only' as const, maximumLagOnFailover: MiB, checkTimeline: false } : { policy: 'naive' as const }),
-              },
-            ]
-          : [];
+        (d.failover.on || opts.failover === 'always') && standbyNames.length > 0 ? [managerSpec(pick(managers, d.manager), d.failover, siteNames, standbyNames, primaryDraws.length)] : [];
       const slots: SlotSpec[] = [];
       if (d.slots.on && version >= SLOTS_SINCE) {
         nodes.forEach((n, i) => {
@@ -344,6 +345,49 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
       }
       return printable(scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed }));
     });
+}
+
+const MANAGERS: readonly ManagerChoice[] = ['naive', 'lag-only', 'patroni'];
+
+interface FailoverDraw {
+  site: number;
+  candidates: number[];
+  fast: boolean;
+  lagOnly: boolean;
+}
+
+/**
+ * The drawn manager. Patroni needs one primary to hold the leader key at the start: with two unrelated
+ * primaries a lag-only manager watches instead. Its etcd members go to the manager's site and the next ones
+ * (all at one site when there is one), so that a partition may leave some agents on the minority side.
+ */
+function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly string[], standbyNames: readonly string[], primaries: number): FailoverSpec {
+  const site = pick(siteNames, d.site);
+  if (kind === 'patroni' && primaries === 1) {
+    return {
+      policy: 'patroni',
+      dcs: { kind: 'etcd3', members: [0, 1, 2].map((i) => ({ name: `etcd${i + 1}`, site: pick(siteNames, d.site + i) })), electionTimeout: seconds(1) },
+      loopWait: seconds(10),
+      ttl: seconds(30),
+      retryTimeout: seconds(10),
+      maximumLagOnFailover: MiB,
+      checkTimeline: d.lagOnly,
+      synchronousMode: d.fast,
+      synchronousModeStrict: false,
+      synchronousNodeCount: 1,
+      failsafeMode: d.lagOnly,
+      usePgRewind: false,
+      tags: {},
+    };
+  }
+  const base = {
+    site,
+    checkInterval: seconds(d.fast ? 5 : 10),
+    timeout: seconds(d.fast ? 15 : 30),
+    candidates: [...new Set(d.candidates.map((i) => pick(standbyNames, i)))],
+    health: IDEAL_CHECK,
+  };
+  return kind === 'naive' ? { ...base, policy: 'naive' } : { ...base, policy: 'lag-only', maximumLagOnFailover: MiB, checkTimeline: false };
 }
 
 /** A physical replication slot (the grammar's `slots:` entry or `create_slot` step). */

@@ -123,5 +123,17 @@ export function printVerdictExpectation(e: VerdictExpectation): Out {
       return { no_verdict: e.cluster === null && e.node === null ? e.verdict : { kind: e.verdict, ...(e.cluster !== null ? { cluster: e.cluster } : {}), ...(e.node !== null ? { node: e.node } : {}) } };
     case 'recovered':
       return { recovered: e.within === null ? (e.cluster ?? true) : { ...(e.cluster !== null ? { cluster: e.cluster } : {}), within: `${e.within / 1e6}s` } };
+    case 'requests': {
+      const b = (x: { atLeast: number | null; atMost: number | null }) => ({ ...(x.atLeast !== null ? { at_least: x.atLeast } : {}), ...(x.atMost !== null ? { at_most: x.atMost } : {}) });
+      return {
+        requests: {
+          ...(e.cluster !== null ? { cluster: e.cluster } : {}),
+          ...(e.workload !== null ? { workload: e.workload } : {}),
+          ...(e.succeeded ? { succeeded: b(e.succeeded) } : {}),
+          ...(e.waited ? { waited: b(e.waited) } : {}),
+          ...(e.failed ? { failed: b(e.failed) } : {}),
+        },
+      };
+    }
   }
 }

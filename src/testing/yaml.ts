@@ -91,6 +91,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.vacuumCostPageMiss !== undefined) out.vacuum_cost_page_miss = s.vacuumCostPageMiss;
   if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
   if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);
+  if (s.maxConnections !== undefined) out.max_connections = s.maxConnections;
+  if (s.superuserReservedConnections !== undefined) out.superuser_reserved_connections = s.superuserReservedConnections;
   return { ...out, ...printVacuumSettings(s) };
 }
 
@@ -104,11 +106,15 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
   if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
   if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
+  if (n.capacity) {
+    out.capacity = `${n.capacity.txPerSecond}/s`;
+    if (n.capacity.coldCache) out.cold_cache = { serves: n.capacity.coldCache.serves, warmup: printDuration(n.capacity.coldCache.warmup) };
+  }
   return out;
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...printWorkloadTable(w) };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -303,6 +309,7 @@ function printExpectation(e: Expectation): Record<string, unknown> {
     case 'verdict':
     case 'noVerdict':
     case 'recovered':
+    case 'requests':
       Object.assign(out, printVerdictExpectation(e));
       break;
     case 'nodeState': {

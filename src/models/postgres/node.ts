@@ -1,7 +1,7 @@
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
-import type { NodeSpec, PgMajor, StorageSpec } from '../../scenario/types.ts';
+import type { CapacitySpec, NodeSpec, PgMajor, StorageSpec } from '../../scenario/types.ts';
 import type { Path } from '../network/network.ts';
 import type { LogLine } from './messages.ts';
 import type { Lsn } from './lsn.ts';
@@ -91,6 +91,8 @@ export class PgNode {
   readonly site: string;
   readonly version: PgMajor;
   readonly storage: StorageSpec;
+  /** The transactions per second it commits, and its cold cache (load.ts); null: no limit of its own. */
+  readonly capacity: CapacitySpec | null;
   settings: PgSettings;
   run: RunState = { state: 'running' };
   role: PrimaryRole | StandbyRole;
@@ -120,6 +122,7 @@ export class PgNode {
     this.site = spec.site;
     this.version = spec.version;
     this.storage = spec.storage;
+    this.capacity = spec.capacity ?? null;
     this.settings = settings;
     this.wal = { timeline, end: new WalLevel(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);

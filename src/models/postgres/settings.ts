@@ -41,6 +41,9 @@ export interface PgSettings extends VacuumSettings {
   readonly vacuumCostPageDirty: number;
   /** Bytes; null = -1 (unlimited), and always null before 13. */
   readonly maxSlotWalKeepSize: number | null;
+  /** Null: not given, every pool connection is admitted (load.ts). */
+  readonly maxConnections: number | null;
+  readonly superuserReservedConnections: number;
 }
 
 const MiB = 1024 * 1024;
@@ -67,6 +70,9 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     walWriterDelay: spec.walWriterDelay ?? (200_000 as Micros),
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
+    maxConnections: spec.maxConnections ?? null,
+    // guc_tables.c: superuser_reserved_connections 3.
+    superuserReservedConnections: spec.superuserReservedConnections ?? 3,
     ...freezeSettings(version, spec),
     ...resolveVacuumSettings(version, spec),
   };
@@ -126,6 +132,8 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'maxSlotWalKeepSize':
       return false;
     case 'autovacuumFreezeMaxAge': // postmaster context
+    case 'maxConnections':
+    case 'superuserReservedConnections':
       return true;
     case 'applicationName':
       // part of primary_conninfo: reloadable from 13 (rule 24)

@@ -12,6 +12,7 @@ import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
+import { admittedConnections, CacheState, connectionRefusal, PoolQueue } from './load.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -42,6 +43,8 @@ export interface ClientPool {
   rate: number;
   walPerTx: number;
   readonly connections: number;
+  /** Requests waiting in the pool for a connection (load.ts). */
+  readonly queue: PoolQueue;
 }
 
 /**
@@ -88,6 +91,9 @@ function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
   return Math.min(1, k);
 }
 
+/** A pool's write status: an outage, a stall, or null (history.ts setWriteStatus). */
+type WriteStatus = { kind: 'outage' | 'stall'; cause: string; node: string | null; maxLatencyMs?: number | null } | null;
+
 interface WriterLoad {
   /** Bytes per microsecond offered. */
   bytes: number;
@@ -110,6 +116,7 @@ export class WriteFlow {
   private readonly terms = new Map<PgNode, TermState>();
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
+  private readonly cache = new CacheState();
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
   private readonly planner: StreamPlanner;
   /** The primaries as of the last full recomputation (promotions replan everything). */
@@ -132,6 +139,7 @@ export class WriteFlow {
         rate: w.rate,
         walPerTx: w.walPerTx,
         connections: w.connections,
+        queue: new PoolQueue(cluster.ctx.sim.now, w.queueTimeout ?? null),
       };
     });
   }
@@ -174,6 +182,8 @@ export class WriteFlow {
       const promoting = c.replay.isPromoting(t) ? ', its promotion waiting for the startup process to replay the WAL it received' : '';
       return `${t.name} is a standby in recovery${promoting}: writes fail with "cannot execute INSERT in a read-only transaction"`;
     }
+    const full = connectionRefusal(t);
+    if (full) return full;
     const stop = c.xid.refusal();
     if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
     return c.xid.vacuum.tableRefusal(p.name);
@@ -202,6 +212,9 @@ export class WriteFlow {
       w.pools.push(p);
       load.set(p.target!, w);
     }
+    // What each pool gets of its node's capacity (load.ts): the connections the node admits, and the
+    // transactions it commits now; what does not fit waits in the pool's queue.
+    const capped = this.applyCapacity(load, refusals, now);
     // A slowed node (service.ts) takes longer per commit: `connections` clients commit at most
     // connections / delay per second (Little's law), whatever replication adds.
     for (const [n, w] of load) {
@@ -219,17 +232,17 @@ export class WriteFlow {
     let acks = ackAll();
     // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
     // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN).
-    let capped = false;
+    let littleCapped = false;
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy !== null || ack.rtt <= 0) continue;
       const cap = (w.connections * t.walPerTx) / ack.rtt;
       if (cap < w.bytes) {
         insert.set(t.node, cap);
-        capped = true;
+        littleCapped = true;
       }
     }
-    if (capped) {
+    if (littleCapped) {
       this.planner.plan(insert, now);
       acks = ackAll();
     }
@@ -290,14 +303,18 @@ export class WriteFlow {
       if (value > last.lsn) t.record.ackCurve.push({ at: now, lsn: value });
     }
 
+    let next = NEVER as number;
     for (const p of this.pools) {
       const t = p.target ? this.terms.get(p.target) : undefined;
-      this.recordStatus(p, refusals.get(p)!, t && throttled.has(t) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now);
+      const status = this.statusOf(p, refusals.get(p)!, t && throttled.has(t) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now) ?? this.queueStatus(p, capped, now);
+      c.ctx.history.setWriteStatus({ cluster: c.name, workload: p.name }, now, status);
+      next = Math.min(next, this.account(p, capped, insert, status?.kind ?? null, now));
     }
+    for (const n of c.nodes.values()) next = Math.min(next, this.cache.nextChange(n, now));
 
-    // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling.
+    // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling,
+    // a pool's queue crossing a line, a cold cache's next step.
     // (A chase closing its gap is its own breakpoint: StreamPlanner.end.)
-    let next = NEVER as number;
     for (const p of fresh) {
       if (p.catchUpAt !== NEVER && p.stream.limit !== null && p.rate > 0) c.scheduleEndOfTimeline(p.stream, p.stream.down.wal.end.timeToReach(p.stream.limit, now));
     }
@@ -565,14 +582,87 @@ export class WriteFlow {
     return { value: r.lsn, rate: r.rate, wait, changesAt: r.changesAt };
   }
 
-  private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
-    const h = this.cluster.ctx.history;
+  /**
+   * The connections each node admits (max_connections) and the transactions its capacity commits now
+   * (load.ts): pools share it by what they offer; when there is room to spare, pools with a queue drain it
+   * (the spare shared by their offered rates). Returns what each pool gets, transactions per second.
+   */
+  private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): Map<ClientPool, number> {
+    const got = new Map<ClientPool, number>();
+    for (const n of this.cluster.nodes.values()) this.cache.observe(n, now);
+    for (const p of this.pools) {
+      const lost = p.queue.drop(now, refusals.get(p) === null ? p.target : null);
+      if (lost > 0) this.cluster.ctx.history.requestRates({ cluster: this.cluster.name, workload: p.name }, now, { offered: p.rate, succeeded: 0, waited: 0, failed: 0 }, lost);
+    }
+    for (const [n, w] of load) {
+      w.connections = Math.min(w.connections, admittedConnections(n));
+      const cap = this.cache.capacity(n, now);
+      const backlogged = w.pools.filter((p) => p.queue.at(now) > 0);
+      const spare = cap - w.tx;
+      const drainingRate = backlogged.reduce((a, p) => a + p.rate, 0);
+      for (const p of w.pools) {
+        let x: number;
+        if (spare <= 0) x = (cap * p.rate) / w.tx;
+        else if (!Number.isFinite(spare) || !backlogged.includes(p)) x = p.rate;
+        else x = p.rate + (spare * p.rate) / drainingRate;
+        got.set(p, x);
+      }
+      w.tx = [...got].filter(([p]) => w.pools.includes(p)).reduce((a, [, x]) => a + x, 0);
+      w.bytes = w.pools.reduce((a, p) => a + (got.get(p)! * p.walPerTx) / PER_SECOND, 0);
+    }
+    return got;
+  }
+
+  /**
+   * What the pool's requests get now (load.ts PoolQueue.course), recorded per workload: of what the capacity
+   * lets through, the share the node does not commit now (a slow disk, synchronous standbys) waits with the
+   * rest; a stall makes every served request one that waited. Returns when the queue next changes course.
+   */
+  private account(p: ClientPool, capped: ReadonlyMap<ClientPool, number>, insert: ReadonlyMap<PgNode, number>, status: 'outage' | 'stall' | null, now: Micros): number {
     const key = { cluster: this.cluster.name, workload: p.name };
+    const h = this.cluster.ctx.history;
+    if (p.rate <= 0) {
+      h.requestRates(key, now, { offered: 0, succeeded: 0, waited: 0, failed: 0 });
+      return NEVER;
+    }
+    if (status === 'outage' || !p.target) {
+      h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate });
+      return NEVER;
+    }
+    const served = capped.get(p) ?? p.rate;
+    const { rates, next } = p.queue.course(now, p.rate, served, status === 'stall', this.cluster.ctx.stallThreshold);
+    // The node commits `insert` of the capacity-stage bytes: the rest of the served requests wait behind them.
+    const t = this.terms.get(p.target);
+    const sharers = this.pools.filter((x) => x.target === p.target && capped.has(x));
+    const offeredBytes = sharers.reduce((a, x) => a + (capped.get(x)! * x.walPerTx) / PER_SECOND, 0);
+    const ratio = t && offeredBytes > 0 ? (insert.get(p.target) ?? 0) / offeredBytes : 1;
+    const committed = ratio > 1 - 1e-9 ? 1 : ratio;
+    const behind = rates.succeeded * (1 - committed);
+    h.requestRates(key, now, { offered: rates.offered, succeeded: rates.succeeded - behind, waited: rates.waited + behind, failed: rates.failed });
+    return next;
+  }
+
+  /** A stall of requests queued in the pool longer than the stall threshold for the node's capacity, or null. */
+  private queueStatus(p: ClientPool, capped: ReadonlyMap<ClientPool, number>, now: Micros): WriteStatus {
+    const served = capped.get(p);
+    const t = p.target;
+    if (served === undefined || !t || !t.capacity) return null;
+    const wait = served > 0 ? (p.queue.at(now) / served) * PER_SECOND : Number.POSITIVE_INFINITY;
+    if (!(wait > this.cluster.ctx.stallThreshold)) return null;
+    // A cause that does not change at each warm-up step (one stall, not one per step).
+    const cold = t.capacity.coldCache;
+    const warming = cold && this.cache.warmth(t, now) < 1 ? `, less while its cache warms up after its start or promotion (${Math.round(cold.serves * 100)}% of it at first, all of it after ${(cold.warmup / 60e6).toFixed(0)} min)` : '';
+    const timeout = p.queue.timeout !== null ? `; a request that waits longer than queue_timeout = ${(p.queue.timeout / 1e6).toFixed(0)} s fails` : '';
+    return { kind: 'stall', cause: `${t.name} commits at most ${t.capacity.txPerSecond} transactions/s${warming}: ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs: p.queue.timeout !== null ? Math.round(p.queue.timeout / 1000) : null };
+  }
+
+  /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
+  private statusOf(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): WriteStatus {
     const node = p.target?.name ?? null;
     const lock = refusal === null ? this.cluster.xid.vacuum.lockStatus(p.name) : null;
-    if (lock) return h.setWriteStatus(key, now, { kind: lock.kind, cause: lock.cause, node });
-    if (p.rate <= 0) return h.setWriteStatus(key, now, null);
-    if (refusal !== null) return h.setWriteStatus(key, now, { kind: 'outage', cause: refusal, node });
+    if (lock) return { kind: lock.kind, cause: lock.cause, node };
+    if (p.rate <= 0) return null;
+    if (refusal !== null) return { kind: 'outage', cause: refusal, node };
     const t = p.target!;
     const vacuum = this.cluster.xid.vacuumLoad(t);
     if (t.storage.throughput !== null && vacuum.bytesPerSecond > 0) {
@@ -580,20 +670,20 @@ export class WriteFlow {
       // grows without bound (utilisation >= 1), and commits wait behind the vacuum's I/O.
       const wal = t.wal.end.rate * PER_SECOND;
       if (vacuum.bytesPerSecond + wal >= t.storage.throughput) {
-        return h.setWriteStatus(key, now, {
+        return {
           kind: 'stall',
           cause: `the data volume of ${t.name} is saturated: vacuum of ${vacuum.tables.join(', ')} uses ${(vacuum.bytesPerSecond / 1e6).toFixed(0)} MB/s of its ${(t.storage.throughput / 1e6).toFixed(0)} MB/s`,
           node,
-        });
+        };
       }
     }
     const delay = commitDelay(t);
     if (delay > this.cluster.ctx.stallThreshold) {
-      return h.setWriteStatus(key, now, { kind: 'stall', cause: `each commit on ${t.name} takes ${(delay / 1e6).toFixed(1)} s: ${describeSlowdown(t)}`, node, maxLatencyMs: Math.round(delay / 1000) });
+      return { kind: 'stall', cause: `each commit on ${t.name} takes ${(delay / 1e6).toFixed(1)} s: ${describeSlowdown(t)}`, node, maxLatencyMs: Math.round(delay / 1000) };
     }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
-      const connections = this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0);
+      const connections = Math.min(admittedConnections(t), this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0));
       const byRate = perSecond > 0 ? (connections * walPerTx) / perSecond : Number.POSITIVE_INFINITY;
       // A commit waits at least one confirmation round (rtt: the link, the standby's fsync, its apply delay).
       // When confirmations come in rounds (a delayed replay) their rate swings between bursts and nothing;
@@ -605,10 +695,10 @@ export class WriteFlow {
         const cause =
           throttledBy.blockedBy ??
           `synchronous standbys confirm ${commits >= 10 ? commits.toFixed(0) : commits.toFixed(1)} commits/s, fewer than the ${p.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
-        return h.setWriteStatus(key, now, { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null });
+        return { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null };
       }
     }
-    h.setWriteStatus(key, now, null);
+    return null;
   }
 
   /**

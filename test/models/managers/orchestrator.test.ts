@@ -82,6 +82,21 @@ describe('an operator following a runbook (managers/operator.ts)', () => {
     expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.seconds).toBeCloseTo(960.08, 2);
   });
 
+  it('the detection delay is what the checks and the reaction add up to: each parameter moves the promotion as it should', () => {
+    const at = (interval: string, reaction: string, extra = '', faults = '  - {at: "10:02", crash: pg1}') =>
+      run(`{policy: operator, site: west, check_interval: ${interval}, reaction: ${reaction}${extra}}`, faults).promotions[0]!.at;
+    // Refused connections (a crash): checks at 120, 150, 180 s fail; the action 15 min after the third.
+    expect(at('30s', '15m')).toBeCloseTo(180 + 900, 0);
+    // Five failures needed: two more checks, 60 s later.
+    expect(at('30s', '15m', ', health_check: {failures: 5}')).toBeCloseTo(240 + 900, 0);
+    // Checks every 10 s: the third failure at 140 s.
+    expect(at('10s', '15m')).toBeCloseTo(140 + 900, 0);
+    // A 2-minute reaction.
+    expect(at('30s', '2m')).toBeCloseTo(180 + 120, 0);
+    // A partition instead of a crash: each check waits its 5 s timeout before it fails, so the alert is 5 s later.
+    expect(at('30s', '15m', '', '  - {at: "10:02", partition: pg1}')).toBeCloseTo(180 + 5 + 900, 0);
+  });
+
   it('stands down when the primary is back; cannot fence a primary it cannot reach (and says so)', () => {
     const back = run(op(), '  - {at: "10:02", crash: pg1}\n  - {at: "10:10", start: pg1}');
     expect(back.promotions).toEqual([]);

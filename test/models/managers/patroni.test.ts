@@ -126,6 +126,11 @@ ${faults}
     const refusal = r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3')!;
     expect(refusal.reasons[0]).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
     expect(renderText(r.report)).toContain('My wal position exceeds maximum replication lag');
+    // The JSON report lists the decision: who, what it saw, the rule, per candidate why.
+    const json = r.report.decisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!;
+    expect(json).toMatchObject({ cluster: 'c', policy: 'patroni', chosen: null });
+    expect(json.saw).toMatch(/^the leader key of c is gone/);
+    expect(json.reasons[0]).toContain('maximum_lag_on_failover = 1048576');
   });
 
   it('synchronous_mode: the promoted node has every acknowledged commit; asynchronous with a large lag limit loses the lag', () => {
@@ -172,6 +177,42 @@ ${faults}
     }
     const etcd = run(twoSites());
     expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(false);
+  });
+
+  it('check_timeline: a standby that missed a failover is refused a second one; without it, it promotes onto a second timeline 2 and the first one\'s commits are lost', () => {
+    // pg3 is cut off before pg1 is lost (it stays on timeline 1); pg2 is promoted (timeline 2); then pg2 is
+    // lost while pg3 comes back. Few writes: pg3 is within maximum_lag_on_failover of last_lsn, so only the
+    // timeline can refuse it (ha.py _is_healthiest_node checks the lag first, then the timeline).
+    const yaml = (checkTimeline: boolean) => `
+name: check-timeline
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 1/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, check_timeline: ${checkTimeline}, dcs: {members: {e1: a, e2: a, e3: a}}}
+faults:
+  - {at: "10:01", partition: pg3}
+  - {at: "10:02", partition: pg1}
+  - {at: "10:05", partition: pg2}
+  - {at: "10:05", heal: pg3}
+`;
+    const on = run(yaml(true));
+    expect(on.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(on.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
+    expect(on.report.dataLoss).toEqual([]);
+    const off = run(yaml(false));
+    expect(off.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
+    expect(off.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ role: 'primary', timeline: 2 });
+    // pg2's commits on its timeline 2 are not on pg3's history (another timeline with the same ID).
+    const lost = off.report.dataLoss.find((l) => l.node === 'pg2')!;
+    expect(lost.timeline).toBe(2);
+    expect(lost.commits).toBeGreaterThan(100);
   });
 
   it('tags: nofailover never races; failover_priority wins among equally advanced standbys', () => {
