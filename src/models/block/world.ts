@@ -12,111 +12,29 @@ import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { BlockStallRecord } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
-import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, IoWorkloadSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
+import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
-import { solveDisk, type DiskSolution, type DiskStream, type ShareJob } from '../disk/queue.ts';
+import type { DiskSolution } from '../disk/queue.ts';
+import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, mb, mib, ms, pct, type FlowView, type WorkloadView } from './explain.ts';
-import { AHEAD_RESYNC_DELAY, BlockResource, MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S } from './resource.ts';
+import { flowOf } from './flow.ts';
+import { diskLoads } from './loads.ts';
+import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
+import { EPS_BYTES, JOB_REQUEST, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
-const EPS_BYTES = 1;
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
 const STALL_MERGE_GAP = 60_000_000;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
-/** A backup or scan job reads with this much outstanding. ASSUMPTION. */
-const JOB_WINDOW = 1 << 20;
-const JOB_REQUEST = 1 << 20;
-/** Size of the requests a WalB log is extracted and archived in. ASSUMPTION (walb-tools sends wlogs in large batches). */
-const WALB_IO = 1 << 20;
-/** While writes wait, they are offered this much faster than they arrive (to drain the backlog). */
-const BACKLOG_DRAIN = 1.2;
 /** Iterations of the disk ↔ line fixed point per reflow. */
 const ITERATIONS = 4;
 
-interface WorkloadState {
-  spec: IoWorkloadSpec;
-  /** Requests waiting to be accepted. */
-  readonly backlog: Level;
-  /** Requests that entered and left the backlog (in = out + backlog). */
-  readonly backlogBooks: Account;
-  stall: BlockStallRecord | null;
-  /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
-  lat: { at: Micros; value: number; slope: number };
-  /** Accepted / offered write rate at the last reflow (feeds the next one's disk load). */
-  writeScale: number;
-  outage: boolean;
-  lastStall: BlockStallRecord | null;
-  /** What held writes back when the backlog began: the replication path (a full send buffer) or the local disk. */
-  backlogCause: 'pipe' | 'local' | null;
-}
-
-interface JobState {
-  readonly spec: DiskJobSpec;
-  readonly done: Level;
-  rate: number;
-}
-
-interface ResourceFlow {
-  x: number;
-  lineCap: number;
-  lineBound: string;
-  drainCap: number;
-  drain: number;
-  appRepl: number;
-  /** Replicated application writes wanted before a full send buffer throttles them (bytes/s). */
-  appDemand: number;
-  resync: number;
-  sendRate: number;
-  peerRate: number;
-  /** Room for unsent bytes now: the send path's bound less what is in flight on the line (bytes). */
-  sendCap: number;
-  /**
-   * The send path's bound (bytes): unsent bytes never exceed it. When the line speeds up, more is in flight
-   * and the room shrinks below what the buffer already holds: the excess is sent, not discarded; so is what
-   * a bound made smaller (an adjust, a smaller write size in md's window of requests) finds in it.
-   */
-  sendBound: number;
-  peerCap: number;
-  sendFull: boolean;
-  peerFull: boolean;
-  rtt: number;
-  /** Queueing delay of the data socket path (send buffer + peer socket) at the congestion equilibrium (s). */
-  queueDelay: number;
-  /** Whether a full send buffer holds the application back (rule 2). */
-  blocking: boolean;
-  /** Per workload: offered and accepted write bytes/s, local and replication latency (s) and its slope. */
-  work: Map<string, { offered: number; accepted: number; local: number; repl: number; replSlope: number }>;
-}
-
-const emptyFlow = (): ResourceFlow => ({
-  x: 0,
-  lineCap: 0,
-  lineBound: '',
-  drainCap: 0,
-  drain: 0,
-  appRepl: 0,
-  appDemand: 0,
-  resync: 0,
-  sendRate: 0,
-  peerRate: 0,
-  sendCap: 0,
-  sendBound: 0,
-  peerCap: 0,
-  sendFull: false,
-  peerFull: false,
-  rtt: 0,
-  queueDelay: 0,
-  blocking: false,
-  work: new Map(),
-});
-
-export class BlockWorld {
+export class BlockWorld implements BlockView {
   readonly disks = new Map<string, DiskSpec>();
   readonly hostSite = new Map<string, string>();
   readonly failedHosts = new Set<string>();
@@ -124,7 +42,13 @@ export class BlockWorld {
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
   private flows = new Map<string, ResourceFlow>();
+  previousFlow(r: BlockResource): ResourceFlow | undefined {
+    return this.flows.get(r.name);
+  }
+
   private solutions = new Map<string, DiskSolution>();
+  /** Disks are solved again only when their load changed (issue 12, point 3). */
+  readonly solver = new DiskSolverCache();
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
 
@@ -243,7 +167,7 @@ export class BlockWorld {
   }
 
   /** Whether the two hosts of a resource can talk now (the line is up, neither is cut off). */
-  private pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
+  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
     if (r.secondaryHost === null) return null;
     const a = { name: r.primaryHost, site: this.hostSite.get(r.primaryHost)! };
     const b = { name: r.secondaryHost, site: this.hostSite.get(r.secondaryHost)! };
@@ -400,7 +324,7 @@ export class BlockWorld {
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
   }
 
-  private workloadsOf(r: BlockResource): WorkloadState[] {
+  workloadsOf(r: BlockResource): WorkloadState[] {
     return [...this.workloads.values()].filter((w) => w.spec.resource === r.name);
   }
 
@@ -412,34 +336,93 @@ export class BlockWorld {
     this.breakpoint = null;
     this.snap(now);
     this.protocolChecks(now);
+    this.releaseBacklogs(now);
 
     for (let iter = 0; iter < ITERATIONS; iter++) {
-      const loads = this.diskLoads(now, false);
+      const solvedBefore = this.solver.solved;
+      const loads = diskLoads(this, now, false);
       const sols = new Map<string, DiskSolution>();
-      for (const [name, l] of loads) sols.set(name, solveDisk({ spec: this.disks.get(name)!, streams: l.streams, shares: l.shares }));
-      // The peers' capacity for replicated data: their receiver streams as deep as max-buffers allows.
-      const caps = this.diskLoads(now, true);
+      for (const [name, l] of loads) sols.set(name, this.solver.solve(name, { spec: this.disks.get(name)!, streams: l.streams, shares: l.shares }));
+      // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
+      // rate their disks sustain (what drains a queue that built up while they were slower).
+      const caps = diskLoads(this, now, true);
+      const capSols = new Map<string, DiskSolution>();
       const drainCaps = new Map<string, number>();
       for (const r of this.resources.values()) {
         if (!r.secondaryDisk || !r.transmitting) continue;
         const l = caps.get(r.secondaryDisk);
         if (!l) continue;
-        const sol = solveDisk({ spec: this.disks.get(r.secondaryDisk)!, streams: l.streams, shares: l.shares });
+        let sol = capSols.get(r.secondaryDisk);
+        if (!sol) capSols.set(r.secondaryDisk, (sol = this.solver.solve(`${r.secondaryDisk}|capacity`, { spec: this.disks.get(r.secondaryDisk)!, streams: l.streams, shares: l.shares })));
         let d = 0;
         for (const s of l.streams) if (s.id.startsWith(`${r.name}|rcv|`)) d += sol.streams.get(s.id)!.rate * s.io.size;
         drainCaps.set(r.name, d);
       }
       this.solutions = sols;
       const flows = new Map<string, ResourceFlow>();
-      for (const r of this.resources.values()) flows.set(r.name, this.flowOf(r, now, sols, drainCaps.get(r.name) ?? 0));
+      let moved = false;
+      for (const r of this.resources.values()) {
+        const f = flowOf(this, r, now, sols, drainCaps.get(r.name) ?? 0);
+        const before = this.flows.get(r.name);
+        if (!before || before.x !== f.x || before.resync !== f.resync || before.queueDelay !== f.queueDelay || before.appRepl !== f.appRepl) moved = true;
+        flows.set(r.name, f);
+      }
       this.flows = flows;
       // What the writes actually do feeds the next iteration's disk loads.
       for (const w of this.workloads.values()) {
         const work = flows.get(w.spec.resource)?.work.get(w.spec.name);
-        if (work && work.offered > 0) w.writeScale = Math.max(0.01, work.accepted / work.offered);
+        if (!work || work.offered <= 0) continue;
+        const scale = Math.max(0.01, work.issued / work.offered);
+        if (scale !== w.writeScale) moved = true;
+        w.writeScale = scale;
       }
+      // No disk's load changed and neither the path's rates nor the write rates moved: another iteration
+      // would compute the same flows.
+      if (iter > 0 && !moved && this.solver.solved === solvedBefore) break;
     }
     this.apply_(now);
+  }
+
+  /**
+   * Writes that waited for room in the send path enter it as soon as there is room (rule 2: they are next
+   * in FIFO order), and all at once when the path no longer replicates (a disconnect, Ahead: they are only
+   * marked out of sync). A waiting write is written locally already: it completes when it enters.
+   */
+  private releaseBacklogs(now: Micros): void {
+    for (const r of this.resources.values()) {
+      const ws = this.workloadsOf(r).filter((w) => w.backlog.valueAt(now) > 1e-6);
+      if (ws.length === 0 || this.failedHosts.has(r.primaryHost)) continue;
+      const path = this.pathUp(r);
+      const prevX = this.flows.get(r.name)?.x ?? 0;
+      const size = ws[0]!.spec.size;
+      const replicating = r.replicating && r.transmitting && path !== null;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency), prevX)) - r.sendQ.valueAt(now) : Infinity;
+      if (!r.replicating && r.walb) room = Infinity;
+      for (const w of ws) {
+        // Writes waiting for the local disk wait on: only the path's room releases writes.
+        if (w.backlogCause !== 'pipe') continue;
+        const b = w.backlog.valueAt(now);
+        const bytes = Math.min(b * w.spec.size, Math.max(0, room));
+        if (bytes <= 0) continue;
+        room -= bytes;
+        const reqs = bytes / w.spec.size;
+        w.backlogBooks.move(now, -reqs);
+        w.backlog.set(now, Math.max(0, b - reqs));
+        this.acceptDiscrete(r, now, bytes, w.spec.size, replicating);
+      }
+    }
+  }
+
+  /** `bytes` of writes complete at once: into the send path when replicating, else only marked out of sync. */
+  private acceptDiscrete(r: BlockResource, now: Micros, bytes: number, writeSize: number, replicating: boolean): void {
+    const before = r.acked.valueAt(now);
+    r.acked.set(now, before + bytes);
+    r.ackedCurve.push({ at: now, pos: before }, { at: now, pos: before + bytes });
+    if (replicating) {
+      r.sendBooks.move(now, bytes);
+      r.sendQ.set(now, r.sendQ.valueAt(now) + bytes);
+      r.pipeApp.set(now, r.pipeApp.valueAt(now) + bytes);
+    } else if (r.secondaryHost !== null && !r.walb) r.bitmap.add(now, bytes, writeSize);
   }
 
   /**
@@ -527,7 +510,9 @@ export class BlockWorld {
         const dirty = r.bitmap.dirty(now);
         r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
         r.peerDisk = 'Inconsistent';
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: Ahead → SyncSource: resync of ${mib(dirty)} marked while Ahead (rule 8); ${r.secondaryHost} is Inconsistent`);
+        // Logged on the peer (Behind → SyncTarget), without figures: a pull-ahead that flaps with the load then
+        // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
+        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: Ahead → SyncSource, ${r.secondaryHost} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`);
       }
       if (!f) continue;
       const d = r.drbd;
@@ -564,291 +549,6 @@ export class BlockWorld {
         if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
       }
     }
-  }
-
-  /** Every disk's streams: applications, resync reads and writes, receivers, jobs. */
-  private diskLoads(now: Micros, capacity: boolean): Map<string, { streams: DiskStream[]; shares: ShareJob[] }> {
-    const loads = new Map<string, { streams: DiskStream[]; shares: ShareJob[] }>();
-    const at = (disk: string) => {
-      let l = loads.get(disk);
-      if (!l) loads.set(disk, (l = { streams: [], shares: [] }));
-      return l;
-    };
-    for (const j of this.jobs.values()) {
-      const l = at(j.spec.disk);
-      const label = j.spec.kind === 'background-init' ? 'background initialisation' : j.spec.kind === 'backup' ? `backup "${j.spec.name}" reads` : `scan "${j.spec.name}"`;
-      if (j.spec.pace.kind === 'share') l.shares.push({ label, share: j.spec.pace.share });
-      else l.streams.push({ id: `job|${j.spec.disk}|${j.spec.name}`, label, io: { op: j.spec.op, size: JOB_REQUEST, pattern: 'sequential' }, demand: { kind: 'closed', window: JOB_WINDOW, maxRate: j.spec.pace.rate / JOB_REQUEST, extraDelay: 0 } });
-    }
-    for (const r of this.resources.values()) {
-      if (this.failedHosts.has(r.primaryHost)) continue;
-      const prev = this.flows.get(r.name) ?? emptyFlow();
-      const wb = r.walb;
-      for (const w of this.workloadsOf(r)) {
-        const s = w.spec;
-        const reads = s.iops * s.readShare;
-        const writes = s.iops * (1 - s.readShare) * w.writeScale;
-        const app = at(r.primaryDisk);
-        const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
-          if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
-        };
-        add('rr', 'read', 'random', reads * s.random);
-        add('sr', 'read', 'sequential', reads * (1 - s.random));
-        add('rw', 'write', 'random', writes * s.random);
-        add('sw', 'write', 'sequential', writes * (1 - s.random));
-        // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
-        if (wb) add('log', 'write', 'sequential', writes, at(wb.logDisk));
-      }
-      if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
-        at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
-      }
-      if (r.resyncing) {
-        const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
-        const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
-        const rs = this.resyncDemand(r, size, prev);
-        at(r.primaryDisk).streams.push({ id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs });
-      }
-      // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5).
-      if (r.transmitting && r.secondaryDisk && !this.failedHosts.has(r.secondaryHost!)) {
-        const peer = at(r.secondaryDisk);
-        const window = r.peerDiskWindow();
-        const parts: { id: string; bytes: number; size: number; pattern: 'random' | 'sequential'; label: string }[] = [];
-        if (wb) parts.push({ id: 'wdiff', bytes: Math.max(prev.x, 1), size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' });
-        else {
-          for (const w of this.workloadsOf(r)) {
-            const s = w.spec;
-            const bytes = r.replicating ? s.iops * (1 - s.readShare) * s.size * (capacity ? 1 : w.writeScale) : 0;
-            // Capacity is judged for the writes offered, plus a fifth while a backlog drains. ASSUMPTION: a
-            // fixed margin keeps the judgement from flipping as the backlog comes and goes.
-            const drain = capacity && w.backlog.valueAt(now) > 1e-6 ? BACKLOG_DRAIN : 1;
-            if (s.random > 0) parts.push({ id: `${s.name}|rw`, bytes: bytes * s.random * drain, size: s.size, pattern: 'random', label: 'replicated writes' });
-            if (s.random < 1) parts.push({ id: `${s.name}|sw`, bytes: bytes * (1 - s.random) * drain, size: s.size, pattern: 'sequential', label: 'replicated writes' });
-          }
-          if (r.resyncing) {
-            const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
-            parts.push({ id: 'rs', bytes: Math.max(prev.resync, 1), size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes' });
-          }
-        }
-        const total = parts.reduce((a, p) => a + p.bytes, 0);
-        const incoming = prev.x;
-        for (const p of parts) {
-          if (p.bytes <= 0) continue;
-          const share = p.bytes / total;
-          // Capacity: replicated writes as they arrive, the resync (or WalB archive) taking whatever disk
-          // time is left, max-buffers deep: what the peer could drain if the line brought more.
-          const elastic = p.id === 'rs' || p.id === 'wdiff';
-          const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
-          let demand: DiskStream['demand'];
-          if (capacity) demand = elastic ? { kind: 'closed', window, maxRate: Infinity, extraDelay: 0 } : { kind: 'open', rate: p.bytes / p.size };
-          else demand = { kind: 'closed', window: window * share, maxRate: prev.peerFull ? Infinity : (incoming * share) / p.size, extraDelay: 0 };
-          peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
-        }
-      }
-    }
-    return loads;
-  }
-
-  /** The resync's window (rule 9: max-buffers/2; the controller's fill target; md's sync_io_depth) and rate cap now. */
-  private resyncDemandNow(r: BlockResource): { window: number; maxRate: number; size: number } {
-    const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(this.ctx.sim.now)));
-    const d = this.resyncDemand(r, size, emptyFlow());
-    return d.kind === 'closed' ? { window: d.window, maxRate: d.maxRate, size } : { window: Infinity, maxRate: Infinity, size };
-  }
-
-  /**
-   * How the resync asks the SyncSource's disk for data (rules 9, 10): as a closed stream whose window is
-   * what may be in flight, whose rate cap is the controller's, and whose extra delay is the path outside
-   * this disk (round trip, the send buffer's queue, the peer's socket).
-   */
-  private resyncDemand(r: BlockResource, size: number, prev: ResourceFlow): DiskStream['demand'] {
-    const extra = prev.rtt + prev.queueDelay;
-    const md = r.md;
-    if (md) {
-      // md.c: at least speed_limit_min; above it only while the array is idle (§7.3, rule 15).
-      const busy = this.workloadsOf(r).some((w) => w.spec.iops > 0);
-      return { kind: 'closed', window: MD_SYNC_IO_DEPTH * size, maxRate: (busy ? md.speedLimitMin : md.speedLimitMax) / size, extraDelay: Math.max(0, extra) };
-    }
-    const wb = r.walb;
-    if (wb) return { kind: 'closed', window: 16 << 20, maxRate: wb.fullScanRate > 0 ? wb.fullScanRate / size : Infinity, extraDelay: prev.rtt };
-    const d = r.drbd!;
-    // In flight at most max-buffers/2 (4 MiB by default) (rule 9, K84-WRK drbd_rs_number_requests).
-    const cap = (d.net.maxBuffers / 2) * PAGE_SIZE;
-    let window = cap;
-    let maxRate: number;
-    if (d.disk.cPlanAhead === 0) maxRate = d.disk.resyncRate / size;
-    else {
-      // The dynamic controller (§3.5) steers the bytes in flight to c-fill-target, or to rate × c-delay-target.
-      const cMax = d.disk.cMaxRate > 0 ? d.disk.cMaxRate : Infinity;
-      window = Math.min(cap, d.disk.cFillTarget > 0 ? d.disk.cFillTarget : (cMax === Infinity ? cap / (d.disk.cDelayTarget / 1e6) : cMax) * (d.disk.cDelayTarget / 1e6));
-      maxRate = cMax / size;
-    }
-    // c-min-rate (rule 10): with application I/O on the source's disk, a request is delayed 100 ms in the
-    // receiver thread while the resync is faster than c-min-rate; it never slows below c-min-rate.
-    const appIo = this.workloadsOf(r).some((w) => w.spec.iops > 0);
-    if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
-    return { kind: 'closed', window, maxRate, extraDelay: Math.max(0, extra) };
-  }
-
-  private flowOf(r: BlockResource, now: Micros, sols: Map<string, DiskSolution>, drainCap: number): ResourceFlow {
-    const f = emptyFlow();
-    f.drainCap = drainCap;
-    const path = this.pathUp(r);
-    if (this.failedHosts.has(r.primaryHost)) return f;
-    const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
-    const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
-    f.rtt = tcp ? rtt(tcp) : 0;
-    f.lineCap = cap.rate;
-    f.lineBound = path ? (cap.bound === 'line' ? `${mb(path.bandwidth)} × 0.97 for headers` : cap.bound === 'receive-window' ? `receive window ${mib(tcp!.rcvbuf)} over a ${ms(f.rtt)} round trip` : `send buffer ${mib(tcp!.sndbuf)} over a ${ms(f.rtt)} round trip`) : 'no path';
-    const local = sols.get(r.primaryDisk);
-    const wb = r.walb;
-    const logSol = wb ? sols.get(wb.logDisk) : undefined;
-    let appWant = 0;
-    const wants = new Map<string, { offered: number; want: number; local: number; size: number }>();
-    for (const w of this.workloadsOf(r)) {
-      const s = w.spec;
-      const offered = s.iops * (1 - s.readShare) * s.size;
-      const ids = ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
-      // The disk's room for this workload's writes: what its other streams leave.
-      let writeRho = 0;
-      let writeRate = 0;
-      let latSum = 0;
-      for (const id of ids) {
-        const st = local?.streams.get(id);
-        if (!st) continue;
-        writeRho += st.rate * st.costPerRate;
-        writeRate += st.rate;
-        latSum += st.latency * st.rate;
-      }
-      const cost = writeRate > 0 ? writeRho / writeRate : 0;
-      const backlogged = w.backlog.valueAt(now) > 1e-6;
-      const otherRho = (local?.rho ?? 0) - writeRho;
-      const roomReq = cost > 0 ? Math.max(0, 0.999 - otherRho) / cost : Infinity;
-      let localLat = writeRate > 0 ? latSum / writeRate : 0;
-      if (logSol) {
-        // WalB completes a write when its logpack is on the log device (§4 "fast" algorithm).
-        const lg = logSol.streams.get(`${r.name}|${s.name}|log`);
-        localLat = lg ? lg.latency : localLat;
-      }
-      const offeredReq = offered / s.size;
-      const want = Math.min(offeredReq * (backlogged ? BACKLOG_DRAIN : 1), roomReq) * s.size;
-      wants.set(s.name, { offered, want, local: localLat, size: s.size });
-      appWant += want;
-    }
-    const rsStream = local?.streams.get(`${r.name}|rs`);
-    const rsBytes = rsStream ? rsStream.rate * Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now))) : 0;
-    const repl = r.replicating;
-    const transmitting = r.transmitting && path !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
-    const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
-    const prevX = this.flows.get(r.name)?.x ?? 0;
-    f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
-    // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
-    // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
-    const prevBound = this.flows.get(r.name)?.sendBound ?? 0;
-    f.sendBound = Math.max(r.sendBound(sizeOfWrites), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
-    f.peerCap = r.peerCapacity();
-    const sendQ = r.sendQ.valueAt(now);
-    const peerQ = r.peerQ.valueAt(now);
-    // No room at all (a line bound by the send buffer over the round trip has all of it in flight, md with
-    // write-behind 0) is full: writes wait for what the line acknowledges (rule 2), they do not queue unbounded.
-    f.sendFull = sendQ >= f.sendCap - EPS_BYTES;
-    f.peerFull = peerQ >= f.peerCap - EPS_BYTES;
-    let aRep = repl ? appWant : 0;
-    let resync = rsBytes;
-    /** What the application wanted to replicate before a full send buffer throttled it. */
-    let demanded: number | undefined;
-    let accepted = appWant;
-    if (wb) {
-      // WalB: the ring takes every write; the line carries the full backup or the logs (rule 16).
-      const scan = r.conn.kind === 'SyncSource';
-      const xMax = transmitting ? (f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate) : 0;
-      if (scan) {
-        resync = Math.min(rsBytes, xMax);
-        f.x = resync;
-        f.sendRate = appWant;
-      } else if (r.conn.kind === 'Connected' && transmitting) {
-        f.x = sendQ > EPS_BYTES ? xMax : Math.min(appWant, xMax);
-        f.sendRate = appWant - f.x;
-        resync = 0;
-      } else {
-        f.x = 0;
-        f.sendRate = r.overflowed ? 0 : appWant;
-        resync = 0;
-      }
-      aRep = f.sendRate + f.x - resync;
-      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
-      f.peerRate = f.x - f.drain;
-      if (r.overflowed) f.sendRate = 0;
-    } else if (!transmitting) {
-      aRep = 0;
-      resync = 0;
-      f.x = 0;
-      f.sendRate = 0;
-      f.peerRate = 0;
-    } else {
-      // The resync keeps at most `window` bytes requested and not yet received (rule 9); the rest of the
-      // path is the application's. When the peer or the line cannot take both, the socket queue grows
-      // until the resync, slowed by it (Little's law: r = window / delay), leaves room for the
-      // application: an equilibrium, computed here rather than approached through a cascade of events.
-      // Only if that queue would not fit in the send buffer (and the peer's receive buffer) does the
-      // buffer fill and block the application (rules 2, 5).
-      const demand = this.resyncDemandNow(r);
-      const window = demand.window;
-      const bottleneck = Math.min(cap.rate, drainCap);
-      const tRs = rsStream ? rsStream.latency + f.rtt : f.rtt;
-      const rFree = resync > 0 ? Math.min(demand.maxRate * demand.size, window / tRs) : 0;
-      if (resync > 0 && aRep + rFree > bottleneck) {
-        const qCap = f.sendCap + (drainCap < cap.rate ? (d0(r)?.net.rcvbufSize ?? 0) : 0);
-        const rEq = bottleneck - aRep;
-        const qEq = rEq > 0 ? bottleneck * (window / rEq - tRs) : Infinity;
-        if (qEq <= qCap) {
-          f.queueDelay = Math.max(0, qEq) / bottleneck;
-          resync = Math.max(0, rEq);
-        } else {
-          f.queueDelay = qCap / bottleneck;
-          f.blocking = true;
-          resync = Math.min(rFree, window / (tRs + f.queueDelay));
-        }
-      } else if (resync > 0) resync = rFree;
-      if (aRep > bottleneck) f.blocking = true;
-      const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
-      const inOff = aRep + resync;
-      demanded = aRep;
-      f.x = sendQ > EPS_BYTES ? xMax : Math.min(inOff, xMax);
-      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
-      if (f.sendFull && inOff > f.x) {
-        // A full send buffer admits only what leaves it (rule 2). The resync keeps its share (its window
-        // already paid the buffer's queue); the application gets the rest.
-        resync = Math.min(resync, f.x);
-        aRep = repl ? Math.max(0, f.x - resync) : 0;
-        accepted = repl ? aRep : appWant;
-        f.sendRate = 0;
-      } else f.sendRate = inOff - f.x;
-      f.peerRate = f.x - f.drain;
-    }
-    f.appRepl = aRep;
-    f.appDemand = demanded ?? aRep;
-    f.resync = resync;
-    // Replication latency for protocols that wait for the peer (rule 1), and md's synchronous writes.
-    const d = r.drbd;
-    const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
-    const waitsForPeer = repl && transmitting && ((d && d.net.protocol !== 'A') || (r.md !== null && f.sendFull));
-    for (const [name, w] of wants) {
-      const share = appWant > 0 ? w.want / appWant : 0;
-      let replLat = 0;
-      let replSlope = 0;
-      if (waitsForPeer && f.x > 0) {
-        replLat = f.rtt + sendQ / f.x;
-        replSlope = f.sendRate / f.x;
-        if (!d || d.net.protocol === 'C') {
-          const rcv = peerSol?.streams.get(`${r.name}|rcv|${name}|rw`) ?? peerSol?.streams.get(`${r.name}|rcv|${name}|sw`);
-          const drain = f.drain > 0 ? f.drain : drainCap;
-          replLat += (drain > 0 ? Math.max(0, peerQ - r.peerDiskWindow()) / drain : 0) + (rcv?.latency ?? 0);
-          replSlope += f.peerFull || peerQ > r.peerDiskWindow() ? f.peerRate / Math.max(drain, 1) : 0;
-        }
-      }
-      f.work.set(name, { offered: w.offered, accepted: Math.min(w.want, accepted * share), local: w.local, repl: replLat, replSlope });
-    }
-    return f;
   }
 
   /** Apply the computed rates to the levels, track stalls, record series, schedule the next breakpoint. */
@@ -902,7 +602,7 @@ export class BlockWorld {
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
       consider(whenZero(r.peerQ));
       // Application bytes the peer does not have yet.
-      const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
+      const appShare = applicationShare(r, f, now);
       const pipeRate = r.walb ? f.appRepl - f.x * (r.conn.kind === 'SyncSource' ? 0 : 1) : f.appRepl - f.drain * appShare;
       r.pipeApp.setRate(now, (Math.abs(pipeRate) < 1e-3 || (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0) ? 0 : pipeRate) / 1e6);
       consider(whenZero(r.pipeApp));
@@ -977,7 +677,7 @@ export class BlockWorld {
     if (closed) w.backlogBooks.flow(now, mu, mu);
     else if (backlogRate === 0) w.backlogBooks.flow(now, lambda, lambda);
     else w.backlogBooks.flow(now, lambda, mu);
-    if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull || f.blocking ? 'pipe' : 'local';
+    if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull ? 'pipe' : 'local';
     else if (b <= 1e-6 && backlogRate <= 0) w.backlogCause = null;
     w.backlog.setRate(now, backlogRate / 1e6);
     const base = Math.max(work.local, work.repl);
@@ -1050,8 +750,15 @@ export class BlockWorld {
   }
 }
 
-function d0(r: BlockResource) {
-  return r.drbd;
+/**
+ * The application's share of what the peer drains. The peer writes its queue in order, so in a steady flow
+ * that share is the application's share of what enters the path; when nothing enters (Ahead, a drain after
+ * the congestion ended) it is its share of what the path holds, so that both empty together.
+ */
+export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros): number {
+  if (f.appRepl + f.resync > 0) return f.appRepl / (f.appRepl + f.resync);
+  const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);
+  return queued > EPS_BYTES ? Math.min(1, Math.max(0, r.pipeApp.valueAt(now) / queued)) : 1;
 }
 
 function human(s: number): string {

@@ -92,7 +92,9 @@ export function solveDisk(load: DiskLoad): DiskSolution {
   let residual = 0;
   for (let iter = 0; iter < 6; iter++) {
     const pos = positioning(load, rates, costs, shareTotal);
+    const before = costs;
     costs = streams.map((s, i) => backendCost(load.spec, s.io, pos[i]!));
+    const sameCosts = costs.every((c, i) => c.ops === before[i]!.ops && c.service === before[i]!.service && c.variance === before[i]!.variance && c.phases === before[i]!.phases);
     // Fraction of the foreground capacity per request/s, and the mixture's mean residual service E[S²]/2E[S].
     const unit = costs.map((c) => (c.ops * c.service) / (n * free));
     const moments = (rs: readonly number[]) => {
@@ -124,19 +126,58 @@ export function solveDisk(load: DiskLoad): DiskSolution {
       continue;
     }
     overloaded = false;
-    // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection.
+    // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection. The load at ρ
+    // is summed in place (no arrays): this loop is most of the block model's cost.
+    const wins = streams.map((s) => (s.demand.kind === 'open' ? 0 : s.demand.window / s.io.size));
+    const load_ = (r: number): number => {
+      const wq = r >= 1 ? Infinity : (r * residual) / (1 - r);
+      let a = 0;
+      for (let i = 0; i < streams.length; i++) {
+        const d = streams[i]!.demand;
+        let x: number;
+        if (d.kind === 'open') x = d.rate;
+        else {
+          const c = costs[i]!;
+          x = Math.min(d.maxRate, wins[i]! / (c.phases * (c.service / free + wq) + d.extraDelay));
+        }
+        a += x * unit[i]!;
+      }
+      return a;
+    };
+    // g(ρ) = load(ρ) − ρ falls strictly: its root, bracketed in [lo, hi], by the Illinois variant of
+    // regula falsi (superlinear; a bisection step whenever it stalls), to 1e-12.
     let lo = openRho;
     let hi = OVERLOAD;
-    const load_ = (r: number) => closedRates(r).reduce((a, x, i) => a + x * unit[i]!, 0);
-    if (load_(lo) <= lo) hi = lo;
-    for (let k = 0; k < 60 && hi - lo > 1e-12; k++) {
-      const mid = (lo + hi) / 2;
-      if (load_(mid) > mid) lo = mid;
-      else hi = mid;
+    let gLo = load_(lo) - lo;
+    if (gLo <= 0) hi = lo;
+    else {
+      let gHi = load_(hi) - hi;
+      if (gHi > 0) lo = hi;
+      let side = 0;
+      for (let k = 0; k < 100 && hi - lo > 1e-12; k++) {
+        let mid = hi - (gHi * (hi - lo)) / (gHi - gLo);
+        if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
+        const g = load_(mid) - mid;
+        if (g > 0) {
+          lo = mid;
+          gLo = g;
+          if (side === -1) gHi /= 2;
+          side = -1;
+        } else {
+          hi = mid;
+          gHi = g;
+          if (side === 1) gLo /= 2;
+          side = 1;
+        }
+      }
     }
     rho = hi;
-    rates = closedRates(rho);
+    const next = closedRates(rho);
+    const settled = sameCosts && next.every((x, i) => x === rates[i]);
+    rates = next;
     rho = Math.min(OVERLOAD, rates.reduce((a, x, i) => a + x * unit[i]!, 0));
+    // Another round would start from the same rates and give the same answer.
+    if (settled) break;
   }
   const unit = costs.map((c) => (c.ops * c.service) / (n * free));
   const rhoL = overloaded ? Math.min(rho, RHO_REPORT_CAP) : rho;

@@ -1,0 +1,167 @@
+/**
+ * What every disk is asked to do at an instant (../shared/domain/drbd-tcp-disk.md rule 14): the
+ * applications' reads and writes, resync reads on the SyncSource, the peer's receiver writing replicated
+ * and resync data, WalB's log and archive, background jobs. The queue model (src/models/disk/queue.ts)
+ * turns these streams into rates and latencies.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { DiskStream, ShareJob } from '../disk/queue.ts';
+import { MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S, type BlockResource } from './resource.ts';
+import { EPS_BYTES, JOB_REQUEST, JOB_WINDOW, WALB_IO, emptyFlow, type BlockView, type ResourceFlow } from './state.ts';
+
+export interface DiskLoadParts {
+  readonly streams: DiskStream[];
+  readonly shares: ShareJob[];
+}
+
+/** The size of the requests a resync issues now: adjacent dirty bits merged up to max_bio_size (§3.4). */
+export function resyncRequestSize(r: BlockResource, now: Micros): number {
+  return Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
+}
+
+interface ReceiverPart {
+  readonly id: string;
+  readonly weight: number;
+  readonly size: number;
+  readonly pattern: 'random' | 'sequential';
+  readonly label: string;
+}
+
+/**
+ * What the peer's receiver writes, in proportion: application writes (by workload, random and
+ * sequential) and resync writes, or WalB's archive: the mix of what enters the path (in a steady flow the
+ * queue, written in order, has that mix); when nothing enters, the mix of what the path holds
+ * (world.ts applicationShare).
+ */
+function receiverParts(v: BlockView, r: BlockResource, prev: ResourceFlow, now: Micros): ReceiverPart[] {
+  if (r.walb) return [{ id: 'wdiff', weight: 1, size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' }];
+  const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);
+  let appFrac: number;
+  if (prev.appRepl + prev.resync > 0) appFrac = prev.appRepl / (prev.appRepl + prev.resync);
+  else if (queued > EPS_BYTES) appFrac = Math.min(1, Math.max(0, r.pipeApp.valueAt(now) / queued));
+  else appFrac = r.resyncing ? (r.replicating ? 0.5 : 0) : 1;
+  const ws = v.workloadsOf(r);
+  const offered = ws.map((w) => w.spec.iops * (1 - w.spec.readShare) * w.spec.size);
+  const total = offered.reduce((a, b) => a + b, 0);
+  const parts: ReceiverPart[] = [];
+  if (appFrac > 0) {
+    ws.forEach((w, i) => {
+      const s = w.spec;
+      const share = appFrac * (total > 0 ? offered[i]! / total : 1 / ws.length);
+      if (s.random > 0) parts.push({ id: `${s.name}|rw`, weight: share * s.random, size: s.size, pattern: 'random', label: 'replicated writes' });
+      if (s.random < 1) parts.push({ id: `${s.name}|sw`, weight: share * (1 - s.random), size: s.size, pattern: 'sequential', label: 'replicated writes' });
+    });
+  }
+  if (appFrac < 1 || parts.length === 0) {
+    const size = resyncRequestSize(r, now);
+    parts.push({ id: 'rs', weight: parts.length === 0 ? 1 : 1 - appFrac, size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes' });
+  }
+  return parts.filter((p) => p.weight > 0);
+}
+
+/**
+ * Every disk's streams: applications, resync reads and writes, receivers, jobs. With `capacity`, the
+ * peers' receivers are asked for all they can write (as deep as max-buffers, no cap on their rate): the
+ * peer's real capacity for replicated data, which drains a queue that built up while it was slower.
+ */
+export function diskLoads(v: BlockView, now: Micros, capacity: boolean): Map<string, DiskLoadParts> {
+  const loads = new Map<string, DiskLoadParts>();
+  const at = (disk: string) => {
+    let l = loads.get(disk);
+    if (!l) loads.set(disk, (l = { streams: [], shares: [] }));
+    return l;
+  };
+  for (const j of v.jobs.values()) {
+    const l = at(j.spec.disk);
+    const label = j.spec.kind === 'background-init' ? 'background initialisation' : j.spec.kind === 'backup' ? `backup "${j.spec.name}" reads` : `scan "${j.spec.name}"`;
+    if (j.spec.pace.kind === 'share') l.shares.push({ label, share: j.spec.pace.share });
+    else l.streams.push({ id: `job|${j.spec.disk}|${j.spec.name}`, label, io: { op: j.spec.op, size: JOB_REQUEST, pattern: 'sequential' }, demand: { kind: 'closed', window: JOB_WINDOW, maxRate: j.spec.pace.rate / JOB_REQUEST, extraDelay: 0 } });
+  }
+  for (const r of v.resources.values()) {
+    if (v.failedHosts.has(r.primaryHost)) continue;
+    const prev = v.previousFlow(r) ?? emptyFlow();
+    const wb = r.walb;
+    for (const w of v.workloadsOf(r)) {
+      const s = w.spec;
+      const reads = s.iops * s.readShare;
+      const writes = s.iops * (1 - s.readShare) * w.writeScale;
+      const app = at(r.primaryDisk);
+      const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
+        if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
+      };
+      add('rr', 'read', 'random', reads * s.random);
+      add('sr', 'read', 'sequential', reads * (1 - s.random));
+      add('rw', 'write', 'random', writes * s.random);
+      add('sw', 'write', 'sequential', writes * (1 - s.random));
+      // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
+      if (wb) add('log', 'write', 'sequential', writes, at(wb.logDisk));
+    }
+    if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
+      at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
+    }
+    if (r.resyncing) {
+      const size = resyncRequestSize(r, now);
+      const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
+      const rs = resyncDemand(v, r, size, prev);
+      at(r.primaryDisk).streams.push({ id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs });
+    }
+    // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5). It writes what
+    // arrives (the line's rate) while nothing waits for it, and as fast as its disk allows while its queue
+    // (receive buffer + max-buffers) holds data.
+    if (r.transmitting && r.secondaryDisk && !v.failedHosts.has(r.secondaryHost!)) {
+      const peer = at(r.secondaryDisk);
+      const window = r.peerDiskWindow();
+      const parts = receiverParts(v, r, prev, now);
+      const total = parts.reduce((a, p) => a + p.weight, 0);
+      const draining = r.peerQ.valueAt(now) > EPS_BYTES;
+      for (const p of parts) {
+        const share = p.weight / total;
+        const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
+        const maxRate = capacity || draining ? Infinity : (prev.x * share) / p.size;
+        peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand: { kind: 'closed', window: window * share, maxRate, extraDelay: 0 } });
+      }
+    }
+  }
+  return loads;
+}
+
+/** The resync's window (rule 9: max-buffers/2; the controller's fill target; md's sync_io_depth) and rate cap now. */
+export function resyncDemandNow(v: BlockView, r: BlockResource, now: Micros): { window: number; maxRate: number; size: number } {
+  const size = resyncRequestSize(r, now);
+  const d = resyncDemand(v, r, size, emptyFlow());
+  return d.kind === 'closed' ? { window: d.window, maxRate: d.maxRate, size } : { window: Infinity, maxRate: Infinity, size };
+}
+
+/**
+ * How the resync asks the SyncSource's disk for data (rules 9, 10): as a closed stream whose window is
+ * what may be in flight, whose rate cap is the controller's, and whose extra delay is the path outside
+ * this disk (round trip, the send buffer's queue, the peer's socket).
+ */
+function resyncDemand(v: BlockView, r: BlockResource, size: number, prev: ResourceFlow): DiskStream['demand'] {
+  const extra = prev.rtt + prev.queueDelay;
+  const md = r.md;
+  if (md) {
+    // md.c: at least speed_limit_min; above it only while the array is idle (§7.3, rule 15).
+    const busy = v.workloadsOf(r).some((w) => w.spec.iops > 0);
+    return { kind: 'closed', window: MD_SYNC_IO_DEPTH * size, maxRate: (busy ? md.speedLimitMin : md.speedLimitMax) / size, extraDelay: Math.max(0, extra) };
+  }
+  const wb = r.walb;
+  if (wb) return { kind: 'closed', window: 16 << 20, maxRate: wb.fullScanRate > 0 ? wb.fullScanRate / size : Infinity, extraDelay: prev.rtt };
+  const d = r.drbd!;
+  // In flight at most max-buffers/2 (4 MiB by default) (rule 9, K84-WRK drbd_rs_number_requests).
+  const cap = (d.net.maxBuffers / 2) * PAGE_SIZE;
+  let window = cap;
+  let maxRate: number;
+  if (d.disk.cPlanAhead === 0) maxRate = d.disk.resyncRate / size;
+  else {
+    // The dynamic controller (§3.5) steers the bytes in flight to c-fill-target, or to rate × c-delay-target.
+    const cMax = d.disk.cMaxRate > 0 ? d.disk.cMaxRate : Infinity;
+    window = Math.min(cap, d.disk.cFillTarget > 0 ? d.disk.cFillTarget : (cMax === Infinity ? cap / (d.disk.cDelayTarget / 1e6) : cMax) * (d.disk.cDelayTarget / 1e6));
+    maxRate = cMax / size;
+  }
+  // c-min-rate (rule 10): with application I/O on the source's disk, a request is delayed 100 ms in the
+  // receiver thread while the resync is faster than c-min-rate; it never slows below c-min-rate.
+  const appIo = v.workloadsOf(r).some((w) => w.spec.iops > 0);
+  if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
+  return { kind: 'closed', window, maxRate, extraDelay: Math.max(0, extra) };
+}
