@@ -8,6 +8,15 @@ import type { Micros } from '../engine/time.ts';
 /** Where the back-pressure path ends: the stall's root. */
 export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency';
 
+/** A stretch of a stall with one back-pressure path (a stall's cause can move: the buffers fill, a job ends). */
+export interface StallPhase {
+  readonly from: Micros;
+  readonly bottleneck: StallBottleneck;
+  /** The back-pressure path, root first: one fact per step. */
+  readonly chain: readonly string[];
+  maxLatency: number;
+}
+
 export interface BlockStallRecord {
   readonly resource: string;
   readonly workload: string;
@@ -15,9 +24,10 @@ export interface BlockStallRecord {
   readonly from: Micros;
   to: Micros | null;
   maxLatency: number;
-  readonly bottleneck: StallBottleneck;
-  /** The back-pressure path, root first: one fact per step. */
-  readonly chain: readonly string[];
+  /** Where the path of the phase with the worst latency ends. */
+  bottleneck: StallBottleneck;
+  /** The phases in time order; the first one's chain is why the stall began. */
+  readonly phases: StallPhase[];
 }
 
 export interface BlockLossRecord {
@@ -58,16 +68,30 @@ export class BlockHistory {
     if (!(Number.isInteger(maxPoints) && maxPoints >= 16)) throw new RangeError(`a series needs room for at least 16 points, not ${maxPoints}`);
   }
 
-  openStall(s: Omit<BlockStallRecord, 'to'>): BlockStallRecord {
-    const rec: BlockStallRecord = { ...s, to: null };
+  openStall(s: { resource: string; workload: string; node: string; from: Micros; maxLatency: number; bottleneck: StallBottleneck; chain: readonly string[] }): BlockStallRecord {
+    const rec: BlockStallRecord = { resource: s.resource, workload: s.workload, node: s.node, from: s.from, to: null, maxLatency: s.maxLatency, bottleneck: s.bottleneck, phases: [{ from: s.from, bottleneck: s.bottleneck, chain: s.chain, maxLatency: s.maxLatency }] };
     this.mix(`bstall|${s.resource}|${s.workload}|${s.from}|${s.bottleneck}|${s.chain.join(';')}`);
     this.stalls.push(rec);
     return rec;
   }
 
+  /** The stall goes on for another reason from `from` on. */
+  addPhase(rec: BlockStallRecord, phase: StallPhase): void {
+    this.mix(`bstall-phase|${rec.resource}|${rec.workload}|${phase.from}|${phase.bottleneck}|${phase.chain.join(';')}`);
+    rec.phases.push(phase);
+  }
+
+  /** The worst latency so far, of the stall and of its current phase. */
+  latency(rec: BlockStallRecord, value: number): void {
+    rec.maxLatency = Math.max(rec.maxLatency, value);
+    const p = rec.phases.at(-1)!;
+    p.maxLatency = Math.max(p.maxLatency, value);
+  }
+
   closeStall(rec: BlockStallRecord, at: Micros): void {
     rec.to = at;
-    this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}`);
+    rec.bottleneck = rec.phases.reduce((a, p) => (p.maxLatency > a.maxLatency ? p : a)).bottleneck;
+    this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}|${rec.bottleneck}`);
   }
 
   reopenStall(rec: BlockStallRecord): void {

@@ -28,11 +28,14 @@ export interface FlowView {
 
 export interface WorkloadView {
   readonly name: string;
+  /** Write requests/s the application offers, and those completing. */
   readonly offered: number;
   readonly accepted: number;
   readonly local: number;
   readonly repl: number;
   readonly latency: number;
+  /** Writes the application keeps outstanding at most. */
+  readonly queueDepth: number;
 }
 
 export const mb = (bps: number): string => `${(bps / 1e6).toFixed(bps < 1e7 ? 2 : 1)} MB/s`;
@@ -93,7 +96,7 @@ export function explainStall(
     const what = res.md ? `the write-behind window (${res.md.writeBehind} requests)` : `the ${mib(d ? d.net.sndbufSize : flow.sendCap)} send buffer${proxy}`;
     chain.push(fill ? `${what} filled in ${ms((fill.to - fill.from) / 1e6)}` : `${what} filled`);
     if (res.md) chain.push(`md: with more than ${res.md.writeBehind} writes behind, new writes wait for the write-mostly leg too (rule 17); writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered`);
-    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so up to the application's queue depth of writes wait and their latency exceeds ${ms(threshold)}`);
+    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so the application's queue depth of ${w.queueDepth} writes waits and each takes about ${w.queueDepth} / ${w.accepted.toFixed(0)} per s = ${ms(w.queueDepth / Math.max(w.accepted, 1e-9))} (Little's law), above ${ms(threshold)}`);
     return { bottleneck, chain };
   }
   if (w.repl >= w.local && peer) {
@@ -102,9 +105,9 @@ export function explainStall(
     return { bottleneck: 'peer-latency', chain };
   }
   chain.push(`${res.primaryHost}'s disk ${describeDisk(local.spec)}: ${diskUse(local)}${res.resyncing ? `; the resync runs ${resyncHow}` : ''}`);
-  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's requests queue up faster than they are served (rule 18)`);
+  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's reads queue up faster than they are served (rule 18)`);
   else chain.push(`utilisation ${pct(local.rho)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${ms(w.local)}`);
-  if (w.offered > w.accepted * 1.001) chain.push(`writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered: a backlog builds and latency exceeds ${ms(threshold)}`);
+  if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
   else chain.push(`so writes take longer than ${ms(threshold)}`);
   return { bottleneck: 'local-disk', chain };
 }

@@ -12,9 +12,6 @@ import { resyncDemandNow, resyncRequestSize } from './loads.ts';
 import { PAGE_SIZE, type BlockResource } from './resource.ts';
 import { EPS_BYTES, emptyFlow, type BlockView, type ResourceFlow } from './state.ts';
 
-/** While writes wait for the local disk, they are offered this much faster than they arrive (to drain that backlog). */
-const LOCAL_BACKLOG_DRAIN = 1.2;
-
 export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): ResourceFlow {
   const f = emptyFlow();
   f.drainCap = drainCap;
@@ -29,40 +26,35 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const wb = r.walb;
   const logSol = wb ? sols.get(wb.logDisk) : undefined;
   let appWant = 0;
-  const wants = new Map<string, { offered: number; want: number; local: number; size: number; pipeBacklog: boolean; closed: boolean }>();
+  const wants = new Map<string, { offered: number; want: number; issueCap: number; local: number; size: number; pipeBacklog: boolean; closed: boolean; population: number; backlog: number }>();
   for (const w of v.workloadsOf(r)) {
     const s = w.spec;
     const offered = s.iops * (1 - s.readShare) * s.size;
-    const ids = ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
-    // The disk's room for this workload's writes: what its other streams leave.
-    let writeRho = 0;
+    const ids = wb ? [`${r.name}|${s.name}|log`] : ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
+    const sol = wb ? logSol : local;
+    // The local writes: their latency, and what the application's queue_depth allows the disk to complete
+    // (a closed population: depth / response time, Little's law). WalB completes a write when its logpack
+    // is on the log device (§4 "fast" algorithm).
     let writeRate = 0;
     let latSum = 0;
+    let capReq = 0;
     for (const id of ids) {
-      const st = local?.streams.get(id);
+      const st = sol?.streams.get(id);
       if (!st) continue;
-      writeRho += st.rate * st.costPerRate;
       writeRate += st.rate;
       latSum += st.latency * st.rate;
+      const share = id.endsWith('|rw') ? s.random : id.endsWith('|sw') ? 1 - s.random : 1;
+      capReq += st.latency > 0 ? (s.queueDepth * share) / st.latency : Infinity;
     }
-    const cost = writeRate > 0 ? writeRho / writeRate : 0;
-    const backlogged = w.backlog.valueAt(now) > 1e-6;
-    const otherRho = (local?.rho ?? 0) - writeRho;
-    const roomReq = cost > 0 ? Math.max(0, 0.999 - otherRho) / cost : Infinity;
-    let localLat = writeRate > 0 ? latSum / writeRate : 0;
-    if (logSol) {
-      // WalB completes a write when its logpack is on the log device (§4 "fast" algorithm).
-      const lg = logSol.streams.get(`${r.name}|${s.name}|log`);
-      localLat = lg ? lg.latency : localLat;
-    }
-    const offeredReq = offered / s.size;
+    const localLat = writeRate > 0 ? latSum / writeRate : 0;
+    const issueCap = Math.min(offered, writeRate > 0 ? capReq * s.size : offered);
+    const b = w.backlog.valueAt(now);
     // Writes waiting for room in a full send path (their local writes are done) enter as fast as the path
-    // takes them (rule 2: FIFO behind the sender), whatever the offer; writes waiting for the local disk
-    // as fast as it has room.
-    const pipeBacklog = backlogged && w.backlogCause === 'pipe';
-    const want = pipeBacklog ? Math.max(offered, cap.rate) : Math.min(offeredReq * (backlogged ? LOCAL_BACKLOG_DRAIN : 1), roomReq) * s.size;
-    const closed = w.backlog.valueAt(now) >= s.queueDepth - 1e-6;
-    wants.set(s.name, { offered, want, local: localLat, size: s.size, pipeBacklog, closed });
+    // takes them (rule 2: FIFO behind the sender), whatever the offer.
+    const pipeBacklog = b > 1e-6 && w.backlogCause === 'pipe';
+    const want = pipeBacklog ? Math.max(offered, cap.rate) : issueCap;
+    const closed = b >= s.queueDepth - 1e-6;
+    wants.set(s.name, { offered, want, issueCap, local: localLat, size: s.size, pipeBacklog, closed, population: s.queueDepth * s.size, backlog: b * s.size });
     appWant += want;
   }
   const rsStream = local?.streams.get(`${r.name}|rs`);
@@ -89,6 +81,10 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   /** What the application wanted to replicate before a full send buffer throttled it. */
   let demanded: number | undefined;
   let accepted = appWant;
+  /** A full send path refused writes (they wait in the workload's backlog). */
+  let pathFull = false;
+  /** Protocol B/C: the path holds the application's whole queue_depth; what it admits (bytes/s). */
+  let closedPath: number | null = null;
   if (wb) {
     // WalB: the ring takes every write; the line carries the full backup or the logs (rule 16).
     const scan = r.conn.kind === 'SyncSource';
@@ -117,6 +113,33 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     f.sendRate = 0;
     f.peerRate = 0;
   } else {
+    const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
+    // Protocol B and C: a write in the path is outstanding (it completes once the peer received or wrote
+    // it), so the application's queue_depth bounds what the path holds of its writes (Little's law, issue
+    // 12 point 2): once the path holds every write the application may have outstanding, less those in
+    // service (on the line, at the peer's disk) and those waiting for room, it issues a new one only as one
+    // completes, at the application's share of what leaves the path.
+    const d = r.drbd;
+    if (repl && d && d.net.protocol !== 'A') {
+      const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
+      let population = 0;
+      let inService = 0;
+      for (const [name, w] of wants) {
+        const rcv = peerSol?.streams.get(`${r.name}|rcv|${name}|rw`) ?? peerSol?.streams.get(`${r.name}|rcv|${name}|sw`);
+        const service = f.rtt + (d.net.protocol === 'C' ? (rcv?.latency ?? 0) : 0);
+        const rate = prev?.work.get(name)?.accepted ?? 0;
+        population += w.population - w.backlog;
+        inService += rate * service;
+      }
+      const room = Math.max(0, population - inService);
+      f.populationRoom = room;
+      if (r.pipeApp.valueAt(now) >= room - EPS_BYTES) {
+        const exit = d.net.protocol === 'C' ? Math.min(xMax, drainCap) : xMax;
+        closedPath = Math.min(appWant, Math.max(0, exit - (prev?.resync ?? resync)));
+        aRep = closedPath;
+        accepted = aRep;
+      }
+    }
     // The resync keeps at most `window` bytes requested and not yet received (rule 9); the rest of the
     // path is the application's. When the peer or the line cannot take both, the socket queue grows
     // until the resync, slowed by it (Little's law: r = window / delay), leaves room for the
@@ -142,7 +165,6 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
       }
     } else if (resync > 0) resync = rFree;
     if (aRep > bottleneck) f.blocking = true;
-    const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
     const inOff = aRep + resync;
     demanded = [...wants.values()].reduce((a, w) => a + (w.pipeBacklog ? w.offered : w.want), 0);
     f.x = sendQ > EPS_BYTES ? xMax : Math.min(inOff, xMax);
@@ -153,6 +175,7 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
       resync = Math.min(resync, f.x);
       aRep = repl ? Math.max(0, f.x - resync) : 0;
       accepted = repl ? aRep : appWant;
+      pathFull = repl;
       f.sendRate = 0;
     } else f.sendRate = inOff - f.x;
     f.peerRate = f.x - f.drain;
@@ -160,10 +183,12 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   f.appRepl = aRep;
   f.appDemand = demanded ?? aRep;
   f.resync = resync;
-  // Replication latency for protocols that wait for the peer (rule 1), and md's synchronous writes.
+  f.closedPath = closedPath !== null;
+  // Replication latency for protocols that wait for the peer (rule 1). md's writes once its behind window
+  // is full wait for room in it, like protocol A's for room in the send buffer (the backlog, rule 17).
   const d = r.drbd;
   const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
-  const waitsForPeer = repl && transmitting && ((d && d.net.protocol !== 'A') || (r.md !== null && f.sendFull));
+  const waitsForPeer = repl && transmitting && d !== null && d.net.protocol !== 'A';
   for (const [name, w] of wants) {
     const share = appWant > 0 ? w.want / appWant : 0;
     let replLat = 0;
@@ -171,7 +196,7 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     if (waitsForPeer && f.x > 0) {
       replLat = f.rtt + sendQ / f.x;
       replSlope = f.sendRate / f.x;
-      if (!d || d.net.protocol === 'C') {
+      if (d.net.protocol === 'C') {
         const rcv = peerSol?.streams.get(`${r.name}|rcv|${name}|rw`) ?? peerSol?.streams.get(`${r.name}|rcv|${name}|sw`);
         const drain = f.drain > 0 ? f.drain : drainCap;
         replLat += (drain > 0 ? Math.max(0, peerQ - r.peerDiskWindow()) / drain : 0) + (rcv?.latency ?? 0);
@@ -181,8 +206,8 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     const acc = Math.min(w.want, accepted * share);
     // The local disk wrote a write when it was issued: a write waiting for the send path is written already;
     // with queue_depth of them waiting, a new one is issued only as one completes.
-    const issued = w.pipeBacklog ? (w.closed ? Math.min(acc, w.offered) : w.offered) : acc;
-    f.work.set(name, { offered: w.offered, accepted: acc, issued, local: w.local, repl: replLat, replSlope });
+    const issued = w.pipeBacklog ? (w.closed ? Math.min(acc, w.issueCap) : w.issueCap) : pathFull ? w.issueCap : acc;
+    f.work.set(name, { offered: w.offered, accepted: acc, issued, local: w.local, repl: replLat, replSlope, blocked: pathFull && acc < w.want - 1e-9 });
   }
   return f;
 }

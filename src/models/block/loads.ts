@@ -25,6 +25,11 @@ interface ReceiverPart {
   readonly size: number;
   readonly pattern: 'random' | 'sequential';
   readonly label: string;
+  /**
+   * Protocol C: the application's writes of this part that can be outstanding at most (its queue_depth ×
+   * write size × the part's share): each waits for the peer's disk, so the peer holds no more of them.
+   */
+  readonly population: number;
 }
 
 /**
@@ -34,7 +39,8 @@ interface ReceiverPart {
  * (world.ts applicationShare).
  */
 function receiverParts(v: BlockView, r: BlockResource, prev: ResourceFlow, now: Micros): ReceiverPart[] {
-  if (r.walb) return [{ id: 'wdiff', weight: 1, size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' }];
+  if (r.walb) return [{ id: 'wdiff', weight: 1, size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes', population: Infinity }];
+  const protocolC = r.drbd?.net.protocol === 'C';
   const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);
   let appFrac: number;
   if (prev.appRepl + prev.resync > 0) appFrac = prev.appRepl / (prev.appRepl + prev.resync);
@@ -48,13 +54,14 @@ function receiverParts(v: BlockView, r: BlockResource, prev: ResourceFlow, now: 
     ws.forEach((w, i) => {
       const s = w.spec;
       const share = appFrac * (total > 0 ? offered[i]! / total : 1 / ws.length);
-      if (s.random > 0) parts.push({ id: `${s.name}|rw`, weight: share * s.random, size: s.size, pattern: 'random', label: 'replicated writes' });
-      if (s.random < 1) parts.push({ id: `${s.name}|sw`, weight: share * (1 - s.random), size: s.size, pattern: 'sequential', label: 'replicated writes' });
+      const population = (f: number) => (protocolC ? s.queueDepth * s.size * f : Infinity);
+      if (s.random > 0) parts.push({ id: `${s.name}|rw`, weight: share * s.random, size: s.size, pattern: 'random', label: 'replicated writes', population: population(s.random) });
+      if (s.random < 1) parts.push({ id: `${s.name}|sw`, weight: share * (1 - s.random), size: s.size, pattern: 'sequential', label: 'replicated writes', population: population(1 - s.random) });
     });
   }
   if (appFrac < 1 || parts.length === 0) {
     const size = resyncRequestSize(r, now);
-    parts.push({ id: 'rs', weight: parts.length === 0 ? 1 : 1 - appFrac, size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes' });
+    parts.push({ id: 'rs', weight: parts.length === 0 ? 1 : 1 - appFrac, size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes', population: Infinity });
   }
   return parts.filter((p) => p.weight > 0);
 }
@@ -89,12 +96,19 @@ export function diskLoads(v: BlockView, now: Micros, capacity: boolean): Map<str
       const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
         if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
       };
+      // The application's writes are a closed population: at most queue_depth outstanding (split by their
+      // random share), so the disk serves min(offer, depth / response time) of them (Little's law) and its
+      // queue never holds more than the application can have in flight. Reads arrive whatever the disk does.
+      const addWrites = (id: string, pattern: 'random' | 'sequential', share: number, disk = app) => {
+        const rate = writes * share;
+        if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op: 'write', size: s.size, pattern }, demand: { kind: 'closed', window: s.queueDepth * s.size * share, maxRate: rate, extraDelay: 0 } });
+      };
       add('rr', 'read', 'random', reads * s.random);
       add('sr', 'read', 'sequential', reads * (1 - s.random));
-      add('rw', 'write', 'random', writes * s.random);
-      add('sw', 'write', 'sequential', writes * (1 - s.random));
+      addWrites('rw', 'random', s.random);
+      addWrites('sw', 'sequential', 1 - s.random);
       // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
-      if (wb) add('log', 'write', 'sequential', writes, at(wb.logDisk));
+      if (wb) addWrites('log', 'sequential', 1, at(wb.logDisk));
     }
     if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
       at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
@@ -118,7 +132,10 @@ export function diskLoads(v: BlockView, now: Micros, capacity: boolean): Map<str
         const share = p.weight / total;
         const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
         const maxRate = capacity || draining ? Infinity : (prev.x * share) / p.size;
-        peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand: { kind: 'closed', window: window * share, maxRate, extraDelay: 0 } });
+        // A protocol C write is outstanding for the round trip too (issue 12, point 2: Little's law).
+        const closedApp = p.population < window * share;
+        const demand = { kind: 'closed' as const, window: Math.min(window * share, p.population), maxRate, extraDelay: closedApp ? prev.rtt : 0 };
+        peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
       }
     }
   }

@@ -31,8 +31,8 @@ export interface WorkloadState {
   writeScale: number;
   outage: boolean;
   lastStall: BlockStallRecord | null;
-  /** What held writes back when the backlog began: the replication path (a full send buffer) or the local disk. */
-  backlogCause: 'pipe' | 'local' | null;
+  /** Why writes wait: a full replication path (the send buffer, md's behind window); null when none wait. */
+  backlogCause: 'pipe' | null;
 }
 
 export interface JobState {
@@ -54,6 +54,8 @@ export interface WorkFlow {
   /** Replication latency (s) and its slope (s per s) until the next reflow. */
   readonly repl: number;
   readonly replSlope: number;
+  /** A full send path refuses these writes: they wait in the workload's backlog (rule 2). */
+  readonly blocked: boolean;
 }
 
 export interface ResourceFlow {
@@ -84,6 +86,10 @@ export interface ResourceFlow {
   queueDelay: number;
   /** Whether a full send buffer holds the application back (rule 2). */
   blocking: boolean;
+  /** Protocol B/C: the path holds all the writes the application may have outstanding (Little's law). */
+  closedPath: boolean;
+  /** Protocol B/C: the application bytes the path may hold before it closes (Infinity: no bound). */
+  populationRoom: number;
   /** Per workload: offered, accepted and issued write bytes/s, local and replication latency. */
   work: Map<string, WorkFlow>;
 }
@@ -107,6 +113,8 @@ export const emptyFlow = (): ResourceFlow => ({
   rtt: 0,
   queueDelay: 0,
   blocking: false,
+  closedPath: false,
+  populationRoom: Infinity,
   work: new Map(),
 });
 

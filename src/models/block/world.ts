@@ -12,6 +12,7 @@ import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
+import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
@@ -606,6 +607,8 @@ export class BlockWorld implements BlockView {
       const pipeRate = r.walb ? f.appRepl - f.x * (r.conn.kind === 'SyncSource' ? 0 : 1) : f.appRepl - f.drain * appShare;
       r.pipeApp.setRate(now, (Math.abs(pipeRate) < 1e-3 || (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0) ? 0 : pipeRate) / 1e6);
       consider(whenZero(r.pipeApp));
+      // Protocol B/C: the path closes to the application once it holds its queue_depth of writes.
+      if (!f.closedPath && f.populationRoom < Infinity && r.pipeApp.rate > 0) consider(r.pipeApp.timeToReach(f.populationRoom, now));
       let accepted = 0;
       for (const w of f.work.values()) accepted += w.accepted;
       if (r.acked.rate !== accepted / 1e6) {
@@ -647,13 +650,19 @@ export class BlockWorld implements BlockView {
       }
       const name = r.name;
       const hb = this.ctx.history.block;
-      hb.sample(`${name} send buffer (bytes)`, now, Math.round(sendQ));
-      hb.sample(`${name} peer queue (bytes)`, now, Math.round(r.peerQ.valueAt(now)));
-      hb.sample(`${name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
-      hb.sample(`${name} line (bytes/s)`, now, Math.round(f.x));
+      this.sampleResource(r, f, now);
       for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
     }
     if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
+  }
+
+  /** The resource's time series at `now` (buffers, out-of-sync bytes, the line's rate). */
+  private sampleResource(r: BlockResource, f: ResourceFlow, now: Micros): void {
+    const hb = this.ctx.history.block;
+    hb.sample(`${r.name} send buffer (bytes)`, now, Math.round(Math.max(0, r.sendQ.valueAt(now))));
+    hb.sample(`${r.name} peer queue (bytes)`, now, Math.round(Math.max(0, r.peerQ.valueAt(now))));
+    hb.sample(`${r.name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
+    hb.sample(`${r.name} line (bytes/s)`, now, Math.round(f.x));
   }
 
   /** Backlog, latency and stalls of one workload; returns when its latency next crosses the threshold. */
@@ -665,52 +674,60 @@ export class BlockWorld implements BlockView {
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
     }
-    const lambda = work.offered / s.size;
+    // The application issues writes at `lambda` (its offer, or what queue_depth allows its local disk to
+    // complete); `mu` of them enter the replication path (protocol A, md: complete). Writes a full send path
+    // refuses wait in the backlog, at most queue_depth of them: then a new one is issued only as one enters
+    // (a closed population; Little: latency = depth / completion rate).
+    const lambda = work.issued / s.size;
     const mu = work.accepted / s.size;
     const b = w.backlog.valueAt(now);
-    // A closed population: at most queue-depth writes wait; then the application issues a new write only
-    // when one completes (Little: latency = depth / completion rate).
-    const full = b >= s.queueDepth - 1e-6;
-    const closed = full && lambda >= mu;
-    const backlogRate = closed ? 0 : b > 1e-6 || lambda > mu ? lambda - mu : 0;
-    // Books: a full queue issues a write only as one completes; an empty one that keeps up passes writes straight through.
-    if (closed) w.backlogBooks.flow(now, mu, mu);
-    else if (backlogRate === 0) w.backlogBooks.flow(now, lambda, lambda);
+    let backlogRate = b > 1e-6 || work.blocked ? lambda - mu : 0;
+    if (backlogRate > 0 && b >= s.queueDepth - 1e-6) backlogRate = 0;
+    if (backlogRate === 0) w.backlogBooks.flow(now, mu, mu);
     else w.backlogBooks.flow(now, lambda, mu);
-    if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull ? 'pipe' : 'local';
-    else if (b <= 1e-6 && backlogRate <= 0) w.backlogCause = null;
+    if (b <= 1e-6) w.backlogCause = backlogRate > 0 ? 'pipe' : null;
     w.backlog.setRate(now, backlogRate / 1e6);
-    const base = Math.max(work.local, work.repl);
-    const baseSlope = work.repl >= work.local ? work.replSlope : 0;
+    // A write completes when its local write is done and the replication path lets it (rule 1); those that
+    // wait for room in the path wait their turn first.
     let value: number;
     let slope: number;
     if (mu > 0) {
-      value = base + b / mu;
-      slope = baseSlope + backlogRate / mu;
+      const path = b / mu + work.repl;
+      value = Math.max(work.local, path);
+      slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
     } else {
       // Nothing completes: the oldest write's wait grows with the clock.
       const prev = w.lat;
       value = prev.value + prev.slope * ((now - prev.at) / 1e6);
       slope = 1;
     }
-    if (w.stall) w.stall.maxLatency = Math.max(w.stall.maxLatency, value);
+    if (w.stall) this.ctx.history.block.latency(w.stall, value);
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    if (above && !w.stall && w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
-      // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
-      w.stall = w.lastStall;
-      this.ctx.history.block.reopenStall(w.stall);
-    } else if (above && !w.stall) {
+    const explain = () => {
       const sol = this.solutions.get(r.primaryDisk);
       const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
-      const view: WorkloadView = { name: s.name, offered: lambda, accepted: mu, local: work.local, repl: work.repl, latency: value };
+      const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
       const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
-      const why = sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
+      return sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
+    };
+    const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
-    } else if (!above && w.stall) this.closeStall(w, now);
+    };
+    if (above && !w.stall) {
+      const why = explain();
+      if (w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
+        // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
+        w.stall = w.lastStall;
+        this.ctx.history.block.reopenStall(w.stall);
+        this.nextPhase(w.stall, why, now, value);
+      } else open(why);
+    } else if (above && w.stall) this.nextPhase(w.stall, explain(), now, value);
+    else if (!above && w.stall) this.closeStall(w, now);
     this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
+    this.ctx.history.block.sample(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
     // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
     // to drain past its empty time went negative).
     let next: number = NEVER;
@@ -719,6 +736,13 @@ export class BlockWorld implements BlockView {
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
+  }
+
+  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended) goes on with a new phase. */
+  private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: string[] }, now: Micros, value: number): void {
+    if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
+    this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
+    this.log(stall.resource, stall.node, 'writes', `${stall.workload}: the stall goes on, now ${why.bottleneck}: ${why.chain[0]}`);
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
@@ -740,9 +764,23 @@ export class BlockWorld implements BlockView {
 
   /** At the end of the run: close what is open. */
   finish(end: Micros): void {
+    // Every series gets a point at the run's end: a level still moving ends where it is, not where the
+    // last change left it.
+    for (const r of this.resources.values()) {
+      const f = this.flows.get(r.name);
+      if (f) this.sampleResource(r, f, end);
+    }
+    for (const w of this.workloads.values()) {
+      const f = this.flows.get(w.spec.resource);
+      const work = f?.work.get(w.spec.name);
+      if (work && !w.outage) {
+        this.ctx.history.block.sample(`${w.spec.name} write latency (s)`, end, +(w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6)).toFixed(6));
+        this.ctx.history.block.sample(`${w.spec.name} writes completed (/s)`, end, +(work.accepted / w.spec.size).toFixed(3));
+      }
+    }
     for (const w of this.workloads.values()) {
       if (w.stall) {
-        w.stall.maxLatency = Math.max(w.stall.maxLatency, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
+        this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
         this.ctx.history.block.closeStall(w.stall, end);
         w.stall = null;
       }
