@@ -60,6 +60,14 @@ export function diskUse(sol: DiskSolution): string {
   return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
 }
 
+/** Where a stall's back-pressure path ends, without building its chain (checked at every reflow of a stall). */
+export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowView, peer: DiskSolution | null, backlogFromPipe: boolean): StallBottleneck {
+  const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
+  if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
+  if (w.repl >= w.local && peer) return 'peer-latency';
+  return 'local-disk';
+}
+
 export function explainStall(
   res: BlockResource,
   w: WorkloadView,

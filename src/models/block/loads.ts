@@ -6,6 +6,7 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { DiskStream, ShareJob } from '../disk/queue.ts';
+import { sameStream } from '../disk/solver-cache.ts';
 import { MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S, type BlockResource } from './resource.ts';
 import { EPS_BYTES, JOB_REQUEST, JOB_WINDOW, WALB_IO, emptyFlow, type BlockView, type ResourceFlow } from './state.ts';
 
@@ -67,79 +68,183 @@ function receiverParts(v: BlockView, r: BlockResource, prev: ResourceFlow, now: 
 }
 
 /**
- * Every disk's streams: applications, resync reads and writes, receivers, jobs. With `capacity`, the
- * peers' receivers are asked for all they can write (as deep as max-buffers, no cap on their rate): the
- * peer's real capacity for replicated data, which drains a queue that built up while it was slower.
+ * What one resource asks of the disks now: `[disk, stream]` pairs, once as the queues are (`actual`) and
+ * once with the peer's receiver asked for all it can write (`capacity`: as deep as max-buffers, no cap on
+ * its rate: the peer's real capacity for replicated data, which drains a queue that built up while it was
+ * slower). The two share every stream but the receiver's.
  */
-export function diskLoads(v: BlockView, now: Micros, capacity: boolean): Map<string, DiskLoadParts> {
-  const loads = new Map<string, DiskLoadParts>();
-  const at = (disk: string) => {
-    let l = loads.get(disk);
-    if (!l) loads.set(disk, (l = { streams: [], shares: [] }));
-    return l;
-  };
+export interface ResourceLoads {
+  readonly actual: readonly (readonly [string, DiskStream])[];
+  readonly capacity: readonly (readonly [string, DiskStream])[];
+}
+
+const NO_LOADS: ResourceLoads = { actual: [], capacity: [] };
+
+function writeStream(id: string, size: number, pattern: 'random' | 'sequential', rate: number, window: number): DiskStream {
+  return { id, label: 'application I/O', io: { op: 'write', size, pattern }, demand: { kind: 'closed', window, maxRate: rate, extraDelay: 0 } };
+}
+
+function readStream(id: string, size: number, pattern: 'random' | 'sequential', rate: number): DiskStream {
+  return { id, label: 'application I/O', io: { op: 'read', size, pattern }, demand: { kind: 'open', rate } };
+}
+
+export function resourceLoads(v: BlockView, r: BlockResource, now: Micros): ResourceLoads {
+  if (v.failedHosts.has(r.primaryHost)) return NO_LOADS;
+  const prev = v.previousFlow(r) ?? emptyFlow();
+  const wb = r.walb;
+  const both: [string, DiskStream][] = [];
+  for (const w of v.workloadsOf(r)) {
+    const s = w.spec;
+    const reads = s.iops * s.readShare;
+    const writes = s.iops * (1 - s.readShare) * w.writeScale;
+    const id = `${r.name}|${s.name}|`;
+    if (reads * s.random > 0) both.push([r.primaryDisk, readStream(`${id}rr`, s.size, 'random', reads * s.random)]);
+    if (reads * (1 - s.random) > 0) both.push([r.primaryDisk, readStream(`${id}sr`, s.size, 'sequential', reads * (1 - s.random))]);
+    // The application's writes are a closed population: at most queue_depth outstanding (split by their
+    // random share), so the disk serves min(offer, depth / response time) of them (Little's law) and its
+    // queue never holds more than the application can have in flight. Reads arrive whatever the disk does.
+    const window = s.queueDepth * s.size;
+    if (writes * s.random > 0) both.push([r.primaryDisk, writeStream(`${id}rw`, s.size, 'random', writes * s.random, window * s.random)]);
+    if (writes * (1 - s.random) > 0) both.push([r.primaryDisk, writeStream(`${id}sw`, s.size, 'sequential', writes * (1 - s.random), window * (1 - s.random))]);
+    // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
+    if (wb && writes > 0) both.push([wb.logDisk, writeStream(`${id}log`, s.size, 'sequential', writes, window)]);
+  }
+  if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
+    both.push([wb.logDisk, { id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } }]);
+  }
+  if (r.resyncing) {
+    const size = resyncRequestSize(r, now);
+    const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
+    const rs = resyncDemand(v, r, size, prev);
+    both.push([r.primaryDisk, { id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs }]);
+  }
+  // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5). It writes what
+  // arrives (the line's rate) while nothing waits for it, and as fast as its disk allows while its queue
+  // (receive buffer + max-buffers) holds data.
+  if (!(r.transmitting && r.secondaryDisk && !v.failedHosts.has(r.secondaryHost!))) return { actual: both, capacity: both };
+  const actual = [...both];
+  const capacity = [...both];
+  const window = r.peerDiskWindow();
+  const parts = receiverParts(v, r, prev, now);
+  const total = parts.reduce((a, p) => a + p.weight, 0);
+  const draining = r.peerQ.valueAt(now) > EPS_BYTES;
+  for (const p of parts) {
+    const share = p.weight / total;
+    const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
+    // A protocol C write is outstanding for the round trip too (issue 12, point 2: Little's law).
+    const closedApp = p.population < window * share;
+    const base = { kind: 'closed' as const, window: Math.min(window * share, p.population), extraDelay: closedApp ? prev.rtt : 0 };
+    const id = `${r.name}|rcv|${p.id}`;
+    const cap: DiskStream = { id, label: p.label, io, demand: { ...base, maxRate: Infinity } };
+    capacity.push([r.secondaryDisk, cap]);
+    actual.push([r.secondaryDisk, draining ? cap : { id, label: p.label, io, demand: { ...base, maxRate: (prev.x * share) / p.size } }]);
+  }
+  return { actual, capacity };
+}
+
+/** The background jobs' streams and fixed shares on one disk. */
+function jobLoads(v: BlockView, disk: string, l: { streams: DiskStream[]; shares: ShareJob[] }): void {
   for (const j of v.jobs.values()) {
-    const l = at(j.spec.disk);
+    if (j.spec.disk !== disk) continue;
     const label = j.spec.kind === 'background-init' ? 'background initialisation' : j.spec.kind === 'backup' ? `backup "${j.spec.name}" reads` : `scan "${j.spec.name}"`;
     if (j.spec.pace.kind === 'share') l.shares.push({ label, share: j.spec.pace.share });
     else l.streams.push({ id: `job|${j.spec.disk}|${j.spec.name}`, label, io: { op: j.spec.op, size: JOB_REQUEST, pattern: 'sequential' }, demand: { kind: 'closed', window: JOB_WINDOW, maxRate: j.spec.pace.rate / JOB_REQUEST, extraDelay: 0 } });
   }
-  for (const r of v.resources.values()) {
-    if (v.failedHosts.has(r.primaryHost)) continue;
-    const prev = v.previousFlow(r) ?? emptyFlow();
-    const wb = r.walb;
-    for (const w of v.workloadsOf(r)) {
-      const s = w.spec;
-      const reads = s.iops * s.readShare;
-      const writes = s.iops * (1 - s.readShare) * w.writeScale;
-      const app = at(r.primaryDisk);
-      const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
-        if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
-      };
-      // The application's writes are a closed population: at most queue_depth outstanding (split by their
-      // random share), so the disk serves min(offer, depth / response time) of them (Little's law) and its
-      // queue never holds more than the application can have in flight. Reads arrive whatever the disk does.
-      const addWrites = (id: string, pattern: 'random' | 'sequential', share: number, disk = app) => {
-        const rate = writes * share;
-        if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op: 'write', size: s.size, pattern }, demand: { kind: 'closed', window: s.queueDepth * s.size * share, maxRate: rate, extraDelay: 0 } });
-      };
-      add('rr', 'read', 'random', reads * s.random);
-      add('sr', 'read', 'sequential', reads * (1 - s.random));
-      addWrites('rw', 'random', s.random);
-      addWrites('sw', 'sequential', 1 - s.random);
-      // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
-      if (wb) addWrites('log', 'sequential', 1, at(wb.logDisk));
-    }
-    if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
-      at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
-    }
-    if (r.resyncing) {
-      const size = resyncRequestSize(r, now);
-      const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
-      const rs = resyncDemand(v, r, size, prev);
-      at(r.primaryDisk).streams.push({ id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs });
-    }
-    // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5). It writes what
-    // arrives (the line's rate) while nothing waits for it, and as fast as its disk allows while its queue
-    // (receive buffer + max-buffers) holds data.
-    if (r.transmitting && r.secondaryDisk && !v.failedHosts.has(r.secondaryHost!)) {
-      const peer = at(r.secondaryDisk);
-      const window = r.peerDiskWindow();
-      const parts = receiverParts(v, r, prev, now);
-      const total = parts.reduce((a, p) => a + p.weight, 0);
-      const draining = r.peerQ.valueAt(now) > EPS_BYTES;
-      for (const p of parts) {
-        const share = p.weight / total;
-        const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
-        const maxRate = capacity || draining ? Infinity : (prev.x * share) / p.size;
-        // A protocol C write is outstanding for the round trip too (issue 12, point 2: Little's law).
-        const closedApp = p.population < window * share;
-        const demand = { kind: 'closed' as const, window: Math.min(window * share, p.population), maxRate, extraDelay: closedApp ? prev.rtt : 0 };
-        peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
-      }
-    }
+}
+
+function sameStreams(a: readonly (readonly [string, DiskStream])[], b: readonly (readonly [string, DiskStream])[]): boolean {
+  return a.length === b.length && a.every(([disk, s], i) => disk === b[i]![0] && sameStream(s, b[i]![1]));
+}
+
+function sameParts(a: DiskLoadParts, b: DiskLoadParts): boolean {
+  return (
+    a.streams.length === b.streams.length &&
+    a.shares.length === b.shares.length &&
+    a.shares.every((x, i) => x.label === b.shares[i]!.label && x.share === b.shares[i]!.share) &&
+    a.streams.every((x, i) => sameStream(x, b.streams[i]!))
+  );
+}
+
+/** One disk's load, as the queues are and as the peers could drain, and the version it was built at. */
+export interface DiskLoadEntry {
+  readonly actual: DiskLoadParts;
+  readonly capacity: DiskLoadParts;
+  /** Numbers that change whenever the load as the queues are, or as the peers could drain, changed. */
+  readonly actualVersion: number;
+  readonly capacityVersion: number;
+}
+
+/**
+ * Every disk's streams (jobs, then each resource's in order), built from each resource's contribution and
+ * kept: a disk's load is built again, and gets a new version, only when a contribution to it changed (a
+ * resource's streams, a job starting or ending, the disk's service changing). The queue solver compares
+ * versions, not loads, so a reflow that touches one volume of many on a disk pair costs that volume's
+ * streams, not every volume's (issue 12, point 3).
+ */
+export class DiskLoadTable {
+  private readonly contributions = new Map<string, ResourceLoads>();
+  private version = 0;
+  private readonly built = new Map<string, DiskLoadEntry>();
+  private readonly dirty = new Set<string>();
+
+  private nextVersion(): number {
+    return ++this.version;
   }
-  return loads;
+
+  /** Records a resource's streams; the disks whose load they change are built again. */
+  set(resource: string, l: ResourceLoads): void {
+    const old = this.contributions.get(resource);
+    if (old === l) return;
+    this.contributions.set(resource, l);
+    if (old && sameStreams(old.actual, l.actual) && sameStreams(old.capacity, l.capacity)) return;
+    for (const x of [old, l]) for (const [disk] of [...(x?.actual ?? []), ...(x?.capacity ?? [])]) this.invalidate(disk);
+  }
+
+  /** A job on the disk started or ended, or its service changed. */
+  invalidate(disk: string): void {
+    this.dirty.add(disk);
+  }
+
+  /** Every disk's load now, built again where a contribution changed. */
+  loads(v: BlockView): ReadonlyMap<string, DiskLoadEntry> {
+    if (this.dirty.size === 0 && this.built.size > 0) return this.built;
+    const disks = new Set<string>(this.dirty);
+    if (this.built.size === 0) for (const l of this.contributions.values()) for (const [d] of [...l.actual, ...l.capacity]) disks.add(d);
+    for (const j of v.jobs.values()) if (!this.built.has(j.spec.disk)) disks.add(j.spec.disk);
+    const fresh = new Map<string, { actual: DiskLoadParts; capacity: DiskLoadParts }>();
+    for (const d of disks) {
+      const actual: DiskLoadParts = { streams: [], shares: [] };
+      jobLoads(v, d, actual);
+      fresh.set(d, { actual, capacity: { streams: [...actual.streams], shares: actual.shares } });
+    }
+    for (const r of v.resources.values()) {
+      const l = this.contributions.get(r.name);
+      if (!l) continue;
+      for (const [d, s] of l.actual) fresh.get(d)?.actual.streams.push(s);
+      for (const [d, s] of l.capacity) fresh.get(d)?.capacity.streams.push(s);
+    }
+    // Streams and shares first, then the order of the map: a disk with nothing on it any more is dropped.
+    const next = new Map<string, DiskLoadEntry>();
+    const order = new Set<string>([...this.built.keys(), ...fresh.keys()]);
+    for (const d of order) {
+      const f = fresh.get(d);
+      if (!f) {
+        next.set(d, this.built.get(d)!);
+        continue;
+      }
+      if (f.actual.streams.length === 0 && f.actual.shares.length === 0 && f.capacity.streams.length === 0) continue;
+      const old = this.built.get(d);
+      // Built again to the same streams (a change undone within the reflow, a change to the capacity only):
+      // the same version, no new solve.
+      const actualVersion = old && sameParts(old.actual, f.actual) ? old.actualVersion : this.nextVersion();
+      const capacityVersion = old && sameParts(old.capacity, f.capacity) ? old.capacityVersion : this.nextVersion();
+      next.set(d, old && old.actualVersion === actualVersion && old.capacityVersion === capacityVersion ? old : { ...f, actualVersion, capacityVersion });
+    }
+    this.built.clear();
+    for (const [d, e] of next) this.built.set(d, e);
+    this.dirty.clear();
+    return this.built;
+  }
 }
 
 /** The resync's window (rule 9: max-buffers/2; the controller's fill target; md's sync_io_depth) and rate cap now. */

@@ -69,6 +69,8 @@ export class BlockResource {
   /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
   overflowed = false;
   koTimer: EventHandle | null = null;
+  /** When this resource's levels next reach a bound or its latency a threshold (its own breakpoint), or null. */
+  nextAt: Micros | null = null;
   /** When the send buffer started filling (for "the 8 MiB send buffer filled in 76 ms"). */
   fillStart: Micros | null = null;
   lastFill: { from: Micros; to: Micros } | null = null;

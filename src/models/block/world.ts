@@ -22,9 +22,9 @@ import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, mb, mib, ms, pct, type FlowView, type WorkloadView } from './explain.ts';
+import { explainStall, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { flowOf } from './flow.ts';
-import { diskLoads } from './loads.ts';
+import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { EPS_BYTES, JOB_REQUEST, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
@@ -42,7 +42,20 @@ export class BlockWorld implements BlockView {
   readonly resources = new Map<string, BlockResource>();
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
+  /** Each resource's workloads (a workload's resource never changes). */
+  private readonly byResource = new Map<string, WorkloadState[]>();
   private flows = new Map<string, ResourceFlow>();
+  /** Each resource's inputs when its flow was last computed (see inputsOf), and its state then (stateOf). */
+  private readonly lastInputs = new Map<string, unknown[]>();
+  private readonly lastState = new Map<string, unknown[]>();
+  /** The next reflow computes every resource's flow (the start, a network change). */
+  private everything = true;
+  /** Every reflow computes every resource's flow (tests compare this with the incremental reflows). */
+  fullReflows = false;
+  /** Resources whose levels a discrete step moved since the last reflow (their flows are computed again). */
+  private readonly touched = new Set<string>();
+  /** Each disk's streams, built again only where a resource's or a job's contribution changed. */
+  private readonly loadTable = new DiskLoadTable();
   previousFlow(r: BlockResource): ResourceFlow | undefined {
     return this.flows.get(r.name);
   }
@@ -62,7 +75,11 @@ export class BlockWorld implements BlockView {
     const t = ctx.sim.now;
     for (const r of spec.resources) this.resources.set(r.name, new BlockResource(r, t));
     for (const w of spec.workloads) {
-      this.workloads.set(w.name, { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null });
+      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
+      this.workloads.set(w.name, state);
+      const list = this.byResource.get(w.resource);
+      if (list) list.push(state);
+      else this.byResource.set(w.resource, [state]);
     }
     for (const j of spec.jobs) this.startJob(j, false);
   }
@@ -156,6 +173,7 @@ export class BlockWorld implements BlockView {
     const key = `${spec.disk}|${spec.name}`;
     void log;
     this.jobs.set(key, { spec, done: new Level(this.ctx.sim.now, 0), rate: 0 });
+    this.loadTable.invalidate(spec.disk);
     this.requestReflow();
   }
 
@@ -163,6 +181,7 @@ export class BlockWorld implements BlockView {
     const j = this.jobs.get(key);
     if (!j) return;
     this.jobs.delete(key);
+    this.loadTable.invalidate(j.spec.disk);
     if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', `${j.spec.kind} "${j.spec.name}" on ${j.spec.disk} finished (${mib(j.spec.size ?? 0)})`);
     this.requestReflow();
   }
@@ -179,6 +198,7 @@ export class BlockWorld implements BlockView {
 
   onNetworkChange(): void {
     const now = this.ctx.sim.now;
+    this.everything = true;
     for (const r of this.resources.values()) {
       if (r.transmitting && !this.pathUp(r)) this.disconnect(r, now, 'the line between the sites is down', true);
     }
@@ -325,8 +345,13 @@ export class BlockWorld implements BlockView {
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
   }
 
+  /** A disk's queue parameters now. */
+  private diskSpec(name: string): DiskSpec {
+    return this.disks.get(name)!;
+  }
+
   workloadsOf(r: BlockResource): WorkloadState[] {
-    return [...this.workloads.values()].filter((w) => w.spec.resource === r.name);
+    return this.byResource.get(r.name) ?? [];
   }
 
   // ------------------------------------------------------------------------------------ the reflow
@@ -339,49 +364,95 @@ export class BlockWorld implements BlockView {
     this.protocolChecks(now);
     this.releaseBacklogs(now);
 
+    /**
+     * Resources whose flow is computed again at this instant: those a discrete step touched, those whose own
+     * breakpoint is due, every one at the start or after a network change, and (below) those whose disks'
+     * solutions moved. The rest keep their flows, their levels their rates (issue 12, point 3).
+     */
+    const changed = new Set<string>(this.touched);
+    this.touched.clear();
+    for (const r of this.resources.values()) {
+      if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now) || !sameInputs(this.lastState.get(r.name), this.stateOf(r))) changed.add(r.name);
+    }
+    let fresh = new Set<string>(changed);
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const solvedBefore = this.solver.solved;
-      const loads = diskLoads(this, now, false);
+      // Each resource's disk streams, computed again while its flow is being computed again.
+      for (const name of fresh) this.loadTable.set(name, resourceLoads(this, this.resources.get(name)!, now));
+      const table = this.loadTable.loads(this);
       const sols = new Map<string, DiskSolution>();
-      for (const [name, l] of loads) sols.set(name, this.solver.solve(name, { spec: this.disks.get(name)!, streams: l.streams, shares: l.shares }));
       // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
-      // rate their disks sustain (what drains a queue that built up while they were slower).
-      const caps = diskLoads(this, now, true);
-      const capSols = new Map<string, DiskSolution>();
+      // rate their disks sustain (what drains a queue that built up while they were slower). One pass over
+      // the disks that receive replicated data: each receiver stream adds to its resource's drain.
       const drainCaps = new Map<string, number>();
-      for (const r of this.resources.values()) {
-        if (!r.secondaryDisk || !r.transmitting) continue;
-        const l = caps.get(r.secondaryDisk);
-        if (!l) continue;
-        let sol = capSols.get(r.secondaryDisk);
-        if (!sol) capSols.set(r.secondaryDisk, (sol = this.solver.solve(`${r.secondaryDisk}|capacity`, { spec: this.disks.get(r.secondaryDisk)!, streams: l.streams, shares: l.shares })));
-        let d = 0;
-        for (const s of l.streams) if (s.id.startsWith(`${r.name}|rcv|`)) d += sol.streams.get(s.id)!.rate * s.io.size;
-        drainCaps.set(r.name, d);
+      for (const [name, e] of table) {
+        const spec = this.diskSpec(name);
+        sols.set(name, this.solver.solve(name, { spec, streams: e.actual.streams, shares: e.actual.shares }, e.actualVersion));
+        if (!e.capacity.streams.some((s) => s.id.includes('|rcv|'))) continue;
+        const sol = this.solver.solve(`${name}|capacity`, { spec, streams: e.capacity.streams, shares: e.capacity.shares }, e.capacityVersion);
+        for (const s of e.capacity.streams) {
+          const at = s.id.indexOf('|rcv|');
+          if (at < 0) continue;
+          const owner = s.id.slice(0, at);
+          drainCaps.set(owner, (drainCaps.get(owner) ?? 0) + sol.streams.get(s.id)!.rate * s.io.size);
+        }
       }
       this.solutions = sols;
       const flows = new Map<string, ResourceFlow>();
+      /** Flows computed in this iteration: their disk streams are computed again in the next. */
+      const next = new Set<string>();
       let moved = false;
       for (const r of this.resources.values()) {
-        const f = flowOf(this, r, now, sols, drainCaps.get(r.name) ?? 0);
+        const drainCap = drainCaps.get(r.name) ?? 0;
         const before = this.flows.get(r.name);
-        if (!before || before.x !== f.x || before.resync !== f.resync || before.queueDelay !== f.queueDelay || before.appRepl !== f.appRepl) moved = true;
+        // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
+        // volumes on shared disks most events touch one of them (issue 12, point 3).
+        const inputs = this.inputsOf(r, sols, drainCap);
+        if (before && !changed.has(r.name) && sameInputs(this.lastInputs.get(r.name), inputs)) {
+          flows.set(r.name, before);
+          continue;
+        }
+        changed.add(r.name);
+        next.add(r.name);
+        this.lastInputs.set(r.name, inputs);
+        this.lastState.set(r.name, this.stateOf(r));
+        const f = flowOf(this, r, now, sols, drainCap);
+        if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) moved = true;
         flows.set(r.name, f);
       }
       this.flows = flows;
       // What the writes actually do feeds the next iteration's disk loads.
       for (const w of this.workloads.values()) {
+        if (!changed.has(w.spec.resource)) continue;
         const work = flows.get(w.spec.resource)?.work.get(w.spec.name);
         if (!work || work.offered <= 0) continue;
         const scale = Math.max(0.01, work.issued / work.offered);
-        if (scale !== w.writeScale) moved = true;
+        if (differs(scale, w.writeScale)) moved = true;
         w.writeScale = scale;
       }
-      // No disk's load changed and neither the path's rates nor the write rates moved: another iteration
-      // would compute the same flows.
+      // No disk's load changed and neither the path's rates nor the write rates moved (by more than a part in
+      // 10^9): another iteration would compute the same flows.
       if (iter > 0 && !moved && this.solver.solved === solvedBefore) break;
+      fresh = next;
     }
-    this.apply_(now);
+    this.everything = false;
+    this.apply_(now, changed);
+  }
+
+  /**
+   * What a resource's flow is computed from, besides time: its protocol state and options, its workloads'
+   * specs and backlogs, the solutions of its disks and its peer's drain. Objects are compared by identity
+   * (a state change makes a new object; a disk solved again a new solution).
+   */
+  private inputsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): unknown[] {
+    return [...this.stateOf(r), drainCap, sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null];
+  }
+
+  /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
+  private stateOf(r: BlockResource): unknown[] {
+    const out: unknown[] = [r.conn, r.options, r.primaryHost, r.secondaryHost, r.peerDisk, r.overflowed, r.primaryDisk, r.secondaryDisk, this.failedHosts.has(r.primaryHost), r.secondaryHost !== null && this.failedHosts.has(r.secondaryHost)];
+    for (const w of this.workloadsOf(r)) out.push(w.spec, w.backlogCause, w.outage, w.backlog.rate === 0);
+    return out;
   }
 
   /**
@@ -410,6 +481,7 @@ export class BlockWorld implements BlockView {
         w.backlogBooks.move(now, -reqs);
         w.backlog.set(now, Math.max(0, b - reqs));
         this.acceptDiscrete(r, now, bytes, w.spec.size, replicating);
+        this.touched.add(r.name);
       }
     }
   }
@@ -553,7 +625,7 @@ export class BlockWorld implements BlockView {
   }
 
   /** Apply the computed rates to the levels, track stalls, record series, schedule the next breakpoint. */
-  private apply_(now: Micros): void {
+  private apply_(now: Micros, changed: ReadonlySet<string>): void {
     const threshold = this.ctx.stallThreshold / 1e6;
     let next: number = NEVER;
     const consider = (t: number) => {
@@ -575,7 +647,27 @@ export class BlockWorld implements BlockView {
       if (j.spec.size !== null) consider(j.done.timeToReach(j.spec.size, now));
       void key;
     }
+    const jobsNext = next;
     for (const r of this.resources.values()) {
+      if (!changed.has(r.name)) {
+        // Its levels keep their rates; its own next breakpoint stands.
+        if (r.nextAt !== null && r.nextAt > now && r.nextAt < next) next = r.nextAt;
+        continue;
+      }
+      const outer = next;
+      next = NEVER;
+      this.applyResource(r, now, threshold, consider);
+      r.nextAt = next === NEVER ? null : (next as Micros);
+      next = Math.min(outer, next);
+    }
+    void jobsNext;
+    if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
+  }
+
+  /** A resource's computed rates applied to its levels; `consider` collects its next breakpoint. */
+  private applyResource(r: BlockResource, now: Micros, threshold: number, consider: (t: number) => void): void {
+    const whenZero = (l: Level): number => (l.rate < 0 ? Math.ceil(now + l.valueAt(now) / -l.rate) : NEVER);
+    {
       const f = this.flows.get(r.name)!;
       const sendQ = r.sendQ.valueAt(now);
       // The send buffer: when it starts filling and when it is full (for "filled in 76 ms").
@@ -648,12 +740,9 @@ export class BlockWorld implements BlockView {
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
       }
-      const name = r.name;
-      const hb = this.ctx.history.block;
       this.sampleResource(r, f, now);
       for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
     }
-    if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
   }
 
   /** The resource's time series at `now` (buffers, out-of-sync bytes, the line's rate). */
@@ -689,29 +778,35 @@ export class BlockWorld implements BlockView {
     w.backlog.setRate(now, backlogRate / 1e6);
     // A write completes when its local write is done and the replication path lets it (rule 1); those that
     // wait for room in the path wait their turn first.
+    // The latency the previous rates led to (it moves linearly between reflows): a stall's worst latency is
+    // at one end of each stretch, whether or not anything changed in between.
+    const prev = w.lat;
+    const carried = prev.value + prev.slope * ((now - prev.at) / 1e6);
+    if (w.stall) this.ctx.history.block.latency(w.stall, carried);
     let value: number;
     let slope: number;
     if (mu > 0) {
       const path = b / mu + work.repl;
       value = Math.max(work.local, path);
       slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
+    } else if (lambda <= 0 && b <= 1e-6) {
+      // No write offered and none waiting: nothing to wait for.
+      value = 0;
+      slope = 0;
     } else {
       // Nothing completes: the oldest write's wait grows with the clock.
-      const prev = w.lat;
-      value = prev.value + prev.slope * ((now - prev.at) / 1e6);
+      value = carried;
       slope = 1;
     }
     if (w.stall) this.ctx.history.block.latency(w.stall, value);
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    const explain = () => {
-      const sol = this.solutions.get(r.primaryDisk);
-      const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
-      const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-      const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
-      return sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
-    };
+    const sol = this.solutions.get(r.primaryDisk);
+    const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
+    const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
@@ -724,7 +819,10 @@ export class BlockWorld implements BlockView {
         this.ctx.history.block.reopenStall(w.stall);
         this.nextPhase(w.stall, why, now, value);
       } else open(why);
-    } else if (above && w.stall) this.nextPhase(w.stall, explain(), now, value);
+    } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
+      // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
+      this.nextPhase(w.stall, explain(), now, value);
+    }
     else if (!above && w.stall) this.closeStall(w, now);
     this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
     this.ctx.history.block.sample(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
@@ -786,6 +884,15 @@ export class BlockWorld implements BlockView {
       }
     }
   }
+}
+
+/** A fixed-point iteration has settled when no rate moves by more than a part in 10^9. */
+function sameInputs(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function differs(a: number, b: number): boolean {
+  return Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /**

@@ -89,6 +89,8 @@ export function solveDisk(load: DiskLoad): DiskSolution {
   let costs = streams.map((s, i) => backendCost(load.spec, s.io, positioning(load, rates, null, shareTotal)[i]!));
   let rho = 0;
   let overloaded = false;
+  /** Closed streams were scaled down to the capacity the open ones leave (see below). */
+  let saturated = false;
   let residual = 0;
   for (let iter = 0; iter < 6; iter++) {
     const pos = positioning(load, rates, costs, shareTotal);
@@ -173,6 +175,15 @@ export function solveDisk(load: DiskLoad): DiskSolution {
     }
     rho = hi;
     const next = closedRates(rho);
+    // Closed streams whose windows are deep enough to load the disk past saturation (many replicated
+    // volumes, each with max-buffers in flight) share what the open streams leave, in proportion to what
+    // each would take: their queues grow until their response time (Little: window / rate) makes room.
+    const closedLoad = next.reduce((a, x, i) => a + (streams[i]!.demand.kind === 'closed' ? x * unit[i]! : 0), 0);
+    if (rho >= OVERLOAD && openRho + closedLoad > OVERLOAD && closedLoad > 0) {
+      const scale = Math.max(0, OVERLOAD - openRho) / closedLoad;
+      for (let i = 0; i < next.length; i++) if (streams[i]!.demand.kind === 'closed') next[i]! *= scale;
+      saturated = true;
+    } else saturated = false;
     const settled = sameCosts && next.every((x, i) => x === rates[i]);
     rates = next;
     rho = Math.min(OVERLOAD, rates.reduce((a, x, i) => a + x * unit[i]!, 0));
@@ -186,9 +197,13 @@ export function solveDisk(load: DiskLoad): DiskSolution {
   const labels = new Map<string, string>();
   streams.forEach((s, i) => {
     const c = costs[i]!;
+    const pk = c.phases * (c.service / free + wq);
+    // A closed stream held at the disk's capacity waits as long as its window takes to drain (Little).
+    const d = s.demand;
+    const little = saturated && d.kind === 'closed' && rates[i]! > 0 ? d.window / s.io.size / rates[i]! - d.extraDelay : 0;
     out.set(s.id, {
       rate: rates[i]!,
-      latency: c.phases * (c.service / free + wq),
+      latency: Math.max(pk, little),
       busy: (rates[i]! * c.ops * c.service) / n,
       costPerRate: unit[i]!,
       cost: c,

@@ -7,7 +7,7 @@
  */
 import { solveDisk, type DiskLoad, type DiskSolution, type DiskStream, type ShareJob } from './queue.ts';
 
-function sameStream(a: DiskStream, b: DiskStream): boolean {
+export function sameStream(a: DiskStream, b: DiskStream): boolean {
   if (a.id !== b.id || a.label !== b.label || a.io.op !== b.io.op || a.io.size !== b.io.size || a.io.pattern !== b.io.pattern) return false;
   const x = a.demand;
   const y = b.demand;
@@ -24,21 +24,25 @@ export function sameLoad(a: DiskLoad, b: DiskLoad): boolean {
 }
 
 export class DiskSolverCache {
-  private readonly last = new Map<string, { readonly load: DiskLoad; readonly sol: DiskSolution }>();
+  private readonly last = new Map<string, { readonly load: DiskLoad; readonly sol: DiskSolution; readonly version: number | undefined }>();
   /** Queue solutions computed, and requests answered from the cache (for benchmarks and tests). */
   solved = 0;
   reused = 0;
 
-  /** The solution of `load`, solved again only if it differs from the last load asked for under `key`. */
-  solve(key: string, load: DiskLoad): DiskSolution {
+  /**
+   * The solution of `load`, solved again only if it differs from the last load asked for under `key`: by
+   * `version` when the caller numbers its loads (a new number whenever the load may have changed), else
+   * compared stream by stream.
+   */
+  solve(key: string, load: DiskLoad, version?: number): DiskSolution {
     const prev = this.last.get(key);
-    if (prev && sameLoad(prev.load, load)) {
+    if (prev && (version !== undefined ? prev.version === version && prev.load.spec === load.spec : sameLoad(prev.load, load))) {
       this.reused++;
       return prev.sol;
     }
     const sol = solveDisk(load);
     this.solved++;
-    this.last.set(key, { load, sol });
+    this.last.set(key, { load, sol, version });
     return sol;
   }
 }
