@@ -21,6 +21,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 run scenarios/mackerel-2017.yaml --set faults.db001-lost.at=15:00', 'What if db001 had been lost at 15:00?'],
   ['$0 run scenarios/mackerel-2017.yaml --set clusters.mackerel.workload.rate=400/s --json', 'Twice the write rate; the report as JSON'],
   ['$0 run scenarios/mackerel-2017.yaml --chart mackerel.svg', 'Also draw WAL positions, outages and losses on one time axis'],
+  ['$0 run scenarios/mackerel-2017.yaml --html mackerel.html', 'The whole report as one page: verdicts, causes, timelines, charts, logs'],
   ['$0 validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
 ];
 
@@ -31,6 +32,8 @@ interface RunArgs {
   seed?: number;
   json?: boolean;
   chart?: string;
+  html?: string;
+  color?: boolean;
   verbose?: boolean;
   'check-determinism'?: boolean;
   'max-events': number;
@@ -78,7 +81,9 @@ export async function main(argv: readonly string[]): Promise<number> {
               coerce: numberOption('seed', (n) => Number.isSafeInteger(n) && n >= 0, 'an integer >= 0'),
             })
             .option('json', { type: 'boolean', describe: 'Print the report as JSON (docs/report.md)' })
-            .option('chart', { type: 'string', describe: 'Also write an SVG chart of the run to this file' })
+            .option('chart', { type: 'string', describe: 'Also write SVG charts of the run to this file (.svg)' })
+            .option('html', { type: 'string', describe: 'Also write the report as one self-contained HTML page to this file (.html)' })
+            .option('color', { type: 'boolean', describe: 'Colour the text report (default: on a terminal, unless NO_COLOR is set; --no-color to turn off)' })
             .option('verbose', { type: 'boolean', describe: 'List every event, not only the notable ones' })
             .option('check-determinism', { type: 'boolean', describe: 'Run twice and compare the history fingerprints' })
             .option('max-events', {
@@ -152,7 +157,22 @@ function load(args: RunArgs): Scenario {
   return loadScenarioFile(args.file, { variant: args.variant ?? null, sets: args.set ?? [], seed: args.seed ?? null });
 }
 
+/** An output file's name must end in one of `exts` (a chart written as PNG would be SVG bytes). */
+function checkOutputName(option: string, file: string | undefined, ext: string): void {
+  if (file === undefined) return;
+  if (file.trim() === '') throw new UsageError(`--${option}: name a file`);
+  if (!file.toLowerCase().endsWith(ext)) throw new UsageError(`--${option}: ${JSON.stringify(file)} does not end in ${ext}; replsim writes ${ext === '.svg' ? 'SVG' : 'HTML'} only (did you mean ${JSON.stringify(file.replace(/\.[A-Za-z0-9]*$/, '') + ext)}?)`);
+}
+
+/** Colour: asked for with --color / --no-color; else only on a terminal, and never with NO_COLOR (no-color.org). */
+export function useColor(flag: boolean | undefined, isTty: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (flag !== undefined) return flag;
+  return isTty && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+}
+
 async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  checkOutputName('chart', args.chart, '.svg');
+  checkOutputName('html', args.html, '.html');
   const scenario = load(args);
   const limits = { maxEvents: args['max-events'], maxWallSeconds: args['max-wall-seconds'] };
   const bar = args.progress && process.stderr.isTTY ? new ProgressBar(process.stderr, scenario.name) : null;
@@ -180,7 +200,14 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
     writeFileSync(args.chart, renderChartSvg(result));
     err(`replsim: chart written to ${args.chart}\n`);
   }
-  out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: process.stdout.isTTY === true }));
+  if (args.html) {
+    const { renderHtml } = await import('../report/html/page.ts');
+    writeFileSync(args.html, renderHtml(result));
+    err(`replsim: HTML report written to ${args.html}\n`);
+  }
+  const tty = process.stdout.isTTY === true;
+  const width = tty && process.stdout.columns ? Math.min(Math.max(process.stdout.columns, 60), 160) : 100;
+  out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: useColor(args.color, tty, process.env), width }));
   return result.report.expectations.every((e) => e.passed) ? 0 : 1;
 }
 
