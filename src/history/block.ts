@@ -46,6 +46,21 @@ export interface BlockLossRecord {
   readonly chain: readonly string[];
 }
 
+/**
+ * Where a replicated device's newest data is (every write it acknowledged): the hosts whose disks hold it
+ * and run, those whose disks hold it but are down, and whether it is gone for good (a node without it was
+ * made primary and wrote on). Recorded when it changes; checkers/verdicts-block.ts judges it.
+ */
+export interface BlockCopiesSample {
+  readonly at: Micros;
+  readonly resource: string;
+  readonly running: readonly string[];
+  readonly down: readonly string[];
+  readonly superseded: boolean;
+  /** Why the last change happened (a fact for the cause chain). */
+  readonly why: string;
+}
+
 export interface SeriesPoint {
   readonly at: Micros;
   readonly value: number;
@@ -57,6 +72,8 @@ export const MAX_SERIES_POINTS = 10_000;
 export class BlockHistory {
   readonly stalls: BlockStallRecord[] = [];
   readonly losses: BlockLossRecord[] = [];
+  readonly copies: BlockCopiesSample[] = [];
+  private readonly lastCopies = new Map<string, string>();
   /** Series by name, e.g. "r0 write latency (ms)", "r0 send buffer (bytes)". */
   readonly series = new Map<string, SeriesPoint[]>();
 
@@ -102,6 +119,15 @@ export class BlockHistory {
   loss(l: BlockLossRecord): void {
     this.mix(`bloss|${l.resource}|${l.at}|${l.bytes}|${l.writes}|${l.fromAt}`);
     this.losses.push(l);
+  }
+
+  /** Records where a device's newest data is, when that changed. */
+  copiesNow(c: BlockCopiesSample): void {
+    const key = JSON.stringify([c.running, c.down, c.superseded]);
+    if (this.lastCopies.get(c.resource) === key) return;
+    this.lastCopies.set(c.resource, key);
+    this.mix(`bcopies|${c.at}|${c.resource}|${key}`);
+    this.copies.push(c);
   }
 
   /** A sample; a value equal to the previous one is not repeated. */

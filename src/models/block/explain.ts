@@ -60,11 +60,14 @@ export function diskUse(sol: DiskSolution): string {
   return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
 }
 
+/** Writes are offered and the local disk completes none (open reads overload it). */
+const starved = (w: WorkloadView): boolean => w.offered > 0 && w.accepted <= 0;
+
 /** Where a stall's back-pressure path ends, without building its chain (checked at every reflow of a stall). */
 export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowView, peer: DiskSolution | null, backlogFromPipe: boolean): StallBottleneck {
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
-  if (w.repl >= w.local && peer) return 'peer-latency';
+  if (!starved(w) && w.repl >= w.local && peer) return 'peer-latency';
   return 'local-disk';
 }
 
@@ -107,7 +110,7 @@ export function explainStall(
     else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so the application's queue depth of ${w.queueDepth} writes waits and each takes about ${w.queueDepth} / ${w.accepted.toFixed(0)} per s = ${ms(w.queueDepth / Math.max(w.accepted, 1e-9))} (Little's law), above ${ms(threshold)}`);
     return { bottleneck, chain };
   }
-  if (w.repl >= w.local && peer) {
+  if (!starved(w) && w.repl >= w.local && peer) {
     chain.push(`${res.secondaryHost}'s disk ${describeDisk(peer.spec)}: ${diskUse(peer)}; utilisation ${pct(peer.rho)}`);
     chain.push(`protocol ${d?.net.protocol ?? 'C'} completes a write only when the peer has it (rule 1): every write waits about ${ms(w.repl)} for it`);
     return { bottleneck: 'peer-latency', chain };
@@ -115,7 +118,8 @@ export function explainStall(
   chain.push(`${res.primaryHost}'s disk ${describeDisk(local.spec)}: ${diskUse(local)}${res.resyncing ? `; the resync runs ${resyncHow}` : ''}`);
   if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's reads queue up faster than they are served (rule 18)`);
   else chain.push(`utilisation ${pct(local.rho)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${ms(w.local)}`);
-  if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
+  if (starved(w)) chain.push(`none of the application's writes completes: they wait behind the backlog, the oldest for ${ms(w.latency)} so far, above ${ms(threshold)}`);
+  else if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
   else chain.push(`so writes take longer than ${ms(threshold)}`);
   return { bottleneck: 'local-disk', chain };
 }

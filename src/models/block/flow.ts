@@ -10,13 +10,18 @@ import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
 import { mb, mib, ms } from './explain.ts';
 import { resyncDemandNow, resyncRequestSize } from './loads.ts';
 import { PAGE_SIZE, type BlockResource } from './resource.ts';
-import { EPS_BYTES, emptyFlow, type BlockView, type ResourceFlow } from './state.ts';
+import { EPS_BYTES, emptyFlow, primaryDown, type BlockView, type ResourceFlow } from './state.ts';
 
 export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): ResourceFlow {
   const f = emptyFlow();
   f.drainCap = drainCap;
   const path = v.pathUp(r);
-  if (v.failedHosts.has(r.primaryHost)) return f;
+  if (primaryDown(v, r)) return f;
+  if (r.frozen) {
+    // fencing resource-and-stonith: I/O is suspended until the fence-peer handler returns; nothing completes.
+    for (const w of v.workloadsOf(r)) f.work.set(w.spec.name, { offered: w.spec.iops * (1 - w.spec.readShare) * w.spec.size, accepted: 0, issued: 0, local: 0, repl: 0, replSlope: 0, blocked: true });
+    return f;
+  }
   const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
   const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
   f.rtt = tcp ? rtt(tcp) : 0;
@@ -47,7 +52,10 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
       capReq += st.latency > 0 ? (s.queueDepth * share) / st.latency : Infinity;
     }
     const localLat = writeRate > 0 ? latSum / writeRate : 0;
-    const issueCap = Math.min(offered, writeRate > 0 ? capReq * s.size : offered);
+    // A disk that serves none of them (open reads overload it: the writes queue behind a backlog that only
+    // grows) completes none: their wait grows with the clock (BlockWorld.trackWorkload).
+    const starved = offered > 0 && sol !== undefined && writeRate === 0 && ids.some((id) => sol.streams.has(id));
+    const issueCap = starved ? 0 : Math.min(offered, writeRate > 0 ? capReq * s.size : offered);
     const b = w.backlog.valueAt(now);
     // Writes waiting for room in a full send path (their local writes are done) enter as fast as the path
     // takes them (rule 2: FIFO behind the sender), whatever the offer.
@@ -60,7 +68,9 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const rsStream = local?.streams.get(`${r.name}|rs`);
   const rsBytes = rsStream ? rsStream.rate * resyncRequestSize(r, now) : 0;
   const repl = r.replicating;
-  const transmitting = r.transmitting && path !== null && r.secondaryHost !== null && !v.failedHosts.has(r.secondaryHost);
+  // DRBD still connected over a dead link (before it notices, BlockWorld.onNetworkChange): the line carries
+  // nothing (cap 0), so what waits for the peer waits; md and WalB disconnect at once.
+  const transmitting = r.transmitting && (path !== null || r.drbd !== null) && r.secondaryHost !== null && !v.failedHosts.has(r.secondaryHost);
   const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
   const prev = v.previousFlow(r);
   const prevX = prev?.x ?? 0;

@@ -8,7 +8,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { DiskStream, ShareJob } from '../disk/queue.ts';
 import { sameStream } from '../disk/solver-cache.ts';
 import { MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S, type BlockResource } from './resource.ts';
-import { EPS_BYTES, JOB_REQUEST, JOB_WINDOW, WALB_IO, emptyFlow, type BlockView, type ResourceFlow } from './state.ts';
+import { EPS_BYTES, JOB_REQUEST, JOB_WINDOW, WALB_IO, emptyFlow, primaryDown, type BlockView, type ResourceFlow } from './state.ts';
 
 export interface DiskLoadParts {
   readonly streams: DiskStream[];
@@ -89,7 +89,7 @@ function readStream(id: string, size: number, pattern: 'random' | 'sequential', 
 }
 
 export function resourceLoads(v: BlockView, r: BlockResource, now: Micros): ResourceLoads {
-  if (v.failedHosts.has(r.primaryHost)) return NO_LOADS;
+  if (primaryDown(v, r) || r.frozen) return NO_LOADS;
   const prev = v.previousFlow(r) ?? emptyFlow();
   const wb = r.walb;
   const both: [string, DiskStream][] = [];
@@ -121,7 +121,7 @@ export function resourceLoads(v: BlockView, r: BlockResource, now: Micros): Reso
   // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5). It writes what
   // arrives (the line's rate) while nothing waits for it, and as fast as its disk allows while its queue
   // (receive buffer + max-buffers) holds data.
-  if (!(r.transmitting && r.secondaryDisk && !v.failedHosts.has(r.secondaryHost!))) return { actual: both, capacity: both };
+  if (!(r.transmitting && r.secondaryDisk && !v.failedHosts.has(r.secondaryHost!) && !v.failedDisks.has(r.secondaryDisk))) return { actual: both, capacity: both };
   const actual = [...both];
   const capacity = [...both];
   const window = r.peerDiskWindow();

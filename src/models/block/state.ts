@@ -124,9 +124,15 @@ export interface BlockView {
   readonly resources: ReadonlyMap<string, BlockResource>;
   readonly jobs: ReadonlyMap<string, JobState>;
   readonly failedHosts: ReadonlySet<string>;
+  readonly failedDisks: ReadonlySet<string>;
   /** The rates computed at the previous reflow (or the previous iteration of this one). */
   previousFlow(r: BlockResource): ResourceFlow | undefined;
   workloadsOf(r: BlockResource): readonly WorkloadState[];
   /** The line between a resource's hosts when they can talk now, else null. */
   pathUp(r: BlockResource): { bandwidth: number; latency: number } | null;
+}
+
+/** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it; replsim does not serve a diskless primary through its peer). */
+export function primaryDown(v: Pick<BlockView, 'failedHosts' | 'failedDisks'>, r: BlockResource): boolean {
+  return v.failedHosts.has(r.primaryHost) || v.failedDisks.has(r.primaryDisk);
 }

@@ -23,10 +23,13 @@ import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { consistentSurvivor, copiesSample, holders } from './copies.ts';
 import { flowOf } from './flow.ts';
+import { recoverSplitBrain } from './split-brain.ts';
+import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
-import { EPS_BYTES, JOB_REQUEST, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
+import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
 const STALL_MERGE_GAP = 60_000_000;
@@ -39,6 +42,10 @@ export class BlockWorld implements BlockView {
   readonly disks = new Map<string, DiskSpec>();
   readonly hostSite = new Map<string, string>();
   readonly failedHosts = new Set<string>();
+  /** Disks that have failed (a disk fault): their copies are gone. */
+  readonly failedDisks = new Set<string>();
+  /** Disks slowed by a fault, as their queues see them now (service times × slowdown). */
+  private readonly degraded = new Map<string, DiskSpec>();
   readonly resources = new Map<string, BlockResource>();
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
@@ -63,6 +70,8 @@ export class BlockWorld implements BlockView {
   private solutions = new Map<string, DiskSolution>();
   /** Disks are solved again only when their load changed (issue 12, point 3). */
   readonly solver = new DiskSolverCache();
+  /** Resource flows computed (a reflow computes again only those whose inputs moved): the model's unit of work, for benchmarks and tests. */
+  flowsComputed = 0;
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
 
@@ -159,6 +168,31 @@ export class BlockWorld implements BlockView {
         this.forcePrimary(r, op.host, now);
         break;
       }
+      case 'slowDisk': {
+        const before = this.diskSpec(op.disk).slowdown ?? 1;
+        const spike = op.duration !== null ? ` for ${human(op.duration / 1e6)}` : '';
+        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} ${op.factor === 1 ? 'is healthy again' : `degrades: every request takes ${op.factor} times its service time${spike}`}${label}`);
+        this.setSlowdown(op.disk, op.factor);
+        if (op.duration !== null) {
+          this.ctx.sim.at((now + op.duration) as Micros, `disk ${op.disk} spike ends`, () => {
+            this.log(null, hostOf(this, op.disk), 'lifecycle', `disk ${op.disk}: the latency spike ends (${before === 1 ? 'healthy again' : `back to ${before} times its service time`})`);
+            this.setSlowdown(op.disk, before);
+            this.requestReflow();
+          }, PRIORITY.protocol);
+        }
+        break;
+      }
+      case 'failDisk':
+        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} fails${label}`);
+        this.failDisk(op.disk, now);
+        break;
+      case 'secondary': {
+        const r = this.resource(op.resource);
+        const ok = op.host === r.secondaryHost && r.peerRole === 'Primary';
+        this.log(r.name, op.host, kind, `${source}: drbdadm secondary ${r.name} on ${op.host}${ok ? '' : ` (nothing to do: ${op.host === r.primaryHost ? 'the application writes to it' : 'it is not Primary'})`}${label}`);
+        if (ok) r.peerRole = 'Secondary';
+        break;
+      }
     }
     this.requestReflow();
   }
@@ -200,19 +234,48 @@ export class BlockWorld implements BlockView {
     const now = this.ctx.sim.now;
     this.everything = true;
     for (const r of this.resources.values()) {
-      if (r.transmitting && !this.pathUp(r)) this.disconnect(r, now, 'the line between the sites is down', true);
+      const up = this.pathUp(r) !== null;
+      const d = r.drbd;
+      if (!d) {
+        if (r.transmitting && !up) this.disconnect(r, now, 'the line between the sites is down', true);
+        continue;
+      }
+      if (r.transmitting && !up && !r.lossTimer) {
+        // DRBD notices a dead link when an expected answer does not come: within `timeout` when requests are
+        // in flight, else when the keep-alive ping after ping-int goes unanswered for ping-timeout (MAN84
+        // net options; drbd_receiver.c / drbd_sender.c). Until then TCP retransmits and nothing arrives.
+        const busy = r.sendQ.valueAt(now) > EPS_BYTES || r.resyncing || this.workloadsOf(r).some((w) => w.spec.iops * (1 - w.spec.readShare) > 0);
+        const after = busy ? d.net.timeout : d.net.pingInt + d.net.pingTimeout;
+        r.lossTimer = this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} peer lost`, () => {
+          r.lossTimer = null;
+          if (this.pathUp(r) || !r.transmitting) return;
+          const why = busy ? `no answer within timeout ${human(d.net.timeout / 1e6)}` : `ping unanswered (ping-int ${human(d.net.pingInt / 1e6)} + ping-timeout ${human(d.net.pingTimeout / 1e6)})`;
+          this.disconnect(r, this.ctx.sim.now, `network failure: ${why}`, true);
+          this.requestReflow();
+        }, PRIORITY.protocol);
+      } else if (up && r.lossTimer) {
+        // Back before DRBD noticed: TCP delivers what it retransmitted; the connection never broke.
+        this.ctx.sim.cancel(r.lossTimer);
+        r.lossTimer = null;
+      }
+      if (up && r.conn.kind === 'Connecting') this.scheduleAttempt(r, now);
     }
     this.requestReflow();
   }
 
   connect(r: BlockResource, now: Micros): void {
-    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost)) {
+    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || primaryDown(this, r) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
       this.log(r.name, r.primaryHost, 'replication', `${r.name}: cannot connect: the peer is gone`);
       return;
     }
     if (r.conn.kind !== 'StandAlone') return;
     if (!this.pathUp(r)) {
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
+      const d = r.drbd;
+      if (d) {
+        // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
+        r.conn = { kind: 'Connecting', since: now, reason: 'the peer cannot be reached' };
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${d.version >= 9 ? 'Connecting' : 'WFConnection'}: the peer cannot be reached; a connection attempt every ${human(d.net.connectInt / 1e6)}`);
+      } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
       return;
     }
     if (r.neverSynced) {
@@ -250,9 +313,94 @@ export class BlockWorld implements BlockView {
     r.koTimer = null;
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
     else r.peerDisk = 'Outdated';
-    r.conn = { kind: 'StandAlone', since: now, reason };
+    const d = r.drbd;
+    // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
+    // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
+    const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+    r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap`);
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap${retry ? `; ${d!.version >= 9 ? 'Connecting' : 'WFConnection'}: a connection attempt every ${human(d!.net.connectInt / 1e6)}` : ''}`);
+    // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
+    if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
+    if (retry && this.pathUp(r)) this.scheduleAttempt(r, now);
+  }
+
+  /**
+   * fencing: the Primary that lost its peer calls the fence-peer handler, which outdates the peer through
+   * the cluster manager (crm-fence-peer: a constraint against promoting it). resource-and-stonith freezes
+   * the Primary's I/O until the handler returns (MAN84 fencing; drbd_nl.c drbd_fence_peer / conn_try_outdate_peer).
+   */
+  private fencePeer(r: BlockResource, now: Micros): void {
+    const d = r.drbd!;
+    const until = (now + d.fencePeerTime) as Micros;
+    if (d.net.fencing === 'resource-and-stonith') {
+      r.frozen = { since: now, until };
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-and-stonith: I/O suspended, fence-peer handler called`);
+    } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-only: fence-peer handler called`);
+    this.ctx.sim.at(until, `drbd ${r.name} fence-peer returns`, () => {
+      if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
+      const was = r.frozen;
+      r.frozen = null;
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited 4 after ${human(d.fencePeerTime / 1e6)}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+      this.requestReflow();
+    }, PRIORITY.protocol);
+  }
+
+  /** The next connection attempt (every connect-int since the connection was lost) finds the peer. */
+  private scheduleAttempt(r: BlockResource, now: Micros): void {
+    const c = r.conn;
+    const d = r.drbd;
+    if (c.kind !== 'Connecting' || !d || r.attemptTimer) return;
+    const k = Math.max(1, Math.ceil((now - c.since) / d.net.connectInt));
+    const at = (c.since + k * d.net.connectInt) as Micros;
+    r.attemptTimer = this.ctx.sim.at(at, `drbd ${r.name} connect attempt`, () => {
+      r.attemptTimer = null;
+      const t = this.ctx.sim.now;
+      if (r.conn.kind !== 'Connecting') return;
+      if (!this.pathUp(r)) return;
+      this.handshake(r, t);
+      this.requestReflow();
+    }, PRIORITY.protocol);
+  }
+
+  /** The connection is back: a split brain is found and resolved as after-sb-* says, or the bitmaps are merged and resynced. */
+  private handshake(r: BlockResource, now: Micros): void {
+    const s = r.split;
+    if (s && r.secondaryHost === s.oldHost) {
+      this.resolveSplitBrain(r, now, s);
+      return;
+    }
+    r.conn = { kind: 'StandAlone', since: now, reason: 'reconnecting' };
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: the peer answers again: connection established`);
+    this.connect(r, now);
+  }
+
+  private resolveSplitBrain(r: BlockResource, now: Micros, s: NonNullable<BlockResource['split']>): void {
+    const d = r.drbd!;
+    const newer = { host: r.primaryHost, primary: true, primaryAtSplit: false, changes: r.bitmap.dirty(now) };
+    const older = { host: s.oldHost, primary: r.peerRole === 'Primary', primaryAtSplit: true, changes: s.oldChanges };
+    // The node the application writes to cannot give up its role; the other can.
+    const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected at the handshake (${[newer, older].filter((x) => x.primary).length} Primary): ${newer.host} changed ${mib(newer.changes)}, ${older.host} ${mib(older.changes)} since they parted; split-brain handler called`);
+    if (o.victim === older.host) {
+      if (s.oldChanges > EPS_BYTES) {
+        const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [`${s.oldHost} kept writing after it lost ${r.primaryHost}; ${r.primaryHost} was made primary without those writes`, `at the reconnection the split brain was resolved by ${o.rule}: ${s.oldHost} discards its changes`] });
+      }
+      // Its changed blocks are resynced from the survivor with the survivor's own (the bitmaps are OR-ed).
+      r.bitmap.add(now, s.oldChanges, r.spec.maxBioSize);
+      r.split = null;
+      r.superseded = null;
+      r.peerRole = 'Secondary';
+      r.conn = { kind: 'StandAlone', since: now, reason: 'split brain resolved' };
+      this.log(r.name, s.oldHost, 'replication', `${r.name}: split brain resolved (${o.rule}): ${s.oldHost} discards its ${mib(s.oldChanges)} of changes and becomes SyncTarget`);
+      this.connect(r, now);
+      return;
+    }
+    // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
+    const why = o.victim === null ? o.rule : `${o.rule}; replsim does not model the Primary the application writes to becoming SyncTarget`;
+    r.conn = { kind: 'StandAlone', since: now, reason: `split brain: ${why}` };
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected but unresolved, dropping connection! (${why}); both nodes StandAlone until an operator discards one side (drbdadm connect --discard-my-data)`);
   }
 
   /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
@@ -264,20 +412,82 @@ export class BlockWorld implements BlockView {
     r.pipeApp.set(now, 0);
   }
 
+  private setSlowdown(disk: string, factor: number): void {
+    const base = this.disks.get(disk)!;
+    if (factor === 1) this.degraded.delete(disk);
+    else this.degraded.set(disk, { ...base, slowdown: factor });
+    this.loadTable.invalidate(disk);
+    this.everything = true;
+  }
+
+  /**
+   * A disk fails. DRBD's on-io-error detach (the default; drbd_req.c drbd_handle_io_error_) takes it to
+   * Failed and then Diskless: a peer's copy is gone and the primary replicates to it no more (its writes
+   * mark the bitmap); a primary's disk gone, the application's I/O stops here (a real diskless primary
+   * would read and write through its peer: not modelled, the scenario moves it with force_primary).
+   */
+  private failDisk(disk: string, now: Micros): void {
+    if (this.failedDisks.has(disk)) return;
+    this.failedDisks.add(disk);
+    this.loadTable.invalidate(disk);
+    for (const [key, j] of this.jobs) if (j.spec.disk === disk) this.finishJob(key, 'stopped');
+    for (const r of this.resources.values()) {
+      if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost)) {
+        r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
+        this.ctx.sim.cancel(r.koTimer);
+        r.koTimer = null;
+        r.conn = { kind: 'StandAlone', since: now, reason: `${disk}, ${r.primaryHost}'s disk, failed` };
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: detaching (on-io-error detach); ${r.primaryHost} is Diskless`);
+        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${disk}, the disk of ${r.name}'s primary ${r.primaryHost}, failed`);
+      } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${disk}, the peer's disk, failed`);
+        r.peerDisk = 'Failed';
+        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: ${r.secondaryHost} detaches it (on-io-error detach) and is Diskless; writes on ${r.primaryHost} only mark the bitmap`);
+      }
+    }
+  }
+
   private failHost(host: string, now: Micros): void {
     this.failedHosts.add(host);
     for (const r of this.resources.values()) {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
-        r.lostPrimary = { host, at: now, ...loss };
+        r.lostPrimary = { host, at: now, ...loss, recorded: false };
         this.ctx.sim.cancel(r.koTimer);
         r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${host}, the primary of ${r.name}, is lost; no node is primary`);
       } else if (r.secondaryHost === host) {
-        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`);
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`, true);
         r.peerDisk = 'Failed';
       }
     }
+  }
+
+  /**
+   * Where the device's newest data is now (history), and when no running disk holds it any more, the
+   * acknowledged writes that are on no surviving copy (recorded once, as they are lost).
+   */
+  private noteCopies(r: BlockResource, now: Micros): void {
+    const c = copiesSample(r, this, now);
+    this.ctx.history.block.copiesNow(c);
+    if (c.running.length > 0 || r.everyCopyLost) return;
+    r.everyCopyLost = true;
+    const lost = r.lostPrimary;
+    const acked = r.acked.valueAt(now);
+    if (acked <= EPS_BYTES) return;
+    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    const survivor = consistentSurvivor(r, this);
+    const nowhere = `no running host holds every write ${r.name} acknowledged (${c.why})`;
+    if (lost && survivor) {
+      if (lost.lostBytes > EPS_BYTES) {
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, `${nowhere}: ${survivor}'s older copy lacks them`] });
+      }
+      lost.recorded = true;
+      return;
+    }
+    // No consistent copy runs at all: every write of the run is gone with the device.
+    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere, `no surviving disk has a consistent image of the device (${mib(r.spec.size)}): every write acknowledged in the run (${mib(acked)}) is lost with it`] });
+    if (lost) lost.recorded = true;
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
@@ -305,8 +515,16 @@ export class BlockWorld implements BlockView {
       return;
     }
     const old = r.primaryHost;
+    const oldAlive = !primaryDown(this, r);
+    if (oldAlive && r.transmitting) {
+      // Two Primaries need allow-two-primaries (and protocol C); replsim does not model dual-primary.
+      this.log(r.name, host, 'fatal', `${r.name}: ${host} cannot become primary: its peer ${old} is Primary and connected (Multiple primaries not allowed by config)`);
+      return;
+    }
     const lost = r.lostPrimary;
-    if (lost && lost.lostBytes > EPS_BYTES) {
+    // A node without every acknowledged write made primary: those writes stay only where they were.
+    if (r.peerDisk !== 'UpToDate' && !r.superseded) r.superseded = holders(r, this);
+    if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
         at: now,
@@ -321,11 +539,20 @@ export class BlockWorld implements BlockView {
         chain: [...lost.chain, `${host} was made primary at ${(now / 1e6).toFixed(1)} s without them: they are not on the surviving device`],
       });
     }
+    if (oldAlive && r.drbd) {
+      // The old Primary runs on with what it wrote since they parted: a split brain, found at the reconnection.
+      const acked = r.acked.valueAt(now);
+      const changes = r.bitmap.dirty(now);
+      r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
+      r.peerRole = 'Primary';
+    }
     r.primaryHost = host;
     r.primaryDisk = r.secondaryDisk!;
     r.secondaryHost = this.failedHosts.has(old) ? null : old;
     r.secondaryDisk = this.failedHosts.has(old) ? null : r.spec.primary.disk;
-    r.conn = { kind: 'StandAlone', since: now, reason: `${old} is gone` };
+    // Still trying to connect since the link failed (its connect-int ticks go on), or from now.
+    const since = r.conn.kind === 'Connecting' ? r.conn.since : now;
+    r.conn = oldAlive && r.drbd ? { kind: 'Connecting', since, reason: `${old} is still Primary` } : { kind: 'StandAlone', since: now, reason: `${old} is gone` };
     r.dirtySince = now;
     r.bitmap.clear(now);
     this.emptyPath(r, now);
@@ -337,6 +564,7 @@ export class BlockWorld implements BlockView {
       }
     }
     this.log(r.name, host, 'promote', `${r.name}: ${host} is primary; the application writes to it`);
+    if (r.conn.kind === 'Connecting' && this.pathUp(r)) this.scheduleAttempt(r, now);
   }
 
   private setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
@@ -347,7 +575,7 @@ export class BlockWorld implements BlockView {
 
   /** A disk's queue parameters now. */
   private diskSpec(name: string): DiskSpec {
-    return this.disks.get(name)!;
+    return this.degraded.get(name) ?? this.disks.get(name)!;
   }
 
   workloadsOf(r: BlockResource): WorkloadState[] {
@@ -417,6 +645,7 @@ export class BlockWorld implements BlockView {
         this.lastInputs.set(r.name, inputs);
         this.lastState.set(r.name, this.stateOf(r));
         const f = flowOf(this, r, now, sols, drainCap);
+        this.flowsComputed++;
         if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) moved = true;
         flows.set(r.name, f);
       }
@@ -436,6 +665,7 @@ export class BlockWorld implements BlockView {
       fresh = next;
     }
     this.everything = false;
+    for (const name of changed) this.noteCopies(this.resources.get(name)!, now);
     this.apply_(now, changed);
   }
 
@@ -450,7 +680,7 @@ export class BlockWorld implements BlockView {
 
   /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
   private stateOf(r: BlockResource): unknown[] {
-    const out: unknown[] = [r.conn, r.options, r.primaryHost, r.secondaryHost, r.peerDisk, r.overflowed, r.primaryDisk, r.secondaryDisk, this.failedHosts.has(r.primaryHost), r.secondaryHost !== null && this.failedHosts.has(r.secondaryHost)];
+    const out: unknown[] = [r.frozen, r.conn, r.options, r.primaryHost, r.secondaryHost, r.peerDisk, r.overflowed, r.primaryDisk, r.secondaryDisk, this.failedHosts.has(r.primaryHost), r.secondaryHost !== null && this.failedHosts.has(r.secondaryHost), this.failedDisks.has(r.primaryDisk), r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk)];
     for (const w of this.workloadsOf(r)) out.push(w.spec, w.backlogCause, w.outage, w.backlog.rate === 0);
     return out;
   }
@@ -463,7 +693,7 @@ export class BlockWorld implements BlockView {
   private releaseBacklogs(now: Micros): void {
     for (const r of this.resources.values()) {
       const ws = this.workloadsOf(r).filter((w) => w.backlog.valueAt(now) > 1e-6);
-      if (ws.length === 0 || this.failedHosts.has(r.primaryHost)) continue;
+      if (ws.length === 0 || primaryDown(this, r)) continue;
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
@@ -618,7 +848,7 @@ export class BlockWorld implements BlockView {
         r.neverSynced = true;
         r.dirtySince = r.dirtySince ?? now;
       }
-      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Ahead') {
+      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Connecting' || r.conn.kind === 'Ahead') {
         if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
       }
     }
@@ -637,9 +867,9 @@ export class BlockWorld implements BlockView {
       const sol = this.solutions.get(j.spec.disk);
       let rate = 0;
       if (j.spec.pace.kind === 'share') {
-        const disk = this.disks.get(j.spec.disk)!;
+        const disk = this.diskSpec(j.spec.disk);
         const dev = disk.device;
-        const bw = dev.kind === 'hdd' ? dev.transferRate : j.spec.op === 'read' ? dev.readBandwidth : dev.writeBandwidth;
+        const bw = (dev.kind === 'hdd' ? dev.transferRate : j.spec.op === 'read' ? dev.readBandwidth : dev.writeBandwidth) / (disk.slowdown ?? 1);
         rate = j.spec.pace.share * members(disk) * bw * (j.spec.kind === 'background-init' ? BGI_EFFICIENCY : 1);
       } else rate = (sol?.streams.get(`job|${j.spec.disk}|${j.spec.name}`)?.rate ?? 0) * JOB_REQUEST;
       j.rate = rate;
@@ -647,7 +877,6 @@ export class BlockWorld implements BlockView {
       if (j.spec.size !== null) consider(j.done.timeToReach(j.spec.size, now));
       void key;
     }
-    const jobsNext = next;
     for (const r of this.resources.values()) {
       if (!changed.has(r.name)) {
         // Its levels keep their rates; its own next breakpoint stands.
@@ -660,7 +889,7 @@ export class BlockWorld implements BlockView {
       r.nextAt = next === NEVER ? null : (next as Micros);
       next = Math.min(outer, next);
     }
-    void jobsNext;
+    this.sampleDisks(now);
     if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
   }
 
@@ -758,7 +987,7 @@ export class BlockWorld implements BlockView {
   private trackWorkload(w: WorkloadState, r: BlockResource, f: ResourceFlow, now: Micros, threshold: number): number {
     const s = w.spec;
     const work = f.work.get(s.name);
-    if (!work || this.failedHosts.has(r.primaryHost) || w.outage) {
+    if (!work || primaryDown(this, r) || w.outage) {
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
@@ -785,20 +1014,29 @@ export class BlockWorld implements BlockView {
     if (w.stall) this.ctx.history.block.latency(w.stall, carried);
     let value: number;
     let slope: number;
+    /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
+    let pathWait: number;
     if (mu > 0) {
       const path = b / mu + work.repl;
+      pathWait = path;
       value = Math.max(work.local, path);
       slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
-    } else if (lambda <= 0 && b <= 1e-6) {
+    } else if (work.offered <= 0 && b <= 1e-6) {
       // No write offered and none waiting: nothing to wait for.
       value = 0;
       slope = 0;
+      pathWait = 0;
     } else {
       // Nothing completes: the oldest write's wait grows with the clock.
       value = carried;
       slope = 1;
+      pathWait = value;
     }
     if (w.stall) this.ctx.history.block.latency(w.stall, value);
+    // A latency that grew since the last change and drops now: its peak, a microsecond before, for the chart.
+    if (prev.slope !== 0 && carried > value + 1e-6 && now - 1 > prev.at) {
+      for (const name of [`${s.name} write latency (s)`, `${s.name} write latency p50 (s)`, `${s.name} write latency p99 (s)`]) this.ctx.history.block.sample(name, (now - 1) as Micros, +carried.toFixed(6));
+    }
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
@@ -825,6 +1063,10 @@ export class BlockWorld implements BlockView {
     }
     else if (!above && w.stall) this.closeStall(w, now);
     this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
+    // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
+    const q = writeQuantiles(this.solutions.get(r.walb ? r.walb.logDisk : r.primaryDisk), r.walb ? [`${r.name}|${s.name}|log`] : [`${r.name}|${s.name}|rw`, `${r.name}|${s.name}|sw`], pathWait);
+    this.ctx.history.block.sample(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6));
+    this.ctx.history.block.sample(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6));
     this.ctx.history.block.sample(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
     // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
     // to drain past its empty time went negative).
@@ -860,8 +1102,18 @@ export class BlockWorld implements BlockView {
     return `under the dynamic controller (c-plan-ahead ${ms(d.disk.cPlanAhead / 1e6)}, ${d.disk.cFillTarget > 0 ? `c-fill-target ${mib(d.disk.cFillTarget)}` : `c-delay-target ${ms(d.disk.cDelayTarget / 1e6)}`}, c-max-rate ${mb(d.disk.cMaxRate)}), ${minRate}`;
   }
 
+  /** Each disk's utilisation: the share of its members' time its streams and background jobs take. */
+  private sampleDisks(now: Micros): void {
+    for (const [name, sol] of this.solutions) {
+      let busy = sol.shareTotal;
+      for (const st of sol.streams.values()) busy += st.busy;
+      this.ctx.history.block.sample(`${name} utilisation (share)`, now, +Math.min(1, busy).toFixed(4));
+    }
+  }
+
   /** At the end of the run: close what is open. */
   finish(end: Micros): void {
+    this.sampleDisks(end);
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
     // last change left it.
     for (const r of this.resources.values()) {
@@ -874,6 +1126,11 @@ export class BlockWorld implements BlockView {
       if (work && !w.outage) {
         this.ctx.history.block.sample(`${w.spec.name} write latency (s)`, end, +(w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6)).toFixed(6));
         this.ctx.history.block.sample(`${w.spec.name} writes completed (/s)`, end, +(work.accepted / w.spec.size).toFixed(3));
+        for (const p of ['p50', 'p99']) {
+          const name = `${w.spec.name} write latency ${p} (s)`;
+          const last = this.ctx.history.block.series.get(name)?.at(-1);
+          if (last) this.ctx.history.block.sample(name, end, last.value);
+        }
       }
     }
     for (const w of this.workloads.values()) {

@@ -17,6 +17,10 @@ export interface DrbdFixture {
   bandwidth?: string;
   latency?: string;
   queueDepth?: number;
+  /** More DRBD net and disk options (`key: value, …`), and lines under drbd: (handlers). */
+  netExtra?: string;
+  diskExtra?: string;
+  drbdExtra?: string[];
 }
 
 export function drbdScenario(o: DrbdFixture = {}): string {
@@ -45,8 +49,9 @@ block:
       connected: ${o.connected ?? true}
       drbd:
         version: 8.4
-        net: { protocol: ${o.protocol ?? 'A'}, sndbuf-size: ${o.sndbuf ?? '8MiB'} }
-        disk: { c-plan-ahead: 0, resync-rate: ${o.resyncRate ?? '40MB/s'}, c-min-rate: 0 }
+        net: { protocol: ${o.protocol ?? 'A'}, sndbuf-size: ${o.sndbuf ?? '8MiB'}${o.netExtra ? `, ${o.netExtra}` : ''} }
+        disk: { c-plan-ahead: 0, resync-rate: ${o.resyncRate ?? '40MB/s'}, c-min-rate: 0${o.diskExtra ? `, ${o.diskExtra}` : ''} }
+${(o.drbdExtra ?? []).map((l) => `        ${l}`).join('\n')}
 ${(o.drbd ?? []).map((l) => `      ${l}`).join('\n')}
   workloads:
     app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: 100GiB${o.queueDepth ? `, queue_depth: ${o.queueDepth}` : ''} }
