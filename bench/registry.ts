@@ -3,6 +3,7 @@
  * `--json` (top level: one key per section) and a table to the readable output. To add one, write a module
  * exporting a Benchmark and list it in BENCHMARKS.
  */
+import { blockVolumesBenchmark } from './block_volumes.ts';
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
 import { standbysBenchmark } from './standbys.ts';
@@ -37,4 +38,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark, blockVolumesBenchmark];

@@ -10,6 +10,7 @@ import { txAt, type History, type SimEvent, type WaitReason, type WriteTerm } fr
 import type { ClusterPlan, ClusterStateSample, NodeState } from '../history/replication.ts';
 import { formatLsn } from '../models/postgres/lsn.ts';
 import type { CauseStep } from './explain.ts';
+import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
 
@@ -85,6 +86,9 @@ export function judge(history: History, end: Micros, fmt: Fmt): { verdicts: Verd
     const open = mine.some((v) => v.to === null);
     recovery.push({ cluster: plan.cluster, from: fault ? fault.at : (first as Micros), to: open ? null : (Math.max(...mine.map((v) => v.to!)) as Micros) });
   }
+  const block = judgeBlock(history, fmt);
+  verdicts.push(...block.verdicts);
+  recovery.push(...block.recovery);
   verdicts.sort((a, b) => a.from - b.from || VERDICT_KINDS.indexOf(a.kind) - VERDICT_KINDS.indexOf(b.kind) || a.cluster.localeCompare(b.cluster));
   return { verdicts, recovery };
 }
@@ -157,6 +161,9 @@ function build(history: History, plan: ClusterPlan, samples: readonly ClusterSta
       return standbyBroken(history, plan, o, to, until, during, next, fmt);
     case 'redundancy-below-plan':
       return belowPlan(history, plan, o, to, until, during, next, fmt);
+    case 'data-loss':
+      // Judged for block devices only (verdicts-block.ts): no cluster condition opens it.
+      throw new Error('a data-loss verdict comes from the block copies, not a cluster sample');
   }
 }
 

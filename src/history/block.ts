@@ -8,6 +8,15 @@ import type { Micros } from '../engine/time.ts';
 /** Where the back-pressure path ends: the stall's root. */
 export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency';
 
+/** A stretch of a stall with one back-pressure path (a stall's cause can move: the buffers fill, a job ends). */
+export interface StallPhase {
+  readonly from: Micros;
+  readonly bottleneck: StallBottleneck;
+  /** The back-pressure path, root first: one fact per step. */
+  readonly chain: readonly string[];
+  maxLatency: number;
+}
+
 export interface BlockStallRecord {
   readonly resource: string;
   readonly workload: string;
@@ -15,9 +24,10 @@ export interface BlockStallRecord {
   readonly from: Micros;
   to: Micros | null;
   maxLatency: number;
-  readonly bottleneck: StallBottleneck;
-  /** The back-pressure path, root first: one fact per step. */
-  readonly chain: readonly string[];
+  /** Where the path of the phase with the worst latency ends. */
+  bottleneck: StallBottleneck;
+  /** The phases in time order; the first one's chain is why the stall began. */
+  readonly phases: StallPhase[];
 }
 
 export interface BlockLossRecord {
@@ -36,6 +46,21 @@ export interface BlockLossRecord {
   readonly chain: readonly string[];
 }
 
+/**
+ * Where a replicated device's newest data is (every write it acknowledged): the hosts whose disks hold it
+ * and run, those whose disks hold it but are down, and whether it is gone for good (a node without it was
+ * made primary and wrote on). Recorded when it changes; checkers/verdicts-block.ts judges it.
+ */
+export interface BlockCopiesSample {
+  readonly at: Micros;
+  readonly resource: string;
+  readonly running: readonly string[];
+  readonly down: readonly string[];
+  readonly superseded: boolean;
+  /** Why the last change happened (a fact for the cause chain). */
+  readonly why: string;
+}
+
 export interface SeriesPoint {
   readonly at: Micros;
   readonly value: number;
@@ -47,6 +72,8 @@ export const MAX_SERIES_POINTS = 10_000;
 export class BlockHistory {
   readonly stalls: BlockStallRecord[] = [];
   readonly losses: BlockLossRecord[] = [];
+  readonly copies: BlockCopiesSample[] = [];
+  private readonly lastCopies = new Map<string, string>();
   /** Series by name, e.g. "r0 write latency (ms)", "r0 send buffer (bytes)". */
   readonly series = new Map<string, SeriesPoint[]>();
 
@@ -58,16 +85,30 @@ export class BlockHistory {
     if (!(Number.isInteger(maxPoints) && maxPoints >= 16)) throw new RangeError(`a series needs room for at least 16 points, not ${maxPoints}`);
   }
 
-  openStall(s: Omit<BlockStallRecord, 'to'>): BlockStallRecord {
-    const rec: BlockStallRecord = { ...s, to: null };
+  openStall(s: { resource: string; workload: string; node: string; from: Micros; maxLatency: number; bottleneck: StallBottleneck; chain: readonly string[] }): BlockStallRecord {
+    const rec: BlockStallRecord = { resource: s.resource, workload: s.workload, node: s.node, from: s.from, to: null, maxLatency: s.maxLatency, bottleneck: s.bottleneck, phases: [{ from: s.from, bottleneck: s.bottleneck, chain: s.chain, maxLatency: s.maxLatency }] };
     this.mix(`bstall|${s.resource}|${s.workload}|${s.from}|${s.bottleneck}|${s.chain.join(';')}`);
     this.stalls.push(rec);
     return rec;
   }
 
+  /** The stall goes on for another reason from `from` on. */
+  addPhase(rec: BlockStallRecord, phase: StallPhase): void {
+    this.mix(`bstall-phase|${rec.resource}|${rec.workload}|${phase.from}|${phase.bottleneck}|${phase.chain.join(';')}`);
+    rec.phases.push(phase);
+  }
+
+  /** The worst latency so far, of the stall and of its current phase. */
+  latency(rec: BlockStallRecord, value: number): void {
+    rec.maxLatency = Math.max(rec.maxLatency, value);
+    const p = rec.phases.at(-1)!;
+    p.maxLatency = Math.max(p.maxLatency, value);
+  }
+
   closeStall(rec: BlockStallRecord, at: Micros): void {
     rec.to = at;
-    this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}`);
+    rec.bottleneck = rec.phases.reduce((a, p) => (p.maxLatency > a.maxLatency ? p : a)).bottleneck;
+    this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}|${rec.bottleneck}`);
   }
 
   reopenStall(rec: BlockStallRecord): void {
@@ -78,6 +119,15 @@ export class BlockHistory {
   loss(l: BlockLossRecord): void {
     this.mix(`bloss|${l.resource}|${l.at}|${l.bytes}|${l.writes}|${l.fromAt}`);
     this.losses.push(l);
+  }
+
+  /** Records where a device's newest data is, when that changed. */
+  copiesNow(c: BlockCopiesSample): void {
+    const key = JSON.stringify([c.running, c.down, c.superseded]);
+    if (this.lastCopies.get(c.resource) === key) return;
+    this.lastCopies.set(c.resource, key);
+    this.mix(`bcopies|${c.at}|${c.resource}|${key}`);
+    this.copies.push(c);
   }
 
   /** A sample; a value equal to the previous one is not repeated. */

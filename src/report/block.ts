@@ -11,6 +11,8 @@ import type { DataLossJson, SeriesJson, StallJson } from './types.ts';
 export function blockStalls(history: History, clock: Clock, end: Micros): StallJson[] {
   return history.block.stalls.map((s) => {
     const to = (s.to ?? end) as Micros;
+    // A later phase's path follows the first's, introduced by when it took over.
+    const chain = s.phases.flatMap((p, i) => (i === 0 ? p.chain : [`from ${clock.short(p.from)} the back-pressure path ends elsewhere (${p.bottleneck}): ${p.chain[0]}`, ...p.chain.slice(1)]));
     return {
       cluster: s.resource,
       workload: s.workload,
@@ -19,9 +21,9 @@ export function blockStalls(history: History, clock: Clock, end: Micros): StallJ
       to: clock.iso(to),
       seconds: (to - s.from) / 1e6,
       maxLatencyMs: Math.round(s.maxLatency * 1000),
-      cause: s.chain.join('; then '),
+      cause: chain.join('; then '),
       bottleneck: s.bottleneck,
-      chain: s.chain.map((text) => ({ text, log: [] })),
+      chain: chain.map((text) => ({ text, log: [] })),
     };
   });
 }

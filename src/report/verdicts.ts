@@ -31,6 +31,7 @@ const TITLES: Record<VerdictJson['kind'], string> = {
   'no-primary': 'No primary',
   'standby-broken': 'Standby cannot follow',
   'redundancy-below-plan': 'Redundancy below plan',
+  'data-loss': 'Data lost: no running disk has the newest data',
 };
 
 /** The headline of a verdict in the text report: its title, where, and its span. */

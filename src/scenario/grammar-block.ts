@@ -25,6 +25,8 @@ import {
 } from './types-block.ts';
 import { didYouMean, listing, show } from './errors.ts';
 import { boolean, byKind, custom, enumOf, integer, map, namedMap, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
+import { factor } from './grammar-managers.ts';
+import { AFTER_SB_0PRI, AFTER_SB_1PRI, AFTER_SB_2PRI } from '../models/block/split-brain.ts';
 import { duration, size } from './settings.ts';
 import type { Env, bandwidth, bounds, rate, ref } from './grammar.ts';
 
@@ -211,6 +213,13 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     'ko-count': opt(integer({ min: 0, max: 200 }), 'Send timeouts without progress before the peer is dropped (default 7; 0 = never).'),
     timeout: opt(duration(), 'Network timeout (default 6s).'),
     proxy: opt(object({ memlimit: req(size({ positive: true }), 'DRBD Proxy buffer memory.') }), 'A DRBD Proxy between DRBD and the line, with a large buffer (§2.3).'),
+    'connect-int': opt(duration(), 'Between connection attempts while the peer cannot be reached (default 10s).'),
+    'ping-int': opt(duration(), 'An idle link sends a keep-alive ping after this (default 10s).'),
+    'ping-timeout': opt(duration(), 'A ping unanswered this long drops the connection (default 500ms).'),
+    'after-sb-0pri': opt(enumOf(AFTER_SB_0PRI), 'Split brain found at the handshake with no Primary: disconnect (default), discard-younger-primary, discard-older-primary, discard-zero-changes, discard-least-changes.'),
+    'after-sb-1pri': opt(enumOf(AFTER_SB_1PRI), 'With one Primary: disconnect (default), consensus, discard-secondary, call-pri-lost-after-sb, violently-as0p.'),
+    'after-sb-2pri': opt(enumOf(AFTER_SB_2PRI), 'With two Primaries: disconnect (default), call-pri-lost-after-sb, violently-as0p.'),
+    fencing: opt(enumOf(['dont-care', 'resource-only', 'resource-and-stonith'] as const), 'DRBD 9: what a Primary does when it loses its peer (8.x: in the disk section). Default dont-care.'),
   };
 
   const drbdDiskFields = {
@@ -222,6 +231,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     'c-min-rate': opt(bandwidth(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
     'al-extents': opt(integer({ min: 7, max: 65534 }), 'Activity log extents (default 1237).'),
     'resync-without-replication': opt(boolean(), '9.3+: application writes during a resync are only marked (default true in 9.3).'),
+    fencing: opt(enumOf(['dont-care', 'resource-only', 'resource-and-stonith'] as const), 'DRBD 8.x: what a Primary does when it loses its peer (9: in the net section). Default dont-care.'),
   };
 
   type NetIn = { [K in keyof typeof drbdNetFields]?: unknown };
@@ -259,6 +269,13 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     set('koCount', v['ko-count']);
     set('timeout', v.timeout);
     set('proxyBuffer', (v.proxy as { memlimit: number } | undefined)?.memlimit);
+    set('connectInt', v['connect-int']);
+    set('pingInt', v['ping-int']);
+    set('pingTimeout', v['ping-timeout']);
+    set('afterSb0pri', v['after-sb-0pri']);
+    set('afterSb1pri', v['after-sb-1pri']);
+    set('afterSb2pri', v['after-sb-2pri']);
+    set('fencing', v.fencing);
     return out as Partial<DrbdNetOptions>;
   }
 
@@ -288,6 +305,13 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         koCount: 7,
         timeout: 6_000_000 as Micros,
         proxyBuffer: 0,
+        connectInt: 10_000_000 as Micros,
+        pingInt: 10_000_000 as Micros,
+        pingTimeout: 500_000 as Micros,
+        afterSb0pri: 'disconnect',
+        afterSb1pri: 'disconnect',
+        afterSb2pri: 'disconnect',
+        fencing: 'dont-care',
       },
       disk: {
         resyncRate: 250 * KIB,
@@ -308,14 +332,27 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       version: withDefault(drbdVersion(), 'DRBD version (8.3, 8.4, 9.0 … 9.3): limits and defaults differ (§2.1, §3.2, §3.5).', 8.4 as DrbdVersion, '8.4'),
       net: withDefault(object(drbdNetFields), 'drbd.conf net section.', {}, {}),
       disk: withDefault(object(drbdDiskFields), 'drbd.conf disk section (resync).', {}, {}),
+      handlers: opt(
+        object({ 'fence-peer': opt(object({ 'exits-after': req(duration(), 'How long the handler runs before it has outdated the peer.') }), 'The fence-peer handler (crm-fence-peer.sh placing its constraint).') }),
+        'drbd.conf handlers section.',
+      ),
     },
     {
       build: (v, info, ctx: C): ReplicationOptions => {
         const d = drbdDefaults(v.version);
-        const net = { ...d.net, ...netFrom(v.net as Record<string, unknown>) };
-        const disk = { ...d.disk, ...diskFrom(v.disk as Record<string, unknown>) };
+        const diskIn = v.disk as Record<string, unknown>;
+        const netIn = v.net as Record<string, unknown>;
+        // fencing moved from the disk section (8.x) to the net section (9) (MAN84, MAN9).
+        if (diskIn.fencing !== undefined && v.version >= 9) ctx.fail(subInfo(info, 'disk')?.at('fencing') ?? info.node, `fencing is a net option in DRBD ${v.version.toFixed(1)}`, { hint: 'move it to net:' });
+        if (netIn.fencing !== undefined && v.version < 9) ctx.fail(subInfo(info, 'net')?.at('fencing') ?? info.node, `fencing is a disk option in DRBD ${v.version.toFixed(1)}`, { hint: 'move it to disk:' });
+        const net = { ...d.net, ...netFrom({ ...netIn, fencing: netIn.fencing ?? diskIn.fencing }) };
+        const { fencing: _f, ...diskRest } = diskIn;
+        void _f;
+        const disk = { ...d.disk, ...diskFrom(diskRest) };
         checkDrbd(v.version, net, disk, { net: subInfo(info, 'net'), disk: subInfo(info, 'disk') }, ctx);
-        return { kind: 'drbd', version: v.version, net, disk };
+        // ASSUMPTION: a crm-fence-peer on a node that can write the cluster's configuration places its constraint in about a second.
+        const fencePeerTime = ((v.handlers as { 'fence-peer'?: { 'exits-after': number } } | undefined)?.['fence-peer']?.['exits-after'] ?? 1_000_000) as Micros;
+        return { kind: 'drbd', version: v.version, net, disk, fencePeerTime };
       },
     },
   );
@@ -563,6 +600,19 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The surviving peer to make primary.') },
       { build: (v): ActionBody => block({ op: 'forcePrimary', resource: v.resource, host: v.host }) },
     ),
+    slow_disk: object(
+      {
+        disk: req(diskRef, 'The disk (a drive or an array).'),
+        factor: req(factor(), 'Every request takes this many times its service time: latency × factor, IOPS ÷ factor (1 = healthy again).'),
+        for: opt(duration(), 'A latency spike: the factor holds this long, then the disk is as it was before.'),
+      },
+      { build: (v): ActionBody => block({ op: 'slowDisk', disk: v.disk, factor: v.factor, duration: (v.for ?? null) as Micros | null }) },
+    ),
+    fail_disk: map(diskRef, (disk): ActionBody => block({ op: 'failDisk', disk })),
+    secondary: object(
+      { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The node that gives up the Primary role (not the one the application writes to).') },
+      { build: (v): ActionBody => block({ op: 'secondary', resource: v.resource, host: v.host }) },
+    ),
   };
 
   const BLOCK_ACTION_DESCRIPTIONS: { readonly [K in keyof typeof BLOCK_ACTION_BODIES]: string } = {
@@ -574,6 +624,9 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     io_workload: 'Change an application\'s I/O: {workload, iops?, reads?, random?, size?} (day and night load).',
     fail_host: 'A storage host is lost with its disk and buffers.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
+    slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',
+    secondary: 'drbdadm secondary {resource, host}: a node that was made Primary elsewhere (a split brain) gives up the role.',
+    fail_disk: 'A disk fails: DRBD detaches it (on-io-error detach); on the peer, writes only mark the bitmap; on the primary, its I/O stops.',
   };
 
   // ---------------------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ export function probability(): Decoder<number> {
 }
 
 /** A service-time multiplier: a number >= 1 (1 = healthy), or "50x". */
-function factor(): Decoder<number> {
+export function factor(): Decoder<number> {
   const expected = 'a slowdown factor >= 1 like 8 or "50x" (1 = healthy)';
   return custom<number>(
     expected,

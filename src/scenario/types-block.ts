@@ -6,6 +6,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { DiskSpec } from '../models/disk/device.ts';
+import type { AfterSb0pri, AfterSb1pri, AfterSb2pri } from '../models/block/split-brain.ts';
 
 export type { DeviceSpec, DiskSpec, RaidLevel, RaidSpec } from '../models/disk/device.ts';
 
@@ -37,6 +38,17 @@ export interface DrbdNetOptions {
   readonly timeout: Micros;
   /** A DRBD Proxy buffer between DRBD and the line (bytes); 0 = no proxy. */
   readonly proxyBuffer: number;
+  /** Between connection attempts while the peer cannot be reached (default 10 s). */
+  readonly connectInt: Micros;
+  /** An idle link sends a ping after ping-int (10 s) and gives up after ping-timeout (0.5 s) without its answer. */
+  readonly pingInt: Micros;
+  readonly pingTimeout: Micros;
+  /** Split-brain recovery at the handshake, by the number of Primaries then (all default disconnect). */
+  readonly afterSb0pri: AfterSb0pri;
+  readonly afterSb1pri: AfterSb1pri;
+  readonly afterSb2pri: AfterSb2pri;
+  /** What a Primary does when it loses its peer (the disk section in 8.x, net in 9; default dont-care). */
+  readonly fencing: 'dont-care' | 'resource-only' | 'resource-and-stonith';
 }
 
 /** drbd.conf `disk` section: resync settings. */
@@ -62,6 +74,8 @@ export interface DrbdResourceOptions {
   readonly version: DrbdVersion;
   readonly net: DrbdNetOptions;
   readonly disk: DrbdDiskOptions;
+  /** How long the fence-peer handler runs before it exits having outdated the peer (a crm-fence-peer placing its constraint). */
+  readonly fencePeerTime: Micros;
 }
 
 /** mdadm RAID1 with the remote leg --write-mostly and --write-behind (over a network block device). */
@@ -172,4 +186,10 @@ export type BlockOp =
   /** The host is lost (power, hardware): its disk and buffers with it. */
   | { readonly op: 'failHost'; readonly host: string }
   /** drbdadm primary --force on the surviving peer: the application moves there. */
-  | { readonly op: 'forcePrimary'; readonly resource: string; readonly host: string };
+  | { readonly op: 'forcePrimary'; readonly resource: string; readonly host: string }
+  /** The disk degrades: every request takes `factor` times its service time; for `duration` µs only (a latency spike) or until changed. */
+  | { readonly op: 'slowDisk'; readonly disk: string; readonly factor: number; readonly duration: Micros | null }
+  /** The disk fails: DRBD detaches it (on-io-error detach); its copy is gone. */
+  | { readonly op: 'failDisk'; readonly disk: string }
+  /** drbdadm secondary on the node that is not the application's: it gives up the Primary role. */
+  | { readonly op: 'secondary'; readonly resource: string; readonly host: string };

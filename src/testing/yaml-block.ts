@@ -30,6 +30,12 @@ function net(n: Partial<DrbdNetOptions>): Out {
   if (n.koCount !== undefined) o['ko-count'] = n.koCount;
   if (n.timeout !== undefined) o.timeout = dur(n.timeout);
   if (n.proxyBuffer) o.proxy = { memlimit: size(n.proxyBuffer) };
+  if (n.connectInt !== undefined) o['connect-int'] = dur(n.connectInt);
+  if (n.pingInt !== undefined) o['ping-int'] = dur(n.pingInt);
+  if (n.pingTimeout !== undefined) o['ping-timeout'] = dur(n.pingTimeout);
+  if (n.afterSb0pri !== undefined) o['after-sb-0pri'] = n.afterSb0pri;
+  if (n.afterSb1pri !== undefined) o['after-sb-1pri'] = n.afterSb1pri;
+  if (n.afterSb2pri !== undefined) o['after-sb-2pri'] = n.afterSb2pri;
   return o;
 }
 
@@ -67,7 +73,18 @@ function walb(w: ReplicationAdjust['walb'] & object, bw: Bw): Out {
 }
 
 function replication(r: ReplicationOptions, bw: Bw): Out {
-  if (r.kind === 'drbd') return { drbd: { version: r.version.toFixed(1), net: net(r.net), disk: disk(r.disk, bw) } };
+  if (r.kind === 'drbd') {
+    // fencing is a disk option in 8.x and a net option in 9 (MAN84, MAN9).
+    const fencing = r.net.fencing !== 'dont-care' ? { fencing: r.net.fencing } : {};
+    return {
+      drbd: {
+        version: r.version.toFixed(1),
+        net: { ...net(r.net), ...(r.version >= 9 ? fencing : {}) },
+        disk: { ...disk(r.disk, bw), ...(r.version < 9 ? fencing : {}) },
+        handlers: { 'fence-peer': { 'exits-after': dur(r.fencePeerTime) } },
+      },
+    };
+  }
   if (r.kind === 'md') return { md: md(r, bw) };
   return { walb: { log_disk: r.logDisk, ...walb(r, bw) } };
 }
@@ -128,5 +145,11 @@ export function printBlockStep(s: BlockOp, bw: Bw): Out {
       return { fail_host: s.host };
     case 'forcePrimary':
       return { force_primary: { resource: s.resource, host: s.host } };
+    case 'slowDisk':
+      return { slow_disk: { disk: s.disk, factor: s.factor, ...(s.duration !== null ? { for: formatDuration(s.duration) } : {}) } };
+    case 'failDisk':
+      return { fail_disk: s.disk };
+    case 'secondary':
+      return { secondary: { resource: s.resource, host: s.host } };
   }
 }

@@ -377,11 +377,11 @@ describe('renderChartSvg: block replication', () => {
   it('draws a panel for each kind of series the report has, and no WAL axis without PostgreSQL nodes', () => {
     expect(byClass(d, 'frame')).toHaveLength(0);
     expect(svgText).not.toContain('WAL position');
-    expect(panelTitles).toEqual(['vol: DRBD send buffer and peer queue', 'vol: out of sync (to resync)', 'replication line: bytes sent per second', 'write latency']);
+    expect(panelTitles).toEqual(['vol: DRBD send buffer and peer queue', 'vol: out of sync (to resync)', 'replication line: bytes sent per second', 'write latency', 'writes completed per second', 'disk utilisation']);
     const drawn = all(d, (e) => e.attrs.class === 'series').map((e) => e.attrs['data-name']);
-    expect(drawn).toEqual(['send buffer', 'peer queue', 'out of sync', 'vol', 'groupware']);
+    expect(drawn).toEqual(['send buffer', 'peer queue', 'out of sync', 'vol', 'groupware', 'groupware p50', 'groupware p99', 'groupware', 'new-array', 'old-array']);
     // Every series of the JSON is drawn, with points over the run.
-    expect(r.report.series!.length).toBe(5);
+    expect(r.report.series!.length).toBe(10);
     for (const p of all(d, (e) => e.attrs.class === 'series')) expect(p.attrs.d!.split(/[ML]/).filter(Boolean).length).toBeGreaterThan(2);
     // No request panel: writes never failed.
     expect(panelTitles).not.toContain('share of offered writes that succeed');

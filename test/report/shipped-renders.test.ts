@@ -64,7 +64,7 @@ describe.each(runs)('$label', ({ path, variant }) => {
     expect(all(doc, (e) => e.attrs.class === 'frame').length).toBe(r.nodes.length > 0 && (r.xid.length === 0 || r.nodes.length > 1 || r.dataLoss.length > 0) ? 1 : 0);
     expect(all(doc, (e) => e.attrs.class === 'frame-xid').length).toBe(r.xid.length > 0 ? 1 : 0);
     const titles = all(doc, (e) => e.attrs.class === 'panel-title').length;
-    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age')).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line')));
+    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age')).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line').replace(/^.* utilisation \(share\)$/, 'utilisation').replace(/^.* writes completed \(\/s\)$/, 'completed')));
     expect(titles).toBe(kinds.size + (r.outages.length > 0 ? 1 : 0));
   });
 

@@ -28,11 +28,14 @@ export interface FlowView {
 
 export interface WorkloadView {
   readonly name: string;
+  /** Write requests/s the application offers, and those completing. */
   readonly offered: number;
   readonly accepted: number;
   readonly local: number;
   readonly repl: number;
   readonly latency: number;
+  /** Writes the application keeps outstanding at most. */
+  readonly queueDepth: number;
 }
 
 export const mb = (bps: number): string => `${(bps / 1e6).toFixed(bps < 1e7 ? 2 : 1)} MB/s`;
@@ -55,6 +58,17 @@ export function diskUse(sol: DiskSolution): string {
   for (const [label, f] of byLabel) if (f >= 0.005) parts.push({ label, f });
   parts.sort((a, b) => b.f - a.f);
   return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
+}
+
+/** Writes are offered and the local disk completes none (open reads overload it). */
+const starved = (w: WorkloadView): boolean => w.offered > 0 && w.accepted <= 0;
+
+/** Where a stall's back-pressure path ends, without building its chain (checked at every reflow of a stall). */
+export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowView, peer: DiskSolution | null, backlogFromPipe: boolean): StallBottleneck {
+  const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
+  if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
+  if (!starved(w) && w.repl >= w.local && peer) return 'peer-latency';
+  return 'local-disk';
 }
 
 export function explainStall(
@@ -93,18 +107,19 @@ export function explainStall(
     const what = res.md ? `the write-behind window (${res.md.writeBehind} requests)` : `the ${mib(d ? d.net.sndbufSize : flow.sendCap)} send buffer${proxy}`;
     chain.push(fill ? `${what} filled in ${ms((fill.to - fill.from) / 1e6)}` : `${what} filled`);
     if (res.md) chain.push(`md: with more than ${res.md.writeBehind} writes behind, new writes wait for the write-mostly leg too (rule 17); writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered`);
-    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so up to the application's queue depth of writes wait and their latency exceeds ${ms(threshold)}`);
+    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so the application's queue depth of ${w.queueDepth} writes waits and each takes about ${w.queueDepth} / ${w.accepted.toFixed(0)} per s = ${ms(w.queueDepth / Math.max(w.accepted, 1e-9))} (Little's law), above ${ms(threshold)}`);
     return { bottleneck, chain };
   }
-  if (w.repl >= w.local && peer) {
+  if (!starved(w) && w.repl >= w.local && peer) {
     chain.push(`${res.secondaryHost}'s disk ${describeDisk(peer.spec)}: ${diskUse(peer)}; utilisation ${pct(peer.rho)}`);
     chain.push(`protocol ${d?.net.protocol ?? 'C'} completes a write only when the peer has it (rule 1): every write waits about ${ms(w.repl)} for it`);
     return { bottleneck: 'peer-latency', chain };
   }
   chain.push(`${res.primaryHost}'s disk ${describeDisk(local.spec)}: ${diskUse(local)}${res.resyncing ? `; the resync runs ${resyncHow}` : ''}`);
-  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's requests queue up faster than they are served (rule 18)`);
+  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's reads queue up faster than they are served (rule 18)`);
   else chain.push(`utilisation ${pct(local.rho)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${ms(w.local)}`);
-  if (w.offered > w.accepted * 1.001) chain.push(`writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered: a backlog builds and latency exceeds ${ms(threshold)}`);
+  if (starved(w)) chain.push(`none of the application's writes completes: they wait behind the backlog, the oldest for ${ms(w.latency)} so far, above ${ms(threshold)}`);
+  else if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
   else chain.push(`so writes take longer than ${ms(threshold)}`);
   return { bottleneck: 'local-disk', chain };
 }

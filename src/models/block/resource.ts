@@ -33,6 +33,8 @@ export const REMOTE_WRITE_WINDOW = 16 << 20;
  */
 export type ConnState =
   | { readonly kind: 'StandAlone'; readonly since: Micros; readonly reason: string }
+  /** Lost the peer by a network failure: tries to connect every connect-int (8.4's WFConnection). */
+  | { readonly kind: 'Connecting'; readonly since: Micros; readonly reason: string }
   | { readonly kind: 'Connected'; readonly since: Micros }
   | { readonly kind: 'SyncSource'; readonly since: Micros; readonly full: boolean; readonly startDirty: number }
   | { readonly kind: 'Ahead'; readonly since: Micros; readonly resyncAt: Micros | null };
@@ -69,11 +71,32 @@ export class BlockResource {
   /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
   overflowed = false;
   koTimer: EventHandle | null = null;
+  /** When this resource's levels next reach a bound or its latency a threshold (its own breakpoint), or null. */
+  nextAt: Micros | null = null;
   /** When the send buffer started filling (for "the 8 MiB send buffer filled in 76 ms"). */
   fillStart: Micros | null = null;
   lastFill: { from: Micros; to: Micros } | null = null;
+  /**
+   * The hosts that held every acknowledged write when a node without them was made primary (drbdadm primary
+   * --force): the device's newest data is then on them only, for good; null while it is not.
+   */
+  superseded: readonly string[] | null = null;
+  /** The peer is Primary too (made Primary while they were apart, not demoted since). */
+  peerRole: 'Primary' | 'Secondary' = 'Secondary';
+  /**
+   * A split: the peer was made Primary while this resource's old Primary still ran. What the old Primary
+   * wrote meanwhile (bytes, the span of the device's write stream, when) is on it only.
+   */
+  split: { readonly at: Micros; readonly oldHost: string; readonly oldChanges: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromPos: number; readonly toPos: number } | null = null;
+  /** The connection's loss is being detected (a timeout or an unanswered ping), or the next connect attempt. */
+  lossTimer: EventHandle | null = null;
+  attemptTimer: EventHandle | null = null;
+  /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
+  frozen: { readonly since: Micros; readonly until: Micros } | null = null;
+  /** No running disk held the newest data any more (recorded once). */
+  everyCopyLost = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
-  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros } | null = null;
+  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
 
   constructor(spec: BlockResourceSpec, t: Micros) {
     this.spec = spec;
@@ -106,9 +129,9 @@ export class BlockResource {
     return this.spec.name;
   }
 
-  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number } | null {
+  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros } | null {
     const o = this.options;
-    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version } : null;
+    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime } : null;
   }
 
   get md(): MdResourceOptions | null {
@@ -142,7 +165,7 @@ export class BlockResource {
 
   /** Whether the line carries anything now. */
   get transmitting(): boolean {
-    return this.secondaryHost !== null && this.conn.kind !== 'StandAlone';
+    return this.secondaryHost !== null && this.conn.kind !== 'StandAlone' && this.conn.kind !== 'Connecting';
   }
 
   get resyncing(): boolean {

@@ -12,119 +12,66 @@ import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { BlockStallRecord } from '../../history/block.ts';
+import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
-import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, IoWorkloadSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
+import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
-import { solveDisk, type DiskSolution, type DiskStream, type ShareJob } from '../disk/queue.ts';
+import type { DiskSolution } from '../disk/queue.ts';
+import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, mb, mib, ms, pct, type FlowView, type WorkloadView } from './explain.ts';
-import { AHEAD_RESYNC_DELAY, BlockResource, MD_SYNC_IO_DEPTH, PAGE_SIZE, THROTTLE_DELAY_S } from './resource.ts';
+import { explainStall, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { consistentSurvivor, copiesSample, holders } from './copies.ts';
+import { flowOf } from './flow.ts';
+import { recoverSplitBrain } from './split-brain.ts';
+import { writeQuantiles } from './latency.ts';
+import { DiskLoadTable, resourceLoads } from './loads.ts';
+import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
+import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
-const EPS_BYTES = 1;
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
 const STALL_MERGE_GAP = 60_000_000;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
-/** A backup or scan job reads with this much outstanding. ASSUMPTION. */
-const JOB_WINDOW = 1 << 20;
-const JOB_REQUEST = 1 << 20;
-/** Size of the requests a WalB log is extracted and archived in. ASSUMPTION (walb-tools sends wlogs in large batches). */
-const WALB_IO = 1 << 20;
-/** While writes wait, they are offered this much faster than they arrive (to drain the backlog). */
-const BACKLOG_DRAIN = 1.2;
 /** Iterations of the disk ↔ line fixed point per reflow. */
 const ITERATIONS = 4;
 
-interface WorkloadState {
-  spec: IoWorkloadSpec;
-  /** Requests waiting to be accepted. */
-  readonly backlog: Level;
-  /** Requests that entered and left the backlog (in = out + backlog). */
-  readonly backlogBooks: Account;
-  stall: BlockStallRecord | null;
-  /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
-  lat: { at: Micros; value: number; slope: number };
-  /** Accepted / offered write rate at the last reflow (feeds the next one's disk load). */
-  writeScale: number;
-  outage: boolean;
-  lastStall: BlockStallRecord | null;
-  /** What held writes back when the backlog began: the replication path (a full send buffer) or the local disk. */
-  backlogCause: 'pipe' | 'local' | null;
-}
-
-interface JobState {
-  readonly spec: DiskJobSpec;
-  readonly done: Level;
-  rate: number;
-}
-
-interface ResourceFlow {
-  x: number;
-  lineCap: number;
-  lineBound: string;
-  drainCap: number;
-  drain: number;
-  appRepl: number;
-  /** Replicated application writes wanted before a full send buffer throttles them (bytes/s). */
-  appDemand: number;
-  resync: number;
-  sendRate: number;
-  peerRate: number;
-  /** Room for unsent bytes now: the send path's bound less what is in flight on the line (bytes). */
-  sendCap: number;
-  /**
-   * The send path's bound (bytes): unsent bytes never exceed it. When the line speeds up, more is in flight
-   * and the room shrinks below what the buffer already holds: the excess is sent, not discarded; so is what
-   * a bound made smaller (an adjust, a smaller write size in md's window of requests) finds in it.
-   */
-  sendBound: number;
-  peerCap: number;
-  sendFull: boolean;
-  peerFull: boolean;
-  rtt: number;
-  /** Queueing delay of the data socket path (send buffer + peer socket) at the congestion equilibrium (s). */
-  queueDelay: number;
-  /** Whether a full send buffer holds the application back (rule 2). */
-  blocking: boolean;
-  /** Per workload: offered and accepted write bytes/s, local and replication latency (s) and its slope. */
-  work: Map<string, { offered: number; accepted: number; local: number; repl: number; replSlope: number }>;
-}
-
-const emptyFlow = (): ResourceFlow => ({
-  x: 0,
-  lineCap: 0,
-  lineBound: '',
-  drainCap: 0,
-  drain: 0,
-  appRepl: 0,
-  appDemand: 0,
-  resync: 0,
-  sendRate: 0,
-  peerRate: 0,
-  sendCap: 0,
-  sendBound: 0,
-  peerCap: 0,
-  sendFull: false,
-  peerFull: false,
-  rtt: 0,
-  queueDelay: 0,
-  blocking: false,
-  work: new Map(),
-});
-
-export class BlockWorld {
+export class BlockWorld implements BlockView {
   readonly disks = new Map<string, DiskSpec>();
   readonly hostSite = new Map<string, string>();
   readonly failedHosts = new Set<string>();
+  /** Disks that have failed (a disk fault): their copies are gone. */
+  readonly failedDisks = new Set<string>();
+  /** Disks slowed by a fault, as their queues see them now (service times × slowdown). */
+  private readonly degraded = new Map<string, DiskSpec>();
   readonly resources = new Map<string, BlockResource>();
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
+  /** Each resource's workloads (a workload's resource never changes). */
+  private readonly byResource = new Map<string, WorkloadState[]>();
   private flows = new Map<string, ResourceFlow>();
+  /** Each resource's inputs when its flow was last computed (see inputsOf), and its state then (stateOf). */
+  private readonly lastInputs = new Map<string, unknown[]>();
+  private readonly lastState = new Map<string, unknown[]>();
+  /** The next reflow computes every resource's flow (the start, a network change). */
+  private everything = true;
+  /** Every reflow computes every resource's flow (tests compare this with the incremental reflows). */
+  fullReflows = false;
+  /** Resources whose levels a discrete step moved since the last reflow (their flows are computed again). */
+  private readonly touched = new Set<string>();
+  /** Each disk's streams, built again only where a resource's or a job's contribution changed. */
+  private readonly loadTable = new DiskLoadTable();
+  previousFlow(r: BlockResource): ResourceFlow | undefined {
+    return this.flows.get(r.name);
+  }
+
   private solutions = new Map<string, DiskSolution>();
+  /** Disks are solved again only when their load changed (issue 12, point 3). */
+  readonly solver = new DiskSolverCache();
+  /** Resource flows computed (a reflow computes again only those whose inputs moved): the model's unit of work, for benchmarks and tests. */
+  flowsComputed = 0;
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
 
@@ -137,7 +84,11 @@ export class BlockWorld {
     const t = ctx.sim.now;
     for (const r of spec.resources) this.resources.set(r.name, new BlockResource(r, t));
     for (const w of spec.workloads) {
-      this.workloads.set(w.name, { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null });
+      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
+      this.workloads.set(w.name, state);
+      const list = this.byResource.get(w.resource);
+      if (list) list.push(state);
+      else this.byResource.set(w.resource, [state]);
     }
     for (const j of spec.jobs) this.startJob(j, false);
   }
@@ -217,6 +168,31 @@ export class BlockWorld {
         this.forcePrimary(r, op.host, now);
         break;
       }
+      case 'slowDisk': {
+        const before = this.diskSpec(op.disk).slowdown ?? 1;
+        const spike = op.duration !== null ? ` for ${human(op.duration / 1e6)}` : '';
+        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} ${op.factor === 1 ? 'is healthy again' : `degrades: every request takes ${op.factor} times its service time${spike}`}${label}`);
+        this.setSlowdown(op.disk, op.factor);
+        if (op.duration !== null) {
+          this.ctx.sim.at((now + op.duration) as Micros, `disk ${op.disk} spike ends`, () => {
+            this.log(null, hostOf(this, op.disk), 'lifecycle', `disk ${op.disk}: the latency spike ends (${before === 1 ? 'healthy again' : `back to ${before} times its service time`})`);
+            this.setSlowdown(op.disk, before);
+            this.requestReflow();
+          }, PRIORITY.protocol);
+        }
+        break;
+      }
+      case 'failDisk':
+        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} fails${label}`);
+        this.failDisk(op.disk, now);
+        break;
+      case 'secondary': {
+        const r = this.resource(op.resource);
+        const ok = op.host === r.secondaryHost && r.peerRole === 'Primary';
+        this.log(r.name, op.host, kind, `${source}: drbdadm secondary ${r.name} on ${op.host}${ok ? '' : ` (nothing to do: ${op.host === r.primaryHost ? 'the application writes to it' : 'it is not Primary'})`}${label}`);
+        if (ok) r.peerRole = 'Secondary';
+        break;
+      }
     }
     this.requestReflow();
   }
@@ -231,6 +207,7 @@ export class BlockWorld {
     const key = `${spec.disk}|${spec.name}`;
     void log;
     this.jobs.set(key, { spec, done: new Level(this.ctx.sim.now, 0), rate: 0 });
+    this.loadTable.invalidate(spec.disk);
     this.requestReflow();
   }
 
@@ -238,12 +215,13 @@ export class BlockWorld {
     const j = this.jobs.get(key);
     if (!j) return;
     this.jobs.delete(key);
+    this.loadTable.invalidate(j.spec.disk);
     if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', `${j.spec.kind} "${j.spec.name}" on ${j.spec.disk} finished (${mib(j.spec.size ?? 0)})`);
     this.requestReflow();
   }
 
   /** Whether the two hosts of a resource can talk now (the line is up, neither is cut off). */
-  private pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
+  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
     if (r.secondaryHost === null) return null;
     const a = { name: r.primaryHost, site: this.hostSite.get(r.primaryHost)! };
     const b = { name: r.secondaryHost, site: this.hostSite.get(r.secondaryHost)! };
@@ -254,20 +232,50 @@ export class BlockWorld {
 
   onNetworkChange(): void {
     const now = this.ctx.sim.now;
+    this.everything = true;
     for (const r of this.resources.values()) {
-      if (r.transmitting && !this.pathUp(r)) this.disconnect(r, now, 'the line between the sites is down', true);
+      const up = this.pathUp(r) !== null;
+      const d = r.drbd;
+      if (!d) {
+        if (r.transmitting && !up) this.disconnect(r, now, 'the line between the sites is down', true);
+        continue;
+      }
+      if (r.transmitting && !up && !r.lossTimer) {
+        // DRBD notices a dead link when an expected answer does not come: within `timeout` when requests are
+        // in flight, else when the keep-alive ping after ping-int goes unanswered for ping-timeout (MAN84
+        // net options; drbd_receiver.c / drbd_sender.c). Until then TCP retransmits and nothing arrives.
+        const busy = r.sendQ.valueAt(now) > EPS_BYTES || r.resyncing || this.workloadsOf(r).some((w) => w.spec.iops * (1 - w.spec.readShare) > 0);
+        const after = busy ? d.net.timeout : d.net.pingInt + d.net.pingTimeout;
+        r.lossTimer = this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} peer lost`, () => {
+          r.lossTimer = null;
+          if (this.pathUp(r) || !r.transmitting) return;
+          const why = busy ? `no answer within timeout ${human(d.net.timeout / 1e6)}` : `ping unanswered (ping-int ${human(d.net.pingInt / 1e6)} + ping-timeout ${human(d.net.pingTimeout / 1e6)})`;
+          this.disconnect(r, this.ctx.sim.now, `network failure: ${why}`, true);
+          this.requestReflow();
+        }, PRIORITY.protocol);
+      } else if (up && r.lossTimer) {
+        // Back before DRBD noticed: TCP delivers what it retransmitted; the connection never broke.
+        this.ctx.sim.cancel(r.lossTimer);
+        r.lossTimer = null;
+      }
+      if (up && r.conn.kind === 'Connecting') this.scheduleAttempt(r, now);
     }
     this.requestReflow();
   }
 
   connect(r: BlockResource, now: Micros): void {
-    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost)) {
+    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || primaryDown(this, r) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
       this.log(r.name, r.primaryHost, 'replication', `${r.name}: cannot connect: the peer is gone`);
       return;
     }
     if (r.conn.kind !== 'StandAlone') return;
     if (!this.pathUp(r)) {
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
+      const d = r.drbd;
+      if (d) {
+        // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
+        r.conn = { kind: 'Connecting', since: now, reason: 'the peer cannot be reached' };
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${d.version >= 9 ? 'Connecting' : 'WFConnection'}: the peer cannot be reached; a connection attempt every ${human(d.net.connectInt / 1e6)}`);
+      } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
       return;
     }
     if (r.neverSynced) {
@@ -305,9 +313,94 @@ export class BlockWorld {
     r.koTimer = null;
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
     else r.peerDisk = 'Outdated';
-    r.conn = { kind: 'StandAlone', since: now, reason };
+    const d = r.drbd;
+    // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
+    // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
+    const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+    r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap`);
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap${retry ? `; ${d!.version >= 9 ? 'Connecting' : 'WFConnection'}: a connection attempt every ${human(d!.net.connectInt / 1e6)}` : ''}`);
+    // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
+    if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
+    if (retry && this.pathUp(r)) this.scheduleAttempt(r, now);
+  }
+
+  /**
+   * fencing: the Primary that lost its peer calls the fence-peer handler, which outdates the peer through
+   * the cluster manager (crm-fence-peer: a constraint against promoting it). resource-and-stonith freezes
+   * the Primary's I/O until the handler returns (MAN84 fencing; drbd_nl.c drbd_fence_peer / conn_try_outdate_peer).
+   */
+  private fencePeer(r: BlockResource, now: Micros): void {
+    const d = r.drbd!;
+    const until = (now + d.fencePeerTime) as Micros;
+    if (d.net.fencing === 'resource-and-stonith') {
+      r.frozen = { since: now, until };
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-and-stonith: I/O suspended, fence-peer handler called`);
+    } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-only: fence-peer handler called`);
+    this.ctx.sim.at(until, `drbd ${r.name} fence-peer returns`, () => {
+      if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
+      const was = r.frozen;
+      r.frozen = null;
+      this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited 4 after ${human(d.fencePeerTime / 1e6)}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+      this.requestReflow();
+    }, PRIORITY.protocol);
+  }
+
+  /** The next connection attempt (every connect-int since the connection was lost) finds the peer. */
+  private scheduleAttempt(r: BlockResource, now: Micros): void {
+    const c = r.conn;
+    const d = r.drbd;
+    if (c.kind !== 'Connecting' || !d || r.attemptTimer) return;
+    const k = Math.max(1, Math.ceil((now - c.since) / d.net.connectInt));
+    const at = (c.since + k * d.net.connectInt) as Micros;
+    r.attemptTimer = this.ctx.sim.at(at, `drbd ${r.name} connect attempt`, () => {
+      r.attemptTimer = null;
+      const t = this.ctx.sim.now;
+      if (r.conn.kind !== 'Connecting') return;
+      if (!this.pathUp(r)) return;
+      this.handshake(r, t);
+      this.requestReflow();
+    }, PRIORITY.protocol);
+  }
+
+  /** The connection is back: a split brain is found and resolved as after-sb-* says, or the bitmaps are merged and resynced. */
+  private handshake(r: BlockResource, now: Micros): void {
+    const s = r.split;
+    if (s && r.secondaryHost === s.oldHost) {
+      this.resolveSplitBrain(r, now, s);
+      return;
+    }
+    r.conn = { kind: 'StandAlone', since: now, reason: 'reconnecting' };
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: the peer answers again: connection established`);
+    this.connect(r, now);
+  }
+
+  private resolveSplitBrain(r: BlockResource, now: Micros, s: NonNullable<BlockResource['split']>): void {
+    const d = r.drbd!;
+    const newer = { host: r.primaryHost, primary: true, primaryAtSplit: false, changes: r.bitmap.dirty(now) };
+    const older = { host: s.oldHost, primary: r.peerRole === 'Primary', primaryAtSplit: true, changes: s.oldChanges };
+    // The node the application writes to cannot give up its role; the other can.
+    const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected at the handshake (${[newer, older].filter((x) => x.primary).length} Primary): ${newer.host} changed ${mib(newer.changes)}, ${older.host} ${mib(older.changes)} since they parted; split-brain handler called`);
+    if (o.victim === older.host) {
+      if (s.oldChanges > EPS_BYTES) {
+        const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [`${s.oldHost} kept writing after it lost ${r.primaryHost}; ${r.primaryHost} was made primary without those writes`, `at the reconnection the split brain was resolved by ${o.rule}: ${s.oldHost} discards its changes`] });
+      }
+      // Its changed blocks are resynced from the survivor with the survivor's own (the bitmaps are OR-ed).
+      r.bitmap.add(now, s.oldChanges, r.spec.maxBioSize);
+      r.split = null;
+      r.superseded = null;
+      r.peerRole = 'Secondary';
+      r.conn = { kind: 'StandAlone', since: now, reason: 'split brain resolved' };
+      this.log(r.name, s.oldHost, 'replication', `${r.name}: split brain resolved (${o.rule}): ${s.oldHost} discards its ${mib(s.oldChanges)} of changes and becomes SyncTarget`);
+      this.connect(r, now);
+      return;
+    }
+    // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
+    const why = o.victim === null ? o.rule : `${o.rule}; replsim does not model the Primary the application writes to becoming SyncTarget`;
+    r.conn = { kind: 'StandAlone', since: now, reason: `split brain: ${why}` };
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected but unresolved, dropping connection! (${why}); both nodes StandAlone until an operator discards one side (drbdadm connect --discard-my-data)`);
   }
 
   /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
@@ -319,20 +412,82 @@ export class BlockWorld {
     r.pipeApp.set(now, 0);
   }
 
+  private setSlowdown(disk: string, factor: number): void {
+    const base = this.disks.get(disk)!;
+    if (factor === 1) this.degraded.delete(disk);
+    else this.degraded.set(disk, { ...base, slowdown: factor });
+    this.loadTable.invalidate(disk);
+    this.everything = true;
+  }
+
+  /**
+   * A disk fails. DRBD's on-io-error detach (the default; drbd_req.c drbd_handle_io_error_) takes it to
+   * Failed and then Diskless: a peer's copy is gone and the primary replicates to it no more (its writes
+   * mark the bitmap); a primary's disk gone, the application's I/O stops here (a real diskless primary
+   * would read and write through its peer: not modelled, the scenario moves it with force_primary).
+   */
+  private failDisk(disk: string, now: Micros): void {
+    if (this.failedDisks.has(disk)) return;
+    this.failedDisks.add(disk);
+    this.loadTable.invalidate(disk);
+    for (const [key, j] of this.jobs) if (j.spec.disk === disk) this.finishJob(key, 'stopped');
+    for (const r of this.resources.values()) {
+      if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost)) {
+        r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
+        this.ctx.sim.cancel(r.koTimer);
+        r.koTimer = null;
+        r.conn = { kind: 'StandAlone', since: now, reason: `${disk}, ${r.primaryHost}'s disk, failed` };
+        this.log(r.name, r.primaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: detaching (on-io-error detach); ${r.primaryHost} is Diskless`);
+        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${disk}, the disk of ${r.name}'s primary ${r.primaryHost}, failed`);
+      } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${disk}, the peer's disk, failed`);
+        r.peerDisk = 'Failed';
+        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: ${r.secondaryHost} detaches it (on-io-error detach) and is Diskless; writes on ${r.primaryHost} only mark the bitmap`);
+      }
+    }
+  }
+
   private failHost(host: string, now: Micros): void {
     this.failedHosts.add(host);
     for (const r of this.resources.values()) {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
-        r.lostPrimary = { host, at: now, ...loss };
+        r.lostPrimary = { host, at: now, ...loss, recorded: false };
         this.ctx.sim.cancel(r.koTimer);
         r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${host}, the primary of ${r.name}, is lost; no node is primary`);
       } else if (r.secondaryHost === host) {
-        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`);
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`, true);
         r.peerDisk = 'Failed';
       }
     }
+  }
+
+  /**
+   * Where the device's newest data is now (history), and when no running disk holds it any more, the
+   * acknowledged writes that are on no surviving copy (recorded once, as they are lost).
+   */
+  private noteCopies(r: BlockResource, now: Micros): void {
+    const c = copiesSample(r, this, now);
+    this.ctx.history.block.copiesNow(c);
+    if (c.running.length > 0 || r.everyCopyLost) return;
+    r.everyCopyLost = true;
+    const lost = r.lostPrimary;
+    const acked = r.acked.valueAt(now);
+    if (acked <= EPS_BYTES) return;
+    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    const survivor = consistentSurvivor(r, this);
+    const nowhere = `no running host holds every write ${r.name} acknowledged (${c.why})`;
+    if (lost && survivor) {
+      if (lost.lostBytes > EPS_BYTES) {
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, `${nowhere}: ${survivor}'s older copy lacks them`] });
+      }
+      lost.recorded = true;
+      return;
+    }
+    // No consistent copy runs at all: every write of the run is gone with the device.
+    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere, `no surviving disk has a consistent image of the device (${mib(r.spec.size)}): every write acknowledged in the run (${mib(acked)}) is lost with it`] });
+    if (lost) lost.recorded = true;
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
@@ -360,8 +515,16 @@ export class BlockWorld {
       return;
     }
     const old = r.primaryHost;
+    const oldAlive = !primaryDown(this, r);
+    if (oldAlive && r.transmitting) {
+      // Two Primaries need allow-two-primaries (and protocol C); replsim does not model dual-primary.
+      this.log(r.name, host, 'fatal', `${r.name}: ${host} cannot become primary: its peer ${old} is Primary and connected (Multiple primaries not allowed by config)`);
+      return;
+    }
     const lost = r.lostPrimary;
-    if (lost && lost.lostBytes > EPS_BYTES) {
+    // A node without every acknowledged write made primary: those writes stay only where they were.
+    if (r.peerDisk !== 'UpToDate' && !r.superseded) r.superseded = holders(r, this);
+    if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
         at: now,
@@ -376,11 +539,20 @@ export class BlockWorld {
         chain: [...lost.chain, `${host} was made primary at ${(now / 1e6).toFixed(1)} s without them: they are not on the surviving device`],
       });
     }
+    if (oldAlive && r.drbd) {
+      // The old Primary runs on with what it wrote since they parted: a split brain, found at the reconnection.
+      const acked = r.acked.valueAt(now);
+      const changes = r.bitmap.dirty(now);
+      r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
+      r.peerRole = 'Primary';
+    }
     r.primaryHost = host;
     r.primaryDisk = r.secondaryDisk!;
     r.secondaryHost = this.failedHosts.has(old) ? null : old;
     r.secondaryDisk = this.failedHosts.has(old) ? null : r.spec.primary.disk;
-    r.conn = { kind: 'StandAlone', since: now, reason: `${old} is gone` };
+    // Still trying to connect since the link failed (its connect-int ticks go on), or from now.
+    const since = r.conn.kind === 'Connecting' ? r.conn.since : now;
+    r.conn = oldAlive && r.drbd ? { kind: 'Connecting', since, reason: `${old} is still Primary` } : { kind: 'StandAlone', since: now, reason: `${old} is gone` };
     r.dirtySince = now;
     r.bitmap.clear(now);
     this.emptyPath(r, now);
@@ -392,6 +564,7 @@ export class BlockWorld {
       }
     }
     this.log(r.name, host, 'promote', `${r.name}: ${host} is primary; the application writes to it`);
+    if (r.conn.kind === 'Connecting' && this.pathUp(r)) this.scheduleAttempt(r, now);
   }
 
   private setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
@@ -400,8 +573,13 @@ export class BlockWorld {
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
   }
 
-  private workloadsOf(r: BlockResource): WorkloadState[] {
-    return [...this.workloads.values()].filter((w) => w.spec.resource === r.name);
+  /** A disk's queue parameters now. */
+  private diskSpec(name: string): DiskSpec {
+    return this.degraded.get(name) ?? this.disks.get(name)!;
+  }
+
+  workloadsOf(r: BlockResource): WorkloadState[] {
+    return this.byResource.get(r.name) ?? [];
   }
 
   // ------------------------------------------------------------------------------------ the reflow
@@ -412,34 +590,142 @@ export class BlockWorld {
     this.breakpoint = null;
     this.snap(now);
     this.protocolChecks(now);
+    this.releaseBacklogs(now);
 
+    /**
+     * Resources whose flow is computed again at this instant: those a discrete step touched, those whose own
+     * breakpoint is due, every one at the start or after a network change, and (below) those whose disks'
+     * solutions moved. The rest keep their flows, their levels their rates (issue 12, point 3).
+     */
+    const changed = new Set<string>(this.touched);
+    this.touched.clear();
+    for (const r of this.resources.values()) {
+      if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now) || !sameInputs(this.lastState.get(r.name), this.stateOf(r))) changed.add(r.name);
+    }
+    let fresh = new Set<string>(changed);
     for (let iter = 0; iter < ITERATIONS; iter++) {
-      const loads = this.diskLoads(now, false);
+      const solvedBefore = this.solver.solved;
+      // Each resource's disk streams, computed again while its flow is being computed again.
+      for (const name of fresh) this.loadTable.set(name, resourceLoads(this, this.resources.get(name)!, now));
+      const table = this.loadTable.loads(this);
       const sols = new Map<string, DiskSolution>();
-      for (const [name, l] of loads) sols.set(name, solveDisk({ spec: this.disks.get(name)!, streams: l.streams, shares: l.shares }));
-      // The peers' capacity for replicated data: their receiver streams as deep as max-buffers allows.
-      const caps = this.diskLoads(now, true);
+      // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
+      // rate their disks sustain (what drains a queue that built up while they were slower). One pass over
+      // the disks that receive replicated data: each receiver stream adds to its resource's drain.
       const drainCaps = new Map<string, number>();
-      for (const r of this.resources.values()) {
-        if (!r.secondaryDisk || !r.transmitting) continue;
-        const l = caps.get(r.secondaryDisk);
-        if (!l) continue;
-        const sol = solveDisk({ spec: this.disks.get(r.secondaryDisk)!, streams: l.streams, shares: l.shares });
-        let d = 0;
-        for (const s of l.streams) if (s.id.startsWith(`${r.name}|rcv|`)) d += sol.streams.get(s.id)!.rate * s.io.size;
-        drainCaps.set(r.name, d);
+      for (const [name, e] of table) {
+        const spec = this.diskSpec(name);
+        sols.set(name, this.solver.solve(name, { spec, streams: e.actual.streams, shares: e.actual.shares }, e.actualVersion));
+        if (!e.capacity.streams.some((s) => s.id.includes('|rcv|'))) continue;
+        const sol = this.solver.solve(`${name}|capacity`, { spec, streams: e.capacity.streams, shares: e.capacity.shares }, e.capacityVersion);
+        for (const s of e.capacity.streams) {
+          const at = s.id.indexOf('|rcv|');
+          if (at < 0) continue;
+          const owner = s.id.slice(0, at);
+          drainCaps.set(owner, (drainCaps.get(owner) ?? 0) + sol.streams.get(s.id)!.rate * s.io.size);
+        }
       }
       this.solutions = sols;
       const flows = new Map<string, ResourceFlow>();
-      for (const r of this.resources.values()) flows.set(r.name, this.flowOf(r, now, sols, drainCaps.get(r.name) ?? 0));
+      /** Flows computed in this iteration: their disk streams are computed again in the next. */
+      const next = new Set<string>();
+      let moved = false;
+      for (const r of this.resources.values()) {
+        const drainCap = drainCaps.get(r.name) ?? 0;
+        const before = this.flows.get(r.name);
+        // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
+        // volumes on shared disks most events touch one of them (issue 12, point 3).
+        const inputs = this.inputsOf(r, sols, drainCap);
+        if (before && !changed.has(r.name) && sameInputs(this.lastInputs.get(r.name), inputs)) {
+          flows.set(r.name, before);
+          continue;
+        }
+        changed.add(r.name);
+        next.add(r.name);
+        this.lastInputs.set(r.name, inputs);
+        this.lastState.set(r.name, this.stateOf(r));
+        const f = flowOf(this, r, now, sols, drainCap);
+        this.flowsComputed++;
+        if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) moved = true;
+        flows.set(r.name, f);
+      }
       this.flows = flows;
       // What the writes actually do feeds the next iteration's disk loads.
       for (const w of this.workloads.values()) {
+        if (!changed.has(w.spec.resource)) continue;
         const work = flows.get(w.spec.resource)?.work.get(w.spec.name);
-        if (work && work.offered > 0) w.writeScale = Math.max(0.01, work.accepted / work.offered);
+        if (!work || work.offered <= 0) continue;
+        const scale = Math.max(0.01, work.issued / work.offered);
+        if (differs(scale, w.writeScale)) moved = true;
+        w.writeScale = scale;
+      }
+      // No disk's load changed and neither the path's rates nor the write rates moved (by more than a part in
+      // 10^9): another iteration would compute the same flows.
+      if (iter > 0 && !moved && this.solver.solved === solvedBefore) break;
+      fresh = next;
+    }
+    this.everything = false;
+    for (const name of changed) this.noteCopies(this.resources.get(name)!, now);
+    this.apply_(now, changed);
+  }
+
+  /**
+   * What a resource's flow is computed from, besides time: its protocol state and options, its workloads'
+   * specs and backlogs, the solutions of its disks and its peer's drain. Objects are compared by identity
+   * (a state change makes a new object; a disk solved again a new solution).
+   */
+  private inputsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): unknown[] {
+    return [...this.stateOf(r), drainCap, sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null];
+  }
+
+  /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
+  private stateOf(r: BlockResource): unknown[] {
+    const out: unknown[] = [r.frozen, r.conn, r.options, r.primaryHost, r.secondaryHost, r.peerDisk, r.overflowed, r.primaryDisk, r.secondaryDisk, this.failedHosts.has(r.primaryHost), r.secondaryHost !== null && this.failedHosts.has(r.secondaryHost), this.failedDisks.has(r.primaryDisk), r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk)];
+    for (const w of this.workloadsOf(r)) out.push(w.spec, w.backlogCause, w.outage, w.backlog.rate === 0);
+    return out;
+  }
+
+  /**
+   * Writes that waited for room in the send path enter it as soon as there is room (rule 2: they are next
+   * in FIFO order), and all at once when the path no longer replicates (a disconnect, Ahead: they are only
+   * marked out of sync). A waiting write is written locally already: it completes when it enters.
+   */
+  private releaseBacklogs(now: Micros): void {
+    for (const r of this.resources.values()) {
+      const ws = this.workloadsOf(r).filter((w) => w.backlog.valueAt(now) > 1e-6);
+      if (ws.length === 0 || primaryDown(this, r)) continue;
+      const path = this.pathUp(r);
+      const prevX = this.flows.get(r.name)?.x ?? 0;
+      const size = ws[0]!.spec.size;
+      const replicating = r.replicating && r.transmitting && path !== null;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency), prevX)) - r.sendQ.valueAt(now) : Infinity;
+      if (!r.replicating && r.walb) room = Infinity;
+      for (const w of ws) {
+        // Writes waiting for the local disk wait on: only the path's room releases writes.
+        if (w.backlogCause !== 'pipe') continue;
+        const b = w.backlog.valueAt(now);
+        const bytes = Math.min(b * w.spec.size, Math.max(0, room));
+        if (bytes <= 0) continue;
+        room -= bytes;
+        const reqs = bytes / w.spec.size;
+        w.backlogBooks.move(now, -reqs);
+        w.backlog.set(now, Math.max(0, b - reqs));
+        this.acceptDiscrete(r, now, bytes, w.spec.size, replicating);
+        this.touched.add(r.name);
       }
     }
-    this.apply_(now);
+  }
+
+  /** `bytes` of writes complete at once: into the send path when replicating, else only marked out of sync. */
+  private acceptDiscrete(r: BlockResource, now: Micros, bytes: number, writeSize: number, replicating: boolean): void {
+    const before = r.acked.valueAt(now);
+    r.acked.set(now, before + bytes);
+    r.ackedCurve.push({ at: now, pos: before }, { at: now, pos: before + bytes });
+    if (replicating) {
+      r.sendBooks.move(now, bytes);
+      r.sendQ.set(now, r.sendQ.valueAt(now) + bytes);
+      r.pipeApp.set(now, r.pipeApp.valueAt(now) + bytes);
+    } else if (r.secondaryHost !== null && !r.walb) r.bitmap.add(now, bytes, writeSize);
   }
 
   /**
@@ -527,7 +813,9 @@ export class BlockWorld {
         const dirty = r.bitmap.dirty(now);
         r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
         r.peerDisk = 'Inconsistent';
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: Ahead → SyncSource: resync of ${mib(dirty)} marked while Ahead (rule 8); ${r.secondaryHost} is Inconsistent`);
+        // Logged on the peer (Behind → SyncTarget), without figures: a pull-ahead that flaps with the load then
+        // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
+        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: Ahead → SyncSource, ${r.secondaryHost} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`);
       }
       if (!f) continue;
       const d = r.drbd;
@@ -560,299 +848,14 @@ export class BlockWorld {
         r.neverSynced = true;
         r.dirtySince = r.dirtySince ?? now;
       }
-      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Ahead') {
+      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Connecting' || r.conn.kind === 'Ahead') {
         if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
       }
     }
   }
 
-  /** Every disk's streams: applications, resync reads and writes, receivers, jobs. */
-  private diskLoads(now: Micros, capacity: boolean): Map<string, { streams: DiskStream[]; shares: ShareJob[] }> {
-    const loads = new Map<string, { streams: DiskStream[]; shares: ShareJob[] }>();
-    const at = (disk: string) => {
-      let l = loads.get(disk);
-      if (!l) loads.set(disk, (l = { streams: [], shares: [] }));
-      return l;
-    };
-    for (const j of this.jobs.values()) {
-      const l = at(j.spec.disk);
-      const label = j.spec.kind === 'background-init' ? 'background initialisation' : j.spec.kind === 'backup' ? `backup "${j.spec.name}" reads` : `scan "${j.spec.name}"`;
-      if (j.spec.pace.kind === 'share') l.shares.push({ label, share: j.spec.pace.share });
-      else l.streams.push({ id: `job|${j.spec.disk}|${j.spec.name}`, label, io: { op: j.spec.op, size: JOB_REQUEST, pattern: 'sequential' }, demand: { kind: 'closed', window: JOB_WINDOW, maxRate: j.spec.pace.rate / JOB_REQUEST, extraDelay: 0 } });
-    }
-    for (const r of this.resources.values()) {
-      if (this.failedHosts.has(r.primaryHost)) continue;
-      const prev = this.flows.get(r.name) ?? emptyFlow();
-      const wb = r.walb;
-      for (const w of this.workloadsOf(r)) {
-        const s = w.spec;
-        const reads = s.iops * s.readShare;
-        const writes = s.iops * (1 - s.readShare) * w.writeScale;
-        const app = at(r.primaryDisk);
-        const add = (id: string, op: 'read' | 'write', pattern: 'random' | 'sequential', rate: number, disk = app) => {
-          if (rate > 0) disk.streams.push({ id: `${r.name}|${s.name}|${id}`, label: 'application I/O', io: { op, size: s.size, pattern }, demand: { kind: 'open', rate } });
-        };
-        add('rr', 'read', 'random', reads * s.random);
-        add('sr', 'read', 'sequential', reads * (1 - s.random));
-        add('rw', 'write', 'random', writes * s.random);
-        add('sw', 'write', 'sequential', writes * (1 - s.random));
-        // WalB writes the log first (sequentially, on the log device); the data device write follows (§4).
-        if (wb) add('log', 'write', 'sequential', writes, at(wb.logDisk));
-      }
-      if (wb && prev.x > 0 && r.conn.kind === 'Connected') {
-        at(wb.logDisk).streams.push({ id: `${r.name}|extract`, label: 'WalB log extraction', io: { op: 'read', size: WALB_IO, pattern: 'sequential' }, demand: { kind: 'open', rate: prev.x / WALB_IO } });
-      }
-      if (r.resyncing) {
-        const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
-        const pattern = size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random';
-        const rs = this.resyncDemand(r, size, prev);
-        at(r.primaryDisk).streams.push({ id: `${r.name}|rs`, label: wb ? 'WalB full backup reads' : r.md ? 'md resync reads' : 'resync reads', io: { op: 'read', size, pattern }, demand: rs });
-      }
-      // The peer's receiver: replicated writes and resync writes, max-buffers deep (rule 5).
-      if (r.transmitting && r.secondaryDisk && !this.failedHosts.has(r.secondaryHost!)) {
-        const peer = at(r.secondaryDisk);
-        const window = r.peerDiskWindow();
-        const parts: { id: string; bytes: number; size: number; pattern: 'random' | 'sequential'; label: string }[] = [];
-        if (wb) parts.push({ id: 'wdiff', bytes: Math.max(prev.x, 1), size: WALB_IO, pattern: 'sequential', label: 'WalB archive writes' });
-        else {
-          for (const w of this.workloadsOf(r)) {
-            const s = w.spec;
-            const bytes = r.replicating ? s.iops * (1 - s.readShare) * s.size * (capacity ? 1 : w.writeScale) : 0;
-            // Capacity is judged for the writes offered, plus a fifth while a backlog drains. ASSUMPTION: a
-            // fixed margin keeps the judgement from flipping as the backlog comes and goes.
-            const drain = capacity && w.backlog.valueAt(now) > 1e-6 ? BACKLOG_DRAIN : 1;
-            if (s.random > 0) parts.push({ id: `${s.name}|rw`, bytes: bytes * s.random * drain, size: s.size, pattern: 'random', label: 'replicated writes' });
-            if (s.random < 1) parts.push({ id: `${s.name}|sw`, bytes: bytes * (1 - s.random) * drain, size: s.size, pattern: 'sequential', label: 'replicated writes' });
-          }
-          if (r.resyncing) {
-            const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now)));
-            parts.push({ id: 'rs', bytes: Math.max(prev.resync, 1), size, pattern: size >= r.spec.maxBioSize / 2 ? 'sequential' : 'random', label: 'resync writes' });
-          }
-        }
-        const total = parts.reduce((a, p) => a + p.bytes, 0);
-        const incoming = prev.x;
-        for (const p of parts) {
-          if (p.bytes <= 0) continue;
-          const share = p.bytes / total;
-          // Capacity: replicated writes as they arrive, the resync (or WalB archive) taking whatever disk
-          // time is left, max-buffers deep: what the peer could drain if the line brought more.
-          const elastic = p.id === 'rs' || p.id === 'wdiff';
-          const io = { op: 'write' as const, size: p.size, pattern: p.pattern };
-          let demand: DiskStream['demand'];
-          if (capacity) demand = elastic ? { kind: 'closed', window, maxRate: Infinity, extraDelay: 0 } : { kind: 'open', rate: p.bytes / p.size };
-          else demand = { kind: 'closed', window: window * share, maxRate: prev.peerFull ? Infinity : (incoming * share) / p.size, extraDelay: 0 };
-          peer.streams.push({ id: `${r.name}|rcv|${p.id}`, label: p.label, io, demand });
-        }
-      }
-    }
-    return loads;
-  }
-
-  /** The resync's window (rule 9: max-buffers/2; the controller's fill target; md's sync_io_depth) and rate cap now. */
-  private resyncDemandNow(r: BlockResource): { window: number; maxRate: number; size: number } {
-    const size = Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(this.ctx.sim.now)));
-    const d = this.resyncDemand(r, size, emptyFlow());
-    return d.kind === 'closed' ? { window: d.window, maxRate: d.maxRate, size } : { window: Infinity, maxRate: Infinity, size };
-  }
-
-  /**
-   * How the resync asks the SyncSource's disk for data (rules 9, 10): as a closed stream whose window is
-   * what may be in flight, whose rate cap is the controller's, and whose extra delay is the path outside
-   * this disk (round trip, the send buffer's queue, the peer's socket).
-   */
-  private resyncDemand(r: BlockResource, size: number, prev: ResourceFlow): DiskStream['demand'] {
-    const extra = prev.rtt + prev.queueDelay;
-    const md = r.md;
-    if (md) {
-      // md.c: at least speed_limit_min; above it only while the array is idle (§7.3, rule 15).
-      const busy = this.workloadsOf(r).some((w) => w.spec.iops > 0);
-      return { kind: 'closed', window: MD_SYNC_IO_DEPTH * size, maxRate: (busy ? md.speedLimitMin : md.speedLimitMax) / size, extraDelay: Math.max(0, extra) };
-    }
-    const wb = r.walb;
-    if (wb) return { kind: 'closed', window: 16 << 20, maxRate: wb.fullScanRate > 0 ? wb.fullScanRate / size : Infinity, extraDelay: prev.rtt };
-    const d = r.drbd!;
-    // In flight at most max-buffers/2 (4 MiB by default) (rule 9, K84-WRK drbd_rs_number_requests).
-    const cap = (d.net.maxBuffers / 2) * PAGE_SIZE;
-    let window = cap;
-    let maxRate: number;
-    if (d.disk.cPlanAhead === 0) maxRate = d.disk.resyncRate / size;
-    else {
-      // The dynamic controller (§3.5) steers the bytes in flight to c-fill-target, or to rate × c-delay-target.
-      const cMax = d.disk.cMaxRate > 0 ? d.disk.cMaxRate : Infinity;
-      window = Math.min(cap, d.disk.cFillTarget > 0 ? d.disk.cFillTarget : (cMax === Infinity ? cap / (d.disk.cDelayTarget / 1e6) : cMax) * (d.disk.cDelayTarget / 1e6));
-      maxRate = cMax / size;
-    }
-    // c-min-rate (rule 10): with application I/O on the source's disk, a request is delayed 100 ms in the
-    // receiver thread while the resync is faster than c-min-rate; it never slows below c-min-rate.
-    const appIo = this.workloadsOf(r).some((w) => w.spec.iops > 0);
-    if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
-    return { kind: 'closed', window, maxRate, extraDelay: Math.max(0, extra) };
-  }
-
-  private flowOf(r: BlockResource, now: Micros, sols: Map<string, DiskSolution>, drainCap: number): ResourceFlow {
-    const f = emptyFlow();
-    f.drainCap = drainCap;
-    const path = this.pathUp(r);
-    if (this.failedHosts.has(r.primaryHost)) return f;
-    const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
-    const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
-    f.rtt = tcp ? rtt(tcp) : 0;
-    f.lineCap = cap.rate;
-    f.lineBound = path ? (cap.bound === 'line' ? `${mb(path.bandwidth)} × 0.97 for headers` : cap.bound === 'receive-window' ? `receive window ${mib(tcp!.rcvbuf)} over a ${ms(f.rtt)} round trip` : `send buffer ${mib(tcp!.sndbuf)} over a ${ms(f.rtt)} round trip`) : 'no path';
-    const local = sols.get(r.primaryDisk);
-    const wb = r.walb;
-    const logSol = wb ? sols.get(wb.logDisk) : undefined;
-    let appWant = 0;
-    const wants = new Map<string, { offered: number; want: number; local: number; size: number }>();
-    for (const w of this.workloadsOf(r)) {
-      const s = w.spec;
-      const offered = s.iops * (1 - s.readShare) * s.size;
-      const ids = ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
-      // The disk's room for this workload's writes: what its other streams leave.
-      let writeRho = 0;
-      let writeRate = 0;
-      let latSum = 0;
-      for (const id of ids) {
-        const st = local?.streams.get(id);
-        if (!st) continue;
-        writeRho += st.rate * st.costPerRate;
-        writeRate += st.rate;
-        latSum += st.latency * st.rate;
-      }
-      const cost = writeRate > 0 ? writeRho / writeRate : 0;
-      const backlogged = w.backlog.valueAt(now) > 1e-6;
-      const otherRho = (local?.rho ?? 0) - writeRho;
-      const roomReq = cost > 0 ? Math.max(0, 0.999 - otherRho) / cost : Infinity;
-      let localLat = writeRate > 0 ? latSum / writeRate : 0;
-      if (logSol) {
-        // WalB completes a write when its logpack is on the log device (§4 "fast" algorithm).
-        const lg = logSol.streams.get(`${r.name}|${s.name}|log`);
-        localLat = lg ? lg.latency : localLat;
-      }
-      const offeredReq = offered / s.size;
-      const want = Math.min(offeredReq * (backlogged ? BACKLOG_DRAIN : 1), roomReq) * s.size;
-      wants.set(s.name, { offered, want, local: localLat, size: s.size });
-      appWant += want;
-    }
-    const rsStream = local?.streams.get(`${r.name}|rs`);
-    const rsBytes = rsStream ? rsStream.rate * Math.min(r.spec.maxBioSize, Math.max(PAGE_SIZE, r.bitmap.runLength(now))) : 0;
-    const repl = r.replicating;
-    const transmitting = r.transmitting && path !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
-    const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
-    const prevX = this.flows.get(r.name)?.x ?? 0;
-    f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
-    // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
-    // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
-    const prevBound = this.flows.get(r.name)?.sendBound ?? 0;
-    f.sendBound = Math.max(r.sendBound(sizeOfWrites), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
-    f.peerCap = r.peerCapacity();
-    const sendQ = r.sendQ.valueAt(now);
-    const peerQ = r.peerQ.valueAt(now);
-    // No room at all (a line bound by the send buffer over the round trip has all of it in flight, md with
-    // write-behind 0) is full: writes wait for what the line acknowledges (rule 2), they do not queue unbounded.
-    f.sendFull = sendQ >= f.sendCap - EPS_BYTES;
-    f.peerFull = peerQ >= f.peerCap - EPS_BYTES;
-    let aRep = repl ? appWant : 0;
-    let resync = rsBytes;
-    /** What the application wanted to replicate before a full send buffer throttled it. */
-    let demanded: number | undefined;
-    let accepted = appWant;
-    if (wb) {
-      // WalB: the ring takes every write; the line carries the full backup or the logs (rule 16).
-      const scan = r.conn.kind === 'SyncSource';
-      const xMax = transmitting ? (f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate) : 0;
-      if (scan) {
-        resync = Math.min(rsBytes, xMax);
-        f.x = resync;
-        f.sendRate = appWant;
-      } else if (r.conn.kind === 'Connected' && transmitting) {
-        f.x = sendQ > EPS_BYTES ? xMax : Math.min(appWant, xMax);
-        f.sendRate = appWant - f.x;
-        resync = 0;
-      } else {
-        f.x = 0;
-        f.sendRate = r.overflowed ? 0 : appWant;
-        resync = 0;
-      }
-      aRep = f.sendRate + f.x - resync;
-      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
-      f.peerRate = f.x - f.drain;
-      if (r.overflowed) f.sendRate = 0;
-    } else if (!transmitting) {
-      aRep = 0;
-      resync = 0;
-      f.x = 0;
-      f.sendRate = 0;
-      f.peerRate = 0;
-    } else {
-      // The resync keeps at most `window` bytes requested and not yet received (rule 9); the rest of the
-      // path is the application's. When the peer or the line cannot take both, the socket queue grows
-      // until the resync, slowed by it (Little's law: r = window / delay), leaves room for the
-      // application: an equilibrium, computed here rather than approached through a cascade of events.
-      // Only if that queue would not fit in the send buffer (and the peer's receive buffer) does the
-      // buffer fill and block the application (rules 2, 5).
-      const demand = this.resyncDemandNow(r);
-      const window = demand.window;
-      const bottleneck = Math.min(cap.rate, drainCap);
-      const tRs = rsStream ? rsStream.latency + f.rtt : f.rtt;
-      const rFree = resync > 0 ? Math.min(demand.maxRate * demand.size, window / tRs) : 0;
-      if (resync > 0 && aRep + rFree > bottleneck) {
-        const qCap = f.sendCap + (drainCap < cap.rate ? (d0(r)?.net.rcvbufSize ?? 0) : 0);
-        const rEq = bottleneck - aRep;
-        const qEq = rEq > 0 ? bottleneck * (window / rEq - tRs) : Infinity;
-        if (qEq <= qCap) {
-          f.queueDelay = Math.max(0, qEq) / bottleneck;
-          resync = Math.max(0, rEq);
-        } else {
-          f.queueDelay = qCap / bottleneck;
-          f.blocking = true;
-          resync = Math.min(rFree, window / (tRs + f.queueDelay));
-        }
-      } else if (resync > 0) resync = rFree;
-      if (aRep > bottleneck) f.blocking = true;
-      const xMax = f.peerFull ? Math.min(cap.rate, drainCap) : cap.rate;
-      const inOff = aRep + resync;
-      demanded = aRep;
-      f.x = sendQ > EPS_BYTES ? xMax : Math.min(inOff, xMax);
-      f.drain = peerQ > EPS_BYTES ? drainCap : Math.min(f.x, drainCap);
-      if (f.sendFull && inOff > f.x) {
-        // A full send buffer admits only what leaves it (rule 2). The resync keeps its share (its window
-        // already paid the buffer's queue); the application gets the rest.
-        resync = Math.min(resync, f.x);
-        aRep = repl ? Math.max(0, f.x - resync) : 0;
-        accepted = repl ? aRep : appWant;
-        f.sendRate = 0;
-      } else f.sendRate = inOff - f.x;
-      f.peerRate = f.x - f.drain;
-    }
-    f.appRepl = aRep;
-    f.appDemand = demanded ?? aRep;
-    f.resync = resync;
-    // Replication latency for protocols that wait for the peer (rule 1), and md's synchronous writes.
-    const d = r.drbd;
-    const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
-    const waitsForPeer = repl && transmitting && ((d && d.net.protocol !== 'A') || (r.md !== null && f.sendFull));
-    for (const [name, w] of wants) {
-      const share = appWant > 0 ? w.want / appWant : 0;
-      let replLat = 0;
-      let replSlope = 0;
-      if (waitsForPeer && f.x > 0) {
-        replLat = f.rtt + sendQ / f.x;
-        replSlope = f.sendRate / f.x;
-        if (!d || d.net.protocol === 'C') {
-          const rcv = peerSol?.streams.get(`${r.name}|rcv|${name}|rw`) ?? peerSol?.streams.get(`${r.name}|rcv|${name}|sw`);
-          const drain = f.drain > 0 ? f.drain : drainCap;
-          replLat += (drain > 0 ? Math.max(0, peerQ - r.peerDiskWindow()) / drain : 0) + (rcv?.latency ?? 0);
-          replSlope += f.peerFull || peerQ > r.peerDiskWindow() ? f.peerRate / Math.max(drain, 1) : 0;
-        }
-      }
-      f.work.set(name, { offered: w.offered, accepted: Math.min(w.want, accepted * share), local: w.local, repl: replLat, replSlope });
-    }
-    return f;
-  }
-
   /** Apply the computed rates to the levels, track stalls, record series, schedule the next breakpoint. */
-  private apply_(now: Micros): void {
+  private apply_(now: Micros, changed: ReadonlySet<string>): void {
     const threshold = this.ctx.stallThreshold / 1e6;
     let next: number = NEVER;
     const consider = (t: number) => {
@@ -864,9 +867,9 @@ export class BlockWorld {
       const sol = this.solutions.get(j.spec.disk);
       let rate = 0;
       if (j.spec.pace.kind === 'share') {
-        const disk = this.disks.get(j.spec.disk)!;
+        const disk = this.diskSpec(j.spec.disk);
         const dev = disk.device;
-        const bw = dev.kind === 'hdd' ? dev.transferRate : j.spec.op === 'read' ? dev.readBandwidth : dev.writeBandwidth;
+        const bw = (dev.kind === 'hdd' ? dev.transferRate : j.spec.op === 'read' ? dev.readBandwidth : dev.writeBandwidth) / (disk.slowdown ?? 1);
         rate = j.spec.pace.share * members(disk) * bw * (j.spec.kind === 'background-init' ? BGI_EFFICIENCY : 1);
       } else rate = (sol?.streams.get(`job|${j.spec.disk}|${j.spec.name}`)?.rate ?? 0) * JOB_REQUEST;
       j.rate = rate;
@@ -875,6 +878,25 @@ export class BlockWorld {
       void key;
     }
     for (const r of this.resources.values()) {
+      if (!changed.has(r.name)) {
+        // Its levels keep their rates; its own next breakpoint stands.
+        if (r.nextAt !== null && r.nextAt > now && r.nextAt < next) next = r.nextAt;
+        continue;
+      }
+      const outer = next;
+      next = NEVER;
+      this.applyResource(r, now, threshold, consider);
+      r.nextAt = next === NEVER ? null : (next as Micros);
+      next = Math.min(outer, next);
+    }
+    this.sampleDisks(now);
+    if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
+  }
+
+  /** A resource's computed rates applied to its levels; `consider` collects its next breakpoint. */
+  private applyResource(r: BlockResource, now: Micros, threshold: number, consider: (t: number) => void): void {
+    const whenZero = (l: Level): number => (l.rate < 0 ? Math.ceil(now + l.valueAt(now) / -l.rate) : NEVER);
+    {
       const f = this.flows.get(r.name)!;
       const sendQ = r.sendQ.valueAt(now);
       // The send buffer: when it starts filling and when it is full (for "filled in 76 ms").
@@ -902,10 +924,12 @@ export class BlockWorld {
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
       consider(whenZero(r.peerQ));
       // Application bytes the peer does not have yet.
-      const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
+      const appShare = applicationShare(r, f, now);
       const pipeRate = r.walb ? f.appRepl - f.x * (r.conn.kind === 'SyncSource' ? 0 : 1) : f.appRepl - f.drain * appShare;
       r.pipeApp.setRate(now, (Math.abs(pipeRate) < 1e-3 || (r.pipeApp.valueAt(now) <= EPS_BYTES && pipeRate < 0) ? 0 : pipeRate) / 1e6);
       consider(whenZero(r.pipeApp));
+      // Protocol B/C: the path closes to the application once it holds its queue_depth of writes.
+      if (!f.closedPath && f.populationRoom < Infinity && r.pipeApp.rate > 0) consider(r.pipeApp.timeToReach(f.populationRoom, now));
       let accepted = 0;
       for (const w of f.work.values()) accepted += w.accepted;
       if (r.acked.rate !== accepted / 1e6) {
@@ -945,72 +969,105 @@ export class BlockWorld {
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
       }
-      const name = r.name;
-      const hb = this.ctx.history.block;
-      hb.sample(`${name} send buffer (bytes)`, now, Math.round(sendQ));
-      hb.sample(`${name} peer queue (bytes)`, now, Math.round(r.peerQ.valueAt(now)));
-      hb.sample(`${name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
-      hb.sample(`${name} line (bytes/s)`, now, Math.round(f.x));
+      this.sampleResource(r, f, now);
       for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
     }
-    if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
+  }
+
+  /** The resource's time series at `now` (buffers, out-of-sync bytes, the line's rate). */
+  private sampleResource(r: BlockResource, f: ResourceFlow, now: Micros): void {
+    const hb = this.ctx.history.block;
+    hb.sample(`${r.name} send buffer (bytes)`, now, Math.round(Math.max(0, r.sendQ.valueAt(now))));
+    hb.sample(`${r.name} peer queue (bytes)`, now, Math.round(Math.max(0, r.peerQ.valueAt(now))));
+    hb.sample(`${r.name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
+    hb.sample(`${r.name} line (bytes/s)`, now, Math.round(f.x));
   }
 
   /** Backlog, latency and stalls of one workload; returns when its latency next crosses the threshold. */
   private trackWorkload(w: WorkloadState, r: BlockResource, f: ResourceFlow, now: Micros, threshold: number): number {
     const s = w.spec;
     const work = f.work.get(s.name);
-    if (!work || this.failedHosts.has(r.primaryHost) || w.outage) {
+    if (!work || primaryDown(this, r) || w.outage) {
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
     }
-    const lambda = work.offered / s.size;
+    // The application issues writes at `lambda` (its offer, or what queue_depth allows its local disk to
+    // complete); `mu` of them enter the replication path (protocol A, md: complete). Writes a full send path
+    // refuses wait in the backlog, at most queue_depth of them: then a new one is issued only as one enters
+    // (a closed population; Little: latency = depth / completion rate).
+    const lambda = work.issued / s.size;
     const mu = work.accepted / s.size;
     const b = w.backlog.valueAt(now);
-    // A closed population: at most queue-depth writes wait; then the application issues a new write only
-    // when one completes (Little: latency = depth / completion rate).
-    const full = b >= s.queueDepth - 1e-6;
-    const closed = full && lambda >= mu;
-    const backlogRate = closed ? 0 : b > 1e-6 || lambda > mu ? lambda - mu : 0;
-    // Books: a full queue issues a write only as one completes; an empty one that keeps up passes writes straight through.
-    if (closed) w.backlogBooks.flow(now, mu, mu);
-    else if (backlogRate === 0) w.backlogBooks.flow(now, lambda, lambda);
+    let backlogRate = b > 1e-6 || work.blocked ? lambda - mu : 0;
+    if (backlogRate > 0 && b >= s.queueDepth - 1e-6) backlogRate = 0;
+    if (backlogRate === 0) w.backlogBooks.flow(now, mu, mu);
     else w.backlogBooks.flow(now, lambda, mu);
-    if (b <= 1e-6 && backlogRate > 0) w.backlogCause = f.sendFull || f.blocking ? 'pipe' : 'local';
-    else if (b <= 1e-6 && backlogRate <= 0) w.backlogCause = null;
+    if (b <= 1e-6) w.backlogCause = backlogRate > 0 ? 'pipe' : null;
     w.backlog.setRate(now, backlogRate / 1e6);
-    const base = Math.max(work.local, work.repl);
-    const baseSlope = work.repl >= work.local ? work.replSlope : 0;
+    // A write completes when its local write is done and the replication path lets it (rule 1); those that
+    // wait for room in the path wait their turn first.
+    // The latency the previous rates led to (it moves linearly between reflows): a stall's worst latency is
+    // at one end of each stretch, whether or not anything changed in between.
+    const prev = w.lat;
+    const carried = prev.value + prev.slope * ((now - prev.at) / 1e6);
+    if (w.stall) this.ctx.history.block.latency(w.stall, carried);
     let value: number;
     let slope: number;
+    /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
+    let pathWait: number;
     if (mu > 0) {
-      value = base + b / mu;
-      slope = baseSlope + backlogRate / mu;
+      const path = b / mu + work.repl;
+      pathWait = path;
+      value = Math.max(work.local, path);
+      slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
+    } else if (work.offered <= 0 && b <= 1e-6) {
+      // No write offered and none waiting: nothing to wait for.
+      value = 0;
+      slope = 0;
+      pathWait = 0;
     } else {
       // Nothing completes: the oldest write's wait grows with the clock.
-      const prev = w.lat;
-      value = prev.value + prev.slope * ((now - prev.at) / 1e6);
+      value = carried;
       slope = 1;
+      pathWait = value;
     }
-    if (w.stall) w.stall.maxLatency = Math.max(w.stall.maxLatency, value);
+    if (w.stall) this.ctx.history.block.latency(w.stall, value);
+    // A latency that grew since the last change and drops now: its peak, a microsecond before, for the chart.
+    if (prev.slope !== 0 && carried > value + 1e-6 && now - 1 > prev.at) {
+      for (const name of [`${s.name} write latency (s)`, `${s.name} write latency p50 (s)`, `${s.name} write latency p99 (s)`]) this.ctx.history.block.sample(name, (now - 1) as Micros, +carried.toFixed(6));
+    }
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    if (above && !w.stall && w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
-      // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
-      w.stall = w.lastStall;
-      this.ctx.history.block.reopenStall(w.stall);
-    } else if (above && !w.stall) {
-      const sol = this.solutions.get(r.primaryDisk);
-      const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
-      const view: WorkloadView = { name: s.name, offered: lambda, accepted: mu, local: work.local, repl: work.repl, latency: value };
-      const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
-      const why = sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] };
+    const sol = this.solutions.get(r.primaryDisk);
+    const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
+    const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] });
+    const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
-    } else if (!above && w.stall) this.closeStall(w, now);
+    };
+    if (above && !w.stall) {
+      const why = explain();
+      if (w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
+        // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
+        w.stall = w.lastStall;
+        this.ctx.history.block.reopenStall(w.stall);
+        this.nextPhase(w.stall, why, now, value);
+      } else open(why);
+    } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
+      // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
+      this.nextPhase(w.stall, explain(), now, value);
+    }
+    else if (!above && w.stall) this.closeStall(w, now);
     this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
+    // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
+    const q = writeQuantiles(this.solutions.get(r.walb ? r.walb.logDisk : r.primaryDisk), r.walb ? [`${r.name}|${s.name}|log`] : [`${r.name}|${s.name}|rw`, `${r.name}|${s.name}|sw`], pathWait);
+    this.ctx.history.block.sample(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6));
+    this.ctx.history.block.sample(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6));
+    this.ctx.history.block.sample(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
     // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
     // to drain past its empty time went negative).
     let next: number = NEVER;
@@ -1019,6 +1076,13 @@ export class BlockWorld {
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
+  }
+
+  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended) goes on with a new phase. */
+  private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: string[] }, now: Micros, value: number): void {
+    if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
+    this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
+    this.log(stall.resource, stall.node, 'writes', `${stall.workload}: the stall goes on, now ${why.bottleneck}: ${why.chain[0]}`);
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
@@ -1038,11 +1102,40 @@ export class BlockWorld {
     return `under the dynamic controller (c-plan-ahead ${ms(d.disk.cPlanAhead / 1e6)}, ${d.disk.cFillTarget > 0 ? `c-fill-target ${mib(d.disk.cFillTarget)}` : `c-delay-target ${ms(d.disk.cDelayTarget / 1e6)}`}, c-max-rate ${mb(d.disk.cMaxRate)}), ${minRate}`;
   }
 
+  /** Each disk's utilisation: the share of its members' time its streams and background jobs take. */
+  private sampleDisks(now: Micros): void {
+    for (const [name, sol] of this.solutions) {
+      let busy = sol.shareTotal;
+      for (const st of sol.streams.values()) busy += st.busy;
+      this.ctx.history.block.sample(`${name} utilisation (share)`, now, +Math.min(1, busy).toFixed(4));
+    }
+  }
+
   /** At the end of the run: close what is open. */
   finish(end: Micros): void {
+    this.sampleDisks(end);
+    // Every series gets a point at the run's end: a level still moving ends where it is, not where the
+    // last change left it.
+    for (const r of this.resources.values()) {
+      const f = this.flows.get(r.name);
+      if (f) this.sampleResource(r, f, end);
+    }
+    for (const w of this.workloads.values()) {
+      const f = this.flows.get(w.spec.resource);
+      const work = f?.work.get(w.spec.name);
+      if (work && !w.outage) {
+        this.ctx.history.block.sample(`${w.spec.name} write latency (s)`, end, +(w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6)).toFixed(6));
+        this.ctx.history.block.sample(`${w.spec.name} writes completed (/s)`, end, +(work.accepted / w.spec.size).toFixed(3));
+        for (const p of ['p50', 'p99']) {
+          const name = `${w.spec.name} write latency ${p} (s)`;
+          const last = this.ctx.history.block.series.get(name)?.at(-1);
+          if (last) this.ctx.history.block.sample(name, end, last.value);
+        }
+      }
+    }
     for (const w of this.workloads.values()) {
       if (w.stall) {
-        w.stall.maxLatency = Math.max(w.stall.maxLatency, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
+        this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
         this.ctx.history.block.closeStall(w.stall, end);
         w.stall = null;
       }
@@ -1050,8 +1143,24 @@ export class BlockWorld {
   }
 }
 
-function d0(r: BlockResource) {
-  return r.drbd;
+/** A fixed-point iteration has settled when no rate moves by more than a part in 10^9. */
+function sameInputs(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function differs(a: number, b: number): boolean {
+  return Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/**
+ * The application's share of what the peer drains. The peer writes its queue in order, so in a steady flow
+ * that share is the application's share of what enters the path; when nothing enters (Ahead, a drain after
+ * the congestion ended) it is its share of what the path holds, so that both empty together.
+ */
+export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros): number {
+  if (f.appRepl + f.resync > 0) return f.appRepl / (f.appRepl + f.resync);
+  const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);
+  return queued > EPS_BYTES ? Math.min(1, Math.max(0, r.pipeApp.valueAt(now) / queued)) : 1;
 }
 
 function human(s: number): string {

@@ -43,6 +43,8 @@ export interface DiskSpec {
   readonly device: DeviceSpec;
   /** null: a single drive. */
   readonly raid: RaidSpec | null;
+  /** A degraded disk (a slow_disk fault): every request takes this many times its service time (1 or absent: healthy). */
+  readonly slowdown?: number;
 }
 
 export type IoOp = 'read' | 'write';
@@ -137,7 +139,10 @@ export function raidWrites(raid: RaidSpec | null): { readonly penalty: number; r
  */
 export function backendCost(d: DiskSpec, c: IoClass, positioning: number): BackendCost {
   const pos = c.pattern === 'random' ? 1 : positioning;
-  const s = memberService(d.device, c.op, c.size, pos);
+  const k = d.slowdown ?? 1;
+  const m = memberService(d.device, c.op, c.size, pos);
+  // A degraded disk (failing sectors retried, a drive in error recovery): latency × k, IOPS ÷ k.
+  const s = k === 1 ? m : { mean: m.mean * k, variance: m.variance * k * k };
   if (c.op === 'read') return { ops: 1, service: s.mean, variance: s.variance, phases: 1 };
   const parity = d.raid?.level === 5 || d.raid?.level === 6;
   const { penalty, fullStripe } = raidWrites(d.raid);

@@ -89,10 +89,14 @@ export function solveDisk(load: DiskLoad): DiskSolution {
   let costs = streams.map((s, i) => backendCost(load.spec, s.io, positioning(load, rates, null, shareTotal)[i]!));
   let rho = 0;
   let overloaded = false;
+  /** Closed streams were scaled down to the capacity the open ones leave (see below). */
+  let saturated = false;
   let residual = 0;
   for (let iter = 0; iter < 6; iter++) {
     const pos = positioning(load, rates, costs, shareTotal);
+    const before = costs;
     costs = streams.map((s, i) => backendCost(load.spec, s.io, pos[i]!));
+    const sameCosts = costs.every((c, i) => c.ops === before[i]!.ops && c.service === before[i]!.service && c.variance === before[i]!.variance && c.phases === before[i]!.phases);
     // Fraction of the foreground capacity per request/s, and the mixture's mean residual service E[S²]/2E[S].
     const unit = costs.map((c) => (c.ops * c.service) / (n * free));
     const moments = (rs: readonly number[]) => {
@@ -124,19 +128,67 @@ export function solveDisk(load: DiskLoad): DiskSolution {
       continue;
     }
     overloaded = false;
-    // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection.
+    // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection. The load at ρ
+    // is summed in place (no arrays): this loop is most of the block model's cost.
+    const wins = streams.map((s) => (s.demand.kind === 'open' ? 0 : s.demand.window / s.io.size));
+    const load_ = (r: number): number => {
+      const wq = r >= 1 ? Infinity : (r * residual) / (1 - r);
+      let a = 0;
+      for (let i = 0; i < streams.length; i++) {
+        const d = streams[i]!.demand;
+        let x: number;
+        if (d.kind === 'open') x = d.rate;
+        else {
+          const c = costs[i]!;
+          x = Math.min(d.maxRate, wins[i]! / (c.phases * (c.service / free + wq) + d.extraDelay));
+        }
+        a += x * unit[i]!;
+      }
+      return a;
+    };
+    // g(ρ) = load(ρ) − ρ falls strictly: its root, bracketed in [lo, hi], by the Illinois variant of
+    // regula falsi (superlinear; a bisection step whenever it stalls), to 1e-12.
     let lo = openRho;
     let hi = OVERLOAD;
-    const load_ = (r: number) => closedRates(r).reduce((a, x, i) => a + x * unit[i]!, 0);
-    if (load_(lo) <= lo) hi = lo;
-    for (let k = 0; k < 60 && hi - lo > 1e-12; k++) {
-      const mid = (lo + hi) / 2;
-      if (load_(mid) > mid) lo = mid;
-      else hi = mid;
+    let gLo = load_(lo) - lo;
+    if (gLo <= 0) hi = lo;
+    else {
+      let gHi = load_(hi) - hi;
+      if (gHi > 0) lo = hi;
+      let side = 0;
+      for (let k = 0; k < 100 && hi - lo > 1e-12; k++) {
+        let mid = hi - (gHi * (hi - lo)) / (gHi - gLo);
+        if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
+        const g = load_(mid) - mid;
+        if (g > 0) {
+          lo = mid;
+          gLo = g;
+          if (side === -1) gHi /= 2;
+          side = -1;
+        } else {
+          hi = mid;
+          gHi = g;
+          if (side === 1) gLo /= 2;
+          side = 1;
+        }
+      }
     }
     rho = hi;
-    rates = closedRates(rho);
+    const next = closedRates(rho);
+    // Closed streams whose windows are deep enough to load the disk past saturation (many replicated
+    // volumes, each with max-buffers in flight) share what the open streams leave, in proportion to what
+    // each would take: their queues grow until their response time (Little: window / rate) makes room.
+    const closedLoad = next.reduce((a, x, i) => a + (streams[i]!.demand.kind === 'closed' ? x * unit[i]! : 0), 0);
+    if (rho >= OVERLOAD && openRho + closedLoad > OVERLOAD && closedLoad > 0) {
+      const scale = Math.max(0, OVERLOAD - openRho) / closedLoad;
+      for (let i = 0; i < next.length; i++) if (streams[i]!.demand.kind === 'closed') next[i]! *= scale;
+      saturated = true;
+    } else saturated = false;
+    const settled = sameCosts && next.every((x, i) => x === rates[i]);
+    rates = next;
     rho = Math.min(OVERLOAD, rates.reduce((a, x, i) => a + x * unit[i]!, 0));
+    // Another round would start from the same rates and give the same answer.
+    if (settled) break;
   }
   const unit = costs.map((c) => (c.ops * c.service) / (n * free));
   const rhoL = overloaded ? Math.min(rho, RHO_REPORT_CAP) : rho;
@@ -145,9 +197,13 @@ export function solveDisk(load: DiskLoad): DiskSolution {
   const labels = new Map<string, string>();
   streams.forEach((s, i) => {
     const c = costs[i]!;
+    const pk = c.phases * (c.service / free + wq);
+    // A closed stream held at the disk's capacity waits as long as its window takes to drain (Little).
+    const d = s.demand;
+    const little = saturated && d.kind === 'closed' && rates[i]! > 0 ? d.window / s.io.size / rates[i]! - d.extraDelay : 0;
     out.set(s.id, {
       rate: rates[i]!,
-      latency: c.phases * (c.service / free + wq),
+      latency: Math.max(pk, little),
       busy: (rates[i]! * c.ops * c.service) / n,
       costPerRate: unit[i]!,
       cost: c,

@@ -7,11 +7,11 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { curveLinear, curveStepAfter, line } from 'd3-shape';
-import { duration, percent, rate, size } from '../format.ts';
+import { duration, percent, perSecond, rate, size } from '../format.ts';
 import type { Report, SeriesJson } from '../types.ts';
 import { esc, f, GRID, halo, MUTED, textWidth } from './svg.ts';
 
-export type Unit = 'bytes' | 'bytes/s' | 'seconds' | 'share';
+export type Unit = 'bytes' | 'bytes/s' | 'seconds' | 'share' | 'writes/s';
 
 export interface Line {
   readonly name: string;
@@ -46,6 +46,7 @@ function kindOf(name: string): Kind | null {
   if ((m = /^(.+) out of sync \(bytes\)$/.exec(name))) return { group: `oos:${m[1]}`, title: `${m[1]}: out of sync (to resync)`, unit: 'bytes', curve: 'linear', label: 'out of sync' };
   if ((m = /^(.+) line \(bytes\/s\)$/.exec(name))) return { group: 'line', title: 'replication line: bytes sent per second', unit: 'bytes/s', curve: 'step', label: m[1]! };
   if ((m = /^(.+?) write latency(?: (p\d+))? \(s\)$/.exec(name))) return { group: 'latency', title: 'write latency', unit: 'seconds', curve: 'linear', label: m[2] ? `${m[1]} ${m[2]}` : m[1]! };
+  if ((m = /^(.+) writes completed \(\/s\)$/.exec(name))) return { group: 'completed', title: 'writes completed per second', unit: 'writes/s', curve: 'linear', label: m[1]! };
   if ((m = /^(.+) (?:disk )?utili[sz]ation(?: \(share\))?$/.exec(name))) return { group: 'util', title: 'disk utilisation', unit: 'share', curve: 'step', label: m[1]! };
   if ((m = /^(.+) (slot_lag|pg_wal_size)$/.exec(name))) return { group: `wal:${m[1]}`, title: `${m[1]}: WAL retained by the slot, and pg_wal's size`, unit: 'bytes', curve: 'linear', label: m[2] === 'slot_lag' ? 'slot behind (retained WAL)' : 'pg_wal size' };
   if (/ max_xid_age$/.test(name)) return null; // the transaction-ID panel draws it
@@ -98,6 +99,8 @@ export function formatValue(unit: Unit, v: number): string {
       return duration(v);
     case 'share':
       return percent(v);
+    case 'writes/s':
+      return perSecond(v, 'writes');
   }
 }
 

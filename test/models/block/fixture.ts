@@ -13,6 +13,14 @@ export interface DrbdFixture {
   extraPlan?: string[];
   duration?: string;
   drbd?: string[];
+  /** The line between the sites (default 1Gbps, 1ms one way). */
+  bandwidth?: string;
+  latency?: string;
+  queueDepth?: number;
+  /** More DRBD net and disk options (`key: value, …`), and lines under drbd: (handlers). */
+  netExtra?: string;
+  diskExtra?: string;
+  drbdExtra?: string[];
 }
 
 export function drbdScenario(o: DrbdFixture = {}): string {
@@ -27,7 +35,7 @@ start: 2015-05-18T10:00:00+09:00
 duration: ${o.duration ?? '20m'}
 stall_threshold: 100ms
 sites: [a, b]
-links: [{ between: [a, b], bandwidth: 1Gbps, latency: 1ms }]
+links: [{ between: [a, b], bandwidth: ${o.bandwidth ?? '1Gbps'}, latency: ${o.latency ?? '1ms'} }]
 block:
   hosts: { p: { site: a }, s: { site: b } }
   disks:
@@ -41,11 +49,12 @@ block:
       connected: ${o.connected ?? true}
       drbd:
         version: 8.4
-        net: { protocol: ${o.protocol ?? 'A'}, sndbuf-size: ${o.sndbuf ?? '8MiB'} }
-        disk: { c-plan-ahead: 0, resync-rate: ${o.resyncRate ?? '40MB/s'}, c-min-rate: 0 }
+        net: { protocol: ${o.protocol ?? 'A'}, sndbuf-size: ${o.sndbuf ?? '8MiB'}${o.netExtra ? `, ${o.netExtra}` : ''} }
+        disk: { c-plan-ahead: 0, resync-rate: ${o.resyncRate ?? '40MB/s'}, c-min-rate: 0${o.diskExtra ? `, ${o.diskExtra}` : ''} }
+${(o.drbdExtra ?? []).map((l) => `        ${l}`).join('\n')}
 ${(o.drbd ?? []).map((l) => `      ${l}`).join('\n')}
   workloads:
-    app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: 100GiB }
+    app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: 100GiB${o.queueDepth ? `, queue_depth: ${o.queueDepth}` : ''} }
 ${o.bgi ? `  jobs:\n    bgi: { disk: peer-disk, kind: background-init, share: ${o.bgi} }` : ''}
 ${plan.length ? `plan:\n${plan.map((p) => `  - ${p}`).join('\n')}` : ''}
 `;

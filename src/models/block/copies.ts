@@ -1,0 +1,52 @@
+/**
+ * Where a replicated device's newest data is: the disks that hold every write the device acknowledged. The
+ * primary's disk does while it works; the peer's while it is UpToDate (DRBD's disk state: connected and in
+ * sync, drbd_main.c / drbd_state.c); an Outdated peer holds a consistent older image, an Inconsistent one
+ * (a resync target) no usable image. Losing every disk that holds the newest data is data loss, whatever
+ * happens next: a forced promotion of an older copy makes it primary without those writes.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { BlockCopiesSample } from '../../history/block.ts';
+import type { BlockResource } from './resource.ts';
+
+export interface Failures {
+  readonly failedHosts: ReadonlySet<string>;
+  readonly failedDisks: ReadonlySet<string>;
+}
+
+/** The hosts whose disks hold every acknowledged write, running or down. */
+export function holders(r: BlockResource, f: Failures): string[] {
+  if (r.superseded) return [...r.superseded];
+  const out: string[] = [];
+  if (!f.failedDisks.has(r.primaryDisk)) out.push(r.primaryHost);
+  if (r.secondaryHost !== null && r.secondaryDisk !== null && r.peerDisk === 'UpToDate' && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
+  return out;
+}
+
+/** One host's copy, as a fact for the cause chain. */
+function describe(r: BlockResource, host: string, f: Failures): string {
+  const primary = host === r.primaryHost;
+  const disk = primary ? r.primaryDisk : r.secondaryDisk;
+  const down = f.failedHosts.has(host) ? ', the host is lost' : disk !== null && f.failedDisks.has(disk) ? `, its disk ${disk} has failed` : '';
+  const state = primary ? 'UpToDate (primary)' : r.peerDisk;
+  return `${host}: ${state}${down}`;
+}
+
+export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCopiesSample {
+  const hs = holders(r, f);
+  const running = hs.filter((h) => !f.failedHosts.has(h));
+  const down = hs.filter((h) => f.failedHosts.has(h));
+  const hosts = [r.primaryHost, ...(r.secondaryHost !== null && r.secondaryHost !== r.primaryHost ? [r.secondaryHost] : [])];
+  const facts = hosts.map((h) => describe(r, h, f));
+  const why = r.superseded
+    ? `${r.primaryHost} was made primary without the writes only ${r.superseded.join(' and ')} held`
+    : facts.join('; ');
+  return { at, resource: r.name, running, down, superseded: r.superseded !== null, why };
+}
+
+/** A running peer with a consistent, older image (DRBD Outdated): what a forced promotion would keep. */
+export function consistentSurvivor(r: BlockResource, f: Failures): string | null {
+  if (r.secondaryHost === null || r.secondaryDisk === null) return null;
+  if (f.failedHosts.has(r.secondaryHost) || f.failedDisks.has(r.secondaryDisk)) return null;
+  return r.peerDisk === 'Outdated' || r.peerDisk === 'UpToDate' ? r.secondaryHost : null;
+}

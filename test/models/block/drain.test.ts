@@ -1,0 +1,125 @@
+/**
+ * Issue 12, point 1: backlogs that drain. Once the congestion ends, what built up in the primary's send
+ * buffer and in the peer's queue drains at the peer's real capacity for replicated writes (its disk, from
+ * the queueing model) less the application's offer; a protocol A failover loses only what the buffers hold
+ * at that instant; pull-ahead returns to SyncSource once the data in flight has drained; ko-count drops only
+ * a peer that makes no progress.
+ */
+import { describe, expect, it } from 'vitest';
+import { solveDisk } from '../../../src/models/disk/queue.ts';
+import type { Report } from '../../../src/report/types.ts';
+import { runScenario } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+import { drbdScenario, type DrbdFixture } from './fixture.ts';
+
+const run = (o: DrbdFixture) => runScenario(loadScenarioText(drbdScenario(o), 'fixture.yaml'));
+const series = (r: Report, name: string) => r.series!.find((s) => s.name === name)!.points.map(([t, v]) => ({ t: Date.parse(t) / 1000, v }));
+const events = (r: Report) => r.events.map((e) => ({ t: Date.parse(e.at) / 1000, m: e.message }));
+
+/** The peer: RAID10 of 4 × 7200 rpm; the application: 410/s, 30% writes of 16 KiB, all random. */
+const congested = (extra: string[] = [], o: DrbdFixture = {}): DrbdFixture => ({
+  peerMembers: 4,
+  random: '100%',
+  duration: '30m',
+  extraPlan: ['{ at: +1m, start_job: { name: backup, disk: peer-disk, kind: backup, share: 80% } }', '{ at: +6m, stop_job: { disk: peer-disk, name: backup } }', ...extra],
+  ...o,
+});
+
+/** What the peer's disk writes when its receiver keeps max-buffers (8 MiB) of 16 KiB random writes in flight. */
+function peerCapacity(): number {
+  const s = loadScenarioText(drbdScenario({ peerMembers: 4 }), 'fixture.yaml');
+  const spec = s.block!.disks.find((d) => d.name === 'peer-disk')!;
+  const sol = solveDisk({ spec, shares: [], streams: [{ id: 'rcv', label: 'rcv', io: { op: 'write', size: 16384, pattern: 'random' }, demand: { kind: 'closed', window: 8 << 20, maxRate: Infinity, extraDelay: 0 } }] });
+  return sol.streams.get('rcv')!.rate * 16384;
+}
+
+/** The first stretch after `from` where a level falls from its highest to empty: [start, end, bytes]. */
+function drainOf(points: { t: number; v: number }[], from: number): { start: number; end: number; bytes: number } {
+  const after = points.filter((p) => p.t >= from);
+  const empty = after.findIndex((p) => p.v === 0);
+  expect(empty).toBeGreaterThan(0);
+  const full = after[empty - 1]!;
+  return { start: full.t, end: after[empty]!.t, bytes: full.v };
+}
+
+/** When a level last became empty between `after` and `before` (`after` if it held nothing then). */
+function emptiedBy(points: { t: number; v: number }[], after: number, before: number): number {
+  let at = after;
+  for (let i = 0; i < points.length - 1; i++) {
+    const p = points[i]!;
+    if (p.t >= after && p.t < before && p.v > 0 && points[i + 1]!.v === 0) at = points[i + 1]!.t;
+  }
+  return at;
+}
+
+describe('backlogs drain once the congestion ends', () => {
+  it('the send buffer and then the peer queue drain at (peer capacity − offered rate)', () => {
+    const r = run(congested()).report;
+    const stop = Date.parse(r.start) / 1000 + 360;
+    const offered = 410 * 0.3 * 16384;
+    const expected = peerCapacity() - offered;
+    expect(expected).toBeGreaterThan(1e5);
+    const send = drainOf(series(r, 'r0 send buffer (bytes)'), stop);
+    const peer = drainOf(series(r, 'r0 peer queue (bytes)'), stop);
+    expect(send.bytes).toBeGreaterThan(7 << 20);
+    expect(peer.bytes).toBeGreaterThan(13 << 20);
+    // The send buffer drains first (the peer queue stays full meanwhile), then the peer queue.
+    expect(peer.start).toBeGreaterThanOrEqual(send.end - 1e-6);
+    const within = (rate: number) => expect(Math.abs(rate - expected) / expected).toBeLessThan(0.03);
+    within(send.bytes / (send.end - send.start));
+    within(peer.bytes / (peer.end - peer.start));
+    // Writes stall while the backup runs and stop stalling within seconds of its end.
+    expect(r.stalls.length).toBe(1);
+    expect(Date.parse(r.stalls[0]!.to) / 1000 - stop).toBeLessThan(5);
+  });
+
+  it('a faster peer drains faster: the rate follows its capacity', () => {
+    const slow = run(congested()).report;
+    const fast = run(congested([], { peerMembers: 8 })).report;
+    const stop = Date.parse(slow.start) / 1000 + 360;
+    const d = (r: Report) => {
+      const x = drainOf(series(r, 'r0 peer queue (bytes)'), stop);
+      return x.bytes / (x.end - x.start);
+    };
+    expect(d(fast)).toBeGreaterThan(3 * d(slow));
+  });
+
+  it('a protocol A failover after the congestion loses only what the buffers hold then (nothing once drained)', () => {
+    const failAt = (at: string) => run(congested([`{ at: ${at}, fail_host: p }`, `{ at: ${at}, force_primary: { resource: r0, host: s } }`])).report;
+    // During the congestion: the send buffer, the line and the peer's queue (about 22 MiB).
+    const during = failAt('+5m');
+    expect(during.dataLoss.length).toBe(1);
+    expect(during.dataLoss[0]!.walBytes).toBeGreaterThan(20 << 20);
+    expect(during.dataLoss[0]!.walBytes).toBeLessThanOrEqual((8 << 20) + (6 << 20) + (8 << 20) + (1 << 20));
+    // Twenty minutes after the backup stopped the buffers are empty: nothing acknowledged is lost.
+    const after = failAt('+26m');
+    expect(after.dataLoss).toEqual([]);
+  });
+
+  it('pull-ahead returns to SyncSource one second after the data in flight has drained', () => {
+    const text = drbdScenario(congested()).replace('net: { protocol: A, sndbuf-size: 8MiB }', 'net: { protocol: A, sndbuf-size: 8MiB, on-congestion: pull-ahead, congestion-fill: 7MiB }');
+    const report = runScenario(loadScenarioText(text, 'fixture.yaml')).report;
+    const ev = events(report);
+    const ahead = ev.find((e) => /pull-ahead, Ahead\/Behind/.test(e.m));
+    const back = ev.find((e) => /Ahead → SyncSource/.test(e.m));
+    expect(ahead).toBeDefined();
+    expect(back).toBeDefined();
+    // In flight = send buffer + peer queue (+ the line); when both are empty, one second later.
+    const send = series(report, 'r0 send buffer (bytes)');
+    const peer = series(report, 'r0 peer queue (bytes)');
+    const emptyAt = Math.max(emptiedBy(send, ahead!.t, back!.t), emptiedBy(peer, ahead!.t, back!.t));
+    expect(emptyAt).toBeGreaterThan(ahead!.t);
+    expect(back!.t - emptyAt).toBeCloseTo(1, 3);
+    // Pull-ahead kept the writes from blocking: no stall on the peer's disk.
+    expect(report.stalls.filter((s) => s.bottleneck === 'peer-disk')).toEqual([]);
+  });
+
+  it('ko-count does not drop a peer that is slow but progressing, even while Ahead with a deep congestion-fill', () => {
+    const text = drbdScenario(congested()).replace('net: { protocol: A, sndbuf-size: 8MiB }', 'net: { protocol: A, sndbuf-size: 8MiB, on-congestion: pull-ahead, congestion-fill: 20MiB }');
+    const report = runScenario(loadScenarioText(text, 'fixture.yaml')).report;
+    const ev = events(report);
+    expect(ev.some((e) => /pull-ahead, Ahead/.test(e.m))).toBe(true);
+    expect(ev.some((e) => /ko-count/.test(e.m))).toBe(false);
+    expect(ev.some((e) => /Ahead → SyncSource/.test(e.m))).toBe(true);
+  });
+});
