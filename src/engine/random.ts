@@ -36,3 +36,25 @@ export class RandomStreams {
     return s;
   }
 }
+
+/**
+ * Streams named after a key and looked up by the key itself, for hot paths (a health probe at every check)
+ * that would otherwise build a name per draw. The same name gives the same stream as RandomStreams.stream.
+ */
+export class KeyedStreams<K> {
+  private readonly byKey = new Map<K, RandomStream>();
+
+  constructor(
+    private readonly streams: RandomStreams,
+    private readonly name: (key: K) => string,
+  ) {}
+
+  get(key: K): RandomStream {
+    let s = this.byKey.get(key);
+    if (!s) {
+      s = this.streams.stream(this.name(key));
+      this.byKey.set(key, s);
+    }
+    return s;
+  }
+}

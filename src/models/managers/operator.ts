@@ -6,6 +6,7 @@
  * chosen standby (the most advanced reachable one, or the first reachable candidate), point the others at
  * it, and send the clients the operator can reach there.
  */
+import { KeyedStreams } from '../../engine/random.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { OperatorSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -22,6 +23,7 @@ export class Operator implements Manager {
   private primary: PgNode | null;
   /** When the alert fired (the operator is working on it), or null. */
   private alertAt: Micros | null = null;
+  private readonly probeRandom: KeyedStreams<PgNode>;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -29,6 +31,7 @@ export class Operator implements Manager {
     index: number,
   ) {
     this.endpoint = { name: `operator ${index + 1} of ${cluster.name}`, site: spec.site };
+    this.probeRandom = new KeyedStreams(cluster.ctx.random, (n: PgNode) => `operator/${n.name}`);
     this.health = new HealthTracker(spec.health, cluster.ctx.sim.now);
     this.primary = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
   }
@@ -53,7 +56,7 @@ export class Operator implements Manager {
   }
 
   private healthyNow(p: PgNode): boolean {
-    const r = probe(this.cluster.ctx.net, this.endpoint, p, this.spec.health, this.cluster.ctx.random.stream(`operator/${p.name}`));
+    const r = probe(this.cluster.ctx.net, this.endpoint, p, this.spec.health, this.probeRandom.get(p));
     return r.ok && !r.inRecovery;
   }
 
@@ -62,7 +65,7 @@ export class Operator implements Manager {
     const p = this.primary;
     if (!p || this.alertAt !== null) return;
     const sentAt = this.now;
-    const r = probe(c.ctx.net, this.endpoint, p, this.spec.health, c.ctx.random.stream(`operator/${p.name}`));
+    const r = probe(c.ctx.net, this.endpoint, p, this.spec.health, this.probeRandom.get(p));
     c.ctx.sim.after(r.latency, `monitoring result ${c.name}`, () => {
       if (this.primary !== p || this.alertAt !== null) return;
       const ok = r.ok && !r.inRecovery;

@@ -6,6 +6,7 @@
  * Policies: `naive` (the first reachable candidate, whatever its state) and `lag-only` (Patroni's lag and
  * timeline rules without its DCS, leader key or demotion).
  */
+import { KeyedStreams } from '../../engine/random.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { LagOnlySpec, NaiveSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -26,6 +27,7 @@ export class Watcher implements Manager {
   private leaderTli = 0;
   /** The node this manager considers the leader (its own view: two managers may disagree). */
   private leader: PgNode | null;
+  private readonly probeRandom: KeyedStreams<PgNode>;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -33,6 +35,7 @@ export class Watcher implements Manager {
     index: number,
   ) {
     this.endpoint = { name: `failover manager ${index + 1} of ${cluster.name}`, site: spec.site };
+    this.probeRandom = new KeyedStreams(cluster.ctx.random, (n: PgNode) => `health/${this.endpoint.name}/${n.name}`);
     this.health = new HealthTracker(spec.health, cluster.ctx.sim.now);
     this.leader = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
   }
@@ -61,7 +64,7 @@ export class Watcher implements Manager {
     const leader = this.leader;
     if (!leader) return this.decide(null);
     const sentAt = c.ctx.sim.now;
-    const r = probe(c.ctx.net, this.endpoint, leader, this.spec.health, c.ctx.random.stream(`health/${this.endpoint.name}/${leader.name}`));
+    const r = probe(c.ctx.net, this.endpoint, leader, this.spec.health, this.probeRandom.get(leader));
     const known = this.spec.health.timeout === 0 ? 0 : r.latency;
     const onResult = () => {
       if (this.leader !== leader) return;
