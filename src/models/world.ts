@@ -133,6 +133,12 @@ export class World {
         c[a.kind](c.node(a.node));
         return;
       }
+      case 'checkpoint': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: checkpoint on ${a.node}`);
+        c.storage.checkpointer.manual(c.node(a.node));
+        return;
+      }
       case 'workload': {
         const c = this.clusters.get(a.cluster)!;
         note(c, null, `${a.source}: workload${a.workload ? ` ${a.workload}` : ''}${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);

@@ -820,7 +820,7 @@ const openTransaction = object(
 
 const transactionRef = ref('transaction', (env) => [...env.transactions.keys()]);
 
-const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
+const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start' | 'checkpoint'>(kind: K) =>
   map(nodeRef, (node) => ({ kind, node }) as ActionBody);
 
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
@@ -861,6 +861,7 @@ const ACTION_BODIES = {
   restart: nodeAction('restart'),
   stop: nodeAction('stop'),
   start: nodeAction('start'),
+  checkpoint: nodeAction('checkpoint'),
   workload: workloadChange,
   assess: map(allOrCluster(), (cluster): ActionBody => ({ kind: 'assess', cluster })),
   create_slot: createSlot,
@@ -885,6 +886,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   restart: 'Restart a server.',
   stop: 'Stop a server cleanly.',
   start: 'Start a stopped or crashed server.',
+  checkpoint: 'Run CHECKPOINT on a server: an immediate checkpoint (a restartpoint on a standby) that removes the WAL it no longer needs.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
   create_slot: 'Create a replication slot: {name, node, type, database?, consumer?, hot_standby_feedback?}.',

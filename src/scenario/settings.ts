@@ -60,6 +60,18 @@ export function size(opts: { bareUnit?: string; positive?: boolean } = {}): Deco
   return map(d, (v, node, ctx) => (v <= 0 ? ctx.fail(node, `${ctx.subject} must be greater than 0`, { expected: d.expected }) : v));
 }
 
+/** A number from 0 to 1 (checkpoint_completion_target). */
+function fraction(): Decoder<number> {
+  const expected = 'a number from 0 to 1';
+  return custom<number>(expected, () => ({ type: 'number', minimum: 0, maximum: 1 }), (node, ctx) => {
+    const n = ctx.resolve(node);
+    const v = (n as { value?: unknown }).value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return typeError(n, ctx, expected);
+    if (v < 0 || v > 1) return ctx.fail(n, `${ctx.subject}: ${v} is out of range`, { expected });
+    return v;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Versions
 
@@ -206,13 +218,13 @@ const VERSION_RULES: readonly VersionRule[] = [
     key: 'wal_keep_size',
     applies: (v) => v < 13,
     message: () => 'was added in PostgreSQL 13 (it replaced wal_keep_segments)',
-    hint: (value) => `use wal_keep_segments (a count of WAL segments; ${formatSize(Number(value))} = ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)} segments of 16MiB)`,
+    hint: (value) => `did you mean wal_keep_segments: ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)}? (a count of WAL segments; ${formatSize(Number(value))} = ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)} segments of 16MiB)`,
   },
   {
     key: 'wal_keep_segments',
     applies: (v) => v >= 13,
     message: () => 'was removed in PostgreSQL 13 (replaced by wal_keep_size)',
-    hint: (value) => `use wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}`,
+    hint: (value) => `did you mean wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}?`,
   },
   {
     key: 'vacuum_failsafe_age',
@@ -228,7 +240,15 @@ const VERSION_RULES: readonly VersionRule[] = [
     key: 'max_wal_size',
     applies: (v) => v < 9.5,
     message: () => 'was added in PostgreSQL 9.5 (before, checkpoint_segments limited WAL between checkpoints)',
-    hint: () => 'remove it (the simulator uses the version default)',
+    // The 9.5 release notes' conversion, read backwards: max_wal_size = (3 * checkpoint_segments) * 16MB.
+    hint: (value) => `did you mean checkpoint_segments: ${Math.max(1, Math.round(Number(value) / (3 * DEFAULT_WAL_SEGMENT_SIZE)))}? (${formatSize(Number(value))} = 3 x that many segments of 16MiB)`,
+  },
+  {
+    key: 'checkpoint_segments',
+    applies: (v) => v >= 9.5,
+    message: () => 'was removed in PostgreSQL 9.5 (replaced by max_wal_size and min_wal_size)',
+    // PostgreSQL 9.5 release notes: "max_wal_size = (3 * checkpoint_segments) * 16MB" is about equivalent.
+    hint: (value) => `did you mean max_wal_size: ${formatSize(3 * Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}? (the 9.5 release notes' equivalent of checkpoint_segments = ${Number(value)})`,
   },
   {
     key: 'recovery_min_apply_delay',
@@ -261,7 +281,13 @@ const SETTINGS_FIELDS = {
   application_name: opt(string({ maxLength: 63, nonEmpty: true }), 'The name a standby reports to its upstream (matched by synchronous_standby_names). Default: the node name.'),
   wal_keep_size: opt(size({ bareUnit: 'MB' }), 'WAL a server keeps for standbys beyond what checkpoints need (13+). Default 0.'),
   wal_keep_segments: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'Number of WAL segments kept for standbys (up to 12; converted with wal_segment_size). Default 0.'),
-  max_wal_size: opt(size({ bareUnit: 'MB', positive: true }), 'WAL size that triggers a checkpoint (9.5+). Default 1GB.'),
+  max_wal_size: opt(
+    size({ bareUnit: 'MB', positive: true }),
+    'WAL between automatic checkpoints (9.5+): a checkpoint starts after max_wal_size / (2 + checkpoint_completion_target) of WAL (9.5-10), / (1 + checkpoint_completion_target) (11+). Default 1GB.',
+  ),
+  checkpoint_segments: opt(integer({ min: 1, max: 2 ** 31 - 1 }), 'WAL segments between automatic checkpoints (up to 9.4; replaced by max_wal_size in 9.5). Default 3.'),
+  checkpoint_completion_target: opt(fraction(), 'Fraction of the interval a spread checkpoint takes: 0 to 1. Default 0.5 (up to 13), 0.9 (14+).'),
+  checkpoint_warning: opt(duration({ bareUnit: 's' }), 'Log "checkpoints are occurring too frequently" when WAL volume starts checkpoints closer than this (0 disables). Default 30s.'),
   wal_segment_size: opt(size({ positive: true }), 'WAL segment size chosen at initdb: a power of two from 1MiB to 1GiB. Default 16MiB.'),
   checkpoint_timeout: opt(duration({ min: 1 }), 'Time between automatic checkpoints. Default 5min.'),
   wal_receiver_timeout: opt(duration({ bareUnit: 'ms' }), 'A standby drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
@@ -318,6 +344,9 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
     out.walKeepSize = (v.wal_keep_segments as number) * seg;
   }
   if (v.max_wal_size !== undefined) out.maxWalSize = v.max_wal_size as number;
+  if (v.checkpoint_segments !== undefined) out.checkpointSegments = v.checkpoint_segments as number;
+  if (v.checkpoint_completion_target !== undefined) out.checkpointCompletionTarget = v.checkpoint_completion_target as number;
+  if (v.checkpoint_warning !== undefined) out.checkpointWarning = v.checkpoint_warning as Micros;
   if (segmentSize !== undefined) out.walSegmentSize = segmentSize;
   if (v.checkpoint_timeout !== undefined) out.checkpointTimeout = v.checkpoint_timeout as Micros;
   if (v.wal_receiver_timeout !== undefined) out.walReceiverTimeout = v.wal_receiver_timeout as Micros;

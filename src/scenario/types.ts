@@ -31,7 +31,14 @@ export interface PgSettingsSpec {
   readonly applicationName?: string;
   /** Bytes. Written as wal_keep_size (13+) or wal_keep_segments (<=12, converted with wal_segment_size). */
   readonly walKeepSize?: number;
+  /** Bytes, 9.5+. */
   readonly maxWalSize?: number;
+  /** Up to 9.4: WAL segments between automatic checkpoints (replaced by max_wal_size in 9.5). */
+  readonly checkpointSegments?: number;
+  /** Fraction of the interval a spread checkpoint takes (0 to 1). */
+  readonly checkpointCompletionTarget?: number;
+  /** Checkpoints caused by WAL volume closer together than this log "checkpoints are occurring too frequently" (0: never). */
+  readonly checkpointWarning?: Micros;
   readonly walSegmentSize?: number;
   readonly checkpointTimeout?: Micros;
   readonly walReceiverTimeout?: Micros;
@@ -211,6 +218,8 @@ export type ActionBody =
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }
+  /** CHECKPOINT on a server (a restartpoint on a standby): immediate (postgres-2.md §1.1). */
+  | { readonly kind: 'checkpoint'; readonly node: string }
   | { readonly kind: 'crash'; readonly node: string }
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'stop'; readonly node: string }

@@ -13,6 +13,8 @@ import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
+import { WalStorage } from './storage.ts';
+import { walKeepText, type Horizon } from './retention.ts';
 import { formatSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
@@ -37,6 +39,8 @@ export class PgCluster {
   readonly streams = new Set<Stream>();
   readonly writes: WriteFlow;
   readonly xid: XidModel;
+  /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
+  readonly storage: WalStorage;
   private reflowEvent: EventHandle | null = null;
 
   constructor(
@@ -68,6 +72,7 @@ export class PgCluster {
     }
     this.writes = new WriteFlow(this, spec.workloads);
     this.xid = new XidModel(this, alerts);
+    this.storage = new WalStorage(this);
     this.setWalHorizon();
   }
 
@@ -116,7 +121,7 @@ export class PgCluster {
           continue;
         }
       }
-      this.startCheckpoints(n);
+      this.storage.start(n, false);
       if (n.role.kind === 'standby') this.connect(n);
     }
     this.xid.boot();
@@ -149,6 +154,7 @@ export class PgCluster {
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
       this.writes.reflow();
+      this.storage.afterReflow();
     }, PRIORITY.reflow);
   }
 
@@ -332,7 +338,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${retentionText(up)})`,
       };
     }
     return { ok: true, sent, limit };
@@ -647,6 +653,7 @@ export class PgCluster {
     ]);
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
     this.recordReceiver(n, null, 'promoted');
+    this.storage.promoted(n);
     this.historicizeOutgoing(n);
     this.requestReflow();
     return true;
@@ -717,6 +724,7 @@ export class PgCluster {
       this.restart(n);
     } else {
       this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k), String(settings[k]))));
+      this.storage.reload(n);
       this.requestReflow();
     }
   }
@@ -760,9 +768,8 @@ export class PgCluster {
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).
     if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
-    else if (how === 'stopped') this.takeCheckpoint(n, now);
+    this.storage.stop(n, how);
     n.run = { state: 'down', how };
-    this.ctx.sim.cancel(n.checkpointTimer);
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
@@ -787,11 +794,12 @@ export class PgCluster {
       this.setWalHorizon();
     }
     const role = n.role;
+    const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
     if (role.kind === 'primary') {
       n.run = { state: 'running' };
       n.boot++;
       this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
-      this.startCheckpoints(n);
+      this.storage.start(n, afterCrash);
       this.requestReflow();
       return;
     }
@@ -809,7 +817,7 @@ export class PgCluster {
     } else {
       this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
     }
-    this.startCheckpoints(n);
+    this.storage.start(n, false);
     this.connect(n);
   }
 
@@ -881,49 +889,14 @@ export class PgCluster {
       if (s.up === n && s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
     }
     n.checkpoint = { lsn: at, tli: n.tli };
-    this.checkpointRecords.push({ lsn: at, timeline: n.wal.timeline });
-  }
-
-  /** Checkpoint records written by primaries, in time order: where standbys can make restartpoints. */
-  private readonly checkpointRecords: { lsn: Lsn; timeline: Timeline }[] = [];
-
-  private takeCheckpoint(n: PgNode, now: Micros): void {
-    // No restartpoint before the checkpoint record has been read: nothing has been replayed.
-    if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint') return;
-    if (n.isPrimary) {
-      n.checkpoint = checkpointAt(n, now);
-      this.checkpointRecords.push({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
-    } else {
-      n.checkpoint = restartpointAt(n, this.checkpointRecords, this.replayPosition(n, now));
-    }
   }
 
   /**
-   * Checkpoints (restartpoints on a standby) every checkpoint_timeout remove WAL older than the redo
-   * point less wal_keep_size (xlog.c KeepLogSeg; PG11+ keeps back to the last checkpoint's redo only).
+   * `n` removed WAL at a checkpoint (storage.ts): a walsender that still needs a removed segment fails
+   * (walsender.c XLogRead / CheckXLogRemoved: "requested WAL segment %s has already been removed").
    */
-  private startCheckpoints(n: PgNode): void {
-    this.ctx.sim.cancel(n.checkpointTimer);
-    const schedule = () => {
-      n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
-    };
-    const tick = () => {
-      if (!n.running) return;
-      // A standby that has not read its checkpoint record has replayed nothing: no restartpoint, no removal.
-      if (n.role.kind === 'primary' || n.role.phase === 'redo') this.checkpointAndRemove(n);
-      schedule();
-    };
-    schedule();
-  }
-
-  private checkpointAndRemove(n: PgNode): void {
+  walRemoved(n: PgNode, horizon: Horizon): void {
     const now = this.ctx.sim.now;
-    const end = n.walEnd(now);
-    this.takeCheckpoint(n, now);
-    // Slots first (rule 14: invalidation happens at a checkpoint), then what they still retain (rule 13).
-    this.xid.checkpoint(n, now);
-    const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
-    n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
     for (const s of [...this.streams]) {
       if (s.up !== n) continue;
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
@@ -932,7 +905,8 @@ export class PgCluster {
         this.closeStream(s);
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
+          const by = horizon.decidedBy === 'slot-capped' ? `its slots were capped at max_slot_wal_keep_size` : retentionText(n);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${by}; ${s.down.name} was ${formatSize(n.walEnd(now) - s.down.walEnd(now))} behind)`);
         }
       }
     }
@@ -971,24 +945,8 @@ export function gucName(k: keyof PgSettingsSpec): string {
   return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/**
- * A checkpoint record starts before the end of WAL that follows it, so its location is strictly before the
- * node's WAL end: a standby stopped exactly at a switchpoint has its checkpoint on the parent timeline and
- * can still move to the child (rule 10), while a node that wrote past the fork cannot (rule 9).
- */
-function checkpointAt(n: PgNode, now: Micros): { lsn: Lsn; tli: number } {
-  const lsn = Math.max(0, Math.floor(n.walEnd(now)) - 1);
-  return { lsn, tli: timelineAt(n.wal.timeline, lsn).tli };
-}
-
-/**
- * A standby's restartpoint can only be at a checkpoint record it has replayed (xlogrecovery.c
- * RecoveryRestartPoint): the newest checkpoint a primary wrote that lies on the standby's history.
- */
-function restartpointAt(n: PgNode, records: readonly { lsn: Lsn; timeline: Timeline }[], end: Lsn): { lsn: Lsn; tli: number } {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.lsn < end && timelineAt(n.wal.timeline, r.lsn) === r.timeline) return { lsn: r.lsn, tli: r.timeline.tli };
-  }
-  return n.checkpoint;
+/** What a server keeps, in the words of its version (postgres-2.md §1.5): for explanations. */
+function retentionText(n: PgNode): string {
+  const back = n.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)';
+  return `${n.name} keeps WAL back to ${back}, plus ${walKeepText(n.version, n.settings)}`;
 }

@@ -102,7 +102,6 @@ export class PgNode {
   /** WAL before this position has been removed at a checkpoint and can no longer be streamed. */
   oldestRetained: Lsn;
   clientsBlocked = false;
-  checkpointTimer: EventHandle | null = null;
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
   boot = 1;
 

@@ -18,6 +18,10 @@ export interface PgSettings {
   readonly applicationName: string;
   readonly walKeepSize: number;
   readonly maxWalSize: number;
+  /** checkpoint_segments (<= 9.4 only; later versions derive CheckPointSegments from max_wal_size: retention.ts). */
+  readonly checkpointSegments: number;
+  readonly checkpointCompletionTarget: number;
+  readonly checkpointWarning: Micros;
   readonly walSegmentSize: number;
   readonly checkpointTimeout: Micros;
   readonly walReceiverTimeout: Micros;
@@ -58,6 +62,11 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     applicationName: spec.applicationName ?? nodeName,
     walKeepSize: spec.walKeepSize ?? 0,
     maxWalSize: spec.maxWalSize ?? 1024 * MiB,
+    // guc.c: checkpoint_segments 3 (<= 9.4); checkpoint_completion_target 0.5 up to 13, 0.9 from 14;
+    // checkpoint_warning 30 s (postgres-2.md Numbers).
+    checkpointSegments: spec.checkpointSegments ?? 3,
+    checkpointCompletionTarget: spec.checkpointCompletionTarget ?? (version >= 14 ? 0.9 : 0.5),
+    checkpointWarning: spec.checkpointWarning ?? seconds(30),
     walSegmentSize: spec.walSegmentSize ?? 16 * MiB,
     checkpointTimeout: spec.checkpointTimeout ?? seconds(300),
     walReceiverTimeout: spec.walReceiverTimeout ?? seconds(60),
@@ -106,6 +115,9 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'synchronousStandbyNames':
     case 'walKeepSize':
     case 'maxWalSize':
+    case 'checkpointSegments':
+    case 'checkpointCompletionTarget':
+    case 'checkpointWarning':
     case 'checkpointTimeout':
     case 'walReceiverTimeout':
     case 'walSenderTimeout':

@@ -312,36 +312,40 @@ export class XidModel {
     return oldest;
   }
 
-  /** At a checkpoint (slot.c InvalidateObsoleteReplicationSlots): slots past max_slot_wal_keep_size are invalidated. */
-  checkpoint(node: PgNode, now: Micros): void {
-    // What pg_wal keeps may have moved: the next full-volume time changes with it. (While a slot retains WAL
-    // a checkpoint removes nothing, so the pg_wal metric's trajectory is unchanged.)
+  /** A checkpoint ended on `node`: what pg_wal keeps may have moved, and the next full-volume time with it. */
+  walChanged(node: PgNode): void {
     if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
+  }
+
+  /**
+   * At a checkpoint (slot.c InvalidateObsoleteReplicationSlots, 13+): the slots of `node` whose restart_lsn is
+   * before `below` (the start of the first segment kept, so in whole segments) are invalidated. True if any was.
+   */
+  invalidateSlots(node: PgNode, below: Lsn): boolean {
+    const now = this.cluster.ctx.sim.now;
     const limit = node.settings.maxSlotWalKeepSize;
-    if (limit === null) return;
-    const end = node.walEnd(now);
     let changed = false;
     for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null) continue;
-      const over = end - s.restartLsn - limit;
-      if (over <= 0) continue;
+      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null || s.restartLsn >= below) continue;
       s.invalidated = true;
       changed = true;
+      const over = below - s.restartLsn;
       const line: LogLine =
         node.version >= 16
           ? {
               process: 'checkpointer',
               level: 'LOG',
               message: `invalidating obsolete replication slot "${s.spec.name}"`,
-              detail: `The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} bytes.`,
-              hint: 'You might need to increase max_slot_wal_keep_size.',
+              detail: `The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} ${Math.round(over) === 1 ? 'byte' : 'bytes'}.`,
+              hint: node.version >= 17 ? 'You might need to increase "max_slot_wal_keep_size".' : 'You might need to increase max_slot_wal_keep_size.',
             }
           : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(s.restartLsn)} exceeds max_slot_wal_keep_size` };
       const releases = node.version >= 16 && s.xmin !== null;
-      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
+      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit ?? 0)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
       if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${s.spec.name}"`, now);
     }
     if (changed) this.horizonChanged();
+    return changed;
   }
 
   /** pg_wal size: WAL from the oldest position the node keeps to its end. */
