@@ -82,7 +82,10 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     throw e;
   }
   const end = scenario.end;
-  for (const c of world.clusters.values()) c.writes.finish(end);
+  for (const c of world.clusters.values()) {
+    c.writes.finish(end);
+    c.storage.finish(end);
+  }
   world.block?.finish(end);
 
   const history = world.ctx.history;
@@ -121,6 +124,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
         receiver: n.receiverStatus,
         upstream: n.role.kind === 'standby' ? n.role.upstream : null,
         history: describeHistory(n.wal.timeline),
+        ...storageOf(history, n.name),
       });
     }
   }
@@ -154,6 +158,24 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
+}
+
+/** A node's pg_wal and slots as the storage model recorded them at the end (history/storage.ts). */
+function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' | 'slots'> {
+  const r = history.storage.nodes.get(node);
+  if (!r) return {};
+  return {
+    pgWalSize: r.pgWalBytes,
+    slots: r.slots.map((s) => ({
+      name: s.name,
+      type: s.kind,
+      active: s.active,
+      restartLsn: s.restartLsn === null ? null : formatLsn(s.restartLsn),
+      walStatus: s.walStatus,
+      safeWalSize: s.safeWalSize,
+      standby: s.standby,
+    })),
+  };
 }
 
 /** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */

@@ -7,6 +7,7 @@ import type { Lsn } from '../models/postgres/lsn.ts';
 import type { Timeline } from '../models/postgres/timeline.ts';
 import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
+import { StorageHistory } from './storage.ts';
 
 export type EventKind =
   | 'plan'
@@ -67,6 +68,8 @@ export type WaitReason =
   | 'upstream-down'
   | 'receiver-timeout'
   | 'wal-removed'
+  /** primary_slot_name names no physical slot on the upstream, or (18+) an invalidated one. */
+  | 'slot-unusable'
   | 'ahead-of-flush'
   | 'timeline-mismatch-9.2'
   | 'system-identifier-differs'
@@ -211,6 +214,8 @@ export class History {
   readonly positions: PositionSample[] = [];
   /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
   readonly block = new BlockHistory((s) => this.mix(s));
+  /** WAL storage: each server's pg_wal and replication slots (history/storage.ts). */
+  readonly storage = new StorageHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
   readonly metrics: MetricSample[] = [];

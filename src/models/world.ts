@@ -148,7 +148,7 @@ export class World {
       case 'createSlot': {
         const c = this.clusters.get(a.cluster)!;
         note(c, a.slot.node, `${a.source}: create ${a.slot.kind} replication slot "${a.slot.name}"`);
-        c.xid.createSlot(a.slot);
+        c.storage.slots.create(a.slot);
         return;
       }
       case 'dropSlot':
@@ -157,8 +157,8 @@ export class World {
         const c = this.clusters.get(a.cluster)!;
         const verb = a.kind === 'dropSlot' ? 'drop replication slot' : a.kind === 'stopConsumer' ? 'stop the consumer of slot' : 'start the consumer of slot';
         note(c, null, `${a.source}: ${verb} "${a.slot}"`);
-        if (a.kind === 'dropSlot') c.xid.dropSlot(a.slot);
-        else c.xid.setConsumer(a.slot, a.kind === 'startConsumer');
+        if (a.kind === 'dropSlot') c.storage.slots.drop(a.slot);
+        else c.storage.slots.setConsumer(a.slot, a.kind === 'startConsumer');
         return;
       }
       case 'openTransaction': {

@@ -251,6 +251,12 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: (value) => `did you mean max_wal_size: ${formatSize(3 * Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}? (the 9.5 release notes' equivalent of checkpoint_segments = ${Number(value)})`,
   },
   {
+    key: 'primary_slot_name',
+    applies: (v) => v < 9.4,
+    message: () => 'was added in PostgreSQL 9.4 (replication slots)',
+    hint: () => 'keep WAL for the standby with wal_keep_segments instead',
+  },
+  {
     key: 'recovery_min_apply_delay',
     applies: (v) => v < 9.4,
     message: () => 'was added in PostgreSQL 9.4',
@@ -298,6 +304,10 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  primary_slot_name: opt(
+    string({ pattern: /^[a-z0-9_]{1,63}$/, patternText: 'a slot name: lower-case letters, digits and _ (at most 63)', maxLength: 63 }),
+    'On a standby (9.4+): the physical replication slot on its upstream it streams through; the slot keeps the WAL the standby has not flushed yet, also while it is disconnected. The slot must exist there (slots:, or create_slot).',
+  ),
   autovacuum_freeze_max_age: opt(integer({ min: 100_000, max: 2_000_000_000 }), 'Age of relfrozenxid that forces an anti-wraparound autovacuum of a table. Default 200000000.'),
   vacuum_freeze_min_age: opt(integer({ min: 0, max: 1_000_000_000 }), 'Rows older than this are frozen by vacuum (effective at most autovacuum_freeze_max_age / 2). Default 50000000.'),
   vacuum_freeze_table_age: opt(integer({ min: 0, max: 2_000_000_000 }), 'Age that makes a vacuum aggressive (effective at most 0.95 x autovacuum_freeze_max_age). Default 150000000.'),
@@ -354,6 +364,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
   if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
   if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;
   if (v.vacuum_freeze_table_age !== undefined) out.vacuumFreezeTableAge = v.vacuum_freeze_table_age as number;

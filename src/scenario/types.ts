@@ -47,6 +47,8 @@ export interface PgSettingsSpec {
   /** 9.4+: a standby replays a commit no earlier than its commit time on the primary plus this. */
   readonly recoveryMinApplyDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
+  /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */
+  readonly primarySlotName?: string | null;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
   readonly autovacuumFreezeMaxAge?: number;
   readonly vacuumFreezeMinAge?: number;

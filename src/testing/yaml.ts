@@ -85,6 +85,9 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
     }
   }
   if (s.maxWalSize !== undefined) out.max_wal_size = printSize(s.maxWalSize);
+  if (s.checkpointSegments !== undefined) out.checkpoint_segments = s.checkpointSegments;
+  if (s.checkpointCompletionTarget !== undefined) out.checkpoint_completion_target = s.checkpointCompletionTarget;
+  if (s.checkpointWarning !== undefined) out.checkpoint_warning = printDuration(s.checkpointWarning);
   if (s.walSegmentSize !== undefined) out.wal_segment_size = printSize(s.walSegmentSize);
   if (s.checkpointTimeout !== undefined) out.checkpoint_timeout = printDuration(s.checkpointTimeout);
   if (s.walReceiverTimeout !== undefined) out.wal_receiver_timeout = printDuration(s.walReceiverTimeout);
@@ -179,6 +182,7 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'restart':
     case 'stop':
     case 'start':
+    case 'checkpoint':
       out[a.kind] = a.node;
       break;
     case 'blockClients':

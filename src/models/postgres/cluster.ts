@@ -280,6 +280,7 @@ export class PgCluster {
     const empty = limit !== null && end >= limit - 0.5;
     const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
     this.streams.add(stream);
+    this.storage.streamStarted(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
     role.receiver = { status: 'streaming', stream };
@@ -304,6 +305,11 @@ export class PgCluster {
    */
   private startReplication(n: PgNode, up: PgNode, tli: number, startpoint: Lsn): WalsenderAnswer {
     const end = n.walEnd(this.ctx.sim.now);
+    // The slot named in primary_slot_name is acquired first (walsender.c StartReplication).
+    const slotError = this.storage.slots.acquire(n, up);
+    if (slotError) {
+      return { ok: false, reason: 'slot-unusable', line: slotError, why: `${n.name} streams through slot "${n.settings.primarySlotName}" (primary_slot_name), which ${up.name} refuses: ${slotError.message.replace(/^.*ERROR: {2}/, '')}` };
+    }
     const upHistory = up.wal.timeline;
     let limit: Lsn | null = null;
     let sent = upHistory;
@@ -338,7 +344,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${retentionText(up)})`,
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${this.storage.slots.lostNote(n, up) ?? retentionText(up)})`,
       };
     }
     return { ok: true, sent, limit };
@@ -478,6 +484,7 @@ export class PgCluster {
     this.ctx.sim.cancel(s.timeout);
     this.ctx.sim.cancel(s.ending);
     this.streams.delete(s);
+    this.storage.streamEnded(s);
     const role = s.down.role;
     if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
       role.receiver = { status: 'stopped' };

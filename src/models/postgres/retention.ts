@@ -82,46 +82,59 @@ export interface Horizon {
  * The archive gate (segments not yet archived stay) is applied by the caller.
  */
 export function removalHorizon(h: HorizonInput): Horizon {
-  const { version, settings: s } = h;
+  const seg = h.settings.walSegmentSize;
+  let keepFrom = segNo(h.version >= 11 ? h.redo : h.priorRedo, seg);
+  let decidedBy: Horizon['decidedBy'] = h.version >= 11 ? 'redo' : 'prior-redo';
+  const k = keepLogSegWhy(h.version, h.settings, h.recptr, h.slotMinimum);
+  if (k.segment < keepFrom) {
+    keepFrom = k.segment;
+    decidedBy = k.by;
+  }
+  return { keepFrom, decidedBy, invalidateBelow: h.version >= 13 ? keepFrom * seg : null };
+}
+
+/**
+ * xlog.c KeepLogSeg(recptr): the oldest segment wal_keep and the slots keep, counted back from the segment of
+ * `recptr` (also what wal_status compares with: GetWALAvailability calls it at the write position).
+ */
+export function keepLogSeg(version: PgMajor, s: PgSettings, recptr: Lsn, slotMinimum: Lsn | null): number {
+  return keepLogSegWhy(version, s, recptr, slotMinimum).segment;
+}
+
+function keepLogSegWhy(version: PgMajor, s: PgSettings, recptr: Lsn, slotMinimum: Lsn | null): { segment: number; by: Horizon['decidedBy'] } {
   const seg = s.walSegmentSize;
-  let keepFrom = segNo(version >= 11 ? h.redo : h.priorRedo, seg);
-  let decidedBy: Horizon['decidedBy'] = version >= 11 ? 'redo' : 'prior-redo';
-  const cur = segNo(h.recptr, seg);
+  const cur = segNo(recptr, seg);
   let k = cur;
-  let kBy: Horizon['decidedBy'] = 'redo';
+  let by: Horizon['decidedBy'] = 'redo';
   const keepSegs = wholeSegments(s.walKeepSize, seg);
   if (version < 13) {
     if (keepSegs > 0) {
       k = Math.max(1, cur - keepSegs);
-      kBy = 'wal-keep';
+      by = 'wal-keep';
     }
-    if (version >= 9.4 && h.slotMinimum !== null) {
-      const slotSeg = Math.max(1, segNo(h.slotMinimum, seg));
+    if (version >= 9.4 && slotMinimum !== null) {
+      const slotSeg = Math.max(1, segNo(slotMinimum, seg));
       if (slotSeg < k) {
         k = slotSeg;
-        kBy = 'slot';
+        by = 'slot';
       }
     }
-  } else {
-    if (h.slotMinimum !== null && (version < 16 || h.slotMinimum < h.recptr)) {
-      k = segNo(h.slotMinimum, seg);
-      kBy = 'slot';
-      if (s.maxSlotWalKeepSize !== null) {
-        const cap = wholeSegments(s.maxSlotWalKeepSize, seg);
-        if (cur - k > cap) {
-          k = cur - cap;
-          kBy = 'slot-capped';
-        }
+    return { segment: k, by };
+  }
+  if (slotMinimum !== null && (version < 16 || slotMinimum < recptr)) {
+    k = segNo(slotMinimum, seg);
+    by = 'slot';
+    if (s.maxSlotWalKeepSize !== null) {
+      const cap = wholeSegments(s.maxSlotWalKeepSize, seg);
+      if (cur - k > cap) {
+        k = cur - cap;
+        by = 'slot-capped';
       }
     }
-    if (keepSegs > 0 && cur - k < keepSegs) {
-      k = Math.max(1, cur - keepSegs);
-      kBy = 'wal-keep';
-    }
   }
-  if (k < keepFrom) {
-    keepFrom = k;
-    decidedBy = kBy;
+  if (keepSegs > 0 && cur - k < keepSegs) {
+    k = Math.max(1, cur - keepSegs);
+    by = 'wal-keep';
   }
-  return { keepFrom, decidedBy, invalidateBelow: version >= 13 ? keepFrom * seg : null };
+  return { segment: k, by };
 }

@@ -31,6 +31,8 @@ export interface PgSettings {
   /** A standby replays a commit no earlier than its commit time on the primary plus this (9.4+). */
   readonly recoveryMinApplyDelay: Micros;
   readonly hotStandbyFeedback: boolean;
+  /** A standby's physical slot on its upstream (primary_slot_name, 9.4+), or null. */
+  readonly primarySlotName: string | null;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
   readonly vacuumFreezeMinAge: number;
@@ -75,6 +77,7 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     walWriterDelay: spec.walWriterDelay ?? (200_000 as Micros),
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
+    primarySlotName: spec.primarySlotName ?? null,
     ...freezeSettings(version, spec),
   };
 }
@@ -137,7 +140,8 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'autovacuumFreezeMaxAge': // postmaster context
       return true;
     case 'applicationName':
-      // part of primary_conninfo: reloadable from 13 (rule 24)
+    case 'primarySlotName':
+      // part of primary_conninfo / recovery.conf, postmaster context in 12: reloadable from 13 (rule 24)
       return version < 13;
   }
 }

@@ -7,19 +7,23 @@ import type { Micros } from '../../engine/time.ts';
 import type { PgCluster } from './cluster.ts';
 import { Checkpointer, type CheckpointHost } from './checkpointer.ts';
 import type { Lsn } from './lsn.ts';
-import type { PgNode } from './node.ts';
+import type { PgNode, Stream } from './node.ts';
+import { ReplicationSlots } from './slots.ts';
+import { segNo } from './retention.ts';
 
 export class WalStorage {
   readonly checkpointer: Checkpointer;
+  readonly slots: ReplicationSlots;
 
   constructor(private readonly cluster: PgCluster) {
+    this.slots = new ReplicationSlots(cluster, cluster.xid);
     const host: CheckpointHost = {
       ctx: cluster.ctx,
       nodes: cluster.nodes,
       replayPosition: (n, now) => cluster.replayPosition(n, now),
       log: (node, kind, message, lines = []) => cluster.log(node, kind, message, lines),
-      slotMinimum: (n) => cluster.xid.slotRetention(n),
-      invalidateSlots: (n, below) => cluster.xid.invalidateSlots(n, below),
+      slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
+      invalidateSlots: (n, below) => this.slots.invalidate(n, below),
       archiveGate: () => null,
       walRemoved: (n, horizon) => cluster.walRemoved(n, horizon),
       checkpointDone: (n) => cluster.xid.walChanged(n),
@@ -50,14 +54,46 @@ export class WalStorage {
     this.checkpointer.afterReflow();
   }
 
-  /** pg_wal on `n`: from the oldest segment kept (by a checkpoint, a slot) to the WAL end. */
-  pgWalSize(n: PgNode, now: Micros): number {
-    const slot = this.cluster.xid.slotRetention(n);
-    const from: Lsn = Math.min(n.oldestRetained, slot ?? Number.POSITIVE_INFINITY);
-    return Math.max(0, n.walEnd(now) - from);
+  /** A stream started or ended: the standby's slot follows its flush, or stays. */
+  streamStarted(s: Stream): void {
+    this.slots.attach(s);
   }
 
-  describe(n: PgNode): ReturnType<Checkpointer['describe']> {
-    return this.checkpointer.describe(n);
+  streamEnded(s: Stream): void {
+    this.slots.detach(s);
+  }
+
+  /** The oldest WAL position in `n`'s pg_wal (the start of the oldest segment kept). */
+  pgWalFrom(n: PgNode): Lsn {
+    return n.oldestRetained;
+  }
+
+  /** Record every server's pg_wal and slots as facts (at the end of the run, and at `assess` steps). */
+  finish(now: Micros): void {
+    const views = this.slots.views(now);
+    for (const n of this.cluster.nodes.values()) {
+      this.cluster.ctx.history.storage.snapshot({
+        at: now,
+        cluster: this.cluster.name,
+        node: n.name,
+        pgWalBytes: this.pgWalSize(n, now),
+        oldestLsn: n.oldestRetained,
+        slots: views.filter((v) => v.node === n.name).map(({ node: _node, ...v }) => v),
+      });
+    }
+  }
+
+  /** WAL in `n`'s pg_wal: from the oldest segment kept to the write position (continuous, for metrics). */
+  pgWalBytes(n: PgNode, now: Micros): number {
+    return Math.max(0, n.walEnd(now) - n.oldestRetained);
+  }
+
+  /**
+   * pg_wal on `n` as a directory listing sizes it: the segments from the oldest kept to the one being written,
+   * whole (the real directory also holds recycled future segments, which the model does not count).
+   */
+  pgWalSize(n: PgNode, now: Micros): number {
+    const seg = n.settings.walSegmentSize;
+    return (segNo(n.walEnd(now), seg) - segNo(n.oldestRetained, seg) + 1) * seg;
   }
 }

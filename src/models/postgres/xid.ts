@@ -9,6 +9,7 @@ import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
+import type { SlotHorizons } from './slots.ts';
 
 /** Half the XID space: an XID compares as older only within 2^31 - 1 (transam.c TransactionIdPrecedes). */
 export const XID_HALF = 2 ** 31 - 1;
@@ -79,12 +80,12 @@ interface RelationState {
   blocked: boolean;
 }
 
+/** The XID side of a replication slot (its WAL side, restart_lsn, is in slots.ts). */
 interface SlotState {
   readonly spec: SlotSpec;
   active: boolean;
   /** Fixed while the consumer is stopped; null while active (it follows the present). */
   xmin: number | null;
-  restartLsn: Lsn | null;
   invalidated: boolean;
   since: Micros;
 }
@@ -114,7 +115,7 @@ interface Holder {
  * (dead-tuple) autovacuum and no worker limit: each relation group runs its own anti-wraparound vacuum;
  * a vacuum's relfrozenxid result is min(FreezeLimit, OldestXmin) taken at its start.
  */
-export class XidModel {
+export class XidModel implements SlotHorizons {
   readonly nextXid: Level;
   private readonly relations: RelationState[];
   private readonly slots = new Map<string, SlotState>();
@@ -188,16 +189,8 @@ export class XidModel {
 
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
-    const node = this.cluster.node(s.node);
     const active = s.consumer === 'active';
-    this.slots.set(s.name, {
-      spec: s,
-      active,
-      xmin: active ? null : this.nextXid.valueAt(now),
-      restartLsn: active ? null : node.walEnd(now),
-      invalidated: false,
-      since: now,
-    });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now });
   }
 
   /** Oldest XIDs still needed, for user data and for catalogs (procarray.c ComputeXidHorizons). */
@@ -248,7 +241,8 @@ export class XidModel {
     this.horizonChanged();
   }
 
-  setConsumer(name: string, active: boolean): void {
+  /** The slot's consumer connected or left (slots.ts): its xmin follows the present or stays. */
+  setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void {
     const s = this.slots.get(name);
     if (!s || s.active === active) return;
     const now = this.cluster.ctx.sim.now;
@@ -256,20 +250,12 @@ export class XidModel {
     s.active = active;
     s.since = now;
     if (active) {
-      if (s.invalidated) {
-        this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [
-          { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' },
-        ]);
-        return;
-      }
       s.xmin = null;
-      s.restartLsn = null;
       this.cluster.log(node, 'replication', `the consumer of slot "${name}" streams again and catches up`);
       this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
     } else {
       s.xmin = this.nextXid.valueAt(now);
-      s.restartLsn = node.walEnd(now);
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" stopped: restart_lsn stays at ${formatLsn(s.restartLsn)} and ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} at ${s.xmin}`);
+      this.cluster.log(node, 'replication', `the consumer of slot "${name}" stopped: restart_lsn stays at ${formatLsn(restartLsn ?? node.walEnd(now))} and ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} at ${s.xmin}`);
       this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: now, until: null });
     }
     this.horizonChanged();
@@ -302,55 +288,23 @@ export class XidModel {
 
   // ------------------------------------------------------------------ WAL retention (rules 13-14)
 
-  /** The oldest LSN valid slots on `node` still need (null: none). */
-  slotRetention(node: PgNode): Lsn | null {
-    let oldest: Lsn | null = null;
-    for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null) continue;
-      oldest = oldest === null ? s.restartLsn : Math.min(oldest, s.restartLsn);
-    }
-    return oldest;
-  }
-
   /** A checkpoint ended on `node`: what pg_wal keeps may have moved, and the next full-volume time with it. */
   walChanged(node: PgNode): void {
     if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
   }
 
   /**
-   * At a checkpoint (slot.c InvalidateObsoleteReplicationSlots, 13+): the slots of `node` whose restart_lsn is
-   * before `below` (the start of the first segment kept, so in whole segments) are invalidated. True if any was.
+   * A checkpoint invalidated the slot (slots.ts): from 16 it no longer holds the horizon (slot.c
+   * ReplicationSlotsComputeRequiredXmin skips invalidated slots); 13-15 keep holding it. Returns that, for the log.
    */
-  invalidateSlots(node: PgNode, below: Lsn): boolean {
-    const now = this.cluster.ctx.sim.now;
-    const limit = node.settings.maxSlotWalKeepSize;
-    let changed = false;
-    for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null || s.restartLsn >= below) continue;
-      s.invalidated = true;
-      changed = true;
-      const over = below - s.restartLsn;
-      const line: LogLine =
-        node.version >= 16
-          ? {
-              process: 'checkpointer',
-              level: 'LOG',
-              message: `invalidating obsolete replication slot "${s.spec.name}"`,
-              detail: `The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} ${Math.round(over) === 1 ? 'byte' : 'bytes'}.`,
-              hint: node.version >= 17 ? 'You might need to increase "max_slot_wal_keep_size".' : 'You might need to increase max_slot_wal_keep_size.',
-            }
-          : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(s.restartLsn)} exceeds max_slot_wal_keep_size` };
-      const releases = node.version >= 16 && s.xmin !== null;
-      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit ?? 0)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
-      if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${s.spec.name}"`, now);
-    }
-    if (changed) this.horizonChanged();
-    return changed;
-  }
-
-  /** pg_wal size: WAL from the oldest position the node keeps to its end. */
-  pgWalSize(node: PgNode, now: Micros): number {
-    return Math.max(0, node.walEnd(now) - Math.min(node.oldestRetained, this.slotRetention(node) ?? Number.POSITIVE_INFINITY));
+  slotInvalidated(name: string, node: PgNode): string {
+    const s = this.slots.get(name);
+    if (!s) return '';
+    s.invalidated = true;
+    const releases = node.version >= 16 && s.xmin !== null;
+    if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
+    this.horizonChanged();
+    return releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : '';
   }
 
   // ------------------------------------------------------------------ the fluid part
@@ -421,8 +375,7 @@ export class XidModel {
     for (const n of this.cluster.nodes.values()) {
       const volume = n.storage.walVolume;
       if (volume === null || !n.running) continue;
-      const keptFrom = Math.min(n.oldestRetained, this.slotRetention(n) ?? Number.POSITIVE_INFINITY);
-      const at = n.wal.end.timeToReach(keptFrom + volume, now);
+      const at = n.wal.end.timeToReach(this.cluster.storage.pgWalFrom(n) + volume, now);
       if (at !== NEVER) this.timers.push(sim.at(at, `pg_wal full ${n.name}`, () => this.walVolumeFull(n), PRIORITY.checkpoint));
     }
 
@@ -437,7 +390,7 @@ export class XidModel {
     if (this.enabled) h.metric({ at: now, cluster, name: 'max_xid_age', value: this.maxXidAge(now), rate: this.stopped ? 0 : this.nextXid.rate });
     // WAL metrics matter while a slot retains WAL; otherwise checkpoints keep pg_wal small (a saw-tooth every
     // checkpoint_timeout that would only bloat the series): one sample when retention stops is enough.
-    const retaining = [...this.slots.values()].some((s) => s.restartLsn !== null && !s.invalidated);
+    const retaining = this.cluster.storage.slots.retaining(now);
     if (retaining || this.walMetricsRetaining) {
       this.walMetricsRetaining = retaining;
       const lag = this.metricValue({ name: '', cluster, metric: 'slot_lag', above: 0, for: 0 as Micros }, now);
@@ -581,20 +534,12 @@ export class XidModel {
     switch (a.metric) {
       case 'max_xid_age':
         return { value: this.maxXidAge(now), rate: this.nextXid.rate };
-      case 'slot_lag': {
-        let worst = { value: 0, rate: 0 };
-        for (const s of this.slots.values()) {
-          if (s.restartLsn === null || s.invalidated) continue;
-          const node = this.cluster.node(s.spec.node);
-          const lag = node.walEnd(now) - s.restartLsn;
-          if (lag > worst.value) worst = { value: lag, rate: node.wal.end.rate };
-        }
-        return worst;
-      }
+      case 'slot_lag':
+        return this.cluster.storage.slots.worstLag(now);
       case 'pg_wal_size': {
         let worst = { value: 0, rate: 0 };
         for (const n of this.cluster.nodes.values()) {
-          const size = this.pgWalSize(n, now);
+          const size = this.cluster.storage.pgWalBytes(n, now);
           if (size > worst.value) worst = { value: size, rate: n.wal.end.rate };
         }
         return worst;
