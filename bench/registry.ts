@@ -5,6 +5,7 @@
  */
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
+import { storageBenchmark } from './storage.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -33,4 +34,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, storageBenchmark];

@@ -84,7 +84,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const end = scenario.end;
   for (const c of world.clusters.values()) {
     c.writes.finish(end);
-    c.storage.finish(end);
+    c.finish(end);
   }
   world.block?.finish(end);
 

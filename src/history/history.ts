@@ -243,6 +243,20 @@ export class History {
     if (this.events.length > this.limits.events) this.capEvents();
   }
 
+  /**
+   * The last event of `node` happened `count` more times, the last at `last` (a retry loop the model did not
+   * run attempt by attempt because nothing could change its outcome: models/postgres/retry.ts).
+   */
+  repeatLast(node: string, count: number, last: Micros): void {
+    const prev = this.lastEventOfNode.get(node);
+    if (!prev || count <= 0) return;
+    this.mix(`repeat|${node}|${count}|${last}`);
+    if (prev.repeat) {
+      prev.repeat.count += count;
+      prev.repeat.last = last;
+    } else prev.repeat = { count: count + 1, last };
+  }
+
   receiver(t: ReceiverTransition): void {
     this.mix(`rx|${t.at}|${t.node}|${t.status}|${t.reason}|${t.lsn}|${t.tli}`);
     this.receiverTransitions.push(t);

@@ -244,7 +244,10 @@ export class Checkpointer {
     if (!n.running || !this.canCheckpoint(n) || s.requested.xlog || s.waitingForRecord) return;
     const threshold = distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), n.settings.walSegmentSize);
     const at = this.reachTime(n, threshold);
-    if (at === NEVER) return;
+    // Only when it comes before whatever re-plans it anyway: the end of the running checkpoint, or the next
+    // timed one (a change of rate re-plans it too: afterReflow). A slow writer then costs no event for it.
+    const horizon = s.running ? (s.running.end?.time ?? NEVER) : s.lastStart + n.settings.checkpointTimeout;
+    if (at === NEVER || at >= horizon) return;
     s.distance = this.sim.at(at, `checkpoint distance ${n.name}`, () => {
       s.distance = null;
       if (!n.running) return;
@@ -396,7 +399,8 @@ export class Checkpointer {
       // The record is written at the end of WAL, strictly before the WAL that follows it: a node stopped
       // exactly at a switchpoint keeps its checkpoint on the parent timeline (rules 9-10).
       const lsn = Math.max(r.redo, Math.floor(n.walEnd(now)) - 1);
-      const timeline = timelineAt(n.wal.timeline, lsn);
+      const tip = n.wal.timeline;
+      const timeline = lsn >= tip.begin ? tip : timelineAt(tip, lsn);
       n.checkpoint = { lsn, tli: timeline.tli };
       this.addRecord({ lsn, redo: r.redo, timeline });
       s.lastRecordEnd = n.walEnd(now);
@@ -446,10 +450,10 @@ export class Checkpointer {
     const seg = n.settings.walSegmentSize;
     // recptr: the end of the checkpoint record; a restartpoint uses the larger of received and replayed WAL.
     const recptr = n.walEnd(now);
-    const input = { version: n.version, settings: n.settings, redo, priorRedo, recptr };
-    let horizon = removalHorizon({ ...input, slotMinimum: this.host.slotMinimum(n) });
-    if (horizon.invalidateBelow !== null && this.host.invalidateSlots(n, horizon.invalidateBelow, horizon) && n.version >= 18) {
-      horizon = removalHorizon({ ...input, slotMinimum: this.host.slotMinimum(n) });
+    const slotMinimum = this.host.slotMinimum(n);
+    let horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum });
+    if (slotMinimum !== null && horizon.invalidateBelow !== null && slotMinimum < horizon.invalidateBelow && this.host.invalidateSlots(n, horizon.invalidateBelow, horizon) && n.version >= 18) {
+      horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum: this.host.slotMinimum(n) });
     }
     let keepFrom = horizon.keepFrom * seg;
     const gate = this.host.archiveGate(n);

@@ -14,6 +14,7 @@ import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.
 import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
+import { RetryLoops } from './retry.ts';
 import { walKeepText, type Horizon } from './retention.ts';
 import { formatSize } from '../../scenario/units.ts';
 
@@ -41,6 +42,8 @@ export class PgCluster {
   readonly xid: XidModel;
   /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
   readonly storage: WalStorage;
+  /** When failed attempts are retried, and the loops that need not run attempt by attempt (retry.ts). */
+  private readonly retries: RetryLoops;
   private reflowEvent: EventHandle | null = null;
 
   constructor(
@@ -73,6 +76,7 @@ export class PgCluster {
     this.writes = new WriteFlow(this, spec.workloads);
     this.xid = new XidModel(this, alerts);
     this.storage = new WalStorage(this);
+    this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
     this.setWalHorizon();
   }
 
@@ -131,6 +135,8 @@ export class PgCluster {
   // ---------------------------------------------------------------- recording helpers
 
   log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): void {
+    // A parked retry loop of that server goes on attempt by attempt after this event (retry.ts).
+    if (node && this.retries.isParked(node)) this.retries.resume(node);
     this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
   }
 
@@ -150,6 +156,8 @@ export class PgCluster {
 
   /** Recompute rates once, after every change at this instant (one fluid recomputation per instant). */
   requestReflow(): void {
+    // Every change goes through here: retry loops parked because nothing changed try again (retry.ts).
+    this.retries.changed();
     if (this.reflowEvent) return;
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
@@ -182,7 +190,7 @@ export class PgCluster {
     const role = n.role;
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
-    this.cancelRetry(role);
+    this.cancelRetry(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
@@ -453,16 +461,27 @@ export class PgCluster {
     opts: { retryAfter?: Micros; quiet?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
-    const retryAfter = opts.retryAfter ?? n.settings.walRetrieveRetryInterval;
-    const retry = this.ctx.sim.after(retryAfter, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    const interval = n.settings.walRetrieveRetryInterval;
+    // The first failure is retried at once, later ones an interval after the previous (retry.ts).
+    const at = opts.retryAfter !== undefined ? ((this.ctx.sim.now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval);
     const was = role.receiver;
-    role.receiver = { status: 'waiting', reason, retry };
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
-    if (!opts.quiet) this.log(n, kind, why, Array.isArray(line) ? line : [line as LogLine | null]);
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
+    const lines = Array.isArray(line) ? line : [line as LogLine | null];
+    if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop)) {
+      // Nothing changed since the last failure: every later attempt fails the same way until something does.
+      role.receiver = { status: 'waiting', reason, retry: null };
+      if (!opts.quiet) this.log(n, kind, why, lines);
+      this.retries.park(n, at, interval);
+      return;
+    }
+    const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    role.receiver = { status: 'waiting', reason, retry };
+    if (!opts.quiet) this.log(n, kind, why, lines);
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
     this.requestReflow();
+    this.retries.failed(n);
   }
 
   /** Why the last rescan refused the newest timeline, per node. */
@@ -475,8 +494,16 @@ export class PgCluster {
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
   private readonly lastReason = new Map<string, WaitReason>();
 
-  private cancelRetry(role: StandbyRole): void {
-    if (role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
+  private cancelRetry(n: PgNode): void {
+    const role = n.role;
+    if (role.kind === 'standby' && role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
+    this.retries.cancel(n);
+  }
+
+  /** The end of the run: parked retry loops count their last attempts; pg_wal and slots are recorded. */
+  finish(now: Micros): void {
+    this.retries.finish(now);
+    this.storage.finish(now);
   }
 
   /** Ends a stream; the downstream's walreceiver then waits or reconnects. */
@@ -556,7 +583,7 @@ export class PgCluster {
 
   private lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
     if (!n.running || n.role.kind !== 'standby') return;
-    this.cancelRetry(n.role);
+    this.cancelRetry(n);
     n.role.walreceiver = null;
     const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now));
     const text = why === 'partition' ? `${n.name} lost its connection to ${up.name} (no data for wal_receiver_timeout)` : `${up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
@@ -637,7 +664,7 @@ export class PgCluster {
       return false;
     }
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
-    this.cancelRetry(role);
+    this.cancelRetry(n);
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
     // CheckForStandbyTrigger) and redo replays everything in pg_wal, what the walreceiver wrote included: the
     // switchpoint is the received position.
@@ -706,7 +733,7 @@ export class PgCluster {
     }
     this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, reloaded);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
-    this.cancelRetry(role);
+    this.cancelRetry(n);
     role.receiver = { status: 'stopped' };
     role.walreceiver = null;
     if (n.running) this.connect(n);
@@ -767,10 +794,11 @@ export class PgCluster {
     }
     const role = n.role;
     if (role.kind === 'standby') {
-      this.cancelRetry(role);
+      this.cancelRetry(n);
       role.receiver = { status: 'stopped' };
       role.walreceiver = null;
     }
+    this.retries.forget(n);
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).

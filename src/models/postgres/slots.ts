@@ -44,6 +44,8 @@ export interface SlotView {
 
 interface Slot {
   readonly spec: SlotSpec;
+  /** The server it is on. */
+  readonly node: PgNode;
   active: boolean;
   /** Where restart_lsn stays while no consumer confirms (null: it follows the consumer now). */
   restartLsn: Lsn | null;
@@ -68,7 +70,7 @@ export class ReplicationSlots {
     // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
     const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
     const restartLsn = user ? user.walEnd(now) : active ? null : this.cluster.node(spec.node).walEnd(now);
-    this.slots.set(spec.name, { spec, active, restartLsn, invalidated: false, stream: null });
+    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, stream: null });
   }
 
   // ------------------------------------------------------------------ positions
@@ -85,14 +87,14 @@ export class ReplicationSlots {
       return Math.max(s.restartLsn ?? 0, d.flushed(now) - d.wal.end.rate * s.stream.path.latency);
     }
     if (s.restartLsn !== null) return s.restartLsn;
-    return this.cluster.node(s.spec.node).walEnd(now);
+    return s.node.walEnd(now);
   }
 
   /** The oldest restart_lsn of `node`'s valid slots (XLogGetReplicationSlotMinimumLSN), or null. */
   minimum(node: PgNode, now: Micros): Lsn | null {
     let min: Lsn | null = null;
     for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name) continue;
+      if (s.node !== node) continue;
       const r = this.restartLsn(s, now);
       if (r !== null && (min === null || r < min)) min = r;
     }
@@ -128,7 +130,9 @@ export class ReplicationSlots {
   create(spec: SlotSpec): void {
     this.add(spec);
     this.horizons.createSlot(spec);
-    // A standby already streaming from that server with this primary_slot_name uses it from its next connection.
+    // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
+    // one refused for want of it tries again (a change: retry.ts).
+    this.cluster.requestReflow();
   }
 
   drop(name: string): void {
@@ -136,6 +140,7 @@ export class ReplicationSlots {
     if (!s) return;
     this.slots.delete(name);
     this.horizons.dropSlot(name);
+    this.cluster.requestReflow();
   }
 
   setConsumer(name: string, active: boolean): void {
