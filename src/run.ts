@@ -161,7 +161,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
 }
 
 /** A node's pg_wal and slots as the storage model recorded them at the end (history/storage.ts). */
-function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' | 'slots'> {
+function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' | 'slots' | 'archive'> {
   const r = history.storage.nodes.get(node);
   if (!r) return {};
   return {
@@ -175,6 +175,7 @@ function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' |
       safeWalSize: s.safeWalSize,
       standby: s.standby,
     })),
+    archive: r.archive ? { archivedLsn: formatLsn(r.archive.archivedLsn), backlogBytes: r.archive.backlogBytes, failing: r.archive.failing } : null,
   };
 }
 
@@ -278,7 +279,10 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
   const fmt = (t: Micros) => clock.short(t);
-  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive).map((l) => ({
+  // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
+  const archive = c.storage.archive;
+  const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
+  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive && !archive.modelled, archived).map((l) => ({
     cluster: c.name,
     timeline: l.timeline.tli,
     node: l.term.node,

@@ -70,6 +70,8 @@ export type WaitReason =
   | 'wal-removed'
   /** primary_slot_name names no physical slot on the upstream, or (18+) an invalidated one. */
   | 'slot-unusable'
+  /** Not a failure: the startup process takes WAL from the archive (restore_command) before streaming. */
+  | 'restoring-from-archive'
   | 'ahead-of-flush'
   | 'timeline-mismatch-9.2'
   | 'system-identifier-differs'

@@ -29,6 +29,8 @@ export interface NodeStorageRecord {
   /** The oldest WAL position still in pg_wal. */
   readonly oldestLsn: Lsn;
   readonly slots: readonly SlotRecord[];
+  /** The node's archiver (archive_mode): the first segment not archived yet, the backlog, whether it fails. */
+  readonly archive: { readonly archivedLsn: Lsn; readonly backlogBytes: number; readonly failing: boolean } | null;
 }
 
 export class StorageHistory {
@@ -38,7 +40,7 @@ export class StorageHistory {
   constructor(private readonly mix: (s: string) => void) {}
 
   snapshot(r: NodeStorageRecord): void {
-    this.mix(`storage|${r.at}|${r.node}|${r.pgWalBytes}|${r.oldestLsn}|${r.slots.map((s) => `${s.name}:${s.restartLsn}:${s.walStatus}:${s.safeWalSize}`).join(',')}`);
+    this.mix(`storage|${r.at}|${r.node}|${r.pgWalBytes}|${r.oldestLsn}|${r.slots.map((s) => `${s.name}:${s.restartLsn}:${s.walStatus}:${s.safeWalSize}`).join(',')}|${r.archive ? `${r.archive.archivedLsn}:${r.archive.backlogBytes}:${r.archive.failing}` : ''}`);
     this.nodes.set(r.node, r);
   }
 }

@@ -133,6 +133,12 @@ export class World {
         c[a.kind](c.node(a.node));
         return;
       }
+      case 'archiveFails': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: archive_command of ${a.node} fails (exit code ${a.exitCode}) for ${(a.until - a.at) / 1e6} s`);
+        c.storage.archive.fail(c.node(a.node), a.until, a.exitCode);
+        return;
+      }
       case 'checkpoint': {
         const c = this.clusterOf(a.node);
         note(c, a.node, `${a.source}: checkpoint on ${a.node}`);

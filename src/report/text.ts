@@ -109,7 +109,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
-    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${humanSize(n.pgWalSize)}` : '';
+    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${humanSize(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
+    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${humanSize(n.pgWalSize)}${archiving}` : '';
     out.push(`  ${n.name.padEnd(8)} ${n.version.padEnd(4)} ${n.state.padEnd(8)} ${n.role.padEnd(8)} timeline ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(12)}${positions} history ${n.history}${rx}${pgWal}`);
     for (const sl of n.slots ?? []) {
       const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${humanSize(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);

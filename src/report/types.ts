@@ -76,6 +76,8 @@ export interface NodeJson {
   readonly pgWalSize?: number;
   /** The replication slots on this server, as pg_replication_slots shows them at the end. */
   readonly slots?: readonly SlotJson[];
+  /** Its archiver at the end (archive_mode on, or always on a standby): null when it does not archive. */
+  readonly archive?: { readonly archivedLsn: string; readonly backlogBytes: number; readonly failing: boolean } | null;
 }
 
 export interface SlotJson {

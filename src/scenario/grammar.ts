@@ -361,6 +361,8 @@ const nodeDecoder = object(
     wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when WAL retained for slots fills it, the server stops. Default: unlimited.'),
     disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
     wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
+    archive_throughput: opt(bandwidth(), 'How fast the archive_command copies segments to the archive: a backlog of completed segments forms when WAL is written faster. Default 100MB/s.'),
+    restore_throughput: opt(bandwidth(), 'How fast the restore_command fetches segments from the archive. Default 100MB/s.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -375,7 +377,13 @@ const nodeDecoder = object(
         ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
       }
       return {
-        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}) },
+        storage: {
+          walVolume: v.wal_volume ?? null,
+          throughput: v.disk_throughput ?? null,
+          ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}),
+          ...(v.archive_throughput !== undefined ? { archiveThroughput: v.archive_throughput } : {}),
+          ...(v.restore_throughput !== undefined ? { restoreThroughput: v.restore_throughput } : {}),
+        },
         site: v.site,
         version: v.version,
         role,
@@ -637,6 +645,7 @@ const clusterDecoder = object(
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
     databases: opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'),
     slots: opt(slotsDecoder, 'Replication slots existing at the start, by name.'),
+    archive: opt(object({ site: req(siteRef, 'The site the archive is in: nodes archive to it and restore from it over the network.') }), 'The WAL archive (for archive_mode and restore_command): {site}. Default: at the first primary\'s site.'),
     failover: opt(
       byKind<FailoverSpec[]>(
         { map: map(failoverDecoder, (f) => [f]), list: list(failoverDecoder, { label: itemLabel, minItems: 1 }) },
@@ -662,6 +671,7 @@ const clusterDecoder = object(
         failover: v.failover ?? [],
         startLsn: v.start_lsn,
         walArchive: v.wal_archive,
+        ...(v.archive !== undefined ? { archive: { site: v.archive.site } } : {}),
       };
     },
   },
@@ -862,6 +872,14 @@ const ACTION_BODIES = {
   stop: nodeAction('stop'),
   start: nodeAction('start'),
   checkpoint: nodeAction('checkpoint'),
+  archive_fails: object(
+    {
+      node: req(nodeRef, 'The node whose archive_command fails.'),
+      until: req(time(), 'When it succeeds again.'),
+      exit_code: withDefault(integer({ min: 1, max: 125 }), 'The exit code it fails with (126 and above stop the archiver: not modelled).', 1),
+    },
+    { build: (v): ActionBody => ({ kind: 'archiveFails', node: v.node, until: v.until, exitCode: v.exit_code }) },
+  ),
   workload: workloadChange,
   assess: map(allOrCluster(), (cluster): ActionBody => ({ kind: 'assess', cluster })),
   create_slot: createSlot,
@@ -886,6 +904,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   restart: 'Restart a server.',
   stop: 'Stop a server cleanly.',
   start: 'Start a stopped or crashed server.',
+  archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',
   checkpoint: 'Run CHECKPOINT on a server: an immediate checkpoint (a restartpoint on a standby) that removes the WAL it no longer needs.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',

@@ -251,6 +251,12 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: (value) => `did you mean max_wal_size: ${formatSize(3 * Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}? (the 9.5 release notes' equivalent of checkpoint_segments = ${Number(value)})`,
   },
   {
+    key: 'archive_mode',
+    applies: (v, value) => value === 'always' && v < 9.5,
+    message: () => 'always was added in PostgreSQL 9.5 (before, archive_mode is a boolean: on or off)',
+    hint: () => 'use on (a standby does not archive before 9.5)',
+  },
+  {
     key: 'primary_slot_name',
     applies: (v) => v < 9.4,
     message: () => 'was added in PostgreSQL 9.4 (replication slots)',
@@ -304,6 +310,12 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  archive_mode: opt(
+    enumOf(['off', 'on', 'always'] as const, { aliases: { true: 'on', false: 'off' } }),
+    'WAL archiving: off (default), on (the primary archives every completed segment with archive_command and keeps it until archived), always (9.5+: a standby archives what it receives too). Needs a restart.',
+  ),
+  archive_command: opt(string({ maxLength: 1000 }), 'The command that copies a completed segment to the archive (its text appears in failure messages); its speed is the node\'s archive_throughput. Empty: archiving is not configured.'),
+  restore_command: opt(string({ maxLength: 1000 }), 'On a standby: the command that fetches a segment from the archive. The startup process tries the archive before streaming (archive, pg_wal, stream), so a standby whose upstream removed a segment catches up from the archive. Its speed is the node\'s restore_throughput.'),
   primary_slot_name: opt(
     string({ pattern: /^[a-z0-9_]{1,63}$/, patternText: 'a slot name: lower-case letters, digits and _ (at most 63)', maxLength: 63 }),
     'On a standby (9.4+): the physical replication slot on its upstream it streams through; the slot keeps the WAL the standby has not flushed yet, also while it is disconnected. The slot must exist there (slots:, or create_slot).',
@@ -365,6 +377,9 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
   if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
+  if (v.archive_mode !== undefined) out.archiveMode = v.archive_mode as 'off' | 'on' | 'always';
+  if (v.archive_command !== undefined) out.archiveCommand = v.archive_command as string;
+  if (v.restore_command !== undefined) out.restoreCommand = v.restore_command as string;
   if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
   if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;
   if (v.vacuum_freeze_table_age !== undefined) out.vacuumFreezeTableAge = v.vacuum_freeze_table_age as number;

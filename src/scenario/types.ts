@@ -14,6 +14,8 @@ export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: numb
 
 export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
 
+export type ArchiveMode = 'off' | 'on' | 'always';
+
 /** synchronous_standby_names parsed: `FIRST n (a, b)`, `ANY n (a, b)`, a bare list (= FIRST 1), or `*`. */
 export interface SynchronousStandbyNames {
   readonly method: 'first' | 'any';
@@ -49,6 +51,12 @@ export interface PgSettingsSpec {
   readonly hotStandbyFeedback?: boolean;
   /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */
   readonly primarySlotName?: string | null;
+  /** WAL archiving (postgres-2.md §2.1): off, on, always (9.5+: a standby archives what it receives too). */
+  readonly archiveMode?: ArchiveMode;
+  /** The archive command's text (for its messages); empty: archiving is not configured. */
+  readonly archiveCommand?: string;
+  /** A standby's restore_command: it takes WAL from the archive before streaming (postgres-2.md §2.2). */
+  readonly restoreCommand?: string;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
   readonly autovacuumFreezeMaxAge?: number;
   readonly vacuumFreezeMinAge?: number;
@@ -85,6 +93,10 @@ export interface StorageSpec {
   readonly throughput: number | null;
   /** Latency of a WAL fsync on this server: a standby's flush trails what its walreceiver wrote by this (0: none). */
   readonly walFsync?: Micros;
+  /** Bytes per second the archive_command copies to the archive (default 100 MB/s). */
+  readonly archiveThroughput?: number;
+  /** Bytes per second the restore_command copies from the archive (default 100 MB/s). */
+  readonly restoreThroughput?: number;
 }
 
 export interface NodeSpec {
@@ -188,6 +200,8 @@ export interface ClusterSpec {
   readonly databases: readonly DatabaseSpec[];
   /** Replication slots existing at the start. */
   readonly slots: readonly SlotSpec[];
+  /** Where the WAL archive is (when a node archives or restores): a site. Absent: the first primary's site. */
+  readonly archive?: { readonly site: string };
 }
 
 export type AlertMetric = 'max_xid_age' | 'slot_lag' | 'pg_wal_size';
@@ -220,6 +234,8 @@ export type ActionBody =
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }
+  /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
+  | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
   /** CHECKPOINT on a server (a restartpoint on a standby): immediate (postgres-2.md §1.1). */
   | { readonly kind: 'checkpoint'; readonly node: string }
   | { readonly kind: 'crash'; readonly node: string }

@@ -95,6 +95,10 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
   if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.primarySlotName !== undefined && s.primarySlotName !== null) out.primary_slot_name = s.primarySlotName;
+  if (s.archiveMode !== undefined) out.archive_mode = s.archiveMode;
+  if (s.archiveCommand !== undefined) out.archive_command = s.archiveCommand;
+  if (s.restoreCommand !== undefined) out.restore_command = s.restoreCommand;
   if (s.autovacuumFreezeMaxAge !== undefined) out.autovacuum_freeze_max_age = s.autovacuumFreezeMaxAge;
   if (s.vacuumFreezeMinAge !== undefined) out.vacuum_freeze_min_age = s.vacuumFreezeMinAge;
   if (s.vacuumFreezeTableAge !== undefined) out.vacuum_freeze_table_age = s.vacuumFreezeTableAge;
@@ -116,6 +120,9 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (Object.keys(settings).length > 0) out.settings = settings;
   if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
+  if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
+  if (n.storage.archiveThroughput !== undefined) out.archive_throughput = printBandwidth(n.storage.archiveThroughput);
+  if (n.storage.restoreThroughput !== undefined) out.restore_throughput = printBandwidth(n.storage.restoreThroughput);
   return out;
 }
 
@@ -145,6 +152,7 @@ function printCluster(c: ClusterSpec): Record<string, unknown> {
   else if (c.failover.length > 1) out.failover = c.failover.map(printFailover);
   if (c.databases.length > 0) out.databases = Object.fromEntries(c.databases.map((d) => [d.name, { tables: Object.fromEntries(d.tables.map((t) => [t.name, printTable(t)])) }]));
   if (c.slots.length > 0) out.slots = Object.fromEntries(c.slots.map((sl) => [sl.name, printSlot(sl)]));
+  if (c.archive) out.archive = { site: c.archive.site };
   return out;
 }
 
@@ -184,6 +192,9 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'start':
     case 'checkpoint':
       out[a.kind] = a.node;
+      break;
+    case 'archiveFails':
+      out.archive_fails = { node: a.node, until: printTime(a.until), exit_code: a.exitCode };
       break;
     case 'blockClients':
       out.block_clients = a.node;

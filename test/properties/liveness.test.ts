@@ -42,6 +42,7 @@ const caseArb: fc.Arbitrary<Scenario> = fc
     latency: fc.constantFrom(100, 1000, 5000, 20_000),
     fsync: fc.constantFrom(0, 500, 5000),
     sites: fc.boolean(),
+    archive: fc.boolean(),
   })
   .map((d): Scenario => {
     // Within the budget and half the link: scale the commit size down first, then the rate.
@@ -58,10 +59,12 @@ const caseArb: fc.Arbitrary<Scenario> = fc
       Object.assign(settings, d.version < 9.5 ? { checkpointSegments: needed } : { maxWalSize: Math.ceil(needed * 3) * SEG });
     }
     const site = (i: number) => (d.sites && i > 0 ? 'b' : 'a');
-    const nodes: NodeSpec[] = [nodeSpec('p', 'a', d.version, null, settings)];
+    // Archiving (on a coin) changes what the primary keeps, not what it streams.
+    const archiving: PgSettingsSpec = d.archive ? { archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' } : {};
+    const nodes: NodeSpec[] = [nodeSpec('p', 'a', d.version, null, { ...settings, ...archiving })];
     for (let i = 1; i <= d.standbys; i++) {
       const upstream = d.cascade && i > 1 ? `s${i - 1}` : 'p';
-      nodes.push({ ...nodeSpec(`s${i}`, site(i), d.version, upstream, settings), storage: { walVolume: null, throughput: null, walFsync: d.fsync as Micros } });
+      nodes.push({ ...nodeSpec(`s${i}`, site(i), d.version, upstream, { ...settings, ...(d.archive ? { restoreCommand: 'cp /archive/%f %p' } : {}) }), storage: { walVolume: null, throughput: null, walFsync: d.fsync as Micros } });
     }
     return scenarioOf({
       nodes,

@@ -3,7 +3,9 @@
  * - a smaller max_wal_size (checkpoint_segments up to 9.4) removes the segment a lagging standby needs no later;
  * - up to 10 the same lag survives one checkpoint more than from 11 (two checkpoint cycles of WAL kept);
  * - with the standby's slot nothing breaks, pg_wal grows by the standby's lag, and max_slot_wal_keep_size
- *   invalidates the slot at the first checkpoint whose horizon (in whole segments) passes its restart_lsn.
+ *   invalidates the slot at the first checkpoint whose horizon (in whole segments) passes its restart_lsn;
+ * - with an archive and restore_command, a standby whose outage outlasted its upstream's WAL catches up from
+ *   the archive and streams again.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +60,41 @@ function watch(s: Scenario, extra?: (w: World, st: Watch) => void): Watch {
   return st;
 }
 
+/** p archives; s1 (restore_command or not) is down from 600 s for `outage` seconds. */
+function outageRun(version: number, rate: number, outage: number, restore: boolean): Scenario {
+  const base = scenarioOf({
+    nodes: [
+      nodeSpec('p', 'a', version, null, { archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' }),
+      nodeSpec('s1', 'b', version, 'p', restore ? { restoreCommand: 'cp /archive/%f %p' } : {}),
+    ],
+    sites: ['a', 'b'],
+    links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 5000 as Micros }],
+    workloads: [{ name: 'clients', target: 'p', site: 'a', rate, walPerTx: 4000, connections: 100 }],
+    end: seconds(600 + outage + 3600),
+  });
+  return withActions(base, [act(STOP_AT, { kind: 'stop', node: 's1' }), act(seconds(600 + outage), { kind: 'start', node: 's1' })]);
+}
+
 describe('property 10: WAL retention follows the version\'s rules (metamorphic)', () => {
+  it('with an archive and restore_command a standby catches up from the archive after any outage', () => {
+    const arb = fc.record({ version: fc.constantFrom(9.3, 9.4, 9.6, 10, 12, 13, 15, 16, 17, 18), rate: fc.constantFrom(200, 1000, 5000), outage: fc.integer({ min: 60, max: 10_800 }) });
+    fc.assert(
+      fc.property(arb, (d) => {
+        const without = runScenario(outageRun(d.version, d.rate, d.outage, false));
+        const lost = without.history.receiverTransitions.some((t) => t.node === 's1' && t.reason === 'wal-removed');
+        const r = runScenario(outageRun(d.version, d.rate, d.outage, true));
+        expect(r.history.receiverTransitions.some((t) => t.node === 's1' && t.reason === 'wal-removed')).toBe(false);
+        const s1 = r.report.nodes.find((n) => n.name === 's1')!;
+        const p = r.report.nodes.find((n) => n.name === 'p')!;
+        expect(s1.receiver).toBe('streaming');
+        expect(lsnValue(p.lsn) - lsnValue(s1.lsn)).toBeLessThan(d.rate * 4000 * 0.01 + 8000);
+        // Where the stream alone would have broken, the archive carried it.
+        if (lost) expect(r.report.events.some((e) => e.node === 's1' && /restored \d+ WAL segments? from the archive/.test(e.message))).toBe(true);
+      }),
+      { numRuns: cases(6), seed: 11 },
+    );
+  });
+
   it('a smaller max_wal_size or checkpoint_segments removes what a stopped standby needs no later', () => {
     const arb = fc.record({
       version: fc.constantFrom(9.3, 9.4, 9.6, 10, 11, 13, 15, 16, 18),
@@ -138,3 +174,8 @@ describe('property 10: WAL retention follows the version\'s rules (metamorphic)'
     );
   });
 });
+
+function lsnValue(text: string): number {
+  const [hi, lo] = text.split('/');
+  return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16);
+}

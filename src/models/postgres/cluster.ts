@@ -15,7 +15,8 @@ import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { RetryLoops } from './retry.ts';
-import { walKeepText, type Horizon } from './retention.ts';
+import { ArchiveRestore } from './restore.ts';
+import { retentionText, type Horizon } from './retention.ts';
 import { formatSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
@@ -44,6 +45,8 @@ export class PgCluster {
   readonly storage: WalStorage;
   /** When failed attempts are retried, and the loops that need not run attempt by attempt (retry.ts). */
   private readonly retries: RetryLoops;
+  /** The archive as the startup process's first source of WAL (restore.ts). */
+  private readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
 
   constructor(
@@ -77,6 +80,14 @@ export class PgCluster {
     this.xid = new XidModel(this, alerts);
     this.storage = new WalStorage(this);
     this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
+    this.restore = new ArchiveRestore(this.storage.archive, {
+      now: () => this.ctx.sim.now,
+      log: (n, message, lines) => this.log(n, 'replication', message, lines),
+      logRefusal: (n, lines) => this.log(n, 'diverged', this.refusalText(n), lines),
+      recordReceiver: (n, detail) => this.recordReceiver(n, 'restoring-from-archive', detail),
+      requestReflow: () => this.requestReflow(),
+      connect: (n) => this.connect(n),
+    });
     this.setWalHorizon();
   }
 
@@ -203,6 +214,9 @@ export class PgCluster {
     const refused: LogLine[] = [];
     if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
     const fail = (reason: WaitReason, line: LogLine | null, why: string) => this.attemptFailed(n, reason, line, why, refused);
+    // The archive comes first (restore_command), then pg_wal, then the stream (xlogrecovery.c
+    // WaitForWALToBecomeAvailable; postgres-2.md rule 9): while the archive has the next segment, it restores.
+    if (role.phase === 'redo' && this.restore.start(n, role, refused)) return;
     // An idle walreceiver restarts on its own connection; a new process connects to primary_conninfo.
     const wr = role.walreceiver;
     const upName = wr ? wr.upstream : role.upstream;
@@ -665,6 +679,7 @@ export class PgCluster {
     }
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
+    this.restore.end(n, 'then it was promoted');
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
     // CheckForStandbyTrigger) and redo replays everything in pg_wal, what the walreceiver wrote included: the
     // switchpoint is the received position.
@@ -795,6 +810,7 @@ export class PgCluster {
     const role = n.role;
     if (role.kind === 'standby') {
       this.cancelRetry(n);
+      this.restore.end(n, `then it ${how === 'crashed' ? 'crashed' : 'was shut down'}`);
       role.receiver = { status: 'stopped' };
       role.walreceiver = null;
     }
@@ -978,10 +994,4 @@ function childTliAfter(tl: Timeline, tli: number): number {
 /** The GUC name a DBA would recognise for a setting key. */
 export function gucName(k: keyof PgSettingsSpec): string {
   return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** What a server keeps, in the words of its version (postgres-2.md §1.5): for explanations. */
-function retentionText(n: PgNode): string {
-  const back = n.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)';
-  return `${n.name} keeps WAL back to ${back}, plus ${walKeepText(n.version, n.settings)}`;
 }

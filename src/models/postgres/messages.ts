@@ -6,7 +6,7 @@
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 
-export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer';
+export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver';
 export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL';
 
 export interface LogLine {

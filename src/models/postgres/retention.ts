@@ -47,6 +47,12 @@ export function walKeepText(version: PgMajor, s: PgSettings): string {
   return `wal_keep_segments = ${wholeSegments(s.walKeepSize, s.walSegmentSize)}`;
 }
 
+/** What a server keeps, in the words of its version (postgres-2.md §1.5): for explanations. */
+export function retentionText(n: { readonly name: string; readonly version: PgMajor; readonly settings: PgSettings }): string {
+  const back = n.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)';
+  return `${n.name} keeps WAL back to ${back}, plus ${walKeepText(n.version, n.settings)}`;
+}
+
 export interface HorizonInput {
   readonly version: PgMajor;
   readonly settings: PgSettings;

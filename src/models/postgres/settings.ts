@@ -1,5 +1,6 @@
 import { seconds, type Micros } from '../../engine/time.ts';
 import type {
+  ArchiveMode,
   PgMajor,
   PgSettingsSpec,
   RecoveryTargetTimeline,
@@ -33,6 +34,11 @@ export interface PgSettings {
   readonly hotStandbyFeedback: boolean;
   /** A standby's physical slot on its upstream (primary_slot_name, 9.4+), or null. */
   readonly primarySlotName: string | null;
+  readonly archiveMode: ArchiveMode;
+  /** Null: not set (archiving is not configured). */
+  readonly archiveCommand: string | null;
+  /** Null: not set (a standby takes WAL only from pg_wal and its stream). */
+  readonly restoreCommand: string | null;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
   readonly vacuumFreezeMinAge: number;
@@ -78,6 +84,10 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
     primarySlotName: spec.primarySlotName ?? null,
+    // guc.c: archive_mode off, archive_command '' (not set), restore_command '' (postgres-2.md §2).
+    archiveMode: spec.archiveMode ?? 'off',
+    archiveCommand: spec.archiveCommand ? spec.archiveCommand : null,
+    restoreCommand: spec.restoreCommand ? spec.restoreCommand : null,
     ...freezeSettings(version, spec),
   };
 }
@@ -138,7 +148,13 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'maxSlotWalKeepSize':
       return false;
     case 'autovacuumFreezeMaxAge': // postmaster context
+    case 'archiveMode':
       return true;
+    case 'archiveCommand': // sighup
+      return false;
+    case 'restoreCommand':
+      // recovery.conf up to 11, postmaster context 12-14, sighup from 15.
+      return version < 15;
     case 'applicationName':
     case 'primarySlotName':
       // part of primary_conninfo / recovery.conf, postmaster context in 12: reloadable from 13 (rule 24)

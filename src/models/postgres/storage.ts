@@ -9,14 +9,17 @@ import { Checkpointer, type CheckpointHost } from './checkpointer.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
 import { ReplicationSlots } from './slots.ts';
+import { WalArchive } from './archive.ts';
 import { segNo } from './retention.ts';
 
 export class WalStorage {
   readonly checkpointer: Checkpointer;
   readonly slots: ReplicationSlots;
+  readonly archive: WalArchive;
 
   constructor(private readonly cluster: PgCluster) {
     this.slots = new ReplicationSlots(cluster, cluster.xid);
+    this.archive = new WalArchive(cluster);
     const host: CheckpointHost = {
       ctx: cluster.ctx,
       nodes: cluster.nodes,
@@ -24,7 +27,7 @@ export class WalStorage {
       log: (node, kind, message, lines = []) => cluster.log(node, kind, message, lines),
       slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),
-      archiveGate: () => null,
+      archiveGate: (n) => this.archive.gate(n),
       walRemoved: (n, horizon) => cluster.walRemoved(n, horizon),
       checkpointDone: (n) => cluster.xid.walChanged(n),
     };
@@ -51,6 +54,7 @@ export class WalStorage {
 
   /** After every reflow: triggers computed from WAL rates move with them. */
   afterReflow(): void {
+    this.archive.afterReflow();
     this.checkpointer.afterReflow();
   }
 
@@ -79,6 +83,7 @@ export class WalStorage {
         pgWalBytes: this.pgWalSize(n, now),
         oldestLsn: n.oldestRetained,
         slots: views.filter((v) => v.node === n.name).map(({ node: _node, ...v }) => v),
+        archive: this.archive.describe(n),
       });
     }
   }
