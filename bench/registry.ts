@@ -6,6 +6,8 @@
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
 import { storageBenchmark } from './storage.ts';
+import { startupBenchmark } from './startup.ts';
+import { loadBenchmark } from './load.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -34,4 +36,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, storageBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, startupBenchmark, loadBenchmark, storageBenchmark];

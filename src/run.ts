@@ -19,6 +19,7 @@ import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
+import { verdictReport } from './report/verdicts.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
@@ -137,6 +138,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     end: clock.iso(end),
     timezone: scenario.timezone,
     fingerprint: history.fingerprint,
+    ...verdictReport(history, clock, end),
     survivors,
     dataLoss,
     stalls,
@@ -216,6 +218,9 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): {
     mode: v.mode,
     mbPerSecond: Math.round(v.bytesPerSecond / 1e5) / 10,
     result: v.blockedBy ? `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}: could not freeze past ${v.blockedBy}` : `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`,
+    ageBefore: Math.round(v.ageBefore),
+    ageAfter: Math.round(v.ageAfter),
+    blockedBy: v.blockedBy,
   }));
   return { xid, vacuums, alerts };
 }

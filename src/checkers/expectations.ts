@@ -1,8 +1,10 @@
 /** `expect:` assertions of a scenario, evaluated against the report; any failure makes the run exit 1. */
 import type { Micros } from '../engine/time.ts';
+import { count, duration } from '../report/format.ts';
 import type { Clock } from '../report/time.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds, Scenario } from '../scenario/types.ts';
+import { evaluateVerdictExpectation } from './expect-verdicts.ts';
 
 type Partial = Omit<Report, 'expectations'>;
 
@@ -11,9 +13,10 @@ function within(b: Bounds, v: number): boolean {
 }
 
 function boundsText(b: Bounds, unit: string): string {
-  if (b.atLeast !== null && b.atMost !== null) return `between ${b.atLeast} and ${b.atMost} ${unit}`;
-  if (b.atLeast !== null) return `at least ${b.atLeast} ${unit}`;
-  if (b.atMost !== null) return `at most ${b.atMost} ${unit}`;
+  const n = (v: number) => (unit === 's' ? duration(v) : `${count(v)} ${unit}`);
+  if (b.atLeast !== null && b.atMost !== null) return `between ${n(b.atLeast)} and ${n(b.atMost)}`;
+  if (b.atLeast !== null) return `at least ${n(b.atLeast)}`;
+  if (b.atMost !== null) return `at most ${n(b.atMost)}`;
   return `any number of ${unit}`;
 }
 
@@ -25,7 +28,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'noDataLoss': {
         const lost = inCluster(r.dataLoss, e.cluster);
         const n = lost.reduce((a, l) => a + l.commits, 0);
-        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${n} acknowledged commits lost in ${lost.length} range(s)` };
+        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${count(n)} acknowledged commits lost in ${lost.length} range(s)` };
       }
       case 'dataLoss': {
         let lost = inCluster(r.dataLoss, e.cluster);
@@ -45,44 +48,44 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
             problems.push(`loss spans ${clock.short(first as Micros)}–${clock.short(last as Micros)}, not the whole window ${clock.short(e.window.from)}–${clock.short(e.window.to)} ± ${e.window.tolerance / 1e6} s`);
           }
         }
-        if (!within(e.commits, n)) problems.push(`${n} commits lost, expected ${boundsText(e.commits, 'commits')}`);
+        if (!within(e.commits, n)) problems.push(`${count(n)} commits lost, expected ${boundsText(e.commits, 'commits')}`);
         if (e.recoverableByPitr !== null && lost.some((l) => l.recoverableByPitr !== e.recoverableByPitr)) {
           problems.push(`expected recoverable by PITR = ${e.recoverableByPitr}`);
         }
-        const found = lost.map((l) => `${l.commits} commits on timeline ${l.timeline} ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))}`).join('; ');
+        const found = lost.map((l) => `${count(l.commits)} commits on timeline ${l.timeline} ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))}`).join('; ');
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : `${problems.join('; ')}${found ? ` (found: ${found})` : ''}` };
       }
       case 'noOutage': {
         const o = inCluster(r.outages, e.cluster);
-        return { name: e.name, passed: o.length === 0, detail: o.length === 0 ? 'writes never failed' : `${o.length} outage(s), ${o.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };
+        return { name: e.name, passed: o.length === 0, detail: o.length === 0 ? 'writes never failed' : `${o.length} outage(s), ${duration(o.reduce((a, x) => a + x.seconds, 0))} in all` };
       }
       case 'outage': {
         const o = inCluster(r.outages, e.cluster);
         const total = o.reduce((a, x) => a + x.seconds, 0);
         const ok = o.length > 0 && within(e.seconds, total);
-        return { name: e.name, passed: ok, detail: `${o.length} outage(s), ${total.toFixed(1)} s in all; expected ${boundsText(e.seconds, 's')}` };
+        return { name: e.name, passed: ok, detail: `${o.length} outage(s), ${duration(total)} in all; expected ${boundsText(e.seconds, 's')}` };
       }
       case 'stalls': {
         const s = inCluster(r.stalls, e.cluster).filter((x) => e.bottleneck === null || x.bottleneck === e.bottleneck);
         const total = s.reduce((a, x) => a + x.seconds, 0);
         const ok = within(e.count, s.length) && within(e.seconds, total);
         const wanted = [e.count.atLeast !== null || e.count.atMost !== null ? boundsText(e.count, 'stalls') : null, e.seconds.atLeast !== null || e.seconds.atMost !== null ? boundsText(e.seconds, 's') : null];
-        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${total.toFixed(1)} s in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
+        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${duration(total)} in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
       }
       case 'noStall': {
         const s = inCluster(r.stalls, e.cluster);
-        return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${s.reduce((a, x) => a + x.seconds, 0).toFixed(1)} s in all` };
+        return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${duration(s.reduce((a, x) => a + x.seconds, 0))} in all` };
       }
       case 'xid': {
         const xs = inCluster(r.xid, e.cluster);
         if (xs.length === 0) return { name: e.name, passed: false, detail: 'no cluster models transaction IDs (give it databases:)' };
         const problems: string[] = [];
         for (const x of xs) {
-          if (!within(e.maxAge, x.maxAge)) problems.push(`${x.cluster}: largest age ${x.maxAge.toLocaleString('en-US')}, expected ${boundsText(e.maxAge, 'XIDs')}`);
-          if (!within(e.endAge, x.endAge)) problems.push(`${x.cluster}: age at the end ${x.endAge.toLocaleString('en-US')}, expected ${boundsText(e.endAge, 'XIDs')}`);
-          if (e.stopped !== null && (x.stopAt !== null) !== e.stopped) problems.push(`${x.cluster}: writes ${x.stopAt ? `stopped at ${x.stopAt}` : 'never stopped'}`);
+          if (!within(e.maxAge, x.maxAge)) problems.push(`${x.cluster}: largest age ${count(x.maxAge)}, expected ${boundsText(e.maxAge, 'XIDs')}`);
+          if (!within(e.endAge, x.endAge)) problems.push(`${x.cluster}: age at the end ${count(x.endAge)}, expected ${boundsText(e.endAge, 'XIDs')}`);
+          if (e.stopped !== null && (x.stopAt !== null) !== e.stopped) problems.push(`${x.cluster}: writes ${x.stopAt ? `stopped at ${clock.short(toMicros(x.stopAt))}` : 'never stopped'}`);
         }
-        const found = xs.map((x) => `${x.cluster}: largest age ${x.maxAge.toLocaleString('en-US')} at ${x.maxAgeAt}, ${x.endAge.toLocaleString('en-US')} at the end${x.stopAt ? `, writes stopped at ${x.stopAt}` : ''}`).join('; ');
+        const found = xs.map((x) => `${x.cluster}: largest age ${count(x.maxAge)} at ${clock.short(toMicros(x.maxAgeAt))}, ${count(x.endAge)} at the end${x.stopAt ? `, writes stopped at ${clock.short(toMicros(x.stopAt))}` : ''}`).join('; ');
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : problems.join('; ') };
       }
       case 'alert': {
@@ -90,13 +93,17 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         if (!a) return { name: e.name, passed: false, detail: `no alert rule named ${e.alert}` };
         const fired = a.firedAt !== null;
         const problems: string[] = [];
-        if (fired !== e.fired) problems.push(fired ? `it fired at ${a.firedAt}` : 'it never fired');
+        if (fired !== e.fired) problems.push(fired ? `it fired at ${clock.short(toMicros(a.firedAt))}` : 'it never fired');
         if (e.window && a.firedAt !== null) {
           const t = toMicros(a.firedAt);
-          if (t < e.window.from || t > e.window.to) problems.push(`it fired at ${a.firedAt}, outside ${clock.short(e.window.from)}–${clock.short(e.window.to)}`);
+          if (t < e.window.from || t > e.window.to) problems.push(`it fired at ${clock.short(toMicros(a.firedAt))}, outside ${clock.short(e.window.from)}–${clock.short(e.window.to)}`);
         }
-        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? (fired ? `fired at ${a.firedAt}` : 'did not fire') : problems.join('; ') };
+        return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? (fired ? `fired at ${clock.short(toMicros(a.firedAt!))}` : 'did not fire') : problems.join('; ') };
       }
+      case 'verdict':
+      case 'noVerdict':
+      case 'recovered':
+        return evaluateVerdictExpectation(e, r);
       case 'nodeState': {
         const n = r.nodes.find((x) => x.name === e.node);
         if (!n) return { name: e.name, passed: false, detail: `no node ${e.node}` };

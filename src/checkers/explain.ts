@@ -8,6 +8,7 @@ import type { History, PromotionRecord, ReceiverTransition, SimEvent } from '../
 import { formatLsn } from '../models/postgres/lsn.ts';
 import { describeHistory, historyOf, type Timeline } from '../models/postgres/timeline.ts';
 import type { LostRange, Survivor } from './dataLoss.ts';
+import { count, size } from '../report/format.ts';
 
 export interface CauseStep {
   readonly text: string;
@@ -58,7 +59,7 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
   const steps: CauseStep[] = [];
   const tl = loss.timeline;
   steps.push({
-    text: `${loss.commits.toLocaleString('en-US')} commits were acknowledged to clients by ${loss.term.node} on timeline ${tl.tli} between ${fmt(loss.fromAt)} and ${fmt(loss.toAt)} (LSN ${formatLsn(loss.fromLsn)} to ${formatLsn(loss.toLsn)}, ${loss.walBytes} bytes of WAL).`,
+    text: `${count(loss.commits)} commits were acknowledged to clients by ${loss.term.node} on timeline ${tl.tli} between ${fmt(loss.fromAt)} and ${fmt(loss.toAt)} (LSN ${formatLsn(loss.fromLsn)} to ${formatLsn(loss.toLsn)}, ${size(loss.walBytes)} of WAL).`,
     log: [],
   });
   if (!survivor) return steps;
@@ -71,7 +72,7 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
       log: eventsOf(history, loss.term.node, cut.at).filter((e) => e.kind === 'lifecycle' || e.kind === 'fault').flatMap((e) => e.log),
     });
     steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}; its WAL after ${formatLsn(cut.lsn)} was written again after the crash.`, log: [] });
-    steps.push({ text: `Therefore the ${loss.commits.toLocaleString('en-US')} commits acknowledged before the WAL writer flushed them are lost.`, log: [] });
+    steps.push({ text: `Therefore the ${count(loss.commits)} commits acknowledged before the WAL writer flushed them are lost.`, log: [] });
     return steps;
   }
   const fork = loss.fork;
@@ -114,6 +115,6 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
   const where = historyOf(sTl).some((e) => e.timeline === tl)
     ? `after ${formatLsn(loss.cutoff)}, where the surviving history leaves timeline ${tl.tli},`
     : `on timeline ${tl.tli}, which is not on the surviving history,`;
-  steps.push({ text: `Therefore the ${loss.commits.toLocaleString('en-US')} commits acknowledged ${where} are lost.`, log: [] });
+  steps.push({ text: `Therefore the ${count(loss.commits)} commits acknowledged ${where} are lost.`, log: [] });
   return steps;
 }

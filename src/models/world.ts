@@ -7,8 +7,11 @@ import { Network } from './network/network.ts';
 import { BlockWorld } from './block/world.ts';
 import { PgCluster } from './postgres/cluster.ts';
 import { PRIORITY, type WorldContext } from './postgres/context.ts';
-import { FailoverManager } from './postgres/failover.ts';
 import type { PgNode } from './postgres/node.ts';
+import { observeCluster, planOf } from './postgres/observe.ts';
+import { createManagers, managedRedundancy } from './managers/index.ts';
+import type { Manager } from './managers/manager.ts';
+import { applyGrayFailure } from './gray.ts';
 import { TimelineRegistry } from './postgres/timeline.ts';
 
 /**
@@ -18,7 +21,7 @@ import { TimelineRegistry } from './postgres/timeline.ts';
 export class World {
   readonly ctx: WorldContext;
   readonly clusters = new Map<string, PgCluster>();
-  readonly managers = new Map<string, FailoverManager[]>();
+  readonly managers = new Map<string, Manager[]>();
   private readonly clusterOfNode = new Map<string, PgCluster>();
   /** Disks and block replication, when the scenario has a `block:` section. */
   readonly block: BlockWorld | null;
@@ -42,7 +45,8 @@ export class World {
         invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
         this.clusterOfNode.set(n.name, c);
       }
-      this.managers.set(spec.name, spec.failover.map((f) => new FailoverManager(c, f)));
+      this.managers.set(spec.name, createManagers(c, spec.failover));
+      observeCluster(c, planOf(c, managedRedundancy(spec.failover)));
     }
     this.block = scenario.block ? new BlockWorld(this.ctx, scenario.block) : null;
   }
@@ -66,10 +70,16 @@ export class World {
     return this.clusterOf(name).node(name);
   }
 
+  private managersSeeNetworkChange(): void {
+    for (const ms of this.managers.values()) for (const m of ms) m.onNetworkChange?.();
+  }
+
   private apply(a: Action): void {
     const kind = a.source === 'plan' ? 'plan' : 'fault';
     const label = a.name ? ` (${a.name})` : '';
-    const note = (c: PgCluster | null, node: string | null, text: string) => this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
+    // Through the cluster's log for its nodes: a parked retry loop counts its attempts before the note (retry.ts).
+    const note = (c: PgCluster | null, node: string | null, text: string) =>
+      c && node !== null && c.nodes.has(node) ? c.log(c.node(node), kind, text + label) : this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
     switch (a.kind) {
       case 'promote': {
         const c = this.clusterOf(a.node);
@@ -95,7 +105,7 @@ export class World {
         const target = c.node(a.node);
         c.writes.routeTo(target, c.writes.pool(a.workload));
         // The operators told the application; the failover managers watch the new leader from now on.
-        for (const m of this.managers.get(c.name) ?? []) m.leader = target;
+        for (const m of this.managers.get(c.name) ?? []) m.onRouteWrites(target);
         return;
       }
       case 'blockClients':
@@ -122,6 +132,7 @@ export class World {
         }
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
         return;
       }
       case 'crash':
@@ -131,6 +142,30 @@ export class World {
         const c = this.clusterOf(a.node);
         note(c, a.node, `${a.source}: ${a.kind} ${a.node}`);
         c[a.kind](c.node(a.node));
+        return;
+      }
+      case 'basebackup':
+      case 'reclone': {
+        const c = this.clusterOf(a.node);
+        const n = c.node(a.node);
+        note(c, a.node, `${a.source}: ${a.kind === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${a.node} from ${a.spec.from}`);
+        if (a.kind === 'reclone') {
+          if (n.running) c.crash(n);
+          c.rebuilds.destroy(n);
+        }
+        c.rebuilds.basebackup(n, a.spec);
+        return;
+      }
+      case 'pgRewind': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: pg_rewind ${a.node} against ${a.spec.from}`);
+        c.rebuilds.rewind(c.node(a.node), a.spec);
+        return;
+      }
+      case 'destroyData': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: destroy the data directory of ${a.node}`);
+        c.rebuilds.destroy(c.node(a.node));
         return;
       }
       case 'archiveFails': {
@@ -182,6 +217,18 @@ export class World {
       case 'block':
         this.block!.apply(a.step, a.source, label);
         return;
+      case 'packetLoss':
+      case 'oneWayPartition':
+      case 'healOneWay':
+      case 'stopManager':
+      case 'startManager':
+      case 'slowNode': {
+        note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, `${a.source}: ${applyGrayFailure(this.ctx.net, (n) => this.node(n), a)}`);
+        for (const c of this.clusters.values()) c.onNetworkChange();
+        this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
+        return;
+      }
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

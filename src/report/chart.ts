@@ -16,21 +16,31 @@ import { DateTime } from 'luxon';
 import type { Micros } from '../engine/time.ts';
 import type { History, HoldRecord, MetricSample, VacuumRecord } from '../history/history.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
-import { Clock, formatDuration } from './time.ts';
+import type { Action } from '../scenario/types.ts';
+import type { DiskJobSpec } from '../scenario/types-block.ts';
+import { actionPeriods, type Period } from './chart/periods.ts';
+import { drawLinePanel, endLabelWidth, seriesPanels, successPanel, tickLabelWidth, type LinePanel } from './chart/series.ts';
+import { band, CHAR_WIDTH, clip, esc, f, FONT, GRID, halo, INK, lanes, LOST, MUTED, OUTAGE, STALL, textWidth } from './chart/svg.ts';
+import { count, duration, shortCount } from './format.ts';
+import { Clock } from './time.ts';
 import type { Report, XidJson } from './types.ts';
 
 export interface ChartOptions {
   /** Pixels; default 1000. */
   readonly width?: number;
-  /** Pixels; default 500, 760 when the chart has both the WAL and the XID panel. */
+  /** Pixels; default: as tall as the panels the run has need (sized to content). */
   readonly height?: number;
   /** Default: the scenario's name (and variant). */
   readonly title?: string;
 }
 
-/** What the chart reads from the simulated world (runScenario's `world` is one): the nodes' settings. */
+/**
+ * What the chart reads from the simulated world (runScenario's `world` is one): the nodes' settings, and the
+ * scenario's timed actions and disk jobs (the periods it shades).
+ */
 export interface ChartWorld {
   readonly clusters: ReadonlyMap<string, { readonly nodes: ReadonlyMap<string, { readonly isPrimary: boolean; readonly settings: { readonly autovacuumFreezeMaxAge: number } }> }>;
+  readonly scenario?: { readonly actions: readonly Action[]; readonly block?: { readonly jobs: readonly DiskJobSpec[] } };
 }
 
 export interface ChartInput {
@@ -41,15 +51,6 @@ export interface ChartInput {
 }
 
 const NODE_COLOURS = ['#1f77b4', '#2ca02c', '#e6a100', '#6a3d9a', '#8c564b', '#17becf', '#7f7f7f', '#bcbd22', '#e377c2', '#393b79', '#637939'];
-const OUTAGE = '#d62728';
-const STALL = '#ff7f0e';
-const LOST = '#c51b7d';
-const INK = '#222';
-const MUTED = '#666';
-const GRID = '#e6e6e6';
-const FONT = 'DejaVu Sans, Verdana, Helvetica, Arial, sans-serif';
-/** Width of one character as a fraction of the font size: a generous estimate for sans-serif fonts. */
-const CHAR_WIDTH = 0.6;
 const ROW = 13;
 const LABEL_FONT = 10;
 
@@ -66,6 +67,10 @@ const DEFAULT_FREEZE_MAX_AGE = 200_000_000;
 /** Vacuums at least this long get a band (shorter ones are invisible at the scale of an XID story). */
 const LONG_VACUUM_US = 5 * 60e6;
 const LANE = 16;
+/** Faults and plan periods (Jepsen's nemesis bands): a hatch for faults, a tint for the plan's periods. */
+const FAULT = '#a50f15';
+const PLAN = '#3a6ea5';
+const PERIOD_LANE = 17;
 
 /**
  * How a timeline's stretch of a node's line looks: white gaps drawn over the solid line (rank 0, the
@@ -160,12 +165,15 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   const when = (t: number): string => (long ? DateTime.fromMillis(startMs + t / 1000, { zone }).toFormat('yyyy-MM-dd HH:mm') : clock.short(t as Micros));
 
   const xid = buildXid(report, history, result.world, endUs);
-  // One node and no loss: its WAL line is a straight rise, and the XID panel takes its place.
-  const showWal = xid === null || report.nodes.length > 1 || report.dataLoss.length > 0;
-  const stacked = showWal && xid !== null;
-  const height = Math.max(stacked ? 420 : 260, opts.height ?? (stacked ? 760 : 500));
-
+  // WAL positions when the run has PostgreSQL nodes; with one node and no loss its line is a straight rise that
+  // says nothing, and the XID panel takes its place.
+  const showWal = report.nodes.length > 0 && (xid === null || report.nodes.length > 1 || report.dataLoss.length > 0);
   const series = showWal ? buildSeries(report, history, endUs) : [];
+  const linePanels: LinePanel[] = [...seriesPanels(report.series ?? [], toUs), ...[successPanel(report, toUs, endUs)].filter((p): p is LinePanel => p !== null)];
+  const periods = buildPeriods(result.world, history, endUs);
+
+  // ---- Panel heights: sized to content (a given height is shared out in the same proportions).
+  const wanted = [...(showWal ? [260] : []), ...(xid ? [250] : []), ...linePanels.map((p) => (p.id === 'success' ? 90 : 130))];
 
   // ---- y domain: WAL position in bytes (from 0 unless the run starts far from it).
   const lsns = series.flatMap((s) => s.points.map((p) => p.lsn));
@@ -176,39 +184,57 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
   // ---- horizontal layout: y-axis labels left (as wide as the widest tick label), end-of-line labels right.
   const yTickCount = (plotHeight: number) => Math.max(2, Math.round(plotHeight / 45));
-  const roughCount = yTickCount((height - 190) / (stacked ? 2 : 1));
-  const widest = (labels: (c: number) => readonly string[]) => max([roughCount, roughCount * 2], (c) => max(labels(c), (l) => textWidth(l, 10)) ?? 0) ?? 0;
-  const yLabelWidth = Math.max(showWal ? widest((c) => yTicks(yLo, yHi, c).labels) : 0, xid ? widest((c) => ageTicks(xid.yHi, c).labels) : 0);
+  const widest = (labels: (c: number) => readonly string[], h: number) => max([yTickCount(h), yTickCount(h) * 2], (c) => max(labels(c), (l) => textWidth(l, 10)) ?? 0) ?? 0;
+  const yLabelWidth = Math.max(
+    showWal ? widest((c) => yTicks(yLo, yHi, c).labels, 260) : 0,
+    xid ? widest((c) => ageTicks(xid.yHi, c).labels, 250) : 0,
+    ...linePanels.map((p) => tickLabelWidth(p, 116)),
+  );
   const plotLeft = Math.round(30 + yLabelWidth);
   const rightLabelWidth = Math.max(
     80,
     ...series.map((s) => textWidth(endDetail(s), 9)),
     ...series.map((s) => textWidth(s.node, 10)),
     ...(xid?.lines ?? []).flatMap((l) => [textWidth(l.entry.cluster, 10), textWidth(ageEndText(l), 9)]),
+    ...linePanels.map(endLabelWidth),
   );
   const plotRight = width - rightLabelWidth - 14;
   const x = (t: number): number => plotLeft + (Math.min(Math.max(t, 0), endUs) / endUs) * (plotRight - plotLeft);
 
-  // ---- vertical layout: title, subtitle (and a line per XID cluster), legend rows, annotation strip, panels, time axis.
+  // ---- vertical layout: title, subtitle (and a line per XID cluster), legend rows, marker strip, the
+  // periods' lanes, the panels, the time axis.
   const xidSummaries = (xid?.lines ?? []).map((l) => xidSummary(l.entry, when, toUs));
   const headerBottom = 44 + xidSummaries.length * 14;
-  const legend = layoutLegend(series, timelinesOf(series), report, width, xid);
+  const legend = layoutLegend(series, timelinesOf(series), report, width, xid, periods);
   const legendBottom = headerBottom + legend.rows * 16;
-  const annotations = collectAnnotations(report, history, when, long, toUs, endUs, series, multiCluster, xid);
-  const maxRows = Math.max(2, Math.floor((height * 0.3) / ROW));
+  const annotations = collectAnnotations(report, history, when, long, toUs, endUs, series, multiCluster, xid, periods);
+  const maxRows = Math.min(8, Math.max(2, annotations.length));
   const { placed, dropped } = placeAnnotations(annotations, x, maxRows, width);
   const rows = placed.length ? (max(placed, (p) => p.row) ?? 0) + 1 : 0;
-  const plotTop = legendBottom + rows * ROW + 10;
-  const plotBottom = height - 40;
-  const gap = 16;
-  const split = Math.round(plotTop + (plotBottom - plotTop - gap) * 0.45);
-  const walPanel: Panel | null = showWal ? { top: plotTop, bottom: stacked ? split : plotBottom } : null;
-  const xidPanel: Panel | null = xid ? { top: stacked ? split + gap : plotTop, bottom: plotBottom } : null;
-  const panels = [walPanel, xidPanel].filter((p): p is Panel => p !== null);
+  const markersBottom = legendBottom + rows * ROW + (rows ? 8 : 4);
+  const periodBars = layoutPeriods(periods, x, endUs, plotRight);
+  const periodRows = periodBars.length ? Math.max(...periodBars.map((p) => p.lane)) + 1 : 0;
+  const plotTop = markersBottom + periodRows * PERIOD_LANE + (periodRows ? 6 : 0);
+  const gap = 14;
+  const fixed = plotTop + 34 + (dropped.length ? 14 : 0) + gap * Math.max(0, wanted.length - 1);
+  const scale = opts.height === undefined || wanted.length === 0 ? 1 : Math.max(0.4, (opts.height - fixed) / wanted.reduce((a, h) => a + h, 0));
+  const frames: Panel[] = [];
+  let cursor = plotTop;
+  for (const h of wanted) {
+    frames.push({ top: Math.round(cursor), bottom: Math.round(cursor + h * scale) });
+    cursor += h * scale + gap;
+  }
+  const plotBottom = frames.at(-1)?.bottom ?? plotTop + 40;
+  const height = Math.max(opts.height ?? 0, Math.round(plotBottom + 34 + (dropped.length ? 14 : 0)));
+  let k = 0;
+  const walPanel: Panel | null = showWal ? frames[k++]! : null;
+  const xidPanel: Panel | null = xid ? frames[k++]! : null;
+  const lineFrames = linePanels.map(() => frames[k++]!);
+  const panels = frames;
 
   const out: string[] = [];
   const title = opts.title ?? `${report.scenario}${report.variant ? ` (variant ${report.variant})` : ''}`;
-  const what = showWal ? (xid ? 'WAL position per node and transaction ID age' : 'WAL position per node') : 'transaction ID age';
+  const what = [showWal ? 'WAL position per node' : null, xid ? 'transaction ID age' : null, ...linePanels.map((p) => p.title)].filter((w) => w !== null).join(', ') || 'the run';
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="11" fill="${INK}">`,
   );
@@ -217,12 +243,16 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   out.push(
     `<pattern id="replsim-lost" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="${LOST}" fill-opacity="0.04"/><rect width="2" height="7" fill="${LOST}" fill-opacity="0.2"/></pattern>`,
   );
-  for (const [id, p] of [
-    ['replsim-plot', walPanel],
-    ['replsim-xid', xidPanel],
-  ] as const) {
-    if (p) out.push(`<clipPath id="${id}"><rect x="${f(plotLeft)}" y="${f(p.top)}" width="${f(plotRight - plotLeft)}" height="${f(p.bottom - p.top)}"/></clipPath>`);
-  }
+  out.push(
+    `<pattern id="replsim-fault" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="${FAULT}" fill-opacity="0.05"/><rect width="1.5" height="6" fill="${FAULT}" fill-opacity="0.16"/></pattern>`,
+  );
+  const clipIds = new Map<Panel, string>();
+  [walPanel, xidPanel, ...lineFrames].forEach((p, i) => {
+    if (!p) return;
+    const id = i === 0 ? 'replsim-plot' : i === 1 ? 'replsim-xid' : `replsim-series-${i - 2}`;
+    clipIds.set(p, id);
+    out.push(`<clipPath id="${id}"><rect x="${f(plotLeft)}" y="${f(p.top)}" width="${f(plotRight - plotLeft)}" height="${f(p.bottom - p.top)}"/></clipPath>`);
+  });
   out.push('</defs>');
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
 
@@ -236,7 +266,8 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
   const wal = walPanel ? drawWalPanel() : null;
   const age = xid && xidPanel ? drawXidPanel(xid, xidPanel) : null;
-  out.push(...(wal?.axis ?? []), ...(age?.axis ?? []));
+  const drawn = linePanels.map((p, i) => drawLinePanel(p, { left: plotLeft, right: plotRight, top: lineFrames[i]!.top, bottom: lineFrames[i]!.bottom, x, clipId: clipIds.get(lineFrames[i]!)! }));
+  out.push(...(wal?.axis ?? []), ...(age?.axis ?? []), ...drawn.flatMap((d) => d.axis));
 
   // Time axis: grid lines through every panel, ticks under the lowest.
   const xt = timeTicks(startMs, startMs + endUs / 1000, zone, Math.max(2, Math.floor((plotRight - plotLeft) / 85)));
@@ -248,28 +279,44 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     out.push(`<text x="${xx}" y="${f(plotBottom + 15)}" text-anchor="middle" fill="${MUTED}" font-size="10">${esc(tk.label)}</text>`);
     if (tk.date) out.push(`<text x="${xx}" y="${f(plotBottom + 27)}" text-anchor="middle" fill="${MUTED}" font-size="9">${esc(tk.date)}</text>`);
   }
-  out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(`${zone} (${clock.zoneName})`)}</text>`);
+  out.push(`<text x="${f(width - 6)}" y="${f(plotBottom + 15)}" text-anchor="end" fill="${MUTED}" font-size="9">${esc(clock.zoneName)}</text>`);
   out.push('</g>');
 
-
+  // The plan's and the faults' periods: shaded over every panel (behind everything), and as labelled bars
+  // in lanes above the panels.
+  out.push('<g class="periods">');
+  for (const b of periodBars) {
+    for (const p of panels) {
+      out.push(`<rect class="period-shade" data-source="${b.period.source}" x="${f(b.x)}" y="${f(p.top)}" width="${f(b.w)}" height="${f(p.bottom - p.top)}" fill="${b.period.source === 'faults' ? 'url(#replsim-fault)' : PLAN}" ${b.period.source === 'faults' ? '' : 'fill-opacity="0.07" '}/>`);
+    }
+  }
+  for (const b of periodBars) {
+    const y0 = markersBottom + b.lane * PERIOD_LANE;
+    const colour = b.period.source === 'faults' ? FAULT : PLAN;
+    out.push(`<rect class="period" data-source="${b.period.source}" x="${f(b.x)}" y="${f(y0)}" width="${f(b.w)}" height="${PERIOD_LANE - 5}" fill="${colour}" fill-opacity="0.3" stroke="${colour}" stroke-width="0.8"/>`);
+    out.push(halo(`<text class="period-label" x="${f(b.textX)}" y="${f(y0 + PERIOD_LANE - 8)}" text-anchor="${b.anchor}" font-size="10" fill="${b.period.source === 'faults' ? '#7f0000' : '#1c3d6e'}">${esc(b.text)}</text>`));
+  }
+  out.push('</g>');
 
   out.push(...(wal?.back ?? []), ...(age?.back ?? []));
+  // Outages and stalls in the series panels too.
+  out.push(...lineFrames.flatMap((p) => ['<g class="bands">', ...writeBands(p, 'series'), '</g>']));
 
   // Leader lines of the annotations: from the bottom of the lowest panel up to their label.
   out.push('<g class="markers">');
   for (const p of placed) {
-    const top = plotTop - 4 - p.row * ROW - 9;
+    const top = markersBottom - 8 - p.row * ROW - 9;
     out.push(
       `<line x1="${f(p.x)}" x2="${f(p.x)}" y1="${f(plotBottom)}" y2="${f(top)}" stroke="${p.colour}" stroke-width="1"${p.dash ? ` stroke-dasharray="${p.dash}"` : ''} stroke-opacity="0.8"/>`,
     );
   }
   out.push('</g>');
-  out.push(...(wal?.front ?? []), ...(age?.front ?? []));
+  out.push(...(wal?.front ?? []), ...(age?.front ?? []), ...drawn.flatMap((d) => d.front));
 
   // The annotation strip above the plot.
   out.push('<g class="annotations">');
   for (const p of placed) {
-    const ty = plotTop - 4 - p.row * ROW;
+    const ty = markersBottom - 8 - p.row * ROW;
     const tx = p.anchor === 'start' ? p.x + 3 : p.x - 3;
     out.push(halo(`<text x="${f(tx)}" y="${f(ty)}" text-anchor="${p.anchor}" font-size="${LABEL_FONT}" fill="${p.colour}">${esc(p.text)}</text>`));
   }
@@ -410,7 +457,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     const lanes: number[] = [];
     const holds = xid.holds.map((h) => {
       const [a, b] = [x(h.since), x(h.until ?? endUs)];
-      const text = `${h.holder} holds ${h.kind} (XID ${int(h.xid)})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
+      const text = `${h.holder} holds ${h.kind} (XID ${count(h.xid)})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
       const w = textWidth(text, 10) + 8;
       const [left, right] = a + w <= plotRight ? [a, Math.max(b, a + w)] : [Math.min(a, b - w), b];
       let lane = lanes.findIndex((end) => end + 4 <= left);
@@ -517,7 +564,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
         const t = toUs(e.maxAgeAt);
         const [px, py] = [x(t), y(e.maxAge)];
         out.push(`<circle class="xid-peak" data-cluster="${esc(e.cluster)}" cx="${f(px)}" cy="${f(py)}" r="3.5" fill="${l.colour}" stroke="#fff" stroke-width="1.5"/>`);
-        const text = `peak ${int(e.maxAge)}`;
+        const text = `peak ${count(e.maxAge)}`;
         const left = px - 7 - textWidth(text, 10) >= plotLeft;
         out.push(halo(`<text x="${f(left ? px - 7 : px + 7)}" y="${f(Math.max(py - 5, scaleTop + 10))}" text-anchor="${left ? 'end' : 'start'}" font-size="10" font-weight="bold" fill="${l.colour}">${esc(text)}</text>`));
       }
@@ -572,6 +619,43 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
       into.push(`<text x="${f(x0 + 4)}" y="${f(ly + 10)}" font-size="9" fill="${MUTED}">${esc(e.detail)}</text>`);
     });
   }
+}
+
+// Periods
+
+/** The periods of the scenario's plan and faults (and of the disk jobs it starts with), from the world. */
+function buildPeriods(world: ChartWorld | undefined, history: History, endUs: number): Period[] {
+  const sc = world?.scenario;
+  if (!sc) return [];
+  const jobs: Action[] = (sc.block?.jobs ?? []).map((job) => ({ kind: 'block', step: { op: 'startJob', job }, at: 0 as Micros, name: null, source: 'plan' }));
+  // A job that ends by itself (a backup that read its size): the model's lifecycle event says when.
+  const jobEnd = (disk: string, name: string, from: number): number | null =>
+    history.events.find((e) => e.kind === 'lifecycle' && e.at >= from && e.message.includes(`"${name}" on ${disk} finished`))?.at ?? null;
+  return actionPeriods([...jobs, ...sc.actions], endUs, jobEnd);
+}
+
+interface PeriodBar {
+  readonly period: Period;
+  readonly x: number;
+  readonly w: number;
+  readonly lane: number;
+  readonly text: string;
+  readonly textX: number;
+  readonly anchor: 'start' | 'end';
+}
+
+/** Bars in lanes, each with its label inside or right of it (left of it near the right edge); labels never overlap. */
+function layoutPeriods(periods: readonly Period[], x: (t: number) => number, endUs: number, plotRight: number): PeriodBar[] {
+  const items = periods.map((p) => {
+    const { x: bx, w } = band(x(p.from), x(p.to ?? endUs));
+    const text = `${p.label}${p.to === null ? ' (to the end)' : `, ${duration((p.to - p.from) / 1e6)}`}`;
+    const tw = textWidth(text, 10) + 6;
+    const right = bx + 3 + tw <= plotRight + 60;
+    const left = right ? bx : Math.min(bx, bx + w - tw);
+    return { p, bx, w, text, left, right: Math.max(bx + w, right ? bx + 3 + tw : bx + w), anchor: right ? ('start' as const) : ('end' as const) };
+  });
+  const lane = lanes(items, 6);
+  return items.map((it, i) => ({ period: it.p, x: it.bx, w: it.w, lane: lane[i]!, text: it.text, textX: it.anchor === 'start' ? it.bx + 3 : it.bx + it.w - 3, anchor: it.anchor }));
 }
 
 // Data
@@ -650,7 +734,11 @@ function collectAnnotations(
   series: readonly Series[],
   multiCluster: boolean,
   xid: XidData | null,
+  periods: readonly Period[],
 ): Annotation[] {
+  // A plan step or fault that begins or ends a period is drawn as the period's bar, not as a marker.
+  const inPeriod = (e: History['events'][number]) =>
+    periods.some((p) => (p.from === e.at || p.to === e.at) && (p.names.length === 0 ? e.kind === (p.source === 'faults' ? 'fault' : 'plan') : p.names.some((n) => e.message.endsWith(`(${n})`))));
   const where = (cluster: string | null) => (multiCluster && cluster ? ` in ${cluster}` : '');
   const list: Annotation[] = [];
   for (const p of history.promotions) {
@@ -663,6 +751,7 @@ function collectAnnotations(
     if ((e.kind !== 'plan' && e.kind !== 'fault') || e.at > endUs) continue;
     // "plan: promote X" sits at the same instant as the promotion marker, which says more.
     if (e.kind === 'plan' && history.promotions.some((p) => p.at === e.at && p.node === e.node)) continue;
+    if (inPeriod(e)) continue;
     list.push({ t: e.at, text: clip(`${when(e.at)} ${e.message}`, long ? 90 : 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
   }
   for (const l of report.dataLoss) {
@@ -685,7 +774,7 @@ function collectAnnotations(
     for (const w of items) {
       const a = toUs(w.from);
       const of = workloads.size > 1 && workloadOf(w) ? ` (${workloadOf(w)})` : '';
-      list.push({ t: a, text: `${when(a)} write ${kind} ${formatDuration(w.seconds * 1e6)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
+      list.push({ t: a, text: `${when(a)} write ${kind} ${duration(w.seconds)}${of}${where(w.cluster)}`, colour, priority: 3, dash: '1 2' });
     }
   }
   // Transaction IDs: the first warning, the stop, fired alerts, and the vacuums that changed the story.
@@ -694,7 +783,7 @@ function collectAnnotations(
     const e = l.entry;
     if (e.firstWarningAt) {
       const t = toUs(e.firstWarningAt);
-      list.push({ t, text: `${when(t)} first WARNING: age ${int(e.warnAge)}${xidWhere(e.cluster)}`, colour: WARN, priority: 0, dash: null });
+      list.push({ t, text: `${when(t)} first WARNING: age ${count(e.warnAge)}${xidWhere(e.cluster)}`, colour: WARN, priority: 0, dash: null });
     }
     if (e.stopAt) {
       const t = toUs(e.stopAt);
@@ -713,15 +802,15 @@ function collectAnnotations(
     if (a.firedAt === null) continue;
     const t = toUs(a.firedAt);
     if (t > endUs) continue;
-    list.push({ t, text: `${when(t)} alert ${a.name} fires${a.value === null ? '' : ` (${a.metric} ${int(a.value)})`}${where(a.cluster)}`, colour: ALERT, priority: 1, dash: null });
+    list.push({ t, text: `${when(t)} alert ${a.name} fires${a.value === null ? '' : ` (${a.metric} ${count(a.value)})`}${where(a.cluster)}`, colour: ALERT, priority: 1, dash: null });
   }
   for (const v of xid?.vacuums ?? []) {
     // The regular saw-tooth is not news: a vacuum is when it could not freeze, ran as a failsafe, or started far past its trigger.
     const trigger = xid!.freezeMaxAge.get(v.cluster) ?? DEFAULT_FREEZE_MAX_AGE;
     if (!v.blockedBy && v.mode !== 'failsafe' && v.ageBefore < trigger * 1.5) continue;
-    const what = v.blockedBy ? 'could not freeze (horizon held)' : `age ${shortAge(v.ageBefore)} → ${shortAge(v.ageAfter)}`;
+    const what = v.blockedBy ? 'could not freeze (horizon held)' : `age ${shortCount(v.ageBefore)} → ${shortCount(v.ageAfter)}`;
     const mode = v.mode === 'failsafe' ? ' (failsafe)' : '';
-    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${formatDuration(v.to - v.from)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
+    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${duration((v.to - v.from) / 1e6)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
   }
   return list.sort((a, b) => a.priority - b.priority || a.t - b.t);
 }
@@ -767,7 +856,7 @@ function placeAnnotations(list: readonly Annotation[], x: (t: number) => number,
   return { placed, dropped };
 }
 
-function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number, xid: XidData | null): { svg: string[]; rows: number } {
+function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number, xid: XidData | null, periods: readonly Period[]): { svg: string[]; rows: number } {
   const items: { w: number; draw: (x: number, row: number) => string }[] = [];
   for (const s of series) {
     const text = s.status ? `${s.node} (${s.status})` : s.node;
@@ -806,7 +895,10 @@ function layoutLegend(series: readonly Series[], tls: readonly number[], report:
     if (xid.vacuums.some((v) => !v.blockedBy)) items.push(box('vacuum (5 min or more)', VACUUM, 0.35));
     if (xid.vacuums.some((v) => v.blockedBy)) items.push(box('vacuum that could not freeze', BLOCKED, 0.6));
   }
-  items.push(box('write outage', OUTAGE, 0.16), box('write stall', STALL, 0.2));
+  if (periods.some((p) => p.source === 'faults')) items.push(box('fault', 'url(#replsim-fault)', null));
+  if (periods.some((p) => p.source === 'plan')) items.push(box('plan step in effect', PLAN, 0.3));
+  if (report.outages.length) items.push(box('write outage', OUTAGE, 0.16));
+  if (report.stalls.length) items.push(box('write stall', STALL, 0.2));
   if (report.dataLoss.length) items.push(box('acknowledged commits lost', 'url(#replsim-lost)', null));
   const svg: string[] = [];
   let cx = 12;
@@ -934,7 +1026,7 @@ function monthTicks(startMs: number, endMs: number, zone: string, count: number)
 function ageTicks(hi: number, count: number): { values: number[]; labels: string[] } {
   const step = tickStep(0, hi, count);
   const values = ticks(0, hi, count);
-  return { values, labels: values.map((v) => shortAge(v, step)) };
+  return { values, labels: values.map((v) => shortCount(v, step)) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -962,9 +1054,9 @@ function buildXid(report: Report, history: History, world: ChartWorld | undefine
       limits.push({ kind, age, text: text(age, of) });
     }
   };
-  byAge('stop', (e) => e.stopAge, (age, of) => `stop limit ${int(age)}: XID-assigning commands fail (${of})`);
-  byAge('warn', (e) => e.warnAge, (age) => `WARNING from ${int(age)}`);
-  byAge('freeze', (e) => freezeMaxAge.get(e.cluster)!, (age) => `autovacuum_freeze_max_age ${int(age)}: anti-wraparound vacuums start here`);
+  byAge('stop', (e) => e.stopAge, (age, of) => `stop limit ${count(age)}: XID-assigning commands fail (${of})`);
+  byAge('warn', (e) => e.warnAge, (age) => `WARNING from ${count(age)}`);
+  byAge('freeze', (e) => freezeMaxAge.get(e.cluster)!, (age) => `autovacuum_freeze_max_age ${count(age)}: anti-wraparound vacuums start here`);
   // Only xmin and catalog_xmin hold the XID horizon (a slot's restart_lsn holds WAL).
   const holds = history.holds.filter((h) => h.kind !== 'restart_lsn' && clusters.has(h.cluster) && h.since < endUs && (h.until === null || h.until > h.since));
   const vacuums = history.vacuums.filter((v) => clusters.has(v.cluster) && v.from <= endUs && v.to - v.from >= LONG_VACUUM_US);
@@ -1012,16 +1104,16 @@ function ageAt(points: readonly AgePoint[], t: number): number | null {
 }
 
 function ageEndText(l: AgeLine): string {
-  return `age ${int(l.points.at(-1)?.v ?? l.entry.endAge)} at the end`;
+  return `age ${count(l.points.at(-1)?.v ?? l.entry.endAge)} at the end`;
 }
 
 function xidSummary(e: XidJson, when: (t: number) => string, toUs: (iso: string) => number): string {
   const day = (iso: string) => iso.slice(0, 10);
   const parts: string[] = [];
   if (e.stopAt) {
-    parts.push(`first WARNING ${e.firstWarningAt ? when(toUs(e.firstWarningAt)) : 'none'}`, `stop limit ${when(toUs(e.stopAt))}: writes fail`, `age(datfrozenxid) ${int(e.endAge)} at the end`);
+    parts.push(`first WARNING ${e.firstWarningAt ? when(toUs(e.firstWarningAt)) : 'none'}`, `stop limit ${when(toUs(e.stopAt))}: writes fail`, `age(datfrozenxid) ${count(e.endAge)} at the end`);
   } else {
-    parts.push(`age(datfrozenxid) max ${int(e.maxAge)} on ${day(e.maxAgeAt)}, ${int(e.endAge)} at the end`, e.firstWarningAt ? `first WARNING ${when(toUs(e.firstWarningAt))}` : 'no WARNING');
+    parts.push(`age(datfrozenxid) max ${count(e.maxAge)} on ${day(e.maxAgeAt)}, ${count(e.endAge)} at the end`, e.firstWarningAt ? `first WARNING ${when(toUs(e.firstWarningAt))}` : 'no WARNING');
     if (e.projectedStopAt) parts.push(`stop limit at this rate: ${day(e.projectedStopAt)}`);
   }
   return `${e.cluster} (PostgreSQL ${e.version}): ${parts.join(' · ')}`;
@@ -1035,9 +1127,9 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
   const lost = report.dataLoss.reduce((n, l) => n + l.commits, 0);
   const survivors = report.survivors.map((s) => (report.survivors.length > 1 ? `${s.cluster}: ${s.node ?? 'none'}` : (s.node ?? 'none'))).join(', ');
   const parts = [
-    `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName} (${report.timezone})`,
+    `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName}`,
     `seed ${report.seed}`,
-    `survivor: ${survivors}`,
+    ...(report.nodes.length > 0 ? [`survivor: ${survivors}`] : []),
     report.dataLoss.length ? lostText(lost) : 'no acknowledged commit lost',
   ];
   if (report.outages.length) parts.push(`${report.outages.length} write outage${report.outages.length === 1 ? '' : 's'}`);
@@ -1050,42 +1142,13 @@ function endDetail(s: Series): string {
   return p ? `TL ${p.tli} · ${formatLsn(p.lsn)}` : '';
 }
 
-/** An integer with thousands separators (fixed, not the locale's). */
-function int(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
-/** An age for people: 1.30B, 50M (in the decimals `step` needs, two by default). */
-function shortAge(v: number, step?: number): string {
-  if (v === 0) return '0';
-  const [unit, name] = Math.abs(v) >= 1e9 ? [1e9, 'B'] : Math.abs(v) >= 1e6 ? [1e6, 'M'] : Math.abs(v) >= 1e3 ? [1e3, 'k'] : [1, ''];
-  const decimals = step === undefined ? (unit === 1e9 ? 2 : 0) : Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
-  return `${(v / unit).toFixed(decimals)}${name}`;
-}
 
 function lostText(commits: number): string {
   return `${commits.toLocaleString('en-US')} commit${commits === 1 ? '' : 's'} lost`;
 }
 
-function clip(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
-}
 
-function textWidth(s: string, fontSize: number): number {
-  return s.length * fontSize * CHAR_WIDTH;
-}
 
-/** A white outline behind text so that it stays readable over lines and bands. */
-function halo(text: string): string {
-  return text.replace('<text ', '<text stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" ');
-}
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
 
-/** A coordinate rounded to 0.1 px, without "-0". */
-function f(v: number): string {
-  const r = Math.round(v * 10) / 10;
-  return String(r === 0 ? 0 : r);
-}

@@ -1,129 +1,284 @@
-/** The report as plain text for people: what happened, in time order, then what was lost and why. */
-import { DateTime } from 'luxon';
-import type { Report } from './types.ts';
-import { humanSize } from '../scenario/units.ts';
+/**
+ * The report as plain text for people (docs/report.md): the verdicts first, then what happened in time
+ * order, what was lost and why, the outages, stalls and transaction IDs, the nodes at the end and the
+ * expectations. Every line fits `width` columns (wrapped with a hanging indent); numbers go through the
+ * formatters of format.ts; colour only when asked (the CLI asks on a TTY without NO_COLOR).
+ */
+import { collapseCycles, type CycleItem } from './collapse.ts';
+import { printable } from './escape.ts';
+import { count, counted, duration, percent, rate, size } from './format.ts';
+import { ReportClock } from './time.ts';
+import type { CauseStepJson, EventJson, Report } from './types.ts';
+import { textWidth, wrap } from './wrap.ts';
+import { recoveryLine, verdictHeadline } from './verdicts.ts';
 
 export interface TextOptions {
-  /** Show every event (default: the notable ones, with repeats collapsed). */
+  /** Show every event (default: the notable ones, with repeats and cycles folded). */
   readonly verbose?: boolean;
-  /** Use ANSI colours (only on a TTY). */
+  /** Use ANSI colours. */
   readonly color?: boolean;
+  /** Columns; default 100. */
+  readonly width?: number;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
-function human(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 120) return `${+seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  const m = Math.floor(whole / 60);
-  if (m < 120) return `${m} min${whole % 60 ? ` ${whole % 60} s` : ''}`;
-  const mins = Math.round(seconds / 60);
-  const h = Math.floor(mins / 60);
-  if (h < 48) return `${h} h${mins % 60 ? ` ${mins % 60} min` : ''}`;
-  return `${(seconds / 86400).toFixed(1)} days`;
+interface Style {
+  readonly b: (s: string) => string;
+  readonly red: (s: string) => string;
+  readonly green: (s: string) => string;
+  readonly dim: (s: string) => string;
 }
 
+const ANSI: Style = { b: (s) => `\x1b[1m${s}\x1b[0m`, red: (s) => `\x1b[31m${s}\x1b[0m`, green: (s) => `\x1b[32m${s}\x1b[0m`, dim: (s) => `\x1b[2m${s}\x1b[0m` };
+const PLAIN: Style = { b: (s) => s, red: (s) => s, green: (s) => s, dim: (s) => s };
 
-/** Wall-clock time of an ISO string in the report's zone, short (date only when it is not the start's). */
-function clockOf(report: Report): (iso: string) => string {
-  const start = DateTime.fromISO(report.start, { setZone: true });
-  return (iso) => {
-    const d = DateTime.fromISO(iso, { setZone: true });
-    const t = d.millisecond ? d.toFormat('HH:mm:ss.SSS') : d.toFormat('HH:mm:ss');
-    return d.hasSame(start, 'day') ? t : `${d.toFormat('yyyy-MM-dd')} ${t}`;
-  };
-}
+/** Indent of section contents. */
+const IN = '  ';
 
 export function renderText(r: Report, opts: TextOptions = {}): string {
-  const c = opts.color
-    ? { b: (s: string) => `\x1b[1m${s}\x1b[0m`, red: (s: string) => `\x1b[31m${s}\x1b[0m`, green: (s: string) => `\x1b[32m${s}\x1b[0m`, dim: (s: string) => `\x1b[2m${s}\x1b[0m` }
-    : { b: (s: string) => s, red: (s: string) => s, green: (s: string) => s, dim: (s: string) => s };
-  const at = clockOf(r);
-  const start = DateTime.fromISO(r.start, { setZone: true });
+  const width = Math.max(60, opts.width ?? 100);
+  const c = opts.color ? ANSI : PLAIN;
+  const clock = new ReportClock(r);
+  const at = (iso: string) => clock.short(iso);
   const out: string[] = [];
-  out.push(c.b(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`));
-  if (r.description) out.push(r.description.trim());
-  out.push(`${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${at(r.end)} ${start.toFormat('ZZZZ')} (${r.timezone})`);
+  /** Wrapped lines, then styled whole (colour codes never count against the width). */
+  const para = (text: string, first: string, rest?: string, style: (s: string) => string = (s) => s) => {
+    for (const l of wrap(printable(text), width, first, rest)) out.push(style(l));
+  };
+  const steps = (list: readonly CauseStepJson[], indent: string) => {
+    list.forEach((s, i) => {
+      const num = `${indent}${String(i + 1).padStart(2)}. `;
+      para(s.text, num, ' '.repeat(num.length));
+      for (const line of s.log) logLine(line, ' '.repeat(num.length));
+    });
+  };
+  /** A server's log line after `| `; a folded line goes on after `|   `. */
+  const logLine = (line: string, indent: string) => {
+    for (const part of line.split('\n')) {
+      for (const l of wrap(printable(part.replace(/^\t/, '  ')), width, `${indent}| `, `${indent}|   `)) out.push(c.dim(l));
+    }
+  };
+
+  // ---- Header and summary.
+  out.push(c.b(printable(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`)));
+  if (r.description.trim()) para(r.description.trim().replace(/\s*\n\s*/g, ' '), '');
+  const endText = clock.day(r.end) === clock.day(r.start) ? clock.time(r.end) : clock.full(r.end);
+  para(`${clock.full(r.start)} to ${endText} (${duration((clock.us(r.end) - clock.us(r.start)) / 1e6)}), times in ${clock.zoneName}`, '');
+  out.push('');
+  out.push(c.b('Summary'));
+  summary(r, clock, para, c);
   out.push('');
 
+  // ---- Verdicts: the end state, judged (checkers/verdicts.ts). A run of block devices only has none to judge.
+  if (r.nodes.length > 0 || r.verdicts.length > 0) {
+    out.push(c.b('Verdicts'));
+    if (r.verdicts.length === 0) para('None: one primary per cluster throughout, every standby following it as planned.', IN, undefined, c.green);
+    for (const v of r.verdicts) {
+      para(verdictHeadline(v, at, duration), IN, undefined, c.red);
+      steps(v.cause, IN);
+    }
+    for (const x of r.recovery) para(recoveryLine(x, at, duration), IN);
+    out.push('');
+  }
+
+  // ---- What happened.
   out.push(c.b('What happened'));
-  const notable = opts.verbose ? r.events : r.events.filter((e) => e.kind !== 'checkpoint' && !(e.kind === 'timeline' && !opts.verbose));
-  for (const e of notable) {
-    const who = e.node ?? e.cluster ?? '';
-    const rep = e.repeated ? c.dim(`  (${e.repeated.count} times, the last at ${at(e.repeated.last)})`) : '';
-    out.push(`  ${at(e.at).padEnd(12)} ${who.padEnd(8)} ${e.message}${rep}`);
-    for (const l of e.log) for (const line of l.split('\n')) out.push(c.dim(`  ${''.padEnd(12)} ${''.padEnd(8)} | ${line.replace(/^\t/, '  ')}`));
+  const shown = opts.verbose ? r.events : r.events.filter((e) => e.kind !== 'checkpoint' && e.kind !== 'timeline');
+  const items = opts.verbose ? shown.map((event) => ({ kind: 'event' as const, event })) : collapseCycles(shown, (iso) => clock.us(iso));
+  const days = new Set(shown.map((e) => clock.day(e.at)));
+  const multiDay = days.size > 1 || (days.size === 1 && !days.has(clock.day(r.start)));
+  const timeCol = Math.max(8, ...shown.map((e) => clock.time(e.at).length));
+  const whoCol = Math.min(14, Math.max(4, ...shown.map((e) => printable(e.node ?? e.cluster ?? '').length)));
+  const msgIndent = ' '.repeat(IN.length + timeCol + 1 + whoCol + 1);
+  let day = multiDay ? '' : clock.day(r.start);
+  const lead = (e: EventJson) => {
+    const d = clock.day(e.at);
+    if (d !== day) {
+      out.push(`${IN}${c.b(clock.dayHeading(e.at))}`);
+      day = d;
+    }
+    return `${IN}${clock.time(e.at).padEnd(timeCol)} ${printable(e.node ?? e.cluster ?? '').padEnd(whoCol)} `;
+  };
+  if (items.length === 0) out.push(`${IN}nothing notable`);
+  for (const item of items) {
+    if (item.kind === 'cycle') {
+      cycle(item, lead(item.pattern[0]!));
+      continue;
+    }
+    const e = item.event;
+    const rep = e.repeated ? ` (${repeatText(e.repeated.count, (clock.us(e.repeated.last) - clock.us(e.at)) / 1e6 / (e.repeated.count - 1), true, at(e.repeated.last))})` : '';
+    para(`${e.message}${rep}`, lead(e), msgIndent);
+    for (const line of e.log) logLine(line, msgIndent);
   }
   out.push('');
 
-  out.push(c.b('Data loss'));
-  if (r.dataLoss.length === 0) out.push(`  ${c.green('No acknowledged commit was lost.')}`);
-  for (const l of r.dataLoss) {
-    const span = (Date.parse(l.to) - Date.parse(l.from)) / 1000;
-    out.push(
-      `  ${c.red(`${plural(l.commits, 'commit')} lost`)} in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${human(span)}), ${humanSize(l.walBytes)} of WAL.`,
-    );
-    out.push(`  Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`);
-    out.push('  Why:');
-    l.cause.forEach((s, i) => {
-      out.push(`   ${String(i + 1).padStart(2)}. ${s.text}`);
-      for (const line of s.log) out.push(c.dim(`       | ${line.replace(/\n\t/g, ' ')}`));
+  function cycle(item: CycleItem, first: string) {
+    para(`${item.pattern.length} messages in turn, ${repeatText(item.turns, item.period, item.regular, at(item.last))}:`, first, msgIndent);
+    item.pattern.forEach((e, k) => {
+      const num = `${msgIndent}${k + 1}) `;
+      para(`${e.message}${e.repeated ? ` (${counted(e.repeated.count, 'time')} in a row)` : ''}`, num, ' '.repeat(num.length));
+      for (const line of e.log) logLine(line, ' '.repeat(num.length));
     });
   }
+
+  // ---- Data loss.
+  out.push(c.b('Data loss'));
+  if (r.dataLoss.length === 0) para(`No acknowledged ${noun(r, null)} was lost.`, IN, undefined, c.green);
+  for (const l of r.dataLoss) {
+    const span = (clock.us(l.to) - clock.us(l.from)) / 1e6;
+    para(
+      `${counted(l.commits, noun(r, l.cluster))} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`,
+      IN,
+    );
+    para(`Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`, IN, `${IN}  `);
+    out.push(`${IN}Why:`);
+    steps(l.cause, IN);
+  }
   out.push('');
 
+  // ---- Outages and stalls.
   out.push(c.b('Write outages'));
-  if (r.outages.length === 0) out.push('  none');
-  for (const o of r.outages) out.push(`  ${at(o.from)} to ${at(o.to)} (${human(o.seconds)}) ${o.cluster}: ${o.cause}`);
+  if (r.outages.length === 0) out.push(`${IN}none`);
+  const workloads = new Set([...r.outages, ...r.stalls].map((w) => `${w.cluster}\u0000${w.workload}`));
+  const whose = (w: { cluster: string; workload: string; node: string | null }) => {
+    const pool = workloads.size > 1 && w.workload !== 'clients' ? ` (${w.workload})` : '';
+    return `${w.cluster}${pool}${w.node ? `, writes routed to ${w.node}` : ''}`;
+  };
+  for (const o of r.outages) para(`${at(o.from)} to ${at(o.to)} (${duration(o.seconds)}) ${whose(o)}: ${o.cause}`, IN, `${IN}    `);
   out.push(c.b('Write stalls'));
-  if (r.stalls.length === 0) out.push('  none');
-  for (const s of r.stalls) out.push(`  ${at(s.from)} to ${at(s.to)} (${human(s.seconds)}, commits waited up to ${human(s.maxLatencyMs / 1000)}) ${s.node ?? s.cluster}: ${s.cause}`);
+  if (r.stalls.length === 0) out.push(`${IN}none`);
+  for (const s of r.stalls) {
+    const head = `${at(s.from)} to ${at(s.to)} (${duration(s.seconds)}, ${noun(r, s.cluster)}s waited up to ${duration(s.maxLatencyMs / 1000)})`;
+    if (s.chain && s.chain.length > 0) {
+      para(`${head} ${s.cluster}, workload ${s.workload} on ${s.node ?? '?'}${s.bottleneck ? `; bottleneck: ${s.bottleneck}` : ''}:`, IN, `${IN}    `);
+      steps(s.chain, `${IN}  `);
+    } else para(`${head} ${whose(s)}: ${s.cause}`, IN, `${IN}    `);
+  }
   out.push('');
 
+  // ---- Transaction IDs.
   if (r.xid.length > 0) {
     out.push(c.b('Transaction IDs'));
     for (const x of r.xid) {
-      const n = (v: number) => v.toLocaleString('en-US');
-      out.push(`  ${x.cluster} (PostgreSQL ${x.version}): largest age(datfrozenxid) ${n(x.maxAge)} at ${at(x.maxAgeAt)}, ${n(x.endAge)} at the end; warns at ${n(x.warnAge)}, stops at ${n(x.stopAge)}.`);
-      if (x.firstWarningAt) out.push(`  ${c.red(`First wraparound WARNING at ${at(x.firstWarningAt)}.`)}`);
-      if (x.stopAt) out.push(`  ${c.red(`Writes stopped at ${at(x.stopAt)}.`)}`);
-      else if (x.projectedStopAt) out.push(`  At the end's XID rate, writes would stop at ${at(x.projectedStopAt)}.`);
-      out.push('  Why:');
-      x.cause.forEach((s, i) => out.push(`   ${String(i + 1).padStart(2)}. ${s.text}`));
+      para(
+        `${x.cluster} (PostgreSQL ${x.version}): largest age(datfrozenxid) ${count(x.maxAge)} at ${at(x.maxAgeAt)}, ${count(x.endAge)} at the end; warns at ${count(x.warnAge)}, stops at ${count(x.stopAge)}.`,
+        IN,
+      );
+      if (x.firstWarningAt) para(`First wraparound WARNING at ${at(x.firstWarningAt)}.`, IN, undefined, c.red);
+      if (x.stopAt) para(`Writes stopped at ${at(x.stopAt)}.`, IN, undefined, c.red);
+      else if (x.projectedStopAt) para(`At the end's XID rate, writes would stop at ${at(x.projectedStopAt)}.`, IN);
+      out.push(`${IN}Why:`);
+      steps(x.cause, IN);
     }
-    const long = r.vacuums.filter((v) => v.seconds >= 60);
-    if (long.length > 0) {
-      out.push('  Anti-wraparound vacuums of a minute or more:');
-      for (const v of long) out.push(`    ${at(v.from)} to ${v.to ? at(v.to) : 'the end'} (${human(v.seconds)}, ${v.mode}, ${v.mbPerSecond} MB/s) ${v.table}: ${v.result}`);
-    }
+    vacuumTable(r, clock, (line) => out.push(line), para);
     out.push('');
   }
-  for (const a of r.alerts) out.push(`  alert ${a.name} (${a.metric} above ${a.above.toLocaleString('en-US')}): ${a.firedAt ? `fired at ${at(a.firedAt)}` : 'did not fire'}`);
+  for (const a of r.alerts) para(`alert ${a.name} (${a.metric} above ${count(a.above)}): ${a.firedAt ? `fired at ${at(a.firedAt)}${a.value === null ? '' : ` (${count(a.value)})`}` : 'did not fire'}`, IN, `${IN}  `);
   if (r.alerts.length > 0) out.push('');
 
-  // A scenario of block devices only has no PostgreSQL nodes: no empty heading.
+  // ---- Nodes at the end (a scenario of block devices only has none: no empty heading).
   if (r.nodes.length > 0 || r.assessments.length > 0) out.push(c.b('Nodes at the end'));
+  const nameCol = Math.max(4, ...r.nodes.map((n) => printable(n.name).length));
+  const lsnCol = Math.max(8, ...r.nodes.map((n) => n.lsn.length));
   for (const n of r.nodes) {
     const rx = n.role === 'standby' ? `, walreceiver ${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '';
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
-    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${humanSize(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
-    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${humanSize(n.pgWalSize)}${archiving}` : '';
-    out.push(`  ${n.name.padEnd(8)} ${n.version.padEnd(4)} ${n.state.padEnd(8)} ${n.role.padEnd(8)} timeline ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(12)}${positions} history ${n.history}${rx}${pgWal}`);
+    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${size(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
+    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${size(n.pgWalSize)}${archiving}` : '';
+    const head = `${IN}${printable(n.name).padEnd(nameCol)} ${n.version.padEnd(4)} ${n.state.padEnd(7)} ${n.role.padEnd(7)} TL ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(lsnCol)} `;
+    para(`${positions.trim()}${positions ? ' ' : ''}history ${n.history}${rx}${pgWal}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
     for (const sl of n.slots ?? []) {
-      const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${humanSize(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
-      out.push(`           slot ${sl.name} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${sl.standby}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`);
+      const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${size(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
+      para(
+        `slot ${printable(sl.name)} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${printable(sl.standby)}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`,
+        `${IN}    `,
+        `${IN}      `,
+      );
     }
   }
   for (const a of r.assessments) {
-    out.push(`  assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${plural(a.dataLoss.reduce((x, l) => x + l.commits, 0), 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`);
+    const lost = a.dataLoss.reduce((x, l) => x + l.commits, 0);
+    para(`assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${counted(lost, 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`, IN, `${IN}  `);
   }
   if (r.expectations.length > 0) {
     if (out.at(-1) !== '') out.push('');
     out.push(c.b('Expectations'));
-    for (const e of r.expectations) out.push(`  ${e.passed ? c.green('PASS') : c.red('FAIL')} ${e.name}: ${e.detail}`);
+    for (const e of r.expectations) {
+      const mark = e.passed ? 'PASS' : 'FAIL';
+      const lines = wrap(printable(`${mark} ${e.name}: ${e.detail}`), width, IN, `${IN}     `);
+      lines[0] = lines[0]!.replace(mark, (e.passed ? c.green : c.red)(mark));
+      out.push(...lines);
+    }
   }
-  return out.join('\n') + '\n';
+  while (out.at(-1) === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * The anti-wraparound vacuums of a minute or more, one line each: when, how long, which table, the age before
+ * and after (mode and speed in the heading when all share them).
+ */
+function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void, para: (text: string, first: string, rest?: string) => void): void {
+  const long = r.vacuums.filter((v) => v.seconds >= 60);
+  if (long.length === 0) return;
+  const weeks = clock.us(r.end) - clock.us(r.start) > 14 * 86_400e6;
+  const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
+  const how = (v: (typeof long)[number]) => `${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
+  const same = new Set(long.map(how)).size === 1;
+  push(`${IN}Anti-wraparound vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`);
+  const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];
+  const widths = [0, 1, 2].map((k) => Math.max(...long.map((v) => cols(v)[k]!.length)));
+  for (const v of long) {
+    const result = v.ageBefore === undefined || v.ageAfter === undefined ? v.result : `age ${count(v.ageBefore)} → ${count(v.ageAfter)}${v.blockedBy ? `: could not freeze past ${v.blockedBy}` : ''}`;
+    const head = `${IN}  ${cols(v).map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
+    para(`${same ? '' : `(${how(v)}) `}${result}`, head, `${IN}      `);
+  }
+}
+
+/** "59 times, every 5 s, the last at 14:35:00". */
+function repeatText(times: number, period: number, regular: boolean, last: string): string {
+  const every = Number.isFinite(period) && period > 0 ? `, ${regular ? 'every' : 'on average every'} ${duration(period)}` : '';
+  return `${counted(times, 'time')}${every}, the last at ${last}`;
+}
+
+/** What a lost unit is: a commit of a PostgreSQL cluster, a write of a replicated block device. */
+function noun(r: Report, cluster: string | null): 'commit' | 'write' {
+  const pg = cluster === null ? r.nodes.length > 0 : r.nodes.some((n) => n.cluster === cluster);
+  return pg ? 'commit' : 'write';
+}
+
+/** The verdicts in a few lines: what was lost, how writes fared, transaction IDs, the survivor, the expectations. */
+function summary(r: Report, clock: ReportClock, para: (text: string, first: string, rest?: string, style?: (s: string) => string) => void, c: Style): void {
+  const at = (iso: string) => clock.short(iso);
+  const label = (l: string) => `${IN}${l.padEnd(13)}`;
+  const rest = ' '.repeat(IN.length + 13);
+  const lost = r.dataLoss.reduce((a, l) => a + l.commits, 0);
+  if (r.dataLoss.length > 0) {
+    const what = (l: Report['dataLoss'][number]) => `acknowledged by ${l.node}${r.nodes.some((n) => n.cluster === l.cluster) ? ` on timeline ${l.timeline}` : ''} from ${at(l.from)} to ${at(l.to)}`;
+    const where = r.dataLoss.length === 1 ? `in ${r.dataLoss[0]!.cluster}, ${what(r.dataLoss[0]!)}` : `(${r.dataLoss.map((l) => `${l.cluster}: ${counted(l.commits, 'commit')} ${what(l)}`).join('; ')})`;
+    const pitr = r.dataLoss.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : r.dataLoss.every((l) => l.recoverableByPitr) ? 'PITR could bring them back' : 'PITR could bring back some';
+    const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
+    para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}; ${pitr}.`, label('Data loss'), rest, c.red);
+  } else para(`no acknowledged ${noun(r, null)} was lost`, label('Data loss'), rest, c.green);
+  const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
+  const longest = (xs: readonly { seconds: number }[]) => duration(Math.max(...xs.map((x) => x.seconds)));
+  const outages = r.outages.length === 0 ? 'writes never failed' : `${counted(r.outages.length, 'outage')} (${total(r.outages)} in all${r.outages.length > 1 ? `, the longest ${longest(r.outages)}` : ''})`;
+  const stalls = r.stalls.length === 0 ? 'no stall' : `${counted(r.stalls.length, 'stall')} (${total(r.stalls)} in all${r.stalls.length > 1 ? `, the longest ${longest(r.stalls)}` : ''}, ${noun(r, r.stalls[0]!.cluster)}s waited up to ${duration(Math.max(...r.stalls.map((s) => s.maxLatencyMs)) / 1000)})`;
+  para(`${outages}; ${stalls}`, label('Writes'), rest);
+  for (const x of r.xid) {
+    const headroom = 1 - x.maxAge / x.stopAge;
+    const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : 'not rising at the end';
+    para(`${x.cluster}: age(datfrozenxid) peaked at ${count(x.maxAge)} (${percent(1 - headroom)} of the stop limit) at ${at(x.maxAgeAt)}; ${state}`, label('XIDs'), rest, x.stopAt ? c.red : (s) => s);
+  }
+  if (r.nodes.length > 0) {
+    const s = r.survivors.map((v) => `${v.node ?? 'none'}${r.survivors.length > 1 ? ` (${v.cluster})` : ''}`).join(', ');
+    para(s, label(r.survivors.length > 1 ? 'Survivors' : 'Survivor'), rest);
+  }
+  if (r.expectations.length > 0) {
+    const failed = r.expectations.filter((e) => !e.passed).length;
+    const n = r.expectations.length;
+    const text = failed > 0 ? `${count(failed)} of ${count(n)} FAILED` : n === 1 ? 'it holds' : n === 2 ? 'both hold' : `all ${count(n)} hold`;
+    para(text, label('Expectations'), rest, failed === 0 ? c.green : c.red);
+  }
 }

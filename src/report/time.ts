@@ -25,18 +25,91 @@ export class Clock {
     return d.hasSame(start, 'day') ? time : `${d.toFormat('yyyy-MM-dd')} ${time}`;
   }
 
+  /** The zone as people read it, the same in every renderer: "Asia/Tokyo (UTC+9)", "UTC". */
   get zoneName(): string {
-    return this.dt(0 as Micros).toFormat('ZZZZ');
+    return zoneLabel(this.zone, this.startEpochMs);
   }
 }
 
-export function formatDuration(us: number): string {
-  const s = us / 1e6;
-  if (s < 1) return `${(s * 1000).toFixed(0)} ms`;
-  if (s < 120) return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-  const m = s / 60;
-  if (m < 120) return `${Math.floor(m)} min ${Math.round(s - Math.floor(m) * 60)} s`.replace(/ 0 s$/, '');
-  const h = m / 60;
-  if (h < 48) return `${Math.floor(h)} h ${Math.round(m - Math.floor(h) * 60)} min`.replace(/ 0 min$/, '');
-  return `${(h / 24).toFixed(1)} days`;
+/** An offset from UTC in minutes as "UTC+9", "UTC-3:30", "UTC". */
+export function offsetLabel(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const a = Math.abs(minutes);
+  const mm = a % 60;
+  return `UTC${minutes < 0 ? '-' : '+'}${Math.floor(a / 60)}${mm ? `:${String(mm).padStart(2, '0')}` : ''}`;
+}
+
+/**
+ * A zone as people read it, at an instant (the offset of a zone with summer time depends on it): an IANA
+ * name with its offset, "Asia/Tokyo (UTC+9)"; UTC and fixed offsets as the offset alone, "UTC", "UTC+9".
+ */
+export function zoneLabel(zone: string, epochMs: number): string {
+  const offset = offsetLabel(DateTime.fromMillis(epochMs, { zone }).offset);
+  return /^(UTC|Etc\/UTC|GMT|Z)$|^UTC[+-]/i.test(zone) ? offset : `${zone} (${offset})`;
+}
+
+/**
+ * Times of a finished report (ISO strings with the zone's offset, docs/report.md) for people: the same
+ * spelling in the text, the chart and the HTML report.
+ */
+export class ReportClock {
+  readonly startMs: number;
+  readonly zone: string;
+  private readonly startDay: string;
+
+  constructor(report: { readonly start: string; readonly timezone: string }) {
+    this.zone = report.timezone;
+    this.startMs = DateTime.fromISO(report.start, { setZone: true }).toMillis();
+    this.startDay = this.day(report.start);
+  }
+
+  private dt(iso: string): DateTime {
+    return DateTime.fromISO(iso, { setZone: true }).setZone(this.zone);
+  }
+
+  /** Microseconds since the start of the run. */
+  us(iso: string): number {
+    return Math.round((DateTime.fromISO(iso, { setZone: true }).toMillis() - this.startMs) * 1000);
+  }
+
+  /** The ISO time `us` microseconds after the start (with the zone's offset). */
+  iso(us: number): string {
+    return DateTime.fromMillis(this.startMs + us / 1000, { zone: this.zone }).toISO({ suppressMilliseconds: true })!;
+  }
+
+  /** HH:MM:SS, with .mmm when the milliseconds are not zero. */
+  time(iso: string): string {
+    const d = this.dt(iso);
+    return d.millisecond ? d.toFormat('HH:mm:ss.SSS') : d.toFormat('HH:mm:ss');
+  }
+
+  /** The local date: 2017-08-07. */
+  day(iso: string): string {
+    return this.dt(iso).toFormat('yyyy-MM-dd');
+  }
+
+  /** The time, with the date in front when it is not the day the run started. */
+  short(iso: string): string {
+    const day = this.day(iso);
+    return day === this.startDay ? this.time(iso) : `${day} ${this.time(iso)}`;
+  }
+
+  /** Date and time to the minute, for runs of weeks and months: 2023-10-24 10:01. */
+  minute(iso: string): string {
+    return this.dt(iso).toFormat('yyyy-MM-dd HH:mm');
+  }
+
+  /** Date and time to the second: 2017-08-07 14:00:00. */
+  full(iso: string): string {
+    return this.dt(iso).toFormat('yyyy-MM-dd HH:mm:ss');
+  }
+
+  /** A weekday and date heading: Tuesday 2015-05-19. */
+  dayHeading(iso: string): string {
+    return this.dt(iso).toFormat('cccc yyyy-MM-dd');
+  }
+
+  get zoneName(): string {
+    return zoneLabel(this.zone, this.startMs);
+  }
 }

@@ -27,6 +27,8 @@ import type {
 import { didYouMean, listing, show } from './errors.ts';
 import {
   after,
+  checked,
+  extend,
   anyNode,
   boolean,
   byKind,
@@ -53,7 +55,10 @@ import {
   type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
+import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -73,6 +78,8 @@ export interface ClusterInfo {
   nodeNames: string[];
   specs: NodeSpec[];
   workloadNames: string[];
+  /** Each workload's rate and WAL per transaction, for the WAL address space check of rate changes. */
+  workloadLoads?: { readonly rate: number; readonly walPerTx: number }[];
   databaseNames: string[];
 }
 
@@ -94,6 +101,8 @@ export interface Env extends SettingsEnv {
   cluster?: ClusterInfo;
   /** Names defined in the `block:` section (grammar-block.ts). */
   block?: BlockEnv;
+  /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
+  managerEndpoints?: Map<string, string>;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
@@ -133,7 +142,7 @@ export function ref(kind: string, candidates: (env: Env) => readonly string[], c
         check?.(text, n, ctx);
         const hint = didYouMean(text, names);
         const exp = names.length ? `one of: ${listing(names)}` : `a ${kind} defined in the file`;
-        ctx.fail(n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
+        ctx.failReference(kind, n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
       }
       return text;
     },
@@ -220,8 +229,8 @@ export function rate(): Decoder<number> {
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
     {
-      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
-      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      description: 'A rate: "N/s", "N/min", "N/h" (N may have an exponent: "1e9/s"), or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
       examples: ['800/s', '48000/min', 200],
     },
     (v) => parseRate(v),
@@ -361,8 +370,10 @@ const nodeDecoder = object(
     wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when WAL retained for slots fills it, the server stops. Default: unlimited.'),
     disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
     wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
+    replay_rate: opt(bandwidth(), 'How fast a standby replays WAL (its single startup process): when WAL arrives faster, replay falls behind the flush, remote_apply waits for it and a promotion first replays the backlog. Default: unlimited.'),
     archive_throughput: opt(bandwidth(), 'How fast the archive_command copies segments to the archive: a backlog of completed segments forms when WAL is written faster. Default 100MB/s.'),
     restore_throughput: opt(bandwidth(), 'How fast the restore_command fetches segments from the archive. Default 100MB/s.'),
+    data_size: opt(size({ positive: true }), 'Size of the data directory: what pg_basebackup copies from this server (at the slowest of the path, the disks and max_rate). Default 1GiB.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -381,8 +392,10 @@ const nodeDecoder = object(
           walVolume: v.wal_volume ?? null,
           throughput: v.disk_throughput ?? null,
           ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}),
+          ...(v.replay_rate !== undefined ? { replayRate: v.replay_rate } : {}),
           ...(v.archive_throughput !== undefined ? { archiveThroughput: v.archive_throughput } : {}),
           ...(v.restore_throughput !== undefined ? { restoreThroughput: v.restore_throughput } : {}),
+          ...(v.data_size !== undefined ? { dataSize: v.data_size } : {}),
         },
         site: v.site,
         version: v.version,
@@ -490,6 +503,7 @@ const workloadBody = object(
       if (target.role !== 'primary') {
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
+      checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
       return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
     },
   },
@@ -508,43 +522,9 @@ const workloadsDecoder = map(
   (v): WorkloadSpec[] => v.map((w) => ({ name: w.name, ...w.value })),
 );
 
-const failoverDecoder = object(
-  {
-    policy: req(enumOf(['naive', 'patroni'] as const), 'naive: promote the first reachable candidate, whatever its state; patroni: Patroni\'s leader race (lag and timeline checks).'),
-    site: req(siteRef, 'The site the failover manager (and its DCS) runs in: it sees only the nodes it can reach.'),
-    check_interval: withDefault(duration({ min: 1 }), 'How often members are checked (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
-    timeout: withDefault(duration({ min: 1 }), 'How long the leader must be unreachable before failover (Patroni ttl).', 30_000_000 as Micros, '30s'),
-    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for patroni: all standbys.'),
-    maximum_lag_on_failover: opt(size(), 'Patroni maximum_lag_on_failover: a candidate further behind is not promoted. Default 1MiB.'),
-    check_timeline: opt(boolean(), 'Patroni check_timeline: reject candidates whose timeline is behind the cluster\'s. Default false.'),
-  },
-  {
-    build: (v, info, ctx: C): FailoverSpec => {
-      const cluster = ctx.env.cluster!;
-      if (v.policy === 'naive') {
-        if (v.candidates === undefined) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
-        for (const k of ['maximum_lag_on_failover', 'check_timeline']) {
-          if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} is a Patroni option`, { hint: 'remove it, or use policy: patroni' });
-        }
-      }
-      const candidates = v.candidates ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
-      const seen = new Set<string>();
-      candidates.forEach((c, i) => {
-        if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
-        seen.add(c);
-      });
-      return {
-        policy: v.policy,
-        site: v.site,
-        checkInterval: v.check_interval,
-        timeout: v.timeout,
-        candidates,
-        maximumLagOnFailover: v.maximum_lag_on_failover ?? 1_048_576,
-        checkTimeline: v.check_timeline ?? false,
-      };
-    },
-  },
-);
+/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
+const MANAGERS = managersGrammar({ clusterRef, nodeRef, siteRef, clusterNodeRef, sitePair, seconds, bounds, itemLabel });
+const failoverDecoder = MANAGERS.failover;
 
 const tableDecoder = object(
   {
@@ -662,6 +642,7 @@ const clusterDecoder = object(
       }
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
+      cluster.workloadLoads = workloads.map((w) => ({ rate: w.rate, walPerTx: w.walPerTx }));
       return {
         databases: v.databases ?? [],
         slots: v.slots ?? [],
@@ -681,6 +662,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
+    defines: ['node', 'slot', 'transaction'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -768,6 +750,9 @@ const workloadChange = object(
         ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
+      const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
+      const most = (f: (l: { rate: number; walPerTx: number }) => number) => Math.max(0, ...loads.map(f));
+      checkWalSpace(v.rate ?? most((l) => l.rate), v.wal_per_tx ?? most((l) => l.walPerTx), (ctx.env.end ?? 0) / 1e6, info.at('rate') ?? info.at('wal_per_tx'), ctx);
       return {
         kind: 'workload',
         cluster,
@@ -791,6 +776,49 @@ const repoint = object(
       if (v.node === v.upstream) ctx.fail(info.at('upstream'), `${ctx.subject}: a node cannot stream from itself`);
       if (a.cluster !== b.cluster) ctx.fail(info.at('upstream'), `${ctx.subject}: ${show(v.upstream)} is in cluster ${show(b.cluster)}, ${show(v.node)} in ${show(a.cluster)}`);
       return { kind: 'repoint', node: v.node, upstream: v.upstream };
+    },
+  },
+);
+
+/** Two nodes of one cluster, `node` rebuilt from `from` (pg_basebackup, pg_rewind). */
+function sameClusterSource(v: { node: string; from: string }, at: Parameters<C['fail']>[0], ctx: C): void {
+  const a = ctx.env.nodes.get(v.node)!;
+  const b = ctx.env.nodes.get(v.from)!;
+  if (v.node === v.from) ctx.fail(at, `${ctx.subject}: a node cannot be rebuilt from itself`);
+  if (a.cluster !== b.cluster) ctx.fail(at, `${ctx.subject}: ${show(v.from)} is in cluster ${show(b.cluster)}, ${show(v.node)} in ${show(a.cluster)}`);
+}
+
+/** pg_basebackup into a stopped node with an empty data directory (`basebackup`), or after emptying it (`reclone`). */
+const baseBackup = (kind: 'basebackup' | 'reclone') =>
+  object(
+    {
+      node: req(nodeRef, kind === 'basebackup' ? 'The server rebuilt: stopped, with an empty data directory (destroy_data).' : 'The server re-cloned: stopped (immediate) and emptied first.'),
+      from: req(nodeRef, 'The server copied from: the primary, or a standby (a backup from a standby); same cluster.'),
+      checkpoint: withDefault(enumOf(['fast', 'spread'] as const), '--checkpoint: fast (an immediate checkpoint) or spread (waits checkpoint_completion_target x checkpoint_timeout).', 'spread'),
+      wal_method: withDefault(enumOf(['stream', 'fetch'] as const), '-X: stream (from 10 a temporary slot keeps the WAL during the copy) or fetch (the WAL is taken at the end and must still be there).', 'stream'),
+      slot: opt(name(), '--slot: a physical slot on the source that keeps the WAL (created if missing); it becomes the standby\'s primary_slot_name.'),
+      max_rate: opt(bandwidth(), '--max-rate: the copy\'s speed at most. Default: the slowest of the path and the two disks.'),
+      start: withDefault(boolean(), 'Start the server as a standby of `from` when the copy is done.', true),
+    },
+    {
+      build: (v, info, ctx: C): ActionBody => {
+        sameClusterSource(v, info.at('from'), ctx);
+        if (v.slot !== undefined && !ctx.env.slots.has(v.slot)) ctx.env.slots.set(v.slot, ctx.env.nodes.get(v.from)!.cluster);
+        return { kind, node: v.node, spec: { from: v.from, checkpoint: v.checkpoint, walMethod: v.wal_method, slot: v.slot ?? null, maxRate: v.max_rate ?? null, start: v.start } };
+      },
+    },
+  );
+
+const pgRewind = object(
+  {
+    node: req(nodeRef, 'The server rewound: shut down (cleanly up to 12), with wal_log_hints = on or data checksums.'),
+    from: req(nodeRef, 'The source server (--source-server): the new primary, same cluster.'),
+    start: withDefault(boolean(), 'Start the server as a standby of `from` when it is done.', true),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      sameClusterSource(v, info.at('from'), ctx);
+      return { kind: 'pgRewind', node: v.node, spec: { from: v.from, start: v.start } };
     },
   },
 );
@@ -836,6 +864,7 @@ const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'c
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
 
+
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
   repoint,
@@ -872,6 +901,10 @@ const ACTION_BODIES = {
   stop: nodeAction('stop'),
   start: nodeAction('start'),
   checkpoint: nodeAction('checkpoint'),
+  basebackup: baseBackup('basebackup'),
+  reclone: baseBackup('reclone'),
+  pg_rewind: pgRewind,
+  destroy_data: map(nodeRef, (node): ActionBody => ({ kind: 'destroyData', node })),
   archive_fails: object(
     {
       node: req(nodeRef, 'The node whose archive_command fails.'),
@@ -889,6 +922,7 @@ const ACTION_BODIES = {
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
   ...BLOCK.actions,
+  ...MANAGERS.actions,
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -904,6 +938,10 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   restart: 'Restart a server.',
   stop: 'Stop a server cleanly.',
   start: 'Start a stopped or crashed server.',
+  basebackup: 'pg_basebackup into a stopped node with an empty data directory from another node of its cluster: {node, from, checkpoint?, wal_method?, slot?, max_rate?, start?}. The copy takes the data directory\'s size (data_size) at the slowest of the path, the disks and max_rate; it fails if the WAL from its start point is removed meanwhile and nothing kept it.',
+  reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',
+  pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
+  destroy_data: 'Empty a node\'s data directory (a running server crashes first): it cannot start until rebuilt.',
   archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',
   checkpoint: 'Run CHECKPOINT on a server: an immediate checkpoint (a restartpoint on a standby) that removes the WAL it no longer needs.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
@@ -915,6 +953,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
   ...BLOCK.actionDescriptions,
+  ...MANAGERS.actionDescriptions,
 };
 
 const actionSchema = defined(
@@ -937,7 +976,7 @@ function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
         hint: 'move it before the end or extend end/duration',
       });
     }
-    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+    return extend(v.value as ActionBody, { at: v.common.at, name: v.common.name ?? null, source });
   });
 }
 
@@ -1069,6 +1108,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...MANAGERS.expectations,
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
@@ -1081,6 +1121,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...MANAGERS.expectationDescriptions,
 };
 
 function boundsText(b: Bounds, unit: string): string {
@@ -1091,7 +1132,7 @@ function boundsText(b: Bounds, unit: string): string {
 }
 
 /** A short readable description of an expectation, used as its default name. */
-export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
+export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref: TimeRef): string {
   const inCluster = (c: string | null) => (c === null ? '' : ` in ${c}`);
   const clock = (t: number) => {
     const iso = formatTime(t, ref);
@@ -1107,6 +1148,10 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;
       if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
@@ -1150,7 +1195,7 @@ const expectation = map(
     }),
   ),
   (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
-    const body = v.value as ExpectationBody;
+    const body = v.value as ExpectationBody | VerdictExpectation;
     return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };
   },
 );
@@ -1242,13 +1287,13 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
     clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
     block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
-    plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
+    plan: checked(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan'), defines: ['slot', 'transaction'] }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
-    faults: after(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults') }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
+    faults: checked(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults'), defines: ['slot', 'transaction'] }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('faults'), ctx, 'faults entry'),
     ),
-    expect: after(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
+    expect: checked(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
       checkUniqueNames(
         v.map((e) => ({ name: e.explicitName })),
         info.at('expect'),

@@ -2,11 +2,12 @@
  * Loading a scenario file: YAML text -> (variant and --set changes on the AST) -> decoded `Scenario`, or
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, Scalar, isAlias, isMap, isScalar, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
+import { MAX_SCENARIO_BYTES, readScenarioInput, STDIN_NAME } from './read.ts';
+import { parseFast } from './yaml-fast.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 
@@ -19,10 +20,10 @@ export interface LoadOptions {
   seed?: number | null;
 }
 
-/** Files larger than this are refused (a scenario is a page or two of YAML). */
-export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
+export { MAX_SCENARIO_BYTES } from './read.ts';
 
-const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+/** How scenario YAML is read: YAML 1.2, core schema (yes/no are strings), no merge keys. */
+export const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.2',
   schema: 'core',
   prettyErrors: false,
@@ -56,10 +57,13 @@ function parseYaml(text: string, onError: (line: number, col: number, message: s
 
 function parseScenarioYaml(text: string, file: string): { doc: Document; st: LoadState<Env> } {
   if (typeof text !== 'string') throw new ScenarioError(file, 1, 1, 'the scenario text is not a string');
-  if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the file is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
-  const { doc, lc } = parseYaml(text, (line, col, message) => {
-    throw new ScenarioError(file, line, col, message);
-  });
+  if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the text is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
+  // The fast path reads what scenario files are made of; anything else (and every error) goes to the yaml library.
+  const { doc, lc } =
+    parseFast(text, PARSE_OPTIONS) ??
+    parseYaml(text, (line, col, message) => {
+      throw new ScenarioError(file, line, col, message);
+    });
   return { doc, st: new LoadState<Env>(file, doc, lc, newEnv(file, null)) };
 }
 
@@ -80,7 +84,7 @@ function setRange(node: Node, from: Node): void {
 }
 
 function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void {
-  const variants = readVariants(doc, st);
+  const variants = st.decodeAll(() => readVariants(doc, st));
   const v = variants.find((x) => x.name === variant);
   if (!v) {
     const names = variants.map((x) => x.name);
@@ -143,7 +147,7 @@ function load(text: string, file: string, opts: LoadOptions): Scenario {
   for (const arg of opts.sets ?? []) applyCommandLineSet(doc, st, arg);
   st.aliasCount = 0;
   const root = (doc.contents as Node | null) ?? Object.assign(new Scalar(null), { range: [0, 0, 0] as [number, number, number] });
-  const scenario = scenarioDecoder.decode(root, new Ctx(st, '', null, 0));
+  const scenario = st.decodeAll(() => scenarioDecoder.decode(root, new Ctx(st, '', null, 0)));
   if (opts.seed !== undefined && opts.seed !== null) {
     if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw new ScenarioError(file, 1, 1, `the seed option ${show(String(opts.seed))} is not an integer >= 0`);
     return { ...scenario, seed: opts.seed };
@@ -167,22 +171,17 @@ export function loadScenarioText(text: string, file: string, opts: LoadOptions =
   return guard(file, () => load(text, file, opts));
 }
 
-/** Reads and decodes a scenario file. Throws ScenarioError. */
+/** Reads (at most MAX_SCENARIO_BYTES) and decodes a scenario file; `-` is standard input. Throws ScenarioError. */
 export function loadScenarioFile(path: string, opts: LoadOptions = {}): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(path, 1, 1, `cannot read the file: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return loadScenarioText(text, path, opts);
+  const text = readScenarioInput(path);
+  return loadScenarioText(text, path === '-' ? STDIN_NAME : path, opts);
 }
 
 /** The variants a scenario file defines, in file order. Throws ScenarioError. */
 export function listVariants(text: string, file: string): { name: string; description: string }[] {
   return guard(file, () => {
     const { doc, st } = parseScenarioYaml(text, file);
-    return readVariants(doc, st).map((v) => ({ name: v.name, description: v.description }));
+    return st.decodeAll(() => readVariants(doc, st)).map((v) => ({ name: v.name, description: v.description }));
   });
 }
 

@@ -102,6 +102,8 @@ export function pgVersion(): Decoder<PgMajor> {
         const major = Number(parts[0]) >= 10 ? parts[0]! : `${parts[0]}.${parts[1]}`;
         if (SUPPORTED_PG_MAJORS.includes(Number(major)) && major !== text) hint = `did you mean "${major}"? (the major version)`;
       }
+      const newest = SUPPORTED_PG_MAJORS.at(-1)!;
+      if (/^\d+$/.test(text) && v > newest) hint = `replsim models PostgreSQL up to ${newest} (the newest release its docs cover)`;
       return ctx.fail(n, `${ctx.subject}: ${show(text)} is not a supported PostgreSQL major version`, hint ? { expected, hint } : { expected });
     },
   );
@@ -257,6 +259,11 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: () => 'use on (a standby does not archive before 9.5)',
   },
   {
+    key: 'wal_log_hints',
+    applies: (v) => v < 9.4,
+    message: () => 'was added in PostgreSQL 9.4',
+  },
+  {
     key: 'primary_slot_name',
     applies: (v) => v < 9.4,
     message: () => 'was added in PostgreSQL 9.4 (replication slots)',
@@ -280,7 +287,7 @@ const VERSION_RULES: readonly VersionRule[] = [
 ];
 
 const SETTINGS_FIELDS = {
-  recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
+  recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11; but written explicitly on 11 and before, recovery.conf reads the word as timeline 0, which means latest), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
   wal_retrieve_retry_interval: opt(duration({ bareUnit: 'ms' }), 'How long a standby waits before retrying to get WAL (9.5+, default 5s; fixed at 5 s before 9.5).'),
   synchronous_commit: opt(
     enumOf(['off', 'local', 'remote_write', 'on', 'remote_apply'] as const, { aliases: { true: 'on', false: 'off' } }),
@@ -310,6 +317,8 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  wal_log_hints: opt(boolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
+  data_checksums: opt(boolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
   archive_mode: opt(
     enumOf(['off', 'on', 'always'] as const, { aliases: { true: 'on', false: 'off' } }),
     'WAL archiving: off (default), on (the primary archives every completed segment with archive_command and keeps it until archived), always (9.5+: a standby archives what it receives too). Needs a restart.',
@@ -376,6 +385,8 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
+  if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;
   if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
   if (v.archive_mode !== undefined) out.archiveMode = v.archive_mode as 'off' | 'on' | 'always';
   if (v.archive_command !== undefined) out.archiveCommand = v.archive_command as string;

@@ -5,16 +5,41 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
+import type { FailoverSpec, GrayFailure, VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
-export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+/** The majors a scenario may name: the released ones docs/model-postgres.md covers (19 is in development). */
+export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: number };
 
 export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
 
 export type ArchiveMode = 'off' | 'on' | 'always';
+
+/** pg_basebackup's options the model uses (rebuild.ts). */
+export interface BaseBackupSpec {
+  /** The server copied from (a primary, or a standby: a backup from a standby). */
+  readonly from: string;
+  /** --checkpoint: fast (immediate) or spread (the default). */
+  readonly checkpoint: 'fast' | 'spread';
+  /** -X: stream (the default from 10) or fetch. */
+  readonly walMethod: 'stream' | 'fetch';
+  /** --slot: a physical slot on the source that holds the WAL (created if missing; the new standby's primary_slot_name). */
+  readonly slot: string | null;
+  /** --max-rate, bytes/s (null: unlimited). */
+  readonly maxRate: number | null;
+  /** Start the server when the copy is done (pg_ctl start). */
+  readonly start: boolean;
+}
+
+/** pg_rewind --source-server (rebuild.ts). */
+export interface RewindSpec {
+  readonly from: string;
+  /** Start the server as a standby of `from` when it is done. */
+  readonly start: boolean;
+}
 
 /** synchronous_standby_names parsed: `FIRST n (a, b)`, `ANY n (a, b)`, a bare list (= FIRST 1), or `*`. */
 export interface SynchronousStandbyNames {
@@ -57,6 +82,10 @@ export interface PgSettingsSpec {
   readonly archiveCommand?: string;
   /** A standby's restore_command: it takes WAL from the archive before streaming (postgres-2.md §2.2). */
   readonly restoreCommand?: string;
+  /** wal_log_hints (9.4+): what pg_rewind needs when the cluster has no data checksums. */
+  readonly walLogHints?: boolean;
+  /** Data checksums (initdb -k, 9.3+): shared by every server cloned from the same initdb. */
+  readonly dataChecksums?: boolean;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
   readonly autovacuumFreezeMaxAge?: number;
   readonly vacuumFreezeMinAge?: number;
@@ -97,6 +126,10 @@ export interface StorageSpec {
   readonly archiveThroughput?: number;
   /** Bytes per second the restore_command copies from the archive (default 100 MB/s). */
   readonly restoreThroughput?: number;
+  /** Size of the data directory, bytes: what pg_basebackup copies from this server (default 1 GiB). */
+  readonly dataSize?: number;
+  /** How fast a standby's startup process replays WAL, bytes/s (absent: unlimited). */
+  readonly replayRate?: number;
 }
 
 export interface NodeSpec {
@@ -128,23 +161,7 @@ export interface WorkloadSpec {
   readonly connections: number;
 }
 
-export type FailoverPolicy = 'naive' | 'patroni';
-
-export interface FailoverSpec {
-  readonly policy: FailoverPolicy;
-  /** The site the manager (and its DCS) runs in: it sees only the nodes it can reach. */
-  readonly site: string;
-  /** How often members are checked (Patroni loop_wait). */
-  readonly checkInterval: Micros;
-  /** How long the leader must be unreachable before failover (Patroni ttl). */
-  readonly timeout: Micros;
-  /** Nodes that may be promoted, in order of preference (naive: the first reachable one, whatever its state). */
-  readonly candidates: readonly string[];
-  /** Patroni maximum_lag_on_failover, bytes. */
-  readonly maximumLagOnFailover: number;
-  /** Patroni check_timeline: reject candidates whose timeline is behind the cluster's. */
-  readonly checkTimeline: boolean;
-}
+export type { FailoverPolicy, FailoverSpec } from './types-managers.ts';
 
 /**
  * A group of relations that vacuum treats alike: user tables, or the system catalogs (which only a logical
@@ -234,6 +251,13 @@ export type ActionBody =
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }
+  /** pg_basebackup into `node` (stopped, empty data directory) from `spec.from` (rebuild.ts). */
+  | { readonly kind: 'basebackup'; readonly node: string; readonly spec: BaseBackupSpec }
+  /** Stop `node` (immediate), empty its data directory, and pg_basebackup it from `spec.from`. */
+  | { readonly kind: 'reclone'; readonly node: string; readonly spec: BaseBackupSpec }
+  | { readonly kind: 'pgRewind'; readonly node: string; readonly spec: RewindSpec }
+  /** The node's data directory is emptied (a running server crashes first). */
+  | { readonly kind: 'destroyData'; readonly node: string }
   /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
   | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
   /** CHECKPOINT on a server (a restartpoint on a standby): immediate (postgres-2.md §1.1). */
@@ -250,7 +274,9 @@ export type ActionBody =
   | { readonly kind: 'startConsumer'; readonly cluster: string; readonly slot: string }
   /** A long-running (or prepared, which survives restarts) transaction holding the xmin horizon. */
   | { readonly kind: 'openTransaction'; readonly node: string; readonly transaction: string; readonly prepared: boolean }
-  | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string };
+  | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
+  /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
+  | GrayFailure;
 
 export type Action = ActionBody & {
   readonly at: Micros;
@@ -299,7 +325,7 @@ export type ExpectationBody =
       readonly receiver: 'streaming' | 'waiting' | 'stopped' | null;
     };
 
-export type Expectation = ExpectationBody & { readonly name: string };
+export type Expectation = (ExpectationBody | VerdictExpectation) & { readonly name: string };
 
 export interface Scenario {
   readonly name: string;

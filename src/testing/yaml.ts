@@ -7,6 +7,7 @@
  * sizes and bandwidths in a unit that divides them, LSNs as %X/%X, rates as plain numbers per second.
  */
 import { Document, isMap, isSeq, type Node } from 'yaml';
+import { printSynchronousStandbyNames } from '../models/postgres/guc.ts';
 import { formatDuration, formatLsn, formatSize } from '../scenario/units.ts';
 import { versionName } from '../scenario/settings.ts';
 import type {
@@ -14,7 +15,6 @@ import type {
   AlertSpec,
   ClusterSpec,
   Expectation,
-  FailoverSpec,
   NodeSpec,
   PartitionTarget,
   PgMajor,
@@ -27,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -53,20 +54,7 @@ export function printBandwidth(bytesPerSecond: number): string {
   throw new RangeError(`bandwidth ${bytesPerSecond} B/s cannot be written exactly`);
 }
 
-function quoteName(name: string): string {
-  return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-/** synchronous_standby_names in the syntax the node's version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
-export function printSynchronousStandbyNames(v: SynchronousStandbyNames | null, version: PgMajor): string {
-  if (v === null) return '';
-  const list = v.names.map(quoteName).join(', ');
-  if (version >= 10) return `${v.method.toUpperCase()} ${v.num} (${list})`;
-  if (v.method === 'any') throw new RangeError(`ANY in synchronous_standby_names needs PostgreSQL 10 (the node is ${versionName(version)})`);
-  if (version >= 9.6) return `${v.num} (${list})`;
-  if (v.num !== 1) throw new RangeError(`several synchronous standbys need PostgreSQL 9.6 (the node is ${versionName(version)})`);
-  return list;
-}
+export { printSynchronousStandbyNames };
 
 function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -95,6 +83,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
   if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.walLogHints !== undefined) out.wal_log_hints = s.walLogHints;
+  if (s.dataChecksums !== undefined) out.data_checksums = s.dataChecksums;
   if (s.primarySlotName !== undefined && s.primarySlotName !== null) out.primary_slot_name = s.primarySlotName;
   if (s.archiveMode !== undefined) out.archive_mode = s.archiveMode;
   if (s.archiveCommand !== undefined) out.archive_command = s.archiveCommand;
@@ -123,21 +113,13 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
   if (n.storage.archiveThroughput !== undefined) out.archive_throughput = printBandwidth(n.storage.archiveThroughput);
   if (n.storage.restoreThroughput !== undefined) out.restore_throughput = printBandwidth(n.storage.restoreThroughput);
+  if (n.storage.dataSize !== undefined) out.data_size = printSize(n.storage.dataSize);
+  if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
   return out;
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
   return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
-}
-
-function printFailover(f: FailoverSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = { policy: f.policy, site: f.site, check_interval: printDuration(f.checkInterval), timeout: printDuration(f.timeout) };
-  if (f.candidates.length > 0) out.candidates = [...f.candidates];
-  if (f.policy === 'patroni') {
-    out.maximum_lag_on_failover = printSize(f.maximumLagOnFailover);
-    out.check_timeline = f.checkTimeline;
-  }
-  return out;
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -193,6 +175,26 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'checkpoint':
       out[a.kind] = a.node;
       break;
+    case 'basebackup':
+    case 'reclone': {
+      const b = a.spec;
+      out[a.kind] = {
+        node: a.node,
+        from: b.from,
+        checkpoint: b.checkpoint,
+        wal_method: b.walMethod,
+        ...(b.slot !== null ? { slot: b.slot } : {}),
+        ...(b.maxRate !== null ? { max_rate: printBandwidth(b.maxRate) } : {}),
+        start: b.start,
+      };
+      break;
+    }
+    case 'pgRewind':
+      out.pg_rewind = { node: a.node, from: a.spec.from, start: a.spec.start };
+      break;
+    case 'destroyData':
+      out.destroy_data = a.node;
+      break;
     case 'archiveFails':
       out.archive_fails = { node: a.node, until: printTime(a.until), exit_code: a.exitCode };
       break;
@@ -246,6 +248,14 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
       break;
     case 'closeTransaction':
       out.close_transaction = a.transaction;
+      break;
+    case 'packetLoss':
+    case 'oneWayPartition':
+    case 'healOneWay':
+    case 'stopManager':
+    case 'startManager':
+    case 'slowNode':
+      Object.assign(out, printGrayFailure(a));
       break;
   }
   return out;
@@ -318,6 +328,11 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      Object.assign(out, printVerdictExpectation(e));
+      break;
     case 'nodeState': {
       const d: Record<string, unknown> = { name: e.node };
       if (e.timeline !== null) d.timeline = e.timeline;

@@ -23,13 +23,14 @@ import { cases, mainCluster } from '../support/properties.ts';
 
 const CRASH_AT = seconds(180);
 
-/** The standbys whose confirmation releases commits now, or null when commits wait (too few stream). */
+/** The standbys whose confirmation releases commits now, or null when commits wait (too few stream caught up). */
 function synchronousSet(world: World): string[] | null {
   const c = mainCluster(world);
   const p = c.node('p1');
   const names = p.settings.synchronousStandbyNames!;
   const streaming = [...c.streams]
-    .filter((s) => s.up === p && s.limit === null && c.streamUp(s) && s.down.role.kind === 'standby')
+    // A walsender still catching up is no candidate (syncrep.c SyncRepGetCandidateStandbys: WALSNDSTATE_STREAMING).
+    .filter((s) => s.up === p && s.limit === null && c.streamUp(s) && s.caughtUp && s.down.role.kind === 'standby')
     .map((s) => ({ name: s.down.name, priority: names.names.findIndex((x) => x === '*' || x === s.down.settings.applicationName) }))
     .filter((x) => x.priority >= 0)
     .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));

@@ -5,75 +5,8 @@ import { runScenario } from '../../src/run.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { at, mackerel } from '../support/builder.ts';
 
-// ---- A minimal XML parser: enough to prove the SVG is well-formed and to query it.
+import { all, num, parseXml, points, textOf, type El } from '../support/xml.ts';
 
-interface El {
-  readonly name: string;
-  readonly attrs: Record<string, string>;
-  readonly children: El[];
-  text: string;
-}
-
-const ENTITY = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/y;
-
-function decode(s: string, where: string): string {
-  for (let i = s.indexOf('&'); i >= 0; i = s.indexOf('&', i + 1)) {
-    ENTITY.lastIndex = i;
-    if (!ENTITY.test(s)) throw new Error(`bare & in ${where}: ${s.slice(i, i + 12)}`);
-  }
-  return s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!);
-}
-
-function parseXml(src: string): El {
-  const stack: El[] = [];
-  let root: El | null = null;
-  let i = 0;
-  while (i < src.length) {
-    const lt = src.indexOf('<', i);
-    const text = src.slice(i, lt < 0 ? src.length : lt);
-    if (text.includes('>')) throw new Error(`bare > in text: ${text}`);
-    if (text.trim()) {
-      const top = stack.at(-1);
-      if (!top) throw new Error(`text outside the root element: ${text.trim()}`);
-      top.text += decode(text, 'text');
-    }
-    if (lt < 0) break;
-    const gt = src.indexOf('>', lt);
-    if (gt < 0) throw new Error('unterminated tag');
-    const tag = src.slice(lt + 1, gt);
-    i = gt + 1;
-    if (tag.startsWith('/')) {
-      const open = stack.pop();
-      if (!open || open.name !== tag.slice(1).trim()) throw new Error(`</${tag.slice(1)}> closes <${open?.name}>`);
-      continue;
-    }
-    const selfClosing = tag.endsWith('/');
-    const m = /^([A-Za-z][\w:.-]*)((?:\s+[A-Za-z][\w:.-]*="[^"<]*")*)\s*\/?$/.exec(tag);
-    if (!m) throw new Error(`malformed tag <${tag}>`);
-    const attrs: Record<string, string> = {};
-    for (const a of m[2]!.matchAll(/([A-Za-z][\w:.-]*)="([^"]*)"/g)) {
-      if (a[1]! in attrs) throw new Error(`duplicate attribute ${a[1]}`);
-      attrs[a[1]!] = decode(a[2]!, `attribute ${a[1]}`);
-    }
-    const el: El = { name: m[1]!, attrs, children: [], text: '' };
-    const parent = stack.at(-1);
-    if (parent) parent.children.push(el);
-    else if (root) throw new Error('second root element');
-    else root = el;
-    if (!selfClosing) stack.push(el);
-  }
-  if (stack.length) throw new Error(`unclosed <${stack.at(-1)!.name}>`);
-  if (!root) throw new Error('no root element');
-  return root;
-}
-
-function all(el: El, pred: (e: El) => boolean): El[] {
-  return [...(pred(el) ? [el] : []), ...el.children.flatMap((c) => all(c, pred))];
-}
-
-const textOf = (el: El): string => el.text + el.children.map(textOf).join('');
-const points = (pl: El): [number, number][] => pl.attrs.points!.split(' ').map((p) => p.split(',').map(Number) as [number, number]);
-const num = (el: El, a: string): number => Number(el.attrs[a]);
 
 // ---- The Mackerel run, charted.
 
@@ -88,7 +21,8 @@ function xOf(d: El, t: number): number {
   return num(frame, 'x') + (t / END) * num(frame, 'width');
 }
 
-const bands = (d: El, kind: string) => all(d, (e) => e.name === 'rect' && e.attrs.class === kind).map((r) => ({ left: num(r, 'x'), right: num(r, 'x') + num(r, 'width'), el: r }));
+/** Bands of the WAL panel (the XID and series panels mark theirs with data-panel). */
+const bands = (d: El, kind: string) => all(d, (e) => e.name === 'rect' && e.attrs.class === kind && e.attrs['data-panel'] === undefined).map((r) => ({ left: num(r, 'x'), right: num(r, 'x') + num(r, 'width'), el: r }));
 
 describe('the test XML parser', () => {
   it('rejects what is not well-formed', () => {
@@ -103,9 +37,14 @@ describe('the test XML parser', () => {
 });
 
 describe('renderChartSvg', () => {
-  it('is a well-formed standalone SVG of the default size', () => {
+  it('is a well-formed standalone SVG, 1000 px wide and as tall as its panels need', () => {
     expect(doc.name).toBe('svg');
-    expect(doc.attrs).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', width: '1000', height: '500', viewBox: '0 0 1000 500' });
+    expect(doc.attrs).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', width: '1000' });
+    const h = Number(doc.attrs.height);
+    expect(doc.attrs.viewBox).toBe(`0 0 1000 ${h}`);
+    // The WAL panel and the request panel (the run has outages), stacked.
+    expect(h).toBeGreaterThan(450);
+    expect(h).toBeLessThan(700);
     // Standalone: nothing loaded from elsewhere.
     expect(svg).not.toMatch(/<script|<link|@import|@font-face|xlink:href|href="http/);
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
@@ -183,12 +122,19 @@ describe('renderChartSvg', () => {
       expect.arrayContaining([
         '14:30:10 db001 → TL 16 by the plan',
         '15:30:20 db002 → TL 17 by failover (naive)',
-        '14:30:00 plan: block client connections to db000',
-        '15:30:00 faults: db001 is cut off from the network (db001-lost)',
+        '14:30:15 plan: route writes to db001',
         '15:30:00 write outage 20 s',
         '717,000 commits lost',
+        // Steps that begin a state are periods, in lanes: the plan's and the faults'.
+        'clients blocked from db000 (to the end)',
+        'db000 stopped (to the end)',
+        'db001 cut off (to the end)',
       ]),
     );
+    const periods = all(doc, (e) => e.attrs.class === 'period');
+    expect(periods.map((p) => p.attrs['data-source'])).toEqual(['plan', 'plan', 'faults']);
+    expect(num(periods[2]!, 'x')).toBeCloseTo(xOf(doc, at(15, 30)), 0);
+    expect(num(periods[2]!, 'x') + num(periods[2]!, 'width')).toBeCloseTo(xOf(doc, END), 0);
     // Time ticks in the scenario's zone (Asia/Tokyo), not UTC.
     const ticks = all(doc, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
     expect(ticks).toEqual(expect.arrayContaining(['14:00', '14:30', '15:30']));
@@ -274,7 +220,7 @@ describe('renderChartSvg: transaction IDs', () => {
     // One node, no loss: the XID panel is the whole chart.
     expect(byClass(goDoc, 'frame')).toHaveLength(0);
     expect(byClass(goDoc, 'wal')).toHaveLength(0);
-    expect(goDoc.attrs).toMatchObject({ width: '1000', height: '500' });
+    expect(goDoc.attrs).toMatchObject({ width: '1000' });
     // No xid entries: the WAL chart as before.
     expect(byClass(doc, 'frame-xid')).toHaveLength(0);
     expect(byClass(doc, 'xid-age')).toHaveLength(0);
@@ -285,7 +231,7 @@ describe('renderChartSvg: transaction IDs', () => {
     // Two nodes: both panels, the XID panel under the WAL panel, on the same time axis.
     const two = goRun(null, ['clusters.app.nodes.reader={site: ap-northeast-1, version: 13, role: standby, upstream: writer}']);
     const both = parseXml(renderChartSvg(two));
-    expect(both.attrs.height).toBe('760');
+    expect(Number(both.attrs.height)).toBeGreaterThan(Number(goDoc.attrs.height) + 200);
     const [wal, xid] = [byClass(both, 'frame')[0]!, byClass(both, 'frame-xid')[0]!];
     expect(num(xid, 'y')).toBeGreaterThan(num(wal, 'y') + num(wal, 'height'));
     expect([num(xid, 'x'), num(xid, 'width')]).toEqual([num(wal, 'x'), num(wal, 'width')]);
@@ -350,8 +296,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(num(last, 'x')).toBeCloseTo(s.x('2023-10-24T10:01:00+09:00'), 0);
     expect(texts(goDoc)).toEqual(
       expect.arrayContaining([
-        '2023-03-06 10:00 plan: stop the consumer of slot "debezium" (stop-debezium)',
-        '2023-10-24 10:00 plan: drop replication slot "debezium" (drop-slot)',
+        'consumer of slot "debezium" stopped, 232 days',
         '2023-10-24 10:01 vacuum of pg_catalog, 38 min 36 s: age 1.30B → 50M',
         '2023-04-11 00:42 vacuum of pg_catalog, 6 min 58 s: could not freeze (horizon held)',
       ]),
@@ -373,7 +318,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(num(dot('xid-stop'), 'cx')).toBeCloseTo(s.x(x.stopAt!), 0);
     expect(num(dot('xid-stop'), 'cy')).toBeCloseTo(s.y(x.stopAge), 0);
     expect(texts(d)).toEqual(
-      expect.arrayContaining(['2024-03-20 20:16 first WARNING: age 2,136,483,647', '2024-03-22 15:00 stop limit: XID-assigning commands fail', '2024-03-22 15:00 write outage 38.4 days']),
+      expect.arrayContaining(['2024-03-20 20:16 first WARNING: age 2,136,483,647', '2024-03-22 15:00 stop limit: XID-assigning commands fail', '2024-03-22 15:00 write outage 38 days 9 h']),
     );
     // The stop is the peak: no separate peak label; writes fail from the stop to the end.
     expect(byClass(d, 'xid-peak')).toHaveLength(0);
@@ -399,7 +344,7 @@ describe('renderChartSvg: transaction IDs', () => {
 
   it('has monthly ticks for a ten-month run', () => {
     const ticks = all(goDoc, (e) => e.name === 'g' && e.attrs.class === 'x-axis').flatMap((g) => all(g, (e) => e.name === 'text').map(textOf));
-    expect(ticks).toEqual(['Jan', '2023', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Asia/Tokyo (GMT+9)']);
+    expect(ticks).toEqual(['Jan', '2023', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Asia/Tokyo (UTC+9)']);
   });
 
   it('is deterministic, well-formed and rounded', () => {
@@ -414,5 +359,64 @@ describe('renderChartSvg: transaction IDs', () => {
     const odd = renderChartSvg({ ...go, history: { ...go.history, holds } as unknown as typeof go.history });
     expect(all(parseXml(odd), (e) => e.attrs.class === 'hold')[0]!.attrs['data-holder']).toBe(`slot "<b>&'x"`);
     expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1,361,764,000)`);
+  });
+});
+
+// ---- Block replication: the cybozu.com migration.
+
+const CYBOZU = fileURLToPath(new URL('../../scenarios/cybozu-drbd-migration.yaml', import.meta.url));
+
+describe('renderChartSvg: block replication', () => {
+  const r = runScenario(loadScenarioFile(CYBOZU, {}));
+  const svgText = renderChartSvg(r);
+  const d = parseXml(svgText);
+  const panelTitles = all(d, (e) => e.attrs.class === 'panel-title').map(textOf);
+
+  it('draws a panel for each kind of series the report has, and no WAL axis without PostgreSQL nodes', () => {
+    expect(byClass(d, 'frame')).toHaveLength(0);
+    expect(svgText).not.toContain('WAL position');
+    expect(panelTitles).toEqual(['vol: DRBD send buffer and peer queue', 'vol: out of sync (to resync)', 'replication line: bytes sent per second', 'write latency']);
+    const drawn = all(d, (e) => e.attrs.class === 'series').map((e) => e.attrs['data-name']);
+    expect(drawn).toEqual(['send buffer', 'peer queue', 'out of sync', 'vol', 'groupware']);
+    // Every series of the JSON is drawn, with points over the run.
+    expect(r.report.series!.length).toBe(5);
+    for (const p of all(d, (e) => e.attrs.class === 'series')) expect(p.attrs.d!.split(/[ML]/).filter(Boolean).length).toBeGreaterThan(2);
+    // No request panel: writes never failed.
+    expect(panelTitles).not.toContain('share of offered writes that succeed');
+  });
+
+  it('puts the peak send buffer fill at the height of its value, on round binary ticks', () => {
+    const axis = all(d, (e) => e.attrs.class === 'series-axis' && e.attrs['data-panel'] === 'buffers:vol')[0]!;
+    const labels = axis.children.filter((e) => e.name === 'text').map(textOf);
+    expect(labels.every((l) => /^(0 B|\d+ MiB)$/.test(l))).toBe(true);
+    const ys = axis.children.filter((e) => e.name === 'line').map((e) => num(e, 'y1'));
+    const mib = (l: string) => (l === '0 B' ? 0 : Number(l.split(' ')[0]) * 2 ** 20);
+    const y = (v: number) => ys[0]! + ((ys[1]! - ys[0]!) * v) / mib(labels[1]!);
+    const peak = Math.max(...r.report.series!.find((s) => s.name === 'vol peer queue (bytes)')!.points.map(([, v]) => v));
+    const path = all(d, (e) => e.attrs.class === 'series' && e.attrs['data-name'] === 'peer queue')[0]!.attrs.d!;
+    const top = Math.min(...[...path.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1])));
+    expect(top).toBeCloseTo(y(peak), 0);
+  });
+
+  it('shades the plan periods (disconnected, backups, the initial RAID background initialisation) with labels in lanes', () => {
+    const labels = all(d, (e) => e.attrs.class === 'period-label').map(textOf);
+    expect(labels).toEqual(expect.arrayContaining(['background-init "bgi" on new-array, 12 h 21 min', 'vol disconnected, 23 h 40 min', 'backup "backup" on new-array, 30 min', 'backup "backup-2" on new-array, 1 h 16 min']));
+    // Labels in one lane never overlap.
+    const boxes = all(d, (e) => e.attrs.class === 'period-label').map((t) => ({ y: num(t, 'y'), x: num(t, 'x'), w: textOf(t).length * 6, anchor: t.attrs['text-anchor'] }));
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        if (a.y !== b.y) continue;
+        const [al, ar] = a.anchor === 'end' ? [a.x - a.w, a.x] : [a.x, a.x + a.w];
+        const [bl, br] = b.anchor === 'end' ? [b.x - b.w, b.x] : [b.x, b.x + b.w];
+        expect(ar <= bl || br <= al, `${JSON.stringify(a)} ${JSON.stringify(b)}`).toBe(true);
+      }
+    }
+  });
+
+  it('keeps a short outage visible: a band is at least 3 px wide', () => {
+    const m = runScenario(mackerel());
+    const report = { ...m.report, outages: [{ ...m.report.outages[0]!, from: '2017-08-07T15:00:00+09:00', to: '2017-08-07T15:00:00.200+09:00', seconds: 0.2 }] };
+    const dd = parseXml(renderChartSvg({ ...m, report }));
+    for (const b of all(dd, (e) => e.attrs.class === 'outage')) expect(num(b, 'width')).toBeGreaterThanOrEqual(3);
   });
 });

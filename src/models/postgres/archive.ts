@@ -266,6 +266,14 @@ export class WalArchive {
   // ------------------------------------------------------------------ restore
 
   /**
+   * Whether `n`'s startup process tries the archive at every attempt (restore_command set, archive reachable):
+   * the archive grows without any other change in the cluster, so its retry loop cannot be parked (retry.ts).
+   */
+  triesArchive(n: PgNode): boolean {
+    return n.settings.restoreCommand !== null && this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
+  }
+
+  /**
    * The startup process's first source (xlogrecovery.c WaitForWALToBecomeAvailable: archive, pg_wal, stream):
    * a standby with restore_command that can reach the archive restores the next whole segments of its WAL's
    * history while the archive has them. Returns the pending restore (the caller waits for it), or null: go on

@@ -36,6 +36,8 @@ export interface CheckpointHost {
   readonly ctx: WorldContext;
   readonly nodes: ReadonlyMap<string, PgNode>;
   replayPosition(n: PgNode, now: Micros): Lsn;
+  /** A standby's replay position, its rate (bytes/µs) and when that rate changes by itself (replay.ts). */
+  replayAt(n: PgNode, now: Micros): { readonly lsn: Lsn; readonly rate: number; readonly changesAt: number };
   log(node: PgNode | null, kind: EventKind, message: string, lines?: readonly (LogLine | null)[]): void;
   /** The oldest restart_lsn of the valid slots on `n`, or null. */
   slotMinimum(n: PgNode): Lsn | null;
@@ -90,6 +92,15 @@ export class Checkpointer {
 
   private get sim() {
     return this.host.ctx.sim;
+  }
+
+  /** `n`'s data directory was replaced (rebuild.ts): its checkpoint state starts afresh from `n.checkpoint`. */
+  forget(n: PgNode): void {
+    const s = this.state.get(n);
+    if (!s) return;
+    this.clearTimers(s);
+    if (s.running) this.sim.cancel(s.running.end);
+    this.state.delete(n);
   }
 
   private stateOf(n: PgNode): NodeState {
@@ -252,8 +263,8 @@ export class Checkpointer {
       s.distance = null;
       if (!n.running) return;
       if (this.position(n) < threshold) {
-        // A delayed standby's replay trails its flush by at most recovery_min_apply_delay.
-        s.distance = this.sim.after(n.settings.recoveryMinApplyDelay, `checkpoint distance ${n.name}`, () => this.planDistance(n, s), PRIORITY.checkpoint);
+        // The replay's rate changed on the way (reachTime stops there): plan again from here.
+        this.planDistance(n, s);
         return;
       }
       s.requested.xlog = true;
@@ -300,14 +311,16 @@ export class Checkpointer {
 
   /**
    * When the trigger's WAL reaches `lsn` at the present rates (NEVER if it does not move). A standby's replay
-   * is taken as its flush, which trails the received WAL by rate x fsync lag; a delayed replay is re-checked
-   * when the event fires.
+   * moves at its own rate until that rate changes by itself (the replay catching up with its flush, an apply
+   * delay's gate: replay.ts); the event is then re-planned from there.
    */
   private reachTime(n: PgNode, lsn: Lsn): Micros {
     const now = this.sim.now;
-    if (this.position(n) >= lsn) return now;
-    const lag = n.isPrimary ? 0 : n.wal.end.rate * n.flushLag;
-    return n.wal.end.timeToReach(lsn + lag, now);
+    if (n.isPrimary) return n.walEnd(now) >= lsn ? now : n.wal.end.timeToReach(lsn, now);
+    const p = this.host.replayAt(n, now);
+    if (p.lsn >= lsn) return now;
+    const at = p.rate > 0 ? now + Math.max(1, Math.ceil((lsn - p.lsn) / p.rate)) : NEVER;
+    return Math.min(at, Math.max(now + 1, p.changesAt)) as Micros;
   }
 
   // ------------------------------------------------------------------ one checkpoint

@@ -6,18 +6,20 @@ import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/type
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
-import { formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
-import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
+import { Rebuilds } from './rebuild.ts';
 import { retentionText, type Horizon } from './retention.ts';
-import { formatSize } from '../../scenario/units.ts';
+import { ReplayModel } from './replay.ts';
+import { gucName, gucValue } from './guc.ts';
+import { formatSize, humanSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -40,14 +42,19 @@ export class PgCluster {
   readonly nodes = new Map<string, PgNode>();
   readonly streams = new Set<Stream>();
   readonly writes: WriteFlow;
+  readonly replay: ReplayModel;
   readonly xid: XidModel;
   /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
   readonly storage: WalStorage;
   /** When failed attempts are retried, and the loops that need not run attempt by attempt (retry.ts). */
   private readonly retries: RetryLoops;
+  /** pg_basebackup, pg_rewind and emptied data directories (rebuild.ts). */
+  readonly rebuilds = new Rebuilds(this);
   /** The archive as the startup process's first source of WAL (restore.ts). */
   private readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
+  /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
+  readonly observers: (() => void)[] = [];
 
   constructor(
     readonly ctx: WorldContext,
@@ -77,6 +84,7 @@ export class PgCluster {
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
     this.writes = new WriteFlow(this, spec.workloads);
+    this.replay = new ReplayModel(this);
     this.xid = new XidModel(this, alerts);
     this.storage = new WalStorage(this);
     this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
@@ -98,17 +106,11 @@ export class PgCluster {
   }
 
   /**
-   * A standby's replay position: its flush, held back by recovery_min_apply_delay (xlogrecovery.c
-   * recoveryApplyDelay: replay of a commit record waits until its commit time on the primary plus the delay,
-   * so at time t replay stands where the primaries' WAL stood at t - delay, and never past the flush). A
-   * primary's is its WAL end.
+   * A standby's replay position: its flush, held back by recovery_min_apply_delay and by the startup process's
+   * own speed (replay.ts). A primary's is its WAL end.
    */
   replayPosition(n: PgNode, now: Micros): Lsn {
-    if (n.role.kind !== 'standby') return n.walEnd(now);
-    const flushed = n.flushed(now);
-    const delay = n.settings.recoveryMinApplyDelay;
-    if (delay <= 0) return flushed;
-    return Math.min(flushed, writtenBy(n.wal.timeline, (now - delay) as Micros, (name) => this.nodes.get(name)).lsn);
+    return this.replay.at(n, now).lsn;
   }
 
   /** What a walsender on `n` can send: its flush (walsender.c XLogSendPhysical: GetFlushRecPtr, GetStandbyFlushRecPtr on a cascading standby). */
@@ -174,6 +176,7 @@ export class PgCluster {
       this.reflowEvent = null;
       this.writes.reflow();
       this.storage.afterReflow();
+      for (const observe of this.observers) observe();
     }, PRIORITY.reflow);
   }
 
@@ -228,11 +231,11 @@ export class PgCluster {
       return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
     }
     if (!up.running || !this.reachable(n, up)) {
-      const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
+      const line = up.running ? pgLog.connectionTimedOut(n.version, n.name, up.name) : pgLog.couldNotConnect(n.version, n.name, up.name);
       return fail(up.running ? 'upstream-unreachable' : 'upstream-down', line, up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`);
     }
     if (!up.acceptsConnections) {
-      return fail('upstream-down', pgLog.upstreamStartingUp(up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
+      return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
@@ -263,7 +266,8 @@ export class PgCluster {
     const answer = this.startReplication(n, up, startTli, startpoint);
     if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
     const { sent, limit } = answer;
-    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(startpoint, startTli);
+    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
+    this.restore.end(n, `then it streams from ${up.name}`);
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -300,7 +304,7 @@ export class PgCluster {
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
     invariant(path, 'a reachable pair has a path');
     const empty = limit !== null && end >= limit - 0.5;
-    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
+    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end, caughtUp: false };
     this.streams.add(stream);
     this.storage.streamStarted(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
@@ -453,7 +457,7 @@ export class PgCluster {
     }
     beforeFollow?.();
     role.target = candidate;
-    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
+    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest${this.currentReadAsLatest(n)})`, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
       // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
@@ -476,13 +480,16 @@ export class PgCluster {
   ): void {
     const role = n.role as StandbyRole;
     const interval = n.settings.walRetrieveRetryInterval;
-    // The first failure is retried at once, later ones an interval after the previous (retry.ts).
-    const at = opts.retryAfter !== undefined ? ((this.ctx.sim.now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval);
+    // xlogrecovery.c WaitForWALToBecomeAvailable: the first failure is retried at once, later ones an interval
+    // after the previous (retry.ts), and 15+ logs `waiting for WAL to become available` before each sleep.
+    const now = this.ctx.sim.now;
+    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval);
     const was = role.receiver;
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
-    const lines = Array.isArray(line) ? line : [line as LogLine | null];
-    if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop)) {
+    const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
+    if (at > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
       role.receiver = { status: 'waiting', reason, retry: null };
       if (!opts.quiet) this.log(n, kind, why, lines);
@@ -491,11 +498,21 @@ export class PgCluster {
     }
     const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     role.receiver = { status: 'waiting', reason, retry };
-    if (!opts.quiet) this.log(n, kind, why, lines);
-    if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
+    // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
+    // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
+    const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
+    if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now);
+    else if (!opts.quiet) this.log(n, kind, why, lines);
+    if (!viaArchive && (!inLoop || this.lastReason.get(n.name) !== reason)) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
     this.requestReflow();
     this.retries.failed(n);
+  }
+
+  /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
+  private currentReadAsLatest(n: PgNode): string {
+    if (!n.settings.recoveryTargetTimelineCurrentReadAsLatest) return '';
+    return `: 'current' was written in recovery.conf, which ${formatVersion(n.version)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest`;
   }
 
   /** Why the last rescan refused the newest timeline, per node. */
@@ -516,6 +533,7 @@ export class PgCluster {
 
   /** The end of the run: parked retry loops count their last attempts; pg_wal and slots are recorded. */
   finish(now: Micros): void {
+    this.restore.finish();
     this.retries.finish(now);
     this.storage.finish(now);
   }
@@ -585,7 +603,6 @@ export class PgCluster {
       this.wait(n, reason, [], why, { retryAfter: 0 as Micros, quiet: true });
       return;
     }
-    lines.push(pgLog.waitingForWal(n.version, sp + XLOG_RECORD_HEADER));
     this.wait(n, reason, lines, why);
   }
 
@@ -612,17 +629,35 @@ export class PgCluster {
   }
 
   /**
-   * WAL already sent when a path breaks or the sender stops is in the network and still arrives: the
-   * downstream gets the in-flight bytes (at most one latency's worth at the current rate). Delivered at
-   * the moment of the break rather than one latency later: an approximation of `latency` in time.
+   * The upstream crashed (its walsender exited) but the path is up: the bytes already on the wire still arrive,
+   * the WAL it had not sent never does (writes.ts inFlight). The kernel may still send a socket's queued bytes
+   * after the process exits, unless unread standby replies make it reset the connection (RFC 2525); the model
+   * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
   private deliverInFlight(s: Stream): void {
     const now = this.ctx.sim.now;
+    const inFlight = this.writes.inFlight(s, now);
+    if (inFlight > 0) s.down.wal.end.set(now, s.down.walEnd(now) + inFlight);
+  }
+
+  /**
+   * A clean shutdown: the walsenders send everything up to the shutdown checkpoint before they exit, and from 9.3
+   * wait until the standby confirms it (walsender.c WalSndLoop, WalSndDone: "send any outstanding logs up to the
+   * shutdown checkpoint record, wait for them to be replicated to the standby, and exit"; 9.0-9.2 send it and
+   * exit, and the kernel delivers the socket's queue). A standby the path still reaches receives all of it,
+   * however far it lagged; the model delivers it at the shutdown instant, though the real shutdown lasts as
+   * long as the transfer. Returns the bytes delivered beyond what was on the wire, per standby.
+   */
+  private deliverAtShutdown(s: Stream): number {
+    const now = this.ctx.sim.now;
+    if (!this.streamUp(s)) return 0;
     const d = s.down.walEnd(now);
     const sendable = this.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    const inFlight = Math.max(s.up.wal.end.rate, s.down.wal.end.rate) * s.path.latency + 1;
-    if (sent > d) s.down.wal.end.set(now, Math.min(sent, d + inFlight));
+    if (sent <= d) return 0;
+    const unsent = sent - d - this.writes.inFlight(s, now);
+    s.down.wal.end.set(now, sent);
+    return Math.max(0, unsent);
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
@@ -635,7 +670,8 @@ export class PgCluster {
         }
         s.timeout = null;
       } else if (!s.timeout) {
-        this.deliverInFlight(s);
+        // A partition drops the packets on the wire: the standby keeps what had arrived, and nothing more comes
+        // unless the path heals while the connection lives (TCP then retransmits from there).
         // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
         // nothing arrives any more, because that is what a cause chain needs.
         this.recordReceiver(s.down, 'upstream-unreachable', `no WAL arrives from ${s.up.name} any more: the network path between them is cut (the walreceiver notices after wal_receiver_timeout = ${s.down.settings.walReceiverTimeout / 1e6} s)`, 'waiting');
@@ -677,6 +713,17 @@ export class PgCluster {
       this.log(n, 'promote', `promotion of ${n.name} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`);
       return false;
     }
+    // With WAL left to replay the trigger waits for it (replay.ts); the promotion then completes by itself.
+    if (this.replay.deferPromotion(n, cause)) return true;
+    this.completePromotion(n, cause, false);
+    return true;
+  }
+
+  /** End recovery now (promote, or the replay a deferred promotion waited for is done). */
+  completePromotion(n: PgNode, cause: PromotionCause, requestLogged = true): void {
+    const now = this.ctx.sim.now;
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
     this.restore.end(n, 'then it was promoted');
@@ -694,8 +741,8 @@ export class PgCluster {
     n.checkpoint = { lsn: sp, tli: newTli };
     const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
     this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
-      pgLog.promoteRequest(),
-      pgLog.redoDone(sp),
+      requestLogged ? null : pgLog.promoteRequest(),
+      pgLog.redoDone(this.lastRecordStart(n, sp)),
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
       pgLog.readyToAccept(),
@@ -705,7 +752,35 @@ export class PgCluster {
     this.storage.promoted(n);
     this.historicizeOutgoing(n);
     this.requestReflow();
-    return true;
+  }
+
+  /**
+   * Where the last record replayed before `sp` begins (xlogrecovery.c: `redo done at` prints its start,
+   * ReadRecPtr; the switchpoint is its end): a shutdown checkpoint record when a clean shutdown ended the WAL
+   * there, else a commit record. Observed: 120 bytes before the switchpoint after a clean shutdown (14.23, 18.4),
+   * 40 after a crash that followed a commit (13.23).
+   */
+  private lastRecordStart(n: PgNode, sp: Lsn): Lsn {
+    const tl = timelineAt(n.wal.timeline, Math.max(0, sp - 1));
+    const ckpt = this.shutdownRecords.get(tl)?.find((at) => Math.abs(at + SHUTDOWN_CHECKPOINT_RECORD - sp) < 0.5);
+    return ckpt ?? Math.max(tl.begin, sp - COMMIT_RECORD);
+  }
+
+  /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
+  private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
+
+  /**
+   * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
+   * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
+   * checkpoint, an immediate stop is a crash). `why` is logged.
+   */
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
+    if (n.role.kind !== 'primary') return;
+    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
+    if (how === 'immediate') this.crash(n);
+    else this.stop(n);
+    n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+    this.start(n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
@@ -757,12 +832,21 @@ export class PgCluster {
   configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never'): void {
     const keys = Object.keys(settings) as (keyof PgSettingsSpec)[];
     const needsRestart = keys.some((k) => changeNeedsRestart(n.version, k));
-    const merged = { ...n.settings, ...settings } as PgSettingsSpec;
-    const defaulted = settings.recoveryTargetTimeline === undefined && n.settings.recoveryTargetTimelineDefaulted;
-    const next = { ...resolveSettings(n.version, n.name, merged), recoveryTargetTimelineDefaulted: defaulted };
-    const names = keys.map(gucName).join(', ');
+    // Settings not changed keep their resolved values: a defaulted recovery_target_timeline stays the default
+    // (on 11 and before its resolved 'current' is not the word written in recovery.conf, which means latest).
+    // A key present with the value undefined resets the setting to the version's default (the line removed).
+    const reset = 'recoveryTargetTimeline' in settings && settings.recoveryTargetTimeline === undefined;
+    const kept = !('recoveryTargetTimeline' in settings);
+    const merged = { ...n.settings, ...settings, ...(reset || (kept && n.settings.recoveryTargetTimelineDefaulted) ? { recoveryTargetTimeline: undefined } : {}) } as PgSettingsSpec;
+    const resolved = resolveSettings(n.version, n.name, merged);
+    const next = {
+      ...resolved,
+      recoveryTargetTimelineDefaulted: reset || (kept && n.settings.recoveryTargetTimelineDefaulted),
+      recoveryTargetTimelineCurrentReadAsLatest: kept ? n.settings.recoveryTargetTimelineCurrentReadAsLatest : resolved.recoveryTargetTimelineCurrentReadAsLatest,
+    };
+    const names = keys.map((k) => gucName(k, n.version)).join(', ');
     if (needsRestart && restart === 'never') {
-      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k))));
+      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
       this.pendingSettings.set(n.name, next);
       return;
     }
@@ -772,7 +856,7 @@ export class PgCluster {
       this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
       this.restart(n);
     } else {
-      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k), String(settings[k]))));
+      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.storage.reload(n);
       this.requestReflow();
     }
@@ -793,7 +877,7 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     for (const s of [...this.streams]) {
       if (s.down === n) this.closeStream(s);
-      else if (s.up === n) this.deliverInFlight(s);
+      else if (s.up === n && how === 'crashed') this.deliverInFlight(s);
     }
     const flushed = n.flushed(now);
     if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
@@ -818,10 +902,22 @@ export class PgCluster {
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
+    if (how === 'stopped' && n.isPrimary) {
+      this.writeShutdownCheckpoint(n, now);
+      const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
+      this.shutdownRecords.set(n.wal.timeline, records);
+    }
     this.storage.stop(n, how);
+    const drained: string[] = [];
+    if (how === 'stopped') {
+      for (const s of this.streams) {
+        const bytes = s.up === n ? this.deliverAtShutdown(s) : 0;
+        if (bytes >= 1) drained.push(`${humanSize(bytes)} to ${s.down.name}`);
+      }
+    }
     n.run = { state: 'down', how };
-    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
+    const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
+    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
       if (s.up === n) this.dropStream(s, how);
@@ -838,6 +934,13 @@ export class PgCluster {
 
   start(n: PgNode): void {
     if (n.running) return;
+    if (n.dataDirectory !== 'present') {
+      // pg_ctl.c: no PG_VERSION in the directory (emptied, or a copy still running into it).
+      this.log(n, 'fatal', `${n.name} does not start: its data directory is ${n.dataDirectory === 'empty' ? 'empty' : 'still being copied into'}`, [
+        { process: 'pg_ctl', level: 'ERROR', message: `directory "/var/lib/postgresql/data" is not a database cluster directory` },
+      ]);
+      return;
+    }
     const pending = this.pendingSettings.get(n.name);
     if (pending) {
       n.settings = pending;
@@ -957,7 +1060,7 @@ export class PgCluster {
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
           const by = horizon.decidedBy === 'slot-capped' ? `its slots were capped at max_slot_wal_keep_size` : retentionText(n);
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${by}; ${s.down.name} was ${formatSize(n.walEnd(now) - s.down.walEnd(now))} behind)`);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${by}; ${s.down.name} was ${humanSize(n.walEnd(now) - s.down.walEnd(now))} behind)`);
         }
       }
     }
@@ -989,9 +1092,4 @@ function childTliAfter(tl: Timeline, tli: number): number {
   const h = historyOf(tl);
   const i = h.findIndex((e) => e.timeline.tli === tli);
   return i > 0 ? h[i - 1]!.timeline.tli : tli;
-}
-
-/** The GUC name a DBA would recognise for a setting key. */
-export function gucName(k: keyof PgSettingsSpec): string {
-  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

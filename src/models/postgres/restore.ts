@@ -3,7 +3,8 @@
  * pg_wal, then the stream; postgres-2.md §2.2, rule 9). While the archive has the next segment of its WAL's
  * history, the startup process restores whole segments (archive.ts WalArchive.restore) with the walreceiver
  * stopped (XLogShutdownWalRcv before it leaves XLOG_FROM_STREAM); when the archive has nothing more it goes on
- * to streaming. The segments restored in one such run are logged as one event when it ends.
+ * to streaming. The segments restored until the node streams again (or stops, is promoted, the run ends) are
+ * logged as one event then.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { WalArchive } from './archive.ts';
@@ -35,15 +36,14 @@ export class ArchiveRestore {
   /** Restore from the archive if it has the next segment; false: go on to streaming. */
   start(n: PgNode, role: StandbyRole, refused: readonly LogLine[]): boolean {
     const pending = this.archive.restore(n, (to) => this.restored(n, pending!.from, to));
-    if (!pending) {
-      this.end(n, 'the archive has no more, so it streams');
-      return false;
-    }
+    // The archive has no more yet: on to pg_wal and the stream. The restores of one such run (however many
+    // attempts it took, while the archive filled) are logged as one event when the node streams again.
+    if (!pending) return false;
     role.walreceiver = null;
     const was = role.receiver;
     role.receiver = { status: 'waiting', reason: 'restoring-from-archive', retry: pending.event };
     if (refused.length > 0) this.host.logRefusal(n, refused);
-    if (!(was.status === 'waiting' && was.reason === 'restoring-from-archive')) {
+    if (!this.sessions.has(n) && !(was.status === 'waiting' && was.reason === 'restoring-from-archive')) {
       this.host.recordReceiver(n, `${n.name} restores WAL from the archive at site ${this.archive.site} (restore_command) from ${formatLsn(pending.from)}: the archive comes before pg_wal and the stream`);
       this.host.requestReflow();
     }
@@ -60,6 +60,16 @@ export class ArchiveRestore {
     role.receiver = { status: 'waiting', reason: 'restoring-from-archive', retry: null };
     this.host.requestReflow();
     this.host.connect(n);
+  }
+
+  /** Whether `n` restored from the archive since it last streamed (its failures in between form one loop). */
+  active(n: PgNode): boolean {
+    return this.sessions.has(n);
+  }
+
+  /** The end of the run: the restores not logged yet. */
+  finish(): void {
+    for (const n of [...this.sessions.keys()]) this.end(n, 'the run ended before it streamed again');
   }
 
   /** The archive stopped being `n`'s source (`why`): one event for the segments restored meanwhile. */

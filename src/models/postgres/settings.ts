@@ -13,6 +13,13 @@ export interface PgSettings {
   readonly recoveryTargetTimeline: RecoveryTargetTimeline;
   /** True when recovery_target_timeline was not written and the version default applies (for explanations). */
   readonly recoveryTargetTimelineDefaulted: boolean;
+  /**
+   * Up to 11, `recovery_target_timeline = 'current'` written in recovery.conf: the word is not a keyword there,
+   * strtoul reads it as timeline 0, and 0 means latest (xlog.c readRecoveryCommandFile: only 'latest' is
+   * compared, any other value goes through strtoul, which returns 0 without an error for a word; then rtliGiven
+   * with rtli 0 takes findNewestTimeLine). Resolved as latest; kept for explanations.
+   */
+  readonly recoveryTargetTimelineCurrentReadAsLatest: boolean;
   readonly walRetrieveRetryInterval: Micros;
   readonly synchronousCommit: SynchronousCommit;
   readonly synchronousStandbyNames: SynchronousStandbyNames | null;
@@ -39,6 +46,9 @@ export interface PgSettings {
   readonly archiveCommand: string | null;
   /** Null: not set (a standby takes WAL only from pg_wal and its stream). */
   readonly restoreCommand: string | null;
+  /** pg_rewind's precondition: wal_log_hints (9.4+) or data checksums (initdb -k). */
+  readonly walLogHints: boolean;
+  readonly dataChecksums: boolean;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
   readonly vacuumFreezeMinAge: number;
@@ -60,8 +70,9 @@ const MiB = 1024 * 1024;
 export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSettingsSpec): PgSettings {
   return {
     // <=11: recovery.conf default "recover along the same timeline" (current); 12+: latest (PG12 release notes).
-    recoveryTargetTimeline: spec.recoveryTargetTimeline ?? (version >= 12 ? 'latest' : 'current'),
+    recoveryTargetTimeline: spec.recoveryTargetTimeline === 'current' && version < 12 ? 'latest' : (spec.recoveryTargetTimeline ?? (version >= 12 ? 'latest' : 'current')),
     recoveryTargetTimelineDefaulted: spec.recoveryTargetTimeline === undefined,
+    recoveryTargetTimelineCurrentReadAsLatest: spec.recoveryTargetTimeline === 'current' && version < 12,
     // 9.5+ GUC, default 5 s; before 9.5 the retry wait was hard-coded to 5 s (xlog.c).
     walRetrieveRetryInterval: spec.walRetrieveRetryInterval ?? seconds(5),
     synchronousCommit: spec.synchronousCommit ?? 'on',
@@ -88,6 +99,8 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     archiveMode: spec.archiveMode ?? 'off',
     archiveCommand: spec.archiveCommand ? spec.archiveCommand : null,
     restoreCommand: spec.restoreCommand ? spec.restoreCommand : null,
+    walLogHints: spec.walLogHints ?? false,
+    dataChecksums: spec.dataChecksums ?? false,
     ...freezeSettings(version, spec),
   };
 }
@@ -149,6 +162,8 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
       return false;
     case 'autovacuumFreezeMaxAge': // postmaster context
     case 'archiveMode':
+    case 'walLogHints': // postmaster context
+    case 'dataChecksums': // fixed at initdb (pg_checksums needs the server stopped)
       return true;
     case 'archiveCommand': // sighup
       return false;

@@ -127,6 +127,10 @@ export class ReplicationSlots {
 
   // ------------------------------------------------------------------ actions
 
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+
   create(spec: SlotSpec): void {
     this.add(spec);
     this.horizons.createSlot(spec);

@@ -24,6 +24,7 @@ export class WalStorage {
       ctx: cluster.ctx,
       nodes: cluster.nodes,
       replayPosition: (n, now) => cluster.replayPosition(n, now),
+      replayAt: (n, now) => cluster.replay.at(n, now),
       log: (node, kind, message, lines = []) => cluster.log(node, kind, message, lines),
       slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),

@@ -1,0 +1,109 @@
+/**
+ * Numbers for people: the one formatter of each kind that every renderer (text, chart, HTML) uses, so a size,
+ * a rate, a duration or a count reads the same everywhere. No locale: the output is the same on every machine.
+ *
+ * Sizes are binary (KiB, MiB, GiB), as PostgreSQL and DRBD configure them (16 MiB WAL segments, an 8 MiB
+ * sndbuf-size); rates of bytes are decimal (kB/s, MB/s), as disks and lines are rated and as the models'
+ * explanations write them.
+ */
+import { formatLsn } from '../models/postgres/lsn.ts';
+
+/** A count: rounded to an integer, with thousands separators: 717000 -> "717,000". */
+export function count(n: number): string {
+  const r = Math.round(n);
+  const s = String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return r < 0 ? `-${s}` : s;
+}
+
+/** A count and its noun: "1 commit", "717,000 commits". */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${count(n)} ${Math.round(n) === 1 ? one : many}`;
+}
+
+/** Up to one decimal, without a trailing ".0": 13.72 -> "13.7", 2.0 -> "2". */
+function oneDecimal(v: number): string {
+  return String(Math.round(v * 10) / 10);
+}
+
+const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** Bytes: 1468416000 -> "1.4 GiB", 8388608 -> "8 MiB", 737280000 -> "703 MiB", 100 -> "100 B". */
+export function size(bytes: number): string {
+  let v = Math.abs(bytes);
+  let i = 0;
+  // Round first, so that 1023.96 KiB becomes 1 MiB and not "1024 KiB".
+  while (i < SIZE_UNITS.length - 1 && Number(v >= 100 ? Math.round(v) : oneDecimal(v)) >= 1024) {
+    v /= 1024;
+    i++;
+  }
+  const text = i === 0 ? String(Math.round(v)) : v >= 100 ? String(Math.round(v)) : oneDecimal(v);
+  return `${bytes < 0 ? '-' : ''}${text} ${SIZE_UNITS[i]}`;
+}
+
+const RATE_UNITS = [
+  [1e9, 'GB/s'],
+  [1e6, 'MB/s'],
+  [1e3, 'kB/s'],
+] as const;
+
+/** Three significant digits at most, no trailing zeros: 1.7649 -> "1.76", 27.31 -> "27.3", 412.6 -> "413". */
+function sig3(v: number): string {
+  const a = Math.abs(v);
+  const decimals = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return String(Math.round(v * 10 ** decimals) / 10 ** decimals);
+}
+
+/** Bytes per second: 2420000 -> "2.42 MB/s", 125000000 -> "125 MB/s", 0 -> "0 B/s". */
+export function rate(bytesPerSecond: number): string {
+  const a = Math.abs(bytesPerSecond);
+  for (const [f, unit] of RATE_UNITS) if (a >= f * 0.9995) return `${sig3(bytesPerSecond / f)} ${unit}`;
+  return `${Math.round(bytesPerSecond)} B/s`;
+}
+
+/** Things per second: perSecond(27.3, 'XIDs') -> "27.3 XIDs/s", perSecond(200, 'commits') -> "200 commits/s". */
+export function perSecond(n: number, what: string): string {
+  return `${Math.abs(n) >= 1000 ? count(n) : sig3(n)} ${what}/s`;
+}
+
+/**
+ * A duration in seconds, in the two largest units that matter: 0.451 -> "451 ms", 20 -> "20 s",
+ * 73.2 -> "1 min 13 s", 3585 -> "59 min 45 s", 6556.5 -> "1 h 49 min", 3317760 -> "38 days 10 h".
+ */
+export function duration(seconds: number): string {
+  const s = Math.max(0, seconds);
+  if (s === 0) return '0 s';
+  if (s < 0.001) return `${Math.max(1, Math.round(s * 1e6))} µs`;
+  if (s < 0.9995) return `${Math.round(s * 1000)} ms`;
+  if (s < 60 && Number(oneDecimal(s)) < 60) return `${oneDecimal(s)} s`;
+  const two = (a: number, unitA: string, b: number, unitB: string) => (b === 0 ? `${a} ${unitA}` : `${a} ${unitA} ${b} ${unitB}`);
+  const totalS = Math.round(s);
+  if (totalS < 3600) return two(Math.floor(totalS / 60), 'min', totalS % 60, 's');
+  const totalMin = Math.round(s / 60);
+  if (totalMin < 24 * 60) return two(Math.floor(totalMin / 60), 'h', totalMin % 60, 'min');
+  const totalH = Math.round(s / 3600);
+  const days = Math.floor(totalH / 24);
+  return two(days, days === 1 ? 'day' : 'days', totalH % 24, 'h');
+}
+
+/** A transaction ID age, or any count of XIDs: rounded, with separators (an age is a count of XIDs). */
+export const age = count;
+
+/** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs). */
+export function shortCount(v: number, step?: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  const [unit, name] = a >= 1e9 ? [1e9, 'B'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
+  const decimals = step === undefined ? (unit === 1e9 ? 2 : 0) : Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
+  return `${(v / unit).toFixed(Math.min(decimals, 3))}${name}`;
+}
+
+/** A share as a percentage: 0.8734 -> "87%", 0.999 -> "99.9%" (one decimal only near the ends). */
+export function percent(share: number): string {
+  const p = share * 100;
+  if (p > 0 && p < 1) return `${oneDecimal(p)}%`;
+  if (p > 99 && p < 100) return `${Math.min(99.9, Number(oneDecimal(p)))}%`;
+  return `${Math.round(p)}%`;
+}
+
+/** A WAL position as PostgreSQL writes it: 2A/2CF20000. */
+export const lsn = formatLsn;
