@@ -57,6 +57,7 @@ import {
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
@@ -81,6 +82,8 @@ export interface ClusterInfo {
   /** Each workload's rate and WAL per transaction, for the WAL address space check of rate changes. */
   workloadLoads?: { readonly rate: number; readonly walPerTx: number }[];
   databaseNames: string[];
+  /** The tables of its databases (grammar-vacuum.ts refers to them). */
+  tables?: { database: string; table: string }[];
 }
 
 export interface Env extends SettingsEnv {
@@ -489,6 +492,9 @@ const nodesDecoder = namedMap(nodeDecoder, {
   },
 });
 
+/** The vacuum and lock grammar (grammar-vacuum.ts), built here with this module's decoders. */
+const VACUUM = vacuumGrammar({ ref, rate, bounds });
+
 const workloadBody = object(
   {
     target: req(clusterNodeRef, 'The node the clients send writes to at the start (a primary).'),
@@ -496,6 +502,7 @@ const workloadBody = object(
     rate: req(rate(), 'Write transactions offered per second.'),
     wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
+    ...VACUUM.workloadFields,
   },
   {
     build: (v, info, ctx: C): Omit<WorkloadSpec, 'name'> => {
@@ -504,7 +511,7 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...VACUUM.buildWorkloadTable(v, info, ctx) };
     },
   },
 );
@@ -542,6 +549,7 @@ const tableDecoder = object(
       1,
     ),
     frozen_age: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'age(relfrozenxid) at the start (default: drawn from the seed, below autovacuum_freeze_max_age).'),
+    rows: opt(integer({ min: 1 }), 'Rows (reltuples): autovacuum\'s thresholds scale with it. Default: size / 128 bytes.'),
   },
 );
 
@@ -574,6 +582,7 @@ const databasesDecoder = map(
         churn: t.value.churn / 3600,
         vacuumScan: t.value.vacuum_scan,
         frozenAge: t.value.frozen_age ?? null,
+        ...(t.value.rows !== undefined ? { rows: t.value.rows } : {}),
       })),
     })),
 );
@@ -621,9 +630,11 @@ const clusterDecoder = object(
       req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
       (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
     ),
+    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, _info, ctx: C) => {
+      ctx.env.cluster!.tables = (v ?? []).flatMap((d) => d.tables.map((t) => ({ database: d.name, table: t.name })));
+    }),
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
-    databases: opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'),
     slots: opt(slotsDecoder, 'Replication slots existing at the start, by name.'),
     archive: opt(object({ site: req(siteRef, 'The site the archive is in: nodes archive to it and restore from it over the network.') }), 'The WAL archive (for archive_mode and restore_command): {site}. Default: at the first primary\'s site.'),
     failover: opt(
@@ -845,20 +856,27 @@ const openTransaction = object(
     node: req(nodeRef, 'The server the transaction runs on (its snapshot holds the xmin horizon).'),
     name: req(name(), 'A name to close it by.'),
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
+    database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
+    idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
   },
   {
     build: (v, info, ctx: C): ActionBody => {
       const cluster = ctx.env.nodes.get(v.node)!.cluster;
       if (ctx.env.transactions.has(v.name)) ctx.fail(info.at('name')!, `${ctx.subject}: a transaction named ${show(v.name)} is already open`);
+      const dbs = ctx.env.clusters.get(cluster)!.databaseNames;
+      if (v.database !== undefined && !dbs.includes(v.database)) {
+        const dym = didYouMean(v.database, dbs);
+        ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
+      }
       ctx.env.transactions.set(v.name, cluster);
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared };
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle };
     },
   },
 );
 
 const transactionRef = ref('transaction', (env) => [...env.transactions.keys()]);
 
-const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start' | 'checkpoint'>(kind: K) =>
+const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
   map(nodeRef, (node) => ({ kind, node }) as ActionBody);
 
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
@@ -900,7 +918,6 @@ const ACTION_BODIES = {
   restart: nodeAction('restart'),
   stop: nodeAction('stop'),
   start: nodeAction('start'),
-  checkpoint: nodeAction('checkpoint'),
   basebackup: baseBackup('basebackup'),
   reclone: baseBackup('reclone'),
   pg_rewind: pgRewind,
@@ -921,6 +938,7 @@ const ACTION_BODIES = {
   start_consumer: slotAction('startConsumer'),
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
+  ...VACUUM.actions,
   ...BLOCK.actions,
   ...MANAGERS.actions,
 };
@@ -943,15 +961,15 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
   destroy_data: 'Empty a node\'s data directory (a running server crashes first): it cannot start until rebuilt.',
   archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',
-  checkpoint: 'Run CHECKPOINT on a server: an immediate checkpoint (a restartpoint on a standby) that removes the WAL it no longer needs.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
   create_slot: 'Create a replication slot: {name, node, type, database?, consumer?, hot_standby_feedback?}.',
   drop_slot: 'Drop a replication slot (pg_drop_replication_slot): its horizons and WAL are released.',
   stop_consumer: 'The slot\'s consumer stops (e.g. a CDC tool shut down): restart_lsn and xmin stay where they are.',
   start_consumer: 'The slot\'s consumer streams again and catches up.',
-  open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
-  close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
+  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?}; it holds the xmin horizon (on a standby, through hot_standby_feedback).',
+  close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED): its xmin and its locks are released.',
+  ...VACUUM.actionDescriptions,
   ...BLOCK.actionDescriptions,
   ...MANAGERS.actionDescriptions,
 };
@@ -1108,6 +1126,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...VACUUM.expectations,
   ...MANAGERS.expectations,
 };
 
@@ -1121,6 +1140,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...VACUUM.expectationDescriptions,
   ...MANAGERS.expectationDescriptions,
 };
 
@@ -1148,6 +1168,9 @@ export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'lockWait':
+    case 'lockQueue':
+      return describeLockExpectation(e, boundsText);
     case 'verdict':
     case 'noVerdict':
     case 'recovered':

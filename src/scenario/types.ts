@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
+import type { VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
@@ -50,7 +51,7 @@ export interface SynchronousStandbyNames {
 }
 
 /** Settings as written in the scenario; absent ones take the version's default (models/postgres/settings.ts). */
-export interface PgSettingsSpec {
+export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly recoveryTargetTimeline?: RecoveryTargetTimeline;
   readonly walRetrieveRetryInterval?: Micros;
   readonly synchronousCommit?: SynchronousCommit;
@@ -159,6 +160,8 @@ export interface WorkloadSpec {
   readonly walPerTx: number;
   /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
   readonly connections: number;
+  /** The table its queries read and write (their table locks); absent: locks are not modelled. */
+  readonly table?: WorkloadTableSpec;
 }
 
 export type { FailoverPolicy, FailoverSpec } from './types-managers.ts';
@@ -180,6 +183,8 @@ export interface TableSpec {
   readonly vacuumScan: number;
   /** age(relfrozenxid) at the start; null: drawn from the seeded stream `xid/initial-age/<table>`. */
   readonly frozenAge: number | null;
+  /** pg_class.reltuples (default: size / 128 bytes). */
+  readonly rows?: number;
 }
 
 export interface DatabaseSpec {
@@ -260,8 +265,6 @@ export type ActionBody =
   | { readonly kind: 'destroyData'; readonly node: string }
   /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
   | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
-  /** CHECKPOINT on a server (a restartpoint on a standby): immediate (postgres-2.md §1.1). */
-  | { readonly kind: 'checkpoint'; readonly node: string }
   | { readonly kind: 'crash'; readonly node: string }
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'stop'; readonly node: string }
@@ -273,8 +276,19 @@ export type ActionBody =
   | { readonly kind: 'stopConsumer'; readonly cluster: string; readonly slot: string }
   | { readonly kind: 'startConsumer'; readonly cluster: string; readonly slot: string }
   /** A long-running (or prepared, which survives restarts) transaction holding the xmin horizon. */
-  | { readonly kind: 'openTransaction'; readonly node: string; readonly transaction: string; readonly prepared: boolean }
+  | {
+      readonly kind: 'openTransaction';
+      readonly node: string;
+      readonly transaction: string;
+      readonly prepared: boolean;
+      /** The database the session is connected to (default: the cluster's first). */
+      readonly database?: string | null;
+      /** Idle in transaction (idle_in_transaction_session_timeout may end it) rather than running a query. */
+      readonly idle?: boolean;
+    }
   | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
+  /** Vacuum, DDL, CHECKPOINT and single-user steps (types-vacuum.ts). */
+  | VacuumActionBody
   /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
   | GrayFailure;
 
@@ -317,6 +331,8 @@ export type ExpectationBody =
       readonly endAge: Bounds;
     }
   | { readonly kind: 'alert'; readonly alert: string; readonly fired: boolean; readonly window: { readonly from: Micros; readonly to: Micros } | null }
+  /** Lock waits and queues (types-vacuum.ts). */
+  | VacuumExpectationBody
   | {
       readonly kind: 'nodeState';
       readonly node: string;

@@ -27,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import { printLockExpectation, printTableRows, printVacuumSettings, printVacuumStep, printWorkloadTable } from './yaml-vacuum.ts';
 import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
@@ -99,7 +100,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.vacuumCostPageMiss !== undefined) out.vacuum_cost_page_miss = s.vacuumCostPageMiss;
   if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
   if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);
-  return out;
+  return { ...out, ...printVacuumSettings(s) };
 }
 
 function printNode(n: NodeSpec): Record<string, unknown> {
@@ -119,7 +120,7 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -142,7 +143,7 @@ function printTable(t: TableSpec): Record<string, unknown> {
   // churn is written per hour (decoded to bytes per second).
   const out: Record<string, unknown> = { size: printSize(t.size), catalog: t.catalog, churn: printSize(Math.round(t.churn * 3600)), vacuum_scan: t.vacuumScan };
   if (t.frozenAge !== null) out.frozen_age = t.frozenAge;
-  return out;
+  return { ...out, ...printTableRows(t) };
 }
 
 function printSlot(sl: SlotSpec): Record<string, unknown> {
@@ -172,7 +173,6 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'restart':
     case 'stop':
     case 'start':
-    case 'checkpoint':
       out[a.kind] = a.node;
       break;
     case 'basebackup':
@@ -244,8 +244,13 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
       out.start_consumer = a.slot;
       break;
     case 'openTransaction':
-      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared };
+      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared, ...(a.database ? { database: a.database } : {}), ...(a.idle ? { idle: true } : {}) };
       break;
+    case 'vacuum':
+    case 'ddl':
+    case 'checkpoint':
+    case 'singleUserVacuum':
+      return { ...out, ...printVacuumStep(a) };
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
@@ -328,6 +333,9 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'lockWait':
+    case 'lockQueue':
+      return { ...out, ...printLockExpectation(e) };
     case 'verdict':
     case 'noVerdict':
     case 'recovered':

@@ -6,11 +6,12 @@
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 
-export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver' | ClientTool;
+/** The process that logs a line (its backend_type, as %b prints it in log_line_prefix), or a client program. */
+export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver' | 'autovacuum worker' | 'autovacuum launcher' | 'client backend' | 'standalone backend' | ClientTool;
 /** Client programs: their lines print as `pg_basebackup: message` (the message carries `error: ` from 12). */
 export type ClientTool = 'pg_basebackup' | 'pg_rewind' | 'pg_ctl';
 const CLIENT_TOOLS: ReadonlySet<PgProcess> = new Set<ClientTool>(['pg_basebackup', 'pg_rewind', 'pg_ctl']);
-export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL';
+export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'INFO';
 
 export interface LogLine {
   readonly process: PgProcess;
@@ -18,12 +19,14 @@ export interface LogLine {
   readonly message: string;
   readonly detail?: string;
   readonly hint?: string;
+  readonly context?: string;
 }
 
 export function renderLogLine(l: LogLine): string {
   let out = CLIENT_TOOLS.has(l.process) ? `${l.process}: ${l.message}` : `${l.process} ${l.level}:  ${l.message}`;
   if (l.detail) out += `\n\tDETAIL:  ${l.detail}`;
   if (l.hint) out += `\n\tHINT:  ${l.hint}`;
+  if (l.context) out += `\n\tCONTEXT:  ${l.context}`;
   return out;
 }
 
