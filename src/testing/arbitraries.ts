@@ -110,7 +110,11 @@ export type OperationKind =
   /** The leader's archive_command fails for a while (only when asked for: not among OPERATION_KINDS). */
   | 'archiveFails'
   /** CHECKPOINT on a node (only when asked for: not among OPERATION_KINDS). */
-  | 'checkpoint';
+  | 'checkpoint'
+  /** Rebuilding a node from the leader: re-clone (pg_basebackup), pg_rewind, an emptied data directory (only when asked for). */
+  | 'reclone'
+  | 'pgRewind'
+  | 'destroyData';
 
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'failover', 'routeWrites', 'blockClients', 'unblockClients',
@@ -562,6 +566,15 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
     }
     case 'checkpoint':
       return [step({ kind: 'checkpoint', node })];
+    case 'reclone':
+    case 'pgRewind':
+    case 'destroyData': {
+      if (node === st.leader) return [];
+      if (kind === 'destroyData') return [step({ kind, node })];
+      if (kind === 'pgRewind') return [step({ kind, node, spec: { from: st.leader, start: true } })];
+      const spec = { from: st.leader, checkpoint: d.b % 2 === 0 ? ('fast' as const) : ('spread' as const), walMethod: d.c % 2 === 0 ? ('stream' as const) : ('fetch' as const), slot: null, maxRate: d.b % 3 === 0 ? 50e6 : null, start: true };
+      return [step({ kind, node, spec })];
+    }
     case 'archiveFails':
       // For one minute to half an hour, with the usual exit code of a failed copy.
       return [step({ kind: 'archiveFails', node: st.leader, until: (at + seconds(60 + (d.b % 1740))) as Micros, exitCode: 1 }, 'faults')];

@@ -38,6 +38,16 @@ describe('scenarioToYaml', () => {
     );
   });
 
+  it('generated scenarios with rebuilds (re-clone, pg_rewind, destroyed data directories) round-trip too', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ operations: { kinds: ['writes', 'stop', 'start', 'crash', 'promote', 'routeWrites', 'reclone', 'pgRewind', 'destroyData'] } }), (s) => {
+        const back = roundTrip(s);
+        if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
+      }),
+      { numRuns: DEEP ? 1000 : 100, seed: 13 },
+    );
+  });
+
   const dir = 'scenarios';
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
     const path = join(dir, f);
