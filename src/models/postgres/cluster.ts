@@ -1084,6 +1084,8 @@ export class PgCluster {
 
   /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
   requestCheckpoint(n: PgNode): void {
+    if (!n.running) return;
+    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
     this.storage.checkpointer.manual(n);
   }
 
