@@ -6,6 +6,7 @@
 import { blockVolumesBenchmark } from './block_volumes.ts';
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
+import { storageBenchmark } from './storage.ts';
 import { standbysBenchmark } from './standbys.ts';
 import { startupBenchmark } from './startup.ts';
 import { loadBenchmark } from './load.ts';
@@ -38,4 +39,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark, blockVolumesBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark, blockVolumesBenchmark, storageBenchmark];

@@ -22,7 +22,12 @@ export const stepAt = (k: number): Micros => (FIRST_STEP + seconds(STEP_SECONDS)
 const WAL_PER_ROW = 128;
 const MiB = 1024 * 1024;
 
-const rttSpec = (r: Rtt) => (typeof r === 'number' ? { tli: r } : r);
+/**
+ * The sequence's recovery_target_timeline as the model's setting. On 11 and before the real side leaves
+ * 'current' out of recovery.conf (written, the word means latest there; real.ts conf), so the model takes the
+ * version's default too: undefined (in a configure step, a reset to the default).
+ */
+const rttSpec = (r: Rtt, major: number) => (typeof r === 'number' ? { tli: r } : r === 'current' && major < 12 ? undefined : r);
 
 /**
  * Why the model cannot run a step yet (null: it can). The real side runs every step; a sequence with such a
@@ -85,7 +90,7 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
     node(n.name, cuts ? siteOf(n.name) : 'loopback', major, {
       upstream: n.upstream,
       settings: {
-        recoveryTargetTimeline: rttSpec(n.rtt),
+        recoveryTargetTimeline: rttSpec(n.rtt, major),
         walKeepSize: 256 * MiB,
         checkpointTimeout: seconds(3600),
         maxWalSize: 1024 * MiB,
@@ -124,7 +129,7 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
       case 'restart':
         return add(
           t,
-          op.rtt === null ? { kind: 'restart', node: op.node } : { kind: 'configure', node: op.node, settings: { recoveryTargetTimeline: rttSpec(op.rtt) }, restart: 'auto' },
+          op.rtt === null ? { kind: 'restart', node: op.node } : { kind: 'configure', node: op.node, settings: { recoveryTargetTimeline: rttSpec(op.rtt, major) }, restart: 'auto' },
         );
       case 'createSlot':
         return add(t, { kind: 'createSlot', cluster: 'main', slot: { name: op.slot, node: op.node, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false } });

@@ -86,7 +86,10 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     throw e;
   }
   const end = scenario.end;
-  for (const c of world.clusters.values()) c.writes.finish(end);
+  for (const c of world.clusters.values()) {
+    c.writes.finish(end);
+    c.finish(end);
+  }
   for (const c of world.clusters.values()) c.xid.finish(end);
   world.block?.finish(end);
 
@@ -127,6 +130,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
         receiver: n.receiverStatus,
         upstream: n.role.kind === 'standby' ? n.role.upstream : null,
         history: describeHistory(n.wal.timeline),
+        ...storageOf(history, n.name),
       });
     }
   }
@@ -164,6 +168,25 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
+}
+
+/** A node's pg_wal and slots as the storage model recorded them at the end (history/storage.ts). */
+function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' | 'slots' | 'archive'> {
+  const r = history.storage.nodes.get(node);
+  if (!r) return {};
+  return {
+    pgWalSize: r.pgWalBytes,
+    slots: r.slots.map((s) => ({
+      name: s.name,
+      type: s.kind,
+      active: s.active,
+      restartLsn: s.restartLsn === null ? null : formatLsn(s.restartLsn),
+      walStatus: s.walStatus,
+      safeWalSize: s.safeWalSize,
+      standby: s.standby,
+    })),
+    archive: r.archive ? { archivedLsn: formatLsn(r.archive.archivedLsn), backlogBytes: r.archive.backlogBytes, failing: r.archive.failing } : null,
+  };
 }
 
 /** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */
@@ -258,7 +281,10 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
   const fmt = (t: Micros) => clock.short(t);
-  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive).map((l) => ({
+  // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
+  const archive = c.storage.archive;
+  const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
+  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive && !archive.modelled, archived).map((l) => ({
     cluster: c.name,
     timeline: l.timeline.tli,
     node: l.term.node,

@@ -104,7 +104,11 @@ function survivingOffHistory(t: WriteTerm, survivor: WalView, lost: Timeline): n
   return Math.max(0, surviving - Math.floor(txAt(t, Math.max(t.startLsn, leaves)) + 1e-9));
 }
 
-export function findDataLoss(history: History, cluster: string, survivor: Survivor | null, nodes: readonly WalView[], walArchive: boolean): LostRange[] {
+/**
+ * `walArchive`: WAL is assumed archived (the scenario's `wal_archive`, when it models no archiving);
+ * `archived`: what the modelled archive holds, as views of WAL (its ranges along their timelines).
+ */
+export function findDataLoss(history: History, cluster: string, survivor: Survivor | null, nodes: readonly WalView[], walArchive: boolean, archived: readonly WalView[] = []): LostRange[] {
   const out: LostRange[] = [];
   const terms = history.terms.filter((t) => t.cluster === cluster);
   for (const term of terms) {
@@ -122,7 +126,7 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
     const unflushed = term.truncated !== undefined && lostFrom >= term.truncated.lsn;
     const pitr = unflushed
       ? { ok: false, reason: `the WAL of these commits was never flushed to disk, so it is neither archived nor on any node` }
-      : pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork);
+      : pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork, archived);
     out.push({
       cluster,
       term,
@@ -156,9 +160,13 @@ function pitrVerdict(
   nodes: readonly WalView[],
   walArchive: boolean,
   fork: { common: Timeline; at: Lsn } | null,
+  archived: readonly WalView[] = [],
 ): { ok: boolean; reason: string } {
-  const holders = nodes.filter((n) => n.diskAvailable && isAncestorOrSelf(term.timeline, n.timeline) && Math.min(endOf(n.timeline, term.timeline) ?? Infinity, n.end) > lostFrom);
-  const walExists = walArchive || holders.length > 0;
+  const holds = (n: WalView) => isAncestorOrSelf(term.timeline, n.timeline) && Math.min(endOf(n.timeline, term.timeline) ?? Infinity, n.end) > lostFrom;
+  const holders = nodes.filter((n) => n.diskAvailable && holds(n));
+  // The modelled archive holds the lost WAL when one of its ranges covers it (archived before it was lost).
+  const inArchive = archived.filter(holds);
+  const walExists = walArchive || inArchive.length > 0 || holders.length > 0;
   if (!walExists) return { ok: false, reason: `the WAL of timeline ${term.timeline.tli} after the fork is neither archived nor on any node's disk` };
   // The survivor's branch may be any other branch of the fork, or the common parent continued past it: either
   // way its commits past the fork are not on the lost timeline's history, and one recovery replays one history.
@@ -182,6 +190,6 @@ function pitrVerdict(
       reason: `PITR follows one branch${at}: it can replay ${lostName} or ${names.join(', ')}, never both, and the latter already holds acknowledged commits of its own`,
     };
   }
-  const where = walArchive ? 'the WAL archive' : `the disk of ${holders.map((h) => h.node).join(', ')}`;
+  const where = walArchive ? 'the WAL archive' : inArchive.length > 0 ? inArchive[0]!.node : `the disk of ${holders.map((h) => h.node).join(', ')}`;
   return { ok: true, reason: `the lost WAL is still in ${where} and the surviving branch has no commits of its own after the fork: PITR along timeline ${term.timeline.tli} brings it back` };
 }

@@ -58,6 +58,10 @@ const BROKEN: Partial<Record<WaitReason, { readonly what: string; readonly rebui
   'timeline-not-followed': { what: 'recovery_target_timeline keeps it on the old timeline', rebuild: () => "recovery_target_timeline = 'latest' and a restart (it has not diverged, nothing needs rebuilding)" },
   'timeline-mismatch-9.2': { what: 'before 9.3 streaming cannot cross a timeline switch', rebuild: () => 'WAL of the new timeline from the archive (restore_command), or a new base backup' },
   'system-identifier-differs': { what: 'its upstream is another database system', rebuild: () => 'a new base backup (pg_basebackup) from a node of its own system' },
+  'slot-unusable': {
+    what: 'primary_slot_name names a slot its upstream does not have (or, from 18, one invalidated by max_slot_wal_keep_size)',
+    rebuild: () => 'pg_create_physical_replication_slot on the upstream (a new base backup if the WAL it needs is gone)',
+  },
 };
 
 const REBUILD_FATAL = 'pg_rewind against the new primary (needs wal_log_hints = on or data checksums), or a re-clone (pg_basebackup)';
@@ -364,6 +368,8 @@ const WAITING: Record<WaitReason, string> = {
   'upstream-down': 'has no running upstream',
   'receiver-timeout': 'lost its connection (wal_receiver_timeout)',
   'wal-removed': 'needs WAL its upstream has removed',
+  'slot-unusable': 'cannot use its primary_slot_name slot',
+  'restoring-from-archive': 'restores WAL from the archive (restore_command) before streaming',
   'ahead-of-flush': 'is ahead of its upstream',
   'timeline-mismatch-9.2': 'cannot cross a timeline switch (before 9.3)',
   'system-identifier-differs': 'streams from another database system',

@@ -7,6 +7,7 @@ import type { Lsn } from '../models/postgres/lsn.ts';
 import type { Timeline } from '../models/postgres/timeline.ts';
 import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
+import { StorageHistory } from './storage.ts';
 import { ReplicationHistory } from './replication.ts';
 
 export type EventKind =
@@ -69,6 +70,10 @@ export type WaitReason =
   | 'upstream-down'
   | 'receiver-timeout'
   | 'wal-removed'
+  /** primary_slot_name names no physical slot on the upstream, or (18+) an invalidated one. */
+  | 'slot-unusable'
+  /** Not a failure: the startup process takes WAL from the archive (restore_command) before streaming. */
+  | 'restoring-from-archive'
   | 'ahead-of-flush'
   | 'timeline-mismatch-9.2'
   | 'system-identifier-differs'
@@ -291,6 +296,8 @@ export class History {
   readonly positions: PositionSample[] = [];
   /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
   readonly block = new BlockHistory((s) => this.mix(s));
+  /** WAL storage: each server's pg_wal and replication slots (history/storage.ts). */
+  readonly storage = new StorageHistory((s) => this.mix(s));
   /** Replication state samples and plans for the verdicts (split brain, no primary, broken standbys, redundancy). */
   readonly replication = new ReplicationHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
@@ -346,6 +353,20 @@ export class History {
     if (count < 2) return;
     ev.repeat = { count, last };
     this.mix(`repeat|${ev.at}|${ev.message}|${count}|${last}`);
+  }
+
+  /**
+   * The last event of `node` happened `count` more times, the last at `last` (a retry loop the model did not
+   * run attempt by attempt because nothing could change its outcome: models/postgres/retry.ts).
+   */
+  repeatLast(node: string, count: number, last: Micros): void {
+    const prev = this.lastEventOfNode.get(node);
+    if (!prev || count <= 0) return;
+    this.mix(`repeat|${node}|${count}|${last}`);
+    if (prev.repeat) {
+      prev.repeat.count += count;
+      prev.repeat.last = last;
+    } else prev.repeat = { count: count + 1, last };
   }
 
   receiver(t: ReceiverTransition): void {

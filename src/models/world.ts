@@ -78,7 +78,9 @@ export class World {
   private apply(a: Action): void {
     const kind = a.source === 'plan' ? 'plan' : 'fault';
     const label = a.name ? ` (${a.name})` : '';
-    const note = (c: PgCluster | null, node: string | null, text: string) => this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
+    // Through the cluster's log for its nodes: a parked retry loop counts its attempts before the note (retry.ts).
+    const note = (c: PgCluster | null, node: string | null, text: string) =>
+      c && node !== null && c.nodes.has(node) ? c.log(c.node(node), kind, text + label) : this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
     switch (a.kind) {
       case 'promote': {
         const c = this.clusterOf(a.node);
@@ -149,6 +151,36 @@ export class World {
         c[a.kind](c.node(a.node));
         return;
       }
+      case 'basebackup':
+      case 'reclone': {
+        const c = this.clusterOf(a.node);
+        const n = c.node(a.node);
+        note(c, a.node, `${a.source}: ${a.kind === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${a.node} from ${a.spec.from}`);
+        if (a.kind === 'reclone') {
+          if (n.running) c.crash(n);
+          c.rebuilds.destroy(n);
+        }
+        c.rebuilds.basebackup(n, a.spec);
+        return;
+      }
+      case 'pgRewind': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: pg_rewind ${a.node} against ${a.spec.from}`);
+        c.rebuilds.rewind(c.node(a.node), a.spec);
+        return;
+      }
+      case 'destroyData': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: destroy the data directory of ${a.node}`);
+        c.rebuilds.destroy(c.node(a.node));
+        return;
+      }
+      case 'archiveFails': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: archive_command of ${a.node} fails (exit code ${a.exitCode}) for ${(a.until - a.at) / 1e6} s`);
+        c.storage.archive.fail(c.node(a.node), a.until, a.exitCode);
+        return;
+      }
       case 'workload': {
         const c = this.clusters.get(a.cluster)!;
         note(c, null, `${a.source}: workload${a.workload ? ` ${a.workload}` : ''}${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
@@ -158,7 +190,7 @@ export class World {
       case 'createSlot': {
         const c = this.clusters.get(a.cluster)!;
         note(c, a.slot.node, `${a.source}: create ${a.slot.kind} replication slot "${a.slot.name}"`);
-        c.xid.createSlot(a.slot);
+        c.storage.slots.create(a.slot);
         return;
       }
       case 'dropSlot':
@@ -167,8 +199,8 @@ export class World {
         const c = this.clusters.get(a.cluster)!;
         const verb = a.kind === 'dropSlot' ? 'drop replication slot' : a.kind === 'stopConsumer' ? 'stop the consumer of slot' : 'start the consumer of slot';
         note(c, null, `${a.source}: ${verb} "${a.slot}"`);
-        if (a.kind === 'dropSlot') c.xid.dropSlot(a.slot);
-        else c.xid.setConsumer(a.slot, a.kind === 'startConsumer');
+        if (a.kind === 'dropSlot') c.storage.slots.drop(a.slot);
+        else c.storage.slots.setConsumer(a.slot, a.kind === 'startConsumer');
         return;
       }
       case 'openTransaction': {

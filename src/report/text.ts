@@ -200,8 +200,18 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
+    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${size(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
+    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${size(n.pgWalSize)}${archiving}` : '';
     const head = `${IN}${printable(n.name).padEnd(nameCol)} ${n.version.padEnd(4)} ${n.state.padEnd(7)} ${n.role.padEnd(7)} TL ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(lsnCol)} `;
-    para(`${positions.trim()}${positions ? ' ' : ''}history ${n.history}${rx}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
+    para(`${positions.trim()}${positions ? ' ' : ''}history ${n.history}${rx}${pgWal}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
+    for (const sl of n.slots ?? []) {
+      const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${size(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
+      para(
+        `slot ${printable(sl.name)} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${printable(sl.standby)}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`,
+        `${IN}    `,
+        `${IN}      `,
+      );
+    }
   }
   for (const a of r.assessments) {
     const lost = a.dataLoss.reduce((x, l) => x + l.commits, 0);

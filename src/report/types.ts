@@ -77,6 +77,26 @@ export interface NodeJson {
   readonly receiver: 'streaming' | 'waiting' | 'stopped';
   readonly upstream: string | null;
   readonly history: string;
+  /** pg_wal at the end: whole segments from the oldest kept to the one being written, bytes. */
+  readonly pgWalSize?: number;
+  /** The replication slots on this server, as pg_replication_slots shows them at the end. */
+  readonly slots?: readonly SlotJson[];
+  /** Its archiver at the end (archive_mode on, or always on a standby): null when it does not archive. */
+  readonly archive?: { readonly archivedLsn: string; readonly backlogBytes: number; readonly failing: boolean } | null;
+}
+
+export interface SlotJson {
+  readonly name: string;
+  readonly type: 'physical' | 'logical';
+  readonly active: boolean;
+  /** Null once invalidated. */
+  readonly restartLsn: string | null;
+  /** 13+: reserved, extended, unreserved or lost; null before 13. */
+  readonly walStatus: string | null;
+  /** 13+ with max_slot_wal_keep_size set, not lost: bytes writable before the slot is in danger. */
+  readonly safeWalSize: number | null;
+  /** The standby streaming through it (primary_slot_name), or null. */
+  readonly standby: string | null;
 }
 
 export interface ExpectationJson {

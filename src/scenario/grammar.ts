@@ -383,6 +383,9 @@ const nodeDecoder = object(
       }),
       'After a start or a promotion the node serves only part of its capacity while its cache warms up: {serves, warmup}. Needs capacity.',
     ),
+    archive_throughput: opt(bandwidth(), 'How fast the archive_command copies segments to the archive: a backlog of completed segments forms when WAL is written faster. Default 100MB/s.'),
+    restore_throughput: opt(bandwidth(), 'How fast the restore_command fetches segments from the archive. Default 100MB/s.'),
+    data_size: opt(size({ positive: true }), 'Size of the data directory: what pg_basebackup copies from this server (at the slowest of the path, the disks and max_rate). Default 1GiB.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -403,7 +406,15 @@ const nodeDecoder = object(
       if (v.cold_cache !== undefined && !(v.cold_cache.serves > 0)) ctx.fail(info.at('cold_cache')!, `${ctx.subject}: cold_cache.serves must be more than 0 (a node serving nothing is down)`);
       return {
         capacity: v.capacity !== undefined ? { txPerSecond: v.capacity, coldCache: v.cold_cache ? { serves: v.cold_cache.serves, warmup: v.cold_cache.warmup as Micros } : null } : undefined,
-        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}), ...(v.replay_rate !== undefined ? { replayRate: v.replay_rate } : {}) },
+        storage: {
+          walVolume: v.wal_volume ?? null,
+          throughput: v.disk_throughput ?? null,
+          ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}),
+          ...(v.replay_rate !== undefined ? { replayRate: v.replay_rate } : {}),
+          ...(v.archive_throughput !== undefined ? { archiveThroughput: v.archive_throughput } : {}),
+          ...(v.restore_throughput !== undefined ? { restoreThroughput: v.restore_throughput } : {}),
+          ...(v.data_size !== undefined ? { dataSize: v.data_size } : {}),
+        },
         site: v.site,
         version: v.version,
         role,
@@ -642,6 +653,7 @@ const clusterDecoder = object(
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
     slots: opt(slotsDecoder, 'Replication slots existing at the start, by name.'),
+    archive: opt(object({ site: req(siteRef, 'The site the archive is in: nodes archive to it and restore from it over the network.') }), 'The WAL archive (for archive_mode and restore_command): {site}. Default: at the first primary\'s site.'),
     failover: opt(
       byKind<FailoverSpec[]>(
         { map: map(failoverDecoder, (f) => [f]), list: list(failoverDecoder, { label: itemLabel, minItems: 1 }) },
@@ -668,6 +680,7 @@ const clusterDecoder = object(
         failover: v.failover ?? [],
         startLsn: v.start_lsn,
         walArchive: v.wal_archive,
+        ...(v.archive !== undefined ? { archive: { site: v.archive.site } } : {}),
       };
     },
   },
@@ -795,6 +808,49 @@ const repoint = object(
   },
 );
 
+/** Two nodes of one cluster, `node` rebuilt from `from` (pg_basebackup, pg_rewind). */
+function sameClusterSource(v: { node: string; from: string }, at: Parameters<C['fail']>[0], ctx: C): void {
+  const a = ctx.env.nodes.get(v.node)!;
+  const b = ctx.env.nodes.get(v.from)!;
+  if (v.node === v.from) ctx.fail(at, `${ctx.subject}: a node cannot be rebuilt from itself`);
+  if (a.cluster !== b.cluster) ctx.fail(at, `${ctx.subject}: ${show(v.from)} is in cluster ${show(b.cluster)}, ${show(v.node)} in ${show(a.cluster)}`);
+}
+
+/** pg_basebackup into a stopped node with an empty data directory (`basebackup`), or after emptying it (`reclone`). */
+const baseBackup = (kind: 'basebackup' | 'reclone') =>
+  object(
+    {
+      node: req(nodeRef, kind === 'basebackup' ? 'The server rebuilt: stopped, with an empty data directory (destroy_data).' : 'The server re-cloned: stopped (immediate) and emptied first.'),
+      from: req(nodeRef, 'The server copied from: the primary, or a standby (a backup from a standby); same cluster.'),
+      checkpoint: withDefault(enumOf(['fast', 'spread'] as const), '--checkpoint: fast (an immediate checkpoint) or spread (waits checkpoint_completion_target x checkpoint_timeout).', 'spread'),
+      wal_method: withDefault(enumOf(['stream', 'fetch'] as const), '-X: stream (from 10 a temporary slot keeps the WAL during the copy) or fetch (the WAL is taken at the end and must still be there).', 'stream'),
+      slot: opt(name(), '--slot: a physical slot on the source that keeps the WAL (created if missing); it becomes the standby\'s primary_slot_name.'),
+      max_rate: opt(bandwidth(), '--max-rate: the copy\'s speed at most. Default: the slowest of the path and the two disks.'),
+      start: withDefault(boolean(), 'Start the server as a standby of `from` when the copy is done.', true),
+    },
+    {
+      build: (v, info, ctx: C): ActionBody => {
+        sameClusterSource(v, info.at('from'), ctx);
+        if (v.slot !== undefined && !ctx.env.slots.has(v.slot)) ctx.env.slots.set(v.slot, ctx.env.nodes.get(v.from)!.cluster);
+        return { kind, node: v.node, spec: { from: v.from, checkpoint: v.checkpoint, walMethod: v.wal_method, slot: v.slot ?? null, maxRate: v.max_rate ?? null, start: v.start } };
+      },
+    },
+  );
+
+const pgRewind = object(
+  {
+    node: req(nodeRef, 'The server rewound: shut down (cleanly up to 12), with wal_log_hints = on or data checksums.'),
+    from: req(nodeRef, 'The source server (--source-server): the new primary, same cluster.'),
+    start: withDefault(boolean(), 'Start the server as a standby of `from` when it is done.', true),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      sameClusterSource(v, info.at('from'), ctx);
+      return { kind: 'pgRewind', node: v.node, spec: { from: v.from, start: v.start } };
+    },
+  },
+);
+
 /** A slot by name: declared in a cluster or created by an earlier plan step. */
 const slotRef = ref('slot', (env) => [...env.slots.keys()]);
 
@@ -881,6 +937,18 @@ const ACTION_BODIES = {
   restart: nodeAction('restart'),
   stop: nodeAction('stop'),
   start: nodeAction('start'),
+  basebackup: baseBackup('basebackup'),
+  reclone: baseBackup('reclone'),
+  pg_rewind: pgRewind,
+  destroy_data: map(nodeRef, (node): ActionBody => ({ kind: 'destroyData', node })),
+  archive_fails: object(
+    {
+      node: req(nodeRef, 'The node whose archive_command fails.'),
+      until: req(time(), 'When it succeeds again.'),
+      exit_code: withDefault(integer({ min: 1, max: 125 }), 'The exit code it fails with (126 and above stop the archiver: not modelled).', 1),
+    },
+    { build: (v): ActionBody => ({ kind: 'archiveFails', node: v.node, until: v.until, exitCode: v.exit_code }) },
+  ),
   workload: workloadChange,
   assess: map(allOrCluster(), (cluster): ActionBody => ({ kind: 'assess', cluster })),
   create_slot: createSlot,
@@ -911,6 +979,11 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   restart: 'Restart a server.',
   stop: 'Stop a server cleanly.',
   start: 'Start a stopped or crashed server.',
+  basebackup: 'pg_basebackup into a stopped node with an empty data directory from another node of its cluster: {node, from, checkpoint?, wal_method?, slot?, max_rate?, start?}. The copy takes the data directory\'s size (data_size) at the slowest of the path, the disks and max_rate; it fails if the WAL from its start point is removed meanwhile and nothing kept it.',
+  reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',
+  pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
+  destroy_data: 'Empty a node\'s data directory (a running server crashes first): it cannot start until rebuilt.',
+  archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',
   assess: 'Take a data-loss assessment now: a cluster name, or true for all clusters.',
   create_slot: 'Create a replication slot: {name, node, type, database?, consumer?, hot_standby_feedback?}.',

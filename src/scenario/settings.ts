@@ -61,6 +61,18 @@ export function size(opts: { bareUnit?: string; positive?: boolean } = {}): Deco
   return map(d, (v, node, ctx) => (v <= 0 ? ctx.fail(node, `${ctx.subject} must be greater than 0`, { expected: d.expected }) : v));
 }
 
+/** A number from 0 to 1 (checkpoint_completion_target). */
+function fraction(): Decoder<number> {
+  const expected = 'a number from 0 to 1';
+  return custom<number>(expected, () => ({ type: 'number', minimum: 0, maximum: 1 }), (node, ctx) => {
+    const n = ctx.resolve(node);
+    const v = (n as { value?: unknown }).value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return typeError(n, ctx, expected);
+    if (v < 0 || v > 1) return ctx.fail(n, `${ctx.subject}: ${v} is out of range`, { expected });
+    return v;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Versions
 
@@ -210,13 +222,13 @@ const VERSION_RULES: readonly VersionRule[] = [
     key: 'wal_keep_size',
     applies: (v) => v < 13,
     message: () => 'was added in PostgreSQL 13 (it replaced wal_keep_segments)',
-    hint: (value) => `use wal_keep_segments (a count of WAL segments; ${formatSize(Number(value))} = ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)} segments of 16MiB)`,
+    hint: (value) => `did you mean wal_keep_segments: ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)}? (a count of WAL segments; ${formatSize(Number(value))} = ${Math.ceil(Number(value) / DEFAULT_WAL_SEGMENT_SIZE)} segments of 16MiB)`,
   },
   {
     key: 'wal_keep_segments',
     applies: (v) => v >= 13,
     message: () => 'was removed in PostgreSQL 13 (replaced by wal_keep_size)',
-    hint: (value) => `use wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}`,
+    hint: (value) => `did you mean wal_keep_size: ${formatSize(Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}?`,
   },
   {
     key: 'vacuum_failsafe_age',
@@ -232,7 +244,32 @@ const VERSION_RULES: readonly VersionRule[] = [
     key: 'max_wal_size',
     applies: (v) => v < 9.5,
     message: () => 'was added in PostgreSQL 9.5 (before, checkpoint_segments limited WAL between checkpoints)',
-    hint: () => 'remove it (the simulator uses the version default)',
+    // The 9.5 release notes' conversion, read backwards: max_wal_size = (3 * checkpoint_segments) * 16MB.
+    hint: (value) => `did you mean checkpoint_segments: ${Math.max(1, Math.round(Number(value) / (3 * DEFAULT_WAL_SEGMENT_SIZE)))}? (${formatSize(Number(value))} = 3 x that many segments of 16MiB)`,
+  },
+  {
+    key: 'checkpoint_segments',
+    applies: (v) => v >= 9.5,
+    message: () => 'was removed in PostgreSQL 9.5 (replaced by max_wal_size and min_wal_size)',
+    // PostgreSQL 9.5 release notes: "max_wal_size = (3 * checkpoint_segments) * 16MB" is about equivalent.
+    hint: (value) => `did you mean max_wal_size: ${formatSize(3 * Number(value) * DEFAULT_WAL_SEGMENT_SIZE)}? (the 9.5 release notes' equivalent of checkpoint_segments = ${Number(value)})`,
+  },
+  {
+    key: 'archive_mode',
+    applies: (v, value) => value === 'always' && v < 9.5,
+    message: () => 'always was added in PostgreSQL 9.5 (before, archive_mode is a boolean: on or off)',
+    hint: () => 'use on (a standby does not archive before 9.5)',
+  },
+  {
+    key: 'wal_log_hints',
+    applies: (v) => v < 9.4,
+    message: () => 'was added in PostgreSQL 9.4',
+  },
+  {
+    key: 'primary_slot_name',
+    applies: (v) => v < 9.4,
+    message: () => 'was added in PostgreSQL 9.4 (replication slots)',
+    hint: () => 'keep WAL for the standby with wal_keep_segments instead',
   },
   {
     key: 'recovery_min_apply_delay',
@@ -252,7 +289,7 @@ const VERSION_RULES: readonly VersionRule[] = [
 ];
 
 const SETTINGS_FIELDS = {
-  recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
+  recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11; but written explicitly on 11 and before, recovery.conf reads the word as timeline 0, which means latest), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
   wal_retrieve_retry_interval: opt(duration({ bareUnit: 'ms' }), 'How long a standby waits before retrying to get WAL (9.5+, default 5s; fixed at 5 s before 9.5).'),
   synchronous_commit: opt(
     enumOf(['off', 'local', 'remote_write', 'on', 'remote_apply'] as const, { aliases: { true: 'on', false: 'off' } }),
@@ -265,7 +302,13 @@ const SETTINGS_FIELDS = {
   application_name: opt(string({ maxLength: 63, nonEmpty: true }), 'The name a standby reports to its upstream (matched by synchronous_standby_names). Default: the node name.'),
   wal_keep_size: opt(size({ bareUnit: 'MB' }), 'WAL a server keeps for standbys beyond what checkpoints need (13+). Default 0.'),
   wal_keep_segments: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'Number of WAL segments kept for standbys (up to 12; converted with wal_segment_size). Default 0.'),
-  max_wal_size: opt(size({ bareUnit: 'MB', positive: true }), 'WAL size that triggers a checkpoint (9.5+). Default 1GB.'),
+  max_wal_size: opt(
+    size({ bareUnit: 'MB', positive: true }),
+    'WAL between automatic checkpoints (9.5+): a checkpoint starts after max_wal_size / (2 + checkpoint_completion_target) of WAL (9.5-10), / (1 + checkpoint_completion_target) (11+). Default 1GB.',
+  ),
+  checkpoint_segments: opt(integer({ min: 1, max: 2 ** 31 - 1 }), 'WAL segments between automatic checkpoints (up to 9.4; replaced by max_wal_size in 9.5). Default 3.'),
+  checkpoint_completion_target: opt(fraction(), 'Fraction of the interval a spread checkpoint takes: 0 to 1. Default 0.5 (up to 13), 0.9 (14+).'),
+  checkpoint_warning: opt(duration({ bareUnit: 's' }), 'Log "checkpoints are occurring too frequently" when WAL volume starts checkpoints closer than this (0 disables). Default 30s.'),
   wal_segment_size: opt(size({ positive: true }), 'WAL segment size chosen at initdb: a power of two from 1MiB to 1GiB. Default 16MiB.'),
   checkpoint_timeout: opt(duration({ min: 1 }), 'Time between automatic checkpoints. Default 5min.'),
   wal_receiver_timeout: opt(duration({ bareUnit: 'ms' }), 'A standby drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
@@ -276,6 +319,18 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  wal_log_hints: opt(boolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
+  data_checksums: opt(boolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
+  archive_mode: opt(
+    enumOf(['off', 'on', 'always'] as const, { aliases: { true: 'on', false: 'off' } }),
+    'WAL archiving: off (default), on (the primary archives every completed segment with archive_command and keeps it until archived), always (9.5+: a standby archives what it receives too). Needs a restart.',
+  ),
+  archive_command: opt(string({ maxLength: 1000 }), 'The command that copies a completed segment to the archive (its text appears in failure messages); its speed is the node\'s archive_throughput. Empty: archiving is not configured.'),
+  restore_command: opt(string({ maxLength: 1000 }), 'On a standby: the command that fetches a segment from the archive. The startup process tries the archive before streaming (archive, pg_wal, stream), so a standby whose upstream removed a segment catches up from the archive. Its speed is the node\'s restore_throughput.'),
+  primary_slot_name: opt(
+    string({ pattern: /^[a-z0-9_]{1,63}$/, patternText: 'a slot name: lower-case letters, digits and _ (at most 63)', maxLength: 63 }),
+    'On a standby (9.4+): the physical replication slot on its upstream it streams through; the slot keeps the WAL the standby has not flushed yet, also while it is disconnected. The slot must exist there (slots:, or create_slot).',
+  ),
   autovacuum_freeze_max_age: opt(integer({ min: 100_000, max: 2_000_000_000 }), 'Age of relfrozenxid that forces an anti-wraparound autovacuum of a table. Default 200000000.'),
   vacuum_freeze_min_age: opt(integer({ min: 0, max: 1_000_000_000 }), 'Rows older than this are frozen by vacuum (effective at most autovacuum_freeze_max_age / 2). Default 50000000.'),
   vacuum_freeze_table_age: opt(integer({ min: 0, max: 2_000_000_000 }), 'Age that makes a vacuum aggressive (effective at most 0.95 x autovacuum_freeze_max_age). Default 150000000.'),
@@ -328,6 +383,9 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
     out.walKeepSize = (v.wal_keep_segments as number) * seg;
   }
   if (v.max_wal_size !== undefined) out.maxWalSize = v.max_wal_size as number;
+  if (v.checkpoint_segments !== undefined) out.checkpointSegments = v.checkpoint_segments as number;
+  if (v.checkpoint_completion_target !== undefined) out.checkpointCompletionTarget = v.checkpoint_completion_target as number;
+  if (v.checkpoint_warning !== undefined) out.checkpointWarning = v.checkpoint_warning as Micros;
   if (segmentSize !== undefined) out.walSegmentSize = segmentSize;
   if (v.checkpoint_timeout !== undefined) out.checkpointTimeout = v.checkpoint_timeout as Micros;
   if (v.wal_receiver_timeout !== undefined) out.walReceiverTimeout = v.wal_receiver_timeout as Micros;
@@ -335,6 +393,12 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
+  if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;
+  if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
+  if (v.archive_mode !== undefined) out.archiveMode = v.archive_mode as 'off' | 'on' | 'always';
+  if (v.archive_command !== undefined) out.archiveCommand = v.archive_command as string;
+  if (v.restore_command !== undefined) out.restoreCommand = v.restore_command as string;
   if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
   if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;
   if (v.vacuum_freeze_table_age !== undefined) out.vacuumFreezeTableAge = v.vacuum_freeze_table_age as number;

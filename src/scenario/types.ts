@@ -17,6 +17,31 @@ export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: numb
 
 export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
 
+export type ArchiveMode = 'off' | 'on' | 'always';
+
+/** pg_basebackup's options the model uses (rebuild.ts). */
+export interface BaseBackupSpec {
+  /** The server copied from (a primary, or a standby: a backup from a standby). */
+  readonly from: string;
+  /** --checkpoint: fast (immediate) or spread (the default). */
+  readonly checkpoint: 'fast' | 'spread';
+  /** -X: stream (the default from 10) or fetch. */
+  readonly walMethod: 'stream' | 'fetch';
+  /** --slot: a physical slot on the source that holds the WAL (created if missing; the new standby's primary_slot_name). */
+  readonly slot: string | null;
+  /** --max-rate, bytes/s (null: unlimited). */
+  readonly maxRate: number | null;
+  /** Start the server when the copy is done (pg_ctl start). */
+  readonly start: boolean;
+}
+
+/** pg_rewind --source-server (rebuild.ts). */
+export interface RewindSpec {
+  readonly from: string;
+  /** Start the server as a standby of `from` when it is done. */
+  readonly start: boolean;
+}
+
 /** synchronous_standby_names parsed: `FIRST n (a, b)`, `ANY n (a, b)`, a bare list (= FIRST 1), or `*`. */
 export interface SynchronousStandbyNames {
   readonly method: 'first' | 'any';
@@ -34,7 +59,14 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly applicationName?: string;
   /** Bytes. Written as wal_keep_size (13+) or wal_keep_segments (<=12, converted with wal_segment_size). */
   readonly walKeepSize?: number;
+  /** Bytes, 9.5+. */
   readonly maxWalSize?: number;
+  /** Up to 9.4: WAL segments between automatic checkpoints (replaced by max_wal_size in 9.5). */
+  readonly checkpointSegments?: number;
+  /** Fraction of the interval a spread checkpoint takes (0 to 1). */
+  readonly checkpointCompletionTarget?: number;
+  /** Checkpoints caused by WAL volume closer together than this log "checkpoints are occurring too frequently" (0: never). */
+  readonly checkpointWarning?: Micros;
   readonly walSegmentSize?: number;
   readonly checkpointTimeout?: Micros;
   readonly walReceiverTimeout?: Micros;
@@ -43,6 +75,18 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   /** 9.4+: a standby replays a commit no earlier than its commit time on the primary plus this. */
   readonly recoveryMinApplyDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
+  /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */
+  readonly primarySlotName?: string | null;
+  /** WAL archiving (postgres-2.md §2.1): off, on, always (9.5+: a standby archives what it receives too). */
+  readonly archiveMode?: ArchiveMode;
+  /** The archive command's text (for its messages); empty: archiving is not configured. */
+  readonly archiveCommand?: string;
+  /** A standby's restore_command: it takes WAL from the archive before streaming (postgres-2.md §2.2). */
+  readonly restoreCommand?: string;
+  /** wal_log_hints (9.4+): what pg_rewind needs when the cluster has no data checksums. */
+  readonly walLogHints?: boolean;
+  /** Data checksums (initdb -k, 9.3+): shared by every server cloned from the same initdb. */
+  readonly dataChecksums?: boolean;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
   readonly autovacuumFreezeMaxAge?: number;
   readonly vacuumFreezeMinAge?: number;
@@ -82,6 +126,12 @@ export interface StorageSpec {
   readonly throughput: number | null;
   /** Latency of a WAL fsync on this server: a standby's flush trails what its walreceiver wrote by this (0: none). */
   readonly walFsync?: Micros;
+  /** Bytes per second the archive_command copies to the archive (default 100 MB/s). */
+  readonly archiveThroughput?: number;
+  /** Bytes per second the restore_command copies from the archive (default 100 MB/s). */
+  readonly restoreThroughput?: number;
+  /** Size of the data directory, bytes: what pg_basebackup copies from this server (default 1 GiB). */
+  readonly dataSize?: number;
   /** How fast a standby's startup process replays WAL, bytes/s (absent: unlimited). */
   readonly replayRate?: number;
 }
@@ -190,6 +240,8 @@ export interface ClusterSpec {
   readonly databases: readonly DatabaseSpec[];
   /** Replication slots existing at the start. */
   readonly slots: readonly SlotSpec[];
+  /** Where the WAL archive is (when a node archives or restores): a site. Absent: the first primary's site. */
+  readonly archive?: { readonly site: string };
 }
 
 export type AlertMetric = 'max_xid_age' | 'slot_lag' | 'pg_wal_size';
@@ -224,6 +276,15 @@ export type ActionBody =
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }
+  /** pg_basebackup into `node` (stopped, empty data directory) from `spec.from` (rebuild.ts). */
+  | { readonly kind: 'basebackup'; readonly node: string; readonly spec: BaseBackupSpec }
+  /** Stop `node` (immediate), empty its data directory, and pg_basebackup it from `spec.from`. */
+  | { readonly kind: 'reclone'; readonly node: string; readonly spec: BaseBackupSpec }
+  | { readonly kind: 'pgRewind'; readonly node: string; readonly spec: RewindSpec }
+  /** The node's data directory is emptied (a running server crashes first). */
+  | { readonly kind: 'destroyData'; readonly node: string }
+  /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
+  | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
   | { readonly kind: 'crash'; readonly node: string }
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'stop'; readonly node: string }

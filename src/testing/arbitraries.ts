@@ -81,6 +81,12 @@ export interface TopologyOptions {
    * on 13+ max_slot_wal_keep_size may limit what they retain.
    */
   readonly slots?: boolean;
+  /**
+   * Whether WAL archiving may be modelled (default false): on a coin, the primaries archive (archive_mode on,
+   * an archive_command, sometimes slower than the WAL), standbys on a coin restore from the archive
+   * (restore_command) or, 9.5+, archive what they receive (always); the archive at a drawn site.
+   */
+  readonly archive?: boolean;
   /** wal_keep_size for every node, bytes (rounded up to whole 16 MiB segments); default: the version's. */
   readonly walKeepSize?: number;
   /** How long the run lasts (default 5 min). */
@@ -109,7 +115,15 @@ export type OperationKind =
   | 'unblockClients'
   | 'dropSlot'
   | 'stopConsumer'
-  | 'startConsumer';
+  | 'startConsumer'
+  /** The leader's archive_command fails for a while (only when asked for: not among OPERATION_KINDS). */
+  | 'archiveFails'
+  /** CHECKPOINT on a node (only when asked for: not among OPERATION_KINDS). */
+  | 'checkpoint'
+  /** Rebuilding a node from the leader: re-clone (pg_basebackup), pg_rewind, an emptied data directory (only when asked for). */
+  | 'reclone'
+  | 'pgRewind'
+  | 'destroyData';
 
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'failover', 'routeWrites', 'blockClients', 'unblockClients',
@@ -277,6 +291,13 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         forgotten: fc.boolean(),
         limit: fc.nat(),
       }),
+      archive: fc.record({
+        on: opts.archive ? fc.boolean() : fc.constant(false),
+        site: fc.nat(),
+        slow: fc.boolean(),
+        // Per standby: nothing, restore_command, or (9.5+) archive_mode = always as well.
+        perStandby: fc.array(fc.nat(2), { minLength: standbysR.max, maxLength: standbysR.max }),
+      }),
       // Drawn after the slots, for the same reason.
       manager: fc.nat(),
     })
@@ -335,7 +356,11 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
           const up = n.upstream === null ? undefined : nodes.find((x) => x.name === n.upstream);
           const kind = d.slots.perStandby[i - primaryDraws.length] ?? 0;
           if (up?.role !== 'primary' || kind === 0) return;
-          slots.push(physicalSlot(`${n.name}_slot`, up.name, kind === 3 ? 'stopped' : 'active', kind === 2));
+          const name = `${n.name}_slot`;
+          slots.push(physicalSlot(name, up.name, kind === 3 ? 'stopped' : 'active', kind === 2));
+          // A streaming consumer is the standby itself: it streams through its slot (primary_slot_name); a
+          // stopped one is a slot it no longer uses.
+          if (kind !== 3) nodes[i] = { ...n, settings: { ...n.settings, primarySlotName: name } };
         });
         if (d.slots.forgotten) slots.push(physicalSlot('forgotten_slot', 'p1', 'stopped', false));
         const limit = pick(SLOT_LIMITS, d.slots.limit);
@@ -343,7 +368,22 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
           for (const [i, n] of nodes.entries()) if (n.role === 'primary') nodes[i] = { ...n, settings: { ...n.settings, maxSlotWalKeepSize: limit } };
         }
       }
-      return printable(scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed }));
+      let archive: { site: string } | undefined;
+      if (d.archive.on) {
+        archive = { site: pick(siteNames, d.archive.site) };
+        let standby = 0;
+        for (const [i, n] of nodes.entries()) {
+          if (n.role === 'primary') {
+            nodes[i] = { ...n, settings: { ...n.settings, archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' }, storage: d.archive.slow ? { ...n.storage, archiveThroughput: 2e6 } : n.storage };
+            continue;
+          }
+          const how = d.archive.perStandby[standby++] ?? 0;
+          if (how === 0) continue;
+          nodes[i] = { ...n, settings: { ...n.settings, restoreCommand: 'cp /archive/%f %p', ...(how === 2 && version >= 9.5 ? { archiveMode: 'always' as const, archiveCommand: 'cp %p /archive/%f' } : {}) } };
+        }
+      }
+      const base = scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed });
+      return printable(archive ? { ...base, clusters: [{ ...base.clusters[0]!, archive }] } : base);
     });
 }
 
@@ -568,6 +608,20 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
       if (kind === 'dropSlot') st.slots.splice(st.slots.indexOf(slot), 1);
       return [step({ kind, cluster: cluster.name, slot })];
     }
+    case 'checkpoint':
+      return [step({ kind: 'checkpoint', node })];
+    case 'reclone':
+    case 'pgRewind':
+    case 'destroyData': {
+      if (node === st.leader) return [];
+      if (kind === 'destroyData') return [step({ kind, node })];
+      if (kind === 'pgRewind') return [step({ kind, node, spec: { from: st.leader, start: true } })];
+      const spec = { from: st.leader, checkpoint: d.b % 2 === 0 ? ('fast' as const) : ('spread' as const), walMethod: d.c % 2 === 0 ? ('stream' as const) : ('fetch' as const), slot: null, maxRate: d.b % 3 === 0 ? 50e6 : null, start: true };
+      return [step({ kind, node, spec })];
+    }
+    case 'archiveFails':
+      // For one minute to half an hour, with the usual exit code of a failed copy.
+      return [step({ kind: 'archiveFails', node: st.leader, until: (at + seconds(60 + (d.b % 1740))) as Micros, exitCode: 1 }, 'faults')];
   }
 }
 

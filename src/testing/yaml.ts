@@ -74,6 +74,9 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
     }
   }
   if (s.maxWalSize !== undefined) out.max_wal_size = printSize(s.maxWalSize);
+  if (s.checkpointSegments !== undefined) out.checkpoint_segments = s.checkpointSegments;
+  if (s.checkpointCompletionTarget !== undefined) out.checkpoint_completion_target = s.checkpointCompletionTarget;
+  if (s.checkpointWarning !== undefined) out.checkpoint_warning = printDuration(s.checkpointWarning);
   if (s.walSegmentSize !== undefined) out.wal_segment_size = printSize(s.walSegmentSize);
   if (s.checkpointTimeout !== undefined) out.checkpoint_timeout = printDuration(s.checkpointTimeout);
   if (s.walReceiverTimeout !== undefined) out.wal_receiver_timeout = printDuration(s.walReceiverTimeout);
@@ -81,6 +84,12 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
   if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.walLogHints !== undefined) out.wal_log_hints = s.walLogHints;
+  if (s.dataChecksums !== undefined) out.data_checksums = s.dataChecksums;
+  if (s.primarySlotName !== undefined && s.primarySlotName !== null) out.primary_slot_name = s.primarySlotName;
+  if (s.archiveMode !== undefined) out.archive_mode = s.archiveMode;
+  if (s.archiveCommand !== undefined) out.archive_command = s.archiveCommand;
+  if (s.restoreCommand !== undefined) out.restore_command = s.restoreCommand;
   if (s.autovacuumFreezeMaxAge !== undefined) out.autovacuum_freeze_max_age = s.autovacuumFreezeMaxAge;
   if (s.vacuumFreezeMinAge !== undefined) out.vacuum_freeze_min_age = s.vacuumFreezeMinAge;
   if (s.vacuumFreezeTableAge !== undefined) out.vacuum_freeze_table_age = s.vacuumFreezeTableAge;
@@ -105,6 +114,9 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
   if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
+  if (n.storage.archiveThroughput !== undefined) out.archive_throughput = printBandwidth(n.storage.archiveThroughput);
+  if (n.storage.restoreThroughput !== undefined) out.restore_throughput = printBandwidth(n.storage.restoreThroughput);
+  if (n.storage.dataSize !== undefined) out.data_size = printSize(n.storage.dataSize);
   if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
   if (n.capacity) {
     out.capacity = `${n.capacity.txPerSecond}/s`;
@@ -129,6 +141,7 @@ function printCluster(c: ClusterSpec): Record<string, unknown> {
   else if (c.failover.length > 1) out.failover = c.failover.map(printFailover);
   if (c.databases.length > 0) out.databases = Object.fromEntries(c.databases.map((d) => [d.name, { tables: Object.fromEntries(d.tables.map((t) => [t.name, printTable(t)])) }]));
   if (c.slots.length > 0) out.slots = Object.fromEntries(c.slots.map((sl) => [sl.name, printSlot(sl)]));
+  if (c.archive) out.archive = { site: c.archive.site };
   return out;
 }
 
@@ -167,6 +180,29 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'stop':
     case 'start':
       out[a.kind] = a.node;
+      break;
+    case 'basebackup':
+    case 'reclone': {
+      const b = a.spec;
+      out[a.kind] = {
+        node: a.node,
+        from: b.from,
+        checkpoint: b.checkpoint,
+        wal_method: b.walMethod,
+        ...(b.slot !== null ? { slot: b.slot } : {}),
+        ...(b.maxRate !== null ? { max_rate: printBandwidth(b.maxRate) } : {}),
+        start: b.start,
+      };
+      break;
+    }
+    case 'pgRewind':
+      out.pg_rewind = { node: a.node, from: a.spec.from, start: a.spec.start };
+      break;
+    case 'destroyData':
+      out.destroy_data = a.node;
+      break;
+    case 'archiveFails':
+      out.archive_fails = { node: a.node, until: printTime(a.until), exit_code: a.exitCode };
       break;
     case 'blockClients':
       out.block_clients = a.node;

@@ -62,7 +62,11 @@ describe('a standby replays at its own finite rate (replay_rate: the single star
         end: seconds(86_400),
         sites: ['a', 'b'],
         links: [{ between: ['a', 'b'], bandwidth: 125_000_000, latency: 1000 as Micros }],
-        nodes: [node('p', 'a', 16, { settings: { checkpointTimeout: seconds(86_400) } }), node('s', 'b', 16, { upstream: 'p', settings: { checkpointTimeout: seconds(86_400) }, storage: { walVolume: null, throughput: null, replayRate: 5 * MB } })],
+        // 691 GB of WAL in the day: a max_wal_size above it, so that no checkpoint is requested by WAL volume.
+        nodes: [
+          node('p', 'a', 16, { settings: { checkpointTimeout: seconds(86_400), maxWalSize: 2 * 1024 ** 4 } }),
+          node('s', 'b', 16, { upstream: 'p', settings: { checkpointTimeout: seconds(86_400), maxWalSize: 2 * 1024 ** 4 }, storage: { walVolume: null, throughput: null, replayRate: 5 * MB } }),
+        ],
         workload: { target: 'p', site: 'a', rate: 2000, walPerTx: 4000 },
       }),
       { afterEvent: () => events++ },

@@ -96,8 +96,8 @@ describe('version rules of settings', () => {
   it('wal_keep_size is 13+, wal_keep_segments up to 12', () => {
     const e = errorOf(withSettings('12', 'wal_keep_size: 1GiB'));
     expect(e.message).toBe('wal_keep_size in settings of node "p" (PostgreSQL 12) was added in PostgreSQL 13 (it replaced wal_keep_segments)');
-    expect(e.hint).toBe('use wal_keep_segments (a count of WAL segments; 1GiB = 64 segments of 16MiB)');
-    expect(errorOf(withSettings('13', 'wal_keep_segments: 64')).hint).toBe('use wal_keep_size: 1GiB');
+    expect(e.hint).toBe('did you mean wal_keep_segments: 64? (a count of WAL segments; 1GiB = 64 segments of 16MiB)');
+    expect(errorOf(withSettings('13', 'wal_keep_segments: 64')).hint).toBe('did you mean wal_keep_size: 1GiB?');
     expect(settingsOf('12', 'wal_keep_segments: 64').walKeepSize).toBe(1024 ** 3);
     expect(settingsOf('12', 'wal_keep_segments: 4, wal_segment_size: 64MiB').walKeepSize).toBe(256 * 1024 ** 2);
     expect(settingsOf('13', 'wal_keep_size: 512MB').walKeepSize).toBe(512e6);
@@ -119,6 +119,17 @@ describe('version rules of settings', () => {
     expect(errorOf(withSettings('9.2', 'wal_sender_timeout: 60s')).message).toMatch(/replication_timeout/);
     expect(errorOf(withSettings('15', 'wal_segment_size: 3MiB')).message).toMatch(/not a power of two/);
     expect(errorOf(withSettings('15', 'wal_keep_size: 1GB, wal_keep_segments: 3')).message).toMatch(/both given/);
+  });
+
+  it('checkpoint_segments up to 9.4, max_wal_size from 9.5, each refused on the other side with the 9.5 release notes\' equivalent', () => {
+    expect(settingsOf('9.4', 'checkpoint_segments: 32').checkpointSegments).toBe(32);
+    const e = errorOf(withSettings('9.5', 'checkpoint_segments: 32'));
+    expect(e.message).toBe('checkpoint_segments in settings of node "p" (PostgreSQL 9.5) was removed in PostgreSQL 9.5 (replaced by max_wal_size and min_wal_size)');
+    expect(e.hint).toBe('did you mean max_wal_size: 1536MiB? (the 9.5 release notes\' equivalent of checkpoint_segments = 32)');
+    expect(errorOf(withSettings('9.4', 'max_wal_size: 1536MiB')).hint).toBe('did you mean checkpoint_segments: 32? (1536MiB = 3 x that many segments of 16MiB)');
+    expect(settingsOf('15', 'checkpoint_completion_target: 0.7').checkpointCompletionTarget).toBe(0.7);
+    expect(errorOf(withSettings('15', 'checkpoint_completion_target: 1.5')).message).toMatch(/out of range/);
+    expect(settingsOf('15', 'checkpoint_warning: 0').checkpointWarning).toBe(0);
   });
 
   it('recovery_target_timeline values', () => {

@@ -28,6 +28,26 @@ describe('scenarioToYaml', () => {
     );
   });
 
+  it('generated scenarios with archiving, tied slots, archive failures and checkpoints round-trip too', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ archive: true, operations: { kinds: ['writes', 'stop', 'start', 'archiveFails', 'checkpoint', 'stopConsumer'] } }), (s) => {
+        const back = roundTrip(s);
+        if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
+      }),
+      { numRuns: DEEP ? 2000 : 150, seed: 12 },
+    );
+  });
+
+  it('generated scenarios with rebuilds (re-clone, pg_rewind, destroyed data directories) round-trip too', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary({ operations: { kinds: ['writes', 'stop', 'start', 'crash', 'promote', 'routeWrites', 'reclone', 'pgRewind', 'destroyData'] } }), (s) => {
+        const back = roundTrip(s);
+        if (!isDeepStrictEqual(back, s)) expect(back).toEqual(s);
+      }),
+      { numRuns: DEEP ? 1000 : 100, seed: 13 },
+    );
+  });
+
   const dir = 'scenarios';
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) {
     const path = join(dir, f);

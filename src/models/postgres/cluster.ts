@@ -12,11 +12,15 @@ import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
+import { WalStorage } from './storage.ts';
+import { RetryLoops } from './retry.ts';
+import { ArchiveRestore } from './restore.ts';
+import { Rebuilds } from './rebuild.ts';
+import { retentionText, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
-import { gucName, gucValue, walKeepText } from './guc.ts';
+import { gucName, gucValue } from './guc.ts';
 import { formatSize, humanSize } from '../../scenario/units.ts';
-import { CheckpointRecords } from './checkpoint-records.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -41,6 +45,14 @@ export class PgCluster {
   readonly writes: WriteFlow;
   readonly replay: ReplayModel;
   readonly xid: XidModel;
+  /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
+  readonly storage: WalStorage;
+  /** When failed attempts are retried, and the loops that need not run attempt by attempt (retry.ts). */
+  private readonly retries: RetryLoops;
+  /** pg_basebackup, pg_rewind and emptied data directories (rebuild.ts). */
+  readonly rebuilds = new Rebuilds(this);
+  /** The archive as the startup process's first source of WAL (restore.ts). */
+  private readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
   /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
   readonly observers: (() => void)[] = [];
@@ -75,6 +87,16 @@ export class PgCluster {
     this.writes = new WriteFlow(this, spec.workloads);
     this.replay = new ReplayModel(this);
     this.xid = new XidModel(this, alerts);
+    this.storage = new WalStorage(this);
+    this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
+    this.restore = new ArchiveRestore(this.storage.archive, {
+      now: () => this.ctx.sim.now,
+      log: (n, message, lines) => this.log(n, 'replication', message, lines),
+      logRefusal: (n, lines) => this.log(n, 'diverged', this.refusalText(n), lines),
+      recordReceiver: (n, detail) => this.recordReceiver(n, 'restoring-from-archive', detail),
+      requestReflow: () => this.requestReflow(),
+      connect: (n) => this.connect(n),
+    });
     this.setWalHorizon();
   }
 
@@ -117,7 +139,7 @@ export class PgCluster {
           continue;
         }
       }
-      this.startCheckpoints(n);
+      this.storage.start(n, false);
       if (n.role.kind === 'standby') this.connect(n);
     }
     this.xid.boot();
@@ -127,6 +149,8 @@ export class PgCluster {
   // ---------------------------------------------------------------- recording helpers
 
   log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): SimEvent {
+    // A parked retry loop of that server goes on attempt by attempt after this event (retry.ts).
+    if (node && this.retries.isParked(node)) this.retries.resume(node);
     return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
   }
 
@@ -151,11 +175,14 @@ export class PgCluster {
    * timelines).
    */
   requestReflow(scope: 'all' | 'changed' = 'all'): void {
+    // Every change goes through here: retry loops parked because nothing changed try again (retry.ts).
+    this.retries.changed();
     if (scope === 'all') this.writes.invalidate();
     if (this.reflowEvent) return;
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
       this.writes.reflow();
+      this.storage.afterReflow();
       for (const observe of this.observers) observe();
     }, PRIORITY.reflow);
   }
@@ -184,7 +211,7 @@ export class PgCluster {
     const role = n.role;
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
-    this.cancelRetry(role);
+    this.cancelRetry(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
@@ -197,6 +224,9 @@ export class PgCluster {
     const refused: LogLine[] = [];
     if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
     const fail = (reason: WaitReason, line: LogLine | null, why: string) => this.attemptFailed(n, reason, line, why, refused);
+    // The archive comes first (restore_command), then pg_wal, then the stream (xlogrecovery.c
+    // WaitForWALToBecomeAvailable; postgres-2.md rule 9): while the archive has the next segment, it restores.
+    if (role.phase === 'redo' && this.restore.start(n, role, refused)) return;
     // An idle walreceiver restarts on its own connection; a new process connects to primary_conninfo.
     const wr = role.walreceiver;
     const upName = wr ? wr.upstream : role.upstream;
@@ -245,6 +275,7 @@ export class PgCluster {
     if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
+    this.restore.end(n, `then it streams from ${up.name}`);
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -283,6 +314,7 @@ export class PgCluster {
     const empty = limit !== null && end >= limit - 0.5;
     const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end, caughtUp: false };
     this.streams.add(stream);
+    this.storage.streamStarted(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
     role.receiver = { status: 'streaming', stream };
@@ -307,6 +339,11 @@ export class PgCluster {
    */
   private startReplication(n: PgNode, up: PgNode, tli: number, startpoint: Lsn): WalsenderAnswer {
     const end = n.walEnd(this.ctx.sim.now);
+    // The slot named in primary_slot_name is acquired first (walsender.c StartReplication).
+    const slotError = this.storage.slots.acquire(n, up);
+    if (slotError) {
+      return { ok: false, reason: 'slot-unusable', line: slotError, why: `${n.name} streams through slot "${n.settings.primarySlotName}" (primary_slot_name), which ${up.name} refuses: ${slotError.message.replace(/^.*ERROR: {2}/, '')}` };
+    }
     const upHistory = up.wal.timeline;
     let limit: Lsn | null = null;
     let sent = upHistory;
@@ -341,7 +378,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus ${walKeepText(up.version, up.settings.walKeepSize, up.settings.walSegmentSize)})`,
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${this.storage.slots.lostNote(n, up) ?? retentionText(up)})`,
       };
     }
     return { ok: true, sent, limit };
@@ -429,7 +466,7 @@ export class PgCluster {
     }
     beforeFollow?.();
     role.target = candidate;
-    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest)`, [pgLog.newTargetTimeline(newest)]);
+    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest${this.currentReadAsLatest(n)})`, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
       // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
@@ -451,25 +488,40 @@ export class PgCluster {
     opts: { retryAfter?: Micros; quiet?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
-    // xlogrecovery.c WaitForWALToBecomeAvailable: after a failure the startup process sleeps only until
-    // wal_retrieve_retry_interval (5 s fixed in 9.3-9.4, whole seconds) has passed since the previous one; its
-    // last_fail_time starts at 0, so the first failure, or the first after a long healthy stream, retries at once
-    // (observed on 13.23, 14.23 and 18.4), and 15+ logs `waiting for WAL to become available` before each sleep.
+    const interval = n.settings.walRetrieveRetryInterval;
+    // xlogrecovery.c WaitForWALToBecomeAvailable: the first failure is retried at once, later ones an interval
+    // after the previous (retry.ts), and 15+ logs `waiting for WAL to become available` before each sleep.
     const now = this.ctx.sim.now;
-    const last = this.lastFail.get(n.name);
-    const retryAt = opts.retryAfter !== undefined ? now + opts.retryAfter : last === undefined ? now : Math.max(now, last + n.settings.walRetrieveRetryInterval);
-    this.lastFail.set(n.name, retryAt as Micros);
-    const retry = this.ctx.sim.at(retryAt as Micros, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval);
     const was = role.receiver;
-    role.receiver = { status: 'waiting', reason, retry };
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
-    const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
-    if (retryAt > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
-    if (!opts.quiet) this.log(n, kind, why, lines);
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
-    if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
+    const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
+    if (at > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
+      // Nothing changed since the last failure: every later attempt fails the same way until something does.
+      role.receiver = { status: 'waiting', reason, retry: null };
+      if (!opts.quiet) this.log(n, kind, why, lines);
+      this.retries.park(n, at, interval);
+      return;
+    }
+    const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    role.receiver = { status: 'waiting', reason, retry };
+    // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
+    // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
+    const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
+    if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now);
+    else if (!opts.quiet) this.log(n, kind, why, lines);
+    if (!viaArchive && (!inLoop || this.lastReason.get(n.name) !== reason)) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
+    this.retries.failed(n);
+  }
+
+  /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
+  private currentReadAsLatest(n: PgNode): string {
+    if (!n.settings.recoveryTargetTimelineCurrentReadAsLatest) return '';
+    return `: 'current' was written in recovery.conf, which ${formatVersion(n.version)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest`;
   }
 
   /** Nodes whose walreceiver may be connected to a live upstream that sends it nothing it can use (streamedInVain). */
@@ -478,9 +530,6 @@ export class PgCluster {
   /** Why the last rescan refused the newest timeline, per node. */
   private readonly refusals = new Map<string, string>();
 
-  /** The startup process's last_fail_time per node (reset when the server starts). */
-  private readonly lastFail = new Map<string, Micros>();
-
   private refusalText(n: PgNode): string {
     return this.refusals.get(n.name) ?? '';
   }
@@ -488,8 +537,17 @@ export class PgCluster {
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
   private readonly lastReason = new Map<string, WaitReason>();
 
-  private cancelRetry(role: StandbyRole): void {
-    if (role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
+  private cancelRetry(n: PgNode): void {
+    const role = n.role;
+    if (role.kind === 'standby' && role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
+    this.retries.cancel(n);
+  }
+
+  /** The end of the run: parked retry loops count their last attempts; pg_wal and slots are recorded. */
+  finish(now: Micros): void {
+    this.restore.finish();
+    this.retries.finish(now);
+    this.storage.finish(now);
   }
 
   /** Ends a stream; the downstream's walreceiver then waits or reconnects. */
@@ -497,6 +555,7 @@ export class PgCluster {
     this.ctx.sim.cancel(s.timeout);
     this.ctx.sim.cancel(s.ending);
     this.streams.delete(s);
+    this.storage.streamEnded(s);
     const role = s.down.role;
     if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
       role.receiver = { status: 'stopped' };
@@ -581,7 +640,7 @@ export class PgCluster {
 
   private lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
     if (!n.running || n.role.kind !== 'standby') return;
-    this.cancelRetry(n.role);
+    this.cancelRetry(n);
     n.role.walreceiver = null;
     const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now));
     const text = why === 'partition' ? `${n.name} lost its connection to ${up.name} (no data for wal_receiver_timeout)` : `${up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
@@ -694,7 +753,8 @@ export class PgCluster {
     const role = n.role;
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
-    this.cancelRetry(role);
+    this.cancelRetry(n);
+    this.restore.end(n, 'then it was promoted');
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
     // CheckForStandbyTrigger) and redo replays everything in pg_wal, what the walreceiver wrote included: the
     // switchpoint is the received position.
@@ -717,6 +777,7 @@ export class PgCluster {
     ]);
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
     this.recordReceiver(n, null, 'promoted');
+    this.storage.promoted(n);
     this.historicizeOutgoing(n);
     this.requestReflow();
   }
@@ -790,7 +851,7 @@ export class PgCluster {
     }
     this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, reloaded);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
-    this.cancelRetry(role);
+    this.cancelRetry(n);
     role.receiver = { status: 'stopped' };
     role.walreceiver = null;
     if (n.running) this.connect(n);
@@ -799,9 +860,18 @@ export class PgCluster {
   configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never'): void {
     const keys = Object.keys(settings) as (keyof PgSettingsSpec)[];
     const needsRestart = keys.some((k) => changeNeedsRestart(n.version, k));
-    const merged = { ...n.settings, ...settings } as PgSettingsSpec;
-    const defaulted = settings.recoveryTargetTimeline === undefined && n.settings.recoveryTargetTimelineDefaulted;
-    const next = { ...resolveSettings(n.version, n.name, merged), recoveryTargetTimelineDefaulted: defaulted };
+    // Settings not changed keep their resolved values: a defaulted recovery_target_timeline stays the default
+    // (on 11 and before its resolved 'current' is not the word written in recovery.conf, which means latest).
+    // A key present with the value undefined resets the setting to the version's default (the line removed).
+    const reset = 'recoveryTargetTimeline' in settings && settings.recoveryTargetTimeline === undefined;
+    const kept = !('recoveryTargetTimeline' in settings);
+    const merged = { ...n.settings, ...settings, ...(reset || (kept && n.settings.recoveryTargetTimelineDefaulted) ? { recoveryTargetTimeline: undefined } : {}) } as PgSettingsSpec;
+    const resolved = resolveSettings(n.version, n.name, merged);
+    const next = {
+      ...resolved,
+      recoveryTargetTimelineDefaulted: reset || (kept && n.settings.recoveryTargetTimelineDefaulted),
+      recoveryTargetTimelineCurrentReadAsLatest: kept ? n.settings.recoveryTargetTimelineCurrentReadAsLatest : resolved.recoveryTargetTimelineCurrentReadAsLatest,
+    };
     const names = keys.map((k) => gucName(k, n.version)).join(', ');
     if (needsRestart && restart === 'never') {
       this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
@@ -815,6 +885,7 @@ export class PgCluster {
       this.restart(n);
     } else {
       this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
+      this.storage.reload(n);
       this.requestReflow();
     }
     // Thresholds move with the settings even when no XID is being assigned (vacuum, limits, alerts).
@@ -850,10 +921,12 @@ export class PgCluster {
     }
     const role = n.role;
     if (role.kind === 'standby') {
-      this.cancelRetry(role);
+      this.cancelRetry(n);
+      this.restore.end(n, `then it ${how === 'crashed' ? 'crashed' : 'was shut down'}`);
       role.receiver = { status: 'stopped' };
       role.walreceiver = null;
     }
+    this.retries.forget(n);
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).
@@ -861,7 +934,8 @@ export class PgCluster {
       this.writeShutdownCheckpoint(n, now);
       const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
       this.shutdownRecords.set(n.wal.timeline, records);
-    } else if (how === 'stopped') this.takeCheckpoint(n, now);
+    }
+    this.storage.stop(n, how);
     const drained: string[] = [];
     if (how === 'stopped') {
       for (const s of this.streams.from(n)) {
@@ -871,7 +945,6 @@ export class PgCluster {
     }
     n.run = { state: 'down', how };
     this.xid.nodeDown(n);
-    this.ctx.sim.cancel(n.checkpointTimer);
     const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
@@ -896,6 +969,13 @@ export class PgCluster {
 
   start(n: PgNode): void {
     if (n.running) return;
+    if (n.dataDirectory !== 'present') {
+      // pg_ctl.c: no PG_VERSION in the directory (emptied, or a copy still running into it).
+      this.log(n, 'fatal', `${n.name} does not start: its data directory is ${n.dataDirectory === 'empty' ? 'empty' : 'still being copied into'}`, [
+        { process: 'pg_ctl', level: 'ERROR', message: `directory "/var/lib/postgresql/data" is not a database cluster directory` },
+      ]);
+      return;
+    }
     const pending = this.pendingSettings.get(n.name);
     if (pending) {
       n.settings = pending;
@@ -904,18 +984,18 @@ export class PgCluster {
       this.requestReflow();
     }
     const role = n.role;
+    const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
     if (role.kind === 'primary') {
       n.run = { state: 'running' };
       n.boot++;
       this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
-      this.startCheckpoints(n);
+      this.storage.start(n, afterCrash);
       this.xid.nodeUp(n);
       this.requestReflow('changed');
       return;
     }
     const fatal = this.startupCheck(n, role);
     if (fatal) return this.refuseStart(n, fatal);
-    this.lastFail.delete(n.name);
     n.run = { state: 'running' };
     n.boot++;
     if (role.phase === 'reading-checkpoint') {
@@ -928,7 +1008,7 @@ export class PgCluster {
     } else {
       this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
     }
-    this.startCheckpoints(n);
+    this.storage.start(n, false);
     this.connect(n);
   }
 
@@ -1000,58 +1080,21 @@ export class PgCluster {
       if (s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
     }
     n.checkpoint = { lsn: at, tli: n.tli };
-    this.checkpointRecords.add({ lsn: at, timeline: n.wal.timeline });
   }
 
-  /** Checkpoint records written by primaries, in time order: where standbys can make restartpoints. */
-  readonly checkpointRecords = new CheckpointRecords(() =>
-    [...this.nodes.values()].map((n) => ({ timeline: n.wal.timeline, floor: Math.min(n.checkpoint.lsn, this.replayPosition(n, this.ctx.sim.now)) })),
-  );
-
-  private takeCheckpoint(n: PgNode, now: Micros): void {
-    // No restartpoint before the checkpoint record has been read: nothing has been replayed.
-    if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint') return;
-    if (n.isPrimary) {
-      n.checkpoint = checkpointAt(n, now);
-      this.checkpointRecords.add({ lsn: n.checkpoint.lsn, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
-    } else {
-      n.checkpoint = restartpointAt(n, this.checkpointRecords, this.replayPosition(n, now));
-    }
+  /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
+  requestCheckpoint(n: PgNode): void {
+    if (!n.running) return;
+    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
+    this.storage.checkpointer.manual(n);
   }
 
   /**
-   * Checkpoints (restartpoints on a standby) every checkpoint_timeout remove WAL older than the redo
-   * point less wal_keep_size (xlog.c KeepLogSeg; PG11+ keeps back to the last checkpoint's redo only).
+   * `n` removed WAL at a checkpoint (storage.ts): a walsender that still needs a removed segment fails
+   * (walsender.c XLogRead / CheckXLogRemoved: "requested WAL segment %s has already been removed").
    */
-  private startCheckpoints(n: PgNode): void {
-    this.ctx.sim.cancel(n.checkpointTimer);
-    const schedule = () => {
-      n.checkpointTimer = this.ctx.sim.after(n.settings.checkpointTimeout, `checkpoint ${n.name}`, tick, PRIORITY.checkpoint);
-    };
-    const tick = () => {
-      if (!n.running) return;
-      // A standby that has not read its checkpoint record has replayed nothing: no restartpoint, no removal.
-      if (n.role.kind === 'primary' || n.role.phase === 'redo') this.checkpointAndRemove(n);
-      schedule();
-    };
-    schedule();
-  }
-
-  /** CHECKPOINT (a plan step): a checkpoint now, with what it removes (a restartpoint on a standby). */
-  requestCheckpoint(n: PgNode): void {
-    if (!n.running || (n.role.kind === 'standby' && n.role.phase !== 'redo')) return;
-    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
-    this.checkpointAndRemove(n);
-  }
-
-  private checkpointAndRemove(n: PgNode): void {
+  walRemoved(n: PgNode, horizon: Horizon): void {
     const now = this.ctx.sim.now;
-    const end = n.walEnd(now);
-    this.takeCheckpoint(n, now);
-    // Slots first (rule 14: invalidation happens at a checkpoint), then what they still retain (rule 13).
-    this.xid.checkpoint(n, now);
-    const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
-    n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
     for (const s of [...this.streams.from(n)]) {
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
       if (pos < n.oldestRetained && (s.limit === null || s.down.walEnd(now) < s.limit - 0.5)) {
@@ -1059,7 +1102,8 @@ export class PgCluster {
         this.closeStream(s);
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than ${walKeepText(n.version, n.settings.walKeepSize, n.settings.walSegmentSize)} behind)`);
+          const by = horizon.decidedBy === 'slot-capped' ? `its slots were capped at max_slot_wal_keep_size` : retentionText(n);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${by}; ${s.down.name} was ${humanSize(n.walEnd(now) - s.down.walEnd(now))} behind)`);
         }
       }
     }
@@ -1091,23 +1135,4 @@ function childTliAfter(tl: Timeline, tli: number): number {
   const h = historyOf(tl);
   const i = h.findIndex((e) => e.timeline.tli === tli);
   return i > 0 ? h[i - 1]!.timeline.tli : tli;
-}
-
-/**
- * A checkpoint record starts before the end of WAL that follows it, so its location is strictly before the
- * node's WAL end: a standby stopped exactly at a switchpoint has its checkpoint on the parent timeline and
- * can still move to the child (rule 10), while a node that wrote past the fork cannot (rule 9).
- */
-function checkpointAt(n: PgNode, now: Micros): { lsn: Lsn; tli: number } {
-  const lsn = Math.max(0, Math.floor(n.walEnd(now)) - 1);
-  return { lsn, tli: timelineAt(n.wal.timeline, lsn).tli };
-}
-
-/**
- * A standby's restartpoint can only be at a checkpoint record it has replayed (xlogrecovery.c
- * RecoveryRestartPoint): the newest checkpoint a primary wrote that lies on the standby's history.
- */
-function restartpointAt(n: PgNode, records: CheckpointRecords, end: Lsn): { lsn: Lsn; tli: number } {
-  const r = records.newestBefore(n.wal.timeline, end);
-  return r === null ? n.checkpoint : { lsn: r.lsn, tli: r.timeline.tli };
 }

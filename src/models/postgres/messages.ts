@@ -6,8 +6,11 @@
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 
-/** The process that logs a line (its backend_type, as %b prints it in log_line_prefix). */
-export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'autovacuum worker' | 'autovacuum launcher' | 'client backend' | 'standalone backend';
+/** The process that logs a line (its backend_type, as %b prints it in log_line_prefix), or a client program. */
+export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver' | 'autovacuum worker' | 'autovacuum launcher' | 'client backend' | 'standalone backend' | ClientTool;
+/** Client programs: their lines print as `pg_basebackup: message` (the message carries `error: ` from 12). */
+export type ClientTool = 'pg_basebackup' | 'pg_rewind' | 'pg_ctl';
+const CLIENT_TOOLS: ReadonlySet<PgProcess> = new Set<ClientTool>(['pg_basebackup', 'pg_rewind', 'pg_ctl']);
 export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'INFO';
 
 export interface LogLine {
@@ -20,7 +23,7 @@ export interface LogLine {
 }
 
 export function renderLogLine(l: LogLine): string {
-  let out = `${l.process} ${l.level}:  ${l.message}`;
+  let out = CLIENT_TOOLS.has(l.process) ? `${l.process}: ${l.message}` : `${l.process} ${l.level}:  ${l.message}`;
   if (l.detail) out += `\n\tDETAIL:  ${l.detail}`;
   if (l.hint) out += `\n\tHINT:  ${l.hint}`;
   if (l.context) out += `\n\tCONTEXT:  ${l.context}`;

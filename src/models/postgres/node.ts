@@ -110,7 +110,8 @@ export class PgNode {
   /** WAL before this position has been removed at a checkpoint and can no longer be streamed. */
   oldestRetained: Lsn;
   clientsBlocked = false;
-  checkpointTimer: EventHandle | null = null;
+  /** The data directory: emptied (destroy_data, a failed pg_basebackup), or being copied into (rebuild.ts). */
+  dataDirectory: 'present' | 'empty' | 'copying' = 'present';
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
   boot = 1;
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */

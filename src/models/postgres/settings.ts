@@ -1,5 +1,6 @@
 import { seconds, type Micros } from '../../engine/time.ts';
 import type {
+  ArchiveMode,
   PgMajor,
   PgSettingsSpec,
   RecoveryTargetTimeline,
@@ -13,12 +14,23 @@ export interface PgSettings extends VacuumSettings {
   readonly recoveryTargetTimeline: RecoveryTargetTimeline;
   /** True when recovery_target_timeline was not written and the version default applies (for explanations). */
   readonly recoveryTargetTimelineDefaulted: boolean;
+  /**
+   * Up to 11, `recovery_target_timeline = 'current'` written in recovery.conf: the word is not a keyword there,
+   * strtoul reads it as timeline 0, and 0 means latest (xlog.c readRecoveryCommandFile: only 'latest' is
+   * compared, any other value goes through strtoul, which returns 0 without an error for a word; then rtliGiven
+   * with rtli 0 takes findNewestTimeLine). Resolved as latest; kept for explanations.
+   */
+  readonly recoveryTargetTimelineCurrentReadAsLatest: boolean;
   readonly walRetrieveRetryInterval: Micros;
   readonly synchronousCommit: SynchronousCommit;
   readonly synchronousStandbyNames: SynchronousStandbyNames | null;
   readonly applicationName: string;
   readonly walKeepSize: number;
   readonly maxWalSize: number;
+  /** checkpoint_segments (<= 9.4 only; later versions derive CheckPointSegments from max_wal_size: retention.ts). */
+  readonly checkpointSegments: number;
+  readonly checkpointCompletionTarget: number;
+  readonly checkpointWarning: Micros;
   readonly walSegmentSize: number;
   readonly checkpointTimeout: Micros;
   readonly walReceiverTimeout: Micros;
@@ -28,6 +40,16 @@ export interface PgSettings extends VacuumSettings {
   /** A standby replays a commit no earlier than its commit time on the primary plus this (9.4+). */
   readonly recoveryMinApplyDelay: Micros;
   readonly hotStandbyFeedback: boolean;
+  /** A standby's physical slot on its upstream (primary_slot_name, 9.4+), or null. */
+  readonly primarySlotName: string | null;
+  readonly archiveMode: ArchiveMode;
+  /** Null: not set (archiving is not configured). */
+  readonly archiveCommand: string | null;
+  /** Null: not set (a standby takes WAL only from pg_wal and its stream). */
+  readonly restoreCommand: string | null;
+  /** pg_rewind's precondition: wal_log_hints (9.4+) or data checksums (initdb -k). */
+  readonly walLogHints: boolean;
+  readonly dataChecksums: boolean;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
   readonly vacuumFreezeMinAge: number;
@@ -52,8 +74,9 @@ const MiB = 1024 * 1024;
 export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSettingsSpec): PgSettings {
   return {
     // <=11: recovery.conf default "recover along the same timeline" (current); 12+: latest (PG12 release notes).
-    recoveryTargetTimeline: spec.recoveryTargetTimeline ?? (version >= 12 ? 'latest' : 'current'),
+    recoveryTargetTimeline: spec.recoveryTargetTimeline === 'current' && version < 12 ? 'latest' : (spec.recoveryTargetTimeline ?? (version >= 12 ? 'latest' : 'current')),
     recoveryTargetTimelineDefaulted: spec.recoveryTargetTimeline === undefined,
+    recoveryTargetTimelineCurrentReadAsLatest: spec.recoveryTargetTimeline === 'current' && version < 12,
     // 9.5+ GUC, default 5 s; before 9.5 the retry wait was hard-coded to 5 s (xlog.c).
     walRetrieveRetryInterval: spec.walRetrieveRetryInterval ?? seconds(5),
     synchronousCommit: spec.synchronousCommit ?? 'on',
@@ -62,6 +85,11 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     applicationName: spec.applicationName ?? nodeName,
     walKeepSize: spec.walKeepSize ?? 0,
     maxWalSize: spec.maxWalSize ?? 1024 * MiB,
+    // guc.c: checkpoint_segments 3 (<= 9.4); checkpoint_completion_target 0.5 up to 13, 0.9 from 14;
+    // checkpoint_warning 30 s (postgres-2.md Numbers).
+    checkpointSegments: spec.checkpointSegments ?? 3,
+    checkpointCompletionTarget: spec.checkpointCompletionTarget ?? (version >= 14 ? 0.9 : 0.5),
+    checkpointWarning: spec.checkpointWarning ?? seconds(30),
     walSegmentSize: spec.walSegmentSize ?? 16 * MiB,
     checkpointTimeout: spec.checkpointTimeout ?? seconds(300),
     walReceiverTimeout: spec.walReceiverTimeout ?? seconds(60),
@@ -73,6 +101,13 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     maxConnections: spec.maxConnections ?? null,
     // guc_tables.c: superuser_reserved_connections 3.
     superuserReservedConnections: spec.superuserReservedConnections ?? 3,
+    primarySlotName: spec.primarySlotName ?? null,
+    // guc.c: archive_mode off, archive_command '' (not set), restore_command '' (postgres-2.md §2).
+    archiveMode: spec.archiveMode ?? 'off',
+    archiveCommand: spec.archiveCommand ? spec.archiveCommand : null,
+    restoreCommand: spec.restoreCommand ? spec.restoreCommand : null,
+    walLogHints: spec.walLogHints ?? false,
+    dataChecksums: spec.dataChecksums ?? false,
     ...freezeSettings(version, spec),
     ...resolveVacuumSettings(version, spec),
   };
@@ -115,6 +150,9 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'synchronousStandbyNames':
     case 'walKeepSize':
     case 'maxWalSize':
+    case 'checkpointSegments':
+    case 'checkpointCompletionTarget':
+    case 'checkpointWarning':
     case 'checkpointTimeout':
     case 'walReceiverTimeout':
     case 'walSenderTimeout':
@@ -134,9 +172,18 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'autovacuumFreezeMaxAge': // postmaster context
     case 'maxConnections':
     case 'superuserReservedConnections':
+    case 'archiveMode':
+    case 'walLogHints': // postmaster context
+    case 'dataChecksums': // fixed at initdb (pg_checksums needs the server stopped)
       return true;
+    case 'archiveCommand': // sighup
+      return false;
+    case 'restoreCommand':
+      // recovery.conf up to 11, postmaster context 12-14, sighup from 15.
+      return version < 15;
     case 'applicationName':
-      // part of primary_conninfo: reloadable from 13 (rule 24)
+    case 'primarySlotName':
+      // part of primary_conninfo / recovery.conf, postmaster context in 12: reloadable from 13 (rule 24)
       return version < 13;
   }
 }

@@ -9,18 +9,19 @@ import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
+import type { SlotHorizons } from './slots.ts';
 import type { Holder } from './vacuum/horizons.ts';
 import { VacuumModel, START_XID } from './vacuum/model.ts';
 import { Operations } from './vacuum/operations.ts';
 
 export { wraparoundLimits, stopMessage, XID_HALF } from './vacuum/limits.ts';
 
+/** The XID side of a replication slot (its WAL side, restart_lsn, is in slots.ts). */
 interface SlotState {
   readonly spec: SlotSpec;
   active: boolean;
   /** Fixed while the consumer is stopped; null while active (it follows the present). */
   xmin: number | null;
-  restartLsn: Lsn | null;
   invalidated: boolean;
   since: Micros;
 }
@@ -34,7 +35,7 @@ interface SlotState {
  *
  * Approximations (docs/model-vacuum.md, docs/model-postgres.md): one XID counter per cluster (the primary's).
  */
-export class XidModel {
+export class XidModel implements SlotHorizons {
   readonly nextXid: Level;
   readonly vacuum: VacuumModel;
   readonly ops: Operations;
@@ -90,16 +91,8 @@ export class XidModel {
 
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
-    const node = this.cluster.node(s.node);
     const active = s.consumer === 'active';
-    this.slots.set(s.name, {
-      spec: s,
-      active,
-      xmin: active ? null : this.nextXid.valueAt(now),
-      restartLsn: active ? null : node.walEnd(now),
-      invalidated: false,
-      since: now,
-    });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now });
   }
 
   /**
@@ -138,7 +131,8 @@ export class XidModel {
     this.horizonChanged();
   }
 
-  setConsumer(name: string, active: boolean): void {
+  /** The slot's consumer connected or left (slots.ts): its xmin follows the present or stays. */
+  setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void {
     const s = this.slots.get(name);
     if (!s || s.active === active) return;
     const now = this.cluster.ctx.sim.now;
@@ -146,20 +140,12 @@ export class XidModel {
     s.active = active;
     s.since = now;
     if (active) {
-      if (s.invalidated) {
-        this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [
-          { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' },
-        ]);
-        return;
-      }
       s.xmin = null;
-      s.restartLsn = null;
       this.cluster.log(node, 'replication', `the consumer of slot "${name}" streams again and catches up`);
       this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
     } else {
       s.xmin = this.nextXid.valueAt(now);
-      s.restartLsn = node.walEnd(now);
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" stopped: restart_lsn stays at ${formatLsn(s.restartLsn)} and ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} at ${s.xmin}`);
+      this.cluster.log(node, 'replication', `the consumer of slot "${name}" stopped: restart_lsn stays at ${formatLsn(restartLsn ?? node.walEnd(now))} and ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} at ${s.xmin}`);
       this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: now, until: null });
     }
     this.horizonChanged();
@@ -211,51 +197,23 @@ export class XidModel {
 
   // ------------------------------------------------------------------ WAL retention (rules 13-14)
 
-  /** The oldest LSN valid slots on `node` still need (null: none). */
-  slotRetention(node: PgNode): Lsn | null {
-    let oldest: Lsn | null = null;
-    for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null) continue;
-      oldest = oldest === null ? s.restartLsn : Math.min(oldest, s.restartLsn);
-    }
-    return oldest;
-  }
-
-  /** At a checkpoint (slot.c InvalidateObsoleteReplicationSlots): slots past max_slot_wal_keep_size are invalidated. */
-  checkpoint(node: PgNode, now: Micros): void {
-    // What pg_wal keeps may have moved: the next full-volume time changes with it. (While a slot retains WAL
-    // a checkpoint removes nothing, so the pg_wal metric's trajectory is unchanged.)
+  /** A checkpoint ended on `node`: what pg_wal keeps may have moved, and the next full-volume time with it. */
+  walChanged(node: PgNode): void {
     if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
-    const limit = node.settings.maxSlotWalKeepSize;
-    if (limit === null) return;
-    const end = node.walEnd(now);
-    let changed = false;
-    for (const s of this.slots.values()) {
-      if (s.spec.node !== node.name || s.invalidated || s.restartLsn === null) continue;
-      const over = end - s.restartLsn - limit;
-      if (over <= 0) continue;
-      s.invalidated = true;
-      changed = true;
-      const line: LogLine =
-        node.version >= 16
-          ? {
-              process: 'checkpointer',
-              level: 'LOG',
-              message: `invalidating obsolete replication slot "${s.spec.name}"`,
-              detail: `The slot's restart_lsn ${formatLsn(s.restartLsn)} exceeds the limit by ${Math.round(over)} bytes.`,
-              hint: 'You might need to increase max_slot_wal_keep_size.',
-            }
-          : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(s.restartLsn)} exceeds max_slot_wal_keep_size` };
-      const releases = node.version >= 16 && s.xmin !== null;
-      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit)}${releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : ''}`, [line]);
-      if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${s.spec.name}"`, now);
-    }
-    if (changed) this.horizonChanged();
   }
 
-  /** pg_wal size: WAL from the oldest position the node keeps to its end. */
-  pgWalSize(node: PgNode, now: Micros): number {
-    return Math.max(0, node.walEnd(now) - Math.min(node.oldestRetained, this.slotRetention(node) ?? Number.POSITIVE_INFINITY));
+  /**
+   * A checkpoint invalidated the slot (slots.ts): from 16 it no longer holds the horizon (slot.c
+   * ReplicationSlotsComputeRequiredXmin skips invalidated slots); 13-15 keep holding it. Returns that, for the log.
+   */
+  slotInvalidated(name: string, node: PgNode): string {
+    const s = this.slots.get(name);
+    if (!s) return '';
+    s.invalidated = true;
+    const releases = node.version >= 16 && s.xmin !== null;
+    if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
+    this.horizonChanged();
+    return releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : '';
   }
 
   // ------------------------------------------------------------------ the fluid part
@@ -294,8 +252,7 @@ export class XidModel {
     for (const n of this.cluster.nodes.values()) {
       const volume = n.storage.walVolume;
       if (volume === null || !n.running) continue;
-      const keptFrom = Math.min(n.oldestRetained, this.slotRetention(n) ?? Number.POSITIVE_INFINITY);
-      const at = n.wal.end.timeToReach(keptFrom + volume, now);
+      const at = n.wal.end.timeToReach(this.cluster.storage.pgWalFrom(n) + volume, now);
       if (at !== NEVER) this.timers.push(sim.at(at, `pg_wal full ${n.name}`, () => this.walVolumeFull(n), PRIORITY.checkpoint));
     }
     this.planAlerts(now);
@@ -309,7 +266,7 @@ export class XidModel {
     if (this.enabled) h.metric({ at: now, cluster, name: 'max_xid_age', value: this.maxXidAge(now), rate: this.vacuum.isStopped ? 0 : this.nextXid.rate });
     // WAL metrics matter while a slot retains WAL; otherwise checkpoints keep pg_wal small (a saw-tooth every
     // checkpoint_timeout that would only bloat the series): one sample when retention stops is enough.
-    const retaining = [...this.slots.values()].some((s) => s.restartLsn !== null && !s.invalidated);
+    const retaining = this.cluster.storage.slots.retaining(now);
     if (retaining || this.walMetricsRetaining) {
       this.walMetricsRetaining = retaining;
       const lag = this.metricValue({ name: '', cluster, metric: 'slot_lag', above: 0, for: 0 as Micros }, now);
@@ -333,20 +290,12 @@ export class XidModel {
     switch (a.metric) {
       case 'max_xid_age':
         return { value: this.maxXidAge(now), rate: this.nextXid.rate };
-      case 'slot_lag': {
-        let worst = { value: 0, rate: 0 };
-        for (const s of this.slots.values()) {
-          if (s.restartLsn === null || s.invalidated) continue;
-          const node = this.cluster.node(s.spec.node);
-          const lag = node.walEnd(now) - s.restartLsn;
-          if (lag > worst.value) worst = { value: lag, rate: node.wal.end.rate };
-        }
-        return worst;
-      }
+      case 'slot_lag':
+        return this.cluster.storage.slots.worstLag(now);
       case 'pg_wal_size': {
         let worst = { value: 0, rate: 0 };
         for (const n of this.cluster.nodes.values()) {
-          const size = this.pgWalSize(n, now);
+          const size = this.cluster.storage.pgWalBytes(n, now);
           if (size > worst.value) worst = { value: size, rate: n.wal.end.rate };
         }
         return worst;

@@ -1,0 +1,318 @@
+/**
+ * WAL archiving and restore (../shared/domain/postgres-2.md §2, rules 7 and 9).
+ *
+ * - The archiver (pgarch.c) of a primary with archive_mode on (of a standby too with `always`, 9.5+) copies
+ *   every completed segment to the cluster's archive, oldest first, at the node's archive_throughput. Its
+ *   progress is a fluid: between two reflows the WAL rate is constant, so the archived boundary is the smaller
+ *   of the segments completed and what the archiver could copy since its last anchor; no event per segment.
+ * - A segment not archived yet is never removed (xlogarchive.c XLogArchiveCheckDone): the checkpoint's
+ *   removal stops at the archiver's boundary (`gate`), and pg_wal grows while the command fails or lags.
+ * - A failing archive_command (the `archive_fails` fault, or an archive site the node cannot reach) logs
+ *   `archive command failed with exit code N` three times one second apart, then the WARNING `archiving
+ *   write-ahead log file "…" failed too many times, will try again later`, and tries again at the next segment
+ *   or after 60 s (pgarch.c NUM_ARCHIVE_RETRIES, PGARCH_AUTOWAKE_INTERVAL); the cycles are counted on the event
+ *   rather than simulated one by one.
+ * - The archive (one store per cluster, at a site) holds, per timeline, the ranges its archivers copied.
+ * - restore_command: the startup process takes the next segment from the archive before pg_wal and the stream
+ *   (xlogrecovery.c WaitForWALToBecomeAvailable), so a standby restores whole segments at its
+ *   restore_throughput as long as the archive has the next one, then streams (`restore`).
+ */
+import type { EventHandle } from '../../engine/simulation.ts';
+import type { Micros } from '../../engine/time.ts';
+import type { Endpoint } from '../network/network.ts';
+import type { PgCluster } from './cluster.ts';
+import { PRIORITY } from './context.ts';
+import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
+import type { LogLine } from './messages.ts';
+import type { PgNode } from './node.ts';
+import { historyOf, timelineAt, type Timeline } from './timeline.ts';
+
+/** Default speed of archive_command and restore_command when the scenario gives none. */
+export const DEFAULT_ARCHIVE_THROUGHPUT = 100e6;
+/** pgarch.c: NUM_ARCHIVE_RETRIES attempts one second apart, then a sleep of PGARCH_AUTOWAKE_INTERVAL. */
+const NUM_ARCHIVE_RETRIES = 3;
+const PGARCH_AUTOWAKE_INTERVAL = 60e6;
+/** Segments restored per event at most (the position moves segment by segment in reality). */
+const RESTORE_BATCH = 64;
+
+/** What the archive holds of one timeline history: [from, to) as archived by one node while on `timeline`. */
+interface ArchivedRange {
+  readonly node: PgNode;
+  readonly timeline: Timeline;
+  readonly from: Lsn;
+  /** Fixed once the node left this timeline or stopped archiving; else its archiver's boundary now. */
+  to: Lsn | null;
+}
+
+interface ArchiverState {
+  /** The archived boundary (a segment start) at `at`, and the WAL rate then. */
+  anchor: { at: Micros; lsn: Lsn };
+  /** The range of the archive this archiver is adding to. */
+  range: ArchivedRange;
+  failing: { until: Micros; exitCode: number; since: Micros; event: EventHandle | null; logged: boolean } | null;
+  /** The archive site cannot be reached: the command fails as well. */
+  unreachable: boolean;
+}
+
+export class WalArchive {
+  readonly site: string;
+  private readonly ranges: ArchivedRange[] = [];
+  private readonly archivers = new Map<PgNode, ArchiverState>();
+  /** Where a stopped archiver was (its `.done` files stay in pg_wal/archive_status). */
+  private readonly stopped = new Map<PgNode, { timeline: Timeline; lsn: Lsn }>();
+  private readonly endpoint: Endpoint;
+
+  constructor(private readonly cluster: PgCluster) {
+    const spec = cluster.spec;
+    const first = spec.nodes.find((n) => n.role === 'primary')!;
+    this.site = spec.archive?.site ?? first.site;
+    this.endpoint = { name: `archive of ${cluster.name}`, site: this.site };
+  }
+
+  /** Whether any node of the cluster archives or restores: then the archive, not the assumption, decides PITR. */
+  get modelled(): boolean {
+    for (const n of this.cluster.nodes.values()) if (n.settings.archiveMode !== 'off' || n.settings.restoreCommand !== null) return true;
+    return false;
+  }
+
+  private get now(): Micros {
+    return this.cluster.ctx.sim.now;
+  }
+
+  // ------------------------------------------------------------------ archiving
+
+  /** Whether `n` archives now: a primary with archive_mode on or always, a standby with always (9.5+). */
+  private archives(n: PgNode): boolean {
+    const mode = n.settings.archiveMode;
+    return n.running && (mode === 'always' || (mode === 'on' && n.isPrimary));
+  }
+
+  /** The segments `n` has completed: WAL before the start of the segment it writes. */
+  private completed(n: PgNode): Lsn {
+    return segmentStart(n.walEnd(this.now), n.settings.walSegmentSize);
+  }
+
+  private throughput(n: PgNode): number {
+    return (n.storage.archiveThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;
+  }
+
+  /** Whether the archiver of `n` cannot copy now (its command fails, is not set, or the archive is unreachable). */
+  private blocked(n: PgNode, a: ArchiverState): boolean {
+    return a.failing !== null || a.unreachable || n.settings.archiveCommand === null;
+  }
+
+  /** The first position `n` has not archived yet (a segment start), or null when it does not archive. */
+  archived(n: PgNode): Lsn | null {
+    const a = this.archivers.get(n);
+    if (!a) return null;
+    if (this.blocked(n, a)) return a.anchor.lsn;
+    const seg = n.settings.walSegmentSize;
+    const copied = a.anchor.lsn + this.throughput(n) * (this.now - a.anchor.at);
+    return Math.max(a.anchor.lsn, Math.min(this.completed(n), Math.floor(copied / seg) * seg));
+  }
+
+  /** The removal gate of `n`'s checkpoints: segments from here on are not archived yet (null: no gate). */
+  gate(n: PgNode): Lsn | null {
+    return this.archives(n) ? this.archived(n) : null;
+  }
+
+  /**
+   * Re-anchor every archiver (after a reflow: WAL rates may change, and between two reflows they are constant);
+   * start or stop archivers whose mode, role or running state changed.
+   */
+  afterReflow(): void {
+    for (const n of this.cluster.nodes.values()) {
+      const a = this.archivers.get(n);
+      if (!this.archives(n)) {
+        if (a) this.stopArchiving(n, a);
+        continue;
+      }
+      if (!a) {
+        this.startArchiving(n);
+        continue;
+      }
+      if (a.range.timeline !== n.wal.timeline) {
+        // A promotion (or a standby with `always` following a new timeline): the new timeline's segments from
+        // the switchpoint's segment on (a new primary archives the partial segment under its new name too).
+        const at = this.archived(n)!;
+        a.range.to = at;
+        const from = Math.min(at, segmentStart(n.wal.timeline.begin, n.settings.walSegmentSize));
+        a.range = { node: n, timeline: n.wal.timeline, from, to: null };
+        this.ranges.push(a.range);
+        a.anchor = { at: this.now, lsn: from };
+        continue;
+      }
+      const unreachable = !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
+      const lsn = this.archived(n)!;
+      a.anchor = { at: this.now, lsn };
+      if (unreachable !== a.unreachable) {
+        a.unreachable = unreachable;
+        if (unreachable) this.logFailure(n, a, 1, `the archive at site ${this.site} is unreachable from ${n.name}`);
+      }
+    }
+  }
+
+  private startArchiving(n: PgNode): void {
+    // Archiving starts with what pg_wal holds: completed segments without a status file get `.ready` at the
+    // next checkpoint (xlogarchive.c XLogArchiveCheckDone), so the archive starts where pg_wal does; a promoted
+    // standby's received segments were marked `.done` (walreceiver.c XLogWalRcvClose), so it starts at its
+    // timeline's first segment; a restarted archiver goes on where it stopped (the status files persist).
+    const seg = n.settings.walSegmentSize;
+    const own = n.isPrimary && n.wal.timeline.parent !== null && n.wal.timeline.createdBy === n.name ? n.wal.timeline.begin : 0;
+    const before = this.stopped.get(n);
+    const resumed = before && before.timeline === n.wal.timeline ? before.lsn : 0;
+    const from = Math.max(segmentStart(Math.max(n.oldestRetained, own), seg), resumed);
+    const range: ArchivedRange = { node: n, timeline: n.wal.timeline, from, to: null };
+    this.ranges.push(range);
+    const a: ArchiverState = { anchor: { at: this.now, lsn: from }, range, failing: null, unreachable: false };
+    this.archivers.set(n, a);
+    if (n.settings.archiveCommand === null) {
+      // pgarch.c: archiving enabled without a command (the wording by version).
+      const message = n.version >= 17 ? '"archive_mode" enabled, yet archiving is not configured' : n.version >= 15 ? 'archive_mode enabled, yet archiving is not configured' : 'archive_mode enabled, yet archive_command is not set';
+      this.cluster.log(n, 'setting', `${n.name} has archive_mode = ${n.settings.archiveMode} but no archive_command: completed segments wait in pg_wal for ever`, [{ process: 'archiver', level: 'WARNING', message }]);
+    }
+  }
+
+  private stopArchiving(n: PgNode, a: ArchiverState): void {
+    a.range.to = this.archived(n)!;
+    this.stopped.set(n, { timeline: a.range.timeline, lsn: a.range.to });
+    if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
+    this.archivers.delete(n);
+  }
+
+  /** The `archive_fails` fault: the command fails with `exitCode` until `until`. */
+  fail(n: PgNode, until: Micros, exitCode: number): void {
+    const a = this.archivers.get(n);
+    if (!a || until <= this.now) return;
+    a.anchor = { at: this.now, lsn: this.archived(n)! };
+    if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
+    a.failing = { until, exitCode, since: this.now, event: null, logged: false };
+    a.failing.event = this.cluster.ctx.sim.at(until, `archive ok ${n.name}`, () => this.recover(n), PRIORITY.protocol);
+    this.logFailure(n, a, exitCode, `archive_command of ${n.name} fails (exit code ${exitCode})`);
+  }
+
+  private recover(n: PgNode): void {
+    const a = this.archivers.get(n);
+    if (!a?.failing) return;
+    const f = a.failing;
+    a.failing = null;
+    a.anchor = { at: this.now, lsn: a.anchor.lsn };
+    // The archiver tried again at every new segment (the latch) or every 60 s, three attempts each time: count
+    // those cycles on the failure event (approximation: at most one every two seconds, the time of three
+    // attempts one second apart).
+    if (f.logged) {
+      const seg = n.settings.walSegmentSize;
+      const perSegment = n.wal.end.rate > 0 ? seg / n.wal.end.rate : Number.POSITIVE_INFINITY;
+      const spacing = Math.max(2e6, Math.min(PGARCH_AUTOWAKE_INTERVAL, perSegment));
+      const cycles = Math.floor((this.now - f.since) / spacing);
+      if (cycles > 0) this.cluster.ctx.history.repeatLast(n.name, cycles, (f.since + cycles * spacing) as Micros);
+    }
+    const backlog = this.completed(n) - a.anchor.lsn;
+    this.cluster.log(n, 'replication', `archive_command of ${n.name} succeeds again: ${Math.round(backlog / n.settings.walSegmentSize)} completed segments wait to be archived`);
+    // Standbys that restore from the archive may find more there now (retry.ts: a change).
+    this.cluster.requestReflow();
+  }
+
+  private logFailure(n: PgNode, a: ArchiverState, exitCode: number, why: string): void {
+    if (a.failing) a.failing.logged = true;
+    const file = walFileName(timelineAt(n.wal.timeline, a.anchor.lsn).tli, a.anchor.lsn, n.settings.walSegmentSize);
+    const command = (n.settings.archiveCommand ?? '').replace(/%f/g, file).replace(/%p/g, `pg_wal/${file}`);
+    const failed: LogLine = { process: 'archiver', level: 'LOG', message: `archive command failed with exit code ${exitCode}`, detail: `The failed archive command was: ${command}` };
+    const warning: LogLine = {
+      process: 'archiver',
+      level: 'WARNING',
+      // pgarch.c pgarch_ArchiverCopyLoop; "transaction log file" up to 9.6.
+      message: `archiving ${n.version >= 10 ? 'write-ahead log' : 'transaction log'} file "${file}" failed too many times, will try again later`,
+    };
+    const lines = [...Array.from({ length: NUM_ARCHIVE_RETRIES }, () => failed), warning];
+    this.cluster.log(n, 'replication', `${why}: ${file} and the segments after it stay in pg_wal until archived`, lines);
+  }
+
+  // ------------------------------------------------------------------ what the archive holds
+
+  private rangeEnd(r: ArchivedRange): Lsn {
+    if (r.to !== null) return r.to;
+    return this.archived(r.node) ?? r.from;
+  }
+
+  /**
+   * How far the archive holds `history` contiguously from `from` (a segment start): each segment of the
+   * history, named by the timeline that holds it there, must be in a range archived on that timeline.
+   */
+  availableEnd(history: Timeline, from: Lsn, segmentSize: number): Lsn {
+    let pos = segmentStart(from, segmentSize);
+    const entries = historyOf(history);
+    for (let guard = 0; guard < 10_000; guard++) {
+      const tl = timelineAt(history, pos);
+      const entry = entries.find((e) => e.timeline === tl);
+      const limit = entry?.end ?? Number.POSITIVE_INFINITY;
+      let next = pos;
+      for (const r of this.ranges) {
+        if (r.from > pos || timelineAt(r.timeline, pos) !== tl) continue;
+        const end = Math.min(this.rangeEnd(r), limit === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : segmentStart(limit, segmentSize) + segmentSize);
+        if (end > next) next = end;
+      }
+      if (next <= pos) return pos;
+      pos = next;
+    }
+    return pos;
+  }
+
+  /** What the archive holds, as views of WAL for the PITR verdict (dataLoss.ts): each range's history up to its end. */
+  views(): { node: string; timeline: Timeline; end: Lsn }[] {
+    return this.ranges.map((r) => ({ node: `the WAL archive at site ${this.site}`, timeline: r.timeline, end: this.rangeEnd(r) }));
+  }
+
+  // ------------------------------------------------------------------ restore
+
+  /**
+   * Whether `n`'s startup process tries the archive at every attempt (restore_command set, archive reachable):
+   * the archive grows without any other change in the cluster, so its retry loop cannot be parked (retry.ts).
+   */
+  triesArchive(n: PgNode): boolean {
+    return n.settings.restoreCommand !== null && this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
+  }
+
+  /**
+   * The startup process's first source (xlogrecovery.c WaitForWALToBecomeAvailable: archive, pg_wal, stream):
+   * a standby with restore_command that can reach the archive restores the next whole segments of its WAL's
+   * history while the archive has them. Returns the pending restore (the caller waits for it), or null: go on
+   * to streaming.
+   */
+  restore(n: PgNode, done: (end: Lsn) => void): { readonly event: EventHandle; readonly from: Lsn; readonly to: Lsn } | null {
+    if (n.settings.restoreCommand === null || !n.running) return null;
+    if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
+    const seg = n.settings.walSegmentSize;
+    const end = n.walEnd(this.now);
+    const from = segmentStart(end, seg);
+    const available = this.availableEnd(n.wal.timeline, from, seg);
+    if (available <= end + 0.5) return null;
+    const to = Math.min(available, from + RESTORE_BATCH * seg);
+    const rate = (n.storage.restoreThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;
+    const duration = Math.max(1, Math.ceil((to - from) / rate)) as Micros;
+    const event = this.cluster.ctx.sim.after(duration, `restore ${n.name}`, () => done(to), PRIORITY.protocol);
+    return { event, from, to };
+  }
+
+  /** The log lines of a restore (xlogarchive.c RestoreArchivedFile): the first and the last segment. */
+  restoredLines(n: PgNode, from: Lsn, to: Lsn): LogLine[] {
+    const seg = n.settings.walSegmentSize;
+    const name = (lsn: Lsn) => walFileName(timelineAt(n.wal.timeline, lsn).tli, lsn, seg);
+    const line = (lsn: Lsn): LogLine => ({ process: 'startup', level: 'LOG', message: `restored log file "${name(lsn)}" from archive` });
+    const last = to - seg;
+    return last > from ? [line(from), line(last)] : [line(from)];
+  }
+
+  /** For the report: the archive state of `n` (null when it does not archive). */
+  describe(n: PgNode): { archivedLsn: Lsn; backlogBytes: number; failing: boolean } | null {
+    const a = this.archivers.get(n);
+    if (!a) return null;
+    const archived = this.archived(n)!;
+    return { archivedLsn: archived, backlogBytes: Math.max(0, this.completed(n) - archived), failing: this.blocked(n, a) };
+  }
+
+  /** A label for explanations. */
+  toString(): string {
+    return `the WAL archive at site ${this.site} (${this.ranges.map((r) => `timeline ${r.timeline.tli} ${formatLsn(r.from)}-${formatLsn(this.rangeEnd(r))}`).join(', ')})`;
+  }
+}

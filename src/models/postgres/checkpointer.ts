@@ -1,0 +1,531 @@
+/**
+ * The checkpointer of every server of a cluster: checkpoints on a primary, restartpoints on a standby, and the
+ * WAL each removes at its end (../shared/domain/postgres-2.md §1, rules 1-6).
+ *
+ * - Triggers (checkpointer.c CheckpointerMain): `checkpoint_timeout` after the *start* of the previous one;
+ *   WAL volume (xlog.c XLogCheckpointNeeded: the WAL reaches segment seg(redo) + CheckPointSegments, on a
+ *   standby the replayed WAL); the plan's `checkpoint` (CHECKPOINT: immediate); promotion (a spread forced one,
+ *   9.3+); a clean shutdown; crash recovery at start (immediate).
+ * - Spread (checkpointer.c IsCheckpointOnSchedule): a checkpoint's redo point is where it starts; it ends when
+ *   checkpoint_completion_target of the interval has passed, in time (of checkpoint_timeout) or in WAL (of
+ *   CheckPointSegments segments), whichever comes first. Immediate ones end at once.
+ * - Restartpoints (xlog.c CreateRestartPoint) only at a checkpoint record the standby has replayed and whose
+ *   redo is past the last restartpoint's; otherwise skipped and retried 15 s later.
+ * - At the end: the removal horizon of retention.ts, slots invalidated (13+), the archive gate; WAL before it is
+ *   gone, and streams that still needed it end (the cluster's walRemoved).
+ *
+ * Events only where something changes: the WAL-volume trigger and a spread checkpoint's end are computed from
+ * the WAL level's rate (Level.timeToReach) and re-planned when a reflow changes that rate, never polled.
+ */
+import type { EventHandle } from '../../engine/simulation.ts';
+import { NEVER, seconds, type Micros } from '../../engine/time.ts';
+import type { EventKind } from '../../history/history.ts';
+import { PRIORITY, type WorldContext } from './context.ts';
+import { formatLsn, type Lsn } from './lsn.ts';
+import type { LogLine } from './messages.ts';
+import type { PgNode } from './node.ts';
+import { CheckpointRecords, MAX_RECORDS_PER_TIMELINE, type CheckpointRecord } from './records.ts';
+import { checkpointSegments, distanceTrigger, removalHorizon, type Horizon } from './retention.ts';
+import { isAncestorOrSelf, timelineAt } from './timeline.ts';
+
+/** checkpointer.c CheckpointerMain: a restartpoint that could not be made is tried again 15 s later. */
+export const RESTARTPOINT_RETRY = seconds(15);
+
+/** What the checkpointer needs of its cluster. */
+export interface CheckpointHost {
+  readonly ctx: WorldContext;
+  readonly nodes: ReadonlyMap<string, PgNode>;
+  replayPosition(n: PgNode, now: Micros): Lsn;
+  /** A standby's replay position, its rate (bytes/µs) and when that rate changes by itself (replay.ts). */
+  replayAt(n: PgNode, now: Micros): { readonly lsn: Lsn; readonly rate: number; readonly changesAt: number };
+  log(node: PgNode | null, kind: EventKind, message: string, lines?: readonly (LogLine | null)[]): void;
+  /** The oldest restart_lsn of the valid slots on `n`, or null. */
+  slotMinimum(n: PgNode): Lsn | null;
+  /** 13+: invalidate `n`'s slots whose restart_lsn is before `below`; true if any was. */
+  invalidateSlots(n: PgNode, below: Lsn, horizon: Horizon): boolean;
+  /** The first position `n` may not remove because it is not archived yet (null: nothing waits). */
+  archiveGate(n: PgNode): Lsn | null;
+  /** `n` removed WAL (n.oldestRetained moved): streams that still need it end. */
+  walRemoved(n: PgNode, horizon: Horizon): void;
+  /** A checkpoint completed on `n` (its pg_wal changed): other models may re-plan. */
+  checkpointDone(n: PgNode): void;
+}
+
+interface Running {
+  readonly redo: Lsn;
+  /** A restartpoint's replayed checkpoint record; null for a checkpoint (its record is written at the end). */
+  readonly record: CheckpointRecord | null;
+  readonly startedAt: Micros;
+  /** The WAL position at the start (insert, or replay on a standby): the WAL term of the schedule. */
+  readonly startLsn: Lsn;
+  immediate: boolean;
+  end: EventHandle | null;
+  /** The WAL rate the end was planned with. */
+  plannedRate: number;
+}
+
+interface NodeState {
+  /** RedoRecPtr: the redo point of the newest checkpoint started (a standby: of its newest restartpoint). */
+  redo: Lsn;
+  /** ControlFile->checkPointCopy.redo: the redo point of the last completed checkpoint. */
+  completedRedo: Lsn;
+  /** last_checkpoint_time: the start of the last checkpoint (timed ones come at a fixed spacing). */
+  lastStart: Micros;
+  running: Running | null;
+  /** Requests merged into the next checkpoint (checkpointer.c RequestCheckpoint). */
+  requested: { xlog: boolean; immediate: boolean; force: boolean };
+  /** WAL end after the last checkpoint record: nothing written since means an idle server (skip). */
+  lastRecordEnd: Lsn;
+  timer: EventHandle | null;
+  distance: EventHandle | null;
+  distanceRate: number;
+  /** A standby whose last restartpoint attempt found no new replayed checkpoint record. */
+  waitingForRecord: { readonly failedAt: Micros } | null;
+}
+
+export class Checkpointer {
+  readonly records = new CheckpointRecords();
+  private readonly state = new Map<PgNode, NodeState>();
+  private addedSincePrune = 0;
+
+  constructor(private readonly host: CheckpointHost) {}
+
+  private get sim() {
+    return this.host.ctx.sim;
+  }
+
+  /** `n`'s data directory was replaced (rebuild.ts): its checkpoint state starts afresh from `n.checkpoint`. */
+  forget(n: PgNode): void {
+    const s = this.state.get(n);
+    if (!s) return;
+    this.clearTimers(s);
+    if (s.running) this.sim.cancel(s.running.end);
+    this.state.delete(n);
+  }
+
+  private stateOf(n: PgNode): NodeState {
+    let s = this.state.get(n);
+    if (!s) {
+      // The last checkpoint before the scenario starts is the node's checkpoint record; its redo is there too.
+      const redo = n.checkpoint.lsn;
+      s = {
+        redo,
+        completedRedo: redo,
+        lastStart: this.sim.now,
+        running: null,
+        requested: { xlog: false, immediate: false, force: false },
+        lastRecordEnd: n.walEnd(this.sim.now),
+        timer: null,
+        distance: null,
+        distanceRate: Number.NaN,
+        waitingForRecord: null,
+      };
+      this.state.set(n, s);
+      if (n.isPrimary) this.records.add({ lsn: n.checkpoint.lsn, redo, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
+    }
+    return s;
+  }
+
+  /** The redo point of `n`'s last completed checkpoint (restartpoint). */
+  completedRedo(n: PgNode): Lsn {
+    return this.stateOf(n).completedRedo;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * The server starts (at boot, or a start after a stop or crash): the checkpointer counts from now. Crash
+   * recovery of a primary ends with an immediate checkpoint (xlog.c StartupXLOG / PerformRecoveryXLogAction:
+   * CHECKPOINT_END_OF_RECOVERY | CHECKPOINT_IMMEDIATE).
+   */
+  start(n: PgNode, afterCrash: boolean): void {
+    const s = this.stateOf(n);
+    this.clearTimers(s);
+    s.lastStart = this.sim.now;
+    s.waitingForRecord = null;
+    s.requested = { xlog: false, immediate: false, force: false };
+    if (afterCrash && n.isPrimary) {
+      this.begin(n, { immediate: true, force: true });
+      return;
+    }
+    this.plan(n);
+  }
+
+  /**
+   * The server goes down. A crash loses the running checkpoint (the control file still names the last
+   * completed one); a clean shutdown runs an immediate one first (xlog.c ShutdownXLOG), after the cluster wrote
+   * a primary's shutdown checkpoint record.
+   */
+  stop(n: PgNode, how: 'stopped' | 'crashed'): void {
+    const s = this.stateOf(n);
+    if (how === 'stopped') {
+      if (s.running) this.complete(n);
+      if (n.isPrimary) this.shutdownCheckpoint(n);
+      else this.begin(n, { immediate: true, force: false });
+    }
+    if (s.running) this.sim.cancel(s.running.end);
+    s.running = null;
+    s.redo = s.completedRedo;
+    this.clearTimers(s);
+    s.waitingForRecord = null;
+  }
+
+  /**
+   * A promotion ends recovery: the server writes an end-of-recovery record and requests a spread checkpoint
+   * (9.3+ "fast promotion": RequestCheckpoint(CHECKPOINT_FORCE)); 9.2 ran an immediate end-of-recovery
+   * checkpoint. A restartpoint still running is abandoned (the model's simplification).
+   */
+  promoted(n: PgNode): void {
+    const s = this.stateOf(n);
+    if (s.running) this.sim.cancel(s.running.end);
+    s.running = null;
+    s.redo = s.completedRedo;
+    s.waitingForRecord = null;
+    s.lastRecordEnd = -1;
+    this.begin(n, { immediate: n.version < 9.3, force: true });
+  }
+
+  /** The plan's CHECKPOINT: immediate and forced; a running spread checkpoint stops throttling first. */
+  manual(n: PgNode): void {
+    if (!n.running) return;
+    const s = this.stateOf(n);
+    if (s.running) {
+      s.requested.immediate = true;
+      s.requested.force = n.isPrimary;
+      this.complete(n);
+      return;
+    }
+    this.begin(n, { immediate: true, force: n.isPrimary });
+  }
+
+  /** A setting changed (reload): re-plan triggers and a running checkpoint's end. */
+  reload(n: PgNode): void {
+    if (!n.running) return;
+    const s = this.stateOf(n);
+    if (s.running) this.planEnd(n, s.running);
+    this.plan(n);
+  }
+
+  /** After a reflow: WAL rates may have changed; triggers and ends computed from them move. */
+  afterReflow(): void {
+    for (const n of this.host.nodes.values()) {
+      if (!n.running) continue;
+      const s = this.state.get(n);
+      if (!s) continue;
+      const rate = n.wal.end.rate;
+      if (s.running && !s.running.immediate && s.running.plannedRate !== rate) this.planEnd(n, s.running);
+      if (s.distanceRate !== rate) this.planDistance(n, s);
+      if (s.waitingForRecord && s.distanceRate !== rate) this.planRecordWait(n, s);
+    }
+  }
+
+  // ------------------------------------------------------------------ triggers
+
+  /** Timed trigger and WAL-volume trigger from the current state. */
+  private plan(n: PgNode): void {
+    const s = this.stateOf(n);
+    if (!n.running || !this.canCheckpoint(n)) return;
+    if (s.waitingForRecord) this.planRecordWait(n, s);
+    else this.planTimer(n, s);
+    this.planDistance(n, s);
+  }
+
+  private canCheckpoint(n: PgNode): boolean {
+    // A standby that has not read its checkpoint record has replayed nothing: no restartpoint, no removal.
+    return n.role.kind === 'primary' || n.role.phase === 'redo';
+  }
+
+  private planTimer(n: PgNode, s: NodeState): void {
+    this.sim.cancel(s.timer);
+    const at = Math.max(this.sim.now, s.lastStart + n.settings.checkpointTimeout) as Micros;
+    s.timer = this.sim.at(at, `checkpoint ${n.name}`, () => {
+      s.timer = null;
+      if (!n.running) return;
+      // While a checkpoint runs the checkpointer does not look at the clock; the end re-checks.
+      if (!s.running) this.begin(n, { immediate: false, force: false });
+    }, PRIORITY.checkpoint);
+  }
+
+  /** The WAL-volume trigger: the WAL (replayed WAL on a standby) reaching segment seg(redo) + CheckPointSegments. */
+  private planDistance(n: PgNode, s: NodeState): void {
+    this.sim.cancel(s.distance);
+    s.distance = null;
+    s.distanceRate = n.wal.end.rate;
+    // A standby waiting for a record: the record wait below covers the WAL-volume requests too.
+    if (!n.running || !this.canCheckpoint(n) || s.requested.xlog || s.waitingForRecord) return;
+    const threshold = distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), n.settings.walSegmentSize);
+    const at = this.reachTime(n, threshold);
+    // Only when it comes before whatever re-plans it anyway: the end of the running checkpoint, or the next
+    // timed one (a change of rate re-plans it too: afterReflow). A slow writer then costs no event for it.
+    const horizon = s.running ? (s.running.end?.time ?? NEVER) : s.lastStart + n.settings.checkpointTimeout;
+    if (at === NEVER || at >= horizon) return;
+    s.distance = this.sim.at(at, `checkpoint distance ${n.name}`, () => {
+      s.distance = null;
+      if (!n.running) return;
+      if (this.position(n) < threshold) {
+        // The replay's rate changed on the way (reachTime stops there): plan again from here.
+        this.planDistance(n, s);
+        return;
+      }
+      s.requested.xlog = true;
+      if (!s.running) this.begin(n, { immediate: false, force: false });
+    }, PRIORITY.checkpoint);
+  }
+
+  /**
+   * A standby whose restartpoint found no new record: the real checkpointer retries every 15 s; the attempts in
+   * between change nothing, so the model schedules only the first one that can succeed, on the same 15 s grid:
+   * once the replay has passed a record newer than the last restartpoint (or when a new record is written).
+   */
+  private planRecordWait(n: PgNode, s: NodeState): void {
+    this.sim.cancel(s.timer);
+    s.timer = null;
+    const wait = s.waitingForRecord;
+    if (!wait || !n.running) return;
+    const r = this.records.firstAfterRedo(n.wal.timeline, s.completedRedo);
+    if (!r) return; // woken by recordAdded
+    const reach = this.reachTime(n, r.lsn + 1);
+    if (reach === NEVER) return; // woken by a reflow that moves the replay
+    const k = Math.max(1, Math.ceil((reach - wait.failedAt) / RESTARTPOINT_RETRY));
+    let at = Math.max(this.sim.now, wait.failedAt + k * RESTARTPOINT_RETRY) as Micros;
+    // A WAL-volume request comes sooner: the startup process asks at the end of every segment it replays
+    // past seg(redo) + CheckPointSegments (xlogrecovery.c XLogPageRead), the first one after the record.
+    const seg = n.settings.walSegmentSize;
+    const threshold = Math.max(distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), seg), (Math.floor(r.lsn / seg) + 1) * seg);
+    at = Math.min(at, Math.max(this.sim.now, this.reachTime(n, threshold))) as Micros;
+    s.timer = this.sim.at(at, `restartpoint ${n.name}`, () => {
+      s.timer = null;
+      if (n.running && !s.running) this.begin(n, { immediate: false, force: false });
+    }, PRIORITY.checkpoint);
+  }
+
+  /** A primary wrote a checkpoint record: standbys waiting for one may now make a restartpoint. */
+  private recordAdded(): void {
+    for (const [n, s] of this.state) if (s.waitingForRecord && n.running && !s.timer) this.planRecordWait(n, s);
+  }
+
+  /** Where the trigger's WAL stands: the insert position on a primary, the replay position on a standby. */
+  private position(n: PgNode): Lsn {
+    return n.isPrimary ? n.walEnd(this.sim.now) : this.host.replayPosition(n, this.sim.now);
+  }
+
+  /**
+   * When the trigger's WAL reaches `lsn` at the present rates (NEVER if it does not move). A standby's replay
+   * moves at its own rate until that rate changes by itself (the replay catching up with its flush, an apply
+   * delay's gate: replay.ts); the event is then re-planned from there.
+   */
+  private reachTime(n: PgNode, lsn: Lsn): Micros {
+    const now = this.sim.now;
+    if (n.isPrimary) return n.walEnd(now) >= lsn ? now : n.wal.end.timeToReach(lsn, now);
+    const p = this.host.replayAt(n, now);
+    if (p.lsn >= lsn) return now;
+    const at = p.rate > 0 ? now + Math.max(1, Math.ceil((lsn - p.lsn) / p.rate)) : NEVER;
+    return Math.min(at, Math.max(now + 1, p.changesAt)) as Micros;
+  }
+
+  // ------------------------------------------------------------------ one checkpoint
+
+  private begin(n: PgNode, how: { immediate: boolean; force: boolean }): void {
+    const s = this.stateOf(n);
+    const now = this.sim.now;
+    if (!n.running || s.running || !this.canCheckpoint(n)) return;
+    const immediate = how.immediate || s.requested.immediate;
+    const force = how.force || s.requested.force;
+    const xlog = s.requested.xlog;
+    s.requested = { xlog: false, immediate: false, force: false };
+    if (n.isPrimary) {
+      const insert = n.walEnd(now);
+      if (!force && insert <= s.lastRecordEnd + 0.5) {
+        // xlog.c CreateCheckPoint: nothing written since the last checkpoint: skipped, the timer restarts
+        // (9.6+ logs it at DEBUG1 only).
+        s.lastStart = now;
+        this.plan(n);
+        return;
+      }
+      const warning = n.settings.checkpointWarning;
+      const apart = Math.floor((now - s.lastStart) / 1e6);
+      if (xlog && warning > 0 && apart < warning / 1e6) this.tooFrequent(n, apart);
+      s.lastStart = now;
+      s.redo = insert;
+      this.run(n, s, { redo: insert, record: null, startedAt: now, startLsn: insert, immediate, end: null, plannedRate: Number.NaN });
+      return;
+    }
+    // A restartpoint: at the newest checkpoint record replayed, if it is newer than the last restartpoint's.
+    const replay = this.host.replayPosition(n, now);
+    const record = this.records.newestBefore(n.wal.timeline, replay);
+    if (!record || record.redo <= s.completedRedo) {
+      // xlog.c CreateRestartPoint: "skipping restartpoint, already performed at %X/%X" (DEBUG2); retried 15 s
+      // later (checkpointer.c: last_checkpoint_time = now - CheckPointTimeout + 15).
+      s.waitingForRecord = { failedAt: now };
+      s.lastStart = (now - n.settings.checkpointTimeout + RESTARTPOINT_RETRY) as Micros;
+      this.planRecordWait(n, s);
+      this.planDistance(n, s);
+      return;
+    }
+    s.waitingForRecord = null;
+    s.lastStart = now;
+    s.redo = record.redo;
+    this.run(n, s, { redo: record.redo, record, startedAt: now, startLsn: replay, immediate, end: null, plannedRate: Number.NaN });
+  }
+
+  private run(n: PgNode, s: NodeState, r: Running): void {
+    s.running = r;
+    this.sim.cancel(s.timer);
+    s.timer = null;
+    if (r.immediate) this.complete(n);
+    else {
+      this.planEnd(n, r);
+      this.planDistance(n, s);
+    }
+  }
+
+  /**
+   * A spread checkpoint ends when checkpoint_completion_target of its interval has passed: of
+   * checkpoint_timeout in time, or of CheckPointSegments segments in WAL since its start (on a standby the
+   * replayed WAL, 9.5+; time only before), whichever comes first (checkpointer.c IsCheckpointOnSchedule).
+   */
+  private planEnd(n: PgNode, r: Running): void {
+    this.sim.cancel(r.end);
+    r.plannedRate = n.wal.end.rate;
+    const cct = n.settings.checkpointCompletionTarget;
+    let at = (r.startedAt + Math.round(cct * n.settings.checkpointTimeout)) as Micros;
+    if (n.isPrimary || n.version >= 9.5) {
+      const walTerm = r.startLsn + cct * checkpointSegments(n.version, n.settings) * n.settings.walSegmentSize;
+      at = Math.min(at, this.reachTime(n, walTerm)) as Micros;
+    }
+    at = Math.max(at, this.sim.now) as Micros;
+    r.end = this.sim.at(at, `checkpoint end ${n.name}`, () => {
+      r.end = null;
+      if (n.running && this.stateOf(n).running === r) this.complete(n);
+    }, PRIORITY.checkpoint);
+  }
+
+  /** The end of the running checkpoint: its record (a primary), the control file, then WAL removal. */
+  private complete(n: PgNode): void {
+    const s = this.stateOf(n);
+    const r = s.running;
+    if (!r) return;
+    this.sim.cancel(r.end);
+    s.running = null;
+    const now = this.sim.now;
+    if (n.isPrimary) {
+      // The record is written at the end of WAL, strictly before the WAL that follows it: a node stopped
+      // exactly at a switchpoint keeps its checkpoint on the parent timeline (rules 9-10).
+      const lsn = Math.max(r.redo, Math.floor(n.walEnd(now)) - 1);
+      const tip = n.wal.timeline;
+      const timeline = lsn >= tip.begin ? tip : timelineAt(tip, lsn);
+      n.checkpoint = { lsn, tli: timeline.tli };
+      this.addRecord({ lsn, redo: r.redo, timeline });
+      s.lastRecordEnd = n.walEnd(now);
+    } else {
+      n.checkpoint = { lsn: r.record!.lsn, tli: r.record!.timeline.tli };
+    }
+    const prior = s.completedRedo;
+    s.completedRedo = r.redo;
+    this.remove(n, r.redo, prior);
+    this.host.checkpointDone(n);
+    this.afterCheckpoint(n, s);
+  }
+
+  /** After a checkpoint ends: merged requests run now; a timeout that passed meanwhile starts the next one. */
+  private afterCheckpoint(n: PgNode, s: NodeState): void {
+    if (!n.running) return;
+    if (s.requested.xlog || s.requested.immediate || s.requested.force) {
+      this.begin(n, { immediate: false, force: false });
+      return;
+    }
+    if (this.sim.now - s.lastStart >= n.settings.checkpointTimeout) {
+      this.begin(n, { immediate: false, force: false });
+      return;
+    }
+    this.plan(n);
+  }
+
+  /** A primary's clean shutdown: its shutdown checkpoint record is at the end of its WAL (cluster.ts wrote it). */
+  private shutdownCheckpoint(n: PgNode): void {
+    const s = this.stateOf(n);
+    const redo = n.checkpoint.lsn;
+    this.addRecord({ lsn: redo, redo, timeline: timelineAt(n.wal.timeline, redo) });
+    s.lastRecordEnd = n.walEnd(this.sim.now);
+    const prior = s.completedRedo;
+    s.completedRedo = redo;
+    s.redo = redo;
+    this.remove(n, redo, prior);
+  }
+
+  /**
+   * WAL removal at the end of a checkpoint (xlog.c CreateCheckPoint / CreateRestartPoint): the horizon of
+   * retention.ts, 13+ slots past it invalidated (18 then recomputes the horizon without them), never past a
+   * segment not yet archived (xlogarchive.c XLogArchiveCheckDone).
+   */
+  private remove(n: PgNode, redo: Lsn, priorRedo: Lsn): void {
+    const now = this.sim.now;
+    const seg = n.settings.walSegmentSize;
+    // recptr: the end of the checkpoint record; a restartpoint uses the larger of received and replayed WAL.
+    const recptr = n.walEnd(now);
+    const slotMinimum = this.host.slotMinimum(n);
+    let horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum });
+    if (slotMinimum !== null && horizon.invalidateBelow !== null && slotMinimum < horizon.invalidateBelow && this.host.invalidateSlots(n, horizon.invalidateBelow, horizon) && n.version >= 18) {
+      horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum: this.host.slotMinimum(n) });
+    }
+    let keepFrom = horizon.keepFrom * seg;
+    const gate = this.host.archiveGate(n);
+    if (gate !== null) keepFrom = Math.min(keepFrom, Math.floor(gate / seg) * seg);
+    if (keepFrom > n.oldestRetained) {
+      n.oldestRetained = keepFrom;
+      this.host.walRemoved(n, horizon);
+    }
+  }
+
+  private tooFrequent(n: PgNode, apart: number): void {
+    // checkpointer.c CheckpointerMain (errmsg_plural); the HINT names checkpoint_segments up to 9.4.
+    const line: LogLine = {
+      process: 'checkpointer',
+      level: 'LOG',
+      message: `checkpoints are occurring too frequently (${apart} ${apart === 1 ? 'second' : 'seconds'} apart)`,
+      hint: `Consider increasing the configuration parameter "${n.version < 9.5 ? 'checkpoint_segments' : 'max_wal_size'}".`,
+    };
+    const cps = checkpointSegments(n.version, n.settings);
+    this.host.log(n, 'checkpoint', `${n.name} starts checkpoints for WAL volume every ${apart} s (every ${cps} segments of WAL), less than checkpoint_warning = ${n.settings.checkpointWarning / 1e6} s`, [line]);
+  }
+
+  private addRecord(r: CheckpointRecord): void {
+    this.records.add(r);
+    if (++this.addedSincePrune >= MAX_RECORDS_PER_TIMELINE / 2) this.prune();
+    this.recordAdded();
+  }
+
+  /**
+   * Drop the records no server can still make a restartpoint at: on each timeline, those before the newest
+   * record below every server's position there (replay can only move forward, or back to a switchpoint, which
+   * is past that record); then bound what is left (CheckpointRecords.thin).
+   */
+  private prune(): void {
+    this.addedSincePrune = 0;
+    for (const [tl] of [...this.records.timelines()]) {
+      let floor = Number.POSITIVE_INFINITY;
+      for (const n of this.host.nodes.values()) {
+        if (!isAncestorOrSelf(tl, n.wal.timeline)) continue;
+        const r = this.records.newestBefore(n.wal.timeline, this.position(n));
+        if (r && r.timeline === tl) floor = Math.min(floor, r.lsn);
+        else if (!r || !isAncestorOrSelf(tl, r.timeline)) floor = Number.NEGATIVE_INFINITY; // it has yet to pass tl's records
+      }
+      if (floor > Number.NEGATIVE_INFINITY) this.records.dropBefore(tl, floor);
+      this.records.thin(tl);
+    }
+  }
+
+  private clearTimers(s: NodeState): void {
+    this.sim.cancel(s.timer);
+    this.sim.cancel(s.distance);
+    s.timer = null;
+    s.distance = null;
+    s.distanceRate = Number.NaN;
+  }
+
+  /** For tests and the report: what the checkpointer of `n` is doing. */
+  describe(n: PgNode): { redo: string; completedRedo: string; running: boolean } {
+    const s = this.stateOf(n);
+    return { redo: formatLsn(s.redo), completedRedo: formatLsn(s.completedRedo), running: s.running !== null };
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Rebuilding a server as a plan does it (postgres-2.md §3): pg_basebackup from a running server, pg_rewind
+ * against one, and an emptied data directory. Each takes the time its copy takes and fails with the tool's
+ * message where the real one does.
+ *
+ * - **pg_basebackup** (pg_basebackup.c, basebackup.c): the source runs a checkpoint (`fast`: immediate; `spread`:
+ *   the forced checkpoint spread over checkpoint_completion_target x checkpoint_timeout, which the backup waits
+ *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
+ *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
+ *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` (or before 10 without
+ *   `--slot`) nothing does, and a segment removed meanwhile fails the backup (`requested WAL segment … has
+ *   already been removed`). Approximation: `-X stream` without a slot is taken to keep up with the WAL (its
+ *   stream runs beside the copy), so it never fails.
+ * - **pg_rewind** (pg_rewind.c, 9.5+): needs data checksums or wal_log_hints = on; the target must be shut down
+ *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back to the last common
+ *   checkpoint before the fork (which must still be in its pg_wal), copies the blocks changed since (at most
+ *   the data directory) and the source's pg_wal, and leaves the target a standby of the source.
+ * - **destroy_data**: the data directory is emptied (a crash if the server ran); a start fails as pg_ctl does.
+ *
+ * The rebuilt node takes the source's WAL history up to where the copy ended, its checkpoint at the backup's
+ * start (or the last common checkpoint), and starts as a standby of the source when asked.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { BaseBackupSpec, RewindSpec, SlotSpec } from '../../scenario/types.ts';
+import { humanSize as formatSize } from '../../scenario/units.ts';
+import type { PgCluster } from './cluster.ts';
+import { PRIORITY } from './context.ts';
+import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
+import type { LogLine } from './messages.ts';
+import type { PgNode } from './node.ts';
+import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
+
+/** Size of a data directory when the scenario gives none. */
+export const DEFAULT_DATA_SIZE = 1024 ** 3;
+/** Sequential disk throughput when the scenario gives none (as the vacuum model's). */
+const DEFAULT_DISK_THROUGHPUT = 500e6;
+/** Where the scenario's servers keep their data (for messages only). */
+const PGDATA = '/var/lib/postgresql/data';
+
+/** A client tool's line as it prints it: `pg_basebackup: error: …` from 12, without the level before. */
+function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number, message: string, error = false): LogLine {
+  return { process, level: error ? 'ERROR' : 'LOG', message: error && version >= 12 ? `error: ${message}` : message };
+}
+
+export class Rebuilds {
+  constructor(private readonly cluster: PgCluster) {}
+
+  private get now(): Micros {
+    return this.cluster.ctx.sim.now;
+  }
+
+  /** Bytes per second a copy from `from` to `to` gets: the slowest of the path, both disks and `maxRate`. */
+  private copyRate(from: PgNode, to: PgNode, maxRate: number | null): number {
+    const path = this.cluster.ctx.net.path(this.cluster.endpointOf(from), this.cluster.endpointOf(to));
+    const rates = [path?.bandwidth ?? Number.POSITIVE_INFINITY, from.storage.throughput ?? DEFAULT_DISK_THROUGHPUT, to.storage.throughput ?? DEFAULT_DISK_THROUGHPUT];
+    if (maxRate !== null) rates.push(maxRate);
+    return Math.min(...rates);
+  }
+
+  private fail(n: PgNode, why: string, lines: LogLine[]): void {
+    this.cluster.log(n, 'replication', why, lines);
+  }
+
+  /** The data directory of `n` is emptied (rm -rf $PGDATA/*): a running server crashes first. */
+  destroy(n: PgNode): void {
+    if (n.running) this.cluster.crash(n);
+    n.dataDirectory = 'empty';
+    this.cluster.log(n, 'lifecycle', `${n.name}'s data directory is destroyed: it cannot start until it is rebuilt (pg_basebackup)`);
+  }
+
+  // ------------------------------------------------------------------ pg_basebackup
+
+  basebackup(n: PgNode, spec: BaseBackupSpec): void {
+    const from = this.cluster.node(spec.from);
+    const v = n.version;
+    if (n.running || n.dataDirectory === 'present') {
+      // pg_basebackup.c verify_dir_is_empty_or_create.
+      return this.fail(n, `pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
+    }
+    if (n.dataDirectory === 'copying') return this.fail(n, `pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
+    if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) {
+      return this.fail(n, `pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
+    }
+    const now = this.now;
+    n.dataDirectory = 'copying';
+    // The checkpoint the backup starts from: its redo point is where the WAL it needs begins.
+    if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
+    const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
+    const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
+    const wait = spec.checkpoint === 'fast' ? 0 : Math.round(from.settings.checkpointCompletionTarget * from.settings.checkpointTimeout);
+    // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
+    const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n.name}` : null;
+    const slotName = spec.slot ?? temporary;
+    const lines: LogLine[] = [
+      tool('pg_basebackup', v, `initiating base backup, waiting for checkpoint to complete`),
+      tool('pg_basebackup', v, `checkpoint completed`),
+      tool('pg_basebackup', v, `write-ahead log start point: ${formatLsn(startLsn)} on timeline ${timeline.tli}`),
+    ];
+    if (slotName !== null && !this.cluster.storage.slots.has(slotName)) {
+      const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
+      this.cluster.storage.slots.create(slot);
+      if (temporary) lines.push(tool('pg_basebackup', v, `created temporary replication slot "${temporary}"`));
+    }
+    const size = from.storage.dataSize ?? DEFAULT_DATA_SIZE;
+    const rate = this.copyRate(from, n, spec.maxRate);
+    const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
+    const kept = slotName !== null ? `slot ${slotName} keeps the WAL from ${formatLsn(startLsn)} on ${from.name}` : spec.walMethod === 'fetch' ? `nothing keeps the WAL from ${formatLsn(startLsn)} on ${from.name} (-X fetch takes it at the end)` : 'its WAL stream runs beside the copy';
+    this.cluster.log(
+      n,
+      'replication',
+      `pg_basebackup of ${n.name} from ${from.name} (checkpoint ${spec.checkpoint}${wait > 0 ? `, ${Math.round(wait / 1e6)} s` : ''}, -X ${spec.walMethod}): copying ${formatSize(size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; ${kept}`,
+      lines,
+    );
+    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n.name}`, () => this.finishBackup(n, from, spec, startLsn, temporary), PRIORITY.protocol);
+  }
+
+  private finishBackup(n: PgNode, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): void {
+    const now = this.now;
+    const v = n.version;
+    const seg = from.settings.walSegmentSize;
+    if (temporary) this.cluster.storage.slots.drop(temporary);
+    const gone = !from.running || from.oldestRetained > segmentStart(startLsn, seg);
+    if (gone) {
+      n.dataDirectory = 'empty';
+      const file = walFileName(timelineAt(from.wal.timeline, startLsn).tli, startLsn, seg);
+      const why = from.running
+        ? `pg_basebackup of ${n.name} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
+        : `pg_basebackup of ${n.name} failed: ${from.name} went down during the copy`;
+      return this.fail(n, why, [
+        tool('pg_basebackup', v, from.running ? `could not get COPY data stream: ERROR:  requested WAL segment ${file} has already been removed` : 'could not read COPY data: server closed the connection unexpectedly', true),
+        tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`),
+      ]);
+    }
+    const endLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
+    this.adopt(n, from, endLsn, { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli }, spec.slot);
+    this.cluster.log(n, 'replication', `pg_basebackup of ${n.name} from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is a standby of ${from.name}`, [
+      tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
+      tool('pg_basebackup', v, 'base backup completed'),
+    ]);
+    if (spec.start) this.cluster.start(n);
+  }
+
+  /** `n` holds `from`'s WAL history up to `end`, its checkpoint at `checkpoint`, and is a standby of `from`. */
+  private adopt(n: PgNode, from: PgNode, end: Lsn, checkpoint: { lsn: Lsn; tli: number }, slot: string | null): void {
+    const now = this.now;
+    this.cluster.storage.checkpointer.forget(n);
+    n.wal.timeline = from.wal.timeline;
+    n.wal.end.setRate(now, 0);
+    n.wal.end.set(now, end);
+    this.cluster.writes.walCut(n);
+    n.historyFiles.clear();
+    for (const e of historyOf(from.wal.timeline)) n.historyFiles.set(e.timeline.tli, e.timeline);
+    n.checkpoint = checkpoint;
+    n.oldestRetained = segmentStart(checkpoint.lsn, n.settings.walSegmentSize);
+    n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+    // -R writes primary_conninfo (and primary_slot_name with --slot).
+    if (slot !== null) n.settings = { ...n.settings, primarySlotName: slot };
+    n.run = { state: 'down', how: 'stopped' };
+    n.dataDirectory = 'present';
+    this.cluster.requestReflow();
+  }
+
+  // ------------------------------------------------------------------ pg_rewind
+
+  rewind(n: PgNode, spec: RewindSpec): void {
+    const from = this.cluster.node(spec.from);
+    const v = n.version;
+    const refuse = (why: string, message: string) => this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+    if (v < 9.5) return refuse('pg_rewind is part of PostgreSQL from 9.5', 'pg_rewind is not available before 9.5');
+    if (n.dataDirectory !== 'present') return refuse('its data directory is empty', `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
+    // pg_rewind.c sanityChecks: the control file's wal_log_hints (as of the last run) or data checksums.
+    if (!n.settings.walLogHints && !n.settings.dataChecksums) return refuse('it has neither data checksums nor wal_log_hints = on', 'target server needs to use either data checksums or "wal_log_hints = on"');
+    if (n.running || (v < 13 && n.run.state === 'down' && n.run.how === 'crashed')) return refuse(n.running ? 'it is running' : 'it crashed, and before 13 pg_rewind does not run crash recovery itself', 'target server must be shut down cleanly');
+    if (!from.running || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) return refuse(`${from.name} is ${from.running ? 'unreachable' : 'not running'}`, `could not connect to server: connection to server at "${from.name}", port 5432 failed`);
+    const now = this.now;
+    const fork = forkOf(n.wal.timeline, from.wal.timeline);
+    if (!fork) return refuse('they are different database systems', 'source and target clusters are from different systems');
+    const end = n.walEnd(now);
+    if (end <= fork.at + 0.5) {
+      this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name}: no rewind required (its WAL ends at ${formatLsn(end)}, not past the fork at ${formatLsn(fork.at)}); it is a standby of ${from.name}`, [tool('pg_rewind', v, 'no rewind required')]);
+      // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
+      n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+      if (spec.start) this.cluster.start(n);
+      return;
+    }
+    // It reads the target's WAL back from the fork to the last common checkpoint (pg_rewind.c findLastCheckpoint):
+    // the records of the common history before the fork; none known: the node's own last checkpoint before it.
+    const seg = n.settings.walSegmentSize;
+    const record = this.cluster.storage.checkpointer.records.newestBefore(fork.common, fork.at);
+    const lastCommon = record ? { lsn: record.redo, tli: timelineAt(fork.common, record.redo).tli } : n.checkpoint.lsn < fork.at ? n.checkpoint : { lsn: fork.at, tli: fork.common.tli };
+    if (n.oldestRetained > segmentStart(lastCommon.lsn, seg)) {
+      const file = walFileName(timelineAt(n.wal.timeline, lastCommon.lsn).tli, lastCommon.lsn, seg);
+      return refuse(`its pg_wal no longer holds ${file}, back to the last common checkpoint at ${formatLsn(lastCommon.lsn)}`, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`);
+    }
+    // Copied: the blocks the target changed after the fork (at most the data directory) and the source's pg_wal.
+    const size = Math.min(from.storage.dataSize ?? DEFAULT_DATA_SIZE, end - fork.at) + Math.max(0, from.walEnd(now) - from.oldestRetained);
+    const rate = this.copyRate(from, n, null);
+    const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
+    const lines: LogLine[] = [
+      tool('pg_rewind', v, `servers diverged at WAL location ${formatLsn(fork.at)} on timeline ${fork.common.tli}`),
+      tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`),
+    ];
+    n.dataDirectory = 'copying';
+    this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name}: ${formatSize(end - fork.at)} past the fork at ${formatLsn(fork.at)} are undone; copying ${formatSize(size)} takes ${Math.round(copy / 1e6)} s`, lines);
+    this.cluster.ctx.sim.after(copy as Micros, `pg_rewind ${n.name}`, () => {
+      if (!from.running) {
+        n.dataDirectory = 'present';
+        return refuse(`${from.name} went down during the copy`, 'could not read COPY data: server closed the connection unexpectedly');
+      }
+      this.adopt(n, from, from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now), lastCommon, null);
+      this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name} done: it is a standby of ${from.name} on timeline ${from.tli}`, [tool('pg_rewind', v, 'Done!')]);
+      if (spec.start) this.cluster.start(n);
+    }, PRIORITY.protocol);
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * Replication slots, their WAL side (../shared/domain/postgres.md §3, rules 13-14; postgres-2.md §1.5):
+ * restart_lsn, what they make a checkpoint keep, their invalidation at a checkpoint (13+), wal_status and
+ * safe_wal_size, and the physical slot a standby names in primary_slot_name: its restart_lsn follows the
+ * standby's flush while the standby streams through it (walsender.c ProcessStandbyReplyMessage ->
+ * PhysicalConfirmReceivedLocation) and stays where it was while it does not.
+ *
+ * The XID side of slots (xmin, catalog_xmin, the horizons they hold) stays in xid.ts, told of every change
+ * through `SlotHorizons`.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { SlotSpec } from '../../scenario/types.ts';
+import { formatSize } from '../../scenario/units.ts';
+import type { PgCluster } from './cluster.ts';
+import { formatLsn, walFileName, type Lsn } from './lsn.ts';
+import type { LogLine } from './messages.ts';
+import type { PgNode, Stream } from './node.ts';
+import { keepLogSeg, segNo, wholeSegments } from './retention.ts';
+
+/** What xid.ts needs to know of slots (their horizons are its business). */
+export interface SlotHorizons {
+  createSlot(s: SlotSpec): void;
+  dropSlot(name: string): void;
+  /** A slot's consumer connected or left; `restartLsn` is where the slot stays while it is away. */
+  setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void;
+  /** The slot was invalidated at a checkpoint; returns what that does to the horizon it held (for the log). */
+  slotInvalidated(name: string, node: PgNode): string;
+}
+
+export type WalStatus = 'reserved' | 'extended' | 'unreserved' | 'lost';
+
+/** A slot as pg_replication_slots shows it (restart_lsn null once invalidated; wal_status and safe_wal_size 13+). */
+export interface SlotView {
+  readonly name: string;
+  readonly node: string;
+  readonly kind: SlotSpec['kind'];
+  readonly active: boolean;
+  readonly restartLsn: Lsn | null;
+  readonly walStatus: WalStatus | null;
+  readonly safeWalSize: number | null;
+  /** The standby that streams through it (primary_slot_name), or null. */
+  readonly standby: string | null;
+}
+
+interface Slot {
+  readonly spec: SlotSpec;
+  /** The server it is on. */
+  readonly node: PgNode;
+  active: boolean;
+  /** Where restart_lsn stays while no consumer confirms (null: it follows the consumer now). */
+  restartLsn: Lsn | null;
+  invalidated: boolean;
+  /** The stream of the standby that uses this slot (primary_slot_name), while it streams. */
+  stream: Stream | null;
+}
+
+export class ReplicationSlots {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly cluster: PgCluster,
+    private readonly horizons: SlotHorizons,
+  ) {
+    for (const s of cluster.spec.slots) this.add(s);
+  }
+
+  private add(spec: SlotSpec): void {
+    const now = this.cluster.ctx.sim.now;
+    const active = spec.consumer === 'active';
+    // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
+    const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
+    const restartLsn = user ? user.walEnd(now) : active ? null : this.cluster.node(spec.node).walEnd(now);
+    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, stream: null });
+  }
+
+  // ------------------------------------------------------------------ positions
+
+  /**
+   * restart_lsn now: fixed while no consumer confirms; a standby streaming through the slot confirms its flush
+   * (the reply travels back over the link: one latency behind); any other active consumer keeps up with the
+   * server's WAL. Null once invalidated.
+   */
+  restartLsn(s: Slot, now: Micros): Lsn | null {
+    if (s.invalidated) return null;
+    if (s.stream) {
+      const d = s.stream.down;
+      return Math.max(s.restartLsn ?? 0, d.flushed(now) - d.wal.end.rate * s.stream.path.latency);
+    }
+    if (s.restartLsn !== null) return s.restartLsn;
+    return s.node.walEnd(now);
+  }
+
+  /** The oldest restart_lsn of `node`'s valid slots (XLogGetReplicationSlotMinimumLSN), or null. */
+  minimum(node: PgNode, now: Micros): Lsn | null {
+    let min: Lsn | null = null;
+    for (const s of this.slots.values()) {
+      if (s.node !== node) continue;
+      const r = this.restartLsn(s, now);
+      if (r !== null && (min === null || r < min)) min = r;
+    }
+    return min;
+  }
+
+  /** Whether some valid slot holds WAL back (for the WAL metrics). */
+  retaining(now: Micros): boolean {
+    for (const s of this.slots.values()) {
+      const node = this.cluster.node(s.spec.node);
+      const r = this.restartLsn(s, now);
+      if (r !== null && r < node.walEnd(now) - 1) return true;
+    }
+    return false;
+  }
+
+  /** The largest lag of a valid slot behind its server's WAL, and the rate it grows at. */
+  worstLag(now: Micros): { value: number; rate: number } {
+    let worst = { value: 0, rate: 0 };
+    for (const s of this.slots.values()) {
+      const r = this.restartLsn(s, now);
+      if (r === null) continue;
+      const node = this.cluster.node(s.spec.node);
+      const lag = node.walEnd(now) - r;
+      const rate = node.wal.end.rate - (s.stream ? s.stream.down.wal.end.rate : s.restartLsn === null ? node.wal.end.rate : 0);
+      if (lag > worst.value) worst = { value: lag, rate };
+    }
+    return worst;
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+
+  create(spec: SlotSpec): void {
+    this.add(spec);
+    this.horizons.createSlot(spec);
+    // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
+    // one refused for want of it tries again (a change: retry.ts).
+    this.cluster.requestReflow();
+  }
+
+  drop(name: string): void {
+    const s = this.slots.get(name);
+    if (!s) return;
+    this.slots.delete(name);
+    this.horizons.dropSlot(name);
+    this.cluster.requestReflow();
+  }
+
+  setConsumer(name: string, active: boolean): void {
+    const s = this.slots.get(name);
+    if (!s || s.active === active) return;
+    const node = this.cluster.node(s.spec.node);
+    const now = this.cluster.ctx.sim.now;
+    if (active && s.invalidated) {
+      this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [this.lostError(s, node)]);
+      return;
+    }
+    if (!active) s.restartLsn = this.restartLsn(s, now);
+    s.active = active;
+    if (active && !s.stream) s.restartLsn = null;
+    this.horizons.setConsumer(name, active, s.restartLsn);
+  }
+
+  // ------------------------------------------------------------------ a standby streaming through its slot
+
+  /**
+   * START_REPLICATION ... SLOT (walsender.c StartReplication, slot.c ReplicationSlotAcquire): the slot a
+   * standby names in primary_slot_name must exist on its upstream and be physical; 18 also refuses an
+   * invalidated one. Null when the walsender accepts it (or the standby names none).
+   */
+  acquire(n: PgNode, up: PgNode): LogLine | null {
+    const name = n.settings.primarySlotName;
+    if (name === null) return null;
+    const s = this.slots.get(name);
+    const fatal = (message: string, detail?: string): LogLine =>
+      detail === undefined ? { process: 'walreceiver', level: 'FATAL', message: `could not start WAL streaming: ERROR:  ${message}` } : { process: 'walreceiver', level: 'FATAL', message: `could not start WAL streaming: ERROR:  ${message}`, detail };
+    if (!s || s.spec.node !== up.name) return fatal(`replication slot "${name}" does not exist`);
+    if (s.spec.kind === 'logical') return fatal('cannot use a logical replication slot for physical replication');
+    // 13-17 do not check a physical slot's invalidation here ("If the WAL segment doesn't exist, we'll fail
+    // later"); 18 does (ReplicationSlotAcquire with error_if_invalid).
+    if (s.invalidated && up.version >= 18) return fatal(`can no longer access replication slot "${name}"`, 'This replication slot has been invalidated due to "wal_removed".');
+    return null;
+  }
+
+  /** Why a standby's slot did not keep its WAL (it was invalidated), or null when it has none or it is valid. */
+  lostNote(n: PgNode, up: PgNode): string | null {
+    const name = n.settings.primarySlotName;
+    const s = name !== null ? this.slots.get(name) : undefined;
+    if (!s || s.spec.node !== up.name || !s.invalidated) return null;
+    return `its slot "${s.spec.name}" on ${up.name} was invalidated at a checkpoint for retaining more than max_slot_wal_keep_size${up.version < 18 ? `; before 18 the walsender does not check a physical slot's invalidation, so ${n.name} learns it only from the removed segment` : ''}`;
+  }
+
+  /** A stream started: the standby's slot (if any) follows its flush from now on. */
+  attach(stream: Stream): void {
+    const name = stream.down.settings.primarySlotName;
+    const s = name !== null ? this.slots.get(name) : undefined;
+    if (!s || s.spec.node !== stream.up.name || s.invalidated) return;
+    s.stream = stream;
+    if (!s.active) {
+      s.active = true;
+      this.horizons.setConsumer(s.spec.name, true, null);
+    }
+  }
+
+  /** A stream ended: its slot's restart_lsn stays at the standby's last confirmed flush. */
+  detach(stream: Stream): void {
+    for (const s of this.slots.values()) {
+      if (s.stream !== stream) continue;
+      const now = this.cluster.ctx.sim.now;
+      s.restartLsn = this.restartLsn(s, now);
+      s.stream = null;
+      s.active = false;
+      if (!s.invalidated) this.horizons.setConsumer(s.spec.name, false, s.restartLsn);
+    }
+  }
+
+  // ------------------------------------------------------------------ checkpoints
+
+  /**
+   * slot.c InvalidateObsoleteReplicationSlots (13+), at a checkpoint: every slot of `node` whose restart_lsn is
+   * before `below` (the start of the first segment kept: whole segments) is invalidated, with the version's
+   * LOG line. True if any was.
+   */
+  invalidate(node: PgNode, below: Lsn): boolean {
+    const now = this.cluster.ctx.sim.now;
+    let any = false;
+    for (const s of this.slots.values()) {
+      if (s.spec.node !== node.name) continue;
+      const r = this.restartLsn(s, now);
+      if (r === null || r >= below) continue;
+      any = true;
+      if (s.stream) s.restartLsn = r;
+      s.invalidated = true;
+      const over = Math.round(below - r);
+      const line: LogLine =
+        node.version >= 16
+          ? {
+              // slot.c ReportSlotInvalidation (16+); the HINT quotes the GUC name from 17.
+              process: 'checkpointer',
+              level: 'LOG',
+              message: `invalidating obsolete replication slot "${s.spec.name}"`,
+              detail: `The slot's restart_lsn ${formatLsn(r)} exceeds the limit by ${over} ${over === 1 ? 'byte' : 'bytes'}.`,
+              hint: node.version >= 17 ? 'You might need to increase "max_slot_wal_keep_size".' : 'You might need to increase max_slot_wal_keep_size.',
+            }
+          : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(r)} exceeds max_slot_wal_keep_size` };
+      const horizon = this.horizons.slotInvalidated(s.spec.name, node);
+      const limit = node.settings.maxSlotWalKeepSize;
+      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit ?? 0)} (${wholeSegments(limit ?? 0, node.settings.walSegmentSize)} whole segments)${horizon}`, [line]);
+    }
+    return any;
+  }
+
+  // ------------------------------------------------------------------ what pg_replication_slots shows
+
+  /**
+   * wal_status (13+; xlog.c GetWALAvailability): `reserved` within max_wal_size of the write position,
+   * `extended` beyond it but still kept (by this or another slot, or wal_keep_size), `unreserved` no longer kept
+   * but not removed yet (also a lost slot a walsender still uses), `lost` removed or invalidated.
+   */
+  walStatus(s: Slot, now: Micros): WalStatus | null {
+    const node = this.cluster.node(s.spec.node);
+    if (node.version < 13) return null;
+    const r = this.restartLsn(s, now);
+    if (r === null) return 'lost';
+    const seg = node.settings.walSegmentSize;
+    const currpos = node.walEnd(now);
+    const oldestSlotSeg = keepLogSeg(node.version, node.settings, currpos, this.minimum(node, now));
+    const oldestSeg = segNo(node.oldestRetained, seg);
+    const currSeg = segNo(currpos, seg);
+    const keepSegs = wholeSegments(node.settings.maxWalSize, seg) + 1;
+    const oldestSegMaxWalSize = currSeg > keepSegs ? currSeg - keepSegs : 1;
+    const target = segNo(r, seg);
+    if (target >= oldestSlotSeg) return target >= oldestSegMaxWalSize ? 'reserved' : 'extended';
+    if (target >= oldestSeg) return 'unreserved';
+    // slotfuncs.c pg_get_replication_slots: a walsender still holding the slot shows it unreserved.
+    return s.stream ? 'unreserved' : 'lost';
+  }
+
+  /** safe_wal_size (13+, only with max_slot_wal_keep_size >= 0 and not lost): WAL writable before the slot is in danger. */
+  safeWalSize(s: Slot, now: Micros, status: WalStatus | null): number | null {
+    const node = this.cluster.node(s.spec.node);
+    const limit = node.settings.maxSlotWalKeepSize;
+    const r = this.restartLsn(s, now);
+    if (status === null || status === 'lost' || limit === null || r === null) return null;
+    const seg = node.settings.walSegmentSize;
+    const failSeg = segNo(r, seg) + Math.max(wholeSegments(limit, seg), wholeSegments(node.settings.walKeepSize, seg)) + 1;
+    return failSeg * seg - node.walEnd(now);
+  }
+
+  views(now: Micros): SlotView[] {
+    return [...this.slots.values()].map((s) => {
+      const walStatus = this.walStatus(s, now);
+      return {
+        name: s.spec.name,
+        node: s.spec.node,
+        kind: s.spec.kind,
+        active: s.stream !== null || (s.active && !s.invalidated),
+        restartLsn: this.restartLsn(s, now),
+        walStatus,
+        safeWalSize: this.safeWalSize(s, now, walStatus),
+        standby: s.stream?.down.name ?? null,
+      };
+    });
+  }
+
+  /** The error a consumer of an invalidated slot gets, by kind and version. */
+  private lostError(s: Slot, node: PgNode): LogLine {
+    if (s.spec.kind === 'logical') {
+      // logical.c CreateDecodingContext (13+).
+      return { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${s.spec.name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' };
+    }
+    if (node.version >= 18) {
+      return { process: 'walsender', level: 'ERROR', message: `can no longer access replication slot "${s.spec.name}"`, detail: 'This replication slot has been invalidated due to "wal_removed".' };
+    }
+    // 13-17: a physical slot's invalidation is not checked; its consumer asks for WAL that is gone.
+    const seg = node.settings.walSegmentSize;
+    return { process: 'walsender', level: 'ERROR', message: `requested WAL segment ${walFileName(node.tli, Math.max(0, node.oldestRetained - seg), seg)} has already been removed` };
+  }
+}

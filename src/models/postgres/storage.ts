@@ -1,0 +1,105 @@
+/**
+ * The storage side of WAL in one cluster: what each server keeps in pg_wal, removes at its checkpoints, holds
+ * for replication slots and archives. It wires the checkpointer (checkpointer.ts, retention.ts) to the slots
+ * and the archive; cluster.ts calls it at the lifecycle events and after every reflow.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { PgCluster } from './cluster.ts';
+import { Checkpointer, type CheckpointHost } from './checkpointer.ts';
+import type { Lsn } from './lsn.ts';
+import type { PgNode, Stream } from './node.ts';
+import { ReplicationSlots } from './slots.ts';
+import { WalArchive } from './archive.ts';
+import { segNo } from './retention.ts';
+
+export class WalStorage {
+  readonly checkpointer: Checkpointer;
+  readonly slots: ReplicationSlots;
+  readonly archive: WalArchive;
+
+  constructor(private readonly cluster: PgCluster) {
+    this.slots = new ReplicationSlots(cluster, cluster.xid);
+    this.archive = new WalArchive(cluster);
+    const host: CheckpointHost = {
+      ctx: cluster.ctx,
+      nodes: cluster.nodes,
+      replayPosition: (n, now) => cluster.replayPosition(n, now),
+      replayAt: (n, now) => cluster.replay.at(n, now),
+      log: (node, kind, message, lines = []) => cluster.log(node, kind, message, lines),
+      slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
+      invalidateSlots: (n, below) => this.slots.invalidate(n, below),
+      archiveGate: (n) => this.archive.gate(n),
+      walRemoved: (n, horizon) => cluster.walRemoved(n, horizon),
+      checkpointDone: (n) => cluster.xid.walChanged(n),
+    };
+    this.checkpointer = new Checkpointer(host);
+  }
+
+  /** A server starts (at boot, or after a stop or a crash). */
+  start(n: PgNode, afterCrash: boolean): void {
+    this.checkpointer.start(n, afterCrash);
+  }
+
+  /** A server goes down: a clean shutdown checkpoints first, a crash loses the running checkpoint. */
+  stop(n: PgNode, how: 'stopped' | 'crashed'): void {
+    this.checkpointer.stop(n, how);
+  }
+
+  promoted(n: PgNode): void {
+    this.checkpointer.promoted(n);
+  }
+
+  reload(n: PgNode): void {
+    this.checkpointer.reload(n);
+  }
+
+  /** After every reflow: triggers computed from WAL rates move with them. */
+  afterReflow(): void {
+    this.archive.afterReflow();
+    this.checkpointer.afterReflow();
+  }
+
+  /** A stream started or ended: the standby's slot follows its flush, or stays. */
+  streamStarted(s: Stream): void {
+    this.slots.attach(s);
+  }
+
+  streamEnded(s: Stream): void {
+    this.slots.detach(s);
+  }
+
+  /** The oldest WAL position in `n`'s pg_wal (the start of the oldest segment kept). */
+  pgWalFrom(n: PgNode): Lsn {
+    return n.oldestRetained;
+  }
+
+  /** Record every server's pg_wal and slots as facts (at the end of the run, and at `assess` steps). */
+  finish(now: Micros): void {
+    const views = this.slots.views(now);
+    for (const n of this.cluster.nodes.values()) {
+      this.cluster.ctx.history.storage.snapshot({
+        at: now,
+        cluster: this.cluster.name,
+        node: n.name,
+        pgWalBytes: this.pgWalSize(n, now),
+        oldestLsn: n.oldestRetained,
+        slots: views.filter((v) => v.node === n.name).map(({ node: _node, ...v }) => v),
+        archive: this.archive.describe(n),
+      });
+    }
+  }
+
+  /** WAL in `n`'s pg_wal: from the oldest segment kept to the write position (continuous, for metrics). */
+  pgWalBytes(n: PgNode, now: Micros): number {
+    return Math.max(0, n.walEnd(now) - n.oldestRetained);
+  }
+
+  /**
+   * pg_wal on `n` as a directory listing sizes it: the segments from the oldest kept to the one being written,
+   * whole (the real directory also holds recycled future segments, which the model does not count).
+   */
+  pgWalSize(n: PgNode, now: Micros): number {
+    const seg = n.settings.walSegmentSize;
+    return (segNo(n.walEnd(now), seg) - segNo(n.oldestRetained, seg) + 1) * seg;
+  }
+}

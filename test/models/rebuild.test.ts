@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { seconds, type Micros } from '../../src/engine/time.ts';
+import { runScenario } from '../../src/run.ts';
+import type { Action, BaseBackupSpec, PgMajor, PgSettingsSpec } from '../../src/scenario/types.ts';
+import { action, buildScenario, node } from '../support/builder.ts';
+
+const s = (n: number) => seconds(n);
+const GB = 1e9;
+
+const backup = (o: Partial<BaseBackupSpec> = {}): BaseBackupSpec => ({ from: 'p', checkpoint: 'fast', walMethod: 'stream', slot: null, maxRate: null, start: true, ...o });
+
+/**
+ * p (data_size 10 GB) and s over a 1 Gbps link (125 MB/s); p writes `rate` x 8000 B/s with max_wal_size 1 GB. s is
+ * re-cloned at 600 s.
+ */
+function run(version: PgMajor, o: { spec?: Partial<BaseBackupSpec>; rate?: number; actions?: Action[]; end?: number; primary?: PgSettingsSpec; standby?: PgSettingsSpec } = {}) {
+  return runScenario(
+    buildScenario({
+      end: s(o.end ?? 1800),
+      sites: ['a', 'b'],
+      links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
+      nodes: [
+        node('p', 'a', version, { settings: version >= 9.5 ? { maxWalSize: 1024 ** 3, ...o.primary } : { ...o.primary }, storage: { walVolume: null, throughput: null, dataSize: 10 * GB } }),
+        node('s', 'b', version, { upstream: 'p', settings: o.standby ?? {} }),
+      ],
+      workload: { target: 'p', rate: o.rate ?? 100, walPerTx: 8000 },
+      actions: o.actions ?? [action(s(600), { kind: 'reclone', node: 's', spec: backup(o.spec) })],
+    }),
+  ).report;
+}
+
+const events = (r: ReturnType<typeof run>, node: string) => r.events.filter((e) => e.node === node);
+const lines = (r: ReturnType<typeof run>, node: string) => events(r, node).flatMap((e) => e.log).join('\n');
+const at = (r: ReturnType<typeof run>, re: RegExp) => {
+  const e = r.events.find((x) => re.test(x.message));
+  return e ? (Date.parse(e.at) - Date.parse(r.start)) / 1000 : null;
+};
+
+describe('pg_basebackup (rebuild.ts)', () => {
+  it('copies the data directory at the slowest of the path, the disks and max_rate, then the standby streams', () => {
+    const r = run(15);
+    // 10 GB at 125 MB/s: 80 s.
+    expect(at(r, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo(80, 0);
+    expect(r.nodes.find((n) => n.name === 's')).toMatchObject({ role: 'standby', receiver: 'streaming', timeline: 1 });
+    expect(lines(r, 's')).toMatch(/pg_basebackup: created temporary replication slot "pg_basebackup_s"/);
+    const slower = run(15, { spec: { maxRate: 25e6 } });
+    expect(at(slower, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo(400, 0);
+    // spread: the backup first waits for checkpoint_completion_target x checkpoint_timeout (0.9 x 300 s on 15).
+    const spread = run(15, { spec: { checkpoint: 'spread' } });
+    expect(at(spread, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo(270 + 80, 0);
+  });
+
+  it('-X fetch fails when the WAL from the start point is removed during the copy; -X stream (a temporary slot from 10) does not', () => {
+    // 2000 x 8000 B/s = 16 MB/s for 400 s of copy (maxRate 25 MB/s): far more than max_wal_size.
+    const fetch = run(15, { rate: 2000, spec: { walMethod: 'fetch', maxRate: 25e6 } });
+    expect(lines(fetch, 's')).toMatch(/pg_basebackup: error: could not get COPY data stream: ERROR: {2}requested WAL segment [0-9A-F]{24} has already been removed/);
+    expect(fetch.nodes.find((n) => n.name === 's')!.state).not.toBe('running');
+    // Before 12 the tool prints no `error:`.
+    expect(lines(run(11, { rate: 2000, spec: { walMethod: 'fetch', maxRate: 25e6 } }), 's')).toMatch(/pg_basebackup: could not get COPY data stream/);
+    const stream = run(15, { rate: 2000, spec: { walMethod: 'stream', maxRate: 25e6 } });
+    expect(stream.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+    // A low rate: nothing is removed during the copy, fetch works too.
+    expect(run(15, { rate: 10, spec: { walMethod: 'fetch' } }).nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+  });
+
+  it('a named slot (--slot) keeps the WAL during the copy and becomes the standby\'s primary_slot_name', () => {
+    const r = run(15, { rate: 2000, spec: { walMethod: 'fetch', slot: 's_slot', maxRate: 25e6 } });
+    expect(r.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+    expect(r.nodes.find((n) => n.name === 'p')!.slots!.find((x) => x.name === 's_slot')).toMatchObject({ standby: 's', active: true });
+  });
+
+  it('refuses a data directory that is not empty, and a destroyed one cannot start', () => {
+    const busy = run(15, { actions: [action(s(600), { kind: 'basebackup', node: 's', spec: backup() })] });
+    expect(lines(busy, 's')).toMatch(/pg_basebackup: error: directory ".*" exists but is not empty/);
+    const destroyed = run(15, { actions: [action(s(600), { kind: 'destroyData', node: 's' }), action(s(700), { kind: 'start', node: 's' })] });
+    expect(lines(destroyed, 's')).toMatch(/pg_ctl: directory ".*" is not a database cluster directory/);
+    expect(destroyed.nodes.find((n) => n.name === 's')!.state).not.toBe('running');
+  });
+});
+
+describe('pg_rewind (rebuild.ts)', () => {
+  /**
+   * A partition at 600 s; s is promoted at 610 s and takes the writes at 611 s, so p wrote past the fork; p is
+   * stopped (or crashes) at 650 s, the link heals at 660 s, and p is rewound against s at 700 s. p keeps 1 GB of WAL
+   * (wal_keep_size): pg_rewind reads p's WAL back to the last common checkpoint, which must still be there.
+   */
+  function failover(version: PgMajor, p: PgSettingsSpec, extra: Action[] = [action(s(700), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })], lose: 'stop' | 'crash' = 'stop') {
+    const keep: PgSettingsSpec = { walKeepSize: 1024 ** 3 };
+    return runScenario(
+      buildScenario({
+        end: s(1200),
+        sites: ['a', 'b'],
+        links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
+        nodes: [node('p', 'a', version, { settings: { ...keep, ...p } }), node('s', 'b', version, { upstream: 'p' })],
+        workload: { target: 'p', rate: 500, walPerTx: 8000 },
+        actions: [
+          action(s(600), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+          action(s(650), { kind: lose, node: 'p' }),
+          action(s(660), { kind: 'heal', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+          action(s(610), { kind: 'promote', node: 's' }),
+          action(s(611), { kind: 'routeWrites', cluster: 'main', node: 's', workload: null }),
+          ...extra,
+        ],
+      }),
+    ).report;
+  }
+
+  it('needs wal_log_hints or data checksums, with the version\'s wording', () => {
+    const without = failover(15, {});
+    expect(lines(without, 'p')).toMatch(/pg_rewind: error: target server needs to use either data checksums or "wal_log_hints = on"/);
+    expect(lines(failover(11, {}), 'p')).toMatch(/pg_rewind: target server needs to use either data checksums or "wal_log_hints = on"/);
+    expect(lines(failover(9.4, { walLogHints: true }), 'p')).toMatch(/pg_rewind is not available before 9.5/);
+  });
+
+  it('with wal_log_hints the old primary is rewound to the fork and follows the new primary', () => {
+    for (const p of [{ walLogHints: true }, { dataChecksums: true }] as PgSettingsSpec[]) {
+      const r = failover(15, p);
+      expect(lines(r, 'p')).toMatch(/pg_rewind: servers diverged at WAL location [0-9A-F]+\/[0-9A-F]+ on timeline 1/);
+      expect(r.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+    }
+    // Without it, a restart as a standby leaves it diverged.
+    const diverged = failover(15, {}, [action(s(700), { kind: 'repoint', node: 'p', upstream: 's' })]);
+    expect(diverged.nodes.find((n) => n.name === 'p')!.receiver).not.toBe('streaming');
+  });
+
+  it('up to 12 a crashed target is refused; from 13 pg_rewind runs its crash recovery itself', () => {
+    const crashed = (v: PgMajor) => failover(v, { walLogHints: true }, undefined, 'crash');
+    expect(lines(crashed(12), 'p')).toMatch(/pg_rewind: error: target server must be shut down cleanly/);
+    expect(crashed(13).nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2 });
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { seconds } from '../../src/engine/time.ts';
+import { withoutParking } from '../../src/models/postgres/retry.ts';
+import { runScenario } from '../../src/run.ts';
+import type { Action, Scenario } from '../../src/scenario/types.ts';
+import { action, buildScenario, node } from '../support/builder.ts';
+
+const s = (n: number) => seconds(n);
+
+function scenario(actions: Action[], o: { slotName?: string; end?: number } = {}): Scenario {
+  return buildScenario({
+    end: s(o.end ?? 7200),
+    sites: ['a', 'b'],
+    nodes: [node('p', 'a', 15), node('s1', 'b', 15, { upstream: 'p', settings: o.slotName ? { primarySlotName: o.slotName } : {} })],
+    workload: { target: 'p', rate: 500, walPerTx: 8000 },
+    actions,
+  });
+}
+
+/** What a reader sees: events with their repeat counts, receiver transitions, nodes, losses. */
+function visible(sc: Scenario) {
+  const { report, history } = runScenario(sc);
+  return { events: report.events, nodes: report.nodes, dataLoss: report.dataLoss, transitions: history.receiverTransitions, events_run: report.stats.events };
+}
+
+describe('retry loops (xlogrecovery.c WaitForWALToBecomeAvailable; retry.ts)', () => {
+  it('the first failure is retried at once, the next ones every wal_retrieve_retry_interval', () => {
+    const r = runScenario(scenario([action(s(100), { kind: 'stop', node: 'p' })], { end: 130 }));
+    const e = r.report.events.find((x) => x.node === 's1' && /not running/.test(x.message))!;
+    // 100 s: the connection is lost; attempts at 100 s (at once), then 105, 110, ..., 130: 7 attempts.
+    expect(e.at).toMatch(/14:01:40/);
+    expect(e.repeated).toEqual({ count: 7, last: expect.stringMatching(/14:02:10/) });
+  });
+
+  const cases: [string, Action[], { slotName?: string }][] = [
+    ['a standby that can no longer stream (removed segment)', [action(s(600), { kind: 'stop', node: 's1' }), action(s(3000), { kind: 'start', node: 's1' })], {}],
+    ['an upstream down, then started again', [action(s(600), { kind: 'stop', node: 'p' }), action(s(2400), { kind: 'start', node: 'p' })], {}],
+    ['a partition, then healed', [action(s(600), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }), action(s(1234), { kind: 'heal', target: { kind: 'link', sites: ['a', 'b'] } })], {}],
+    ['a slot created after the standby asked for it', [action(s(1800), { kind: 'createSlot', cluster: 'main', slot: { name: 'late', node: 'p', kind: 'physical', database: null, consumer: 'active', hotStandbyFeedback: false } })], { slotName: 'late' }],
+  ];
+  for (const [name, actions, o] of cases) {
+    it(`parking a loop that cannot change changes nothing a reader sees, and saves events: ${name}`, () => {
+      const sc = scenario(actions, o);
+      const parked = visible(sc);
+      const stepped = withoutParking(() => visible(sc));
+      expect(parked.events).toEqual(stepped.events);
+      expect(parked.nodes).toEqual(stepped.nodes);
+      expect(parked.dataLoss).toEqual(stepped.dataLoss);
+      expect(parked.transitions).toEqual(stepped.transitions);
+      expect(parked.events_run).toBeLessThan(stepped.events_run);
+    });
+  }
+});
