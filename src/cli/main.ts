@@ -14,6 +14,9 @@ import type { Scenario } from '../scenario/types.ts';
 import { DEFAULT_LIMITS, runScenario, type RunResult } from '../run.ts';
 import { historyDifference } from '../history/diff.ts';
 import { ProgressBar } from './progress.ts';
+import { UsageError, processCommandIo, type CommandArgs, type CommandSpec } from './commands/command.ts';
+import { REHEARSAL_COMMANDS } from './commands/index.ts';
+import { runPreamble } from './commands/run-preamble.ts';
 
 const EXAMPLES: [string, string][] = [
   ['$0 run scenarios/mackerel-2017.yaml', 'Replay the Mackerel 2017 failover and explain the lost hour'],
@@ -41,7 +44,6 @@ interface RunArgs {
   progress: boolean;
 }
 
-class UsageError extends Error {}
 
 /** A command-line number: what was typed, checked, or a usage error naming the option (exit code 2). */
 function numberOption(name: string, check: (n: number) => boolean, expected: string): (v: unknown) => number {
@@ -60,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   const err = (s: string) => process.stderr.write(s);
   try {
-    await yargs([...argv])
+    const y = yargs([...argv])
       .scriptName('replsim')
       .usage(
         'replsim replays a database replication or migration scenario in simulated time and reports\n' +
@@ -113,10 +115,16 @@ export async function main(argv: readonly string[]): Promise<number> {
         (args) => {
           code = validateCommand(args.file as string, (args.set as string[] | undefined) ?? [], out);
         },
-      )
+      );
+    for (const { spec, handler } of REHEARSAL_COMMANDS) {
+      y.command(commandLine(spec), spec.summary, (b) => declare(b, spec), async (args) => {
+        code = await (await handler())(commandArgs(spec, args), processCommandIo());
+      });
+    }
+    await y
       .example(EXAMPLES)
       .epilogue('Exit codes: 0 ok, 1 an expectation failed, 2 bad scenario or usage, 3 a run limit or internal error.\nDocs: docs/scenario.md (scenario language), docs/report.md (report), docs/model-postgres.md (what is modelled).')
-      .demandCommand(1, 'Name a command: run or validate.')
+      .demandCommand(1, `Name a command: run, validate, ${REHEARSAL_COMMANDS.map((c) => c.spec.name).join(', ')}.`)
       .strict()
       .wrap(Math.min(110, process.stdout.columns || 100))
       .exitProcess(false)
@@ -154,6 +162,7 @@ function reportError(e: unknown, err: (s: string) => void): number {
 }
 
 function load(args: RunArgs): Scenario {
+  if (Array.isArray(args.variant)) throw new UsageError(`--variant: run takes one variant, not ${args.variant.length} (${args.variant.join(', ')}); to set variants side by side use "replsim compare ${args.file}${args.variant.map((v: string) => ` --variant ${v}`).join('')}"`);
   return loadScenarioFile(args.file, { variant: args.variant ?? null, sets: args.set ?? [], seed: args.seed ?? null });
 }
 
@@ -207,6 +216,7 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
   }
   const tty = process.stdout.isTTY === true;
   const width = tty && process.stdout.columns ? Math.min(Math.max(process.stdout.columns, 60), 160) : 100;
+  if (!args.json) out(runPreamble(readFileSync(args.file, 'utf8'), args.file, args.variant ?? null, width));
   out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: useColor(args.color, tty, process.env), width }));
   return result.report.expectations.every((e) => e.passed) ? 0 : 1;
 }
@@ -228,4 +238,38 @@ function validateCommand(file: string, sets: string[], out: (s: string) => void)
       '.\n',
   );
   return 0;
+}
+
+/** `compare <files..>`: the command and its positionals as yargs spells them. */
+function commandLine(spec: CommandSpec): string {
+  const p = spec.positional;
+  if (!p) return spec.name;
+  return `${spec.name} ${p.optional ? '[' : '<'}${p.name}${p.many ? '..' : ''}${p.optional ? ']' : '>'}`;
+}
+
+/** Declares a command's positional and options to yargs. */
+function declare<T>(y: import('yargs').Argv<T>, spec: CommandSpec): import('yargs').Argv<T> {
+  let b = y;
+  if (spec.positional) b = b.positional(spec.positional.name, { type: 'string', array: spec.positional.many ?? false, describe: spec.positional.describe }) as typeof b;
+  for (const o of spec.options) {
+    if (o.kind === 'boolean') b = b.option(o.name, { type: 'boolean', describe: o.describe, ...(o.default !== undefined ? { default: o.default } : {}) }) as typeof b;
+    else if (o.kind === 'string') b = b.option(o.name, { type: 'string', describe: o.describe, requiresArg: true, ...(o.default !== undefined ? { default: o.default } : {}) }) as typeof b;
+    else b = b.option(o.name, { type: 'string', array: true, requiresArg: true, describe: o.describe }) as typeof b;
+  }
+  return b;
+}
+
+/** yargs' parsed arguments as a command sees them. */
+function commandArgs(spec: CommandSpec, args: Record<string, unknown>): CommandArgs {
+  const p = spec.positional ? args[spec.positional.name] : undefined;
+  const positionals = p === undefined ? [] : (Array.isArray(p) ? p : [p]).map(String);
+  const options = new Map<string, boolean | string | readonly string[] | undefined>();
+  for (const o of spec.options) {
+    const v = args[o.name];
+    if (v === undefined) continue;
+    if (o.kind === 'boolean') options.set(o.name, Boolean(v));
+    else if (o.kind === 'string') options.set(o.name, String(Array.isArray(v) ? v.at(-1) : v));
+    else options.set(o.name, (Array.isArray(v) ? v : [v]).map(String));
+  }
+  return { positionals, options };
 }

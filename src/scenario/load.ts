@@ -3,7 +3,7 @@
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, Scalar, isAlias, isMap, isScalar, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
@@ -132,7 +132,8 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   });
 }
 
-function load(text: string, file: string, opts: LoadOptions): Scenario {
+/** Parses the text and applies the variant and the --set changes: the document the decoder reads. */
+function prepare(text: string, file: string, opts: LoadOptions): { doc: Document; st: LoadState<Env> } {
   const { doc, st } = parseScenarioYaml(text, file);
   const variant = opts.variant ?? null;
   (st.env as { variant: string | null }).variant = variant;
@@ -141,14 +142,23 @@ function load(text: string, file: string, opts: LoadOptions): Scenario {
     applyVariant(doc, st, variant);
   }
   for (const arg of opts.sets ?? []) applyCommandLineSet(doc, st, arg);
+  return { doc, st };
+}
+
+function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null | undefined): Scenario {
   st.aliasCount = 0;
   const root = (doc.contents as Node | null) ?? Object.assign(new Scalar(null), { range: [0, 0, 0] as [number, number, number] });
   const scenario = scenarioDecoder.decode(root, new Ctx(st, '', null, 0));
-  if (opts.seed !== undefined && opts.seed !== null) {
-    if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw new ScenarioError(file, 1, 1, `the seed option ${show(String(opts.seed))} is not an integer >= 0`);
-    return { ...scenario, seed: opts.seed };
+  if (seed !== undefined && seed !== null) {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(st.file, 1, 1, `the seed option ${show(String(seed))} is not an integer >= 0`);
+    return { ...scenario, seed };
   }
   return scenario;
+}
+
+function load(text: string, file: string, opts: LoadOptions): Scenario {
+  const { doc, st } = prepare(text, file, opts);
+  return decodeDocument(doc, st, opts.seed);
 }
 
 /** Turns anything thrown while loading into a ScenarioError. */
@@ -186,3 +196,97 @@ export function listVariants(text: string, file: string): { name: string; descri
   });
 }
 
+
+/** A position in a scenario file, 1-based. */
+export interface FilePosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * A scenario with the document it was decoded from (variant and --set applied), for tools that point at
+ * lines: `positionOf('clusters.c.nodes.n.settings')` is where that value is written (a value a variant set
+ * is at the variant's line; one from --set is at line 1), or the nearest enclosing value that is written.
+ */
+export interface LocatedScenario {
+  readonly scenario: Scenario;
+  positionOf(path: string): FilePosition;
+  /** The entries of the list at `path` in file order: where each is, and its scalar fields as written. */
+  entriesOf(path: string): { readonly position: FilePosition; readonly fields: ReadonlyMap<string, string> }[];
+}
+
+/** Loads as loadScenarioText does, keeping the document's positions. Throws ScenarioError. */
+export function loadLocatedScenario(text: string, file: string, opts: LoadOptions = {}): LocatedScenario {
+  return guard(file, () => {
+    const { doc, st } = prepare(text, file, opts);
+    const scenario = decodeDocument(doc, st, opts.seed);
+    const positionOf = (path: string): FilePosition => {
+      let best: Node | null = null;
+      let cur: unknown = doc.contents;
+      for (const seg of path === '' ? [] : path.split('.')) {
+        if (cur && typeof cur === 'object' && 'range' in cur && (cur as Node).range) best = cur as Node;
+        cur = childOf(cur, seg);
+        if (cur === undefined) break;
+      }
+      if (cur && typeof cur === 'object' && (cur as Node).range) best = cur as Node;
+      const origin = best ? st.setOrigins.get(best) : undefined;
+      if (!best?.range || origin) return { line: 1, column: 1 };
+      const p = st.lineCounter.linePos(best.range[0]);
+      return { line: p.line, column: p.col };
+    };
+    const at = (n: Node): FilePosition => {
+      if (!n.range || st.setOrigins.get(n)) return { line: 1, column: 1 };
+      const p = st.lineCounter.linePos(n.range[0]);
+      return { line: p.line, column: p.col };
+    };
+    const entriesOf = (path: string) => {
+      let cur: unknown = doc.contents;
+      for (const seg of path.split('.')) cur = childOf(cur, seg);
+      if (!isSeq(cur)) return [];
+      return cur.items.map((it) => {
+        const fields = new Map<string, string>();
+        if (isMap(it)) for (const p of it.items) if (isScalar(p.key) && isScalar(p.value) && p.value.value !== null) fields.set(String(p.key.value), String(p.value.value));
+        return { position: at(it as Node), fields };
+      });
+    };
+    return { scenario, positionOf, entriesOf };
+  });
+}
+
+/** The value at one path segment: a mapping's key, or a list entry by index or by name. */
+function childOf(node: unknown, seg: string): unknown {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+    if (!pair) return undefined;
+    // A key without a value: point at the key.
+    return pair.value ?? pair.key;
+  }
+  if (isSeq(node)) {
+    if (/^\d+$/.test(seg)) return node.items[Number(seg)];
+    return node.items.find((it) => isMap(it) && it.get('name') === seg);
+  }
+  return undefined;
+}
+
+/**
+ * A scenario parsed once (variant and --set applied), decoded again for each set of changes: a sweep's
+ * draws. `decode` applies each PATH=VALUE change to the parsed document (the same path is replaced on the
+ * next call, never re-parsed) and decodes it, so every drawn value is validated as a --set value is.
+ */
+export interface PreparedScenario {
+  decode(changes: readonly { readonly path: string; readonly value: string }[], seed?: number | null): Scenario;
+}
+
+export function prepareScenario(text: string, file: string, opts: LoadOptions = {}): PreparedScenario {
+  const { doc, st } = guard(file, () => prepare(text, file, opts));
+  const variant = opts.variant ?? null;
+  return {
+    decode: (changes, seed) =>
+      guard(file, () => {
+        for (const c of changes) applyCommandLineSet(doc, st, `${c.path}=${c.value}`);
+        // Each decode starts from a fresh environment (the decoders record names and times in it).
+        Object.assign(st, { env: newEnv(file, variant) });
+        return decodeDocument(doc, st, seed ?? opts.seed);
+      }),
+  };
+}

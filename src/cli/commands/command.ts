@@ -1,0 +1,81 @@
+/**
+ * A command of the command line as data and a handler: its positional arguments, its options, and what it
+ * does with them. main.ts registers each with the parser; a command's module is loaded only when it runs.
+ * The handler sees plain values (strings, booleans, lists) and the output streams, never the parser.
+ */
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type CommandOption =
+  | { readonly name: string; readonly kind: 'boolean'; readonly describe: string; readonly default?: boolean }
+  | { readonly name: string; readonly kind: 'string'; readonly describe: string; readonly value: string; readonly default?: string }
+  /** Repeatable: every value, in order. */
+  | { readonly name: string; readonly kind: 'list'; readonly describe: string; readonly value: string };
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  /** Positional arguments; `many` takes one or more. */
+  readonly positional?: { readonly name: string; readonly describe: string; readonly many?: boolean; readonly optional?: boolean };
+  readonly options: readonly CommandOption[];
+}
+
+/** Where a command writes. */
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdoutIsTTY: boolean;
+  /** A terminal's stderr, where a progress bar may draw; null when stderr is not a terminal. */
+  readonly progressStream: NodeJS.WriteStream | null;
+  readonly columns: number;
+}
+
+export interface CommandArgs {
+  readonly positionals: readonly string[];
+  readonly options: ReadonlyMap<string, boolean | string | readonly string[] | undefined>;
+}
+
+export function processCommandIo(): CommandIo {
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    progressStream: process.stderr.isTTY ? process.stderr : null,
+    columns: process.stdout.columns || 100,
+  };
+}
+
+export function flag(args: CommandArgs, name: string): boolean {
+  return args.options.get(name) === true;
+}
+
+export function text(args: CommandArgs, name: string): string | undefined {
+  const v = args.options.get(name);
+  if (Array.isArray(v)) return v.at(-1) as string | undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function texts(args: CommandArgs, name: string): string[] {
+  const v = args.options.get(name);
+  if (v === undefined || typeof v === 'boolean') return [];
+  return typeof v === 'string' ? [v] : [...v];
+}
+
+/** A whole number option, or a usage error naming it. */
+export function wholeNumber(args: CommandArgs, name: string, min: number, fallback: number): number {
+  const v = text(args, name);
+  if (v === undefined) return fallback;
+  const n = v.trim() === '' ? Number.NaN : Number(v.trim());
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name}: ${JSON.stringify(v)} is not a whole number >= ${min}`);
+  return n;
+}
+
+/** An output file's name must end in `ext`. */
+export function outputName(option: string, file: string | undefined, ext: string): string | undefined {
+  if (file === undefined) return undefined;
+  if (file.trim() === '') throw new UsageError(`--${option}: name a file`);
+  if (!file.toLowerCase().endsWith(ext)) throw new UsageError(`--${option}: ${JSON.stringify(file)} does not end in ${ext} (did you mean ${JSON.stringify(file.replace(/\.[A-Za-z0-9]*$/, '') + ext)}?)`);
+  return file;
+}

@@ -1,0 +1,17 @@
+/**
+ * The rehearsal commands (variants, compare, lint, sweep, merge, hunt): each a spec (command.ts) and a
+ * handler in its own module, loaded only when the command runs. main.ts registers them in a loop.
+ */
+import type { CommandArgs, CommandIo, CommandSpec } from './command.ts';
+import { VARIANTS } from './variants.ts';
+import { COMPARE } from './compare.ts';
+
+export interface CommandEntry {
+  readonly spec: CommandSpec;
+  readonly handler: () => Promise<(args: CommandArgs, io: CommandIo) => Promise<number>>;
+}
+
+export const REHEARSAL_COMMANDS: readonly CommandEntry[] = [
+  { spec: VARIANTS, handler: async () => (await import('./variants.ts')).variantsCommand },
+  { spec: COMPARE, handler: async () => (await import('./compare.ts')).compareCommand },
+];
