@@ -216,7 +216,7 @@ async function runCommand(args: RunArgs, out: (s: string) => void, err: (s: stri
   }
   const tty = process.stdout.isTTY === true;
   const width = tty && process.stdout.columns ? Math.min(Math.max(process.stdout.columns, 60), 160) : 100;
-  if (!args.json) out(runPreamble(readFileSync(args.file, 'utf8'), args.file, args.variant ?? null, width));
+  if (!args.json) out(runPreamble(readFileSync(args.file, 'utf8'), args.file, args.variant ?? null, args.set ?? [], width));
   out(args.json ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: args.verbose ?? false, color: useColor(args.color, tty, process.env), width }));
   return result.report.expectations.every((e) => e.passed) ? 0 : 1;
 }

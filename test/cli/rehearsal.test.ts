@@ -35,4 +35,22 @@ describe('the rehearsal commands', () => {
     expect(failing.stdout).toMatch(/FAIL the updates of 14:30-15:30/);
     expect(replsim('compare', 'scenarios/mackerel-2017.yaml', '--html', 'x.svg').code).toBe(2);
   });
+
+  it('lint: findings with file:line:column, exit 1 on an error, --json; run is headed by them; --config on real files', () => {
+    const r = replsim('lint', 'scenarios/mackerel-2017.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stdout.replace(/\n {4}(?!source)/g, ' ')).toMatch(/^scenarios\/mackerel-2017\.yaml:33:14: error \[cascade-stays-on-old-timeline\] db002 does not follow db001's promotion/m);
+    expect(r.stdout).toMatch(/^    source: PostgreSQL recovery_target_timeline/m);
+    const json = JSON.parse(replsim('lint', 'scenarios/mackerel-2017.yaml', '--variant', 'latest-timeline', '--json').stdout);
+    expect(json.errors).toBe(0);
+    const run = replsim('run', 'scenarios/wal-keep-size.yaml');
+    expect(run.stdout.split('\n').slice(0, 3).join('\n')).toMatch(/^Lint \(before the run; replsim lint scenarios\/wal-keep-size\.yaml for the reasons\):\n  scenarios\/wal-keep-size\.yaml:27:5: error \[standby-lag-beyond-retention\]/);
+    for (const line of run.stdout.split('\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(100);
+    const cfg = replsim('lint', '--config', 'test/fixtures/config/pg93/db001', 'test/fixtures/config/pg93/db002');
+    expect(cfg.code).toBe(1);
+    expect(cfg.stdout).toContain('test/fixtures/config/pg93/db002/recovery.conf:1:1: error [cascade-stays-on-old-timeline]');
+    const bad = replsim('lint', '--config', 'scenarios/mackerel-2017.yaml');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a Patroni configuration');
+  });
 });

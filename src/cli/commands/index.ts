@@ -5,6 +5,7 @@
 import type { CommandArgs, CommandIo, CommandSpec } from './command.ts';
 import { VARIANTS } from './variants.ts';
 import { COMPARE } from './compare.ts';
+import { LINT } from './lint.ts';
 
 export interface CommandEntry {
   readonly spec: CommandSpec;
@@ -14,4 +15,5 @@ export interface CommandEntry {
 export const REHEARSAL_COMMANDS: readonly CommandEntry[] = [
   { spec: VARIANTS, handler: async () => (await import('./variants.ts')).variantsCommand },
   { spec: COMPARE, handler: async () => (await import('./compare.ts')).compareCommand },
+  { spec: LINT, handler: async () => (await import('./lint.ts')).lintCommand },
 ];
