@@ -5,6 +5,7 @@
  */
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
+import { sweepBenchmark } from './sweep.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -30,7 +31,7 @@ export interface Benchmark {
   /** Selects it on the command line: `npm run bench -- holdModel`. */
   readonly name: string;
   readonly title: string;
-  run(ctx: BenchmarkContext): BenchmarkOutput;
+  run(ctx: BenchmarkContext): BenchmarkOutput | Promise<BenchmarkOutput>;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, sweepBenchmark];

@@ -53,4 +53,24 @@ describe('the rehearsal commands', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not a Patroni configuration');
   });
+
+  it('sweep --json: runs and per outcome a probability with its interval; shards merged equal the single sweep', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replsim-sweep-'));
+    const args = ['scenarios/mackerel-2017.yaml', '--runs', '12', '--seed', '3', '--vary', 'faults.db001-lost.at=uniform(14:40,15:50)', '--workers', '2'];
+    const whole = replsim('sweep', ...args, '--json', '--jsonl', join(dir, 'rows.jsonl'));
+    expect(whole.code).toBe(0);
+    expect(whole.stderr).toBe('');
+    const summary = JSON.parse(whole.stdout);
+    expect(summary.runs).toBe(12);
+    expect(summary.verdicts['data-loss']).toEqual({ count: 12, probability: 1, ci95: [expect.any(Number), 1] });
+    expect(readFileSync(join(dir, 'rows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12);
+    for (const k of [1, 2]) expect(replsim('sweep', ...args.slice(0, -2), '--workers', '1', '--shard', `${k}/2`, '--out', join(dir, `s${k}.json`)).code).toBe(0);
+    const merged = replsim('merge', join(dir, 's1.json'), join(dir, 's2.json'), '--json');
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toBe(whole.stdout);
+    expect(replsim('merge', join(dir, 's1.json')).code).toBe(2);
+    const text = replsim('sweep', ...args.slice(0, 5), '--runs', '4');
+    expect(text.stdout).toMatch(/^data-loss +4 +100\.0% +51\.0% to 100\.0%$/m);
+    expect(replsim('sweep', 'scenarios/mackerel-2017.yaml', '--vary', 'x=uniform(2,1)').code).toBe(2);
+  });
 });

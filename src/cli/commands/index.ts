@@ -6,6 +6,7 @@ import type { CommandArgs, CommandIo, CommandSpec } from './command.ts';
 import { VARIANTS } from './variants.ts';
 import { COMPARE } from './compare.ts';
 import { LINT } from './lint.ts';
+import { MERGE, SWEEP } from './sweep.ts';
 
 export interface CommandEntry {
   readonly spec: CommandSpec;
@@ -16,4 +17,6 @@ export const REHEARSAL_COMMANDS: readonly CommandEntry[] = [
   { spec: VARIANTS, handler: async () => (await import('./variants.ts')).variantsCommand },
   { spec: COMPARE, handler: async () => (await import('./compare.ts')).compareCommand },
   { spec: LINT, handler: async () => (await import('./lint.ts')).lintCommand },
+  { spec: SWEEP, handler: async () => (await import('./sweep.ts')).sweepCommand },
+  { spec: MERGE, handler: async () => (await import('./sweep.ts')).mergeCommand },
 ];
