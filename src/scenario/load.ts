@@ -3,11 +3,11 @@
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, Scalar, YAMLSeq, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
-import { newEnv, scenarioDecoder, variantsDecoder, type Env, type VariantDef } from './grammar.ts';
+import { newEnv, scenarioDecoder, variantsDecoder, type Env, type ListOps, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 
 export interface LoadOptions {
@@ -79,8 +79,12 @@ function setRange(node: Node, from: Node): void {
   if (from.range) (node as { range?: [number, number, number] }).range = [from.range[0], from.range[1], from.range[2]];
 }
 
+/** The variants read while applying one, per load (to tell whether an error lies inside the variant). */
+const appliedVariants = new WeakMap<LoadState<Env>, VariantDef[]>();
+
 function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void {
   const variants = readVariants(doc, st);
+  appliedVariants.set(st, variants);
   const v = variants.find((x) => x.name === variant);
   if (!v) {
     const names = variants.map((x) => x.name);
@@ -90,6 +94,10 @@ function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void 
       expected: names.length ? `one of: ${listing(names)}` : 'a variant defined under variants: (the file has none)',
       ...(hint ? { hint: `${hint} (variants: ${listing(names)})` } : {}),
     });
+  }
+  for (const list of ['plan', 'faults'] as const) {
+    const ops = v[list];
+    if (ops) applyListOps(doc, st, v, list, ops);
   }
   for (const s of v.set) {
     const value = (s.value as unknown as { clone?: () => Node }).clone?.() ?? s.value;
@@ -101,6 +109,60 @@ function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void 
       nearMiss: (n, hint) => st.nearMisses.set(n, hint),
     });
   }
+}
+
+/** The name of a list entry (its `name` field), or null. */
+function entryName(item: unknown): string | null {
+  if (!isMap(item)) return null;
+  const n = item.get('name');
+  return typeof n === 'string' ? n : null;
+}
+
+/**
+ * A variant's `plan:` or `faults:` operations on the document: remove entries by name, move them to a new
+ * time, append new ones (in that order, before the variant's `set`). Added and moved values keep their
+ * positions in the variant, so errors in them point there.
+ */
+function applyListOps(doc: Document, st: LoadState<Env>, v: VariantDef, list: 'plan' | 'faults', ops: ListOps): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  let seq = root.get(list, true) as unknown;
+  if (!isSeq(seq)) {
+    if (seq !== undefined && seq !== null && !(isScalar(seq) && seq.value === null)) throw st.error(seq, `variant ${show(v.name)}: ${list} is not a list, so entries cannot be added or removed`);
+    seq = new YAMLSeq();
+    const key = new Scalar(list);
+    setRange(key, v.node);
+    setRange(seq as Node, v.node);
+    const pair = root.items.find((p) => isScalar(p.key) && p.key.value === list);
+    if (pair) pair.value = seq;
+    else root.items.push(doc.createPair(key, seq) as (typeof root.items)[number]);
+  }
+  const items = (seq as YAMLSeq<unknown>).items;
+  const find = (name: string, node: Node, what: string): number => {
+    const i = items.findIndex((it) => entryName(it) === name);
+    if (i < 0) {
+      const names = items.map(entryName).filter((n): n is string => n !== null);
+      const hint = didYouMean(name, names);
+      throw st.error(node, `variant ${show(v.name)}: cannot ${what} ${list} entry ${show(name)}: there is none of that name`, { expected: names.length ? `one of: ${listing(names)}` : `a named entry of ${list} (it has none)`, ...(hint ? { hint } : {}) });
+    }
+    return i;
+  };
+  for (const r of ops.remove) items.splice(find(r.name, r.node, 'remove'), 1);
+  for (const m of ops.move) {
+    const item = items[find(m.name, m.keyNode, 'move')];
+    if (isMap(item)) item.set('at', (m.at as unknown as { clone?: () => Node }).clone?.() ?? m.at);
+  }
+  for (const a of ops.add) items.push((a as unknown as { clone?: () => Node }).clone?.() ?? a);
+}
+
+/** An error found while decoding with a variant applied names the variant (inside its lines, as its own). */
+function namingVariant(e: unknown, doc: Document, st: LoadState<Env>, variant: string | null): unknown {
+  if (variant === null || !(e instanceof ScenarioError) || e.setArg !== undefined || e.message.startsWith('variant ')) return e;
+  const v = appliedVariants.get(st)?.find((x) => x.name === variant);
+  const range = v?.node.range;
+  const inside = range ? e.line >= st.lineCounter.linePos(range[0]).line && e.line <= st.lineCounter.linePos(Math.max(range[0], range[1] - 1)).line : false;
+  const message = inside ? `variant ${show(variant)}: ${e.message}` : `${e.message} (with variant ${show(variant)})`;
+  return new ScenarioError(e.file, e.line, e.column, message, { ...(e.expected !== undefined ? { expected: e.expected } : {}), ...(e.hint !== undefined ? { hint: e.hint } : {}) });
 }
 
 function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): void {
@@ -158,7 +220,11 @@ function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null |
 
 function load(text: string, file: string, opts: LoadOptions): Scenario {
   const { doc, st } = prepare(text, file, opts);
-  return decodeDocument(doc, st, opts.seed);
+  try {
+    return decodeDocument(doc, st, opts.seed);
+  } catch (e) {
+    throw namingVariant(e, doc, st, opts.variant ?? null);
+  }
 }
 
 /** Turns anything thrown while loading into a ScenarioError. */

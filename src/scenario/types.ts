@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
+import type { HuntSpec } from './grammar-hunt.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
@@ -300,4 +301,6 @@ export interface Scenario {
   readonly alerts: readonly AlertSpec[];
   /** Disks, hosts and replicated block devices (DRBD, md, WalB); absent when the scenario has none. */
   readonly block?: BlockSpec;
+  /** Bounds of replsim hunt's search for a failing fault schedule (grammar-hunt.ts); absent: none declared. */
+  readonly hunt?: HuntSpec;
 }

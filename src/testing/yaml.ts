@@ -27,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import type { HuntSpec } from '../scenario/grammar-hunt.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -55,6 +56,16 @@ export function printBandwidth(bytesPerSecond: number): string {
 
 function quoteName(name: string): string {
   return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+function printHunt(h: HuntSpec): Record<string, unknown> {
+  return {
+    faults: h.options.map((o) => (o.target.kind === 'node' ? { kind: o.kind, nodes: [o.target.node] } : { kind: o.kind, links: [[...o.target.sites]] })),
+    count: { at_least: h.count.min, at_most: h.count.max },
+    between: { from: printTime(h.from), to: printTime(h.to) },
+    ...(h.lasting ? { lasting: { at_least: formatDuration(h.lasting.min), at_most: formatDuration(h.lasting.max) } } : {}),
+    runs: h.runs,
+  };
 }
 
 /** synchronous_standby_names in the syntax the node's version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
@@ -352,6 +363,7 @@ export function scenarioToYaml(s: Scenario, opts: { comment?: string } = {}): st
     ...(faults.length ? { faults } : {}),
     ...(s.expectations.length ? { expect: s.expectations.map(printExpectation) } : {}),
     ...(s.alerts.length ? { alerts: s.alerts.map(printAlert) } : {}),
+    ...(s.hunt ? { hunt: printHunt(s.hunt) } : {}),
   };
   const d = new Document(doc, { version: '1.2' });
   flowSmallCollections(d.contents, 0);

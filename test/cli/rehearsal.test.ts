@@ -73,4 +73,17 @@ describe('the rehearsal commands', () => {
     expect(text.stdout).toMatch(/^data-loss +4 +100\.0% +51\.0% to 100\.0%$/m);
     expect(replsim('sweep', 'scenarios/mackerel-2017.yaml', '--vary', 'x=uniform(2,1)').code).toBe(2);
   });
+
+  it('hunt: exit 1 with the minimal schedule as a variant when it finds one, 0 when the search ends without', () => {
+    const found = replsim('hunt', 'scenarios/switchover-runbook.yaml', '--runs', '30', '--seed', '4');
+    expect(found.code).toBe(1);
+    expect(found.stdout).toMatch(/^ {2}hunt-found:$/m);
+    expect(found.stdout).toMatch(/^ {8}- \{at: "10:\d\d:\d\d", name: hunt-1, /m);
+    const none = replsim('hunt', 'scenarios/switchover-runbook.yaml', '--variant', 'synchronous', '--runs', '10', '--json');
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ found: false, runs: 10 });
+    const noHunt = replsim('hunt', 'scenarios/mackerel-2017.yaml');
+    expect(noHunt.code).toBe(2);
+    expect(noHunt.stderr).toContain('declares no hunt: section');
+  });
 });

@@ -7,6 +7,7 @@ import { VARIANTS } from './variants.ts';
 import { COMPARE } from './compare.ts';
 import { LINT } from './lint.ts';
 import { MERGE, SWEEP } from './sweep.ts';
+import { HUNT } from './hunt.ts';
 
 export interface CommandEntry {
   readonly spec: CommandSpec;
@@ -19,4 +20,5 @@ export const REHEARSAL_COMMANDS: readonly CommandEntry[] = [
   { spec: LINT, handler: async () => (await import('./lint.ts')).lintCommand },
   { spec: SWEEP, handler: async () => (await import('./sweep.ts')).sweepCommand },
   { spec: MERGE, handler: async () => (await import('./sweep.ts')).mergeCommand },
+  { spec: HUNT, handler: async () => (await import('./hunt.ts')).huntCommand },
 ];

@@ -2,7 +2,7 @@
  * Values of the postgresql.conf and recovery.conf settings lint reads, converted to the simulator's
  * settings (PgSettingsSpec): memory units kB, MB, GB, TB (powers of 1024, and B from 11) and time units
  * us, ms, s, min, h, d, and each setting's base unit when none is written (guc_tables.c; checked against
- * `postgres -C` of Debian's 15 in test/rehearsal/config.test.ts).
+ * `postgres -C` of Debian's 15 in test/rehearsal/lint-config.test.ts).
  */
 import type { Micros } from '../../../engine/time.ts';
 import { parseSynchronousStandbyNames } from '../../../scenario/settings.ts';
