@@ -1,5 +1,5 @@
 /**
- * The model side: a sequence as a Scenario (version 15 nodes with explicit recovery_target_timeline), run in
+ * The model side: a sequence as a Scenario (nodes of the major under test, explicit recovery_target_timeline), run in
  * simulated time with one step every STEP seconds. The World is advanced step by step (the same World.start
  * + Simulation.run that runScenario performs) so that each step can be observed; runScenario then runs the
  * whole scenario once more and its report's final nodes must agree with the stepped run.
@@ -9,10 +9,10 @@ import { World } from '../src/models/world.ts';
 import type { PgNode } from '../src/models/postgres/node.ts';
 import { endOf, isAncestorOrSelf, type Timeline } from '../src/models/postgres/timeline.ts';
 import { runScenario } from '../src/run.ts';
-import type { Action, ActionBody, Scenario } from '../src/scenario/types.ts';
+import type { Action, ActionBody, PgSettingsSpec, Scenario } from '../src/scenario/types.ts';
 import { action, buildScenario, node } from '../test/support/builder.ts';
-import { messageKeys, OWN_PROCESSES, type NodeObservation, type StepObservation } from './observe.ts';
-import { applyIntended, describeOp, initialIntended, type Rtt, type Sequence } from './sequence.ts';
+import { messageKeys, normaliseLine, OWN_PROCESSES, type NodeObservation, type StepObservation } from './observe.ts';
+import { applyIntended, describeOp, initialIntended, type Op, type Rtt, type Sequence, type Setting } from './sequence.ts';
 
 /** Simulated seconds between steps: ample for the model to settle (retries every second). */
 export const STEP_SECONDS = 30;
@@ -24,33 +24,98 @@ const MiB = 1024 * 1024;
 
 const rttSpec = (r: Rtt) => (typeof r === 'number' ? { tli: r } : r);
 
-export function toScenario(seq: Sequence): Scenario {
+/**
+ * Why the model cannot run a step yet (null: it can). The real side runs every step; a sequence with such a
+ * step is run on real servers only and reported as not compared (its observations can be recorded and
+ * compared later with --render-from, once the model has the feature).
+ */
+export function modelGap(op: Op): string | null {
+  switch (op.kind) {
+    case 'checkpoint':
+      return 'a manual CHECKPOINT is not a scenario step (ActionBody has no checkpoint)';
+    case 'useSlot':
+      return 'a standby cannot use a slot: primary_slot_name is not modelled';
+    case 'syncInsert':
+      return 'a commit waiting for synchronous standbys cannot be cancelled, time out or be terminated in the model';
+    case 'configure':
+      if (op.setting.name === 'archive' || op.setting.name === 'restore_command') return 'WAL archiving and restore_command are not modelled';
+      return null;
+    case 'restart':
+      return op.mode === 'immediate' ? 'an immediate restart (crash and start at once) is not a scenario step' : null;
+    default:
+      return null;
+  }
+}
+
+export function sequenceGaps(seq: Sequence): string[] {
+  return [...new Set(seq.ops.map(modelGap).filter((g): g is string => g !== null))];
+}
+
+const MiBytes = 1024 * 1024;
+
+function modelSetting(set: Setting, major: number): PgSettingsSpec {
+  switch (set.name) {
+    case 'max_slot_wal_keep_size':
+      return major >= 13 ? { maxSlotWalKeepSize: set.mib === null ? null : set.mib * MiBytes } : {};
+    case 'wal_keep':
+      return { walKeepSize: major >= 13 ? set.mib * MiBytes : Math.ceil(set.mib / 16) * 16 * MiBytes };
+    case 'max_wal_size':
+      return { maxWalSize: set.mib * MiBytes };
+    case 'checkpoint_timeout':
+      return { checkpointTimeout: seconds(set.seconds) };
+    case 'synchronous_standby_names':
+      return { synchronousStandbyNames: set.standbys.length ? { method: set.method, num: set.num, names: [...set.standbys] } : null };
+    case 'synchronous_commit':
+      return { synchronousCommit: set.value };
+    case 'archive':
+    case 'restore_command':
+      return {};
+  }
+}
+
+/** Nodes a `cut` step names: the model puts every node at a site of its own (links like loopback) so that a cut is a link partition. */
+const siteOf = (name: string) => `at-${name}`;
+
+export function toScenario(seq: Sequence, major = 15): Scenario {
+  const cuts = seq.ops.some((o) => o.kind === 'cut');
   const nodes = seq.nodes.map((n) =>
-    node(n.name, 'loopback', 15, {
+    node(n.name, cuts ? siteOf(n.name) : 'loopback', major, {
       upstream: n.upstream,
       settings: {
         recoveryTargetTimeline: rttSpec(n.rtt),
         walKeepSize: 256 * MiB,
         checkpointTimeout: seconds(3600),
+        maxWalSize: 1024 * MiB,
         walRetrieveRetryInterval: seconds(1),
       },
     }),
   );
   const actions: Action[] = [];
   const add = (t: Micros, body: ActionBody) => actions.push(action(t, body));
+  const intended = initialIntended(seq);
+  const cutLinks = new Map<string, [string, string]>();
   seq.ops.forEach((op, k) => {
     const t = stepAt(k);
+    const upstream = intended.upstream.get(op.node) ?? null;
+    applyIntended(intended, op);
     switch (op.kind) {
       case 'insert':
         // Rows as a workload of `rows` transactions per second for one second, routed to the node.
         add(t, { kind: 'routeWrites', cluster: 'main', node: op.node, workload: null });
-        add(t, { kind: 'workload', cluster: 'main', workload: null, rate: op.rows });
+        add(t, { kind: 'workload', cluster: 'main', workload: null, rate: op.rows, walPerTx: WAL_PER_ROW });
         add((t + seconds(1)) as Micros, { kind: 'workload', cluster: 'main', workload: null, rate: 0 });
         return;
+      case 'burst':
+        // 1 MiB records for one second; not rows (only insert steps are rows).
+        add(t, { kind: 'routeWrites', cluster: 'main', node: op.node, workload: null });
+        add(t, { kind: 'workload', cluster: 'main', workload: null, rate: op.mib, walPerTx: MiB });
+        add((t + seconds(1)) as Micros, { kind: 'workload', cluster: 'main', workload: null, rate: 0, walPerTx: WAL_PER_ROW });
+        return;
       case 'promote':
-      case 'stop':
       case 'start':
         return add(t, { kind: op.kind, node: op.node });
+      case 'stop':
+        return add(t, { kind: op.mode === 'immediate' ? 'crash' : 'stop', node: op.node });
       case 'repoint':
         return add(t, { kind: 'repoint', node: op.node, upstream: op.upstream });
       case 'restart':
@@ -58,8 +123,32 @@ export function toScenario(seq: Sequence): Scenario {
           t,
           op.rtt === null ? { kind: 'restart', node: op.node } : { kind: 'configure', node: op.node, settings: { recoveryTargetTimeline: rttSpec(op.rtt) }, restart: 'auto' },
         );
+      case 'createSlot':
+        return add(t, { kind: 'createSlot', cluster: 'main', slot: { name: op.slot, node: op.node, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false } });
+      case 'dropSlot':
+        return add(t, { kind: 'dropSlot', cluster: 'main', slot: op.slot });
+      case 'configure':
+        return add(t, { kind: 'configure', node: op.node, settings: modelSetting(op.setting, major), restart: 'auto' });
+      case 'cut': {
+        if (!upstream) return;
+        const sites: [string, string] = [siteOf(op.node), siteOf(upstream)];
+        cutLinks.set(op.node, sites);
+        return add(t, { kind: 'partition', target: { kind: 'link', sites } });
+      }
+      case 'heal': {
+        const sites = cutLinks.get(op.node);
+        cutLinks.delete(op.node);
+        if (sites) add(t, { kind: 'heal', target: { kind: 'link', sites } });
+        return;
+      }
+      case 'checkpoint':
+      case 'useSlot':
+      case 'syncInsert':
+        throw new Error(`${describeOp(op)}: ${modelGap(op)}`);
     }
   });
+  const names = seq.nodes.map((n) => siteOf(n.name));
+  const links = cuts ? names.flatMap((a, i) => names.slice(i + 1).map((b) => ({ between: [a, b] as [string, string], bandwidth: 1_250_000_000, latency: 100 as Micros }))) : undefined;
   return buildScenario({
     name: seq.id,
     nodes,
@@ -69,6 +158,7 @@ export function toScenario(seq: Sequence): Scenario {
     startLsn: 0x3000000,
     walArchive: false,
     seed: seq.seed,
+    ...(links ? { links, sites: names } : {}),
   });
 }
 
@@ -76,6 +166,12 @@ interface StepRange {
   readonly timeline: Timeline;
   readonly from: number;
   readonly to: number;
+}
+
+/** Segments from the oldest the node keeps to the one it writes (the real side counts the same, recycled files excluded). */
+function walSpan(n: PgNode, now: Micros): number {
+  const seg = n.settings.walSegmentSize;
+  return Math.floor(n.walEnd(now) / seg) - Math.floor(n.oldestRetained / seg) + 1;
 }
 
 function hasRange(n: PgNode, r: StepRange, now: Micros): 'all' | 'some' | 'none' {
@@ -86,8 +182,8 @@ function hasRange(n: PgNode, r: StepRange, now: Micros): 'all' | 'some' | 'none'
   return reach > r.from + 0.5 ? 'some' : 'none';
 }
 
-export function runModel(seq: Sequence): StepObservation[] {
-  const scenario = toScenario(seq);
+export function runModel(seq: Sequence, major = 15): StepObservation[] {
+  const scenario = toScenario(seq, major);
   const world = new World(scenario);
   const sim = world.ctx.sim;
   const cluster = world.clusters.get('main')!;
@@ -119,15 +215,19 @@ export function runModel(seq: Sequence): StepObservation[] {
         else if (h === 'some') partial.push(step);
       }
       const messages = new Set<string>();
+      const linesByProcess: Record<string, string[]> = {};
       for (const e of world.ctx.history.events) {
         if (e.node !== n.name) continue;
         const last = e.repeat?.last ?? e.at;
         if (last < t0 || e.at > t1) continue;
         for (const line of e.log) {
-          const proc = line.split(' ', 1)[0]!;
+          const m = line.match(/^(.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|PANIC):  (.*)$/);
+          const proc = m ? m[1]! : line.split(' ', 1)[0]!;
+          if (m && proc !== 'client backend') (linesByProcess[proc] ??= []).push(`${m[2]}:  ${normaliseLine(m[3]!)}`);
           if (OWN_PROCESSES.has(proc)) for (const key of messageKeys(line)) messages.add(key);
         }
       }
+      for (const p of Object.keys(linesByProcess)) linesByProcess[p] = [...new Set(linesByProcess[p])];
       const state = n.run.state === 'running' ? 'running' : intended.running.get(n.name) === false ? 'down' : n.run.state === 'failed' ? 'failed' : 'down';
       // A server that accepts no connections yet (a standby still reading its checkpoint record) answers no query.
       const asked = n.acceptsConnections;
@@ -139,6 +239,9 @@ export function runModel(seq: Sequence): StepObservation[] {
         partial: asked ? partial.sort((a, b) => a - b) : [],
         info: `${n.receiverStatus} lsn ${Math.floor(n.walEnd(sim.now)).toString(16)}`,
         messages: [...messages].sort(),
+        // The model keeps no recycled segments: only the span from the oldest kept segment is comparable.
+        wal: { files: walSpan(n, sim.now), span: walSpan(n, sim.now) },
+        lines: linesByProcess,
       };
     }
     out.push({ step: k, op: describeOp(op), insertAccepted: accepted, nodes, note: null });

@@ -18,6 +18,37 @@ export interface NodeObservation {
   readonly info: string;
   /** Normalised §0 log messages printed by this node's startup, walreceiver and postmaster during the step. */
   readonly messages: readonly string[];
+  /**
+   * Observed but compared only with --compare (the model does not produce all of them yet; see compare.ts
+   * COMPARABLE). Absent in recordings made before they were observed.
+   */
+  /** WAL segment files in pg_wal: how many, and the span in segments from the oldest to the one being written (recycled future segments excluded). */
+  readonly wal?: { readonly files: number; readonly span: number } | null;
+  /** Replication slots on the node (13+: wal_status and safe_wal_size; before, null). */
+  readonly slots?: readonly SlotObservation[] | null;
+  /** Every log line of the step per process (startup, walreceiver, walsender, checkpointer, ...), normalised (normaliseLine). */
+  readonly lines?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface SlotObservation {
+  readonly name: string;
+  readonly active: boolean;
+  /** restart_lsn as a distance in segments behind the node's WAL end (LSNs differ between the two sides); null: no restart_lsn. */
+  readonly restartBehind: number | null;
+  readonly walStatus: string | null;
+  /** safe_wal_size in whole segments (null: unlimited or before 13). */
+  readonly safeSegments: number | null;
+}
+
+/** A log line without what differs from run to run or between the two sides: LSNs, segment names, PIDs, times, numbers in sizes. */
+export function normaliseLine(text: string): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?( [A-Z]{2,5})?/g, '…')
+    .replace(/\b[0-9A-F]{1,8}\/[0-9A-F]{1,8}\b/g, '…')
+    .replace(/\b[0-9A-F]{24}\b/g, '…')
+    .replace(/PID \d+/g, 'PID …')
+    .replace(/\d+(\.\d+)? (s|ms|kB|MB)\b/g, '… $2')
+    .replace(/"\/[^"]*"/g, '"…"');
 }
 
 export interface StepObservation {

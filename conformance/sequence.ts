@@ -22,16 +22,54 @@ export interface TopologyNode {
   readonly rtt: Rtt;
 }
 
+/** pg_ctl's shutdown modes: smart waits for clients, fast ends them and writes a shutdown checkpoint, immediate writes nothing (a crash). */
+export type StopMode = 'smart' | 'fast' | 'immediate';
+
+/** A setting changed by a `configure` step (ALTER SYSTEM, then a reload, or a restart where the setting needs one). */
+export type Setting =
+  /** 13+; null: -1 (unlimited). */
+  | { readonly name: 'max_slot_wal_keep_size'; readonly mib: number | null }
+  /** wal_keep_size (13+) or wal_keep_segments (≤ 12, whole 16 MiB segments). */
+  | { readonly name: 'wal_keep'; readonly mib: number }
+  | { readonly name: 'max_wal_size'; readonly mib: number }
+  | { readonly name: 'checkpoint_timeout'; readonly seconds: number }
+  /** null: '' (no synchronous standby). */
+  | { readonly name: 'synchronous_standby_names'; readonly method: 'first' | 'any'; readonly num: number; readonly standbys: readonly string[] }
+  | { readonly name: 'synchronous_commit'; readonly value: 'on' | 'off' | 'local' | 'remote_write' | 'remote_apply' }
+  /** archive_mode = on with an archive_command copying into the sequence's archive directory (a restart), or archive_command failing. */
+  | { readonly name: 'archive'; readonly on: boolean }
+  /** restore_command copying from the archive directory (a standby; 12+ reload, ≤ 11 recovery.conf and a restart). */
+  | { readonly name: 'restore_command'; readonly on: boolean };
+
 export type Op =
   /** INSERT `rows` rows tagged with the step number on `node` (fails unless it is a running primary). */
   | { readonly kind: 'insert'; readonly node: string; readonly rows: number }
   | { readonly kind: 'promote'; readonly node: string }
-  /** primary_conninfo to `upstream`: reload on a standby; on a primary: fast stop, standby.signal, start. */
+  /** primary_conninfo to `upstream`: reload on a standby (13+; a restart before); on a primary: fast stop, standby.signal, start. */
   | { readonly kind: 'repoint'; readonly node: string; readonly upstream: string }
-  /** Fast restart, optionally with a new recovery_target_timeline. */
-  | { readonly kind: 'restart'; readonly node: string; readonly rtt: Rtt | null }
-  | { readonly kind: 'stop'; readonly node: string }
-  | { readonly kind: 'start'; readonly node: string };
+  /** Restart (fast unless `mode` says otherwise), optionally with a new recovery_target_timeline. */
+  | { readonly kind: 'restart'; readonly node: string; readonly rtt: Rtt | null; readonly mode?: StopMode }
+  | { readonly kind: 'stop'; readonly node: string; readonly mode?: StopMode }
+  | { readonly kind: 'start'; readonly node: string }
+  // The extended vocabulary (issue 9): WAL retention, slots, archiving, synchronous replication, cuts.
+  /** A manual CHECKPOINT (a restartpoint on a standby). */
+  | { readonly kind: 'checkpoint'; readonly node: string }
+  /** A burst of WAL without rows: `mib` records of 1 MiB (pg_logical_emit_message, non-transactional). */
+  | { readonly kind: 'burst'; readonly node: string; readonly mib: number }
+  /** A physical slot on `node` reserving WAL at once (pg_create_physical_replication_slot(name, true)). */
+  | { readonly kind: 'createSlot'; readonly node: string; readonly slot: string }
+  | { readonly kind: 'dropSlot'; readonly node: string; readonly slot: string }
+  /** primary_slot_name on a standby (null: none): a reload from 13, a restart before. */
+  | { readonly kind: 'useSlot'; readonly node: string; readonly slot: string | null }
+  | { readonly kind: 'configure'; readonly node: string; readonly setting: Setting }
+  /**
+   * INSERT `rows` rows whose commit waits for synchronous standbys; after the step's wait the waiting commit is
+   * cancelled (a cancel request), times out (statement_timeout), is terminated (pg_terminate_backend), or is left waiting.
+   */
+  | { readonly kind: 'syncInsert'; readonly node: string; readonly rows: number; readonly then: 'cancel' | 'timeout' | 'terminate' | 'wait' }
+  /** The network between standby `node` and its upstream is cut (no packet passes either way) until a `heal`. */
+  | { readonly kind: 'cut'; readonly node: string }
+  | { readonly kind: 'heal'; readonly node: string };
 
 export interface Sequence {
   readonly id: string;
@@ -87,6 +125,12 @@ export function applyIntended(s: Intended, op: Op): void {
     case 'start':
       s.running.set(op.node, true);
       return;
+    case 'configure':
+      // archive_mode needs a restart, which starts a stopped node too.
+      if (op.setting.name === 'archive' && s.role.get(op.node) === 'primary') s.running.set(op.node, true);
+      return;
+    default:
+      return;
   }
 }
 
@@ -101,9 +145,48 @@ export function describeOp(op: Op): string {
     case 'restart':
       return op.rtt === null ? `restart ${op.node}` : `restart ${op.node} with recovery_target_timeline=${op.rtt}`;
     case 'stop':
-      return `stop ${op.node}`;
+      return `stop ${op.node}${op.mode && op.mode !== 'fast' ? ` (${op.mode})` : ''}`;
     case 'start':
       return `start ${op.node}`;
+    case 'checkpoint':
+      return `CHECKPOINT on ${op.node}`;
+    case 'burst':
+      return `burst of ${op.mib} MiB of WAL on ${op.node}`;
+    case 'createSlot':
+      return `create physical slot ${op.slot} on ${op.node}`;
+    case 'dropSlot':
+      return `drop slot ${op.slot} on ${op.node}`;
+    case 'useSlot':
+      return op.slot === null ? `${op.node} uses no slot` : `${op.node} uses slot ${op.slot}`;
+    case 'configure':
+      return `set ${describeSetting(op.setting)} on ${op.node}`;
+    case 'syncInsert':
+      return `insert ${op.rows} rows on ${op.node} waiting for synchronous standbys, then ${op.then === 'wait' ? 'left waiting' : op.then === 'timeout' ? 'statement_timeout' : op.then === 'cancel' ? 'cancelled' : 'terminated'}`;
+    case 'cut':
+      return `cut ${op.node} from its upstream`;
+    case 'heal':
+      return `heal ${op.node}'s connection`;
+  }
+}
+
+export function describeSetting(s: Setting): string {
+  switch (s.name) {
+    case 'max_slot_wal_keep_size':
+      return `max_slot_wal_keep_size=${s.mib === null ? '-1' : `${s.mib}MB`}`;
+    case 'wal_keep':
+      return `wal_keep_size=${s.mib}MB`;
+    case 'max_wal_size':
+      return `max_wal_size=${s.mib}MB`;
+    case 'checkpoint_timeout':
+      return `checkpoint_timeout=${s.seconds}s`;
+    case 'synchronous_standby_names':
+      return s.standbys.length ? `synchronous_standby_names='${s.method.toUpperCase()} ${s.num} (${s.standbys.join(', ')})'` : "synchronous_standby_names=''";
+    case 'synchronous_commit':
+      return `synchronous_commit=${s.value}`;
+    case 'archive':
+      return s.on ? 'archive_mode=on (archive_command copies to the archive)' : 'archive_command failing';
+    case 'restore_command':
+      return s.on ? 'restore_command (copies from the archive)' : "restore_command=''";
   }
 }
 
@@ -125,6 +208,17 @@ function subtree(s: Intended, x: string): Set<string> {
     }
   }
   return out;
+}
+
+/** The nodes by what the operator believes: running or stopped, running primaries and standbys. */
+function partition(s: Intended, names: readonly string[]) {
+  const running = names.filter((x) => s.running.get(x));
+  return {
+    running,
+    stopped: names.filter((x) => !s.running.get(x)),
+    primaries: running.filter((x) => s.role.get(x) === 'primary'),
+    standbys: running.filter((x) => s.role.get(x) === 'standby'),
+  };
 }
 
 /** A topology drawn from the property tests' arbitrary, renamed pg0 (the primary), pg1, ... in upstream order. */
@@ -160,10 +254,7 @@ export function generateSequence(seed: number): Sequence {
   const ops: Op[] = [{ kind: 'insert', node: 'pg0', rows: int(2, 9) }];
   const count = int(6, 10);
   while (ops.length < count) {
-    const running = names.filter((x) => s.running.get(x));
-    const stopped = names.filter((x) => !s.running.get(x));
-    const primaries = running.filter((x) => s.role.get(x) === 'primary');
-    const standbys = running.filter((x) => s.role.get(x) === 'standby');
+    const { running, stopped, primaries, standbys } = partition(s, names);
     const r = rnd();
     let op: Op | null = null;
     if (r < 0.22) {
@@ -271,4 +362,108 @@ export function ciSequences(): Sequence[] {
 
 export function fullSequences(count: number, firstSeed = 1): Sequence[] {
   return [...ciSequences().slice(0, 5), ...Array.from({ length: count - 5 }, (_, i) => generateSequence(firstSeed + i))];
+}
+
+/**
+ * A seeded sequence of the extended vocabulary (issue 9): the classic steps mixed with checkpoints, bursts of
+ * WAL, slots used by standbys, WAL retention settings, archiving with restore_command, synchronous commits
+ * cancelled, timed out, terminated or left waiting, stop modes and cuts. Ids `ext-<seed>`; a generator of its own,
+ * so the classic sequences' seeds keep their meaning.
+ */
+export function generateExtendedSequence(seed: number): Sequence {
+  const rnd = seedrandom(`replsim-conformance-extended:${seed}`);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const nodes = topologyFromArbitraries(100000 + seed);
+  const names = nodes.map((x) => x.name);
+  const s = initialIntended({ nodes });
+  const ops: Op[] = [{ kind: 'insert', node: 'pg0', rows: int(2, 9) }];
+  const count = int(6, 10);
+  const cut = new Set<string>();
+  const slots = new Map<string, string>(); // slot name -> node it is on
+  let archiving = false;
+  let syncOn: string | null = null;
+  while (ops.length < count) {
+    const { running, stopped, primaries, standbys } = partition(s, names);
+    const r = rnd();
+    let op: Op | null = null;
+    if (r < 0.12) {
+      if (primaries.length) op = { kind: 'insert', node: pick(primaries), rows: int(2, 9) };
+    } else if (r < 0.2) {
+      if (primaries.length) op = { kind: 'burst', node: pick(primaries), mib: int(8, 48) };
+    } else if (r < 0.27) {
+      if (running.length) op = { kind: 'checkpoint', node: pick(running) };
+    } else if (r < 0.37) {
+      const p = primaries.length ? pick(primaries) : null;
+      const q = rnd();
+      if (p)
+        op = {
+          kind: 'configure',
+          node: p,
+          setting:
+            q < 0.3 ? { name: 'wal_keep', mib: pick([0, 16, 32]) } : q < 0.55 ? { name: 'max_wal_size', mib: pick([32, 48, 64]) } : q < 0.8 ? { name: 'max_slot_wal_keep_size', mib: pick([null, 16, 32]) } : { name: 'checkpoint_timeout', seconds: 30 },
+        };
+    } else if (r < 0.45) {
+      // A slot on a standby's upstream, used by that standby.
+      const x = standbys.length ? pick(standbys) : null;
+      const up = x ? s.upstream.get(x) : null;
+      if (x && up && s.running.get(up)) {
+        const name = `slot_${x}`;
+        if (slots.get(name) === up) op = { kind: 'useSlot', node: x, slot: name };
+        else if (!slots.has(name)) {
+          op = { kind: 'createSlot', node: up, slot: name };
+          slots.set(name, up);
+        } else {
+          op = { kind: 'dropSlot', node: slots.get(name)!, slot: name };
+          slots.delete(name);
+        }
+      }
+    } else if (r < 0.53) {
+      const p = primaries.length ? pick(primaries) : null;
+      const mine = names.filter((x) => s.upstream.get(x) === p && s.role.get(x) === 'standby');
+      if (p && syncOn !== p && mine.length) {
+        const names2 = mine.slice(0, int(1, Math.min(2, mine.length)));
+        op = { kind: 'configure', node: p, setting: { name: 'synchronous_standby_names', method: pick(['first', 'any'] as const), num: 1, standbys: names2 } };
+        syncOn = p;
+      } else if (p && syncOn === p) op = { kind: 'syncInsert', node: p, rows: int(2, 9), then: pick(['cancel', 'timeout', 'terminate', 'wait'] as const) };
+    } else if (r < 0.6) {
+      const p = primaries.length ? pick(primaries) : null;
+      if (p && !archiving) {
+        op = { kind: 'configure', node: p, setting: { name: 'archive', on: true } };
+        archiving = true;
+      } else if (archiving && standbys.length) op = { kind: 'configure', node: pick(standbys), setting: { name: 'restore_command', on: true } };
+    } else if (r < 0.68) {
+      const candidates = standbys.filter((x) => !cut.has(x));
+      if (cut.size && rnd() < 0.6) {
+        const x = pick([...cut]);
+        cut.delete(x);
+        op = { kind: 'heal', node: x };
+      } else if (candidates.length) {
+        const x = pick(candidates);
+        cut.add(x);
+        op = { kind: 'cut', node: x };
+      }
+    } else if (r < 0.76) {
+      if (standbys.length) op = { kind: 'promote', node: pick(standbys.filter((x) => !cut.has(x)).length ? standbys.filter((x) => !cut.has(x)) : standbys) };
+    } else if (r < 0.84) {
+      if (running.length > 1) op = { kind: 'stop', node: pick(running), mode: pick(['fast', 'immediate', 'smart'] as const) };
+    } else if (r < 0.9) {
+      if (stopped.length) op = { kind: 'start', node: pick(stopped) };
+    } else {
+      const x = running.length ? pick(running) : null;
+      if (x && !cut.has(x)) {
+        const targets = names.filter((y) => !subtree(s, x).has(y) && y !== s.upstream.get(x));
+        if (targets.length) op = { kind: 'repoint', node: x, upstream: pick(targets) };
+      }
+    }
+    if (!op) continue;
+    ops.push(op);
+    applyIntended(s, op);
+  }
+  for (const x of cut) ops.push({ kind: 'heal', node: x });
+  return { id: `ext-${seed}`, seed, nodes, ops };
+}
+
+export function extendedSequences(count: number, firstSeed = 1): Sequence[] {
+  return Array.from({ length: count }, (_, i) => generateExtendedSequence(firstSeed + i));
 }

@@ -19,6 +19,7 @@ import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
+import { verdictReport } from './report/verdicts.ts';
 import type { Scenario } from './scenario/types.ts';
 
 export interface RunOptions {
@@ -133,6 +134,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     end: clock.iso(end),
     timezone: scenario.timezone,
     fingerprint: history.fingerprint,
+    ...verdictReport(history, clock, end),
     survivors,
     dataLoss,
     stalls,

@@ -6,7 +6,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type WriteTerm } from '../history/history.ts';
-import type { Lsn } from '../models/postgres/lsn.ts';
+import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
 import { endOf, forkOf, isAncestorOrSelf, type Timeline } from '../models/postgres/timeline.ts';
 
 /** What a node holds at the time of the check: the prefix of `timeline`'s history up to `end`. */
@@ -91,6 +91,19 @@ export function survivingCommits(term: WriteTerm, survivor: WalView | null): num
   return Math.floor(txAt(term, Math.max(term.startLsn, end)) + 1e-9);
 }
 
+/**
+ * Acknowledged commits of `t` that survive but are not on the history of `lost`: all of them when `t`'s timeline
+ * is not an ancestor of `lost`, else those past where `lost`'s history leaves it (the parent continued after
+ * the fork). PITR along `lost` (rule 12) would not replay them.
+ */
+function survivingOffHistory(t: WriteTerm, survivor: WalView, lost: Timeline): number {
+  const surviving = survivingCommits(t, survivor);
+  if (surviving <= 0 || !isAncestorOrSelf(t.timeline, lost)) return surviving;
+  const leaves = endOf(lost, t.timeline);
+  if (leaves === null) return 0;
+  return Math.max(0, surviving - Math.floor(txAt(t, Math.max(t.startLsn, leaves)) + 1e-9));
+}
+
 export function findDataLoss(history: History, cluster: string, survivor: Survivor | null, nodes: readonly WalView[], walArchive: boolean): LostRange[] {
   const out: LostRange[] = [];
   const terms = history.terms.filter((t) => t.cluster === cluster);
@@ -147,24 +160,26 @@ function pitrVerdict(
   const holders = nodes.filter((n) => n.diskAvailable && isAncestorOrSelf(term.timeline, n.timeline) && Math.min(endOf(n.timeline, term.timeline) ?? Infinity, n.end) > lostFrom);
   const walExists = walArchive || holders.length > 0;
   if (!walExists) return { ok: false, reason: `the WAL of timeline ${term.timeline.tli} after the fork is neither archived nor on any node's disk` };
-  const sibling = terms.filter(
-    (t) =>
-      t !== term &&
-      isAncestorOrSelf(t.timeline, survivor.wal.timeline) &&
-      !isAncestorOrSelf(t.timeline, term.timeline) &&
-      survivingCommits(t, survivor.wal) > 0,
-  );
+  // The survivor's branch may be any other branch of the fork, or the common parent continued past it: either
+  // way its commits past the fork are not on the lost timeline's history, and one recovery replays one history.
+  const sibling = terms.filter((t) => t !== term && survivingOffHistory(t, survivor.wal, term.timeline) > 0);
   if (sibling.length > 0) {
-    const tlis = [...new Set(sibling.map((t) => t.timeline.tli))];
     const at = fork ? ` after the fork from timeline ${fork.common.tli}` : '';
     // Two branches can carry the same TLI when the second promotion never saw the first one's history file.
-    const lostName = tlis.includes(term.timeline.tli) ? `${term.node}'s timeline ${term.timeline.tli}` : `timeline ${term.timeline.tli}`;
-    const siblingName = tlis.includes(term.timeline.tli)
-      ? `${[...new Set(sibling.map((t) => t.node))].join(', ')}'s timeline ${tlis.join(', ')} (another timeline with the same ID)`
-      : `timeline ${tlis.join(', ')}`;
+    const sameId = sibling.some((t) => t.timeline.tli === term.timeline.tli && !isAncestorOrSelf(t.timeline, term.timeline));
+    const lostName = sameId ? `${term.node}'s timeline ${term.timeline.tli}` : `timeline ${term.timeline.tli}`;
+    const names = [
+      ...new Set(
+        sibling.map((t) => {
+          const leaves = isAncestorOrSelf(t.timeline, term.timeline) ? endOf(term.timeline, t.timeline) : null;
+          if (leaves !== null) return `timeline ${t.timeline.tli} continued past ${formatLsn(leaves)}`;
+          return sameId && t.timeline.tli === term.timeline.tli ? `${t.node}'s timeline ${t.timeline.tli} (another timeline with the same ID)` : `timeline ${t.timeline.tli}`;
+        }),
+      ),
+    ];
     return {
       ok: false,
-      reason: `PITR follows one branch${at}: it can replay ${lostName} or ${siblingName}, never both, and the latter already holds acknowledged commits of its own`,
+      reason: `PITR follows one branch${at}: it can replay ${lostName} or ${names.join(', ')}, never both, and the latter already holds acknowledged commits of its own`,
     };
   }
   const where = walArchive ? 'the WAL archive' : `the disk of ${holders.map((h) => h.node).join(', ')}`;

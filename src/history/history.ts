@@ -7,6 +7,7 @@ import type { Lsn } from '../models/postgres/lsn.ts';
 import type { Timeline } from '../models/postgres/timeline.ts';
 import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
+import { ReplicationHistory } from './replication.ts';
 
 export type EventKind =
   | 'plan'
@@ -135,7 +136,14 @@ export interface FailoverDecision {
   readonly cluster: string;
   readonly policy: string;
   readonly chosen: string | null;
+  /** Per candidate, why it was chosen or refused (or why no candidate was considered). */
   readonly reasons: readonly string[];
+  /** What the manager saw that made it decide (its checks, its DCS view). */
+  readonly saw?: string;
+  /** The rule it applied, with its source. */
+  readonly rule?: string;
+  /** Who decided: the manager's name (a Patroni agent's node, a Raft member), when there are several. */
+  readonly by?: string;
 }
 
 /** A point of the per-node WAL position series (for charts): sampled at every rate change. */
@@ -211,6 +219,8 @@ export class History {
   readonly positions: PositionSample[] = [];
   /** Block replication: stalls with their back-pressure chains, failover losses, latency and buffer series. */
   readonly block = new BlockHistory((s) => this.mix(s));
+  /** Replication state samples and plans for the verdicts (split brain, no primary, broken standbys, redundancy). */
+  readonly replication = new ReplicationHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
   readonly metrics: MetricSample[] = [];
@@ -321,7 +331,7 @@ export class History {
   }
 
   failover(d: FailoverDecision): void {
-    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.join(';')}`);
+    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.join(';')}|${d.saw ?? ''}|${d.by ?? ''}`);
     this.failoverDecisions.push(d);
   }
 

@@ -7,8 +7,11 @@ import { Network } from './network/network.ts';
 import { BlockWorld } from './block/world.ts';
 import { PgCluster } from './postgres/cluster.ts';
 import { PRIORITY, type WorldContext } from './postgres/context.ts';
-import { FailoverManager } from './postgres/failover.ts';
 import type { PgNode } from './postgres/node.ts';
+import { observeCluster, planOf } from './postgres/observe.ts';
+import { createManagers, managedRedundancy } from './managers/index.ts';
+import type { Manager } from './managers/manager.ts';
+import { applyGrayFailure } from './gray.ts';
 import { TimelineRegistry } from './postgres/timeline.ts';
 
 /**
@@ -18,7 +21,7 @@ import { TimelineRegistry } from './postgres/timeline.ts';
 export class World {
   readonly ctx: WorldContext;
   readonly clusters = new Map<string, PgCluster>();
-  readonly managers = new Map<string, FailoverManager[]>();
+  readonly managers = new Map<string, Manager[]>();
   private readonly clusterOfNode = new Map<string, PgCluster>();
   /** Disks and block replication, when the scenario has a `block:` section. */
   readonly block: BlockWorld | null;
@@ -42,7 +45,8 @@ export class World {
         invariant(!this.clusterOfNode.has(n.name), `node name ${n.name} is used twice`);
         this.clusterOfNode.set(n.name, c);
       }
-      this.managers.set(spec.name, spec.failover.map((f) => new FailoverManager(c, f)));
+      this.managers.set(spec.name, createManagers(c, spec.failover));
+      observeCluster(c, planOf(c, managedRedundancy(spec.failover)));
     }
     this.block = scenario.block ? new BlockWorld(this.ctx, scenario.block) : null;
   }
@@ -64,6 +68,10 @@ export class World {
 
   node(name: string): PgNode {
     return this.clusterOf(name).node(name);
+  }
+
+  private managersSeeNetworkChange(): void {
+    for (const ms of this.managers.values()) for (const m of ms) m.onNetworkChange?.();
   }
 
   private apply(a: Action): void {
@@ -95,7 +103,7 @@ export class World {
         const target = c.node(a.node);
         c.writes.routeTo(target, c.writes.pool(a.workload));
         // The operators told the application; the failover managers watch the new leader from now on.
-        for (const m of this.managers.get(c.name) ?? []) m.leader = target;
+        for (const m of this.managers.get(c.name) ?? []) m.onRouteWrites(target);
         return;
       }
       case 'blockClients':
@@ -122,6 +130,7 @@ export class World {
         }
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
         return;
       }
       case 'crash':
@@ -170,6 +179,18 @@ export class World {
       case 'block':
         this.block!.apply(a.step, a.source, label);
         return;
+      case 'packetLoss':
+      case 'oneWayPartition':
+      case 'healOneWay':
+      case 'stopManager':
+      case 'startManager':
+      case 'slowNode': {
+        note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, `${a.source}: ${applyGrayFailure(this.ctx.net, (n) => this.node(n), a)}`);
+        for (const c of this.clusters.values()) c.onNetworkChange();
+        this.block?.onNetworkChange();
+        this.managersSeeNetworkChange();
+        return;
+      }
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

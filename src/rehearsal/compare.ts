@@ -109,8 +109,8 @@ export function renderComparison(rows: readonly CompareRow[], width = 100): stri
   const body = rows.map((r) => {
     const clock = new ReportClock(r);
     const at = (iso: string) => clock.short(iso);
-    const verdicts = r.verdicts.length === 0 ? '-' : [...new Set(r.verdicts.map((v) => v.kind))].join(', ');
-    const lost = r.lostCommits === 0 && r.dataLoss.length === 0 ? 'none' : `${count(r.lostCommits)}${r.lossWindow ? `\n${at(r.lossWindow.from)}-${at(r.lossWindow.to)}` : ''}`;
+    const verdicts = r.verdicts.length === 0 ? '-' : [...new Set(r.verdicts.map((v) => v.kind))].join('\n');
+    const lost = r.lostCommits === 0 && r.dataLoss.length === 0 ? 'none' : `${count(r.lostCommits)}${r.lossWindow ? `\n${at(r.lossWindow.from)} to\n${at(r.lossWindow.to)}` : ''}`;
     const stalls = r.stallCount === 0 ? 'none' : `${r.stallCount}: ${duration(r.stallSeconds)}${r.stallCount > 1 ? `\nlongest ${duration(r.longestStallSeconds)}` : ''}`;
     const outages = r.outageCount === 0 ? 'none' : `${r.outageCount}: ${duration(r.outageSeconds)}`;
     const warning = r.firstWarning ? at(r.firstWarning.at) : '-';

@@ -6,7 +6,7 @@ import { textWidth, wrap } from '../report/wrap.ts';
 
 export interface Column {
   readonly head: string;
-  /** The narrowest the column may become (default: its heading's longest word, at least 8: wrap never folds narrower). */
+  /** The narrowest the column may become (default: the longest word of its heading and cells, at least 8 and at most 30). */
   readonly min?: number;
 }
 
@@ -15,7 +15,9 @@ const GAP = '  ';
 /** Column widths: the natural ones if they fit, else the widest narrowed first, never below their minimum. */
 function widths(columns: readonly Column[], rows: readonly (readonly string[])[], width: number): number[] {
   const natural = columns.map((c, i) => Math.max(textWidth(c.head), ...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(textWidth)))));
-  const mins = columns.map((c, i) => Math.min(natural[i]!, Math.max(8, c.min ?? 0, ...c.head.split(' ').map(textWidth))));
+  // A column is not narrowed below its longest word (up to 30): a verdict or a time is never cut in two.
+  const longestWord = (i: number) => Math.min(30, Math.max(0, ...rows.flatMap((r) => (r[i] ?? '').split(/[\s]+/).map(textWidth))));
+  const mins = columns.map((c, i) => Math.min(natural[i]!, Math.max(8, c.min ?? 0, longestWord(i), ...c.head.split(' ').map(textWidth))));
   const w = [...natural];
   const room = width - GAP.length * (columns.length - 1);
   let total = w.reduce((a, b) => a + b, 0);

@@ -10,6 +10,7 @@ import { count, counted, duration, percent, rate, size } from './format.ts';
 import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
+import { recoveryLine, verdictHeadline } from './verdicts.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -66,6 +67,18 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   out.push(c.b('Summary'));
   summary(r, clock, para, c);
   out.push('');
+
+  // ---- Verdicts: the end state, judged (checkers/verdicts.ts). A run of block devices only has none to judge.
+  if (r.nodes.length > 0 || r.verdicts.length > 0) {
+    out.push(c.b('Verdicts'));
+    if (r.verdicts.length === 0) para('None: one primary per cluster throughout, every standby following it as planned.', IN, undefined, c.green);
+    for (const v of r.verdicts) {
+      para(verdictHeadline(v, at, duration), IN, undefined, c.red);
+      steps(v.cause, IN);
+    }
+    for (const x of r.recovery) para(recoveryLine(x, at, duration), IN);
+    out.push('');
+  }
 
   // ---- What happened.
   out.push(c.b('What happened'));

@@ -134,6 +134,45 @@ export interface AlertJson {
   readonly value: number | null;
 }
 
+/** A judged condition of the end state (checkers/verdicts.ts): its interval and its cause chain. */
+export interface VerdictJson {
+  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan';
+  readonly cluster: string;
+  /** The newer primary of a split brain, the broken standby; null when it concerns the cluster. */
+  readonly node: string | null;
+  readonly from: string;
+  /** Null when it still holds at the end. */
+  readonly to: string | null;
+  /** Its duration, up to the end of the run when it still holds. */
+  readonly seconds: number;
+  readonly cause: readonly CauseStepJson[];
+  /** Split brain: each primary and the commits it acknowledged during the interval. */
+  readonly sides?: readonly { readonly node: string; readonly timeline: number; readonly commits: number }[];
+}
+
+/** Time to recover: from the first failure (a fault, else the first verdict) until the last verdict cleared. */
+export interface RecoveryJson {
+  readonly cluster: string;
+  readonly from: string;
+  /** Null when a verdict still holds at the end. */
+  readonly to: string | null;
+  readonly seconds: number | null;
+}
+
+/** A failover manager's decision: what it saw, the rule it applied, and per candidate why (docs/model-managers.md). */
+export interface DecisionJson {
+  readonly at: string;
+  readonly cluster: string;
+  readonly policy: string;
+  /** Which manager decided (a Patroni agent, the monitor, a Raft leader, an operator). */
+  readonly by: string | null;
+  /** The node it promoted (or kept as leader), or null when it did not. */
+  readonly chosen: string | null;
+  readonly saw: string | null;
+  readonly rule: string | null;
+  readonly reasons: readonly string[];
+}
+
 export interface Report {
   readonly scenario: string;
   readonly description: string;
@@ -144,6 +183,11 @@ export interface Report {
   readonly timezone: string;
   /** Hash of the recorded history: equal for equal scenario, variant, overrides and seed. */
   readonly fingerprint: string;
+  /** The end state, judged: verdicts first (docs/report.md), then each cluster's time to recover. */
+  readonly verdicts: readonly VerdictJson[];
+  readonly recovery: readonly RecoveryJson[];
+  /** Every failover decision, in time order. */
+  readonly decisions: readonly DecisionJson[];
   readonly survivors: readonly { readonly cluster: string; readonly node: string | null; readonly why: string }[];
   readonly dataLoss: readonly DataLossJson[];
   readonly stalls: readonly StallJson[];

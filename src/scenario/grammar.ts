@@ -55,6 +55,8 @@ import {
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { huntGrammar } from './grammar-hunt.ts';
+import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
+import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -95,6 +97,8 @@ export interface Env extends SettingsEnv {
   cluster?: ClusterInfo;
   /** Names defined in the `block:` section (grammar-block.ts). */
   block?: BlockEnv;
+  /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
+  managerEndpoints?: Map<string, string>;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
@@ -362,6 +366,7 @@ const nodeDecoder = object(
     wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when WAL retained for slots fills it, the server stops. Default: unlimited.'),
     disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
     wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
+    replay_rate: opt(bandwidth(), 'How fast a standby replays WAL (its single startup process): when WAL arrives faster, replay falls behind the flush, remote_apply waits for it and a promotion first replays the backlog. Default: unlimited.'),
   },
   {
     build: (v, info, ctx): NodeDraft => {
@@ -376,7 +381,7 @@ const nodeDecoder = object(
         ctx.fail(info.keyAt('timeline'), `${ctx.subject}: timeline is for a primary; a standby starts on its upstream's timeline`, { hint: 'remove timeline' });
       }
       return {
-        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}) },
+        storage: { walVolume: v.wal_volume ?? null, throughput: v.disk_throughput ?? null, ...(v.wal_fsync !== undefined ? { walFsync: v.wal_fsync as Micros } : {}), ...(v.replay_rate !== undefined ? { replayRate: v.replay_rate } : {}) },
         site: v.site,
         version: v.version,
         role,
@@ -501,43 +506,9 @@ const workloadsDecoder = map(
   (v): WorkloadSpec[] => v.map((w) => ({ name: w.name, ...w.value })),
 );
 
-const failoverDecoder = object(
-  {
-    policy: req(enumOf(['naive', 'patroni'] as const), 'naive: promote the first reachable candidate, whatever its state; patroni: Patroni\'s leader race (lag and timeline checks).'),
-    site: req(siteRef, 'The site the failover manager (and its DCS) runs in: it sees only the nodes it can reach.'),
-    check_interval: withDefault(duration({ min: 1 }), 'How often members are checked (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
-    timeout: withDefault(duration({ min: 1 }), 'How long the leader must be unreachable before failover (Patroni ttl).', 30_000_000 as Micros, '30s'),
-    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for patroni: all standbys.'),
-    maximum_lag_on_failover: opt(size(), 'Patroni maximum_lag_on_failover: a candidate further behind is not promoted. Default 1MiB.'),
-    check_timeline: opt(boolean(), 'Patroni check_timeline: reject candidates whose timeline is behind the cluster\'s. Default false.'),
-  },
-  {
-    build: (v, info, ctx: C): FailoverSpec => {
-      const cluster = ctx.env.cluster!;
-      if (v.policy === 'naive') {
-        if (v.candidates === undefined) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
-        for (const k of ['maximum_lag_on_failover', 'check_timeline']) {
-          if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} is a Patroni option`, { hint: 'remove it, or use policy: patroni' });
-        }
-      }
-      const candidates = v.candidates ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
-      const seen = new Set<string>();
-      candidates.forEach((c, i) => {
-        if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
-        seen.add(c);
-      });
-      return {
-        policy: v.policy,
-        site: v.site,
-        checkInterval: v.check_interval,
-        timeout: v.timeout,
-        candidates,
-        maximumLagOnFailover: v.maximum_lag_on_failover ?? 1_048_576,
-        checkTimeline: v.check_timeline ?? false,
-      };
-    },
-  },
-);
+/** Failover managers, gray failures and verdicts (grammar-managers.ts). */
+const MANAGERS = managersGrammar({ clusterRef, nodeRef, siteRef, clusterNodeRef, sitePair, seconds, bounds, itemLabel });
+const failoverDecoder = MANAGERS.failover;
 
 const tableDecoder = object(
   {
@@ -827,6 +798,7 @@ const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'c
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
 
+
 const ACTION_BODIES = {
   promote: nodeAction('promote'),
   repoint,
@@ -871,6 +843,7 @@ const ACTION_BODIES = {
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
   ...BLOCK.actions,
+  ...MANAGERS.actions,
 };
 
 const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string } = {
@@ -895,6 +868,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
   ...BLOCK.actionDescriptions,
+  ...MANAGERS.actionDescriptions,
 };
 
 const actionSchema = defined(
@@ -1049,6 +1023,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...MANAGERS.expectations,
 };
 
 const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string } = {
@@ -1061,6 +1036,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...MANAGERS.expectationDescriptions,
 };
 
 function boundsText(b: Bounds, unit: string): string {
@@ -1071,7 +1047,7 @@ function boundsText(b: Bounds, unit: string): string {
 }
 
 /** A short readable description of an expectation, used as its default name. */
-export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
+export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref: TimeRef): string {
   const inCluster = (c: string | null) => (c === null ? '' : ` in ${c}`);
   const clock = (t: number) => {
     const iso = formatTime(t, ref);
@@ -1087,6 +1063,10 @@ export function describeExpectation(e: ExpectationBody, ref: TimeRef): string {
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      return describeVerdictExpectation(e, boundsText);
     case 'dataLoss': {
       let s = `data loss${inCluster(e.cluster)}`;
       if (e.timeline !== null) s += ` on timeline ${e.timeline}`;
@@ -1130,7 +1110,7 @@ const expectation = map(
     }),
   ),
   (v, _node, ctx: C): Expectation & { explicitName: string | null } => {
-    const body = v.value as ExpectationBody;
+    const body = v.value as ExpectationBody | VerdictExpectation;
     return { ...body, name: v.common.name ?? describeExpectation(body, timeRef(ctx.env)), explicitName: v.common.name ?? null };
   },
 );

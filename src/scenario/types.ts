@@ -6,6 +6,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
 import type { HuntSpec } from './grammar-hunt.ts';
+import type { FailoverSpec, GrayFailure, VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
@@ -77,6 +78,8 @@ export interface StorageSpec {
   readonly throughput: number | null;
   /** Latency of a WAL fsync on this server: a standby's flush trails what its walreceiver wrote by this (0: none). */
   readonly walFsync?: Micros;
+  /** How fast a standby's startup process replays WAL, bytes/s (absent: unlimited). */
+  readonly replayRate?: number;
 }
 
 export interface NodeSpec {
@@ -108,23 +111,7 @@ export interface WorkloadSpec {
   readonly connections: number;
 }
 
-export type FailoverPolicy = 'naive' | 'patroni';
-
-export interface FailoverSpec {
-  readonly policy: FailoverPolicy;
-  /** The site the manager (and its DCS) runs in: it sees only the nodes it can reach. */
-  readonly site: string;
-  /** How often members are checked (Patroni loop_wait). */
-  readonly checkInterval: Micros;
-  /** How long the leader must be unreachable before failover (Patroni ttl). */
-  readonly timeout: Micros;
-  /** Nodes that may be promoted, in order of preference (naive: the first reachable one, whatever its state). */
-  readonly candidates: readonly string[];
-  /** Patroni maximum_lag_on_failover, bytes. */
-  readonly maximumLagOnFailover: number;
-  /** Patroni check_timeline: reject candidates whose timeline is behind the cluster's. */
-  readonly checkTimeline: boolean;
-}
+export type { FailoverPolicy, FailoverSpec } from './types-managers.ts';
 
 /**
  * A group of relations that vacuum treats alike: user tables, or the system catalogs (which only a logical
@@ -224,7 +211,9 @@ export type ActionBody =
   | { readonly kind: 'startConsumer'; readonly cluster: string; readonly slot: string }
   /** A long-running (or prepared, which survives restarts) transaction holding the xmin horizon. */
   | { readonly kind: 'openTransaction'; readonly node: string; readonly transaction: string; readonly prepared: boolean }
-  | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string };
+  | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
+  /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
+  | GrayFailure;
 
 export type Action = ActionBody & {
   readonly at: Micros;
@@ -273,7 +262,7 @@ export type ExpectationBody =
       readonly receiver: 'streaming' | 'waiting' | 'stopped' | null;
     };
 
-export type Expectation = ExpectationBody & { readonly name: string };
+export type Expectation = (ExpectationBody | VerdictExpectation) & { readonly name: string };
 
 export interface Scenario {
   readonly name: string;

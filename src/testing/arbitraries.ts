@@ -30,6 +30,7 @@ import type {
   WorkloadSpec,
 } from '../scenario/types.ts';
 import { canonicalActions } from './yaml.ts';
+import { IDEAL_CHECK } from '../scenario/grammar-managers.ts';
 
 /** The versions the arbitraries draw from by default. */
 export const VERSIONS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
@@ -61,7 +62,7 @@ export interface TopologyOptions {
   /** Write rates to draw from, transactions per second (default 0, 10, 100, 1000). */
   readonly rates?: readonly number[];
   /**
-   * Whether a failover manager (naive or patroni) watches the cluster: false never, true on a coin,
+   * Whether a failover manager (naive or lag-only) watches the cluster: false never, true on a coin,
    * 'always' in every topology with a standby. Default false for topologyArbitrary; scenarioArbitrary
    * defaults to true when its operation kinds include `failover`.
    */
@@ -255,7 +256,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
       timelineChoices: fc.array(fc.nat(), { minLength: standbysR.max, maxLength: standbysR.max }),
       sync: syncDraw,
       workload: fc.record({ on: fc.constant(opts.workload !== false), site: fc.nat(), rate: fc.nat(), walPerTx: fc.nat(), connections: fc.nat() }),
-      failover: fc.record({ on: opts.failover ? fc.boolean() : fc.constant(false), patroni: fc.boolean(), site: fc.nat(), candidates: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fast: fc.boolean() }),
+      failover: fc.record({ on: opts.failover ? fc.boolean() : fc.constant(false), lagOnly: fc.boolean(), site: fc.nat(), candidates: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), fast: fc.boolean() }),
       seed: opts.seeds ? fc.nat(1000) : fc.constant(1),
       // Drawn last, so that the draws above (and the topologies of a given seed) stay as they were.
       slots: fc.record({
@@ -317,13 +318,12 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         (d.failover.on || opts.failover === 'always') && standbyNames.length > 0
           ? [
               {
-                policy: d.failover.patroni ? 'patroni' : 'naive',
                 site: pick(siteNames, d.failover.site),
                 checkInterval: seconds(d.failover.fast ? 5 : 10),
                 timeout: seconds(d.failover.fast ? 15 : 30),
                 candidates: [...new Set(d.failover.candidates.map((i) => pick(standbyNames, i)))],
-                maximumLagOnFailover: MiB,
-                checkTimeline: false,
+                health: IDEAL_CHECK,
+                ...(d.failover.lagOnly ? { policy: 'lag-only' as const, maximumLagOnFailover: MiB, checkTimeline: false } : { policy: 'naive' as const }),
               },
             ]
           : [];

@@ -7,6 +7,7 @@
  * sizes and bandwidths in a unit that divides them, LSNs as %X/%X, rates as plain numbers per second.
  */
 import { Document, isMap, isSeq, type Node } from 'yaml';
+import { printSynchronousStandbyNames } from '../models/postgres/guc.ts';
 import { formatDuration, formatLsn, formatSize } from '../scenario/units.ts';
 import { versionName } from '../scenario/settings.ts';
 import type {
@@ -14,7 +15,6 @@ import type {
   AlertSpec,
   ClusterSpec,
   Expectation,
-  FailoverSpec,
   NodeSpec,
   PartitionTarget,
   PgMajor,
@@ -28,6 +28,7 @@ import type {
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
 import type { HuntSpec } from '../scenario/grammar-hunt.ts';
+import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
 
@@ -54,10 +55,6 @@ export function printBandwidth(bytesPerSecond: number): string {
   throw new RangeError(`bandwidth ${bytesPerSecond} B/s cannot be written exactly`);
 }
 
-function quoteName(name: string): string {
-  return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
 function printHunt(h: HuntSpec): Record<string, unknown> {
   return {
     faults: h.options.map((o) => (o.target.kind === 'node' ? { kind: o.kind, nodes: [o.target.node] } : { kind: o.kind, links: [[...o.target.sites]] })),
@@ -68,16 +65,7 @@ function printHunt(h: HuntSpec): Record<string, unknown> {
   };
 }
 
-/** synchronous_standby_names in the syntax the node's version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
-export function printSynchronousStandbyNames(v: SynchronousStandbyNames | null, version: PgMajor): string {
-  if (v === null) return '';
-  const list = v.names.map(quoteName).join(', ');
-  if (version >= 10) return `${v.method.toUpperCase()} ${v.num} (${list})`;
-  if (v.method === 'any') throw new RangeError(`ANY in synchronous_standby_names needs PostgreSQL 10 (the node is ${versionName(version)})`);
-  if (version >= 9.6) return `${v.num} (${list})`;
-  if (v.num !== 1) throw new RangeError(`several synchronous standbys need PostgreSQL 9.6 (the node is ${versionName(version)})`);
-  return list;
-}
+export { printSynchronousStandbyNames };
 
 function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -124,21 +112,13 @@ function printNode(n: NodeSpec): Record<string, unknown> {
   if (Object.keys(settings).length > 0) out.settings = settings;
   if (n.storage.walVolume !== null) out.wal_volume = printSize(n.storage.walVolume);
   if (n.storage.throughput !== null) out.disk_throughput = printBandwidth(n.storage.throughput);
+  if (n.storage.walFsync !== undefined) out.wal_fsync = printDuration(n.storage.walFsync);
+  if (n.storage.replayRate !== undefined) out.replay_rate = printBandwidth(n.storage.replayRate);
   return out;
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
   return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
-}
-
-function printFailover(f: FailoverSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = { policy: f.policy, site: f.site, check_interval: printDuration(f.checkInterval), timeout: printDuration(f.timeout) };
-  if (f.candidates.length > 0) out.candidates = [...f.candidates];
-  if (f.policy === 'patroni') {
-    out.maximum_lag_on_failover = printSize(f.maximumLagOnFailover);
-    out.check_timeline = f.checkTimeline;
-  }
-  return out;
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -243,6 +223,14 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
+    case 'packetLoss':
+    case 'oneWayPartition':
+    case 'healOneWay':
+    case 'stopManager':
+    case 'startManager':
+    case 'slowNode':
+      Object.assign(out, printGrayFailure(a));
+      break;
   }
   return out;
 }
@@ -314,6 +302,11 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'verdict':
+    case 'noVerdict':
+    case 'recovered':
+      Object.assign(out, printVerdictExpectation(e));
+      break;
     case 'nodeState': {
       const d: Record<string, unknown> = { name: e.node };
       if (e.timeline !== null) d.timeline = e.timeline;

@@ -81,7 +81,7 @@ describe('replsim command line', () => {
     expect(vh.stdout).toMatch(/--set +Override a value/);
     const v = replsim('validate', 'scenarios/mackerel-2017.yaml');
     expect(v.code).toBe(0);
-    expect(v.stdout).toContain('variants: latest-timeline, patroni (all valid)');
+    expect(v.stdout).toContain('variants: latest-timeline, lag-only (all valid)');
   });
 
   it('--check-determinism runs twice and reports identical fingerprints', () => {

@@ -43,7 +43,7 @@ describe('Mackerel 2017 topology (issue 2, "must hold")', () => {
   });
 
   it('a Patroni-like manager refuses the lagging db002: no loss, a write outage instead', () => {
-    const r = run({ policy: 'patroni' });
+    const r = run({ policy: 'lag-only' });
     expect(r.dataLoss).toEqual([]);
     const outage = r.outages.find((o) => o.from === iso(15, 30))!;
     expect(outage.to).toBe(iso(16, 0));

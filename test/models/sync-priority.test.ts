@@ -59,3 +59,30 @@ function lsnValue(text: string): number {
   const [hi, lo] = text.split('/');
   return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16);
 }
+
+describe('a walsender still catching up is no candidate synchronous standby (syncrep.c: streaming state only)', () => {
+  it('FIRST 1 (s1, s2): s1 back after an outage with a backlog; s2 stays synchronous until s1 has caught up, and commits do not wait for s1', () => {
+    const r = runScenario(
+      buildScenario({
+        end: s(120),
+        sites: ['dc', 'far'],
+        // 5 MB/s: s1 needs (2 MB/s x 30 s) / (5 - 2 MB/s) = 20 s to catch up after its 30 s outage.
+        links: [{ between: ['dc', 'far'], bandwidth: 5_000_000, latency: 1000 as never }],
+        nodes: [
+          node('p', 'dc', 15, { settings: { synchronousStandbyNames: { method: 'first', num: 1, names: ['s1', 's2'] } } }),
+          node('s1', 'far', 15, { upstream: 'p' }),
+          node('s2', 'dc', 15, { upstream: 'p' }),
+        ],
+        workload: { target: 'p', rate: 500, walPerTx: 4000, connections: 50 },
+        actions: [action(s(30), { kind: 'stop', node: 's1' }), action(s(60), { kind: 'start', node: 's1' })],
+      }),
+    ).report;
+    expect(r.stalls).toEqual([]);
+    const announced = r.events.filter((e) => e.node === 'p' && e.log.some((l) => l.startsWith('walsender LOG:')));
+    expect(announced.map((e) => `${e.at.slice(11, 19)} ${e.log[0]}`)).toEqual([
+      '14:00:00 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
+      '14:00:30 walsender LOG:  standby "s2" is now a synchronous standby with priority 2',
+      '14:01:20 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seconds } from '../../src/engine/time.ts';
-import { ackedCommits } from '../../src/checkers/dataLoss.ts';
+import { ackedCommits, ackedEnd } from '../../src/checkers/dataLoss.ts';
+import { action } from '../support/builder.ts';
 import { runScenario } from '../../src/run.ts';
 import { buildScenario, node } from '../support/builder.ts';
 
@@ -20,5 +21,55 @@ describe('synchronous acknowledgements catch up with the acknowledged position (
     const term = r.history.terms[0]!;
     expect(ackedCommits(term)).toBeGreaterThanOrEqual(8);
     expect(ackedCommits(term)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('commits of clients that went elsewhere keep waiting on the old primary (issue 15: the window counted only the pools still there)', () => {
+  /** p at east with synchronous_standby_names = '*'; w1 (east, 300/s) and w2 (west, 200/s) write to it, 2 KiB each. */
+  function twoPools(o: { nodes: ReturnType<typeof node>[]; actions: ReturnType<typeof action>[]; end: number }) {
+    const sc = buildScenario({
+      end: seconds(o.end),
+      sites: ['east', 'west'],
+      links: [{ between: ['east', 'west'], bandwidth: 1_250_000_000, latency: 10_000 as never }],
+      nodes: o.nodes,
+      actions: o.actions,
+    });
+    const workloads = [
+      { name: 'w1', site: 'east', target: 'p', rate: 300, walPerTx: 2048, connections: 100 },
+      { name: 'w2', site: 'west', target: 'p', rate: 200, walPerTx: 2048, connections: 100 },
+    ];
+    return runScenario({ ...sc, clusters: [{ ...sc.clusters[0]!, workloads }] });
+  }
+
+  it('promote the synchronous standby, then route w2 to it: w2 commits on s, w1 keeps waiting on p, and the run ends normally', () => {
+    // The scenario of issue 15: it stopped with "409600 bytes of commits wait, more than 204800". All 200
+    // connections wait on p once s is promoted; w2's 100 stay waiting there after w2 moves to s.
+    const r = twoPools({
+      end: 60,
+      nodes: [node('p', 'east', 16, { settings: { synchronousStandbyNames: { method: 'first', num: 1, names: ['*'] } } }), node('s', 'west', 16, { upstream: 'p' })],
+      actions: [action(seconds(10), { kind: 'promote', node: 's' }), action(seconds(11), { kind: 'routeWrites', cluster: 'main', node: 's', workload: 'w2' })],
+    });
+    const p = r.world.clusters.get('main')!.node('p');
+    const onP = r.history.terms.find((t) => t.node === 'p')!;
+    // 200 commits wait on p (100 per pool), none acknowledged after the promotion, none added after 11 s.
+    expect(p.walEnd(seconds(60)) - ackedEnd(onP)).toBeCloseTo(200 * 2048, -3);
+    const onS = r.history.terms.find((t) => t.node === 's')!;
+    expect(ackedCommits(onS)).toBeGreaterThan(200 * 48);
+  });
+
+  it('w2 cut off from p while commits wait: once the synchronous standby is back its abandoned commits are released and w1 alone refills the window', () => {
+    const r = twoPools({
+      end: 40,
+      nodes: [node('p', 'east', 16, { settings: { synchronousStandbyNames: { method: 'first', num: 1, names: ['s1'] } } }), node('s1', 'east', 16, { upstream: 'p' })],
+      actions: [
+        action(seconds(10), { kind: 'crash', node: 's1' }),
+        action(seconds(11), { kind: 'partition', target: { kind: 'link', sites: ['east', 'west'] } }, 'faults'),
+        action(seconds(20), { kind: 'start', node: 's1' }),
+      ],
+    });
+    const p = r.world.clusters.get('main')!.node('p');
+    const term = r.history.terms.find((t) => t.node === 'p')!;
+    // With s1 back, each w1 commit waits one local round trip: a few commits wait, not w2's abandoned hundred.
+    expect(p.walEnd(seconds(40)) - ackedEnd(term)).toBeLessThan(100 * 2048);
   });
 });

@@ -22,8 +22,8 @@ describe('lint: the plan against the model', () => {
     expect(fs.find((f) => f.id === 'failover-candidate-behind')).toMatchObject({ severity: 'error', where: { line: 43 } });
     const fixed = lintOf('scenarios/mackerel-2017.yaml', 'latest-timeline');
     expect(fixed.some((f) => f.id === 'cascade-stays-on-old-timeline')).toBe(false);
-    // A Patroni-like manager checks lag: only the cascade remains.
-    expect(ids(lintOf('scenarios/mackerel-2017.yaml', 'patroni'))).toEqual(['error cascade-stays-on-old-timeline']);
+    // A manager with Patroni's lag rule checks lag: only the cascade remains.
+    expect(ids(lintOf('scenarios/mackerel-2017.yaml', 'lag-only'))).toEqual(['error cascade-stays-on-old-timeline']);
     const json = JSON.parse(findingsJson(fs));
     expect(json.findings[0]).toMatchObject({ id: 'cascade-stays-on-old-timeline', severity: 'error', file: 'scenarios/mackerel-2017.yaml', line: 33 });
     expect(json.errors).toBe(2);

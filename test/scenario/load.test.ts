@@ -1,3 +1,4 @@
+import { IDEAL_CHECK } from '../../src/scenario/grammar-managers.ts';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +49,7 @@ describe('the mackerel-2017 sample', () => {
               checkInterval: (10 * S) as never,
               timeout: (30 * S) as never,
               candidates: ['db002'],
-              maximumLagOnFailover: 1_048_576,
-              checkTimeline: false,
+              health: IDEAL_CHECK,
             },
           ],
         },
@@ -133,15 +133,16 @@ describe('a scenario using every key', () => {
     expect(legacy!.startLsn).toBe(0x3000000);
   });
 
-  it('defaults workload site and patroni candidates', () => {
+  it('defaults workload site and lag-only candidates', () => {
     const main = s.clusters[0]!;
     expect(main.workloads).toEqual([{ name: 'clients', target: 'pg1', site: 'tokyo', rate: 800, walPerTx: 1536, connections: 20 }]);
     expect(main.failover[0]).toEqual({
-      policy: 'patroni',
+      policy: 'lag-only',
       site: 'tokyo',
       checkInterval: 10 * S,
       timeout: 30 * S,
       candidates: ['pg2', 'pg3'],
+      health: IDEAL_CHECK,
       maximumLagOnFailover: 16 * 1024 ** 2,
       checkTimeline: true,
     });

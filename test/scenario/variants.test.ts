@@ -33,7 +33,7 @@ describe('--set', () => {
       ],
     });
     expect(s.clusters[0]!.workloads).toEqual([{ name: 'clients', target: 'db000', site: 'onprem', rate: 400, walPerTx: 1024, connections: 100 }]);
-    expect(s.clusters[0]!.failover[0]!.candidates).toEqual(['db001', 'db002']);
+    expect(s.clusters[0]!.failover[0]).toMatchObject({ candidates: ['db001', 'db002'] });
     expect(s.seed).toBe(99);
     expect(s.links[0]!.latency).toBe(20_000);
   });

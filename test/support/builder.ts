@@ -1,6 +1,8 @@
 /** Scenario objects built in code, for model tests that should not depend on the YAML parser. */
 import { seconds, type Micros } from '../../src/engine/time.ts';
 import type { Action, ActionBody, ClusterSpec, Expectation, NodeSpec, PgSettingsSpec, Scenario, WorkloadSpec, FailoverSpec } from '../../src/scenario/types.ts';
+import type { HealthCheckSpec } from '../../src/scenario/types-managers.ts';
+import { IDEAL_CHECK } from '../../src/scenario/grammar-managers.ts';
 
 export const at = (hh: number, mm: number, ss = 0, startHour = 14): Micros => seconds((hh - startHour) * 3600 + mm * 60 + ss);
 
@@ -26,7 +28,7 @@ export interface BuildOptions {
   end?: Micros;
   nodes: NodeSpec[];
   workload?: Partial<WorkloadSpec> & { target: string };
-  failover?: Partial<FailoverSpec> & { policy: FailoverSpec['policy']; site: string };
+  failover?: { policy: 'naive' | 'lag-only'; site: string; checkInterval?: Micros; timeout?: Micros; candidates?: readonly string[]; maximumLagOnFailover?: number; checkTimeline?: boolean; health?: HealthCheckSpec } | FailoverSpec;
   actions?: Action[];
   expectations?: Expectation[];
   links?: Scenario['links'];
@@ -39,6 +41,14 @@ export interface BuildOptions {
   alerts?: Scenario['alerts'];
 }
 
+/** A naive or lag-only manager with the grammar's defaults for what is not given; other specs as they are. */
+function watcher(f: NonNullable<BuildOptions['failover']>): FailoverSpec {
+  if (f.policy !== 'naive' && f.policy !== 'lag-only') return f as FailoverSpec;
+  const base = { site: f.site, checkInterval: f.checkInterval ?? seconds(10), timeout: f.timeout ?? seconds(30), candidates: f.candidates ?? [], health: f.health ?? IDEAL_CHECK };
+  const lag = f as { maximumLagOnFailover?: number; checkTimeline?: boolean };
+  return f.policy === 'naive' ? { ...base, policy: 'naive' } : { ...base, policy: 'lag-only', maximumLagOnFailover: lag.maximumLagOnFailover ?? 1048576, checkTimeline: lag.checkTimeline ?? false };
+}
+
 export function buildScenario(o: BuildOptions): Scenario {
   const sites = o.sites ?? [...new Set(o.nodes.map((n) => n.site))];
   const cluster: ClusterSpec = {
@@ -47,9 +57,7 @@ export function buildScenario(o: BuildOptions): Scenario {
     workloads: o.workload
       ? [{ name: 'clients', site: o.nodes.find((n) => n.name === o.workload!.target)!.site, rate: 100, walPerTx: 2048, connections: 100, ...o.workload }]
       : [],
-    failover: o.failover
-      ? [{ checkInterval: seconds(10), timeout: seconds(30), candidates: [], maximumLagOnFailover: 1048576, checkTimeline: false, ...o.failover }]
-      : [],
+    failover: o.failover ? [watcher(o.failover)] : [],
     startLsn: o.startLsn ?? 0x3000000,
     walArchive: o.walArchive ?? true,
     databases: o.databases ?? [],
@@ -76,7 +84,7 @@ export function buildScenario(o: BuildOptions): Scenario {
 }
 
 /** The Mackerel 2017 topology and plan (../shared/seeds/README.md), parameterised for tests. */
-export function mackerel(p: { rate?: number; lossAt?: Micros; db002Timeline?: PgSettingsSpec['recoveryTargetTimeline']; policy?: 'naive' | 'patroni' } = {}): Scenario {
+export function mackerel(p: { rate?: number; lossAt?: Micros; db002Timeline?: PgSettingsSpec['recoveryTargetTimeline']; policy?: 'naive' | 'lag-only' } = {}): Scenario {
   const db002settings: PgSettingsSpec = p.db002Timeline ? { recoveryTargetTimeline: p.db002Timeline } : {};
   return buildScenario({
     nodes: [

@@ -35,7 +35,7 @@ export function checkLoad(text: string, opts: LoadOptions = {}): Scenario | null
 const interesting = fc.constantFrom<unknown>(
   '__proto__', 'constructor', 'prototype', 'toString', '14:30', '13:00', '+90s', '+1e9w', '10 Mbs', '1Gbps', '2A/1000000', 'FFFFFFFF/FFFFFFFF',
   'latest', 'current', 'db000', 'db001', 'db002', 'aws', 'onprem', 'mackerel', '9.3', '9.6', '18', '1h30m', '2KiB', '200/s', 'ANY 2 (db001, db002)',
-  'FIRST 1 (db001)', '', ' ', 'x'.repeat(20_000), '\u0000', '\uFFFF', '"', '*', 'primary', 'standby', 'naive', 'patroni', true, false, null,
+  'FIRST 1 (db001)', '', ' ', 'x'.repeat(20_000), '\u0000', '\uFFFF', '"', '*', 'primary', 'standby', 'naive', 'lag-only', 'patroni', true, false, null,
   0, -1, 1, 15, 9.3, 1e308, -1e308, 2 ** 53 + 1, Number.MAX_SAFE_INTEGER, 0.1, [], {}, ['db001'], [['x']], { sites: ['aws', 'onprem'] },
   // unit typos, absurd values, names that exist in generated documents or nowhere
   '5 sec', '2 KIB', '16MB/s', '90 s', '1h30', '100 Mbit', '3 minutes', '16mib', '1.5.2s', '99999999999999h', '4294967296', '-3s', 'NaN', 'Infinity',

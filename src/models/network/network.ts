@@ -29,6 +29,10 @@ export class Network {
   private readonly links = new Map<string, LinkSpec>();
   private readonly isolatedEndpoints = new Set<string>();
   private readonly cutLinks = new Set<string>();
+  /** One-way cuts: packets from `from` (a site or an endpoint) to `to` are dropped, the other way delivered. */
+  private readonly oneWay = new Set<string>();
+  /** Packet loss per site pair (a probability per packet, both ways). */
+  private readonly lossRates = new Map<string, number>();
 
   constructor(
     links: readonly LinkSpec[],
@@ -53,6 +57,40 @@ export class Network {
     this.cutLinks.delete(pairKey(a, b));
   }
 
+  /** Packets from `from` to `to` (each a site or an endpoint name) are dropped from now on. */
+  cutOneWay(from: string, to: string): void {
+    this.oneWay.add(`${from}\u0000${to}`);
+  }
+
+  healOneWay(from: string, to: string): void {
+    this.oneWay.delete(`${from}\u0000${to}`);
+  }
+
+  /** Each packet between two sites is lost with this probability (0 clears it). */
+  setLoss(a: string, b: string, probability: number): void {
+    if (probability > 0) this.lossRates.set(pairKey(a, b), probability);
+    else this.lossRates.delete(pairKey(a, b));
+  }
+
+  /** The probability that a packet between the two endpoints is lost (0 within a site). */
+  loss(a: Endpoint, b: Endpoint): number {
+    return a.site === b.site ? 0 : (this.lossRates.get(pairKey(a.site, b.site)) ?? 0);
+  }
+
+  /**
+   * Whether packets from `a` reach `b`. A one-way cut makes this differ from `delivers(b, a)`: what needs an
+   * answer (a TCP connection, a request) needs both directions (`reachable`), a heartbeat only this one.
+   */
+  delivers(a: Endpoint, b: Endpoint): boolean {
+    if (a.name === b.name) return true;
+    if (this.isolatedEndpoints.has(a.name) || this.isolatedEndpoints.has(b.name)) return false;
+    if (this.oneWay.size > 0) {
+      for (const from of [a.name, a.site]) for (const to of [b.name, b.site]) if (this.oneWay.has(`${from}\u0000${to}`)) return false;
+    }
+    if (a.site === b.site) return true;
+    return this.path(a, b) !== null && !this.cutLinks.has(pairKey(a.site, b.site));
+  }
+
   isIsolated(endpoint: string): boolean {
     return this.isolatedEndpoints.has(endpoint);
   }
@@ -65,10 +103,11 @@ export class Network {
     return l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}` } : null;
   }
 
+  /**
+   * Whether the two can hold a connection: packets get through both ways. A one-way cut breaks connections
+   * (TCP needs acknowledgements), so streams and clients see it as a partition (docs/model-managers.md).
+   */
   reachable(a: Endpoint, b: Endpoint): boolean {
-    if (a.name === b.name) return true;
-    if (this.isolatedEndpoints.has(a.name) || this.isolatedEndpoints.has(b.name)) return false;
-    if (a.site === b.site) return true;
-    return this.path(a, b) !== null && !this.cutLinks.has(pairKey(a.site, b.site));
+    return this.delivers(a, b) && (this.oneWay.size === 0 || this.delivers(b, a));
   }
 }

@@ -6,14 +6,15 @@ import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/type
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
-import { formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
-import { writtenBy } from './wal.ts';
 import { WriteFlow } from './writes.ts';
-import { formatSize } from '../../scenario/units.ts';
+import { ReplayModel } from './replay.ts';
+import { gucName, gucValue, walKeepText } from './guc.ts';
+import { formatSize, humanSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -36,8 +37,11 @@ export class PgCluster {
   readonly nodes = new Map<string, PgNode>();
   readonly streams = new Set<Stream>();
   readonly writes: WriteFlow;
+  readonly replay: ReplayModel;
   readonly xid: XidModel;
   private reflowEvent: EventHandle | null = null;
+  /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
+  readonly observers: (() => void)[] = [];
 
   constructor(
     readonly ctx: WorldContext,
@@ -67,6 +71,7 @@ export class PgCluster {
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
     }
     this.writes = new WriteFlow(this, spec.workloads);
+    this.replay = new ReplayModel(this);
     this.xid = new XidModel(this, alerts);
     this.setWalHorizon();
   }
@@ -78,17 +83,11 @@ export class PgCluster {
   }
 
   /**
-   * A standby's replay position: its flush, held back by recovery_min_apply_delay (xlogrecovery.c
-   * recoveryApplyDelay: replay of a commit record waits until its commit time on the primary plus the delay,
-   * so at time t replay stands where the primaries' WAL stood at t - delay, and never past the flush). A
-   * primary's is its WAL end.
+   * A standby's replay position: its flush, held back by recovery_min_apply_delay and by the startup process's
+   * own speed (replay.ts). A primary's is its WAL end.
    */
   replayPosition(n: PgNode, now: Micros): Lsn {
-    if (n.role.kind !== 'standby') return n.walEnd(now);
-    const flushed = n.flushed(now);
-    const delay = n.settings.recoveryMinApplyDelay;
-    if (delay <= 0) return flushed;
-    return Math.min(flushed, writtenBy(n.wal.timeline, (now - delay) as Micros, (name) => this.nodes.get(name)).lsn);
+    return this.replay.at(n, now).lsn;
   }
 
   /** What a walsender on `n` can send: its flush (walsender.c XLogSendPhysical: GetFlushRecPtr, GetStandbyFlushRecPtr on a cascading standby). */
@@ -149,6 +148,7 @@ export class PgCluster {
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
       this.writes.reflow();
+      for (const observe of this.observers) observe();
     }, PRIORITY.reflow);
   }
 
@@ -200,11 +200,11 @@ export class PgCluster {
       return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
     }
     if (!up.running || !this.reachable(n, up)) {
-      const line = up.running ? pgLog.connectionTimedOut(up.name) : pgLog.couldNotConnect(up.name);
+      const line = up.running ? pgLog.connectionTimedOut(n.version, n.name, up.name) : pgLog.couldNotConnect(n.version, n.name, up.name);
       return fail(up.running ? 'upstream-unreachable' : 'upstream-down', line, up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`);
     }
     if (!up.acceptsConnections) {
-      return fail('upstream-down', pgLog.upstreamStartingUp(up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
+      return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
@@ -235,7 +235,7 @@ export class PgCluster {
     const answer = this.startReplication(n, up, startTli, startpoint);
     if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
     const { sent, limit } = answer;
-    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(startpoint, startTli);
+    const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -272,7 +272,7 @@ export class PgCluster {
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
     invariant(path, 'a reachable pair has a path');
     const empty = limit !== null && end >= limit - 0.5;
-    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end };
+    const stream: Stream = { up, down: n, timeline: sent, limit, path, timeout: null, ending: null, emptyStart: empty ? line : null, startEnd: end, caughtUp: false };
     this.streams.add(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
     this.adoptWalTimeline(n, sent, end);
@@ -332,7 +332,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus wal_keep_size = ${formatSize(up.settings.walKeepSize)})`,
+        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${up.name} keeps WAL only back to its last checkpoint, plus ${walKeepText(up.version, up.settings.walKeepSize, up.settings.walSegmentSize)})`,
       };
     }
     return { ok: true, sent, limit };
@@ -441,12 +441,21 @@ export class PgCluster {
     opts: { retryAfter?: Micros; quiet?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
-    const retryAfter = opts.retryAfter ?? n.settings.walRetrieveRetryInterval;
-    const retry = this.ctx.sim.after(retryAfter, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    // xlogrecovery.c WaitForWALToBecomeAvailable: after a failure the startup process sleeps only until
+    // wal_retrieve_retry_interval (5 s fixed in 9.3-9.4, whole seconds) has passed since the previous one; its
+    // last_fail_time starts at 0, so the first failure, or the first after a long healthy stream, retries at once
+    // (observed on 13.23, 14.23 and 18.4), and 15+ logs `waiting for WAL to become available` before each sleep.
+    const now = this.ctx.sim.now;
+    const last = this.lastFail.get(n.name);
+    const retryAt = opts.retryAfter !== undefined ? now + opts.retryAfter : last === undefined ? now : Math.max(now, last + n.settings.walRetrieveRetryInterval);
+    this.lastFail.set(n.name, retryAt as Micros);
+    const retry = this.ctx.sim.at(retryAt as Micros, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     const was = role.receiver;
     role.receiver = { status: 'waiting', reason, retry };
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
-    if (!opts.quiet) this.log(n, kind, why, Array.isArray(line) ? line : [line as LogLine | null]);
+    const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
+    if (retryAt > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (!opts.quiet) this.log(n, kind, why, lines);
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
@@ -455,6 +464,9 @@ export class PgCluster {
 
   /** Why the last rescan refused the newest timeline, per node. */
   private readonly refusals = new Map<string, string>();
+
+  /** The startup process's last_fail_time per node (reset when the server starts). */
+  private readonly lastFail = new Map<string, Micros>();
 
   private refusalText(n: PgNode): string {
     return this.refusals.get(n.name) ?? '';
@@ -531,7 +543,6 @@ export class PgCluster {
       this.wait(n, reason, [], why, { retryAfter: 0 as Micros, quiet: true });
       return;
     }
-    lines.push(pgLog.waitingForWal(n.version, sp + XLOG_RECORD_HEADER));
     this.wait(n, reason, lines, why);
   }
 
@@ -558,17 +569,35 @@ export class PgCluster {
   }
 
   /**
-   * WAL already sent when a path breaks or the sender stops is in the network and still arrives: the
-   * downstream gets the in-flight bytes (at most one latency's worth at the current rate). Delivered at
-   * the moment of the break rather than one latency later: an approximation of `latency` in time.
+   * The upstream crashed (its walsender exited) but the path is up: the bytes already on the wire still arrive,
+   * the WAL it had not sent never does (writes.ts inFlight). The kernel may still send a socket's queued bytes
+   * after the process exits, unless unread standby replies make it reset the connection (RFC 2525); the model
+   * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
   private deliverInFlight(s: Stream): void {
     const now = this.ctx.sim.now;
+    const inFlight = this.writes.inFlight(s, now);
+    if (inFlight > 0) s.down.wal.end.set(now, s.down.walEnd(now) + inFlight);
+  }
+
+  /**
+   * A clean shutdown: the walsenders send everything up to the shutdown checkpoint before they exit, and from 9.3
+   * wait until the standby confirms it (walsender.c WalSndLoop, WalSndDone: "send any outstanding logs up to the
+   * shutdown checkpoint record, wait for them to be replicated to the standby, and exit"; 9.0-9.2 send it and
+   * exit, and the kernel delivers the socket's queue). A standby the path still reaches receives all of it,
+   * however far it lagged; the model delivers it at the shutdown instant, though the real shutdown lasts as
+   * long as the transfer. Returns the bytes delivered beyond what was on the wire, per standby.
+   */
+  private deliverAtShutdown(s: Stream): number {
+    const now = this.ctx.sim.now;
+    if (!this.streamUp(s)) return 0;
     const d = s.down.walEnd(now);
     const sendable = this.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    const inFlight = Math.max(s.up.wal.end.rate, s.down.wal.end.rate) * s.path.latency + 1;
-    if (sent > d) s.down.wal.end.set(now, Math.min(sent, d + inFlight));
+    if (sent <= d) return 0;
+    const unsent = sent - d - this.writes.inFlight(s, now);
+    s.down.wal.end.set(now, sent);
+    return Math.max(0, unsent);
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
@@ -581,7 +610,8 @@ export class PgCluster {
         }
         s.timeout = null;
       } else if (!s.timeout) {
-        this.deliverInFlight(s);
+        // A partition drops the packets on the wire: the standby keeps what had arrived, and nothing more comes
+        // unless the path heals while the connection lives (TCP then retransmits from there).
         // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
         // nothing arrives any more, because that is what a cause chain needs.
         this.recordReceiver(s.down, 'upstream-unreachable', `no WAL arrives from ${s.up.name} any more: the network path between them is cut (the walreceiver notices after wal_receiver_timeout = ${s.down.settings.walReceiverTimeout / 1e6} s)`, 'waiting');
@@ -623,6 +653,17 @@ export class PgCluster {
       this.log(n, 'promote', `promotion of ${n.name} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`);
       return false;
     }
+    // With WAL left to replay the trigger waits for it (replay.ts); the promotion then completes by itself.
+    if (this.replay.deferPromotion(n, cause)) return true;
+    this.completePromotion(n, cause, false);
+    return true;
+  }
+
+  /** End recovery now (promote, or the replay a deferred promotion waited for is done). */
+  completePromotion(n: PgNode, cause: PromotionCause, requestLogged = true): void {
+    const now = this.ctx.sim.now;
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(role);
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
@@ -639,8 +680,8 @@ export class PgCluster {
     n.checkpoint = { lsn: sp, tli: newTli };
     const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
     this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
-      pgLog.promoteRequest(),
-      pgLog.redoDone(sp),
+      requestLogged ? null : pgLog.promoteRequest(),
+      pgLog.redoDone(this.lastRecordStart(n, sp)),
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
       pgLog.readyToAccept(),
@@ -649,7 +690,35 @@ export class PgCluster {
     this.recordReceiver(n, null, 'promoted');
     this.historicizeOutgoing(n);
     this.requestReflow();
-    return true;
+  }
+
+  /**
+   * Where the last record replayed before `sp` begins (xlogrecovery.c: `redo done at` prints its start,
+   * ReadRecPtr; the switchpoint is its end): a shutdown checkpoint record when a clean shutdown ended the WAL
+   * there, else a commit record. Observed: 120 bytes before the switchpoint after a clean shutdown (14.23, 18.4),
+   * 40 after a crash that followed a commit (13.23).
+   */
+  private lastRecordStart(n: PgNode, sp: Lsn): Lsn {
+    const tl = timelineAt(n.wal.timeline, Math.max(0, sp - 1));
+    const ckpt = this.shutdownRecords.get(tl)?.find((at) => Math.abs(at + SHUTDOWN_CHECKPOINT_RECORD - sp) < 0.5);
+    return ckpt ?? Math.max(tl.begin, sp - COMMIT_RECORD);
+  }
+
+  /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
+  private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
+
+  /**
+   * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
+   * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
+   * checkpoint, an immediate stop is a crash). `why` is logged.
+   */
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
+    if (n.role.kind !== 'primary') return;
+    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
+    if (how === 'immediate') this.crash(n);
+    else this.stop(n);
+    n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+    this.start(n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
@@ -704,9 +773,9 @@ export class PgCluster {
     const merged = { ...n.settings, ...settings } as PgSettingsSpec;
     const defaulted = settings.recoveryTargetTimeline === undefined && n.settings.recoveryTargetTimelineDefaulted;
     const next = { ...resolveSettings(n.version, n.name, merged), recoveryTargetTimelineDefaulted: defaulted };
-    const names = keys.map(gucName).join(', ');
+    const names = keys.map((k) => gucName(k, n.version)).join(', ');
     if (needsRestart && restart === 'never') {
-      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k))));
+      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
       this.pendingSettings.set(n.name, next);
       return;
     }
@@ -716,7 +785,7 @@ export class PgCluster {
       this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
       this.restart(n);
     } else {
-      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k), String(settings[k]))));
+      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.requestReflow();
     }
   }
@@ -736,7 +805,7 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     for (const s of [...this.streams]) {
       if (s.down === n) this.closeStream(s);
-      else if (s.up === n) this.deliverInFlight(s);
+      else if (s.up === n && how === 'crashed') this.deliverInFlight(s);
     }
     const flushed = n.flushed(now);
     if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
@@ -759,11 +828,23 @@ export class PgCluster {
     n.wal.end.setRate(now, 0);
     // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
     // standby); a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped' && n.isPrimary) this.writeShutdownCheckpoint(n, now);
+    if (how === 'stopped' && n.isPrimary) {
+      this.writeShutdownCheckpoint(n, now);
+      const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
+      this.shutdownRecords.set(n.wal.timeline, records);
+    }
     else if (how === 'stopped') this.takeCheckpoint(n, now);
+    const drained: string[] = [];
+    if (how === 'stopped') {
+      for (const s of this.streams) {
+        const bytes = s.up === n ? this.deliverAtShutdown(s) : 0;
+        if (bytes >= 1) drained.push(`${humanSize(bytes)} to ${s.down.name}`);
+      }
+    }
     n.run = { state: 'down', how };
     this.ctx.sim.cancel(n.checkpointTimer);
-    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}`, how === 'stopped' ? [pgLog.shutDown()] : []);
+    const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
+    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
     for (const s of [...this.streams]) {
       if (s.up === n) this.dropStream(s, how);
@@ -797,6 +878,7 @@ export class PgCluster {
     }
     const fatal = this.startupCheck(n, role);
     if (fatal) return this.refuseStart(n, fatal);
+    this.lastFail.delete(n.name);
     n.run = { state: 'running' };
     n.boot++;
     if (role.phase === 'reading-checkpoint') {
@@ -932,7 +1014,7 @@ export class PgCluster {
         this.closeStream(s);
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than wal_keep_size = ${formatSize(n.settings.walKeepSize)} behind)`);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${s.down.name} lagged more than ${walKeepText(n.version, n.settings.walKeepSize, n.settings.walSegmentSize)} behind)`);
         }
       }
     }
@@ -964,11 +1046,6 @@ function childTliAfter(tl: Timeline, tli: number): number {
   const h = historyOf(tl);
   const i = h.findIndex((e) => e.timeline.tli === tli);
   return i > 0 ? h[i - 1]!.timeline.tli : tli;
-}
-
-/** The GUC name a DBA would recognise for a setting key. */
-export function gucName(k: keyof PgSettingsSpec): string {
-  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /**

@@ -26,6 +26,13 @@ export const XLOG_RECORD_HEADER = 24;
  */
 export const SHUTDOWN_CHECKPOINT_RECORD = 120;
 
+/**
+ * WAL taken by the commit record of a transaction without subtransactions, invalidations or relfilenode drops:
+ * a 24-byte header, a 2-byte data header and the 8-byte commit time, 8-byte aligned (observed: `redo done at`
+ * 40 bytes before the end of WAL after a commit, on 13.23).
+ */
+export const COMMIT_RECORD = 40;
+
 /** WAL file name of the segment holding lsn on a timeline, as in pg_wal (XLogFileName). */
 export function walFileName(tli: number, lsn: Lsn, walSegmentSize: number): string {
   const segNo = Math.floor(lsn / walSegmentSize);

@@ -37,11 +37,21 @@ export const pgLog = {
    */
   replicationTerminated92: (): LogLine => ({ process: 'walreceiver', level: 'FATAL', message: 'replication terminated by primary server' }),
   fetchingHistory: (tli: number): LogLine => log('walreceiver', `fetching timeline history file for timeline ${tli} from primary server`),
-  startedStreaming: (at: Lsn, tli: number): LogLine => log('walreceiver', `started streaming WAL from primary at ${formatLsn(at)} on timeline ${tli}`),
+  /**
+   * walreceiver.c WalReceiverMain, 9.3+ (observed on 13.23, 14.23, 15.18, 18.4); 9.0-9.2 libpqwalreceiver.c
+   * libpqrcv_connect logged `streaming replication successfully connected to primary` (9.0 source).
+   */
+  startedStreaming: (version: PgMajor, at: Lsn, tli: number): LogLine =>
+    version >= 9.3 ? log('walreceiver', `started streaming WAL from primary at ${formatLsn(at)} on timeline ${tli}`) : log('walreceiver', 'streaming replication successfully connected to primary'),
+  /** A walreceiver that waited idle after the end of a timeline streams again on its connection (9.3+). */
   restartedStreaming: (at: Lsn, tli: number): LogLine => log('walreceiver', `restarted WAL streaming at ${formatLsn(at)} on timeline ${tli}`),
-  /** Printed by the startup process while it waits; present in 13+ logs (earlier versions: not verified, omitted). */
+  /**
+   * The startup process before each sleep of its retry loop (xlogrecovery.c WaitForWALToBecomeAvailable), 15+:
+   * absent from the 13.1 and 14.13 sources and from 13.23 and 14.23 logs, present in 15.15, 15.18 and 18.4 logs.
+   * `at` is the end of the next record header it wants: its WAL end + 24.
+   */
   waitingForWal: (version: PgMajor, at: Lsn): LogLine | null =>
-    version >= 13 ? log('startup', `waiting for WAL to become available at ${formatLsn(at)}`) : null,
+    version >= 15 ? log('startup', `waiting for WAL to become available at ${formatLsn(at)}`) : null,
   newTargetTimeline: (tli: number): LogLine => log('startup', `new target timeline is ${tli}`),
   notAChild: (newTli: number, current: number): LogLine =>
     log('startup', `new timeline ${newTli} is not a child of database system timeline ${current}`),
@@ -85,22 +95,13 @@ export const pgLog = {
     level: 'FATAL',
     message: `could not receive data from WAL stream: ERROR:  requested WAL segment ${segment} has already been removed`,
   }),
-  couldNotConnect: (host: string): LogLine => ({
-    process: 'walreceiver',
-    level: 'FATAL',
-    message: `could not connect to the primary server: connection to server at "${host}", port 5432 failed: Connection refused`,
-  }),
-  connectionTimedOut: (host: string): LogLine => ({
-    process: 'walreceiver',
-    level: 'FATAL',
-    message: `could not connect to the primary server: connection to server at "${host}", port 5432 failed: Connection timed out`,
-  }),
+  /** The walreceiver cannot connect: the server refuses the connection (it is down). */
+  couldNotConnect: (version: PgMajor, receiver: string, host: string): LogLine => receiverCannotConnect(version, receiver, libpqConnectFailure(version, host, 'Connection refused')),
+  /** The walreceiver cannot connect: nothing answers (a network partition). */
+  connectionTimedOut: (version: PgMajor, receiver: string, host: string): LogLine => receiverCannotConnect(version, receiver, libpqConnectFailure(version, host, 'Connection timed out')),
   /** postmaster.c canAcceptConnections: the upstream has not read its checkpoint record yet (PM_STARTUP). */
-  upstreamStartingUp: (host: string): LogLine => ({
-    process: 'walreceiver',
-    level: 'FATAL',
-    message: `could not connect to the primary server: connection to server at "${host}", port 5432 failed: FATAL:  the database system is starting up`,
-  }),
+  upstreamStartingUp: (version: PgMajor, receiver: string, host: string): LogLine =>
+    receiverCannotConnect(version, receiver, `${version >= 14 ? `${libpqServer(host)}: ` : ''}FATAL:  the database system is starting up`),
   /** An idle walreceiver's connection ended by its upstream's shutdown, noticed at the next IDENTIFY_SYSTEM (observed on 15.18). */
   identifySystemLost: (): LogLine => ({
     process: 'walreceiver',
@@ -144,5 +145,42 @@ export const pgLog = {
   cannotChangeWithoutRestart: (param: string): LogLine =>
     log('postmaster', `parameter "${param}" cannot be changed without restarting the server`),
   parameterChanged: (param: string, value: string): LogLine => log('postmaster', `parameter "${param}" changed to "${value}"`),
-  standbyIsSync: (app: string): LogLine => log('walsender', `standby "${app}" is now a synchronous standby with priority 1`),
+  /**
+   * syncrep.c SyncRepReleaseWaiters, once each time a walsender becomes synchronous: 9.1-9.5 "the synchronous
+   * standby" (one at most), 9.6+ "a synchronous standby" in priority mode, 10+ "a candidate for quorum
+   * synchronous standby" for ANY (observed on 13.23, 14.23 and 18.4).
+   */
+  standbyIsSync: (version: PgMajor, app: string, method: 'first' | 'any', priority: number): LogLine =>
+    log(
+      'walsender',
+      method === 'any'
+        ? `standby "${app}" is now a candidate for quorum synchronous standby`
+        : `standby "${app}" is now ${version >= 9.6 ? 'a' : 'the'} synchronous standby with priority ${priority}`,
+    ),
 };
+
+/** libpq's host part (fe-connect.c emitHostIdentityInfo, 14+); the model has no addresses, so the node's name alone. */
+function libpqServer(host: string): string {
+  return `connection to server at "${host}", port 5432 failed`;
+}
+
+/**
+ * libpq's text for a failed connect() (fe-connect.c connectFailureMessage): up to 13 `could not connect to server:
+ * %s` with a two-line hint naming the host and port; 14+ `connection to server at "%s" (%s), port %s failed: %s`
+ * with a one-line hint (observed on 13.23, 14.23, 15.18, 18.4). The server prints the host's address in
+ * parentheses when the host is a name; the model has names only and omits it.
+ */
+function libpqConnectFailure(version: PgMajor, host: string, reason: string): string {
+  if (version >= 14) return `${libpqServer(host)}: ${reason}\n\tIs the server running on that host and accepting TCP/IP connections?`;
+  return `could not connect to server: ${reason}\n\tIs the server running on host "${host}" and accepting\n\tTCP/IP connections on port 5432?`;
+}
+
+/**
+ * The walreceiver's FATAL when it cannot connect (walreceiver.c WalReceiverMain, libpqwalreceiver.c before 10): 18
+ * names the receiver, `streaming replication receiver "%s"` with cluster_name or "walreceiver" (observed on 18.4);
+ * the model takes each node's name for its cluster_name, as it does for application_name.
+ */
+function receiverCannotConnect(version: PgMajor, receiver: string, libpq: string): LogLine {
+  const who = version >= 18 ? `streaming replication receiver "${receiver}" could not connect` : 'could not connect';
+  return { process: 'walreceiver', level: 'FATAL', message: `${who} to the primary server: ${libpq}` };
+}

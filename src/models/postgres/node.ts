@@ -8,6 +8,7 @@ import type { Lsn } from './lsn.ts';
 import type { PgSettings } from './settings.ts';
 import type { Timeline } from './timeline.ts';
 import { WalLevel } from './wal.ts';
+import { fsyncTime, type ServiceFactors } from './service.ts';
 
 /** A walsender→walreceiver connection. The downstream's WAL level chases what the upstream has. */
 export interface Stream {
@@ -29,6 +30,11 @@ export interface Stream {
   emptyStart: LogLine | null;
   /** The downstream's WAL end when the stream started (a historic stream may re-send WAL it already has). */
   readonly startEnd: Lsn;
+  /**
+   * The walsender has once sent all its server had flushed (walsender.c: WALSNDSTATE_CATCHUP becomes
+   * WALSNDSTATE_STREAMING, and stays so): before that it is no candidate synchronous standby (syncrep.c).
+   */
+  caughtUp: boolean;
 }
 
 export type Receiver =
@@ -105,6 +111,8 @@ export class PgNode {
   checkpointTimer: EventHandle | null = null;
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
   boot = 1;
+  /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
+  readonly service: ServiceFactors = { cpu: 1, disk: 1 };
 
   constructor(cluster: string, spec: NodeSpec, settings: PgSettings, timeline: Timeline, startLsn: Lsn, now: Micros) {
     this.name = spec.name;
@@ -160,7 +168,7 @@ export class PgNode {
 
   /** How long written WAL waits for its flush (see `flushed`). */
   get flushLag(): Micros {
-    return this.role.kind === 'standby' ? (this.storage.walFsync ?? (0 as Micros)) : this.settings.synchronousCommit === 'off' ? this.settings.walWriterDelay : (0 as Micros);
+    return this.role.kind === 'standby' ? fsyncTime(this) : this.settings.synchronousCommit === 'off' ? this.settings.walWriterDelay : (0 as Micros);
   }
 
   /** The TLI this server reports (IDENTIFY_SYSTEM): its insert timeline, or on a standby its replay timeline. */

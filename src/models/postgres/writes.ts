@@ -8,8 +8,9 @@ import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
+import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
-import { writtenBy } from './wal.ts';
+import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -21,6 +22,8 @@ interface StreamPlan {
   readonly snapTo: Lsn | null;
   /** When the chase closes its gap (NEVER when it cannot). */
   readonly catchUpAt: Micros;
+  /** The walsender is behind, sending at the link's share (not caught up). */
+  readonly chasing?: boolean;
 }
 
 interface SyncAck {
@@ -45,6 +48,20 @@ export interface ClientPool {
   readonly connections: number;
 }
 
+/**
+ * Commits a pool left waiting on a node when its clients went elsewhere (routed to another node, or cut off
+ * from it): the backends keep waiting for the synchronous standbys whether or not their client is still there
+ * (syncrep.c SyncRepWaitForLSN does not read the socket; observed on 15.18, postgres.md §5), so they hold WAL
+ * unacknowledged until the confirmations pass them. Spread evenly over (from, to], the waiting WAL when the
+ * clients left: `bytes` of it is theirs.
+ */
+interface Orphans {
+  readonly pool: ClientPool;
+  readonly from: Lsn;
+  readonly to: Lsn;
+  readonly bytes: number;
+}
+
 /** A node accepting writes on one timeline: its commits and what its clients have been told is committed. */
 interface TermState {
   readonly record: WriteTerm;
@@ -52,6 +69,27 @@ interface TermState {
   readonly ack: Level;
   /** WAL bytes per transaction of the pools writing now (bytes-weighted), for the commit counter. */
   walPerTx: number;
+  /**
+   * The pools whose clients are connected to the node, each with its share of the commits waiting there as of
+   * the last reflow: by the bytes it offered, or by its connections when they all wait (throttled).
+   */
+  connected: Map<ClientPool, number>;
+  /** Commits of clients that left while they waited (see Orphans). */
+  orphans: Orphans[];
+}
+
+/** Bytes of `o` still waiting when the acknowledgement stands at `ack`. */
+function orphanedAt(orphans: readonly Orphans[], ack: Lsn): number {
+  let sum = 0;
+  for (const o of orphans) sum += o.bytes * Math.min(1, Math.max(0, (o.to - ack) / (o.to - o.from)));
+  return sum;
+}
+
+/** The fraction of the WAL released at `ack` that belongs to clients that left (they send no new commits). */
+function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
+  let k = 0;
+  for (const o of orphans) if (ack < o.to) k += o.bytes / (o.to - o.from);
+  return Math.min(1, k);
 }
 
 interface WriterLoad {
@@ -128,7 +166,10 @@ export class WriteFlow {
     if (t.run.state === 'failed') return `${t.name} does not start: ${t.run.fatal.message}`;
     if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return `clients at site ${p.clients.site} cannot reach ${t.name} (network partition)`;
     if (t.clientsBlocked) return `client connections to ${t.name} are blocked by the plan`;
-    if (!t.isPrimary) return `${t.name} is a standby in recovery: writes fail with "cannot execute INSERT in a read-only transaction"`;
+    if (!t.isPrimary) {
+      const promoting = c.replay.isPromoting(t) ? ', its promotion waiting for the startup process to replay the WAL it received' : '';
+      return `${t.name} is a standby in recovery${promoting}: writes fail with "cannot execute INSERT in a read-only transaction"`;
+    }
     const stop = c.xid.refusal();
     if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
     return null;
@@ -154,7 +195,16 @@ export class WriteFlow {
       w.pools.push(p);
       load.set(p.target!, w);
     }
+    // A slowed node (service.ts) takes longer per commit: `connections` clients commit at most
+    // connections / delay per second (Little's law), whatever replication adds.
+    for (const [n, w] of load) {
+      const delay = commitDelay(n);
+      const served = delay > 0 ? Math.min(1, (w.connections * PER_SECOND) / w.tx / delay) : 1;
+      w.bytes *= served;
+      w.tx *= served;
+    }
     this.ensureTerms(load, now);
+    this.trackOrphans(refusals, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
     let plans = this.planStreams(insert, now);
@@ -179,15 +229,18 @@ export class WriteFlow {
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy === undefined) continue;
-      const window = w.connections * t.walPerTx;
       // Confirmations below what is already acknowledged (the standby's in-flight WAL grew with the rate)
       // release nothing until they pass it: the acknowledgement does not move meanwhile.
       const cur = t.ack.valueAt(now);
+      const at = Math.max(cur, ack.value);
+      const window = w.connections * t.walPerTx + orphanedAt(t.orphans, at);
       const rate = ack.value >= cur ? ack.rate : 0;
-      const gap = t.node.walEnd(now) - Math.max(cur, ack.value);
-      if (gap >= window - 1 && rate < w.bytes) {
-        // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are.
-        insert.set(t.node, rate);
+      const gap = t.node.walEnd(now) - at;
+      // Every connection waits for its commit to be confirmed: new commits arrive only as old ones are, less
+      // those of clients that left (their connections send nothing new).
+      const refill = rate * (1 - orphanShareAt(t.orphans, at));
+      if (gap >= window - 1 && refill < w.bytes) {
+        insert.set(t.node, refill);
         throttled.add(t);
       }
     }
@@ -195,6 +248,9 @@ export class WriteFlow {
       plans = this.planStreams(insert, now);
       acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
     }
+
+    this.recordConnected(load, throttled);
+    this.announceSync(plans);
 
     // XIDs: one per committed write transaction (read-only work assigns none).
     let txPerSecond = 0;
@@ -242,16 +298,37 @@ export class WriteFlow {
       // When the confirmations catch up with the acknowledged position, acknowledgements move again.
       const behind = t.ack.valueAt(now) - ack.value;
       if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil(behind / ack.rate)));
+      const cur = t.ack.valueAt(now);
+      // The confirmations pass the last commit of clients that left: the window stops shrinking there.
+      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, Math.ceil((o.to - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
-      const window = w.connections * t.walPerTx;
-      const gap = t.node.walEnd(now) - t.ack.valueAt(now);
-      const closing = (insert.get(t.node) ?? 0) - t.ack.rate;
+      const window = w.connections * t.walPerTx + orphanedAt(t.orphans, cur);
+      const gap = t.node.walEnd(now) - cur;
+      // The gap grows by what is inserted less what is confirmed; the window shrinks as left clients' commits are.
+      const closing = (insert.get(t.node) ?? 0) - t.ack.rate + t.ack.rate * orphanShareAt(t.orphans, cur);
       if (closing > 0) next = Math.min(next, now + Math.max(1, Math.ceil((window - gap) / closing)));
     }
+    next = Math.min(next, c.replay.afterReflow(now));
     if (next !== NEVER) {
       this.breakpoint = c.ctx.sim.at(next as Micros, `breakpoint ${c.name}`, () => c.requestReflow(), PRIORITY.protocol);
     }
     this.checkInvariants(now);
+  }
+
+  /**
+   * WAL the walsender has sent on `s` that has not arrived yet: the bytes on the wire. A walsender that keeps
+   * up has sent all its server flushed (walsender.c XLogSendPhysical), so what is in flight is the gap to the
+   * upstream's flush, rate × one-way latency; one held back by the link has put on the wire only its share of
+   * the bandwidth × latency (TCP never has more than that in flight), and the rest of the gap is not sent.
+   */
+  inFlight(s: Stream, now: Micros): number {
+    const d = s.down.walEnd(now);
+    const sendable = this.cluster.sendable(s.up, now);
+    const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
+    let sharing = 0;
+    for (const x of this.cluster.streams) if (x.path.linkKey === s.path.linkKey && this.cluster.streamUp(x)) sharing++;
+    const wire = ((s.path.bandwidth / PER_SECOND) * s.path.latency) / Math.max(1, sharing);
+    return Math.max(0, Math.min(sent - d, wire));
   }
 
   private setRate(n: PgNode, rate: number, now: Micros): void {
@@ -290,7 +367,78 @@ export class WriteFlow {
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [] });
+    }
+  }
+
+  /**
+   * A pool whose clients leave a node (routed elsewhere, or cut off from it) leaves its waiting commits there
+   * (Orphans): its share of the waiting WAL, by the bytes it offered, at most one commit per connection. They
+   * count against the node's window until the confirmations pass them; a pool that comes back opens new
+   * connections. A pool that only pauses (rate 0) or is refused new commits keeps its connections.
+   */
+  private trackOrphans(refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): void {
+    const c = this.cluster;
+    for (const t of this.terms.values()) {
+      const ack = t.ack.valueAt(now);
+      t.orphans = t.orphans.filter((o) => o.to > ack);
+      const end = t.node.walEnd(now);
+      let total = 0;
+      for (const w of t.connected.values()) total += w;
+      for (const [p, weight] of t.connected) {
+        const stays = p.target === t.node && (refusals.get(p) === null || c.ctx.net.reachable(p.clients, c.endpointOf(t.node)));
+        if (stays || end - ack <= 0 || weight <= 0) continue;
+        t.orphans.push({ pool: p, from: ack, to: end, bytes: Math.min(((end - ack) * weight) / total, p.connections * t.walPerTx) });
+        t.connected.delete(p);
+      }
+    }
+  }
+
+  /** Walsenders that have announced themselves synchronous since they last were not (syncrep.c announce_next_takeover). */
+  private readonly syncAnnounced = new WeakSet<Stream>();
+
+  /**
+   * syncrep.c SyncRepReleaseWaiters: a walsender of a primary logs once, when it first finds itself among the
+   * synchronous standbys (FIRST n: the n of highest priority among the listed, streaming ones, or all of them when
+   * fewer; ANY: every listed streaming one), and again only after it has not been for a while. Whatever
+   * synchronous_commit is: only synchronous_standby_names and the walsender's state count.
+   */
+  private announceSync(plans: readonly StreamPlan[]): void {
+    const byPrimary = new Map<PgNode, Stream[]>();
+    for (const pl of plans) {
+      const st = pl.stream;
+      if (st.limit !== null || !st.up.isPrimary || st.down.role.kind !== 'standby') continue;
+      const list = byPrimary.get(st.up) ?? [];
+      list.push(st);
+      byPrimary.set(st.up, list);
+    }
+    for (const [p, streams] of byPrimary) {
+      const names = p.settings.synchronousStandbyNames;
+      const priorityOf = (st: Stream): number => {
+        if (!names) return 0;
+        const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
+        return i + 1;
+      };
+      const candidates = streams.filter((st) => st.caughtUp && priorityOf(st) > 0).sort((a, b) => priorityOf(a) - priorityOf(b) || (a.down.name < b.down.name ? -1 : 1));
+      const chosen = new Set(names && names.method === 'first' ? candidates.slice(0, names.num) : candidates);
+      for (const st of streams) {
+        if (!chosen.has(st)) {
+          this.syncAnnounced.delete(st);
+          continue;
+        }
+        if (this.syncAnnounced.has(st)) continue;
+        this.syncAnnounced.add(st);
+        const app = st.down.settings.applicationName;
+        this.cluster.log(p, 'replication', `${st.down.name} is now ${names!.method === 'any' ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${p.name}`, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
+      }
+    }
+  }
+
+  /** Each connected pool's share of the waiting commits (TermState.connected), after the rates are set. */
+  private recordConnected(load: ReadonlyMap<PgNode, WriterLoad>, throttled: ReadonlySet<TermState>): void {
+    for (const t of this.terms.values()) {
+      t.connected = new Map();
+      for (const p of load.get(t.node)?.pools ?? []) t.connected.set(p, throttled.has(t) ? p.connections : p.rate * p.walPerTx);
     }
   }
 
@@ -314,6 +462,8 @@ export class WriteFlow {
             if (s.up !== up || done.has(s)) continue;
             done.add(s);
             const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
+            // A chase has WAL left to send; anything else has sent all its upstream flushed.
+            if (!p.chasing) s.caughtUp = true;
             // Snap now, so that the streams fed by this node are planned from its corrected position.
             if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
             rate.set(s.down, p.rate);
@@ -349,7 +499,7 @@ export class WriteFlow {
     const slack = share + 1;
     if (gap > slack) {
       const closing = share - targetRate;
-      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER };
+      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER, chasing: true };
     }
     if (s.limit === null && d > upEnd) {
       // The standby already has more than its upstream has flushed now (a flush lag that grew with the rate,
@@ -385,7 +535,7 @@ export class WriteFlow {
       return i < 0 ? Number.POSITIVE_INFINITY : i;
     };
     const candidates = plans
-      .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.down.role.kind === 'standby')
+      .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
       .map((pl) => {
         const c = this.confirmed(pl, mode, now);
         return {
@@ -429,25 +579,14 @@ export class WriteFlow {
     const down = pl.stream.down;
     const latency = pl.stream.path.latency;
     if (mode === 'remote_write') return { value: down.walEnd(now), rate: pl.rate, wait: latency, changesAt: NEVER };
-    const fsync = down.storage.walFsync ?? 0;
-    const flushed = { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
-    const delay = down.settings.recoveryMinApplyDelay;
-    if (mode === 'on' || delay <= 0) return flushed;
-    // remote_apply with recovery_min_apply_delay: replay stands where the primaries' WAL stood `delay` ago
-    // (commit time + delay, xlogrecovery.c recoveryApplyDelay), unless the flush is behind that.
-    const gate = writtenBy(down.wal.timeline, (now - delay) as Micros, (name) => this.cluster.nodes.get(name));
-    const wait = Math.max(delay, latency + fsync);
-    if (gate.lsn >= flushed.value) {
-      // The flush binds until it reaches the gate (a standby catching up on old WAL replays it at once).
-      const meets = flushed.rate > gate.rate ? now + Math.max(1, Math.ceil((gate.lsn - flushed.value) / (flushed.rate - gate.rate))) : NEVER;
-      return { ...flushed, wait, changesAt: meets };
-    }
-    // The gate's rate is the primary's rate `delay` ago: it changes `delay` after the primary's did, and the
-    // flush takes over when the gate reaches it.
-    const next = gate.writer?.nextChangeAfter((now - delay) as Micros);
-    let changesAt = next !== null && next !== undefined ? next + delay : NEVER;
-    if (gate.rate > flushed.rate) changesAt = Math.min(changesAt, now + Math.max(1, Math.ceil((flushed.value - gate.lsn) / (gate.rate - flushed.rate))));
-    return { value: gate.lsn, rate: gate.rate, wait, changesAt };
+    const fsync = fsyncTime(down);
+    if (mode === 'on') return { value: down.flushed(now, pl.rate), rate: pl.rate, wait: latency + fsync, changesAt: NEVER };
+    // remote_apply: the replay position (replay.ts: the flush, held back by recovery_min_apply_delay, whose wait
+    // counts from the commit time, and by the startup process's replay_rate, whose queue adds its backlog).
+    const replay = this.cluster.replay;
+    const r = replay.at(down, now, pl.rate);
+    const wait = Math.max(down.settings.recoveryMinApplyDelay, latency + fsync) + replay.queueWait(down, r);
+    return { value: r.lsn, rate: r.rate, wait, changesAt: r.changesAt };
   }
 
   private recordStatus(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): void {
@@ -469,6 +608,10 @@ export class WriteFlow {
           node,
         });
       }
+    }
+    const delay = commitDelay(t);
+    if (delay > this.cluster.ctx.stallThreshold) {
+      return h.setWriteStatus(key, now, { kind: 'stall', cause: `each commit on ${t.name} takes ${(delay / 1e6).toFixed(1)} s: ${describeSlowdown(t)}`, node, maxLatencyMs: Math.round(delay / 1000) });
     }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
@@ -559,8 +702,12 @@ export class WriteFlow {
       invariant(ack >= t.record.startLsn - 1e-6 && ack <= flush + 1e-6, () => `${t.node.name}: acknowledged ${ack} outside [${t.record.startLsn}, flush ${flush}] on timeline ${t.record.timeline.tli}`);
       // At most `connections` commits wait; the window's breakpoint lands on a whole microsecond, so allow
       // one more microsecond of WAL and one transaction.
-      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx;
-      if (window > 0) invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction)`);
+      const orphaned = orphanedAt(t.orphans, ack);
+      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx + orphaned;
+      if (window > 0) {
+        const left = orphaned > 0 ? ` and ${Math.round(orphaned)} bytes of commits whose clients left` : '';
+        invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction${left})`);
+      }
     }
   }
 }

@@ -7,6 +7,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
+import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
 import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where } from './types.ts';
 
@@ -140,7 +141,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     }
     c.failover.forEach((m, i) => {
       const path = `clusters.${c.name}.failover${c.failover.length > 1 ? `.${i}` : ''}`;
-      failover.push({ cluster: c.name, policy: m.policy, site: c.failover.length > 1 ? m.site : null, checksLag: m.policy !== 'naive', maximumLag: m.policy === 'patroni' ? m.maximumLagOnFailover : null, candidates: m.candidates, where: pos(`${path}.policy`) });
+      failover.push({ cluster: c.name, policy: m.policy, ...managerFact(m, c, c.failover.length > 1), where: pos(`${path}.policy`) });
     });
     loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
   }
@@ -165,6 +166,31 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     stallThreshold: s.stallThreshold,
     options,
   };
+}
+
+/**
+ * What the lint rules need of a failover manager: whether it compares a candidate's position with the
+ * leader's before promoting it, and whom it may promote. Patroni and lag-only refuse a candidate past
+ * maximum_lag_on_failover (ha.py is_lagging); pg_auto_failover elects by reported LSN and Orchestrator the
+ * most advanced replica; an operator does whatever the runbook says (most-advanced or first-candidate);
+ * naive takes the first reachable candidate.
+ */
+function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates'> {
+  const standbys = c.nodes.filter((n) => n.role === 'standby').map((n) => n.name);
+  switch (m.policy) {
+    case 'naive':
+      return { site: several ? m.site : null, checksLag: false, maximumLag: null, candidates: m.candidates };
+    case 'lag-only':
+      return { site: several ? m.site : null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: m.candidates };
+    case 'patroni':
+      return { site: null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: standbys.filter((n) => !m.tags[n]?.nofailover && m.tags[n]?.failoverPriority !== 0) };
+    case 'pg_auto_failover':
+      return { site: several ? m.monitor.site : null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => (m.nodes[n]?.candidatePriority ?? 50) > 0) };
+    case 'orchestrator':
+      return { site: null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => m.promotionRules[n] !== 'must_not') };
+    case 'operator':
+      return { site: several ? m.site : null, checksLag: m.choose === 'most-advanced', maximumLag: null, candidates: m.candidates.length ? m.candidates : standbys };
+  }
 }
 
 /**

@@ -1,0 +1,75 @@
+/**
+ * The replication state of each cluster over time, as the verdict checker needs it: who is a running
+ * primary of which database system, which standbys follow it (directly or through a cascade), which count
+ * as synchronous, and why the others do not follow. Models record a sample whenever that state changes
+ * (models/postgres/observe.ts) and the plan once at the start; the verdicts (checkers/verdicts.ts) read
+ * only these records. Part of the run's History.
+ */
+import type { Micros } from '../engine/time.ts';
+import type { WaitReason } from './history.ts';
+
+/** What the cluster was built for: the redundancy the verdicts compare with. */
+export interface ClusterPlan {
+  readonly cluster: string;
+  /** Standbys declared in the scenario (each meant to follow the primary). */
+  readonly standbys: number;
+  /** Synchronous standbys configured: the primary's synchronous_standby_names count, or a manager's (Patroni synchronous_node_count, pg_auto_failover number_sync_standbys). */
+  readonly synchronous: number;
+  /** What configured the synchronous count, for the report. */
+  readonly synchronousSource: string | null;
+  /** Whether WAL is archived: a standby that lost its WAL can take it from the archive (restore_command). */
+  readonly walArchive: boolean;
+}
+
+export type NodeRun = 'running' | 'stopped' | 'crashed' | 'failed';
+
+/** One node as the sample sees it. */
+export interface NodeState {
+  readonly name: string;
+  readonly run: NodeRun;
+  readonly role: 'primary' | 'standby';
+  readonly tli: number;
+  /** The database system (the uid of the first timeline of its history): two primaries of one system are a split brain. */
+  readonly system: number;
+  /** The receiver's state and why it waits (standbys). */
+  readonly receiver: 'streaming' | 'waiting' | 'stopped';
+  readonly reason: WaitReason | null;
+  /** primary_conninfo's node. */
+  readonly upstream: string | null;
+  /** The running primary whose current WAL reaches this standby live (directly or through a cascade), or null. */
+  readonly follows: string | null;
+  /** Counted by its primary's synchronous_standby_names as a synchronous standby now. */
+  readonly synchronous: boolean;
+  /** The FATAL a server that does not start logged (run = failed). */
+  readonly fatal: string | null;
+}
+
+export interface ClusterStateSample {
+  readonly at: Micros;
+  readonly cluster: string;
+  readonly nodes: readonly NodeState[];
+  /** The running primary's synchronous_standby_names count now (0 when commits do not wait), per primary. */
+  readonly synchronousRequired: Readonly<Record<string, number>>;
+}
+
+export class ReplicationHistory {
+  readonly plans: ClusterPlan[] = [];
+  readonly samples: ClusterStateSample[] = [];
+  private readonly lastKey = new Map<string, string>();
+
+  constructor(private readonly mix: (s: string) => void) {}
+
+  plan(p: ClusterPlan): void {
+    this.mix(`plan|${p.cluster}|${p.standbys}|${p.synchronous}|${p.walArchive}`);
+    this.plans.push(p);
+  }
+
+  /** Records the sample when the cluster's state differs from its last one (so a long run keeps few). */
+  sample(s: ClusterStateSample): void {
+    const key = JSON.stringify([s.nodes, s.synchronousRequired]);
+    if (this.lastKey.get(s.cluster) === key) return;
+    this.lastKey.set(s.cluster, key);
+    this.mix(`state|${s.at}|${s.cluster}|${key}`);
+    this.samples.push(s);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The DCS a Patroni cluster keeps its leader key in: members placed at sites that form a Raft group (etcd
+ * v3; Consul's servers and a ZooKeeper ensemble have the same shape, with the differences below), and the
+ * keys Patroni uses: `leader` (held by a lease), `status` (the leader's last_lsn and timeline), `sync` and
+ * `failsafe` (../shared/domain/managers.md §1.2, §2).
+ *
+ * Raft (etcd 3.6 docs, op-guide/failures): a leader needs a majority (⌊n/2⌋+1) of members it can exchange
+ * messages with; one that loses it steps down after an election timeout (CheckQuorum), and a member that
+ * can reach a majority is elected after one randomized election timeout (1 to 2 times
+ * `--election-timeout`, 1 s by default). Writes, lease keep-alives and grants need the elected leader with
+ * its majority; a member cut off from it keeps serving serializable (stale) reads. Leases expire on the
+ * leader `ttl` after their last keep-alive; while there is no leader nothing expires, and a new leader
+ * extends every lease by its TTL (etcd lessor.Promote).
+ * - Consul: Patroni's session TTL is ttl/2, and Consul keeps a session up to twice its TTL, so the key
+ *   lives up to `ttl` after the last renewal (modelled as exactly that); reads use the `default`
+ *   consistency, served by the leader, so a server without quorum fails them.
+ * - ZooKeeper: the leader key is an ephemeral node of the client's session (timeout = ttl); the client's
+ *   pings keep the session alive while it reaches a server of the quorum (not once per Patroni loop), and a
+ *   server without quorum answers neither reads nor writes.
+ *
+ * Approximation: a request's outcome is decided when it is sent, from the network as it is then; its
+ * answer comes after the time the client spends on failing endpoints (retry_timeout / members per attempt,
+ * Patroni etcd.py _calculate_timeouts) or, when none works, after retry_timeout.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import type { DcsSpec } from '../../scenario/types-managers.ts';
+import type { Endpoint } from '../network/network.ts';
+import { PRIORITY, type WorldContext } from '../postgres/context.ts';
+import type { Lsn } from '../postgres/lsn.ts';
+import { RaftGroup } from './raft.ts';
+
+/** The keys of one Patroni cluster (one immutable value per committed write: a stale member keeps an old one). */
+export interface DcsState {
+  readonly revision: number;
+  readonly leader: string | null;
+  /** /status: the leader's WAL position and timeline at its last successful cycle. */
+  readonly lastLsn: Lsn;
+  readonly timeline: number;
+  /** /sync: null until synchronous mode is enabled. */
+  readonly sync: { readonly leader: string; readonly standbys: readonly string[] } | null;
+  /** /failsafe: the members the leader may ask when the DCS is unreachable (failsafe_mode). */
+  readonly failsafe: readonly string[] | null;
+}
+
+export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: string };
+
+/** A client of the DCS: a Patroni process (its host's endpoint) and the member it talks to. */
+export interface DcsClient {
+  readonly name: string;
+  readonly endpoint: Endpoint;
+  member: number;
+  /** Called when the leader key changes and the change reaches the client's member. */
+  readonly onLeaderChange: () => void;
+}
+
+interface Lease {
+  readonly owner: string;
+  readonly client: DcsClient;
+  expiresAt: Micros;
+  expiry: EventHandle | null;
+  /** ZooKeeper: whether the owner's session reached the quorum at the last network change (its pings kept it alive until then). */
+  working: boolean;
+}
+
+export class Dcs {
+  private readonly raft: RaftGroup;
+  /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
+  private readonly views: DcsState[];
+  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null };
+  private lease: Lease | null = null;
+  private readonly clients: DcsClient[] = [];
+
+  constructor(
+    private readonly ctx: WorldContext,
+    readonly spec: DcsSpec,
+    private readonly cluster: string,
+    private readonly ttl: Micros,
+    private readonly retryTimeout: Micros,
+  ) {
+    this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, () => {
+      // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
+      if (this.lease) this.renew(this.lease);
+      this.propagate();
+    });
+    this.views = spec.members.map(() => this.state);
+  }
+
+  private get members(): RaftGroup['members'] {
+    return this.raft.members;
+  }
+
+  /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
+  start(initialLeader: string, timeline: number, lastLsn: Lsn): void {
+    this.raft.start();
+    this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn };
+    const owner = this.clients.find((x) => x.name === initialLeader);
+    if (owner) this.grant(owner);
+    this.propagate();
+  }
+
+  register(client: DcsClient): void {
+    this.clients.push(client);
+  }
+
+  private reach(a: Endpoint, b: Endpoint): boolean {
+    return this.ctx.net.reachable(a, b);
+  }
+
+  /** Whether there is a Raft leader with its majority now (what writes and expiries need). */
+  get available(): boolean {
+    return this.raft.available;
+  }
+
+  /** The network changed: Raft may step down or elect; ZooKeeper sessions are renewed by pings. */
+  onNetworkChange(): void {
+    this.raft.onNetworkChange();
+    if (this.available) this.propagate();
+    // ZooKeeper sessions are kept alive by the client's pings while it reaches the quorum: one that did until
+    // now was alive until now.
+    if (this.spec.kind === 'zookeeper' && this.lease) {
+      if (this.lease.working) this.renew(this.lease);
+      this.lease.working = this.clientWorks(this.lease.client, true);
+    }
+  }
+
+  /** Members connected to the leader get the current state. */
+  private propagate(): void {
+    if (!this.available) return;
+    this.views.forEach((v, i) => {
+      if (this.raft.inQuorum(i) && v !== this.state) this.views[i] = this.state;
+    });
+  }
+
+  private commit(patch: Partial<Omit<DcsState, 'revision'>>): void {
+    const leaderChanged = patch.leader !== undefined && patch.leader !== this.state.leader;
+    this.state = { ...this.state, ...patch, revision: this.state.revision + 1 };
+    this.propagate();
+    if (leaderChanged) {
+      // Watches fire on the members that saw the change (Patroni's loop wakes: ha.py watch, etcd3.py KVCache).
+      for (const cl of this.clients) if (this.clientWorks(cl, true)) cl.onLeaderChange();
+    }
+  }
+
+  private event(message: string): void {
+    this.ctx.history.event(this.ctx.sim.now, this.cluster, null, 'failover', message);
+  }
+
+  /** Whether the client reaches its member and, when `quorum`, that member is in the leader's majority. */
+  private clientWorks(cl: DcsClient, quorum: boolean): boolean {
+    const m = this.members[cl.member]!;
+    return this.reach(cl.endpoint, m.endpoint) && (!quorum || this.raft.inQuorum(cl.member));
+  }
+
+  /**
+   * The member the client ends up using and the time it spent on failing ones (retry_timeout / members per
+   * attempt), or null when none works within retry_timeout.
+   */
+  private route(cl: DcsClient, quorum: boolean): { delay: Micros } | null {
+    const perAttempt = Math.round(this.retryTimeout / this.members.length);
+    let delay = 0;
+    for (let k = 0; k < this.members.length; k++) {
+      if (this.clientWorks(cl, quorum)) return { delay: delay as Micros };
+      delay += perAttempt;
+      cl.member = (cl.member + 1) % this.members.length;
+    }
+    return null;
+  }
+
+  private fail<T>(why: string): DcsResult<T> {
+    return { ok: false, delay: this.retryTimeout, why };
+  }
+
+  /** Why a request needing the quorum fails now, for messages. */
+  private unavailable(cl: DcsClient): string {
+    const reachable = this.members.filter((m) => this.reach(cl.endpoint, m.endpoint)).map((m) => m.name);
+    if (reachable.length === 0) return `no DCS member is reachable from ${cl.name} (${this.members.map((m) => `${m.name} at ${m.endpoint.site}`).join(', ')})`;
+    if (!this.available) return `the DCS has no leader with a majority (${this.raft.quorum} of ${this.members.length} members needed); ${cl.name} reaches ${reachable.join(', ')}`;
+    return `${cl.name} reaches only ${reachable.join(', ')}, cut off from the DCS majority`;
+  }
+
+  /** Patroni's get_cluster: a serializable read (etcd: any member, maybe stale; Consul, ZooKeeper: the quorum). */
+  read(cl: DcsClient): DcsResult<DcsState> {
+    const r = this.route(cl, this.spec.kind !== 'etcd3');
+    if (!r) return this.fail(this.unavailable(cl));
+    return { ok: true, value: this.views[cl.member]!, delay: r.delay };
+  }
+
+  /** A write that needs the quorum: the result and the time it took. */
+  private write<T>(cl: DcsClient, apply: () => T): DcsResult<T> {
+    const r = this.route(cl, true);
+    if (!r) return this.fail(this.unavailable(cl));
+    return { ok: true, value: apply(), delay: r.delay };
+  }
+
+  /** attempt_to_acquire_leader: create the leader key if absent, with a new lease of `ttl`. */
+  acquire(cl: DcsClient): DcsResult<boolean> {
+    return this.write(cl, () => {
+      if (this.state.leader !== null) return false;
+      this.grant(cl);
+      this.commit({ leader: cl.name });
+      return true;
+    });
+  }
+
+  /** update_leader: keep the lease alive; if it expired, put the key back only if it is still ours or absent. */
+  keepAlive(cl: DcsClient): DcsResult<boolean> {
+    return this.write(cl, () => {
+      if (this.state.leader === cl.name && this.lease?.owner === cl.name) {
+        this.renew(this.lease);
+        return true;
+      }
+      if (this.state.leader !== null && this.state.leader !== cl.name) return false;
+      this.grant(cl);
+      this.commit({ leader: cl.name });
+      return true;
+    });
+  }
+
+  /** The leader's other keys: /status, /sync, /failsafe. */
+  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe'>>): DcsResult<void> {
+    return this.write(cl, () => this.commit(patch));
+  }
+
+  /** The leader key's remaining lifetime as the DCS has it (for messages), or null. */
+  leaseExpiry(): Micros | null {
+    return this.lease?.expiresAt ?? null;
+  }
+
+  private grant(cl: DcsClient): void {
+    this.ctx.sim.cancel(this.lease?.expiry);
+    this.lease = { owner: cl.name, client: cl, expiresAt: 0 as Micros, expiry: null, working: true };
+    this.renew(this.lease);
+  }
+
+  private renew(l: Lease): void {
+    this.ctx.sim.cancel(l.expiry);
+    l.expiresAt = (this.ctx.sim.now + this.ttl) as Micros;
+    l.expiry = this.ctx.sim.at(l.expiresAt, `dcs ${this.cluster} lease expiry`, () => this.expire(l), PRIORITY.protocol);
+  }
+
+  /** The lease's TTL ran out: the leader revokes it and the key goes, if there is a leader with its majority. */
+  private expire(l: Lease): void {
+    l.expiry = null;
+    if (this.lease !== l) return;
+    if (this.spec.kind === 'zookeeper' && this.clientWorks(l.client, true)) return this.renew(l);
+    // Without a leader nothing expires; the next leader extends the lease (elect).
+    if (!this.available) return;
+    this.lease = null;
+    if (this.state.leader === l.owner) {
+      this.event(`the leader key of ${this.cluster} (held by ${l.owner}) expired: no keep-alive for ttl = ${this.ttl / 1e6} s`);
+      this.commit({ leader: null });
+    }
+  }
+
+  /** A state sentence for decisions: "etcd3 with 3 members (…), Raft leader etcd2". */
+  describe(): string {
+    return `${this.spec.kind} with ${this.raft.describe()}`;
+  }
+
+  memberNames(): string[] {
+    return this.members.map((m) => m.name);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Health checks as managers run them: a probe from the checker's site to a PostgreSQL node (a libpq
+ * connection, optionally a query or a small write), judged on whether it answers at all, whether it answers
+ * within a latency threshold, and how many checks in a row failed.
+ *
+ * The probe's time is the network's round trips plus the server's service time (service.ts: a saturated CPU
+ * or a degraded disk answers late) plus TCP retransmissions of lost packets (a lost SYN waits the initial RTO
+ * of 1 s, a lost data segment at least 200 ms, doubling at each loss: Linux TCP_TIMEOUT_INIT, TCP_RTO_MIN).
+ * What the manager learns is only the answer and its time, never the cause.
+ */
+import type { RandomStream } from '../../engine/random.ts';
+import type { Micros } from '../../engine/time.ts';
+import type { HealthCheckSpec } from '../../scenario/types-managers.ts';
+import type { Endpoint, Network } from '../network/network.ts';
+import type { PgNode } from '../postgres/node.ts';
+import { answerTime } from '../postgres/service.ts';
+
+/** Round trips of a probe: TCP handshake and startup/authentication, then the query (and its commit). */
+const ROUND_TRIPS = { connect: 2, read: 3, write: 3 } as const;
+const RTO_SYN = 1_000_000;
+const RTO_MIN = 200_000;
+
+export type ProbeResult =
+  | { readonly ok: true; readonly latency: Micros; readonly inRecovery: boolean }
+  | { readonly ok: false; readonly latency: Micros; readonly why: 'unreachable' | 'refused' | 'starting' | 'timeout' | 'slow'; readonly inRecovery: boolean | null };
+
+/** One probe of `node` from `from` now: its result and when it is known (`latency`, at most the timeout). */
+export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCheckSpec, rng: RandomStream): ProbeResult {
+  const to = { name: node.name, site: node.site };
+  const path = net.path(from, to);
+  if (!path || !net.reachable(from, to)) return { ok: false, latency: spec.timeout, why: 'unreachable', inRecovery: null };
+  const rtt = 2 * path.latency;
+  if (!node.running) return { ok: false, latency: rtt as Micros, why: 'refused', inRecovery: null };
+  if (!node.acceptsConnections) return { ok: false, latency: (2 * rtt) as Micros, why: 'starting', inRecovery: null };
+  const trips = ROUND_TRIPS[spec.probe];
+  let latency = trips * rtt + answerTime(node, spec.probe);
+  // A timeout of 0 is the idealised check: no timeout, the answer known at once (the watchers' default).
+  const limit = spec.timeout > 0 ? spec.timeout : Number.POSITIVE_INFINITY;
+  const p = net.loss(from, to);
+  if (p > 0) {
+    // Every packet of the exchange (one each way per round trip) may be lost and is then retransmitted.
+    for (let i = 0; i < 2 * trips; i++) {
+      let rto = i === 0 ? RTO_SYN : Math.max(RTO_MIN, 2 * rtt);
+      while (rng.next() < p && latency <= limit) {
+        latency += rto;
+        rto *= 2;
+      }
+    }
+  }
+  const inRecovery = !node.isPrimary;
+  if (latency > limit) return { ok: false, latency: spec.timeout, why: 'timeout', inRecovery: null };
+  if (spec.latencyThreshold !== null && latency > spec.latencyThreshold) return { ok: false, latency: latency as Micros, why: 'slow', inRecovery };
+  return { ok: true, latency: latency as Micros, inRecovery };
+}
+
+const WHY: Record<Extract<ProbeResult, { ok: false }>['why'], string> = {
+  unreachable: 'no answer',
+  refused: 'connection refused (PostgreSQL is not running)',
+  starting: '"the database system is starting up"',
+  timeout: 'no answer',
+  slow: 'answered',
+};
+
+/** A probe's result in words: "no answer within 5 s", "answered in 1.2 s (threshold 500 ms)". */
+export function describeProbe(r: ProbeResult, spec: HealthCheckSpec): string {
+  const ms = (us: number) => (us >= 10_000_000 ? `${(us / 1e6).toFixed(0)} s` : us >= 1_000_000 ? `${(us / 1e6).toFixed(1)} s` : `${(us / 1000).toFixed(1)} ms`);
+  if (r.ok) return `answered in ${ms(r.latency)}`;
+  if (r.why === 'unreachable' || r.why === 'timeout') return `${WHY[r.why]} within ${ms(spec.timeout)}`;
+  if (r.why === 'slow') return `answered in ${ms(r.latency)}, over the ${ms(spec.latencyThreshold!)} threshold`;
+  return WHY[r.why];
+}
+
+/** The consecutive-failure count a checker keeps for one node. */
+export class HealthTracker {
+  private consecutive = 0;
+  private last: ProbeResult | null = null;
+  /** When the node last passed a check (null: never since the tracker started). */
+  lastOk: Micros | null;
+
+  constructor(
+    readonly spec: HealthCheckSpec,
+    since: Micros,
+  ) {
+    this.lastOk = since;
+  }
+
+  /** Records a result known at `at`; true when the node is now unhealthy (`failures` failed in a row). */
+  record(r: ProbeResult, at: Micros): boolean {
+    this.last = r;
+    if (r.ok) {
+      this.consecutive = 0;
+      this.lastOk = at;
+    } else this.consecutive++;
+    return this.unhealthy;
+  }
+
+  get unhealthy(): boolean {
+    return this.consecutive >= this.spec.failures;
+  }
+
+  get failures(): number {
+    return this.consecutive;
+  }
+
+  /** What the checker saw: "3 checks in a row failed (the last: no answer within 2 s)". */
+  describe(): string {
+    const r = this.last;
+    if (!r) return 'no check has run yet';
+    if (r.ok) return `the last check ${describeProbe(r, this.spec)}`;
+    const n = this.consecutive;
+    return `${n} ${this.spec.probe} check${n === 1 ? '' : 's'} in a row failed (the last: ${describeProbe(r, this.spec)})`;
+  }
+}

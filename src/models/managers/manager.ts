@@ -1,0 +1,34 @@
+/**
+ * What every failover manager offers the world, and the acts they share: promoting with a recorded
+ * decision, and re-pointing the clients they can reach (a DNS or proxy change those clients see).
+ */
+import type { Endpoint } from '../network/network.ts';
+import type { PgCluster } from '../postgres/cluster.ts';
+import type { PgNode } from '../postgres/node.ts';
+
+export interface Manager {
+  start(): void;
+  /** The plan routed the clients to `node` (route_writes): a manager that watches a leader watches it from now on. */
+  onRouteWrites(node: PgNode): void;
+  /** A partition, a heal or a gray failure changed the network. */
+  onNetworkChange?(): void;
+}
+
+/** The synchronous redundancy a manager configures (for the verdicts' plan), or null. */
+export interface ManagedRedundancy {
+  readonly synchronous: number;
+  readonly source: string;
+}
+
+/** Re-point the client pools `from` can reach to `node`, and say so. */
+export function routeClients(c: PgCluster, from: Endpoint, node: PgNode, by: string): void {
+  const pools = c.writes.pools.filter((p) => c.ctx.net.reachable(from, p.clients));
+  c.log(node, 'routing', `writes of ${pools.map((p) => p.name).join(', ') || 'no client pool it can reach'} routed to ${node.name} by ${by}`);
+  c.writes.routeTo(node, pools);
+}
+
+/** Seconds, for messages: "30 s", "2.5 s". */
+export function secs(us: number): string {
+  const s = us / 1e6;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

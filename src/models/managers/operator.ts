@@ -1,0 +1,116 @@
+/**
+ * An operator following a manual runbook, for rehearsing one: monitoring at a site checks the primary
+ * (health.ts); once it has failed `failures` checks in a row an alert fires, and the operator acts
+ * `reaction` later (paging, logging in, diagnosing, deciding). Then the runbook: check again (if the
+ * primary is back, stand down), stop the old primary if asked and it can be reached (fencing), promote the
+ * chosen standby (the most advanced reachable one, or the first reachable candidate), point the others at
+ * it, and send the clients the operator can reach there.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { OperatorSpec } from '../../scenario/types-managers.ts';
+import type { Endpoint } from '../network/network.ts';
+import type { PgCluster } from '../postgres/cluster.ts';
+import { PRIORITY } from '../postgres/context.ts';
+import { formatLsn } from '../postgres/lsn.ts';
+import type { PgNode } from '../postgres/node.ts';
+import { HealthTracker, probe } from './health.ts';
+import { routeClients, secs, type Manager } from './manager.ts';
+
+export class Operator implements Manager {
+  readonly endpoint: Endpoint;
+  private health: HealthTracker;
+  private primary: PgNode | null;
+  /** When the alert fired (the operator is working on it), or null. */
+  private alertAt: Micros | null = null;
+
+  constructor(
+    private readonly cluster: PgCluster,
+    readonly spec: OperatorSpec,
+    index: number,
+  ) {
+    this.endpoint = { name: `operator ${index + 1} of ${cluster.name}`, site: spec.site };
+    this.health = new HealthTracker(spec.health, cluster.ctx.sim.now);
+    this.primary = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
+  }
+
+  private get now(): Micros {
+    return this.cluster.ctx.sim.now;
+  }
+
+  start(): void {
+    const sim = this.cluster.ctx.sim;
+    const tick = () => {
+      this.check();
+      sim.after(this.spec.checkInterval, `monitoring ${this.cluster.name}`, tick, PRIORITY.manager);
+    };
+    sim.after(0 as Micros, `monitoring ${this.cluster.name}`, tick, PRIORITY.manager);
+  }
+
+  onRouteWrites(node: PgNode): void {
+    this.primary = node;
+    this.health = new HealthTracker(this.spec.health, this.now);
+    this.alertAt = null;
+  }
+
+  private healthyNow(p: PgNode): boolean {
+    const r = probe(this.cluster.ctx.net, this.endpoint, p, this.spec.health, this.cluster.ctx.random.stream(`operator/${p.name}`));
+    return r.ok && !r.inRecovery;
+  }
+
+  private check(): void {
+    const c = this.cluster;
+    const p = this.primary;
+    if (!p || this.alertAt !== null) return;
+    const sentAt = this.now;
+    const r = probe(c.ctx.net, this.endpoint, p, this.spec.health, c.ctx.random.stream(`operator/${p.name}`));
+    c.ctx.sim.after(r.latency, `monitoring result ${c.name}`, () => {
+      if (this.primary !== p || this.alertAt !== null) return;
+      const ok = r.ok && !r.inRecovery;
+      this.health.record(ok ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
+      if (!this.health.unhealthy) return;
+      this.alertAt = this.now;
+      c.log(p, 'failover', `monitoring alert: ${p.name} is down (${this.health.describe()}); the operator acts in ${secs(this.spec.reaction)}`);
+      c.ctx.sim.after(this.spec.reaction, `operator ${c.name}`, () => this.act(p), PRIORITY.manager);
+    }, PRIORITY.manager);
+  }
+
+  private act(p: PgNode): void {
+    const c = this.cluster;
+    const now = this.now;
+    const saw = `the alert of ${secs(now - this.alertAt!)} ago (${this.health.describe()})`;
+    const rule = `runbook: ${this.spec.fence ? 'fence the old primary, ' : ''}promote the ${this.spec.choose === 'most-advanced' ? 'most advanced reachable standby' : 'first reachable candidate'}, repoint the others, route the clients`;
+    this.alertAt = null;
+    if (this.healthyNow(p)) {
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: [`${p.name} answers again: the operator stands down`], saw, rule, by: this.endpoint.name });
+      this.health = new HealthTracker(this.spec.health, now);
+      return;
+    }
+    const reasons: string[] = [];
+    const reach = (n: PgNode) => n.acceptsConnections && c.ctx.net.reachable(this.endpoint, c.endpointOf(n));
+    const candidates = this.spec.candidates.map((name) => c.node(name)).filter((n) => {
+      if (n === p || n.isPrimary) return false;
+      if (!reach(n)) reasons.push(`${n.name}: not reachable from ${this.spec.site}`);
+      return reach(n);
+    });
+    if (this.spec.choose === 'most-advanced') candidates.sort((a, b) => b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
+    const pick = candidates[0];
+    if (!pick) {
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: reasons.length ? reasons : ['no standby'], saw, rule, by: this.endpoint.name });
+      c.log(null, 'failover', `operator: cannot fail over: ${reasons.join('; ') || 'no standby'}`);
+      return;
+    }
+    reasons.unshift(`${pick.name}: ${this.spec.choose === 'most-advanced' ? 'the most advanced reachable standby' : 'the first reachable candidate'} at ${formatLsn(pick.walEnd(now))}`);
+    if (this.spec.fence) {
+      if (p.running && c.ctx.net.reachable(this.endpoint, c.endpointOf(p))) {
+        reasons.push(`${p.name}: fenced (stopped) first`);
+        c.stop(p);
+      } else reasons.push(`${p.name}: cannot be fenced from ${this.spec.site} (${p.running ? 'unreachable: it may still run and take writes' : 'already down'})`);
+    }
+    c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, rule, by: this.endpoint.name });
+    c.promote(pick, { kind: 'failover', policy: 'operator', why: `${saw}; ${reasons.join('; ')}` });
+    for (const n of c.nodes.values()) if (n !== pick && n !== p && n.role.kind === 'standby' && reach(n)) c.repoint(n, pick.name);
+    this.primary = pick;
+    this.health = new HealthTracker(this.spec.health, now);
+    routeClients(c, this.endpoint, pick, 'the operator');
+  }
+}

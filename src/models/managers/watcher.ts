@@ -1,0 +1,153 @@
+/**
+ * A manager at one site that checks the leader (the node writes are routed to) itself: every
+ * check_interval it probes it (health.ts); once the leader has failed its checks for `timeout` (and
+ * `failures` in a row) it picks a candidate, promotes it and routes the clients it can reach to it. It sees
+ * only what it can reach, and nothing stops the old leader: a partition can leave two primaries.
+ * Policies: `naive` (the first reachable candidate, whatever its state) and `lag-only` (Patroni's lag and
+ * timeline rules without its DCS, leader key or demotion).
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { LagOnlySpec, NaiveSpec } from '../../scenario/types-managers.ts';
+import type { Endpoint } from '../network/network.ts';
+import type { PgCluster } from '../postgres/cluster.ts';
+import { PRIORITY } from '../postgres/context.ts';
+import { formatLsn, type Lsn } from '../postgres/lsn.ts';
+import type { PgNode } from '../postgres/node.ts';
+import { HealthTracker, probe } from './health.ts';
+import { routeClients, secs, type Manager } from './manager.ts';
+
+type Choice = { node: PgNode | null; reasons: string[] };
+
+export class Watcher implements Manager {
+  readonly endpoint: Endpoint;
+  private health: HealthTracker;
+  /** The leader's WAL position at its last healthy check (Patroni's last_lsn). */
+  private lastLsn: Lsn = 0;
+  private leaderTli = 0;
+  /** The node this manager considers the leader (its own view: two managers may disagree). */
+  private leader: PgNode | null;
+
+  constructor(
+    private readonly cluster: PgCluster,
+    readonly spec: NaiveSpec | LagOnlySpec,
+    index: number,
+  ) {
+    this.endpoint = { name: `failover manager ${index + 1} of ${cluster.name}`, site: spec.site };
+    this.health = new HealthTracker(spec.health, cluster.ctx.sim.now);
+    this.leader = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
+  }
+
+  start(): void {
+    const sim = this.cluster.ctx.sim;
+    const tick = () => {
+      this.check();
+      sim.after(this.spec.checkInterval, `failover check ${this.cluster.name}`, tick, PRIORITY.manager);
+    };
+    sim.after(0 as Micros, `failover check ${this.cluster.name}`, tick, PRIORITY.manager);
+  }
+
+  onRouteWrites(node: PgNode): void {
+    this.leader = node;
+    this.health = new HealthTracker(this.spec.health, this.cluster.ctx.sim.now);
+  }
+
+  private sees(n: PgNode): boolean {
+    return n.acceptsConnections && this.cluster.ctx.net.reachable(this.endpoint, this.cluster.endpointOf(n));
+  }
+
+  /** Probe the leader; the result is known after its latency (at once for the idealised default check). */
+  private check(): void {
+    const c = this.cluster;
+    const leader = this.leader;
+    if (!leader) return this.decide(null);
+    const sentAt = c.ctx.sim.now;
+    const r = probe(c.ctx.net, this.endpoint, leader, this.spec.health, c.ctx.random.stream(`health/${this.endpoint.name}/${leader.name}`));
+    const known = this.spec.health.timeout === 0 ? 0 : r.latency;
+    const onResult = () => {
+      if (this.leader !== leader) return;
+      // A leader whose promotion waits for its replay is the leader still (the manager waits for pg_ctl promote).
+      const healthy = r.ok && (!r.inRecovery || c.replay.isPromoting(leader));
+      this.health.record(healthy ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
+      if (healthy) {
+        this.lastLsn = leader.walEnd(c.ctx.sim.now);
+        this.leaderTli = leader.tli;
+        return;
+      }
+      this.decide(leader);
+    };
+    if (known === 0) onResult();
+    else c.ctx.sim.after(known as Micros, `failover check result ${c.name}`, onResult, PRIORITY.manager);
+  }
+
+  private decide(leader: PgNode | null): void {
+    const c = this.cluster;
+    const now = c.ctx.sim.now;
+    const since = this.health.lastOk ?? 0;
+    if (leader && (!this.health.unhealthy || now - since < this.spec.timeout)) return;
+    const policy = this.spec.policy;
+    // The manager only knows its checks: it counts from the last healthy one, not from the fault itself.
+    const saw = leader ? `no health check has found ${leader.name} a reachable primary for ${secs(now - since)} (timeout ${secs(this.spec.timeout)})${this.spec.health.timeout > 0 ? `; ${this.health.describe()}` : ''}` : 'there is no leader';
+    const choice = policy === 'naive' ? this.chooseNaive(leader) : this.chooseLagOnly(leader, this.spec);
+    const rule = policy === 'naive' ? 'promote the first reachable configured candidate' : 'Patroni ha.py _is_healthiest_node / is_lagging, without a DCS';
+    c.ctx.history.failover({ at: now, cluster: c.name, policy, chosen: choice.node?.name ?? null, reasons: choice.reasons, saw, rule, by: this.endpoint.name });
+    if (!choice.node) {
+      // Worded without the elapsed time so that a refusal repeated every check collapses into one event.
+      const who = leader ? `the leader ${leader.name} is unreachable or not a primary` : 'there is no leader';
+      c.log(null, 'failover', `failover manager (${policy}) refuses to fail over: ${who}; ${choice.reasons.join('; ')}`);
+      return;
+    }
+    const n = choice.node;
+    const why = `${saw}; ${choice.reasons.join('; ')}`;
+    c.log(n, 'failover', `failover manager (${policy}) chooses ${n.name}: ${why}`);
+    if (!n.isPrimary) c.promote(n, { kind: 'failover', policy, why });
+    this.leader = n;
+    this.health = new HealthTracker(this.spec.health, now);
+    routeClients(c, this.endpoint, n, `the failover manager at site ${this.spec.site}`);
+  }
+
+  /** The configured candidate, whatever its position or timeline: only reachability counts. */
+  private chooseNaive(leader: PgNode | null): Choice {
+    for (const name of this.spec.candidates) {
+      const n = this.cluster.node(name);
+      if (n === leader) continue;
+      if (this.sees(n)) return { node: n, reasons: [`${n.name} is the first reachable configured candidate (its WAL position and timeline are not checked)`] };
+    }
+    return { node: null, reasons: ['no configured candidate is reachable'] };
+  }
+
+  /**
+   * Patroni ha.py _is_healthiest_node / is_lagging: no primary may be alive; a candidate must be within
+   * maximum_lag_on_failover of the leader's last known position; the highest WAL position wins.
+   */
+  private chooseLagOnly(leader: PgNode | null, spec: LagOnlySpec): Choice {
+    const c = this.cluster;
+    const now = c.ctx.sim.now;
+    const reasons: string[] = [];
+    const alivePrimary = [...c.nodes.values()].find((n) => n !== leader && n.isPrimary && this.sees(n));
+    if (alivePrimary) return { node: null, reasons: [`Primary ${alivePrimary.name} is still alive`] };
+    let best: PgNode | null = null;
+    for (const name of spec.candidates) {
+      const n = c.node(name);
+      if (n === leader || n.isPrimary) continue;
+      if (!this.sees(n)) {
+        reasons.push(`${n.name} is not reachable`);
+        continue;
+      }
+      const pos = n.walEnd(now);
+      const lag = this.lastLsn - pos;
+      if (lag > spec.maximumLagOnFailover) {
+        reasons.push(
+          `${n.name}: "My wal position exceeds maximum replication lag" (${formatLsn(pos)} is ${Math.round(lag)} bytes behind the leader's last known ${formatLsn(this.lastLsn)}; maximum_lag_on_failover = ${spec.maximumLagOnFailover})`,
+        );
+        continue;
+      }
+      if (spec.checkTimeline && n.tli < this.leaderTli) {
+        reasons.push(`${n.name}: timeline ${n.tli} is behind the cluster's timeline ${this.leaderTli} (check_timeline)`);
+        continue;
+      }
+      if (!best || pos > best.walEnd(now)) best = n;
+    }
+    if (!best) return { node: null, reasons: reasons.length > 0 ? reasons : ['no candidate standby'] };
+    return { node: best, reasons: [`${best.name} has the highest WAL position (${formatLsn(best.walEnd(now))}) within maximum_lag_on_failover of the leader's last known ${formatLsn(this.lastLsn)}`] };
+  }
+}

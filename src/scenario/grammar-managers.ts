@@ -1,0 +1,579 @@
+/**
+ * The grammar of failover managers, gray failures and verdicts: `failover:` entries, the fault actions that
+ * degrade rather than cut (packet loss, one-way partitions, slow nodes), and the `verdict`, `no_verdict`
+ * and `recovered` expectations. Built by grammar.ts with its own reference decoders (as grammar-block.ts).
+ */
+import { isMap, isScalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { Micros } from '../engine/time.ts';
+import type { ActionBody, Bounds } from './types.ts';
+import { VERDICT_KINDS, type FailoverSpec, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
+import { didYouMean, listing, show } from './errors.ts';
+import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
+import { duration, size } from './settings.ts';
+import type { Env } from './grammar.ts';
+
+type C = Ctx<Env>;
+
+/** Decoders of grammar.ts the managers grammar reuses, passed in (grammar.ts imports this module). */
+export interface ManagersHelpers {
+  readonly clusterRef: Decoder<string>;
+  readonly nodeRef: Decoder<string>;
+  readonly siteRef: Decoder<string>;
+  /** A node of the cluster being decoded. */
+  readonly clusterNodeRef: Decoder<string>;
+  readonly sitePair: () => Decoder<readonly [string, string]>;
+  readonly seconds: () => Decoder<number>;
+  readonly bounds: (d: Decoder<number>, unit: string) => Decoder<Bounds>;
+  readonly itemLabel: (i: number, node: Node, ctx: C) => string;
+}
+
+const verdictKind = (): Decoder<VerdictKind> => enumOf(VERDICT_KINDS);
+
+/** A probability: "2%" or a number from 0 to 1. */
+function probability(): Decoder<number> {
+  const expected = 'a percentage like "2%" or a number from 0 to 1';
+  return custom<number>(
+    expected,
+    () => ({ anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*%\s*$` }, { type: 'number', minimum: 0, maximum: 1 }] }),
+    (node, ctx) => {
+      const n = ctx.resolve(node);
+      if (!isScalar(n)) return typeError(n, ctx, expected);
+      const m = typeof n.value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(n.value) : null;
+      const f = typeof n.value === 'number' ? n.value : m ? Number(m[1]) / 100 : NaN;
+      if (!(f >= 0 && f <= 1)) return ctx.fail(n, `${ctx.subject} must be ${expected}`, { expected });
+      return f;
+    },
+  );
+}
+
+/** A service-time multiplier: a number >= 1 (1 = healthy), or "50x". */
+function factor(): Decoder<number> {
+  const expected = 'a slowdown factor >= 1 like 8 or "50x" (1 = healthy)';
+  return custom<number>(
+    expected,
+    () => ({ anyOf: [{ type: 'number', minimum: 1 }, { type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*x\s*$` }] }),
+    (node, ctx) => {
+      const n = ctx.resolve(node);
+      if (!isScalar(n)) return typeError(n, ctx, expected);
+      const m = typeof n.value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*x\s*$/.exec(n.value) : null;
+      const f = typeof n.value === 'number' ? n.value : m ? Number(m[1]) : NaN;
+      if (!(f >= 1 && Number.isFinite(f))) return ctx.fail(n, `${ctx.subject} must be ${expected}`, { expected });
+      return f;
+    },
+  );
+}
+
+/**
+ * A mapping whose `key` names which of several object decoders reads it (`policy: patroni` → the Patroni
+ * keys): each alternative's own keys, defaults and did-you-mean, and a schema that is a oneOf on the key.
+ */
+export function discriminated<T>(key: string, alts: Readonly<Record<string, Decoder<T>>>, what: string): Decoder<T> {
+  const names = Object.keys(alts);
+  const expected = `a ${what} {${key}: ${names.join(' | ')}, ...}`;
+  return {
+    expected,
+    schema: (b): JsonSchema => ({ oneOf: names.map((n) => alts[n]!.schema(b)) }),
+    decode(node, ctx) {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, expected);
+      const pair = (n as YAMLMap<Node, Node>).items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (!pair) return ctx.fail(n, `missing key ${show(key)}${ctx.inContainer}`, { expected: `${key}: one of ${listing(names)}` });
+      const v = pair.value ? ctx.resolve(pair.value) : null;
+      const text = v && isScalar(v) && typeof v.value === 'string' ? v.value : null;
+      if (text === null || !alts[text]) {
+        const hint = text === null ? null : didYouMean(text, names);
+        return ctx.fail(v ?? pair.key, `${key}${ctx.inContainer}: ${text === null ? 'not a name' : show(text)} is not one of: ${names.join(', ')}`, hint ? { hint } : { expected: `one of: ${names.join(', ')}` });
+      }
+      return alts[text]!.decode(n, ctx);
+    },
+  };
+}
+
+/** The idealised check of the watchers when none is given: reachability, known at once (health.ts). */
+export const IDEAL_CHECK: HealthCheckSpec = { probe: 'connect', timeout: 0 as Micros, latencyThreshold: null, failures: 1 };
+
+export function managersGrammar(h: ManagersHelpers) {
+  const { clusterRef, nodeRef, siteRef, clusterNodeRef, sitePair, seconds, itemLabel } = h;
+
+  const healthCheck = (defaults: HealthCheckSpec, what: string): Decoder<HealthCheckSpec> =>
+    object(
+      {
+        probe: withDefault(enumOf(['connect', 'read', 'write'] as const), 'connect: a libpq connection; read: and a query; write: and a small committed write (it waits for a WAL fsync, so it sees a slow disk).', defaults.probe),
+        timeout: withDefault(duration({ min: 1 }), 'A check not answered within this fails (connect_timeout / statement_timeout).', defaults.timeout, `${defaults.timeout / 1e6}s`),
+        latency_threshold: opt(duration({ min: 1 }), 'A check answered later than this fails too (a latency check). Default: none.'),
+        failures: withDefault(integer({ min: 1, max: 1000 }), 'Checks that must fail in a row before the node counts as unhealthy.', defaults.failures),
+      },
+      {
+        expected: `a health check of ${what} {probe, timeout, latency_threshold, failures}`,
+        build: (v, info, ctx): HealthCheckSpec => {
+          if (v.latency_threshold !== undefined && v.latency_threshold >= v.timeout) ctx.fail(info.at('latency_threshold'), `${ctx.subject}: latency_threshold must be below timeout (${v.timeout / 1e6} s), or the check could never be late without timing out`);
+          return { probe: v.probe, timeout: v.timeout, latencyThreshold: v.latency_threshold ?? null, failures: v.failures };
+        },
+      },
+    );
+
+  const candidatesOf = (v: string[] | undefined, info: ObjectInfo, ctx: C, required: boolean): string[] => {
+    const cluster = ctx.env.cluster!;
+    if (v === undefined && required) ctx.fail(info.node, `${ctx.subject} with policy naive needs candidates`, { expected: 'candidates: [node, ...]' });
+    const candidates = v ?? cluster.specs.filter((n) => n.role === 'standby').map((n) => n.name);
+    const seen = new Set<string>();
+    candidates.forEach((c, i) => {
+      if (seen.has(c)) ctx.fail((info.at('candidates') as YAMLSeq<Node> | undefined)?.items[i] ?? info.node, `candidates${ctx.inContainer} lists ${show(c)} twice`);
+      seen.add(c);
+    });
+    return candidates;
+  };
+
+  const watcherFields = {
+    site: req(siteRef, 'The site the manager runs in: it sees only the nodes it can reach.'),
+    check_interval: withDefault(duration({ min: 1 }), 'How often the leader is checked.', 10_000_000 as Micros, '10s'),
+    timeout: withDefault(duration({ min: 1 }), 'How long the leader must have failed its checks before failover.', 30_000_000 as Micros, '30s'),
+    candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes that may be promoted, in order of preference. Required for naive; default for lag-only: all standbys.'),
+    health_check: opt(healthCheck({ probe: 'connect', timeout: 2_000_000 as Micros, latencyThreshold: null, failures: 1 }, 'the leader'), 'How the leader is checked. Default: reachability known at once (no timeout, no latency threshold, one failure).'),
+  };
+
+  const naive = object(
+    { policy: req(enumOf(['naive'] as const), 'naive: promote the first reachable candidate, whatever its state.'), ...watcherFields },
+    {
+      expected: 'a naive failover manager',
+      build: (v, info, ctx: C): FailoverSpec => ({
+        policy: 'naive',
+        site: v.site,
+        checkInterval: v.check_interval,
+        timeout: v.timeout,
+        candidates: candidatesOf(v.candidates, info, ctx, true),
+        health: v.health_check ?? IDEAL_CHECK,
+      }),
+    },
+  );
+
+  const lagOnly = object(
+    {
+      policy: req(enumOf(['lag-only'] as const), "lag-only: Patroni's lag and timeline rules alone, without a DCS (compare with naive; patroni is the real one)."),
+      ...watcherFields,
+      maximum_lag_on_failover: withDefault(size(), 'Patroni maximum_lag_on_failover: a candidate further behind the leader\'s last known position is not promoted.', 1_048_576, '1MiB'),
+      check_timeline: withDefault(boolean(), "Patroni check_timeline: reject candidates whose timeline is behind the cluster's.", false),
+    },
+    {
+      expected: 'a lag-only failover manager',
+      build: (v, info, ctx: C): FailoverSpec => ({
+        policy: 'lag-only',
+        site: v.site,
+        checkInterval: v.check_interval,
+        timeout: v.timeout,
+        candidates: candidatesOf(v.candidates, info, ctx, false),
+        health: v.health_check ?? IDEAL_CHECK,
+        maximumLagOnFailover: v.maximum_lag_on_failover,
+        checkTimeline: v.check_timeline,
+      }),
+    },
+  );
+
+  /** Whole seconds (Patroni's timeouts are integers), as microseconds. */
+  const wholeSeconds = (what: string) =>
+    map(duration({ min: 1 }), (us, node, ctx) => {
+      if (us % 1_000_000 !== 0) ctx.fail(node, `${ctx.subject}: ${what} is a whole number of seconds in Patroni`, { hint: `write ${Math.round(us / 1e6)}s` });
+      return us;
+    });
+
+  /** Register endpoint names (DCS members, monitors, managers) so that faults can address them. */
+  const registerEndpoints = (names: readonly { name: string; site: string }[], node: Node, ctx: C) => {
+    const env = ctx.env;
+    const known = (env.managerEndpoints ??= new Map());
+    for (const m of names) {
+      if (known.has(m.name) || env.nodes.has(m.name) || env.sites.includes(m.name)) ctx.fail(node, `${ctx.subject}: the name ${show(m.name)} is already used (by a node, a site or another manager's member)`, { hint: 'give every DCS member a name of its own' });
+      known.set(m.name, m.site);
+    }
+  };
+
+  const dcsMembers = custom<{ name: string; site: string }[]>(
+    'a mapping of member names to their sites',
+    (b) => ({ type: 'object', additionalProperties: siteRef.schema(b), minProperties: 1 }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of member names to their sites');
+      const out: { name: string; site: string }[] = [];
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/.test(k)) ctx.fail(pair.key ?? n, `${ctx.subject}: ${show(k)} is not a member name`, { expected: 'a name of letters, digits, "_" and "-"' });
+        out.push({ name: k, site: siteRef.decode(pair.value as Node, ctx.field(k)) });
+      }
+      if (out.length === 0) ctx.fail(n, `${ctx.subject} has no member`, { expected: 'at least one member (three or five for a quorum that survives a failure)' });
+      return out;
+    },
+  );
+
+  const dcs = object(
+    {
+      type: withDefault(enumOf(['etcd3', 'consul', 'zookeeper'] as const), 'etcd3 (Raft; stale reads from a member cut off), consul (reads from the leader; session TTL ttl/2, kept up to ttl) or zookeeper (no reads without quorum; the session lives while the client pings).', 'etcd3'),
+      members: req(dcsMembers, 'Members (etcd members, Consul or ZooKeeper servers) by name, each at a site: {etcd1: east, etcd2: east, etcd3: west}.'),
+      election_timeout: withDefault(duration({ min: 1 }), 'Raft election timeout (etcd --election-timeout).', 1_000_000 as Micros, '1s'),
+    },
+    { expected: 'a DCS {type, members, election_timeout}' },
+  );
+
+  /** A mapping of this cluster's node names to values of `d`. */
+  const perNode = <T>(d: Decoder<T>, expected: string) =>
+    custom<Record<string, T>>(
+      expected,
+      (b) => ({ type: 'object', additionalProperties: d.schema(b) }),
+      (node, ctx: C) => {
+        const n = ctx.resolve(node);
+        if (!isMap(n)) return typeError(n, ctx, expected);
+        const out: Record<string, T> = {};
+        for (const pair of (n as YAMLMap<Node, Node>).items) {
+          const name = clusterNodeRef.decode(pair.key as Node, ctx);
+          out[name] = d.decode(pair.value as Node, ctx.field(name));
+        }
+        return out;
+      },
+    );
+  const tagObject = object(
+    {
+      nofailover: withDefault(boolean(), 'Never promoted (nofailover wins over failover_priority).', false),
+      failover_priority: withDefault(integer({ min: 0, max: 1_000_000 }), 'Among equally advanced candidates the higher wins; 0 = never promoted.', 1),
+      nosync: withDefault(boolean(), 'Never chosen as a synchronous standby.', false),
+    },
+    { build: (v): PatroniTags => ({ nofailover: v.nofailover, failoverPriority: v.failover_priority, nosync: v.nosync }) },
+  );
+  const tagsDecoder = perNode(tagObject, 'a mapping of node names to Patroni tags {nofailover, failover_priority, nosync}');
+
+  const patroni = object(
+    {
+      policy: req(enumOf(['patroni'] as const), 'patroni: an agent per node and a DCS holding the leader key (docs/model-managers.md).'),
+      dcs: opt(dcs, 'The DCS. Default: a three-member etcd at `site`.'),
+      site: opt(siteRef, 'Shorthand for dcs: three etcd members at this site (named CLUSTER-etcd1..3).'),
+      loop_wait: withDefault(wholeSeconds('loop_wait'), 'Seconds between HA loops (Patroni loop_wait).', 10_000_000 as Micros, '10s'),
+      ttl: withDefault(wholeSeconds('ttl'), 'Leader key TTL (Patroni ttl).', 30_000_000 as Micros, '30s'),
+      retry_timeout: withDefault(wholeSeconds('retry_timeout'), 'Deadline of a DCS operation with its retries (Patroni retry_timeout).', 10_000_000 as Micros, '10s'),
+      maximum_lag_on_failover: withDefault(size(), 'A replica further behind the leader\'s last_lsn does not race for the key.', 1_048_576, '1MiB'),
+      check_timeline: withDefault(boolean(), 'A replica on an older timeline than the cluster\'s does not race.', false),
+      synchronous_mode: withDefault(boolean(), 'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted.', false),
+      synchronous_mode_strict: withDefault(boolean(), 'With no synchronous standby, commits wait rather than go on unreplicated.', false),
+      synchronous_node_count: withDefault(integer({ min: 1, max: 100 }), 'Synchronous standbys Patroni keeps.', 1),
+      failsafe_mode: withDefault(boolean(), 'Without the DCS a primary stays if every member accepts its POST /failsafe.', false),
+      use_pg_rewind: withDefault(boolean(), 'Recorded only: replsim does not run pg_rewind (a diverged node stays broken and the report says it needs pg_rewind or a re-clone).', false),
+      tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
+      check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
+      timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
+    },
+    {
+      expected: 'a Patroni cluster manager',
+      build: (v, info, ctx: C): FailoverSpec => {
+        if (info.has('check_interval')) ctx.fail(info.keyAt('check_interval'), `check_interval${ctx.inContainer}: Patroni calls it loop_wait`, { hint: 'loop_wait: 10s' });
+        if (info.has('timeout')) ctx.fail(info.keyAt('timeout'), `timeout${ctx.inContainer}: Patroni calls it ttl (the leader key's lifetime)`, { hint: 'ttl: 30s' });
+        if (v.dcs === undefined && v.site === undefined) ctx.fail(info.node, `${ctx.subject}: Patroni needs a DCS`, { expected: 'dcs: {members: {NAME: SITE, ...}}, or site: SITE for three etcd members there' });
+        if (v.dcs !== undefined && v.site !== undefined) ctx.fail(info.keyAt('site'), `${ctx.subject}: give dcs or site, not both`);
+        const cluster = ctx.env.cluster!.name;
+        const spec = v.dcs ?? { type: 'etcd3' as const, members: [1, 2, 3].map((i) => ({ name: `${cluster}-etcd${i}`, site: v.site! })), election_timeout: 1_000_000 as Micros };
+        registerEndpoints(spec.members, info.at('dcs') ?? info.node, ctx);
+        return {
+          policy: 'patroni',
+          dcs: { kind: spec.type, members: spec.members, electionTimeout: spec.election_timeout },
+          loopWait: v.loop_wait,
+          ttl: v.ttl,
+          retryTimeout: v.retry_timeout,
+          maximumLagOnFailover: v.maximum_lag_on_failover,
+          checkTimeline: v.check_timeline,
+          synchronousMode: v.synchronous_mode,
+          synchronousModeStrict: v.synchronous_mode_strict,
+          synchronousNodeCount: v.synchronous_node_count,
+          failsafeMode: v.failsafe_mode,
+          usePgRewind: v.use_pg_rewind,
+          tags: v.tags,
+        };
+      },
+    },
+  );
+
+  const pgafNode = object(
+    {
+      candidate_priority: withDefault(integer({ min: 0, max: 100 }), 'candidate_priority: the highest is promoted; 0 = never.', 50),
+      replication_quorum: withDefault(boolean(), 'replication_quorum: listed in synchronous_standby_names and waited for by the election.', true),
+    },
+    { build: (v) => ({ candidatePriority: v.candidate_priority, replicationQuorum: v.replication_quorum }) },
+  );
+  const pgafNodes = perNode(pgafNode, 'a mapping of node names to {candidate_priority, replication_quorum}');
+  const ms = (v: number, text: string) => withDefault(duration({ min: 1 }), text, v as Micros, `${v / 1e6}s`);
+  const pgaf = object(
+    {
+      policy: req(enumOf(['pg_auto_failover'] as const), 'pg_auto_failover: a monitor and a keeper per node (docs/model-managers.md).'),
+      monitor: req(
+        object({ name: opt(string(), 'Its name (default CLUSTER-monitor), for faults (stop_manager, one_way_partition).'), site: req(siteRef, 'Where the monitor runs.') }, { expected: 'the monitor {name?, site}' }),
+        'The monitor: {site, name?}.',
+      ),
+      number_sync_standbys: withDefault(integer({ min: 0, max: 100 }), 'Formation number_sync_standbys: 0 lets writes go on unreplicated without a healthy standby; n >= 1 makes them wait.', 0),
+      nodes: withDefault(pgafNodes, 'Per node: {candidate_priority, replication_quorum}.', {}),
+      health_check_period: ms(5_000_000, 'pgautofailover.health_check_period.'),
+      health_check_timeout: ms(5_000_000, 'pgautofailover.health_check_timeout.'),
+      health_check_max_retries: withDefault(integer({ min: 0, max: 100 }), 'pgautofailover.health_check_max_retries.', 2),
+      health_check_retry_delay: ms(2_000_000, 'pgautofailover.health_check_retry_delay.'),
+      node_considered_unhealthy_timeout: ms(20_000_000, 'pgautofailover.node_considered_unhealthy_timeout.'),
+      startup_grace_period: ms(10_000_000, 'pgautofailover.startup_grace_period.'),
+      primary_demote_timeout: ms(30_000_000, 'pgautofailover.primary_demote_timeout.'),
+      network_partition_timeout: ms(20_000_000, 'Keeper network_partition_timeout: a primary that sees neither the monitor nor a standby this long stops.'),
+      promote_wal_log_threshold: withDefault(size(), 'pgautofailover.promote_wal_log_threshold.', 16 * 1024 * 1024, '16MiB'),
+      enable_sync_wal_log_threshold: withDefault(size(), 'pgautofailover.enable_sync_wal_log_threshold.', 16 * 1024 * 1024, '16MiB'),
+    },
+    {
+      expected: 'a pg_auto_failover formation',
+      build: (v, info, ctx: C): FailoverSpec => {
+        const name = v.monitor.name ?? `${ctx.env.cluster!.name}-monitor`;
+        registerEndpoints([{ name, site: v.monitor.site }], info.at('monitor') ?? info.node, ctx);
+        return {
+          policy: 'pg_auto_failover',
+          monitor: { name, site: v.monitor.site },
+          numberSyncStandbys: v.number_sync_standbys,
+          nodes: v.nodes,
+          healthCheckPeriod: v.health_check_period,
+          healthCheckTimeout: v.health_check_timeout,
+          healthCheckMaxRetries: v.health_check_max_retries,
+          healthCheckRetryDelay: v.health_check_retry_delay,
+          nodeConsideredUnhealthyTimeout: v.node_considered_unhealthy_timeout,
+          startupGracePeriod: v.startup_grace_period,
+          primaryDemoteTimeout: v.primary_demote_timeout,
+          networkPartitionTimeout: v.network_partition_timeout,
+          promoteWalLogThreshold: v.promote_wal_log_threshold,
+          enableSyncWalLogThreshold: v.enable_sync_wal_log_threshold,
+        };
+      },
+    },
+  );
+
+  const regions = custom<Record<string, string>>(
+    'a mapping of sites to region names',
+    (b) => ({ type: 'object', additionalProperties: { type: 'string' } }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      if (!isMap(n)) return typeError(n, ctx, 'a mapping of sites to region names');
+      const out: Record<string, string> = {};
+      for (const pair of (n as YAMLMap<Node, Node>).items) {
+        const site = siteRef.decode(pair.key as Node, ctx);
+        const v = pair.value ? ctx.resolve(pair.value as Node) : null;
+        if (!v || !isScalar(v) || typeof v.value !== 'string' || v.value === '') ctx.fail(v ?? pair.key, `${ctx.subject}: the region of ${show(site)} must be a name`);
+        out[site] = String((v as { value: unknown }).value);
+      }
+      return out;
+    },
+  );
+  const orchestrator = object(
+    {
+      policy: req(enumOf(['orchestrator'] as const), 'orchestrator: a Raft of managers across sites; only the leader detects and recovers (docs/model-managers.md).'),
+      members: req(dcsMembers, 'Raft members by name, each at a site (3 or 5 across regions).'),
+      regions: withDefault(regions, 'The region of each site (default: each site is its own region).', {}),
+      poll_interval: withDefault(duration({ min: 1 }), 'InstancePollSeconds.', 5_000_000 as Micros, '5s'),
+      connect_timeout: withDefault(duration({ min: 1 }), 'MySQLConnectTimeoutSeconds: a poll not answered within this fails.', 2_000_000 as Micros, '2s'),
+      prevent_cross_data_center_failover: withDefault(boolean(), 'PreventCrossDataCenterMasterFailover: promote only in the dead primary\'s site.', false),
+      prevent_cross_region_failover: withDefault(boolean(), 'PreventCrossRegionMasterFailover: promote only in the dead primary\'s region.', false),
+      promotion_rules: withDefault(perNode(enumOf(['prefer', 'neutral', 'prefer_not', 'must_not'] as const), 'a mapping of node names to prefer | neutral | prefer_not | must_not'), 'register-candidate rules per node (default neutral).', {}),
+      recovery_period_block: withDefault(duration(), 'RecoveryPeriodBlockSeconds: no second automated recovery of the cluster within this.', 3_600_000_000 as Micros, '1h'),
+      election_timeout: withDefault(duration({ min: 1 }), 'Raft election timeout (hashicorp/raft).', 1_000_000 as Micros, '1s'),
+    },
+    {
+      expected: 'an orchestrator Raft',
+      build: (v, info, ctx: C): FailoverSpec => {
+        registerEndpoints(v.members, info.at('members') ?? info.node, ctx);
+        return {
+          policy: 'orchestrator',
+          members: v.members,
+          regions: v.regions,
+          pollInterval: v.poll_interval,
+          connectTimeout: v.connect_timeout,
+          preventCrossDataCenterFailover: v.prevent_cross_data_center_failover,
+          preventCrossRegionFailover: v.prevent_cross_region_failover,
+          promotionRules: v.promotion_rules,
+          recoveryPeriodBlock: v.recovery_period_block,
+          electionTimeout: v.election_timeout,
+        };
+      },
+    },
+  );
+
+  const operator = object(
+    {
+      policy: req(enumOf(['operator'] as const), 'operator: a person following a manual runbook after an alert.'),
+      site: req(siteRef, 'Where the monitoring and the operator are.'),
+      check_interval: withDefault(duration({ min: 1 }), 'How often the monitoring checks the primary.', 30_000_000 as Micros, '30s'),
+      health_check: withDefault(healthCheck({ probe: 'connect', timeout: 5_000_000 as Micros, latencyThreshold: null, failures: 3 }, 'the primary'), 'The monitoring\'s check; the alert fires after `failures` in a row.', { probe: 'connect', timeout: 5_000_000 as Micros, latencyThreshold: null, failures: 3 }, { probe: 'connect', timeout: '5s', failures: 3 }),
+      reaction: withDefault(duration(), 'From the alert to the action: paging, logging in, diagnosing, deciding.', 900_000_000 as Micros, '15m'),
+      candidates: opt(list(clusterNodeRef, { label: itemLabel, minItems: 1 }), 'Nodes the runbook may promote, in order (default: all standbys).'),
+      choose: withDefault(enumOf(['most-advanced', 'first-candidate'] as const), 'most-advanced: the reachable standby with the most WAL; first-candidate: the first reachable in order.', 'most-advanced'),
+      fence: withDefault(boolean(), 'Stop the old primary first when it can be reached.', true),
+    },
+    {
+      expected: 'an operator and a runbook',
+      build: (v, info, ctx: C): FailoverSpec => ({
+        policy: 'operator',
+        site: v.site,
+        checkInterval: v.check_interval,
+        health: v.health_check,
+        reaction: v.reaction,
+        candidates: candidatesOf(v.candidates, info, ctx, false),
+        choose: v.choose,
+        fence: v.fence,
+      }),
+    },
+  );
+
+  const failover = discriminated<FailoverSpec>('policy', { naive, 'lag-only': lagOnly, patroni, pg_auto_failover: pgaf, orchestrator, operator }, 'failover manager');
+
+  /** A manager process by name (DCS members, monitors, Raft members). */
+  const managerRef = custom<string>(
+    'the name of a DCS member, a monitor or a Raft member',
+    () => ({ type: 'string' }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      const text = isScalar(n) && typeof n.value === 'string' ? n.value : null;
+      if (text === null) return typeError(n, ctx, 'the name of a DCS member, a monitor or a Raft member');
+      const names = [...(ctx.env.managerEndpoints?.keys() ?? [])];
+      if (!names.includes(text)) {
+        const hint = didYouMean(text, names);
+        return ctx.fail(n, `${ctx.subject}: unknown manager process ${show(text)}`, hint ? { hint } : { expected: names.length ? `one of: ${listing(names)}` : 'a DCS member, a monitor or a Raft member defined under failover:' });
+      }
+      return text;
+    },
+  );
+
+  /** Something packets come from or go to: a site or a node (names are unique across both). */
+  const endpointRef = custom<string>(
+    'a site, a node or a DCS member',
+    () => ({ type: 'string' }),
+    (node, ctx: C) => {
+      const n = ctx.resolve(node);
+      const text = isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : null;
+      if (text === null) return typeError(n, ctx, 'a site or a node');
+      const names = [...ctx.env.sites, ...ctx.env.nodes.keys(), ...(ctx.env.managerEndpoints?.keys() ?? [])];
+      if (!names.includes(text)) {
+        const hint = didYouMean(text, names);
+        return ctx.fail(n, `${ctx.subject}: unknown site or node ${show(text)}`, hint ? { hint } : { expected: `one of: ${listing(names)}` });
+      }
+      return text;
+    },
+  );
+
+  const oneWay = (kind: 'oneWayPartition' | 'healOneWay') =>
+    object(
+      { from: req(endpointRef, 'Packets from here (a site or a node)...'), to: req(endpointRef, '...to here are dropped.') },
+      {
+        build: (v, info, ctx): ActionBody => {
+          if (v.from === v.to) ctx.fail(info.at('to'), `${ctx.subject}: from and to are the same`);
+          return { kind, from: v.from, to: v.to } satisfies GrayFailure;
+        },
+      },
+    );
+
+  const actions = {
+    stop_manager: map(managerRef, (process): ActionBody => ({ kind: 'stopManager', process })),
+    start_manager: map(managerRef, (process): ActionBody => ({ kind: 'startManager', process })),
+    packet_loss: object(
+      { sites: req(sitePair(), 'The two sites whose link loses packets.'), loss: req(probability(), 'The share of packets lost, each way ("2%"; 0 ends it).') },
+      { build: (v): ActionBody => ({ kind: 'packetLoss', sites: v.sites, probability: v.loss }) },
+    ),
+    one_way_partition: oneWay('oneWayPartition'),
+    heal_one_way: oneWay('healOneWay'),
+    slow_node: object(
+      {
+        node: req(nodeRef, 'The PostgreSQL node.'),
+        cpu: opt(factor(), 'CPU saturation: every request takes this many times its CPU time (1 = healthy).'),
+        disk: opt(factor(), 'Disk degradation: every fsync takes this many times as long (1 = healthy).'),
+      },
+      {
+        build: (v, info, ctx): ActionBody => {
+          if (v.cpu === undefined && v.disk === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'cpu and/or disk' });
+          return { kind: 'slowNode', node: v.node, cpu: v.cpu ?? null, disk: v.disk ?? null };
+        },
+      },
+    ),
+  };
+
+  const verdict = object(
+    {
+      kind: req(verdictKind(), `The verdict: ${VERDICT_KINDS.join(', ')}.`),
+      cluster: opt(clusterRef, 'The cluster; default: any.'),
+      node: opt(nodeRef, 'The node it is about (the newer primary of a split brain, the broken standby); default: any.'),
+      at_least_seconds: opt(seconds(), 'It lasts at least this long (a number of seconds or a duration).'),
+      at_most_seconds: opt(seconds(), 'It lasts at most this long.'),
+      open_at_end: opt(boolean(), 'It still holds at the end of the run (true), or has cleared (false).'),
+    },
+    {
+      build: (v, info, ctx): VerdictExpectation => {
+        if (v.at_least_seconds !== undefined && v.at_most_seconds !== undefined && v.at_least_seconds > v.at_most_seconds) ctx.fail(info.at('at_most_seconds'), `${ctx.subject}: at_most_seconds is below at_least_seconds`);
+        return {
+          kind: 'verdict',
+          verdict: v.kind,
+          cluster: v.cluster ?? null,
+          node: v.node ?? null,
+          seconds: { atLeast: v.at_least_seconds ?? null, atMost: v.at_most_seconds ?? null },
+          openAtEnd: v.open_at_end ?? null,
+        };
+      },
+    },
+  );
+
+  const noVerdict = byKind<VerdictExpectation>(
+    {
+      string: map(verdictKind(), (k): VerdictExpectation => ({ kind: 'noVerdict', verdict: k, cluster: null, node: null })),
+      map: object(
+        {
+          kind: req(verdictKind(), 'The verdict that must not appear.'),
+          cluster: opt(clusterRef, 'Only in this cluster; default: any.'),
+          node: opt(nodeRef, 'Only about this node; default: any.'),
+        },
+        { build: (v): VerdictExpectation => ({ kind: 'noVerdict', verdict: v.kind, cluster: v.cluster ?? null, node: v.node ?? null }) },
+      ),
+    },
+    `a verdict kind (${VERDICT_KINDS.join(', ')}) or {kind, cluster?, node?}`,
+  );
+
+  const recovered = byKind<VerdictExpectation>(
+    {
+      boolean: map(boolean(), (v, node, ctx): VerdictExpectation => {
+        if (!v) ctx.fail(node, `${ctx.subject}: false asserts nothing`, { hint: 'to expect a verdict that still holds at the end, use verdict: {kind, open_at_end: true}' });
+        return { kind: 'recovered', cluster: null, within: null };
+      }),
+      string: map(clusterRef, (cluster): VerdictExpectation => ({ kind: 'recovered', cluster, within: null })),
+      map: object(
+        {
+          cluster: opt(clusterRef, 'The cluster; default: every cluster.'),
+          within: opt(duration(), 'From the first failure (a fault, else the first verdict) to the last verdict cleared.'),
+        },
+        { build: (v): VerdictExpectation => ({ kind: 'recovered', cluster: v.cluster ?? null, within: (v.within ?? null) as Micros | null }) },
+      ),
+    },
+    'true, a cluster name, or {cluster?, within?}',
+  );
+
+  return {
+    failover,
+    actions,
+    actionDescriptions: {
+      stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',
+      start_manager: 'The manager process runs again.',
+      packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',
+      one_way_partition: 'Drop packets one way only: {from, to}, each a site or a node. Connections need both ways; heartbeats only one.',
+      heal_one_way: 'Undo a one_way_partition: {from, to}.',
+      slow_node: 'A gray failure of a PostgreSQL node: {node, cpu?: factor, disk?: factor}; its checks, commits and flushes take longer (1 restores).',
+    },
+    expectations: { verdict, no_verdict: noVerdict, recovered },
+    expectationDescriptions: {
+      verdict: 'A verdict holds for a while: {kind, cluster?, node?, at_least_seconds?, at_most_seconds?, open_at_end?}.',
+      no_verdict: 'No such verdict: a kind, or {kind, cluster?, node?}.',
+      recovered: 'Every verdict has cleared by the end: true, a cluster, or {cluster?, within?} (time to recover at most `within`).',
+    },
+  };
+}
+
+/** The default name of a verdict expectation. */
+export function describeVerdictExpectation(e: VerdictExpectation, boundsText: (b: Bounds, unit: string) => string): string {
+  const where = (c: string | null, n: string | null) => `${c === null ? '' : ` in ${c}`}${n === null ? '' : ` (${n})`}`;
+  switch (e.kind) {
+    case 'verdict': {
+      const b = boundsText(e.seconds, 's');
+      return `verdict ${e.verdict}${where(e.cluster, e.node)}${b ? ` lasting ${b}` : ''}${e.openAtEnd === null ? '' : e.openAtEnd ? ', still at the end' : ', cleared by the end'}`;
+    }
+    case 'noVerdict':
+      return `no ${e.verdict} verdict${where(e.cluster, e.node)}`;
+    case 'recovered':
+      return `recovered${where(e.cluster, null)}${e.within === null ? '' : ` within ${e.within / 1e6} s`}`;
+  }
+}

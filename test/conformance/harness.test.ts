@@ -1,0 +1,91 @@
+/**
+ * The conformance harness's pieces that need no server: the majors option, the ≤ 12 log attribution, the WAL
+ * reader behind the quiescence wait, and which steps the model can run (conformance/).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { flavorOf } from '../../conformance/flavor.ts';
+import { EMBEDDED_VERSIONS, parseMajors } from '../../conformance/install-servers.ts';
+import { parseLog } from '../../conformance/logs.ts';
+import { modelGap, sequenceGaps } from '../../conformance/model.ts';
+import { normaliseLine } from '../../conformance/observe.ts';
+import { ciSequences, extendedSequences, generateSequence } from '../../conformance/sequence.ts';
+import { lastRecordBefore, RM_STANDBY_ID, segmentFileName, XLOG_RUNNING_XACTS } from '../../conformance/walreader.ts';
+
+describe('conformance harness', () => {
+  it('names an exact embedded version for every major from 10 to 18 and parses --majors', () => {
+    expect(Object.keys(EMBEDDED_VERSIONS).map(Number)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    for (const [major, v] of Object.entries(EMBEDDED_VERSIONS)) expect(v).toMatch(new RegExp(`^${major}\\.\\d+\\.\\d+-beta\\.\\d+$`));
+    expect(parseMajors('10-12,16')).toEqual([10, 11, 12, 16]);
+    expect(() => parseMajors('9.6')).toThrow(/expected majors/);
+    expect(() => parseMajors('19')).toThrow(/not available/);
+  });
+
+  it('attributes ≤ 12 log lines by application_name, by messages only one process prints, and by process ID', () => {
+    const f = flavorOf(12, '/bin');
+    const log = [
+      '2026-01-01 00:00:00.000 UTC [10] <> LOG:  replication terminated by primary server',
+      '2026-01-01 00:00:00.000 UTC [10] <> DETAIL:  End of WAL reached on timeline 1 at 0/3000148.',
+      '2026-01-01 00:00:00.000 UTC [11] <> LOG:  new target timeline is 2',
+      '2026-01-01 00:00:00.000 UTC [12] <pg2> ERROR:  requested starting point 0/4000000 on timeline 1 is not in this server\'s history',
+      '2026-01-01 00:00:00.000 UTC [13] <replsim-conformance> ERROR:  relation "x" does not exist',
+      '2026-01-01 00:00:00.000 UTC [14] <> LOG:  checkpoint starting: immediate force wait',
+    ].join('\n');
+    expect(parseLog(log, f, new Set(['pg1', 'pg2'])).map((l) => l.process)).toEqual(['walreceiver', 'walreceiver', 'startup', 'walsender', 'client backend', 'checkpointer']);
+    const f13 = flavorOf(13, '/bin');
+    expect(parseLog('2026-01-01 00:00:00.000 UTC [10] walreceiver LOG:  started streaming WAL from primary at 0/3000000 on timeline 1', f13, new Set())[0]!.process).toBe('walreceiver');
+  });
+
+  it('normalises what differs from run to run in a log line', () => {
+    expect(normaliseLine('restartpoint complete: wrote 3 buffers (0.0%); write=0.001 s, sync=0.002 s; redo at 0/3000028 (PID 42) file 000000010000000000000003'))
+      .toBe('restartpoint complete: wrote 3 buffers (0.0%); write=… s, sync=… s; redo at … (PID …) file …');
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'replsim-walreader-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds the last WAL record before a position, across a record continued from the previous page', () => {
+    // A synthetic segment: a long page header, a 9000-byte record spanning into page 2, then a 50-byte
+    // RUNNING_XACTS record on page 2.
+    const seg = 16 * 1024 * 1024;
+    const buf = Buffer.alloc(3 * 8192);
+    const page = (at: number, info: number, addr: number, rem: number) => {
+      buf.writeUInt16LE(0xd10d, at);
+      buf.writeUInt16LE(info, at + 2);
+      buf.writeUInt32LE(1, at + 4);
+      buf.writeBigUInt64LE(BigInt(addr), at + 8);
+      buf.writeUInt32LE(rem, at + 16);
+    };
+    const base = 3 * seg;
+    page(0, 0x0002, base, 0);
+    page(8192, 0x0001, base + 8192, 9000 - (8192 - 40));
+    page(16384, 0, base + 16384, 0);
+    const record = (at: number, len: number, rmid: number, info: number) => {
+      buf.writeUInt32LE(len, at);
+      buf[at + 16] = info;
+      buf[at + 17] = rmid;
+    };
+    record(40, 9000, 10, 0x00);
+    const second = 8192 + 24 + Math.ceil((9000 - (8192 - 40)) / 8) * 8;
+    record(second, 50, RM_STANDBY_ID, XLOG_RUNNING_XACTS);
+    mkdirSync(join(dir, 'pg_wal'));
+    writeFileSync(join(dir, 'pg_wal', segmentFileName(1, base, seg)), buf);
+    expect(segmentFileName(1, base, seg)).toBe('000000010000000000000003');
+    const end = base + second + 56;
+    expect(lastRecordBefore(dir, 1, end)).toEqual({ lsn: base + second, rmid: RM_STANDBY_ID, info: XLOG_RUNNING_XACTS, totLen: 50 });
+    expect(lastRecordBefore(dir, 1, base + second)).toMatchObject({ lsn: base + 40, rmid: 10 });
+    expect(lastRecordBefore(dir, 2, end)).toBeNull();
+  });
+
+  it('runs the classic sequences on the model and says which extended steps it cannot run yet', () => {
+    for (const seq of [...ciSequences(), generateSequence(42)]) expect(sequenceGaps(seq)).toEqual([]);
+    expect(modelGap({ kind: 'checkpoint', node: 'pg0' })).toMatch(/CHECKPOINT/);
+    expect(modelGap({ kind: 'burst', node: 'pg0', mib: 8 })).toBeNull();
+    expect(modelGap({ kind: 'cut', node: 'pg1' })).toBeNull();
+    const ext = extendedSequences(20);
+    expect(ext.some((s) => sequenceGaps(s).length === 0)).toBe(true);
+    expect(ext.some((s) => sequenceGaps(s).length > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+
+function run(failover: string, faults: string, end = '10:40') {
+  const yaml = `
+name: orc
+start: 2024-01-01T10:00:00Z
+end: "${end}"
+sites: [east, west, third]
+links:
+  - {between: [east, west], bandwidth: 1Gbps, latency: 40ms}
+  - {between: [east, third], bandwidth: 1Gbps, latency: 20ms}
+  - {between: [west, third], bandwidth: 1Gbps, latency: 20ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: east, version: 16}
+      pg2: {site: east, version: 16, upstream: pg1}
+      pg3: {site: west, version: 16, upstream: pg1}
+    workloads:
+      app-east: {target: pg1, site: east, rate: 100/s, wal_per_tx: 2KiB}
+      app-west: {target: pg1, site: west, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+${faults}
+`;
+  const r = runScenario(loadScenarioText(yaml, 'orc.yaml'));
+  return { ...r, promotions: r.history.promotions.map((p) => ({ node: p.node, at: p.at / 1e6 })) };
+}
+
+const raft = (extra = '') => `{policy: orchestrator, members: {orc1: east, orc2: west, orc3: third}${extra}}`;
+
+describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () => {
+  it('a dead primary is recovered only once no replica still replicates from it (wal_receiver_timeout), by the most advanced replica', () => {
+    const r = run(raft(), '  - {at: "10:02", partition: pg1}');
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    // The replicas' walreceivers notice after wal_receiver_timeout = 60 s; until then: UnreachableMaster.
+    expect(r.promotions[0]!.at).toBeGreaterThanOrEqual(180);
+    expect(r.promotions[0]!.at).toBeLessThanOrEqual(190);
+    const waited = r.history.failoverDecisions.find((d) => d.chosen === null)!;
+    expect(waited.saw).toContain('UnreachableMaster');
+    expect(waited.reasons[0]).toMatch(/its walreceiver still streams from pg1/);
+    // pg3 follows the new primary.
+    expect(r.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2' });
+  });
+
+  it('never promote across regions: with the primary\'s region gone, nobody is promoted; without the rule the other region takes over', () => {
+    const cut = '  - {at: "10:02", partition: {sites: [east, west]}}\n  - {at: "10:02", partition: {sites: [east, third]}}';
+    const regions = ', regions: {east: eu, west: us, third: us}';
+    const kept = run(raft(`${regions}, prevent_cross_region_failover: true`), cut);
+    expect(kept.promotions).toEqual([]);
+    expect(kept.history.failoverDecisions.some((d) => d.reasons.some((x) => x.includes('in region us, not eu (PreventCrossRegionMasterFailover)')))).toBe(true);
+    const crossed = run(raft(regions), cut);
+    expect(crossed.promotions.map((p) => p.node)).toEqual(['pg3']);
+    // The east clients keep writing to pg1, which nobody fenced: a split brain.
+    expect(crossed.report.verdicts.find((v) => v.kind === 'split-brain')).toMatchObject({ node: 'pg3', to: null });
+  });
+
+  it('only the Raft leader acts: members without a majority recover nothing', () => {
+    // Two of three members cut off from each other and from the third: no leader, no recovery.
+    const r = run(raft(), '  - {at: "10:01", stop_manager: orc2}\n  - {at: "10:01", stop_manager: orc3}\n  - {at: "10:02", partition: pg1}');
+    expect(r.promotions).toEqual([]);
+  });
+
+  it('promotion rules: must_not is never promoted, prefer_not only when nothing else can be', () => {
+    const r = run(raft(', promotion_rules: {pg2: must_not}'), '  - {at: "10:02", partition: pg1}');
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    const p = run(raft(', promotion_rules: {pg2: prefer_not}'), '  - {at: "10:02", partition: pg1}');
+    expect(p.promotions.map((x) => x.node)).toEqual(['pg3']);
+  });
+});
+
+describe('an operator following a runbook (managers/operator.ts)', () => {
+  const op = (extra = '') => `{policy: operator, site: west, check_interval: 30s, reaction: 15m${extra}}`;
+  it('acts the reaction time after the alert (three failed checks), promoting the most advanced reachable standby', () => {
+    const r = run(op(), '  - {at: "10:02", crash: pg1}');
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    // Checks at 120, 150, 180 s fail (refused at once): the alert at 180 s, the action 15 min later.
+    expect(r.promotions[0]!.at).toBeCloseTo(180 + 900, 0);
+    // The refused connection is known a round trip (80 ms) after each check.
+    expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.seconds).toBeCloseTo(960.08, 2);
+  });
+
+  it('stands down when the primary is back; cannot fence a primary it cannot reach (and says so)', () => {
+    const back = run(op(), '  - {at: "10:02", crash: pg1}\n  - {at: "10:10", start: pg1}');
+    expect(back.promotions).toEqual([]);
+    expect(back.history.failoverDecisions.at(-1)!.reasons[0]).toBe('pg1 answers again: the operator stands down');
+    const cut = run(op(), '  - {at: "10:02", partition: {sites: [east, west]}}');
+    expect(cut.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(cut.history.failoverDecisions.find((d) => d.chosen === 'pg3')!.reasons).toContain('pg1: cannot be fenced from west (unreachable: it may still run and take writes)');
+  });
+});

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { adjustTimeouts } from '../../../src/models/managers/patroni.ts';
+import { renderText } from '../../../src/report/text.ts';
+import { runScenario } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+
+/** Seconds after 10:00 of an ISO time in the report. */
+const at = (iso: string) => (Date.parse(iso) - Date.parse('2024-01-01T10:00:00Z')) / 1000;
+
+function run(yaml: string) {
+  const r = runScenario(loadScenarioText(yaml, 'p.yaml'));
+  return { ...r, promotions: r.history.promotions.map((p) => ({ node: p.node, at: p.at / 1e6 })) };
+}
+
+/**
+ * Two sites: east holds the primary pg1, pg2 and one etcd member; west holds pg3 and two etcd members (the
+ * DCS majority). Clients at both sites.
+ */
+function twoSites(extra = '', faults = '') {
+  return `
+name: two-sites
+start: 2024-01-01T10:00:00Z
+end: "10:15"
+sites: [east, west]
+links: [{between: [east, west], bandwidth: 1Gbps, latency: 5ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: east, version: 16}
+      pg2: {site: east, version: 16, upstream: pg1}
+      pg3: {site: west, version: 16, upstream: pg1}
+    workloads:
+      app-east: {target: pg1, site: east, rate: 100/s, wal_per_tx: 2KiB}
+      app-west: {target: pg1, site: west, rate: 100/s, wal_per_tx: 2KiB}
+    failover:
+      policy: patroni
+      dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}
+${extra}
+faults:
+  - {at: "10:02", name: cut, partition: {sites: [east, west]}}
+${faults}
+`;
+}
+
+describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
+  it('the majority side promotes within ttl + loop_wait of the cut; the minority side never does, and its primary demotes itself', () => {
+    const r = run(twoSites());
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    // The cut is at 120 s; the leader key was renewed at most loop_wait before it and lives ttl = 30 s.
+    expect(r.promotions[0]!.at).toBeGreaterThan(120 + 30 - 10);
+    expect(r.promotions[0]!.at).toBeLessThanOrEqual(120 + 30 + 10);
+    // pg1 (with the DCS minority) demotes itself before its key could expire: by loop_wait + 2 x retry_timeout.
+    const demoted = r.report.events.find((e) => e.node === 'pg1' && e.message.startsWith('pg1 demoted'))!;
+    expect(at(demoted.at)).toBeLessThanOrEqual(120 + 10 + 2 * 10);
+    expect(demoted.message).toContain('DCS is not accessible');
+    // pg2 on the minority side reads a stale leader key and never races: no decision of it chooses itself.
+    expect(r.history.failoverDecisions.filter((d) => d.by === 'patroni on pg2' && d.chosen !== null)).toEqual([]);
+    expect(r.report.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
+  });
+
+  it('a partition that leaves the DCS without quorum promotes nobody, and the primary demotes itself before ttl', () => {
+    const yaml = twoSites().replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: east, etcd2: west, etcd3: third}}').replace('sites: [east, west]', 'sites: [east, west, third]').replace('links: [{between: [east, west], bandwidth: 1Gbps, latency: 5ms}]', 'links: [{between: [east, west], bandwidth: 1Gbps, latency: 5ms}, {between: [east, third], bandwidth: 1Gbps, latency: 5ms}, {between: [west, third], bandwidth: 1Gbps, latency: 5ms}]');
+    // Cut every link: each etcd member alone, no majority anywhere.
+    const r = run(yaml.replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", partition: {sites: [east, west]}}\n  - {at: "10:02", partition: {sites: [east, third]}}\n  - {at: "10:02", partition: {sites: [west, third]}}'));
+    expect(r.promotions).toEqual([]);
+    const demoted = r.report.events.find((e) => e.node === 'pg1' && e.message.startsWith('pg1 demoted'))!;
+    expect(at(demoted.at)).toBeLessThanOrEqual(120 + 30);
+    expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.to).toBeNull();
+  });
+
+  it('failsafe_mode: without the DCS the primary keeps running while it sees every member, and demotes when it does not', () => {
+    // All PostgreSQL nodes at one site, the DCS members at three others (with its quorum), every link from
+    // the PostgreSQL site to the DCS cut.
+    const yaml = (faults: string) => `
+name: failsafe
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a, x, y, z]
+links:
+  - {between: [a, x], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, y], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, z], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [x, y], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [y, z], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [x, z], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, failsafe_mode: true, dcs: {members: {e1: x, e2: y, e3: z}}}
+faults:
+  - {at: "10:02", partition: {sites: [a, x]}}
+  - {at: "10:02", partition: {sites: [a, y]}}
+  - {at: "10:02", partition: {sites: [a, z]}}
+${faults}
+`;
+    const kept = run(yaml(''));
+    expect(kept.promotions).toEqual([]);
+    expect(kept.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(false);
+    expect(kept.report.events.some((e) => e.message.includes('continue to run as a leader because failsafe mode is enabled and all members are accessible'))).toBe(true);
+    expect(kept.report.outages).toEqual([]);
+    expect(kept.report.verdicts.filter((v) => v.kind === 'no-primary')).toEqual([]);
+    // pg3 cut off too: one member does not answer the POST /failsafe, and pg1 demotes.
+    const lost = run(yaml('  - {at: "10:03", partition: pg3}'));
+    const d = lost.report.events.find((e) => e.message.startsWith('pg1 demoted'))!;
+    expect(d.message).toContain('pg3: no answer within 2 s (2 tries)');
+    expect(at(d.at)).toBeLessThanOrEqual(180 + 10 + 10 + 4);
+    expect(lost.promotions).toEqual([]);
+    // Without failsafe_mode the same DCS outage demotes pg1 at once.
+    const off = run(yaml('').replace('failsafe_mode: true, ', ''));
+    expect(off.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(true);
+  });
+
+  it('a lagging standby is refused (maximum_lag_on_failover) and the reason is in the report', () => {
+    // pg3 across a link too slow for the writes: it falls behind; pg1 crashes for good (its host is lost).
+    const yaml = twoSites('', '  - {at: "10:02", crash: pg1}')
+      .replace('links: [{between: [east, west], bandwidth: 1Gbps, latency: 5ms}]', 'links: [{between: [east, west], bandwidth: 100kB/s, latency: 5ms}]')
+      .replace('      pg2: {site: east, version: 16, upstream: pg1}\n', '')
+      .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+      .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", partition: pg1}');
+    const r = run(yaml);
+    expect(r.promotions).toEqual([]);
+    const refusal = r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3')!;
+    expect(refusal.reasons[0]).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
+    expect(renderText(r.report)).toContain('My wal position exceeds maximum replication lag');
+  });
+
+  it('synchronous_mode: the promoted node has every acknowledged commit; asynchronous with a large lag limit loses the lag', () => {
+    // pg3 is the only standby, across a link slower than the writes; the primary's host is lost at 10:02.
+    const base = twoSites('', '')
+      .replace('links: [{between: [east, west], bandwidth: 1Gbps, latency: 5ms}]', 'links: [{between: [east, west], bandwidth: 2MB/s, latency: 5ms}]')
+      .replace('      pg2: {site: east, version: 16, upstream: pg1}\n', '')
+      .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+      .replace('rate: 100/s, wal_per_tx: 2KiB}\n      app-west', 'rate: 1000/s, wal_per_tx: 2KiB}\n      app-west')
+      .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", partition: pg1}');
+    const async = run(base.replace('      policy: patroni\n', '      policy: patroni\n      maximum_lag_on_failover: 10GiB\n'));
+    expect(async.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(async.report.dataLoss.reduce((a, l) => a + l.commits, 0)).toBeGreaterThan(1000);
+    const sync = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n'));
+    expect(sync.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(sync.report.dataLoss).toEqual([]);
+    expect(sync.report.events.some((e) => e.message.includes('Synchronous standby status assigned to pg3'))).toBe(true);
+  });
+
+  it('synchronous_mode without a synchronous standby: non-strict clears the names (writes go on, nobody may be promoted); strict keeps commits waiting', () => {
+    // pg2 (east) is the synchronous standby; pg3 (west) is tagged nosync; the DCS is in the west.
+    const base = twoSites('      tags: {pg3: {nosync: true}}', '')
+      .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+      .replace('      app-west: {target: pg1, site: west, rate: 100/s, wal_per_tx: 2KiB}\n', '')
+      .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02:05", partition: pg2}\n  - {at: "10:05", partition: pg1}');
+    const loose = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n'));
+    // Commits wait for pg2 until the leader's next loop removes it (at most loop_wait), then go on.
+    expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThanOrEqual(10);
+    expect(loose.report.events.some((e) => e.message === 'patroni on pg1: Synchronous standby status assigned to pg2')).toBe(true);
+    // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
+    expect(loose.promotions).toEqual([]);
+    expect(loose.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    const strict = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n      synchronous_mode_strict: true\n'));
+    // Commits wait from the loss of pg2 until pg1 is lost (about 175 s).
+    expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(170);
+    expect(strict.report.dataLoss).toEqual([]);
+  });
+
+  it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
+    for (const type of ['consul', 'zookeeper']) {
+      const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
+      expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+      expect(r.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(true);
+    }
+    const etcd = run(twoSites());
+    expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(false);
+  });
+
+  it('tags: nofailover never races; failover_priority wins among equally advanced standbys', () => {
+    const yaml = (tags: string) =>
+      twoSites(`      tags: ${tags}`, '')
+        .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+        .replace('      pg2: {site: east, version: 16, upstream: pg1}', '      pg2: {site: west, version: 16, upstream: pg1}')
+        .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", partition: pg1}');
+    expect(run(yaml('{pg3: {failover_priority: 2}}')).promotions.map((p) => p.node)).toEqual(['pg3']);
+    const r = run(yaml('{pg2: {failover_priority: 2}}'));
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.chosen === null)!.reasons[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
+    const nf = run(yaml('{pg2: {nofailover: true}, pg3: {nofailover: true}}'));
+    expect(nf.promotions).toEqual([]);
+    expect(nf.history.failoverDecisions.some((d) => d.reasons[0] === 'pg2: tagged nofailover')).toBe(true);
+  });
+
+  it('the issue: a three-node cluster, a two-minute partition of the primary: Patroni demotes it, one primary, the third node follows the new one; naive leaves a split brain', () => {
+    const yaml = (failover: string) => `
+name: issue
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+  - {at: "10:02", partition: pg1}
+  - {at: "10:04", heal: pg1}
+`;
+    const p = run(yaml('{policy: patroni, site: a}')).report;
+    const primaries = p.nodes.filter((n) => n.role === 'primary' && n.state === 'running');
+    expect(primaries.map((n) => n.name)).toEqual(['pg2']);
+    expect(p.nodes.find((n) => n.name === 'pg1')!.role).toBe('standby');
+    expect(p.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2', receiver: 'streaming', timeline: 2 });
+    expect(p.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
+    // pg1 wrote its shutdown checkpoint past the fork: it needs pg_rewind or a re-clone, and the report says so.
+    expect(p.verdicts.find((v) => v.kind === 'standby-broken' && v.node === 'pg1')!.cause.map((c) => c.text).join(' ')).toContain('pg_rewind');
+    expect(p.events.some((e) => e.message.includes('pg1 needs pg_rewind or a re-clone'))).toBe(true);
+    const n = run(yaml('{policy: naive, site: a, candidates: [pg2, pg3]}')).report;
+    expect(n.verdicts.find((v) => v.kind === 'split-brain')).toMatchObject({ node: 'pg2', to: null });
+  });
+
+  it('a saturated CPU stalls the leader\'s loop past ttl: etcd loses the key (a false failover), ZooKeeper\'s pings keep the session', () => {
+    const yaml = (dcs: string) =>
+      twoSites('', '')
+        .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', `dcs: {type: ${dcs}, members: {etcd1: west, etcd2: west, etcd3: west}}`)
+        .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", slow_node: {node: pg1, cpu: 40000}}');
+    // 40000 x (3 queries of 400 us): 48 s of work before each renewal, more than ttl = 30 s.
+    const etcd = run(yaml('etcd3'));
+    expect(etcd.promotions.map((p) => p.node).length).toBe(1);
+    expect(etcd.report.events.some((e) => e.node === 'pg1' && e.message.includes('Demoting self (immediate-nolock)'))).toBe(true);
+    expect(run(yaml('zookeeper')).promotions).toEqual([]);
+  });
+
+  it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {
+    expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
+    expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });
+    expect(adjustTimeouts(10, 10, 1)).toMatchObject({ loopWait: 10, ttl: 20, retryTimeout: 3 });
+    expect(adjustTimeouts(10, 30, 10).warning).toBeNull();
+  });
+});

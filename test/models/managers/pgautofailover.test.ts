@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+
+const at = (iso: string) => (Date.parse(iso) - Date.parse('2024-01-01T10:00:00Z')) / 1000;
+
+function run(opts: { nodes?: string; formation?: string; faults: string; link?: string; rate?: string }) {
+  const yaml = `
+name: pgaf
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a, b, m]
+links:
+  - {between: [a, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, b], ${opts.link ?? 'bandwidth: 1Gbps, latency: 1ms'}}
+clusters:
+  c:
+    nodes:
+${opts.nodes ?? `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: b, version: 16, upstream: pg1}`}
+    workload: {target: pg1, site: m, rate: ${opts.rate ?? '100/s'}, wal_per_tx: 2KiB}
+    failover: {policy: pg_auto_failover, monitor: {name: mon, site: m}${opts.formation ?? ''}}
+faults:
+${opts.faults}
+`;
+  const r = runScenario(loadScenarioText(yaml, 'pgaf.yaml'));
+  return { ...r, promotions: r.history.promotions.map((p) => ({ node: p.node, at: p.at / 1e6 })) };
+}
+
+describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
+  it('an isolated primary: it stops itself after network_partition_timeout, a standby is promoted after primary_demote_timeout', () => {
+    const r = run({ faults: '  - {at: "10:02", partition: pg1}' });
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    // Unhealthy after 20 s without a report (and failed checks), election, then 30 s waiting for the old
+    // primary to report demote_timeout: about 55 s (managers.md §3.4).
+    expect(r.promotions[0]!.at).toBeGreaterThan(120 + 50);
+    expect(r.promotions[0]!.at).toBeLessThan(120 + 60);
+    const fenced = r.report.events.find((e) => e.message.includes('has seen neither the monitor nor a standby'))!;
+    expect(at(fenced.at)).toBe(140);
+    expect(r.report.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
+    // pg3 follows the new primary.
+    expect(r.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2', receiver: 'streaming' });
+  });
+
+  it('the monitor is a single point of failure: stopped, it promotes nobody when the primary is lost', () => {
+    const r = run({ faults: '  - {at: "10:01", stop_manager: mon}\n  - {at: "10:02", partition: pg1}' });
+    expect(r.promotions).toEqual([]);
+    expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.to).toBeNull();
+  });
+
+  it('candidate_priority: the highest is promoted; 0 never', () => {
+    const r = run({ formation: ', nodes: {pg3: {candidate_priority: 90}}', faults: '  - {at: "10:02", partition: pg1}' });
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    const d = r.history.failoverDecisions.find((x) => x.chosen === 'pg3')!;
+    // Both standbys stand at the same position (what reached them before the cut): priority decides.
+    const pos = /^pg3: priority 90, ([0-9A-F]+\/[0-9A-F]+) \(chosen: highest priority, then most advanced\)$/.exec(d.reasons[0]!)?.[1];
+    expect(pos).toBeDefined();
+    expect(d.reasons).toEqual([`pg3: priority 90, ${pos} (chosen: highest priority, then most advanced)`, `pg2: priority 50, ${pos}`]);
+    const none = run({ formation: ', nodes: {pg2: {candidate_priority: 0}, pg3: {candidate_priority: 0}}', faults: '  - {at: "10:02", partition: pg1}' });
+    expect(none.promotions).toEqual([]);
+    expect(none.history.failoverDecisions.some((x) => x.reasons.includes('pg2: candidate_priority 0'))).toBe(true);
+  });
+
+  it('losing its only synchronous standby (number_sync_standbys 0): the primary goes wait_primary and writes go on unreplicated; the standby is then not promotable', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // pg2's host is lost (a crash of PostgreSQL alone is restarted by its keeper at once).
+    const r = run({ nodes: two, faults: '  - {at: "10:02", partition: pg2}' });
+    const toWait = r.report.events.find((e) => e.message.includes('setting goal state of pg1 to wait_primary'))!;
+    // Commits wait for pg2 (ANY 1 (pg2)) until the monitor finds it unhealthy (20 s without a report) and the
+    // primary's keeper clears synchronous_standby_names.
+    expect(at(toWait.at)).toBeGreaterThanOrEqual(140);
+    expect(r.report.stalls).toHaveLength(1);
+    expect(r.report.stalls[0]!.seconds).toBeLessThan(30);
+    expect(r.report.verdicts.find((v) => v.kind === 'redundancy-below-plan')!.to).toBeNull();
+    // With number_sync_standbys 1 the primary keeps waiting for the standby: writes stall until the end.
+    const strict = run({ nodes: two, formation: ', number_sync_standbys: 1', faults: '  - {at: "10:02", partition: pg2}' });
+    expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(7 * 60);
+    // The standby lost, then the primary: pg2 (catchingup) is not promotable.
+    const both = run({ nodes: two, faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:04", heal: pg2}\n  - {at: "10:04", partition: pg1}' });
+    expect(both.promotions.length).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a candidate more than promote_wal_log_threshold behind the primary, and says why', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // pg2 behind a slow link: 2000 x 2 KiB/s written, 1 MB/s carried; the primary is lost at 10:02.
+    // pg2 is asynchronous (replication_quorum false), so it may lag.
+    const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}' });
+    expect(r.promotions).toEqual([]);
+    expect(r.history.failoverDecisions.map((d) => d.reasons.join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16777216/);
+  });
+});
