@@ -271,8 +271,10 @@ function allOrCluster(): Decoder<string | null> {
   );
 }
 
+/** A list item as a --set path names it (counted from 0): `candidates.1 of failover of cluster "c"`. */
 function itemLabel(i: number, _node: Node, ctx: C): string {
-  return `item ${i + 1} of ${ctx.container}`;
+  if (ctx.key === null) return `item ${i} of ${ctx.where}`;
+  return ctx.where ? `${ctx.key}.${i} of ${ctx.where}` : `${ctx.key}.${i}`;
 }
 
 /** Two different sites. */
@@ -321,12 +323,12 @@ const link = object(
   { build: (v): LinkSpec => ({ between: v.between, bandwidth: v.bandwidth, latency: v.latency }) },
 );
 
-const links = map(list(link, { label: (i) => `link ${i + 1}` }), (v, node, ctx) => {
+const links = map(list(link, { label: (i) => `links.${i}` }), (v, node, ctx) => {
   const seen = new Map<string, number>();
   v.forEach((l, i) => {
     const key = [...l.between].sort().join('\u0000');
     const prev = seen.get(key);
-    if (prev !== undefined) ctx.fail((node as YAMLSeq<Node>).items[i], `link ${i + 1} joins ${l.between.join(' and ')} again (link ${prev + 1} already does)`);
+    if (prev !== undefined) ctx.fail((node as YAMLSeq<Node>).items[i], `links.${i} joins ${l.between.join(' and ')} again (links.${prev} already does)`);
     seen.set(key, i);
   });
   return v;
@@ -666,14 +668,14 @@ function entryName(): Decoder<string> {
   return string({ pattern: ACTION_NAME, patternText: 'a name without dots (and not a plain number)', maxLength: 200, nonEmpty: true });
 }
 
-/** `plan entry 2`, or `plan entry "primary-lost"` when the entry has a name. */
+/** `plan.2` (counted from 0, as a --set path counts), or `plan entry "primary-lost"` when the entry has a name. */
 function entryLabel(list: string) {
   return (i: number, node: Node): string => {
     if (isMap(node)) {
       const v = node.get('name');
       if (typeof v === 'string' && v.length <= 60) return `${list} entry ${show(v)}`;
     }
-    return `${list} entry ${i + 1}`;
+    return `${list}.${i}`;
   };
 }
 
@@ -1155,7 +1157,7 @@ function listOps(list: 'plan' | 'faults'): Decoder<ListOps> {
   return object(
     {
       remove: withDefault(
-        map(list_(entryName(), (i) => `remove item ${i + 1}`), (v, node) => v.map((name, i) => ({ name, node: ((node as YAMLSeq<Node>).items[i] as Node) ?? node }))),
+        map(list_(entryName(), (i) => `remove.${i}`), (v, node) => v.map((name, i) => ({ name, node: ((node as YAMLSeq<Node>).items[i] as Node) ?? node }))),
         `Names of the ${names} to drop.`,
         [],
       ),
@@ -1166,7 +1168,7 @@ function listOps(list: 'plan' | 'faults'): Decoder<ListOps> {
         `${names[0]!.toUpperCase()}${names.slice(1)} to move: NAME: TIME.`,
         [],
       ),
-      add: withDefault(list_(anyNode(`An entry appended to ${list}, written as in ${list}.`), (i) => `add item ${i + 1}`), `Entries appended to ${list}.`, []),
+      add: withDefault(list_(anyNode(`An entry appended to ${list}, written as in ${list}.`), (i) => `add.${i}`), `Entries appended to ${list}.`, []),
     },
     { build: (v): ListOps => ({ remove: v.remove, move: v.move, add: v.add }) },
   );

@@ -1,5 +1,6 @@
 /**
- * Loading a scenario file: YAML text -> (variant and --set changes on the AST) -> decoded `Scenario`, or
+ * Loading a scenario file: YAML text -> (variant and --set changes on the AST, then `repeat:` templates
+ * expanded on a copy) -> decoded `Scenario`, or
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type ListOps, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
+import { expandRepeats } from './repeat.ts';
 
 export interface LoadOptions {
   /** Apply this variant's `set` entries (from the file's `variants`) before decoding. */
@@ -207,9 +209,14 @@ function prepare(text: string, file: string, opts: LoadOptions): { doc: Document
   return { doc, st };
 }
 
-function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null | undefined): Scenario {
-  st.aliasCount = 0;
+/** The tree the decoder reads: the document with its `repeat:` templates expanded (repeat.ts). */
+function decodedRoot(doc: Document, st: LoadState<Env>): Node {
   const root = (doc.contents as Node | null) ?? Object.assign(new Scalar(null), { range: [0, 0, 0] as [number, number, number] });
+  return expandRepeats(root, st);
+}
+
+function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null | undefined, root: Node = decodedRoot(doc, st)): Scenario {
+  st.aliasCount = 0;
   const scenario = scenarioDecoder.decode(root, new Ctx(st, '', null, 0));
   if (seed !== undefined && seed !== null) {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(st.file, 1, 1, `the seed option ${show(String(seed))} is not an integer >= 0`);
@@ -285,10 +292,11 @@ export interface LocatedScenario {
 export function loadLocatedScenario(text: string, file: string, opts: LoadOptions = {}): LocatedScenario {
   return guard(file, () => {
     const { doc, st } = prepare(text, file, opts);
-    const scenario = decodeDocument(doc, st, opts.seed);
+    const root = decodedRoot(doc, st);
+    const scenario = decodeDocument(doc, st, opts.seed, root);
     const positionOf = (path: string): FilePosition => {
       let best: Node | null = null;
-      let cur: unknown = doc.contents;
+      let cur: unknown = root;
       for (const seg of path === '' ? [] : path.split('.')) {
         if (cur && typeof cur === 'object' && 'range' in cur && (cur as Node).range) best = cur as Node;
         cur = childOf(cur, seg);
@@ -306,7 +314,7 @@ export function loadLocatedScenario(text: string, file: string, opts: LoadOption
       return { line: p.line, column: p.col };
     };
     const entriesOf = (path: string) => {
-      let cur: unknown = doc.contents;
+      let cur: unknown = root;
       for (const seg of path.split('.')) cur = childOf(cur, seg);
       if (!isSeq(cur)) return [];
       return cur.items.map((it) => {

@@ -187,10 +187,10 @@ describe('variants', () => {
     const text = `${MACKEREL}  bad-add:\n    faults:\n      add: [{at: "15:10", crash: db003}]\n  short:\n    set: {end: "14:10"}\n`;
     const e = errorOf(text, { variant: 'bad-add' });
     expect(posOf(e)).toEqual(at(text, 30, 'db003'));
-    expect(e.message).toMatch(/^variant "bad-add": crash in faults entry 2: unknown node "db003"/);
+    expect(e.message).toMatch(/^variant "bad-add": crash in faults.1: unknown node "db003"/);
     const elsewhere = errorOf(text, { variant: 'short' });
     expect(elsewhere.line).toBe(17);
-    expect(elsewhere.message).toMatch(/^at in plan entry 1 is after the end of the scenario .* \(with variant "short"\)$/);
+    expect(elsewhere.message).toMatch(/^at in plan.0 is after the end of the scenario .* \(with variant "short"\)$/);
   });
 
   it('a variant that changes nothing is an error', () => {
