@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,18 @@ describe('lint --config', () => {
     expect(lintConfig([`${F}/pg15/primary`, `${F}/pg15/standby1`, `${F}/pg15/standby2`])).toEqual([]);
     const fs = lintConfig([`${F}/pg15/primary`, `${F}/pg15/standby1`, `${F}/pg15-current/standby2`]);
     expect(fs.map((f) => [f.id, f.severity, f.where.file, f.where.line])).toEqual([['cascade-stays-on-old-timeline', 'error', `${F}/pg15-current/standby2/conf.d/recovery.conf`, 2]]);
+  });
+
+  it("recovery.conf as pg_basebackup -R wrote it for a real 11 server: the cascade that stayed on timeline 1 is an error; 'latest' is clean", () => {
+    // test/fixtures/config/README.md: promoted, standby1 went to timeline 2 and the real standby2 kept
+    // logging "primary server contains no more WAL on requested timeline 1"; with 'latest' it followed.
+    const fs = lintConfig([`${F}/pg11/primary`, `${F}/pg11/standby1`, `${F}/pg11/standby2`]);
+    expect(fs.map((f) => [f.id, f.severity, f.where.file, f.where.line])).toEqual([['cascade-stays-on-old-timeline', 'error', `${F}/pg11/standby2/recovery.conf`, 1]]);
+    expect(fs[0]!.message).toContain("standby2 cascades from the standby standby1 and will not follow its promotion: recovery_target_timeline = 'current' (the 11 default)");
+    const fixed = join(tmp(), 'standby2');
+    cpSync(`${F}/pg11/standby2`, fixed, { recursive: true });
+    writeFileSync(join(fixed, 'recovery.conf'), `${readFileSync(join(fixed, 'recovery.conf'), 'utf8')}recovery_target_timeline = 'latest'\n`);
+    expect(lintConfig([`${F}/pg11/primary`, `${F}/pg11/standby1`, fixed])).toEqual([]);
   });
 
   it('how each version starts: recovery.conf stops a 12+ server; standby.signal means nothing before 12; the version must be known', () => {
