@@ -6,6 +6,9 @@
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
 import { sweepBenchmark } from './sweep.ts';
+import { standbysBenchmark } from './standbys.ts';
+import { startupBenchmark } from './startup.ts';
+import { loadBenchmark } from './load.ts';
 
 export interface BenchmarkContext {
   /** Also run the SimPy 3 comparison where a benchmark has one (`--simpy`). */
@@ -34,4 +37,4 @@ export interface Benchmark {
   run(ctx: BenchmarkContext): BenchmarkOutput | Promise<BenchmarkOutput>;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, sweepBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, sweepBenchmark];

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript sources directly through tsx, so the CLI never lags behind src/.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The replsim command: the bundled command line in dist/ (built by `npm run build`, and by npm's prepare
+// step on `npm ci` or `npm pack`).
+try {
+  await import('../dist/cli/replsim.js');
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('replsim.js')) throw e;
+  process.stderr.write('replsim: the command line is not built (dist/cli/replsim.js is missing): run "npm run build" in the replsim checkout\n');
+  process.exitCode = 3;
+}

@@ -19,6 +19,8 @@ import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
+import { lockChainOf, lockRequests, lockWaits } from './checkers/locks.ts';
+import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
 import type { Scenario } from './scenario/types.ts';
 
@@ -84,6 +86,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   }
   const end = scenario.end;
   for (const c of world.clusters.values()) c.writes.finish(end);
+  for (const c of world.clusters.values()) c.xid.finish(end);
   world.block?.finish(end);
 
   const history = world.ctx.history;
@@ -100,7 +103,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     const to = (w.to ?? end) as Micros;
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause };
+    const lock = lockChainOf(w, end, history, (t) => clock.short(t));
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause, ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
@@ -139,7 +143,9 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     dataLoss,
     stalls,
     outages,
-    events: history.events.map((e) => ({
+    // In time order: a retry loop's runs are recorded when their time has passed (vacuum/autovacuum.ts), after
+    // events that came later; the sort is stable.
+    events: [...history.events].sort((a, b) => a.at - b.at).map((e) => ({
       at: clock.iso(e.at),
       cluster: e.cluster,
       node: e.node,
@@ -159,7 +165,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
 }
 
 /** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */
-function xidReport(world: World, history: History, clock: Clock, end: Micros): { xid: XidJson[]; vacuums: VacuumJson[]; alerts: AlertJson[] } {
+function xidReport(world: World, history: History, clock: Clock, end: Micros): Pick<Report, 'xid' | 'vacuums' | 'alerts' | 'locks'> {
   const fmt = (t: Micros) => clock.short(t);
   const xid: XidJson[] = [];
   const alerts: AlertJson[] = [];
@@ -185,21 +191,10 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): {
       cause: explainXid(c.name, s, limits, history, fmt),
     });
   }
-  const vacuums: VacuumJson[] = history.vacuums.map((v) => ({
-    cluster: v.cluster,
-    node: v.node,
-    table: v.table,
-    from: clock.iso(v.from),
-    to: clock.iso(v.to),
-    seconds: (v.to - v.from) / 1e6,
-    mode: v.mode,
-    mbPerSecond: Math.round(v.bytesPerSecond / 1e5) / 10,
-    result: v.blockedBy ? `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}: could not freeze past ${v.blockedBy}` : `age ${Math.round(v.ageBefore)} → ${Math.round(v.ageAfter)}`,
-    ageBefore: Math.round(v.ageBefore),
-    ageAfter: Math.round(v.ageAfter),
-    blockedBy: v.blockedBy,
-  }));
-  return { xid, vacuums, alerts };
+  const vacuums: VacuumJson[] = vacuumJson(history.vacuums, (t) => clock.iso(t));
+  const waits = lockWaits(history, (t) => clock.iso(t), fmt);
+  const requests = [...world.clusters.values()].flatMap((c) => lockRequests(c.xid.vacuum.locks.requestTotals(end).map((t) => ({ cluster: c.name, ...t }))));
+  return { xid, vacuums, alerts, ...(waits.length > 0 || requests.length > 0 ? { locks: { waits, requests } } : {}) };
 }
 
 /**

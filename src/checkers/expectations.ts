@@ -4,6 +4,7 @@ import { count, duration } from '../report/format.ts';
 import type { Clock } from '../report/time.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds, Scenario } from '../scenario/types.ts';
+import { evaluateLockExpectation } from './locks.ts';
 import { evaluateVerdictExpectation } from './expect-verdicts.ts';
 
 type Partial = Omit<Report, 'expectations'>;
@@ -100,6 +101,9 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         }
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? (fired ? `fired at ${clock.short(toMicros(a.firedAt!))}` : 'did not fire') : problems.join('; ') };
       }
+      case 'lockWait':
+      case 'lockQueue':
+        return evaluateLockExpectation(e, r);
       case 'verdict':
       case 'noVerdict':
       case 'recovered':

@@ -30,9 +30,11 @@ export function explainXid(cluster: string, s: XidSummary, limits: { warnAge: nu
   const holds = history.holds.filter((h) => h.cluster === cluster && h.since <= s.maxAgeAt);
   for (const h of holds) {
     const blocked = history.vacuums.filter((v) => v.cluster === cluster && v.blockedBy !== null && v.blockedBy.includes(h.holder.replace(/^slot /, '')));
+    // An autovacuum retry loop: every visit vacuums the held tables again (each record counts its runs).
+    const runs = blocked.reduce((a, v) => a + (v.runs ?? 1), 0);
     steps.push({
       text: `${h.holder} held ${h.kind} at XID ${n(h.xid)} from ${fmt(h.since)}${h.until !== null ? ` to ${fmt(h.until)}` : ' to the end'}${
-        blocked.length ? `; ${blocked.length} anti-wraparound vacuum(s) of ${[...new Set(blocked.map((v) => v.table))].join(', ')} ran meanwhile and could not freeze past it (WARNING: oldest xmin is far in the past)` : ''
+        runs ? `; ${n(runs)} vacuum run(s) of ${[...new Set(blocked.map((v) => v.table))].join(', ')} meanwhile could not remove what it still sees${blocked.some((v) => v.mode !== 'regular') ? ' nor freeze past it' : ''}` : ''
       }.`,
       log: [],
     });

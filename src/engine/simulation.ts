@@ -35,6 +35,9 @@ export class Simulation {
   private clock = 0 as Micros;
   private processed = 0;
   private stopped = false;
+  /** The limits of the run in progress and when it started (wall clock), for guard(). */
+  private running: { readonly limits: RunLimits; readonly started: number } | null = null;
+  private spins = 0;
 
   get now(): Micros {
     return this.clock;
@@ -103,6 +106,27 @@ export class Simulation {
   private runChecked(until: Micros, limits?: RunLimits, onProgress?: (now: Micros) => void, afterEvent?: () => void): void {
     const queue = this.queue;
     const started = limits ? Date.now() : 0;
+    this.running = limits ? { limits, started } : null;
+    try {
+      this.loopChecked(queue, until, started, limits, onProgress, afterEvent);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /**
+   * For a loop that may run long inside one event (a search over future instants, a queue walk): call it
+   * once per iteration. Every 1024 calls it reads the wall clock and throws the run's limit error once
+   * --max-wall-seconds has passed, so that a limit stops even a model stuck inside one event. Free when the
+   * run has no limits.
+   */
+  guard(): void {
+    const r = this.running;
+    if (r === null || (++this.spins & 1023) !== 0) return;
+    if ((Date.now() - r.started) / 1000 > r.limits.maxWallSeconds) throw new SimulationLimitError('maxWallSeconds', r.limits.maxWallSeconds, this.clock);
+  }
+
+  private loopChecked(queue: EventQueue, until: Micros, started: number, limits?: RunLimits, onProgress?: (now: Micros) => void, afterEvent?: () => void): void {
     while (!this.stopped) {
       const fn = queue.popUntil(until);
       if (fn === undefined) return;

@@ -27,7 +27,8 @@ export type EventKind =
   | 'checkpoint'
   | 'vacuum'
   | 'xid'
-  | 'alert';
+  | 'alert'
+  | 'lock';
 
 export interface SimEvent {
   readonly at: Micros;
@@ -164,19 +165,75 @@ export interface HoldRecord {
   until: Micros | null;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export interface VacuumRecord {
   readonly cluster: string;
   readonly node: string;
   readonly table: string;
   readonly from: Micros;
   readonly to: Micros;
-  readonly mode: 'aggressive' | 'failsafe';
+  readonly mode: 'regular' | 'aggressive' | 'failsafe';
   readonly bytesPerSecond: number;
   readonly ageBefore: number;
   readonly ageAfter: number;
-  /** The holder that kept it from freezing, or null. */
+  /** The holder that kept it from freezing or from removing dead rows, or null. */
   readonly blockedBy: string | null;
+  /** Why it ran: anti-wraparound, dead rows, inserts (autovacuum), manual, single-user. */
+  readonly trigger?: string;
+  /** Cancelled (a conflicting lock request, a shutdown): nothing it did was kept. */
+  readonly canceled?: boolean;
+  /** Dead rows removed, and those it had to leave because a holder could still see them. */
+  readonly deadRemoved?: number;
+  readonly deadKept?: number;
+  /**
+   * Runs this record stands for: consecutive runs of the table held back by the same holder (or cancelled)
+   * are one record, as identical consecutive events are one event (an autovacuum retry loop runs thousands of
+   * times); `from` is the first run's start, `to` the last one's end, `busy` their time vacuuming (µs).
+   */
+  readonly runs?: number;
+  readonly busy?: number;
 }
+
+/** A party of a lock queue: who holds or waits for which mode since when. */
+export interface LockParty {
+  readonly who: string;
+  readonly mode: string;
+  readonly since: Micros;
+  readonly waiting: boolean;
+}
+
+/**
+ * Table locks (models/postgres/locks): a statement's wait for its lock and how it ended, or a workload's
+ * queries queued behind a lock (a fluid: how many arrived, were served, failed, or waited past the stall
+ * threshold), each with the chain of who held and who waited ahead.
+ */
+export type LockRecord =
+  | {
+      readonly kind: 'wait';
+      readonly cluster: string;
+      readonly table: string;
+      readonly who: string;
+      readonly mode: string;
+      readonly from: Micros;
+      readonly to: Micros;
+      readonly outcome: 'granted' | 'not-available' | 'lock_timeout' | 'statement_timeout' | 'deadlock' | 'canceled' | 'still waiting at the end';
+      readonly chain: readonly LockParty[];
+    }
+  | {
+      readonly kind: 'queue';
+      readonly cluster: string;
+      readonly table: string;
+      readonly workload: string;
+      readonly mode: string;
+      readonly from: Micros;
+      readonly to: Micros;
+      readonly arrived: number;
+      readonly served: number;
+      readonly failed: number;
+      readonly slow: number;
+      readonly chain: readonly LockParty[];
+    };
 
 /** A sample of a metric; between samples the value changes at `rate` per microsecond. */
 export interface MetricSample {
@@ -195,9 +252,11 @@ export interface HistoryLimits {
   readonly events: number;
   /** Metric samples (XID ages, ...): thinned beyond this, keeping each series' turning points. */
   readonly metrics: number;
+  /** Vacuum runs (an autovacuum retry loop runs thousands): the first half and the most recent beyond this. */
+  readonly vacuums?: number;
 }
 
-export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { positions: 200_000, events: 50_000, metrics: 200_000 };
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { positions: 200_000, events: 50_000, metrics: 200_000, vacuums: 50_000 };
 
 export class History {
   private readonly lastPosition = new Map<string, PositionSample>();
@@ -223,6 +282,7 @@ export class History {
   readonly replication = new ReplicationHistory((s) => this.mix(s));
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
+  readonly locks: LockRecord[] = [];
   readonly metrics: MetricSample[] = [];
   private readonly lastEventOfNode = new Map<string, SimEvent>();
   private nextTermId = 1;
@@ -230,7 +290,8 @@ export class History {
   private digest = 0x811c9dc5;
   private recorded = 0;
 
-  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, message: string, log: readonly (LogLine | null)[] = []): void {
+  /** Records an event; returns it (or the earlier identical one it was collapsed into). */
+  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, message: string, log: readonly (LogLine | null)[] = []): SimEvent {
     const lines = log.filter((l): l is LogLine => l !== null).map(renderLogLine);
     this.mix(`${at}|${node}|${kind}|${message}|${lines.join('\n')}`);
     const key = node ?? `cluster:${cluster}`;
@@ -240,12 +301,38 @@ export class History {
         prev.repeat.count++;
         prev.repeat.last = at;
       } else prev.repeat = { count: 2, last: at };
-      return;
+      return prev;
     }
     const ev: SimEvent = { at, cluster, node, kind, message, log: lines, repeat: null };
     this.events.push(ev);
     this.lastEventOfNode.set(key, ev);
     if (this.events.length > this.limits.events) this.capEvents();
+    return ev;
+  }
+
+  /**
+   * The same event once more at `at`, when it is still its node's last one (the cheap path for a retry loop's
+   * identical events): true when counted, false when the caller must record it with event().
+   */
+  repeatIfLast(ev: SimEvent, at: Micros): boolean {
+    const key = ev.node ?? `cluster:${ev.cluster}`;
+    if (this.lastEventOfNode.get(key) !== ev) return false;
+    if (ev.repeat) {
+      ev.repeat.count++;
+      ev.repeat.last = at;
+    } else ev.repeat = { count: 2, last: at };
+    this.mixNumbers(at);
+    return true;
+  }
+
+  /**
+   * An event that stands for a message logged at a rate (every XID assignment past the warn limit): once the
+   * rate stops, how many times it was logged and when last.
+   */
+  repeated(ev: SimEvent, count: number, last: Micros): void {
+    if (count < 2) return;
+    ev.repeat = { count, last };
+    this.mix(`repeat|${ev.at}|${ev.message}|${count}|${last}`);
   }
 
   receiver(t: ReceiverTransition): void {
@@ -288,8 +375,66 @@ export class History {
   }
 
   vacuum(v: VacuumRecord): void {
-    this.mix(`vacuum|${v.cluster}|${v.table}|${v.from}|${v.to}|${v.ageAfter}`);
-    this.vacuums.push(v);
+    // Numbers mixed as numbers: a retry loop records hundreds of thousands of runs.
+    this.mix(v.table);
+    this.mixNumbers(v.from, v.to, v.ageAfter, v.canceled ? 1 : 0);
+    const key = `${v.cluster}\u0000${v.table}`;
+    const last = this.lastVacuumOfTable.get(key);
+    // The table's previous record (records of other tables may come between).
+    if ((v.blockedBy !== null || v.canceled === true) && last !== undefined && last.mode === v.mode && last.trigger === v.trigger && last.blockedBy === v.blockedBy && (last.canceled ?? false) === (v.canceled ?? false)) {
+      last.to = v.to;
+      last.ageAfter = v.ageAfter;
+      last.bytesPerSecond = v.bytesPerSecond;
+      last.deadKept = v.deadKept;
+      last.runs = (last.runs ?? 1) + 1;
+      last.busy = (last.busy ?? last.to - last.from) + (v.to - v.from);
+      return;
+    }
+    const rec: Mutable<VacuumRecord> = { ...v, runs: 1, busy: v.to - v.from };
+    this.lastVacuumOfTable.set(key, rec);
+    this.vacuums.push(rec);
+    // Bounded like events: beyond the limit the first half and the most recent are kept (the fingerprint covers all).
+    const cap = this.limits.vacuums ?? DEFAULT_HISTORY_LIMITS.vacuums!;
+    if (this.vacuums.length > cap) {
+      const half = Math.floor(cap / 2);
+      this.omittedVacuums += this.vacuums.splice(half, Math.floor(half / 2)).length;
+    }
+  }
+
+  /**
+   * One more run like `last`, the table's latest record (a retry loop's runs computed ahead): what
+   * vacuum({...last, from, to, ageBefore: ageAfter, ageAfter, bytesPerSecond, deadKept}) records, without
+   * building the record (a loop has hundreds of thousands of runs).
+   */
+  vacuumAgain(last: VacuumRecord, from: Micros, to: Micros, ageAfter: number, bytesPerSecond: number, deadKept: number | undefined): void {
+    const rec = this.lastVacuumOfTable.get(`${last.cluster}\u0000${last.table}`);
+    if (rec !== last || last.blockedBy === null) {
+      this.vacuum({ ...last, from, to, ageBefore: ageAfter, ageAfter, bytesPerSecond, deadKept });
+      return;
+    }
+    this.mix(last.table);
+    this.mixNumbers(from, to, ageAfter, last.canceled ? 1 : 0);
+    rec.to = to;
+    rec.ageAfter = ageAfter;
+    rec.bytesPerSecond = bytesPerSecond;
+    rec.deadKept = deadKept;
+    rec.runs = (rec.runs ?? 1) + 1;
+    rec.busy = (rec.busy ?? 0) + (to - from);
+  }
+
+  /** Vacuum records dropped by the cap (docs/properties.md: bounded memory). */
+  omittedVacuums = 0;
+  private readonly lastVacuumOfTable = new Map<string, Mutable<VacuumRecord>>();
+
+  /** The latest record of a table's vacuums (it may stand for several runs). */
+  lastVacuum(cluster: string, table: string): VacuumRecord | undefined {
+    return this.lastVacuumOfTable.get(`${cluster}\u0000${table}`);
+  }
+
+
+  lock(r: LockRecord): void {
+    this.mix(`lock|${r.kind}|${r.table}|${r.kind === 'wait' ? r.who : r.workload}|${r.from}|${r.to}|${r.kind === 'wait' ? r.outcome : `${r.arrived}|${r.failed}`}`);
+    this.locks.push(r);
   }
 
   metric(m: MetricSample): void {
@@ -407,6 +552,23 @@ export class History {
       this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });
     }
     this.mix(`ws|${cluster}|${workload}|${at}|${status?.kind}|${status?.cause}`);
+  }
+
+  private readonly f64 = new Float64Array(1);
+  private readonly u32 = new Uint32Array(this.f64.buffer);
+
+  /** FNV-1a over the bits of each number (cheaper than formatting them). */
+  mixNumbers(...xs: number[]): void {
+    let h = this.digest;
+    for (const x of xs) {
+      this.f64[0] = x;
+      h ^= this.u32[0]!;
+      h = Math.imul(h, 0x01000193);
+      h ^= this.u32[1]!;
+      h = Math.imul(h, 0x01000193);
+    }
+    this.digest = h >>> 0;
+    this.recorded++;
   }
 
   mix(s: string): void {

@@ -13,6 +13,7 @@ import { createManagers, managedRedundancy } from './managers/index.ts';
 import type { Manager } from './managers/manager.ts';
 import { applyGrayFailure } from './gray.ts';
 import { TimelineRegistry } from './postgres/timeline.ts';
+import { describeVacuumStep } from './postgres/vacuum/describe.ts';
 
 /**
  * The simulated world of one scenario: the network, the clusters and their failover managers, and the
@@ -167,7 +168,16 @@ export class World {
       case 'openTransaction': {
         const c = this.clusterOf(a.node);
         note(c, a.node, `${a.source}: open ${a.prepared ? 'prepared ' : ''}transaction "${a.transaction}" on ${a.node}`);
-        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared);
+        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false);
+        return;
+      }
+      case 'vacuum':
+      case 'ddl':
+      case 'checkpoint':
+      case 'singleUserVacuum': {
+        const c = a.kind === 'checkpoint' || a.kind === 'singleUserVacuum' ? this.clusterOf(a.node) : this.clusters.get(a.cluster)!;
+        note(c, a.kind === 'checkpoint' || a.kind === 'singleUserVacuum' ? a.node : null, `${a.source}: ${describeVacuumStep(a)}`);
+        c.xid.apply(a, a.name);
         return;
       }
       case 'closeTransaction': {

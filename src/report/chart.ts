@@ -14,7 +14,8 @@
 import { bisector, extent, group, max, range, tickStep, ticks } from 'd3-array';
 import { DateTime } from 'luxon';
 import type { Micros } from '../engine/time.ts';
-import type { History, HoldRecord, MetricSample, VacuumRecord } from '../history/history.ts';
+import type { History, HoldRecord, MetricSample } from '../history/history.ts';
+import { collapseVacuums, type CollapsedVacuum } from '../checkers/vacuums.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
 import type { Action } from '../scenario/types.ts';
 import type { DiskJobSpec } from '../scenario/types-block.ts';
@@ -144,7 +145,8 @@ interface XidData {
   readonly lines: readonly AgeLine[];
   readonly limits: readonly LimitLine[];
   readonly holds: readonly HoldRecord[];
-  readonly vacuums: readonly VacuumRecord[];
+  /** Long vacuums; an autovacuum retry loop is one entry over all its runs (checkers/vacuums.ts). */
+  readonly vacuums: readonly CollapsedVacuum[];
   readonly freezeMaxAge: ReadonlyMap<string, number>;
   readonly yHi: number;
 }
@@ -817,7 +819,8 @@ function collectAnnotations(
     if (!v.blockedBy && v.mode !== 'failsafe' && v.ageBefore < trigger * 1.5) continue;
     const what = v.blockedBy ? 'could not freeze (horizon held)' : `age ${shortCount(v.ageBefore)} → ${shortCount(v.ageAfter)}`;
     const mode = v.mode === 'failsafe' ? ' (failsafe)' : '';
-    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${duration((v.to - v.from) / 1e6)}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
+    const runs = v.runs > 1 ? `${count(v.runs)} runs to ${when(v.to)}` : duration((v.to - v.from) / 1e6);
+    list.push({ t: v.from, text: `${when(v.from)} vacuum of ${v.table}${mode}, ${runs}: ${what}${xidWhere(v.cluster)}`, colour: v.blockedBy ? '#555' : '#1b7837', priority: 3, dash: '1 2' });
   }
   return list.sort((a, b) => a.priority - b.priority || a.t - b.t);
 }
@@ -1066,7 +1069,7 @@ function buildXid(report: Report, history: History, world: ChartWorld | undefine
   byAge('freeze', (e) => freezeMaxAge.get(e.cluster)!, (age) => `autovacuum_freeze_max_age ${count(age)}: anti-wraparound vacuums start here`);
   // Only xmin and catalog_xmin hold the XID horizon (a slot's restart_lsn holds WAL).
   const holds = history.holds.filter((h) => h.kind !== 'restart_lsn' && clusters.has(h.cluster) && h.since < endUs && (h.until === null || h.until > h.since));
-  const vacuums = history.vacuums.filter((v) => clusters.has(v.cluster) && v.from <= endUs && v.to - v.from >= LONG_VACUUM_US);
+  const vacuums = collapseVacuums(history.vacuums).filter((v) => clusters.has(v.cluster) && v.from <= endUs && v.to - v.from >= LONG_VACUUM_US);
   const top = Math.max(...limits.map((l) => l.age), ...lines.flatMap((l) => l.points.map((p) => p.v)));
   return { lines, limits, holds, vacuums, freezeMaxAge, yHi: top * 1.05 };
 }

@@ -155,6 +155,21 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   }
   out.push('');
 
+  // ---- Table locks: each statement that waited and what it waited behind; each workload's slow queries.
+  const waits = r.locks?.waits.filter((w) => w.seconds > 0) ?? [];
+  const slow = r.locks?.requests.filter((q) => q.failed + q.slow > 0) ?? [];
+  if (waits.length > 0 || slow.length > 0) {
+    out.push(c.b('Lock waits'));
+    for (const w of waits) {
+      para(`${at(w.from)} to ${at(w.to)} (${duration(w.seconds)}) ${w.who}: ${w.mode} on ${w.table}, ${w.outcome}`, IN, `${IN}    `);
+      steps(w.chain, `${IN}  `);
+    }
+    for (const q of slow) {
+      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${q.share > 0 && q.share < 0.001 ? 'under 0.1%' : percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+    }
+    out.push('');
+  }
+
   // ---- Transaction IDs.
   if (r.xid.length > 0) {
     out.push(c.b('Transaction IDs'));
@@ -206,23 +221,24 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
 }
 
 /**
- * The anti-wraparound vacuums of a minute or more, one line each: when, how long, which table, the age before
- * and after (mode and speed in the heading when all share them).
+ * The vacuums of a minute or more, one line each: when, how long, which table, what it did (why it ran, its
+ * mode and speed in the heading when all share them). A retry loop's runs are one line with their count.
  */
 function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void, para: (text: string, first: string, rest?: string) => void): void {
   const long = r.vacuums.filter((v) => v.seconds >= 60);
   if (long.length === 0) return;
   const weeks = clock.us(r.end) - clock.us(r.start) > 14 * 86_400e6;
   const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
-  const how = (v: (typeof long)[number]) => `${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
+  const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
   const same = new Set(long.map(how)).size === 1;
-  push(`${IN}Anti-wraparound vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`);
+  push(`${IN}Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`);
+  // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
+  const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
   const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];
   const widths = [0, 1, 2].map((k) => Math.max(...long.map((v) => cols(v)[k]!.length)));
   for (const v of long) {
-    const result = v.ageBefore === undefined || v.ageAfter === undefined ? v.result : `age ${count(v.ageBefore)} → ${count(v.ageAfter)}${v.blockedBy ? `: could not freeze past ${v.blockedBy}` : ''}`;
     const head = `${IN}  ${cols(v).map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
-    para(`${same ? '' : `(${how(v)}) `}${result}`, head, `${IN}      `);
+    para(`${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}`, head, `${IN}      `);
   }
 }
 

@@ -29,6 +29,10 @@ export interface OutageJson {
   readonly to: string;
   readonly seconds: number;
   readonly cause: string;
+  /** A lock queue: who held and who waited ahead, one fact per step, the holder first (checkers/locks.ts). */
+  readonly chain?: readonly CauseStepJson[];
+  /** A lock queue: the workload's queries in it (fluid counts). */
+  readonly requests?: { readonly arrived: number; readonly failed: number; readonly slow: number };
 }
 
 /** A stall has an outage's fields and the worst commit latency seen. */
@@ -115,14 +119,44 @@ export interface VacuumJson {
   readonly from: string;
   readonly to: string | null;
   readonly seconds: number;
-  readonly mode: 'aggressive' | 'failsafe';
+  readonly mode: 'regular' | 'aggressive' | 'failsafe';
   readonly mbPerSecond: number;
   readonly result: string;
+  /** Why it ran: anti-wraparound, dead rows, inserts, manual, single-user. */
+  readonly trigger?: string;
+  /** Consecutive identical runs of the table collapsed into this entry (an autovacuum retry loop); from the first to the last. */
+  readonly runs?: number;
   /** age(relfrozenxid) of the table before and after the vacuum. */
   readonly ageBefore?: number;
   readonly ageAfter?: number;
   /** The horizon holder that kept it from freezing, or null. */
   readonly blockedBy?: string | null;
+}
+
+/** A statement's wait for a table lock (checkers/locks.ts). */
+export interface LockWaitJson {
+  readonly cluster: string;
+  readonly table: string;
+  readonly who: string;
+  readonly mode: string;
+  readonly from: string;
+  readonly to: string;
+  readonly seconds: number;
+  readonly outcome: string;
+  /** Who held the table and who waited ahead of it. */
+  readonly chain: readonly CauseStepJson[];
+}
+
+/** A workload's queries on its table over the run: how many failed, or waited past the stall threshold. */
+export interface LockRequestsJson {
+  readonly cluster: string;
+  readonly workload: string;
+  readonly table: string;
+  readonly requests: number;
+  readonly failed: number;
+  readonly slow: number;
+  /** (failed + slow) / requests. */
+  readonly share: number;
 }
 
 export interface AlertJson {
@@ -198,6 +232,8 @@ export interface Report {
   readonly xid: readonly XidJson[];
   readonly vacuums: readonly VacuumJson[];
   readonly alerts: readonly AlertJson[];
+  /** Table locks (present when the run had lock waits or workloads on tables). */
+  readonly locks?: { readonly waits: readonly LockWaitJson[]; readonly requests: readonly LockRequestsJson[] };
   readonly expectations: readonly ExpectationJson[];
   readonly stats: { readonly events: number };
   /** Time series of block replication (present when the scenario has a `block:` section). */

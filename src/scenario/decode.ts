@@ -38,6 +38,27 @@ export interface SetOrigin {
 
 export const MAX_DEPTH = 40;
 export const MAX_ALIASES = 100;
+/** A load reports at most this many errors of one document. */
+export const MAX_ERRORS = 20;
+
+/**
+ * Thrown where decoding gave up on a value whose errors are already recorded in the LoadState: the
+ * enclosing list, mapping or object goes on with its other entries and fails in turn, without a new error.
+ */
+export class Recorded extends Error {
+  override readonly name = 'Recorded';
+  constructor() {
+    super('errors recorded');
+  }
+}
+
+/** Thrown once MAX_ERRORS errors are recorded, or after an error that makes going on pointless: stop decoding. */
+export class StopDecoding extends Error {
+  override readonly name = 'StopDecoding';
+  constructor() {
+    super('stop decoding');
+  }
+}
 
 /** Per-load state shared by all contexts: the file, positions, and facts later decoders depend on. */
 export class LoadState<Env extends object = Record<string, unknown>> {
@@ -46,6 +67,19 @@ export class LoadState<Env extends object = Record<string, unknown>> {
   readonly setOrigins = new WeakMap<object, SetOrigin>();
   /** Mappings a set path created beside an almost identical key: the did-you-mean for errors in them. */
   readonly nearMisses = new WeakMap<object, string>();
+  /**
+   * The errors found so far. Decoding goes on after an error in a list item, a mapping entry, an unknown
+   * key or a field no later field depends on (one with no `after` hook), so that one load reports every
+   * error of a file, up to MAX_ERRORS.
+   */
+  readonly errors: ScenarioError[] = [];
+  /** More than MAX_ERRORS errors were found. */
+  truncated = false;
+  /**
+   * Kinds of names (node, slot, ...) of which some definition failed to decode: a reference to an unknown
+   * one is then probably a consequence, not a mistake of its own, and is not reported.
+   */
+  readonly incomplete = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -53,6 +87,35 @@ export class LoadState<Env extends object = Record<string, unknown>> {
     readonly lineCounter: LineCounter,
     readonly env: Env,
   ) {}
+
+  /**
+   * Records what a decoder threw, so that its caller can go on with the next entry: true for a ScenarioError
+   * (now recorded) and for Recorded; false for anything else, which the caller rethrows.
+   */
+  record(e: unknown): boolean {
+    if (e instanceof Recorded) return true;
+    if (!(e instanceof ScenarioError)) return false;
+    const text = e.format();
+    if (!this.errors.some((x) => x.format() === text)) this.errors.push(e);
+    if (this.errors.length >= MAX_ERRORS) {
+      this.truncated = true;
+      throw new StopDecoding();
+    }
+    return true;
+  }
+
+  /** Runs `decode`; afterwards (or when it throws) every recorded error is thrown as one ScenarioError. */
+  decodeAll<T>(decode: () => T): T {
+    let value: T;
+    try {
+      value = decode();
+    } catch (e) {
+      if (!(e instanceof StopDecoding) && !this.record(e)) throw e;
+    }
+    const [first, ...others] = this.errors;
+    if (first) throw first.withOthers(others, this.truncated);
+    return value!;
+  }
 
   /** A ScenarioError at `node` (its set origin, its range, or 1:1). */
   error(node: unknown, message: string, init: ScenarioErrorInit = {}): ScenarioError {
@@ -116,12 +179,27 @@ export class Ctx<Env extends object = Record<string, unknown>> {
     throw this.st.error(node, message, init);
   }
 
+  /** An error after which decoding stops (it would only repeat): recorded, then StopDecoding. */
+  stop(node: unknown, message: string): never {
+    this.st.errors.push(this.st.error(node, message));
+    throw new StopDecoding();
+  }
+
+  /**
+   * A reference to a `kind` of thing the file does not define: an error, unless a definition of that kind
+   * failed to decode (then it is probably why, and the reference is skipped without a message).
+   */
+  failReference(kind: string, node: unknown, message: string, init: ScenarioErrorInit = {}): never {
+    if (this.st.incomplete.has(kind)) throw new Recorded();
+    return this.fail(node, message, init);
+  }
+
   /** Follows aliases (counted, to stop alias bombs) and stops runaway nesting. */
   resolve(node: Node): Node {
-    if (this.depth > MAX_DEPTH) this.fail(node, `${this.subject} is nested too deeply`);
+    if (this.depth > MAX_DEPTH) this.stop(node, `${this.subject} is nested too deeply`);
     let n: Node = node;
     for (let hops = 0; isAlias(n); hops++) {
-      if (++this.st.aliasCount > MAX_ALIASES || hops > MAX_ALIASES) this.fail(node, `too many aliases (more than ${MAX_ALIASES})`);
+      if (++this.st.aliasCount > MAX_ALIASES || hops > MAX_ALIASES) this.stop(node, `too many aliases (more than ${MAX_ALIASES})`);
       const target = n.resolve(this.st.doc);
       if (!target) this.fail(n, `unknown alias *${n.source}`);
       n = target as Node;
@@ -132,6 +210,17 @@ export class Ctx<Env extends object = Record<string, unknown>> {
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * `{ ...a, ...b }` (same keys, same order) without object spread: V8 clones objects of many shapes (a decoded
+ * action is one of dozens) through a slow path, microseconds each, most of a large plan's decoding.
+ */
+export function extend<A extends object, B extends object>(a: A, b: B): A & B {
+  const out: Record<string, unknown> = {};
+  for (const k in a) if (Object.hasOwn(a, k)) out[k] = a[k];
+  for (const k in b) if (Object.hasOwn(b, k)) out[k] = b[k];
+  return out as A & B;
+}
 
 export function isNull(node: Node | null | undefined): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
@@ -201,6 +290,13 @@ export function map<A, B>(d: Decoder<A>, f: (a: A, node: Node, ctx: Ctx<any>) =>
   return { expected: d.expected, schema: d.schema, decode: (node, ctx) => f(d.decode(node, ctx), ctx.resolve(node), ctx) };
 }
 
+/**
+ * Characters no name or description may hold: C0 and C1 controls but tab, line feed and carriage return,
+ * DEL, the noncharacters U+FFFE and U+FFFF, and unpaired surrogates (none is allowed in XML 1.0, and
+ * control characters would act on a terminal).
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function string(opts: { pattern?: RegExp; patternText?: string; maxLength?: number; nonEmpty?: boolean; expected?: string } = {}): Decoder<string> {
   const maxLength = opts.maxLength ?? 1000;
   const expected = opts.expected ?? 'a string';
@@ -211,6 +307,13 @@ export function string(opts: { pattern?: RegExp; patternText?: string; maxLength
       const s = scalar(node, ctx, expected);
       if (typeof s.value !== 'string') typeError(s.node, ctx, expected);
       if (s.value.length > maxLength) ctx.fail(s.node, `${ctx.subject} is too long (${s.value.length} characters, at most ${maxLength})`);
+      const bad = CONTROL.exec(s.value);
+      if (bad) {
+        const c = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        ctx.fail(s.node, `${ctx.subject} contains the control character U+${c} (character ${bad.index + 1})`, {
+          hint: 'remove it: names and descriptions are printed on terminals and in SVG charts (tabs and line breaks are fine)',
+        });
+      }
       if (opts.nonEmpty && s.value.trim() === '') ctx.fail(s.node, `${ctx.subject} must not be empty`, { expected });
       if (opts.pattern && !opts.pattern.test(s.value)) {
         ctx.fail(s.node, `${ctx.subject}: ${show(s.value)} is not ${opts.patternText ?? expected}`, { expected: opts.patternText ?? expected });
@@ -314,7 +417,15 @@ export function anyNode(description: string): Decoder<Node> {
   return { expected: 'any value', schema: () => ({ description }), decode: (node) => node };
 }
 
-export function list<T>(item: Decoder<T>, opts: { label: (index: number, node: Node, ctx: Ctx<any>) => string; minItems?: number }): Decoder<T[]> {
+export function list<T>(
+  item: Decoder<T>,
+  opts: {
+    label: (index: number, node: Node, ctx: Ctx<any>) => string;
+    minItems?: number;
+    /** Kinds of names its items may define (see LoadState.incomplete). */
+    defines?: readonly string[];
+  },
+): Decoder<T[]> {
   const expected = 'a list';
   return {
     expected,
@@ -323,7 +434,7 @@ export function list<T>(item: Decoder<T>, opts: { label: (index: number, node: N
       const n = ctx.resolve(node);
       if (!isSeq(n)) typeError(n, ctx, expected, { expected: `a list; each item ${item.expected}` });
       if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected: `a list; each item ${item.expected}` });
-      return (n as YAMLSeq<Node>).items.map((it, i) => {
+      return each((n as YAMLSeq<Node>).items, ctx, opts.defines, (it, i) => {
         if (it === null || it === undefined) ctx.fail(n, `empty item ${i} in ${ctx.subject} (counted from 0, as --set paths count)`);
         return item.decode(it, ctx.within(opts.label(i, it, ctx)));
       });
@@ -349,6 +460,8 @@ export function namedMap<T>(
     before?: (name: string, ctx: Ctx<any>) => void;
     minItems?: number;
     expected?: string;
+    /** Kinds of names its entries define besides their own (see LoadState.incomplete). */
+    defines?: readonly string[];
   },
 ): Decoder<Named<T>[]> {
   const expected = opts.expected ?? `a mapping of names to ${item.expected}`;
@@ -366,21 +479,49 @@ export function namedMap<T>(
       const m = n as YAMLMap<Node, Node>;
       if (opts.minItems && m.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} entr${opts.minItems === 1 ? 'y' : 'ies'}`, { expected });
       const seen = new Set<string>();
-      const keys = m.items.map((pair) => {
-        const k = keyText(pair, ctx, n);
-        if (seen.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
-        seen.add(k.text);
-        return { name: opts.names.decode(k.node, ctx.field('name')), node: k.node };
-      });
-      opts.onNames?.(keys, ctx);
-      return m.items.map((pair, i) => {
-        const k = keys[i]!;
-        const v = pair.value ?? nullNodeFor(k.node);
+      let failed = false;
+      const entries: { pair: Pair<Node, Node>; name: string; node: Node }[] = [];
+      for (const pair of m.items) {
+        try {
+          const k = keyText(pair, ctx, n);
+          if (seen.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
+          seen.add(k.text);
+          entries.push({ pair, name: opts.names.decode(k.node, ctx.field('name')), node: k.node });
+        } catch (e) {
+          if (!ctx.st.record(e)) throw e;
+          failed = true;
+        }
+      }
+      opts.onNames?.(entries, ctx);
+      const values = each(entries, ctx, opts.defines, (k) => {
+        const v = k.pair.value ?? nullNodeFor(k.node);
         opts.before?.(k.name, ctx);
         return { name: k.name, value: item.decode(v, ctx.within(opts.label(k.name))), keyNode: k.node };
       });
+      if (failed) throw new Recorded();
+      return values;
     },
   };
+}
+
+/**
+ * `f` over `items`, going on after an item fails (its errors recorded); then Recorded if any failed, so that
+ * what contains the list is not built from a part of it.
+ */
+function each<A, B>(items: readonly A[], ctx: Ctx<any>, defines: readonly string[] | undefined, f: (item: A, index: number) => B): B[] {
+  const out: B[] = [];
+  let failed = false;
+  for (let i = 0; i < items.length; i++) {
+    try {
+      out.push(f(items[i]!, i));
+    } catch (e) {
+      if (!ctx.st.record(e)) throw e;
+      for (const kind of defines ?? []) ctx.st.incomplete.add(kind);
+      failed = true;
+    }
+  }
+  if (failed) throw new Recorded();
+  return out;
 }
 
 /** A stand-in null scalar for `key:` with no value, positioned at the key. */
@@ -425,6 +566,8 @@ export interface Field<T, D> {
   readonly defaultDoc?: unknown;
   /** Runs right after this field is decoded (or defaulted), before the next field: checks, env facts. */
   after?(value: T | D, info: ObjectInfo, ctx: Ctx<any>): void;
+  /** `after` only checks (records no fact later fields need): the next fields are decoded even if this one fails. */
+  readonly checkOnly?: boolean;
 }
 
 export type Fields = Record<string, Field<any, any>>;
@@ -448,6 +591,11 @@ export function after<T, D>(field: Field<T, D>, hook: (value: T | D, info: Objec
   return { ...field, after: hook };
 }
 
+/** The same field with a check that runs right after it is decoded; later fields do not depend on it. */
+export function checked<T, D>(field: Field<T, D>, check: (value: T | D, info: ObjectInfo, ctx: Ctx<any>) => void): Field<T, D> {
+  return { ...field, after: check, checkOnly: true };
+}
+
 /** What an object decoder's builder sees besides the values: where each key was. */
 export interface ObjectInfo {
   /** The mapping node. */
@@ -469,52 +617,92 @@ function fieldsSchema(fields: Fields, b: SchemaBuilder): { properties: Record<st
   return { properties, required };
 }
 
-/** Reads a mapping's pairs by key (rejecting unknown keys with did-you-mean). */
-function readPairs(node: Node, ctx: Ctx<any>, allowed: readonly string[], expected: string): { map: YAMLMap<Node, Node>; values: Map<string, Node>; keys: Map<string, Node> } {
+/** The keys a mapping may have, as a list (for messages) and a set (for lookups). */
+interface Keys {
+  readonly list: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+function keys(list: readonly string[]): Keys {
+  return { list, set: new Set(list) };
+}
+
+/** A mapping's pairs by key: what an object decoder reads, and the ObjectInfo its hooks and builder see. */
+class Pairs implements ObjectInfo {
+  readonly values = new Map<string, Node>();
+  readonly keys = new Map<string, Node>();
+  /** Some keys were unknown or repeated (errors recorded): the object fails after its fields are checked. */
+  failed = false;
+
+  constructor(readonly node: YAMLMap<Node, Node>) {}
+
+  at(key: string): Node | undefined {
+    return this.values.get(key);
+  }
+
+  keyAt(key: string): Node | undefined {
+    return this.keys.get(key);
+  }
+
+  has(key: string): boolean {
+    const v = this.values.get(key);
+    return v !== undefined && !isNull(v);
+  }
+}
+
+/** Reads a mapping's pairs by key (recording unknown and repeated keys, with did-you-mean). */
+function readPairs(node: Node, ctx: Ctx<any>, allowed: Keys, expected: string): Pairs {
   const n = ctx.resolve(node);
   if (!isMap(n)) typeError(n, ctx, expected);
-  const map = n as YAMLMap<Node, Node>;
-  const values = new Map<string, Node>();
-  const keys = new Map<string, Node>();
-  for (const pair of map.items) {
-    const k = keyText(pair, ctx, n);
-    if (!allowed.includes(k.text)) {
-      const hint = didYouMean(k.text, allowed);
-      ctx.fail(k.node, `unknown key ${show(k.text)}${ctx.inContainer}`, hint ? { hint, expected: `one of: ${listing(allowed, 40)}` } : { expected: `one of: ${listing(allowed, 40)}` });
-    }
-    if (keys.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
-    keys.set(k.text, k.node);
-    values.set(k.text, pair.value ?? nullNodeFor(k.node));
-  }
-  return { map, values, keys };
-}
-
-function decodeFields<F extends Fields>(fields: F, p: ReturnType<typeof readPairs>, ctx: Ctx<any>): ObjectValue<F> {
-  const info = infoOf(p);
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, f] of Object.entries(fields)) {
-    const v = p.values.get(k);
-    if (v === undefined || isNull(v)) {
-      if (f.required) {
-        if (v !== undefined) ctx.fail(p.keys.get(k) ?? p.map, `${k}${ctx.inContainer} has no value`, { expected: f.decoder.expected });
-        ctx.fail(p.map, `missing key ${show(k)}${ctx.inContainer}`, { expected: `${k}: ${f.decoder.expected}` });
+  const p = new Pairs(n as YAMLMap<Node, Node>);
+  for (const pair of p.node.items) {
+    try {
+      const k = keyText(pair, ctx, n);
+      if (!allowed.set.has(k.text)) {
+        const hint = didYouMean(k.text, allowed.list);
+        ctx.fail(k.node, `unknown key ${show(k.text)}${ctx.inContainer}`, hint ? { hint, expected: `one of: ${listing(allowed.list, 40)}` } : { expected: `one of: ${listing(allowed.list, 40)}` });
       }
-      out[k] = f.fallback();
-    } else {
-      out[k] = f.decoder.decode(v, ctx.field(k));
+      if (p.keys.has(k.text)) ctx.fail(k.node, `duplicate key ${show(k.text)}${ctx.inContainer}`);
+      p.keys.set(k.text, k.node);
+      p.values.set(k.text, pair.value ?? nullNodeFor(k.node));
+    } catch (e) {
+      if (!ctx.st.record(e)) throw e;
+      p.failed = true;
     }
-    f.after?.(out[k], info, ctx);
   }
-  return out as ObjectValue<F>;
+  return p;
 }
 
-function infoOf(p: ReturnType<typeof readPairs>): ObjectInfo {
-  return {
-    node: p.map,
-    at: (k) => p.values.get(k),
-    keyAt: (k) => p.keys.get(k),
-    has: (k) => p.values.has(k) && !isNull(p.values.get(k)),
-  };
+/**
+ * Decodes the fields in order. A field that fails is recorded and the next one decoded, unless it has an
+ * `after` hook (later fields may need the facts the hook records): then the error goes to the caller. A
+ * missing key is not reported beside an unknown one (probably the same key misspelt).
+ */
+function decodeFields<F extends Fields>(fields: readonly (readonly [string, Field<any, any>])[], p: Pairs, ctx: Ctx<any>): ObjectValue<F> {
+  // A plain object (not Object.create(null), which V8 keeps in slow dictionary mode): field names are the grammar's.
+  const out: Record<string, unknown> = {};
+  let failed = p.failed;
+  for (const [k, f] of fields) {
+    try {
+      const v = p.values.get(k);
+      if (v === undefined || isNull(v)) {
+        if (f.required) {
+          if (v !== undefined) ctx.fail(p.keys.get(k) ?? p.node, `${k}${ctx.inContainer} has no value`, { expected: f.decoder.expected });
+          if (p.failed) throw new Recorded();
+          ctx.fail(p.node, `missing key ${show(k)}${ctx.inContainer}`, { expected: `${k}: ${f.decoder.expected}` });
+        }
+        out[k] = f.fallback();
+      } else {
+        out[k] = f.decoder.decode(v, ctx.field(k));
+      }
+      f.after?.(out[k], p, ctx);
+    } catch (e) {
+      if ((f.after !== undefined && f.checkOnly !== true) || !ctx.st.record(e)) throw e;
+      failed = true;
+    }
+  }
+  if (failed) throw new Recorded();
+  return out as ObjectValue<F>;
 }
 
 /**
@@ -525,7 +713,8 @@ export function object<F extends Fields, R = ObjectValue<F>>(
   fields: F,
   opts: { expected?: string; build?: (v: ObjectValue<F>, info: ObjectInfo, ctx: Ctx<any>) => R; schemaExtra?: JsonSchema } = {},
 ): Decoder<R> {
-  const allowed = Object.keys(fields);
+  const allowed = keys(Object.keys(fields));
+  const entries = Object.entries(fields);
   const expected = opts.expected ?? 'a mapping';
   return {
     expected,
@@ -535,8 +724,8 @@ export function object<F extends Fields, R = ObjectValue<F>>(
     },
     decode(node, ctx) {
       const p = readPairs(node, ctx, allowed, expected);
-      const v = decodeFields(fields, p, ctx);
-      return opts.build ? opts.build(v, infoOf(p), ctx) : (v as unknown as R);
+      const v = decodeFields<F>(entries, p, ctx);
+      return opts.build ? opts.build(v, p, ctx) : (v as unknown as R);
     },
   };
 }
@@ -555,7 +744,8 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
   opts: { what: string; descriptions: { readonly [K in keyof V]: string } },
 ): Decoder<TaggedValue<C, V>> {
   const tags = Object.keys(variants);
-  const allowed = [...Object.keys(common), ...tags];
+  const allowed = keys([...Object.keys(common), ...tags]);
+  const commonEntries = Object.entries(common);
   const expected = `a mapping with one of: ${tags.join(', ')}`;
   return {
     expected,
@@ -574,7 +764,9 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
       const p = readPairs(node, ctx, allowed, expected);
       const present = tags.filter((t) => p.values.has(t));
       if (present.length === 0) {
-        ctx.fail(p.map, `${ctx.subject} has no ${opts.what}`, { expected: `one of: ${tags.join(', ')}` });
+        // An unknown key was probably the action or expectation misspelt: its error says so.
+        if (p.failed) throw new Recorded();
+        ctx.fail(p.node, `${ctx.subject} has no ${opts.what}`, { expected: `one of: ${tags.join(', ')}` });
       }
       if (present.length > 1) {
         ctx.fail(p.keys.get(present[1]!), `${ctx.subject} has more than one ${opts.what} (${present.join(' and ')}): write one per entry`, {
@@ -582,11 +774,11 @@ export function tagged<C extends Fields, V extends Record<string, Decoder<any>>>
         });
       }
       const tag = present[0]!;
-      const c = decodeFields(common, p, ctx);
+      const c = decodeFields<C>(commonEntries, p, ctx);
       const v = p.values.get(tag)!;
       if (isNull(v)) ctx.fail(p.keys.get(tag), `${tag}${ctx.inContainer} has no value`, { expected: variants[tag]!.expected });
       const value = variants[tag]!.decode(v, ctx.field(tag));
-      return { tag, value, common: c, info: infoOf(p) } as TaggedValue<C, V>;
+      return { tag, value, common: c, info: p } as TaggedValue<C, V>;
     },
   };
 }

@@ -19,6 +19,10 @@ export class ScenarioError extends Error {
   readonly expected?: string;
   readonly hint?: string;
   readonly setArg?: string;
+  /** The other errors found in the same file after this one (the loader reports up to MAX_ERRORS). */
+  private others: readonly ScenarioError[] = [];
+  /** More errors were found than are listed. */
+  truncated = false;
 
   constructor(file: string, line: number, column: number, message: string, init: ScenarioErrorInit = {}) {
     super(message);
@@ -31,6 +35,18 @@ export class ScenarioError extends Error {
     if (init.setArg !== undefined) this.setArg = init.setArg;
   }
 
+  /** Every error found in the file, this one first. */
+  get errors(): readonly ScenarioError[] {
+    return [this, ...this.others];
+  }
+
+  /** This error with `others` found after it in the same file. */
+  withOthers(others: readonly ScenarioError[], truncated: boolean): this {
+    this.others = others;
+    this.truncated = truncated;
+    return this;
+  }
+
   /**
    * One line: `file:line:column: message; hint` (or `(expected ...)` when there is no hint). Errors in a
    * command-line value read `file: --set PATH=VALUE: message`.
@@ -40,8 +56,13 @@ export class ScenarioError extends Error {
     let text = `${where}: ${this.message}`;
     if (this.hint) text += `; ${this.hint}`;
     else if (this.expected && !this.message.includes(this.expected)) text += ` (expected ${this.expected})`;
-    return text.replace(/[\r\n]+/g, ' ');
+    return oneLine(text);
   }
+}
+
+/** `text` on one line, with every other control character shown as \uXXXX: safe to print on a terminal. */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Optimal-string-alignment (restricted Damerau-Levenshtein) distance; gives up above `limit`. */
@@ -108,5 +129,5 @@ export function show(value: unknown): string {
   if (typeof value === 'string') s = JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   else if (value === null || value === undefined) s = 'null';
   else s = String(value);
-  return s.replace(/[\r\n]+/g, ' ');
+  return oneLine(s);
 }

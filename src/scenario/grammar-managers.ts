@@ -80,7 +80,7 @@ export function discriminated<T>(key: string, alts: Readonly<Record<string, Deco
       if (!pair) return ctx.fail(n, `missing key ${show(key)}${ctx.inContainer}`, { expected: `${key}: one of ${listing(names)}` });
       const v = pair.value ? ctx.resolve(pair.value) : null;
       const text = v && isScalar(v) && typeof v.value === 'string' ? v.value : null;
-      if (text === null || !alts[text]) {
+      if (text === null || !Object.hasOwn(alts, text)) {
         const hint = text === null ? null : didYouMean(text, names);
         return ctx.fail(v ?? pair.key, `${key}${ctx.inContainer}: ${text === null ? 'not a name' : show(text)} is not one of: ${names.join(', ')}`, hint ? { hint } : { expected: `one of: ${names.join(', ')}` });
       }

@@ -27,6 +27,8 @@ import type {
 import { didYouMean, listing, show } from './errors.ts';
 import {
   after,
+  checked,
+  extend,
   anyNode,
   boolean,
   byKind,
@@ -53,8 +55,10 @@ import {
   type ObjectInfo,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { huntGrammar } from './grammar-hunt.ts';
+import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
@@ -76,7 +80,11 @@ export interface ClusterInfo {
   nodeNames: string[];
   specs: NodeSpec[];
   workloadNames: string[];
+  /** Each workload's rate and WAL per transaction, for the WAL address space check of rate changes. */
+  workloadLoads?: { readonly rate: number; readonly walPerTx: number }[];
   databaseNames: string[];
+  /** The tables of its databases (grammar-vacuum.ts refers to them). */
+  tables?: { database: string; table: string }[];
 }
 
 export interface Env extends SettingsEnv {
@@ -138,7 +146,7 @@ export function ref(kind: string, candidates: (env: Env) => readonly string[], c
         check?.(text, n, ctx);
         const hint = didYouMean(text, names);
         const exp = names.length ? `one of: ${listing(names)}` : `a ${kind} defined in the file`;
-        ctx.fail(n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
+        ctx.failReference(kind, n, `${ctx.subject}: unknown ${kind} ${show(text)}`, hint ? { expected: exp, hint } : { expected: exp });
       }
       return text;
     },
@@ -225,8 +233,8 @@ export function rate(): Decoder<number> {
     'a rate like "800/s", "48000/min" or a number per second',
     'rate',
     {
-      description: 'A rate: "N/s", "N/min", "N/h", or a bare number per second.',
-      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
+      description: 'A rate: "N/s", "N/min", "N/h" (N may have an exponent: "1e9/s"), or a bare number per second.',
+      anyOf: [{ type: 'string', pattern: String.raw`^\s*\d+(\.\d+)?([eE][+-]?\d+)?\s*/\s*(s|min|m|h)\s*$` }, { type: 'number', minimum: 0 }],
       examples: ['800/s', '48000/min', 200],
     },
     (v) => parseRate(v),
@@ -476,6 +484,9 @@ const nodesDecoder = namedMap(nodeDecoder, {
   },
 });
 
+/** The vacuum and lock grammar (grammar-vacuum.ts), built here with this module's decoders. */
+const VACUUM = vacuumGrammar({ ref, rate, bounds });
+
 const workloadBody = object(
   {
     target: req(clusterNodeRef, 'The node the clients send writes to at the start (a primary).'),
@@ -483,6 +494,7 @@ const workloadBody = object(
     rate: req(rate(), 'Write transactions offered per second.'),
     wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
+    ...VACUUM.workloadFields,
   },
   {
     build: (v, info, ctx: C): Omit<WorkloadSpec, 'name'> => {
@@ -490,7 +502,8 @@ const workloadBody = object(
       if (target.role !== 'primary') {
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections };
+      checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...VACUUM.buildWorkloadTable(v, info, ctx) };
     },
   },
 );
@@ -528,6 +541,7 @@ const tableDecoder = object(
       1,
     ),
     frozen_age: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'age(relfrozenxid) at the start (default: drawn from the seed, below autovacuum_freeze_max_age).'),
+    rows: opt(integer({ min: 1 }), 'Rows (reltuples): autovacuum\'s thresholds scale with it. Default: size / 128 bytes.'),
   },
 );
 
@@ -560,6 +574,7 @@ const databasesDecoder = map(
         churn: t.value.churn / 3600,
         vacuumScan: t.value.vacuum_scan,
         frozenAge: t.value.frozen_age ?? null,
+        ...(t.value.rows !== undefined ? { rows: t.value.rows } : {}),
       })),
     })),
 );
@@ -607,9 +622,11 @@ const clusterDecoder = object(
       req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
       (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
     ),
+    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, _info, ctx: C) => {
+      ctx.env.cluster!.tables = (v ?? []).flatMap((d) => d.tables.map((t) => ({ database: d.name, table: t.name })));
+    }),
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
-    databases: opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'),
     slots: opt(slotsDecoder, 'Replication slots existing at the start, by name.'),
     failover: opt(
       byKind<FailoverSpec[]>(
@@ -627,6 +644,7 @@ const clusterDecoder = object(
       }
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
+      cluster.workloadLoads = workloads.map((w) => ({ rate: w.rate, walPerTx: w.walPerTx }));
       return {
         databases: v.databases ?? [],
         slots: v.slots ?? [],
@@ -645,6 +663,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
+    defines: ['node', 'slot', 'transaction'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -732,6 +751,9 @@ const workloadChange = object(
         ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
+      const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
+      const most = (f: (l: { rate: number; walPerTx: number }) => number) => Math.max(0, ...loads.map(f));
+      checkWalSpace(v.rate ?? most((l) => l.rate), v.wal_per_tx ?? most((l) => l.walPerTx), (ctx.env.end ?? 0) / 1e6, info.at('rate') ?? info.at('wal_per_tx'), ctx);
       return {
         kind: 'workload',
         cluster,
@@ -781,13 +803,20 @@ const openTransaction = object(
     node: req(nodeRef, 'The server the transaction runs on (its snapshot holds the xmin horizon).'),
     name: req(name(), 'A name to close it by.'),
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
+    database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
+    idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
   },
   {
     build: (v, info, ctx: C): ActionBody => {
       const cluster = ctx.env.nodes.get(v.node)!.cluster;
       if (ctx.env.transactions.has(v.name)) ctx.fail(info.at('name')!, `${ctx.subject}: a transaction named ${show(v.name)} is already open`);
+      const dbs = ctx.env.clusters.get(cluster)!.databaseNames;
+      if (v.database !== undefined && !dbs.includes(v.database)) {
+        const dym = didYouMean(v.database, dbs);
+        ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
+      }
       ctx.env.transactions.set(v.name, cluster);
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared };
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle };
     },
   },
 );
@@ -844,6 +873,7 @@ const ACTION_BODIES = {
   start_consumer: slotAction('startConsumer'),
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
+  ...VACUUM.actions,
   ...BLOCK.actions,
   ...MANAGERS.actions,
 };
@@ -867,8 +897,9 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   drop_slot: 'Drop a replication slot (pg_drop_replication_slot): its horizons and WAL are released.',
   stop_consumer: 'The slot\'s consumer stops (e.g. a CDC tool shut down): restart_lsn and xmin stay where they are.',
   start_consumer: 'The slot\'s consumer streams again and catches up.',
-  open_transaction: 'Begin a long-running (or prepared) transaction: {node, name, prepared?}; it holds the xmin horizon.',
-  close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED).',
+  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?}; it holds the xmin horizon (on a standby, through hot_standby_feedback).',
+  close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED): its xmin and its locks are released.',
+  ...VACUUM.actionDescriptions,
   ...BLOCK.actionDescriptions,
   ...MANAGERS.actionDescriptions,
 };
@@ -893,7 +924,7 @@ function actionDecoder(source: 'plan' | 'faults'): Decoder<Action> {
         hint: 'move it before the end or extend end/duration',
       });
     }
-    return { ...(v.value as ActionBody), at: v.common.at, name: v.common.name ?? null, source };
+    return extend(v.value as ActionBody, { at: v.common.at, name: v.common.name ?? null, source });
   });
 }
 
@@ -1025,6 +1056,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  ...VACUUM.expectations,
   ...MANAGERS.expectations,
 };
 
@@ -1038,6 +1070,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  ...VACUUM.expectationDescriptions,
   ...MANAGERS.expectationDescriptions,
 };
 
@@ -1065,6 +1098,9 @@ export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'lockWait':
+    case 'lockQueue':
+      return describeLockExpectation(e, boundsText);
     case 'verdict':
     case 'noVerdict':
     case 'recovered':
@@ -1257,13 +1293,13 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
     clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
     block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
-    plan: after(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan') }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
+    plan: checked(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan'), defines: ['slot', 'transaction'] }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
-    faults: after(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults') }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
+    faults: checked(withDefault(list(actionDecoder('faults'), { label: entryLabel('faults'), defines: ['slot', 'transaction'] }), 'Injected faults, each at a time (same actions as plan).', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('faults'), ctx, 'faults entry'),
     ),
-    expect: after(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
+    expect: checked(withDefault(list(expectation, { label: entryLabel('expect') }), 'What the run should show; each is checked and reported.', []), (v, info, ctx: C) =>
       checkUniqueNames(
         v.map((e) => ({ name: e.explicitName })),
         info.at('expect'),

@@ -3,11 +3,12 @@
  * expanded on a copy) -> decoded `Scenario`, or
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, Scalar, YAMLSeq, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
+import { MAX_SCENARIO_BYTES, readScenarioInput, STDIN_NAME } from './read.ts';
+import { parseFast } from './yaml-fast.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type ListOps, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 import { expandRepeats } from './repeat.ts';
@@ -21,10 +22,10 @@ export interface LoadOptions {
   seed?: number | null;
 }
 
-/** Files larger than this are refused (a scenario is a page or two of YAML). */
-export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
+export { MAX_SCENARIO_BYTES } from './read.ts';
 
-const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+/** How scenario YAML is read: YAML 1.2, core schema (yes/no are strings), no merge keys. */
+export const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.2',
   schema: 'core',
   prettyErrors: false,
@@ -58,10 +59,13 @@ function parseYaml(text: string, onError: (line: number, col: number, message: s
 
 function parseScenarioYaml(text: string, file: string): { doc: Document; st: LoadState<Env> } {
   if (typeof text !== 'string') throw new ScenarioError(file, 1, 1, 'the scenario text is not a string');
-  if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the file is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
-  const { doc, lc } = parseYaml(text, (line, col, message) => {
-    throw new ScenarioError(file, line, col, message);
-  });
+  if (text.length > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, `the text is too large (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
+  // The fast path reads what scenario files are made of; anything else (and every error) goes to the yaml library.
+  const { doc, lc } =
+    parseFast(text, PARSE_OPTIONS) ??
+    parseYaml(text, (line, col, message) => {
+      throw new ScenarioError(file, line, col, message);
+    });
   return { doc, st: new LoadState<Env>(file, doc, lc, newEnv(file, null)) };
 }
 
@@ -85,7 +89,7 @@ function setRange(node: Node, from: Node): void {
 const appliedVariants = new WeakMap<LoadState<Env>, VariantDef[]>();
 
 function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void {
-  const variants = readVariants(doc, st);
+  const variants = st.decodeAll(() => readVariants(doc, st));
   appliedVariants.set(st, variants);
   const v = variants.find((x) => x.name === variant);
   if (!v) {
@@ -159,12 +163,17 @@ function applyListOps(doc: Document, st: LoadState<Env>, v: VariantDef, list: 'p
 
 /** An error found while decoding with a variant applied names the variant (inside its lines, as its own). */
 function namingVariant(e: unknown, doc: Document, st: LoadState<Env>, variant: string | null): unknown {
-  if (variant === null || !(e instanceof ScenarioError) || e.setArg !== undefined || e.message.startsWith('variant ')) return e;
+  if (variant === null || !(e instanceof ScenarioError)) return e;
   const v = appliedVariants.get(st)?.find((x) => x.name === variant);
   const range = v?.node.range;
-  const inside = range ? e.line >= st.lineCounter.linePos(range[0]).line && e.line <= st.lineCounter.linePos(Math.max(range[0], range[1] - 1)).line : false;
-  const message = inside ? `variant ${show(variant)}: ${e.message}` : `${e.message} (with variant ${show(variant)})`;
-  return new ScenarioError(e.file, e.line, e.column, message, { ...(e.expected !== undefined ? { expected: e.expected } : {}), ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+  const one = (x: ScenarioError): ScenarioError => {
+    if (x.setArg !== undefined || x.message.startsWith('variant ')) return x;
+    const inside = range ? x.line >= st.lineCounter.linePos(range[0]).line && x.line <= st.lineCounter.linePos(Math.max(range[0], range[1] - 1)).line : false;
+    const message = inside ? `variant ${show(variant)}: ${x.message}` : `${x.message} (with variant ${show(variant)})`;
+    return new ScenarioError(x.file, x.line, x.column, message, { ...(x.expected !== undefined ? { expected: x.expected } : {}), ...(x.hint !== undefined ? { hint: x.hint } : {}) });
+  };
+  const [first, ...others] = e.errors.map(one);
+  return first!.withOthers(others, e.truncated);
 }
 
 function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): void {
@@ -217,7 +226,7 @@ function decodedRoot(doc: Document, st: LoadState<Env>): Node {
 
 function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null | undefined, root: Node = decodedRoot(doc, st)): Scenario {
   st.aliasCount = 0;
-  const scenario = scenarioDecoder.decode(root, new Ctx(st, '', null, 0));
+  const scenario = st.decodeAll(() => scenarioDecoder.decode(root, new Ctx(st, '', null, 0)));
   if (seed !== undefined && seed !== null) {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(st.file, 1, 1, `the seed option ${show(String(seed))} is not an integer >= 0`);
     return { ...scenario, seed };
@@ -250,22 +259,17 @@ export function loadScenarioText(text: string, file: string, opts: LoadOptions =
   return guard(file, () => load(text, file, opts));
 }
 
-/** Reads and decodes a scenario file. Throws ScenarioError. */
+/** Reads (at most MAX_SCENARIO_BYTES) and decodes a scenario file; `-` is standard input. Throws ScenarioError. */
 export function loadScenarioFile(path: string, opts: LoadOptions = {}): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(path, 1, 1, `cannot read the file: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return loadScenarioText(text, path, opts);
+  const text = readScenarioInput(path);
+  return loadScenarioText(text, path === '-' ? STDIN_NAME : path, opts);
 }
 
 /** The variants a scenario file defines, in file order. Throws ScenarioError. */
 export function listVariants(text: string, file: string): { name: string; description: string }[] {
   return guard(file, () => {
     const { doc, st } = parseScenarioYaml(text, file);
-    return readVariants(doc, st).map((v) => ({ name: v.name, description: v.description }));
+    return st.decodeAll(() => readVariants(doc, st)).map((v) => ({ name: v.name, description: v.description }));
   });
 }
 
@@ -359,7 +363,9 @@ export function prepareScenario(text: string, file: string, opts: LoadOptions = 
       guard(file, () => {
         for (const c of changes) applyCommandLineSet(doc, st, `${c.path}=${c.value}`);
         // Each decode starts from a fresh environment (the decoders record names and times in it).
-        Object.assign(st, { env: newEnv(file, variant) });
+        Object.assign(st, { env: newEnv(file, variant), truncated: false });
+        st.errors.length = 0;
+        st.incomplete.clear();
         return decodeDocument(doc, st, seed ?? opts.seed);
       }),
   };

@@ -7,6 +7,7 @@ import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTa
 import { didYouMean, show } from './errors.ts';
 import { boolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
+import { buildVacuumSettings, VACUUM_VERSION_RULES, vacuumSettingsFields } from './settings-vacuum.ts';
 
 export const DEFAULT_WAL_SEGMENT_SIZE = 16 * 1024 * 1024;
 
@@ -90,6 +91,8 @@ export function pgVersion(): Decoder<PgMajor> {
         const major = Number(parts[0]) >= 10 ? parts[0]! : `${parts[0]}.${parts[1]}`;
         if (SUPPORTED_PG_MAJORS.includes(Number(major)) && major !== text) hint = `did you mean "${major}"? (the major version)`;
       }
+      const newest = SUPPORTED_PG_MAJORS.at(-1)!;
+      if (/^\d+$/.test(text) && v > newest) hint = `replsim models PostgreSQL up to ${newest} (the newest release its docs cover)`;
       return ctx.fail(n, `${ctx.subject}: ${show(text)} is not a supported PostgreSQL major version`, hint ? { expected, hint } : { expected });
     },
   );
@@ -190,6 +193,7 @@ interface VersionRule {
 }
 
 const VERSION_RULES: readonly VersionRule[] = [
+  ...VACUUM_VERSION_RULES,
   {
     key: 'wal_retrieve_retry_interval',
     applies: (v) => v < 9.5,
@@ -285,6 +289,7 @@ const SETTINGS_FIELDS = {
     byKind<number | null>({ number: map(integer({ min: -1, max: -1 }), () => null), string: size({ bareUnit: 'MB' }) }, 'a size, or -1 for unlimited'),
     'WAL a replication slot may retain before it is invalidated at a checkpoint (13+); -1 (default) is unlimited.',
   ),
+  ...vacuumSettingsFields(duration),
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS_FIELDS);
@@ -335,7 +340,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.vacuum_cost_page_miss !== undefined) out.vacuumCostPageMiss = v.vacuum_cost_page_miss as number;
   if (v.vacuum_cost_page_dirty !== undefined) out.vacuumCostPageDirty = v.vacuum_cost_page_dirty as number;
   if (v.max_slot_wal_keep_size !== undefined) out.maxSlotWalKeepSize = v.max_slot_wal_keep_size as number | null;
-  return out;
+  return { ...out, ...buildVacuumSettings(v) };
 }
 
 /** The settings mapping; version rules use ctx.env.version (the node's version). */

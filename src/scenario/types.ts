@@ -6,11 +6,13 @@
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
 import type { HuntSpec } from './grammar-hunt.ts';
+import type { VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
-export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+/** The majors a scenario may name: the released ones docs/model-postgres.md covers (19 is in development). */
+export const SUPPORTED_PG_MAJORS: readonly PgMajor[] = [9.2, 9.3, 9.4, 9.5, 9.6, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 export type RecoveryTargetTimeline = 'current' | 'latest' | { readonly tli: number };
 
@@ -25,7 +27,7 @@ export interface SynchronousStandbyNames {
 }
 
 /** Settings as written in the scenario; absent ones take the version's default (models/postgres/settings.ts). */
-export interface PgSettingsSpec {
+export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly recoveryTargetTimeline?: RecoveryTargetTimeline;
   readonly walRetrieveRetryInterval?: Micros;
   readonly synchronousCommit?: SynchronousCommit;
@@ -109,6 +111,8 @@ export interface WorkloadSpec {
   readonly walPerTx: number;
   /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
   readonly connections: number;
+  /** The table its queries read and write (their table locks); absent: locks are not modelled. */
+  readonly table?: WorkloadTableSpec;
 }
 
 export type { FailoverPolicy, FailoverSpec } from './types-managers.ts';
@@ -130,6 +134,8 @@ export interface TableSpec {
   readonly vacuumScan: number;
   /** age(relfrozenxid) at the start; null: drawn from the seeded stream `xid/initial-age/<table>`. */
   readonly frozenAge: number | null;
+  /** pg_class.reltuples (default: size / 128 bytes). */
+  readonly rows?: number;
 }
 
 export interface DatabaseSpec {
@@ -210,8 +216,19 @@ export type ActionBody =
   | { readonly kind: 'stopConsumer'; readonly cluster: string; readonly slot: string }
   | { readonly kind: 'startConsumer'; readonly cluster: string; readonly slot: string }
   /** A long-running (or prepared, which survives restarts) transaction holding the xmin horizon. */
-  | { readonly kind: 'openTransaction'; readonly node: string; readonly transaction: string; readonly prepared: boolean }
+  | {
+      readonly kind: 'openTransaction';
+      readonly node: string;
+      readonly transaction: string;
+      readonly prepared: boolean;
+      /** The database the session is connected to (default: the cluster's first). */
+      readonly database?: string | null;
+      /** Idle in transaction (idle_in_transaction_session_timeout may end it) rather than running a query. */
+      readonly idle?: boolean;
+    }
   | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
+  /** Vacuum, DDL, CHECKPOINT and single-user steps (types-vacuum.ts). */
+  | VacuumActionBody
   /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
   | GrayFailure;
 
@@ -254,6 +271,8 @@ export type ExpectationBody =
       readonly endAge: Bounds;
     }
   | { readonly kind: 'alert'; readonly alert: string; readonly fired: boolean; readonly window: { readonly from: Micros; readonly to: Micros } | null }
+  /** Lock waits and queues (types-vacuum.ts). */
+  | VacuumExpectationBody
   | {
       readonly kind: 'nodeState';
       readonly node: string;

@@ -242,7 +242,8 @@ export function parseRate(input: string | number): Parsed<number> {
   }
   const text = String(input).trim();
   if (text.length > MAX_INPUT) return fail('is too long for a rate');
-  const m = /^(\d+(?:\.\d+)?)\s*\/\s*([A-Za-z]+)$/.exec(text);
+  // The number as YAML would read it bare (1e9 is 1000000000), so "1e9/s" means what 1e9 does.
+  const m = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*\/\s*([A-Za-z]+)$/.exec(text);
   if (!m) {
     const t = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$/.exec(text);
     const hint = t ? `did you mean "${t[1]}/s"?` : 'e.g. "800/s", "48000/min", "1000/h"';

@@ -30,6 +30,7 @@ import type {
   WorkloadSpec,
 } from '../scenario/types.ts';
 import { canonicalActions } from './yaml.ts';
+import { printable } from './printable.ts';
 import { IDEAL_CHECK } from '../scenario/grammar-managers.ts';
 
 /** The versions the arbitraries draw from by default. */
@@ -341,7 +342,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
           for (const [i, n] of nodes.entries()) if (n.role === 'primary') nodes[i] = { ...n, settings: { ...n.settings, maxSlotWalKeepSize: limit } };
         }
       }
-      return scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed });
+      return printable(scenarioOf({ nodes, workloads, failover, slots, sites: siteNames, links, end: opts.duration ?? seconds(300), seed: d.seed }));
     });
 }
 
@@ -546,12 +547,12 @@ export function operationsArbitrary(s: Scenario, opts: OperationOptions = {}, ra
 export function scenarioArbitrary(opts: ScenarioOptions = {}): fc.Arbitrary<Scenario> {
   // A failover operation is manager-driven when the topology has a manager: reachable unless ruled out.
   const failover = opts.failover ?? (opts.operations?.kinds ?? OPERATION_KINDS).includes('failover');
-  return topologyArbitrary({ ...opts, failover }).chain((t) => operationsArbitrary(t, opts.operations, opts.rates).map((actions) => ({ ...t, actions })));
+  return topologyArbitrary({ ...opts, failover }).chain((t) => operationsArbitrary(t, opts.operations, opts.rates).map((actions) => printable({ ...t, actions })));
 }
 
 /** The scenario with more actions, kept in the grammar's order. */
 export function withActions(s: Scenario, actions: readonly Action[]): Scenario {
-  return { ...s, actions: canonicalActions([...s.actions, ...actions]) };
+  return printable({ ...s, actions: canonicalActions([...s.actions, ...actions]) });
 }
 
 /** An action at `at` (plan by default), for properties that add fixed steps to generated scenarios. */

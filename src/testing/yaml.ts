@@ -28,6 +28,7 @@ import type {
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
 import type { HuntSpec } from '../scenario/grammar-hunt.ts';
+import { printLockExpectation, printTableRows, printVacuumSettings, printVacuumStep, printWorkloadTable } from './yaml-vacuum.ts';
 import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
 const DEFAULT_SEGMENT = 16 * 1024 * 1024;
@@ -101,7 +102,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.vacuumCostPageMiss !== undefined) out.vacuum_cost_page_miss = s.vacuumCostPageMiss;
   if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
   if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);
-  return out;
+  return { ...out, ...printVacuumSettings(s) };
 }
 
 function printNode(n: NodeSpec): Record<string, unknown> {
@@ -118,7 +119,7 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -140,7 +141,7 @@ function printTable(t: TableSpec): Record<string, unknown> {
   // churn is written per hour (decoded to bytes per second).
   const out: Record<string, unknown> = { size: printSize(t.size), catalog: t.catalog, churn: printSize(Math.round(t.churn * 3600)), vacuum_scan: t.vacuumScan };
   if (t.frozenAge !== null) out.frozen_age = t.frozenAge;
-  return out;
+  return { ...out, ...printTableRows(t) };
 }
 
 function printSlot(sl: SlotSpec): Record<string, unknown> {
@@ -218,8 +219,13 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
       out.start_consumer = a.slot;
       break;
     case 'openTransaction':
-      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared };
+      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared, ...(a.database ? { database: a.database } : {}), ...(a.idle ? { idle: true } : {}) };
       break;
+    case 'vacuum':
+    case 'ddl':
+    case 'checkpoint':
+    case 'singleUserVacuum':
+      return { ...out, ...printVacuumStep(a) };
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
@@ -302,6 +308,9 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.alert = d;
       break;
     }
+    case 'lockWait':
+    case 'lockQueue':
+      return { ...out, ...printLockExpectation(e) };
     case 'verdict':
     case 'noVerdict':
     case 'recovered':

@@ -78,10 +78,12 @@ describe('replsim command line', () => {
     expect(h.stdout).toContain('latest-timeline');
     const vh = replsim('validate', '--help');
     expect(vh.stdout).toMatch(/file +Scenario YAML file/);
-    expect(vh.stdout).toMatch(/--set +Override a value/);
+    expect(vh.stdout).toMatch(/--set PATH=VALUE +Override a value/);
+    expect(vh.stdout).toMatch(/--json +Print the result/);
     const v = replsim('validate', 'scenarios/mackerel-2017.yaml');
     expect(v.code).toBe(0);
     expect(v.stdout).toContain('variants: latest-timeline, lag-only (all valid)');
+    expect(v.stdout).toContain('1 cluster, 3 nodes, 5 timed actions, 2 expectations');
   });
 
   it('--check-determinism runs twice and reports identical fingerprints', () => {

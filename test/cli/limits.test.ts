@@ -33,4 +33,13 @@ describe('run limits', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/the run took more than 0 s of wall-clock time .*; raise it with --max-wall-seconds/);
   });
+
+  // Issue 15: a fluid level approaching its threshold stepped one microsecond at a time inside one event.
+  it('a slow XID rate on the wraparound scenario stops at --max-events instead of hanging', () => {
+    const started = Date.now();
+    const r = replsim('run', 'scenarios/go-xid-wraparound.yaml', '--set', 'clusters.app.workload.rate=0.2/s', '--max-wall-seconds', '5', '--max-events', '1000');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/more than 1000 events/);
+  });
 });

@@ -95,4 +95,35 @@ describe('Level', () => {
       { numRuns: 3_000, seed: 20_240_601 },
     );
   });
+
+  // Regression (issue 15, the hang no limit stopped): XIDs at 0.2/s are 2e-7 per microsecond on a counter near
+  // 1e9, whose last place is about 1.2e-7: the old search stepped one microsecond at a time from an estimate
+  // many microseconds off, and past 2^53 us a step no longer moved time at all.
+  it('timeToReach jumps: a slow rate on a large value is found in O(log) reads, not one per microsecond', () => {
+    const l = new Level(t(0), 1_000_000_000);
+    l.setRate(t(0), 0.2 / 1e6);
+    let reads = 0;
+    const valueAt = l.valueAt.bind(l);
+    l.valueAt = (at: Micros) => (reads++, valueAt(at));
+    expectFirstTimeAtOrAbove(l, 1_000_000_000 + 100, t(0));
+    expect(reads).toBeLessThan(200);
+    reads = 0;
+    // A rate far below one unit of the last place per microsecond (1e15 has a last place of 0.125).
+    const slow = new Level(t(0), 1e15);
+    slow.setRate(t(0), 1e-9);
+    const sv = slow.valueAt.bind(slow);
+    slow.valueAt = (at: Micros) => (reads++, sv(at));
+    expectFirstTimeAtOrAbove(slow, 1e15 + 1, t(0));
+    expect(reads).toBeLessThan(300);
+  });
+
+  it('timeToReach is NEVER when the crossing lies past 2^53 microseconds', () => {
+    const l = new Level(t(0), 1_000_000_000);
+    l.setRate(t(0), 0.2 / 1e6);
+    // 2 billion XIDs at 0.2/s: 1e16 us, beyond exact integer time.
+    expect(l.timeToReach(3_000_000_000, t(0))).toBe(NEVER);
+    const near = new Level(t(Number.MAX_SAFE_INTEGER - 10), 0);
+    near.setRate(t(Number.MAX_SAFE_INTEGER - 10), 1e-3);
+    expect(near.timeToReach(1, t(Number.MAX_SAFE_INTEGER - 10))).toBe(NEVER);
+  });
 });

@@ -153,4 +153,32 @@ describe('Simulation', () => {
     sim.run(t(10_000), { maxEvents: 3_000, maxWallSeconds: 60 });
     expect(sim.eventsProcessed).toBe(3_000);
   });
+
+  it('guard() throws the wall-clock limit error from inside one event that never ends', () => {
+    const sim = new Simulation();
+    let spins = 0;
+    sim.at(5 as Micros, 'stuck', () => {
+      for (;;) {
+        spins++;
+        sim.guard();
+      }
+    });
+    const started = Date.now();
+    expect(() => sim.run(10 as Micros, { maxEvents: 1_000, maxWallSeconds: 0.05 })).toThrow(SimulationLimitError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(spins).toBeGreaterThan(1_000);
+    try {
+      sim.guard();
+    } catch {
+      throw new Error('guard() must be free outside a run with limits');
+    }
+  });
+
+  it('guard() never throws in a run without limits', () => {
+    const sim = new Simulation();
+    sim.at(1 as Micros, 'busy', () => {
+      for (let i = 0; i < 100_000; i++) sim.guard();
+    });
+    expect(() => sim.run(10 as Micros)).not.toThrow();
+  });
 });

@@ -68,28 +68,34 @@ describe('renderHtml', () => {
   });
 
   it('escapes every string from the scenario: markup, script and control characters stay text', () => {
-    const evil = '<script>alert(1)</script><img src=x onerror=alert(2)>&amp;\u001b[31m\u0007\u0000"\'';
+    const markup = '<script>alert(1)</script><img src=x onerror=alert(2)>&amp;';
+    const evil = `${markup}\u001b[31m\u0007\u0000"'`;
+    // The loader refuses control characters in a name or description, so the scenario carries the markup only.
     const yaml = readFileSync('scenarios/split-brain.yaml', 'utf8')
-      .replace('name: split-brain', `name: ${JSON.stringify(`split ${evil}`)}`)
-      .replace(/description: >\n {2}WAN cut[^\n]*\n[^\n]*\n/, `description: ${JSON.stringify(`desc ${evil}`)}\n`);
+      .replace('name: split-brain', `name: ${JSON.stringify(`split ${markup}`)}`)
+      .replace(/description: >\n {2}WAN cut[^\n]*\n[^\n]*\n/, `description: ${JSON.stringify(`desc ${markup}`)}\n`);
     const real = runScenario(loadScenarioText(yaml, 'evil.yaml', { variant: 'one-manager' }));
     expect(real.report.scenario).toContain('<script>');
-    // And every other string of the report, as the renderers might one day get them.
+    // And every string of the report with control characters too, as the renderers might one day get them.
     const r: Report = {
       ...real.report,
+      scenario: `split ${evil}`,
+      description: `desc ${evil}`,
       variant: `v${evil}`,
       events: real.report.events.map((e) => ({ ...e, node: e.node === null ? null : `${e.node}${evil}`, message: `${e.message}${evil}`, log: [...e.log, evil] })),
       nodes: real.report.nodes.map((n) => ({ ...n, name: `${n.name}${evil}`, history: evil })),
       expectations: real.report.expectations.map((e) => ({ ...e, name: evil, detail: evil })),
       outages: real.report.outages.map((o) => ({ ...o, cause: evil, workload: evil })),
     };
-    for (const page of [renderHtml(real), renderHtml({ ...real, report: r })]) {
+    const pages = [renderHtml(real), renderHtml({ ...real, report: r })];
+    for (const page of pages) {
       const d = parsePage(page);
       checkElements(d);
       expect(page).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
       expect(page).not.toContain('<script>alert');
       expect(page).not.toContain('<img');
-      expect(textOf(d)).toContain('<script>alert(1)</script><img src=x onerror=alert(2)>&amp;␛[31m␇␀"\'');
+      expect(textOf(d)).toContain('<script>alert(1)</script><img src=x onerror=alert(2)>&amp;');
+      if (page !== pages[0]) expect(textOf(d)).toContain('<script>alert(1)</script><img src=x onerror=alert(2)>&amp;␛[31m␇␀"\'');
       // The chart inside parses as XML on its own too.
       const svg = /<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width=[\s\S]*?<\/svg>/.exec(page)![0];
       expect(parseXml(svg).name).toBe('svg');

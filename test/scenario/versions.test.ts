@@ -34,7 +34,13 @@ describe('versions', () => {
     expect(errorOf(withSettings('9.1', '')).message).toBe('version in node "p": "9.1" is not a supported PostgreSQL major version');
     expect(errorOf(withSettings('"15.4"', '')).hint).toBe('did you mean "15"? (the major version)');
     expect(errorOf(withSettings('"9.3.5"', '')).hint).toBe('did you mean "9.3"? (the major version)');
-    expect(errorOf(withSettings('20', '')).expected).toMatch(/9\.2, 9\.3, .*19/);
+    expect(errorOf(withSettings('20', '')).expected).toMatch(/9\.2, 9\.3, .*, 18$/);
+  });
+
+  it('refuses 19, which the docs do not cover yet', () => {
+    const e = errorOf(withSettings('19', ''));
+    expect(e.message).toBe('version in node "p": "19" is not a supported PostgreSQL major version');
+    expect(e.hint).toBe('replsim models PostgreSQL up to 18 (the newest release its docs cover)');
   });
 });
 

@@ -4,23 +4,9 @@
  * The handler sees plain values (strings, booleans, lists) and the output streams, never the parser.
  */
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-export type CommandOption =
-  | { readonly name: string; readonly kind: 'boolean'; readonly describe: string; readonly default?: boolean }
-  | { readonly name: string; readonly kind: 'string'; readonly describe: string; readonly value: string; readonly default?: string }
-  /** Repeatable: every value, in order. */
-  | { readonly name: string; readonly kind: 'list'; readonly describe: string; readonly value: string };
-
-export interface CommandSpec {
-  readonly name: string;
-  readonly summary: string;
-  /** Positional arguments; `many` takes one or more. */
-  readonly positional?: { readonly name: string; readonly describe: string; readonly many?: boolean; readonly optional?: boolean };
-  readonly options: readonly CommandOption[];
-}
+import { UsageError } from '../args.ts';
+export { UsageError };
+export type { CommandSpec, OptionSpec as CommandOption } from '../args.ts';
 
 /** Where a command writes. */
 export interface CommandIo {
@@ -35,16 +21,6 @@ export interface CommandIo {
 export interface CommandArgs {
   readonly positionals: readonly string[];
   readonly options: ReadonlyMap<string, boolean | string | readonly string[] | undefined>;
-}
-
-export function processCommandIo(): CommandIo {
-  return {
-    out: (s) => void process.stdout.write(s),
-    err: (s) => void process.stderr.write(s),
-    stdoutIsTTY: process.stdout.isTTY === true,
-    progressStream: process.stderr.isTTY ? process.stderr : null,
-    columns: process.stdout.columns || 100,
-  };
 }
 
 export function flag(args: CommandArgs, name: string): boolean {

@@ -1,22 +1,9 @@
 /** `replsim compare FILE... [--variant V]...`: baseline and variants side by side. */
 import { writeFileSync } from 'node:fs';
 import { comparedRuns, comparisonJson, renderComparison, runComparison } from '../../rehearsal/compare.ts';
-import { flag, outputName, text, texts, type CommandArgs, type CommandIo, type CommandSpec } from './command.ts';
+import { flag, outputName, text, texts, type CommandArgs, type CommandIo } from './command.ts';
 import { readScenario } from './read.ts';
-import { seedOption, SET_OPTION } from './shared.ts';
-
-export const COMPARE: CommandSpec = {
-  name: 'compare',
-  summary: 'Run the baseline and the variants of one or several scenarios and set them side by side',
-  positional: { name: 'files', describe: 'Scenario YAML files', many: true },
-  options: [
-    { name: 'variant', kind: 'list', value: 'NAME', describe: 'Compare only these variants (repeatable; default: all), beside the baseline' },
-    SET_OPTION,
-    { name: 'seed', kind: 'string', value: 'N', describe: "Seed for every run (default: each scenario's)" },
-    { name: 'json', kind: 'boolean', describe: 'Print {"rows": [...]}, one row per run' },
-    { name: 'html', kind: 'string', value: 'FILE.html', describe: 'Also write the runs as one page, their charts on the same time axis' },
-  ],
-};
+import { seedOption } from './shared.ts';
 
 export async function compareCommand(args: CommandArgs, io: CommandIo): Promise<number> {
   const html = outputName('html', text(args, 'html'), '.html');

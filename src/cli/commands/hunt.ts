@@ -2,22 +2,9 @@
 import { printable } from '../../report/escape.ts';
 import { wrap } from '../../report/wrap.ts';
 import { loadScenarioText } from '../../scenario/load.ts';
-import { UsageError, flag, text, texts, wholeNumber, type CommandArgs, type CommandIo, type CommandSpec } from './command.ts';
+import { UsageError, flag, text, texts, wholeNumber, type CommandArgs, type CommandIo } from './command.ts';
 import { readScenario } from './read.ts';
-import { seedOption, SET_OPTION } from './shared.ts';
-
-export const HUNT: CommandSpec = {
-  name: 'hunt',
-  summary: "Search the fault schedules the scenario's hunt: section allows for one that breaks its expect:",
-  positional: { name: 'file', describe: 'Scenario YAML file with a hunt: section (docs/hunt.md)' },
-  options: [
-    { name: 'runs', kind: 'string', value: 'N', describe: "Schedules to try (default: the hunt section's runs, or 100)" },
-    { name: 'seed', kind: 'string', value: 'N', describe: 'Seed of the search (default 1): the same seed finds the same schedule' },
-    { name: 'variant', kind: 'string', value: 'NAME', describe: 'Hunt with this variant applied' },
-    SET_OPTION,
-    { name: 'json', kind: 'boolean', describe: 'Print {found, runs, shrinks, seed, schedule, variant, failed} as JSON' },
-  ],
-};
+import { seedOption } from './shared.ts';
 
 export async function huntCommand(args: CommandArgs, io: CommandIo): Promise<number> {
   const { hunt, renderFound, explainFound, scheduleActions, HuntInputError } = await import('../../rehearsal/hunt.ts');

@@ -3,28 +3,8 @@ import type { Micros } from '../../engine/time.ts';
 import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions } from '../../rehearsal/lint/types.ts';
 import { findingsJson, renderFindings, summaryLine } from '../../rehearsal/lint/render.ts';
 import { parseBandwidth, parseDuration } from '../../scenario/units.ts';
-import { UsageError, flag, text, texts, type CommandArgs, type CommandIo, type CommandSpec } from './command.ts';
+import { UsageError, flag, text, texts, type CommandArgs, type CommandIo } from './command.ts';
 import { readScenario } from './read.ts';
-import { SET_OPTION } from './shared.ts';
-
-export const LINT: CommandSpec = {
-  name: 'lint',
-  summary: "Check a plan (or real configuration files) against the model's rules before anything runs",
-  positional: { name: 'file', describe: 'Scenario YAML file (or none with --config)', optional: true },
-  options: [
-    { name: 'variant', kind: 'string', value: 'NAME', describe: 'Lint the plan with this variant applied' },
-    SET_OPTION,
-    { name: 'config', kind: 'list', value: 'PATH', describe: 'Lint configuration files: data directories, postgresql.conf, recovery.conf, DRBD .res, Patroni YAML (repeatable)' },
-    { name: 'pg-version', kind: 'string', value: 'N', describe: 'PostgreSQL major version of configuration files without PG_VERSION beside them' },
-    { name: 'wal-rate', kind: 'string', value: 'RATE', describe: 'WAL written per second (e.g. 5MB/s), for the rules that need it in configuration files' },
-    { name: 'downtime', kind: 'string', value: 'DURATION', describe: 'Standby disconnect to survive in configuration files (default 10min)' },
-    { name: 'write-rate', kind: 'string', value: 'RATE', describe: 'Peak application writes on DRBD devices (e.g. 20MB/s), for configuration files' },
-    { name: 'line', kind: 'string', value: 'BANDWIDTH', describe: 'The replication line of DRBD devices (e.g. 1Gbps), for configuration files' },
-    { name: 'latency', kind: 'string', value: 'DURATION', describe: 'One-way latency of that line (default 1ms)' },
-    { name: 'min-buffer-seconds', kind: 'string', value: 'S', describe: 'Seconds of peak writes a DRBD protocol A send buffer should hold (default 1)' },
-    { name: 'json', kind: 'boolean', describe: 'Print {"findings": [...], "errors", "warnings"} as JSON' },
-  ],
-};
 
 function lintOptions(args: CommandArgs): LintOptions {
   let opts = DEFAULT_LINT_OPTIONS;

@@ -1,12 +1,7 @@
 /** Options several commands share. */
-import { UsageError, text, type CommandArgs, type CommandOption } from './command.ts';
+import { UsageError, text, type CommandArgs } from './command.ts';
 
-export const SET_OPTION: CommandOption = {
-  name: 'set',
-  kind: 'list',
-  value: 'PATH=VALUE',
-  describe: 'Override a value: PATH dot-separated, list items by index or name (repeatable)',
-};
+export { SET_OPTION } from './specs.ts';
 
 /** --seed: an integer >= 0, or null when not given. */
 export function seedOption(args: CommandArgs): number | null {

@@ -2,39 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_LIMITS } from '../../run.ts';
 import { ProgressBar } from '../progress.ts';
-import { UsageError, flag, text, texts, wholeNumber, type CommandArgs, type CommandIo, type CommandSpec } from './command.ts';
+import { UsageError, flag, text, texts, wholeNumber, type CommandArgs, type CommandIo } from './command.ts';
 import { readScenario } from './read.ts';
-import { seedOption, SET_OPTION } from './shared.ts';
-
-export const SWEEP: CommandSpec = {
-  name: 'sweep',
-  summary: 'Run a scenario many times over seeds and drawn parameters: how likely each outcome is, and what drives it',
-  positional: { name: 'file', describe: 'Scenario YAML file' },
-  options: [
-    { name: 'runs', kind: 'string', value: 'N', default: '1000', describe: 'How many runs' },
-    { name: 'vary', kind: 'list', value: 'PATH=DIST', describe: 'Draw a value per run: uniform(a,b), normal(mean,sd) or choice(a,b,...), times and units included (repeatable)' },
-    { name: 'variant', kind: 'string', value: 'NAME', describe: 'Sweep this variant' },
-    SET_OPTION,
-    { name: 'seed', kind: 'string', value: 'N', describe: 'Seed of the sweep (default 1): the same seed gives the same summary on any number of workers' },
-    { name: 'workers', kind: 'string', value: 'N', describe: 'Worker threads (default: one per core)' },
-    { name: 'bad', kind: 'string', value: 'KIND,...', describe: 'Outcomes that make a run bad (default: data-loss, split-brain, no-primary, standby-broken, xid-stop)' },
-    { name: 'shard', kind: 'string', value: 'K/N', describe: 'Run only slice K of N (with --out); replsim merge combines the slices' },
-    { name: 'out', kind: 'string', value: 'FILE.json', describe: "Write the shard's rows to this file (for replsim merge)" },
-    { name: 'jsonl', kind: 'string', value: 'FILE', describe: 'Also write one JSON line per run to this file' },
-    { name: 'json', kind: 'boolean', describe: 'Print the summary as JSON' },
-    { name: 'progress', kind: 'boolean', default: true, describe: 'Progress bar (only on a terminal; --no-progress to hide)' },
-  ],
-};
-
-export const MERGE: CommandSpec = {
-  name: 'merge',
-  summary: "Combine the shards of a sweep (sweep --shard K/N --out FILE) into the sweep's summary",
-  positional: { name: 'files', describe: 'Shard files', many: true },
-  options: [
-    { name: 'json', kind: 'boolean', describe: 'Print the summary as JSON' },
-    { name: 'jsonl', kind: 'string', value: 'FILE', describe: 'Also write one JSON line per run to this file' },
-  ],
-};
+import { seedOption } from './shared.ts';
 
 const width = (io: CommandIo) => (io.stdoutIsTTY ? Math.min(Math.max(io.columns, 60), 160) : 100);
 

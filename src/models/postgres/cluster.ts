@@ -1,7 +1,7 @@
 import type { Micros } from '../../engine/time.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import type { EventKind, PromotionCause, WaitReason } from '../../history/history.ts';
+import type { EventKind, PromotionCause, SimEvent, WaitReason } from '../../history/history.ts';
 import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -13,6 +13,7 @@ import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { ReplayModel } from './replay.ts';
+import { StreamIndex } from './stream-index.ts';
 import { gucName, gucValue, walKeepText } from './guc.ts';
 import { formatSize, humanSize } from '../../scenario/units.ts';
 
@@ -35,7 +36,7 @@ const TEARDOWN_REASONS = {
 export class PgCluster {
   readonly name: string;
   readonly nodes = new Map<string, PgNode>();
-  readonly streams = new Set<Stream>();
+  readonly streams = new StreamIndex();
   readonly writes: WriteFlow;
   readonly replay: ReplayModel;
   readonly xid: XidModel;
@@ -124,8 +125,8 @@ export class PgCluster {
 
   // ---------------------------------------------------------------- recording helpers
 
-  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): void {
-    this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
+  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): SimEvent {
+    return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
   }
 
   private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
@@ -142,8 +143,14 @@ export class PgCluster {
     });
   }
 
-  /** Recompute rates once, after every change at this instant (one fluid recomputation per instant). */
-  requestReflow(): void {
+  /**
+   * Recompute rates once, after every change at this instant (one fluid recomputation per instant). 'changed'
+   * recomputes what the write flow saw change (streams opened or closed, WAL levels that jumped or changed
+   * rate, the client pools); 'all' replans every stream, for changes it cannot see (the network, settings,
+   * timelines).
+   */
+  requestReflow(scope: 'all' | 'changed' = 'all'): void {
+    if (scope === 'all') this.writes.invalidate();
     if (this.reflowEvent) return;
     this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
       this.reflowEvent = null;
@@ -282,7 +289,7 @@ export class PgCluster {
       this.log(n, 'replication', `streaming from ${up.name} on timeline ${startTli} from ${formatLsn(end)}${limit !== null ? ` up to the switchpoint ${formatLsn(limit)}` : ''}`, [line]);
       this.recordReceiver(n, null, `streaming from ${up.name} on timeline ${startTli}`);
     }
-    this.requestReflow();
+    this.requestReflow('changed');
   }
 
   /** A failed attempt: the walreceiver process exits with its error; the next attempt starts a new one. */
@@ -346,6 +353,7 @@ export class PgCluster {
   private streamedInVain(n: PgNode, up: PgNode, tli: number, limit: Lsn | null, line: LogLine, reason: WaitReason, why: string, refused: readonly LogLine[]): void {
     const role = n.role as StandbyRole;
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli, idle: limit !== null };
+    if (limit === null) this.inVain.add(n);
     const lines: (LogLine | null)[] = [...refused];
     if (limit !== null) {
       lines.unshift(line, pgLog.replicationTerminated(tli, limit));
@@ -427,7 +435,7 @@ export class PgCluster {
       this.log(n, 'follow', `${n.name} discards ${formatSize(n.walEnd(now) - entry.end)} of timeline ${n.tli} received past the switchpoint ${formatLsn(entry.end)} but not replayed (recovery_min_apply_delay)`);
       n.wal.end.set(now, entry.end);
       this.writes.walCut(n);
-      for (const s of this.streams) if (s.up === n && s.limit === null) s.limit = entry.end;
+      for (const s of this.streams.from(n)) if (s.limit === null) s.limit = entry.end;
       this.requestReflow();
     }
     return true;
@@ -459,8 +467,11 @@ export class PgCluster {
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     if (!inLoop || this.lastReason.get(n.name) !== reason) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
-    this.requestReflow();
+    this.requestReflow('changed');
   }
+
+  /** Nodes whose walreceiver may be connected to a live upstream that sends it nothing it can use (streamedInVain). */
+  private readonly inVain = new Set<PgNode>();
 
   /** Why the last rescan refused the newest timeline, per node. */
   private readonly refusals = new Map<string, string>();
@@ -488,7 +499,7 @@ export class PgCluster {
     if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
       role.receiver = { status: 'stopped' };
     }
-    this.requestReflow();
+    this.requestReflow('changed');
   }
 
   /** The stream reached its limit: the upstream's history left this timeline there (walsender.c, end of COPY). */
@@ -626,8 +637,8 @@ export class PgCluster {
 
   /** When a node's own timeline moves on, its walsenders end the old timeline at the switchpoint. */
   private historicizeOutgoing(up: PgNode): void {
-    for (const s of this.streams) {
-      if (s.up !== up || s.limit !== null || s.timeline === up.wal.timeline) continue;
+    for (const s of this.streams.from(up)) {
+      if (s.limit !== null || s.timeline === up.wal.timeline) continue;
       const sp = switchPointOf(up.wal.timeline, s.timeline.tli);
       s.limit = sp.found && sp.end !== null ? sp.end : up.walEnd(this.ctx.sim.now);
     }
@@ -788,6 +799,8 @@ export class PgCluster {
       this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.requestReflow();
     }
+    // Thresholds move with the settings even when no XID is being assigned (vacuum, limits, alerts).
+    this.xid.settingsChanged();
   }
 
   private readonly pendingSettings = new Map<string, PgNode['settings']>();
@@ -803,10 +816,8 @@ export class PgCluster {
   private shutdown(n: PgNode, how: 'stopped' | 'crashed'): void {
     if (!n.running) return;
     const now = this.ctx.sim.now;
-    for (const s of [...this.streams]) {
-      if (s.down === n) this.closeStream(s);
-      else if (s.up === n && how === 'crashed') this.deliverInFlight(s);
-    }
+    for (const s of [...this.streams.into(n)]) this.closeStream(s);
+    if (how === 'crashed') for (const s of this.streams.from(n)) this.deliverInFlight(s);
     const flushed = n.flushed(now);
     if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
       // WAL inserted but not yet flushed by the WAL writer is gone after a crash (synchronous_commit = off: the
@@ -832,31 +843,34 @@ export class PgCluster {
       this.writeShutdownCheckpoint(n, now);
       const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
       this.shutdownRecords.set(n.wal.timeline, records);
-    }
-    else if (how === 'stopped') this.takeCheckpoint(n, now);
+    } else if (how === 'stopped') this.takeCheckpoint(n, now);
     const drained: string[] = [];
     if (how === 'stopped') {
-      for (const s of this.streams) {
-        const bytes = s.up === n ? this.deliverAtShutdown(s) : 0;
+      for (const s of this.streams.from(n)) {
+        const bytes = this.deliverAtShutdown(s);
         if (bytes >= 1) drained.push(`${humanSize(bytes)} to ${s.down.name}`);
       }
     }
     n.run = { state: 'down', how };
+    this.xid.nodeDown(n);
     this.ctx.sim.cancel(n.checkpointTimer);
     const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
-    for (const s of [...this.streams]) {
-      if (s.up === n) this.dropStream(s, how);
-    }
+    for (const s of [...this.streams.from(n)]) this.dropStream(s, how);
     // A walreceiver connected without a stream (it is sent nothing it can use: streamedInVain) loses its
     // connection as a streaming one does ([EXP] on 15.18, seed-11: "End of WAL reached on timeline 2" when the
     // upstream of a standby on a same-numbered sibling timeline shut down).
-    for (const d of this.nodes.values()) {
+    const lost: PgNode[] = [];
+    for (const d of [...this.inVain]) {
       const wr = d.role.kind === 'standby' && d.role.receiver.status === 'waiting' ? d.role.walreceiver : null;
-      if (wr && !wr.idle && wr.upstream === n.name && wr.upstreamBoot === n.boot) this.lostConnection(d, n, wr.tli, how);
+      if (!wr || wr.idle) this.inVain.delete(d);
+      else if (wr.upstream === n.name && wr.upstreamBoot === n.boot) lost.push(d);
     }
-    this.requestReflow();
+    const order = [...this.nodes.values()];
+    lost.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    for (const d of lost) this.lostConnection(d, n, (d.role as StandbyRole).walreceiver!.tli, how);
+    this.requestReflow('changed');
   }
 
   start(n: PgNode): void {
@@ -866,6 +880,7 @@ export class PgCluster {
       n.settings = pending;
       this.pendingSettings.delete(n.name);
       this.setWalHorizon();
+      this.requestReflow();
     }
     const role = n.role;
     if (role.kind === 'primary') {
@@ -873,7 +888,8 @@ export class PgCluster {
       n.boot++;
       this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
       this.startCheckpoints(n);
-      this.requestReflow();
+      this.xid.nodeUp(n);
+      this.requestReflow('changed');
       return;
     }
     const fatal = this.startupCheck(n, role);
@@ -900,7 +916,7 @@ export class PgCluster {
     n.run = { state: 'failed', fatal };
     this.log(n, 'fatal', `${n.name} does not start: ${fatal.message}`, [fatal]);
     this.recordReceiver(n, null, `startup FATAL: ${fatal.message}`);
-    this.requestReflow();
+    this.requestReflow('changed');
   }
 
   restart(n: PgNode): void {
@@ -959,8 +975,8 @@ export class PgCluster {
     const at = n.walEnd(now);
     const end = at + SHUTDOWN_CHECKPOINT_RECORD;
     n.wal.end.set(now, end);
-    for (const s of this.streams) {
-      if (s.up === n && s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
+    for (const s of this.streams.from(n)) {
+      if (s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
     }
     n.checkpoint = { lsn: at, tli: n.tli };
     this.checkpointRecords.push({ lsn: at, timeline: n.wal.timeline });
@@ -998,6 +1014,13 @@ export class PgCluster {
     schedule();
   }
 
+  /** CHECKPOINT (a plan step): a checkpoint now, with what it removes (a restartpoint on a standby). */
+  requestCheckpoint(n: PgNode): void {
+    if (!n.running || (n.role.kind === 'standby' && n.role.phase !== 'redo')) return;
+    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
+    this.checkpointAndRemove(n);
+  }
+
   private checkpointAndRemove(n: PgNode): void {
     const now = this.ctx.sim.now;
     const end = n.walEnd(now);
@@ -1006,8 +1029,7 @@ export class PgCluster {
     this.xid.checkpoint(n, now);
     const keep = Math.min(end - n.settings.walKeepSize, this.xid.slotRetention(n) ?? Number.POSITIVE_INFINITY);
     n.oldestRetained = Math.max(n.oldestRetained, segmentStart(Math.max(0, keep), n.settings.walSegmentSize));
-    for (const s of [...this.streams]) {
-      if (s.up !== n) continue;
+    for (const s of [...this.streams.from(n)]) {
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
       if (pos < n.oldestRetained && (s.limit === null || s.down.walEnd(now) < s.limit - 0.5)) {
         const seg = walFileName(s.timeline.tli, pos, s.down.settings.walSegmentSize);

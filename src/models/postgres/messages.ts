@@ -6,8 +6,9 @@
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 
-export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer';
-export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL';
+/** The process that logs a line (its backend_type, as %b prints it in log_line_prefix). */
+export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'autovacuum worker' | 'autovacuum launcher' | 'client backend' | 'standalone backend';
+export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'INFO';
 
 export interface LogLine {
   readonly process: PgProcess;
@@ -15,12 +16,14 @@ export interface LogLine {
   readonly message: string;
   readonly detail?: string;
   readonly hint?: string;
+  readonly context?: string;
 }
 
 export function renderLogLine(l: LogLine): string {
   let out = `${l.process} ${l.level}:  ${l.message}`;
   if (l.detail) out += `\n\tDETAIL:  ${l.detail}`;
   if (l.hint) out += `\n\tHINT:  ${l.hint}`;
+  if (l.context) out += `\n\tCONTEXT:  ${l.context}`;
   return out;
 }
 

@@ -43,7 +43,12 @@ export class ReplayModel {
   private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null }>();
   private readonly behind = new Set<PgNode>();
 
-  constructor(private readonly cluster: PgCluster) {}
+  /** The nodes with a finite replay_rate (storage does not change during a run): the only ones with a chase. */
+  private readonly limited: PgNode[];
+
+  constructor(private readonly cluster: PgCluster) {
+    this.limited = [...cluster.nodes.values()].filter((n) => Number.isFinite(this.capacity(n)));
+  }
 
   /** replay_rate in bytes per µs (Infinity: unlimited). */
   private capacity(n: PgNode): number {
@@ -136,14 +141,13 @@ export class ReplayModel {
    */
   afterReflow(now: Micros): number {
     let next = NEVER as number;
-    for (const n of this.cluster.nodes.values()) {
+    for (const n of this.limited) {
       if (n.role.kind !== 'standby') {
         this.chases.delete(n);
         this.behind.delete(n);
         continue;
       }
       const cap = this.capacity(n);
-      if (!Number.isFinite(cap)) continue;
       const p = this.at(n, now);
       const chase = this.chases.get(n) ?? new Level(now, p.lsn);
       this.chases.set(n, chase);

@@ -6,9 +6,10 @@ import type {
   SynchronousCommit,
   SynchronousStandbyNames,
 } from '../../scenario/types.ts';
+import { isVacuumSettingKey, resolveVacuumSettings, vacuumSettingNeedsRestart, type VacuumSettings } from './vacuum/settings.ts';
 
 /** Every setting with a value: the scenario's, or the version's default. */
-export interface PgSettings {
+export interface PgSettings extends VacuumSettings {
   readonly recoveryTargetTimeline: RecoveryTargetTimeline;
   /** True when recovery_target_timeline was not written and the version default applies (for explanations). */
   readonly recoveryTargetTimelineDefaulted: boolean;
@@ -67,6 +68,7 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
     ...freezeSettings(version, spec),
+    ...resolveVacuumSettings(version, spec),
   };
 }
 
@@ -84,8 +86,8 @@ function freezeSettings(version: PgMajor, spec: PgSettingsSpec) {
     vacuumFreezeTableAge: Math.min(spec.vacuumFreezeTableAge ?? 150_000_000, Math.floor(afma * 0.95)),
     vacuumFailsafeAge: version >= 14 ? Math.max(spec.vacuumFailsafeAge ?? 1_600_000_000, Math.floor(afma * 1.05)) : null,
     autovacuumNaptime: spec.autovacuumNaptime ?? seconds(60),
-    // -1 means vacuum_cost_limit (200).
-    autovacuumVacuumCostLimit: limit < 0 ? 200 : limit,
+    // -1 means vacuum_cost_limit (200 by default).
+    autovacuumVacuumCostLimit: limit < 0 ? (spec.vacuumCostLimit ?? 200) : limit,
     // 2 ms from 12 (commit cbccac37), 20 ms before.
     autovacuumVacuumCostDelay: spec.autovacuumVacuumCostDelay ?? ((version >= 12 ? 2000 : 20000) as Micros),
     // vacuum_cost_page_miss 2 from 14 (commit e19594c5), 10 before.
@@ -97,6 +99,7 @@ function freezeSettings(version: PgMajor, spec: PgSettingsSpec) {
 
 /** Server context of each setting: whether a change needs a restart ([PG15-bin] pg_settings.context). */
 export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec): boolean {
+  if (isVacuumSettingKey(key)) return vacuumSettingNeedsRestart(key);
   switch (key) {
     case 'recoveryTargetTimeline': // postmaster (<=11: recovery.conf, read at startup)
     case 'walSegmentSize': // fixed at initdb; a restart is the closest the simulator can do

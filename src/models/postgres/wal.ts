@@ -24,6 +24,8 @@ export class WalLevel extends Level {
   private readonly past: Anchor[] = [];
   /** How far back views are asked for (the cluster's largest recovery_min_apply_delay). */
   horizon: Micros = 0 as Micros;
+  /** Told of every jump and every change of rate: the write flow replans the streams this level feeds or chases. */
+  onChange: (() => void) | null = null;
 
   constructor(t: Micros, value: number) {
     super(t, value);
@@ -34,11 +36,13 @@ export class WalLevel extends Level {
     if (rate === this.rate) return;
     super.setRate(t, rate);
     this.record(t);
+    this.onChange?.();
   }
 
   override set(t: Micros, value: number): void {
     super.set(t, value);
     this.record(t);
+    this.onChange?.();
   }
 
   private record(t: Micros): void {

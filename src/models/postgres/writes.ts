@@ -8,6 +8,7 @@ import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
+import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
@@ -15,16 +16,11 @@ import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
 
-interface StreamPlan {
-  readonly stream: Stream;
-  readonly rate: number;
-  /** Where the downstream should be snapped to when it has caught up (null: leave it). */
-  readonly snapTo: Lsn | null;
-  /** When the chase closes its gap (NEVER when it cannot). */
-  readonly catchUpAt: Micros;
-  /** The walsender is behind, sending at the link's share (not caught up). */
-  readonly chasing?: boolean;
-}
+/**
+ * Check every invariant at every instant, not only where a recomputation touched: set by the test suite
+ * (REPLSIM_SELF_CHECK=1, vitest.config.ts), where the cost does not matter and a stale plan would show.
+ */
+const FULL_CHECKS = process.env.REPLSIM_SELF_CHECK === '1';
 
 interface SyncAck {
   readonly value: Lsn;
@@ -114,11 +110,19 @@ export class WriteFlow {
   private readonly terms = new Map<PgNode, TermState>();
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
+  /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
+  private readonly planner: StreamPlanner;
+  /** The primaries as of the last full recomputation (promotions replan everything). */
+  private primaries: PgNode[] = [];
+  /** Each node's place in the cluster (the order rates are applied in). */
+  private readonly order: ReadonlyMap<PgNode, number>;
 
   constructor(
     private readonly cluster: PgCluster,
     specs: readonly WorkloadSpec[],
   ) {
+    this.planner = new StreamPlanner(cluster);
+    this.order = new Map([...cluster.nodes.values()].map((n, i) => [n, i]));
     this.pools = specs.map((w) => {
       const target = cluster.node(w.target);
       return {
@@ -139,7 +143,7 @@ export class WriteFlow {
   /** Route the given pools (all when null) to `node`. */
   routeTo(node: PgNode | null, pools: readonly ClientPool[] = this.pools): void {
     for (const p of pools) p.target = node;
-    this.cluster.requestReflow();
+    this.cluster.requestReflow('changed');
   }
 
   setWorkload(pools: readonly ClientPool[], rate: number | undefined, walPerTx: number | undefined): void {
@@ -147,7 +151,7 @@ export class WriteFlow {
       if (rate !== undefined) p.rate = rate;
       if (walPerTx !== undefined) p.walPerTx = walPerTx;
     }
-    this.cluster.requestReflow();
+    this.cluster.requestReflow('changed');
   }
 
   /** The nodes writes are routed to, most-targeted first (for the survivor at the end). */
@@ -172,13 +176,14 @@ export class WriteFlow {
     }
     const stop = c.xid.refusal();
     if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
-    return null;
+    return c.xid.vacuum.tableRefusal(p.name);
   }
 
   /** The fluid recomputation: called once per instant after any change (PgCluster.requestReflow). */
   reflow(): void {
     const c = this.cluster;
     const now = c.ctx.sim.now;
+    const full = this.planner.begin();
     c.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
 
@@ -188,6 +193,8 @@ export class WriteFlow {
       const r = this.refusal(p);
       refusals.set(p, r);
       if (r !== null || p.rate <= 0) continue;
+      // Writes queued behind a table lock commit nothing until they get it (vacuum/model.ts, locks/).
+      if (c.xid.vacuum.lockStatus(p.name)?.writesBlocked) continue;
       const w = load.get(p.target!) ?? { bytes: 0, tx: 0, connections: 0, pools: [] };
       w.bytes += (p.rate * p.walPerTx) / PER_SECOND;
       w.tx += p.rate;
@@ -207,8 +214,9 @@ export class WriteFlow {
     this.trackOrphans(refusals, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
-    let plans = this.planStreams(insert, now);
-    let acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+    const ackAll = () => new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, insert.get(t.node) ?? 0, now)] as const));
+    this.planner.plan(insert, now);
+    let acks = ackAll();
     // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
     // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN).
     let capped = false;
@@ -222,8 +230,8 @@ export class WriteFlow {
       }
     }
     if (capped) {
-      plans = this.planStreams(insert, now);
-      acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+      this.planner.plan(insert, now);
+      acks = ackAll();
     }
     const throttled = new Set<TermState>();
     for (const [t, ack] of acks) {
@@ -245,26 +253,32 @@ export class WriteFlow {
       }
     }
     if (throttled.size > 0) {
-      plans = this.planStreams(insert, now);
-      acks = new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, plans, insert.get(t.node) ?? 0, now)] as const));
+      this.planner.plan(insert, now);
+      acks = ackAll();
     }
+    const { fresh, rates } = this.planner.end();
+    if (full) this.primaries = [...c.nodes.values()].filter((n) => n.isPrimary);
 
     this.recordConnected(load, throttled);
-    this.announceSync(plans);
+    this.announceSync(full);
 
-    // XIDs: one per committed write transaction (read-only work assigns none).
+    // XIDs: one per committed write transaction (read-only work assigns none); each pool commits its share
+    // of its node's transactions (the tables it writes get their dead rows and inserts from it).
     let txPerSecond = 0;
+    const committed = new Map<string, number>();
     for (const [n, bytes] of insert) {
       const t = this.terms.get(n);
-      if (t) txPerSecond += (bytes * PER_SECOND) / t.walPerTx;
+      if (!t) continue;
+      const tx = (bytes * PER_SECOND) / t.walPerTx;
+      txPerSecond += tx;
+      const w = load.get(n);
+      if (w && w.tx > 0) for (const p of w.pools) committed.set(p.name, (tx * p.rate) / w.tx);
     }
-    c.xid.setRate(now, txPerSecond);
+    c.xid.setRate(now, txPerSecond, committed);
 
-    // Apply the rates.
-    const streamed = new Set(plans.map((p) => p.stream.down));
-    for (const n of c.nodes.values()) if (!insert.has(n) && !streamed.has(n)) this.setRate(n, 0, now);
-    for (const [n, r] of insert) this.setRate(n, r, now);
-    for (const p of plans) this.setRate(p.stream.down, p.rate, now);
+    // Apply the rates (of the nodes whose rate may have changed: all of them when everything was planned), in
+    // the cluster's order of nodes, whatever order the planner decided them in: the recorded positions follow it.
+    for (const [n, r] of [...rates].sort(([a], [b]) => this.order.get(a)! - this.order.get(b)!)) this.setRate(n, r, now);
     for (const [t, ack] of acks) {
       const cur = t.ack.valueAt(now);
       const value = Math.min(Math.max(cur, ack.value), t.node.walEnd(now));
@@ -280,15 +294,12 @@ export class WriteFlow {
     }
 
     // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling.
+    // (A chase closing its gap is its own breakpoint: StreamPlanner.end.)
     let next = NEVER as number;
-    for (const p of plans) {
-      if (p.catchUpAt === NEVER) continue;
-      if (p.stream.limit !== null && p.rate > 0) c.scheduleEndOfTimeline(p.stream, p.stream.down.wal.end.timeToReach(p.stream.limit, now));
-      // A historic chase too replans when it is about to close (at a whole microsecond before its switchpoint,
-      // never past it): the streams it feeds must not run on past where it stops.
-      next = Math.min(next, p.catchUpAt);
+    for (const p of fresh) {
+      if (p.catchUpAt !== NEVER && p.stream.limit !== null && p.rate > 0) c.scheduleEndOfTimeline(p.stream, p.stream.down.wal.end.timeToReach(p.stream.limit, now));
     }
-    for (const p of plans) {
+    for (const p of fresh) {
       if (p.stream.limit !== null && p.stream.down.walEnd(now) >= p.stream.limit - 0.5) c.scheduleEndOfTimeline(p.stream, now);
     }
     for (const [t, ack] of acks) {
@@ -310,9 +321,15 @@ export class WriteFlow {
     }
     next = Math.min(next, c.replay.afterReflow(now));
     if (next !== NEVER) {
-      this.breakpoint = c.ctx.sim.at(next as Micros, `breakpoint ${c.name}`, () => c.requestReflow(), PRIORITY.protocol);
+      this.breakpoint = c.ctx.sim.at(next as Micros, `breakpoint ${c.name}`, () => c.requestReflow('changed'), PRIORITY.protocol);
     }
-    this.checkInvariants(now);
+    this.checkInvariants(now, full || FULL_CHECKS ? null : { fresh, rates });
+    this.planner.done();
+  }
+
+  /** Everything is planned again at the next recomputation (PgCluster.requestReflow('all')). */
+  invalidate(): void {
+    this.planner.invalidate();
   }
 
   /**
@@ -325,8 +342,7 @@ export class WriteFlow {
     const d = s.down.walEnd(now);
     const sendable = this.cluster.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    let sharing = 0;
-    for (const x of this.cluster.streams) if (x.path.linkKey === s.path.linkKey && this.cluster.streamUp(x)) sharing++;
+    const sharing = this.planner.liveOn(s.path.linkKey);
     const wire = ((s.path.bandwidth / PER_SECOND) * s.path.latency) / Math.max(1, sharing);
     return Math.max(0, Math.min(sent - d, wire));
   }
@@ -403,17 +419,13 @@ export class WriteFlow {
    * fewer; ANY: every listed streaming one), and again only after it has not been for a while. Whatever
    * synchronous_commit is: only synchronous_standby_names and the walsender's state count.
    */
-  private announceSync(plans: readonly StreamPlan[]): void {
-    const byPrimary = new Map<PgNode, Stream[]>();
-    for (const pl of plans) {
-      const st = pl.stream;
-      if (st.limit !== null || !st.up.isPrimary || st.down.role.kind !== 'standby') continue;
-      const list = byPrimary.get(st.up) ?? [];
-      list.push(st);
-      byPrimary.set(st.up, list);
-    }
-    for (const [p, streams] of byPrimary) {
+  private announceSync(full: boolean): void {
+    for (const p of this.primaries) {
+      if (!p.isPrimary) continue;
       const names = p.settings.synchronousStandbyNames;
+      // Without synchronous_standby_names nothing is synchronous; a change of the setting replans everything.
+      if (!names && !full) continue;
+      const streams = [...this.cluster.streams.from(p)].filter((st) => this.planner.plans.has(st) && st.limit === null && st.down.role.kind === 'standby');
       const priorityOf = (st: Stream): number => {
         if (!names) return 0;
         const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
@@ -442,88 +454,13 @@ export class WriteFlow {
     }
   }
 
-  /** Rates of every stream, upstream before downstream (a cascade sees its upstream's new rate). */
-  private planStreams(insert: ReadonlyMap<PgNode, number>, now: Micros): StreamPlan[] {
-    const c = this.cluster;
-    const rate = new Map<PgNode, number>(insert);
-    const live = [...c.streams].filter((s) => c.streamUp(s));
-    const perLink = new Map<string, number>();
-    for (const s of live) perLink.set(s.path.linkKey, (perLink.get(s.path.linkKey) ?? 0) + 1);
-    const plans: StreamPlan[] = [];
-    const done = new Set<Stream>();
-    // Topological order: a stream is planned once its upstream's rate is known (roots: nodes not receiving).
-    const receiving = new Set(live.map((s) => s.down));
-    let frontier = [...c.nodes.values()].filter((n) => !receiving.has(n));
-    for (;;) {
-      while (frontier.length > 0) {
-        const nextFrontier: PgNode[] = [];
-        for (const up of frontier) {
-          for (const s of live) {
-            if (s.up !== up || done.has(s)) continue;
-            done.add(s);
-            const p = this.planStream(s, rate.get(up) ?? 0, perLink.get(s.path.linkKey)!, now);
-            // A chase has WAL left to send; anything else has sent all its upstream flushed.
-            if (!p.chasing) s.caughtUp = true;
-            // Snap now, so that the streams fed by this node are planned from its corrected position.
-            if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
-            rate.set(s.down, p.rate);
-            plans.push(p);
-            nextFrontier.push(s.down);
-          }
-        }
-        frontier = nextFrontier;
-      }
-      // Standbys repointed at each other form a cycle that no primary feeds (PostgreSQL does not prevent it:
-      // each walsender serves what its server has replayed). Nothing new enters a cycle: plan one of its
-      // streams as fed at rate 0, then continue downstream from there.
-      const rest = live.find((s) => !done.has(s));
-      if (!rest) break;
-      frontier = [rest.up];
-    }
-    invariant(done.size === live.length, () => `a stream of cluster ${c.name} was not planned`);
-    return plans;
-  }
-
-  private planStream(s: Stream, upRate: number, sharing: number, now: Micros): StreamPlan {
-    const share = s.path.bandwidth / PER_SECOND / sharing;
-    const d = s.down.walEnd(now);
-    // The walsender sends what its server has flushed (walsender.c XLogSendPhysical).
-    const upEnd = this.cluster.sendable(s.up, now, upRate);
-    // A live stream trails its upstream by what is in flight (rate × one-way latency); a historic one
-    // ends at the switchpoint. Approximation: latency as a constant in-flight amount (docs/model-postgres.md).
-    const [target, targetRate] = s.limit !== null ? [Math.min(s.limit, upEnd), 0] : [Math.max(0, upEnd - upRate * s.path.latency), upRate];
-    const gap = target - d;
-    // Integer time: a chase is scheduled to end at the last whole microsecond before it would reach its
-    // target (gap > slack > closing, so at least one), never after: it stops short by less than one
-    // microsecond of bandwidth, and within that slack the downstream is snapped forward to its target.
-    const slack = share + 1;
-    if (gap > slack) {
-      const closing = share - targetRate;
-      return { stream: s, rate: share, snapTo: null, catchUpAt: closing > 0 ? ((now + Math.max(1, Math.floor(gap / closing))) as Micros) : NEVER, chasing: true };
-    }
-    if (s.limit === null && d > upEnd) {
-      // The standby already has more than its upstream has flushed now (a flush lag that grew with the rate,
-      // or rounding): the walsender has nothing to send until the flush passes it again. WAL never moves
-      // back on a timeline (checkInvariants).
-      return { stream: s, rate: 0, snapTo: null, catchUpAt: upRate > 0 ? ((now + Math.max(1, Math.ceil((d - upEnd) / upRate))) as Micros) : NEVER };
-    }
-    if (gap < -slack) {
-      // Ahead of the lagged target: the upstream's rate rose (or streaming just began), and for one latency
-      // the downstream still receives at its old rate until the in-flight amount matches the new rate.
-      const r = Math.min(s.down.wal.end.rate, targetRate, share);
-      if (targetRate > r) return { stream: s, rate: r, snapTo: null, catchUpAt: (now + Math.max(1, Math.ceil(-gap / (targetRate - r)))) as Micros };
-      return { stream: s, rate: Math.min(targetRate, share), snapTo: null, catchUpAt: NEVER };
-    }
-    return { stream: s, rate: Math.min(targetRate, share), snapTo: gap > 0 ? target : null, catchUpAt: NEVER };
-  }
-
   /**
    * What the write target's clients have been told is committed (syncrep.c SyncRepReleaseWaiters):
    * the local flush when replication is asynchronous, else the position the synchronous standbys confirmed
    * (FIRST n: the slowest of the n highest-priority streaming standbys; ANY n: the n-th most advanced).
    * `blockedBy` is undefined for asynchronous commits.
    */
-  private ackOf(term: TermState, plans: readonly StreamPlan[], insertRate: number, now: Micros): SyncAck {
+  private ackOf(term: TermState, insertRate: number, now: Micros): SyncAck {
     const p = term.node;
     const names = p.settings.synchronousStandbyNames;
     const mode = p.settings.synchronousCommit;
@@ -534,8 +471,9 @@ export class WriteFlow {
       const i = names.names.findIndex((x) => x === app || x === '*');
       return i < 0 ? Number.POSITIVE_INFINITY : i;
     };
-    const candidates = plans
-      .filter((pl) => pl.stream.up === p && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
+    const candidates = [...this.cluster.streams.from(p)]
+      .map((st) => this.planner.plans.get(st))
+      .filter((pl): pl is StreamPlan => pl !== undefined && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
       .map((pl) => {
         const c = this.confirmed(pl, mode, now);
         return {
@@ -593,6 +531,8 @@ export class WriteFlow {
     const h = this.cluster.ctx.history;
     const key = { cluster: this.cluster.name, workload: p.name };
     const node = p.target?.name ?? null;
+    const lock = refusal === null ? this.cluster.xid.vacuum.lockStatus(p.name) : null;
+    if (lock) return h.setWriteStatus(key, now, { kind: lock.kind, cause: lock.cause, node });
     if (p.rate <= 0) return h.setWriteStatus(key, now, null);
     if (refusal !== null) return h.setWriteStatus(key, now, { kind: 'outage', cause: refusal, node });
     const t = p.target!;
@@ -673,8 +613,17 @@ export class WriteFlow {
     this.lastEnd.delete(n);
   }
 
-  private checkInvariants(now: Micros): void {
-    for (const s of this.cluster.streams) {
+  private checkInvariants(now: Micros, scope: { fresh: readonly StreamPlan[]; rates: ReadonlyMap<PgNode, number> } | null): void {
+    // Everything after a full recomputation (and always under the test suite: FULL_CHECKS); else what this
+    // recomputation touched: the streams it planned and the nodes whose rate it set. The others evolve as they
+    // were checked to (a level changes only through a jump or a rate, which replans what it feeds and chases).
+    let streams: Iterable<Stream> = this.cluster.streams;
+    let nodes: Iterable<PgNode> = this.cluster.nodes.values();
+    if (scope) {
+      streams = scope.fresh.map((p) => p.stream);
+      nodes = scope.rates.keys();
+    }
+    for (const s of streams) {
       const d = s.down.walEnd(now);
       const u = s.up.walEnd(now);
       // A byte of slack, as for the order of a node's own WAL: positions are fluid, LSNs whole bytes.
@@ -683,7 +632,7 @@ export class WriteFlow {
       invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
       invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
     }
-    for (const n of this.cluster.nodes.values()) {
+    for (const n of nodes) {
       const end = n.walEnd(now);
       invariant(end >= 0 && Number.isFinite(end), () => `${n.name}: WAL level ${end} is negative or not finite`);
       // LSN order per timeline; a byte of slack for the fluid model's fractions.

@@ -1,0 +1,243 @@
+/**
+ * What a DBA or an application does in the plan: sessions with an open transaction (a long query, idle in
+ * transaction, prepared), VACUUM [FREEZE] of a table or a database, statements that take table locks (DDL,
+ * TRUNCATE, DROP TABLE, LOCK TABLE), and the single-user VACUUM after the stop limit. Each takes its locks
+ * through the lock manager and its effects through the vacuum model, as the server does.
+ */
+import type { Micros } from '../../../engine/time.ts';
+import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
+import { formatDuration as formatMicros } from '../../../scenario/units.ts';
+import type { LogLine } from '../messages.ts';
+import type { PgNode } from '../node.ts';
+import type { LockFailure, LockOwner } from '../locks/manager.ts';
+import { sessionKey, type Session } from './horizons.ts';
+import { stopLimitAdvice } from './limits.ts';
+import type { VacuumModel } from './model.ts';
+import type { Relation } from './relations.ts';
+import { cutoffsFor } from './vacuum.ts';
+
+/** A duration to the second ("40m12s"), or to the millisecond below a second. */
+const formatDuration = (us: number): string => formatMicros(us >= 1e6 ? Math.round(us / 1e6) * 1e6 : Math.round(us / 1e3) * 1e3);
+
+type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
+type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
+
+const failureText: { readonly [K in LockFailure]: string } = {
+  'not-available': 'its lock was not available (NOWAIT)',
+  lock_timeout: 'lock_timeout passed while it waited for its lock',
+  statement_timeout: 'statement_timeout passed',
+  deadlock: 'it was chosen as the victim of a deadlock',
+  canceled: 'the server stopped',
+};
+
+export class Operations {
+  constructor(private readonly m: VacuumModel) {}
+
+  private get log() {
+    return this.m.cluster.log.bind(this.m.cluster);
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean): void {
+    const m = this.m;
+    const now = m.now;
+    const xmin = m.xidNow();
+    const db = database ?? m.databases[0]?.name ?? 'postgres';
+    const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
+    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null };
+    m.horizons.sessions.set(name, s);
+    m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
+    const what = node.role.kind === 'standby' ? `a query on standby ${node.name}` : prepared ? 'a prepared transaction' : idle ? 'a session idle in transaction' : 'a long-running transaction';
+    const feedback = node.role.kind === 'standby' ? (node.settings.hotStandbyFeedback ? ': hot_standby_feedback reports its xmin to the primary while it streams' : ': without hot_standby_feedback it holds nothing on the primary') : '';
+    this.log(node, 'setting', `${what} "${name}" holds the xmin horizon at ${xmin}${feedback}`);
+    // 9.6+: idle_in_transaction_session_timeout ends a session idle in a transaction (not a prepared one).
+    const limit = node.settings.idleInTransactionSessionTimeout;
+    if (idle && !prepared && limit > 0) {
+      s.idleTimer = m.cluster.ctx.sim.after(limit, `idle timeout ${name}`, () => {
+        this.log(node, 'setting', `session "${name}" was idle in transaction longer than idle_in_transaction_session_timeout (${formatDuration(limit)}): it is terminated and its transaction rolled back`, [
+          { process: 'client backend', level: 'FATAL', message: 'terminating connection due to idle-in-transaction timeout' },
+        ]);
+        this.end(s);
+      }, 20);
+    }
+    m.replan();
+  }
+
+  closeTransaction(name: string): void {
+    const s = this.m.horizons.sessions.get(name);
+    if (!s) return;
+    this.log(s.node, 'setting', `transaction "${name}" ended: it no longer holds the xmin horizon, and its locks are released`);
+    this.end(s);
+  }
+
+  private end(s: Session): void {
+    const m = this.m;
+    m.cluster.ctx.sim.cancel(s.idleTimer);
+    m.horizons.sessions.delete(s.name);
+    m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
+    m.locks.withdraw(s.owner);
+    m.locks.release(s.owner);
+    m.replan();
+  }
+
+  // ------------------------------------------------------------------ VACUUM
+
+  /**
+   * VACUUM [FREEZE] [table] by a client backend: each table in its own transaction with a
+   * ShareUpdateExclusiveLock it waits for (lock_timeout applies), at vacuum_cost_delay / vacuum_cost_limit
+   * (0: unthrottled, the default), then datfrozenxid is updated (vacuum.c vacuum, vac_update_datfrozenxid).
+   * FREEZE freezes everything older than OldestXmin (freeze_min_age 0) and is aggressive.
+   */
+  vacuum(a: Vacuum, label: string, singleUser: { onDone: () => void } | null = null): void {
+    const m = this.m;
+    const db = m.database(a.database);
+    if (!db) return;
+    const tables = a.table ? db.live.filter((r) => r.spec.name === a.table) : db.live;
+    const process: LogLine['process'] = singleUser ? 'standalone backend' : 'client backend';
+    const owner = m.locks.newOwner('client backend', `VACUUM${a.freeze ? ' FREEZE' : ''}${a.table ? ` ${db.name}.${a.table}` : ` of database ${db.name}`}${label}`);
+    const s = m.settings;
+    const budget = { limit: a.costLimit ?? s.vacuumCostLimit, delay: a.costDelay ?? s.vacuumCostDelay };
+    const start = m.now;
+    const deadline = !singleUser && s.statementTimeout > 0 ? ((start + s.statementTimeout) as Micros) : null;
+    let current: { run: ReturnType<VacuumModel['startRun']> | null } = { run: null };
+    let timer = deadline !== null ? m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
+      if (current.run) m.cancelRun(current.run, 'statement_timeout passed');
+    }, 20) : null;
+    const finish = (failed: string | null, lines: readonly LogLine[] = []) => {
+      m.cluster.ctx.sim.cancel(timer);
+      timer = null;
+      if (failed) this.log(m.primary, 'vacuum', `${owner.label} failed: ${failed}`, lines);
+      else m.updateDatfrozenxid(db, process);
+      singleUser?.onDone();
+    };
+    const next = (i: number): void => {
+      const rel = tables[i];
+      if (!rel) return finish(null);
+      const begin = () => {
+        current = {
+          run: m.startRun(rel, owner, {
+            trigger: singleUser ? 'single-user' : 'manual',
+            freeze: a.freeze,
+            process,
+            budget: () => budget,
+            onEnd: (outcome) => {
+              current = { run: null };
+              m.locks.release(owner, rel.key);
+              if (outcome === 'canceled') return finish(m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? 'statement_timeout passed' : 'cancelled', m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? [{ process, level: 'ERROR', message: 'canceling statement due to statement timeout' }] : []);
+              next(i + 1);
+            },
+          }),
+        };
+      };
+      if (singleUser) return begin(); // alone on the server: no locks to wait for
+      m.locks.acquire({
+        owner,
+        table: rel.key,
+        mode: 'ShareUpdateExclusiveLock',
+        lockTimeout: s.lockTimeout,
+        statementDeadline: deadline,
+        onGranted: begin,
+        onFailed: (why, lines) => finish(failureText[why], lines),
+      });
+    };
+    next(0);
+  }
+
+  /**
+   * The way back after the stop limit as the documentation up to 13 gives it: stop the server, VACUUM the
+   * database in single-user mode (exempt from the stop limit; unthrottled unless vacuum_cost_delay is set),
+   * start the server again. The database is the one the stop ERROR names. Holders that survive a restart
+   * (prepared transactions, slots) still hold the horizon: it then frees nothing.
+   */
+  singleUserVacuum(node: PgNode, database: string | null): void {
+    const m = this.m;
+    const db = database ?? m.oldestDatabase()?.name;
+    if (!db || !node.isPrimary) return;
+    const started = m.now;
+    this.log(node, 'vacuum', `single-user VACUUM of database ${db}: the server is stopped for it (${stopLimitAdvice(m.version)})`);
+    m.cluster.stop(node);
+    this.vacuum({ kind: 'vacuum', cluster: m.cluster.name, database: db, table: null, freeze: false, costDelay: null, costLimit: null }, ' in single-user mode', {
+      onDone: () => {
+        this.log(node, 'vacuum', `single-user VACUUM of ${db} done after ${formatDuration(m.now - started)}: the server starts again`);
+        m.cluster.start(node);
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ statements that lock a table
+
+  /**
+   * A statement that takes a table lock (lock level by statement and version: locks/statements.ts), waiting in
+   * the table's queue (lock_timeout, statement_timeout, deadlock_timeout apply). Once it has its lock it runs
+   * for its duration, applies its effect (TRUNCATE, DROP TABLE, a rewrite) and commits, releasing the lock;
+   * inside a session the lock stays until the session's transaction ends.
+   */
+  ddl(a: Ddl, name: string | null): void {
+    const m = this.m;
+    const rel = m.relation(`${a.table.database}.${a.table.table}`);
+    if (!rel || !rel.exists) {
+      this.log(m.primary, 'lock', `${a.label} on ${a.table.table} failed: the table does not exist`, [{ process: 'client backend', level: 'ERROR', message: `relation "${a.table.table}" does not exist` }]);
+      return;
+    }
+    const session = a.session !== null ? m.horizons.sessions.get(a.session) : undefined;
+    const who = `${name ? `"${name}" ` : ''}${a.label}`;
+    const owner: LockOwner = session?.owner ?? m.locks.newOwner('client backend', who);
+    const s = m.settings;
+    const lockTimeout = a.lockTimeout ?? s.lockTimeout;
+    const stmt = a.statementTimeout ?? s.statementTimeout;
+    const start = m.now;
+    const deadline = stmt > 0 ? ((start + stmt) as Micros) : null;
+    const fail = (why: LockFailure | 'statement_timeout', lines: readonly LogLine[]) => {
+      this.log(m.primary, 'lock', `${who} on ${rel.key} failed after ${formatDuration(m.now - start)}: ${failureText[why]}${session ? `; session "${session.name}"'s transaction is aborted: its locks and its snapshot are released` : ''}`, lines);
+      // An error aborts the transaction (xact.c AbortTransaction releases its locks; its snapshot is gone).
+      if (session) this.end(session);
+    };
+    const granted = () => {
+      const waited = m.now - start;
+      const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
+      this.log(m.primary, 'lock', `${who} has its ${a.lock} on ${rel.key}${waited > 0 ? ` after waiting ${formatDuration(waited)}` : ''}${duration > 0 ? `; it runs for ${formatDuration(duration)}` : ''}`);
+      const done = () => {
+        this.effect(rel, a);
+        if (!session) m.locks.release(owner, rel.key);
+      };
+      if (deadline !== null && m.now + duration > deadline) {
+        m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
+          fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
+          if (!session) m.locks.release(owner, rel.key);
+        }, 20);
+        return;
+      }
+      if (duration <= 0) done();
+      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, done, 20);
+    };
+    if (a.nowait) {
+      if (m.locks.tryAcquire(owner, rel.key, a.lock)) granted();
+      else fail('not-available', [{ process: 'client backend', level: 'ERROR', message: `could not obtain lock on relation "${rel.spec.name}"` }]);
+      return;
+    }
+    m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: granted, onFailed: fail });
+  }
+
+  /** What the statement did to the table, once it commits. */
+  private effect(rel: Relation, a: Ddl): void {
+    const m = this.m;
+    const now = m.now;
+    if (a.effect === 'none') return;
+    if (a.effect === 'rewrite') {
+      // VACUUM FULL / CLUSTER: a new copy without the dead rows no snapshot needs, frozen to FreezeLimit.
+      const holder = m.horizons.oldestFor(rel);
+      const c = cutoffsFor(m.version, m.settings, m.xidNow(), holder, false);
+      rel.removed = Math.max(rel.removed, holder ? Math.min(rel.produced.valueAt(now), rel.produced.valueAt(holder.since)) : rel.produced.valueAt(now));
+      rel.insertedAtVacuum = rel.inserted.valueAt(now);
+      rel.relfrozenxid = Math.max(rel.relfrozenxid, c.freezeLimit);
+    } else {
+      // A new, empty relfilenode whose relfrozenxid is RecentXmin (heapam_handler.c heapam_relation_set_new_filelocator).
+      rel.truncate(now, m.horizons.snapshotXmin(m.xidNow()));
+      if (a.effect === 'drop') rel.exists = false;
+    }
+    this.log(m.primary, 'vacuum', a.effect === 'drop' ? `${rel.key} dropped: what it held unfrozen no longer counts once a vacuum updates datfrozenxid` : `${rel.key} ${a.effect === 'rewrite' ? 'rewritten' : 'truncated'}: age(relfrozenxid) ${Math.round(m.xidNow() - rel.relfrozenxid).toLocaleString('en-US')}`);
+    m.cluster.requestReflow();
+    m.replan();
+  }
+}
