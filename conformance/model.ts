@@ -36,7 +36,10 @@ export function modelGap(op: Op): string | null {
     case 'useSlot':
       return 'a standby cannot use a slot: primary_slot_name is not modelled';
     case 'syncInsert':
-      return 'a commit waiting for synchronous standbys cannot be cancelled, time out or be terminated in the model';
+      // The model has the steps (cancel_waiting_commits, terminate_waiting_commits; statement_timeout leaves the wait
+      // alone, as on the servers), but a waiting commit's row is invisible on the primary until its wait ends
+      // (syncrep.c: the backend waits before it leaves the proc array) while the model's rows are its WAL.
+      return 'a waiting commit is in the model\'s WAL, so its row would count as present on the primary, where the server hides it until the wait ends';
     case 'configure':
       if (op.setting.name === 'archive' || op.setting.name === 'restore_command') return 'WAL archiving and restore_command are not modelled';
       return null;

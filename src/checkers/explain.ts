@@ -4,7 +4,7 @@
  * the recorded promotions, walreceiver transitions and server log lines.
  */
 import type { Micros } from '../engine/time.ts';
-import type { History, PromotionRecord, ReceiverTransition, SimEvent } from '../history/history.ts';
+import { txAt, type History, type PromotionRecord, type ReceiverTransition, type SimEvent } from '../history/history.ts';
 import { formatLsn } from '../models/postgres/lsn.ts';
 import { describeHistory, historyOf, type Timeline } from '../models/postgres/timeline.ts';
 import type { LostRange, Survivor } from './dataLoss.ts';
@@ -55,6 +55,32 @@ function repeatText(events: readonly SimEvent[], fmt: Fmt): string {
   return r ? `; it logged this ${r.count} times, the last at ${fmt(r.last)}` : '';
 }
 
+/**
+ * Lost commits whose wait for the synchronous standbys an operator ended (writes.ts endWaits): they were on the
+ * primary only, which is how synchronous replication could lose them.
+ */
+function releasedSteps(loss: LostRange, history: History, fmt: Fmt): CauseStep[] {
+  const term = loss.term;
+  const end = loss.cutoff + loss.walBytes;
+  const out: CauseStep[] = [];
+  for (const r of term.released ?? []) {
+    const from = Math.max(r.from, loss.cutoff);
+    const to = Math.min(r.to, end);
+    if (to <= from) continue;
+    const k = Math.floor(txAt(term, to) + 1e-9) - Math.floor(txAt(term, from) + 1e-9);
+    if (k <= 0) continue;
+    const what =
+      r.how === 'cancel'
+        ? 'their waits were cancelled and their clients answered COMMIT with a WARNING'
+        : 'their backends were terminated and their clients lost the connection without an answer (the commits count here: they were visible to every other session)';
+    out.push({
+      text: `${count(k)} of them were waiting on ${term.node} for the synchronous standbys' confirmation at ${fmt(r.at)}, when ${what}: committed and flushed on ${term.node} only, never confirmed by a synchronous standby.`,
+      log: eventsOf(history, term.node, r.at).filter((e) => e.kind === 'writes').flatMap((e) => e.log),
+    });
+  }
+  return out;
+}
+
 export function explainLoss(loss: LostRange, survivor: Survivor | null, history: History, fmt: Fmt): CauseStep[] {
   const steps: CauseStep[] = [];
   const tl = loss.timeline;
@@ -62,6 +88,7 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
     text: `${count(loss.commits)} commits were acknowledged to clients by ${loss.term.node} on timeline ${tl.tli} between ${fmt(loss.fromAt)} and ${fmt(loss.toAt)} (LSN ${formatLsn(loss.fromLsn)} to ${formatLsn(loss.toLsn)}, ${size(loss.walBytes)} of WAL).`,
     log: [],
   });
+  steps.push(...releasedSteps(loss, history, fmt));
   if (!survivor) return steps;
   const sTl = survivor.wal.timeline;
   const cut = loss.cause !== null ? loss.term.truncated : undefined;

@@ -106,6 +106,11 @@ export interface WriteTerm {
   readonly ackCurve: { at: Micros; lsn: Lsn }[];
   /** Set when a crash lost the term's WAL past `lsn` before it was flushed (synchronous_commit = off). */
   truncated?: { readonly lsn: Lsn; readonly at: Micros; readonly cause: string };
+  /**
+   * Commits released from their wait for the synchronous standbys without their confirmation (from, to]: a
+   * cancelled wait answers COMMIT with a WARNING, a terminated one closes the connection (writes.ts endWaits).
+   */
+  released?: { readonly at: Micros; readonly from: Lsn; readonly to: Lsn; readonly how: 'cancel' | 'terminate' }[];
 }
 
 /** Fluid commit counter of a term at an LSN: commit k ends where it reaches k. */

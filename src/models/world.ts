@@ -116,6 +116,12 @@ export class World {
         c.requestReflow();
         return;
       }
+      case 'endSyncWaits': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: ${a.how === 'cancel' ? 'cancel' : 'terminate'} the backends of ${a.node} waiting for synchronous standbys`);
+        if (c.writes.endWaits(c.node(a.node), a.how) === 0) c.log(c.node(a.node), 'writes', `no commit on ${a.node} was waiting for synchronous standbys`);
+        return;
+      }
       case 'partition':
       case 'heal': {
         const t = a.target;

@@ -859,6 +859,8 @@ const ACTION_BODIES = {
   ),
   block_clients: nodeAction('blockClients'),
   unblock_clients: nodeAction('unblockClients'),
+  cancel_waiting_commits: map(nodeRef, (node): ActionBody => ({ kind: 'endSyncWaits', node, how: 'cancel' })),
+  terminate_waiting_commits: map(nodeRef, (node): ActionBody => ({ kind: 'endSyncWaits', node, how: 'terminate' })),
   partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
   heal: map(partitionTarget, (target): ActionBody => ({ kind: 'heal', target })),
   crash: nodeAction('crash'),
@@ -885,6 +887,10 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   route_writes: 'Send the cluster\'s client writes to this node from now on: a node, or {node, workload} for one client pool.',
   block_clients: 'Refuse new client writes on a node (e.g. pg_hba reject) before a switchover.',
   unblock_clients: 'Accept client writes on a node again.',
+  cancel_waiting_commits:
+    'pg_cancel_backend on every backend of a node waiting for synchronous standbys: each commit, already flushed locally, becomes visible and its client is answered COMMIT with a WARNING.',
+  terminate_waiting_commits:
+    'pg_terminate_backend on every backend of a node waiting for synchronous standbys: each commit, already flushed locally, becomes visible and its connection is closed.',
   partition: 'Cut a node off the network, or the link between two sites.',
   heal: 'Undo a partition (same target syntax).',
   crash: 'Kill a server without a clean shutdown (crash recovery on restart).',

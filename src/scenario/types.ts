@@ -202,6 +202,8 @@ export type ActionBody =
   /** Re-point a workload's clients (all the cluster's workloads when `workload` is null) to `node`. */
   | { readonly kind: 'routeWrites'; readonly cluster: string; readonly node: string; readonly workload: string | null }
   | { readonly kind: 'blockClients'; readonly node: string }
+  /** pg_cancel_backend / pg_terminate_backend on every backend of `node` waiting for synchronous standbys. */
+  | { readonly kind: 'endSyncWaits'; readonly node: string; readonly how: 'cancel' | 'terminate' }
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }

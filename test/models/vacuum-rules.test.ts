@@ -2,7 +2,7 @@
  * Version rules, limits, holders and the DBA's steps of the vacuum model (postgres-2.md §5, postgres.md §4).
  */
 import { describe, expect, it } from 'vitest';
-import { autovacuumLogLine, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
+import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from '../../src/models/postgres/vacuum/limits.ts';
 import { renderLogLine } from '../../src/models/postgres/messages.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load.ts';
@@ -47,6 +47,13 @@ describe('who logs what (vacuumlazy.c heap_vacuum_rel / lazy_vacuum_rel, each re
     expect(line(10)).toBe('autovacuum worker LOG:  automatic vacuum of table "app.public.t": index scans: 0');
     expect(line(11)).toBe('autovacuum worker LOG:  automatic aggressive vacuum of table "app.public.t": index scans: 0');
     expect(line(12)).toBe('autovacuum worker LOG:  automatic aggressive vacuum to prevent wraparound of table "app.public.t": index scans: 0');
+  });
+
+  it('a cancelled autovacuum: from 13 its CONTEXT names the block it was at first (vacuum_error_callback)', () => {
+    expect(renderLogLine(cancelingAutovacuum(12, 'app.public.t', 'public.t', 4))).toBe('autovacuum worker ERROR:  canceling autovacuum task\n\tCONTEXT:  automatic vacuum of table "app.public.t"');
+    expect(renderLogLine(cancelingAutovacuum(13, 'app.public.t', 'public.t', 4))).toBe(
+      'autovacuum worker ERROR:  canceling autovacuum task\n\tCONTEXT:  while scanning block 4 of relation "public.t"\n\tautomatic vacuum of table "app.public.t"',
+    );
   });
 
   it('in a run: the autovacuum worker logs its runs past log_autovacuum_min_duration, never the postmaster', () => {

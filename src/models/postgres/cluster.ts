@@ -206,10 +206,11 @@ export class PgCluster {
       // exits ([EXP] on 15.18), and the next attempt starts a new process.
       return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
     }
-    if (!up.running || !this.reachable(n, up)) {
-      const line = up.running ? pgLog.connectionTimedOut(n.version, n.name, up.name) : pgLog.couldNotConnect(n.version, n.name, up.name);
-      return fail(up.running ? 'upstream-unreachable' : 'upstream-down', line, up.running ? `${up.name} is unreachable from ${n.name}` : `${up.name} is not running`);
+    if (!this.reachable(n, up)) {
+      // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers.
+      return fail('upstream-unreachable', pgLog.connectionTimedOut(n.version, n.name, up.name), `${up.name} is unreachable from ${n.name}${up.running ? '' : ' (and not running)'}`);
     }
+    if (!up.running) return fail('upstream-down', pgLog.couldNotConnect(n.version, n.name, up.name), `${up.name} is not running`);
     if (!up.acceptsConnections) {
       return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
     }
@@ -563,6 +564,20 @@ export class PgCluster {
     this.lostConnection(s.down, s.up, s.timeline.tli, why);
   }
 
+  /**
+   * The upstream went down behind a cut path: no FIN or RST reaches the standby, whose walreceiver keeps waiting on
+   * its silent connection until wal_receiver_timeout (started at the cut, onNetworkChange) and only then gives up.
+   */
+  private silentlyLost(s: Stream): void {
+    const d = s.down;
+    const at = (s.timeout?.time ?? this.ctx.sim.now + d.settings.walReceiverTimeout) as Micros;
+    const boot = d.boot;
+    this.closeStream(s);
+    this.ctx.sim.at(at, `receiver timeout ${d.name}`, () => {
+      if (d.boot === boot && d.role.kind === 'standby' && d.role.receiver.status === 'stopped') this.lostConnection(d, s.up, s.timeline.tli, 'partition');
+    }, PRIORITY.protocol);
+  }
+
   private lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
     if (!n.running || n.role.kind !== 'standby') return;
     this.cancelRetry(n.role);
@@ -586,6 +601,8 @@ export class PgCluster {
    * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
   private deliverInFlight(s: Stream): void {
+    // A cut path dropped what was on the wire when it was cut, and carries nothing since.
+    if (!this.reachable(s.up, s.down)) return;
     const now = this.ctx.sim.now;
     const inFlight = this.writes.inFlight(s, now);
     if (inFlight > 0) s.down.wal.end.set(now, s.down.walEnd(now) + inFlight);
@@ -857,7 +874,10 @@ export class PgCluster {
     const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
     this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
-    for (const s of [...this.streams.from(n)]) this.dropStream(s, how);
+    for (const s of [...this.streams.from(n)]) {
+      if (this.reachable(s.up, s.down)) this.dropStream(s, how);
+      else this.silentlyLost(s);
+    }
     // A walreceiver connected without a stream (it is sent nothing it can use: streamedInVain) loses its
     // connection as a streaming one does ([EXP] on 15.18, seed-11: "End of WAL reached on timeline 2" when the
     // upstream of a standby on a same-numbered sibling timeline shut down).

@@ -27,6 +27,8 @@ export function renderLogLine(l: LogLine): string {
   return out;
 }
 
+const SYNC_DETAIL = 'The transaction has already committed locally, but might not have been replicated to the standby.';
+
 const log = (process: PgProcess, message: string, detail?: string): LogLine =>
   detail === undefined ? { process, level: 'LOG', message } : { process, level: 'LOG', message, detail };
 
@@ -160,6 +162,19 @@ export const pgLog = {
         ? `standby "${app}" is now a candidate for quorum synchronous standby`
         : `standby "${app}" is now ${version >= 9.6 ? 'a' : 'the'} synchronous standby with priority ${priority}`,
     ),
+  /**
+   * syncrep.c SyncRepWaitForLSN, a backend whose wait for synchronous standbys is cancelled (pg_cancel_backend)
+   * or terminated (pg_terminate_backend, then postgres.c ProcessInterrupts' FATAL); the same words on 10.23,
+   * 15.18 and 18.4 (one pair per backend; 18.4 and 15.18 log the FATAL after a stray "backend> " prompt, as the
+   * backend has stopped sending to its client).
+   */
+  syncWaitEnded: (how: 'cancel' | 'terminate'): LogLine[] =>
+    how === 'cancel'
+      ? [{ process: 'client backend', level: 'WARNING', message: 'canceling wait for synchronous replication due to user request', detail: SYNC_DETAIL }]
+      : [
+          { process: 'client backend', level: 'WARNING', message: 'canceling the wait for synchronous replication and terminating connection due to administrator command', detail: SYNC_DETAIL },
+          { process: 'client backend', level: 'FATAL', message: 'terminating connection due to administrator command' },
+        ],
 };
 
 /** libpq's host part (fe-connect.c emitHostIdentityInfo, 14+); the model has no addresses, so the node's name alone. */

@@ -283,7 +283,9 @@ export class WriteFlow {
       const cur = t.ack.valueAt(now);
       const value = Math.min(Math.max(cur, ack.value), t.node.walEnd(now));
       t.ack.set(now, value);
-      t.ack.setRate(now, ack.value >= cur ? ack.rate : 0);
+      // Asynchronous commits are acknowledged at the local flush, whatever a rounding put the level at: a level
+      // held at rate 0 here would stay behind for good, as nothing else wakes it (no breakpoint waits for it).
+      t.ack.setRate(now, ack.value >= cur || ack.blockedBy === undefined ? ack.rate : 0);
       const last = t.record.ackCurve.at(-1)!;
       if (value > last.lsn) t.record.ackCurve.push({ at: now, lsn: value });
     }
@@ -408,6 +410,42 @@ export class WriteFlow {
         t.connected.delete(p);
       }
     }
+  }
+
+  /**
+   * An operator ends the waits of the commits waiting on `n` for synchronous standbys: pg_cancel_backend
+   * ('cancel') or pg_terminate_backend ('terminate') on every backend in the SyncRep wait. syncrep.c
+   * SyncRepWaitForLSN: the backend stops waiting with a WARNING ("The transaction has already committed
+   * locally"); its commit record was flushed before it waited, and it leaves the proc array, so the commit is
+   * visible from then on and survives on `n`, on no synchronous standby. A cancelled backend answers COMMIT (the
+   * client is told), a terminated one closes the connection (FATAL) and its client is told nothing; the model's
+   * clients reconnect at once. statement_timeout never does this: postgres.c finish_xact_command disables it
+   * before the commit (a 1 s statement_timeout left the wait running on 10.23, 15.18 and 18.4). Returns the
+   * commits released.
+   */
+  endWaits(n: PgNode, how: 'cancel' | 'terminate'): number {
+    const now = this.cluster.ctx.sim.now;
+    const t = this.terms.get(n);
+    if (!t || !n.running) return 0;
+    const from = t.ack.valueAt(now);
+    const to = n.walEnd(now);
+    const commits = Math.floor(txAt(t.record, to) + 1e-9) - Math.floor(txAt(t.record, from) + 1e-9);
+    if (to <= from || commits <= 0) return 0;
+    t.ack.set(now, to);
+    t.orphans = [];
+    // The acknowledgement stood at `from` until now (its curve is linear between points), then jumps.
+    t.record.ackCurve.push({ at: now, lsn: from }, { at: now, lsn: to });
+    (t.record.released ??= []).push({ at: now, from, to, how });
+    this.cluster.ctx.history.mix(`released|${t.record.id}|${now}|${from}|${to}|${how}`);
+    const told = how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing';
+    this.cluster.log(
+      n,
+      'writes',
+      `${how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${commits} commit${commits === 1 ? '' : 's'} on ${n.name} for synchronous standbys (${formatLsn(from)} to ${formatLsn(to)}): committed locally and visible from now on, on no synchronous standby; ${told}`,
+      pgLog.syncWaitEnded(how),
+    );
+    this.cluster.requestReflow('changed');
+    return commits;
   }
 
   /** Walsenders that have announced themselves synchronous since they last were not (syncrep.c announce_next_takeover). */

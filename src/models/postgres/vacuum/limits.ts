@@ -94,9 +94,14 @@ export function autovacuumLogLine(version: PgMajor, table: string, aggressive: b
   return { process: 'autovacuum worker', level: 'LOG', message: `${kind} of table "${table}": index scans: 0` };
 }
 
-/** A regular autovacuum cancelled by a conflicting lock request (postgres.c ProcessInterrupts). */
-export function cancelingAutovacuum(table: string): LogLine {
-  return { process: 'autovacuum worker', level: 'ERROR', message: 'canceling autovacuum task', context: `automatic vacuum of table "${table}"` };
+/**
+ * A regular autovacuum cancelled by a conflicting lock request (postgres.c ProcessInterrupts). From 13 the
+ * vacuum's error context callback (vacuumlazy.c vacuum_error_callback, in 13.1's tree and not in 12.3's) puts
+ * the block it was at first **[15.18]**; the model takes the block as the bytes it had read / 8 KiB, in the scanning phase.
+ */
+export function cancelingAutovacuum(version: PgMajor, table: string, relation: string, block: number): LogLine {
+  const where = version >= 13 ? `while scanning block ${block} of relation "${relation}"\n\t` : '';
+  return { process: 'autovacuum worker', level: 'ERROR', message: 'canceling autovacuum task', context: `${where}automatic vacuum of table "${table}"` };
 }
 
 /**

@@ -22,7 +22,7 @@ import type { PgSettings } from '../settings.ts';
 import { Autovacuum } from './autovacuum.ts';
 import { Horizons, type Holder } from './horizons.ts';
 import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from './limits.ts';
-import { buildDatabases, type DatabaseState, type Relation } from './relations.ts';
+import { buildDatabases, PAGE, type DatabaseState, type Relation } from './relations.ts';
 import { cutoffsFor, DEFAULT_DISK_THROUGHPUT, speed, VacuumRun, workOf, type CostBudget, type VacuumTrigger } from './vacuum.ts';
 
 /** XID counter at the start (a FullTransactionId: no wraparound inside the simulator, ages are differences). */
@@ -438,7 +438,7 @@ export class VacuumModel {
     const after = x - rel.relfrozenxid;
     const c = run.cutoffs;
     const held = c.holder !== null && (c.farInThePast || run.work.keptRows > 0) ? c.holder : null;
-    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond: run.bytesPerSecond, failsafe: run.failsafe });
+    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond: run.bytesPerSecond, failsafe: run.failsafe, scanned: run.done.valueAt(now) });
     // A held run that changed nothing will be followed by identical ones while nothing else changes: the
     // autovacuum loop may compute them without events (autovacuum.ts).
     const steady = !canceled && held !== null && run.work.removableRows === 0 && rel.relfrozenxid === run.relfrozenxidBefore && o.process === 'autovacuum worker';
@@ -466,6 +466,8 @@ export class VacuumModel {
     held: Holder | null;
     bytesPerSecond: number;
     failsafe: boolean;
+    /** Bytes read when it ended (a cancelled run's CONTEXT names the block it was at). */
+    scanned?: number;
   }): void {
     const { run, end } = r;
     const rel = run.rel;
@@ -503,7 +505,7 @@ export class VacuumModel {
     if (run.cutoffs.farInThePast) lines.push(farInThePast(this.version, r.process));
     if (r.failsafe) lines.push(failsafeWarning(rel.qualified, r.process));
     if (r.canceled) {
-      if (auto) lines.push(cancelingAutovacuum(rel.qualified));
+      if (auto) lines.push(cancelingAutovacuum(this.version, rel.qualified, `${rel.spec.catalog ? 'pg_catalog' : 'public'}.${rel.spec.name}`, Math.floor((r.scanned ?? 0) / PAGE)));
       log(`${what} cancelled: ${r.why ?? 'the server stopped'}; nothing it did is kept`, lines);
       return;
     }
