@@ -7,6 +7,7 @@ import { blockVolumesBenchmark } from './block_volumes.ts';
 import { holdModelBenchmark } from './hold_model.ts';
 import { scenariosBenchmark } from './scenarios.ts';
 import { storageBenchmark } from './storage.ts';
+import { sweepBenchmark } from './sweep.ts';
 import { standbysBenchmark } from './standbys.ts';
 import { startupBenchmark } from './startup.ts';
 import { loadBenchmark } from './load.ts';
@@ -36,7 +37,7 @@ export interface Benchmark {
   /** Selects it on the command line: `npm run bench -- holdModel`. */
   readonly name: string;
   readonly title: string;
-  run(ctx: BenchmarkContext): BenchmarkOutput;
+  run(ctx: BenchmarkContext): BenchmarkOutput | Promise<BenchmarkOutput>;
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark, blockVolumesBenchmark, storageBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [holdModelBenchmark, scenariosBenchmark, standbysBenchmark, startupBenchmark, loadBenchmark, memoryBenchmark, blockVolumesBenchmark, storageBenchmark, sweepBenchmark];

@@ -38,7 +38,7 @@ function renderTable(t: BenchmarkTable): string {
   return [line(t.header), rule, ...t.rows.map(line)].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const selected = opts.names.length > 0 ? BENCHMARKS.filter((b) => opts.names.includes(b.name)) : BENCHMARKS;
   const progress = (line: string): void => {
@@ -50,7 +50,7 @@ function main(): void {
   }
   const sections: Record<string, unknown> = {};
   for (const bench of selected) {
-    const out = bench.run({ simpy: opts.simpy, progress });
+    const out = await bench.run({ simpy: opts.simpy, progress });
     Object.assign(sections, out.sections);
     if (opts.json) {
       for (const n of out.notes) progress(n);
@@ -62,4 +62,4 @@ function main(): void {
   if (opts.json) console.log(JSON.stringify(sections));
 }
 
-main();
+await main();

@@ -7,7 +7,8 @@
  *   dist/cjs/index.cjs, testing/index.cjs  the library for require(): one esbuild bundle (d3's modules, which
  *                                          are ESM only, inside), with *.d.cts declarations copied from the ESM ones
  *   dist/cli/replsim.js (+ chunks)         the command line: one esbuild bundle with its dependencies, the
- *                                          simulator in a chunk loaded only by the commands that need it
+ *                                          simulator in a chunk loaded only by the commands that need it;
+ *                                          dist/cli/worker.js beside it, a sweep's worker thread
  *
  * usage: node scripts/build.mjs [cli] [--force]   (cli: only the command-line bundle, in about a second)
  *
@@ -58,7 +59,8 @@ async function buildCli() {
   rmSync(tmp, { recursive: true, force: true });
   await esbuild.build({
     ...COMMON,
-    entryPoints: { replsim: join(root, 'src/cli/bin.ts') },
+    // The sweep's worker threads start from their own entry beside it (src/rehearsal/sweep/pool.ts spawn).
+    entryPoints: { replsim: join(root, 'src/cli/bin.ts'), worker: join(root, 'src/rehearsal/sweep/worker.ts') },
     outdir: tmp,
     format: 'esm',
     splitting: true,

@@ -16,8 +16,8 @@ export type OptionSpec =
 export interface CommandSpec {
   readonly name: string;
   readonly summary: string;
-  /** The one positional argument, if the command takes one. */
-  readonly positional?: { readonly name: string; readonly describe: string };
+  /** The positional argument, if the command takes one: one (the default), one or more (`many`), or none or one (`optional`). */
+  readonly positional?: { readonly name: string; readonly describe: string; readonly many?: boolean; readonly optional?: boolean };
   readonly options: readonly OptionSpec[];
   /** The exit codes this command gives, for its help (default: the program's list). */
   readonly exitCodes?: string;
@@ -39,7 +39,7 @@ export type OptionValue = boolean | string | readonly string[];
 export type Parsed =
   | { readonly kind: 'help'; readonly command: string | null }
   | { readonly kind: 'version' }
-  | { readonly kind: 'command'; readonly command: string; readonly positional: string | null; readonly options: ReadonlyMap<string, OptionValue> };
+  | { readonly kind: 'command'; readonly command: string; readonly positional: string | null; readonly positionals: readonly string[]; readonly options: ReadonlyMap<string, OptionValue> };
 
 const HELP = ['-h', '--help'];
 
@@ -143,12 +143,19 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
     else options.set(o.name, value);
   }
   const p = spec.positional;
-  if (positionals.length > (p ? 1 : 0)) {
-    const extra = positionals[p ? 1 : 0]!;
+  const most = p ? (p.many ? Number.POSITIVE_INFINITY : 1) : 0;
+  if (positionals.length > most) {
+    const extra = positionals[most]!;
     throw new UsageError(`unexpected argument ${JSON.stringify(extra)}${p ? ` (${spec.name} takes one ${p.name})` : ''}`, spec.name);
   }
-  if (p && positionals.length === 0) throw new UsageError(`${spec.name} needs a ${p.name}: replsim ${spec.name} <${p.name}>`, spec.name);
-  return { kind: 'command', command: spec.name, positional: positionals[0] ?? null, options };
+  if (p && !p.optional && positionals.length === 0) throw new UsageError(`${spec.name} needs a ${p.name}: replsim ${spec.name} ${positionalUsage(p)}`, spec.name);
+  return { kind: 'command', command: spec.name, positional: positionals[0] ?? null, positionals, options };
+}
+
+/** `<file>`, `<files..>` or `[file]`, as usage lines write a positional. */
+export function positionalUsage(p: NonNullable<CommandSpec['positional']>): string {
+  const name = `${p.name}${p.many ? '..' : ''}`;
+  return p.optional ? `[${name}]` : `<${name}>`;
 }
 
 function commandNamed(name: string, commands: readonly CommandSpec[]): CommandSpec {

@@ -1,5 +1,5 @@
 /** `replsim --help` and `replsim COMMAND --help`, rendered from spec.ts only when asked for. */
-import type { CommandSpec, OptionSpec } from './args.ts';
+import { positionalUsage, type CommandSpec, type OptionSpec } from './args.ts';
 import { COMMAND_EXAMPLES, COMMANDS, EXIT_CODES, EXAMPLES } from './spec.ts';
 
 const INTRO =
@@ -50,7 +50,7 @@ export function renderHelp(command: string | null, columns: number): string {
   return [
     INTRO,
     'Usage: replsim <command> [options]',
-    `Commands:\n${table(COMMANDS.map((c) => [`replsim ${c.name}${c.positional ? ` <${c.positional.name}>` : ''}`, c.summary]), width)}`,
+    `Commands:\n${table(COMMANDS.map((c) => [`replsim ${c.name}${c.positional ? ` ${positionalUsage(c.positional)}` : ''}`, c.summary]), width)}`,
     `Options:\n${table([['-h, --help', 'Show help (also: replsim COMMAND --help)'], ['--version', 'Show the version number']], width)}`,
     `Examples:\n${examples(EXAMPLES, width)}`,
     `${EXIT_CODES}\n${DOCS}`,
@@ -58,7 +58,7 @@ export function renderHelp(command: string | null, columns: number): string {
 }
 
 function commandHelp(spec: CommandSpec, width: number): string {
-  const usage = `Usage: replsim ${spec.name}${spec.positional ? ` <${spec.positional.name}>` : ''} [options]`;
+  const usage = `Usage: replsim ${spec.name}${spec.positional ? ` ${positionalUsage(spec.positional)}` : ''} [options]`;
   const parts = [usage, spec.summary];
   if (spec.positional) parts.push(`Arguments:\n${table([[spec.positional.name, spec.positional.describe]], width)}`);
   parts.push(`Options:\n${table([...spec.options.map(optionRow), ['-h, --help', 'Show help']], width)}`);

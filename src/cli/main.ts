@@ -1,5 +1,5 @@
 /**
- * The command line: `replsim run`, `replsim validate` and `replsim examples`. Exit codes: 0 ok, 1 an
+ * The command line: `replsim run`, `validate`, `examples` and the rehearsal commands (commands/). Exit codes: 0 ok, 1 an
  * expectation failed, 2 bad input (scenario, usage, an output that cannot be written), 3 the run hit a
  * resource limit or an internal invariant.
  *
@@ -36,8 +36,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return await (await import('./run-command.ts')).runCommand(parsed.positional!, parsed.options, io);
       case 'validate':
         return (await import('./validate-command.ts')).validateCommand(parsed.positional!, parsed.options, io);
-      default:
+      case 'examples':
         return (await import('./examples.ts')).examplesCommand(parsed.options, io);
+      default: {
+        // The rehearsal commands (variants, compare, lint, sweep, merge, hunt): commands/index.ts.
+        const { REHEARSAL_HANDLERS } = await import('./commands/index.ts');
+        const handler = await REHEARSAL_HANDLERS[parsed.command]!();
+        return await handler({ positionals: parsed.positionals, options: parsed.options }, io);
+      }
     }
   } catch (e) {
     return reportError(e, io);

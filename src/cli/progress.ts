@@ -6,6 +6,8 @@ export class ProgressBar {
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly label: string,
+    /** What the percentage counts. */
+    private readonly unit = 'simulated',
   ) {}
 
   update(fraction: number): void {
@@ -15,7 +17,7 @@ export class ProgressBar {
     const width = Math.max(10, Math.min(40, (this.stream.columns || 80) - this.label.length - 20));
     const f = Math.min(1, Math.max(0, fraction));
     const full = Math.round(f * width);
-    this.stream.write(`\r${this.label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}% simulated`);
+    this.stream.write(`\r${this.label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${(f * 100).toFixed(0).padStart(3)}% ${this.unit}`);
     this.drawn = true;
   }
 

@@ -62,12 +62,11 @@ export async function runCommand(file: string, options: Options, io: Io): Promis
   const maxEvents = numberOption(options, 'max-events', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0', 'run')!;
   const maxWallSeconds = numberOption(options, 'max-wall-seconds', (n) => Number.isFinite(n) && n >= 0, 'a number of seconds >= 0', 'run')!;
   const input = readInput(file);
-  const load = (): Scenario =>
-    loadScenarioText(input.text, input.name, {
-      variant: (options.get('variant') as string | undefined) ?? null,
-      sets: (options.get('set') as readonly string[] | undefined) ?? [],
-      seed: seed ?? null,
-    });
+  const variants = (options.get('variant') as readonly string[] | undefined) ?? [];
+  if (variants.length > 1) throw new UsageError(`--variant: run takes one variant, not ${variants.length} (${variants.join(', ')}); to set variants side by side use "replsim compare ${file}${variants.map((v) => ` --variant ${v}`).join('')}"`, 'run');
+  const variant = variants[0] ?? null;
+  const sets = (options.get('set') as readonly string[] | undefined) ?? [];
+  const load = (): Scenario => loadScenarioText(input.text, input.name, { variant, sets, seed: seed ?? null });
   const scenario = load();
   const limits = { maxEvents, maxWallSeconds };
   const bar = options.get('progress') === true && io.progressStream ? new ProgressBar(io.progressStream, scenario.name) : null;
@@ -105,6 +104,8 @@ export async function runCommand(file: string, options: Options, io: Io): Promis
     }
   }
   const color = useColor(options.get('color') as boolean | undefined, io.stdoutIsTTY, io.env);
+  // Above the text report: the variant's description and the plan's lint findings (commands/run-preamble.ts).
+  if (options.get('json') !== true) io.out((await import('./commands/run-preamble.ts')).runPreamble(input.text, input.name, variant, sets, reportWidth(io)));
   io.out(options.get('json') === true ? `${JSON.stringify(result.report, null, 2)}\n` : renderText(result.report, { verbose: options.get('verbose') === true, color, width: reportWidth(io) }));
   for (const line of [...written, ...failures]) io.err(line);
   return code;

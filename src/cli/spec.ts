@@ -3,6 +3,7 @@
  * add an option, add it here and read it in the command's module.
  */
 import type { CommandSpec, OptionSpec } from './args.ts';
+import { REHEARSAL_SPECS } from './commands/specs.ts';
 
 export const DEFAULT_MAX_EVENTS = 50_000_000;
 export const DEFAULT_MAX_WALL_SECONDS = 600;
@@ -21,7 +22,8 @@ export const RUN: CommandSpec = {
   summary: 'Run a scenario and print its report',
   positional: FILE,
   options: [
-    { name: 'variant', kind: 'string', value: 'NAME', describe: "Apply a named variant from the scenario's `variants:`" },
+    // A list so that a second --variant is an error pointing at compare rather than silently the last one.
+    { name: 'variant', kind: 'list', value: 'NAME', describe: "Apply a named variant from the scenario's `variants:` (one; replsim compare sets several side by side)" },
     SET,
     { name: 'seed', kind: 'string', value: 'N', describe: "Seed for every random stream (default: the scenario's)" },
     { name: 'json', kind: 'boolean', describe: 'Print the report as JSON (docs/report.md)' },
@@ -51,7 +53,7 @@ export const LIST_EXAMPLES: CommandSpec = {
   exitCodes: 'Exit codes: 0 ok, 2 a usage error.',
 };
 
-export const COMMANDS: readonly CommandSpec[] = [RUN, VALIDATE, LIST_EXAMPLES];
+export const COMMANDS: readonly CommandSpec[] = [RUN, VALIDATE, LIST_EXAMPLES, ...REHEARSAL_SPECS];
 
 export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['replsim run scenarios/mackerel-2017.yaml', 'Replay the Mackerel 2017 failover and explain the lost hour'],
@@ -62,6 +64,10 @@ export const EXAMPLES: readonly (readonly [string, string])[] = [
   ['replsim run scenarios/mackerel-2017.yaml --html mackerel.html', 'The whole report as one page: verdicts, causes, timelines, charts, logs'],
   ['replsim validate scenarios/mackerel-2017.yaml', 'Check a scenario without running it'],
   ['replsim examples', 'Where the shipped scenarios are (installed with the package)'],
+  ['replsim compare scenarios/mackerel-2017.yaml', 'The baseline and every variant side by side (--html: their charts on one time axis)'],
+  ['replsim lint --config /var/lib/postgresql/15/main', "The model's rules on real configuration files"],
+  ["replsim sweep scenarios/mackerel-2017.yaml --vary 'faults.db001-lost.at=uniform(14:35,16:00)'", 'How likely each outcome is when the time db001 is lost is uncertain'],
+  ['replsim hunt scenarios/switchover-runbook.yaml', 'Search the fault schedules the hunt: section allows for one that breaks the plan'],
 ];
 
 /** More examples, shown only in the help of their command. */

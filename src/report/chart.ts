@@ -33,6 +33,11 @@ export interface ChartOptions {
   readonly height?: number;
   /** Default: the scenario's name (and variant). */
   readonly title?: string;
+  /**
+   * A time axis shared with other charts (compare --html draws runs one above the other): the span shown, in
+   * µs from this run's start (may begin before it), and the plot's left and right edges in pixels.
+   */
+  readonly timeAxis?: { readonly from: number; readonly to: number; readonly plotLeft: number; readonly plotRight: number };
 }
 
 /**
@@ -192,7 +197,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     xid ? widest((c) => ageTicks(xid.yHi, c).labels, 250) : 0,
     ...linePanels.map((p) => tickLabelWidth(p, 116)),
   );
-  const plotLeft = Math.round(30 + yLabelWidth);
+  const plotLeft = opts.timeAxis?.plotLeft ?? Math.round(30 + yLabelWidth);
   const rightLabelWidth = Math.max(
     80,
     ...series.map((s) => textWidth(endDetail(s), 9)),
@@ -200,8 +205,10 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     ...(xid?.lines ?? []).flatMap((l) => [textWidth(l.entry.cluster, 10), textWidth(ageEndText(l), 9)]),
     ...linePanels.map(endLabelWidth),
   );
-  const plotRight = width - rightLabelWidth - 14;
-  const x = (t: number): number => plotLeft + (Math.min(Math.max(t, 0), endUs) / endUs) * (plotRight - plotLeft);
+  const plotRight = opts.timeAxis?.plotRight ?? width - rightLabelWidth - 14;
+  const [axisFrom, axisTo] = opts.timeAxis ? [opts.timeAxis.from, Math.max(opts.timeAxis.to, opts.timeAxis.from + 1000)] : [0, endUs];
+  const xAt = (t: number): number => plotLeft + ((t - axisFrom) / (axisTo - axisFrom)) * (plotRight - plotLeft);
+  const x = (t: number): number => xAt(Math.min(Math.max(t, 0), endUs));
 
   // ---- vertical layout: title, subtitle (and a line per XID cluster), legend rows, marker strip, the
   // periods' lanes, the panels, the time axis.
@@ -272,10 +279,10 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   out.push(...(wal?.axis ?? []), ...(age?.axis ?? []), ...drawn.flatMap((d) => d.axis));
 
   // Time axis: grid lines through every panel, ticks under the lowest.
-  const xt = timeTicks(startMs, startMs + endUs / 1000, zone, Math.max(2, Math.floor((plotRight - plotLeft) / 85)));
+  const xt = timeTicks(startMs + axisFrom / 1000, startMs + axisTo / 1000, zone, Math.max(2, Math.floor((plotRight - plotLeft) / 85)));
   out.push('<g class="x-axis">');
   for (const tk of xt) {
-    const xx = f(x(tk.us));
+    const xx = f(xAt(tk.us + axisFrom));
     for (const p of panels) out.push(`<line x1="${xx}" x2="${xx}" y1="${f(p.top)}" y2="${f(p.bottom)}" stroke="${GRID}"/>`);
     out.push(`<line x1="${xx}" x2="${xx}" y1="${f(plotBottom)}" y2="${f(plotBottom + 4)}" stroke="${MUTED}"/>`);
     out.push(`<text x="${xx}" y="${f(plotBottom + 15)}" text-anchor="middle" fill="${MUTED}" font-size="10">${esc(tk.label)}</text>`);
@@ -531,7 +538,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
      */
     function clearSpot(box: readonly [number, number], w: number, fromRight: boolean): number {
       const [lo, hi] = [yInverse(box[1]), yInverse(box[0])];
-      const tOf = (px: number) => ((px - plotLeft) / (plotRight - plotLeft)) * endUs;
+      const tOf = (px: number) => axisFrom + ((px - plotLeft) / (plotRight - plotLeft)) * (axisTo - axisFrom);
       const [first, last] = [plotLeft + 6, plotRight - 6 - w];
       for (let k = 0; first + k * 10 <= last; k++) {
         const x0 = fromRight ? last - k * 10 : first + k * 10;

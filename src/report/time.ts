@@ -12,17 +12,60 @@ export class Clock {
     return DateTime.fromMillis(this.startEpochMs + t / 1000, { zone: this.zone });
   }
 
+  /**
+   * The zone's offset (minutes) by quarter hour, where it is the same at both ends of the quarter: an IANA
+   * zone's offset costs an Intl call through luxon, and a report formats thousands of times (a sweep,
+   * millions). Null: a transition inside the quarter (luxon decides).
+   */
+  private readonly offsets = new Map<number, number | null>();
+  private startDay: string | null = null;
+
+  private offsetAt(ms: number): number | null {
+    const quarter = Math.floor(ms / 900_000);
+    let off = this.offsets.get(quarter);
+    if (off === undefined) {
+      const a = DateTime.fromMillis(quarter * 900_000, { zone: this.zone }).offset;
+      const b = DateTime.fromMillis(quarter * 900_000 + 899_999, { zone: this.zone }).offset;
+      off = a === b ? a : null;
+      if (this.offsets.size > 10_000) this.offsets.clear();
+      this.offsets.set(quarter, off);
+    }
+    return off;
+  }
+
+  /** Local date and time fields of `t` (as luxon computes them), or null where luxon must decide. */
+  private fields(t: Micros): { date: string; time: string; millis: number; offset: number } | null {
+    const ms = Math.floor(this.startEpochMs + t / 1000);
+    const off = this.offsetAt(ms);
+    if (off === null) return null;
+    const d = new Date(ms + off * 60_000);
+    const y = d.getUTCFullYear();
+    if (y < 1 || y > 9999) return null;
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    return { date: `${String(y).padStart(4, '0')}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}`, time: `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`, millis: d.getUTCMilliseconds(), offset: off };
+  }
+
   /** ISO 8601 with the zone's offset, milliseconds only when not zero. */
   iso(t: Micros): string {
-    return this.dt(t).toISO({ suppressMilliseconds: true })!;
+    const f = this.fields(t);
+    if (!f) return this.dt(t).toISO({ suppressMilliseconds: true })!;
+    // Luxon writes a zero offset as Z for a fixed zone (UTC, UTC+00:00) and +00:00 for a named one.
+    const a = Math.abs(f.offset);
+    const off = f.offset === 0 && this.zone.startsWith('UTC') ? 'Z' : `${f.offset < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+    return `${f.date}T${f.time}${f.millis ? `.${String(f.millis).padStart(3, '0')}` : ''}${off}`;
   }
 
   /** Short form for people: HH:MM:SS (with .mmm when needed), and the date when it is not the start's. */
   short(t: Micros): string {
-    const d = this.dt(t);
-    const start = this.dt(0 as Micros);
-    const time = d.millisecond ? d.toFormat('HH:mm:ss.SSS') : d.toFormat('HH:mm:ss');
-    return d.hasSame(start, 'day') ? time : `${d.toFormat('yyyy-MM-dd')} ${time}`;
+    const f = this.fields(t);
+    this.startDay ??= this.dt(0 as Micros).toFormat('yyyy-MM-dd');
+    if (!f) {
+      const d = this.dt(t);
+      const time = d.millisecond ? d.toFormat('HH:mm:ss.SSS') : d.toFormat('HH:mm:ss');
+      return d.toFormat('yyyy-MM-dd') === this.startDay ? time : `${d.toFormat('yyyy-MM-dd')} ${time}`;
+    }
+    const time = f.millis ? `${f.time}.${String(f.millis).padStart(3, '0')}` : f.time;
+    return f.date === this.startDay ? time : `${f.date} ${time}`;
   }
 
   /** The zone as people read it, the same in every renderer: "Asia/Tokyo (UTC+9)", "UTC". */

@@ -136,7 +136,7 @@ export class LoadState<Env extends object = Record<string, unknown>> {
 export class Ctx<Env extends object = Record<string, unknown>> {
   constructor(
     readonly st: LoadState<Env>,
-    /** The container, e.g. `node "pg2"`, `settings of node "pg2"`, `plan entry 2`; '' at the top. */
+    /** The container, e.g. `node "pg2"`, `settings of node "pg2"`, `plan.1`; '' at the top. */
     readonly where: string,
     /** The key of the value being decoded, if any. */
     readonly key: string | null,
@@ -435,7 +435,7 @@ export function list<T>(
       if (!isSeq(n)) typeError(n, ctx, expected, { expected: `a list; each item ${item.expected}` });
       if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected: `a list; each item ${item.expected}` });
       return each((n as YAMLSeq<Node>).items, ctx, opts.defines, (it, i) => {
-        if (it === null || it === undefined) ctx.fail(n, `empty item ${i + 1} in ${ctx.subject}`);
+        if (it === null || it === undefined) ctx.fail(n, `empty item ${i} in ${ctx.subject} (counted from 0, as --set paths count)`);
         return item.decode(it, ctx.within(opts.label(i, it, ctx)));
       });
     },

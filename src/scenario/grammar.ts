@@ -57,6 +57,7 @@ import {
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
 import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { huntGrammar } from './grammar-hunt.ts';
 import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
@@ -278,8 +279,10 @@ function allOrCluster(): Decoder<string | null> {
   );
 }
 
+/** A list item as a --set path names it (counted from 0): `candidates.1 of failover of cluster "c"`. */
 function itemLabel(i: number, _node: Node, ctx: C): string {
-  return `item ${i + 1} of ${ctx.container}`;
+  if (ctx.key === null) return `item ${i} of ${ctx.where}`;
+  return ctx.where ? `${ctx.key}.${i} of ${ctx.where}` : `${ctx.key}.${i}`;
 }
 
 /** Two different sites. */
@@ -328,12 +331,12 @@ const link = object(
   { build: (v): LinkSpec => ({ between: v.between, bandwidth: v.bandwidth, latency: v.latency }) },
 );
 
-const links = map(list(link, { label: (i) => `link ${i + 1}` }), (v, node, ctx) => {
+const links = map(list(link, { label: (i) => `links.${i}` }), (v, node, ctx) => {
   const seen = new Map<string, number>();
   v.forEach((l, i) => {
     const key = [...l.between].sort().join('\u0000');
     const prev = seen.get(key);
-    if (prev !== undefined) ctx.fail((node as YAMLSeq<Node>).items[i], `link ${i + 1} joins ${l.between.join(' and ')} again (link ${prev + 1} already does)`);
+    if (prev !== undefined) ctx.fail((node as YAMLSeq<Node>).items[i], `links.${i} joins ${l.between.join(' and ')} again (links.${prev} already does)`);
     seen.set(key, i);
   });
   return v;
@@ -714,14 +717,14 @@ function entryName(): Decoder<string> {
   return string({ pattern: ACTION_NAME, patternText: 'a name without dots (and not a plain number)', maxLength: 200, nonEmpty: true });
 }
 
-/** `plan entry 2`, or `plan entry "primary-lost"` when the entry has a name. */
+/** `plan.2` (counted from 0, as a --set path counts), or `plan entry "primary-lost"` when the entry has a name. */
 function entryLabel(list: string) {
   return (i: number, node: Node): string => {
     if (isMap(node)) {
       const v = node.get('name');
       if (typeof v === 'string' && v.length <= 60) return `${list} entry ${show(v)}`;
     }
-    return `${list} entry ${i + 1}`;
+    return `${list}.${i}`;
   };
 }
 
@@ -1252,11 +1255,25 @@ const expectation = map(
 
 const PATH = /^[^.\s]+(\.[^.\s]+)*$/;
 
+/** A variant's changes to the entries of `plan` or `faults`, by entry name. */
+export interface ListOps {
+  /** Entries to drop, with the name's node (for positions). */
+  readonly remove: readonly { readonly name: string; readonly node: Node }[];
+  /** Entries to move: the new `at` value node. */
+  readonly move: readonly { readonly name: string; readonly at: Node; readonly keyNode: Node }[];
+  /** Entries to append, as written (decoded with the rest of the list). */
+  readonly add: readonly Node[];
+}
+
 export interface VariantDef {
   readonly name: string;
   readonly description: string;
   /** PATH -> value node, in file order, with the PATH key node (for positions). */
   readonly set: readonly { readonly path: string; readonly value: Node; readonly keyNode: Node }[];
+  readonly plan: ListOps | null;
+  readonly faults: ListOps | null;
+  /** The variant's mapping: errors found inside it name the variant. */
+  readonly node: Node;
 }
 
 const setMap = map(
@@ -1268,19 +1285,58 @@ const setMap = map(
   (v) => v.map((e) => ({ path: e.name, value: e.value, keyNode: e.keyNode })),
 );
 
+function listOps(list: 'plan' | 'faults'): Decoder<ListOps> {
+  const names = list === 'plan' ? 'plan steps' : 'faults';
+  return object(
+    {
+      remove: withDefault(
+        map(list_(entryName(), (i) => `remove.${i}`), (v, node) => v.map((name, i) => ({ name, node: ((node as YAMLSeq<Node>).items[i] as Node) ?? node }))),
+        `Names of the ${names} to drop.`,
+        [],
+      ),
+      move: withDefault(
+        map(namedMap(anyNode('The new time of the entry (a time, as `at`).'), { label: (n) => `move ${show(n)}`, names: entryName(), expected: 'a mapping of entry names to new times' }), (v) =>
+          v.map((e) => ({ name: e.name, at: e.value, keyNode: e.keyNode })),
+        ),
+        `${names[0]!.toUpperCase()}${names.slice(1)} to move: NAME: TIME.`,
+        [],
+      ),
+      add: withDefault(list_(anyNode(`An entry appended to ${list}, written as in ${list}.`), (i) => `add.${i}`), `Entries appended to ${list}.`, []),
+    },
+    { build: (v): ListOps => ({ remove: v.remove, move: v.move, add: v.add }) },
+  );
+}
+
+function list_<T>(item: Decoder<T>, label: (i: number) => string): Decoder<T[]> {
+  return list(item, { label: (i) => label(i) });
+}
+
 export const variantsDecoder: Decoder<VariantDef[]> = map(
   namedMap(
-    object({
-      description: withDefault(string({ maxLength: 2000 }), 'What the variant changes.', ''),
-      set: req(setMap, 'PATH: VALUE pairs applied to the document before decoding (PATH as for --set).'),
-    }),
-    { label: (n) => `variant "${n}"`, names: name(), expected: 'a mapping of variant names to {description, set}' },
+    object(
+      {
+        description: withDefault(string({ maxLength: 2000 }), 'What the variant changes.', ''),
+        plan: opt(listOps('plan'), 'Plan steps to remove, move (to a new time) or add, by name; applied before set.'),
+        faults: opt(listOps('faults'), 'Faults to remove, move or add, by name; applied before set.'),
+        set: opt(setMap, 'PATH: VALUE pairs applied to the document before decoding (PATH as for --set).'),
+      },
+      {
+        build: (v, info, ctx: C) => {
+          if (v.set === undefined && v.plan === undefined && v.faults === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'set, plan or faults' });
+          return { description: v.description, set: v.set ?? [], plan: v.plan ?? null, faults: v.faults ?? null, node: info.node };
+        },
+        schemaExtra: { anyOf: [{ required: ['set'] }, { required: ['plan'] }, { required: ['faults'] }] },
+      },
+    ),
+    { label: (n) => `variant "${n}"`, names: name(), expected: 'a mapping of variant names to {description, set, plan, faults}' },
   ),
-  (v) => v.map((e) => ({ name: e.name, description: e.value.description, set: e.value.set })),
+  (v) => v.map((e) => ({ name: e.name, ...e.value })),
 );
 
 // ---------------------------------------------------------------------------------------------------------
 // The document
+
+const HUNT = huntGrammar({ nodeRef, sitePair, time, bounds, end: (ctx: C) => ctx.env.end ?? (0 as Micros) });
 
 const alertDecoder = object(
   {
@@ -1349,6 +1405,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
       ),
     ),
     alerts: withDefault(list(alertDecoder, { label: entryLabel('alerts') }), 'Alert rules on metrics (max_xid_age, slot_lag, pg_wal_size).', []),
+    hunt: opt(HUNT, 'Bounds for replsim hunt: which faults, how many, when, how long (docs/hunt.md).'),
     variants: withDefault(variantsDecoder, 'Named sets of changes selected with --variant NAME.', []),
   },
   {
@@ -1375,6 +1432,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
         expectations: v.expect.map(({ explicitName: _e, ...e }) => e as Expectation),
         alerts: v.alerts,
         ...(v.block ? { block: v.block } : {}),
+        ...(v.hunt ? { hunt: v.hunt } : {}),
       };
     },
   },

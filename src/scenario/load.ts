@@ -1,15 +1,17 @@
 /**
- * Loading a scenario file: YAML text -> (variant and --set changes on the AST) -> decoded `Scenario`, or
+ * Loading a scenario file: YAML text -> (variant and --set changes on the AST, then `repeat:` templates
+ * expanded on a copy) -> decoded `Scenario`, or
  * one ScenarioError with file:line:column. Nothing but ScenarioError ever leaves these functions.
  */
-import { LineCounter, Scalar, isAlias, isMap, isScalar, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
+import { LineCounter, Scalar, YAMLSeq, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
 import { MAX_SCENARIO_BYTES, readScenarioInput, STDIN_NAME } from './read.ts';
 import { parseFast } from './yaml-fast.ts';
-import { newEnv, scenarioDecoder, variantsDecoder, type Env, type VariantDef } from './grammar.ts';
+import { newEnv, scenarioDecoder, variantsDecoder, type Env, type ListOps, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
+import { expandRepeats } from './repeat.ts';
 
 export interface LoadOptions {
   /** Apply this variant's `set` entries (from the file's `variants`) before decoding. */
@@ -83,8 +85,12 @@ function setRange(node: Node, from: Node): void {
   if (from.range) (node as { range?: [number, number, number] }).range = [from.range[0], from.range[1], from.range[2]];
 }
 
+/** The variants read while applying one, per load (to tell whether an error lies inside the variant). */
+const appliedVariants = new WeakMap<LoadState<Env>, VariantDef[]>();
+
 function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void {
   const variants = st.decodeAll(() => readVariants(doc, st));
+  appliedVariants.set(st, variants);
   const v = variants.find((x) => x.name === variant);
   if (!v) {
     const names = variants.map((x) => x.name);
@@ -94,6 +100,10 @@ function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void 
       expected: names.length ? `one of: ${listing(names)}` : 'a variant defined under variants: (the file has none)',
       ...(hint ? { hint: `${hint} (variants: ${listing(names)})` } : {}),
     });
+  }
+  for (const list of ['plan', 'faults'] as const) {
+    const ops = v[list];
+    if (ops) applyListOps(doc, st, v, list, ops);
   }
   for (const s of v.set) {
     const value = (s.value as unknown as { clone?: () => Node }).clone?.() ?? s.value;
@@ -105,6 +115,65 @@ function applyVariant(doc: Document, st: LoadState<Env>, variant: string): void 
       nearMiss: (n, hint) => st.nearMisses.set(n, hint),
     });
   }
+}
+
+/** The name of a list entry (its `name` field), or null. */
+function entryName(item: unknown): string | null {
+  if (!isMap(item)) return null;
+  const n = item.get('name');
+  return typeof n === 'string' ? n : null;
+}
+
+/**
+ * A variant's `plan:` or `faults:` operations on the document: remove entries by name, move them to a new
+ * time, append new ones (in that order, before the variant's `set`). Added and moved values keep their
+ * positions in the variant, so errors in them point there.
+ */
+function applyListOps(doc: Document, st: LoadState<Env>, v: VariantDef, list: 'plan' | 'faults', ops: ListOps): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  let seq = root.get(list, true) as unknown;
+  if (!isSeq(seq)) {
+    if (seq !== undefined && seq !== null && !(isScalar(seq) && seq.value === null)) throw st.error(seq, `variant ${show(v.name)}: ${list} is not a list, so entries cannot be added or removed`);
+    seq = new YAMLSeq();
+    const key = new Scalar(list);
+    setRange(key, v.node);
+    setRange(seq as Node, v.node);
+    const pair = root.items.find((p) => isScalar(p.key) && p.key.value === list);
+    if (pair) pair.value = seq;
+    else root.items.push(doc.createPair(key, seq) as (typeof root.items)[number]);
+  }
+  const items = (seq as YAMLSeq<unknown>).items;
+  const find = (name: string, node: Node, what: string): number => {
+    const i = items.findIndex((it) => entryName(it) === name);
+    if (i < 0) {
+      const names = items.map(entryName).filter((n): n is string => n !== null);
+      const hint = didYouMean(name, names);
+      throw st.error(node, `variant ${show(v.name)}: cannot ${what} ${list} entry ${show(name)}: there is none of that name`, { expected: names.length ? `one of: ${listing(names)}` : `a named entry of ${list} (it has none)`, ...(hint ? { hint } : {}) });
+    }
+    return i;
+  };
+  for (const r of ops.remove) items.splice(find(r.name, r.node, 'remove'), 1);
+  for (const m of ops.move) {
+    const item = items[find(m.name, m.keyNode, 'move')];
+    if (isMap(item)) item.set('at', (m.at as unknown as { clone?: () => Node }).clone?.() ?? m.at);
+  }
+  for (const a of ops.add) items.push((a as unknown as { clone?: () => Node }).clone?.() ?? a);
+}
+
+/** An error found while decoding with a variant applied names the variant (inside its lines, as its own). */
+function namingVariant(e: unknown, doc: Document, st: LoadState<Env>, variant: string | null): unknown {
+  if (variant === null || !(e instanceof ScenarioError)) return e;
+  const v = appliedVariants.get(st)?.find((x) => x.name === variant);
+  const range = v?.node.range;
+  const one = (x: ScenarioError): ScenarioError => {
+    if (x.setArg !== undefined || x.message.startsWith('variant ')) return x;
+    const inside = range ? x.line >= st.lineCounter.linePos(range[0]).line && x.line <= st.lineCounter.linePos(Math.max(range[0], range[1] - 1)).line : false;
+    const message = inside ? `variant ${show(variant)}: ${x.message}` : `${x.message} (with variant ${show(variant)})`;
+    return new ScenarioError(x.file, x.line, x.column, message, { ...(x.expected !== undefined ? { expected: x.expected } : {}), ...(x.hint !== undefined ? { hint: x.hint } : {}) });
+  };
+  const [first, ...others] = e.errors.map(one);
+  return first!.withOthers(others, e.truncated);
 }
 
 function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): void {
@@ -136,7 +205,8 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   });
 }
 
-function load(text: string, file: string, opts: LoadOptions): Scenario {
+/** Parses the text and applies the variant and the --set changes: the document the decoder reads. */
+function prepare(text: string, file: string, opts: LoadOptions): { doc: Document; st: LoadState<Env> } {
   const { doc, st } = parseScenarioYaml(text, file);
   const variant = opts.variant ?? null;
   (st.env as { variant: string | null }).variant = variant;
@@ -145,14 +215,32 @@ function load(text: string, file: string, opts: LoadOptions): Scenario {
     applyVariant(doc, st, variant);
   }
   for (const arg of opts.sets ?? []) applyCommandLineSet(doc, st, arg);
-  st.aliasCount = 0;
+  return { doc, st };
+}
+
+/** The tree the decoder reads: the document with its `repeat:` templates expanded (repeat.ts). */
+function decodedRoot(doc: Document, st: LoadState<Env>): Node {
   const root = (doc.contents as Node | null) ?? Object.assign(new Scalar(null), { range: [0, 0, 0] as [number, number, number] });
+  return expandRepeats(root, st);
+}
+
+function decodeDocument(doc: Document, st: LoadState<Env>, seed: number | null | undefined, root: Node = decodedRoot(doc, st)): Scenario {
+  st.aliasCount = 0;
   const scenario = st.decodeAll(() => scenarioDecoder.decode(root, new Ctx(st, '', null, 0)));
-  if (opts.seed !== undefined && opts.seed !== null) {
-    if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw new ScenarioError(file, 1, 1, `the seed option ${show(String(opts.seed))} is not an integer >= 0`);
-    return { ...scenario, seed: opts.seed };
+  if (seed !== undefined && seed !== null) {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new ScenarioError(st.file, 1, 1, `the seed option ${show(String(seed))} is not an integer >= 0`);
+    return { ...scenario, seed };
   }
   return scenario;
+}
+
+function load(text: string, file: string, opts: LoadOptions): Scenario {
+  const { doc, st } = prepare(text, file, opts);
+  try {
+    return decodeDocument(doc, st, opts.seed);
+  } catch (e) {
+    throw namingVariant(e, doc, st, opts.variant ?? null);
+  }
 }
 
 /** Turns anything thrown while loading into a ScenarioError. */
@@ -185,3 +273,100 @@ export function listVariants(text: string, file: string): { name: string; descri
   });
 }
 
+
+/** A position in a scenario file, 1-based. */
+export interface FilePosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * A scenario with the document it was decoded from (variant and --set applied), for tools that point at
+ * lines: `positionOf('clusters.c.nodes.n.settings')` is where that value is written (a value a variant set
+ * is at the variant's line; one from --set is at line 1), or the nearest enclosing value that is written.
+ */
+export interface LocatedScenario {
+  readonly scenario: Scenario;
+  positionOf(path: string): FilePosition;
+  /** The entries of the list at `path` in file order: where each is, and its scalar fields as written. */
+  entriesOf(path: string): { readonly position: FilePosition; readonly fields: ReadonlyMap<string, string> }[];
+}
+
+/** Loads as loadScenarioText does, keeping the document's positions. Throws ScenarioError. */
+export function loadLocatedScenario(text: string, file: string, opts: LoadOptions = {}): LocatedScenario {
+  return guard(file, () => {
+    const { doc, st } = prepare(text, file, opts);
+    const root = decodedRoot(doc, st);
+    const scenario = decodeDocument(doc, st, opts.seed, root);
+    const positionOf = (path: string): FilePosition => {
+      let best: Node | null = null;
+      let cur: unknown = root;
+      for (const seg of path === '' ? [] : path.split('.')) {
+        if (cur && typeof cur === 'object' && 'range' in cur && (cur as Node).range) best = cur as Node;
+        cur = childOf(cur, seg);
+        if (cur === undefined) break;
+      }
+      if (cur && typeof cur === 'object' && (cur as Node).range) best = cur as Node;
+      const origin = best ? st.setOrigins.get(best) : undefined;
+      if (!best?.range || origin) return { line: 1, column: 1 };
+      const p = st.lineCounter.linePos(best.range[0]);
+      return { line: p.line, column: p.col };
+    };
+    const at = (n: Node): FilePosition => {
+      if (!n.range || st.setOrigins.get(n)) return { line: 1, column: 1 };
+      const p = st.lineCounter.linePos(n.range[0]);
+      return { line: p.line, column: p.col };
+    };
+    const entriesOf = (path: string) => {
+      let cur: unknown = root;
+      for (const seg of path.split('.')) cur = childOf(cur, seg);
+      if (!isSeq(cur)) return [];
+      return cur.items.map((it) => {
+        const fields = new Map<string, string>();
+        if (isMap(it)) for (const p of it.items) if (isScalar(p.key) && isScalar(p.value) && p.value.value !== null) fields.set(String(p.key.value), String(p.value.value));
+        return { position: at(it as Node), fields };
+      });
+    };
+    return { scenario, positionOf, entriesOf };
+  });
+}
+
+/** The value at one path segment: a mapping's key, or a list entry by index or by name. */
+function childOf(node: unknown, seg: string): unknown {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
+    if (!pair) return undefined;
+    // A key without a value: point at the key.
+    return pair.value ?? pair.key;
+  }
+  if (isSeq(node)) {
+    if (/^\d+$/.test(seg)) return node.items[Number(seg)];
+    return node.items.find((it) => isMap(it) && it.get('name') === seg);
+  }
+  return undefined;
+}
+
+/**
+ * A scenario parsed once (variant and --set applied), decoded again for each set of changes: a sweep's
+ * draws. `decode` applies each PATH=VALUE change to the parsed document (the same path is replaced on the
+ * next call, never re-parsed) and decodes it, so every drawn value is validated as a --set value is.
+ */
+export interface PreparedScenario {
+  decode(changes: readonly { readonly path: string; readonly value: string }[], seed?: number | null): Scenario;
+}
+
+export function prepareScenario(text: string, file: string, opts: LoadOptions = {}): PreparedScenario {
+  const { doc, st } = guard(file, () => prepare(text, file, opts));
+  const variant = opts.variant ?? null;
+  return {
+    decode: (changes, seed) =>
+      guard(file, () => {
+        for (const c of changes) applyCommandLineSet(doc, st, `${c.path}=${c.value}`);
+        // Each decode starts from a fresh environment (the decoders record names and times in it).
+        Object.assign(st, { env: newEnv(file, variant), truncated: false });
+        st.errors.length = 0;
+        st.incomplete.clear();
+        return decodeDocument(doc, st, seed ?? opts.seed);
+      }),
+  };
+}

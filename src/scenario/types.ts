@@ -5,6 +5,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
+import type { HuntSpec } from './grammar-hunt.ts';
 import type { VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, VerdictExpectation } from './types-managers.ts';
 
@@ -389,4 +390,6 @@ export interface Scenario {
   readonly alerts: readonly AlertSpec[];
   /** Disks, hosts and replicated block devices (DRBD, md, WalB); absent when the scenario has none. */
   readonly block?: BlockSpec;
+  /** Bounds of replsim hunt's search for a failing fault schedule (grammar-hunt.ts); absent: none declared. */
+  readonly hunt?: HuntSpec;
 }

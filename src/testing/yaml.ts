@@ -27,6 +27,7 @@ import type {
 } from '../scenario/types.ts';
 
 import { printBlock, printBlockStep } from './yaml-block.ts';
+import type { HuntSpec } from '../scenario/grammar-hunt.ts';
 import { printLockExpectation, printTableRows, printVacuumSettings, printVacuumStep, printWorkloadTable } from './yaml-vacuum.ts';
 import { printFailover, printGrayFailure, printVerdictExpectation } from './yaml-managers.ts';
 
@@ -53,6 +54,16 @@ export function printBandwidth(bytesPerSecond: number): string {
   }
   if (Number.isInteger(bytesPerSecond)) return `${bytesPerSecond}B/s`;
   throw new RangeError(`bandwidth ${bytesPerSecond} B/s cannot be written exactly`);
+}
+
+function printHunt(h: HuntSpec): Record<string, unknown> {
+  return {
+    faults: h.options.map((o) => (o.target.kind === 'node' ? { kind: o.kind, nodes: [o.target.node] } : { kind: o.kind, links: [[...o.target.sites]] })),
+    count: { at_least: h.count.min, at_most: h.count.max },
+    between: { from: printTime(h.from), to: printTime(h.to) },
+    ...(h.lasting ? { lasting: { at_least: formatDuration(h.lasting.min), at_most: formatDuration(h.lasting.max) } } : {}),
+    runs: h.runs,
+  };
 }
 
 export { printSynchronousStandbyNames };
@@ -397,6 +408,7 @@ export function scenarioToYaml(s: Scenario, opts: { comment?: string } = {}): st
     ...(faults.length ? { faults } : {}),
     ...(s.expectations.length ? { expect: s.expectations.map(printExpectation) } : {}),
     ...(s.alerts.length ? { alerts: s.alerts.map(printAlert) } : {}),
+    ...(s.hunt ? { hunt: printHunt(s.hunt) } : {}),
   };
   const d = new Document(doc, { version: '1.2' });
   flowSmallCollections(d.contents, 0);

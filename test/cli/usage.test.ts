@@ -76,7 +76,7 @@ describe('options', () => {
     usageError(['run', MACKEREL, 'other.yaml'], /unexpected argument "other.yaml"/);
     usageError([], /name a command/);
     expect(JSON.parse(replsim(['run', MACKEREL, '--json=true']).stdout).scenario).toBe('mackerel-2017');
-    expect(replsim(['run', MACKEREL, '--json=false']).stdout).toMatch(/^replsim: mackerel-2017/);
+    expect(replsim(['run', MACKEREL, '--json=false']).stdout).toMatch(/^replsim: mackerel-2017/m);
   });
 
   it('the defaults the help shows are the library defaults', () => {

@@ -66,7 +66,7 @@ describe('error positions and did-you-mean', () => {
     const text = mackerelWith('bandwidth: 1Gbps', 'bandwidth: 10 Mbs');
     const e = errorOf(text);
     expect(posOf(e)).toEqual(at(text, 6, '10 Mbs'));
-    expect(e.format()).toContain('bandwidth in link 1: unknown bandwidth unit "Mbs" in "10 Mbs"; did you mean "10Mbps"?');
+    expect(e.format()).toContain('bandwidth in links.0: unknown bandwidth unit "Mbs" in "10 Mbs"; did you mean "10Mbps"?');
   });
 
   it('YAML syntax error', () => {
@@ -95,15 +95,15 @@ describe('error positions and did-you-mean', () => {
     let text = mackerelWith('promote: db001', 'promot: db001');
     let e = errorOf(text);
     expect(posOf(e)).toEqual(at(text, 18, 'promot'));
-    expect(e.format()).toContain('unknown key "promot" in plan entry 2; did you mean "promote"?');
+    expect(e.format()).toContain('unknown key "promot" in plan.1; did you mean "promote"?');
     text = mackerelWith('promote: db001', 'promote: db001, crash: db002');
     e = errorOf(text);
     expect(posOf(e)).toEqual(at(text, 18, 'crash'));
-    expect(e.message).toBe('plan entry 2 has more than one action (promote and crash): write one per entry');
+    expect(e.message).toBe('plan.1 has more than one action (promote and crash): write one per entry');
     text = mackerelWith('{at: "14:30:10", promote: db001}', '{at: "14:30:10"}');
     e = errorOf(text);
     expect(posOf(e)).toEqual(at(text, 18, '{'));
-    expect(e.message).toBe('plan entry 2 has no action');
+    expect(e.message).toBe('plan.1 has no action');
   });
 
   it('named entries are named in messages', () => {
@@ -153,7 +153,7 @@ describe('error positions and did-you-mean', () => {
     const text = mackerelWith('candidates: [db002]', 'candidates: [db001, dbx002]');
     const e = errorOf(text);
     expect(posOf(e)).toEqual(at(text, 15, 'dbx002'));
-    expect(e.format()).toContain('item 2 of candidates of failover of cluster "mackerel": unknown node "dbx002"; did you mean "db002"?');
+    expect(e.format()).toContain('candidates.1 of failover of cluster "mackerel": unknown node "dbx002"; did you mean "db002"?');
   });
 
   it('naive failover needs candidates', () => {

@@ -35,9 +35,9 @@ expect:
     expect(errors.map((e) => e.line)).toEqual([8, 9, 12, 14, 16]);
     expect(errors[0]!.message).toBe('unknown key "setings" in node "p"');
     expect(errors[1]!.message).toBe('site in node "q": unknown site "b"');
-    expect(errors[2]!.message).toMatch(/^at in plan entry 2: "\+2x": unknown duration unit/);
-    expect(errors[3]!.message).toBe('unknown key "crsh" in faults entry 1');
-    expect(errors[4]!.message).toBe('unknown key "no_data_los" in expect entry 1');
+    expect(errors[2]!.message).toMatch(/^at in plan.1: "\+2x": unknown duration unit/);
+    expect(errors[3]!.message).toBe('unknown key "crsh" in faults.0');
+    expect(errors[4]!.message).toBe('unknown key "no_data_los" in expect.0');
     // The first is the error itself: one-error callers see what they always saw.
     const e = errorOf(text);
     expect(e.format()).toMatch(/^x\.yaml:8:\d+: unknown key "setings" in node "p"; did you mean "settings"\?$/);
@@ -119,7 +119,7 @@ describe('the WAL address space', () => {
 
   it('so is a rate change in the plan', () => {
     const e = errorOf(cluster('100/s', 'plan:\n  - {at: +1s, workload: {rate: 1e15/s}}\n'));
-    expect(e.message).toMatch(/^rate in workload of plan entry 1: 1e15\/s of 8KiB for 1h/);
+    expect(e.message).toMatch(/^rate in workload of plan.0: 1e15\/s of 8KiB for 1h/);
     expect(e.line).toBe(11);
   });
 });

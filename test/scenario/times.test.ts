@@ -66,7 +66,7 @@ describe('scenario times', () => {
   it('rejects a clock time before the start, with a hint', () => {
     const e = errorOf(scenario(tokyo, '13:59'));
     expect(e.line).toBe(10);
-    expect(e.message).toBe('at in plan entry 1: "13:59" is before the start (14:00:00 on 2017-08-07 in Asia/Tokyo)');
+    expect(e.message).toBe('at in plan.0: "13:59" is before the start (14:00:00 on 2017-08-07 in Asia/Tokyo)');
     expect(e.hint).toBe('clock times are on the start\'s date; for another day use an ISO time like "2017-08-08T13:59:00+09:00" or "+duration" after the start');
   });
 
@@ -83,7 +83,7 @@ describe('scenario times', () => {
 
   it('a number is not a time', () => {
     const text = scenario(tokyo, '14:30').replace('at: "14:30"', 'at: 1430');
-    expect(errorOf(text).message).toBe('at in plan entry 1: the number 1430 is not a time');
+    expect(errorOf(text).message).toBe('at in plan.0: the number 1430 is not a time');
   });
 
   it('parseTime handles a fixed offset zone', () => {

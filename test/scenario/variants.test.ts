@@ -120,7 +120,7 @@ describe('variants', () => {
     const text = `${MACKEREL}  bad-rate:\n    set:\n      clusters.mackerel.workload.rate: 10 Mbs\n`;
     const e = errorOf(text, { variant: 'bad-rate' });
     expect(posOf(e)).toEqual(at(text, 30, '10 Mbs'));
-    expect(e.message).toBe('rate in workload of cluster "mackerel": "10 Mbs" is not a rate');
+    expect(e.message).toBe('variant "bad-rate": rate in workload of cluster "mackerel": "10 Mbs" is not a rate');
     expect(load({ variant: 'latest-timeline' }, text).variant).toBe('latest-timeline');
   });
 
@@ -156,5 +156,44 @@ describe('variants', () => {
     expect(s.seed).toBe(3);
     expect(s.actions[0]!.at).toBe(20 * M);
     expect(listVariants(text, 'x.yaml').map((v) => v.name)).toEqual(['latest-timeline', 'twice']);
+  });
+
+  it('a variant adds, removes and moves plan steps and faults by name, before its set', () => {
+    const text = `${MACKEREL.replace('  - {at: "14:30:10", promote: db001}', '  - {at: "14:30:10", name: promote, promote: db001}')}  later:
+    plan:
+      move: {promote: "14:45"}
+    faults:
+      remove: [db001-lost]
+      add:
+        - {at: "15:10", name: crash, crash: db001}
+        - {at: "15:20", name: back, restart: db001}
+    set: {faults.crash.at: "15:05"}
+`;
+    const s = load({ variant: 'later' }, text);
+    expect(s.actions.map((a) => `${a.kind}@${a.at / M}`)).toEqual(['blockClients@30', 'routeWrites@30.25', 'promote@45', 'crash@65', 'restart@80']);
+    expect(listVariants(text, 'x.yaml').map((v) => v.name)).toEqual(['latest-timeline', 'later']);
+    // Without the variant, nothing changed.
+    expect(load({}, text).actions.map((a) => a.kind)).toEqual(['blockClients', 'promote', 'routeWrites', 'partition']);
+  });
+
+  it('an unknown entry name in a variant operation names the variant, with did-you-mean, at the name', () => {
+    const text = `${MACKEREL}  oops:\n    faults: {remove: [db001-lsot]}\n`;
+    const e = errorOf(text, { variant: 'oops' });
+    expect(posOf(e)).toEqual(at(text, 29, 'db001-lsot'));
+    expect(e.format()).toBe('x.yaml:29:23: variant "oops": cannot remove faults entry "db001-lsot": there is none of that name; did you mean "db001-lost"?');
+  });
+
+  it('an error in an added entry points at it and names the variant; one it causes elsewhere says which variant', () => {
+    const text = `${MACKEREL}  bad-add:\n    faults:\n      add: [{at: "15:10", crash: db003}]\n  short:\n    set: {end: "14:10"}\n`;
+    const e = errorOf(text, { variant: 'bad-add' });
+    expect(posOf(e)).toEqual(at(text, 30, 'db003'));
+    expect(e.message).toMatch(/^variant "bad-add": crash in faults.1: unknown node "db003"/);
+    const elsewhere = errorOf(text, { variant: 'short' });
+    expect(elsewhere.line).toBe(17);
+    expect(elsewhere.message).toMatch(/^at in plan.0 is after the end of the scenario .* \(with variant "short"\)$/);
+  });
+
+  it('a variant that changes nothing is an error', () => {
+    expect(errorOf(`${MACKEREL}  empty:\n    description: nothing\n`).message).toBe('variant "empty" changes nothing');
   });
 });

@@ -145,7 +145,7 @@ describe('version rules of settings', () => {
     const text = `${withSettings('"9.3"', '')}plan:\n  - {at: +1m, configure: {node: p, settings: {wal_keep_size: 1GB}}}\n`;
     const e = errorOf(text);
     expect(e.line).toBe(10);
-    expect(e.message).toMatch(/^wal_keep_size in settings of configure of plan entry 1 \(PostgreSQL 9.3\) was added in PostgreSQL 13/);
+    expect(e.message).toMatch(/^wal_keep_size in settings of configure of plan.0 \(PostgreSQL 9.3\) was added in PostgreSQL 13/);
     const seg = `${withSettings('12', '')}plan:\n  - {at: +1m, configure: {node: p, settings: {wal_segment_size: 32MiB}}}\n`;
     expect(errorOf(seg).message).toMatch(/fixed at initdb/);
   });

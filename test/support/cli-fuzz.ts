@@ -163,7 +163,8 @@ export function fuzzCases(bases: readonly Document[], count: number, seed: numbe
     .sample(fc.tuple(damaged, fc.array(option, { maxLength: 2 })), { numRuns: Math.ceil(count * 1.25) + 10, seed })
     .filter(([text]) => text !== null)
     .slice(0, count)
-    .map(([text, opts]) => ({ text: text!, options: opts.flat() }));
+    // run takes one --variant (a second is a usage error pointing at compare): keep the last one.
+    .map(([text, opts]) => ({ text: text!, options: opts.filter((o, i) => o[0] !== '--variant' || !opts.slice(i + 1).some((x) => x[0] === '--variant')).flat() }));
 }
 
 /** The argv for a case written to `file`. */

@@ -148,7 +148,7 @@ ${faults}
     expect(sc.clusters[0]!.failover[0]).toMatchObject({ health: { probe: 'write', timeout: 5e6, latencyThreshold: 5e5, failures: 3 } });
   });
   it('says what is wrong', () => {
-    expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1, disk: 0.5}}'), 'g.yaml')).toThrow(/disk in slow_node of faults entry 1 must be a slowdown factor >= 1/);
+    expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1, disk: 0.5}}'), 'g.yaml')).toThrow(/disk in slow_node of faults.0 must be a slowdown factor >= 1/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", one_way_partition: {from: pg1, to: bb}}'), 'g.yaml')).toThrow(/unknown site or node "bb"/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1}}'), 'g.yaml')).toThrow(/changes nothing/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", crash: pg1}').replace('latency_threshold: 500ms', 'latency_threshold: 6s'), 'g.yaml')).toThrow(/latency_threshold must be below timeout/);

@@ -1,0 +1,211 @@
+/**
+ * A scenario as lint's facts (types.ts): its servers with their settings and the lines they are written on,
+ * its failover managers, slots, the plan's and the faults' steps, its workloads at their peak, and its DRBD
+ * resources. Positions come from the document the scenario was decoded from (a variant's values are at the
+ * variant's lines).
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { LocatedScenario } from '../../scenario/load.ts';
+import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
+import type { FailoverSpec } from '../../scenario/types-managers.ts';
+import { parseTime } from '../../scenario/units.ts';
+import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where } from './types.ts';
+
+/** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
+export function actionPositions(located: LocatedScenario, file: string): Where[] {
+  const s = located.scenario;
+  const ref = { startEpochMs: s.startEpochMs, zone: s.timezone };
+  const all = (['plan', 'faults'] as const).flatMap((list) =>
+    located.entriesOf(list).map((e) => {
+      const t = parseTime(e.fields.get('at') ?? '', ref);
+      return { at: t.ok ? t.value : 0, where: { file, line: e.position.line, column: e.position.column } };
+    }),
+  );
+  return all
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => x.a.at - y.a.at || x.i - y.i)
+    .map((x) => x.a.where);
+}
+
+function peakLoad(c: ClusterSpec, actions: readonly Action[], where: Where): LoadFact {
+  const current = new Map(c.workloads.map((w) => [w.name, { rate: w.rate, walPerTx: w.walPerTx }]));
+  const total = () => {
+    let wal = 0;
+    let tx = 0;
+    for (const w of current.values()) {
+      wal += w.rate * w.walPerTx;
+      tx += w.rate;
+    }
+    return { wal, tx };
+  };
+  let peak = total();
+  for (const a of actions) {
+    if (a.kind !== 'workload' || a.cluster !== c.name) continue;
+    for (const [name, w] of current) {
+      if (a.workload !== null && a.workload !== name) continue;
+      current.set(name, { rate: a.rate ?? w.rate, walPerTx: a.walPerTx ?? w.walPerTx });
+    }
+    const t = total();
+    peak = { wal: Math.max(peak.wal, t.wal), tx: Math.max(peak.tx, t.tx) };
+  }
+  return { walBytesPerSecond: peak.wal, xidsPerSecond: peak.tx, where };
+}
+
+const DOWN = new Set(['stop', 'crash']);
+const UP = new Set(['start', 'restart']);
+
+function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
+  const out: StepFact[] = [];
+  s.actions.forEach((a, i) => {
+    const node = DOWN.has(a.kind) ? (a as { node: string }).node : a.kind === 'partition' && a.target.kind === 'node' ? a.target.node : null;
+    if (node === null) return;
+    const back = s.actions.find((b, j) => j > i && ((UP.has(b.kind) && (b as { node: string }).node === node) || (a.kind === 'partition' && b.kind === 'heal' && b.target.kind === 'node' && b.target.node === node)));
+    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source });
+  });
+  return out;
+}
+
+function slotFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) => Where): SlotFact[] {
+  const created = [
+    ...s.clusters.flatMap((c) => c.slots.map((sl) => ({ cluster: c.name, slot: sl, at: 0 as Micros, where: pos(`clusters.${c.name}.slots.${sl.name}`) }))),
+    ...s.actions.flatMap((a, i) => (a.kind === 'createSlot' ? [{ cluster: a.cluster, slot: a.slot, at: a.at, where: wheres[i]! }] : [])),
+  ];
+  return created.map(({ cluster, slot, at, where }) => {
+    let stopsAt: Micros | null = slot.consumer === 'stopped' ? at : null;
+    let stopWhere: Where | null = null;
+    let droppedAt: Micros | null = null;
+    s.actions.forEach((a, i) => {
+      if (a.at < at || droppedAt !== null) return;
+      if (a.kind === 'stopConsumer' && a.slot === slot.name && stopsAt === null) {
+        stopsAt = a.at;
+        stopWhere = wheres[i]!;
+      } else if (a.kind === 'startConsumer' && a.slot === slot.name) {
+        stopsAt = null;
+        stopWhere = null;
+      } else if (a.kind === 'dropSlot' && a.slot === slot.name) droppedAt = a.at;
+    });
+    return { name: slot.name, cluster, server: slot.node, kind: slot.kind, consumerStopsAt: stopsAt, droppedAt, where, stopWhere };
+  });
+}
+
+function blockFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) => Where, link: LintFacts['linkBetween']): BlockFacts | null {
+  const b = s.block;
+  if (!b) return null;
+  const siteOf = (host: string) => b.hosts.find((h) => h.name === host)?.site ?? null;
+  const steps: BlockStep[] = [];
+  s.actions.forEach((a, i) => {
+    if (a.kind !== 'block') return;
+    const st = a.step;
+    const where = wheres[i]!;
+    if (st.op === 'ioWorkload') steps.push({ kind: 'workload', at: a.at, workload: st.workload, ...(st.iops !== undefined ? { iops: st.iops } : {}), ...(st.readShare !== undefined ? { readShare: st.readShare } : {}), ...(st.random !== undefined ? { random: st.random } : {}), ...(st.size !== undefined ? { size: st.size } : {}), where });
+    else if (st.op === 'connect' || st.op === 'disconnect') steps.push({ kind: st.op, at: a.at, resource: st.resource, where });
+    else if (st.op === 'adjust' && st.set.disk?.resyncRate !== undefined) steps.push({ kind: 'resync-rate', at: a.at, resource: st.resource, rate: st.set.disk.resyncRate, ...(st.set.disk.cPlanAhead !== undefined ? { planAhead: st.set.disk.cPlanAhead } : {}), where });
+  });
+  return {
+    resources: b.resources.map((r) => ({
+      spec: r,
+      where: pos(`block.resources.${r.name}.drbd.net`),
+      line: link(siteOf(r.primary.host), siteOf(r.secondary.host)),
+      primaryDisk: b.disks.find((d) => d.name === r.primary.disk) ?? null,
+    })),
+    workloads: b.workloads,
+    steps,
+  };
+}
+
+export function scenarioFacts(located: LocatedScenario, file: string, options: LintOptions = DEFAULT_LINT_OPTIONS): LintFacts {
+  const s = located.scenario;
+  const pos = (path: string): Where => ({ file, ...located.positionOf(path) });
+  const wheres = actionPositions(located, file);
+  const servers: PgServer[] = [];
+  const failover: FailoverFact[] = [];
+  const loads = new Map<string, LoadFact>();
+  for (const c of s.clusters) {
+    for (const n of c.nodes) {
+      const base = `clusters.${c.name}.nodes.${n.name}`;
+      servers.push({
+        name: n.name,
+        cluster: c.name,
+        version: n.version,
+        role: n.role,
+        upstream: n.upstream,
+        upstreamKnown: true,
+        site: n.site,
+        settings: n.settings,
+        where: pos(base),
+        settingWhere: (guc) => pos(`${base}.settings.${guc}`),
+        // The model has no restore_command: a standby gets WAL only by streaming (docs/model-postgres.md).
+        restoreCommand: false,
+        slotName: null,
+      });
+    }
+    c.failover.forEach((m, i) => {
+      const path = `clusters.${c.name}.failover${c.failover.length > 1 ? `.${i}` : ''}`;
+      failover.push({ cluster: c.name, policy: m.policy, ...managerFact(m, c, c.failover.length > 1), where: pos(`${path}.policy`) });
+    });
+    loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
+  }
+  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres)];
+  // Settings a plan step changes before a promotion count from then on (configure with a restart).
+  const configured = configuredServers(s, servers);
+  const linkBetween: LintFacts['linkBetween'] = (a, b) => {
+    if (a === null || b === null) return null;
+    if (a === b) return s.localLink;
+    const l = s.links.find((x) => (x.between[0] === a && x.between[1] === b) || (x.between[0] === b && x.between[1] === a));
+    return l ? { bandwidth: l.bandwidth, latency: l.latency } : null;
+  };
+  return {
+    clock: { startEpochMs: s.startEpochMs, zone: s.timezone, end: s.end },
+    servers: configured,
+    failover,
+    slots: slotFacts(s, wheres, pos),
+    steps,
+    loads,
+    linkBetween,
+    block: blockFacts(s, wheres, pos, linkBetween),
+    stallThreshold: s.stallThreshold,
+    options,
+  };
+}
+
+/**
+ * What the lint rules need of a failover manager: whether it compares a candidate's position with the
+ * leader's before promoting it, and whom it may promote. Patroni and lag-only refuse a candidate past
+ * maximum_lag_on_failover (ha.py is_lagging); pg_auto_failover elects by reported LSN and Orchestrator the
+ * most advanced replica; an operator does whatever the runbook says (most-advanced or first-candidate);
+ * naive takes the first reachable candidate.
+ */
+function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates'> {
+  const standbys = c.nodes.filter((n) => n.role === 'standby').map((n) => n.name);
+  switch (m.policy) {
+    case 'naive':
+      return { site: several ? m.site : null, checksLag: false, maximumLag: null, candidates: m.candidates };
+    case 'lag-only':
+      return { site: several ? m.site : null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: m.candidates };
+    case 'patroni':
+      return { site: null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: standbys.filter((n) => !m.tags[n]?.nofailover && m.tags[n]?.failoverPriority !== 0) };
+    case 'pg_auto_failover':
+      return { site: several ? m.monitor.site : null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => (m.nodes[n]?.candidatePriority ?? 50) > 0) };
+    case 'orchestrator':
+      return { site: null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => m.promotionRules[n] !== 'must_not') };
+    case 'operator':
+      return { site: several ? m.site : null, checksLag: m.choose === 'most-advanced', maximumLag: null, candidates: m.candidates.length ? m.candidates : standbys };
+  }
+}
+
+/**
+ * A standby reconfigured by the plan before its upstream is promoted is linted with its new settings (a
+ * `configure` of recovery_target_timeline before the promotion is the fix, not the bug).
+ */
+function configuredServers(s: Scenario, servers: readonly PgServer[]): PgServer[] {
+  return servers.map((srv) => {
+    if (srv.role !== 'standby' || srv.upstream === null) return srv;
+    const promotion = s.actions.find((a) => a.kind === 'promote' && a.node === srv.upstream);
+    let settings: PgSettingsSpec = srv.settings;
+    for (const a of s.actions) {
+      if (promotion && a.at > promotion.at) break;
+      if (a.kind === 'configure' && a.node === srv.name) settings = { ...settings, ...a.settings };
+    }
+    return settings === srv.settings ? srv : { ...srv, settings };
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * What lint reads and what it finds. Both a scenario (lint FILE) and a set of real configuration files
+ * (lint --config) become the same facts (`LintFacts`): servers with their settings as written and where they
+ * are written, the replication topology, failover managers, slots, the plan's steps where there is a plan,
+ * and DRBD resources. The rules (rules.ts) read only these facts and the models' functions.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { PgMajor, PgSettingsSpec } from '../../scenario/types.ts';
+import type { BlockResourceSpec, DiskSpec, IoWorkloadSpec } from '../../scenario/types-block.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Where something is written: a scenario's line, or a configuration file's. */
+export interface Where {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Finding {
+  /** A stable identifier (docs/rehearsal.md lists them). */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly where: Where;
+  /** One line: what is wrong here. */
+  readonly message: string;
+  /** Why, with the figures the rule computed. */
+  readonly explanation: string;
+  /** Where the rule comes from: the real system's source or documentation. */
+  readonly source: string;
+}
+
+/** A PostgreSQL server as lint sees it. */
+export interface PgServer {
+  readonly name: string;
+  readonly cluster: string;
+  readonly version: PgMajor;
+  readonly role: 'primary' | 'standby';
+  /** The upstream server's name; for a configuration file, the conninfo host when no server of that name is known. */
+  readonly upstream: string | null;
+  /** Whether `upstream` names a server lint knows (its role is then known). */
+  readonly upstreamKnown: boolean;
+  readonly site: string | null;
+  /** Settings as written (absent: the version's default). */
+  readonly settings: PgSettingsSpec;
+  readonly where: Where;
+  /** Where a setting is written (by its postgresql.conf name), or the server's position. */
+  settingWhere(guc: string): Where;
+  /** A standby's restore_command: it can fetch WAL the upstream no longer keeps from the archive. */
+  readonly restoreCommand: boolean;
+  /** A standby's primary_slot_name (a physical slot on its upstream keeps its WAL), when known. */
+  readonly slotName: string | null;
+}
+
+export interface FailoverFact {
+  readonly cluster: string;
+  /** 'naive' promotes the first reachable candidate whatever its lag; 'patroni' refuses one behind the limit. */
+  readonly policy: string;
+  /** Where the manager runs (a scenario's failover site), for telling several managers apart. */
+  readonly site: string | null;
+  /** Whether the manager compares a candidate's position with the leader's before promoting it. */
+  readonly checksLag: boolean;
+  /** Patroni's maximum_lag_on_failover, bytes (null: no lag check). */
+  readonly maximumLag: number | null;
+  readonly candidates: readonly string[];
+  readonly where: Where;
+}
+
+export interface SlotFact {
+  readonly name: string;
+  readonly cluster: string;
+  readonly server: string;
+  readonly kind: 'physical' | 'logical';
+  /** When the consumer stops (µs since the start), or 0 when it is stopped from the start; null: it never stops. */
+  readonly consumerStopsAt: Micros | null;
+  /** When the slot is dropped; null: never. */
+  readonly droppedAt: Micros | null;
+  readonly where: Where;
+  /** Where the consumer stops (the plan step), when a step stops it. */
+  readonly stopWhere: Where | null;
+}
+
+/** A planned (or scheduled fault) step that matters to a rule. */
+export type StepFact =
+  | { readonly kind: 'promote'; readonly at: Micros; readonly server: string; readonly where: Where }
+  /** The server stops replicating for a while (stop/crash/partition ... then start/restart/heal). */
+  | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults' };
+
+/** A cluster's writes: WAL bytes and transactions (XIDs) per second, at their peak over the plan. */
+export interface LoadFact {
+  readonly walBytesPerSecond: number;
+  readonly xidsPerSecond: number;
+  readonly where: Where;
+}
+
+/** A DRBD resource with what its rules need: the line, the workloads over time, the disks. */
+export interface BlockFacts {
+  readonly resources: readonly {
+    readonly spec: BlockResourceSpec;
+    readonly where: Where;
+    /** The line between its hosts: bytes/s and one-way latency (µs); null when unknown. */
+    readonly line: { readonly bandwidth: number; readonly latency: number } | null;
+    readonly primaryDisk: DiskSpec | null;
+  }[];
+  readonly workloads: readonly IoWorkloadSpec[];
+  /** Changes over time (a plan's io_workload and adjust steps, connects and disconnects), in time order. */
+  readonly steps: readonly BlockStep[];
+}
+
+export type BlockStep =
+  | { readonly kind: 'workload'; readonly at: Micros; readonly workload: string; readonly iops?: number; readonly readShare?: number; readonly random?: number; readonly size?: number; readonly where: Where }
+  | { readonly kind: 'resync-rate'; readonly at: Micros; readonly resource: string; readonly rate: number; readonly planAhead?: Micros; readonly where: Where }
+  | { readonly kind: 'connect'; readonly at: Micros; readonly resource: string; readonly where: Where }
+  | { readonly kind: 'disconnect'; readonly at: Micros; readonly resource: string; readonly where: Where };
+
+export interface LintFacts {
+  /** How times print (the scenario's clock), or null for configuration files (no plan). */
+  readonly clock: { readonly startEpochMs: number; readonly zone: string; readonly end: Micros } | null;
+  readonly servers: readonly PgServer[];
+  readonly failover: readonly FailoverFact[];
+  readonly slots: readonly SlotFact[];
+  readonly steps: readonly StepFact[];
+  readonly loads: ReadonlyMap<string, LoadFact>;
+  /** Links between sites: bandwidth (bytes/s) and one-way latency (µs). */
+  linkBetween(a: string | null, b: string | null): { readonly bandwidth: number; readonly latency: number } | null;
+  /** Whether WAL is archived and standbys can restore from it, per cluster (scenario: never; see rules.ts). */
+  readonly block: BlockFacts | null;
+  /** Writes slower than this count as a stall (the scenario's stall_threshold; 1 s for configuration files). */
+  readonly stallThreshold: Micros;
+  /** Settings of the sweep: how many seconds of peak writes a DRBD send buffer must hold. */
+  readonly options: LintOptions;
+}
+
+export interface LintOptions {
+  /** A DRBD protocol A send buffer should hold at least this many seconds of peak writes (default 1). */
+  readonly minBufferSeconds: number;
+  /** Standby downtime to assume where there is no plan (configuration files), µs (default 10 min). */
+  readonly assumedDowntime: Micros;
+}
+
+export const DEFAULT_LINT_OPTIONS: LintOptions = { minBufferSeconds: 1, assumedDowntime: 600_000_000 as Micros };

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { comparedRuns, comparisonJson, renderComparison, runComparison } from '../../src/rehearsal/compare.ts';
+import { renderComparisonHtml } from '../../src/rehearsal/compare-html.ts';
+import { renderVariants, variantBanner } from '../../src/rehearsal/variants.ts';
+import { ScenarioError } from '../../src/scenario/errors.ts';
+
+const mackerel = { file: 'scenarios/mackerel-2017.yaml', text: readFileSync('scenarios/mackerel-2017.yaml', 'utf8') };
+const walKeep = { file: 'scenarios/wal-keep-size.yaml', text: readFileSync('scenarios/wal-keep-size.yaml', 'utf8') };
+
+describe('compare', () => {
+  it('runs the baseline and every variant, or those named, of each file', () => {
+    expect(comparedRuns([mackerel], []).map((r) => r.variant)).toEqual([null, 'latest-timeline', 'lag-only']);
+    expect(comparedRuns([mackerel], ['lag-only']).map((r) => r.variant)).toEqual([null, 'lag-only']);
+    // A variant only one file defines runs for that file; one no file defines is the loader's error.
+    const both = comparedRuns([mackerel, walKeep], ['keep-8gb']);
+    expect(both.map((r) => `${r.file}:${r.variant}`)).toEqual(['scenarios/mackerel-2017.yaml:null', 'scenarios/wal-keep-size.yaml:null', 'scenarios/wal-keep-size.yaml:keep-8gb']);
+    expect(() => comparedRuns([mackerel], ['latest-timelin'])).toThrow(ScenarioError);
+    try {
+      comparedRuns([mackerel], ['latest-timelin']);
+    } catch (e) {
+      expect((e as ScenarioError).format()).toMatch(/did you mean "latest-timeline"/);
+    }
+  });
+
+  it('rows hold what each run came to: the loss and its window, the outages, the first warning, the expectations', () => {
+    const results = runComparison(comparedRuns([mackerel], []));
+    const [base, latest, patroni] = results.map((r) => r.row);
+    expect(base).toMatchObject({ variant: null, lostCommits: 717_000, expectationsFailed: 0 });
+    expect(base!.lossWindow).toEqual({ from: '2017-08-07T14:30:15.005+09:00', to: '2017-08-07T15:30:00+09:00' });
+    expect(base!.firstWarning?.at).toBe('2017-08-07T14:35:05+09:00');
+    expect(base!.firstWarning?.what).toContain('has already been removed');
+    expect(latest).toMatchObject({ variant: 'latest-timeline', lostCommits: 0, lossWindow: null, firstWarning: null });
+    expect(patroni!.outageSeconds).toBeGreaterThan(1800);
+    const json = JSON.parse(comparisonJson(results.map((r) => r.row)));
+    for (const k of ['file', 'variant', 'verdicts', 'dataLoss', 'stalls', 'outages', 'expectations']) expect(json.rows[0]).toHaveProperty(k);
+    expect(json.rows[0].variant).toBeNull();
+    expect(json.rows[0].dataLoss[0]).toMatchObject({ cluster: 'mackerel', timeline: 16, commits: 717_000 });
+    const text = renderComparison(results.map((r) => r.row), 100);
+    for (const line of text.split('\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(100);
+    expect(text).toMatch(/^baseline +\S+ +717,000/m);
+    expect(text).toMatch(/^latest-timeline +\S+ +none/m);
+    // The HTML page: one chart per run, all on the same axis (the same plot edges and ticks).
+    const html = renderComparisonHtml(results);
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    const ticks = [...html.matchAll(/<g class="x-axis">([\s\S]*?)<\/g>/g)].map((m) => m[1]!.replace(/y1="[^"]*"|y2="[^"]*"|y="[^"]*"/g, ''));
+    expect(ticks).toHaveLength(3);
+    expect(new Set(ticks).size).toBe(1);
+  });
+
+  it('an expectation that fails shows in its row', () => {
+    const [base] = runComparison(comparedRuns([mackerel], ['lag-only']).slice(0, 1), { sets: ['faults.db001-lost.at=15:00'] });
+    expect(base!.row.expectationsFailed).toBe(1);
+    expect(renderComparison([base!.row])).toMatch(/1 of 2 FAIL/);
+  });
+
+  it('variants are listed with their descriptions, and run --variant names one', () => {
+    const text = renderVariants(mackerel.text, mackerel.file, 100);
+    expect(text).toMatch(/^ {2}latest-timeline +The remediation - db002 runs with recovery_target_timeline/m);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(variantBanner(mackerel.text, mackerel.file, 'lag-only')).toMatch(/^variant lag-only: A manager applying Patroni's lag rule/);
+  });
+});

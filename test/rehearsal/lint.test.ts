@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lintScenarioText } from '../../src/rehearsal/lint/index.ts';
+import { findingsJson } from '../../src/rehearsal/lint/render.ts';
+import { walRetention } from '../../src/rehearsal/lint/retention.ts';
+import { resolveSettings } from '../../src/models/postgres/settings.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+import { runScenario } from '../../src/run.ts';
+
+const read = (f: string) => readFileSync(f, 'utf8');
+const lintOf = (file: string, variant: string | null = null, sets: string[] = []) => lintScenarioText(read(file), file, { variant, sets });
+const ids = (fs: { id: string; severity: string }[]) => fs.map((f) => `${f.severity} ${f.id}`);
+
+describe('lint: the plan against the model', () => {
+  it('a cascading standby on current whose upstream the plan promotes is an error at its line; latest is clean', () => {
+    const fs = lintOf('scenarios/mackerel-2017.yaml');
+    const cascade = fs.find((f) => f.id === 'cascade-stays-on-old-timeline')!;
+    expect(cascade).toMatchObject({ severity: 'error', where: { file: 'scenarios/mackerel-2017.yaml', line: 33 } });
+    expect(cascade.message).toContain("recovery_target_timeline = 'current' (the 9.3 default)");
+    expect(cascade.message).toContain('promotion at 14:30:10');
+    // The naive manager may promote the stuck standby: an error too, at the failover's policy line.
+    expect(fs.find((f) => f.id === 'failover-candidate-behind')).toMatchObject({ severity: 'error', where: { line: 43 } });
+    const fixed = lintOf('scenarios/mackerel-2017.yaml', 'latest-timeline');
+    expect(fixed.some((f) => f.id === 'cascade-stays-on-old-timeline')).toBe(false);
+    // A manager with Patroni's lag rule checks lag: only the cascade remains.
+    expect(ids(lintOf('scenarios/mackerel-2017.yaml', 'lag-only'))).toEqual(['error cascade-stays-on-old-timeline']);
+    const json = JSON.parse(findingsJson(fs));
+    expect(json.findings[0]).toMatchObject({ id: 'cascade-stays-on-old-timeline', severity: 'error', file: 'scenarios/mackerel-2017.yaml', line: 33 });
+    expect(json.errors).toBe(2);
+  });
+
+  it('a plan step that sets latest before the promotion is the fix, not the bug', () => {
+    const fs = lintOf('scenarios/mackerel-2017.yaml', null, ['plan.0={at: "14:29", configure: {node: db002, settings: {recovery_target_timeline: latest}}}']);
+    expect(fs.some((f) => f.id === 'cascade-stays-on-old-timeline')).toBe(false);
+  });
+
+  it('a standby stopped longer than its upstream keeps WAL: an error that moves with the downtime and wal_keep_size', () => {
+    const fs = lintOf('scenarios/wal-keep-size.yaml');
+    const r = fs.find((f) => f.id === 'standby-lag-beyond-retention')!;
+    expect(r).toMatchObject({ severity: 'error', where: { line: 27 } });
+    expect(r.message).toMatch(/pg2 falls 4\.6 GiB behind pg1/);
+    expect(lintOf('scenarios/wal-keep-size.yaml', 'keep-8gb').some((f) => f.id === 'standby-lag-beyond-retention')).toBe(false);
+    expect(lintOf('scenarios/wal-keep-size.yaml', null, ['plan.maintenance-start.at=10:02']).some((f) => f.id === 'standby-lag-beyond-retention')).toBe(false);
+    // The model agrees: the standby cannot resume streaming in the baseline, and can with 8 GB.
+    const base = runScenario(loadScenarioText(read('scenarios/wal-keep-size.yaml'), 'x')).report;
+    expect(base.dataLoss.length).toBeGreaterThan(0);
+  });
+
+  it('retention follows the version: the redo horizon from 11, the prior checkpoint up to 10, wal_keep_size as a floor', () => {
+    const s15 = resolveSettings(15, 'p', { walKeepSize: 2 ** 30 });
+    const r15 = walRetention(15, s15, 4e6);
+    expect(r15.min).toBe(2 ** 30);
+    expect(r15.max - r15.min).toBeCloseTo(4e6 * r15.interval, 0);
+    // Without wal_keep_size: 10 keeps the prior checkpoint's cycle too, 15 only since its redo point.
+    const bare15 = walRetention(15, resolveSettings(15, 'p', {}), 4e6);
+    const bare10 = walRetention(10, resolveSettings(10, 'p', {}), 4e6);
+    expect(bare10.min).toBeGreaterThan(bare15.min);
+    expect(bare10.min).toBeCloseTo(4e6 * bare10.interval * 1.5, 0);
+    // A faster writer checkpoints sooner (max_wal_size), so the cycle is bounded by max_wal_size, not time.
+    expect(walRetention(15, s15, 400e6).interval).toBeLessThan(s15.checkpointTimeout / 1e6);
+  });
+
+  it('an abandoned logical slot: projected warn and stop dates agree with the simulated run', () => {
+    const late = lintOf('scenarios/go-xid-wraparound.yaml').find((f) => f.id === 'logical-slot-abandoned')!;
+    expect(late.severity).toBe('warning');
+    expect(late.message).toMatch(/until it is dropped at 2023-10-24 10:00:00: age\(datfrozenxid\) climbs to about 1,3\d\d,\d{3},\d{3}/);
+    const never = lintOf('scenarios/go-xid-wraparound.yaml', 'no-action').find((f) => f.id === 'logical-slot-abandoned')!;
+    expect(never.severity).toBe('error');
+    const [, warn, stop] = /WARNING about (\S+ \S+) .*writes stop about (\S+ \S+)/.exec(never.message)!;
+    const x = runScenario(loadScenarioText(read('scenarios/go-xid-wraparound.yaml'), 'x', { variant: 'no-action' })).report.xid[0]!;
+    const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+    expect(minute(x.firstWarningAt!)).toBe(warn);
+    expect(minute(x.stopAt!)).toBe(stop);
+    // From 16 with max_slot_wal_keep_size the slot is invalidated first and releases the horizon.
+    expect(lintOf('scenarios/go-xid-wraparound.yaml', 'slot-limit', ['plan.drop-slot=']).find((f) => f.id === 'logical-slot-abandoned')?.severity).toBe('info');
+  });
+
+  it('DRBD: a resync rate above the primary disk headroom, at the step that sets it; the dynamic controller is clean', () => {
+    const fs = lintOf('scenarios/cybozu-drbd-migration.yaml').filter((f) => f.id === 'resync-rate-above-headroom');
+    expect(fs.map((f) => f.where.line)).toEqual([75, 82, 98]);
+    expect(fs[1]!.message).toMatch(/room for the application's 410 I\/O\/s \(90% of writes random\) only below 3\.\d+ MB\/s of sequential resync reads/);
+    expect(fs[2]!.message).toMatch(/random resync reads/);
+    expect(lintOf('scenarios/cybozu-drbd-migration.yaml', 'dynamic-controller').filter((f) => f.id === 'resync-rate-above-headroom')).toEqual([]);
+    // Slower by day: only the scattered resync of the third day remains (the model stalls there too).
+    expect(lintOf('scenarios/cybozu-drbd-migration.yaml', 'safe-rate').filter((f) => f.id === 'resync-rate-above-headroom').map((f) => f.where.line)).toEqual([98]);
+    // A sequential-heavy workload leaves more room: the headroom moves with the random share.
+    const room = (v: string | null) => Number(/only below ([\d.]+) MB\/s/.exec(lintOf('scenarios/cybozu-drbd-migration.yaml', v).find((f) => f.where.line === 82)!.message)![1]);
+    expect(room('in-house')).toBeGreaterThan(5 * room(null));
+  });
+
+  it('DRBD protocol A with on-congestion block: the send buffer against the peak writes and the line', () => {
+    const ok = lintOf('scenarios/cybozu-drbd-migration.yaml').filter((f) => f.id === 'drbd-sndbuf-too-small');
+    expect(ok).toEqual([]);
+    const slow = lintOf('scenarios/cybozu-drbd-migration.yaml', null, ['links.0.bandwidth=10Mbps']).find((f) => f.id === 'drbd-sndbuf-too-small')!;
+    expect(slow.severity).toBe('error');
+    expect(slow.message).toMatch(/exceed what the connection carries/);
+    const small = lintOf('scenarios/cybozu-drbd-migration.yaml', null, ['block.resources.vol.drbd.net.sndbuf-size=512KiB']).find((f) => f.id === 'drbd-sndbuf-too-small')!;
+    expect(small.severity).toBe('warning');
+    expect(lintOf('scenarios/cybozu-drbd-migration.yaml', 'pull-ahead', ['block.resources.vol.drbd.net.sndbuf-size=512KiB']).some((f) => f.id === 'drbd-sndbuf-too-small')).toBe(false);
+  });
+});
