@@ -70,7 +70,9 @@ function beforeCommand(arg: string, commands: readonly CommandSpec[]): UsageErro
   const owners = commands.filter((c) => c.options.some((o) => o.name === name));
   const owner = owners[0];
   if (owner) {
-    const of = owners.map((c) => `"${c.name}"`).join(' and ');
+    // "run", "validate" and 4 other commands: the first two name the usual ones, the rest are counted.
+    const named = owners.slice(0, 2).map((c) => `"${c.name}"`);
+    const of = owners.length <= 2 ? named.join(' and ') : `${named.join(', ')} and ${owners.length - 2} other command${owners.length > 3 ? 's' : ''}`;
     return new UsageError(`--${name} is an option of ${of}: put it after the command: replsim ${owner.name}${owner.positional ? ` <${owner.positional.name}>` : ''} --${name}`, owner.name);
   }
   const c = arg === '-v' ? 'version' : closest(name, ['help', 'version']);

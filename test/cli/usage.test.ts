@@ -63,7 +63,7 @@ describe('options', () => {
     usageError(['--verison'], /^replsim: unknown option "--verison"; did you mean --version\? \(a command comes first: replsim run \.\.\., /);
     usageError(['-v'], /did you mean --version\?/);
     usageError(['--help=yes'], /^replsim: --help takes no value$/);
-    usageError(['--json', 'run', MACKEREL], /^replsim: --json is an option of "run" and "validate": put it after the command: replsim run <file> --json$/);
+    usageError(['--json', 'run', MACKEREL], /^replsim: --json is an option of "run", "validate" and 6 other commands: put it after the command: replsim run <file> --json$/);
     expect(replsim(['--chart', 'x.svg']).stderr).toContain('Try "replsim run --help".');
   });
 

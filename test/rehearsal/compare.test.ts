@@ -28,7 +28,7 @@ describe('compare', () => {
     const [base, latest, patroni] = results.map((r) => r.row);
     expect(base).toMatchObject({ variant: null, lostCommits: 717_000, expectationsFailed: 0 });
     expect(base!.lossWindow).toEqual({ from: '2017-08-07T14:30:15.005+09:00', to: '2017-08-07T15:30:00+09:00' });
-    expect(base!.firstWarning?.at).toBe('2017-08-07T14:35:05+09:00');
+    expect(base!.firstWarning?.at).toBe('2017-08-07T14:34:45+09:00');
     expect(base!.firstWarning?.what).toContain('has already been removed');
     expect(latest).toMatchObject({ variant: 'latest-timeline', lostCommits: 0, lossWindow: null, firstWarning: null });
     expect(patroni!.outageSeconds).toBeGreaterThan(1800);
