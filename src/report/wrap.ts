@@ -37,6 +37,14 @@ function prefixFitting(s: string, max: number): number {
  * indent). Breaks at a space where one fits (the space is dropped), else inside a word (a long path, a log
  * line's token). Newlines in `text` start a new line with `rest`.
  */
+/** The units format.ts writes after a number: a line never ends between "5" and "s" or "40" and "MB/s". */
+const UNIT = /^(?:µs|ms|s|min|h|d|B|kB|KiB|MB|MiB|GB|GiB|TB|TiB|kbit|Mbit|Gbit)(?:\/s)?(?![\w/])/;
+
+/** Whether the space at `i` sits between a number and its unit. */
+function bindsNumberToUnit(s: string, i: number): boolean {
+  return /\d$/.test(s.slice(0, i)) && UNIT.test(s.slice(i + 1));
+}
+
 export function wrap(text: string, width: number, first: string, rest: string = ' '.repeat(textWidth(first))): string[] {
   const out: string[] = [];
   text.split('\n').forEach((paragraph, k) => {
@@ -51,7 +59,8 @@ export function wrap(text: string, width: number, first: string, rest: string = 
       const fit = prefixFitting(s, room);
       // The last space within the room, or right after it (the line then ends just before it); a space
       // near the start would leave a stub of a line: a long token is cut instead.
-      const cut = s.lastIndexOf(' ', fit);
+      let cut = s.lastIndexOf(' ', fit);
+      while (cut > 0 && bindsNumberToUnit(s, cut)) cut = s.lastIndexOf(' ', cut - 1);
       const lineEnd = cut > Math.min(room / 3, 20) ? cut : fit;
       out.push(`${prefix}${s.slice(0, lineEnd)}`.trimEnd());
       s = s.slice(lineEnd).replace(/^ /, '');

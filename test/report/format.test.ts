@@ -89,6 +89,15 @@ describe('escaping', () => {
 });
 
 describe('wrap', () => {
+  it('never ends a line between a number and its unit', () => {
+    for (const width of [20, 21, 22, 23, 24, 25, 26]) {
+      const lines = wrap('the DDL waited up to 5 s behind the vacuum, at 40 MB/s', width, '');
+      for (const l of lines) expect(l, lines.join('|')).not.toMatch(/\d$/);
+      expect(lines.join(' ')).toContain('5 s');
+      expect(lines.join(' ')).toContain('40 MB/s');
+    }
+  });
+
   it('folds at spaces with a hanging indent, inside a word only when it must', () => {
     const text = 'db002 stopped receiving WAL at 14:30:10, at 2A/2CF20000 on timeline 15: db002 stays on timeline 15 at 2A/2CF20000, the switchpoint';
     const lines = wrap(text, 61, '   3. ', '      ');
