@@ -11,7 +11,7 @@ const nodeStubs: Plugin = {
   name: 'node-stubs',
   setup(b) {
     b.onResolve({ filter: /^(node:fs|node:crypto|crypto)$/ }, (a) => ({ path: a.path, namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export function readFileSync() { throw new Error("no files in the browser"); } export default {};', loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: ['readFileSync', 'openSync', 'readSync', 'closeSync', 'fstatSync'].map((f) => `export function ${f}() { throw new Error("no files in the browser"); }`).join(' ') + ' export default {};', loader: 'js' }));
   },
 };
 
