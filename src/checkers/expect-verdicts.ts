@@ -1,4 +1,5 @@
 /** `verdict`, `no_verdict` and `recovered` expectations, evaluated against the report's verdicts. */
+import { count, duration } from '../report/format.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds } from '../scenario/types.ts';
 import type { VerdictExpectation } from '../scenario/types-managers.ts';
@@ -7,8 +8,9 @@ function within(b: Bounds, v: number): boolean {
   return (b.atLeast === null || v >= b.atLeast) && (b.atMost === null || v <= b.atMost);
 }
 
-export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly name: string }, r: Pick<Report, 'verdicts' | 'recovery' | 'requests'>): ExpectationJson {
-  const found = (xs: Report['verdicts']) => xs.map((v) => `${v.kind} in ${v.cluster}${v.node ? ` (${v.node})` : ''} ${v.from}–${v.to ?? 'end'} (${v.seconds.toFixed(1)} s)`).join('; ');
+/** `time` writes a report instant as the rest of the report does (the scenario's zone, its day omitted when it is the start's). */
+export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly name: string }, r: Pick<Report, 'verdicts' | 'recovery' | 'requests'>, time: (iso: string) => string = (iso) => iso): ExpectationJson {
+  const found = (xs: Report['verdicts']) => xs.map((v) => `${v.kind} in ${v.cluster}${v.node ? ` (${v.node})` : ''} ${time(v.from)}–${v.to === null ? 'end' : time(v.to)} (${duration(v.seconds)})`).join('; ');
   switch (e.kind) {
     case 'verdict': {
       const matching = r.verdicts.filter((v) => v.kind === e.verdict && (e.cluster === null || v.cluster === e.cluster) && (e.node === null || v.node === e.node));
@@ -37,7 +39,7 @@ export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly na
           const b = e[k];
           if (b && !within(b, shares[k])) problems.push(`${w.workload}: ${pct(shares[k])} ${k}`);
         }
-        return `${w.workload}: ${pct(shares.succeeded)} succeeded, ${pct(shares.waited)} waited, ${pct(shares.failed)} failed of ${w.offered}`;
+        return `${w.workload}: ${pct(shares.succeeded)} succeeded, ${pct(shares.waited)} waited, ${pct(shares.failed)} failed of ${count(w.offered)} requests`;
       });
       return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? texts.join('; ') : `${problems.join('; ')} (${texts.join('; ')})` };
     }

@@ -108,7 +108,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'noVerdict':
       case 'recovered':
       case 'requests':
-        return evaluateVerdictExpectation(e, r);
+        return evaluateVerdictExpectation(e, r, (iso) => clock.short(toMicros(iso)));
       case 'nodeState': {
         const n = r.nodes.find((x) => x.name === e.node);
         if (!n) return { name: e.name, passed: false, detail: `no node ${e.node}` };
