@@ -153,6 +153,12 @@ export class World {
       }
       case 'basebackup':
       case 'reclone': {
+        if (a.node === null) {
+          const c = this.clusterOf(a.spec.from);
+          note(c, a.spec.from, `${a.source}: pg_basebackup "${a.spec.name}" from ${a.spec.from} into the backup store`);
+          c.rebuilds.basebackup(null, a.spec);
+          return;
+        }
         const c = this.clusterOf(a.node);
         const n = c.node(a.node);
         note(c, a.node, `${a.source}: ${a.kind === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${a.node} from ${a.spec.from}`);
@@ -161,6 +167,12 @@ export class World {
           c.rebuilds.destroy(n);
         }
         c.rebuilds.basebackup(n, a.spec);
+        return;
+      }
+      case 'restoreBackup': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, `${a.source}: restore base backup "${a.spec.backup}" into ${a.node}`);
+        c.pitr.restore(c.node(a.node), a.spec);
         return;
       }
       case 'pgRewind': {
