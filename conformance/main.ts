@@ -25,7 +25,7 @@ import { flavorOf, type Flavor } from './flavor.ts';
 import { installServer, MAJORS, parseMajors } from './install-servers.ts';
 import { runModel, sequenceGaps } from './model.ts';
 import { ensurePgUser, runReal } from './real.ts';
-import { ciSequences, extendedSequences, fullSequences, type Sequence } from './sequence.ts';
+import { ciSequences, extendedSequences, fullSequences, syncSequences, type Sequence } from './sequence.ts';
 
 function arg(name: string): string | null {
   const i = process.argv.indexOf(`--${name}`);
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
   const portBase = intArg('port', 27000, 1024);
   // The full run: the fixed sequences, the extended ones (few, real only for the most part), then the seeded ones.
   const full = fullSequences(count, intArg('seed', 1, 0));
-  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
+  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...syncSequences(), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
   if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
   if (only && seqs.length === 0) throw new UsageError(`--only ${only}: no such sequence`);
   // Interleaved (every major's first sequence, then every major's second, ...): a run cut short has as many of each.
