@@ -750,8 +750,11 @@ const configureDecoder = object(
     restart: withDefault(enumOf(['auto', 'never'] as const), 'auto: restart when a changed setting needs it (e.g. recovery_target_timeline); never: only reload.', 'auto'),
   },
   {
-    build: (v, _info, ctx: C): ActionBody => {
+    build: (v, info, ctx: C): ActionBody => {
       ctx.env.configuring = null;
+      if (Object.keys(v.settings).length === 0) {
+        ctx.fail(info.at('settings')!, `${ctx.subject} changes no setting`, { expected: 'at least one setting, e.g. settings: {recovery_target_timeline: latest}' });
+      }
       return { kind: 'configure', node: v.node, settings: v.settings, restart: v.restart };
     },
   },

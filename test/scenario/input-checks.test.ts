@@ -96,6 +96,15 @@ plan:
   });
 });
 
+describe('plan steps', () => {
+  it('a configure step that changes no setting is refused where it is written', () => {
+    const text = `${HEAD}${CLUSTER}plan:\n  - {at: +1s, configure: {node: p, settings: {}}}\n`;
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ line: 10, message: 'configure in plan.0 changes no setting' });
+  });
+});
+
 describe('control characters', () => {
   it.each([
     ['name: "x\\u001b[31mred"', 'name contains the control character U+001B (character 2)'],
