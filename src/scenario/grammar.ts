@@ -693,7 +693,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
-    defines: ['node', 'slot', 'transaction'],
+    defines: ['node', 'slot', 'transaction', 'workload'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -774,11 +774,12 @@ const workloadChange = object(
       }
       const names = ctx.env.clusters.get(cluster)!.workloadNames;
       if (names.length === 0) {
-        ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
+        // A cluster that failed to decode has no workload names: its error is the cause, not this step.
+        ctx.failReference('workload', info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
       }
       if (v.workload !== undefined && !names.includes(v.workload)) {
         const dym = didYouMean(v.workload, names);
-        ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+        ctx.failReference('workload', info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
       const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
@@ -921,7 +922,7 @@ const ACTION_BODIES = {
             const names = ctx.env.clusters.get(cluster)!.workloadNames;
             if (v.workload !== undefined && !names.includes(v.workload)) {
               const dym = didYouMean(v.workload, names);
-              ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+              ctx.failReference('workload', info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
             }
             return { kind: 'routeWrites', cluster, node: v.node, workload: v.workload ?? null };
           },
