@@ -601,6 +601,12 @@ export class LockManager {
    */
   reset(): void {
     const now = this.host.sim.now;
+    // The workloads' queries end with the server (their long ones included); they start again when the
+    // workload's rates are set again for a running primary (setFlow).
+    for (const f of this.flows.values()) {
+      f.arrived.setRate(now, 0);
+      f.rate = 0;
+    }
     for (const [name, l] of this.tables) {
       for (const e of [...l.queue]) {
         if (e.kind === 'request') this.fail(e, 'canceled', []);
