@@ -531,7 +531,7 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx) };
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
     },
   },
 );
