@@ -1,11 +1,12 @@
 /**
  * Gray failures: faults that degrade without cutting. Packet loss on a link and one-way partitions act on
  * the network (network.ts); a saturated CPU or a degraded disk multiplies a PostgreSQL node's service
- * times (postgres/service.ts). Returns what happened, for the event.
+ * times, and a disk whose throughput collapses limits its WAL writes (postgres/service.ts, load.ts). Returns what happened, for the event.
  */
 import type { GrayFailure } from '../scenario/types-managers.ts';
 import type { Network } from './network/network.ts';
 import type { PgNode } from './postgres/node.ts';
+import { diskThroughput } from './postgres/service.ts';
 
 export function applyGrayFailure(net: Network, node: (name: string) => PgNode, g: GrayFailure): string {
   switch (g.kind) {
@@ -28,7 +29,13 @@ export function applyGrayFailure(net: Network, node: (name: string) => PgNode, g
       const n = node(g.node);
       if (g.cpu !== null) n.service.cpu = g.cpu;
       if (g.disk !== null) n.service.disk = g.disk;
-      const parts = [g.cpu !== null ? `CPU ${g.cpu === 1 ? 'back to normal' : `saturated (${g.cpu}x service times)`}` : null, g.disk !== null ? `disk ${g.disk === 1 ? 'back to normal' : `${g.disk}x slower`}` : null];
+      const share = g.diskThroughput ?? null;
+      if (share !== null) n.service.throughput = share;
+      const parts = [
+        g.cpu !== null ? `CPU ${g.cpu === 1 ? 'back to normal' : `saturated (${g.cpu}x service times)`}` : null,
+        g.disk !== null ? `disk ${g.disk === 1 ? 'back to normal' : `${g.disk}x slower`}` : null,
+        share !== null ? `disk throughput ${share === 1 ? 'back to normal' : `collapsed to ${+(share * 100).toFixed(3)}% (${(diskThroughput(n) / 1e6).toFixed(1)} MB/s)`}` : null,
+      ];
       return `${g.node}: ${parts.filter((p) => p !== null).join(', ')}`;
     }
   }
