@@ -174,8 +174,11 @@ export class PatroniAgent {
   }
 
   start(): void {
-    this.nextRun = this.now;
-    this.sleeping = this.c.ctx.sim.at(this.now, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
+    // Each Patroni process was started at its own time: its loop runs at its own phase within loop_wait (from
+    // the seed), not at the scenario's round instants, so a fault at 10:00:00 is seen at the next loop.
+    const phase = Math.floor(this.c.ctx.random.stream(`patroni/${this.node.name}`).next() * this.group.loopWait);
+    this.nextRun = (this.now + phase) as Micros;
+    this.sleeping = this.c.ctx.sim.at(this.nextRun, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
   }
 
   /** A watch fired (the leader key changed): the sleeping loop runs now. */
