@@ -24,6 +24,7 @@ import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
+import { factJson, factText } from './report/facts/index.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
@@ -159,7 +160,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
       cluster: e.cluster,
       node: e.node,
       kind: e.kind,
-      message: e.message,
+      message: factText(e.fact),
+      fact: factJson(e.fact),
       log: e.log,
       ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last) } } : {}),
     })),

@@ -14,6 +14,8 @@ import type { CauseStep } from './explain.ts';
 import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
+import { factText } from '../report/facts/index.ts';
+import { factKey } from '../history/facts/index.ts';
 
 /** One primary of a split brain and the commits it acknowledged during the verdict's interval. */
 export interface SplitSide {
@@ -202,7 +204,7 @@ function faultsBefore(history: History, cluster: string, at: Micros, since: Micr
   return history.events
     .filter((e) => e.kind === 'fault' && e.at <= at && e.at >= since && (e.cluster === null || e.cluster === cluster))
     .slice(-3)
-    .map((e) => ({ text: `At ${fmt(e.at)}, ${e.message.replace(/^faults: /, '')}.`, log: [] }));
+    .map((e) => ({ text: `At ${fmt(e.at)}, ${e.fact.kind === 'step' ? `${factText(e.fact.action)}${e.fact.name ? ` (${e.fact.name})` : ''}` : factText(e.fact)}.`, log: [] }));
 }
 
 /** What happened to a node that stopped being what it was: its state in `s`. */
@@ -350,7 +352,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     // The event that logged this failure: the one whose message is the transition's detail, else the first
     // failure-kind event of the node from then on.
     const mineAfter = history.events.filter((e) => e.node === name && e.at >= (rx?.at ?? at) && e.at <= until);
-    const events = (rx ? mineAfter.filter((e) => e.message === rx.detail) : []).concat(mineAfter.filter((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0)).slice(0, 1);
+    const events = (rx ? mineAfter.filter((e) => factKey(e.fact) === factKey(rx.detail)) : []).concat(mineAfter.filter((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0)).slice(0, 1);
     const rep = events[0]?.repeat;
     if (n.run === 'failed') {
       steps.push({ text: `At ${fmt(at)} ${name} does not start: ${n.fatal}.`, log: events.flatMap((e) => e.log) });
@@ -358,7 +360,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     } else {
       const b = BROKEN[n.reason!]!;
       steps.push({
-        text: `At ${fmt(at)} ${name} cannot follow${n.upstream ? ` ${n.upstream}` : ''}: ${b.what}${rx ? ` (${rx.detail})` : ''}${rep ? `; it logged this ${rep.count.toLocaleString('en-US')} times, the last at ${fmt(rep.last)}` : ''}.`,
+        text: `At ${fmt(at)} ${name} cannot follow${n.upstream ? ` ${n.upstream}` : ''}: ${b.what}${rx ? ` (${factText(rx.detail)})` : ''}${rep ? `; it logged this ${rep.count.toLocaleString('en-US')} times, the last at ${fmt(rep.last)}` : ''}.`,
         log: events.flatMap((e) => e.log).slice(0, 3),
       });
       rebuilds.push(b.rebuild(plan));

@@ -16,7 +16,7 @@ function parsePage(html: string): El {
 }
 
 /** Elements the page itself writes; anything else would have come from the scenario. */
-const HTML = ['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'h1', 'h2', 'h3', 'p', 'section', 'div', 'b', 'ol', 'li', 'pre', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'label', 'input', 'script'];
+const HTML = ['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'h1', 'h2', 'h3', 'p', 'section', 'div', 'b', 'ol', 'li', 'pre', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'code', 'label', 'input', 'script'];
 const SVG = ['svg', 'title', 'defs', 'pattern', 'clipPath', 'rect', 'g', 'line', 'polyline', 'path', 'text', 'circle'];
 
 function checkElements(doc: El): void {
@@ -28,6 +28,13 @@ function checkElements(doc: El): void {
 const base = runScenario(mackerel());
 const html = renderHtml(base);
 const doc = parsePage(html);
+
+/** A fact's names (node, upstream) and prose with `evil` appended, at any depth. */
+function withEvil<T>(v: T, evil: string): T {
+  if (Array.isArray(v)) return v.map((x) => withEvil(x, evil)) as T;
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' && ['node', 'upstream', 'text'].includes(k) ? `${x}${evil}` : withEvil(x, evil)])) as T;
+}
 
 describe('renderHtml', () => {
   it('is one self-contained page: inline CSS, one inline script allowed by hash, nothing loaded', () => {
@@ -83,7 +90,8 @@ describe('renderHtml', () => {
       scenario: `split ${evil}`,
       description: `desc ${evil}`,
       variant: `v${evil}`,
-      events: real.report.events.map((e) => ({ ...e, node: e.node === null ? null : `${e.node}${evil}`, message: `${e.message}${evil}`, log: [...e.log, evil] })),
+      // Facts are rendered from their fields: the names in them (and a string API's text) carry it too.
+      events: real.report.events.map((e) => ({ ...e, node: e.node === null ? null : `${e.node}${evil}`, message: `${e.message}${evil}`, fact: withEvil(e.fact, evil), log: [...e.log, evil] })),
       nodes: real.report.nodes.map((n) => ({ ...n, name: `${n.name}${evil}`, history: evil })),
       expectations: real.report.expectations.map((e) => ({ ...e, name: evil, detail: evil })),
       outages: real.report.outages.map((o) => ({ ...o, cause: evil, workload: evil })),

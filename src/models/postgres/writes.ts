@@ -13,6 +13,7 @@ import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
+import type { Fact } from '../../history/facts/index.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -720,7 +721,7 @@ export class WriteFlow {
    * acknowledged in it stay acknowledged in the term's record, which remembers where its WAL was cut and why;
    * the data-loss checker counts them lost even when the restarted node writes those LSNs again.
    */
-  crashLoss(n: PgNode, flushed: Lsn, now: Micros, cause: string): void {
+  crashLoss(n: PgNode, flushed: Lsn, now: Micros, cause: Fact): void {
     const t = this.terms.get(n);
     if (!t) return;
     const v = Math.min(t.ack.valueAt(now), n.walEnd(now));

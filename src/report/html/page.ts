@@ -16,6 +16,7 @@ import type { CauseStepJson, Report } from '../types.ts';
 import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
+import { factFromJson, factHtml } from '../facts/index.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -36,6 +37,7 @@ tr.fault td, tr.fatal td { background: #fff3f3; } tr.plan td { background: #f3f7
 .pass { color: #1a7f1a; font-weight: bold; } .fail { color: #c00; font-weight: bold; }
 .filter { margin: 6px 0 10px; } .filter label { margin-right: 12px; white-space: nowrap; }
 .muted { color: #666; } .day td { font-weight: bold; background: #fafafa; }
+span.node { font-weight: 600; } td code { font-size: 12px; }
 `;
 
 /**
@@ -146,12 +148,12 @@ export function renderHtml(result: ChartInput): string {
     const cells = (body: string) => `<tr class="${esc(e.kind)}" data-node="${esc(who(e))}"><td class="t">${esc(clock.time(e.at))}</td><td class="n">${esc(who(e))}</td><td>${body}</td></tr>`;
     if (item.kind === 'cycle') {
       const every = item.period > 0 ? `, ${item.regular ? 'every' : 'on average every'} ${duration(item.period)}` : '';
-      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${esc(p.message)}${logLines(p.log)}</li>`), '</ol>'];
+      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
       out.push(cells(body.join('')));
       continue;
     }
     const rep = e.repeated ? ` <span class="muted">${esc(`(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
-    out.push(cells(`${esc(e.message)}${rep}${logLines(e.log)}`));
+    out.push(cells(`${factHtml(factFromJson(e.fact))}${rep}${logLines(e.log)}`));
   }
   out.push('</tbody></table>');
 
