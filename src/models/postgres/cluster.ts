@@ -802,15 +802,16 @@ export class PgCluster {
   /**
    * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
    * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
-   * checkpoint, an immediate stop is a crash). `why` is logged.
+   * checkpoint, an immediate stop is a crash). `why` is logged. Without `restart` it stays down (a manager
+   * rebuilds it first: Patroni ha.py demote does not start a node that needs pg_rewind).
    */
-  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string): void {
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string, restart = true): void {
     if (n.role.kind !== 'primary') return;
-    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why });
+    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why, ...(restart ? {} : { rebuild: true as const }) });
     if (how === 'immediate') this.crash(n);
     else this.stop(n);
     n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    this.start(n);
+    if (restart) this.start(n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
