@@ -232,6 +232,7 @@ export class PgCluster {
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
     this.cancelRetry(n);
+    this.retries.attemptStarts(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
@@ -536,7 +537,10 @@ export class PgCluster {
       this.retries.park(n, at, Math.max(interval, attempt) as Micros);
       return;
     }
-    const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
+    // what this one logs once they come an interval apart.
+    const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n);
+    const retry = inVain ? null : this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     role.receiver = { status: 'waiting', reason, retry };
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
@@ -547,6 +551,7 @@ export class PgCluster {
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
     this.retries.failed(n);
+    if (inVain) this.retries.park(n, at, interval);
   }
 
   /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
@@ -1128,6 +1133,7 @@ export class PgCluster {
    * (walsender.c XLogRead / CheckXLogRemoved: "requested WAL segment %s has already been removed").
    */
   walRemoved(n: PgNode, horizon: Horizon): void {
+    this.retries.upstreamRemovedWal(n);
     const now = this.ctx.sim.now;
     for (const s of [...this.streams.from(n)]) {
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);
