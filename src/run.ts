@@ -149,7 +149,10 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     dataLoss,
     stalls,
     outages,
-    requests: requestsReport(history, clock, end),
+    requests: requestsReport(history, clock, end, {
+      of: (cluster, workload) => scenario.clusters.find((c) => c.name === cluster)?.workloads.find((w) => w.name === workload)?.retries ?? null,
+      stallThreshold: scenario.stallThreshold,
+    }),
     // In time order: a retry loop's runs are recorded when their time has passed (vacuum/autovacuum.ts), after
     // events that came later; the sort is stable.
     events: [...history.events].sort((a, b) => a.at - b.at).map((e) => ({

@@ -9,6 +9,7 @@ import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type SimEvent, type WaitReason, type WriteTerm } from '../history/history.ts';
 import type { ClusterPlan, ClusterStateSample, NodeState } from '../history/replication.ts';
 import { formatLsn } from '../models/postgres/lsn.ts';
+import { duration } from '../report/format.ts';
 import type { CauseStep } from './explain.ts';
 import { judgeBlock } from './verdicts-block.ts';
 
@@ -144,6 +145,13 @@ function judgeCluster(history: History, plan: ClusterPlan, end: Micros, fmt: Fmt
     // Of several samples at one instant only the last holds for any time.
     if (i + 1 < samples.length && samples[i + 1]!.at === s.at) continue;
     const now = conditions(s, plan);
+    // A broken standby that is down (stopped for pg_rewind or a re-clone, or left stopped) is still not
+    // following: its verdict lasts until it runs and streams again, or is promoted.
+    for (const [key, o] of open) {
+      if (o.kind !== 'standby-broken' || now.has(key)) continue;
+      const n = s.nodes.find((x) => x.name === o.node);
+      if (n && n.role === 'standby' && (n.run === 'stopped' || n.run === 'crashed')) now.set(key, { kind: o.kind, node: o.node });
+    }
     for (const [key, o] of [...open]) {
       if (now.has(key)) continue;
       close(o, s.at, s);
@@ -254,6 +262,16 @@ function decisionsBetween(history: History, cluster: string, from: Micros, to: M
   }));
 }
 
+/** The rebuilds a manager ran (of `node`, or of any node) during [from, until]: what, against whom, how long. */
+function rebuildSteps(history: History, cluster: string, node: string | null, from: Micros, until: Micros, fmt: Fmt): CauseStep[] {
+  return history.replication.rebuilds
+    .filter((r) => r.cluster === cluster && (node === null || r.node === node) && r.to >= from && r.from <= until)
+    .map((r) => ({
+      text: `${r.by} rebuilt ${r.node} with ${r.tool} ${r.tool === 'pg_rewind' ? 'against' : 'from'} ${r.source} from ${fmt(r.from)} to ${fmt(r.to)} (${duration((r.to - r.from) / 1e6)}): ${r.ok ? 'it succeeded' : 'it failed'}.`,
+      log: [],
+    }));
+}
+
 function ending(to: Micros | null, fmt: Fmt, text: string): CauseStep {
   return { text: to === null ? `It still holds at the end of the run.` : `It ended at ${fmt(to)}: ${text}.`, log: [] };
 }
@@ -351,6 +369,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
   }
   const unique = [...new Set(rebuilds)];
   steps.push({ text: `What rebuilds it: ${unique.join('; or, for the later failure, ')}.`, log: [] });
+  steps.push(...rebuildSteps(history, cluster, name, o.from, until, fmt));
   if (to !== null) {
     const n = next?.nodes.find((x) => x.name === name);
     const how = !n ? `${name} left` : n.role === 'primary' ? `${name} was promoted` : n.run !== 'running' ? fate(n, name) : n.follows ? `${name} follows ${n.follows} again` : `${name} ${n.receiver === 'streaming' ? 'streams' : 'waits'} from ${n.upstream ?? 'no upstream'}`;
@@ -405,10 +424,11 @@ function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
     log: [],
   });
   if (worst !== first) steps.push({ text: `At worst ${worst.following} standby${worst.following === 1 ? '' : 's'} followed ${worst.primary}${plan.synchronous > 0 ? ` (${worst.synchronous} synchronous)` : ''}.`, log: [] });
+  steps.push(...rebuildSteps(history, cluster, null, o.from, until, fmt));
   if (to !== null) {
     const r = next ? redundancy(next) : null;
     const none = next && !next.nodes.some((n) => n.run === 'running' && n.role === 'primary');
-    steps.push(ending(to, fmt, none ? 'no node was a running primary any more (see no-primary)' : `${r?.following ?? 0} standbys follow ${r?.primary}${plan.synchronous > 0 ? ` (${r?.synchronous ?? 0} synchronous)` : ''}`));
+    steps.push(ending(to, fmt, none ? 'no node was a running primary any more (see no-primary)' : `${r?.following ?? 0} standby${r?.following === 1 ? '' : 's'} follow${r?.following === 1 ? 's' : ''} ${r?.primary}${plan.synchronous > 0 ? ` (${r?.synchronous ?? 0} synchronous)` : ''}`));
   } else {
     const last = during.at(-1) ?? o.first;
     const r = redundancy(last);

@@ -1,11 +1,13 @@
 /**
  * Gray failures: faults that degrade without cutting. Packet loss on a link and one-way partitions act on
  * the network (network.ts); a saturated CPU or a degraded disk multiplies a PostgreSQL node's service
- * times (postgres/service.ts). The report says what happened (report/facts/templates/world.ts).
+ * times, and a disk whose throughput collapses limits its WAL writes (postgres/service.ts, load.ts). The
+ * report says what happened (report/facts/templates/world.ts).
  */
 import type { GrayFailure } from '../scenario/types-managers.ts';
 import type { Network } from './network/network.ts';
 import type { PgNode } from './postgres/node.ts';
+import { diskThroughput } from './postgres/service.ts';
 
 export function applyGrayFailure(net: Network, node: (name: string) => PgNode, g: GrayFailure): void {
   switch (g.kind) {
@@ -28,6 +30,7 @@ export function applyGrayFailure(net: Network, node: (name: string) => PgNode, g
       const n = node(g.node);
       if (g.cpu !== null) n.service.cpu = g.cpu;
       if (g.disk !== null) n.service.disk = g.disk;
+      if (g.diskThroughput != null) n.service.throughput = g.diskThroughput;
       return;
     }
   }

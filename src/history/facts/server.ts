@@ -16,7 +16,8 @@ export type ServerFact =
   /** The walreceiver transition of a promotion (it stops being a standby). */
   | { readonly kind: 'receiver-promoted' }
   /** A manager demoted a primary (`why`: the manager's reason). */
-  | { readonly kind: 'demoted'; readonly node: string; readonly how: 'fast' | 'immediate'; readonly upstream: string | null; readonly why: Fact }
+  /** `rebuild`: left stopped until a manager rebuilds it (pg_rewind or a re-clone), not restarted. */
+  | { readonly kind: 'demoted'; readonly node: string; readonly how: 'fast' | 'immediate'; readonly upstream: string | null; readonly why: Fact; readonly rebuild?: true }
   | { readonly kind: 'reconfigured-as-standby'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'repoint-needs-restart'; readonly node: string; readonly upstream: string; readonly version: PgMajor }
   /** walreceiverfuncs.c RequestXLogStreaming: an idle walreceiver keeps its connection to `previous`. */

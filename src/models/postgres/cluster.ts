@@ -232,6 +232,7 @@ export class PgCluster {
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
     this.cancelRetry(n);
+    this.retries.attemptStarts(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
@@ -536,7 +537,10 @@ export class PgCluster {
       this.retries.park(n, at, Math.max(interval, attempt) as Micros);
       return;
     }
-    const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
+    // what this one logs once they come an interval apart.
+    const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n);
+    const retry = inVain ? null : this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     role.receiver = { status: 'waiting', reason, retry };
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
@@ -547,6 +551,7 @@ export class PgCluster {
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
     this.retries.failed(n);
+    if (inVain) this.retries.park(n, at, interval);
   }
 
   /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
@@ -832,15 +837,16 @@ export class PgCluster {
   /**
    * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
    * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
-   * checkpoint, an immediate stop is a crash). `why` is logged.
+   * checkpoint, an immediate stop is a crash). `why` is logged. Without `restart` it stays down (a manager
+   * rebuilds it first: Patroni ha.py demote does not start a node that needs pg_rewind).
    */
-  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string): void {
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string, restart = true): void {
     if (n.role.kind !== 'primary') return;
-    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why });
+    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why, ...(restart ? {} : { rebuild: true as const }) });
     if (how === 'immediate') this.crash(n);
     else this.stop(n);
     n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    this.start(n);
+    if (restart) this.start(n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
@@ -1127,6 +1133,7 @@ export class PgCluster {
    * (walsender.c XLogRead / CheckXLogRemoved: "requested WAL segment %s has already been removed").
    */
   walRemoved(n: PgNode, horizon: Horizon): void {
+    this.retries.upstreamRemovedWal(n);
     const now = this.ctx.sim.now;
     for (const s of [...this.streams.from(n)]) {
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);

@@ -93,8 +93,9 @@ export class Rebuilds {
   /**
    * pg_basebackup from `spec.from` into `n`, or with `n` null into the backup store (a named backup only,
    * restored later by restore_backup: pitr.ts). The log goes to `n`, or to the source for a stored backup.
+   * `done` (a manager's rejoin) learns whether the copy succeeded, when it ends.
    */
-  basebackup(n: PgNode | null, spec: BaseBackupSpec): void {
+  basebackup(n: PgNode | null, spec: BaseBackupSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = (n ?? from).version;
     const dest = n ?? this.backupStore();
@@ -102,6 +103,7 @@ export class Rebuilds {
     const fail = (why: string, lines: LogLine[]) => {
       if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
       this.fail(logTo, why, lines);
+      done?.(false);
     };
     if (n && (n.running || n.dataDirectory === 'present')) {
       // pg_basebackup.c verify_dir_is_empty_or_create.
@@ -160,11 +162,13 @@ export class Rebuilds {
     this.connections.set(from, this.walSenderConnections(from) + wanted);
     this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n ? n.name : spec.name}`, () => {
       this.connections.set(from, this.walSenderConnections(from) - wanted);
-      this.finishBackup(n, from, spec, startLsn, temporary);
+      const ok = this.finishBackup(n, from, spec, startLsn, temporary);
+      done?.(ok);
     }, PRIORITY.protocol);
   }
 
-  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): void {
+  /** Ends a copy; false when it failed. */
+  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
     const now = this.now;
     const v = (n ?? from).version;
     const logTo = n ?? from;
@@ -179,10 +183,11 @@ export class Rebuilds {
         ? `${label} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
         : `${label} failed: ${from.name} went down during the copy`;
       if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
-      return this.fail(logTo, why, [
+      this.fail(logTo, why, [
         tool('pg_basebackup', v, from.running ? `could not get COPY data stream: ERROR:  requested WAL segment ${file} has already been removed` : 'could not read COPY data: server closed the connection unexpectedly', true),
         tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`),
       ]);
+      return false;
     }
     const endLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
     const checkpoint = { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli };
@@ -195,7 +200,7 @@ export class Rebuilds {
         tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
         tool('pg_basebackup', v, 'base backup completed'),
       ]);
-      return;
+      return true;
     }
     this.adopt(n, from, endLsn, checkpoint, spec.slot);
     this.cluster.log(n, 'replication', `pg_basebackup of ${n.name} from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is a standby of ${from.name}`, [
@@ -203,6 +208,7 @@ export class Rebuilds {
       tool('pg_basebackup', v, 'base backup completed'),
     ]);
     if (spec.start) this.cluster.start(n);
+    return true;
   }
 
   /** `n` holds `from`'s WAL history up to `end`, its checkpoint at `checkpoint`, and is a standby of `from`. */
@@ -235,10 +241,14 @@ export class Rebuilds {
 
   // ------------------------------------------------------------------ pg_rewind
 
-  rewind(n: PgNode, spec: RewindSpec): void {
+  /** `done` (a manager's rejoin) learns whether the rewind succeeded, when it ends. */
+  rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = n.version;
-    const refuse = (why: string, message: string) => this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+    const refuse = (why: string, message: string) => {
+      this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+      done?.(false);
+    };
     if (v < 9.5) return refuse('pg_rewind is part of PostgreSQL from 9.5', 'pg_rewind is not available before 9.5');
     if (n.dataDirectory !== 'present') return refuse('its data directory is empty', `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
     // pg_rewind.c sanityChecks: the control file's wal_log_hints (as of the last run) or data checksums.
@@ -254,6 +264,7 @@ export class Rebuilds {
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       if (spec.start) this.cluster.start(n);
+      done?.(true);
       return;
     }
     // It reads the target's WAL back from the fork to the last common checkpoint (pg_rewind.c findLastCheckpoint):
@@ -283,6 +294,7 @@ export class Rebuilds {
       this.adopt(n, from, from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now), lastCommon, null);
       this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name} done: it is a standby of ${from.name} on timeline ${from.tli}`, [tool('pg_rewind', v, 'Done!')]);
       if (spec.start) this.cluster.start(n);
+      done?.(true);
     }, PRIORITY.protocol);
   }
 }

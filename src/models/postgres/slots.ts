@@ -162,7 +162,7 @@ export class ReplicationSlots {
     const node = this.cluster.node(s.spec.node);
     const now = this.cluster.ctx.sim.now;
     if (active && s.invalidated) {
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [this.lostError(s, node)]);
+      this.cluster.log(node, 'replication', { kind: 'slot-consumer-refused', slot: name }, [this.lostError(s, node)]);
       return;
     }
     if (!active) s.restartLsn = this.restartLsn(s, now);

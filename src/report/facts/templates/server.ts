@@ -14,7 +14,9 @@ export const SERVER: TemplatesOf<ServerFact> = {
     p`${node(f.node)} promoted ${f.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${f.by.policy}): ${f.by.why}`}: timeline ${f.timeline} begins at ${lsn(f.lsn)} (parent timeline ${f.parentTimeline})${f.historyReason !== undefined ? `; its history file gives the reason "${f.historyReason}"` : ''}`,
   'receiver-promoted': () => 'promoted',
   demoted: (f, sub) =>
-    p`${node(f.node)} demoted (${f.how} stop, restarted as a standby${f.upstream !== null ? p` of ${node(f.upstream)}` : p` without ${code('primary_conninfo')}`}): ${sub(f.why)}`,
+    f.rebuild
+      ? p`${node(f.node)} demoted (${f.how} stop, left stopped as a standby until it is rebuilt): ${sub(f.why)}`
+      : p`${node(f.node)} demoted (${f.how} stop, restarted as a standby${f.upstream !== null ? p` of ${node(f.upstream)}` : p` without ${code('primary_conninfo')}`}): ${sub(f.why)}`,
   'reconfigured-as-standby': (f) => p`${node(f.node)} reconfigured as a standby of ${node(f.upstream)} (standby.signal) and restarted`,
   'repoint-needs-restart': (f) => p`${node(f.node)} now streams from ${node(f.upstream)}; ${code('primary_conninfo')} needs a restart on ${formatVersion(f.version)}`,
   'repoint-dropped': (f) =>

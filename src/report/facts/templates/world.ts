@@ -37,7 +37,12 @@ function gray(g: GrayFailure): Token {
     case 'startManager':
       return `${g.process} runs again`;
     case 'slowNode': {
-      const parts = [g.cpu !== null ? `CPU ${g.cpu === 1 ? 'back to normal' : `saturated (${g.cpu}x service times)`}` : null, g.disk !== null ? `disk ${g.disk === 1 ? 'back to normal' : `${g.disk}x slower`}` : null];
+      const share = g.diskThroughput ?? null;
+      const parts = [
+        g.cpu !== null ? `CPU ${g.cpu === 1 ? 'back to normal' : `saturated (${g.cpu}x service times)`}` : null,
+        g.disk !== null ? `disk ${g.disk === 1 ? 'back to normal' : `${g.disk}x slower`}` : null,
+        share !== null ? `disk throughput ${share === 1 ? 'back to normal' : `collapsed to ${+(share * 100).toFixed(3)}% of its disk_throughput`}` : null,
+      ];
       return p`${node(g.node)}: ${parts.filter((x) => x !== null).join(', ')}`;
     }
   }
