@@ -12,11 +12,13 @@
 import type { BlockFact } from './block.ts';
 import type { ReplicationFact } from './replication.ts';
 import type { ServerFact } from './server.ts';
+import type { StorageFact } from './storage.ts';
 import type { WorldFact } from './world.ts';
 
 export type { BlockFact } from './block.ts';
 export type { ReplicationFact } from './replication.ts';
 export type { ServerFact } from './server.ts';
+export type { StorageFact } from './storage.ts';
 export type { WorldFact } from './world.ts';
 
 /**
@@ -28,7 +30,7 @@ export interface ProseFact {
   readonly text: string;
 }
 
-export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | BlockFact;
+export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
 

@@ -369,6 +369,7 @@ export class WriteFlow {
 
   private setRate(n: PgNode, rate: number, now: Micros): void {
     n.wal.end.setRate(now, rate);
+    if (n.isPrimary) this.cluster.walClock.mark(n.wal.timeline, now, n.walEnd(now), rate);
     if (this.lastRates.get(n.name) !== rate) {
       this.lastRates.set(n.name, rate);
       this.cluster.ctx.history.position({ at: now, node: n.name, lsn: n.walEnd(now), tli: n.tli });
@@ -455,11 +456,10 @@ export class WriteFlow {
     t.record.ackCurve.push({ at: now, lsn: from }, { at: now, lsn: to });
     (t.record.released ??= []).push({ at: now, from, to, how });
     this.cluster.ctx.history.mix(`released|${t.record.id}|${now}|${from}|${to}|${how}`);
-    const told = how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing';
     this.cluster.log(
       n,
       'writes',
-      `${how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${commits} commit${commits === 1 ? '' : 's'} on ${n.name} for synchronous standbys (${formatLsn(from)} to ${formatLsn(to)}): committed locally and visible from now on, on no synchronous standby; ${told}`,
+      { kind: 'sync-waits-ended', node: n.name, how, commits, fromLsn: from, toLsn: to },
       pgLog.syncWaitEnded(how),
     );
     this.cluster.requestReflow('changed');
@@ -497,7 +497,7 @@ export class WriteFlow {
         if (this.syncAnnounced.has(st)) continue;
         this.syncAnnounced.add(st);
         const app = st.down.settings.applicationName;
-        this.cluster.log(p, 'replication', `${st.down.name} is now ${names!.method === 'any' ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${p.name}`, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
+        this.cluster.log(p, 'replication', { kind: 'sync-standby', node: st.down.name, primary: p.name, quorum: names!.method === 'any' }, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
       }
     }
   }

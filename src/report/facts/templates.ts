@@ -8,6 +8,7 @@ import type { Token } from './parts.ts';
 import { BLOCK } from './templates/block.ts';
 import { REPLICATION } from './templates/replication.ts';
 import { SERVER } from './templates/server.ts';
+import { STORAGE } from './templates/storage.ts';
 import { WORLD } from './templates/world.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
@@ -17,6 +18,7 @@ const TEMPLATES: Templates = {
   ...WORLD,
   ...REPLICATION,
   ...SERVER,
+  ...STORAGE,
   ...BLOCK,
 };
 
