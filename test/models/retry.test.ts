@@ -77,12 +77,13 @@ describe('retry loops (xlogrecovery.c WaitForWALToBecomeAvailable; retry.ts)', (
   });
 
   it('an attempt due at the instant of a later-ordered change (a manager promoting, a checkpoint removing WAL) counts as before it', () => {
-    // Mackerel: db002 is parked retrying unreachable db001 when the manager promotes it at 15:30:20, a time on
-    // its retry grid; the manager's decision runs after retries at equal times.
-    const sc = loadScenarioFile('scenarios/mackerel-2017.yaml');
+    // Mackerel with db001 crashing at 15:30 (refused at once, where an unreachable host holds each attempt
+    // for its SYN retransmissions): db002 is parked retrying db001 when the manager promotes it at 15:30:20, a
+    // time on its retry grid; the manager's decision runs after retries at equal times.
+    const sc = loadScenarioFile('scenarios/mackerel-2017.yaml', { sets: ['faults.db001-lost={at: "15:30", name: db001-lost, crash: db001}'] });
     const parked = runScenario(sc).report;
     const stepped = withoutParking(() => runScenario(sc).report);
-    const unreachable = parked.events.find((e) => e.node === 'db002' && /unreachable/.test(e.message))!;
+    const unreachable = parked.events.find((e) => e.node === 'db002' && /db001 is not running/.test(e.message))!;
     expect(unreachable.repeated).toEqual({ count: 5, last: expect.stringMatching(/15:30:20/) });
     expect(parked.events).toEqual(stepped.events);
     expect(parked.verdicts).toEqual(stepped.verdicts);

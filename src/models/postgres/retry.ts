@@ -28,6 +28,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
 import type { PgNode } from './node.ts';
+import { connectsAt, nextAttemptAt } from './reconnect.ts';
 
 /**
  * Reasons whose outcome depends only on discrete state (servers, network, timelines, slots, archive). Not
@@ -45,6 +46,7 @@ const PARKABLE: ReadonlySet<WaitReason> = new Set<WaitReason>([
   'system-identifier-differs',
   'timeline-mismatch-9.2',
   'no-upstream',
+  'wal-senders-exhausted',
 ]);
 
 /** Reasons of the loops in vain (above): every attempt opens a stream that ends at once, unused. */
@@ -77,6 +79,8 @@ export class RetryLoops {
   private readonly epochAtFailure = new Map<PgNode, number>();
   private readonly lastFail = new Map<PgNode, Micros>();
   private readonly parked = new Map<PgNode, Parked>();
+  /** Connection attempts in progress to an upstream nothing answered (reconnect.ts), by node. */
+  private readonly attempts = new Map<PgNode, { readonly start: Micros; readonly duration: Micros }>();
   /** Nodes whose attempt in progress started with nothing changed since their previous failure. */
   private readonly clean = new Set<PgNode>();
 
@@ -84,14 +88,22 @@ export class RetryLoops {
     private readonly ctx: WorldContext,
     /** Schedule the retry of `n` at `at` (PgCluster: connect, recorded as the walreceiver's pending retry). */
     private readonly schedule: (n: PgNode, at: Micros) => EventHandle,
+    /** Whether the upstream `n` connects to answers again (the path is back). */
+    private readonly upstreamAnswers: (n: PgNode) => boolean = () => false,
   ) {}
 
-  /** When the failure now of `n` is retried: at once the first time, else an interval after the previous failure. */
-  retryTime(n: PgNode, interval: Micros): Micros {
+  /**
+   * When the failure now of `n` is retried (reconnect.ts nextAttemptAt): at once the first time, else an
+   * interval after the previous attempt began. `attempt`: how long this attempt lasts before it fails (a
+   * connection nothing answers); it is remembered, so that a path coming back meanwhile connects at the
+   * attempt's next SYN (`changed`).
+   */
+  retryTime(n: PgNode, interval: Micros, attempt: Micros = 0 as Micros): Micros {
     const now = this.ctx.sim.now;
-    const last = this.lastFail.get(n);
-    const at = (last === undefined ? now : Math.max(now, last + interval)) as Micros;
+    const at = nextAttemptAt(this.lastFail.get(n), (now + attempt) as Micros, interval);
     this.lastFail.set(n, at);
+    if (attempt > 0) this.attempts.set(n, { start: now, duration: attempt });
+    else this.attempts.delete(n);
     return at;
   }
 
@@ -154,12 +166,32 @@ export class RetryLoops {
   /** Something changed: every parked loop counts what it skipped and tries again at its next attempt. */
   changed(): void {
     this.epoch++;
+    if (this.attempts.size > 0) this.pathsBack();
     if (this.parked.size === 0) return;
     for (const n of [...this.parked.keys()]) this.resume(n);
   }
 
+  /** Attempts in progress whose upstream answers again connect at their next SYN (reconnect.ts connectsAt). */
+  private pathsBack(): void {
+    const now = this.ctx.sim.now;
+    for (const [n, a] of [...this.attempts]) {
+      const role = n.role;
+      if (this.parked.has(n) || role.kind !== 'standby' || role.receiver.status !== 'waiting' || !role.receiver.retry) {
+        if (!this.parked.has(n)) this.attempts.delete(n);
+        continue;
+      }
+      if (!this.upstreamAnswers(n)) continue;
+      const at = connectsAt(a.start, a.duration, now);
+      this.attempts.delete(n);
+      if (at === null || at >= role.receiver.retry.time) continue;
+      this.ctx.sim.cancel(role.receiver.retry);
+      role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
+    }
+  }
+
   /** `n`'s loop goes on attempt by attempt (its next attempt on the same grid, the first after what happens now). */
   resume(n: PgNode): void {
+    const now = this.ctx.sim.now;
     const from = this.horizon();
     const p = this.settle(n, from);
     if (!p) return;
@@ -169,11 +201,17 @@ export class RetryLoops {
     const at = (p.next + k * p.interval) as Micros;
     // As retryTime would have left it after the last skipped failure: the time of the next attempt.
     this.lastFail.set(n, at);
-    role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
+    // The attempt in progress (a connection nothing answered) connects at its next SYN if the path is back.
+    const a = this.attempts.get(n);
+    this.attempts.delete(n);
+    const started = (at - p.interval) as Micros;
+    const connects = a && k > 0 && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now) : null;
+    role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at) };
   }
 
   /** The loop of `n` ends (something acts on the server): count the attempts that ran before it. */
   cancel(n: PgNode): void {
+    this.attempts.delete(n);
     this.settle(n);
   }
 
@@ -205,6 +243,7 @@ export class RetryLoops {
 
   /** The server stopped: its startup process, and its last_fail_time with it, start afresh. */
   forget(n: PgNode): void {
+    this.attempts.delete(n);
     this.settle(n);
     this.lastFail.delete(n);
     this.epochAtFailure.delete(n);
