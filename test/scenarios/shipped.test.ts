@@ -44,3 +44,16 @@ describe('no code path names a scenario', () => {
     });
   }
 });
+
+describe('fleet-migration-waves.yaml: a fleet from templates (repeat:)', () => {
+  it('makes six clusters from one template; wave 2 loses its 5 s window on each of its shards, wave 1 nothing', () => {
+    const scenario = loadScenarioFile(join(dir, 'fleet-migration-waves.yaml'));
+    expect(scenario.clusters.map((c) => c.name)).toEqual(['shard-1', 'shard-2', 'shard-3', 'shard-4', 'shard-5', 'shard-6']);
+    expect(scenario.actions.filter((a) => a.name?.startsWith('wave2-')).map((a) => a.name)).toEqual(['wave2-promote-4', 'wave2-route-4', 'wave2-stop-4', 'wave2-promote-5', 'wave2-route-5', 'wave2-stop-5', 'wave2-promote-6', 'wave2-route-6', 'wave2-stop-6']);
+    const report = runScenario(scenario).report;
+    expect(report.dataLoss.map((l) => l.cluster)).toEqual(['shard-4', 'shard-5', 'shard-6']);
+    // 300 commits/s for the 5 s between the promotion and the switch of the writes (and the last few ms on the line).
+    for (const l of report.dataLoss) expect(l.commits / 300).toBeGreaterThan(5);
+    for (const l of report.dataLoss) expect(l.commits / 300).toBeLessThan(5.1);
+  });
+});
