@@ -191,7 +191,7 @@ export interface AlertJson {
 
 /** A judged condition of the end state (checkers/verdicts.ts): its interval and its cause chain. */
 export interface VerdictJson {
-  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss';
+  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss' | 'fenced';
   readonly cluster: string;
   /** The newer primary of a split brain, the broken standby; null when it concerns the cluster. */
   readonly node: string | null;
