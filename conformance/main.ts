@@ -14,7 +14,10 @@
  * servers), --render-from FILE[,FILE] (no servers: compare such records with the current model and write the
  * report), --rerun FILE (run once more the pairs of a recorded run that disagree with the current model; --record
  * then writes the recorded run with those pairs replaced, as CI's retry would), --ci-size N (how many of the CI
- * set), --save-ci-recordings FILE (test/conformance/real-<major>.json: the CI set's agreeing sequences of a record).
+ * set), --save-ci-recordings FILE (test/conformance/real-<major>.json: the CI set's agreeing sequences of a record),
+ * --record-vacuum FILE (the vacuum sequences' real observations as JSON: test/conformance/vacuum-sequences.json,
+ * replayed by test/conformance/vacuum-sequences.test.ts). The vacuum sequences (conformance/vacuum/sequences.ts:
+ * xid-limits, relfrozenxid) run in a full run and with --only naming them; not in the CI set.
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,6 +29,7 @@ import { installServer, MAJORS, parseMajors } from './install-servers.ts';
 import { runModel, sequenceGaps } from './model.ts';
 import { ensurePgUser, runReal } from './real.ts';
 import { ciSequences, extendedSequences, fullSequences, type Sequence } from './sequence.ts';
+import { compareVacuum, runModelVacuum, runRealVacuum, VACUUM_SEQUENCES, type VacuumRecord, type VacuumSequence } from './vacuum/sequences.ts';
 
 function arg(name: string): string | null {
   const i = process.argv.indexOf(`--${name}`);
@@ -194,11 +198,15 @@ async function main(): Promise<number> {
   const extended = intArg('extended', 0, 0);
   const only = arg('only');
   const portBase = intArg('port', 27000, 1024);
+  // The vacuum sequences: in a full run, or named by --only (then alone when --only names nothing else).
+  const vacuumSeqs = ci || retry || arg('rerun') ? [] : VACUUM_SEQUENCES.filter((v) => only === null || only.split(',').includes(v));
+  const onlyVacuum = only !== null && only.split(',').every((x) => (VACUUM_SEQUENCES as readonly string[]).includes(x));
   // The full run: the fixed sequences, the extended ones (few, real only for the most part), then the seeded ones.
   const full = fullSequences(count, intArg('seed', 1, 0));
   let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
   if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
-  if (only && seqs.length === 0) throw new UsageError(`--only ${only}: no such sequence`);
+  if (only && seqs.length === 0 && !onlyVacuum) throw new UsageError(`--only ${only}: no such sequence`);
+  if (onlyVacuum) return runVacuumSequences(vacuumSeqs, majorsArg(), intArg('parallel', 2, 1), portBase, arg('record-vacuum'));
   // Interleaved (every major's first sequence, then every major's second, ...): a run cut short has as many of each.
   let jobs = seqs.flatMap((seq) => majors.map((major) => ({ major, seq })));
   if (retry) {
@@ -309,13 +317,53 @@ async function main(): Promise<number> {
     writeRecord(record, results, wall);
     console.log(`recorded the real observations in ${record}`);
   }
+  const vacuumCode = vacuumSeqs.length ? await runVacuumSequences(vacuumSeqs, majors, parallel, portBase, arg('record-vacuum')) : 0;
   const failed = results.filter((r) => r.error || unexplained(r).length);
   if (ci) {
     mkdirSync(join('node_modules', '.cache', 'replsim-conformance'), { recursive: true });
     writeFileSync(FAILED_FILE, JSON.stringify(failed.map((r) => ({ major: r.major, id: r.seq.id }))) + '\n');
   }
-  if (results.some((r) => r.error && !r.error.startsWith('the model stopped'))) return 2;
-  return failed.length ? 1 : 0;
+  if (results.some((r) => r.error && !r.error.startsWith('the model stopped')) || vacuumCode === 2) return 2;
+  return failed.length || vacuumCode ? 1 : 0;
+}
+
+/** Run the vacuum sequences on every major (`parallel` at a time), print the differences, optionally record. */
+async function runVacuumSequences(seqs: readonly VacuumSequence[], majors: readonly number[], parallel: number, portBase: number, record: string | null): Promise<number> {
+  ensurePgUser();
+  const jobs = seqs.flatMap((seq) => majors.map((major) => ({ seq, major })));
+  const runs: VacuumRecord['runs'][number][] = new Array(jobs.length);
+  let next = 0;
+  let code = 0;
+  const worker = async (slot: number) => {
+    for (;;) {
+      const i = next++;
+      if (i >= jobs.length) return;
+      const { seq, major } = jobs[i]!;
+      const bin = installServer(major);
+      const pgVersion = execFileSync(join(bin, 'postgres'), ['--version']).toString().trim();
+      const t0 = Date.now();
+      try {
+        const real = await runRealVacuum(seq, portBase + 500 + slot * 10, flavorOf(major, bin));
+        const differences = compareVacuum(real, runModelVacuum(seq, major, real));
+        runs[i] = { major, pgVersion, seq, real, error: null };
+        console.log(`PostgreSQL ${major} ${seq} (${Math.round((Date.now() - t0) / 1000)} s): ${differences.length ? `${differences.length} differences` : 'agrees'}`);
+        for (const d of differences) console.log(`    ${d.field}:\n      real  ${JSON.stringify(d.real)}\n      model ${JSON.stringify(d.model)}`);
+        if (differences.length) code = Math.max(code, 1);
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        runs[i] = { major, pgVersion, seq, real: null, error };
+        console.log(`PostgreSQL ${major} ${seq}: ERROR ${error.split('\n')[0]}`);
+        code = 2;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, (_, s) => worker(s)));
+  if (record) {
+    const rec: VacuumRecord = { date: new Date().toISOString().slice(0, 10), runs };
+    writeFileSync(record, JSON.stringify(rec, null, 1) + '\n');
+    console.log(`recorded the vacuum sequences' real observations in ${record}`);
+  }
+  return code;
 }
 
 main().then(

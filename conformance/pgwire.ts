@@ -10,6 +10,7 @@ export interface PgError {
   readonly severity: string;
   readonly code: string;
   readonly message: string;
+  readonly hint?: string;
 }
 
 export interface QueryResult {
@@ -39,7 +40,8 @@ function fields(body: Buffer): PgError {
     f.set(type, body.toString('utf8', i + 1, end));
     i = end + 1;
   }
-  return { severity: f.get('V') ?? f.get('S') ?? 'ERROR', code: f.get('C') ?? '', message: f.get('M') ?? '' };
+  const hint = f.get('H');
+  return { severity: f.get('V') ?? f.get('S') ?? 'ERROR', code: f.get('C') ?? '', message: f.get('M') ?? '', ...(hint !== undefined ? { hint } : {}) };
 }
 
 interface Pending {

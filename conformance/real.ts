@@ -787,3 +787,31 @@ async function settle(c: RealCluster): Promise<{ probes: Map<string, Probe>; not
   }
 }
 
+
+/**
+ * One primary of the flavor's major on `port` (a copy of the initdb template, the harness's settings), for
+ * sequences that need a single server (conformance/vacuum/limits.ts); stopped and removed afterwards.
+ */
+export async function withPrimary<T>(flavor: Flavor, port: number, fn: (c: RealCluster, n: RealNode) => Promise<T>): Promise<T> {
+  if (!(await portFree(port))) throw new Error(`port ${port} is in use`);
+  const base = mkdtempSync(join(tmpdir(), `replsim-conformance-${flavor.major}-`));
+  bases.add(base);
+  chmodSync(base, 0o755);
+  if (IS_ROOT) execFileSync('chown', [`${PG_USER}:`, base]);
+  const c = new RealCluster(base, port, ['p'], flavor);
+  const p = c.node('p');
+  try {
+    const copied = await run('cp', ['-a', await initdbTemplate(c), p.dir], 120000);
+    if (copied.code !== 0) throw new Error(`copy of the initdb template failed: ${copied.stderr}`);
+    appendFileSync(join(p.dir, 'postgresql.conf'), c.commonConf());
+    c.conf(p, null, 'latest');
+    if (!(await c.start(p))) throw new Error(`p did not start: ${await tail(p.log)}`);
+    return await fn(c, p);
+  } finally {
+    c.dropSession(p);
+    await stopNow(p.dir);
+    live.delete(p.dir);
+    if (!process.env.REPLSIM_KEEP_CONFORMANCE_DIRS) rmSync(base, { recursive: true, force: true });
+    bases.delete(base);
+  }
+}

@@ -2,20 +2,13 @@
  * The commands and options of `replsim`, as data: args.ts parses against them and help.ts prints them. To
  * add an option, add it here and read it in the command's module.
  */
-import type { CommandSpec, OptionSpec } from './args.ts';
-import { REHEARSAL_SPECS } from './commands/specs.ts';
+import type { CommandSpec } from './args.ts';
+import { REHEARSAL_SPECS, SET_OPTION as SET } from './commands/specs.ts';
 
 export const DEFAULT_MAX_EVENTS = 50_000_000;
 export const DEFAULT_MAX_WALL_SECONDS = 600;
 
 const FILE = { name: 'file', describe: 'Scenario YAML file (see docs/scenario.md); - reads it from standard input' };
-
-const SET: OptionSpec = {
-  name: 'set',
-  kind: 'list',
-  value: 'PATH=VALUE',
-  describe: 'Override a value: PATH dot-separated, list items by index or name (repeatable)',
-};
 
 export const RUN: CommandSpec = {
   name: 'run',

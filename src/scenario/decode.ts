@@ -337,6 +337,38 @@ export function boolean(): Decoder<boolean> {
   };
 }
 
+/**
+ * A PostgreSQL boolean setting, spelled as postgresql.conf accepts it: true or false, or the strings of
+ * bool.c parse_bool_with_len (on/off, yes/no, true/false, 1/0 and their unambiguous prefixes, any case),
+ * so that `hot_standby_feedback: on`, which YAML 1.2 reads as the string "on", means what it says.
+ */
+export function pgBoolean(): Decoder<boolean> {
+  const expected = 'true or false (or on, off, yes, no, 1, 0 as postgresql.conf accepts)';
+  return {
+    expected,
+    schema: () => ({ anyOf: [{ type: 'boolean' }, { enum: [0, 1] }, { type: 'string', pattern: PG_BOOL_PATTERN }] }),
+    decode(node, ctx) {
+      const s = scalar(node, ctx, expected);
+      if (typeof s.value === 'boolean') return s.value;
+      if (s.value === 1 || s.value === 0) return s.value === 1;
+      const v = typeof s.value === 'string' ? parsePgBool(s.value) : null;
+      return v ?? typeError(s.node, ctx, expected);
+    },
+  };
+}
+
+const PG_BOOL_PATTERN = String.raw`^\s*([tT]([rR]([uU][eE]?)?)?|[fF]([aA]([lL]([sS][eE]?)?)?)?|[yY]([eE][sS]?)?|[nN][oO]?|[oO][nN]|[oO][fF][fF]?|1|0)\s*$`;
+
+/** PostgreSQL's parse_bool_with_len (src/backend/utils/adt/bool.c): null when the string is not a boolean. */
+export function parsePgBool(text: string): boolean | null {
+  const s = text.trim().toLowerCase();
+  if (s === '') return null;
+  const prefixOf = (word: string, min = 1) => s.length >= min && word.startsWith(s);
+  if (prefixOf('true') || prefixOf('yes') || prefixOf('on', 2) || s === '1') return true;
+  if (prefixOf('false') || prefixOf('no') || prefixOf('off', 2) || s === '0') return false;
+  return null;
+}
+
 export function integer(opts: { min?: number; max?: number; acceptString?: boolean } = {}): Decoder<number> {
   const min = opts.min ?? Number.MIN_SAFE_INTEGER;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;

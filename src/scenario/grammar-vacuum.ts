@@ -8,7 +8,7 @@ import { isScalar } from 'yaml';
 import type { Micros } from '../engine/time.ts';
 import { classifyStatement } from '../models/postgres/locks/statements.ts';
 import type { ActionBody, ExpectationBody } from './types.ts';
-import type { TableRef, VacuumActionBody, WorkloadTableSpec } from './types-vacuum.ts';
+import type { LongQueries, TableRef, VacuumActionBody, WorkloadTableSpec } from './types-vacuum.ts';
 import { didYouMean, listing, show } from './errors.ts';
 import { boolean, byKind, custom, enumOf, integer, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { duration } from './settings.ts';
@@ -62,6 +62,17 @@ function versionOf(env: Env, cluster: string): number {
   return env.clusters.get(cluster)?.specs[0]?.version ?? 18;
 }
 
+/** {duration, share?}: the long share of a workload's reads or writes. */
+function longQueries(what: 'reads' | 'writes'): Decoder<LongQueries> {
+  return object(
+    {
+      duration: req(duration({ min: 1 }), `How long each of these ${what === 'reads' ? 'queries' : 'transactions'} runs.`),
+      share: withDefault(fraction(), `Fraction of its ${what} that are long (default 1: all of them).`, 1),
+    },
+    { build: (v): LongQueries => ({ duration: v.duration as Micros, share: v.share }) },
+  );
+}
+
 const sessionRef = (h: VacuumGrammarHelpers) => h.ref('transaction', (env) => [...env.transactions.keys()]);
 
 export function vacuumGrammar(h: VacuumGrammarHelpers) {
@@ -75,14 +86,20 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     table: opt(tableRef(), 'The table its queries read and write: they take its locks (reads AccessShareLock, writes RowExclusiveLock) and its writes make its dead rows. Needs databases: before the workload.'),
     reads: opt(h.rate(), 'Read queries per second on its table (SELECT: no XID). Default 0.'),
     inserts: opt(fraction(), 'Share of its write transactions that insert a row into its table; the rest update one (a dead row each). Default 0.'),
+    long_reads: opt(longQueries('reads'), 'A share of its reads that run long (reports): each holds its snapshot (the xmin horizon vacuum cannot pass) and AccessShareLock until it ends: {duration, share?}.'),
+    long_writes: opt(longQueries('writes'), 'A share of its write transactions that stay open long (batches): each holds its XID and RowExclusiveLock until it ends: {duration, share?}.'),
   };
 
-  function buildWorkloadTable(v: { table?: TableRef | undefined; reads?: number | undefined; inserts?: number | undefined }, info: ObjectInfo, ctx: C): { table?: WorkloadTableSpec } {
+  type WorkloadTableFields = { table?: TableRef | undefined; reads?: number | undefined; inserts?: number | undefined; long_reads?: LongQueries | undefined; long_writes?: LongQueries | undefined };
+
+  function buildWorkloadTable(v: WorkloadTableFields, info: ObjectInfo, ctx: C, writeRate: number): { table?: WorkloadTableSpec } {
     if (v.table === undefined) {
-      for (const k of ['reads', 'inserts']) if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} needs the workload's table`, { expected: 'table: a table of the cluster' });
+      for (const k of ['reads', 'inserts', 'long_reads', 'long_writes']) if (info.has(k)) ctx.fail(info.keyAt(k), `${k}${ctx.inContainer} needs the workload's table`, { expected: 'table: a table of the cluster' });
       return {};
     }
-    return { table: { table: { database: v.table.database, table: v.table.table }, reads: v.reads ?? 0, inserts: v.inserts ?? 0 } };
+    if (v.long_reads !== undefined && !((v.reads ?? 0) > 0)) ctx.fail(info.keyAt('long_reads'), `long_reads${ctx.inContainer} needs reads: the long reads are a share of them`, { expected: 'reads: read queries per second (above 0)' });
+    if (v.long_writes !== undefined && !(writeRate > 0)) ctx.fail(info.keyAt('long_writes'), `long_writes${ctx.inContainer} needs a write rate above 0: the long transactions are a share of them`);
+    return { table: { table: { database: v.table.database, table: v.table.table }, reads: v.reads ?? 0, inserts: v.inserts ?? 0, longReads: v.long_reads ?? null, longWrites: v.long_writes ?? null } };
   }
 
   // ------------------------------------------------------------------ plan steps

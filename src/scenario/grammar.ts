@@ -531,7 +531,7 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx) };
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
     },
   },
 );
@@ -693,7 +693,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
-    defines: ['node', 'slot', 'transaction'],
+    defines: ['node', 'slot', 'transaction', 'workload'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -750,8 +750,11 @@ const configureDecoder = object(
     restart: withDefault(enumOf(['auto', 'never'] as const), 'auto: restart when a changed setting needs it (e.g. recovery_target_timeline); never: only reload.', 'auto'),
   },
   {
-    build: (v, _info, ctx: C): ActionBody => {
+    build: (v, info, ctx: C): ActionBody => {
       ctx.env.configuring = null;
+      if (Object.keys(v.settings).length === 0) {
+        ctx.fail(info.at('settings')!, `${ctx.subject} changes no setting`, { expected: 'at least one setting, e.g. settings: {recovery_target_timeline: latest}' });
+      }
       return { kind: 'configure', node: v.node, settings: v.settings, restart: v.restart };
     },
   },
@@ -774,11 +777,12 @@ const workloadChange = object(
       }
       const names = ctx.env.clusters.get(cluster)!.workloadNames;
       if (names.length === 0) {
-        ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
+        // A cluster that failed to decode has no workload names: its error is the cause, not this step.
+        ctx.failReference('workload', info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} has no workload to change`, { hint: `add workload: {...} to cluster ${show(cluster)}` });
       }
       if (v.workload !== undefined && !names.includes(v.workload)) {
         const dym = didYouMean(v.workload, names);
-        ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+        ctx.failReference('workload', info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
       }
       if (v.rate === undefined && v.wal_per_tx === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'rate and/or wal_per_tx' });
       const loads = ctx.env.clusters.get(cluster)!.workloadLoads ?? [];
@@ -921,7 +925,7 @@ const ACTION_BODIES = {
             const names = ctx.env.clusters.get(cluster)!.workloadNames;
             if (v.workload !== undefined && !names.includes(v.workload)) {
               const dym = didYouMean(v.workload, names);
-              ctx.fail(info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
+              ctx.failReference('workload', info.at('workload')!, `${ctx.subject}: cluster ${show(cluster)} has no workload ${show(v.workload)}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
             }
             return { kind: 'routeWrites', cluster, node: v.node, workload: v.workload ?? null };
           },

@@ -6,7 +6,7 @@ import { isScalar } from 'yaml';
 import type { Micros } from '../engine/time.ts';
 import type { PgMajor } from './types.ts';
 import type { VacuumSettingsSpec } from './types-vacuum.ts';
-import { boolean, byKind, custom, integer, map, opt, typeError, type Decoder } from './decode.ts';
+import { pgBoolean, byKind, custom, integer, map, opt, typeError, type Decoder } from './decode.ts';
 import type { duration as durationDecoder } from './settings.ts';
 
 /** A non-negative number (a scale factor), up to `max`. */
@@ -32,7 +32,7 @@ function durationOrOff(duration: typeof durationDecoder, bareUnit: string): Deco
 /** The fields, built with settings.ts's duration decoder (passed in: settings.ts imports this module). */
 export function vacuumSettingsFields(duration: typeof durationDecoder) {
   return {
-  autovacuum: opt(boolean(), 'Whether the autovacuum launcher starts workers. Off, anti-wraparound vacuums still run (one worker at a time). Default true.'),
+  autovacuum: opt(pgBoolean(), 'Whether the autovacuum launcher starts workers. Off, anti-wraparound vacuums still run (one worker at a time). Default true.'),
   autovacuum_max_workers: opt(integer({ min: 1, max: 262_143 }), 'Autovacuum workers that may run at once; they share the cost budget (limit / n each). Needs a restart. Default 3.'),
   autovacuum_vacuum_threshold: opt(integer({ min: 0, max: 2_147_483_647 }), 'Dead rows that trigger a vacuum, plus the scale factor times the rows. Default 50.'),
   autovacuum_vacuum_scale_factor: opt(factor(100), 'Fraction of a table\'s rows that must be dead (beyond the threshold) to trigger a vacuum. Default 0.2.'),
@@ -45,7 +45,7 @@ export function vacuumSettingsFields(duration: typeof durationDecoder) {
   lock_timeout: opt(duration({ bareUnit: 'ms' }), 'A statement waiting longer than this for a lock fails (9.3+; 0 waits forever). Default 0.'),
   statement_timeout: opt(duration({ bareUnit: 'ms' }), 'A statement running (or waiting) longer than this fails. Default 0 (no limit).'),
   deadlock_timeout: opt(duration({ bareUnit: 'ms', min: 1 }), 'How long a lock waiter waits before it checks for a deadlock (and cancels a blocking regular autovacuum). Default 1s.'),
-  log_lock_waits: opt(boolean(), 'Log lock waits longer than deadlock_timeout. Default false.'),
+  log_lock_waits: opt(pgBoolean(), 'Log lock waits longer than deadlock_timeout. Default false.'),
   idle_in_transaction_session_timeout: opt(duration({ bareUnit: 'ms' }), 'An idle-in-transaction session is terminated after this (9.6+; 0: never). Default 0.'),
   };
 }

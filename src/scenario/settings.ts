@@ -5,7 +5,7 @@
 import type { Micros } from '../engine/time.ts';
 import { SUPPORTED_PG_MAJORS, type PgMajor, type PgSettingsSpec, type RecoveryTargetTimeline, type SynchronousStandbyNames } from './types.ts';
 import { didYouMean, show } from './errors.ts';
-import { boolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
+import { pgBoolean, byKind, custom, defined, enumOf, integer, map, object, opt, string, typeError, unitValue, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { formatSize, parseDuration, parseSize, type Parsed } from './units.ts';
 import { buildVacuumSettings, VACUUM_VERSION_RULES, vacuumSettingsFields } from './settings-vacuum.ts';
 
@@ -318,9 +318,9 @@ const SETTINGS_FIELDS = {
     duration({ bareUnit: 'ms' }),
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
-  hot_standby_feedback: opt(boolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
-  wal_log_hints: opt(boolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
-  data_checksums: opt(boolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
+  hot_standby_feedback: opt(pgBoolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  wal_log_hints: opt(pgBoolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
+  data_checksums: opt(pgBoolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
   archive_mode: opt(
     enumOf(['off', 'on', 'always'] as const, { aliases: { true: 'on', false: 'off' } }),
     'WAL archiving: off (default), on (the primary archives every completed segment with archive_command and keeps it until archived), always (9.5+: a standby archives what it receives too). Needs a restart.',

@@ -46,6 +46,17 @@ export interface WorkloadTableSpec {
   readonly reads: number;
   /** Fraction of the write transactions that insert a row (the rest update one: a dead row each). */
   readonly inserts: number;
+  /** Long reads: a share of its reads runs this long, holding a snapshot and AccessShareLock (null: reads are instant). */
+  readonly longReads: LongQueries | null;
+  /** Long write transactions: a share of its writes stays open this long with its XID and RowExclusiveLock. */
+  readonly longWrites: LongQueries | null;
+}
+
+/** A share of a workload's queries that last `duration` (a reporting query, a batch transaction). */
+export interface LongQueries {
+  readonly duration: Micros;
+  /** Fraction of the workload's reads (or writes) that are long. */
+  readonly share: number;
 }
 
 export type VacuumActionBody =

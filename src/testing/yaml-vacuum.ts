@@ -1,6 +1,6 @@
 /** scenarioToYaml's printers for vacuum, sessions, DDL and lock expectations (grammar-vacuum.ts, types-vacuum.ts). */
 import type { ExpectationBody, PgSettingsSpec, TableSpec, WorkloadSpec } from '../scenario/types.ts';
-import type { VacuumActionBody } from '../scenario/types-vacuum.ts';
+import type { LongQueries, VacuumActionBody } from '../scenario/types-vacuum.ts';
 import { formatDuration } from '../scenario/units.ts';
 
 const duration = (us: number): string | number => (us === 0 ? 0 : formatDuration(us));
@@ -39,7 +39,15 @@ export function printTableRows(t: TableSpec): Record<string, unknown> {
 
 export function printWorkloadTable(w: WorkloadSpec): Record<string, unknown> {
   if (!w.table) return {};
-  return { table: `${w.table.table.database}.${w.table.table.table}`, reads: w.table.reads, inserts: w.table.inserts };
+  const t = w.table;
+  const long = (q: LongQueries) => ({ duration: duration(q.duration), share: q.share });
+  return {
+    table: `${t.table.database}.${t.table.table}`,
+    reads: t.reads,
+    inserts: t.inserts,
+    ...(t.longReads ? { long_reads: long(t.longReads) } : {}),
+    ...(t.longWrites ? { long_writes: long(t.longWrites) } : {}),
+  };
 }
 
 export function printVacuumStep(a: VacuumActionBody): Record<string, unknown> {

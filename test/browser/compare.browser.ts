@@ -4,30 +4,16 @@
  * same instant is at the same horizontal position on screen in every chart (checked on the rendered tick
  * marks); two files of different days are aligned on their starts, on one scale.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { renderComparisonHtml } from '../../src/rehearsal/compare-html.ts';
 import { comparedRuns, runComparison } from '../../src/rehearsal/compare.ts';
-import { launchChromium, watch } from './chromium.ts';
+import { browserSession, SCREENSHOTS as OUT } from './chromium.ts';
 
-const OUT = resolve('test-results/browser');
 const source = (file: string) => ({ file, text: readFileSync(file, 'utf8') });
-let browser: Browser;
-const pages = mkdtempSync(join(tmpdir(), 'replsim-compare-'));
-
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(pages, { recursive: true, force: true });
-});
+const { open } = browserSession('compare');
 
 /** Per chart: the screen x of each tick mark under the plot, keyed by the tick's label. */
 async function ticks(page: Page): Promise<Map<string, number>[]> {
@@ -43,17 +29,6 @@ async function ticks(page: Page): Promise<Map<string, number>[]> {
     }),
   );
   return pairs.map((p) => new Map(p));
-}
-
-async function open(name: string, html: string): Promise<{ page: Page; problems: string[] }> {
-  const file = join(pages, `${name}.html`);
-  writeFileSync(file, html);
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  const { problems, requests } = watch(page);
-  const url = pathToFileURL(file).href;
-  await page.goto(url, { waitUntil: 'load' });
-  expect(requests).toEqual([url]);
-  return { page, problems };
 }
 
 describe('compare --html', () => {

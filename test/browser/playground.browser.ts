@@ -4,21 +4,15 @@
  * commits, over a shorter window.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, watch } from './chromium.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSession, SCREENSHOTS as OUT, watch } from './chromium.ts';
+import { describe, expect, it } from 'vitest';
 
-const OUT = resolve('test-results/browser');
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
+const { browser } = browserSession('playground', () => {
   const b = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-playground.ts'], { encoding: 'utf8' });
   expect(b.status, b.stderr).toBe(0);
-  browser = await launchChromium();
 });
 
 /** Waits for the page's n-th run (a function, not a string: the page's CSP forbids eval). */
@@ -27,13 +21,9 @@ async function runs(page: Page, n: number): Promise<void> {
   await page.waitForFunction((k) => (globalThis as unknown as Body).document.body.dataset.runs === String(k), n, { timeout: 120_000 });
 }
 
-afterAll(async () => {
-  await browser?.close();
-});
-
 describe('playground', () => {
   it('runs the engine in the browser; moving the fault time moves the loss window', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1100, height: 900 } });
     const { problems, requests } = watch(page);
     const url = pathToFileURL(resolve('docs/playground/index.html')).href;
     await page.goto(url, { waitUntil: 'load' });

@@ -4,18 +4,14 @@
  * warning, no page error, no request at all (the page loads nothing); the node filter hides and shows rows;
  * a full-page screenshot of each goes to test-results/browser/ (look at them).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { launchChromium, watch } from './chromium.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { browserSession, SCREENSHOTS as OUT } from './chromium.ts';
 import { renderHtml } from '../../src/report/html/page.ts';
 import { runScenario } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 
-const OUT = resolve('test-results/browser');
 const dir = 'scenarios';
 const runs = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
@@ -25,29 +21,11 @@ const runs = readdirSync(dir)
     return [null, ...listVariants(readFileSync(path, 'utf8'), path).map((v) => v.name)].map((variant) => ({ path, variant, name: `${f.replace(/\.yaml$/, '')}${variant ? `--${variant}` : ''}` }));
   });
 
-let browser: Browser;
-const pages = mkdtempSync(join(tmpdir(), 'replsim-html-'));
-
-beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  rmSync(pages, { recursive: true, force: true });
-});
+const { open } = browserSession('html');
 
 describe.each(runs)('$name', ({ path, variant, name }) => {
   it('opens from disk with no error and no request; the filter works; screenshot', async () => {
-    const file = join(pages, `${name}.html`);
-    writeFileSync(file, renderHtml(runScenario(loadScenarioFile(path, { variant }))));
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    const { problems, requests } = watch(page);
-    const url = pathToFileURL(file).href;
-    await page.goto(url, { waitUntil: 'load' });
-    // The only request is the page itself.
-    expect(requests).toEqual([url]);
+    const { page, problems } = await open(name, renderHtml(runScenario(loadScenarioFile(path, { variant }))));
     expect(await page.title()).toMatch(/^replsim: /);
     expect(await page.locator('svg').count()).toBeGreaterThanOrEqual(1);
     // The charts have a size (they rendered), and the verdicts are there.

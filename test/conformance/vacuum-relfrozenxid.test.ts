@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/run.ts';
-import { loadScenarioText } from '../../src/scenario/load.ts';
+import { runModelVacuum } from '../../conformance/vacuum/sequences.ts';
 
 interface Observed {
   readonly major: number;
@@ -17,34 +16,11 @@ interface Observed {
 }
 const real: { servers: Observed[] } = JSON.parse(readFileSync('test/conformance/vacuum-relfrozenxid.json', 'utf8'));
 
-/**
- * The same steps in the model: both tables written at the start (the model takes a table as written up to
- * then), 10,000 XIDs consumed in 10 s, then nothing else running while they are vacuumed.
- */
+/** The same steps in the model (conformance/vacuum/sequences.ts, the harness's `relfrozenxid` sequence). */
 function model(major: number): { aggressive: number; freeze: number } {
-  const r = runScenario(
-    loadScenarioText(
-      `
-name: relfrozenxid-${major}
-start: 2024-01-01T00:00:00Z
-duration: 20s
-sites: {dc: {}}
-clusters:
-  c:
-    nodes: {p: {site: dc, version: ${major}, settings: {autovacuum: false, vacuum_freeze_min_age: 1000, vacuum_freeze_table_age: 0}}}
-    databases:
-      app: {tables: {t: {size: 1MB, frozen_age: 0}, u: {size: 1MB, frozen_age: 0}}}
-    workload: {target: p, rate: 1000/s, wal_per_tx: 200B}
-plan:
-  - {at: +10s, workload: {rate: 0/s}}
-  - {at: +11s, vacuum: {table: t}}
-  - {at: +12s, vacuum: {table: u, freeze: true}}
-`,
-      'relfrozenxid.yaml',
-    ),
-  ).report;
-  const after = (table: string) => r.vacuums.find((v) => v.table === table && v.trigger === 'manual')!.ageAfter!;
-  return { aggressive: after('t'), freeze: after('u') };
+  const m = runModelVacuum('relfrozenxid', major);
+  if (m.kind !== 'relfrozenxid') throw new Error('not a relfrozenxid observation');
+  return { aggressive: m.aggressive, freeze: m.freeze };
 }
 
 describe('age(relfrozenxid) after VACUUM, as real servers left it', () => {

@@ -256,3 +256,23 @@ describe('the queue under random requests (property)', () => {
     );
   });
 });
+
+describe('a workload\'s long queries in flight (long_reads, long_writes)', () => {
+  it('hold their mode until one duration after the last started; a server going down ends them', () => {
+    const { locks, request, sim } = setup();
+    locks.setFlow('reports', 't', 'AccessShareLock', 1, 0 as Micros, ms(600_000));
+    sim.run(ms(60_000));
+    const ddl = request(locks.newOwner('client backend', 'ddl'), 'AccessExclusiveLock');
+    expect(ddl.granted).toBeNull();
+    sim.run(ms(700_000));
+    expect(ddl.granted).toBe(ms(660_000));
+    // The server stops: the queries in flight end with it, and none holds a lock once it is back without them.
+    const after = setup();
+    after.locks.setFlow('reports', 't', 'AccessShareLock', 1, 0 as Micros, ms(600_000));
+    after.sim.run(ms(60_000));
+    after.locks.reset();
+    after.locks.setFlow('reports', 't', 'AccessShareLock', 0, 0 as Micros, ms(600_000));
+    const next = after.request(after.locks.newOwner('client backend', 'ddl'), 'AccessExclusiveLock');
+    expect(next.granted).toBe(ms(60_000));
+  });
+});

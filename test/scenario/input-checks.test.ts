@@ -74,6 +74,37 @@ plan:
   });
 });
 
+describe('consequences are not reported as errors of their own', () => {
+  it('a misspelt setting in a cluster with a workload does not also make its plan steps report "no workload"', () => {
+    const text = `${HEAD}clusters:
+  c:
+    nodes:
+      p: {site: a, version: 15, role: primary, settings: {max_wal_sise: 1GB}}
+    workload: {target: p, rate: 10/s, wal_per_tx: 1KiB}
+plan:
+  - {at: +1s, name: spike, workload: {rate: 100/s}}
+  - {at: +2s, name: calm, workload: {workload: clients, rate: 10/s}}
+`;
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toBe('unknown key "max_wal_sise" in settings of node "p"');
+  });
+
+  it('a cluster without a workload still has its plan steps refused', () => {
+    const text = `${HEAD}${CLUSTER}plan:\n  - {at: +1s, workload: {rate: 100/s}}\n`;
+    expect(errorsOf(text)[0]!.message).toMatch(/cluster "c" has no workload to change/);
+  });
+});
+
+describe('plan steps', () => {
+  it('a configure step that changes no setting is refused where it is written', () => {
+    const text = `${HEAD}${CLUSTER}plan:\n  - {at: +1s, configure: {node: p, settings: {}}}\n`;
+    const errors = errorsOf(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ line: 10, message: 'configure in plan.0 changes no setting' });
+  });
+});
+
 describe('control characters', () => {
   it.each([
     ['name: "x\\u001b[31mred"', 'name contains the control character U+001B (character 2)'],

@@ -228,6 +228,7 @@ export class XidModel implements SlotHorizons {
     const r = txPerSecond / 1e6;
     if (r === this.nextXid.rate) return;
     this.nextXid.setRate(now, r);
+    this.vacuum.horizons.xidRateChanged(now, r);
     this.vacuum.replan();
     this.requestReplan(0 as Micros);
   }

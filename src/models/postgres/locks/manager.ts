@@ -8,9 +8,12 @@
  * regular autovacuum directly blocking it is sent a cancel (an anti-wraparound one never is).
  *
  * Workloads' queries are a fluid: while a workload's mode passes, its queries take and release their lock
- * instantly (their duration is not modelled); once blocked, its arrivals accumulate as a count in a queue
- * entry (a "group") at the place in the queue where they arrived, and are served together when the group is
- * woken. Each query that waited longer than its lock or statement timeout has failed by then.
+ * instantly, unless the workload declares long ones (`long_reads`, `long_writes`): then its queries in flight
+ * hold the mode as one granted lock, continuously while the mode passes and until `holdFor` after the last of
+ * them started (a conflicting request arriving now waits for the query that started just before it). Once
+ * blocked, its arrivals accumulate as a count in a queue entry (a "group") at the place in the queue where
+ * they arrived, and are served together when the group is woken. Each query that waited longer than its lock
+ * or statement timeout has failed by then.
  */
 import { Level } from '../../../engine/fluid.ts';
 import { invariant } from '../../../engine/invariant.ts';
@@ -89,6 +92,19 @@ export interface Flow {
   failed: number;
   /** Served after waiting longer than the stall threshold. */
   slow: number;
+  /** How long its long queries hold their lock once granted (0: instant). */
+  holdFor: Micros;
+}
+
+/**
+ * The lock a flow's long queries in flight hold: since the first of them began (for the report's chain),
+ * continuously while the flow passes (until null), or until the last one started ends.
+ */
+interface InFlight {
+  readonly flow: Flow;
+  readonly since: Micros;
+  until: Micros | null;
+  expiry: EventHandle | null;
 }
 
 interface Grant {
@@ -100,10 +116,13 @@ interface Grant {
 class TableLock {
   readonly granted: Grant[] = [];
   readonly queue: Entry[] = [];
+  /** The workloads' long queries holding their lock. */
+  readonly inFlight: InFlight[] = [];
 
   grantedMask(except: LockOwner | null): number {
     let m = 0;
     for (const g of this.granted) if (g.owner !== except) m |= modeBit(g.mode);
+    for (const q of this.inFlight) m |= modeBit(q.flow.mode);
     return m;
   }
 
@@ -225,7 +244,7 @@ export class LockManager {
   /** Nobody holds or waits for a lock on the table. */
   idle(table: string): boolean {
     const l = this.tables.get(table);
-    return !l || (l.granted.length === 0 && l.queue.length === 0);
+    return !l || (l.granted.length === 0 && l.queue.length === 0 && l.inFlight.length === 0);
   }
 
   holds(owner: LockOwner, table: string): boolean {
@@ -270,7 +289,11 @@ export class LockManager {
         l.granted.push({ owner: e.spec.owner, mode, since: now });
         this.record(e, 'granted');
         granted.push(e);
-      } else this.closeGroup(e, now, true);
+      } else {
+        this.closeGroup(e, now, true);
+        // The queued queries run now; if the flow passes from here on, refreshFlows keeps them in flight.
+        this.startInFlight(l, e.flow, false);
+      }
     }
     this.refreshFlows(table);
     for (const w of granted) {
@@ -350,6 +373,13 @@ export class LockManager {
   private chainFor(l: TableLock, at: number, mode: LockMode, owner: LockOwner | null): LockParty[] {
     const parties: LockParty[] = [];
     for (const g of l.granted) if (g.owner !== owner && conflictsWithMask(mode, modeBit(g.mode))) parties.push({ who: g.owner.label, mode: g.mode, since: g.since, waiting: false });
+    const now = this.host.sim.now;
+    for (const q of l.inFlight) {
+      if (!conflictsWithMask(mode, modeBit(q.flow.mode))) continue;
+      // The oldest still running began one duration ago (or when they began).
+      const since = Math.max(q.since, now - q.flow.holdFor) as Micros;
+      parties.push({ who: `long ${q.flow.mode === 'AccessShareLock' ? 'queries' : 'transactions'} of ${q.flow.workload}`, mode: q.flow.mode, since, waiting: false });
+    }
     for (let i = 0; i < at; i++) {
       const e = l.queue[i]!;
       if (!conflictsWithMask(mode, modeBit(modeOf(e)))) continue;
@@ -365,24 +395,54 @@ export class LockManager {
 
   // ------------------------------------------------------------------ workload flows
 
-  /** A workload's queries of `mode` on `table` at `rate` per second, each giving up after `timeout` (0: never). */
-  setFlow(workload: string, table: string, mode: LockMode, rate: number, timeout: Micros): void {
+  /**
+   * A workload's queries of `mode` on `table` at `rate` per second, each giving up after `timeout` (0: never),
+   * its long ones holding the lock `holdFor` once granted (0: none are long).
+   */
+  setFlow(workload: string, table: string, mode: LockMode, rate: number, timeout: Micros, holdFor: Micros = 0 as Micros): void {
     const now = this.host.sim.now;
     const key = `${workload}\u0000${table}\u0000${mode}`;
     let f = this.flows.get(key);
     if (!f) {
       if (rate <= 0) return;
-      f = { workload, table, mode, rate: 0, timeout, arrived: new Level(now, 0), served: 0, failed: 0, slow: 0 };
+      f = { workload, table, mode, rate: 0, timeout, arrived: new Level(now, 0), served: 0, failed: 0, slow: 0, holdFor };
       this.flows.set(key, f);
     }
-    if (f.rate === rate && f.timeout === timeout) return;
+    if (f.rate === rate && f.timeout === timeout && f.holdFor === holdFor) return;
     const l = this.table(table);
     const open = l.queue.find((e): e is Group => e.kind === 'flow' && e.flow === f && e.sealedAt === null);
     if (open) this.seal(open, now);
     f.rate = rate;
     f.timeout = timeout;
+    f.holdFor = holdFor;
     f.arrived.setRate(now, rate / 1e6);
     this.refreshFlows(table);
+  }
+
+  /** The flow's long queries started until now and hold their lock `holdFor` more (none start after). */
+  private endInFlight(l: TableLock, table: string, f: Flow): void {
+    const q = l.inFlight.find((x) => x.flow === f);
+    if (!q || q.until !== null) return;
+    q.until = (this.host.sim.now + f.holdFor) as Micros;
+    q.expiry = this.host.sim.at(q.until, `long queries end ${f.workload}`, () => {
+      const i = l.inFlight.indexOf(q);
+      if (i < 0) return;
+      l.inFlight.splice(i, 1);
+      this.wakeup(table);
+    }, 20);
+  }
+
+  /** Long queries of `f` start now (its mode passes, or its queued queries were just granted). */
+  private startInFlight(l: TableLock, f: Flow, passing: boolean): void {
+    if (f.holdFor <= 0 || f.rate <= 0) return;
+    const now = this.host.sim.now;
+    const q = l.inFlight.find((x) => x.flow === f);
+    if (q) {
+      this.host.sim.cancel(q.expiry);
+      q.expiry = null;
+      q.until = null;
+    } else l.inFlight.push({ flow: f, since: now, until: null, expiry: null });
+    if (!passing) this.endInFlight(l, f.table, f);
   }
 
   /** Whether the workload's queries wait or fail for a lock now, and why (null: they pass). */
@@ -425,10 +485,18 @@ export class LockManager {
     const now = this.host.sim.now;
     let changed = false;
     for (const f of this.flows.values()) {
-      if (f.table !== table || f.rate <= 0) continue;
+      if (f.table !== table) continue;
+      if (f.rate <= 0 || f.holdFor <= 0) this.endInFlight(l, table, f);
+      if (f.rate <= 0) continue;
       const open = l.queue.some((e) => e.kind === 'flow' && e.flow === f && e.sealedAt === null);
       if (open) continue;
-      if (!conflictsWithMask(f.mode, l.grantedMask(null)) && !conflictsWithMask(f.mode, l.waitMask())) continue;
+      if (!conflictsWithMask(f.mode, l.grantedMask(null)) && !conflictsWithMask(f.mode, l.waitMask())) {
+        // Its queries pass: its long ones are in flight, continuously.
+        this.startInFlight(l, f, true);
+        continue;
+      }
+      // Blocked from now: the long queries already running end one duration after the last started.
+      this.endInFlight(l, table, f);
       const g: Group = { kind: 'flow', flow: f, since: now, sealedAt: null, rate: f.rate / 1e6, chain: this.chainFor(l, l.queue.length, f.mode, null), expiry: null };
       l.queue.push(g);
       changed = true;
@@ -533,6 +601,12 @@ export class LockManager {
    */
   reset(): void {
     const now = this.host.sim.now;
+    // The workloads' queries end with the server (their long ones included); they start again when the
+    // workload's rates are set again for a running primary (setFlow).
+    for (const f of this.flows.values()) {
+      f.arrived.setRate(now, 0);
+      f.rate = 0;
+    }
     for (const [name, l] of this.tables) {
       for (const e of [...l.queue]) {
         if (e.kind === 'request') this.fail(e, 'canceled', []);
@@ -542,6 +616,7 @@ export class LockManager {
         }
       }
       for (let i = l.granted.length - 1; i >= 0; i--) if (!l.granted[i]!.owner.prepared) l.granted.splice(i, 1);
+      for (const q of l.inFlight.splice(0)) this.host.sim.cancel(q.expiry);
       this.refreshFlows(name);
     }
   }

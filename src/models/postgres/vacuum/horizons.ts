@@ -9,7 +9,8 @@ import type { Micros } from '../../../engine/time.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { PgNode } from '../node.ts';
 import type { LockOwner } from '../locks/manager.ts';
-import type { Relation } from './relations.ts';
+import { Counter, type Relation } from './relations.ts';
+import { formatDuration } from '../../../scenario/units.ts';
 
 export interface Holder {
   /** The name the history's hold records use ("slot \"x\"", "transaction \"y\""). */
@@ -42,13 +43,97 @@ export function sessionKey(s: Pick<Session, 'name' | 'prepared'>): string {
   return `${s.prepared ? 'prepared transaction' : 'transaction'} "${s.name}"`;
 }
 
+/**
+ * A workload's long queries (or long write transactions) on the primary, as a steady stream: started at a rate
+ * from `start`, each lasting `duration`; no new one since `stop` (null: still starting). Flow level: the stream is
+ * taken to always have one in flight (approximation: right when rate × duration ≥ 1, docs/model-vacuum.md).
+ */
+export interface QueryStream {
+  readonly workload: string;
+  readonly database: string;
+  /** Reads hold a snapshot; writes hold their XID (assigned at the start, approximation) and their snapshot. */
+  readonly kind: 'read' | 'write';
+  readonly duration: Micros;
+  start: Micros;
+  stop: Micros | null;
+}
+
 export class Horizons {
   readonly sessions = new Map<string, Session>();
+  readonly streams = new Map<string, QueryStream>();
+  /** The XID counter's past, for the snapshot a stream's oldest query took (trimmed to twice the longest duration). */
+  private readonly xidPast: Counter;
 
   constructor(
     /** The slots' holders (xid.ts), current as of the call. */
     private readonly slotHolders: () => readonly Holder[],
-  ) {}
+    private readonly now: () => Micros = () => 0 as Micros,
+    startXid = 0,
+  ) {
+    this.xidPast = new Counter(this.now(), startXid);
+  }
+
+  /** The XID counter changed rate at `t` (xid.ts): its past stays readable for the streams' snapshots. */
+  xidRateChanged(t: Micros, perMicro: number): void {
+    this.xidPast.setRate(t, perMicro);
+    let longest = 0;
+    for (const s of this.streams.values()) longest = Math.max(longest, s.duration);
+    this.xidPast.trim((t - 2 * longest - 1) as Micros);
+  }
+
+  /**
+   * A workload's stream of long queries runs (rate above 0) or not, from now. One that stopped and starts again
+   * while its last queries are still running keeps its start (approximation: as if it had not paused).
+   */
+  setStream(workload: string, database: string, kind: QueryStream['kind'], duration: Micros, running: boolean): boolean {
+    const now = this.now();
+    const key = `${workload}\u0000${kind}`;
+    const s = this.streams.get(key);
+    if (!running) {
+      if (!s || s.stop !== null) return false;
+      s.stop = now;
+      return true;
+    }
+    if (s && s.stop === null && s.duration === duration) return false;
+    if (s && s.stop !== null && now < s.stop + s.duration && s.duration === duration) s.stop = null;
+    else this.streams.set(key, { workload, database, kind, duration, start: now, stop: null });
+    return true;
+  }
+
+  /**
+   * When the oldest transaction ID a stream's oldest query still needs was assigned (procarray.c
+   * ComputeXidHorizons: the older of each backend's xid and xmin), or null when none is running. The oldest
+   * running query began `duration` ago (or when the stream began). A write transaction holds the XID it was
+   * assigned then; a read holds the xmin of the snapshot it took then, which is the oldest XID running then
+   * (procarray.c GetSnapshotData): the XID of the oldest long write transaction in flight at that instant.
+   * Approximation: the plan's sessions that have ended since are not in that snapshot.
+   */
+  private streamSince(s: QueryStream, now: Micros): Micros | null {
+    const begun = Math.max(s.start, now - s.duration) as Micros;
+    if (s.stop !== null && begun >= s.stop) return null;
+    if (s.kind === 'write') return begun;
+    let t = begun;
+    for (const w of this.streams.values()) {
+      if (w.kind !== 'write' || w.start > begun || (w.stop !== null && w.stop <= begun - w.duration)) continue;
+      t = Math.min(t, Math.max(w.start, begun - w.duration)) as Micros;
+    }
+    return t;
+  }
+
+  private streamHolders(): Holder[] {
+    const now = this.now();
+    const out: Holder[] = [];
+    for (const [key, s] of this.streams) {
+      const since = this.streamSince(s, now);
+      if (since === null) {
+        if (s.stop !== null && now >= s.stop + s.duration) this.streams.delete(key);
+        continue;
+      }
+      const what = s.kind === 'read' ? 'long queries' : 'long transactions';
+      out.push({ key: `${what} of "${s.workload}"`, xid: this.xidPast.valueAt(since), who: `${what} of workload "${s.workload}" (${formatDuration(s.duration)} each, database ${s.database})`, since, database: s.database, catalogOnly: false });
+    }
+    return out;
+  }
 
   /**
    * Every holder in force now. A query on a standby holds the primary's horizon only while hot_standby_feedback
@@ -56,7 +141,7 @@ export class Horizons {
    * postgres.md §3); it holds every database (a walsender has no database).
    */
   holders(): Holder[] {
-    const out: Holder[] = [...this.slotHolders()];
+    const out: Holder[] = [...this.slotHolders(), ...this.streamHolders()];
     for (const s of this.sessions.values()) {
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
@@ -82,11 +167,12 @@ export class Horizons {
 
   /**
    * RecentXmin of a new snapshot on the primary: the oldest xmin of the transactions running there (all
-   * databases, prepared ones included; slots do not count), or the next XID.
+   * databases, prepared ones and the workloads' long queries included; slots do not count), or the next XID.
    */
   snapshotXmin(nextXid: number): number {
     let x = nextXid;
     for (const s of this.sessions.values()) if (s.node.role.kind === 'primary' && s.xmin < x) x = s.xmin;
+    for (const h of this.streamHolders()) if (h.xid < x) x = h.xid;
     return x;
   }
 

@@ -69,7 +69,7 @@ export class VacuumModel {
       return START_XID - age;
     });
     this.relations = this.databases.flatMap((d) => d.relations);
-    this.horizons = new Horizons(slotHolders);
+    this.horizons = new Horizons(slotHolders, () => cluster.ctx.sim.now, nextXid.valueAt(now));
     const ctx = cluster.ctx;
     this.locks = new LockManager({
       sim: ctx.sim,
@@ -301,11 +301,15 @@ export class VacuumModel {
     this.setFlows();
   }
 
-  /** The workloads' queries on their tables, as lock flows (reads: AccessShareLock, writes: RowExclusiveLock). */
+  /**
+   * The workloads' queries on their tables, as lock flows (reads: AccessShareLock, writes: RowExclusiveLock),
+   * held for the duration of their long share; and those long queries as streams holding the xmin horizon.
+   */
   private setFlows(): void {
     const s = this.settings;
     const timeouts = [s.lockTimeout, s.statementTimeout].filter((t) => t > 0);
     const timeout = (timeouts.length ? Math.min(...timeouts) : 0) as Micros;
+    let streams = false;
     for (const p of this.cluster.writes.pools) {
       const spec = this.cluster.spec.workloads.find((w) => w.name === p.name)?.table;
       if (!spec) continue;
@@ -313,9 +317,15 @@ export class VacuumModel {
       const up = p.target !== null && p.target.running && p.target.isPrimary;
       const rel = this.relation(key);
       const live = up && rel !== undefined && rel.exists;
-      this.locks.setFlow(p.name, key, 'AccessShareLock', live ? spec.reads : 0, timeout);
-      this.locks.setFlow(p.name, key, 'RowExclusiveLock', live ? p.rate : 0, timeout);
+      const reads = live ? spec.reads : 0;
+      const writes = live ? p.rate : 0;
+      this.locks.setFlow(p.name, key, 'AccessShareLock', reads, timeout, spec.longReads?.duration);
+      this.locks.setFlow(p.name, key, 'RowExclusiveLock', writes, timeout, spec.longWrites?.duration);
+      const db = spec.table.database;
+      if (spec.longReads) streams = this.horizons.setStream(p.name, db, 'read', spec.longReads.duration, reads * spec.longReads.share > 0) || streams;
+      if (spec.longWrites) streams = this.horizons.setStream(p.name, db, 'write', spec.longWrites.duration, writes * spec.longWrites.share > 0) || streams;
     }
+    if (streams) this.autovacuum.replan();
   }
 
   /** A pool's writes cannot even start: its table was dropped. */

@@ -7,6 +7,7 @@
 import type { Micros } from '../../../engine/time.ts';
 import { parseSynchronousStandbyNames } from '../../../scenario/settings.ts';
 import type { PgMajor, PgSettingsSpec, RecoveryTargetTimeline, SynchronousCommit } from '../../../scenario/types.ts';
+import { parsePgBool } from '../../../scenario/decode.ts';
 
 const MEMORY: Record<string, number> = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 const TIME: Record<string, number> = { us: 1, ms: 1e3, s: 1e6, min: 60e6, h: 3600e6, d: 86400e6 };
@@ -33,12 +34,7 @@ const time = (key: keyof PgSettingsSpec, base: number): Conv => (v) => {
 };
 const int = (key: keyof PgSettingsSpec): Conv => (v) => (/^\s*-?\d+\s*$/.test(v) ? { [key]: Number(v) } : null);
 
-function bool(v: string): boolean | null {
-  const t = v.trim().toLowerCase();
-  if (['on', 'true', 'yes', '1', 't', 'y'].includes(t)) return true;
-  if (['off', 'false', 'no', '0', 'f', 'n'].includes(t)) return false;
-  return null;
-}
+const bool = parsePgBool;
 
 /** Settings lint understands, by their postgresql.conf name. */
 export const GUCS: Readonly<Record<string, Conv>> = {
