@@ -5,8 +5,8 @@
  */
 import type { Micros } from '../engine/time.ts';
 
-/** Where the back-pressure path ends: the stall's root. */
-export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency';
+/** Where the back-pressure path ends: the stall's root (peer-unreachable: the peer cannot answer at all, a cut link or a lost host). */
+export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency' | 'peer-unreachable';
 
 /** A stretch of a stall with one back-pressure path (a stall's cause can move: the buffers fill, a job ends). */
 export interface StallPhase {

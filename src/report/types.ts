@@ -39,7 +39,7 @@ export interface OutageJson {
 /** A stall has an outage's fields and the worst commit latency seen. */
 export interface StallJson extends OutageJson {
   readonly maxLatencyMs: number;
-  /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency). */
+  /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency, peer-unreachable). */
   readonly bottleneck?: string;
   /** Block replication: the back-pressure path, one fact per step, root first. */
   readonly chain?: readonly CauseStepJson[];

@@ -678,7 +678,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
   const stallsExpectation = object(
     {
       resource: opt(resourceRef, 'Only stalls of this device (default: any, PostgreSQL ones included).'),
-      bottleneck: opt(enumOf(['local-disk', 'peer-disk', 'line', 'peer-latency'] as const), 'Only stalls whose back-pressure path ends here.'),
+      bottleneck: opt(enumOf(['local-disk', 'peer-disk', 'line', 'peer-latency', 'peer-unreachable'] as const), 'Only stalls whose back-pressure path ends here.'),
       count: opt(bounds(integer({ min: 0 }), 'stalls'), 'How many stalls.'),
       seconds: opt(bounds(custom<number>('a number of seconds', () => ({ type: 'number', minimum: 0 }), (n, ctx) => {
         const s = ctx.resolve(n);

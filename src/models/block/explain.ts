@@ -74,7 +74,7 @@ const starved = (w: WorkloadView): boolean => w.offered > 0 && w.accepted <= 0;
 
 /** Where a stall's back-pressure path ends, without building its chain (checked at every reflow of a stall). */
 export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowView, peer: DiskSolution | null, backlogFromPipe: boolean): StallBottleneck {
-  if (pathCut(res, flow) !== null) return 'line';
+  if (pathCut(res, flow) !== null) return 'peer-unreachable';
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
   if (!starved(w) && w.repl >= w.local && peer) return 'peer-latency';
@@ -93,7 +93,7 @@ export function explainStall(
   backlogFromPipe: boolean,
 ): { bottleneck: StallBottleneck; chain: string[] } {
   const cut = pathCut(res, flow);
-  if (cut !== null) return { bottleneck: 'line', chain: [cut] };
+  if (cut !== null) return { bottleneck: 'peer-unreachable', chain: cut };
   const chain: string[] = [];
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   const d = res.drbd;
@@ -141,8 +141,18 @@ export function explainStall(
  * fence-peer handler returns, or a line that carries nothing while DRBD still counts the peer as connected
  * (protocol B/C writes wait for acknowledgements that cannot come, until timeout or ping-timeout).
  */
-function pathCut(res: BlockResource, flow: FlowView): string | null {
-  if (res.frozen) return `${res.name}: I/O suspended on ${res.primaryHost} by fencing resource-and-stonith since the peer was lost: writes wait until the fence-peer handler returns`;
-  if (res.transmitting && flow.lineCap <= 0) return `the line between ${res.primaryHost} and ${res.secondaryHost} carries nothing: ${res.label} waits for the peer's acknowledgements until it gives up on the peer (timeout, or ping-int + ping-timeout)`;
+function pathCut(res: BlockResource, flow: FlowView): string[] | null {
+  if (res.frozen) {
+    return [
+      `${res.name}: I/O suspended on ${res.primaryHost} by fencing resource-and-stonith since DRBD lost its peer ${res.secondaryHost ?? ''}`.trimEnd(),
+      'no write completes, waiting ones included, until the fence-peer handler returns (the peer outdated, fenced, or the handler timed out)',
+    ];
+  }
+  if (res.transmitting && flow.lineCap <= 0) {
+    const d = res.drbd;
+    const acks = d && d.net.protocol !== 'A' ? `protocol ${d.net.protocol} completes a write only when ${res.secondaryHost} acknowledges it: none can come` : `the send buffer cannot drain: writes wait for room in it`;
+    const giveUp = d ? `DRBD gives up on the peer after timeout ${+(d.net.timeout / 1e6).toFixed(1)} s with requests in flight (ping-int + ping-timeout when idle, ko-count × timeout for a stuck peer), then writes go on alone, marking the bitmap` : 'the transfer waits until the link is back';
+    return [`the link between ${res.primaryHost} and ${res.secondaryHost} carries nothing (cut, or the peer is down)`, acks, giveUp];
+  }
   return null;
 }

@@ -88,6 +88,7 @@ describe('a heartbeat outage longer than token + consensus', () => {
     expect(r.dataLoss).toEqual([]);
     // The writes wait from the freeze until the crm-fence-peer handler learns that beta was fenced (exit 7).
     expect(r.stalls).toHaveLength(1);
+    expect(r.stalls[0]!.bottleneck).toBe('peer-unreachable');
     expect(secs(r, r.stalls[0]!.to!)).toBeCloseTo(FREEZE + 11.6, 3);
     expect(events(r, /fence-peer handler exited 7/)).toHaveLength(1);
     expect(r.outages).toEqual([]);
