@@ -24,6 +24,7 @@ import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
+import { factJson, factText } from './report/facts/index.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
@@ -148,7 +149,10 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     dataLoss,
     stalls,
     outages,
-    requests: requestsReport(history, clock, end),
+    requests: requestsReport(history, clock, end, {
+      of: (cluster, workload) => scenario.clusters.find((c) => c.name === cluster)?.workloads.find((w) => w.name === workload)?.retries ?? null,
+      stallThreshold: scenario.stallThreshold,
+    }),
     // In time order: a retry loop's runs are recorded when their time has passed (vacuum/autovacuum.ts), after
     // events that came later; the sort is stable.
     events: [...history.events].sort((a, b) => a.at - b.at).map((e) => ({
@@ -156,7 +160,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
       cluster: e.cluster,
       node: e.node,
       kind: e.kind,
-      message: e.message,
+      message: factText(e.fact),
+      fact: factJson(e.fact),
       log: e.log,
       ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last) } } : {}),
     })),

@@ -8,6 +8,7 @@ import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type WriteTerm } from '../history/history.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
 import { endOf, forkOf, isAncestorOrSelf, type Timeline } from '../models/postgres/timeline.ts';
+import type { Fact } from '../history/facts/index.ts';
 
 /** What a node holds at the time of the check: the prefix of `timeline`'s history up to `end`. */
 export interface WalView {
@@ -40,7 +41,7 @@ export interface LostRange {
   readonly recoverableByPitr: boolean;
   readonly pitrReason: string;
   /** Why the commits are lost when it is not the survivor's history: a crash lost unflushed WAL (null otherwise). */
-  readonly cause: string | null;
+  readonly cause: Fact | null;
 }
 
 /** LSN where commit number k ends. */

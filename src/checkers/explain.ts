@@ -9,6 +9,8 @@ import { formatLsn } from '../models/postgres/lsn.ts';
 import { describeHistory, historyOf, type Timeline } from '../models/postgres/timeline.ts';
 import type { LostRange, Survivor } from './dataLoss.ts';
 import { count, size } from '../report/format.ts';
+import { factKey } from '../history/facts/index.ts';
+import { factText } from '../report/facts/index.ts';
 
 export interface CauseStep {
   readonly text: string;
@@ -37,12 +39,12 @@ function byText(p: PromotionRecord): string {
  * different reasons it waited for afterwards.
  */
 function stoppedReceiving(history: History, node: string, at: Micros): { root: ReceiverTransition; later: ReceiverTransition[] } | null {
-  const mine = history.receiverTransitions.filter((r) => r.node === node && r.at <= at && r.detail !== 'promoted');
+  const mine = history.receiverTransitions.filter((r) => r.node === node && r.at <= at && r.detail.kind !== 'receiver-promoted');
   const lastStreaming = mine.findLastIndex((r) => r.status === 'streaming');
   const after = mine.slice(lastStreaming + 1).filter((r) => r.status !== 'streaming');
   const root = after[0];
   if (!root) return null;
-  const later = after.slice(1).filter((r, i, xs) => r.detail !== root.detail && xs.findIndex((x) => x.reason === r.reason && x.status === r.status) === i);
+  const later = after.slice(1).filter((r, i, xs) => factKey(r.detail) !== factKey(root.detail) && xs.findIndex((x) => x.reason === r.reason && x.status === r.status) === i);
   return { root, later };
 }
 
@@ -95,7 +97,7 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
   if (cut) {
     // Not a branch: the node's own crash took WAL it had acknowledged but not yet flushed.
     steps.push({
-      text: `At ${fmt(cut.at)}, with its WAL flushed only up to ${formatLsn(cut.lsn)}, ${cut.cause}.`,
+      text: `At ${fmt(cut.at)}, with its WAL flushed only up to ${formatLsn(cut.lsn)}, ${factText(cut.cause)}.`,
       log: eventsOf(history, loss.term.node, cut.at).filter((e) => e.kind === 'lifecycle' || e.kind === 'fault').flatMap((e) => e.log),
     });
     steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}; its WAL after ${formatLsn(cut.lsn)} was written again after the crash.`, log: [] });
@@ -123,9 +125,9 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
       if (stop) {
         const rx = stop.root;
         const evs = eventsOf(history, p.node, rx.at);
-        const later = stop.later.map((l) => `at ${fmt(l.at)}: ${l.detail}`).join('; ');
+        const later = stop.later.map((l) => `at ${fmt(l.at)}: ${factText(l.detail)}`).join('; ');
         steps.push({
-          text: `${p.node} stopped receiving WAL at ${fmt(rx.at)}, at ${formatLsn(rx.lsn)} on timeline ${rx.tli}: ${rx.detail}${repeatText(evs, fmt)}.${later ? ` Later it still could not stream, ${later}.` : ''}`,
+          text: `${p.node} stopped receiving WAL at ${fmt(rx.at)}, at ${formatLsn(rx.lsn)} on timeline ${rx.tli}: ${factText(rx.detail)}${repeatText(evs, fmt)}.${later ? ` Later it still could not stream, ${later}.` : ''}`,
           log: evs.flatMap((e) => e.log),
         });
       } else if (lossSide) {

@@ -9,6 +9,7 @@ import type { BlockCopiesSample } from '../history/block.ts';
 import type { History } from '../history/history.ts';
 import type { CauseStep } from './explain.ts';
 import type { Recovery, Verdict } from './verdicts.ts';
+import { factText } from '../report/facts/index.ts';
 
 type Fmt = (t: Micros) => string;
 
@@ -31,7 +32,7 @@ export function judgeBlock(history: History, fmt: Fmt): { verdicts: Verdict[]; r
       const end = j < samples.length ? samples[j]! : null;
       const faults = history.events.filter((e) => e.kind === 'fault' && e.at <= s.at && e.at >= s.at - 600e6);
       const cause: CauseStep[] = [
-        ...faults.map((e) => ({ text: `At ${fmt(e.at)}: ${e.message}.`, log: e.log })),
+        ...faults.map((e) => ({ text: `At ${fmt(e.at)}: ${factText(e.fact)}.`, log: e.log })),
         ...(before ? [{ text: `Before, the newest data of ${resource} (every write it acknowledged) was on ${before.running.join(' and ')} only (${before.why}).`, log: [] }] : []),
         { text: `At ${fmt(s.at)} no running disk holds it: ${s.why}.`, log: [] },
         ...samples.slice(i + 1, j).filter((x) => x.superseded).slice(0, 1).map((x) => ({ text: `At ${fmt(x.at)} ${x.why}: those writes are lost for good.`, log: [] })),

@@ -9,10 +9,13 @@ import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type SimEvent, type WaitReason, type WriteTerm } from '../history/history.ts';
 import type { ClusterPlan, ClusterStateSample, NodeState } from '../history/replication.ts';
 import { formatLsn } from '../models/postgres/lsn.ts';
+import { duration } from '../report/format.ts';
 import type { CauseStep } from './explain.ts';
 import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
+import { factText } from '../report/facts/index.ts';
+import { factKey } from '../history/facts/index.ts';
 
 /** One primary of a split brain and the commits it acknowledged during the verdict's interval. */
 export interface SplitSide {
@@ -141,6 +144,13 @@ function judgeCluster(history: History, plan: ClusterPlan, end: Micros, fmt: Fmt
     // Of several samples at one instant only the last holds for any time.
     if (i + 1 < samples.length && samples[i + 1]!.at === s.at) continue;
     const now = conditions(s, plan);
+    // A broken standby that is down (stopped for pg_rewind or a re-clone, or left stopped) is still not
+    // following: its verdict lasts until it runs and streams again, or is promoted.
+    for (const [key, o] of open) {
+      if (o.kind !== 'standby-broken' || now.has(key)) continue;
+      const n = s.nodes.find((x) => x.name === o.node);
+      if (n && n.role === 'standby' && (n.run === 'stopped' || n.run === 'crashed')) now.set(key, { kind: o.kind, node: o.node });
+    }
     for (const [key, o] of [...open]) {
       if (now.has(key)) continue;
       close(o, s.at, s);
@@ -195,7 +205,7 @@ function faultsBefore(history: History, cluster: string, at: Micros, since: Micr
   return history.events
     .filter((e) => e.kind === 'fault' && e.at <= at && e.at >= since && (e.cluster === null || e.cluster === cluster))
     .slice(-3)
-    .map((e) => ({ text: `At ${fmt(e.at)}, ${e.message.replace(/^faults: /, '')}.`, log: [] }));
+    .map((e) => ({ text: `At ${fmt(e.at)}, ${e.fact.kind === 'step' ? `${factText(e.fact.action)}${e.fact.name ? ` (${e.fact.name})` : ''}` : factText(e.fact)}.`, log: [] }));
 }
 
 /** What happened to a node that stopped being what it was: its state in `s`. */
@@ -250,6 +260,16 @@ function decisionsBetween(history: History, cluster: string, from: Micros, to: M
     text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${d.saw}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
     log: [],
   }));
+}
+
+/** The rebuilds a manager ran (of `node`, or of any node) during [from, until]: what, against whom, how long. */
+function rebuildSteps(history: History, cluster: string, node: string | null, from: Micros, until: Micros, fmt: Fmt): CauseStep[] {
+  return history.replication.rebuilds
+    .filter((r) => r.cluster === cluster && (node === null || r.node === node) && r.to >= from && r.from <= until)
+    .map((r) => ({
+      text: `${r.by} rebuilt ${r.node} with ${r.tool} ${r.tool === 'pg_rewind' ? 'against' : 'from'} ${r.source} from ${fmt(r.from)} to ${fmt(r.to)} (${duration((r.to - r.from) / 1e6)}): ${r.ok ? 'it succeeded' : 'it failed'}.`,
+      log: [],
+    }));
 }
 
 function ending(to: Micros | null, fmt: Fmt, text: string): CauseStep {
@@ -333,7 +353,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     // The event that logged this failure: the one whose message is the transition's detail, else the first
     // failure-kind event of the node from then on.
     const mineAfter = history.events.filter((e) => e.node === name && e.at >= (rx?.at ?? at) && e.at <= until);
-    const events = (rx ? mineAfter.filter((e) => e.message === rx.detail) : []).concat(mineAfter.filter((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0)).slice(0, 1);
+    const events = (rx ? mineAfter.filter((e) => factKey(e.fact) === factKey(rx.detail)) : []).concat(mineAfter.filter((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0)).slice(0, 1);
     const rep = events[0]?.repeat;
     if (n.run === 'failed') {
       steps.push({ text: `At ${fmt(at)} ${name} does not start: ${n.fatal}.`, log: events.flatMap((e) => e.log) });
@@ -341,7 +361,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     } else {
       const b = BROKEN[n.reason!]!;
       steps.push({
-        text: `At ${fmt(at)} ${name} cannot follow${n.upstream ? ` ${n.upstream}` : ''}: ${b.what}${rx ? ` (${rx.detail})` : ''}${rep ? `; it logged this ${rep.count.toLocaleString('en-US')} times, the last at ${fmt(rep.last)}` : ''}.`,
+        text: `At ${fmt(at)} ${name} cannot follow${n.upstream ? ` ${n.upstream}` : ''}: ${b.what}${rx ? ` (${factText(rx.detail)})` : ''}${rep ? `; it logged this ${rep.count.toLocaleString('en-US')} times, the last at ${fmt(rep.last)}` : ''}.`,
         log: events.flatMap((e) => e.log).slice(0, 3),
       });
       rebuilds.push(b.rebuild(plan));
@@ -349,6 +369,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
   }
   const unique = [...new Set(rebuilds)];
   steps.push({ text: `What rebuilds it: ${unique.join('; or, for the later failure, ')}.`, log: [] });
+  steps.push(...rebuildSteps(history, cluster, name, o.from, until, fmt));
   if (to !== null) {
     const n = next?.nodes.find((x) => x.name === name);
     const how = !n ? `${name} left` : n.role === 'primary' ? `${name} was promoted` : n.run !== 'running' ? fate(n, name) : n.follows ? `${name} follows ${n.follows} again` : `${name} ${n.receiver === 'streaming' ? 'streams' : 'waits'} from ${n.upstream ?? 'no upstream'}`;
@@ -402,10 +423,11 @@ function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
     log: [],
   });
   if (worst !== first) steps.push({ text: `At worst ${worst.following} standby${worst.following === 1 ? '' : 's'} followed ${worst.primary}${plan.synchronous > 0 ? ` (${worst.synchronous} synchronous)` : ''}.`, log: [] });
+  steps.push(...rebuildSteps(history, cluster, null, o.from, until, fmt));
   if (to !== null) {
     const r = next ? redundancy(next) : null;
     const none = next && !next.nodes.some((n) => n.run === 'running' && n.role === 'primary');
-    steps.push(ending(to, fmt, none ? 'no node was a running primary any more (see no-primary)' : `${r?.following ?? 0} standbys follow ${r?.primary}${plan.synchronous > 0 ? ` (${r?.synchronous ?? 0} synchronous)` : ''}`));
+    steps.push(ending(to, fmt, none ? 'no node was a running primary any more (see no-primary)' : `${r?.following ?? 0} standby${r?.following === 1 ? '' : 's'} follow${r?.following === 1 ? 's' : ''} ${r?.primary}${plan.synchronous > 0 ? ` (${r?.synchronous ?? 0} synchronous)` : ''}`));
   } else {
     const last = during.at(-1) ?? o.first;
     const r = redundancy(last);

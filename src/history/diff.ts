@@ -3,12 +3,13 @@
  * (`replsim run --check-determinism`, the test helper) names the first event that differs.
  */
 import type { History, SimEvent } from './history.ts';
+import { factKey } from './facts/index.ts';
 
 function describe(e: SimEvent | undefined): string {
   if (!e) return '(no event)';
   const who = e.node ?? (e.cluster ? `cluster ${e.cluster}` : 'world');
   const rep = e.repeat ? ` (x${e.repeat.count}, last at +${e.repeat.last} us)` : '';
-  return `+${e.at} us ${who} [${e.kind}] ${e.message}${rep}`;
+  return `+${e.at} us ${who} [${e.kind}] ${e.fact.kind === 'prose' ? e.fact.text : factKey(e.fact)}${rep}`;
 }
 
 function sameEvent(a: SimEvent, b: SimEvent): boolean {
@@ -17,7 +18,7 @@ function sameEvent(a: SimEvent, b: SimEvent): boolean {
     a.node === b.node &&
     a.cluster === b.cluster &&
     a.kind === b.kind &&
-    a.message === b.message &&
+    factKey(a.fact) === factKey(b.fact) &&
     a.log.join('\n') === b.log.join('\n') &&
     (a.repeat?.count ?? 1) === (b.repeat?.count ?? 1) &&
     (a.repeat?.last ?? a.at) === (b.repeat?.last ?? b.at)

@@ -9,6 +9,7 @@ import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
 import { StorageHistory } from './storage.ts';
 import { ReplicationHistory } from './replication.ts';
+import { factKey, prose, type Fact } from './facts/index.ts';
 
 export type EventKind =
   | 'plan'
@@ -36,7 +37,8 @@ export interface SimEvent {
   readonly cluster: string | null;
   readonly node: string | null;
   readonly kind: EventKind;
-  readonly message: string;
+  /** What happened, as data (history/facts); the report's renderers write it as prose. */
+  readonly fact: Fact;
   /** Lines a real server would have logged for this event. */
   readonly log: readonly string[];
   /** Identical consecutive events of one node collapse into one with a repeat count. */
@@ -56,7 +58,8 @@ export interface ReceiverTransition {
   readonly lsn: Lsn;
   readonly tli: number;
   readonly upstream: string | null;
-  readonly detail: string;
+  /** What happened, as a fact (the same as the event's, when one was logged). */
+  readonly detail: Fact;
 }
 
 export type WaitReason =
@@ -110,7 +113,7 @@ export interface WriteTerm {
   /** (time, acknowledged LSN) breakpoints, non-decreasing in both. */
   readonly ackCurve: { at: Micros; lsn: Lsn }[];
   /** Set when a crash lost the term's WAL past `lsn` before it was flushed (synchronous_commit = off). */
-  truncated?: { readonly lsn: Lsn; readonly at: Micros; readonly cause: string };
+  truncated?: { readonly lsn: Lsn; readonly at: Micros; readonly cause: Fact };
   /**
    * Commits released from their wait for the synchronous standbys without their confirmation (from, to]: a
    * cancelled wait answers COMMIT with a WARNING, a terminated one closes the connection (writes.ts endWaits).
@@ -305,27 +308,35 @@ export class History {
   readonly locks: LockRecord[] = [];
   readonly metrics: MetricSample[] = [];
   private readonly lastEventOfNode = new Map<string, SimEvent>();
+  /** factKey of each node's last event (what identical consecutive events are compared by). */
+  private readonly lastKeyOfNode = new Map<string, string>();
   private nextTermId = 1;
   /** Running hash of everything recorded: two runs of one scenario and seed must end with the same value. */
   private digest = 0x811c9dc5;
   private recorded = 0;
 
-  /** Records an event; returns it (or the earlier identical one it was collapsed into). */
-  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, message: string, log: readonly (LogLine | null)[] = []): SimEvent {
+  /**
+   * Records an event; returns it (or the earlier identical one it was collapsed into). A string is the
+   * transitional API of code not converted to facts yet (a `prose` fact).
+   */
+  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, what: Fact | string, log: readonly (LogLine | null)[] = []): SimEvent {
+    const fact = typeof what === 'string' ? prose(what) : what;
     const lines = log.filter((l): l is LogLine => l !== null).map(renderLogLine);
-    this.mix(`${at}|${node}|${kind}|${message}|${lines.join('\n')}`);
+    const factId = factKey(fact);
+    this.mix(`${at}|${node}|${kind}|${factId}|${lines.join('\n')}`);
     const key = node ?? `cluster:${cluster}`;
     const prev = this.lastEventOfNode.get(key);
-    if (prev && prev.kind === kind && prev.message === message && prev.log.join('\n') === lines.join('\n')) {
+    if (prev && prev.kind === kind && this.lastKeyOfNode.get(key) === factId && prev.log.join('\n') === lines.join('\n')) {
       if (prev.repeat) {
         prev.repeat.count++;
         prev.repeat.last = at;
       } else prev.repeat = { count: 2, last: at };
       return prev;
     }
-    const ev: SimEvent = { at, cluster, node, kind, message, log: lines, repeat: null };
+    const ev: SimEvent = { at, cluster, node, kind, fact, log: lines, repeat: null };
     this.events.push(ev);
     this.lastEventOfNode.set(key, ev);
+    this.lastKeyOfNode.set(key, factId);
     if (this.events.length > this.limits.events) this.capEvents();
     return ev;
   }
@@ -352,7 +363,7 @@ export class History {
   repeated(ev: SimEvent, count: number, last: Micros): void {
     if (count < 2) return;
     ev.repeat = { count, last };
-    this.mix(`repeat|${ev.at}|${ev.message}|${count}|${last}`);
+    this.mix(`repeat|${ev.at}|${factKey(ev.fact)}|${count}|${last}`);
   }
 
   /**
@@ -564,7 +575,7 @@ export class History {
       cluster: null,
       node: null,
       kind: 'lifecycle',
-      message: `${this.omittedEvents} events omitted, until +${this.events[from]?.at ?? removed.at(-1)!.at} us (the history keeps at most ${this.limits.events} events: the first and the most recent; the fingerprint covers all)`,
+      fact: { kind: 'events-omitted', count: this.omittedEvents, until: this.events[from]?.at ?? removed.at(-1)!.at, limit: this.limits.events },
       log: [],
       repeat: null,
     };

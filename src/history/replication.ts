@@ -52,9 +52,24 @@ export interface ClusterStateSample {
   readonly synchronousRequired: Readonly<Record<string, number>>;
 }
 
+/** A node a failover manager rebuilt to rejoin a cluster (models/managers/rejoin.ts): what it ran, from when to when. */
+export interface RebuildRecord {
+  readonly cluster: string;
+  readonly node: string;
+  /** The manager that ran it: "Patroni", "pg_auto_failover". */
+  readonly by: string;
+  readonly tool: 'pg_rewind' | 'pg_basebackup';
+  /** The server it copied from. */
+  readonly source: string;
+  readonly from: Micros;
+  readonly to: Micros;
+  readonly ok: boolean;
+}
+
 export class ReplicationHistory {
   readonly plans: ClusterPlan[] = [];
   readonly samples: ClusterStateSample[] = [];
+  readonly rebuilds: RebuildRecord[] = [];
   private readonly lastKey = new Map<string, string>();
 
   constructor(private readonly mix: (s: string) => void) {}
@@ -62,6 +77,11 @@ export class ReplicationHistory {
   plan(p: ClusterPlan): void {
     this.mix(`plan|${p.cluster}|${p.standbys}|${p.synchronous}|${p.walArchive}`);
     this.plans.push(p);
+  }
+
+  rebuild(r: RebuildRecord): void {
+    this.mix(`rebuild|${r.cluster}|${r.node}|${r.by}|${r.tool}|${r.source}|${r.from}|${r.to}|${r.ok}`);
+    this.rebuilds.push(r);
   }
 
   /** Records the sample when the cluster's state differs from its last one (so a long run keeps few). */

@@ -13,7 +13,10 @@ import { createManagers, managedRedundancy } from './managers/index.ts';
 import type { Manager } from './managers/manager.ts';
 import { applyGrayFailure } from './gray.ts';
 import { TimelineRegistry } from './postgres/timeline.ts';
-import { describeVacuumStep } from './postgres/vacuum/describe.ts';
+import type { Fact } from '../history/facts/index.ts';
+import type { StepActionFact } from '../history/facts/world.ts';
+import type { GrayFailure } from '../scenario/types-managers.ts';
+import type { VacuumActionBody } from '../scenario/types-vacuum.ts';
 
 /**
  * The simulated world of one scenario: the network, the clusters and their failover managers, and the
@@ -77,32 +80,34 @@ export class World {
 
   private apply(a: Action): void {
     const kind = a.source === 'plan' ? 'plan' : 'fault';
-    const label = a.name ? ` (${a.name})` : '';
+    const name = a.name || null;
     // Through the cluster's log for its nodes: a parked retry loop counts its attempts before the note (retry.ts).
-    const note = (c: PgCluster | null, node: string | null, text: string) =>
-      c && node !== null && c.nodes.has(node) ? c.log(c.node(node), kind, text + label) : this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, text + label);
+    const note = (c: PgCluster | null, node: string | null, action: StepActionFact) => {
+      const fact: Fact = { kind: 'step', source: a.source, action, name };
+      return c && node !== null && c.nodes.has(node) ? c.log(c.node(node), kind, fact) : this.ctx.history.event(this.ctx.sim.now, c?.name ?? null, node, kind, fact);
+    };
     switch (a.kind) {
       case 'promote': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: promote ${a.node}`);
+        note(c, a.node, { kind: 'promote-asked', node: a.node });
         c.promote(c.node(a.node), { kind: 'plan' });
         return;
       }
       case 'repoint': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: repoint ${a.node} to stream from ${a.upstream}`);
+        note(c, a.node, { kind: 'repoint-asked', node: a.node, upstream: a.upstream });
         c.repoint(c.node(a.node), a.upstream);
         return;
       }
       case 'configure': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: configure ${a.node}`);
+        note(c, a.node, { kind: 'configure-asked', node: a.node });
         c.configure(c.node(a.node), a.settings, a.restart);
         return;
       }
       case 'routeWrites': {
         const c = this.clusters.get(a.cluster) ?? this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: route writes${a.workload ? ` of ${a.workload}` : ''} to ${a.node}`);
+        note(c, a.node, { kind: 'route-writes', workload: a.workload || null, node: a.node });
         const target = c.node(a.node);
         c.writes.routeTo(target, c.writes.pool(a.workload));
         // The operators told the application; the failover managers watch the new leader from now on.
@@ -114,14 +119,14 @@ export class World {
         const c = this.clusterOf(a.node);
         const n = c.node(a.node);
         n.clientsBlocked = a.kind === 'blockClients';
-        note(c, a.node, `${a.source}: ${n.clientsBlocked ? 'block' : 'unblock'} client connections to ${a.node}`);
+        note(c, a.node, { kind: 'client-connections', node: a.node, blocked: n.clientsBlocked });
         c.requestReflow();
         return;
       }
       case 'endSyncWaits': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: ${a.how === 'cancel' ? 'cancel' : 'terminate'} the backends of ${a.node} waiting for synchronous standbys`);
-        if (c.writes.endWaits(c.node(a.node), a.how) === 0) c.log(c.node(a.node), 'writes', `no commit on ${a.node} was waiting for synchronous standbys`);
+        note(c, a.node, { kind: 'end-sync-waits', node: a.node, how: a.how === 'cancel' ? 'cancel' : 'terminate' });
+        if (c.writes.endWaits(c.node(a.node), a.how) === 0) c.log(c.node(a.node), 'writes', { kind: 'no-sync-waits', node: a.node });
         return;
       }
       case 'partition':
@@ -131,11 +136,11 @@ export class World {
         if (t.kind === 'node') {
           if (cut) this.ctx.net.isolate(t.node);
           else this.ctx.net.rejoin(t.node);
-          note(this.clusterOf(t.node), t.node, `${a.source}: ${cut ? `${t.node} is cut off from the network` : `${t.node} is reachable again`}`);
+          note(this.clusterOf(t.node), t.node, { kind: 'node-network', node: t.node, cut });
         } else {
           if (cut) this.ctx.net.cutLink(t.sites[0], t.sites[1]);
           else this.ctx.net.healLink(t.sites[0], t.sites[1]);
-          note(null, null, `${a.source}: link ${t.sites[0]}–${t.sites[1]} ${cut ? 'cut' : 'restored'}`);
+          note(null, null, { kind: 'link', sites: [t.sites[0], t.sites[1]], cut });
         }
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
@@ -147,7 +152,7 @@ export class World {
       case 'start':
       case 'restart': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: ${a.kind} ${a.node}`);
+        note(c, a.node, { kind: 'server-op', op: a.kind, node: a.node });
         c[a.kind](c.node(a.node));
         return;
       }
@@ -155,7 +160,7 @@ export class World {
       case 'reclone': {
         const c = this.clusterOf(a.node);
         const n = c.node(a.node);
-        note(c, a.node, `${a.source}: ${a.kind === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${a.node} from ${a.spec.from}`);
+        note(c, a.node, { kind: 'copy-asked', how: a.kind, node: a.node, from: a.spec.from });
         if (a.kind === 'reclone') {
           if (n.running) c.crash(n);
           c.rebuilds.destroy(n);
@@ -165,31 +170,31 @@ export class World {
       }
       case 'pgRewind': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: pg_rewind ${a.node} against ${a.spec.from}`);
+        note(c, a.node, { kind: 'pg-rewind-asked', node: a.node, from: a.spec.from });
         c.rebuilds.rewind(c.node(a.node), a.spec);
         return;
       }
       case 'destroyData': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: destroy the data directory of ${a.node}`);
+        note(c, a.node, { kind: 'destroy-data', node: a.node });
         c.rebuilds.destroy(c.node(a.node));
         return;
       }
       case 'archiveFails': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: archive_command of ${a.node} fails (exit code ${a.exitCode}) for ${(a.until - a.at) / 1e6} s`);
+        note(c, a.node, { kind: 'archive-command-fails', node: a.node, exitCode: a.exitCode, duration: a.until - a.at });
         c.storage.archive.fail(c.node(a.node), a.until, a.exitCode);
         return;
       }
       case 'workload': {
         const c = this.clusters.get(a.cluster)!;
-        note(c, null, `${a.source}: workload${a.workload ? ` ${a.workload}` : ''}${a.rate !== undefined ? ` ${a.rate} tx/s` : ''}${a.walPerTx !== undefined ? ` ${a.walPerTx} B of WAL per transaction` : ''}`);
+        note(c, null, { kind: 'workload-set', workload: a.workload || null, ...(a.rate !== undefined ? { rate: a.rate } : {}), ...(a.walPerTx !== undefined ? { walPerTx: a.walPerTx } : {}) });
         c.writes.setWorkload(c.writes.pool(a.workload), a.rate, a.walPerTx);
         return;
       }
       case 'createSlot': {
         const c = this.clusters.get(a.cluster)!;
-        note(c, a.slot.node, `${a.source}: create ${a.slot.kind} replication slot "${a.slot.name}"`);
+        note(c, a.slot.node, { kind: 'slot-create', slotKind: a.slot.kind, slot: a.slot.name });
         c.storage.slots.create(a.slot);
         return;
       }
@@ -197,15 +202,14 @@ export class World {
       case 'stopConsumer':
       case 'startConsumer': {
         const c = this.clusters.get(a.cluster)!;
-        const verb = a.kind === 'dropSlot' ? 'drop replication slot' : a.kind === 'stopConsumer' ? 'stop the consumer of slot' : 'start the consumer of slot';
-        note(c, null, `${a.source}: ${verb} "${a.slot}"`);
+        note(c, null, { kind: 'slot-op', op: a.kind === 'dropSlot' ? 'drop' : a.kind === 'stopConsumer' ? 'stop-consumer' : 'start-consumer', slot: a.slot });
         if (a.kind === 'dropSlot') c.storage.slots.drop(a.slot);
         else c.storage.slots.setConsumer(a.slot, a.kind === 'startConsumer');
         return;
       }
       case 'openTransaction': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, `${a.source}: open ${a.prepared ? 'prepared ' : ''}transaction "${a.transaction}" on ${a.node}`);
+        note(c, a.node, { kind: 'transaction-open', node: a.node, prepared: a.prepared, transaction: a.transaction });
         c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false);
         return;
       }
@@ -214,18 +218,19 @@ export class World {
       case 'checkpoint':
       case 'singleUserVacuum': {
         const c = a.kind === 'checkpoint' || a.kind === 'singleUserVacuum' ? this.clusterOf(a.node) : this.clusters.get(a.cluster)!;
-        note(c, a.kind === 'checkpoint' || a.kind === 'singleUserVacuum' ? a.node : null, `${a.source}: ${describeVacuumStep(a)}`);
+        const { at: _at, name: _name, source: _source, ...step } = a;
+        note(c, a.kind === 'checkpoint' || a.kind === 'singleUserVacuum' ? a.node : null, { kind: 'vacuum-step', step: step as VacuumActionBody });
         c.xid.apply(a, a.name);
         return;
       }
       case 'closeTransaction': {
         const c = this.clusters.get(a.cluster)!;
-        note(c, null, `${a.source}: close transaction "${a.transaction}"`);
+        note(c, null, { kind: 'transaction-close', transaction: a.transaction });
         c.xid.closeTransaction(a.transaction);
         return;
       }
       case 'block':
-        this.block!.apply(a.step, a.source, label);
+        this.block!.apply(a.step, a.source, name);
         return;
       case 'packetLoss':
       case 'oneWayPartition':
@@ -233,7 +238,9 @@ export class World {
       case 'stopManager':
       case 'startManager':
       case 'slowNode': {
-        note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, `${a.source}: ${applyGrayFailure(this.ctx.net, (n) => this.node(n), a)}`);
+        const { at: _at, name: _name, source: _source, ...failure } = a;
+        applyGrayFailure(this.ctx.net, (n) => this.node(n), failure as GrayFailure);
+        note(a.kind === 'slowNode' ? this.clusterOf(a.node) : null, a.kind === 'slowNode' ? a.node : null, { kind: 'gray-failure', failure: failure as GrayFailure });
         for (const c of this.clusters.values()) c.onNetworkChange();
         this.block?.onNetworkChange();
         this.managersSeeNetworkChange();

@@ -42,7 +42,7 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
   const title = files === 1 ? `${runs[0]?.row.scenario ?? ''}: ${runs.length} runs compared` : `${runs.length} runs of ${files} files compared`;
   out.push(`<title>${esc(`replsim: ${title}`)}</title>`, `<style>${CSS}</style>`, '</head>', '<body><main>');
   out.push(`<h1>${esc(title)}</h1>`);
-  out.push('<table><thead><tr><th>run</th><th>verdicts</th><th>commits lost</th><th>stalls</th><th>outages</th><th>first warning</th><th>expectations</th></tr></thead><tbody>');
+  out.push('<table><thead><tr><th>run</th><th>verdicts</th><th>commits lost</th><th>stalls</th><th>outages</th><th>requests</th><th>first warning</th><th>expectations</th></tr></thead><tbody>');
   for (const { row } of runs) {
     const clock = new ReportClock(row);
     const at = (iso: string) => clock.short(iso);
@@ -52,6 +52,7 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
       row.dataLoss.length ? `<span class="bad">${esc(`${count(row.lostCommits)}${row.lossWindow ? ` (${at(row.lossWindow.from)} to ${at(row.lossWindow.to)})` : ''}`)}</span>` : '<span class="good">none</span>',
       esc(row.stallCount ? `${row.stallCount}: ${duration(row.stallSeconds)}, longest ${duration(row.longestStallSeconds)}` : 'none'),
       esc(row.outageCount ? `${row.outageCount}: ${duration(row.outageSeconds)}` : 'none'),
+      requestsCell(row.requests),
       esc(row.firstWarning ? `${at(row.firstWarning.at)}: ${row.firstWarning.what}` : '-'),
       row.expectations.length === 0 ? '-' : row.expectationsFailed ? `<span class="bad">${row.expectationsFailed} of ${row.expectations.length} fail</span>` : `<span class="good">${row.expectations.length} pass</span>`,
     ];
@@ -67,4 +68,12 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
   }
   out.push('</main></body></html>');
   return `${out.join('\n')}\n`;
+}
+
+/** What the requests got, for a row: the shares that failed and waited past the stall threshold. */
+function requestsCell(q: { readonly offered: number; readonly waited: number; readonly failed: number }): string {
+  if (q.offered === 0) return '-';
+  if (q.failed === 0 && q.waited === 0) return '<span class="good">all succeeded</span>';
+  const pct = (x: number) => `${((100 * x) / q.offered).toFixed(1)}%`;
+  return `<span class="${q.failed > 0 ? 'bad' : ''}">${esc(`${pct(q.failed)} failed, ${pct(q.waited)} waited`)}</span>`;
 }

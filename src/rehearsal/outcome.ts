@@ -44,6 +44,8 @@ export interface Outcome {
   readonly expectationsFailed: number;
   /** The XID stop limit was reached (writes stopped for wraparound). */
   readonly xidStopped: boolean;
+  /** Every workload's requests summed (report `requests`): offered, waited past the stall threshold, failed. */
+  readonly requests: { readonly offered: number; readonly waited: number; readonly failed: number };
 }
 
 const LEVEL = /^(\S+) (WARNING|ERROR|FATAL|PANIC): +(.*)$/s;
@@ -90,5 +92,6 @@ export function outcomeOf(r: Report, us: (iso: string) => number): Outcome {
     firstWarning: firstWarning(r, us),
     expectationsFailed: r.expectations.filter((e) => !e.passed).length,
     xidStopped: r.xid.some((x) => x.stopAt !== null),
+    requests: (r.requests ?? []).reduce((a, x) => ({ offered: a.offered + x.offered, waited: a.waited + x.waited, failed: a.failed + x.failed }), { offered: 0, waited: 0, failed: 0 }),
   };
 }

@@ -25,6 +25,7 @@ import { band, CHAR_WIDTH, clip, esc, f, FONT, GRID, halo, INK, lanes, LOST, MUT
 import { count, duration, shortCount } from './format.ts';
 import { Clock } from './time.ts';
 import type { Report, XidJson } from './types.ts';
+import { factText } from './facts/index.ts';
 
 export interface ChartOptions {
   /** Pixels; default 1000. */
@@ -639,7 +640,7 @@ function buildPeriods(world: ChartWorld | undefined, history: History, endUs: nu
   const jobs: Action[] = (sc.block?.jobs ?? []).map((job) => ({ kind: 'block', step: { op: 'startJob', job }, at: 0 as Micros, name: null, source: 'plan' }));
   // A job that ends by itself (a backup that read its size): the model's lifecycle event says when.
   const jobEnd = (disk: string, name: string, from: number): number | null =>
-    history.events.find((e) => e.kind === 'lifecycle' && e.at >= from && e.message.includes(`"${name}" on ${disk} finished`))?.at ?? null;
+    history.events.find((e) => e.at >= from && e.fact.kind === 'disk-job-finished' && e.fact.name === name && e.fact.disk === disk)?.at ?? null;
   return actionPeriods([...jobs, ...sc.actions], endUs, jobEnd);
 }
 
@@ -747,7 +748,7 @@ function collectAnnotations(
 ): Annotation[] {
   // A plan step or fault that begins or ends a period is drawn as the period's bar, not as a marker.
   const inPeriod = (e: History['events'][number]) =>
-    periods.some((p) => (p.from === e.at || p.to === e.at) && (p.names.length === 0 ? e.kind === (p.source === 'faults' ? 'fault' : 'plan') : p.names.some((n) => e.message.endsWith(`(${n})`))));
+    periods.some((p) => (p.from === e.at || p.to === e.at) && (p.names.length === 0 ? e.kind === (p.source === 'faults' ? 'fault' : 'plan') : e.fact.kind === 'step' && e.fact.name !== null && p.names.includes(e.fact.name)));
   const where = (cluster: string | null) => (multiCluster && cluster ? ` in ${cluster}` : '');
   const list: Annotation[] = [];
   for (const p of history.promotions) {
@@ -761,7 +762,7 @@ function collectAnnotations(
     // "plan: promote X" sits at the same instant as the promotion marker, which says more.
     if (e.kind === 'plan' && history.promotions.some((p) => p.at === e.at && p.node === e.node)) continue;
     if (inPeriod(e)) continue;
-    list.push({ t: e.at, text: clip(`${when(e.at)} ${e.message}`, long ? 90 : 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
+    list.push({ t: e.at, text: clip(`${when(e.at)} ${factText(e.fact)}`, long ? 90 : 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
   }
   for (const l of report.dataLoss) {
     const [a, b] = [toUs(l.from), toUs(l.to)];
@@ -804,8 +805,8 @@ function collectAnnotations(
     if (h.until === null || h.until > endUs) continue;
     const planned = history.events.some((e) => e.at === h.until && (e.kind === 'plan' || e.kind === 'fault') && (e.cluster === h.cluster || e.cluster === null));
     if (planned) continue;
-    const why = history.events.find((e) => e.at === h.until && e.cluster === h.cluster && e.kind !== 'plan' && e.kind !== 'fault' && e.message.includes(h.holder));
-    list.push({ t: h.until, text: clip(`${when(h.until)} ${why ? why.message : `${h.holder} no longer holds ${h.kind}`}`, 90), colour: HOLD, priority: 2, dash: '3 3' });
+    const why = history.events.find((e) => e.at === h.until && e.cluster === h.cluster && e.kind !== 'plan' && e.kind !== 'fault' && factText(e.fact).includes(h.holder));
+    list.push({ t: h.until, text: clip(`${when(h.until)} ${why ? factText(why.fact) : `${h.holder} no longer holds ${h.kind}`}`, 90), colour: HOLD, priority: 2, dash: '3 3' });
   }
   for (const a of report.alerts) {
     if (a.firedAt === null) continue;

@@ -5,6 +5,7 @@
  * two to four messages. The JSON report keeps every event.
  */
 import type { EventJson } from './types.ts';
+import { canonical } from '../history/facts/index.ts';
 
 export interface CycleItem {
   readonly kind: 'cycle';
@@ -27,7 +28,7 @@ const MAX_PERIOD = 4;
 /** A cycle is folded only when it occurs at least this many times (fewer lines than it saves). */
 const MIN_TURNS = 3;
 
-const signature = (e: EventJson): string => `${e.kind}\u0000${e.message}\u0000${e.log.join('\n')}`;
+const signature = (e: EventJson): string => `${e.kind}\u0000${canonical(e.fact)}\u0000${e.log.join('\n')}`;
 
 /** Events in time order, with every cycle of 2 to 4 messages of one node (or cluster) folded into one item. */
 export function collapseCycles(events: readonly EventJson[], micros: (iso: string) => number): LogItem[] {

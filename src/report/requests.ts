@@ -3,9 +3,14 @@
  * succeeded, waited past the stall threshold (in the pool's queue or for their commit), or failed (refused,
  * timed out in the queue, or queued when their server went away), over the run and per interval in which not
  * every request succeeded. Rates are piecewise constant between records: the counts are their integrals.
+ * A workload whose clients retry (`retries`) counts what its clients saw after their retries
+ * (models/postgres/client-retries.ts): a failed first attempt that a retry got through counts as succeeded,
+ * or as waited when the retries took longer than the stall threshold.
  */
 import type { Micros } from '../engine/time.ts';
 import type { History, RequestRecord } from '../history/history.ts';
+import { applyRetries, type ClientRecord } from '../models/postgres/client-retries.ts';
+import type { RetrySpec } from '../scenario/types.ts';
 import type { Clock } from './time.ts';
 
 export interface RequestCounts {
@@ -24,7 +29,13 @@ export interface RequestsJson extends RequestCounts {
   readonly intervals: readonly (RequestCounts & { readonly from: string; readonly to: string })[];
 }
 
-export function requestsReport(history: History, clock: Clock, end: Micros): RequestsJson[] {
+/** The workloads' retry policies and the stall threshold, for the clients' view (none: as recorded). */
+export interface ClientRetries {
+  readonly of: (cluster: string, workload: string) => RetrySpec | null;
+  readonly stallThreshold: number;
+}
+
+export function requestsReport(history: History, clock: Clock, end: Micros, retries: ClientRetries | null = null): RequestsJson[] {
   const byWorkload = new Map<string, RequestRecord[]>();
   for (const r of history.requests) {
     const id = `${r.cluster}\u0000${r.workload}`;
@@ -33,7 +44,9 @@ export function requestsReport(history: History, clock: Clock, end: Micros): Req
     byWorkload.set(id, list);
   }
   const out: RequestsJson[] = [];
-  for (const list of byWorkload.values()) {
+  for (const recorded of byWorkload.values()) {
+    const spec = retries?.of(recorded[0]!.cluster, recorded[0]!.workload) ?? null;
+    const list: ClientRecord[] = spec ? applyRetries(recorded, spec, retries!.stallThreshold, end) : recorded;
     const total = { offered: 0, succeeded: 0, waited: 0, failed: 0 };
     const intervals: { from: Micros; to: Micros; offered: number; succeeded: number; waited: number; failed: number }[] = [];
     let open: (typeof intervals)[number] | null = null;
@@ -45,6 +58,14 @@ export function requestsReport(history: History, clock: Clock, end: Micros): Req
       if (list[i]!.kind === 'rates') after = list[i]!.at;
     }
     for (const [i, r] of list.entries()) {
+      if (r.kind === 'retried') {
+        total.succeeded += r.succeeded;
+        total.waited += r.waited;
+        open ??= { from: r.at, to: r.at, offered: 0, succeeded: 0, waited: 0, failed: 0 };
+        open.succeeded += r.succeeded;
+        open.waited += r.waited;
+        continue;
+      }
       if (r.kind === 'lost') {
         total.failed += r.count;
         open ??= { from: r.at, to: r.at, offered: 0, succeeded: 0, waited: 0, failed: 0 };

@@ -1,5 +1,6 @@
 /** The report: what `replsim run --json` prints (docs/report.md documents every field). */
 import type { RequestsJson } from './requests.ts';
+import type { FactJson } from './facts/json.ts';
 
 export interface CauseStepJson {
   readonly text: string;
@@ -56,7 +57,10 @@ export interface EventJson {
   readonly cluster: string | null;
   readonly node: string | null;
   readonly kind: string;
+  /** What happened, in prose (the text renderer of `fact`). */
   readonly message: string;
+  /** What happened, as data (history/facts; WAL positions written as in the rest of the report). */
+  readonly fact: FactJson;
   readonly log: readonly string[];
   readonly repeated?: { readonly count: number; readonly last: string };
 }

@@ -253,7 +253,9 @@ export function managersGrammar(h: ManagersHelpers) {
       synchronous_mode_strict: withDefault(boolean(), 'With no synchronous standby, commits wait rather than go on unreplicated.', false),
       synchronous_node_count: withDefault(integer({ min: 1, max: 100 }), 'Synchronous standbys Patroni keeps.', 1),
       failsafe_mode: withDefault(boolean(), 'Without the DCS a primary stays if every member accepts its POST /failsafe.', false),
-      use_pg_rewind: withDefault(boolean(), 'Recorded only: replsim does not run pg_rewind (a diverged node stays broken and the report says it needs pg_rewind or a re-clone).', false),
+      use_pg_rewind: withDefault(boolean(), 'A former primary (or replica) whose WAL diverged from the leader\'s runs pg_rewind against it before it follows (needs wal_log_hints = on or data checksums).', false),
+      remove_data_directory_on_rewind_failure: withDefault(boolean(), 'When pg_rewind fails, the data directory is removed and the node re-cloned from the leader (pg_basebackup).', false),
+      remove_data_directory_on_diverged_timelines: withDefault(boolean(), 'A diverged node that cannot be rewound (use_pg_rewind off, no wal_log_hints) is re-cloned; also applies when pg_rewind fails.', false),
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
@@ -281,6 +283,8 @@ export function managersGrammar(h: ManagersHelpers) {
           synchronousNodeCount: v.synchronous_node_count,
           failsafeMode: v.failsafe_mode,
           usePgRewind: v.use_pg_rewind,
+          removeDataDirectoryOnRewindFailure: v.remove_data_directory_on_rewind_failure,
+          removeDataDirectoryOnDivergedTimelines: v.remove_data_directory_on_diverged_timelines,
           tags: v.tags,
         };
       },
@@ -477,11 +481,12 @@ export function managersGrammar(h: ManagersHelpers) {
         node: req(nodeRef, 'The PostgreSQL node.'),
         cpu: opt(factor(), 'CPU saturation: every request takes this many times its CPU time (1 = healthy).'),
         disk: opt(factor(), 'Disk degradation: every fsync takes this many times as long (1 = healthy).'),
+        disk_throughput: opt(probability(), 'Disk throughput collapse: the disk serves this share of its sequential throughput (disk_throughput, "2%"; 1 = healthy): WAL writes queue behind it.'),
       },
       {
         build: (v, info, ctx): ActionBody => {
-          if (v.cpu === undefined && v.disk === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'cpu and/or disk' });
-          return { kind: 'slowNode', node: v.node, cpu: v.cpu ?? null, disk: v.disk ?? null };
+          if (v.cpu === undefined && v.disk === undefined && v.disk_throughput === undefined) ctx.fail(info.node, `${ctx.subject} changes nothing`, { expected: 'cpu, disk and/or disk_throughput' });
+          return { kind: 'slowNode', node: v.node, cpu: v.cpu ?? null, disk: v.disk ?? null, ...(v.disk_throughput !== undefined ? { diskThroughput: v.disk_throughput } : {}) };
         },
       },
     ),
@@ -575,7 +580,7 @@ export function managersGrammar(h: ManagersHelpers) {
       packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',
       one_way_partition: 'Drop packets one way only: {from, to}, each a site or a node. Connections need both ways; heartbeats only one.',
       heal_one_way: 'Undo a one_way_partition: {from, to}.',
-      slow_node: 'A gray failure of a PostgreSQL node: {node, cpu?: factor, disk?: factor}; its checks, commits and flushes take longer (1 restores).',
+      slow_node: 'A gray failure of a PostgreSQL node: {node, cpu?: factor, disk?: factor, disk_throughput?: share}; its checks, commits and flushes take longer, or its WAL writes queue behind a collapsed disk (1 restores).',
     },
     expectations: { verdict, no_verdict: noVerdict, recovered, requests },
     expectationDescriptions: {

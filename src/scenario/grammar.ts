@@ -20,6 +20,7 @@ import type {
   NodeSpec,
   PartitionTarget,
   PgMajor,
+  RetrySpec,
   Scenario,
   SlotSpec,
   WorkloadSpec,
@@ -514,6 +515,28 @@ const nodesDecoder = namedMap(nodeDecoder, {
 /** The vacuum and lock grammar (grammar-vacuum.ts), built here with this module's decoders. */
 const VACUUM = vacuumGrammar({ ref, rate, bounds });
 
+/** A number from 1 to 100 (a backoff multiplier such as 1.5 or 2). */
+const backoffMultiplier = custom<number>(
+  'a number from 1 to 100',
+  () => ({ type: 'number', minimum: 1, maximum: 100 }),
+  (node, ctx) => {
+    const n = ctx.resolve(node);
+    if (!isScalar(n) || typeof n.value !== 'number' || !(n.value >= 1 && n.value <= 100)) return typeError(n, ctx, 'a number from 1 to 100');
+    return n.value;
+  },
+);
+
+/** A client's retries (models/postgres/client-retries.ts). */
+const retriesBody = object(
+  {
+    count: req(integer({ min: 0, max: 1000 }), 'How many times a failed request is retried.'),
+    backoff: req(duration(), 'The wait before the first retry.'),
+    multiplier: withDefault(backoffMultiplier, 'Each further wait is this many times the previous one (exponential backoff).', 2),
+    max_backoff: withDefault(duration(), 'No wait between retries is longer.', 30_000_000 as Micros, '30s'),
+  },
+  { expected: 'client retries {count, backoff, multiplier?, max_backoff?}', build: (v): RetrySpec => ({ count: v.count, backoff: v.backoff as Micros, multiplier: v.multiplier, maxBackoff: v.max_backoff as Micros }) },
+);
+
 const workloadBody = object(
   {
     target: req(clusterNodeRef, 'The node the clients send writes to at the start (a primary).'),
@@ -522,6 +545,7 @@ const workloadBody = object(
     wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
     queue_timeout: opt(duration(), 'How long a request waits in the client pool for a connection before it fails (HikariCP connectionTimeout, pgbouncer query_wait_timeout). Default: it waits as long as it takes.'),
+    retries: opt(retriesBody, 'Clients retry a failed request (refused or broken connection, queue timeout): {count, backoff, multiplier?, max_backoff?}. Default: no retry.'),
     ...VACUUM.workloadFields,
   },
   {
@@ -531,7 +555,7 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...(v.retries !== undefined ? { retries: v.retries } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
     },
   },
 );

@@ -67,7 +67,14 @@ export type GrayFailure =
   | { readonly kind: 'oneWayPartition'; readonly from: string; readonly to: string }
   | { readonly kind: 'healOneWay'; readonly from: string; readonly to: string }
   /** Service-time multipliers of a PostgreSQL node: a saturated CPU, a degraded disk (1 = healthy). */
-  | { readonly kind: 'slowNode'; readonly node: string; readonly cpu: number | null; readonly disk: number | null }
+  | {
+      readonly kind: 'slowNode';
+      readonly node: string;
+      readonly cpu: number | null;
+      readonly disk: number | null;
+      /** The share of its sequential throughput the node's disk still serves (a throughput collapse; 1 = healthy). */
+      readonly diskThroughput?: number | null;
+    }
   /** A manager's process (a DCS member, a pg_auto_failover monitor, a Raft member) stops or starts again: it answers nobody while stopped. */
   | { readonly kind: 'stopManager'; readonly process: string }
   | { readonly kind: 'startManager'; readonly process: string };
@@ -103,8 +110,12 @@ export interface PatroniSpec {
   readonly synchronousModeStrict: boolean;
   readonly synchronousNodeCount: number;
   readonly failsafeMode: boolean;
-  /** use_pg_rewind: recorded; the rewind itself is not modelled (a diverged node stays broken). */
+  /** use_pg_rewind: a diverged node runs pg_rewind against the leader before it follows (managers/rejoin.ts). */
   readonly usePgRewind: boolean;
+  /** remove_data_directory_on_rewind_failure: a failed pg_rewind is followed by a re-clone. */
+  readonly removeDataDirectoryOnRewindFailure: boolean;
+  /** remove_data_directory_on_diverged_timelines: a diverged node that cannot be rewound is re-cloned (and after a failed pg_rewind). */
+  readonly removeDataDirectoryOnDivergedTimelines: boolean;
   /** Per node; absent nodes have the defaults. */
   readonly tags: Readonly<Record<string, PatroniTags>>;
 }

@@ -179,8 +179,18 @@ export interface WorkloadSpec {
    * pgbouncer query_wait_timeout); null: it waits as long as it takes. Absent in older scenarios: null.
    */
   readonly queueTimeout?: Micros | null;
+  /** Clients retry a failed request (models/postgres/client-retries.ts); absent: they do not. */
+  readonly retries?: RetrySpec;
   /** The table its queries read and write (their table locks); absent: locks are not modelled. */
   readonly table?: WorkloadTableSpec;
+}
+
+/** A client's retries of a failed request: the k-th waits min(backoff × multiplier^(k-1), maxBackoff) after the previous failure. */
+export interface RetrySpec {
+  readonly count: number;
+  readonly backoff: Micros;
+  readonly multiplier: number;
+  readonly maxBackoff: Micros;
 }
 
 export type { FailoverPolicy, FailoverSpec } from './types-managers.ts';

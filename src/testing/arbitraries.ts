@@ -417,6 +417,8 @@ function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly s
       synchronousNodeCount: 1,
       failsafeMode: d.lagOnly,
       usePgRewind: false,
+      removeDataDirectoryOnRewindFailure: false,
+      removeDataDirectoryOnDivergedTimelines: false,
       tags: {},
     };
   }

@@ -42,6 +42,8 @@ export function printFailover(f: FailoverSpec): Out {
         synchronous_node_count: f.synchronousNodeCount,
         failsafe_mode: f.failsafeMode,
         use_pg_rewind: f.usePgRewind,
+        remove_data_directory_on_rewind_failure: f.removeDataDirectoryOnRewindFailure,
+        remove_data_directory_on_diverged_timelines: f.removeDataDirectoryOnDivergedTimelines,
       };
       const tags = Object.entries(f.tags);
       if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));
@@ -104,7 +106,7 @@ export function printGrayFailure(g: GrayFailure): Out {
     case 'startManager':
       return { start_manager: g.process };
     case 'slowNode':
-      return { slow_node: { node: g.node, ...(g.cpu !== null ? { cpu: g.cpu } : {}), ...(g.disk !== null ? { disk: g.disk } : {}) } };
+      return { slow_node: { node: g.node, ...(g.cpu !== null ? { cpu: g.cpu } : {}), ...(g.disk !== null ? { disk: g.disk } : {}), ...(g.diskThroughput != null ? { disk_throughput: g.diskThroughput } : {}) } };
   }
 }
 

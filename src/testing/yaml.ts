@@ -137,7 +137,7 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...printWorkloadTable(w) };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...(w.retries ? { retries: { count: w.retries.count, backoff: printDuration(w.retries.backoff), multiplier: w.retries.multiplier, max_backoff: printDuration(w.retries.maxBackoff) } } : {}), ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {

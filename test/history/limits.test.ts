@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Micros } from '../../src/engine/time.ts';
 import { History } from '../../src/history/history.ts';
+import { factText } from '../../src/report/facts/index.ts';
 
 describe('history limits', () => {
   it('position samples are downsampled past the limit, keeping each node\'s first and last and every timeline change', () => {
@@ -33,11 +34,11 @@ describe('history limits', () => {
     const h = new History({ positions: 1000, events: 100, metrics: 1000 });
     for (let i = 0; i < 100_000; i++) h.event(i as Micros, 'c', `n${i % 7}`, 'replication', `event ${i}`);
     expect(h.events.length).toBeLessThanOrEqual(101);
-    expect(h.events[0]!.message).toBe('event 0');
-    expect(h.events[49]!.message).toBe('event 49');
-    expect(h.events[50]!.message).toMatch(/^\d+ events omitted, until \+\d+ us/);
-    expect(h.events.at(-1)!.message).toBe('event 99999');
-    const omitted = Number(h.events[50]!.message.split(' ')[0]);
+    expect(factText(h.events[0]!.fact)).toBe('event 0');
+    expect(factText(h.events[49]!.fact)).toBe('event 49');
+    expect(factText(h.events[50]!.fact)).toMatch(/^\d+ events omitted, until \+\d+ us/);
+    expect(factText(h.events.at(-1)!.fact)).toBe('event 99999');
+    const omitted = (h.events[50]!.fact as { count: number }).count;
     expect(omitted + h.events.length - 1).toBe(100_000);
   });
 

@@ -46,6 +46,12 @@ describe('compare', () => {
     const ticks = [...html.matchAll(/<g class="x-axis">([\s\S]*?)<\/g>/g)].map((m) => m[1]!.replace(/y1="[^"]*"|y2="[^"]*"|y="[^"]*"/g, ''));
     expect(ticks).toHaveLength(3);
     expect(new Set(ticks).size).toBe(1);
+    // The requests column: what each run's clients got (report requests), as its row has it.
+    expect(html).toContain('<th>requests</th>');
+    const share = (x: number) => `${((100 * x) / patroni!.requests.offered).toFixed(1)}%`;
+    expect(patroni!.requests.failed).toBeGreaterThan(0);
+    expect(html).toContain(`${share(patroni!.requests.failed)} failed, ${share(patroni!.requests.waited)} waited`);
+    expect(json.rows[0].requests.offered).toBeGreaterThan(0);
   });
 
   it('an expectation that fails shows in its row', () => {

@@ -6,6 +6,7 @@ import type { Report } from '../../src/report/types.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 import { mackerel } from '../support/builder.ts';
+import { patroniFailoverYaml } from '../support/patroni-failover.ts';
 import { all, parseXml, textOf, type El } from '../support/xml.ts';
 
 /** The page as XML (it is written well-formed): the doctype off, nothing else changed. */
@@ -15,7 +16,7 @@ function parsePage(html: string): El {
 }
 
 /** Elements the page itself writes; anything else would have come from the scenario. */
-const HTML = ['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'h1', 'h2', 'h3', 'p', 'section', 'div', 'b', 'ol', 'li', 'pre', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'label', 'input', 'script'];
+const HTML = ['html', 'head', 'meta', 'title', 'style', 'body', 'main', 'h1', 'h2', 'h3', 'p', 'section', 'div', 'b', 'ol', 'li', 'pre', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span', 'code', 'label', 'input', 'script'];
 const SVG = ['svg', 'title', 'defs', 'pattern', 'clipPath', 'rect', 'g', 'line', 'polyline', 'path', 'text', 'circle'];
 
 function checkElements(doc: El): void {
@@ -27,6 +28,13 @@ function checkElements(doc: El): void {
 const base = runScenario(mackerel());
 const html = renderHtml(base);
 const doc = parsePage(html);
+
+/** A fact's names (node, upstream) and prose with `evil` appended, at any depth. */
+function withEvil<T>(v: T, evil: string): T {
+  if (Array.isArray(v)) return v.map((x) => withEvil(x, evil)) as T;
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' && ['node', 'upstream', 'text'].includes(k) ? `${x}${evil}` : withEvil(x, evil)])) as T;
+}
 
 describe('renderHtml', () => {
   it('is one self-contained page: inline CSS, one inline script allowed by hash, nothing loaded', () => {
@@ -82,7 +90,8 @@ describe('renderHtml', () => {
       scenario: `split ${evil}`,
       description: `desc ${evil}`,
       variant: `v${evil}`,
-      events: real.report.events.map((e) => ({ ...e, node: e.node === null ? null : `${e.node}${evil}`, message: `${e.message}${evil}`, log: [...e.log, evil] })),
+      // Facts are rendered from their fields: the names in them (and a string API's text) carry it too.
+      events: real.report.events.map((e) => ({ ...e, node: e.node === null ? null : `${e.node}${evil}`, message: `${e.message}${evil}`, fact: withEvil(e.fact, evil), log: [...e.log, evil] })),
       nodes: real.report.nodes.map((n) => ({ ...n, name: `${n.name}${evil}`, history: evil })),
       expectations: real.report.expectations.map((e) => ({ ...e, name: evil, detail: evil })),
       outages: real.report.outages.map((o) => ({ ...o, cause: evil, workload: evil })),
@@ -103,5 +112,32 @@ describe('renderHtml', () => {
     const svgAlone = renderChartSvg({ ...real, report: r });
     expect(parseXml(svgAlone).name).toBe('svg');
     expect(svgAlone).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+  });
+});
+
+describe('renderHtml: verdicts and requests (html/outcomes.ts)', () => {
+  it('has the verdicts with their cause chains, and the requests per workload with their intervals, as the JSON has them', () => {
+    const yaml = (retries: string) => patroniFailoverYaml({ end: '10:10', cut: '10:02', workload: retries });
+    const r = runScenario(loadScenarioText(yaml(''), 'o.yaml'));
+    const page = parsePage(renderHtml(r));
+    checkElements(page);
+    const h2 = all(page, (e) => e.name === 'h2').map(textOf);
+    expect(h2).toContain('Verdicts');
+    expect(h2).toContain('Requests');
+    const h3 = all(page, (e) => e.name === 'h3').map(textOf);
+    expect(h3.some((t) => t.startsWith('No primary in c, from 10:02:'))).toBe(true);
+    // The requests table: the whole run, then the failover's interval, with the report's counts.
+    const req = r.report.requests[0]!;
+    const table = all(page, (e) => e.name === 'table').find((t) => textOf(t).includes('the whole run'))!;
+    const rows = all(table, (e) => e.name === 'tr').slice(1).map((tr) => all(tr, (e) => e.name === 'td').map(textOf));
+    expect(rows).toHaveLength(1 + req.intervals.length);
+    expect(rows[0]!.slice(0, 4)).toEqual(['clients', 'the whole run', '', req.offered.toLocaleString('en-US')]);
+    expect(rows[0]![6]).toBe(`${req.failed.toLocaleString('en-US')} (${((100 * req.failed) / req.offered).toFixed(1)}%)`);
+    expect(rows[1]![1]).toMatch(/^10:02:00/);
+    expect(all(page, (e) => e.attrs.class?.startsWith('verdict ') === true).map(textOf).some((t) => t.endsWith('Requests') && t.includes('failed of'))).toBe(true);
+    // With retries that outlast the failover nothing failed: the row says so.
+    const retried = runScenario(loadScenarioText(yaml(', retries: {count: 6, backoff: 1s}'), 'o.yaml'));
+    const rows2 = all(parsePage(renderHtml(retried)), (e) => e.name === 'tr').map((tr) => all(tr, (e) => e.name === 'td').map(textOf)).filter((c) => c[1] === 'the whole run');
+    expect(rows2[0]![6]).toBe('0 (0.0%)');
   });
 });

@@ -15,7 +15,7 @@ const base = runScenario(mackerel()).report;
 const iso = (s: number) => new Date(Date.parse('2017-08-07T05:00:00Z') + s * 1000).toISOString().replace('Z', '+00:00');
 
 function ev(at: number, node: string, message: string, log: string[] = []): EventJson {
-  return { at: iso(at), cluster: 'c', node, kind: 'replication', message, log };
+  return { at: iso(at), cluster: 'c', node, kind: 'replication', message, fact: { kind: 'prose', text: message }, log };
 }
 
 /** Two messages of db002 in turn every 5 s for about 3.5 hours (2,486 events), with another node's events between. */

@@ -14,6 +14,8 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
+import type { Fact } from '../../history/facts/index.ts';
+import type { BlockStepFact } from '../../history/facts/block.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
 import type { DiskSolution } from '../disk/queue.ts';
@@ -22,7 +24,7 @@ import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { explainStall, human, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders } from './copies.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
@@ -30,7 +32,6 @@ import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
-import { describeAdjust } from './options-text.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
@@ -108,8 +109,13 @@ export class BlockWorld implements BlockView {
 
   // ------------------------------------------------------------------------------------ recording
 
-  log(res: string | null, node: string | null, kind: EventKind, message: string): void {
-    this.ctx.history.event(this.ctx.sim.now, res, node, kind, message);
+  log(res: string | null, node: string | null, kind: EventKind, fact: Fact | string): void {
+    this.ctx.history.event(this.ctx.sim.now, res, node, kind, fact);
+  }
+
+  /** A plan or fault step, as applied. */
+  private step(res: string | null, node: string | null, kind: EventKind, source: 'plan' | 'faults', action: BlockStepFact, name: string | null): void {
+    this.log(res, node, kind, { kind: 'step', source, action, name });
   }
 
   requestReflow(): void {
@@ -122,35 +128,35 @@ export class BlockWorld implements BlockView {
 
   // ------------------------------------------------------------------------------------ plan steps
 
-  apply(op: BlockOp, source: 'plan' | 'faults', label: string): void {
+  apply(op: BlockOp, source: 'plan' | 'faults', name: string | null): void {
     const kind: EventKind = source === 'plan' ? 'plan' : 'fault';
     const now = this.ctx.sim.now;
     switch (op.op) {
       case 'connect': {
         const r = this.resource(op.resource);
-        this.log(r.name, r.primaryHost, kind, `${source}: connect ${r.name}${label}`);
+        this.step(r.name, r.primaryHost, kind, source, { kind: 'block-connect', resource: r.name }, name);
         this.connect(r, now);
         break;
       }
       case 'disconnect': {
         const r = this.resource(op.resource);
-        this.log(r.name, r.primaryHost, kind, `${source}: disconnect ${r.name}${label}`);
+        this.step(r.name, r.primaryHost, kind, source, { kind: 'block-disconnect', resource: r.name }, name);
         this.disconnect(r, now, 'disconnected by the plan');
         break;
       }
       case 'adjust': {
         const r = this.resource(op.resource);
-        this.log(r.name, r.primaryHost, 'setting', `${source}: adjust ${r.name}: ${describeAdjust(op.set)}${label}`);
+        this.step(r.name, r.primaryHost, 'setting', source, { kind: 'block-adjust', resource: r.name, set: adjustedOptions(op.set) }, name);
         adjust(r, op.set);
         break;
       }
       case 'startJob':
-        this.log(null, hostOf(this, op.job.disk), kind, `${source}: ${op.job.kind} "${op.job.name}" starts on ${op.job.disk} (${op.job.pace.kind === 'share' ? `${pct(op.job.pace.share)} of disk time` : mb(op.job.pace.rate)})${label}`);
+        this.step(null, hostOf(this, op.job.disk), kind, source, { kind: 'disk-job-start', job: op.job.kind, name: op.job.name, disk: op.job.disk, pace: op.job.pace.kind === 'share' ? { share: op.job.pace.share } : { rate: op.job.pace.rate } }, name);
         this.startJob(op.job, true);
         break;
       case 'stopJob': {
         const key = `${op.disk}|${op.name}`;
-        this.log(null, hostOf(this, op.disk), kind, `${source}: job "${op.name}" on ${op.disk} stops${label}`);
+        this.step(null, hostOf(this, op.disk), kind, source, { kind: 'disk-job-stop', name: op.name, disk: op.disk }, name);
         this.finishJob(key, 'stopped');
         break;
       }
@@ -164,33 +170,32 @@ export class BlockWorld implements BlockView {
           ...(op.random !== undefined ? { random: op.random } : {}),
           ...(op.size !== undefined ? { size: op.size } : {}),
         };
-        this.log(w.spec.resource, null, kind, `${source}: workload ${w.spec.name}: ${w.spec.iops}/s, ${pct(w.spec.readShare)} reads, ${pct(w.spec.random)} random, ${mib(w.spec.size)}${label}`);
+        this.step(w.spec.resource, null, kind, source, { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size }, name);
         break;
       }
       case 'failHost':
-        this.log(null, op.host, kind, `${source}: host ${op.host} is lost${label}`);
+        this.step(null, op.host, kind, source, { kind: 'host-lost', host: op.host }, name);
         this.powerOff(op.host, 'lost');
         break;
       case 'powerOn':
-        this.log(null, op.host, kind, `${source}: host ${op.host} is powered on${label}`);
+        this.log(null, op.host, kind, `${source}: host ${op.host} is powered on${name ? ` (${name})` : ''}`);
         if (!this.failedHosts.has(op.host)) break;
         if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, 'the plan');
         else hostBack(this, op.host);
         break;
       case 'forcePrimary': {
         const r = this.resource(op.resource);
-        this.log(r.name, op.host, kind, `${source}: drbdadm primary --force ${r.name} on ${op.host}${label}`);
+        this.step(r.name, op.host, kind, source, { kind: 'force-primary', resource: r.name, host: op.host }, name);
         this.forcePrimary(r, op.host, now);
         break;
       }
       case 'slowDisk': {
         const before = this.diskSpec(op.disk).slowdown ?? 1;
-        const spike = op.duration !== null ? ` for ${human(op.duration / 1e6)}` : '';
-        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} ${op.factor === 1 ? 'is healthy again' : `degrades: every request takes ${op.factor} times its service time${spike}`}${label}`);
+        this.step(null, hostOf(this, op.disk), kind, source, { kind: 'disk-slowdown', disk: op.disk, factor: op.factor, duration: op.duration }, name);
         this.setSlowdown(op.disk, op.factor);
         if (op.duration !== null) {
           this.ctx.sim.at((now + op.duration) as Micros, `disk ${op.disk} spike ends`, () => {
-            this.log(null, hostOf(this, op.disk), 'lifecycle', `disk ${op.disk}: the latency spike ends (${before === 1 ? 'healthy again' : `back to ${before} times its service time`})`);
+            this.log(null, hostOf(this, op.disk), 'lifecycle', { kind: 'disk-spike-ends', disk: op.disk, factor: before });
             this.setSlowdown(op.disk, before);
             this.requestReflow();
           }, PRIORITY.protocol);
@@ -198,13 +203,13 @@ export class BlockWorld implements BlockView {
         break;
       }
       case 'failDisk':
-        this.log(null, hostOf(this, op.disk), kind, `${source}: disk ${op.disk} fails${label}`);
+        this.step(null, hostOf(this, op.disk), kind, source, { kind: 'disk-fails', disk: op.disk }, name);
         this.failDisk(op.disk, now);
         break;
       case 'secondary': {
         const r = this.resource(op.resource);
         const ok = op.host === r.secondaryHost && r.peerRole === 'Primary';
-        this.log(r.name, op.host, kind, `${source}: drbdadm secondary ${r.name} on ${op.host}${ok ? '' : ` (nothing to do: ${op.host === r.primaryHost ? 'the application writes to it' : 'it is not Primary'})`}${label}`);
+        this.step(r.name, op.host, kind, source, { kind: 'make-secondary', resource: r.name, host: op.host, refused: ok ? null : op.host === r.primaryHost ? 'writes-to-it' : 'not-primary' }, name);
         if (ok) r.peerRole = 'Secondary';
         break;
       }
@@ -231,7 +236,7 @@ export class BlockWorld implements BlockView {
     if (!j) return;
     this.jobs.delete(key);
     this.loadTable.invalidate(j.spec.disk);
-    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', `${j.spec.kind} "${j.spec.name}" on ${j.spec.disk} finished (${mib(j.spec.size ?? 0)})`);
+    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', { kind: 'disk-job-finished', job: j.spec.kind, name: j.spec.name, disk: j.spec.disk, size: j.spec.size ?? 0 });
     this.requestReflow();
   }
 
@@ -281,7 +286,7 @@ export class BlockWorld implements BlockView {
 
   connect(r: BlockResource, now: Micros): void {
     if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || this.failedDisks.has(r.primaryDisk) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: cannot connect: the peer is gone`);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-gone', resource: r.name });
       return;
     }
     if (r.conn.kind !== 'StandAlone') return;
@@ -290,8 +295,8 @@ export class BlockWorld implements BlockView {
       if (d) {
         // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
         r.conn = { kind: 'Connecting', since: now, reason: 'the peer cannot be reached' };
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${d.version >= 9 ? 'Connecting' : 'WFConnection'}: the peer cannot be reached; a connection attempt every ${human(d.net.connectInt / 1e6)}`);
-      } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: WFConnection: the peer cannot be reached`);
+        this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: d.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d.net.connectInt });
+      } else this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: 'WFConnection', connectInt: null });
       return;
     }
     if (r.neverSynced) {
@@ -299,23 +304,23 @@ export class BlockWorld implements BlockView {
         // After an overflow the ring is reset (walb-tools reset_wal) and logs again from here; the full scan
         // copies what it had lost (WALB-T term.md). Until now its logs were overwritten, not kept.
         r.overflowed = false;
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: WalB ring reset after its overflow (reset_wal): writes are logged again from now`);
+        this.log(r.name, r.primaryHost, 'replication', { kind: 'walb-ring-reset', resource: r.name });
       }
       // drbdadm primary --force on a fresh pair sets every bit (UG84-C): the initial full sync.
       r.bitmap.setAll(now, r.spec.maxBioSize);
       r.conn = { kind: 'SyncSource', since: now, full: true, startDirty: r.spec.size };
       r.peerDisk = 'Inconsistent';
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected; initial full sync of ${mib(r.spec.size)} starts (${r.label}); ${r.secondaryHost} is Inconsistent until it ends`);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'full-sync-starts', resource: r.name, size: r.spec.size, label: r.label, peer: r.secondaryHost });
       return;
     }
     const dirty = r.bitmap.dirty(now);
     if (dirty > EPS_BYTES) {
       r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
       r.peerDisk = 'Inconsistent';
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected; bitmaps merged: resync of ${mib(dirty)} out of sync (rule 12); ${r.secondaryHost} is Inconsistent until it ends`);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-starts', resource: r.name, bytes: dirty, peer: r.secondaryHost });
     } else {
       r.conn = { kind: 'Connected', since: now };
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: connected, in sync`);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'connected-in-sync', resource: r.name });
     }
   }
 
@@ -338,7 +343,7 @@ export class BlockWorld implements BlockView {
     const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
     r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${network ? 'connection lost' : 'disconnected'} (${reason}); writes now only mark the bitmap${retry ? `; ${d!.version >= 9 ? 'Connecting' : 'WFConnection'}: a connection attempt every ${human(d!.net.connectInt / 1e6)}` : ''}`);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null });
     // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
     if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
     if (retry && this.pathUp(r)) this.scheduleAttempt(r, now);
@@ -355,22 +360,31 @@ export class BlockWorld implements BlockView {
     const until = crm ? NEVER : ((now + d.fencePeerTime) as Micros);
     if (d.net.fencing === 'resource-and-stonith') {
       r.frozen = { since: now, until };
-      this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-and-stonith: I/O suspended, fence-peer handler called`);
-    } else this.log(r.name, r.primaryHost, 'replication', `${r.name}: fencing resource-only: fence-peer handler called`);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-and-stonith' });
+    } else this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-only' });
     // crm-fence-peer under Pacemaker returns when the cluster knows the peer's fate (pacemaker/cluster.ts).
     if (crm && this.pacemaker?.fencePeer(r, crm.timeout)) return;
     const after = crm ? crm.timeout : d.fencePeerTime;
-    this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} fence-peer returns`, () => this.fencePeerReturns(r, 4, `after ${human(after / 1e6)}`), PRIORITY.protocol);
+    this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} fence-peer returns`, () => {
+      const was = this.resumeAfterFencePeer(r);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-returned', resource: r.name, after, peer: r.secondaryHost, resumed: was });
+    }, PRIORITY.protocol);
   }
 
-  /** The fence-peer handler exits: the peer is Outdated (for DRBD), frozen I/O resumes. */
+  /** The fence-peer handler exits with `code` (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
   fencePeerReturns(r: BlockResource, code: number, why: string): void {
-    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
-    const was = r.frozen;
-    r.frozen = null;
+    const was = this.resumeAfterFencePeer(r);
     this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited ${code} ${why}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+  }
+
+  /** The peer is Outdated (for DRBD), frozen I/O resumes; whether it was frozen. */
+  private resumeAfterFencePeer(r: BlockResource): boolean {
+    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
+    const was = r.frozen !== null;
+    r.frozen = null;
     this.touched.add(r.name);
     this.requestReflow();
+    return was;
   }
 
   /** The next connection attempt (every connect-int since the connection was lost) finds the peer. */
@@ -398,7 +412,7 @@ export class BlockWorld implements BlockView {
       return;
     }
     r.conn = { kind: 'StandAlone', since: now, reason: 'reconnecting' };
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: the peer answers again: connection established`);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-answers', resource: r.name });
     this.connect(r, now);
   }
 
@@ -408,7 +422,7 @@ export class BlockWorld implements BlockView {
     const older = { host: s.oldHost, primary: r.peerRole === 'Primary', primaryAtSplit: true, changes: s.oldChanges };
     // The node the application writes to cannot give up its role; the other can.
     const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected at the handshake (${[newer, older].filter((x) => x.primary).length} Primary): ${newer.host} changed ${mib(newer.changes)}, ${older.host} ${mib(older.changes)} since they parted; split-brain handler called`);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain', resource: r.name, primaries: [newer, older].filter((x) => x.primary).length, newer: { host: newer.host, changes: newer.changes }, older: { host: older.host, changes: older.changes } });
     if (o.victim === older.host) {
       if (s.oldChanges > EPS_BYTES) {
         const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
@@ -420,14 +434,14 @@ export class BlockWorld implements BlockView {
       r.superseded = null;
       r.peerRole = 'Secondary';
       r.conn = { kind: 'StandAlone', since: now, reason: 'split brain resolved' };
-      this.log(r.name, s.oldHost, 'replication', `${r.name}: split brain resolved (${o.rule}): ${s.oldHost} discards its ${mib(s.oldChanges)} of changes and becomes SyncTarget`);
+      this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, rule: o.rule, victim: s.oldHost, changes: s.oldChanges });
       this.connect(r, now);
       return;
     }
     // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
     const why = o.victim === null ? o.rule : `${o.rule}; replsim does not model the Primary the application writes to becoming SyncTarget`;
     r.conn = { kind: 'StandAlone', since: now, reason: `split brain: ${why}` };
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: Split-Brain detected but unresolved, dropping connection! (${why}); both nodes StandAlone until an operator discards one side (drbdadm connect --discard-my-data)`);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why });
   }
 
   /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
@@ -464,12 +478,12 @@ export class BlockWorld implements BlockView {
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: `${disk}, ${r.primaryHost}'s disk, failed` };
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: detaching (on-io-error detach); ${r.primaryHost} is Diskless`);
+        this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${disk}, the disk of ${r.name}'s primary ${r.primaryHost}, failed`);
       } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
         if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${disk}, the peer's disk, failed`);
         r.peerDisk = 'Failed';
-        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: local I/O failed on ${disk}: ${r.secondaryHost} detaches it (on-io-error detach) and is Diskless; writes on ${r.primaryHost} only mark the bitmap`);
+        this.log(r.name, r.secondaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.secondaryHost, primary: r.primaryHost });
       }
     }
   }
@@ -579,14 +593,14 @@ export class BlockWorld implements BlockView {
 
   private forcePrimary(r: BlockResource, host: string, now: Micros): void {
     if (host !== r.secondaryHost || this.failedHosts.has(host)) {
-      this.log(r.name, host, 'fatal', `${r.name}: ${host} cannot become primary (it is not the surviving peer)`);
+      this.log(r.name, host, 'fatal', { kind: 'cannot-become-primary', resource: r.name, host, primary: null });
       return;
     }
     const old = r.primaryHost;
     const oldAlive = !primaryDown(this, r);
     if (oldAlive && r.transmitting) {
       // Two Primaries need allow-two-primaries (and protocol C); replsim does not model dual-primary.
-      this.log(r.name, host, 'fatal', `${r.name}: ${host} cannot become primary: its peer ${old} is Primary and connected (Multiple primaries not allowed by config)`);
+      this.log(r.name, host, 'fatal', { kind: 'cannot-become-primary', resource: r.name, host, primary: old });
       return;
     }
     const lost = r.lostPrimary;
@@ -637,7 +651,7 @@ export class BlockWorld implements BlockView {
         w.outage = false;
       }
     }
-    this.log(r.name, host, 'promote', `${r.name}: ${host} is primary; the application writes to it`);
+    this.log(r.name, host, 'promote', { kind: 'block-primary', resource: r.name, host });
     if (r.conn.kind === 'Connecting' && this.pathUp(r)) this.scheduleAttempt(r, now);
   }
 
@@ -884,7 +898,7 @@ export class BlockWorld implements BlockView {
         r.neverSynced = false;
         r.dirtySince = null;
         r.conn = { kind: 'Connected', since: now };
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: ${c.full ? 'initial sync' : 'resync'} of ${mib(c.startDirty)} finished after ${human((now - c.since) / 1e6)}; ${r.secondaryHost} is UpToDate`);
+        this.log(r.name, r.primaryHost, 'replication', { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost });
         this.pacemaker?.resynced(r);
       }
       if (c.kind === 'Ahead' && c.resyncAt !== null && now >= c.resyncAt) {
@@ -893,7 +907,7 @@ export class BlockWorld implements BlockView {
         r.peerDisk = 'Inconsistent';
         // Logged on the peer (Behind → SyncTarget), without figures: a pull-ahead that flaps with the load then
         // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
-        this.log(r.name, r.secondaryHost, 'replication', `${r.name}: Ahead → SyncSource, ${r.secondaryHost} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`);
+        this.log(r.name, r.secondaryHost, 'replication', { kind: 'ahead-resync', resource: r.name, peer: r.secondaryHost });
       }
       if (!f) continue;
       const d = r.drbd;
@@ -905,7 +919,9 @@ export class BlockWorld implements BlockView {
           if (d.net.onCongestion === 'pull-ahead') {
             r.conn = { kind: 'Ahead', since: now, resyncAt: null };
             r.peerDisk = 'Outdated';
-            this.log(r.name, r.primaryHost, 'replication', `${r.name}: congested (${mib(inflight)} in flight ≥ congestion-fill ${mib(d.net.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`);
+            // DRBD counts what is in flight in 512-byte sectors (drbd_req.c: ap_in_flight += size >> 9, compared with
+            // cong_fill in maybe_pull_ahead): the fact says it so, without the fluid model's fractions of a byte.
+            this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill });
           } else this.disconnect(r, now, `congestion: ${mib(inflight)} in flight ≥ congestion-fill, on-congestion disconnect`);
         }
       }
@@ -917,7 +933,7 @@ export class BlockWorld implements BlockView {
       const w = r.walb;
       if (w && !r.overflowed && sendQ >= w.ringSize - EPS_BYTES) {
         r.overflowed = true;
-        this.log(r.name, r.primaryHost, 'replication', `${r.name}: WalB ring buffer (${mib(w.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`);
+        this.log(r.name, r.primaryHost, 'replication', { kind: 'walb-overflow', resource: r.name, ringSize: w.ringSize });
         r.sendBooks.move(now, -r.sendQ.valueAt(now));
         r.sendQ.set(now, 0);
         r.pipeApp.set(now, 0);
@@ -1125,7 +1141,7 @@ export class BlockWorld implements BlockView {
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
-      this.log(r.name, r.primaryHost, 'writes', `${s.name}: writes stall (latency above ${ms(threshold)}), ${why.bottleneck}: ${why.chain[0]}`);
+      this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
     };
     if (above && !w.stall) {
       const why = explain();
@@ -1160,7 +1176,7 @@ export class BlockWorld implements BlockView {
   private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: string[] }, now: Micros, value: number): void {
     if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
-    this.log(stall.resource, stall.node, 'writes', `${stall.workload}: the stall goes on, now ${why.bottleneck}: ${why.chain[0]}`);
+    this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
@@ -1241,12 +1257,6 @@ export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros)
   return queued > EPS_BYTES ? Math.min(1, Math.max(0, r.pipeApp.valueAt(now) / queued)) : 1;
 }
 
-export function human(s: number): string {
-  if (s < 120) return `${s.toFixed(1)} s`;
-  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-}
-
 function hostOf(w: BlockWorld, disk: string): string | null {
   return w.disks.get(disk)?.host ?? null;
 }
@@ -1258,4 +1268,8 @@ function adjust(r: BlockResource, a: ReplicationAdjust): void {
   else r.options = { ...o, ...a.walb };
 }
 
+/** The options an adjust step sets, in the scenario's order. */
+function adjustedOptions(a: ReplicationAdjust): { option: string; value: string | number | boolean }[] {
+  return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([option, value]) => ({ option, value: value as string | number | boolean }));
+}
 

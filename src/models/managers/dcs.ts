@@ -91,9 +91,9 @@ export class Dcs {
   }
 
   /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
-  start(initialLeader: string, timeline: number, lastLsn: Lsn): void {
+  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null): void {
     this.raft.start();
-    this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn };
+    this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn, sync };
     const owner = this.clients.find((x) => x.name === initialLeader);
     if (owner) this.grant(owner);
     this.propagate();

@@ -25,9 +25,9 @@ import { PRIORITY } from '../postgres/context.ts';
 import { formatLsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { answerTime } from '../postgres/service.ts';
-import { endOf, isAncestorOrSelf, timelineAt } from '../postgres/timeline.ts';
 import { Dcs, type DcsClient, type DcsState } from './dcs.ts';
 import { secs, type Manager } from './manager.ts';
+import { divergence, Rejoin, rewindable } from './rejoin.ts';
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
 const REST_TIMEOUT = 2_000_000 as Micros;
@@ -72,6 +72,28 @@ export class Patroni implements Manager {
     for (const n of cluster.nodes.values()) {
       if (n.role.kind === 'standby' && n.settings.recoveryTargetTimeline !== 'latest') n.settings = { ...n.settings, recoveryTargetTimeline: 'latest', recoveryTargetTimelineDefaulted: false };
     }
+    this.initialSync = spec.synchronousMode ? this.syncAtStart() : null;
+  }
+
+  /** The synchronous standbys a cluster that has been running in synchronous_mode has at the start (/sync). */
+  private readonly initialSync: { leader: string; standbys: string[] } | null;
+
+  /**
+   * A running cluster in synchronous_mode already has its synchronous standbys when the scenario starts: the
+   * primary's synchronous_standby_names (FIRST n) and /sync name synchronous_node_count of its direct standbys
+   * (not nosync), by name; the leader's first loop then keeps or changes them as it would (manageSync).
+   */
+  private syncAtStart(): { leader: string; standbys: string[] } | null {
+    const primary = [...this.cluster.nodes.values()].find((n) => n.isPrimary);
+    if (!primary) return null;
+    const standbys = [...this.cluster.nodes.values()]
+      .filter((n) => n.role.kind === 'standby' && n.role.upstream === primary.name && !this.tags(n.name).nosync)
+      .map((n) => n.name)
+      .sort()
+      .slice(0, this.spec.synchronousNodeCount);
+    if (standbys.length === 0) return { leader: primary.name, standbys: [] };
+    if (primary.settings.synchronousStandbyNames === null) primary.settings = { ...primary.settings, synchronousStandbyNames: { method: 'first', num: standbys.length, names: standbys } };
+    return { leader: primary.name, standbys };
   }
 
   tags(node: string): PatroniTags {
@@ -82,7 +104,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     if (this.warning) c.log(null, 'failover', `Patroni: ${this.warning}`);
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
-    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now));
+    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync);
     for (const a of this.agents) a.start();
   }
 
@@ -123,6 +145,12 @@ export class PatroniAgent {
   /** The last decision's text, so that a refusal repeated every loop is recorded once. */
   private lastDecision = '';
   private rewindNoted: string | null = null;
+  /** pg_rewind and re-clones of this node (rejoin.ts). */
+  private readonly rejoin: Rejoin;
+  /** The leader (name|timeline) a pg_rewind failed against (rewind.py REWIND_STATUS.FAILED): no second try. */
+  private rewindFailed: string | null = null;
+  /** The leader (name|timeline) the rebuild in progress runs against. */
+  private rebuildingFor: string | null = null;
 
   constructor(
     private readonly group: Patroni,
@@ -134,6 +162,7 @@ export class PatroniAgent {
     const local = members.findIndex((m) => m.site === node.site);
     this.client = { name: node.name, endpoint: ep, member: local >= 0 ? local : 0, onLeaderChange: () => this.wake() };
     group.dcs.register(this.client);
+    this.rejoin = new Rejoin(c, node, 'Patroni', (tool, ok) => this.rebuilt(tool, ok));
   }
 
   private get c(): PgCluster {
@@ -145,8 +174,11 @@ export class PatroniAgent {
   }
 
   start(): void {
-    this.nextRun = this.now;
-    this.sleeping = this.c.ctx.sim.at(this.now, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
+    // Each Patroni process was started at its own time: its loop runs at its own phase within loop_wait (from
+    // the seed), not at the scenario's round instants, so a fault at 10:00:00 is seen at the next loop.
+    const phase = Math.floor(this.c.ctx.random.stream(`patroni/${this.node.name}`).next() * this.group.loopWait);
+    this.nextRun = (this.now + phase) as Micros;
+    this.sleeping = this.c.ctx.sim.at(this.nextRun, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
   }
 
   /** A watch fired (the leader key changed): the sleeping loop runs now. */
@@ -312,12 +344,12 @@ export class PatroniAgent {
     this.done();
   }
 
-  private demote(mode: 'offline' | 'immediate-nolock', upstream: string | null, why: string): void {
+  private demote(mode: 'offline' | 'immediate-nolock', upstream: string | null, why: string, restart = true): void {
     const n = this.node;
     this.say(`Demoting self (${mode})`);
     // Patroni clears synchronous_standby_names on demotion (ha.py demote, synchronous mode).
     if (this.group.spec.synchronousMode && n.settings.synchronousStandbyNames) n.settings = { ...n.settings, synchronousStandbyNames: null };
-    this.c.demote(n, upstream, mode === 'offline' ? 'fast' : 'immediate', `Patroni: ${why}`);
+    this.c.demote(n, upstream, mode === 'offline' ? 'fast' : 'immediate', `Patroni: ${why}`, restart);
   }
 
   // ------------------------------------------------------------------------------------------ following
@@ -325,37 +357,90 @@ export class PatroniAgent {
   /** follow(): a primary without the key demotes; a replica points primary_conninfo at the leader. */
   private follow(leaderName: string, _v: DcsState): void {
     const n = this.node;
+    const leader = this.c.node(leaderName);
     if (n.isPrimary) {
-      this.demote('immediate-nolock', leaderName, `demoting self because I do not have the lock and I was a leader (the leader key names ${leaderName})`);
+      // ha.py demote: a node that needs (and may get) pg_rewind or a re-clone is not started again; the next
+      // loop rebuilds it (recover).
+      const rebuild = this.rebuildPlan(leader) !== null;
+      this.demote('immediate-nolock', leaderName, `demoting self because I do not have the lock and I was a leader (the leader key names ${leaderName})`, !rebuild);
       return;
     }
     const role = n.role;
-    if (role.kind !== 'standby' || role.upstream === leaderName) return;
-    const leader = this.c.node(leaderName);
+    if (role.kind !== 'standby' || (role.upstream === leaderName && this.rebuildPlan(leader) === null)) return;
+    // ha.py follow → _handle_rewind_or_reinitialize: a diverged running replica is stopped and rebuilt.
+    if (this.rebuild(leader)) return;
+    if (role.upstream === leaderName) return;
     this.noteRewind(leader);
     this.say(`following a new leader ${leaderName}`);
     this.c.repoint(n, leaderName);
   }
 
-  /** rewind.py _check_timeline_and_lsn: WAL past the leader's branch point needs pg_rewind (not modelled here). */
+  /**
+   * What rebuilds this node before it can follow `leader` (rewind.py can_rewind,
+   * should_remove_data_directory_on_diverged_timelines; ha.py _handle_rewind_or_reinitialize), or null: it has
+   * not diverged, or nothing may rebuild it.
+   */
+  private rebuildPlan(leader: PgNode): { tool: 'pg_rewind' | 'pg_basebackup'; why: string } | null {
+    const n = this.node;
+    const why = divergence(n, leader, this.now);
+    if (why === null) return null;
+    const spec = this.group.spec;
+    if (spec.usePgRewind && rewindable(n) && this.rewindFailed !== `${leader.name}|${leader.tli}`) return { tool: 'pg_rewind', why };
+    if (spec.removeDataDirectoryOnDivergedTimelines) return { tool: 'pg_basebackup', why };
+    return null;
+  }
+
+  /** Starts what rebuilds this node against `leader`, if anything: true when it did. */
+  private rebuild(leader: PgNode): boolean {
+    const plan = this.rebuildPlan(leader);
+    if (!plan) return false;
+    this.rebuildingFor = `${leader.name}|${leader.tli}`;
+    if (plan.tool === 'pg_rewind') {
+      this.say(`running pg_rewind from ${leader.name} (${plan.why})`);
+      this.rejoin.rewind(leader);
+    } else {
+      this.say(`reinitializing due to diverged timelines (${plan.why}): remove_data_directory_on_diverged_timelines is set`);
+      this.rejoin.reclone(leader, 'spread');
+    }
+    return true;
+  }
+
+  /** A rebuild ended (the async executor wakes the loop). */
+  private rebuilt(tool: 'pg_rewind' | 'pg_basebackup', ok: boolean): void {
+    const n = this.node;
+    const spec = this.group.spec;
+    if (tool === 'pg_rewind' && !ok) {
+      this.rewindFailed = this.rebuildingFor;
+      const leader = this.rebuildingFor?.split('|')[0];
+      // rewind.py execute: after a failed rewind either option removes the data directory (the next loop clones).
+      const option = spec.removeDataDirectoryOnRewindFailure ? 'remove_data_directory_on_rewind_failure' : spec.removeDataDirectoryOnDivergedTimelines ? 'remove_data_directory_on_diverged_timelines' : null;
+      if (option && n.dataDirectory === 'present') {
+        this.say(`Failed to rewind from healthy primary: ${leader}; ${option} is set. removing...`);
+        this.c.rebuilds.destroy(n);
+      } else this.say(`Failed to rewind from healthy primary: ${leader}; neither remove_data_directory_on_rewind_failure nor remove_data_directory_on_diverged_timelines is set: ${n.name} starts as a replica that cannot follow`);
+    }
+    this.wake();
+  }
+
+  /** rewind.py _check_timeline_and_lsn: WAL past the leader's branch point needs pg_rewind; said once per leader when nothing rebuilds it. */
   private noteRewind(leader: PgNode): void {
     const n = this.node;
-    const end = n.walEnd(this.now);
-    const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
-    const leaves = isAncestorOrSelf(mine, leader.wal.timeline) ? endOf(leader.wal.timeline, mine) : -1;
-    const diverged = leaves !== null && leaves < end - 0.5;
-    if (!diverged) return;
+    const where = divergence(n, leader, this.now);
+    if (where === null) return;
     const key = `${leader.name}|${leader.tli}`;
     if (this.rewindNoted === key) return;
     this.rewindNoted = key;
-    const where = leaves === -1 ? `timeline ${mine.tli} is not in ${leader.name}'s history` : `${n.name}'s WAL on timeline ${mine.tli} runs to ${formatLsn(end)}, past ${formatLsn(leaves)} where ${leader.name}'s history leaves it`;
-    this.say(`pg_rewind is needed to follow ${leader.name} (${where}); use_pg_rewind is ${this.group.spec.usePgRewind ? 'on, but replsim does not model pg_rewind' : 'off'}: ${n.name} needs pg_rewind or a re-clone and will not stream until it gets one`);
+    const spec = this.group.spec;
+    const why = !spec.usePgRewind ? 'use_pg_rewind is off' : !rewindable(n) ? 'use_pg_rewind is on, but it has neither wal_log_hints = on nor data checksums' : 'pg_rewind failed';
+    this.say(`pg_rewind is needed to follow ${leader.name} (${where}); ${why} and remove_data_directory_on_diverged_timelines is off: ${n.name} will not stream until it is rebuilt`);
   }
 
   /** recover(): PostgreSQL is not running: start it, as primary if this node holds the key, else as a replica of the leader. */
   private recover(v: DcsState): void {
     const n = this.node;
     const c = this.c;
+    // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
+    if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
     if (v.leader === n.name && n.role.kind === 'primary') {
       const r = this.group.dcs.keepAlive(this.client);
       this.later(r.delay, () => {
@@ -369,6 +454,18 @@ export class PatroniAgent {
       return;
     }
     const leader = v.leader !== null && v.leader !== n.name ? v.leader : null;
+    if (leader && n.dataDirectory === 'empty') {
+      // ha.py bootstrap: an empty data directory is cloned from the leader (create_replica_methods: basebackup).
+      this.say(`trying to bootstrap from leader '${leader}'`);
+      this.rejoin.reclone(c.node(leader), 'spread');
+      return this.done();
+    }
+    if (leader && this.rebuildPlan(c.node(leader)) !== null) {
+      if (n.role.kind === 'primary') c.demote(n, leader, 'fast', `Patroni: starting as a secondary of ${leader} after a rebuild (${n.name} does not hold the leader key)`, false);
+      else if (n.role.upstream !== leader) n.role.upstream = leader;
+      this.rebuild(c.node(leader));
+      return this.done();
+    }
     if (n.role.kind === 'primary') {
       if (leader) this.noteRewind(c.node(leader));
       c.demote(n, leader, 'fast', `Patroni: starting as a secondary${leader ? ` of ${leader}` : ''} (${n.name} does not hold the leader key)`);

@@ -19,6 +19,7 @@ import { formatLsn, type Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { probe } from './health.ts';
 import { secs, type Manager } from './manager.ts';
+import { divergence, Rejoin } from './rejoin.ts';
 
 /** The states of docs/failover-state-machine.rst that the model uses. */
 export type PgafState =
@@ -60,6 +61,8 @@ interface NodeRecord {
   lastContact: Micros;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** The keeper's pg_rewind and pg_basebackup of this node (fsm_rewind_or_init). */
+  readonly rejoin: Rejoin;
 }
 
 export class PgAutoFailover implements Manager {
@@ -80,6 +83,9 @@ export class PgAutoFailover implements Manager {
     const standbys = [...cluster.nodes.values()].filter((n) => !n.isPrimary).length;
     this.nodes = [...cluster.nodes.values()].map((n) => {
       const o = spec.nodes[n.name];
+      // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
+      // DEFAULT_GUC_SETTINGS_FOR_PG_AUTO_FAILOVER), so that a demoted primary can be rewound.
+      if (!n.settings.walLogHints) n.settings = { ...n.settings, walLogHints: true };
       const goal: PgafState = n.isPrimary ? (standbys === 0 ? 'single' : 'primary') : 'secondary';
       return {
         node: n,
@@ -97,6 +103,7 @@ export class PgAutoFailover implements Manager {
         lastContact: now,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
+        rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
   }
@@ -174,7 +181,7 @@ export class PgAutoFailover implements Manager {
 
   /** Whether anything is in transition or abnormal: the loop keeps running (else it sleeps until poked). */
   private active(monitorUp: boolean): boolean {
-    return this.nodes.some((r) => r.goal !== r.reported || r.health === 'bad' || r.pendingHealth !== null || !r.node.running || !this.reach(this.monitor, r.endpoint) || r.node.service.cpu !== 1 || r.node.service.disk !== 1 || this.cluster.ctx.net.loss(this.monitor, r.endpoint) > 0) || !monitorUp;
+    return this.nodes.some((r) => r.goal !== r.reported || r.health === 'bad' || r.pendingHealth !== null || !r.node.running || !this.reach(this.monitor, r.endpoint) || r.node.service.cpu !== 1 || r.node.service.disk !== 1 || r.node.service.throughput !== 1 || this.cluster.ctx.net.loss(this.monitor, r.endpoint) > 0) || !monitorUp;
   }
 
   // ------------------------------------------------------------------------------------------ keepers
@@ -224,10 +231,24 @@ export class PgAutoFailover implements Manager {
       case 'catchingup':
       case 'secondary': {
         const up = p && p !== r ? p.node.name : null;
+        // The keeper is still rebuilding the node: the transition goes on (its state stays).
+        if (r.rejoin.busy) return;
+        if (up && n.dataDirectory === 'empty') {
+          this.say(r, `${n.name}'s data directory is empty: pg_basebackup from ${up}`);
+          r.rejoin.reclone(p!.node, 'spread');
+          return;
+        }
+        if (up && (n.isPrimary || divergence(n, p!.node, this.now) !== null)) {
+          // demoted -> catchingup (fsm_transition.c fsm_rewind_or_init): pg_rewind against the new primary,
+          // pg_basebackup when it fails; the keeper reaches catchingup when the node runs as a standby.
+          if (n.isPrimary) c.demote(n, up, 'fast', `pg_auto_failover: ${n.name} rejoins as a standby of ${up} (fsm_rewind_or_init: pg_rewind first)`, false);
+          else if (n.role.kind === 'standby') n.role.upstream = up;
+          this.say(r, `${n.name}: rewinding to become a standby of ${up}`);
+          r.rejoin.rewind(p!.node);
+          return;
+        }
         if (n.isPrimary) {
-          // demoted -> catchingup: pg_rewind, else pg_basebackup (fsm_transition.c fsm_rewind_or_init): not
-          // modelled; the node starts as a standby of the primary, and stays broken if it has diverged.
-          if (up) c.demote(n, up, 'fast', `pg_auto_failover: ${n.name} rejoins as a standby of ${up} (a real keeper runs pg_rewind or pg_basebackup here; replsim does neither)`);
+          if (up) c.demote(n, up, 'fast', `pg_auto_failover: ${n.name} rejoins as a standby of ${up}`);
         } else {
           if (up && n.role.kind === 'standby' && n.role.upstream !== up) c.repoint(n, up);
           if (!n.running) c.start(n);
@@ -241,6 +262,15 @@ export class PgAutoFailover implements Manager {
         break;
     }
     r.state = r.goal;
+  }
+
+  /** A keeper's rebuild ended: a failed pg_rewind falls back to pg_basebackup (fsm_rewind_or_init). */
+  private rebuilt(n: PgNode, tool: 'pg_rewind' | 'pg_basebackup', ok: boolean): void {
+    const r = this.nodes.find((x) => x.node === n)!;
+    const p = this.primary();
+    if (ok || tool !== 'pg_rewind' || !p || p === r) return;
+    this.say(r, `Failed to rewind demoted primary to standby, trying pg_basebackup instead`);
+    r.rejoin.reclone(p.node, 'spread');
   }
 
   /**

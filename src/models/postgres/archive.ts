@@ -26,6 +26,10 @@ import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import { historyOf, timelineAt, type Timeline } from './timeline.ts';
+import type { StorageFact } from '../../history/facts/storage.ts';
+
+/** Why a segment failed to archive. */
+type ArchiveFailure = Extract<StorageFact, { kind: 'archiving-fails' }>['why'];
 
 /** Default speed of archive_command and restore_command when the scenario gives none. */
 export const DEFAULT_ARCHIVE_THROUGHPUT = 100e6;
@@ -147,7 +151,7 @@ export class WalArchive {
       a.anchor = { at: this.now, lsn };
       if (unreachable !== a.unreachable) {
         a.unreachable = unreachable;
-        if (unreachable) this.logFailure(n, a, 1, `the archive at site ${this.site} is unreachable from ${n.name}`);
+        if (unreachable) this.logFailure(n, a, 1, { kind: 'unreachable', site: this.site });
       }
     }
   }
@@ -169,7 +173,7 @@ export class WalArchive {
     if (n.settings.archiveCommand === null) {
       // pgarch.c: archiving enabled without a command (the wording by version).
       const message = n.version >= 17 ? '"archive_mode" enabled, yet archiving is not configured' : n.version >= 15 ? 'archive_mode enabled, yet archiving is not configured' : 'archive_mode enabled, yet archive_command is not set';
-      this.cluster.log(n, 'setting', `${n.name} has archive_mode = ${n.settings.archiveMode} but no archive_command: completed segments wait in pg_wal for ever`, [{ process: 'archiver', level: 'WARNING', message }]);
+      this.cluster.log(n, 'setting', { kind: 'archiving-not-configured', node: n.name, archiveMode: String(n.settings.archiveMode) }, [{ process: 'archiver', level: 'WARNING', message }]);
     }
   }
 
@@ -188,7 +192,7 @@ export class WalArchive {
     if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
     a.failing = { until, exitCode, since: this.now, event: null, logged: false };
     a.failing.event = this.cluster.ctx.sim.at(until, `archive ok ${n.name}`, () => this.recover(n), PRIORITY.protocol);
-    this.logFailure(n, a, exitCode, `archive_command of ${n.name} fails (exit code ${exitCode})`);
+    this.logFailure(n, a, exitCode, { kind: 'command-failed', exitCode });
   }
 
   private recover(n: PgNode): void {
@@ -208,12 +212,12 @@ export class WalArchive {
       if (cycles > 0) this.cluster.ctx.history.repeatLast(n.name, cycles, (f.since + cycles * spacing) as Micros);
     }
     const backlog = this.completed(n) - a.anchor.lsn;
-    this.cluster.log(n, 'replication', `archive_command of ${n.name} succeeds again: ${Math.round(backlog / n.settings.walSegmentSize)} completed segments wait to be archived`);
+    this.cluster.log(n, 'replication', { kind: 'archiving-again', node: n.name, segments: Math.round(backlog / n.settings.walSegmentSize) });
     // Standbys that restore from the archive may find more there now (retry.ts: a change).
     this.cluster.requestReflow();
   }
 
-  private logFailure(n: PgNode, a: ArchiverState, exitCode: number, why: string): void {
+  private logFailure(n: PgNode, a: ArchiverState, exitCode: number, why: ArchiveFailure): void {
     if (a.failing) a.failing.logged = true;
     const file = walFileName(timelineAt(n.wal.timeline, a.anchor.lsn).tli, a.anchor.lsn, n.settings.walSegmentSize);
     const command = (n.settings.archiveCommand ?? '').replace(/%f/g, file).replace(/%p/g, `pg_wal/${file}`);
@@ -225,7 +229,7 @@ export class WalArchive {
       message: `archiving ${n.version >= 10 ? 'write-ahead log' : 'transaction log'} file "${file}" failed too many times, will try again later`,
     };
     const lines = [...Array.from({ length: NUM_ARCHIVE_RETRIES }, () => failed), warning];
-    this.cluster.log(n, 'replication', `${why}: ${file} and the segments after it stay in pg_wal until archived`, lines);
+    this.cluster.log(n, 'replication', { kind: 'archiving-fails', node: n.name, segment: file, why }, lines);
   }
 
   // ------------------------------------------------------------------ what the archive holds

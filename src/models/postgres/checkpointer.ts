@@ -27,6 +27,7 @@ import type { PgNode } from './node.ts';
 import { CheckpointRecords, MAX_RECORDS_PER_TIMELINE, type CheckpointRecord } from './records.ts';
 import { checkpointSegments, distanceTrigger, removalHorizon, type Horizon } from './retention.ts';
 import { isAncestorOrSelf, timelineAt } from './timeline.ts';
+import type { Fact } from '../../history/facts/index.ts';
 
 /** checkpointer.c CheckpointerMain: a restartpoint that could not be made is tried again 15 s later. */
 export const RESTARTPOINT_RETRY = seconds(15);
@@ -38,7 +39,7 @@ export interface CheckpointHost {
   replayPosition(n: PgNode, now: Micros): Lsn;
   /** A standby's replay position, its rate (bytes/µs) and when that rate changes by itself (replay.ts). */
   replayAt(n: PgNode, now: Micros): { readonly lsn: Lsn; readonly rate: number; readonly changesAt: number };
-  log(node: PgNode | null, kind: EventKind, message: string, lines?: readonly (LogLine | null)[]): void;
+  log(node: PgNode | null, kind: EventKind, fact: Fact | string, lines?: readonly (LogLine | null)[]): void;
   /** The oldest restart_lsn of the valid slots on `n`, or null. */
   slotMinimum(n: PgNode): Lsn | null;
   /** 13+: invalidate `n`'s slots whose restart_lsn is before `below`; true if any was. */
@@ -486,7 +487,7 @@ export class Checkpointer {
       hint: `Consider increasing the configuration parameter "${n.version < 9.5 ? 'checkpoint_segments' : 'max_wal_size'}".`,
     };
     const cps = checkpointSegments(n.version, n.settings);
-    this.host.log(n, 'checkpoint', `${n.name} starts checkpoints for WAL volume every ${apart} s (every ${cps} segments of WAL), less than checkpoint_warning = ${n.settings.checkpointWarning / 1e6} s`, [line]);
+    this.host.log(n, 'checkpoint', { kind: 'checkpoints-too-frequent', node: n.name, apart, segments: cps, checkpointWarning: n.settings.checkpointWarning }, [line]);
   }
 
   private addRecord(r: CheckpointRecord): void {

@@ -2,6 +2,8 @@ import type { Micros } from '../../engine/time.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { EventKind, PromotionCause, SimEvent, WaitReason } from '../../history/history.ts';
+import type { Fact } from '../../history/facts/index.ts';
+import type { WaitFact } from '../../history/facts/replication.ts';
 import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -9,22 +11,21 @@ import { PRIORITY, type WorldContext } from './context.ts';
 import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, type StandbyRole, type Stream } from './node.ts';
-import { changeNeedsRestart, formatVersion, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
+import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
 import { Rebuilds } from './rebuild.ts';
-import { retentionText, type Horizon } from './retention.ts';
+import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
 import { gucName, gucValue } from './guc.ts';
-import { formatSize, humanSize } from '../../scenario/units.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
-  | { readonly ok: false; readonly reason: WaitReason; readonly line: LogLine; readonly why: string }
+  | { readonly ok: false; readonly reason: WaitReason; readonly line: LogLine; readonly why: WaitFact }
   | { readonly ok: true; readonly sent: Timeline; readonly limit: Lsn | null };
 
 const TEARDOWN_REASONS = {
@@ -91,8 +92,8 @@ export class PgCluster {
     this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
     this.restore = new ArchiveRestore(this.storage.archive, {
       now: () => this.ctx.sim.now,
-      log: (n, message, lines) => this.log(n, 'replication', message, lines),
-      logRefusal: (n, lines) => this.log(n, 'diverged', this.refusalText(n), lines),
+      log: (n, fact, lines) => this.log(n, 'replication', fact, lines),
+      logRefusal: (n, lines) => this.log(n, 'diverged', this.refusals.get(n.name) ?? { kind: 'prose', text: '' }, lines),
       recordReceiver: (n, detail) => this.recordReceiver(n, 'restoring-from-archive', detail),
       requestReflow: () => this.requestReflow(),
       connect: (n) => this.connect(n),
@@ -148,13 +149,14 @@ export class PgCluster {
 
   // ---------------------------------------------------------------- recording helpers
 
-  log(node: PgNode | null, kind: EventKind, message: string, lines: readonly (LogLine | null)[] = []): SimEvent {
+  /** Records an event (a string: the transitional API of code not converted to facts yet). */
+  log(node: PgNode | null, kind: EventKind, fact: Fact | string, lines: readonly (LogLine | null)[] = []): SimEvent {
     // A parked retry loop of that server goes on attempt by attempt after this event (retry.ts).
     if (node && this.retries.isParked(node)) this.retries.resume(node);
-    return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, message, lines);
+    return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, fact, lines);
   }
 
-  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: string, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
+  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: Fact, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
     const role = n.role;
     this.ctx.history.receiver({
       at: this.ctx.sim.now,
@@ -223,32 +225,32 @@ export class PgCluster {
     // loop collapses).
     const refused: LogLine[] = [];
     if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
-    const fail = (reason: WaitReason, line: LogLine | null, why: string) => this.attemptFailed(n, reason, line, why, refused);
+    const fail = (reason: WaitReason, line: LogLine | null, why: WaitFact) => this.attemptFailed(n, reason, line, why, refused);
     // The archive comes first (restore_command), then pg_wal, then the stream (xlogrecovery.c
     // WaitForWALToBecomeAvailable; postgres-2.md rule 9): while the archive has the next segment, it restores.
     if (role.phase === 'redo' && this.restore.start(n, role, refused)) return;
     // An idle walreceiver restarts on its own connection; a new process connects to primary_conninfo.
     const wr = role.walreceiver;
     const upName = wr ? wr.upstream : role.upstream;
-    if (upName === null) return fail('no-upstream', null, 'no primary_conninfo: the standby replays only what it has');
+    if (upName === null) return fail('no-upstream', null, { kind: 'no-primary-conninfo' });
     const up = this.node(upName);
     if (wr && (!up.running || up.boot !== wr.upstreamBoot)) {
       // The upstream's shutdown ended the connection; the walreceiver notices at its next IDENTIFY_SYSTEM and
       // exits ([EXP] on 15.18), and the next attempt starts a new process.
-      return fail('upstream-down', pgLog.identifySystemLost(), `${up.name} was shut down: ${n.name}'s walreceiver finds its connection gone`);
+      return fail('upstream-down', pgLog.identifySystemLost(), { kind: 'upstream-shut-down', node: n.name, upstream: up.name });
     }
     if (!this.reachable(n, up)) {
       // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers.
-      return fail('upstream-unreachable', pgLog.connectionTimedOut(n.version, n.name, up.name), `${up.name} is unreachable from ${n.name}${up.running ? '' : ' (and not running)'}`);
+      return fail('upstream-unreachable', pgLog.connectionTimedOut(n.version, n.name, up.name), { kind: 'upstream-unreachable', node: n.name, upstream: up.name, upstreamRunning: up.running });
     }
-    if (!up.running) return fail('upstream-down', pgLog.couldNotConnect(n.version, n.name, up.name), `${up.name} is not running`);
+    if (!up.running) return fail('upstream-down', pgLog.couldNotConnect(n.version, n.name, up.name), { kind: 'upstream-not-running', upstream: up.name });
     if (!up.acceptsConnections) {
-      return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), `${up.name} is starting up (it has not read its checkpoint record) and accepts no connections`);
+      return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), { kind: 'upstream-starting-up', upstream: up.name });
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
       // them is refused after IDENTIFY_SYSTEM, before any timeline is compared.
-      return fail('system-identifier-differs', pgLog.systemIdentifierDiffers(), `${up.name} is another database system than ${n.name} (not cloned from the same cluster): it cannot stream from it`);
+      return fail('system-identifier-differs', pgLog.systemIdentifierDiffers(), { kind: 'system-identifier-differs', node: n.name, upstream: up.name });
     }
     const upTli = up.tli;
     const end = n.walEnd(now);
@@ -263,19 +265,19 @@ export class PgCluster {
       return fail(
         'timeline-mismatch-9.2',
         pgLog.timelineMismatch92(upTli, role.target.tli),
-        `${n.name} runs ${formatVersion(n.version)}: before 9.3 streaming cannot cross a timeline switch (${up.name} is on ${upTli}, recovery target ${role.target.tli})`,
+        { kind: 'timeline-switch-before-9.3', node: n.name, version: n.version, upstream: up.name, upstreamTimeline: upTli, targetTimeline: role.target.tli },
       );
     }
     // walreceiver.c WalReceiverMain compares the upstream's timeline with the one it is asked to stream.
     if (upTli < startTli) {
-      return fail('upstream-behind', pgLog.upstreamBehind(upTli, startTli), `${up.name} is on timeline ${upTli}, behind timeline ${startTli} that ${n.name} asks to stream`);
+      return fail('upstream-behind', pgLog.upstreamBehind(upTli, startTli), { kind: 'upstream-timeline-behind', node: n.name, upstream: up.name, upstreamTimeline: upTli, timeline: startTli });
     }
     if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, startTli, upTli);
     const answer = this.startReplication(n, up, startTli, startpoint);
     if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
-    this.restore.end(n, `then it streams from ${up.name}`);
+    this.restore.end(n, { kind: 'streams', upstream: up.name });
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -283,7 +285,7 @@ export class PgCluster {
       // record. It tries again every wal_retrieve_retry_interval, forever: the server stays in startup ([EXP]
       // on 15.18, docs/conformance.md seed-79: running, "the database system is starting up", `highest
       // timeline 1 of the primary is behind recovery timeline 2` at every retry).
-      const why = `${n.name} cannot read its checkpoint record: the checkpoint is on timeline ${startTli}, which is not in the history of its recovery target timeline ${role.target.tli}; it waits for the record, accepts no connections and streams timeline ${startTli} from ${up.name} in vain`;
+      const why: WaitFact = { kind: 'checkpoint-not-in-target', node: n.name, upstream: up.name, timeline: startTli, targetTimeline: role.target.tli };
       this.streamedInVain(n, up, startTli, limit, line, 'new-timeline-not-a-child', why, refused);
       // A live stream is stopped by the startup process when it gives up on the pages (XLogShutdownWalRcv).
       if (limit === null) role.walreceiver = null;
@@ -297,7 +299,7 @@ export class PgCluster {
     const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
     const namesake = historyOf(up.wal.timeline).find((e) => e.timeline.tli === mine.tli)?.timeline;
     if (namesake && namesake !== mine) {
-      const why = `${n.name}'s timeline ${mine.tli} and ${up.name}'s timeline ${mine.tli} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${up.name} sends does not continue ${n.name}'s, which cannot replay it`;
+      const why: WaitFact = { kind: 'same-tli-different-history', node: n.name, upstream: up.name, timeline: mine.tli };
       return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
     const upEnd = this.sendable(up, now);
@@ -306,7 +308,7 @@ export class PgCluster {
       // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
       // new, without an error (observed on 15.18, docs/conformance.md seed-10). The model keeps it waiting,
       // silently, and retries until the upstream has passed its position.
-      const why = `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)}): ${up.name} accepts the start at ${formatLsn(startpoint)} but has nothing new to send`;
+      const why: WaitFact = { kind: 'ahead-of-upstream', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd, startLsn: startpoint };
       return this.streamedInVain(n, up, startTli, limit, line, 'ahead-of-flush', why, refused);
     }
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
@@ -320,16 +322,16 @@ export class PgCluster {
     role.receiver = { status: 'streaming', stream };
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli: startTli, idle: false };
     if (!empty) {
-      this.log(n, 'replication', `streaming from ${up.name} on timeline ${startTli} from ${formatLsn(end)}${limit !== null ? ` up to the switchpoint ${formatLsn(limit)}` : ''}`, [line]);
-      this.recordReceiver(n, null, `streaming from ${up.name} on timeline ${startTli}`);
+      this.log(n, 'replication', { kind: 'streaming', upstream: up.name, timeline: startTli, lsn: end, switchLsn: limit }, [line]);
+      this.recordReceiver(n, null, { kind: 'receiving', upstream: up.name, timeline: startTli });
     }
     this.requestReflow('changed');
   }
 
   /** A failed attempt: the walreceiver process exits with its error; the next attempt starts a new one. */
-  private attemptFailed(n: PgNode, reason: WaitReason, line: LogLine | null, why: string, refused: readonly LogLine[]): void {
+  private attemptFailed(n: PgNode, reason: WaitReason, line: LogLine | null, why: WaitFact, refused: readonly LogLine[]): void {
     (n.role as StandbyRole).walreceiver = null;
-    this.wait(n, reason, [line, ...refused], refused.length ? `${why}; ${this.refusalText(n)}` : why);
+    this.wait(n, reason, [line, ...refused], refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why);
   }
 
   /**
@@ -342,7 +344,7 @@ export class PgCluster {
     // The slot named in primary_slot_name is acquired first (walsender.c StartReplication).
     const slotError = this.storage.slots.acquire(n, up);
     if (slotError) {
-      return { ok: false, reason: 'slot-unusable', line: slotError, why: `${n.name} streams through slot "${n.settings.primarySlotName}" (primary_slot_name), which ${up.name} refuses: ${slotError.message.replace(/^.*ERROR: {2}/, '')}` };
+      return { ok: false, reason: 'slot-unusable', line: slotError, why: { kind: 'slot-refused', node: n.name, upstream: up.name, slot: n.settings.primarySlotName ?? '', error: slotError.message.replace(/^.*ERROR: {2}/, '') } };
     }
     const upHistory = up.wal.timeline;
     let limit: Lsn | null = null;
@@ -350,11 +352,11 @@ export class PgCluster {
     if (tli === upHistory.tli) {
       const upEnd = this.sendable(up, this.ctx.sim.now);
       if (startpoint > upEnd + 0.5) {
-        return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: `${n.name} is ahead of ${up.name}'s WAL (${formatLsn(end)} > ${formatLsn(upEnd)})` };
+        return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: { kind: 'ahead-of-upstream', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd } };
       }
     } else {
       const sp = switchPointOf(upHistory, tli);
-      if (!sp.found) return { ok: false, reason: 'not-in-upstream-history', line: pgLog.timelineNotInHistory(tli), why: `timeline ${tli} is not in ${up.name}'s history` };
+      if (!sp.found) return { ok: false, reason: 'not-in-upstream-history', line: pgLog.timelineNotInHistory(tli), why: { kind: 'timeline-not-in-upstream-history', upstream: up.name, timeline: tli } };
       invariant(sp.end !== null, 'a historic timeline has an end');
       // The switchpoint is compared with the requested start (a segment boundary), not with the standby's
       // replay position.
@@ -363,7 +365,7 @@ export class PgCluster {
           ok: false,
           reason: 'not-in-upstream-history',
           line: pgLog.notInHistory(startpoint, tli, tli, sp.end),
-          why: `${up.name}'s history left timeline ${tli} at ${formatLsn(sp.end)}, before the start of the segment ${n.name} asks for (${formatLsn(startpoint)}; its WAL ends at ${formatLsn(end)})`,
+          why: { kind: 'upstream-left-timeline', node: n.name, upstream: up.name, timeline: tli, switchLsn: sp.end, startLsn: startpoint, lsn: end },
         };
       }
       limit = sp.end;
@@ -378,7 +380,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: `${up.name} has already removed WAL segment ${seg}, where ${n.name} must restart streaming (${this.storage.slots.lostNote(n, up) ?? retentionText(up)})`,
+        why: { kind: 'segment-already-removed', node: n.name, upstream: up.name, segment: seg, retention: this.storage.slots.lostNote(n, up) ?? retentionFact(up) },
       };
     }
     return { ok: true, sent, limit };
@@ -389,7 +391,7 @@ export class PgCluster {
    * ends at its switchpoint ("End of WAL reached") and leaves the walreceiver idle on its connection; a live one
    * stays connected. The model does not stream: the standby waits and tries again.
    */
-  private streamedInVain(n: PgNode, up: PgNode, tli: number, limit: Lsn | null, line: LogLine, reason: WaitReason, why: string, refused: readonly LogLine[]): void {
+  private streamedInVain(n: PgNode, up: PgNode, tli: number, limit: Lsn | null, line: LogLine, reason: WaitReason, why: WaitFact, refused: readonly LogLine[]): void {
     const role = n.role as StandbyRole;
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli, idle: limit !== null };
     if (limit === null) this.inVain.add(n);
@@ -398,7 +400,7 @@ export class PgCluster {
       lines.unshift(line, pgLog.replicationTerminated(tli, limit));
       if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
     }
-    this.wait(n, reason, lines, refused.length ? `${why}; ${this.refusalText(n)}` : why);
+    this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why);
   }
 
   /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
@@ -426,7 +428,7 @@ export class PgCluster {
       const tl = up.historyFiles.get(tli);
       if (!tl || n.historyFiles.has(tli)) continue;
       n.historyFiles.set(tli, tl);
-      this.log(n, 'timeline', `fetched history file of timeline ${tli} from ${up.name}`, [pgLog.fetchingHistory(tli)]);
+      this.log(n, 'timeline', { kind: 'history-file-fetched', upstream: up.name, timeline: tli }, [pgLog.fetchingHistory(tli)]);
     }
   }
 
@@ -451,27 +453,27 @@ export class PgCluster {
     // GetXLogReplayRecPtr), which recovery_min_apply_delay can hold behind what was received.
     const replay = this.replayPosition(n, now);
     const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
-    const refuse = (line: LogLine, why: string): false => {
+    const refuse = (line: LogLine, why: WaitFact): false => {
       this.refusals.set(n.name, why);
       if (refused) refused.push(line);
       else this.log(n, 'diverged', why, [line]);
       return false;
     };
-    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), `timeline ${newest} is not a child of ${n.name}'s timeline ${n.tli}`);
+    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), { kind: 'timeline-not-a-child', node: n.name, timeline: newest, nodeTimeline: n.tli });
     if (entry.end !== null && entry.end < replay) {
       return refuse(
         pgLog.forkedBefore(newest, n.tli, replay),
-        `timeline ${newest} forked off timeline ${n.tli} at ${formatLsn(entry.end)}, before ${n.name}'s replay position ${formatLsn(replay)}: ${n.name} has diverged`,
+        { kind: 'timeline-forked-before-replay', node: n.name, timeline: newest, nodeTimeline: n.tli, switchLsn: entry.end, replayLsn: replay },
       );
     }
     beforeFollow?.();
     role.target = candidate;
-    this.log(n, 'follow', `${n.name} follows timeline ${newest} (recovery_target_timeline = latest${this.currentReadAsLatest(n)})`, [pgLog.newTargetTimeline(newest)]);
+    this.log(n, 'follow', { kind: 'follows-timeline', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
       // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
       // the newest timeline of the target's history that covers it), so the node's WAL ends at the switchpoint.
-      this.log(n, 'follow', `${n.name} discards ${formatSize(n.walEnd(now) - entry.end)} of timeline ${n.tli} received past the switchpoint ${formatLsn(entry.end)} but not replayed (recovery_min_apply_delay)`);
+      this.log(n, 'follow', { kind: 'unreplayed-wal-discarded', node: n.name, bytes: n.walEnd(now) - entry.end, timeline: n.tli, switchLsn: entry.end });
       n.wal.end.set(now, entry.end);
       this.writes.walCut(n);
       for (const s of this.streams.from(n)) if (s.limit === null) s.limit = entry.end;
@@ -484,7 +486,7 @@ export class PgCluster {
     n: PgNode,
     reason: WaitReason,
     line: LogLine | null | readonly (LogLine | null)[],
-    why: string,
+    why: WaitFact,
     opts: { retryAfter?: Micros; quiet?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
@@ -519,20 +521,12 @@ export class PgCluster {
   }
 
   /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
-  private currentReadAsLatest(n: PgNode): string {
-    if (!n.settings.recoveryTargetTimelineCurrentReadAsLatest) return '';
-    return `: 'current' was written in recovery.conf, which ${formatVersion(n.version)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest`;
-  }
 
   /** Nodes whose walreceiver may be connected to a live upstream that sends it nothing it can use (streamedInVain). */
   private readonly inVain = new Set<PgNode>();
 
   /** Why the last rescan refused the newest timeline, per node. */
-  private readonly refusals = new Map<string, string>();
-
-  private refusalText(n: PgNode): string {
-    return this.refusals.get(n.name) ?? '';
-  }
+  private readonly refusals = new Map<string, WaitFact>();
 
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
   private readonly lastReason = new Map<string, WaitReason>();
@@ -578,13 +572,13 @@ export class PgCluster {
     if (!canFollowTimelineOverStreaming(n.version)) {
       // <= 9.2 (rule 8): no historic streams and no waiting walreceiver. The stream's end is the walreceiver's
       // exit; the next one meets the new timeline in IDENTIFY_SYSTEM and fails at every retry.
-      this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at ${formatLsn(sp)}, where its timeline ${s.up.tli} begins`, [pgLog.replicationTerminated92()]);
+      this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: s.up.tli }, [pgLog.replicationTerminated92()]);
       role.walreceiver = null;
       this.connect(n);
       return;
     }
     const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
-    if (!s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
+    if (!s.emptyStart) this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: null }, lines.splice(0));
     // The walreceiver stays, idle on its connection, until the startup process gives it a new start point.
     role.walreceiver = { upstream: s.up.name, upstreamBoot: s.up.boot, tli: s.timeline.tli, idle: true };
     // walreceiver.c: at the end of the stream the walsender names the timeline that follows the streamed one
@@ -595,7 +589,7 @@ export class PgCluster {
     const goal = n.settings.recoveryTargetTimeline;
     // An empty stream's lines wait for the retry loop's event; when the rescan moves on they are logged first.
     const logEmpty = () => {
-      if (s.emptyStart) this.log(n, 'replication', `${s.up.name} ended streaming of timeline ${s.timeline.tli} at its switchpoint ${formatLsn(sp)}`, lines.splice(0));
+      if (s.emptyStart) this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: null }, lines.splice(0));
     };
     if (goal === 'latest' && this.rescanLatestTimeline(n, null, logEmpty)) {
       this.connect(n);
@@ -605,10 +599,20 @@ export class PgCluster {
     const newer = this.findNewestTimeline(n, role.target.tli);
     const reason: WaitReason = goal === 'latest' ? (newer > role.target.tli ? 'new-timeline-forked-before-replay' : 'end-of-timeline') : 'timeline-not-followed';
     const goalText = goal === 'latest' ? 'latest' : goal === 'current' ? 'current' : String(goal.tli);
-    const why =
+    const why: WaitFact =
       reason === 'timeline-not-followed'
-        ? `${n.name} stays on timeline ${role.target.tli} at ${formatLsn(sp)}, the switchpoint of ${s.up.name}'s timeline ${s.up.tli}: recovery_target_timeline = '${goalText}'${n.settings.recoveryTargetTimelineDefaulted ? ` (the ${formatVersion(n.version)} default)` : ''} never switches timelines, so the walreceiver restarts streaming of timeline ${role.target.tli} every ${n.settings.walRetrieveRetryInterval / 1e6} s and receives nothing, without an error`
-        : `${n.name} cannot follow timeline ${newer} and waits at ${formatLsn(sp)}`;
+        ? {
+            kind: 'timeline-not-followed',
+            node: n.name,
+            timeline: role.target.tli,
+            lsn: sp,
+            upstream: s.up.name,
+            upstreamTimeline: s.up.tli,
+            goal: goalText,
+            defaultOf: n.settings.recoveryTargetTimelineDefaulted ? n.version : null,
+            retryInterval: n.settings.walRetrieveRetryInterval,
+          }
+        : { kind: 'cannot-follow', node: n.name, timeline: newer, lsn: sp };
     if (reason === 'timeline-not-followed' && !s.emptyStart) {
       // The first end: the walreceiver at once restarts streaming of the old timeline, which ends at once
       // ([EXP] §0.1); from then on every retry is the same event.
@@ -643,8 +647,7 @@ export class PgCluster {
     this.cancelRetry(n);
     n.role.walreceiver = null;
     const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now));
-    const text = why === 'partition' ? `${n.name} lost its connection to ${up.name} (no data for wal_receiver_timeout)` : `${up.name} ${why}: ${n.name}'s walreceiver lost its connection`;
-    this.wait(n, TEARDOWN_REASONS[why], line, text);
+    this.wait(n, TEARDOWN_REASONS[why], line, { kind: 'connection-lost', node: n.name, upstream: up.name, how: why });
   }
 
   /** Called by writes.ts when a stream reaches its limit. */
@@ -693,7 +696,7 @@ export class PgCluster {
     for (const s of this.streams) {
       if (this.streamUp(s)) {
         if (s.timeout) {
-          this.recordReceiver(s.down, null, `WAL from ${s.up.name} arrives again: the network path is back`);
+          this.recordReceiver(s.down, null, { kind: 'wal-arrives-again', upstream: s.up.name });
           this.ctx.sim.cancel(s.timeout);
         }
         s.timeout = null;
@@ -702,7 +705,7 @@ export class PgCluster {
         // unless the path heals while the connection lives (TCP then retransmits from there).
         // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
         // nothing arrives any more, because that is what a cause chain needs.
-        this.recordReceiver(s.down, 'upstream-unreachable', `no WAL arrives from ${s.up.name} any more: the network path between them is cut (the walreceiver notices after wal_receiver_timeout = ${s.down.settings.walReceiverTimeout / 1e6} s)`, 'waiting');
+        this.recordReceiver(s.down, 'upstream-unreachable', { kind: 'wal-stops-arriving', upstream: s.up.name, walReceiverTimeout: s.down.settings.walReceiverTimeout }, 'waiting');
         s.timeout = this.ctx.sim.after(s.down.settings.walReceiverTimeout, `receiver timeout ${s.down.name}`, () => {
           s.timeout = null;
           if (!this.streamUp(s)) this.dropStream(s, 'partition');
@@ -732,13 +735,13 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     const role = n.role;
     if (!n.running || role.kind !== 'standby') {
-      this.log(n, 'promote', `promotion of ${n.name} ignored: ${!n.running ? 'the server is not running' : 'the server is not in standby mode'}`);
+      this.log(n, 'promote', { kind: 'promotion-ignored', node: n.name, running: n.running });
       return false;
     }
     if (role.phase === 'reading-checkpoint') {
       // pg_ctl promote requires pg_control to say "in archive recovery", which the startup process writes
       // only after it has read its checkpoint record (xlog.c StartupXLOG, after InitWalRecovery).
-      this.log(n, 'promote', `promotion of ${n.name} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`);
+      this.log(n, 'promote', { kind: 'promotion-refused', node: n.name });
       return false;
     }
     // With WAL left to replay the trigger waits for it (replay.ts); the promotion then completes by itself.
@@ -754,7 +757,7 @@ export class PgCluster {
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
-    this.restore.end(n, 'then it was promoted');
+    this.restore.end(n, { kind: 'promoted' });
     // A promotion ends the recovery_min_apply_delay wait (xlogrecovery.c recoveryApplyDelay breaks out when
     // CheckForStandbyTrigger) and redo replays everything in pg_wal, what the walreceiver wrote included: the
     // switchpoint is the received position.
@@ -767,8 +770,7 @@ export class PgCluster {
     n.wal.timeline = tl;
     n.role = { kind: 'primary' };
     n.checkpoint = { lsn: sp, tli: newTli };
-    const by = cause.kind === 'plan' ? 'by the plan' : `by the failover manager (${cause.policy}): ${cause.why}`;
-    this.log(n, 'promote', `${n.name} promoted ${by}: timeline ${newTli} begins at ${formatLsn(sp)} (parent timeline ${tl.parent!.tli})`, [
+    this.log(n, 'promote', { kind: 'promoted', node: n.name, by: cause, timeline: newTli, lsn: sp, parentTimeline: tl.parent!.tli }, [
       requestLogged ? null : pgLog.promoteRequest(),
       pgLog.redoDone(this.lastRecordStart(n, sp)),
       pgLog.selectedTimeline(newTli),
@@ -776,7 +778,7 @@ export class PgCluster {
       pgLog.readyToAccept(),
     ]);
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
-    this.recordReceiver(n, null, 'promoted');
+    this.recordReceiver(n, null, { kind: 'receiver-promoted' });
     this.storage.promoted(n);
     this.historicizeOutgoing(n);
     this.requestReflow();
@@ -800,15 +802,16 @@ export class PgCluster {
   /**
    * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
    * primary_conninfo): how a manager demotes it (Patroni ha.py demote: a fast stop writes the shutdown
-   * checkpoint, an immediate stop is a crash). `why` is logged.
+   * checkpoint, an immediate stop is a crash). `why` is logged. Without `restart` it stays down (a manager
+   * rebuilds it first: Patroni ha.py demote does not start a node that needs pg_rewind).
    */
-  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: string): void {
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string, restart = true): void {
     if (n.role.kind !== 'primary') return;
-    this.log(n, 'setting', `${n.name} demoted (${how} stop, restarted as a standby${upstream ? ` of ${upstream}` : ' without primary_conninfo'}): ${why}`);
+    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why, ...(restart ? {} : { rebuild: true as const }) });
     if (how === 'immediate') this.crash(n);
     else this.stop(n);
     n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    this.start(n);
+    if (restart) this.start(n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
@@ -817,7 +820,7 @@ export class PgCluster {
       // An old primary rejoining as a standby: standby.signal + primary_conninfo, then a restart.
       // It shuts down as a primary (its shutdown checkpoint is its latest checkpoint, which decides rule 9's
       // FATAL on a later start), then starts with standby.signal.
-      this.log(n, 'setting', `${n.name} reconfigured as a standby of ${upstream} (standby.signal) and restarted`);
+      this.log(n, 'setting', { kind: 'reconfigured-as-standby', node: n.name, upstream });
       this.stop(n);
       n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       this.start(n);
@@ -826,7 +829,7 @@ export class PgCluster {
     const role = n.role;
     role.upstream = upstream;
     if (repointNeedsRestart(n.version)) {
-      this.log(n, 'setting', `${n.name} now streams from ${upstream}; primary_conninfo needs a restart on ${formatVersion(n.version)}`);
+      this.log(n, 'setting', { kind: 'repoint-needs-restart', node: n.name, upstream, version: n.version });
       this.restart(n);
       return;
     }
@@ -844,12 +847,12 @@ export class PgCluster {
       this.log(
         n,
         'setting',
-        `primary_conninfo of ${n.name} now names ${upstream} (reloaded), but its walreceiver, idle since ${wr.upstream} ended the stream at the end of a timeline, keeps its connection to ${wr.upstream}: the restart request is dropped, and ${n.name} reaches ${upstream} only once that connection breaks or the server restarts`,
+        { kind: 'repoint-dropped', node: n.name, upstream, previous: wr.upstream },
         reloaded,
       );
       return;
     }
-    this.log(n, 'setting', `${n.name} now streams from ${upstream} (primary_conninfo reloaded; the walreceiver restarts)`, reloaded);
+    this.log(n, 'setting', { kind: 'repointed', node: n.name, upstream }, reloaded);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
     role.receiver = { status: 'stopped' };
@@ -872,19 +875,19 @@ export class PgCluster {
       recoveryTargetTimelineDefaulted: reset || (kept && n.settings.recoveryTargetTimelineDefaulted),
       recoveryTargetTimelineCurrentReadAsLatest: kept ? n.settings.recoveryTargetTimelineCurrentReadAsLatest : resolved.recoveryTargetTimelineCurrentReadAsLatest,
     };
-    const names = keys.map((k) => gucName(k, n.version)).join(', ');
+    const names = keys.map((k) => gucName(k, n.version));
     if (needsRestart && restart === 'never') {
-      this.log(n, 'setting', `${names} changed on ${n.name}; pending until the next restart`, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'pending-restart' }, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
       this.pendingSettings.set(n.name, next);
       return;
     }
     n.settings = next;
     this.setWalHorizon();
     if (needsRestart) {
-      this.log(n, 'setting', `${names} changed on ${n.name}; restarting, as the setting requires`);
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'restart' });
       this.restart(n);
     } else {
-      this.log(n, 'setting', `${names} changed on ${n.name} (reload)`, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.storage.reload(n);
       this.requestReflow();
     }
@@ -913,7 +916,7 @@ export class PgCluster {
       // commit returned at insert, xact.c RecordTransactionCommit with XLogSetAsyncXactLSN); crash recovery ends
       // at the last flushed record, and the server writes those LSNs again.
       const lost = n.walEnd(now) - flushed;
-      const cause = `${n.name} crashed with ${formatSize(lost)} of WAL inserted but not flushed: with synchronous_commit = off commits are acknowledged before the WAL writer flushes them (every wal_writer_delay = ${n.settings.walWriterDelay / 1000} ms; PostgreSQL documents a window of up to three times that)`;
+      const cause: Fact = { kind: 'crash-lost-unflushed', node: n.name, bytes: lost, walWriterDelay: n.settings.walWriterDelay };
       this.writes.crashLoss(n, flushed, now, cause);
       n.wal.end.set(now, flushed);
       this.writes.walCut(n);
@@ -922,7 +925,7 @@ export class PgCluster {
     const role = n.role;
     if (role.kind === 'standby') {
       this.cancelRetry(n);
-      this.restore.end(n, `then it ${how === 'crashed' ? 'crashed' : 'was shut down'}`);
+      this.restore.end(n, { kind: 'down', how });
       role.receiver = { status: 'stopped' };
       role.walreceiver = null;
     }
@@ -936,18 +939,17 @@ export class PgCluster {
       this.shutdownRecords.set(n.wal.timeline, records);
     }
     this.storage.stop(n, how);
-    const drained: string[] = [];
+    const drained: { node: string; bytes: number }[] = [];
     if (how === 'stopped') {
       for (const s of this.streams.from(n)) {
         const bytes = this.deliverAtShutdown(s);
-        if (bytes >= 1) drained.push(`${humanSize(bytes)} to ${s.down.name}`);
+        if (bytes >= 1) drained.push({ node: s.down.name, bytes });
       }
     }
     n.run = { state: 'down', how };
     this.xid.nodeDown(n);
-    const waits = drained.length ? `; before exiting, its walsenders sent the WAL their standbys lagged behind (${drained.join(', ')}): the shutdown waits for it, which the model does not time` : '';
-    this.log(n, 'lifecycle', `${n.name} ${how === 'crashed' ? 'crashed' : 'was shut down'} at ${formatLsn(n.walEnd(now))} on timeline ${n.tli}${waits}`, how === 'stopped' ? [pgLog.shutDown()] : []);
-    this.recordReceiver(n, null, how === 'crashed' ? `${n.name} crashed` : `${n.name} was shut down`);
+    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained }, how === 'stopped' ? [pgLog.shutDown()] : []);
+    this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {
       if (this.reachable(s.up, s.down)) this.dropStream(s, how);
       else this.silentlyLost(s);
@@ -971,7 +973,7 @@ export class PgCluster {
     if (n.running) return;
     if (n.dataDirectory !== 'present') {
       // pg_ctl.c: no PG_VERSION in the directory (emptied, or a copy still running into it).
-      this.log(n, 'fatal', `${n.name} does not start: its data directory is ${n.dataDirectory === 'empty' ? 'empty' : 'still being copied into'}`, [
+      this.log(n, 'fatal', { kind: 'no-data-directory', node: n.name, state: n.dataDirectory === 'empty' ? 'empty' : 'copying' }, [
         { process: 'pg_ctl', level: 'ERROR', message: `directory "/var/lib/postgresql/data" is not a database cluster directory` },
       ]);
       return;
@@ -988,7 +990,7 @@ export class PgCluster {
     if (role.kind === 'primary') {
       n.run = { state: 'running' };
       n.boot++;
-      this.log(n, 'lifecycle', `${n.name} started as a primary on timeline ${n.tli} (crash recovery keeps the timeline)`, [pgLog.readyToAccept()]);
+      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli }, [pgLog.readyToAccept()]);
       this.storage.start(n, afterCrash);
       this.xid.nodeUp(n);
       this.requestReflow('changed');
@@ -1002,11 +1004,11 @@ export class PgCluster {
       this.log(
         n,
         'stuck',
-        `${n.name} started as a standby, recovery target timeline ${role.target.tli}, but cannot read its checkpoint record (${formatLsn(n.checkpoint.lsn)} on timeline ${n.checkpoint.tli}, a timeline not in the target's history): it waits for it and accepts no connections`,
+        { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli },
         [pgLog.enteringStandby()],
       );
     } else {
-      this.log(n, 'lifecycle', `${n.name} started as a standby, recovery target timeline ${role.target.tli}`, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
+      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
     }
     this.storage.start(n, false);
     this.connect(n);
@@ -1015,8 +1017,8 @@ export class PgCluster {
   /** The server exits at startup with a FATAL (it stays failed until started again). */
   private refuseStart(n: PgNode, fatal: LogLine): void {
     n.run = { state: 'failed', fatal };
-    this.log(n, 'fatal', `${n.name} does not start: ${fatal.message}`, [fatal]);
-    this.recordReceiver(n, null, `startup FATAL: ${fatal.message}`);
+    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, [fatal]);
+    this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
     this.requestReflow('changed');
   }
 
@@ -1085,7 +1087,7 @@ export class PgCluster {
   /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
   requestCheckpoint(n: PgNode): void {
     if (!n.running) return;
-    this.log(n, 'checkpoint', `CHECKPOINT on ${n.name}`);
+    this.log(n, 'checkpoint', { kind: 'checkpoint-requested', node: n.name });
     this.storage.checkpointer.manual(n);
   }
 
@@ -1102,8 +1104,8 @@ export class PgCluster {
         this.closeStream(s);
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
-          const by = horizon.decidedBy === 'slot-capped' ? `its slots were capped at max_slot_wal_keep_size` : retentionText(n);
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), `${n.name} removed WAL segment ${seg} at a checkpoint before ${s.down.name} received it (${by}; ${s.down.name} was ${humanSize(n.walEnd(now) - s.down.walEnd(now))} behind)`);
+          const retention = horizon.decidedBy === 'slot-capped' ? ({ kind: 'slots-capped' } as const) : retentionFact(n);
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), { kind: 'segment-removed', node: s.down.name, upstream: n.name, segment: seg, retention, behind: n.walEnd(now) - s.down.walEnd(now) });
         }
       }
     }

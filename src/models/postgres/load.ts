@@ -7,6 +7,9 @@
  * - `capacity`: the transactions per second a node commits (its instance size); after a start or a promotion a
  *   `cold_cache` serves only a share of it, rising linearly to all of it over `warmup` (in WARMUP_STEPS steps,
  *   each a recomputation: events only where the rate changes).
+ * - A disk whose throughput collapsed (`slow_node.disk_throughput`) bounds the transactions per second to
+ *   what its WAL writes can take (diskLimit); commits then wait behind the WAL queued ahead of them
+ *   (service.ts walQueueWait), which a write health check sees.
  * - A pool offering more than its share of the capacity queues the rest (a fluid backlog, in transactions);
  *   the backlog drains when there is room again. With a `queue_timeout` a request that would wait longer fails:
  *   the backlog stops growing at timeout × served rate, and the excess fails from then on. A pool whose server
@@ -17,6 +20,7 @@
 import { Level } from '../../engine/fluid.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
+import { diskThroughput } from './service.ts';
 
 const PER_SECOND = 1e6;
 /** A cold cache warms in this many equal steps (a step function under the linear ramp; events at each step). */
@@ -33,6 +37,16 @@ export function connectionRefusal(n: PgNode): string | null {
   if (admittedConnections(n) > 0) return null;
   const reserved = n.version >= 16 ? 'roles with the SUPERUSER attribute' : 'non-replication superuser connections';
   return `${n.name} admits no client: max_connections = ${n.settings.maxConnections}, superuser_reserved_connections = ${n.settings.superuserReservedConnections}: "remaining connection slots are reserved for ${reserved}"`;
+}
+
+/**
+ * Transactions per second `n`'s disk can take when its throughput collapsed (a `slow_node` fault with
+ * `disk_throughput`): the WAL it writes per second cannot exceed what the disk serves. Infinity on a healthy
+ * disk (approximation: the healthy model does not bound the WAL rate by disk_throughput).
+ */
+export function diskLimit(n: PgNode, walPerTx: number): number {
+  if (n.service.throughput >= 1 || walPerTx <= 0) return Number.POSITIVE_INFINITY;
+  return diskThroughput(n) / walPerTx;
 }
 
 /** Tracks each node's cache: cold from its last start or promotion. */

@@ -115,7 +115,7 @@ export class PgNode {
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
   boot = 1;
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
-  readonly service: ServiceFactors = { cpu: 1, disk: 1 };
+  readonly service: ServiceFactors = { cpu: 1, disk: 1, throughput: 1, walBacklog: 0 };
 
   constructor(cluster: string, spec: NodeSpec, settings: PgSettings, timeline: Timeline, startLsn: Lsn, now: Micros) {
     this.name = spec.name;

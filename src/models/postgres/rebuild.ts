@@ -70,16 +70,23 @@ export class Rebuilds {
 
   // ------------------------------------------------------------------ pg_basebackup
 
-  basebackup(n: PgNode, spec: BaseBackupSpec): void {
+  /** `done` (a manager's rejoin) learns whether the copy succeeded, when it ends. */
+  basebackup(n: PgNode, spec: BaseBackupSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = n.version;
+    const failed = () => done?.(false);
     if (n.running || n.dataDirectory === 'present') {
       // pg_basebackup.c verify_dir_is_empty_or_create.
-      return this.fail(n, `pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
+      this.fail(n, `pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
+      return failed();
     }
-    if (n.dataDirectory === 'copying') return this.fail(n, `pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
+    if (n.dataDirectory === 'copying') {
+      this.fail(n, `pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
+      return failed();
+    }
     if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) {
-      return this.fail(n, `pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
+      this.fail(n, `pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
+      return failed();
     }
     const now = this.now;
     n.dataDirectory = 'copying';
@@ -111,10 +118,14 @@ export class Rebuilds {
       `pg_basebackup of ${n.name} from ${from.name} (checkpoint ${spec.checkpoint}${wait > 0 ? `, ${Math.round(wait / 1e6)} s` : ''}, -X ${spec.walMethod}): copying ${formatSize(size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; ${kept}`,
       lines,
     );
-    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n.name}`, () => this.finishBackup(n, from, spec, startLsn, temporary), PRIORITY.protocol);
+    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n.name}`, () => {
+      const ok = this.finishBackup(n, from, spec, startLsn, temporary);
+      done?.(ok);
+    }, PRIORITY.protocol);
   }
 
-  private finishBackup(n: PgNode, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): void {
+  /** Ends a copy; false when it failed. */
+  private finishBackup(n: PgNode, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
     const now = this.now;
     const v = n.version;
     const seg = from.settings.walSegmentSize;
@@ -126,10 +137,11 @@ export class Rebuilds {
       const why = from.running
         ? `pg_basebackup of ${n.name} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
         : `pg_basebackup of ${n.name} failed: ${from.name} went down during the copy`;
-      return this.fail(n, why, [
+      this.fail(n, why, [
         tool('pg_basebackup', v, from.running ? `could not get COPY data stream: ERROR:  requested WAL segment ${file} has already been removed` : 'could not read COPY data: server closed the connection unexpectedly', true),
         tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`),
       ]);
+      return false;
     }
     const endLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
     this.adopt(n, from, endLsn, { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli }, spec.slot);
@@ -138,6 +150,7 @@ export class Rebuilds {
       tool('pg_basebackup', v, 'base backup completed'),
     ]);
     if (spec.start) this.cluster.start(n);
+    return true;
   }
 
   /** `n` holds `from`'s WAL history up to `end`, its checkpoint at `checkpoint`, and is a standby of `from`. */
@@ -162,10 +175,14 @@ export class Rebuilds {
 
   // ------------------------------------------------------------------ pg_rewind
 
-  rewind(n: PgNode, spec: RewindSpec): void {
+  /** `done` (a manager's rejoin) learns whether the rewind succeeded, when it ends. */
+  rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = n.version;
-    const refuse = (why: string, message: string) => this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+    const refuse = (why: string, message: string) => {
+      this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+      done?.(false);
+    };
     if (v < 9.5) return refuse('pg_rewind is part of PostgreSQL from 9.5', 'pg_rewind is not available before 9.5');
     if (n.dataDirectory !== 'present') return refuse('its data directory is empty', `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
     // pg_rewind.c sanityChecks: the control file's wal_log_hints (as of the last run) or data checksums.
@@ -181,6 +198,7 @@ export class Rebuilds {
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       if (spec.start) this.cluster.start(n);
+      done?.(true);
       return;
     }
     // It reads the target's WAL back from the fork to the last common checkpoint (pg_rewind.c findLastCheckpoint):
@@ -210,6 +228,7 @@ export class Rebuilds {
       this.adopt(n, from, from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now), lastCommon, null);
       this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name} done: it is a standby of ${from.name} on timeline ${from.tli}`, [tool('pg_rewind', v, 'Done!')]);
       if (spec.start) this.cluster.start(n);
+      done?.(true);
     }, PRIORITY.protocol);
   }
 }

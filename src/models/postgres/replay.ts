@@ -2,7 +2,6 @@ import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { PromotionCause } from '../../history/history.ts';
-import { humanSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
@@ -127,7 +126,7 @@ export class ReplayModel {
     this.cluster.log(
       n,
       'promote',
-      `promotion of ${n.name} requested: its startup process first replays the ${humanSize(left)} of WAL it has received and not replayed (replay_rate = ${humanSize(cap)}/s: about ${(left / cap).toFixed(1)} s if no more arrives); until then it is a standby and its walreceiver keeps streaming`,
+      { kind: 'promotion-waits-for-replay', node: n.name, bytes: left, replayRate: cap },
       [pgLog.promoteRequest()],
     );
     this.cluster.requestReflow();
@@ -163,14 +162,14 @@ export class ReplayModel {
   private logTransition(n: PgNode, p: ReplayPoint, now: Micros): void {
     const falling = p.bound === 'capacity' && n.running;
     if (falling === this.behind.has(n)) return;
-    const cap = humanSize(this.capacity(n) * PER_SECOND);
+    const cap = this.capacity(n) * PER_SECOND;
     if (falling) {
       this.behind.add(n);
       const incoming = this.target(n, now).rate * PER_SECOND;
-      this.cluster.log(n, 'replication', `replay on ${n.name} falls behind what it receives: WAL arrives at ${humanSize(incoming)}/s and its startup process replays at most ${cap}/s (replay_rate)`);
+      this.cluster.log(n, 'replication', { kind: 'replay-falls-behind', node: n.name, incoming, replayRate: cap });
     } else {
       this.behind.delete(n);
-      this.cluster.log(n, 'replication', `replay on ${n.name} has caught up with the WAL it received`);
+      this.cluster.log(n, 'replication', { kind: 'replay-caught-up', node: n.name });
     }
   }
 
@@ -180,7 +179,7 @@ export class ReplayModel {
     pending.timer = null;
     if (!n.running || n.role.kind !== 'standby') {
       this.promoting.delete(n);
-      if (!n.running) this.cluster.log(n, 'promote', `promotion of ${n.name} abandoned: the server stopped before its startup process had replayed the WAL it received`);
+      if (!n.running) this.cluster.log(n, 'promote', { kind: 'promotion-abandoned', node: n.name });
       return;
     }
     const p = this.at(n, now);

@@ -8,17 +8,19 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { WalArchive } from './archive.ts';
-import { formatLsn, type Lsn } from './lsn.ts';
+import type { Lsn } from './lsn.ts';
+import type { Fact } from '../../history/facts/index.ts';
+import type { RestoreEnd } from '../../history/facts/replication.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode, StandbyRole } from './node.ts';
 
 /** What the restore needs of its cluster (cluster.ts keeps the walreceiver protocol). */
 export interface RestoreHost {
   now(): Micros;
-  log(n: PgNode, message: string, lines: readonly (LogLine | null)[]): void;
+  log(n: PgNode, fact: Fact, lines: readonly (LogLine | null)[]): void;
   /** A rescan that refused the newest timeline, logged with the attempt (it would go with the walreceiver's message). */
   logRefusal(n: PgNode, lines: readonly LogLine[]): void;
-  recordReceiver(n: PgNode, detail: string): void;
+  recordReceiver(n: PgNode, detail: Fact): void;
   requestReflow(): void;
   /** The startup process's next attempt: the archive again, then the stream. */
   connect(n: PgNode): void;
@@ -44,7 +46,7 @@ export class ArchiveRestore {
     role.receiver = { status: 'waiting', reason: 'restoring-from-archive', retry: pending.event };
     if (refused.length > 0) this.host.logRefusal(n, refused);
     if (!this.sessions.has(n) && !(was.status === 'waiting' && was.reason === 'restoring-from-archive')) {
-      this.host.recordReceiver(n, `${n.name} restores WAL from the archive at site ${this.archive.site} (restore_command) from ${formatLsn(pending.from)}: the archive comes before pg_wal and the stream`);
+      this.host.recordReceiver(n, { kind: 'restoring-from-archive', node: n.name, site: this.archive.site, lsn: pending.from });
       this.host.requestReflow();
     }
     return true;
@@ -69,16 +71,16 @@ export class ArchiveRestore {
 
   /** The end of the run: the restores not logged yet. */
   finish(): void {
-    for (const n of [...this.sessions.keys()]) this.end(n, 'the run ended before it streamed again');
+    for (const n of [...this.sessions.keys()]) this.end(n, { kind: 'run-ended' });
   }
 
   /** The archive stopped being `n`'s source (`why`): one event for the segments restored meanwhile. */
-  end(n: PgNode, why: string): void {
+  end(n: PgNode, why: RestoreEnd): void {
     const session = this.sessions.get(n);
     if (!session) return;
     this.sessions.delete(n);
     const { from, to } = session;
     const segments = Math.round((to - from) / n.settings.walSegmentSize);
-    this.host.log(n, `${n.name} restored ${segments} WAL segment${segments === 1 ? '' : 's'} from the archive (${formatLsn(from)} to ${formatLsn(to)}); ${why}`, this.archive.restoredLines(n, from, to));
+    this.host.log(n, { kind: 'restored-from-archive', node: n.name, segments, fromLsn: from, toLsn: to, then: why }, this.archive.restoredLines(n, from, to));
   }
 }

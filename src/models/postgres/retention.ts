@@ -7,6 +7,7 @@ import type { PgMajor } from '../../scenario/types.ts';
 import { formatSize } from '../../scenario/units.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgSettings } from './settings.ts';
+import type { RetentionFact } from '../../history/facts/replication.ts';
 
 /** Segment number of an LSN (XLByteToSeg). */
 export function segNo(lsn: Lsn, segmentSize: number): number {
@@ -47,10 +48,10 @@ export function walKeepText(version: PgMajor, s: PgSettings): string {
   return `wal_keep_segments = ${wholeSegments(s.walKeepSize, s.walSegmentSize)}`;
 }
 
-/** What a server keeps, in the words of its version (postgres-2.md §1.5): for explanations. */
-export function retentionText(n: { readonly name: string; readonly version: PgMajor; readonly settings: PgSettings }): string {
-  const back = n.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)';
-  return `${n.name} keeps WAL back to ${back}, plus ${walKeepText(n.version, n.settings)}`;
+/** What a server keeps of its WAL for standbys (postgres-2.md §1.5), as a fact for explanations. */
+export function retentionFact(n: { readonly name: string; readonly version: PgMajor; readonly settings: PgSettings }): RetentionFact {
+  const walKeep = n.version >= 13 ? ({ setting: 'wal_keep_size', value: n.settings.walKeepSize } as const) : ({ setting: 'wal_keep_segments', value: wholeSegments(n.settings.walKeepSize, n.settings.walSegmentSize) } as const);
+  return { kind: 'wal-retention', node: n.name, version: n.version, walKeep };
 }
 
 export interface HorizonInput {

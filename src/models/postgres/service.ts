@@ -21,6 +21,28 @@ export const NOMINAL_FSYNC: Micros = 1000 as Micros;
 export interface ServiceFactors {
   cpu: number;
   disk: number;
+  /** The share of its sequential throughput the disk serves (a throughput collapse; 1 = healthy). */
+  throughput: number;
+  /** WAL bytes queued ahead of a new commit on a disk whose throughput binds (writes.ts sets it; 0 otherwise). */
+  walBacklog: number;
+}
+
+/** Sequential disk throughput when the scenario gives none (disk_throughput; as the vacuum and rebuild models'). */
+export const DEFAULT_DISK_THROUGHPUT = 500e6;
+
+/** Bytes per second the node's disk serves now: its disk_throughput times the share a collapse left. */
+export function diskThroughput(n: PgNode): number {
+  return (n.storage.throughput ?? DEFAULT_DISK_THROUGHPUT) * n.service.throughput;
+}
+
+/**
+ * How long a new commit waits for the WAL queued ahead of it on a disk that cannot keep up (each connection
+ * committing has its WAL ahead in the queue: the backlog over the throughput); 0 on a healthy disk.
+ */
+export function walQueueWait(n: PgNode): Micros {
+  if (n.service.walBacklog <= 0) return 0 as Micros;
+  const rate = diskThroughput(n);
+  return (rate > 0 ? Math.round((n.service.walBacklog / rate) * 1e6) : Number.POSITIVE_INFINITY) as Micros;
 }
 
 /** A WAL fsync on the node: its storage's `wal_fsync` (or the nominal one) stretched by the disk factor, less what the healthy model counts. */
@@ -36,10 +58,14 @@ export function commitDelay(n: PgNode): Micros {
   return Math.round(disk + NOMINAL_CPU * (n.service.cpu - 1)) as Micros;
 }
 
-/** The server side of a health check: CPU for the query, plus a commit's fsync for a write probe. */
+/**
+ * The server side of a health check: CPU for the query, plus for a write probe a commit's fsync and the wait
+ * behind the WAL queued on a disk that cannot keep up (a saturated primary answers a write check late; a
+ * read or a connection is served from memory and does not see it).
+ */
 export function answerTime(n: PgNode, probe: 'connect' | 'read' | 'write'): Micros {
   const cpu = NOMINAL_CPU * n.service.cpu * (probe === 'connect' ? 1 : 2);
-  const disk = probe === 'write' ? (n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk : 0;
+  const disk = probe === 'write' ? (n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk + walQueueWait(n) : 0;
   return Math.round(cpu + disk) as Micros;
 }
 
@@ -48,5 +74,6 @@ export function describeSlowdown(n: PgNode): string | null {
   const parts: string[] = [];
   if (n.service.cpu !== 1) parts.push(`its CPU is saturated (${n.service.cpu}x: each request gets 1/${n.service.cpu} of a core)`);
   if (n.service.disk !== 1) parts.push(`its disk serves fsyncs ${n.service.disk}x slower (${(((n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk) / 1000).toFixed(1)} ms each)`);
+  if (n.service.throughput !== 1) parts.push(`its disk's throughput collapsed to ${+(n.service.throughput * 100).toFixed(3)}% (${(diskThroughput(n) / 1e6).toFixed(1)} MB/s)`);
   return parts.length ? `${n.name}: ${parts.join(', ')}` : null;
 }

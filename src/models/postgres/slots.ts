@@ -16,6 +16,7 @@ import { formatLsn, walFileName, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { keepLogSeg, segNo, wholeSegments } from './retention.ts';
+import type { SlotInvalidatedNoteFact } from '../../history/facts/replication.ts';
 
 /** What xid.ts needs to know of slots (their horizons are its business). */
 export interface SlotHorizons {
@@ -153,7 +154,7 @@ export class ReplicationSlots {
     const node = this.cluster.node(s.spec.node);
     const now = this.cluster.ctx.sim.now;
     if (active && s.invalidated) {
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" cannot use it: the slot was invalidated`, [this.lostError(s, node)]);
+      this.cluster.log(node, 'replication', { kind: 'slot-consumer-refused', slot: name }, [this.lostError(s, node)]);
       return;
     }
     if (!active) s.restartLsn = this.restartLsn(s, now);
@@ -184,11 +185,11 @@ export class ReplicationSlots {
   }
 
   /** Why a standby's slot did not keep its WAL (it was invalidated), or null when it has none or it is valid. */
-  lostNote(n: PgNode, up: PgNode): string | null {
+  lostNote(n: PgNode, up: PgNode): SlotInvalidatedNoteFact | null {
     const name = n.settings.primarySlotName;
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== up.name || !s.invalidated) return null;
-    return `its slot "${s.spec.name}" on ${up.name} was invalidated at a checkpoint for retaining more than max_slot_wal_keep_size${up.version < 18 ? `; before 18 the walsender does not check a physical slot's invalidation, so ${n.name} learns it only from the removed segment` : ''}`;
+    return { kind: 'slot-invalidated-note', node: n.name, upstream: up.name, slot: s.spec.name, upstreamVersion: up.version };
   }
 
   /** A stream started: the standby's slot (if any) follows its flush from now on. */

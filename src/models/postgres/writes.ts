@@ -12,7 +12,8 @@ import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
-import { admittedConnections, CacheState, connectionRefusal, PoolQueue } from './load.ts';
+import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
+import type { Fact } from '../../history/facts/index.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -454,11 +455,10 @@ export class WriteFlow {
     t.record.ackCurve.push({ at: now, lsn: from }, { at: now, lsn: to });
     (t.record.released ??= []).push({ at: now, from, to, how });
     this.cluster.ctx.history.mix(`released|${t.record.id}|${now}|${from}|${to}|${how}`);
-    const told = how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing';
     this.cluster.log(
       n,
       'writes',
-      `${how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${commits} commit${commits === 1 ? '' : 's'} on ${n.name} for synchronous standbys (${formatLsn(from)} to ${formatLsn(to)}): committed locally and visible from now on, on no synchronous standby; ${told}`,
+      { kind: 'sync-waits-ended', node: n.name, how, commits, fromLsn: from, toLsn: to },
       pgLog.syncWaitEnded(how),
     );
     this.cluster.requestReflow('changed');
@@ -496,7 +496,7 @@ export class WriteFlow {
         if (this.syncAnnounced.has(st)) continue;
         this.syncAnnounced.add(st);
         const app = st.down.settings.applicationName;
-        this.cluster.log(p, 'replication', `${st.down.name} is now ${names!.method === 'any' ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${p.name}`, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
+        this.cluster.log(p, 'replication', { kind: 'sync-standby', node: st.down.name, primary: p.name, quorum: names!.method === 'any' }, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
       }
     }
   }
@@ -589,14 +589,21 @@ export class WriteFlow {
    */
   private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): Map<ClientPool, number> {
     const got = new Map<ClientPool, number>();
-    for (const n of this.cluster.nodes.values()) this.cache.observe(n, now);
+    for (const n of this.cluster.nodes.values()) {
+      this.cache.observe(n, now);
+      n.service.walBacklog = 0;
+    }
     for (const p of this.pools) {
       const lost = p.queue.drop(now, refusals.get(p) === null ? p.target : null);
       if (lost > 0) this.cluster.ctx.history.requestRates({ cluster: this.cluster.name, workload: p.name }, now, { offered: p.rate, succeeded: 0, waited: 0, failed: 0 }, lost);
     }
     for (const [n, w] of load) {
       w.connections = Math.min(w.connections, admittedConnections(n));
-      const cap = this.cache.capacity(n, now);
+      const walPerTx = averageWalPerTx(w.pools);
+      const disk = diskLimit(n, walPerTx);
+      const cap = Math.min(this.cache.capacity(n, now), disk);
+      // The disk binds: every connection's commit has its WAL in the disk's queue (what a new commit waits behind).
+      if (w.tx >= disk) n.service.walBacklog = Math.min(w.connections, w.pools.reduce((a, p) => a + p.connections, 0)) * walPerTx;
       const backlogged = w.pools.filter((p) => p.queue.at(now) > 0);
       const spare = cap - w.tx;
       const drainingRate = backlogged.reduce((a, p) => a + p.rate, 0);
@@ -646,14 +653,21 @@ export class WriteFlow {
   private queueStatus(p: ClientPool, capped: ReadonlyMap<ClientPool, number>, now: Micros): WriteStatus {
     const served = capped.get(p);
     const t = p.target;
-    if (served === undefined || !t || !t.capacity) return null;
+    if (served === undefined || !t) return null;
+    const disk = diskLimit(t, averageWalPerTx(this.pools.filter((x) => x.target === t)));
+    if (!t.capacity && !Number.isFinite(disk)) return null;
     const wait = served > 0 ? (p.queue.at(now) / served) * PER_SECOND : Number.POSITIVE_INFINITY;
     if (!(wait > this.cluster.ctx.stallThreshold)) return null;
     // A cause that does not change at each warm-up step (one stall, not one per step).
+    const timeout = p.queue.timeout !== null ? `; a request that waits longer than queue_timeout = ${(p.queue.timeout / 1e6).toFixed(0)} s fails` : '';
+    const maxLatencyMs = p.queue.timeout !== null ? Math.round(p.queue.timeout / 1000) : null;
+    if (!t.capacity || disk < t.capacity.txPerSecond) {
+      const limit = disk >= 10 ? disk.toFixed(0) : disk.toFixed(1);
+      return { kind: 'stall', cause: `${t.name} commits at most ${limit} transactions/s: ${describeSlowdown(t)}, and its WAL cannot be written faster; ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs };
+    }
     const cold = t.capacity.coldCache;
     const warming = cold && this.cache.warmth(t, now) < 1 ? `, less while its cache warms up after its start or promotion (${Math.round(cold.serves * 100)}% of it at first, all of it after ${(cold.warmup / 60e6).toFixed(0)} min)` : '';
-    const timeout = p.queue.timeout !== null ? `; a request that waits longer than queue_timeout = ${(p.queue.timeout / 1e6).toFixed(0)} s fails` : '';
-    return { kind: 'stall', cause: `${t.name} commits at most ${t.capacity.txPerSecond} transactions/s${warming}: ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs: p.queue.timeout !== null ? Math.round(p.queue.timeout / 1000) : null };
+    return { kind: 'stall', cause: `${t.name} commits at most ${t.capacity.txPerSecond} transactions/s${warming}: ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs };
   }
 
   /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
@@ -706,7 +720,7 @@ export class WriteFlow {
    * acknowledged in it stay acknowledged in the term's record, which remembers where its WAL was cut and why;
    * the data-loss checker counts them lost even when the restarted node writes those LSNs again.
    */
-  crashLoss(n: PgNode, flushed: Lsn, now: Micros, cause: string): void {
+  crashLoss(n: PgNode, flushed: Lsn, now: Micros, cause: Fact): void {
     const t = this.terms.get(n);
     if (!t) return;
     const v = Math.min(t.ack.valueAt(now), n.walEnd(now));
@@ -787,4 +801,10 @@ export class WriteFlow {
       }
     }
   }
+}
+
+/** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */
+function averageWalPerTx(pools: readonly ClientPool[]): number {
+  const rate = pools.reduce((a, p) => a + p.rate, 0);
+  return rate > 0 ? pools.reduce((a, p) => a + p.rate * p.walPerTx, 0) / rate : 0;
 }

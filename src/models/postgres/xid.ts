@@ -3,10 +3,9 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { VacuumActionBody } from '../../scenario/types-vacuum.ts';
 import type { AlertSpec, PgMajor, SlotSpec } from '../../scenario/types.ts';
-import { formatSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
-import { formatLsn, type Lsn } from './lsn.ts';
+import type { Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import type { SlotHorizons } from './slots.ts';
@@ -118,7 +117,7 @@ export class XidModel implements SlotHorizons {
 
   createSlot(s: SlotSpec): void {
     this.addSlot(s);
-    this.cluster.log(this.cluster.node(s.node), 'setting', `replication slot "${s.name}" created (${s.kind}${s.database ? `, database ${s.database}` : ''}), consumer ${s.consumer}`);
+    this.cluster.log(this.cluster.node(s.node), 'setting', { kind: 'slot-created', slot: s.name, slotKind: s.kind, database: s.database ?? null, consumer: s.consumer });
     this.horizonChanged();
   }
 
@@ -126,7 +125,7 @@ export class XidModel implements SlotHorizons {
     const s = this.slots.get(name);
     if (!s) return;
     this.slots.delete(name);
-    this.cluster.log(this.cluster.node(s.spec.node), 'setting', `replication slot "${name}" dropped: its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} and restart_lsn no longer hold anything`);
+    this.cluster.log(this.cluster.node(s.spec.node), 'setting', { kind: 'slot-dropped', slot: name, logical: s.spec.kind === 'logical' });
     this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
     this.horizonChanged();
   }
@@ -141,11 +140,11 @@ export class XidModel implements SlotHorizons {
     s.since = now;
     if (active) {
       s.xmin = null;
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" streams again and catches up`);
+      this.cluster.log(node, 'replication', { kind: 'slot-consumer-resumed', slot: name });
       this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
     } else {
       s.xmin = this.nextXid.valueAt(now);
-      this.cluster.log(node, 'replication', `the consumer of slot "${name}" stopped: restart_lsn stays at ${formatLsn(restartLsn ?? node.walEnd(now))} and ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'} at ${s.xmin}`);
+      this.cluster.log(node, 'replication', { kind: 'slot-consumer-stopped', slot: name, restartLsn: restartLsn ?? node.walEnd(now), logical: s.spec.kind === 'logical', xmin: s.xmin });
       this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: now, until: null });
     }
     this.horizonChanged();
@@ -279,7 +278,7 @@ export class XidModel implements SlotHorizons {
 
   private walVolumeFull(n: PgNode): void {
     if (!n.running) return;
-    this.cluster.log(n, 'fatal', `pg_wal on ${n.name} is full (${formatSize(n.storage.walVolume ?? 0)}): the server stops`, [
+    this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
       { process: 'postmaster', level: 'FATAL', message: 'could not write to file "pg_wal/xlogtemp": No space left on device' },
     ]);
     this.cluster.crash(n);
@@ -319,7 +318,7 @@ export class XidModel implements SlotHorizons {
             if (v.value < a.above) return;
             st.firedAt = sim.now;
             st.value = v.value;
-            this.cluster.log(null, 'alert', `alert "${a.name}" fires: ${a.metric} = ${Math.round(v.value).toLocaleString('en-US')} has been above ${a.above.toLocaleString('en-US')} for ${a.for / 1e6} s`);
+            this.cluster.log(null, 'alert', { kind: 'alert-fires', alert: a.name, metric: a.metric, value: v.value, above: a.above, for: a.for });
           }, PRIORITY.checkpoint);
         }
         continue;

@@ -1,6 +1,6 @@
 /**
  * The report as one self-contained HTML page (`replsim run FILE --html OUT.html`, docs/report.md): the
- * verdicts and the summary, the cause chains, the timeline-branch diagram, the charts, the event log with the
+ * summary boxes, the verdicts and the requests (html/outcomes.ts), the cause chains, the timeline-branch diagram, the charts, the event log with the
  * servers' log lines (filterable by node), the nodes and the expectations. Inline SVG and CSS and one small
  * inline script; a Content-Security-Policy allows nothing else, so the page loads nothing from anywhere and
  * opens from disk. Every string from the scenario goes through escapeXml; the page is well-formed XML too
@@ -14,6 +14,9 @@ import { count, counted, duration, percent, size } from '../format.ts';
 import { ReportClock } from '../time.ts';
 import type { CauseStepJson, Report } from '../types.ts';
 import { branchDiagrams } from './branches.ts';
+import { requestsSection, verdictsSection } from './outcomes.ts';
+import { requestsLine } from '../requests.ts';
+import { factFromJson, factHtml } from '../facts/index.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -34,6 +37,7 @@ tr.fault td, tr.fatal td { background: #fff3f3; } tr.plan td { background: #f3f7
 .pass { color: #1a7f1a; font-weight: bold; } .fail { color: #c00; font-weight: bold; }
 .filter { margin: 6px 0 10px; } .filter label { margin-right: 12px; white-space: nowrap; }
 .muted { color: #666; } .day td { font-weight: bold; background: #fafafa; }
+span.node { font-weight: 600; } td code { font-size: 12px; }
 `;
 
 /**
@@ -79,6 +83,10 @@ export function renderHtml(result: ChartInput): string {
   out.push('<section class="verdicts">');
   out.push(...verdicts(r, at));
   out.push('</section>');
+
+  // ---- The end state judged, and what the clients got.
+  out.push(...verdictsSection(r, at, chain));
+  out.push(...requestsSection(r, at));
 
   // ---- Why: the cause chains.
   if (r.dataLoss.length > 0) {
@@ -140,12 +148,12 @@ export function renderHtml(result: ChartInput): string {
     const cells = (body: string) => `<tr class="${esc(e.kind)}" data-node="${esc(who(e))}"><td class="t">${esc(clock.time(e.at))}</td><td class="n">${esc(who(e))}</td><td>${body}</td></tr>`;
     if (item.kind === 'cycle') {
       const every = item.period > 0 ? `, ${item.regular ? 'every' : 'on average every'} ${duration(item.period)}` : '';
-      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${esc(p.message)}${logLines(p.log)}</li>`), '</ol>'];
+      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
       out.push(cells(body.join('')));
       continue;
     }
     const rep = e.repeated ? ` <span class="muted">${esc(`(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
-    out.push(cells(`${esc(e.message)}${rep}${logLines(e.log)}`));
+    out.push(cells(`${factHtml(factFromJson(e.fact))}${rep}${logLines(e.log)}`));
   }
   out.push('</tbody></table>');
 
@@ -198,6 +206,11 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
   const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
   const writes = [r.outages.length ? `${counted(r.outages.length, 'outage')}, ${total(r.outages)} in all` : 'writes never failed', r.stalls.length ? `${counted(r.stalls.length, 'stall')}, ${total(r.stalls)} in all` : 'no stall'].join('; ');
   out.push(box(r.outages.length ? 'bad' : r.stalls.length ? 'warn' : 'good', 'Writes', writes));
+  const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
+  for (const x of r.requests) {
+    const line = requestsLine(x, 'the stall threshold', several, count);
+    if (line) out.push(box(x.failed > 0 ? 'bad' : 'warn', 'Requests', line));
+  }
   for (const x of r.xid) {
     const state = x.stopAt ? `writes stopped at ${at(x.stopAt)}` : x.projectedStopAt ? `would stop at ${at(x.projectedStopAt)} at the end's rate` : 'not rising at the end';
     out.push(box(x.stopAt ? 'bad' : x.firstWarningAt ? 'warn' : 'good', `Transaction IDs: ${x.cluster}`, `peak age ${count(x.maxAge)} (${percent(x.maxAge / x.stopAge)} of the stop limit); ${state}`));

@@ -5,7 +5,7 @@
  * add up to at most 100%.
  */
 import { describe, expect, it } from 'vitest';
-import { describeAdjust } from '../../../src/models/block/options-text.ts';
+import { describeAdjust } from '../../../src/report/options-text.ts';
 import { runScenario } from '../../../src/run.ts';
 import { ScenarioError } from '../../../src/scenario/errors.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';

@@ -46,6 +46,26 @@ describe('health checks (managers/health.ts)', () => {
     expect(d.saw).toMatch(/3 write checks in a row failed \(the last: answered in 1\.0 s, over the 500\.0 ms threshold\)/);
   });
 
+  it('a disk whose throughput collapses: commits queue behind its WAL, a write check with a latency threshold fails over, a read check does not', () => {
+    // 0.02% of the default 500 MB/s is 100 kB/s: 49 (48.8) of the 100 transactions/s of 2 KiB; the 100 connections'
+    // WAL (200 KiB) is ahead of each commit: a write probe answers in about 2 s.
+    const collapse = (share: number) => action(s(60), { kind: 'slowNode', node: 'p', cpu: null, disk: null, diskThroughput: share }, 'faults');
+    const lat = managed(latencyCheck, [collapse(0.0002)]);
+    expect(lat.history.promotions.map((p) => p.node)).toEqual(['s1']);
+    expect(lat.history.failoverDecisions.find((x) => x.chosen === 's1')!.saw).toMatch(/3 write checks in a row failed \(the last: answered in 2\.\d s, over the 500\.0 ms threshold\)/);
+    const stall = lat.report.stalls[0]!;
+    expect(stall.cause).toMatch(/p commits at most 49 transactions\/s: p: its disk's throughput collapsed to 0\.02% \(0\.1 MB\/s\)/);
+    expect(lat.report.requests[0]!.waited).toBeGreaterThan(0);
+    // A read check with the same threshold is served from memory: no failover, the stall lasts to the end.
+    const read = managed({ ...latencyCheck, probe: 'read' }, [collapse(0.0002)]);
+    expect(read.history.promotions).toEqual([]);
+    expect(read.report.stalls.at(-1)!.to).toBe(read.report.end);
+    // A collapse the workload still fits in (50%: 250 MB/s) changes nothing.
+    const fits = managed(latencyCheck, [collapse(0.5)]);
+    expect(fits.history.promotions).toEqual([]);
+    expect(fits.report.stalls).toEqual([]);
+  });
+
   it('a read check with a threshold catches a saturated CPU; a healthy node passes it', () => {
     const cpu = action(s(60), { kind: 'slowNode', node: 'p', cpu: 5000, disk: null }, 'faults');
     const read = { ...latencyCheck, probe: 'read' as const };
@@ -141,14 +161,17 @@ ${faults}
     const sc = loadScenarioText(yaml(`  - {at: "10:01", packet_loss: {sites: [a, b], loss: 2%}}
   - {at: "10:02", one_way_partition: {from: pg1, to: b}}
   - {at: "10:03", heal_one_way: {from: pg1, to: b}}
-  - {at: "10:04", slow_node: {node: pg1, disk: 50x, cpu: 4}}`), 'g.yaml');
-    expect(sc.actions.map((a) => a.kind)).toEqual(['packetLoss', 'oneWayPartition', 'healOneWay', 'slowNode']);
+  - {at: "10:04", slow_node: {node: pg1, disk: 50x, cpu: 4}}
+  - {at: "10:05", slow_node: {node: pg1, disk_throughput: 2%}}`), 'g.yaml');
+    expect(sc.actions.map((a) => a.kind)).toEqual(['packetLoss', 'oneWayPartition', 'healOneWay', 'slowNode', 'slowNode']);
+    expect(sc.actions[4]).toMatchObject({ node: 'pg1', cpu: null, disk: null, diskThroughput: 0.02 });
     expect(sc.actions[0]).toMatchObject({ sites: ['a', 'b'], probability: 0.02 });
     expect(sc.actions[3]).toMatchObject({ node: 'pg1', cpu: 4, disk: 50 });
     expect(sc.clusters[0]!.failover[0]).toMatchObject({ health: { probe: 'write', timeout: 5e6, latencyThreshold: 5e5, failures: 3 } });
   });
   it('says what is wrong', () => {
     expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1, disk: 0.5}}'), 'g.yaml')).toThrow(/disk in slow_node of faults.0 must be a slowdown factor >= 1/);
+    expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1, disk_throughput: 5MB/s}}'), 'g.yaml')).toThrow(/disk_throughput in slow_node of faults.0 must be a percentage/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", one_way_partition: {from: pg1, to: bb}}'), 'g.yaml')).toThrow(/unknown site or node "bb"/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", slow_node: {node: pg1}}'), 'g.yaml')).toThrow(/changes nothing/);
     expect(() => loadScenarioText(yaml('  - {at: "10:04", crash: pg1}').replace('latency_threshold: 500ms', 'latency_threshold: 6s'), 'g.yaml')).toThrow(/latency_threshold must be below timeout/);

@@ -3,8 +3,8 @@
  * its drbd.conf / mdadm / walb-tools name, with its unit through the report's formatters
  * ("c-plan-ahead 2 s, resync-rate 2 MB/s"), not the model's camelCase names and raw numbers.
  */
-import { count, duration, rate, size } from '../../report/format.ts';
-import type { ReplicationAdjust } from '../../scenario/types-block.ts';
+import { count, duration, rate, size } from './format.ts';
+import type { ReplicationAdjust } from '../scenario/types-block.ts';
 
 type Unit = 'size' | 'rate' | 'duration' | 'count' | 'word';
 
@@ -62,11 +62,12 @@ function value(v: unknown, unit: Unit): string {
   }
 }
 
+/** One option as the configuration spells it, with its unit: optionText('cPlanAhead', 2e6) → "c-plan-ahead 2 s". */
+export function optionText(option: string, v: unknown): string {
+  const [name, unit] = OPTIONS[option] ?? [option, 'word'];
+  return `${name} ${value(v, unit)}`;
+}
+
 export function describeAdjust(a: ReplicationAdjust): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb })) {
-    const [name, unit] = OPTIONS[k] ?? [k, 'word'];
-    parts.push(`${name} ${value(v, unit)}`);
-  }
-  return parts.join(', ');
+  return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([k, v]) => optionText(k, v)).join(', ');
 }

@@ -1,0 +1,59 @@
+/**
+ * Facts of block replication (models/block/world.ts): DRBD, md and WalB resources, their connection states,
+ * resyncs, fencing and split brains, disks and their jobs. `resource` is the replicated device, hosts and disks
+ * are named as in the scenario; sizes in bytes, durations in µs.
+ */
+import type { StallBottleneck } from '../block.ts';
+
+/** What a plan or fault step asks of the block world. */
+export type BlockStepFact =
+  | { readonly kind: 'block-connect'; readonly resource: string }
+  | { readonly kind: 'block-disconnect'; readonly resource: string }
+  | { readonly kind: 'block-adjust'; readonly resource: string; readonly set: readonly { readonly option: string; readonly value: string | number | boolean }[] }
+  | { readonly kind: 'disk-job-start'; readonly job: string; readonly name: string; readonly disk: string; readonly pace: { readonly share: number } | { readonly rate: number } }
+  | { readonly kind: 'disk-job-stop'; readonly name: string; readonly disk: string }
+  | { readonly kind: 'io-workload'; readonly workload: string; readonly iops: number; readonly readShare: number; readonly random: number; readonly size: number }
+  | { readonly kind: 'host-lost'; readonly host: string }
+  | { readonly kind: 'force-primary'; readonly resource: string; readonly host: string }
+  | { readonly kind: 'disk-slowdown'; readonly disk: string; readonly factor: number; readonly duration: number | null }
+  | { readonly kind: 'disk-fails'; readonly disk: string }
+  /** drbdadm secondary; `refused`: why there was nothing to do. */
+  | { readonly kind: 'make-secondary'; readonly resource: string; readonly host: string; readonly refused: null | 'writes-to-it' | 'not-primary' };
+
+/** DRBD's name for waiting for the peer: WFConnection (8.4, md, WalB) or Connecting (9). */
+export type Waiting = 'WFConnection' | 'Connecting';
+
+export type BlockFact =
+  | BlockStepFact
+  | { readonly kind: 'disk-spike-ends'; readonly disk: string; readonly factor: number }
+  | { readonly kind: 'disk-job-finished'; readonly job: string; readonly name: string; readonly disk: string; readonly size: number }
+  | { readonly kind: 'peer-gone'; readonly resource: string }
+  /** The peer cannot be reached; `connectInt`: DRBD tries every connect-int (null: not DRBD). */
+  | { readonly kind: 'waiting-for-peer'; readonly resource: string; readonly state: Waiting; readonly connectInt: number | null }
+  | { readonly kind: 'walb-ring-reset'; readonly resource: string }
+  | { readonly kind: 'full-sync-starts'; readonly resource: string; readonly size: number; readonly label: string; readonly peer: string | null }
+  /** drbd_receiver.c drbd_sync_handshake: the bitmaps merged, what is out of sync resyncs (rule 12). */
+  | { readonly kind: 'resync-starts'; readonly resource: string; readonly bytes: number; readonly peer: string | null }
+  | { readonly kind: 'connected-in-sync'; readonly resource: string }
+  /** `reason` says why (the model's words); `retry`: DRBD keeps trying every connect-int. */
+  | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: string; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null }
+  /** drbd_nl.c drbd_fence_peer: the fence-peer handler is called (resource-and-stonith also suspends I/O). */
+  | { readonly kind: 'fencing'; readonly resource: string; readonly policy: 'resource-and-stonith' | 'resource-only' }
+  | { readonly kind: 'fence-peer-returned'; readonly resource: string; readonly after: number; readonly peer: string | null; readonly resumed: boolean }
+  | { readonly kind: 'peer-answers'; readonly resource: string }
+  | { readonly kind: 'split-brain'; readonly resource: string; readonly primaries: number; readonly newer: { readonly host: string; readonly changes: number }; readonly older: { readonly host: string; readonly changes: number } }
+  | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly rule: string; readonly victim: string; readonly changes: number }
+  | { readonly kind: 'split-brain-unresolved'; readonly resource: string; readonly why: string }
+  /** on-io-error detach: the disk of the primary (`primary` null) or of the peer failed. */
+  | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null }
+  | { readonly kind: 'cannot-become-primary'; readonly resource: string; readonly host: string; readonly primary: string | null }
+  | { readonly kind: 'block-primary'; readonly resource: string; readonly host: string }
+  | { readonly kind: 'sync-finished'; readonly resource: string; readonly full: boolean; readonly bytes: number; readonly after: number; readonly peer: string | null }
+  /** Rule 8: Ahead → SyncSource one second after the data in flight drained. */
+  | { readonly kind: 'ahead-resync'; readonly resource: string; readonly peer: string | null }
+  | { readonly kind: 'congested'; readonly resource: string; readonly inflight: number; readonly congestionFill: number }
+  | { readonly kind: 'walb-overflow'; readonly resource: string; readonly ringSize: number }
+  /** A write stall opens (latency above `threshold`, seconds), with its bottleneck and the first link of its chain. */
+  | { readonly kind: 'block-stall'; readonly workload: string; readonly threshold: number; readonly bottleneck: StallBottleneck; readonly cause: string }
+  /** The stall's back-pressure path moved. */
+  | { readonly kind: 'block-stall-phase'; readonly workload: string; readonly bottleneck: StallBottleneck; readonly cause: string };

@@ -1,0 +1,60 @@
+/**
+ * Facts: what the models record about an event, as data (kinds, nodes, timelines, LSNs, settings, reasons,
+ * the rule of the real system it follows). The models write no English: the renderers in src/report/facts turn
+ * a fact into text prose, HTML with links and markup, or JSON. One file per model; the union below is every
+ * kind a renderer must handle (src/report/facts/templates.ts maps each kind to its template, so a kind without
+ * one does not compile).
+ *
+ * Conventions the renderers and the JSON report rely on: a field named `lsn` or ending in `Lsn` holds a WAL
+ * position (written 0/3000000 in the JSON report); a field named `node`, `upstream` or ending in `Node` names
+ * a server; `rule` cites the real source (file.c:function) the model follows, where it cites one.
+ */
+import type { BlockFact } from './block.ts';
+import type { ReplicationFact } from './replication.ts';
+import type { ServerFact } from './server.ts';
+import type { StorageFact } from './storage.ts';
+import type { WorldFact } from './world.ts';
+
+export type { BlockFact } from './block.ts';
+export type { ReplicationFact } from './replication.ts';
+export type { ServerFact } from './server.ts';
+export type { StorageFact } from './storage.ts';
+export type { WorldFact } from './world.ts';
+
+/**
+ * Transitional: an event still recorded through the string API (cluster.log, history.event with a message), by
+ * code not converted to facts yet. Its text is the message as given.
+ */
+export interface ProseFact {
+  readonly kind: 'prose';
+  readonly text: string;
+}
+
+export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact;
+export type FactKind = Fact['kind'];
+export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
+
+/** A fact from the string API. */
+export function prose(text: string): ProseFact {
+  return { kind: 'prose', text };
+}
+
+/**
+ * The fact as a canonical string (keys sorted, nested facts included): two facts are the same fact iff their
+ * keys are equal. Used to fold identical consecutive events and for the determinism fingerprint.
+ */
+export function factKey(f: Fact): string {
+  return canonical(f);
+}
+
+/** A value (a fact, or its JSON form) as a canonical string: object keys sorted. */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return v === undefined ? 'u' : JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${k}:${canonical(o[k])}`)
+    .join(',')}}`;
+}

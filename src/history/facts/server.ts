@@ -1,0 +1,41 @@
+/**
+ * Facts of a PostgreSQL server's life (models/postgres/cluster.ts): starts and stops, promotions and
+ * demotions, settings, checkpoints.
+ */
+import type { Lsn } from '../../models/postgres/lsn.ts';
+import type { PgMajor } from '../../scenario/types.ts';
+import type { PromotionCause } from '../history.ts';
+import type { Fact } from './index.ts';
+
+export type ServerFact =
+  /** pg_ctl promote on a server that is not a standby (or not running): nothing happens. */
+  | { readonly kind: 'promotion-ignored'; readonly node: string; readonly running: boolean }
+  | { readonly kind: 'promotion-refused'; readonly node: string }
+  | { readonly kind: 'promoted'; readonly node: string; readonly by: PromotionCause; readonly timeline: number; readonly lsn: Lsn; readonly parentTimeline: number }
+  /** The walreceiver transition of a promotion (it stops being a standby). */
+  | { readonly kind: 'receiver-promoted' }
+  /** A manager demoted a primary (`why`: the manager's reason). */
+  /** `rebuild`: left stopped until a manager rebuilds it (pg_rewind or a re-clone), not restarted. */
+  | { readonly kind: 'demoted'; readonly node: string; readonly how: 'fast' | 'immediate'; readonly upstream: string | null; readonly why: Fact; readonly rebuild?: true }
+  | { readonly kind: 'reconfigured-as-standby'; readonly node: string; readonly upstream: string }
+  | { readonly kind: 'repoint-needs-restart'; readonly node: string; readonly upstream: string; readonly version: PgMajor }
+  /** walreceiverfuncs.c RequestXLogStreaming: an idle walreceiver keeps its connection to `previous`. */
+  | { readonly kind: 'repoint-dropped'; readonly node: string; readonly upstream: string; readonly previous: string }
+  | { readonly kind: 'repointed'; readonly node: string; readonly upstream: string }
+  /** Settings changed (their names as the version spells them), applied as `how`. */
+  | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
+  /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */
+  | { readonly kind: 'crash-lost-unflushed'; readonly node: string; readonly bytes: number; readonly walWriterDelay: number }
+  /** walsender.c WalSndDone: what the walsenders sent their lagging standbys before a clean shutdown. */
+  | { readonly kind: 'down'; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly drained: readonly { readonly node: string; readonly bytes: number }[] }
+  /** The walreceiver transition of a server going down. */
+  | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
+  | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }
+  | { readonly kind: 'started-primary'; readonly node: string; readonly timeline: number }
+  | { readonly kind: 'started-standby'; readonly node: string; readonly targetTimeline: number }
+  /** xlogrecovery.c ReadRecord: the checkpoint record is on a timeline not in the target's history. */
+  | { readonly kind: 'started-standby-checkpoint-unreadable'; readonly node: string; readonly targetTimeline: number; readonly checkpointLsn: Lsn; readonly checkpointTimeline: number }
+  /** The server exits at startup with a FATAL (`error`: the server's own message). */
+  | { readonly kind: 'start-refused'; readonly node: string; readonly error: string }
+  | { readonly kind: 'receiver-start-refused'; readonly error: string }
+  | { readonly kind: 'checkpoint-requested'; readonly node: string };

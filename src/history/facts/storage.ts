@@ -1,0 +1,31 @@
+/**
+ * Facts of a PostgreSQL server's WAL beyond streaming (models/postgres: replay.ts, archive.ts, slots.ts,
+ * writes.ts, checkpointer.ts, xid.ts): replay speed, archiving, replication slots, synchronous commits, pg_wal,
+ * alerts. Rates in bytes per second, durations in µs.
+ */
+import type { Lsn } from '../../models/postgres/lsn.ts';
+
+export type StorageFact =
+  /** replay.ts: the promotion waits for the startup process to replay what was received (`replayRate`: replay_rate). */
+  | { readonly kind: 'promotion-waits-for-replay'; readonly node: string; readonly bytes: number; readonly replayRate: number }
+  | { readonly kind: 'promotion-abandoned'; readonly node: string }
+  | { readonly kind: 'replay-falls-behind'; readonly node: string; readonly incoming: number; readonly replayRate: number }
+  | { readonly kind: 'replay-caught-up'; readonly node: string }
+  /** pgarch.c: archive_mode on without archive_command; segments are never removed. */
+  | { readonly kind: 'archiving-not-configured'; readonly node: string; readonly archiveMode: string }
+  | { readonly kind: 'archiving-again'; readonly node: string; readonly segments: number }
+  /** pgarch.c pgarch_ArchiverCopyLoop: a segment failed to archive; it and those after it stay in pg_wal. */
+  | { readonly kind: 'archiving-fails'; readonly node: string; readonly segment: string; readonly why: { readonly kind: 'unreachable'; readonly site: string } | { readonly kind: 'command-failed'; readonly exitCode: number } }
+  /** syncrep.c: waits for synchronous standbys ended by cancel or terminate (writes.ts endWaits). */
+  | { readonly kind: 'sync-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate'; readonly commits: number; readonly fromLsn: Lsn; readonly toLsn: Lsn }
+  /** syncrep.c announce_next_takeover: a standby becomes synchronous (`quorum`: ANY, a candidate for the quorum). */
+  | { readonly kind: 'sync-standby'; readonly node: string; readonly primary: string; readonly quorum: boolean }
+  /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
+  | { readonly kind: 'checkpoints-too-frequent'; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
+  | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }
+  | { readonly kind: 'slot-dropped'; readonly slot: string; readonly logical: boolean }
+  | { readonly kind: 'slot-consumer-resumed'; readonly slot: string }
+  | { readonly kind: 'slot-consumer-stopped'; readonly slot: string; readonly restartLsn: Lsn; readonly logical: boolean; readonly xmin: number }
+  | { readonly kind: 'slot-consumer-refused'; readonly slot: string }
+  | { readonly kind: 'pg-wal-full'; readonly node: string; readonly volume: number }
+  | { readonly kind: 'alert-fires'; readonly alert: string; readonly metric: string; readonly value: number; readonly above: number; readonly for: number };

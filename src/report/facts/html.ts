@@ -1,0 +1,22 @@
+/**
+ * Facts as HTML: the text prose with markup, every value escaped. A node's name is marked (class "node"),
+ * LSNs, settings and file names are code.
+ */
+import type { Fact } from '../../history/facts/index.ts';
+import { formatLsn } from '../../models/postgres/lsn.ts';
+import { escapeXml as esc } from '../escape.ts';
+import { isList, type Token } from './parts.ts';
+import { tokens } from './templates.ts';
+
+export function factHtml(f: Fact): string {
+  return html(tokens(f));
+}
+
+function html(t: Token): string {
+  if (typeof t === 'string') return esc(t);
+  if (typeof t === 'number') return String(t);
+  if (isList(t)) return t.map(html).join('');
+  if ('node' in t) return `<span class="node">${esc(t.node)}</span>`;
+  if ('lsn' in t) return `<code class="lsn">${esc(formatLsn(t.lsn))}</code>`;
+  return `<code>${esc(t.code)}</code>`;
+}

@@ -1,0 +1,28 @@
+/**
+ * One template per fact kind, shared by the text and the HTML renderer: the report's English lives here (one
+ * file per model in templates/), not in the models. Typed as a map over every kind, so a fact kind without a
+ * template does not compile.
+ */
+import type { Fact, FactKind, FactOf } from '../../history/facts/index.ts';
+import type { Token } from './parts.ts';
+import { BLOCK } from './templates/block.ts';
+import { REPLICATION } from './templates/replication.ts';
+import { SERVER } from './templates/server.ts';
+import { STORAGE } from './templates/storage.ts';
+import { WORLD } from './templates/world.ts';
+
+type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
+
+const TEMPLATES: Templates = {
+  prose: (f) => f.text,
+  ...WORLD,
+  ...REPLICATION,
+  ...SERVER,
+  ...STORAGE,
+  ...BLOCK,
+};
+
+/** The fact's prose, before formatting. */
+export function tokens(f: Fact): Token {
+  return (TEMPLATES[f.kind] as (f: Fact, sub: (f: Fact) => Token) => Token)(f, tokens);
+}

@@ -1,0 +1,43 @@
+/** The prose of server facts (history/facts/server.ts). */
+import type { ServerFact } from '../../../history/facts/server.ts';
+import { formatVersion } from '../../../models/postgres/settings.ts';
+import { formatSize, humanSize } from '../../../scenario/units.ts';
+import { code, join, lsn, node, p } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+const SETTINGS_HOW = { 'pending-restart': '; pending until the next restart', restart: '; restarting, as the setting requires', reload: ' (reload)' } as const;
+
+export const SERVER: TemplatesOf<ServerFact> = {
+  'promotion-ignored': (f) => p`promotion of ${node(f.node)} ignored: ${f.running ? 'the server is not in standby mode' : 'the server is not running'}`,
+  'promotion-refused': (f) => p`promotion of ${node(f.node)} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`,
+  promoted: (f) =>
+    p`${node(f.node)} promoted ${f.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${f.by.policy}): ${f.by.why}`}: timeline ${f.timeline} begins at ${lsn(f.lsn)} (parent timeline ${f.parentTimeline})`,
+  'receiver-promoted': () => 'promoted',
+  demoted: (f, sub) =>
+    f.rebuild
+      ? p`${node(f.node)} demoted (${f.how} stop, left stopped as a standby until it is rebuilt): ${sub(f.why)}`
+      : p`${node(f.node)} demoted (${f.how} stop, restarted as a standby${f.upstream !== null ? p` of ${node(f.upstream)}` : p` without ${code('primary_conninfo')}`}): ${sub(f.why)}`,
+  'reconfigured-as-standby': (f) => p`${node(f.node)} reconfigured as a standby of ${node(f.upstream)} (standby.signal) and restarted`,
+  'repoint-needs-restart': (f) => p`${node(f.node)} now streams from ${node(f.upstream)}; ${code('primary_conninfo')} needs a restart on ${formatVersion(f.version)}`,
+  'repoint-dropped': (f) =>
+    p`${code('primary_conninfo')} of ${node(f.node)} now names ${node(f.upstream)} (reloaded), but its walreceiver, idle since ${node(f.previous)} ended the stream at the end of a timeline, keeps its connection to ${node(f.previous)}: the restart request is dropped, and ${node(f.node)} reaches ${node(f.upstream)} only once that connection breaks or the server restarts`,
+  repointed: (f) => p`${node(f.node)} now streams from ${node(f.upstream)} (${code('primary_conninfo')} reloaded; the walreceiver restarts)`,
+  'settings-changed': (f) => p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}`,
+  'crash-lost-unflushed': (f) =>
+    p`${node(f.node)} crashed with ${formatSize(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
+  down: (f) =>
+    p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'} at ${lsn(f.lsn)} on timeline ${f.timeline}${
+      f.drained.length > 0
+        ? p`; before exiting, its walsenders sent the WAL their standbys lagged behind (${join(f.drained.map((d) => p`${humanSize(d.bytes)} to ${node(d.node)}`))}): the shutdown waits for it, which the model does not time`
+        : ''
+    }`,
+  'receiver-down': (f) => p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'}`,
+  'no-data-directory': (f) => p`${node(f.node)} does not start: its data directory is ${f.state === 'empty' ? 'empty' : 'still being copied into'}`,
+  'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline} (crash recovery keeps the timeline)`,
+  'started-standby': (f) => p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}`,
+  'started-standby-checkpoint-unreadable': (f) =>
+    p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}, but cannot read its checkpoint record (${lsn(f.checkpointLsn)} on timeline ${f.checkpointTimeline}, a timeline not in the target's history): it waits for it and accepts no connections`,
+  'start-refused': (f) => p`${node(f.node)} does not start: ${f.error}`,
+  'receiver-start-refused': (f) => p`startup FATAL: ${f.error}`,
+  'checkpoint-requested': (f) => p`CHECKPOINT on ${node(f.node)}`,
+};
