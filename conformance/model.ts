@@ -9,6 +9,8 @@ import { World } from '../src/models/world.ts';
 import type { PgNode } from '../src/models/postgres/node.ts';
 import { endOf, isAncestorOrSelf, type Timeline } from '../src/models/postgres/timeline.ts';
 import { runScenario } from '../src/run.ts';
+import type { History } from '../src/history/history.ts';
+import { ackedEnd } from '../src/checkers/dataLoss.ts';
 import type { Action, ActionBody, PgSettingsSpec, Scenario } from '../src/scenario/types.ts';
 import { action, buildScenario, node } from '../test/support/builder.ts';
 import { messageKeys, normaliseLine, OWN_PROCESSES, type NodeObservation, type StepObservation } from './observe.ts';
@@ -18,6 +20,8 @@ import { applyIntended, describeOp, initialIntended, type Op, type Rtt, type Seq
 export const STEP_SECONDS = 30;
 const FIRST_STEP = seconds(10);
 export const stepAt = (k: number): Micros => (FIRST_STEP + seconds(STEP_SECONDS) * k) as Micros;
+/** How long the real harness lets a synchronous commit wait before it cancels or terminates it (real.ts SYNC_WAIT_MS + 500). */
+const SYNC_WAIT = seconds(3.5);
 /** WAL bytes per inserted row in the model (any positive value: rows are compared by step, not by LSN). */
 const WAL_PER_ROW = 128;
 const MiB = 1024 * 1024;
@@ -40,11 +44,6 @@ export function modelGap(op: Op): string | null {
       return 'a manual CHECKPOINT is not a scenario step (ActionBody has no checkpoint)';
     case 'useSlot':
       return 'a standby cannot use a slot: primary_slot_name is not modelled';
-    case 'syncInsert':
-      // The model has the steps (cancel_waiting_commits, terminate_waiting_commits; statement_timeout leaves the wait
-      // alone, as on the servers), but a waiting commit's row is invisible on the primary until its wait ends
-      // (syncrep.c: the backend waits before it leaves the proc array) while the model's rows are its WAL.
-      return 'a waiting commit is in the model\'s WAL, so its row would count as present on the primary, where the server hides it until the wait ends';
     case 'configure':
       if (op.setting.name === 'archive' || op.setting.name === 'restore_command') return 'WAL archiving and restore_command are not modelled';
       return null;
@@ -108,10 +107,14 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
     applyIntended(intended, op);
     switch (op.kind) {
       case 'insert':
+      case 'syncInsert':
         // Rows as a workload of `rows` transactions per second for one second, routed to the node.
         add(t, { kind: 'routeWrites', cluster: 'main', node: op.node, workload: null });
         add(t, { kind: 'workload', cluster: 'main', workload: null, rate: op.rows, walPerTx: WAL_PER_ROW });
         add((t + seconds(1)) as Micros, { kind: 'workload', cluster: 'main', workload: null, rate: 0 });
+        // The harness cancels or terminates a commit still waiting after SYNC_WAIT (real.ts); statement_timeout
+        // leaves the wait alone (writes.ts endWaits), as does 'wait'.
+        if (op.kind === 'syncInsert' && (op.then === 'cancel' || op.then === 'terminate')) add((t + SYNC_WAIT) as Micros, { kind: 'endSyncWaits', node: op.node, how: op.then });
         return;
       case 'burst':
         // 1 MiB records for one second; not rows (only insert steps are rows).
@@ -151,7 +154,6 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
       }
       case 'checkpoint':
       case 'useSlot':
-      case 'syncInsert':
         throw new Error(`${describeOp(op)}: ${modelGap(op)}`);
     }
   });
@@ -174,6 +176,13 @@ interface StepRange {
   readonly timeline: Timeline;
   readonly from: number;
   readonly to: number;
+  /**
+   * A synchronous insert's primary: there its row is visible only once its commit is acknowledged or its wait
+   * ended (syncrep.c: the backend waits before it leaves the proc array; observed on 10.23, 15.18, 18.4 with
+   * conformance/sync-visibility-check.sh: invisible to another session on the primary, visible on a standby
+   * that replayed it, visible on the primary after pg_cancel_backend).
+   */
+  readonly writer: string | null;
 }
 
 /** Segments from the oldest the node keeps to the one it writes (the real side counts the same, recycled files excluded). */
@@ -182,10 +191,15 @@ function walSpan(n: PgNode, now: Micros): number {
   return Math.floor(n.walEnd(now) / seg) - Math.floor(n.oldestRetained / seg) + 1;
 }
 
-function hasRange(n: PgNode, r: StepRange, now: Micros): 'all' | 'some' | 'none' {
+function hasRange(n: PgNode, r: StepRange, now: Micros, history: History): 'all' | 'some' | 'none' {
   if (!isAncestorOrSelf(r.timeline, n.wal.timeline)) return 'none';
   const leaves = endOf(n.wal.timeline, r.timeline) ?? Number.POSITIVE_INFINITY;
-  const reach = Math.min(n.walEnd(now), leaves);
+  let reach = Math.min(n.walEnd(now), leaves);
+  if (r.writer === n.name && n.isPrimary && n.wal.timeline === r.timeline) {
+    // Still the writing primary: what its clients were answered (or released) is what other sessions see.
+    const term = history.terms.filter((x) => x.node === n.name && x.timeline === r.timeline).at(-1);
+    if (term) reach = Math.min(reach, ackedEnd(term));
+  }
   if (reach >= r.to - 0.5) return 'all';
   return reach > r.from + 0.5 ? 'some' : 'none';
 }
@@ -202,7 +216,7 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
   seq.ops.forEach((op, k) => {
     const t0 = stepAt(k);
     sim.run((t0 - 1) as Micros);
-    const writer = op.kind === 'insert' ? cluster.node(op.node) : null;
+    const writer = op.kind === 'insert' || op.kind === 'syncInsert' ? cluster.node(op.node) : null;
     const before = writer ? { timeline: writer.wal.timeline, end: writer.walEnd(sim.now), primary: writer.running && writer.isPrimary } : null;
     const t1 = (stepAt(k + 1) - 1) as Micros;
     sim.run(t1);
@@ -211,14 +225,14 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
     if (writer && before) {
       const end = writer.walEnd(sim.now);
       accepted = before.primary && end > before.end + 0.5;
-      if (accepted) ranges.set(k, { timeline: writer.wal.timeline, from: before.end, to: end });
+      if (accepted) ranges.set(k, { timeline: writer.wal.timeline, from: before.end, to: end, writer: op.kind === 'syncInsert' ? writer.name : null });
     }
     const nodes: Record<string, NodeObservation> = {};
     for (const n of cluster.nodes.values()) {
       const rows: number[] = [];
       const partial: number[] = [];
       for (const [step, r] of ranges) {
-        const h = hasRange(n, r, sim.now);
+        const h = hasRange(n, r, sim.now, world.ctx.history);
         if (h === 'all') rows.push(step);
         else if (h === 'some') partial.push(step);
       }

@@ -360,6 +360,25 @@ export function ciSequences(): Sequence[] {
   return [...fixed, ...seeds.map(generateSequence)];
 }
 
+/**
+ * A commit waiting for a synchronous standby that never comes (synchronous_standby_names names no server): its
+ * row is hidden on the primary while it waits (the backend leaves the proc array after the wait) and visible on
+ * the asynchronous standbys that replayed it; after pg_cancel_backend it is visible on the primary too. Two
+ * sequences, because the harness cancels its own session only while the model's step cancels every waiting
+ * backend of the node. After the wait the primary stops and a standby is promoted: the waiting commit survives.
+ */
+export function syncSequences(): Sequence[] {
+  const t = (name: string, upstream: string | null): TopologyNode => ({ name, upstream, rtt: 'latest' });
+  const nodes = [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg0')];
+  const nobody: Op = { kind: 'configure', node: 'pg0', setting: { name: 'synchronous_standby_names', method: 'first', num: 1, standbys: ['pg9'] } };
+  return (['wait', 'cancel'] as const).map((then) => ({
+    id: `sync-insert-${then === 'wait' ? 'left-waiting' : 'cancelled'}`,
+    seed: 0,
+    nodes,
+    ops: [{ kind: 'insert', node: 'pg0', rows: 2 }, nobody, { kind: 'syncInsert', node: 'pg0', rows: 3, then }, { kind: 'stop', node: 'pg0' }, { kind: 'promote', node: 'pg1' }],
+  }));
+}
+
 export function fullSequences(count: number, firstSeed = 1): Sequence[] {
   return [...ciSequences().slice(0, 5), ...Array.from({ length: count - 5 }, (_, i) => generateSequence(firstSeed + i))];
 }

@@ -61,6 +61,7 @@ const BROKEN: Partial<Record<WaitReason, { readonly what: string; readonly rebui
   'timeline-not-followed': { what: 'recovery_target_timeline keeps it on the old timeline', rebuild: () => "recovery_target_timeline = 'latest' and a restart (it has not diverged, nothing needs rebuilding)" },
   'timeline-mismatch-9.2': { what: 'before 9.3 streaming cannot cross a timeline switch', rebuild: () => 'WAL of the new timeline from the archive (restore_command), or a new base backup' },
   'system-identifier-differs': { what: 'its upstream is another database system', rebuild: () => 'a new base backup (pg_basebackup) from a node of its own system' },
+  'wal-senders-exhausted': { what: 'its upstream refuses one more replication connection (max_wal_senders reached)', rebuild: () => 'a higher max_wal_senders on the upstream (needs a restart), or one of its other replication connections closed' },
   'slot-unusable': {
     what: 'primary_slot_name names a slot its upstream does not have (or, from 18, one invalidated by max_slot_wal_keep_size)',
     rebuild: () => 'pg_create_physical_replication_slot on the upstream (a new base backup if the WAL it needs is gone)',
@@ -396,6 +397,7 @@ const WAITING: Record<WaitReason, string> = {
   'timeline-mismatch-9.2': 'cannot cross a timeline switch (before 9.3)',
   'system-identifier-differs': 'streams from another database system',
   'no-upstream': 'has no primary_conninfo',
+  'wal-senders-exhausted': 'is refused (max_wal_senders reached) by',
 };
 
 /** Why a standby does not follow the primary `p` in a sample. */
@@ -403,7 +405,7 @@ function notFollowing(n: NodeState, p: string | null): string {
   if (n.run !== 'running') return n.run === 'failed' ? `${n.name} does not start` : `${n.name} is ${n.run === 'crashed' ? 'down (crashed)' : 'shut down'}`;
   if (n.role === 'primary') return `${n.name} is itself a running primary`;
   if (n.follows && n.follows !== p) return `${n.name} follows ${n.follows}, not ${p}`;
-  if (n.reason) return `${n.name} ${WAITING[n.reason]}${n.upstream && n.reason !== 'no-upstream' ? ` ${n.reason === 'upstream-unreachable' ? '' : 'from '}${n.upstream}` : ''}`;
+  if (n.reason) return `${n.name} ${WAITING[n.reason]}${n.upstream && n.reason !== 'no-upstream' ? ` ${n.reason === 'upstream-unreachable' || n.reason === 'wal-senders-exhausted' ? '' : 'from '}${n.upstream}` : ''}`;
   if (n.receiver === 'streaming') return `${n.name} streams a timeline that ended (from ${n.upstream}), not ${p}'s current WAL`;
   return `${n.name}'s walreceiver is ${n.receiver}${n.upstream ? '' : ' (no primary_conninfo)'}`;
 }

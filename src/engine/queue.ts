@@ -16,7 +16,7 @@ export interface ScheduledEvent {
 
 type SlotFn = () => void;
 
-const SEQ_SPAN = 2 ** 40;
+export const SEQ_SPAN = 2 ** 40;
 export const MAX_PRIORITY = 4095; // 4095 * 2^40 + 2^40 < 2^53: the key stays an exact integer.
 
 /** Tuning knobs; the order of events never depends on them (tests use tiny values to exercise every path). */
@@ -243,6 +243,8 @@ export class EventQueue {
   lastTime = 0 as Micros;
   /** The label of the event the last popUntil returned. */
   lastLabel = '';
+  /** The key (priority * 2^40 + sequence) of the event the last popUntil returned. */
+  lastKey = 0;
 
   constructor(options: EventQueueOptions = {}) {
     const min = options.minBuckets ?? DEFAULT_MIN_BUCKETS;
@@ -344,10 +346,12 @@ export class EventQueue {
       if (t > until) return undefined;
       const fn = this.refs[s << 1] as SlotFn | null;
       const label = this.refs[(s << 1) + 1] as string;
+      const key = this.rec[s * STRIDE + KEY]!;
       this.removeFront(s);
       if (fn !== null) {
         this.lastTime = t as Micros;
         this.lastLabel = label;
+        this.lastKey = key;
         return fn;
       }
       this.dead--;

@@ -1,4 +1,4 @@
-import { EventQueue, type ScheduledEvent } from './queue.ts';
+import { EventQueue, SEQ_SPAN, type ScheduledEvent } from './queue.ts';
 import { invariant } from './invariant.ts';
 import type { Micros } from './time.ts';
 
@@ -54,6 +54,14 @@ export class Simulation {
   /** The label of the event running now (or that ran last): named in invariant violations. */
   get currentEvent(): string {
     return this.queue.lastLabel;
+  }
+
+  /**
+   * The priority of the event running now (or that ran last): a model that stands in for events it did not
+   * schedule (a parked retry loop) tells from it whether one due at this instant would have run before it.
+   */
+  get currentPriority(): number {
+    return Math.floor(this.queue.lastKey / SEQ_SPAN);
   }
 
   /** Run fn at absolute time `at` (not before now). Priority breaks ties at equal times: lower first. */

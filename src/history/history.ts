@@ -80,7 +80,9 @@ export type WaitReason =
   | 'ahead-of-flush'
   | 'timeline-mismatch-9.2'
   | 'system-identifier-differs'
-  | 'no-upstream';
+  | 'no-upstream'
+  /** The upstream refuses one more replication connection (max_wal_senders; walsenders.ts). */
+  | 'wal-senders-exhausted';
 
 /** Who asked for a promotion: the plan, or a failover manager with its policy and reasoning. */
 export type PromotionCause = { readonly kind: 'plan' } | { readonly kind: 'failover'; readonly policy: string; readonly why: string };

@@ -158,6 +158,12 @@ export class World {
       }
       case 'basebackup':
       case 'reclone': {
+        if (a.node === null) {
+          const c = this.clusterOf(a.spec.from);
+          note(c, a.spec.from, { kind: 'backup-asked', name: a.spec.name ?? '', from: a.spec.from });
+          c.rebuilds.basebackup(null, a.spec);
+          return;
+        }
         const c = this.clusterOf(a.node);
         const n = c.node(a.node);
         note(c, a.node, { kind: 'copy-asked', how: a.kind, node: a.node, from: a.spec.from });
@@ -166,6 +172,12 @@ export class World {
           c.rebuilds.destroy(n);
         }
         c.rebuilds.basebackup(n, a.spec);
+        return;
+      }
+      case 'restoreBackup': {
+        const c = this.clusterOf(a.node);
+        note(c, a.node, { kind: 'restore-asked', node: a.node, backup: a.spec.backup });
+        c.pitr.restore(c.node(a.node), a.spec);
         return;
       }
       case 'pgRewind': {

@@ -6,18 +6,16 @@ export class Clock {
   constructor(
     private readonly startEpochMs: number,
     private readonly zone: string,
-  ) {}
+  ) {
+    this.offsets = zoneOffsets(zone);
+  }
 
   private dt(t: Micros): DateTime {
     return DateTime.fromMillis(this.startEpochMs + t / 1000, { zone: this.zone });
   }
 
-  /**
-   * The zone's offset (minutes) by quarter hour, where it is the same at both ends of the quarter: an IANA
-   * zone's offset costs an Intl call through luxon, and a report formats thousands of times (a sweep,
-   * millions). Null: a transition inside the quarter (luxon decides).
-   */
-  private readonly offsets = new Map<number, number | null>();
+  /** The zone's offsets by quarter hour (zoneOffsets), shared by every clock of the zone. */
+  private readonly offsets: Map<number, number | null>;
   private startDay: string | null = null;
 
   private offsetAt(ms: number): number | null {
@@ -58,7 +56,7 @@ export class Clock {
   /** Short form for people: HH:MM:SS (with .mmm when needed), and the date when it is not the start's. */
   short(t: Micros): string {
     const f = this.fields(t);
-    this.startDay ??= this.dt(0 as Micros).toFormat('yyyy-MM-dd');
+    this.startDay ??= this.fields(0 as Micros)?.date ?? this.dt(0 as Micros).toFormat('yyyy-MM-dd');
     if (!f) {
       const d = this.dt(t);
       const time = d.millisecond ? d.toFormat('HH:mm:ss.SSS') : d.toFormat('HH:mm:ss');
@@ -72,6 +70,23 @@ export class Clock {
   get zoneName(): string {
     return zoneLabel(this.zone, this.startEpochMs);
   }
+}
+
+/**
+ * A zone's offset (minutes) by quarter hour, where it is the same at both ends of the quarter: an IANA zone's
+ * offset costs an Intl call through luxon, and a report formats thousands of times (a sweep, millions, with
+ * a clock per run). Null: a transition inside the quarter (luxon decides). Kept for the last few zones.
+ */
+const OFFSETS = new Map<string, Map<number, number | null>>();
+
+function zoneOffsets(zone: string): Map<number, number | null> {
+  let m = OFFSETS.get(zone);
+  if (!m) {
+    if (OFFSETS.size >= 16) OFFSETS.clear();
+    m = new Map();
+    OFFSETS.set(zone, m);
+  }
+  return m;
 }
 
 /** An offset from UTC in minutes as "UTC+9", "UTC-3:30", "UTC". */

@@ -20,6 +20,7 @@ import type {
   NodeSpec,
   PartitionTarget,
   PgMajor,
+  RecoveryTarget,
   RetrySpec,
   Scenario,
   SlotSpec,
@@ -55,7 +56,7 @@ import {
   type Named,
   type ObjectInfo,
 } from './decode.ts';
-import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, settings, size, type SettingsEnv } from './settings.ts';
+import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, recoveryTargetTimeline, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
 import { FENCED_DESCRIPTION, STALLS_DESCRIPTION, blockGrammar, describeFencedExpectation, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { huntGrammar } from './grammar-hunt.ts';
@@ -106,6 +107,8 @@ export interface Env extends SettingsEnv {
   cluster?: ClusterInfo;
   /** Names defined in the `block:` section (grammar-block.ts). */
   block?: BlockEnv;
+  /** Base backups named by `basebackup` steps -> their cluster (restore_backup refers to them). */
+  backups?: Map<string, string>;
   /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
   managerEndpoints?: Map<string, string>;
 }
@@ -851,7 +854,11 @@ function sameClusterSource(v: { node: string; from: string }, at: Parameters<C['
 const baseBackup = (kind: 'basebackup' | 'reclone') =>
   object(
     {
-      node: req(nodeRef, kind === 'basebackup' ? 'The server rebuilt: stopped, with an empty data directory (destroy_data).' : 'The server re-cloned: stopped (immediate) and emptied first.'),
+      node: (kind === 'basebackup' ? opt : req)(
+        nodeRef,
+        kind === 'basebackup' ? 'The server rebuilt: stopped, with an empty data directory (destroy_data). Omitted: the backup goes to the backup store at the WAL archive\'s site (then `name` is required).' : 'The server re-cloned: stopped (immediate) and emptied first.',
+      ),
+      name: opt(name(), 'Keep the backup under this name, for a later restore_backup (point-in-time recovery).'),
       from: req(nodeRef, 'The server copied from: the primary, or a standby (a backup from a standby); same cluster.'),
       checkpoint: withDefault(enumOf(['fast', 'spread'] as const), '--checkpoint: fast (an immediate checkpoint) or spread (waits checkpoint_completion_target x checkpoint_timeout).', 'spread'),
       wal_method: withDefault(enumOf(['stream', 'fetch'] as const), '-X: stream (from 10 a temporary slot keeps the WAL during the copy) or fetch (the WAL is taken at the end and must still be there).', 'stream'),
@@ -861,12 +868,62 @@ const baseBackup = (kind: 'basebackup' | 'reclone') =>
     },
     {
       build: (v, info, ctx: C): ActionBody => {
-        sameClusterSource(v, info.at('from'), ctx);
-        if (v.slot !== undefined && !ctx.env.slots.has(v.slot)) ctx.env.slots.set(v.slot, ctx.env.nodes.get(v.from)!.cluster);
-        return { kind, node: v.node, spec: { from: v.from, checkpoint: v.checkpoint, walMethod: v.wal_method, slot: v.slot ?? null, maxRate: v.max_rate ?? null, start: v.start } };
+        if (v.node !== undefined) sameClusterSource({ node: v.node, from: v.from }, info.at('from'), ctx);
+        else if (v.name === undefined) ctx.fail(info.at('from'), `${ctx.subject}: a basebackup without a node goes to the backup store and needs a name to restore it by`, { hint: 'add name: <backup name>, or node: <the server to rebuild>' });
+        const cluster = ctx.env.nodes.get(v.from)!.cluster;
+        if (v.name !== undefined) {
+          if (ctx.env.backups?.has(v.name)) ctx.fail(info.at('name')!, `${ctx.subject}: a backup named ${show(v.name)} is already taken by an earlier step`);
+          (ctx.env.backups ??= new Map()).set(v.name, cluster);
+        }
+        if (v.slot !== undefined && !ctx.env.slots.has(v.slot)) ctx.env.slots.set(v.slot, cluster);
+        const spec = { from: v.from, checkpoint: v.checkpoint, walMethod: v.wal_method, slot: v.slot ?? null, maxRate: v.max_rate ?? null, start: v.start, name: v.name ?? null };
+        return kind === 'reclone' ? { kind, node: v.node!, spec } : { kind, node: v.node ?? null, spec };
       },
     },
   );
+
+/** A backup by name: taken by an earlier `basebackup` step with `name`. */
+const backupRef = ref('backup', (env) => [...(env.backups?.keys() ?? [])]);
+
+/** recovery_target_*: latest, immediate, {time}, {lsn}. */
+const recoveryTarget = byKind<RecoveryTarget>(
+  {
+    string: map(enumOf(['latest', 'immediate'] as const), (k): RecoveryTarget => ({ kind: k })),
+    map: object(
+      {
+        time: opt(time(), 'recovery_target_time: stop before the first commit after this time.'),
+        lsn: opt(lsn(), 'recovery_target_lsn (10+): stop at this WAL position.'),
+      },
+      {
+        build: (v, info, ctx: C): RecoveryTarget => {
+          if ((v.time === undefined) === (v.lsn === undefined)) ctx.fail(info.node, `${ctx.subject}: name exactly one of time and lsn`, { hint: 'PostgreSQL refuses more than one recovery target ("multiple recovery targets specified")' });
+          return v.time !== undefined ? { kind: 'time', at: v.time, epochMs: timeRef(ctx.env).startEpochMs } : { kind: 'lsn', lsn: v.lsn! };
+        },
+      },
+    ),
+  },
+  'latest, immediate, {time: "14:30"} or {lsn: "0/3000000"}',
+);
+
+const restoreBackup = object(
+  {
+    node: req(nodeRef, 'The server restored: stopped (its data directory is replaced by the backup\'s).'),
+    backup: req(backupRef, 'The base backup: the name of an earlier basebackup step.'),
+    target: withDefault(recoveryTarget, 'Where recovery stops: latest (all the archive has), immediate (as soon as consistent), {time} or {lsn}.', { kind: 'latest' } as RecoveryTarget, 'latest'),
+    inclusive: withDefault(boolean(), 'recovery_target_inclusive: stop after the target (true) or just before it.', true),
+    action: withDefault(enumOf(['pause', 'promote', 'shutdown'] as const), 'recovery_target_action: at the target pause (a later promote step ends recovery), promote (a new timeline), or shut down.', 'pause'),
+    timeline: opt(recoveryTargetTimeline(), 'recovery_target_timeline for this recovery: current, latest or a timeline ID (default: the node\'s setting, the version\'s default).'),
+    start: withDefault(boolean(), 'Start the server in archive recovery when the copy is done.', true),
+  },
+  {
+    build: (v, info, ctx: C): ActionBody => {
+      const cluster = ctx.env.nodes.get(v.node)!.cluster;
+      const of = ctx.env.backups!.get(v.backup)!;
+      if (of !== cluster) ctx.fail(info.at('backup')!, `${ctx.subject}: backup ${show(v.backup)} is of cluster ${show(of)}, ${show(v.node)} is in ${show(cluster)}`);
+      return { kind: 'restoreBackup', node: v.node, spec: { backup: v.backup, target: v.target, inclusive: v.inclusive, action: v.action, timeline: v.timeline ?? null, start: v.start } };
+    },
+  },
+);
 
 const pgRewind = object(
   {
@@ -971,6 +1028,7 @@ const ACTION_BODIES = {
   basebackup: baseBackup('basebackup'),
   reclone: baseBackup('reclone'),
   pg_rewind: pgRewind,
+  restore_backup: restoreBackup,
   destroy_data: map(nodeRef, (node): ActionBody => ({ kind: 'destroyData', node })),
   archive_fails: object(
     {
@@ -1012,6 +1070,8 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   start: 'Start a stopped or crashed server.',
   basebackup: 'pg_basebackup into a stopped node with an empty data directory from another node of its cluster: {node, from, checkpoint?, wal_method?, slot?, max_rate?, start?}. The copy takes the data directory\'s size (data_size) at the slowest of the path, the disks and max_rate; it fails if the WAL from its start point is removed meanwhile and nothing kept it.',
   reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',
+  restore_backup:
+    'Point-in-time recovery: replace a stopped node\'s data directory with a named base backup and replay the WAL archive (restore_command) up to a target: {node, backup, target?, inclusive?, action?, timeline?, start?}. At the target the server pauses, promotes (a new timeline: what came after the target is not on it) or shuts down.',
   pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
   destroy_data: 'Empty a node\'s data directory (a running server crashes first): it cannot start until rebuilt.',
   archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',

@@ -186,7 +186,7 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   if (eq < 0) fail('expected PATH=VALUE', 'e.g. --set plan.0.at=14:31');
   const path = arg.slice(0, eq).trim();
   const valueText = arg.slice(eq + 1);
-  const { doc: vdoc } = parseYaml(valueText, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col));
+  const { doc: vdoc } = parseFast(valueText, PARSE_OPTIONS) ?? parseYaml(valueText, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col));
   let value = vdoc.contents as Node | null;
   if (value === null) {
     value = new Scalar(null);

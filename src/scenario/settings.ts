@@ -163,7 +163,7 @@ export function parseSynchronousStandbyNames(input: string, version: PgMajor): P
 // ---------------------------------------------------------------------------------------------------------
 // The settings mapping
 
-function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
+export function recoveryTargetTimeline(): Decoder<RecoveryTargetTimeline> {
   const expected = 'current, latest or a timeline ID (an integer >= 1)';
   const keyword = map(enumOf(['current', 'latest'] as const), (v) => v as RecoveryTargetTimeline);
   const tli = map(integer({ min: 1, max: 0xffffffff }), (v): RecoveryTargetTimeline => ({ tli: v }));
@@ -291,6 +291,7 @@ const VERSION_RULES: readonly VersionRule[] = [
 const SETTINGS_FIELDS = {
   recovery_target_timeline: opt(recoveryTargetTimeline(), 'Which timeline a standby follows: current (the default up to 11; but written explicitly on 11 and before, recovery.conf reads the word as timeline 0, which means latest), latest (the default from 12; follows promotions), or a timeline ID. Needs a restart to change.'),
   wal_retrieve_retry_interval: opt(duration({ bareUnit: 'ms' }), 'How long a standby waits before retrying to get WAL (9.5+, default 5s; fixed at 5 s before 9.5).'),
+  connect_timeout: opt(duration({ bareUnit: 's' }), 'primary_conninfo\'s connect_timeout: bounds a standby\'s connection attempt to an upstream nothing answers for (at least 2 s) up to 9.6; from 10 the walreceiver connects asynchronously and ignores it, so an attempt lasts until the kernel gives up (127 s). Default: none.'),
   synchronous_commit: opt(
     enumOf(['off', 'local', 'remote_write', 'on', 'remote_apply'] as const, { aliases: { true: 'on', false: 'off' } }),
     'What a commit waits for: off, local, remote_write, on (standby flush), remote_apply (9.6+). Default on.',
@@ -348,6 +349,8 @@ const SETTINGS_FIELDS = {
     integer({ min: 1, max: 262_143 }),
     'Client connections the server admits, superuser_reserved_connections of them kept for superusers (needs a restart). PostgreSQL\'s default is 100; absent here, every pool connection is admitted.',
   ),
+  max_wal_senders: opt(integer({ min: 0, max: 262_143 }), 'Walsender connections the server admits: each streaming standby takes one, pg_basebackup one (two with -X stream); one more is refused (FATAL number of requested standby connections exceeds max_wal_senders). Needs a restart. Default: not limited (the server\'s default is 10 from 10, 0 before).'),
+  max_replication_slots: opt(integer({ min: 0, max: 262_143 }), 'Replication slots the server can hold; one more is refused (all replication slots are in use). Needs a restart. Default: not limited (the server\'s default is 10 from 10, 0 before).'),
   superuser_reserved_connections: opt(integer({ min: 0, max: 262_143 }), 'Connection slots of max_connections kept for superusers (needs a restart). Default 3.'),
   ...vacuumSettingsFields(duration),
 };
@@ -410,6 +413,9 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.vacuum_cost_page_dirty !== undefined) out.vacuumCostPageDirty = v.vacuum_cost_page_dirty as number;
   if (v.max_slot_wal_keep_size !== undefined) out.maxSlotWalKeepSize = v.max_slot_wal_keep_size as number | null;
   if (v.max_connections !== undefined) out.maxConnections = v.max_connections as number;
+  if (v.connect_timeout !== undefined) out.connectTimeout = v.connect_timeout as Micros;
+  if (v.max_wal_senders !== undefined) out.maxWalSenders = v.max_wal_senders as number;
+  if (v.max_replication_slots !== undefined) out.maxReplicationSlots = v.max_replication_slots as number;
   if (v.superuser_reserved_connections !== undefined) out.superuserReservedConnections = v.superuser_reserved_connections as number;
   return { ...out, ...buildVacuumSettings(v) };
 }

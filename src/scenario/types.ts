@@ -34,6 +34,33 @@ export interface BaseBackupSpec {
   readonly maxRate: number | null;
   /** Start the server when the copy is done (pg_ctl start). */
   readonly start: boolean;
+  /** A name to restore the backup by later (restore_backup, pitr.ts); null: not kept. */
+  readonly name: string | null;
+}
+
+/** Where point-in-time recovery stops (recovery_target_*; xlogrecovery.c recoveryStopsBefore/After). */
+export type RecoveryTarget =
+  /** No target: replay all the WAL the archive has (history reason "no recovery target specified"). */
+  | { readonly kind: 'latest' }
+  /** recovery_target = 'immediate' (9.4+): stop as soon as the backup is consistent. */
+  | { readonly kind: 'immediate' }
+  /** recovery_target_time: simulated time; `epochMs` is the Unix time of simulated 0 (for log lines). */
+  | { readonly kind: 'time'; readonly at: Micros; readonly epochMs: number }
+  /** recovery_target_lsn (10+). */
+  | { readonly kind: 'lsn'; readonly lsn: number };
+
+/** Restore a named base backup into a stopped node and recover it to a target (pitr.ts). */
+export interface RestoreBackupSpec {
+  readonly backup: string;
+  readonly target: RecoveryTarget;
+  /** recovery_target_inclusive (default true): stop after the target rather than before it. */
+  readonly inclusive: boolean;
+  /** recovery_target_action (9.5+; pause_at_recovery_target before): what the server does at the target. */
+  readonly action: 'pause' | 'promote' | 'shutdown';
+  /** recovery_target_timeline for this recovery; null: the node's setting (the version's default). */
+  readonly timeline: RecoveryTargetTimeline | null;
+  /** Start the server (in archive recovery) when the copy is done. */
+  readonly start: boolean;
 }
 
 /** pg_rewind --source-server (rebuild.ts). */
@@ -105,6 +132,12 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   /** Client connections the server admits (models/postgres/load.ts); absent: every pool connection is admitted. */
   readonly maxConnections?: number;
   readonly superuserReservedConnections?: number;
+  /** primary_conninfo's connect_timeout: bounds a standby's connection attempt up to 9.6 only (reconnect.ts). */
+  readonly connectTimeout?: Micros;
+  /** Walsender connections the server admits (standbys, pg_basebackup); absent: not limited. */
+  readonly maxWalSenders?: number;
+  /** Replication slots the server can hold; absent: not limited. */
+  readonly maxReplicationSlots?: number;
 }
 
 export interface SiteSpec {
@@ -287,8 +320,10 @@ export type ActionBody =
   | { readonly kind: 'unblockClients'; readonly node: string }
   | { readonly kind: 'partition'; readonly target: PartitionTarget }
   | { readonly kind: 'heal'; readonly target: PartitionTarget }
-  /** pg_basebackup into `node` (stopped, empty data directory) from `spec.from` (rebuild.ts). */
-  | { readonly kind: 'basebackup'; readonly node: string; readonly spec: BaseBackupSpec }
+  /** pg_basebackup into `node` (stopped, empty data directory) from `spec.from` (rebuild.ts); node null: into the backup store at the archive's site. */
+  | { readonly kind: 'basebackup'; readonly node: string | null; readonly spec: BaseBackupSpec }
+  /** Replace a stopped node's data directory with a named base backup and recover it to a target (pitr.ts). */
+  | { readonly kind: 'restoreBackup'; readonly node: string; readonly spec: RestoreBackupSpec }
   /** Stop `node` (immediate), empty its data directory, and pg_basebackup it from `spec.from`. */
   | { readonly kind: 'reclone'; readonly node: string; readonly spec: BaseBackupSpec }
   | { readonly kind: 'pgRewind'; readonly node: string; readonly spec: RewindSpec }

@@ -362,8 +362,20 @@ export interface Instant {
   readonly offsetMinutes: number;
 }
 
-/** An ISO 8601 date-time with an offset: `2017-08-07T14:00:00+09:00` (or `Z`). */
+const instantCache = new Map<string, Parsed<Instant>>();
+
+/** An ISO 8601 date-time with an offset: `2017-08-07T14:00:00+09:00` (or `Z`). Cached: a sweep reads the same start at every run. */
 export function parseInstant(input: string): Parsed<Instant> {
+  let r = instantCache.get(input);
+  if (r === undefined) {
+    r = readInstant(input);
+    if (instantCache.size >= 1024) instantCache.clear();
+    instantCache.set(input, r);
+  }
+  return r;
+}
+
+function readInstant(input: string): Parsed<Instant> {
   const text = input.trim();
   if (text.length > 64) return fail('is too long for a time');
   const m = ISO.exec(text);
@@ -403,6 +415,24 @@ export function formatTime(t: number, ref: TimeRef): string {
   return dt.toISO({ suppressMilliseconds: true }) ?? String(t);
 }
 
+const clockCache = new Map<string, number>();
+
+/**
+ * Milliseconds from the start to the clock time h:mi:s on the start's date in the scenario's zone (luxon's
+ * answer, cached: a zone's offsets cost Intl calls, and a sweep decodes the same times thousands of times).
+ */
+function clockMillis(h: number, mi: number, s: number, ref: TimeRef): number {
+  const key = `${ref.startEpochMs}|${ref.zone}|${h}:${mi}:${s}`;
+  let ms = clockCache.get(key);
+  if (ms === undefined) {
+    const at = DateTime.fromMillis(ref.startEpochMs, { zone: zoneOf(ref.zone) }).set({ hour: h, minute: mi, second: s, millisecond: 0 });
+    ms = at.toMillis() - ref.startEpochMs;
+    if (clockCache.size >= 4096) clockCache.clear();
+    clockCache.set(key, ms);
+  }
+  return ms;
+}
+
 /**
  * A scenario time, as microseconds since the start: a clock time `HH:MM` or `HH:MM:SS` on the start's date
  * in the scenario's time zone, an ISO 8601 date-time with offset, or `+DURATION` after the start. Must not
@@ -424,10 +454,10 @@ export function parseTime(input: string, ref: TimeRef): Parsed<Micros> {
     const mi = Number(mm);
     const s = Number(ss);
     if (h > 23 || mi > 59 || s > 59) return fail(`${show(text)} is not a valid clock time`, 'write HH:MM or HH:MM:SS, 00:00 to 23:59:59');
-    const start = DateTime.fromMillis(ref.startEpochMs, { zone: zoneOf(ref.zone) });
-    const at = start.set({ hour: h, minute: mi, second: s, millisecond: 0 });
-    us = (at.toMillis() - ref.startEpochMs) * 1000 + Number(frac.padEnd(6, '0') || '0');
+    us = clockMillis(h, mi, s, ref) * 1000 + Number(frac.padEnd(6, '0') || '0');
     if (us < 0) {
+      const start = DateTime.fromMillis(ref.startEpochMs, { zone: zoneOf(ref.zone) });
+      const at = start.set({ hour: h, minute: mi, second: s, millisecond: 0 });
       const nextDay = at.plus({ days: 1 }).toISO({ suppressMilliseconds: true });
       return fail(
         `${show(text)} is before the start (${start.toFormat('HH:mm:ss')} on ${start.toISODate()} in ${ref.zone})`,

@@ -117,7 +117,9 @@ class Parser {
     const first = this.nextContent(0);
     if (first < 0 || this.indentAt(first) !== 0) giveUp();
     this.pos = first;
-    const root = this.block(0, -1);
+    // A document of one inline value (a --set value, a sweep's draw): a scalar or a one-line flow collection.
+    const c = this.text[first];
+    const root = this.isSeqEntry(first) || this.keyEnd(first) >= 0 || c === '|' || c === '>' ? this.block(0, -1) : this.inline(-1);
     if (this.nextContent(this.pos) >= 0) giveUp();
     this.doc.contents = root as never;
     return this.doc;

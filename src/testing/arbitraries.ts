@@ -618,7 +618,7 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
       if (node === st.leader) return [];
       if (kind === 'destroyData') return [step({ kind, node })];
       if (kind === 'pgRewind') return [step({ kind, node, spec: { from: st.leader, start: true } })];
-      const spec = { from: st.leader, checkpoint: d.b % 2 === 0 ? ('fast' as const) : ('spread' as const), walMethod: d.c % 2 === 0 ? ('stream' as const) : ('fetch' as const), slot: null, maxRate: d.b % 3 === 0 ? 50e6 : null, start: true };
+      const spec = { from: st.leader, checkpoint: d.b % 2 === 0 ? ('fast' as const) : ('spread' as const), walMethod: d.c % 2 === 0 ? ('stream' as const) : ('fetch' as const), slot: null, maxRate: d.b % 3 === 0 ? 50e6 : null, start: true, name: null };
       return [step({ kind, node, spec })];
     }
     case 'archiveFails':

@@ -73,6 +73,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   const t = s.recoveryTargetTimeline;
   if (t !== undefined) out.recovery_target_timeline = typeof t === 'string' ? t : t.tli;
   if (s.walRetrieveRetryInterval !== undefined) out.wal_retrieve_retry_interval = printDuration(s.walRetrieveRetryInterval);
+  if (s.connectTimeout !== undefined) out.connect_timeout = printDuration(s.connectTimeout);
   if (s.synchronousCommit !== undefined) out.synchronous_commit = s.synchronousCommit;
   if (s.synchronousStandbyNames !== undefined) out.synchronous_standby_names = printSynchronousStandbyNames(s.synchronousStandbyNames, version);
   if (s.applicationName !== undefined) out.application_name = s.applicationName;
@@ -112,6 +113,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
   if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);
   if (s.maxConnections !== undefined) out.max_connections = s.maxConnections;
+  if (s.maxWalSenders !== undefined) out.max_wal_senders = s.maxWalSenders;
+  if (s.maxReplicationSlots !== undefined) out.max_replication_slots = s.maxReplicationSlots;
   if (s.superuserReservedConnections !== undefined) out.superuser_reserved_connections = s.superuserReservedConnections;
   return { ...out, ...printVacuumSettings(s) };
 }
@@ -196,13 +199,28 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'reclone': {
       const b = a.spec;
       out[a.kind] = {
-        node: a.node,
+        ...(a.node !== null ? { node: a.node } : {}),
+        ...(b.name !== null ? { name: b.name } : {}),
         from: b.from,
         checkpoint: b.checkpoint,
         wal_method: b.walMethod,
         ...(b.slot !== null ? { slot: b.slot } : {}),
         ...(b.maxRate !== null ? { max_rate: printBandwidth(b.maxRate) } : {}),
         start: b.start,
+      };
+      break;
+    }
+    case 'restoreBackup': {
+      const r = a.spec;
+      const t = r.target;
+      out.restore_backup = {
+        node: a.node,
+        backup: r.backup,
+        target: t.kind === 'latest' || t.kind === 'immediate' ? t.kind : t.kind === 'lsn' ? { lsn: formatLsn(t.lsn) } : { time: printTime(t.at) },
+        inclusive: r.inclusive,
+        action: r.action,
+        ...(r.timeline !== null ? { timeline: typeof r.timeline === 'object' ? r.timeline.tli : r.timeline } : {}),
+        start: r.start,
       };
       break;
     }

@@ -29,7 +29,8 @@ describe('run limits', () => {
   });
 
   it('--max-wall-seconds: exit code 3 and one line saying how to raise it', () => {
-    const r = replsim('run', 'scenarios/mackerel-2017.yaml', '--max-wall-seconds', '0');
+    // The wall clock is read every 1024 events: a scenario of many more (a simulated year of checkpoints).
+    const r = replsim('run', 'scenarios/go-xid-wraparound.yaml', '--max-wall-seconds', '0');
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/the run took more than 0 s of wall-clock time .*; raise it with --max-wall-seconds/);
   });

@@ -7,7 +7,7 @@ import { action, buildScenario, node } from '../support/builder.ts';
 const s = (n: number) => seconds(n);
 const GB = 1e9;
 
-const backup = (o: Partial<BaseBackupSpec> = {}): BaseBackupSpec => ({ from: 'p', checkpoint: 'fast', walMethod: 'stream', slot: null, maxRate: null, start: true, ...o });
+const backup = (o: Partial<BaseBackupSpec> = {}): BaseBackupSpec => ({ from: 'p', checkpoint: 'fast', walMethod: 'stream', slot: null, maxRate: null, start: true, name: null, ...o });
 
 /**
  * p (data_size 10 GB) and s over a 1 Gbps link (125 MB/s); p writes `rate` x 8000 B/s with max_wal_size 1 GB. s is

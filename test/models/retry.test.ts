@@ -3,6 +3,7 @@ import { seconds } from '../../src/engine/time.ts';
 import { withoutParking } from '../../src/models/postgres/retry.ts';
 import { runScenario } from '../../src/run.ts';
 import type { Action, Scenario } from '../../src/scenario/types.ts';
+import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
 
 const s = (n: number) => seconds(n);
@@ -50,4 +51,42 @@ describe('retry loops (xlogrecovery.c WaitForWALToBecomeAvailable; retry.ts)', (
       expect(parked.events_run).toBeLessThan(stepped.events_run);
     });
   }
+
+  // A cascading standby on 'current' whose upstream is promoted: every attempt streams its old timeline and
+  // ends at once at the switchpoint (rule 5), until the upstream removes the segment of the switchpoint.
+  const cascade = (end: number, rate: number) =>
+    buildScenario({
+      end: s(end),
+      sites: ['a', 'b'],
+      nodes: [node('p', 'a', 15), node('s1', 'b', 15, { upstream: 'p' }), node('s2', 'b', 15, { upstream: 's1', settings: { recoveryTargetTimeline: 'current' } })],
+      workload: { target: 'p', rate, walPerTx: 8000 },
+      actions: [action(s(600), { kind: 'promote', node: 's1' }), action(s(601), { kind: 'routeWrites', cluster: 'main', node: 's1', workload: null })],
+    });
+  it('a loop in vain (a standby that does not follow the new timeline) is parked until its upstream removes the segment, with the same report', () => {
+    const sc = cascade(3600, 100);
+    const parked = visible(sc);
+    const stepped = withoutParking(() => visible(sc));
+    const loop = stepped.events.findLast((e) => e.node === 's2' && e.kind === 'stuck')!;
+    expect(loop.repeated!.count).toBeGreaterThan(20);
+    expect(stepped.events.some((e) => e.node === 's2' && /removed WAL segment/.test(e.message))).toBe(true);
+    expect(parked.events).toEqual(stepped.events);
+    expect(parked.nodes).toEqual(stepped.nodes);
+    expect(parked.dataLoss).toEqual(stepped.dataLoss);
+    // Each attempt in vain costs a retry, a stream's end and two recomputations.
+    expect(parked.events_run).toBeLessThan(stepped.events_run - 3 * loop.repeated!.count);
+  });
+
+  it('an attempt due at the instant of a later-ordered change (a manager promoting, a checkpoint removing WAL) counts as before it', () => {
+    // Mackerel with db001 crashing at 15:30 (refused at once, where an unreachable host holds each attempt
+    // for its SYN retransmissions): db002 is parked retrying db001 when the manager promotes it at 15:30:20, a
+    // time on its retry grid; the manager's decision runs after retries at equal times.
+    const sc = loadScenarioFile('scenarios/mackerel-2017.yaml', { sets: ['faults.db001-lost={at: "15:30", name: db001-lost, crash: db001}'] });
+    const parked = runScenario(sc).report;
+    const stepped = withoutParking(() => runScenario(sc).report);
+    const unreachable = parked.events.find((e) => e.node === 'db002' && /db001 is not running/.test(e.message))!;
+    expect(unreachable.repeated).toEqual({ count: 5, last: expect.stringMatching(/15:30:20/) });
+    expect(parked.events).toEqual(stepped.events);
+    expect(parked.verdicts).toEqual(stepped.verdicts);
+    expect(parked.stats.events).toBeLessThan(stepped.stats.events);
+  });
 });

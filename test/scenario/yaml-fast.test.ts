@@ -42,6 +42,24 @@ function same(text: string): boolean {
 }
 
 const EDGES = [
+  // One inline value (a --set value): scalars and one-line flow collections.
+  '15:00',
+  '14:35:12.345678',
+  '250.5/s',
+  '"x y"',
+  "'it''s'",
+  'latest',
+  '12',
+  '-3',
+  'null',
+  'true',
+  '0x1F',
+  '[a, b]',
+  '{a: 1, b: [2]}',
+  'x # a comment',
+  '  indented',
+  'x\n',
+  'x\ny',
   'a: 1\nb:\nc: x  # c\n',
   'a:\n  - x\n  - {k: v, j: 1.50}\nb: >\n  folded\n  text\n\n  more\n',
   'k: [a, "b", c]\n',
@@ -110,6 +128,10 @@ describe('the fast YAML path', () => {
     let taken = 0;
     for (const text of EDGES) if (same(text)) taken++;
     expect(taken).toBeGreaterThan(10);
+  });
+
+  it('takes the one-line values --set and a sweep\'s draws are made of', () => {
+    for (const text of ['15:00', '14:35:12.345678', '250.5/s', '"x y"', 'latest', '12', '[a, b]', '{a: 1}']) expect(same(text), text).toBe(true);
   });
 
   it('takes every shipped scenario and test fixture', () => {

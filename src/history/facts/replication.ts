@@ -38,6 +38,8 @@ export type WaitFact =
   | { readonly kind: 'same-tli-different-history'; readonly node: string; readonly upstream: string; readonly timeline: number }
   /** walsender.c StartReplication: the start is past the upstream's flush (`startLsn`: accepted within its segment). */
   | { readonly kind: 'ahead-of-upstream'; readonly node: string; readonly upstream: string; readonly lsn: Lsn; readonly upstreamLsn: Lsn; readonly startLsn?: Lsn }
+  /** The upstream's walsender slots are all taken (max_wal_senders: walsenders.ts). */
+  | { readonly kind: 'walsenders-exhausted'; readonly node: string; readonly upstream: string; readonly max: number }
   /** The upstream refuses primary_slot_name; `error` is the server's own message. */
   | { readonly kind: 'slot-refused'; readonly node: string; readonly upstream: string; readonly slot: string; readonly error: string }
   | { readonly kind: 'timeline-not-in-upstream-history'; readonly upstream: string; readonly timeline: number }

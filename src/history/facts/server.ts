@@ -11,7 +11,8 @@ export type ServerFact =
   /** pg_ctl promote on a server that is not a standby (or not running): nothing happens. */
   | { readonly kind: 'promotion-ignored'; readonly node: string; readonly running: boolean }
   | { readonly kind: 'promotion-refused'; readonly node: string }
-  | { readonly kind: 'promoted'; readonly node: string; readonly by: PromotionCause; readonly timeline: number; readonly lsn: Lsn; readonly parentTimeline: number }
+  /** `historyReason`: the reason the history file gives when it is not the plain one (a point-in-time recovery's stop: pitr.ts). */
+  | { readonly kind: 'promoted'; readonly node: string; readonly by: PromotionCause; readonly timeline: number; readonly lsn: Lsn; readonly parentTimeline: number; readonly historyReason?: string }
   /** The walreceiver transition of a promotion (it stops being a standby). */
   | { readonly kind: 'receiver-promoted' }
   /** A manager demoted a primary (`why`: the manager's reason). */

@@ -28,6 +28,10 @@ export type StepActionFact =
   | { readonly kind: 'server-op'; readonly op: 'crash' | 'stop' | 'start' | 'restart'; readonly node: string }
   | { readonly kind: 'copy-asked'; readonly how: 'reclone' | 'basebackup'; readonly node: string; readonly from: string }
   | { readonly kind: 'pg-rewind-asked'; readonly node: string; readonly from: string }
+  /** A named base backup into the backup store (no node: rebuild.ts). */
+  | { readonly kind: 'backup-asked'; readonly name: string; readonly from: string }
+  /** restore_backup: point-in-time recovery of `node` from backup `backup` (pitr.ts). */
+  | { readonly kind: 'restore-asked'; readonly node: string; readonly backup: string }
   | { readonly kind: 'destroy-data'; readonly node: string }
   | { readonly kind: 'archive-command-fails'; readonly node: string; readonly exitCode: number; readonly duration: number }
   | { readonly kind: 'workload-set'; readonly workload: string | null; readonly rate?: number; readonly walPerTx?: number }

@@ -85,6 +85,6 @@ export class Rejoin {
     const n = this.node;
     if (n.running) this.c.crash(n);
     if (n.dataDirectory === 'present') this.c.rebuilds.destroy(n);
-    this.c.rebuilds.basebackup(n, { from: leader.name, checkpoint, walMethod: 'stream', slot: null, maxRate: null, start: true }, this.begin('pg_basebackup', leader));
+    this.c.rebuilds.basebackup(n, { name: null, from: leader.name, checkpoint, walMethod: 'stream', slot: null, maxRate: null, start: true }, this.begin('pg_basebackup', leader));
   }
 }

@@ -262,6 +262,23 @@ export class WalArchive {
     return pos;
   }
 
+  /**
+   * The history files in the archive: a node archiving on a timeline it created archived its `.history` file
+   * with its first segments (pgarch.c archives every `.ready` file, history files first), and with it the
+   * files of the ancestors. The first archived of a TLI is kept (a second one would fail `test ! -f`, or
+   * overwrite: not modelled).
+   */
+  historyFiles(): Map<number, Timeline> {
+    const out = new Map<number, Timeline>();
+    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (!out.has(e.timeline.tli)) out.set(e.timeline.tli, e.timeline);
+    return out;
+  }
+
+  /** Whether `n` can reach the archive (its restore_command can copy from it). */
+  reachableFrom(n: PgNode): boolean {
+    return this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
+  }
+
   /** What the archive holds, as views of WAL for the PITR verdict (dataLoss.ts): each range's history up to its end. */
   views(): { node: string; timeline: Timeline; end: Lsn }[] {
     return this.ranges.map((r) => ({ node: `the WAL archive at site ${this.site}`, timeline: r.timeline, end: this.rangeEnd(r) }));

@@ -18,6 +18,11 @@ import { WalStorage } from './storage.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
 import { Rebuilds } from './rebuild.ts';
+import { BackupStore } from './backups.ts';
+import { PitRecovery } from './pitr.ts';
+import { WalClock } from './walclock.ts';
+import { walSendersExceeded } from './walsenders.ts';
+import { unreachableAttempt } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
@@ -52,6 +57,11 @@ export class PgCluster {
   private readonly retries: RetryLoops;
   /** pg_basebackup, pg_rewind and emptied data directories (rebuild.ts). */
   readonly rebuilds = new Rebuilds(this);
+  /** Named base backups (backups.ts), restored with point-in-time recovery (pitr.ts). */
+  readonly backups = new BackupStore();
+  readonly pitr = new PitRecovery(this);
+  /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
+  readonly walClock = new WalClock();
   /** The archive as the startup process's first source of WAL (restore.ts). */
   private readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
@@ -89,7 +99,15 @@ export class PgCluster {
     this.replay = new ReplayModel(this);
     this.xid = new XidModel(this, alerts);
     this.storage = new WalStorage(this);
-    this.retries = new RetryLoops(ctx, (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol));
+    this.retries = new RetryLoops(
+      ctx,
+      (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol),
+      (n) => {
+        const role = n.role;
+        const up = role.kind === 'standby' ? (role.walreceiver?.upstream ?? role.upstream) : null;
+        return up !== null && this.reachable(n, this.node(up));
+      },
+    );
     this.restore = new ArchiveRestore(this.storage.archive, {
       now: () => this.ctx.sim.now,
       log: (n, fact, lines) => this.log(n, 'replication', fact, lines),
@@ -214,6 +232,7 @@ export class PgCluster {
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
     this.cancelRetry(n);
+    this.retries.attemptStarts(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
@@ -225,7 +244,7 @@ export class PgCluster {
     // loop collapses).
     const refused: LogLine[] = [];
     if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
-    const fail = (reason: WaitReason, line: LogLine | null, why: WaitFact) => this.attemptFailed(n, reason, line, why, refused);
+    const fail = (reason: WaitReason, line: LogLine | null, why: WaitFact, attempt?: Micros) => this.attemptFailed(n, reason, line, why, refused, attempt);
     // The archive comes first (restore_command), then pg_wal, then the stream (xlogrecovery.c
     // WaitForWALToBecomeAvailable; postgres-2.md rule 9): while the archive has the next segment, it restores.
     if (role.phase === 'redo' && this.restore.start(n, role, refused)) return;
@@ -240,12 +259,20 @@ export class PgCluster {
       return fail('upstream-down', pgLog.identifySystemLost(), { kind: 'upstream-shut-down', node: n.name, upstream: up.name });
     }
     if (!this.reachable(n, up)) {
-      // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers.
-      return fail('upstream-unreachable', pgLog.connectionTimedOut(n.version, n.name, up.name), { kind: 'upstream-unreachable', node: n.name, upstream: up.name, upstreamRunning: up.running });
+      // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers. It
+      // lasts until the kernel gives up (reconnect.ts), and connects at its next SYN if the path comes back.
+      // Approximation: its failure is logged when it starts.
+      const attempt = unreachableAttempt(n.version, n.settings.connectTimeout);
+      return fail('upstream-unreachable', pgLog.connectionTimedOut(n.version, n.name, up.name), { kind: 'upstream-unreachable', node: n.name, upstream: up.name, upstreamRunning: up.running }, attempt);
     }
     if (!up.running) return fail('upstream-down', pgLog.couldNotConnect(n.version, n.name, up.name), { kind: 'upstream-not-running', upstream: up.name });
     if (!up.acceptsConnections) {
       return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), { kind: 'upstream-starting-up', upstream: up.name });
+    }
+    // One more replication connection than max_wal_senders is refused before anything else (walsenders.ts).
+    const maxSenders = walSendersExceeded(this, up, 1, n);
+    if (maxSenders !== null) {
+      return fail('wal-senders-exhausted', pgLog.tooManyWalSenders(n.version, n.name, up.name, maxSenders), { kind: 'walsenders-exhausted', node: n.name, upstream: up.name, max: maxSenders });
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
@@ -329,9 +356,9 @@ export class PgCluster {
   }
 
   /** A failed attempt: the walreceiver process exits with its error; the next attempt starts a new one. */
-  private attemptFailed(n: PgNode, reason: WaitReason, line: LogLine | null, why: WaitFact, refused: readonly LogLine[]): void {
+  private attemptFailed(n: PgNode, reason: WaitReason, line: LogLine | null, why: WaitFact, refused: readonly LogLine[], attempt?: Micros): void {
     (n.role as StandbyRole).walreceiver = null;
-    this.wait(n, reason, [line, ...refused], refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why);
+    this.wait(n, reason, [line, ...refused], refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why, attempt !== undefined ? { attempt } : {});
   }
 
   /**
@@ -487,27 +514,33 @@ export class PgCluster {
     reason: WaitReason,
     line: LogLine | null | readonly (LogLine | null)[],
     why: WaitFact,
-    opts: { retryAfter?: Micros; quiet?: boolean } = {},
+    opts: { retryAfter?: Micros; quiet?: boolean; attempt?: Micros } = {},
   ): void {
     const role = n.role as StandbyRole;
     const interval = n.settings.walRetrieveRetryInterval;
+    // A connection attempt that lasts (nothing answers) spaces the loop's attempts by its duration (reconnect.ts).
+    const attempt = opts.attempt ?? (0 as Micros);
     // xlogrecovery.c WaitForWALToBecomeAvailable: the first failure is retried at once, later ones an interval
     // after the previous (retry.ts), and 15+ logs `waiting for WAL to become available` before each sleep.
     const now = this.ctx.sim.now;
-    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval);
+    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval, attempt);
     const was = role.receiver;
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
-    if (at > now) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    // The startup process logs it before a sleep: none when the attempt itself outlasted the interval.
+    if (at > now + attempt) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
     if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
       role.receiver = { status: 'waiting', reason, retry: null };
       if (!opts.quiet) this.log(n, kind, why, lines);
-      this.retries.park(n, at, interval);
+      this.retries.park(n, at, Math.max(interval, attempt) as Micros);
       return;
     }
-    const retry = this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
+    // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
+    // what this one logs once they come an interval apart.
+    const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n);
+    const retry = inVain ? null : this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
     role.receiver = { status: 'waiting', reason, retry };
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
@@ -518,6 +551,7 @@ export class PgCluster {
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
     this.retries.failed(n);
+    if (inVain) this.retries.park(n, at, interval);
   }
 
   /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
@@ -765,12 +799,13 @@ export class PgCluster {
     // would leave standbys that received that fraction "past the switchpoint", unable to follow.
     const sp = n.walEnd(now);
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
-    const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, 'no recovery target specified', n.name, now);
+    const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, this.pitr.endOfRecovery(n) ?? 'no recovery target specified', n.name, now);
     n.historyFiles.set(newTli, tl);
     n.wal.timeline = tl;
     n.role = { kind: 'primary' };
     n.checkpoint = { lsn: sp, tli: newTli };
-    this.log(n, 'promote', { kind: 'promoted', node: n.name, by: cause, timeline: newTli, lsn: sp, parentTimeline: tl.parent!.tli }, [
+    const historyReason = tl.reason === 'no recovery target specified' ? {} : { historyReason: tl.reason };
+    this.log(n, 'promote', { kind: 'promoted', node: n.name, by: cause, timeline: newTli, lsn: sp, parentTimeline: tl.parent!.tli, ...historyReason }, [
       requestLogged ? null : pgLog.promoteRequest(),
       pgLog.redoDone(this.lastRecordStart(n, sp)),
       pgLog.selectedTimeline(newTli),
@@ -985,6 +1020,8 @@ export class PgCluster {
       this.setWalHorizon();
       this.requestReflow();
     }
+    // A restored base backup starts in archive recovery (pitr.ts), not as a standby.
+    if (this.pitr.start(n)) return;
     const role = n.role;
     const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
     if (role.kind === 'primary') {
@@ -1008,14 +1045,14 @@ export class PgCluster {
         [pgLog.enteringStandby()],
       );
     } else {
-      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly()]);
+      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly(n.version)]);
     }
     this.storage.start(n, false);
     this.connect(n);
   }
 
   /** The server exits at startup with a FATAL (it stays failed until started again). */
-  private refuseStart(n: PgNode, fatal: LogLine): void {
+  refuseStart(n: PgNode, fatal: LogLine): void {
     n.run = { state: 'failed', fatal };
     this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, [fatal]);
     this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
@@ -1096,6 +1133,7 @@ export class PgCluster {
    * (walsender.c XLogRead / CheckXLogRemoved: "requested WAL segment %s has already been removed").
    */
   walRemoved(n: PgNode, horizon: Horizon): void {
+    this.retries.upstreamRemovedWal(n);
     const now = this.ctx.sim.now;
     for (const s of [...this.streams.from(n)]) {
       const pos = segmentStart(s.down.walEnd(now), s.down.settings.walSegmentSize);

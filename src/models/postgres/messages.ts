@@ -30,6 +30,16 @@ export function renderLogLine(l: LogLine): string {
   return out;
 }
 
+/** walsender.c InitWalSenderSlot (up to 11), proc.c InitProcess (12+): the setting's name quoted from 17 (observed on 16.14, 17.10). */
+export function tooManyWalSendersText(version: number, max: number): string {
+  return `number of requested standby connections exceeds ${version >= 17 ? '"max_wal_senders"' : 'max_wal_senders'} (currently ${max})`;
+}
+
+/** slot.c ReplicationSlotCreate: ERROR `all replication slots are in use`, the HINT's setting quoted from 17 (observed on 10.23 to 17.10). */
+export function slotsInUse(version: number): LogLine {
+  return { process: 'client backend', level: 'ERROR', message: 'all replication slots are in use', hint: `Free one or increase ${version >= 17 ? '"max_replication_slots"' : 'max_replication_slots'}.` };
+}
+
 const SYNC_DETAIL = 'The transaction has already committed locally, but might not have been replicated to the standby.';
 
 const log = (process: PgProcess, message: string, detail?: string): LogLine =>
@@ -107,6 +117,9 @@ export const pgLog = {
   couldNotConnect: (version: PgMajor, receiver: string, host: string): LogLine => receiverCannotConnect(version, receiver, libpqConnectFailure(version, host, 'Connection refused')),
   /** The walreceiver cannot connect: nothing answers (a network partition). */
   connectionTimedOut: (version: PgMajor, receiver: string, host: string): LogLine => receiverCannotConnect(version, receiver, libpqConnectFailure(version, host, 'Connection timed out')),
+  /** The upstream refuses one more walsender (walsenders.ts; observed on 10.23 to 18.4). */
+  tooManyWalSenders: (version: PgMajor, receiver: string, host: string, max: number): LogLine =>
+    receiverCannotConnect(version, receiver, `${version >= 14 ? `${libpqServer(host)}: ` : ''}FATAL:  ${tooManyWalSendersText(version, max)}`),
   /** postmaster.c canAcceptConnections: the upstream has not read its checkpoint record yet (PM_STARTUP). */
   upstreamStartingUp: (version: PgMajor, receiver: string, host: string): LogLine =>
     receiverCannotConnect(version, receiver, `${version >= 14 ? `${libpqServer(host)}: ` : ''}FATAL:  the database system is starting up`),
@@ -129,7 +142,8 @@ export const pgLog = {
   selectedTimeline: (tli: number): LogLine => log('startup', `selected new timeline ID: ${tli}`),
   archiveRecoveryComplete: (): LogLine => log('startup', 'archive recovery complete'),
   readyToAccept: (): LogLine => log('postmaster', 'database system is ready to accept connections'),
-  readyToAcceptReadOnly: (): LogLine => log('postmaster', 'database system is ready to accept read-only connections'),
+  /** "read only" up to 13, "read-only" from 14 (conformance/messages-check.sh: 10.23 to 13.23, then 14.23 to 18.4). */
+  readyToAcceptReadOnly: (version: PgMajor): LogLine => log('postmaster', `database system is ready to accept ${version >= 14 ? 'read-only' : 'read only'} connections`),
   enteringStandby: (): LogLine => log('startup', 'entering standby mode'),
   shutDown: (): LogLine => log('postmaster', 'database system is shut down'),
   interrupted: (): LogLine => log('startup', 'database system was interrupted; last known up at the crash'),

@@ -26,8 +26,10 @@ import { humanSize as formatSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
-import type { LogLine } from './messages.ts';
-import type { PgNode } from './node.ts';
+import { tooManyWalSendersText, type LogLine } from './messages.ts';
+import { walSendersExceeded } from './walsenders.ts';
+import type { Endpoint } from '../network/network.ts';
+import { PgNode } from './node.ts';
 import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
 
 /** Size of a data directory when the scenario gives none. */
@@ -43,16 +45,29 @@ function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number
 }
 
 export class Rebuilds {
+  /** Replication connections of running pg_basebackups, by source (walsenders.ts). */
+  private readonly connections = new Map<PgNode, number>();
+
   constructor(private readonly cluster: PgCluster) {}
+
+  /** The walsenders the running base backups from `up` take: one for the copy, one more for -X stream. */
+  walSenderConnections(up: PgNode): number {
+    return this.connections.get(up) ?? 0;
+  }
 
   private get now(): Micros {
     return this.cluster.ctx.sim.now;
   }
 
-  /** Bytes per second a copy from `from` to `to` gets: the slowest of the path, both disks and `maxRate`. */
-  private copyRate(from: PgNode, to: PgNode, maxRate: number | null): number {
-    const path = this.cluster.ctx.net.path(this.cluster.endpointOf(from), this.cluster.endpointOf(to));
-    const rates = [path?.bandwidth ?? Number.POSITIVE_INFINITY, from.storage.throughput ?? DEFAULT_DISK_THROUGHPUT, to.storage.throughput ?? DEFAULT_DISK_THROUGHPUT];
+  /**
+   * Bytes per second a copy from `from` to `to` gets: the slowest of the path, both disks and `maxRate`. A
+   * backup store (`to` an endpoint, not a server) has the default disk throughput.
+   */
+  copyRate(from: PgNode | Endpoint, to: PgNode | Endpoint, maxRate: number | null): number {
+    const end = (x: PgNode | Endpoint): Endpoint => (x instanceof PgNode ? this.cluster.endpointOf(x) : x);
+    const disk = (x: PgNode | Endpoint): number => (x instanceof PgNode ? (x.storage.throughput ?? DEFAULT_DISK_THROUGHPUT) : DEFAULT_DISK_THROUGHPUT);
+    const path = this.cluster.ctx.net.path(end(from), end(to));
+    const rates = [path?.bandwidth ?? Number.POSITIVE_INFINITY, disk(from), disk(to)];
     if (maxRate !== null) rates.push(maxRate);
     return Math.min(...rates);
   }
@@ -70,33 +85,53 @@ export class Rebuilds {
 
   // ------------------------------------------------------------------ pg_basebackup
 
-  /** `done` (a manager's rejoin) learns whether the copy succeeded, when it ends. */
-  basebackup(n: PgNode, spec: BaseBackupSpec, done?: (ok: boolean) => void): void {
+  /** The backup store a node-less backup is written to: at the WAL archive's site. */
+  backupStore(): Endpoint {
+    return { name: `the backup store at site ${this.cluster.storage.archive.site}`, site: this.cluster.storage.archive.site };
+  }
+
+  /**
+   * pg_basebackup from `spec.from` into `n`, or with `n` null into the backup store (a named backup only,
+   * restored later by restore_backup: pitr.ts). The log goes to `n`, or to the source for a stored backup.
+   * `done` (a manager's rejoin) learns whether the copy succeeded, when it ends.
+   */
+  basebackup(n: PgNode | null, spec: BaseBackupSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
-    const v = n.version;
-    const failed = () => done?.(false);
-    if (n.running || n.dataDirectory === 'present') {
+    const v = (n ?? from).version;
+    const dest = n ?? this.backupStore();
+    const logTo = n ?? from;
+    const fail = (why: string, lines: LogLine[]) => {
+      if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
+      this.fail(logTo, why, lines);
+      done?.(false);
+    };
+    if (n && (n.running || n.dataDirectory === 'present')) {
       // pg_basebackup.c verify_dir_is_empty_or_create.
-      this.fail(n, `pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
-      return failed();
+      return fail(`pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
     }
-    if (n.dataDirectory === 'copying') {
-      this.fail(n, `pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
-      return failed();
+    if (n && n.dataDirectory === 'copying') return fail(`pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
+    const destEndpoint = n ? this.cluster.endpointOf(n) : (dest as Endpoint);
+    if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(destEndpoint, this.cluster.endpointOf(from))) {
+      return fail(`pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
     }
-    if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) {
-      this.fail(n, `pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
-      return failed();
+    // Its replication connections must fit in the source's max_wal_senders (walsenders.ts).
+    const wanted = spec.walMethod === 'stream' ? 2 : 1;
+    const maxSenders = walSendersExceeded(this.cluster, from, wanted, null);
+    if (maxSenders !== null) {
+      const text = `FATAL:  ${tooManyWalSendersText(from.version, maxSenders)}`;
+      return fail(`pg_basebackup from ${from.name} refused: ${from.name}'s walsender slots (max_wal_senders = ${maxSenders}) cannot take its ${wanted} replication connection${wanted > 1 ? 's' : ''}`, [
+        tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true),
+      ]);
     }
     const now = this.now;
-    n.dataDirectory = 'copying';
+    if (n) n.dataDirectory = 'copying';
     // The checkpoint the backup starts from: its redo point is where the WAL it needs begins.
     if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
     const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
     const wait = spec.checkpoint === 'fast' ? 0 : Math.round(from.settings.checkpointCompletionTarget * from.settings.checkpointTimeout);
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
-    const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n.name}` : null;
+    const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
     const lines: LogLine[] = [
       tool('pg_basebackup', v, `initiating base backup, waiting for checkpoint to complete`),
@@ -105,46 +140,69 @@ export class Rebuilds {
     ];
     if (slotName !== null && !this.cluster.storage.slots.has(slotName)) {
       const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
-      this.cluster.storage.slots.create(slot);
+      if (!this.cluster.storage.slots.create(slot)) {
+        if (n) n.dataDirectory = 'empty';
+        return fail(`pg_basebackup from ${from.name} failed: it cannot create slot "${slotName}" (max_replication_slots reached on ${from.name})`, [
+          tool('pg_basebackup', v, `could not send replication command "CREATE_REPLICATION_SLOT": ERROR:  all replication slots are in use`, true),
+        ]);
+      }
       if (temporary) lines.push(tool('pg_basebackup', v, `created temporary replication slot "${temporary}"`));
     }
     const size = from.storage.dataSize ?? DEFAULT_DATA_SIZE;
-    const rate = this.copyRate(from, n, spec.maxRate);
+    const rate = this.copyRate(from, dest, spec.maxRate);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
     const kept = slotName !== null ? `slot ${slotName} keeps the WAL from ${formatLsn(startLsn)} on ${from.name}` : spec.walMethod === 'fetch' ? `nothing keeps the WAL from ${formatLsn(startLsn)} on ${from.name} (-X fetch takes it at the end)` : 'its WAL stream runs beside the copy';
+    if (spec.name !== null) this.cluster.backups.started(spec.name, (now + wait + copy) as Micros);
     this.cluster.log(
-      n,
+      logTo,
       'replication',
-      `pg_basebackup of ${n.name} from ${from.name} (checkpoint ${spec.checkpoint}${wait > 0 ? `, ${Math.round(wait / 1e6)} s` : ''}, -X ${spec.walMethod}): copying ${formatSize(size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; ${kept}`,
+      `pg_basebackup ${n ? `of ${n.name}` : `"${spec.name}" into ${dest.name}`} from ${from.name} (checkpoint ${spec.checkpoint}${wait > 0 ? `, ${Math.round(wait / 1e6)} s` : ''}, -X ${spec.walMethod}): copying ${formatSize(size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; ${kept}`,
       lines,
     );
-    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n.name}`, () => {
+    this.connections.set(from, this.walSenderConnections(from) + wanted);
+    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n ? n.name : spec.name}`, () => {
+      this.connections.set(from, this.walSenderConnections(from) - wanted);
       const ok = this.finishBackup(n, from, spec, startLsn, temporary);
       done?.(ok);
     }, PRIORITY.protocol);
   }
 
   /** Ends a copy; false when it failed. */
-  private finishBackup(n: PgNode, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
+  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
     const now = this.now;
-    const v = n.version;
+    const v = (n ?? from).version;
+    const logTo = n ?? from;
+    const label = n ? `pg_basebackup of ${n.name}` : `pg_basebackup "${spec.name}"`;
     const seg = from.settings.walSegmentSize;
     if (temporary) this.cluster.storage.slots.drop(temporary);
     const gone = !from.running || from.oldestRetained > segmentStart(startLsn, seg);
     if (gone) {
-      n.dataDirectory = 'empty';
+      if (n) n.dataDirectory = 'empty';
       const file = walFileName(timelineAt(from.wal.timeline, startLsn).tli, startLsn, seg);
       const why = from.running
-        ? `pg_basebackup of ${n.name} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
-        : `pg_basebackup of ${n.name} failed: ${from.name} went down during the copy`;
-      this.fail(n, why, [
+        ? `${label} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
+        : `${label} failed: ${from.name} went down during the copy`;
+      if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
+      this.fail(logTo, why, [
         tool('pg_basebackup', v, from.running ? `could not get COPY data stream: ERROR:  requested WAL segment ${file} has already been removed` : 'could not read COPY data: server closed the connection unexpectedly', true),
         tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`),
       ]);
       return false;
     }
     const endLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
-    this.adopt(n, from, endLsn, { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli }, spec.slot);
+    const checkpoint = { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli };
+    if (spec.name !== null) {
+      const site = n ? n.site : this.cluster.storage.archive.site;
+      this.cluster.backups.done({ name: spec.name, from: from.name, site, checkpoint, timeline: from.wal.timeline, endLsn, size: from.storage.dataSize ?? DEFAULT_DATA_SIZE, completedAt: now });
+    }
+    if (!n) {
+      this.cluster.log(from, 'replication', `pg_basebackup "${spec.name}" from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is kept in ${this.backupStore().name}`, [
+        tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
+        tool('pg_basebackup', v, 'base backup completed'),
+      ]);
+      return true;
+    }
+    this.adopt(n, from, endLsn, checkpoint, spec.slot);
     this.cluster.log(n, 'replication', `pg_basebackup of ${n.name} from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is a standby of ${from.name}`, [
       tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
       tool('pg_basebackup', v, 'base backup completed'),
@@ -155,19 +213,27 @@ export class Rebuilds {
 
   /** `n` holds `from`'s WAL history up to `end`, its checkpoint at `checkpoint`, and is a standby of `from`. */
   private adopt(n: PgNode, from: PgNode, end: Lsn, checkpoint: { lsn: Lsn; tli: number }, slot: string | null): void {
+    this.install(n, from.wal.timeline, end, checkpoint, from.name);
+    // -R writes primary_conninfo (and primary_slot_name with --slot).
+    if (slot !== null) n.settings = { ...n.settings, primarySlotName: slot };
+  }
+
+  /**
+   * The data directory of the stopped `n` becomes a copy: WAL the prefix of `timeline`'s history up to `end`,
+   * its checkpoint (backup_label) at `checkpoint`, a standby of `upstream` (null: none, as restored backups are).
+   */
+  install(n: PgNode, timeline: Timeline, end: Lsn, checkpoint: { lsn: Lsn; tli: number }, upstream: string | null): void {
     const now = this.now;
     this.cluster.storage.checkpointer.forget(n);
-    n.wal.timeline = from.wal.timeline;
+    n.wal.timeline = timeline;
     n.wal.end.setRate(now, 0);
     n.wal.end.set(now, end);
     this.cluster.writes.walCut(n);
     n.historyFiles.clear();
-    for (const e of historyOf(from.wal.timeline)) n.historyFiles.set(e.timeline.tli, e.timeline);
+    for (const e of historyOf(timeline)) n.historyFiles.set(e.timeline.tli, e.timeline);
     n.checkpoint = checkpoint;
     n.oldestRetained = segmentStart(checkpoint.lsn, n.settings.walSegmentSize);
-    n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    // -R writes primary_conninfo (and primary_slot_name with --slot).
-    if (slot !== null) n.settings = { ...n.settings, primarySlotName: slot };
+    n.role = { kind: 'standby', upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
     n.run = { state: 'down', how: 'stopped' };
     n.dataDirectory = 'present';
     this.cluster.requestReflow();

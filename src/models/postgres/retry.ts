@@ -13,12 +13,22 @@
  *   the history would have collapsed them, and the next attempt is scheduled on the same grid. A year of a
  *   standby that can no longer stream costs a handful of events instead of six million. An attempt that falls
  *   on the very microsecond of a change is taken after it.
+ * - Loops in vain: a standby that does not follow its upstream's new timeline (recovery_target_timeline
+ *   'current' or a number, rule 5) restarts streaming of its old timeline every interval; the walsender
+ *   accepts and the stream ends at once at the switchpoint ("End of WAL reached"). Each attempt opens and
+ *   closes a stream, a change of its own, so the loop never repeats unchanged by the rule above. Its outcome
+ *   depends on the rest of the cluster, and on one thing that moves without a change: the upstream's oldest
+ *   retained segment, which only WAL removal at a checkpoint moves. So an attempt that started with nothing
+ *   changed since the previous failure and failed the same way is the last one run: the loop is parked, and
+ *   wakes at any change, at any event of that server, and when its upstream removes WAL (where the attempt
+ *   due at that very instant counts as before the removal when the removal's event runs after retries).
  */
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
-import type { WorldContext } from './context.ts';
+import { PRIORITY, type WorldContext } from './context.ts';
 import type { PgNode } from './node.ts';
+import { connectsAt, nextAttemptAt } from './reconnect.ts';
 
 /**
  * Reasons whose outcome depends only on discrete state (servers, network, timelines, slots, archive). Not
@@ -36,7 +46,14 @@ const PARKABLE: ReadonlySet<WaitReason> = new Set<WaitReason>([
   'system-identifier-differs',
   'timeline-mismatch-9.2',
   'no-upstream',
+  'wal-senders-exhausted',
 ]);
+
+/** Reasons of the loops in vain (above): every attempt opens a stream that ends at once, unused. */
+const IN_VAIN: ReadonlySet<WaitReason> = new Set<WaitReason>(['timeline-not-followed']);
+
+/** The priority of retry events (context.ts PRIORITY.protocol): an event of a higher value at the same instant runs after them. */
+const RETRY_PRIORITY = PRIORITY.protocol;
 
 /** Tests compare runs with and without parking: the reports must be identical (test/models/retry.test.ts). */
 let parkingEnabled = true;
@@ -62,25 +79,75 @@ export class RetryLoops {
   private readonly epochAtFailure = new Map<PgNode, number>();
   private readonly lastFail = new Map<PgNode, Micros>();
   private readonly parked = new Map<PgNode, Parked>();
+  /** Connection attempts in progress to an upstream nothing answered (reconnect.ts), by node. */
+  private readonly attempts = new Map<PgNode, { readonly start: Micros; readonly duration: Micros }>();
+  /** Nodes whose attempt in progress started with nothing changed since their previous failure. */
+  private readonly clean = new Set<PgNode>();
 
   constructor(
     private readonly ctx: WorldContext,
     /** Schedule the retry of `n` at `at` (PgCluster: connect, recorded as the walreceiver's pending retry). */
     private readonly schedule: (n: PgNode, at: Micros) => EventHandle,
+    /** Whether the upstream `n` connects to answers again (the path is back). */
+    private readonly upstreamAnswers: (n: PgNode) => boolean = () => false,
   ) {}
 
-  /** When the failure now of `n` is retried: at once the first time, else an interval after the previous failure. */
-  retryTime(n: PgNode, interval: Micros): Micros {
+  /**
+   * When the failure now of `n` is retried (reconnect.ts nextAttemptAt): at once the first time, else an
+   * interval after the previous attempt began. `attempt`: how long this attempt lasts before it fails (a
+   * connection nothing answers); it is remembered, so that a path coming back meanwhile connects at the
+   * attempt's next SYN (`changed`).
+   */
+  retryTime(n: PgNode, interval: Micros, attempt: Micros = 0 as Micros): Micros {
     const now = this.ctx.sim.now;
-    const last = this.lastFail.get(n);
-    const at = (last === undefined ? now : Math.max(now, last + interval)) as Micros;
+    const at = nextAttemptAt(this.lastFail.get(n), (now + attempt) as Micros, interval);
     this.lastFail.set(n, at);
+    if (attempt > 0) this.attempts.set(n, { start: now, duration: attempt });
+    else this.attempts.delete(n);
     return at;
   }
 
   /** Whether this failure of `n` repeats its last one with nothing changed since (then park instead of scheduling). */
   repeatsUnchanged(n: PgNode, reason: WaitReason, loop: boolean): boolean {
     return parkingEnabled && loop && PARKABLE.has(reason) && this.epochAtFailure.get(n) === this.epoch;
+  }
+
+  /** An attempt of `n` starts (the walreceiver connects): note whether anything changed since its last failure. */
+  attemptStarts(n: PgNode): void {
+    if (this.epochAtFailure.get(n) === this.epoch) this.clean.add(n);
+    else this.clean.delete(n);
+  }
+
+  /**
+   * Whether this failure ends an attempt in vain that repeats the previous failure (`sameAsLast`) and started
+   * with nothing changed since: every later attempt would do the same until something changes (park it).
+   */
+  repeatsInVain(n: PgNode, reason: WaitReason, sameAsLast: boolean): boolean {
+    return parkingEnabled && sameAsLast && IN_VAIN.has(reason) && this.clean.has(n);
+  }
+
+  /**
+   * `up` removed WAL: the loops in vain streaming from it go on attempt by attempt (the next may find the
+   * segment gone). One due now would have run before the removal if the event running now runs after retries.
+   */
+  upstreamRemovedWal(up: PgNode): void {
+    if (this.parked.size === 0) return;
+    for (const n of [...this.parked.keys()]) {
+      const role = n.role;
+      if (role.kind !== 'standby' || role.receiver.status !== 'waiting' || !IN_VAIN.has(role.receiver.reason)) continue;
+      if (role.walreceiver?.upstream === up.name) this.resume(n);
+    }
+  }
+
+  /**
+   * The first instant whose attempt runs after what happens now: now, unless the event running now runs
+   * after retries at equal times (a higher priority value: a manager's decision, a checkpoint), in which case
+   * an attempt due now ran before it. At equal priorities the order is the insertion order, which a skipped
+   * attempt does not have: it counts as after.
+   */
+  private horizon(): Micros {
+    const now = this.ctx.sim.now;
+    return (this.ctx.sim.currentPriority > RETRY_PRIORITY ? now + 1 : now) as Micros;
   }
 
   /** Remember the state at this failure (after any change it made itself). */
@@ -99,26 +166,52 @@ export class RetryLoops {
   /** Something changed: every parked loop counts what it skipped and tries again at its next attempt. */
   changed(): void {
     this.epoch++;
+    if (this.attempts.size > 0) this.pathsBack();
     if (this.parked.size === 0) return;
     for (const n of [...this.parked.keys()]) this.resume(n);
   }
 
-  /** `n`'s loop goes on attempt by attempt from now (its next attempt on the same grid, at or after now). */
+  /** Attempts in progress whose upstream answers again connect at their next SYN (reconnect.ts connectsAt). */
+  private pathsBack(): void {
+    const now = this.ctx.sim.now;
+    for (const [n, a] of [...this.attempts]) {
+      const role = n.role;
+      if (this.parked.has(n) || role.kind !== 'standby' || role.receiver.status !== 'waiting' || !role.receiver.retry) {
+        if (!this.parked.has(n)) this.attempts.delete(n);
+        continue;
+      }
+      if (!this.upstreamAnswers(n)) continue;
+      const at = connectsAt(a.start, a.duration, now);
+      this.attempts.delete(n);
+      if (at === null || at >= role.receiver.retry.time) continue;
+      this.ctx.sim.cancel(role.receiver.retry);
+      role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
+    }
+  }
+
+  /** `n`'s loop goes on attempt by attempt (its next attempt on the same grid, the first after what happens now). */
   resume(n: PgNode): void {
-    const p = this.settle(n);
+    const now = this.ctx.sim.now;
+    const from = this.horizon();
+    const p = this.settle(n, from);
     if (!p) return;
     const role = n.role;
     if (role.kind !== 'standby' || role.receiver.status !== 'waiting') return;
-    const now = this.ctx.sim.now;
-    const k = Math.max(0, Math.ceil((now - p.next) / p.interval));
+    const k = Math.max(0, Math.ceil((from - p.next) / p.interval));
     const at = (p.next + k * p.interval) as Micros;
     // As retryTime would have left it after the last skipped failure: the time of the next attempt.
     this.lastFail.set(n, at);
-    role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
+    // The attempt in progress (a connection nothing answered) connects at its next SYN if the path is back.
+    const a = this.attempts.get(n);
+    this.attempts.delete(n);
+    const started = (at - p.interval) as Micros;
+    const connects = a && k > 0 && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now) : null;
+    role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at) };
   }
 
-  /** The loop of `n` ends (something acts on the server): count the attempts it skipped before now. */
+  /** The loop of `n` ends (something acts on the server): count the attempts that ran before it. */
   cancel(n: PgNode): void {
+    this.attempts.delete(n);
     this.settle(n);
   }
 
@@ -131,12 +224,12 @@ export class RetryLoops {
     }
   }
 
-  /** Unpark `n`, counting the attempts strictly before now (an attempt now runs after what happens now). */
-  private settle(n: PgNode): Parked | null {
+  /** Unpark `n`, counting the attempts strictly before `until` (horizon: those that ran before what happens now). */
+  private settle(n: PgNode, until: Micros = this.horizon()): Parked | null {
     const p = this.parked.get(n);
     if (!p) return null;
     this.parked.delete(n);
-    this.skip(n, Math.max(0, Math.ceil((this.ctx.sim.now - p.next) / p.interval)), p);
+    this.skip(n, Math.max(0, Math.ceil((until - p.next) / p.interval)), p);
     return p;
   }
 
@@ -150,8 +243,10 @@ export class RetryLoops {
 
   /** The server stopped: its startup process, and its last_fail_time with it, start afresh. */
   forget(n: PgNode): void {
+    this.attempts.delete(n);
     this.settle(n);
     this.lastFail.delete(n);
     this.epochAtFailure.delete(n);
+    this.clean.delete(n);
   }
 }

@@ -66,6 +66,11 @@ export interface PgSettings extends VacuumSettings {
   /** Null: not given, every pool connection is admitted (load.ts). */
   readonly maxConnections: number | null;
   readonly superuserReservedConnections: number;
+  /** primary_conninfo's connect_timeout (null: none); honoured up to 9.6 only (reconnect.ts). */
+  readonly connectTimeout: Micros | null;
+  /** Null: not given, not limited (walsenders.ts). */
+  readonly maxWalSenders: number | null;
+  readonly maxReplicationSlots: number | null;
 }
 
 const MiB = 1024 * 1024;
@@ -99,6 +104,9 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
     maxConnections: spec.maxConnections ?? null,
+    connectTimeout: spec.connectTimeout ?? null,
+    maxWalSenders: spec.maxWalSenders ?? null,
+    maxReplicationSlots: spec.maxReplicationSlots ?? null,
     // guc_tables.c: superuser_reserved_connections 3.
     superuserReservedConnections: spec.superuserReservedConnections ?? 3,
     primarySlotName: spec.primarySlotName ?? null,
@@ -171,6 +179,8 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
       return false;
     case 'autovacuumFreezeMaxAge': // postmaster context
     case 'maxConnections':
+    case 'maxWalSenders': // postmaster context
+    case 'maxReplicationSlots':
     case 'superuserReservedConnections':
     case 'archiveMode':
     case 'walLogHints': // postmaster context
@@ -182,6 +192,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
       // recovery.conf up to 11, postmaster context 12-14, sighup from 15.
       return version < 15;
     case 'applicationName':
+    case 'connectTimeout':
     case 'primarySlotName':
       // part of primary_conninfo / recovery.conf, postmaster context in 12: reloadable from 13 (rule 24)
       return version < 13;

@@ -13,7 +13,7 @@ import type { SlotSpec } from '../../scenario/types.ts';
 import { formatSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { formatLsn, walFileName, type Lsn } from './lsn.ts';
-import type { LogLine } from './messages.ts';
+import { slotsInUse, type LogLine } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { keepLogSeg, segNo, wholeSegments } from './retention.ts';
 import type { SlotInvalidatedNoteFact } from '../../history/facts/replication.ts';
@@ -132,12 +132,20 @@ export class ReplicationSlots {
     return this.slots.has(name);
   }
 
-  create(spec: SlotSpec): void {
+  /** Create a slot; false (logged) when its server holds max_replication_slots already (slot.c ReplicationSlotCreate). */
+  create(spec: SlotSpec): boolean {
+    const node = this.cluster.node(spec.node);
+    const max = node.settings.maxReplicationSlots;
+    if (max !== null && [...this.slots.values()].filter((s) => s.node === node).length >= max) {
+      this.cluster.log(node, 'replication', `slot "${spec.name}" is not created: ${node.name} holds max_replication_slots = ${max} slots already`, [slotsInUse(node.version)]);
+      return false;
+    }
     this.add(spec);
     this.horizons.createSlot(spec);
     // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
     // one refused for want of it tries again (a change: retry.ts).
     this.cluster.requestReflow();
+    return true;
   }
 
   drop(name: string): void {

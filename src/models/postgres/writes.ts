@@ -369,6 +369,7 @@ export class WriteFlow {
 
   private setRate(n: PgNode, rate: number, now: Micros): void {
     n.wal.end.setRate(now, rate);
+    if (n.isPrimary) this.cluster.walClock.mark(n.wal.timeline, now, n.walEnd(now), rate);
     if (this.lastRates.get(n.name) !== rate) {
       this.lastRates.set(n.name, rate);
       this.cluster.ctx.history.position({ at: now, node: n.name, lsn: n.walEnd(now), tli: n.tli });

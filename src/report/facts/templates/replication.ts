@@ -34,6 +34,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
     p`${node(f.node)}'s timeline ${f.timeline} and ${node(f.upstream)}'s timeline ${f.timeline} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${node(f.upstream)} sends does not continue ${node(f.node)}'s, which cannot replay it`,
   'ahead-of-upstream': (f) =>
     p`${node(f.node)} is ahead of ${node(f.upstream)}'s WAL (${lsn(f.lsn)} > ${lsn(f.upstreamLsn)})${f.startLsn !== undefined ? p`: ${node(f.upstream)} accepts the start at ${lsn(f.startLsn)} but has nothing new to send` : ''}`,
+  'walsenders-exhausted': (f) => p`${node(f.upstream)} refuses ${node(f.node)}'s replication connection: its ${f.max} walsender slots (${code('max_wal_senders')}) are taken`,
   'slot-refused': (f) => p`${node(f.node)} streams through slot "${f.slot}" (${code('primary_slot_name')}), which ${node(f.upstream)} refuses: ${f.error}`,
   'timeline-not-in-upstream-history': (f) => p`timeline ${f.timeline} is not in ${node(f.upstream)}'s history`,
   'upstream-left-timeline': (f) =>

@@ -60,6 +60,8 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'server-op': (f) => p`${f.op} ${node(f.node)}`,
   'copy-asked': (f) => p`${f.how === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${node(f.node)} from ${node(f.from)}`,
   'pg-rewind-asked': (f) => p`pg_rewind ${node(f.node)} against ${node(f.from)}`,
+  'backup-asked': (f) => p`pg_basebackup "${f.name}" from ${node(f.from)} into the backup store`,
+  'restore-asked': (f) => p`restore base backup "${f.backup}" into ${node(f.node)}`,
   'destroy-data': (f) => p`destroy the data directory of ${node(f.node)}`,
   'archive-command-fails': (f) => p`${code('archive_command')} of ${node(f.node)} fails (exit code ${f.exitCode}) for ${f.duration / 1e6} s`,
   'workload-set': (f) =>

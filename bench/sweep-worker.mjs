@@ -1,0 +1,22 @@
+// Times a sweep with the compiled library (dist/, built by bench/sweep.ts first), without tsx: its worker
+// threads start from dist/rehearsal/sweep/worker.js. node bench/sweep-worker.mjs FILE RUNS WORKERS VARY... ->
+// one JSON line {workers, runs, seconds, cpuMs}: the wall-clock seconds from the start of the sweep to its
+// summary (worker start-up included) and the CPU milliseconds of the whole process (every thread), after a
+// warm-up of this thread (the single-worker sweep runs in it).
+import { readFileSync } from 'node:fs';
+import { runRange } from '../dist/rehearsal/sweep/pool.js';
+import { summarize } from '../dist/rehearsal/sweep/stats.js';
+import { DEFAULT_LIMITS } from '../dist/run.js';
+
+const [file, runsText, workersText, ...varies] = process.argv.slice(2);
+const runs = Number(runsText);
+const workers = Number(workersText);
+const spec = { file, text: readFileSync(file, 'utf8'), variant: null, sets: [], varies, runs, seed: 1, bad: ['data-loss'], limits: DEFAULT_LIMITS };
+await runRange({ ...spec, runs: 100 }, 0, 100, 1);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const rows = await runRange(spec, 0, runs, workers);
+summarize(rows, varies.map((_, i) => `p${i}`));
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write(`${JSON.stringify({ workers, runs, seconds, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
