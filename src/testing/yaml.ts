@@ -329,6 +329,9 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.stalls = d;
       break;
     }
+    case 'fenced':
+      out.fenced = { ...(e.node !== null ? { node: e.node } : {}), count: bounds(e.count) };
+      break;
     case 'dataLoss': {
       const d: Record<string, unknown> = {};
       if (e.cluster !== null) d.cluster = e.cluster;
