@@ -17,7 +17,7 @@
  * set), --save-ci-recordings FILE (test/conformance/real-<major>.json: the CI set's agreeing sequences of a record),
  * --record-vacuum FILE (the vacuum sequences' real observations as JSON: test/conformance/vacuum-sequences.json,
  * replayed by test/conformance/vacuum-sequences.test.ts). The vacuum sequences (conformance/vacuum/sequences.ts:
- * xid-limits, relfrozenxid) run in a full run and with --only naming them; not in the CI set.
+ * xid-limits, relfrozenxid, long-queries) run in a full run and with --only naming them; not in the CI set.
  * Exit code: 0 when every disagreement is a documented limitation, 1 otherwise, 2 on a harness failure.
  */
 import { execFileSync } from 'node:child_process';

@@ -16,6 +16,11 @@
  *   an XID) and are recorded as not reached.
  * - `relfrozenxid`: age(relfrozenxid) after an aggressive VACUUM and after VACUUM FREEZE of a table written
  *   once, 10,000 XIDs later, with vacuum_freeze_min_age = 1000 (what conformance/vacuum/observe-relfrozenxid.sh did).
+ * - `long-queries`: what a workload's long queries hold (the model's long_reads / long_writes), compared as
+ *   the rule each observation shows, since one real query is not a steady stream: a long read started while
+ *   a write transaction runs keeps that transaction's XID as its xmin after it ends, so VACUUM FREEZE stops
+ *   there (procarray.c GetSnapshotData, ComputeXidHorizons); an ALTER TABLE waits for a long SELECT, and a
+ *   SELECT after the ALTER waits behind it.
  */
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
@@ -23,7 +28,7 @@ import type { Flavor } from '../flavor.ts';
 import { PgSession, type PgError, type QueryResult } from '../pgwire.ts';
 import { withPrimary } from '../real.ts';
 
-export const VACUUM_SEQUENCES = ['xid-limits', 'relfrozenxid'] as const;
+export const VACUUM_SEQUENCES = ['xid-limits', 'relfrozenxid', 'long-queries'] as const;
 export type VacuumSequence = (typeof VACUUM_SEQUENCES)[number];
 
 const XID_HALF = 2 ** 31 - 1;
@@ -52,7 +57,19 @@ export interface LimitProbeObservation {
 
 export type VacuumObservation =
   | { readonly kind: 'xid-limits'; readonly probes: readonly LimitProbeObservation[] }
-  | { readonly kind: 'relfrozenxid'; readonly aggressive: number; readonly freeze: number };
+  | { readonly kind: 'relfrozenxid'; readonly aggressive: number; readonly freeze: number }
+  | {
+      readonly kind: 'long-queries';
+      /** Where VACUUM FREEZE leaves relfrozenxid while the long read runs (its writer has ended). */
+      readonly freezeStopsAt: FreezeStop;
+      /** When the ALTER TABLE issued during a long SELECT gets its lock. */
+      readonly ddl: LockOutcome;
+      /** When a SELECT issued after that ALTER runs. */
+      readonly laterSelect: LockOutcome;
+    };
+
+export type FreezeStop = 'at the XID of the write transaction running when the read began' | 'at the XID the read began at' | 'at the next XID' | 'elsewhere';
+export type LockOutcome = 'when the long query ends' | 'at once' | 'elsewhere';
 
 /** The recorded real observations of the vacuum sequences (test/conformance/vacuum-sequences.json). */
 export interface VacuumRecord {
@@ -150,8 +167,46 @@ async function realRelfrozenxid(port: number, flavor: Flavor): Promise<VacuumObs
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function realLongQueries(port: number, flavor: Flavor): Promise<VacuumObservation> {
+  return withPrimary(flavor, port, async (c, p) => {
+    const open = await Promise.all([0, 1, 2, 3, 4].map(() => connect(p.port, 'postgres')));
+    const [admin, writer, reader, ddl, later] = open as [PgSession, PgSession, PgSession, PgSession, PgSession];
+    try {
+      check(await admin.query('CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000)'), 'setup');
+      // A write transaction W with an XID, a long read R started while W runs, then W commits.
+      check(await writer.query('BEGIN'), 'begin');
+      const wx = Number(check(await writer.query('SELECT txid_current()'), 'W').rows[0]![0]);
+      const readStart = Number(check(await admin.query('SELECT txid_current()'), 'xid').rows[0]![0]) + 1;
+      const read = reader.query('SELECT pg_sleep(6)', 20000);
+      await sleep(500);
+      check(await writer.query('COMMIT'), 'commit');
+      check(await admin.query('SELECT txid_current()'), 'xid');
+      check(await admin.query('VACUUM FREEZE t'), 'vacuum freeze');
+      const next = Number(check(await admin.query('SELECT txid_current()'), 'xid').rows[0]![0]);
+      const fx = Number(check(await admin.query("SELECT relfrozenxid::text FROM pg_class WHERE relname = 't'"), 'relfrozenxid').rows[0]![0]);
+      const freezeStopsAt: FreezeStop = fx === wx ? 'at the XID of the write transaction running when the read began' : fx === readStart ? 'at the XID the read began at' : fx >= next - 2 ? 'at the next XID' : 'elsewhere';
+      await read;
+      // A SELECT of 3 s; an ALTER TABLE 1 s later; a SELECT 1 s after that.
+      const t0 = Date.now();
+      const long = reader.query('SELECT pg_sleep(3) FROM t LIMIT 1', 20000);
+      await sleep(1000);
+      const alter = ddl.query('ALTER TABLE t ADD COLUMN y int', 20000).then(() => Date.now() - t0);
+      await sleep(1000);
+      const select = later.query('SELECT count(*) FROM t', 20000).then(() => Date.now() - t0);
+      await long;
+      const [alterDone, selectDone] = await Promise.all([alter, select]);
+      const when = (doneMs: number, issuedMs: number): LockOutcome => (doneMs >= 2800 && doneMs < 4500 ? 'when the long query ends' : doneMs - issuedMs < 500 ? 'at once' : 'elsewhere');
+      return { kind: 'long-queries', freezeStopsAt, ddl: when(alterDone, 1000), laterSelect: when(selectDone, 2000) };
+    } finally {
+      for (const s of open) s.close();
+    }
+  });
+}
+
 export function runRealVacuum(seq: VacuumSequence, port: number, flavor: Flavor): Promise<VacuumObservation> {
-  return seq === 'xid-limits' ? realLimits(port, flavor) : realRelfrozenxid(port, flavor);
+  return seq === 'xid-limits' ? realLimits(port, flavor) : seq === 'relfrozenxid' ? realRelfrozenxid(port, flavor) : realLongQueries(port, flavor);
 }
 
 // ------------------------------------------------------------------ the model
@@ -230,9 +285,43 @@ plan:
   return { kind: 'relfrozenxid', aggressive: after('t'), freeze: after('u') };
 }
 
+/**
+ * The same rules in the model, with steady streams: long write transactions and long reads of one hour each
+ * (a FREEZE after six hours stops two hours back when a read's snapshot counts the writers running at its
+ * start, one hour back when it does not), and an ALTER TABLE behind reports of 3 s each.
+ */
+function modelLongQueries(major: number): VacuumObservation {
+  const rate = 500;
+  const doc = (workload: string, plan: string, duration: string) => `
+name: long-queries-${major}
+start: 2024-01-01T00:00:00Z
+duration: ${duration}
+sites: {dc: {}}
+clusters:
+  c:
+    nodes: {p: {site: dc, version: ${major}, settings: {autovacuum: false}}}
+    databases:
+      app: {tables: {t: {size: 1GB, rows: 10000000, frozen_age: 0}}}
+    workload: {target: p, rate: ${rate}/s, wal_per_tx: 2KiB, table: t, reads: 100/s${workload}}
+plan:
+${plan}
+`;
+  const freeze = runScenario(loadScenarioText(doc(', long_writes: {duration: 1h, share: 0.001}, long_reads: {duration: 1h, share: 0.01}', '  - {at: +6h, vacuum: {table: t, freeze: true}}', '7h'), 'long-queries.yaml')).report;
+  const v = freeze.vacuums.find((x) => x.trigger === 'manual')!;
+  const back = v.ageAfter! / rate - v.seconds;
+  const freezeStopsAt: FreezeStop = Math.abs(back - 7200) < 60 ? 'at the XID of the write transaction running when the read began' : Math.abs(back - 3600) < 60 ? 'at the XID the read began at' : back < 60 ? 'at the next XID' : 'elsewhere';
+  const locks = runScenario(loadScenarioText(doc(', long_reads: {duration: 3s, share: 0.1}', '  - {at: +60s, name: alter, ddl: {statement: "ALTER TABLE t ADD COLUMN y int"}}', '2m'), 'long-queries.yaml')).report;
+  const wait = locks.locks!.waits.find((w) => w.who.includes('alter'))!;
+  const ddl: LockOutcome = wait.seconds === 3 ? 'when the long query ends' : wait.seconds === 0 ? 'at once' : 'elsewhere';
+  const queued = locks.stalls.find((s) => s.cause.startsWith('lock queue on app.t') && s.cause.includes('"alter"'));
+  const laterSelect: LockOutcome = queued && queued.seconds === 3 ? 'when the long query ends' : !queued ? 'at once' : 'elsewhere';
+  return { kind: 'long-queries', freezeStopsAt, ddl, laterSelect };
+}
+
 /** The model's observation of the sequence on `major`, probing what the real run reached. */
 export function runModelVacuum(seq: VacuumSequence, major: number, real?: VacuumObservation): VacuumObservation {
   if (seq === 'relfrozenxid') return modelRelfrozenxid(major);
+  if (seq === 'long-queries') return modelLongQueries(major);
   const reached = real?.kind === 'xid-limits' ? real.probes : null;
   const probes = LIMIT_PROBES.map((p, i): LimitProbeObservation => {
     if (reached && !reached[i]!.reached) return { id: p.id, age: p.age, reached: false, xids: [] };
@@ -250,6 +339,12 @@ export function compareVacuum(real: VacuumObservation, model: VacuumObservation)
   if (real.kind === 'relfrozenxid' && model.kind === 'relfrozenxid') {
     if (real.aggressive !== model.aggressive) out.push({ field: 'age(relfrozenxid) after an aggressive VACUUM', real: String(real.aggressive), model: String(model.aggressive) });
     if (real.freeze !== model.freeze) out.push({ field: 'age(relfrozenxid) after VACUUM FREEZE', real: String(real.freeze), model: String(model.freeze) });
+    return out;
+  }
+  if (real.kind === 'long-queries' && model.kind === 'long-queries') {
+    if (real.freezeStopsAt !== model.freezeStopsAt) out.push({ field: 'VACUUM FREEZE during a long read stops', real: real.freezeStopsAt, model: model.freezeStopsAt });
+    if (real.ddl !== model.ddl) out.push({ field: 'an ALTER TABLE behind a long SELECT gets its lock', real: real.ddl, model: model.ddl });
+    if (real.laterSelect !== model.laterSelect) out.push({ field: 'a SELECT after that ALTER runs', real: real.laterSelect, model: model.laterSelect });
     return out;
   }
   if (real.kind !== 'xid-limits' || model.kind !== 'xid-limits') return [{ field: 'kind', real: real.kind, model: model.kind }];

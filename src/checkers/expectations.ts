@@ -73,6 +73,12 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         const wanted = [e.count.atLeast !== null || e.count.atMost !== null ? boundsText(e.count, 'stalls') : null, e.seconds.atLeast !== null || e.seconds.atMost !== null ? boundsText(e.seconds, 's') : null];
         return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${duration(total)} in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
       }
+      case 'fenced': {
+        const f = r.verdicts.filter((v) => v.kind === 'fenced' && (e.node === null || v.node === e.node));
+        const ok = within(e.count, f.length);
+        const found = f.map((v) => `${v.node} at ${clock.short(toMicros(v.from))}`).join(', ');
+        return { name: e.name, passed: ok, detail: `${f.length === 0 ? `${e.node ?? 'no node'} never fenced` : `fenced: ${found}`}${ok ? '' : `; expected ${boundsText(e.count, 'fences')}`}` };
+      }
       case 'noStall': {
         const s = inCluster(r.stalls, e.cluster);
         return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${duration(s.reduce((a, x) => a + x.seconds, 0))} in all` };

@@ -13,7 +13,8 @@ import { factText } from '../report/facts/index.ts';
 
 type Fmt = (t: Micros) => string;
 
-const lost = (s: BlockCopiesSample) => s.running.length === 0;
+/** No running disk has the newest data, and none that is only powered off (a fenced host boots with its disk). */
+const lost = (s: BlockCopiesSample) => s.running.length === 0 && (s.off?.length ?? 0) === 0;
 
 export function judgeBlock(history: History, fmt: Fmt): { verdicts: Verdict[]; recovery: Recovery[] } {
   const verdicts: Verdict[] = [];
@@ -45,5 +46,20 @@ export function judgeBlock(history: History, fmt: Fmt): { verdicts: Verdict[]; r
     const fault = history.events.find((e) => e.kind === 'fault' && e.at <= first && e.at >= first - 600e6);
     recovery.push({ cluster: resource, from: fault ? fault.at : first, to: mine.some((v) => v.to === null) ? null : (Math.max(...mine.map((v) => v.to!)) as Micros) });
   }
+  verdicts.push(...fenced(history, fmt));
   return { verdicts, recovery };
+}
+
+/** Each node a STONITH device powered off: who fenced it, after what, and until when it was down. */
+function fenced(history: History, fmt: Fmt): Verdict[] {
+  return history.block.fences.map((f): Verdict => {
+    const s = (us: number) => `${+(us / 1e6).toFixed(1)} s`;
+    const cause: CauseStep[] = [
+      ...(f.silentSince !== null ? [{ text: `At ${fmt(f.silentSince)} ${f.by} stopped hearing ${f.node} (no totem token came round).`, log: [] }] : []),
+      { text: `At ${fmt(f.lostAt)}: ${f.reason}; ${f.by}'s partition had quorum and asked for ${f.node} to be fenced.`, log: [] },
+      { text: `The fencer on ${f.by} waited ${s(f.delay)} (pcmk_delay) and ran ${f.device} at ${fmt(f.startedAt)}: ${f.node} was powered off at ${fmt(f.at)}.`, log: [] },
+      f.backAt !== null ? { text: `${f.node} was running its cluster stack again at ${fmt(f.backAt)}.`, log: [] } : { text: `${f.node} was still down at the end of the run.`, log: [] },
+    ];
+    return { kind: 'fenced', cluster: f.resources[0] ?? 'pacemaker', node: f.node, from: f.at, to: f.backAt, cause };
+  });
 }

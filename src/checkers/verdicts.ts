@@ -177,8 +177,9 @@ function build(history: History, plan: ClusterPlan, samples: readonly ClusterSta
     case 'redundancy-below-plan':
       return belowPlan(history, plan, o, to, until, during, next, fmt);
     case 'data-loss':
-      // Judged for block devices only (verdicts-block.ts): no cluster condition opens it.
-      throw new Error('a data-loss verdict comes from the block copies, not a cluster sample');
+    case 'fenced':
+      // Judged for block devices only (verdicts-block.ts): no cluster condition opens them.
+      throw new Error(`a ${o.kind} verdict comes from the block history, not a cluster sample`);
   }
 }
 

@@ -5,8 +5,8 @@
  */
 import type { Micros } from '../engine/time.ts';
 
-/** Where the back-pressure path ends: the stall's root. */
-export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency';
+/** Where the back-pressure path ends: the stall's root (peer-unreachable: the peer cannot answer at all, a cut link or a lost host). */
+export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency' | 'peer-unreachable';
 
 /** A stretch of a stall with one back-pressure path (a stall's cause can move: the buffers fill, a job ends). */
 export interface StallPhase {
@@ -56,9 +56,31 @@ export interface BlockCopiesSample {
   readonly resource: string;
   readonly running: readonly string[];
   readonly down: readonly string[];
+  /** Of `down`, the hosts only powered off (fenced): their disks keep the data and come back with them. */
+  readonly off?: readonly string[];
   readonly superseded: boolean;
   /** Why the last change happened (a fact for the cause chain). */
   readonly why: string;
+}
+
+/** A node powered off by a STONITH device (models/block/pacemaker): who, when, why, and when it ran again. */
+export interface BlockFenceRecord {
+  readonly node: string;
+  /** The managed DRBD resources with an instance on the node (the report files the verdict under the first). */
+  readonly resources: readonly string[];
+  /** The node whose fencer ran the device, and the device. */
+  readonly by: string;
+  readonly device: string;
+  /** When the node stopped being heard, when the membership dropped it, when the fence action started (after the delay). */
+  readonly silentSince: Micros | null;
+  readonly lostAt: Micros;
+  readonly startedAt: Micros;
+  readonly delay: Micros;
+  /** Powered off. */
+  readonly at: Micros;
+  readonly reason: string;
+  /** Running its cluster stack again (null: not by the end). */
+  backAt: Micros | null;
 }
 
 export interface SeriesPoint {
@@ -73,6 +95,7 @@ export class BlockHistory {
   readonly stalls: BlockStallRecord[] = [];
   readonly losses: BlockLossRecord[] = [];
   readonly copies: BlockCopiesSample[] = [];
+  readonly fences: BlockFenceRecord[] = [];
   private readonly lastCopies = new Map<string, string>();
   /** Series by name, e.g. "r0 write latency (ms)", "r0 send buffer (bytes)". */
   readonly series = new Map<string, SeriesPoint[]>();
@@ -114,6 +137,19 @@ export class BlockHistory {
   reopenStall(rec: BlockStallRecord): void {
     rec.to = null;
     this.mix(`bstall-reopen|${rec.resource}|${rec.workload}|${rec.from}`);
+  }
+
+  fence(f: BlockFenceRecord): void {
+    this.mix(`bfence|${f.node}|${f.by}|${f.device}|${f.at}|${f.reason}`);
+    this.fences.push(f);
+  }
+
+  /** The fenced node runs its cluster stack again. */
+  fenceBack(node: string, at: Micros): void {
+    const f = this.fences.findLast((x) => x.node === node && x.backAt === null);
+    if (!f) return;
+    f.backAt = at;
+    this.mix(`bfence-back|${node}|${at}`);
   }
 
   loss(l: BlockLossRecord): void {

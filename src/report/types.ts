@@ -40,7 +40,7 @@ export interface OutageJson {
 /** A stall has an outage's fields and the worst commit latency seen. */
 export interface StallJson extends OutageJson {
   readonly maxLatencyMs: number;
-  /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency). */
+  /** Block replication: where the back-pressure path ends (local-disk, peer-disk, line, peer-latency, peer-unreachable). */
   readonly bottleneck?: string;
   /** Block replication: the back-pressure path, one fact per step, root first. */
   readonly chain?: readonly CauseStepJson[];
@@ -195,7 +195,7 @@ export interface AlertJson {
 
 /** A judged condition of the end state (checkers/verdicts.ts): its interval and its cause chain. */
 export interface VerdictJson {
-  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss';
+  readonly kind: 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss' | 'fenced';
   readonly cluster: string;
   /** The newer primary of a split brain, the broken standby; null when it concerns the cluster. */
   readonly node: string | null;

@@ -32,6 +32,7 @@ const TITLES: Record<VerdictJson['kind'], string> = {
   'standby-broken': 'Standby cannot follow',
   'redundancy-below-plan': 'Redundancy below plan',
   'data-loss': 'Data lost: no running disk has the newest data',
+  fenced: 'Node fenced (STONITH)',
 };
 
 /** The headline of a verdict in the text report: its title, where, and its span. */

@@ -28,6 +28,8 @@ import { boolean, byKind, custom, enumOf, integer, map, namedMap, object, opt, r
 import { factor } from './grammar-managers.ts';
 import { AFTER_SB_0PRI, AFTER_SB_1PRI, AFTER_SB_2PRI } from '../models/block/split-brain.ts';
 import { duration, size } from './settings.ts';
+import { pacemakerGrammar } from './grammar-pacemaker.ts';
+import { MAX_SHARE } from '../models/disk/queue.ts';
 import type { Env, bandwidth, bounds, rate, ref } from './grammar.ts';
 
 /** What later parts of the file may refer to. */
@@ -38,11 +40,13 @@ export interface BlockEnv {
   workloads: string[];
   jobs: string[];
   versions: Map<string, DrbdVersion | null>;
+  /** Where each resource being decoded asked for crm-fence-peer (checked against block.pacemaker). */
+  crmFencePeer: { name: string; node: Node }[];
 }
 
 type C = Ctx<Env>;
 
-const blockEnv = (env: Env): BlockEnv => (env.block ??= { hosts: [], disks: [], resources: [], workloads: [], jobs: [], versions: new Map() });
+const blockEnv = (env: Env): BlockEnv => (env.block ??= { hosts: [], disks: [], resources: [], workloads: [], jobs: [], versions: new Map(), crmFencePeer: [] });
 
 const BLOCK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/;
 const blockName = (): Decoder<string> => string({ pattern: BLOCK_NAME, patternText: 'a name of letters, digits, "_" and "-"', maxLength: 63 });
@@ -333,7 +337,18 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       net: withDefault(object(drbdNetFields), 'drbd.conf net section.', {}, {}),
       disk: withDefault(object(drbdDiskFields), 'drbd.conf disk section (resync).', {}, {}),
       handlers: opt(
-        object({ 'fence-peer': opt(object({ 'exits-after': req(duration(), 'How long the handler runs before it has outdated the peer.') }), 'The fence-peer handler (crm-fence-peer.sh placing its constraint).') }),
+        object({
+          'fence-peer': opt(
+            object({
+              'exits-after': opt(duration(), 'How long the handler runs before it has outdated the peer (default 1s).'),
+              'crm-fence-peer': opt(
+                object({ timeout: withDefault(duration(), 'crm-fence-peer.9.sh --timeout: how long it polls the DC for the peer\'s fate.', 90_000_000 as Micros, '90s') }),
+                'crm-fence-peer.9.sh under the scenario\'s Pacemaker: it returns when the peer is reachable again (4), fenced (7), or at the timeout (5). The resource must be in block.pacemaker.resources.',
+              ),
+            }),
+            'The fence-peer handler: a fixed time (exits-after), or crm-fence-peer.9.sh driven by Pacemaker.',
+          ),
+        }),
         'drbd.conf handlers section.',
       ),
     },
@@ -351,8 +366,11 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         const disk = { ...d.disk, ...diskFrom(diskRest) };
         checkDrbd(v.version, net, disk, { net: subInfo(info, 'net'), disk: subInfo(info, 'disk') }, ctx);
         // ASSUMPTION: a crm-fence-peer on a node that can write the cluster's configuration places its constraint in about a second.
-        const fencePeerTime = ((v.handlers as { 'fence-peer'?: { 'exits-after': number } } | undefined)?.['fence-peer']?.['exits-after'] ?? 1_000_000) as Micros;
-        return { kind: 'drbd', version: v.version, net, disk, fencePeerTime };
+        const fp = (v.handlers as { 'fence-peer'?: { 'exits-after'?: Micros; 'crm-fence-peer'?: { timeout: Micros } } } | undefined)?.['fence-peer'];
+        if (fp?.['exits-after'] !== undefined && fp['crm-fence-peer'] !== undefined) ctx.fail(subInfo(info, 'handlers')?.at('fence-peer') ?? info.node, `${ctx.subject}: fence-peer is either exits-after or crm-fence-peer, not both`);
+        const fencePeerTime = (fp?.['exits-after'] ?? 1_000_000) as Micros;
+        const crm = fp?.['crm-fence-peer'];
+        return { kind: 'drbd', version: v.version, net, disk, fencePeerTime, ...(crm ? { crmFencePeer: { timeout: crm.timeout } } : {}) };
       },
     },
   );
@@ -437,6 +455,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
           if (kinds.length !== 1) ctx.fail(info.node, `${ctx.subject} needs exactly one of drbd, md, walb${kinds.length > 1 ? ` (has ${kinds.join(' and ')})` : ''}`);
           const replication = (v.drbd ?? v.md ?? v.walb)!;
           blockEnv(ctx.env).versions.set(name, replication.kind === 'drbd' ? replication.version : null);
+          if (replication.kind === 'drbd' && replication.crmFencePeer) blockEnv(ctx.env).crmFencePeer.push({ name, node: info.at('drbd') ?? info.node });
           return { name, size: v.size, primary: v.primary, secondary: v.secondary, startConnected: v.connected, maxBioSize: v.max_bio_size, replication };
         },
       },
@@ -464,6 +483,14 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
 
   function jobFrom(name: string, v: { disk: string; kind: DiskJobSpec['kind']; op?: 'read' | 'write' | undefined; size?: number | undefined; share?: number | undefined; rate?: number | undefined }, info: ObjectInfo, ctx: C): DiskJobSpec {
     if ((v.share === undefined) === (v.rate === undefined)) ctx.fail(info.node, `${ctx.subject} needs share or rate (one of them)`);
+    // The disk queue keeps 5% of disk time for the streams (disk/queue.ts MAX_SHARE): a larger share would be
+    // silently capped.
+    if (v.share !== undefined && v.share > MAX_SHARE + 1e-9) {
+      ctx.fail(info.at('share') ?? info.node, `${ctx.subject}: share ${Math.round(v.share * 1000) / 10}% is above the ${MAX_SHARE * 100}% of disk time a fixed-share job may take (the rest is the application's and replication's)`, {
+        expected: `a share of at most ${MAX_SHARE * 100}%`,
+        hint: 'use share: 95%, or rate: for a job that takes what the disk allows',
+      });
+    }
     return {
       name,
       disk: v.disk,
@@ -502,10 +529,11 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         'Background disk jobs running from the start (a RAID background initialisation, a backup).',
         [],
       ),
+      pacemaker: opt(pacemakerGrammar({ hostRef, resourceRef, siteRef: siteRefB }), 'A Pacemaker/Corosync cluster managing DRBD resources: membership over the network, quorum, STONITH, promotion (docs/model-pacemaker.md).'),
     },
     {
       expected: 'a block section {hosts, disks, resources, workloads, jobs}',
-      build: (v, _info, ctx: C): BlockSpec => {
+      build: (v, info, ctx: C): BlockSpec => {
         const disks = v.disks.map((d) => d.value);
         const hosts: BlockHostSpec[] = v.hosts.map((h) => ({ name: h.name, site: h.value.site }));
         const resources = v.resources.map((r) => r.value);
@@ -528,7 +556,20 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
           workingSet: w.value.working_set ?? sizeOf.get(w.value.resource)!,
         queueDepth: w.value.queue_depth,
         }));
-        return { hosts, disks, resources, workloads, jobs: v.jobs.map((j) => j.value) };
+        const pm = v.pacemaker;
+        const pmAt = info.at('pacemaker') ?? info.node;
+        if (pm) {
+          for (const name of pm.resources) {
+            const r = resources.find((x) => x.name === name)!;
+            if (r.replication.kind !== 'drbd') ctx.fail(pmAt, `block.pacemaker manages ${show(name)}, which is not a DRBD resource (ocf:linbit:drbd manages DRBD only)`);
+            for (const h of [r.primary.host, r.secondary.host]) if (!pm.nodes.includes(h)) ctx.fail(pmAt, `block.pacemaker manages ${show(name)}, but its host ${show(h)} is not in pacemaker.nodes`, { hint: `add ${h} to nodes` });
+          }
+        }
+        for (const r of resources) {
+          const crm = r.replication.kind === 'drbd' && r.replication.crmFencePeer !== undefined;
+          if (crm && !pm?.resources.includes(r.name)) ctx.fail(blockEnv(ctx.env).crmFencePeer.find((x) => x.name === r.name)?.node ?? pmAt, `resource ${show(r.name)}: the crm-fence-peer handler needs the resource managed by Pacemaker`, { hint: 'add it to block.pacemaker.resources, or use exits-after' });
+        }
+        return { hosts, disks, resources, workloads, jobs: v.jobs.map((j) => j.value), ...(pm ? { pacemaker: pm } : {}) };
       },
     },
   );
@@ -596,6 +637,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     stop_job: object({ disk: req(diskRef, 'The disk.'), name: req(blockName(), 'The job.') }, { build: (v): ActionBody => block({ op: 'stopJob', disk: v.disk, name: v.name }) }),
     io_workload: ioWorkloadDecoder,
     fail_host: map(hostRef, (host): ActionBody => block({ op: 'failHost', host })),
+    power_on: map(hostRef, (host): ActionBody => block({ op: 'powerOn', host })),
     force_primary: object(
       { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The surviving peer to make primary.') },
       { build: (v): ActionBody => block({ op: 'forcePrimary', resource: v.resource, host: v.host }) },
@@ -622,7 +664,8 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     start_job: 'Start a background disk job: {name, disk, kind, share | rate, size?} (a backup, a background initialisation).',
     stop_job: 'Stop a background disk job: {disk, name}.',
     io_workload: 'Change an application\'s I/O: {workload, iops?, reads?, random?, size?} (day and night load).',
-    fail_host: 'A storage host is lost with its disk and buffers.',
+    fail_host: 'A storage host is lost with its disk and buffers (powered off).',
+    power_on: 'A lost storage host is powered on: it boots (Pacemaker nodes take boot_time), its DRBD comes up Secondary, reconnects and resyncs.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',
     secondary: 'drbdadm secondary {resource, host}: a node that was made Primary elsewhere (a split brain) gives up the role.',
@@ -635,7 +678,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
   const stallsExpectation = object(
     {
       resource: opt(resourceRef, 'Only stalls of this device (default: any, PostgreSQL ones included).'),
-      bottleneck: opt(enumOf(['local-disk', 'peer-disk', 'line', 'peer-latency'] as const), 'Only stalls whose back-pressure path ends here.'),
+      bottleneck: opt(enumOf(['local-disk', 'peer-disk', 'line', 'peer-latency', 'peer-unreachable'] as const), 'Only stalls whose back-pressure path ends here.'),
       count: opt(bounds(integer({ min: 0 }), 'stalls'), 'How many stalls.'),
       seconds: opt(bounds(custom<number>('a number of seconds', () => ({ type: 'number', minimum: 0 }), (n, ctx) => {
         const s = ctx.resolve(n);
@@ -651,7 +694,14 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       },
     },
   );
-  return { blockDecoder, actions: BLOCK_ACTION_BODIES, actionDescriptions: BLOCK_ACTION_DESCRIPTIONS, stallsExpectation };
+  const fencedExpectation = object(
+    {
+      node: opt(hostRef, 'Only fences of this node (default: any).'),
+      count: req(bounds(integer({ min: 0 }), 'fences'), 'How many times it was (they were) fenced: {at_least?, at_most?}.'),
+    },
+    { build: (v): ExpectationBody => ({ kind: 'fenced', node: v.node ?? null, count: v.count }) },
+  );
+  return { blockDecoder, actions: BLOCK_ACTION_BODIES, actionDescriptions: BLOCK_ACTION_DESCRIPTIONS, stallsExpectation, fencedExpectation };
 }
 
 export function describeStallsExpectation(e: Extract<ExpectationBody, { kind: 'stalls' }>, boundsText: (b: Bounds, unit: string) => string): string {
@@ -660,4 +710,10 @@ export function describeStallsExpectation(e: Extract<ExpectationBody, { kind: 's
 }
 
 export const STALLS_DESCRIPTION = 'Write stalls, as described: {resource?, bottleneck?, count?, seconds?}.';
+
+export const FENCED_DESCRIPTION = 'Nodes powered off by STONITH (block.pacemaker): {node?, count: {at_least?, at_most?}}.';
+
+export function describeFencedExpectation(e: Extract<ExpectationBody, { kind: 'fenced' }>, boundsText: (b: Bounds, unit: string) => string): string {
+  return `${e.node ?? 'nodes'} fenced ${boundsText(e.count, 'times')}`;
+}
 

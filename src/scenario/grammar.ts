@@ -58,7 +58,7 @@ import {
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, recoveryTargetTimeline, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
-import { STALLS_DESCRIPTION, blockGrammar, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
+import { FENCED_DESCRIPTION, STALLS_DESCRIPTION, blockGrammar, describeFencedExpectation, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { huntGrammar } from './grammar-hunt.ts';
 import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
@@ -1240,6 +1240,7 @@ const EXPECT_BODIES = {
   no_stall: map(allOrCluster(), (cluster): ExpectationBody => ({ kind: 'noStall', cluster })),
   node: nodeState,
   stalls: BLOCK.stallsExpectation,
+  fenced: BLOCK.fencedExpectation,
   ...VACUUM.expectations,
   ...MANAGERS.expectations,
 };
@@ -1254,6 +1255,7 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
   no_stall: 'No write takes longer than stall_threshold: true or a cluster name.',
   node: 'The state of a node at the end.',
   stalls: STALLS_DESCRIPTION,
+  fenced: FENCED_DESCRIPTION,
   ...VACUUM.expectationDescriptions,
   ...MANAGERS.expectationDescriptions,
 };
@@ -1282,6 +1284,8 @@ export function describeExpectation(e: ExpectationBody | VerdictExpectation, ref
       return `no stall${inCluster(e.cluster)}`;
     case 'stalls':
       return describeStallsExpectation(e, boundsText);
+    case 'fenced':
+      return describeFencedExpectation(e, boundsText);
     case 'lockWait':
     case 'lockQueue':
       return describeLockExpectation(e, boundsText);

@@ -7,6 +7,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { DiskSpec } from '../models/disk/device.ts';
 import type { AfterSb0pri, AfterSb1pri, AfterSb2pri } from '../models/block/split-brain.ts';
+import type { PacemakerSpec } from './types-pacemaker.ts';
 
 export type { DeviceSpec, DiskSpec, RaidLevel, RaidSpec } from '../models/disk/device.ts';
 
@@ -76,6 +77,8 @@ export interface DrbdResourceOptions {
   readonly disk: DrbdDiskOptions;
   /** How long the fence-peer handler runs before it exits having outdated the peer (a crm-fence-peer placing its constraint). */
   readonly fencePeerTime: Micros;
+  /** The fence-peer handler is crm-fence-peer.9.sh under Pacemaker: it returns when the cluster knows the peer's fate, or after --timeout. */
+  readonly crmFencePeer?: { readonly timeout: Micros };
 }
 
 /** mdadm RAID1 with the remote leg --write-mostly and --write-behind (over a network block device). */
@@ -158,6 +161,8 @@ export interface BlockSpec {
   readonly workloads: readonly IoWorkloadSpec[];
   /** Jobs already running at the start. */
   readonly jobs: readonly DiskJobSpec[];
+  /** A Pacemaker/Corosync cluster managing DRBD resources (types-pacemaker.ts). */
+  readonly pacemaker?: PacemakerSpec;
 }
 
 /** drbdadm adjust / disk-options / net-options, or md/WalB knobs, at run time. */
@@ -185,6 +190,8 @@ export type BlockOp =
     }
   /** The host is lost (power, hardware): its disk and buffers with it. */
   | { readonly op: 'failHost'; readonly host: string }
+  /** A lost host is powered on again: it boots, its DRBD comes up Secondary and reconnects. */
+  | { readonly op: 'powerOn'; readonly host: string }
   /** drbdadm primary --force on the surviving peer: the application moves there. */
   | { readonly op: 'forcePrimary'; readonly resource: string; readonly host: string }
   /** The disk degrades: every request takes `factor` times its service time; for `duration` µs only (a latency spike) or until changed. */

@@ -6,8 +6,8 @@ import type { Micros } from '../engine/time.ts';
 import type { Bounds } from './types.ts';
 
 /** What the verdict checker judges (checkers/verdicts.ts). */
-export type VerdictKind = 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss';
-export const VERDICT_KINDS: readonly VerdictKind[] = ['split-brain', 'no-primary', 'standby-broken', 'redundancy-below-plan', 'data-loss'];
+export type VerdictKind = 'split-brain' | 'no-primary' | 'standby-broken' | 'redundancy-below-plan' | 'data-loss' | 'fenced';
+export const VERDICT_KINDS: readonly VerdictKind[] = ['split-brain', 'no-primary', 'standby-broken', 'redundancy-below-plan', 'data-loss', 'fenced'];
 
 /** Expectations on verdicts. */
 export type VerdictExpectation =

@@ -386,6 +386,8 @@ export type ExpectationBody =
   | { readonly kind: 'noStall'; readonly cluster: string | null }
   /** Block replication stalls (grammar-block.ts); `cluster` is the resource. */
   | { readonly kind: 'stalls'; readonly cluster: string | null; readonly bottleneck: string | null; readonly count: Bounds; readonly seconds: Bounds }
+  /** Nodes powered off by STONITH (grammar-block.ts, models/block/pacemaker): how many times, of one node or of any. */
+  | { readonly kind: 'fenced'; readonly node: string | null; readonly count: Bounds }
   | {
       readonly kind: 'xid';
       readonly cluster: string | null;

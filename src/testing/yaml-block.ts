@@ -6,6 +6,7 @@ import { formatDuration, formatSize } from '../scenario/units.ts';
 import type { BlockOp, BlockSpec, DrbdDiskOptions, DrbdNetOptions, ReplicationAdjust, ReplicationOptions } from '../scenario/types-block.ts';
 import type { DiskJobSpec } from '../scenario/types-block.ts';
 import type { DeviceSpec } from '../models/disk/device.ts';
+import type { PacemakerSpec } from '../scenario/types-pacemaker.ts';
 
 type Out = Record<string, unknown>;
 type Bw = (bytesPerSecond: number) => string;
@@ -81,7 +82,7 @@ function replication(r: ReplicationOptions, bw: Bw): Out {
         version: r.version.toFixed(1),
         net: { ...net(r.net), ...(r.version >= 9 ? fencing : {}) },
         disk: { ...disk(r.disk, bw), ...(r.version < 9 ? fencing : {}) },
-        handlers: { 'fence-peer': { 'exits-after': dur(r.fencePeerTime) } },
+        handlers: { 'fence-peer': r.crmFencePeer ? { 'crm-fence-peer': { timeout: dur(r.crmFencePeer.timeout) } } : { 'exits-after': dur(r.fencePeerTime) } },
       },
     };
   }
@@ -113,6 +114,24 @@ export function printBlock(b: BlockSpec, bw: Bw): Out {
       b.workloads.map((w) => [w.name, { resource: w.resource, iops: w.iops, reads: w.readShare, random: w.random, size: size(w.size), working_set: size(w.workingSet), queue_depth: w.queueDepth }]),
     ),
     jobs: Object.fromEntries(b.jobs.map((j) => [j.name, job(j, bw)])),
+    ...(b.pacemaker ? { pacemaker: pacemaker(b.pacemaker) } : {}),
+  };
+}
+
+function pacemaker(p: PacemakerSpec): Out {
+  const c = p.corosync;
+  return {
+    nodes: [...p.nodes],
+    resources: [...p.resources],
+    corosync: { version: c.version, token: dur(c.token), token_coefficient: dur(c.tokenCoefficient), consensus: dur(c.consensus), join: dur(c.join), two_node: c.twoNode, wait_for_all: c.waitForAll },
+    'no-quorum-policy': p.noQuorumPolicy,
+    'fencing-enabled': p.fencingEnabled,
+    'fencing-action': p.fencingAction,
+    'fencing-timeout': dur(p.fencingTimeout),
+    'fencing-max-attempts': p.fencingMaxAttempts,
+    'dc-deadtime': dur(p.dcDeadtime),
+    boot_time: dur(p.bootTime),
+    stonith: Object.fromEntries(p.devices.map((d) => [d.name, { target: d.target, site: d.site, pcmk_delay_base: dur(d.delayBase), pcmk_delay_max: dur(d.delayMax), action_time: dur(d.actionTime) }])),
   };
 }
 
@@ -143,6 +162,8 @@ export function printBlockStep(s: BlockOp, bw: Bw): Out {
     }
     case 'failHost':
       return { fail_host: s.host };
+    case 'powerOn':
+      return { power_on: s.host };
     case 'forcePrimary':
       return { force_primary: { resource: s.resource, host: s.host } };
     case 'slowDisk':

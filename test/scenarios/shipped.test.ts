@@ -33,7 +33,7 @@ describe('shipped scenarios', () => {
 describe('no code path names a scenario', () => {
   // Outcomes must come from the model, never from a branch that knows the incident.
   // "split-brain" is also a verdict kind (a domain term): the scenario is named by its file.
-  const names = ['mackerel', 'db000', 'db001', 'db002', 'cybozu', 'debezium', 'pg-east', 'pg-west', 'split-brain.yaml', 'wal-keep-size', 'sync-standby-crash', 'store-old', 'store-new', 'old-array', 'new-array', 'groupware'];
+  const names = ['mackerel', 'db000', 'db001', 'db002', 'cybozu', 'debezium', 'pg-east', 'pg-west', 'split-brain.yaml', 'wal-keep-size', 'sync-standby-crash', 'store-old', 'store-new', 'old-array', 'new-array', 'groupware', 'stor-a', 'stor-b', 'nvme-a', 'ipmi-stor'];
   const walk = (d: string): string[] =>
     readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
   for (const file of walk('src')) {
@@ -43,4 +43,17 @@ describe('no code path names a scenario', () => {
       expect(names.filter((n) => code.includes(n))).toEqual([]);
     });
   }
+});
+
+describe('fleet-migration-waves.yaml: a fleet from templates (repeat:)', () => {
+  it('makes six clusters from one template; wave 2 loses its 5 s window on each of its shards, wave 1 nothing', () => {
+    const scenario = loadScenarioFile(join(dir, 'fleet-migration-waves.yaml'));
+    expect(scenario.clusters.map((c) => c.name)).toEqual(['shard-1', 'shard-2', 'shard-3', 'shard-4', 'shard-5', 'shard-6']);
+    expect(scenario.actions.filter((a) => a.name?.startsWith('wave2-')).map((a) => a.name)).toEqual(['wave2-promote-4', 'wave2-route-4', 'wave2-stop-4', 'wave2-promote-5', 'wave2-route-5', 'wave2-stop-5', 'wave2-promote-6', 'wave2-route-6', 'wave2-stop-6']);
+    const report = runScenario(scenario).report;
+    expect(report.dataLoss.map((l) => l.cluster)).toEqual(['shard-4', 'shard-5', 'shard-6']);
+    // 300 commits/s for the 5 s between the promotion and the switch of the writes (and the last few ms on the line).
+    for (const l of report.dataLoss) expect(l.commits / 300).toBeGreaterThan(5);
+    for (const l of report.dataLoss) expect(l.commits / 300).toBeLessThan(5.1);
+  });
 });

@@ -12,6 +12,8 @@ import type { BlockResource } from './resource.ts';
 export interface Failures {
   readonly failedHosts: ReadonlySet<string>;
   readonly failedDisks: ReadonlySet<string>;
+  /** Of failedHosts, those only powered off (a fence device): their disks are intact. */
+  readonly poweredOff?: ReadonlySet<string>;
 }
 
 /** The hosts whose disks hold every acknowledged write, running or down. */
@@ -27,7 +29,7 @@ export function holders(r: BlockResource, f: Failures): string[] {
 function describe(r: BlockResource, host: string, f: Failures): string {
   const primary = host === r.primaryHost;
   const disk = primary ? r.primaryDisk : r.secondaryDisk;
-  const down = f.failedHosts.has(host) ? ', the host is lost' : disk !== null && f.failedDisks.has(disk) ? `, its disk ${disk} has failed` : '';
+  const down = f.poweredOff?.has(host) ? ', the host is powered off' : f.failedHosts.has(host) ? ', the host is lost' : disk !== null && f.failedDisks.has(disk) ? `, its disk ${disk} has failed` : '';
   const state = primary ? 'UpToDate (primary)' : r.peerDisk;
   return `${host}: ${state}${down}`;
 }
@@ -36,12 +38,13 @@ export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCo
   const hs = holders(r, f);
   const running = hs.filter((h) => !f.failedHosts.has(h));
   const down = hs.filter((h) => f.failedHosts.has(h));
+  const off = down.filter((h) => f.poweredOff?.has(h) ?? false);
   const hosts = [r.primaryHost, ...(r.secondaryHost !== null && r.secondaryHost !== r.primaryHost ? [r.secondaryHost] : [])];
   const facts = hosts.map((h) => describe(r, h, f));
   const why = r.superseded
     ? `${r.primaryHost} was made primary without the writes only ${r.superseded.join(' and ')} held`
     : facts.join('; ');
-  return { at, resource: r.name, running, down, superseded: r.superseded !== null, why };
+  return { at, resource: r.name, running, down, ...(off.length > 0 ? { off } : {}), superseded: r.superseded !== null, why };
 }
 
 /** A running peer with a consistent, older image (DRBD Outdated): what a forced promotion would keep. */

@@ -55,13 +55,22 @@ export function mib(bytes: number): string {
 
 /** "background initialisation 30%, backup 40%, application I/O 25%, resync reads 3%". */
 export function diskUse(sol: DiskSolution): string {
-  const parts: { label: string; f: number }[] = sol.shares.map((s) => ({ label: `${s.label} (fixed share)`, f: s.share }));
+  // Shares as the queue applied them (their total capped: queue.ts MAX_SHARE), and the streams' time within
+  // what the shares leave (an overloaded queue's streams are reported at its cap): the parts add up to at
+  // most 100%.
+  const asked = sol.shares.reduce((a, s) => a + s.share, 0);
+  const shareScale = asked > 0 ? Math.min(1, sol.shareTotal / asked) : 1;
+  const parts: { label: string; f: number }[] = sol.shares.map((s) => ({ label: `${s.label} (fixed share)`, f: s.share * shareScale }));
   const byLabel = new Map<string, number>();
+  let busy = 0;
   for (const [id, r] of sol.streams) {
     const label = sol.labels.get(id) ?? id;
     byLabel.set(label, (byLabel.get(label) ?? 0) + r.busy);
+    busy += r.busy;
   }
-  for (const [label, f] of byLabel) if (f >= 0.005) parts.push({ label, f });
+  const room = Math.max(0, 1 - Math.min(asked, sol.shareTotal));
+  const streamScale = busy > room ? room / busy : 1;
+  for (const [label, f] of byLabel) if (f * streamScale >= 0.005) parts.push({ label, f: f * streamScale });
   parts.sort((a, b) => b.f - a.f);
   return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
 }
@@ -71,6 +80,7 @@ const starved = (w: WorkloadView): boolean => w.offered > 0 && w.accepted <= 0;
 
 /** Where a stall's back-pressure path ends, without building its chain (checked at every reflow of a stall). */
 export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowView, peer: DiskSolution | null, backlogFromPipe: boolean): StallBottleneck {
+  if (pathCut(res, flow) !== null) return 'peer-unreachable';
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
   if (!starved(w) && w.repl >= w.local && peer) return 'peer-latency';
@@ -88,6 +98,8 @@ export function explainStall(
   /** The writes waiting now began to wait behind a full send path. */
   backlogFromPipe: boolean,
 ): { bottleneck: StallBottleneck; chain: string[] } {
+  const cut = pathCut(res, flow);
+  if (cut !== null) return { bottleneck: 'peer-unreachable', chain: cut };
   const chain: string[] = [];
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   const d = res.drbd;
@@ -128,4 +140,25 @@ export function explainStall(
   else if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
   else chain.push(`so writes take longer than ${ms(threshold)}`);
   return { bottleneck: 'local-disk', chain };
+}
+
+/**
+ * The replication path is cut rather than slow: I/O suspended by fencing resource-and-stonith until the
+ * fence-peer handler returns, or a line that carries nothing while DRBD still counts the peer as connected
+ * (protocol B/C writes wait for acknowledgements that cannot come, until timeout or ping-timeout).
+ */
+function pathCut(res: BlockResource, flow: FlowView): string[] | null {
+  if (res.frozen) {
+    return [
+      `${res.name}: I/O suspended on ${res.primaryHost} by fencing resource-and-stonith since DRBD lost its peer ${res.secondaryHost ?? ''}`.trimEnd(),
+      'no write completes, waiting ones included, until the fence-peer handler returns (the peer outdated, fenced, or the handler timed out)',
+    ];
+  }
+  if (res.transmitting && flow.lineCap <= 0) {
+    const d = res.drbd;
+    const acks = d && d.net.protocol !== 'A' ? `protocol ${d.net.protocol} completes a write only when ${res.secondaryHost} acknowledges it: none can come` : `the send buffer cannot drain: writes wait for room in it`;
+    const giveUp = d ? `DRBD gives up on the peer after timeout ${+(d.net.timeout / 1e6).toFixed(1)} s with requests in flight (ping-int + ping-timeout when idle, ko-count × timeout for a stuck peer), then writes go on alone, marking the bitmap` : 'the transfer waits until the link is back';
+    return [`the link between ${res.primaryHost} and ${res.secondaryHost} carries nothing (cut, or the peer is down)`, acks, giveUp];
+  }
+  return null;
 }

@@ -93,6 +93,13 @@ export class BlockResource {
   attemptTimer: EventHandle | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   frozen: { readonly since: Micros; readonly until: Micros } | null = null;
+  /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
+  stopped: string | null = null;
+  /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */
+  promotedPos: number | null = null;
+  divergedBytes = 0;
+  /** Bytes the bitmap marked at a disconnect that the application was never told were written (protocol B/C in flight). */
+  unackedDirty = 0;
   /** No running disk held the newest data any more (recorded once). */
   everyCopyLost = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
@@ -129,9 +136,9 @@ export class BlockResource {
     return this.spec.name;
   }
 
-  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros } | null {
+  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros; crmFencePeer: { readonly timeout: Micros } | null } | null {
     const o = this.options;
-    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime } : null;
+    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime, crmFencePeer: o.crmFencePeer ?? null } : null;
   }
 
   get md(): MdResourceOptions | null {

@@ -134,5 +134,5 @@ export interface BlockView {
 
 /** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it; replsim does not serve a diskless primary through its peer). */
 export function primaryDown(v: Pick<BlockView, 'failedHosts' | 'failedDisks'>, r: BlockResource): boolean {
-  return v.failedHosts.has(r.primaryHost) || v.failedDisks.has(r.primaryDisk);
+  return v.failedHosts.has(r.primaryHost) || v.failedDisks.has(r.primaryDisk) || r.stopped !== null;
 }

@@ -31,6 +31,8 @@ import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
+import { Pacemaker } from './pacemaker/cluster.ts';
+import { hostBack, resume, stopPromoted } from './power.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
@@ -44,6 +46,8 @@ export class BlockWorld implements BlockView {
   readonly disks = new Map<string, DiskSpec>();
   readonly hostSite = new Map<string, string>();
   readonly failedHosts = new Set<string>();
+  /** Of failedHosts, those powered off by a fence device or the cluster: their disks are intact and come back with them. */
+  readonly poweredOff = new Set<string>();
   /** Disks that have failed (a disk fault): their copies are gone. */
   readonly failedDisks = new Set<string>();
   /** Disks slowed by a fault, as their queues see them now (service times × slowdown). */
@@ -62,7 +66,7 @@ export class BlockWorld implements BlockView {
   /** Every reflow computes every resource's flow (tests compare this with the incremental reflows). */
   fullReflows = false;
   /** Resources whose levels a discrete step moved since the last reflow (their flows are computed again). */
-  private readonly touched = new Set<string>();
+  readonly touched = new Set<string>();
   /** Each disk's streams, built again only where a resource's or a job's contribution changed. */
   private readonly loadTable = new DiskLoadTable();
   previousFlow(r: BlockResource): ResourceFlow | undefined {
@@ -76,6 +80,8 @@ export class BlockWorld implements BlockView {
   flowsComputed = 0;
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
+  /** The Pacemaker/Corosync cluster managing DRBD resources, when the scenario has one. */
+  readonly pacemaker: Pacemaker | null;
 
   constructor(
     readonly ctx: WorldContext,
@@ -93,15 +99,17 @@ export class BlockWorld implements BlockView {
       else this.byResource.set(w.resource, [state]);
     }
     for (const j of spec.jobs) this.startJob(j, false);
+    this.pacemaker = spec.pacemaker ? new Pacemaker(this, spec.pacemaker) : null;
   }
 
   start(): void {
+    this.pacemaker?.start();
     this.requestReflow();
   }
 
   // ------------------------------------------------------------------------------------ recording
 
-  private log(res: string | null, node: string | null, kind: EventKind, fact: Fact | string): void {
+  log(res: string | null, node: string | null, kind: EventKind, fact: Fact | string): void {
     this.ctx.history.event(this.ctx.sim.now, res, node, kind, fact);
   }
 
@@ -167,7 +175,13 @@ export class BlockWorld implements BlockView {
       }
       case 'failHost':
         this.step(null, op.host, kind, source, { kind: 'host-lost', host: op.host }, name);
-        this.failHost(op.host, now);
+        this.powerOff(op.host, 'lost');
+        break;
+      case 'powerOn':
+        this.log(null, op.host, kind, `${source}: host ${op.host} is powered on${name ? ` (${name})` : ''}`);
+        if (!this.failedHosts.has(op.host)) break;
+        if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, 'the plan');
+        else hostBack(this, op.host);
         break;
       case 'forcePrimary': {
         const r = this.resource(op.resource);
@@ -266,11 +280,12 @@ export class BlockWorld implements BlockView {
       }
       if (up && r.conn.kind === 'Connecting') this.scheduleAttempt(r, now);
     }
+    this.pacemaker?.onNetworkChange();
     this.requestReflow();
   }
 
   connect(r: BlockResource, now: Micros): void {
-    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || primaryDown(this, r) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
+    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || this.failedDisks.has(r.primaryDisk) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
       this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-gone', resource: r.name });
       return;
     }
@@ -314,6 +329,9 @@ export class BlockWorld implements BlockView {
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
     const lost = r.sendQ.valueAt(now) + inFlight(r.tcp(1, 0), 0);
     r.bitmap.add(now, lost, r.spec.maxBioSize);
+    // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
+    // what the peer had received counts as not acknowledged too).
+    if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
@@ -338,22 +356,39 @@ export class BlockWorld implements BlockView {
    */
   private fencePeer(r: BlockResource, now: Micros): void {
     const d = r.drbd!;
-    const until = (now + d.fencePeerTime) as Micros;
+    const crm = d.crmFencePeer;
+    const until = crm ? NEVER : ((now + d.fencePeerTime) as Micros);
     if (d.net.fencing === 'resource-and-stonith') {
       r.frozen = { since: now, until };
       this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-and-stonith' });
     } else this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-only' });
-    this.ctx.sim.at(until, `drbd ${r.name} fence-peer returns`, () => {
-      if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
-      const was = r.frozen;
-      r.frozen = null;
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-returned', resource: r.name, after: d.fencePeerTime, peer: r.secondaryHost, resumed: was !== null });
-      this.requestReflow();
+    // crm-fence-peer under Pacemaker returns when the cluster knows the peer's fate (pacemaker/cluster.ts).
+    if (crm && this.pacemaker?.fencePeer(r, crm.timeout)) return;
+    const after = crm ? crm.timeout : d.fencePeerTime;
+    this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} fence-peer returns`, () => {
+      const was = this.resumeAfterFencePeer(r);
+      this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-returned', resource: r.name, after, peer: r.secondaryHost, resumed: was });
     }, PRIORITY.protocol);
   }
 
+  /** The fence-peer handler exits with `code` (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
+  fencePeerReturns(r: BlockResource, code: number, why: string): void {
+    const was = this.resumeAfterFencePeer(r);
+    this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited ${code} ${why}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+  }
+
+  /** The peer is Outdated (for DRBD), frozen I/O resumes; whether it was frozen. */
+  private resumeAfterFencePeer(r: BlockResource): boolean {
+    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
+    const was = r.frozen !== null;
+    r.frozen = null;
+    this.touched.add(r.name);
+    this.requestReflow();
+    return was;
+  }
+
   /** The next connection attempt (every connect-int since the connection was lost) finds the peer. */
-  private scheduleAttempt(r: BlockResource, now: Micros): void {
+  scheduleAttempt(r: BlockResource, now: Micros): void {
     const c = r.conn;
     const d = r.drbd;
     if (c.kind !== 'Connecting' || !d || r.attemptTimer) return;
@@ -453,17 +488,57 @@ export class BlockWorld implements BlockView {
     }
   }
 
+  siteOf(host: string): string {
+    return this.hostSite.get(host)!;
+  }
+
+  /** The host loses power (the plan, a fence device): its disks, buffers and cluster stack with it. */
+  powerOff(host: string, why: string): void {
+    if (this.failedHosts.has(host)) return;
+    if (why !== 'lost') {
+      this.log(null, host, 'fault', `${host} is powered off (${why})`);
+      this.poweredOff.add(host);
+    }
+    // Its cluster stack stops first: a handler its peer starts now no longer hears it.
+    this.pacemaker?.nodeDown(host);
+    this.failHost(host, this.ctx.sim.now);
+    this.everything = true;
+    this.requestReflow();
+  }
+
+  /** The host runs again (pacemaker/cluster.ts after its boot, or the plan): see power.ts. */
+  hostBack(host: string): void {
+    hostBack(this, host);
+  }
+
+  resume(r: BlockResource, why: string): void {
+    resume(this, r, why);
+  }
+
+  stopPromoted(r: BlockResource, why: string): void {
+    stopPromoted(this, r, why);
+  }
+
+  /** Pacemaker promotes the survivor (as drbdadm primary): the same path as a forced promotion. */
+  promote(r: BlockResource, host: string, why: string): void {
+    this.log(r.name, host, 'failover', why);
+    this.forcePrimary(r, host, this.ctx.sim.now);
+    this.requestReflow();
+  }
+
   private failHost(host: string, now: Micros): void {
     this.failedHosts.add(host);
     for (const r of this.resources.values()) {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
+        r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
         r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${host}, the primary of ${r.name}, is lost; no node is primary`);
       } else if (r.secondaryHost === host) {
-        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${host} is lost`, true);
+        // A connection already lost (Connecting) loses nothing more.
+        if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, `${host} is lost`, true);
         r.peerDisk = 'Failed';
       }
     }
@@ -476,7 +551,8 @@ export class BlockWorld implements BlockView {
   private noteCopies(r: BlockResource, now: Micros): void {
     const c = copiesSample(r, this, now);
     this.ctx.history.block.copiesNow(c);
-    if (c.running.length > 0 || r.everyCopyLost) return;
+    // Every copy on powered-off hosts: unavailable until one boots, not lost.
+    if (c.running.length > 0 || (c.off?.length ?? 0) > 0 || r.everyCopyLost) return;
     r.everyCopyLost = true;
     const lost = r.lostPrimary;
     const acked = r.acked.valueAt(now);
@@ -505,9 +581,9 @@ export class BlockWorld implements BlockView {
     // acknowledge before the peer has it.
     const pipeLoses = !d || d.net.protocol === 'A';
     const pipe = pipeLoses ? Math.min(r.pipeApp.valueAt(now), acked) : 0;
-    const dirty = r.secondaryHost && r.dirtySince !== null ? r.bitmap.dirty(now) : 0;
+    const dirty = r.secondaryHost && r.dirtySince !== null ? Math.max(0, r.bitmap.dirty(now) - r.unackedDirty) : 0;
     if (pipe > EPS_BYTES) chain.push(`${mib(pipe)} of acknowledged writes were in ${r.primaryHost}'s send path, on the line or in ${r.secondaryHost}'s receive queue (${r.label} acknowledges before the peer has the data, rule 1)`);
-    if (dirty > EPS_BYTES) chain.push(`${mib(dirty)} of blocks written since ${r.dirtySince} µs were only marked in the bitmap (the peer was not being replicated to: ${r.conn.kind === 'StandAlone' ? r.conn.reason : r.conn.kind})`);
+    if (dirty > EPS_BYTES) chain.push(`${mib(dirty)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${r.conn.kind === 'StandAlone' ? r.conn.reason : r.conn.kind})`);
     if (r.peerDisk === 'Inconsistent') chain.push(`${r.secondaryHost} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`);
     const lostBytes = pipe + dirty;
     const fromPos = Math.max(0, acked - lostBytes);
@@ -559,8 +635,14 @@ export class BlockWorld implements BlockView {
     // Still trying to connect since the link failed (its connect-int ticks go on), or from now.
     const since = r.conn.kind === 'Connecting' ? r.conn.since : now;
     r.conn = oldAlive && r.drbd ? { kind: 'Connecting', since, reason: `${old} is still Primary` } : { kind: 'StandAlone', since: now, reason: `${old} is gone` };
+    // What the old node will have to be resynced with if it comes back (power.ts hostBack).
+    r.promotedPos = r.acked.valueAt(now);
+    r.divergedBytes = lost?.lostBytes ?? 0;
+    r.stopped = null;
+    r.frozen = null;
     r.dirtySince = now;
     r.bitmap.clear(now);
+    r.unackedDirty = 0;
     this.emptyPath(r, now);
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
@@ -573,7 +655,7 @@ export class BlockWorld implements BlockView {
     if (r.conn.kind === 'Connecting' && this.pathUp(r)) this.scheduleAttempt(r, now);
   }
 
-  private setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
+  setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
     this.closeStall(w, now);
     w.outage = true;
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
@@ -699,7 +781,9 @@ export class BlockWorld implements BlockView {
   private releaseBacklogs(now: Micros): void {
     for (const r of this.resources.values()) {
       const ws = this.workloadsOf(r).filter((w) => w.backlog.valueAt(now) > 1e-6);
-      if (ws.length === 0 || primaryDown(this, r)) continue;
+      // Suspended I/O (fencing resource-and-stonith) completes nothing to the application until the
+      // handler returns: that is what keeps writes a STONITH could lose from being acknowledged.
+      if (ws.length === 0 || primaryDown(this, r) || r.frozen) continue;
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
@@ -809,11 +893,13 @@ export class BlockWorld implements BlockView {
       const c = r.conn;
       if (c.kind === 'SyncSource' && r.bitmap.dirty(now) <= EPS_BYTES) {
         r.bitmap.clear(now);
+        r.unackedDirty = 0;
         r.peerDisk = 'UpToDate';
         r.neverSynced = false;
         r.dirtySince = null;
         r.conn = { kind: 'Connected', since: now };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost });
+        this.pacemaker?.resynced(r);
       }
       if (c.kind === 'Ahead' && c.resyncAt !== null && now >= c.resyncAt) {
         const dirty = r.bitmap.dirty(now);

@@ -65,8 +65,8 @@ export interface DiskSolution {
 const OVERLOAD = 0.999;
 /** In overload the latency of what is served is taken at this utilisation; the backlog adds the rest. */
 const RHO_REPORT_CAP = 0.99;
-/** Fixed-share jobs cannot take the whole disk between them. */
-const MAX_SHARE = 0.95;
+/** Fixed-share jobs cannot take the whole disk between them (a single job's share above it is refused at load: grammar-block.ts). */
+export const MAX_SHARE = 0.95;
 
 /**
  * Positioning probability of each stream: for a sequential stream, the chance that the member's previous

@@ -22,6 +22,9 @@ describe('DRBD reconnects by itself after a network failure', () => {
     const r = run({ protocol: 'C', extraPlan: cut('+2m', '+2m3s') });
     expect(events(r, /connection lost/)).toEqual([]);
     expect(r.stalls).toHaveLength(1);
+    // The writes wait for acknowledgements a cut link cannot carry: not the (idle) local disk.
+    expect(r.stalls[0]!.bottleneck).toBe('peer-unreachable');
+    expect(r.stalls[0]!.chain!.map((c) => c.text).join(' ')).toMatch(/carries nothing .* protocol C completes a write only when s acknowledges it: none can come .* gives up on the peer after timeout 6 s/);
     expect(r.stalls[0]!.seconds).toBeGreaterThan(2.5);
     expect(r.stalls[0]!.seconds).toBeLessThan(3.5);
     expect(r.dataLoss).toEqual([]);

@@ -2,12 +2,13 @@
 import type { BlockFact } from '../../../history/facts/block.ts';
 import { human, mb, mib, ms, pct } from '../../../models/block/explain.ts';
 import { code, join, node, p } from '../parts.ts';
+import { optionText } from '../../options-text.ts';
 import type { TemplatesOf } from './types.ts';
 
 export const BLOCK: TemplatesOf<BlockFact> = {
   'block-connect': (f) => p`connect ${f.resource}`,
   'block-disconnect': (f) => p`disconnect ${f.resource}`,
-  'block-adjust': (f) => p`adjust ${f.resource}: ${join(f.set.map((o) => code(`${o.option} ${typeof o.value === 'number' && o.value > 1e5 ? mib(o.value) : String(o.value)}`)))}`,
+  'block-adjust': (f) => p`adjust ${f.resource}: ${join(f.set.map((o) => code(optionText(o.option, o.value))))}`,
   'disk-job-start': (f) => p`${f.job} "${f.name}" starts on ${f.disk} (${'share' in f.pace ? `${pct(f.pace.share)} of disk time` : mb(f.pace.rate)})`,
   'disk-job-stop': (f) => p`job "${f.name}" on ${f.disk} stops`,
   'io-workload': (f) => p`workload ${f.workload}: ${f.iops}/s, ${pct(f.readShare)} reads, ${pct(f.random)} random, ${mib(f.size)}`,

@@ -1,0 +1,86 @@
+/**
+ * Hosts that come back, and the Promoted role stopped and resumed: what a rebooted node's DRBD does. A node
+ * boots with DRBD Secondary (the init scripts or Pacemaker bring the resource up, not Primary): the
+ * application's writes wait until something promotes the node that holds the newest data (Pacemaker, or at
+ * once for a host outside a cluster: ASSUMPTION, an operator's drbdadm primary). A node that comes back
+ * after its peer was promoted is the peer's Outdated secondary: it reconnects at the next connect-int and is
+ * resynced over what the new primary wrote since (and over its own writes the new primary lacks).
+ */
+import type { Micros } from '../../engine/time.ts';
+import { mib } from './explain.ts';
+import type { BlockResource } from './resource.ts';
+import type { BlockWorld } from './world.ts';
+
+export function hostBack(w: BlockWorld, host: string): void {
+  if (!w.failedHosts.has(host)) return;
+  w.failedHosts.delete(host);
+  w.poweredOff.delete(host);
+  const now = w.ctx.sim.now;
+  const managed = (r: BlockResource) => w.pacemaker?.manages(r) ?? false;
+  for (const r of w.resources.values()) {
+    const side = r.spec.primary.host === host ? r.spec.primary : r.spec.secondary.host === host ? r.spec.secondary : null;
+    if (!side || w.failedDisks.has(side.disk)) continue;
+    if (r.primaryHost === host) {
+      // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
+      r.stopped = `${host} rebooted: DRBD is Secondary until it is promoted again`;
+      w.log(r.name, host, 'replication', `${r.name}: ${host} is back; DRBD Secondary${managed(r) ? ', until Pacemaker promotes it' : ''}`);
+      if (!managed(r)) resume(w, r, `${host} is made Primary again`);
+    } else {
+      if (r.secondaryHost === null) {
+        // The peer was promoted while this node was down: it is the new primary's secondary now.
+        r.secondaryHost = host;
+        r.secondaryDisk = side.disk;
+        const since = r.promotedPos ?? r.acked.valueAt(now);
+        const w0 = w.workloadsOf(r)[0]?.spec;
+        const written = Math.min(r.acked.valueAt(now) - since, w0?.workingSet ?? r.spec.size);
+        const dirty = Math.min(r.spec.size, written + r.divergedBytes);
+        // ASSUMPTION: the blocks written since the promotion are as many as the bytes (capped by the working set);
+        // a diverged old primary (writes it acknowledged that the new one lacks) is resynced over them too, as
+        // after a split brain resolved against it (DRBD would find the split brain at the handshake: see docs/model-drbd.md).
+        if (dirty > 0) r.bitmap.add(now, dirty, r.spec.maxBioSize);
+        r.divergedBytes = 0;
+      }
+      if (r.secondaryHost !== host) continue;
+      r.peerDisk = 'Outdated';
+      r.peerRole = 'Secondary';
+      w.log(r.name, host, 'replication', `${r.name}: ${host} is back, DRBD Secondary and Outdated; ${mib(r.bitmap.dirty(now))} out of sync to resync from ${r.primaryHost}`);
+    }
+    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') {
+      r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
+      if (w.pathUp(r)) w.scheduleAttempt(r, now);
+    }
+    w.touched.add(r.name);
+  }
+  w.requestReflow();
+}
+
+/** The Promoted role runs again where it was: the application's writes go on. */
+export function resume(w: BlockWorld, r: BlockResource, why: string): void {
+  const now = w.ctx.sim.now;
+  r.stopped = null;
+  // Its disk held every write it acknowledged: nothing it wrote is lost by its return.
+  r.lostPrimary = null;
+  for (const wl of w.workloadsOf(r)) {
+    if (!wl.outage) continue;
+    w.ctx.history.setWriteStatus({ cluster: r.name, workload: wl.spec.name }, now, null);
+    wl.outage = false;
+  }
+  w.log(r.name, r.primaryHost, 'promote', `${r.name}: ${why}; the application writes to ${r.primaryHost} again`);
+  if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
+    r.conn = { kind: 'Connecting', since: now, reason: 'promoted again' };
+    if (w.pathUp(r)) w.scheduleAttempt(r, now);
+  }
+  w.touched.add(r.name);
+  w.requestReflow();
+}
+
+/** The promoted instance stops (no-quorum-policy stop or demote): writes fail until it runs again. */
+export function stopPromoted(w: BlockWorld, r: BlockResource, why: string): void {
+  const now = w.ctx.sim.now as Micros;
+  r.stopped = why;
+  r.frozen = null;
+  w.log(r.name, r.primaryHost, 'failover', `${r.name}: ${why}: DRBD demoted on ${r.primaryHost}, the application's writes fail`);
+  for (const wl of w.workloadsOf(r)) w.setOutage(wl, r, now, why);
+  w.touched.add(r.name);
+  w.requestReflow();
+}
