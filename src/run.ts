@@ -170,6 +170,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     ...xidReport(world, history, clock, end),
     stats: { events: world.ctx.sim.eventsProcessed },
     ...(world.block || history.metrics.length > 0 ? { series: [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
+    ...(world.block ? { devices: world.block.devices(end) } : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };

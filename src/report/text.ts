@@ -126,8 +126,12 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.dataLoss.length === 0) para(`No acknowledged ${noun(r, null)} was lost.`, IN, undefined, c.green);
   for (const l of r.dataLoss) {
     const span = (clock.us(l.to) - clock.us(l.from)) / 1e6;
+    // A block device has no timeline nor WAL: its loss is writes and bytes of data.
+    const block = noun(r, l.cluster) === 'write';
     para(
-      `${counted(l.commits, noun(r, l.cluster))} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`,
+      block
+        ? `${counted(l.commits, 'write')} lost in ${l.cluster}: acknowledged by ${l.node} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of data.`
+        : `${counted(l.commits, 'commit')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`,
       IN,
     );
     para(`Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`, IN, `${IN}  `);
@@ -211,6 +215,23 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
         `${IN}    `,
         `${IN}      `,
       );
+    }
+  }
+  // ---- Devices at the end: a pair that never connected, or is still resyncing, shows here.
+  if (r.devices && r.devices.length > 0) {
+    if (out.at(-1) !== '' && r.nodes.length > 0) out.push('');
+    out.push(c.b('Devices at the end'));
+    const resCol = Math.max(4, ...r.devices.map((d) => printable(d.resource).length));
+    for (const d of r.devices) {
+      const pair = d.secondary === null ? printable(d.primary) : `${printable(d.primary)} → ${printable(d.secondary)}`;
+      const state = [
+        `${d.connection}${d.reason ? ` (${printable(d.reason)})` : ''}`,
+        d.secondary === null ? null : `peer disk ${d.peerDisk}`,
+        d.outOfSync > 0 ? `${size(d.outOfSync)} out of sync` : null,
+        d.hostsDown.length > 0 ? `down: ${d.hostsDown.map((h) => printable(h)).join(', ')}` : null,
+      ].filter((x) => x !== null);
+      const head = `${IN}${printable(d.resource).padEnd(resCol)} ${d.replication.padEnd(4)} `;
+      para(`${pair}: ${state.join(', ')}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
     }
   }
   for (const a of r.assessments) {

@@ -65,6 +65,25 @@ export interface EventJson {
   readonly repeated?: { readonly count: number; readonly last: string };
 }
 
+/** A replicated block device at the end of the run (block: resources): its connection and its peer's disk, as drbdadm status shows them. */
+export interface DeviceJson {
+  readonly resource: string;
+  /** drbd, md (a RAID-1 with a write-mostly leg) or walb. */
+  readonly replication: 'drbd' | 'md' | 'walb';
+  readonly primary: string;
+  readonly secondary: string | null;
+  /** The connection state (drbdadm cstate): Connected, SyncSource, Ahead, Connecting, StandAlone... */
+  readonly connection: string;
+  /** Why a StandAlone or Connecting resource is so, in the model's words. */
+  readonly reason: string | null;
+  /** The peer's disk state (UpToDate, Inconsistent, Outdated, Failed). */
+  readonly peerDisk: string;
+  /** Bytes marked out of sync in the bitmap. */
+  readonly outOfSync: number;
+  /** Hosts of the resource that are down at the end (lost, or powered off by fencing). */
+  readonly hostsDown: readonly string[];
+}
+
 export interface NodeJson {
   readonly name: string;
   readonly cluster: string;
@@ -265,4 +284,6 @@ export interface Report {
   readonly stats: { readonly events: number };
   /** Time series of block replication (present when the scenario has a `block:` section). */
   readonly series?: readonly SeriesJson[];
+  /** Replicated block devices at the end (present when the scenario has a `block:` section). */
+  readonly devices?: readonly DeviceJson[];
 }

@@ -443,7 +443,9 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         size: req(size({ positive: true }), 'Device size.'),
         primary: req(endpointDecoder, 'The host writes go to at the start, and its backing disk.'),
         secondary: req(endpointDecoder, 'The peer at the other site, and its backing disk.'),
-        connected: withDefault(boolean(), 'true: the peers start connected and in sync; false: StandAlone, a plan `connect` starts the initial full sync.', false),
+        // A pair written without `connected` is a running one (Connected, UpToDate on both sides), as a user describing their
+        // replicated volume means: a default of StandAlone replicated nothing, silently.
+        connected: withDefault(boolean(), 'true (default): the peers start connected and in sync; false: StandAlone, never synced: a plan `connect` starts the initial full sync.', true),
         max_bio_size: withDefault(size({ positive: true }), 'Largest request a resync merges adjacent dirty blocks into (the device\'s max hw I/O size). ASSUMPTION default.', 128 * KIB, '128KiB'),
         drbd: opt(drbdDecoder, 'Replicate with DRBD.'),
         md: opt(mdDecoder, 'Replicate with an mdadm RAID1 whose remote leg is --write-mostly --write-behind.'),

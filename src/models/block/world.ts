@@ -39,6 +39,19 @@ import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, typ
 const STALL_MERGE_GAP = 60_000_000;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
+/** A resource's state as `drbdadm status` shows it (the report's devices at the end: report/types.ts DeviceJson). */
+export interface BlockDeviceState {
+  readonly resource: string;
+  readonly replication: 'drbd' | 'md' | 'walb';
+  readonly primary: string;
+  readonly secondary: string | null;
+  readonly connection: BlockResource['conn']['kind'];
+  readonly reason: string | null;
+  readonly peerDisk: BlockResource['peerDisk'];
+  readonly outOfSync: number;
+  readonly hostsDown: readonly string[];
+}
+
 /** Iterations of the disk ↔ line fixed point per reflow. */
 const ITERATIONS = 4;
 
@@ -618,7 +631,7 @@ export class BlockWorld implements BlockView {
         bytes: Math.round(lost.lostBytes),
         fromPos: lost.fromPos,
         toPos: lost.toPos,
-        chain: [...lost.chain, `${host} was made primary at ${(now / 1e6).toFixed(1)} s without them: they are not on the surviving device`],
+        chain: [...lost.chain, `${host} was made primary without them: they are not on the surviving device`],
       });
     }
     if (oldAlive && r.drbd) {
@@ -1206,6 +1219,22 @@ export class BlockWorld implements BlockView {
   }
 
   /** At the end of the run: close what is open. */
+  /** Each resource's state at `t`, as `drbdadm status` would show it (the report's devices at the end). */
+  devices(t: Micros): BlockDeviceState[] {
+    return [...this.resources.values()].map((r) => ({
+      resource: r.name,
+      replication: r.options.kind,
+      primary: r.primaryHost,
+      secondary: r.secondaryHost,
+      connection: r.conn.kind,
+      reason: r.conn.kind === 'StandAlone' || r.conn.kind === 'Connecting' ? r.conn.reason : null,
+      peerDisk: r.peerDisk,
+      // Never synced (created StandAlone, never connected): the whole device awaits its initial full sync.
+      outOfSync: r.neverSynced ? r.spec.size : Math.round(r.bitmap.dirty(t)),
+      hostsDown: [r.primaryHost, r.secondaryHost].filter((h): h is string => h !== null && this.failedHosts.has(h)),
+    }));
+  }
+
   finish(end: Micros): void {
     this.sampleDisks(end);
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
