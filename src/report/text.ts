@@ -311,7 +311,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   }
   for (const x of r.xid) {
     const headroom = 1 - x.maxAge / x.stopAge;
-    const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : 'not rising at the end';
+    const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : (x.endAge < x.maxAge ? 'no stop ahead: vacuums bring it back down' : 'not rising at the end');
     para(`${x.cluster}: age(datfrozenxid) peaked at ${count(x.maxAge)} (${percent(1 - headroom)} of the stop limit) at ${at(x.maxAgeAt)}; ${state}`, label('XIDs'), rest, x.stopAt ? c.red : (s) => s);
   }
   if (r.nodes.length > 0) {

@@ -146,7 +146,10 @@ export interface XidJson {
   readonly firstWarningAt: string | null;
   /** When writes stopped at the wraparound limit, or null. */
   readonly stopAt: string | null;
-  /** Where the age would reach the stop limit at the end's XID rate, or null when it is not rising. */
+  /**
+   * Where the age would reach the stop limit (vacuum/projection.ts): at the end's XID rate while a holder pins
+   * the horizon or nothing has frozen yet, else where rising saw-tooth peaks meet it; null when no stop is ahead.
+   */
   readonly projectedStopAt: string | null;
   readonly warnAge: number;
   readonly stopAge: number;

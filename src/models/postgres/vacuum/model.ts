@@ -24,6 +24,7 @@ import { Horizons, type Holder } from './horizons.ts';
 import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from './limits.ts';
 import { buildDatabases, PAGE, type DatabaseState, type Relation } from './relations.ts';
 import { cutoffsFor, DEFAULT_DISK_THROUGHPUT, speed, VacuumRun, workOf, type CostBudget, type VacuumTrigger } from './vacuum.ts';
+import { projectedStop } from './projection.ts';
 
 /** XID counter at the start (a FullTransactionId: no wraparound inside the simulator, ages are differences). */
 export const START_XID = 1_000_000_000;
@@ -571,7 +572,22 @@ export class VacuumModel {
     const endAge = this.maxXidAge(now);
     const { stopAge } = this.limits;
     const rate = this.nextXid.rate;
-    const projectedStopAt = this.stopped ? null : rate > 0 && this.databases.length > 0 ? ((now + Math.ceil((stopAge - endAge) / rate)) as Micros) : null;
+    const history = this.cluster.ctx.history;
+    const name = this.cluster.name;
+    const holds = history.holds.filter((h) => h.cluster === name && h.kind !== 'restart_lsn');
+    const releases = holds.map((h) => h.until).filter((u): u is Micros => u !== null);
+    const projectedStopAt =
+      this.stopped || this.databases.length === 0
+        ? null
+        : projectedStop({
+            samples: history.metrics.filter((m) => m.cluster === name && m.name === 'max_xid_age'),
+            pinned: holds.some((h) => h.until === null),
+            lastRelease: releases.length > 0 ? (Math.max(...releases) as Micros) : null,
+            now,
+            endAge,
+            rate,
+            stopAge,
+          });
     return { maxAge: Math.round(this.maxAge.value), maxAgeAt: this.maxAge.at, endAge: Math.round(endAge), firstWarningAt: this.firstWarningAt, stopAt: this.stopAt, projectedStopAt };
   }
 }
