@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DEEP } from '../support/properties.ts';
 import { fuzzDocuments, generatedBases } from '../support/yaml-mutations.ts';
 
-const DOCUMENTS = DEEP ? 30_000 : 3_800;
+const DOCUMENTS = DEEP ? 30_000 : 2_500;
 
 describe('fuzz: generated scenarios, damaged', () => {
   it(`${DOCUMENTS} damaged documents give a Scenario or one positioned ScenarioError`, () => {

@@ -10,7 +10,7 @@ import type { Scenario } from '../../src/scenario/types.ts';
 import { DEEP } from '../support/properties.ts';
 import { fuzzDocuments, generatedBases } from '../support/yaml-mutations.ts';
 
-const DOCUMENTS = DEEP ? 30_000 : 3_800;
+const DOCUMENTS = DEEP ? 30_000 : 2_500;
 const RUN_SAMPLE = DEEP ? 2_000 : 250;
 const LIMITS = { maxEvents: 50_000, maxWallSeconds: 2 };
 
