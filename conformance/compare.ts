@@ -1,5 +1,5 @@
 /** Per-step, per-node comparison of a real run with the model's, and docs/conformance.md. */
-import { statusOf, type NodeObservation, type StepObservation } from './observe.ts';
+import { statusOf, type SlotObservation, type StepObservation } from './observe.ts';
 import { applyIntended, describeOp, describeTopology, initialIntended, type Sequence } from './sequence.ts';
 
 export interface Difference {
@@ -15,11 +15,53 @@ export interface Difference {
    * promote, a repoint that restarts): the loop ran once more before the operation took effect.
    */
   readonly carried?: boolean;
+  /** The node's connection to its upstream was cut during the step (from its `cut` step to its `heal` step, both included). */
+  readonly cut?: boolean;
 }
 
-/** Observations compared only when asked (--compare): the model does not produce all of them faithfully yet. */
+/** Observations compared only when asked (--compare), or by default where they are comparable (EXTENDED_DEFAULT). */
 export type Comparable = 'wal' | 'slots' | 'lines';
 export const COMPARABLE: readonly Comparable[] = ['wal', 'slots', 'lines'];
+
+/**
+ * Compared by default in the sequences of the extended vocabulary: there bursts of tens of MiB, checkpoints,
+ * retention settings and slots make WAL volumes a matter of segments, which the model's WAL per row does not
+ * blur. In the classic sequences a few rows write a few kB: every node's pg_wal is its first segments, whose
+ * number is the harness's setup (initdb, the base backups' segment switches), not the scenario.
+ */
+export const EXTENDED_DEFAULT: readonly Comparable[] = ['wal', 'slots'];
+
+/** Whether a sequence uses the extended vocabulary (sequence.ts generateExtendedSequence). */
+export function isExtended(seq: Sequence): boolean {
+  return seq.ops.some((o) => !['insert', 'promote', 'repoint', 'restart', 'stop', 'start'].includes(o.kind) || ('mode' in o && o.mode !== undefined && o.mode !== 'fast'));
+}
+
+/**
+ * The WAL span of a node agrees when the real one exceeds the model's by no less than -1 and no more than the
+ * real node's head start + 1 segments. The head start: a real node begins with more segments than the model's
+ * one (initdb's first segments and each base backup's segment switch on the primary, the backup's start
+ * segment on a standby), its difference at the first step; a checkpoint that removes WAL removes them too,
+ * so any amount of it down to none may remain. ±1: a burst's records carry headers (1 MiB messages write a
+ * little more than 1 MiB) and a segment boundary may fall on either side of the same position.
+ */
+export function walSpanAgrees(real: number, model: number, headStart: number): boolean {
+  const d = real - model;
+  return d >= -1 && d <= Math.max(0, headStart) + 1;
+}
+
+/** restart_lsn segments behind the WAL end agree within one segment (the same boundary effect as the WAL span). */
+const slotLine = (x: SlotObservation) => `${x.name}${x.active ? ' active' : ''}${x.walStatus ? ` ${x.walStatus}` : ''}${x.restartBehind === null ? ' (no restart_lsn)' : ` ${x.restartBehind} behind`}${x.safeSegments === null ? '' : ` safe ${x.safeSegments}`}`;
+
+function slotsAgree(real: readonly SlotObservation[], model: readonly SlotObservation[]): boolean {
+  if (real.length !== model.length) return false;
+  const byName = new Map(model.map((x) => [x.name, x]));
+  return real.every((r) => {
+    const m = byName.get(r.name);
+    if (!m || m.active !== r.active || m.walStatus !== r.walStatus) return false;
+    const near = (a: number | null, b: number | null) => (a === null) === (b === null) && (a === null || Math.abs(a - b!) <= 1);
+    return near(r.restartBehind, m.restartBehind) && near(r.safeSegments, m.safeSegments);
+  });
+}
 
 export interface SequenceResult {
   readonly seq: Sequence;
@@ -64,11 +106,20 @@ export function compactLog(lines: readonly string[]): string[] {
 
 const list = (xs: readonly (string | number)[] | null) => (xs === null ? '(not running)' : xs.length ? xs.join(', ') : '—');
 
-export function compareRuns(seq: Sequence, real: readonly StepObservation[], model: readonly StepObservation[], extra: ReadonlySet<Comparable> = new Set()): Difference[] {
+export function compareRuns(seq: Sequence, real: readonly StepObservation[], model: readonly StepObservation[], asked: ReadonlySet<Comparable> = new Set()): Difference[] {
   const out: Difference[] = [];
   const intended = initialIntended(seq);
+  const extra = new Set<Comparable>([...asked, ...(isExtended(seq) ? EXTENDED_DEFAULT : [])]);
+  // Each node's head start in WAL segments (walSpanAgrees), at its first step where both sides ran.
+  const headStart = new Map<string, number>();
+  for (const n of seq.nodes) {
+    const k = real.findIndex((r, i) => r.nodes[n.name]?.state === 'running' && model[i]?.nodes[n.name]?.state === 'running' && r.nodes[n.name]?.wal && model[i]?.nodes[n.name]?.wal);
+    if (k >= 0) headStart.set(n.name, real[k]!.nodes[n.name]!.wal!.span - model[k]!.nodes[n.name]!.wal!.span);
+  }
+  const cutNow = new Set<string>();
   seq.ops.forEach((op, k) => {
     applyIntended(intended, op);
+    if (op.kind === 'cut') cutNow.add(op.node);
     const r = real[k]!;
     const m = model[k]!;
     const d = (node: string, field: Difference['field'], rv: string, mv: string) => {
@@ -84,10 +135,12 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
       if (rn.state === 'running' && mn.state === 'running') {
         d(n.name, 'rows', `${list(rn.rows)}${rn.partial.length ? ` (partial ${list(rn.partial)})` : ''}`, `${list(mn.rows)}${mn.partial.length ? ` (partial ${list(mn.partial)})` : ''}`);
       }
-      if (extra.has('wal') && rn.wal && mn.wal && rn.state === 'running' && mn.state === 'running') d(n.name, 'wal', `${rn.wal.span} segments`, `${mn.wal.span} segments`);
-      if (extra.has('slots') && rn.slots !== undefined && mn.slots !== undefined) {
-        const show = (xs: NodeObservation['slots']) => (xs ?? []).map((x) => `${x.name}${x.active ? ' active' : ''}${x.walStatus ? ` ${x.walStatus}` : ''}`).sort().join(', ') || '—';
-        d(n.name, 'slots', show(rn.slots), show(mn.slots));
+      if (extra.has('wal') && rn.wal && mn.wal && rn.state === 'running' && mn.state === 'running' && !walSpanAgrees(rn.wal.span, mn.wal.span, headStart.get(n.name) ?? 0)) {
+        out.push({ step: k, op: describeOp(op), node: n.name, field: 'wal', real: `${rn.wal.span} segments`, model: `${mn.wal.span} segments (head start ${headStart.get(n.name) ?? 0})` });
+      }
+      if (extra.has('slots') && rn.slots && mn.slots && rn.state === 'running' && mn.state === 'running' && !slotsAgree(rn.slots, mn.slots)) {
+        const show = (xs: readonly SlotObservation[]) => xs.map(slotLine).sort().join(', ') || '—';
+        out.push({ step: k, op: describeOp(op), node: n.name, field: 'slots', real: show(rn.slots), model: show(mn.slots) });
       }
       if (extra.has('lines') && rn.lines && mn.lines) {
         for (const proc of new Set([...Object.keys(rn.lines), ...Object.keys(mn.lines)])) {
@@ -106,9 +159,10 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
         const before = new Set(k > 0 ? (real[k - 1]!.nodes[n.name]?.messages ?? []) : []);
         const slowOp = op.kind === 'stop' || op.kind === 'restart' || op.kind === 'promote' || op.kind === 'repoint' || op.kind === 'start';
         const carried = slowOp && n.name !== op.node && onlyModel.length === 0 && onlyReal.every((x) => before.has(x));
-        out.push({ step: k, op: describeOp(op), node: n.name, field: 'messages', real: onlyReal.join(' / ') || '—', model: onlyModel.join(' / ') || '—', ...(carried ? { carried } : {}) });
+        out.push({ step: k, op: describeOp(op), node: n.name, field: 'messages', real: onlyReal.join(' / ') || '—', model: onlyModel.join(' / ') || '—', ...(carried ? { carried } : {}), ...(cutNow.has(n.name) ? { cut: true } : {}) });
       }
     }
+    if (op.kind === 'heal') cutNow.delete(op.node);
   });
   return out;
 }
@@ -124,6 +178,11 @@ export const LIMITATIONS: readonly Limitation[] = [
     id: 'retry-during-operation',
     matches: (d) => d.field === 'messages' && d.carried === true,
     text: 'An operation takes a real server a moment (`pg_ctl stop` waits for the shutdown checkpoint, `pg_ctl promote` for the end of recovery) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval` (1 s here), can log once more under the state before the operation. Only a difference made of messages the same node logged in the previous step, during a stop, start, restart, promote or repoint of another node, is counted as this.',
+  },
+  {
+    id: 'cut-by-proxy',
+    matches: (d) => d.field === 'messages' && d.cut === true,
+    text: "The harness cuts a standby's connection with its TCP proxy (conformance/proxy.ts), which pauses the connections it carries and holds new ones after accepting them (the handshake is the proxy's own): a walreceiver's request on its connection, or a new connection, waits without an error until the heal and goes on at once then; and whether `wal_receiver_timeout` (60 s) runs out during the cut depends on how long the real steps took (a few seconds to a minute each, by their settle waits). The model cuts a link: packets are dropped, a new connection waits for its SYN retransmissions (up to 127 s, reconnect.ts), an idle walreceiver's restart fails as a new attempt would, and its steps are 30 s. So the retry loop of a cut standby logs at other steps on the two sides (seen on every major in ext-2: the real standby's idle walreceiver answered its restart request at the heal with `End of WAL reached on timeline 1`, the model's at the next SYN after the step). Only differences of messages on the cut node, from its cut to its heal, are counted as this.",
   },
 ];
 
@@ -165,6 +224,14 @@ export const MODEL_FIXES: readonly { readonly what: string; readonly real: strin
     what: 'A reload of `primary_conninfo` does not move a walreceiver that is idle after the end of a timeline: the startup process drops the restart request because its next attempt already starts the walreceiver (xlogrecovery.c WaitForWALToBecomeAvailable resets pendingWalRcvRestart when startWalReceiver is set), and a waiting walreceiver restarts on its old connection (walreceiverfuncs.c RequestXLogStreaming; walreceiver.c WalRcvWaitForStartPosition). It reaches the new upstream once that connection breaks (the old upstream\'s shutdown, noticed at the next IDENTIFY_SYSTEM) or the server restarts. A walreceiver fetches history files from the timeline it streams up to the upstream\'s (WalRcvFetchTimeLineHistoryFiles), and at the end of a stream up to the next timeline.',
     real: 'after the reload, the same walreceiver process (same PID) logged `restarted WAL streaming` on its old upstream: a stuck `current` standby repointed to a node later promoted to timeline 4 never fetched 00000004.history (seed-33 step 9), and an old primary repointed to a stopped node kept logging `End of WAL reached on timeline 1` and `new timeline 3 forked off …` from its old upstream (seed-42 step 9).',
   },
+  {
+    what: 'A physical slot created by `pg_create_physical_replication_slot(name, true)` (or pg_basebackup\'s RESERVE_WAL) reserves WAL from RedoRecPtr, the redo point of the server\'s last checkpoint or restartpoint (slot.c ReplicationSlotReserveWal), not from its WAL end; and from 13 a reload that changes `primary_slot_name` restarts the walreceiver, which then streams through the slot (startup.c StartupRereadConfig).',
+    real: 'a slot created on a standby whose WAL had reached the next segment after its restartpoint showed restart_lsn one segment behind on 10.23 to 18.4 (ext-1 step 5); the model showed 0.',
+  },
+  {
+    what: 'After `replication terminated by primary server` at its upstream\'s clean shutdown the walreceiver logs FATAL `could not send end-of-streaming message to primary: …` in libpq\'s words of the version, and from 14 `redo done at` ends with the startup process\'s ` system usage: CPU: …` (messages.ts).',
+    real: 'conformance/messages-check.sh on 10.23 to 18.4, and every recorded sequence that stopped an upstream or promoted a standby: `no COPY in progress` up to 13, `server closed the connection unexpectedly` first from 14, `invalid socket` added in 18.',
+  },
 ];
 
 /** What is known of the disagreements still open (not yet fixed, not yet a documented limitation). */
@@ -203,9 +270,13 @@ const HOW: readonly string[] = [
   '',
   'The extended vocabulary (`--extended`: checkpoints, bursts of WAL, slots, `max_slot_wal_keep_size`, `wal_keep_size`,',
   'archiving and `restore_command`, synchronous replication with a waiting commit cancelled, timed out or terminated, stop',
-  'modes, a cut of a standby\'s connection through a TCP proxy) runs on real servers; a sequence with a step the model cannot',
-  'run yet (conformance/model.ts modelGap) is listed as run on real servers only, and its observations can be recorded',
-  '(`--record`) and compared later (`--render-from`).',
+  'modes, a cut of a standby\'s connection through a TCP proxy) runs on both sides: in the model a `CHECKPOINT` is the plan\'s',
+  '`checkpoint` step (a restartpoint on a standby), a slot used by a standby is `primary_slot_name` (a reload from 13, a',
+  'restart before), archiving is `archive_mode = on` with an `archive_command` (a restart the first time; a failing command',
+  'the `archive_fails` fault), `restore_command` a setting (a reload from 14, a restart before), an immediate stop or restart',
+  'a crash (and a start), a cut a partition of the link between the standby\'s site and its upstream\'s. A step the model could',
+  'not run would be listed as run on real servers only (conformance/model.ts modelGap; none is now). In these sequences the',
+  'WAL span and the slots are compared too (below).',
   '',
   'The full run also holds two synchronous-commit sequences (conformance/sequence.ts syncSequences): a commit waiting for a',
   'synchronous standby that never connects is hidden from other sessions on the primary while it waits and visible on the',
@@ -230,9 +301,9 @@ const COMPARED_TABLE = `| what | real server | model | compared as |
 | status | derived the same way on both sides: **primary**; a standby **follows** when it has its upstream's timeline and exactly its upstream's rows; **diverged** when it has rows its upstream lacks or logs a divergence message (not in this server's history, forked off, not a child, does not contain minimum recovery point); otherwise **stuck**; **down**, **failed** | same derivation | equal |
 | messages | the node's own log (\`startup\`, \`walreceiver\`, \`postmaster\` lines; an upstream's walsender errors are the upstream's; ≤ 12 has no backend type in log_line_prefix, so lines are attributed by application_name and by messages only one process prints, conformance/logs.ts) during the step, matched against the messages of postgres.md §0, LSNs and segment names dropped, timeline numbers kept | the log lines the model records for the node during the step | equal sets |
 | insert | the INSERT succeeds | the step's writes are accepted | equal |
-| wal (\`--compare wal\`) | WAL segment files in \`pg_wal\`: the span from the oldest to the one being written (recycled future segments excluded) | from the oldest segment kept to the one written | equal span; not compared by default (the model's WAL volume per row is not PostgreSQL's) |
-| slots (\`--compare slots\`) | \`pg_replication_slots\`: name, active, restart_lsn (in segments behind the WAL end), wal_status and safe_wal_size (13+) | not observed yet | not compared by default |
-| lines (\`--compare lines\`) | every log line of the step per process (startup, walreceiver, walsender, checkpointer, postmaster, archiver), normalised (LSNs, segment names, PIDs, times dropped) | the model's log lines per process | equal sets per process; not compared by default |`;
+| wal (extended sequences; \`--compare wal\` for the others) | WAL segment files in \`pg_wal\`: the span from the oldest to the one being written (recycled future segments excluded) | from the oldest segment kept to the one written | real − model between −1 and the node's head start + 1 segments (compare.ts walSpanAgrees: a real node starts with more segments, initdb's and the base backups' segment switches, which a checkpoint that removes WAL removes too; ±1 for records' headers and boundaries). Not by default in the classic sequences: a few rows write a few kB, so every pg_wal is its first segments, which the harness's setup decides |
+| slots (extended sequences; \`--compare slots\` for the others) | \`pg_replication_slots\`: name, active, restart_lsn (in segments behind the node's WAL end), wal_status and safe_wal_size (13+) | the same of the model's slots (slots.ts views) | same names, active and wal_status; restart_lsn and safe_wal_size within one segment (the same boundary effect). The classic sequences have no slots |
+| lines (\`--compare lines\`) | every log line of the step per process (startup, walreceiver, walsender, checkpointer, postmaster, archiver), normalised (LSNs, segment names, PIDs, times dropped) | the model's log lines per process, a DETAIL or HINT as a line of its own as the server writes it | equal sets per process; not compared by default: the model prints the lines that tell what replication does, not every line a server writes (at start \`listening on\`, \`database system was shut down at\`, \`consistent recovery state reached\`, \`invalid record length\`; \`checkpoint starting\`/\`complete\` with log_checkpoints; the walreceiver's FATAL \`terminating walreceiver process due to administrator command\` at a shutdown or promotion; \`last completed transaction was at log time\`): on the full run's first 300 pairs every process differed somewhere (startup 1,426 step-node differences, postmaster 952, walreceiver 870, checkpointer 506, walsender 21) |`;
 
 export interface MajorRun {
   readonly major: number;

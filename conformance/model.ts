@@ -7,13 +7,14 @@
 import { seconds, type Micros } from '../src/engine/time.ts';
 import { World } from '../src/models/world.ts';
 import type { PgNode } from '../src/models/postgres/node.ts';
+import type { PgCluster } from '../src/models/postgres/cluster.ts';
 import { endOf, isAncestorOrSelf, type Timeline } from '../src/models/postgres/timeline.ts';
 import { runScenario } from '../src/run.ts';
 import type { History } from '../src/history/history.ts';
 import { ackedEnd } from '../src/checkers/dataLoss.ts';
 import type { Action, ActionBody, PgSettingsSpec, Scenario } from '../src/scenario/types.ts';
 import { action, buildScenario, node } from '../test/support/builder.ts';
-import { messageKeys, normaliseLine, OWN_PROCESSES, type NodeObservation, type StepObservation } from './observe.ts';
+import { messageKeys, normaliseLine, OWN_PROCESSES, type NodeObservation, type SlotObservation, type StepObservation } from './observe.ts';
 import { applyIntended, describeOp, initialIntended, type Op, type Rtt, type Sequence, type Setting } from './sequence.ts';
 
 /** Simulated seconds between steps: ample for the model to settle (retries every second). */
@@ -36,27 +37,22 @@ const rttSpec = (r: Rtt, major: number) => (typeof r === 'number' ? { tli: r } :
 /**
  * Why the model cannot run a step yet (null: it can). The real side runs every step; a sequence with such a
  * step is run on real servers only and reported as not compared (its observations can be recorded and
- * compared later with --render-from, once the model has the feature).
+ * compared later with --render-from, once the model has the feature). Every step of the vocabulary maps now.
  */
 export function modelGap(op: Op): string | null {
-  switch (op.kind) {
-    case 'checkpoint':
-      return 'a manual CHECKPOINT is not a scenario step (ActionBody has no checkpoint)';
-    case 'useSlot':
-      return 'a standby cannot use a slot: primary_slot_name is not modelled';
-    case 'configure':
-      if (op.setting.name === 'archive' || op.setting.name === 'restore_command') return 'WAL archiving and restore_command are not modelled';
-      return null;
-    case 'restart':
-      return op.mode === 'immediate' ? 'an immediate restart (crash and start at once) is not a scenario step' : null;
-    default:
-      return null;
-  }
+  void op;
+  return null;
 }
 
 export function sequenceGaps(seq: Sequence): string[] {
   return [...new Set(seq.ops.map(modelGap).filter((g): g is string => g !== null))];
 }
+
+/** The archive directory's commands as the harness writes them (real.ts configure, conf): the model needs only that they are set. */
+const ARCHIVE_COMMAND = 'test ! -f /archive/%f && cp %p /archive/%f';
+const RESTORE_COMMAND = 'cp /archive/%f %p';
+/** `archive_command = 'false'` fails for good: a failure that outlasts any sequence. */
+const FOREVER = seconds(365 * 86400);
 
 const MiBytes = 1024 * 1024;
 
@@ -75,8 +71,9 @@ function modelSetting(set: Setting, major: number): PgSettingsSpec {
     case 'synchronous_commit':
       return { synchronousCommit: set.value };
     case 'archive':
+      return { archiveMode: 'on', archiveCommand: ARCHIVE_COMMAND };
     case 'restore_command':
-      return {};
+      return { restoreCommand: set.on ? RESTORE_COMMAND : '' };
   }
 }
 
@@ -101,9 +98,12 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
   const add = (t: Micros, body: ActionBody) => actions.push(action(t, body));
   const intended = initialIntended(seq);
   const cutLinks = new Map<string, [string, string]>();
+  /** Nodes whose archive_mode the harness turned on (a restart the first time only: real.ts configure). */
+  const archiveModeOn = new Set<string>();
   seq.ops.forEach((op, k) => {
     const t = stepAt(k);
     const upstream = intended.upstream.get(op.node) ?? null;
+    const wasRunning = intended.running.get(op.node) !== false;
     applyIntended(intended, op);
     switch (op.kind) {
       case 'insert':
@@ -126,10 +126,18 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
       case 'start':
         return add(t, { kind: op.kind, node: op.node });
       case 'stop':
+        // smart and fast differ only by the clients they wait for; the sequences leave none connected but a
+        // commit left waiting, which the model's stop ends as a fast one does.
         return add(t, { kind: op.mode === 'immediate' ? 'crash' : 'stop', node: op.node });
       case 'repoint':
         return add(t, { kind: 'repoint', node: op.node, upstream: op.upstream });
       case 'restart':
+        if (op.mode === 'immediate') {
+          // pg_ctl restart -m immediate: SIGQUIT (no shutdown checkpoint), then a start with crash recovery.
+          add(t, { kind: 'crash', node: op.node });
+          if (op.rtt !== null) add(t, { kind: 'configure', node: op.node, settings: { recoveryTargetTimeline: rttSpec(op.rtt, major) }, restart: 'never' });
+          return add((t + 1000) as Micros, { kind: 'start', node: op.node });
+        }
         return add(
           t,
           op.rtt === null ? { kind: 'restart', node: op.node } : { kind: 'configure', node: op.node, settings: { recoveryTargetTimeline: rttSpec(op.rtt, major) }, restart: 'auto' },
@@ -138,8 +146,23 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
         return add(t, { kind: 'createSlot', cluster: 'main', slot: { name: op.slot, node: op.node, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false } });
       case 'dropSlot':
         return add(t, { kind: 'dropSlot', cluster: 'main', slot: op.slot });
+      case 'checkpoint':
+        return add(t, { kind: 'checkpoint', node: op.node });
+      case 'useSlot':
+        // primary_slot_name: a reload from 13, a restart before (settings.ts changeNeedsRestart; real.ts useSlot).
+        return add(t, { kind: 'configure', node: op.node, settings: { primarySlotName: op.slot }, restart: wasRunning ? 'auto' : 'never' });
       case 'configure':
-        return add(t, { kind: 'configure', node: op.node, settings: modelSetting(op.setting, major), restart: 'auto' });
+        if (op.setting.name === 'archive') {
+          // archive_mode = on needs a restart, the first time (a stopped node starts); archive_command alone a
+          // reload. `archive_command = 'false'` fails with exit code 1 at every attempt.
+          const first = !archiveModeOn.has(op.node);
+          archiveModeOn.add(op.node);
+          add(t, { kind: 'configure', node: op.node, settings: first ? modelSetting(op.setting, major) : { archiveCommand: ARCHIVE_COMMAND }, restart: 'auto' });
+          if (first && !wasRunning) add(t, { kind: 'start', node: op.node });
+          if (!op.setting.on) add(t, { kind: 'archiveFails', node: op.node, until: (t + FOREVER) as Micros, exitCode: 1 });
+          return;
+        }
+        return add(t, { kind: 'configure', node: op.node, settings: modelSetting(op.setting, major), restart: wasRunning ? 'auto' : 'never' });
       case 'cut': {
         if (!upstream) return;
         const sites: [string, string] = [siteOf(op.node), siteOf(upstream)];
@@ -152,9 +175,6 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
         if (sites) add(t, { kind: 'heal', target: { kind: 'link', sites } });
         return;
       }
-      case 'checkpoint':
-      case 'useSlot':
-        throw new Error(`${describeOp(op)}: ${modelGap(op)}`);
     }
   });
   const names = seq.nodes.map((n) => siteOf(n.name));
@@ -189,6 +209,25 @@ interface StepRange {
 function walSpan(n: PgNode, now: Micros): number {
   const seg = n.settings.walSegmentSize;
   return Math.floor(n.walEnd(now) / seg) - Math.floor(n.oldestRetained / seg) + 1;
+}
+
+/**
+ * pg_replication_slots of `n` as the harness reads it (real.ts probe): restart_lsn in segments behind the node's
+ * WAL end (its insert position, on a standby what it received), wal_status and safe_wal_size from 13.
+ */
+function slotsOf(cluster: PgCluster, n: PgNode, now: Micros): SlotObservation[] {
+  const seg = n.settings.walSegmentSize;
+  const end = n.walEnd(now);
+  return cluster.storage.slots
+    .views(now)
+    .filter((v) => v.node === n.name)
+    .map((v) => ({
+      name: v.name,
+      active: v.active,
+      restartBehind: v.restartLsn === null ? null : Math.floor(end / seg) - Math.floor(v.restartLsn / seg),
+      walStatus: v.walStatus,
+      safeSegments: v.safeWalSize === null ? null : Math.floor(v.safeWalSize / seg),
+    }));
 }
 
 function hasRange(n: PgNode, r: StepRange, now: Micros, history: History): 'all' | 'some' | 'none' {
@@ -243,9 +282,19 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
         const last = e.repeat?.last ?? e.at;
         if (last < t0 || e.at > t1) continue;
         for (const line of e.log) {
-          const m = line.match(/^(.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|PANIC):  (.*)$/);
+          const [first, ...rest] = line.split('\n');
+          const m = first!.match(/^(.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|PANIC):  (.*)$/);
           const proc = m ? m[1]! : line.split(' ', 1)[0]!;
-          if (m && proc !== 'client backend') (linesByProcess[proc] ??= []).push(`${m[2]}:  ${normaliseLine(m[3]!)}`);
+          if (m && proc !== 'client backend') {
+            // A real log line per prefix: the message's first line, then its DETAIL, HINT and CONTEXT lines
+            // (a message's own continuation lines carry no prefix and are not lines of their own there).
+            const own = (linesByProcess[proc] ??= []);
+            own.push(`${m[2]}:  ${normaliseLine(m[3]!)}`);
+            for (const r of rest) {
+              const d = r.match(/^\t(DETAIL|HINT|CONTEXT):  (.*)$/);
+              if (d) own.push(`${d[1]}:  ${normaliseLine(d[2]!)}`);
+            }
+          }
           if (OWN_PROCESSES.has(proc)) for (const key of messageKeys(line)) messages.add(key);
         }
       }
@@ -263,6 +312,7 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
         messages: [...messages].sort(),
         // The model keeps no recycled segments: only the span from the oldest kept segment is comparable.
         wal: { files: walSpan(n, sim.now), span: walSpan(n, sim.now) },
+        slots: n.running ? slotsOf(cluster, n, sim.now) : null,
         lines: linesByProcess,
       };
     }

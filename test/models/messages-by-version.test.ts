@@ -84,6 +84,28 @@ describe('messages from the right version', () => {
     expect(after('crash')).toBe(40);
   });
 
+  it("redo done carries the startup process's resource usage from 14 (elapsed since the server started)", () => {
+    const done = (version: PgMajor) =>
+      logOf(pair(version, [action(s(10), { kind: 'stop', node: 'p' }), action(s(12.5), { kind: 'promote', node: 's' })]), 's').find((l) => l.startsWith('startup LOG:  redo done at '))!;
+    expect(done(13)).toMatch(/^startup LOG:  redo done at [0-9A-F]+\/[0-9A-F]+$/);
+    expect(done(14)).toMatch(/^startup LOG:  redo done at [0-9A-F]+\/[0-9A-F]+ system usage: CPU: user: 0\.00 s, system: 0\.00 s, elapsed: 12\.50 s$/);
+    expect(done(18)).toContain(' system usage: CPU: user: 0.00 s, system: 0.00 s, elapsed: 12.50 s');
+  });
+
+  it("the walreceiver's FATAL after its upstream's clean shutdown, in libpq's words of each version", () => {
+    const fatal = (version: PgMajor) => logOf(pair(version, [action(s(10), { kind: 'stop', node: 'p' })], { end: 12 }), 's').filter((l) => l.includes('end-of-streaming'));
+    const closed = 'server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.';
+    expect(fatal(10)).toEqual(['walreceiver FATAL:  could not send end-of-streaming message to primary: no COPY in progress']);
+    expect(fatal(13)).toEqual(['walreceiver FATAL:  could not send end-of-streaming message to primary: no COPY in progress']);
+    expect(fatal(14)).toEqual([`walreceiver FATAL:  could not send end-of-streaming message to primary: ${closed}\n\tno COPY in progress`]);
+    expect(fatal(17)).toEqual([`walreceiver FATAL:  could not send end-of-streaming message to primary: ${closed}\n\tno COPY in progress`]);
+    expect(fatal(18)).toEqual([`walreceiver FATAL:  could not send end-of-streaming message to primary: ${closed}\n\tinvalid socket\n\tno COPY in progress`]);
+    // Right after `replication terminated by primary server`, in the same event; a crash closes the connection instead.
+    const ev = eventsOf(pair(15, [action(s(10), { kind: 'stop', node: 'p' })], { end: 12 }), 's').find((e) => e.log.some((l) => l.includes('end-of-streaming')))!;
+    expect(ev.log[0]).toMatch(/^walreceiver LOG:  replication terminated by primary server\n\tDETAIL:  End of WAL reached on timeline 1 at /);
+    expect(logOf(pair(15, [action(s(10), { kind: 'crash', node: 'p' })], { end: 12 }), 's').some((l) => l.includes('end-of-streaming'))).toBe(false);
+  });
+
   it('a standby announced synchronous once per transition, in the words of its version', () => {
     const first = (version: PgMajor) =>
       logOf(pair(version, [], { pSettings: { synchronousStandbyNames: { method: 'first', num: 1, names: ['s'] } } }), 'p').filter((l) => l.startsWith('walsender LOG:'));

@@ -127,6 +127,11 @@ export class Checkpointer {
     return s;
   }
 
+  /** RedoRecPtr: the redo point of the newest checkpoint `n` started (a standby: of its newest restartpoint). */
+  redoRecPtr(n: PgNode): Lsn {
+    return this.stateOf(n).redo;
+  }
+
   /** The redo point of `n`'s last completed checkpoint (restartpoint). */
   completedRedo(n: PgNode): Lsn {
     return this.stateOf(n).completedRedo;

@@ -680,7 +680,13 @@ export class PgCluster {
     if (!n.running || n.role.kind !== 'standby') return;
     this.cancelRetry(n);
     n.role.walreceiver = null;
-    const line = why === 'partition' ? pgLog.receiverTimeout() : why === 'crashed' ? pgLog.connectionLost() : pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now));
+    // A clean shutdown ends the COPY; the walreceiver's answer to it then fails on the closed connection (9.3+).
+    const line =
+      why === 'partition'
+        ? pgLog.receiverTimeout()
+        : why === 'crashed'
+          ? pgLog.connectionLost()
+          : [pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now)), canFollowTimelineOverStreaming(n.version) ? pgLog.endOfStreamingFailed(n.version) : null];
     this.wait(n, TEARDOWN_REASONS[why], line, { kind: 'connection-lost', node: n.name, upstream: up.name, how: why });
   }
 
@@ -807,7 +813,7 @@ export class PgCluster {
     const historyReason = tl.reason === 'no recovery target specified' ? {} : { historyReason: tl.reason };
     this.log(n, 'promote', { kind: 'promoted', node: n.name, by: cause, timeline: newTli, lsn: sp, parentTimeline: tl.parent!.tli, ...historyReason }, [
       requestLogged ? null : pgLog.promoteRequest(),
-      pgLog.redoDone(this.lastRecordStart(n, sp)),
+      pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros),
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
       pgLog.readyToAccept(),
@@ -895,6 +901,23 @@ export class PgCluster {
     if (n.running) this.connect(n);
   }
 
+  /**
+   * 13+: a reload that changed primary_slot_name restarts a streaming walreceiver, as one of primary_conninfo
+   * does (startup.c StartupRereadConfig: either change sets pendingWalRcvRestart), and it streams again through
+   * the slot it names. Without a walreceiver the next attempt uses the new name; an idle one is left as for a
+   * repoint (the restart request is dropped: repoint).
+   */
+  private slotNameReloaded(n: PgNode): void {
+    const role = n.role;
+    if (!n.running || role.kind !== 'standby' || role.receiver.status !== 'streaming') return;
+    this.log(n, 'setting', `${n.name}'s walreceiver restarts to stream through primary_slot_name = '${n.settings.primarySlotName ?? ''}'`, [pgLog.walReceiverShutdownRequested()]);
+    this.closeStream(role.receiver.stream);
+    this.cancelRetry(n);
+    role.receiver = { status: 'stopped' };
+    role.walreceiver = null;
+    this.connect(n);
+  }
+
   configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never'): void {
     const keys = Object.keys(settings) as (keyof PgSettingsSpec)[];
     const needsRestart = keys.some((k) => changeNeedsRestart(n.version, k));
@@ -916,6 +939,7 @@ export class PgCluster {
       this.pendingSettings.set(n.name, next);
       return;
     }
+    const slotNameChanged = 'primarySlotName' in settings && (next.primarySlotName ?? null) !== n.settings.primarySlotName;
     n.settings = next;
     this.setWalHorizon();
     if (needsRestart) {
@@ -924,6 +948,7 @@ export class PgCluster {
     } else {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
       this.storage.reload(n);
+      if (slotNameChanged) this.slotNameReloaded(n);
       this.requestReflow();
     }
     // Thresholds move with the settings even when no XID is being assigned (vacuum, limits, alerts).
@@ -1027,6 +1052,7 @@ export class PgCluster {
     if (role.kind === 'primary') {
       n.run = { state: 'running' };
       n.boot++;
+      n.startedAt = this.ctx.sim.now;
       this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli }, [pgLog.readyToAccept()]);
       this.storage.start(n, afterCrash);
       this.xid.nodeUp(n);
@@ -1037,6 +1063,7 @@ export class PgCluster {
     if (fatal) return this.refuseStart(n, fatal);
     n.run = { state: 'running' };
     n.boot++;
+    n.startedAt = this.ctx.sim.now;
     if (role.phase === 'reading-checkpoint') {
       this.log(
         n,

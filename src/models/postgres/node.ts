@@ -114,6 +114,8 @@ export class PgNode {
   dataDirectory: 'present' | 'empty' | 'copying' = 'present';
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
   boot = 1;
+  /** When the server last started (the startup process began redo then: `redo done at`'s elapsed time). */
+  startedAt: Micros;
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
   readonly service: ServiceFactors = { cpu: 1, disk: 1, throughput: 1, walBacklog: 0 };
 
@@ -125,6 +127,7 @@ export class PgNode {
     this.storage = spec.storage;
     this.capacity = spec.capacity ?? null;
     this.settings = settings;
+    this.startedAt = now;
     this.wal = { timeline, end: new WalLevel(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.

@@ -148,6 +148,7 @@ export class PitRecovery {
     }
     n.run = { state: 'running' };
     n.boot++;
+    n.startedAt = this.now;
     const role = n.role;
     role.target = target;
     n.wal.timeline = target;

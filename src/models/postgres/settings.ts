@@ -189,8 +189,9 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'archiveCommand': // sighup
       return false;
     case 'restoreCommand':
-      // recovery.conf up to 11, postmaster context 12-14, sighup from 15.
-      return version < 15;
+      // recovery.conf up to 11, postmaster context 12-13, sighup from 14 (`postgres --describe-config` of 13.23,
+      // 14.23, 15.18).
+      return version < 14;
     case 'applicationName':
     case 'connectTimeout':
     case 'primarySlotName':

@@ -65,12 +65,16 @@ export class ReplicationSlots {
     for (const s of cluster.spec.slots) this.add(s);
   }
 
-  private add(spec: SlotSpec): void {
+  /**
+   * `reserveAt`: where a slot created now reserves WAL (create); a slot of the scenario's start holds the position
+   * its standby or server has then.
+   */
+  private add(spec: SlotSpec, reserveAt?: Lsn): void {
     const now = this.cluster.ctx.sim.now;
     const active = spec.consumer === 'active';
     // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
     const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
-    const restartLsn = user ? user.walEnd(now) : active ? null : this.cluster.node(spec.node).walEnd(now);
+    const restartLsn = user && reserveAt === undefined ? user.walEnd(now) : active ? null : (reserveAt ?? this.cluster.node(spec.node).walEnd(now));
     this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, stream: null });
   }
 
@@ -140,7 +144,12 @@ export class ReplicationSlots {
       this.cluster.log(node, 'replication', `slot "${spec.name}" is not created: ${node.name} holds max_replication_slots = ${max} slots already`, [slotsInUse(node.version)]);
       return false;
     }
-    this.add(spec);
+    // slot.c ReplicationSlotReserveWal (pg_create_physical_replication_slot(name, true), pg_basebackup's
+    // RESERVE_WAL): a physical slot reserves from RedoRecPtr, the redo point of the last checkpoint (a standby:
+    // restartpoint), where a base backup taken now would start replay; a logical one on a primary from the
+    // insert position (observed: a slot created on a standby with its WAL in the next segment showed its
+    // restart_lsn one segment behind, 10.23 to 18.4, conformance ext-1).
+    this.add(spec, spec.kind === 'physical' ? Math.min(node.walEnd(this.cluster.ctx.sim.now), this.cluster.storage.checkpointer.redoRecPtr(node)) : undefined);
     this.horizons.createSlot(spec);
     // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
     // one refused for want of it tries again (a change: retry.ts).
