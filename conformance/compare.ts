@@ -11,8 +11,9 @@ export interface Difference {
   readonly model: string;
   /**
    * Messages only: every extra real message is one the node's retry loop already logged in the previous step, on a
-   * node other than the one the step operates, during a step that takes the real server a moment (stop, restart,
-   * promote, a repoint that restarts): the loop ran once more before the operation took effect.
+   * node other than the one the step operates (or the node a promote step promotes), during a step that takes the
+   * real server a moment (stop, restart, promote, a repoint that restarts): the loop ran once more before the
+   * operation took effect.
    */
   readonly carried?: boolean;
   /** The node's connection to its upstream was cut during the step (from its `cut` step to its `heal` step, both included). */
@@ -158,7 +159,8 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
       if (onlyReal.length || onlyModel.length) {
         const before = new Set(k > 0 ? (real[k - 1]!.nodes[n.name]?.messages ?? []) : []);
         const slowOp = op.kind === 'stop' || op.kind === 'restart' || op.kind === 'promote' || op.kind === 'repoint' || op.kind === 'start';
-        const carried = slowOp && n.name !== op.node && onlyModel.length === 0 && onlyReal.every((x) => before.has(x));
+        // The promoted node itself too: its startup process notices the promote request between two attempts of its loop.
+        const carried = slowOp && (n.name !== op.node || op.kind === 'promote') && onlyModel.length === 0 && onlyReal.every((x) => before.has(x));
         out.push({ step: k, op: describeOp(op), node: n.name, field: 'messages', real: onlyReal.join(' / ') || '—', model: onlyModel.join(' / ') || '—', ...(carried ? { carried } : {}), ...(cutNow.has(n.name) ? { cut: true } : {}) });
       }
     }
@@ -177,7 +179,7 @@ export const LIMITATIONS: readonly Limitation[] = [
   {
     id: 'retry-during-operation',
     matches: (d) => d.field === 'messages' && d.carried === true,
-    text: 'An operation takes a real server a moment (`pg_ctl stop` waits for the shutdown checkpoint, `pg_ctl promote` for the end of recovery) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval` (1 s here), can log once more under the state before the operation. Only a difference made of messages the same node logged in the previous step, during a stop, start, restart, promote or repoint of another node, is counted as this.',
+    text: 'An operation takes a real server a moment (`pg_ctl stop` waits for the shutdown checkpoint, `pg_ctl promote` for the end of recovery) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval` (1 s here), can log once more under the state before the operation. The promoted node\'s own loop likewise, as its startup process looks for the promote request between two attempts (xlogrecovery.c WaitForWALToBecomeAvailable: CheckForStandbyTrigger; seen on 17.10 in seed-60, where 10.23 to 16.14 and 18.4 did not log it). Only a difference made of messages the same node logged in the previous step, during a stop, start, restart, promote or repoint of another node, or of the promoted node itself, is counted as this.',
   },
   {
     id: 'cut-by-proxy',
