@@ -38,6 +38,9 @@ const DEFAULT_TAGS: PatroniTags = { nofailover: false, failoverPriority: 1, nosy
 /** The rules of patroni/patroni the agent follows (ha.py class Ha unless said). */
 const RULE = {
   timeouts: 'patroni/config.py:Config._validate_and_adjust_timeouts',
+  /** This node's own checks: a primary's timeline, the nofailover tag, synchronous mode. */
+  ownChecks: 'patroni/ha.py:Ha.is_healthiest_node',
+  /** maximum_lag_on_failover, check_timeline, then the REST poll of the other members. */
   healthiest: 'patroni/ha.py:Ha._is_healthiest_node',
   race: 'patroni/ha.py:Ha.process_unhealthy_cluster',
   dcsError: 'patroni/ha.py:Ha._handle_dcs_error',
@@ -526,8 +529,9 @@ export class PatroniAgent {
     // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
     const rule = RULE.healthiest;
     const refuse = (reason: Refusal) => {
-      const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule };
-      this.decide(null, saw, rule, [why], true);
+      const own = reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
+      this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
       this.done();
     };
