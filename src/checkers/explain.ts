@@ -31,7 +31,7 @@ function promotionOf(history: History, tl: Timeline): PromotionRecord | undefine
 }
 
 function byText(p: PromotionRecord): string {
-  return p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (policy ${p.by.policy}: ${p.by.why})`;
+  return p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (policy ${p.by.policy}: ${factText(p.by.why)})`;
 }
 
 /**

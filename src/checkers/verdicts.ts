@@ -194,7 +194,7 @@ function nodeEvents(history: History, node: string, at: Micros, kinds: readonly 
 function becamePrimary(history: History, cluster: string, node: string, at: Micros, fmt: Fmt): CauseStep {
   const p = history.promotions.findLast((x) => x.cluster === cluster && x.node === node && x.at <= at);
   if (!p) return { text: `${node} has been a primary since the start.`, log: [] };
-  const by = p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${p.by.policy}): ${p.by.why}`;
+  const by = p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${p.by.policy}): ${factText(p.by.why)}`;
   return {
     text: `${node} was promoted at ${fmt(p.at)} ${by}; timeline ${p.timeline.tli} begins at ${formatLsn(p.switchpoint)}.`,
     log: nodeEvents(history, node, p.at, ['promote']).flatMap((e) => e.log).slice(0, 3),
@@ -258,7 +258,7 @@ function decisionsBetween(history: History, cluster: string, from: Micros, to: M
   const pick = [...new Set([ds[0]!, ...ds.filter((d) => d.at === lastAt)])];
   const more = ds.length - pick.length;
   return pick.map((d, i) => ({
-    text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${d.saw}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
+    text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map(factText).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
     log: [],
   }));
 }

@@ -85,7 +85,8 @@ export type WaitReason =
   | 'wal-senders-exhausted';
 
 /** Who asked for a promotion: the plan, or a failover manager with its policy and reasoning. */
-export type PromotionCause = { readonly kind: 'plan' } | { readonly kind: 'failover'; readonly policy: string; readonly why: string };
+/** `why`: the manager's reason, as a fact. */
+export type PromotionCause = { readonly kind: 'plan' } | { readonly kind: 'failover'; readonly policy: string; readonly why: Fact };
 
 export interface PromotionRecord {
   readonly at: Micros;
@@ -157,11 +158,11 @@ export interface FailoverDecision {
   readonly cluster: string;
   readonly policy: string;
   readonly chosen: string | null;
-  /** Per candidate, why it was chosen or refused (or why no candidate was considered). */
-  readonly reasons: readonly string[];
+  /** Per candidate, why it was chosen or refused (or why no candidate was considered), as facts. */
+  readonly reasons: readonly Fact[];
   /** What the manager saw that made it decide (its checks, its DCS view). */
-  readonly saw?: string;
-  /** The rule it applied, with its source. */
+  readonly saw?: Fact;
+  /** The real system's source of the rule it applied ('patroni/ha.py:Ha._is_healthiest_node'). */
   readonly rule?: string;
   /** Who decided: the manager's name (a Patroni agent's node, a Raft member), when there are several. */
   readonly by?: string;
@@ -523,7 +524,7 @@ export class History {
   }
 
   failover(d: FailoverDecision): void {
-    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.join(';')}|${d.saw ?? ''}|${d.by ?? ''}`);
+    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.map(factKey).join(';')}|${d.saw ? factKey(d.saw) : ''}|${d.by ?? ''}`);
     this.failoverDecisions.push(d);
   }
 

@@ -250,8 +250,11 @@ export interface DecisionJson {
   /** The node it promoted (or kept as leader), or null when it did not. */
   readonly chosen: string | null;
   readonly saw: string | null;
+  /** The real system's source of the rule the manager applied. */
   readonly rule: string | null;
   readonly reasons: readonly string[];
+  /** `saw` and `reasons` as data (history/facts/managers.ts). */
+  readonly facts: { readonly saw: FactJson | null; readonly reasons: readonly FactJson[] };
 }
 
 export interface Report {

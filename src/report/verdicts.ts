@@ -5,6 +5,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { History } from '../history/history.ts';
 import { judge } from '../checkers/verdicts.ts';
+import { factJson, factText } from './facts/index.ts';
 import type { Clock } from './time.ts';
 import type { DecisionJson, RecoveryJson, Report, VerdictJson } from './types.ts';
 
@@ -22,7 +23,17 @@ export function verdictReport(history: History, clock: Clock, end: Micros): { ve
       ...(v.sides ? { sides: v.sides.map((s) => ({ ...s })) } : {}),
     })),
     recovery: recovery.map((r) => ({ cluster: r.cluster, from: clock.iso(r.from), to: r.to === null ? null : clock.iso(r.to), seconds: r.to === null ? null : (r.to - r.from) / 1e6 })),
-    decisions: history.failoverDecisions.map((d) => ({ at: clock.iso(d.at), cluster: d.cluster, policy: d.policy, by: d.by ?? null, chosen: d.chosen, saw: d.saw ?? null, rule: d.rule ?? null, reasons: [...d.reasons] })),
+    decisions: history.failoverDecisions.map((d) => ({
+      at: clock.iso(d.at),
+      cluster: d.cluster,
+      policy: d.policy,
+      by: d.by ?? null,
+      chosen: d.chosen,
+      saw: d.saw ? factText(d.saw) : null,
+      rule: d.rule ?? null,
+      reasons: d.reasons.map(factText),
+      facts: { saw: d.saw ? factJson(d.saw) : null, reasons: d.reasons.map(factJson) },
+    })),
   };
 }
 

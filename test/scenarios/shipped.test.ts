@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
+import { managerProse } from '../support/manager-prose.ts';
 
 const dir = 'scenarios';
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -23,6 +24,8 @@ describe('shipped scenarios', () => {
         const failed = first.expectations.filter((e) => !e.passed);
         expect(failed).toEqual([]);
         expect(first.expectations.length).toBeGreaterThan(0);
+        // The failover managers record facts, never prose (history/facts/managers.ts).
+        expect(managerProse(first, load().clusters.filter((c) => c.failover.length > 0).map((c) => c.name))).toEqual([]);
         const second = runScenario(load()).report;
         expect(JSON.stringify(second)).toBe(JSON.stringify(first));
       });

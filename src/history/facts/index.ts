@@ -14,12 +14,14 @@ import type { ReplicationFact } from './replication.ts';
 import type { ServerFact } from './server.ts';
 import type { StorageFact } from './storage.ts';
 import type { WorldFact } from './world.ts';
+import type { ManagersFact } from './managers.ts';
 
 export type { BlockFact } from './block.ts';
 export type { ReplicationFact } from './replication.ts';
 export type { ServerFact } from './server.ts';
 export type { StorageFact } from './storage.ts';
 export type { WorldFact } from './world.ts';
+export type { ManagersFact } from './managers.ts';
 
 /**
  * Transitional: an event still recorded through the string API (cluster.log, history.event with a message), by
@@ -30,7 +32,9 @@ export interface ProseFact {
   readonly text: string;
 }
 
-export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact;
+export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact
+  // the failover managers
+  | ManagersFact;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
 

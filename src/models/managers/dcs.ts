@@ -27,6 +27,8 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import type { DcsSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from '../postgres/context.ts';
+import type { Fact } from '../../history/facts/index.ts';
+import type { ManagersFact } from '../../history/facts/managers.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { RaftGroup } from './raft.ts';
 
@@ -43,7 +45,7 @@ export interface DcsState {
   readonly failsafe: readonly string[] | null;
 }
 
-export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: string };
+export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: Fact };
 
 /** A client of the DCS: a Patroni process (its host's endpoint) and the member it talks to. */
 export interface DcsClient {
@@ -78,7 +80,7 @@ export class Dcs {
     private readonly ttl: Micros,
     private readonly retryTimeout: Micros,
   ) {
-    this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, () => {
+    this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, 'dcs', () => {
       // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
       if (this.lease) this.renew(this.lease);
       this.propagate();
@@ -142,8 +144,8 @@ export class Dcs {
     }
   }
 
-  private event(message: string): void {
-    this.ctx.history.event(this.ctx.sim.now, this.cluster, null, 'failover', message);
+  private event(fact: Fact): void {
+    this.ctx.history.event(this.ctx.sim.now, this.cluster, null, 'failover', fact);
   }
 
   /** Whether the client reaches its member and, when `quorum`, that member is in the leader's majority. */
@@ -167,16 +169,18 @@ export class Dcs {
     return null;
   }
 
-  private fail<T>(why: string): DcsResult<T> {
+  private fail<T>(why: Fact): DcsResult<T> {
     return { ok: false, delay: this.retryTimeout, why };
   }
 
-  /** Why a request needing the quorum fails now, for messages. */
-  private unavailable(cl: DcsClient): string {
+  /** Why a request needing the quorum fails now: no member reachable, no Raft leader, or cut off from it. */
+  private unavailable(cl: DcsClient): Fact {
     const reachable = this.members.filter((m) => this.reach(cl.endpoint, m.endpoint)).map((m) => m.name);
-    if (reachable.length === 0) return `no DCS member is reachable from ${cl.name} (${this.members.map((m) => `${m.name} at ${m.endpoint.site}`).join(', ')})`;
-    if (!this.available) return `the DCS has no leader with a majority (${this.raft.quorum} of ${this.members.length} members needed); ${cl.name} reaches ${reachable.join(', ')}`;
-    return `${cl.name} reaches only ${reachable.join(', ')}, cut off from the DCS majority`;
+    return { kind: 'dcs-unreachable', client: cl.name, reachable, members: this.placed(), noLeader: this.available ? null : { quorum: this.raft.quorum } };
+  }
+
+  private placed(): { name: string; site: string }[] {
+    return this.members.map((m) => ({ name: m.name, site: m.endpoint.site }));
   }
 
   /** Patroni's get_cluster: a serializable read (etcd: any member, maybe stale; Consul, ZooKeeper: the quorum). */
@@ -248,14 +252,14 @@ export class Dcs {
     if (!this.available) return;
     this.lease = null;
     if (this.state.leader === l.owner) {
-      this.event(`the leader key of ${this.cluster} (held by ${l.owner}) expired: no keep-alive for ttl = ${this.ttl / 1e6} s`);
+      this.event({ kind: 'leader-key-expired', cluster: this.cluster, owner: l.owner, ttl: this.ttl });
       this.commit({ leader: null });
     }
   }
 
-  /** A state sentence for decisions: "etcd3 with 3 members (…), Raft leader etcd2". */
-  describe(): string {
-    return `${this.spec.kind} with ${this.raft.describe()}`;
+  /** What a Patroni agent racing for the key saw of the DCS: its kind, members and Raft leader. */
+  view(): Pick<Extract<ManagersFact, { kind: 'leader-key-gone' }>, 'dcs' | 'members' | 'raftLeader'> {
+    return { dcs: this.spec.kind, members: this.placed(), raftLeader: this.available ? this.raft.leaderName : null };
   }
 
   memberNames(): string[] {

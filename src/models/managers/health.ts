@@ -10,6 +10,7 @@
  */
 import type { RandomStream } from '../../engine/random.ts';
 import type { Micros } from '../../engine/time.ts';
+import type { HealthFact, ProbeFact } from '../../history/facts/managers.ts';
 import type { HealthCheckSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint, Network } from '../network/network.ts';
 import type { PgNode } from '../postgres/node.ts';
@@ -53,21 +54,19 @@ export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCh
   return { ok: true, latency: latency as Micros, inRecovery };
 }
 
-const WHY: Record<Extract<ProbeResult, { ok: false }>['why'], string> = {
-  unreachable: 'no answer',
-  refused: 'connection refused (PostgreSQL is not running)',
-  starting: '"the database system is starting up"',
-  timeout: 'no answer',
-  slow: 'answered',
-};
-
-/** A probe's result in words: "no answer within 5 s", "answered in 1.2 s (threshold 500 ms)". */
-export function describeProbe(r: ProbeResult, spec: HealthCheckSpec): string {
-  const ms = (us: number) => (us >= 10_000_000 ? `${(us / 1e6).toFixed(0)} s` : us >= 1_000_000 ? `${(us / 1e6).toFixed(1)} s` : `${(us / 1000).toFixed(1)} ms`);
-  if (r.ok) return `answered in ${ms(r.latency)}`;
-  if (r.why === 'unreachable' || r.why === 'timeout') return `${WHY[r.why]} within ${ms(spec.timeout)}`;
-  if (r.why === 'slow') return `answered in ${ms(r.latency)}, over the ${ms(spec.latencyThreshold!)} threshold`;
-  return WHY[r.why];
+/** A probe's result as data: what it answered, or why it did not, with the limits it was held to. */
+export function probeFact(r: ProbeResult, spec: HealthCheckSpec): ProbeFact {
+  if (r.ok) return { kind: 'answered', latency: r.latency };
+  switch (r.why) {
+    case 'unreachable':
+    case 'timeout':
+      return { kind: 'no-answer', timeout: spec.timeout };
+    case 'slow':
+      return { kind: 'slow', latency: r.latency, threshold: spec.latencyThreshold! };
+    case 'refused':
+    case 'starting':
+      return { kind: r.why };
+  }
 }
 
 /** The consecutive-failure count a checker keeps for one node. */
@@ -102,12 +101,8 @@ export class HealthTracker {
     return this.consecutive;
   }
 
-  /** What the checker saw: "3 checks in a row failed (the last: no answer within 2 s)". */
-  describe(): string {
-    const r = this.last;
-    if (!r) return 'no check has run yet';
-    if (r.ok) return `the last check ${describeProbe(r, this.spec)}`;
-    const n = this.consecutive;
-    return `${n} ${this.spec.probe} check${n === 1 ? '' : 's'} in a row failed (the last: ${describeProbe(r, this.spec)})`;
+  /** What the checker saw: its failures in a row and the last result. */
+  fact(): HealthFact {
+    return { probe: this.spec.probe, failures: this.last && !this.last.ok ? this.consecutive : 0, last: this.last ? probeFact(this.last, this.spec) : null };
   }
 }

@@ -2,6 +2,7 @@
  * What every failover manager offers the world, and the acts they share: promoting with a recorded
  * decision, and re-pointing the clients they can reach (a DNS or proxy change those clients see).
  */
+import type { RouteBy } from '../../history/facts/managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import type { PgNode } from '../postgres/node.ts';
@@ -21,14 +22,8 @@ export interface ManagedRedundancy {
 }
 
 /** Re-point the client pools `from` can reach to `node`, and say so. */
-export function routeClients(c: PgCluster, from: Endpoint, node: PgNode, by: string): void {
+export function routeClients(c: PgCluster, from: Endpoint, node: PgNode, by: RouteBy): void {
   const pools = c.writes.pools.filter((p) => c.ctx.net.reachable(from, p.clients));
-  c.log(node, 'routing', `writes of ${pools.map((p) => p.name).join(', ') || 'no client pool it can reach'} routed to ${node.name} by ${by}`);
+  c.log(node, 'routing', { kind: 'writes-routed', node: node.name, pools: pools.map((p) => p.name), by });
   c.writes.routeTo(node, pools);
-}
-
-/** Seconds, for messages: "30 s", "2.5 s". */
-export function secs(us: number): string {
-  const s = us / 1e6;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }

@@ -12,10 +12,10 @@ import type { OperatorSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { formatLsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { HealthTracker, probe } from './health.ts';
-import { routeClients, secs, type Manager } from './manager.ts';
+import { routeClients, type Manager } from './manager.ts';
+import type { Fact } from '../../history/facts/index.ts';
 
 export class Operator implements Manager {
   readonly endpoint: Endpoint;
@@ -72,7 +72,7 @@ export class Operator implements Manager {
       this.health.record(ok ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
       if (!this.health.unhealthy) return;
       this.alertAt = this.now;
-      c.log(p, 'failover', `monitoring alert: ${p.name} is down (${this.health.describe()}); the operator acts in ${secs(this.spec.reaction)}`);
+      c.log(p, 'failover', { kind: 'monitoring-alert', node: p.name, health: this.health.fact(), reaction: this.spec.reaction });
       c.ctx.sim.after(this.spec.reaction, `operator ${c.name}`, () => this.act(p), PRIORITY.manager);
     }, PRIORITY.manager);
   }
@@ -80,40 +80,41 @@ export class Operator implements Manager {
   private act(p: PgNode): void {
     const c = this.cluster;
     const now = this.now;
-    const saw = `the alert of ${secs(now - this.alertAt!)} ago (${this.health.describe()})`;
-    const rule = `runbook: ${this.spec.fence ? 'fence the old primary, ' : ''}promote the ${this.spec.choose === 'most-advanced' ? 'most advanced reachable standby' : 'first reachable candidate'}, repoint the others, route the clients`;
+    // The operator's runbook is the scenario's, not a real system's rule (no `rule`): it is part of what it saw.
+    const saw: Fact = { kind: 'alert-seen', ago: now - this.alertAt!, health: this.health.fact(), runbook: { fence: this.spec.fence, choose: this.spec.choose } };
     this.alertAt = null;
     if (this.healthyNow(p)) {
-      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: [`${p.name} answers again: the operator stands down`], saw, rule, by: this.endpoint.name });
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: [{ kind: 'stands-down', node: p.name }], saw, by: this.endpoint.name });
       this.health = new HealthTracker(this.spec.health, now);
       return;
     }
-    const reasons: string[] = [];
+    const reasons: Fact[] = [];
     const reach = (n: PgNode) => n.acceptsConnections && c.ctx.net.reachable(this.endpoint, c.endpointOf(n));
     const candidates = this.spec.candidates.map((name) => c.node(name)).filter((n) => {
       if (n === p || n.isPrimary) return false;
-      if (!reach(n)) reasons.push(`${n.name}: not reachable from ${this.spec.site}`);
+      if (!reach(n)) reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'unreachable', from: this.spec.site } });
       return reach(n);
     });
     if (this.spec.choose === 'most-advanced') candidates.sort((a, b) => b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
     const pick = candidates[0];
     if (!pick) {
-      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: reasons.length ? reasons : ['no standby'], saw, rule, by: this.endpoint.name });
-      c.log(null, 'failover', `operator: cannot fail over: ${reasons.join('; ') || 'no standby'}`);
+      if (reasons.length === 0) reasons.push({ kind: 'no-candidate', why: 'no-standby' });
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons, saw, by: this.endpoint.name });
+      c.log(null, 'failover', { kind: 'operator-cannot-fail-over', reasons });
       return;
     }
-    reasons.unshift(`${pick.name}: ${this.spec.choose === 'most-advanced' ? 'the most advanced reachable standby' : 'the first reachable candidate'} at ${formatLsn(pick.walEnd(now))}`);
+    reasons.unshift({ kind: 'candidate-chosen', node: pick.name, why: { kind: 'operator', choose: this.spec.choose, lsn: pick.walEnd(now) } });
     if (this.spec.fence) {
       if (p.running && c.ctx.net.reachable(this.endpoint, c.endpointOf(p))) {
-        reasons.push(`${p.name}: fenced (stopped) first`);
+        reasons.push({ kind: 'fenced', node: p.name });
         c.stop(p);
-      } else reasons.push(`${p.name}: cannot be fenced from ${this.spec.site} (${p.running ? 'unreachable: it may still run and take writes' : 'already down'})`);
+      } else reasons.push({ kind: 'cannot-fence', node: p.name, site: this.spec.site, running: p.running });
     }
-    c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, rule, by: this.endpoint.name });
-    c.promote(pick, { kind: 'failover', policy: 'operator', why: `${saw}; ${reasons.join('; ')}` });
+    c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, by: this.endpoint.name });
+    c.promote(pick, { kind: 'failover', policy: 'operator', why: { kind: 'manager-decision', saw, reasons } });
     for (const n of c.nodes.values()) if (n !== pick && n !== p && n.role.kind === 'standby' && reach(n)) c.repoint(n, pick.name);
     this.primary = pick;
     this.health = new HealthTracker(this.spec.health, now);
-    routeClients(c, this.endpoint, pick, 'the operator');
+    routeClients(c, this.endpoint, pick, { kind: 'operator' });
   }
 }

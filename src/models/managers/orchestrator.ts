@@ -21,10 +21,19 @@ import type { Micros } from '../../engine/time.ts';
 import type { OrchestratorSpec, PromotionRule } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { formatLsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { probe } from './health.ts';
-import { routeClients, secs, type Manager } from './manager.ts';
+import { routeClients, type Manager } from './manager.ts';
+import { factKey, type Fact } from '../../history/facts/index.ts';
+import type { PassedOver } from '../../history/facts/managers.ts';
+
+const ANALYSIS_RULE = 'orchestrator: go/inst/analysis_dao.go:GetReplicationAnalysis';
+const RECOVERY_RULE = 'orchestrator: go/logic/topology_recovery.go:recoverDeadMaster';
+const CANDIDATE_RULE = 'orchestrator: go/inst/instance_topology.go:chooseCandidateReplica';
+const BANNED_RULE = 'orchestrator: go/inst/instance_topology.go:IsBannedFromBeingCandidateReplica';
+const REPLACE_RULE = 'orchestrator: go/logic/topology_recovery.go:SuggestReplacementForPromotedReplica';
+const PLACE_RULE = 'orchestrator: go/logic/topology_recovery.go:MasterFailoverGeographicConstraintSatisfied';
+const BLOCK_RULE = 'orchestrator: go/logic/topology_recovery_dao.go:AttemptRecoveryRegistration';
 import { RaftGroup } from './raft.ts';
 
 export class Orchestrator implements Manager {
@@ -37,7 +46,7 @@ export class Orchestrator implements Manager {
     private readonly cluster: PgCluster,
     readonly spec: OrchestratorSpec,
   ) {
-    this.raft = new RaftGroup(cluster.ctx, spec.members, spec.electionTimeout, `orchestrator of ${cluster.name}`, cluster.name, () => {});
+    this.raft = new RaftGroup(cluster.ctx, spec.members, spec.electionTimeout, `orchestrator of ${cluster.name}`, cluster.name, 'orchestrator', () => {});
     this.master = [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
   }
 
@@ -70,13 +79,13 @@ export class Orchestrator implements Manager {
     this.raft.onNetworkChange();
   }
 
-  private decide(chosen: string | null, saw: string, rule: string, reasons: string[]): void {
-    const key = `${chosen}|${saw.replace(/\d+(\.\d+)? s/g, '')}|${reasons.join(';')}`;
+  private decide(chosen: string | null, saw: Fact, rule: string, reasons: Fact[]): void {
+    const key = `${chosen}|${factKey(saw)}|${reasons.map(factKey).join(';')}`;
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
     c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'orchestrator', chosen, reasons, saw, rule, by: `orchestrator ${this.raft.leaderName ?? '(no leader)'}` });
-    c.log(null, 'failover', `orchestrator${this.raft.leaderName ? ` ${this.raft.leaderName}` : ''}: ${chosen ? `recovers ${c.name}: promotes ${chosen}` : 'no recovery'}: ${saw}; ${reasons.join('; ')}`);
+    c.log(null, 'failover', { kind: 'orchestrator-recovery', cluster: c.name, leader: this.raft.leaderName, chosen, saw, reasons, rule });
   }
 
   private poll(): void {
@@ -91,45 +100,49 @@ export class Orchestrator implements Manager {
     const reachable = replicas.filter((n) => probe(c.ctx.net, leader, n, check, c.ctx.random.stream(`orchestrator/${n.name}`)).ok);
     const replicating = reachable.filter((n) => n.role.kind === 'standby' && n.role.receiver.status === 'streaming' && n.role.receiver.stream.up === m);
     const analysis = replicating.length > 0 ? 'UnreachableMaster' : reachable.length === 0 ? 'DeadMasterAndReplicas' : reachable.length < replicas.length ? 'DeadMasterAndSomeReplicas' : 'DeadMaster';
-    const saw = `the leader ${this.raft.leaderName} (at ${leader.site}) finds ${m.name} ${r.ok ? 'not a primary' : 'unreachable'}: ${analysis}`;
-    if (analysis === 'UnreachableMaster') return this.decide(null, saw, 'analysis_dao.go: a replica still replicating from the master makes it UnreachableMaster, not acted on', replicating.map((n) => `${n.name}: its walreceiver still streams from ${m.name} (until wal_receiver_timeout)`));
-    if (analysis === 'DeadMasterAndReplicas') return this.decide(null, saw, 'topology_recovery.go: no replica to promote', ['no replica is reachable']);
+    const saw: Fact = { kind: 'orchestrator-analysis', leader: this.raft.leaderName, site: leader.site, master: m.name, reachable: r.ok, analysis, rule: ANALYSIS_RULE };
+    // A replica still replicating from the master makes it UnreachableMaster, which is not acted on.
+    if (analysis === 'UnreachableMaster') return this.decide(null, saw, ANALYSIS_RULE, replicating.map((n) => ({ kind: 'still-replicating', node: n.name, master: m.name, rule: ANALYSIS_RULE })));
+    if (analysis === 'DeadMasterAndReplicas') return this.decide(null, saw, RECOVERY_RULE, [{ kind: 'no-candidate', why: 'no-replica-reachable', rule: RECOVERY_RULE }]);
+    // RecoveryPeriodBlockSeconds: one automated recovery per cluster in the block period.
     if (this.lastRecovery !== null && this.now - this.lastRecovery < this.spec.recoveryPeriodBlock) {
-      return this.decide(null, saw, 'RecoveryPeriodBlockSeconds: one automated recovery per cluster in the block period', [`the last recovery was ${secs(this.now - this.lastRecovery)} ago (block ${secs(this.spec.recoveryPeriodBlock)})`]);
+      return this.decide(null, saw, BLOCK_RULE, [{ kind: 'recovery-blocked', ago: this.now - this.lastRecovery, block: this.spec.recoveryPeriodBlock, rule: BLOCK_RULE }]);
     }
     this.recover(m, reachable, saw);
   }
 
-  private recover(m: PgNode, reachable: PgNode[], saw: string): void {
+  private recover(m: PgNode, reachable: PgNode[], saw: Fact): void {
     const c = this.cluster;
     const now = this.now;
-    const reasons: string[] = [];
-    const place = (n: PgNode): string | null => {
-      if (this.spec.preventCrossDataCenterFailover && n.site !== m.site) return `in data centre ${n.site}, not ${m.site} (PreventCrossDataCenterMasterFailover)`;
-      if (this.spec.preventCrossRegionFailover && this.region(n.site) !== this.region(m.site)) return `in region ${this.region(n.site)}, not ${this.region(m.site)} (PreventCrossRegionMasterFailover)`;
+    const reasons: Fact[] = [];
+    const place = (n: PgNode): PassedOver | null => {
+      if (this.spec.preventCrossDataCenterFailover && n.site !== m.site) return { kind: 'data-centre', site: n.site, masterSite: m.site };
+      if (this.spec.preventCrossRegionFailover && this.region(n.site) !== this.region(m.site)) return { kind: 'region', region: this.region(n.site), masterRegion: this.region(m.site) };
       return null;
     };
     const sorted = [...reachable].sort((a, b) => b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
-    for (const n of sorted) if (this.rule(n) === 'must_not') reasons.push(`${n.name}: promotion rule must_not`);
+    for (const n of sorted) if (this.rule(n) === 'must_not') reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'must-not' }, rule: BANNED_RULE });
     const valid = sorted.filter((n) => this.rule(n) !== 'must_not' && n.acceptsConnections);
     let pick = valid[0] ?? null;
     if (pick && (this.rule(pick) === 'prefer_not' || place(pick))) {
       // The second pass: a prefer/neutral replica in the right place takes over.
       const better = valid.find((n) => (this.rule(n) === 'prefer' || this.rule(n) === 'neutral') && !place(n));
-      reasons.push(`${pick.name}: the most advanced (${formatLsn(pick.walEnd(now))}), but ${this.rule(pick) === 'prefer_not' ? 'prefer_not' : place(pick)}`);
+      const placed = place(pick);
+      reasons.push({ kind: 'passed-over', node: pick.name, lsn: pick.walEnd(now), why: this.rule(pick) === 'prefer_not' ? { kind: 'prefer-not' } : placed!, rule: this.rule(pick) === 'prefer_not' ? REPLACE_RULE : PLACE_RULE });
       if (better) pick = better;
-      else if (place(pick)) pick = null;
+      else if (placed) pick = null;
     }
-    const rule = 'topology_recovery.go / instance_topology.go: the most advanced valid replica, promotion rules and data centre/region constraints';
-    if (!pick) return this.decide(null, saw, rule, reasons.length ? reasons : ['no candidate replica found']);
+    // The most advanced valid replica, promotion rules and data centre/region constraints.
+    const rule = RECOVERY_RULE;
+    if (!pick) return this.decide(null, saw, rule, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'none-found', rule: RECOVERY_RULE }]);
     const ahead = valid.filter((n) => n.walEnd(now) > pick!.walEnd(now));
-    reasons.unshift(`${pick.name}: chosen at ${formatLsn(pick.walEnd(now))} (${this.rule(pick)}, ${pick.site}, region ${this.region(pick.site)})`);
-    for (const n of ahead) reasons.push(`${n.name}: ahead of ${pick.name} at ${formatLsn(n.walEnd(now))}: it is lost from the topology (it cannot replicate from a less advanced primary)`);
+    reasons.unshift({ kind: 'candidate-chosen', node: pick.name, why: { kind: 'orchestrator', lsn: pick.walEnd(now), promotionRule: this.rule(pick), site: pick.site, region: this.region(pick.site) }, rule: CANDIDATE_RULE });
+    for (const n of ahead) reasons.push({ kind: 'lost-from-topology', node: n.name, promoted: pick.name, lsn: n.walEnd(now), rule: RECOVERY_RULE });
     this.decide(pick.name, saw, rule, reasons);
     this.lastRecovery = now;
-    c.promote(pick, { kind: 'failover', policy: 'orchestrator', why: `${saw}; ${reasons[0]}` });
+    c.promote(pick, { kind: 'failover', policy: 'orchestrator', why: { kind: 'manager-decision', saw, reasons: reasons.slice(0, 1) } });
     this.master = pick;
     for (const n of reachable) if (n !== pick && n.role.kind === 'standby') c.repoint(n, pick.name);
-    routeClients(c, this.raft.members[this.raft.leader!]!.endpoint, pick, `orchestrator's post-failover hook (leader ${this.raft.leaderName})`);
+    routeClients(c, this.raft.members[this.raft.leader!]!.endpoint, pick, { kind: 'orchestrator', leader: this.raft.leaderName });
   }
 }

@@ -22,11 +22,12 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import type { PatroniSpec, PatroniTags } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { formatLsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { answerTime } from '../postgres/service.ts';
 import { Dcs, type DcsClient, type DcsState } from './dcs.ts';
-import { secs, type Manager } from './manager.ts';
+import type { Manager } from './manager.ts';
+import { factKey, type Fact } from '../../history/facts/index.ts';
+import type { DivergenceFact, PatroniDemotion, Refusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
@@ -34,18 +35,43 @@ const REST_TIMEOUT = 2_000_000 as Micros;
 const FAILSAFE_TRIES = 2;
 const STRICT_PLACEHOLDER = '__patroni_strict_sync_replica_placeholder__';
 const DEFAULT_TAGS: PatroniTags = { nofailover: false, failoverPriority: 1, nosync: false };
+/** The rules of patroni/patroni the agent follows (ha.py class Ha unless said). */
+const RULE = {
+  timeouts: 'patroni/config.py:Config._validate_and_adjust_timeouts',
+  /** This node's own checks: a primary's timeline, the nofailover tag, synchronous mode. */
+  ownChecks: 'patroni/ha.py:Ha.is_healthiest_node',
+  /** maximum_lag_on_failover, check_timeline, then the REST poll of the other members. */
+  healthiest: 'patroni/ha.py:Ha._is_healthiest_node',
+  race: 'patroni/ha.py:Ha.process_unhealthy_cluster',
+  dcsError: 'patroni/ha.py:Ha._handle_dcs_error',
+  failsafe: 'patroni/ha.py:Ha.check_failsafe_topology',
+  demote: 'patroni/ha.py:Ha.demote',
+  healthy: 'patroni/ha.py:Ha.process_healthy_cluster',
+  enforcePrimary: 'patroni/ha.py:Ha.enforce_primary_role',
+  follow: 'patroni/ha.py:Ha.follow',
+  sync: 'patroni/ha.py:Ha._process_multisync_replication',
+  rewindOrReinitialize: 'patroni/ha.py:Ha._handle_rewind_or_reinitialize',
+  rewindExecute: 'patroni/postgresql/rewind.py:Rewind.execute',
+  recover: 'patroni/ha.py:Ha.recover',
+  bootstrap: 'patroni/ha.py:Ha.bootstrap',
+} as const;
 
 /** config.py _validate_and_adjust_timeouts: minimums, then loop_wait + 2 × retry_timeout <= ttl (loop_wait lowered first). */
-export function adjustTimeouts(loopWait: number, ttl: number, retryTimeout: number): { loopWait: number; ttl: number; retryTimeout: number; warning: string | null } {
+export function adjustTimeouts(loopWait: number, ttl: number, retryTimeout: number): { loopWait: number; ttl: number; retryTimeout: number; adjustment: TimeoutsAdjustment | null } {
   const lw = Math.max(1, loopWait);
   const rt = Math.max(3, retryTimeout);
   const t = Math.max(20, ttl);
   if (1 + 2 * rt > t) {
-    return { loopWait: 1, ttl: t, retryTimeout: Math.floor((t - 1) / 2), warning: `Violated the rule "loop_wait + 2*retry_timeout <= ttl", where ttl=${t}. Adjusting loop_wait from ${lw} to 1 and retry_timeout from ${rt} to ${Math.floor((t - 1) / 2)}` };
+    const r = Math.floor((t - 1) / 2);
+    return { loopWait: 1, ttl: t, retryTimeout: r, adjustment: { kind: 'loop-wait-and-retry-timeout', ttl: t, loopWait: [lw, 1], retryTimeout: [rt, r] } };
   }
-  if (lw + 2 * rt > t) return { loopWait: t - 2 * rt, ttl: t, retryTimeout: rt, warning: `Violated the rule "loop_wait + 2*retry_timeout <= ttl", where ttl=${t} and retry_timeout=${rt}. Adjusting loop_wait from ${lw} to ${t - 2 * rt}` };
-  const raised = [lw !== loopWait ? `loop_wait to ${lw}` : null, rt !== retryTimeout ? `retry_timeout to ${rt}` : null, t !== ttl ? `ttl to ${t}` : null].filter((x) => x !== null);
-  return { loopWait: lw, ttl: t, retryTimeout: rt, warning: raised.length ? `raised ${raised.join(', ')} (the minimum)` : null };
+  if (lw + 2 * rt > t) return { loopWait: t - 2 * rt, ttl: t, retryTimeout: rt, adjustment: { kind: 'loop-wait', ttl: t, retryTimeout: rt, loopWait: [lw, t - 2 * rt] } };
+  const raised = [
+    lw !== loopWait ? { name: 'loop_wait' as const, value: lw } : null,
+    rt !== retryTimeout ? { name: 'retry_timeout' as const, value: rt } : null,
+    t !== ttl ? { name: 'ttl' as const, value: t } : null,
+  ].filter((x) => x !== null);
+  return { loopWait: lw, ttl: t, retryTimeout: rt, adjustment: raised.length ? { kind: 'raised', settings: raised } : null };
 }
 
 export class Patroni implements Manager {
@@ -54,7 +80,7 @@ export class Patroni implements Manager {
   readonly loopWait: Micros;
   readonly ttl: Micros;
   readonly retryTimeout: Micros;
-  private readonly warning: string | null;
+  private readonly adjustment: TimeoutsAdjustment | null;
 
   constructor(
     readonly cluster: PgCluster,
@@ -64,7 +90,7 @@ export class Patroni implements Manager {
     this.loopWait = (a.loopWait * 1e6) as Micros;
     this.ttl = (a.ttl * 1e6) as Micros;
     this.retryTimeout = (a.retryTimeout * 1e6) as Micros;
-    this.warning = a.warning;
+    this.adjustment = a.adjustment;
     this.dcs = new Dcs(cluster.ctx, spec.dcs, cluster.name, this.ttl, this.retryTimeout);
     this.agents = [...cluster.nodes.values()].map((n) => new PatroniAgent(this, n));
     // Patroni writes the recovery configuration of every replica (postgresql/config.py: standby_mode on,
@@ -102,7 +128,7 @@ export class Patroni implements Manager {
 
   start(): void {
     const c = this.cluster;
-    if (this.warning) c.log(null, 'failover', `Patroni: ${this.warning}`);
+    if (this.adjustment) c.log(null, 'failover', { kind: 'patroni-timeouts-adjusted', adjustment: this.adjustment, rule: RULE.timeouts });
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
     this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync);
     for (const a of this.agents) a.start();
@@ -125,7 +151,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     const pools = c.writes.pools.filter((p) => p.target !== leader && c.ctx.net.reachable(p.clients, c.endpointOf(leader)));
     if (pools.length === 0) return;
-    c.log(leader, 'routing', `writes of ${pools.map((p) => p.name).join(', ')} routed to ${leader.name}: it holds the leader key and runs as primary (GET /primary answers 200 there)`);
+    c.log(leader, 'routing', { kind: 'writes-routed', node: leader.name, pools: pools.map((p) => p.name), by: { kind: 'patroni' } });
     c.writes.routeTo(leader, pools);
   }
 }
@@ -194,8 +220,9 @@ export class PatroniAgent {
     else this.c.ctx.sim.after(delay as Micros, `patroni ${this.node.name}`, step, PRIORITY.manager);
   }
 
-  private say(message: string): void {
-    this.c.log(this.node, 'failover', `patroni on ${this.node.name}: ${message}`);
+  /** One of Patroni's own log lines, as a fact. */
+  private say(fact: Fact): void {
+    this.c.log(this.node, 'failover', fact);
   }
 
   private done(): void {
@@ -241,23 +268,23 @@ export class PatroniAgent {
       this.later(r.delay, () => {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
-          if (n.isPrimary) this.demote('immediate-nolock', null, 'demoted self because failed to update leader lock in DCS (another member holds it)');
+          if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
           return this.done();
         }
-        this.enforcePrimary(v, 'promoted self to leader because I had the session lock');
+        this.enforcePrimary(v, 'had-lock');
         this.done();
       });
     });
   }
 
   /** enforce_primary_role: promote if needed, write /status and /failsafe, manage synchronous replication, route clients. */
-  private enforcePrimary(v: DcsState, promoteMessage: string): void {
+  private enforcePrimary(v: DcsState, how: 'acquired-lock' | 'had-lock'): void {
     const n = this.node;
     const c = this.c;
     if (!n.running) return;
     if (!n.isPrimary && !c.replay.isPromoting(n)) {
-      this.say(promoteMessage);
-      c.promote(n, { kind: 'failover', policy: 'patroni', why: `${n.name}'s Patroni holds the leader key` });
+      this.say({ kind: 'patroni-promoting', node: n.name, how, rule: RULE.enforcePrimary });
+      c.promote(n, { kind: 'failover', policy: 'patroni', why: { kind: 'holds-leader-key', node: n.name, rule: RULE.enforcePrimary } });
     }
     const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.map((a) => a.node.name) } : {};
     this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe });
@@ -307,18 +334,19 @@ export class PatroniAgent {
     setNames(picked, Math.min(want, picked.length) || 1);
     if (picked.join() !== common.join()) {
       dcs.update(this.client, { sync: { leader: n.name, standbys: picked } });
-      if (picked.length) this.say(`Synchronous standby status assigned to ${picked.join(', ')}`);
+      if (picked.length) this.say({ kind: 'patroni-sync-assigned', node: n.name, standbys: picked, rule: RULE.sync });
     }
   }
 
   // ------------------------------------------------------------------------------------------ no DCS
 
   /** _handle_dcs_error: a primary stays only if failsafe_mode and every member accepts its POST /failsafe. */
-  private dcsError(why: string): void {
+  private dcsError(why: Fact): void {
     const n = this.node;
-    const rule = 'ha.py _handle_dcs_error: without the DCS a replica does nothing and a primary demotes itself (offline)';
+    // Without the DCS a replica does nothing and a primary demotes itself (offline).
+    const rule = RULE.dcsError;
     if (!n.running || !n.isPrimary) {
-      this.decide(null, `DCS is not accessible: ${why}`, rule, [`${n.name}: stays a replica (it cannot take the leader key without the DCS)`]);
+      this.decide(null, { kind: 'dcs-not-accessible', why, failsafe: false }, rule, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'no-dcs' }, rule }]);
       return this.done();
     }
     if (this.group.spec.failsafeMode && this.view?.failsafe) {
@@ -327,29 +355,32 @@ export class PatroniAgent {
       const waited = answers.some((x) => !x.ok) ? REST_TIMEOUT * FAILSAFE_TRIES : 0;
       this.later(waited, () => {
         const accepted = answers.every((x) => x.ok && !x.primary);
-        const detail = answers.map((x) => `${x.a.node.name}: ${!x.ok ? `no answer within ${secs(REST_TIMEOUT)} (${FAILSAFE_TRIES} tries)` : x.primary ? 'refused (running as a primary)' : 'Accepted'}`);
+        const detail: Fact[] = answers.map((x) => ({ kind: 'failsafe-answer', node: x.a.node.name, answer: !x.ok ? 'no-answer' : x.primary ? 'refused-primary' : 'accepted', timeout: REST_TIMEOUT, tries: FAILSAFE_TRIES }));
+        // failsafe_mode: stay primary iff every member of /failsafe accepts.
+        const saw: Fact = { kind: 'dcs-not-accessible', why, failsafe: true };
         if (accepted) {
           for (const x of answers) x.a.failsafe = { leader: n.name, until: (this.now + this.group.ttl) as Micros };
-          this.decide(n.name, `DCS is not accessible (${why}); POST /failsafe to every member`, 'failsafe_mode (ha.py check_failsafe_topology): stay primary iff every member of /failsafe accepts', detail, 'continue to run as a leader because failsafe mode is enabled and all members are accessible');
+          this.decide(n.name, saw, RULE.failsafe, detail, { kind: 'patroni-failsafe-continues', node: n.name, rule: RULE.failsafe });
         } else {
-          this.decide(null, `DCS is not accessible (${why}); POST /failsafe to every member`, 'failsafe_mode (ha.py check_failsafe_topology): stay primary iff every member of /failsafe accepts', detail);
-          this.demote('offline', null, `demoted self because DCS is not accessible and I was a leader (${why}); failsafe_mode: not every member accepted (${detail.join('; ')})`);
+          this.decide(null, saw, RULE.failsafe, detail);
+          this.demote('offline', null, { kind: 'dcs', why, failsafe: detail }, RULE.failsafe);
         }
         this.done();
       });
       return;
     }
-    this.decide(null, `DCS is not accessible: ${why}`, rule, [`${n.name}: demotes itself${this.group.spec.failsafeMode ? ' (failsafe_mode, but no /failsafe topology known)' : ' (failsafe_mode is off)'}`]);
-    this.demote('offline', null, `demoted self because DCS is not accessible and I was a leader (${why})`);
+    this.decide(null, { kind: 'dcs-not-accessible', why, failsafe: false }, rule, [{ kind: 'demotes-itself', node: n.name, failsafe: this.group.spec.failsafeMode ? 'no-topology' : 'off', rule }]);
+    this.demote('offline', null, { kind: 'dcs', why, failsafe: null }, rule);
     this.done();
   }
 
-  private demote(mode: 'offline' | 'immediate-nolock', upstream: string | null, why: string, restart = true): void {
+  /** `rule`: where Patroni decides to demote (ha.py Ha.demote carries it out). */
+  private demote(mode: 'offline' | 'immediate-nolock', upstream: string | null, why: PatroniDemotion, rule: string, restart = true): void {
     const n = this.node;
-    this.say(`Demoting self (${mode})`);
+    this.say({ kind: 'patroni-demoting', node: n.name, mode, rule: RULE.demote });
     // Patroni clears synchronous_standby_names on demotion (ha.py demote, synchronous mode).
     if (this.group.spec.synchronousMode && n.settings.synchronousStandbyNames) n.settings = { ...n.settings, synchronousStandbyNames: null };
-    this.c.demote(n, upstream, mode === 'offline' ? 'fast' : 'immediate', `Patroni: ${why}`, restart);
+    this.c.demote(n, upstream, mode === 'offline' ? 'fast' : 'immediate', { kind: 'patroni-demotes', node: n.name, why, rule }, restart);
   }
 
   // ------------------------------------------------------------------------------------------ following
@@ -362,7 +393,7 @@ export class PatroniAgent {
       // ha.py demote: a node that needs (and may get) pg_rewind or a re-clone is not started again; the next
       // loop rebuilds it (recover).
       const rebuild = this.rebuildPlan(leader) !== null;
-      this.demote('immediate-nolock', leaderName, `demoting self because I do not have the lock and I was a leader (the leader key names ${leaderName})`, !rebuild);
+      this.demote('immediate-nolock', leaderName, { kind: 'not-leader', leader: leaderName }, RULE.healthy, !rebuild);
       return;
     }
     const role = n.role;
@@ -371,7 +402,7 @@ export class PatroniAgent {
     if (this.rebuild(leader)) return;
     if (role.upstream === leaderName) return;
     this.noteRewind(leader);
-    this.say(`following a new leader ${leaderName}`);
+    this.say({ kind: 'patroni-following', node: n.name, leader: leaderName });
     this.c.repoint(n, leaderName);
   }
 
@@ -380,7 +411,7 @@ export class PatroniAgent {
    * should_remove_data_directory_on_diverged_timelines; ha.py _handle_rewind_or_reinitialize), or null: it has
    * not diverged, or nothing may rebuild it.
    */
-  private rebuildPlan(leader: PgNode): { tool: 'pg_rewind' | 'pg_basebackup'; why: string } | null {
+  private rebuildPlan(leader: PgNode): { tool: 'pg_rewind' | 'pg_basebackup'; why: DivergenceFact } | null {
     const n = this.node;
     const why = divergence(n, leader, this.now);
     if (why === null) return null;
@@ -395,13 +426,9 @@ export class PatroniAgent {
     const plan = this.rebuildPlan(leader);
     if (!plan) return false;
     this.rebuildingFor = `${leader.name}|${leader.tli}`;
-    if (plan.tool === 'pg_rewind') {
-      this.say(`running pg_rewind from ${leader.name} (${plan.why})`);
-      this.rejoin.rewind(leader);
-    } else {
-      this.say(`reinitializing due to diverged timelines (${plan.why}): remove_data_directory_on_diverged_timelines is set`);
-      this.rejoin.reclone(leader, 'spread');
-    }
+    this.say({ kind: 'patroni-rebuilding', node: this.node.name, tool: plan.tool, divergence: plan.why, rule: RULE.rewindOrReinitialize });
+    if (plan.tool === 'pg_rewind') this.rejoin.rewind(leader);
+    else this.rejoin.reclone(leader, 'spread');
     return true;
   }
 
@@ -414,10 +441,9 @@ export class PatroniAgent {
       const leader = this.rebuildingFor?.split('|')[0];
       // rewind.py execute: after a failed rewind either option removes the data directory (the next loop clones).
       const option = spec.removeDataDirectoryOnRewindFailure ? 'remove_data_directory_on_rewind_failure' : spec.removeDataDirectoryOnDivergedTimelines ? 'remove_data_directory_on_diverged_timelines' : null;
-      if (option && n.dataDirectory === 'present') {
-        this.say(`Failed to rewind from healthy primary: ${leader}; ${option} is set. removing...`);
-        this.c.rebuilds.destroy(n);
-      } else this.say(`Failed to rewind from healthy primary: ${leader}; neither remove_data_directory_on_rewind_failure nor remove_data_directory_on_diverged_timelines is set: ${n.name} starts as a replica that cannot follow`);
+      const removes = option !== null && n.dataDirectory === 'present';
+      this.say({ kind: 'patroni-rewind-failed', node: n.name, leader: leader ?? '', option: removes ? option : null, rule: RULE.rewindExecute });
+      if (removes) this.c.rebuilds.destroy(n);
     }
     this.wake();
   }
@@ -431,8 +457,8 @@ export class PatroniAgent {
     if (this.rewindNoted === key) return;
     this.rewindNoted = key;
     const spec = this.group.spec;
-    const why = !spec.usePgRewind ? 'use_pg_rewind is off' : !rewindable(n) ? 'use_pg_rewind is on, but it has neither wal_log_hints = on nor data checksums' : 'pg_rewind failed';
-    this.say(`pg_rewind is needed to follow ${leader.name} (${where}); ${why} and remove_data_directory_on_diverged_timelines is off: ${n.name} will not stream until it is rebuilt`);
+    const why = !spec.usePgRewind ? 'use-pg-rewind-off' : !rewindable(n) ? 'not-rewindable' : 'rewind-failed';
+    this.say({ kind: 'patroni-rewind-needed', node: n.name, divergence: where, why });
   }
 
   /** recover(): PostgreSQL is not running: start it, as primary if this node holds the key, else as a replica of the leader. */
@@ -446,7 +472,7 @@ export class PatroniAgent {
       this.later(r.delay, () => {
         if (!r.ok) return this.dcsError(r.why);
         if (r.value && !n.running) {
-          this.say('starting primary after failure');
+          this.say({ kind: 'patroni-starting', node: n.name, as: 'primary', rule: RULE.recover });
           c.start(n);
         }
         this.done();
@@ -456,26 +482,26 @@ export class PatroniAgent {
     const leader = v.leader !== null && v.leader !== n.name ? v.leader : null;
     if (leader && n.dataDirectory === 'empty') {
       // ha.py bootstrap: an empty data directory is cloned from the leader (create_replica_methods: basebackup).
-      this.say(`trying to bootstrap from leader '${leader}'`);
+      this.say({ kind: 'patroni-bootstrap', node: n.name, leader, rule: RULE.bootstrap });
       this.rejoin.reclone(c.node(leader), 'spread');
       return this.done();
     }
     if (leader && this.rebuildPlan(c.node(leader)) !== null) {
-      if (n.role.kind === 'primary') c.demote(n, leader, 'fast', `Patroni: starting as a secondary of ${leader} after a rebuild (${n.name} does not hold the leader key)`, false);
+      if (n.role.kind === 'primary') c.demote(n, leader, 'fast', { kind: 'patroni-demotes', node: n.name, why: { kind: 'secondary', leader, rebuilt: true }, rule: RULE.recover }, false);
       else if (n.role.upstream !== leader) n.role.upstream = leader;
       this.rebuild(c.node(leader));
       return this.done();
     }
     if (n.role.kind === 'primary') {
       if (leader) this.noteRewind(c.node(leader));
-      c.demote(n, leader, 'fast', `Patroni: starting as a secondary${leader ? ` of ${leader}` : ''} (${n.name} does not hold the leader key)`);
+      c.demote(n, leader, 'fast', { kind: 'patroni-demotes', node: n.name, why: { kind: 'secondary', leader, rebuilt: false }, rule: RULE.recover });
     } else {
       if (leader && n.role.upstream !== leader) {
         this.noteRewind(c.node(leader));
         c.repoint(n, leader);
       }
       if (!n.running) {
-        this.say('starting as a secondary');
+        this.say({ kind: 'patroni-starting', node: n.name, as: 'secondary', rule: RULE.recover });
         c.start(n);
       }
     }
@@ -499,24 +525,25 @@ export class PatroniAgent {
     const spec = this.group.spec;
     const tags = this.group.tags(n.name);
     const me = n.walEnd(this.now);
-    const saw = `the leader key of ${this.c.name} is gone (DCS: ${this.group.dcs.describe()}); last_lsn ${formatLsn(v.lastLsn)}, cluster timeline ${v.timeline}`;
-    const rule = 'Patroni ha.py is_healthiest_node / _is_healthiest_node';
-    const refuse = (why: string) => {
-      this.decide(null, saw, rule, [`${n.name}: ${why}`]);
-      if (n.isPrimary) this.demote('immediate-nolock', null, `demoting self because i am not the healthiest node (${why})`);
+    const saw: Fact = { kind: 'leader-key-gone', cluster: this.c.name, ...this.group.dcs.view(), lastLsn: v.lastLsn, timeline: v.timeline };
+    // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
+    const rule = RULE.healthiest;
+    const refuse = (reason: Refusal) => {
+      const own = reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
+      this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
+      if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
       this.done();
     };
     if (n.isPrimary) {
-      if (n.tli < v.timeline) return refuse(`my timeline ${n.tli} is behind last known cluster timeline ${v.timeline}`);
+      if (n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: false });
     } else {
-      if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? 'tagged nofailover' : `failover_priority ${tags.failoverPriority}`);
+      if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;
-      if (syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name) {
-        return refuse(`not a synchronous standby (/sync lists ${v.sync!.standbys.join(', ') || 'none'}): in synchronous_mode only they may be promoted`);
-      }
+      if (syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
       const lag = v.lastLsn - me;
-      if (lag > spec.maximumLagOnFailover) return refuse(`"My wal position exceeds maximum replication lag": ${formatLsn(me)} is ${Math.round(lag)} bytes behind last_lsn ${formatLsn(v.lastLsn)} (maximum_lag_on_failover = ${spec.maximumLagOnFailover})`);
-      if (spec.checkTimeline && n.tli < v.timeline) return refuse(`"My timeline ${n.tli} is behind last known cluster timeline ${v.timeline}" (check_timeline)`);
+      if (lag > spec.maximumLagOnFailover) return refuse({ kind: 'lag', lsn: me, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover });
+      if (spec.checkTimeline && n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: true });
     }
     // Poll the other members' REST API in parallel (2 s timeout, no retry); in synchronous mode only the
     // synchronous ones and the former leader.
@@ -525,70 +552,74 @@ export class PatroniAgent {
     const polled = others.map((a) => ({ a, st: this.status(a) }));
     const waited = polled.some((x) => x.st === null) ? REST_TIMEOUT : 0;
     this.later(waited, () => {
-      const seen: string[] = [];
-      let refused: string | null = null;
+      const seen: Fact[] = [];
+      let refused: Refusal | null = null;
+      const status = (name: string, s: Extract<Fact, { kind: 'member-status' }>['status']) => seen.push({ kind: 'member-status', node: name, status: s });
       for (const { a, st } of polled) {
         const name = a.node.name;
         if (st === null) {
-          seen.push(`${name}: not reachable (no answer within ${secs(REST_TIMEOUT)})`);
+          status(name, { kind: 'unreachable', timeout: REST_TIMEOUT });
           continue;
         }
         if (st.tags.nofailover) {
-          seen.push(`${name}: not allowed to promote (nofailover)`);
+          status(name, { kind: 'nofailover' });
           continue;
         }
         if (!st.inRecovery) {
-          seen.push(`${name}: running as a primary`);
-          refused ??= `Primary (${name}) is still alive`;
+          status(name, { kind: 'primary' });
+          refused ??= { kind: 'primary-alive', primary: name };
           continue;
         }
         if (st.pos > me) {
-          seen.push(`${name}: at ${formatLsn(st.pos)}, ahead of my ${formatLsn(me)}`);
-          if (!(syncActive && v.sync!.leader === name)) refused ??= `Wal position of ${name} is ahead of my wal position`;
+          status(name, { kind: 'ahead', lsn: st.pos, myLsn: me });
+          if (!(syncActive && v.sync!.leader === name)) refused ??= { kind: 'member-ahead', member: name };
           continue;
         }
         const former = (syncActive ? v.sync!.leader : null) === name;
         if (st.pos === me && st.tags.failoverPriority > tags.failoverPriority && !former) {
-          seen.push(`${name}: at the same position with failover_priority ${st.tags.failoverPriority} > mine ${tags.failoverPriority}`);
-          refused ??= `${name} has equally tolerable WAL position and priority ${st.tags.failoverPriority}, while this node has priority ${tags.failoverPriority}`;
+          status(name, { kind: 'same-position-higher-priority', priority: st.tags.failoverPriority, mine: tags.failoverPriority });
+          refused ??= { kind: 'equal-position-higher-priority', member: name, priority: st.tags.failoverPriority, mine: tags.failoverPriority };
           continue;
         }
-        seen.push(`${name}: at ${formatLsn(st.pos)}, not ahead of me`);
+        status(name, { kind: 'not-ahead', lsn: st.pos });
       }
       if (refused) {
-        this.decide(null, saw, rule, [`${n.name}: ${refused}`, ...seen]);
-        if (n.isPrimary) this.demote('immediate-nolock', null, `demoting self because i am not the healthiest node (${refused})`);
+        const why: Fact = { kind: 'candidate-refused', node: n.name, reason: refused, rule };
+        this.decide(null, saw, rule, [why, ...seen], true);
+        if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
         return this.done();
       }
       const r = this.group.dcs.acquire(this.client);
       this.later(r.delay, () => {
         if (!r.ok) {
-          this.decide(null, saw, rule, [`${n.name}: the healthiest node, but acquiring the leader key failed: ${r.why}`, ...seen]);
+          this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-failed', why: r.why }, rule: RULE.race }, ...seen], true);
           return this.dcsError(r.why);
         }
         if (!r.value) {
-          this.decide(null, saw, rule, [`${n.name}: the healthiest node, but another member created the leader key first`, ...seen]);
+          this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-taken' }, rule: RULE.race }, ...seen], true);
           const lead = this.group.dcs.read(this.client);
           if (lead.ok && lead.value.leader) this.follow(lead.value.leader, lead.value);
           return this.done();
         }
-        const why = `${n.name} at ${formatLsn(me)} is within maximum_lag_on_failover of last_lsn ${formatLsn(v.lastLsn)} and no member is ahead`;
-        this.decide(n.name, saw, rule, [`${n.name}: ${why}; it acquired the leader key`, ...seen]);
-        if (n.isPrimary) this.say('acquired session lock as a leader');
-        this.enforcePrimary(v, 'promoted self to leader by acquiring session lock');
+        this.decide(n.name, saw, rule, [{ kind: 'candidate-chosen', node: n.name, why: { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, rule }, ...seen]);
+        if (n.isPrimary) this.say({ kind: 'patroni-acquired-lock', node: n.name });
+        this.enforcePrimary(v, 'acquired-lock');
         this.done();
       });
     });
   }
 
-  /** A decision, recorded when it differs from this agent's last one (a refusal repeats every loop). */
-  private decide(chosen: string | null, saw: string, rule: string, reasons: string[], message?: string): void {
-    const key = `${chosen}|${rule}|${reasons.join(';')}`;
+  /**
+   * A decision, recorded when it differs from this agent's last one (a refusal repeats every loop); `message`:
+   * what Patroni logs, or `notPromoting` for a lost race (logged as "not promoting: " and the first reason).
+   */
+  private decide(chosen: string | null, saw: Fact, rule: string, reasons: Fact[], message?: Fact | true): void {
+    const key = `${chosen}|${rule}|${reasons.map(factKey).join(';')}`;
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.c;
     c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'patroni', chosen, reasons, saw, rule, by: `patroni on ${this.node.name}` });
-    if (message) this.say(message);
-    else if (chosen === null && reasons.length > 0 && rule.includes('healthiest')) this.say(`not promoting: ${reasons[0]}`);
+    if (message === true) this.say({ kind: 'patroni-not-promoting', node: this.node.name, reason: reasons[0]! });
+    else if (message) this.say(message);
   }
 }

@@ -15,10 +15,22 @@ import type { PgAutoFailoverSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { formatLsn, type Lsn } from '../postgres/lsn.ts';
+import type { Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { probe } from './health.ts';
-import { secs, type Manager } from './manager.ts';
+import type { Manager } from './manager.ts';
+import { factKey, type Fact } from '../../history/facts/index.ts';
+import type { GoalWhy, Refusal } from '../../history/facts/managers.ts';
+
+/** The sources of hapostgres/pg_auto_failover the model follows. */
+const RULE = {
+  groupState: 'pg_auto_failover: src/monitor/group_state_machine.c:ProceedGroupState',
+  election: 'pg_auto_failover: src/monitor/group_state_machine.c:ProceedWithMSFailover',
+  candidates: 'pg_auto_failover: src/monitor/group_state_machine.c:BuildCandidateList',
+  promoteThreshold: 'pg_auto_failover: src/monitor/group_state_machine.c:WalDifferenceWithin',
+  partition: 'pg_auto_failover: src/bin/pg_autoctl/service_keeper.c:in_network_partition',
+  rewindOrInit: 'pg_auto_failover: src/bin/pg_autoctl/fsm_transition.c:fsm_rewind_or_init',
+} as const;
 import { divergence, Rejoin } from './rejoin.ts';
 
 /** The states of docs/failover-state-machine.rst that the model uses. */
@@ -156,13 +168,13 @@ export class PgAutoFailover implements Manager {
     return this.nodes.find((r) => PRIMARY_SIDE.includes(r.goal) || r.goal === 'draining' || r.goal === 'demote_timeout');
   }
 
-  private say(r: NodeRecord | null, message: string): void {
-    this.cluster.log(r?.node ?? null, 'failover', `pg_auto_failover: ${message}`);
+  private say(r: NodeRecord | null, fact: Fact): void {
+    this.cluster.log(r?.node ?? null, 'failover', fact);
   }
 
-  private assign(r: NodeRecord, goal: PgafState, why: string): void {
+  private assign(r: NodeRecord, goal: PgafState, why: GoalWhy): void {
     if (r.goal === goal) return;
-    this.say(r, `setting goal state of ${r.node.name} to ${goal}: ${why}`);
+    this.say(r, { kind: 'pgaf-goal', node: r.node.name, goal, why, rule: RULE.groupState });
     r.goal = goal;
     r.goalSince = this.now;
   }
@@ -204,7 +216,7 @@ export class PgAutoFailover implements Manager {
       const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s));
       if (standby) r.lastContact = this.now;
       if (!reaches && this.now - r.lastContact >= this.spec.networkPartitionTimeout) {
-        this.say(r, `${n.name} has seen neither the monitor nor a standby for ${secs(this.now - r.lastContact)} (network_partition_timeout ${secs(this.spec.networkPartitionTimeout)}): it stops PostgreSQL`);
+        this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - r.lastContact, timeout: this.spec.networkPartitionTimeout, rule: RULE.partition });
         this.cluster.stop(n);
         r.state = 'demote_timeout';
       }
@@ -220,7 +232,7 @@ export class PgAutoFailover implements Manager {
       case 'wait_primary':
       case 'primary':
         if (!n.running && n.isPrimary) c.start(n);
-        if (n.running && !n.isPrimary) c.promote(n, { kind: 'failover', policy: 'pg_auto_failover', why: `the monitor assigned ${n.name} goal state ${r.goal}` });
+        if (n.running && !n.isPrimary) c.promote(n, { kind: 'failover', policy: 'pg_auto_failover', why: { kind: 'goal-state-assigned', node: n.name, goal: r.goal } });
         this.applySyncNames(r);
         break;
       case 'draining':
@@ -234,21 +246,21 @@ export class PgAutoFailover implements Manager {
         // The keeper is still rebuilding the node: the transition goes on (its state stays).
         if (r.rejoin.busy) return;
         if (up && n.dataDirectory === 'empty') {
-          this.say(r, `${n.name}'s data directory is empty: pg_basebackup from ${up}`);
+          this.say(r, { kind: 'pgaf-basebackup', node: n.name, upstream: up, rule: RULE.rewindOrInit });
           r.rejoin.reclone(p!.node, 'spread');
           return;
         }
         if (up && (n.isPrimary || divergence(n, p!.node, this.now) !== null)) {
           // demoted -> catchingup (fsm_transition.c fsm_rewind_or_init): pg_rewind against the new primary,
           // pg_basebackup when it fails; the keeper reaches catchingup when the node runs as a standby.
-          if (n.isPrimary) c.demote(n, up, 'fast', `pg_auto_failover: ${n.name} rejoins as a standby of ${up} (fsm_rewind_or_init: pg_rewind first)`, false);
+          if (n.isPrimary) c.demote(n, up, 'fast', { kind: 'pgaf-rejoins', node: n.name, upstream: up, rewind: true, rule: RULE.rewindOrInit }, false);
           else if (n.role.kind === 'standby') n.role.upstream = up;
-          this.say(r, `${n.name}: rewinding to become a standby of ${up}`);
+          this.say(r, { kind: 'pgaf-rewinding', node: n.name, upstream: up, rule: RULE.rewindOrInit });
           r.rejoin.rewind(p!.node);
           return;
         }
         if (n.isPrimary) {
-          if (up) c.demote(n, up, 'fast', `pg_auto_failover: ${n.name} rejoins as a standby of ${up}`);
+          if (up) c.demote(n, up, 'fast', { kind: 'pgaf-rejoins', node: n.name, upstream: up, rewind: false, rule: RULE.groupState });
         } else {
           if (up && n.role.kind === 'standby' && n.role.upstream !== up) c.repoint(n, up);
           if (!n.running) c.start(n);
@@ -269,7 +281,7 @@ export class PgAutoFailover implements Manager {
     const r = this.nodes.find((x) => x.node === n)!;
     const p = this.primary();
     if (ok || tool !== 'pg_rewind' || !p || p === r) return;
-    this.say(r, `Failed to rewind demoted primary to standby, trying pg_basebackup instead`);
+    this.say(r, { kind: 'pgaf-rewind-failed', node: n.name, rule: RULE.rewindOrInit });
     r.rejoin.reclone(p.node, 'spread');
   }
 
@@ -299,7 +311,7 @@ export class PgAutoFailover implements Manager {
       if (t && t.running && t.isPrimary && this.reach(pool.clients, c.endpointOf(t))) continue;
       const p = this.nodes.find((r) => r.node.running && r.node.isPrimary && PRIMARY_SIDE.includes(r.goal) && this.reach(pool.clients, r.endpoint));
       if (!p || p.node === t) continue;
-      c.log(p.node, 'routing', `writes of ${pool.name} go to ${p.node.name}: the first host of the connection string that accepts read-write sessions (target_session_attrs=read-write)`);
+      c.log(p.node, 'routing', { kind: 'writes-routed', node: p.node.name, pools: [pool.name], by: { kind: 'pg_auto_failover' } });
       c.writes.routeTo(p.node, [pool]);
     }
   }
@@ -337,12 +349,11 @@ export class PgAutoFailover implements Manager {
    * node_metadata.c IsUnhealthy: no report for node_considered_unhealthy_timeout and the last check BAD and
    * the monitor up for startup_grace_period, or the keeper reports PostgreSQL not running.
    */
-  private unhealthy(r: NodeRecord): string | null {
+  private unhealthy(r: NodeRecord): Fact | null {
     const s = this.spec;
-    if (!r.pgRunning) return `${r.node.name}'s keeper reports PostgreSQL not running`;
-    if (this.now - r.lastReport > s.nodeConsideredUnhealthyTimeout && r.health === 'bad' && this.now - this.monitorStarted > s.startupGracePeriod) {
-      return `no report from ${r.node.name}'s keeper for ${secs(this.now - r.lastReport)} (node_considered_unhealthy_timeout ${secs(s.nodeConsideredUnhealthyTimeout)}) and its health checks fail`;
-    }
+    const fact = (why: 'pg-not-running' | 'no-report'): Fact => ({ kind: 'pgaf-keeper-unhealthy', node: r.node.name, why, for: this.now - r.lastReport, timeout: s.nodeConsideredUnhealthyTimeout });
+    if (!r.pgRunning) return fact('pg-not-running');
+    if (this.now - r.lastReport > s.nodeConsideredUnhealthyTimeout && r.health === 'bad' && this.now - this.monitorStarted > s.startupGracePeriod) return fact('no-report');
     return null;
   }
 
@@ -366,36 +377,48 @@ export class PgAutoFailover implements Manager {
       const rs = this.unhealthy(r);
       const lag = p.reportedLsn - r.reportedLsn;
       const streaming = [...this.cluster.streams].some((s) => s.down === r.node && s.up === p.node && s.limit === null && this.cluster.streamUp(s));
-      if (r.goal === 'secondary' && rs) this.assign(r, 'catchingup', rs);
-      else if (r.goal === 'catchingup' && !rs && streaming && lag <= this.spec.enableSyncWalLogThreshold) this.assign(r, 'secondary', `${r.node.name} is within enable_sync_wal_log_threshold (${formatLsn(r.reportedLsn)}, ${Math.round(lag)} bytes behind)`);
-      else if (r.goal === 'demoted' && r.reported === 'demoted' && r.lastReport === this.now) this.assign(r, 'catchingup', `${r.node.name}'s keeper reports demoted: it rejoins as a standby of ${p.node.name}`);
+      if (r.goal === 'secondary' && rs) this.assign(r, 'catchingup', { kind: 'unhealthy', why: rs });
+      else if (r.goal === 'catchingup' && !rs && streaming && lag <= this.spec.enableSyncWalLogThreshold) this.assign(r, 'secondary', { kind: 'within-sync-threshold', lsn: r.reportedLsn, lag });
+      else if (r.goal === 'demoted' && r.reported === 'demoted' && r.lastReport === this.now) this.assign(r, 'catchingup', { kind: 'keeper-reports-demoted', primary: p.node.name });
     }
     const secondaries = standbys.filter((r) => r.goal === 'secondary' && r.replicationQuorum);
     const want: PgafState = standbys.length === 0 ? 'single' : secondaries.length > 0 || this.spec.numberSyncStandbys > 0 ? 'primary' : 'wait_primary';
-    if (p.goal !== want) this.assign(p, want, want === 'wait_primary' ? 'no secondary is healthy: synchronous replication is off and writes go on unreplicated' : want === 'primary' ? (secondaries.length ? `${secondaries.map((r) => r.node.name).join(', ')} ${secondaries.length === 1 ? 'is' : 'are'} secondary` : `number_sync_standbys = ${this.spec.numberSyncStandbys}: the primary keeps waiting for a quorum standby`) : 'no standby');
+    if (p.goal !== want) {
+      const why: GoalWhy =
+        want === 'wait_primary'
+          ? { kind: 'no-healthy-secondary' }
+          : want === 'primary'
+            ? secondaries.length
+              ? { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) }
+              : { kind: 'waits-for-quorum', numberSyncStandbys: this.spec.numberSyncStandbys }
+            : { kind: 'no-standby' };
+      this.assign(p, want, why);
+    }
     if (p.reported === p.goal) this.applySyncNames(p);
   }
 
-  private decide(chosen: string | null, saw: string, reasons: string[]): void {
-    const key = `${chosen}|${reasons.join(';')}`;
+  private decide(chosen: string | null, saw: Fact, rule: string, reasons: Fact[]): void {
+    const key = `${chosen}|${reasons.map(factKey).join(';')}`;
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
-    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'pg_auto_failover', chosen, reasons, saw, rule: 'pg_auto_failover group_state_machine.c: failover candidates and election', by: `the monitor ${this.monitor.name}` });
-    if (!chosen) this.say(null, `no failover: ${reasons.join('; ')}`);
+    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'pg_auto_failover', chosen, reasons, saw, rule, by: `the monitor ${this.monitor.name}` });
+    if (!chosen) this.say(null, { kind: 'pgaf-no-failover', reasons });
   }
 
   /** The primary is unhealthy: the candidates (secondary, healthy, priority > 0) go to report_lsn, or none. */
-  private startFailover(p: NodeRecord, standbys: NodeRecord[], sick: string): void {
-    const reasons: string[] = [];
+  private startFailover(p: NodeRecord, standbys: NodeRecord[], sick: Fact): void {
+    const reasons: Fact[] = [];
     const candidates = standbys.filter((r) => {
-      const why = r.goal !== 'secondary' ? `state ${r.goal} (only a secondary may be promoted)` : r.candidatePriority <= 0 ? 'candidate_priority 0' : this.unhealthy(r);
-      if (why) reasons.push(`${r.node.name}: ${why}`);
+      const unhealthy = this.unhealthy(r);
+      const why: Refusal | null = r.goal !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
+      if (why) reasons.push({ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.candidates });
       return !why;
     });
-    if (candidates.length === 0) return this.decide(null, `${p.node.name} is unhealthy: ${sick}`, reasons.length ? reasons : ['no standby']);
-    this.assign(p, 'draining', `${p.node.name} is unhealthy: ${sick}`);
-    for (const r of candidates) this.assign(r, 'report_lsn', `failover: ${r.node.name} reports its LSN for the election`);
+    const saw: Fact = { kind: 'primary-unhealthy', primary: p.node.name, why: sick };
+    if (candidates.length === 0) return this.decide(null, saw, RULE.candidates, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'no-standby' }]);
+    this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
+    for (const r of candidates) this.assign(r, 'report_lsn', { kind: 'reports-lsn' });
   }
 
   /**
@@ -407,42 +430,41 @@ export class PgAutoFailover implements Manager {
   private elect(p: NodeRecord, standbys: NodeRecord[]): void {
     const candidates = standbys.filter((r) => r.goal === 'report_lsn');
     const waiting = candidates.filter((r) => r.replicationQuorum && r.reported !== 'report_lsn');
-    const saw = `${p.node.name} is ${p.goal}; candidates ${candidates.map((r) => `${r.node.name} at ${formatLsn(r.reportedLsn)}${r.reported === 'report_lsn' ? '' : ' (not reported yet)'}`).join(', ') || 'none'}`;
-    if (waiting.length > 0) return this.decide(null, saw, waiting.map((r) => `${r.node.name}: a quorum node has not reported its LSN yet (the election waits for it)`));
+    const saw: Fact = { kind: 'election', primary: p.node.name, state: p.goal, candidates: candidates.map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
+    const rule = RULE.election;
+    if (waiting.length > 0) return this.decide(null, saw, rule, waiting.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
     const reported = candidates.filter((r) => r.reported === 'report_lsn' && !this.unhealthy(r));
     const quorum = reported.filter((r) => r.replicationQuorum);
     const need = this.spec.numberSyncStandbys + 1;
-    if (this.spec.numberSyncStandbys > 0 && quorum.length < need) {
-      return this.decide(null, saw, [`${quorum.length} quorum candidates reported, number_sync_standbys + 1 = ${need} needed`]);
-    }
-    if (reported.length === 0) return this.decide(null, saw, ['no candidate reported its LSN']);
+    if (this.spec.numberSyncStandbys > 0 && quorum.length < need) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need, rule }]);
+    if (reported.length === 0) return this.decide(null, saw, rule, [{ kind: 'no-candidate', why: 'none-reported', rule }]);
     const best = Math.max(...reported.map((r) => r.reportedLsn));
     const behind = p.reportedLsn - best;
     if (behind > this.spec.promoteWalLogThreshold) {
-      return this.decide(null, saw, [`the most advanced candidate is ${Math.round(behind)} bytes behind ${p.node.name}'s last reported LSN ${formatLsn(p.reportedLsn)} (more than promote_wal_log_threshold ${this.spec.promoteWalLogThreshold})`]);
+      return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
     }
     const sorted = [...reported].filter((r) => r.candidatePriority > 0).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
     const chosen = sorted[0];
-    if (!chosen) return this.decide(null, saw, reported.map((r) => `${r.node.name}: candidate_priority 0`));
-    const reasons = sorted.map((r) => `${r.node.name}: priority ${r.candidatePriority}, ${formatLsn(r.reportedLsn)}${r === chosen ? ' (chosen: highest priority, then most advanced)' : ''}`);
-    if (chosen.reportedLsn < best) reasons.push(`${chosen.node.name} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`);
-    this.decide(chosen.node.name, saw, reasons);
-    this.assign(chosen, 'prepare_promotion', `elected to be promoted (candidate_priority ${chosen.candidatePriority}, LSN ${formatLsn(chosen.reportedLsn)})`);
+    if (!chosen) return this.decide(null, saw, rule, reported.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'candidate-priority-zero' }, rule })));
+    const reasons: Fact[] = sorted.map((r) => ({ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: r === chosen }));
+    if (chosen.reportedLsn < best) reasons.push({ kind: 'not-most-advanced', node: chosen.node.name });
+    this.decide(chosen.node.name, saw, rule, reasons);
+    this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });
   }
 
   /** prepare_promotion -> stop_replication (old primary to demote_timeout) -> wait_primary after the primary reported demote_timeout or primary_demote_timeout passed. */
   private advancePromotion(p: NodeRecord, r: NodeRecord, standbys: NodeRecord[]): void {
     if (r.goal === 'prepare_promotion' && r.reported === 'prepare_promotion') {
-      this.assign(r, 'stop_replication', `${r.node.name} is ready to be promoted`);
-      this.assign(p, 'demote_timeout', `${r.node.name} is being promoted`);
+      this.assign(r, 'stop_replication', { kind: 'ready-to-promote' });
+      this.assign(p, 'demote_timeout', { kind: 'being-promoted', candidate: r.node.name });
       return;
     }
     if (r.goal === 'stop_replication' && r.reported === 'stop_replication') {
       const waited = this.now - p.goalSince;
       if (p.reported !== 'demote_timeout' && waited < this.spec.primaryDemoteTimeout) return;
-      this.assign(r, 'wait_primary', p.reported === 'demote_timeout' ? `${p.node.name} reported demote_timeout` : `${p.node.name} did not report for primary_demote_timeout (${secs(this.spec.primaryDemoteTimeout)})`);
-      this.assign(p, 'demoted', `${r.node.name} is the new primary`);
-      for (const o of standbys) if (o !== r && (o.goal === 'report_lsn' || o.goal === 'secondary')) this.assign(o, 'catchingup', `${r.node.name} is the new primary`);
+      this.assign(r, 'wait_primary', p.reported === 'demote_timeout' ? { kind: 'reported-demote-timeout', primary: p.node.name } : { kind: 'demote-timeout-passed', primary: p.node.name, timeout: this.spec.primaryDemoteTimeout });
+      this.assign(p, 'demoted', { kind: 'new-primary', primary: r.node.name });
+      for (const o of standbys) if (o !== r && (o.goal === 'report_lsn' || o.goal === 'secondary')) this.assign(o, 'catchingup', { kind: 'new-primary', primary: r.node.name });
     }
   }
 }

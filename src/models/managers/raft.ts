@@ -9,6 +9,8 @@
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Endpoint } from '../network/network.ts';
+import type { Fact } from '../../history/facts/index.ts';
+import type { RaftRole } from '../../history/facts/managers.ts';
 import { PRIORITY, type WorldContext } from '../postgres/context.ts';
 
 export class RaftGroup {
@@ -27,6 +29,8 @@ export class RaftGroup {
     private readonly label: string,
     /** The cluster its events belong to. */
     private readonly cluster: string,
+    /** What the group is: a Patroni cluster's DCS or Orchestrator's own Raft. */
+    private readonly role: RaftRole,
     /** Called when a leader is elected (not at the start). */
     private readonly onElected: () => void,
   ) {
@@ -84,7 +88,7 @@ export class RaftGroup {
       this.stepDown ??= sim.after(et, `${this.label} leader steps down`, () => {
         this.stepDown = null;
         if (this.leader !== null && !this.available) {
-          this.event(`${this.label} member ${this.members[this.leader]!.name} steps down as Raft leader: it has not heard from a majority for the election timeout (CheckQuorum)`);
+          this.event({ kind: 'raft-leader-stepped-down', cluster: this.cluster, group: this.role, member: this.members[this.leader]!.name });
           this.leader = null;
           this.onNetworkChange();
         }
@@ -105,15 +109,11 @@ export class RaftGroup {
     if (c === null || this.leader !== null) return;
     this.leader = c;
     this.term++;
-    this.event(`${this.label} member ${this.members[c]!.name} is elected Raft leader (term ${this.term}) with ${this.peers(c).length} of ${this.members.length} members`);
+    this.event({ kind: 'raft-leader-elected', cluster: this.cluster, group: this.role, member: this.members[c]!.name, term: this.term, peers: this.peers(c).length, members: this.members.length });
     this.onElected();
   }
 
-  private event(message: string): void {
-    this.ctx.history.event(this.ctx.sim.now, this.cluster, null, 'failover', message);
-  }
-
-  describe(): string {
-    return `${this.members.length} members (${this.members.map((m) => `${m.name} at ${m.endpoint.site}`).join(', ')}), ${this.available ? `Raft leader ${this.leaderName}` : 'no Raft leader with a majority'}`;
+  private event(fact: Fact): void {
+    this.ctx.history.event(this.ctx.sim.now, this.cluster, null, 'failover', fact);
   }
 }

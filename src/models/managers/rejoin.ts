@@ -19,20 +19,20 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
-import { formatLsn } from '../postgres/lsn.ts';
+import type { DivergenceFact } from '../../history/facts/managers.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { endOf, isAncestorOrSelf, timelineAt } from '../postgres/timeline.ts';
 
 /**
  * Whether `n`'s WAL runs past where `leader`'s history leaves its timeline (rewind.py
- * _check_timeline_and_lsn): null when it can follow as it is, else why not in words.
+ * _check_timeline_and_lsn): null when it can follow as it is, else where it diverged.
  */
-export function divergence(n: PgNode, leader: PgNode, now: Micros): string | null {
+export function divergence(n: PgNode, leader: PgNode, now: Micros): DivergenceFact | null {
   const end = n.walEnd(now);
   const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
   const leaves = isAncestorOrSelf(mine, leader.wal.timeline) ? endOf(leader.wal.timeline, mine) : -1;
   if (leaves === null || leaves >= end - 0.5) return null;
-  return leaves === -1 ? `timeline ${mine.tli} is not in ${leader.name}'s history` : `${n.name}'s WAL on timeline ${mine.tli} runs to ${formatLsn(end)}, past ${formatLsn(leaves)} where ${leader.name}'s history leaves it`;
+  return { node: n.name, leader: leader.name, timeline: mine.tli, lsn: end, leavesLsn: leaves === -1 ? null : leaves };
 }
 
 /** pg_rewind can run on `n` at all: 9.5+, and wal_log_hints or data checksums (rewind.py configuration_allows_rewind). */
@@ -74,7 +74,7 @@ export class Rejoin {
     if (n.run.state === 'down' && n.run.how === 'crashed') {
       // Patroni (ha.py _handle_crash_recovery, rewind.py ensure_clean_shutdown) and pg_rewind 13+ alike run crash
       // recovery first: the data directory is then shut down cleanly. Its time is not modelled.
-      this.c.log(n, 'lifecycle', `${n.name}: crash recovery in single-user mode (postgres --single) so that pg_rewind finds a cleanly shut down data directory`);
+      this.c.log(n, 'lifecycle', { kind: 'single-user-crash-recovery', node: n.name, ...(this.by === 'Patroni' ? { rule: 'patroni/postgresql/rewind.py:Rewind.ensure_clean_shutdown' } : {}) });
       n.run = { state: 'down', how: 'stopped' };
     }
     this.c.rebuilds.rewind(n, { from: leader.name, start: false }, this.begin('pg_rewind', leader));

@@ -12,12 +12,15 @@ import type { LagOnlySpec, NaiveSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
-import { formatLsn, type Lsn } from '../postgres/lsn.ts';
+import type { Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { HealthTracker, probe, type ProbeResult } from './health.ts';
-import { routeClients, secs, type Manager } from './manager.ts';
+import { routeClients, type Manager } from './manager.ts';
+import type { Fact } from '../../history/facts/index.ts';
 
-type Choice = { node: PgNode | null; reasons: string[] };
+type Choice = { node: PgNode | null; reasons: Fact[] };
+
+const LAG_RULE = 'patroni/ha.py:Ha._is_healthiest_node';
 
 export class Watcher implements Manager {
   readonly endpoint: Endpoint;
@@ -97,23 +100,24 @@ export class Watcher implements Manager {
     if (leader && (!this.health.unhealthy || now - since < this.spec.timeout)) return;
     const policy = this.spec.policy;
     // The manager only knows its checks: it counts from the last healthy one, not from the fault itself.
-    const saw = leader ? `no health check has found ${leader.name} a reachable primary for ${secs(now - since)} (timeout ${secs(this.spec.timeout)})${this.spec.health.timeout > 0 ? `; ${this.health.describe()}` : ''}` : 'there is no leader';
+    const saw: Fact = leader
+      ? { kind: 'leader-unhealthy', leader: leader.name, for: now - since, timeout: this.spec.timeout, health: this.spec.health.timeout > 0 ? this.health.fact() : null }
+      : { kind: 'no-leader' };
     const choice = policy === 'naive' ? this.chooseNaive(leader) : this.chooseLagOnly(leader, this.spec);
-    const rule = policy === 'naive' ? 'promote the first reachable configured candidate' : 'Patroni ha.py _is_healthiest_node / is_lagging, without a DCS';
-    c.ctx.history.failover({ at: now, cluster: c.name, policy, chosen: choice.node?.name ?? null, reasons: choice.reasons, saw, rule, by: this.endpoint.name });
+    // The naive policy is no real system's rule; lag-only applies Patroni's without a DCS.
+    const rule = policy === 'naive' ? undefined : LAG_RULE;
+    c.ctx.history.failover({ at: now, cluster: c.name, policy, chosen: choice.node?.name ?? null, reasons: choice.reasons, saw, ...(rule ? { rule } : {}), by: this.endpoint.name });
     if (!choice.node) {
-      // Worded without the elapsed time so that a refusal repeated every check collapses into one event.
-      const who = leader ? `the leader ${leader.name} is unreachable or not a primary` : 'there is no leader';
-      c.log(null, 'failover', `failover manager (${policy}) refuses to fail over: ${who}; ${choice.reasons.join('; ')}`);
+      // Without the elapsed time, so that a refusal repeated every check collapses into one event.
+      c.log(null, 'failover', { kind: 'failover-refused', policy, leader: leader?.name ?? null, reasons: choice.reasons });
       return;
     }
     const n = choice.node;
-    const why = `${saw}; ${choice.reasons.join('; ')}`;
-    c.log(n, 'failover', `failover manager (${policy}) chooses ${n.name}: ${why}`);
-    if (!n.isPrimary) c.promote(n, { kind: 'failover', policy, why });
+    c.log(n, 'failover', { kind: 'failover-chosen', policy, node: n.name, saw, reasons: choice.reasons });
+    if (!n.isPrimary) c.promote(n, { kind: 'failover', policy, why: { kind: 'manager-decision', saw, reasons: choice.reasons } });
     this.leader = n;
     this.health = new HealthTracker(this.spec.health, now);
-    routeClients(c, this.endpoint, n, `the failover manager at site ${this.spec.site}`);
+    routeClients(c, this.endpoint, n, { kind: 'watcher', site: this.spec.site });
   }
 
   /** The configured candidate, whatever its position or timeline: only reachability counts. */
@@ -121,9 +125,9 @@ export class Watcher implements Manager {
     for (const name of this.spec.candidates) {
       const n = this.cluster.node(name);
       if (n === leader) continue;
-      if (this.sees(n)) return { node: n, reasons: [`${n.name} is the first reachable configured candidate (its WAL position and timeline are not checked)`] };
+      if (this.sees(n)) return { node: n, reasons: [{ kind: 'candidate-chosen', node: n.name, why: { kind: 'first-reachable' } }] };
     }
-    return { node: null, reasons: ['no configured candidate is reachable'] };
+    return { node: null, reasons: [{ kind: 'no-candidate', why: 'none-reachable' }] };
   }
 
   /**
@@ -133,32 +137,30 @@ export class Watcher implements Manager {
   private chooseLagOnly(leader: PgNode | null, spec: LagOnlySpec): Choice {
     const c = this.cluster;
     const now = c.ctx.sim.now;
-    const reasons: string[] = [];
+    const reasons: Fact[] = [];
     const alivePrimary = [...c.nodes.values()].find((n) => n !== leader && n.isPrimary && this.sees(n));
-    if (alivePrimary) return { node: null, reasons: [`Primary ${alivePrimary.name} is still alive`] };
+    if (alivePrimary) return { node: null, reasons: [{ kind: 'primary-still-alive', primary: alivePrimary.name, rule: LAG_RULE }] };
     let best: PgNode | null = null;
     for (const name of spec.candidates) {
       const n = c.node(name);
       if (n === leader || n.isPrimary) continue;
       if (!this.sees(n)) {
-        reasons.push(`${n.name} is not reachable`);
+        reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'unreachable', from: spec.site } });
         continue;
       }
       const pos = n.walEnd(now);
       const lag = this.lastLsn - pos;
       if (lag > spec.maximumLagOnFailover) {
-        reasons.push(
-          `${n.name}: "My wal position exceeds maximum replication lag" (${formatLsn(pos)} is ${Math.round(lag)} bytes behind the leader's last known ${formatLsn(this.lastLsn)}; maximum_lag_on_failover = ${spec.maximumLagOnFailover})`,
-        );
+        reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'lag', lsn: pos, lastLsn: this.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover }, rule: LAG_RULE });
         continue;
       }
       if (spec.checkTimeline && n.tli < this.leaderTli) {
-        reasons.push(`${n.name}: timeline ${n.tli} is behind the cluster's timeline ${this.leaderTli} (check_timeline)`);
+        reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'timeline-behind', timeline: n.tli, clusterTimeline: this.leaderTli, checkTimeline: true }, rule: LAG_RULE });
         continue;
       }
       if (!best || pos > best.walEnd(now)) best = n;
     }
-    if (!best) return { node: null, reasons: reasons.length > 0 ? reasons : ['no candidate standby'] };
-    return { node: best, reasons: [`${best.name} has the highest WAL position (${formatLsn(best.walEnd(now))}) within maximum_lag_on_failover of the leader's last known ${formatLsn(this.lastLsn)}`] };
+    if (!best) return { node: null, reasons: reasons.length > 0 ? reasons : [{ kind: 'no-candidate', why: 'no-standby' }] };
+    return { node: best, reasons: [{ kind: 'candidate-chosen', node: best.name, why: { kind: 'highest-position', lsn: best.walEnd(now), lastLsn: this.lastLsn }, rule: LAG_RULE }] };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Facts as HTML: the text prose with markup, every value escaped. A node's name is marked (class "node"),
- * LSNs, settings and file names are code.
+ * LSNs, settings and file names are code; a fact's `rule` follows in brackets (span.rule).
  */
 import type { Fact } from '../../history/facts/index.ts';
 import { formatLsn } from '../../models/postgres/lsn.ts';
@@ -9,7 +9,13 @@ import { isList, type Token } from './parts.ts';
 import { tokens } from './templates.ts';
 
 export function factHtml(f: Fact): string {
-  return html(tokens(f));
+  return html(tokens(f)) + ruleHtml(f);
+}
+
+/** The real system's source a fact's behaviour follows (its `rule` field), after the prose; nothing without one. */
+function ruleHtml(f: Fact): string {
+  const rule = (f as { readonly rule?: unknown }).rule;
+  return typeof rule === 'string' ? ` <span class="rule" title="the real system's source this behaviour follows">(${esc(rule)})</span>` : '';
 }
 
 function html(t: Token): string {

@@ -10,6 +10,7 @@ import { REPLICATION } from './templates/replication.ts';
 import { SERVER } from './templates/server.ts';
 import { STORAGE } from './templates/storage.ts';
 import { WORLD } from './templates/world.ts';
+import { MANAGERS } from './templates/managers.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -20,6 +21,8 @@ const TEMPLATES: Templates = {
   ...SERVER,
   ...STORAGE,
   ...BLOCK,
+  // the failover managers
+  ...MANAGERS,
 };
 
 /** The fact's prose, before formatting. */

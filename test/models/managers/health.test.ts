@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { factText } from '../../../src/report/facts/index.ts';
 import { RandomStreams } from '../../../src/engine/random.ts';
 import { seconds, type Micros } from '../../../src/engine/time.ts';
 import { probe } from '../../../src/models/managers/health.ts';
@@ -43,7 +44,7 @@ describe('health checks (managers/health.ts)', () => {
     expect(p.at).toBeGreaterThanOrEqual(s(80));
     expect(p.at).toBeLessThanOrEqual(s(82));
     const d = lat.history.failoverDecisions.find((x) => x.chosen === 's1')!;
-    expect(d.saw).toMatch(/3 write checks in a row failed \(the last: answered in 1\.0 s, over the 500\.0 ms threshold\)/);
+    expect(factText(d.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 1\.0 s, over the 500\.0 ms threshold\)/);
   });
 
   it('a disk whose throughput collapses: commits queue behind its WAL, a write check with a latency threshold fails over, a read check does not', () => {
@@ -52,7 +53,7 @@ describe('health checks (managers/health.ts)', () => {
     const collapse = (share: number) => action(s(60), { kind: 'slowNode', node: 'p', cpu: null, disk: null, diskThroughput: share }, 'faults');
     const lat = managed(latencyCheck, [collapse(0.0002)]);
     expect(lat.history.promotions.map((p) => p.node)).toEqual(['s1']);
-    expect(lat.history.failoverDecisions.find((x) => x.chosen === 's1')!.saw).toMatch(/3 write checks in a row failed \(the last: answered in 2\.\d s, over the 500\.0 ms threshold\)/);
+    expect(factText(lat.history.failoverDecisions.find((x) => x.chosen === 's1')!.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 2\.\d s, over the 500\.0 ms threshold\)/);
     const stall = lat.report.stalls[0]!;
     expect(stall.cause).toMatch(/p commits at most 49 transactions\/s: p: its disk's throughput collapsed to 0\.02% \(0\.1 MB\/s\)/);
     expect(lat.report.requests[0]!.waited).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { factText } from '../../../src/report/facts/index.ts';
 import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 
@@ -39,8 +40,8 @@ describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () =
     expect(r.promotions[0]!.at).toBeGreaterThanOrEqual(180);
     expect(r.promotions[0]!.at).toBeLessThanOrEqual(190);
     const waited = r.history.failoverDecisions.find((d) => d.chosen === null)!;
-    expect(waited.saw).toContain('UnreachableMaster');
-    expect(waited.reasons[0]).toMatch(/its walreceiver still streams from pg1/);
+    expect(waited.saw).toMatchObject({ kind: 'orchestrator-analysis', analysis: 'UnreachableMaster' });
+    expect(factText(waited.reasons[0]!)).toMatch(/its walreceiver still streams from pg1/);
     // pg3 follows the new primary.
     expect(r.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2' });
   });
@@ -50,7 +51,7 @@ describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () =
     const regions = ', regions: {east: eu, west: us, third: us}';
     const kept = run(raft(`${regions}, prevent_cross_region_failover: true`), cut);
     expect(kept.promotions).toEqual([]);
-    expect(kept.history.failoverDecisions.some((d) => d.reasons.some((x) => x.includes('in region us, not eu (PreventCrossRegionMasterFailover)')))).toBe(true);
+    expect(kept.history.failoverDecisions.some((d) => d.reasons.some((x) => factText(x).includes('in region us, not eu (PreventCrossRegionMasterFailover)')))).toBe(true);
     const crossed = run(raft(regions), cut);
     expect(crossed.promotions.map((p) => p.node)).toEqual(['pg3']);
     // The east clients keep writing to pg1, which nobody fenced: a split brain.
@@ -100,9 +101,9 @@ describe('an operator following a runbook (managers/operator.ts)', () => {
   it('stands down when the primary is back; cannot fence a primary it cannot reach (and says so)', () => {
     const back = run(op(), '  - {at: "10:02", crash: pg1}\n  - {at: "10:10", start: pg1}');
     expect(back.promotions).toEqual([]);
-    expect(back.history.failoverDecisions.at(-1)!.reasons[0]).toBe('pg1 answers again: the operator stands down');
+    expect(factText(back.history.failoverDecisions.at(-1)!.reasons[0]!)).toBe('pg1 answers again: the operator stands down');
     const cut = run(op(), '  - {at: "10:02", partition: {sites: [east, west]}}');
     expect(cut.promotions.map((p) => p.node)).toEqual(['pg3']);
-    expect(cut.history.failoverDecisions.find((d) => d.chosen === 'pg3')!.reasons).toContain('pg1: cannot be fenced from west (unreachable: it may still run and take writes)');
+    expect(cut.history.failoverDecisions.find((d) => d.chosen === 'pg3')!.reasons.map(factText)).toContain('pg1: cannot be fenced from west (unreachable: it may still run and take writes)');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { factText } from '../../../src/report/facts/index.ts';
 import { adjustTimeouts } from '../../../src/models/managers/patroni.ts';
 import { renderText } from '../../../src/report/text.ts';
 import { runScenario } from '../../../src/run.ts';
@@ -124,8 +125,10 @@ ${faults}
     const r = run(yaml);
     expect(r.promotions).toEqual([]);
     const refusal = r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3')!;
-    expect(refusal.reasons[0]).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
-    expect(renderText(r.report)).toContain('My wal position exceeds maximum replication lag');
+    expect(refusal.reasons[0]).toMatchObject({ kind: 'candidate-refused', node: 'pg3', reason: { kind: 'lag', maximumLagOnFailover: 1048576 }, rule: 'patroni/ha.py:Ha._is_healthiest_node' });
+    expect(factText(refusal.reasons[0]!)).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
+    // (the text report wraps lines: compare with the wrapping undone)
+    expect(renderText(r.report).replace(/\s+/g, ' ')).toContain('My wal position exceeds maximum replication lag');
     // The JSON report lists the decision: who, what it saw, the rule, per candidate why.
     const json = r.report.decisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!;
     expect(json).toMatchObject({ cluster: 'c', policy: 'patroni', chosen: null });
@@ -162,7 +165,7 @@ ${faults}
     expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThanOrEqual(10);
     // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
     expect(loose.promotions).toEqual([]);
-    expect(loose.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    expect(loose.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
     const strict = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n      synchronous_mode_strict: true\n'));
     // Commits wait from the loss of pg2 until pg1 is lost (about 175 s).
     expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(170);
@@ -173,10 +176,10 @@ ${faults}
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
       expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
-      expect(r.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(true);
+      expect(r.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw?.kind === 'dcs-not-accessible')).toBe(true);
     }
     const etcd = run(twoSites());
-    expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw!.startsWith('DCS is not accessible'))).toBe(false);
+    expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw?.kind === 'dcs-not-accessible')).toBe(false);
   });
 
   it('check_timeline: a standby that missed a failover is refused a second one; without it, it promotes onto a second timeline 2 and the first one\'s commits are lost', () => {
@@ -204,7 +207,7 @@ faults:
 `;
     const on = run(yaml(true));
     expect(on.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(on.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
+    expect(on.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
     expect(on.report.dataLoss).toEqual([]);
     const off = run(yaml(false));
     expect(off.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
@@ -224,10 +227,10 @@ faults:
     expect(run(yaml('{pg3: {failover_priority: 2}}')).promotions.map((p) => p.node)).toEqual(['pg3']);
     const r = run(yaml('{pg2: {failover_priority: 2}}'));
     expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.chosen === null)!.reasons[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
+    expect(r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.chosen === null)!.reasons.map(factText)[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
     const nf = run(yaml('{pg2: {nofailover: true}, pg3: {nofailover: true}}'));
     expect(nf.promotions).toEqual([]);
-    expect(nf.history.failoverDecisions.some((d) => d.reasons[0] === 'pg2: tagged nofailover')).toBe(true);
+    expect(nf.history.failoverDecisions.some((d) => d.reasons[0] !== undefined && factText(d.reasons[0]) === 'pg2: tagged nofailover')).toBe(true);
   });
 
   it('the issue: a three-node cluster, a two-minute partition of the primary: Patroni demotes it, one primary, the third node follows the new one; naive leaves a split brain', () => {
@@ -277,6 +280,7 @@ faults:
     expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
     expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });
     expect(adjustTimeouts(10, 10, 1)).toMatchObject({ loopWait: 10, ttl: 20, retryTimeout: 3 });
-    expect(adjustTimeouts(10, 30, 10).warning).toBeNull();
+    expect(adjustTimeouts(10, 30, 10).adjustment).toBeNull();
+    expect(adjustTimeouts(10, 20, 15).adjustment).toEqual({ kind: 'loop-wait-and-retry-timeout', ttl: 20, loopWait: [10, 1], retryTimeout: [15, 9] });
   });
 });

@@ -10,8 +10,8 @@ const SETTINGS_HOW = { 'pending-restart': '; pending until the next restart', re
 export const SERVER: TemplatesOf<ServerFact> = {
   'promotion-ignored': (f) => p`promotion of ${node(f.node)} ignored: ${f.running ? 'the server is not in standby mode' : 'the server is not running'}`,
   'promotion-refused': (f) => p`promotion of ${node(f.node)} refused: it has not read its checkpoint record yet (pg_ctl: cannot promote server; server is not in standby mode)`,
-  promoted: (f) =>
-    p`${node(f.node)} promoted ${f.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${f.by.policy}): ${f.by.why}`}: timeline ${f.timeline} begins at ${lsn(f.lsn)} (parent timeline ${f.parentTimeline})${f.historyReason !== undefined ? `; its history file gives the reason "${f.historyReason}"` : ''}`,
+  promoted: (f, sub) =>
+    p`${node(f.node)} promoted ${f.by.kind === 'plan' ? 'by the plan' : p`by the failover manager (${f.by.policy}): ${sub(f.by.why)}`}: timeline ${f.timeline} begins at ${lsn(f.lsn)} (parent timeline ${f.parentTimeline})${f.historyReason !== undefined ? `; its history file gives the reason "${f.historyReason}"` : ''}`,
   'receiver-promoted': () => 'promoted',
   demoted: (f, sub) =>
     f.rebuild

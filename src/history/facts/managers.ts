@@ -1,0 +1,227 @@
+/**
+ * Facts of the failover managers (models/managers): Raft and the DCS, health checks, the decisions of the
+ * watchers, the operator, Patroni, pg_auto_failover and Orchestrator, the candidates they chose or refused and
+ * why, demotions, rebuilds, client routing. Durations in µs. `rule` cites the real system's source the
+ * behaviour follows ('patroni/ha.py:Ha.demote', 'pg_auto_failover: src/monitor/group_state_machine.c:…',
+ * 'orchestrator: go/logic/topology_recovery.go:…'), where it comes from one.
+ *
+ * A Patroni fact that is one of Patroni's own log lines (`patroni-*` with `said`) is rendered with Patroni's
+ * words, unchanged.
+ */
+import type { Lsn } from '../../models/postgres/lsn.ts';
+import type { Fact } from './index.ts';
+
+/** The last result of a health check (models/managers/health.ts). */
+export type ProbeFact =
+  | { readonly kind: 'answered'; readonly latency: number }
+  | { readonly kind: 'no-answer'; readonly timeout: number }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'slow'; readonly latency: number; readonly threshold: number };
+
+/** What a checker knows of a node: its failures in a row and the last result (null: no check has run yet). */
+export interface HealthFact {
+  readonly probe: 'connect' | 'read' | 'write';
+  readonly failures: number;
+  readonly last: ProbeFact | null;
+}
+
+/** Which Raft group: a Patroni cluster's DCS or Orchestrator's own. */
+export type RaftRole = 'dcs' | 'orchestrator';
+
+/** Who sent the clients to a new primary, and how. */
+export type RouteBy =
+  | { readonly kind: 'watcher'; readonly site: string }
+  | { readonly kind: 'operator' }
+  | { readonly kind: 'orchestrator'; readonly leader: string | null }
+  /** An HAProxy whose GET /primary check passes on the leader. */
+  | { readonly kind: 'patroni' }
+  /** A multi-host connection string with target_session_attrs=read-write. */
+  | { readonly kind: 'pg_auto_failover' };
+
+/** Why a node's WAL cannot be followed as it is (rejoin.ts divergence; patroni/postgresql/rewind.py:Rewind._check_timeline_and_lsn). */
+export interface DivergenceFact {
+  readonly node: string;
+  readonly leader: string;
+  readonly timeline: number;
+  readonly lsn: Lsn;
+  /** Where the leader's history leaves that timeline; null: the timeline is not in its history. */
+  readonly leavesLsn: Lsn | null;
+}
+
+/** Why a candidate may not be promoted (or a member does not take part), by the rule that refuses it. */
+export type Refusal =
+  | { readonly kind: 'unreachable'; readonly from?: string }
+  /** Patroni "My wal position exceeds maximum replication lag" (ha.py Ha._is_healthiest_node). */
+  | { readonly kind: 'lag'; readonly lsn: Lsn; readonly lastLsn: Lsn; readonly maximumLagOnFailover: number }
+  /** Patroni "My timeline … is behind last known cluster timeline …" (`checkTimeline`: for a replica, only with check_timeline). */
+  | { readonly kind: 'timeline-behind'; readonly timeline: number; readonly clusterTimeline: number; readonly checkTimeline: boolean }
+  | { readonly kind: 'nofailover' }
+  | { readonly kind: 'failover-priority'; readonly priority: number }
+  | { readonly kind: 'not-synchronous'; readonly standbys: readonly string[] }
+  | { readonly kind: 'primary-alive'; readonly primary: string }
+  | { readonly kind: 'member-ahead'; readonly member: string }
+  | { readonly kind: 'equal-position-higher-priority'; readonly member: string; readonly priority: number; readonly mine: number }
+  /** The leader race was won by another member, or the DCS failed the attempt. */
+  | { readonly kind: 'leader-key-taken' }
+  | { readonly kind: 'leader-key-failed'; readonly why: Fact }
+  /** Without the DCS a replica cannot take the leader key. */
+  | { readonly kind: 'no-dcs' }
+  /** pg_auto_failover: only a secondary may be promoted. */
+  | { readonly kind: 'not-secondary'; readonly state: string }
+  | { readonly kind: 'candidate-priority-zero' }
+  | { readonly kind: 'unhealthy'; readonly why: Fact }
+  /** pg_auto_failover: a quorum node has not reported its LSN yet (the election waits for it). */
+  | { readonly kind: 'not-reported' }
+  /** Orchestrator promotion rule must_not. */
+  | { readonly kind: 'must-not' };
+
+/** Why a candidate was chosen. */
+export type Choice =
+  | { readonly kind: 'first-reachable' }
+  | { readonly kind: 'highest-position'; readonly lsn: Lsn; readonly lastLsn: Lsn }
+  | { readonly kind: 'healthiest'; readonly lsn: Lsn; readonly lastLsn: Lsn }
+  | { readonly kind: 'operator'; readonly choose: 'most-advanced' | 'first-candidate'; readonly lsn: Lsn }
+  | { readonly kind: 'orchestrator'; readonly lsn: Lsn; readonly promotionRule: string; readonly site: string; readonly region: string };
+
+/** What a member's REST API answered the Patroni agent racing for the leader key (ha.py Ha.fetch_node_status). */
+export type MemberStatus =
+  | { readonly kind: 'unreachable'; readonly timeout: number }
+  | { readonly kind: 'nofailover' }
+  | { readonly kind: 'primary' }
+  | { readonly kind: 'ahead'; readonly lsn: Lsn; readonly myLsn: Lsn }
+  | { readonly kind: 'same-position-higher-priority'; readonly priority: number; readonly mine: number }
+  | { readonly kind: 'not-ahead'; readonly lsn: Lsn };
+
+/** Why Patroni demotes its primary. */
+export type PatroniDemotion =
+  /** ha.py Ha.process_healthy_cluster: update_lock failed, another member holds the key. */
+  | { readonly kind: 'lock-lost' }
+  /** ha.py Ha._handle_dcs_error (`failsafe`: the members' answers to POST /failsafe, when asked). */
+  | { readonly kind: 'dcs'; readonly why: Fact; readonly failsafe: readonly Fact[] | null }
+  | { readonly kind: 'not-leader'; readonly leader: string }
+  | { readonly kind: 'not-healthiest'; readonly reason: Fact }
+  /** ha.py Ha.recover: a primary without the key starts as a secondary (`rebuilt`: after a rebuild). */
+  | { readonly kind: 'secondary'; readonly leader: string | null; readonly rebuilt: boolean };
+
+/** Patroni's adjustment of its timeouts (config.py Config._validate_and_adjust_timeouts). */
+export type TimeoutsAdjustment =
+  | { readonly kind: 'loop-wait-and-retry-timeout'; readonly ttl: number; readonly loopWait: readonly [number, number]; readonly retryTimeout: readonly [number, number] }
+  | { readonly kind: 'loop-wait'; readonly ttl: number; readonly retryTimeout: number; readonly loopWait: readonly [number, number] }
+  | { readonly kind: 'raised'; readonly settings: readonly { readonly name: 'loop_wait' | 'retry_timeout' | 'ttl'; readonly value: number }[] };
+
+/** Why pg_auto_failover's monitor assigns a goal state. */
+export type GoalWhy =
+  | { readonly kind: 'unhealthy'; readonly why: Fact }
+  | { readonly kind: 'within-sync-threshold'; readonly lsn: Lsn; readonly lag: number }
+  | { readonly kind: 'keeper-reports-demoted'; readonly primary: string }
+  | { readonly kind: 'no-healthy-secondary' }
+  | { readonly kind: 'secondaries'; readonly nodes: readonly string[] }
+  | { readonly kind: 'waits-for-quorum'; readonly numberSyncStandbys: number }
+  | { readonly kind: 'no-standby' }
+  | { readonly kind: 'primary-unhealthy'; readonly primary: string; readonly why: Fact }
+  | { readonly kind: 'reports-lsn' }
+  | { readonly kind: 'elected'; readonly priority: number; readonly lsn: Lsn }
+  | { readonly kind: 'ready-to-promote' }
+  | { readonly kind: 'being-promoted'; readonly candidate: string }
+  | { readonly kind: 'reported-demote-timeout'; readonly primary: string }
+  | { readonly kind: 'demote-timeout-passed'; readonly primary: string; readonly timeout: number }
+  | { readonly kind: 'new-primary'; readonly primary: string };
+
+/** Why Orchestrator passed over the most advanced replica. */
+export type PassedOver =
+  | { readonly kind: 'prefer-not' }
+  | { readonly kind: 'data-centre'; readonly site: string; readonly masterSite: string }
+  | { readonly kind: 'region'; readonly region: string; readonly masterRegion: string };
+
+export type ManagersFact =
+  // ---- Raft and the DCS
+  | { readonly kind: 'raft-leader-stepped-down'; readonly cluster: string; readonly group: RaftRole; readonly member: string }
+  | { readonly kind: 'raft-leader-elected'; readonly cluster: string; readonly group: RaftRole; readonly member: string; readonly term: number; readonly peers: number; readonly members: number }
+  /** The lease of the leader key ran out on the DCS leader. */
+  | { readonly kind: 'leader-key-expired'; readonly cluster: string; readonly owner: string; readonly ttl: number }
+  /** Why a Patroni request to the DCS fails (dcs.ts). */
+  | {
+      readonly kind: 'dcs-unreachable';
+      readonly client: string;
+      readonly reachable: readonly string[];
+      readonly members: readonly { readonly name: string; readonly site: string }[];
+      /** No Raft leader with a majority: the quorum it needs. */
+      readonly noLeader: { readonly quorum: number } | null;
+    }
+  // ---- routing
+  | { readonly kind: 'writes-routed'; readonly node: string; readonly pools: readonly string[]; readonly by: RouteBy }
+  // ---- decisions: what a manager saw
+  | { readonly kind: 'leader-unhealthy'; readonly leader: string; readonly for: number; readonly timeout: number; readonly health: HealthFact | null }
+  | { readonly kind: 'no-leader' }
+    /** The operator's runbook: fence the old primary or not, and which standby to promote. */
+  | { readonly kind: 'alert-seen'; readonly ago: number; readonly health: HealthFact; readonly runbook: { readonly fence: boolean; readonly choose: 'most-advanced' | 'first-candidate' } }
+  | { readonly kind: 'leader-key-gone'; readonly cluster: string; readonly dcs: string; readonly members: readonly { readonly name: string; readonly site: string }[]; readonly raftLeader: string | null; readonly lastLsn: Lsn; readonly timeline: number }
+  | { readonly kind: 'dcs-not-accessible'; readonly why: Fact; readonly failsafe: boolean }
+  | {
+      readonly kind: 'orchestrator-analysis';
+      readonly leader: string | null;
+      readonly site: string;
+      readonly master: string;
+      readonly reachable: boolean;
+      readonly analysis: 'UnreachableMaster' | 'DeadMasterAndReplicas' | 'DeadMasterAndSomeReplicas' | 'DeadMaster';
+      readonly rule: string;
+    }
+  | { readonly kind: 'primary-unhealthy'; readonly primary: string; readonly why: Fact }
+  | { readonly kind: 'election'; readonly primary: string; readonly state: string; readonly candidates: readonly { readonly node: string; readonly lsn: Lsn; readonly reported: boolean }[] }
+  // ---- decisions: per candidate
+  | { readonly kind: 'candidate-chosen'; readonly node: string; readonly why: Choice; readonly rule?: string }
+  | { readonly kind: 'candidate-refused'; readonly node: string; readonly reason: Refusal; readonly rule?: string }
+  | { readonly kind: 'member-status'; readonly node: string; readonly status: MemberStatus }
+  /** Patroni's rule applied without a DCS: a primary still alive means no failover. */
+  | { readonly kind: 'primary-still-alive'; readonly primary: string; readonly rule: string }
+  | { readonly kind: 'no-candidate'; readonly why: 'no-standby' | 'none-reachable' | 'no-replica-reachable' | 'none-found' | 'none-reported'; readonly rule?: string }
+  | { readonly kind: 'failsafe-answer'; readonly node: string; readonly answer: 'accepted' | 'refused-primary' | 'no-answer'; readonly timeout: number; readonly tries: number }
+  | { readonly kind: 'demotes-itself'; readonly node: string; readonly failsafe: 'off' | 'no-topology'; readonly rule: string }
+  | { readonly kind: 'quorum-too-small'; readonly reported: number; readonly need: number; readonly rule: string }
+  | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
+  | { readonly kind: 'candidate-ranked'; readonly node: string; readonly priority: number; readonly lsn: Lsn; readonly chosen: boolean }
+  | { readonly kind: 'not-most-advanced'; readonly node: string }
+  | { readonly kind: 'stands-down'; readonly node: string }
+  | { readonly kind: 'fenced'; readonly node: string }
+  | { readonly kind: 'cannot-fence'; readonly node: string; readonly site: string; readonly running: boolean }
+  | { readonly kind: 'still-replicating'; readonly node: string; readonly master: string; readonly rule: string }
+  | { readonly kind: 'recovery-blocked'; readonly ago: number; readonly block: number; readonly rule: string }
+  | { readonly kind: 'passed-over'; readonly node: string; readonly lsn: Lsn; readonly why: PassedOver; readonly rule: string }
+  | { readonly kind: 'lost-from-topology'; readonly node: string; readonly promoted: string; readonly lsn: Lsn; readonly rule: string }
+  // ---- the managers' events
+  | { readonly kind: 'failover-chosen'; readonly policy: string; readonly node: string; readonly saw: Fact; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'failover-refused'; readonly policy: string; readonly leader: string | null; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'monitoring-alert'; readonly node: string; readonly health: HealthFact; readonly reaction: number }
+  | { readonly kind: 'operator-cannot-fail-over'; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'orchestrator-recovery'; readonly cluster: string; readonly leader: string | null; readonly chosen: string | null; readonly saw: Fact; readonly reasons: readonly Fact[]; readonly rule: string }
+  /** Why a manager promoted a node (a promotion's cause): what it saw and its reasons. */
+  | { readonly kind: 'manager-decision'; readonly saw: Fact; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'holds-leader-key'; readonly node: string; readonly rule: string }
+  | { readonly kind: 'goal-state-assigned'; readonly node: string; readonly goal: string }
+  /** rejoin.ts: crash recovery in single-user mode before pg_rewind (rewind.py Rewind.ensure_clean_shutdown). */
+  | { readonly kind: 'single-user-crash-recovery'; readonly node: string; readonly rule?: string }
+  // ---- Patroni (one agent per node): its own log lines and its demotions
+  | { readonly kind: 'patroni-timeouts-adjusted'; readonly adjustment: TimeoutsAdjustment; readonly rule: string }
+  | { readonly kind: 'patroni-demoting'; readonly node: string; readonly mode: 'offline' | 'immediate-nolock'; readonly rule: string }
+  | { readonly kind: 'patroni-promoting'; readonly node: string; readonly how: 'acquired-lock' | 'had-lock'; readonly rule: string }
+  | { readonly kind: 'patroni-acquired-lock'; readonly node: string }
+  | { readonly kind: 'patroni-following'; readonly node: string; readonly leader: string }
+  | { readonly kind: 'patroni-sync-assigned'; readonly node: string; readonly standbys: readonly string[]; readonly rule: string }
+  | { readonly kind: 'patroni-failsafe-continues'; readonly node: string; readonly rule: string }
+  | { readonly kind: 'patroni-not-promoting'; readonly node: string; readonly reason: Fact }
+  | { readonly kind: 'patroni-rebuilding'; readonly node: string; readonly tool: 'pg_rewind' | 'pg_basebackup'; readonly divergence: DivergenceFact; readonly rule: string }
+  | { readonly kind: 'patroni-rewind-failed'; readonly node: string; readonly leader: string; readonly option: 'remove_data_directory_on_rewind_failure' | 'remove_data_directory_on_diverged_timelines' | null; readonly rule: string }
+  | { readonly kind: 'patroni-rewind-needed'; readonly node: string; readonly divergence: DivergenceFact; readonly why: 'use-pg-rewind-off' | 'not-rewindable' | 'rewind-failed' }
+  | { readonly kind: 'patroni-starting'; readonly node: string; readonly as: 'primary' | 'secondary'; readonly rule: string }
+  | { readonly kind: 'patroni-bootstrap'; readonly node: string; readonly leader: string; readonly rule: string }
+  | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
+  // ---- pg_auto_failover
+  | { readonly kind: 'pgaf-goal'; readonly node: string; readonly goal: string; readonly why: GoalWhy; readonly rule: string }
+  | { readonly kind: 'pgaf-keeper-unhealthy'; readonly node: string; readonly why: 'pg-not-running' | 'no-report'; readonly for: number; readonly timeout: number }
+  | { readonly kind: 'pgaf-partition-stop'; readonly node: string; readonly for: number; readonly timeout: number; readonly rule: string }
+  | { readonly kind: 'pgaf-basebackup'; readonly node: string; readonly upstream: string; readonly rule: string }
+  | { readonly kind: 'pgaf-rewinding'; readonly node: string; readonly upstream: string; readonly rule: string }
+  | { readonly kind: 'pgaf-rewind-failed'; readonly node: string; readonly rule: string }
+  | { readonly kind: 'pgaf-no-failover'; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string };

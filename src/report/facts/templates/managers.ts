@@ -1,0 +1,331 @@
+/**
+ * The prose of the failover managers' facts (history/facts/managers.ts). Where a fact is one of the real
+ * system's own log lines (Patroni's "Demoting self (offline)", pg_autoctl's "Failed to rewind demoted primary to
+ * standby, trying pg_basebackup instead"), its words are the system's, unchanged.
+ */
+import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, ProbeFact, Refusal, RouteBy, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
+import type { Fact } from '../../../history/facts/index.ts';
+import { code, join, lsn, node, p, type Token } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+type Sub = (f: Fact) => Token;
+
+/** Seconds: "30 s", "2.5 s". */
+export function secs(us: number): string {
+  const s = us / 1e6;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+/** A probe's time: "1.2 s", "500.0 ms", "12 s". */
+function probeTime(us: number): string {
+  return us >= 10_000_000 ? `${(us / 1e6).toFixed(0)} s` : us >= 1_000_000 ? `${(us / 1e6).toFixed(1)} s` : `${(us / 1000).toFixed(1)} ms`;
+}
+
+function probe(r: ProbeFact): string {
+  switch (r.kind) {
+    case 'answered':
+      return `answered in ${probeTime(r.latency)}`;
+    case 'no-answer':
+      return `no answer within ${probeTime(r.timeout)}`;
+    case 'slow':
+      return `answered in ${probeTime(r.latency)}, over the ${probeTime(r.threshold)} threshold`;
+    case 'refused':
+      return 'connection refused (PostgreSQL is not running)';
+    case 'starting':
+      return '"the database system is starting up"';
+  }
+}
+
+/** What the checker saw: "3 write checks in a row failed (the last: no answer within 2.0 s)". */
+export function health(h: HealthFact): string {
+  if (!h.last) return 'no check has run yet';
+  if (h.last.kind === 'answered' || h.failures === 0) return `the last check ${probe(h.last)}`;
+  return `${h.failures} ${h.probe} check${h.failures === 1 ? '' : 's'} in a row failed (the last: ${probe(h.last)})`;
+}
+
+const reasonsOf = (reasons: readonly Fact[], sub: Sub): Token => join(reasons.map(sub), '; ');
+const names = (list: readonly string[]): Token => join(list.map(node));
+
+function routeBy(b: RouteBy): Token {
+  switch (b.kind) {
+    case 'watcher':
+      return ` by the failover manager at site ${b.site}`;
+    case 'operator':
+      return ' by the operator';
+    case 'orchestrator':
+      return p` by orchestrator's post-failover hook (leader ${b.leader === null ? '(no leader)' : node(b.leader)})`;
+    case 'patroni':
+      return p`: it holds the leader key and runs as primary (${code('GET /primary')} answers 200 there)`;
+    case 'pg_auto_failover':
+      return p`: the first host of the connection string that accepts read-write sessions (${code('target_session_attrs=read-write')})`;
+  }
+}
+
+function divergence(d: DivergenceFact): Token {
+  return d.leavesLsn === null
+    ? p`timeline ${d.timeline} is not in ${node(d.leader)}'s history`
+    : p`${node(d.node)}'s WAL on timeline ${d.timeline} runs to ${lsn(d.lsn)}, past ${lsn(d.leavesLsn)} where ${node(d.leader)}'s history leaves it`;
+}
+
+function choice(n: string, c: Choice): Token {
+  switch (c.kind) {
+    case 'first-reachable':
+      return p`${node(n)} is the first reachable configured candidate (its WAL position and timeline are not checked)`;
+    case 'highest-position':
+      return p`${node(n)} has the highest WAL position (${lsn(c.lsn)}) within ${code('maximum_lag_on_failover')} of the leader's last known ${lsn(c.lastLsn)}`;
+    case 'healthiest':
+      return p`${node(n)}: ${node(n)} at ${lsn(c.lsn)} is within ${code('maximum_lag_on_failover')} of last_lsn ${lsn(c.lastLsn)} and no member is ahead; it acquired the leader key`;
+    case 'operator':
+      return p`${node(n)}: ${c.choose === 'most-advanced' ? 'the most advanced reachable standby' : 'the first reachable candidate'} at ${lsn(c.lsn)}`;
+    case 'orchestrator':
+      return p`${node(n)}: chosen at ${lsn(c.lsn)} (${c.promotionRule}, ${c.site}, region ${c.region})`;
+  }
+}
+
+function refusal(r: Refusal, sub: Sub): Token {
+  switch (r.kind) {
+    case 'unreachable':
+      return r.from !== undefined ? `not reachable from ${r.from}` : 'not reachable';
+    case 'lag':
+      return p`"My wal position exceeds maximum replication lag": ${lsn(r.lsn)} is ${Math.round(r.lastLsn - r.lsn)} bytes behind last_lsn ${lsn(r.lastLsn)} (${code(`maximum_lag_on_failover = ${r.maximumLagOnFailover}`)})`;
+    case 'timeline-behind':
+      return `"My timeline ${r.timeline} is behind last known cluster timeline ${r.clusterTimeline}"${r.checkTimeline ? ' (check_timeline)' : ''}`;
+    case 'nofailover':
+      return 'tagged nofailover';
+    case 'failover-priority':
+      return p`${code(`failover_priority ${r.priority}`)}`;
+    case 'not-synchronous':
+      return p`not a synchronous standby (/sync lists ${r.standbys.length > 0 ? names(r.standbys) : 'none'}): in synchronous_mode only they may be promoted`;
+    case 'primary-alive':
+      return p`Primary (${node(r.primary)}) is still alive`;
+    case 'member-ahead':
+      return p`Wal position of ${node(r.member)} is ahead of my wal position`;
+    case 'equal-position-higher-priority':
+      return p`${node(r.member)} has equally tolerable WAL position and priority ${r.priority}, while this node has priority ${r.mine}`;
+    case 'leader-key-taken':
+      return 'the healthiest node, but another member created the leader key first';
+    case 'leader-key-failed':
+      return p`the healthiest node, but acquiring the leader key failed: ${sub(r.why)}`;
+    case 'no-dcs':
+      return 'stays a replica (without the DCS a replica does nothing: it cannot take the leader key)';
+    case 'not-secondary':
+      return `state ${r.state} (only a secondary may be promoted)`;
+    case 'candidate-priority-zero':
+      return p`${code('candidate_priority')} 0`;
+    case 'unhealthy':
+      return sub(r.why);
+    case 'not-reported':
+      return 'a quorum node has not reported its LSN yet (the election waits for it)';
+    case 'must-not':
+      return 'promotion rule must_not';
+  }
+}
+
+function memberStatus(s: MemberStatus): Token {
+  switch (s.kind) {
+    case 'unreachable':
+      return `not reachable (no answer within ${secs(s.timeout)})`;
+    case 'nofailover':
+      return 'not allowed to promote (nofailover)';
+    case 'primary':
+      return 'running as a primary';
+    case 'ahead':
+      return p`at ${lsn(s.lsn)}, ahead of my ${lsn(s.myLsn)}`;
+    case 'same-position-higher-priority':
+      return `at the same position with failover_priority ${s.priority} > mine ${s.mine}`;
+    case 'not-ahead':
+      return p`at ${lsn(s.lsn)}, not ahead of me`;
+  }
+}
+
+function passedOver(w: PassedOver): Token {
+  switch (w.kind) {
+    case 'prefer-not':
+      return 'prefer_not';
+    case 'data-centre':
+      return `in data centre ${w.site}, not ${w.masterSite} (PreventCrossDataCenterMasterFailover)`;
+    case 'region':
+      return `in region ${w.region}, not ${w.masterRegion} (PreventCrossRegionMasterFailover)`;
+  }
+}
+
+function timeouts(a: TimeoutsAdjustment): Token {
+  switch (a.kind) {
+    case 'loop-wait-and-retry-timeout':
+      return `Violated the rule "loop_wait + 2*retry_timeout <= ttl", where ttl=${a.ttl}. Adjusting loop_wait from ${a.loopWait[0]} to ${a.loopWait[1]} and retry_timeout from ${a.retryTimeout[0]} to ${a.retryTimeout[1]}`;
+    case 'loop-wait':
+      return `Violated the rule "loop_wait + 2*retry_timeout <= ttl", where ttl=${a.ttl} and retry_timeout=${a.retryTimeout}. Adjusting loop_wait from ${a.loopWait[0]} to ${a.loopWait[1]}`;
+    case 'raised':
+      return p`raised ${join(a.settings.map((s) => p`${code(s.name)} to ${s.value}`))} (the minimum)`;
+  }
+}
+
+function demotion(n: string, d: PatroniDemotion, sub: Sub): Token {
+  switch (d.kind) {
+    case 'lock-lost':
+      return 'demoted self because failed to update leader lock in DCS (another member holds it)';
+    case 'dcs':
+      return p`demoted self because DCS is not accessible and I was a leader (${sub(d.why)})${d.failsafe !== null ? p`; failsafe_mode: not every member accepted (${reasonsOf(d.failsafe, sub)})` : ''}`;
+    case 'not-leader':
+      return p`demoting self because I do not have the lock and I was a leader (the leader key names ${node(d.leader)})`;
+    case 'not-healthiest':
+      return p`demoting self because i am not the healthiest node (${sub(d.reason)})`;
+    case 'secondary':
+      return p`starting as a secondary${d.leader !== null ? p` of ${node(d.leader)}` : ''}${d.rebuilt ? ' after a rebuild' : ''} (${node(n)} does not hold the leader key)`;
+  }
+}
+
+function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
+  switch (w.kind) {
+    case 'unhealthy':
+      return sub(w.why);
+    case 'within-sync-threshold':
+      return p`${node(n)} is within ${code('enable_sync_wal_log_threshold')} (${lsn(w.lsn)}, ${Math.round(w.lag)} bytes behind)`;
+    case 'keeper-reports-demoted':
+      return p`${node(n)}'s keeper reports demoted: it rejoins as a standby of ${node(w.primary)}`;
+    case 'no-healthy-secondary':
+      return 'no secondary is healthy: synchronous replication is off and writes go on unreplicated';
+    case 'secondaries':
+      return p`${names(w.nodes)} ${w.nodes.length === 1 ? 'is' : 'are'} secondary`;
+    case 'waits-for-quorum':
+      return p`${code(`number_sync_standbys = ${w.numberSyncStandbys}`)}: the primary keeps waiting for a quorum standby`;
+    case 'no-standby':
+      return 'no standby';
+    case 'primary-unhealthy':
+      return p`${node(w.primary)} is unhealthy: ${sub(w.why)}`;
+    case 'reports-lsn':
+      return p`failover: ${node(n)} reports its LSN for the election`;
+    case 'elected':
+      return p`elected to be promoted (${code('candidate_priority')} ${w.priority}, LSN ${lsn(w.lsn)})`;
+    case 'ready-to-promote':
+      return p`${node(n)} is ready to be promoted`;
+    case 'being-promoted':
+      return p`${node(w.candidate)} is being promoted`;
+    case 'reported-demote-timeout':
+      return p`${node(w.primary)} reported demote_timeout`;
+    case 'demote-timeout-passed':
+      return p`${node(w.primary)} did not report for ${code('primary_demote_timeout')} (${secs(w.timeout)})`;
+    case 'new-primary':
+      return p`${node(w.primary)} is the new primary`;
+  }
+}
+
+const NO_CANDIDATE = {
+  'no-standby': 'no standby',
+  'none-reachable': 'no configured candidate is reachable',
+  'no-replica-reachable': 'no replica is reachable',
+  'none-found': 'no candidate replica found',
+  'none-reported': 'no candidate reported its LSN',
+} as const;
+
+const REWIND_NEEDED = {
+  'use-pg-rewind-off': 'use_pg_rewind is off',
+  'not-rewindable': 'use_pg_rewind is on, but it has neither wal_log_hints = on nor data checksums',
+  'rewind-failed': 'pg_rewind failed',
+} as const;
+
+const patroni = (n: string, said: Token): Token => p`patroni on ${node(n)}: ${said}`;
+const pgaf = (said: Token): Token => p`pg_auto_failover: ${said}`;
+const raft = (cluster: string, group: 'dcs' | 'orchestrator'): string => `${group === 'dcs' ? 'DCS' : 'orchestrator'} of ${cluster}`;
+
+export const MANAGERS: TemplatesOf<ManagersFact> = {
+  'raft-leader-stepped-down': (f) => p`${raft(f.cluster, f.group)} member ${f.member} steps down as Raft leader: it has not heard from a majority for the election timeout (CheckQuorum)`,
+  'raft-leader-elected': (f) => p`${raft(f.cluster, f.group)} member ${f.member} is elected Raft leader (term ${f.term}) with ${f.peers} of ${f.members} members`,
+  'leader-key-expired': (f) => p`the leader key of ${f.cluster} (held by ${node(f.owner)}) expired: no keep-alive for ${code(`ttl = ${secs(f.ttl)}`)}`,
+  'dcs-unreachable': (f) =>
+    f.reachable.length === 0
+      ? p`no DCS member is reachable from ${node(f.client)} (${f.members.map((m) => `${m.name} at ${m.site}`).join(', ')})`
+      : f.noLeader !== null
+        ? p`the DCS has no leader with a majority (${f.noLeader.quorum} of ${f.members.length} members needed); ${node(f.client)} reaches ${f.reachable.join(', ')}`
+        : p`${node(f.client)} reaches only ${f.reachable.join(', ')}, cut off from the DCS majority`,
+  'writes-routed': (f) => p`writes of ${f.pools.length > 0 ? f.pools.join(', ') : 'no client pool it can reach'} ${f.by.kind === 'pg_auto_failover' ? 'go to' : 'routed to'} ${node(f.node)}${routeBy(f.by)}`,
+  'leader-unhealthy': (f) =>
+    p`no health check has found ${node(f.leader)} a reachable primary for ${secs(f.for)} (timeout ${secs(f.timeout)})${f.health !== null ? `; ${health(f.health)}` : ''}`,
+  'no-leader': () => 'there is no leader',
+  'alert-seen': (f) =>
+    `the alert of ${secs(f.ago)} ago (${health(f.health)}); the runbook: ${f.runbook.fence ? 'fence the old primary, ' : ''}promote the ${f.runbook.choose === 'most-advanced' ? 'most advanced reachable standby' : 'first reachable candidate'}, repoint the others, route the clients`,
+  'leader-key-gone': (f) =>
+    p`the leader key of ${f.cluster} is gone (DCS: ${f.dcs} with ${f.members.length} members (${f.members.map((m) => `${m.name} at ${m.site}`).join(', ')}), ${
+      f.raftLeader !== null ? `Raft leader ${f.raftLeader}` : 'no Raft leader with a majority'
+    }); last_lsn ${lsn(f.lastLsn)}, cluster timeline ${f.timeline}`,
+  'dcs-not-accessible': (f, sub) => (f.failsafe ? p`DCS is not accessible (${sub(f.why)}); POST /failsafe to every member` : p`DCS is not accessible: ${sub(f.why)}`),
+  'orchestrator-analysis': (f) => p`the leader ${f.leader ?? '(no leader)'} (at ${f.site}) finds ${node(f.master)} ${f.reachable ? 'not a primary' : 'unreachable'}: ${f.analysis}`,
+  'primary-unhealthy': (f, sub) => p`${node(f.primary)} is unhealthy: ${sub(f.why)}`,
+  election: (f) =>
+    p`${node(f.primary)} is ${f.state}; candidates ${f.candidates.length > 0 ? join(f.candidates.map((c) => p`${node(c.node)} at ${lsn(c.lsn)}${c.reported ? '' : ' (not reported yet)'}`)) : 'none'}`,
+  'candidate-chosen': (f) => choice(f.node, f.why),
+  'candidate-refused': (f, sub) => p`${node(f.node)}: ${refusal(f.reason, sub)}`,
+  'member-status': (f) => p`${node(f.node)}: ${memberStatus(f.status)}`,
+  'primary-still-alive': (f) => p`Primary (${node(f.primary)}) is still alive`,
+  'no-candidate': (f) => NO_CANDIDATE[f.why],
+  'failsafe-answer': (f) =>
+    p`${node(f.node)}: ${f.answer === 'no-answer' ? `no answer within ${secs(f.timeout)} (${f.tries} tries)` : f.answer === 'refused-primary' ? 'refused (running as a primary)' : 'Accepted'}`,
+  'demotes-itself': (f) =>
+    p`${node(f.node)}: demotes itself (without the DCS a primary demotes itself, 'offline', unless failsafe_mode keeps it${f.failsafe === 'no-topology' ? ': failsafe_mode is on, but no /failsafe topology is known' : ': failsafe_mode is off'})`,
+  'quorum-too-small': (f) => p`${f.reported} quorum candidates reported, ${code('number_sync_standbys')} + 1 = ${f.need} needed`,
+  'candidates-too-far-behind': (f) =>
+    p`the most advanced candidate is ${Math.round(f.behind)} bytes behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code(`promote_wal_log_threshold ${f.threshold}`)})`,
+  'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
+  'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`,
+  'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,
+  fenced: (f) => p`${node(f.node)}: fenced (stopped) first`,
+  'cannot-fence': (f) => p`${node(f.node)}: cannot be fenced from ${f.site} (${f.running ? 'unreachable: it may still run and take writes' : 'already down'})`,
+  'still-replicating': (f) =>
+    p`${node(f.node)}: its walreceiver still streams from ${node(f.master)} (until ${code('wal_receiver_timeout')}): a replica still replicating makes the master UnreachableMaster, which is not acted on`,
+  'recovery-blocked': (f) => p`the last recovery was ${secs(f.ago)} ago (${code('RecoveryPeriodBlockSeconds')}: block ${secs(f.block)})`,
+  'passed-over': (f) => p`${node(f.node)}: the most advanced (${lsn(f.lsn)}), but ${passedOver(f.why)}`,
+  'lost-from-topology': (f) => p`${node(f.node)}: ahead of ${node(f.promoted)} at ${lsn(f.lsn)}: it is lost from the topology (it cannot replicate from a less advanced primary)`,
+  'failover-chosen': (f, sub) => p`failover manager (${f.policy}) chooses ${node(f.node)}: ${sub(f.saw)}; ${reasonsOf(f.reasons, sub)}`,
+  'failover-refused': (f, sub) =>
+    p`failover manager (${f.policy}) refuses to fail over: ${f.leader !== null ? p`the leader ${node(f.leader)} is unreachable or not a primary` : 'there is no leader'}; ${reasonsOf(f.reasons, sub)}`,
+  'monitoring-alert': (f) => p`monitoring alert: ${node(f.node)} is down (${health(f.health)}); the operator acts in ${secs(f.reaction)}`,
+  'operator-cannot-fail-over': (f, sub) => p`operator: cannot fail over: ${reasonsOf(f.reasons, sub)}`,
+  'orchestrator-recovery': (f, sub) =>
+    p`orchestrator${f.leader !== null ? ` ${f.leader}` : ''}: ${f.chosen !== null ? p`recovers ${f.cluster}: promotes ${node(f.chosen)}` : 'no recovery'}: ${sub(f.saw)}; ${reasonsOf(f.reasons, sub)}`,
+  'manager-decision': (f, sub) => p`${sub(f.saw)}; ${reasonsOf(f.reasons, sub)}`,
+  'holds-leader-key': (f) => p`${node(f.node)}'s Patroni holds the leader key`,
+  'goal-state-assigned': (f) => p`the monitor assigned ${node(f.node)} goal state ${f.goal}`,
+  'single-user-crash-recovery': (f) => p`${node(f.node)}: crash recovery in single-user mode (${code('postgres --single')}) so that pg_rewind finds a cleanly shut down data directory`,
+  'patroni-timeouts-adjusted': (f) => p`Patroni: ${timeouts(f.adjustment)}`,
+  'patroni-demoting': (f) => patroni(f.node, `Demoting self (${f.mode})`),
+  'patroni-promoting': (f) => patroni(f.node, f.how === 'acquired-lock' ? 'promoted self to leader by acquiring session lock' : 'promoted self to leader because I had the session lock'),
+  'patroni-acquired-lock': (f) => patroni(f.node, 'acquired session lock as a leader'),
+  'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
+  'patroni-sync-assigned': (f) => patroni(f.node, p`Synchronous standby status assigned to ${names(f.standbys)}`),
+  'patroni-failsafe-continues': (f) => patroni(f.node, 'continue to run as a leader because failsafe mode is enabled and all members are accessible'),
+  'patroni-not-promoting': (f, sub) => patroni(f.node, p`not promoting: ${sub(f.reason)}`),
+  'patroni-rebuilding': (f) =>
+    patroni(
+      f.node,
+      f.tool === 'pg_rewind'
+        ? p`running pg_rewind from ${node(f.divergence.leader)} (${divergence(f.divergence)})`
+        : p`reinitializing due to diverged timelines (${divergence(f.divergence)}): ${code('remove_data_directory_on_diverged_timelines')} is set`,
+    ),
+  'patroni-rewind-failed': (f) =>
+    patroni(
+      f.node,
+      f.option !== null
+        ? p`Failed to rewind from healthy primary: ${f.leader}; ${code(f.option)} is set. removing...`
+        : p`Failed to rewind from healthy primary: ${f.leader}; neither ${code('remove_data_directory_on_rewind_failure')} nor ${code('remove_data_directory_on_diverged_timelines')} is set: ${node(f.node)} starts as a replica that cannot follow`,
+    ),
+  'patroni-rewind-needed': (f) =>
+    patroni(
+      f.node,
+      p`pg_rewind is needed to follow ${node(f.divergence.leader)} (${divergence(f.divergence)}); ${REWIND_NEEDED[f.why]} and remove_data_directory_on_diverged_timelines is off: ${node(f.node)} will not stream until it is rebuilt`,
+    ),
+  'patroni-starting': (f) => patroni(f.node, f.as === 'primary' ? 'starting primary after failure' : 'starting as a secondary'),
+  'patroni-bootstrap': (f) => patroni(f.node, `trying to bootstrap from leader '${f.leader}'`),
+  'patroni-demotes': (f, sub) => p`Patroni: ${demotion(f.node, f.why, sub)}`,
+  'pgaf-goal': (f, sub) => pgaf(p`setting goal state of ${node(f.node)} to ${f.goal}: ${goalWhy(f.node, f.why, sub)}`),
+  'pgaf-keeper-unhealthy': (f) =>
+    f.why === 'pg-not-running'
+      ? p`${node(f.node)}'s keeper reports PostgreSQL not running`
+      : p`no report from ${node(f.node)}'s keeper for ${secs(f.for)} (${code('node_considered_unhealthy_timeout')} ${secs(f.timeout)}) and its health checks fail`,
+  'pgaf-partition-stop': (f) =>
+    pgaf(p`${node(f.node)} has seen neither the monitor nor a standby for ${secs(f.for)} (${code('network_partition_timeout')} ${secs(f.timeout)}): it stops PostgreSQL`),
+  'pgaf-basebackup': (f) => pgaf(p`${node(f.node)}'s data directory is empty: pg_basebackup from ${node(f.upstream)}`),
+  'pgaf-rewinding': (f) => pgaf(p`${node(f.node)}: rewinding to become a standby of ${node(f.upstream)}`),
+  'pgaf-rewind-failed': () => pgaf('Failed to rewind demoted primary to standby, trying pg_basebackup instead'),
+  'pgaf-no-failover': (f, sub) => pgaf(p`no failover: ${reasonsOf(f.reasons, sub)}`),
+  'pgaf-rejoins': (f) => pgaf(p`${node(f.node)} rejoins as a standby of ${node(f.upstream)}${f.rewind ? ' (fsm_rewind_or_init: pg_rewind first)' : ''}`),
+};
