@@ -45,10 +45,13 @@ export function hostBack(w: BlockWorld, host: string): void {
       r.peerRole = 'Secondary';
       w.log(r.name, host, 'replication', `${r.name}: ${host} is back, DRBD Secondary and Outdated; ${mib(r.bitmap.dirty(now))} out of sync to resync from ${r.primaryHost}`);
     }
-    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') {
-      r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
-      if (w.pathUp(r)) w.scheduleAttempt(r, now);
-    }
+    // A survivor still Connecting (its peer went off while it waited) listens: the booted node's DRBD, coming
+    // up, connects to it at once (drbd_transport_tcp: each side connects and accepts). One that stood alone
+    // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
+    // connects at its next connect-int attempt.
+    const waiting = r.conn.kind === 'Connecting';
+    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
+    if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
     w.touched.add(r.name);
   }
   w.requestReflow();
@@ -68,7 +71,7 @@ export function resume(w: BlockWorld, r: BlockResource, why: string): void {
   w.log(r.name, r.primaryHost, 'promote', `${r.name}: ${why}; the application writes to ${r.primaryHost} again`);
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
     r.conn = { kind: 'Connecting', since: now, reason: 'promoted again' };
-    if (w.pathUp(r)) w.scheduleAttempt(r, now);
+    if (w.peerListens(r)) w.scheduleAttempt(r, now);
   }
   w.touched.add(r.name);
   w.requestReflow();
