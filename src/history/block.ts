@@ -179,9 +179,14 @@ export class BlockHistory {
   sampleMoving(name: string, at: Micros, value: number, slope = 0): void {
     const last = this.series.get(name)?.at(-1);
     if (last && at - 1 > last.at) {
-      const carried = last.value + (this.slopes.get(name) ?? 0) * ((at - last.at) / 1e6);
+      const slope = this.slopes.get(name) ?? 0;
+      let carried = last.value + slope * ((at - last.at) / 1e6);
+      // A quantity that is never negative (every block series) stays so.
+      if (value >= 0 && last.value >= 0) carried = Math.max(0, carried);
       const whole = Number.isInteger(value) && Number.isInteger(last.value);
-      const tol = Math.max(whole ? 1 : 1e-6, 1e-6 * Math.max(Math.abs(value), Math.abs(carried)));
+      // A level meets its bound at a breakpoint on a whole microsecond: up to a couple of microseconds of its
+      // rate, and rounding, are no jump.
+      const tol = Math.max(whole ? 1 : 1e-6, 1e-6 * Math.max(Math.abs(value), Math.abs(carried)), Math.abs(slope) * 2e-6);
       if (Math.abs(carried - value) > tol) this.sample(name, (at - 1) as Micros, whole ? Math.round(carried) : +carried.toFixed(6));
     }
     this.sample(name, at, value);

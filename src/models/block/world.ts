@@ -16,6 +16,7 @@ import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
 import type { DiskSolution, DiskStream } from '../disk/queue.ts';
@@ -132,7 +133,7 @@ export class BlockWorld implements BlockView {
 
   // ------------------------------------------------------------------------------------ recording
 
-  log(res: string | null, node: string | null, kind: EventKind, fact: Fact | string): void {
+  log(res: string | null, node: string | null, kind: EventKind, fact: Fact): void {
     this.ctx.history.event(this.ctx.sim.now, res, node, kind, fact);
   }
 
@@ -201,9 +202,9 @@ export class BlockWorld implements BlockView {
         this.powerOff(op.host, 'lost');
         break;
       case 'powerOn':
-        this.log(null, op.host, kind, `${source}: host ${op.host} is powered on${name ? ` (${name})` : ''}`);
+        this.step(null, op.host, kind, source, { kind: 'host-power-on', host: op.host }, name);
         if (!this.failedHosts.has(op.host)) break;
-        if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, 'the plan');
+        if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, { kind: 'plan' });
         else hostBack(this, op.host);
         break;
       case 'forcePrimary': {
@@ -342,7 +343,9 @@ export class BlockWorld implements BlockView {
       r.peerDisk = 'Inconsistent';
       this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-starts', resource: r.name, bytes: dirty, peer: r.secondaryHost });
     } else {
+      // Nothing to resync: the handshake finds the peer's data current (drbd_receiver.c drbd_sync_handshake).
       r.conn = { kind: 'Connected', since: now };
+      r.peerDisk = 'UpToDate';
       this.log(r.name, r.primaryHost, 'replication', { kind: 'connected-in-sync', resource: r.name });
     }
   }
@@ -397,10 +400,10 @@ export class BlockWorld implements BlockView {
     }, PRIORITY.protocol);
   }
 
-  /** The fence-peer handler exits with `code` (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
-  fencePeerReturns(r: BlockResource, code: number, why: string): void {
-    const was = this.resumeAfterFencePeer(r);
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited ${code} ${why}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+  /** The fence-peer handler exits (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
+  fencePeerReturns(r: BlockResource, exit: FencePeerExit): void {
+    const resumed = this.resumeAfterFencePeer(r);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-exit', resource: r.name, peer: r.secondaryHost, exit, resumed, rule: 'crm-fence-peer.9.sh exit codes; drbd_nl.c:conn_try_outdate_peer' });
   }
 
   /** The peer is Outdated (for DRBD), frozen I/O resumes; whether it was frozen. */
@@ -537,10 +540,10 @@ export class BlockWorld implements BlockView {
   }
 
   /** The host loses power (the plan, a fence device): its disks, buffers and cluster stack with it. */
-  powerOff(host: string, why: string): void {
+  powerOff(host: string, cause: PowerOffCause | 'lost'): void {
     if (this.failedHosts.has(host)) return;
-    if (why !== 'lost') {
-      this.log(null, host, 'fault', `${host} is powered off (${why})`);
+    if (cause !== 'lost') {
+      this.log(null, host, 'fault', { kind: 'powered-off', host, cause });
       this.poweredOff.add(host);
     }
     // Its cluster stack stops first: a handler its peer starts now no longer hears it.
@@ -555,16 +558,16 @@ export class BlockWorld implements BlockView {
     hostBack(this, host);
   }
 
-  resume(r: BlockResource, why: string): void {
-    resume(this, r, why);
+  resume(r: BlockResource, cause: ResumeCause): void {
+    resume(this, r, cause);
   }
 
-  stopPromoted(r: BlockResource, why: string): void {
-    stopPromoted(this, r, why);
+  stopPromoted(r: BlockResource, policy: string): void {
+    stopPromoted(this, r, policy);
   }
 
   /** Pacemaker promotes the survivor (as drbdadm primary): the same path as a forced promotion. */
-  promote(r: BlockResource, host: string, why: string): void {
+  promote(r: BlockResource, host: string, why: Extract<PacemakerFact, { kind: 'dc-promotes' }>): void {
     this.log(r.name, host, 'failover', why);
     this.forcePrimary(r, host, this.ctx.sim.now);
     this.requestReflow();
@@ -857,43 +860,17 @@ export class BlockWorld implements BlockView {
     return sum;
   }
 
-  /**
-   * What a resource's flow read of the disks' solutions when it was computed: its peer's drain, and the rate
-   * and latency of each of its streams (flow.ts reads nothing else of them).
-   */
+  /** What a resource's flow is computed from besides its state and time: its peer's drain and its disks' solutions (by identity). */
   private readingsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): Readings {
-    const l = this.loadTable.contribution(r.name);
-    const values = [drainCap];
-    const solutions: (DiskSolution | undefined)[] = [];
-    for (const [disk, st] of l?.actual ?? []) {
-      const sol = sols.get(disk);
-      solutions.push(sol);
-      const res = sol?.streams.get(st.id);
-      values.push(res ? res.rate : NaN, res ? res.latency : NaN);
-    }
-    return { solutions, values };
+    return { drainCap, solutions: [sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null] };
   }
 
-  /**
-   * Whether a resource whose own state did not change keeps its flow: every number its flow read of the
-   * disks' solutions is what it was (its disks were not solved again, or were and its streams came out the
-   * same: a volume on a disk whose load changed elsewhere but not past what it reads).
-   */
+  /** Whether a resource whose own state did not change keeps its flow: its peer's drain and its disks' solutions are those it was computed from. */
   private sameReadings(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): boolean {
     const old = this.readings.get(r.name);
-    const l = this.loadTable.contribution(r.name);
-    if (!old || !l || old.solutions.length !== l.actual.length) return false;
-    let same = true;
-    for (let i = 0; i < l.actual.length && same; i++) same = sols.get(l.actual[i]![0]) === old.solutions[i];
-    const v = old.values;
-    if (v[0] !== drainCap) return false;
-    if (same) return true;
-    for (let i = 0; i < l.actual.length; i++) {
-      const [disk, st] = l.actual[i]!;
-      const res = sols.get(disk)?.streams.get(st.id);
-      if (!res || v[1 + 2 * i] !== res.rate || v[2 + 2 * i] !== res.latency) return false;
-    }
-    return true;
+    if (!old || old.drainCap !== drainCap) return false;
+    const now = this.readingsOf(r, sols, drainCap);
+    return now.solutions.every((x, i) => x === old.solutions[i]);
   }
 
   /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
@@ -973,8 +950,7 @@ export class BlockWorld implements BlockView {
    * device, the buffer, the value and the bound. Every buffer's books are checked too: in = out + level.
    */
   private snap(now: Micros, due: ReadonlySet<string>): void {
-    for (const name of due) {
-      const r = this.resources.get(name)!;
+    for (const r of this.resources.values()) {
       const f = this.flows.get(r.name);
       const sendCap = f && f.sendBound > 0 ? f.sendBound : Infinity;
       const peerCap = f && f.peerCap > 0 ? f.peerCap : Infinity;
@@ -1418,11 +1394,10 @@ export class BlockWorld implements BlockView {
   }
 }
 
-/** What a resource's flow read of the disks' solutions (BlockWorld.readingsOf). */
+/** What a resource's flow was computed from besides its state (BlockWorld.readingsOf). */
 interface Readings {
-  readonly solutions: readonly (DiskSolution | undefined)[];
-  /** Its peer's drain, then each of its streams' rate and latency. */
-  readonly values: readonly number[];
+  readonly drainCap: number;
+  readonly solutions: readonly (DiskSolution | null | undefined)[];
 }
 
 /** Each disk solution's utilisation, summed once (sampled at every reflow). */

@@ -61,3 +61,22 @@ describe("the peer's disk state once apart", () => {
     expect(fenced.devices![0]).toMatchObject({ connection: 'Connecting', peerDisk: 'Inconsistent' });
   });
 });
+
+describe('what a disconnect leaves', () => {
+  it('the writes in the send path at a disconnect are marked out of sync (DRBD sets their bits)', () => {
+    // The peer's array busy with a backup: protocol A's send buffer holds data when the plan disconnects.
+    const r = runScenario(loadScenarioText(drbdScenario({ protocol: 'A', duration: '5m', backup: '95%', extraPlan: ['{ at: +3m, disconnect: r0 }'] }), 'fixture.yaml'));
+    const series = r.world.block!.ctx.history.block.series;
+    const at = (name: string, t: number) => series.get(name)!.find((p) => p.at === t)?.value;
+    const queued = at('r0 send buffer (bytes)', 180e6 - 1)! + at('r0 peer queue (bytes)', 180e6 - 1)!;
+    expect(queued).toBeGreaterThan(1 << 20);
+    const marked = at('r0 out of sync (bytes)', 180e6)! - (at('r0 out of sync (bytes)', 180e6 - 1) ?? 0);
+    expect(marked).toBeGreaterThanOrEqual(at('r0 send buffer (bytes)', 180e6 - 1)!);
+  });
+
+  it('a forced promotion of the peer while it is connected to a running Primary is refused (no dual-primary)', () => {
+    const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, force_primary: { resource: r0, host: s } }'] });
+    expect(events(r, /s cannot become primary: its peer p is Primary and connected \(Multiple primaries not allowed by config\)/).map((e) => e.t)).toEqual([120]);
+    expect(r.devices![0]).toMatchObject({ primary: 'p', connection: 'Connected', peerDisk: 'UpToDate' });
+  });
+});

@@ -98,3 +98,12 @@ describe('block series step at their jumps', () => {
     expect(oos[1]!.value).toBe(2 * 2 ** 40);
   });
 });
+
+describe('block series at the run end', () => {
+  it('every block series has a point at the end of the run (a level still moving ends where it is)', () => {
+    const r = runScenario(loadScenarioText(drbdScenario({ protocol: 'A', duration: '5m', backup: '80%' }), 'fixture.yaml'));
+    const series = r.world.block!.ctx.history.block.series;
+    expect(series.size).toBeGreaterThan(5);
+    for (const [name, s] of series) expect([name, s.at(-1)!.at]).toEqual([name, 300e6]);
+  });
+});
