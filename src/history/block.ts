@@ -166,6 +166,40 @@ export class BlockHistory {
     this.copies.push(c);
   }
 
+  /** How each series moves after its last point, per second (sampleMoving). */
+  private readonly slopes = new Map<string, number>();
+
+  /**
+   * A sample of a series that moves at `slope` per second until its next sample (a buffer's level at its
+   * rate; 0 for a rate or a count held until it changes). Where the value is not where the series was
+   * heading (a jump: a buffer emptied at a disconnect, a line rate that changed, a latency that dropped), a
+   * point a microsecond before carries the old segment up to the jump, so that a chart, which draws straight
+   * lines between points, draws a step and not a ramp from the previous sample.
+   */
+  sampleMoving(name: string, at: Micros, value: number, slope = 0): void {
+    const last = this.series.get(name)?.at(-1);
+    if (last && at - 1 > last.at) {
+      const slope = this.slopes.get(name) ?? 0;
+      let carried = last.value + slope * ((at - last.at) / 1e6);
+      // A quantity that is never negative (every block series) stays so.
+      if (value >= 0 && last.value >= 0) carried = Math.max(0, carried);
+      const whole = Number.isInteger(value) && Number.isInteger(last.value);
+      // A level meets its bound at a breakpoint on a whole microsecond: up to a couple of microseconds of its
+      // rate, and rounding, are no jump.
+      const tol = Math.max(whole ? 1 : 1e-6, 1e-6 * Math.max(Math.abs(value), Math.abs(carried)), Math.abs(slope) * 2e-6);
+      if (Math.abs(carried - value) > tol) this.sample(name, (at - 1) as Micros, whole ? Math.round(carried) : +carried.toFixed(6));
+    }
+    this.sample(name, at, value);
+    this.slopes.set(name, slope);
+  }
+
+  /** A point just before a jump the caller knows of (a bitmap set or cleared at once), then the sample. */
+  sampleAfterJump(name: string, at: Micros, before: number, value: number): void {
+    const last = this.series.get(name)?.at(-1);
+    if (before !== value && (!last || at - 1 > last.at)) this.sample(name, (at - 1) as Micros, before);
+    this.sample(name, at, value);
+  }
+
   /** A sample; a value equal to the previous one is not repeated. */
   sample(name: string, at: Micros, value: number): void {
     let s = this.series.get(name);

@@ -14,6 +14,7 @@ export type BlockStepFact =
   | { readonly kind: 'disk-job-stop'; readonly name: string; readonly disk: string }
   | { readonly kind: 'io-workload'; readonly workload: string; readonly iops: number; readonly readShare: number; readonly random: number; readonly size: number }
   | { readonly kind: 'host-lost'; readonly host: string }
+  | { readonly kind: 'host-power-on'; readonly host: string }
   | { readonly kind: 'force-primary'; readonly resource: string; readonly host: string }
   | { readonly kind: 'disk-slowdown'; readonly disk: string; readonly factor: number; readonly duration: number | null }
   | { readonly kind: 'disk-fails'; readonly disk: string }

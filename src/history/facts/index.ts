@@ -10,6 +10,7 @@
  * a server; `rule` cites the real source (file.c:function) the model follows, where it cites one.
  */
 import type { BlockFact } from './block.ts';
+import type { PacemakerFact } from './pacemaker.ts';
 import type { ReplicationFact } from './replication.ts';
 import type { ServerFact } from './server.ts';
 import type { StorageFact } from './storage.ts';
@@ -17,6 +18,7 @@ import type { WorldFact } from './world.ts';
 import type { ManagersFact } from './managers.ts';
 
 export type { BlockFact } from './block.ts';
+export type { PacemakerFact } from './pacemaker.ts';
 export type { ReplicationFact } from './replication.ts';
 export type { ServerFact } from './server.ts';
 export type { StorageFact } from './storage.ts';
@@ -32,7 +34,7 @@ export interface ProseFact {
   readonly text: string;
 }
 
-export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact
+export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact | PacemakerFact
   // the failover managers
   | ManagersFact;
 export type FactKind = Fact['kind'];

@@ -31,6 +31,8 @@ export class Bitmap {
   /** Conservation books at t0: bytes whose bits were set, bytes whose bits were cleared (in = out + dirty). */
   private setTotal = 0;
   private clearedTotal = 0;
+  /** The last instant bits were set or cleared at once (setAll, add, clear), and how many were dirty just before: a chart's step. */
+  lastJump: { readonly at: Micros; readonly before: number } | null = null;
 
   constructor(
     t: Micros,
@@ -86,6 +88,10 @@ export class Bitmap {
     return d / (this.d0 / this.run0 + added / m.run);
   }
 
+  private jump(t: Micros): void {
+    if (this.lastJump?.at !== t) this.lastJump = { at: t, before: this.d0 };
+  }
+
   private anchor(t: Micros): void {
     const raw = this.unclamped(t);
     const m = this.mode;
@@ -103,6 +109,7 @@ export class Bitmap {
   /** Everything out of sync (initial full sync: drbdadm primary --force sets all bits, UG84-C). */
   setAll(t: Micros, maxRequest: number): void {
     this.anchor(t);
+    this.jump(t);
     this.setTotal += this.deviceSize - this.d0;
     this.t0 = t;
     this.d0 = this.deviceSize;
@@ -114,6 +121,7 @@ export class Bitmap {
   add(t: Micros, bytes: number, run: number): void {
     this.anchor(t);
     if (bytes <= 0) return;
+    this.jump(t);
     // Bytes whose bits are already set (the device is only so large) add nothing.
     const d = Math.min(this.deviceSize, this.d0 + bytes);
     this.setTotal += d - this.d0;
@@ -123,6 +131,7 @@ export class Bitmap {
 
   clear(t: Micros): void {
     this.anchor(t);
+    this.jump(t);
     this.clearedTotal += this.d0;
     this.t0 = t;
     this.d0 = 0;

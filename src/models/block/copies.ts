@@ -51,5 +51,6 @@ export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCo
 export function consistentSurvivor(r: BlockResource, f: Failures): string | null {
   if (r.secondaryHost === null || r.secondaryDisk === null) return null;
   if (f.failedHosts.has(r.secondaryHost) || f.failedDisks.has(r.secondaryDisk)) return null;
-  return r.peerDisk === 'Outdated' || r.peerDisk === 'UpToDate' ? r.secondaryHost : null;
+  // DUnknown: parted from an UpToDate state without being outdated by a fencing handler: consistent too.
+  return r.peerDisk === 'Outdated' || r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown' ? r.secondaryHost : null;
 }

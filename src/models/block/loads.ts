@@ -152,17 +152,21 @@ function jobLoads(v: BlockView, disk: string, l: { streams: DiskStream[]; shares
   }
 }
 
-function sameStreams(a: readonly (readonly [string, DiskStream])[], b: readonly (readonly [string, DiskStream])[]): boolean {
-  return a.length === b.length && a.every(([disk, s], i) => disk === b[i]![0] && sameStream(s, b[i]![1]));
+/** Adds to `out` the disks whose streams differ between the two lists (a resource's streams span its primary's and its peer's disks). */
+function changedDisks(a: readonly (readonly [string, DiskStream])[] | undefined, b: readonly (readonly [string, DiskStream])[], out: Set<string>): void {
+  const disks = new Set<string>();
+  for (const [d] of a ?? []) disks.add(d);
+  for (const [d] of b) disks.add(d);
+  for (const d of disks) {
+    if (out.has(d)) continue;
+    const x = (a ?? []).filter(([e]) => e === d);
+    const y = b.filter(([e]) => e === d);
+    if (!sameStreams(x, y)) out.add(d);
+  }
 }
 
-function sameParts(a: DiskLoadParts, b: DiskLoadParts): boolean {
-  return (
-    a.streams.length === b.streams.length &&
-    a.shares.length === b.shares.length &&
-    a.shares.every((x, i) => x.label === b.shares[i]!.label && x.share === b.shares[i]!.share) &&
-    a.streams.every((x, i) => sameStream(x, b.streams[i]!))
-  );
+function sameStreams(a: readonly (readonly [string, DiskStream])[], b: readonly (readonly [string, DiskStream])[]): boolean {
+  return a.length === b.length && a.every(([disk, s], i) => disk === b[i]![0] && sameStream(s, b[i]![1]));
 }
 
 /** One disk's load, as the queues are and as the peers could drain, and the version it was built at. */
@@ -185,10 +189,17 @@ export class DiskLoadTable {
   private readonly contributions = new Map<string, ResourceLoads>();
   private version = 0;
   private readonly built = new Map<string, DiskLoadEntry>();
-  private readonly dirty = new Set<string>();
+  /** Disks whose load as the queues are, or as the peers could drain, may have changed. */
+  private readonly dirtyActual = new Set<string>();
+  private readonly dirtyCapacity = new Set<string>();
 
   private nextVersion(): number {
     return ++this.version;
+  }
+
+  /** The streams last recorded for a resource. */
+  contribution(resource: string): ResourceLoads | undefined {
+    return this.contributions.get(resource);
   }
 
   /** Records a resource's streams; the disks whose load they change are built again. */
@@ -196,19 +207,21 @@ export class DiskLoadTable {
     const old = this.contributions.get(resource);
     if (old === l) return;
     this.contributions.set(resource, l);
-    if (old && sameStreams(old.actual, l.actual) && sameStreams(old.capacity, l.capacity)) return;
-    for (const x of [old, l]) for (const [disk] of [...(x?.actual ?? []), ...(x?.capacity ?? [])]) this.invalidate(disk);
+    // The capacity list shares every stream but the receiver's with the actual one (resourceLoads).
+    if (!old || !sameStreams(old.actual, l.actual)) changedDisks(old?.actual, l.actual, this.dirtyActual);
+    if (!old || !sameStreams(old.capacity, l.capacity)) changedDisks(old?.capacity, l.capacity, this.dirtyCapacity);
   }
 
   /** A job on the disk started or ended, or its service changed. */
   invalidate(disk: string): void {
-    this.dirty.add(disk);
+    this.dirtyActual.add(disk);
+    this.dirtyCapacity.add(disk);
   }
 
   /** Every disk's load now, built again where a contribution changed. */
   loads(v: BlockView): ReadonlyMap<string, DiskLoadEntry> {
-    if (this.dirty.size === 0 && this.built.size > 0) return this.built;
-    const disks = new Set<string>(this.dirty);
+    if (this.dirtyActual.size === 0 && this.dirtyCapacity.size === 0 && this.built.size > 0) return this.built;
+    const disks = new Set<string>([...this.dirtyActual, ...this.dirtyCapacity]);
     if (this.built.size === 0) for (const l of this.contributions.values()) for (const [d] of [...l.actual, ...l.capacity]) disks.add(d);
     for (const j of v.jobs.values()) if (!this.built.has(j.spec.disk)) disks.add(j.spec.disk);
     const fresh = new Map<string, { actual: DiskLoadParts; capacity: DiskLoadParts }>();
@@ -234,15 +247,17 @@ export class DiskLoadTable {
       }
       if (f.actual.streams.length === 0 && f.actual.shares.length === 0 && f.capacity.streams.length === 0) continue;
       const old = this.built.get(d);
-      // Built again to the same streams (a change undone within the reflow, a change to the capacity only):
-      // the same version, no new solve.
-      const actualVersion = old && sameParts(old.actual, f.actual) ? old.actualVersion : this.nextVersion();
-      const capacityVersion = old && sameParts(old.capacity, f.capacity) ? old.capacityVersion : this.nextVersion();
+      // Only what a changed contribution touched gets a new version (a change to the capacity only: no new
+      // solve of the actual load); a disk built again to the same streams (a change undone within the
+      // reflow) too, which costs a solve but not a comparison of every stream on the disk.
+      const actualVersion = old && !this.dirtyActual.has(d) ? old.actualVersion : this.nextVersion();
+      const capacityVersion = old && !this.dirtyCapacity.has(d) ? old.capacityVersion : this.nextVersion();
       next.set(d, old && old.actualVersion === actualVersion && old.capacityVersion === capacityVersion ? old : { ...f, actualVersion, capacityVersion });
     }
     this.built.clear();
     for (const [d, e] of next) this.built.set(d, e);
-    this.dirty.clear();
+    this.dirtyActual.clear();
+    this.dirtyCapacity.clear();
     return this.built;
   }
 }

@@ -7,7 +7,7 @@
  * resynced over what the new primary wrote since (and over its own writes the new primary lacks).
  */
 import type { Micros } from '../../engine/time.ts';
-import { mib } from './explain.ts';
+import type { ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockResource } from './resource.ts';
 import type { BlockWorld } from './world.ts';
 
@@ -23,8 +23,8 @@ export function hostBack(w: BlockWorld, host: string): void {
     if (r.primaryHost === host) {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = `${host} rebooted: DRBD is Secondary until it is promoted again`;
-      w.log(r.name, host, 'replication', `${r.name}: ${host} is back; DRBD Secondary${managed(r) ? ', until Pacemaker promotes it' : ''}`);
-      if (!managed(r)) resume(w, r, `${host} is made Primary again`);
+      w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
+      if (!managed(r)) resume(w, r, { kind: 'operator' });
     } else {
       if (r.secondaryHost === null) {
         // The peer was promoted while this node was down: it is the new primary's secondary now.
@@ -43,19 +43,22 @@ export function hostBack(w: BlockWorld, host: string): void {
       if (r.secondaryHost !== host) continue;
       r.peerDisk = 'Outdated';
       r.peerRole = 'Secondary';
-      w.log(r.name, host, 'replication', `${r.name}: ${host} is back, DRBD Secondary and Outdated; ${mib(r.bitmap.dirty(now))} out of sync to resync from ${r.primaryHost}`);
+      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost });
     }
-    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') {
-      r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
-      if (w.pathUp(r)) w.scheduleAttempt(r, now);
-    }
+    // A survivor still Connecting (its peer went off while it waited) listens: the booted node's DRBD, coming
+    // up, connects to it at once (drbd_transport_tcp: each side connects and accepts). One that stood alone
+    // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
+    // connects at its next connect-int attempt.
+    const waiting = r.conn.kind === 'Connecting';
+    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
+    if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
     w.touched.add(r.name);
   }
   w.requestReflow();
 }
 
 /** The Promoted role runs again where it was: the application's writes go on. */
-export function resume(w: BlockWorld, r: BlockResource, why: string): void {
+export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): void {
   const now = w.ctx.sim.now;
   r.stopped = null;
   // Its disk held every write it acknowledged: nothing it wrote is lost by its return.
@@ -65,21 +68,23 @@ export function resume(w: BlockWorld, r: BlockResource, why: string): void {
     w.ctx.history.setWriteStatus({ cluster: r.name, workload: wl.spec.name }, now, null);
     wl.outage = false;
   }
-  w.log(r.name, r.primaryHost, 'promote', `${r.name}: ${why}; the application writes to ${r.primaryHost} again`);
+  w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause });
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
     r.conn = { kind: 'Connecting', since: now, reason: 'promoted again' };
-    if (w.pathUp(r)) w.scheduleAttempt(r, now);
+    if (w.peerListens(r)) w.scheduleAttempt(r, now);
   }
   w.touched.add(r.name);
   w.requestReflow();
 }
 
 /** The promoted instance stops (no-quorum-policy stop or demote): writes fail until it runs again. */
-export function stopPromoted(w: BlockWorld, r: BlockResource, why: string): void {
+export function stopPromoted(w: BlockWorld, r: BlockResource, policy: string): void {
   const now = w.ctx.sim.now as Micros;
+  // The outage's cause, as the report's write outages name it.
+  const why = `no-quorum-policy ${policy}: ${r.primaryHost}'s partition has no quorum`;
   r.stopped = why;
   r.frozen = null;
-  w.log(r.name, r.primaryHost, 'failover', `${r.name}: ${why}: DRBD demoted on ${r.primaryHost}, the application's writes fail`);
+  w.log(r.name, r.primaryHost, 'failover', { kind: 'demoted-no-quorum', resource: r.name, host: r.primaryHost, policy, rule: 'pacemaker: no-quorum-policy stop/demote' });
   for (const wl of w.workloadsOf(r)) w.setOutage(wl, r, now, why);
   w.touched.add(r.name);
   w.requestReflow();

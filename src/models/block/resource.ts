@@ -39,7 +39,12 @@ export type ConnState =
   | { readonly kind: 'SyncSource'; readonly since: Micros; readonly full: boolean; readonly startDirty: number }
   | { readonly kind: 'Ahead'; readonly since: Micros; readonly resyncAt: Micros | null };
 
-export type PeerDiskState = 'UpToDate' | 'Inconsistent' | 'Outdated' | 'Failed';
+/**
+ * The peer's disk as the primary sees it (drbdadm status peer-disk). DUnknown: not connected, and no fencing
+ * outdated it (drbd_state.c sanitize_state: below L_ESTABLISHED a peer disk above DUnknown, or below
+ * Inconsistent, becomes DUnknown; Inconsistent and Outdated stay).
+ */
+export type PeerDiskState = 'UpToDate' | 'Inconsistent' | 'Outdated' | 'DUnknown' | 'Failed';
 
 export class BlockResource {
   readonly spec: BlockResourceSpec;

@@ -16,9 +16,10 @@ import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
-import type { DiskSolution } from '../disk/queue.ts';
+import type { DiskSolution, DiskStream } from '../disk/queue.ts';
 import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
@@ -71,9 +72,16 @@ export class BlockWorld implements BlockView {
   /** Each resource's workloads (a workload's resource never changes). */
   private readonly byResource = new Map<string, WorkloadState[]>();
   private flows = new Map<string, ResourceFlow>();
-  /** Each resource's inputs when its flow was last computed (see inputsOf), and its state then (stateOf). */
-  private readonly lastInputs = new Map<string, unknown[]>();
+  /** Each resource's state when its flow was last computed (stateOf), and what it read of the disks' solutions then (readingsOf). */
   private readonly lastState = new Map<string, unknown[]>();
+  private readonly readings = new Map<string, Readings>();
+  /** Each disk's last capacity solution, and each resource's peer drain summed from it (the disks that receive replicated data). */
+  private readonly drains = new Map<string, { readonly sol: DiskSolution; readonly caps: ReadonlyMap<string, number> }>();
+  /** The resources reading each disk's solution (indexDisks), and each resource's place in the scenario's order. */
+  private readonly onDisk = new Map<string, string[]>();
+  private byDiskStale = true;
+  private readonly indexed = new Map<string, string>();
+  private readonly order = new Map<string, number>();
   /** The next reflow computes every resource's flow (the start, a network change). */
   private everything = true;
   /** Every reflow computes every resource's flow (tests compare this with the incremental reflows). */
@@ -103,7 +111,10 @@ export class BlockWorld implements BlockView {
     for (const h of spec.hosts) this.hostSite.set(h.name, h.site);
     for (const d of spec.disks) this.disks.set(d.name, d);
     const t = ctx.sim.now;
-    for (const r of spec.resources) this.resources.set(r.name, new BlockResource(r, t));
+    for (const r of spec.resources) {
+      this.order.set(r.name, this.order.size);
+      this.resources.set(r.name, new BlockResource(r, t));
+    }
     for (const w of spec.workloads) {
       const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
       this.workloads.set(w.name, state);
@@ -122,7 +133,7 @@ export class BlockWorld implements BlockView {
 
   // ------------------------------------------------------------------------------------ recording
 
-  log(res: string | null, node: string | null, kind: EventKind, fact: Fact | string): void {
+  log(res: string | null, node: string | null, kind: EventKind, fact: Fact): void {
     this.ctx.history.event(this.ctx.sim.now, res, node, kind, fact);
   }
 
@@ -191,9 +202,9 @@ export class BlockWorld implements BlockView {
         this.powerOff(op.host, 'lost');
         break;
       case 'powerOn':
-        this.log(null, op.host, kind, `${source}: host ${op.host} is powered on${name ? ` (${name})` : ''}`);
+        this.step(null, op.host, kind, source, { kind: 'host-power-on', host: op.host }, name);
         if (!this.failedHosts.has(op.host)) break;
-        if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, 'the plan');
+        if (this.pacemaker?.spec.nodes.includes(op.host)) this.pacemaker.powerOn(op.host, { kind: 'plan' });
         else hostBack(this, op.host);
         break;
       case 'forcePrimary': {
@@ -291,7 +302,7 @@ export class BlockWorld implements BlockView {
         this.ctx.sim.cancel(r.lossTimer);
         r.lossTimer = null;
       }
-      if (up && r.conn.kind === 'Connecting') this.scheduleAttempt(r, now);
+      if (up && r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
     }
     this.pacemaker?.onNetworkChange();
     this.requestReflow();
@@ -332,7 +343,9 @@ export class BlockWorld implements BlockView {
       r.peerDisk = 'Inconsistent';
       this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-starts', resource: r.name, bytes: dirty, peer: r.secondaryHost });
     } else {
+      // Nothing to resync: the handshake finds the peer's data current (drbd_receiver.c drbd_sync_handshake).
       r.conn = { kind: 'Connected', since: now };
+      r.peerDisk = 'UpToDate';
       this.log(r.name, r.primaryHost, 'replication', { kind: 'connected-in-sync', resource: r.name });
     }
   }
@@ -348,8 +361,11 @@ export class BlockWorld implements BlockView {
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
+    // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
+    // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
+    // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
-    else r.peerDisk = 'Outdated';
+    else if (r.peerDisk !== 'Failed') r.peerDisk = 'DUnknown';
     const d = r.drbd;
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
     // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
@@ -359,7 +375,7 @@ export class BlockWorld implements BlockView {
     this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null });
     // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
     if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
-    if (retry && this.pathUp(r)) this.scheduleAttempt(r, now);
+    if (retry && this.peerListens(r)) this.scheduleAttempt(r, now);
   }
 
   /**
@@ -384,15 +400,17 @@ export class BlockWorld implements BlockView {
     }, PRIORITY.protocol);
   }
 
-  /** The fence-peer handler exits with `code` (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
-  fencePeerReturns(r: BlockResource, code: number, why: string): void {
-    const was = this.resumeAfterFencePeer(r);
-    this.log(r.name, r.primaryHost, 'replication', `${r.name}: fence-peer handler exited ${code} ${why}: ${r.secondaryHost ?? 'the peer'} is Outdated${was ? '; I/O resumed' : ''}`);
+  /** The fence-peer handler exits (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
+  fencePeerReturns(r: BlockResource, exit: FencePeerExit): void {
+    const resumed = this.resumeAfterFencePeer(r);
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-exit', resource: r.name, peer: r.secondaryHost, exit, resumed, rule: 'crm-fence-peer.9.sh exit codes; drbd_nl.c:conn_try_outdate_peer' });
   }
 
   /** The peer is Outdated (for DRBD), frozen I/O resumes; whether it was frozen. */
   private resumeAfterFencePeer(r: BlockResource): boolean {
-    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'Inconsistent') r.peerDisk = 'Outdated';
+    // fence-peer exit 4 (or 7, stonithed): the peer's disk is downgraded to Outdated, a state above it lowered,
+    // one below (Inconsistent) kept (drbd_nl.c conn_try_outdate_peer, drbd_state.c __downgrade_peer_disk_states).
+    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     const was = r.frozen !== null;
     r.frozen = null;
     this.touched.add(r.name);
@@ -400,18 +418,34 @@ export class BlockWorld implements BlockView {
     return was;
   }
 
-  /** The next connection attempt (every connect-int since the connection was lost) finds the peer. */
-  scheduleAttempt(r: BlockResource, now: Micros): void {
+  /** Whether a connection attempt reaches DRBD on the peer: the line is up and the peer host runs. */
+  peerListens(r: BlockResource): boolean {
+    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+  }
+
+  /**
+   * The next connection attempt (every connect-int since the connection was lost) finds the peer; `atOnce`:
+   * the peer's own attempt now (a node whose DRBD comes up connects at once to a peer that is waiting).
+   */
+  scheduleAttempt(r: BlockResource, now: Micros, atOnce = false): void {
     const c = r.conn;
     const d = r.drbd;
-    if (c.kind !== 'Connecting' || !d || r.attemptTimer) return;
+    if (c.kind !== 'Connecting' || !d) return;
+    if (r.attemptTimer) {
+      if (!atOnce) return;
+      this.ctx.sim.cancel(r.attemptTimer);
+    }
     const k = Math.max(1, Math.ceil((now - c.since) / d.net.connectInt));
-    const at = (c.since + k * d.net.connectInt) as Micros;
+    const at = atOnce ? now : ((c.since + k * d.net.connectInt) as Micros);
     r.attemptTimer = this.ctx.sim.at(at, `drbd ${r.name} connect attempt`, () => {
       r.attemptTimer = null;
       const t = this.ctx.sim.now;
       if (r.conn.kind !== 'Connecting') return;
-      if (!this.pathUp(r)) return;
+      // The attempt finds nobody: the line is down, or the peer host is off and nothing listens on its port
+      // (drbd_receiver.c conn_connect: drbd_transport_connect fails with -EAGAIN and DRBD retries, still
+      // Connecting). The next attempt is scheduled when the line or the host comes back (onNetworkChange,
+      // power.ts hostBack), at the next connect-int tick.
+      if (!this.peerListens(r)) return;
       this.handshake(r, t);
       this.requestReflow();
     }, PRIORITY.protocol);
@@ -506,10 +540,10 @@ export class BlockWorld implements BlockView {
   }
 
   /** The host loses power (the plan, a fence device): its disks, buffers and cluster stack with it. */
-  powerOff(host: string, why: string): void {
+  powerOff(host: string, cause: PowerOffCause | 'lost'): void {
     if (this.failedHosts.has(host)) return;
-    if (why !== 'lost') {
-      this.log(null, host, 'fault', `${host} is powered off (${why})`);
+    if (cause !== 'lost') {
+      this.log(null, host, 'fault', { kind: 'powered-off', host, cause });
       this.poweredOff.add(host);
     }
     // Its cluster stack stops first: a handler its peer starts now no longer hears it.
@@ -524,16 +558,16 @@ export class BlockWorld implements BlockView {
     hostBack(this, host);
   }
 
-  resume(r: BlockResource, why: string): void {
-    resume(this, r, why);
+  resume(r: BlockResource, cause: ResumeCause): void {
+    resume(this, r, cause);
   }
 
-  stopPromoted(r: BlockResource, why: string): void {
-    stopPromoted(this, r, why);
+  stopPromoted(r: BlockResource, policy: string): void {
+    stopPromoted(this, r, policy);
   }
 
   /** Pacemaker promotes the survivor (as drbdadm primary): the same path as a forced promotion. */
-  promote(r: BlockResource, host: string, why: string): void {
+  promote(r: BlockResource, host: string, why: Extract<PacemakerFact, { kind: 'dc-promotes' }>): void {
     this.log(r.name, host, 'failover', why);
     this.forcePrimary(r, host, this.ctx.sim.now);
     this.requestReflow();
@@ -552,7 +586,8 @@ export class BlockWorld implements BlockView {
       } else if (r.secondaryHost === host) {
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, `${host} is lost`, true);
-        r.peerDisk = 'Failed';
+        // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
+        if (!this.poweredOff.has(host)) r.peerDisk = 'Failed';
       }
     }
   }
@@ -665,7 +700,7 @@ export class BlockWorld implements BlockView {
       }
     }
     this.log(r.name, host, 'promote', { kind: 'block-primary', resource: r.name, host });
-    if (r.conn.kind === 'Connecting' && this.pathUp(r)) this.scheduleAttempt(r, now);
+    if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
   }
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
@@ -689,20 +724,32 @@ export class BlockWorld implements BlockView {
     const now = this.ctx.sim.now;
     this.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
-    this.snap(now);
+    /**
+     * Resources whose levels may have reached a bound or been moved now: those a discrete step touched or
+     * changed the state of, and those whose own breakpoint is due (every one at the start, after a network
+     * change). The others' levels move at rates that keep them within their bounds and their books balanced.
+     */
+    const due = new Set<string>(this.touched);
+    for (const r of this.resources.values()) {
+      if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now)) due.add(r.name);
+      else if (!this.sameState(r)) {
+        due.add(r.name);
+        if (this.indexed.get(r.name) !== disksOf(r)) this.byDiskStale = true;
+      }
+    }
+    this.snap(now, due);
     this.protocolChecks(now);
     this.releaseBacklogs(now);
 
     /**
-     * Resources whose flow is computed again at this instant: those a discrete step touched, those whose own
-     * breakpoint is due, every one at the start or after a network change, and (below) those whose disks'
-     * solutions moved. The rest keep their flows, their levels their rates (issue 12, point 3).
+     * Resources whose flow is computed again at this instant: those due, those whose protocol state a step
+     * changed, and (below) those whose disks' solutions moved. The rest keep their flows, their levels their
+     * rates (issue 12, cost).
      */
-    const changed = new Set<string>(this.touched);
+    const changed = new Set<string>(due);
+    for (const name of this.touched) changed.add(name);
     this.touched.clear();
-    for (const r of this.resources.values()) {
-      if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now) || !sameInputs(this.lastState.get(r.name), this.stateOf(r))) changed.add(r.name);
-    }
+    for (const r of this.resources.values()) if (!changed.has(r.name) && !this.sameState(r)) changed.add(r.name);
     let fresh = new Set<string>(changed);
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const solvedBefore = this.solver.solved;
@@ -710,59 +757,70 @@ export class BlockWorld implements BlockView {
       for (const name of fresh) this.loadTable.set(name, resourceLoads(this, this.resources.get(name)!, now));
       const table = this.loadTable.loads(this);
       const sols = new Map<string, DiskSolution>();
-      // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
-      // rate their disks sustain (what drains a queue that built up while they were slower). One pass over
-      // the disks that receive replicated data: each receiver stream adds to its resource's drain.
-      const drainCaps = new Map<string, number>();
+      /** Disks whose solution is not the one of the previous iteration (or reflow). */
+      const moved = new Set<string>();
       for (const [name, e] of table) {
         const spec = this.diskSpec(name);
-        sols.set(name, this.solver.solve(name, { spec, streams: e.actual.streams, shares: e.actual.shares }, e.actualVersion));
-        if (!e.capacity.streams.some((s) => s.id.includes('|rcv|'))) continue;
-        const sol = this.solver.solve(`${name}|capacity`, { spec, streams: e.capacity.streams, shares: e.capacity.shares }, e.capacityVersion);
-        for (const s of e.capacity.streams) {
-          const at = s.id.indexOf('|rcv|');
-          if (at < 0) continue;
-          const owner = s.id.slice(0, at);
-          drainCaps.set(owner, (drainCaps.get(owner) ?? 0) + sol.streams.get(s.id)!.rate * s.io.size);
-        }
-      }
-      this.solutions = sols;
-      const flows = new Map<string, ResourceFlow>();
-      /** Flows computed in this iteration: their disk streams are computed again in the next. */
-      const next = new Set<string>();
-      let moved = false;
-      for (const r of this.resources.values()) {
-        const drainCap = drainCaps.get(r.name) ?? 0;
-        const before = this.flows.get(r.name);
-        // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
-        // volumes on shared disks most events touch one of them (issue 12, point 3).
-        const inputs = this.inputsOf(r, sols, drainCap);
-        if (before && !changed.has(r.name) && sameInputs(this.lastInputs.get(r.name), inputs)) {
-          flows.set(r.name, before);
+        const sol = this.solver.solve(name, { spec, streams: e.actual.streams, shares: e.actual.shares }, e.actualVersion);
+        sols.set(name, sol);
+        if (this.solutions.get(name) !== sol) moved.add(name);
+        // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
+        // rate their disks sustain (what drains a queue that built up while they were slower).
+        if (!e.capacity.streams.some(isReceiver)) {
+          if (this.drains.delete(name)) moved.add(name);
           continue;
         }
+        const cap = this.solver.solve(`${name}|capacity`, { spec, streams: e.capacity.streams, shares: e.capacity.shares }, e.capacityVersion);
+        if (this.drains.get(name)?.sol !== cap) {
+          // Each receiver stream adds to its resource's drain: summed once per capacity solution.
+          const caps = new Map<string, number>();
+          for (const st of e.capacity.streams) {
+            if (!isReceiver(st)) continue;
+            const owner = receiverOwner(st.id);
+            caps.set(owner, (caps.get(owner) ?? 0) + cap.streams.get(st.id)!.rate * st.io.size);
+          }
+          this.drains.set(name, { sol: cap, caps });
+          moved.add(name);
+        }
+      }
+      for (const name of this.drains.keys()) {
+        if (table.has(name)) continue;
+        this.drains.delete(name);
+        moved.add(name);
+      }
+      this.solutions = sols;
+      /** Flows computed in this iteration: their disk streams are computed again in the next. */
+      const next = new Set<string>();
+      let movedFlow = false;
+      for (const r of this.candidates(changed, moved)) {
+        const drainCap = this.drainCapOf(r);
+        const before = this.flows.get(r.name);
+        // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
+        // volumes on shared disks most events touch one of them (issue 12, cost).
+        if (before && !changed.has(r.name) && this.sameReadings(r, sols, drainCap)) continue;
         changed.add(r.name);
         next.add(r.name);
-        this.lastInputs.set(r.name, inputs);
         this.lastState.set(r.name, this.stateOf(r));
         const f = flowOf(this, r, now, sols, drainCap);
+        this.readings.set(r.name, this.readingsOf(r, sols, drainCap));
         this.flowsComputed++;
-        if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) moved = true;
-        flows.set(r.name, f);
+        if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) movedFlow = true;
+        this.flows.set(r.name, f);
       }
-      this.flows = flows;
       // What the writes actually do feeds the next iteration's disk loads.
-      for (const w of this.workloads.values()) {
-        if (!changed.has(w.spec.resource)) continue;
-        const work = flows.get(w.spec.resource)?.work.get(w.spec.name);
-        if (!work || work.offered <= 0) continue;
-        const scale = Math.max(0.01, work.issued / work.offered);
-        if (differs(scale, w.writeScale)) moved = true;
-        w.writeScale = scale;
+      for (const name of next) {
+        const f = this.flows.get(name)!;
+        for (const w of this.byResource.get(name) ?? []) {
+          const work = f.work.get(w.spec.name);
+          if (!work || work.offered <= 0) continue;
+          const scale = Math.max(0.01, work.issued / work.offered);
+          if (differs(scale, w.writeScale)) movedFlow = true;
+          w.writeScale = scale;
+        }
       }
       // No disk's load changed and neither the path's rates nor the write rates moved (by more than a part in
       // 10^9): another iteration would compute the same flows.
-      if (iter > 0 && !moved && this.solver.solved === solvedBefore) break;
+      if (iter > 0 && !movedFlow && this.solver.solved === solvedBefore) break;
       fresh = next;
     }
     this.everything = false;
@@ -770,13 +828,49 @@ export class BlockWorld implements BlockView {
     this.apply_(now, changed);
   }
 
-  /**
-   * What a resource's flow is computed from, besides time: its protocol state and options, its workloads'
-   * specs and backlogs, the solutions of its disks and its peer's drain. Objects are compared by identity
-   * (a state change makes a new object; a disk solved again a new solution).
-   */
-  private inputsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): unknown[] {
-    return [...this.stateOf(r), drainCap, sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null];
+  /** The resources whose flow may have to be computed again: those changed, and those on a disk whose solution moved (in resource order). */
+  private candidates(changed: ReadonlySet<string>, moved: ReadonlySet<string>): BlockResource[] {
+    if (this.everything || this.fullReflows || this.byDiskStale) this.indexDisks();
+    const names = new Set<string>(changed);
+    for (const d of moved) for (const name of this.onDisk.get(d) ?? []) names.add(name);
+    const out: BlockResource[] = [];
+    for (const name of names) out.push(this.resources.get(name)!);
+    return out.sort((a, b) => this.order.get(a.name)! - this.order.get(b.name)!);
+  }
+
+  /** Which resources read each disk's solution (their primary's, their peer's, WalB's log device). */
+  private indexDisks(): void {
+    this.onDisk.clear();
+    for (const r of this.resources.values()) {
+      this.indexed.set(r.name, disksOf(r));
+      for (const d of [r.primaryDisk, r.secondaryDisk, r.walb?.logDisk ?? null]) {
+        if (d === null) continue;
+        const list = this.onDisk.get(d);
+        if (list) {
+          if (!list.includes(r.name)) list.push(r.name);
+        } else this.onDisk.set(d, [r.name]);
+      }
+    }
+    this.byDiskStale = false;
+  }
+
+  private drainCapOf(r: BlockResource): number {
+    let sum = 0;
+    for (const d of this.drains.values()) sum += d.caps.get(r.name) ?? 0;
+    return sum;
+  }
+
+  /** What a resource's flow is computed from besides its state and time: its peer's drain and its disks' solutions (by identity). */
+  private readingsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): Readings {
+    return { drainCap, solutions: [sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null] };
+  }
+
+  /** Whether a resource whose own state did not change keeps its flow: its peer's drain and its disks' solutions are those it was computed from. */
+  private sameReadings(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): boolean {
+    const old = this.readings.get(r.name);
+    if (!old || old.drainCap !== drainCap) return false;
+    const now = this.readingsOf(r, sols, drainCap);
+    return now.solutions.every((x, i) => x === old.solutions[i]);
   }
 
   /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
@@ -786,6 +880,22 @@ export class BlockWorld implements BlockView {
     return out;
   }
 
+  /** Whether the resource's state is what it was when its flow was computed (stateOf, compared in place: this runs for every resource at every reflow). */
+  private sameState(r: BlockResource): boolean {
+    const s = this.lastState.get(r.name);
+    if (!s) return false;
+    const ws = this.workloadsOf(r);
+    if (s.length !== 13 + 4 * ws.length) return false;
+    if (s[0] !== r.frozen || s[1] !== r.conn || s[2] !== r.options || s[3] !== r.primaryHost || s[4] !== r.secondaryHost || s[5] !== r.peerDisk || s[6] !== r.overflowed || s[7] !== r.primaryDisk || s[8] !== r.secondaryDisk) return false;
+    if (s[9] !== this.failedHosts.has(r.primaryHost) || s[10] !== (r.secondaryHost !== null && this.failedHosts.has(r.secondaryHost)) || s[11] !== this.failedDisks.has(r.primaryDisk) || s[12] !== (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) return false;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      const j = 13 + 4 * i;
+      if (s[j] !== w.spec || s[j + 1] !== w.backlogCause || s[j + 2] !== w.outage || s[j + 3] !== (w.backlog.rate === 0)) return false;
+    }
+    return true;
+  }
+
   /**
    * Writes that waited for room in the send path enter it as soon as there is room (rule 2: they are next
    * in FIFO order), and all at once when the path no longer replicates (a disconnect, Ahead: they are only
@@ -793,10 +903,12 @@ export class BlockWorld implements BlockView {
    */
   private releaseBacklogs(now: Micros): void {
     for (const r of this.resources.values()) {
-      const ws = this.workloadsOf(r).filter((w) => w.backlog.valueAt(now) > 1e-6);
+      const all = this.workloadsOf(r);
+      if (!all.some((w) => w.backlog.valueAt(now) > 1e-6)) continue;
+      const ws = all.filter((w) => w.backlog.valueAt(now) > 1e-6);
       // Suspended I/O (fencing resource-and-stonith) completes nothing to the application until the
       // handler returns: that is what keeps writes a STONITH could lose from being acknowledged.
-      if (ws.length === 0 || primaryDown(this, r) || r.frozen) continue;
+      if (primaryDown(this, r) || r.frozen) continue;
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
@@ -837,7 +949,7 @@ export class BlockWorld implements BlockView {
    * books still balance). Anything beyond is a model bug and stops the run (InvariantViolation) naming the
    * device, the buffer, the value and the bound. Every buffer's books are checked too: in = out + level.
    */
-  private snap(now: Micros): void {
+  private snap(now: Micros, due: ReadonlySet<string>): void {
     for (const r of this.resources.values()) {
       const f = this.flows.get(r.name);
       const sendCap = f && f.sendBound > 0 ? f.sendBound : Infinity;
@@ -846,13 +958,15 @@ export class BlockWorld implements BlockView {
       this.clampLevel(r, 'peer queue', r.peerQ, r.peerBooks, peerCap, EPS_BYTES, now);
       this.clampLevel(r, 'acknowledged bytes not on the peer', r.pipeApp, null, Infinity, EPS_BYTES, now);
     }
-    for (const w of this.workloads.values()) {
-      const r = this.resources.get(w.spec.resource);
-      if (r) this.clampLevel(r, `${w.spec.name} backlog (write requests)`, w.backlog, w.backlogBooks, w.spec.queueDepth, 1e-6, now, 1e-6);
+    for (const name of due) {
+      const r = this.resources.get(name)!;
+      for (const w of this.workloadsOf(r)) this.clampLevel(r, `${w.spec.name} backlog (write requests)`, w.backlog, w.backlogBooks, w.spec.queueDepth, 1e-6, now, 1e-6);
     }
-    for (const b of this.books(now)) {
-      const err = booksError(b);
-      invariant(err === null, () => `block conservation: ${err}; ${this.describe(this.resources.get(b.resource))}`);
+    for (const name of due) {
+      for (const b of this.booksOf(this.resources.get(name)!, now)) {
+        const err = booksError(b);
+        invariant(err === null, () => `block conservation: ${err}; ${this.describe(this.resources.get(b.resource))}`);
+      }
     }
   }
 
@@ -884,18 +998,26 @@ export class BlockWorld implements BlockView {
    */
   books(now: Micros): BufferBooks[] {
     const out: BufferBooks[] = [];
-    for (const r of this.resources.values()) {
-      const f = this.flows.get(r.name);
-      const send = r.walb ? 'WalB log ring' : r.md ? 'md write-behind window' : 'send buffer';
-      out.push({ resource: r.name, buffer: send, unit: 'bytes', in: r.sendBooks.in(now), out: r.sendBooks.out(now), level: r.sendQ.valueAt(now), capacity: f && f.sendBound > 0 ? f.sendBound : Infinity, rate: r.sendQ.rate });
-      out.push({ resource: r.name, buffer: 'peer queue', unit: 'bytes', in: r.peerBooks.in(now), out: r.peerBooks.out(now), level: r.peerQ.valueAt(now), capacity: f && f.peerCap > 0 ? f.peerCap : Infinity, rate: r.peerQ.rate });
-      const bm = r.bitmap.books(now);
-      out.push({ resource: r.name, buffer: 'out-of-sync bitmap', unit: 'bytes', ...bm, capacity: r.spec.size });
-    }
-    for (const w of this.workloads.values()) {
-      out.push({ resource: w.spec.resource, buffer: `${w.spec.name} backlog`, unit: 'requests', in: w.backlogBooks.in(now), out: w.backlogBooks.out(now), level: w.backlog.valueAt(now), capacity: w.spec.queueDepth, rate: w.backlog.rate });
-    }
+    for (const r of this.resources.values()) out.push(...this.booksOf(r, now, false));
+    for (const w of this.workloads.values()) out.push(this.backlogBooks(w, now));
     return out;
+  }
+
+  /** One resource's books: its send path, its peer's queue, its bitmap, its workloads' backlogs. */
+  private booksOf(r: BlockResource, now: Micros, backlogs = true): BufferBooks[] {
+    const out: BufferBooks[] = [];
+    const f = this.flows.get(r.name);
+    const send = r.walb ? 'WalB log ring' : r.md ? 'md write-behind window' : 'send buffer';
+    out.push({ resource: r.name, buffer: send, unit: 'bytes', in: r.sendBooks.in(now), out: r.sendBooks.out(now), level: r.sendQ.valueAt(now), capacity: f && f.sendBound > 0 ? f.sendBound : Infinity, rate: r.sendQ.rate });
+    out.push({ resource: r.name, buffer: 'peer queue', unit: 'bytes', in: r.peerBooks.in(now), out: r.peerBooks.out(now), level: r.peerQ.valueAt(now), capacity: f && f.peerCap > 0 ? f.peerCap : Infinity, rate: r.peerQ.rate });
+    const bm = r.bitmap.books(now);
+    out.push({ resource: r.name, buffer: 'out-of-sync bitmap', unit: 'bytes', ...bm, capacity: r.spec.size });
+    if (backlogs) for (const w of this.workloadsOf(r)) out.push(this.backlogBooks(w, now));
+    return out;
+  }
+
+  private backlogBooks(w: WorkloadState, now: Micros): BufferBooks {
+    return { resource: w.spec.resource, buffer: `${w.spec.name} backlog`, unit: 'requests', in: w.backlogBooks.in(now), out: w.backlogBooks.out(now), level: w.backlog.valueAt(now), capacity: w.spec.queueDepth, rate: w.backlog.rate };
   }
 
   /** State changes due now: resync end, Ahead → SyncSource, congestion, WalB overflow, jobs done. */
@@ -1084,10 +1206,15 @@ export class BlockWorld implements BlockView {
   /** The resource's time series at `now` (buffers, out-of-sync bytes, the line's rate). */
   private sampleResource(r: BlockResource, f: ResourceFlow, now: Micros): void {
     const hb = this.ctx.history.block;
-    hb.sample(`${r.name} send buffer (bytes)`, now, Math.round(Math.max(0, r.sendQ.valueAt(now))));
-    hb.sample(`${r.name} peer queue (bytes)`, now, Math.round(Math.max(0, r.peerQ.valueAt(now))));
-    hb.sample(`${r.name} out of sync (bytes)`, now, Math.round(r.bitmap.dirty(now)));
-    hb.sample(`${r.name} line (bytes/s)`, now, Math.round(f.x));
+    // Levels move at their rates between samples, the line's rate holds: a point just before each jump
+    // (sampleMoving). The bitmap's curve is not a line (marking fills it exponentially): it marks its jumps.
+    hb.sampleMoving(`${r.name} send buffer (bytes)`, now, Math.round(Math.max(0, r.sendQ.valueAt(now))), r.sendQ.rate * 1e6);
+    hb.sampleMoving(`${r.name} peer queue (bytes)`, now, Math.round(Math.max(0, r.peerQ.valueAt(now))), r.peerQ.rate * 1e6);
+    const jump = r.bitmap.lastJump;
+    const dirty = Math.round(r.bitmap.dirty(now));
+    if (jump && jump.at === now) hb.sampleAfterJump(`${r.name} out of sync (bytes)`, now, Math.round(jump.before), dirty);
+    else hb.sample(`${r.name} out of sync (bytes)`, now, dirty);
+    hb.sampleMoving(`${r.name} line (bytes/s)`, now, Math.round(f.x));
   }
 
   /** Backlog, latency and stalls of one workload; returns when its latency next crosses the threshold. */
@@ -1140,10 +1267,6 @@ export class BlockWorld implements BlockView {
       pathWait = value;
     }
     if (w.stall) this.ctx.history.block.latency(w.stall, value);
-    // A latency that grew since the last change and drops now: its peak, a microsecond before, for the chart.
-    if (prev.slope !== 0 && carried > value + 1e-6 && now - 1 > prev.at) {
-      for (const name of [`${s.name} write latency (s)`, `${s.name} write latency p50 (s)`, `${s.name} write latency p99 (s)`]) this.ctx.history.block.sample(name, (now - 1) as Micros, +carried.toFixed(6));
-    }
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
@@ -1169,12 +1292,13 @@ export class BlockWorld implements BlockView {
       this.nextPhase(w.stall, explain(), now, value);
     }
     else if (!above && w.stall) this.closeStall(w, now);
-    this.ctx.history.block.sample(`${s.name} write latency (s)`, now, +value.toFixed(6));
+    // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.
+    this.ctx.history.block.sampleMoving(`${s.name} write latency (s)`, now, +value.toFixed(6), slope);
     // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
     const q = writeQuantiles(this.solutions.get(r.walb ? r.walb.logDisk : r.primaryDisk), r.walb ? [`${r.name}|${s.name}|log`] : [`${r.name}|${s.name}|rw`, `${r.name}|${s.name}|sw`], pathWait);
-    this.ctx.history.block.sample(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6));
-    this.ctx.history.block.sample(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6));
-    this.ctx.history.block.sample(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
+    this.ctx.history.block.sampleMoving(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6), slope);
+    this.ctx.history.block.sampleMoving(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6), slope);
+    this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
     // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
     // to drain past its empty time went negative).
     let next: number = NEVER;
@@ -1212,9 +1336,13 @@ export class BlockWorld implements BlockView {
   /** Each disk's utilisation: the share of its members' time its streams and background jobs take. */
   private sampleDisks(now: Micros): void {
     for (const [name, sol] of this.solutions) {
-      let busy = sol.shareTotal;
-      for (const st of sol.streams.values()) busy += st.busy;
-      this.ctx.history.block.sample(`${name} utilisation (share)`, now, +Math.min(1, busy).toFixed(4));
+      let busy = busyOf.get(sol);
+      if (busy === undefined) {
+        busy = sol.shareTotal;
+        for (const st of sol.streams.values()) busy += st.busy;
+        busyOf.set(sol, busy);
+      }
+      this.ctx.history.block.sampleMoving(`${name} utilisation (share)`, now, +Math.min(1, busy).toFixed(4));
     }
   }
 
@@ -1266,11 +1394,28 @@ export class BlockWorld implements BlockView {
   }
 }
 
-/** A fixed-point iteration has settled when no rate moves by more than a part in 10^9. */
-function sameInputs(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
-  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+/** What a resource's flow was computed from besides its state (BlockWorld.readingsOf). */
+interface Readings {
+  readonly drainCap: number;
+  readonly solutions: readonly (DiskSolution | null | undefined)[];
 }
 
+/** Each disk solution's utilisation, summed once (sampled at every reflow). */
+const busyOf = new WeakMap<DiskSolution, number>();
+
+function disksOf(r: BlockResource): string {
+  return `${r.primaryDisk}|${r.secondaryDisk ?? ''}|${r.walb?.logDisk ?? ''}`;
+}
+
+function isReceiver(s: DiskStream): boolean {
+  return s.id.includes('|rcv|');
+}
+
+function receiverOwner(id: string): string {
+  return id.slice(0, id.indexOf('|rcv|'));
+}
+
+/** A fixed-point iteration has settled when no rate moves by more than a part in 10^9. */
 function differs(a: number, b: number): boolean {
   return Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }

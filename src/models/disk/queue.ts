@@ -73,75 +73,107 @@ export const MAX_SHARE = 0.95;
  * request was not its own (device.ts memberService). Fixed-share background work interleaves too: it takes
  * the head away for its share of the time. ASSUMPTION (the notes' §7.4 assumption, made proportional).
  */
-function positioning(load: DiskLoad, rates: readonly number[], costs: readonly BackendCost[] | null, shareTotal: number): number[] {
-  const ops = load.streams.map((s, i) => rates[i]! * (costs ? costs[i]!.ops : 1));
-  const total = ops.reduce((a, b) => a + b, 0);
-  return load.streams.map((s, i) => (s.io.pattern === 'random' ? 1 : 1 - (total > 0 ? ops[i]! / total : 1) * (1 - shareTotal)));
+function positioning(random: Uint8Array, rates: Float64Array, costs: readonly BackendCost[] | null, shareTotal: number, out: Float64Array): void {
+  const n = rates.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += rates[i]! * (costs ? costs[i]!.ops : 1);
+  for (let i = 0; i < n; i++) out[i] = random[i] ? 1 : 1 - (total > 0 ? (rates[i]! * (costs ? costs[i]!.ops : 1)) / total : 1) * (1 - shareTotal);
 }
 
+/**
+ * The solver's hot loops read flat arrays, not the streams' objects (whose demands come in several shapes):
+ * with hundreds of volumes on a disk the fixed point below evaluates every stream thousands of times per
+ * solution (issue 12, cost). The arithmetic is the same, in the same order.
+ */
 export function solveDisk(load: DiskLoad): DiskSolution {
   const n = members(load.spec);
   const shareTotal = Math.min(MAX_SHARE, load.shares.reduce((a, s) => a + s.share, 0));
   const free = 1 - shareTotal;
   const streams = load.streams;
+  const k = streams.length;
+  const open = new Uint8Array(k);
+  const random = new Uint8Array(k);
+  const openRate = new Float64Array(k);
+  const maxRate = new Float64Array(k);
+  const wins = new Float64Array(k);
+  const extra = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const s = streams[i]!;
+    const d = s.demand;
+    random[i] = s.io.pattern === 'random' ? 1 : 0;
+    if (d.kind === 'open') {
+      open[i] = 1;
+      openRate[i] = d.rate;
+    } else {
+      maxRate[i] = d.maxRate;
+      wins[i] = d.window / s.io.size;
+      extra[i] = d.extraDelay;
+    }
+  }
   // Rates start at the open offers and the closed caps; positioning and mixture moments are refined from them.
-  let rates = streams.map((s) => (s.demand.kind === 'open' ? s.demand.rate : Math.min(s.demand.maxRate, 1e9)));
-  let costs = streams.map((s, i) => backendCost(load.spec, s.io, positioning(load, rates, null, shareTotal)[i]!));
+  let rates = new Float64Array(k);
+  for (let i = 0; i < k; i++) rates[i] = open[i] ? openRate[i]! : Math.min(maxRate[i]!, 1e9);
+  const pos = new Float64Array(k);
+  positioning(random, rates, null, shareTotal, pos);
+  // A random stream's cost does not depend on positioning: computed once.
+  let costs: BackendCost[] = streams.map((s, i) => backendCost(load.spec, s.io, pos[i]!));
   let rho = 0;
   let overloaded = false;
   /** Closed streams were scaled down to the capacity the open ones leave (see below). */
   let saturated = false;
   let residual = 0;
+  const unit = new Float64Array(k);
+  const phases = new Float64Array(k);
+  const service = new Float64Array(k);
+  const moments = (rs: Float64Array): number => {
+    let m1 = 0;
+    let m2 = 0;
+    for (let i = 0; i < k; i++) {
+      const r = rs[i]!;
+      const c = costs[i]!;
+      m1 += r * c.ops * c.service;
+      m2 += r * c.ops * (c.variance + c.service * c.service);
+    }
+    return m1 > 0 ? m2 / (2 * m1) / free : 0;
+  };
   for (let iter = 0; iter < 6; iter++) {
-    const pos = positioning(load, rates, costs, shareTotal);
+    positioning(random, rates, costs, shareTotal, pos);
     const before = costs;
-    costs = streams.map((s, i) => backendCost(load.spec, s.io, pos[i]!));
-    const sameCosts = costs.every((c, i) => c.ops === before[i]!.ops && c.service === before[i]!.service && c.variance === before[i]!.variance && c.phases === before[i]!.phases);
+    costs = streams.map((s, i) => (random[i] ? before[i]! : backendCost(load.spec, s.io, pos[i]!)));
+    let sameCosts = true;
+    for (let i = 0; i < k && sameCosts; i++) {
+      const c = costs[i]!;
+      const b = before[i]!;
+      sameCosts = c === b || (c.ops === b.ops && c.service === b.service && c.variance === b.variance && c.phases === b.phases);
+    }
     // Fraction of the foreground capacity per request/s, and the mixture's mean residual service E[S²]/2E[S].
-    const unit = costs.map((c) => (c.ops * c.service) / (n * free));
-    const moments = (rs: readonly number[]) => {
-      let m1 = 0;
-      let m2 = 0;
-      rs.forEach((r, i) => {
-        const c = costs[i]!;
-        m1 += r * c.ops * c.service;
-        m2 += r * c.ops * (c.variance + c.service * c.service);
-      });
-      return m1 > 0 ? m2 / (2 * m1) / free : 0;
-    };
+    for (let i = 0; i < k; i++) {
+      const c = costs[i]!;
+      unit[i] = (c.ops * c.service) / (n * free);
+      phases[i] = c.phases;
+      service[i] = c.service;
+    }
     residual = moments(rates);
-    const openRho = streams.reduce((a, s, i) => a + (s.demand.kind === 'open' ? s.demand.rate * unit[i]! : 0), 0);
-    const closedRates = (r: number): number[] =>
-      streams.map((s, i) => {
-        if (s.demand.kind === 'open') return s.demand.rate;
-        const c = costs[i]!;
-        const wq = r >= 1 ? Infinity : (r * residual) / (1 - r);
-        const t = c.phases * (c.service / free + wq) + s.demand.extraDelay;
-        return Math.min(s.demand.maxRate, s.demand.window / s.io.size / t);
-      });
+    let openRho = 0;
+    for (let i = 0; i < k; i++) openRho += open[i] ? openRate[i]! * unit[i]! : 0;
     if (openRho >= OVERLOAD) {
       overloaded = true;
       rho = OVERLOAD;
       const scale = OVERLOAD / openRho;
-      rates = streams.map((s) => (s.demand.kind === 'open' ? s.demand.rate * scale : 0));
+      const scaled = new Float64Array(k);
+      for (let i = 0; i < k; i++) scaled[i] = open[i] ? openRate[i]! * scale : 0;
+      rates = scaled;
       residual = moments(rates);
       continue;
     }
     overloaded = false;
     // ρ = openRho + Σ closed rate(ρ)·unit is a fixed point of a decreasing function: bisection. The load at ρ
     // is summed in place (no arrays): this loop is most of the block model's cost.
-    const wins = streams.map((s) => (s.demand.kind === 'open' ? 0 : s.demand.window / s.io.size));
     const load_ = (r: number): number => {
       const wq = r >= 1 ? Infinity : (r * residual) / (1 - r);
       let a = 0;
-      for (let i = 0; i < streams.length; i++) {
-        const d = streams[i]!.demand;
-        let x: number;
-        if (d.kind === 'open') x = d.rate;
-        else {
-          const c = costs[i]!;
-          x = Math.min(d.maxRate, wins[i]! / (c.phases * (c.service / free + wq) + d.extraDelay));
-        }
+      for (let i = 0; i < k; i++) {
+        const x = open[i] ? openRate[i]! : Math.min(maxRate[i]!, wins[i]! / (phases[i]! * (service[i]! / free + wq) + extra[i]!));
         a += x * unit[i]!;
       }
       return a;
@@ -156,7 +188,7 @@ export function solveDisk(load: DiskLoad): DiskSolution {
       let gHi = load_(hi) - hi;
       if (gHi > 0) lo = hi;
       let side = 0;
-      for (let k = 0; k < 100 && hi - lo > 1e-12; k++) {
+      for (let j = 0; j < 100 && hi - lo > 1e-12; j++) {
         let mid = hi - (gHi * (hi - lo)) / (gHi - gLo);
         if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
         const g = load_(mid) - mid;
@@ -174,29 +206,36 @@ export function solveDisk(load: DiskLoad): DiskSolution {
       }
     }
     rho = hi;
-    const next = closedRates(rho);
+    const wq = rho >= 1 ? Infinity : (rho * residual) / (1 - rho);
+    const next = new Float64Array(k);
+    for (let i = 0; i < k; i++) next[i] = open[i] ? openRate[i]! : Math.min(maxRate[i]!, wins[i]! / (phases[i]! * (service[i]! / free + wq) + extra[i]!));
     // Closed streams whose windows are deep enough to load the disk past saturation (many replicated
     // volumes, each with max-buffers in flight) share what the open streams leave, in proportion to what
     // each would take: their queues grow until their response time (Little: window / rate) makes room.
-    const closedLoad = next.reduce((a, x, i) => a + (streams[i]!.demand.kind === 'closed' ? x * unit[i]! : 0), 0);
+    let closedLoad = 0;
+    for (let i = 0; i < k; i++) closedLoad += open[i] ? 0 : next[i]! * unit[i]!;
     if (rho >= OVERLOAD && openRho + closedLoad > OVERLOAD && closedLoad > 0) {
       const scale = Math.max(0, OVERLOAD - openRho) / closedLoad;
-      for (let i = 0; i < next.length; i++) if (streams[i]!.demand.kind === 'closed') next[i]! *= scale;
+      for (let i = 0; i < k; i++) if (!open[i]) next[i]! *= scale;
       saturated = true;
     } else saturated = false;
-    const settled = sameCosts && next.every((x, i) => x === rates[i]);
+    let settled = sameCosts;
+    for (let i = 0; i < k && settled; i++) settled = next[i] === rates[i];
     rates = next;
-    rho = Math.min(OVERLOAD, rates.reduce((a, x, i) => a + x * unit[i]!, 0));
+    let sum = 0;
+    for (let i = 0; i < k; i++) sum += rates[i]! * unit[i]!;
+    rho = Math.min(OVERLOAD, sum);
     // Another round would start from the same rates and give the same answer.
     if (settled) break;
   }
-  const unit = costs.map((c) => (c.ops * c.service) / (n * free));
   const rhoL = overloaded ? Math.min(rho, RHO_REPORT_CAP) : rho;
   const wq = (rhoL * residual) / (1 - rhoL);
   const out = new Map<string, StreamResult>();
   const labels = new Map<string, string>();
-  streams.forEach((s, i) => {
+  for (let i = 0; i < k; i++) {
+    const s = streams[i]!;
     const c = costs[i]!;
+    const u = (c.ops * c.service) / (n * free);
     const pk = c.phases * (c.service / free + wq);
     // A closed stream held at the disk's capacity waits as long as its window takes to drain (Little).
     const d = s.demand;
@@ -205,11 +244,11 @@ export function solveDisk(load: DiskLoad): DiskSolution {
       rate: rates[i]!,
       latency: Math.max(pk, little),
       busy: (rates[i]! * c.ops * c.service) / n,
-      costPerRate: unit[i]!,
+      costPerRate: u,
       cost: c,
     });
     labels.set(s.id, s.label);
-  });
+  }
   return { spec: load.spec, rho, overloaded, shareTotal, shares: load.shares, streams: out, labels };
 }
 

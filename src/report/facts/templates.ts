@@ -6,6 +6,7 @@
 import type { Fact, FactKind, FactOf } from '../../history/facts/index.ts';
 import type { Token } from './parts.ts';
 import { BLOCK } from './templates/block.ts';
+import { PACEMAKER } from './templates/pacemaker.ts';
 import { REPLICATION } from './templates/replication.ts';
 import { SERVER } from './templates/server.ts';
 import { STORAGE } from './templates/storage.ts';
@@ -21,6 +22,7 @@ const TEMPLATES: Templates = {
   ...SERVER,
   ...STORAGE,
   ...BLOCK,
+  ...PACEMAKER,
   // the failover managers
   ...MANAGERS,
 };

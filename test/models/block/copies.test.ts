@@ -20,7 +20,7 @@ describe('losing every up-to-date copy', () => {
     expect(r.dataLoss).toEqual([]);
   });
 
-  it('the primary lost after a disconnect left its peer Outdated: a data-loss verdict from the loss to the end, and the writes since the disconnect are lost', () => {
+  it('the primary lost after a disconnect left its peer DUnknown (consistent, older): a data-loss verdict from the loss to the end, and the writes since the disconnect are lost', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, disconnect: r0 }', '{ at: +5m, fail_host: p }'] });
     const v = dataLoss(r);
     expect(v).toHaveLength(1);
@@ -28,7 +28,7 @@ describe('losing every up-to-date copy', () => {
     expect(v[0]!.node).toBe('p');
     expect(Date.parse(v[0]!.from) - Date.parse(r.start)).toBe(5 * 60_000);
     expect(v[0]!.to).toBeNull();
-    expect(v[0]!.cause.map((c) => c.text).join(' ')).toMatch(/s: Outdated/);
+    expect(v[0]!.cause.map((c) => c.text).join(' ')).toMatch(/s: DUnknown/);
     // Three minutes of writes were only marked in p's bitmap.
     expect(r.dataLoss).toHaveLength(1);
     expect(r.dataLoss[0]!.commits).toBeGreaterThan(WRITES_PER_S * 180 * 0.95);
@@ -36,7 +36,7 @@ describe('losing every up-to-date copy', () => {
     expect(r.recovery.find((x) => x.cluster === 'r0')!.to).toBeNull();
   });
 
-  it('forcing the Outdated peer primary afterwards does not undo it, nor count the loss twice', () => {
+  it('forcing the older peer primary afterwards does not undo it, nor count the loss twice', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, disconnect: r0 }', '{ at: +5m, fail_host: p }', '{ at: +6m, force_primary: { resource: r0, host: s } }'] });
     expect(dataLoss(r)).toHaveLength(1);
     expect(dataLoss(r)[0]!.to).toBeNull();

@@ -18,6 +18,7 @@
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { EventKind } from '../../../history/history.ts';
+import type { FencePeerExit, PacemakerFact, PowerOffCause, PowerOnCause, ResumeCause } from '../../../history/facts/pacemaker.ts';
 import type { PacemakerSpec } from '../../../scenario/types-pacemaker.ts';
 import type { WorldContext } from '../../postgres/context.ts';
 import { PRIORITY } from '../../postgres/context.ts';
@@ -32,19 +33,19 @@ export interface ManagedWorld {
   readonly failedHosts: ReadonlySet<string>;
   readonly failedDisks: ReadonlySet<string>;
   siteOf(host: string): string;
-  /** The host loses power (a fence device, or the plan). */
-  powerOff(host: string, why: string): void;
+  /** The host loses power (a fence device, or its partition's suicide). */
+  powerOff(host: string, cause: PowerOffCause): void;
   /** The host runs again (booted): its disks and DRBD are back, DRBD Secondary. */
   hostBack(host: string): void;
   /** drbdadm primary on the survivor: the application moves there. */
-  promote(r: BlockResource, host: string, why: string): void;
+  promote(r: BlockResource, host: string, why: Extract<PacemakerFact, { kind: 'dc-promotes' }>): void;
   /** The Promoted role back on the node that had it (after a reboot or regained quorum). */
-  resume(r: BlockResource, why: string): void;
+  resume(r: BlockResource, cause: ResumeCause): void;
   /** The promoted instance stops (no quorum): the application's writes fail. */
-  stopPromoted(r: BlockResource, why: string): void;
+  stopPromoted(r: BlockResource, policy: string): void;
   /** The fence-peer handler exits with `code`: the peer is Outdated, frozen I/O resumes. */
-  fencePeerReturns(r: BlockResource, code: number, why: string): void;
-  log(res: string | null, node: string | null, kind: EventKind, message: string): void;
+  fencePeerReturns(r: BlockResource, exit: FencePeerExit): void;
+  log(res: string | null, node: string | null, kind: EventKind, fact: PacemakerFact): void;
 }
 
 interface Handler {
@@ -79,7 +80,7 @@ export class Pacemaker {
       poweredOff: (op, at) => this.poweredOff(op, at),
       confirmed: (op) => this.confirmed(op),
       failed: (op, why, final) => this.fenceFailed(op, why, final),
-      log: (node, message) => w.log(null, node, 'failover', message),
+      log: (node, fact) => w.log(null, node, 'failover', fact),
     });
   }
 
@@ -109,16 +110,16 @@ export class Pacemaker {
   }
 
   /** Power comes back: the host boots and its stack starts after bootTime. */
-  powerOn(host: string, why: string): void {
+  powerOn(host: string, cause: PowerOnCause): void {
     if (this.booting.has(host) || this.corosync.running(host)) return;
-    this.w.log(null, host, 'lifecycle', `${host} powers on (${why}); it boots and starts corosync and pacemaker in ${secs(this.spec.bootTime)}`);
+    this.w.log(null, host, 'lifecycle', { kind: 'power-on', host, cause, bootTime: this.spec.bootTime });
     this.booting.set(host, this.w.ctx.sim.after(this.spec.bootTime, `boot ${host}`, () => {
       this.booting.delete(host);
       if (!this.w.failedHosts.has(host)) return;
       this.w.hostBack(host);
       this.w.ctx.history.block.fenceBack(host, this.w.ctx.sim.now);
       this.corosync.start(host);
-      this.w.log(null, host, 'lifecycle', `${host} is up: corosync and pacemaker started${this.spec.corosync.waitForAll ? '; wait_for_all: not quorate until it has seen every node' : ''}`);
+      this.w.log(null, host, 'lifecycle', { kind: 'node-up', host, waitForAll: this.spec.corosync.waitForAll });
       // A DC that finds no peer within dc-deadtime elects itself; with quorum it fences the nodes it has
       // never seen (startup-fencing): the fence loop wait_for_all prevents.
       this.startupTimers.set(host, this.w.ctx.sim.after(this.spec.dcDeadtime, `dc-deadtime ${host}`, () => {
@@ -163,11 +164,7 @@ export class Pacemaker {
       // CIBs merge when partitions join: constraints one side placed are known to both.
       for (const k of this.constraints.values()) if (k.knownBy.has(j)) for (const m of view) k.knownBy.add(m);
     }
-    if (c.lost.length > 0) {
-      this.w.log(null, n, 'failover', `corosync on ${n}: ${c.lost.join(', ')} lost (no token for ${secs(this.corosync.tokenTimeout)}, then consensus ${secs(this.spec.corosync.consensus)}); membership now ${[...view].sort().join(', ')}; ${this.corosync.quorate(n) ? 'quorate' : 'not quorate'}`);
-    } else {
-      this.w.log(null, n, 'failover', `corosync on ${n}: ${c.joined.join(', ')} joined; membership now ${[...view].sort().join(', ')}; ${this.corosync.quorate(n) ? 'quorate' : 'not quorate'}`);
-    }
+    this.w.log(null, n, 'failover', { kind: 'membership', node: n, lost: c.lost, joined: c.joined, members: [...view].sort(), quorate: this.corosync.quorate(n), tokenTimeout: this.corosync.tokenTimeout, consensus: this.spec.corosync.consensus, rule: 'corosync: totemsrp token loss, then consensus; votequorum' });
     if (!this.isDc(n)) return;
     if (!this.acts(n)) {
       this.noQuorum(n);
@@ -187,21 +184,21 @@ export class Pacemaker {
       return;
     }
     // fencing-enabled false: the lost node is taken as stopped, and its resources are recovered at once.
-    this.w.log(null, dc, 'failover', `${dc}: ${x} is lost and fencing is disabled: assumed stopped`);
+    this.w.log(null, dc, 'failover', { kind: 'fencing-disabled', dc, lost: x, rule: 'pacemaker: cluster option fencing-enabled false' });
     this.learn(this.corosync.view(dc), x);
   }
 
   private noQuorum(n: string): void {
     const policy = this.spec.noQuorumPolicy;
     const view = this.corosync.view(n);
-    this.w.log(null, n, 'failover', `${n}'s partition (${[...view].sort().join(', ')}) has no quorum: no-quorum-policy ${policy}`);
+    this.w.log(null, n, 'failover', { kind: 'no-quorum', node: n, members: [...view].sort(), policy, rule: 'pacemaker: cluster option no-quorum-policy' });
     if (policy === 'freeze') return;
     if (policy === 'suicide') {
-      for (const m of [...view].sort()) this.w.powerOff(m, `no-quorum-policy suicide: ${m}'s partition has no quorum`);
+      for (const m of [...view].sort()) this.w.powerOff(m, { kind: 'suicide' });
       return;
     }
     for (const r of this.w.resources.values()) {
-      if (this.manages(r) && view.has(r.primaryHost) && r.stopped === null && !this.w.failedHosts.has(r.primaryHost)) this.w.stopPromoted(r, `no-quorum-policy ${policy}: ${r.primaryHost}'s partition has no quorum`);
+      if (this.manages(r) && view.has(r.primaryHost) && r.stopped === null && !this.w.failedHosts.has(r.primaryHost)) this.w.stopPromoted(r, policy);
     }
   }
 
@@ -218,41 +215,41 @@ export class Pacemaker {
       // Nothing is started or moved while a node that may run the clone is unclean: it must be fenced first.
       if (!others.every(settled)) continue;
       if (view.has(p) && !this.w.failedHosts.has(p)) {
-        if (r.stopped !== null && !this.w.failedDisks.has(r.primaryDisk)) this.w.resume(r, `the DC ${dc} promotes ${r.name} on ${p}, which holds its newest data`);
+        if (r.stopped !== null && !this.w.failedDisks.has(r.primaryDisk)) this.w.resume(r, { kind: 'dc', dc });
         continue;
       }
       if (s === null || !view.has(s) || this.w.failedHosts.has(s)) continue;
       if (r.secondaryDisk !== null && this.w.failedDisks.has(r.secondaryDisk)) continue;
       const k = this.constraints.get(r.name);
       if (k && k.excluded === s && k.knownBy.has(dc)) {
-        this.w.log(r.name, s, 'failover', `${dc}: ${r.name} cannot be promoted on ${s}: the crm-fence-peer constraint excludes it (Outdated)`);
+        this.w.log(r.name, s, 'failover', { kind: 'cannot-promote', dc, resource: r.name, host: s, why: 'fence-constraint' });
         continue;
       }
       if (r.peerDisk === 'Inconsistent' || r.peerDisk === 'Failed') {
-        this.w.log(r.name, s, 'failover', `${dc}: ${r.name} cannot be promoted on ${s}: its disk is ${r.peerDisk}`);
+        this.w.log(r.name, s, 'failover', { kind: 'cannot-promote', dc, resource: r.name, host: s, why: r.peerDisk });
         continue;
       }
-      this.w.promote(r, s, `the DC ${dc} promotes ${r.name} on ${s}: ${p} is ${this.knows(dc, p) ? 'fenced' : 'gone'}`);
+      this.w.promote(r, s, { kind: 'dc-promotes', dc, resource: r.name, host: s, old: p, oldFate: this.knows(dc, p) ? 'fenced' : 'gone' });
     }
   }
 
   private poweredOff(op: FenceOp, at: Micros): void {
     const was = !this.w.failedHosts.has(op.target);
-    if (was) this.w.powerOff(op.target, `fenced by ${op.by} with ${op.device.name}`);
+    if (was) this.w.powerOff(op.target, { kind: 'fenced', by: op.by, device: op.device.name });
     const resources = [...this.w.resources.values()].filter((r) => this.manages(r) && (r.spec.primary.host === op.target || r.spec.secondary.host === op.target)).map((r) => r.name);
     this.w.ctx.history.block.fence({ node: op.target, resources, by: op.by, device: op.device.name, silentSince: op.silentSince, lostAt: op.lostAt, startedAt: op.startedAt, delay: op.delay, at, reason: op.reason, backAt: null });
-    if (this.spec.fencingAction === 'reboot') this.powerOn(op.target, `fencing-action reboot by ${op.device.name}`);
+    if (this.spec.fencingAction === 'reboot') this.powerOn(op.target, { kind: 'fence-reboot', device: op.device.name });
   }
 
   private confirmed(op: FenceOp): void {
-    this.w.log(null, op.by, 'failover', `fencer on ${op.by}: ${op.target} fenced with ${op.device.name} (${this.spec.fencingAction})`);
+    this.w.log(null, op.by, 'failover', { kind: 'fence-confirmed', by: op.by, target: op.target, device: op.device.name, action: this.spec.fencingAction });
     this.learn(this.corosync.view(op.by), op.target);
     this.schedule(op.by);
     this.pollHandlers();
   }
 
-  private fenceFailed(op: FenceOp, why: string, final: boolean): void {
-    this.w.log(null, op.by, 'failover', `fencer on ${op.by}: fencing ${op.target} failed: ${why}${final ? `; no more attempts (fencing-max-attempts ${this.spec.fencingMaxAttempts}): ${op.target}'s resources stay where they are until an operator confirms it down` : '; retried'}`);
+  private fenceFailed(op: FenceOp, why: Extract<PacemakerFact, { kind: 'fence-failed' }>['why'], final: boolean): void {
+    this.w.log(null, op.by, 'failover', { kind: 'fence-failed', by: op.by, target: op.target, why, maxAttempts: final ? this.spec.fencingMaxAttempts : null });
   }
 
   // ---------------------------------------------------------------------------------- crm-fence-peer
@@ -263,10 +260,10 @@ export class Pacemaker {
     const h: Handler = { host: r.primaryHost, since: this.w.ctx.sim.now, timeout, timer: null };
     h.timer = this.w.ctx.sim.after(timeout, `crm-fence-peer ${r.name} timeout`, () => {
       h.timer = null;
-      this.handlerExit(r, h, 5, `--timeout ${secs(timeout)} passed with ${r.secondaryHost ?? 'the peer'} still unclean; the disk is UpToDate: constraint placed anyway`);
+      this.handlerExit(r, h, { code: 5, why: 'timeout', timeout });
     }, PRIORITY.manager);
     this.handlers.set(r.name, h);
-    this.w.log(r.name, h.host, 'replication', `${r.name}: crm-fence-peer.9.sh on ${h.host} polls the DC until ${r.secondaryHost ?? 'the peer'} is reachable again or fenced (--timeout ${secs(timeout)})`);
+    this.w.log(r.name, h.host, 'replication', { kind: 'crm-fence-peer', resource: r.name, host: h.host, peer: r.secondaryHost, timeout, rule: 'crm-fence-peer.9.sh: check_peer_node_reachable, try_place_constraint' });
     this.pollHandlers();
     return true;
   }
@@ -282,17 +279,17 @@ export class Pacemaker {
       const peer = r.secondaryHost;
       if (peer === null) continue;
       // reachable: the CIB has it online and crmadmin -S on it answers (over the cluster network).
-      if (this.corosync.view(h.host).has(peer) && this.corosync.hears(h.host, peer)) this.handlerExit(r, h, 4, `${peer} is reachable: constraint placed, ${peer} may not be promoted until it has resynced`);
-      else if (this.knows(h.host, peer)) this.handlerExit(r, h, 7, `${peer} was fenced (STONITH)`);
+      if (this.corosync.view(h.host).has(peer) && this.corosync.hears(h.host, peer)) this.handlerExit(r, h, { code: 4, why: 'reachable' });
+      else if (this.knows(h.host, peer)) this.handlerExit(r, h, { code: 7, why: 'fenced' });
     }
   }
 
-  private handlerExit(r: BlockResource, h: Handler, code: number, why: string): void {
+  private handlerExit(r: BlockResource, h: Handler, exit: FencePeerExit): void {
     if (this.handlers.get(r.name) !== h) return;
     this.w.ctx.sim.cancel(h.timer);
     this.handlers.delete(r.name);
     if (r.secondaryHost !== null) this.constraints.set(r.name, { excluded: r.secondaryHost, knownBy: new Set(this.corosync.view(h.host)) });
-    this.w.fencePeerReturns(r, code, `(${why})`);
+    this.w.fencePeerReturns(r, exit);
   }
 
   /** crm-unfence-peer (after-resync-target): the peer is UpToDate again; its constraint goes. */

@@ -9,6 +9,7 @@
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { PacemakerSpec, StonithDeviceSpec } from '../../../scenario/types-pacemaker.ts';
+import type { PacemakerFact } from '../../../history/facts/pacemaker.ts';
 import type { WorldContext } from '../../postgres/context.ts';
 import { PRIORITY } from '../../postgres/context.ts';
 
@@ -36,8 +37,8 @@ export interface FencerHost {
   poweredOff(op: FenceOp, at: Micros): void;
   /** The fencer that ran the op heard back: the target is off. */
   confirmed(op: FenceOp): void;
-  failed(op: FenceOp, why: string, final: boolean): void;
-  log(node: string | null, message: string): void;
+  failed(op: FenceOp, why: Extract<PacemakerFact, { kind: 'fence-failed' }>['why'], final: boolean): void;
+  log(node: string | null, fact: PacemakerFact): void;
 }
 
 export class Fencer {
@@ -64,7 +65,7 @@ export class Fencer {
     if (this.pending(by, target)) return;
     const device = this.spec.devices.find((d) => d.target === target);
     if (!device) {
-      this.host.failed({ target, by, device: { name: '(none)', target, site: '', delayBase: 0 as Micros, delayMax: 0 as Micros, actionTime: 0 as Micros }, reason, lostAt, silentSince, attempts: 0, delay: 0 as Micros, startedAt: this.ctx.sim.now, sent: false, timer: null }, `no fence device targets ${target}`, true);
+      this.host.failed({ target, by, device: { name: '(none)', target, site: '', delayBase: 0 as Micros, delayMax: 0 as Micros, actionTime: 0 as Micros }, reason, lostAt, silentSince, attempts: 0, delay: 0 as Micros, startedAt: this.ctx.sim.now, sent: false, timer: null }, { kind: 'no-device' }, true);
       return;
     }
     const op: FenceOp = { target, by, device, reason, lostAt, silentSince, attempts: 0, delay: 0 as Micros, startedAt: this.ctx.sim.now, sent: false, timer: null };
@@ -86,7 +87,7 @@ export class Fencer {
     op.delay = delayOf(d, this.ctx.random.stream(`stonith ${d.name}`).next());
     op.attempts++;
     const now = this.ctx.sim.now;
-    this.host.log(op.by, `fencer on ${op.by}: reboot of ${op.target} with ${d.name} (attempt ${op.attempts}${op.delay > 0 ? `, delayed ${secs(op.delay)} by pcmk_delay_base ${secs(d.delayBase)}${d.delayMax > 0 ? ` / pcmk_delay_max ${secs(d.delayMax)}` : ''}` : ''})`);
+    this.host.log(op.by, { kind: 'fence-request', by: op.by, target: op.target, device: d.name, attempt: op.attempts, delay: op.delay, delayBase: d.delayBase, delayMax: d.delayMax, rule: 'pacemaker: fencing.rst pcmk_delay_base, pcmk_delay_max' });
     op.timer = this.ctx.sim.at((now + op.delay) as Micros, `stonith ${d.name}`, () => {
       op.timer = null;
       if (!this.host.running(op.by)) return;
@@ -106,7 +107,7 @@ export class Fencer {
         op.timer = null;
         if (!this.host.running(op.by)) return;
         const final = op.attempts >= this.spec.fencingMaxAttempts;
-        this.host.failed(op, `${d.name} at ${d.site} cannot be reached from ${op.by}: no answer within fencing-timeout ${secs(this.spec.fencingTimeout)}`, final);
+        this.host.failed(op, { kind: 'unreachable', device: d.name, site: d.site, timeout: this.spec.fencingTimeout }, final);
         if (final) this.ops.delete(`${op.by}>${op.target}`);
         else this.attempt(op);
       }, PRIORITY.manager);

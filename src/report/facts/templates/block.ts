@@ -13,6 +13,7 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'disk-job-stop': (f) => p`job "${f.name}" on ${f.disk} stops`,
   'io-workload': (f) => p`workload ${f.workload}: ${f.iops}/s, ${pct(f.readShare)} reads, ${pct(f.random)} random, ${mib(f.size)}`,
   'host-lost': (f) => p`host ${node(f.host)} is lost`,
+  'host-power-on': (f) => p`host ${node(f.host)} is powered on`,
   'force-primary': (f) => p`${code(`drbdadm primary --force ${f.resource}`)} on ${node(f.host)}`,
   'disk-slowdown': (f) =>
     p`disk ${f.disk} ${f.factor === 1 ? 'is healthy again' : `degrades: every request takes ${f.factor} times its service time${f.duration !== null ? ` for ${human(f.duration / 1e6)}` : ''}`}`,

@@ -1,0 +1,51 @@
+/** The prose of Pacemaker/Corosync facts (history/facts/pacemaker.ts). */
+import type { PacemakerFact, PowerOffCause, PowerOnCause, ResumeCause } from '../../../history/facts/pacemaker.ts';
+import { mib } from '../../../models/block/explain.ts';
+import { secs } from '../../../models/block/pacemaker/stonith.ts';
+import { node, p, type Token } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+const powerOn = (c: PowerOnCause): string => (c.kind === 'plan' ? 'the plan' : `fencing-action reboot by ${c.device}`);
+const powerOff = (c: PowerOffCause, host: string): string => (c.kind === 'fenced' ? `fenced by ${c.by} with ${c.device}` : `no-quorum-policy suicide: ${host}'s partition has no quorum`);
+const quorate = (q: boolean): string => (q ? 'quorate' : 'not quorate');
+
+function resumed(c: ResumeCause, resource: string, host: string): Token {
+  return c.kind === 'dc' ? p`the DC ${node(c.dc)} promotes ${resource} on ${node(host)}, which holds its newest data` : p`${node(host)} is made Primary again`;
+}
+
+export const PACEMAKER: TemplatesOf<PacemakerFact> = {
+  'power-on': (f) => p`${node(f.host)} powers on (${powerOn(f.cause)}); it boots and starts corosync and pacemaker in ${secs(f.bootTime)}`,
+  'node-up': (f) => p`${node(f.host)} is up: corosync and pacemaker started${f.waitForAll ? '; wait_for_all: not quorate until it has seen every node' : ''}`,
+  'powered-off': (f) => p`${node(f.host)} is powered off (${powerOff(f.cause, f.host)})`,
+  membership: (f) =>
+    f.lost.length > 0
+      ? p`corosync on ${node(f.node)}: ${f.lost.join(', ')} lost (no token for ${secs(f.tokenTimeout)}, then consensus ${secs(f.consensus)}); membership now ${f.members.join(', ')}; ${quorate(f.quorate)}`
+      : p`corosync on ${node(f.node)}: ${f.joined.join(', ')} joined; membership now ${f.members.join(', ')}; ${quorate(f.quorate)}`,
+  'fencing-disabled': (f) => p`${node(f.dc)}: ${node(f.lost)} is lost and fencing is disabled: assumed stopped`,
+  'no-quorum': (f) => p`${node(f.node)}'s partition (${f.members.join(', ')}) has no quorum: no-quorum-policy ${f.policy}`,
+  'cannot-promote': (f) =>
+    f.why === 'fence-constraint'
+      ? p`${node(f.dc)}: ${f.resource} cannot be promoted on ${node(f.host)}: the crm-fence-peer constraint excludes it (Outdated)`
+      : p`${node(f.dc)}: ${f.resource} cannot be promoted on ${node(f.host)}: its disk is ${f.why}`,
+  'dc-promotes': (f) => p`the DC ${node(f.dc)} promotes ${f.resource} on ${node(f.host)}: ${node(f.old)} is ${f.oldFate}`,
+  'fence-request': (f) =>
+    p`fencer on ${node(f.by)}: reboot of ${node(f.target)} with ${f.device} (attempt ${f.attempt}${f.delay > 0 ? `, delayed ${secs(f.delay)} by pcmk_delay_base ${secs(f.delayBase)}${f.delayMax > 0 ? ` / pcmk_delay_max ${secs(f.delayMax)}` : ''}` : ''})`,
+  'fence-confirmed': (f) => p`fencer on ${node(f.by)}: ${node(f.target)} fenced with ${f.device} (${f.action})`,
+  'fence-failed': (f) =>
+    p`fencer on ${node(f.by)}: fencing ${node(f.target)} failed: ${f.why.kind === 'no-device' ? `no fence device targets ${f.target}` : `${f.why.device} at ${f.why.site} cannot be reached from ${f.by}: no answer within fencing-timeout ${secs(f.why.timeout)}`}${f.maxAttempts !== null ? `; no more attempts (fencing-max-attempts ${f.maxAttempts}): ${f.target}'s resources stay where they are until an operator confirms it down` : '; retried'}`,
+  'crm-fence-peer': (f) => p`${f.resource}: crm-fence-peer.9.sh on ${node(f.host)} polls the DC until ${f.peer ?? 'the peer'} is reachable again or fenced (--timeout ${secs(f.timeout)})`,
+  'fence-peer-exit': (f) => {
+    const peer = f.peer ?? 'the peer';
+    const why =
+      f.exit.why === 'reachable'
+        ? `${peer} is reachable: constraint placed, ${peer} may not be promoted until it has resynced`
+        : f.exit.why === 'fenced'
+          ? `${peer} was fenced (STONITH)`
+          : `--timeout ${secs(f.exit.timeout)} passed with ${peer} still unclean; the disk is UpToDate: constraint placed anyway`;
+    return p`${f.resource}: fence-peer handler exited ${f.exit.code} (${why}): ${f.peer !== null ? node(f.peer) : 'the peer'} is Outdated${f.resumed ? '; I/O resumed' : ''}`;
+  },
+  'host-back-primary': (f) => p`${f.resource}: ${node(f.host)} is back; DRBD Secondary${f.managed ? ', until Pacemaker promotes it' : ''}`,
+  'host-back-peer': (f) => p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${mib(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
+  'promoted-again': (f) => p`${f.resource}: ${resumed(f.cause, f.resource, f.host)}; the application writes to ${node(f.host)} again`,
+  'demoted-no-quorum': (f) => p`${f.resource}: no-quorum-policy ${f.policy}: ${node(f.host)}'s partition has no quorum: DRBD demoted on ${node(f.host)}, the application's writes fail`,
+};
