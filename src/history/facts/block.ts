@@ -43,7 +43,8 @@ export type BlockFact =
   | { readonly kind: 'fence-peer-returned'; readonly resource: string; readonly after: number; readonly peer: string | null; readonly resumed: boolean }
   | { readonly kind: 'peer-answers'; readonly resource: string }
   | { readonly kind: 'split-brain'; readonly resource: string; readonly primaries: number; readonly newer: { readonly host: string; readonly changes: number }; readonly older: { readonly host: string; readonly changes: number } }
-  | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly rule: string; readonly victim: string; readonly changes: number }
+  /** drbd_receiver.c drbd_asb_recover_0p: the after-sb policy and why it chose its victim (`policy`). */
+  | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly policy: string; readonly rule: 'drbd_receiver.c:drbd_asb_recover_0p'; readonly victim: string; readonly changes: number }
   | { readonly kind: 'split-brain-unresolved'; readonly resource: string; readonly why: string }
   /** on-io-error detach: the disk of the primary (`primary` null) or of the peer failed. */
   | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null }

@@ -481,7 +481,7 @@ export class BlockWorld implements BlockView {
       r.superseded = null;
       r.peerRole = 'Secondary';
       r.conn = { kind: 'StandAlone', since: now, reason: 'split brain resolved' };
-      this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, rule: o.rule, victim: s.oldHost, changes: s.oldChanges });
+      this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, policy: o.rule, rule: 'drbd_receiver.c:drbd_asb_recover_0p', victim: s.oldHost, changes: s.oldChanges });
       this.connect(r, now);
       return;
     }

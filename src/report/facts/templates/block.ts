@@ -38,7 +38,7 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'peer-answers': (f) => p`${f.resource}: the peer answers again: connection established`,
   'split-brain': (f) =>
     p`${f.resource}: Split-Brain detected at the handshake (${f.primaries} Primary): ${node(f.newer.host)} changed ${mib(f.newer.changes)}, ${node(f.older.host)} ${mib(f.older.changes)} since they parted; split-brain handler called`,
-  'split-brain-resolved': (f) => p`${f.resource}: split brain resolved (${f.rule}): ${node(f.victim)} discards its ${mib(f.changes)} of changes and becomes SyncTarget`,
+  'split-brain-resolved': (f) => p`${f.resource}: split brain resolved (${f.policy}): ${node(f.victim)} discards its ${mib(f.changes)} of changes and becomes SyncTarget`,
   'split-brain-unresolved': (f) =>
     p`${f.resource}: Split-Brain detected but unresolved, dropping connection! (${f.why}); both nodes StandAlone until an operator discards one side (${code('drbdadm connect --discard-my-data')})`,
   'disk-detached': (f) =>
