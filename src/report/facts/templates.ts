@@ -10,6 +10,10 @@ import { REPLICATION } from './templates/replication.ts';
 import { SERVER } from './templates/server.ts';
 import { STORAGE } from './templates/storage.ts';
 import { WORLD } from './templates/world.ts';
+// PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+import { BACKUP } from './templates/backup.ts';
+import { LOCKS } from './templates/locks.ts';
+import { VACUUM } from './templates/vacuum.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -20,6 +24,10 @@ const TEMPLATES: Templates = {
   ...SERVER,
   ...STORAGE,
   ...BLOCK,
+  // PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+  ...VACUUM,
+  ...LOCKS,
+  ...BACKUP,
 };
 
 /** The fact's prose, before formatting. */
