@@ -274,8 +274,9 @@ function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void
   }
 }
 
-/** "59 times, every 5 s, the last at 14:35:00". */
+/** "59 times, every 5 s, the last at 14:35:00"; "twice, 7 min apart, the second at 14:37:00". */
 function repeatText(times: number, period: number, regular: boolean, last: string): string {
+  if (times === 2) return `twice${Number.isFinite(period) && period > 0 ? `, ${duration(period)} apart` : ''}, the second at ${last}`;
   const every = Number.isFinite(period) && period > 0 ? `, ${regular ? 'every' : 'on average every'} ${duration(period)}` : '';
   return `${counted(times, 'time')}${every}, the last at ${last}`;
 }

@@ -112,10 +112,35 @@ export function closest(word: string, candidates: Iterable<string>): string | nu
   return best;
 }
 
-/** `did you mean "x"?` or undefined. */
+/**
+ * Words users write for a key that replsim spells otherwise (the other tools' names: pg_rewind's --source-server,
+ * primary_conninfo, Patroni's `master`), tried when no candidate is close by spelling. The first that the
+ * mapping allows is suggested.
+ */
+const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  source: ['from'], src: ['from'], origin: ['from'], donor: ['from'], source_server: ['from'], source_node: ['from'],
+  destination: ['to'], dest: ['to'], target: ['to', 'node'], target_node: ['to', 'node'],
+  when: ['at'], time: ['at'], start: ['at'], starts: ['at'], begin: ['at'],
+  length: ['for', 'lasting', 'duration'], period: ['for', 'lasting', 'duration'], lasts: ['for', 'lasting'],
+  stop: ['until'], end: ['until'], ends: ['until'],
+  master: ['upstream', 'primary'], leader: ['upstream', 'primary'], standby_of: ['upstream'], follows: ['upstream'], replicates_from: ['upstream'], primary_conninfo: ['upstream'],
+  server: ['node', 'host'], hostname: ['host', 'node'], machine: ['host'],
+  primary_slot_name: ['slot'], slot_name: ['slot'],
+  throughput: ['bandwidth', 'rate'], bw: ['bandwidth'], rtt: ['latency'], delay: ['latency'],
+  db: ['database'], dbname: ['database'], datname: ['database'],
+  parameters: ['settings'], params: ['settings'], config: ['settings'], configuration: ['settings'], gucs: ['settings'], options: ['settings'],
+  steps: ['plan'], actions: ['plan'], schedule: ['plan'], failures: ['faults'], incidents: ['faults'],
+  expectations: ['expect'], asserts: ['expect'], assertions: ['expect'], checks: ['expect'],
+  tps: ['rate'], qps: ['rate'], frequency: ['rate'],
+};
+
+/** `did you mean "x"?` or undefined: a close spelling, else a synonym the mapping allows. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  const c = closest(word, candidates);
-  return c === null ? undefined : `did you mean "${c}"?`;
+  const list = [...candidates];
+  const c = closest(word, list);
+  if (c !== null) return `did you mean "${c}"?`;
+  const synonym = Object.hasOwn(SYNONYMS, word.toLowerCase()) ? SYNONYMS[word.toLowerCase()]!.find((s) => list.includes(s)) : undefined;
+  return synonym === undefined ? undefined : `did you mean "${synonym}"? (replsim's name for it)`;
 }
 
 /** `a, b, c` (at most `max`, then `...`). */

@@ -55,6 +55,13 @@ describe('repeated messages', () => {
     expect(renderText(report, { verbose: true }).split('\n').length).toBeGreaterThan(2486);
   });
 
+  it('an event repeated once reads "twice, N apart", not "2 times, every N"', () => {
+    const once = { ...ev(60, 'db002', 'db002 is now a synchronous standby of db001'), repeated: { count: 2, last: iso(480) } };
+    const text = renderText({ ...base, start: iso(0), end: iso(600), timezone: 'UTC', events: [once] });
+    expect(text.replace(/\s+/g, ' ')).toContain('db002 is now a synchronous standby of db001 (twice, 7 min apart, the second at 05:08:00)');
+    expect(text).not.toContain('2 times');
+  });
+
   it('too few turns, or a cycle broken by a third message, are not folded', () => {
     const clock = new ReportClock({ start: iso(0), timezone: 'UTC' });
     const two = [ev(1, 'a', 'x'), ev(2, 'a', 'y'), ev(3, 'a', 'x'), ev(4, 'a', 'y')];

@@ -25,6 +25,15 @@ describe('error positions and did-you-mean', () => {
     expect(e.format()).toMatch(/^x\.yaml:3:1: unknown key "zzz" at the top level \(expected one of: name, description, start/);
   });
 
+  it('an unknown key spelt as another tool spells it suggests replsim\'s name', () => {
+    const master = errorOf(mackerelWith(DB002, 'db002: {site: aws, version: "9.3", master: db001}'));
+    expect(master.hint).toBe('did you mean "upstream"? (replsim\'s name for it)');
+    const params = errorOf(mackerelWith(DB002, 'db002: {site: aws, version: "9.3", upstream: db001, parameters: {wal_keep_segments: 8}}'));
+    expect(params.hint).toBe('did you mean "settings"? (replsim\'s name for it)');
+    // A synonym is offered only when the mapping has that key.
+    expect(errorOf(mackerelWith('timezone: Asia/Tokyo', 'master: 1')).hint).toBeUndefined();
+  });
+
   it('unknown site, with did-you-mean over site names', () => {
     const text = mackerelWith(DB002, 'db002: {site: aws2, version: "9.3", upstream: db001}');
     const e = errorOf(text);
