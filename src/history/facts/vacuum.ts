@@ -25,7 +25,10 @@ export type VacuumOutcome =
       readonly detail: { readonly duration: number; readonly bytes: number; readonly bytesPerSecond: number; readonly failsafe: boolean; readonly ageBefore: number; readonly ageAfter: number } | null;
     };
 
-/** Why a client's VACUUM failed (a lock failure, its statement_timeout, or a cancelled run). */
+/**
+ * Why a client's VACUUM or a statement failed: a lock failure (locks/manager.ts LockFailure; `canceled`: the wait
+ * ended because the server stopped), or `cancelled`: a VACUUM run cancelled while it ran.
+ */
 export type VacuumFailure = 'not-available' | 'lock_timeout' | 'statement_timeout' | 'deadlock' | 'canceled' | 'cancelled';
 
 export type VacuumFact =
