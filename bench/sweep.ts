@@ -3,9 +3,13 @@
  * db001 is lost and the write rate), on one worker and on one worker per core, each over the same runs and
  * wall-clocked from the start of the sweep to its summary (worker start-up included). Measured with the
  * compiled library (dist/, built first) in a child process without tsx (bench/sweep-worker.mjs), as
- * `replsim sweep` runs. The CPU time per run is printed beside it: on a machine other processes load, the
- * wall-clock rates say more about the load than about the code. The load average at the start is part of
- * the output.
+ * `replsim sweep` runs.
+ *
+ * On a machine other processes load, the wall-clock rates say more about the load than about the code, so
+ * each sweep thread's own CPU time is measured too (rehearsal/sweep/usage.ts), and from it the rate on idle
+ * cores: projected seconds = max(the busiest sweep thread's CPU, the whole process's CPU / cores).
+ * A worker's CPU includes its start-up (loading the modules, parsing the scenario, warming up its JIT); the
+ * one-worker sweep runs in the main thread after a warm-up. The load average at the start is printed too.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -21,13 +25,48 @@ export interface SweepPoint {
   readonly runsPerSecond: number;
   /** CPU milliseconds of the whole process (every thread) per run. */
   readonly cpuMsPerRun: number;
+  /** Per sweep thread: its runs and its own CPU milliseconds per run (null where threads' CPU is unknown). */
+  readonly threads: readonly { readonly runs: number; readonly cpuMsPerRun: number | null; readonly busyMsPerRun: number }[];
+  /** The runs per second on idle cores from the threads' CPU time (null where it is unknown). */
+  readonly projectedRunsPerSecond: number | null;
 }
 
-function measure(runs: number, workers: number): SweepPoint {
-  const out = execFileSync(process.execPath, ['bench/sweep-worker.mjs', FILE, String(runs), String(workers), ...VARIES], { encoding: 'utf8' });
-  const r = JSON.parse(out) as { seconds: number; cpuMs: number };
-  return { workers, runs, seconds: Math.round(r.seconds * 100) / 100, runsPerSecond: Math.round(runs / r.seconds), cpuMsPerRun: Math.round((r.cpuMs / runs) * 100) / 100 };
+interface ThreadUsage {
+  readonly runs: number;
+  readonly cpuMs: number | null;
+  readonly busyMs: number;
 }
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The sweep's seconds on `cores` idle cores: no shorter than its busiest sweep thread's CPU time (a thread
+ * runs on one core at a time), nor than the CPU time of the whole process (the sweep threads, the main
+ * thread, and V8's own threads: garbage collection and compilation run beside each isolate) spread evenly
+ * over the cores.
+ */
+export function projectedSeconds(threads: readonly ThreadUsage[], processCpuMs: number, cores: number): number | null {
+  if (threads.some((t) => t.cpuMs === null)) return null;
+  const busiest = Math.max(...threads.map((t) => t.cpuMs!));
+  return Math.max(busiest, processCpuMs / Math.max(1, cores)) / 1000;
+}
+
+function measure(runs: number, workers: number, cores: number): SweepPoint {
+  const out = execFileSync(process.execPath, ['bench/sweep-worker.mjs', FILE, String(runs), String(workers), ...VARIES], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { seconds: number; cpuMs: number; mainCpuMs: number | null; threads: ThreadUsage[] };
+  const projected = projectedSeconds(r.threads, r.cpuMs, cores);
+  return {
+    workers,
+    runs,
+    seconds: r2(r.seconds),
+    runsPerSecond: Math.round(runs / r.seconds),
+    cpuMsPerRun: r2(r.cpuMs / runs),
+    threads: r.threads.map((t) => ({ runs: t.runs, cpuMsPerRun: t.cpuMs === null ? null : r2(t.cpuMs / Math.max(1, t.runs)), busyMsPerRun: r2(t.busyMs / Math.max(1, t.runs)) })),
+    projectedRunsPerSecond: projected === null ? null : Math.round(runs / projected),
+  };
+}
+
+const perThread = (p: SweepPoint) => p.threads.map((t) => (t.cpuMsPerRun === null ? '?' : t.cpuMsPerRun.toFixed(2))).join(' / ');
 
 export const sweepBenchmark: Benchmark = {
   name: 'sweep',
@@ -39,14 +78,22 @@ export const sweepBenchmark: Benchmark = {
     const load = loadavg()[0]!;
     const cores = availableParallelism();
     ctx.progress(`sweep: ${runs} runs on 1 worker…`);
-    const one = measure(runs, 1);
+    const one = measure(runs, 1, cores);
     ctx.progress(`sweep: ${runs} runs on ${cores} workers…`);
-    const all = measure(runs, cores);
-    const ratio = Math.round((all.runsPerSecond / one.runsPerSecond) * 100) / 100;
+    const all = measure(runs, cores, cores);
+    const ratio = r2(all.runsPerSecond / one.runsPerSecond);
+    const projectedRatio = one.projectedRunsPerSecond && all.projectedRunsPerSecond ? r2(all.projectedRunsPerSecond / one.projectedRunsPerSecond) : null;
+    const load1 = loadavg()[0]!;
     return {
-      sections: { sweep: { points: [one, all], ratio, loadAverage: Math.round(load * 100) / 100, cores } },
-      table: { header: ['workers', 'runs', 'seconds', 'runs/s', 'CPU ms/run'], rows: [one, all].map((p) => [String(p.workers), String(p.runs), p.seconds.toFixed(2), String(p.runsPerSecond), p.cpuMsPerRun.toFixed(2)]) },
-      notes: [`${cores} workers ran ${ratio}x the runs per second of one; load average ${load.toFixed(2)} on ${cores} cores at the start (other processes share them)`],
+      sections: { sweep: { points: [one, all], ratio, projectedRatio, loadAverage: r2(load), loadAverageAtEnd: r2(load1), cores } },
+      table: {
+        header: ['workers', 'runs', 'seconds', 'runs/s', 'CPU ms/run (process)', 'CPU ms/run per worker', 'projected runs/s (idle cores)'],
+        rows: [one, all].map((p) => [String(p.workers), String(p.runs), p.seconds.toFixed(2), String(p.runsPerSecond), p.cpuMsPerRun.toFixed(2), perThread(p), p.projectedRunsPerSecond === null ? '?' : String(p.projectedRunsPerSecond)]),
+      },
+      notes: [
+        `${cores} workers ran ${ratio}x the runs per second of one (wall clock); projected on ${cores} idle cores from the threads' CPU time: ${projectedRatio === null ? 'unknown (no per-thread CPU clock here)' : `${projectedRatio}x`}`,
+        `load average ${load.toFixed(2)} at the start, ${load1.toFixed(2)} at the end, on ${cores} cores (other processes share them: the wall-clock rates say more about the load than about the code)`,
+      ],
     };
   },
 };

@@ -44,7 +44,8 @@ function stoppedReceiving(history: History, node: string, at: Micros): { root: R
   const after = mine.slice(lastStreaming + 1).filter((r) => r.status !== 'streaming');
   const root = after[0];
   if (!root) return null;
-  const later = after.slice(1).filter((r, i, xs) => factKey(r.detail) !== factKey(root.detail) && xs.findIndex((x) => x.reason === r.reason && x.status === r.status) === i);
+  const rootKey = factKey(root.detail);
+  const later = after.slice(1).filter((r, i, xs) => xs.findIndex((x) => x.reason === r.reason && x.status === r.status) === i && factKey(r.detail) !== rootKey);
   return { root, later };
 }
 

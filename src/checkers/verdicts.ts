@@ -354,7 +354,9 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     // The event that logged this failure: the one whose message is the transition's detail, else the first
     // failure-kind event of the node from then on.
     const mineAfter = history.events.filter((e) => e.node === name && e.at >= (rx?.at ?? at) && e.at <= until);
-    const events = (rx ? mineAfter.filter((e) => factKey(e.fact) === factKey(rx.detail)) : []).concat(mineAfter.filter((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0)).slice(0, 1);
+    const rxKey = rx ? factKey(rx.detail) : null;
+    const first = (rxKey !== null ? mineAfter.find((e) => factKey(e.fact) === rxKey) : undefined) ?? mineAfter.find((e) => ['diverged', 'stuck', 'fatal', 'replication'].includes(e.kind) && e.log.length > 0);
+    const events = first ? [first] : [];
     const rep = events[0]?.repeat;
     if (n.run === 'failed') {
       steps.push({ text: `At ${fmt(at)} ${name} does not start: ${n.fatal}.`, log: events.flatMap((e) => e.log) });

@@ -8,7 +8,7 @@ import type { Scenario } from './types.ts';
 import { ScenarioError, didYouMean, listing, show } from './errors.ts';
 import { Ctx, LoadState } from './decode.ts';
 import { MAX_SCENARIO_BYTES, readScenarioInput, STDIN_NAME } from './read.ts';
-import { parseFast } from './yaml-fast.ts';
+import { parseFast, parseFastValue } from './yaml-fast.ts';
 import { newEnv, scenarioDecoder, variantsDecoder, type Env, type ListOps, type VariantDef } from './grammar.ts';
 import { allNodes, applySet } from './paths.ts';
 import { expandRepeats } from './repeat.ts';
@@ -186,13 +186,13 @@ function applyCommandLineSet(doc: Document, st: LoadState<Env>, arg: string): vo
   if (eq < 0) fail('expected PATH=VALUE', 'e.g. --set plan.0.at=14:31');
   const path = arg.slice(0, eq).trim();
   const valueText = arg.slice(eq + 1);
-  const { doc: vdoc } = parseFast(valueText, PARSE_OPTIONS) ?? parseYaml(valueText, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col));
-  let value = vdoc.contents as Node | null;
+  // The fast path's value, or the library's (which also words the errors).
+  let value = parseFastValue(valueText, PARSE_OPTIONS) ?? (parseYaml(valueText, (_l, col, message) => fail(`the value is not valid YAML: ${message}`, undefined, eq + 1 + col)).doc.contents as Node | null);
   if (value === null) {
     value = new Scalar(null);
     value.range = [0, 0, 0];
   }
-  const nodes = allNodes(value);
+  const nodes = isScalar(value) ? [value] : allNodes(value);
   let aliases = 0;
   for (const n of nodes) {
     if (isAlias(n) || ++aliases > 100_000) fail(isAlias(n) ? 'aliases are not allowed in --set values' : 'the value is too large');

@@ -417,20 +417,31 @@ export function formatTime(t: number, ref: TimeRef): string {
 
 const clockCache = new Map<string, number>();
 
+/** Milliseconds from the start to h:mi:s on the start's date in the zone, as luxon computes it. */
+function luxonClockMillis(h: number, mi: number, s: number, ref: TimeRef): number {
+  const at = DateTime.fromMillis(ref.startEpochMs, { zone: zoneOf(ref.zone) }).set({ hour: h, minute: mi, second: s, millisecond: 0 });
+  return at.toMillis() - ref.startEpochMs;
+}
+
 /**
  * Milliseconds from the start to the clock time h:mi:s on the start's date in the scenario's zone (luxon's
  * answer, cached: a zone's offsets cost Intl calls, and a sweep decodes the same times thousands of times).
+ * Cached by minute: when luxon puts h:mi:00 and h:mi:59 59 s apart (no offset change inside that minute,
+ * as in every zone of the tz database, whose transitions fall on whole minutes), the seconds add to the
+ * minute's answer; otherwise each second asks luxon. A sweep drawing times to the second then asks luxon
+ * about once per minute of its range instead of once per run.
  */
 function clockMillis(h: number, mi: number, s: number, ref: TimeRef): number {
-  const key = `${ref.startEpochMs}|${ref.zone}|${h}:${mi}:${s}`;
-  let ms = clockCache.get(key);
-  if (ms === undefined) {
-    const at = DateTime.fromMillis(ref.startEpochMs, { zone: zoneOf(ref.zone) }).set({ hour: h, minute: mi, second: s, millisecond: 0 });
-    ms = at.toMillis() - ref.startEpochMs;
+  const key = `${ref.startEpochMs}|${ref.zone}|${h}:${mi}`;
+  let minute = clockCache.get(key);
+  if (minute === undefined) {
+    const first = luxonClockMillis(h, mi, 0, ref);
+    // NaN marks a minute whose offset changes inside it.
+    minute = luxonClockMillis(h, mi, 59, ref) === first + 59_000 ? first : Number.NaN;
     if (clockCache.size >= 4096) clockCache.clear();
-    clockCache.set(key, ms);
+    clockCache.set(key, minute);
   }
-  return ms;
+  return Number.isNaN(minute) ? luxonClockMillis(h, mi, s, ref) : minute + s * 1000;
 }
 
 /**

@@ -96,6 +96,20 @@ function builders(schema: unknown): Builders {
   };
 }
 
+/** What a parse needs of its document: the schema's tags and the node constructors (made once per schema). */
+interface Shared {
+  readonly doc: Document;
+  readonly tags: ScalarTag[];
+  readonly make: Builders;
+}
+
+function sharedFor(doc: Document): Shared {
+  return { doc, tags: (doc.schema.tags as unknown as ScalarTag[]).filter((t) => t.default === true && t.test !== undefined), make: builders(doc.schema) };
+}
+
+/** One document per options object whose schema the values of parseFastValue share. */
+const sharedByOptions = new WeakMap<FastOptions, Shared>();
+
 class Parser {
   pos = 0;
   private readonly n: number;
@@ -106,14 +120,21 @@ class Parser {
   constructor(
     private readonly text: string,
     options: FastOptions,
+    shared: Shared = sharedFor(new Document(undefined, options)),
   ) {
     this.n = text.length;
-    this.doc = new Document(undefined, options);
-    this.tags = (this.doc.schema.tags as unknown as ScalarTag[]).filter((t) => t.default === true && t.test !== undefined);
-    this.make = builders(this.doc.schema);
+    this.doc = shared.doc;
+    this.tags = shared.tags;
+    this.make = shared.make;
   }
 
   parse(): Document {
+    this.doc.contents = this.root() as never;
+    return this.doc;
+  }
+
+  /** The document's one value. */
+  root(): Node {
     const first = this.nextContent(0);
     if (first < 0 || this.indentAt(first) !== 0) giveUp();
     this.pos = first;
@@ -121,8 +142,7 @@ class Parser {
     const c = this.text[first];
     const root = this.isSeqEntry(first) || this.keyEnd(first) >= 0 || c === '|' || c === '>' ? this.block(0, -1) : this.inline(-1);
     if (this.nextContent(this.pos) >= 0) giveUp();
-    this.doc.contents = root as never;
-    return this.doc;
+    return root;
   }
 
   // ---- lines ----
@@ -595,6 +615,26 @@ export function parseFast(text: string, options: FastOptions): { doc: Document; 
   lc.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
   return { doc, lc };
+}
+
+/**
+ * The value of a one-document text (a --set value, a sweep's draw), as parseFast(text, options)'s
+ * doc.contents, or null outside the subset (or for an empty text). Without a Document of its own: the nodes'
+ * collections share one document's schema per options object (the same schema a new Document would make).
+ */
+export function parseFastValue(text: string, options: FastOptions): Node | null {
+  if (OUTSIDE_SUBSET.test(text)) return null;
+  let shared = sharedByOptions.get(options);
+  if (shared === undefined) {
+    shared = sharedFor(new Document(undefined, options));
+    sharedByOptions.set(options, shared);
+  }
+  try {
+    return new Parser(text, options, shared).root();
+  } catch (e) {
+    if (e instanceof GiveUp) return null;
+    throw e;
+  }
 }
 
 /** Why the fast path gives up on `text` (for tests and debugging): null, or the line and where in the code. */

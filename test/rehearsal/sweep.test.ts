@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { draw, parseVary, VaryError } from '../../src/rehearsal/sweep/distributions.ts';
 import { runRange, SweepInputError } from '../../src/rehearsal/sweep/pool.ts';
 import { MergeError, mergeShards, shardFile } from '../../src/rehearsal/sweep/results.ts';
-import type { SweepRow } from '../../src/rehearsal/sweep/run-one.ts';
-import { shardRange, type SweepSpec } from '../../src/rehearsal/sweep/spec.ts';
+import { drawsFor, outcomeKinds, type SweepRow } from '../../src/rehearsal/sweep/run-one.ts';
+import { prepareSweep, shardRange, type SweepSpec } from '../../src/rehearsal/sweep/spec.ts';
 import { summarize, wilson } from '../../src/rehearsal/sweep/stats.ts';
-import { DEFAULT_LIMITS } from '../../src/run.ts';
+import { DEFAULT_LIMITS, runScenario } from '../../src/run.ts';
+import { renderText } from '../../src/report/text.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
 
 const text = readFileSync('scenarios/mackerel-2017.yaml', 'utf8');
 const spec = (runs: number, extra: Partial<SweepSpec> = {}): SweepSpec => ({
@@ -111,6 +113,40 @@ describe('sweep: runs', () => {
     expect(() => mergeShards([...files, files[0]!])).toThrow(MergeError);
     const other = { name: 'other.json', text: JSON.stringify(shardFile({ ...s, seed: 8 }, { k: 1, n: 3 }, [])) };
     expect(() => mergeShards([other, ...files.slice(1)])).toThrow(/from another sweep/);
+  });
+
+  it('a sweep row is the outcome of `replsim run --set` with that draw and seed: the same scenario, the same report', async () => {
+    // The sweep decodes its draws into a document it parsed once (and caches times and values across runs):
+    // each run must still be the scenario and the report a single run of the drawn values gives.
+    for (const variant of [null, 'lag-only']) {
+      const s = spec(6, { variant });
+      const rows = await runRange(s, 0, 6, 1);
+      const { prepared, varies } = prepareSweep(s);
+      for (const row of rows) {
+        const { seed, draws } = drawsFor(s.seed, row.index, varies);
+        expect(row.draws).toEqual(draws);
+        const sets = varies.map((v, i) => `${v.path}=${draws[i]!.text}`);
+        const single = loadScenarioText(text, s.file, { variant: s.variant, sets, seed });
+        expect(prepared.decode(varies.map((v, i) => ({ path: v.path, value: draws[i]!.text })), seed)).toEqual(single);
+        const report = runScenario(single).report;
+        const again = runScenario(prepared.decode(varies.map((v, i) => ({ path: v.path, value: draws[i]!.text })), seed)).report;
+        expect(JSON.stringify(again)).toBe(JSON.stringify(report));
+        expect(renderText(again, { width: 100 })).toBe(renderText(report, { width: 100 }));
+        expect(row).toEqual({
+          index: row.index,
+          seed,
+          draws,
+          kinds: outcomeKinds(report),
+          lostCommits: report.dataLoss.reduce((a, l) => a + l.commits, 0),
+          stallSeconds: report.stalls.reduce((a, x) => a + x.seconds, 0),
+          outageSeconds: report.outages.reduce((a, x) => a + x.seconds, 0),
+          expectationsFailed: report.expectations.filter((e) => !e.passed).length,
+          error: null,
+        });
+      }
+      // The rows differ from draw to draw (the test would hold trivially on one outcome).
+      expect(new Set(rows.map((r) => (variant === null ? r.lostCommits : r.outageSeconds))).size).toBeGreaterThan(1);
+    }
   });
 
   it('outcomes move as the model says: a later loss of db001 loses more commits', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../src/scenario/load.ts';
+import { DateTime } from 'luxon';
 import { parseTime } from '../../src/scenario/units.ts';
 import { errorOf } from './helpers.ts';
 
@@ -90,5 +91,30 @@ describe('scenario times', () => {
     const ref = { startEpochMs: Date.parse('2020-01-01T00:00:00Z'), zone: 'UTC-03:30' };
     const r = parseTime('21:00', ref);
     expect(r).toEqual({ ok: true, value: 30 * M });
+  });
+
+  it('a clock time to the second is luxon\'s answer, across daylight-saving changes (times are cached by minute)', () => {
+    // Days with a spring-forward gap and a fall-back overlap, in zones that change at 02:00, 01:00 UTC and
+    // by half an hour (Lord Howe): every second of the hours around the change, against luxon itself.
+    const cases = [
+      ['America/New_York', '2021-03-14T00:00:00-05:00', [1, 2, 3]],
+      ['America/New_York', '2021-11-07T00:00:00-04:00', [0, 1, 2]],
+      ['Europe/Berlin', '2021-03-28T00:00:00+01:00', [1, 2, 3]],
+      ['Australia/Lord_Howe', '2021-04-04T00:00:00+11:00', [1, 2]],
+      ['Asia/Tokyo', '2017-08-07T00:00:00+09:00', [14, 15]],
+    ] as const;
+    for (const [zone, start, hours] of cases) {
+      const ref = { startEpochMs: Date.parse(start), zone };
+      for (const h of hours) {
+        for (let s = 0; s < 3600; s += 7) {
+          const mi = Math.floor(s / 60);
+          const sec = s % 60;
+          const text = `${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+          const want = DateTime.fromMillis(ref.startEpochMs, { zone }).set({ hour: h, minute: mi, second: sec, millisecond: 0 }).toMillis() - ref.startEpochMs;
+          const r = parseTime(text, ref);
+          expect(r.ok ? r.value : r, `${zone} ${text}`).toBe(want * 1000);
+        }
+      }
+    }
   });
 });

@@ -17,6 +17,16 @@ describe('--set', () => {
     expect(s.actions.find((a) => a.name === 'db001-lost')!.at).toBe(60 * M);
   });
 
+  it('messages count list entries as --set paths do: the entry a message names is the one its path sets', () => {
+    const plan = 'plan=[{at: "14:30", promote: db001}, {at: "14:31", promote: nosuch}]';
+    expect(errorOf(MACKEREL, { sets: [plan] }).message).toBe('promote in plan.1: unknown node "nosuch"');
+    // plan.1, as the message names it, is the entry `--set plan.1...` changes.
+    expect(load({ sets: [plan, 'plan.1.promote=db002'] }).actions.find((a) => a.kind === 'promote' && a.at === 31 * M)).toMatchObject({ node: 'db002' });
+    const candidates = 'clusters.mackerel.failover.candidates=[db002, nosuch]';
+    expect(errorOf(MACKEREL, { sets: [candidates] }).message).toMatch(/^candidates\.1 of failover of cluster "mackerel": unknown node "nosuch"/);
+    expect(() => load({ sets: [candidates, 'clusters.mackerel.failover.candidates.1=db001'] })).not.toThrow();
+  });
+
   it('creates missing keys', () => {
     const s = load({ sets: ['clusters.mackerel.nodes.db002.settings.recovery_target_timeline=latest', 'clusters.mackerel.nodes.db001.settings.hot_standby_feedback=true'] });
     expect(s.clusters[0]!.nodes[2]!.settings).toEqual({ recoveryTargetTimeline: 'latest' });

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { PARSE_OPTIONS } from '../../src/scenario/load.ts';
-import { explainFast, parseFast } from '../../src/scenario/yaml-fast.ts';
+import { explainFast, parseFast, parseFastValue } from '../../src/scenario/yaml-fast.ts';
 import { scenarioArbitrary, scenarioToYaml } from '../../src/testing/index.ts';
 import { DEEP } from '../support/properties.ts';
 import { generatedBases, mutate, mutation } from '../support/yaml-mutations.ts';
@@ -36,6 +36,8 @@ function same(text: string): boolean {
   if (lib.errors.length > 0) throw new Error(`the fast path took a document the library refuses (${lib.errors[0]!.message})\n--- text ---\n${text.slice(0, 3000)}`);
   const a = norm(fast.doc.contents);
   const b = norm(lib.contents);
+  // The value alone (a --set value, a draw: no Document of its own) is the same tree.
+  expect(JSON.stringify(norm(parseFastValue(text, PARSE_OPTIONS)))).toBe(JSON.stringify(a));
   if (JSON.stringify(a) !== JSON.stringify(b)) expect({ text: text.slice(0, 3000), tree: a }).toEqual({ text: text.slice(0, 3000), tree: b });
   expect(fast.lc.lineStarts).toEqual(lc.lineStarts);
   return true;

@@ -68,14 +68,32 @@ export function factKey(f: Fact): string {
   return canonical(f);
 }
 
-/** A value (a fact, or its JSON form) as a canonical string: object keys sorted. */
+/**
+ * A value (a fact, or its JSON form) as a canonical string: object keys sorted, undefined fields left out.
+ * Written as loops (no intermediate arrays): every recorded event is keyed by it.
+ */
 export function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return v === undefined ? 'u' : JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (v === null || typeof v !== 'object') return v === undefined ? 'u' : typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      // A hole reads as nothing, as Array.prototype.join writes it.
+      if (i in v) s += canonical(v[i]);
+    }
+    return `${s}]`;
+  }
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${k}:${canonical(o[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    if (!first) s += ',';
+    first = false;
+    s += `${k}:${canonical(x)}`;
+  }
+  return `${s}}`;
 }

@@ -26,7 +26,7 @@ export type ProbeResult =
 
 /** One probe of `node` from `from` now: its result and when it is known (`latency`, at most the timeout). */
 export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCheckSpec, rng: RandomStream): ProbeResult {
-  const to = { name: node.name, site: node.site };
+  const to: Endpoint = node;
   const path = net.path(from, to);
   if (!path || !net.reachable(from, to)) return { ok: false, latency: spec.timeout, why: 'unreachable', inRecovery: null };
   const rtt = 2 * path.latency;

@@ -14,7 +14,7 @@ import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { formatLsn, type Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
-import { HealthTracker, probe } from './health.ts';
+import { HealthTracker, probe, type ProbeResult } from './health.ts';
 import { routeClients, secs, type Manager } from './manager.ts';
 
 type Choice = { node: PgNode | null; reasons: string[] };
@@ -28,6 +28,9 @@ export class Watcher implements Manager {
   /** The node this manager considers the leader (its own view: two managers may disagree). */
   private leader: PgNode | null;
   private readonly probeRandom: KeyedStreams<PgNode>;
+  /** Event labels, made once: a check runs every few seconds of a run. */
+  private readonly checkLabel: string;
+  private readonly resultLabel: string;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -38,15 +41,17 @@ export class Watcher implements Manager {
     this.probeRandom = new KeyedStreams(cluster.ctx.random, (n: PgNode) => `health/${this.endpoint.name}/${n.name}`);
     this.health = new HealthTracker(spec.health, cluster.ctx.sim.now);
     this.leader = cluster.writes.targets()[0] ?? [...cluster.nodes.values()].find((n) => n.isPrimary) ?? null;
+    this.checkLabel = `failover check ${cluster.name}`;
+    this.resultLabel = `failover check result ${cluster.name}`;
   }
 
   start(): void {
     const sim = this.cluster.ctx.sim;
     const tick = () => {
       this.check();
-      sim.after(this.spec.checkInterval, `failover check ${this.cluster.name}`, tick, PRIORITY.manager);
+      sim.after(this.spec.checkInterval, this.checkLabel, tick, PRIORITY.manager);
     };
-    sim.after(0 as Micros, `failover check ${this.cluster.name}`, tick, PRIORITY.manager);
+    sim.after(0 as Micros, this.checkLabel, tick, PRIORITY.manager);
   }
 
   onRouteWrites(node: PgNode): void {
@@ -66,20 +71,23 @@ export class Watcher implements Manager {
     const sentAt = c.ctx.sim.now;
     const r = probe(c.ctx.net, this.endpoint, leader, this.spec.health, this.probeRandom.get(leader));
     const known = this.spec.health.timeout === 0 ? 0 : r.latency;
-    const onResult = () => {
-      if (this.leader !== leader) return;
-      // A leader whose promotion waits for its replay is the leader still (the manager waits for pg_ctl promote).
-      const healthy = r.ok && (!r.inRecovery || c.replay.isPromoting(leader));
-      this.health.record(healthy ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
-      if (healthy) {
-        this.lastLsn = leader.walEnd(c.ctx.sim.now);
-        this.leaderTli = leader.tli;
-        return;
-      }
-      this.decide(leader);
-    };
-    if (known === 0) onResult();
-    else c.ctx.sim.after(known as Micros, `failover check result ${c.name}`, onResult, PRIORITY.manager);
+    if (known === 0) this.onResult(leader, r, sentAt);
+    else c.ctx.sim.after(known as Micros, this.resultLabel, () => this.onResult(leader, r, sentAt), PRIORITY.manager);
+  }
+
+  /** The result of the probe of `leader` sent at `sentAt`, now known. */
+  private onResult(leader: PgNode, r: ProbeResult, sentAt: Micros): void {
+    const c = this.cluster;
+    if (this.leader !== leader) return;
+    // A leader whose promotion waits for its replay is the leader still (the manager waits for pg_ctl promote).
+    const healthy = r.ok && (!r.inRecovery || c.replay.isPromoting(leader));
+    this.health.record(healthy ? r : r.ok ? { ok: false, latency: r.latency, why: 'refused', inRecovery: true } : r, sentAt);
+    if (healthy) {
+      this.lastLsn = leader.walEnd(c.ctx.sim.now);
+      this.leaderTli = leader.tli;
+      return;
+    }
+    this.decide(leader);
   }
 
   private decide(leader: PgNode | null): void {

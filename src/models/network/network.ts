@@ -16,8 +16,23 @@ export interface Path {
   readonly linkKey: string;
 }
 
+/** The key of an unordered pair of names (memoized: a health check every few seconds asks for the same pairs). */
+const pairKeys = new Map<string, Map<string, string>>();
+
 function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+  let byB = pairKeys.get(a);
+  if (byB === undefined) {
+    if (pairKeys.size >= 4096) pairKeys.clear();
+    byB = new Map();
+    pairKeys.set(a, byB);
+  }
+  let key = byB.get(b);
+  if (key === undefined) {
+    key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    if (byB.size >= 4096) byB.clear();
+    byB.set(b, key);
+  }
+  return key;
 }
 
 /**
@@ -33,6 +48,9 @@ export class Network {
   private readonly oneWay = new Set<string>();
   /** Packet loss per site pair (a probability per packet, both ways). */
   private readonly lossRates = new Map<string, number>();
+  /** Each path asked for, by site pair (links do not change during a run: a path is the same object each time). */
+  private readonly paths = new Map<string, Path | null>();
+  private readonly sitePaths = new Map<string, Path>();
 
   constructor(
     links: readonly LinkSpec[],
@@ -88,7 +106,8 @@ export class Network {
       for (const from of [a.name, a.site]) for (const to of [b.name, b.site]) if (this.oneWay.has(`${from}\u0000${to}`)) return false;
     }
     if (a.site === b.site) return true;
-    return this.path(a, b) !== null && !this.cutLinks.has(pairKey(a.site, b.site));
+    const key = pairKey(a.site, b.site);
+    return this.links.has(key) && !this.cutLinks.has(key);
   }
 
   isIsolated(endpoint: string): boolean {
@@ -97,10 +116,22 @@ export class Network {
 
   /** The path between two endpoints, whether or not it is currently up. */
   path(a: Endpoint, b: Endpoint): Path | null {
-    if (a.site === b.site) return { bandwidth: this.local.bandwidth, latency: this.local.latency, linkKey: `site:${a.site}` };
+    if (a.site === b.site) {
+      let p = this.sitePaths.get(a.site);
+      if (p === undefined) {
+        p = { bandwidth: this.local.bandwidth, latency: this.local.latency, linkKey: `site:${a.site}` };
+        this.sitePaths.set(a.site, p);
+      }
+      return p;
+    }
     const key = pairKey(a.site, b.site);
-    const l = this.links.get(key);
-    return l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}` } : null;
+    let p = this.paths.get(key);
+    if (p === undefined) {
+      const l = this.links.get(key);
+      p = l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}` } : null;
+      this.paths.set(key, p);
+    }
+    return p;
   }
 
   /**

@@ -74,6 +74,7 @@ export class PgCluster {
     alerts: readonly AlertSpec[] = [],
   ) {
     this.name = spec.name;
+    this.reflowLabel = `reflow ${spec.name}`;
     const { sim, timelines } = ctx;
     const primaries = spec.nodes.filter((n) => n.role === 'primary');
     invariant(primaries.length > 0, `cluster ${spec.name} has no primary`);
@@ -199,13 +200,17 @@ export class PgCluster {
     this.retries.changed();
     if (scope === 'all') this.writes.invalidate();
     if (this.reflowEvent) return;
-    this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, `reflow ${this.name}`, () => {
-      this.reflowEvent = null;
-      this.writes.reflow();
-      this.storage.afterReflow();
-      for (const observe of this.observers) observe();
-    }, PRIORITY.reflow);
+    this.reflowEvent = this.ctx.sim.at(this.ctx.sim.now, this.reflowLabel, this.runReflow, PRIORITY.reflow);
   }
+
+  /** The reflow event's label and callback, made once (a run requests hundreds of reflows). */
+  private readonly reflowLabel: string;
+  private readonly runReflow = (): void => {
+    this.reflowEvent = null;
+    this.writes.reflow();
+    this.storage.afterReflow();
+    for (const observe of this.observers) observe();
+  };
 
   endpointOf(n: PgNode): Endpoint {
     return { name: n.name, site: n.site };

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { runOne, type SweepRow } from './run-one.ts';
 import { prepareSweep, type SweepSpec } from './spec.ts';
+import { threadBusyMs, threadCpuMs, type ThreadUsage } from './usage.ts';
 
 /** An invalid draw or --vary found while running (exit code 2): the message as the loader formats it. */
 export class SweepInputError extends Error {
@@ -31,7 +32,9 @@ function spawn(spec: SweepSpec): Worker {
   return new Worker(code, { eval: true, workerData: spec });
 }
 
-function inline(spec: SweepSpec, from: number, to: number, onProgress?: (done: number) => void): SweepRow[] {
+function inline(spec: SweepSpec, from: number, to: number, onProgress?: (done: number) => void, onUsage?: (usage: readonly ThreadUsage[]) => void): SweepRow[] {
+  const cpu0 = threadCpuMs();
+  const t0 = performance.now();
   let prep;
   try {
     prep = prepareSweep(spec);
@@ -47,18 +50,26 @@ function inline(spec: SweepSpec, from: number, to: number, onProgress?: (done: n
     }
     onProgress?.(rows.length);
   }
+  // The main thread's loop is busy throughout: its busy time is the wall-clock time of the runs.
+  const cpu1 = threadCpuMs();
+  onUsage?.([{ runs: rows.length, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, busyMs: performance.now() - t0 }]);
   return rows;
 }
 
-export async function runRange(spec: SweepSpec, from: number, to: number, workers: number, onProgress?: (done: number) => void): Promise<SweepRow[]> {
+/**
+ * Runs [from, to) on `workers` threads (one: in this thread). `onUsage` is given, at the end, each thread's
+ * runs and CPU time (a worker's from its start, module loading included; this thread's from the call).
+ */
+export async function runRange(spec: SweepSpec, from: number, to: number, workers: number, onProgress?: (done: number) => void, onUsage?: (usage: readonly ThreadUsage[]) => void): Promise<SweepRow[]> {
   const total = to - from;
   const n = Math.max(1, Math.min(workers, total));
-  if (n === 1) return inline(spec, from, to, onProgress);
+  if (n === 1) return inline(spec, from, to, onProgress, onUsage);
   // Small chunks keep every worker busy to the end; large enough that messages cost nothing next to runs.
   const chunk = Math.max(1, Math.min(64, Math.floor(total / (n * 8))));
   let next = from;
   const rows: SweepRow[] = [];
   const pool = Array.from({ length: n }, () => spawn(spec));
+  const usage: ThreadUsage[] = pool.map(() => ({ runs: 0, cpuMs: null, busyMs: 0 }));
   try {
     await new Promise<void>((resolve, reject) => {
       let idle = 0;
@@ -72,11 +83,12 @@ export async function runRange(spec: SweepSpec, from: number, to: number, worker
         w.postMessage({ type: 'run', from: next, to: end });
         next = end;
       };
-      for (const w of pool) {
-        w.on('message', (m: { type: 'ready' } | { type: 'rows'; rows: SweepRow[] } | { type: 'error'; message: string; input: boolean }) => {
+      pool.forEach((w, i) => {
+        w.on('message', (m: { type: 'ready' } | { type: 'rows'; rows: SweepRow[]; usage: ThreadUsage } | { type: 'error'; message: string; input: boolean }) => {
           if (m.type === 'error') reject(m.input ? new SweepInputError(m.message) : new Error(m.message));
           else {
             if (m.type === 'rows') {
+              usage[i] = m.usage;
               rows.push(...m.rows);
               onProgress?.(rows.length);
             }
@@ -84,10 +96,11 @@ export async function runRange(spec: SweepSpec, from: number, to: number, worker
           }
         });
         w.on('error', reject);
-      }
+      });
     });
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+  onUsage?.(usage);
   return rows.sort((a, b) => a.index - b.index);
 }
