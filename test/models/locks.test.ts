@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/engine/simulation.ts';
 import type { Micros } from '../../src/engine/time.ts';
 import { History } from '../../src/history/history.ts';
+import type { LockFact } from '../../src/history/facts/locks.ts';
 import { LockManager, type LockFailure, type LockOwner } from '../../src/models/postgres/locks/manager.ts';
 import { conflicts, LOCK_MODES, type LockMode } from '../../src/models/postgres/locks/modes.ts';
 import { classifyStatement } from '../../src/models/postgres/locks/statements.ts';
@@ -14,7 +15,7 @@ const ms = (n: number) => (n * 1000) as Micros;
 function setup(o: { deadlockTimeout?: number } = {}) {
   const sim = new Simulation();
   const history = new History();
-  const logged: { message: string; lines: readonly LogLine[] }[] = [];
+  const logged: { fact: LockFact; lines: readonly LogLine[] }[] = [];
   let changes = 0;
   const locks = new LockManager({
     sim,
@@ -24,7 +25,7 @@ function setup(o: { deadlockTimeout?: number } = {}) {
     deadlockTimeout: () => ms(o.deadlockTimeout ?? 1000),
     logLockWaits: () => false,
     oids: () => ({ rel: 16385, db: 16384 }),
-    log: (message, lines) => logged.push({ message, lines }),
+    log: (fact, lines) => logged.push({ fact, lines }),
     changed: () => changes++,
     beforeLock: () => {},
   });

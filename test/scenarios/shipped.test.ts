@@ -8,6 +8,9 @@ import { managerProse } from '../support/manager-prose.ts';
 const dir = 'scenarios';
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
 
+/** Events still recorded through the string API (a `prose` fact), by scenario and variant: checked at the end. */
+const proseEvents: { run: string; kind: string; text: string }[] = [];
+
 describe('shipped scenarios', () => {
   it('there are the Mackerel replay and at least two scenarios of our own', () => {
     expect(files).toContain('mackerel-2017.yaml');
@@ -28,9 +31,36 @@ describe('shipped scenarios', () => {
         expect(managerProse(first, load().clusters.filter((c) => c.failover.length > 0).map((c) => c.name))).toEqual([]);
         const second = runScenario(load()).report;
         expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+        for (const e of first.events) if (e.fact.kind === 'prose') proseEvents.push({ run: `${f}${variant ? ` --variant ${variant}` : ''}`, kind: e.kind, text: e.message });
       });
     }
   }
+
+  /**
+   * Facts as data (issue 14): the PostgreSQL models record none of their events as prose. What is left comes
+   * from the failover managers and the block devices, whose conversion is under way: the patterns below name
+   * it, so that a new string event fails here. Tighten them as those models convert; empty, no shipped scenario
+   * writes a prose fact at all.
+   */
+  const STILL_PROSE: readonly RegExp[] = [
+    // models/managers: corosync, the fencer, Pacemaker's DC, Patroni and its DCS, pg_auto_failover, the naive and
+    // lag-only managers, monitoring, the routing of writes.
+    /^(corosync|fencer|patroni) on /,
+    /^the DC /,
+    /^the leader key of /,
+    /^DCS of /,
+    /^pg_auto_failover: /,
+    /^failover manager \(/,
+    /^monitoring alert: /,
+    /^writes of .* routed to /,
+    // models/block: DRBD resources and the machines Pacemaker fences.
+    /^\S+: (crm-fence-peer|fence-peer handler|\S+ is back|the DC )/,
+    /^\S+ (is powered off|is up: corosync|powers on) /,
+  ];
+  it('no shipped scenario or variant records a prose fact from the PostgreSQL models', () => {
+    const unexpected = proseEvents.filter((e) => !STILL_PROSE.some((r) => r.test(e.text)));
+    expect(unexpected).toEqual([]);
+  });
 });
 
 describe('no code path names a scenario', () => {

@@ -16,6 +16,10 @@ import type { ServerFact } from './server.ts';
 import type { StorageFact } from './storage.ts';
 import type { WorldFact } from './world.ts';
 import type { ManagersFact } from './managers.ts';
+// PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+import type { BackupFact } from './backup.ts';
+import type { LockFact } from './locks.ts';
+import type { VacuumFact } from './vacuum.ts';
 
 export type { BlockFact } from './block.ts';
 export type { PacemakerFact } from './pacemaker.ts';
@@ -24,6 +28,16 @@ export type { ServerFact } from './server.ts';
 export type { StorageFact } from './storage.ts';
 export type { WorldFact } from './world.ts';
 export type { ManagersFact } from './managers.ts';
+// PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+export type { BackupFact } from './backup.ts';
+export type { LockFact } from './locks.ts';
+export type { VacuumFact } from './vacuum.ts';
+
+/**
+ * The real source a fact's behaviour follows, as `file.c:function` (e.g. 'varsup.c:GetNewTransactionId'),
+ * checked in the real source; the HTML report shows it, the JSON report carries it.
+ */
+export type Rule = `${string}.${string}:${string}`;
 
 /**
  * Transitional: an event still recorded through the string API (cluster.log, history.event with a message), by
@@ -36,9 +50,16 @@ export interface ProseFact {
 
 export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | StorageFact | BlockFact | PacemakerFact
   // the failover managers
-  | ManagersFact;
+  | ManagersFact
+  // PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+  | VacuumFact | LockFact | BackupFact;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
+
+/** The rule a fact cites, if it cites one. */
+export function ruleOf(f: Fact): Rule | null {
+  return 'rule' in f && typeof f.rule === 'string' ? (f.rule as Rule) : null;
+}
 
 /** A fact from the string API. */
 export function prose(text: string): ProseFact {

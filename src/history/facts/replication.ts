@@ -4,6 +4,7 @@
  * `upstream` the server it streams from; timelines are TLIs.
  */
 import type { Lsn } from '../../models/postgres/lsn.ts';
+import type { Rule } from './index.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 
 /** What a server keeps of its WAL for standbys, in its version's words (retention.ts). */
@@ -37,22 +38,22 @@ export type WaitFact =
   | { readonly kind: 'checkpoint-not-in-target'; readonly node: string; readonly upstream: string; readonly timeline: number; readonly targetTimeline: number }
   | { readonly kind: 'same-tli-different-history'; readonly node: string; readonly upstream: string; readonly timeline: number }
   /** walsender.c StartReplication: the start is past the upstream's flush (`startLsn`: accepted within its segment). */
-  | { readonly kind: 'ahead-of-upstream'; readonly node: string; readonly upstream: string; readonly lsn: Lsn; readonly upstreamLsn: Lsn; readonly startLsn?: Lsn }
+  | { readonly kind: 'ahead-of-upstream'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly lsn: Lsn; readonly upstreamLsn: Lsn; readonly startLsn?: Lsn }
   /** The upstream's walsender slots are all taken (max_wal_senders: walsenders.ts). */
-  | { readonly kind: 'walsenders-exhausted'; readonly node: string; readonly upstream: string; readonly max: number }
+  | { readonly kind: 'walsenders-exhausted'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly max: number }
   /** The upstream refuses primary_slot_name; `error` is the server's own message. */
-  | { readonly kind: 'slot-refused'; readonly node: string; readonly upstream: string; readonly slot: string; readonly error: string }
+  | { readonly kind: 'slot-refused'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly slot: string; readonly error: string }
   | { readonly kind: 'timeline-not-in-upstream-history'; readonly upstream: string; readonly timeline: number }
   | { readonly kind: 'upstream-left-timeline'; readonly node: string; readonly upstream: string; readonly timeline: number; readonly switchLsn: Lsn; readonly startLsn: Lsn; readonly lsn: Lsn }
   /** The upstream no longer has the segment to restart from; `retention` says why. */
-  | { readonly kind: 'segment-already-removed'; readonly node: string; readonly upstream: string; readonly segment: string; readonly retention: RetentionFact | SlotInvalidatedNoteFact }
+  | { readonly kind: 'segment-already-removed'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly segment: string; readonly retention: RetentionFact | SlotInvalidatedNoteFact }
   /** A checkpoint on `upstream` removed a segment the stream still needed. */
-  | { readonly kind: 'segment-removed'; readonly node: string; readonly upstream: string; readonly segment: string; readonly retention: RetentionFact | { readonly kind: 'slots-capped' }; readonly behind: number }
-  | { readonly kind: 'timeline-not-a-child'; readonly node: string; readonly timeline: number; readonly nodeTimeline: number }
-  | { readonly kind: 'timeline-forked-before-replay'; readonly node: string; readonly timeline: number; readonly nodeTimeline: number; readonly switchLsn: Lsn; readonly replayLsn: Lsn }
+  | { readonly kind: 'segment-removed'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly segment: string; readonly retention: RetentionFact | { readonly kind: 'slots-capped' }; readonly behind: number }
+  | { readonly kind: 'timeline-not-a-child'; readonly rule?: Rule; readonly node: string; readonly timeline: number; readonly nodeTimeline: number }
+  | { readonly kind: 'timeline-forked-before-replay'; readonly rule?: Rule; readonly node: string; readonly timeline: number; readonly nodeTimeline: number; readonly switchLsn: Lsn; readonly replayLsn: Lsn }
   /** recovery_target_timeline 'current' or a number never switches timelines: the stream restarts in vain. */
   | {
-      readonly kind: 'timeline-not-followed';
+      readonly kind: 'timeline-not-followed'; readonly rule?: Rule;
       readonly node: string;
       readonly timeline: number;
       readonly lsn: Lsn;
@@ -79,7 +80,7 @@ export type ReplicationFact =
   | { readonly kind: 'receiving'; readonly upstream: string; readonly timeline: number }
   | { readonly kind: 'history-file-fetched'; readonly upstream: string; readonly timeline: number }
   /** xlogrecovery.c rescanLatestTimeLine adopted a newer timeline (`currentReadAsLatest`: 'current' in recovery.conf of a version that reads it as 0). */
-  | { readonly kind: 'follows-timeline'; readonly node: string; readonly timeline: number; readonly currentReadAsLatest: PgMajor | null }
+  | { readonly kind: 'follows-timeline'; readonly rule?: Rule; readonly node: string; readonly timeline: number; readonly currentReadAsLatest: PgMajor | null }
   | { readonly kind: 'unreplayed-wal-discarded'; readonly node: string; readonly bytes: number; readonly timeline: number; readonly switchLsn: Lsn }
   /** The upstream ended the stream at the end of the timeline (`beforeNine3`: <= 9.2, the walreceiver exits). */
   | { readonly kind: 'stream-ended'; readonly upstream: string; readonly timeline: number; readonly switchLsn: Lsn; readonly upstreamTimeline: number | null }

@@ -5,7 +5,7 @@
 import type { Lsn } from '../../models/postgres/lsn.ts';
 import type { PgMajor } from '../../scenario/types.ts';
 import type { PromotionCause } from '../history.ts';
-import type { Fact } from './index.ts';
+import type { Fact, Rule } from './index.ts';
 
 export type ServerFact =
   /** pg_ctl promote on a server that is not a standby (or not running): nothing happens. */
@@ -21,14 +21,14 @@ export type ServerFact =
   | { readonly kind: 'reconfigured-as-standby'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'repoint-needs-restart'; readonly node: string; readonly upstream: string; readonly version: PgMajor }
   /** walreceiverfuncs.c RequestXLogStreaming: an idle walreceiver keeps its connection to `previous`. */
-  | { readonly kind: 'repoint-dropped'; readonly node: string; readonly upstream: string; readonly previous: string }
+  | { readonly kind: 'repoint-dropped'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly previous: string }
   | { readonly kind: 'repointed'; readonly node: string; readonly upstream: string }
   /** Settings changed (their names as the version spells them), applied as `how`. */
   | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
   /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */
-  | { readonly kind: 'crash-lost-unflushed'; readonly node: string; readonly bytes: number; readonly walWriterDelay: number }
+  | { readonly kind: 'crash-lost-unflushed'; readonly rule?: Rule; readonly node: string; readonly bytes: number; readonly walWriterDelay: number }
   /** walsender.c WalSndDone: what the walsenders sent their lagging standbys before a clean shutdown. */
-  | { readonly kind: 'down'; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly drained: readonly { readonly node: string; readonly bytes: number }[] }
+  | { readonly kind: 'down'; readonly rule?: Rule; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly drained: readonly { readonly node: string; readonly bytes: number }[] }
   /** The walreceiver transition of a server going down. */
   | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
   | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }

@@ -4,6 +4,7 @@
  * alerts. Rates in bytes per second, durations in µs.
  */
 import type { Lsn } from '../../models/postgres/lsn.ts';
+import type { Rule } from './index.ts';
 
 export type StorageFact =
   /** replay.ts: the promotion waits for the startup process to replay what was received (`replayRate`: replay_rate). */
@@ -15,13 +16,13 @@ export type StorageFact =
   | { readonly kind: 'archiving-not-configured'; readonly node: string; readonly archiveMode: string }
   | { readonly kind: 'archiving-again'; readonly node: string; readonly segments: number }
   /** pgarch.c pgarch_ArchiverCopyLoop: a segment failed to archive; it and those after it stay in pg_wal. */
-  | { readonly kind: 'archiving-fails'; readonly node: string; readonly segment: string; readonly why: { readonly kind: 'unreachable'; readonly site: string } | { readonly kind: 'command-failed'; readonly exitCode: number } }
+  | { readonly kind: 'archiving-fails'; readonly rule?: Rule; readonly node: string; readonly segment: string; readonly why: { readonly kind: 'unreachable'; readonly site: string } | { readonly kind: 'command-failed'; readonly exitCode: number } }
   /** syncrep.c: waits for synchronous standbys ended by cancel or terminate (writes.ts endWaits). */
   | { readonly kind: 'sync-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate'; readonly commits: number; readonly fromLsn: Lsn; readonly toLsn: Lsn }
   /** syncrep.c announce_next_takeover: a standby becomes synchronous (`quorum`: ANY, a candidate for the quorum). */
-  | { readonly kind: 'sync-standby'; readonly node: string; readonly primary: string; readonly quorum: boolean }
+  | { readonly kind: 'sync-standby'; readonly rule?: Rule; readonly node: string; readonly primary: string; readonly quorum: boolean }
   /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
-  | { readonly kind: 'checkpoints-too-frequent'; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
+  | { readonly kind: 'checkpoints-too-frequent'; readonly rule?: Rule; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }
   | { readonly kind: 'slot-dropped'; readonly slot: string; readonly logical: boolean }
   | { readonly kind: 'slot-consumer-resumed'; readonly slot: string }

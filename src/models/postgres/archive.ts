@@ -229,7 +229,7 @@ export class WalArchive {
       message: `archiving ${n.version >= 10 ? 'write-ahead log' : 'transaction log'} file "${file}" failed too many times, will try again later`,
     };
     const lines = [...Array.from({ length: NUM_ARCHIVE_RETRIES }, () => failed), warning];
-    this.cluster.log(n, 'replication', { kind: 'archiving-fails', node: n.name, segment: file, why }, lines);
+    this.cluster.log(n, 'replication', { kind: 'archiving-fails', rule: 'pgarch.c:pgarch_ArchiverCopyLoop', node: n.name, segment: file, why }, lines);
   }
 
   // ------------------------------------------------------------------ what the archive holds

@@ -6,6 +6,7 @@
  * archive's site.
  */
 import type { Micros } from '../../engine/time.ts';
+import type { Fact } from '../../history/facts/index.ts';
 import type { Lsn } from './lsn.ts';
 import type { Timeline } from './timeline.ts';
 
@@ -25,7 +26,7 @@ export interface BaseBackup {
   readonly completedAt: Micros;
 }
 
-export type BackupState = { readonly state: 'running'; readonly endsAt: Micros } | { readonly state: 'failed'; readonly why: string } | { readonly state: 'done'; readonly backup: BaseBackup };
+export type BackupState = { readonly state: 'running'; readonly endsAt: Micros } | { readonly state: 'failed'; readonly why: Fact } | { readonly state: 'done'; readonly backup: BaseBackup };
 
 export class BackupStore {
   private readonly byName = new Map<string, BackupState>();
@@ -34,7 +35,7 @@ export class BackupStore {
     this.byName.set(name, { state: 'running', endsAt });
   }
 
-  failed(name: string, why: string): void {
+  failed(name: string, why: Fact): void {
     this.byName.set(name, { state: 'failed', why });
   }
 

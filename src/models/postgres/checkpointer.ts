@@ -39,7 +39,7 @@ export interface CheckpointHost {
   replayPosition(n: PgNode, now: Micros): Lsn;
   /** A standby's replay position, its rate (bytes/µs) and when that rate changes by itself (replay.ts). */
   replayAt(n: PgNode, now: Micros): { readonly lsn: Lsn; readonly rate: number; readonly changesAt: number };
-  log(node: PgNode | null, kind: EventKind, fact: Fact | string, lines?: readonly (LogLine | null)[]): void;
+  log(node: PgNode | null, kind: EventKind, fact: Fact, lines?: readonly (LogLine | null)[]): void;
   /** The oldest restart_lsn of the valid slots on `n`, or null. */
   slotMinimum(n: PgNode): Lsn | null;
   /** 13+: invalidate `n`'s slots whose restart_lsn is before `below`; true if any was. */
@@ -492,7 +492,7 @@ export class Checkpointer {
       hint: `Consider increasing the configuration parameter "${n.version < 9.5 ? 'checkpoint_segments' : 'max_wal_size'}".`,
     };
     const cps = checkpointSegments(n.version, n.settings);
-    this.host.log(n, 'checkpoint', { kind: 'checkpoints-too-frequent', node: n.name, apart, segments: cps, checkpointWarning: n.settings.checkpointWarning }, [line]);
+    this.host.log(n, 'checkpoint', { kind: 'checkpoints-too-frequent', rule: 'checkpointer.c:CheckpointerMain', node: n.name, apart, segments: cps, checkpointWarning: n.settings.checkpointWarning }, [line]);
   }
 
   private addRecord(r: CheckpointRecord): void {

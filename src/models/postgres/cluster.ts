@@ -277,7 +277,7 @@ export class PgCluster {
     // One more replication connection than max_wal_senders is refused before anything else (walsenders.ts).
     const maxSenders = walSendersExceeded(this, up, 1, n);
     if (maxSenders !== null) {
-      return fail('wal-senders-exhausted', pgLog.tooManyWalSenders(n.version, n.name, up.name, maxSenders), { kind: 'walsenders-exhausted', node: n.name, upstream: up.name, max: maxSenders });
+      return fail('wal-senders-exhausted', pgLog.tooManyWalSenders(n.version, n.name, up.name, maxSenders), { kind: 'walsenders-exhausted', rule: 'proc.c:InitProcess', node: n.name, upstream: up.name, max: maxSenders });
     }
     if (rootOf(up.wal.timeline) !== rootOf(n.wal.timeline)) {
       // Two primaries at the start are two database systems (distinct root timelines): streaming between
@@ -340,7 +340,7 @@ export class PgCluster {
       // standby a little ahead within that segment is accepted, re-receives what it has and gets nothing
       // new, without an error (observed on 15.18, docs/conformance.md seed-10). The model keeps it waiting,
       // silently, and retries until the upstream has passed its position.
-      const why: WaitFact = { kind: 'ahead-of-upstream', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd, startLsn: startpoint };
+      const why: WaitFact = { kind: 'ahead-of-upstream', rule: 'walsender.c:StartReplication', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd, startLsn: startpoint };
       return this.streamedInVain(n, up, startTli, limit, line, 'ahead-of-flush', why, refused);
     }
     const path = this.ctx.net.path(this.endpointOf(up), this.endpointOf(n));
@@ -376,7 +376,7 @@ export class PgCluster {
     // The slot named in primary_slot_name is acquired first (walsender.c StartReplication).
     const slotError = this.storage.slots.acquire(n, up);
     if (slotError) {
-      return { ok: false, reason: 'slot-unusable', line: slotError, why: { kind: 'slot-refused', node: n.name, upstream: up.name, slot: n.settings.primarySlotName ?? '', error: slotError.message.replace(/^.*ERROR: {2}/, '') } };
+      return { ok: false, reason: 'slot-unusable', line: slotError, why: { kind: 'slot-refused', rule: 'slot.c:ReplicationSlotAcquire', node: n.name, upstream: up.name, slot: n.settings.primarySlotName ?? '', error: slotError.message.replace(/^.*ERROR: {2}/, '') } };
     }
     const upHistory = up.wal.timeline;
     let limit: Lsn | null = null;
@@ -384,7 +384,7 @@ export class PgCluster {
     if (tli === upHistory.tli) {
       const upEnd = this.sendable(up, this.ctx.sim.now);
       if (startpoint > upEnd + 0.5) {
-        return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: { kind: 'ahead-of-upstream', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd } };
+        return { ok: false, reason: 'ahead-of-flush', line: pgLog.aheadOfFlush(startpoint, upEnd), why: { kind: 'ahead-of-upstream', rule: 'walsender.c:StartReplication', node: n.name, upstream: up.name, lsn: end, upstreamLsn: upEnd } };
       }
     } else {
       const sp = switchPointOf(upHistory, tli);
@@ -412,7 +412,7 @@ export class PgCluster {
         ok: false,
         reason: 'wal-removed',
         line: pgLog.walRemoved(seg),
-        why: { kind: 'segment-already-removed', node: n.name, upstream: up.name, segment: seg, retention: this.storage.slots.lostNote(n, up) ?? retentionFact(up) },
+        why: { kind: 'segment-already-removed', rule: 'xlog.c:CheckXLogRemoved', node: n.name, upstream: up.name, segment: seg, retention: this.storage.slots.lostNote(n, up) ?? retentionFact(up) },
       };
     }
     return { ok: true, sent, limit };
@@ -491,16 +491,16 @@ export class PgCluster {
       else this.log(n, 'diverged', why, [line]);
       return false;
     };
-    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), { kind: 'timeline-not-a-child', node: n.name, timeline: newest, nodeTimeline: n.tli });
+    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), { kind: 'timeline-not-a-child', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, nodeTimeline: n.tli });
     if (entry.end !== null && entry.end < replay) {
       return refuse(
         pgLog.forkedBefore(newest, n.tli, replay),
-        { kind: 'timeline-forked-before-replay', node: n.name, timeline: newest, nodeTimeline: n.tli, switchLsn: entry.end, replayLsn: replay },
+        { kind: 'timeline-forked-before-replay', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, nodeTimeline: n.tli, switchLsn: entry.end, replayLsn: replay },
       );
     }
     beforeFollow?.();
     role.target = candidate;
-    this.log(n, 'follow', { kind: 'follows-timeline', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
+    this.log(n, 'follow', { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
       // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
@@ -642,6 +642,7 @@ export class PgCluster {
       reason === 'timeline-not-followed'
         ? {
             kind: 'timeline-not-followed',
+            rule: 'xlogrecovery.c:WaitForWALToBecomeAvailable',
             node: n.name,
             timeline: role.target.tli,
             lsn: sp,
@@ -893,7 +894,7 @@ export class PgCluster {
       this.log(
         n,
         'setting',
-        { kind: 'repoint-dropped', node: n.name, upstream, previous: wr.upstream },
+        { kind: 'repoint-dropped', rule: 'walreceiverfuncs.c:RequestXLogStreaming', node: n.name, upstream, previous: wr.upstream },
         reloaded,
       );
       return;
@@ -981,7 +982,7 @@ export class PgCluster {
       // commit returned at insert, xact.c RecordTransactionCommit with XLogSetAsyncXactLSN); crash recovery ends
       // at the last flushed record, and the server writes those LSNs again.
       const lost = n.walEnd(now) - flushed;
-      const cause: Fact = { kind: 'crash-lost-unflushed', node: n.name, bytes: lost, walWriterDelay: n.settings.walWriterDelay };
+      const cause: Fact = { kind: 'crash-lost-unflushed', rule: 'xact.c:RecordTransactionCommit', node: n.name, bytes: lost, walWriterDelay: n.settings.walWriterDelay };
       this.writes.crashLoss(n, flushed, now, cause);
       n.wal.end.set(now, flushed);
       this.writes.walCut(n);
@@ -1013,7 +1014,7 @@ export class PgCluster {
     }
     n.run = { state: 'down', how };
     this.xid.nodeDown(n);
-    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained }, how === 'stopped' ? [pgLog.shutDown()] : []);
+    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained, ...(drained.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}) }, how === 'stopped' ? [pgLog.shutDown()] : []);
     this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {
       if (this.reachable(s.up, s.down)) this.dropStream(s, how);
@@ -1175,7 +1176,7 @@ export class PgCluster {
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
           const retention = horizon.decidedBy === 'slot-capped' ? ({ kind: 'slots-capped' } as const) : retentionFact(n);
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), { kind: 'segment-removed', node: s.down.name, upstream: n.name, segment: seg, retention, behind: n.walEnd(now) - s.down.walEnd(now) });
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), { kind: 'segment-removed', rule: 'xlog.c:RemoveOldXlogFiles', node: s.down.name, upstream: n.name, segment: seg, retention, behind: n.walEnd(now) - s.down.walEnd(now) });
         }
       }
     }

@@ -29,8 +29,9 @@
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import { txAt } from '../../history/history.ts';
+import type { Fact, Rule } from '../../history/facts/index.ts';
+import type { RecoveryTargetFact, RestoreRefusal } from '../../history/facts/backup.ts';
 import type { RecoveryTarget, RestoreBackupSpec } from '../../scenario/types.ts';
-import { humanSize as formatSize } from '../../scenario/units.ts';
 import type { BaseBackup } from './backups.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
@@ -75,22 +76,22 @@ export class PitRecovery {
     return this.cluster.ctx.sim.now;
   }
 
-  private refuse(n: PgNode, why: string): void {
-    this.cluster.log(n, 'replication', `restore of a base backup into ${n.name} refused: ${why}`);
+  private refuse(n: PgNode, why: RestoreRefusal): void {
+    this.cluster.log(n, 'replication', { kind: 'restore-refused', node: n.name, why });
   }
 
   // ------------------------------------------------------------------ the restore step
 
   restore(n: PgNode, spec: RestoreBackupSpec): void {
     const state = this.cluster.backups.get(spec.backup);
-    if (!state) return this.refuse(n, `no backup "${spec.backup}" was taken`);
-    if (state.state === 'running') return this.refuse(n, `backup "${spec.backup}" is still being taken`);
-    if (state.state === 'failed') return this.refuse(n, `backup "${spec.backup}" failed (${state.why})`);
-    if (n.running) return this.refuse(n, `${n.name} is running (stop it first: the data directory is replaced)`);
-    if (n.dataDirectory === 'copying') return this.refuse(n, 'a copy into it is already running');
+    if (!state) return this.refuse(n, { kind: 'no-backup', backup: spec.backup });
+    if (state.state === 'running') return this.refuse(n, { kind: 'backup-running', backup: spec.backup });
+    if (state.state === 'failed') return this.refuse(n, { kind: 'backup-failed', backup: spec.backup, failure: state.why });
+    if (n.running) return this.refuse(n, { kind: 'running' });
+    if (n.dataDirectory === 'copying') return this.refuse(n, { kind: 'copy-running' });
     const backup = state.backup;
     const store = { name: `the backup store at site ${backup.site}`, site: backup.site };
-    if (!this.cluster.ctx.net.reachable(store, this.cluster.endpointOf(n))) return this.refuse(n, `${store.name} is unreachable from ${n.name}`);
+    if (!this.cluster.ctx.net.reachable(store, this.cluster.endpointOf(n))) return this.refuse(n, { kind: 'store-unreachable', site: backup.site });
     const rate = this.cluster.rebuilds.copyRate(store, n, null);
     const copy = Math.max(1, Math.ceil((backup.size / rate) * 1e6)) as Micros;
     n.dataDirectory = 'copying';
@@ -99,12 +100,25 @@ export class PitRecovery {
     this.cluster.log(
       n,
       'replication',
-      `restoring base backup "${backup.name}" (of ${backup.from}, WAL ${formatLsn(backup.checkpoint.lsn)} to ${formatLsn(backup.endLsn)} on timeline ${timelineAt(backup.timeline, Math.max(0, backup.endLsn - 1)).tli}) into ${n.name}: copying ${formatSize(backup.size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; then archive recovery ${describeTarget(spec)} (${n.version >= 12 ? 'recovery.signal' : 'recovery.conf'})`,
+      {
+        kind: 'restore-started',
+        node: n.name,
+        backup: backup.name,
+        from: backup.from,
+        checkpointLsn: backup.checkpoint.lsn,
+        endLsn: backup.endLsn,
+        timeline: timelineAt(backup.timeline, Math.max(0, backup.endLsn - 1)).tli,
+        bytes: backup.size,
+        rate,
+        duration: copy,
+        recovery: recoveryOf(spec),
+        version: n.version,
+      },
     );
     this.cluster.ctx.sim.after(copy, `restore backup ${n.name}`, () => {
       this.cluster.rebuilds.install(n, backup.timeline, backup.endLsn, backup.checkpoint, null);
       this.configured.set(n, { spec, backup, run: null });
-      this.cluster.log(n, 'lifecycle', `${n.name}'s data directory is base backup "${backup.name}", configured for archive recovery ${describeTarget(spec)}`);
+      this.cluster.log(n, 'lifecycle', { kind: 'restore-installed', node: n.name, backup: backup.name, recovery: recoveryOf(spec) });
       if (spec.start) this.cluster.start(n);
     }, PRIORITY.protocol);
   }
@@ -158,7 +172,7 @@ export class PitRecovery {
       t.kind === 'latest'
         ? 'starting archive recovery'
         : `starting point-in-time recovery to ${t.kind === 'immediate' ? 'earliest consistent point' : t.kind === 'lsn' ? `WAL location (LSN) "${formatLsn(t.lsn)}"` : pgTimestamp(t.epochMs, t.at)}`;
-    this.cluster.log(n, 'lifecycle', `${n.name} started in archive recovery from base backup "${r.backup.name}" ${describeTarget(r.spec)}, recovery target timeline ${target.tli}`, [
+    this.cluster.log(n, 'lifecycle', { kind: 'archive-recovery-started', node: n.name, backup: r.backup.name, recovery: recoveryOf(r.spec), timeline: target.tli }, [
       startup(begin),
       startup(`redo starts at ${formatLsn(ckpt.lsn)}`),
       startup(`consistent recovery state reached at ${formatLsn(r.backup.endLsn)}`),
@@ -226,15 +240,15 @@ export class PitRecovery {
     const restored = this.restoredLines(n, r);
     if (stop < r.backup.endLsn - 0.5) {
       // xlog.c StartupXLOG: the target lies inside the backup, before the state is consistent.
-      this.exit(n, r, [...restored, fatal('requested recovery stop point is before consistent recovery point')]);
+      this.exit(n, r, [...restored, fatal('requested recovery stop point is before consistent recovery point')], 'xlogrecovery.c:PerformWalRecovery');
       return;
     }
     if (n.walEnd(now) > stop) n.wal.end.set(now, stop);
-    const { line, reason } = this.stopLine(n, r, stop);
+    const { line, reason, rule } = this.stopLine(n, r, stop);
     const action = v < 9.5 && r.spec.action === 'shutdown' ? 'pause' : r.spec.action;
-    const lost = `; WAL after ${formatLsn(stop)} is not replayed`;
+    const reached: Fact = { kind: 'recovery-target-reached', node: n.name, lsn: stop, reason, action, rule };
     if (action === 'promote') {
-      this.cluster.log(n, 'replication', `${n.name} reached its recovery target at ${formatLsn(stop)} (${reason})${lost}: recovery_target_action = promote`, [...restored, line]);
+      this.cluster.log(n, 'replication', reached, [...restored, line]);
       return this.endRecovery(n, r, reason);
     }
     this.endReasons.set(n, reason);
@@ -246,11 +260,11 @@ export class PitRecovery {
       // (observed on 13.23, 14.23, 15.18); up to 12 the generic pause (10.23, 12.22).
       const fn = v >= 10 ? 'pg_wal_replay_resume()' : 'pg_xlog_replay_resume()';
       const pause = v >= 13 ? startup('pausing at the end of recovery', { hint: `Execute ${fn} to promote.` }) : startup('recovery has paused', { hint: `Execute ${fn} to continue.` });
-      this.cluster.log(n, 'replication', `${n.name} reached its recovery target at ${formatLsn(stop)} (${reason})${lost}: recovery is paused (a promote step ends it)`, [...restored, line, pause]);
+      this.cluster.log(n, 'replication', reached, [...restored, line, pause]);
       this.cluster.requestReflow();
       return;
     }
-    this.cluster.log(n, 'replication', `${n.name} reached its recovery target at ${formatLsn(stop)} (${reason})${lost}: recovery_target_action = shutdown`, [...restored, line, { process: 'postmaster', level: 'LOG', message: 'shutdown at recovery target' }]);
+    this.cluster.log(n, 'replication', reached, [...restored, line, { process: 'postmaster', level: 'LOG', message: 'shutdown at recovery target' }]);
     this.cluster.stop(n);
   }
 
@@ -259,28 +273,28 @@ export class PitRecovery {
     const t = r.spec.target;
     const restored = this.restoredLines(n, r);
     if (t.kind === 'latest') {
-      this.cluster.log(n, 'replication', `${n.name} replayed all the archive holds of its timeline's history, to ${formatLsn(pos)}: archive recovery ends`, restored);
+      this.cluster.log(n, 'replication', { kind: 'archive-recovery-complete', node: n.name, lsn: pos }, restored);
       return this.endRecovery(n, r, 'no recovery target specified');
     }
     if (n.version >= 13) {
       // xlogrecovery.c PerformWalRecovery (13+).
-      this.exit(n, r, [...restored, fatal('recovery ended before configured recovery target was reached')]);
+      this.exit(n, r, [...restored, fatal('recovery ended before configured recovery target was reached')], 'xlogrecovery.c:PerformWalRecovery');
       return;
     }
     // Up to 12 recovery just ends where the WAL ends, the stop fields unset (observed on 12.22).
     const reason = t.kind === 'time' ? 'before 2000-01-01 00:00:00+00' : t.kind === 'lsn' ? 'before LSN 0/0' : 'reached consistency';
-    this.cluster.log(n, 'replication', `${n.name} ran out of archived WAL at ${formatLsn(pos)} before its recovery target: ${n.name} runs ${n.version}, where archive recovery then just ends (13+ refuses)`, restored);
+    this.cluster.log(n, 'replication', { kind: 'archive-ran-out', node: n.name, lsn: pos, version: n.version }, restored);
     this.endRecovery(n, r, reason);
   }
 
   /** The startup process exits with a FATAL: the server stops (it can be reconfigured and started again). */
-  private exit(n: PgNode, r: Recovery, lines: LogLine[]): void {
+  private exit(n: PgNode, r: Recovery, lines: LogLine[], rule?: Rule): void {
     if (r.run?.event) this.cluster.ctx.sim.cancel(r.run.event);
     r.run = null;
     const last = lines.at(-1)!;
     this.cluster.stop(n);
     n.run = { state: 'failed', fatal: last };
-    this.cluster.log(n, 'fatal', `${n.name}'s archive recovery fails: ${last.message}`, [...lines, pgLog.shutDown()]);
+    this.cluster.log(n, 'fatal', { kind: 'archive-recovery-failed', node: n.name, error: last.message, ...(rule ? { rule } : {}) }, [...lines, pgLog.shutDown()]);
   }
 
   /** End of archive recovery: a new timeline, the recovery configuration removed (renamed on 11 and before). */
@@ -305,13 +319,13 @@ export class PitRecovery {
   }
 
   /** The `recovery stopping …` line and the history file's reason (xlogrecovery.c recoveryStopsBefore/After, getRecoveryStopReason). */
-  private stopLine(n: PgNode, r: Recovery, stop: Lsn): { line: LogLine; reason: string } {
+  private stopLine(n: PgNode, r: Recovery, stop: Lsn): { line: LogLine; reason: string; rule: Rule } {
     const t: RecoveryTarget = r.spec.target;
     if (t.kind === 'lsn') {
       const side = r.spec.inclusive ? 'after' : 'before';
-      return { line: startup(`recovery stopping ${side} WAL location (LSN) "${formatLsn(t.lsn)}"`), reason: `${side} LSN ${formatLsn(t.lsn)}` };
+      return { line: startup(`recovery stopping ${side} WAL location (LSN) "${formatLsn(t.lsn)}"`), reason: `${side} LSN ${formatLsn(t.lsn)}`, rule: r.spec.inclusive ? 'xlogrecovery.c:recoveryStopsAfter' : 'xlogrecovery.c:recoveryStopsBefore' };
     }
-    if (t.kind === 'immediate' || t.kind === 'latest') return { line: startup('recovery stopping after reaching consistency'), reason: 'reached consistency' };
+    if (t.kind === 'immediate' || t.kind === 'latest') return { line: startup('recovery stopping after reaching consistency'), reason: 'reached consistency', rule: 'xlogrecovery.c:recoveryStopsBefore' };
     // A time target stops before the first commit written after it: its xid and timestamp.
     const tl = timelineAt(r.run?.target ?? n.wal.timeline, stop);
     const term = this.cluster.ctx.history.terms.find((x) => x.timeline === tl && x.startLsn <= stop);
@@ -323,14 +337,14 @@ export class PitRecovery {
     }
     const xid = Math.max(3, Math.floor(this.cluster.xid.nextXid.valueAt(at)));
     const ts = pgTimestamp(t.epochMs, at);
-    return { line: startup(`recovery stopping before commit of transaction ${xid}, time ${ts}`), reason: `before ${ts}` };
+    return { line: startup(`recovery stopping before commit of transaction ${xid}, time ${ts}`), reason: `before ${ts}`, rule: 'xlogrecovery.c:recoveryStopsBefore' };
   }
 }
 
 
-function describeTarget(spec: RestoreBackupSpec): string {
+/** The restore's recovery target and action, as a fact records them. */
+function recoveryOf(spec: RestoreBackupSpec): RecoveryTargetFact {
   const t = spec.target;
-  const to = t.kind === 'latest' ? 'to the end of the archive' : t.kind === 'immediate' ? 'to the backup\'s consistent point' : t.kind === 'lsn' ? `to LSN ${formatLsn(t.lsn)}` : `to the time target`;
-  return `${to}${t.kind === 'latest' ? '' : `, then ${spec.action}`}`;
+  return { target: t.kind, targetLsn: t.kind === 'lsn' ? t.lsn : null, action: spec.action };
 }
 

@@ -22,7 +22,8 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { BaseBackupSpec, RewindSpec, SlotSpec } from '../../scenario/types.ts';
-import { humanSize as formatSize } from '../../scenario/units.ts';
+import type { Fact, Rule } from '../../history/facts/index.ts';
+import type { BackupWalHold, BasebackupFailure, RewindFailure } from '../../history/facts/backup.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
@@ -43,6 +44,13 @@ const PGDATA = '/var/lib/postgresql/data';
 function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number, message: string, error = false): LogLine {
   return { process, level: error ? 'ERROR' : 'LOG', message: error && version >= 12 ? `error: ${message}` : message };
 }
+
+/** Where a refused pg_basebackup's error comes from in the real source. */
+const BASEBACKUP_RULE: Partial<Record<BasebackupFailure['kind'], Rule>> = {
+  'not-empty': 'pg_basebackup.c:verify_dir_is_empty_or_create',
+  'walsenders-exhausted': 'proc.c:InitProcess',
+  'slots-full': 'slot.c:ReplicationSlotCreate',
+};
 
 export class Rebuilds {
   /** Replication connections of running pg_basebackups, by source (walsenders.ts). */
@@ -72,7 +80,7 @@ export class Rebuilds {
     return Math.min(...rates);
   }
 
-  private fail(n: PgNode, why: string, lines: LogLine[]): void {
+  private fail(n: PgNode, why: Fact, lines: LogLine[]): void {
     this.cluster.log(n, 'replication', why, lines);
   }
 
@@ -80,7 +88,7 @@ export class Rebuilds {
   destroy(n: PgNode): void {
     if (n.running) this.cluster.crash(n);
     n.dataDirectory = 'empty';
-    this.cluster.log(n, 'lifecycle', `${n.name}'s data directory is destroyed: it cannot start until it is rebuilt (pg_basebackup)`);
+    this.cluster.log(n, 'lifecycle', { kind: 'data-directory-destroyed', node: n.name });
   }
 
   // ------------------------------------------------------------------ pg_basebackup
@@ -100,26 +108,28 @@ export class Rebuilds {
     const v = (n ?? from).version;
     const dest = n ?? this.backupStore();
     const logTo = n ?? from;
-    const fail = (why: string, lines: LogLine[]) => {
+    const fail = (failure: BasebackupFailure, lines: LogLine[]) => {
+      const rule = BASEBACKUP_RULE[failure.kind];
+      const why: Fact = { kind: 'basebackup-failed', node: n?.name ?? null, backup: spec.name, from: from.name, failure, ...(rule !== undefined ? { rule } : {}) };
       if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
       this.fail(logTo, why, lines);
       done?.(false);
     };
     if (n && (n.running || n.dataDirectory === 'present')) {
       // pg_basebackup.c verify_dir_is_empty_or_create.
-      return fail(`pg_basebackup into ${n.name} refused: its data directory is not empty (destroy_data first, or reclone)`, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
+      return fail({ kind: 'not-empty' }, [tool('pg_basebackup', v, `directory "${PGDATA}" exists but is not empty`, true)]);
     }
-    if (n && n.dataDirectory === 'copying') return fail(`pg_basebackup into ${n.name} refused: a copy into it is already running`, []);
+    if (n && n.dataDirectory === 'copying') return fail({ kind: 'copy-running' }, []);
     const destEndpoint = n ? this.cluster.endpointOf(n) : (dest as Endpoint);
     if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(destEndpoint, this.cluster.endpointOf(from))) {
-      return fail(`pg_basebackup from ${from.name} failed: ${from.name} is ${from.running ? 'unreachable' : 'not running'}`, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
+      return fail({ kind: 'source-unavailable', running: from.running }, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
     }
     // Its replication connections must fit in the source's max_wal_senders (walsenders.ts).
     const wanted = spec.walMethod === 'stream' ? 2 : 1;
     const maxSenders = walSendersExceeded(this.cluster, from, wanted, null);
     if (maxSenders !== null) {
       const text = `FATAL:  ${tooManyWalSendersText(from.version, maxSenders)}`;
-      return fail(`pg_basebackup from ${from.name} refused: ${from.name}'s walsender slots (max_wal_senders = ${maxSenders}) cannot take its ${wanted} replication connection${wanted > 1 ? 's' : ''}`, [
+      return fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [
         tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true),
       ]);
     }
@@ -142,7 +152,7 @@ export class Rebuilds {
       const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
       if (!this.cluster.storage.slots.create(slot)) {
         if (n) n.dataDirectory = 'empty';
-        return fail(`pg_basebackup from ${from.name} failed: it cannot create slot "${slotName}" (max_replication_slots reached on ${from.name})`, [
+        return fail({ kind: 'slots-full', slot: slotName }, [
           tool('pg_basebackup', v, `could not send replication command "CREATE_REPLICATION_SLOT": ERROR:  all replication slots are in use`, true),
         ]);
       }
@@ -151,12 +161,26 @@ export class Rebuilds {
     const size = from.storage.dataSize ?? DEFAULT_DATA_SIZE;
     const rate = this.copyRate(from, dest, spec.maxRate);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
-    const kept = slotName !== null ? `slot ${slotName} keeps the WAL from ${formatLsn(startLsn)} on ${from.name}` : spec.walMethod === 'fetch' ? `nothing keeps the WAL from ${formatLsn(startLsn)} on ${from.name} (-X fetch takes it at the end)` : 'its WAL stream runs beside the copy';
+    const hold: BackupWalHold = slotName !== null ? { kind: 'slot', slot: slotName } : spec.walMethod === 'fetch' ? { kind: 'fetch' } : { kind: 'stream' };
     if (spec.name !== null) this.cluster.backups.started(spec.name, (now + wait + copy) as Micros);
     this.cluster.log(
       logTo,
       'replication',
-      `pg_basebackup ${n ? `of ${n.name}` : `"${spec.name}" into ${dest.name}`} from ${from.name} (checkpoint ${spec.checkpoint}${wait > 0 ? `, ${Math.round(wait / 1e6)} s` : ''}, -X ${spec.walMethod}): copying ${formatSize(size)} at ${formatSize(rate)}/s takes ${Math.round(copy / 1e6)} s; ${kept}`,
+      {
+        kind: 'basebackup-started',
+        node: n?.name ?? null,
+        backup: spec.name,
+        site: this.cluster.storage.archive.site,
+        from: from.name,
+        checkpoint: spec.checkpoint,
+        wait,
+        walMethod: spec.walMethod,
+        bytes: size,
+        rate,
+        duration: copy,
+        startLsn,
+        hold,
+      },
       lines,
     );
     this.connections.set(from, this.walSenderConnections(from) + wanted);
@@ -172,16 +196,13 @@ export class Rebuilds {
     const now = this.now;
     const v = (n ?? from).version;
     const logTo = n ?? from;
-    const label = n ? `pg_basebackup of ${n.name}` : `pg_basebackup "${spec.name}"`;
     const seg = from.settings.walSegmentSize;
     if (temporary) this.cluster.storage.slots.drop(temporary);
     const gone = !from.running || from.oldestRetained > segmentStart(startLsn, seg);
     if (gone) {
       if (n) n.dataDirectory = 'empty';
       const file = walFileName(timelineAt(from.wal.timeline, startLsn).tli, startLsn, seg);
-      const why = from.running
-        ? `${label} failed: ${from.name} removed WAL segment ${file} during the copy (nothing held the WAL from the backup's start point)`
-        : `${label} failed: ${from.name} went down during the copy`;
+      const why: Fact = { kind: 'basebackup-failed', node: n?.name ?? null, backup: spec.name, from: from.name, failure: from.running ? { kind: 'segment-removed', segment: file } : { kind: 'source-down' } };
       if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
       this.fail(logTo, why, [
         tool('pg_basebackup', v, from.running ? `could not get COPY data stream: ERROR:  requested WAL segment ${file} has already been removed` : 'could not read COPY data: server closed the connection unexpectedly', true),
@@ -196,14 +217,14 @@ export class Rebuilds {
       this.cluster.backups.done({ name: spec.name, from: from.name, site, checkpoint, timeline: from.wal.timeline, endLsn, size: from.storage.dataSize ?? DEFAULT_DATA_SIZE, completedAt: now });
     }
     if (!n) {
-      this.cluster.log(from, 'replication', `pg_basebackup "${spec.name}" from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is kept in ${this.backupStore().name}`, [
+      this.cluster.log(from, 'replication', { kind: 'basebackup-done', node: null, backup: spec.name, site: this.backupStore().site, from: from.name, startLsn, endLsn, timeline: from.tli }, [
         tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
         tool('pg_basebackup', v, 'base backup completed'),
       ]);
       return true;
     }
     this.adopt(n, from, endLsn, checkpoint, spec.slot);
-    this.cluster.log(n, 'replication', `pg_basebackup of ${n.name} from ${from.name} completed: its WAL runs from ${formatLsn(startLsn)} to ${formatLsn(endLsn)} on timeline ${from.tli}; it is a standby of ${from.name}`, [
+    this.cluster.log(n, 'replication', { kind: 'basebackup-done', node: n.name, backup: spec.name, site: n.site, from: from.name, startLsn, endLsn, timeline: from.tli }, [
       tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
       tool('pg_basebackup', v, 'base backup completed'),
     ]);
@@ -245,22 +266,23 @@ export class Rebuilds {
   rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = n.version;
-    const refuse = (why: string, message: string) => {
-      this.fail(n, `pg_rewind of ${n.name} against ${from.name} failed: ${why}`, [tool('pg_rewind', v, message, true)]);
+    const refuse = (failure: RewindFailure, message: string) => {
+      const rule = failure.kind === 'no-hints' || failure.kind === 'different-systems' ? { rule: 'pg_rewind.c:sanityChecks' as const } : {};
+      this.fail(n, { kind: 'rewind-failed', node: n.name, from: from.name, failure, ...rule }, [tool('pg_rewind', v, message, true)]);
       done?.(false);
     };
-    if (v < 9.5) return refuse('pg_rewind is part of PostgreSQL from 9.5', 'pg_rewind is not available before 9.5');
-    if (n.dataDirectory !== 'present') return refuse('its data directory is empty', `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
+    if (v < 9.5) return refuse({ kind: 'before-9.5' }, 'pg_rewind is not available before 9.5');
+    if (n.dataDirectory !== 'present') return refuse({ kind: 'no-data-directory' }, `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
     // pg_rewind.c sanityChecks: the control file's wal_log_hints (as of the last run) or data checksums.
-    if (!n.settings.walLogHints && !n.settings.dataChecksums) return refuse('it has neither data checksums nor wal_log_hints = on', 'target server needs to use either data checksums or "wal_log_hints = on"');
-    if (n.running || (v < 13 && n.run.state === 'down' && n.run.how === 'crashed')) return refuse(n.running ? 'it is running' : 'it crashed, and before 13 pg_rewind does not run crash recovery itself', 'target server must be shut down cleanly');
-    if (!from.running || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) return refuse(`${from.name} is ${from.running ? 'unreachable' : 'not running'}`, `could not connect to server: connection to server at "${from.name}", port 5432 failed`);
+    if (!n.settings.walLogHints && !n.settings.dataChecksums) return refuse({ kind: 'no-hints' }, 'target server needs to use either data checksums or "wal_log_hints = on"');
+    if (n.running || (v < 13 && n.run.state === 'down' && n.run.how === 'crashed')) return refuse(n.running ? { kind: 'running' } : { kind: 'crashed-before-13' }, 'target server must be shut down cleanly');
+    if (!from.running || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) return refuse({ kind: 'source-unavailable', running: from.running }, `could not connect to server: connection to server at "${from.name}", port 5432 failed`);
     const now = this.now;
     const fork = forkOf(n.wal.timeline, from.wal.timeline);
-    if (!fork) return refuse('they are different database systems', 'source and target clusters are from different systems');
+    if (!fork) return refuse({ kind: 'different-systems' }, 'source and target clusters are from different systems');
     const end = n.walEnd(now);
     if (end <= fork.at + 0.5) {
-      this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name}: no rewind required (its WAL ends at ${formatLsn(end)}, not past the fork at ${formatLsn(fork.at)}); it is a standby of ${from.name}`, [tool('pg_rewind', v, 'no rewind required')]);
+      this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, rule: 'pg_rewind.c:main' }, [tool('pg_rewind', v, 'no rewind required')]);
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       if (spec.start) this.cluster.start(n);
@@ -274,7 +296,7 @@ export class Rebuilds {
     const lastCommon = record ? { lsn: record.redo, tli: timelineAt(fork.common, record.redo).tli } : n.checkpoint.lsn < fork.at ? n.checkpoint : { lsn: fork.at, tli: fork.common.tli };
     if (n.oldestRetained > segmentStart(lastCommon.lsn, seg)) {
       const file = walFileName(timelineAt(n.wal.timeline, lastCommon.lsn).tli, lastCommon.lsn, seg);
-      return refuse(`its pg_wal no longer holds ${file}, back to the last common checkpoint at ${formatLsn(lastCommon.lsn)}`, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`);
+      return refuse({ kind: 'wal-missing', segment: file, lsn: lastCommon.lsn }, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`);
     }
     // Copied: the blocks the target changed after the fork (at most the data directory) and the source's pg_wal.
     const size = Math.min(from.storage.dataSize ?? DEFAULT_DATA_SIZE, end - fork.at) + Math.max(0, from.walEnd(now) - from.oldestRetained);
@@ -285,14 +307,14 @@ export class Rebuilds {
       tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`),
     ];
     n.dataDirectory = 'copying';
-    this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name}: ${formatSize(end - fork.at)} past the fork at ${formatLsn(fork.at)} are undone; copying ${formatSize(size)} takes ${Math.round(copy / 1e6)} s`, lines);
+    this.cluster.log(n, 'replication', { kind: 'rewind-started', node: n.name, from: from.name, undone: end - fork.at, forkLsn: fork.at, bytes: size, duration: copy }, lines);
     this.cluster.ctx.sim.after(copy as Micros, `pg_rewind ${n.name}`, () => {
       if (!from.running) {
         n.dataDirectory = 'present';
-        return refuse(`${from.name} went down during the copy`, 'could not read COPY data: server closed the connection unexpectedly');
+        return refuse({ kind: 'source-down' }, 'could not read COPY data: server closed the connection unexpectedly');
       }
       this.adopt(n, from, from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now), lastCommon, null);
-      this.cluster.log(n, 'replication', `pg_rewind of ${n.name} against ${from.name} done: it is a standby of ${from.name} on timeline ${from.tli}`, [tool('pg_rewind', v, 'Done!')]);
+      this.cluster.log(n, 'replication', { kind: 'rewind-done', node: n.name, from: from.name, timeline: from.tli }, [tool('pg_rewind', v, 'Done!')]);
       if (spec.start) this.cluster.start(n);
       done?.(true);
     }, PRIORITY.protocol);

@@ -10,7 +10,6 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { SlotSpec } from '../../scenario/types.ts';
-import { formatSize } from '../../scenario/units.ts';
 import type { PgCluster } from './cluster.ts';
 import { formatLsn, walFileName, type Lsn } from './lsn.ts';
 import { slotsInUse, type LogLine } from './messages.ts';
@@ -25,7 +24,7 @@ export interface SlotHorizons {
   /** A slot's consumer connected or left; `restartLsn` is where the slot stays while it is away. */
   setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void;
   /** The slot was invalidated at a checkpoint; returns what that does to the horizon it held (for the log). */
-  slotInvalidated(name: string, node: PgNode): string;
+  slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null;
 }
 
 export type WalStatus = 'reserved' | 'extended' | 'unreserved' | 'lost';
@@ -141,7 +140,7 @@ export class ReplicationSlots {
     const node = this.cluster.node(spec.node);
     const max = node.settings.maxReplicationSlots;
     if (max !== null && [...this.slots.values()].filter((s) => s.node === node).length >= max) {
-      this.cluster.log(node, 'replication', `slot "${spec.name}" is not created: ${node.name} holds max_replication_slots = ${max} slots already`, [slotsInUse(node.version)]);
+      this.cluster.log(node, 'replication', { kind: 'slot-not-created', node: node.name, slot: spec.name, max, rule: 'slot.c:ReplicationSlotCreate' }, [slotsInUse(node.version)]);
       return false;
     }
     // slot.c ReplicationSlotReserveWal (pg_create_physical_replication_slot(name, true), pg_basebackup's
@@ -264,7 +263,12 @@ export class ReplicationSlots {
           : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(r)} exceeds max_slot_wal_keep_size` };
       const horizon = this.horizons.slotInvalidated(s.spec.name, node);
       const limit = node.settings.maxSlotWalKeepSize;
-      this.cluster.log(node, 'xid', `slot "${s.spec.name}" invalidated: it retained more than max_slot_wal_keep_size = ${formatSize(limit ?? 0)} (${wholeSegments(limit ?? 0, node.settings.walSegmentSize)} whole segments)${horizon}`, [line]);
+      this.cluster.log(
+        node,
+        'xid',
+        { kind: 'slot-invalidated', node: node.name, slot: s.spec.name, limit: limit ?? 0, segments: wholeSegments(limit ?? 0, node.settings.walSegmentSize), horizon, version: node.version, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
+        [line],
+      );
     }
     return any;
   }

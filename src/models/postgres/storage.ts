@@ -25,7 +25,7 @@ export class WalStorage {
       nodes: cluster.nodes,
       replayPosition: (n, now) => cluster.replayPosition(n, now),
       replayAt: (n, now) => cluster.replay.at(n, now),
-      log: (node, kind, message, lines = []) => cluster.log(node, kind, message, lines),
+      log: (node, kind, fact, lines = []) => cluster.log(node, kind, fact, lines),
       slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),
       archiveGate: (n) => this.archive.gate(n),

@@ -497,7 +497,7 @@ export class WriteFlow {
         if (this.syncAnnounced.has(st)) continue;
         this.syncAnnounced.add(st);
         const app = st.down.settings.applicationName;
-        this.cluster.log(p, 'replication', { kind: 'sync-standby', node: st.down.name, primary: p.name, quorum: names!.method === 'any' }, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
+        this.cluster.log(p, 'replication', { kind: 'sync-standby', rule: 'syncrep.c:SyncRepReleaseWaiters', node: st.down.name, primary: p.name, quorum: names!.method === 'any' }, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
       }
     }
   }

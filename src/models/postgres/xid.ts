@@ -205,14 +205,15 @@ export class XidModel implements SlotHorizons {
    * A checkpoint invalidated the slot (slots.ts): from 16 it no longer holds the horizon (slot.c
    * ReplicationSlotsComputeRequiredXmin skips invalidated slots); 13-15 keep holding it. Returns that, for the log.
    */
-  slotInvalidated(name: string, node: PgNode): string {
+  /** What the invalidated slot does to the horizon: releases it (16+), or still holds its xmin or catalog_xmin. */
+  slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null {
     const s = this.slots.get(name);
-    if (!s) return '';
+    if (!s) return null;
     s.invalidated = true;
     const releases = node.version >= 16 && s.xmin !== null;
     if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
     this.horizonChanged();
-    return releases ? '; from 16 an invalidated slot no longer holds the horizon' : s.xmin !== null ? `; on ${node.version} it still holds its ${s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin'}` : '';
+    return releases ? 'released' : s.xmin !== null ? (s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin') : null;
   }
 
   // ------------------------------------------------------------------ the fluid part

@@ -1,21 +1,18 @@
 /**
  * Facts as HTML: the text prose with markup, every value escaped. A node's name is marked (class "node"),
- * LSNs, settings and file names are code; a fact's `rule` follows in brackets (span.rule).
+ * LSNs, settings and file names are code; the rule of the real system a fact follows (its `rule`, file.c:function)
+ * follows the prose in a small mark (span.rule) whose title says what it is.
  */
-import type { Fact } from '../../history/facts/index.ts';
+import { ruleOf, type Fact } from '../../history/facts/index.ts';
 import { formatLsn } from '../../models/postgres/lsn.ts';
 import { escapeXml as esc } from '../escape.ts';
 import { isList, type Token } from './parts.ts';
 import { tokens } from './templates.ts';
 
 export function factHtml(f: Fact): string {
-  return html(tokens(f)) + ruleHtml(f);
-}
-
-/** The real system's source a fact's behaviour follows (its `rule` field), after the prose; nothing without one. */
-function ruleHtml(f: Fact): string {
-  const rule = (f as { readonly rule?: unknown }).rule;
-  return typeof rule === 'string' ? ` <span class="rule" title="the real system's source this behaviour follows">(${esc(rule)})</span>` : '';
+  const r = ruleOf(f);
+  const rule = r !== null ? ` <span class="rule" title="${esc(`the model follows ${r} in the real source`)}">${esc(r)}</span>` : '';
+  return html(tokens(f)) + rule;
 }
 
 function html(t: Token): string {

@@ -12,6 +12,10 @@ import { SERVER } from './templates/server.ts';
 import { STORAGE } from './templates/storage.ts';
 import { WORLD } from './templates/world.ts';
 import { MANAGERS } from './templates/managers.ts';
+// PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+import { BACKUP } from './templates/backup.ts';
+import { LOCKS } from './templates/locks.ts';
+import { VACUUM } from './templates/vacuum.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -25,6 +29,10 @@ const TEMPLATES: Templates = {
   ...PACEMAKER,
   // the failover managers
   ...MANAGERS,
+  // PostgreSQL sessions, vacuum, locks, backups (models/postgres)
+  ...VACUUM,
+  ...LOCKS,
+  ...BACKUP,
 };
 
 /** The fact's prose, before formatting. */

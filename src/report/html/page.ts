@@ -38,6 +38,7 @@ tr.fault td, tr.fatal td { background: #fff3f3; } tr.plan td { background: #f3f7
 .filter { margin: 6px 0 10px; } .filter label { margin-right: 12px; white-space: nowrap; }
 .muted { color: #666; } .day td { font-weight: bold; background: #fafafa; }
 span.node { font-weight: 600; } td code { font-size: 12px; }
+span.rule { color: #777; font-family: monospace; font-size: 11px; margin-left: 4px; }
 `;
 
 /**

@@ -18,6 +18,7 @@
 import { Level } from '../../../engine/fluid.ts';
 import { invariant } from '../../../engine/invariant.ts';
 import type { EventHandle, Simulation } from '../../../engine/simulation.ts';
+import type { LockFact } from '../../../history/facts/locks.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { History, LockParty, LockRecord } from '../../../history/history.ts';
 import type { LogLine } from '../messages.ts';
@@ -146,7 +147,7 @@ export interface LockHost {
   logLockWaits(): boolean;
   /** (relation OID, database OID) for messages. */
   oids(table: string): { rel: number; db: number };
-  log(message: string, lines: readonly LogLine[]): void;
+  log(fact: LockFact, lines: readonly LogLine[]): void;
   /** The set of blocked workloads changed: writes must be re-planned. */
   changed(): void;
   /** Called before a statement or a vacuum looks at a table's locks. */
@@ -299,7 +300,7 @@ export class LockManager {
     for (const w of granted) {
       if (this.host.logLockWaits() && now - w.since >= this.host.deadlockTimeout()) {
         const o = this.host.oids(table);
-        this.host.log(`${w.spec.owner.label} acquired ${w.spec.mode} on ${table} after waiting ${((now - w.since) / 1e6).toFixed(1)} s`, [
+        this.host.log({ kind: 'lock-acquired-after-wait', who: w.spec.owner.label, mode: w.spec.mode, table, waited: now - w.since, rule: 'proc.c:ProcSleep' }, [
           { process: w.spec.owner.process, level: 'LOG', message: `process ${w.spec.owner.pid} acquired ${w.spec.mode} on relation ${o.rel} of database ${o.db} after ${((now - w.since) / 1000).toFixed(3)} ms` },
         ]);
       }
@@ -324,7 +325,7 @@ export class LockManager {
     if (this.host.logLockWaits()) {
       const holders = l.granted.filter((g) => g.owner !== w.spec.owner && conflictsWithMask(w.spec.mode, modeBit(g.mode))).map((g) => g.owner.pid);
       const queue = l.queue.filter((e): e is Waiter => e.kind === 'request').map((e) => e.spec.owner.pid);
-      this.host.log(`${w.spec.owner.label} still waits for ${w.spec.mode} on ${w.spec.table}`, [
+      this.host.log({ kind: 'lock-still-waiting', who: w.spec.owner.label, mode: w.spec.mode, table: w.spec.table, rule: 'proc.c:ProcSleep' }, [
         {
           process: w.spec.owner.process,
           level: 'LOG',

@@ -464,7 +464,7 @@ export class Autovacuum {
       }
       // SKIP_LOCKED (12+; VACOPT_NOWAIT before): the table is skipped, logged only with log_autovacuum_min_duration >= 0.
       if (this.m.settings.logAutovacuumMinDuration !== null) {
-        this.m.cluster.log(this.m.primary, 'vacuum', `autovacuum skips ${rel.qualified}: its lock is not available`, [{ process: 'autovacuum worker', level: 'LOG', message: `skipping vacuum of "${rel.spec.name}" --- lock not available` }]);
+        this.m.cluster.log(this.m.primary, 'vacuum', { kind: 'autovacuum-skipped', table: rel.qualified, rule: 'vacuum.c:vacuum_open_relation' }, [{ process: 'autovacuum worker', level: 'LOG', message: `skipping vacuum of "${rel.spec.name}" --- lock not available` }]);
       }
       rel.running = null;
       w.current = null;
@@ -494,8 +494,8 @@ export class Autovacuum {
           this.m.version < 9.4
             ? [{ process: by.process, level: 'LOG' as const, message: `sending cancel to blocking autovacuum PID ${w.owner.pid}`, detail: `Process ${by.pid} waits for ${mode} on relation ${rel.oid} of database ${rel.database.oid}.` }]
             : [];
-        if (lines.length) this.m.cluster.log(this.m.primary, 'lock', `${by.label} cancels the autovacuum of ${table}`, lines);
-        this.m.cancelRun(run, `${by.label} waited deadlock_timeout for ${mode} on ${table}, which the autovacuum held`);
+        if (lines.length) this.m.cluster.log(this.m.primary, 'lock', { kind: 'autovacuum-cancel-sent', by: by.label, table, rule: 'proc.c:ProcSleep' }, lines);
+        this.m.cancelRun(run, { kind: 'lock-conflict', by: by.label, mode, table });
       };
     }
   }

@@ -104,13 +104,3 @@ export function cancelingAutovacuum(version: PgMajor, table: string, relation: s
   return { process: 'autovacuum worker', level: 'ERROR', message: 'canceling autovacuum task', context: `${where}automatic vacuum of table "${table}"` };
 }
 
-/**
- * What the documentation recommends at the stop limit: up to 13, a VACUUM in single-user mode; from 14, not to
- * stop the server but to end the holders and run a normal database-wide VACUUM (maintenance.sgml; 14.0's docs
- * not verified, 14.13's say it).
- */
-export function stopLimitAdvice(version: PgMajor): string {
-  return version >= 14
-    ? 'PostgreSQL 14+ documentation: do not stop the server; commit or roll back old prepared transactions, end long-running transactions, drop stale replication slots, then run a normal database-wide VACUUM (not FULL, not FREEZE); single-user mode only to TRUNCATE or DROP tables, since it disables the safeguards'
-    : 'the documentation of this version: stop the server and VACUUM the database in single-user mode, which is exempt from the stop limit';
-}

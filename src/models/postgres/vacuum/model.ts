@@ -11,8 +11,9 @@ import type { Level } from '../../../engine/fluid.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../../engine/time.ts';
 import type { SimEvent } from '../../../history/history.ts';
+import type { Fact } from '../../../history/facts/index.ts';
+import type { VacuumCancel, VacuumOutcome } from '../../../history/facts/vacuum.ts';
 import type { PgMajor } from '../../../scenario/types.ts';
-import { humanSize } from '../../../scenario/units.ts';
 import type { PgCluster } from '../cluster.ts';
 import { PRIORITY } from '../context.ts';
 import { LockManager } from '../locks/manager.ts';
@@ -39,7 +40,6 @@ export interface RunOptions {
   readonly onEnd: (outcome: 'done' | 'canceled') => void;
 }
 
-const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 export class VacuumModel {
   readonly databases: DatabaseState[];
@@ -83,7 +83,7 @@ export class VacuumModel {
         const r = this.relation(table);
         return { rel: r?.oid ?? 0, db: r?.database.oid ?? 0 };
       },
-      log: (message, lines) => cluster.log(this.primary, 'lock', message, lines),
+      log: (fact, lines) => cluster.log(this.primary, 'lock', fact, lines),
       changed: () => cluster.requestReflow(),
       // A loop computed ahead (autovacuum.ts) must stand as real runs before anyone looks at a table's locks.
       beforeLock: () => this.autovacuum.interrupt(true),
@@ -210,7 +210,7 @@ export class VacuumModel {
     const { warnAge } = this.limits;
     if (age >= warnAge) {
       const o = this.oldestDatabase()!;
-      this.cluster.log(this.primary, 'xid', `the vacuum of ${db.name} recomputed the wraparound limits${changed ? ' (its datfrozenxid advanced)' : ''}: ${o.name} is still past the warn limit`, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process)]);
+      this.cluster.log(this.primary, 'xid', { kind: 'limits-recomputed-still-warning', database: db.name, advanced: changed, oldest: o.name, rule: 'vacuum.c:vac_update_datfrozenxid' }, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process)]);
     }
     if (changed) {
       this.replanLimits();
@@ -229,7 +229,7 @@ export class VacuumModel {
     const x = this.xidNow();
     if (this.stopped && x < oldest.datfrozenxid + stopAge) {
       this.stopped = false;
-      this.cluster.log(null, 'xid', `age(datfrozenxid) is below the stop limit again (${n(x - oldest.datfrozenxid)}): XID-assigning commands work again`);
+      this.cluster.log(null, 'xid', { kind: 'xid-stop-lifted', age: Math.round(x - oldest.datfrozenxid), rule: 'varsup.c:SetTransactionIdLimit' });
       this.cluster.requestReflow();
     }
     if (this.warning && x < oldest.datfrozenxid + warnAge) this.endWarning();
@@ -254,7 +254,7 @@ export class VacuumModel {
     this.noteAge(now);
     const o = this.oldestDatabase()!;
     const remaining = Math.round(XID_HALF - this.maxXidAge(now));
-    const ev = this.cluster.log(null, 'xid', `age(datfrozenxid) reached the warning limit: every command that assigns an XID now gets a WARNING (${n(remaining)} transactions left before wraparound)`, [warnMessage(this.version, o.name, remaining)]);
+    const ev = this.cluster.log(null, 'xid', { kind: 'xid-warn-limit', remaining, rule: 'varsup.c:GetNewTransactionId' }, [warnMessage(this.version, o.name, remaining)]);
     this.warning = { event: ev, fromXid: this.xidNow() };
   }
 
@@ -271,7 +271,7 @@ export class VacuumModel {
     this.stopped = true;
     this.stopAt ??= now;
     this.noteAge(now);
-    this.cluster.log(null, 'xid', 'age(datfrozenxid) reached the stop limit: commands that assign XIDs fail, read-only queries still work', [this.refusal()]);
+    this.cluster.log(null, 'xid', { kind: 'xid-stop-limit', rule: 'varsup.c:GetNewTransactionId' }, [this.refusal()]);
     this.cluster.requestReflow();
   }
 
@@ -428,14 +428,14 @@ export class VacuumModel {
   }
 
   /** A conflicting lock request (or a shutdown) cancels the run: nothing it did is kept. */
-  cancelRun(run: VacuumRun, why: string): void {
+  cancelRun(run: VacuumRun, why: VacuumCancel): void {
     const o = this.runs.get(run);
     if (!o) return;
     this.endRun(run, o, true, why);
     o.onEnd('canceled');
   }
 
-  private endRun(run: VacuumRun, o: RunOptions, canceled: boolean, why?: string): void {
+  private endRun(run: VacuumRun, o: RunOptions, canceled: boolean, why?: VacuumCancel): void {
     const sim = this.cluster.ctx.sim;
     const now = this.now;
     const rel = run.rel;
@@ -471,7 +471,7 @@ export class VacuumModel {
     process: LogLine['process'];
     end: Micros;
     canceled: boolean;
-    why?: string | undefined;
+    why?: VacuumCancel | undefined;
     before: number;
     after: number;
     held: Holder | null;
@@ -507,31 +507,36 @@ export class VacuumModel {
     const heldKey = r.held && !r.canceled ? `${r.held.key}|${mode}|${run.trigger}|${run.cutoffs.farInThePast}|${run.work.keptRows > 0}|${r.process}` : null;
     const last = this.lastHeldEvent;
     if (heldKey !== null && last && last.rel === rel && last.key === heldKey && this.repeatHeldEvent(rel, run.start, end)) return;
-    const log = (message: string, lines: readonly LogLine[]) => {
-      const ev = history.event(end, this.cluster.name, this.primary.name, 'vacuum', message, lines);
+    const log = (outcome: VacuumOutcome, lines: readonly LogLine[]) => {
+      const fact: Fact = {
+        kind: 'vacuum-run',
+        by: auto ? 'autovacuum' : run.trigger === 'single-user' ? 'single-user' : 'manual',
+        table: rel.qualified,
+        freeze: run.freeze,
+        antiWraparound: run.antiWraparound,
+        aggressive: run.aggressive,
+        outcome,
+        rule: r.failsafe ? 'vacuumlazy.c:lazy_check_wraparound_failsafe' : 'vacuumlazy.c:heap_vacuum_rel',
+      };
+      const ev = history.event(end, this.cluster.name, this.primary.name, 'vacuum', fact, lines);
       this.lastHeldEvent = heldKey !== null ? { rel, key: heldKey, ev } : null;
     };
-    const what = `${auto ? 'autovacuum' : run.trigger === 'single-user' ? 'single-user VACUUM' : 'VACUUM'}${run.freeze ? ' FREEZE' : ''} of ${rel.qualified}${run.antiWraparound ? ' (to prevent wraparound)' : ''}${run.aggressive && !run.antiWraparound ? ' (aggressive)' : ''}`;
     const lines: LogLine[] = [];
     if (run.cutoffs.farInThePast) lines.push(farInThePast(this.version, r.process));
     if (r.failsafe) lines.push(failsafeWarning(rel.qualified, r.process));
     if (r.canceled) {
       if (auto) lines.push(cancelingAutovacuum(this.version, rel.qualified, `${rel.spec.catalog ? 'pg_catalog' : 'public'}.${rel.spec.name}`, Math.floor((r.scanned ?? 0) / PAGE)));
-      log(`${what} cancelled: ${r.why ?? 'the server stopped'}; nothing it did is kept`, lines);
+      log({ kind: 'cancelled', why: r.why ?? null }, lines);
       return;
     }
     const duration = end - run.start;
     if (auto && s.logAutovacuumMinDuration !== null && duration >= s.logAutovacuumMinDuration) lines.push(autovacuumLogLine(this.version, rel.qualified, run.aggressive, run.antiWraparound));
     if (r.held) {
-      const parts: string[] = [];
-      if (run.work.keptRows > 0) parts.push('dead rows it can still see stay');
-      if (run.aggressive && run.cutoffs.farInThePast) parts.push('relfrozenxid cannot pass its xmin');
-      log(`${what}: held back by ${r.held.who}: ${parts.join(', and ')}`, lines);
+      log({ kind: 'held', holder: r.held.who, deadKept: run.work.keptRows > 0, frozenxidHeld: run.aggressive && run.cutoffs.farInThePast }, lines);
       return;
     }
     const long = duration >= 600e6 || !auto;
-    const detail = long ? ` in ${Math.round(duration / 60e6)} min (${humanSize(run.total)} at ${(r.bytesPerSecond / 1e6).toFixed(1)} MB/s${r.failsafe ? ', failsafe: no cost delay' : ''}): age(relfrozenxid) ${n(r.before)} → ${n(r.after)}` : '';
-    log(`${what} done${detail}`, lines);
+    log({ kind: 'done', detail: long ? { duration, bytes: run.total, bytesPerSecond: r.bytesPerSecond, failsafe: r.failsafe, ageBefore: r.before, ageAfter: r.after } : null }, lines);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -543,7 +548,7 @@ export class VacuumModel {
   nodeDown(node: PgNode): void {
     if (node !== this.primary) return;
     this.autovacuum.interrupt();
-    for (const run of [...this.runs.keys()]) this.cancelRun(run, `${node.name} stopped`);
+    for (const run of [...this.runs.keys()]) this.cancelRun(run, { kind: 'server-stopped', node: node.name });
     this.autovacuum.stopAll();
     for (const s of [...this.horizons.sessions.values()]) if (s.node === node && !s.prepared) this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
     for (const [name, s] of [...this.horizons.sessions]) if (s.node === node && !s.prepared) this.horizons.sessions.delete(name);

@@ -6,28 +6,30 @@
  */
 import type { Micros } from '../../../engine/time.ts';
 import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
-import { formatDuration as formatMicros } from '../../../scenario/units.ts';
 import type { LogLine } from '../messages.ts';
 import type { PgNode } from '../node.ts';
 import type { LockFailure, LockOwner } from '../locks/manager.ts';
+import type { Rule } from '../../../history/facts/index.ts';
+import type { VacuumFailure } from '../../../history/facts/vacuum.ts';
 import { sessionKey, type Session } from './horizons.ts';
-import { stopLimitAdvice } from './limits.ts';
 import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
 
-/** A duration to the second ("40m12s"), or to the millisecond below a second. */
-const formatDuration = (us: number): string => formatMicros(us >= 1e6 ? Math.round(us / 1e6) * 1e6 : Math.round(us / 1e3) * 1e3);
-
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
 
-const failureText: { readonly [K in LockFailure]: string } = {
-  'not-available': 'its lock was not available (NOWAIT)',
-  lock_timeout: 'lock_timeout passed while it waited for its lock',
-  statement_timeout: 'statement_timeout passed',
-  deadlock: 'it was chosen as the victim of a deadlock',
-  canceled: 'the server stopped',
+/** Where each lock failure comes from in the server. */
+const FAILURE_RULE: { readonly [K in LockFailure]: Rule | undefined } = {
+  'not-available': 'lock.c:LockAcquireExtended',
+  lock_timeout: 'postgres.c:ProcessInterrupts',
+  statement_timeout: 'postgres.c:ProcessInterrupts',
+  deadlock: 'deadlock.c:DeadLockCheck',
+  canceled: undefined,
+};
+const ruleOf = (why: VacuumFailure): { rule?: Rule } => {
+  const rule = why === 'cancelled' ? undefined : FAILURE_RULE[why];
+  return rule !== undefined ? { rule } : {};
 };
 
 export class Operations {
@@ -48,14 +50,21 @@ export class Operations {
     const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
-    const what = node.role.kind === 'standby' ? `a query on standby ${node.name}` : prepared ? 'a prepared transaction' : idle ? 'a session idle in transaction' : 'a long-running transaction';
-    const feedback = node.role.kind === 'standby' ? (node.settings.hotStandbyFeedback ? ': hot_standby_feedback reports its xmin to the primary while it streams' : ': without hot_standby_feedback it holds nothing on the primary') : '';
-    this.log(node, 'setting', `${what} "${name}" holds the xmin horizon at ${xmin}${feedback}`);
+    const standby = node.role.kind === 'standby';
+    this.log(node, 'setting', {
+      kind: 'xmin-held',
+      node: node.name,
+      session: name,
+      how: standby ? 'standby-query' : prepared ? 'prepared' : idle ? 'idle-in-transaction' : 'transaction',
+      xmin,
+      hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
+      rule: 'procarray.c:ComputeXidHorizons',
+    });
     // 9.6+: idle_in_transaction_session_timeout ends a session idle in a transaction (not a prepared one).
     const limit = node.settings.idleInTransactionSessionTimeout;
     if (idle && !prepared && limit > 0) {
       s.idleTimer = m.cluster.ctx.sim.after(limit, `idle timeout ${name}`, () => {
-        this.log(node, 'setting', `session "${name}" was idle in transaction longer than idle_in_transaction_session_timeout (${formatDuration(limit)}): it is terminated and its transaction rolled back`, [
+        this.log(node, 'setting', { kind: 'idle-session-terminated', node: node.name, session: name, timeout: limit, rule: 'postgres.c:ProcessInterrupts' }, [
           { process: 'client backend', level: 'FATAL', message: 'terminating connection due to idle-in-transaction timeout' },
         ]);
         this.end(s);
@@ -67,7 +76,7 @@ export class Operations {
   closeTransaction(name: string): void {
     const s = this.m.horizons.sessions.get(name);
     if (!s) return;
-    this.log(s.node, 'setting', `transaction "${name}" ended: it no longer holds the xmin horizon, and its locks are released`);
+    this.log(s.node, 'setting', { kind: 'transaction-ended', node: s.node.name, session: name });
     this.end(s);
   }
 
@@ -102,12 +111,12 @@ export class Operations {
     const deadline = !singleUser && s.statementTimeout > 0 ? ((start + s.statementTimeout) as Micros) : null;
     let current: { run: ReturnType<VacuumModel['startRun']> | null } = { run: null };
     let timer = deadline !== null ? m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
-      if (current.run) m.cancelRun(current.run, 'statement_timeout passed');
+      if (current.run) m.cancelRun(current.run, { kind: 'statement_timeout' });
     }, 20) : null;
-    const finish = (failed: string | null, lines: readonly LogLine[] = []) => {
+    const finish = (failed: VacuumFailure | null, lines: readonly LogLine[] = []) => {
       m.cluster.ctx.sim.cancel(timer);
       timer = null;
-      if (failed) this.log(m.primary, 'vacuum', `${owner.label} failed: ${failed}`, lines);
+      if (failed) this.log(m.primary, 'vacuum', { kind: 'vacuum-failed', who: owner.label, failure: failed, ...ruleOf(failed) }, lines);
       else m.updateDatfrozenxid(db, process);
       singleUser?.onDone();
     };
@@ -124,7 +133,7 @@ export class Operations {
             onEnd: (outcome) => {
               current = { run: null };
               m.locks.release(owner, rel.key);
-              if (outcome === 'canceled') return finish(m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? 'statement_timeout passed' : 'cancelled', m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? [{ process, level: 'ERROR', message: 'canceling statement due to statement timeout' }] : []);
+              if (outcome === 'canceled') return finish(m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? 'statement_timeout' : 'cancelled', m.now >= (deadline ?? Number.POSITIVE_INFINITY) ? [{ process, level: 'ERROR', message: 'canceling statement due to statement timeout' }] : []);
               next(i + 1);
             },
           }),
@@ -138,7 +147,7 @@ export class Operations {
         lockTimeout: s.lockTimeout,
         statementDeadline: deadline,
         onGranted: begin,
-        onFailed: (why, lines) => finish(failureText[why], lines),
+        onFailed: (why, lines) => finish(why, lines),
       });
     };
     next(0);
@@ -155,11 +164,11 @@ export class Operations {
     const db = database ?? m.oldestDatabase()?.name;
     if (!db || !node.isPrimary) return;
     const started = m.now;
-    this.log(node, 'vacuum', `single-user VACUUM of database ${db}: the server is stopped for it (${stopLimitAdvice(m.version)})`);
+    this.log(node, 'vacuum', { kind: 'single-user-vacuum-started', node: node.name, database: db, version: m.version });
     m.cluster.stop(node);
     this.vacuum({ kind: 'vacuum', cluster: m.cluster.name, database: db, table: null, freeze: false, costDelay: null, costLimit: null }, ' in single-user mode', {
       onDone: () => {
-        this.log(node, 'vacuum', `single-user VACUUM of ${db} done after ${formatDuration(m.now - started)}: the server starts again`);
+        this.log(node, 'vacuum', { kind: 'single-user-vacuum-done', node: node.name, database: db, duration: m.now - started });
         m.cluster.start(node);
       },
     });
@@ -177,7 +186,7 @@ export class Operations {
     const m = this.m;
     const rel = m.relation(`${a.table.database}.${a.table.table}`);
     if (!rel || !rel.exists) {
-      this.log(m.primary, 'lock', `${a.label} on ${a.table.table} failed: the table does not exist`, [{ process: 'client backend', level: 'ERROR', message: `relation "${a.table.table}" does not exist` }]);
+      this.log(m.primary, 'lock', { kind: 'table-missing', statement: a.label, table: a.table.table }, [{ process: 'client backend', level: 'ERROR', message: `relation "${a.table.table}" does not exist` }]);
       return;
     }
     const session = a.session !== null ? m.horizons.sessions.get(a.session) : undefined;
@@ -189,14 +198,14 @@ export class Operations {
     const start = m.now;
     const deadline = stmt > 0 ? ((start + stmt) as Micros) : null;
     const fail = (why: LockFailure | 'statement_timeout', lines: readonly LogLine[]) => {
-      this.log(m.primary, 'lock', `${who} on ${rel.key} failed after ${formatDuration(m.now - start)}: ${failureText[why]}${session ? `; session "${session.name}"'s transaction is aborted: its locks and its snapshot are released` : ''}`, lines);
+      this.log(m.primary, 'lock', { kind: 'statement-failed', who, table: rel.key, after: m.now - start, failure: why, session: session ? session.name : null, ...ruleOf(why) }, lines);
       // An error aborts the transaction (xact.c AbortTransaction releases its locks; its snapshot is gone).
       if (session) this.end(session);
     };
     const granted = () => {
       const waited = m.now - start;
       const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
-      this.log(m.primary, 'lock', `${who} has its ${a.lock} on ${rel.key}${waited > 0 ? ` after waiting ${formatDuration(waited)}` : ''}${duration > 0 ? `; it runs for ${formatDuration(duration)}` : ''}`);
+      this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
       const done = () => {
         this.effect(rel, a);
         if (!session) m.locks.release(owner, rel.key);
@@ -236,7 +245,13 @@ export class Operations {
       rel.truncate(now, m.horizons.snapshotXmin(m.xidNow()));
       if (a.effect === 'drop') rel.exists = false;
     }
-    this.log(m.primary, 'vacuum', a.effect === 'drop' ? `${rel.key} dropped: what it held unfrozen no longer counts once a vacuum updates datfrozenxid` : `${rel.key} ${a.effect === 'rewrite' ? 'rewritten' : 'truncated'}: age(relfrozenxid) ${Math.round(m.xidNow() - rel.relfrozenxid).toLocaleString('en-US')}`);
+    this.log(
+      m.primary,
+      'vacuum',
+      a.effect === 'drop'
+        ? { kind: 'table-dropped', table: rel.key }
+        : { kind: 'table-rewritten', table: rel.key, effect: a.effect, age: Math.round(m.xidNow() - rel.relfrozenxid), ...(a.effect === 'truncate' ? { rule: 'heapam_handler.c:heapam_relation_set_new_filenode' as const } : {}) },
+    );
     m.cluster.requestReflow();
     m.replan();
   }

@@ -1,0 +1,118 @@
+/**
+ * Facts of copies of a data directory (models/postgres: rebuild.ts, pitr.ts, slots.ts): pg_basebackup, pg_rewind,
+ * restoring a named base backup and its archive recovery to a target, replication slots created or invalidated.
+ * Sizes in bytes, rates in bytes per second, durations in µs. `node` is the server copied into (null: the
+ * backup store), `from` the source; `backup` a named backup.
+ */
+import type { Lsn } from '../../models/postgres/lsn.ts';
+import type { PgMajor } from '../../scenario/types.ts';
+import type { Fact, Rule } from './index.ts';
+
+/** Why pg_basebackup failed or was refused. */
+export type BasebackupFailure =
+  /** pg_basebackup.c verify_dir_is_empty_or_create. */
+  | { readonly kind: 'not-empty' }
+  | { readonly kind: 'copy-running' }
+  | { readonly kind: 'source-unavailable'; readonly running: boolean }
+  | { readonly kind: 'walsenders-exhausted'; readonly max: number; readonly wanted: number }
+  | { readonly kind: 'slots-full'; readonly slot: string }
+  | { readonly kind: 'segment-removed'; readonly segment: string }
+  | { readonly kind: 'source-down' };
+
+/** Why pg_rewind failed or was refused. */
+export type RewindFailure =
+  | { readonly kind: 'before-9.5' }
+  | { readonly kind: 'no-data-directory' }
+  /** pg_rewind.c sanityChecks. */
+  | { readonly kind: 'no-hints' }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'crashed-before-13' }
+  | { readonly kind: 'source-unavailable'; readonly running: boolean }
+  | { readonly kind: 'different-systems' }
+  | { readonly kind: 'wal-missing'; readonly segment: string; readonly lsn: Lsn }
+  | { readonly kind: 'source-down' };
+
+/** A restore's recovery target and recovery_target_action. */
+export interface RecoveryTargetFact {
+  readonly target: 'latest' | 'immediate' | 'lsn' | 'time';
+  readonly targetLsn: Lsn | null;
+  readonly action: 'pause' | 'promote' | 'shutdown';
+}
+
+/** Why restoring a base backup was refused (`failure`: the backup's own failure). */
+export type RestoreRefusal =
+  | { readonly kind: 'no-backup'; readonly backup: string }
+  | { readonly kind: 'backup-running'; readonly backup: string }
+  | { readonly kind: 'backup-failed'; readonly backup: string; readonly failure: Fact }
+  | { readonly kind: 'running' }
+  | { readonly kind: 'copy-running' }
+  | { readonly kind: 'store-unreachable'; readonly site: string };
+
+/** What keeps a base backup's WAL on its source while it copies. */
+export type BackupWalHold = { readonly kind: 'slot'; readonly slot: string } | { readonly kind: 'fetch' } | { readonly kind: 'stream' };
+
+export type BackupFact =
+  | { readonly kind: 'data-directory-destroyed'; readonly node: string }
+  | { readonly kind: 'basebackup-failed'; readonly node: string | null; readonly backup: string | null; readonly from: string; readonly failure: BasebackupFailure; readonly rule?: Rule }
+  /** A copy begins (`site`: the backup store's, when `node` is null; `wait`: a spread checkpoint's, µs). */
+  | {
+      readonly kind: 'basebackup-started';
+      readonly node: string | null;
+      readonly backup: string | null;
+      readonly site: string;
+      readonly from: string;
+      readonly checkpoint: 'fast' | 'spread';
+      readonly wait: number;
+      readonly walMethod: string;
+      readonly bytes: number;
+      readonly rate: number;
+      readonly duration: number;
+      readonly startLsn: Lsn;
+      readonly hold: BackupWalHold;
+    }
+  | { readonly kind: 'basebackup-done'; readonly node: string | null; readonly backup: string | null; readonly site: string; readonly from: string; readonly startLsn: Lsn; readonly endLsn: Lsn; readonly timeline: number }
+  | { readonly kind: 'rewind-failed'; readonly node: string; readonly from: string; readonly failure: RewindFailure; readonly rule?: Rule }
+  /** pg_rewind.c main: the target's WAL ends at or before the fork. */
+  | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly rule: Rule }
+  | { readonly kind: 'rewind-started'; readonly node: string; readonly from: string; readonly undone: number; readonly forkLsn: Lsn; readonly bytes: number; readonly duration: number }
+  | { readonly kind: 'rewind-done'; readonly node: string; readonly from: string; readonly timeline: number }
+  | { readonly kind: 'restore-refused'; readonly node: string; readonly why: RestoreRefusal }
+  | {
+      readonly kind: 'restore-started';
+      readonly node: string;
+      readonly backup: string;
+      readonly from: string;
+      readonly checkpointLsn: Lsn;
+      readonly endLsn: Lsn;
+      readonly timeline: number;
+      readonly bytes: number;
+      readonly rate: number;
+      readonly duration: number;
+      readonly recovery: RecoveryTargetFact;
+      readonly version: PgMajor;
+    }
+  | { readonly kind: 'restore-installed'; readonly node: string; readonly backup: string; readonly recovery: RecoveryTargetFact }
+  | { readonly kind: 'archive-recovery-started'; readonly node: string; readonly backup: string; readonly recovery: RecoveryTargetFact; readonly timeline: number }
+  /** xlogrecovery.c recoveryStopsBefore/After: the target reached (`reason`: what the history file says). */
+  | { readonly kind: 'recovery-target-reached'; readonly node: string; readonly lsn: Lsn; readonly reason: string; readonly action: 'pause' | 'promote' | 'shutdown'; readonly rule: Rule }
+  | { readonly kind: 'archive-recovery-complete'; readonly node: string; readonly lsn: Lsn }
+  /** Up to 12 archive recovery ends where the archive does, before its target (13+: PerformWalRecovery's FATAL). */
+  | { readonly kind: 'archive-ran-out'; readonly node: string; readonly lsn: Lsn; readonly version: PgMajor }
+  /** The startup process's FATAL (`error`: the server's own message). */
+  | { readonly kind: 'archive-recovery-failed'; readonly node: string; readonly error: string; readonly rule?: Rule }
+  /** slot.c ReplicationSlotCreate: max_replication_slots reached. */
+  | { readonly kind: 'slot-not-created'; readonly node: string; readonly slot: string; readonly max: number; readonly rule: Rule }
+  /**
+   * slot.c InvalidateObsoleteReplicationSlots: the slot retained more than max_slot_wal_keep_size (`limit`, bytes).
+   * `horizon`: from 16 the invalidated slot releases its xmin ('released'); before, it still holds it.
+   */
+  | {
+      readonly kind: 'slot-invalidated';
+      readonly node: string;
+      readonly slot: string;
+      readonly limit: number;
+      readonly segments: number;
+      readonly horizon: 'released' | 'xmin' | 'catalog_xmin' | null;
+      readonly version: PgMajor;
+      readonly rule: Rule;
+    };

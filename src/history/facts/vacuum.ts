@@ -1,0 +1,74 @@
+/**
+ * Facts of sessions, VACUUM and the XID wraparound limits (models/postgres/vacuum): who holds the xmin horizon,
+ * what a vacuum run did or why it was cancelled, the warn and stop limits. Durations in µs, sizes in bytes,
+ * rates in bytes per second, ages in transactions. `who` and `holder` are a backend's or holder's label as the
+ * lock and horizon records name it (`session "s1"`, `slot "x"`), `table` a qualified table name.
+ */
+import type { PgMajor } from '../../scenario/types.ts';
+import type { Rule } from './index.ts';
+
+/** Why a vacuum run was cancelled: a lock request it blocked, the statement's timeout, its server stopping. */
+export type VacuumCancel =
+  /** proc.c ProcSleep: the waiter sends the blocking (non-wraparound) autovacuum a cancel after deadlock_timeout. */
+  | { readonly kind: 'lock-conflict'; readonly by: string; readonly mode: string; readonly table: string }
+  | { readonly kind: 'statement_timeout' }
+  | { readonly kind: 'server-stopped'; readonly node: string };
+
+/** How a vacuum run ended, when it is logged. */
+export type VacuumOutcome =
+  | { readonly kind: 'cancelled'; readonly why: VacuumCancel | null }
+  /** A holder kept dead rows (`deadKept`) or relfrozenxid (`frozenxidHeld`: an aggressive run's cutoff far in the past). */
+  | { readonly kind: 'held'; readonly holder: string; readonly deadKept: boolean; readonly frozenxidHeld: boolean }
+  /** `detail`: how long and how fast, for a long run or a manual one. */
+  | {
+      readonly kind: 'done';
+      readonly detail: { readonly duration: number; readonly bytes: number; readonly bytesPerSecond: number; readonly failsafe: boolean; readonly ageBefore: number; readonly ageAfter: number } | null;
+    };
+
+/**
+ * Why a client's VACUUM or a statement failed: a lock failure (locks/manager.ts LockFailure; `canceled`: the wait
+ * ended because the server stopped), or `cancelled`: a VACUUM run cancelled while it ran.
+ */
+export type VacuumFailure = 'not-available' | 'lock_timeout' | 'statement_timeout' | 'deadlock' | 'canceled' | 'cancelled';
+
+export type VacuumFact =
+  /** A session's snapshot holds the xmin horizon (`hotStandbyFeedback`: a query on a standby, null on the primary). */
+  | {
+      readonly kind: 'xmin-held';
+      readonly node: string;
+      readonly session: string;
+      readonly how: 'standby-query' | 'prepared' | 'idle-in-transaction' | 'transaction';
+      readonly xmin: number;
+      readonly hotStandbyFeedback: boolean | null;
+      readonly rule: Rule;
+    }
+  /** postgres.c ProcessInterrupts: idle_in_transaction_session_timeout (`timeout`, µs) ends the session. */
+  | { readonly kind: 'idle-session-terminated'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
+  | { readonly kind: 'transaction-ended'; readonly node: string; readonly session: string }
+  | { readonly kind: 'vacuum-failed'; readonly who: string; readonly failure: VacuumFailure; readonly rule?: Rule }
+  | { readonly kind: 'single-user-vacuum-started'; readonly node: string; readonly database: string; readonly version: PgMajor }
+  | { readonly kind: 'single-user-vacuum-done'; readonly node: string; readonly database: string; readonly duration: number }
+  /** A statement's effect on its table once it commits (`age`: age(relfrozenxid) after a rewrite or a truncate). */
+  | { readonly kind: 'table-dropped'; readonly table: string }
+  | { readonly kind: 'table-rewritten'; readonly table: string; readonly effect: 'rewrite' | 'truncate'; readonly age: number; readonly rule?: Rule }
+  /** vacuum.c vacuum_open_relation: autovacuum (SKIP_LOCKED) skips a table whose lock it cannot take at once. */
+  | { readonly kind: 'autovacuum-skipped'; readonly table: string; readonly rule: Rule }
+  /** A vacuum run as logged: by whom, of what, and how it ended. */
+  | {
+      readonly kind: 'vacuum-run';
+      readonly by: 'autovacuum' | 'single-user' | 'manual';
+      readonly table: string;
+      readonly freeze: boolean;
+      readonly antiWraparound: boolean;
+      readonly aggressive: boolean;
+      readonly outcome: VacuumOutcome;
+      readonly rule: Rule;
+    }
+  /** vacuum.c vac_update_datfrozenxid: the limits recomputed, and the oldest database still past the warn limit. */
+  | { readonly kind: 'limits-recomputed-still-warning'; readonly database: string; readonly advanced: boolean; readonly oldest: string; readonly rule: Rule }
+  /** varsup.c SetTransactionIdLimit: age(datfrozenxid) below the stop limit again. */
+  | { readonly kind: 'xid-stop-lifted'; readonly age: number; readonly rule: Rule }
+  /** varsup.c GetNewTransactionId: past the warn limit (`remaining`: XIDs left before wraparound). */
+  | { readonly kind: 'xid-warn-limit'; readonly remaining: number; readonly rule: Rule }
+  /** varsup.c GetNewTransactionId: past the stop limit. */
+  | { readonly kind: 'xid-stop-limit'; readonly rule: Rule };

@@ -1,0 +1,16 @@
+/** The prose of table-lock facts (history/facts/locks.ts). */
+import type { LockFact } from '../../../history/facts/locks.ts';
+import { p } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+import { FAILURE, roundedDuration } from './vacuum.ts';
+
+export const LOCKS: TemplatesOf<LockFact> = {
+  'table-missing': (f) => `${f.statement} on ${f.table} failed: the table does not exist`,
+  'statement-failed': (f) =>
+    p`${f.who} on ${f.table} failed after ${roundedDuration(f.after)}: ${FAILURE[f.failure]}${f.session !== null ? `; session "${f.session}"'s transaction is aborted: its locks and its snapshot are released` : ''}`,
+  'statement-locked': (f) =>
+    `${f.who} has its ${f.mode} on ${f.table}${f.waited > 0 ? ` after waiting ${roundedDuration(f.waited)}` : ''}${f.duration > 0 ? `; it runs for ${roundedDuration(f.duration)}` : ''}`,
+  'lock-acquired-after-wait': (f) => `${f.who} acquired ${f.mode} on ${f.table} after waiting ${(f.waited / 1e6).toFixed(1)} s`,
+  'lock-still-waiting': (f) => `${f.who} still waits for ${f.mode} on ${f.table}`,
+  'autovacuum-cancel-sent': (f) => `${f.by} cancels the autovacuum of ${f.table}`,
+};

@@ -1,0 +1,90 @@
+/** The prose of session, vacuum and XID-limit facts (history/facts/vacuum.ts). */
+import type { VacuumCancel, VacuumFact, VacuumFailure, VacuumOutcome } from '../../../history/facts/vacuum.ts';
+import type { PgMajor } from '../../../scenario/types.ts';
+import { formatDuration as formatMicros, humanSize } from '../../../scenario/units.ts';
+import { code, node, p, type Token } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+/** A duration to the second ("40m12s"), or to the millisecond below a second. */
+export const roundedDuration = (us: number): string => formatMicros(us >= 1e6 ? Math.round(us / 1e6) * 1e6 : Math.round(us / 1e3) * 1e3);
+
+const count = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** Why a statement or a client's VACUUM failed. */
+export const FAILURE: { readonly [K in VacuumFailure]: Token } = {
+  'not-available': 'its lock was not available (NOWAIT)',
+  lock_timeout: p`${code('lock_timeout')} passed while it waited for its lock`,
+  statement_timeout: p`${code('statement_timeout')} passed`,
+  deadlock: 'it was chosen as the victim of a deadlock',
+  canceled: 'the server stopped',
+  cancelled: 'cancelled',
+};
+
+/**
+ * What the documentation recommends at the stop limit: up to 13, a VACUUM in single-user mode; from 14, not to
+ * stop the server but to end the holders and run a normal database-wide VACUUM (maintenance.sgml; 14.0's docs
+ * not verified, 14.13's say it).
+ */
+function stopLimitAdvice(version: PgMajor): string {
+  return version >= 14
+    ? 'PostgreSQL 14+ documentation: do not stop the server; commit or roll back old prepared transactions, end long-running transactions, drop stale replication slots, then run a normal database-wide VACUUM (not FULL, not FREEZE); single-user mode only to TRUNCATE or DROP tables, since it disables the safeguards'
+    : 'the documentation of this version: stop the server and VACUUM the database in single-user mode, which is exempt from the stop limit';
+}
+
+const HOLDS: { readonly [K in Exclude<Extract<VacuumFact, { kind: 'xmin-held' }>['how'], 'standby-query'>]: string } = {
+  prepared: 'a prepared transaction',
+  'idle-in-transaction': 'a session idle in transaction',
+  transaction: 'a long-running transaction',
+};
+
+function cancelled(why: VacuumCancel | null): Token {
+  if (why === null) return 'the server stopped';
+  switch (why.kind) {
+    case 'lock-conflict':
+      return p`${why.by} waited ${code('deadlock_timeout')} for ${why.mode} on ${why.table}, which the autovacuum held`;
+    case 'statement_timeout':
+      return p`${code('statement_timeout')} passed`;
+    case 'server-stopped':
+      return p`${node(why.node)} stopped`;
+  }
+}
+
+function outcome(o: VacuumOutcome): Token {
+  switch (o.kind) {
+    case 'cancelled':
+      return p` cancelled: ${cancelled(o.why)}; nothing it did is kept`;
+    case 'held': {
+      const parts: string[] = [];
+      if (o.deadKept) parts.push('dead rows it can still see stay');
+      if (o.frozenxidHeld) parts.push('relfrozenxid cannot pass its xmin');
+      return `: held back by ${o.holder}: ${parts.join(', and ')}`;
+    }
+    case 'done': {
+      const d = o.detail;
+      if (d === null) return ' done';
+      return ` done in ${Math.round(d.duration / 60e6)} min (${humanSize(d.bytes)} at ${(d.bytesPerSecond / 1e6).toFixed(1)} MB/s${d.failsafe ? ', failsafe: no cost delay' : ''}): age(relfrozenxid) ${count(d.ageBefore)} → ${count(d.ageAfter)}`;
+    }
+  }
+}
+
+export const VACUUM: TemplatesOf<VacuumFact> = {
+  'xmin-held': (f) =>
+    f.how === 'standby-query'
+      ? p`a query on standby ${node(f.node)} "${f.session}" holds the xmin horizon at ${f.xmin}${f.hotStandbyFeedback ? p`: ${code('hot_standby_feedback')} reports its xmin to the primary while it streams` : p`: without ${code('hot_standby_feedback')} it holds nothing on the primary`}`
+      : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.xmin}`,
+  'idle-session-terminated': (f) =>
+    p`session "${f.session}" was idle in transaction longer than ${code('idle_in_transaction_session_timeout')} (${roundedDuration(f.timeout)}): it is terminated and its transaction rolled back`,
+  'transaction-ended': (f) => `transaction "${f.session}" ended: it no longer holds the xmin horizon, and its locks are released`,
+  'vacuum-failed': (f) => p`${f.who} failed: ${FAILURE[f.failure]}`,
+  'single-user-vacuum-started': (f) => `single-user VACUUM of database ${f.database}: the server is stopped for it (${stopLimitAdvice(f.version)})`,
+  'single-user-vacuum-done': (f) => `single-user VACUUM of ${f.database} done after ${roundedDuration(f.duration)}: the server starts again`,
+  'table-dropped': (f) => `${f.table} dropped: what it held unfrozen no longer counts once a vacuum updates datfrozenxid`,
+  'table-rewritten': (f) => `${f.table} ${f.effect === 'rewrite' ? 'rewritten' : 'truncated'}: age(relfrozenxid) ${count(f.age)}`,
+  'autovacuum-skipped': (f) => `autovacuum skips ${f.table}: its lock is not available`,
+  'vacuum-run': (f) =>
+    p`${f.by === 'autovacuum' ? 'autovacuum' : f.by === 'single-user' ? 'single-user VACUUM' : 'VACUUM'}${f.freeze ? ' FREEZE' : ''} of ${f.table}${f.antiWraparound ? ' (to prevent wraparound)' : ''}${f.aggressive && !f.antiWraparound ? ' (aggressive)' : ''}${outcome(f.outcome)}`,
+  'limits-recomputed-still-warning': (f) => `the vacuum of ${f.database} recomputed the wraparound limits${f.advanced ? ' (its datfrozenxid advanced)' : ''}: ${f.oldest} is still past the warn limit`,
+  'xid-stop-lifted': (f) => `age(datfrozenxid) is below the stop limit again (${count(f.age)}): XID-assigning commands work again`,
+  'xid-warn-limit': (f) => `age(datfrozenxid) reached the warning limit: every command that assigns an XID now gets a WARNING (${count(f.remaining)} transactions left before wraparound)`,
+  'xid-stop-limit': () => 'age(datfrozenxid) reached the stop limit: commands that assign XIDs fail, read-only queries still work',
+};
