@@ -9,7 +9,7 @@ import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
 import { StorageHistory } from './storage.ts';
 import { ReplicationHistory } from './replication.ts';
-import { factKey, prose, type Fact } from './facts/index.ts';
+import { factKey, type Fact } from './facts/index.ts';
 
 export type EventKind =
   | 'plan'
@@ -319,11 +319,11 @@ export class History {
   private recorded = 0;
 
   /**
-   * Records an event; returns it (or the earlier identical one it was collapsed into). A string is the
-   * transitional API of code not converted to facts yet (a `prose` fact).
+   * Records an event, a fact (data; its prose is the renderers'); returns it (or the earlier identical one it
+   * was collapsed into).
    */
-  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, what: Fact | string, log: readonly (LogLine | null)[] = []): SimEvent {
-    const fact = typeof what === 'string' ? prose(what) : what;
+  event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, what: Fact, log: readonly (LogLine | null)[] = []): SimEvent {
+    const fact = what;
     const lines = log.filter((l): l is LogLine => l !== null).map(renderLogLine);
     const factId = factKey(fact);
     this.mix(`${at}|${node}|${kind}|${factId}|${lines.join('\n')}`);

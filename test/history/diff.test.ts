@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Micros } from '../../src/engine/time.ts';
 import { historyDifference } from '../../src/history/diff.ts';
+import { prose } from '../../src/history/facts/index.ts';
 import { History } from '../../src/history/history.ts';
 import type { World } from '../../src/models/world.ts';
 import { runScenario } from '../../src/run.ts';
@@ -15,9 +16,9 @@ describe('historyDifference (the determinism self-check)', () => {
   it('names the first event that differs, with both versions', () => {
     const a = new History();
     const b = new History();
-    for (const h of [a, b]) h.event(1 as Micros, 'c', 'n1', 'replication', 'same');
-    a.event(5 as Micros, 'c', 'n2', 'promote', 'n2 promoted');
-    b.event(6 as Micros, 'c', 'n2', 'promote', 'n2 promoted');
+    for (const h of [a, b]) h.event(1 as Micros, 'c', 'n1', 'replication', prose('same'));
+    a.event(5 as Micros, 'c', 'n2', 'promote', prose('n2 promoted'));
+    b.event(6 as Micros, 'c', 'n2', 'promote', prose('n2 promoted'));
     expect(historyDifference(a, b)).toMatch(/first differing event #2: \+5 us n2 \[promote\] n2 promoted <> \+6 us n2 \[promote\] n2 promoted/);
   });
 
@@ -25,7 +26,7 @@ describe('historyDifference (the determinism self-check)', () => {
     let calls = 0;
     // An observer that changes the world on the first run only stands in for hidden state (a wall clock, Math.random).
     const observer = (w: World) => {
-      if (calls++ === 50) w.ctx.history.event(w.ctx.sim.now, 'mackerel', 'db002', 'fault', 'hidden state');
+      if (calls++ === 50) w.ctx.history.event(w.ctx.sim.now, 'mackerel', 'db002', 'fault', prose('hidden state'));
     };
     expect(() => runTwice(mackerel(), { afterEvent: observer })).toThrow(NondeterminismError);
     calls = 0;

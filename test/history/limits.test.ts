@@ -1,6 +1,7 @@
 /** Memory stays bounded on long runs: position and metric samples are thinned, events capped (head and tail kept). */
 import { describe, expect, it } from 'vitest';
 import type { Micros } from '../../src/engine/time.ts';
+import { prose } from '../../src/history/facts/index.ts';
 import { History } from '../../src/history/history.ts';
 import { factText } from '../../src/report/facts/index.ts';
 
@@ -32,7 +33,7 @@ describe('history limits', () => {
 
   it('events past the limit keep the first half and the most recent, with one marker saying how many were left out', () => {
     const h = new History({ positions: 1000, events: 100, metrics: 1000 });
-    for (let i = 0; i < 100_000; i++) h.event(i as Micros, 'c', `n${i % 7}`, 'replication', `event ${i}`);
+    for (let i = 0; i < 100_000; i++) h.event(i as Micros, 'c', `n${i % 7}`, 'replication', prose(`event ${i}`));
     expect(h.events.length).toBeLessThanOrEqual(101);
     expect(factText(h.events[0]!.fact)).toBe('event 0');
     expect(factText(h.events[49]!.fact)).toBe('event 49');
@@ -46,8 +47,8 @@ describe('history limits', () => {
     const a = new History({ positions: 1000, events: 10, metrics: 1000 });
     const b = new History({ positions: 1000, events: 10, metrics: 1000 });
     for (let i = 0; i < 1000; i++) {
-      a.event(i as Micros, 'c', 'n', 'replication', `event ${i}`);
-      b.event(i as Micros, 'c', 'n', 'replication', i === 500 ? 'other' : `event ${i}`);
+      a.event(i as Micros, 'c', 'n', 'replication', prose(`event ${i}`));
+      b.event(i as Micros, 'c', 'n', 'replication', prose(i === 500 ? 'other' : `event ${i}`));
     }
     expect(a.fingerprint).not.toBe(b.fingerprint);
   });

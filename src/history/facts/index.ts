@@ -40,8 +40,8 @@ export type { VacuumFact } from './vacuum.ts';
 export type Rule = `${string}.${string}:${string}`;
 
 /**
- * Transitional: an event still recorded through the string API (cluster.log, history.event with a message), by
- * code not converted to facts yet. Its text is the message as given.
+ * A message given as text (tests, and a report read back from JSON written before facts): no model records one,
+ * which the shipped-scenario test checks; cluster.log and history.event take facts only.
  */
 export interface ProseFact {
   readonly kind: 'prose';

@@ -23,6 +23,8 @@ export type ServerFact =
   /** walreceiverfuncs.c RequestXLogStreaming: an idle walreceiver keeps its connection to `previous`. */
   | { readonly kind: 'repoint-dropped'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly previous: string }
   | { readonly kind: 'repointed'; readonly node: string; readonly upstream: string }
+  /** startup.c StartupRereadConfig (13+): a reload that changed primary_slot_name restarts a streaming walreceiver. */
+  | { readonly kind: 'walreceiver-restarts-for-slot'; readonly node: string; readonly slot: string; readonly rule: 'startup.c:StartupRereadConfig' }
   /** Settings changed (their names as the version spells them), applied as `how`. */
   | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
   /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */

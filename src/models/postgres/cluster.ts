@@ -169,7 +169,7 @@ export class PgCluster {
   // ---------------------------------------------------------------- recording helpers
 
   /** Records an event (a string: the transitional API of code not converted to facts yet). */
-  log(node: PgNode | null, kind: EventKind, fact: Fact | string, lines: readonly (LogLine | null)[] = []): SimEvent {
+  log(node: PgNode | null, kind: EventKind, fact: Fact, lines: readonly (LogLine | null)[] = []): SimEvent {
     // A parked retry loop of that server goes on attempt by attempt after this event (retry.ts).
     if (node && this.retries.isParked(node)) this.retries.resume(node);
     return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, fact, lines);
@@ -852,9 +852,9 @@ export class PgCluster {
    * checkpoint, an immediate stop is a crash). `why` is logged. Without `restart` it stays down (a manager
    * rebuilds it first: Patroni ha.py demote does not start a node that needs pg_rewind).
    */
-  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact | string, restart = true): void {
+  demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact, restart = true): void {
     if (n.role.kind !== 'primary') return;
-    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why: typeof why === 'string' ? { kind: 'prose', text: why } : why, ...(restart ? {} : { rebuild: true as const }) });
+    this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why, ...(restart ? {} : { rebuild: true as const }) });
     if (how === 'immediate') this.crash(n);
     else this.stop(n);
     n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
@@ -916,7 +916,7 @@ export class PgCluster {
   private slotNameReloaded(n: PgNode): void {
     const role = n.role;
     if (!n.running || role.kind !== 'standby' || role.receiver.status !== 'streaming') return;
-    this.log(n, 'setting', `${n.name}'s walreceiver restarts to stream through primary_slot_name = '${n.settings.primarySlotName ?? ''}'`, [pgLog.walReceiverShutdownRequested()]);
+    this.log(n, 'setting', { kind: 'walreceiver-restarts-for-slot', node: n.name, slot: n.settings.primarySlotName ?? '', rule: 'startup.c:StartupRereadConfig' }, [pgLog.walReceiverShutdownRequested()]);
     this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
     role.receiver = { status: 'stopped' };

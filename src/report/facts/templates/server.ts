@@ -22,6 +22,7 @@ export const SERVER: TemplatesOf<ServerFact> = {
   'repoint-dropped': (f) =>
     p`${code('primary_conninfo')} of ${node(f.node)} now names ${node(f.upstream)} (reloaded), but its walreceiver, idle since ${node(f.previous)} ended the stream at the end of a timeline, keeps its connection to ${node(f.previous)}: the restart request is dropped, and ${node(f.node)} reaches ${node(f.upstream)} only once that connection breaks or the server restarts`,
   repointed: (f) => p`${node(f.node)} now streams from ${node(f.upstream)} (${code('primary_conninfo')} reloaded; the walreceiver restarts)`,
+  'walreceiver-restarts-for-slot': (f) => p`the walreceiver of ${node(f.node)} restarts to stream through ${code(`primary_slot_name = '${f.slot}'`)}`,
   'settings-changed': (f) => p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}`,
   'crash-lost-unflushed': (f) =>
     p`${node(f.node)} crashed with ${formatSize(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
