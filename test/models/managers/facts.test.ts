@@ -97,9 +97,9 @@ describe('failover manager facts: the templates (report/facts/templates/managers
     );
   });
 
-  it('the rule a fact follows: in brackets after the prose in HTML, a field in JSON (LSNs written as PostgreSQL writes them)', () => {
+  it('the rule a fact follows: a mark after the prose in HTML, a field in JSON (LSNs written as PostgreSQL writes them)', () => {
     const f: Fact = { kind: 'patroni-demoting', node: 'pg<1>', mode: 'immediate-nolock', rule: 'patroni/ha.py:Ha.demote' };
-    expect(factHtml(f)).toBe('patroni on <span class="node">pg&lt;1&gt;</span>: Demoting self (immediate-nolock) <span class="rule" title="the real system\'s source this behaviour follows">(patroni/ha.py:Ha.demote)</span>');
+    expect(factHtml(f)).toBe('patroni on <span class="node">pg&lt;1&gt;</span>: Demoting self (immediate-nolock) <span class="rule" title="the model follows patroni/ha.py:Ha.demote in the real source">patroni/ha.py:Ha.demote</span>');
     expect(factHtml({ kind: 'no-leader' })).toBe('there is no leader');
     const status: Fact = { kind: 'member-status', node: 'pg2', status: { kind: 'ahead', lsn: lsn(0, 0x100), myLsn: lsn(0, 0x80) } };
     expect(factJson(status)).toEqual({ kind: 'member-status', node: 'pg2', status: { kind: 'ahead', lsn: '0/100', myLsn: '0/80' } });
