@@ -70,6 +70,19 @@ describe('block replication stalls', () => {
     expect(aReport.stalls).toEqual([]);
   });
 
+  it('a peer-latency stall is explained by the wait protocol C puts on every write, as long as the latency it causes', () => {
+    const r = run({ protocol: 'C', backup: '60%', duration: '5m' }).report;
+    const chain = stalls(r, 'peer-latency')[0]!.chain!.map((c) => c.text);
+    // The peer's disk is why the peer is slow; the last step is the write's wait for it (the label's meaning).
+    expect(chain[0]).toMatch(/peer-disk/);
+    const wait = /protocol C completes a write only when the peer has it.*every write waits about (\d+) ms/.exec(chain.at(-1)!);
+    expect(wait).not.toBeNull();
+    // The wait the chain names is the write latency the application saw, within a fifth.
+    const worst = Math.max(...latencies(r)) * 1000;
+    expect(Number(wait![1])).toBeGreaterThan(0.8 * worst);
+    expect(Number(wait![1])).toBeLessThan(1.2 * worst);
+  });
+
   it('the same seed gives a byte-identical report', () => {
     const o: DrbdFixture = { connected: false, peerMembers: 4, bgi: '30%', duration: '5m' };
     expect(JSON.stringify(run(o).report)).toBe(JSON.stringify(run(o).report));
