@@ -168,7 +168,7 @@ export class PgCluster {
 
   // ---------------------------------------------------------------- recording helpers
 
-  /** Records an event (a string: the transitional API of code not converted to facts yet). */
+  /** Records an event of this cluster: a fact (history/facts), with the server log lines it printed. */
   log(node: PgNode | null, kind: EventKind, fact: Fact, lines: readonly (LogLine | null)[] = []): SimEvent {
     // A parked retry loop of that server goes on attempt by attempt after this event (retry.ts).
     if (node && this.retries.isParked(node)) this.retries.resume(node);
