@@ -153,7 +153,7 @@ export function renderHtml(result: ChartInput): string {
       out.push(cells(body.join('')));
       continue;
     }
-    const rep = e.repeated ? ` <span class="muted">${esc(`(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
+    const rep = e.repeated ? ` <span class="muted">${esc(e.repeated.count === 2 ? `(twice, the second at ${at(e.repeated.last)})` : `(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
     out.push(cells(`${factHtml(factFromJson(e.fact))}${rep}${logLines(e.log)}`));
   }
   out.push('</tbody></table>');
