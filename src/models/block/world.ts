@@ -31,7 +31,7 @@ import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
-import { readersKey, readingsOf, sameNumbers, valueDisks } from './readings.ts';
+import { readersKey, readingsOf, sameNumbers, sameReadings, valueDisks, waitBound, withinWaitBound, type Readings, type WaitBound } from './readings.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
@@ -75,7 +75,9 @@ export class BlockWorld implements BlockView {
   private flows = new Map<string, ResourceFlow>();
   /** Each resource's state when its flow was last computed (stateOf), and what it read of the disks' solutions then (readings.ts). */
   private readonly lastState = new Map<string, unknown[]>();
-  private readonly readings = new Map<string, number[]>();
+  private readonly readings = new Map<string, Readings>();
+  /** Each blocked volume's bound on its primary disk's wait within which its flow stays as computed (readings.ts waitBound). */
+  private readonly waitBounds = new Map<string, WaitBound | null>();
   /** Within a reflow: what each resource's last flow was computed from of its previous flow (prevInputs). */
   private readonly prevRead = new Map<string, number[]>();
   /** Each disk's last capacity solution, and each resource's peer drain summed from it (the disks that receive replicated data). */
@@ -106,6 +108,8 @@ export class BlockWorld implements BlockView {
   readonly solver = new DiskSolverCache();
   /** Resource flows computed (a reflow computes again only those whose inputs moved): the model's unit of work, for benchmarks and tests. */
   flowsComputed = 0;
+  /** Flows kept because a moved solution stayed within the volume's wait bound (readings.ts), for tests. */
+  flowsKeptByBound = 0;
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
   /** The Pacemaker/Corosync cluster managing DRBD resources, when the scenario has one. */
@@ -815,11 +819,19 @@ export class BlockWorld implements BlockView {
         if (computed.has(r.name)) {
           // Computed already at this instant: again only if what it read (the solutions, its previous flow)
           // moved since; the same inputs give the same flow.
-          if (sameNumbers(this.readings.get(r.name), read) && sameNumbers(this.prevRead.get(r.name), prevIn)) continue;
-        } else if (before && !forced.has(r.name) && sameNumbers(this.readings.get(r.name), read)) {
+          if (sameReadings(this.readings.get(r.name), read) && sameNumbers(this.prevRead.get(r.name), prevIn)) continue;
+        } else if (before && !forced.has(r.name)) {
           // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
           // volumes on shared disks most events touch one of them (issue 12, cost).
-          continue;
+          const old = this.readings.get(r.name);
+          if (sameReadings(old, read)) continue;
+          // Blocked behind its send buffer, a volume does not feel its primary's wait within its bound: its
+          // readings stay those it was computed from, the next solution is checked against them again.
+          const bound = this.waitBounds.get(r.name);
+          if (bound && old && sameNumbers(old.rest, read.rest) && withinWaitBound(r, ws, sols.get(r.primaryDisk), bound)) {
+            this.flowsKeptByBound++;
+            continue;
+          }
         }
         computed.add(r.name);
         changed.add(r.name);
@@ -828,6 +840,7 @@ export class BlockWorld implements BlockView {
         const f = flowOf(this, r, now, sols, drainCap);
         this.readings.set(r.name, read);
         this.prevRead.set(r.name, prevIn);
+        this.waitBounds.set(r.name, waitBound(r, ws, f, sols.get(r.primaryDisk), now));
         this.flowsComputed++;
         if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) movedFlow = true;
         this.flows.set(r.name, f);
