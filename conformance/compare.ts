@@ -1,6 +1,7 @@
 /** Per-step, per-node comparison of a real run with the model's, and docs/conformance.md. */
 import { statusOf, type SlotObservation, type StepObservation } from './observe.ts';
-import { applyIntended, describeOp, describeTopology, initialIntended, type Sequence } from './sequence.ts';
+import { applyIntended, describeOp, describeTopology, initialIntended, type Op, type Sequence } from './sequence.ts';
+import { reattributed } from './logs.ts';
 
 export interface Difference {
   readonly step: number;
@@ -18,6 +19,8 @@ export interface Difference {
   readonly carried?: boolean;
   /** The node's connection to its upstream was cut during the step (from its `cut` step to its `heal` step, both included). */
   readonly cut?: boolean;
+  /** Lines only: the one line that only one side wrote, its process, and the step's operation (for LIMITATIONS). */
+  readonly line?: { readonly process: string; readonly text: string; readonly side: 'real' | 'model'; readonly opKind: Op['kind']; readonly opNode: string; readonly upstream: string | null; readonly backupSource: boolean };
 }
 
 /** Observations compared only when asked (--compare), or by default where they are comparable (EXTENDED_DEFAULT). */
@@ -62,6 +65,25 @@ function slotsAgree(real: readonly SlotObservation[], model: readonly SlotObserv
     const near = (a: number | null, b: number | null) => (a === null) === (b === null) && (a === null || Math.abs(a - b!) <= 1);
     return near(r.restartBehind, m.restartBehind) && near(r.safeSegments, m.safeSegments);
   });
+}
+
+/**
+ * A log line as compared (both sides): what the harness's setup decides rather than the server is dropped. The
+ * address a libpq message names (the harness connects to 127.0.0.1 on its own ports, the model to the node's name
+ * on 5432), the receiver's name of 18's connection failure (cluster_name, unset by the harness: "walreceiver"; the
+ * model takes the node's name), primary_conninfo's value, and a checkpoint's statistics (buffers written, files
+ * added, removed and recycled, sync files: the model keeps no buffers), whose shape per version stays compared.
+ */
+export function lineKey(line: string): string {
+  return line
+    .replace(/connection to server at "[^"]*"( \([^)]*\))?, port \d+ failed/g, 'connection to server at …, port … failed')
+    .replace(/on host "[^"]*" and accepting\n?\s*TCP\/IP connections on port \d+/g, 'on host … and accepting TCP/IP connections on port …')
+    .replace(/streaming replication receiver "[^"]*"/, 'streaming replication receiver "…"')
+    .replace(/parameter "primary_conninfo" changed to "[^"]*"/, 'parameter "primary_conninfo" changed to "…"')
+    .replace(/wrote \d+ buffers \([\d.]+%\)/, 'wrote … buffers (…%)')
+    .replace(/wrote \d+ SLRU buffers/, 'wrote … SLRU buffers')
+    .replace(/\d+ WAL file\(s\) added, \d+ removed, \d+ recycled/, '… WAL file(s) added, … removed, … recycled')
+    .replace(/sync files=\d+/, 'sync files=…');
 }
 
 export interface SequenceResult {
@@ -144,12 +166,14 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
         out.push({ step: k, op: describeOp(op), node: n.name, field: 'slots', real: show(rn.slots), model: show(mn.slots) });
       }
       if (extra.has('lines') && rn.lines && mn.lines) {
-        for (const proc of new Set([...Object.keys(rn.lines), ...Object.keys(mn.lines)])) {
-          const a = new Set(rn.lines[proc] ?? []);
-          const b = new Set(mn.lines[proc] ?? []);
-          const onlyA = [...a].filter((x) => !b.has(x));
-          const onlyB = [...b].filter((x) => !a.has(x));
-          if (onlyA.length || onlyB.length) out.push({ step: k, op: describeOp(op), node: n.name, field: 'lines', real: `${proc}: ${onlyA.join(' / ') || '—'}`, model: `${proc}: ${onlyB.join(' / ') || '—'}` });
+        // One difference per line that only one side wrote, so that a limitation can name the lines it covers.
+        const realLines = reattributed(rn.lines);
+        for (const proc of new Set([...Object.keys(realLines), ...Object.keys(mn.lines)])) {
+          const a = new Set((realLines[proc] ?? []).map(lineKey));
+          const b = new Set((mn.lines[proc] ?? []).map(lineKey));
+          const at = { opKind: op.kind, opNode: op.node, upstream: up, backupSource: seq.nodes.some((m) => m.upstream === n.name) };
+          for (const x of a) if (!b.has(x)) out.push({ step: k, op: describeOp(op), node: n.name, field: 'lines', real: `${proc}: ${x}`, model: '—', line: { process: proc, text: x, side: 'real', ...at }, ...(cutNow.has(n.name) ? { cut: true } : {}) });
+          for (const x of b) if (!a.has(x)) out.push({ step: k, op: describeOp(op), node: n.name, field: 'lines', real: '—', model: `${proc}: ${x}`, line: { process: proc, text: x, side: 'model', ...at }, ...(cutNow.has(n.name) ? { cut: true } : {}) });
         }
       }
       const rm = new Set(rn.messages);
@@ -175,7 +199,22 @@ export interface Limitation {
   readonly matches: (d: Difference, major: number) => boolean;
   readonly text: string;
 }
+/** A walreceiver's failed connection and the startup process's lines of its retry loop (lines compared per process). */
+const RETRY_LINE = /^(FATAL:  (streaming replication receiver "…" )?could not connect to the primary server|FATAL:  could not receive database system identifier|LOG:  waiting for WAL to become available|FATAL:  could not send end-of-streaming message)/;
+/** Operations that take a real server a moment (a shutdown checkpoint, a start, the end of recovery). */
+const SLOW_OPS: ReadonlySet<string> = new Set(['stop', 'restart', 'start', 'repoint', 'promote', 'configure', 'useSlot']);
+
 export const LIMITATIONS: readonly Limitation[] = [
+  {
+    id: 'upstream-operation-takes-time',
+    matches: (d) => d.field === 'lines' && d.line !== undefined && d.node !== d.line.opNode && d.line.upstream === d.line.opNode && SLOW_OPS.has(d.line.opKind) && RETRY_LINE.test(d.line.text),
+    text: "A stop, start, restart or promotion of a standby's upstream takes the real server a moment (its shutdown checkpoint, its start, the end of recovery), during which the standby's walreceiver, which tries again every `wal_retrieve_retry_interval` (1 s here), is refused (`Connection refused`, `the database system is shutting down` or `is starting up`, `server closed the connection unexpectedly`) and its startup process logs `waiting for WAL to become available` (15+) before each sleep: how many of these lines the real standby writes depends on how long the operation took. The model performs the operation at one instant. Only a difference of such lines (lines compared per process), on a node whose upstream is the node the step operates, during one of these operations, is counted as this.",
+  },
+  {
+    id: 'restartpoint-after-backup',
+    matches: (d) => d.field === 'lines' && d.line !== undefined && d.line.side === 'real' && d.line.process === 'checkpointer' && d.line.backupSource && /^(LOG:  restartpoint (starting: time|complete: )|LOG:  recovery restart point at|DETAIL:  [Ll]ast completed transaction was at log time)/.test(d.line.text),
+    text: "The harness clones a cascaded standby with the low-level backup API on its upstream standby (conformance/clone.ts), whose `pg_backup_start` asks that standby for a restartpoint; it has no new checkpoint record to restart from and skips it, and from then its checkpointer tries again every 15 s (checkpointer.c CheckpointerMain: `last_checkpoint_time = now - CheckPointTimeout + 15` when no restartpoint was performed), so it logs a restartpoint (`restartpoint starting: time`, `restartpoint complete`, `recovery restart point at` with the last transaction's time) within 15 s of every checkpoint record it replays, its upstream's shutdown checkpoint included; seen on every such standby of the full run and on no other. The model's scenarios take no backup on a standby, and its standbys' restartpoints follow `checkpoint_timeout` (1 h here). Only those lines of a standby that is another standby's upstream are counted as this.",
+  },
   {
     id: 'retry-during-operation',
     matches: (d) => d.field === 'messages' && d.carried === true,
