@@ -22,7 +22,7 @@ import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
-import { unreachableAttempt } from './reconnect.ts';
+import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
@@ -264,7 +264,16 @@ export class PgCluster {
       // exits ([EXP] on 15.18), and the next attempt starts a new process.
       return fail('upstream-down', pgLog.identifySystemLost(n.version), { kind: 'upstream-shut-down', node: n.name, upstream: up.name });
     }
+    if (!this.reachable(n, up) && wr?.idle && now - (wr.requestSince ?? now) < DATA_GIVE_UP) {
+      // An idle walreceiver restarts on its own connection: its request is data on an established connection, which
+      // TCP retransmits without an error until it gives up (reconnect.ts DATA_GIVE_UP); it is answered at the first
+      // retransmission after the path is back (the walreceiver waits in libpqwalreceiver.c libpqrcv_PQexec with no
+      // timeout). Past the give-up the connection is dead and the next attempt is a new one.
+      role.walreceiver = { ...wr, requestSince: wr.requestSince ?? now };
+      return this.wait(n, 'upstream-unreachable', [], { kind: 'upstream-unreachable', node: n.name, upstream: up.name, upstreamRunning: up.running }, { attempt: (DATA_GIVE_UP - (now - (wr.requestSince ?? now))) as Micros, attemptKind: 'data', connected: true, quiet: wr.requestSince !== undefined });
+    }
     if (!this.reachable(n, up)) {
+      if (wr) role.walreceiver = null;
       // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers. It
       // lasts until the kernel gives up (reconnect.ts), and connects at its next SYN if the path comes back.
       // Approximation: its failure is logged when it starts.
@@ -450,7 +459,7 @@ export class PgCluster {
       // the walreceiver stays connected, its start logged once (observed on 10.23 to 18.4: seed-10).
       lines.unshift(line);
     }
-    this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why);
+    this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why, { connected: limit === null && role.walreceiver !== null });
   }
 
   /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
@@ -518,6 +527,9 @@ export class PgCluster {
     }
     beforeFollow?.();
     role.target = candidate;
+    // The new timeline begins with its promotion's records (end of recovery, checkpoint), which the model does not
+    // write: the next end of WAL the startup process meets is past them, a new position to complain about.
+    n.recovery.lastComplaint = null;
     this.log(n, 'follow', { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
@@ -537,7 +549,7 @@ export class PgCluster {
     reason: WaitReason,
     line: LogLine | null | readonly (LogLine | null)[],
     why: WaitFact,
-    opts: { retryAfter?: Micros; quiet?: boolean; attempt?: Micros } = {},
+    opts: { retryAfter?: Micros; quiet?: boolean; attempt?: Micros; attemptKind?: AttemptKind; connected?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
     const interval = n.settings.walRetrieveRetryInterval;
@@ -546,14 +558,16 @@ export class PgCluster {
     // xlogrecovery.c WaitForWALToBecomeAvailable: the first failure is retried at once, later ones an interval
     // after the previous (retry.ts), and 15+ logs `waiting for WAL to become available` before each sleep.
     const now = this.ctx.sim.now;
-    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval, attempt);
+    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval, attempt, opts.attemptKind);
     const was = role.receiver;
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
-    lines.push(this.endOfWalComplaint(n));
+    // A walreceiver that stays connected (streaming in vain) keeps the startup process on the stream: it neither
+    // reads pg_wal to its end nor sleeps.
+    if (!opts.connected) lines.push(this.endOfWalComplaint(n));
     // The startup process logs it before a sleep: none when the attempt itself outlasted the interval.
-    if (at > now + attempt) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (at > now + attempt && !opts.connected) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
     if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
       role.receiver = { status: 'waiting', reason, retry: null };
@@ -1123,13 +1137,14 @@ export class PgCluster {
         n,
         'stuck',
         { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli },
-        [...this.opening(n), pgLog.enteringStandby()],
+        [...this.opening(n), pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
       this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [
         ...this.opening(n),
         pgLog.enteringStandby(),
         n.recovery.redoStarted ? serverLog.redoStarts(n.recovery.redoFrom) : null,
+        role.upstream === null && !n.settings.restoreCommand ? serverLog.noSourceOfWal(n.version) : null,
         serverLog.consistent(end),
         pgLog.readyToAcceptReadOnly(n.version),
         this.endOfWalComplaint(n),
@@ -1153,8 +1168,8 @@ export class PgCluster {
   }
 
   /** A start's first lines: the postmaster's listen addresses, the startup process's reading of the control file. */
-  private opening(n: PgNode): LogLine[] {
-    return [...serverLog.listening(n.version, 5432), serverLog.lastState(n.lastDown.state, n.lastDown.at)];
+  private opening(n: PgNode): (LogLine | null)[] {
+    return [serverLog.starting(n.version), ...serverLog.listening(n.version, 5432), serverLog.lastState(n.lastDown.state, n.lastDown.at)];
   }
 
   /**
@@ -1163,7 +1178,7 @@ export class PgCluster {
    * (xlogrecovery.c emode_for_corrupt_record: the same position again is DEBUG1).
    */
   private endOfWalComplaint(n: PgNode): LogLine | null {
-    if (n.role.kind !== 'standby' || n.role.phase !== 'redo') return null;
+    if (n.role.kind !== 'standby') return null;
     const end = n.walEnd(this.ctx.sim.now);
     if (n.recovery.lastComplaint !== null && Math.abs(n.recovery.lastComplaint - end) < 0.5) return null;
     n.recovery.lastComplaint = end;
@@ -1201,7 +1216,7 @@ export class PgCluster {
     const onTarget = timelineAt(target, n.checkpoint.lsn);
     if (onTarget.tli !== n.checkpoint.tli) {
       const forkAt = switchPointOf(target, n.checkpoint.tli).end ?? target.begin;
-      return pgLog.notAChildFatal(target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
+      return pgLog.notAChildFatal(n.version, target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
     }
     const minRecoveryPoint = n.walEnd(this.ctx.sim.now);
     const mrpTl = timelineAt(n.wal.timeline, Math.max(0, minRecoveryPoint - 1));
@@ -1230,7 +1245,22 @@ export class PgCluster {
   /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
   requestCheckpoint(n: PgNode): void {
     if (!n.running) return;
-    this.log(n, 'checkpoint', { kind: 'checkpoint-requested', node: n.name });
+    // With log_checkpoints, CHECKPOINT's lines (xlog.c LogCheckpointStart/End: `immediate force wait` on a primary,
+    // `immediate wait` for a standby's restartpoint, which then says where the next recovery starts).
+    const done = n.settings.logCheckpoints ? this.storage.checkpointer.manualOutcome(n) : null;
+    const restart = done?.kind === 'restartpoint';
+    this.log(
+      n,
+      'checkpoint',
+      { kind: 'checkpoint-requested', node: n.name },
+      done
+        ? [
+            serverLog.checkpointStarting({ restartpoint: restart, immediate: true, force: !restart, wait: true }),
+            serverLog.checkpointComplete(n.version, restart, 0, 0, done.lsn, done.redo),
+            restart ? serverLog.recoveryRestartPoint(n.version, done.redo, this.ctx.sim.now) : null,
+          ]
+        : [],
+    );
     this.storage.checkpointer.manual(n);
   }
 

@@ -178,11 +178,12 @@ export const pgLog = {
   enteringStandby: (): LogLine => log('startup', 'entering standby mode'),
   shutDown: (): LogLine => log('postmaster', 'database system is shut down'),
   interrupted: (): LogLine => log('startup', 'database system was interrupted; last known up at the crash'),
-  notAChildFatal: (tli: number, ckpt: Lsn, ckptTli: number, forkAt: Lsn): LogLine => ({
+  /** xlogrecovery.c InitWalRecovery; 18 names the file (`Latest checkpoint in file "pg_control" is at`, observed on 18.4). */
+  notAChildFatal: (version: PgMajor, tli: number, ckpt: Lsn, ckptTli: number, forkAt: Lsn): LogLine => ({
     process: 'startup',
     level: 'FATAL',
     message: `requested timeline ${tli} is not a child of this server's history`,
-    detail: `Latest checkpoint is at ${formatLsn(ckpt)} on timeline ${ckptTli}, but in the history of the requested timeline, the server forked off from that timeline at ${formatLsn(forkAt)}.`,
+    detail: `Latest checkpoint ${version >= 18 ? 'in file "pg_control" ' : ''}is at ${formatLsn(ckpt)} on timeline ${ckptTli}, but in the history of the requested timeline, the server forked off from that timeline at ${formatLsn(forkAt)}.`,
   }),
   noMinRecoveryPointFatal: (tli: number, minRecoveryPoint: Lsn, mrpTli: number): LogLine => ({
     process: 'startup',

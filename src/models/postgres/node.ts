@@ -57,6 +57,8 @@ export interface Walreceiver {
    * the same connection.
    */
   readonly idle: boolean;
+  /** An idle walreceiver's restart request waiting on a cut connection since then (cluster.ts connect). */
+  readonly requestSince?: Micros;
 }
 
 export interface StandbyRole {

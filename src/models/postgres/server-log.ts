@@ -38,6 +38,8 @@ export interface CheckpointFlags {
 }
 
 export const serverLog = {
+  /** postmaster.c PostmasterMain (12+): the version and build; the model knows the major only. */
+  starting: (version: PgMajor): LogLine | null => (version >= 12 ? chatter('postmaster', `starting PostgreSQL ${version}.0 on x86_64-pc-linux-gnu, 64-bit`) : null),
   /** postmaster.c PostmasterMain (10+): one line per listen address, then the Unix socket (listen_addresses '127.0.0.1'). */
   listening: (version: PgMajor, port: number): LogLine[] =>
     version >= 10 ? [chatter('postmaster', `listening on IPv4 address "127.0.0.1", port ${port}`), chatter('postmaster', `listening on Unix socket "/tmp/.s.PGSQL.${port}"`)] : [],
@@ -62,6 +64,11 @@ export const serverLog = {
   redoStarts: (at: Lsn): LogLine => chatter('startup', `redo starts at ${formatLsn(at)}`),
   /** xlogrecovery.c PerformWalRecovery: no record after the checkpoint's (redo never started). */
   redoNotRequired: (): LogLine => ({ process: 'startup', level: 'LOG', message: 'redo is not required' }),
+  /** xlogrecovery.c validateRecoveryParameters (12+): a standby with neither a stream nor an archive; the settings quoted from 17. */
+  noSourceOfWal: (version: PgMajor): LogLine | null =>
+    version >= 12
+      ? { process: 'startup', level: 'WARNING', message: version >= 17 ? 'specified neither "primary_conninfo" nor "restore_command"' : 'specified neither primary_conninfo nor restore_command', hint: 'The database server will regularly poll the pg_wal subdirectory to check for files placed there.', chatter: true }
+      : null,
   /** xlogrecovery.c CheckRecoveryConsistency (xlog.c before 15). */
   consistent: (at: Lsn): LogLine => chatter('startup', `consistent recovery state reached at ${formatLsn(at)}`),
   /**
@@ -90,14 +97,16 @@ export const serverLog = {
   ],
   /**
    * A fast shutdown (pg_ctl stop -m fast), before `database system is shut down`: the postmaster's request, the
-   * logical replication launcher's exit on a primary (11+), the checkpointer's shutdown checkpoint (observed on
+   * logical replication launcher's exit on a primary (10+, a `worker process` on 10), the checkpointer's shutdown checkpoint (observed on
    * 10.23 to 18.4). A standby's shutdown restartpoint is not logged (the model does not know whether it has a new
    * checkpoint record to restart from).
    */
   fastShutdown: (version: PgMajor, primary: boolean, logCheckpoints: boolean, end: Lsn): LogLine[] => [
     chatter('postmaster', 'received fast shutdown request'),
     chatter('postmaster', 'aborting any active transactions'),
-    ...(primary && version >= 11 ? [chatter('postmaster', 'background worker "logical replication launcher" (PID 1) exited with exit code 1')] : []),
+    ...(primary && version >= 10
+      ? [chatter('postmaster', version >= 11 ? 'background worker "logical replication launcher" (PID 1) exited with exit code 1' : 'worker process: logical replication launcher (PID 1) exited with exit code 1')]
+      : []),
     chatter('checkpointer', 'shutting down'),
     ...(primary && logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, shutdown: true, immediate: true }), serverLog.checkpointComplete(version, false, 0, 0, end, end)] : []),
   ],
