@@ -91,6 +91,8 @@ export function toScenario(seq: Sequence, major = 15): Scenario {
         checkpointTimeout: seconds(3600),
         maxWalSize: 1024 * MiB,
         walRetrieveRetryInterval: seconds(1),
+        // real.ts writes log_checkpoints = on for every major.
+        logCheckpoints: true,
       },
     }),
   );
@@ -243,6 +245,18 @@ function hasRange(n: PgNode, r: StepRange, now: Micros, history: History): 'all'
   return reach > r.from + 0.5 ? 'some' : 'none';
 }
 
+/**
+ * The line after which the harness reads the log of the node a step operates (real.ts newLines): a stop from its
+ * shutdown's end, a promote from the request, a start (or a restart, or a repoint that restarts: of a primary,
+ * or up to 12 where primary_conninfo needs a restart) from the new postmaster's first line; null: every line.
+ */
+function clipMarker(op: Op, wasPrimary: boolean, major: number): RegExp | null {
+  if (op.kind === 'stop') return /^database system is shut down/;
+  if (op.kind === 'promote') return /^received promote request/;
+  if (op.kind === 'restart' || op.kind === 'start' || (op.kind === 'repoint' && (wasPrimary || major < 13))) return /^(starting PostgreSQL|listening on IPv4 address)/;
+  return null;
+}
+
 export function runModel(seq: Sequence, major = 15): StepObservation[] {
   const scenario = toScenario(seq, major);
   const world = new World(scenario);
@@ -259,6 +273,7 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
     const before = writer ? { timeline: writer.wal.timeline, end: writer.walEnd(sim.now), primary: writer.running && writer.isPrimary } : null;
     const t1 = (stepAt(k + 1) - 1) as Micros;
     sim.run(t1);
+    const clip = clipMarker(op, intended.role.get(op.node) === 'primary', major);
     applyIntended(intended, op);
     let accepted: boolean | null = null;
     if (writer && before) {
@@ -277,27 +292,33 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
       }
       const messages = new Set<string>();
       const linesByProcess: Record<string, string[]> = {};
+      const ordered: { proc: string; text: string; line: string }[] = [];
       for (const e of world.ctx.history.events) {
         if (e.node !== n.name) continue;
         const last = e.repeat?.last ?? e.at;
         if (last < t0 || e.at > t1) continue;
-        for (const line of e.log) {
+        for (const line of e.serverLog ?? e.log) {
           const [first, ...rest] = line.split('\n');
           const m = first!.match(/^(.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|PANIC):  (.*)$/);
           const proc = m ? m[1]! : line.split(' ', 1)[0]!;
           if (m && proc !== 'client backend') {
             // A real log line per prefix: the message's first line, then its DETAIL, HINT and CONTEXT lines
             // (a message's own continuation lines carry no prefix and are not lines of their own there).
-            const own = (linesByProcess[proc] ??= []);
-            own.push(`${m[2]}:  ${normaliseLine(m[3]!)}`);
+            ordered.push({ proc, text: m[3]!, line: `${m[2]}:  ${normaliseLine(m[3]!)}` });
             for (const r of rest) {
               const d = r.match(/^\t(DETAIL|HINT|CONTEXT):  (.*)$/);
-              if (d) own.push(`${d[1]}:  ${normaliseLine(d[2]!)}`);
+              if (d) ordered.push({ proc, text: d[2]!, line: `${d[1]}:  ${normaliseLine(d[2]!)}` });
             }
           }
           if (OWN_PROCESSES.has(proc)) for (const key of messageKeys(line)) messages.add(key);
         }
       }
+      // The operated node's lines from its operation's own start, as the harness reads them (real.ts newLines).
+      if (n.name === op.node && clip) {
+        const last = ordered.findLastIndex((l) => clip.test(l.text));
+        if (last >= 0) ordered.splice(0, last + 1);
+      }
+      for (const l of ordered) (linesByProcess[l.proc] ??= []).push(l.line);
       for (const p of Object.keys(linesByProcess)) linesByProcess[p] = [...new Set(linesByProcess[p])];
       const state = n.run.state === 'running' ? 'running' : intended.running.get(n.name) === false ? 'down' : n.run.state === 'failed' ? 'failed' : 'down';
       // A server that accepts no connections yet (a standby still reading its checkpoint record) answers no query.

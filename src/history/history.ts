@@ -41,6 +41,11 @@ export interface SimEvent {
   readonly fact: Fact;
   /** Lines a real server would have logged for this event. */
   readonly log: readonly string[];
+  /**
+   * Every line the server writes for this event in order, its chatter (messages.ts LogLine.chatter, which the
+   * reports hide) included; absent when there is none (then it is `log`).
+   */
+  readonly serverLog?: readonly string[];
   /** Identical consecutive events of one node collapse into one with a repeat count. */
   repeat: { count: number; last: Micros } | null;
 }
@@ -324,9 +329,10 @@ export class History {
    */
   event(at: Micros, cluster: string | null, node: string | null, kind: EventKind, what: Fact, log: readonly (LogLine | null)[] = []): SimEvent {
     const fact = what;
-    const lines = log.filter((l): l is LogLine => l !== null).map(renderLogLine);
+    const lines = log.filter((l): l is LogLine => l !== null && !l.chatter).map(renderLogLine);
+    const serverLog = log.some((l) => l?.chatter) ? log.filter((l): l is LogLine => l !== null).map(renderLogLine) : null;
     const factId = factKey(fact);
-    this.mix(`${at}|${node}|${kind}|${factId}|${lines.join('\n')}`);
+    this.mix(`${at}|${node}|${kind}|${factId}|${(serverLog ?? lines).join('\n')}`);
     const key = node ?? `cluster:${cluster}`;
     const prev = this.lastEventOfNode.get(key);
     if (prev && prev.kind === kind && this.lastKeyOfNode.get(key) === factId && prev.log.join('\n') === lines.join('\n')) {
@@ -336,7 +342,9 @@ export class History {
       } else prev.repeat = { count: 2, last: at };
       return prev;
     }
-    const ev: SimEvent = { at, cluster, node, kind, fact, log: lines, repeat: null };
+    // Chatter does not tell two events apart: a repeat keeps its first occurrence's (a retry loop's complaints
+    // about the same end of WAL are logged once by the server too: xlogrecovery.c emode_for_corrupt_record).
+    const ev: SimEvent = { at, cluster, node, kind, fact, log: lines, ...(serverLog ? { serverLog } : {}), repeat: null };
     this.events.push(ev);
     this.lastEventOfNode.set(key, ev);
     this.lastKeyOfNode.set(key, factId);

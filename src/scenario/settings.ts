@@ -320,6 +320,7 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(pgBoolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  log_checkpoints: opt(pgBoolean(), 'Whether the checkpointer logs each checkpoint and restartpoint (server chatter, hidden by the reports). Default on from 15, off before.'),
   wal_log_hints: opt(pgBoolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
   data_checksums: opt(pgBoolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
   archive_mode: opt(
@@ -396,6 +397,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.log_checkpoints !== undefined) out.logCheckpoints = v.log_checkpoints as boolean;
   if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
   if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;
   if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;

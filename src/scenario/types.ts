@@ -103,6 +103,8 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   /** 9.4+: a standby replays a commit no earlier than its commit time on the primary plus this. */
   readonly recoveryMinApplyDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
+  /** log_checkpoints: the checkpointer logs each checkpoint's start and end (default on from 15). */
+  readonly logCheckpoints?: boolean;
   /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */
   readonly primarySlotName?: string | null;
   /** WAL archiving (postgres-2.md §2.1): off, on, always (9.5+: a standby archives what it receives too). */

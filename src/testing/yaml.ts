@@ -96,6 +96,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
   if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.logCheckpoints !== undefined) out.log_checkpoints = s.logCheckpoints;
   if (s.walLogHints !== undefined) out.wal_log_hints = s.walLogHints;
   if (s.dataChecksums !== undefined) out.data_checksums = s.dataChecksums;
   if (s.primarySlotName !== undefined && s.primarySlotName !== null) out.primary_slot_name = s.primarySlotName;

@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareRuns } from '../../conformance/compare.ts';
+import { compareRuns, LIMITATIONS } from '../../conformance/compare.ts';
 import { runModel } from '../../conformance/model.ts';
 import type { StepObservation } from '../../conformance/observe.ts';
 import type { Sequence } from '../../conformance/sequence.ts';
@@ -29,7 +29,10 @@ for (const file of files) {
   describe(`the model agrees with recorded real servers (${recorded.pgVersion})`, () => {
     for (const { seq, real } of recorded.sequences) {
       it(seq.id, () => {
-        const differences = compareRuns(seq, real, runModel(seq, major)).map((d) => `step ${d.step} (${d.op}) ${d.node} ${d.field}: real ${d.real} | model ${d.model}`);
+        // Log lines differ in places by a documented limitation (compare.ts LIMITATIONS); nothing else may.
+        const differences = compareRuns(seq, real, runModel(seq, major))
+          .filter((d) => !LIMITATIONS.some((l) => l.matches(d, major)))
+          .map((d) => `step ${d.step} (${d.op}) ${d.node} ${d.field}: real ${d.real} | model ${d.model}`);
         expect(differences).toEqual([]);
       });
     }

@@ -191,6 +191,20 @@ export class Checkpointer {
     this.begin(n, { immediate: n.version < 9.3, force: true });
   }
 
+  /**
+   * What the plan's CHECKPOINT will do on `n`: a checkpoint on a primary (forced), on a standby a restartpoint at
+   * the newest checkpoint record replayed if it is newer than the last restartpoint's, else nothing (xlog.c
+   * CreateRestartPoint: "skipping restartpoint", DEBUG2); `redo` and `lsn`: the checkpoint's positions.
+   */
+  manualOutcome(n: PgNode): { readonly kind: 'checkpoint' | 'restartpoint'; readonly redo: Lsn; readonly lsn: Lsn } | null {
+    if (!n.running) return null;
+    const now = this.sim.now;
+    if (n.isPrimary) return { kind: 'checkpoint', redo: n.walEnd(now), lsn: n.walEnd(now) };
+    const s = this.stateOf(n);
+    const record = s.running?.record ?? this.records.newestBefore(n.wal.timeline, this.host.replayPosition(n, now));
+    return record && (s.running !== null || record.redo > s.completedRedo) ? { kind: 'restartpoint', redo: record.redo, lsn: record.lsn } : null;
+  }
+
   /** The plan's CHECKPOINT: immediate and forced; a running spread checkpoint stops throttling first. */
   manual(n: PgNode): void {
     if (!n.running) return;

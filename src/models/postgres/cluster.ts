@@ -22,11 +22,12 @@ import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
-import { unreachableAttempt } from './reconnect.ts';
+import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
 import { gucName, gucValue } from './guc.ts';
+import { serverLog } from './server-log.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
@@ -261,9 +262,18 @@ export class PgCluster {
     if (wr && (!up.running || up.boot !== wr.upstreamBoot)) {
       // The upstream's shutdown ended the connection; the walreceiver notices at its next IDENTIFY_SYSTEM and
       // exits ([EXP] on 15.18), and the next attempt starts a new process.
-      return fail('upstream-down', pgLog.identifySystemLost(), { kind: 'upstream-shut-down', node: n.name, upstream: up.name });
+      return fail('upstream-down', pgLog.identifySystemLost(n.version), { kind: 'upstream-shut-down', node: n.name, upstream: up.name });
+    }
+    if (!this.reachable(n, up) && wr?.idle && now - (wr.requestSince ?? now) < DATA_GIVE_UP) {
+      // An idle walreceiver restarts on its own connection: its request is data on an established connection, which
+      // TCP retransmits without an error until it gives up (reconnect.ts DATA_GIVE_UP); it is answered at the first
+      // retransmission after the path is back (the walreceiver waits in libpqwalreceiver.c libpqrcv_PQexec with no
+      // timeout). Past the give-up the connection is dead and the next attempt is a new one.
+      role.walreceiver = { ...wr, requestSince: wr.requestSince ?? now };
+      return this.wait(n, 'upstream-unreachable', [], { kind: 'upstream-unreachable', node: n.name, upstream: up.name, upstreamRunning: up.running }, { attempt: (DATA_GIVE_UP - (now - (wr.requestSince ?? now))) as Micros, attemptKind: 'data', connected: true, quiet: wr.requestSince !== undefined });
     }
     if (!this.reachable(n, up)) {
+      if (wr) role.walreceiver = null;
       // Behind a cut path a connection attempt times out whether or not the server runs: nothing answers. It
       // lasts until the kernel gives up (reconnect.ts), and connects at its next SYN if the path comes back.
       // Approximation: its failure is logged when it starts.
@@ -353,8 +363,12 @@ export class PgCluster {
     this.adoptWalTimeline(n, sent, end);
     role.receiver = { status: 'streaming', stream };
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli: startTli, idle: false };
+    // The startup process starts redo at the first record after its checkpoint's: logged here when the stream brings
+    // one (approximation: at the stream's start rather than when the record arrives).
+    const redoStarts = !n.recovery.redoStarted && Math.min(limit ?? Number.POSITIVE_INFINITY, upEnd) > n.recovery.redoFrom + 0.5;
+    if (redoStarts) n.recovery.redoStarted = true;
     if (!empty) {
-      this.log(n, 'replication', { kind: 'streaming', upstream: up.name, timeline: startTli, lsn: end, switchLsn: limit }, [line]);
+      this.log(n, 'replication', { kind: 'streaming', upstream: up.name, timeline: startTli, lsn: end, switchLsn: limit }, [line, redoStarts ? serverLog.redoStarts(n.recovery.redoFrom) : null]);
       this.recordReceiver(n, null, { kind: 'receiving', upstream: up.name, timeline: startTli });
     }
     this.requestReflow('changed');
@@ -431,8 +445,21 @@ export class PgCluster {
     if (limit !== null) {
       lines.unshift(line, pgLog.replicationTerminated(tli, limit));
       if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
+    } else if (reason === 'not-in-upstream-history' && this.sendable(up, this.ctx.sim.now) > n.walEnd(this.ctx.sim.now) + 0.5) {
+      // A same-numbered sibling timeline with records past this standby's end: they do not continue its WAL; its
+      // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv),
+      // and the next attempt streams again (observed on 10.23 to 18.4: seed-59, `started streaming`, then
+      // `terminating walreceiver process due to administrator command` at every retry). With nothing past its
+      // end it streams on silently (below; seed-11).
+      lines.unshift(line, serverLog.walreceiverTerminated());
+      role.walreceiver = null;
+      this.inVain.delete(n);
+    } else if (!(role.receiver.status === 'waiting' && role.receiver.reason === reason)) {
+      // A live stream that brings nothing new (ahead of its upstream's flush, a checkpoint record it cannot read):
+      // the walreceiver stays connected, its start logged once (observed on 10.23 to 18.4: seed-10).
+      lines.unshift(line);
     }
-    this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why);
+    this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why, { connected: limit === null && role.walreceiver !== null });
   }
 
   /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
@@ -500,6 +527,9 @@ export class PgCluster {
     }
     beforeFollow?.();
     role.target = candidate;
+    // The new timeline begins with its promotion's records (end of recovery, checkpoint), which the model does not
+    // write: the next end of WAL the startup process meets is past them, a new position to complain about.
+    n.recovery.lastComplaint = null;
     this.log(n, 'follow', { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
@@ -519,7 +549,7 @@ export class PgCluster {
     reason: WaitReason,
     line: LogLine | null | readonly (LogLine | null)[],
     why: WaitFact,
-    opts: { retryAfter?: Micros; quiet?: boolean; attempt?: Micros } = {},
+    opts: { retryAfter?: Micros; quiet?: boolean; attempt?: Micros; attemptKind?: AttemptKind; connected?: boolean } = {},
   ): void {
     const role = n.role as StandbyRole;
     const interval = n.settings.walRetrieveRetryInterval;
@@ -528,13 +558,16 @@ export class PgCluster {
     // xlogrecovery.c WaitForWALToBecomeAvailable: the first failure is retried at once, later ones an interval
     // after the previous (retry.ts), and 15+ logs `waiting for WAL to become available` before each sleep.
     const now = this.ctx.sim.now;
-    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval, attempt);
+    const at = opts.retryAfter !== undefined ? ((now + opts.retryAfter) as Micros) : this.retries.retryTime(n, interval, attempt, opts.attemptKind);
     const was = role.receiver;
     const kind: EventKind = reason === 'timeline-not-followed' || reason === 'new-timeline-not-a-child' ? 'stuck' : reason === 'not-in-upstream-history' ? 'diverged' : 'replication';
     const inLoop = was.status === 'waiting' ? was.reason === reason : was.status === 'streaming' && was.stream.emptyStart !== null;
     const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
+    // A walreceiver that stays connected (streaming in vain) keeps the startup process on the stream: it neither
+    // reads pg_wal to its end nor sleeps.
+    if (!opts.connected) lines.push(this.endOfWalComplaint(n));
     // The startup process logs it before a sleep: none when the attempt itself outlasted the interval.
-    if (at > now + attempt) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    if (at > now + attempt && !opts.connected) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
     if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
       role.receiver = { status: 'waiting', reason, retry: null };
@@ -616,7 +649,7 @@ export class PgCluster {
       this.connect(n);
       return;
     }
-    const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp)];
+    const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp), this.endOfWalComplaint(n)];
     if (!s.emptyStart) this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: null }, lines.splice(0));
     // The walreceiver stays, idle on its connection, until the startup process gives it a new start point.
     role.walreceiver = { upstream: s.up.name, upstreamBoot: s.up.boot, tli: s.timeline.tli, idle: true };
@@ -801,6 +834,10 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     const role = n.role;
     if (!n.running || role.kind !== 'standby') return;
+    // The startup process stops a walreceiver that is connected (streaming, or idle at a timeline's end), then
+    // reads pg_wal to its end (walreceiver.c ProcessWalRcvInterrupts; xlogrecovery.c XLogShutdownWalRcv).
+    const walreceiver = role.receiver.status === 'streaming' || role.walreceiver !== null;
+    const complaint = this.endOfWalComplaint(n);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
     this.restore.end(n, { kind: 'promoted' });
@@ -810,6 +847,7 @@ export class PgCluster {
     // The switchpoint is the node's WAL end as the fluid model has it: rounding it down to a whole byte
     // would leave standbys that received that fraction "past the switchpoint", unable to follow.
     const sp = n.walEnd(now);
+    const redone = n.recovery.redoStarted || sp > n.recovery.redoFrom + 0.5;
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
     const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, this.pitr.endOfRecovery(n) ?? 'no recovery target specified', n.name, now);
     n.historyFiles.set(newTli, tl);
@@ -819,9 +857,17 @@ export class PgCluster {
     const historyReason = tl.reason === 'no recovery target specified' ? {} : { historyReason: tl.reason };
     this.log(n, 'promote', { kind: 'promoted', node: n.name, by: cause, timeline: newTli, lsn: sp, parentTimeline: tl.parent!.tli, ...historyReason }, [
       requestLogged ? null : pgLog.promoteRequest(),
-      pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros),
+      walreceiver ? serverLog.walreceiverTerminated() : null,
+      complaint,
+      // No record after the checkpoint it started from: redo never started (xlogrecovery.c PerformWalRecovery).
+      redone ? pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros) : serverLog.redoNotRequired(),
+      // Approximation: every replay includes a commit, whose time the model does not keep (it prints the promotion's).
+      redone ? serverLog.lastTransaction(now) : null,
       pgLog.selectedTimeline(newTli),
       pgLog.archiveRecoveryComplete(),
+      // 9.3+: the end-of-recovery checkpoint is requested (CHECKPOINT_FORCE), spread, with little to write: it ends
+      // before the harness's next look (checkpointer.ts promoted).
+      ...(n.settings.logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, force: true, immediate: n.version < 9.3 }), serverLog.checkpointComplete(n.version, false, 0, 0, sp, sp)] : []),
       pgLog.readyToAccept(),
     ]);
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
@@ -881,7 +927,9 @@ export class PgCluster {
       return;
     }
     const wr = role.walreceiver;
-    const reloaded = [pgLog.parameterChanged('primary_conninfo', `host=${upstream}`), wr ? pgLog.walReceiverShutdownRequested() : null];
+    // A connected walreceiver is stopped by the startup process (xlogrecovery.c XLogShutdownWalRcv); an idle
+    // one's restart request is dropped (below).
+    const reloaded = [n.running ? serverLog.reloading() : null, pgLog.parameterChanged('primary_conninfo', `host=${upstream}`), wr ? pgLog.walReceiverShutdownRequested() : null, wr && !wr.idle ? serverLog.walreceiverTerminated() : null];
     if (wr?.idle) {
       // The startup process asks for a walreceiver restart (StartupRequestWalReceiverRestart), but it is
       // dropped: the next attempt already starts streaming (xlogrecovery.c WaitForWALToBecomeAvailable resets
@@ -941,7 +989,10 @@ export class PgCluster {
     };
     const names = keys.map((k) => gucName(k, n.version));
     if (needsRestart && restart === 'never') {
-      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'pending-restart' }, keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))));
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'pending-restart' }, [
+        n.running ? serverLog.reloading() : null,
+        ...keys.filter((k) => changeNeedsRestart(n.version, k)).map((k) => pgLog.cannotChangeWithoutRestart(gucName(k, n.version))),
+      ]);
       this.pendingSettings.set(n.name, next);
       return;
     }
@@ -952,7 +1003,10 @@ export class PgCluster {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'restart' });
       this.restart(n);
     } else {
-      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))));
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, [
+        n.running ? serverLog.reloading() : null,
+        ...keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))),
+      ]);
       this.storage.reload(n);
       if (slotNameChanged) this.slotNameReloaded(n);
       this.requestReflow();
@@ -974,6 +1028,8 @@ export class PgCluster {
   private shutdown(n: PgNode, how: 'stopped' | 'crashed'): void {
     if (!n.running) return;
     const now = this.ctx.sim.now;
+    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
+    const shutdownLines = how === 'stopped' ? serverLog.fastShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now)) : [];
     for (const s of [...this.streams.into(n)]) this.closeStream(s);
     if (how === 'crashed') for (const s of this.streams.from(n)) this.deliverInFlight(s);
     const flushed = n.flushed(now);
@@ -1014,7 +1070,7 @@ export class PgCluster {
     }
     n.run = { state: 'down', how };
     this.xid.nodeDown(n);
-    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained, ...(drained.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}) }, how === 'stopped' ? [pgLog.shutDown()] : []);
+    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained, ...(drained.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}) }, how === 'stopped' ? [...shutdownLines, pgLog.shutDown()] : []);
     this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {
       if (this.reachable(s.up, s.down)) this.dropStream(s, how);
@@ -1059,35 +1115,49 @@ export class PgCluster {
       n.run = { state: 'running' };
       n.boot++;
       n.startedAt = this.ctx.sim.now;
-      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli }, [pgLog.readyToAccept()]);
+      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli }, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null, pgLog.readyToAccept()]);
       this.storage.start(n, afterCrash);
       this.xid.nodeUp(n);
       this.requestReflow('changed');
       return;
     }
     const fatal = this.startupCheck(n, role);
-    if (fatal) return this.refuseStart(n, fatal);
+    // validateRecoveryParameters refuses a missing target timeline before `entering standby mode`; the checkpoint's
+    // FATALs come after it (xlogrecovery.c InitWalRecovery; observed on 10.23 to 18.4).
+    if (fatal) return this.refuseStart(n, fatal, [...this.opening(n), fatal.message.startsWith('recovery target timeline') ? null : pgLog.enteringStandby()]);
     n.run = { state: 'running' };
     n.boot++;
     n.startedAt = this.ctx.sim.now;
+    // A new startup process: redo starts after the checkpoint record it starts from (a restartpoint on a standby).
+    const end = n.walEnd(this.ctx.sim.now);
+    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false };
+    n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
     if (role.phase === 'reading-checkpoint') {
       this.log(
         n,
         'stuck',
         { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli },
-        [pgLog.enteringStandby()],
+        [...this.opening(n), pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
-      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [pgLog.enteringStandby(), pgLog.readyToAcceptReadOnly(n.version)]);
+      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [
+        ...this.opening(n),
+        pgLog.enteringStandby(),
+        n.recovery.redoStarted ? serverLog.redoStarts(n.recovery.redoFrom) : null,
+        role.upstream === null && !n.settings.restoreCommand ? serverLog.noSourceOfWal(n.version) : null,
+        serverLog.consistent(end),
+        pgLog.readyToAcceptReadOnly(n.version),
+        this.endOfWalComplaint(n),
+      ]);
     }
     this.storage.start(n, false);
     this.connect(n);
   }
 
   /** The server exits at startup with a FATAL (it stays failed until started again). */
-  refuseStart(n: PgNode, fatal: LogLine): void {
+  refuseStart(n: PgNode, fatal: LogLine, opening: readonly (LogLine | null)[] = []): void {
     n.run = { state: 'failed', fatal };
-    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, [fatal]);
+    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version)] : [fatal]);
     this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
     this.requestReflow('changed');
   }
@@ -1095,6 +1165,24 @@ export class PgCluster {
   restart(n: PgNode): void {
     this.stop(n);
     this.start(n);
+  }
+
+  /** A start's first lines: the postmaster's listen addresses, the startup process's reading of the control file. */
+  private opening(n: PgNode): (LogLine | null)[] {
+    return [serverLog.starting(n.version), ...serverLog.listening(n.version, 5432), serverLog.lastState(n.lastDown.state, n.lastDown.at)];
+  }
+
+  /**
+   * The startup process reads pg_wal to its end when no walreceiver gives it WAL (a start, a stream's end or
+   * failure, a promotion) and complains about the zeroed record header there, once per position
+   * (xlogrecovery.c emode_for_corrupt_record: the same position again is DEBUG1).
+   */
+  private endOfWalComplaint(n: PgNode): LogLine | null {
+    if (n.role.kind !== 'standby') return null;
+    const end = n.walEnd(this.ctx.sim.now);
+    if (n.recovery.lastComplaint !== null && Math.abs(n.recovery.lastComplaint - end) < 0.5) return null;
+    n.recovery.lastComplaint = end;
+    return serverLog.endOfWal(n.version, end);
   }
 
   /**
@@ -1128,7 +1216,7 @@ export class PgCluster {
     const onTarget = timelineAt(target, n.checkpoint.lsn);
     if (onTarget.tli !== n.checkpoint.tli) {
       const forkAt = switchPointOf(target, n.checkpoint.tli).end ?? target.begin;
-      return pgLog.notAChildFatal(target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
+      return pgLog.notAChildFatal(n.version, target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
     }
     const minRecoveryPoint = n.walEnd(this.ctx.sim.now);
     const mrpTl = timelineAt(n.wal.timeline, Math.max(0, minRecoveryPoint - 1));
@@ -1157,7 +1245,22 @@ export class PgCluster {
   /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
   requestCheckpoint(n: PgNode): void {
     if (!n.running) return;
-    this.log(n, 'checkpoint', { kind: 'checkpoint-requested', node: n.name });
+    // With log_checkpoints, CHECKPOINT's lines (xlog.c LogCheckpointStart/End: `immediate force wait` on a primary,
+    // `immediate wait` for a standby's restartpoint, which then says where the next recovery starts).
+    const done = n.settings.logCheckpoints ? this.storage.checkpointer.manualOutcome(n) : null;
+    const restart = done?.kind === 'restartpoint';
+    this.log(
+      n,
+      'checkpoint',
+      { kind: 'checkpoint-requested', node: n.name },
+      done
+        ? [
+            serverLog.checkpointStarting({ restartpoint: restart, immediate: true, force: !restart, wait: true }),
+            serverLog.checkpointComplete(n.version, restart, 0, 0, done.lsn, done.redo),
+            restart ? serverLog.recoveryRestartPoint(n.version, done.redo, this.ctx.sim.now) : null,
+          ]
+        : [],
+    );
     this.storage.checkpointer.manual(n);
   }
 

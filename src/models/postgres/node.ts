@@ -1,3 +1,4 @@
+import type { ControlState } from './server-log.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
@@ -56,6 +57,8 @@ export interface Walreceiver {
    * the same connection.
    */
   readonly idle: boolean;
+  /** An idle walreceiver's restart request waiting on a cut connection since then (cluster.ts connect). */
+  readonly requestSince?: Micros;
 }
 
 export interface StandbyRole {
@@ -116,6 +119,14 @@ export class PgNode {
   boot = 1;
   /** When the server last started (the startup process began redo then: `redo done at`'s elapsed time). */
   startedAt: Micros;
+  /** How the server last went down (pg_control's state), and when: the first line of its next start (server-log.ts). */
+  lastDown: { state: ControlState; at: Micros };
+  /**
+   * What the running startup process has logged (server-log.ts): the end of WAL it last complained about (it
+   * complains once per position: xlogrecovery.c emode_for_corrupt_record), where its redo starts (the end of the
+   * checkpoint record it started from) and whether it started.
+   */
+  recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
   readonly service: ServiceFactors = { cpu: 1, disk: 1, throughput: 1, walBacklog: 0 };
 
@@ -128,6 +139,7 @@ export class PgNode {
     this.capacity = spec.capacity ?? null;
     this.settings = settings;
     this.startedAt = now;
+    this.lastDown = { state: spec.role === 'primary' ? 'shut-down' : 'shut-down-in-recovery', at: now };
     this.wal = { timeline, end: new WalLevel(now, startLsn) };
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.

@@ -151,7 +151,7 @@ export class PitRecovery {
       target = t;
     }
     if (timelineAt(target, ckpt.lsn).tli !== ckpt.tli) {
-      this.cluster.refuseStart(n, pgLog.notAChildFatal(target.tli, ckpt.lsn, ckpt.tli, switchPointOf(target, ckpt.tli).end ?? target.begin));
+      this.cluster.refuseStart(n, pgLog.notAChildFatal(n.version, target.tli, ckpt.lsn, ckpt.tli, switchPointOf(target, ckpt.tli).end ?? target.begin));
       return true;
     }
     const end = n.walEnd(this.now);

@@ -47,9 +47,40 @@ export function synTimes(start: Micros, duration: Micros): Micros[] {
   return out;
 }
 
-/** When an attempt (started at `start`, lasting `duration`) connects if the path is back at `now`; null: it ends first. */
-export function connectsAt(start: Micros, duration: Micros, now: Micros): Micros | null {
-  for (const at of synTimes(start, duration)) if (at >= now) return at;
+/**
+ * Data on an established connection behind a cut path (an idle walreceiver's request on its own connection): Linux
+ * retransmits it after TCP_RTO_MIN (200 ms, the RTO of a connection with a sub-millisecond RTT), doubling up to
+ * TCP_RTO_MAX (120 s), and gives up after tcp_retries2 = 15 retransmissions: 924.6 s after the first send, with no
+ * error before then (the walreceiver waits for the answer without a timeout: libpqwalreceiver.c libpqrcv_PQexec).
+ */
+const DATA_RTO_MIN = 200_000;
+const DATA_RTO_MAX = 120_000_000;
+const DATA_RETRIES = 15;
+
+function dataTimes(start: Micros, duration: Micros): Micros[] {
+  const out: Micros[] = [start];
+  let at = start as number;
+  for (let k = 0; k < DATA_RETRIES; k++) {
+    at += Math.min(DATA_RTO_MAX, DATA_RTO_MIN * 2 ** k);
+    if (at >= start + duration) break;
+    out.push(at as Micros);
+  }
+  return out;
+}
+
+/** When TCP gives up on data nothing acknowledges: 924.6 s with the defaults. */
+export const DATA_GIVE_UP = (() => {
+  let total = 0;
+  for (let k = 0; k <= DATA_RETRIES; k++) total += Math.min(DATA_RTO_MAX, DATA_RTO_MIN * 2 ** k);
+  return total as Micros;
+})();
+
+/** How an attempt in progress reaches its upstream: a new connection's SYNs, or data on an established one. */
+export type AttemptKind = 'syn' | 'data';
+
+/** When an attempt (started at `start`, lasting `duration`) gets through if the path is back at `now`; null: it ends first. */
+export function connectsAt(start: Micros, duration: Micros, now: Micros, kind: AttemptKind = 'syn'): Micros | null {
+  for (const at of kind === 'syn' ? synTimes(start, duration) : dataTimes(start, duration)) if (at >= now) return at;
   return null;
 }
 

@@ -28,7 +28,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { WaitReason } from '../../history/history.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
 import type { PgNode } from './node.ts';
-import { connectsAt, nextAttemptAt } from './reconnect.ts';
+import { connectsAt, nextAttemptAt, type AttemptKind } from './reconnect.ts';
 
 /**
  * Reasons whose outcome depends only on discrete state (servers, network, timelines, slots, archive). Not
@@ -80,7 +80,7 @@ export class RetryLoops {
   private readonly lastFail = new Map<PgNode, Micros>();
   private readonly parked = new Map<PgNode, Parked>();
   /** Connection attempts in progress to an upstream nothing answered (reconnect.ts), by node. */
-  private readonly attempts = new Map<PgNode, { readonly start: Micros; readonly duration: Micros }>();
+  private readonly attempts = new Map<PgNode, { readonly start: Micros; readonly duration: Micros; readonly kind: AttemptKind }>();
   /** Nodes whose attempt in progress started with nothing changed since their previous failure. */
   private readonly clean = new Set<PgNode>();
 
@@ -98,11 +98,11 @@ export class RetryLoops {
    * connection nothing answers); it is remembered, so that a path coming back meanwhile connects at the
    * attempt's next SYN (`changed`).
    */
-  retryTime(n: PgNode, interval: Micros, attempt: Micros = 0 as Micros): Micros {
+  retryTime(n: PgNode, interval: Micros, attempt: Micros = 0 as Micros, kind: AttemptKind = 'syn'): Micros {
     const now = this.ctx.sim.now;
     const at = nextAttemptAt(this.lastFail.get(n), (now + attempt) as Micros, interval);
     this.lastFail.set(n, at);
-    if (attempt > 0) this.attempts.set(n, { start: now, duration: attempt });
+    if (attempt > 0) this.attempts.set(n, { start: now, duration: attempt, kind });
     else this.attempts.delete(n);
     return at;
   }
@@ -181,7 +181,7 @@ export class RetryLoops {
         continue;
       }
       if (!this.upstreamAnswers(n)) continue;
-      const at = connectsAt(a.start, a.duration, now);
+      const at = connectsAt(a.start, a.duration, now, a.kind);
       this.attempts.delete(n);
       if (at === null || at >= role.receiver.retry.time) continue;
       this.ctx.sim.cancel(role.receiver.retry);
@@ -207,7 +207,7 @@ export class RetryLoops {
     // Skipped attempts start on the grid (the one in progress began an interval before the next); none
     // skipped: the attempt in progress is the one that was parked, which began when it was recorded.
     const started = k > 0 ? ((at - p.interval) as Micros) : a?.start;
-    const connects = a && started !== undefined && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now) : null;
+    const connects = a && started !== undefined && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now, a.kind) : null;
     role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at) };
   }
 

@@ -72,6 +72,10 @@ export const GUCS: Readonly<Record<string, Conv>> = {
     const b = bool(v);
     return b === null ? null : { hotStandbyFeedback: b };
   },
+  log_checkpoints: (v) => {
+    const b = bool(v);
+    return b === null ? null : { logCheckpoints: b };
+  },
   synchronous_commit: (v) => {
     const t = v.trim().toLowerCase();
     const b = bool(t);
