@@ -646,7 +646,7 @@ export class BlockWorld implements BlockView {
     if (r.peerDisk === 'Inconsistent') chain.push(`${r.secondaryHost} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`);
     const lostBytes = pipe + dirty;
     const fromPos = Math.max(0, acked - lostBytes);
-    const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos);
+    const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos, now);
     return { lostBytes, chain, fromPos, toPos: acked, fromAt };
   }
 
