@@ -7,7 +7,9 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { BlockCopiesSample } from '../../history/block.ts';
+import { mib } from './explain.ts';
 import type { BlockResource } from './resource.ts';
+import { EPS_BYTES } from './state.ts';
 
 export interface Failures {
   readonly failedHosts: ReadonlySet<string>;
@@ -16,12 +18,22 @@ export interface Failures {
   readonly poweredOff?: ReadonlySet<string>;
 }
 
+/**
+ * Acknowledged bytes an UpToDate peer lacks: those a lost primary held only in its send path (protocol A,
+ * md write-behind and WalB acknowledge before the peer has the data; B and C lose none there). UpToDate is
+ * DRBD's state of the peer's disk as of what it received, not a promise that it has every acknowledged write.
+ */
+export function peerLacks(r: BlockResource): number {
+  const lost = r.lostPrimary;
+  return lost !== null && lost.lostBytes > EPS_BYTES ? lost.lostBytes : 0;
+}
+
 /** The hosts whose disks hold every acknowledged write, running or down. */
 export function holders(r: BlockResource, f: Failures): string[] {
   if (r.superseded) return [...r.superseded];
   const out: string[] = [];
   if (!f.failedDisks.has(r.primaryDisk)) out.push(r.primaryHost);
-  if (r.secondaryHost !== null && r.secondaryDisk !== null && r.peerDisk === 'UpToDate' && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
+  if (r.secondaryHost !== null && r.secondaryDisk !== null && r.peerDisk === 'UpToDate' && peerLacks(r) === 0 && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
   return out;
 }
 
@@ -30,7 +42,8 @@ function describe(r: BlockResource, host: string, f: Failures): string {
   const primary = host === r.primaryHost;
   const disk = primary ? r.primaryDisk : r.secondaryDisk;
   const down = f.poweredOff?.has(host) ? ', the host is powered off' : f.failedHosts.has(host) ? ', the host is lost' : disk !== null && f.failedDisks.has(disk) ? `, its disk ${disk} has failed` : '';
-  const state = primary ? 'UpToDate (primary)' : r.peerDisk;
+  const lacks = primary ? 0 : peerLacks(r);
+  const state = primary ? 'UpToDate (primary)' : lacks > 0 && r.peerDisk === 'UpToDate' ? `UpToDate as of what it received, without the last ${mib(lacks)} ${r.primaryHost} acknowledged` : r.peerDisk;
   return `${host}: ${state}${down}`;
 }
 

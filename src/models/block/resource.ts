@@ -218,17 +218,29 @@ export class BlockResource {
     return { bandwidth, latency, sndbuf, rcvbuf };
   }
 
-  /** Position of the write stream acknowledged at time t, from the recorded breakpoints. */
-  ackedTimeOf(pos: number): Micros {
+  /**
+   * When the write stream's position `pos` was acknowledged (pos ≤ acked(now)). Breakpoints are recorded
+   * only where the acknowledged rate changes, so past the last one the rate has held steady up to `now`.
+   */
+  ackedTimeOf(pos: number, now: Micros): Micros {
     const c = this.ackedCurve;
-    for (let i = c.length - 1; i > 0; i--) {
-      const a = c[i - 1]!;
-      const b = c[i]!;
-      if (pos >= a.pos && pos <= b.pos) {
-        if (b.pos === a.pos) return a.at;
-        return Math.round(a.at + ((pos - a.pos) / (b.pos - a.pos)) * (b.at - a.at)) as Micros;
-      }
+    const last = c[c.length - 1]!;
+    if (pos > last.pos) {
+      const head = this.acked.valueAt(now);
+      if (head <= last.pos || now <= last.at) return last.at;
+      return Math.round(last.at + (Math.min(pos, head) - last.pos) / (head - last.pos) * (now - last.at)) as Micros;
     }
-    return c[0]!.at;
+    // The first breakpoint at or past pos (positions never decrease).
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (c[mid]!.pos >= pos) hi = mid;
+      else lo = mid + 1;
+    }
+    const b = c[lo]!;
+    if (lo === 0 || b.pos === pos) return b.at;
+    const a = c[lo - 1]!;
+    return Math.round(a.at + ((pos - a.pos) / (b.pos - a.pos)) * (b.at - a.at)) as Micros;
   }
 }

@@ -26,7 +26,7 @@ import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, human, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
-import { consistentSurvivor, copiesSample, holders } from './copies.ts';
+import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
@@ -617,6 +617,8 @@ export class BlockWorld implements BlockView {
     const acked = r.acked.valueAt(now);
     if (acked <= EPS_BYTES) return;
     const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    // A node without the newest writes was made primary over a dead old one: forcePrimary recorded those writes.
+    if (r.superseded && !lost && !r.split) return;
     const survivor = consistentSurvivor(r, this);
     const nowhere = `no running host holds every write ${r.name} acknowledged (${c.why})`;
     if (lost && survivor) {
@@ -646,7 +648,7 @@ export class BlockWorld implements BlockView {
     if (r.peerDisk === 'Inconsistent') chain.push(`${r.secondaryHost} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`);
     const lostBytes = pipe + dirty;
     const fromPos = Math.max(0, acked - lostBytes);
-    const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos);
+    const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos, now);
     return { lostBytes, chain, fromPos, toPos: acked, fromAt };
   }
 
@@ -664,7 +666,7 @@ export class BlockWorld implements BlockView {
     }
     const lost = r.lostPrimary;
     // A node without every acknowledged write made primary: those writes stay only where they were.
-    if (r.peerDisk !== 'UpToDate' && !r.superseded) r.superseded = holders(r, this);
+    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this);
     if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({

@@ -1,7 +1,8 @@
 /**
  * Issue 12: losing every up-to-date copy is data loss. A device whose newest data (every write it
  * acknowledged) is on no running disk gets a data-loss verdict (checkers/verdicts-block.ts) and its lost
- * writes in the data-loss section, whether or not an older copy is then forced primary.
+ * writes in the data-loss section, whether or not an older copy is then forced primary. An UpToDate peer
+ * lacks what a protocol A primary acknowledged and had not sent; under B and C it has every acknowledged write.
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../src/run.ts';
@@ -51,6 +52,51 @@ describe('losing every up-to-date copy', () => {
     // Writes from the start to the loss: five minutes.
     expect(r.dataLoss[0]!.commits).toBeGreaterThan(WRITES_PER_S * 300 * 0.95);
     expect(r.dataLoss[0]!.commits).toBeLessThan(WRITES_PER_S * 300 * 1.05);
+  });
+
+  // The drain tests' congestion: a backup on the peer's 4-disk RAID fills the 8 MiB send buffer and the peer's queue.
+  const congested = (protocol: 'A' | 'B', extra: string[] = []): DrbdFixture => ({
+    protocol,
+    peerMembers: 4,
+    random: '100%',
+    extraPlan: ['{ at: +1m, start_job: { name: backup, disk: peer-disk, kind: backup, share: 80% } }', '{ at: +5m, fail_host: p }', ...extra],
+  });
+
+  it('protocol A: the primary lost with full buffers while its peer is UpToDate, nobody promotes: what was in the buffers is lost from that instant', () => {
+    const r = run(congested('A'));
+    const v = dataLoss(r);
+    expect(v).toHaveLength(1);
+    expect(Date.parse(v[0]!.from) - Date.parse(r.start)).toBe(5 * 60_000);
+    expect(v[0]!.to).toBeNull();
+    expect(v[0]!.cause.map((c) => c.text).join(' ')).toMatch(/s: UpToDate as of what it received, without the last \d+(\.\d+)? MiB p acknowledged/);
+    expect(r.dataLoss).toHaveLength(1);
+    // The send buffer, the line and the peer's queue: about 22 MiB, not every write of the run.
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(20 << 20);
+    expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual((8 << 20) + (6 << 20) + (8 << 20) + (1 << 20));
+    expect(Date.parse(r.dataLoss[0]!.to) - Date.parse(r.start)).toBe(5 * 60_000);
+  });
+
+  it('protocol A: promoting the peer afterwards keeps one loss, for good', () => {
+    const r = run(congested('A', ['{ at: +6m, force_primary: { resource: r0, host: s } }']));
+    expect(dataLoss(r)).toHaveLength(1);
+    expect(dataLoss(r)[0]!.to).toBeNull();
+    expect(dataLoss(r)[0]!.cause.map((c) => c.text).join(' ')).toMatch(/s was made primary without the writes only p held/);
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(20 << 20);
+  });
+
+  it('protocol B: the same loss with full buffers loses nothing (the peer acknowledged receiving every write)', () => {
+    const r = run(congested('B'));
+    expect(dataLoss(r)).toEqual([]);
+    expect(r.dataLoss).toEqual([]);
+  });
+
+  it('protocol B: the primary lost after a disconnect left its peer DUnknown: the writes since the disconnect are lost', () => {
+    const r = run({ protocol: 'B', extraPlan: ['{ at: +2m, disconnect: r0 }', '{ at: +5m, fail_host: p }'] });
+    expect(dataLoss(r)).toHaveLength(1);
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]!.commits).toBeGreaterThan(WRITES_PER_S * 180 * 0.95);
+    expect(r.dataLoss[0]!.commits).toBeLessThan(WRITES_PER_S * 180 * 1.05);
   });
 
   it('both hosts lost one after the other: the verdict opens when the last copy goes', () => {

@@ -6,8 +6,10 @@
  * a peer that makes no progress.
  */
 import { describe, expect, it } from 'vitest';
+import type { Micros } from '../../../src/engine/time.ts';
 import { solveDisk } from '../../../src/models/disk/queue.ts';
 import type { Report } from '../../../src/report/types.ts';
+import { BlockResource } from '../../../src/models/block/resource.ts';
 import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 import { drbdScenario, type DrbdFixture } from './fixture.ts';
@@ -94,6 +96,34 @@ describe('backlogs drain once the congestion ends', () => {
     // Twenty minutes after the backup stopped the buffers are empty: nothing acknowledged is lost.
     const after = failAt('+26m');
     expect(after.dataLoss).toEqual([]);
+  });
+
+  it('the loss window of a protocol A failover opens when the oldest lost write was acknowledged, not at the run\'s start', () => {
+    const r = run(congested(['{ at: +5m, fail_host: p }', '{ at: +5m, force_primary: { resource: r0, host: s } }'])).report;
+    expect(r.dataLoss.length).toBe(1);
+    const l = r.dataLoss[0]!;
+    const lossAt = Date.parse(r.start) / 1000 + 300;
+    expect(Date.parse(l.to) / 1000).toBe(lossAt);
+    // The rate writes were acknowledged at just before the loss (steady since the backup filled the buffers).
+    const done = series(r, 'app writes completed (/s)').filter((p) => p.t < lossAt);
+    const rate = done.at(-1)!.v;
+    expect(rate).toBeGreaterThan(10);
+    const window = l.commits / rate;
+    expect(window).toBeGreaterThan(5);
+    expect(Math.abs(lossAt - Date.parse(l.from) / 1000 - window)).toBeLessThan(1);
+  });
+
+  it('dates any position of the write stream, before, between and past the recorded rate changes', () => {
+    const spec = loadScenarioText(drbdScenario(), 'fixture.yaml').block!.resources[0]!;
+    const r = new BlockResource(spec, 0 as Micros);
+    // 1 byte/µs for 10 s, then 3 bytes/µs (recorded at the change), held to 20 s with no further point.
+    r.acked.setRate(0 as Micros, 1);
+    r.acked.setRate(10e6 as Micros, 3);
+    r.ackedCurve.push({ at: 10e6 as Micros, pos: 10e6 });
+    expect(r.ackedTimeOf(5e6, 20e6 as Micros)).toBe(5e6);
+    expect(r.ackedTimeOf(10e6, 20e6 as Micros)).toBe(10e6);
+    expect(r.ackedTimeOf(25e6, 20e6 as Micros)).toBe(15e6);
+    expect(r.ackedTimeOf(40e6, 20e6 as Micros)).toBe(20e6);
   });
 
   it('pull-ahead returns to SyncSource one second after the data in flight has drained', () => {
