@@ -1285,11 +1285,19 @@ export class BlockWorld implements BlockView {
     let slope: number;
     /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
     let pathWait: number;
+    /** When the path's wait crosses the local write's (the latency's kink): the latency is linear only up to it. */
+    let kink: number = NEVER;
     if (mu > 0) {
       const path = b / mu + work.repl;
+      const pathSlope = work.replSlope + backlogRate / mu;
       pathWait = path;
-      value = Math.max(work.local, path);
-      slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
+      // A write waits for the later of its local write and its turn in the path: the latency follows the
+      // path's wait while it is the longer (or is becoming so), else stays at the local write's.
+      const onPath = path > work.local || (path === work.local && pathSlope > 0);
+      value = onPath ? path : work.local;
+      slope = onPath ? pathSlope : 0;
+      if (onPath && pathSlope < 0) kink = Math.ceil(now + ((path - work.local) / -pathSlope) * 1e6);
+      else if (!onPath && pathSlope > 0) kink = Math.ceil(now + ((work.local - path) / pathSlope) * 1e6);
     } else if (work.offered <= 0 && b <= 1e-6) {
       // No write offered and none waiting: nothing to wait for.
       value = 0;
@@ -1334,11 +1342,11 @@ export class BlockWorld implements BlockView {
     this.ctx.history.block.sampleMoving(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6), slope);
     this.ctx.history.block.sampleMoving(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6), slope);
     this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
-    // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
-    // to drain past its empty time went negative).
-    let next: number = NEVER;
-    if (!w.stall && slope > 0) next = Math.ceil(now + ((threshold - value) / slope) * 1e6);
-    if (w.stall && slope < 0) next = Math.ceil(now + ((value - threshold) / -slope) * 1e6);
+    // The earliest of: the latency's kink, the latency crossing the threshold, the backlog emptying or
+    // filling (a backlog left to drain past its empty time went negative).
+    let next: number = kink;
+    if (!w.stall && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
+    if (w.stall && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
