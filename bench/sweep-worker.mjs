@@ -3,7 +3,9 @@
 // one JSON line {workers, runs, seconds, cpuMs, mainCpuMs, threads}: the wall-clock seconds from the start of
 // the sweep to its summary (worker start-up included), the CPU milliseconds of the whole process (every
 // thread), this (main) thread's CPU milliseconds, and each sweep thread's runs, CPU and busy milliseconds
-// (dist/rehearsal/sweep/usage.js), after a warm-up of this thread (the single-worker sweep runs in it).
+// (dist/rehearsal/sweep/usage.js). The process is fresh and nothing runs before the sweep, whatever the
+// number of workers: one worker (this thread) starts as cold as each of several (their own threads) do,
+// as `replsim sweep` does.
 import { readFileSync } from 'node:fs';
 import { runRange } from '../dist/rehearsal/sweep/pool.js';
 import { summarize } from '../dist/rehearsal/sweep/stats.js';
@@ -14,7 +16,6 @@ const [file, runsText, workersText, ...varies] = process.argv.slice(2);
 const runs = Number(runsText);
 const workers = Number(workersText);
 const spec = { file, text: readFileSync(file, 'utf8'), variant: null, sets: [], varies, runs, seed: 1, bad: ['data-loss'], limits: DEFAULT_LIMITS };
-await runRange({ ...spec, runs: 100 }, 0, 100, 1);
 let threads = [];
 const cpu0 = process.cpuUsage();
 const main0 = threadCpuMs();
