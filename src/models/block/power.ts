@@ -14,6 +14,7 @@ import type { BlockWorld } from './world.ts';
 export function hostBack(w: BlockWorld, host: string): void {
   if (!w.failedHosts.has(host)) return;
   w.failedHosts.delete(host);
+  w.noteHostOrDisk(host);
   w.poweredOff.delete(host);
   const now = w.ctx.sim.now;
   const managed = (r: BlockResource) => w.pacemaker?.manages(r) ?? false;
@@ -67,6 +68,7 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
     if (!wl.outage) continue;
     w.ctx.history.setWriteStatus({ cluster: r.name, workload: wl.spec.name }, now, null);
     wl.outage = false;
+    w.noteStateMoved(r.name);
   }
   w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause });
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {

@@ -48,13 +48,67 @@ export type PeerDiskState = 'UpToDate' | 'Inconsistent' | 'Outdated' | 'DUnknown
 
 export class BlockResource {
   readonly spec: BlockResourceSpec;
-  options: ReplicationOptions;
-  primaryHost: string;
-  primaryDisk: string;
-  secondaryHost: string | null;
-  secondaryDisk: string | null;
-  conn: ConnState;
-  peerDisk: PeerDiskState;
+  /**
+   * Called when a field the world's flow of this resource depends on is set (BlockWorld.stateOf): the world
+   * then computes it again without scanning every resource at every reflow (issue 12, cost).
+   */
+  onStateChange: ((r: BlockResource) => void) | null = null;
+  private state_options!: ReplicationOptions;
+  get options(): ReplicationOptions {
+    return this.state_options;
+  }
+  set options(v: ReplicationOptions) {
+    this.state_options = v;
+    this.onStateChange?.(this);
+  }
+  private state_primaryHost!: string;
+  get primaryHost(): string {
+    return this.state_primaryHost;
+  }
+  set primaryHost(v: string) {
+    this.state_primaryHost = v;
+    this.onStateChange?.(this);
+  }
+  private state_primaryDisk!: string;
+  get primaryDisk(): string {
+    return this.state_primaryDisk;
+  }
+  set primaryDisk(v: string) {
+    this.state_primaryDisk = v;
+    this.onStateChange?.(this);
+  }
+  private state_secondaryHost!: string | null;
+  get secondaryHost(): string | null {
+    return this.state_secondaryHost;
+  }
+  set secondaryHost(v: string | null) {
+    this.state_secondaryHost = v;
+    this.onStateChange?.(this);
+  }
+  private state_secondaryDisk!: string | null;
+  get secondaryDisk(): string | null {
+    return this.state_secondaryDisk;
+  }
+  set secondaryDisk(v: string | null) {
+    this.state_secondaryDisk = v;
+    this.onStateChange?.(this);
+  }
+  private state_conn!: ConnState;
+  get conn(): ConnState {
+    return this.state_conn;
+  }
+  set conn(v: ConnState) {
+    this.state_conn = v;
+    this.onStateChange?.(this);
+  }
+  private state_peerDisk!: PeerDiskState;
+  get peerDisk(): PeerDiskState {
+    return this.state_peerDisk;
+  }
+  set peerDisk(v: PeerDiskState) {
+    this.state_peerDisk = v;
+    this.onStateChange?.(this);
+  }
   /** Never synced: the first connect starts the initial full sync (UG84-C). */
   neverSynced: boolean;
   /** Unsent bytes in the primary's send path (socket, DRBD Proxy, md behind window, WalB ring). */
@@ -74,7 +128,14 @@ export class BlockResource {
   /** Since when writes have not been replicated (the out-of-sync era), or null. */
   dirtySince: Micros | null = null;
   /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
-  overflowed = false;
+  private state_overflowed = false;
+  get overflowed(): boolean {
+    return this.state_overflowed;
+  }
+  set overflowed(v: boolean) {
+    this.state_overflowed = v;
+    this.onStateChange?.(this);
+  }
   koTimer: EventHandle | null = null;
   /** When this resource's levels next reach a bound or its latency a threshold (its own breakpoint), or null. */
   nextAt: Micros | null = null;
@@ -97,7 +158,14 @@ export class BlockResource {
   lossTimer: EventHandle | null = null;
   attemptTimer: EventHandle | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
-  frozen: { readonly since: Micros; readonly until: Micros } | null = null;
+  private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
+  get frozen(): { readonly since: Micros; readonly until: Micros } | null {
+    return this.state_frozen;
+  }
+  set frozen(v: { readonly since: Micros; readonly until: Micros } | null) {
+    this.state_frozen = v;
+    this.onStateChange?.(this);
+  }
   /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
   stopped: string | null = null;
   /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */

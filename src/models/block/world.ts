@@ -33,6 +33,7 @@ import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { readersKey, readingsOf, sameNumbers, sameReadings, valueDisks, waitBound, withinWaitBound, type Readings, type WaitBound } from './readings.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
+import { BreakpointHeap } from './breakpoints.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
@@ -56,6 +57,8 @@ export interface BlockDeviceState {
 
 /** Iterations of the disk ↔ line fixed point per reflow. */
 const ITERATIONS = 4;
+/** Outside the self-check, every this many reflows check every resource against what the incremental scans assume (audit). */
+const AUDIT_EVERY = 256;
 
 export class BlockWorld implements BlockView {
   readonly disks = new Map<string, DiskSpec>();
@@ -97,6 +100,27 @@ export class BlockWorld implements BlockView {
   fullReflows = false;
   /** Resources whose levels a discrete step moved since the last reflow (their flows are computed again). */
   readonly touched = new Set<string>();
+  /**
+   * Resources whose state (stateOf) may have changed since their flow was computed: BlockResource's setters,
+   * a host's or disk's failure or return, a workload's step, outage or backlog (issue 12, cost: a reflow
+   * visits these, not every resource).
+   */
+  private readonly stateMoved = new Set<string>();
+  /** The resources' own breakpoints in time order (their nextAt). */
+  private readonly breakpoints = new BreakpointHeap();
+  /** Resources some of whose workloads hold or are filling a backlog (releaseBacklogs visits these only). */
+  private readonly backlogged = new Set<string>();
+  /** Resources Ahead whose resync delay has passed (protocolChecks turns them SyncSource). */
+  private readonly aheadDue = new Set<string>();
+  /**
+   * Every how many reflows every resource is checked against what the incremental scans assume (its state
+   * unchanged, its levels within bounds, no protocol check due, no backlog): 1 under the self-check (the test
+   * suite), else AUDIT_EVERY. A resource the scans missed is an InvariantViolation.
+   */
+  auditEvery = process.env.REPLSIM_SELF_CHECK === '1' ? 1 : AUDIT_EVERY;
+  private reflows = 0;
+  /** Resources visited by a reflow's scans (state, bounds, protocol checks, backlogs), audits aside: for tests. */
+  resourcesScanned = 0;
   /** Each disk's streams, built again only where a resource's or a job's contribution changed. */
   private readonly loadTable = new DiskLoadTable();
   previousFlow(r: BlockResource): ResourceFlow | undefined {
@@ -124,7 +148,9 @@ export class BlockWorld implements BlockView {
     const t = ctx.sim.now;
     for (const r of spec.resources) {
       this.order.set(r.name, this.order.size);
-      this.resources.set(r.name, new BlockResource(r, t));
+      const res = new BlockResource(r, t);
+      res.onStateChange = (x) => this.stateMoved.add(x.name);
+      this.resources.set(r.name, res);
     }
     for (const w of spec.workloads) {
       const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
@@ -205,6 +231,7 @@ export class BlockWorld implements BlockView {
           ...(op.random !== undefined ? { random: op.random } : {}),
           ...(op.size !== undefined ? { size: op.size } : {}),
         };
+        this.stateMoved.add(w.spec.resource);
         this.step(w.spec.resource, null, kind, source, { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size }, name);
         break;
       }
@@ -528,6 +555,7 @@ export class BlockWorld implements BlockView {
   private failDisk(disk: string, now: Micros): void {
     if (this.failedDisks.has(disk)) return;
     this.failedDisks.add(disk);
+    this.noteHostOrDisk(disk);
     this.loadTable.invalidate(disk);
     for (const [key, j] of this.jobs) if (j.spec.disk === disk) this.finishJob(key, 'stopped');
     for (const r of this.resources.values()) {
@@ -586,6 +614,7 @@ export class BlockWorld implements BlockView {
 
   private failHost(host: string, now: Micros): void {
     this.failedHosts.add(host);
+    this.noteHostOrDisk(host);
     for (const r of this.resources.values()) {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
@@ -710,15 +739,29 @@ export class BlockWorld implements BlockView {
       if (w.outage) {
         this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
         w.outage = false;
+        this.stateMoved.add(r.name);
       }
     }
     this.log(r.name, host, 'promote', { kind: 'block-primary', resource: r.name, host });
     if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
   }
 
+  /** The resources on a host or disk that failed or came back (their state reads whether it runs). */
+  noteHostOrDisk(name: string): void {
+    for (const r of this.resources.values()) {
+      if (r.primaryHost === name || r.secondaryHost === name || r.primaryDisk === name || r.secondaryDisk === name) this.stateMoved.add(r.name);
+    }
+  }
+
+  /** A workload's outage or spec changed: its resource's state moved. */
+  noteStateMoved(resource: string): void {
+    this.stateMoved.add(resource);
+  }
+
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
     this.closeStall(w, now);
     w.outage = true;
+    this.stateMoved.add(r.name);
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
   }
 
@@ -742,17 +785,30 @@ export class BlockWorld implements BlockView {
      * changed the state of, and those whose own breakpoint is due (every one at the start, after a network
      * change). The others' levels move at rates that keep them within their bounds and their books balanced.
      */
+    const audit = ++this.reflows % this.auditEvery === 0;
     const due = new Set<string>(this.touched);
-    for (const r of this.resources.values()) {
-      if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now)) due.add(r.name);
-      else if (!this.sameState(r)) {
-        due.add(r.name);
-        if (this.indexed.get(r.name) !== readersKey(r)) this.byDiskStale = true;
+    if (this.everything || this.fullReflows) for (const name of this.resources.keys()) due.add(name);
+    else {
+      // Those whose own breakpoint is due (the heap), and those whose state changed (stateMoved), in resource order.
+      const more: string[] = [];
+      for (let e = this.breakpoints.peek(this.current); e !== null && e.at <= now; e = this.breakpoints.peek(this.current)) {
+        this.breakpoints.pop();
+        if (!due.has(e.name)) more.push(e.name);
       }
+      for (const name of this.stateMoved) {
+        this.resourcesScanned++;
+        const r = this.resources.get(name)!;
+        if (due.has(name) || this.sameState(r)) continue;
+        more.push(name);
+        if (this.indexed.get(name) !== readersKey(r)) this.byDiskStale = true;
+      }
+      for (const name of this.inOrder(more)) due.add(name);
     }
-    this.snap(now, due);
-    this.protocolChecks(now);
-    this.releaseBacklogs(now);
+    if (audit) this.auditState(due);
+    this.resourcesScanned += due.size;
+    this.snap(now, due, audit);
+    this.protocolChecks(now, due, audit);
+    this.releaseBacklogs(now, due, audit);
 
     /**
      * Resources whose flow is computed again at this instant: those due, those whose protocol state a step
@@ -762,7 +818,14 @@ export class BlockWorld implements BlockView {
     const changed = new Set<string>(due);
     for (const name of this.touched) changed.add(name);
     this.touched.clear();
-    for (const r of this.resources.values()) if (!changed.has(r.name) && !this.sameState(r)) changed.add(r.name);
+    // Those whose state a protocol check or a released backlog changed just now.
+    const more: string[] = [];
+    for (const name of this.stateMoved) {
+      this.resourcesScanned++;
+      if (!changed.has(name) && !this.sameState(this.resources.get(name)!)) more.push(name);
+    }
+    for (const name of this.inOrder(more)) changed.add(name);
+    this.stateMoved.clear();
     let fresh = new Set<string>(changed);
     /** Those computed at least once now whatever they read (their state or levels moved); and those computed so far. */
     const forced = new Set<string>(changed);
@@ -866,6 +929,25 @@ export class BlockWorld implements BlockView {
     this.everything = false;
     for (const name of changed) this.noteCopies(this.resources.get(name)!, now);
     this.apply_(now, changed);
+    // Tracking its workloads may have moved what the flow reads of them (their backlogs): computed again next time.
+    for (const name of changed) if (!this.sameState(this.resources.get(name)!)) this.stateMoved.add(name);
+  }
+
+  /** Whether a heap entry is the resource's current breakpoint. */
+  private readonly current = (name: string, at: Micros): boolean => this.resources.get(name)!.nextAt === at;
+
+  /** Names in the scenario's order of resources. */
+  private inOrder(names: Iterable<string>): string[] {
+    return [...names].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+  }
+
+  /** The audit: every resource not due has the state its flow was computed from (an InvariantViolation names one that has not). */
+  private auditState(due: ReadonlySet<string>): void {
+    for (const r of this.resources.values()) {
+      if (due.has(r.name)) continue;
+      invariant(this.sameState(r), () => `block reflow: ${r.name}'s state changed without being noted (a setter or noteStateMoved is missing); ${this.describe(r)}`);
+      invariant(r.nextAt === null || r.nextAt > this.ctx.sim.now, () => `block reflow: ${r.name}'s breakpoint at ${r.nextAt} passed without it being due`);
+    }
   }
 
   /**
@@ -938,20 +1020,37 @@ export class BlockWorld implements BlockView {
    * in FIFO order), and all at once when the path no longer replicates (a disconnect, Ahead: they are only
    * marked out of sync). A waiting write is written locally already: it completes when it enters.
    */
-  private releaseBacklogs(now: Micros): void {
+  private releaseBacklogs(now: Micros, due: ReadonlySet<string>, audit: boolean): void {
+    // Room for a waiting write appears only when a resource's own flow or levels change (its breakpoint, a
+    // step, its state: it is then due) or the network changes (every resource is due): the others' send
+    // paths stay full while their backlogs wait. The audit checks it.
+    const names = this.inOrder([...this.backlogged].filter((name) => due.has(name)));
+    this.resourcesScanned += names.length;
+    for (const name of names) this.release(this.resources.get(name)!, now, false);
+    if (!audit) return;
     for (const r of this.resources.values()) {
+      if (due.has(r.name)) continue;
+      invariant(this.backlogged.has(r.name) || this.workloadsOf(r).every((w) => w.backlog.valueAt(now) <= 1e-6), () => `block reflow: ${r.name} has a backlog it was not noted with`);
+      invariant(this.release(r, now, true) === 0, () => `block reflow: ${r.name}'s waiting writes have room in its send path without it being due; ${this.describe(r)}`);
+    }
+  }
+
+  /** One resource's waiting writes that its send path has room for enter it; the bytes (only counted when `dry`). */
+  private release(r: BlockResource, now: Micros, dry: boolean): number {
+    {
       const all = this.workloadsOf(r);
-      if (!all.some((w) => w.backlog.valueAt(now) > 1e-6)) continue;
+      if (!all.some((w) => w.backlog.valueAt(now) > 1e-6)) return 0;
       const ws = all.filter((w) => w.backlog.valueAt(now) > 1e-6);
       // Suspended I/O (fencing resource-and-stonith) completes nothing to the application until the
       // handler returns: that is what keeps writes a STONITH could lose from being acknowledged.
-      if (primaryDown(this, r) || r.frozen) continue;
+      if (primaryDown(this, r) || r.frozen) return 0;
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
       const replicating = r.replicating && r.transmitting && path !== null;
       let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency), prevX)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
+      let released = 0;
       for (const w of ws) {
         // Writes waiting for the local disk wait on: only the path's room releases writes.
         if (w.backlogCause !== 'pipe') continue;
@@ -959,12 +1058,15 @@ export class BlockWorld implements BlockView {
         const bytes = Math.min(b * w.spec.size, Math.max(0, room));
         if (bytes <= 0) continue;
         room -= bytes;
+        released += bytes;
+        if (dry) continue;
         const reqs = bytes / w.spec.size;
         w.backlogBooks.move(now, -reqs);
         w.backlog.set(now, Math.max(0, b - reqs));
         this.acceptDiscrete(r, now, bytes, w.spec.size, replicating);
         this.touched.add(r.name);
       }
+      return released;
     }
   }
 
@@ -986,14 +1088,17 @@ export class BlockWorld implements BlockView {
    * books still balance). Anything beyond is a model bug and stops the run (InvariantViolation) naming the
    * device, the buffer, the value and the bound. Every buffer's books are checked too: in = out + level.
    */
-  private snap(now: Micros, due: ReadonlySet<string>): void {
-    for (const r of this.resources.values()) {
+  private snap(now: Micros, due: ReadonlySet<string>, audit: boolean): void {
+    // The levels of a resource not due move at rates that keep them within their bounds until its own
+    // breakpoint: they are checked (not clamped) in the audit only.
+    for (const r of audit ? this.resources.values() : [...due].map((name) => this.resources.get(name)!)) {
       const f = this.flows.get(r.name);
       const sendCap = f && f.sendBound > 0 ? f.sendBound : Infinity;
       const peerCap = f && f.peerCap > 0 ? f.peerCap : Infinity;
-      this.clampLevel(r, 'send buffer', r.sendQ, r.sendBooks, sendCap, EPS_BYTES, now);
-      this.clampLevel(r, 'peer queue', r.peerQ, r.peerBooks, peerCap, EPS_BYTES, now);
-      this.clampLevel(r, 'acknowledged bytes not on the peer', r.pipeApp, null, Infinity, EPS_BYTES, now);
+      const clamp = due.has(r.name);
+      this.clampLevel(r, 'send buffer', r.sendQ, r.sendBooks, sendCap, EPS_BYTES, now, undefined, clamp);
+      this.clampLevel(r, 'peer queue', r.peerQ, r.peerBooks, peerCap, EPS_BYTES, now, undefined, clamp);
+      this.clampLevel(r, 'acknowledged bytes not on the peer', r.pipeApp, null, Infinity, EPS_BYTES, now, undefined, clamp);
     }
     for (const name of due) {
       const r = this.resources.get(name)!;
@@ -1008,13 +1113,13 @@ export class BlockWorld implements BlockView {
   }
 
   /** Below `floor` is empty; within the slack past 0 or `cap` is rounding (clamped, booked); beyond is a bug. */
-  private clampLevel(r: BlockResource, buffer: string, l: Level, books: Account | null, cap: number, floor: number, now: Micros, abs?: number): void {
+  private clampLevel(r: BlockResource, buffer: string, l: Level, books: Account | null, cap: number, floor: number, now: Micros, abs?: number, clamp = true): void {
     const v = l.valueAt(now);
     const s = slack(l.rate, cap === Infinity ? v : cap, abs);
     invariant(v >= -s, () => `${r.name}: ${buffer} on ${r.primaryHost} is negative: ${v} (capacity ${cap}, rate ${l.rate * 1e6} per s); ${this.describe(r)}`);
     invariant(v <= cap + s, () => `${r.name}: ${buffer} on ${r.primaryHost} holds ${v}, above its capacity ${cap} (rate ${l.rate * 1e6} per s); ${this.describe(r)}`);
     const to = v < floor ? 0 : v > cap ? cap : v;
-    if (to === v) return;
+    if (to === v || !clamp) return;
     books?.move(now, to - v);
     l.set(now, to);
   }
@@ -1058,9 +1163,27 @@ export class BlockWorld implements BlockView {
   }
 
   /** State changes due now: resync end, Ahead → SyncSource, congestion, WalB overflow, jobs done. */
-  private protocolChecks(now: Micros): void {
+  private protocolChecks(now: Micros, due: ReadonlySet<string>, audit: boolean): void {
     for (const [key, j] of this.jobs) if (j.spec.size !== null && j.done.valueAt(now) >= j.spec.size - EPS_BYTES) this.finishJob(key, 'done');
+    // A protocol state changes at a resource's own breakpoint (a level reaching a bound), at a step, or when
+    // an Ahead resource's resync delay passes: the others have nothing due.
+    const names = new Set<string>(due);
+    for (const name of this.aheadDue) names.add(name);
+    this.aheadDue.clear();
+    this.resourcesScanned += names.size;
+    for (const name of this.inOrder(names)) this.protocolCheck(this.resources.get(name)!, now);
+    if (!audit) return;
     for (const r of this.resources.values()) {
+      if (names.has(r.name)) continue;
+      const before = [r.conn, r.dirtySince, r.overflowed, r.peerDisk];
+      this.protocolCheck(r, now);
+      invariant(before[0] === r.conn && before[1] === r.dirtySince && before[2] === r.overflowed && before[3] === r.peerDisk, () => `block reflow: a protocol check of ${r.name} was due without it being due (${r.conn.kind}); ${this.describe(r)}`);
+    }
+  }
+
+  /** One resource's protocol state changes due now. */
+  private protocolCheck(r: BlockResource, now: Micros): void {
+    {
       const f = this.flows.get(r.name);
       const c = r.conn;
       if (c.kind === 'SyncSource' && r.bitmap.dirty(now) <= EPS_BYTES) {
@@ -1081,7 +1204,9 @@ export class BlockWorld implements BlockView {
         // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'ahead-resync', resource: r.name, peer: r.secondaryHost });
       }
-      if (!f) continue;
+      // A resource created StandAlone goes unreplicated from the start, not from its first reflow with a flow.
+      unreplicatedFrom(r, now);
+      if (!f) return;
       const d = r.drbd;
       const sendQ = r.sendQ.valueAt(now);
       const peerQ = r.peerQ.valueAt(now);
@@ -1100,7 +1225,10 @@ export class BlockWorld implements BlockView {
       const c2 = r.conn;
       if (c2.kind === 'Ahead' && c2.resyncAt === null && r.sendQ.valueAt(now) <= EPS_BYTES && r.peerQ.valueAt(now) <= EPS_BYTES) {
         r.conn = { ...c2, resyncAt: (now + AHEAD_RESYNC_DELAY) as Micros };
-        this.ctx.sim.at((now + AHEAD_RESYNC_DELAY) as Micros, `ahead resync ${r.name}`, () => this.requestReflow(), PRIORITY.protocol);
+        this.ctx.sim.at((now + AHEAD_RESYNC_DELAY) as Micros, `ahead resync ${r.name}`, () => {
+          this.aheadDue.add(r.name);
+          this.requestReflow();
+        }, PRIORITY.protocol);
       }
       const w = r.walb;
       if (w && !r.overflowed && sendQ >= w.ringSize - EPS_BYTES) {
@@ -1114,9 +1242,8 @@ export class BlockWorld implements BlockView {
         r.neverSynced = true;
         r.dirtySince = r.dirtySince ?? now;
       }
-      if (r.conn.kind === 'StandAlone' || r.conn.kind === 'Connecting' || r.conn.kind === 'Ahead') {
-        if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
-      }
+      // Gone Ahead or StandAlone by the checks above: unreplicated from now.
+      unreplicatedFrom(r, now);
     }
   }
 
@@ -1143,18 +1270,25 @@ export class BlockWorld implements BlockView {
       if (j.spec.size !== null) consider(j.done.timeToReach(j.spec.size, now));
       void key;
     }
-    for (const r of this.resources.values()) {
-      if (!changed.has(r.name)) {
-        // Its levels keep their rates; its own next breakpoint stands.
-        if (r.nextAt !== null && r.nextAt > now && r.nextAt < next) next = r.nextAt;
-        continue;
-      }
+    for (const name of this.inOrder(changed)) {
+      const r = this.resources.get(name)!;
       const outer = next;
       next = NEVER;
       this.applyResource(r, now, threshold, consider);
       r.nextAt = next === NEVER ? null : (next as Micros);
+      if (r.nextAt !== null) this.breakpoints.push(r.nextAt, r.name);
+      if (this.workloadsOf(r).some((w) => w.backlog.rate > 0 || w.backlog.valueAt(now) > 1e-6)) this.backlogged.add(r.name);
+      else this.backlogged.delete(r.name);
       next = Math.min(outer, next);
     }
+    // The others' levels keep their rates; their own next breakpoints stand (the earliest is the heap's top).
+    if (this.breakpoints.size > 4 * this.resources.size + 64) {
+      const current: { at: Micros; name: string }[] = [];
+      for (const r of this.resources.values()) if (r.nextAt !== null) current.push({ at: r.nextAt, name: r.name });
+      this.breakpoints.rebuild(current);
+    }
+    const top = this.breakpoints.peek(this.current);
+    if (top && top.at > now && top.at < next) next = top.at;
     this.sampleDisks(now);
     if (next !== NEVER) this.breakpoint = this.ctx.sim.at(next as Micros, 'block breakpoint', () => this.requestReflow(), PRIORITY.protocol);
   }
@@ -1287,11 +1421,19 @@ export class BlockWorld implements BlockView {
     let slope: number;
     /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
     let pathWait: number;
+    /** When the path's wait crosses the local write's (the latency's kink): the latency is linear only up to it. */
+    let kink: number = NEVER;
     if (mu > 0) {
       const path = b / mu + work.repl;
+      const pathSlope = work.replSlope + backlogRate / mu;
       pathWait = path;
-      value = Math.max(work.local, path);
-      slope = path >= work.local ? work.replSlope + backlogRate / mu : 0;
+      // A write waits for the later of its local write and its turn in the path: the latency follows the
+      // path's wait while it is the longer (or is becoming so), else stays at the local write's.
+      const onPath = path > work.local || (path === work.local && pathSlope > 0);
+      value = onPath ? path : work.local;
+      slope = onPath ? pathSlope : 0;
+      if (onPath && pathSlope < 0) kink = Math.ceil(now + ((path - work.local) / -pathSlope) * 1e6);
+      else if (!onPath && pathSlope > 0) kink = Math.ceil(now + ((work.local - path) / pathSlope) * 1e6);
     } else if (work.offered <= 0 && b <= 1e-6) {
       // No write offered and none waiting: nothing to wait for.
       value = 0;
@@ -1336,11 +1478,11 @@ export class BlockWorld implements BlockView {
     this.ctx.history.block.sampleMoving(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6), slope);
     this.ctx.history.block.sampleMoving(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6), slope);
     this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
-    // The earliest of: the latency crossing the threshold, the backlog emptying or filling (a backlog left
-    // to drain past its empty time went negative).
-    let next: number = NEVER;
-    if (!w.stall && slope > 0) next = Math.ceil(now + ((threshold - value) / slope) * 1e6);
-    if (w.stall && slope < 0) next = Math.ceil(now + ((value - threshold) / -slope) * 1e6);
+    // The earliest of: the latency's kink, the latency crossing the threshold, the backlog emptying or
+    // filling (a backlog left to drain past its empty time went negative).
+    let next: number = kink;
+    if (!w.stall && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
+    if (w.stall && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
@@ -1429,6 +1571,12 @@ export class BlockWorld implements BlockView {
       }
     }
   }
+}
+
+/** Writes not replicated (StandAlone, Connecting, Ahead) mark the start of the out-of-sync era. */
+function unreplicatedFrom(r: BlockResource, now: Micros): void {
+  if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting' && r.conn.kind !== 'Ahead') return;
+  if (r.dirtySince === null && r.secondaryHost !== null) r.dirtySince = now;
 }
 
 /** What flowOf reads of a resource's previous flow (flow.ts: the fixed point's own iterate), as numbers. */
