@@ -25,6 +25,7 @@ import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
+import { factKey } from './history/facts/index.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
@@ -109,7 +110,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
     const lock = lockChainOf(w, end, history, (t) => clock.short(t));
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause, ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: factText(w.cause), causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
@@ -273,7 +274,7 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
     if (w.to !== null && w.to <= w.from) continue;
     const key = `${w.cluster}\u0000${w.workload}`;
     const prev = lastOf.get(key);
-    if (prev && prev.to !== null && prev.kind === w.kind && prev.cause === w.cause && prev.node === w.node && w.from - prev.to < threshold) {
+    if (prev && prev.to !== null && prev.kind === w.kind && factKey(prev.cause) === factKey(w.cause) && prev.node === w.node && w.from - prev.to < threshold) {
       const merged = { ...prev, to: w.to, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
       out[out.lastIndexOf(prev)] = merged;
       lastOf.set(key, merged);

@@ -15,6 +15,7 @@ import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
 import { factText } from '../report/facts/index.ts';
+import { decidedByText, synchronousSourceText } from '../report/facts/deciders.ts';
 import { factKey } from '../history/facts/index.ts';
 
 /** One primary of a split brain and the commits it acknowledged during the verdict's interval. */
@@ -258,7 +259,7 @@ function decisionsBetween(history: History, cluster: string, from: Micros, to: M
   const pick = [...new Set([ds[0]!, ...ds.filter((d) => d.at === lastAt)])];
   const more = ds.length - pick.length;
   return pick.map((d, i) => ({
-    text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map(factText).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
+    text: `At ${fmt(d.at)} ${d.by ? decidedByText(d.by) : `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map(factText).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
     log: [],
   }));
 }
@@ -416,7 +417,7 @@ function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
   const cluster = plan.cluster;
   const steps: CauseStep[] = [];
   steps.push({
-    text: `${cluster} was built with ${plan.standbys} standby${plan.standbys === 1 ? '' : 's'} following the primary${plan.synchronous > 0 ? `, ${plan.synchronous} of them synchronous (${plan.synchronousSource})` : ''}.`,
+    text: `${cluster} was built with ${plan.standbys} standby${plan.standbys === 1 ? '' : 's'} following the primary${plan.synchronous > 0 ? `, ${plan.synchronous} of them synchronous (${plan.synchronousSource ? synchronousSourceText(plan.synchronousSource) : 'null'})` : ''}.`,
     log: [],
   });
   const first = redundancy(o.first);

@@ -6,6 +6,7 @@ import type { Micros } from '../engine/time.ts';
 import type { History } from '../history/history.ts';
 import { judge } from '../checkers/verdicts.ts';
 import { factJson, factText } from './facts/index.ts';
+import { decidedByText } from './facts/deciders.ts';
 import type { Clock } from './time.ts';
 import type { DecisionJson, RecoveryJson, Report, VerdictJson } from './types.ts';
 
@@ -27,7 +28,8 @@ export function verdictReport(history: History, clock: Clock, end: Micros): { ve
       at: clock.iso(d.at),
       cluster: d.cluster,
       policy: d.policy,
-      by: d.by ?? null,
+      by: d.by ? decidedByText(d.by) : null,
+      byFact: d.by ?? null,
       chosen: d.chosen,
       saw: d.saw ? factText(d.saw) : null,
       rule: d.rule ?? null,

@@ -99,7 +99,7 @@ export class BlockResource {
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
-  stopped: string | null = null;
+  stopped: 'rebooted' | 'no-quorum' | null = null;
   /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */
   promotedPos: number | null = null;
   divergedBytes = 0;

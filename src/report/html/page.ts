@@ -16,7 +16,7 @@ import type { CauseStepJson, Report } from '../types.ts';
 import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
-import { factFromJson, factHtml } from '../facts/index.ts';
+import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -102,10 +102,10 @@ export function renderHtml(result: ChartInput): string {
   if (r.outages.length > 0 || r.stalls.length > 0) {
     out.push('<h2>Write outages and stalls</h2>');
     out.push('<table><thead><tr><th>from</th><th>to</th><th>how long</th><th>what</th><th>where</th><th>why</th></tr></thead><tbody>');
-    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${esc(o.cause)}</td></tr>`);
+    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o)}</td></tr>`);
     for (const s of r.stalls) {
-      const why = s.chain && s.chain.length > 0 ? `bottleneck ${s.bottleneck ?? '?'}: see below` : s.cause;
-      out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${esc(why)}</td></tr>`);
+      const why = s.chain && s.chain.length > 0 ? esc(`bottleneck ${s.bottleneck ?? '?'}: see below`) : causeHtml(s);
+      out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${why}</td></tr>`);
     }
     out.push('</tbody></table>');
     for (const s of stalls) {
@@ -189,8 +189,20 @@ function logLines(log: readonly string[]): string {
   return lines.length === 0 ? '' : `<pre>${lines.join('\n')}</pre>`;
 }
 
+/** An outage's or a stall's cause: its fact with markup, else its sentence. */
+function causeHtml(x: { readonly cause: string; readonly causeFact?: FactJson }): string {
+  return x.causeFact ? factHtml(factFromJson(x.causeFact)) : esc(x.cause);
+}
+
 function chain(steps: readonly CauseStepJson[]): string {
-  return `<ol class="cause">${steps.map((s) => `<li>${esc(s.text)}${logLines(s.log)}</li>`).join('')}</ol>`;
+  return `<ol class="cause">${steps.map((s) => `<li>${stepHtml(s)}${logLines(s.log)}</li>`).join('')}</ol>`;
+}
+
+/** A step with its fact's markup where its sentence is exactly the fact's prose, else its sentence. */
+function stepHtml(s: CauseStepJson): string {
+  if (!s.fact) return esc(s.text);
+  const f = factFromJson(s.fact);
+  return factText(f) === s.text ? factHtml(f) : esc(s.text);
 }
 
 /** The verdict boxes: data loss, writes, transaction IDs, expectations. */
