@@ -26,6 +26,8 @@ import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
 import { factKey } from './history/facts/index.ts';
+import { stepJson } from './report/steps.ts';
+import { survivorWhy } from './report/facts/templates/steps.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
@@ -100,7 +102,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const dataLoss: DataLossJson[] = [];
   for (const c of world.clusters.values()) {
     const s = survivorOf(c, end);
-    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s?.why ?? 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
+    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s ? survivorWhy(s.wal.node, s.why) : 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
     dataLoss.push(...lossOf(c, s, end, history, clock));
   }
   const outages: OutageJson[] = [];
@@ -287,7 +289,6 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
 }
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
-  const fmt = (t: Micros) => clock.short(t);
   // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
   const archive = c.storage.archive;
   const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
@@ -303,7 +304,7 @@ function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History,
     toLsn: formatLsn(l.toLsn),
     recoverableByPitr: l.recoverableByPitr,
     pitr: l.pitrReason,
-    cause: explainLoss(l, s, history, fmt),
+    cause: explainLoss(l, s, history).map((x) => stepJson(x, clock)),
   }));
 }
 

@@ -12,6 +12,9 @@ import type { CommitLimit, LockQueueParty, Slowdown, WriteCauseFact } from '../.
 import type { StallPhase } from '../../src/history/block.ts';
 import type { WriteStatusInterval } from '../../src/history/history.ts';
 import type { ManagedRedundancy } from '../../src/models/managers/manager.ts';
+import type { StepFact } from '../../src/history/facts/steps.ts';
+import type { FactStep } from '../../src/checkers/explain.ts';
+import type { Fact } from '../../src/history/facts/index.ts';
 
 /** The keys of any member of union `T` whose value may be any string (literal unions such as 'first' | 'any' do not count). */
 type FreeStringKeys<T> = T extends unknown ? { [K in keyof T]-?: string extends NonNullable<T[K]> ? K : string extends Extract<T[K], string> ? K : never }[keyof T] : never;
@@ -33,6 +36,13 @@ describe('the model-side cause types carry no free text', () => {
     expectTypeOf<FreeStringKeys<LineBound>>().toEqualTypeOf<never>();
     expectTypeOf<FreeStringKeys<ResyncPace>>().toEqualTypeOf<never>();
     expectTypeOf<StallPhase['chain']>().toEqualTypeOf<readonly StallStepFact[]>();
+  });
+
+  it('the steps of a data loss\'s cause chain are facts; a checker\'s fact step holds a fact, not a sentence', () => {
+    // (StepFact nests Fact, a union that includes it: its strings are checked at run time, test/support/fact-prose.ts.)
+    expectTypeOf<StepFact['kind']>().toEqualTypeOf<'loss-acknowledged' | 'loss-released' | 'loss-crash-cut' | 'survivor-holds' | 'no-shared-history' | 'promoted-branch' | 'stopped-receiving' | 'received-up-to' | 'loss-conclusion'>();
+    expectTypeOf<FactStep['fact']>().toEqualTypeOf<Fact>();
+    expectTypeOf<keyof FactStep>().toEqualTypeOf<'fact' | 'log'>();
   });
 
   it('who decided a failover, and what configured the synchronous standbys: names only', () => {

@@ -31,6 +31,7 @@ export function factProse(r: Report): string[] {
   for (const e of r.events) walk(e.fact, '', '');
   for (const d of r.decisions) walk([d.facts, d.byFact], '', '');
   for (const x of [...r.outages, ...r.stalls]) walk([x.causeFact, x.chain?.map((s) => s.fact)], '', '');
+  for (const x of [...r.dataLoss, ...r.verdicts]) walk(x.cause.map((s) => s.fact), '', '');
   return out;
 }
 

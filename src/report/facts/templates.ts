@@ -18,6 +18,7 @@ import { LOCKS } from './templates/locks.ts';
 import { VACUUM } from './templates/vacuum.ts';
 import { WRITES } from './templates/writes.ts';
 import { STALL } from './templates/stall.ts';
+import { STEPS } from './templates/steps.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -39,6 +40,8 @@ const TEMPLATES: Templates = {
   ...WRITES,
   // the steps of a block write stall
   ...STALL,
+  // the steps of the checkers' cause chains
+  ...STEPS,
 };
 
 /** The fact's prose, before formatting. */

@@ -6,6 +6,7 @@
  * opens from disk. Every string from the scenario goes through escapeXml; the page is well-formed XML too
  * (the tests parse it so), with the script written without `<` and `&`.
  */
+import type { Micros } from '../../engine/time.ts';
 import { createHash } from 'node:crypto';
 import { renderChartSvg, type ChartInput } from '../chart.ts';
 import { collapseCycles } from '../collapse.ts';
@@ -62,6 +63,7 @@ export function renderHtml(result: ChartInput): string {
   const r = result.report;
   const clock = new ReportClock(r);
   const at = (iso: string) => clock.short(iso);
+  const chain = (steps: readonly CauseStepJson[]) => chainHtml(steps, clock);
   const title = `${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}`;
   const hash = createHash('sha256').update(SCRIPT).digest('base64');
   const out: string[] = [];
@@ -194,15 +196,16 @@ function causeHtml(x: { readonly cause: string; readonly causeFact?: FactJson })
   return x.causeFact ? factHtml(factFromJson(x.causeFact)) : esc(x.cause);
 }
 
-function chain(steps: readonly CauseStepJson[]): string {
-  return `<ol class="cause">${steps.map((s) => `<li>${stepHtml(s)}${logLines(s.log)}</li>`).join('')}</ol>`;
+function chainHtml(steps: readonly CauseStepJson[], clock: ReportClock): string {
+  return `<ol class="cause">${steps.map((s) => `<li>${stepHtml(s, clock)}${logLines(s.log)}</li>`).join('')}</ol>`;
 }
 
 /** A step with its fact's markup where its sentence is exactly the fact's prose, else its sentence. */
-function stepHtml(s: CauseStepJson): string {
+function stepHtml(s: CauseStepJson, clock: ReportClock): string {
   if (!s.fact) return esc(s.text);
-  const f = factFromJson(s.fact);
-  return factText(f) === s.text ? factHtml(f) : esc(s.text);
+  const f = factFromJson(s.fact, (iso) => clock.us(iso));
+  const time = (t: Micros) => clock.short(clock.iso(t));
+  return factText(f, time) === s.text ? factHtml(f, time) : esc(s.text);
 }
 
 /** The verdict boxes: data loss, writes, transaction IDs, expectations. */

@@ -169,7 +169,7 @@ ${faults}
     expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThanOrEqual(10);
     // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
     expect(loose.promotions).toEqual([]);
-    expect(loose.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    expect(loose.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map((x) => factText(x))[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
     const strict = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n      synchronous_mode_strict: true\n'));
     // Commits wait from the loss of pg2 until pg1 is lost (about 175 s).
     expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(170);
@@ -211,7 +211,7 @@ faults:
 `;
     const on = run(yaml(true));
     expect(on.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(on.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
+    expect(on.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map((x) => factText(x))[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
     expect(on.report.dataLoss).toEqual([]);
     const off = run(yaml(false));
     expect(off.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
@@ -231,7 +231,7 @@ faults:
     expect(run(yaml('{pg3: {failover_priority: 2}}')).promotions.map((p) => p.node)).toEqual(['pg3']);
     const r = run(yaml('{pg2: {failover_priority: 2}}'));
     expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === null)!.reasons.map(factText)[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === null)!.reasons.map((x) => factText(x))[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
     const nf = run(yaml('{pg2: {nofailover: true}, pg3: {nofailover: true}}'));
     expect(nf.promotions).toEqual([]);
     expect(nf.history.failoverDecisions.some((d) => d.reasons[0] !== undefined && factText(d.reasons[0]) === 'pg2: tagged nofailover')).toBe(true);
