@@ -1,9 +1,9 @@
 /**
  * Many replicated volumes on one disk pair (issue 12, point 3): V DRBD protocol A volumes share a primary
  * array and a secondary array, each with its own application, through a simulated day of hourly load
- * changes and a backup on the secondary from 13:00 to 13:30 that fills every volume's buffers. Every
- * volume's latency depends on the shared disks, so a change anywhere touches every volume: a reflow costs
- * O(V), and the number of events must not grow faster than V for the run to stay linear.
+ * changes and a backup on the secondary from 13:00 to 13:30 that fills every volume's buffers. A volume's
+ * event computes again only the volumes that read what it moved (models/block/readings.ts); the number of
+ * events must not grow faster than V for the run to stay linear.
  */
 import { loadScenarioText } from '../src/scenario/load.ts';
 import { runScenario } from '../src/run.ts';
@@ -111,7 +111,7 @@ export const blockVolumesBenchmark: Benchmark = {
         target('even'),
         target('uneven'),
         'even: every volume has the same load, so their buffers fill and drain at the same instants: the reflows do not multiply with V.',
-        'uneven: each volume fills and drains at its own instant, and each such event moves the shared disks, so every volume on them is computed again: events × volumes.',
+        "uneven: each volume fills and drains at its own instant. A drain moves only its own flow (a volume reads of the shared disks only its own streams, models/block/readings.ts); a backlog reaching queue_depth lowers the primary array's load and so the wait of every volume on it, whose latencies the report then records anew: that part of the work follows the output (test/models/block/cost.test.ts).",
       ],
     };
   },

@@ -33,6 +33,7 @@ import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
+import { readersKey, readingsOf, sameNumbers, sameReadings, valueDisks, waitBound, withinWaitBound, type Readings, type WaitBound } from './readings.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
@@ -74,13 +75,21 @@ export class BlockWorld implements BlockView {
   /** Each resource's workloads (a workload's resource never changes). */
   private readonly byResource = new Map<string, WorkloadState[]>();
   private flows = new Map<string, ResourceFlow>();
-  /** Each resource's state when its flow was last computed (stateOf), and what it read of the disks' solutions then (readingsOf). */
+  /** Each resource's state when its flow was last computed (stateOf), and what it read of the disks' solutions then (readings.ts). */
   private readonly lastState = new Map<string, unknown[]>();
   private readonly readings = new Map<string, Readings>();
+  /** Each blocked volume's bound on its primary disk's wait within which its flow stays as computed (readings.ts waitBound). */
+  private readonly waitBounds = new Map<string, WaitBound | null>();
+  /** Within a reflow: what each resource's last flow was computed from of its previous flow (prevInputs). */
+  private readonly prevRead = new Map<string, number[]>();
   /** Each disk's last capacity solution, and each resource's peer drain summed from it (the disks that receive replicated data). */
   private readonly drains = new Map<string, { readonly sol: DiskSolution; readonly caps: ReadonlyMap<string, number> }>();
-  /** The resources reading each disk's solution (indexDisks), and each resource's place in the scenario's order. */
+  /**
+   * The resources reading each disk's solution's values (indexDisks), those whose peer's disk it is (they read
+   * their drain from its capacity, and whether it is solved), and each resource's place in the scenario's order.
+   */
   private readonly onDisk = new Map<string, string[]>();
+  private readonly peersOn = new Map<string, string[]>();
   private byDiskStale = true;
   private readonly indexed = new Map<string, string>();
   private readonly order = new Map<string, number>();
@@ -101,6 +110,8 @@ export class BlockWorld implements BlockView {
   readonly solver = new DiskSolverCache();
   /** Resource flows computed (a reflow computes again only those whose inputs moved): the model's unit of work, for benchmarks and tests. */
   flowsComputed = 0;
+  /** Flows kept because a moved solution stayed within the volume's wait bound (readings.ts), for tests. */
+  flowsKeptByBound = 0;
   private reflowEvent: EventHandle | null = null;
   private breakpoint: EventHandle | null = null;
   /** The Pacemaker/Corosync cluster managing DRBD resources, when the scenario has one. */
@@ -736,7 +747,7 @@ export class BlockWorld implements BlockView {
       if (this.everything || this.fullReflows || (r.nextAt !== null && r.nextAt <= now)) due.add(r.name);
       else if (!this.sameState(r)) {
         due.add(r.name);
-        if (this.indexed.get(r.name) !== disksOf(r)) this.byDiskStale = true;
+        if (this.indexed.get(r.name) !== readersKey(r)) this.byDiskStale = true;
       }
     }
     this.snap(now, due);
@@ -753,23 +764,29 @@ export class BlockWorld implements BlockView {
     this.touched.clear();
     for (const r of this.resources.values()) if (!changed.has(r.name) && !this.sameState(r)) changed.add(r.name);
     let fresh = new Set<string>(changed);
+    /** Those computed at least once now whatever they read (their state or levels moved); and those computed so far. */
+    const forced = new Set<string>(changed);
+    const computed = new Set<string>();
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const solvedBefore = this.solver.solved;
       // Each resource's disk streams, computed again while its flow is being computed again.
       for (const name of fresh) this.loadTable.set(name, resourceLoads(this, this.resources.get(name)!, now));
       const table = this.loadTable.loads(this);
       const sols = new Map<string, DiskSolution>();
-      /** Disks whose solution is not the one of the previous iteration (or reflow). */
+      /** Disks whose solution is not the one of the previous iteration (or reflow); whose drains, or whether they are solved, changed. */
       const moved = new Set<string>();
+      const drainMoved = new Set<string>();
       for (const [name, e] of table) {
         const spec = this.diskSpec(name);
         const sol = this.solver.solve(name, { spec, streams: e.actual.streams, shares: e.actual.shares }, e.actualVersion);
         sols.set(name, sol);
-        if (this.solutions.get(name) !== sol) moved.add(name);
+        const was = this.solutions.get(name);
+        if (was !== sol) moved.add(name);
+        if (!was) drainMoved.add(name);
         // The peers' capacity for replicated data: their receivers as deep as max-buffers allows, at whatever
         // rate their disks sustain (what drains a queue that built up while they were slower).
         if (!e.capacity.streams.some(isReceiver)) {
-          if (this.drains.delete(name)) moved.add(name);
+          if (this.drains.delete(name)) drainMoved.add(name);
           continue;
         }
         const cap = this.solver.solve(`${name}|capacity`, { spec, streams: e.capacity.streams, shares: e.capacity.shares }, e.capacityVersion);
@@ -782,29 +799,50 @@ export class BlockWorld implements BlockView {
             caps.set(owner, (caps.get(owner) ?? 0) + cap.streams.get(st.id)!.rate * st.io.size);
           }
           this.drains.set(name, { sol: cap, caps });
-          moved.add(name);
+          drainMoved.add(name);
         }
       }
       for (const name of this.drains.keys()) {
         if (table.has(name)) continue;
         this.drains.delete(name);
-        moved.add(name);
+        drainMoved.add(name);
       }
+      for (const name of this.solutions.keys()) if (!sols.has(name)) drainMoved.add(name);
       this.solutions = sols;
       /** Flows computed in this iteration: their disk streams are computed again in the next. */
       const next = new Set<string>();
       let movedFlow = false;
-      for (const r of this.candidates(changed, moved)) {
+      for (const r of this.candidates(changed, moved, drainMoved)) {
         const drainCap = this.drainCapOf(r);
         const before = this.flows.get(r.name);
-        // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
-        // volumes on shared disks most events touch one of them (issue 12, cost).
-        if (before && !changed.has(r.name) && this.sameReadings(r, sols, drainCap)) continue;
+        const ws = this.workloadsOf(r);
+        const read = readingsOf(r, ws, sols, drainCap);
+        const prevIn = prevInputs(before, ws);
+        if (computed.has(r.name)) {
+          // Computed already at this instant: again only if what it read (the solutions, its previous flow)
+          // moved since; the same inputs give the same flow.
+          if (sameReadings(this.readings.get(r.name), read) && sameNumbers(this.prevRead.get(r.name), prevIn)) continue;
+        } else if (before && !forced.has(r.name)) {
+          // A resource none of whose inputs changed keeps its flow (and its levels their rates): with many
+          // volumes on shared disks most events touch one of them (issue 12, cost).
+          const old = this.readings.get(r.name);
+          if (sameReadings(old, read)) continue;
+          // Blocked behind its send buffer, a volume does not feel its primary's wait within its bound: its
+          // readings stay those it was computed from, the next solution is checked against them again.
+          const bound = this.waitBounds.get(r.name);
+          if (bound && old && sameNumbers(old.rest, read.rest) && withinWaitBound(r, ws, sols.get(r.primaryDisk), bound)) {
+            this.flowsKeptByBound++;
+            continue;
+          }
+        }
+        computed.add(r.name);
         changed.add(r.name);
         next.add(r.name);
         this.lastState.set(r.name, this.stateOf(r));
         const f = flowOf(this, r, now, sols, drainCap);
-        this.readings.set(r.name, this.readingsOf(r, sols, drainCap));
+        this.readings.set(r.name, read);
+        this.prevRead.set(r.name, prevIn);
+        this.waitBounds.set(r.name, waitBound(r, ws, f, sols.get(r.primaryDisk), now));
         this.flowsComputed++;
         if (!before || differs(before.x, f.x) || differs(before.resync, f.resync) || differs(before.queueDelay, f.queueDelay) || differs(before.appRepl, f.appRepl)) movedFlow = true;
         this.flows.set(r.name, f);
@@ -830,28 +868,38 @@ export class BlockWorld implements BlockView {
     this.apply_(now, changed);
   }
 
-  /** The resources whose flow may have to be computed again: those changed, and those on a disk whose solution moved (in resource order). */
-  private candidates(changed: ReadonlySet<string>, moved: ReadonlySet<string>): BlockResource[] {
+  /**
+   * The resources whose flow may have to be computed again (in resource order): those changed, those that
+   * read the values of a disk whose solution moved, and those whose peer's disk changed its drains (or was
+   * solved or dropped).
+   */
+  private candidates(changed: ReadonlySet<string>, moved: ReadonlySet<string>, drainMoved: ReadonlySet<string>): BlockResource[] {
     if (this.everything || this.fullReflows || this.byDiskStale) this.indexDisks();
     const names = new Set<string>(changed);
     for (const d of moved) for (const name of this.onDisk.get(d) ?? []) names.add(name);
+    for (const d of drainMoved) {
+      for (const name of this.onDisk.get(d) ?? []) names.add(name);
+      for (const name of this.peersOn.get(d) ?? []) names.add(name);
+    }
     const out: BlockResource[] = [];
     for (const name of names) out.push(this.resources.get(name)!);
     return out.sort((a, b) => this.order.get(a.name)! - this.order.get(b.name)!);
   }
 
-  /** Which resources read each disk's solution (their primary's, their peer's, WalB's log device). */
+  /** Which resources read each disk's solution (readings.ts: values, or a peer's drain and presence). */
   private indexDisks(): void {
     this.onDisk.clear();
+    this.peersOn.clear();
+    const add = (index: Map<string, string[]>, d: string, name: string) => {
+      const list = index.get(d);
+      if (list) {
+        if (!list.includes(name)) list.push(name);
+      } else index.set(d, [name]);
+    };
     for (const r of this.resources.values()) {
-      this.indexed.set(r.name, disksOf(r));
-      for (const d of [r.primaryDisk, r.secondaryDisk, r.walb?.logDisk ?? null]) {
-        if (d === null) continue;
-        const list = this.onDisk.get(d);
-        if (list) {
-          if (!list.includes(r.name)) list.push(r.name);
-        } else this.onDisk.set(d, [r.name]);
-      }
+      this.indexed.set(r.name, readersKey(r));
+      for (const d of valueDisks(r)) add(this.onDisk, d, r.name);
+      if (r.secondaryDisk !== null) add(this.peersOn, r.secondaryDisk, r.name);
     }
     this.byDiskStale = false;
   }
@@ -860,19 +908,6 @@ export class BlockWorld implements BlockView {
     let sum = 0;
     for (const d of this.drains.values()) sum += d.caps.get(r.name) ?? 0;
     return sum;
-  }
-
-  /** What a resource's flow is computed from besides its state and time: its peer's drain and its disks' solutions (by identity). */
-  private readingsOf(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): Readings {
-    return { drainCap, solutions: [sols.get(r.primaryDisk), r.secondaryDisk ? sols.get(r.secondaryDisk) : null, r.walb ? sols.get(r.walb.logDisk) : null] };
-  }
-
-  /** Whether a resource whose own state did not change keeps its flow: its peer's drain and its disks' solutions are those it was computed from. */
-  private sameReadings(r: BlockResource, sols: ReadonlyMap<string, DiskSolution>, drainCap: number): boolean {
-    const old = this.readings.get(r.name);
-    if (!old || old.drainCap !== drainCap) return false;
-    const now = this.readingsOf(r, sols, drainCap);
-    return now.solutions.every((x, i) => x === old.solutions[i]);
   }
 
   /** The protocol state a resource's disk streams and flow depend on (objects by identity: a change makes a new one). */
@@ -1396,18 +1431,16 @@ export class BlockWorld implements BlockView {
   }
 }
 
-/** What a resource's flow was computed from besides its state (BlockWorld.readingsOf). */
-interface Readings {
-  readonly drainCap: number;
-  readonly solutions: readonly (DiskSolution | null | undefined)[];
+/** What flowOf reads of a resource's previous flow (flow.ts: the fixed point's own iterate), as numbers. */
+function prevInputs(f: ResourceFlow | undefined, ws: readonly WorkloadState[]): number[] {
+  if (!f) return [-1];
+  const out = [f.x, f.sendBound, f.resync, f.appRepl, f.rtt, f.queueDelay];
+  for (const w of ws) out.push(f.work.get(w.spec.name)?.accepted ?? -1);
+  return out;
 }
 
 /** Each disk solution's utilisation, summed once (sampled at every reflow). */
 const busyOf = new WeakMap<DiskSolution, number>();
-
-function disksOf(r: BlockResource): string {
-  return `${r.primaryDisk}|${r.secondaryDisk ?? ''}|${r.walb?.logDisk ?? ''}`;
-}
 
 function isReceiver(s: DiskStream): boolean {
   return s.id.includes('|rcv|');
