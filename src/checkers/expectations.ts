@@ -1,6 +1,6 @@
 /** `expect:` assertions of a scenario, evaluated against the report; any failure makes the run exit 1. */
 import type { Micros } from '../engine/time.ts';
-import { count, duration } from '../report/format.ts';
+import { count, counted, duration } from '../report/format.ts';
 import type { Clock } from '../report/time.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds, Scenario } from '../scenario/types.ts';
@@ -13,12 +13,18 @@ function within(b: Bounds, v: number): boolean {
   return (b.atLeast === null || v >= b.atLeast) && (b.atMost === null || v <= b.atMost);
 }
 
-function boundsText(b: Bounds, unit: string): string {
-  const n = (v: number) => (unit === 's' ? duration(v) : `${count(v)} ${unit}`);
-  if (b.atLeast !== null && b.atMost !== null) return `between ${n(b.atLeast)} and ${n(b.atMost)}`;
+/** "between 2 and 4 stalls", "exactly 1 stall", "at most 30 s": `one` is the noun of one, or 's' for seconds. */
+function boundsText(b: Bounds, one: string): string {
+  const n = (v: number) => (one === 's' ? duration(v) : counted(v, one));
+  if (b.atLeast !== null && b.atMost !== null) return b.atLeast === b.atMost ? `exactly ${n(b.atLeast)}` : `between ${n(b.atLeast)} and ${n(b.atMost)}`;
   if (b.atLeast !== null) return `at least ${n(b.atLeast)}`;
   if (b.atMost !== null) return `at most ${n(b.atMost)}`;
-  return `any number of ${unit}`;
+  return one === 's' ? 'any time' : `any number of ${one}s`;
+}
+
+/** A PostgreSQL cluster loses commits, a replicated block device writes (as the text report says). */
+function lostNoun(r: Partial, clusters: readonly string[]): string {
+  return clusters.some((c) => r.nodes.some((n) => n.cluster === c)) || clusters.length === 0 ? 'acknowledged commit' : 'acknowledged write';
 }
 
 export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Clock): ExpectationJson[] {
@@ -29,7 +35,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'noDataLoss': {
         const lost = inCluster(r.dataLoss, e.cluster);
         const n = lost.reduce((a, l) => a + l.commits, 0);
-        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${count(n)} acknowledged commits lost in ${lost.length} range(s)` };
+        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${counted(n, lostNoun(r, lost.map((l) => l.cluster)))} lost in ${counted(lost.length, 'range')}` };
       }
       case 'dataLoss': {
         let lost = inCluster(r.dataLoss, e.cluster);
@@ -49,7 +55,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
             problems.push(`loss spans ${clock.short(first as Micros)}–${clock.short(last as Micros)}, not the whole window ${clock.short(e.window.from)}–${clock.short(e.window.to)} ± ${e.window.tolerance / 1e6} s`);
           }
         }
-        if (!within(e.commits, n)) problems.push(`${count(n)} commits lost, expected ${boundsText(e.commits, 'commits')}`);
+        if (!within(e.commits, n)) problems.push(`${count(n)} commits lost, expected ${boundsText(e.commits, 'commit')}`);
         if (e.recoverableByPitr !== null && lost.some((l) => l.recoverableByPitr !== e.recoverableByPitr)) {
           problems.push(`expected recoverable by PITR = ${e.recoverableByPitr}`);
         }
@@ -58,38 +64,38 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       }
       case 'noOutage': {
         const o = inCluster(r.outages, e.cluster);
-        return { name: e.name, passed: o.length === 0, detail: o.length === 0 ? 'writes never failed' : `${o.length} outage(s), ${duration(o.reduce((a, x) => a + x.seconds, 0))} in all` };
+        return { name: e.name, passed: o.length === 0, detail: o.length === 0 ? 'writes never failed' : `${counted(o.length, 'outage')}, ${duration(o.reduce((a, x) => a + x.seconds, 0))} in all` };
       }
       case 'outage': {
         const o = inCluster(r.outages, e.cluster);
         const total = o.reduce((a, x) => a + x.seconds, 0);
         const ok = o.length > 0 && within(e.seconds, total);
-        return { name: e.name, passed: ok, detail: `${o.length} outage(s), ${duration(total)} in all; expected ${boundsText(e.seconds, 's')}` };
+        return { name: e.name, passed: ok, detail: `${counted(o.length, 'outage')}, ${duration(total)} in all; expected ${boundsText(e.seconds, 's')}` };
       }
       case 'stalls': {
         const s = inCluster(r.stalls, e.cluster).filter((x) => e.bottleneck === null || x.bottleneck === e.bottleneck);
         const total = s.reduce((a, x) => a + x.seconds, 0);
         const ok = within(e.count, s.length) && within(e.seconds, total);
-        const wanted = [e.count.atLeast !== null || e.count.atMost !== null ? boundsText(e.count, 'stalls') : null, e.seconds.atLeast !== null || e.seconds.atMost !== null ? boundsText(e.seconds, 's') : null];
-        return { name: e.name, passed: ok, detail: `${s.length} stall(s), ${duration(total)} in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
+        const wanted = [e.count.atLeast !== null || e.count.atMost !== null ? boundsText(e.count, 'stall') : null, e.seconds.atLeast !== null || e.seconds.atMost !== null ? boundsText(e.seconds, 's') : null];
+        return { name: e.name, passed: ok, detail: `${counted(s.length, 'stall')}, ${duration(total)} in all${ok ? '' : `; expected ${wanted.filter((w) => w !== null).join(', ')}`}` };
       }
       case 'fenced': {
         const f = r.verdicts.filter((v) => v.kind === 'fenced' && (e.node === null || v.node === e.node));
         const ok = within(e.count, f.length);
         const found = f.map((v) => `${v.node} at ${clock.short(toMicros(v.from))}`).join(', ');
-        return { name: e.name, passed: ok, detail: `${f.length === 0 ? `${e.node ?? 'no node'} never fenced` : `fenced: ${found}`}${ok ? '' : `; expected ${boundsText(e.count, 'fences')}`}` };
+        return { name: e.name, passed: ok, detail: `${f.length === 0 ? `${e.node ?? 'no node'} never fenced` : `fenced: ${found}`}${ok ? '' : `; expected ${boundsText(e.count, 'fence')}`}` };
       }
       case 'noStall': {
         const s = inCluster(r.stalls, e.cluster);
-        return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${s.length} stall(s), ${duration(s.reduce((a, x) => a + x.seconds, 0))} in all` };
+        return { name: e.name, passed: s.length === 0, detail: s.length === 0 ? 'no write stall' : `${counted(s.length, 'stall')}, ${duration(s.reduce((a, x) => a + x.seconds, 0))} in all` };
       }
       case 'xid': {
         const xs = inCluster(r.xid, e.cluster);
         if (xs.length === 0) return { name: e.name, passed: false, detail: 'no cluster models transaction IDs (give it databases:)' };
         const problems: string[] = [];
         for (const x of xs) {
-          if (!within(e.maxAge, x.maxAge)) problems.push(`${x.cluster}: largest age ${count(x.maxAge)}, expected ${boundsText(e.maxAge, 'XIDs')}`);
-          if (!within(e.endAge, x.endAge)) problems.push(`${x.cluster}: age at the end ${count(x.endAge)}, expected ${boundsText(e.endAge, 'XIDs')}`);
+          if (!within(e.maxAge, x.maxAge)) problems.push(`${x.cluster}: largest age ${count(x.maxAge)}, expected ${boundsText(e.maxAge, 'XID')}`);
+          if (!within(e.endAge, x.endAge)) problems.push(`${x.cluster}: age at the end ${count(x.endAge)}, expected ${boundsText(e.endAge, 'XID')}`);
           if (e.stopped !== null && (x.stopAt !== null) !== e.stopped) problems.push(`${x.cluster}: writes ${x.stopAt ? `stopped at ${clock.short(toMicros(x.stopAt))}` : 'never stopped'}`);
         }
         const found = xs.map((x) => `${x.cluster}: largest age ${count(x.maxAge)} at ${clock.short(toMicros(x.maxAgeAt))}, ${count(x.endAge)} at the end${x.stopAt ? `, writes stopped at ${clock.short(toMicros(x.stopAt))}` : ''}`).join('; ');

@@ -6,7 +6,7 @@
 import { closest } from '../scenario/errors.ts';
 
 export type OptionSpec =
-  /** `--name`, `--name=true|false`, and `--no-name` when `negatable`. */
+  /** `--name`, `--name=true|false`, and `--no-name` when `negatable` or on by default. */
   | { readonly name: string; readonly kind: 'boolean'; readonly describe: string; readonly negatable?: boolean; readonly default?: boolean }
   /** `--name VALUE` or `--name=VALUE`; the last one counts. */
   | { readonly name: string; readonly kind: 'string'; readonly describe: string; readonly value: string; readonly default?: string }
@@ -43,6 +43,11 @@ export type Parsed =
 
 const HELP = ['-h', '--help'];
 
+/** `--no-NAME` turns it off: asked for, or implied by an option that is on unless turned off. */
+export function negatable(o: OptionSpec): boolean {
+  return o.kind === 'boolean' && (o.negatable === true || o.default === true);
+}
+
 function option(spec: CommandSpec, name: string): OptionSpec | undefined {
   return spec.options.find((o) => o.name === name);
 }
@@ -50,7 +55,7 @@ function option(spec: CommandSpec, name: string): OptionSpec | undefined {
 /** `--varient`: did you mean `--variant`? (also an option of another command, or a negation). */
 function unknownOption(arg: string, spec: CommandSpec, all: readonly CommandSpec[]): UsageError {
   const name = arg.replace(/^-+/, '').split('=')[0] ?? '';
-  const own = spec.options.flatMap((o) => (o.kind === 'boolean' && o.negatable ? [o.name, `no-${o.name}`] : [o.name]));
+  const own = spec.options.flatMap((o) => (negatable(o) ? [o.name, `no-${o.name}`] : [o.name]));
   const other = all.find((c) => c !== spec && c.options.some((o) => o.name === name));
   let hint = '';
   const positive = name.startsWith('no-') ? option(spec, name.slice(3)) : undefined;
@@ -120,7 +125,7 @@ export function parseArgs(argv: readonly string[], commands: readonly CommandSpe
     const o = option(spec, name);
     if (o === undefined && name.startsWith('no-')) {
       const negated = option(spec, name.slice(3));
-      if (negated?.kind === 'boolean' && negated.negatable) {
+      if (negated !== undefined && negatable(negated)) {
         if (inline !== null) throw new UsageError(`--${name} takes no value, not ${JSON.stringify(inline)}`, spec.name);
         options.set(negated.name, false);
         continue;

@@ -1,5 +1,5 @@
 /** `replsim --help` and `replsim COMMAND --help`, rendered from spec.ts only when asked for. */
-import { positionalUsage, type CommandSpec, type OptionSpec } from './args.ts';
+import { negatable, positionalUsage, type CommandSpec, type OptionSpec } from './args.ts';
 import { COMMAND_EXAMPLES, COMMANDS, EXIT_CODES, EXAMPLES } from './spec.ts';
 
 const INTRO =
@@ -38,7 +38,7 @@ function examples(rows: readonly (readonly [string, string])[], width: number): 
 }
 
 function optionRow(o: OptionSpec): [string, string] {
-  const flag = o.kind === 'boolean' ? (o.negatable ? `--[no-]${o.name}` : `--${o.name}`) : `--${o.name} ${o.value}`;
+  const flag = o.kind === 'boolean' ? (negatable(o) ? `--[no-]${o.name}` : `--${o.name}`) : `--${o.name} ${o.value}`;
   const dflt = o.kind !== 'boolean' && o.default !== undefined ? ` [default: ${o.default}]` : '';
   return [flag, `${o.describe}${dflt}`];
 }

@@ -78,6 +78,16 @@ function errorJson(e: ScenarioError, variant: string | null): ErrorJson {
   };
 }
 
+/**
+ * The errors found with a variant applied: a line that does not already name the variant (`variant "x": ...`
+ * at its own lines, `(with variant "x")` elsewhere) is prefixed with `[variant x]`; no prefix on the empty
+ * tail after the last line break.
+ */
+export function inVariant(text: string, variant: string): string {
+  const named = `variant ${JSON.stringify(variant)}`;
+  return text.replace(/^.+$/gm, (line) => (line.includes(named) ? line : `[variant ${variant}] ${line}`));
+}
+
 export function validateCommand(file: string, options: ReadonlyMap<string, OptionValue>, io: Io): number {
   const json = options.get('json') === true;
   const sets = (options.get('set') as readonly string[] | undefined) ?? [];
@@ -87,7 +97,7 @@ export function validateCommand(file: string, options: ReadonlyMap<string, Optio
       const out: ValidationJson = { file: errors[0]!.e.file, valid: false, errors: all, ...(errors.some(({ e }) => e.truncated) ? { moreErrors: true } : {}) };
       io.out(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      for (const { e, variant } of errors) io.err(variant === null ? formatScenarioErrors(e) : formatScenarioErrors(e).replace(/^/gm, `[variant ${variant}] `));
+      for (const { e, variant } of errors) io.err(variant === null ? formatScenarioErrors(e) : inVariant(formatScenarioErrors(e), variant));
     }
     return 2;
   };

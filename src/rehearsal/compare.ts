@@ -83,7 +83,8 @@ export function runComparison(runs: readonly ComparedRun[], opts: CompareOptions
       file: run.file,
       scenario: r.scenario,
       variant: run.variant,
-      description: run.variant === null ? r.description.trim().replace(/\s+/g, ' ') : run.description,
+      // A folded YAML description ends in a line break: one line, as `replsim variants` prints it.
+      description: (run.variant === null ? r.description : run.description).trim().replace(/\s+/g, ' '),
       seed: r.seed,
       start: r.start,
       end: r.end,

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { Micros } from '../engine/time.ts';
 import type { Report } from '../report/types.ts';
 import { ReportClock } from '../report/time.ts';
-import { count, duration } from '../report/format.ts';
+import { counted, duration } from '../report/format.ts';
 import { formatTime } from '../scenario/units.ts';
 import type { HuntOption, HuntSpec } from '../scenario/grammar-hunt.ts';
 import type { Action, ActionBody, Scenario } from '../scenario/types.ts';
@@ -152,7 +152,7 @@ export function explainFound(r: HuntResult): string[] {
   const out: string[] = [];
   for (const e of rep.expectations.filter((x) => !x.passed)) out.push(`FAIL ${e.name}: ${e.detail}`);
   for (const l of rep.dataLoss) {
-    out.push(`${count(l.commits)} acknowledged commit(s) lost in ${l.cluster}, acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)}:`);
+    out.push(`${counted(l.commits, 'acknowledged commit')} lost in ${l.cluster}, acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)}:`);
     l.cause.forEach((c, i) => out.push(`  ${i + 1}. ${c.text}`));
   }
   for (const o of rep.outages) out.push(`outage ${at(o.from)} to ${at(o.to)} (${duration(o.seconds)}): ${o.cause}`);

@@ -60,6 +60,11 @@ export class StopDecoding extends Error {
   }
 }
 
+export interface ListOrigin {
+  readonly index: number;
+  readonly instance: { readonly variable: string; readonly value: number } | null;
+}
+
 /** Per-load state shared by all contexts: the file, positions, and facts later decoders depend on. */
 export class LoadState<Env extends object = Record<string, unknown>> {
   aliasCount = 0;
@@ -67,6 +72,11 @@ export class LoadState<Env extends object = Record<string, unknown>> {
   readonly setOrigins = new WeakMap<object, SetOrigin>();
   /** Mappings a set path created beside an almost identical key: the did-you-mean for errors in them. */
   readonly nearMisses = new WeakMap<object, string>();
+  /**
+   * Entries of a list that holds `repeat:` templates (repeat.ts): the entry's index in the list as written,
+   * which is what a --set path counts, and for an instance its variable's value.
+   */
+  readonly listOrigins = new WeakMap<object, ListOrigin>();
   /**
    * The errors found so far. Decoding goes on after an error in a list item, a mapping entry, an unknown
    * key or a field no later field depends on (one with no `after` hook), so that one load reports every
@@ -468,7 +478,10 @@ export function list<T>(
       if (opts.minItems && n.items.length < opts.minItems) ctx.fail(n, `${ctx.subject} needs at least ${opts.minItems} item(s)`, { expected: `a list; each item ${item.expected}` });
       return each((n as YAMLSeq<Node>).items, ctx, opts.defines, (it, i) => {
         if (it === null || it === undefined) ctx.fail(n, `empty item ${i} in ${ctx.subject} (counted from 0, as --set paths count)`);
-        return item.decode(it, ctx.within(opts.label(i, it, ctx)));
+        // An entry made from a repeat: template is named as the list is written, where --set paths point.
+        const o = typeof it === 'object' ? ctx.st.listOrigins.get(it) : undefined;
+        const label = o ? `${opts.label(o.index, it, ctx)}${o.instance ? ` ($${o.instance.variable} = ${o.instance.value})` : ''}` : opts.label(i, it, ctx);
+        return item.decode(it, ctx.within(label));
       });
     },
   };

@@ -184,10 +184,14 @@ function expand(node: Node, st: LoadState<object>, enclosing: readonly string[],
   }
   if (isSeq(node)) {
     const items: unknown[] = [];
-    for (const it of node.items) {
+    // Messages count the entries as written (a --set path cannot address an instance): remember where each came from.
+    const templated = node.items.some((it) => isMap(it) && repeatPair(it) !== undefined);
+    for (const [t, it] of node.items.entries()) {
       const rp = isMap(it) ? repeatPair(it) : undefined;
       if (!rp) {
-        items.push(it && typeof it === 'object' ? expand(it as Node, st, enclosing, budget) : it);
+        const out = it && typeof it === 'object' ? expand(it as Node, st, enclosing, budget) : it;
+        if (templated && out && typeof out === 'object') st.listOrigins.set(out, { index: t, instance: null });
+        items.push(out);
         continue;
       }
       const r = readRepeat(rp, enclosing, st);
@@ -195,7 +199,11 @@ function expand(node: Node, st: LoadState<object>, enclosing: readonly string[],
       if (r.indices.length > 1 && name !== undefined && !mentions(name, r.variable)) {
         throw st.error(name, `repeat makes ${r.indices.length} entries named ${show(String(isScalar(name) ? name.value : ''))}`, { expected: `$${r.variable} in the name` });
       }
-      for (const m of instances(it as YAMLMap, r, st, budget)) items.push(expand(m, st, [...enclosing, r.variable], budget));
+      for (const [k, m] of instances(it as YAMLMap, r, st, budget).entries()) {
+        const out = expand(m, st, [...enclosing, r.variable], budget);
+        st.listOrigins.set(out, { index: t, instance: { variable: r.variable, value: r.indices[k]! } });
+        items.push(out);
+      }
     }
     node.items = items;
     return node;

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../src/cli/args.ts';
 import { COMMANDS } from '../../src/cli/spec.ts';
+import { renderHelp } from '../../src/cli/help.ts';
+
+const helpText = (command: string) => renderHelp(command, 100);
 
 const parse = (...argv: string[]) => parseArgs(argv, COMMANDS);
 const options = (...argv: string[]) => {
@@ -24,6 +27,19 @@ describe('parseArgs', () => {
     const o = options('run', '--set', 'a=1', 'f.yaml', '--set=b=2', '--seed', '7', '--no-progress', '--json');
     expect(o.positional).toBe('f.yaml');
     expect(o.options).toMatchObject({ set: ['a=1', 'b=2'], seed: '7', progress: false, json: true, 'max-events': '50000000', 'max-wall-seconds': '600' });
+  });
+
+  it('every option on by default can be turned off with --no-NAME, and its help says so (sweep --no-progress)', () => {
+    expect(options('sweep', 'f.yaml', '--no-progress').options.progress).toBe(false);
+    expect(options('sweep', 'f.yaml').options.progress).toBe(true);
+    for (const c of COMMANDS) {
+      for (const o of c.options) {
+        if (o.kind !== 'boolean' || o.default !== true) continue;
+        const p = parse(c.name, ...(c.positional && !c.positional.optional ? ['f.yaml'] : []), `--no-${o.name}`);
+        expect(p.kind === 'command' && p.options.get(o.name), `${c.name} --no-${o.name}`).toBe(false);
+        expect(helpText(c.name), `${c.name} --help`).toContain(`--[no-]${o.name}`);
+      }
+    }
   });
 
   it('takes - as standard input, a value that starts with "-", and everything after -- as positional', () => {

@@ -49,6 +49,13 @@ describe('the rehearsal commands', () => {
     const cfg = replsim('lint', '--config', 'test/fixtures/config/pg93/db001', 'test/fixtures/config/pg93/db002');
     expect(cfg.code).toBe(1);
     expect(cfg.stdout).toContain('test/fixtures/config/pg93/db002/recovery.conf:1:1: error [cascade-stays-on-old-timeline]');
+    // Three data directories, as a shell glob (--config pg11/*) gives them.
+    const three = replsim('lint', '--config', 'test/fixtures/config/pg11/primary', 'test/fixtures/config/pg11/standby1', 'test/fixtures/config/pg11/standby2');
+    expect(three.code).toBe(1);
+    expect(three.stdout).toContain('test/fixtures/config/pg11/standby2/recovery.conf:1:1: error [cascade-stays-on-old-timeline]');
+    const two = replsim('lint', 'scenarios/mackerel-2017.yaml', 'scenarios/split-brain.yaml');
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('lint takes one scenario file, not 2');
     const bad = replsim('lint', '--config', 'scenarios/mackerel-2017.yaml');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not a Patroni configuration');

@@ -155,6 +155,17 @@ describe('input', () => {
     expect(r.stdout).toContain('variants: latest-timeline, lag-only (all valid)');
   });
 
+  it('validate with two failing variants: one line per error, each naming its variant once, no stray prefix', () => {
+    const text = `${readFileSync(MACKEREL, 'utf8')}  bad-move:\n    plan:\n      move: {promote-db01: "14:45"}\n  bad-set:\n    set:\n      plan.7.at: "14:31"\n`;
+    const r = replsim(['validate', '-'], { input: text });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^<stdin>:\d+:\d+: variant "bad-move": cannot move plan entry "promote-db01"/);
+    expect(lines[1]).toMatch(/^<stdin>:\d+:\d+: variant "bad-set": set plan\.7\.at: plan has \d entries/);
+    expect(r.stderr).not.toContain('[variant');
+  });
+
   it('the input size limit is enforced while reading: /dev/zero stops at the limit', () => {
     const r = replsim(['validate', '/dev/zero'], { timeout: 20_000 });
     expect(r.code).toBe(2);
@@ -228,7 +239,8 @@ describe('exit codes, every command (README, docs/report.md): 0 ok, 1 an expecta
     { args: ['run', MACKEREL, '--max-events', '10'], code: 3, stderr: /^replsim: run stopped: .*--max-events/ },
     { args: ['validate', MACKEREL], code: 0 },
     { args: ['validate', MACKEREL, '--json'], code: 0 },
-    { args: ['validate', '-'], input: badVariant, code: 2, stderr: /^\[variant lag-only\] <stdin>:\d+:\d+: .*did you mean "lag-only"\?/ },
+    // The message names the variant itself: no [variant] prefix.
+    { args: ['validate', '-'], input: badVariant, code: 2, stderr: /^<stdin>:\d+:\d+: variant "lag-only": .*did you mean "lag-only"\?$/ },
     { args: ['validate', MACKEREL, '--variant', 'x'], code: 2, stderr: /is an option of "run"/ },
     { args: ['examples'], code: 0 },
     { args: ['examples', 'extra'], code: 2, stderr: /unexpected argument "extra"/ },

@@ -64,6 +64,8 @@ describe('a walreceiver behind a cut path (reconnect.ts through retry.ts)', () =
     expect(r.events.find((e) => e.node === 's' && /Connection timed out/.test(e.log.join('\n')))!.repeated?.count ?? 1).toBeGreaterThanOrEqual(1);
     const streaming = seconds(r, /started streaming WAL/).filter((t) => t > 100);
     expect(streaming[0]).toBeCloseTo(331, 0);
+    // Healed at 09:03:21 (201 s), 4 s into the attempt of 197 s, the one the loop was parked on: its +7 s SYN, 204 s.
+    expect(seconds(run(15, '09:03:21'), /started streaming WAL/).filter((t) => t > 100)[0]).toBeCloseTo(204, 0);
     // Healed at 09:06:40 (400 s), 76 s into that attempt: past its last SYN (+63 s), it fails at 451 s and the next connects at once.
     expect(seconds(run(15, '09:06:40'), /started streaming WAL/).filter((t) => t > 100)[0]).toBeCloseTo(451, 0);
   });

@@ -102,6 +102,20 @@ describe('transaction ID wraparound (postgres.md §3-4, rules 15-19)', () => {
     expect(r.xid[0]!.endAge).toBeLessThan(200_000_000);
   });
 
+  it('after the slot is dropped pg_wal falls at the next checkpoint, and its series says so', () => {
+    const r = xidRun({ rate: 100, stopAt: d(10), dropAt: d(100), days: 101 });
+    const points = r.series!.find((x) => x.name === 'main pg_wal_size')!.points;
+    const dropped = at(r.start)! + 100 * DAY;
+    const before = points.filter(([t]) => at(t)! <= dropped).at(-1)!;
+    // 90 days of WAL at 100 commits/s of 1,000 bytes kept by the slot at the drop, then the first checkpoint
+    // after it (checkpoint_timeout 5 min) removes it: pg_wal is back to a few segments until the end.
+    expect(before[1]).toBeGreaterThan(0.9 * 90 * DAY * 100 * 1000);
+    const after = points.filter(([t]) => at(t)! > dropped);
+    expect(after.length).toBeGreaterThan(0);
+    expect(at(after[0]![0])! - dropped).toBeLessThanOrEqual(330);
+    expect(after.at(-1)![1]).toBeLessThan(1e9);
+  });
+
   it('max_slot_wal_keep_size: from 16 an invalidated slot releases the horizon; on 15 it keeps holding it', () => {
     const limit: PgSettingsSpec = { maxSlotWalKeepSize: 10e9 };
     const v16 = xidRun({ version: 16, settings: limit, days: 300 });

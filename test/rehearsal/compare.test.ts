@@ -60,6 +60,15 @@ describe('compare', () => {
     expect(renderComparison([base!.row])).toMatch(/1 of 2 FAIL/);
   });
 
+  it("a folded (>) variant description is one line in the row and the table, not a visible '␊'", () => {
+    const runbook = { file: 'scenarios/switchover-runbook.yaml', text: readFileSync('scenarios/switchover-runbook.yaml', 'utf8') };
+    const rows = runComparison(comparedRuns([runbook], ['synchronous'])).map((x) => x.row);
+    expect(rows[1]!.description).toMatch(/^pg2 is a synchronous standby .* instead of losing them\.$/);
+    const text = renderComparison(rows);
+    expect(text).toContain('synchronous:\n  pg2 is a synchronous standby');
+    expect(text).not.toContain('\u240a');
+  });
+
   it('variants are listed with their descriptions, and run --variant names one', () => {
     const text = renderVariants(mackerel.text, mackerel.file, 100);
     expect(text).toMatch(/^ {2}latest-timeline +The remediation - db002 runs with recovery_target_timeline/m);

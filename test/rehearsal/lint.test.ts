@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lintScenarioText } from '../../src/rehearsal/lint/index.ts';
-import { findingsJson } from '../../src/rehearsal/lint/render.ts';
+import { findingsJson, summaryLine } from '../../src/rehearsal/lint/render.ts';
 import { walRetention } from '../../src/rehearsal/lint/retention.ts';
 import { resolveSettings } from '../../src/models/postgres/settings.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
@@ -27,6 +27,12 @@ describe('lint: the plan against the model', () => {
     const json = JSON.parse(findingsJson(fs));
     expect(json.findings[0]).toMatchObject({ id: 'cascade-stays-on-old-timeline', severity: 'error', file: 'scenarios/mackerel-2017.yaml', line: 33 });
     expect(json.errors).toBe(2);
+  });
+
+  it('the summary line counts each severity with its noun', () => {
+    expect(summaryLine(lintOf('scenarios/mackerel-2017.yaml'))).toBe('lint: 2 errors, 0 warnings, 0 notes');
+    expect(summaryLine(lintOf('scenarios/mackerel-2017.yaml', 'lag-only'))).toBe('lint: 1 error, 0 warnings, 0 notes');
+    expect(summaryLine([])).toBe('lint: no findings');
   });
 
   it('a plan step that sets latest before the promotion is the fix, not the bug', () => {

@@ -96,6 +96,17 @@ describe('repeat', () => {
     expect(located.positionOf('clusters.shard-2.nodes.pg2-b')).toEqual(at(FLEET, 13, '{site: dc2'));
   });
 
+  it('messages count list entries as written, as --set paths do: a template is one entry, its instances named by their index', () => {
+    const text = FLEET.replace('  - {repeat: 3, no_data_loss: shard-$i}\n', '  - {repeat: 3, no_data_loss: shard-$(i+1)}\n  - {no_data_loss: shard-9}\n');
+    const all = (errorOf(text) as unknown as { errors: { message: string }[] }).errors.map((x) => x.message);
+    expect(all).toEqual([
+      'no_data_loss in expect.0 ($i = 3): unknown cluster "shard-4"',
+      'no_data_loss in expect.1: unknown cluster "shard-9"',
+    ]);
+    // expect.1, as the message names it, is the entry `--set expect.1...` changes (after expansion it is the fourth).
+    expect(() => load(text, { sets: ['expect.1.no_data_loss=shard-2', 'expect.0.repeat=2'] })).not.toThrow();
+  });
+
   it('refuses what cannot be meant: clear messages at the offending spot', () => {
     expect(errorOf(FLEET.replace('    repeat: 3\n', '    repeat: 0\n')).format()).toBe('x.yaml:10:13: repeat must be a whole number from 1 to 1000 (expected an integer 1..1000)');
     expect(errorOf(FLEET.replace('  shard-$i:', '  shard:')).format()).toBe('x.yaml:9:3: repeat makes 3 entries named "shard" (expected $i in the name (e.g. shard-$i))');

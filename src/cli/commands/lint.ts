@@ -29,7 +29,8 @@ export async function lintCommand(args: CommandArgs, io: CommandIo): Promise<num
   const file = args.positionals[0];
   let findings: Finding[];
   if (config.length > 0) {
-    if (file !== undefined) config.unshift(file);
+    // `--config /etc/postgresql/*/main`: the shell's words after the first are paths too.
+    config.push(...args.positionals);
     const bandwidth = (name: string): number | null => {
       const v = text(args, name);
       if (v === undefined) return null;
@@ -51,6 +52,7 @@ export async function lintCommand(args: CommandArgs, io: CommandIo): Promise<num
     }
   } else {
     if (file === undefined) throw new UsageError('lint: name a scenario file, or configuration files with --config');
+    if (args.positionals.length > 1) throw new UsageError(`lint takes one scenario file, not ${args.positionals.length} (configuration files go after --config: replsim lint --config PATH...)`, 'lint');
     const { lintScenarioText } = await import('../../rehearsal/lint/index.ts');
     findings = lintScenarioText(readScenario(file), file, { variant: text(args, 'variant') ?? null, sets: texts(args, 'set') }, options);
   }

@@ -34,7 +34,7 @@ export const COMPARE: CommandSpec = {
 export const LINT: CommandSpec = {
   name: 'lint',
   summary: "Check a plan (or real configuration files) against the model's rules before anything runs",
-  positional: { name: 'file', describe: 'Scenario YAML file (or none with --config)', optional: true },
+  positional: { name: 'file', describe: 'Scenario YAML file (with --config: more configuration paths, as a shell glob gives them)', optional: true, many: true },
   options: [
     { name: 'variant', kind: 'string', value: 'NAME', describe: 'Lint the plan with this variant applied' },
     SET_OPTION,

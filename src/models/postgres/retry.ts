@@ -204,8 +204,10 @@ export class RetryLoops {
     // The attempt in progress (a connection nothing answered) connects at its next SYN if the path is back.
     const a = this.attempts.get(n);
     this.attempts.delete(n);
-    const started = (at - p.interval) as Micros;
-    const connects = a && k > 0 && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now) : null;
+    // Skipped attempts start on the grid (the one in progress began an interval before the next); none
+    // skipped: the attempt in progress is the one that was parked, which began when it was recorded.
+    const started = k > 0 ? ((at - p.interval) as Micros) : a?.start;
+    const connects = a && started !== undefined && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now) : null;
     role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at) };
   }
 

@@ -42,6 +42,8 @@ export class XidModel implements SlotHorizons {
   private replanEvent: EventHandle | null = null;
   private readonly timers: EventHandle[] = [];
   private walMetricsRetaining = false;
+  /** Retention stopped and no checkpoint has ended since: pg_wal still holds what the slot kept. */
+  private walMetricsSettling = false;
   private readonly alertState = new Map<string, { firedAt: Micros | null; value: number | null; pending: EventHandle | null }>();
 
   constructor(
@@ -199,6 +201,12 @@ export class XidModel implements SlotHorizons {
   /** A checkpoint ended on `node`: what pg_wal keeps may have moved, and the next full-volume time with it. */
   walChanged(node: PgNode): void {
     if (node.storage.walVolume !== null) this.requestReplan(0 as Micros);
+    // The first checkpoint after retention stopped removes what the slot kept (xlog.c RemoveOldXlogFiles):
+    // pg_wal's drop is sampled there, else the series would stay at its retained size to the end.
+    else if (this.walMetricsSettling && !this.cluster.storage.slots.retaining(this.cluster.ctx.sim.now)) {
+      this.walMetricsSettling = false;
+      this.recordWalMetrics(this.cluster.ctx.sim.now, false);
+    }
   }
 
   /**
@@ -266,15 +274,23 @@ export class XidModel implements SlotHorizons {
     const cluster = this.cluster.name;
     if (this.enabled) h.metric({ at: now, cluster, name: 'max_xid_age', value: this.maxXidAge(now), rate: this.vacuum.isStopped ? 0 : this.nextXid.rate });
     // WAL metrics matter while a slot retains WAL; otherwise checkpoints keep pg_wal small (a saw-tooth every
-    // checkpoint_timeout that would only bloat the series): one sample when retention stops is enough.
+    // checkpoint_timeout that would only bloat the series): one sample when retention stops, and one when the
+    // next checkpoint has removed what was kept (walChanged), are enough.
     const retaining = this.cluster.storage.slots.retaining(now);
     if (retaining || this.walMetricsRetaining) {
+      if (!retaining) this.walMetricsSettling = true;
       this.walMetricsRetaining = retaining;
-      const lag = this.metricValue({ name: '', cluster, metric: 'slot_lag', above: 0, for: 0 as Micros }, now);
-      h.metric({ at: now, cluster, name: 'slot_lag', value: lag.value, rate: lag.rate });
-      const wal = this.metricValue({ name: '', cluster, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
-      h.metric({ at: now, cluster, name: 'pg_wal_size', value: wal.value, rate: retaining ? wal.rate : 0 });
+      this.recordWalMetrics(now, retaining);
     }
+  }
+
+  private recordWalMetrics(now: Micros, retaining: boolean): void {
+    const h = this.cluster.ctx.history;
+    const cluster = this.cluster.name;
+    const lag = this.metricValue({ name: '', cluster, metric: 'slot_lag', above: 0, for: 0 as Micros }, now);
+    h.metric({ at: now, cluster, name: 'slot_lag', value: lag.value, rate: lag.rate });
+    const wal = this.metricValue({ name: '', cluster, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
+    h.metric({ at: now, cluster, name: 'pg_wal_size', value: wal.value, rate: retaining ? wal.rate : 0 });
   }
 
   private walVolumeFull(n: PgNode): void {

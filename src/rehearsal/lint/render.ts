@@ -1,5 +1,6 @@
 /** Lint findings for people (file:line:column, severity, rule, message; the why and the source indented) and for machines. */
 import { printable } from '../../report/escape.ts';
+import { counted } from '../../report/format.ts';
 import { wrap } from '../../report/wrap.ts';
 import type { Finding } from './types.ts';
 
@@ -16,7 +17,7 @@ export function renderFindings(findings: readonly Finding[], width = 100, opts: 
 
 export function summaryLine(findings: readonly Finding[]): string {
   const n = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
-  return findings.length === 0 ? 'lint: no findings' : `lint: ${n('error')} error(s), ${n('warning')} warning(s), ${n('info')} note(s)`;
+  return findings.length === 0 ? 'lint: no findings' : `lint: ${counted(n('error'), 'error')}, ${counted(n('warning'), 'warning')}, ${counted(n('info'), 'note')}`;
 }
 
 export function findingsJson(findings: readonly Finding[]): string {
