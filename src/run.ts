@@ -25,6 +25,9 @@ import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
 import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
+import { factKey } from './history/facts/index.ts';
+import { stepJson } from './report/steps.ts';
+import { survivorWhy } from './report/facts/templates/steps.ts';
 
 export interface RunOptions {
   readonly limits?: RunLimits;
@@ -99,7 +102,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const dataLoss: DataLossJson[] = [];
   for (const c of world.clusters.values()) {
     const s = survivorOf(c, end);
-    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s?.why ?? 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
+    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s ? survivorWhy(s.wal.node, s.why) : 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
     dataLoss.push(...lossOf(c, s, end, history, clock));
   }
   const outages: OutageJson[] = [];
@@ -109,7 +112,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
     const lock = lockChainOf(w, end, history, (t) => clock.short(t));
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: w.cause, ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: factText(w.cause), causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
@@ -273,7 +276,7 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
     if (w.to !== null && w.to <= w.from) continue;
     const key = `${w.cluster}\u0000${w.workload}`;
     const prev = lastOf.get(key);
-    if (prev && prev.to !== null && prev.kind === w.kind && prev.cause === w.cause && prev.node === w.node && w.from - prev.to < threshold) {
+    if (prev && prev.to !== null && prev.kind === w.kind && factKey(prev.cause) === factKey(w.cause) && prev.node === w.node && w.from - prev.to < threshold) {
       const merged = { ...prev, to: w.to, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
       out[out.lastIndexOf(prev)] = merged;
       lastOf.set(key, merged);
@@ -286,7 +289,6 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
 }
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
-  const fmt = (t: Micros) => clock.short(t);
   // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
   const archive = c.storage.archive;
   const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
@@ -302,7 +304,7 @@ function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History,
     toLsn: formatLsn(l.toLsn),
     recoverableByPitr: l.recoverableByPitr,
     pitr: l.pitrReason,
-    cause: explainLoss(l, s, history, fmt),
+    cause: explainLoss(l, s, history).map((x) => stepJson(x, clock)),
   }));
 }
 

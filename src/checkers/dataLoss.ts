@@ -4,6 +4,7 @@
  * history and l is at or before the point where the survivor left t (and within the survivor's WAL).
  * Reads only the History and a view of each node's WAL at the time of the check.
  */
+import type { SurvivorWhy } from '../history/facts/steps.ts';
 import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type WriteTerm } from '../history/history.ts';
 import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
@@ -21,7 +22,8 @@ export interface WalView {
 
 export interface Survivor {
   readonly wal: WalView;
-  readonly why: string;
+  /** Why its history survives (rendered by report/facts/templates/steps.ts survivorWhy). */
+  readonly why: SurvivorWhy;
 }
 
 export interface LostRange {

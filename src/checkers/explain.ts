@@ -1,24 +1,35 @@
 /**
  * Cause chains for lost ranges, written like Elle's explanations: a short numbered list of facts taken
  * from the history, ending in the conclusion. Nothing here knows a scenario: each fact is looked up in
- * the recorded promotions, walreceiver transitions and server log lines.
+ * the recorded promotions, walreceiver transitions and server log lines. The steps are data
+ * (history/facts/steps.ts); the report words them.
  */
 import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type PromotionRecord, type ReceiverTransition, type SimEvent } from '../history/history.ts';
-import { formatLsn } from '../models/postgres/lsn.ts';
-import { describeHistory, historyOf, type Timeline } from '../models/postgres/timeline.ts';
+import { historyOf, type Timeline } from '../models/postgres/timeline.ts';
 import type { LostRange, Survivor } from './dataLoss.ts';
-import { count, size } from '../report/format.ts';
-import { factKey } from '../history/facts/index.ts';
-import { factText } from '../report/facts/index.ts';
+import { factKey, type Fact } from '../history/facts/index.ts';
+import type { TimelineChain } from '../history/facts/steps.ts';
+import type { Lsn } from '../models/postgres/lsn.ts';
 
-export interface CauseStep {
-  readonly text: string;
-  /** Server log lines behind this fact, as a real server would have printed them. */
+/** One step of a cause chain: a fact, and the server log lines behind it as a real server would have printed them. */
+export interface FactStep {
+  readonly fact: Fact;
   readonly log: readonly string[];
 }
 
-type Fmt = (t: Micros) => string;
+/** A step its checker still words itself (verdicts.ts, verdicts-block.ts): to become a fact (history/facts/steps.ts). */
+export interface ProseStep {
+  readonly text: string;
+  readonly log: readonly string[];
+}
+
+export type CauseStep = FactStep | ProseStep;
+
+/** A timeline's history, newest first (pg_controldata's chain). */
+export function timelineChain(tl: Timeline): TimelineChain {
+  return historyOf(tl).map((e) => ({ timeline: e.timeline.tli, endLsn: e.end }));
+}
 
 /** The child of `parent` on `tl`'s path (the timeline that branched from `parent` towards `tl`). */
 function childOn(tl: Timeline, parent: Timeline): Timeline | null {
@@ -28,10 +39,6 @@ function childOn(tl: Timeline, parent: Timeline): Timeline | null {
 
 function promotionOf(history: History, tl: Timeline): PromotionRecord | undefined {
   return history.promotions.find((p) => p.timeline === tl);
-}
-
-function byText(p: PromotionRecord): string {
-  return p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (policy ${p.by.policy}: ${factText(p.by.why)})`;
 }
 
 /**
@@ -53,72 +60,68 @@ function eventsOf(history: History, node: string, at: Micros): SimEvent[] {
   return history.events.filter((e) => e.node === node && e.at === at && e.log.length > 0);
 }
 
-function repeatText(events: readonly SimEvent[], fmt: Fmt): string {
+function repeatOf(events: readonly SimEvent[]): { count: number; lastAt: Micros } | null {
   const r = events.find((e) => e.repeat)?.repeat;
-  return r ? `; it logged this ${r.count} times, the last at ${fmt(r.last)}` : '';
+  return r ? { count: r.count, lastAt: r.last } : null;
 }
 
 /**
  * Lost commits whose wait for the synchronous standbys an operator ended (writes.ts endWaits): they were on the
  * primary only, which is how synchronous replication could lose them.
  */
-function releasedSteps(loss: LostRange, history: History, fmt: Fmt): CauseStep[] {
+function releasedSteps(loss: LostRange, history: History): FactStep[] {
   const term = loss.term;
   const end = loss.cutoff + loss.walBytes;
-  const out: CauseStep[] = [];
+  const out: FactStep[] = [];
   for (const r of term.released ?? []) {
     const from = Math.max(r.from, loss.cutoff);
     const to = Math.min(r.to, end);
     if (to <= from) continue;
     const k = Math.floor(txAt(term, to) + 1e-9) - Math.floor(txAt(term, from) + 1e-9);
     if (k <= 0) continue;
-    const what =
-      r.how === 'cancel'
-        ? 'their waits were cancelled and their clients answered COMMIT with a WARNING'
-        : 'their backends were terminated and their clients lost the connection without an answer (the commits count here: they were visible to every other session)';
     out.push({
-      text: `${count(k)} of them were waiting on ${term.node} for the synchronous standbys' confirmation at ${fmt(r.at)}, when ${what}: committed and flushed on ${term.node} only, never confirmed by a synchronous standby.`,
+      fact: { kind: 'loss-released', commits: k, node: term.node, at: r.at, how: r.how === 'cancel' ? 'cancel' : 'terminate' },
       log: eventsOf(history, term.node, r.at).filter((e) => e.kind === 'writes').flatMap((e) => e.log),
     });
   }
   return out;
 }
 
-export function explainLoss(loss: LostRange, survivor: Survivor | null, history: History, fmt: Fmt): CauseStep[] {
-  const steps: CauseStep[] = [];
+export function explainLoss(loss: LostRange, survivor: Survivor | null, history: History): FactStep[] {
+  const steps: FactStep[] = [];
   const tl = loss.timeline;
   steps.push({
-    text: `${count(loss.commits)} commits were acknowledged to clients by ${loss.term.node} on timeline ${tl.tli} between ${fmt(loss.fromAt)} and ${fmt(loss.toAt)} (LSN ${formatLsn(loss.fromLsn)} to ${formatLsn(loss.toLsn)}, ${size(loss.walBytes)} of WAL).`,
+    fact: { kind: 'loss-acknowledged', commits: loss.commits, node: loss.term.node, timeline: tl.tli, fromAt: loss.fromAt, toAt: loss.toAt, fromLsn: loss.fromLsn, toLsn: loss.toLsn, walBytes: loss.walBytes },
     log: [],
   });
-  steps.push(...releasedSteps(loss, history, fmt));
+  steps.push(...releasedSteps(loss, history));
   if (!survivor) return steps;
   const sTl = survivor.wal.timeline;
+  const holds = (rewrittenAfterLsn: Lsn | null): FactStep => ({ fact: { kind: 'survivor-holds', node: survivor.wal.node, why: survivor.why, timelines: timelineChain(sTl), rewrittenAfterLsn }, log: [] });
   const cut = loss.cause !== null ? loss.term.truncated : undefined;
   if (cut) {
     // Not a branch: the node's own crash took WAL it had acknowledged but not yet flushed.
     steps.push({
-      text: `At ${fmt(cut.at)}, with its WAL flushed only up to ${formatLsn(cut.lsn)}, ${factText(cut.cause)}.`,
+      fact: { kind: 'loss-crash-cut', at: cut.at, lsn: cut.lsn, cause: cut.cause },
       log: eventsOf(history, loss.term.node, cut.at).filter((e) => e.kind === 'lifecycle' || e.kind === 'fault').flatMap((e) => e.log),
     });
-    steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}; its WAL after ${formatLsn(cut.lsn)} was written again after the crash.`, log: [] });
-    steps.push({ text: `Therefore the ${count(loss.commits)} commits acknowledged before the WAL writer flushed them are lost.`, log: [] });
+    steps.push(holds(cut.lsn));
+    steps.push({ fact: { kind: 'loss-conclusion', commits: loss.commits, where: { kind: 'unflushed' } }, log: [] });
     return steps;
   }
   const fork = loss.fork;
   if (!fork) {
-    steps.push({ text: `Timeline ${tl.tli} and the survivor's timeline ${sTl.tli} share no history.`, log: [] });
+    steps.push({ fact: { kind: 'no-shared-history', timeline: tl.tli, survivorTimeline: sTl.tli }, log: [] });
   } else {
     const lossSide = childOn(tl, fork.common);
     const survivorSide = childOn(sTl, fork.common);
+    const promoted = (p: PromotionRecord, branch: Timeline, lacked: Extract<Fact, { kind: 'promoted-branch' }>['lacked']): FactStep => ({
+      fact: { kind: 'promoted-branch', node: p.node, at: p.at, by: p.by, timeline: branch.tli, parentTimeline: fork.common.tli, switchLsn: p.switchpoint, lacked },
+      log: eventsOf(history, p.node, p.at).filter((e) => e.kind === 'promote').flatMap((e) => e.log),
+    });
     if (lossSide) {
       const p = promotionOf(history, lossSide);
-      if (p) {
-        steps.push({
-          text: `${p.node} was promoted at ${fmt(p.at)} ${byText(p)}: timeline ${lossSide.tli} branched from timeline ${fork.common.tli} at ${formatLsn(p.switchpoint)}.`,
-          log: eventsOf(history, p.node, p.at).filter((e) => e.kind === 'promote').flatMap((e) => e.log),
-        });
-      }
+      if (p) steps.push(promoted(p, lossSide, null));
     }
     const p = survivorSide ? promotionOf(history, survivorSide) : undefined;
     if (p) {
@@ -126,25 +129,18 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
       if (stop) {
         const rx = stop.root;
         const evs = eventsOf(history, p.node, rx.at);
-        const later = stop.later.map((l) => `at ${fmt(l.at)}: ${factText(l.detail)}`).join('; ');
         steps.push({
-          text: `${p.node} stopped receiving WAL at ${fmt(rx.at)}, at ${formatLsn(rx.lsn)} on timeline ${rx.tli}: ${factText(rx.detail)}${repeatText(evs, fmt)}.${later ? ` Later it still could not stream, ${later}.` : ''}`,
+          fact: { kind: 'stopped-receiving', node: p.node, at: rx.at, lsn: rx.lsn, timeline: rx.tli, detail: rx.detail, repeat: repeatOf(evs), later: stop.later.map((l) => ({ at: l.at, detail: l.detail })) },
           log: evs.flatMap((e) => e.log),
         });
       } else if (lossSide) {
-        steps.push({ text: `${p.node} had received WAL only up to ${formatLsn(p.switchpoint)} on timeline ${fork.common.tli} when it was promoted.`, log: [] });
+        steps.push({ fact: { kind: 'received-up-to', node: p.node, lsn: p.switchpoint, timeline: fork.common.tli }, log: [] });
       }
-      const had = lossSide ? `without the WAL of timeline ${lossSide.tli}` : `with WAL of timeline ${tl.tli} only up to ${formatLsn(fork.at)}; ${loss.term.node} had acknowledged commits up to ${formatLsn(loss.toLsn)} that had not reached it`;
-      steps.push({
-        text: `${p.node} was promoted at ${fmt(p.at)} ${byText(p)}: timeline ${survivorSide!.tli} branched from timeline ${fork.common.tli} at ${formatLsn(p.switchpoint)}, ${had}.`,
-        log: eventsOf(history, p.node, p.at).filter((e) => e.kind === 'promote').flatMap((e) => e.log),
-      });
+      steps.push(promoted(p, survivorSide!, lossSide ? { kind: 'timeline', timeline: lossSide.tli } : { kind: 'wal', timeline: tl.tli, lsn: fork.at, term: loss.term.node, ackedLsn: loss.toLsn }));
     }
   }
-  steps.push({ text: `${survivor.wal.node} holds the surviving history (${survivor.why}): timelines ${describeHistory(sTl)}.`, log: [] });
-  const where = historyOf(sTl).some((e) => e.timeline === tl)
-    ? `after ${formatLsn(loss.cutoff)}, where the surviving history leaves timeline ${tl.tli},`
-    : `on timeline ${tl.tli}, which is not on the surviving history,`;
-  steps.push({ text: `Therefore the ${count(loss.commits)} commits acknowledged ${where} are lost.`, log: [] });
+  steps.push(holds(null));
+  const onHistory = historyOf(sTl).some((e) => e.timeline === tl);
+  steps.push({ fact: { kind: 'loss-conclusion', commits: loss.commits, where: onHistory ? { kind: 'after', lsn: loss.cutoff, timeline: tl.tli } : { kind: 'off-history', timeline: tl.tli } }, log: [] });
   return steps;
 }

@@ -38,7 +38,7 @@ export function lockRequests(totals: readonly { cluster: string; workload: strin
  * during the interval (the first one's parties, then the counts of all of them).
  */
 export function lockChainOf(w: WriteStatusInterval, end: Micros, history: History, fmt: Fmt): { chain: CauseStepJson[]; requests: { arrived: number; failed: number; slow: number } } | null {
-  if (!w.cause.startsWith('lock queue on ')) return null;
+  if (w.cause.kind !== 'lock-queue') return null;
   const to = w.to ?? end;
   const groups = history.locks.filter((r): r is Extract<LockRecord, { kind: 'queue' }> => r.kind === 'queue' && r.cluster === w.cluster && r.workload === w.workload && r.to > w.from && r.from < to);
   if (groups.length === 0) return null;
@@ -66,7 +66,7 @@ export function evaluateLockExpectation(
     const found = waits.map((w) => `${w.who} on ${w.table}: ${w.outcome} after ${duration(w.seconds)}`).join('; ');
     return { name: e.name, passed: ok.length > 0, detail: waits.length === 0 ? 'no such lock wait' : ok.length > 0 ? found : `${found}; expected ${boundsText(e.seconds, 's')}` };
   }
-  const intervals = [...r.outages, ...r.stalls].filter((x) => x.cause.startsWith('lock queue on ') && (e.workload === null || x.workload === e.workload));
+  const intervals = [...r.outages, ...r.stalls].filter((x) => x.causeFact?.kind === 'lock-queue' && (e.workload === null || x.workload === e.workload));
   const seconds = intervals.reduce((a, x) => a + x.seconds, 0);
   const reqs = (r.locks?.requests ?? []).filter((q) => e.workload === null || q.workload === e.workload);
   const total = reqs.reduce((a, q) => a + q.requests, 0);

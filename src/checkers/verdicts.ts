@@ -10,11 +10,12 @@ import { txAt, type History, type SimEvent, type WaitReason, type WriteTerm } fr
 import type { ClusterPlan, ClusterStateSample, NodeState } from '../history/replication.ts';
 import { formatLsn } from '../models/postgres/lsn.ts';
 import { duration } from '../report/format.ts';
-import type { CauseStep } from './explain.ts';
+import type { CauseStep, ProseStep } from './explain.ts';
 import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
 import { factText } from '../report/facts/index.ts';
+import { decidedByText, synchronousSourceText } from '../report/facts/deciders.ts';
 import { factKey } from '../history/facts/index.ts';
 
 /** One primary of a split brain and the commits it acknowledged during the verdict's interval. */
@@ -191,7 +192,7 @@ function nodeEvents(history: History, node: string, at: Micros, kinds: readonly 
 }
 
 /** How `node` came to be a primary by `at`: its last promotion, or since the start. */
-function becamePrimary(history: History, cluster: string, node: string, at: Micros, fmt: Fmt): CauseStep {
+function becamePrimary(history: History, cluster: string, node: string, at: Micros, fmt: Fmt): ProseStep {
   const p = history.promotions.findLast((x) => x.cluster === cluster && x.node === node && x.at <= at);
   if (!p) return { text: `${node} has been a primary since the start.`, log: [] };
   const by = p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${p.by.policy}): ${factText(p.by.why)}`;
@@ -258,7 +259,7 @@ function decisionsBetween(history: History, cluster: string, from: Micros, to: M
   const pick = [...new Set([ds[0]!, ...ds.filter((d) => d.at === lastAt)])];
   const more = ds.length - pick.length;
   return pick.map((d, i) => ({
-    text: `At ${fmt(d.at)} ${d.by ?? `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map(factText).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
+    text: `At ${fmt(d.at)} ${d.by ? decidedByText(d.by) : `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map((x) => factText(x)).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
     log: [],
   }));
 }
@@ -416,7 +417,7 @@ function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
   const cluster = plan.cluster;
   const steps: CauseStep[] = [];
   steps.push({
-    text: `${cluster} was built with ${plan.standbys} standby${plan.standbys === 1 ? '' : 's'} following the primary${plan.synchronous > 0 ? `, ${plan.synchronous} of them synchronous (${plan.synchronousSource})` : ''}.`,
+    text: `${cluster} was built with ${plan.standbys} standby${plan.standbys === 1 ? '' : 's'} following the primary${plan.synchronous > 0 ? `, ${plan.synchronous} of them synchronous (${plan.synchronousSource ? synchronousSourceText(plan.synchronousSource) : 'null'})` : ''}.`,
     log: [],
   });
   const first = redundancy(o.first);

@@ -4,6 +4,8 @@
  * charts. Part of the run's History: recorded by models, read by run.ts and the report only.
  */
 import type { Micros } from '../engine/time.ts';
+import { factKey } from './facts/index.ts';
+import type { StallStepFact } from './facts/stall.ts';
 
 /** Where the back-pressure path ends: the stall's root (peer-unreachable: the peer cannot answer at all, a cut link or a lost host). */
 export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency' | 'peer-unreachable';
@@ -13,7 +15,7 @@ export interface StallPhase {
   readonly from: Micros;
   readonly bottleneck: StallBottleneck;
   /** The back-pressure path, root first: one fact per step. */
-  readonly chain: readonly string[];
+  readonly chain: readonly StallStepFact[];
   maxLatency: number;
 }
 
@@ -108,16 +110,16 @@ export class BlockHistory {
     if (!(Number.isInteger(maxPoints) && maxPoints >= 16)) throw new RangeError(`a series needs room for at least 16 points, not ${maxPoints}`);
   }
 
-  openStall(s: { resource: string; workload: string; node: string; from: Micros; maxLatency: number; bottleneck: StallBottleneck; chain: readonly string[] }): BlockStallRecord {
+  openStall(s: { resource: string; workload: string; node: string; from: Micros; maxLatency: number; bottleneck: StallBottleneck; chain: readonly StallStepFact[] }): BlockStallRecord {
     const rec: BlockStallRecord = { resource: s.resource, workload: s.workload, node: s.node, from: s.from, to: null, maxLatency: s.maxLatency, bottleneck: s.bottleneck, phases: [{ from: s.from, bottleneck: s.bottleneck, chain: s.chain, maxLatency: s.maxLatency }] };
-    this.mix(`bstall|${s.resource}|${s.workload}|${s.from}|${s.bottleneck}|${s.chain.join(';')}`);
+    this.mix(`bstall|${s.resource}|${s.workload}|${s.from}|${s.bottleneck}|${s.chain.map(factKey).join(';')}`);
     this.stalls.push(rec);
     return rec;
   }
 
   /** The stall goes on for another reason from `from` on. */
   addPhase(rec: BlockStallRecord, phase: StallPhase): void {
-    this.mix(`bstall-phase|${rec.resource}|${rec.workload}|${phase.from}|${phase.bottleneck}|${phase.chain.join(';')}`);
+    this.mix(`bstall-phase|${rec.resource}|${rec.workload}|${phase.from}|${phase.bottleneck}|${phase.chain.map(factKey).join(';')}`);
     rec.phases.push(phase);
   }
 

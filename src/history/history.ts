@@ -9,7 +9,9 @@ import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
 import { StorageHistory } from './storage.ts';
 import { ReplicationHistory } from './replication.ts';
-import { factKey, type Fact } from './facts/index.ts';
+import { canonical, factKey, type Fact } from './facts/index.ts';
+import type { WriteCauseFact } from './facts/writes.ts';
+import type { DecidedBy } from './facts/managers.ts';
 
 export type EventKind =
   | 'plan'
@@ -153,7 +155,8 @@ export interface WriteStatusInterval {
   readonly kind: 'outage' | 'stall';
   readonly from: Micros;
   to: Micros | null;
-  readonly cause: string;
+  /** Why, as data (history/facts/writes.ts); the report renders it. */
+  readonly cause: WriteCauseFact;
   /** Worst commit latency seen (stalls), ms. */
   maxLatencyMs: number | null;
 }
@@ -170,7 +173,7 @@ export interface FailoverDecision {
   /** The real system's source of the rule it applied ('patroni/ha.py:Ha._is_healthiest_node'). */
   readonly rule?: string;
   /** Who decided: the manager's name (a Patroni agent's node, a Raft member), when there are several. */
-  readonly by?: string;
+  readonly by?: DecidedBy;
 }
 
 /** A point of the per-node WAL position series (for charts): sampled at every rate change. */
@@ -532,7 +535,7 @@ export class History {
   }
 
   failover(d: FailoverDecision): void {
-    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.map(factKey).join(';')}|${d.saw ? factKey(d.saw) : ''}|${d.by ?? ''}`);
+    this.mix(`failover|${d.at}|${d.chosen}|${d.reasons.map(factKey).join(';')}|${d.saw ? factKey(d.saw) : ''}|${d.by ? canonical(d.by) : ''}`);
     this.failoverDecisions.push(d);
   }
 
@@ -612,16 +615,17 @@ export class History {
   setWriteStatus(
     key: { cluster: string; workload: string },
     at: Micros,
-    status: { kind: 'outage' | 'stall'; cause: string; node: string | null; maxLatencyMs?: number | null } | null,
+    status: { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null,
   ): void {
     const { cluster, workload } = key;
     const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload && w.to === null);
-    if (open && status && open.kind === status.kind && open.cause === status.cause) return;
+    const cause = status ? factKey(status.cause) : '';
+    if (open && status && open.kind === status.kind && factKey(open.cause) === cause) return;
     if (open) open.to = at;
     if (status) {
       this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });
     }
-    this.mix(`ws|${cluster}|${workload}|${at}|${status?.kind}|${status?.cause}`);
+    this.mix(`ws|${cluster}|${workload}|${at}|${status?.kind}|${cause}`);
   }
 
   private readonly f64 = new Float64Array(1);

@@ -5,6 +5,7 @@
  * (models/postgres/observe.ts) and the plan once at the start; the verdicts (checkers/verdicts.ts) read
  * only these records. Part of the run's History.
  */
+import type { SynchronousSource } from './facts/managers.ts';
 import type { Micros } from '../engine/time.ts';
 import type { WaitReason } from './history.ts';
 
@@ -16,7 +17,7 @@ export interface ClusterPlan {
   /** Synchronous standbys configured: the primary's synchronous_standby_names count, or a manager's (Patroni synchronous_node_count, pg_auto_failover number_sync_standbys). */
   readonly synchronous: number;
   /** What configured the synchronous count, for the report. */
-  readonly synchronousSource: string | null;
+  readonly synchronousSource: SynchronousSource | null;
   /** Whether WAL is archived: a standby that lost its WAL can take it from the archive (restore_command). */
   readonly walArchive: boolean;
 }

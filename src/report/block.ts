@@ -7,12 +7,15 @@ import type { History } from '../history/history.ts';
 import { formatLsn } from '../scenario/units.ts';
 import type { Clock } from './time.ts';
 import type { DataLossJson, SeriesJson, StallJson } from './types.ts';
+import { factJson, factText } from './facts/index.ts';
 
 export function blockStalls(history: History, clock: Clock, end: Micros): StallJson[] {
   return history.block.stalls.map((s) => {
     const to = (s.to ?? end) as Micros;
     // A later phase's path follows the first's, introduced by when it took over.
-    const chain = s.phases.flatMap((p, i) => (i === 0 ? p.chain : [`from ${clock.short(p.from)} the back-pressure path ends elsewhere (${p.bottleneck}): ${p.chain[0]}`, ...p.chain.slice(1)]));
+    const chain = s.phases.flatMap((p, i) =>
+      p.chain.map((f, j) => ({ text: i > 0 && j === 0 ? `from ${clock.short(p.from)} the back-pressure path ends elsewhere (${p.bottleneck}): ${factText(f)}` : factText(f), fact: factJson(f), log: [] })),
+    );
     return {
       cluster: s.resource,
       workload: s.workload,
@@ -21,9 +24,9 @@ export function blockStalls(history: History, clock: Clock, end: Micros): StallJ
       to: clock.iso(to),
       seconds: (to - s.from) / 1e6,
       maxLatencyMs: Math.round(s.maxLatency * 1000),
-      cause: chain.join('; then '),
+      cause: chain.map((c) => c.text).join('; then '),
       bottleneck: s.bottleneck,
-      chain: chain.map((text) => ({ text, log: [] })),
+      chain,
     };
   });
 }

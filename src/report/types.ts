@@ -1,9 +1,12 @@
 /** The report: what `replsim run --json` prints (docs/report.md documents every field). */
 import type { RequestsJson } from './requests.ts';
 import type { FactJson } from './facts/json.ts';
+import type { DecidedBy } from '../history/facts/managers.ts';
 
 export interface CauseStepJson {
   readonly text: string;
+  /** The step as data (history/facts), where it has a fact kind; `text` is its prose. */
+  readonly fact?: FactJson;
   readonly log: readonly string[];
 }
 
@@ -30,7 +33,10 @@ export interface OutageJson {
   readonly from: string;
   readonly to: string;
   readonly seconds: number;
+  /** Why, in prose (the text renderer of `causeFact`, or a block stall's chain joined). */
   readonly cause: string;
+  /** Why, as data (history/facts/writes.ts): absent on a block stall, whose steps carry theirs. */
+  readonly causeFact?: FactJson;
   /** A lock queue: who held and who waited ahead, one fact per step, the holder first (checkers/locks.ts). */
   readonly chain?: readonly CauseStepJson[];
   /** A lock queue: the workload's queries in it (fluid counts). */
@@ -247,6 +253,8 @@ export interface DecisionJson {
   readonly policy: string;
   /** Which manager decided (a Patroni agent, the monitor, a Raft leader, an operator). */
   readonly by: string | null;
+  /** `by` as data (history/facts/managers.ts DecidedBy): which agent, leader, monitor or named operator. */
+  readonly byFact: DecidedBy | null;
   /** The node it promoted (or kept as leader), or null when it did not. */
   readonly chosen: string | null;
   readonly saw: string | null;

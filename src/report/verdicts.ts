@@ -6,6 +6,8 @@ import type { Micros } from '../engine/time.ts';
 import type { History } from '../history/history.ts';
 import { judge } from '../checkers/verdicts.ts';
 import { factJson, factText } from './facts/index.ts';
+import { decidedByText } from './facts/deciders.ts';
+import { stepJson } from './steps.ts';
 import type { Clock } from './time.ts';
 import type { DecisionJson, RecoveryJson, Report, VerdictJson } from './types.ts';
 
@@ -19,7 +21,7 @@ export function verdictReport(history: History, clock: Clock, end: Micros): { ve
       from: clock.iso(v.from),
       to: v.to === null ? null : clock.iso(v.to),
       seconds: ((v.to ?? end) - v.from) / 1e6,
-      cause: v.cause.map((s) => ({ text: s.text, log: s.log })),
+      cause: v.cause.map((s) => stepJson(s, clock)),
       ...(v.sides ? { sides: v.sides.map((s) => ({ ...s })) } : {}),
     })),
     recovery: recovery.map((r) => ({ cluster: r.cluster, from: clock.iso(r.from), to: r.to === null ? null : clock.iso(r.to), seconds: r.to === null ? null : (r.to - r.from) / 1e6 })),
@@ -27,12 +29,13 @@ export function verdictReport(history: History, clock: Clock, end: Micros): { ve
       at: clock.iso(d.at),
       cluster: d.cluster,
       policy: d.policy,
-      by: d.by ?? null,
+      by: d.by ? decidedByText(d.by) : null,
+      byFact: d.by ?? null,
       chosen: d.chosen,
       saw: d.saw ? factText(d.saw) : null,
       rule: d.rule ?? null,
-      reasons: d.reasons.map(factText),
-      facts: { saw: d.saw ? factJson(d.saw) : null, reasons: d.reasons.map(factJson) },
+      reasons: d.reasons.map((x) => factText(x)),
+      facts: { saw: d.saw ? factJson(d.saw) : null, reasons: d.reasons.map((x) => factJson(x)) },
     })),
   };
 }

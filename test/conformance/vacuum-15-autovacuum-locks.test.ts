@@ -59,7 +59,7 @@ describe('PostgreSQL 15.18: an ALTER TABLE against a running autovacuum', () => 
     // Reads that came in the ALTER's first 2 s waited 3 s and failed; the later ones ran when it gave up.
     const reads = r.locks!.requests.find((x) => x.workload === 'clients')!;
     const failedShare = (q.alterLockTimeout - q.selectStatementTimeout) / q.alterLockTimeout;
-    const queued = [...r.stalls, ...r.outages].filter((x) => x.cause.startsWith('lock queue'));
+    const queued = [...r.stalls, ...r.outages].filter((x) => x.causeFact?.kind === 'lock-queue');
     expect(queued.length).toBeGreaterThan(0);
     expect(reads.failed).toBeCloseTo(101 * q.alterLockTimeout * failedShare, -1);
     // The real SELECT, 0.5 s after the ALTER, is one of them: it failed after its statement_timeout.

@@ -5,6 +5,7 @@ import { Simulation } from '../../src/engine/simulation.ts';
 import type { Micros } from '../../src/engine/time.ts';
 import { History } from '../../src/history/history.ts';
 import type { LockFact } from '../../src/history/facts/locks.ts';
+import { factText } from '../../src/report/facts/index.ts';
 import { LockManager, type LockFailure, type LockOwner } from '../../src/models/postgres/locks/manager.ts';
 import { conflicts, LOCK_MODES, type LockMode } from '../../src/models/postgres/locks/modes.ts';
 import { classifyStatement } from '../../src/models/postgres/locks/statements.ts';
@@ -204,7 +205,17 @@ describe('the wait queue (lock.c LockAcquireExtended, proc.c ProcLockWakeup)', (
     sim.run(ms(5000));
     const b = locks.blockOf('app', sim.now)!;
     expect(b.failing).toBe(false);
-    expect(b.cause).toMatch(/lock queue on t: reads of app queue behind ddl \(waiting for AccessExclusiveLock\), which waits behind vacuum holding ShareUpdateExclusiveLock/);
+    expect(b.cause).toEqual({
+      kind: 'lock-queue',
+      table: 't',
+      workload: 'app',
+      modes: ['AccessShareLock'],
+      mode: 'AccessShareLock',
+      holders: [{ who: 'vacuum', mode: 'ShareUpdateExclusiveLock' }],
+      waiters: [{ who: 'ddl', mode: 'AccessExclusiveLock' }],
+      failing: false,
+    });
+    expect(factText(b.cause)).toMatch(/lock queue on t: reads of app queue behind ddl \(waiting for AccessExclusiveLock\), which waits behind vacuum holding ShareUpdateExclusiveLock/);
     expect(locks.blockOf('batch', sim.now)!.failing).toBe(true);
     sim.run(ms(20_000));
     expect(locks.blockOf('app', sim.now)).toBeNull();

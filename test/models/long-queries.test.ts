@@ -25,7 +25,7 @@ describe('long queries hold table locks: the lock queue behind a DDL', () => {
     expect(t(r, wait.from)).toBe(300);
     expect(t(r, wait.to)).toBe(900);
     expect(wait.chain[0]!.text).toMatch(/^long queries of clients held AccessShareLock on app\.orders/);
-    const stall = r.stalls.find((s) => s.cause.startsWith('lock queue on app.orders'))!;
+    const stall = r.stalls.find((s) => s.causeFact?.kind === 'lock-queue' && s.causeFact.table === 'app.orders')!;
     expect(t(r, stall.from)).toBe(300);
     expect(t(r, stall.to)).toBe(900);
     expect(stall.cause).toMatch(/queue behind "add-column" ALTER TABLE \.\.\. ADD COLUMN \(waiting for AccessExclusiveLock\), which waits behind long queries of clients holding AccessShareLock/);
@@ -47,7 +47,7 @@ describe('long queries hold table locks: the lock queue behind a DDL', () => {
     const wait = r.locks!.waits.find((w) => w.who.includes('add-column'))!;
     expect(wait.outcome).toBe('lock_timeout');
     expect(wait.seconds).toBe(3);
-    expect(r.stalls.filter((s) => s.cause.startsWith('lock queue')).map((s) => s.seconds)).toEqual([3]);
+    expect(r.stalls.filter((s) => s.causeFact?.kind === 'lock-queue').map((s) => s.seconds)).toEqual([3]);
   });
 });
 

@@ -91,7 +91,7 @@ describe('the limits in a run', () => {
     expect(warning.log[0]).toMatch(/^client backend WARNING: {2}database "b" must be vacuumed within 40000000 transactions/);
     // One WARNING per XID assigned between the warn and the stop limit.
     expect(warning.repeated!.count).toBe(stopAge - warnAge);
-    const stop = r.outages.find((o) => o.cause.includes('not accepting commands'))!;
+    const stop = r.outages.find((o) => o.causeFact?.kind === 'xid-stop-refusal')!;
     expect(stop.cause).toContain('in database "b"');
   });
 

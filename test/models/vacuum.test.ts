@@ -138,7 +138,7 @@ describe('table locks under a vacuum (postgres-2.md §6.5, rules 15-16, 21-23)',
     expect(wait.outcome).toBe('granted');
     expect(wait.to).toBe(v.to);
     expect(wait.chain[0]!.text).toMatch(/^autovacuum worker \(VACUUM app.public.orders to prevent wraparound\) held ShareUpdateExclusiveLock on app.orders/);
-    const stall = r.stalls.find((s) => s.cause.startsWith('lock queue on app.orders'))!;
+    const stall = r.stalls.find((s) => s.causeFact?.kind === 'lock-queue' && s.causeFact.table === 'app.orders')!;
     expect(t(r, stall.from)).toBe(300);
     expect(stall.to).toBe(v.to);
     expect(stall.cause).toMatch(/reads and writes of clients queue behind "add-column" ALTER TABLE \.\.\. ADD COLUMN \(waiting for AccessExclusiveLock\)/);
@@ -154,7 +154,7 @@ describe('table locks under a vacuum (postgres-2.md §6.5, rules 15-16, 21-23)',
     const wait = r.locks!.waits.find((w) => w.who.includes('add-column'))!;
     expect(wait.outcome).toBe('lock_timeout');
     expect(wait.seconds).toBe(3);
-    const stalls = r.stalls.filter((s) => s.cause.startsWith('lock queue'));
+    const stalls = r.stalls.filter((s) => s.causeFact?.kind === 'lock-queue');
     expect(stalls.map((s) => s.seconds)).toEqual([3]);
     expect(r.events.some((e) => e.log.some((l) => l.includes('client backend ERROR:  canceling statement due to lock timeout')))).toBe(true);
     // The vacuum was not disturbed.

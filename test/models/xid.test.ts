@@ -58,7 +58,7 @@ describe('transaction ID wraparound (postgres.md §3-4, rules 15-19)', () => {
       expect(stop).toBeCloseTo(10 * DAY + limits.stopAge / 100, -1);
       const warn = at(x.firstWarningAt)! - at(r.start)!;
       expect(stop - warn).toBeCloseTo((limits.stopAge - limits.warnAge) / 100, -1);
-      const outage = r.outages.find((o) => o.cause.includes('not accepting commands'));
+      const outage = r.outages.find((o) => o.causeFact?.kind === 'xid-stop-refusal');
       expect(outage?.from).toBe(x.stopAt);
       expect(r.events.some((e) => e.log.some((l) => l.includes('must be vacuumed within')))).toBe(true);
     });

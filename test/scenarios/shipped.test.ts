@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { managerProse } from '../support/manager-prose.ts';
+import { causesWithoutData, factProse } from '../support/fact-prose.ts';
 
 const dir = 'scenarios';
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -32,6 +33,9 @@ describe('shipped scenarios', () => {
         const second = runScenario(load()).report;
         expect(JSON.stringify(second)).toBe(JSON.stringify(first));
         for (const e of first.events) if (e.fact.kind === 'prose') proseEvents.push({ run: `${f}${variant ? ` --variant ${variant}` : ''}`, kind: e.kind, text: e.message });
+        // No sentence hides in a fact either, and every outage's and stall's cause is data (issue 14).
+        expect(factProse(first)).toEqual([]);
+        expect(causesWithoutData(first)).toEqual([]);
       });
     }
   }

@@ -4,6 +4,7 @@
  * are named as in the scenario; sizes in bytes, durations in µs.
  */
 import type { StallBottleneck } from '../block.ts';
+import type { StallStepFact } from './stall.ts';
 
 /** What a plan or fault step asks of the block world. */
 export type BlockStepFact =
@@ -56,6 +57,6 @@ export type BlockFact =
   | { readonly kind: 'congested'; readonly resource: string; readonly inflight: number; readonly congestionFill: number }
   | { readonly kind: 'walb-overflow'; readonly resource: string; readonly ringSize: number }
   /** A write stall opens (latency above `threshold`, seconds), with its bottleneck and the first link of its chain. */
-  | { readonly kind: 'block-stall'; readonly workload: string; readonly threshold: number; readonly bottleneck: StallBottleneck; readonly cause: string }
+  | { readonly kind: 'block-stall'; readonly workload: string; readonly threshold: number; readonly bottleneck: StallBottleneck; readonly cause: StallStepFact }
   /** The stall's back-pressure path moved. */
-  | { readonly kind: 'block-stall-phase'; readonly workload: string; readonly bottleneck: StallBottleneck; readonly cause: string };
+  | { readonly kind: 'block-stall-phase'; readonly workload: string; readonly bottleneck: StallBottleneck; readonly cause: StallStepFact };

@@ -20,6 +20,10 @@ import type { ManagersFact } from './managers.ts';
 import type { BackupFact } from './backup.ts';
 import type { LockFact } from './locks.ts';
 import type { VacuumFact } from './vacuum.ts';
+// why writes fail or wait (write-status intervals)
+import type { WriteCauseFact } from './writes.ts';
+import type { StallStepFact } from './stall.ts';
+import type { StepFact } from './steps.ts';
 
 export type { BlockFact } from './block.ts';
 export type { PacemakerFact } from './pacemaker.ts';
@@ -32,6 +36,9 @@ export type { ManagersFact } from './managers.ts';
 export type { BackupFact } from './backup.ts';
 export type { LockFact } from './locks.ts';
 export type { VacuumFact } from './vacuum.ts';
+export type { WriteCauseFact } from './writes.ts';
+export type { StallStepFact } from './stall.ts';
+export type { StepFact } from './steps.ts';
 
 /**
  * The real source a fact's behaviour follows, as `file.c:function` (e.g. 'varsup.c:GetNewTransactionId'),
@@ -52,7 +59,13 @@ export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | Storag
   // the failover managers
   | ManagersFact
   // PostgreSQL sessions, vacuum, locks, backups (models/postgres)
-  | VacuumFact | LockFact | BackupFact;
+  | VacuumFact | LockFact | BackupFact
+  // why writes fail or wait (write-status intervals)
+  | WriteCauseFact
+  // the steps of a block write stall's back-pressure path
+  | StallStepFact
+  // the steps of the checkers' cause chains
+  | StepFact;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
 

@@ -225,3 +225,19 @@ export type ManagersFact =
   | { readonly kind: 'pgaf-rewind-failed'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-no-failover'; readonly reasons: readonly Fact[] }
   | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string };
+
+/**
+ * Who made a failover decision (FailoverDecision.by): a Patroni agent, orchestrator's Raft leader, the
+ * pg_auto_failover monitor, or an operator or watcher of the scenario by its name.
+ */
+export type DecidedBy =
+  | { readonly kind: 'patroni-agent'; readonly node: string }
+  | { readonly kind: 'orchestrator-leader'; readonly leader: string | null }
+  | { readonly kind: 'pgaf-monitor'; readonly monitor: string }
+  | { readonly kind: 'named'; readonly name: string };
+
+/** What configured a cluster's synchronous standby count (ClusterPlan.synchronousSource). */
+export type SynchronousSource =
+  | { readonly kind: 'synchronous_standby_names'; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly node: string }
+  | { readonly kind: 'pg_auto_failover'; readonly numberSyncStandbys: number }
+  | { readonly kind: 'patroni'; readonly strict: boolean; readonly synchronousNodeCount: number };

@@ -6,7 +6,8 @@
  */
 import type { StallBottleneck } from '../../history/block.ts';
 import type { DiskSolution } from '../disk/queue.ts';
-import { describeDisk } from '../disk/device.ts';
+import type { DiskSpec } from '../disk/device.ts';
+import type { DiskUse, LineBound, ResyncPace, StallDisk, StallStepFact } from '../../history/facts/stall.ts';
 import type { BlockResource } from './resource.ts';
 import { PAGE_SIZE } from './resource.ts';
 
@@ -14,7 +15,7 @@ export interface FlowView {
   /** Bytes/s on the line, the line's bound and its reason. */
   readonly x: number;
   readonly lineCap: number;
-  readonly lineBound: string;
+  readonly lineBound: LineBound;
   /** The peer's write capacity for replicated data (bytes/s). */
   readonly drainCap: number;
   readonly appRepl: number;
@@ -53,14 +54,15 @@ export function mib(bytes: number): string {
   return `${Math.round(bytes / 1024)} KiB`;
 }
 
-/** "background initialisation 30%, backup 40%, application I/O 25%, resync reads 3%". */
-export function diskUse(sol: DiskSolution): string {
-  // Shares as the queue applied them (their total capped: queue.ts MAX_SHARE), and the streams' time within
-  // what the shares leave (an overloaded queue's streams are reported at its cap): the parts add up to at
-  // most 100%.
+/**
+ * Who uses a disk's time and how much ("background initialisation 30%, backup 40%, application I/O 25%"), largest
+ * first: shares as the queue applied them (their total capped: queue.ts MAX_SHARE), and the streams' time within
+ * what the shares leave (an overloaded queue's streams are reported at its cap): the parts add up to at most 100%.
+ */
+export function diskUse(sol: DiskSolution): DiskUse {
   const asked = sol.shares.reduce((a, s) => a + s.share, 0);
   const shareScale = asked > 0 ? Math.min(1, sol.shareTotal / asked) : 1;
-  const parts: { label: string; f: number }[] = sol.shares.map((s) => ({ label: `${s.label} (fixed share)`, f: s.share * shareScale }));
+  const parts: { label: string; share: number; fixed: boolean }[] = sol.shares.map((s) => ({ label: s.label, share: s.share * shareScale, fixed: true }));
   const byLabel = new Map<string, number>();
   let busy = 0;
   for (const [id, r] of sol.streams) {
@@ -70,9 +72,14 @@ export function diskUse(sol: DiskSolution): string {
   }
   const room = Math.max(0, 1 - Math.min(asked, sol.shareTotal));
   const streamScale = busy > room ? room / busy : 1;
-  for (const [label, f] of byLabel) if (f * streamScale >= 0.005) parts.push({ label, f: f * streamScale });
-  parts.sort((a, b) => b.f - a.f);
-  return parts.map((p) => `${p.label} ${pct(p.f)}`).join(', ');
+  for (const [label, f] of byLabel) if (f * streamScale >= 0.005) parts.push({ label, share: f * streamScale, fixed: false });
+  parts.sort((a, b) => b.share - a.share);
+  return parts;
+}
+
+/** A disk as a stall's chain names it. */
+export function stallDisk(d: DiskSpec): StallDisk {
+  return { name: d.name, rpm: d.device.kind === 'hdd' ? d.device.rpm : null, raid: d.raid ? { level: d.raid.level, members: d.raid.members } : null };
 }
 
 /** Writes are offered and the local disk completes none (open reads overload it). */
@@ -93,52 +100,44 @@ export function explainStall(
   flow: FlowView,
   local: DiskSolution,
   peer: DiskSolution | null,
-  resyncHow: string,
+  resyncPace: ResyncPace,
   threshold: number,
   /** The writes waiting now began to wait behind a full send path. */
   backlogFromPipe: boolean,
-): { bottleneck: StallBottleneck; chain: string[] } {
+): { bottleneck: StallBottleneck; chain: StallStepFact[] } {
   const cut = pathCut(res, flow);
   if (cut !== null) return { bottleneck: 'peer-unreachable', chain: cut };
-  const chain: string[] = [];
+  const chain: StallStepFact[] = [];
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   const d = res.drbd;
   if (pipeBlocked) {
     let bottleneck: StallBottleneck;
     if (flow.peerFull && peer && flow.drainCap < flow.lineCap) {
       bottleneck = 'peer-disk';
-      chain.push(
-        `${res.secondaryHost}'s disk ${describeDisk(peer.spec)} is busy: ${diskUse(peer)}; it can write only ${mb(flow.drainCap)} of replicated data, ` +
-          `less than the ${mb(flow.appDemand + flow.resync)} sent to it (application writes ${mb(flow.appDemand)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)} sharing the data socket (rule 4)` : ''})`,
-      );
-      chain.push(
-        d
-          ? `the receiver holds max-buffers (${d.net.maxBuffers} pages = ${mib(d.net.maxBuffers * PAGE_SIZE)}) waiting for the disk and stops reading its socket; the ${mib(d.net.rcvbufSize)} receive buffer fills and the TCP window closes (rules 5, 6)`
-          : `the remote's queue fills and the TCP window closes (rules 5, 6)`,
-      );
+      chain.push({ kind: 'stall-peer-disk-busy', host: res.secondaryHost, disk: stallDisk(peer.spec), use: diskUse(peer), drainCap: flow.drainCap, appDemand: flow.appDemand, resync: flow.resync });
+      chain.push({ kind: 'stall-window-closes', drbd: d ? { maxBuffers: d.net.maxBuffers, bytes: d.net.maxBuffers * PAGE_SIZE, rcvbufSize: d.net.rcvbufSize } : null });
     } else {
       bottleneck = 'line';
-      chain.push(`the line carries at most ${mb(flow.lineCap)} (${flow.lineBound}), less than the ${mb(flow.appRepl + flow.resync)} offered (application writes ${mb(flow.appRepl)}${flow.resync > 0 ? ` + resync ${mb(flow.resync)}` : ''})`);
+      chain.push({ kind: 'stall-line-limit', lineCap: flow.lineCap, bound: flow.lineBound, appRepl: flow.appRepl, resync: flow.resync });
     }
     const fill = res.lastFill;
-    const proxy = d && d.net.proxyBuffer > 0 ? ` (with a ${mib(d.net.proxyBuffer)} DRBD Proxy buffer)` : '';
-    const what = res.md ? `the write-behind window (${res.md.writeBehind} requests)` : `the ${mib(d ? d.net.sndbufSize : flow.sendCap)} send buffer${proxy}`;
-    chain.push(fill ? `${what} filled in ${ms((fill.to - fill.from) / 1e6)}` : `${what} filled`);
-    if (res.md) chain.push(`md: with more than ${res.md.writeBehind} writes behind, new writes wait for the write-mostly leg too (rule 17); writes complete at ${w.accepted.toFixed(0)}/s of ${w.offered.toFixed(0)}/s offered`);
-    else chain.push(`protocol ${d?.net.protocol ?? 'A'} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so the application's queue depth of ${w.queueDepth} writes waits and each takes about ${w.queueDepth} / ${w.accepted.toFixed(0)} per s = ${ms(w.queueDepth / Math.max(w.accepted, 1e-9))} (Little's law), above ${ms(threshold)}`);
+    const path = res.md ? { kind: 'md' as const, writeBehind: res.md.writeBehind } : { kind: 'sndbuf' as const, bytes: d ? d.net.sndbufSize : flow.sendCap, proxyBuffer: d && d.net.proxyBuffer > 0 ? d.net.proxyBuffer : null };
+    chain.push({ kind: 'stall-send-path-filled', path, seconds: fill ? (fill.to - fill.from) / 1e6 : null });
+    if (res.md) chain.push({ kind: 'stall-md-write-behind', writeBehind: res.md.writeBehind, accepted: w.accepted, offered: w.offered });
+    else chain.push({ kind: 'stall-protocol-blocks', protocol: d?.net.protocol ?? 'A', queueDepth: w.queueDepth, accepted: w.accepted, threshold });
     return { bottleneck, chain };
   }
   if (!starved(w) && w.repl >= w.local && peer) {
-    chain.push(`${res.secondaryHost}'s disk ${describeDisk(peer.spec)}: ${diskUse(peer)}; utilisation ${pct(peer.rho)}`);
-    chain.push(`protocol ${d?.net.protocol ?? 'C'} completes a write only when the peer has it (rule 1): every write waits about ${ms(w.repl)} for it`);
+    chain.push({ kind: 'stall-peer-disk-load', host: res.secondaryHost, disk: stallDisk(peer.spec), use: diskUse(peer), utilisation: peer.rho });
+    chain.push({ kind: 'stall-protocol-waits-peer', protocol: d?.net.protocol ?? 'C', seconds: w.repl });
     return { bottleneck: 'peer-latency', chain };
   }
-  chain.push(`${res.primaryHost}'s disk ${describeDisk(local.spec)}: ${diskUse(local)}${res.resyncing ? `; the resync runs ${resyncHow}` : ''}`);
-  if (local.overloaded) chain.push(`its utilisation is at or above 1: the application's reads queue up faster than they are served (rule 18)`);
-  else chain.push(`utilisation ${pct(local.rho)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${ms(w.local)}`);
-  if (starved(w)) chain.push(`none of the application's writes completes: they wait behind the backlog, the oldest for ${ms(w.latency)} so far, above ${ms(threshold)}`);
-  else if (w.offered > w.accepted * 1.001) chain.push(`the application keeps its queue depth of ${w.queueDepth} writes outstanding: they complete at ${w.accepted.toFixed(0)}/s of the ${w.offered.toFixed(0)}/s it offers, each after ${ms(w.latency)} (Little's law: ${w.queueDepth} / ${w.accepted.toFixed(0)} per s), above ${ms(threshold)}`);
-  else chain.push(`so writes take longer than ${ms(threshold)}`);
+  chain.push({ kind: 'stall-local-disk-load', host: res.primaryHost, disk: stallDisk(local.spec), use: diskUse(local), resync: res.resyncing ? resyncPace : null });
+  if (local.overloaded) chain.push({ kind: 'stall-local-disk-overloaded' });
+  else chain.push({ kind: 'stall-local-disk-queueing', utilisation: local.rho, latency: w.local });
+  if (starved(w)) chain.push({ kind: 'stall-writes-starved', oldest: w.latency, threshold });
+  else if (w.offered > w.accepted * 1.001) chain.push({ kind: 'stall-queue-depth', queueDepth: w.queueDepth, accepted: w.accepted, offered: w.offered, latency: w.latency, threshold });
+  else chain.push({ kind: 'stall-writes-slower', threshold });
   return { bottleneck: 'local-disk', chain };
 }
 
@@ -147,18 +146,15 @@ export function explainStall(
  * fence-peer handler returns, or a line that carries nothing while DRBD still counts the peer as connected
  * (protocol B/C writes wait for acknowledgements that cannot come, until timeout or ping-timeout).
  */
-function pathCut(res: BlockResource, flow: FlowView): string[] | null {
-  if (res.frozen) {
-    return [
-      `${res.name}: I/O suspended on ${res.primaryHost} by fencing resource-and-stonith since DRBD lost its peer ${res.secondaryHost ?? ''}`.trimEnd(),
-      'no write completes, waiting ones included, until the fence-peer handler returns (the peer outdated, fenced, or the handler timed out)',
-    ];
-  }
+function pathCut(res: BlockResource, flow: FlowView): StallStepFact[] | null {
+  if (res.frozen) return [{ kind: 'stall-io-suspended', resource: res.name, host: res.primaryHost, peer: res.secondaryHost }, { kind: 'stall-frozen-until-fenced' }];
   if (res.transmitting && flow.lineCap <= 0) {
     const d = res.drbd;
-    const acks = d && d.net.protocol !== 'A' ? `protocol ${d.net.protocol} completes a write only when ${res.secondaryHost} acknowledges it: none can come` : `the send buffer cannot drain: writes wait for room in it`;
-    const giveUp = d ? `DRBD gives up on the peer after timeout ${+(d.net.timeout / 1e6).toFixed(1)} s with requests in flight (ping-int + ping-timeout when idle, ko-count × timeout for a stuck peer), then writes go on alone, marking the bitmap` : 'the transfer waits until the link is back';
-    return [`the link between ${res.primaryHost} and ${res.secondaryHost} carries nothing (cut, or the peer is down)`, acks, giveUp];
+    return [
+      { kind: 'stall-link-carries-nothing', host: res.primaryHost, peer: res.secondaryHost },
+      { kind: 'stall-acks-cannot-come', protocol: d && d.net.protocol !== 'A' ? d.net.protocol : null, peer: res.secondaryHost },
+      { kind: 'stall-gives-up', timeout: d ? d.net.timeout : null },
+    ];
   }
   return null;
 }

@@ -7,7 +7,6 @@
 import type { Micros } from '../../engine/time.ts';
 import type { DiskSolution } from '../disk/queue.ts';
 import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
-import { mb, mib, ms } from './explain.ts';
 import { resyncDemandNow, resyncRequestSize } from './loads.ts';
 import { PAGE_SIZE, type BlockResource } from './resource.ts';
 import { EPS_BYTES, emptyFlow, primaryDown, type BlockView, type ResourceFlow } from './state.ts';
@@ -26,7 +25,13 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
   f.rtt = tcp ? rtt(tcp) : 0;
   f.lineCap = cap.rate;
-  f.lineBound = path ? (cap.bound === 'line' ? `${mb(path.bandwidth)} × 0.97 for headers` : cap.bound === 'receive-window' ? `receive window ${mib(tcp!.rcvbuf)} over a ${ms(f.rtt)} round trip` : `send buffer ${mib(tcp!.sndbuf)} over a ${ms(f.rtt)} round trip`) : 'no path';
+  f.lineBound = !path
+    ? { kind: 'no-path' }
+    : cap.bound === 'line'
+      ? { kind: 'line', bandwidth: path.bandwidth }
+      : cap.bound === 'receive-window'
+        ? { kind: 'receive-window', rcvbuf: tcp!.rcvbuf, rtt: f.rtt }
+        : { kind: 'send-buffer', sndbuf: tcp!.sndbuf, rtt: f.rtt };
   const local = sols.get(r.primaryDisk);
   const wb = r.walb;
   const logSol = wb ? sols.get(wb.logDisk) : undefined;

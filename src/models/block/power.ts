@@ -23,7 +23,7 @@ export function hostBack(w: BlockWorld, host: string): void {
     if (!side || w.failedDisks.has(side.disk)) continue;
     if (r.primaryHost === host) {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
-      r.stopped = `${host} rebooted: DRBD is Secondary until it is promoted again`;
+      r.stopped = 'rebooted';
       w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
       if (!managed(r)) resume(w, r, { kind: 'operator' });
     } else {
@@ -82,12 +82,10 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
 /** The promoted instance stops (no-quorum-policy stop or demote): writes fail until it runs again. */
 export function stopPromoted(w: BlockWorld, r: BlockResource, policy: string): void {
   const now = w.ctx.sim.now as Micros;
-  // The outage's cause, as the report's write outages name it.
-  const why = `no-quorum-policy ${policy}: ${r.primaryHost}'s partition has no quorum`;
-  r.stopped = why;
+  r.stopped = 'no-quorum';
   r.frozen = null;
   w.log(r.name, r.primaryHost, 'failover', { kind: 'demoted-no-quorum', resource: r.name, host: r.primaryHost, policy, rule: 'pacemaker: no-quorum-policy stop/demote' });
-  for (const wl of w.workloadsOf(r)) w.setOutage(wl, r, now, why);
+  for (const wl of w.workloadsOf(r)) w.setOutage(wl, r, now, { kind: 'no-quorum-stop', policy, host: r.primaryHost });
   w.touched.add(r.name);
   w.requestReflow();
 }

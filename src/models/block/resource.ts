@@ -167,7 +167,7 @@ export class BlockResource {
     this.onStateChange?.(this);
   }
   /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
-  stopped: string | null = null;
+  stopped: 'rebooted' | 'no-quorum' | null = null;
   /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */
   promotedPos: number | null = null;
   divergedBytes = 0;

@@ -3,6 +3,7 @@
  * progress, and the rates of one replicated device's path computed at a reflow (ResourceFlow), plus the
  * view of the world that the disk-load and flow computations read (BlockView).
  */
+import type { LineBound } from '../../history/facts/stall.ts';
 import type { Level } from '../../engine/fluid.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { BlockStallRecord } from '../../history/block.ts';
@@ -61,7 +62,7 @@ export interface WorkFlow {
 export interface ResourceFlow {
   x: number;
   lineCap: number;
-  lineBound: string;
+  lineBound: LineBound;
   drainCap: number;
   drain: number;
   appRepl: number;
@@ -97,7 +98,7 @@ export interface ResourceFlow {
 export const emptyFlow = (): ResourceFlow => ({
   x: 0,
   lineCap: 0,
-  lineBound: '',
+  lineBound: { kind: 'no-path' },
   drainCap: 0,
   drain: 0,
   appRepl: 0,

@@ -16,6 +16,8 @@ import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { WriteCauseFact } from '../../history/facts/writes.ts';
+import type { ResyncPace, StallStepFact } from '../../history/facts/stall.ts';
 import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
@@ -565,7 +567,7 @@ export class BlockWorld implements BlockView {
         r.koTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: `${disk}, ${r.primaryHost}'s disk, failed` };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
-        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${disk}, the disk of ${r.name}'s primary ${r.primaryHost}, failed`);
+        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-disk-failed', disk, resource: r.name, host: r.primaryHost });
       } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
         if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${disk}, the peer's disk, failed`);
         r.peerDisk = 'Failed';
@@ -622,7 +624,7 @@ export class BlockWorld implements BlockView {
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
         r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
-        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, `${host}, the primary of ${r.name}, is lost; no node is primary`);
+        for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, `${host} is lost`, true);
@@ -758,7 +760,7 @@ export class BlockWorld implements BlockView {
     this.stateMoved.add(resource);
   }
 
-  setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: string): void {
+  setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
     this.closeStall(w, now);
     w.outage = true;
     this.stateMoved.add(r.name);
@@ -1453,7 +1455,7 @@ export class BlockWorld implements BlockView {
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
-    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncHow(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: ['the primary has no disk'] });
+    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
@@ -1489,7 +1491,7 @@ export class BlockWorld implements BlockView {
   }
 
   /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended) goes on with a new phase. */
-  private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: string[] }, now: Micros, value: number): void {
+  private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: readonly StallStepFact[] }, now: Micros, value: number): void {
     if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
     this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
@@ -1501,15 +1503,15 @@ export class BlockWorld implements BlockView {
     w.stall = null;
   }
 
-  /** "at a fixed resync-rate of 100 MB/s, c-min-rate off". */
-  private resyncHow(r: BlockResource): string {
+  /** How the resync is paced: md's speed limits, WalB's scan rate, DRBD's fixed rate or its dynamic controller. */
+  private resyncPace(r: BlockResource): ResyncPace {
     const d = r.drbd;
-    if (r.md) return `at md's speed limits (min ${mb(r.md.speedLimitMin)}, max ${mb(r.md.speedLimitMax)})`;
-    if (r.walb) return r.walb.fullScanRate > 0 ? `at ${mb(r.walb.fullScanRate)}` : 'unthrottled';
-    if (!d) return '';
-    const minRate = d.disk.cMinRate > 0 ? `c-min-rate ${mb(d.disk.cMinRate)}` : 'c-min-rate 0 (no throttle for application I/O)';
-    if (d.disk.cPlanAhead === 0) return `at a fixed resync-rate of ${mb(d.disk.resyncRate)} (c-plan-ahead 0), ${minRate}`;
-    return `under the dynamic controller (c-plan-ahead ${ms(d.disk.cPlanAhead / 1e6)}, ${d.disk.cFillTarget > 0 ? `c-fill-target ${mib(d.disk.cFillTarget)}` : `c-delay-target ${ms(d.disk.cDelayTarget / 1e6)}`}, c-max-rate ${mb(d.disk.cMaxRate)}), ${minRate}`;
+    if (r.md) return { kind: 'md', min: r.md.speedLimitMin, max: r.md.speedLimitMax };
+    if (r.walb) return { kind: 'walb', rate: r.walb.fullScanRate };
+    if (!d) return { kind: 'unknown' };
+    if (d.disk.cPlanAhead === 0) return { kind: 'drbd-fixed', resyncRate: d.disk.resyncRate, cMinRate: d.disk.cMinRate };
+    const target = d.disk.cFillTarget > 0 ? { kind: 'fill' as const, bytes: d.disk.cFillTarget } : { kind: 'delay' as const, micros: d.disk.cDelayTarget };
+    return { kind: 'drbd-dynamic', cPlanAhead: d.disk.cPlanAhead, target, cMaxRate: d.disk.cMaxRate, cMinRate: d.disk.cMinRate };
   }
 
   /** Each disk's utilisation: the share of its members' time its streams and background jobs take. */

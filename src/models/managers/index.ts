@@ -29,8 +29,8 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
 /** The synchronous redundancy the managers configure (for the verdicts' plan), or null. */
 export function managedRedundancy(specs: readonly FailoverSpec[]): ManagedRedundancy | null {
   for (const s of specs) {
-    if (s.policy === 'pg_auto_failover' && s.numberSyncStandbys > 0) return { synchronous: s.numberSyncStandbys, source: `pg_auto_failover number_sync_standbys = ${s.numberSyncStandbys}` };
-    if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: `Patroni synchronous_mode${s.synchronousModeStrict ? ' (strict)' : ''}, synchronous_node_count = ${s.synchronousNodeCount}` };
+    if (s.policy === 'pg_auto_failover' && s.numberSyncStandbys > 0) return { synchronous: s.numberSyncStandbys, source: { kind: 'pg_auto_failover', numberSyncStandbys: s.numberSyncStandbys } };
+    if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: { kind: 'patroni', strict: s.synchronousModeStrict, synchronousNodeCount: s.synchronousNodeCount } };
   }
   return null;
 }

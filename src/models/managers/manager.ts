@@ -2,6 +2,7 @@
  * What every failover manager offers the world, and the acts they share: promoting with a recorded
  * decision, and re-pointing the clients they can reach (a DNS or proxy change those clients see).
  */
+import type { SynchronousSource } from '../../history/facts/managers.ts';
 import type { RouteBy } from '../../history/facts/managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
@@ -18,7 +19,7 @@ export interface Manager {
 /** The synchronous redundancy a manager configures (for the verdicts' plan), or null. */
 export interface ManagedRedundancy {
   readonly synchronous: number;
-  readonly source: string;
+  readonly source: SynchronousSource;
 }
 
 /** Re-point the client pools `from` can reach to `node`, and say so. */

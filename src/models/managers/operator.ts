@@ -84,7 +84,7 @@ export class Operator implements Manager {
     const saw: Fact = { kind: 'alert-seen', ago: now - this.alertAt!, health: this.health.fact(), runbook: { fence: this.spec.fence, choose: this.spec.choose } };
     this.alertAt = null;
     if (this.healthyNow(p)) {
-      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: [{ kind: 'stands-down', node: p.name }], saw, by: this.endpoint.name });
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons: [{ kind: 'stands-down', node: p.name }], saw, by: { kind: 'named', name: this.endpoint.name } });
       this.health = new HealthTracker(this.spec.health, now);
       return;
     }
@@ -99,7 +99,7 @@ export class Operator implements Manager {
     const pick = candidates[0];
     if (!pick) {
       if (reasons.length === 0) reasons.push({ kind: 'no-candidate', why: 'no-standby' });
-      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons, saw, by: this.endpoint.name });
+      c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons, saw, by: { kind: 'named', name: this.endpoint.name } });
       c.log(null, 'failover', { kind: 'operator-cannot-fail-over', reasons });
       return;
     }
@@ -110,7 +110,7 @@ export class Operator implements Manager {
         c.stop(p);
       } else reasons.push({ kind: 'cannot-fence', node: p.name, site: this.spec.site, running: p.running });
     }
-    c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, by: this.endpoint.name });
+    c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, by: { kind: 'named', name: this.endpoint.name } });
     c.promote(pick, { kind: 'failover', policy: 'operator', why: { kind: 'manager-decision', saw, reasons } });
     for (const n of c.nodes.values()) if (n !== pick && n !== p && n.role.kind === 'standby' && reach(n)) c.repoint(n, pick.name);
     this.primary = pick;

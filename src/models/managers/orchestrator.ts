@@ -84,7 +84,7 @@ export class Orchestrator implements Manager {
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
-    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'orchestrator', chosen, reasons, saw, rule, by: `orchestrator ${this.raft.leaderName ?? '(no leader)'}` });
+    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'orchestrator', chosen, reasons, saw, rule, by: { kind: 'orchestrator-leader', leader: this.raft.leaderName ?? null } });
     c.log(null, 'failover', { kind: 'orchestrator-recovery', cluster: c.name, leader: this.raft.leaderName, chosen, saw, reasons, rule });
   }
 

@@ -618,7 +618,7 @@ export class PatroniAgent {
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.c;
-    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'patroni', chosen, reasons, saw, rule, by: `patroni on ${this.node.name}` });
+    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'patroni', chosen, reasons, saw, rule, by: { kind: 'patroni-agent', node: this.node.name } });
     if (message === true) this.say({ kind: 'patroni-not-promoting', node: this.node.name, reason: reasons[0]! });
     else if (message) this.say(message);
   }

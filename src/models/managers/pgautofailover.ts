@@ -402,7 +402,7 @@ export class PgAutoFailover implements Manager {
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
-    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'pg_auto_failover', chosen, reasons, saw, rule, by: `the monitor ${this.monitor.name}` });
+    c.ctx.history.failover({ at: this.now, cluster: c.name, policy: 'pg_auto_failover', chosen, reasons, saw, rule, by: { kind: 'pgaf-monitor', monitor: this.monitor.name } });
     if (!chosen) this.say(null, { kind: 'pgaf-no-failover', reasons });
   }
 

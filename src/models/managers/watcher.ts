@@ -106,7 +106,7 @@ export class Watcher implements Manager {
     const choice = policy === 'naive' ? this.chooseNaive(leader) : this.chooseLagOnly(leader, this.spec);
     // The naive policy is no real system's rule; lag-only applies Patroni's without a DCS.
     const rule = policy === 'naive' ? undefined : LAG_RULE;
-    c.ctx.history.failover({ at: now, cluster: c.name, policy, chosen: choice.node?.name ?? null, reasons: choice.reasons, saw, ...(rule ? { rule } : {}), by: this.endpoint.name });
+    c.ctx.history.failover({ at: now, cluster: c.name, policy, chosen: choice.node?.name ?? null, reasons: choice.reasons, saw, ...(rule ? { rule } : {}), by: { kind: 'named', name: this.endpoint.name } });
     if (!choice.node) {
       // Without the elapsed time, so that a refusal repeated every check collapses into one event.
       c.log(null, 'failover', { kind: 'failover-refused', policy, leader: leader?.name ?? null, reasons: choice.reasons });

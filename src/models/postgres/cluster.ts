@@ -1,4 +1,5 @@
 import type { Micros } from '../../engine/time.ts';
+import type { SurvivorWhy } from '../../history/facts/steps.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { EventKind, PromotionCause, SimEvent, WaitReason } from '../../history/history.ts';
@@ -1289,13 +1290,13 @@ export class PgCluster {
    * The node whose history survives at the end: the running primary most client pools write to; else the
    * running primary on the newest timeline. Null when no node is a running primary.
    */
-  survivor(now: Micros): { node: PgNode; why: string } | null {
+  survivor(now: Micros): { node: PgNode; why: SurvivorWhy } | null {
     const routed = this.writes.targets().find((n) => n.running && n.isPrimary);
-    if (routed) return { node: routed, why: `${routed.name} is the primary writes are routed to at the end` };
+    if (routed) return { node: routed, why: 'routed' };
     const primaries = [...this.nodes.values()].filter((n) => n.running && n.isPrimary);
     primaries.sort((a, b) => b.tli - a.tli || b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
     const p = primaries[0];
-    return p ? { node: p, why: `${p.name} is the running primary on the newest timeline at the end` } : null;
+    return p ? { node: p, why: 'newest-timeline' } : null;
   }
 }
 

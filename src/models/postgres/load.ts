@@ -20,6 +20,7 @@
 import { Level } from '../../engine/fluid.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
+import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { diskThroughput } from './service.ts';
 
 const PER_SECOND = 1e6;
@@ -33,10 +34,9 @@ export function admittedConnections(n: PgNode): number {
 }
 
 /** Why `n` refuses every client connection (max_connections no larger than the reserved slots), or null. */
-export function connectionRefusal(n: PgNode): string | null {
+export function connectionRefusal(n: PgNode): WriteCauseFact | null {
   if (admittedConnections(n) > 0) return null;
-  const reserved = n.version >= 16 ? 'roles with the SUPERUSER attribute' : 'non-replication superuser connections';
-  return `${n.name} admits no client: max_connections = ${n.settings.maxConnections}, superuser_reserved_connections = ${n.settings.superuserReservedConnections}: "remaining connection slots are reserved for ${reserved}"`;
+  return { kind: 'no-client-slots', node: n.name, maxConnections: n.settings.maxConnections, superuserReserved: n.settings.superuserReservedConnections, version: n.version };
 }
 
 /**

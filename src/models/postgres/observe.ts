@@ -2,6 +2,7 @@
  * Records each cluster's replication state into the history whenever it changes (after every fluid
  * recomputation): the facts the verdicts are judged from. Observes, never changes, the model.
  */
+import type { SynchronousSource } from '../../history/facts/managers.ts';
 import type { ClusterPlan, NodeRun, NodeState } from '../../history/replication.ts';
 import type { PgCluster } from './cluster.ts';
 import type { PgNode, Stream } from './node.ts';
@@ -24,15 +25,15 @@ function waitsForStandbys(p: PgNode): boolean {
  * The plan of a cluster as declared: every standby is meant to follow the primary, and the primaries'
  * synchronous_standby_names count is the synchronous redundancy (a manager may declare its own, `managed`).
  */
-export function planOf(c: PgCluster, managed: { readonly synchronous: number; readonly source: string } | null): ClusterPlan {
+export function planOf(c: PgCluster, managed: { readonly synchronous: number; readonly source: SynchronousSource } | null): ClusterPlan {
   let synchronous = 0;
-  let source: string | null = null;
+  let source: SynchronousSource | null = null;
   for (const n of c.nodes.values()) {
     if (!n.isPrimary || !waitsForStandbys(n)) continue;
     const names = n.settings.synchronousStandbyNames!;
     if (names.num > synchronous) {
       synchronous = names.num;
-      source = `synchronous_standby_names = ${names.method.toUpperCase()} ${names.num} (${names.names.join(', ')}) on ${n.name}`;
+      source = { kind: 'synchronous_standby_names', method: names.method, num: names.num, names: names.names, node: n.name };
     }
   }
   if (managed && managed.synchronous > synchronous) {

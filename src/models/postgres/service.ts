@@ -9,6 +9,7 @@
  * sub-millisecond against the network and the standbys), so a slowed node adds only the excess over the
  * nominal times below, and a node at 1x behaves exactly as before.
  */
+import type { Slowdown } from '../../history/facts/writes.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
 
@@ -69,11 +70,14 @@ export function answerTime(n: PgNode, probe: 'connect' | 'read' | 'write'): Micr
   return Math.round(cpu + disk) as Micros;
 }
 
-/** The slowdown in words, for causes ("its disk serves fsyncs 50x slower"). */
-export function describeSlowdown(n: PgNode): string | null {
-  const parts: string[] = [];
-  if (n.service.cpu !== 1) parts.push(`its CPU is saturated (${n.service.cpu}x: each request gets 1/${n.service.cpu} of a core)`);
-  if (n.service.disk !== 1) parts.push(`its disk serves fsyncs ${n.service.disk}x slower (${(((n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk) / 1000).toFixed(1)} ms each)`);
-  if (n.service.throughput !== 1) parts.push(`its disk's throughput collapsed to ${+(n.service.throughput * 100).toFixed(3)}% (${(diskThroughput(n) / 1e6).toFixed(1)} MB/s)`);
-  return parts.length ? `${n.name}: ${parts.join(', ')}` : null;
+/** The slowdown as a cause's data (history/facts/writes.ts), null when nothing is slow. */
+export function slowdownOf(n: PgNode): Slowdown | null {
+  const s = n.service;
+  if (s.cpu === 1 && s.disk === 1 && s.throughput === 1) return null;
+  return {
+    node: n.name,
+    cpu: s.cpu !== 1 ? s.cpu : null,
+    disk: s.disk !== 1 ? { factor: s.disk, fsyncMs: ((n.storage.walFsync ?? NOMINAL_FSYNC) * s.disk) / 1000 } : null,
+    throughput: s.throughput !== 1 ? { share: s.throughput, bytesPerSecond: diskThroughput(n) } : null,
+  };
 }

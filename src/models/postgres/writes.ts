@@ -11,7 +11,8 @@ import { formatLsn, type Lsn } from './lsn.ts';
 import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
-import { commitDelay, describeSlowdown, fsyncTime } from './service.ts';
+import { commitDelay, fsyncTime, slowdownOf } from './service.ts';
+import { roundFigure, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import type { Fact } from '../../history/facts/index.ts';
 
@@ -28,7 +29,7 @@ interface SyncAck {
   readonly value: Lsn;
   readonly rate: number;
   /** Undefined for asynchronous commits; null when enough synchronous standbys stream; else why commits wait. */
-  readonly blockedBy: string | null | undefined;
+  readonly blockedBy: WriteCauseFact | null | undefined;
   /** How long a commit waits for the synchronous standbys that release it (0 when asynchronous or blocked). */
   readonly rtt: number;
   /** When the confirmations' rate changes by itself (a delayed replay's rate follows the primary's past one). */
@@ -93,7 +94,7 @@ function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
 }
 
 /** A pool's write status: an outage, a stall, or null (history.ts setWriteStatus). */
-type WriteStatus = { kind: 'outage' | 'stall'; cause: string; node: string | null; maxLatencyMs?: number | null } | null;
+type WriteStatus = { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null;
 
 interface WriterLoad {
   /** Bytes per microsecond offered. */
@@ -171,22 +172,19 @@ export class WriteFlow {
   }
 
   /** Why a pool's writes cannot be accepted now, or null when they can. */
-  refusal(p: ClientPool): string | null {
+  refusal(p: ClientPool): WriteCauseFact | null {
     const t = p.target;
     const c = this.cluster;
-    if (!t) return 'no write target: no node is the primary writes are routed to';
-    if (t.run.state === 'down') return `${t.name} is ${t.run.how === 'crashed' ? 'down (crashed)' : 'shut down'}`;
-    if (t.run.state === 'failed') return `${t.name} does not start: ${t.run.fatal.message}`;
-    if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return `clients at site ${p.clients.site} cannot reach ${t.name} (network partition)`;
-    if (t.clientsBlocked) return `client connections to ${t.name} are blocked by the plan`;
-    if (!t.isPrimary) {
-      const promoting = c.replay.isPromoting(t) ? ', its promotion waiting for the startup process to replay the WAL it received' : '';
-      return `${t.name} is a standby in recovery${promoting}: writes fail with "cannot execute INSERT in a read-only transaction"`;
-    }
+    if (!t) return { kind: 'no-write-target' };
+    if (t.run.state === 'down') return { kind: 'target-down', node: t.name, how: t.run.how };
+    if (t.run.state === 'failed') return { kind: 'target-failed', node: t.name, message: t.run.fatal.message };
+    if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return { kind: 'clients-cut-off', site: p.clients.site, node: t.name };
+    if (t.clientsBlocked) return { kind: 'clients-blocked', node: t.name };
+    if (!t.isPrimary) return { kind: 'target-in-recovery', node: t.name, promoting: c.replay.isPromoting(t) };
     const full = connectionRefusal(t);
     if (full) return full;
     const stop = c.xid.refusal();
-    if (stop) return `${t.name} refuses XID-assigning commands: "${stop.message}"`;
+    if (stop) return { kind: 'xid-stop-refusal', node: t.name, message: stop.message };
     return c.xid.vacuum.tableRefusal(p.name);
   }
 
@@ -198,7 +196,7 @@ export class WriteFlow {
     c.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
 
-    const refusals = new Map<ClientPool, string | null>();
+    const refusals = new Map<ClientPool, WriteCauseFact | null>();
     const load = new Map<PgNode, WriterLoad>();
     for (const p of this.pools) {
       const r = this.refusal(p);
@@ -414,7 +412,7 @@ export class WriteFlow {
    * count against the node's window until the confirmations pass them; a pool that comes back opens new
    * connections. A pool that only pauses (rate 0) or is refused new commits keeps its connections.
    */
-  private trackOrphans(refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): void {
+  private trackOrphans(refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, now: Micros): void {
     const c = this.cluster;
     for (const t of this.terms.values()) {
       const ack = t.ack.valueAt(now);
@@ -546,13 +544,12 @@ export class WriteFlow {
       .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
     const cur = term.ack.valueAt(now);
     if (candidates.length < names.num) {
-      const have = candidates.map((x) => x.name).join(', ') || 'none';
       return {
         value: cur,
         rate: 0,
         rtt: 0,
         changesAt: NEVER,
-        blockedBy: `synchronous_standby_names = ${names.method.toUpperCase()} ${names.num} (${names.names.join(', ')}) but only ${candidates.length} listed standby(s) stream from ${p.name} (${have}): commits wait`,
+        blockedBy: { kind: 'sync-standbys-missing', node: p.name, method: names.method, num: names.num, names: names.names, streaming: candidates.map((x) => x.name) },
       };
     }
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...candidates].sort((a, b) => b.value - a.value).slice(0, names.num);
@@ -588,7 +585,7 @@ export class WriteFlow {
    * (load.ts): pools share it by what they offer; when there is room to spare, pools with a queue drain it
    * (the spare shared by their offered rates). Returns what each pool gets, transactions per second.
    */
-  private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, string | null>, now: Micros): Map<ClientPool, number> {
+  private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, now: Micros): Map<ClientPool, number> {
     const got = new Map<ClientPool, number>();
     for (const n of this.cluster.nodes.values()) {
       this.cache.observe(n, now);
@@ -659,20 +656,20 @@ export class WriteFlow {
     if (!t.capacity && !Number.isFinite(disk)) return null;
     const wait = served > 0 ? (p.queue.at(now) / served) * PER_SECOND : Number.POSITIVE_INFINITY;
     if (!(wait > this.cluster.ctx.stallThreshold)) return null;
-    // A cause that does not change at each warm-up step (one stall, not one per step).
-    const timeout = p.queue.timeout !== null ? `; a request that waits longer than queue_timeout = ${(p.queue.timeout / 1e6).toFixed(0)} s fails` : '';
+    // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
+    // and whether the cache still warms, not the share it serves now.
     const maxLatencyMs = p.queue.timeout !== null ? Math.round(p.queue.timeout / 1000) : null;
+    const pool = { pool: p.name, offered: p.rate, queueTimeout: p.queue.timeout };
     if (!t.capacity || disk < t.capacity.txPerSecond) {
-      const limit = disk >= 10 ? disk.toFixed(0) : disk.toFixed(1);
-      return { kind: 'stall', cause: `${t.name} commits at most ${limit} transactions/s: ${describeSlowdown(t)}, and its WAL cannot be written faster; ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs };
+      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t) }, ...pool }, node: t.name, maxLatencyMs };
     }
     const cold = t.capacity.coldCache;
-    const warming = cold && this.cache.warmth(t, now) < 1 ? `, less while its cache warms up after its start or promotion (${Math.round(cold.serves * 100)}% of it at first, all of it after ${(cold.warmup / 60e6).toFixed(0)} min)` : '';
-    return { kind: 'stall', cause: `${t.name} commits at most ${t.capacity.txPerSecond} transactions/s${warming}: ${p.name} offers ${p.rate}/s and its requests queue in the pool for a connection${timeout}`, node: t.name, maxLatencyMs };
+    const coldCache = cold && this.cache.warmth(t, now) < 1 ? { serves: cold.serves, warmup: cold.warmup } : null;
+    return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'capacity', txPerSecond: t.capacity.txPerSecond, coldCache }, ...pool }, node: t.name, maxLatencyMs };
   }
 
   /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
-  private statusOf(p: ClientPool, refusal: string | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): WriteStatus {
+  private statusOf(p: ClientPool, refusal: WriteCauseFact | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): WriteStatus {
     const node = p.target?.name ?? null;
     const lock = refusal === null ? this.cluster.xid.vacuum.lockStatus(p.name) : null;
     if (lock) return { kind: lock.kind, cause: lock.cause, node };
@@ -685,16 +682,14 @@ export class WriteFlow {
       // grows without bound (utilisation >= 1), and commits wait behind the vacuum's I/O.
       const wal = t.wal.end.rate * PER_SECOND;
       if (vacuum.bytesPerSecond + wal >= t.storage.throughput) {
-        return {
-          kind: 'stall',
-          cause: `the data volume of ${t.name} is saturated: vacuum of ${vacuum.tables.join(', ')} uses ${(vacuum.bytesPerSecond / 1e6).toFixed(0)} MB/s of its ${(t.storage.throughput / 1e6).toFixed(0)} MB/s`,
-          node,
-        };
+        // Rates in whole MB/s, as the cause shows them.
+        const mb = (x: number) => Math.round(x / 1e6) * 1e6;
+        return { kind: 'stall', cause: { kind: 'volume-saturated', node: t.name, tables: vacuum.tables, vacuumBytesPerSecond: mb(vacuum.bytesPerSecond), throughput: mb(t.storage.throughput) }, node };
       }
     }
     const delay = commitDelay(t);
     if (delay > this.cluster.ctx.stallThreshold) {
-      return { kind: 'stall', cause: `each commit on ${t.name} takes ${(delay / 1e6).toFixed(1)} s: ${describeSlowdown(t)}`, node, maxLatencyMs: Math.round(delay / 1000) };
+      return { kind: 'stall', cause: { kind: 'slow-commits', node: t.name, seconds: Math.round(delay / 1e5) / 10, slowdown: slowdownOf(t) }, node, maxLatencyMs: Math.round(delay / 1000) };
     }
     if (throttledBy) {
       const perSecond = throttledBy.rate * PER_SECOND;
@@ -707,9 +702,12 @@ export class WriteFlow {
       const latency = round > 0 ? Math.max(round, Number.isFinite(byRate) ? byRate : 0) : byRate;
       if (latency * 1e6 > this.cluster.ctx.stallThreshold) {
         const commits = connections / latency;
-        const cause =
-          throttledBy.blockedBy ??
-          `synchronous standbys confirm ${commits >= 10 ? commits.toFixed(0) : commits.toFixed(1)} commits/s, fewer than the ${p.rate}/s offered: each commit waits about ${latency.toFixed(1)} s`;
+        const cause: WriteCauseFact = throttledBy.blockedBy ?? {
+          kind: 'sync-confirm-rate',
+          commitsPerSecond: roundFigure(commits),
+          offered: p.rate,
+          seconds: Number.isFinite(latency) ? Math.round(latency * 10) / 10 : null,
+        };
         return { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null };
       }
     }

@@ -16,6 +16,9 @@ import { MANAGERS } from './templates/managers.ts';
 import { BACKUP } from './templates/backup.ts';
 import { LOCKS } from './templates/locks.ts';
 import { VACUUM } from './templates/vacuum.ts';
+import { WRITES } from './templates/writes.ts';
+import { STALL } from './templates/stall.ts';
+import { STEPS } from './templates/steps.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -33,6 +36,12 @@ const TEMPLATES: Templates = {
   ...VACUUM,
   ...LOCKS,
   ...BACKUP,
+  // why writes fail or wait
+  ...WRITES,
+  // the steps of a block write stall
+  ...STALL,
+  // the steps of the checkers' cause chains
+  ...STEPS,
 };
 
 /** The fact's prose, before formatting. */

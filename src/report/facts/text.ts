@@ -1,22 +1,28 @@
 /** Facts as plain text: the text report's and the JSON report's `message`, the cause chains' sentences. */
+import type { Micros } from '../../engine/time.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import { formatLsn } from '../../models/postgres/lsn.ts';
 import { isList, type Token } from './parts.ts';
 import { tokens } from './templates.ts';
 
-export function factText(f: Fact): string {
-  return flatten(tokens(f));
+/** How a simulated time reads (the report's clock); without one, seconds into the run. */
+export type TimeFormat = (t: Micros) => string;
+export const SECONDS: TimeFormat = (t) => `${t / 1e6} s`;
+
+export function factText(f: Fact, time: TimeFormat = SECONDS): string {
+  return flatten(tokens(f), time);
 }
 
-function flatten(t: Token): string {
+function flatten(t: Token, time: TimeFormat): string {
   if (typeof t === 'string') return t;
   if (typeof t === 'number') return String(t);
   if (isList(t)) {
     let s = '';
-    for (const x of t) s += flatten(x);
+    for (const x of t) s += flatten(x, time);
     return s;
   }
   if ('node' in t) return t.node;
   if ('lsn' in t) return formatLsn(t.lsn);
+  if ('time' in t) return time(t.time);
   return t.code;
 }

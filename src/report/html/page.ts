@@ -6,6 +6,7 @@
  * opens from disk. Every string from the scenario goes through escapeXml; the page is well-formed XML too
  * (the tests parse it so), with the script written without `<` and `&`.
  */
+import type { Micros } from '../../engine/time.ts';
 import { createHash } from 'node:crypto';
 import { renderChartSvg, type ChartInput } from '../chart.ts';
 import { collapseCycles } from '../collapse.ts';
@@ -16,7 +17,7 @@ import type { CauseStepJson, Report } from '../types.ts';
 import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
-import { factFromJson, factHtml } from '../facts/index.ts';
+import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -62,6 +63,7 @@ export function renderHtml(result: ChartInput): string {
   const r = result.report;
   const clock = new ReportClock(r);
   const at = (iso: string) => clock.short(iso);
+  const chain = (steps: readonly CauseStepJson[]) => chainHtml(steps, clock);
   const title = `${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}`;
   const hash = createHash('sha256').update(SCRIPT).digest('base64');
   const out: string[] = [];
@@ -102,10 +104,10 @@ export function renderHtml(result: ChartInput): string {
   if (r.outages.length > 0 || r.stalls.length > 0) {
     out.push('<h2>Write outages and stalls</h2>');
     out.push('<table><thead><tr><th>from</th><th>to</th><th>how long</th><th>what</th><th>where</th><th>why</th></tr></thead><tbody>');
-    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${esc(o.cause)}</td></tr>`);
+    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o)}</td></tr>`);
     for (const s of r.stalls) {
-      const why = s.chain && s.chain.length > 0 ? `bottleneck ${s.bottleneck ?? '?'}: see below` : s.cause;
-      out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${esc(why)}</td></tr>`);
+      const why = s.chain && s.chain.length > 0 ? esc(`bottleneck ${s.bottleneck ?? '?'}: see below`) : causeHtml(s);
+      out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${why}</td></tr>`);
     }
     out.push('</tbody></table>');
     for (const s of stalls) {
@@ -189,8 +191,21 @@ function logLines(log: readonly string[]): string {
   return lines.length === 0 ? '' : `<pre>${lines.join('\n')}</pre>`;
 }
 
-function chain(steps: readonly CauseStepJson[]): string {
-  return `<ol class="cause">${steps.map((s) => `<li>${esc(s.text)}${logLines(s.log)}</li>`).join('')}</ol>`;
+/** An outage's or a stall's cause: its fact with markup, else its sentence. */
+function causeHtml(x: { readonly cause: string; readonly causeFact?: FactJson }): string {
+  return x.causeFact ? factHtml(factFromJson(x.causeFact)) : esc(x.cause);
+}
+
+function chainHtml(steps: readonly CauseStepJson[], clock: ReportClock): string {
+  return `<ol class="cause">${steps.map((s) => `<li>${stepHtml(s, clock)}${logLines(s.log)}</li>`).join('')}</ol>`;
+}
+
+/** A step with its fact's markup where its sentence is exactly the fact's prose, else its sentence. */
+function stepHtml(s: CauseStepJson, clock: ReportClock): string {
+  if (!s.fact) return esc(s.text);
+  const f = factFromJson(s.fact, (iso) => clock.us(iso));
+  const time = (t: Micros) => clock.short(clock.iso(t));
+  return factText(f, time) === s.text ? factHtml(f, time) : esc(s.text);
 }
 
 /** The verdict boxes: data loss, writes, transaction IDs, expectations. */

@@ -104,6 +104,6 @@ describe('an operator following a runbook (managers/operator.ts)', () => {
     expect(factText(back.history.failoverDecisions.at(-1)!.reasons[0]!)).toBe('pg1 answers again: the operator stands down');
     const cut = run(op(), '  - {at: "10:02", partition: {sites: [east, west]}}');
     expect(cut.promotions.map((p) => p.node)).toEqual(['pg3']);
-    expect(cut.history.failoverDecisions.find((d) => d.chosen === 'pg3')!.reasons.map(factText)).toContain('pg1: cannot be fenced from west (unreachable: it may still run and take writes)');
+    expect(cut.history.failoverDecisions.find((d) => d.chosen === 'pg3')!.reasons.map((x) => factText(x))).toContain('pg1: cannot be fenced from west (unreachable: it may still run and take writes)');
   });
 });

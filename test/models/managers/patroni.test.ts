@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { FailoverDecision } from '../../../src/history/history.ts';
 import { factText } from '../../../src/report/facts/index.ts';
 import { adjustTimeouts } from '../../../src/models/managers/patroni.ts';
 import { renderText } from '../../../src/report/text.ts';
 import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
+
+/** A decision of the Patroni agent on `node`. */
+const agentIs = (d: FailoverDecision, node: string): boolean => d.by?.kind === 'patroni-agent' && d.by.node === node;
 
 /** Seconds after 10:00 of an ISO time in the report. */
 const at = (iso: string) => (Date.parse(iso) - Date.parse('2024-01-01T10:00:00Z')) / 1000;
@@ -55,7 +59,7 @@ describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
     expect(at(demoted.at)).toBeLessThanOrEqual(120 + 10 + 2 * 10);
     expect(demoted.message).toContain('DCS is not accessible');
     // pg2 on the minority side reads a stale leader key and never races: no decision of it chooses itself.
-    expect(r.history.failoverDecisions.filter((d) => d.by === 'patroni on pg2' && d.chosen !== null)).toEqual([]);
+    expect(r.history.failoverDecisions.filter((d) => agentIs(d, 'pg2') && d.chosen !== null)).toEqual([]);
     expect(r.report.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
   });
 
@@ -124,7 +128,7 @@ ${faults}
       .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", partition: pg1}');
     const r = run(yaml);
     expect(r.promotions).toEqual([]);
-    const refusal = r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3')!;
+    const refusal = r.history.failoverDecisions.find((d) => agentIs(d, 'pg3'))!;
     expect(refusal.reasons[0]).toMatchObject({ kind: 'candidate-refused', node: 'pg3', reason: { kind: 'lag', maximumLagOnFailover: 1048576 }, rule: 'patroni/ha.py:Ha._is_healthiest_node' });
     expect(factText(refusal.reasons[0]!)).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
     // (the text report wraps lines: compare with the wrapping undone)
@@ -165,7 +169,7 @@ ${faults}
     expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThanOrEqual(10);
     // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
     expect(loose.promotions).toEqual([]);
-    expect(loose.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    expect(loose.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map((x) => factText(x))[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
     const strict = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n      synchronous_mode_strict: true\n'));
     // Commits wait from the loss of pg2 until pg1 is lost (about 175 s).
     expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(170);
@@ -176,10 +180,10 @@ ${faults}
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
       expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
-      expect(r.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw?.kind === 'dcs-not-accessible')).toBe(true);
+      expect(r.history.failoverDecisions.some((d) => agentIs(d, 'pg2') && d.saw?.kind === 'dcs-not-accessible')).toBe(true);
     }
     const etcd = run(twoSites());
-    expect(etcd.history.failoverDecisions.some((d) => d.by === 'patroni on pg2' && d.saw?.kind === 'dcs-not-accessible')).toBe(false);
+    expect(etcd.history.failoverDecisions.some((d) => agentIs(d, 'pg2') && d.saw?.kind === 'dcs-not-accessible')).toBe(false);
   });
 
   it('check_timeline: a standby that missed a failover is refused a second one; without it, it promotes onto a second timeline 2 and the first one\'s commits are lost', () => {
@@ -207,7 +211,7 @@ faults:
 `;
     const on = run(yaml(true));
     expect(on.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(on.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!.reasons.map(factText)[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
+    expect(on.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map((x) => factText(x))[0]).toBe('pg3: "My timeline 1 is behind last known cluster timeline 2" (check_timeline)');
     expect(on.report.dataLoss).toEqual([]);
     const off = run(yaml(false));
     expect(off.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
@@ -227,7 +231,7 @@ faults:
     expect(run(yaml('{pg3: {failover_priority: 2}}')).promotions.map((p) => p.node)).toEqual(['pg3']);
     const r = run(yaml('{pg2: {failover_priority: 2}}'));
     expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
-    expect(r.history.failoverDecisions.find((d) => d.by === 'patroni on pg3' && d.chosen === null)!.reasons.map(factText)[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === null)!.reasons.map((x) => factText(x))[0]).toMatch(/pg2 has equally tolerable WAL position and priority 2, while this node has priority 1/);
     const nf = run(yaml('{pg2: {nofailover: true}, pg3: {nofailover: true}}'));
     expect(nf.promotions).toEqual([]);
     expect(nf.history.failoverDecisions.some((d) => d.reasons[0] !== undefined && factText(d.reasons[0]) === 'pg2: tagged nofailover')).toBe(true);

@@ -56,13 +56,13 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
     const d = r.history.failoverDecisions.find((x) => x.chosen === 'pg3')!;
     // Both standbys stand at the same position (what reached them before the cut): priority decides.
-    const reasons = d.reasons.map(factText);
+    const reasons = d.reasons.map((x) => factText(x));
     const pos = /^pg3: priority 90, ([0-9A-F]+\/[0-9A-F]+) \(chosen: highest priority, then most advanced\)$/.exec(reasons[0]!)?.[1];
     expect(pos).toBeDefined();
     expect(reasons).toEqual([`pg3: priority 90, ${pos} (chosen: highest priority, then most advanced)`, `pg2: priority 50, ${pos}`]);
     const none = run({ formation: ', nodes: {pg2: {candidate_priority: 0}, pg3: {candidate_priority: 0}}', faults: '  - {at: "10:02", partition: pg1}' });
     expect(none.promotions).toEqual([]);
-    expect(none.history.failoverDecisions.some((x) => x.reasons.map(factText).includes('pg2: candidate_priority 0'))).toBe(true);
+    expect(none.history.failoverDecisions.some((x) => x.reasons.map((x) => factText(x)).includes('pg2: candidate_priority 0'))).toBe(true);
   });
 
   it('losing its only synchronous standby (number_sync_standbys 0): the primary goes wait_primary and writes go on unreplicated; the standby is then not promotable', () => {
@@ -92,6 +92,6 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     // pg2 is asynchronous (replication_quorum false), so it may lag.
     const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}' });
     expect(r.promotions).toEqual([]);
-    expect(r.history.failoverDecisions.map((d) => d.reasons.map(factText).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16777216/);
+    expect(r.history.failoverDecisions.map((d) => d.reasons.map((x) => factText(x)).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16777216/);
   });
 });

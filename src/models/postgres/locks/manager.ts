@@ -19,6 +19,7 @@ import { Level } from '../../../engine/fluid.ts';
 import { invariant } from '../../../engine/invariant.ts';
 import type { EventHandle, Simulation } from '../../../engine/simulation.ts';
 import type { LockFact } from '../../../history/facts/locks.ts';
+import type { WriteCauseFact } from '../../../history/facts/writes.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { History, LockParty, LockRecord } from '../../../history/history.ts';
 import type { LogLine } from '../messages.ts';
@@ -447,7 +448,7 @@ export class LockManager {
   }
 
   /** Whether the workload's queries wait or fail for a lock now, and why (null: they pass). */
-  blockOf(workload: string, now: Micros): { table: string; since: Micros; failing: boolean; cause: string } | null {
+  blockOf(workload: string, now: Micros): { table: string; since: Micros; failing: boolean; cause: Extract<WriteCauseFact, { kind: 'lock-queue' }> } | null {
     let first: Group | null = null;
     for (const l of this.tables.values()) {
       for (const e of l.queue) if (e.kind === 'flow' && e.flow.workload === workload && (!first || e.since < first.since)) first = e;
@@ -455,7 +456,7 @@ export class LockManager {
     if (!first) return null;
     const f = first.flow;
     const failing = f.timeout > 0 && now >= first.since + f.timeout;
-    return { table: f.table, since: first.since, failing, cause: this.describe(first) };
+    return { table: f.table, since: first.since, failing, cause: this.describe(first, failing) };
   }
 
   /** Modes of `workload` currently blocked. */
@@ -465,16 +466,19 @@ export class LockManager {
     return out;
   }
 
-  /** The lock chain of a group, as the report's cause of an outage or stall. */
-  private describe(g: Group): string {
-    const modes = this.blockedModes(g.flow.workload);
-    const verb = modes.size > 1 ? 'reads and writes' : g.flow.mode === 'AccessShareLock' ? 'reads' : 'writes';
-    const holders = g.chain.filter((p) => !p.waiting);
-    const waiters = g.chain.filter((p) => p.waiting);
-    const held = holders.map((p) => `${p.who} holding ${p.mode}`).join(' and ');
-    if (waiters.length === 0) return `lock queue on ${g.flow.table}: ${verb} of ${g.flow.workload} wait for ${g.flow.mode} behind ${held}`;
-    const w = waiters.map((p) => `${p.who} (waiting for ${p.mode})`).join(', then ');
-    return `lock queue on ${g.flow.table}: ${verb} of ${g.flow.workload} queue behind ${w}${held ? `, which waits behind ${held}` : ''}`;
+  /** The lock chain of a group, as the cause of an outage (`failing`) or a stall. */
+  private describe(g: Group, failing: boolean): Extract<WriteCauseFact, { kind: 'lock-queue' }> {
+    const party = (p: LockParty) => ({ who: p.who, mode: p.mode });
+    return {
+      kind: 'lock-queue',
+      table: g.flow.table,
+      workload: g.flow.workload,
+      modes: [...this.blockedModes(g.flow.workload)],
+      mode: g.flow.mode,
+      holders: g.chain.filter((p) => !p.waiting).map(party),
+      waiters: g.chain.filter((p) => p.waiting).map(party),
+      failing,
+    };
   }
 
   /**

@@ -13,6 +13,7 @@ import { NEVER, type Micros } from '../../../engine/time.ts';
 import type { SimEvent } from '../../../history/history.ts';
 import type { Fact } from '../../../history/facts/index.ts';
 import type { VacuumCancel, VacuumOutcome } from '../../../history/facts/vacuum.ts';
+import type { WriteCauseFact } from '../../../history/facts/writes.ts';
 import type { PgMajor } from '../../../scenario/types.ts';
 import type { PgCluster } from '../cluster.ts';
 import { PRIORITY } from '../context.ts';
@@ -330,19 +331,19 @@ export class VacuumModel {
   }
 
   /** A pool's writes cannot even start: its table was dropped. */
-  tableRefusal(pool: string): string | null {
+  tableRefusal(pool: string): WriteCauseFact | null {
     const spec = this.cluster.spec.workloads.find((w) => w.name === pool)?.table;
     if (!spec) return null;
     const rel = this.relation(`${spec.table.database}.${spec.table.table}`);
-    return rel && !rel.exists ? `relation "${spec.table.table}" does not exist (it was dropped)` : null;
+    return rel && !rel.exists ? { kind: 'relation-dropped', relation: spec.table.table } : null;
   }
 
   /** Whether a pool's writes wait (or fail) in a lock queue now: their status and cause. */
-  lockStatus(pool: string): { kind: 'outage' | 'stall'; cause: string; writesBlocked: boolean } | null {
+  lockStatus(pool: string): { kind: 'outage' | 'stall'; cause: WriteCauseFact; writesBlocked: boolean } | null {
     const b = this.locks.blockOf(pool, this.now);
     if (!b) return null;
     const writesBlocked = this.locks.blockedModes(pool).has('RowExclusiveLock');
-    return { kind: b.failing ? 'outage' : 'stall', cause: b.failing ? `${b.cause}; queries fail after lock_timeout/statement_timeout` : b.cause, writesBlocked };
+    return { kind: b.cause.failing ? 'outage' : 'stall', cause: b.cause, writesBlocked };
   }
 
   // ------------------------------------------------------------------ vacuum runs

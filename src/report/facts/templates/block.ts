@@ -57,6 +57,6 @@ export const BLOCK: TemplatesOf<BlockFact> = {
     p`${f.resource}: congested (${mib(f.inflight)} in flight ≥ congestion-fill ${mib(f.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
   'walb-overflow': (f) =>
     p`${f.resource}: WalB ring buffer (${mib(f.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`,
-  'block-stall': (f) => p`${f.workload}: writes stall (latency above ${ms(f.threshold)}), ${f.bottleneck}: ${f.cause}`,
-  'block-stall-phase': (f) => p`${f.workload}: the stall goes on, now ${f.bottleneck}: ${f.cause}`,
+  'block-stall': (f, sub) => p`${f.workload}: writes stall (latency above ${ms(f.threshold)}), ${f.bottleneck}: ${sub(f.cause)}`,
+  'block-stall-phase': (f, sub) => p`${f.workload}: the stall goes on, now ${f.bottleneck}: ${sub(f.cause)}`,
 };

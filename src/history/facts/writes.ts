@@ -1,0 +1,86 @@
+/**
+ * Why a workload's writes fail (an outage) or wait past the stall threshold (a stall): the cause of a write-status
+ * interval (history.ts setWriteStatus), recorded by the PostgreSQL writes model (models/postgres/writes.ts), its
+ * lock queues (locks/manager.ts) and the block world (models/block). Data only: the report's sentence is
+ * src/report/facts/templates/writes.ts; checkers match on `kind`.
+ *
+ * A cause is one interval while it stands: figures that move continuously (a confirmation rate, a commit's
+ * delay) are recorded rounded to the figure the report shows (`roundFigure`), so that a figure moving within
+ * its rounding is the same cause and not a new interval at every recomputation.
+ */
+
+/** A node made slow by a `slow_node` fault (service.ts): each factor that is not 1, null when none is. */
+export interface Slowdown {
+  readonly node: string;
+  /** CPU factor (each request gets 1/cpu of a core), or null when 1. */
+  readonly cpu: number | null;
+  /** fsync slowdown and the resulting fsync time (ms), or null when 1. */
+  readonly disk: { readonly factor: number; readonly fsyncMs: number } | null;
+  /** Throughput share left (0..1) and the bytes/s it leaves, or null when 1. */
+  readonly throughput: { readonly share: number; readonly bytesPerSecond: number } | null;
+}
+
+/** A party of a lock queue as the cause names it: a backend's label and its lock mode. */
+export interface LockQueueParty {
+  readonly who: string;
+  readonly mode: string;
+}
+
+/** What limits the transactions per second a node commits, when a pool's requests queue for a connection. */
+export type CommitLimit =
+  /** The disk's throughput collapsed: its WAL cannot be written faster (load.ts diskLimit). */
+  | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null }
+  /** The node's `capacity`, less while a cold cache warms (`coldCache`: the share served at first, the warm-up µs). */
+  | { readonly kind: 'capacity'; readonly txPerSecond: number; readonly coldCache: { readonly serves: number; readonly warmup: number } | null };
+
+export type WriteCauseFact =
+  // Refusals (outages): writes cannot be accepted at all.
+  | { readonly kind: 'no-write-target' }
+  | { readonly kind: 'target-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
+  /** The server does not start; `message`: its FATAL line. */
+  | { readonly kind: 'target-failed'; readonly node: string; readonly message: string }
+  | { readonly kind: 'clients-cut-off'; readonly site: string; readonly node: string }
+  | { readonly kind: 'clients-blocked'; readonly node: string }
+  /** `promoting`: its promotion waits for the startup process to replay the WAL it received (replay.ts). */
+  | { readonly kind: 'target-in-recovery'; readonly node: string; readonly promoting: boolean }
+  /** postinit.c InitPostgres: max_connections leaves no slot beyond the reserved ones. */
+  | { readonly kind: 'no-client-slots'; readonly node: string; readonly maxConnections: number | null; readonly superuserReserved: number; readonly version: number }
+  /** varsup.c GetNewTransactionId: past the stop limit; `message`: the server's ERROR. */
+  | { readonly kind: 'xid-stop-refusal'; readonly node: string; readonly message: string }
+  | { readonly kind: 'relation-dropped'; readonly relation: string }
+  /**
+   * The workload's queries wait in a table's lock queue (locks/manager.ts): `modes` of its queries blocked,
+   * `mode` the first group's, behind `waiters` (in queue order) and `holders`; `failing`: they fail after
+   * lock_timeout/statement_timeout (an outage).
+   */
+  | {
+      readonly kind: 'lock-queue';
+      readonly table: string;
+      readonly workload: string;
+      readonly modes: readonly string[];
+      readonly mode: string;
+      readonly holders: readonly LockQueueParty[];
+      readonly waiters: readonly LockQueueParty[];
+      readonly failing: boolean;
+    }
+  // Stalls: writes are accepted but wait.
+  /** A pool offers more than the node commits: its requests queue for a connection (load.ts). `queueTimeout` µs. */
+  | { readonly kind: 'pool-queue'; readonly node: string; readonly limit: CommitLimit; readonly pool: string; readonly offered: number; readonly queueTimeout: number | null }
+  /** Vacuum and WAL together reach the data volume's throughput (bytes/s). */
+  | { readonly kind: 'volume-saturated'; readonly node: string; readonly tables: readonly string[]; readonly vacuumBytesPerSecond: number; readonly throughput: number }
+  /** Each commit waits `seconds` (rounded to 0.1) on a slowed node. */
+  | { readonly kind: 'slow-commits'; readonly node: string; readonly seconds: number; readonly slowdown: Slowdown | null }
+  /** syncrep.c SyncRepWaitForLSN: fewer listed standbys stream than synchronous_standby_names asks for. */
+  | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[] }
+  /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
+  | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
+  // Block replication (models/block): the primary of a resource is gone or stopped.
+  | { readonly kind: 'primary-disk-failed'; readonly disk: string; readonly resource: string; readonly host: string }
+  | { readonly kind: 'primary-host-lost'; readonly host: string; readonly resource: string }
+  /** pacemaker no-quorum-policy stop/demote: the primary's partition has no quorum. */
+  | { readonly kind: 'no-quorum-stop'; readonly policy: string; readonly host: string };
+
+/** A figure rounded as the report shows it: whole from 10 up, else one decimal. */
+export function roundFigure(x: number): number {
+  return x >= 10 ? Math.round(x) : Math.round(x * 10) / 10;
+}

@@ -1,0 +1,62 @@
+/** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
+import type { CommitLimit, Slowdown, WriteCauseFact } from '../../../history/facts/writes.ts';
+import { code, join, node, p, type Token } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+/** A figure as the cause records it (roundFigure): whole from 10 up, else one decimal. */
+const figure = (x: number): string => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+
+/** "pg1: its disk serves fsyncs 50x slower (50.0 ms each)"; 'null' when nothing is slow (as the report printed it). */
+export function slowdownText(s: Slowdown | null): Token {
+  if (s === null) return 'null';
+  const parts: Token[] = [];
+  if (s.cpu !== null) parts.push(`its CPU is saturated (${s.cpu}x: each request gets 1/${s.cpu} of a core)`);
+  if (s.disk !== null) parts.push(`its disk serves fsyncs ${s.disk.factor}x slower (${s.disk.fsyncMs.toFixed(1)} ms each)`);
+  if (s.throughput !== null) parts.push(`its disk's throughput collapsed to ${+(s.throughput.share * 100).toFixed(3)}% (${(s.throughput.bytesPerSecond / 1e6).toFixed(1)} MB/s)`);
+  return p`${node(s.node)}: ${join(parts)}`;
+}
+
+function limitText(n: string, l: CommitLimit): Token {
+  if (l.kind === 'disk') return p`${node(n)} commits at most ${figure(l.txPerSecond)} transactions/s: ${slowdownText(l.slowdown)}, and its WAL cannot be written faster`;
+  const c = l.coldCache;
+  const warming = c !== null ? `, less while its cache warms up after its start or promotion (${Math.round(c.serves * 100)}% of it at first, all of it after ${(c.warmup / 60e6).toFixed(0)} min)` : '';
+  return p`${node(n)} commits at most ${l.txPerSecond} transactions/s${warming}`;
+}
+
+const party = (x: { readonly who: string; readonly mode: string }, how: string): string => `${x.who} ${how} ${x.mode}`;
+
+function lockQueue(f: Extract<WriteCauseFact, { kind: 'lock-queue' }>): string {
+  const verb = f.modes.length > 1 ? 'reads and writes' : f.mode === 'AccessShareLock' ? 'reads' : 'writes';
+  const held = f.holders.map((h) => party(h, 'holding')).join(' and ');
+  const fail = f.failing ? '; queries fail after lock_timeout/statement_timeout' : '';
+  if (f.waiters.length === 0) return `lock queue on ${f.table}: ${verb} of ${f.workload} wait for ${f.mode} behind ${held}${fail}`;
+  const w = f.waiters.map((x) => `${x.who} (waiting for ${x.mode})`).join(', then ');
+  return `lock queue on ${f.table}: ${verb} of ${f.workload} queue behind ${w}${held ? `, which waits behind ${held}` : ''}${fail}`;
+}
+
+export const WRITES: TemplatesOf<WriteCauseFact> = {
+  'no-write-target': () => 'no write target: no node is the primary writes are routed to',
+  'target-down': (f) => p`${node(f.node)} is ${f.how === 'crashed' ? 'down (crashed)' : 'shut down'}`,
+  'target-failed': (f) => p`${node(f.node)} does not start: ${f.message}`,
+  'clients-cut-off': (f) => p`clients at site ${f.site} cannot reach ${node(f.node)} (network partition)`,
+  'clients-blocked': (f) => p`client connections to ${node(f.node)} are blocked by the plan`,
+  'target-in-recovery': (f) =>
+    p`${node(f.node)} is a standby in recovery${f.promoting ? ', its promotion waiting for the startup process to replay the WAL it received' : ''}: writes fail with "cannot execute INSERT in a read-only transaction"`,
+  'no-client-slots': (f) =>
+    p`${node(f.node)} admits no client: ${code(`max_connections = ${f.maxConnections}`)}, ${code(`superuser_reserved_connections = ${f.superuserReserved}`)}: "remaining connection slots are reserved for ${f.version >= 16 ? 'roles with the SUPERUSER attribute' : 'non-replication superuser connections'}"`,
+  'xid-stop-refusal': (f) => p`${node(f.node)} refuses XID-assigning commands: "${f.message}"`,
+  'relation-dropped': (f) => `relation "${f.relation}" does not exist (it was dropped)`,
+  'lock-queue': lockQueue,
+  'pool-queue': (f) =>
+    p`${limitText(f.node, f.limit)}: ${f.pool} offers ${f.offered}/s and its requests queue in the pool for a connection${f.queueTimeout !== null ? p`; a request that waits longer than ${code(`queue_timeout = ${(f.queueTimeout / 1e6).toFixed(0)} s`)} fails` : ''}`,
+  'volume-saturated': (f) =>
+    p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${(f.vacuumBytesPerSecond / 1e6).toFixed(0)} MB/s of its ${(f.throughput / 1e6).toFixed(0)} MB/s`,
+  'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${f.seconds.toFixed(1)} s: ${slowdownText(f.slowdown)}`,
+  'sync-standbys-missing': (f) =>
+    p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait`,
+  'sync-confirm-rate': (f) =>
+    `synchronous standbys confirm ${figure(f.commitsPerSecond)} commits/s, fewer than the ${f.offered}/s offered: each commit waits about ${f.seconds === null ? 'forever' : f.seconds.toFixed(1)}${f.seconds === null ? '' : ' s'}`,
+  'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
+  'primary-host-lost': (f) => p`${node(f.host)}, the primary of ${f.resource}, is lost; no node is primary`,
+  'no-quorum-stop': (f) => p`${code(`no-quorum-policy ${f.policy}`)}: ${node(f.host)}'s partition has no quorum`,
+};

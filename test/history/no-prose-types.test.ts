@@ -1,0 +1,53 @@
+/**
+ * Facts as data (issue 14): the types the models record causes with carry no free text. Every string field of a
+ * write cause, a block stall's step, a decision's author or a plan's synchronous source names something (a node,
+ * a table, a lock mode, a disk) or quotes the real system (a server's message); a new field such as
+ * `cause: string` or `text: string` changes the key sets below and fails the type check (npx tsc --noEmit runs
+ * over the tests) and this test.
+ */
+import { describe, expectTypeOf, it } from 'vitest';
+import type { DecidedBy, SynchronousSource } from '../../src/history/facts/managers.ts';
+import type { DiskUse, LineBound, ResyncPace, StallDisk, StallStepFact } from '../../src/history/facts/stall.ts';
+import type { CommitLimit, LockQueueParty, Slowdown, WriteCauseFact } from '../../src/history/facts/writes.ts';
+import type { StallPhase } from '../../src/history/block.ts';
+import type { WriteStatusInterval } from '../../src/history/history.ts';
+import type { ManagedRedundancy } from '../../src/models/managers/manager.ts';
+import type { StepFact } from '../../src/history/facts/steps.ts';
+import type { FactStep } from '../../src/checkers/explain.ts';
+import type { Fact } from '../../src/history/facts/index.ts';
+
+/** The keys of any member of union `T` whose value may be any string (literal unions such as 'first' | 'any' do not count). */
+type FreeStringKeys<T> = T extends unknown ? { [K in keyof T]-?: string extends NonNullable<T[K]> ? K : string extends Extract<T[K], string> ? K : never }[keyof T] : never;
+
+describe('the model-side cause types carry no free text', () => {
+  it('write causes: only names and the server\'s own messages', () => {
+    expectTypeOf<FreeStringKeys<WriteCauseFact>>().toEqualTypeOf<'node' | 'site' | 'message' | 'relation' | 'table' | 'workload' | 'mode' | 'pool' | 'disk' | 'resource' | 'host' | 'policy'>();
+    expectTypeOf<FreeStringKeys<Slowdown>>().toEqualTypeOf<'node'>();
+    expectTypeOf<FreeStringKeys<LockQueueParty>>().toEqualTypeOf<'who' | 'mode'>();
+    expectTypeOf<FreeStringKeys<CommitLimit>>().toEqualTypeOf<never>();
+    // The interval holds the fact, not a sentence.
+    expectTypeOf<WriteStatusInterval['cause']>().toEqualTypeOf<WriteCauseFact>();
+  });
+
+  it('block stall steps: only names (hosts, disks, the resource, the labels of a disk\'s users)', () => {
+    expectTypeOf<FreeStringKeys<StallStepFact>>().toEqualTypeOf<'host' | 'resource' | 'peer'>();
+    expectTypeOf<FreeStringKeys<StallDisk>>().toEqualTypeOf<'name'>();
+    expectTypeOf<FreeStringKeys<DiskUse[number]>>().toEqualTypeOf<'label'>();
+    expectTypeOf<FreeStringKeys<LineBound>>().toEqualTypeOf<never>();
+    expectTypeOf<FreeStringKeys<ResyncPace>>().toEqualTypeOf<never>();
+    expectTypeOf<StallPhase['chain']>().toEqualTypeOf<readonly StallStepFact[]>();
+  });
+
+  it('the steps of a data loss\'s cause chain are facts; a checker\'s fact step holds a fact, not a sentence', () => {
+    // (StepFact nests Fact, a union that includes it: its strings are checked at run time, test/support/fact-prose.ts.)
+    expectTypeOf<StepFact['kind']>().toEqualTypeOf<'loss-acknowledged' | 'loss-released' | 'loss-crash-cut' | 'survivor-holds' | 'no-shared-history' | 'promoted-branch' | 'stopped-receiving' | 'received-up-to' | 'loss-conclusion'>();
+    expectTypeOf<FactStep['fact']>().toEqualTypeOf<Fact>();
+    expectTypeOf<keyof FactStep>().toEqualTypeOf<'fact' | 'log'>();
+  });
+
+  it('who decided a failover, and what configured the synchronous standbys: names only', () => {
+    expectTypeOf<FreeStringKeys<DecidedBy>>().toEqualTypeOf<'node' | 'leader' | 'monitor' | 'name'>();
+    expectTypeOf<FreeStringKeys<SynchronousSource>>().toEqualTypeOf<'node'>();
+    expectTypeOf<ManagedRedundancy['source']>().toEqualTypeOf<SynchronousSource>();
+  });
+});
