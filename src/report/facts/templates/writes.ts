@@ -55,7 +55,7 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'sync-standbys-missing': (f) =>
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait`,
   'sync-confirm-rate': (f) =>
-    `synchronous standbys confirm ${figure(f.commitsPerSecond)} commits/s, fewer than the ${f.offered}/s offered: each commit waits about ${f.seconds === null ? 'forever' : f.seconds.toFixed(1)}${f.seconds === null ? '' : ' s'}`,
+    `synchronous standbys confirm ${figure(f.commitsPerSecond)} commits/s, fewer than the ${f.offered}/s offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${f.seconds.toFixed(1)} s`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
   'primary-host-lost': (f) => p`${node(f.host)}, the primary of ${f.resource}, is lost; no node is primary`,
   'no-quorum-stop': (f) => p`${code(`no-quorum-policy ${f.policy}`)}: ${node(f.host)}'s partition has no quorum`,
