@@ -296,9 +296,11 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   if (r.dataLoss.length > 0) {
     const what = (l: Report['dataLoss'][number]) => `acknowledged by ${l.node}${r.nodes.some((n) => n.cluster === l.cluster) ? ` on timeline ${l.timeline}` : ''} from ${at(l.from)} to ${at(l.to)}`;
     const where = r.dataLoss.length === 1 ? `in ${r.dataLoss[0]!.cluster}, ${what(r.dataLoss[0]!)}` : `(${r.dataLoss.map((l) => `${l.cluster}: ${counted(l.commits, 'commit')} ${what(l)}`).join('; ')})`;
-    const pitr = r.dataLoss.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : r.dataLoss.every((l) => l.recoverableByPitr) ? 'PITR could bring them back' : 'PITR could bring back some';
+    // PITR is PostgreSQL's: a block device's lost writes get no such clause.
+    const pg = r.dataLoss.filter((l) => r.nodes.some((n) => n.cluster === l.cluster));
+    const pitr = pg.length === 0 ? '' : `; ${pg.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : pg.every((l) => l.recoverableByPitr) ? 'PITR could bring them back' : 'PITR could bring back some'}`;
     const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
-    para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}; ${pitr}.`, label('Data loss'), rest, c.red);
+    para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}${pitr}.`, label('Data loss'), rest, c.red);
   } else para(`no acknowledged ${noun(r, null)} was lost`, label('Data loss'), rest, c.green);
   const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
   const longest = (xs: readonly { seconds: number }[]) => duration(Math.max(...xs.map((x) => x.seconds)));

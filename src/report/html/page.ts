@@ -216,7 +216,7 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
   const unit = r.nodes.length > 0 ? 'commit' : 'write';
   out.push(
     r.dataLoss.length > 0
-      ? box('bad', 'Data loss', `${counted(lost, `acknowledged ${unit}`)} lost (${r.dataLoss.map((l) => `${l.cluster}: ${l.node}, ${at(l.from)} to ${at(l.to)}`).join('; ')}); ${r.dataLoss.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : 'PITR could bring back some'}.`)
+      ? box('bad', 'Data loss', `${counted(lost, `acknowledged ${unit}`)} lost (${r.dataLoss.map((l) => `${l.cluster}: ${l.node}, ${at(l.from)} to ${at(l.to)}`).join('; ')})${pitrClause(r)}.`)
       : box('good', 'Data loss', `no acknowledged ${unit} was lost`),
   );
   const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
@@ -237,4 +237,11 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
     out.push(box(failed ? 'bad' : 'good', 'Expectations', failed ? `${failed} of ${r.expectations.length} FAILED` : `all ${r.expectations.length} hold`));
   }
   return out;
+}
+
+/** PITR is PostgreSQL's: the clause covers the clusters' losses, none for a block device's lost writes. */
+function pitrClause(r: Report): string {
+  const pg = r.dataLoss.filter((l) => r.nodes.some((n) => n.cluster === l.cluster));
+  if (pg.length === 0) return '';
+  return `; ${pg.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : 'PITR could bring back some'}`;
 }
