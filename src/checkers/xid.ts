@@ -34,7 +34,7 @@ export function explainXid(cluster: string, s: XidSummary, limits: { warnAge: nu
     const runs = blocked.reduce((a, v) => a + (v.runs ?? 1), 0);
     steps.push({
       text: `${h.holder} held ${h.kind} at XID ${n(h.xid)} from ${fmt(h.since)}${h.until !== null ? ` to ${fmt(h.until)}` : ' to the end'}${
-        runs ? `; ${n(runs)} vacuum run(s) of ${[...new Set(blocked.map((v) => v.table))].join(', ')} meanwhile could not remove what it still sees${blocked.some((v) => v.mode !== 'regular') ? ' nor freeze past it' : ''}` : ''
+        runs ? `; ${n(runs)} vacuum run${runs === 1 ? '' : 's'} of ${[...new Set(blocked.map((v) => v.table))].join(', ')} meanwhile could not remove what it still sees${blocked.some((v) => v.mode !== 'regular') ? ' nor freeze past it' : ''}` : ''
       }.`,
       log: [],
     });

@@ -12,7 +12,7 @@ export function renderSweep(meta: SweepMeta, s: SweepSummary, width = 100, elaps
   const out: string[] = [];
   out.push(...wrap(printable(`replsim sweep: ${meta.file}${meta.variant ? ` (variant ${meta.variant})` : ''}, ${count(s.runs)} runs, seed ${meta.seed}${elapsed ? `, ${elapsed.seconds.toFixed(1)} s on ${elapsed.workers} worker${elapsed.workers > 1 ? 's' : ''} (${count(Math.round(s.runs / Math.max(elapsed.seconds, 1e-9)))} runs/s)` : ''}`), width, ''));
   for (const v of meta.varies) out.push(...wrap(printable(`varied: ${v}`), width, '  ', '    '));
-  if (s.stopped) out.push(`  ${count(s.stopped)} run(s) stopped (a run limit or an internal invariant): counted as run-stopped`);
+  if (s.stopped) out.push(`  ${count(s.stopped)} run${s.stopped === 1 ? '' : 's'} stopped (a run limit or an internal invariant): counted as run-stopped`);
   out.push('');
   out.push(
     ...renderTable(
