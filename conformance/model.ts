@@ -11,6 +11,7 @@ import type { PgCluster } from '../src/models/postgres/cluster.ts';
 import { endOf, isAncestorOrSelf, type Timeline } from '../src/models/postgres/timeline.ts';
 import { runScenario } from '../src/run.ts';
 import type { History } from '../src/history/history.ts';
+import { lastOf } from '../src/history/chatter.ts';
 import { ackedEnd } from '../src/checkers/dataLoss.ts';
 import type { Action, ActionBody, PgSettingsSpec, Scenario } from '../src/scenario/types.ts';
 import { action, buildScenario, node } from '../test/support/builder.ts';
@@ -260,6 +261,8 @@ function clipMarker(op: Op, wasPrimary: boolean, major: number): RegExp | null {
 export function runModel(seq: Sequence, major = 15): StepObservation[] {
   const scenario = toScenario(seq, major);
   const world = new World(scenario);
+  // The lines servers write outside events (checkpoints they start by themselves, a walsender's refusals).
+  world.ctx.history.chatter.recording = true;
   const sim = world.ctx.sim;
   const cluster = world.clusters.get('main')!;
   world.start();
@@ -293,11 +296,12 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
       const messages = new Set<string>();
       const linesByProcess: Record<string, string[]> = {};
       const ordered: { proc: string; text: string; line: string }[] = [];
-      for (const e of world.ctx.history.events) {
-        if (e.node !== n.name) continue;
-        const last = e.repeat?.last ?? e.at;
-        if (last < t0 || e.at > t1) continue;
-        for (const line of e.serverLog ?? e.log) {
+      // The events' lines and the chatter written outside events (history/chatter.ts), in time order.
+      const chatter = world.ctx.history.chatter.entries.filter((c) => c.node === n.name && lastOf(c) >= t0 && c.at <= t1);
+      const logged = [...world.ctx.history.events.filter((e) => e.node === n.name && (e.repeat?.last ?? e.at) >= t0 && e.at <= t1).map((e) => ({ at: e.at, log: e.serverLog ?? e.log })), ...chatter];
+      logged.sort((a, b) => a.at - b.at);
+      for (const e of logged) {
+        for (const line of e.log) {
           const [first, ...rest] = line.split('\n');
           const m = first!.match(/^(.+?) (LOG|FATAL|ERROR|DETAIL|WARNING|HINT|PANIC):  (.*)$/);
           const proc = m ? m[1]! : line.split(' ', 1)[0]!;
@@ -306,7 +310,7 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
             // (a message's own continuation lines carry no prefix and are not lines of their own there).
             ordered.push({ proc, text: m[3]!, line: `${m[2]}:  ${normaliseLine(m[3]!)}` });
             for (const r of rest) {
-              const d = r.match(/^\t(DETAIL|HINT|CONTEXT):  (.*)$/);
+              const d = r.match(/^\t(DETAIL|HINT|CONTEXT|STATEMENT):  (.*)$/);
               if (d) ordered.push({ proc, text: d[2]!, line: `${d[1]}:  ${normaliseLine(d[2]!)}` });
             }
           }

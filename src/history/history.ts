@@ -9,6 +9,7 @@ import { renderLogLine, type LogLine } from '../models/postgres/messages.ts';
 import { BlockHistory } from './block.ts';
 import { StorageHistory } from './storage.ts';
 import { ReplicationHistory } from './replication.ts';
+import { ServerChatter } from './chatter.ts';
 import { canonical, factKey, type Fact } from './facts/index.ts';
 import type { WriteCauseFact } from './facts/writes.ts';
 import type { DecidedBy } from './facts/managers.ts';
@@ -314,6 +315,8 @@ export class History {
   readonly storage = new StorageHistory((s) => this.mix(s));
   /** Replication state samples and plans for the verdicts (split brain, no primary, broken standbys, redundancy). */
   readonly replication = new ReplicationHistory((s) => this.mix(s));
+  /** Log lines a server writes by itself outside any event (history/chatter.ts): for the conformance harness. */
+  readonly chatter = new ServerChatter();
   readonly holds: HoldRecord[] = [];
   readonly vacuums: VacuumRecord[] = [];
   readonly locks: LockRecord[] = [];
@@ -595,6 +598,11 @@ export class History {
     };
     if (hasMarker) this.events[half] = marker;
     else this.events.splice(half, 0, marker);
+  }
+
+  /** The last event of `node` (the one a repeat of it would be counted on). */
+  lastEventOf(node: string): SimEvent | undefined {
+    return this.lastEventOfNode.get(node);
   }
 
   /** Open or close a write-status interval (outage or stall) of a cluster. */

@@ -8,7 +8,11 @@
  *   9.3+); a clean shutdown; crash recovery at start (immediate).
  * - Spread (checkpointer.c IsCheckpointOnSchedule): a checkpoint's redo point is where it starts; it ends when
  *   checkpoint_completion_target of the interval has passed, in time (of checkpoint_timeout) or in WAL (of
- *   CheckPointSegments segments), whichever comes first. Immediate ones end at once.
+ *   CheckPointSegments segments), whichever comes first; or sooner when it has few buffers to write, as it naps
+ *   100 ms at most per buffer (checkpointer.c CheckpointWriteDelay). Immediate ones end at once.
+ * - log_checkpoints: the lines of the checkpoints it starts by itself (`time`, `wal`) are written here, as
+ *   chatter outside any event (history/chatter.ts); CHECKPOINT's, a promotion's and a shutdown's are written
+ *   by the cluster with the event of that step.
  * - Restartpoints (xlog.c CreateRestartPoint) only at a checkpoint record the standby has replayed and whose
  *   redo is past the last restartpoint's; otherwise skipped and retried 15 s later.
  * - At the end: the removal horizon of retention.ts, slots invalidated (13+), the archive gate; WAL before it is
@@ -26,11 +30,27 @@ import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import { CheckpointRecords, MAX_RECORDS_PER_TIMELINE, type CheckpointRecord } from './records.ts';
 import { checkpointSegments, distanceTrigger, removalHorizon, type Horizon } from './retention.ts';
+import { serverLog, SHARED_BUFFERS, type CheckpointFlags } from './server-log.ts';
 import { isAncestorOrSelf, timelineAt } from './timeline.ts';
 import type { Fact } from '../../history/facts/index.ts';
 
 /** checkpointer.c CheckpointerMain: a restartpoint that could not be made is tried again 15 s later. */
 export const RESTARTPOINT_RETRY = seconds(15);
+
+/** checkpointer.c CheckpointWriteDelay: the nap after a buffer written while the checkpoint is ahead of schedule. */
+export const NAP_PER_BUFFER = 100_000 as Micros;
+/** BLCKSZ. */
+const BLCKSZ = 8192;
+
+/**
+ * The buffers a checkpoint finds dirty (BufferSync marks them at its start), estimated from the WAL since the
+ * last one's redo: with full_page_writes the first change of a page after a redo logs its whole image, so
+ * there is at most one dirty page per BLCKSZ of WAL; at most shared_buffers. An approximation: the model keeps
+ * no pages (docs/model-postgres.md).
+ */
+export function dirtyBuffers(walSinceRedo: number): number {
+  return Math.min(SHARED_BUFFERS, Math.max(0, Math.ceil(walSinceRedo / BLCKSZ)));
+}
 
 /** What the checkpointer needs of its cluster. */
 export interface CheckpointHost {
@@ -63,6 +83,10 @@ interface Running {
   end: EventHandle | null;
   /** The WAL rate the end was planned with. */
   plannedRate: number;
+  /** Dirty buffers it writes (dirtyBuffers). */
+  readonly buffers: number;
+  /** Its log_checkpoints flags when the checkpointer logs it (a self-started one), else null. */
+  readonly logged: CheckpointFlags | null;
 }
 
 interface NodeState {
@@ -151,7 +175,7 @@ export class Checkpointer {
     s.waitingForRecord = null;
     s.requested = { xlog: false, immediate: false, force: false };
     if (afterCrash && n.isPrimary) {
-      this.begin(n, { immediate: true, force: true });
+      this.begin(n, { immediate: true, force: true, quiet: true });
       return;
     }
     this.plan(n);
@@ -167,7 +191,7 @@ export class Checkpointer {
     if (how === 'stopped') {
       if (s.running) this.complete(n);
       if (n.isPrimary) this.shutdownCheckpoint(n);
-      else this.begin(n, { immediate: true, force: false });
+      else this.begin(n, { immediate: true, force: false, quiet: true });
     }
     if (s.running) this.sim.cancel(s.running.end);
     s.running = null;
@@ -188,7 +212,7 @@ export class Checkpointer {
     s.redo = s.completedRedo;
     s.waitingForRecord = null;
     s.lastRecordEnd = -1;
-    this.begin(n, { immediate: n.version < 9.3, force: true });
+    this.begin(n, { immediate: n.version < 9.3, force: true, quiet: true });
   }
 
   /**
@@ -205,6 +229,18 @@ export class Checkpointer {
     return record && (s.running !== null || record.redo > s.completedRedo) ? { kind: 'restartpoint', redo: record.redo, lsn: record.lsn } : null;
   }
 
+  /**
+   * Whether a checkpoint requested of `n` now also carries the cause `time`: checkpoint_timeout has passed
+   * since the last one started (checkpointer.c CheckpointerMain, CHECKPOINT_CAUSE_TIME).
+   */
+  timeElapsed(n: PgNode): boolean {
+    const s = this.stateOf(n);
+    // A standby retrying a skipped restartpoint makes an attempt every 15 s (those that change nothing are not
+    // simulated), each setting the clock back: a request in between finds less than checkpoint_timeout passed.
+    if (s.waitingForRecord) return false;
+    return this.sim.now - s.lastStart >= n.settings.checkpointTimeout;
+  }
+
   /** The plan's CHECKPOINT: immediate and forced; a running spread checkpoint stops throttling first. */
   manual(n: PgNode): void {
     if (!n.running) return;
@@ -215,7 +251,7 @@ export class Checkpointer {
       this.complete(n);
       return;
     }
-    this.begin(n, { immediate: true, force: n.isPrimary });
+    this.begin(n, { immediate: true, force: n.isPrimary, quiet: true });
   }
 
   /** A setting changed (reload): re-plan triggers and a running checkpoint's end. */
@@ -234,8 +270,10 @@ export class Checkpointer {
       if (!s) continue;
       const rate = n.wal.end.rate;
       if (s.running && !s.running.immediate && s.running.plannedRate !== rate) this.planEnd(n, s.running);
-      if (s.distanceRate !== rate) this.planDistance(n, s);
-      if (s.waitingForRecord && s.distanceRate !== rate) this.planRecordWait(n, s);
+      // Compared before planDistance records the new rate (a standby waiting for a record re-plans its wait too).
+      const changed = s.distanceRate !== rate;
+      if (changed) this.planDistance(n, s);
+      if (s.waitingForRecord && changed) this.planRecordWait(n, s);
     }
   }
 
@@ -273,7 +311,12 @@ export class Checkpointer {
     s.distanceRate = n.wal.end.rate;
     // A standby waiting for a record: the record wait below covers the WAL-volume requests too.
     if (!n.running || !this.canCheckpoint(n) || s.requested.xlog || s.waitingForRecord) return;
-    const threshold = distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), n.settings.walSegmentSize);
+    const seg = n.settings.walSegmentSize;
+    let threshold = distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), seg);
+    // The request comes when a segment is filled (xlog.c XLogWrite, XLogCheckpointNeeded): on a primary, at the
+    // end of the first segment filled after the last checkpoint record, not at once after a skipped one (which
+    // requested again at the same instant, without end, when a reload lowered max_wal_size at a segment's end).
+    if (n.isPrimary && threshold <= s.lastRecordEnd) threshold = (Math.floor(s.lastRecordEnd / seg) + 1) * seg;
     const at = this.reachTime(n, threshold);
     // Only when it comes before whatever re-plans it anyway: the end of the running checkpoint, or the next
     // timed one (a change of rate re-plans it too: afterReflow). A slow writer then costs no event for it.
@@ -312,10 +355,13 @@ export class Checkpointer {
     // past seg(redo) + CheckPointSegments (xlogrecovery.c XLogPageRead), the first one after the record.
     const seg = n.settings.walSegmentSize;
     const threshold = Math.max(distanceTrigger(s.redo, checkpointSegments(n.version, n.settings), seg), (Math.floor(r.lsn / seg) + 1) * seg);
+    const attempt = at;
     at = Math.min(at, Math.max(this.sim.now, this.reachTime(n, threshold))) as Micros;
     s.timer = this.sim.at(at, `restartpoint ${n.name}`, () => {
       s.timer = null;
-      if (n.running && !s.running) this.begin(n, { immediate: false, force: false });
+      // An attempt of the 15 s grid has the cause `time`; a WAL-volume request before it, `wal`.
+      if (at !== attempt) s.requested.xlog = true;
+      if (n.running && !s.running) this.begin(n, { immediate: false, force: false, time: at === attempt });
     }, PRIORITY.checkpoint);
   }
 
@@ -345,13 +391,22 @@ export class Checkpointer {
 
   // ------------------------------------------------------------------ one checkpoint
 
-  private begin(n: PgNode, how: { immediate: boolean; force: boolean }): void {
+  /**
+   * Start a checkpoint (a restartpoint on a standby). `quiet`: its log_checkpoints lines are the caller's (a
+   * CHECKPOINT, a promotion, a shutdown, the end of crash recovery); otherwise those of a checkpoint with a
+   * cause of its own (`time`, `wal`) are logged here.
+   */
+  private begin(n: PgNode, how: { immediate: boolean; force: boolean; quiet?: boolean; time?: boolean }): void {
     const s = this.stateOf(n);
     const now = this.sim.now;
     if (!n.running || s.running || !this.canCheckpoint(n)) return;
     const immediate = how.immediate || s.requested.immediate;
     const force = how.force || s.requested.force;
     const xlog = s.requested.xlog;
+    // checkpointer.c CheckpointerMain: CHECKPOINT_CAUSE_TIME when checkpoint_timeout has passed since the last start.
+    const time = how.time ?? this.timeElapsed(n);
+    const logged = !how.quiet && n.settings.logCheckpoints && (time || xlog);
+    const flags = (restartpoint: boolean): CheckpointFlags | null => (logged ? { restartpoint, immediate, force, xlog, time } : null);
     s.requested = { xlog: false, immediate: false, force: false };
     if (n.isPrimary) {
       const insert = n.walEnd(now);
@@ -367,7 +422,7 @@ export class Checkpointer {
       if (xlog && warning > 0 && apart < warning / 1e6) this.tooFrequent(n, apart);
       s.lastStart = now;
       s.redo = insert;
-      this.run(n, s, { redo: insert, record: null, startedAt: now, startLsn: insert, immediate, end: null, plannedRate: Number.NaN });
+      this.run(n, s, { redo: insert, record: null, startedAt: now, startLsn: insert, immediate, end: null, plannedRate: Number.NaN, buffers: dirtyBuffers(insert - s.completedRedo), logged: flags(false) });
       return;
     }
     // A restartpoint: at the newest checkpoint record replayed, if it is newer than the last restartpoint's.
@@ -385,11 +440,12 @@ export class Checkpointer {
     s.waitingForRecord = null;
     s.lastStart = now;
     s.redo = record.redo;
-    this.run(n, s, { redo: record.redo, record, startedAt: now, startLsn: replay, immediate, end: null, plannedRate: Number.NaN });
+    this.run(n, s, { redo: record.redo, record, startedAt: now, startLsn: replay, immediate, end: null, plannedRate: Number.NaN, buffers: dirtyBuffers(replay - s.completedRedo), logged: flags(true) });
   }
 
   private run(n: PgNode, s: NodeState, r: Running): void {
     s.running = r;
+    if (r.logged && this.host.ctx.history.chatter.recording) this.host.ctx.history.chatter.add(this.sim.now, n.name, [serverLog.checkpointStarting(r.logged, n.version)]);
     this.sim.cancel(s.timer);
     s.timer = null;
     if (r.immediate) this.complete(n);
@@ -413,6 +469,8 @@ export class Checkpointer {
       const walTerm = r.startLsn + cct * checkpointSegments(n.version, n.settings) * n.settings.walSegmentSize;
       at = Math.min(at, this.reachTime(n, walTerm)) as Micros;
     }
+    // Ahead of schedule it naps at most 100 ms per buffer written, so a few buffers are written in moments.
+    at = Math.min(at, r.startedAt + r.buffers * NAP_PER_BUFFER) as Micros;
     at = Math.max(at, this.sim.now) as Micros;
     r.end = this.sim.at(at, `checkpoint end ${n.name}`, () => {
       r.end = null;
@@ -442,9 +500,26 @@ export class Checkpointer {
     }
     const prior = s.completedRedo;
     s.completedRedo = r.redo;
+    const kept = n.oldestRetained;
     this.remove(n, r.redo, prior);
+    if (r.logged && this.host.ctx.history.chatter.recording) this.logComplete(n, r, prior, kept);
     this.host.checkpointDone(n);
     this.afterCheckpoint(n, s);
+  }
+
+  /**
+   * xlog.c LogCheckpointEnd (and CreateRestartPoint's `recovery restart point at`, with the time of the last
+   * commit replayed, which the model does not keep: it prints the restartpoint's).
+   */
+  private logComplete(n: PgNode, r: Running, priorRedo: Lsn, keptBefore: Lsn): void {
+    const seg = n.settings.walSegmentSize;
+    const removed = Math.max(0, Math.round((n.oldestRetained - keptBefore) / seg));
+    const restartpoint = r.record !== null;
+    const lsn = r.record?.lsn ?? n.checkpoint.lsn;
+    this.host.ctx.history.chatter.add(this.sim.now, n.name, [
+      serverLog.checkpointComplete(n.version, restartpoint, removed, Math.round((r.redo - priorRedo) / 1024), lsn, r.redo, r.buffers),
+      ...(restartpoint ? [serverLog.recoveryRestartPoint(n.version, r.redo, this.sim.now)] : []),
+    ]);
   }
 
   /** After a checkpoint ends: merged requests run now; a timeout that passed meanwhile starts the next one. */

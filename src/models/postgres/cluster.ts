@@ -317,7 +317,13 @@ export class PgCluster {
     }
     if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, startTli, upTli);
     const answer = this.startReplication(n, up, startTli, startpoint);
-    if (!answer.ok) return fail(answer.reason, answer.line, answer.why);
+    if (!answer.ok) {
+      fail(answer.reason, answer.line, answer.why);
+      // The upstream's walsender logs its ERROR too, at each attempt of the standby's loop (the event's repeats).
+      const refusal = this.ctx.history.chatter.recording ? serverLog.walsenderRefusal(answer.line, n.settings.primarySlotName, startpoint, startTli) : null;
+      if (refusal) this.ctx.history.chatter.add(now, up.name, [refusal], this.ctx.history.lastEventOf(n.name));
+      return;
+    }
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     this.restore.end(n, { kind: 'streams', upstream: up.name });
@@ -868,7 +874,7 @@ export class PgCluster {
       pgLog.archiveRecoveryComplete(),
       // 9.3+: the end-of-recovery checkpoint is requested (CHECKPOINT_FORCE), spread, with little to write: it ends
       // before the harness's next look (checkpointer.ts promoted).
-      ...(n.settings.logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, force: true, immediate: n.version < 9.3 }), serverLog.checkpointComplete(n.version, false, 0, 0, sp, sp)] : []),
+      ...(n.settings.logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, force: true, immediate: n.version < 9.3, time: this.storage.checkpointer.timeElapsed(n) }, n.version), serverLog.checkpointComplete(n.version, false, 0, 0, sp, sp)] : []),
       pgLog.readyToAccept(),
     ]);
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
@@ -1256,7 +1262,7 @@ export class PgCluster {
       { kind: 'checkpoint-requested', node: n.name },
       done
         ? [
-            serverLog.checkpointStarting({ restartpoint: restart, immediate: true, force: !restart, wait: true }),
+            serverLog.checkpointStarting({ restartpoint: restart, immediate: true, force: !restart, wait: true }, n.version),
             serverLog.checkpointComplete(n.version, restart, 0, 0, done.lsn, done.redo),
             restart ? serverLog.recoveryRestartPoint(n.version, done.redo, this.ctx.sim.now) : null,
           ]

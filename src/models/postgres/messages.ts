@@ -21,6 +21,8 @@ export interface LogLine {
   readonly detail?: string;
   readonly hint?: string;
   readonly context?: string;
+  /** The statement the process was running (elog.c: log_min_error_statement, ERROR by default, and LOG count). */
+  readonly statement?: string;
   /**
    * Server chatter: a line every server writes whatever replication does (at a start `listening on`, `redo starts
    * at`; with log_checkpoints, `checkpoint starting`; ...). Recorded with the event for the conformance harness,
@@ -34,6 +36,7 @@ export function renderLogLine(l: LogLine): string {
   if (l.detail) out += `\n\tDETAIL:  ${l.detail}`;
   if (l.hint) out += `\n\tHINT:  ${l.hint}`;
   if (l.context) out += `\n\tCONTEXT:  ${l.context}`;
+  if (l.statement) out += `\n\tSTATEMENT:  ${l.statement}`;
   return out;
 }
 

@@ -8,6 +8,9 @@ import type { PgMajor } from '../../scenario/types.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
 import type { LogLine, PgProcess } from './messages.ts';
 
+/** shared_buffers' default (128 MB) in 8 KiB buffers: the model has no shared_buffers setting (checkpointer.ts dirtyBuffers). */
+export const SHARED_BUFFERS = 16384;
+
 const chatter = (process: PgProcess, message: string, detail?: string): LogLine =>
   detail === undefined ? { process, level: 'LOG', message, chatter: true } : { process, level: 'LOG', message, detail, chatter: true };
 
@@ -81,6 +84,24 @@ export const serverLog = {
   lastTransaction: (at: Micros): LogLine => chatter('startup', `last completed transaction was at log time ${pgTime(at, true)}`),
   /** walreceiver.c ProcessWalRcvInterrupts: the startup process stops the walreceiver (a promotion). */
   walreceiverTerminated: (): LogLine => ({ process: 'walreceiver', level: 'FATAL', message: 'terminating walreceiver process due to administrator command', chatter: true }),
+  /**
+   * walsender.c StartReplication (or XLogRead's CheckXLogRemoved): the walsender's own ERROR when it refuses a
+   * standby, which the standby's walreceiver quotes in its FATAL (`could not start WAL streaming: ERROR:  …`),
+   * with the statement it was running (elog.c: log_min_error_statement = error; libpqwalreceiver.c
+   * libpqrcv_startstreaming words START_REPLICATION). Observed on 10.23 to 18.4 (seed-79).
+   */
+  walsenderRefusal: (quoted: LogLine, slot: string | null, start: Lsn, tli: number): LogLine | null => {
+    const m = /^could not (?:start WAL streaming|receive data from WAL stream): ERROR: {2}(.*)$/.exec(quoted.message);
+    if (!m) return null;
+    return {
+      process: 'walsender',
+      level: 'ERROR',
+      message: m[1]!,
+      ...(quoted.detail ? { detail: quoted.detail } : {}),
+      statement: `START_REPLICATION ${slot ? `SLOT "${slot}" ` : ''}${formatLsn(start)} TIMELINE ${tli}`,
+      chatter: true,
+    };
+  },
   /** postmaster.c SIGHUP_handler (process_pm_reload_request from 16). */
   reloading: (): LogLine => chatter('postmaster', 'received SIGHUP, reloading configuration files'),
   /**
@@ -108,32 +129,34 @@ export const serverLog = {
       ? [chatter('postmaster', version >= 11 ? 'background worker "logical replication launcher" (PID 1) exited with exit code 1' : 'worker process: logical replication launcher (PID 1) exited with exit code 1')]
       : []),
     chatter('checkpointer', 'shutting down'),
-    ...(primary && logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, shutdown: true, immediate: true }), serverLog.checkpointComplete(version, false, 0, 0, end, end)] : []),
+    ...(primary && logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, shutdown: true, immediate: true }, version), serverLog.checkpointComplete(version, false, 0, 0, end, end)] : []),
   ],
-  /** xlog.c LogCheckpointStart (log_checkpoints): its flags in the server's order. */
-  checkpointStarting: (f: CheckpointFlags): LogLine => {
+  /** xlog.c LogCheckpointStart (log_checkpoints): its flags in the server's order; the WAL-volume cause is ` xlog` up to 11. */
+  checkpointStarting: (f: CheckpointFlags, version: PgMajor): LogLine => {
     const flags = [
       f.shutdown ? ' shutdown' : '',
       f.endOfRecovery ? ' end-of-recovery' : '',
       f.immediate ? ' immediate' : '',
       f.force ? ' force' : '',
       f.wait ? ' wait' : '',
-      f.xlog ? ' wal' : '',
+      f.xlog ? (version >= 12 ? ' wal' : ' xlog') : '',
       f.time ? ' time' : '',
     ].join('');
     return chatter('checkpointer', `${f.restartpoint ? 'restartpoint' : 'checkpoint'} starting:${flags}`);
   },
   /**
-   * xlog.c LogCheckpointEnd (log_checkpoints): what it wrote and removed. The model keeps no buffers (0 written)
-   * and takes no time. 16 and 17 append the checkpoint's and its redo's LSNs, 18 the SLRU buffers written
+   * xlog.c LogCheckpointEnd (log_checkpoints): what it wrote and removed. The model keeps no pages: `buffers` is
+   * checkpointer.ts dirtyBuffers' estimate (0 where the caller has none), of shared_buffers' default; no time
+   * taken is printed. 16 and 17 append the checkpoint's and its redo's LSNs, 18 the SLRU buffers written
    * (observed on 10.23 to 18.4).
    */
-  checkpointComplete: (version: PgMajor, restartpoint: boolean, removed: number, distanceKb: number, lsn: Lsn, redo: Lsn): LogLine => {
+  checkpointComplete: (version: PgMajor, restartpoint: boolean, removed: number, distanceKb: number, lsn: Lsn, redo: Lsn, buffers = 0): LogLine => {
     const slru = version >= 18 ? ', wrote 0 SLRU buffers' : '';
+    const share = ((100 * buffers) / SHARED_BUFFERS).toFixed(1);
     const tail = version >= 16 ? `; lsn=${formatLsn(lsn)}, redo lsn=${formatLsn(redo)}` : '';
     return chatter(
       'checkpointer',
-      `${restartpoint ? 'restartpoint' : 'checkpoint'} complete: wrote 0 buffers (0.0%)${slru}; 0 WAL file(s) added, ${removed} removed, 0 recycled; write=0.000 s, sync=0.000 s, total=0.000 s; sync files=0, longest=0.000 s, average=0.000 s; distance=${distanceKb} kB, estimate=${distanceKb} kB`.concat(tail),
+      `${restartpoint ? 'restartpoint' : 'checkpoint'} complete: wrote ${buffers} buffers (${share}%)${slru}; 0 WAL file(s) added, ${removed} removed, 0 recycled; write=0.000 s, sync=0.000 s, total=0.000 s; sync files=0, longest=0.000 s, average=0.000 s; distance=${distanceKb} kB, estimate=${distanceKb} kB`.concat(tail),
     );
   },
   /** xlog.c CreateRestartPoint: where a restartpoint puts the next recovery's start (11+ `Last`, 10 `last`). */
