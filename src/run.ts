@@ -14,7 +14,7 @@ import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
 import { describeHistory } from './models/postgres/timeline.ts';
 import { World } from './models/world.ts';
-import { blockLosses, blockSeries, blockStalls } from './report/block.ts';
+import { blockLosses, blockSeries, blockStalls, deviceJson } from './report/block.ts';
 import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
@@ -111,8 +111,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     const to = (w.to ?? end) as Micros;
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
-    const lock = lockChainOf(w, end, history, (t) => clock.short(t));
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: factText(w.cause), causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain, requests: lock.requests } : {}) };
+    const lock = lockChainOf(w, end, history);
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: factText(w.cause), causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain.map((x) => stepJson(x, clock)), requests: lock.requests } : {}) };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
@@ -173,7 +173,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     ...xidReport(world, history, clock, end),
     stats: { events: world.ctx.sim.eventsProcessed },
     ...(world.block || history.metrics.length > 0 ? { series: [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
-    ...(world.block ? { devices: world.block.devices(end) } : {}),
+    ...(world.block ? { devices: world.block.devices(end).map(deviceJson) } : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
@@ -200,7 +200,6 @@ function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' |
 
 /** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */
 function xidReport(world: World, history: History, clock: Clock, end: Micros): Pick<Report, 'xid' | 'vacuums' | 'alerts' | 'locks'> {
-  const fmt = (t: Micros) => clock.short(t);
   const xid: XidJson[] = [];
   const alerts: AlertJson[] = [];
   for (const c of world.clusters.values()) {
@@ -222,11 +221,11 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): P
       warnAge: limits.warnAge,
       stopAge: limits.stopAge,
       databases: c.xid.databaseAges(end),
-      cause: explainXid(c.name, s, limits, history, fmt),
+      cause: explainXid(c.name, s, limits, history).map((x) => stepJson(x, clock)),
     });
   }
   const vacuums: VacuumJson[] = vacuumJson(history.vacuums, (t) => clock.iso(t));
-  const waits = lockWaits(history, (t) => clock.iso(t), fmt);
+  const waits = lockWaits(history, (t) => clock.iso(t), (x) => stepJson(x, clock));
   const requests = [...world.clusters.values()].flatMap((c) => lockRequests(c.xid.vacuum.locks.requestTotals(end).map((t) => ({ cluster: c.name, ...t }))));
   return { xid, vacuums, alerts, ...(waits.length > 0 || requests.length > 0 ? { locks: { waits, requests } } : {}) };
 }

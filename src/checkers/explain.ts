@@ -18,13 +18,8 @@ export interface FactStep {
   readonly log: readonly string[];
 }
 
-/** A step its checker still words itself (verdicts.ts, verdicts-block.ts): to become a fact (history/facts/steps.ts). */
-export interface ProseStep {
-  readonly text: string;
-  readonly log: readonly string[];
-}
-
-export type CauseStep = FactStep | ProseStep;
+/** Every checker's cause-chain step is a fact (history/facts/steps.ts, verdicts.ts, chains.ts): the report words it. */
+export type CauseStep = FactStep;
 
 /** A timeline's history, newest first (pg_controldata's chain). */
 export function timelineChain(tl: Timeline): TimelineChain {

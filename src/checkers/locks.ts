@@ -4,6 +4,7 @@
  * or a stall caused by a lock queue (from the history's lock records).
  */
 import type { Micros } from '../engine/time.ts';
+import type { FactStep } from './explain.ts';
 import type { History, LockParty, LockRecord, WriteStatusInterval } from '../history/history.ts';
 import { count, duration } from '../report/format.ts';
 import type { CauseStepJson, ExpectationJson, LockRequestsJson, LockWaitJson, Report } from '../report/types.ts';
@@ -11,14 +12,14 @@ import type { ExpectationBody } from '../scenario/types.ts';
 
 type Fmt = (t: Micros) => string;
 
-function chainSteps(parties: readonly LockParty[], table: string, fmt: Fmt): CauseStepJson[] {
-  return parties.map((p) => ({ text: p.waiting ? `${p.who} waited for ${p.mode} on ${table} from ${fmt(p.since)}` : `${p.who} held ${p.mode} on ${table} from ${fmt(p.since)}`, log: [] }));
+function chainSteps(parties: readonly LockParty[], table: string): FactStep[] {
+  return parties.map((p) => ({ fact: { kind: 'lock-party', who: p.who, mode: p.mode, table, fromAt: p.since, waiting: p.waiting }, log: [] }));
 }
 
-export function lockWaits(history: History, iso: Fmt, fmt: Fmt): LockWaitJson[] {
+export function lockWaits(history: History, iso: Fmt, json: (s: FactStep) => CauseStepJson): LockWaitJson[] {
   return history.locks
     .filter((r): r is Extract<LockRecord, { kind: 'wait' }> => r.kind === 'wait')
-    .map((r) => ({ cluster: r.cluster, table: r.table, who: r.who, mode: r.mode, from: iso(r.from), to: iso(r.to), seconds: (r.to - r.from) / 1e6, outcome: r.outcome, chain: chainSteps(r.chain, r.table, fmt) }));
+    .map((r) => ({ cluster: r.cluster, table: r.table, who: r.who, mode: r.mode, from: iso(r.from), to: iso(r.to), seconds: (r.to - r.from) / 1e6, outcome: r.outcome, chain: chainSteps(r.chain, r.table).map(json) }));
 }
 
 export function lockRequests(totals: readonly { cluster: string; workload: string; table: string; arrived: number; failed: number; slow: number }[]): LockRequestsJson[] {
@@ -37,16 +38,16 @@ export function lockRequests(totals: readonly { cluster: string; workload: strin
  * The chain behind an outage or stall of a workload that a lock queue caused: the queue records of that workload
  * during the interval (the first one's parties, then the counts of all of them).
  */
-export function lockChainOf(w: WriteStatusInterval, end: Micros, history: History, fmt: Fmt): { chain: CauseStepJson[]; requests: { arrived: number; failed: number; slow: number } } | null {
+export function lockChainOf(w: WriteStatusInterval, end: Micros, history: History): { chain: FactStep[]; requests: { arrived: number; failed: number; slow: number } } | null {
   if (w.cause.kind !== 'lock-queue') return null;
   const to = w.to ?? end;
   const groups = history.locks.filter((r): r is Extract<LockRecord, { kind: 'queue' }> => r.kind === 'queue' && r.cluster === w.cluster && r.workload === w.workload && r.to > w.from && r.from < to);
   if (groups.length === 0) return null;
   const first = groups.reduce((a, b) => (b.from < a.from ? b : a));
   const sum = (k: 'arrived' | 'failed' | 'slow') => Math.round(groups.reduce((a, g) => a + g[k], 0));
-  const steps = chainSteps(first.chain, first.table, fmt);
+  const steps = chainSteps(first.chain, first.table);
   const requests = { arrived: sum('arrived'), failed: sum('failed'), slow: sum('slow') };
-  steps.push({ text: `the queries of ${w.workload} on ${first.table} queued behind them from ${fmt(first.from)}: ${count(requests.arrived)} arrived, ${count(requests.failed)} failed, ${count(requests.slow)} served after waiting longer than the stall threshold`, log: [] });
+  steps.push({ fact: { kind: 'lock-queued', workload: w.workload, table: first.table, fromAt: first.from, ...requests }, log: [] });
   return { chain: steps, requests };
 }
 

@@ -8,15 +8,12 @@
 import type { Micros } from '../engine/time.ts';
 import { txAt, type History, type SimEvent, type WaitReason, type WriteTerm } from '../history/history.ts';
 import type { ClusterPlan, ClusterStateSample, NodeState } from '../history/replication.ts';
-import { formatLsn } from '../models/postgres/lsn.ts';
-import { duration } from '../report/format.ts';
-import type { CauseStep, ProseStep } from './explain.ts';
+import type { CauseStep } from './explain.ts';
 import { judgeBlock } from './verdicts-block.ts';
 
 import { VERDICT_KINDS, type VerdictKind } from '../scenario/types-managers.ts';
-import { factText } from '../report/facts/index.ts';
-import { decidedByText, synchronousSourceText } from '../report/facts/deciders.ts';
 import { factKey } from '../history/facts/index.ts';
+import { BROKEN_REASONS, type BecamePrimary, type BrokenReason, type NodeFate, type NotFollowing, type Redundancy, type VerdictEnd, type VerdictStepFact } from '../history/facts/verdicts.ts';
 
 /** One primary of a split brain and the commits it acknowledged during the verdict's interval. */
 export interface SplitSide {
@@ -45,31 +42,12 @@ export interface Recovery {
   readonly to: Micros | null;
 }
 
-type Fmt = (t: Micros) => string;
+/** The wait reasons after which a standby can no longer follow (the report words each, and what rebuilds it). */
+const BROKEN: ReadonlySet<WaitReason> = new Set(BROKEN_REASONS);
+const isBroken = (r: WaitReason | null): r is BrokenReason => r !== null && BROKEN.has(r);
 
-/** Why a standby can no longer follow, by the walreceiver's wait reason (cluster.ts), and what rebuilds it. */
-const BROKEN: Partial<Record<WaitReason, { readonly what: string; readonly rebuild: (plan: ClusterPlan) => string }>> = {
-  'wal-removed': {
-    what: 'its upstream has removed WAL it still needs',
-    rebuild: (p) =>
-      p.walArchive
-        ? 'restore_command fetching the missing segments from the WAL archive, or a new base backup (pg_basebackup) from the primary'
-        : 'a new base backup (pg_basebackup) from the primary (WAL is not archived, so restore_command cannot fetch the missing segments)',
-  },
-  'not-in-upstream-history': { what: 'it has diverged from its upstream\'s history (it has WAL past the point where the upstream\'s timeline branched)', rebuild: () => 'pg_rewind against the new primary (needs wal_log_hints = on or data checksums), or a re-clone (pg_basebackup)' },
-  'new-timeline-forked-before-replay': { what: 'the new timeline forked before its replay position: it has diverged', rebuild: () => 'pg_rewind against the new primary (needs wal_log_hints = on or data checksums), or a re-clone (pg_basebackup)' },
-  'new-timeline-not-a-child': { what: 'the newest timeline is not a child of its own', rebuild: () => 'pg_rewind against the new primary (needs wal_log_hints = on or data checksums), or a re-clone (pg_basebackup)' },
-  'timeline-not-followed': { what: 'recovery_target_timeline keeps it on the old timeline', rebuild: () => "recovery_target_timeline = 'latest' and a restart (it has not diverged, nothing needs rebuilding)" },
-  'timeline-mismatch-9.2': { what: 'before 9.3 streaming cannot cross a timeline switch', rebuild: () => 'WAL of the new timeline from the archive (restore_command), or a new base backup' },
-  'system-identifier-differs': { what: 'its upstream is another database system', rebuild: () => 'a new base backup (pg_basebackup) from a node of its own system' },
-  'wal-senders-exhausted': { what: 'its upstream refuses one more replication connection (max_wal_senders reached)', rebuild: () => 'a higher max_wal_senders on the upstream (needs a restart), or one of its other replication connections closed' },
-  'slot-unusable': {
-    what: 'primary_slot_name names a slot its upstream does not have (or, from 18, one invalidated by max_slot_wal_keep_size)',
-    rebuild: () => 'pg_create_physical_replication_slot on the upstream (a new base backup if the WAL it needs is gone)',
-  },
-};
-
-const REBUILD_FATAL = 'pg_rewind against the new primary (needs wal_log_hints = on or data checksums), or a re-clone (pg_basebackup)';
+/** A step without log lines. */
+const step = (fact: VerdictStepFact): CauseStep => ({ fact, log: [] });
 
 interface Open {
   readonly key: string;
@@ -82,11 +60,11 @@ interface Open {
 }
 
 /** The verdicts of every cluster with a plan in the history, in time order, and each cluster's time to recover. */
-export function judge(history: History, end: Micros, fmt: Fmt): { verdicts: Verdict[]; recovery: Recovery[] } {
+export function judge(history: History, end: Micros): { verdicts: Verdict[]; recovery: Recovery[] } {
   const verdicts: Verdict[] = [];
   const recovery: Recovery[] = [];
   for (const plan of history.replication.plans) {
-    const mine = judgeCluster(history, plan, end, fmt);
+    const mine = judgeCluster(history, plan, end);
     verdicts.push(...mine);
     if (mine.length === 0) continue;
     const faults = history.events.filter((e) => e.kind === 'fault' && (e.cluster === null || e.cluster === plan.cluster));
@@ -95,7 +73,7 @@ export function judge(history: History, end: Micros, fmt: Fmt): { verdicts: Verd
     const open = mine.some((v) => v.to === null);
     recovery.push({ cluster: plan.cluster, from: fault ? fault.at : (first as Micros), to: open ? null : (Math.max(...mine.map((v) => v.to!)) as Micros) });
   }
-  const block = judgeBlock(history, fmt);
+  const block = judgeBlock(history);
   verdicts.push(...block.verdicts);
   recovery.push(...block.recovery);
   verdicts.sort((a, b) => a.from - b.from || VERDICT_KINDS.indexOf(a.kind) - VERDICT_KINDS.indexOf(b.kind) || a.cluster.localeCompare(b.cluster));
@@ -112,7 +90,7 @@ function conditions(s: ClusterStateSample, plan: ClusterPlan): Map<string, { kin
   if (primaries.length === 0) out.set('no-primary', { kind: 'no-primary', node: null });
   for (const n of s.nodes) {
     if (n.role !== 'standby') continue;
-    if (n.run === 'failed' || (n.run === 'running' && n.receiver === 'waiting' && n.reason !== null && BROKEN[n.reason])) out.set(`standby-broken|${n.name}`, { kind: 'standby-broken', node: n.name });
+    if (n.run === 'failed' || (n.run === 'running' && n.receiver === 'waiting' && isBroken(n.reason))) out.set(`standby-broken|${n.name}`, { kind: 'standby-broken', node: n.name });
   }
   if (primaries.length > 0) {
     const r = redundancy(s);
@@ -132,14 +110,14 @@ function redundancy(s: ClusterStateSample): { following: number; synchronous: nu
   return { ...best, following: Math.max(0, best.following) };
 }
 
-function judgeCluster(history: History, plan: ClusterPlan, end: Micros, fmt: Fmt): Verdict[] {
+function judgeCluster(history: History, plan: ClusterPlan, end: Micros): Verdict[] {
   const samples = history.replication.samples.filter((s) => s.cluster === plan.cluster);
   const out: Verdict[] = [];
   const open = new Map<string, Open>();
   let prev: ClusterStateSample | null = null;
   const close = (o: Open, at: Micros | null, next: ClusterStateSample | null) => {
     if (at !== null && at <= o.from) return; // a condition of no duration (several changes in one instant)
-    out.push(build(history, plan, samples, o, at, next, end, fmt));
+    out.push(build(history, plan, samples, o, at, next, end));
   };
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
@@ -165,18 +143,18 @@ function judgeCluster(history: History, plan: ClusterPlan, end: Micros, fmt: Fmt
   return out;
 }
 
-function build(history: History, plan: ClusterPlan, samples: readonly ClusterStateSample[], o: Open, to: Micros | null, next: ClusterStateSample | null, end: Micros, fmt: Fmt): Verdict {
+function build(history: History, plan: ClusterPlan, samples: readonly ClusterStateSample[], o: Open, to: Micros | null, next: ClusterStateSample | null, end: Micros): Verdict {
   const until = (to ?? end) as Micros;
   const during = samples.filter((s) => s.at >= o.from && s.at < until);
   switch (o.kind) {
     case 'split-brain':
-      return splitBrain(history, plan, o, to, until, during, next, fmt);
+      return splitBrain(history, plan, o, to, until, during, next);
     case 'no-primary':
-      return noPrimary(history, plan, o, to, until, next, fmt);
+      return noPrimary(history, plan, o, to, until, next);
     case 'standby-broken':
-      return standbyBroken(history, plan, o, to, until, during, next, fmt);
+      return standbyBroken(history, plan, o, to, until, during, next);
     case 'redundancy-below-plan':
-      return belowPlan(history, plan, o, to, until, during, next, fmt);
+      return belowPlan(history, plan, o, to, until, during, next);
     case 'data-loss':
     case 'fenced':
       // Judged for block devices only (verdicts-block.ts): no cluster condition opens them.
@@ -187,37 +165,38 @@ function build(history: History, plan: ClusterPlan, samples: readonly ClusterSta
 // ---------------------------------------------------------------------------------------------------------
 // Facts shared by the cause chains
 
+
 function nodeEvents(history: History, node: string, at: Micros, kinds: readonly string[]): SimEvent[] {
   return history.events.filter((e) => e.node === node && e.at === at && kinds.includes(e.kind));
 }
 
 /** How `node` came to be a primary by `at`: its last promotion, or since the start. */
-function becamePrimary(history: History, cluster: string, node: string, at: Micros, fmt: Fmt): ProseStep {
+function becameHow(history: History, cluster: string, node: string, at: Micros): BecamePrimary {
   const p = history.promotions.findLast((x) => x.cluster === cluster && x.node === node && x.at <= at);
-  if (!p) return { text: `${node} has been a primary since the start.`, log: [] };
-  const by = p.by.kind === 'plan' ? 'by the plan' : `by the failover manager (${p.by.policy}): ${factText(p.by.why)}`;
-  return {
-    text: `${node} was promoted at ${fmt(p.at)} ${by}; timeline ${p.timeline.tli} begins at ${formatLsn(p.switchpoint)}.`,
-    log: nodeEvents(history, node, p.at, ['promote']).flatMap((e) => e.log).slice(0, 3),
-  };
+  return p ? { kind: 'promoted', node, at: p.at, by: p.by, timeline: p.timeline.tli, switchLsn: p.switchpoint } : { kind: 'since-start', node };
+}
+
+function becamePrimary(history: History, cluster: string, node: string, at: Micros): CauseStep {
+  const how = becameHow(history, cluster, node, at);
+  return { fact: { kind: 'became-primary', how }, log: how.kind === 'promoted' ? nodeEvents(history, node, how.at, ['promote']).flatMap((e) => e.log).slice(0, 3) : [] };
 }
 
 /** The faults injected before `at` that concern the cluster (its nodes, or links). */
-function faultsBefore(history: History, cluster: string, at: Micros, since: Micros, fmt: Fmt): CauseStep[] {
+function faultsBefore(history: History, cluster: string, at: Micros, since: Micros): CauseStep[] {
   return history.events
     .filter((e) => e.kind === 'fault' && e.at <= at && e.at >= since && (e.cluster === null || e.cluster === cluster))
     .slice(-3)
-    .map((e) => ({ text: `At ${fmt(e.at)}, ${e.fact.kind === 'step' ? `${factText(e.fact.action)}${e.fact.name ? ` (${e.fact.name})` : ''}` : factText(e.fact)}.`, log: [] }));
+    .map((e) => step({ kind: 'fault-before', at: e.at, fault: e.fact }));
 }
 
 /** What happened to a node that stopped being what it was: its state in `s`. */
-function fate(n: NodeState | undefined, name: string): string {
-  if (!n) return `${name} left the cluster`;
-  if (n.run === 'stopped') return `${name} was shut down`;
-  if (n.run === 'crashed') return `${name} crashed`;
-  if (n.run === 'failed') return `${name} does not start (${n.fatal})`;
-  if (n.role === 'standby') return `${name} runs as a standby now (demoted)`;
-  return `${name} runs as a primary`;
+function fate(n: NodeState | undefined, name: string): NodeFate {
+  if (!n) return { kind: 'left', node: name };
+  if (n.run === 'stopped') return { kind: 'shut-down', node: name };
+  if (n.run === 'crashed') return { kind: 'crashed', node: name };
+  if (n.run === 'failed') return { kind: 'failed', node: name, message: n.fatal };
+  if (n.role === 'standby') return { kind: 'demoted', node: name };
+  return { kind: 'primary', node: name };
 }
 
 /** The acknowledged LSN of a term at time t (interpolated on its acknowledgement curve). */
@@ -252,36 +231,32 @@ function commitsBetween(history: History, cluster: string, node: string, from: M
  * The failover managers' decisions in [from, to]: the first, and every decision of the last instant one was
  * taken (a Patroni race: one per agent), each with what the manager saw and, per candidate, why.
  */
-function decisionsBetween(history: History, cluster: string, from: Micros, to: Micros, fmt: Fmt): CauseStep[] {
+function decisionsBetween(history: History, cluster: string, from: Micros, to: Micros): CauseStep[] {
   const ds = history.failoverDecisions.filter((d) => d.cluster === cluster && d.at >= from && d.at <= to);
   if (ds.length === 0) return [];
   const lastAt = ds.at(-1)!.at;
   const pick = [...new Set([ds[0]!, ...ds.filter((d) => d.at === lastAt)])];
   const more = ds.length - pick.length;
-  return pick.map((d, i) => ({
-    text: `At ${fmt(d.at)} ${d.by ? decidedByText(d.by) : `the failover manager (${d.policy})`} ${d.chosen ? `chose ${d.chosen}` : 'did not promote'}${d.saw ? `; it saw: ${factText(d.saw)}` : ''}${d.rule ? `; rule: ${d.rule}` : ''}${d.reasons.length ? `; ${d.reasons.map((x) => factText(x)).join('; ')}` : ''}.${i === 0 && more > 0 ? ` (${more} more decision${more === 1 ? '' : 's'} until the last ones below.)` : ''}`,
-    log: [],
-  }));
+  return pick.map((d, i) =>
+    step({ kind: 'failover-decision', at: d.at, by: d.by ?? null, policy: d.policy, chosen: d.chosen, saw: d.saw ?? null, rule: d.rule || null, reasons: d.reasons, more: i === 0 ? more : 0 }),
+  );
 }
 
 /** The rebuilds a manager ran (of `node`, or of any node) during [from, until]: what, against whom, how long. */
-function rebuildSteps(history: History, cluster: string, node: string | null, from: Micros, until: Micros, fmt: Fmt): CauseStep[] {
+function rebuildSteps(history: History, cluster: string, node: string | null, from: Micros, until: Micros): CauseStep[] {
   return history.replication.rebuilds
     .filter((r) => r.cluster === cluster && (node === null || r.node === node) && r.to >= from && r.from <= until)
-    .map((r) => ({
-      text: `${r.by} rebuilt ${r.node} with ${r.tool} ${r.tool === 'pg_rewind' ? 'against' : 'from'} ${r.source} from ${fmt(r.from)} to ${fmt(r.to)} (${duration((r.to - r.from) / 1e6)}): ${r.ok ? 'it succeeded' : 'it failed'}.`,
-      log: [],
-    }));
+    .map((r) => step({ kind: 'rebuild-ran', by: r.by, node: r.node, tool: r.tool, source: r.source, fromAt: r.from, toAt: r.to, ok: r.ok }));
 }
 
-function ending(to: Micros | null, fmt: Fmt, text: string): CauseStep {
-  return { text: to === null ? `It still holds at the end of the run.` : `It ended at ${fmt(to)}: ${text}.`, log: [] };
+function ending(to: Micros | null, how: VerdictEnd): CauseStep {
+  return step(to === null ? { kind: 'verdict-holds' } : { kind: 'verdict-ended', at: to, how });
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The four verdicts
 
-function splitBrain(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null, fmt: Fmt): Verdict {
+function splitBrain(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null): Verdict {
   const system = Number(o.key.split('|')[1]);
   const names = [...new Set(during.flatMap((s) => s.nodes.filter((n) => n.run === 'running' && n.role === 'primary' && n.system === system).map((n) => n.name)))];
   const cluster = plan.cluster;
@@ -290,66 +265,57 @@ function splitBrain(history: History, plan: ClusterPlan, o: Open, to: Micros | n
   names.sort((a, b) => promotedAt(a) - promotedAt(b) || (a < b ? -1 : 1));
   const newer = names.at(-1)!;
   const older = names.slice(0, -1);
-  const steps: CauseStep[] = older.map((n) => becamePrimary(history, cluster, n, o.from, fmt));
+  const steps: CauseStep[] = older.map((n) => becamePrimary(history, cluster, n, o.from));
   const since = Math.max(0, ...older.map(promotedAt)) as Micros;
-  steps.push(...faultsBefore(history, cluster, o.from, since, fmt));
-  steps.push(becamePrimary(history, cluster, newer, o.from, fmt));
-  steps.push({ text: `${older.join(', ')} kept running as ${older.length > 1 ? 'primaries' : 'a primary'}: nothing demoted, stopped or fenced ${older.length > 1 ? 'them' : 'it'} when ${newer} was promoted.`, log: [] });
+  steps.push(...faultsBefore(history, cluster, o.from, since));
+  steps.push(becamePrimary(history, cluster, newer, o.from));
+  steps.push(step({ kind: 'primaries-kept-running', older, newer }));
   const sides: SplitSide[] = names.map((n) => {
     const c = commitsBetween(history, cluster, n, o.from, until);
     const tli = during.at(-1)?.nodes.find((x) => x.name === n)?.tli ?? c.timeline ?? 0;
     return { node: n, timeline: tli, commits: c.commits };
   });
-  const writers = sides.filter((s) => s.commits > 0);
-  steps.push({
-    text: `From ${fmt(o.from)} to ${to === null ? 'the end' : fmt(to)}: ${sides.map((s) => `${s.node} (timeline ${s.timeline}) acknowledged ${s.commits.toLocaleString('en-US')} commit${s.commits === 1 ? '' : 's'}`).join(', ')}.`,
-    log: [],
-  });
-  steps.push({
-    text:
-      writers.length > 1
-        ? 'Therefore both sides acknowledged commits the other does not have: whichever is kept, the commits of the other after the fork are lost.'
-        : `Therefore ${names.length} primaries of one database system were writable at once${writers.length === 1 ? ` (only ${writers[0]!.node} received writes; any client that reached another would have written to it)` : ''}.`,
-    log: [],
-  });
+  steps.push(step({ kind: 'split-sides', fromAt: o.from, toAt: to, sides }));
+  steps.push(step({ kind: 'split-conclusion', primaries: names.length, writers: sides.filter((s) => s.commits > 0).map((s) => s.node) }));
   if (to !== null) {
     const gone = names.filter((n) => !next?.nodes.some((x) => x.name === n && x.run === 'running' && x.role === 'primary'));
-    steps.push(ending(to, fmt, gone.map((n) => fate(next?.nodes.find((x) => x.name === n), n)).join('; ') || 'one primary was left'));
-  } else steps.push(ending(null, fmt, ''));
+    steps.push(ending(to, gone.length > 0 ? { kind: 'fates', fates: gone.map((n) => fate(next?.nodes.find((x) => x.name === n), n)) } : { kind: 'one-primary-left' }));
+  } else steps.push(ending(null, { kind: 'one-primary-left' }));
   return { kind: 'split-brain', cluster, node: newer, from: o.from, to, cause: steps, sides };
 }
 
-function noPrimary(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, next: ClusterStateSample | null, fmt: Fmt): Verdict {
+function noPrimary(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, next: ClusterStateSample | null): Verdict {
   const cluster = plan.cluster;
   const steps: CauseStep[] = [];
   const last = o.before?.nodes.filter((n) => n.run === 'running' && n.role === 'primary') ?? [];
   for (const p of last) {
     const now = o.first.nodes.find((n) => n.name === p.name);
-    steps.push({ text: `At ${fmt(o.from)} ${fate(now, p.name)}, and no other node was a running primary.`, log: nodeEvents(history, p.name, o.from, ['lifecycle', 'failover', 'setting']).flatMap((e) => e.log).slice(0, 4) });
+    steps.push({ fact: { kind: 'primary-gone', at: o.from, fate: fate(now, p.name) }, log: nodeEvents(history, p.name, o.from, ['lifecycle', 'failover', 'setting']).flatMap((e) => e.log).slice(0, 4) });
   }
-  if (last.length === 0) steps.push({ text: `At ${fmt(o.from)} no node of ${cluster} was a running primary.`, log: [] });
-  steps.unshift(...faultsBefore(history, cluster, o.from, Math.max(0, o.from - 600e6) as Micros, fmt));
-  steps.push(...decisionsBetween(history, cluster, o.from, until, fmt));
+  if (last.length === 0) steps.push(step({ kind: 'no-running-primary', at: o.from, cluster }));
+  steps.unshift(...faultsBefore(history, cluster, o.from, Math.max(0, o.from - 600e6) as Micros));
+  steps.push(...decisionsBetween(history, cluster, o.from, until));
   if (to !== null) {
     const p = next?.nodes.find((n) => n.run === 'running' && n.role === 'primary');
     const promo = p ? history.promotions.find((x) => x.cluster === cluster && x.node === p.name && x.at === to) : undefined;
-    steps.push(ending(to, fmt, p ? (promo ? becamePrimary(history, cluster, p.name, to, fmt).text.replace(/\.$/, '') : `${p.name} runs as a primary again`) : 'a primary'));
-  } else steps.push(ending(null, fmt, ''));
+    const how = p ? becameHow(history, cluster, p.name, to) : null;
+    steps.push(ending(to, p && how ? (promo && how.kind === 'promoted' ? { kind: 'promoted', how } : { kind: 'primary-again', node: p.name }) : { kind: 'a-primary' }));
+  } else steps.push(ending(null, { kind: 'a-primary' }));
   return { kind: 'no-primary', cluster, node: null, from: o.from, to, cause: steps };
 }
 
-function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null, fmt: Fmt): Verdict {
+function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null): Verdict {
   const cluster = plan.cluster;
   const name = o.node!;
   const states = during.map((s) => s.nodes.find((n) => n.name === name)!).filter((n) => n !== undefined);
   const steps: CauseStep[] = [];
   const seen = new Set<string>();
-  const rebuilds: string[] = [];
+  const rebuilds: Extract<VerdictStepFact, { kind: 'what-rebuilds' }>['ways'][number][] = [];
   for (let i = 0; i < states.length; i++) {
     const n = states[i]!;
     const at = during[i]!.at;
     const key = n.run === 'failed' ? `fatal|${n.fatal}` : `${n.reason}`;
-    if (seen.has(key) || !(n.run === 'failed' || (n.reason && BROKEN[n.reason]))) continue;
+    if (seen.has(key) || !(n.run === 'failed' || isBroken(n.reason))) continue;
     seen.add(key);
     const rx = history.receiverTransitions.findLast((r) => r.node === name && r.at <= at && (n.run === 'failed' || r.reason === n.reason));
     // The event that logged this failure: the one whose message is the transition's detail, else the first
@@ -360,84 +326,64 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
     const events = first ? [first] : [];
     const rep = events[0]?.repeat;
     if (n.run === 'failed') {
-      steps.push({ text: `At ${fmt(at)} ${name} does not start: ${n.fatal}.`, log: events.flatMap((e) => e.log) });
-      rebuilds.push(REBUILD_FATAL);
-    } else {
-      const b = BROKEN[n.reason!]!;
+      steps.push({ fact: { kind: 'standby-fails-to-start', at, node: name, message: n.fatal }, log: events.flatMap((e) => e.log) });
+      rebuilds.push({ kind: 'fatal' });
+    } else if (isBroken(n.reason)) {
       steps.push({
-        text: `At ${fmt(at)} ${name} cannot follow${n.upstream ? ` ${n.upstream}` : ''}: ${b.what}${rx ? ` (${factText(rx.detail)})` : ''}${rep ? `; it logged this ${rep.count.toLocaleString('en-US')} times, the last at ${fmt(rep.last)}` : ''}.`,
+        fact: { kind: 'standby-cannot-follow', at, node: name, upstream: n.upstream, reason: n.reason, detail: rx ? rx.detail : null, repeat: rep ? { count: rep.count, lastAt: rep.last } : null },
         log: events.flatMap((e) => e.log).slice(0, 3),
       });
-      rebuilds.push(b.rebuild(plan));
+      rebuilds.push({ kind: 'reason', reason: n.reason, walArchive: plan.walArchive });
     }
   }
-  const unique = [...new Set(rebuilds)];
-  steps.push({ text: `What rebuilds it: ${unique.join('; or, for the later failure, ')}.`, log: [] });
-  steps.push(...rebuildSteps(history, cluster, name, o.from, until, fmt));
+  steps.push(step({ kind: 'what-rebuilds', ways: rebuilds }));
+  steps.push(...rebuildSteps(history, cluster, name, o.from, until));
   if (to !== null) {
     const n = next?.nodes.find((x) => x.name === name);
-    const how = !n ? `${name} left` : n.role === 'primary' ? `${name} was promoted` : n.run !== 'running' ? fate(n, name) : n.follows ? `${name} follows ${n.follows} again` : `${name} ${n.receiver === 'streaming' ? 'streams' : 'waits'} from ${n.upstream ?? 'no upstream'}`;
-    steps.push(ending(to, fmt, how));
-  } else steps.push(ending(null, fmt, ''));
+    const how: VerdictEnd = !n
+      ? { kind: 'standby-left', node: name }
+      : n.role === 'primary'
+        ? { kind: 'standby-promoted', node: name }
+        : n.run !== 'running'
+          ? { kind: 'fate', fate: fate(n, name) }
+          : n.follows
+            ? { kind: 'follows-again', node: name, follows: n.follows }
+            : { kind: 'receiver', node: name, streaming: n.receiver === 'streaming', upstream: n.upstream };
+    steps.push(ending(to, how));
+  } else steps.push(ending(null, { kind: 'standby-left', node: name }));
   return { kind: 'standby-broken', cluster, node: name, from: o.from, to, cause: steps };
 }
 
-/** A walreceiver's wait reason (history.ts WaitReason) in words. */
-const WAITING: Record<WaitReason, string> = {
-  'end-of-timeline': 'has streamed to the end of its timeline and waits for a newer one',
-  'timeline-not-followed': 'stays on its timeline (recovery_target_timeline)',
-  'new-timeline-forked-before-replay': 'has diverged: the new timeline forked before its replay position',
-  'new-timeline-not-a-child': 'cannot use the newest timeline (not a child of its own)',
-  'not-in-upstream-history': 'has diverged from its upstream\'s history',
-  'upstream-behind': 'waits for an upstream on an older timeline',
-  'upstream-unreachable': 'cannot reach',
-  'upstream-down': 'has no running upstream',
-  'receiver-timeout': 'lost its connection (wal_receiver_timeout)',
-  'wal-removed': 'needs WAL its upstream has removed',
-  'slot-unusable': 'cannot use its primary_slot_name slot',
-  'restoring-from-archive': 'restores WAL from the archive (restore_command) before streaming',
-  'ahead-of-flush': 'is ahead of its upstream',
-  'timeline-mismatch-9.2': 'cannot cross a timeline switch (before 9.3)',
-  'system-identifier-differs': 'streams from another database system',
-  'no-upstream': 'has no primary_conninfo',
-  'wal-senders-exhausted': 'is refused (max_wal_senders reached) by',
-};
-
 /** Why a standby does not follow the primary `p` in a sample. */
-function notFollowing(n: NodeState, p: string | null): string {
-  if (n.run !== 'running') return n.run === 'failed' ? `${n.name} does not start` : `${n.name} is ${n.run === 'crashed' ? 'down (crashed)' : 'shut down'}`;
-  if (n.role === 'primary') return `${n.name} is itself a running primary`;
-  if (n.follows && n.follows !== p) return `${n.name} follows ${n.follows}, not ${p}`;
-  if (n.reason) return `${n.name} ${WAITING[n.reason]}${n.upstream && n.reason !== 'no-upstream' ? ` ${n.reason === 'upstream-unreachable' || n.reason === 'wal-senders-exhausted' ? '' : 'from '}${n.upstream}` : ''}`;
-  if (n.receiver === 'streaming') return `${n.name} streams a timeline that ended (from ${n.upstream}), not ${p}'s current WAL`;
-  return `${n.name}'s walreceiver is ${n.receiver}${n.upstream ? '' : ' (no primary_conninfo)'}`;
+function notFollowing(n: NodeState, p: string | null): NotFollowing {
+  if (n.run !== 'running') return { kind: 'not-running', node: n.name, run: n.run };
+  if (n.role === 'primary') return { kind: 'is-primary', node: n.name };
+  if (n.follows && n.follows !== p) return { kind: 'follows-other', node: n.name, follows: n.follows, primary: p };
+  if (n.reason) return { kind: 'waiting', node: n.name, reason: n.reason, upstream: n.upstream };
+  if (n.receiver === 'streaming') return { kind: 'ended-timeline', node: n.name, upstream: n.upstream, primary: p };
+  return { kind: 'receiver', node: n.name, receiver: n.receiver, upstream: n.upstream };
 }
 
-function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null, fmt: Fmt): Verdict {
+function belowPlan(history: History, plan: ClusterPlan, o: Open, to: Micros | null, until: Micros, during: readonly ClusterStateSample[], next: ClusterStateSample | null): Verdict {
   const cluster = plan.cluster;
   const steps: CauseStep[] = [];
-  steps.push({
-    text: `${cluster} was built with ${plan.standbys} standby${plan.standbys === 1 ? '' : 's'} following the primary${plan.synchronous > 0 ? `, ${plan.synchronous} of them synchronous (${plan.synchronousSource ? synchronousSourceText(plan.synchronousSource) : 'null'})` : ''}.`,
-    log: [],
-  });
+  steps.push(step({ kind: 'planned-redundancy', cluster, standbys: plan.standbys, synchronous: plan.synchronous, source: plan.synchronousSource }));
+  const seen = (r: ReturnType<typeof redundancy>): Redundancy => ({ following: r.following, primary: r.primary, synchronous: plan.synchronous > 0 ? r.synchronous : null });
   const first = redundancy(o.first);
   const worst = during.map(redundancy).reduce((a, b) => (b.following < a.following || (b.following === a.following && b.synchronous < a.synchronous) ? b : a), first);
   const missing = o.first.nodes.filter((n) => n.follows !== first.primary && n.name !== first.primary).map((n) => notFollowing(n, first.primary));
-  steps.push({
-    text: `At ${fmt(o.from)} ${first.following} standby${first.following === 1 ? '' : 's'} followed ${first.primary}${plan.synchronous > 0 ? ` (${first.synchronous} synchronous)` : ''}: ${missing.join('; ') || 'too few synchronous standbys stream'}.`,
-    log: [],
-  });
-  if (worst !== first) steps.push({ text: `At worst ${worst.following} standby${worst.following === 1 ? '' : 's'} followed ${worst.primary}${plan.synchronous > 0 ? ` (${worst.synchronous} synchronous)` : ''}.`, log: [] });
-  steps.push(...rebuildSteps(history, cluster, null, o.from, until, fmt));
+  steps.push(step({ kind: 'redundancy-at', at: o.from, redundancy: seen(first), missing }));
+  if (worst !== first) steps.push(step({ kind: 'redundancy-worst', redundancy: seen(worst) }));
+  steps.push(...rebuildSteps(history, cluster, null, o.from, until));
   if (to !== null) {
-    const r = next ? redundancy(next) : null;
     const none = next && !next.nodes.some((n) => n.run === 'running' && n.role === 'primary');
-    steps.push(ending(to, fmt, none ? 'no node was a running primary any more (see no-primary)' : `${r?.following ?? 0} standby${r?.following === 1 ? '' : 's'} follow${r?.following === 1 ? 's' : ''} ${r?.primary}${plan.synchronous > 0 ? ` (${r?.synchronous ?? 0} synchronous)` : ''}`));
+    const r = next ? redundancy(next) : { following: 0, synchronous: 0, primary: null };
+    steps.push(ending(to, none ? { kind: 'no-primary-any-more' } : { kind: 'redundancy', redundancy: seen(r) }));
   } else {
     const last = during.at(-1) ?? o.first;
     const r = redundancy(last);
     const gaps = last.nodes.filter((n) => n.follows !== r.primary && n.name !== r.primary).map((n) => notFollowing(n, r.primary));
-    steps.push({ text: `It still holds at the end of the run: ${r.following} standby${r.following === 1 ? '' : 's'} follow${r.following === 1 ? 's' : ''} ${r.primary}${plan.synchronous > 0 ? ` (${r.synchronous} synchronous)` : ''}${gaps.length ? `; ${gaps.join('; ')}` : ''}.`, log: [] });
+    steps.push(step({ kind: 'redundancy-at-end', redundancy: seen(r), gaps }));
   }
   return { kind: 'redundancy-below-plan', cluster, node: null, from: o.from, to, cause: steps };
 }

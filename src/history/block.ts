@@ -3,6 +3,8 @@
  * the back-pressure chain behind each, data lost by a failover, and time series (latency, buffer fill) for
  * charts. Part of the run's History: recorded by models, read by run.ts and the report only.
  */
+import type { CopiesWhy, FenceReason } from './facts/chains.ts';
+import type { BlockLossStep } from './facts/block-why.ts';
 import type { Micros } from '../engine/time.ts';
 import { factKey } from './facts/index.ts';
 import type { StallStepFact } from './facts/stall.ts';
@@ -45,7 +47,8 @@ export interface BlockLossRecord {
   /** Offsets in the device's acknowledged write stream (bytes). */
   readonly fromPos: number;
   readonly toPos: number;
-  readonly chain: readonly string[];
+  /** Why they are lost, root first (words: report/facts/templates/block-why.ts). */
+  readonly chain: readonly BlockLossStep[];
 }
 
 /**
@@ -61,8 +64,8 @@ export interface BlockCopiesSample {
   /** Of `down`, the hosts only powered off (fenced): their disks keep the data and come back with them. */
   readonly off?: readonly string[];
   readonly superseded: boolean;
-  /** Why the last change happened (a fact for the cause chain). */
-  readonly why: string;
+  /** Where the newest data is now: each host's copy, or an older copy made primary (words: report/facts/templates/chains.ts). */
+  readonly why: CopiesWhy;
 }
 
 /** A node powered off by a STONITH device (models/block/pacemaker): who, when, why, and when it ran again. */
@@ -80,7 +83,7 @@ export interface BlockFenceRecord {
   readonly delay: Micros;
   /** Powered off. */
   readonly at: Micros;
-  readonly reason: string;
+  readonly reason: FenceReason;
   /** Running its cluster stack again (null: not by the end). */
   backAt: Micros | null;
 }
@@ -142,7 +145,7 @@ export class BlockHistory {
   }
 
   fence(f: BlockFenceRecord): void {
-    this.mix(`bfence|${f.node}|${f.by}|${f.device}|${f.at}|${f.reason}`);
+    this.mix(`bfence|${f.node}|${f.by}|${f.device}|${f.at}|${JSON.stringify(f.reason)}`);
     this.fences.push(f);
   }
 

@@ -8,10 +8,11 @@
 import { DateTime } from 'luxon';
 import { renderChartSvg } from '../report/chart.ts';
 import { escapeXml as esc } from '../report/escape.ts';
-import { count, duration } from '../report/format.ts';
+import { duration } from '../report/format.ts';
 import { ReportClock } from '../report/time.ts';
 import type { RunResult } from '../run.ts';
 import type { CompareRow } from './compare.ts';
+import { lostColumn } from './outcome.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -42,14 +43,15 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
   const title = files === 1 ? `${runs[0]?.row.scenario ?? ''}: ${runs.length} runs compared` : `${runs.length} runs of ${files} files compared`;
   out.push(`<title>${esc(`replsim: ${title}`)}</title>`, `<style>${CSS}</style>`, '</head>', '<body><main>');
   out.push(`<h1>${esc(title)}</h1>`);
-  out.push('<table><thead><tr><th>run</th><th>verdicts</th><th>commits lost</th><th>stalls</th><th>outages</th><th>requests</th><th>first warning</th><th>expectations</th></tr></thead><tbody>');
+  const lostCol = lostColumn(runs.map((x) => x.row));
+  out.push(`<table><thead><tr><th>run</th><th>verdicts</th><th>${esc(lostCol.head)}</th><th>stalls</th><th>outages</th><th>requests</th><th>first warning</th><th>expectations</th></tr></thead><tbody>`);
   for (const { row } of runs) {
     const clock = new ReportClock(row);
     const at = (iso: string) => clock.short(iso);
     const cells = [
       `<b>${esc(label(row))}</b>${row.description ? `<br/><span class="muted">${esc(row.description)}</span>` : ''}`,
       row.verdicts.length ? [...new Set(row.verdicts.map((v) => v.kind))].map((k) => `<span class="nw">${esc(k)}</span>`).join('<br/>') : '-',
-      row.dataLoss.length ? `<span class="bad">${esc(`${count(row.lostCommits)}${row.lossWindow ? ` (${at(row.lossWindow.from)} to ${at(row.lossWindow.to)})` : ''}`)}</span>` : '<span class="good">none</span>',
+      row.dataLoss.length ? `<span class="bad">${esc(`${lostCol.cell(row)}${row.lossWindow ? ` (${at(row.lossWindow.from)} to ${at(row.lossWindow.to)})` : ''}`)}</span>` : '<span class="good">none</span>',
       esc(row.stallCount ? `${row.stallCount}: ${duration(row.stallSeconds)}, longest ${duration(row.longestStallSeconds)}` : 'none'),
       esc(row.outageCount ? `${row.outageCount}: ${duration(row.outageSeconds)}` : 'none'),
       requestsCell(row.requests),

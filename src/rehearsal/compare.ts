@@ -4,12 +4,12 @@
  * expectations. Rows for machines (`{"rows": [...]}`) and a table for people that fits the terminal.
  */
 import type { RunLimits } from '../engine/simulation.ts';
-import { count, counted, duration } from '../report/format.ts';
+import { counted, duration } from '../report/format.ts';
 import { printable } from '../report/escape.ts';
 import { ReportClock } from '../report/time.ts';
 import { listVariants, loadScenarioText } from '../scenario/load.ts';
 import { runScenario, type RunResult } from '../run.ts';
-import { outcomeOf, type Outcome } from './outcome.ts';
+import { lostColumn, outcomeOf, type Outcome } from './outcome.ts';
 import { renderTable } from './table.ts';
 import { wrap } from '../report/wrap.ts';
 
@@ -107,11 +107,12 @@ export function renderComparison(rows: readonly CompareRow[], width = 100): stri
   if (files === 1 && rows[0]) out.push(printable(`replsim compare: ${rows[0].scenario} (${rows[0].file}), ${counted(rows.length, 'run')}`));
   else out.push(`replsim compare: ${counted(rows.length, 'run')} of ${counted(files, 'file')}`);
   out.push('');
+  const lostCol = lostColumn(rows);
   const body = rows.map((r) => {
     const clock = new ReportClock(r);
     const at = (iso: string) => clock.short(iso);
     const verdicts = r.verdicts.length === 0 ? '-' : [...new Set(r.verdicts.map((v) => v.kind))].join('\n');
-    const lost = r.lostCommits === 0 && r.dataLoss.length === 0 ? 'none' : `${count(r.lostCommits)}${r.lossWindow ? `\n${at(r.lossWindow.from)} to\n${at(r.lossWindow.to)}` : ''}`;
+    const lost = `${lostCol.cell(r)}${r.lossWindow ? `\n${at(r.lossWindow.from)} to\n${at(r.lossWindow.to)}` : ''}`;
     const stalls = r.stallCount === 0 ? 'none' : `${r.stallCount}: ${duration(r.stallSeconds)}${r.stallCount > 1 ? `\nlongest ${duration(r.longestStallSeconds)}` : ''}`;
     const outages = r.outageCount === 0 ? 'none' : `${r.outageCount}: ${duration(r.outageSeconds)}`;
     const warning = r.firstWarning ? at(r.firstWarning.at) : '-';
@@ -121,7 +122,7 @@ export function renderComparison(rows: readonly CompareRow[], width = 100): stri
   });
   out.push(
     ...renderTable(
-      [{ head: 'run', min: 12 }, { head: 'verdicts' }, { head: 'commits lost', min: 10 }, { head: 'stalls' }, { head: 'outages' }, { head: 'first warning', min: 10 }, { head: 'expect' }],
+      [{ head: 'run', min: 12 }, { head: 'verdicts' }, { head: lostCol.head, min: 10 }, { head: 'stalls' }, { head: 'outages' }, { head: 'first warning', min: 10 }, { head: 'expect' }],
       body,
       width,
     ),

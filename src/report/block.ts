@@ -7,7 +7,11 @@ import type { History } from '../history/history.ts';
 import { formatLsn } from '../scenario/units.ts';
 import type { Clock } from './time.ts';
 import type { DataLossJson, SeriesJson, StallJson } from './types.ts';
-import { factJson, factText } from './facts/index.ts';
+import { factJson, factText, tokenText } from './facts/index.ts';
+import { connReason } from './facts/templates/block-why.ts';
+import { stepJson } from './steps.ts';
+import type { BlockDeviceState } from '../models/block/world.ts';
+import type { DeviceJson } from './types.ts';
 
 export function blockStalls(history: History, clock: Clock, end: Micros): StallJson[] {
   return history.block.stalls.map((s) => {
@@ -45,10 +49,15 @@ export function blockLosses(history: History, clock: Clock): DataLossJson[] {
     toLsn: formatLsn(Math.round(l.toPos)),
     recoverableByPitr: false,
     pitr: 'a replicated block device has no archive to replay',
-    cause: l.chain.map((text) => ({ text, log: [] })),
+    cause: l.chain.map((fact) => stepJson({ fact, log: [] }, clock)),
   }));
 }
 
 export function blockSeries(history: History, clock: Clock): SeriesJson[] {
   return [...history.block.series.entries()].map(([name, points]) => ({ name, points: points.map((p) => [clock.iso(p.at), p.value] as const) }));
+}
+
+/** A device at the end (`drbdadm status`): why a StandAlone or Connecting one is so, worded, and as data. */
+export function deviceJson(d: BlockDeviceState): DeviceJson {
+  return { ...d, reason: d.reason !== null ? tokenText(connReason(d.reason)) : null, ...(d.reason !== null ? { reasonFact: d.reason } : {}) };
 }

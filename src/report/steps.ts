@@ -5,6 +5,5 @@ import type { Clock } from './time.ts';
 import type { CauseStepJson } from './types.ts';
 
 export function stepJson(s: CauseStep, clock: Clock): CauseStepJson {
-  if (!('fact' in s)) return { text: s.text, log: s.log };
   return { text: factText(s.fact, (t) => clock.short(t)), fact: factJson(s.fact, (t) => clock.iso(t)), log: s.log };
 }

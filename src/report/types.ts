@@ -80,8 +80,10 @@ export interface DeviceJson {
   readonly secondary: string | null;
   /** The connection state (drbdadm cstate): Connected, SyncSource, Ahead, Connecting, StandAlone... */
   readonly connection: string;
-  /** Why a StandAlone or Connecting resource is so, in the model's words. */
+  /** Why a StandAlone or Connecting resource is so, in words. */
   readonly reason: string | null;
+  /** The same as data (history/facts/block-why.ts ConnReason). */
+  readonly reasonFact?: { readonly kind: string } & Readonly<Record<string, unknown>>;
   /** The peer's disk state (UpToDate, Inconsistent, Outdated, Failed). */
   readonly peerDisk: string;
   /** Bytes marked out of sync in the bitmap. */

@@ -12,7 +12,7 @@ import type { Clock } from './time.ts';
 import type { DecisionJson, RecoveryJson, Report, VerdictJson } from './types.ts';
 
 export function verdictReport(history: History, clock: Clock, end: Micros): { verdicts: VerdictJson[]; recovery: RecoveryJson[]; decisions: DecisionJson[] } {
-  const { verdicts, recovery } = judge(history, end, (t) => clock.short(t));
+  const { verdicts, recovery } = judge(history, end);
   return {
     verdicts: verdicts.map((v) => ({
       kind: v.kind,

@@ -118,6 +118,23 @@ describe('verdicts (checkers/verdicts.ts)', () => {
     expect([red.from, red.to]).toEqual([iso(60), iso(120)]);
   });
 
+  it('every step of a verdict\'s cause chain is a fact: the data (nodes, times, counts, reasons) beside the sentence the report words from it', () => {
+    const r = run([action(s(60), { kind: 'partition', target: { kind: 'node', node: 'p' } }, 'faults')], { manager: true });
+    const sb = r.verdicts.find((v) => v.kind === 'split-brain')!;
+    expect(sb.cause.every((c) => c.fact !== undefined)).toBe(true);
+    expect(sb.cause.map((c) => c.fact!.kind)).toEqual(['became-primary', 'fault-before', 'became-primary', 'primaries-kept-running', 'split-sides', 'split-conclusion', 'verdict-holds']);
+    // The sides as data, times in the report's clock (JSON) and the counts as numbers; the sentence from them.
+    const sides = sb.cause.find((c) => c.fact!.kind === 'split-sides')!;
+    expect(sides.fact).toMatchObject({ fromAt: iso(80), toAt: null, sides: [{ node: 'p', commits: 0 }, { node: 's1' }] });
+    expect(sides.text).toMatch(/^From 14:01:20 to the end: p \(timeline 1\) acknowledged 0 commits, s1 \(timeline 2\) acknowledged [\d,]+ commits\.$/);
+    expect(sb.cause[0]!.fact).toEqual({ kind: 'became-primary', how: { kind: 'since-start', node: 'p' } });
+    // A broken standby: the walreceiver's wait reason and what rebuilds it are data, worded by the report.
+    const broken = run([action(s(60), { kind: 'stop', node: 's2' }), action(s(1000), { kind: 'start', node: 's2' })], { end: 1800 }).verdicts.find((v) => v.kind === 'standby-broken')!;
+    expect(broken.cause.map((c) => c.fact!.kind)).toContain('standby-cannot-follow');
+    expect(broken.cause.find((c) => c.fact!.kind === 'standby-cannot-follow')!.fact).toMatchObject({ node: 's2', upstream: 'p', reason: 'wal-removed', at: iso(1000) });
+    expect(broken.cause.find((c) => c.fact!.kind === 'what-rebuilds')!.fact).toEqual({ kind: 'what-rebuilds', ways: [{ kind: 'reason', reason: 'wal-removed', walArchive: true }] });
+  });
+
   it('the text report opens with the verdicts, before what happened', () => {
     const r = run([action(s(60), { kind: 'crash', node: 'p' }, 'faults')], { manager: true });
     const text = renderText(r);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { comparedRuns, comparisonJson, renderComparison, runComparison } from '../../src/rehearsal/compare.ts';
 import { renderComparisonHtml } from '../../src/rehearsal/compare-html.ts';
+import { lostColumn } from '../../src/rehearsal/outcome.ts';
+import type { DataLossJson } from '../../src/report/types.ts';
 import { renderVariants, variantBanner } from '../../src/rehearsal/variants.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
 
@@ -9,6 +11,24 @@ const mackerel = { file: 'scenarios/mackerel-2017.yaml', text: readFileSync('sce
 const walKeep = { file: 'scenarios/wal-keep-size.yaml', text: readFileSync('scenarios/wal-keep-size.yaml', 'utf8') };
 
 describe('compare', () => {
+  it('the loss column names its unit: commits for clusters, writes for block devices, each row\'s own when they are mixed (audit S16)', () => {
+    const pacemaker = { file: 'scenarios/pacemaker-network-freeze.yaml', text: readFileSync('scenarios/pacemaker-network-freeze.yaml', 'utf8') };
+    const rows = runComparison(comparedRuns([pacemaker], ['dont-care'])).map((r) => r.row);
+    const lossy = rows.find((r) => r.variant === 'dont-care')!;
+    // The JSON keeps lostCommits (every lost unit); the block device's writes are told apart.
+    expect(lossy.lostCommits).toBeGreaterThan(1000);
+    expect(lossy.lostBlockWrites).toBe(lossy.lostCommits);
+    const text = renderComparison(rows, 100);
+    expect(text).toMatch(/^run +verdicts +writes lost +stalls/m);
+    expect(text).not.toContain('commits lost');
+    expect(renderComparisonHtml(runComparison(comparedRuns([pacemaker], ['dont-care'])))).toContain('<th>writes lost</th>');
+    const col = lostColumn([lossy, { dataLoss: [{} as DataLossJson], lostCommits: 717_000, lostBlockWrites: 0 }]);
+    expect(col.head).toBe('lost');
+    expect(col.cell(lossy)).toBe(`${lossy.lostCommits.toLocaleString('en-US')} writes`);
+    expect(col.cell({ dataLoss: [{} as DataLossJson], lostCommits: 717_000, lostBlockWrites: 0 })).toBe('717,000 commits');
+    expect(lostColumn([{ dataLoss: [], lostCommits: 0, lostBlockWrites: 0 }]).head).toBe('commits lost');
+  });
+
   it('runs the baseline and every variant, or those named, of each file', () => {
     expect(comparedRuns([mackerel], []).map((r) => r.variant)).toEqual([null, 'latest-timeline', 'lag-only']);
     expect(comparedRuns([mackerel], ['lag-only']).map((r) => r.variant)).toEqual([null, 'lag-only']);

@@ -51,7 +51,8 @@ describe('renderHtml', () => {
     const verdicts = all(doc, (e) => e.attrs.class?.startsWith('verdict ') === true).map(textOf);
     expect(verdicts[0]).toContain('717,000 acknowledged commits lost');
     expect(verdicts.some((v) => v.includes('Survivor') && v.includes('db002'))).toBe(true);
-    expect(text).toContain("recovery_target_timeline = 'current' (the 9.3 default)");
+    // The chain's steps are facts with markup: the setting is code (textOf drops text after a child element).
+    expect(html).toContain('<code>recovery_target_timeline = &#39;current&#39;</code> (the 9.3 default)');
     expect(all(doc, (e) => e.name === 'pre').map(textOf)).toContain('walreceiver LOG:  replication terminated by primary server\n  DETAIL:  End of WAL reached on timeline 15 at 0/2EF20000.');
     // The timeline-branch diagram: timelines 15, 16, 17 as branches; 16 and 17 fork from 15 at the switchpoint.
     const branches = all(doc, (e) => e.attrs.class === 'branches')[0]!;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { managerProse } from '../support/manager-prose.ts';
-import { causesWithoutData, factProse } from '../support/fact-prose.ts';
+import { causesWithoutData, factProse, stepsWithoutData } from '../support/fact-prose.ts';
 
 const dir = 'scenarios';
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -36,6 +36,7 @@ describe('shipped scenarios', () => {
         // No sentence hides in a fact either, and every outage's and stall's cause is data (issue 14).
         expect(factProse(first)).toEqual([]);
         expect(causesWithoutData(first)).toEqual([]);
+        expect(stepsWithoutData(first)).toEqual([]);
       });
     }
   }

@@ -11,11 +11,8 @@ import type { Report } from '../../src/report/types.ts';
  */
 const QUOTES = new Set(['rule', 'name', 'statement', 'label', 'who', 'holder', 'message', 'historyReason', 'recovery-target-reached.reason']);
 
-/**
- * Model prose not yet turned into data (left for a later change, so that a new one still fails): why a DRBD
- * connection went down (models/block/world.ts disconnect).
- */
-const KNOWN = new Set(['block-disconnected.reason']);
+/** Model prose not yet turned into data (left for a later change, so that a new one still fails): none now. */
+const KNOWN = new Set<string>([]);
 
 export function factProse(r: Report): string[] {
   const out: string[] = [];
@@ -31,8 +28,25 @@ export function factProse(r: Report): string[] {
   for (const e of r.events) walk(e.fact, '', '');
   for (const d of r.decisions) walk([d.facts, d.byFact], '', '');
   for (const x of [...r.outages, ...r.stalls]) walk([x.causeFact, x.chain?.map((s) => s.fact)], '', '');
-  for (const x of [...r.dataLoss, ...r.verdicts]) walk(x.cause.map((s) => s.fact), '', '');
+  for (const x of [...r.dataLoss, ...r.verdicts, ...r.xid]) walk(x.cause.map((s) => s.fact), '', '');
+  for (const w of r.locks?.waits ?? []) walk(w.chain.map((s) => s.fact), '', '');
+  for (const d of r.devices ?? []) walk(d.reasonFact, '', '');
   return out;
+}
+
+/**
+ * Cause-chain steps that are only a sentence (no `fact`): every checker's step is data (data loss, verdicts,
+ * transaction IDs, lock queues, block losses and stalls), worded by the report.
+ */
+export function stepsWithoutData(r: Report): string[] {
+  const chains = [
+    ...r.dataLoss.map((x) => x.cause),
+    ...r.verdicts.map((x) => x.cause),
+    ...r.xid.map((x) => x.cause),
+    ...(r.locks?.waits ?? []).map((w) => w.chain),
+    ...[...r.outages, ...r.stalls].map((x) => x.chain ?? []),
+  ];
+  return chains.flat().filter((s) => s.fact === undefined).map((s) => s.text);
 }
 
 /** Outages and stalls whose cause is not data: a write-status interval without `causeFact`, a block stall step without `fact`. */

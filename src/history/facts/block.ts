@@ -5,6 +5,7 @@
  */
 import type { StallBottleneck } from '../block.ts';
 import type { StallStepFact } from './stall.ts';
+import type { ConnReason, SbRule } from './block-why.ts';
 
 /** What a plan or fault step asks of the block world. */
 export type BlockStepFact =
@@ -38,15 +39,15 @@ export type BlockFact =
   | { readonly kind: 'resync-starts'; readonly resource: string; readonly bytes: number; readonly peer: string | null }
   | { readonly kind: 'connected-in-sync'; readonly resource: string }
   /** `reason` says why (the model's words); `retry`: DRBD keeps trying every connect-int. */
-  | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: string; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null }
+  | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: ConnReason; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null }
   /** drbd_nl.c drbd_fence_peer: the fence-peer handler is called (resource-and-stonith also suspends I/O). */
   | { readonly kind: 'fencing'; readonly resource: string; readonly policy: 'resource-and-stonith' | 'resource-only' }
   | { readonly kind: 'fence-peer-returned'; readonly resource: string; readonly after: number; readonly peer: string | null; readonly resumed: boolean }
   | { readonly kind: 'peer-answers'; readonly resource: string }
   | { readonly kind: 'split-brain'; readonly resource: string; readonly primaries: number; readonly newer: { readonly host: string; readonly changes: number }; readonly older: { readonly host: string; readonly changes: number } }
   /** drbd_receiver.c drbd_asb_recover_0p: the after-sb policy and why it chose its victim (`policy`). */
-  | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly policy: string; readonly rule: 'drbd_receiver.c:drbd_asb_recover_0p'; readonly victim: string; readonly changes: number }
-  | { readonly kind: 'split-brain-unresolved'; readonly resource: string; readonly why: string }
+  | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly policy: SbRule; readonly rule: 'drbd_receiver.c:drbd_asb_recover_0p'; readonly victim: string; readonly changes: number }
+  | { readonly kind: 'split-brain-unresolved'; readonly resource: string; readonly why: SbRule; readonly writerVictim: boolean }
   /** on-io-error detach: the disk of the primary (`primary` null) or of the peer failed. */
   | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null }
   | { readonly kind: 'cannot-become-primary'; readonly resource: string; readonly host: string; readonly primary: string | null }

@@ -24,6 +24,9 @@ import type { VacuumFact } from './vacuum.ts';
 import type { WriteCauseFact } from './writes.ts';
 import type { StallStepFact } from './stall.ts';
 import type { StepFact } from './steps.ts';
+import type { VerdictStepFact } from './verdicts.ts';
+import type { BlockChainFact, LockChainFact, XidChainFact } from './chains.ts';
+import type { BlockLossStep } from './block-why.ts';
 
 export type { BlockFact } from './block.ts';
 export type { PacemakerFact } from './pacemaker.ts';
@@ -39,6 +42,9 @@ export type { VacuumFact } from './vacuum.ts';
 export type { WriteCauseFact } from './writes.ts';
 export type { StallStepFact } from './stall.ts';
 export type { StepFact } from './steps.ts';
+export type { VerdictStepFact } from './verdicts.ts';
+export type { BlockChainFact, LockChainFact, XidChainFact } from './chains.ts';
+export type { BlockLossStep, ConnReason, SbRule } from './block-why.ts';
 
 /**
  * The real source a fact's behaviour follows, as `file.c:function` (e.g. 'varsup.c:GetNewTransactionId'),
@@ -65,7 +71,7 @@ export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | Storag
   // the steps of a block write stall's back-pressure path
   | StallStepFact
   // the steps of the checkers' cause chains
-  | StepFact;
+  | StepFact | VerdictStepFact | BlockChainFact | XidChainFact | LockChainFact | BlockLossStep;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
 

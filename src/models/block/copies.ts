@@ -7,7 +7,7 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { BlockCopiesSample } from '../../history/block.ts';
-import { mib } from './explain.ts';
+import type { BlockCopy } from '../../history/facts/chains.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES } from './state.ts';
 
@@ -38,13 +38,13 @@ export function holders(r: BlockResource, f: Failures): string[] {
 }
 
 /** One host's copy, as a fact for the cause chain. */
-function describe(r: BlockResource, host: string, f: Failures): string {
+function describe(r: BlockResource, host: string, f: Failures): BlockCopy {
   const primary = host === r.primaryHost;
   const disk = primary ? r.primaryDisk : r.secondaryDisk;
-  const down = f.poweredOff?.has(host) ? ', the host is powered off' : f.failedHosts.has(host) ? ', the host is lost' : disk !== null && f.failedDisks.has(disk) ? `, its disk ${disk} has failed` : '';
+  const down: BlockCopy['down'] = f.poweredOff?.has(host) ? { kind: 'powered-off' } : f.failedHosts.has(host) ? { kind: 'host-lost' } : disk !== null && f.failedDisks.has(disk) ? { kind: 'disk-failed', disk } : null;
   const lacks = primary ? 0 : peerLacks(r);
-  const state = primary ? 'UpToDate (primary)' : lacks > 0 && r.peerDisk === 'UpToDate' ? `UpToDate as of what it received, without the last ${mib(lacks)} ${r.primaryHost} acknowledged` : r.peerDisk;
-  return `${host}: ${state}${down}`;
+  const state: BlockCopy['state'] = primary ? { kind: 'primary' } : lacks > 0 && r.peerDisk === 'UpToDate' ? { kind: 'lacks', bytes: lacks, primary: r.primaryHost } : { kind: 'peer', disk: r.peerDisk };
+  return { host, state, down };
 }
 
 export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCopiesSample {
@@ -53,10 +53,7 @@ export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCo
   const down = hs.filter((h) => f.failedHosts.has(h));
   const off = down.filter((h) => f.poweredOff?.has(h) ?? false);
   const hosts = [r.primaryHost, ...(r.secondaryHost !== null && r.secondaryHost !== r.primaryHost ? [r.secondaryHost] : [])];
-  const facts = hosts.map((h) => describe(r, h, f));
-  const why = r.superseded
-    ? `${r.primaryHost} was made primary without the writes only ${r.superseded.join(' and ')} held`
-    : facts.join('; ');
+  const why: BlockCopiesSample['why'] = r.superseded ? { kind: 'superseded', primary: r.primaryHost, holders: [...r.superseded] } : { kind: 'copies', copies: hosts.map((h) => describe(r, h, f)) };
   return { at, resource: r.name, running, down, ...(off.length > 0 ? { off } : {}), superseded: r.superseded !== null, why };
 }
 

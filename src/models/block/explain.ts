@@ -39,21 +39,6 @@ export interface WorkloadView {
   readonly queueDepth: number;
 }
 
-export const mb = (bps: number): string => `${(bps / 1e6).toFixed(bps < 1e7 ? 2 : 1)} MB/s`;
-export const ms = (s: number): string => (s >= 10 ? `${s.toFixed(0)} s` : s >= 1 ? `${s.toFixed(1)} s` : `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms`);
-export const pct = (f: number): string => `${Math.round(f * 100)}%`;
-/** A duration in seconds, in s, min or h. */
-export function human(s: number): string {
-  if (s < 120) return `${s.toFixed(1)} s`;
-  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-}
-export function mib(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
-  if (bytes >= 1 << 20) return `${+(bytes / (1 << 20)).toFixed(1)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
-}
-
 /**
  * Who uses a disk's time and how much ("background initialisation 30%, backup 40%, application I/O 25%"), largest
  * first: shares as the queue applied them (their total capped: queue.ts MAX_SHARE), and the streams' time within

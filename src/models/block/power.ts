@@ -51,7 +51,7 @@ export function hostBack(w: BlockWorld, host: string): void {
     // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
     // connects at its next connect-int attempt.
     const waiting = r.conn.kind === 'Connecting';
-    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: `${host} came back` };
+    if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: { kind: 'host-back', host } };
     if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
     w.touched.add(r.name);
   }
@@ -72,7 +72,7 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
   }
   w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause });
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
-    r.conn = { kind: 'Connecting', since: now, reason: 'promoted again' };
+    r.conn = { kind: 'Connecting', since: now, reason: { kind: 'promoted-again' } };
     if (w.peerListens(r)) w.scheduleAttempt(r, now);
   }
   w.touched.add(r.name);

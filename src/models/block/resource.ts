@@ -6,6 +6,7 @@
  *
  * Rules: ../shared/domain/drbd-tcp-disk.md §9 (rule numbers below) and the sections cited.
  */
+import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
@@ -32,9 +33,9 @@ export const REMOTE_WRITE_WINDOW = 16 << 20;
  * "Ahead with a resync running" cannot be written.
  */
 export type ConnState =
-  | { readonly kind: 'StandAlone'; readonly since: Micros; readonly reason: string }
+  | { readonly kind: 'StandAlone'; readonly since: Micros; readonly reason: ConnReason }
   /** Lost the peer by a network failure: tries to connect every connect-int (8.4's WFConnection). */
-  | { readonly kind: 'Connecting'; readonly since: Micros; readonly reason: string }
+  | { readonly kind: 'Connecting'; readonly since: Micros; readonly reason: ConnReason }
   | { readonly kind: 'Connected'; readonly since: Micros }
   | { readonly kind: 'SyncSource'; readonly since: Micros; readonly full: boolean; readonly startDirty: number }
   | { readonly kind: 'Ahead'; readonly since: Micros; readonly resyncAt: Micros | null };
@@ -176,7 +177,7 @@ export class BlockResource {
   /** No running disk held the newest data any more (recorded once). */
   everyCopyLost = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
-  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
+  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
 
   constructor(spec: BlockResourceSpec, t: Micros) {
     this.spec = spec;
@@ -199,7 +200,7 @@ export class BlockResource {
       this.peerDisk = 'UpToDate';
       this.neverSynced = false;
     } else {
-      this.conn = { kind: 'StandAlone', since: t, reason: 'not connected yet' };
+      this.conn = { kind: 'StandAlone', since: t, reason: { kind: 'not-connected-yet' } };
       this.peerDisk = 'Inconsistent';
       this.neverSynced = true;
     }

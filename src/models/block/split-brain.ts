@@ -7,6 +7,8 @@
  * decision (the connection is dropped: both StandAlone, "Split-Brain detected but unresolved").
  */
 
+import type { Sb0Rule, SbRule } from '../../history/facts/block-why.ts';
+
 export type AfterSb0pri = 'disconnect' | 'discard-younger-primary' | 'discard-older-primary' | 'discard-zero-changes' | 'discard-least-changes';
 export type AfterSb1pri = 'disconnect' | 'consensus' | 'discard-secondary' | 'call-pri-lost-after-sb' | 'violently-as0p';
 export type AfterSb2pri = 'disconnect' | 'call-pri-lost-after-sb' | 'violently-as0p';
@@ -31,33 +33,35 @@ export interface SbPolicies {
   readonly afterSb2pri: AfterSb2pri;
 }
 
-/** Whose changes are discarded, or null: the connection is dropped. */
-export type SbOutcome = { readonly victim: string; readonly rule: string } | { readonly victim: null; readonly rule: string };
+/** Whose changes are discarded, or null: the connection is dropped; `rule`: which rule decided (worded by the report). */
+export type SbOutcome = { readonly victim: string | null; readonly rule: SbRule };
+type Sb0Outcome = { readonly victim: string | null; readonly rule: Sb0Rule };
 
 /**
  * The 0pri rules on (a, b); ties the kernel breaks by its RESOLVE_CONFLICTS flag (set on one node of the
  * pair by the handshake) are broken here by host name, as deterministically.
  */
-function recover0p(p: AfterSb0pri, a: SplitSide, b: SplitSide): SbOutcome {
-  const tie = (why: string): SbOutcome => ({ victim: [a.host, b.host].sort()[1]!, rule: `${why}; a tie, broken as the handshake's resolve-conflicts flag would (here: by name)` });
-  if (p === 'disconnect') return { victim: null, rule: 'after-sb-0pri disconnect' };
+function recover0p(p: AfterSb0pri, a: SplitSide, b: SplitSide): Sb0Outcome {
+  const tie = (why: 'neither-changed' | 'equal-changes'): Sb0Outcome => ({ victim: [a.host, b.host].sort()[1]!, rule: { kind: 'tie', policy: p, why } });
+  if (p === 'disconnect') return { victim: null, rule: { kind: 'disconnect' } };
   if (p === 'discard-younger-primary' || p === 'discard-older-primary') {
     // The younger primary became Primary after the split: it was not Primary when they lost each other.
     if (a.primaryAtSplit !== b.primaryAtSplit) {
       const younger = a.primaryAtSplit ? b : a;
       const older = a.primaryAtSplit ? a : b;
-      return p === 'discard-younger-primary' ? { victim: younger.host, rule: `${p}: ${younger.host} became Primary after the split` } : { victim: older.host, rule: `${p}: ${older.host} was Primary before the split` };
+      const victim = p === 'discard-younger-primary' ? younger.host : older.host;
+      return { victim, rule: { kind: 'primary-age', policy: p, host: victim } };
     }
   }
   if (p !== 'discard-least-changes') {
-    if (a.changes === 0 && b.changes === 0) return tie(`${p}: neither changed anything`);
-    if (a.changes === 0) return { victim: a.host, rule: `${p}: ${a.host} changed nothing` };
-    if (b.changes === 0) return { victim: b.host, rule: `${p}: ${b.host} changed nothing` };
-    if (p === 'discard-zero-changes') return { victim: null, rule: 'after-sb-0pri discard-zero-changes: both changed data' };
+    if (a.changes === 0 && b.changes === 0) return tie('neither-changed');
+    if (a.changes === 0) return { victim: a.host, rule: { kind: 'changed-nothing', policy: p, host: a.host } };
+    if (b.changes === 0) return { victim: b.host, rule: { kind: 'changed-nothing', policy: p, host: b.host } };
+    if (p === 'discard-zero-changes') return { victim: null, rule: { kind: 'both-changed' } };
   }
-  if (a.changes < b.changes) return { victim: a.host, rule: `discard-least-changes: ${a.host} changed less` };
-  if (b.changes < a.changes) return { victim: b.host, rule: `discard-least-changes: ${b.host} changed less` };
-  return tie('discard-least-changes: equal changes');
+  if (a.changes < b.changes) return { victim: a.host, rule: { kind: 'changed-less', host: a.host } };
+  if (b.changes < a.changes) return { victim: b.host, rule: { kind: 'changed-less', host: b.host } };
+  return tie('equal-changes');
 }
 
 /**
@@ -67,24 +71,27 @@ function recover0p(p: AfterSb0pri, a: SplitSide, b: SplitSide): SbOutcome {
  */
 export function recoverSplitBrain(pol: SbPolicies, a: SplitSide, b: SplitSide, canDemote: (host: string) => boolean): SbOutcome & { readonly priLost?: string } {
   const primaries = [a, b].filter((s) => s.primary);
-  if (primaries.length === 0) return recover0p(pol.afterSb0pri, a, b);
+  if (primaries.length === 0) {
+    const zero = recover0p(pol.afterSb0pri, a, b);
+    return { victim: zero.victim, rule: { kind: '0pri', rule: zero.rule } };
+  }
   const p = primaries.length === 1 ? pol.afterSb1pri : pol.afterSb2pri;
-  const label = `after-sb-${primaries.length}pri ${p}`;
-  if (p === 'disconnect') return { victim: null, rule: label };
+  const rule = (how: Extract<SbRule, { kind: 'npri' }>['how']): SbRule => ({ kind: 'npri', primaries: primaries.length === 1 ? 1 : 2, policy: p, how });
+  if (p === 'disconnect') return { victim: null, rule: rule({ kind: 'plain' }) };
   const zero = recover0p(pol.afterSb0pri, a, b);
-  if (p === 'violently-as0p') return zero.victim ? { victim: zero.victim, rule: `${label}: as after-sb-0pri (${zero.rule})` } : { victim: null, rule: `${label}: after-sb-0pri decides nothing (${zero.rule})` };
+  if (p === 'violently-as0p') return zero.victim ? { victim: zero.victim, rule: rule({ kind: 'as-0pri', zero: zero.rule }) } : { victim: null, rule: rule({ kind: '0pri-decides-nothing', zero: zero.rule }) };
   if (p === 'discard-secondary') {
     const secondary = a.primary ? b : a;
-    return { victim: secondary.host, rule: `${label}: ${secondary.host} is Secondary` };
+    return { victim: secondary.host, rule: rule({ kind: 'is-secondary', host: secondary.host }) };
   }
   if (p === 'consensus') {
     // Only if the 0pri rule would discard the Secondary too.
     const secondary = a.primary ? b : a;
-    return zero.victim === secondary.host ? { victim: secondary.host, rule: `${label}: after-sb-0pri agrees (${zero.rule})` } : { victim: null, rule: `${label}: after-sb-0pri does not discard the Secondary (${zero.rule})` };
+    return zero.victim === secondary.host ? { victim: secondary.host, rule: rule({ kind: '0pri-agrees', zero: zero.rule }) } : { victim: null, rule: rule({ kind: '0pri-disagrees', zero: zero.rule }) };
   }
   // call-pri-lost-after-sb
-  if (!zero.victim) return { victim: null, rule: `${label}: after-sb-0pri decides nothing (${zero.rule})` };
+  if (!zero.victim) return { victim: null, rule: rule({ kind: '0pri-decides-nothing', zero: zero.rule }) };
   const v = zero.victim === a.host ? a : b;
-  if (v.primary && !canDemote(v.host)) return { victim: null, rule: `${label}: ${v.host} must lose but cannot give up the Primary role (in use): the pri-lost-after-sb handler is called`, priLost: v.host };
-  return { victim: v.host, rule: `${label}: ${zero.rule}${v.primary ? `; ${v.host} gave up the Primary role` : ''}` };
+  if (v.primary && !canDemote(v.host)) return { victim: null, rule: rule({ kind: 'cannot-demote', host: v.host }), priLost: v.host };
+  return { victim: v.host, rule: rule({ kind: 'by-0pri', zero: zero.rule, gaveUp: v.primary ? v.host : null }) };
 }

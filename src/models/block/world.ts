@@ -16,6 +16,7 @@ import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import type { ResyncPace, StallStepFact } from '../../history/facts/stall.ts';
 import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
@@ -27,7 +28,7 @@ import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, human, mb, mib, ms, pct, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
@@ -51,7 +52,7 @@ export interface BlockDeviceState {
   readonly primary: string;
   readonly secondary: string | null;
   readonly connection: BlockResource['conn']['kind'];
-  readonly reason: string | null;
+  readonly reason: ConnReason | null;
   readonly peerDisk: BlockResource['peerDisk'];
   readonly outOfSync: number;
   readonly hostsDown: readonly string[];
@@ -204,7 +205,7 @@ export class BlockWorld implements BlockView {
       case 'disconnect': {
         const r = this.resource(op.resource);
         this.step(r.name, r.primaryHost, kind, source, { kind: 'block-disconnect', resource: r.name }, name);
-        this.disconnect(r, now, 'disconnected by the plan');
+        this.disconnect(r, now, { kind: 'by-plan' });
         break;
       }
       case 'adjust': {
@@ -321,7 +322,7 @@ export class BlockWorld implements BlockView {
       const up = this.pathUp(r) !== null;
       const d = r.drbd;
       if (!d) {
-        if (r.transmitting && !up) this.disconnect(r, now, 'the line between the sites is down', true);
+        if (r.transmitting && !up) this.disconnect(r, now, { kind: 'line-down' }, true);
         continue;
       }
       if (r.transmitting && !up && !r.lossTimer) {
@@ -333,8 +334,8 @@ export class BlockWorld implements BlockView {
         r.lossTimer = this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} peer lost`, () => {
           r.lossTimer = null;
           if (this.pathUp(r) || !r.transmitting) return;
-          const why = busy ? `no answer within timeout ${human(d.net.timeout / 1e6)}` : `ping unanswered (ping-int ${human(d.net.pingInt / 1e6)} + ping-timeout ${human(d.net.pingTimeout / 1e6)})`;
-          this.disconnect(r, this.ctx.sim.now, `network failure: ${why}`, true);
+          const why: ConnReason = busy ? { kind: 'no-answer', timeout: d.net.timeout } : { kind: 'ping-unanswered', pingInt: d.net.pingInt, pingTimeout: d.net.pingTimeout };
+          this.disconnect(r, this.ctx.sim.now, why, true);
           this.requestReflow();
         }, PRIORITY.protocol);
       } else if (up && r.lossTimer) {
@@ -358,7 +359,7 @@ export class BlockWorld implements BlockView {
       const d = r.drbd;
       if (d) {
         // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
-        r.conn = { kind: 'Connecting', since: now, reason: 'the peer cannot be reached' };
+        r.conn = { kind: 'Connecting', since: now, reason: { kind: 'peer-unreachable' } };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: d.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d.net.connectInt });
       } else this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: 'WFConnection', connectInt: null });
       return;
@@ -390,7 +391,7 @@ export class BlockWorld implements BlockView {
     }
   }
 
-  disconnect(r: BlockResource, now: Micros, reason: string, network = false): void {
+  disconnect(r: BlockResource, now: Micros, reason: ConnReason, network = false): void {
     if (r.conn.kind === 'StandAlone') return;
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
     const lost = r.sendQ.valueAt(now) + inFlight(r.tcp(1, 0), 0);
@@ -498,7 +499,7 @@ export class BlockWorld implements BlockView {
       this.resolveSplitBrain(r, now, s);
       return;
     }
-    r.conn = { kind: 'StandAlone', since: now, reason: 'reconnecting' };
+    r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'reconnecting' } };
     this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-answers', resource: r.name });
     this.connect(r, now);
   }
@@ -513,22 +514,23 @@ export class BlockWorld implements BlockView {
     if (o.victim === older.host) {
       if (s.oldChanges > EPS_BYTES) {
         const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-        this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [`${s.oldHost} kept writing after it lost ${r.primaryHost}; ${r.primaryHost} was made primary without those writes`, `at the reconnection the split brain was resolved by ${o.rule}: ${s.oldHost} discards its changes`] });
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost }] });
       }
       // Its changed blocks are resynced from the survivor with the survivor's own (the bitmaps are OR-ed).
       r.bitmap.add(now, s.oldChanges, r.spec.maxBioSize);
       r.split = null;
       r.superseded = null;
       r.peerRole = 'Secondary';
-      r.conn = { kind: 'StandAlone', since: now, reason: 'split brain resolved' };
+      r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain-resolved' } };
       this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, policy: o.rule, rule: 'drbd_receiver.c:drbd_asb_recover_0p', victim: s.oldHost, changes: s.oldChanges });
       this.connect(r, now);
       return;
     }
     // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
-    const why = o.victim === null ? o.rule : `${o.rule}; replsim does not model the Primary the application writes to becoming SyncTarget`;
-    r.conn = { kind: 'StandAlone', since: now, reason: `split brain: ${why}` };
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why });
+    // A victim here is the Primary the application writes to: replsim does not model it becoming SyncTarget.
+    const writerVictim = o.victim !== null;
+    r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain', rule: o.rule, writerVictim } };
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why: o.rule, writerVictim });
   }
 
   /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
@@ -565,11 +567,11 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
-        r.conn = { kind: 'StandAlone', since: now, reason: `${disk}, ${r.primaryHost}'s disk, failed` };
+        r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'disk-failed', disk, host: r.primaryHost } };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-disk-failed', disk, resource: r.name, host: r.primaryHost });
       } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
-        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, `${disk}, the peer's disk, failed`);
+        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, { kind: 'disk-failed', disk, host: null });
         r.peerDisk = 'Failed';
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.secondaryHost, primary: r.primaryHost });
       }
@@ -623,11 +625,11 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
-        r.conn = { kind: 'StandAlone', since: now, reason: `${host} is lost` };
+        r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
         // A connection already lost (Connecting) loses nothing more.
-        if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, `${host} is lost`, true);
+        if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
         if (!this.poweredOff.has(host)) r.peerDisk = 'Failed';
       }
@@ -651,32 +653,32 @@ export class BlockWorld implements BlockView {
     // A node without the newest writes was made primary over a dead old one: forcePrimary recorded those writes.
     if (r.superseded && !lost && !r.split) return;
     const survivor = consistentSurvivor(r, this);
-    const nowhere = `no running host holds every write ${r.name} acknowledged (${c.why})`;
+    const nowhere = (survivor: string | null): BlockLossStep => ({ kind: 'loss-nowhere', resource: r.name, why: c.why, survivor });
     if (lost && survivor) {
       if (lost.lostBytes > EPS_BYTES) {
-        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, `${nowhere}: ${survivor}'s older copy lacks them`] });
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
       }
       lost.recorded = true;
       return;
     }
     // No consistent copy runs at all: every write of the run is gone with the device.
-    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere, `no surviving disk has a consistent image of the device (${mib(r.spec.size)}): every write acknowledged in the run (${mib(acked)}) is lost with it`] });
+    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere(null), { kind: 'loss-no-consistent-image', size: r.spec.size, acked }] });
     if (lost) lost.recorded = true;
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
-  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: string[]; fromPos: number; toPos: number; fromAt: Micros } {
+  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros } {
     const acked = r.acked.valueAt(now);
-    const chain: string[] = [];
+    const chain: BlockLossStep[] = [];
     const d = r.drbd;
     // Protocol B and C acknowledge only what the peer received or wrote; A, md write-behind and WalB
     // acknowledge before the peer has it.
     const pipeLoses = !d || d.net.protocol === 'A';
     const pipe = pipeLoses ? Math.min(r.pipeApp.valueAt(now), acked) : 0;
     const dirty = r.secondaryHost && r.dirtySince !== null ? Math.max(0, r.bitmap.dirty(now) - r.unackedDirty) : 0;
-    if (pipe > EPS_BYTES) chain.push(`${mib(pipe)} of acknowledged writes were in ${r.primaryHost}'s send path, on the line or in ${r.secondaryHost}'s receive queue (${r.label} acknowledges before the peer has the data, rule 1)`);
-    if (dirty > EPS_BYTES) chain.push(`${mib(dirty)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${r.conn.kind === 'StandAlone' ? r.conn.reason : r.conn.kind})`);
-    if (r.peerDisk === 'Inconsistent') chain.push(`${r.secondaryHost} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`);
+    if (pipe > EPS_BYTES) chain.push({ kind: 'loss-send-path', bytes: pipe, primary: r.primaryHost, peer: r.secondaryHost, label: r.label });
+    if (dirty > EPS_BYTES) chain.push({ kind: 'loss-bitmap-only', bytes: dirty, conn: r.conn.kind === 'StandAlone' ? { kind: 'reason', reason: r.conn.reason } : { kind: 'state', state: r.conn.kind } });
+    if (r.peerDisk === 'Inconsistent') chain.push({ kind: 'loss-peer-inconsistent', peer: r.secondaryHost });
     const lostBytes = pipe + dirty;
     const fromPos = Math.max(0, acked - lostBytes);
     const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos, now);
@@ -710,7 +712,7 @@ export class BlockWorld implements BlockView {
         bytes: Math.round(lost.lostBytes),
         fromPos: lost.fromPos,
         toPos: lost.toPos,
-        chain: [...lost.chain, `${host} was made primary without them: they are not on the surviving device`],
+        chain: [...lost.chain, { kind: 'loss-made-primary-without', host }],
       });
     }
     if (oldAlive && r.drbd) {
@@ -726,7 +728,7 @@ export class BlockWorld implements BlockView {
     r.secondaryDisk = this.failedHosts.has(old) ? null : r.spec.primary.disk;
     // Still trying to connect since the link failed (its connect-int ticks go on), or from now.
     const since = r.conn.kind === 'Connecting' ? r.conn.since : now;
-    r.conn = oldAlive && r.drbd ? { kind: 'Connecting', since, reason: `${old} is still Primary` } : { kind: 'StandAlone', since: now, reason: `${old} is gone` };
+    r.conn = oldAlive && r.drbd ? { kind: 'Connecting', since, reason: { kind: 'old-still-primary', host: old } } : { kind: 'StandAlone', since: now, reason: { kind: 'old-gone', host: old } };
     // What the old node will have to be resynced with if it comes back (power.ts hostBack).
     r.promotedPos = r.acked.valueAt(now);
     r.divergedBytes = lost?.lostBytes ?? 0;
@@ -1221,7 +1223,7 @@ export class BlockWorld implements BlockView {
             // DRBD counts what is in flight in 512-byte sectors (drbd_req.c: ap_in_flight += size >> 9, compared with
             // cong_fill in maybe_pull_ahead): the fact says it so, without the fluid model's fractions of a byte.
             this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill });
-          } else this.disconnect(r, now, `congestion: ${mib(inflight)} in flight ≥ congestion-fill, on-congestion disconnect`);
+          } else this.disconnect(r, now, { kind: 'congestion', inflight });
         }
       }
       const c2 = r.conn;
@@ -1239,7 +1241,7 @@ export class BlockWorld implements BlockView {
         r.sendBooks.move(now, -r.sendQ.valueAt(now));
         r.sendQ.set(now, 0);
         r.pipeApp.set(now, 0);
-        if (r.conn.kind !== 'StandAlone') r.conn = { kind: 'StandAlone', since: now, reason: 'WalB ring overflow' };
+        if (r.conn.kind !== 'StandAlone') r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'walb-overflow' } };
         r.bitmap.setAll(now, r.spec.maxBioSize);
         r.neverSynced = true;
         r.dirtySince = r.dirtySince ?? now;
@@ -1363,7 +1365,7 @@ export class BlockWorld implements BlockView {
           const after = d.net.koCount * d.net.timeout;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
             r.koTimer = null;
-            this.disconnect(r, this.ctx.sim.now, `no progress for ko-count × timeout = ${ms(after / 1e6)} (rule 7)`);
+            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros });
             this.requestReflow();
           }, PRIORITY.protocol);
         }

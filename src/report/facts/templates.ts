@@ -19,6 +19,9 @@ import { VACUUM } from './templates/vacuum.ts';
 import { WRITES } from './templates/writes.ts';
 import { STALL } from './templates/stall.ts';
 import { STEPS } from './templates/steps.ts';
+import { VERDICT_STEPS } from './templates/verdicts.ts';
+import { BLOCK_CHAINS, LOCK_CHAINS, XID_CHAINS } from './templates/chains.ts';
+import { BLOCK_LOSS } from './templates/block-why.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -42,6 +45,11 @@ const TEMPLATES: Templates = {
   ...STALL,
   // the steps of the checkers' cause chains
   ...STEPS,
+  ...VERDICT_STEPS,
+  ...BLOCK_CHAINS,
+  ...XID_CHAINS,
+  ...LOCK_CHAINS,
+  ...BLOCK_LOSS,
 };
 
 /** The fact's prose, before formatting. */

@@ -13,6 +13,11 @@ export function factText(f: Fact, time: TimeFormat = SECONDS): string {
   return flatten(tokens(f), time);
 }
 
+/** Words a template helper returned (a part of a fact, e.g. a DRBD connection's reason) as plain text. */
+export function tokenText(t: Token, time: TimeFormat = SECONDS): string {
+  return flatten(t, time);
+}
+
 function flatten(t: Token, time: TimeFormat): string {
   if (typeof t === 'string') return t;
   if (typeof t === 'number') return String(t);

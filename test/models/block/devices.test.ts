@@ -29,7 +29,9 @@ describe('devices at the end', () => {
 
   it('a cut link that outlasts the run leaves the pair Connecting with the bitmap growing', () => {
     const r = run(`${drbdScenario({ protocol: 'C' })}faults:\n  - { at: +5m, partition: { sites: [a, b] } }\n`);
-    expect(r.devices![0]).toMatchObject({ connection: 'Connecting', reason: 'network failure: no answer within timeout 6.0 s' });
+    expect(r.devices![0]).toMatchObject({ connection: 'Connecting', reason: 'network failure: no answer within timeout 6 s' });
+    // The reason as data too (history/facts/block-why.ts): DRBD's timeout, in µs.
+    expect(r.devices![0]!.reasonFact).toEqual({ kind: 'no-answer', timeout: 6e6 });
     expect(r.devices![0]!.outOfSync).toBeGreaterThan(0);
   });
 

@@ -15,6 +15,7 @@
  * that keeps the peer from being promoted in the partitions that learn of it (crm-fence-peer.9.sh
  * try_place_constraint, check_peer_node_reachable).
  */
+import type { FenceReason } from '../../../history/facts/chains.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { EventKind } from '../../../history/history.ts';
@@ -24,7 +25,7 @@ import type { WorldContext } from '../../postgres/context.ts';
 import { PRIORITY } from '../../postgres/context.ts';
 import type { BlockResource } from '../resource.ts';
 import { Corosync, type MembershipChange } from './corosync.ts';
-import { Fencer, secs, type FenceOp } from './stonith.ts';
+import { Fencer, type FenceOp } from './stonith.ts';
 
 /** What Pacemaker does to the block world (BlockWorld implements it). */
 export interface ManagedWorld {
@@ -126,7 +127,7 @@ export class Pacemaker {
         this.startupTimers.delete(host);
         if (!this.isDc(host) || !this.acts(host)) return;
         const unseen = this.spec.nodes.filter((n) => !this.corosync.view(host).has(n) && !this.knows(host, n));
-        for (const n of unseen) this.fenceOrAssume(host, n, `${n} was not seen since ${host} started (startup-fencing)`, null);
+        for (const n of unseen) this.fenceOrAssume(host, n, { kind: 'startup-fencing', node: n, dc: host }, null);
         this.schedule(host);
       }, PRIORITY.manager));
     }, PRIORITY.manager));
@@ -172,13 +173,13 @@ export class Pacemaker {
     }
     for (const x of c.lost) {
       if (this.knows(n, x)) continue;
-      this.fenceOrAssume(n, x, `${x} left ${n}'s membership unclean: not heard for ${secs(this.corosync.deadTime)} (token ${secs(this.corosync.tokenTimeout)} + consensus ${secs(this.spec.corosync.consensus)})`, c.silentSince ?? now);
+      this.fenceOrAssume(n, x, { kind: 'left-membership', node: x, dc: n, deadTime: this.corosync.deadTime, tokenTimeout: this.corosync.tokenTimeout, consensus: this.spec.corosync.consensus }, c.silentSince ?? now);
     }
     this.schedule(n);
     this.pollHandlers();
   }
 
-  private fenceOrAssume(dc: string, x: string, reason: string, silentSince: Micros | null): void {
+  private fenceOrAssume(dc: string, x: string, reason: FenceReason, silentSince: Micros | null): void {
     if (this.spec.fencingEnabled) {
       this.fencer.request(dc, x, reason, this.w.ctx.sim.now, silentSince);
       return;

@@ -6,6 +6,7 @@
  * fencing-max-attempts times. A request that reached its device is carried out even if the node that sent
  * it is powered off meanwhile: two fencers that send at once both shoot (the fence race, fencing.rst).
  */
+import type { FenceReason } from '../../../history/facts/chains.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { Micros } from '../../../engine/time.ts';
 import type { PacemakerSpec, StonithDeviceSpec } from '../../../scenario/types-pacemaker.ts';
@@ -17,7 +18,7 @@ export interface FenceOp {
   readonly target: string;
   readonly by: string;
   readonly device: StonithDeviceSpec;
-  readonly reason: string;
+  readonly reason: FenceReason;
   readonly lostAt: Micros;
   readonly silentSince: Micros | null;
   attempts: number;
@@ -61,7 +62,7 @@ export class Fencer {
     return false;
   }
 
-  request(by: string, target: string, reason: string, lostAt: Micros, silentSince: Micros | null): void {
+  request(by: string, target: string, reason: FenceReason, lostAt: Micros, silentSince: Micros | null): void {
     if (this.pending(by, target)) return;
     const device = this.spec.devices.find((d) => d.target === target);
     if (!device) {
@@ -124,7 +125,3 @@ export function delayOf(d: Pick<StonithDeviceSpec, 'delayBase' | 'delayMax'>, u:
   return (base + Math.min(spread, Math.floor(u * (spread + 1))) * 1e6) as Micros;
 }
 
-export function secs(us: number): string {
-  const s = us / 1e6;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}

@@ -1,46 +1,47 @@
 /** The prose of block replication facts (history/facts/block.ts). */
 import type { BlockFact } from '../../../history/facts/block.ts';
-import { human, mb, mib, ms, pct } from '../../../models/block/explain.ts';
+import { count, duration, percent, rate, size } from '../../format.ts';
 import { code, join, node, p } from '../parts.ts';
 import { optionText } from '../../options-text.ts';
 import type { TemplatesOf } from './types.ts';
+import { connReason, sbRule, sbUnresolved } from './block-why.ts';
 
 export const BLOCK: TemplatesOf<BlockFact> = {
   'block-connect': (f) => p`connect ${f.resource}`,
   'block-disconnect': (f) => p`disconnect ${f.resource}`,
   'block-adjust': (f) => p`adjust ${f.resource}: ${join(f.set.map((o) => code(optionText(o.option, o.value))))}`,
-  'disk-job-start': (f) => p`${f.job} "${f.name}" starts on ${f.disk} (${'share' in f.pace ? `${pct(f.pace.share)} of disk time` : mb(f.pace.rate)})`,
+  'disk-job-start': (f) => p`${f.job} "${f.name}" starts on ${f.disk} (${'share' in f.pace ? `${percent(f.pace.share)} of disk time` : rate(f.pace.rate)})`,
   'disk-job-stop': (f) => p`job "${f.name}" on ${f.disk} stops`,
-  'io-workload': (f) => p`workload ${f.workload}: ${f.iops}/s, ${pct(f.readShare)} reads, ${pct(f.random)} random, ${mib(f.size)}`,
+  'io-workload': (f) => p`workload ${f.workload}: ${count(f.iops)}/s, ${percent(f.readShare)} reads, ${percent(f.random)} random, ${size(f.size)}`,
   'host-lost': (f) => p`host ${node(f.host)} is lost`,
   'host-power-on': (f) => p`host ${node(f.host)} is powered on`,
   'force-primary': (f) => p`${code(`drbdadm primary --force ${f.resource}`)} on ${node(f.host)}`,
   'disk-slowdown': (f) =>
-    p`disk ${f.disk} ${f.factor === 1 ? 'is healthy again' : `degrades: every request takes ${f.factor} times its service time${f.duration !== null ? ` for ${human(f.duration / 1e6)}` : ''}`}`,
+    p`disk ${f.disk} ${f.factor === 1 ? 'is healthy again' : `degrades: every request takes ${f.factor} times its service time${f.duration !== null ? ` for ${duration(f.duration / 1e6)}` : ''}`}`,
   'disk-fails': (f) => p`disk ${f.disk} fails`,
   'make-secondary': (f) =>
     p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}${f.refused !== null ? ` (nothing to do: ${f.refused === 'writes-to-it' ? 'the application writes to it' : 'it is not Primary'})` : ''}`,
   'disk-spike-ends': (f) => p`disk ${f.disk}: the latency spike ends (${f.factor === 1 ? 'healthy again' : `back to ${f.factor} times its service time`})`,
-  'disk-job-finished': (f) => p`${f.job} "${f.name}" on ${f.disk} finished (${mib(f.size)})`,
+  'disk-job-finished': (f) => p`${f.job} "${f.name}" on ${f.disk} finished (${size(f.size)})`,
   'peer-gone': (f) => p`${f.resource}: cannot connect: the peer is gone`,
   'waiting-for-peer': (f) =>
-    f.connectInt !== null ? p`${f.resource}: ${f.state}: the peer cannot be reached; a connection attempt every ${human(f.connectInt / 1e6)}` : p`${f.resource}: ${f.state}: the peer cannot be reached`,
+    f.connectInt !== null ? p`${f.resource}: ${f.state}: the peer cannot be reached; a connection attempt every ${duration(f.connectInt / 1e6)}` : p`${f.resource}: ${f.state}: the peer cannot be reached`,
   'walb-ring-reset': (f) => p`${f.resource}: WalB ring reset after its overflow (reset_wal): writes are logged again from now`,
-  'full-sync-starts': (f) => p`${f.resource}: connected; initial full sync of ${mib(f.size)} starts (${f.label}); ${node(String(f.peer))} is Inconsistent until it ends`,
-  'resync-starts': (f) => p`${f.resource}: connected; bitmaps merged: resync of ${mib(f.bytes)} out of sync (rule 12); ${node(String(f.peer))} is Inconsistent until it ends`,
+  'full-sync-starts': (f) => p`${f.resource}: connected; initial full sync of ${size(f.size)} starts (${f.label}); ${node(String(f.peer))} is Inconsistent until it ends`,
+  'resync-starts': (f) => p`${f.resource}: connected; bitmaps merged: resync of ${size(f.bytes)} out of sync (rule 12); ${node(String(f.peer))} is Inconsistent until it ends`,
   'connected-in-sync': (f) => p`${f.resource}: connected, in sync`,
   'block-disconnected': (f) =>
-    p`${f.resource}: ${f.network ? 'connection lost' : 'disconnected'} (${f.reason}); writes now only mark the bitmap${f.retry !== null ? `; ${f.retry.state}: a connection attempt every ${human(f.retry.connectInt / 1e6)}` : ''}`,
+    p`${f.resource}: ${f.network ? 'connection lost' : 'disconnected'} (${connReason(f.reason)}); writes now only mark the bitmap${f.retry !== null ? `; ${f.retry.state}: a connection attempt every ${duration(f.retry.connectInt / 1e6)}` : ''}`,
   fencing: (f) =>
     f.policy === 'resource-and-stonith' ? p`${f.resource}: fencing resource-and-stonith: I/O suspended, fence-peer handler called` : p`${f.resource}: fencing resource-only: fence-peer handler called`,
   'fence-peer-returned': (f) =>
-    p`${f.resource}: fence-peer handler exited 4 after ${human(f.after / 1e6)}: ${f.peer !== null ? node(f.peer) : 'the peer'} is Outdated${f.resumed ? '; I/O resumed' : ''}`,
+    p`${f.resource}: fence-peer handler exited 4 after ${duration(f.after / 1e6)}: ${f.peer !== null ? node(f.peer) : 'the peer'} is Outdated${f.resumed ? '; I/O resumed' : ''}`,
   'peer-answers': (f) => p`${f.resource}: the peer answers again: connection established`,
   'split-brain': (f) =>
-    p`${f.resource}: Split-Brain detected at the handshake (${f.primaries} Primary): ${node(f.newer.host)} changed ${mib(f.newer.changes)}, ${node(f.older.host)} ${mib(f.older.changes)} since they parted; split-brain handler called`,
-  'split-brain-resolved': (f) => p`${f.resource}: split brain resolved (${f.policy}): ${node(f.victim)} discards its ${mib(f.changes)} of changes and becomes SyncTarget`,
+    p`${f.resource}: Split-Brain detected at the handshake (${f.primaries} Primary): ${node(f.newer.host)} changed ${size(f.newer.changes)}, ${node(f.older.host)} ${size(f.older.changes)} since they parted; split-brain handler called`,
+  'split-brain-resolved': (f) => p`${f.resource}: split brain resolved (${sbRule(f.policy)}): ${node(f.victim)} discards its ${size(f.changes)} of changes and becomes SyncTarget`,
   'split-brain-unresolved': (f) =>
-    p`${f.resource}: Split-Brain detected but unresolved, dropping connection! (${f.why}); both nodes StandAlone until an operator discards one side (${code('drbdadm connect --discard-my-data')})`,
+    p`${f.resource}: Split-Brain detected but unresolved, dropping connection! (${sbUnresolved(f.why, f.writerVictim)}); both nodes StandAlone until an operator discards one side (${code('drbdadm connect --discard-my-data')})`,
   'disk-detached': (f) =>
     f.primary === null
       ? p`${f.resource}: local I/O failed on ${f.disk}: detaching (on-io-error detach); ${node(f.host)} is Diskless`
@@ -50,13 +51,13 @@ export const BLOCK: TemplatesOf<BlockFact> = {
       ? p`${f.resource}: ${node(f.host)} cannot become primary (it is not the surviving peer)`
       : p`${f.resource}: ${node(f.host)} cannot become primary: its peer ${node(f.primary)} is Primary and connected (Multiple primaries not allowed by config)`,
   'block-primary': (f) => p`${f.resource}: ${node(f.host)} is primary; the application writes to it`,
-  'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${mib(f.bytes)} finished after ${human(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
+  'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${size(f.bytes)} finished after ${duration(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
   'ahead-resync': (f) =>
     p`${f.resource}: Ahead → SyncSource, ${node(String(f.peer))} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`,
   congested: (f) =>
-    p`${f.resource}: congested (${mib(f.inflight)} in flight ≥ congestion-fill ${mib(f.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
+    p`${f.resource}: congested (${size(f.inflight)} in flight ≥ congestion-fill ${size(f.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
   'walb-overflow': (f) =>
-    p`${f.resource}: WalB ring buffer (${mib(f.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`,
-  'block-stall': (f, sub) => p`${f.workload}: writes stall (latency above ${ms(f.threshold)}), ${f.bottleneck}: ${sub(f.cause)}`,
+    p`${f.resource}: WalB ring buffer (${size(f.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`,
+  'block-stall': (f, sub) => p`${f.workload}: writes stall (latency above ${duration(f.threshold)}), ${f.bottleneck}: ${sub(f.cause)}`,
   'block-stall-phase': (f, sub) => p`${f.workload}: the stall goes on, now ${f.bottleneck}: ${sub(f.cause)}`,
 };
