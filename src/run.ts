@@ -23,6 +23,7 @@ import { lockChainOf, lockRequests, lockWaits } from './checkers/locks.ts';
 import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
+import { walStorageReport } from './report/storage-series.ts';
 import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
 import { factKey } from './history/facts/index.ts';
@@ -174,6 +175,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     stats: { events: world.ctx.sim.eventsProcessed },
     ...(world.block || history.metrics.length > 0 ? { series: [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
     ...(world.block ? { devices: world.block.devices(end).map(deviceJson) } : {}),
+    ...walStorageReport(world, history, clock, end),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };

@@ -20,7 +20,7 @@ main { max-width: 1060px; margin: 0 auto; padding: 16px 24px 48px; background: #
 h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 3px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text-align: left; vertical-align: top; padding: 3px 6px; border-bottom: 1px solid #eee; }
 .nw { white-space: nowrap; } .bad { color: #c00; font-weight: bold; } .good { color: #1a7f1a; } .muted { color: #666; }
-.figure { overflow-x: auto; margin: 8px 0; } .figure svg { display: block; }
+.figure { overflow-x: auto; margin: 8px 0; } .figure svg { display: block; } .figure.chart svg { width: 100%; height: auto; min-width: 720px; }
 `;
 
 const WIDTH = 1000;
@@ -66,7 +66,7 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
   for (const { row, result } of runs) {
     const start = sameStart ? ms(row.start) : 0;
     const svg = renderChartSvg(result, { width: WIDTH, title: label(row), timeAxis: { from: (from - start) * 1000, to: (to - start) * 1000, plotLeft: PLOT_LEFT, plotRight: PLOT_RIGHT } });
-    out.push(`<div class="figure">${svg}</div>`);
+    out.push(`<div class="figure chart">${svg}</div>`);
   }
   out.push('</main></body></html>');
   return `${out.join('\n')}\n`;

@@ -20,6 +20,7 @@ import { formatLsn, type Lsn } from '../models/postgres/lsn.ts';
 import type { Action } from '../scenario/types.ts';
 import type { DiskJobSpec } from '../scenario/types-block.ts';
 import { actionPeriods, type Period } from './chart/periods.ts';
+import { storageClusters, storagePanels } from './chart/storage.ts';
 import { drawLinePanel, endLabelWidth, seriesPanels, successPanel, tickLabelWidth, type LinePanel } from './chart/series.ts';
 import { band, CHAR_WIDTH, clip, esc, f, FONT, GRID, halo, INK, lanes, LOST, MUTED, OUTAGE, STALL, textWidth } from './chart/svg.ts';
 import { count, duration, shortCount } from './format.ts';
@@ -177,7 +178,12 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   // says nothing, and the XID panel takes its place.
   const showWal = report.nodes.length > 0 && (xid === null || report.nodes.length > 1 || report.dataLoss.length > 0);
   const series = showWal ? buildSeries(report, history, endUs) : [];
-  const linePanels: LinePanel[] = [...seriesPanels(report.series ?? [], toUs), ...[successPanel(report, toUs, endUs)].filter((p): p is LinePanel => p !== null)];
+  // pg_wal and slot retention per node (chart/storage.ts) replace the cluster-wide slot_lag / pg_wal_size lines.
+  const covered = storageClusters(report);
+  const otherSeries = (report.series ?? []).filter((s) => !/ (slot_lag|pg_wal_size)$/.test(s.name) || !covered.has(s.name.replace(/ (slot_lag|pg_wal_size)$/, '')));
+  // pg_wal lines in the nodes' colours of the WAL panel (buildSeries: the report's node order).
+  const nodeColour = (node: string): string => NODE_COLOURS[Math.max(0, report.nodes.findIndex((n) => n.name === node)) % NODE_COLOURS.length]!;
+  const linePanels: LinePanel[] = [...storagePanels(report, toUs, nodeColour), ...seriesPanels(otherSeries, toUs), ...[successPanel(report, toUs, endUs)].filter((p): p is LinePanel => p !== null)];
   const periods = buildPeriods(result.world, history, endUs);
 
   // ---- Panel heights: sized to content (a given height is shared out in the same proportions).
@@ -218,15 +224,15 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   const legend = layoutLegend(series, timelinesOf(series), report, width, xid, periods);
   const legendBottom = headerBottom + legend.rows * 16;
   const annotations = collectAnnotations(report, history, when, long, toUs, endUs, series, multiCluster, xid, periods);
-  const maxRows = Math.min(8, Math.max(2, annotations.length));
-  const { placed, dropped } = placeAnnotations(annotations, x, maxRows, width);
-  const rows = placed.length ? (max(placed, (p) => p.row) ?? 0) + 1 : 0;
+  const { placed, numbered, rows } = layoutAnnotations(annotations, x, width);
   const markersBottom = legendBottom + rows * ROW + (rows ? 8 : 4);
   const periodBars = layoutPeriods(periods, x, endUs, plotRight);
   const periodRows = periodBars.length ? Math.max(...periodBars.map((p) => p.lane)) + 1 : 0;
   const plotTop = markersBottom + periodRows * PERIOD_LANE + (periodRows ? 6 : 0);
   const gap = 14;
-  const fixed = plotTop + 34 + (dropped.length ? 14 : 0) + gap * Math.max(0, wanted.length - 1);
+  // The key of the numbered markers, under the time axis.
+  const key = layoutKey(numbered, width);
+  const fixed = plotTop + 34 + key.height + gap * Math.max(0, wanted.length - 1);
   const scale = opts.height === undefined || wanted.length === 0 ? 1 : Math.max(0.4, (opts.height - fixed) / wanted.reduce((a, h) => a + h, 0));
   const frames: Panel[] = [];
   let cursor = plotTop;
@@ -235,7 +241,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     cursor += h * scale + gap;
   }
   const plotBottom = frames.at(-1)?.bottom ?? plotTop + 40;
-  const height = Math.max(opts.height ?? 0, Math.round(plotBottom + 34 + (dropped.length ? 14 : 0)));
+  const height = Math.max(opts.height ?? 0, Math.round(plotBottom + 34 + key.height));
   let k = 0;
   const walPanel: Panel | null = showWal ? frames[k++]! : null;
   const xidPanel: Panel | null = xid ? frames[k++]! : null;
@@ -314,7 +320,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
   // Leader lines of the annotations: from the bottom of the lowest panel up to their label.
   out.push('<g class="markers">');
-  for (const p of placed) {
+  for (const p of [...placed, ...numbered]) {
     const top = markersBottom - 8 - p.row * ROW - 9;
     out.push(
       `<line x1="${f(p.x)}" x2="${f(p.x)}" y1="${f(plotBottom)}" y2="${f(top)}" stroke="${p.colour}" stroke-width="1"${p.dash ? ` stroke-dasharray="${p.dash}"` : ''} stroke-opacity="0.8"/>`,
@@ -330,11 +336,27 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     const tx = p.anchor === 'start' ? p.x + 3 : p.x - 3;
     out.push(halo(`<text x="${f(tx)}" y="${f(ty)}" text-anchor="${p.anchor}" font-size="${LABEL_FONT}" fill="${p.colour}">${esc(p.text)}</text>`));
   }
-  if (dropped.length > 0) {
-    const room = Math.floor((width - 24) / (9 * CHAR_WIDTH));
-    out.push(`<text x="12" y="${f(height - 4)}" font-size="9" fill="${MUTED}">${esc(clip(`Not marked above: ${dropped.map((a) => a.text).join('; ')}`, room))}</text>`);
+  // Markers without room for their text: a numbered badge on the leader, the text in the key below.
+  for (const p of numbered) {
+    const ty = markersBottom - 8 - p.row * ROW;
+    out.push(
+      `<g class="marker-number" data-n="${p.n}"><rect x="${f(p.left)}" y="${f(ty - 9)}" width="${f(p.right - p.left)}" height="11" rx="5.5" fill="${p.colour}"/><text x="${f((p.left + p.right) / 2)}" y="${f(ty - 0.5)}" text-anchor="middle" font-size="${BADGE_FONT}" font-weight="bold" fill="#fff">${p.n}</text></g>`,
+    );
   }
   out.push('</g>');
+  if (key.entries.length > 0) {
+    out.push('<g class="marker-key">');
+    const top = plotBottom + 34;
+    for (const e of key.entries) {
+      const y0 = top + e.row * KEY_ROW + 10;
+      out.push(`<rect x="${f(e.x)}" y="${f(y0 - 8.5)}" width="${f(badgeWidth(e.n))}" height="11" rx="5.5" fill="${e.colour}"/>`);
+      out.push(`<text x="${f(e.x + badgeWidth(e.n) / 2)}" y="${f(y0)}" text-anchor="middle" font-size="${BADGE_FONT}" font-weight="bold" fill="#fff">${e.n}</text>`);
+      // One text per label (its wrapped lines as tspans, the space kept at each break).
+      const spans = e.parts.map((t, k) => `<tspan x="${f(e.x + KEY_INDENT)}" y="${f(y0 + k * KEY_ROW)}">${esc(k < e.parts.length - 1 ? `${t} ` : t)}</tspan>`);
+      out.push(`<text class="marker-key-label" data-n="${e.n}" font-size="10" fill="${e.colour === MUTED ? INK : e.colour}">${spans.join('')}</text>`);
+    }
+    out.push('</g>');
+  }
 
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -762,7 +784,7 @@ function collectAnnotations(
     // "plan: promote X" sits at the same instant as the promotion marker, which says more.
     if (e.kind === 'plan' && history.promotions.some((p) => p.at === e.at && p.node === e.node)) continue;
     if (inPeriod(e)) continue;
-    list.push({ t: e.at, text: clip(`${when(e.at)} ${factText(e.fact)}`, long ? 90 : 70), colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
+    list.push({ t: e.at, text: `${when(e.at)} ${factText(e.fact)}`, colour: e.kind === 'fault' ? '#a50f15' : MUTED, priority: e.kind === 'fault' ? 1 : 4, dash: '3 3' });
   }
   for (const l of report.dataLoss) {
     const [a, b] = [toUs(l.from), toUs(l.to)];
@@ -806,7 +828,7 @@ function collectAnnotations(
     const planned = history.events.some((e) => e.at === h.until && (e.kind === 'plan' || e.kind === 'fault') && (e.cluster === h.cluster || e.cluster === null));
     if (planned) continue;
     const why = history.events.find((e) => e.at === h.until && e.cluster === h.cluster && e.kind !== 'plan' && e.kind !== 'fault' && factText(e.fact).includes(h.holder));
-    list.push({ t: h.until, text: clip(`${when(h.until)} ${why ? factText(why.fact) : `${h.holder} no longer holds ${h.kind}`}`, 90), colour: HOLD, priority: 2, dash: '3 3' });
+    list.push({ t: h.until, text: `${when(h.until)} ${why ? factText(why.fact) : `${h.holder} no longer holds ${h.kind}`}`, colour: HOLD, priority: 2, dash: '3 3' });
   }
   for (const a of report.alerts) {
     if (a.firedAt === null) continue;
@@ -865,6 +887,90 @@ function placeAnnotations(list: readonly Annotation[], x: (t: number) => number,
     else dropped.push(a);
   }
   return { placed, dropped };
+}
+
+/** Marker labels above the panels take at most this many rows; the rest are numbered (see layoutAnnotations). */
+export const MARKER_ROWS = 3;
+/** An inline marker label longer than this goes to the key (a label that long crowds the strip). */
+const INLINE_CHARS = 72;
+const BADGE_FONT = 8.5;
+const KEY_ROW = 14;
+const KEY_INDENT = 26;
+
+interface Numbered extends Annotation {
+  readonly n: number;
+  readonly x: number;
+  readonly row: number;
+  readonly left: number;
+  readonly right: number;
+}
+
+function badgeWidth(n: number): number {
+  return 7 + String(n).length * BADGE_FONT * CHAR_WIDTH;
+}
+
+/**
+ * The marker strip in at most MARKER_ROWS rows: labels that fit are written beside their leader line (most
+ * important first); when some do not, the lowest row holds a numbered badge for each of those (numbered in time
+ * order, shifted sideways where they would touch) and the labels go to the key under the chart.
+ */
+function layoutAnnotations(list: readonly Annotation[], x: (t: number) => number, width: number): { placed: Placed[]; numbered: Numbered[]; rows: number } {
+  const short = list.filter((a) => [...a.text].length <= INLINE_CHARS);
+  const all = placeAnnotations(short, x, MARKER_ROWS, width);
+  if (all.dropped.length === 0 && short.length === list.length) return { placed: all.placed, numbered: [], rows: all.placed.length ? (max(all.placed, (p) => p.row) ?? 0) + 1 : 0 };
+  // Text rows above the badge row.
+  const { placed: inline, dropped } = placeAnnotations(short, x, MARKER_ROWS - 1, width);
+  const placed = inline.map((p) => ({ ...p, row: p.row + 1 }));
+  const rest = [...list.filter((a) => !short.includes(a)), ...dropped].sort((a, b) => a.t - b.t || list.indexOf(a) - list.indexOf(b));
+  const numbered: Numbered[] = [];
+  let right = -Infinity;
+  rest.forEach((a, i) => {
+    const lx = x(a.t);
+    const w = badgeWidth(i + 1);
+    const left = Math.min(Math.max(lx - w / 2, right + 2, 2), width - w - 2);
+    right = left + w;
+    numbered.push({ ...a, n: i + 1, x: lx, row: 0, left, right });
+  });
+  return { placed, numbered, rows: placed.length ? (max(placed, (p) => p.row) ?? 0) + 1 : 1 };
+}
+
+/** The key of the numbered markers: two columns on a wide chart, each label wrapped to its column, never cut. */
+function layoutKey(numbered: readonly Numbered[], width: number): { entries: { x: number; row: number; n: number; parts: string[]; colour: string }[]; height: number } {
+  if (numbered.length === 0) return { entries: [], height: 0 };
+  const columns = width >= 900 && numbered.length > 3 ? 2 : 1;
+  const colWidth = (width - 24) / columns;
+  const room = Math.max(20, Math.floor((colWidth - KEY_INDENT - 12) / (10 * CHAR_WIDTH)));
+  const wrapped = numbered.map((a) => ({ a, parts: wrapWords(a.text, room) }));
+  // Column-major: the first half (by lines) in the left column, so numbers read downwards.
+  const total = wrapped.reduce((k, w) => k + w.parts.length, 0);
+  const entries: { x: number; row: number; n: number; parts: string[]; colour: string }[] = [];
+  let col = 0;
+  let row = 0;
+  let rows = 0;
+  for (const w of wrapped) {
+    if (columns === 2 && col === 0 && row > 0 && row + w.parts.length > Math.ceil(total / 2)) {
+      col = 1;
+      row = 0;
+    }
+    entries.push({ x: 12 + col * colWidth, row, n: w.a.n, parts: w.parts, colour: w.a.colour });
+    row += w.parts.length;
+    rows = Math.max(rows, row);
+  }
+  return { entries, height: rows * KEY_ROW + 8 };
+}
+
+/** Words into lines of at most `room` characters (a longer word is a line of its own). */
+function wrapWords(text: string, room: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && [...cur].length + 1 + [...word].length > room) {
+      out.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) out.push(cur);
+  return out;
 }
 
 function layoutLegend(series: readonly Series[], tls: readonly number[], report: Report, width: number, xid: XidData | null, periods: readonly Period[]): { svg: string[]; rows: number } {

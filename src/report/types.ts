@@ -302,4 +302,37 @@ export interface Report {
   readonly series?: readonly SeriesJson[];
   /** Replicated block devices at the end (present when the scenario has a `block:` section). */
   readonly devices?: readonly DeviceJson[];
+  /** pg_wal and slot retention over the run, per PostgreSQL node (report/storage-series.ts); absent without nodes. */
+  readonly walStorage?: readonly WalStorageJson[];
+}
+
+/**
+ * A node's pg_wal over the run and the WAL each of its slots retains, in bytes, as [time, value] points (linear
+ * between points; a drop at a checkpoint's removal is two points at the same time), with the limits that
+ * bound them.
+ */
+export interface WalStorageJson {
+  readonly cluster: string;
+  readonly node: string;
+  readonly pgWal: readonly (readonly [string, number])[];
+  readonly slots: readonly {
+    readonly name: string;
+    readonly type: 'physical' | 'logical';
+    /** restart_lsn behind the node's WAL end (0 once invalidated). */
+    readonly retained: readonly (readonly [string, number])[];
+    /** wal_status where it changes (13+; empty before 13). */
+    readonly walStatus: readonly (readonly [string, 'reserved' | 'extended' | 'unreserved' | 'lost'])[];
+    /** When the slot was dropped, or null. */
+    readonly droppedAt: string | null;
+  }[];
+  /** The node's settings that bound pg_wal (bytes; null when not set or not in its version). */
+  readonly limits: {
+    readonly maxWalSize: number;
+    /** wal_keep_size (13+) or wal_keep_segments × segment size (before 13); 0 when not set. */
+    readonly walKeepSize: number;
+    readonly walKeepSetting: 'wal_keep_size' | 'wal_keep_segments';
+    readonly maxSlotWalKeepSize: number | null;
+    /** The pg_wal volume's size (`storage.wal_volume`), or null when not modelled. */
+    readonly walVolume: number | null;
+  };
 }

@@ -43,14 +43,14 @@ describe('renderChartSvg', () => {
     expect(doc.attrs).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', width: '1000' });
     const h = Number(doc.attrs.height);
     expect(doc.attrs.viewBox).toBe(`0 0 1000 ${h}`);
-    // The WAL panel and the request panel (the run has outages), stacked.
-    expect(h).toBeGreaterThan(450);
-    expect(h).toBeLessThan(700);
+    // The WAL panel, the pg_wal and slot panel and the request panel (the run has outages), stacked.
+    expect(h).toBeGreaterThan(600);
+    expect(h).toBeLessThan(850);
     // Standalone: nothing loaded from elsewhere.
     expect(svg).not.toMatch(/<script|<link|@import|@font-face|xlink:href|href="http/);
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
-    const custom = parseXml(renderChartSvg(base, { width: 700, height: 400 }));
-    expect(custom.attrs).toMatchObject({ width: '700', height: '400' });
+    const custom = parseXml(renderChartSvg(base, { width: 700, height: 560 }));
+    expect(custom.attrs).toMatchObject({ width: '700', height: '560' });
   });
 
   it('rounds every coordinate to one decimal', () => {

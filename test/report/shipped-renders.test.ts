@@ -6,12 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderChartSvg } from '../../src/report/chart.ts';
+import { MARKER_ROWS, renderChartSvg } from '../../src/report/chart.ts';
 import { renderHtml } from '../../src/report/html/page.ts';
 import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
-import { all, parseXml } from '../support/xml.ts';
+import { all, parseXml, textOf } from '../support/xml.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
 delete process.env[SELF_CHECK_ENV];
@@ -64,8 +64,22 @@ describe.each(runs)('$label', ({ path, variant }) => {
     expect(all(doc, (e) => e.attrs.class === 'frame').length).toBe(r.nodes.length > 0 && (r.xid.length === 0 || r.nodes.length > 1 || r.dataLoss.length > 0) ? 1 : 0);
     expect(all(doc, (e) => e.attrs.class === 'frame-xid').length).toBe(r.xid.length > 0 ? 1 : 0);
     const titles = all(doc, (e) => e.attrs.class === 'panel-title').length;
-    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age')).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line').replace(/^.* utilisation \(share\)$/, 'utilisation').replace(/^.* writes completed \(\/s\)$/, 'completed')));
-    expect(titles).toBe(kinds.size + (r.outages.length > 0 ? 1 : 0));
+    // One pg_wal and slot panel per PostgreSQL cluster (walStorage); it replaces the cluster's slot_lag / pg_wal_size lines.
+    const storage = new Set((r.walStorage ?? []).map((w) => w.cluster));
+    expect(all(doc, (e) => e.attrs.class === 'series-panel' && (e.attrs['data-panel'] ?? '').startsWith('storage:')).length).toBe(storage.size);
+    expect(storage.size).toBe(new Set(r.nodes.map((n) => n.cluster)).size);
+    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age') && !(/ (slot_lag|pg_wal_size)$/.test(s.name) && storage.has(s.name.split(' ')[0]!))).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line').replace(/^.* utilisation \(share\)$/, 'utilisation').replace(/^.* writes completed \(\/s\)$/, 'completed')));
+    expect(titles).toBe(storage.size + kinds.size + (r.outages.length > 0 ? 1 : 0));
+    // Marker labels above the panels: at most MARKER_ROWS rows (badges included), nothing cut short; each
+    // numbered badge has its label, whole, in the key under the chart.
+    const strip = all(doc, (e) => e.name === 'g' && e.attrs.class === 'annotations')[0]!;
+    const rowsY = new Set(all(strip, (e) => e.name === 'text').map((e) => e.attrs.y));
+    expect(rowsY.size).toBeLessThanOrEqual(MARKER_ROWS);
+    expect(all(strip, (e) => e.name === 'text' && textOf(e).includes('…'))).toEqual([]);
+    const badges = all(strip, (e) => e.attrs.class === 'marker-number').map((e) => e.attrs['data-n']);
+    const keyed = all(doc, (e) => e.attrs.class === 'marker-key-label');
+    expect(keyed.map((e) => e.attrs['data-n'])).toEqual(badges);
+    expect(keyed.filter((e) => textOf(e).includes('…'))).toEqual([]);
   });
 
   it('HTML: one well-formed page with one script, the chart, and a row per shown event', () => {

@@ -123,10 +123,20 @@ export class ReplicationSlots {
       if (r === null) continue;
       const node = this.cluster.node(s.spec.node);
       const lag = node.walEnd(now) - r;
-      const rate = node.wal.end.rate - (s.stream ? s.stream.down.wal.end.rate : s.restartLsn === null ? node.wal.end.rate : 0);
-      if (lag > worst.value) worst = { value: lag, rate };
+      if (lag > worst.value) worst = { value: lag, rate: this.rateOf(s) };
     }
     return worst;
+  }
+
+  /** The rate (bytes/µs) at which slot `name` falls behind its server's WAL (0 for a slot that is gone). */
+  lagRate(name: string): number {
+    const s = this.slots.get(name);
+    return s && !s.invalidated ? this.rateOf(s) : 0;
+  }
+
+  private rateOf(s: Slot): number {
+    const node = this.cluster.node(s.spec.node);
+    return node.wal.end.rate - (s.stream ? s.stream.down.wal.end.rate : s.restartLsn === null ? node.wal.end.rate : 0);
   }
 
   // ------------------------------------------------------------------ actions
@@ -308,6 +318,18 @@ export class ReplicationSlots {
     const seg = node.settings.walSegmentSize;
     const failSeg = segNo(r, seg) + Math.max(wholeSegments(limit, seg), wholeSegments(node.settings.walKeepSize, seg)) + 1;
     return failSeg * seg - node.walEnd(now);
+  }
+
+  /** The slots by name with their server (for the storage series: wal-series.ts). */
+  names(): { name: string; node: string; kind: SlotSpec['kind'] }[] {
+    return [...this.slots.values()].map((s) => ({ name: s.spec.name, node: s.spec.node, kind: s.spec.kind }));
+  }
+
+  /** WAL slot `name` retains now (its restart_lsn behind its server's WAL end; 0 once invalidated), and its wal_status. */
+  retained(name: string, now: Micros): { value: number; status: () => WalStatus | null } {
+    const s = this.slots.get(name)!;
+    const r = this.restartLsn(s, now);
+    return { value: r === null ? 0 : Math.max(0, s.node.walEnd(now) - r), status: () => this.walStatus(s, now) };
   }
 
   views(now: Micros): SlotView[] {

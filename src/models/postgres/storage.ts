@@ -11,15 +11,20 @@ import type { PgNode, Stream } from './node.ts';
 import { ReplicationSlots } from './slots.ts';
 import { WalArchive } from './archive.ts';
 import { segNo } from './retention.ts';
+import { WalSeriesRecorder } from './wal-series.ts';
 
 export class WalStorage {
   readonly checkpointer: Checkpointer;
   readonly slots: ReplicationSlots;
   readonly archive: WalArchive;
+  /** pg_wal and slot retention over time (wal-series.ts): sampled where they change. */
+  private readonly series: WalSeriesRecorder;
 
   constructor(private readonly cluster: PgCluster) {
     this.slots = new ReplicationSlots(cluster, cluster.xid);
     this.archive = new WalArchive(cluster);
+    this.series = new WalSeriesRecorder(cluster, this.slots);
+    const sample = (): void => this.series.sample(cluster.ctx.sim.now, true);
     const host: CheckpointHost = {
       ctx: cluster.ctx,
       nodes: cluster.nodes,
@@ -29,8 +34,14 @@ export class WalStorage {
       slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),
       archiveGate: (n) => this.archive.gate(n),
-      walRemoved: (n, horizon) => cluster.walRemoved(n, horizon),
-      checkpointDone: (n) => cluster.xid.walChanged(n),
+      walRemoved: (n, horizon) => {
+        cluster.walRemoved(n, horizon);
+        sample();
+      },
+      checkpointDone: (n) => {
+        cluster.xid.walChanged(n);
+        sample();
+      },
     };
     this.checkpointer = new Checkpointer(host);
   }
@@ -38,11 +49,13 @@ export class WalStorage {
   /** A server starts (at boot, or after a stop or a crash). */
   start(n: PgNode, afterCrash: boolean): void {
     this.checkpointer.start(n, afterCrash);
+    this.series.sample(this.cluster.ctx.sim.now, true);
   }
 
   /** A server goes down: a clean shutdown checkpoints first, a crash loses the running checkpoint. */
   stop(n: PgNode, how: 'stopped' | 'crashed'): void {
     this.checkpointer.stop(n, how);
+    this.series.sample(this.cluster.ctx.sim.now, true);
   }
 
   promoted(n: PgNode): void {
@@ -57,6 +70,7 @@ export class WalStorage {
   afterReflow(): void {
     this.archive.afterReflow();
     this.checkpointer.afterReflow();
+    this.series.sample(this.cluster.ctx.sim.now, false);
   }
 
   /** A stream started or ended: the standby's slot follows its flush, or stays. */
@@ -75,6 +89,7 @@ export class WalStorage {
 
   /** Record every server's pg_wal and slots as facts (at the end of the run, and at `assess` steps). */
   finish(now: Micros): void {
+    this.series.sample(now, true);
     const views = this.slots.views(now);
     for (const n of this.cluster.nodes.values()) {
       this.cluster.ctx.history.storage.snapshot({

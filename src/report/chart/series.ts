@@ -22,11 +22,30 @@ export interface Line {
   readonly dash?: string;
 }
 
+/** A horizontal reference line (a setting's limit), labelled at the plot's left end. */
+export interface RefLine {
+  readonly label: string;
+  readonly value: number;
+  readonly colour: string;
+  readonly dash: string;
+}
+
+/** A point on a line worth a word (a slot's wal_status changing). */
+export interface Mark {
+  readonly t: number;
+  readonly value: number;
+  readonly text: string;
+  readonly colour: string;
+}
+
 export interface LinePanel {
   readonly id: string;
   readonly title: string;
   readonly unit: Unit;
   readonly lines: readonly Line[];
+  /** Drawn across the plot; the y scale reaches up to them. */
+  readonly refs?: readonly RefLine[];
+  readonly marks?: readonly Mark[];
 }
 
 const COLOURS = ['#1f77b4', '#d95f02', '#2ca02c', '#7570b3', '#8c564b', '#17becf', '#e7298a', '#666666'];
@@ -109,7 +128,7 @@ export function formatValue(unit: Unit, v: number): string {
  * bytes, round numbers of the binary unit that suits the maximum (8 MiB, 16 MiB, not 9.5 MiB).
  */
 export function yScaleOf(p: LinePanel, top: number, bottom: number): { (v: number): number; ticks(count: number): number[] } {
-  const hi = p.unit === 'share' ? 1 : Math.max(...p.lines.flatMap((l) => l.points.map(([, v]) => v)), 0);
+  const hi = p.unit === 'share' ? 1 : Math.max(...p.lines.flatMap((l) => l.points.map(([, v]) => v)), ...(p.refs ?? []).map((r) => r.value), 0);
   const count = Math.max(2, Math.round((bottom - top) / 35));
   const unit = p.unit === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(Math.max(hi, 1)) / Math.log(1024))) : 1;
   const s = scaleLinear().domain([0, hi > 0 ? (hi * 1.05) / unit : 1]);
@@ -158,6 +177,22 @@ export function drawLinePanel(p: LinePanel, fr: Frame): { axis: string[]; front:
       .y(([, v]) => Math.round(y(v) * 10) / 10)
       .curve(l.curve === 'step' ? curveStepAfter : curveLinear)(l.points);
     if (path) front.push(`<path class="series" data-name="${esc(l.name)}" d="${path}" fill="none" stroke="${l.colour}" stroke-width="1.8" stroke-linejoin="round"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
+  }
+  // Reference lines, labelled at the left; a label that would touch the one below moves right of it.
+  let below = { y: Infinity, right: fr.left };
+  for (const r of [...(p.refs ?? [])].sort((a, b) => a.value - b.value)) {
+    const yy = y(r.value);
+    const text = `${r.label} ${formatValue(p.unit, r.value)}`;
+    const tx = below.y - yy < 11 ? below.right + 10 : fr.left + 4;
+    front.push(`<line class="ref" data-ref="${esc(r.label)}" x1="${f(fr.left)}" x2="${f(fr.right)}" y1="${f(yy)}" y2="${f(yy)}" stroke="${r.colour}" stroke-width="1.2"${r.dash ? ` stroke-dasharray="${r.dash}"` : ''}/>`);
+    front.push(halo(`<text class="ref-label" x="${f(tx)}" y="${f(yy - 3)}" font-size="9" fill="${r.colour}">${esc(text)}</text>`));
+    below = { y: yy, right: tx + textWidth(text, 9) };
+  }
+  for (const m of p.marks ?? []) {
+    const [mx, my] = [fr.x(m.t), y(m.value)];
+    front.push(`<circle class="mark" cx="${f(mx)}" cy="${f(my)}" r="3" fill="${m.colour}"/>`);
+    // Below-right of the point, where a rising line is not.
+    front.push(halo(`<text class="mark-label" x="${f(mx + 5)}" y="${f(Math.min(my + 12, fr.bottom - 3))}" font-size="9" fill="${m.colour}">${esc(m.text)}</text>`));
   }
   front.push('</g>');
   // End labels: the line's name and its value at the end, kept apart.

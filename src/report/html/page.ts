@@ -31,7 +31,7 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 .bad { border-color: #d62728; background: #fdf0f0; } .good { border-color: #2ca02c; background: #f0f8f0; } .warn { border-color: #ff7f0e; background: #fff6ec; }
 ol.cause { padding-left: 26px; } ol.cause li { margin: 4px 0; }
 pre { background: #f4f4f4; border-left: 3px solid #bbb; margin: 4px 0; padding: 4px 8px; white-space: pre-wrap; word-break: break-word; font-size: 12px; }
-.figure { overflow-x: auto; margin: 8px 0; } .figure svg { display: block; }
+.figure { overflow-x: auto; margin: 8px 0; } .figure svg { display: block; } .figure.chart svg { width: 100%; height: auto; min-width: 720px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text-align: left; vertical-align: top; padding: 3px 6px; border-bottom: 1px solid #eee; }
 td.t { white-space: nowrap; font-variant-numeric: tabular-nums; color: #444; } td.n { white-space: nowrap; font-weight: bold; }
 tr.fault td, tr.fatal td { background: #fff3f3; } tr.plan td { background: #f3f7fc; }
@@ -128,7 +128,7 @@ export function renderHtml(result: ChartInput): string {
     for (const d of diagrams) out.push(`<div class="figure">${d.svg}</div>`);
   }
   out.push('<h2>Charts</h2>');
-  out.push(`<div class="figure">${renderChartSvg(result)}</div>`);
+  out.push(`<div class="figure chart">${renderChartSvg(result)}</div>`);
 
   // ---- The event log.
   out.push('<h2>What happened</h2>');
