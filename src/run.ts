@@ -35,6 +35,15 @@ export interface RunOptions {
   readonly onProgress?: (now: Micros, end: Micros) => void;
   /** Runs after every simulation event: property tests observe (never change) the world through it. */
   readonly afterEvent?: (world: World) => void;
+  /**
+   * false: the report keeps the outcomes and leaves out what only explains them, for callers that read the
+   * outcomes alone (a sweep's rows, rehearsal/sweep/run-one.ts): `events`, `series` and `decisions` are
+   * empty, and the causes of losses, verdicts and XID ages are empty lists, a stall's or outage's `cause`
+   * text is empty and a block stall's `chain` too (`causeFact` stays). Everything `expect:` reads is kept,
+   * so expectations and verdicts are those of the full report (test/run-explain.test.ts). Default true.
+   * Building that prose was about a sixth of a sweep run's CPU and a tenth of its garbage (docs/performance.md).
+   */
+  readonly explain?: boolean;
 }
 
 export interface RunResult {
@@ -73,13 +82,14 @@ export function runTwice(scenario: Scenario, options: RunOptions = {}): RunResul
 }
 
 function runOnce(scenario: Scenario, options: RunOptions): RunResult {
+  const explain = options.explain !== false;
   const world = new World(scenario);
   const clock = new Clock(scenario.startEpochMs, scenario.timezone);
   const assessments: AssessmentJson[] = [];
   world.onAssess = (c) => {
     const now = world.ctx.sim.now;
     const s = survivorOf(c, now);
-    assessments.push({ at: clock.iso(now), cluster: c.name, survivor: s?.wal.node ?? null, dataLoss: lossOf(c, s, now, world.ctx.history, clock) });
+    assessments.push({ at: clock.iso(now), cluster: c.name, survivor: s?.wal.node ?? null, dataLoss: lossOf(c, s, now, world.ctx.history, clock, explain) });
   };
   const onProgress = options.onProgress ? (now: Micros) => options.onProgress!(now, scenario.end) : undefined;
   const afterEvent = options.afterEvent ? () => options.afterEvent!(world) : undefined;
@@ -104,7 +114,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   for (const c of world.clusters.values()) {
     const s = survivorOf(c, end);
     survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s ? survivorWhy(s.wal.node, s.why) : 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
-    dataLoss.push(...lossOf(c, s, end, history, clock));
+    dataLoss.push(...lossOf(c, s, end, history, clock, explain));
   }
   const outages: OutageJson[] = [];
   const stalls: StallJson[] = [];
@@ -113,12 +123,12 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
     const lock = lockChainOf(w, end, history);
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: factText(w.cause), causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain.map((x) => stepJson(x, clock)), requests: lock.requests } : {}) };
+    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: explain ? factText(w.cause) : '', causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain.map((x) => stepJson(x, clock)), requests: lock.requests } : {}) };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
-  stalls.push(...blockStalls(history, clock, end));
-  dataLoss.push(...blockLosses(history, clock));
+  stalls.push(...blockStalls(history, clock, end).map((x) => (explain ? x : { ...x, cause: '', chain: [] })));
+  dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
   const nodes: NodeJson[] = [];
   for (const c of world.clusters.values()) {
     for (const n of c.nodes.values()) {
@@ -148,7 +158,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     end: clock.iso(end),
     timezone: scenario.timezone,
     fingerprint: history.fingerprint,
-    ...verdictReport(history, clock, end),
+    ...verdictReport(history, clock, end, explain),
     survivors,
     dataLoss,
     stalls,
@@ -159,7 +169,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     }),
     // In time order: a retry loop's runs are recorded when their time has passed (vacuum/autovacuum.ts), after
     // events that came later; the sort is stable.
-    events: [...history.events].sort((a, b) => a.at - b.at).map((e) => ({
+    events: !explain ? [] : [...history.events].sort((a, b) => a.at - b.at).map((e) => ({
       at: clock.iso(e.at),
       cluster: e.cluster,
       node: e.node,
@@ -171,11 +181,11 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     })),
     nodes,
     assessments,
-    ...xidReport(world, history, clock, end),
+    ...xidReport(world, history, clock, end, explain),
     stats: { events: world.ctx.sim.eventsProcessed },
-    ...(world.block || history.metrics.length > 0 ? { series: [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
+    ...(world.block || history.metrics.length > 0 ? { series: !explain ? [] : [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
     ...(world.block ? { devices: world.block.devices(end).map(deviceJson) } : {}),
-    ...walStorageReport(world, history, clock, end),
+    ...(explain ? walStorageReport(world, history, clock, end) : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
   return { report: { ...partial, expectations }, history, world };
@@ -201,7 +211,7 @@ function storageOf(history: History, node: string): Pick<NodeJson, 'pgWalSize' |
 }
 
 /** Transaction IDs, vacuums and alerts of the clusters that model them (docs/report.md). */
-function xidReport(world: World, history: History, clock: Clock, end: Micros): Pick<Report, 'xid' | 'vacuums' | 'alerts' | 'locks'> {
+function xidReport(world: World, history: History, clock: Clock, end: Micros, explain: boolean): Pick<Report, 'xid' | 'vacuums' | 'alerts' | 'locks'> {
   const xid: XidJson[] = [];
   const alerts: AlertJson[] = [];
   for (const c of world.clusters.values()) {
@@ -223,7 +233,7 @@ function xidReport(world: World, history: History, clock: Clock, end: Micros): P
       warnAge: limits.warnAge,
       stopAge: limits.stopAge,
       databases: c.xid.databaseAges(end),
-      cause: explainXid(c.name, s, limits, history).map((x) => stepJson(x, clock)),
+      cause: explain ? explainXid(c.name, s, limits, history).map((x) => stepJson(x, clock)) : [],
     });
   }
   const vacuums: VacuumJson[] = vacuumJson(history.vacuums, (t) => clock.iso(t));
@@ -289,7 +299,7 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
   return out;
 }
 
-function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock): DataLossJson[] {
+function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock, explain: boolean): DataLossJson[] {
   // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
   const archive = c.storage.archive;
   const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
@@ -305,7 +315,7 @@ function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History,
     toLsn: formatLsn(l.toLsn),
     recoverableByPitr: l.recoverableByPitr,
     pitr: l.pitrReason,
-    cause: explainLoss(l, s, history).map((x) => stepJson(x, clock)),
+    cause: explain ? explainLoss(l, s, history).map((x) => stepJson(x, clock)) : [],
   }));
 }
 

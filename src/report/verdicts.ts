@@ -11,7 +11,8 @@ import { stepJson } from './steps.ts';
 import type { Clock } from './time.ts';
 import type { DecisionJson, RecoveryJson, Report, VerdictJson } from './types.ts';
 
-export function verdictReport(history: History, clock: Clock, end: Micros): { verdicts: VerdictJson[]; recovery: RecoveryJson[]; decisions: DecisionJson[] } {
+/** `explain` false (RunOptions.explain): the verdicts' causes are empty and the decisions left out. */
+export function verdictReport(history: History, clock: Clock, end: Micros, explain = true): { verdicts: VerdictJson[]; recovery: RecoveryJson[]; decisions: DecisionJson[] } {
   const { verdicts, recovery } = judge(history, end);
   return {
     verdicts: verdicts.map((v) => ({
@@ -21,11 +22,11 @@ export function verdictReport(history: History, clock: Clock, end: Micros): { ve
       from: clock.iso(v.from),
       to: v.to === null ? null : clock.iso(v.to),
       seconds: ((v.to ?? end) - v.from) / 1e6,
-      cause: v.cause.map((s) => stepJson(s, clock)),
+      cause: explain ? v.cause.map((s) => stepJson(s, clock)) : [],
       ...(v.sides ? { sides: v.sides.map((s) => ({ ...s })) } : {}),
     })),
     recovery: recovery.map((r) => ({ cluster: r.cluster, from: clock.iso(r.from), to: r.to === null ? null : clock.iso(r.to), seconds: r.to === null ? null : (r.to - r.from) / 1e6 })),
-    decisions: history.failoverDecisions.map((d) => ({
+    decisions: !explain ? [] : history.failoverDecisions.map((d) => ({
       at: clock.iso(d.at),
       cluster: d.cluster,
       policy: d.policy,

@@ -55,7 +55,8 @@ export function runOne(prepared: PreparedScenario, sweepSeed: number, varies: re
   );
   let report: Report;
   try {
-    report = runScenario(scenario, options).report;
+    // The row reads outcomes only: the report's explanations are not built (RunOptions.explain).
+    report = runScenario(scenario, { ...options, explain: false }).report;
   } catch (e) {
     if (e instanceof Error && (e.name === 'SimulationLimitError' || e.name === 'InvariantViolation' || e.name === 'NondeterminismError')) {
       return { index, seed, draws, kinds: ['run-stopped'], lostCommits: 0, stallSeconds: 0, outageSeconds: 0, expectationsFailed: 0, error: e.message.split('\n')[0]! };
