@@ -39,7 +39,8 @@ export interface RunOptions {
    * false: the report keeps the outcomes and leaves out what only explains them, for callers that read the
    * outcomes alone (a sweep's rows, rehearsal/sweep/run-one.ts): `events`, `series` and `decisions` are
    * empty, and the causes of losses, verdicts and XID ages are empty lists, a stall's or outage's `cause`
-   * text is empty and a block stall's `chain` too (`causeFact` stays). Everything `expect:` reads is kept,
+   * text is empty and a block stall's `chain` too (`causeFact` stays), and `walStorage` (the pg_wal chart's
+   * series) is absent. Everything `expect:` reads is kept,
    * so expectations and verdicts are those of the full report (test/run-explain.test.ts). Default true.
    * Building that prose was about a sixth of a sweep run's CPU and a tenth of its garbage (docs/performance.md).
    */
