@@ -28,6 +28,7 @@ export function versionName(v: PgMajor): string {
 
 const DURATION_PATTERN = String.raw`^\s*(\d+(\.\d+)?\s*(us|ms|s|min|m|h|d|w)\s*)+$`;
 const SIZE_PATTERN = String.raw`^\s*\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$`;
+const PG_SIZE_PATTERN = String.raw`^\s*\d+(\.\d+)?\s*(B|kB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$`;
 
 /** A duration; `bareUnit` is what a bare number most likely meant (PostgreSQL's unit for the setting). */
 export function duration(opts: { bareUnit?: string; min?: number } = {}): Decoder<Micros> {
@@ -46,19 +47,38 @@ export function duration(opts: { bareUnit?: string; min?: number } = {}): Decode
   return map(d, (v, node, ctx) => (v < min ? ctx.fail(node, `${ctx.subject} must be at least ${min === 1 ? '1us' : `${min}us`}`, { expected: d.expected }) : v));
 }
 
-export function size(opts: { bareUnit?: string; positive?: boolean } = {}): Decoder<number> {
+/** How a size reads: replsim's own units (kB = 1000, KiB = 1024), or a PostgreSQL setting's (kB = 1024). */
+const SIZE_STYLES = {
+  replsim: {
+    expected: 'a size like "16MiB" or "2KiB"',
+    description: 'A size: a number and a unit: B, kB or KB (1000), MB, GB, TB, KiB (1024), MiB, GiB, TiB; 0 needs no unit.',
+    pattern: SIZE_PATTERN,
+    examples: ['16MiB', '2KiB', '1GB'],
+  },
+  // guc.c's memory units, so a value copied from postgresql.conf means what it means there (1GB = 1024 MB).
+  postgres: {
+    expected: 'a size like "1GB" or "512MB"',
+    description: "A size in PostgreSQL's units, as in postgresql.conf: B, kB, MB, GB, TB (powers of 1024: 1GB = 1024MB), or KiB, MiB, GiB, TiB; 0 needs no unit.",
+    pattern: PG_SIZE_PATTERN,
+    examples: ['1GB', '512MB', '16MB'],
+  },
+} as const;
+
+export function size(opts: { bareUnit?: string; positive?: boolean; postgres?: boolean } = {}): Decoder<number> {
+  const style = SIZE_STYLES[opts.postgres ? 'postgres' : 'replsim'];
   const d = unitValue<number>(
-    'a size like "16MiB" or "2KiB"',
+    style.expected,
     'size',
-    {
-      description: 'A size: a number and a unit: B, kB or KB (1000), MB, GB, TB, KiB (1024), MiB, GiB, TiB; 0 needs no unit.',
-      anyOf: [{ type: 'string', pattern: SIZE_PATTERN }, { const: 0 }],
-      examples: ['16MiB', '2KiB', '1GB'],
-    },
-    (v) => parseSize(v, opts.bareUnit ? { bareUnit: opts.bareUnit } : {}),
+    { description: style.description, anyOf: [{ type: 'string', pattern: style.pattern }, { const: 0 }], examples: [...style.examples] },
+    (v) => parseSize(v, { postgres: opts.postgres === true, ...(opts.bareUnit ? { bareUnit: opts.bareUnit } : {}) }),
   );
   if (!opts.positive) return d;
   return map(d, (v, node, ctx) => (v <= 0 ? ctx.fail(node, `${ctx.subject} must be greater than 0`, { expected: d.expected }) : v));
+}
+
+/** A PostgreSQL setting's size, in the server's units (guc.c: kB, MB, GB, TB are powers of 1024). */
+function pgSize(opts: { bareUnit?: string; positive?: boolean } = {}): Decoder<number> {
+  return size({ ...opts, postgres: true });
 }
 
 /** A number from 0 to 1 (checkpoint_completion_target). */
@@ -301,16 +321,16 @@ const SETTINGS_FIELDS = {
     'Synchronous standbys in PostgreSQL syntax: "FIRST n (a, b)" or "ANY n (a, b)" (10+), "n (a, b)" (9.6+), a list "a, b" (= FIRST 1), "*"; "" for none.',
   ),
   application_name: opt(string({ maxLength: 63, nonEmpty: true }), 'The name a standby reports to its upstream (matched by synchronous_standby_names). Default: the node name.'),
-  wal_keep_size: opt(size({ bareUnit: 'MB' }), 'WAL a server keeps for standbys beyond what checkpoints need (13+). Default 0.'),
+  wal_keep_size: opt(pgSize({ bareUnit: 'MB' }), 'WAL a server keeps for standbys beyond what checkpoints need (13+). Default 0.'),
   wal_keep_segments: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'Number of WAL segments kept for standbys (up to 12; converted with wal_segment_size). Default 0.'),
   max_wal_size: opt(
-    size({ bareUnit: 'MB', positive: true }),
+    pgSize({ bareUnit: 'MB', positive: true }),
     'WAL between automatic checkpoints (9.5+): a checkpoint starts after max_wal_size / (2 + checkpoint_completion_target) of WAL (9.5-10), / (1 + checkpoint_completion_target) (11+). Default 1GB.',
   ),
   checkpoint_segments: opt(integer({ min: 1, max: 2 ** 31 - 1 }), 'WAL segments between automatic checkpoints (up to 9.4; replaced by max_wal_size in 9.5). Default 3.'),
   checkpoint_completion_target: opt(fraction(), 'Fraction of the interval a spread checkpoint takes: 0 to 1. Default 0.5 (up to 13), 0.9 (14+).'),
   checkpoint_warning: opt(duration({ bareUnit: 's' }), 'Log "checkpoints are occurring too frequently" when WAL volume starts checkpoints closer than this (0 disables). Default 30s.'),
-  wal_segment_size: opt(size({ positive: true }), 'WAL segment size chosen at initdb: a power of two from 1MiB to 1GiB. Default 16MiB.'),
+  wal_segment_size: opt(pgSize({ positive: true }), 'WAL segment size chosen at initdb: a power of two from 1MiB to 1GiB. Default 16MiB.'),
   checkpoint_timeout: opt(duration({ min: 1 }), 'Time between automatic checkpoints. Default 5min.'),
   wal_receiver_timeout: opt(duration({ bareUnit: 'ms' }), 'A standby drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
   wal_sender_timeout: opt(duration({ bareUnit: 'ms' }), 'An upstream drops a silent replication connection after this (9.3+; 0 disables). Default 60s.'),
@@ -343,7 +363,7 @@ const SETTINGS_FIELDS = {
   vacuum_cost_page_miss: opt(integer({ min: 0, max: 10_000 }), 'Cost of reading a page that is not in shared buffers. Default 2 (14+), 10 before.'),
   vacuum_cost_page_dirty: opt(integer({ min: 0, max: 10_000 }), 'Cost of dirtying a page. Default 20.'),
   max_slot_wal_keep_size: opt(
-    byKind<number | null>({ number: map(integer({ min: -1, max: -1 }), () => null), string: size({ bareUnit: 'MB' }) }, 'a size, or -1 for unlimited'),
+    byKind<number | null>({ number: map(integer({ min: -1, max: -1 }), () => null), string: pgSize({ bareUnit: 'MB' }) }, 'a size, or -1 for unlimited'),
     'WAL a replication slot may retain before it is invalidated at a checkpoint (13+); -1 (default) is unlimited.',
   ),
   max_connections: opt(

@@ -60,6 +60,24 @@ export const SIZE_UNITS: Readonly<Record<string, number>> = {
   TiB: 1024 ** 4,
 };
 
+/**
+ * PostgreSQL's memory units, for its settings: kB, MB, GB and TB are powers of 1024 and case-sensitive
+ * (guc.c memory_unit_conversion_table: "Valid units for this parameter are "B", "kB", "MB", "GB", and
+ * "TB""), so `max_wal_size: 1GB` copied from postgresql.conf means 1024 MB as on the server. The IEC
+ * spellings (KiB, MiB, GiB, TiB) mean the same and are accepted too.
+ */
+export const PG_SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  kB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  TB: 1024 ** 4,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
+
 export const BANDWIDTH_UNITS: Readonly<Record<string, number>> = {
   bps: 1 / 8,
   kbps: 1e3 / 8,
@@ -197,10 +215,13 @@ function parseWithUnit(
 
 /**
  * A size in bytes: `16MiB`, `2KiB`, `1GB` (B, kB|KB = 1000, MB, GB, TB, KiB = 1024, MiB, GiB, TiB). A bare
- * number is an error except 0; `bareUnit` is the unit suggested for one.
+ * number is an error except 0; `bareUnit` is the unit suggested for one. `postgres`: a PostgreSQL setting's
+ * value, read with the server's units (PG_SIZE_UNITS: 1GB = 1024 MB).
  */
-export function parseSize(input: string | number, opts: { bareUnit?: string } = {}): Parsed<number> {
-  const r = parseWithUnit(input, SIZE_UNITS, 'size', opts.bareUnit ?? 'B', '"16MiB" or "2KiB"');
+export function parseSize(input: string | number, opts: { bareUnit?: string; postgres?: boolean } = {}): Parsed<number> {
+  const r = opts.postgres
+    ? parseWithUnit(input, PG_SIZE_UNITS, 'size', opts.bareUnit ?? 'B', '"1GB" or "512MB" (PostgreSQL\'s units: kB, MB, GB, TB are powers of 1024)')
+    : parseWithUnit(input, SIZE_UNITS, 'size', opts.bareUnit ?? 'B', '"16MiB" or "2KiB"');
   if (!r.ok) return r;
   const rounded = Math.round(r.value.amount);
   if (Math.abs(r.value.amount - rounded) > 1e-6) return fail(`${show(r.value.text)} is not a whole number of bytes`);

@@ -44,6 +44,9 @@ describe('sweep: distributions', () => {
     }
     expect(draw(parseVary('a=uniform(100/s,400/s)').dist, () => 0.5).text).toBe('250/s');
     expect(draw(parseVary('a=uniform(1GiB,2GiB)').dist, () => 0).text).toBe(`${2 ** 30}B`);
+    // A PostgreSQL setting's sizes are the server's (1GB = 1024 MB), as in the scenario's settings; elsewhere GB is 10^9.
+    expect(draw(parseVary('clusters.c.nodes.p.settings.max_wal_size=uniform(1GB,2GB)').dist, () => 0).text).toBe(`${2 ** 30}B`);
+    expect(draw(parseVary('nodes.p.data_size=uniform(1GB,2GB)').dist, () => 0).text).toBe('1000000000B');
     expect(draw(parseVary('a=uniform(1,3)').dist, () => 0.99).text).toBe('3');
     expect(draw(parseVary('a=uniform(2017-08-07T14:00:00+09:00,2017-08-07T16:00:00+09:00)').dist, () => 0.5).text).toBe('2017-08-07T15:00:00+09:00');
     expect(draw(parseVary('a=choice(latest, current)').dist, () => 0.7).text).toBe('current');

@@ -105,7 +105,7 @@ describe('a scenario using every key', () => {
       synchronousCommit: 'remote_apply',
       synchronousStandbyNames: { method: 'any', num: 1, names: ['pg2', 'pg3'] },
       walKeepSize: 1024 ** 3,
-      maxWalSize: 2e9,
+      maxWalSize: 2 * 1024 ** 3,
       walSegmentSize: 64 * 1024 ** 2,
       checkpointTimeout: 5 * M,
       walSenderTimeout: 60 * S,

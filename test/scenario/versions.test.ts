@@ -100,8 +100,17 @@ describe('version rules of settings', () => {
     expect(errorOf(withSettings('13', 'wal_keep_segments: 64')).hint).toBe('did you mean wal_keep_size: 1GiB?');
     expect(settingsOf('12', 'wal_keep_segments: 64').walKeepSize).toBe(1024 ** 3);
     expect(settingsOf('12', 'wal_keep_segments: 4, wal_segment_size: 64MiB').walKeepSize).toBe(256 * 1024 ** 2);
-    expect(settingsOf('13', 'wal_keep_size: 512MB').walKeepSize).toBe(512e6);
+    expect(settingsOf('13', 'wal_keep_size: 512MB').walKeepSize).toBe(512 * 1024 ** 2);
     expect(errorOf(withSettings('13', 'wal_keep_size: 1024')).hint).toBe('did you mean "1024MB"?');
+  });
+
+  it('sizes in settings read in PostgreSQL\'s units: kB, MB, GB and TB are powers of 1024, as in postgresql.conf (guc.c)', () => {
+    expect(settingsOf('16', 'max_wal_size: 1GB').maxWalSize).toBe(1024 ** 3);
+    expect(settingsOf('16', 'max_wal_size: 1GiB').maxWalSize).toBe(1024 ** 3);
+    expect(settingsOf('16', 'wal_keep_size: 16GB').walKeepSize).toBe(16 * 1024 ** 3);
+    expect(settingsOf('16', 'max_slot_wal_keep_size: 100kB').maxSlotWalKeepSize).toBe(100 * 1024);
+    // The server's units are case-sensitive: KB is not one of them.
+    expect(errorOf(withSettings('16', 'max_wal_size: 2KB')).hint).toBe('did you mean "2kB"?');
   });
 
   it('synchronous_standby_names syntax follows the version', () => {

@@ -35,7 +35,7 @@ export class VaryError extends Error {
   override readonly name = 'VaryError';
 }
 
-function quantity(text: string): Quantity | null {
+function quantity(text: string, postgres = false): Quantity | null {
   const t = text.trim();
   const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d{1,6})?))?$/.exec(t);
   if (clock) {
@@ -65,15 +65,15 @@ function quantity(text: string): Quantity | null {
     const b = parseBandwidth(t);
     return b.ok ? { kind: 'bandwidth', value: b.value, text: t } : null;
   }
-  const size = parseSize(t);
+  const size = parseSize(t, { postgres });
   if (size.ok) return { kind: 'size', value: size.value, text: t };
   const d = parseDuration(t);
   return d.ok ? { kind: 'duration', value: d.value, text: t } : null;
 }
 
 /** The sd of normal(m, s): a duration for times (in the mean's unit: s for clock, ms for instant, µs for offset). */
-function spread(mean: Quantity, text: string, fail: (m: string) => never): number {
-  const s = quantity(text);
+function spread(mean: Quantity, text: string, fail: (m: string) => never, postgres = false): number {
+  const s = quantity(text, postgres);
   if (mean.kind === 'clock' || mean.kind === 'instant' || mean.kind === 'offset') {
     if (!s || s.kind !== 'duration') fail(`the spread of a time must be a duration like "10min", not ${JSON.stringify(text)}`);
     return mean.kind === 'clock' ? s.value / 1e6 : mean.kind === 'instant' ? s.value / 1e3 : s.value;
@@ -98,18 +98,20 @@ export function parseVary(arg: string): Vary {
   const m = /^\s*(uniform|normal|choice)\s*\((.*)\)\s*$/s.exec(arg.slice(eq + 1));
   if (!m) fail('the distribution must be uniform(a,b), normal(mean,sd) or choice(a,b,...)');
   const args = splitArgs(m![2]!);
+  // A PostgreSQL setting's sizes read in the server's units (1GB = 1024 MB), as the scenario's settings do.
+  const postgres = /(^|\.)settings\.[^.]+$/.test(path);
   if (m![1] === 'choice') {
     if (args.length < 1 || args.some((a) => a === '')) fail('choice needs one or more values, separated by commas');
     return { arg, path, dist: { kind: 'choice', options: args } };
   }
   if (args.length !== 2) fail(`${m![1]} takes two values, not ${args.length}`);
-  const a = quantity(args[0]!) ?? fail(`${JSON.stringify(args[0])} is not a time, duration, size, bandwidth, rate, percentage or number`);
+  const a = quantity(args[0]!, postgres) ?? fail(`${JSON.stringify(args[0])} is not a time, duration, size, bandwidth, rate, percentage or number`);
   if (m![1] === 'normal') {
-    const sd = spread(a, args[1]!, fail);
+    const sd = spread(a, args[1]!, fail, postgres);
     if (!(sd >= 0)) fail('the spread must be >= 0');
     return { arg, path, dist: { kind: 'normal', mean: a, sd } };
   }
-  const b = quantity(args[1]!) ?? fail(`${JSON.stringify(args[1])} is not a time, duration, size, bandwidth, rate, percentage or number`);
+  const b = quantity(args[1]!, postgres) ?? fail(`${JSON.stringify(args[1])} is not a time, duration, size, bandwidth, rate, percentage or number`);
   const kind = (q: Quantity) => (q.kind === 'integer' ? 'number' : q.kind);
   if (kind(a) !== kind(b)) fail(`${JSON.stringify(args[0])} and ${JSON.stringify(args[1])} are not the same kind of value (${a.kind}, ${b.kind})`);
   if (b.value < a.value) fail(`the range ${args[0]} to ${args[1]} goes backwards`);
