@@ -74,11 +74,16 @@ describe('a synchronous commit whose wait is ended', () => {
     const released = r.events.find((e) => e.message.startsWith('cancelled the wait of 10 commits'))!.message.match(/to (\S+)\)/)![1]!;
     expect(lsn(s1.lsn)).toBeGreaterThan(lsn(released));
     // The connections' next commits wait again a tenth of a second after the cancel (10 commits at 100/s), a gap
-    // shorter than the stall threshold: one stall, until the standby is back. It reconnects at 10:02:03, not
-    // at the heal: its connection attempt began at 10:01:00 (wal_receiver_timeout after the cut) and its SYN
-    // is retransmitted 1, 3, 7, 15, 31 and 63 s after (reconnect.ts), the first after the heal at +63 s.
+    // shorter than the stall threshold: they wait until the standby is back, for two reasons in turn: until
+    // 10:01:00 s1's walsender on p lives on behind the cut (wal_sender_timeout, cut-walsenders.ts), then no
+    // synchronous standby streams. It reconnects at 10:02:03, not at the heal: its connection attempt began at
+    // 10:01:00 (wal_receiver_timeout after the cut) and its SYN is retransmitted 1, 3, 7, 15, 31 and 63 s after
+    // (reconnect.ts), the first after the heal at +63 s.
     const stalls = r.stalls.filter((s) => s.node === 'p');
-    expect(stalls.map((s) => [s.from.slice(11, 19), s.to.slice(11, 19)])).toEqual([['10:00:00', '10:02:03']]);
+    expect(stalls.map((s) => [s.from.slice(11, 19), s.to.slice(11, 19), s.causeFact?.kind])).toEqual([
+      ['10:00:00', '10:01:00', 'sync-standby-cut-off'],
+      ['10:01:00', '10:02:03', 'sync-standbys-missing'],
+    ]);
     expect(p.role).toBe('primary');
   });
 

@@ -21,6 +21,13 @@ export type StorageFact =
   | { readonly kind: 'sync-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate'; readonly commits: number; readonly fromLsn: Lsn; readonly toLsn: Lsn }
   /** syncrep.c announce_next_takeover: a standby becomes synchronous (`quorum`: ANY, a candidate for the quorum). */
   | { readonly kind: 'sync-standby'; readonly rule?: Rule; readonly node: string; readonly primary: string; readonly quorum: boolean }
+  /**
+   * cut-walsenders.ts: a network cut silenced `standby`; `primary`'s walsender for it lives on (and stays the
+   * synchronous standby it was) for `exitAfter` µs: wal_sender_timeout (µs), or with 0 until TCP gives up.
+   */
+  | { readonly kind: 'walsender-cut-off'; readonly rule?: Rule; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAfter: number; readonly synchronous: boolean }
+  /** The walsender of a cut-off standby exits: `how` timeout (wal_sender_timeout), tcp (retransmissions gave up) or reset (the healed path met the standby's closed socket). */
+  | { readonly kind: 'walsender-exited'; readonly rule?: Rule; readonly node: string; readonly standby: string; readonly how: 'timeout' | 'tcp' | 'reset'; readonly walSenderTimeout: number }
   /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
   | { readonly kind: 'checkpoints-too-frequent'; readonly rule?: Rule; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }

@@ -72,6 +72,11 @@ export type WriteCauseFact =
   | { readonly kind: 'slow-commits'; readonly node: string; readonly seconds: number; readonly slowdown: Slowdown | null }
   /** syncrep.c SyncRepWaitForLSN: fewer listed standbys stream than synchronous_standby_names asks for. */
   | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[] }
+  /**
+   * cut-walsenders.ts: a synchronous standby a network cut silenced: its walsender on `node` lives on until
+   * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
+   */
+  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number }
   /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
   | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
   // Block replication (models/block): the primary of a resource is gone or stopped.

@@ -23,6 +23,7 @@ import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
+import { CutWalsenders, walsenderExitAt } from './cut-walsenders.ts';
 import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
@@ -62,6 +63,8 @@ export class PgCluster {
   /** Named base backups (backups.ts), restored with point-in-time recovery (pitr.ts). */
   readonly backups = new BackupStore();
   readonly pitr = new PitRecovery(this);
+  /** Walsenders living on for standbys a network cut silenced, until wal_sender_timeout (cut-walsenders.ts). */
+  readonly cutSenders = new CutWalsenders();
   /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
   readonly walClock = new WalClock();
   /** The archive as the startup process's first source of WAL (restore.ts). */
@@ -786,7 +789,11 @@ export class PgCluster {
           this.ctx.sim.cancel(s.timeout);
         }
         s.timeout = null;
+        // The same connection goes on: its walsender never left.
+        const w = this.cutSenders.remove(s);
+        if (w) this.ctx.sim.cancel(w.exit);
       } else if (!s.timeout) {
+        if (s.up.running && s.down.running) this.walsenderCutOff(s);
         // A partition drops the packets on the wire: the standby keeps what had arrived, and nothing more comes
         // unless the path heals while the connection lives (TCP then retransmits from there).
         // pg_stat_wal_receiver still says streaming until wal_receiver_timeout; the history records that
@@ -798,6 +805,45 @@ export class PgCluster {
         }, PRIORITY.protocol);
       }
     }
+    // A walsender whose standby's walreceiver gave up meanwhile: its next retransmission over the healed path
+    // meets that closed socket, whose RST ends it at once.
+    for (const w of this.cutSenders.all()) {
+      if (this.streams.has(w.stream) || !this.reachable(w.stream.up, w.stream.down)) continue;
+      this.walsenderExits(w.stream, 'reset');
+    }
+    this.requestReflow();
+  }
+
+  /**
+   * A cut silenced `s`'s standby: its walsender on the upstream lives on, and stays a synchronous standby if it
+   * was one, until wal_sender_timeout (cut-walsenders.ts).
+   */
+  private walsenderCutOff(s: Stream): void {
+    const now = this.ctx.sim.now;
+    const heard = this.writes.heardFrom(s, now);
+    if (!heard) return;
+    const exit = walsenderExitAt(s.up, now);
+    const handle = this.ctx.sim.at(exit.at, `walsender timeout ${s.up.name}`, () => this.walsenderExits(s, exit.byTimeout ? 'timeout' : 'tcp'), PRIORITY.protocol);
+    this.cutSenders.add({ stream: s, upBoot: s.up.boot, since: now, until: exit.at, byTimeout: exit.byTimeout, heard, exit: handle });
+    this.log(s.up, 'replication', {
+      kind: 'walsender-cut-off',
+      rule: 'walsender.c:WalSndCheckTimeOut',
+      node: s.up.name,
+      standby: s.down.name,
+      walSenderTimeout: s.up.settings.walSenderTimeout,
+      exitAfter: exit.at - now,
+      synchronous: this.writes.isSynchronous(s),
+    });
+  }
+
+  private walsenderExits(s: Stream, how: 'timeout' | 'tcp' | 'reset'): void {
+    const w = this.cutSenders.remove(s);
+    if (!w) return;
+    this.ctx.sim.cancel(w.exit);
+    const up = s.up;
+    if (!up.running || up.boot !== w.upBoot) return;
+    const lines = how === 'timeout' ? [pgLog.walsenderTimedOut()] : how === 'tcp' ? pgLog.walsenderSendFailed() : [];
+    this.log(up, 'replication', { kind: 'walsender-exited', rule: 'walsender.c:WalSndCheckTimeOut', node: up.name, standby: s.down.name, how, walSenderTimeout: up.settings.walSenderTimeout }, lines);
     this.requestReflow();
   }
 
@@ -1039,6 +1085,12 @@ export class PgCluster {
     const shutdownLines = how === 'stopped' ? serverLog.fastShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now)) : [];
     for (const s of [...this.streams.into(n)]) this.closeStream(s);
     if (how === 'crashed') for (const s of this.streams.from(n)) this.deliverInFlight(s);
+    // Its walsenders end with it, those of cut-off standbys too.
+    for (const w of this.cutSenders.all()) {
+      if (w.stream.up !== n) continue;
+      this.cutSenders.remove(w.stream);
+      this.ctx.sim.cancel(w.exit);
+    }
     const flushed = n.flushed(now);
     if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
       // WAL inserted but not yet flushed by the WAL writer is gone after a crash (synchronous_commit = off: the

@@ -202,6 +202,16 @@ export const pgLog = {
     log('postmaster', `parameter "${param}" cannot be changed without restarting the server`),
   parameterChanged: (param: string, value: string): LogLine => log('postmaster', `parameter "${param}" changed to "${value}"`),
   /**
+   * A walsender whose standby stopped answering (cut-walsenders.ts): walsender.c WalSndCheckTimeOut after
+   * wal_sender_timeout (COMMERROR, logged as LOG); without it, pqcomm.c internal_flush when TCP gives up
+   * (COMMERROR), then postgres.c ProcessInterrupts' FATAL for the lost client.
+   */
+  walsenderTimedOut: (): LogLine => log('walsender', 'terminating walsender process due to replication timeout'),
+  walsenderSendFailed: (): LogLine[] => [
+    log('walsender', 'could not send data to client: Connection timed out'),
+    { process: 'walsender', level: 'FATAL', message: 'connection to client lost' },
+  ],
+  /**
    * syncrep.c SyncRepReleaseWaiters, once each time a walsender becomes synchronous: 9.1-9.5 "the synchronous
    * standby" (one at most), 9.6+ "a synchronous standby" in priority mode, 10+ "a candidate for quorum
    * synchronous standby" for ANY (observed on 13.23, 14.23 and 18.4).

@@ -11,6 +11,7 @@ import { formatLsn, type Lsn } from './lsn.ts';
 import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
+import type { HeardPositions } from './cut-walsenders.ts';
 import { commitDelay, fsyncTime, slowdownOf } from './service.ts';
 import { roundFigure, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
@@ -464,6 +465,28 @@ export class WriteFlow {
     return commits;
   }
 
+  /**
+   * What the upstream has heard from `s`'s standby, per commit level (as ackOf reads it), when a cut silences it
+   * (cut-walsenders.ts): the confirmations under way stop where they are.
+   */
+  heardFrom(s: Stream, now: Micros): HeardPositions {
+    const pl = this.planner.plans.get(s);
+    if (!pl) {
+      const end = s.down.walEnd(now);
+      return { remote_write: end, on: end, remote_apply: end };
+    }
+    const at = (mode: 'remote_write' | 'on' | 'remote_apply'): Lsn => {
+      const c = this.confirmed(pl, mode, now);
+      return Math.max(0, c.value - c.rate * s.path.latency) as Lsn;
+    };
+    return { remote_write: at('remote_write'), on: at('on'), remote_apply: at('remote_apply') };
+  }
+
+  /** Whether `s`'s walsender is one of its primary's synchronous standbys now (announced, syncrep.c). */
+  isSynchronous(s: Stream): boolean {
+    return this.syncAnnounced.has(s);
+  }
+
   /** Walsenders that have announced themselves synchronous since they last were not (syncrep.c announce_next_takeover). */
   private readonly syncAnnounced = new WeakSet<Stream>();
 
@@ -480,6 +503,8 @@ export class WriteFlow {
       // Without synchronous_standby_names nothing is synchronous; a change of the setting replans everything.
       if (!names && !full) continue;
       const streams = [...this.cluster.streams.from(p)].filter((st) => this.planner.plans.has(st) && st.limit === null && st.down.role.kind === 'standby');
+      // Walsenders of cut-off standbys keep their place until they exit (cut-walsenders.ts).
+      for (const w of this.cluster.cutSenders.of(p)) if (w.stream.limit === null && !streams.includes(w.stream)) streams.push(w.stream);
       const priorityOf = (st: Stream): number => {
         if (!names) return 0;
         const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
@@ -525,7 +550,8 @@ export class WriteFlow {
       const i = names.names.findIndex((x) => x === app || x === '*');
       return i < 0 ? Number.POSITIVE_INFINITY : i;
     };
-    const candidates = [...this.cluster.streams.from(p)]
+    type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({} | { cutSince: Micros; exitAt: Micros });
+    const candidates: Candidate[] = [...this.cluster.streams.from(p)]
       .map((st) => this.planner.plans.get(st))
       .filter((pl): pl is StreamPlan => pl !== undefined && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
       .map((pl) => {
@@ -540,8 +566,21 @@ export class WriteFlow {
           changesAt: c.changesAt,
         };
       })
-      .filter((x) => x.priority !== Number.POSITIVE_INFINITY)
-      .sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
+      .filter((x) => x.priority !== Number.POSITIVE_INFINITY);
+    // A walsender whose standby a cut silenced is still a candidate, at what it last heard (cut-walsenders.ts).
+    // Against a live walsender of the same standby (it reconnected) it comes second: the server orders equal
+    // priorities by walsender slot, which the model does not know.
+    const cut = new Set<string>();
+    for (const w of this.cluster.cutSenders.of(p)) {
+      const st = w.stream;
+      if (!st.caughtUp || st.limit !== null) continue;
+      const priority = priorityOf(st.down.settings.applicationName);
+      if (priority === Number.POSITIVE_INFINITY) continue;
+      cut.add(st.down.name);
+      candidates.push({ name: st.down.name, priority, value: w.heard[mode], rate: 0, rtt: 0, changesAt: NEVER, cutSince: w.since, exitAt: w.until });
+    }
+    if (cut.size > 0) candidates.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ('cutSince' in a ? 1 : 0) - ('cutSince' in b ? 1 : 0));
+    else candidates.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
     const cur = term.ack.valueAt(now);
     if (candidates.length < names.num) {
       return {
@@ -554,6 +593,17 @@ export class WriteFlow {
     }
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...candidates].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
+    const silent = chosen.find((x) => 'cutSince' in x);
+    if (silent && 'cutSince' in silent) {
+      // Commits wait on a standby that hears nothing until its walsender times out.
+      return {
+        value: slowest.value,
+        rate: 0,
+        rtt: 0,
+        changesAt: NEVER,
+        blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt },
+      };
+    }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...candidates].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
     return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)) };

@@ -2,6 +2,7 @@
 import type { StorageFact } from '../../../history/facts/storage.ts';
 import { formatSize, humanSize } from '../../../scenario/units.ts';
 import { code, lsn, node, p } from '../parts.ts';
+import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
 
 const xminOf = (logical: boolean): string => (logical ? 'catalog_xmin' : 'xmin');
@@ -20,6 +21,14 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'sync-waits-ended': (f) =>
     p`${f.how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${f.commits} commit${f.commits === 1 ? '' : 's'} on ${node(f.node)} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed locally and visible from now on, on no synchronous standby; ${f.how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing'}`,
   'sync-standby': (f) => p`${node(f.node)} is now ${f.quorum ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${node(f.primary)}`,
+  'walsender-cut-off': (f) =>
+    p`${node(f.node)} hears nothing from ${node(f.standby)} behind the cut, but its walsender lives on${f.synchronous ? ' (still the synchronous standby that commits wait for)' : ''} for ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`${duration(f.exitAfter / 1e6)}, until TCP gives up on the WAL it sends (${code('wal_sender_timeout = 0')}, tcp_retries2)`}`,
+  'walsender-exited': (f) =>
+    f.how === 'timeout'
+      ? p`the walsender of ${node(f.node)} for ${node(f.standby)} exits after ${code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`)} without a reply`
+      : f.how === 'tcp'
+        ? p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: TCP gave up on the WAL it sent (${code('wal_sender_timeout = 0')})`
+        : p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: the healed path met the standby's closed connection (reset)`,
   'checkpoints-too-frequent': (f) =>
     p`${node(f.node)} starts checkpoints for WAL volume every ${f.apart} s (every ${f.segments} segments of WAL), less than ${code(`checkpoint_warning = ${f.checkpointWarning / 1e6} s`)}`,
   'slot-created': (f) => `replication slot "${f.slot}" created (${f.slotKind}${f.database ? `, database ${f.database}` : ''}), consumer ${f.consumer}`,

@@ -1,6 +1,7 @@
 /** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
 import type { CommitLimit, Slowdown, WriteCauseFact } from '../../../history/facts/writes.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
+import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
 
 /** A figure as the cause records it (roundFigure): whole from 10 up, else one decimal. */
@@ -54,6 +55,8 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${f.seconds.toFixed(1)} s: ${slowdownText(f.slowdown)}`,
   'sync-standbys-missing': (f) =>
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait`,
+  'sync-standby-cut-off': (f) =>
+    p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait`,
   'sync-confirm-rate': (f) =>
     `synchronous standbys confirm ${figure(f.commitsPerSecond)} commits/s, fewer than the ${f.offered}/s offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${f.seconds.toFixed(1)} s`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,

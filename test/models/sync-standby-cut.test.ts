@@ -1,0 +1,97 @@
+/**
+ * A synchronous standby a network cut silences: its walsender on the primary lives on until wal_sender_timeout
+ * (walsender.c WalSndCheckTimeOut), and stays the synchronous standby meanwhile (syncrep.c), so commits wait for
+ * that long although another listed standby streams (cut-walsenders.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { seconds, type Micros } from '../../src/engine/time.ts';
+import { runScenario } from '../../src/run.ts';
+import type { Action, SynchronousStandbyNames } from '../../src/scenario/types.ts';
+import { action, buildScenario, node } from '../support/builder.ts';
+
+const T = seconds(120);
+
+interface Case {
+  sync: SynchronousStandbyNames;
+  /** p's wal_sender_timeout, µs (undefined: the default, 60 s). */
+  walSenderTimeout?: number;
+  /** s1's path heals at this time. */
+  healAt?: Micros;
+  end?: Micros;
+}
+
+/** p at site a; s1 alone at site c, s2 at site b; s1's site is cut off at T. */
+function run(c: Case) {
+  const actions: Action[] = [action(T, { kind: 'partition', target: { kind: 'link', sites: ['a', 'c'] } }, 'faults')];
+  if (c.healAt !== undefined) actions.push(action(c.healAt, { kind: 'heal', target: { kind: 'link', sites: ['a', 'c'] } }, 'faults'));
+  return runScenario(
+    buildScenario({
+      end: c.end ?? seconds(1800),
+      sites: ['a', 'b', 'c'],
+      links: [
+        { between: ['a', 'b'], bandwidth: 125_000_000, latency: 2000 as Micros },
+        { between: ['a', 'c'], bandwidth: 125_000_000, latency: 2000 as Micros },
+        { between: ['b', 'c'], bandwidth: 125_000_000, latency: 2000 as Micros },
+      ],
+      nodes: [
+        node('p', 'a', 16, { settings: { synchronousStandbyNames: c.sync, ...(c.walSenderTimeout !== undefined ? { walSenderTimeout: c.walSenderTimeout as Micros } : {}) } }),
+        node('s1', 'c', 16, { upstream: 'p' }),
+        node('s2', 'b', 16, { upstream: 'p' }),
+      ],
+      workload: { target: 'p', site: 'a', rate: 200, walPerTx: 2048, connections: 50 },
+      actions,
+    }),
+  ).report;
+}
+
+const first = (names: string[]): SynchronousStandbyNames => ({ method: 'first', num: 1, names });
+const any = (names: string[]): SynchronousStandbyNames => ({ method: 'any', num: 1, names });
+
+/** Seconds of write stalls in all. */
+function stalled(r: ReturnType<typeof run>): number {
+  return r.stalls.reduce((a, s) => a + s.seconds, 0);
+}
+
+describe('a synchronous standby cut off by the network holds commits until its walsender times out', () => {
+  it('FIRST 1 (s1, s2), s1 cut off: commits wait for wal_sender_timeout, then s2 takes over', () => {
+    const r = run({ sync: first(['s1', 's2']) });
+    expect(r.stalls).toHaveLength(1);
+    expect(stalled(r)).toBeGreaterThan(59);
+    expect(stalled(r)).toBeLessThanOrEqual(60);
+    expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'sync-standby-cut-off', node: 'p', standby: 's1' });
+    const exit = r.events.find((e) => (e.fact as { kind: string }).kind === 'walsender-exited');
+    expect(exit?.node).toBe('p');
+    expect(exit?.log.some((l) => l.includes('terminating walsender process due to replication timeout'))).toBe(true);
+    // s2 becomes the synchronous standby only when s1's walsender has gone.
+    const s2 = r.events.find((e) => (e.fact as { kind: string }).kind === 'sync-standby' && (e.fact as unknown as { node: string }).node === 's2');
+    expect(Date.parse(s2!.at)).toBe(Date.parse(exit!.at));
+  });
+
+  it('the stall moves with wal_sender_timeout', () => {
+    const short = stalled(run({ sync: first(['s1', 's2']), walSenderTimeout: seconds(10) }));
+    const long = stalled(run({ sync: first(['s1', 's2']), walSenderTimeout: seconds(300) }));
+    expect(short).toBeGreaterThan(9);
+    expect(short).toBeLessThanOrEqual(10);
+    expect(long).toBeGreaterThan(299);
+    expect(long).toBeLessThanOrEqual(300);
+  });
+
+  it('with wal_sender_timeout = 0 the walsender lives until TCP gives up on its data (tcp_retries2: 924.6 s)', () => {
+    const r = run({ sync: first(['s1', 's2']), walSenderTimeout: 0 });
+    expect(stalled(r)).toBeGreaterThan(924);
+    expect(stalled(r)).toBeLessThanOrEqual(925);
+    expect(r.events.find((e) => (e.fact as { kind: string }).kind === 'walsender-exited')?.log.some((l) => l.includes('could not send data to client: Connection timed out'))).toBe(true);
+  });
+
+  it('a heal before the timeout resumes the same connection: the stall ends at the heal, and no walsender exits', () => {
+    const r = run({ sync: first(['s1', 's2']), walSenderTimeout: seconds(300), healAt: (T + seconds(30)) as Micros });
+    expect(stalled(r)).toBeGreaterThan(29);
+    expect(stalled(r)).toBeLessThan(31);
+    expect(r.events.some((e) => (e.fact as { kind: string }).kind === 'walsender-exited')).toBe(false);
+  });
+
+  it('ANY 1 (s1, s2): s2 confirms, nothing waits; and a cut standby that is not synchronous holds nothing', () => {
+    expect(run({ sync: any(['s1', 's2']) }).stalls).toEqual([]);
+    expect(run({ sync: first(['s2', 's1']) }).stalls).toEqual([]);
+  });
+});
