@@ -95,3 +95,53 @@ describe('a synchronous standby cut off by the network holds commits until its w
     expect(run({ sync: first(['s2', 's1']) }).stalls).toEqual([]);
   });
 });
+
+describe("Patroni's synchronous_mode sees the cut-off standby as pg_stat_replication does", () => {
+  it('it picks another synchronous standby only after the walsender has gone (then within loop_wait)', async () => {
+    const { loadScenarioFile } = await import('../../src/scenario/load.ts');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'replsim-')), 'patroni-sync-cut.yaml');
+    writeFileSync(
+      file,
+      `name: patroni-sync-cut
+start: 2024-03-04T10:00:00Z
+timezone: UTC
+end: "10:20"
+sites: [a, b, c, d]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [a, c], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [b, c], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [a, d], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [b, d], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [c, d], bandwidth: 1Gbps, latency: 2ms}
+clusters:
+  shop:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: c, version: 16, upstream: pg1}
+    workloads:
+      app: {target: pg1, site: a, rate: 200/s, wal_per_tx: 2KiB}
+    failover:
+      policy: patroni
+      dcs: {type: etcd3, members: {e1: a, e2: c, e3: d}}
+      loop_wait: 10s
+      ttl: 30s
+      retry_timeout: 10s
+      synchronous_mode: true
+faults:
+  - {at: "10:05", name: cut-b, partition: pg2}
+`,
+    );
+    const r = runScenario(loadScenarioFile(file)).report;
+    const kinds = r.stalls.map((s) => s.causeFact?.kind);
+    expect(kinds).toEqual(['sync-standby-cut-off', 'sync-standbys-missing']);
+    const total = stalled(r as ReturnType<typeof run>);
+    expect(total).toBeGreaterThan(60);
+    expect(total).toBeLessThan(71);
+    expect(r.stalls[1]!.from).toBe(r.stalls[0]!.to);
+  });
+});

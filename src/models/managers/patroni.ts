@@ -311,8 +311,11 @@ export class PatroniAgent {
     }
     const voters = sync.standbys;
     const names = n.settings.synchronousStandbyNames?.names ?? [];
-    const active = [...c.streams]
-      .filter((s) => s.up === n && s.limit === null && c.streamUp(s) && !this.group.tags(s.down.name).nosync)
+    // Patroni reads pg_stat_replication, where the walsender of a standby a cut silenced stays 'streaming'
+    // until wal_sender_timeout (cut-walsenders.ts).
+    const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
+    const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
+      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync)
       .map((s) => s.down)
       .sort((a, b) => Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
     const want = spec.synchronousNodeCount;
