@@ -18,11 +18,14 @@ interface Case {
   /** s1's path heals at this time. */
   healAt?: Micros;
   end?: Micros;
+  /** s1 crashes at T too, before the cut in the list: a host that died. */
+  hostDies?: boolean;
 }
 
-/** p at site a; s1 alone at site c, s2 at site b; s1's site is cut off at T. */
+/** p at site a; s1 alone at site c, s2 at site b; s1's site is cut off at T (after s1 crashes there: a dead host). */
 function run(c: Case) {
   const actions: Action[] = [action(T, { kind: 'partition', target: { kind: 'link', sites: ['a', 'c'] } }, 'faults')];
+  if (c.hostDies) actions.unshift(action(T, { kind: 'crash', node: 's1' }, 'faults'));
   if (c.healAt !== undefined) actions.push(action(c.healAt, { kind: 'heal', target: { kind: 'link', sites: ['a', 'c'] } }, 'faults'));
   return runScenario(
     buildScenario({
@@ -65,6 +68,23 @@ describe('a synchronous standby cut off by the network holds commits until its w
     // s2 becomes the synchronous standby only when s1's walsender has gone.
     const s2 = r.events.find((e) => (e.fact as { kind: string }).kind === 'sync-standby' && (e.fact as unknown as { node: string }).node === 's2');
     expect(Date.parse(s2!.at)).toBe(Date.parse(exit!.at));
+  });
+
+  it('a dead host (a crash and a cut at one instant, in either order) holds commits the same; a crash alone does not', () => {
+    const dead = run({ sync: first(['s1', 's2']), hostDies: true });
+    expect(stalled(dead)).toBeGreaterThan(59);
+    expect(stalled(dead)).toBeLessThanOrEqual(60);
+    expect(dead.stalls[0]!.causeFact).toMatchObject({ kind: 'sync-standby-cut-off', standby: 's1' });
+    const crashOnly = runScenario(
+      buildScenario({
+        end: seconds(600),
+        nodes: [node('p', 'a', 16, { settings: { synchronousStandbyNames: first(['s1', 's2']) } }), node('s1', 'b', 16, { upstream: 'p' }), node('s2', 'b', 16, { upstream: 'p' })],
+        workload: { target: 'p', site: 'a', rate: 200, walPerTx: 2048, connections: 50 },
+        actions: [action(T, { kind: 'crash', node: 's1' }, 'faults')],
+      }),
+    ).report;
+    // The kernel of s1's host closes its connection: p's walsender exits at once and s2 takes over.
+    expect(crashOnly.stalls).toEqual([]);
   });
 
   it('the stall moves with wal_sender_timeout', () => {

@@ -23,7 +23,7 @@ import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
-import { CutWalsenders, walsenderExitAt } from './cut-walsenders.ts';
+import { CutWalsenders, walsenderExitAt, type HeardPositions } from './cut-walsenders.ts';
 import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
@@ -65,6 +65,8 @@ export class PgCluster {
   readonly pitr = new PitRecovery(this);
   /** Walsenders living on for standbys a network cut silenced, until wal_sender_timeout (cut-walsenders.ts). */
   readonly cutSenders = new CutWalsenders();
+  /** Streams whose standby went down at the last instant with one (a cut at that instant keeps its walsender). */
+  private closedNow: { stream: Stream; at: Micros; heard: HeardPositions; synchronous: boolean }[] = [];
   /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
   readonly walClock = new WalClock();
   /** The archive as the startup process's first source of WAL (restore.ts). */
@@ -805,6 +807,11 @@ export class PgCluster {
         }, PRIORITY.protocol);
       }
     }
+    // A standby that went down at this instant behind a cut made now: its upstream never heard of it.
+    const now = this.ctx.sim.now;
+    for (const c of this.closedNow.splice(0)) {
+      if (c.at === now && c.stream.up.running && !this.reachable(c.stream.up, c.stream.down)) this.walsenderCutOff(c.stream, c.heard, c.synchronous);
+    }
     // A walsender whose standby's walreceiver gave up meanwhile: its next retransmission over the healed path
     // meets that closed socket, whose RST ends it at once.
     for (const w of this.cutSenders.all()) {
@@ -818,10 +825,8 @@ export class PgCluster {
    * A cut silenced `s`'s standby: its walsender on the upstream lives on, and stays a synchronous standby if it
    * was one, until wal_sender_timeout (cut-walsenders.ts).
    */
-  private walsenderCutOff(s: Stream): void {
+  private walsenderCutOff(s: Stream, heard = this.writes.heardFrom(s, this.ctx.sim.now), synchronous = this.writes.isSynchronous(s)): void {
     const now = this.ctx.sim.now;
-    const heard = this.writes.heardFrom(s, now);
-    if (!heard) return;
     const exit = walsenderExitAt(s.up, now);
     const handle = this.ctx.sim.at(exit.at, `walsender timeout ${s.up.name}`, () => this.walsenderExits(s, exit.byTimeout ? 'timeout' : 'tcp'), PRIORITY.protocol);
     this.cutSenders.add({ stream: s, upBoot: s.up.boot, since: now, until: exit.at, byTimeout: exit.byTimeout, heard, exit: handle });
@@ -832,7 +837,7 @@ export class PgCluster {
       standby: s.down.name,
       walSenderTimeout: s.up.settings.walSenderTimeout,
       exitAfter: exit.at - now,
-      synchronous: this.writes.isSynchronous(s),
+      synchronous,
     });
   }
 
@@ -1083,7 +1088,12 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
     const shutdownLines = how === 'stopped' ? serverLog.fastShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now)) : [];
-    for (const s of [...this.streams.into(n)]) this.closeStream(s);
+    if (this.closedNow.length > 0 && this.closedNow[0]!.at !== now) this.closedNow = [];
+    for (const s of [...this.streams.into(n)]) {
+      // Its FIN or RST is on its way to the upstream: a cut at this same instant (a host that died) drops it.
+      if (s.up.running && this.reachable(s.up, n)) this.closedNow.push({ stream: s, at: now, heard: this.writes.heardFrom(s, now), synchronous: this.writes.isSynchronous(s) });
+      this.closeStream(s);
+    }
     if (how === 'crashed') for (const s of this.streams.from(n)) this.deliverInFlight(s);
     // Its walsenders end with it, those of cut-off standbys too.
     for (const w of this.cutSenders.all()) {
