@@ -20,7 +20,7 @@ export interface Difference {
   /** The node's connection to its upstream was cut during the step (from its `cut` step to its `heal` step, both included). */
   readonly cut?: boolean;
   /** Lines only: the one line that only one side wrote, its process, and the step's operation (for LIMITATIONS). */
-  readonly line?: { readonly process: string; readonly text: string; readonly side: 'real' | 'model'; readonly opKind: Op['kind']; readonly opNode: string; readonly upstream: string | null; readonly backupSource: boolean; readonly selfStartedCheckpoint: boolean };
+  readonly line?: { readonly process: string; readonly text: string; readonly side: 'real' | 'model'; readonly opKind: Op['kind']; readonly opNode: string; readonly upstream: string | null; readonly backupSource: boolean; readonly selfStartedCheckpoint: boolean; readonly syncNamesChanged?: boolean };
 }
 
 /** Observations compared when asked (--compare), or by default where they are comparable (DEFAULT, EXTENDED_DEFAULT). */
@@ -196,7 +196,9 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
           const a = new Set((realLines[proc] ?? []).filter((l) => !CLIP_MARKER.test(l) && !oldInstance(l)).map(lineKey));
           const b = new Set((mn.lines[proc] ?? []).filter((l) => !CLIP_MARKER.test(l) && !oldInstance(l)).map(lineKey));
           const selfStartedCheckpoint = [...(realLines.checkpointer ?? []), ...(mn.lines.checkpointer ?? [])].some((l) => /^LOG:  checkpoint starting: (time|wal|xlog)/.test(l));
-          const at = { opKind: op.kind, opNode: op.node, upstream: up, backupSource: seq.nodes.some((m) => m.upstream === n.name), selfStartedCheckpoint };
+          // synchronous_standby_names changed on this node in this step or the one before (sync-announcement-at-reply).
+          const syncNamesChanged = [op, k > 0 ? seq.ops[k - 1] : undefined].some((o) => o?.kind === 'configure' && o.node === n.name && o.setting.name === 'synchronous_standby_names');
+          const at = { opKind: op.kind, opNode: op.node, upstream: up, backupSource: seq.nodes.some((m) => m.upstream === n.name), selfStartedCheckpoint, syncNamesChanged };
           // A real line the node's retry loop already wrote in the previous step, as for messages (carried).
           const before = new Set((k > 0 ? (reattributed(real[k - 1]!.nodes[n.name]?.lines ?? {})[proc] ?? []) : []).map(lineKey));
           const slowOp = ['stop', 'restart', 'promote', 'repoint', 'start'].includes(op.kind) && (n.name !== op.node || op.kind === 'promote' || op.kind === 'repoint');
@@ -231,6 +233,15 @@ export interface Limitation {
 const RETRY_LINE = /^(FATAL:  (streaming replication receiver "…" )?could not connect to the primary server|FATAL:  could not receive database system identifier|LOG:  waiting for WAL to become available|FATAL:  could not send end-of-streaming message|FATAL:  could not send data to WAL stream)/;
 /** Operations that take a real server a moment (a shutdown checkpoint, a start, the end of recovery). */
 const SLOW_OPS: ReadonlySet<string> = new Set(['stop', 'restart', 'start', 'repoint', 'promote', 'configure', 'useSlot']);
+/**
+ * A walreceiver restarted on its connection (idle after the end of a timeline) asks IDENTIFY_SYSTEM, then streams to
+ * the switchpoint and ends the stream (walreceiver.c WalReceiverMain, libpqwalreceiver.c libpqrcv_endstreaming): an
+ * upstream that shuts down during that exchange closes the connection at the end-of-stream's result, one that shut
+ * down before it at IDENTIFY_SYSTEM (the model's instant shutdown). Real side only, operations that shut the upstream
+ * down (seen on 11.22, seed-83 step 5).
+ */
+const CLOSED_DURING_STREAM = /^FATAL:  error reading result of streaming command: server closed the connection unexpectedly/;
+const SHUTDOWN_OPS: ReadonlySet<string> = new Set(['stop', 'restart', 'repoint', 'configure', 'useSlot']);
 
 export const LIMITATIONS: readonly Limitation[] = [
   {
@@ -255,8 +266,10 @@ export const LIMITATIONS: readonly Limitation[] = [
   },
   {
     id: 'upstream-operation-takes-time',
-    matches: (d) => d.field === 'lines' && d.line !== undefined && d.node !== d.line.opNode && d.line.upstream === d.line.opNode && SLOW_OPS.has(d.line.opKind) && RETRY_LINE.test(d.line.text),
-    text: "A stop, start, restart or promotion of a standby's upstream takes the real server a moment (its shutdown checkpoint, its start, the end of recovery), during which the standby's walreceiver, which tries again every `wal_retrieve_retry_interval` (1 s here), is refused (`Connection refused`, `the database system is shutting down` or `is starting up`, `server closed the connection unexpectedly`) and its startup process logs `waiting for WAL to become available` (15+) before each sleep: how many of these lines the real standby writes depends on how long the operation took. The model performs the operation at one instant. Only a difference of such lines (lines compared per process), on a node whose upstream is the node the step operates, during one of these operations, is counted as this.",
+    matches: (d) =>
+      d.field === 'lines' && d.line !== undefined && d.node !== d.line.opNode && d.line.upstream === d.line.opNode &&
+      ((SLOW_OPS.has(d.line.opKind) && RETRY_LINE.test(d.line.text)) || (d.line.side === 'real' && d.line.process === 'walreceiver' && SHUTDOWN_OPS.has(d.line.opKind) && CLOSED_DURING_STREAM.test(d.line.text))),
+    text: "A stop, start, restart or promotion of a standby's upstream takes the real server a moment (its shutdown checkpoint, its start, the end of recovery), during which the standby's walreceiver, which tries again every `wal_retrieve_retry_interval` (1 s here), is refused (`Connection refused`, `the database system is shutting down` or `is starting up`, `server closed the connection unexpectedly`), or, restarted on its connection after the end of a timeline, loses it while it ends the stream (`error reading result of streaming command: server closed the connection unexpectedly` where the model's instant shutdown is noticed at the next IDENTIFY_SYSTEM; seen on 11.22, seed-83), and its startup process logs `waiting for WAL to become available` (15+) before each sleep: how many of these lines the real standby writes depends on how long the operation took. The model performs the operation at one instant. Only a difference of such lines (lines compared per process), on a node whose upstream is the node the step operates, during one of these operations, is counted as this.",
   },
   {
     id: 'restartpoint-after-backup',
@@ -269,6 +282,13 @@ export const LIMITATIONS: readonly Limitation[] = [
     id: 'retry-during-operation',
     matches: (d) => (d.field === 'messages' || d.field === 'lines') && d.carried === true,
     text: 'An operation takes a real server a moment (`pg_ctl stop` waits for the shutdown checkpoint, `pg_ctl promote` for the end of recovery) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval` (1 s here), can log once more under the state before the operation. The promoted node\'s own loop likewise, as its startup process looks for the promote request between two attempts (xlogrecovery.c WaitForWALToBecomeAvailable: CheckForStandbyTrigger; seen on 17.10 in seed-60, where 10.23 to 16.14 and 18.4 did not log it). Only a difference made of messages the same node logged in the previous step, during a stop, start, restart, promote or repoint of another node, or of the promoted node itself, is counted as this; with lines compared, a real line the node wrote in the previous step likewise, the repointed node\'s own included (its loop runs once more before the reload takes effect).',
+  },
+  {
+    id: 'sync-announcement-at-reply',
+    matches: (d) =>
+      d.field === 'lines' && d.line !== undefined && d.line.process === 'walsender' && d.line.syncNamesChanged === true &&
+      /^LOG:  standby "[^"]*" is now a (synchronous standby with priority \d+|candidate for quorum synchronous standby)$/.test(d.line.text),
+    text: 'A walsender announces that its standby is now synchronous when it handles that standby\'s reply (syncrep.c SyncRepReleaseWaiters, from walsender.c ProcessStandbyReplyMessage), and an idle standby replies every `wal_receiver_status_interval` (10 s) or when WAL arrives; the model announces it at that next reply too, but the real step that reloads `synchronous_standby_names` settles within a few seconds, so the line often comes with the next step\'s WAL (seen in ext-3 on 12.22 to 14.23: reload, then the line 3 s later with the next insert\'s reply), while the model\'s 30 s step holds the status reply. Only this line, on the node whose `synchronous_standby_names` changed in this step or the one before, is counted as this.',
   },
   {
     id: 'cut-by-proxy',
