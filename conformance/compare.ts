@@ -344,18 +344,27 @@ export const MODEL_FIXES: readonly { readonly what: string; readonly real: strin
     real: 'conformance/messages-check.sh on 10.23 to 18.4, and every recorded sequence that stopped an upstream or promoted a standby: `no COPY in progress` up to 13, `server closed the connection unexpectedly` first from 14, `invalid socket` added in 18.',
   },
   {
-    what: 'The model writes the log lines a server writes per process, its chatter included (src/models/postgres/server-log.ts, hidden by the reports), in each version\'s words; a promotion that replayed nothing logs `redo is not required`; a standby that streams a sibling timeline with records past its end has its walreceiver stopped at every retry; a standby whose upstream shut down while it was idle at IDENTIFY_SYSTEM logs libpq\'s closed connection up to 13.',
+    what: 'The model writes the log lines a server writes per process, its chatter included (src/models/postgres/server-log.ts, hidden by the reports), in each version\'s words; a promotion that replayed nothing logs `redo is not required`; a standby that streams a sibling timeline with records past its end has its walreceiver stopped (below, once); a standby whose upstream shut down while it was idle at IDENTIFY_SYSTEM logs libpq\'s closed connection up to 13.',
     real: 'the recorded lines of the full run (945 pairs), compared per process since this change: `redo is not required` (seed-11, seed-33 on every major), `terminating walreceiver process due to administrator command` after `started streaming` (seed-59), `could not receive database system identifier and timeline ID from the primary server: server closed the connection unexpectedly` on 10.23 to 13.23 (seed-10), 18.4\'s `Latest checkpoint in file "pg_control" is at` (notes-0.3-divergence).',
+  },
+  {
+    what: 'A standby sent a same-numbered sibling timeline\'s records past its end has its walreceiver stopped once: the flush position stays in shared memory for the next walreceiver on that timeline (walreceiverfuncs.c RequestXLogStreaming resets it only for another timeline), so every later attempt rereads those records at once and stops the walreceiver before its process starts (walreceiverfuncs.c ShutdownWalRcv of a STARTING walreceiver), without a line and without connecting, until the server restarts or recovery streams another timeline; a walreceiver already streaming them logs no new start.',
+    real: 'after one `terminating walreceiver process due to administrator command`, only the startup process\'s complaint about the records (`invalid resource manager ID`, `record with incorrect prev-link`) and, from 15, `waiting for WAL to become available` every second, through a repoint of another node (seed-54 steps 8 and 9 on 10.23, 14.23, 17.10 and 18.4); the model logged `restarted WAL streaming`, `started streaming WAL` and `terminating walreceiver process` at every retry.',
+  },
+  {
+    what: 'From 17 a standby that cannot read its checkpoint record logs no `entering standby mode`: InitWalRecovery logs the recovery type after ReadCheckpointRecord, which waits for the record in standby mode (before 17 it came first).',
+    real: 'seed-79 step 7: 10.23 to 16.14 log it, 17.10 and 18.4 do not.',
+  },
+  {
+    what: 'The walsender announces that its standby is now synchronous (syncrep.c SyncRepReleaseWaiters) when that standby\'s reply arrives (walsender.c ProcessStandbyReplyMessage): after a reload that names an idle standby, at its next status reply (every `wal_receiver_status_interval`, 10 s, after its last receipt) or at once when WAL arrives first; the model announced it at the reload.',
+    real: 'ext-3 on 12.22, 13.23 and 14.23: `received SIGHUP`, then 3 s later, with the next insert\'s reply, `standby "pg1" is now a synchronous standby with priority 1` (the real step that reloads settles before the status reply: sync-announcement-at-reply).',
   },
 ];
 
 /** What is known of the disagreements still open (not yet fixed, not yet a documented limitation). */
 export const OPEN_NOTES: readonly string[] = [
-  'Log lines, seed-54 (every major): a standby streaming a same-numbered sibling timeline whose upstream then writes: the model stops its walreceiver at every retry (`started streaming`, `terminating walreceiver process`), the real one kept streaming through steps 8 and 9 with one complaint about the records (sibling-timeline-records); when the startup process gives up on such a stream is not known yet.',
-  'Log lines, seed-51 (12 to 18): a standby whose start failed (step 1) and was later asked to promote, restarted: the real server says it has neither `primary_conninfo` nor `restore_command`, the harness having lost its standby configuration through the failed promotion; the model keeps the configuration.',
-  'Log lines, ext-3 (12, 13): `standby "pg1" is now a synchronous standby` is logged by the real walsender at the next insert\'s reply, by the model at the reload that names it.',
-  'Log lines, seed-79 (17, 18): a standby that cannot read its checkpoint record (reading-checkpoint) logs no `entering standby mode` on 17 and 18; the model logs it on every major.',
-  'Log lines, seed-83 (11): `error reading result of streaming command` once, where the other majors logged the end of the stream (a timing of the upstream\'s shutdown).',
+  'Not in the generated sequences (conformance/DISAGREEMENTS.md 3): a standby restarted after streaming a same-numbered sibling timeline cannot read its own checkpoint record, which the sibling\'s WAL overwrote from the start of the segment, and stays in startup; the model starts it as a consistent standby.',
+  'Log lines, seed-54 on 18.4 (full run of 2026-12-03): the startup process of the standby sent the sibling\'s records complained `invalid record length at …: expected at least 24, got 0` where other runs of 18.4 and the other majors complained `record with incorrect prev-link` or `invalid resource manager ID` (the bytes at its end position, zeros there in that run); the same words as its end-of-WAL complaint, so sibling-timeline-records does not count it.',
 ];
 
 /** Real behaviour the model leaves out and the harness keeps out of the comparison (see "How"). */
