@@ -256,8 +256,8 @@ export const LIMITATIONS: readonly Limitation[] = [
   },
   {
     id: 'sibling-timeline-records',
-    matches: (d) => d.field === 'lines' && d.line !== undefined && d.line.side === 'real' && d.line.process === 'startup' && /^LOG:  (record with incorrect prev-link|invalid resource manager ID|invalid magic number|unexpected pageaddr|incorrect resource manager data checksum|invalid record length at … : wanted|contrecord is requested)/.test(d.line.text),
-    text: "A standby that streams another history's WAL under its own timeline number (two promotions that minted the same TLI) reads records that do not continue its own, and its startup process rejects the first with a complaint that depends on the bytes it finds there (`record with incorrect prev-link`, `invalid resource manager ID`, ...). The model has no record contents: it stops the walreceiver as the server does but does not log the complaint. Only such startup lines of the real side are counted as this.",
+    matches: (d) => d.field === 'lines' && d.line !== undefined && d.line.side === 'real' && d.line.process === 'startup' && /^LOG:  (record with incorrect prev-link|invalid resource manager ID|invalid magic number|unexpected pageaddr|incorrect resource manager data checksum|invalid record length at …: (wanted|expected at least) 24, got [1-9]|contrecord is requested)/.test(d.line.text),
+    text: "A standby that streams another history's WAL under its own timeline number (two promotions that minted the same TLI) reads records that do not continue its own, and its startup process rejects the first with a complaint that depends on the bytes it finds there (`record with incorrect prev-link`, `invalid resource manager ID`, a record length that is not 0, ...), at every attempt while it reads them from the stream (xlogrecovery.c emode_for_corrupt_record repeats only pg_wal's complaints at DEBUG1). The model has no record contents: it stops the walreceiver as the server does but does not log the complaint; a length of 0 is the end of WAL, which the model logs. Only such startup lines of the real side are counted as this.",
   },
   {
     id: 'records-a-server-writes-by-itself',
