@@ -469,9 +469,9 @@ export class PgCluster {
       if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
     } else if (reason === 'not-in-upstream-history' && this.sendable(up, this.ctx.sim.now) > n.walEnd(this.ctx.sim.now) + 0.5) {
       // A same-numbered sibling timeline with records past this standby's end: they do not continue its WAL; its
-      // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv),
-      // and the next attempt streams again (observed on 10.23 to 18.4: seed-59, `started streaming`, then
-      // `terminating walreceiver process due to administrator command`). A walreceiver already streaming them
+      // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv;
+      // observed on 10.23 to 18.4: seed-59, seed-54, `started streaming`, then `terminating walreceiver process
+      // due to administrator command`, once). A walreceiver already streaming them
       // logs no start; the flush position stays for the next walreceiver (connect: n.recovery.unusable). With
       // nothing past its end it streams on silently (below; seed-11).
       const streaming = was !== null && !was.idle && was.upstream === up.name && was.upstreamBoot === up.boot;
