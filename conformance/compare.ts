@@ -20,7 +20,7 @@ export interface Difference {
   /** The node's connection to its upstream was cut during the step (from its `cut` step to its `heal` step, both included). */
   readonly cut?: boolean;
   /** Lines only: the one line that only one side wrote, its process, and the step's operation (for LIMITATIONS). */
-  readonly line?: { readonly process: string; readonly text: string; readonly side: 'real' | 'model'; readonly opKind: Op['kind']; readonly opNode: string; readonly upstream: string | null; readonly backupSource: boolean; readonly selfStartedCheckpoint: boolean };
+  readonly line?: { readonly process: string; readonly text: string; readonly side: 'real' | 'model'; readonly opKind: Op['kind']; readonly opNode: string; readonly upstream: string | null; readonly backupSource: boolean; readonly selfStartedCheckpoint: boolean; readonly syncNamesChanged?: boolean };
 }
 
 /** Observations compared when asked (--compare), or by default where they are comparable (DEFAULT, EXTENDED_DEFAULT). */
@@ -196,7 +196,9 @@ export function compareRuns(seq: Sequence, real: readonly StepObservation[], mod
           const a = new Set((realLines[proc] ?? []).filter((l) => !CLIP_MARKER.test(l) && !oldInstance(l)).map(lineKey));
           const b = new Set((mn.lines[proc] ?? []).filter((l) => !CLIP_MARKER.test(l) && !oldInstance(l)).map(lineKey));
           const selfStartedCheckpoint = [...(realLines.checkpointer ?? []), ...(mn.lines.checkpointer ?? [])].some((l) => /^LOG:  checkpoint starting: (time|wal|xlog)/.test(l));
-          const at = { opKind: op.kind, opNode: op.node, upstream: up, backupSource: seq.nodes.some((m) => m.upstream === n.name), selfStartedCheckpoint };
+          // synchronous_standby_names changed on this node in this step or the one before (sync-announcement-at-reply).
+          const syncNamesChanged = [op, k > 0 ? seq.ops[k - 1] : undefined].some((o) => o?.kind === 'configure' && o.node === n.name && o.setting.name === 'synchronous_standby_names');
+          const at = { opKind: op.kind, opNode: op.node, upstream: up, backupSource: seq.nodes.some((m) => m.upstream === n.name), selfStartedCheckpoint, syncNamesChanged };
           // A real line the node's retry loop already wrote in the previous step, as for messages (carried).
           const before = new Set((k > 0 ? (reattributed(real[k - 1]!.nodes[n.name]?.lines ?? {})[proc] ?? []) : []).map(lineKey));
           const slowOp = ['stop', 'restart', 'promote', 'repoint', 'start'].includes(op.kind) && (n.name !== op.node || op.kind === 'promote' || op.kind === 'repoint');
@@ -231,6 +233,15 @@ export interface Limitation {
 const RETRY_LINE = /^(FATAL:  (streaming replication receiver "…" )?could not connect to the primary server|FATAL:  could not receive database system identifier|LOG:  waiting for WAL to become available|FATAL:  could not send end-of-streaming message|FATAL:  could not send data to WAL stream)/;
 /** Operations that take a real server a moment (a shutdown checkpoint, a start, the end of recovery). */
 const SLOW_OPS: ReadonlySet<string> = new Set(['stop', 'restart', 'start', 'repoint', 'promote', 'configure', 'useSlot']);
+/**
+ * A walreceiver restarted on its connection (idle after the end of a timeline) asks IDENTIFY_SYSTEM, then streams to
+ * the switchpoint and ends the stream (walreceiver.c WalReceiverMain, libpqwalreceiver.c libpqrcv_endstreaming): an
+ * upstream that shuts down during that exchange closes the connection at the end-of-stream's result, one that shut
+ * down before it at IDENTIFY_SYSTEM (the model's instant shutdown). Real side only, operations that shut the upstream
+ * down (seen on 11.22, seed-83 step 5).
+ */
+const CLOSED_DURING_STREAM = /^FATAL:  error reading result of streaming command: server closed the connection unexpectedly/;
+const SHUTDOWN_OPS: ReadonlySet<string> = new Set(['stop', 'restart', 'repoint', 'configure', 'useSlot']);
 
 export const LIMITATIONS: readonly Limitation[] = [
   {
@@ -247,8 +258,8 @@ export const LIMITATIONS: readonly Limitation[] = [
   },
   {
     id: 'sibling-timeline-records',
-    matches: (d) => d.field === 'lines' && d.line !== undefined && d.line.side === 'real' && d.line.process === 'startup' && /^LOG:  (record with incorrect prev-link|invalid resource manager ID|invalid magic number|unexpected pageaddr|incorrect resource manager data checksum|invalid record length at … : wanted|contrecord is requested)/.test(d.line.text),
-    text: "A standby that streams another history's WAL under its own timeline number (two promotions that minted the same TLI) reads records that do not continue its own, and its startup process rejects the first with a complaint that depends on the bytes it finds there (`record with incorrect prev-link`, `invalid resource manager ID`, ...). The model has no record contents: it stops the walreceiver as the server does but does not log the complaint. Only such startup lines of the real side are counted as this.",
+    matches: (d) => d.field === 'lines' && d.line !== undefined && d.line.side === 'real' && d.line.process === 'startup' && /^LOG:  (record with incorrect prev-link|invalid resource manager ID|invalid magic number|unexpected pageaddr|incorrect resource manager data checksum|invalid record length at …: (wanted|expected at least) 24, got [1-9]|contrecord is requested)/.test(d.line.text),
+    text: "A standby that streams another history's WAL under its own timeline number (two promotions that minted the same TLI) reads records that do not continue its own, and its startup process rejects the first with a complaint that depends on the bytes it finds there (`record with incorrect prev-link`, `invalid resource manager ID`, a record length that is not 0, ...), at every attempt while it reads them from the stream (xlogrecovery.c emode_for_corrupt_record repeats only pg_wal's complaints at DEBUG1). The model has no record contents: it stops the walreceiver as the server does but does not log the complaint; a length of 0 is the end of WAL, which the model logs. Only such startup lines of the real side are counted as this.",
   },
   {
     id: 'records-a-server-writes-by-itself',
@@ -257,8 +268,10 @@ export const LIMITATIONS: readonly Limitation[] = [
   },
   {
     id: 'upstream-operation-takes-time',
-    matches: (d) => d.field === 'lines' && d.line !== undefined && d.node !== d.line.opNode && d.line.upstream === d.line.opNode && SLOW_OPS.has(d.line.opKind) && RETRY_LINE.test(d.line.text),
-    text: "A stop, start, restart or promotion of a standby's upstream takes the real server a moment (its shutdown checkpoint, its start, the end of recovery), during which the standby's walreceiver, which tries again every `wal_retrieve_retry_interval` (1 s here), is refused (`Connection refused`, `the database system is shutting down` or `is starting up`, `server closed the connection unexpectedly`) and its startup process logs `waiting for WAL to become available` (15+) before each sleep: how many of these lines the real standby writes depends on how long the operation took. The model performs the operation at one instant. Only a difference of such lines (lines compared per process), on a node whose upstream is the node the step operates, during one of these operations, is counted as this.",
+    matches: (d) =>
+      d.field === 'lines' && d.line !== undefined && d.node !== d.line.opNode && d.line.upstream === d.line.opNode &&
+      ((SLOW_OPS.has(d.line.opKind) && RETRY_LINE.test(d.line.text)) || (d.line.side === 'real' && d.line.process === 'walreceiver' && SHUTDOWN_OPS.has(d.line.opKind) && CLOSED_DURING_STREAM.test(d.line.text))),
+    text: "A stop, start, restart or promotion of a standby's upstream takes the real server a moment (its shutdown checkpoint, its start, the end of recovery), during which the standby's walreceiver, which tries again every `wal_retrieve_retry_interval` (1 s here), is refused (`Connection refused`, `the database system is shutting down` or `is starting up`, `server closed the connection unexpectedly`), or, restarted on its connection after the end of a timeline, loses it while it ends the stream (`error reading result of streaming command: server closed the connection unexpectedly` where the model's instant shutdown is noticed at the next IDENTIFY_SYSTEM; seen on 11.22, seed-83), and its startup process logs `waiting for WAL to become available` (15+) before each sleep: how many of these lines the real standby writes depends on how long the operation took. The model performs the operation at one instant. Only a difference of such lines (lines compared per process), on a node whose upstream is the node the step operates, during one of these operations, is counted as this.",
   },
   {
     id: 'restartpoint-after-backup',
@@ -271,6 +284,13 @@ export const LIMITATIONS: readonly Limitation[] = [
     id: 'retry-during-operation',
     matches: (d) => (d.field === 'messages' || d.field === 'lines') && d.carried === true,
     text: 'An operation takes a real server a moment (`pg_ctl stop` waits for the shutdown checkpoint, `pg_ctl promote` for the end of recovery) while the model performs it at one instant, so a retry loop on another node, which logs every `wal_retrieve_retry_interval` (1 s here), can log once more under the state before the operation. The promoted node\'s own loop likewise, as its startup process looks for the promote request between two attempts (xlogrecovery.c WaitForWALToBecomeAvailable: CheckForStandbyTrigger; seen on 17.10 in seed-60, where 10.23 to 16.14 and 18.4 did not log it). Only a difference made of messages the same node logged in the previous step, during a stop, start, restart, promote or repoint of another node, or of the promoted node itself, is counted as this; with lines compared, a real line the node wrote in the previous step likewise, the repointed node\'s own included (its loop runs once more before the reload takes effect).',
+  },
+  {
+    id: 'sync-announcement-at-reply',
+    matches: (d) =>
+      d.field === 'lines' && d.line !== undefined && d.line.process === 'walsender' && d.line.syncNamesChanged === true &&
+      /^LOG:  standby "[^"]*" is now a (synchronous standby with priority \d+|candidate for quorum synchronous standby)$/.test(d.line.text),
+    text: 'A walsender announces that its standby is now synchronous when it handles that standby\'s reply (syncrep.c SyncRepReleaseWaiters, from walsender.c ProcessStandbyReplyMessage), and an idle standby replies every `wal_receiver_status_interval` (10 s) or when WAL arrives; the model announces it at that next reply too, but the real step that reloads `synchronous_standby_names` settles within a few seconds, so the line often comes with the next step\'s WAL (seen in ext-3 on 12.22 to 14.23: reload, then the line 3 s later with the next insert\'s reply), while the model\'s 30 s step holds the status reply. Only this line, on the node whose `synchronous_standby_names` changed in this step or the one before, is counted as this.',
   },
   {
     id: 'cut-by-proxy',
@@ -326,18 +346,27 @@ export const MODEL_FIXES: readonly { readonly what: string; readonly real: strin
     real: 'conformance/messages-check.sh on 10.23 to 18.4, and every recorded sequence that stopped an upstream or promoted a standby: `no COPY in progress` up to 13, `server closed the connection unexpectedly` first from 14, `invalid socket` added in 18.',
   },
   {
-    what: 'The model writes the log lines a server writes per process, its chatter included (src/models/postgres/server-log.ts, hidden by the reports), in each version\'s words; a promotion that replayed nothing logs `redo is not required`; a standby that streams a sibling timeline with records past its end has its walreceiver stopped at every retry; a standby whose upstream shut down while it was idle at IDENTIFY_SYSTEM logs libpq\'s closed connection up to 13.',
+    what: 'The model writes the log lines a server writes per process, its chatter included (src/models/postgres/server-log.ts, hidden by the reports), in each version\'s words; a promotion that replayed nothing logs `redo is not required`; a standby that streams a sibling timeline with records past its end has its walreceiver stopped (below, once); a standby whose upstream shut down while it was idle at IDENTIFY_SYSTEM logs libpq\'s closed connection up to 13.',
     real: 'the recorded lines of the full run (945 pairs), compared per process since this change: `redo is not required` (seed-11, seed-33 on every major), `terminating walreceiver process due to administrator command` after `started streaming` (seed-59), `could not receive database system identifier and timeline ID from the primary server: server closed the connection unexpectedly` on 10.23 to 13.23 (seed-10), 18.4\'s `Latest checkpoint in file "pg_control" is at` (notes-0.3-divergence).',
+  },
+  {
+    what: 'A standby sent a same-numbered sibling timeline\'s records past its end has its walreceiver stopped once: the flush position stays in shared memory for the next walreceiver on that timeline (walreceiverfuncs.c RequestXLogStreaming resets it only for another timeline), so every later attempt rereads those records at once and stops the walreceiver before its process starts (walreceiverfuncs.c ShutdownWalRcv of a STARTING walreceiver), without a line and without connecting, until the server restarts or recovery streams another timeline; a walreceiver already streaming them logs no new start.',
+    real: 'after one `terminating walreceiver process due to administrator command`, only the startup process\'s complaint about the records (`invalid resource manager ID`, `record with incorrect prev-link`) and, from 15, `waiting for WAL to become available` every second, through a repoint of another node (seed-54 steps 8 and 9 on 10.23, 14.23, 17.10 and 18.4); the model logged `restarted WAL streaming`, `started streaming WAL` and `terminating walreceiver process` at every retry.',
+  },
+  {
+    what: 'From 17 a standby that cannot read its checkpoint record logs no `entering standby mode`: InitWalRecovery logs the recovery type after ReadCheckpointRecord, which waits for the record in standby mode (before 17 it came first).',
+    real: 'seed-79 step 7: 10.23 to 16.14 log it, 17.10 and 18.4 do not.',
+  },
+  {
+    what: 'The walsender announces that its standby is now synchronous (syncrep.c SyncRepReleaseWaiters) when that standby\'s reply arrives (walsender.c ProcessStandbyReplyMessage): after a reload that names an idle standby, at its next status reply (every `wal_receiver_status_interval`, 10 s, after its last receipt) or at once when WAL arrives first; the model announced it at the reload.',
+    real: 'ext-3 on 12.22, 13.23 and 14.23: `received SIGHUP`, then 3 s later, with the next insert\'s reply, `standby "pg1" is now a synchronous standby with priority 1` (the real step that reloads settles before the status reply: sync-announcement-at-reply).',
   },
 ];
 
 /** What is known of the disagreements still open (not yet fixed, not yet a documented limitation). */
 export const OPEN_NOTES: readonly string[] = [
-  'Log lines, seed-54 (every major): a standby streaming a same-numbered sibling timeline whose upstream then writes: the model stops its walreceiver at every retry (`started streaming`, `terminating walreceiver process`), the real one kept streaming through steps 8 and 9 with one complaint about the records (sibling-timeline-records); when the startup process gives up on such a stream is not known yet.',
-  'Log lines, seed-51 (12 to 18): a standby whose start failed (step 1) and was later asked to promote, restarted: the real server says it has neither `primary_conninfo` nor `restore_command`, the harness having lost its standby configuration through the failed promotion; the model keeps the configuration.',
-  'Log lines, ext-3 (12, 13): `standby "pg1" is now a synchronous standby` is logged by the real walsender at the next insert\'s reply, by the model at the reload that names it.',
-  'Log lines, seed-79 (17, 18): a standby that cannot read its checkpoint record (reading-checkpoint) logs no `entering standby mode` on 17 and 18; the model logs it on every major.',
-  'Log lines, seed-83 (11): `error reading result of streaming command` once, where the other majors logged the end of the stream (a timing of the upstream\'s shutdown).',
+  'Not in the generated sequences (conformance/DISAGREEMENTS.md 3): a standby restarted after streaming a same-numbered sibling timeline cannot read its own checkpoint record, which the sibling\'s WAL overwrote from the start of the segment, and stays in startup; the model starts it as a consistent standby.',
+  'Log lines, seed-54 on 18.4 (full run of 2026-12-03): the startup process of the standby sent the sibling\'s records complained `invalid record length at …: expected at least 24, got 0` where other runs of 18.4 and the other majors complained `record with incorrect prev-link` or `invalid resource manager ID` (the bytes at its end position, zeros there in that run); the same words as its end-of-WAL complaint, so sibling-timeline-records does not count it.',
 ];
 
 /** Real behaviour the model leaves out and the harness keeps out of the comparison (see "How"). */

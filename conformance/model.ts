@@ -272,12 +272,14 @@ export function runModel(seq: Sequence, major = 15): StepObservation[] {
   seq.ops.forEach((op, k) => {
     const t0 = stepAt(k);
     sim.run((t0 - 1) as Micros);
+    // A promotion reaches only a running server, as on the real side (real.ts runReal).
+    const ignored = op.kind === 'promote' && !cluster.node(op.node).running;
     const writer = op.kind === 'insert' || op.kind === 'syncInsert' ? cluster.node(op.node) : null;
     const before = writer ? { timeline: writer.wal.timeline, end: writer.walEnd(sim.now), primary: writer.running && writer.isPrimary } : null;
     const t1 = (stepAt(k + 1) - 1) as Micros;
     sim.run(t1);
     const clip = clipMarker(op, intended.role.get(op.node) === 'primary', major);
-    applyIntended(intended, op);
+    if (!ignored) applyIntended(intended, op);
     let accepted: boolean | null = null;
     if (writer && before) {
       const end = writer.walEnd(sim.now);

@@ -487,8 +487,11 @@ export async function runReal(seq: Sequence, basePort: number, flavor: Flavor): 
     for (const [k, op] of seq.ops.entries()) {
       for (const n of c.nodes.values()) c.newLines(n); // drop anything logged between steps
       const wasPrimary = intended.role.get(op.node) === 'primary';
+      // `pg_ctl promote` reaches only a running server: a node whose start failed stays a standby, with its
+      // primary_conninfo for its next restart (seed-51: promoted while failed, then restarted without it).
+      const ignored = op.kind === 'promote' && !c.running(c.node(op.node));
       const accepted = await apply(c, intended, op, k, waiting);
-      applyIntended(intended, op);
+      if (!ignored) applyIntended(intended, op);
       const { probes, note } = await settle(c);
       const nodes: Record<string, NodeObservation> = {};
       const raw: Record<string, string[]> = {};

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LIMITATIONS, type Difference } from '../../conformance/compare.ts';
 import { flavorOf } from '../../conformance/flavor.ts';
 import { EMBEDDED_VERSIONS, parseMajors } from '../../conformance/install-servers.ts';
 import { parseLog } from '../../conformance/logs.ts';
@@ -118,5 +119,51 @@ describe('conformance harness', () => {
     // shrinks as pg0's did (the model's online checkpoint record has no bytes: a write after it is replayed).
     expect(steps[3]!.nodes.pg0!.wal!.span).toBeGreaterThan(steps[4]!.nodes.pg0!.wal!.span);
     expect(steps[7]!.nodes.pg1!.wal!.span).toBeGreaterThan(steps[8]!.nodes.pg1!.wal!.span);
+  });
+
+  it('names the limitations it counts precisely: a shutdown during a restarted stream, a synchronous standby announced at a reply', () => {
+    const limitation = (d: Difference) => LIMITATIONS.find((l) => l.matches(d, 11))?.id ?? null;
+    const line = (text: string, side: 'real' | 'model', at: Partial<NonNullable<Difference['line']>>): Difference => ({
+      step: 5,
+      op: 'x',
+      node: 'pg3',
+      field: 'lines',
+      real: side === 'real' ? text : '—',
+      model: side === 'model' ? text : '—',
+      line: { process: 'walreceiver', text, side, opKind: 'stop', opNode: 'pg1', upstream: 'pg1', backupSource: false, selfStartedCheckpoint: false, ...at },
+    });
+    // seed-83 on 11.22: pg1, pg3's upstream, shut down while pg3's walreceiver ended a stream on its connection.
+    const closed = 'FATAL:  error reading result of streaming command: server closed the connection unexpectedly';
+    expect(limitation(line(closed, 'real', {}))).toBe('upstream-operation-takes-time');
+    expect(limitation(line(closed, 'model', {}))).toBeNull();
+    expect(limitation(line(closed, 'real', { opKind: 'promote' }))).toBeNull();
+    expect(limitation(line(closed, 'real', { upstream: 'pg0' }))).toBeNull();
+    // ext-3: the announcement in the reload's step (model) or the next one (real); not elsewhere.
+    const announce = 'LOG:  standby "pg1" is now a synchronous standby with priority 1';
+    const sync = (side: 'real' | 'model', changed: boolean) => line(announce, side, { process: 'walsender', opKind: 'insert', opNode: 'pg0', upstream: null, syncNamesChanged: changed });
+    expect(limitation(sync('real', true))).toBe('sync-announcement-at-reply');
+    expect(limitation(sync('model', true))).toBe('sync-announcement-at-reply');
+    expect(limitation(sync('real', false))).toBeNull();
+  });
+
+  it('a promotion asked of a server that is not running leaves it a standby of its upstream (seed-51)', () => {
+    const seq: Sequence = {
+      id: 'promote-failed',
+      seed: 51,
+      nodes: [
+        { name: 'pg0', upstream: null, rtt: 'latest' },
+        { name: 'pg1', upstream: 'pg0', rtt: 'latest' },
+      ],
+      ops: [
+        { kind: 'restart', node: 'pg1', rtt: 2 },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'restart', node: 'pg1', rtt: 'latest' },
+      ],
+    };
+    const steps = runModel(seq, 15);
+    expect(steps[1]!.nodes.pg1!.state).toBe('failed');
+    // Restarted as the standby it still is: no `specified neither primary_conninfo nor restore_command`.
+    expect(steps[2]!.nodes.pg1).toMatchObject({ state: 'running', role: 'standby' });
+    expect(steps[2]!.nodes.pg1!.lines!.startup ?? []).not.toContain('WARNING:  specified neither primary_conninfo nor restore_command');
   });
 });

@@ -214,4 +214,18 @@ describe("the walsender's own lines when it refuses a standby (server-log.ts wal
     // Not a walsender's error (the walreceiver's own complaint): nothing on the upstream.
     expect(serverLog.walsenderRefusal(pgLog.upstreamBehind(1, 2), null, 0, 2)).toBeNull();
   });
+
+  // Then pg1 is stopped and started: on 'latest' it targets timeline 3 (pg2's 00000003.history is local), whose
+  // history (1 -> 3) lacks its checkpoint's timeline 2, so it cannot read its checkpoint record.
+  const restarted = (major: number) => runModel({ ...seq, ops: [...seq.ops, { kind: 'stop', node: 'pg1' }, { kind: 'start', node: 'pg1' }] }, major)[7]!.nodes.pg1!.lines?.startup ?? [];
+
+  it('a standby that cannot read its checkpoint record logs `entering standby mode` up to 16: the recovery type comes first', () => {
+    expect(restarted(16)).toContain('LOG:  entering standby mode');
+  });
+
+  it.each([17, 18])('on %i it does not: the recovery type is logged after the checkpoint record, which never comes (seed-79)', (major) => {
+    const lines = restarted(major);
+    expect(lines).not.toContain('LOG:  entering standby mode');
+    expect(lines.some((l) => l.startsWith('LOG:  invalid record length at'))).toBe(true);
+  });
 });

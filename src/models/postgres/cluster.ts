@@ -264,6 +264,26 @@ export class PgCluster {
     const wr = role.walreceiver;
     const upName = wr ? wr.upstream : role.upstream;
     if (upName === null) return fail('no-upstream', null, { kind: 'no-primary-conninfo' });
+    const reading = role.phase === 'reading-checkpoint';
+    const end = n.walEnd(now);
+    // START_REPLICATION's timeline (walreceiver.c startpointTLI): the timeline of the replay position in the
+    // target's history; while the checkpoint record is still to be read, the checkpoint's timeline from its redo
+    // point (xlogrecovery.c WaitForWALToBecomeAvailable with fetching_ckpt: RedoStartTLI, RedoStartLSN).
+    const startTli = reading ? n.checkpoint.tli : timelineAt(role.target, end).tli;
+    const unusable = n.recovery.unusable;
+    if (unusable && unusable.tli !== startTli) delete n.recovery.unusable;
+    else if (unusable && !wr && unusable.upTo > end + 0.5) {
+      // A walreceiver of this start flushed records past the replay position that do not continue it (a
+      // sibling timeline's: streamedInVain). The next one, requested on the same timeline, inherits that flush
+      // position (walreceiverfuncs.c RequestXLogStreaming resets it only for another timeline), so the startup
+      // process rereads those records at once, fails on them again and stops the walreceiver before its
+      // process has started (xlogrecovery.c WaitForWALToBecomeAvailable: havedata; walreceiverfuncs.c
+      // ShutdownWalRcv of a STARTING walreceiver: it exits without a line). No connection is made, whatever the
+      // upstream, until the server restarts or recovery streams another timeline ([EXP] seed-54 on 10.23 to
+      // 18.4: one `terminating walreceiver process`, then only the startup process's complaint about the
+      // records every second, through a repoint).
+      return fail('not-in-upstream-history', null, { kind: 'same-tli-different-history', rule: 'walreceiverfuncs.c:RequestXLogStreaming', node: n.name, upstream: upName, timeline: startTli });
+    }
     const up = this.node(upName);
     if (wr && (!up.running || up.boot !== wr.upstreamBoot)) {
       // The upstream's shutdown ended the connection; the walreceiver notices at its next IDENTIFY_SYSTEM and
@@ -301,12 +321,6 @@ export class PgCluster {
       return fail('system-identifier-differs', pgLog.systemIdentifierDiffers(), { kind: 'system-identifier-differs', node: n.name, upstream: up.name });
     }
     const upTli = up.tli;
-    const end = n.walEnd(now);
-    const reading = role.phase === 'reading-checkpoint';
-    // START_REPLICATION's timeline (walreceiver.c startpointTLI): the timeline of the replay position in the
-    // target's history; while the checkpoint record is still to be read, the checkpoint's timeline from its redo
-    // point (xlogrecovery.c WaitForWALToBecomeAvailable with fetching_ckpt: RedoStartTLI, RedoStartLSN).
-    const startTli = reading ? n.checkpoint.tli : timelineAt(role.target, end).tli;
     const startpoint = segmentStart(reading ? n.checkpoint.lsn : end, n.settings.walSegmentSize);
 
     if (!canFollowTimelineOverStreaming(n.version) && upTli !== role.target.tli) {
@@ -451,6 +465,7 @@ export class PgCluster {
    */
   private streamedInVain(n: PgNode, up: PgNode, tli: number, limit: Lsn | null, line: LogLine, reason: WaitReason, why: WaitFact, refused: readonly LogLine[]): void {
     const role = n.role as StandbyRole;
+    const was = role.walreceiver;
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli, idle: limit !== null };
     if (limit === null) this.inVain.add(n);
     const lines: (LogLine | null)[] = [...refused];
@@ -459,13 +474,18 @@ export class PgCluster {
       if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
     } else if (reason === 'not-in-upstream-history' && this.sendable(up, this.ctx.sim.now) > n.walEnd(this.ctx.sim.now) + 0.5) {
       // A same-numbered sibling timeline with records past this standby's end: they do not continue its WAL; its
-      // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv),
-      // and the next attempt streams again (observed on 10.23 to 18.4: seed-59, `started streaming`, then
-      // `terminating walreceiver process due to administrator command` at every retry). With nothing past its
-      // end it streams on silently (below; seed-11).
-      lines.unshift(line, serverLog.walreceiverTerminated());
+      // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv;
+      // observed on 10.23 to 18.4: seed-59, seed-54, `started streaming`, then `terminating walreceiver process
+      // due to administrator command`, once). A walreceiver already streaming them
+      // logs no start; the flush position stays for the next walreceiver (connect: n.recovery.unusable). With
+      // nothing past its end it streams on silently (below; seed-11).
+      const streaming = was !== null && !was.idle && was.upstream === up.name && was.upstreamBoot === up.boot;
+      lines.unshift(streaming ? null : line, serverLog.walreceiverTerminated());
+      n.recovery.unusable = { tli, upTo: this.sendable(up, this.ctx.sim.now) };
       role.walreceiver = null;
       this.inVain.delete(n);
+      // Its own event: not a repeat of the silent attempts while nothing past its end came.
+      if (why.kind === 'same-tli-different-history') why = { ...why, rule: 'xlogrecovery.c:ReadRecord' };
     } else if (!(role.receiver.status === 'waiting' && role.receiver.reason === reason)) {
       // A live stream that brings nothing new (ahead of its upstream's flush, a checkpoint record it cannot read):
       // the walreceiver stays connected, its start logged once (observed on 10.23 to 18.4: seed-10).
@@ -1202,11 +1222,15 @@ export class PgCluster {
     n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false };
     n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
     if (role.phase === 'reading-checkpoint') {
+      // 17+ logs the recovery type after reading the checkpoint record (xlogrecovery.c InitWalRecovery: the
+      // `entering standby mode` block moved below ReadCheckpointRecord), which this standby waits for in standby
+      // mode, so it never logs it; before 17 it came first (observed: seed-79 step 7, 10.23 to 16.14 log it,
+      // 17.10 and 18.4 do not).
       this.log(
         n,
         'stuck',
         { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli },
-        [...this.opening(n), pgLog.enteringStandby(), this.endOfWalComplaint(n)],
+        [...this.opening(n), n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
       this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [

@@ -124,9 +124,12 @@ export class PgNode {
   /**
    * What the running startup process has logged (server-log.ts): the end of WAL it last complained about (it
    * complains once per position: xlogrecovery.c emode_for_corrupt_record), where its redo starts (the end of the
-   * checkpoint record it started from) and whether it started.
+   * checkpoint record it started from) and whether it started. `unusable`: WAL a walreceiver of this start flushed
+   * past the replay position that does not continue it (a same-numbered sibling timeline's records), on the
+   * timeline it was streaming: shared memory keeps that flush position for the next walreceiver on the same
+   * timeline (walreceiverfuncs.c RequestXLogStreaming), so the startup process rereads those records at once.
    */
-  recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
+  recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean; unusable?: { tli: number; upTo: Lsn } } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
   readonly service: ServiceFactors = { cpu: 1, disk: 1, throughput: 1, walBacklog: 0 };
 

@@ -58,6 +58,11 @@ export class WalLevel extends Level {
     if (drop > 0) this.past.splice(0, drop);
   }
 
+  /** When the level last jumped or changed its rate (a standby's: when its receipt last started or stopped). */
+  get lastChange(): Micros {
+    return this.past.at(-1)!.t;
+  }
+
   private anchorAt(tau: Micros): Anchor {
     let lo = 0;
     let hi = this.past.length - 1;

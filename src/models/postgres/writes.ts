@@ -19,6 +19,8 @@ import type { Fact } from '../../history/facts/index.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
+/** wal_receiver_status_interval's default (10 s): an idle standby's status replies (the model has no setting for it). */
+const STATUS_INTERVAL = 10 * PER_SECOND;
 
 /**
  * Check every invariant at every instant, not only where a recomputation touched: set by the test suite
@@ -273,7 +275,7 @@ export class WriteFlow {
     if (full) this.primaries = [...c.nodes.values()].filter((n) => n.isPrimary);
 
     this.recordConnected(load, throttled);
-    this.announceSync(full);
+    this.announceSync(full, rates);
 
     // XIDs: one per committed write transaction (read-only work assigns none); each pool commits its share
     // of its node's transactions (the tables it writes get their dead rows and inserts from it).
@@ -489,14 +491,34 @@ export class WriteFlow {
 
   /** Walsenders that have announced themselves synchronous since they last were not (syncrep.c announce_next_takeover). */
   private readonly syncAnnounced = new WeakSet<Stream>();
+  /** Announcements waiting for the standby's next status reply. */
+  private readonly announceAtReply = new WeakMap<Stream, EventHandle>();
+
+  /**
+   * The standby's next reply to its walsender (walreceiver.c XLogWalRcvSendReply): at once while WAL arrives (it
+   * replies to what it writes and flushes), otherwise every wal_receiver_status_interval after the last one, which
+   * followed its last receipt; one due at this very instant went before what happens now. `rate`: the
+   * standby's receipt rate from now on.
+   */
+  private nextReply(st: Stream, rate: number, now: Micros): Micros {
+    const last = Math.min(now, st.down.wal.end.lastChange);
+    // Receiving, or its receipt ended now (caught up: it replies to its last flush).
+    if (rate > 0 || last === now) return now;
+    return (last + (Math.floor((now - last) / STATUS_INTERVAL) + 1) * STATUS_INTERVAL) as Micros;
+  }
 
   /**
    * syncrep.c SyncRepReleaseWaiters: a walsender of a primary logs once, when it first finds itself among the
    * synchronous standbys (FIRST n: the n of highest priority among the listed, streaming ones, or all of them when
    * fewer; ANY: every listed streaming one), and again only after it has not been for a while. Whatever
-   * synchronous_commit is: only synchronous_standby_names and the walsender's state count.
+   * synchronous_commit is: only synchronous_standby_names and the walsender's state count. The walsender runs it
+   * when its standby's reply arrives (walsender.c ProcessStandbyReplyMessage), so a reload that makes an idle
+   * standby synchronous is announced at that standby's next status reply, up to wal_receiver_status_interval
+   * later, or at the WAL it receives first (observed on 12.22 to 14.23: ext-3, the reload's step settled
+   * within 3 s and the line came with the next insert's reply). `rates`: the receipt rates planned now.
    */
-  private announceSync(full: boolean): void {
+  private announceSync(full: boolean, rates: ReadonlyMap<PgNode, number> = new Map(), replying: Stream | null = null): void {
+    const now = this.cluster.ctx.sim.now;
     for (const p of this.primaries) {
       if (!p.isPrimary) continue;
       const names = p.settings.synchronousStandbyNames;
@@ -518,6 +540,17 @@ export class WriteFlow {
           continue;
         }
         if (this.syncAnnounced.has(st)) continue;
+        const reply = st === replying ? now : this.nextReply(st, rates.get(st.down) ?? st.down.wal.end.rate, now);
+        if (reply > now) {
+          // Looked at again then, without a replan (which would wake parked retry loops).
+          if (!this.announceAtReply.has(st)) {
+            this.announceAtReply.set(st, this.cluster.ctx.sim.at(reply, `reply ${st.down.name}`, () => {
+              this.announceAtReply.delete(st);
+              if (this.cluster.streams.from(p).has(st)) this.announceSync(true, new Map(), st);
+            }, PRIORITY.protocol));
+          }
+          continue;
+        }
         this.syncAnnounced.add(st);
         const app = st.down.settings.applicationName;
         this.cluster.log(p, 'replication', { kind: 'sync-standby', rule: 'syncrep.c:SyncRepReleaseWaiters', node: st.down.name, primary: p.name, quorum: names!.method === 'any' }, [pgLog.standbyIsSync(p.version, app, names!.method, priorityOf(st))]);
