@@ -23,7 +23,7 @@ import { actionPeriods, type Period } from './chart/periods.ts';
 import { storageClusters, storagePanels } from './chart/storage.ts';
 import { drawLinePanel, endLabelWidth, seriesPanels, successPanel, tickLabelWidth, type LinePanel } from './chart/series.ts';
 import { band, CHAR_WIDTH, clip, esc, f, FONT, GRID, halo, INK, lanes, LOST, MUTED, OUTAGE, STALL, textWidth } from './chart/svg.ts';
-import { count, duration, shortCount } from './format.ts';
+import { count, counted, duration, shortCount } from './format.ts';
 import { Clock } from './time.ts';
 import type { Report, XidJson } from './types.ts';
 import { factText } from './facts/index.ts';
@@ -1262,7 +1262,7 @@ function endDetail(s: Series): string {
 
 
 function lostText(commits: number): string {
-  return `${commits.toLocaleString('en-US')} commit${commits === 1 ? '' : 's'} lost`;
+  return `${counted(commits, 'commit')} lost`;
 }
 
 

@@ -170,7 +170,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       steps(w.chain, `${IN}  `);
     }
     for (const q of slow) {
-      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${q.share > 0 && q.share < 0.001 ? 'under 0.1%' : percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
     }
     out.push('');
   }
@@ -309,7 +309,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   para(`${outages}; ${stalls}`, label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
-    const line = requestsLine(x, 'the stall threshold', several, count);
+    const line = requestsLine(x, 'the stall threshold', several);
     if (line) para(line, label('Requests'), rest);
   }
   for (const x of r.xid) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { comparedRuns, comparisonJson, renderComparison, runComparison } from '../../src/rehearsal/compare.ts';
 import { renderComparisonHtml } from '../../src/rehearsal/compare-html.ts';
 import { lostColumn } from '../../src/rehearsal/outcome.ts';
+import { percent } from '../../src/report/format.ts';
 import type { DataLossJson } from '../../src/report/types.ts';
 import { renderVariants, variantBanner } from '../../src/rehearsal/variants.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
@@ -68,7 +69,7 @@ describe('compare', () => {
     expect(new Set(ticks).size).toBe(1);
     // The requests column: what each run's clients got (report requests), as its row has it.
     expect(html).toContain('<th>requests</th>');
-    const share = (x: number) => `${((100 * x) / patroni!.requests.offered).toFixed(1)}%`;
+    const share = (x: number) => percent(x / patroni!.requests.offered);
     expect(patroni!.requests.failed).toBeGreaterThan(0);
     expect(html).toContain(`${share(patroni!.requests.failed)} failed, ${share(patroni!.requests.waited)} waited`);
     expect(json.rows[0].requests.offered).toBeGreaterThan(0);
