@@ -90,6 +90,14 @@ export function duration(seconds: number): string {
 /** A transaction ID age, or any count of XIDs: rounded, with separators (an age is a count of XIDs). */
 export const age = count;
 
+/**
+ * A size for an axis, in the binary unit the axis chose (`unit` bytes, named `name`), with at most `decimals`
+ * decimals and no trailing zeros: sizeIn(1.5 * 2 ** 30, 2 ** 30, 'GiB', 1) -> "1.5 GiB", 2 GiB -> "2 GiB", 0 -> "0 GiB".
+ */
+export function sizeIn(bytes: number, unit: number, name: string, decimals: number): string {
+  return `${Number((bytes / unit).toFixed(Math.min(Math.max(0, decimals), 6)))} ${name}`;
+}
+
 /** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs). */
 export function shortCount(v: number, step?: number): string {
   if (v === 0) return '0';
