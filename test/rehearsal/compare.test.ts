@@ -7,11 +7,37 @@ import { percent } from '../../src/report/format.ts';
 import type { DataLossJson } from '../../src/report/types.ts';
 import { renderVariants, variantBanner } from '../../src/rehearsal/variants.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
+import { all, parseXml, textOf, type El } from '../support/xml.ts';
 
 const mackerel = { file: 'scenarios/mackerel-2017.yaml', text: readFileSync('scenarios/mackerel-2017.yaml', 'utf8') };
 const walKeep = { file: 'scenarios/wal-keep-size.yaml', text: readFileSync('scenarios/wal-keep-size.yaml', 'utf8') };
 
 describe('compare', () => {
+  it('compare --html escapes every string from the scenario: its name, description, variant and expectation names stay text', () => {
+    const markup = '<script>alert(1)</script><img src=x onerror=alert(2)>&amp;';
+    const yaml = readFileSync('scenarios/split-brain.yaml', 'utf8')
+      .replace('name: split-brain', `name: ${JSON.stringify(`split ${markup}`)}`)
+      .replace("- name: the east side's commits after the fork are lost for good", `- name: ${JSON.stringify(`lost ${markup}`)}`)
+      .replace('description: Only the east manager', `description: ${JSON.stringify(`${markup} Only the east manager`)}\n    x-was:`)
+      .replace(/\n {4}x-was:[^\n]*/, '');
+    const html = renderComparisonHtml(runComparison(comparedRuns([{ file: 'evil.yaml', text: yaml }], ['one-manager'])));
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    const doc = parseXml(html.replace(/^<!DOCTYPE html>\n/, ''));
+    const names = new Set<string>();
+    const walk = (e: El) => {
+      names.add(e.name);
+      for (const k of Object.keys(e.attrs)) expect(k, `attribute ${k} on <${e.name}>`).not.toMatch(/^on/i);
+      e.children.forEach(walk);
+    };
+    walk(doc);
+    expect(names.has('img')).toBe(false);
+    expect(all(doc, (e) => e.name === 'script').every((e) => !e.text.includes('alert'))).toBe(true);
+    expect(textOf(doc)).toContain(`split ${markup}`);
+    expect(textOf(doc)).toContain(`${markup} Only the east manager`);
+  });
+
+
   it('the loss column names its unit: commits for clusters, writes for block devices, each row\'s own when they are mixed (audit S16)', () => {
     const pacemaker = { file: 'scenarios/pacemaker-network-freeze.yaml', text: readFileSync('scenarios/pacemaker-network-freeze.yaml', 'utf8') };
     const rows = runComparison(comparedRuns([pacemaker], ['dont-care'])).map((r) => r.row);
