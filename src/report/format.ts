@@ -98,13 +98,13 @@ export function sizeIn(bytes: number, unit: number, name: string, decimals: numb
   return `${Number((bytes / unit).toFixed(Math.min(Math.max(0, decimals), 6)))} ${name}`;
 }
 
-/** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs). */
+/** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs; no trailing zeros: 1B, not 1.0B). */
 export function shortCount(v: number, step?: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   const [unit, name] = a >= 1e9 ? [1e9, 'B'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
   const decimals = step === undefined ? (unit === 1e9 ? 2 : 0) : Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
-  return `${(v / unit).toFixed(Math.min(decimals, 3))}${name}`;
+  return `${Number((v / unit).toFixed(Math.min(decimals, 3)))}${name}`;
 }
 
 /**

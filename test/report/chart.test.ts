@@ -200,14 +200,14 @@ const goDoc = parseXml(goSvg);
 const byClass = (d: El, cls: string) => all(d, (e) => e.attrs.class === cls);
 const texts = (d: El) => all(d, (e) => e.name === 'text').map(textOf);
 
-/** The XID panel's scales, from its frame and its y-axis ticks (0, 500M, 1.0B, ...). */
+/** The XID panel's scales, from its frame and its y-axis ticks (0, 500M, 1B, ...). */
 function xidScales(d: El, report: { start: string; end: string }) {
   const frame = byClass(d, 'frame-xid')[0]!;
   const axis = byClass(d, 'xid-axis')[0]!;
   const lines = axis.children.filter((e) => e.name === 'line');
   const labels = axis.children.filter((e) => e.name === 'text' && !e.attrs.transform);
   const tick = (label: string) => num(lines[labels.findIndex((l) => textOf(l) === label)]!, 'y1');
-  const [y0, y1] = [tick('0'), tick('1.0B')];
+  const [y0, y1] = [tick('0'), tick('1B')];
   const span = Date.parse(report.end) - Date.parse(report.start);
   return {
     x: (iso: string) => num(frame, 'x') + ((Date.parse(iso) - Date.parse(report.start)) / span) * num(frame, 'width'),
@@ -302,7 +302,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(texts(goDoc)).toEqual(
       expect.arrayContaining([
         'consumer of slot "debezium" stopped, 232 days',
-        '2023-10-24 10:09 vacuum of pg_catalog, 38 min 36 s: age 1.30B → 50M',
+        '2023-10-24 10:09 vacuum of pg_catalog, 38 min 36 s: age 1.3B → 50M',
         '2023-03-07 03:46 vacuum of pg_catalog, 17,981 runs to 2023-03-20 10:01: could not freeze (horizon held)',
       ]),
     );

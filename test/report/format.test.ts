@@ -64,9 +64,11 @@ describe('formatters', () => {
     expect(count(-1234.6)).toBe('-1,235');
     expect(counted(1, 'commit')).toBe('1 commit');
     expect(counted(2, 'commit')).toBe('2 commits');
-    expect(shortCount(1.3e9)).toBe('1.30B');
+    expect(shortCount(1.3e9)).toBe('1.3B');
+    expect(shortCount(1.25e9)).toBe('1.25B');
     expect(shortCount(5e8, 5e8)).toBe('500M');
-    expect(shortCount(1e9, 5e8)).toBe('1.0B');
+    expect(shortCount(1e9, 5e8)).toBe('1B');
+    expect(shortCount(1.5e9, 5e8)).toBe('1.5B');
     expect(percent(0.8734)).toBe('87%');
     expect(percent(0.999)).toBe('99.9%');
     expect(percent(0.004)).toBe('0.4%');
