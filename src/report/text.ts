@@ -60,7 +60,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   };
 
   // ---- Header and summary.
-  out.push(c.b(printable(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`)));
+  para(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`, '', '  ', c.b);
   if (r.description.trim()) para(r.description.trim().replace(/\s*\n\s*/g, ' '), '');
   const endText = clock.day(r.end) === clock.day(r.start) ? clock.time(r.end) : clock.full(r.end);
   para(`${clock.full(r.start)} to ${endText} (${duration((clock.us(r.end) - clock.us(r.start)) / 1e6)}), times in ${clock.zoneName}`, '');
@@ -263,7 +263,7 @@ function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void
   const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
   const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
   const same = new Set(long.map(how)).size === 1;
-  push(`${IN}Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`);
+  para(`Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`, IN, `${IN}  `);
   // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
   const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
   const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];

@@ -44,6 +44,12 @@ describe.each(runs)('$label', ({ path, variant }) => {
   it('text: every line fits 100 columns (UTF-8 bytes), no colour codes', () => {
     expect(lines.filter((l) => Buffer.byteLength(l) > 100)).toEqual([]);
     expect(text).not.toContain('\x1b');
+    // A terminal's width (60 to 160 columns) holds too, header included; colour only adds codes around the text.
+    for (const width of [60, 160]) {
+      const plain = renderText(result.report, { width });
+      expect(plain.split('\n').filter((l) => Buffer.byteLength(l) > width)).toEqual([]);
+      expect(renderText(result.report, { width, color: true }).replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain);
+    }
   });
 
   it('text: the summary first; numbers for people; the time column holds', () => {
