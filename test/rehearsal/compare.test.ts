@@ -13,6 +13,19 @@ const mackerel = { file: 'scenarios/mackerel-2017.yaml', text: readFileSync('sce
 const walKeep = { file: 'scenarios/wal-keep-size.yaml', text: readFileSync('scenarios/wal-keep-size.yaml', 'utf8') };
 
 describe('compare', () => {
+  it('fits the width with several files (long file names, mixed units): a table from about 70 columns, blocks below', () => {
+    const files = ['scenarios/async-cross-site-failover.yaml', 'scenarios/pacemaker-network-freeze.yaml', 'scenarios/mackerel-2017.yaml'].map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+    const rows = runComparison(comparedRuns(files, [])).map((r) => r.row);
+    for (const width of [60, 80, 100, 160]) {
+      const text = renderComparison(rows, width);
+      expect(text.split('\n').filter((l) => Buffer.byteLength(l) > width), `width ${width}`).toEqual([]);
+    }
+    expect(renderComparison(rows, 100)).toMatch(/^run +verdicts +lost +stalls/m);
+    // Too narrow for seven columns: each run is a block of "heading: cell" lines.
+    expect(renderComparison(rows, 60)).toMatch(/^mackerel-2017\.yaml baseline\n {2}verdicts: /m);
+    expect(renderComparison(rows, 60)).toContain('  lost: 717,000 commits, 14:30:15.005 to 15:30:00');
+  });
+
   it('compare --html escapes every string from the scenario: its name, description, variant and expectation names stay text', () => {
     const markup = '<script>alert(1)</script><img src=x onerror=alert(2)>&amp;';
     const yaml = readFileSync('scenarios/split-brain.yaml', 'utf8')
