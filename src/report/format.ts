@@ -112,7 +112,8 @@ export function shortCount(v: number, step?: number): string {
  * 0.004 -> "0.4%", 0.0004 -> "0.04%", 0.999 -> "99.9%", 0.9996 -> "99.96%"; below 0.01% "<0.01%".
  */
 export function percent(share: number): string {
-  const p = share * 100;
+  // Float noise is no share: a Wilson bound of 0 successes computes as 1e-17, and reads 0%.
+  const p = Math.round(share * 100 * 1e9) / 1e9;
   /** A small gap from an end, rounded to the decimals that show it (one from 0.1 up, else two); 0 when below 0.005. */
   const gap = (g: number) => (g >= 0.095 ? Math.round(g * 10) / 10 : Math.round(g * 100) / 100);
   if (p > 0 && p < 1) return gap(p) === 0 ? '<0.01%' : `${gap(p)}%`;

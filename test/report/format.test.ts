@@ -79,6 +79,8 @@ describe('formatters', () => {
     expect(percent(0.99999)).toBe('>99.99%');
     expect(percent(1)).toBe('100%');
     expect(percent(0)).toBe('0%');
+    expect(percent(1e-17)).toBe('0%');
+    expect(percent(1 - 1e-16)).toBe('100%');
     expect(lsn(0x2a_2cf2_0000)).toBe('2A/2CF20000');
   });
 
