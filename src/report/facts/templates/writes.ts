@@ -7,7 +7,7 @@ import type { TemplatesOf } from './types.ts';
 /** Transactions per second, as the cause records them (roundFigure: whole from 10 up, else one decimal). */
 const tps = (x: number): string => perSecond(x, 'transactions');
 
-/** "pg1: its disk serves fsyncs 50x slower (50.0 ms each)"; 'null' when nothing is slow (as the report printed it). */
+/** "pg1: its disk serves fsyncs 50x slower (50 ms each)"; 'null' when nothing is slow (as the report printed it). */
 export function slowdownText(s: Slowdown | null): Token {
   if (s === null) return 'null';
   const parts: Token[] = [];
