@@ -25,7 +25,7 @@ export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly na
     case 'recovered': {
       const rs = r.recovery.filter((x) => e.cluster === null || x.cluster === e.cluster);
       const problems = rs.filter((x) => x.to === null || (e.within !== null && x.seconds! > e.within / 1e6));
-      const text = rs.map((x) => (x.to === null ? `${x.cluster}: not recovered (from ${x.from})` : `${x.cluster}: ${x.seconds!.toFixed(1)} s (${x.from}–${x.to})`)).join('; ');
+      const text = rs.map((x) => (x.to === null ? `${x.cluster}: not recovered (from ${x.from})` : `${x.cluster}: ${duration(x.seconds!)} (${x.from}–${x.to})`)).join('; ');
       return { name: e.name, passed: problems.length === 0, detail: rs.length === 0 ? 'no verdict: nothing to recover from' : text };
     }
     case 'requests': {

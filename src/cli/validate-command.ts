@@ -4,8 +4,10 @@ import { listVariants, loadScenarioText } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { OptionValue } from './args.ts';
 import { readInput } from './input.ts';
-import type { Io } from './io.ts';
+import { reportWidth, type Io } from './io.ts';
 import { formatScenarioErrors } from './report-error.ts';
+import { printable } from '../report/escape.ts';
+import { wrap } from '../report/wrap.ts';
 
 export interface ValidationJson {
   readonly file: string;
@@ -127,10 +129,7 @@ export function validateCommand(file: string, options: ReadonlyMap<string, Optio
     io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
-  io.out(
-    `${input.name}: valid. Scenario ${JSON.stringify(base.name)}: ${describe(c)}` +
-      (variants.length ? `; variants: ${variants.map((v) => v.name).join(', ')} (all valid)` : '') +
-      '.\n',
-  );
+  const line = `${input.name}: valid. Scenario ${JSON.stringify(base.name)}: ${describe(c)}` + (variants.length ? `; variants: ${variants.map((v) => v.name).join(', ')} (all valid)` : '') + '.';
+  io.out(`${wrap(printable(line), reportWidth(io), '', '  ').join('\n')}\n`);
   return 0;
 }

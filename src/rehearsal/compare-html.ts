@@ -8,7 +8,7 @@
 import { DateTime } from 'luxon';
 import { renderChartSvg } from '../report/chart.ts';
 import { escapeXml as esc } from '../report/escape.ts';
-import { duration } from '../report/format.ts';
+import { duration, percent } from '../report/format.ts';
 import { ReportClock } from '../report/time.ts';
 import type { RunResult } from '../run.ts';
 import type { CompareRow } from './compare.ts';
@@ -76,6 +76,6 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
 function requestsCell(q: { readonly offered: number; readonly waited: number; readonly failed: number }): string {
   if (q.offered === 0) return '-';
   if (q.failed === 0 && q.waited === 0) return '<span class="good">all succeeded</span>';
-  const pct = (x: number) => `${((100 * x) / q.offered).toFixed(1)}%`;
+  const pct = (x: number) => percent(x / q.offered);
   return `<span class="${q.failed > 0 ? 'bad' : ''}">${esc(`${pct(q.failed)} failed, ${pct(q.waited)} waited`)}</span>`;
 }

@@ -21,18 +21,23 @@ function widths(columns: readonly Column[], rows: readonly (readonly string[])[]
   const w = [...natural];
   const room = width - GAP.length * (columns.length - 1);
   let total = w.reduce((a, b) => a + b, 0);
-  while (total > room) {
-    let k = -1;
-    for (let i = 0; i < w.length; i++) if (w[i]! > mins[i]! && (k < 0 || w[i]! > w[k]!)) k = i;
-    if (k < 0) break;
-    w[k]!--;
-    total--;
+  // Narrow to the words' minimums first; if the table still does not fit, on to 8 columns (wrap then cuts a
+  // long word, a file name): the width is never exceeded for the sake of a word.
+  for (const floor of [mins, columns.map((_, i) => Math.min(natural[i]!, 8))]) {
+    while (total > room) {
+      let k = -1;
+      for (let i = 0; i < w.length; i++) if (w[i]! > floor[i]! && (k < 0 || w[i]! > w[k]!)) k = i;
+      if (k < 0) break;
+      w[k]!--;
+      total--;
+    }
   }
   return w;
 }
 
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], width: number): string[] {
   const w = widths(columns, rows, width);
+  if (w.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1) > width) return renderBlocks(columns, rows, width);
   const out: string[] = [];
   const emit = (cells: readonly string[]) => {
     const wrapped = cells.map((c, i) => (c === '' ? [''] : c.split('\n').flatMap((p) => wrap(p, w[i]!, '', ''))));
@@ -48,5 +53,23 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   emit(columns.map((c) => c.head));
   out.push(w.map((n) => '-'.repeat(n)).join(GAP));
   for (const r of rows) emit(r);
+  return out;
+}
+
+/**
+ * The rows as blocks, for a width no table of these columns fits (a narrow terminal): the first cell as a
+ * heading, then one line per other column, "heading: cell", wrapped with a hanging indent.
+ */
+function renderBlocks(columns: readonly Column[], rows: readonly (readonly string[])[], width: number): string[] {
+  const out: string[] = [];
+  rows.forEach((r, k) => {
+    if (k > 0) out.push('');
+    out.push(...wrap((r[0] ?? '').replace(/\n/g, ' '), width, '', '  '));
+    columns.slice(1).forEach((c, i) => {
+      // A cell's lines joined as a sentence: "717,000 commits, 14:30 to 15:30".
+      const cell = (r[i + 1] ?? '').split('\n').reduce((a, p) => (a === '' ? p : / to$/.test(a) ? `${a} ${p}` : `${a}, ${p}`), '');
+      if (cell !== '') out.push(...wrap(`${c.head}: ${cell}`, width, '  ', '    '));
+    });
+  });
   return out;
 }

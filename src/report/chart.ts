@@ -23,7 +23,7 @@ import { actionPeriods, type Period } from './chart/periods.ts';
 import { storageClusters, storagePanels } from './chart/storage.ts';
 import { drawLinePanel, endLabelWidth, seriesPanels, successPanel, tickLabelWidth, type LinePanel } from './chart/series.ts';
 import { band, CHAR_WIDTH, clip, esc, f, FONT, GRID, halo, INK, lanes, LOST, MUTED, OUTAGE, STALL, textWidth } from './chart/svg.ts';
-import { count, duration, shortCount } from './format.ts';
+import { count, counted, duration, shortCount, sizeIn } from './format.ts';
 import { Clock } from './time.ts';
 import type { Report, XidJson } from './types.ts';
 import { factText } from './facts/index.ts';
@@ -1076,7 +1076,7 @@ function yTicks(lo: number, hi: number, count: number): { values: number[]; labe
   const step = tickStep(lo / unit, hi / unit, count);
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const values = ticks(lo / unit, hi / unit, count).map((v) => v * unit);
-  return { values, labels: values.map((v) => `${(v / unit).toFixed(decimals)} ${name}`) };
+  return { values, labels: values.map((v) => sizeIn(v, unit, name, decimals)) };
 }
 
 interface TimeTick {
@@ -1262,7 +1262,7 @@ function endDetail(s: Series): string {
 
 
 function lostText(commits: number): string {
-  return `${commits.toLocaleString('en-US')} commit${commits === 1 ? '' : 's'} lost`;
+  return `${counted(commits, 'commit')} lost`;
 }
 
 

@@ -1,10 +1,12 @@
 /**
- * Numbers for people: the one formatter of each kind that every renderer (text, chart, HTML) uses, so a size,
- * a rate, a duration or a count reads the same everywhere. No locale: the output is the same on every machine.
+ * Numbers for people: the one formatter of each kind that every renderer (text, chart, HTML, compare, sweep)
+ * uses, so a size, a rate, a duration, a count or a share reads the same everywhere. No locale: the output is
+ * the same on every machine.
  *
- * Sizes are binary (KiB, MiB, GiB), as PostgreSQL and DRBD configure them (16 MiB WAL segments, an 8 MiB
- * sndbuf-size); rates of bytes are decimal (kB/s, MB/s), as disks and lines are rated and as the models'
- * explanations write them.
+ * The convention (docs/report.md, "Numbers"): sizes are binary (KiB, MiB, GiB), as PostgreSQL and DRBD
+ * configure them (16 MiB WAL segments, an 8 MiB sndbuf-size); rates of bytes are decimal and always per
+ * second (kB/s, MB/s), as disks and lines are rated and as scenarios give them (1Gbps, 90MB/s). A setting's
+ * value quoted as configuration (`max_slot_wal_keep_size = 100GB`) is `settingSize`: exact, as written.
  */
 import { formatLsn } from '../models/postgres/lsn.ts';
 
@@ -88,21 +90,61 @@ export function duration(seconds: number): string {
 /** A transaction ID age, or any count of XIDs: rounded, with separators (an age is a count of XIDs). */
 export const age = count;
 
-/** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs). */
+/**
+ * A size for an axis, in the binary unit the axis chose (`unit` bytes, named `name`), with at most `decimals`
+ * decimals and no trailing zeros: sizeIn(1.5 * 2 ** 30, 2 ** 30, 'GiB', 1) -> "1.5 GiB", 2 GiB -> "2 GiB", 0 -> "0 GiB".
+ */
+export function sizeIn(bytes: number, unit: number, name: string, decimals: number): string {
+  return `${Number((bytes / unit).toFixed(Math.min(Math.max(0, decimals), 6)))} ${name}`;
+}
+
+/** A count for an axis: 0, 500k, 50M, 1.3B (decimals as `step`, the distance between ticks, needs; no trailing zeros: 1B, not 1.0B). */
 export function shortCount(v: number, step?: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   const [unit, name] = a >= 1e9 ? [1e9, 'B'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'k'] : [1, ''];
   const decimals = step === undefined ? (unit === 1e9 ? 2 : 0) : Math.max(0, -Math.floor(Math.log10(step / unit) + 1e-9));
-  return `${(v / unit).toFixed(Math.min(decimals, 3))}${name}`;
+  return `${Number((v / unit).toFixed(Math.min(decimals, 3)))}${name}`;
 }
 
-/** A share as a percentage: 0.8734 -> "87%", 0.999 -> "99.9%" (one decimal only near the ends). */
+/**
+ * A share as a percentage: 0.8734 -> "87%"; near the ends with the decimals that keep it off 0% and 100%:
+ * 0.004 -> "0.4%", 0.0004 -> "0.04%", 0.999 -> "99.9%", 0.9996 -> "99.96%"; below 0.01% "<0.01%".
+ */
 export function percent(share: number): string {
-  const p = share * 100;
-  if (p > 0 && p < 1) return `${oneDecimal(p)}%`;
-  if (p > 99 && p < 100) return `${Math.min(99.9, Number(oneDecimal(p)))}%`;
+  // Float noise is no share: a Wilson bound of 0 successes computes as 1e-17, and reads 0%.
+  const p = Math.round(share * 100 * 1e9) / 1e9;
+  /** A small gap from an end, rounded to the decimals that show it (one from 0.1 up, else two); 0 when below 0.005. */
+  const gap = (g: number) => (g >= 0.095 ? Math.round(g * 10) / 10 : Math.round(g * 100) / 100);
+  if (p > 0 && p < 1) return gap(p) === 0 ? '<0.01%' : `${gap(p)}%`;
+  if (p > 99 && p < 100) return gap(100 - p) === 0 ? '>99.99%' : `${Math.round((100 - gap(100 - p)) * 100) / 100}%`;
   return `${Math.round(p)}%`;
+}
+
+const SETTING_UNITS = [
+  [1024 ** 4, 'TiB'],
+  [1024 ** 3, 'GiB'],
+  [1024 ** 2, 'MiB'],
+  [1024, 'KiB'],
+  [1e12, 'TB'],
+  [1e9, 'GB'],
+  [1e6, 'MB'],
+  [1e3, 'kB'],
+] as const;
+
+/**
+ * A size as a setting is written (quoted as configuration, `wal_keep_size = 1GB`): exact, in the unit that
+ * divides it with the fewest digits, binary on a tie: 16777216 -> "16MiB", 1e11 -> "100GB" (not
+ * "97656250KiB"), 0 -> "0", 1500 -> "1500B".
+ */
+export function settingSize(bytes: number): string {
+  if (bytes === 0) return '0';
+  let best = `${bytes}B`;
+  for (const [f, unit] of SETTING_UNITS) {
+    const text = `${bytes / f}${unit}`;
+    if (bytes % f === 0 && text.length < best.length) best = text;
+  }
+  return best;
 }
 
 /** A WAL position as PostgreSQL writes it: 2A/2CF20000. */

@@ -60,7 +60,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   };
 
   // ---- Header and summary.
-  out.push(c.b(printable(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`)));
+  para(`replsim: ${r.scenario}${r.variant ? ` (variant ${r.variant})` : ''}, seed ${r.seed}`, '', '  ', c.b);
   if (r.description.trim()) para(r.description.trim().replace(/\s*\n\s*/g, ' '), '');
   const endText = clock.day(r.end) === clock.day(r.start) ? clock.time(r.end) : clock.full(r.end);
   para(`${clock.full(r.start)} to ${endText} (${duration((clock.us(r.end) - clock.us(r.start)) / 1e6)}), times in ${clock.zoneName}`, '');
@@ -170,7 +170,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       steps(w.chain, `${IN}  `);
     }
     for (const q of slow) {
-      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${q.share > 0 && q.share < 0.001 ? 'under 0.1%' : percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
     }
     out.push('');
   }
@@ -263,7 +263,7 @@ function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void
   const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
   const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
   const same = new Set(long.map(how)).size === 1;
-  push(`${IN}Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`);
+  para(`Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`, IN, `${IN}  `);
   // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
   const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
   const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];
@@ -309,7 +309,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   para(`${outages}; ${stalls}`, label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
-    const line = requestsLine(x, 'the stall threshold', several, count);
+    const line = requestsLine(x, 'the stall threshold', several);
     if (line) para(line, label('Requests'), rest);
   }
   for (const x of r.xid) {

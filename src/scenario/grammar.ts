@@ -64,6 +64,7 @@ import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
 import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
+import { count as formatCount, duration as formatDuration } from '../report/format.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The load's environment
@@ -1261,9 +1262,11 @@ const EXPECT_DESCRIPTIONS: { readonly [K in keyof typeof EXPECT_BODIES]: string 
 };
 
 function boundsText(b: Bounds, unit: string): string {
+  // Numbers as the report writes them (report/format.ts): an expectation's default name is report text too.
+  const n = (v: number) => (unit === 's' ? formatDuration(v) : `${formatCount(v)} ${unit}`);
   const parts: string[] = [];
-  if (b.atLeast !== null) parts.push(`at least ${b.atLeast} ${unit}`);
-  if (b.atMost !== null) parts.push(`at most ${b.atMost} ${unit}`);
+  if (b.atLeast !== null) parts.push(`at least ${n(b.atLeast)}`);
+  if (b.atMost !== null) parts.push(`at most ${n(b.atMost)}`);
   return parts.join(' and ');
 }
 

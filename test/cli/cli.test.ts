@@ -82,8 +82,14 @@ describe('replsim command line', () => {
     expect(vh.stdout).toMatch(/--json +Print the result/);
     const v = replsim('validate', 'scenarios/mackerel-2017.yaml');
     expect(v.code).toBe(0);
-    expect(v.stdout).toContain('variants: latest-timeline, lag-only (all valid)');
-    expect(v.stdout).toContain('1 cluster, 3 nodes, 5 timed actions, 2 expectations');
+    // Wrapped within 100 columns like every listing: compare the words, not the line breaks.
+    const said = v.stdout.replace(/\s+/g, ' ');
+    expect(said).toContain('variants: latest-timeline, lag-only (all valid)');
+    expect(said).toContain('1 cluster, 3 nodes, 5 timed actions, 2 expectations');
+    for (const l of v.stdout.split('\n')) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(100);
+    const ex = replsim('examples');
+    expect(ex.code).toBe(0);
+    for (const l of ex.stdout.split('\n')) expect(Buffer.byteLength(l), l).toBeLessThanOrEqual(100);
   });
 
   it('--check-determinism runs twice and reports identical fingerprints', () => {

@@ -77,7 +77,7 @@ describe('the rehearsal commands', () => {
     expect(merged.stdout).toBe(whole.stdout);
     expect(replsim('merge', join(dir, 's1.json')).code).toBe(2);
     const text = replsim('sweep', ...args.slice(0, 5), '--runs', '4');
-    expect(text.stdout).toMatch(/^data-loss +4 +100\.0% +51\.0% to 100\.0%$/m);
+    expect(text.stdout).toMatch(/^data-loss +4 +100% +51% to 100%$/m);
     expect(replsim('sweep', 'scenarios/mackerel-2017.yaml', '--vary', 'x=uniform(2,1)').code).toBe(2);
   });
 

@@ -96,7 +96,7 @@ describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2
     const log = lines(withArchive, 's1');
     expect(log).toMatch(/startup LOG: {2}restored log file "[0-9A-F]{24}" from archive/);
     // From the archive first, then the stream from where the archive ended.
-    const restoredAt = withArchive.report.events.findIndex((e) => e.node === 's1' && /restored \d+ WAL segments from the archive/.test(e.message));
+    const restoredAt = withArchive.report.events.findIndex((e) => e.node === 's1' && /restored [\d,]+ WAL segments from the archive/.test(e.message));
     const streamedAt = withArchive.report.events.findIndex((e, i) => i > restoredAt && e.node === 's1' && /^streaming from p/.test(e.message));
     expect(restoredAt).toBeGreaterThan(0);
     expect(streamedAt).toBeGreaterThan(restoredAt);
@@ -119,7 +119,7 @@ describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2
           actions: outage(1800, 5400),
         }),
       );
-      const e = r.report.events.find((x) => x.node === 's1' && /restored \d+ WAL segments/.test(x.message))!;
+      const e = r.report.events.find((x) => x.node === 's1' && /restored [\d,]+ WAL segments/.test(x.message))!;
       return (Date.parse(e.at) - Date.parse(r.report.start)) / 1000 - 5400;
     };
     // An hour of 4 MB/s (14.4 GB, plus what is written meanwhile): about 14.4 GB / (200 - 4) MB/s at 200 MB/s,

@@ -50,8 +50,8 @@ describe('load and connections (models/postgres/load.ts)', () => {
     expect(s.intervals).toHaveLength(1);
     expect(s.intervals[0]!.from).toBe('2024-01-01T10:05:00Z');
     const stall = cold.stalls.find((x) => x.cause.includes('queue in the pool'))!;
-    expect(stall.cause).toContain('pg2 commits at most 1500 transactions/s, less while its cache warms up');
-    expect(renderText(cold)).toMatch(/Requests +clients: 7\d\.\d% succeeded, \d+\.\d% waited past the stall threshold, 2\.\d% failed/);
+    expect(stall.cause).toContain('pg2 commits at most 1,500 transactions/s, less while its cache warms up');
+    expect(renderText(cold)).toMatch(/Requests +clients: 7\d% succeeded, \d+% waited past the stall threshold, 2% failed/);
     // Serving 80% at first (1200/s) is enough: only the crash's requests fail.
     const warm = sum(run({ node: ', capacity: 1500/s, cold_cache: {serves: 80%, warmup: 5m}', workload: ', queue_timeout: 30s', faults: crash, failover: true }));
     expect(warm.failed).toBe(20_000);

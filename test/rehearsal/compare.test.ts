@@ -3,14 +3,54 @@ import { describe, expect, it } from 'vitest';
 import { comparedRuns, comparisonJson, renderComparison, runComparison } from '../../src/rehearsal/compare.ts';
 import { renderComparisonHtml } from '../../src/rehearsal/compare-html.ts';
 import { lostColumn } from '../../src/rehearsal/outcome.ts';
+import { percent } from '../../src/report/format.ts';
 import type { DataLossJson } from '../../src/report/types.ts';
 import { renderVariants, variantBanner } from '../../src/rehearsal/variants.ts';
 import { ScenarioError } from '../../src/scenario/errors.ts';
+import { all, parseXml, textOf, type El } from '../support/xml.ts';
 
 const mackerel = { file: 'scenarios/mackerel-2017.yaml', text: readFileSync('scenarios/mackerel-2017.yaml', 'utf8') };
 const walKeep = { file: 'scenarios/wal-keep-size.yaml', text: readFileSync('scenarios/wal-keep-size.yaml', 'utf8') };
 
 describe('compare', () => {
+  it('fits the width with several files (long file names, mixed units): a table from about 70 columns, blocks below', () => {
+    const files = ['scenarios/async-cross-site-failover.yaml', 'scenarios/pacemaker-network-freeze.yaml', 'scenarios/mackerel-2017.yaml'].map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+    const rows = runComparison(comparedRuns(files, [])).map((r) => r.row);
+    for (const width of [60, 80, 100, 160]) {
+      const text = renderComparison(rows, width);
+      expect(text.split('\n').filter((l) => Buffer.byteLength(l) > width), `width ${width}`).toEqual([]);
+    }
+    expect(renderComparison(rows, 100)).toMatch(/^run +verdicts +lost +stalls/m);
+    // Too narrow for seven columns: each run is a block of "heading: cell" lines.
+    expect(renderComparison(rows, 60)).toMatch(/^mackerel-2017\.yaml baseline\n {2}verdicts: /m);
+    expect(renderComparison(rows, 60)).toContain('  lost: 717,000 commits, 14:30:15.005 to 15:30:00');
+  });
+
+  it('compare --html escapes every string from the scenario: its name, description, variant and expectation names stay text', () => {
+    const markup = '<script>alert(1)</script><img src=x onerror=alert(2)>&amp;';
+    const yaml = readFileSync('scenarios/split-brain.yaml', 'utf8')
+      .replace('name: split-brain', `name: ${JSON.stringify(`split ${markup}`)}`)
+      .replace("- name: the east side's commits after the fork are lost for good", `- name: ${JSON.stringify(`lost ${markup}`)}`)
+      .replace('description: Only the east manager', `description: ${JSON.stringify(`${markup} Only the east manager`)}\n    x-was:`)
+      .replace(/\n {4}x-was:[^\n]*/, '');
+    const html = renderComparisonHtml(runComparison(comparedRuns([{ file: 'evil.yaml', text: yaml }], ['one-manager'])));
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    const doc = parseXml(html.replace(/^<!DOCTYPE html>\n/, ''));
+    const names = new Set<string>();
+    const walk = (e: El) => {
+      names.add(e.name);
+      for (const k of Object.keys(e.attrs)) expect(k, `attribute ${k} on <${e.name}>`).not.toMatch(/^on/i);
+      e.children.forEach(walk);
+    };
+    walk(doc);
+    expect(names.has('img')).toBe(false);
+    expect(all(doc, (e) => e.name === 'script').every((e) => !e.text.includes('alert'))).toBe(true);
+    expect(textOf(doc)).toContain(`split ${markup}`);
+    expect(textOf(doc)).toContain(`${markup} Only the east manager`);
+  });
+
+
   it('the loss column names its unit: commits for clusters, writes for block devices, each row\'s own when they are mixed (audit S16)', () => {
     const pacemaker = { file: 'scenarios/pacemaker-network-freeze.yaml', text: readFileSync('scenarios/pacemaker-network-freeze.yaml', 'utf8') };
     const rows = runComparison(comparedRuns([pacemaker], ['dont-care'])).map((r) => r.row);
@@ -68,7 +108,7 @@ describe('compare', () => {
     expect(new Set(ticks).size).toBe(1);
     // The requests column: what each run's clients got (report requests), as its row has it.
     expect(html).toContain('<th>requests</th>');
-    const share = (x: number) => `${((100 * x) / patroni!.requests.offered).toFixed(1)}%`;
+    const share = (x: number) => percent(x / patroni!.requests.offered);
     expect(patroni!.requests.failed).toBeGreaterThan(0);
     expect(html).toContain(`${share(patroni!.requests.failed)} failed, ${share(patroni!.requests.waited)} waited`);
     expect(json.rows[0].requests.offered).toBeGreaterThan(0);

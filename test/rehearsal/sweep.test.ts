@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { draw, parseVary, VaryError } from '../../src/rehearsal/sweep/distributions.ts';
 import { runRange, SweepInputError } from '../../src/rehearsal/sweep/pool.ts';
-import { MergeError, mergeShards, shardFile } from '../../src/rehearsal/sweep/results.ts';
+import { MergeError, mergeShards, metaOf, shardFile } from '../../src/rehearsal/sweep/results.ts';
+import { renderSweep } from '../../src/rehearsal/sweep/render.ts';
 import { drawsFor, outcomeKinds, type SweepRow } from '../../src/rehearsal/sweep/run-one.ts';
 import { prepareSweep, shardRange, type SweepSpec } from '../../src/rehearsal/sweep/spec.ts';
 import { summarize, wilson } from '../../src/rehearsal/sweep/stats.ts';
@@ -99,6 +100,40 @@ describe('sweep: statistics', () => {
   });
 });
 
+describe('sweep: the summary names the unit of its losses as compare does', () => {
+  const row = (i: number, lost: SweepRow['lost']): SweepRow => ({
+    index: i,
+    seed: i,
+    draws: [],
+    kinds: [],
+    lostCommits: (lost?.commits ?? 0) + (lost?.writes ?? 0),
+    ...(lost ? { lost } : {}),
+    stallSeconds: 0,
+    outageSeconds: 0,
+    expectationsFailed: 0,
+    error: null,
+  });
+  const heads = (rows: SweepRow[]) =>
+    renderSweep(metaOf(spec(rows.length)), summarize(rows, [], ['data-loss']))
+      .split('\n')
+      .filter((l) => / lost /.test(l) && !l.startsWith('Bad'))
+      .map((l) => l.split(/\s{2,}/)[0]);
+  it('writes for block devices, commits for clusters, a row each for both; commits for rows that do not say', () => {
+    expect(heads([row(0, { commits: null, writes: 12 }), row(1, { commits: null, writes: 0 })])).toEqual(['writes lost']);
+    expect(heads([row(0, { commits: 5, writes: null })])).toEqual(['commits lost']);
+    expect(heads([row(0, { commits: 5, writes: 0 }), row(1, { commits: 0, writes: 7 })])).toEqual(['commits lost', 'writes lost']);
+    expect(heads([row(0, undefined)])).toEqual(['commits lost']);
+  });
+
+  it('a DRBD scenario that loses nothing still counts writes', async () => {
+    const block = readFileSync('scenarios/pacemaker-network-freeze.yaml', 'utf8');
+    const s: SweepSpec = { ...spec(2), file: 'scenarios/pacemaker-network-freeze.yaml', text: block, varies: [] };
+    const rows = await runRange(s, 0, 2, 1);
+    expect(rows.map((r) => r.lost)).toEqual([{ commits: null, writes: 0 }, { commits: null, writes: 0 }]);
+    expect(renderSweep(metaOf(s), summarize(rows, [], s.bad))).toMatch(/^writes lost {2}/m);
+  });
+});
+
 describe('sweep: runs', () => {
   it('the same seed gives the same rows on one worker and on two; shards merged give the same summary', async () => {
     const s = spec(16);
@@ -141,6 +176,7 @@ describe('sweep: runs', () => {
           draws,
           kinds: outcomeKinds(report),
           lostCommits: report.dataLoss.reduce((a, l) => a + l.commits, 0),
+          lost: { commits: report.dataLoss.reduce((a, l) => a + l.commits, 0), writes: null },
           stallSeconds: report.stalls.reduce((a, x) => a + x.seconds, 0),
           outageSeconds: report.outages.reduce((a, x) => a + x.seconds, 0),
           expectationsFailed: report.expectations.filter((e) => !e.passed).length,

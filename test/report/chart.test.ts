@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { collapseVacuums } from '../../src/checkers/vacuums.ts';
 import { renderChartSvg, type ChartWorld } from '../../src/report/chart.ts';
+import { actionPeriods } from '../../src/report/chart/periods.ts';
+import type { Micros } from '../../src/engine/time.ts';
+import type { Action } from '../../src/scenario/types.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { at, mackerel } from '../support/builder.ts';
@@ -197,14 +200,14 @@ const goDoc = parseXml(goSvg);
 const byClass = (d: El, cls: string) => all(d, (e) => e.attrs.class === cls);
 const texts = (d: El) => all(d, (e) => e.name === 'text').map(textOf);
 
-/** The XID panel's scales, from its frame and its y-axis ticks (0, 500M, 1.0B, ...). */
+/** The XID panel's scales, from its frame and its y-axis ticks (0, 500M, 1B, ...). */
 function xidScales(d: El, report: { start: string; end: string }) {
   const frame = byClass(d, 'frame-xid')[0]!;
   const axis = byClass(d, 'xid-axis')[0]!;
   const lines = axis.children.filter((e) => e.name === 'line');
   const labels = axis.children.filter((e) => e.name === 'text' && !e.attrs.transform);
   const tick = (label: string) => num(lines[labels.findIndex((l) => textOf(l) === label)]!, 'y1');
-  const [y0, y1] = [tick('0'), tick('1.0B')];
+  const [y0, y1] = [tick('0'), tick('1B')];
   const span = Date.parse(report.end) - Date.parse(report.start);
   return {
     x: (iso: string) => num(frame, 'x') + ((Date.parse(iso) - Date.parse(report.start)) / span) * num(frame, 'width'),
@@ -299,7 +302,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(texts(goDoc)).toEqual(
       expect.arrayContaining([
         'consumer of slot "debezium" stopped, 232 days',
-        '2023-10-24 10:09 vacuum of pg_catalog, 38 min 36 s: age 1.30B → 50M',
+        '2023-10-24 10:09 vacuum of pg_catalog, 38 min 36 s: age 1.3B → 50M',
         '2023-03-07 03:46 vacuum of pg_catalog, 17,981 runs to 2023-03-20 10:01: could not freeze (horizon held)',
       ]),
     );
@@ -420,5 +423,37 @@ describe('renderChartSvg: block replication', () => {
     const report = { ...m.report, outages: [{ ...m.report.outages[0]!, from: '2017-08-07T15:00:00+09:00', to: '2017-08-07T15:00:00.200+09:00', seconds: 0.2 }] };
     const dd = parseXml(renderChartSvg({ ...m, report }));
     for (const b of all(dd, (e) => e.attrs.class === 'outage')) expect(num(b, 'width')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('periods (chart/periods.ts): the faults and the plan over time, gray failures included', () => {
+  const act = (s: number, body: Record<string, unknown>, name: string | null = null): Action => ({ at: (s * 1e6) as Micros, name, source: 'faults', ...body }) as unknown as Action;
+  it('packet loss until it clears, a one-way partition until healed, a manager stopped until started, a slow node until healthy, archive_command failing until its end', () => {
+    const periods = actionPeriods(
+      [
+        act(10, { kind: 'packetLoss', sites: ['a', 'b'], probability: 0.02 }),
+        act(20, { kind: 'packetLoss', sites: ['b', 'a'], probability: 0 }),
+        act(30, { kind: 'oneWayPartition', from: 'a', to: 'b' }),
+        act(40, { kind: 'healOneWay', from: 'a', to: 'b' }),
+        act(50, { kind: 'stopManager', process: 'etcd-1' }),
+        act(60, { kind: 'startManager', process: 'etcd-1' }),
+        act(70, { kind: 'slowNode', node: 'pg1', cpu: null, disk: 50 }),
+        act(80, { kind: 'slowNode', node: 'pg1', cpu: null, disk: 1 }),
+        act(90, { kind: 'archiveFails', node: 'pg1', until: 120e6, exitCode: 1 }, 'archive-full'),
+        act(100, { kind: 'stopManager', process: 'monitor' }),
+        act(110, { kind: 'block', step: { op: 'slowDisk', disk: 'd', factor: 5, duration: 3e6 } }),
+      ],
+      200e6,
+    );
+    expect(periods.map((p) => [p.from / 1e6, p.to === null ? null : p.to / 1e6, p.label])).toEqual([
+      [10, 20, 'packet loss a–b'],
+      [30, 40, 'a → b dropped'],
+      [50, 60, 'etcd-1 stopped'],
+      [70, 80, 'pg1 slowed'],
+      [90, 120, 'archive_command of pg1 fails'],
+      [100, null, 'monitor stopped'],
+      [110, 113, 'disk d slowed'],
+    ]);
+    expect(periods.find((p) => p.label.startsWith('archive'))!.names).toEqual(['archive-full']);
   });
 });

@@ -131,30 +131,30 @@ describe.each([
   });
 });
 
-describe('the prose of PostgreSQL facts reads as before the conversion', () => {
+describe('the prose of PostgreSQL facts: numbers through format.ts (sizes binary, rates decimal per second, durations in their two largest units)', () => {
   it('vacuum and XID limits', () => {
     const [cancelled, held, done] = VACUUM['vacuum-run'];
     expect(factText(cancelled!)).toBe('autovacuum of app.public.t (to prevent wraparound) cancelled: ALTER TABLE waited deadlock_timeout for AccessExclusiveLock on app.public.t, which the autovacuum held; nothing it did is kept');
     expect(factText(held!)).toBe('VACUUM FREEZE of app.public.t (aggressive): held back by slot "debezium": dead rows it can still see stay, and relfrozenxid cannot pass its xmin');
-    expect(factText(done!)).toBe('single-user VACUUM of app.public.t done in 30 min (1.0 GiB at 4.0 MB/s, failsafe: no cost delay): age(relfrozenxid) 1,600,000,000 → 50,000,000');
+    expect(factText(done!)).toBe('single-user VACUUM of app.public.t done in 30 min (1 GiB at 4 MB/s, failsafe: no cost delay): age(relfrozenxid) 1,600,000,000 → 50,000,000');
     expect(factText(VACUUM['xmin-held'][1]!)).toBe('a query on standby pg2 "olap" holds the xmin horizon at 99: without hot_standby_feedback it holds nothing on the primary');
-    expect(factText(VACUUM['single-user-vacuum-done'][0]!)).toBe('single-user VACUUM of app done after 1h2m3s: the server starts again');
+    expect(factText(VACUUM['single-user-vacuum-done'][0]!)).toBe('single-user VACUUM of app done after 1 h 2 min: the server starts again');
     expect(factText(VACUUM['xid-warn-limit'][0]!)).toBe('age(datfrozenxid) reached the warning limit: every command that assigns an XID now gets a WARNING (40,000,000 transactions left before wraparound)');
   });
 
   it('locks', () => {
-    expect(factText(LOCKS['statement-failed'][0]!)).toBe('"migrate" ALTER TABLE on app.public.t failed after 3s: lock_timeout passed while it waited for its lock; session "migrate"\'s transaction is aborted: its locks and its snapshot are released');
-    expect(factText(LOCKS['statement-locked'][0]!)).toBe('ALTER TABLE has its AccessExclusiveLock on app.public.t after waiting 1m1s; it runs for 250ms');
+    expect(factText(LOCKS['statement-failed'][0]!)).toBe('"migrate" ALTER TABLE on app.public.t failed after 2.5 s: lock_timeout passed while it waited for its lock; session "migrate"\'s transaction is aborted: its locks and its snapshot are released');
+    expect(factText(LOCKS['statement-locked'][0]!)).toBe('ALTER TABLE has its AccessExclusiveLock on app.public.t after waiting 1 min 1 s; it runs for 250 ms');
     expect(factText(LOCKS['lock-acquired-after-wait'][0]!)).toBe('ALTER TABLE acquired AccessExclusiveLock on app.public.t after waiting 1.3 s');
   });
 
   it('backups, rewinds and restores', () => {
     expect(factText(BACKUP['basebackup-started'][0]!)).toBe(
-      'pg_basebackup "nightly" into the backup store at site b from pg1 (checkpoint spread, 135 s, -X fetch): copying 1.0 GiB at 100.0 MiB/s takes 10 s; nothing keeps the WAL from 0/3000028 on pg1 (-X fetch takes it at the end)',
+      'pg_basebackup "nightly" into the backup store at site b from pg1 (checkpoint spread, 2 min 15 s, -X fetch): copying 1 GiB at 105 MB/s takes 10.2 s; nothing keeps the WAL from 0/3000028 on pg1 (-X fetch takes it at the end)',
     );
     expect(factText(BACKUP['restore-refused'][0]!)).toBe('restore of a base backup into pg3 refused: backup "nightly" failed (pg_basebackup "nightly" failed: pg1 went down during the copy)');
     expect(factText(BACKUP['restore-started'][0]!)).toBe(
-      'restoring base backup "nightly" (of pg1, WAL 0/3000028 to 0/5000000 on timeline 1) into pg3: copying 1.0 GiB at 128.0 MiB/s takes 8 s; then archive recovery to LSN 0/30000F8, then promote (recovery.conf)',
+      'restoring base backup "nightly" (of pg1, WAL 0/3000028 to 0/5000000 on timeline 1) into pg3: copying 1 GiB at 134 MB/s takes 8 s; then archive recovery to LSN 0/30000F8, then promote (recovery.conf)',
     );
     expect(factText(BACKUP['recovery-target-reached'][0]!)).toBe('pg3 reached its recovery target at 0/30000F8 (after LSN 0/30000F8); WAL after 0/30000F8 is not replayed: recovery_target_action = promote');
     expect(factText(BACKUP['slot-invalidated'][0]!)).toBe('slot "debezium" invalidated: it retained more than max_slot_wal_keep_size = 1GiB (64 whole segments); on 15 it still holds its catalog_xmin');

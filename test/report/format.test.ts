@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { printable, escapeXml } from '../../src/report/escape.ts';
-import { count, counted, duration, lsn, percent, perSecond, rate, shortCount, size } from '../../src/report/format.ts';
+import { count, counted, duration, lsn, percent, perSecond, rate, settingSize, shortCount, size, sizeIn } from '../../src/report/format.ts';
 import { offsetLabel, ReportClock, zoneLabel } from '../../src/report/time.ts';
 import { textWidth, wrap } from '../../src/report/wrap.ts';
 
@@ -17,6 +17,18 @@ describe('formatters', () => {
     expect(size(2048 * 2 ** 30)).toBe('2 TiB');
     // Rounding never gives "1024 KiB".
     expect(size(1024 * 1024 - 1)).toBe('1 MiB');
+  });
+
+  it('a size quoted as configured is exact, in the unit with the fewest digits; an axis size has no trailing zeros', () => {
+    expect(settingSize(16 * 2 ** 20)).toBe('16MiB');
+    expect(settingSize(1e11)).toBe('100GB');
+    expect(settingSize(2 ** 30)).toBe('1GiB');
+    expect(settingSize(1e9)).toBe('1GB');
+    expect(settingSize(0)).toBe('0');
+    expect(settingSize(1500)).toBe('1500B');
+    expect(sizeIn(1.5 * 2 ** 30, 2 ** 30, 'GiB', 1)).toBe('1.5 GiB');
+    expect(sizeIn(2 ** 31, 2 ** 30, 'GiB', 1)).toBe('2 GiB');
+    expect(sizeIn(0, 2 ** 30, 'GiB', 1)).toBe('0 GiB');
   });
 
   it('rates always say /s', () => {
@@ -52,12 +64,23 @@ describe('formatters', () => {
     expect(count(-1234.6)).toBe('-1,235');
     expect(counted(1, 'commit')).toBe('1 commit');
     expect(counted(2, 'commit')).toBe('2 commits');
-    expect(shortCount(1.3e9)).toBe('1.30B');
+    expect(shortCount(1.3e9)).toBe('1.3B');
+    expect(shortCount(1.25e9)).toBe('1.25B');
     expect(shortCount(5e8, 5e8)).toBe('500M');
-    expect(shortCount(1e9, 5e8)).toBe('1.0B');
+    expect(shortCount(1e9, 5e8)).toBe('1B');
+    expect(shortCount(1.5e9, 5e8)).toBe('1.5B');
     expect(percent(0.8734)).toBe('87%');
     expect(percent(0.999)).toBe('99.9%');
     expect(percent(0.004)).toBe('0.4%');
+    // A share never rounds to an end it has not reached.
+    expect(percent(0.0004)).toBe('0.04%');
+    expect(percent(0.00004)).toBe('<0.01%');
+    expect(percent(0.9996)).toBe('99.96%');
+    expect(percent(0.99999)).toBe('>99.99%');
+    expect(percent(1)).toBe('100%');
+    expect(percent(0)).toBe('0%');
+    expect(percent(1e-17)).toBe('0%');
+    expect(percent(1 - 1e-16)).toBe('100%');
     expect(lsn(0x2a_2cf2_0000)).toBe('2A/2CF20000');
   });
 

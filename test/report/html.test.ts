@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { count, percent } from '../../src/report/format.ts';
 import { renderHtml } from '../../src/report/html/page.ts';
 import { renderChartSvg } from '../../src/report/chart.ts';
 import type { Report } from '../../src/report/types.ts';
@@ -133,12 +134,12 @@ describe('renderHtml: verdicts and requests (html/outcomes.ts)', () => {
     const rows = all(table, (e) => e.name === 'tr').slice(1).map((tr) => all(tr, (e) => e.name === 'td').map(textOf));
     expect(rows).toHaveLength(1 + req.intervals.length);
     expect(rows[0]!.slice(0, 4)).toEqual(['clients', 'the whole run', '', req.offered.toLocaleString('en-US')]);
-    expect(rows[0]![6]).toBe(`${req.failed.toLocaleString('en-US')} (${((100 * req.failed) / req.offered).toFixed(1)}%)`);
+    expect(rows[0]![6]).toBe(`${count(req.failed)} (${percent(req.failed / req.offered)})`);
     expect(rows[1]![1]).toMatch(/^10:02:00/);
     expect(all(page, (e) => e.attrs.class?.startsWith('verdict ') === true).map(textOf).some((t) => t.endsWith('Requests') && t.includes('failed of'))).toBe(true);
     // With retries that outlast the failover nothing failed: the row says so.
     const retried = runScenario(loadScenarioText(yaml(', retries: {count: 6, backoff: 1s}'), 'o.yaml'));
     const rows2 = all(parsePage(renderHtml(retried)), (e) => e.name === 'tr').map((tr) => all(tr, (e) => e.name === 'td').map(textOf)).filter((c) => c[1] === 'the whole run');
-    expect(rows2[0]![6]).toBe('0 (0.0%)');
+    expect(rows2[0]![6]).toBe('0 (0%)');
   });
 });

@@ -11,7 +11,7 @@ import { renderHtml } from '../../src/report/html/page.ts';
 import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
-import { all, parseXml, textOf } from '../support/xml.ts';
+import { all, parseXml, textOf, type El } from '../support/xml.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
 delete process.env[SELF_CHECK_ENV];
@@ -25,6 +25,17 @@ const runs = readdirSync(dir)
     return [null, ...listVariants(readFileSync(path, 'utf8'), path).map((v) => v.name)].map((variant) => ({ path, variant, label: `${f}${variant ? ` --variant ${variant}` : ''}` }));
   });
 
+/** Numbers not written by format.ts (see the text test below for what each catches). */
+const UNFORMATTED = [
+  /(?<![\w/.:,-])(?<!(?:xmin|horizon) at )\d{5,23}(?![\w/])/,
+  /\d\.\d{4,}/,
+  /(?<![\d.])\d+\.0(?![\d.])/,
+  /\d ?[KMGT]iB\/s/,
+  /\d bytes\b/,
+  /(?<!= )\b([6-9]\d|\d{3,})(\.\d+)? s\b/,
+];
+const unformatted = (t: string) => UNFORMATTED.some((re) => re.test(t));
+
 describe.each(runs)('$label', ({ path, variant }) => {
   const result = runScenario(loadScenarioFile(path, { variant }));
   const text = renderText(result.report, { width: 100 });
@@ -33,19 +44,27 @@ describe.each(runs)('$label', ({ path, variant }) => {
   it('text: every line fits 100 columns (UTF-8 bytes), no colour codes', () => {
     expect(lines.filter((l) => Buffer.byteLength(l) > 100)).toEqual([]);
     expect(text).not.toContain('\x1b');
+    // A terminal's width (60 to 160 columns) holds too, header included; colour only adds codes around the text.
+    for (const width of [60, 160]) {
+      const plain = renderText(result.report, { width });
+      expect(plain.split('\n').filter((l) => Buffer.byteLength(l) > width)).toEqual([]);
+      expect(renderText(result.report, { width, color: true }).replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain);
+    }
   });
 
   it('text: the summary first; numbers for people; the time column holds', () => {
     expect(lines.indexOf('Summary')).toBeGreaterThan(0);
     expect(lines.indexOf('Summary')).toBeLessThan(lines.indexOf('What happened'));
-    // The report's own prose (not the servers' log lines, not the models' event messages nor the names the
-    // scenario loader gives expectations: docs/report.md, "Facts as data"): no raw byte counts or long
-    // unseparated integers (a WAL file name has 24 digits), no float noise.
+    // Everything the report words (docs/report.md, "Facts as data"), the events' messages included, but not the
+    // servers' log lines (after `|`), the scenario's own description (the header) nor the names the scenario
+    // loader gives expectations: numbers go through format.ts. No raw byte counts or long unseparated
+    // integers (a WAL file name has 24 digits; an XID is an identifier, written as PostgreSQL writes it), no
+    // float noise, no "2.0 s" or "100.0%", no binary rates (rates are decimal, MB/s), no seconds past a minute
+    // (20 min, not 1200 s) except a setting quoted as configured (`wal_receiver_timeout = 60 s`).
+    const expectations = lines.indexOf('Expectations') < 0 ? lines.length : lines.indexOf('Expectations');
+    const prose = lines.slice(lines.indexOf('Summary'), expectations).filter((l) => !/^\s*\| /.test(l));
+    expect(prose.filter(unformatted)).toEqual([]);
     const log = lines.slice(lines.indexOf('What happened') + 1, lines.indexOf('Data loss'));
-    const expectations = lines.slice(lines.indexOf('Expectations'));
-    const prose = lines.filter((l) => !/^\s*\| /.test(l) && !log.includes(l) && !expectations.includes(l));
-    expect(prose.filter((l) => /(?<![\w/.:-])\d{5,23}(?![\w/])/.test(l))).toEqual([]);
-    expect(prose.filter((l) => /\d\.\d{4,}/.test(l))).toEqual([]);
     // Seconds are written as seconds below a minute (21.8 s), never past it (6556.5 s in all).
     expect(text).not.toMatch(/\b([6-9]\d|\d{3,})(\.\d+)? s in all|bytes of WAL/);
     // Event lines start with the time in a column of their own; dates go in day headings.
@@ -89,5 +108,19 @@ describe.each(runs)('$label', ({ path, variant }) => {
     expect(all(doc, (e) => e.name === 'svg').length).toBeGreaterThanOrEqual(1);
     expect(all(doc, (e) => e.name === 'tr' && e.attrs['data-node'] !== undefined).length).toBeGreaterThan(0);
     expect(html).not.toMatch(/NaN|undefined|Infinity/);
+    // The page words what the text words, through the same templates and formatters: the same check on its
+    // text, outside the servers' log lines (pre), the chart, the scenario's description and the expectations.
+    const r = result.report;
+    const quoted = [r.description, ...r.expectations.flatMap((e) => [e.name, e.detail])];
+    const texts: string[] = [];
+    const walk = (e: El) => {
+      if (['pre', 'style', 'script', 'svg'].includes(e.name)) return;
+      const t = e.text.trim();
+      // The fingerprint (records:hash) is an identifier, not a count.
+      if (t && !t.startsWith('fingerprint ') && !quoted.some((q) => q.replace(/\s+/g, ' ').includes(t.replace(/\s+/g, ' ')))) texts.push(t);
+      e.children.forEach(walk);
+    };
+    walk(doc);
+    expect(texts.filter(unformatted)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ describe('stall intervals in the report', () => {
     const beforeCrash = r.stalls.filter((s) => s.from < '2024-03-04T10:00:00Z');
     expect(beforeCrash).toHaveLength(1);
     expect(beforeCrash[0]).toMatchObject({ from: '2024-03-04T09:55:30Z', to: '2024-03-04T10:00:00Z', maxLatencyMs: 30_000 });
-    expect(beforeCrash[0]!.cause).toBe('synchronous standbys confirm 1.7 commits/s, fewer than the 1000/s offered: each commit waits about 30.0 s');
+    expect(beforeCrash[0]!.cause).toBe('synchronous standbys confirm 1.7 commits/s, fewer than the 1,000 commits/s offered: each commit waits about 30 s');
     for (const s of r.stalls) {
       expect(s.seconds).toBeGreaterThan(0);
       expect(s.cause).not.toMatch(/Infinity|NaN/);

@@ -181,7 +181,7 @@ describe('a scenario using every key', () => {
       'no data loss in legacy',
       'data loss in main between 10:10 and 10:20, at least 1 commits and at most 100 commits, not recoverable by PITR',
       'no outage in main',
-      'outage in main of at least 5 s and at most 120 s',
+      'outage in main of at least 5 s and at most 2 min',
       'never stalls',
       'pg3 is standby, on timeline 2, receiver streaming',
     ]);

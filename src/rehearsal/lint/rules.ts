@@ -9,7 +9,7 @@ import { solveDisk, type DiskStream } from '../../models/disk/queue.ts';
 import { canFollowTimelineOverStreaming, formatVersion, resolveSettings } from '../../models/postgres/settings.ts';
 import { wraparoundLimits } from '../../models/postgres/xid.ts';
 import { tcpCapacity } from '../../models/tcp/connection.ts';
-import { count, duration, rate, size } from '../../report/format.ts';
+import { count, duration, percent, rate, size } from '../../report/format.ts';
 import { Clock } from '../../report/time.ts';
 import type { RecoveryTargetTimeline } from '../../scenario/types.ts';
 import type { IoWorkloadSpec } from '../../scenario/types-block.ts';
@@ -452,7 +452,7 @@ const resyncHeadroom: Rule = {
             'resync-rate-above-headroom',
             'error',
             p.where,
-            `${r.spec.name}: a resync at ${rate(p.rate)} from ${at(f, p.at)} leaves ${disk.name} room for the application's ${count(Math.round(iops))} I/O/s (${Math.round(randomWrites * 100)}% of writes random) only below ${rate(lo)} of ${p.pattern} resync reads`,
+            `${r.spec.name}: a resync at ${rate(p.rate)} from ${at(f, p.at)} leaves ${disk.name} room for the application's ${count(Math.round(iops))} I/O/s (${percent(randomWrites)} of writes random) only below ${rate(lo)} of ${p.pattern} resync reads`,
             `With the resync the application's writes wait ${Number.isFinite(latency) ? `${duration(latency)} on average` : 'without bound (the disk is overloaded)'} on ${disk.name}, against ${duration(alone)} without it and a stall threshold of ${duration(threshold)}. The resync reads ${size(p.ioSize)} at a time${p.pattern === 'random' ? ' (the blocks dirtied while disconnected, scattered as the random writes were)' : ' (a full sync reads in order)'}, up to ${size(window)} in flight. Lower resync-rate to the headroom, or use the dynamic controller with c-min-rate so application I/O throttles the resync.`,
             'drbd-tcp-disk.md §3.4-3.6 and §7.4 (M/G/1 per member, rules 9, 14 and 18); DRBD user guide: resync-rate, c-plan-ahead, c-min-rate',
           ),

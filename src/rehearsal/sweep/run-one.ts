@@ -18,6 +18,11 @@ export interface SweepRow {
   /** The kinds of outcome the run had (data-loss, stall, outage, xid-stop, expectation-failed, and the report's verdict kinds). */
   readonly kinds: readonly string[];
   readonly lostCommits: number;
+  /**
+   * The same loss by its unit: commits of PostgreSQL clusters, writes of replicated block devices; null for a
+   * unit the scenario has nothing of (no cluster, no block device). Absent in a stopped run's row.
+   */
+  readonly lost?: { readonly commits: number | null; readonly writes: number | null };
   readonly stallSeconds: number;
   readonly outageSeconds: number;
   readonly expectationsFailed: number;
@@ -46,6 +51,14 @@ export function drawsFor(seed: number, index: number, varies: readonly Vary[]): 
 
 const sum = (xs: readonly { seconds: number }[]) => xs.reduce((a, x) => a + x.seconds, 0);
 
+/** A block device's loss counts writes: its data loss is named by the device's resource (report/block.ts). */
+function lostByUnit(r: Report): NonNullable<SweepRow['lost']> {
+  const devices = new Set((r.devices ?? []).map((d) => d.resource));
+  const writes = r.dataLoss.filter((l) => devices.has(l.cluster)).reduce((a, l) => a + l.commits, 0);
+  const commits = r.dataLoss.reduce((a, l) => a + l.commits, 0) - writes;
+  return { commits: r.nodes.length > 0 || commits > 0 ? commits : null, writes: devices.size > 0 ? writes : null };
+}
+
 /** Runs index `index`; a ScenarioError (an invalid draw) propagates, a run that stops becomes an error row. */
 export function runOne(prepared: PreparedScenario, sweepSeed: number, varies: readonly Vary[], index: number, options: RunOptions = {}): SweepRow {
   const { seed, draws } = drawsFor(sweepSeed, index, varies);
@@ -69,6 +82,7 @@ export function runOne(prepared: PreparedScenario, sweepSeed: number, varies: re
     draws,
     kinds: outcomeKinds(report),
     lostCommits: report.dataLoss.reduce((a, l) => a + l.commits, 0),
+    lost: lostByUnit(report),
     stallSeconds: sum(report.stalls),
     outageSeconds: sum(report.outages),
     expectationsFailed: report.expectations.filter((e) => !e.passed).length,

@@ -50,6 +50,8 @@ export interface SweepSummary {
   readonly badRuns: Interval;
   readonly verdicts: Readonly<Record<string, Interval>>;
   readonly lostCommits: Spread;
+  /** The loss per unit the scenario has (commits of clusters, writes of block devices); absent from rows without it. */
+  readonly lostBy?: { readonly commits?: Spread; readonly writes?: Spread };
   readonly stallSeconds: Spread;
   readonly outageSeconds: Spread;
   readonly separation: readonly Separation[];
@@ -165,8 +167,20 @@ export function summarize(rows: readonly SweepRow[], paths: readonly string[], b
     badRuns: interval(isBad.filter(Boolean).length, n),
     verdicts,
     lostCommits: spread(sorted.map((r) => r.lostCommits)),
+    ...lostBy(sorted),
     stallSeconds: spread(sorted.map((r) => r.stallSeconds)),
     outageSeconds: spread(sorted.map((r) => r.outageSeconds)),
     separation,
   };
+}
+
+/** The loss spread per unit (row.lost), for the units any run's scenario has; nothing when no row says (older shard files). */
+function lostBy(rows: readonly SweepRow[]): Pick<SweepSummary, 'lostBy'> {
+  const known = rows.filter((r) => r.lost !== undefined);
+  if (known.length === 0) return {};
+  const out: { commits?: Spread; writes?: Spread } = {};
+  for (const unit of ['commits', 'writes'] as const) {
+    if (known.some((r) => r.lost![unit] !== null)) out[unit] = spread(rows.map((r) => r.lost?.[unit] ?? 0));
+  }
+  return { lostBy: out };
 }

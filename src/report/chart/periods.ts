@@ -1,7 +1,9 @@
 /**
  * What was done to the system and for how long, from the scenario's timed actions: a partition until its heal,
  * a node down until it starts again, a device disconnected until it reconnects, a disk job until it stops, a
- * slot's consumer stopped until it starts or the slot is dropped, clients blocked until unblocked. The chart
+ * slot's consumer stopped until it starts or the slot is dropped, clients blocked until unblocked; and the gray
+ * failures: packet loss until it clears, a one-way partition until healed, a manager's process stopped until
+ * started, a slow node or disk until back to normal (or for its duration), archive_command failing. The chart
  * shades these periods over every panel, as Jepsen shades nemesis periods; an action that does not begin a
  * state (a promotion, an adjust) stays a marker.
  */
@@ -22,9 +24,28 @@ interface Opening {
   readonly label: string;
 }
 
-/** The state an action begins (key, label), or the key of the state it ends. */
-function classify(a: Action): { open: Opening } | { close: string } | null {
+/** The state an action begins (key, label), the key of the state it ends, or a period of its own length (`to`, µs). */
+function classify(a: Action): { open: Opening } | { close: string } | { span: Opening & { readonly to: number } } | null {
   switch (a.kind) {
+    case 'archiveFails':
+      return { span: { key: `archive:${a.node}`, label: `archive_command of ${a.node} fails`, to: a.until } };
+    case 'packetLoss': {
+      const key = `loss:${[...a.sites].sort().join('|')}`;
+      return a.probability > 0 ? { open: { key, label: `packet loss ${a.sites[0]}–${a.sites[1]}` } } : { close: key };
+    }
+    case 'oneWayPartition':
+      return { open: { key: `oneway:${a.from}>${a.to}`, label: `${a.from} → ${a.to} dropped` } };
+    case 'healOneWay':
+      return { close: `oneway:${a.from}>${a.to}` };
+    case 'stopManager':
+      return { open: { key: `manager:${a.process}`, label: `${a.process} stopped` } };
+    case 'startManager':
+      return { close: `manager:${a.process}` };
+    case 'slowNode': {
+      const factors = [a.cpu, a.disk, a.diskThroughput ?? null].filter((x) => x !== null);
+      // Every factor it names back to 1: the node is healthy again.
+      return factors.every((x) => x === 1) ? { close: `slow:${a.node}` } : { open: { key: `slow:${a.node}`, label: `${a.node} slowed` } };
+    }
     case 'partition':
       return { open: { key: `net:${targetKey(a.target)}`, label: a.target.kind === 'link' ? `link ${a.target.sites[0]}–${a.target.sites[1]} cut` : `${a.target.node} cut off` } };
     case 'heal':
@@ -64,6 +85,15 @@ function classify(a: Action): { open: Opening } | { close: string } | null {
           return { close: `job:${s.disk}:${s.name}` };
         case 'failHost':
           return { open: { key: `host:${s.host}`, label: `${s.host} lost` } };
+        case 'powerOn':
+          return { close: `host:${s.host}` };
+        case 'failDisk':
+          return { open: { key: `disk-failed:${s.disk}`, label: `disk ${s.disk} failed` } };
+        case 'slowDisk':
+          if (s.factor === 1) return { close: `slow-disk:${s.disk}` };
+          return s.duration !== null
+            ? { span: { key: `slow-disk:${s.disk}`, label: `disk ${s.disk} slowed`, to: a.at + s.duration } }
+            : { open: { key: `slow-disk:${s.disk}`, label: `disk ${s.disk} slowed` } };
         default:
           return null;
       }
@@ -90,6 +120,10 @@ export function actionPeriods(actions: readonly Action[], end: number, jobEnd: (
     if (a.at > end) break;
     const c = classify(a);
     if (c === null) continue;
+    if ('span' in c) {
+      out.push({ from: a.at, to: c.span.to <= end ? c.span.to : null, source: a.source, label: c.span.label, names: a.name ? [a.name] : [] });
+      continue;
+    }
     if ('open' in c) {
       if (!open.has(c.open.key)) open.set(c.open.key, { from: a.at, source: a.source, label: c.open.label, names: a.name ? [a.name] : [] });
       continue;

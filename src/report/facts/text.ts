@@ -2,12 +2,13 @@
 import type { Micros } from '../../engine/time.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import { formatLsn } from '../../models/postgres/lsn.ts';
+import { duration } from '../format.ts';
 import { isList, type Token } from './parts.ts';
 import { tokens } from './templates.ts';
 
-/** How a simulated time reads (the report's clock); without one, seconds into the run. */
+/** How a simulated time reads (the report's clock); without one, the time into the run ("1 h 2 min into the run"). */
 export type TimeFormat = (t: Micros) => string;
-export const SECONDS: TimeFormat = (t) => `${t / 1e6} s`;
+export const SECONDS: TimeFormat = (t) => `${duration(t / 1e6)} into the run`;
 
 export function factText(f: Fact, time: TimeFormat = SECONDS): string {
   return flatten(tokens(f), time);

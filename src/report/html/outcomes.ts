@@ -4,7 +4,7 @@
  * (report/requests.ts: over the run, and per interval in which not every request succeeded).
  */
 import { escapeXml as esc } from '../escape.ts';
-import { count, duration } from '../format.ts';
+import { count, duration, percent } from '../format.ts';
 import { requestsLine } from '../requests.ts';
 import type { CauseStepJson, Report } from '../types.ts';
 import { recoveryLine, verdictHeadline } from '../verdicts.ts';
@@ -23,9 +23,9 @@ export function verdictsSection(r: Report, at: (iso: string) => string, chain: C
   return out;
 }
 
-/** The share of `x` in `of`, for the table: "12.5%". */
+/** The share of `x` in `of`, for the table: "13%", "0.4%". */
 function share(x: number, of: number): string {
-  return `${((100 * x) / Math.max(1, of)).toFixed(1)}%`;
+  return percent(x / Math.max(1, of));
 }
 
 /** The requests section: a line per workload that did not always succeed, and its intervals (nothing when all succeeded). */

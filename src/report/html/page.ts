@@ -224,7 +224,7 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
   out.push(box(r.outages.length ? 'bad' : r.stalls.length ? 'warn' : 'good', 'Writes', writes));
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
-    const line = requestsLine(x, 'the stall threshold', several, count);
+    const line = requestsLine(x, 'the stall threshold', several);
     if (line) out.push(box(x.failed > 0 ? 'bad' : 'warn', 'Requests', line));
   }
   for (const x of r.xid) {

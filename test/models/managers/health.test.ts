@@ -44,7 +44,7 @@ describe('health checks (managers/health.ts)', () => {
     expect(p.at).toBeGreaterThanOrEqual(s(80));
     expect(p.at).toBeLessThanOrEqual(s(82));
     const d = lat.history.failoverDecisions.find((x) => x.chosen === 's1')!;
-    expect(factText(d.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 1\.0 s, over the 500\.0 ms threshold\)/);
+    expect(factText(d.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 1 s, over the 500 ms threshold\)/);
   });
 
   it('a disk whose throughput collapses: commits queue behind its WAL, a write check with a latency threshold fails over, a read check does not', () => {
@@ -53,9 +53,9 @@ describe('health checks (managers/health.ts)', () => {
     const collapse = (share: number) => action(s(60), { kind: 'slowNode', node: 'p', cpu: null, disk: null, diskThroughput: share }, 'faults');
     const lat = managed(latencyCheck, [collapse(0.0002)]);
     expect(lat.history.promotions.map((p) => p.node)).toEqual(['s1']);
-    expect(factText(lat.history.failoverDecisions.find((x) => x.chosen === 's1')!.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 2\.\d s, over the 500\.0 ms threshold\)/);
+    expect(factText(lat.history.failoverDecisions.find((x) => x.chosen === 's1')!.saw!)).toMatch(/3 write checks in a row failed \(the last: answered in 2(\.\d)? s, over the 500 ms threshold\)/);
     const stall = lat.report.stalls[0]!;
-    expect(stall.cause).toMatch(/p commits at most 49 transactions\/s: p: its disk's throughput collapsed to 0\.02% \(0\.1 MB\/s\)/);
+    expect(stall.cause).toMatch(/p commits at most 49 transactions\/s: p: its disk's throughput collapsed to 0\.02% \(100 kB\/s\)/);
     expect(lat.report.requests[0]!.waited).toBeGreaterThan(0);
     // A read check with the same threshold is served from memory: no failover, the stall lasts to the end.
     const read = managed({ ...latencyCheck, probe: 'read' }, [collapse(0.0002)]);
@@ -132,7 +132,7 @@ describe('health checks (managers/health.ts)', () => {
   it('a degraded disk slows the commits it serves: a stall once a commit takes longer than the stall threshold', () => {
     const r = managed(undefined, [action(s(60), { kind: 'slowNode', node: 'p', cpu: null, disk: 3000 }, 'faults'), action(s(120), { kind: 'slowNode', node: 'p', cpu: null, disk: 1 }, 'faults')], 300).report;
     expect(r.stalls).toHaveLength(1);
-    expect(r.stalls[0]!.cause).toBe('each commit on p takes 3.0 s: p: its disk serves fsyncs 3000x slower (3000.0 ms each)');
+    expect(r.stalls[0]!.cause).toBe('each commit on p takes 3 s: p: its disk serves fsyncs 3000x slower (3 s each)');
     expect(r.stalls[0]!.seconds).toBe(60);
     // 100 connections, 3 s per commit: 33.3 commits/s instead of 100 for a minute (about 4,000 fewer WAL records).
     const wal = r.nodes.find((n) => n.name === 'p')!.lsn;

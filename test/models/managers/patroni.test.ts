@@ -130,14 +130,14 @@ ${faults}
     expect(r.promotions).toEqual([]);
     const refusal = r.history.failoverDecisions.find((d) => agentIs(d, 'pg3'))!;
     expect(refusal.reasons[0]).toMatchObject({ kind: 'candidate-refused', node: 'pg3', reason: { kind: 'lag', maximumLagOnFailover: 1048576 }, rule: 'patroni/ha.py:Ha._is_healthiest_node' });
-    expect(factText(refusal.reasons[0]!)).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* bytes behind last_lsn .* \(maximum_lag_on_failover = 1048576\)$/);
+    expect(factText(refusal.reasons[0]!)).toMatch(/^pg3: "My wal position exceeds maximum replication lag": .* [KMG]?i?B behind last_lsn .* \(maximum_lag_on_failover 1 MiB\)$/);
     // (the text report wraps lines: compare with the wrapping undone)
     expect(renderText(r.report).replace(/\s+/g, ' ')).toContain('My wal position exceeds maximum replication lag');
     // The JSON report lists the decision: who, what it saw, the rule, per candidate why.
     const json = r.report.decisions.find((d) => d.by === 'patroni on pg3' && d.rule!.includes('healthiest'))!;
     expect(json).toMatchObject({ cluster: 'c', policy: 'patroni', chosen: null });
     expect(json.saw).toMatch(/^the leader key of c is gone/);
-    expect(json.reasons[0]).toContain('maximum_lag_on_failover = 1048576');
+    expect(json.reasons[0]).toContain('(maximum_lag_on_failover 1 MiB)');
   });
 
   it('synchronous_mode: the promoted node has every acknowledged commit; asynchronous with a large lag limit loses the lag', () => {

@@ -92,6 +92,6 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     // pg2 is asynchronous (replication_quorum false), so it may lag.
     const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}' });
     expect(r.promotions).toEqual([]);
-    expect(r.history.failoverDecisions.map((d) => d.reasons.map((x) => factText(x)).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16777216/);
+    expect(r.history.failoverDecisions.map((d) => d.reasons.map((x) => factText(x)).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16 MiB/);
   });
 });

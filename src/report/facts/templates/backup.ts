@@ -1,14 +1,14 @@
 /** The prose of base backup, pg_rewind, restore and slot facts (history/facts/backup.ts). */
 import type { BackupFact, BackupWalHold, BasebackupFailure, RecoveryTargetFact, RestoreRefusal, RewindFailure } from '../../../history/facts/backup.ts';
 import type { Fact } from '../../../history/facts/index.ts';
-import { formatSize, humanSize } from '../../../scenario/units.ts';
+import { count, duration, rate, settingSize, size } from '../../format.ts';
 import { code, lsn, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
 type Of<K extends BackupFact['kind']> = Extract<BackupFact, { kind: K }>;
 
 const store = (site: string): string => `the backup store at site ${site}`;
-const seconds = (us: number): number => Math.round(us / 1e6);
+const seconds = (us: number): string => duration(us / 1e6);
 
 /** Where a restore's archive recovery goes, and what it does there. */
 function recovery(r: RecoveryTargetFact): Token {
@@ -99,7 +99,7 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'data-directory-destroyed': (f) => p`${node(f.node)}'s data directory is destroyed: it cannot start until it is rebuilt (pg_basebackup)`,
   'basebackup-failed': basebackupFailed,
   'basebackup-started': (f) =>
-    p`pg_basebackup ${f.node !== null ? p`of ${node(f.node)}` : `"${f.backup}" into ${store(f.site)}`} from ${node(f.from)} (checkpoint ${f.checkpoint}${f.wait > 0 ? `, ${seconds(f.wait)} s` : ''}, -X ${f.walMethod}): copying ${humanSize(f.bytes)} at ${humanSize(f.rate)}/s takes ${seconds(f.duration)} s; ${hold(f.hold, lsn(f.startLsn), node(f.from))}`,
+    p`pg_basebackup ${f.node !== null ? p`of ${node(f.node)}` : `"${f.backup}" into ${store(f.site)}`} from ${node(f.from)} (checkpoint ${f.checkpoint}${f.wait > 0 ? `, ${seconds(f.wait)}` : ''}, -X ${f.walMethod}): copying ${size(f.bytes)} at ${rate(f.rate)} takes ${seconds(f.duration)}; ${hold(f.hold, lsn(f.startLsn), node(f.from))}`,
   'basebackup-done': (f) =>
     f.node === null
       ? p`pg_basebackup "${f.backup ?? ''}" from ${node(f.from)} completed: its WAL runs from ${lsn(f.startLsn)} to ${lsn(f.endLsn)} on timeline ${f.timeline}; it is kept in ${store(f.site)}`
@@ -108,11 +108,11 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'rewind-not-required': (f) =>
     p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required (its WAL ends at ${lsn(f.lsn)}, not past the fork at ${lsn(f.forkLsn)}); it is a standby of ${node(f.from)}`,
   'rewind-started': (f) =>
-    p`pg_rewind of ${node(f.node)} against ${node(f.from)}: ${humanSize(f.undone)} past the fork at ${lsn(f.forkLsn)} are undone; copying ${humanSize(f.bytes)} takes ${seconds(f.duration)} s`,
+    p`pg_rewind of ${node(f.node)} against ${node(f.from)}: ${size(f.undone)} past the fork at ${lsn(f.forkLsn)} are undone; copying ${size(f.bytes)} takes ${seconds(f.duration)}`,
   'rewind-done': (f) => p`pg_rewind of ${node(f.node)} against ${node(f.from)} done: it is a standby of ${node(f.from)} on timeline ${f.timeline}`,
   'restore-refused': (f, sub) => p`restore of a base backup into ${node(f.node)} refused: ${restoreRefusal(f.why, f.node, sub)}`,
   'restore-started': (f) =>
-    p`restoring base backup "${f.backup}" (of ${node(f.from)}, WAL ${lsn(f.checkpointLsn)} to ${lsn(f.endLsn)} on timeline ${f.timeline}) into ${node(f.node)}: copying ${humanSize(f.bytes)} at ${humanSize(f.rate)}/s takes ${seconds(f.duration)} s; then archive recovery ${recovery(f.recovery)} (${code(f.version >= 12 ? 'recovery.signal' : 'recovery.conf')})`,
+    p`restoring base backup "${f.backup}" (of ${node(f.from)}, WAL ${lsn(f.checkpointLsn)} to ${lsn(f.endLsn)} on timeline ${f.timeline}) into ${node(f.node)}: copying ${size(f.bytes)} at ${rate(f.rate)} takes ${seconds(f.duration)}; then archive recovery ${recovery(f.recovery)} (${code(f.version >= 12 ? 'recovery.signal' : 'recovery.conf')})`,
   'restore-installed': (f) => p`${node(f.node)}'s data directory is base backup "${f.backup}", configured for archive recovery ${recovery(f.recovery)}`,
   'archive-recovery-started': (f) =>
     p`${node(f.node)} started in archive recovery from base backup "${f.backup}" ${recovery(f.recovery)}, recovery target timeline ${f.timeline}`,
@@ -123,7 +123,7 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'archive-recovery-failed': (f) => p`${node(f.node)}'s archive recovery fails: ${f.error}`,
   'slot-not-created': (f) => p`slot "${f.slot}" is not created: ${node(f.node)} holds ${code(`max_replication_slots = ${f.max}`)} slots already`,
   'slot-invalidated': (f) =>
-    p`slot "${f.slot}" invalidated: it retained more than ${code(`max_slot_wal_keep_size = ${formatSize(f.limit)}`)} (${f.segments} whole segments)${
+    p`slot "${f.slot}" invalidated: it retained more than ${code(`max_slot_wal_keep_size = ${settingSize(f.limit)}`)} (${count(f.segments)} whole segments)${
       f.horizon === 'released' ? '; from 16 an invalidated slot no longer holds the horizon' : f.horizon !== null ? `; on ${f.version} it still holds its ${f.horizon}` : ''
     }`,
 };

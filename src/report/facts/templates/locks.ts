@@ -10,7 +10,7 @@ export const LOCKS: TemplatesOf<LockFact> = {
     p`${f.who} on ${f.table} failed after ${roundedDuration(f.after)}: ${FAILURE[f.failure]}${f.session !== null ? `; session "${f.session}"'s transaction is aborted: its locks and its snapshot are released` : ''}`,
   'statement-locked': (f) =>
     `${f.who} has its ${f.mode} on ${f.table}${f.waited > 0 ? ` after waiting ${roundedDuration(f.waited)}` : ''}${f.duration > 0 ? `; it runs for ${roundedDuration(f.duration)}` : ''}`,
-  'lock-acquired-after-wait': (f) => `${f.who} acquired ${f.mode} on ${f.table} after waiting ${(f.waited / 1e6).toFixed(1)} s`,
+  'lock-acquired-after-wait': (f) => `${f.who} acquired ${f.mode} on ${f.table} after waiting ${roundedDuration(f.waited)}`,
   'lock-still-waiting': (f) => `${f.who} still waits for ${f.mode} on ${f.table}`,
   'autovacuum-cancel-sent': (f) => `${f.by} cancels the autovacuum of ${f.table}`,
 };

@@ -5,21 +5,18 @@
  */
 import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, ProbeFact, Refusal, RouteBy, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
 import type { Fact } from '../../../history/facts/index.ts';
+import { duration, size } from '../../format.ts';
 import { code, join, lsn, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
 type Sub = (f: Fact) => Token;
 
-/** Seconds: "30 s", "2.5 s". */
+/** A duration recorded in µs, as format.ts writes durations: "30 s", "2.5 s", "500 ms", "2 min". */
 export function secs(us: number): string {
-  const s = us / 1e6;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  return duration(us / 1e6);
 }
 
-/** A probe's time: "1.2 s", "500.0 ms", "12 s". */
-function probeTime(us: number): string {
-  return us >= 10_000_000 ? `${(us / 1e6).toFixed(0)} s` : us >= 1_000_000 ? `${(us / 1e6).toFixed(1)} s` : `${(us / 1000).toFixed(1)} ms`;
-}
+const probeTime = secs;
 
 function probe(r: ProbeFact): string {
   switch (r.kind) {
@@ -36,7 +33,7 @@ function probe(r: ProbeFact): string {
   }
 }
 
-/** What the checker saw: "3 write checks in a row failed (the last: no answer within 2.0 s)". */
+/** What the checker saw: "3 write checks in a row failed (the last: no answer within 2 s)". */
 export function health(h: HealthFact): string {
   if (!h.last) return 'no check has run yet';
   if (h.last.kind === 'answered' || h.failures === 0) return `the last check ${probe(h.last)}`;
@@ -87,7 +84,7 @@ function refusal(r: Refusal, sub: Sub): Token {
     case 'unreachable':
       return r.from !== undefined ? `not reachable from ${r.from}` : 'not reachable';
     case 'lag':
-      return p`"My wal position exceeds maximum replication lag": ${lsn(r.lsn)} is ${Math.round(r.lastLsn - r.lsn)} bytes behind last_lsn ${lsn(r.lastLsn)} (${code(`maximum_lag_on_failover = ${r.maximumLagOnFailover}`)})`;
+      return p`"My wal position exceeds maximum replication lag": ${lsn(r.lsn)} is ${size(r.lastLsn - r.lsn)} behind last_lsn ${lsn(r.lastLsn)} (${code('maximum_lag_on_failover')} ${size(r.maximumLagOnFailover)})`;
     case 'timeline-behind':
       return `"My timeline ${r.timeline} is behind last known cluster timeline ${r.clusterTimeline}"${r.checkTimeline ? ' (check_timeline)' : ''}`;
     case 'nofailover':
@@ -264,7 +261,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
     p`${node(f.node)}: demotes itself (without the DCS a primary demotes itself, 'offline', unless failsafe_mode keeps it${f.failsafe === 'no-topology' ? ': failsafe_mode is on, but no /failsafe topology is known' : ': failsafe_mode is off'})`,
   'quorum-too-small': (f) => p`${f.reported} quorum candidates reported, ${code('number_sync_standbys')} + 1 = ${f.need} needed`,
   'candidates-too-far-behind': (f) =>
-    p`the most advanced candidate is ${Math.round(f.behind)} bytes behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code(`promote_wal_log_threshold ${f.threshold}`)})`,
+    p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
   'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`,
   'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,

@@ -1,7 +1,7 @@
 /** The prose of replication facts (history/facts/replication.ts). */
 import type { ReplicationFact, RestoreEnd } from '../../../history/facts/replication.ts';
 import { formatVersion } from '../../../models/postgres/settings.ts';
-import { formatSize, humanSize } from '../../../scenario/units.ts';
+import { count, counted, duration, settingSize, size } from '../../format.ts';
 import { code, lsn, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -34,16 +34,16 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
     p`${node(f.node)}'s timeline ${f.timeline} and ${node(f.upstream)}'s timeline ${f.timeline} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${node(f.upstream)} sends does not continue ${node(f.node)}'s, which cannot replay it`,
   'ahead-of-upstream': (f) =>
     p`${node(f.node)} is ahead of ${node(f.upstream)}'s WAL (${lsn(f.lsn)} > ${lsn(f.upstreamLsn)})${f.startLsn !== undefined ? p`: ${node(f.upstream)} accepts the start at ${lsn(f.startLsn)} but has nothing new to send` : ''}`,
-  'walsenders-exhausted': (f) => p`${node(f.upstream)} refuses ${node(f.node)}'s replication connection: its ${f.max} walsender slots (${code('max_wal_senders')}) are taken`,
+  'walsenders-exhausted': (f) => p`${node(f.upstream)} refuses ${node(f.node)}'s replication connection: its ${count(f.max)} walsender slots (${code('max_wal_senders')}) are taken`,
   'slot-refused': (f) => p`${node(f.node)} streams through slot "${f.slot}" (${code('primary_slot_name')}), which ${node(f.upstream)} refuses: ${f.error}`,
   'timeline-not-in-upstream-history': (f) => p`timeline ${f.timeline} is not in ${node(f.upstream)}'s history`,
   'upstream-left-timeline': (f) =>
     p`${node(f.upstream)}'s history left timeline ${f.timeline} at ${lsn(f.switchLsn)}, before the start of the segment ${node(f.node)} asks for (${lsn(f.startLsn)}; its WAL ends at ${lsn(f.lsn)})`,
   'segment-already-removed': (f, sub) => p`${node(f.upstream)} has already removed WAL segment ${code(f.segment)}, where ${node(f.node)} must restart streaming (${sub(f.retention)})`,
   'segment-removed': (f, sub) =>
-    p`${node(f.upstream)} removed WAL segment ${code(f.segment)} at a checkpoint before ${node(f.node)} received it (${sub(f.retention)}; ${node(f.node)} was ${humanSize(f.behind)} behind)`,
+    p`${node(f.upstream)} removed WAL segment ${code(f.segment)} at a checkpoint before ${node(f.node)} received it (${sub(f.retention)}; ${node(f.node)} was ${size(f.behind)} behind)`,
   'wal-retention': (f) =>
-    p`${node(f.node)} keeps WAL back to ${f.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)'}, plus ${code(`${f.walKeep.setting} = ${f.walKeep.setting === 'wal_keep_size' ? formatSize(f.walKeep.value) : f.walKeep.value}`)}`,
+    p`${node(f.node)} keeps WAL back to ${f.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)'}, plus ${code(`${f.walKeep.setting} = ${f.walKeep.setting === 'wal_keep_size' ? settingSize(f.walKeep.value) : f.walKeep.value}`)}`,
   'slot-invalidated-note': (f) =>
     p`its slot "${f.slot}" on ${node(f.upstream)} was invalidated at a checkpoint for retaining more than ${code('max_slot_wal_keep_size')}${f.upstreamVersion < 18 ? p`; before 18 the walsender does not check a physical slot's invalidation, so ${node(f.node)} learns it only from the removed segment` : ''}`,
   'slots-capped': () => p`its slots were capped at ${code('max_slot_wal_keep_size')}`,
@@ -51,7 +51,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'timeline-forked-before-replay': (f) =>
     p`timeline ${f.timeline} forked off timeline ${f.nodeTimeline} at ${lsn(f.switchLsn)}, before ${node(f.node)}'s replay position ${lsn(f.replayLsn)}: ${node(f.node)} has diverged`,
   'timeline-not-followed': (f) =>
-    p`${node(f.node)} stays on timeline ${f.timeline} at ${lsn(f.lsn)}, the switchpoint of ${node(f.upstream)}'s timeline ${f.upstreamTimeline}: ${code(`recovery_target_timeline = '${f.goal}'`)}${f.defaultOf !== null ? ` (the ${formatVersion(f.defaultOf)} default)` : ''} never switches timelines, so the walreceiver restarts streaming of timeline ${f.timeline} every ${f.retryInterval / 1e6} s and receives nothing, without an error`,
+    p`${node(f.node)} stays on timeline ${f.timeline} at ${lsn(f.lsn)}, the switchpoint of ${node(f.upstream)}'s timeline ${f.upstreamTimeline}: ${code(`recovery_target_timeline = '${f.goal}'`)}${f.defaultOf !== null ? ` (the ${formatVersion(f.defaultOf)} default)` : ''} never switches timelines, so the walreceiver restarts streaming of timeline ${f.timeline} every ${duration(f.retryInterval / 1e6)} and receives nothing, without an error`,
   'cannot-follow': (f) => p`${node(f.node)} cannot follow timeline ${f.timeline} and waits at ${lsn(f.lsn)}`,
   'connection-lost': (f) =>
     f.how === 'partition'
@@ -64,7 +64,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'follows-timeline': (f) =>
     p`${node(f.node)} follows timeline ${f.timeline} (${code('recovery_target_timeline = latest')}${f.currentReadAsLatest !== null ? `: 'current' was written in recovery.conf, which ${formatVersion(f.currentReadAsLatest)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest` : ''})`,
   'unreplayed-wal-discarded': (f) =>
-    p`${node(f.node)} discards ${formatSize(f.bytes)} of timeline ${f.timeline} received past the switchpoint ${lsn(f.switchLsn)} but not replayed (${code('recovery_min_apply_delay')})`,
+    p`${node(f.node)} discards ${size(f.bytes)} of timeline ${f.timeline} received past the switchpoint ${lsn(f.switchLsn)} but not replayed (${code('recovery_min_apply_delay')})`,
   'stream-ended': (f) =>
     f.upstreamTimeline !== null
       ? p`${node(f.upstream)} ended streaming of timeline ${f.timeline} at ${lsn(f.switchLsn)}, where its timeline ${f.upstreamTimeline} begins`
@@ -75,5 +75,5 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'restoring-from-archive': (f) =>
     p`${node(f.node)} restores WAL from the archive at site ${f.site} (${code('restore_command')}) from ${lsn(f.lsn)}: the archive comes before pg_wal and the stream`,
   'restored-from-archive': (f) =>
-    p`${node(f.node)} restored ${f.segments} WAL segment${f.segments === 1 ? '' : 's'} from the archive (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}); ${restoreEnd(f.then)}`,
+    p`${node(f.node)} restored ${counted(f.segments, 'WAL segment')} from the archive (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}); ${restoreEnd(f.then)}`,
 };

@@ -1,7 +1,7 @@
 /** The prose of server facts (history/facts/server.ts). */
 import type { ServerFact } from '../../../history/facts/server.ts';
 import { formatVersion } from '../../../models/postgres/settings.ts';
-import { formatSize, humanSize } from '../../../scenario/units.ts';
+import { size } from '../../format.ts';
 import { code, join, lsn, node, p } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -25,11 +25,11 @@ export const SERVER: TemplatesOf<ServerFact> = {
   'walreceiver-restarts-for-slot': (f) => p`the walreceiver of ${node(f.node)} restarts to stream through ${code(`primary_slot_name = '${f.slot}'`)}`,
   'settings-changed': (f) => p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}`,
   'crash-lost-unflushed': (f) =>
-    p`${node(f.node)} crashed with ${formatSize(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
+    p`${node(f.node)} crashed with ${size(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
   down: (f) =>
     p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'} at ${lsn(f.lsn)} on timeline ${f.timeline}${
       f.drained.length > 0
-        ? p`; before exiting, its walsenders sent the WAL their standbys lagged behind (${join(f.drained.map((d) => p`${humanSize(d.bytes)} to ${node(d.node)}`))}): the shutdown waits for it, which the model does not time`
+        ? p`; before exiting, its walsenders sent the WAL their standbys lagged behind (${join(f.drained.map((d) => p`${size(d.bytes)} to ${node(d.node)}`))}): the shutdown waits for it, which the model does not time`
         : ''
     }`,
   'receiver-down': (f) => p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'}`,

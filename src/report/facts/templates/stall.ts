@@ -38,7 +38,7 @@ export const STALL: TemplatesOf<StallStepFact> = {
     p`${host(f.host)}'s disk ${disk(f.disk)} is busy: ${use(f.use)}; it can write only ${rate(f.drainCap)} of replicated data, less than the ${rate(f.appDemand + f.resync)} sent to it (application writes ${rate(f.appDemand)}${f.resync > 0 ? ` + resync ${rate(f.resync)} sharing the data socket (rule 4)` : ''})`,
   'stall-window-closes': (f) =>
     f.drbd
-      ? `the receiver holds max-buffers (${f.drbd.maxBuffers} pages = ${size(f.drbd.bytes)}) waiting for the disk and stops reading its socket; the ${size(f.drbd.rcvbufSize)} receive buffer fills and the TCP window closes (rules 5, 6)`
+      ? `the receiver holds max-buffers (${count(f.drbd.maxBuffers)} pages = ${size(f.drbd.bytes)}) waiting for the disk and stops reading its socket; the ${size(f.drbd.rcvbufSize)} receive buffer fills and the TCP window closes (rules 5, 6)`
       : `the remote's queue fills and the TCP window closes (rules 5, 6)`,
   'stall-line-limit': (f) =>
     `the line carries at most ${rate(f.lineCap)} (${bound(f.bound)}), less than the ${rate(f.appRepl + f.resync)} offered (application writes ${rate(f.appRepl)}${f.resync > 0 ? ` + resync ${rate(f.resync)}` : ''})`,

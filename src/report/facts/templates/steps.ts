@@ -37,7 +37,7 @@ export const STEPS: TemplatesOf<StepFact> = {
     return p`${node(f.node)} was promoted at ${time(f.at)} ${promotedBy(f.by, sub)}: timeline ${f.timeline} branched from timeline ${f.parentTimeline} at ${lsn(f.switchLsn)}${lacked}.`;
   },
   'stopped-receiving': (f, sub) => {
-    const repeat = f.repeat !== null ? p`; it logged this ${f.repeat.count} times, the last at ${time(f.repeat.lastAt)}` : '';
+    const repeat = f.repeat !== null ? p`; it logged this ${count(f.repeat.count)} times, the last at ${time(f.repeat.lastAt)}` : '';
     const later = f.later.length > 0 ? p` Later it still could not stream, ${join(f.later.map((l) => p`at ${time(l.at)}: ${sub(l.detail)}`), '; ')}.` : '';
     return p`${node(f.node)} stopped receiving WAL at ${time(f.at)}, at ${lsn(f.lsn)} on timeline ${f.timeline}: ${sub(f.detail)}${repeat}.${later}`;
   },

@@ -1,6 +1,6 @@
 /** The prose of WAL, archive, slot and replay facts (history/facts/storage.ts). */
 import type { StorageFact } from '../../../history/facts/storage.ts';
-import { formatSize, humanSize } from '../../../scenario/units.ts';
+import { count, counted, duration, rate, settingSize, size } from '../../format.ts';
 import { code, lsn, node, p } from '../parts.ts';
 import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
@@ -9,17 +9,17 @@ const xminOf = (logical: boolean): string => (logical ? 'catalog_xmin' : 'xmin')
 
 export const STORAGE: TemplatesOf<StorageFact> = {
   'promotion-waits-for-replay': (f) =>
-    p`promotion of ${node(f.node)} requested: its startup process first replays the ${humanSize(f.bytes)} of WAL it has received and not replayed (${code(`replay_rate = ${humanSize(f.replayRate)}/s`)}: about ${(f.bytes / f.replayRate).toFixed(1)} s if no more arrives); until then it is a standby and its walreceiver keeps streaming`,
+    p`promotion of ${node(f.node)} requested: its startup process first replays the ${size(f.bytes)} of WAL it has received and not replayed (${code('replay_rate')} ${rate(f.replayRate)}: about ${duration(f.bytes / f.replayRate)} if no more arrives); until then it is a standby and its walreceiver keeps streaming`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>
-    p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${humanSize(f.incoming)}/s and its startup process replays at most ${humanSize(f.replayRate)}/s (${code('replay_rate')})`,
+    p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${rate(f.incoming)} and its startup process replays at most ${rate(f.replayRate)} (${code('replay_rate')})`,
   'replay-caught-up': (f) => p`replay on ${node(f.node)} has caught up with the WAL it received`,
   'archiving-not-configured': (f) => p`${node(f.node)} has ${code(`archive_mode = ${f.archiveMode}`)} but no ${code('archive_command')}: completed segments wait in pg_wal for ever`,
-  'archiving-again': (f) => p`${code('archive_command')} of ${node(f.node)} succeeds again: ${f.segments} completed segments wait to be archived`,
+  'archiving-again': (f) => p`${code('archive_command')} of ${node(f.node)} succeeds again: ${count(f.segments)} completed segments wait to be archived`,
   'archiving-fails': (f) =>
     p`${f.why.kind === 'unreachable' ? p`the archive at site ${f.why.site} is unreachable from ${node(f.node)}` : p`${code('archive_command')} of ${node(f.node)} fails (exit code ${f.why.exitCode})`}: ${code(f.segment)} and the segments after it stay in pg_wal until archived`,
   'sync-waits-ended': (f) =>
-    p`${f.how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${f.commits} commit${f.commits === 1 ? '' : 's'} on ${node(f.node)} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed locally and visible from now on, on no synchronous standby; ${f.how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing'}`,
+    p`${f.how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${counted(f.commits, 'commit')} on ${node(f.node)} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed locally and visible from now on, on no synchronous standby; ${f.how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing'}`,
   'sync-standby': (f) => p`${node(f.node)} is now ${f.quorum ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${node(f.primary)}`,
   'walsender-cut-off': (f) =>
     p`${node(f.node)} hears nothing from ${node(f.standby)} behind the cut, but its walsender lives on${f.synchronous ? ' (still the synchronous standby that commits wait for)' : ''} for ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`${duration(f.exitAfter / 1e6)}, until TCP gives up on the WAL it sends (${code('wal_sender_timeout = 0')}, tcp_retries2)`}`,
@@ -30,12 +30,12 @@ export const STORAGE: TemplatesOf<StorageFact> = {
         ? p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: TCP gave up on the WAL it sent (${code('wal_sender_timeout = 0')})`
         : p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: the healed path met the standby's closed connection (reset)`,
   'checkpoints-too-frequent': (f) =>
-    p`${node(f.node)} starts checkpoints for WAL volume every ${f.apart} s (every ${f.segments} segments of WAL), less than ${code(`checkpoint_warning = ${f.checkpointWarning / 1e6} s`)}`,
+    p`${node(f.node)} starts checkpoints for WAL volume every ${duration(f.apart)} (every ${count(f.segments)} segments of WAL), less than ${code(`checkpoint_warning = ${f.checkpointWarning / 1e6} s`)}`,
   'slot-created': (f) => `replication slot "${f.slot}" created (${f.slotKind}${f.database ? `, database ${f.database}` : ''}), consumer ${f.consumer}`,
   'slot-dropped': (f) => `replication slot "${f.slot}" dropped: its ${xminOf(f.logical)} and restart_lsn no longer hold anything`,
   'slot-consumer-resumed': (f) => `the consumer of slot "${f.slot}" streams again and catches up`,
   'slot-consumer-stopped': (f) => p`the consumer of slot "${f.slot}" stopped: restart_lsn stays at ${lsn(f.restartLsn)} and ${xminOf(f.logical)} at ${f.xmin}`,
   'slot-consumer-refused': (f) => `the consumer of slot "${f.slot}" cannot use it: the slot was invalidated`,
-  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${formatSize(f.volume)}): the server stops`,
-  'alert-fires': (f) => `alert "${f.alert}" fires: ${f.metric} = ${Math.round(f.value).toLocaleString('en-US')} has been above ${f.above.toLocaleString('en-US')} for ${f.for / 1e6} s`,
+  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops`,
+  'alert-fires': (f) => `alert "${f.alert}" fires: ${f.metric} = ${count(f.value)} has been above ${count(f.above)} for ${duration(f.for / 1e6)}`,
 };

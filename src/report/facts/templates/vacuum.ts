@@ -1,14 +1,12 @@
 /** The prose of session, vacuum and XID-limit facts (history/facts/vacuum.ts). */
 import type { VacuumCancel, VacuumFact, VacuumFailure, VacuumOutcome } from '../../../history/facts/vacuum.ts';
 import type { PgMajor } from '../../../scenario/types.ts';
-import { formatDuration as formatMicros, humanSize } from '../../../scenario/units.ts';
+import { count, duration, rate, size } from '../../format.ts';
 import { code, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
-/** A duration to the second ("40m12s"), or to the millisecond below a second. */
-export const roundedDuration = (us: number): string => formatMicros(us >= 1e6 ? Math.round(us / 1e6) * 1e6 : Math.round(us / 1e3) * 1e3);
-
-const count = (x: number): string => Math.round(x).toLocaleString('en-US');
+/** A duration recorded in µs, as format.ts writes durations ("40 min 12 s", "250 ms"). */
+export const roundedDuration = (us: number): string => duration(us / 1e6);
 
 /** Why a statement or a client's VACUUM failed. */
 export const FAILURE: { readonly [K in VacuumFailure]: Token } = {
@@ -62,7 +60,7 @@ function outcome(o: VacuumOutcome): Token {
     case 'done': {
       const d = o.detail;
       if (d === null) return ' done';
-      return ` done in ${Math.round(d.duration / 60e6)} min (${humanSize(d.bytes)} at ${(d.bytesPerSecond / 1e6).toFixed(1)} MB/s${d.failsafe ? ', failsafe: no cost delay' : ''}): age(relfrozenxid) ${count(d.ageBefore)} → ${count(d.ageAfter)}`;
+      return ` done in ${duration(d.duration / 1e6)} (${size(d.bytes)} at ${rate(d.bytesPerSecond)}${d.failsafe ? ', failsafe: no cost delay' : ''}): age(relfrozenxid) ${count(d.ageBefore)} → ${count(d.ageAfter)}`;
     }
   }
 }

@@ -154,7 +154,7 @@ export const VERDICT_STEPS: TemplatesOf<VerdictStepFact> = {
     const saw = f.saw !== null ? p`; it saw: ${sub(f.saw)}` : '';
     const rule = f.rule !== null ? `; rule: ${f.rule}` : '';
     const reasons = f.reasons.length > 0 ? p`; ${join(f.reasons.map(sub), '; ')}` : '';
-    const more = f.more > 0 ? ` (${f.more} more decision${f.more === 1 ? '' : 's'} until the last ones below.)` : '';
+    const more = f.more > 0 ? ` (${count(f.more)} more decision${f.more === 1 ? '' : 's'} until the last ones below.)` : '';
     return p`At ${time(f.at)} ${who} ${f.chosen !== null ? p`chose ${node(f.chosen)}` : 'did not promote'}${saw}${rule}${reasons}.${more}`;
   },
   'rebuild-ran': (f) =>

@@ -2,7 +2,9 @@
 import type { StepActionFact, WorldFact } from '../../../history/facts/world.ts';
 import type { GrayFailure } from '../../../scenario/types-managers.ts';
 import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
-import { code, node, p, type Token } from '../parts.ts';
+import type { Micros } from '../../../engine/time.ts';
+import { count, counted, duration, percent, perSecond, size } from '../../format.ts';
+import { code, node, p, time, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
 const SLOT_OPS = { drop: 'drop replication slot', 'stop-consumer': 'stop the consumer of slot', 'start-consumer': 'start the consumer of slot' } as const;
@@ -27,7 +29,7 @@ function vacuumStep(a: VacuumActionBody): Token {
 function gray(g: GrayFailure): Token {
   switch (g.kind) {
     case 'packetLoss':
-      return g.probability > 0 ? `${+(g.probability * 100).toFixed(3)}% of packets between ${g.sites[0]} and ${g.sites[1]} are lost` : `no more packet loss between ${g.sites[0]} and ${g.sites[1]}`;
+      return g.probability > 0 ? `${percent(g.probability)} of packets between ${g.sites[0]} and ${g.sites[1]} are lost` : `no more packet loss between ${g.sites[0]} and ${g.sites[1]}`;
     case 'oneWayPartition':
       return `packets from ${g.from} to ${g.to} are dropped (the other way they pass)`;
     case 'healOneWay':
@@ -41,7 +43,7 @@ function gray(g: GrayFailure): Token {
       const parts = [
         g.cpu !== null ? `CPU ${g.cpu === 1 ? 'back to normal' : `saturated (${g.cpu}x service times)`}` : null,
         g.disk !== null ? `disk ${g.disk === 1 ? 'back to normal' : `${g.disk}x slower`}` : null,
-        share !== null ? `disk throughput ${share === 1 ? 'back to normal' : `collapsed to ${+(share * 100).toFixed(3)}% of its disk_throughput`}` : null,
+        share !== null ? `disk throughput ${share === 1 ? 'back to normal' : `collapsed to ${percent(share)} of its disk_throughput`}` : null,
       ];
       return p`${node(g.node)}: ${parts.filter((x) => x !== null).join(', ')}`;
     }
@@ -63,9 +65,9 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'backup-asked': (f) => p`pg_basebackup "${f.name}" from ${node(f.from)} into the backup store`,
   'restore-asked': (f) => p`restore base backup "${f.backup}" into ${node(f.node)}`,
   'destroy-data': (f) => p`destroy the data directory of ${node(f.node)}`,
-  'archive-command-fails': (f) => p`${code('archive_command')} of ${node(f.node)} fails (exit code ${f.exitCode}) for ${f.duration / 1e6} s`,
+  'archive-command-fails': (f) => p`${code('archive_command')} of ${node(f.node)} fails (exit code ${f.exitCode}) for ${duration(f.duration / 1e6)}`,
   'workload-set': (f) =>
-    `workload${f.workload ? ` ${f.workload}` : ''}${f.rate !== undefined ? ` ${f.rate} tx/s` : ''}${f.walPerTx !== undefined ? ` ${f.walPerTx} B of WAL per transaction` : ''}`,
+    `workload${f.workload ? ` ${f.workload}` : ''}${f.rate !== undefined ? ` ${perSecond(f.rate, 'tx')}` : ''}${f.walPerTx !== undefined ? `${f.rate !== undefined ? ',' : ''} ${size(f.walPerTx)} of WAL per transaction` : ''}`,
   'slot-create': (f) => `create ${f.slotKind} replication slot "${f.slot}"`,
   'slot-op': (f) => `${SLOT_OPS[f.op]} "${f.slot}"`,
   'transaction-open': (f) => p`open ${f.prepared ? 'prepared ' : ''}transaction "${f.transaction}" on ${node(f.node)}`,
@@ -76,7 +78,7 @@ export const STEPS: TemplatesOf<StepActionFact> = {
 
 export const WORLD: TemplatesOf<WorldFact> = {
   ...STEPS,
-  'events-omitted': (f) => p`${f.count} events omitted, until +${f.until} us (the history keeps at most ${f.limit} events: the first and the most recent; the fingerprint covers all)`,
+  'events-omitted': (f) => p`${counted(f.count, 'event')} omitted, until ${time(f.until as Micros)} (the history keeps at most ${count(f.limit)} events: the first and the most recent; the fingerprint covers all)`,
   step: (f, sub) => p`${f.source}: ${sub(f.action)}${f.name ? ` (${f.name})` : ''}`,
   'no-sync-waits': (f) => p`no commit on ${node(f.node)} was waiting for synchronous standbys`,
 };

@@ -1,27 +1,28 @@
 /** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
 import type { CommitLimit, Slowdown, WriteCauseFact } from '../../../history/facts/writes.ts';
+import { duration, percent, perSecond, rate } from '../../format.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
 import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
 
-/** A figure as the cause records it (roundFigure): whole from 10 up, else one decimal. */
-const figure = (x: number): string => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+/** Transactions per second, as the cause records them (roundFigure: whole from 10 up, else one decimal). */
+const tps = (x: number): string => perSecond(x, 'transactions');
 
-/** "pg1: its disk serves fsyncs 50x slower (50.0 ms each)"; 'null' when nothing is slow (as the report printed it). */
+/** "pg1: its disk serves fsyncs 50x slower (50 ms each)"; 'null' when nothing is slow (as the report printed it). */
 export function slowdownText(s: Slowdown | null): Token {
   if (s === null) return 'null';
   const parts: Token[] = [];
   if (s.cpu !== null) parts.push(`its CPU is saturated (${s.cpu}x: each request gets 1/${s.cpu} of a core)`);
-  if (s.disk !== null) parts.push(`its disk serves fsyncs ${s.disk.factor}x slower (${s.disk.fsyncMs.toFixed(1)} ms each)`);
-  if (s.throughput !== null) parts.push(`its disk's throughput collapsed to ${+(s.throughput.share * 100).toFixed(3)}% (${(s.throughput.bytesPerSecond / 1e6).toFixed(1)} MB/s)`);
+  if (s.disk !== null) parts.push(`its disk serves fsyncs ${s.disk.factor}x slower (${duration(s.disk.fsyncMs / 1000)} each)`);
+  if (s.throughput !== null) parts.push(`its disk's throughput collapsed to ${percent(s.throughput.share)} (${rate(s.throughput.bytesPerSecond)})`);
   return p`${node(s.node)}: ${join(parts)}`;
 }
 
 function limitText(n: string, l: CommitLimit): Token {
-  if (l.kind === 'disk') return p`${node(n)} commits at most ${figure(l.txPerSecond)} transactions/s: ${slowdownText(l.slowdown)}, and its WAL cannot be written faster`;
+  if (l.kind === 'disk') return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${slowdownText(l.slowdown)}, and its WAL cannot be written faster`;
   const c = l.coldCache;
-  const warming = c !== null ? `, less while its cache warms up after its start or promotion (${Math.round(c.serves * 100)}% of it at first, all of it after ${(c.warmup / 60e6).toFixed(0)} min)` : '';
-  return p`${node(n)} commits at most ${l.txPerSecond} transactions/s${warming}`;
+  const warming = c !== null ? `, less while its cache warms up after its start or promotion (${percent(c.serves)} of it at first, all of it after ${duration(c.warmup / 1e6)})` : '';
+  return p`${node(n)} commits at most ${tps(l.txPerSecond)}${warming}`;
 }
 
 const party = (x: { readonly who: string; readonly mode: string }, how: string): string => `${x.who} ${how} ${x.mode}`;
@@ -49,16 +50,16 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'relation-dropped': (f) => `relation "${f.relation}" does not exist (it was dropped)`,
   'lock-queue': lockQueue,
   'pool-queue': (f) =>
-    p`${limitText(f.node, f.limit)}: ${f.pool} offers ${f.offered}/s and its requests queue in the pool for a connection${f.queueTimeout !== null ? p`; a request that waits longer than ${code(`queue_timeout = ${(f.queueTimeout / 1e6).toFixed(0)} s`)} fails` : ''}`,
+    p`${limitText(f.node, f.limit)}: ${f.pool} offers ${perSecond(f.offered, 'requests')} and its requests queue in the pool for a connection${f.queueTimeout !== null ? p`; a request that waits longer than ${code('queue_timeout')} (${duration(f.queueTimeout / 1e6)}) fails` : ''}`,
   'volume-saturated': (f) =>
-    p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${(f.vacuumBytesPerSecond / 1e6).toFixed(0)} MB/s of its ${(f.throughput / 1e6).toFixed(0)} MB/s`,
-  'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${f.seconds.toFixed(1)} s: ${slowdownText(f.slowdown)}`,
+    p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${rate(f.vacuumBytesPerSecond)} of its ${rate(f.throughput)}`,
+  'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
   'sync-standbys-missing': (f) =>
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait`,
   'sync-standby-cut-off': (f) =>
     p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait`,
   'sync-confirm-rate': (f) =>
-    `synchronous standbys confirm ${figure(f.commitsPerSecond)} commits/s, fewer than the ${f.offered}/s offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${f.seconds.toFixed(1)} s`}`,
+    `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
   'primary-host-lost': (f) => p`${node(f.host)}, the primary of ${f.resource}, is lost; no node is primary`,
   'no-quorum-stop': (f) => p`${code(`no-quorum-policy ${f.policy}`)}: ${node(f.host)}'s partition has no quorum`,
