@@ -2,7 +2,6 @@
 import type { StorageFact } from '../../../history/facts/storage.ts';
 import { count, counted, duration, rate, settingSize, size } from '../../format.ts';
 import { code, lsn, node, p } from '../parts.ts';
-import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
 
 const xminOf = (logical: boolean): string => (logical ? 'catalog_xmin' : 'xmin');

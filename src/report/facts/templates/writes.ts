@@ -2,7 +2,6 @@
 import type { CommitLimit, Slowdown, WriteCauseFact } from '../../../history/facts/writes.ts';
 import { duration, percent, perSecond, rate } from '../../format.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
-import { duration } from '../../format.ts';
 import type { TemplatesOf } from './types.ts';
 
 /** Transactions per second, as the cause records them (roundFigure: whole from 10 up, else one decimal). */
