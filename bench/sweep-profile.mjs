@@ -1,7 +1,7 @@
 // What one sweep thread's run costs, in figures that do not depend on the machine's load: the thread's own
 // CPU and the bytes it allocates (garbage included) per run, after a warm-up, with the compiled library
 // (dist/, `npm run build` first). node [V8 flags] bench/sweep-profile.mjs [RUNS] [WARMUP] [--heap] [--top N]
-// -> the rows' hash (to check that a change keeps the rows), CPU per run (thread, process), the young
+// [--tune] -> the rows' hash (to check that a change keeps the rows), CPU per run (thread, process), the young
 // generation's allocation per run (V8's heap statistics around forced-free windows are not exact, so the
 // figure is the sampling heap profiler's when --heap is given: every sampled allocation, collected or not,
 // with the functions that allocate most). Runs the benchmark's sweep (bench/sweep.ts: Mackerel, two
@@ -16,24 +16,28 @@ const { runOne } = await import(new URL('rehearsal/sweep/run-one.js', dist).href
 const { prepareSweep } = await import(new URL('rehearsal/sweep/spec.js', dist).href);
 const { threadCpuMs } = await import(new URL('rehearsal/sweep/usage.js', dist).href);
 const { DEFAULT_LIMITS } = await import(new URL('run.js', dist).href);
+// --tune: V8's settings for a sweep, as runRange sets them (rehearsal/sweep/pool.ts tuneV8ForSweeps).
+if (process.argv.includes('--tune')) (await import(new URL('rehearsal/sweep/pool.js', dist).href)).tuneV8ForSweeps();
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const opt = (name, d) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
-const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--top'));
+const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--top' || args[i - 1] === '--marks')));
 const runs = Number(positional[0] ?? 1000);
 const warmup = Number(positional[1] ?? 300);
 const heap = flag('--heap') || flag('--survivors');
 // --survivors: only what outlives the young generation (promoted: copied by scavenges, then freed by a mark-compact).
 const survivors = flag('--survivors');
 const top = opt('--top', 30);
+// --marks N: a line `MARK i` on stdout every N runs, to place V8's traces (--trace-opt, --trace-deopt) among the runs.
+const marks = opt('--marks', 0);
 
 const file = 'scenarios/mackerel-2017.yaml';
 const varies = ['faults.db001-lost.at=uniform(14:35,16:00)', 'clusters.mackerel.workload.rate=uniform(100/s,400/s)'];
 const spec = { file, text: readFileSync(file, 'utf8'), variant: null, sets: [], varies, runs, seed: 1, bad: ['data-loss'], limits: DEFAULT_LIMITS };
 const { prepared, varies: parsed } = prepareSweep(spec);
 const hash = createHash('sha256');
-const one = (i) => hash.update(JSON.stringify(runOne(prepared, spec.seed, parsed, i, { limits: spec.limits })));
+const one = (i) => (marks > 0 && i % marks === 0 && process.stdout.write(`MARK ${i}\n`), 0) || hash.update(JSON.stringify(runOne(prepared, spec.seed, parsed, i, { limits: spec.limits })));
 for (let i = 0; i < warmup; i++) one(i);
 
 let session = null;
