@@ -87,11 +87,15 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const world = new World(scenario);
   const clock = new Clock(scenario.startEpochMs, scenario.timezone);
   const assessments: AssessmentJson[] = [];
-  world.onAssess = (c) => {
+  // Through a local: V8 allocates a function literal assigned straight to a property (`x.f = () => ...`) in the
+  // old generation, where, dead after the run, it keeps the run's young objects alive through every scavenge
+  // until the next full collection (docs/performance.md, "Closures assigned to properties").
+  const onAssess = (c: PgCluster): void => {
     const now = world.ctx.sim.now;
     const s = survivorOf(c, now);
     assessments.push({ at: clock.iso(now), cluster: c.name, survivor: s?.wal.node ?? null, dataLoss: lossOf(c, s, now, world.ctx.history, clock, explain) });
   };
+  world.onAssess = onAssess;
   const onProgress = options.onProgress ? (now: Micros) => options.onProgress!(now, scenario.end) : undefined;
   const afterEvent = options.afterEvent ? () => options.afterEvent!(world) : undefined;
   try {
@@ -189,7 +193,8 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     ...(explain ? walStorageReport(world, history, clock, end) : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);
-  return { report: { ...partial, expectations }, history, world };
+  // Object.assign, not a spread: V8 gives `{ ...x, y }` a new hidden class at every call (docs/performance.md).
+  return { report: Object.assign({}, partial, { expectations }), history, world };
 }
 
 /** A node's pg_wal and slots as the storage model recorded them at the end (history/storage.ts). */

@@ -70,7 +70,8 @@ export class ReplayModel {
     if (gate.lsn >= flushed.lsn) {
       // The flush binds until it reaches the gate (a standby catching up on old WAL replays it at once).
       const meets = flushed.rate > gate.rate ? now + Math.max(1, Math.ceil((gate.lsn - flushed.lsn) / (flushed.rate - gate.rate))) : NEVER;
-      return { ...flushed, changesAt: meets };
+      // Literals, not spreads: V8 gives `{ ...x, y }` a new hidden class at every call (docs/performance.md).
+      return { lsn: flushed.lsn, rate: flushed.rate, changesAt: meets, bound: flushed.bound };
     }
     // The gate's rate is the primary's rate `delay` ago: it changes `delay` after the primary's did, and the
     // flush takes over when the gate reaches it.
@@ -85,7 +86,7 @@ export class ReplayModel {
     if (n.role.kind !== 'standby') return { lsn: n.walEnd(now), rate: n.wal.end.rate, changesAt: NEVER, backlog: 0, bound: 'flush' };
     const t = this.target(n, now, flushRate);
     const chase = this.chases.get(n);
-    if (!chase) return { ...t, backlog: 0 };
+    if (!chase) return { lsn: t.lsn, rate: t.rate, changesAt: t.changesAt, backlog: 0, bound: t.bound };
     const cap = n.running ? this.capacity(n) : 0;
     const c = chase.valueAt(now);
     if (c < t.lsn - 0.5) {
@@ -94,7 +95,7 @@ export class ReplayModel {
     }
     // Caught up: it follows the target unless the target now moves faster than the startup process can.
     if (t.rate > cap) return { lsn: t.lsn, rate: cap, changesAt: t.changesAt, backlog: 0, bound: 'capacity' };
-    return { ...t, backlog: 0 };
+    return { lsn: t.lsn, rate: t.rate, changesAt: t.changesAt, backlog: 0, bound: t.bound };
   }
 
   /** How long a commit waits in the replay queue at `p` (its backlog at replay_rate). */

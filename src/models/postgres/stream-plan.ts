@@ -81,8 +81,13 @@ export class StreamPlanner {
   private full = false;
 
   constructor(private readonly cluster: PgCluster) {
-    for (const n of cluster.nodes.values()) n.wal.end.onChange = () => this.touch(n);
-    cluster.streams.onChange = (s, added) => {
+    // Callbacks through locals: V8 allocates a function literal assigned straight to a property in the old
+    // generation, where it keeps a finished run alive through scavenges (docs/performance.md).
+    for (const n of cluster.nodes.values()) {
+      const touch = (): void => this.touch(n);
+      n.wal.end.onChange = touch;
+    }
+    const onStreamChange = (s: Stream, added: boolean): void => {
       this.dirtyLinks.add(s.path.linkKey);
       if (added) {
         this.dirtyStreams.add(s);
@@ -100,6 +105,7 @@ export class StreamPlanner {
       }
       if (!this.planning) cluster.requestReflow('changed');
     };
+    cluster.streams.onChange = onStreamChange;
   }
 
   /** Everything is planned again at the next recomputation (a network change, a setting, a timeline). */

@@ -837,37 +837,43 @@ export class WriteFlow {
     this.lastEnd.delete(n);
   }
 
+  private checkStream(s: Stream, now: Micros): void {
+    const d = s.down.walEnd(now);
+    const u = s.up.walEnd(now);
+    // A byte of slack, as for the order of a node's own WAL: positions are fluid, LSNs whole bytes.
+    invariant(d <= u + 1 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
+    const role = s.down.role;
+    invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
+    invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
+  }
+
+  private checkNode(n: PgNode, now: Micros): void {
+    const end = n.walEnd(now);
+    invariant(end >= 0 && Number.isFinite(end), () => `${n.name}: WAL level ${end} is negative or not finite`);
+    // LSN order per timeline; a byte of slack for the fluid model's fractions.
+    const prev = this.lastEnd.get(n);
+    if (prev && prev.timeline === n.wal.timeline) {
+      invariant(end >= prev.lsn - 1, () => `${n.name}: WAL moved back on timeline ${n.tli}, from ${formatLsn(prev.lsn)} (${prev.lsn}) to ${formatLsn(end)} (${end})`);
+    }
+    this.lastEnd.set(n, { timeline: n.wal.timeline, lsn: end });
+    if (n.role.kind === 'standby' && n.role.receiver.status === 'streaming') {
+      invariant(n.running && this.cluster.streams.has(n.role.receiver.stream), () => `${n.name}: walreceiver streaming without a stream (${n.run.state})`);
+    }
+  }
+
   private checkInvariants(now: Micros, scope: { fresh: readonly StreamPlan[]; rates: ReadonlyMap<PgNode, number> } | null): void {
     // Everything after a full recomputation (and always under the test suite: FULL_CHECKS); else what this
     // recomputation touched: the streams it planned and the nodes whose rate it set. The others evolve as they
     // were checked to (a level changes only through a jump or a rate, which replans what it feeds and chases).
-    let streams: Iterable<Stream> = this.cluster.streams;
-    let nodes: Iterable<PgNode> = this.cluster.nodes.values();
+    // One loop per kind of collection: when one for-of took a StreamIndex or an array, a Map's values or its
+    // keys, its optimized code deoptimized ("wrong map") at every other kind, and was compiled again (about
+    // five times per sweep worker: docs/performance.md, "Sweeps").
     if (scope) {
-      streams = scope.fresh.map((p) => p.stream);
-      nodes = scope.rates.keys();
-    }
-    for (const s of streams) {
-      const d = s.down.walEnd(now);
-      const u = s.up.walEnd(now);
-      // A byte of slack, as for the order of a node's own WAL: positions are fluid, LSNs whole bytes.
-      invariant(d <= u + 1 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
-      const role = s.down.role;
-      invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
-      invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
-    }
-    for (const n of nodes) {
-      const end = n.walEnd(now);
-      invariant(end >= 0 && Number.isFinite(end), () => `${n.name}: WAL level ${end} is negative or not finite`);
-      // LSN order per timeline; a byte of slack for the fluid model's fractions.
-      const prev = this.lastEnd.get(n);
-      if (prev && prev.timeline === n.wal.timeline) {
-        invariant(end >= prev.lsn - 1, () => `${n.name}: WAL moved back on timeline ${n.tli}, from ${formatLsn(prev.lsn)} (${prev.lsn}) to ${formatLsn(end)} (${end})`);
-      }
-      this.lastEnd.set(n, { timeline: n.wal.timeline, lsn: end });
-      if (n.role.kind === 'standby' && n.role.receiver.status === 'streaming') {
-        invariant(n.running && this.cluster.streams.has(n.role.receiver.stream), () => `${n.name}: walreceiver streaming without a stream (${n.run.state})`);
-      }
+      for (const p of scope.fresh) this.checkStream(p.stream, now);
+      for (const n of scope.rates.keys()) this.checkNode(n, now);
+    } else {
+      for (const s of this.cluster.streams) this.checkStream(s, now);
+      for (const n of this.cluster.nodes.values()) this.checkNode(n, now);
     }
     for (const t of this.terms.values()) {
       const ack = t.ack.valueAt(now);
@@ -876,7 +882,11 @@ export class WriteFlow {
       // At most `connections` commits wait; the window's breakpoint lands on a whole microsecond, so allow
       // one more microsecond of WAL and one transaction.
       const orphaned = orphanedAt(t.orphans, ack);
-      const window = this.pools.filter((p) => p.target === t.node).reduce((a, p) => a + p.connections, 0) * t.walPerTx + orphaned;
+      // A loop, not filter and reduce: an empty filter's array has another map than a filled one, and each
+      // deoptimized this function (docs/performance.md, "Sweeps"). The same sum, in the same order.
+      let connections = 0;
+      for (const p of this.pools) if (p.target === t.node) connections += p.connections;
+      const window = connections * t.walPerTx + orphaned;
       if (window > 0) {
         const left = orphaned > 0 ? ` and ${Math.round(orphaned)} bytes of commits whose clients left` : '';
         invariant(flush - ack <= window + t.node.wal.end.rate + t.walPerTx + 1, () => `${t.node.name}: ${flush - ack} bytes of commits wait, more than ${window} (connections x WAL per transaction${left})`);

@@ -4,6 +4,7 @@
  * any order and are sorted by index, so the result does not depend on the number of workers.
  */
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { ScenarioError } from '../../scenario/errors.ts';
 import { runOne, type SweepRow } from './run-one.ts';
@@ -17,6 +18,27 @@ export class SweepInputError extends Error {
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
+}
+
+/**
+ * V8's inliner budget for a sweep: at most this many bytecode bytes inlined into one optimized function
+ * (Node 20's default is 920). A sweep repeats the same short run thousands of times in each fresh isolate,
+ * and TurboFan compiling large inlined graphs of functions called a few times per run (the run's set-up,
+ * the report, the verdicts) was most of V8's background work beside each worker; with 400, each worker
+ * compiles about half as long and the runs are not slower (docs/performance.md, "Sweeps").
+ */
+export const SWEEP_INLINING_BUDGET = 400;
+
+let tuned = false;
+
+/**
+ * Sets V8's inlining budget for the process (V8's flags are the process's: the workers started after it
+ * share it, and code compiled from then on in this thread too). Once; a sweep is what the process does.
+ */
+export function tuneV8ForSweeps(): void {
+  if (tuned) return;
+  tuned = true;
+  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${SWEEP_INLINING_BUDGET}`);
 }
 
 /**
@@ -63,6 +85,7 @@ function inline(spec: SweepSpec, from: number, to: number, onProgress?: (done: n
 export async function runRange(spec: SweepSpec, from: number, to: number, workers: number, onProgress?: (done: number) => void, onUsage?: (usage: readonly ThreadUsage[]) => void): Promise<SweepRow[]> {
   const total = to - from;
   const n = Math.max(1, Math.min(workers, total));
+  tuneV8ForSweeps();
   if (n === 1) return inline(spec, from, to, onProgress, onUsage);
   // Small chunks keep every worker busy to the end; large enough that messages cost nothing next to runs.
   const chunk = Math.max(1, Math.min(64, Math.floor(total / (n * 8))));
