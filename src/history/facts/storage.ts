@@ -28,6 +28,13 @@ export type StorageFact =
   | { readonly kind: 'walsender-cut-off'; readonly rule?: Rule; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAfter: number; readonly synchronous: boolean }
   /** The walsender of a cut-off standby exits: `how` timeout (wal_sender_timeout), tcp (retransmissions gave up) or reset (the healed path met the standby's closed socket). */
   | { readonly kind: 'walsender-exited'; readonly rule?: Rule; readonly node: string; readonly standby: string; readonly how: 'timeout' | 'tcp' | 'reset'; readonly walSenderTimeout: number }
+  /**
+   * cluster.ts completePromotion: the promoted `node` has none of the logical slots of the other servers. Slots
+   * are not copied to standbys (PostgreSQL docs, "Logical Decoding Concepts": up to 16 a logical slot exists on
+   * one server only; from 17 only a slot created with failover = true and synchronized to a standby with
+   * sync_replication_slots = on is, which the model does not do). The slots' consumers cannot go on there.
+   */
+  | { readonly kind: 'logical-slots-left-behind'; readonly node: string; readonly slots: readonly { readonly slot: string; readonly node: string }[]; readonly version: number }
   /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
   | { readonly kind: 'checkpoints-too-frequent'; readonly rule?: Rule; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }

@@ -948,6 +948,9 @@ export class PgCluster {
       ...(n.settings.logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, force: true, immediate: n.version < 9.3, time: this.storage.checkpointer.timeElapsed(n) }, n.version), serverLog.checkpointComplete(n.version, false, 0, 0, sp, sp)] : []),
       pgLog.readyToAccept(),
     ]);
+    // No logical slot follows a promotion (history/facts/storage.ts logical-slots-left-behind).
+    const leftBehind = this.storage.slots.names().filter((x) => x.kind === 'logical' && x.node !== n.name);
+    if (leftBehind.length > 0) this.log(n, 'promote', { kind: 'logical-slots-left-behind', node: n.name, slots: leftBehind.map((x) => ({ slot: x.name, node: x.node })), version: n.version });
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
     this.recordReceiver(n, null, { kind: 'receiver-promoted' });
     this.storage.promoted(n);

@@ -1,7 +1,7 @@
 /** The prose of WAL, archive, slot and replay facts (history/facts/storage.ts). */
 import type { StorageFact } from '../../../history/facts/storage.ts';
 import { count, counted, duration, rate, settingSize, size } from '../../format.ts';
-import { code, lsn, node, p } from '../parts.ts';
+import { code, join, lsn, node, p } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
 const xminOf = (logical: boolean): string => (logical ? 'catalog_xmin' : 'xmin');
@@ -28,6 +28,8 @@ export const STORAGE: TemplatesOf<StorageFact> = {
       : f.how === 'tcp'
         ? p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: TCP gave up on the WAL it sent (${code('wal_sender_timeout = 0')})`
         : p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: the healed path met the standby's closed connection (reset)`,
+  'logical-slots-left-behind': (f) =>
+    p`${node(f.node)} has no logical replication slot: ${join(f.slots.map((x) => p`"${x.slot}" on ${node(x.node)}`))} ${f.slots.length === 1 ? 'stays' : 'stay'} there, as PostgreSQL copies no slot to a standby${f.version >= 17 ? ' (from 17 only a slot created with failover = true and synchronized by sync_replication_slots = on, which the model does not do)' : ''}: ${f.slots.length === 1 ? 'its consumer' : 'their consumers'} cannot go on on ${node(f.node)} ("replication slot does not exist") and must start again from a new slot and snapshot, the changes in between never decoded`,
   'checkpoints-too-frequent': (f) =>
     p`${node(f.node)} starts checkpoints for WAL volume every ${duration(f.apart)} (every ${count(f.segments)} segments of WAL), less than ${code(`checkpoint_warning = ${f.checkpointWarning / 1e6} s`)}`,
   'slot-created': (f) => `replication slot "${f.slot}" created (${f.slotKind}${f.database ? `, database ${f.database}` : ''}), consumer ${f.consumer}`,

@@ -1,0 +1,47 @@
+/**
+ * A promotion takes no logical slot with it: slots live on one server (up to 16; from 17 only failover slots
+ * synchronized by sync_replication_slots, not modelled), so a logical consumer cannot go on on the new primary.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+
+function run(version: number, slotOn: 'p' | 's1') {
+  const text = `
+name: slot-failover
+start: 2024-01-01T00:00:00Z
+timezone: UTC
+end: "00:30"
+sites: {a: {}}
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: ${version}, role: primary}
+      s1: {site: a, version: ${version}, upstream: p}
+    databases:
+      app:
+        tables:
+          t: {size: 10GB}
+    workload: {target: p, site: a, rate: 100/s, wal_per_tx: 2KiB}
+plan:
+  - {at: "00:05", create_slot: {name: cdc, node: p, type: logical, database: app}}
+${slotOn === 's1' ? '  - {at: "00:10", drop_slot: cdc}\n' : ''}  - {at: "00:20", crash: p}
+  - {at: "00:21", promote: s1}
+`;
+  return runScenario(loadScenarioText(text, '<slot-failover>')).report;
+}
+
+describe('a logical slot does not follow a promotion', () => {
+  it('the promoted standby has none of the old primary\'s logical slots, and the report says so', () => {
+    for (const version of [10, 15, 17]) {
+      const e = run(version, 'p').events.find((x) => (x.fact as { kind: string }).kind === 'logical-slots-left-behind');
+      expect(e?.node).toBe('s1');
+      expect(e?.message).toContain('"cdc" on p');
+      expect(e?.message.includes('failover = true')).toBe(version >= 17);
+    }
+  });
+
+  it('nothing is said when no logical slot is left', () => {
+    expect(run(15, 's1').events.some((x) => (x.fact as { kind: string }).kind === 'logical-slots-left-behind')).toBe(false);
+  });
+});
