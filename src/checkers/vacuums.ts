@@ -6,6 +6,8 @@
 import type { Micros } from '../engine/time.ts';
 import type { VacuumRecord } from '../history/history.ts';
 import { count } from '../report/format.ts';
+import { tokenText } from '../report/facts/text.ts';
+import { horizonHolder } from '../report/facts/templates/vacuum.ts';
 import type { VacuumJson } from '../report/types.ts';
 
 export type CollapsedVacuum = VacuumRecord & { readonly runs: number; readonly busy: number };
@@ -22,7 +24,8 @@ export function vacuumJson(records: readonly VacuumRecord[], iso: (t: Micros) =>
   return collapseVacuums(records).map((v) => {
     const age = `age ${count(v.ageBefore)} → ${count(v.ageAfter)}`;
     const kept = v.deadKept ? `, ${count(v.deadKept)} dead rows it could not remove` : '';
-    const result = v.canceled ? `cancelled (${age} unchanged)` : v.blockedBy ? `${age}: could not freeze past ${v.blockedBy}${kept}` : `${age}${v.deadRemoved ? `, ${count(v.deadRemoved)} dead rows removed` : ''}`;
+    const holder = v.holder ? tokenText(horizonHolder(v.holder)) : v.blockedBy;
+    const result = v.canceled ? `cancelled (${age} unchanged)` : holder ? `${age}: could not freeze past ${holder}${kept}` : `${age}${v.deadRemoved ? `, ${count(v.deadRemoved)} dead rows removed` : ''}`;
     return {
       cluster: v.cluster,
       node: v.node,
@@ -35,7 +38,7 @@ export function vacuumJson(records: readonly VacuumRecord[], iso: (t: Micros) =>
       result,
       ageBefore: Math.round(v.ageBefore),
       ageAfter: Math.round(v.ageAfter),
-      blockedBy: v.blockedBy,
+      blockedBy: holder,
       ...(v.trigger ? { trigger: v.trigger } : {}),
       ...(v.runs > 1 ? { runs: v.runs } : {}),
     };

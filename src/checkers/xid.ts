@@ -27,7 +27,7 @@ export function explainXid(cluster: string, s: XidSummary, limits: { warnAge: nu
   steps.push(step({ kind: 'xid-age-peak', maxAge: Math.round(s.maxAge), at: s.maxAgeAt, rate, endAge: Math.round(s.endAge) }));
   const holds = history.holds.filter((h) => h.cluster === cluster && h.since <= s.maxAgeAt);
   for (const h of holds) {
-    const blocked = history.vacuums.filter((v) => v.cluster === cluster && v.blockedBy !== null && v.blockedBy.includes(h.holder.replace(/^slot /, '')));
+    const blocked = history.vacuums.filter((v) => v.cluster === cluster && v.blockedBy === h.holder);
     // An autovacuum retry loop: every visit vacuums the held tables again (each record counts its runs).
     const runs = blocked.reduce((a, v) => a + (v.runs ?? 1), 0);
     steps.push(

@@ -12,6 +12,7 @@ import { ReplicationHistory } from './replication.ts';
 import { ServerChatter } from './chatter.ts';
 import { canonical, factKey, type Fact } from './facts/index.ts';
 import type { WriteCauseFact } from './facts/writes.ts';
+import type { HorizonHolder } from './facts/vacuum.ts';
 import type { DecidedBy } from './facts/managers.ts';
 
 export type EventKind =
@@ -207,8 +208,10 @@ export interface VacuumRecord {
   readonly bytesPerSecond: number;
   readonly ageBefore: number;
   readonly ageAfter: number;
-  /** The holder that kept it from freezing or from removing dead rows, or null. */
+  /** The holder that kept it from freezing or from removing dead rows (its name, as hold records name it), or null. */
   readonly blockedBy: string | null;
+  /** That holder as data, for the report to word. */
+  readonly holder?: HorizonHolder | null;
   /** Why it ran: anti-wraparound, dead rows, inserts (autovacuum), manual, single-user. */
   readonly trigger?: string;
   /** Cancelled (a conflicting lock request, a shutdown): nothing it did was kept. */

@@ -9,6 +9,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { DecidedBy, SynchronousSource } from '../../src/history/facts/managers.ts';
 import type { DiskUse, LineBound, ResyncPace, StallDisk, StallStepFact } from '../../src/history/facts/stall.ts';
 import type { CommitLimit, LockQueueParty, Slowdown, WriteCauseFact } from '../../src/history/facts/writes.ts';
+import type { HorizonHolder } from '../../src/history/facts/vacuum.ts';
+import type { Holder } from '../../src/models/postgres/vacuum/horizons.ts';
 import type { StallPhase } from '../../src/history/block.ts';
 import type { WriteStatusInterval } from '../../src/history/history.ts';
 import type { ManagedRedundancy } from '../../src/models/managers/manager.ts';
@@ -35,6 +37,11 @@ describe('the model-side cause types carry no free text', () => {
     expectTypeOf<FreeStringKeys<CommitLimit>>().toEqualTypeOf<never>();
     // The interval holds the fact, not a sentence.
     expectTypeOf<WriteStatusInterval['cause']>().toEqualTypeOf<WriteCauseFact>();
+  });
+
+  it('horizon holders: only names (a workload, a database, a session, a node, a slot); the report words them', () => {
+    expectTypeOf<FreeStringKeys<HorizonHolder>>().toEqualTypeOf<'workload' | 'database' | 'name' | 'node' | 'slot'>();
+    expectTypeOf<Holder['who']>().toEqualTypeOf<HorizonHolder>();
   });
 
   it('block stall steps: only names (hosts, disks, the resource, the labels of a disk\'s users)', () => {

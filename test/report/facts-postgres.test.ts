@@ -35,7 +35,7 @@ const VACUUM: Samples<VacuumFact> = {
   'autovacuum-skipped': [{ kind: 'autovacuum-skipped', table: 'app.public.t', rule: 'vacuum.c:vacuum_open_relation' }],
   'vacuum-run': [
     { kind: 'vacuum-run', by: 'autovacuum', table: 'app.public.t', freeze: false, antiWraparound: true, aggressive: true, outcome: { kind: 'cancelled', why: { kind: 'lock-conflict', by: 'ALTER TABLE', mode: 'AccessExclusiveLock', table: 'app.public.t' } }, rule: 'vacuumlazy.c:heap_vacuum_rel' },
-    { kind: 'vacuum-run', by: 'manual', table: 'app.public.t', freeze: true, antiWraparound: false, aggressive: true, outcome: { kind: 'held', holder: 'slot "debezium"', deadKept: true, frozenxidHeld: true }, rule: 'vacuumlazy.c:heap_vacuum_rel' },
+    { kind: 'vacuum-run', by: 'manual', table: 'app.public.t', freeze: true, antiWraparound: false, aggressive: true, outcome: { kind: 'held', holder: { kind: 'logical-slot', slot: 'debezium', database: 'app' }, deadKept: true, frozenxidHeld: true }, rule: 'vacuumlazy.c:heap_vacuum_rel' },
     {
       kind: 'vacuum-run',
       by: 'single-user',
@@ -135,7 +135,7 @@ describe('the prose of PostgreSQL facts: numbers through format.ts (sizes binary
   it('vacuum and XID limits', () => {
     const [cancelled, held, done] = VACUUM['vacuum-run'];
     expect(factText(cancelled!)).toBe('autovacuum of app.public.t (to prevent wraparound) cancelled: ALTER TABLE waited deadlock_timeout for AccessExclusiveLock on app.public.t, which the autovacuum held; nothing it did is kept');
-    expect(factText(held!)).toBe('VACUUM FREEZE of app.public.t (aggressive): held back by slot "debezium": dead rows it can still see stay, and relfrozenxid cannot pass its xmin');
+    expect(factText(held!)).toBe('VACUUM FREEZE of app.public.t (aggressive): held back by logical slot "debezium" (database app) holding catalog_xmin: dead rows it can still see stay, and relfrozenxid cannot pass its xmin');
     expect(factText(done!)).toBe('single-user VACUUM of app.public.t done in 30 min (1 GiB at 4 MB/s, failsafe: no cost delay): age(relfrozenxid) 1,600,000,000 → 50,000,000');
     expect(factText(VACUUM['xmin-held'][1]!)).toBe('a query on standby pg2 "olap" holds the xmin horizon at 99: without hot_standby_feedback it holds nothing on the primary');
     expect(factText(VACUUM['single-user-vacuum-done'][0]!)).toBe('single-user VACUUM of app done after 1 h 2 min: the server starts again');

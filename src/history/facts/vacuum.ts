@@ -14,11 +14,23 @@ export type VacuumCancel =
   | { readonly kind: 'statement_timeout' }
   | { readonly kind: 'server-stopped'; readonly node: string };
 
+/** What holds a transaction-ID horizon (vacuum/horizons.ts, xid.ts), as data: the report words it. */
+export type HorizonHolder =
+  /** A workload's long queries (`queries` read) or long write transactions, each lasting `duration` µs. */
+  | { readonly kind: 'queries'; readonly queries: 'read' | 'write'; readonly workload: string; readonly duration: number; readonly database: string }
+  /** A query on a standby whose xmin hot_standby_feedback reports. */
+  | { readonly kind: 'standby-query'; readonly name: string; readonly node: string }
+  | { readonly kind: 'session'; readonly session: 'transaction' | 'prepared transaction' | 'idle-in-transaction session'; readonly name: string; readonly node: string; readonly database: string }
+  /** A logical slot's catalog_xmin. */
+  | { readonly kind: 'logical-slot'; readonly slot: string; readonly database: string }
+  /** A physical slot's xmin (its standby's hot_standby_feedback). */
+  | { readonly kind: 'physical-slot'; readonly slot: string };
+
 /** How a vacuum run ended, when it is logged. */
 export type VacuumOutcome =
   | { readonly kind: 'cancelled'; readonly why: VacuumCancel | null }
   /** A holder kept dead rows (`deadKept`) or relfrozenxid (`frozenxidHeld`: an aggressive run's cutoff far in the past). */
-  | { readonly kind: 'held'; readonly holder: string; readonly deadKept: boolean; readonly frozenxidHeld: boolean }
+  | { readonly kind: 'held'; readonly holder: HorizonHolder; readonly deadKept: boolean; readonly frozenxidHeld: boolean }
   /** `detail`: how long and how fast, for a long run or a manual one. */
   | {
       readonly kind: 'done';

@@ -107,9 +107,9 @@ export class XidModel implements SlotHorizons {
     for (const s of this.slots.values()) {
       if (s.xmin === null || (s.invalidated && v16)) continue;
       if (s.spec.kind === 'logical') {
-        out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: `logical slot "${s.spec.name}" (database ${s.spec.database}) holding catalog_xmin`, since: s.since, database: null, catalogOnly: true });
+        out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'logical-slot', slot: s.spec.name, database: s.spec.database! }, since: s.since, database: null, catalogOnly: true });
       } else if (s.spec.hotStandbyFeedback) {
-        out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: `physical slot "${s.spec.name}" holding xmin (hot_standby_feedback)`, since: s.since, database: null, catalogOnly: false });
+        out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'physical-slot', slot: s.spec.name }, since: s.since, database: null, catalogOnly: false });
       }
     }
     return out;

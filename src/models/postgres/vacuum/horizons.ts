@@ -10,14 +10,14 @@ import type { EventHandle } from '../../../engine/simulation.ts';
 import type { PgNode } from '../node.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
-import { formatDuration } from '../../../scenario/units.ts';
+import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
 
 export interface Holder {
   /** The name the history's hold records use ("slot \"x\"", "transaction \"y\""). */
   readonly key: string;
   readonly xid: number;
-  /** For messages: "logical slot \"x\" (database app) holding catalog_xmin". */
-  readonly who: string;
+  /** What it is, for the report to word (history/facts/vacuum.ts). */
+  readonly who: HorizonHolder;
   readonly since: Micros;
   /** The database whose relations it holds; null: every database (slots, walsenders of standbys). */
   readonly database: string | null;
@@ -130,7 +130,7 @@ export class Horizons {
         continue;
       }
       const what = s.kind === 'read' ? 'long queries' : 'long transactions';
-      out.push({ key: `${what} of "${s.workload}"`, xid: this.xidPast.valueAt(since), who: `${what} of workload "${s.workload}" (${formatDuration(s.duration)} each, database ${s.database})`, since, database: s.database, catalogOnly: false });
+      out.push({ key: `${what} of "${s.workload}"`, xid: this.xidPast.valueAt(since), who: { kind: 'queries', queries: s.kind, workload: s.workload, duration: s.duration, database: s.database }, since, database: s.database, catalogOnly: false });
     }
     return out;
   }
@@ -145,11 +145,11 @@ export class Horizons {
     for (const s of this.sessions.values()) {
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
-        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: `query "${s.name}" on standby ${s.node.name} (hot_standby_feedback)`, since: s.since, database: null, catalogOnly: false });
+        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.since, database: null, catalogOnly: false });
         continue;
       }
       const kind = s.prepared ? 'prepared transaction' : s.idle ? 'idle-in-transaction session' : 'transaction';
-      out.push({ key: sessionKey(s), xid: s.xmin, who: `${kind} "${s.name}" on ${s.node.name} (database ${s.database})`, since: s.since, database: s.database, catalogOnly: false });
+      out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: kind, name: s.name, node: s.node.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
     }
     return out;
   }

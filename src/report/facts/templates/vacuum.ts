@@ -1,5 +1,5 @@
 /** The prose of session, vacuum and XID-limit facts (history/facts/vacuum.ts). */
-import type { VacuumCancel, VacuumFact, VacuumFailure, VacuumOutcome } from '../../../history/facts/vacuum.ts';
+import type { HorizonHolder, VacuumCancel, VacuumFact, VacuumFailure, VacuumOutcome } from '../../../history/facts/vacuum.ts';
 import type { PgMajor } from '../../../scenario/types.ts';
 import { count, duration, rate, size } from '../../format.ts';
 import { code, node, p, type Token } from '../parts.ts';
@@ -47,6 +47,22 @@ function cancelled(why: VacuumCancel | null): Token {
   }
 }
 
+/** What holds the horizon, as the report names it. */
+export function horizonHolder(h: HorizonHolder): Token {
+  switch (h.kind) {
+    case 'queries':
+      return p`${h.queries === 'read' ? 'long queries' : 'long transactions'} of workload "${h.workload}" (${duration(h.duration / 1e6)} each, database ${h.database})`;
+    case 'standby-query':
+      return p`query "${h.name}" on standby ${node(h.node)} (${code('hot_standby_feedback')})`;
+    case 'session':
+      return p`${h.session} "${h.name}" on ${node(h.node)} (database ${h.database})`;
+    case 'logical-slot':
+      return p`logical slot "${h.slot}" (database ${h.database}) holding catalog_xmin`;
+    case 'physical-slot':
+      return p`physical slot "${h.slot}" holding xmin (${code('hot_standby_feedback')})`;
+  }
+}
+
 function outcome(o: VacuumOutcome): Token {
   switch (o.kind) {
     case 'cancelled':
@@ -55,7 +71,7 @@ function outcome(o: VacuumOutcome): Token {
       const parts: string[] = [];
       if (o.deadKept) parts.push('dead rows it can still see stay');
       if (o.frozenxidHeld) parts.push('relfrozenxid cannot pass its xmin');
-      return `: held back by ${o.holder}: ${parts.join(', and ')}`;
+      return p`: held back by ${horizonHolder(o.holder)}: ${parts.join(', and ')}`;
     }
     case 'done': {
       const d = o.detail;
