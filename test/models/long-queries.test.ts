@@ -66,7 +66,7 @@ describe('long queries hold the xmin horizon: vacuum can neither remove nor free
     expect(none.blockedBy ?? null).toBeNull();
     const two = after(', long_reads: {duration: 2h, share: 0.01}');
     expect(two.ageAfter! / rate).toBeCloseTo(2 * 3600 + (two.seconds ?? 0), -1);
-    expect(two.blockedBy).toMatch(/^long queries of workload "clients" \(2h each, database app\)/);
+    expect(two.blockedBy).toMatch(/^long queries of workload "clients" \(2 h each, database app\)/);
     const four = after(', long_reads: {duration: 4h, share: 0.01}');
     expect(four.ageAfter! / rate).toBeCloseTo(4 * 3600 + (four.seconds ?? 0), -1);
   });
