@@ -1,5 +1,5 @@
 /** `verdict`, `no_verdict` and `recovered` expectations, evaluated against the report's verdicts. */
-import { count, duration } from '../report/format.ts';
+import { count, duration, percentExact } from '../report/format.ts';
 import type { ExpectationJson, Report } from '../report/types.ts';
 import type { Bounds } from '../scenario/types.ts';
 import type { VerdictExpectation } from '../scenario/types-managers.ts';
@@ -31,15 +31,14 @@ export function evaluateVerdictExpectation(e: VerdictExpectation & { readonly na
     case 'requests': {
       const ws = r.requests.filter((x) => (e.cluster === null || x.cluster === e.cluster) && (e.workload === null || x.workload === e.workload));
       if (ws.length === 0) return { name: e.name, passed: false, detail: 'no such workload offered requests' };
-      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       const problems: string[] = [];
       const texts = ws.map((w) => {
         const shares = { succeeded: w.succeeded / w.offered, waited: w.waited / w.offered, failed: w.failed / w.offered };
         for (const k of ['succeeded', 'waited', 'failed'] as const) {
           const b = e[k];
-          if (b && !within(b, shares[k])) problems.push(`${w.workload}: ${pct(shares[k])} ${k}`);
+          if (b && !within(b, shares[k])) problems.push(`${w.workload}: ${percentExact(shares[k])} ${k}`);
         }
-        return `${w.workload}: ${pct(shares.succeeded)} succeeded, ${pct(shares.waited)} waited, ${pct(shares.failed)} failed of ${count(w.offered)} requests`;
+        return `${w.workload}: ${percentExact(shares.succeeded)} succeeded, ${percentExact(shares.waited)} waited, ${percentExact(shares.failed)} failed of ${count(w.offered)} requests`;
       });
       return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? texts.join('; ') : `${problems.join('; ')} (${texts.join('; ')})` };
     }

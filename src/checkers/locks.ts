@@ -6,7 +6,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { FactStep } from './explain.ts';
 import type { History, LockParty, LockRecord, WriteStatusInterval } from '../history/history.ts';
-import { count, duration } from '../report/format.ts';
+import { count, duration, percentExact } from '../report/format.ts';
 import type { CauseStepJson, ExpectationJson, LockRequestsJson, LockWaitJson, Report } from '../report/types.ts';
 import type { ExpectationBody } from '../scenario/types.ts';
 
@@ -76,7 +76,7 @@ export function evaluateLockExpectation(
   const problems: string[] = [];
   if (!within(e.seconds, seconds)) problems.push(`queued ${duration(seconds)}, expected ${boundsText(e.seconds, 's')}`);
   if (!within(e.failed, failed)) problems.push(`${failed} failed, expected ${boundsText(e.failed, 'queries')}`);
-  if (!within(e.share, share)) problems.push(`${(share * 100).toFixed(2)}% failed or slow, expected ${boundsText(e.share, 'of the queries')}`);
-  const detail = `${intervals.length} interval(s), ${duration(seconds)} in all; ${count(failed)} of ${count(total)} queries failed, ${(share * 100).toFixed(2)}% failed or waited past the stall threshold`;
+  if (!within(e.share, share)) problems.push(`${percentExact(share)} failed or slow, expected ${boundsText(e.share, 'of the queries')}`);
+  const detail = `${intervals.length} interval(s), ${duration(seconds)} in all; ${count(failed)} of ${count(total)} queries failed, ${percentExact(share)} failed or waited past the stall threshold`;
   return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? detail : problems.join('; ') };
 }

@@ -121,6 +121,14 @@ export function percent(share: number): string {
   return `${Math.round(p)}%`;
 }
 
+/**
+ * A share with fixed decimals, for an expectation's detail set beside its bounds (16.67% against "at most
+ * 16.6%"), where percent's rounding could hide which side of a bound it fell: 1/6 -> "16.67%", 0.5 -> "50%".
+ */
+export function percentExact(share: number, decimals = 2): string {
+  return `${Number((share * 100).toFixed(decimals))}%`;
+}
+
 const SETTING_UNITS = [
   [1024 ** 4, 'TiB'],
   [1024 ** 3, 'GiB'],
