@@ -15,6 +15,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { StorageSeries, StorageSeriesHistory } from '../../history/storage.ts';
 import type { PgCluster } from './cluster.ts';
+import type { PgNode } from './node.ts';
 import type { ReplicationSlots, WalStatus } from './slots.ts';
 
 /** Bytes: a value within this of its extrapolation is the same line (floating-point noise, not a change). */
@@ -24,6 +25,10 @@ export class WalSeriesRecorder {
   /** Each server's pg_wal series and each slot's, opened once (a run samples after every reflow). */
   private readonly pgWal = new Map<string, StorageSeries>();
   private slotSeries = new Map<string, StorageSeries>();
+  /** The servers, and what each one's pg_wal line was last checked at: its WAL level's version and oldest kept position. */
+  private nodes: PgNode[] = [];
+  private seenVersion = new Float64Array(0);
+  private seenOldest = new Float64Array(0);
 
   constructor(
     private readonly cluster: PgCluster,
@@ -37,7 +42,19 @@ export class WalSeriesRecorder {
   /** Records what changed since the last sample; `storageEvent` also reads the slots' wal_status. */
   sample(now: Micros, storageEvent: boolean): void {
     const cluster = this.cluster.name;
-    for (const n of this.cluster.nodes.values()) {
+    if (this.nodes.length !== this.cluster.nodes.size) {
+      this.nodes = [...this.cluster.nodes.values()];
+      this.seenVersion = new Float64Array(this.nodes.length).fill(-1);
+      this.seenOldest = new Float64Array(this.nodes.length).fill(-1);
+    }
+    for (let i = 0; i < this.nodes.length; i++) {
+      const n = this.nodes[i]!;
+      // A server whose WAL level neither jumped nor changed rate and whose oldest segment stayed goes on as
+      // extrapolated: nothing to record. A reflow touches a few servers of many: two numbers compared each.
+      const version = n.wal.end.version;
+      if (this.seenVersion[i] === version && this.seenOldest[i] === n.oldestRetained) continue;
+      this.seenVersion[i] = version;
+      this.seenOldest[i] = n.oldestRetained;
       let s = this.pgWal.get(n.name);
       if (!s) this.pgWal.set(n.name, (s = this.history.open({ kind: 'pg-wal', cluster, node: n.name })));
       // storage.ts pgWalBytes: WAL end minus the oldest kept; only the WAL end moves between removals.
