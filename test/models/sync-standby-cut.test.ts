@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { seconds, type Micros } from '../../src/engine/time.ts';
 import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
 import type { Action, SynchronousStandbyNames } from '../../src/scenario/types.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
 
@@ -118,15 +119,8 @@ describe('a synchronous standby cut off by the network holds commits until its w
 });
 
 describe("Patroni's synchronous_mode sees the cut-off standby as pg_stat_replication does", () => {
-  it('it picks another synchronous standby only after the walsender has gone (then within loop_wait)', async () => {
-    const { loadScenarioFile } = await import('../../src/scenario/load.ts');
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const file = join(mkdtempSync(join(tmpdir(), 'replsim-')), 'patroni-sync-cut.yaml');
-    writeFileSync(
-      file,
-      `name: patroni-sync-cut
+  it('it picks another synchronous standby only after the walsender has gone (then within loop_wait)', () => {
+    const text = `name: patroni-sync-cut
 start: 2024-03-04T10:00:00Z
 timezone: UTC
 end: "10:20"
@@ -155,9 +149,8 @@ clusters:
       synchronous_mode: true
 faults:
   - {at: "10:05", name: cut-b, partition: pg2}
-`,
-    );
-    const r = runScenario(loadScenarioFile(file)).report;
+`;
+    const r = runScenario(loadScenarioText(text, '<patroni-sync-cut>')).report;
     const kinds = r.stalls.map((s) => s.causeFact?.kind);
     expect(kinds).toEqual(['sync-standby-cut-off', 'sync-standbys-missing']);
     const total = stalled(r as ReturnType<typeof run>);

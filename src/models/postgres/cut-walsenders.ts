@@ -53,10 +53,6 @@ export class CutWalsenders {
     this.byStream.set(w.stream, w);
   }
 
-  get(s: Stream): CutWalsender | undefined {
-    return this.byStream.get(s);
-  }
-
   /** Forgets it (healed, exited, or its server went down); returns it if it was there. */
   remove(s: Stream): CutWalsender | undefined {
     const w = this.byStream.get(s);
@@ -71,9 +67,5 @@ export class CutWalsenders {
 
   all(): CutWalsender[] {
     return [...this.byStream.values()];
-  }
-
-  get size(): number {
-    return this.byStream.size;
   }
 }

@@ -603,17 +603,14 @@ export class WriteFlow {
     // A walsender whose standby a cut silenced is still a candidate, at what it last heard (cut-walsenders.ts).
     // Against a live walsender of the same standby (it reconnected) it comes second: the server orders equal
     // priorities by walsender slot, which the model does not know.
-    const cut = new Set<string>();
     for (const w of this.cluster.cutSenders.of(p)) {
       const st = w.stream;
       if (!st.caughtUp || st.limit !== null) continue;
       const priority = priorityOf(st.down.settings.applicationName);
       if (priority === Number.POSITIVE_INFINITY) continue;
-      cut.add(st.down.name);
       candidates.push({ name: st.down.name, priority, value: w.heard[mode], rate: 0, rtt: 0, changesAt: NEVER, cutSince: w.since, exitAt: w.until });
     }
-    if (cut.size > 0) candidates.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ('cutSince' in a ? 1 : 0) - ('cutSince' in b ? 1 : 0));
-    else candidates.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
+    candidates.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || ('cutSince' in a ? 1 : 0) - ('cutSince' in b ? 1 : 0));
     const cur = term.ack.valueAt(now);
     if (candidates.length < names.num) {
       return {
