@@ -198,6 +198,9 @@ export class EventQueue {
   /** Per bucket: [2 * b] its first slot, [2 * b + 1] its last (NIL when empty). */
   private buckets: Int32Array;
   private width = 1;
+  /** Per bucket, the last entry a walk inserted there, and its key (its slot may have been freed or reused since: checked). */
+  private fingers = new Int32Array(0);
+  private fingerKeys = new Float64Array(0);
   /**
    * 1 / width: a day is floor(time * perDay). Multiplying by a positive constant, correctly rounded, is
    * monotone in time like the division, which is all the ordering needs, and it is cheaper.
@@ -255,6 +258,7 @@ export class EventQueue {
     this.nBuckets = min;
     this.mask = min - 1;
     this.buckets = emptyBuckets(min);
+    this.resetFingers(min);
     this.spillAt = Math.max(1, options.spillAt ?? DEFAULT_SPILL_AT);
     this.runTarget = Math.max(1, options.runTarget ?? DEFAULT_RUN_TARGET);
     this.maxRuns = Math.max(1, options.maxRuns ?? DEFAULT_MAX_RUNS);
@@ -479,7 +483,20 @@ export class EventQueue {
       buckets[b] = slot;
       return;
     }
-    // The new entry goes after h and before the tail: walk to its place.
+    // The new entry goes after h and before the tail: walk to its place, from the entry last walked into this
+    // bucket when it is still there and comes before the new one. Without it a burst at one instant (hundreds of
+    // standbys retrying on one 15 s grid) is walked in full by every event inserted behind it in its bucket, and
+    // by each of its own members: events inserted in time order, as timers set a fixed delay ahead are, walk
+    // nothing.
+    const fb = b >> 1;
+    const f = this.fingers[fb]!;
+    const fk = this.fingerKeys[fb]!;
+    if (f !== NIL && rec[f * STRIDE + KEY] === fk) {
+      const ft = rec[f * STRIDE + TIME]!;
+      if (ft < t || (ft === t && fk < key)) h = f;
+    }
+    this.fingers[fb] = slot;
+    this.fingerKeys[fb] = key;
     let walked = 0;
     for (;;) {
       const n = rec[h * STRIDE + NEXT]!;
@@ -549,6 +566,7 @@ export class EventQueue {
     this.nBuckets = nBuckets;
     this.mask = nBuckets - 1;
     this.buckets = emptyBuckets(nBuckets);
+    this.resetFingers(nBuckets);
     this.entries = n;
     this.today = Number.POSITIVE_INFINITY; // insert moves it back to the earliest day
     for (let i = 0; i < n; i++) {
@@ -604,6 +622,7 @@ export class EventQueue {
     this.nBuckets = nBuckets;
     this.mask = nBuckets - 1;
     this.buckets = emptyBuckets(nBuckets);
+    this.resetFingers(nBuckets);
     this.calibrate = true;
   }
 
@@ -778,20 +797,25 @@ export class EventQueue {
     if (k < 2) return this.width;
     // The k earliest times, by insertion into a small sorted array (O(n) for times in no special order).
     const earliest = new Float64Array(k).fill(Number.POSITIVE_INFINITY);
+    // Distinct times: a burst of events at one instant (hundreds of standbys retrying on one grid) has no
+    // separation to measure, and days that fit the events around it keep it alone in its bucket, where the
+    // events it schedules at that instant are appended at the tail in O(1).
     for (let i = 0; i < n; i++) {
       const t = this.rec[live[i]! * STRIDE + TIME]!;
       if (t >= earliest[k - 1]!) continue;
       let j = k - 1;
-      while (j > 0 && earliest[j - 1]! > t) {
-        earliest[j] = earliest[j - 1]!;
-        j--;
-      }
+      while (j > 0 && earliest[j - 1]! > t) j--;
+      if (j > 0 && earliest[j - 1] === t) continue;
+      earliest.copyWithin(j + 1, j, k - 1);
       earliest[j] = t;
     }
-    const mean = (earliest[k - 1]! - earliest[0]!) / (k - 1);
+    let m = k;
+    while (m > 1 && earliest[m - 1] === Number.POSITIVE_INFINITY) m--;
+    if (m < 2) return this.width;
+    const mean = (earliest[m - 1]! - earliest[0]!) / (m - 1);
     let sum = 0;
     let count = 0;
-    for (let j = 1; j < k; j++) {
+    for (let j = 1; j < m; j++) {
       const gap = earliest[j]! - earliest[j - 1]!;
       if (gap <= 2 * mean) {
         sum += gap;
@@ -800,6 +824,12 @@ export class EventQueue {
     }
     const width = (WIDTH_FACTOR * sum) / count;
     return width > 0 && Number.isFinite(1 / width) && Number.isFinite(width) ? width : this.width;
+  }
+
+  /** New buckets: no fingers yet. */
+  private resetFingers(nBuckets: number): void {
+    this.fingers = new Int32Array(nBuckets).fill(NIL);
+    this.fingerKeys = new Float64Array(nBuckets);
   }
 
   /** Slots in use never outnumber pending entries; grow the slot arrays with them. */

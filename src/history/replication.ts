@@ -71,7 +71,6 @@ export class ReplicationHistory {
   readonly plans: ClusterPlan[] = [];
   readonly samples: ClusterStateSample[] = [];
   readonly rebuilds: RebuildRecord[] = [];
-  private readonly lastKey = new Map<string, string>();
 
   constructor(private readonly mix: (s: string) => void) {}
 
@@ -85,52 +84,12 @@ export class ReplicationHistory {
     this.rebuilds.push(r);
   }
 
-  /** Records the sample when the cluster's state differs from its last one (so a long run keeps few). */
-  sample(s: ClusterStateSample): void {
-    // Compared field by field first: most recomputations change nothing here, and the key is costly.
-    const last = this.last.get(s.cluster);
-    if (last && sameState(last, s)) return;
-    const key = JSON.stringify([s.nodes, s.synchronousRequired]);
-    this.last.set(s.cluster, s);
-    if (this.lastKey.get(s.cluster) === key) return;
-    this.lastKey.set(s.cluster, key);
-    this.mix(`state|${s.at}|${s.cluster}|${key}`);
+  /**
+   * Records a sample of the cluster's state, which differs from its last one (observe.ts records only changes, so
+   * a long run keeps few): `changed` are the nodes whose state differs, the only ones the fingerprint mixes.
+   */
+  sample(s: ClusterStateSample, changed: readonly NodeState[]): void {
+    this.mix(`state|${s.at}|${s.cluster}|${JSON.stringify(changed)}|${JSON.stringify(s.synchronousRequired)}`);
     this.samples.push(s);
   }
-
-  /** The last sample offered per cluster (recorded or not). */
-  private readonly last = new Map<string, ClusterStateSample>();
-}
-
-/** Whether two samples hold the same state (what their JSON key would say, without building it). */
-function sameState(a: ClusterStateSample, b: ClusterStateSample): boolean {
-  if (a.nodes.length !== b.nodes.length) return false;
-  for (let i = 0; i < a.nodes.length; i++) {
-    const x = a.nodes[i]!;
-    const y = b.nodes[i]!;
-    if (
-      x.name !== y.name ||
-      x.run !== y.run ||
-      x.role !== y.role ||
-      x.tli !== y.tli ||
-      x.system !== y.system ||
-      x.receiver !== y.receiver ||
-      x.reason !== y.reason ||
-      x.upstream !== y.upstream ||
-      x.follows !== y.follows ||
-      x.synchronous !== y.synchronous ||
-      x.fatal !== y.fatal
-    ) {
-      return false;
-    }
-  }
-  // Keys in the same order, as the JSON would have them.
-  const ka = Object.keys(a.synchronousRequired);
-  const kb = Object.keys(b.synchronousRequired);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i] || a.synchronousRequired[k] !== b.synchronousRequired[k]) return false;
-  }
-  return true;
 }

@@ -1,36 +1,52 @@
 /**
- * The incremental stream planning (stream-plan.ts: only streams whose inputs changed are planned again) gives
- * the run of looking at every stream at every recomputation: the same report, byte for byte, and the same
+ * The incremental stream planning (stream-plan.ts: only streams whose inputs changed are planned again), and the
+ * recorders after a recomputation looking only at the servers that changed (changed-nodes.ts), give the run of
+ * looking at every stream and every server at every recomputation: the same report, byte for byte, and the same
  * history fingerprint (every event, position, walreceiver transition and acknowledgement).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChangedNodes } from '../../src/models/postgres/changed-nodes.ts';
 import { StreamPlanner } from '../../src/models/postgres/stream-plan.ts';
 import { runScenario } from '../../src/run.ts';
-import { assertScenarioProperty, scenarioArbitrary } from '../../src/testing/index.ts';
+import { assertScenarioProperty, OPERATION_KINDS, scenarioArbitrary } from '../../src/testing/index.ts';
 import { cases } from '../support/properties.ts';
 
 function outcome(s: Parameters<typeof runScenario>[0], always: boolean): { report: string; fingerprint: string } {
   StreamPlanner.replanAlways = always;
+  ChangedNodes.everyNode = always;
   const r = runScenario(s);
   return { report: JSON.stringify(r.report), fingerprint: r.history.fingerprint };
+}
+
+/** The incremental run and the one that looks at everything every time give the same history and report. */
+function sameRun(s: Parameters<typeof runScenario>[0]): void {
+  const inc = outcome(s, false);
+  const full = outcome(s, true);
+  expect(inc.fingerprint).toBe(full.fingerprint);
+  expect(inc.report).toBe(full.report);
 }
 
 describe('incremental stream planning', () => {
   afterEach(() => {
     StreamPlanner.replanAlways = false;
+    ChangedNodes.everyNode = false;
   });
 
   it('gives the report of planning every stream every time, byte for byte', () => {
     assertScenarioProperty(
       'incremental = full planning',
       scenarioArbitrary({ failover: true, operations: { count: { max: 10 } } }),
-      (s) => {
-        const inc = outcome(s, false);
-        const full = outcome(s, true);
-        expect(inc.fingerprint).toBe(full.fingerprint);
-        expect(inc.report).toBe(full.report);
-      },
+      sameRun,
       { numRuns: cases(200) },
+    );
+  });
+
+  it('also with archiving, restore_command, checkpoints and failing archive commands', () => {
+    assertScenarioProperty(
+      'incremental = full planning, with an archive',
+      scenarioArbitrary({ failover: true, archive: true, operations: { count: { max: 10 }, kinds: [...OPERATION_KINDS, 'archiveFails', 'checkpoint'] } }),
+      sameRun,
+      { numRuns: cases(100) },
     );
   });
 });

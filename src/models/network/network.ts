@@ -51,6 +51,7 @@ export class Network {
   /** Each path asked for, by site pair (links do not change during a run: a path is the same object each time). */
   private readonly paths = new Map<string, Path | null>();
   private readonly sitePaths = new Map<string, Path>();
+  private changes = 0;
 
   constructor(
     links: readonly LinkSpec[],
@@ -61,27 +62,33 @@ export class Network {
 
   isolate(endpoint: string): void {
     this.isolatedEndpoints.add(endpoint);
+    this.changes++;
   }
 
   rejoin(endpoint: string): void {
     this.isolatedEndpoints.delete(endpoint);
+    this.changes++;
   }
 
   cutLink(a: string, b: string): void {
     this.cutLinks.add(pairKey(a, b));
+    this.changes++;
   }
 
   healLink(a: string, b: string): void {
     this.cutLinks.delete(pairKey(a, b));
+    this.changes++;
   }
 
   /** Packets from `from` to `to` (each a site or an endpoint name) are dropped from now on. */
   cutOneWay(from: string, to: string): void {
     this.oneWay.add(`${from}\u0000${to}`);
+    this.changes++;
   }
 
   healOneWay(from: string, to: string): void {
     this.oneWay.delete(`${from}\u0000${to}`);
+    this.changes++;
   }
 
   /** Each packet between two sites is lost with this probability (0 clears it). */
@@ -108,6 +115,11 @@ export class Network {
     if (a.site === b.site) return true;
     const key = pairKey(a.site, b.site);
     return this.links.has(key) && !this.cutLinks.has(key);
+  }
+
+  /** Counts the changes of what reaches what (cuts, heals, isolations): equal versions, the same reachability. */
+  get version(): number {
+    return this.changes;
   }
 
   isIsolated(endpoint: string): boolean {

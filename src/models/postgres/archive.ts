@@ -62,6 +62,8 @@ export class WalArchive {
   readonly site: string;
   private readonly ranges: ArchivedRange[] = [];
   private readonly archivers = new Map<PgNode, ArchiverState>();
+  /** Whether afterReflow ran once (the first looks at every server). */
+  private looked = false;
   /** Where a stopped archiver was (its `.done` files stay in pg_wal/archive_status). */
   private readonly stopped = new Map<PgNode, { timeline: Timeline; lsn: Lsn }>();
   private readonly endpoint: Endpoint;
@@ -124,8 +126,13 @@ export class WalArchive {
    * Re-anchor every archiver (after a reflow: WAL rates may change, and between two reflows they are constant);
    * start or stop archivers whose mode, role or running state changed.
    */
-  afterReflow(): void {
-    for (const n of this.cluster.nodes.values()) {
+  afterReflow(stateChanged: readonly PgNode[]): void {
+    // Whether a server archives changes only with its run state, role or settings (stateChanged); those that do
+    // are looked at every time (their anchor, their timeline, the network); every server at the first.
+    const first = !this.looked;
+    this.looked = true;
+    const look = first ? this.cluster.nodes.values() : this.archivers.size === 0 ? stateChanged : this.cluster.stateChanges.inOrder(new Set([...stateChanged, ...this.archivers.keys()]));
+    for (const n of look) {
       const a = this.archivers.get(n);
       if (!this.archives(n)) {
         if (a) this.stopArchiving(n, a);

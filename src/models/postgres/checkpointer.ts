@@ -56,6 +56,8 @@ export function dirtyBuffers(walSinceRedo: number): number {
 export interface CheckpointHost {
   readonly ctx: WorldContext;
   readonly nodes: ReadonlyMap<string, PgNode>;
+  /** Marks a server for the next `afterReflow` (changed-nodes.ts): its triggers are planned again there. */
+  recheck(n: PgNode): void;
   replayPosition(n: PgNode, now: Micros): Lsn;
   /** A standby's replay position, its rate (bytes/µs) and when that rate changes by itself (replay.ts). */
   replayAt(n: PgNode, now: Micros): { readonly lsn: Lsn; readonly rate: number; readonly changesAt: number };
@@ -123,7 +125,7 @@ export class Checkpointer {
   forget(n: PgNode): void {
     const s = this.state.get(n);
     if (!s) return;
-    this.clearTimers(s);
+    this.clearTimers(n, s);
     if (s.running) this.sim.cancel(s.running.end);
     this.state.delete(n);
   }
@@ -146,6 +148,7 @@ export class Checkpointer {
         waitingForRecord: null,
       };
       this.state.set(n, s);
+      this.host.recheck(n);
       if (n.isPrimary) this.records.add({ lsn: n.checkpoint.lsn, redo, timeline: timelineAt(n.wal.timeline, n.checkpoint.lsn) });
     }
     return s;
@@ -170,7 +173,7 @@ export class Checkpointer {
    */
   start(n: PgNode, afterCrash: boolean): void {
     const s = this.stateOf(n);
-    this.clearTimers(s);
+    this.clearTimers(n, s);
     s.lastStart = this.sim.now;
     s.waitingForRecord = null;
     s.requested = { xlog: false, immediate: false, force: false };
@@ -196,7 +199,7 @@ export class Checkpointer {
     if (s.running) this.sim.cancel(s.running.end);
     s.running = null;
     s.redo = s.completedRedo;
-    this.clearTimers(s);
+    this.clearTimers(n, s);
     s.waitingForRecord = null;
   }
 
@@ -262,9 +265,13 @@ export class Checkpointer {
     this.plan(n);
   }
 
-  /** After a reflow: WAL rates may have changed; triggers and ends computed from them move. */
-  afterReflow(): void {
-    for (const n of this.host.nodes.values()) {
+  /**
+   * After a reflow: WAL rates may have changed; triggers and ends computed from them move. `changed`: the servers
+   * whose WAL level moved since the last call, and those marked by `recheck` (the others' rates are what their
+   * triggers were planned at).
+   */
+  afterReflow(changed: readonly PgNode[]): void {
+    for (const n of changed) {
       if (!n.running) continue;
       const s = this.state.get(n);
       if (!s) continue;
@@ -610,12 +617,14 @@ export class Checkpointer {
     }
   }
 
-  private clearTimers(s: NodeState): void {
+  private clearTimers(n: PgNode, s: NodeState): void {
     this.sim.cancel(s.timer);
     this.sim.cancel(s.distance);
     s.timer = null;
     s.distance = null;
     s.distanceRate = Number.NaN;
+    // No rate planned at: the next reflow plans the WAL-volume trigger even if the rate stays.
+    this.host.recheck(n);
   }
 
   /** For tests and the report: what the checkpointer of `n` is doing. */

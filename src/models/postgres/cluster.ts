@@ -11,11 +11,12 @@ import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
 import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { pgLog, type LogLine } from './messages.ts';
-import { PgNode, type StandbyRole, type Stream } from './node.ts';
+import { PgNode, setStreamLimit, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
+import { ChangedNodes } from './changed-nodes.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
 import { Rebuilds } from './rebuild.ts';
@@ -52,6 +53,12 @@ export class PgCluster {
   readonly nodes = new Map<string, PgNode>();
   readonly streams = new StreamIndex();
   readonly writes: WriteFlow;
+  /** Servers whose WAL level moved since the recorders after a reflow last looked (changed-nodes.ts). */
+  readonly walChanges: ChangedNodes;
+  /** Servers whose replication state's inputs changed since the last reflow (PgNode.onStateChange, changed-nodes.ts). */
+  readonly stateChanges: ChangedNodes;
+  /** The same, for the write flow's cache model (a start or a promotion makes a cold cache: load.ts CacheState). */
+  readonly cacheChanges: ChangedNodes;
   readonly replay: ReplayModel;
   readonly xid: XidModel;
   /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
@@ -72,8 +79,11 @@ export class PgCluster {
   /** The archive as the startup process's first source of WAL (restore.ts). */
   private readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
-  /** Called after every fluid recomputation (once per instant with a change): they record state, never change it. */
-  readonly observers: (() => void)[] = [];
+  /**
+   * Called after every fluid recomputation (once per instant with a change) with the servers whose replication
+   * state's inputs changed since the last one (stateChanges): they record state, never change it.
+   */
+  readonly observers: ((changed: readonly PgNode[]) => void)[] = [];
 
   constructor(
     readonly ctx: WorldContext,
@@ -102,6 +112,17 @@ export class PgCluster {
     for (const n of spec.nodes) {
       const tl = rootOf.get(primaryOf(n.name)) ?? rootOf.values().next().value!;
       this.nodes.set(n.name, new PgNode(spec.name, n, resolveSettings(n.version, n.name, n.settings), tl, spec.startLsn, sim.now));
+    }
+    this.walChanges = new ChangedNodes([...this.nodes.values()]);
+    this.stateChanges = new ChangedNodes([...this.nodes.values()]);
+    this.cacheChanges = new ChangedNodes([...this.nodes.values()]);
+    for (const n of this.nodes.values()) {
+      const { stateChanges, cacheChanges } = this;
+      const mark = (): void => {
+        stateChanges.mark(n);
+        cacheChanges.mark(n);
+      };
+      n.onStateChange = mark;
     }
     this.writes = new WriteFlow(this, spec.workloads);
     this.replay = new ReplayModel(this);
@@ -215,8 +236,9 @@ export class PgCluster {
   private readonly runReflow = (): void => {
     this.reflowEvent = null;
     this.writes.reflow();
-    this.storage.afterReflow();
-    for (const observe of this.observers) observe();
+    const changed = this.stateChanges.take();
+    this.storage.afterReflow(changed);
+    for (const observe of this.observers) observe(changed);
   };
 
   endpointOf(n: PgNode): Endpoint {
@@ -570,7 +592,7 @@ export class PgCluster {
       this.log(n, 'follow', { kind: 'unreplayed-wal-discarded', node: n.name, bytes: n.walEnd(now) - entry.end, timeline: n.tli, switchLsn: entry.end });
       n.wal.end.set(now, entry.end);
       this.writes.walCut(n);
-      for (const s of this.streams.from(n)) if (s.limit === null) s.limit = entry.end;
+      for (const s of this.streams.from(n)) if (s.limit === null) setStreamLimit(s, entry.end);
       this.requestReflow();
     }
     return true;
@@ -877,7 +899,7 @@ export class PgCluster {
     for (const s of this.streams.from(up)) {
       if (s.limit !== null || s.timeline === up.wal.timeline) continue;
       const sp = switchPointOf(up.wal.timeline, s.timeline.tli);
-      s.limit = sp.found && sp.end !== null ? sp.end : up.walEnd(this.ctx.sim.now);
+      setStreamLimit(s, sp.found && sp.end !== null ? sp.end : up.walEnd(this.ctx.sim.now));
     }
     this.requestReflow();
   }

@@ -52,17 +52,41 @@ export function diskLimit(n: PgNode, walPerTx: number): number {
 /** Tracks each node's cache: cold from its last start or promotion. */
 export class CacheState {
   private readonly seen = new Map<PgNode, { boot: number; primary: boolean; coldSince: Micros | null }>();
+  /** Nodes with a cold_cache whose cache went cold: the only ones whose warmth may still change. */
+  private readonly warming = new Set<PgNode>();
 
-  /** Called at every recomputation: a new boot or a new primary role starts a cold cache now. */
+  /**
+   * Called at every recomputation with the nodes whose run state or role may have changed since the last one
+   * (every node at the first): a new boot or a new primary role starts a cold cache now.
+   */
   observe(n: PgNode, now: Micros): void {
     const s = this.seen.get(n);
     if (!s) {
       this.seen.set(n, { boot: n.boot, primary: n.isPrimary, coldSince: null });
       return;
     }
-    if (s.boot !== n.boot || (n.isPrimary && !s.primary)) s.coldSince = now;
+    if (s.boot !== n.boot || (n.isPrimary && !s.primary)) {
+      s.coldSince = now;
+      if (n.capacity?.coldCache) this.warming.add(n);
+    }
     s.boot = n.boot;
     s.primary = n.isPrimary;
+  }
+
+  /** Whether no node has been observed yet. */
+  get empty(): boolean {
+    return this.seen.size === 0;
+  }
+
+  /** When the warmth of any node next changes (NEVER when all are warm). */
+  nextChangeOfAny(now: Micros): number {
+    let next = NEVER as number;
+    for (const n of this.warming) {
+      const t = this.nextChange(n, now);
+      if (t === NEVER) this.warming.delete(n);
+      else next = Math.min(next, t);
+    }
+    return next;
   }
 
   /** The share of its capacity `n` serves now (1 when warm). */

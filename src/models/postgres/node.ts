@@ -17,8 +17,8 @@ export interface Stream {
   readonly down: PgNode;
   /** The timeline requested in START_REPLICATION, as the upstream's history names it. */
   readonly timeline: Timeline;
-  /** Where the upstream stops sending: its switchpoint once `timeline` is historic there; null while live. */
-  limit: Lsn | null;
+  /** Where the upstream stops sending: its switchpoint once `timeline` is historic there; null while live (set with setStreamLimit). */
+  readonly limit: Lsn | null;
   readonly path: Path;
   /** Pending walreceiver timeout while the path is down. */
   timeout: EventHandle | null;
@@ -96,16 +96,51 @@ export class PgNode {
   readonly storage: StorageSpec;
   /** The transactions per second it commits, and its cold cache (load.ts); null: no limit of its own. */
   readonly capacity: CapacitySpec | null;
-  settings: PgSettings;
-  run: RunState = { state: 'running' };
-  role: PrimaryRole | StandbyRole;
+  /**
+   * Told whenever what the node's replication state is computed from changes: its run state, role, settings,
+   * timeline, and as a standby its walreceiver's state and primary_conninfo. The recorders after a reflow
+   * (observe.ts, archive.ts) look only at the nodes it named (changed-nodes.ts), so all of these are set
+   * through accessors that tell it.
+   */
+  onStateChange: (() => void) | null = null;
+  private settingsNow: PgSettings;
+  private runNow: RunState = { state: 'running' };
+  private roleNow: PrimaryRole | StandbyRole;
+
+  get settings(): PgSettings {
+    return this.settingsNow;
+  }
+
+  set settings(s: PgSettings) {
+    this.settingsNow = s;
+    this.onStateChange?.();
+  }
+
+  get run(): RunState {
+    return this.runNow;
+  }
+
+  set run(r: RunState) {
+    this.runNow = r;
+    this.onStateChange?.();
+  }
+
+  get role(): PrimaryRole | StandbyRole {
+    return this.roleNow;
+  }
+
+  /** A standby's role becomes a WatchedStandby, whose walreceiver state and primary_conninfo tell onStateChange too. */
+  set role(r: PrimaryRole | StandbyRole) {
+    this.roleNow = r.kind === 'standby' && !(r instanceof WatchedStandby) ? new WatchedStandby(this, r) : r;
+    this.onStateChange?.();
+  }
   /**
    * The node's WAL: the prefix, up to `end`, of `timeline`'s history. On a primary `end` is the insert
    * position; on a standby it is what the walreceiver has written (received), which its flush trails by the
    * WAL fsync latency and its replay by recovery_min_apply_delay (`flushed`, PgCluster.replayPosition).
    * Always one history, never a mix of branches.
    */
-  wal: { timeline: Timeline; readonly end: WalLevel };
+  readonly wal: NodeWal;
   /** History files in pg_wal, by TLI number (a fetched file never replaces an existing one). */
   readonly historyFiles = new Map<number, Timeline>();
   /** Last checkpoint (restartpoint on a standby): decides the startup FATALs of a diverged node. */
@@ -140,19 +175,19 @@ export class PgNode {
     this.version = spec.version;
     this.storage = spec.storage;
     this.capacity = spec.capacity ?? null;
-    this.settings = settings;
+    this.settingsNow = settings;
     this.startedAt = now;
     this.lastDown = { state: spec.role === 'primary' ? 'shut-down' : 'shut-down-in-recovery', at: now };
-    this.wal = { timeline, end: new WalLevel(now, startLsn) };
+    this.wal = new NodeWal(this, timeline, new WalLevel(now, startLsn));
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.
     this.checkpoint = { lsn: Math.max(0, startLsn - 1), tli: timeline.tli };
     // pg_wal holds nothing from before the scenario's starting segment.
     this.oldestRetained = Math.floor(startLsn / settings.walSegmentSize) * settings.walSegmentSize;
-    this.role =
+    this.roleNow =
       spec.role === 'primary'
         ? { kind: 'primary' }
-        : { kind: 'standby', upstream: spec.upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
+        : new WatchedStandby(this, { kind: 'standby', upstream: spec.upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' });
   }
 
   get running(): boolean {
@@ -202,4 +237,76 @@ export class PgNode {
   get receiverStatus(): 'streaming' | 'waiting' | 'stopped' {
     return this.role.kind === 'standby' && this.running ? this.role.receiver.status : 'stopped';
   }
+}
+
+/**
+ * The node's WAL: the prefix, up to `end`, of `timeline`'s history (PgNode.wal). A new timeline (a promotion,
+ * following one, a rewind) tells the node's onStateChange.
+ */
+export class NodeWal {
+  private timelineNow: Timeline;
+
+  constructor(
+    private readonly owner: PgNode,
+    timeline: Timeline,
+    readonly end: WalLevel,
+  ) {
+    this.timelineNow = timeline;
+  }
+
+  get timeline(): Timeline {
+    return this.timelineNow;
+  }
+
+  set timeline(t: Timeline) {
+    if (t === this.timelineNow) return;
+    this.timelineNow = t;
+    this.owner.onStateChange?.();
+  }
+}
+
+/** A standby's role whose walreceiver state and primary_conninfo tell the node's onStateChange when they change. */
+export class WatchedStandby implements StandbyRole {
+  readonly kind = 'standby' as const;
+  target: Timeline;
+  walreceiver: Walreceiver | null;
+  phase: 'reading-checkpoint' | 'redo';
+  private receiverNow: Receiver;
+  private upstreamNow: string | null;
+
+  constructor(
+    private readonly owner: PgNode,
+    r: StandbyRole,
+  ) {
+    this.upstreamNow = r.upstream;
+    this.target = r.target;
+    this.receiverNow = r.receiver;
+    this.walreceiver = r.walreceiver;
+    this.phase = r.phase;
+  }
+
+  get receiver(): Receiver {
+    return this.receiverNow;
+  }
+
+  set receiver(r: Receiver) {
+    this.receiverNow = r;
+    this.owner.onStateChange?.();
+  }
+
+  get upstream(): string | null {
+    return this.upstreamNow;
+  }
+
+  set upstream(u: string | null) {
+    if (u === this.upstreamNow) return;
+    this.upstreamNow = u;
+    this.owner.onStateChange?.();
+  }
+}
+
+/** Where the upstream of `s` stops sending (Stream.limit), told to the standby's onStateChange: a live stream becomes historic. */
+export function setStreamLimit(s: Stream, limit: Lsn | null): void {
+  (s as { limit: Lsn | null }).limit = limit;
+  s.down.onStateChange?.();
 }

@@ -321,6 +321,11 @@ export class ReplicationSlots {
   }
 
   /** The slots by name with their server (for the storage series: wal-series.ts). */
+  /** How many slots exist. */
+  get size(): number {
+    return this.slots.size;
+  }
+
   names(): { name: string; node: string; kind: SlotSpec['kind'] }[] {
     return [...this.slots.values()].map((s) => ({ name: s.spec.name, node: s.spec.node, kind: s.spec.kind }));
   }

@@ -24,10 +24,11 @@ export class WalStorage {
     this.slots = new ReplicationSlots(cluster, cluster.xid);
     this.archive = new WalArchive(cluster);
     this.series = new WalSeriesRecorder(cluster, this.slots);
-    const sample = (): void => this.series.sample(cluster.ctx.sim.now, true);
+    const sample = (n: PgNode): void => this.series.sample(cluster.ctx.sim.now, true, [n]);
     const host: CheckpointHost = {
       ctx: cluster.ctx,
       nodes: cluster.nodes,
+      recheck: (n) => cluster.walChanges.mark(n),
       replayPosition: (n, now) => cluster.replayPosition(n, now),
       replayAt: (n, now) => cluster.replay.at(n, now),
       log: (node, kind, fact, lines = []) => cluster.log(node, kind, fact, lines),
@@ -36,11 +37,11 @@ export class WalStorage {
       archiveGate: (n) => this.archive.gate(n),
       walRemoved: (n, horizon) => {
         cluster.walRemoved(n, horizon);
-        sample();
+        sample(n);
       },
       checkpointDone: (n) => {
         cluster.xid.walChanged(n);
-        sample();
+        sample(n);
       },
     };
     this.checkpointer = new Checkpointer(host);
@@ -49,13 +50,13 @@ export class WalStorage {
   /** A server starts (at boot, or after a stop or a crash). */
   start(n: PgNode, afterCrash: boolean): void {
     this.checkpointer.start(n, afterCrash);
-    this.series.sample(this.cluster.ctx.sim.now, true);
+    this.series.sample(this.cluster.ctx.sim.now, true, [n]);
   }
 
   /** A server goes down: a clean shutdown checkpoints first, a crash loses the running checkpoint. */
   stop(n: PgNode, how: 'stopped' | 'crashed'): void {
     this.checkpointer.stop(n, how);
-    this.series.sample(this.cluster.ctx.sim.now, true);
+    this.series.sample(this.cluster.ctx.sim.now, true, [n]);
   }
 
   promoted(n: PgNode): void {
@@ -66,11 +67,13 @@ export class WalStorage {
     this.checkpointer.reload(n);
   }
 
-  /** After every reflow: triggers computed from WAL rates move with them. */
-  afterReflow(): void {
-    this.archive.afterReflow();
-    this.checkpointer.afterReflow();
-    this.series.sample(this.cluster.ctx.sim.now, false);
+  /** After every reflow: triggers computed from WAL rates move with them; `stateChanged`: servers whose run, role, settings or timeline changed. */
+  afterReflow(stateChanged: readonly PgNode[]): void {
+    this.archive.afterReflow(stateChanged);
+    // Only the servers whose WAL level moved (or that the checkpointer marked) can have moved a trigger or a line.
+    const changed = this.cluster.walChanges.take();
+    this.checkpointer.afterReflow(changed);
+    this.series.sample(this.cluster.ctx.sim.now, false, changed);
   }
 
   /** A stream started or ended: the standby's slot follows its flush, or stays. */
@@ -89,7 +92,7 @@ export class WalStorage {
 
   /** Record every server's pg_wal and slots as facts (at the end of the run, and at `assess` steps). */
   finish(now: Micros): void {
-    this.series.sample(now, true);
+    this.series.sample(now, true, [...this.cluster.nodes.values()]);
     const views = this.slots.views(now);
     for (const n of this.cluster.nodes.values()) {
       this.cluster.ctx.history.storage.snapshot({

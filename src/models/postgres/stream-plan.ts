@@ -83,8 +83,13 @@ export class StreamPlanner {
   constructor(private readonly cluster: PgCluster) {
     // Callbacks through locals: V8 allocates a function literal assigned straight to a property in the old
     // generation, where it keeps a finished run alive through scavenges (docs/performance.md).
+    // Every change is also marked for the recorders that run after the reflow (changed-nodes.ts), in a plan too.
+    const changes = cluster.walChanges;
     for (const n of cluster.nodes.values()) {
-      const touch = (): void => this.touch(n);
+      const touch = (): void => {
+        changes.mark(n);
+        this.touch(n);
+      };
       n.wal.end.onChange = touch;
     }
     const onStreamChange = (s: Stream, added: boolean): void => {

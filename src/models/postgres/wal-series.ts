@@ -23,12 +23,10 @@ const SAME_VALUE = 1;
 
 export class WalSeriesRecorder {
   /** Each server's pg_wal series and each slot's, opened once (a run samples after every reflow). */
-  private readonly pgWal = new Map<string, StorageSeries>();
+  private readonly pgWal = new Map<PgNode, StorageSeries>();
   private slotSeries = new Map<string, StorageSeries>();
-  /** The servers, and what each one's pg_wal line was last checked at: its WAL level's version and oldest kept position. */
-  private nodes: PgNode[] = [];
-  private seenVersion = new Float64Array(0);
-  private seenOldest = new Float64Array(0);
+  /** What each server's pg_wal line was last checked at: its WAL level's version and oldest kept position. */
+  private readonly seen = new Map<PgNode, { version: number; oldest: number }>();
 
   constructor(
     private readonly cluster: PgCluster,
@@ -39,27 +37,29 @@ export class WalSeriesRecorder {
     return this.cluster.ctx.history.storage.series;
   }
 
-  /** Records what changed since the last sample; `storageEvent` also reads the slots' wal_status. */
-  sample(now: Micros, storageEvent: boolean): void {
+  /**
+   * Records what changed since the last sample of `nodes` (the servers whose WAL level moved or whose oldest
+   * segment may have: changed-nodes.ts, or the one a storage event is about); `storageEvent` also reads the slots'
+   * wal_status.
+   */
+  sample(now: Micros, storageEvent: boolean, nodes: readonly PgNode[]): void {
     const cluster = this.cluster.name;
-    if (this.nodes.length !== this.cluster.nodes.size) {
-      this.nodes = [...this.cluster.nodes.values()];
-      this.seenVersion = new Float64Array(this.nodes.length).fill(-1);
-      this.seenOldest = new Float64Array(this.nodes.length).fill(-1);
-    }
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.nodes[i]!;
+    // The first sample opens every server's series, in the cluster's order (the report lists them so).
+    for (const n of this.seen.size === 0 ? this.cluster.nodes.values() : nodes) {
       // A server whose WAL level neither jumped nor changed rate and whose oldest segment stayed goes on as
-      // extrapolated: nothing to record. A reflow touches a few servers of many: two numbers compared each.
+      // extrapolated: nothing to record.
       const version = n.wal.end.version;
-      if (this.seenVersion[i] === version && this.seenOldest[i] === n.oldestRetained) continue;
-      this.seenVersion[i] = version;
-      this.seenOldest[i] = n.oldestRetained;
-      let s = this.pgWal.get(n.name);
-      if (!s) this.pgWal.set(n.name, (s = this.history.open({ kind: 'pg-wal', cluster, node: n.name })));
+      let seen = this.seen.get(n);
+      if (seen && seen.version === version && seen.oldest === n.oldestRetained) continue;
+      if (!seen) this.seen.set(n, (seen = { version, oldest: n.oldestRetained }));
+      seen.version = version;
+      seen.oldest = n.oldestRetained;
+      let s = this.pgWal.get(n);
+      if (!s) this.pgWal.set(n, (s = this.history.open({ kind: 'pg-wal', cluster, node: n.name })));
       // storage.ts pgWalBytes: WAL end minus the oldest kept; only the WAL end moves between removals.
       this.record(s, now, Math.max(0, n.walEnd(now) - n.oldestRetained), n.wal.end.rate, null, false);
     }
+    if (this.slotSeries.size === 0 && this.slots.size === 0) return;
     const seen = new Map<string, StorageSeries>();
     for (const v of this.slots.names()) {
       const s = this.slotSeries.get(v.name) ?? this.history.open({ kind: 'slot', cluster, node: v.node, slot: v.name, slotKind: v.kind });

@@ -122,6 +122,8 @@ export class WriteFlow {
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
   private readonly cache = new CacheState();
+  /** The nodes whose disk bound at the last recomputation (service.walBacklog set): reset at the next. */
+  private readonly backlogged: PgNode[] = [];
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
   private readonly planner: StreamPlanner;
   /** The primaries as of the last full recomputation (promotions replan everything). */
@@ -312,7 +314,7 @@ export class WriteFlow {
       c.ctx.history.setWriteStatus({ cluster: c.name, workload: p.name }, now, status);
       next = Math.min(next, this.account(p, capped, insert, status?.kind ?? null, now));
     }
-    for (const n of c.nodes.values()) next = Math.min(next, this.cache.nextChange(n, now));
+    next = Math.min(next, this.cache.nextChangeOfAny(now));
 
     // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling,
     // a pool's queue crossing a line, a cold cache's next step.
@@ -667,10 +669,10 @@ export class WriteFlow {
    */
   private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, now: Micros): Map<ClientPool, number> {
     const got = new Map<ClientPool, number>();
-    for (const n of this.cluster.nodes.values()) {
-      this.cache.observe(n, now);
-      n.service.walBacklog = 0;
-    }
+    // A cache goes cold at a start or a promotion: only the nodes whose run state or role changed are looked at.
+    for (const n of this.cache.empty ? this.cluster.nodes.values() : this.cluster.cacheChanges.take()) this.cache.observe(n, now);
+    for (const n of this.backlogged) n.service.walBacklog = 0;
+    this.backlogged.length = 0;
     for (const p of this.pools) {
       const lost = p.queue.drop(now, refusals.get(p) === null ? p.target : null);
       if (lost > 0) this.cluster.ctx.history.requestRates({ cluster: this.cluster.name, workload: p.name }, now, { offered: p.rate, succeeded: 0, waited: 0, failed: 0 }, lost);
@@ -681,7 +683,10 @@ export class WriteFlow {
       const disk = diskLimit(n, walPerTx);
       const cap = Math.min(this.cache.capacity(n, now), disk);
       // The disk binds: every connection's commit has its WAL in the disk's queue (what a new commit waits behind).
-      if (w.tx >= disk) n.service.walBacklog = Math.min(w.connections, w.pools.reduce((a, p) => a + p.connections, 0)) * walPerTx;
+      if (w.tx >= disk) {
+        n.service.walBacklog = Math.min(w.connections, w.pools.reduce((a, p) => a + p.connections, 0)) * walPerTx;
+        this.backlogged.push(n);
+      }
       const backlogged = w.pools.filter((p) => p.queue.at(now) > 0);
       const spare = cap - w.tx;
       const drainingRate = backlogged.reduce((a, p) => a + p.rate, 0);

@@ -105,13 +105,18 @@ export class VacuumModel {
     const now = this.cluster.ctx.sim.now;
     const seq = this.cluster.ctx.sim.eventsProcessed;
     if (this.primaryCache && this.primaryCache.seq === seq && this.primaryCache.at === now) return this.primaryCache.node;
-    const nodes = [...this.cluster.nodes.values()];
-    const node = this.cluster.writes.targets().find((x) => x.isPrimary) ?? nodes.find((x) => x.isPrimary) ?? nodes[0]!;
+    const node = this.cluster.writes.targets().find((x) => x.isPrimary) ?? this.anyPrimary();
     this.primaryCache = { at: now, seq, node };
     return node;
   }
 
   private primaryCache: { at: Micros; seq: number; node: PgNode } | null = null;
+
+  /** The first primary of the cluster, else its first node (no copy of the nodes: this is asked at every instant). */
+  private anyPrimary(): PgNode {
+    for (const n of this.cluster.nodes.values()) if (n.isPrimary) return n;
+    return this.cluster.nodes.values().next().value!;
+  }
 
   /**
    * The next run of a loop logs what the last held-back run of `rel` logged: count it as a repeat of that event
