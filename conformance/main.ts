@@ -28,7 +28,7 @@ import { flavorOf, type Flavor } from './flavor.ts';
 import { installServer, MAJORS, parseMajors } from './install-servers.ts';
 import { runModel, sequenceGaps } from './model.ts';
 import { ensurePgUser, runReal } from './real.ts';
-import { ciSequences, extendedSequences, fullSequences, syncSequences, type Sequence } from './sequence.ts';
+import { ciSequences, extendedSequences, fullSequences, syncSequences, handWrittenSequences, type Sequence } from './sequence.ts';
 import { compareVacuum, runModelVacuum, runRealVacuum, VACUUM_SEQUENCES, type VacuumRecord, type VacuumSequence } from './vacuum/sequences.ts';
 
 function arg(name: string): string | null {
@@ -203,7 +203,7 @@ async function main(): Promise<number> {
   const onlyVacuum = only !== null && only.split(',').every((x) => (VACUUM_SEQUENCES as readonly string[]).includes(x));
   // The full run: the fixed sequences, the extended ones (few, real only for the most part), then the seeded ones.
   const full = fullSequences(count, intArg('seed', 1, 0));
-  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...syncSequences(), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
+  let seqs = ci ? ciSequences().slice(0, intArg('ci-size', CI_SIZE, 1)) : [...full.slice(0, 5), ...syncSequences(), ...handWrittenSequences(), ...extendedSequences(extended, intArg('seed', 1, 0)), ...full.slice(5)];
   if (only) seqs = seqs.filter((s) => only.split(',').includes(s.id));
   if (only && seqs.length === 0 && !onlyVacuum) throw new UsageError(`--only ${only}: no such sequence`);
   if (onlyVacuum) return runVacuumSequences(vacuumSeqs, majorsArg(), intArg('parallel', 2, 1), portBase, arg('record-vacuum'));

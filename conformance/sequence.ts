@@ -379,6 +379,33 @@ export function syncSequences(): Sequence[] {
   }));
 }
 
+/**
+ * Hand-written sequences for what the generators do not reach. `sibling-restart`: pg2, a cascaded standby of
+ * pg1, is promoted and written on its own timeline 2; pg1 is promoted to another timeline 2; pg2, repointed to
+ * pg1, streams that sibling's WAL into its pg_wal files of the same name; then pg2 restarts
+ * (conformance/DISAGREEMENTS.md §3).
+ */
+export function handWrittenSequences(): Sequence[] {
+  const t = (name: string, upstream: string | null): TopologyNode => ({ name, upstream, rtt: 'latest' });
+  return [
+    {
+      id: 'sibling-restart',
+      seed: 0,
+      nodes: [t('pg0', null), t('pg1', 'pg0'), t('pg2', 'pg1')],
+      ops: [
+        { kind: 'insert', node: 'pg0', rows: 2 },
+        { kind: 'promote', node: 'pg2' },
+        { kind: 'insert', node: 'pg2', rows: 3 },
+        { kind: 'promote', node: 'pg1' },
+        { kind: 'repoint', node: 'pg2', upstream: 'pg1' },
+        { kind: 'insert', node: 'pg1', rows: 4 },
+        { kind: 'restart', node: 'pg2', rtt: null },
+        { kind: 'insert', node: 'pg1', rows: 2 },
+      ],
+    },
+  ];
+}
+
 export function fullSequences(count: number, firstSeed = 1): Sequence[] {
   return [...ciSequences().slice(0, 5), ...Array.from({ length: count - 5 }, (_, i) => generateSequence(firstSeed + i))];
 }

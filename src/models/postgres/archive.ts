@@ -25,7 +25,7 @@ import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
-import { historyOf, timelineAt, type Timeline } from './timeline.ts';
+import { endOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
 import type { StorageFact } from '../../history/facts/storage.ts';
 
 /** Why a segment failed to archive. */
@@ -260,7 +260,12 @@ export class WalArchive {
       let next = pos;
       for (const r of this.ranges) {
         if (r.from > pos || timelineAt(r.timeline, pos) !== tl) continue;
-        const end = Math.min(this.rangeEnd(r), limit === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : segmentStart(limit, segmentSize) + segmentSize);
+        let end = Math.min(this.rangeEnd(r), limit === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : segmentStart(limit, segmentSize) + segmentSize);
+        // A range archived on a child of tl holds tl's segments only before the one where its timeline leaves tl:
+        // that segment and the next are named by the child's TLI and hold the child's WAL, which `history` does
+        // not continue with unless it leaves tl into the same child.
+        const leaves = endOf(r.timeline, tl);
+        if (leaves !== null && timelineAt(history, leaves) !== timelineAt(r.timeline, leaves)) end = Math.min(end, segmentStart(leaves, segmentSize));
         if (end > next) next = end;
       }
       if (next <= pos) return pos;
@@ -313,7 +318,15 @@ export class WalArchive {
     const seg = n.settings.walSegmentSize;
     const end = n.walEnd(this.now);
     const from = segmentStart(end, seg);
-    const available = this.availableEnd(n.wal.timeline, from, seg);
+    // The startup process restores the segments of its recovery target's history (xlogrecovery.c
+    // XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its WAL's takes
+    // its own timeline's WAL up to where the target leaves it: past that, its WAL is the target's (restored next,
+    // or streamed), as a rescan that follows a timeline cuts it there (cluster.ts rescanLatestTimeline).
+    const role = n.role;
+    const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
+    let available = this.availableEnd(target, from, seg);
+    const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
+    if (leaves !== null) available = Math.min(available, leaves);
     if (available <= end + 0.5) return null;
     const to = Math.min(available, from + RESTORE_BATCH * seg);
     const rate = (n.storage.restoreThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;

@@ -74,6 +74,8 @@ export class StreamPlanner {
   /** Primaries that inserted at the last recomputation. */
   private inserting = new Set<PgNode>();
   private planning = false;
+  /** Each node's place in the cluster. */
+  private readonly order = new Map<PgNode, number>();
 
   // Per recomputation: the rates decided so far (nodes whose rate may change) and the plans made.
   private rates = new Map<PgNode, number>();
@@ -86,6 +88,7 @@ export class StreamPlanner {
     // Every change is also marked for the recorders that run after the reflow (changed-nodes.ts), in a plan too.
     const changes = cluster.walChanges;
     for (const n of cluster.nodes.values()) {
+      this.order.set(n, this.order.size);
       const touch = (): void => {
         changes.mark(n);
         this.touch(n);
@@ -234,19 +237,28 @@ export class StreamPlanner {
   }
 
   /**
-   * Plan the queued streams, upstream before downstream: a stream whose upstream's incoming stream is queued
-   * waits for it; a stream whose rate changed (or whose downstream was snapped) queues the streams it feeds. A
+   * Plan the queued streams, upstream before downstream: a stream waits for every queued stream above it; a stream whose rate changed (or whose downstream was snapped) queues the streams it feeds. A
    * cycle (standbys repointed at each other) falls back to planning everything.
    */
   private planQueue(queue: Set<Stream>, insert: ReadonlyMap<PgNode, number>, now: Micros): void {
     const c = this.cluster;
     const inProgress = new Set<Stream>();
     const times = new Map<Stream, number>();
+    // The queued streams above `n`, however far up, planned first: a stream planned before a change above it
+    // reaches its upstream would be planned from the upstream's old rate, and a snap made then stays.
+    const above = (n: PgNode, depth: number): boolean => {
+      if (depth > c.nodes.size) return false;
+      for (const u of c.streams.into(n)) {
+        if (!above(u.up, depth + 1)) return false;
+        if (queue.has(u) && !visit(u)) return false;
+      }
+      return true;
+    };
     const visit = (s: Stream): boolean => {
       if (!queue.has(s)) return true;
       if (inProgress.has(s)) return false;
       inProgress.add(s);
-      for (const u of c.streams.into(s.up)) if (queue.has(u) && !visit(u)) return false;
+      if (!above(s.up, 0)) return false;
       queue.delete(s);
       inProgress.delete(s);
       // A stream closed since it was queued (its breakpoint came with its end of timeline) is planned no more.
@@ -365,7 +377,13 @@ export class StreamPlanner {
    */
   end(): { fresh: StreamPlan[]; rates: ReadonlyMap<PgNode, number>; full: boolean } {
     const sim = this.cluster.ctx.sim;
-    for (const [s, p] of this.fresh) {
+    // In the cluster's order of standbys (then upstreams), whatever order the plans were made in: the events
+    // scheduled from them (here and the write flow's ends of timelines) tie at one instant in this order, the
+    // same whether every stream or only the changed ones were planned.
+    const fresh = [...this.fresh.values()];
+    if (fresh.length > 1) fresh.sort((a, b) => this.order.get(a.stream.down)! - this.order.get(b.stream.down)! || this.order.get(a.stream.up)! - this.order.get(b.stream.up)!);
+    for (const p of fresh) {
+      const s = p.stream;
       sim.cancel(this.catchUps.get(s) ?? null);
       this.catchUps.delete(s);
       if (p.catchUpAt === NEVER) continue;
@@ -381,7 +399,7 @@ export class StreamPlanner {
         }, PRIORITY.protocol),
       );
     }
-    return { fresh: [...this.fresh.values()], rates: this.rates, full: this.full };
+    return { fresh, rates: this.rates, full: this.full };
   }
 
   /**
