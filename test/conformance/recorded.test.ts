@@ -1,7 +1,8 @@
 /**
  * The model against what real PostgreSQL servers did (recorded by `npm run conformance -- --record`, the
  * sequences of the CI set, one file per major: real-<major>.json; real-15-debian.json is Debian's 15.18; real-<major>-sync.json the
- * synchronous-commit sequences, conformance/sequence.ts syncSequences; real-<major>-ext.json extended sequences of the
+ * synchronous-commit sequences, conformance/sequence.ts syncSequences; real-<major>-sibling.json the hand-written
+ * sibling-restart (handWrittenSequences); real-<major>-ext.json extended sequences of the
  * full run, whose WAL spans and slots are compared too): every model change is checked against real
  * behaviour of every major without a server. A failure names the step, node and observation; docs/conformance.md
  * explains the comparison. Re-record after changing the harness's observations: npm run conformance:ci --

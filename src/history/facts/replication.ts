@@ -36,6 +36,7 @@ export type WaitFact =
   | { readonly kind: 'timeline-switch-before-9.3'; readonly node: string; readonly version: PgMajor; readonly upstream: string; readonly upstreamTimeline: number; readonly targetTimeline: number }
   | { readonly kind: 'upstream-timeline-behind'; readonly node: string; readonly upstream: string; readonly upstreamTimeline: number; readonly timeline: number }
   | { readonly kind: 'checkpoint-not-in-target'; readonly node: string; readonly upstream: string; readonly timeline: number; readonly targetTimeline: number }
+  | { readonly kind: 'checkpoint-overwritten'; readonly rule: Rule; readonly node: string; readonly upstream: string; readonly timeline: number; readonly checkpointLsn: Lsn }
   /** `rule` walreceiverfuncs.c:RequestXLogStreaming: the startup process rereads such records a walreceiver of this start flushed, before the next one connects. */
   | { readonly kind: 'same-tli-different-history'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly timeline: number }
   /** walsender.c StartReplication: the start is past the upstream's flush (`startLsn`: accepted within its segment). */

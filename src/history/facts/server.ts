@@ -37,7 +37,15 @@ export type ServerFact =
   | { readonly kind: 'started-primary'; readonly node: string; readonly timeline: number }
   | { readonly kind: 'started-standby'; readonly node: string; readonly targetTimeline: number }
   /** xlogrecovery.c ReadRecord: the checkpoint record is on a timeline not in the target's history. */
-  | { readonly kind: 'started-standby-checkpoint-unreadable'; readonly node: string; readonly targetTimeline: number; readonly checkpointLsn: Lsn; readonly checkpointTimeline: number }
+  | {
+      readonly kind: 'started-standby-checkpoint-unreadable';
+      readonly node: string;
+      readonly targetTimeline: number;
+      readonly checkpointLsn: Lsn;
+      readonly checkpointTimeline: number;
+      /** Why: its timeline is not in the target's history, or a sibling timeline's WAL was written over it. */
+      readonly cause: 'not-in-target' | 'overwritten-by-sibling';
+    }
   /** The server exits at startup with a FATAL (`error`: the server's own message). */
   | { readonly kind: 'start-refused'; readonly node: string; readonly error: string }
   | { readonly kind: 'receiver-start-refused'; readonly error: string }

@@ -13,7 +13,7 @@ import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, wal
 import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, setStreamLimit, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
-import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
+import { forkOf, historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { ChangedNodes } from './changed-nodes.ts';
@@ -368,6 +368,18 @@ export class PgCluster {
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     this.restore.end(n, { kind: 'streams', upstream: up.name });
+    if (reading && this.checkpointOverwritten(n)) {
+      // The startup process reads the checkpoint record from what the walreceiver writes, the sibling's WAL again;
+      // it rejects it and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv), and every later
+      // walreceiver on this timeline inherits the flush position (walreceiverfuncs.c RequestXLogStreaming): no
+      // new connection until the server restarts (connect: n.recovery.unusable). [EXP] sibling-restart on 10.23,
+      // 15.18 and 18.4: `started streaming`, `terminating walreceiver process due to administrator command`.
+      this.writtenOver(n, up, timelineAt(n.wal.timeline, n.checkpoint.lsn), up.wal.timeline, startpoint);
+      n.recovery.unusable = { tli: startTli, upTo: Math.max(this.sendable(up, now), n.walEnd(now) + 1) };
+      role.walreceiver = null;
+      const why: WaitFact = { kind: 'checkpoint-overwritten', rule: 'xlogrecovery.c:ReadRecord', node: n.name, upstream: up.name, timeline: startTli, checkpointLsn: n.checkpoint.lsn };
+      return this.wait(n, 'not-in-upstream-history', [...refused, line, serverLog.walreceiverTerminated()], why);
+    }
     if (reading) {
       // The startup process rejects what the walsender sends: its pages carry a timeline that is not in the
       // target's history (xlogrecovery.c ReadRecord, "unexpected timeline ID"), and the segments it may open
@@ -389,7 +401,18 @@ export class PgCluster {
     const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
     const namesake = historyOf(up.wal.timeline).find((e) => e.timeline.tli === mine.tli)?.timeline;
     if (namesake && namesake !== mine) {
+      this.writtenOver(n, up, mine, namesake, startpoint);
       const why: WaitFact = { kind: 'same-tli-different-history', node: n.name, upstream: up.name, timeline: mine.tli };
+      return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
+    }
+    // The same by another way: the node's own timeline with that number begins at its WAL's end (it was promoted
+    // and wrote nothing), so its last record is on the parent, while the upstream's timeline of that number
+    // forked off the parent below the node's end. The walsender compares numbers only, and what it sends does
+    // not continue the node's WAL either.
+    const theirs = timelineAt(sent, Math.max(0, end - 1));
+    if (theirs !== mine && end > sent.begin) {
+      this.writtenOver(n, up, mine, theirs, startpoint);
+      const why: WaitFact = { kind: 'same-tli-different-history', node: n.name, upstream: up.name, timeline: startTli };
       return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
     const upEnd = this.sendable(up, now);
@@ -514,6 +537,28 @@ export class PgCluster {
       lines.unshift(line);
     }
     this.wait(n, reason, lines, refused.length ? { kind: 'with-refusal', fact: why, refusal: this.refusals.get(n.name) ?? null } : why, { connected: limit === null && role.walreceiver !== null });
+  }
+
+  /**
+   * The walreceiver of `n` writes what `up`'s walsender sends from `startpoint` into the files named by timeline
+   * number `mine.tli`, here another history (`namesake`) than n's own: from where the two part, n's pg_wal holds
+   * the sibling's WAL up to what `up` has flushed (walreceiver.c XLogWalRcvWrite; [EXP] sibling-restart on 10.23,
+   * 15.18 and 18.4). Approximation: up to `up`'s flush when the walreceiver connects and when n goes down, not
+   * byte by byte while it streams in vain.
+   */
+  private writtenOver(n: PgNode, up: PgNode, mine: Timeline, namesake: Timeline, startpoint: Lsn): void {
+    const fork = forkOf(mine, namesake)?.at ?? startpoint;
+    const from = Math.max(startpoint, fork);
+    const upTo = this.sendable(up, this.ctx.sim.now);
+    const was = n.overwritten;
+    if (was && was.tli === mine.tli) n.overwritten = { tli: mine.tli, from: Math.min(was.from, from), upTo: Math.max(was.upTo, upTo) };
+    else if (upTo > from) n.overwritten = { tli: mine.tli, from, upTo };
+  }
+
+  /** Whether `n`'s checkpoint record lies in WAL a sibling timeline's walsender wrote over (writtenOver). */
+  private checkpointOverwritten(n: PgNode): boolean {
+    const o = n.overwritten;
+    return o !== null && o.tli === n.checkpoint.tli && n.checkpoint.lsn >= o.from && n.checkpoint.lsn < o.upTo;
   }
 
   /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
@@ -949,7 +994,11 @@ export class PgCluster {
     const sp = n.walEnd(now);
     const redone = n.recovery.redoStarted || sp > n.recovery.redoFrom + 0.5;
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
-    const tl = this.ctx.timelines.create(newTli, n.wal.timeline, sp, this.pitr.endOfRecovery(n) ?? 'no recovery target specified', n.name, now);
+    // The parent is the timeline of the last replayed position (xlog.c StartupXLOG: the new history file copies the
+    // history up to the replay timeline): a standby streaming a newer timeline whose WAL has not yet reached that
+    // timeline's beginning is still on the older one.
+    const parent = timelineAt(n.wal.timeline, sp);
+    const tl = this.ctx.timelines.create(newTli, parent, sp, this.pitr.endOfRecovery(n) ?? 'no recovery target specified', n.name, now);
     n.historyFiles.set(newTli, tl);
     n.wal.timeline = tl;
     n.role = { kind: 'primary' };
@@ -1160,6 +1209,12 @@ export class PgCluster {
     }
     const role = n.role;
     if (role.kind === 'standby') {
+      // A walreceiver connected in vain to a sibling timeline's walsender has written what it was sent until now.
+      const wr = role.walreceiver;
+      if (wr && this.inVain.has(n) && n.overwritten?.tli === wr.tli) {
+        const up = this.nodes.get(wr.upstream);
+        if (up && up.running && up.boot === wr.upstreamBoot && this.reachable(n, up)) n.overwritten = { ...n.overwritten, upTo: Math.max(n.overwritten.upTo, this.sendable(up, now)) };
+      }
       this.cancelRetry(n);
       this.restore.end(n, { kind: 'down', how });
       role.receiver = { status: 'stopped' };
@@ -1247,6 +1302,7 @@ export class PgCluster {
     n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false };
     n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
     if (role.phase === 'reading-checkpoint') {
+      const overwritten = this.checkpointOverwritten(n);
       // 17+ logs the recovery type after reading the checkpoint record (xlogrecovery.c InitWalRecovery: the
       // `entering standby mode` block moved below ReadCheckpointRecord), which this standby waits for in standby
       // mode, so it never logs it; before 17 it came first (observed: seed-79 step 7, 10.23 to 16.14 log it,
@@ -1254,7 +1310,7 @@ export class PgCluster {
       this.log(
         n,
         'stuck',
-        { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli },
+        { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli, cause: overwritten ? 'overwritten-by-sibling' : 'not-in-target' },
         [...this.opening(n), n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
@@ -1298,6 +1354,9 @@ export class PgCluster {
   private endOfWalComplaint(n: PgNode): LogLine | null {
     if (n.role.kind !== 'standby') return null;
     const end = n.walEnd(this.ctx.sim.now);
+    // A checkpoint record written over by a sibling's WAL is complained about instead, in words that depend on the
+    // bytes found there (docs/conformance.md, sibling-timeline-records): the model logs none.
+    if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint' && this.checkpointOverwritten(n)) return null;
     if (n.recovery.lastComplaint !== null && Math.abs(n.recovery.lastComplaint - end) < 0.5) return null;
     n.recovery.lastComplaint = end;
     return serverLog.endOfWal(n.version, end);
@@ -1327,6 +1386,13 @@ export class PgCluster {
     // timeline 2 holding a sibling's 00000003.history, on 'latest', stayed up with "the database system is
     // starting up"). The FATALs below need the record, on an ancestor of the target.
     if (!historyOf(target).some((e) => e.timeline.tli === n.checkpoint.tli)) {
+      role.phase = 'reading-checkpoint';
+      return null;
+    }
+    // The checkpoint record in WAL a sibling timeline's walsender wrote over: the startup process reads other bytes
+    // there (`invalid record length at` the checkpoint, in words that depend on them) and waits for the record,
+    // in startup, for ever ([EXP] sibling-restart on 10.23, 15.18, 18.4: `the database system is starting up`).
+    if (this.checkpointOverwritten(n)) {
       role.phase = 'reading-checkpoint';
       return null;
     }

@@ -165,6 +165,14 @@ export class PgNode {
    * timeline (walreceiverfuncs.c RequestXLogStreaming), so the startup process rereads those records at once.
    */
   recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean; unusable?: { tli: number; upTo: Lsn } } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
+  /**
+   * pg_wal segments of timeline number `tli` that a walsender of a same-numbered sibling timeline wrote over, from
+   * `from` (where the two histories part, or the segment start the walreceiver asked for) to `upTo`: the
+   * walreceiver writes what it is sent into the files named by the timeline number (walreceiver.c
+   * XLogWalRcvWrite), whatever the startup process then makes of it. It survives restarts, as pg_wal does; a
+   * checkpoint record in it can no longer be read (cluster.ts startupCheck).
+   */
+  overwritten: { tli: number; from: Lsn; upTo: Lsn } | null = null;
   /** Service-time multipliers (gray failures: a saturated CPU, a degraded disk; service.ts). */
   readonly service: ServiceFactors = { cpu: 1, disk: 1, throughput: 1, walBacklog: 0 };
 

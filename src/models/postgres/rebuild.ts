@@ -254,6 +254,7 @@ export class Rebuilds {
     for (const e of historyOf(timeline)) n.historyFiles.set(e.timeline.tli, e.timeline);
     n.checkpoint = checkpoint;
     n.oldestRetained = segmentStart(checkpoint.lsn, n.settings.walSegmentSize);
+    n.overwritten = null;
     n.role = { kind: 'standby', upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
     n.run = { state: 'down', how: 'stopped' };
     n.dataDirectory = 'present';

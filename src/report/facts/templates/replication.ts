@@ -30,6 +30,8 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'upstream-timeline-behind': (f) => p`${node(f.upstream)} is on timeline ${f.upstreamTimeline}, behind timeline ${f.timeline} that ${node(f.node)} asks to stream`,
   'checkpoint-not-in-target': (f) =>
     p`${node(f.node)} cannot read its checkpoint record: the checkpoint is on timeline ${f.timeline}, which is not in the history of its recovery target timeline ${f.targetTimeline}; it waits for the record, accepts no connections and streams timeline ${f.timeline} from ${node(f.upstream)} in vain`,
+  'checkpoint-overwritten': (f) =>
+    p`${node(f.node)} cannot read its checkpoint record at ${lsn(f.checkpointLsn)}: ${node(f.upstream)}'s timeline ${f.timeline}, another history with the same ID, was written over it in pg_wal; the startup process rejects what the walreceiver brings and stops it, so the server stays in startup and accepts no connections`,
   'same-tli-different-history': (f) =>
     p`${node(f.node)}'s timeline ${f.timeline} and ${node(f.upstream)}'s timeline ${f.timeline} are different histories (two promotions chose the same timeline ID without seeing each other's history file): the WAL ${node(f.upstream)} sends does not continue ${node(f.node)}'s, which cannot replay it`,
   'ahead-of-upstream': (f) =>

@@ -37,7 +37,9 @@ export const SERVER: TemplatesOf<ServerFact> = {
   'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline} (crash recovery keeps the timeline)`,
   'started-standby': (f) => p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}`,
   'started-standby-checkpoint-unreadable': (f) =>
-    p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}, but cannot read its checkpoint record (${lsn(f.checkpointLsn)} on timeline ${f.checkpointTimeline}, a timeline not in the target's history): it waits for it and accepts no connections`,
+    f.cause === 'not-in-target'
+      ? p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}, but cannot read its checkpoint record (${lsn(f.checkpointLsn)} on timeline ${f.checkpointTimeline}, a timeline not in the target's history): it waits for it and accepts no connections`
+      : p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}, but cannot read its checkpoint record (${lsn(f.checkpointLsn)} on timeline ${f.checkpointTimeline}): a sibling timeline with the same ID wrote its WAL over it in pg_wal; it waits for it and accepts no connections`,
   'start-refused': (f) => p`${node(f.node)} does not start: ${f.error}`,
   'receiver-start-refused': (f) => p`startup FATAL: ${f.error}`,
   'checkpoint-requested': (f) => p`CHECKPOINT on ${node(f.node)}`,
