@@ -54,6 +54,8 @@ const COSTLY_STEPS = 12;
 const COMPACT_MIN_DEAD = 1024;
 const INITIAL_CAPACITY = 64;
 const NIL = -1;
+/** Insertion fingers kept (a power of two): see EventQueue.fingers. */
+const FINGERS = 64;
 /** Fields of a slot's record in EventQueue.rec. */
 const STRIDE = 4;
 const TIME = 0;
@@ -198,9 +200,12 @@ export class EventQueue {
   /** Per bucket: [2 * b] its first slot, [2 * b + 1] its last (NIL when empty). */
   private buckets: Int32Array;
   private width = 1;
-  /** Per bucket, the last entry a walk inserted there, and its key (its slot may have been freed or reused since: checked). */
-  private fingers = new Int32Array(0);
-  private fingerKeys = new Float64Array(0);
+  /**
+   * The last entry a walk inserted, per bucket modulo FINGERS (a few cache lines, whatever the calendar's size),
+   * and its key: its slot may have been freed or reused since, or the finger be another bucket's (both checked).
+   */
+  private readonly fingers = new Int32Array(FINGERS).fill(NIL);
+  private readonly fingerKeys = new Float64Array(FINGERS);
   /**
    * 1 / width: a day is floor(time * perDay). Multiplying by a positive constant, correctly rounded, is
    * monotone in time like the division, which is all the ordering needs, and it is cheaper.
@@ -258,7 +263,7 @@ export class EventQueue {
     this.nBuckets = min;
     this.mask = min - 1;
     this.buckets = emptyBuckets(min);
-    this.resetFingers(min);
+    this.resetFingers();
     this.spillAt = Math.max(1, options.spillAt ?? DEFAULT_SPILL_AT);
     this.runTarget = Math.max(1, options.runTarget ?? DEFAULT_RUN_TARGET);
     this.maxRuns = Math.max(1, options.maxRuns ?? DEFAULT_MAX_RUNS);
@@ -488,10 +493,11 @@ export class EventQueue {
     // standbys retrying on one 15 s grid) is walked in full by every event inserted behind it in its bucket, and
     // by each of its own members: events inserted in time order, as timers set a fixed delay ahead are, walk
     // nothing.
-    const fb = b >> 1;
+    const bucket = b >> 1;
+    const fb = bucket & (FINGERS - 1);
     const f = this.fingers[fb]!;
     const fk = this.fingerKeys[fb]!;
-    if (f !== NIL && rec[f * STRIDE + KEY] === fk) {
+    if (f !== NIL && rec[f * STRIDE + KEY] === fk && (rec[f * STRIDE + DAY]! & this.mask) === bucket) {
       const ft = rec[f * STRIDE + TIME]!;
       if (ft < t || (ft === t && fk < key)) h = f;
     }
@@ -566,7 +572,7 @@ export class EventQueue {
     this.nBuckets = nBuckets;
     this.mask = nBuckets - 1;
     this.buckets = emptyBuckets(nBuckets);
-    this.resetFingers(nBuckets);
+    this.resetFingers();
     this.entries = n;
     this.today = Number.POSITIVE_INFINITY; // insert moves it back to the earliest day
     for (let i = 0; i < n; i++) {
@@ -622,7 +628,7 @@ export class EventQueue {
     this.nBuckets = nBuckets;
     this.mask = nBuckets - 1;
     this.buckets = emptyBuckets(nBuckets);
-    this.resetFingers(nBuckets);
+    this.resetFingers();
     this.calibrate = true;
   }
 
@@ -797,25 +803,20 @@ export class EventQueue {
     if (k < 2) return this.width;
     // The k earliest times, by insertion into a small sorted array (O(n) for times in no special order).
     const earliest = new Float64Array(k).fill(Number.POSITIVE_INFINITY);
-    // Distinct times: a burst of events at one instant (hundreds of standbys retrying on one grid) has no
-    // separation to measure, and days that fit the events around it keep it alone in its bucket, where the
-    // events it schedules at that instant are appended at the tail in O(1).
     for (let i = 0; i < n; i++) {
       const t = this.rec[live[i]! * STRIDE + TIME]!;
       if (t >= earliest[k - 1]!) continue;
       let j = k - 1;
-      while (j > 0 && earliest[j - 1]! > t) j--;
-      if (j > 0 && earliest[j - 1] === t) continue;
-      earliest.copyWithin(j + 1, j, k - 1);
+      while (j > 0 && earliest[j - 1]! > t) {
+        earliest[j] = earliest[j - 1]!;
+        j--;
+      }
       earliest[j] = t;
     }
-    let m = k;
-    while (m > 1 && earliest[m - 1] === Number.POSITIVE_INFINITY) m--;
-    if (m < 2) return this.width;
-    const mean = (earliest[m - 1]! - earliest[0]!) / (m - 1);
+    const mean = (earliest[k - 1]! - earliest[0]!) / (k - 1);
     let sum = 0;
     let count = 0;
-    for (let j = 1; j < m; j++) {
+    for (let j = 1; j < k; j++) {
       const gap = earliest[j]! - earliest[j - 1]!;
       if (gap <= 2 * mean) {
         sum += gap;
@@ -826,10 +827,9 @@ export class EventQueue {
     return width > 0 && Number.isFinite(1 / width) && Number.isFinite(width) ? width : this.width;
   }
 
-  /** New buckets: no fingers yet. */
-  private resetFingers(nBuckets: number): void {
-    this.fingers = new Int32Array(nBuckets).fill(NIL);
-    this.fingerKeys = new Float64Array(nBuckets);
+  /** New buckets: no fingers yet (an entry's day may now map to another bucket). */
+  private resetFingers(): void {
+    this.fingers.fill(NIL);
   }
 
   /** Slots in use never outnumber pending entries; grow the slot arrays with them. */
