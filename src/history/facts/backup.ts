@@ -17,7 +17,9 @@ export type BasebackupFailure =
   | { readonly kind: 'walsenders-exhausted'; readonly max: number; readonly wanted: number }
   | { readonly kind: 'slots-full'; readonly slot: string }
   | { readonly kind: 'segment-removed'; readonly segment: string }
-  | { readonly kind: 'source-down' };
+  | { readonly kind: 'source-down' }
+  /** The data directory it was copying into was emptied meanwhile (destroy_data, another reclone). */
+  | { readonly kind: 'directory-removed' };
 
 /** Why pg_rewind failed or was refused. */
 export type RewindFailure =

@@ -55,6 +55,9 @@ const BASEBACKUP_RULE: Partial<Record<BasebackupFailure['kind'], Rule>> = {
 export class Rebuilds {
   /** Replication connections of running pg_basebackups, by source (walsenders.ts). */
   private readonly connections = new Map<PgNode, number>();
+  /** The copy running into each node (a number per copy): emptying the directory ends it (destroy). */
+  private readonly copies = new Map<PgNode, number>();
+  private copySeq = 0;
 
   constructor(private readonly cluster: PgCluster) {}
 
@@ -87,6 +90,8 @@ export class Rebuilds {
   /** The data directory of `n` is emptied (rm -rf $PGDATA/*): a running server crashes first. */
   destroy(n: PgNode): void {
     if (n.running) this.cluster.crash(n);
+    // A copy running into it loses what it wrote and fails when it ends (its files are gone).
+    this.copies.delete(n);
     n.dataDirectory = 'empty';
     this.cluster.log(n, 'lifecycle', { kind: 'data-directory-destroyed', node: n.name });
   }
@@ -134,7 +139,11 @@ export class Rebuilds {
       ]);
     }
     const now = this.now;
-    if (n) n.dataDirectory = 'copying';
+    const copyId = ++this.copySeq;
+    if (n) {
+      n.dataDirectory = 'copying';
+      this.copies.set(n, copyId);
+    }
     // The checkpoint the backup starts from: its redo point is where the WAL it needs begins.
     if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
     const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
@@ -186,6 +195,16 @@ export class Rebuilds {
     this.connections.set(from, this.walSenderConnections(from) + wanted);
     this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n ? n.name : spec.name}`, () => {
       this.connections.set(from, this.walSenderConnections(from) - wanted);
+      if (n && this.copies.get(n) !== copyId) {
+        // Its directory was emptied during the copy (destroy_data, a reclone): pg_basebackup fails writing into it.
+        if (temporary) this.cluster.storage.slots.drop(temporary);
+        const why: Fact = { kind: 'basebackup-failed', node: n.name, backup: spec.name, from: from.name, failure: { kind: 'directory-removed' } };
+        if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
+        this.fail(n, why, [tool('pg_basebackup', v, `could not create file "${PGDATA}/base": No such file or directory`, true)]);
+        done?.(false);
+        return;
+      }
+      if (n) this.copies.delete(n);
       const ok = this.finishBackup(n, from, spec, startLsn, temporary);
       done?.(ok);
     }, PRIORITY.protocol);
