@@ -187,6 +187,9 @@ export class ReplicationSlots {
     s.active = active;
     if (active && !s.stream) s.restartLsn = null;
     this.horizons.setConsumer(name, active, s.restartLsn);
+    // What the slot retains jumps (a consumer that catches up) or starts growing: recorded now (wal-series.ts
+    // samples at recomputations), and retry loops parked on this server try again (a change: retry.ts).
+    this.cluster.requestReflow();
   }
 
   // ------------------------------------------------------------------ a standby streaming through its slot
