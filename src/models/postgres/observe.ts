@@ -104,6 +104,7 @@ class StateObserver {
   private network = -1;
   private readonly dirty: Uint8Array;
   private readonly isRunningPrimary: Uint8Array;
+  /** The running primaries, in the cluster's order (kept up to date by `updatePrimaries`). */
   private runningPrimaries: PgNode[] = [];
 
   constructor(private readonly c: PgCluster) {
@@ -174,13 +175,8 @@ class StateObserver {
   /** The running primaries' synchronous_standby_names counts (0 when commits do not wait), by primary. */
   private requiredNow(): Record<string, number> {
     const required: Record<string, number> = {};
-    for (const p of this.primaries()) required[p.name] = waitsForStandbys(p) ? p.settings.synchronousStandbyNames!.num : 0;
+    for (const p of this.runningPrimaries) required[p.name] = waitsForStandbys(p) ? p.settings.synchronousStandbyNames!.num : 0;
     return required;
-  }
-
-  /** The running primaries, in the cluster's order (kept up to date by `updatePrimaries`). */
-  private primaries(): readonly PgNode[] {
-    return this.runningPrimaries;
   }
 
   /** A node runs as a primary or stops doing so only when its inputs change: the dirty ones are looked at. */
@@ -202,7 +198,7 @@ class StateObserver {
    */
   private updateSynchronous(queue: number[]): void {
     const synchronous = new Set<PgNode>();
-    for (const p of this.primaries()) {
+    for (const p of this.runningPrimaries) {
       if (!waitsForStandbys(p)) continue;
       const names = p.settings.synchronousStandbyNames!;
       const priority = (n: PgNode) => {
