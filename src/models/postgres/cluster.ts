@@ -688,7 +688,7 @@ export class PgCluster {
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
     this.retries.failed(n);
-    if (inVain) this.retries.park(n, at, interval);
+    if (inVain) this.retries.park(n, at, interval, true);
   }
 
   /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */

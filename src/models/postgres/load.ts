@@ -18,7 +18,7 @@
  * requestRates), which the report sums per workload and interval (report/requests.ts).
  */
 import { Level } from '../../engine/fluid.ts';
-import { NEVER, type Micros } from '../../engine/time.ts';
+import { NEVER, floorMicros, type Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { diskThroughput } from './service.ts';
@@ -188,7 +188,7 @@ export class PoolQueue {
       if (growth === 0) return;
       const dt = (target - b) / perUs(growth);
       // Strictly past the line (a whole microsecond after it), so that the next course sees it crossed.
-      if (dt > 0) next = Math.min(next, now + Math.floor(dt) + 1);
+      if (dt > 0) next = Math.min(next, now + floorMicros(dt) + 1);
     };
     if (growth < 0) reach(0);
     if (waitingLine > 0) reach(waitingLine);

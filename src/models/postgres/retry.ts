@@ -21,7 +21,9 @@
  *   retained segment, which only WAL removal at a checkpoint moves. So an attempt that started with nothing
  *   changed since the previous failure and failed the same way is the last one run: the loop is parked, and
  *   wakes at any change, at any event of that server, and when its upstream removes WAL (where the attempt
- *   due at that very instant counts as before the removal when the removal's event runs after retries).
+ *   due at that very instant counts as before the removal when the removal's event runs after retries). An
+ *   attempt in vain fails only when its stream's end is seen, at the recomputation that closes the instant:
+ *   one due at the instant of any other change, event or action of that server runs after it.
  */
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
@@ -71,6 +73,8 @@ interface Parked {
   /** The first attempt not simulated. */
   readonly next: Micros;
   readonly interval: Micros;
+  /** A loop in vain: an attempt fails only when its stream ends, at the recomputation after it (IN_VAIN). */
+  readonly inVain: boolean;
 }
 
 export class RetryLoops {
@@ -135,7 +139,7 @@ export class RetryLoops {
     for (const n of [...this.parked.keys()]) {
       const role = n.role;
       if (role.kind !== 'standby' || role.receiver.status !== 'waiting' || !IN_VAIN.has(role.receiver.reason)) continue;
-      if (role.walreceiver?.upstream === up.name) this.resume(n);
+      if (role.walreceiver?.upstream === up.name) this.resume(n, this.horizon());
     }
   }
 
@@ -155,8 +159,8 @@ export class RetryLoops {
     this.epochAtFailure.set(n, this.epoch);
   }
 
-  park(n: PgNode, next: Micros, interval: Micros): void {
-    this.parked.set(n, { next, interval });
+  park(n: PgNode, next: Micros, interval: Micros, inVain = false): void {
+    this.parked.set(n, { next, interval, inVain });
   }
 
   isParked(n: PgNode): boolean {
@@ -190,9 +194,8 @@ export class RetryLoops {
   }
 
   /** `n`'s loop goes on attempt by attempt (its next attempt on the same grid, the first after what happens now). */
-  resume(n: PgNode): void {
+  resume(n: PgNode, from: Micros = this.horizonOf(n)): void {
     const now = this.ctx.sim.now;
-    const from = this.horizon();
     const p = this.settle(n, from);
     if (!p) return;
     const role = n.role;
@@ -214,7 +217,18 @@ export class RetryLoops {
   /** The loop of `n` ends (something acts on the server): count the attempts that ran before it. */
   cancel(n: PgNode): void {
     this.attempts.delete(n);
-    this.settle(n);
+    this.settle(n, this.horizonOf(n));
+  }
+
+  /**
+   * The first instant whose attempt runs after what happens now to `n`'s loop. A loop in vain's attempt due now
+   * has opened its stream, but fails only when the stream's end is seen, at the recomputation after every
+   * other event of the instant: what happens now (a change, an event of that server, an action on it) comes
+   * before that failure, so the attempt is run after it. Other loops' attempts fail as they run (horizon).
+   * The exception, a WAL removal by the upstream, leaves the open stream as it is (upstreamRemovedWal).
+   */
+  private horizonOf(n: PgNode): Micros {
+    return this.parked.get(n)?.inVain ? this.ctx.sim.now : this.horizon();
   }
 
   /** The end of the run: count the attempts skipped up to and including `end`. */
@@ -246,7 +260,7 @@ export class RetryLoops {
   /** The server stopped: its startup process, and its last_fail_time with it, start afresh. */
   forget(n: PgNode): void {
     this.attempts.delete(n);
-    this.settle(n);
+    this.settle(n, this.horizonOf(n));
     this.lastFail.delete(n);
     this.epochAtFailure.delete(n);
     this.clean.delete(n);

@@ -1,6 +1,6 @@
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import { NEVER, type Micros } from '../../engine/time.ts';
+import { NEVER, ceilMicros, type Micros } from '../../engine/time.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
@@ -436,13 +436,13 @@ export class StreamPlanner {
       // The standby already has more than its upstream has flushed now (a flush lag that grew with the rate,
       // or rounding): the walsender has nothing to send until the flush passes it again. WAL never moves
       // back on a timeline (checkInvariants).
-      return { stream: s, rate: 0, snapTo: null, catchUpAt: upRate > 0 ? ((now + Math.max(1, Math.ceil((d - upEnd) / upRate))) as Micros) : NEVER };
+      return { stream: s, rate: 0, snapTo: null, catchUpAt: upRate > 0 ? ((now + Math.max(1, ceilMicros((d - upEnd) / upRate))) as Micros) : NEVER };
     }
     if (gap < -slack) {
       // Ahead of the lagged target: the upstream's rate rose (or streaming just began), and for one latency
       // the downstream still receives at its old rate until the in-flight amount matches the new rate.
       const r = Math.min(s.down.wal.end.rate, targetRate, share);
-      if (targetRate > r) return { stream: s, rate: r, snapTo: null, catchUpAt: (now + Math.max(1, Math.ceil(-gap / (targetRate - r)))) as Micros };
+      if (targetRate > r) return { stream: s, rate: r, snapTo: null, catchUpAt: (now + Math.max(1, ceilMicros(-gap / (targetRate - r)))) as Micros };
       return { stream: s, rate: Math.min(targetRate, share), snapTo: null, catchUpAt: NEVER };
     }
     return { stream: s, rate: Math.min(targetRate, share), snapTo: gap > 0 ? target : null, catchUpAt: NEVER };

@@ -1,7 +1,7 @@
 import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import { NEVER, type Micros } from '../../engine/time.ts';
+import { NEVER, ceilMicros, type Micros } from '../../engine/time.ts';
 import { txAt, type WriteTerm } from '../../history/history.ts';
 import type { WorkloadSpec } from '../../scenario/types.ts';
 import type { Endpoint } from '../network/network.ts';
@@ -331,16 +331,16 @@ export class WriteFlow {
       if (ack.changesAt > now) next = Math.min(next, ack.changesAt);
       // When the confirmations catch up with the acknowledged position, acknowledgements move again.
       const behind = t.ack.valueAt(now) - ack.value;
-      if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil(behind / ack.rate)));
+      if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, ceilMicros(behind / ack.rate)));
       const cur = t.ack.valueAt(now);
       // The confirmations pass the last commit of clients that left: the window stops shrinking there.
-      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, Math.ceil((o.to - cur) / t.ack.rate)));
+      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, ceilMicros((o.to - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
       const window = w.connections * t.walPerTx + orphanedAt(t.orphans, cur);
       const gap = t.node.walEnd(now) - cur;
       // The gap grows by what is inserted less what is confirmed; the window shrinks as left clients' commits are.
       const closing = (insert.get(t.node) ?? 0) - t.ack.rate + t.ack.rate * orphanShareAt(t.orphans, cur);
-      if (closing > 0) next = Math.min(next, now + Math.max(1, Math.ceil((window - gap) / closing)));
+      if (closing > 0) next = Math.min(next, now + Math.max(1, ceilMicros((window - gap) / closing)));
     }
     next = Math.min(next, c.replay.afterReflow(now));
     if (next !== NEVER) {
