@@ -63,7 +63,7 @@ import { huntGrammar } from './grammar-hunt.ts';
 import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
-import { formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
+import { formatSize, formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 import { count as formatCount, duration as formatDuration } from '../report/format.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -366,6 +366,7 @@ interface NodeDraft {
   readonly settings: NodeSpec['settings'];
   readonly upstreamNode: Node | undefined;
   readonly versionNode: Node | undefined;
+  readonly settingsNode: Node | undefined;
 }
 
 const nodeDecoder = object(
@@ -431,6 +432,7 @@ const nodeDecoder = object(
         settings: v.settings,
         upstreamNode: info.at('upstream'),
         versionNode: info.at('version'),
+        settingsNode: info.at('settings'),
       };
     },
   },
@@ -460,6 +462,7 @@ function checkNodes(drafts: Named<NodeDraft>[], mapNode: Node | undefined, ctx: 
     timelines.set(d.name, cur.value.timeline ?? 1);
   }
   checkOneVersion(drafts, byName, ctx);
+  checkInitdbSettings(drafts, byName, ctx);
   cluster.specs = drafts.map((d) => ({
     name: d.name,
     site: d.value.site,
@@ -500,6 +503,41 @@ function checkOneVersion(drafts: Named<NodeDraft>[], byName: Map<string, Named<N
       hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade goes through pg_upgrade or logical replication, which replsim does not model)`,
     });
   }
+}
+
+/**
+ * Settings chosen at initdb and kept in pg_control: a standby is a copy of its upstream's data directory
+ * (pg_basebackup), so it has its upstream's. A walreceiver refuses another WAL segment size
+ * (xlog.c ReadControlFile reads it from pg_control; the WAL of one system has one), and data checksums
+ * change only with pg_checksums on a stopped server, each server on its own (PostgreSQL 12+).
+ */
+const INITDB_SETTINGS = [
+  { key: 'data_checksums', of: (s: NodeDraft['settings']) => s.dataChecksums ?? false, show: (v: boolean | number) => (v ? 'on' : 'off') },
+  { key: 'wal_segment_size', of: (s: NodeDraft['settings']) => s.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE, show: (v: boolean | number) => formatSize(v as number) },
+] as const;
+
+function checkInitdbSettings(drafts: Named<NodeDraft>[], byName: Map<string, Named<NodeDraft>>, ctx: C): void {
+  const cluster = ctx.env.cluster!;
+  for (const d of drafts) {
+    if (d.value.upstream === null) continue;
+    const up = byName.get(d.value.upstream)!;
+    for (const rule of INITDB_SETTINGS) {
+      const mine = rule.of(d.value.settings);
+      const theirs = rule.of(up.value.settings);
+      if (mine === theirs) continue;
+      const at = settingKey(d.value.settingsNode, rule.key) ?? settingKey(up.value.settingsNode, rule.key) ?? d.value.upstreamNode ?? d.keyNode;
+      ctx.fail(at, `node ${show(d.name)} has ${rule.key} = ${rule.show(mine)} but its upstream ${show(up.name)} has ${rule.show(theirs)}: it is chosen at initdb and a standby is a copy of its upstream's data directory, so both have the same`, {
+        hint: `give every node of cluster ${show(cluster.name)} the same ${rule.key} (or none, for the default)`,
+      });
+    }
+  }
+}
+
+/** The key node of `key` in a settings mapping, if written there. */
+function settingKey(settings: Node | undefined, key: string): Node | undefined {
+  if (!isMap(settings)) return undefined;
+  const pair = settings.items.find((p) => isScalar(p.key) && p.key.value === key);
+  return pair && isScalar(pair.key) ? pair.key : undefined;
 }
 
 const nodesDecoder = namedMap(nodeDecoder, {

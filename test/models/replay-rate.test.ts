@@ -41,6 +41,22 @@ describe('a standby replays at its own finite rate (replay_rate: the single star
     expect(r.report.events.some((e) => e.node === 's' && e.message.includes('replay on s falls behind what it receives'))).toBe(true);
   });
 
+  it('falling behind from the start is said at the start, with the rate that arrives (not at the next change)', () => {
+    // Both on one site: WAL arrives from the first instant, and nothing else happens before the end.
+    const r = runScenario(
+      buildScenario({
+        end: seconds(100),
+        sites: ['a'],
+        nodes: [node('p', 'a', 16), node('s', 'a', 16, { upstream: 'p', storage: { walVolume: null, throughput: null, replayRate: 5 * MB } })],
+        workload: { target: 'p', site: 'a', rate: 2000, walPerTx: 4000, connections: 50 },
+      }),
+    );
+    const falls = r.report.events.filter((e) => e.node === 's' && e.fact.kind === 'replay-falls-behind');
+    expect(falls).toHaveLength(1);
+    expect(falls[0]!.at).toBe(r.report.events[0]!.at);
+    expect(falls[0]!.fact).toMatchObject({ incoming: 8 * MB, replayRate: 5 * MB });
+  });
+
   it('unlimited by default: replay stands at the flush', () => {
     const s = run({ end: 100 }).report.nodes.find((n) => n.name === 's')!;
     expect(s.replayLsn).toBe(s.flushLsn);

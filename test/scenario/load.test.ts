@@ -117,6 +117,7 @@ describe('a scenario using every key', () => {
       applicationName: 'pg2',
       hotStandbyFeedback: true,
       walReceiverTimeout: 0,
+      walSegmentSize: 64 * 1024 ** 2,
     });
     expect(main!.nodes[2]).toMatchObject({ role: 'standby', upstream: 'pg2', timeline: 1, version: 16 });
     expect(legacy!.nodes.map((n) => [n.version, n.timeline])).toEqual([

@@ -158,4 +158,14 @@ describe('version rules of settings', () => {
     const seg = `${withSettings('12', '')}plan:\n  - {at: +1m, configure: {node: p, settings: {wal_segment_size: 32MiB}}}\n`;
     expect(errorOf(seg).message).toMatch(/fixed at initdb/);
   });
+
+  it('a standby has its upstream\'s initdb settings (data_checksums, wal_segment_size): a difference is an error at the key', () => {
+    const cluster = (p: string, s: string) => `${withSettings('15', p)}      s: {site: a, version: 15, upstream: p, settings: {${s}}}\n`;
+    const e = errorOf(cluster('', 'data_checksums: on'));
+    expect(e.line).toBe(9);
+    expect(e.message).toBe('node "s" has data_checksums = on but its upstream "p" has off: it is chosen at initdb and a standby is a copy of its upstream\'s data directory, so both have the same');
+    expect(errorOf(cluster('wal_segment_size: 64MB', '')).message).toMatch(/^node "s" has wal_segment_size = 16MiB but its upstream "p" has 64MiB/);
+    expect(errorOf(cluster('wal_segment_size: 64MB', '')).line).toBe(8);
+    expect(loadScenarioText(cluster('data_checksums: on, wal_segment_size: 64MB', 'data_checksums: true, wal_segment_size: 64MiB'), 't.yaml').clusters[0]!.nodes[1]!.settings.dataChecksums).toBe(true);
+  });
 });

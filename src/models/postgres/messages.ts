@@ -12,7 +12,7 @@ export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' |
 /** Client programs: their lines print as `pg_basebackup: message` (the message carries `error: ` from 12). */
 export type ClientTool = 'pg_basebackup' | 'pg_rewind' | 'pg_ctl';
 const CLIENT_TOOLS: ReadonlySet<PgProcess> = new Set<ClientTool>(['pg_basebackup', 'pg_rewind', 'pg_ctl']);
-export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'INFO';
+export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'PANIC' | 'INFO';
 
 export interface LogLine {
   readonly process: PgProcess;

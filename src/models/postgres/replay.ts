@@ -86,8 +86,10 @@ export class ReplayModel {
     if (n.role.kind !== 'standby') return { lsn: n.walEnd(now), rate: n.wal.end.rate, changesAt: NEVER, backlog: 0, bound: 'flush' };
     const t = this.target(n, now, flushRate);
     const chase = this.chases.get(n);
-    if (!chase) return { lsn: t.lsn, rate: t.rate, changesAt: t.changesAt, backlog: 0, bound: t.bound };
     const cap = n.running ? this.capacity(n) : 0;
+    // No chase yet (the first recomputation): replay stands at its target, and from now on moves at most at
+    // the startup process's speed, as a caught-up chase does below.
+    if (!chase) return t.rate > cap ? { lsn: t.lsn, rate: cap, changesAt: t.changesAt, backlog: 0, bound: 'capacity' } : { lsn: t.lsn, rate: t.rate, changesAt: t.changesAt, backlog: 0, bound: t.bound };
     const c = chase.valueAt(now);
     if (c < t.lsn - 0.5) {
       const meets = cap > t.rate ? now + Math.max(1, Math.ceil((t.lsn - c) / (cap - t.rate))) : NEVER;

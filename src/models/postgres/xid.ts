@@ -295,8 +295,14 @@ export class XidModel implements SlotHorizons {
 
   private walVolumeFull(n: PgNode): void {
     if (!n.running) return;
+    // The process that needs the next segment creates it as xlogtemp.<its pid> (xlog.c XLogFileInitInternal,
+    // XLogFileInit up to 14) and its write fails with ENOSPC: an ERROR inside XLogWrite's critical section, so a
+    // PANIC, and the postmaster ends every other process. Approximation: the server stays down (the real
+    // postmaster reinitializes and recovers, and the next segment fails the same way while the volume is full).
+    const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
     this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
-      { process: 'postmaster', level: 'FATAL', message: 'could not write to file "pg_wal/xlogtemp": No space left on device' },
+      { process: 'client backend', level: 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` },
+      { process: 'postmaster', level: 'LOG', message: 'terminating any other active server processes' },
     ]);
     this.cluster.crash(n);
   }
