@@ -8,7 +8,7 @@
  * The XID side of slots (xmin, catalog_xmin, the horizons they hold) stays in xid.ts, told of every change
  * through `SlotHorizons`.
  */
-import type { Micros } from '../../engine/time.ts';
+import { NEVER, ceilMicros, type Micros } from '../../engine/time.ts';
 import type { SlotSpec } from '../../scenario/types.ts';
 import type { PgCluster } from './cluster.ts';
 import { formatLsn, walFileName, type Lsn } from './lsn.ts';
@@ -86,12 +86,37 @@ export class ReplicationSlots {
    */
   restartLsn(s: Slot, now: Micros): Lsn | null {
     if (s.invalidated) return null;
-    if (s.stream) {
-      const d = s.stream.down;
-      return Math.max(s.restartLsn ?? 0, d.flushed(now) - d.wal.end.rate * s.stream.path.latency);
-    }
+    if (s.stream) return Math.max(s.restartLsn ?? 0, this.confirmed(s.stream, now));
     if (s.restartLsn !== null) return s.restartLsn;
     return s.node.walEnd(now);
+  }
+
+  /** The flush a streaming standby has confirmed by now: one latency behind its flush (the reply travels back). */
+  private confirmed(stream: Stream, now: Micros): Lsn {
+    const d = stream.down;
+    return d.flushed(now) - d.wal.end.rate * stream.path.latency;
+  }
+
+  /**
+   * Whether a streamed slot's restart_lsn still stands where the stream began: the standby's confirmed flush has
+   * not reached it yet (the first latency of a stream), so it does not move.
+   */
+  private held(s: Slot, now: Micros): boolean {
+    return s.stream !== null && s.restartLsn !== null && this.confirmed(s.stream, now) < s.restartLsn;
+  }
+
+  /**
+   * When a streamed slot's restart_lsn starts moving by itself (its standby's confirmed flush reaches where it
+   * stands): the line of its retained WAL bends there, so the recomputation schedules a breakpoint at it.
+   */
+  nextChange(now: Micros): number {
+    let next = NEVER as number;
+    for (const s of this.slots.values()) {
+      if (s.invalidated || !this.held(s, now)) continue;
+      const rate = s.stream!.down.wal.end.rate;
+      if (rate > 0) next = Math.min(next, now + Math.max(1, ceilMicros((s.restartLsn! - this.confirmed(s.stream!, now)) / rate)));
+    }
+    return next;
   }
 
   /** The oldest restart_lsn of `node`'s valid slots (XLogGetReplicationSlotMinimumLSN), or null. */
@@ -123,20 +148,21 @@ export class ReplicationSlots {
       if (r === null) continue;
       const node = this.cluster.node(s.spec.node);
       const lag = node.walEnd(now) - r;
-      if (lag > worst.value) worst = { value: lag, rate: this.rateOf(s) };
+      if (lag > worst.value) worst = { value: lag, rate: this.rateOf(s, now) };
     }
     return worst;
   }
 
   /** The rate (bytes/µs) at which slot `name` falls behind its server's WAL (0 for a slot that is gone). */
-  lagRate(name: string): number {
+  lagRate(name: string, now: Micros): number {
     const s = this.slots.get(name);
-    return s && !s.invalidated ? this.rateOf(s) : 0;
+    return s && !s.invalidated ? this.rateOf(s, now) : 0;
   }
 
-  private rateOf(s: Slot): number {
+  private rateOf(s: Slot, now: Micros): number {
     const node = this.cluster.node(s.spec.node);
-    return node.wal.end.rate - (s.stream ? s.stream.down.wal.end.rate : s.restartLsn === null ? node.wal.end.rate : 0);
+    const moving = s.stream ? (this.held(s, now) ? 0 : s.stream.down.wal.end.rate) : s.restartLsn === null ? node.wal.end.rate : 0;
+    return node.wal.end.rate - moving;
   }
 
   // ------------------------------------------------------------------ actions

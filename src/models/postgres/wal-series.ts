@@ -65,7 +65,7 @@ export class WalSeriesRecorder {
       const s = this.slotSeries.get(v.name) ?? this.history.open({ kind: 'slot', cluster, node: v.node, slot: v.name, slotKind: v.kind });
       seen.set(v.name, s);
       const r = this.slots.retained(v.name, now);
-      this.record(s, now, r.value, this.slots.lagRate(v.name), r.status, storageEvent);
+      this.record(s, now, r.value, this.slots.lagRate(v.name, now), r.status, storageEvent);
     }
     for (const [name, s] of this.slotSeries) if (!seen.has(name)) this.history.end(s, now);
     this.slotSeries = seen;

@@ -315,6 +315,8 @@ export class WriteFlow {
       next = Math.min(next, this.account(p, capped, insert, status?.kind ?? null, now));
     }
     next = Math.min(next, this.cache.nextChangeOfAny(now));
+    // A slot's restart_lsn that starts moving (slots.ts nextChange): its retained WAL's line bends there.
+    next = Math.min(next, c.storage.slots.nextChange(now));
 
     // Next breakpoint: a chase closing its gap, a historic stream reaching its switchpoint, a window filling,
     // a pool's queue crossing a line, a cold cache's next step.
