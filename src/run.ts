@@ -182,7 +182,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
       message: factText(e.fact),
       fact: factJson(e.fact),
       log: e.log,
-      ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last) } } : {}),
+      ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last), ...(e.repeat.second !== null ? { second: clock.iso(e.repeat.second) } : {}) } } : {}),
     })),
     nodes,
     assessments,

@@ -51,7 +51,12 @@ export interface SimEvent {
    */
   readonly serverLog?: readonly string[];
   /** Identical consecutive events of one node collapse into one with a repeat count. */
-  repeat: { count: number; last: Micros } | null;
+  /**
+   * The same message again: how many times in all, when last, and when the second time (null: unknown, a
+   * message logged at a rate). A retry loop's second attempt often comes at once and the next ones an interval
+   * apart (xlogrecovery.c: the first failure is retried at once), so the report tells the two apart.
+   */
+  repeat: { count: number; last: Micros; second: Micros | null } | null;
 }
 
 /**
@@ -348,7 +353,7 @@ export class History {
       if (prev.repeat) {
         prev.repeat.count++;
         prev.repeat.last = at;
-      } else prev.repeat = { count: 2, last: at };
+      } else prev.repeat = { count: 2, last: at, second: at };
       return prev;
     }
     // Chatter does not tell two events apart: a repeat keeps its first occurrence's (a retry loop's complaints
@@ -371,7 +376,7 @@ export class History {
     if (ev.repeat) {
       ev.repeat.count++;
       ev.repeat.last = at;
-    } else ev.repeat = { count: 2, last: at };
+    } else ev.repeat = { count: 2, last: at, second: at };
     this.mixNumbers(at);
     return true;
   }
@@ -382,22 +387,23 @@ export class History {
    */
   repeated(ev: SimEvent, count: number, last: Micros): void {
     if (count < 2) return;
-    ev.repeat = { count, last };
+    ev.repeat = { count, last, second: null };
     this.mix(`repeat|${ev.at}|${factKey(ev.fact)}|${count}|${last}`);
   }
 
   /**
-   * The last event of `node` happened `count` more times, the last at `last` (a retry loop the model did not
-   * run attempt by attempt because nothing could change its outcome: models/postgres/retry.ts).
+   * The last event of `node` happened `count` more times, the first of them at `first` and the last at `last`
+   * (a retry loop the model did not run attempt by attempt because nothing could change its outcome:
+   * models/postgres/retry.ts).
    */
-  repeatLast(node: string, count: number, last: Micros): void {
+  repeatLast(node: string, count: number, first: Micros, last: Micros): void {
     const prev = this.lastEventOfNode.get(node);
     if (!prev || count <= 0) return;
     this.mix(`repeat|${node}|${count}|${last}`);
     if (prev.repeat) {
       prev.repeat.count += count;
       prev.repeat.last = last;
-    } else prev.repeat = { count: count + 1, last };
+    } else prev.repeat = { count: count + 1, last, second: first };
   }
 
   receiver(t: ReceiverTransition): void {

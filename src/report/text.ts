@@ -106,7 +106,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       continue;
     }
     const e = item.event;
-    const rep = e.repeated ? ` (${repeatText(e.repeated.count, (clock.us(e.repeated.last) - clock.us(e.at)) / 1e6 / (e.repeated.count - 1), true, at(e.repeated.last))})` : '';
+    const rep = e.repeated ? ` (${repeatedText(e.at, e.repeated, clock)})` : '';
     para(`${e.message}${rep}`, lead(e), msgIndent);
     for (const line of e.log) logLine(line, msgIndent);
   }
@@ -272,6 +272,23 @@ function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void
     const head = `${IN}  ${cols(v).map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
     para(`${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}`, head, `${IN}      `);
   }
+}
+
+/**
+ * An event's repeats: "59 times, every 5 s, the last at 14:35:00"; a loop whose second time came sooner than
+ * the rest (a retry at once, then every interval) says so: "59 times, again at once, then every 5 s, ...".
+ */
+function repeatedText(first: string, r: NonNullable<Report['events'][number]['repeated']>, clock: ReportClock): string {
+  const t0 = clock.us(first);
+  const last = clock.us(r.last);
+  const second = r.second !== undefined ? clock.us(r.second) : null;
+  const lastText = clock.short(r.last);
+  if (second === null || r.count < 3) return repeatText(r.count, (last - t0) / 1e6 / (r.count - 1), true, lastText);
+  const rest = (last - second) / 1e6 / (r.count - 2);
+  const gap = (second - t0) / 1e6;
+  // Within a millisecond: the same period (the grid of a loop is whole microseconds).
+  if (Math.abs(gap - rest) <= 1e-3) return repeatText(r.count, rest, true, lastText);
+  return `${counted(r.count, 'time')}, again ${gap === 0 ? 'at once' : `after ${duration(gap)}`}, then ${rest > 0 ? `every ${duration(rest)}` : 'at once'}, the last at ${lastText}`;
 }
 
 /** "59 times, every 5 s, the last at 14:35:00"; "twice, 7 min apart, the second at 14:37:00". */

@@ -68,7 +68,8 @@ export interface EventJson {
   /** What happened, as data (history/facts; WAL positions written as in the rest of the report). */
   readonly fact: FactJson;
   readonly log: readonly string[];
-  readonly repeated?: { readonly count: number; readonly last: string };
+  /** The same message again: `count` times in all, the last at `last`, the second at `second` (when known). */
+  readonly repeated?: { readonly count: number; readonly last: string; readonly second?: string };
 }
 
 /** A replicated block device at the end of the run (block: resources): its connection and its peer's disk, as drbdadm status shows them. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seconds } from '../../src/engine/time.ts';
 import { withoutParking } from '../../src/models/postgres/retry.ts';
 import { runScenario } from '../../src/run.ts';
+import { renderText } from '../../src/report/text.ts';
 import type { Action, Scenario } from '../../src/scenario/types.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
@@ -30,7 +31,8 @@ describe('retry loops (xlogrecovery.c WaitForWALToBecomeAvailable; retry.ts)', (
     const e = r.report.events.find((x) => x.node === 's1' && /not running/.test(x.message))!;
     // 100 s: the connection is lost; attempts at 100 s (at once), then 105, 110, ..., 130: 7 attempts.
     expect(e.at).toMatch(/14:01:40/);
-    expect(e.repeated).toEqual({ count: 7, last: expect.stringMatching(/14:02:10/) });
+    expect(e.repeated).toEqual({ count: 7, last: expect.stringMatching(/14:02:10/), second: expect.stringMatching(/14:01:45/) });
+    expect(renderText(r.report)).toContain('(7 times, every 5 s, the last at 14:02:10)');
   });
 
   const cases: [string, Action[], { slotName?: string }][] = [
@@ -84,7 +86,7 @@ describe('retry loops (xlogrecovery.c WaitForWALToBecomeAvailable; retry.ts)', (
     const parked = runScenario(sc).report;
     const stepped = withoutParking(() => runScenario(sc).report);
     const unreachable = parked.events.find((e) => e.node === 'db002' && /db001 is not running/.test(e.message))!;
-    expect(unreachable.repeated).toEqual({ count: 5, last: expect.stringMatching(/15:30:20/) });
+    expect(unreachable.repeated).toEqual({ count: 5, last: expect.stringMatching(/15:30:20/), second: expect.stringMatching(/15:30:05/) });
     expect(parked.events).toEqual(stepped.events);
     expect(parked.verdicts).toEqual(stepped.verdicts);
     expect(parked.stats.events).toBeLessThan(stepped.stats.events);

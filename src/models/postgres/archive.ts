@@ -216,7 +216,7 @@ export class WalArchive {
       const perSegment = n.wal.end.rate > 0 ? seg / n.wal.end.rate : Number.POSITIVE_INFINITY;
       const spacing = Math.max(2e6, Math.min(PGARCH_AUTOWAKE_INTERVAL, perSegment));
       const cycles = Math.floor((this.now - f.since) / spacing);
-      if (cycles > 0) this.cluster.ctx.history.repeatLast(n.name, cycles, (f.since + cycles * spacing) as Micros);
+      if (cycles > 0) this.cluster.ctx.history.repeatLast(n.name, cycles, (f.since + spacing) as Micros, (f.since + cycles * spacing) as Micros);
     }
     const backlog = this.completed(n) - a.anchor.lsn;
     this.cluster.log(n, 'replication', { kind: 'archiving-again', node: n.name, segments: Math.round(backlog / n.settings.walSegmentSize) });

@@ -682,7 +682,7 @@ export class PgCluster {
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
     const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
-    if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now);
+    if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now, now);
     else if (!opts.quiet) this.log(n, kind, why, lines);
     if (!viaArchive && (!inLoop || this.lastReason.get(n.name) !== reason)) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);

@@ -252,7 +252,7 @@ export class RetryLoops {
   private skip(n: PgNode, k: number, p: Parked): void {
     if (k <= 0) return;
     const last = (p.next + (k - 1) * p.interval) as Micros;
-    this.ctx.history.repeatLast(n.name, k, last);
+    this.ctx.history.repeatLast(n.name, k, p.next, last);
     // After each failure retryTime sets the time of the next attempt.
     this.lastFail.set(n, (last + p.interval) as Micros);
   }
