@@ -45,6 +45,14 @@ describe('physical slots tied to the standbys that use them (primary_slot_name; 
     expect(s1(r).receiver).toBe('streaming');
   });
 
+  it('the consumer stopping is reported with restart_lsn, and with an xmin only when hot_standby_feedback gave it one', () => {
+    const stopped = (r: ReturnType<typeof run>) => r.report.events.find((e) => e.fact.kind === 'slot-consumer-stopped')!;
+    const plain = stopped(run(15, { actions: outage(600, 1800), end: s(900) }));
+    expect(plain.at).toMatch(/T\d\d:10:00/);
+    expect(plain.fact).toMatchObject({ slot: 's1', xmin: null });
+    expect(plain.message).toMatch(/^the consumer of slot "s1" stopped: restart_lsn stays at [0-9A-F]+\/[0-9A-F]+$/);
+  });
+
   it('restart_lsn follows the standby\'s flush while it streams and stays at it while it is away', () => {
     let streamingChecked = 0;
     let heldAt: number | null = null;

@@ -40,7 +40,7 @@ export type StorageFact =
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }
   | { readonly kind: 'slot-dropped'; readonly slot: string; readonly logical: boolean }
   | { readonly kind: 'slot-consumer-resumed'; readonly slot: string }
-  | { readonly kind: 'slot-consumer-stopped'; readonly slot: string; readonly restartLsn: Lsn; readonly logical: boolean; readonly xmin: number }
+  | { readonly kind: 'slot-consumer-stopped'; readonly slot: string; readonly restartLsn: Lsn; readonly logical: boolean; /** Null: a physical slot without hot_standby_feedback has none. */ readonly xmin: number | null }
   | { readonly kind: 'slot-consumer-refused'; readonly slot: string }
   | { readonly kind: 'pg-wal-full'; readonly node: string; readonly volume: number }
   | { readonly kind: 'alert-fires'; readonly alert: string; readonly metric: string; readonly value: number; readonly above: number; readonly for: number };

@@ -23,6 +23,12 @@ interface SlotState {
   xmin: number | null;
   invalidated: boolean;
   since: Micros;
+  /** The consumer's state as last reported (events and holds are reported at the end of an instant). */
+  reported: boolean;
+  /** Where restart_lsn stayed when the consumer last stopped (for the report). */
+  stoppedAt: Lsn | null;
+  /** The stopped state a consumer that connects now replaced: restored if it leaves within the same instant. */
+  resumedFrom: { readonly at: Micros; readonly xmin: number | null; readonly since: Micros } | null;
 }
 
 /**
@@ -93,7 +99,7 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null });
   }
 
   /**
@@ -132,24 +138,63 @@ export class XidModel implements SlotHorizons {
     this.horizonChanged();
   }
 
-  /** The slot's consumer connected or left (slots.ts): its xmin follows the present or stays. */
+  /**
+   * The slot's consumer connected or left (slots.ts): its xmin follows the present or stays. A consumer that
+   * connects and leaves within one instant (a walsender that acquires the slot and ends the stream at once:
+   * a standby streaming a timeline in vain, retry.ts) confirmed nothing: the slot keeps its stopped state, and
+   * nothing is reported; what the report says of a slot's consumer is its state at the end of each instant.
+   */
   setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void {
     const s = this.slots.get(name);
     if (!s || s.active === active) return;
     const now = this.cluster.ctx.sim.now;
     const node = this.cluster.node(s.spec.node);
     s.active = active;
-    s.since = now;
     if (active) {
+      s.resumedFrom = { at: now, xmin: s.xmin, since: s.since };
       s.xmin = null;
-      this.cluster.log(node, 'replication', { kind: 'slot-consumer-resumed', slot: name });
-      this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
+      s.since = now;
+    } else if (s.resumedFrom !== null && s.resumedFrom.at === now) {
+      s.xmin = s.resumedFrom.xmin;
+      s.since = s.resumedFrom.since;
     } else {
       s.xmin = this.nextXid.valueAt(now);
-      this.cluster.log(node, 'replication', { kind: 'slot-consumer-stopped', slot: name, restartLsn: restartLsn ?? node.walEnd(now), logical: s.spec.kind === 'logical', xmin: s.xmin });
-      this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: now, until: null });
+      s.since = now;
+      s.stoppedAt = restartLsn ?? node.walEnd(now);
     }
+    if (!active) s.resumedFrom = null;
+    this.requestReport();
     this.horizonChanged();
+  }
+
+  private reportEvent: EventHandle | null = null;
+
+  /** Report the slots' consumers at the end of this instant, after the recomputation (once per instant). */
+  private requestReport(): void {
+    if (this.reportEvent) return;
+    const sim = this.cluster.ctx.sim;
+    this.reportEvent = sim.at(sim.now, `slots ${this.cluster.name}`, () => {
+      this.reportEvent = null;
+      this.reportConsumers();
+    }, PRIORITY.reflow + 1);
+  }
+
+  private reportConsumers(): void {
+    const now = this.cluster.ctx.sim.now;
+    for (const [name, s] of this.slots) {
+      if (s.reported === s.active) continue;
+      s.reported = s.active;
+      const node = this.cluster.node(s.spec.node);
+      if (s.active) {
+        this.cluster.log(node, 'replication', { kind: 'slot-consumer-resumed', slot: name });
+        this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
+        continue;
+      }
+      // A physical slot has an xmin only with hot_standby_feedback (slot.c: the walsender sets it from the feedback).
+      const xmin = s.spec.kind === 'logical' || s.spec.hotStandbyFeedback ? s.xmin : null;
+      this.cluster.log(node, 'replication', { kind: 'slot-consumer-stopped', slot: name, restartLsn: s.stoppedAt ?? node.walEnd(now), logical: s.spec.kind === 'logical', xmin });
+      this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin!, since: s.since, until: null });
+    }
   }
 
   openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null = null, idle = false): void {

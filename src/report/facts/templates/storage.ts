@@ -35,7 +35,8 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'slot-created': (f) => `replication slot "${f.slot}" created (${f.slotKind}${f.database ? `, database ${f.database}` : ''}), consumer ${f.consumer}`,
   'slot-dropped': (f) => `replication slot "${f.slot}" dropped: its ${xminOf(f.logical)} and restart_lsn no longer hold anything`,
   'slot-consumer-resumed': (f) => `the consumer of slot "${f.slot}" streams again and catches up`,
-  'slot-consumer-stopped': (f) => p`the consumer of slot "${f.slot}" stopped: restart_lsn stays at ${lsn(f.restartLsn)} and ${xminOf(f.logical)} at ${f.xmin}`,
+  'slot-consumer-stopped': (f) =>
+    f.xmin === null ? p`the consumer of slot "${f.slot}" stopped: restart_lsn stays at ${lsn(f.restartLsn)}` : p`the consumer of slot "${f.slot}" stopped: restart_lsn stays at ${lsn(f.restartLsn)} and ${xminOf(f.logical)} at ${f.xmin}`,
   'slot-consumer-refused': (f) => `the consumer of slot "${f.slot}" cannot use it: the slot was invalidated`,
   'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops`,
   'alert-fires': (f) => `alert "${f.alert}" fires: ${f.metric} = ${count(f.value)} has been above ${count(f.above)} for ${duration(f.for / 1e6)}`,
