@@ -115,7 +115,7 @@ export type GoalWhy =
   | { readonly kind: 'unhealthy'; readonly why: Fact }
   | { readonly kind: 'within-sync-threshold'; readonly lsn: Lsn; readonly lag: number }
   | { readonly kind: 'keeper-reports-demoted'; readonly primary: string }
-  | { readonly kind: 'no-healthy-secondary' }
+  | { readonly kind: 'no-healthy-secondary'; /** Healthy secondaries that take no part in the quorum (replication_quorum false). */ readonly outOfQuorum: readonly string[] }
   | { readonly kind: 'secondaries'; readonly nodes: readonly string[] }
   | { readonly kind: 'waits-for-quorum'; readonly numberSyncStandbys: number }
   | { readonly kind: 'no-standby' }

@@ -386,7 +386,7 @@ export class PgAutoFailover implements Manager {
     if (p.goal !== want) {
       const why: GoalWhy =
         want === 'wait_primary'
-          ? { kind: 'no-healthy-secondary' }
+          ? { kind: 'no-healthy-secondary', outOfQuorum: standbys.filter((r) => r.goal === 'secondary' && !r.replicationQuorum).map((r) => r.node.name) }
           : want === 'primary'
             ? secondaries.length
               ? { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) }

@@ -93,5 +93,7 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}' });
     expect(r.promotions).toEqual([]);
     expect(r.history.failoverDecisions.map((d) => d.reasons.map((x) => factText(x)).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16 MiB/);
+    // The primary runs without synchronous replication because its only secondary is out of the quorum.
+    expect(r.report.events.map((e) => e.message).join('\n')).toMatch(/goal state of pg1 to wait_primary: no healthy secondary takes part in the quorum \(pg2: replication_quorum = false\)/);
   });
 });

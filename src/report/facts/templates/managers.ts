@@ -181,7 +181,9 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
     case 'keeper-reports-demoted':
       return p`${node(n)}'s keeper reports demoted: it rejoins as a standby of ${node(w.primary)}`;
     case 'no-healthy-secondary':
-      return 'no secondary is healthy: synchronous replication is off and writes go on unreplicated';
+      return w.outOfQuorum.length > 0
+        ? p`no healthy secondary takes part in the quorum (${names(w.outOfQuorum)}: ${code('replication_quorum = false')}): synchronous replication is off and writes go on unreplicated`
+        : 'no secondary is healthy: synchronous replication is off and writes go on unreplicated';
     case 'secondaries':
       return p`${names(w.nodes)} ${w.nodes.length === 1 ? 'is' : 'are'} secondary`;
     case 'waits-for-quorum':
