@@ -17,7 +17,7 @@ import { forkOf, historyOf, switchPointOf, timelineAt, type Timeline } from './t
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { ChangedNodes } from './changed-nodes.ts';
-import { RESUMED_PRIORITY, RetryLoops } from './retry.ts';
+import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
 import { Rebuilds } from './rebuild.ts';
 import { BackupStore } from './backups.ts';
@@ -130,7 +130,7 @@ export class PgCluster {
     this.storage = new WalStorage(this);
     this.retries = new RetryLoops(
       ctx,
-      (n, at, onGrid) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), onGrid ? RESUMED_PRIORITY : PRIORITY.protocol),
+      (n, at) => this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol),
       (n) => {
         const role = n.role;
         const up = role.kind === 'standby' ? (role.walreceiver?.upstream ?? role.upstream) : null;

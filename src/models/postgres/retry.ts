@@ -57,15 +57,6 @@ const IN_VAIN: ReadonlySet<WaitReason> = new Set<WaitReason>(['timeline-not-foll
 /** The priority of retry events (context.ts PRIORITY.protocol): an event of a higher value at the same instant runs after them. */
 const RETRY_PRIORITY = PRIORITY.protocol;
 
-/**
- * The priority of a parked loop's resumed attempt: just before the retries (RETRY_PRIORITY). Run attempt by
- * attempt, it would have been scheduled an interval earlier, at the previous attempt, so events scheduled
- * since for the same instant and priority (a retry at once of another server's first failure, its reactions)
- * run after it. Approximation: one scheduled for that instant before the previous attempt, at the retries'
- * priority, also runs after it (another loop on the same grid, run attempt by attempt).
- */
-export const RESUMED_PRIORITY = RETRY_PRIORITY - 1;
-
 /** Tests compare runs with and without parking: the reports must be identical (test/models/retry.test.ts). */
 let parkingEnabled = true;
 
@@ -99,13 +90,8 @@ export class RetryLoops {
 
   constructor(
     private readonly ctx: WorldContext,
-    /**
-     * Schedule the retry of `n` at `at` (PgCluster: connect, recorded as the walreceiver's pending retry);
-     * `onGrid`: an attempt of a parked loop, which a loop run attempt by attempt would have scheduled at its
-     * previous attempt, before anything scheduled since for the same instant: it runs before the other events
-     * of its priority at that instant (RESUMED_PRIORITY).
-     */
-    private readonly schedule: (n: PgNode, at: Micros, onGrid: boolean) => EventHandle,
+    /** Schedule the retry of `n` at `at` (PgCluster: connect, recorded as the walreceiver's pending retry). */
+    private readonly schedule: (n: PgNode, at: Micros) => EventHandle,
     /** Whether the upstream `n` connects to answers again (the path is back). */
     private readonly upstreamAnswers: (n: PgNode) => boolean = () => false,
   ) {}
@@ -203,7 +189,7 @@ export class RetryLoops {
       this.attempts.delete(n);
       if (at === null || at >= role.receiver.retry.time) continue;
       this.ctx.sim.cancel(role.receiver.retry);
-      role.receiver = { ...role.receiver, retry: this.schedule(n, at, false) };
+      role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
     }
   }
 
@@ -225,7 +211,7 @@ export class RetryLoops {
     // skipped: the attempt in progress is the one that was parked, which began when it was recorded.
     const started = k > 0 ? ((at - p.interval) as Micros) : a?.start;
     const connects = a && started !== undefined && this.upstreamAnswers(n) ? connectsAt(started, a.duration, now, a.kind) : null;
-    role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at, connects === null) };
+    role.receiver = { ...role.receiver, retry: this.schedule(n, connects ?? at) };
   }
 
   /** The loop of `n` ends (something acts on the server): count the attempts that ran before it. */
