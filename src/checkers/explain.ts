@@ -86,7 +86,7 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
   const steps: FactStep[] = [];
   const tl = loss.timeline;
   steps.push({
-    fact: { kind: 'loss-acknowledged', commits: loss.commits, node: loss.term.node, timeline: tl.tli, fromAt: loss.fromAt, toAt: loss.toAt, fromLsn: loss.fromLsn, toLsn: loss.toLsn, walBytes: loss.walBytes },
+    fact: { kind: 'loss-acknowledged', commits: loss.commits, node: loss.term.node, timeline: tl.tli, fromAt: loss.fromAt, toAt: loss.toAt, fromLsn: loss.fromLsn, toLsn: loss.toLsn, walBytes: Math.round(loss.walBytes) },
     log: [],
   });
   steps.push(...releasedSteps(loss, history));

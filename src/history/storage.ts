@@ -113,6 +113,16 @@ export class StorageSeriesHistory {
     if (++this.count > this.limit) this.thin();
   }
 
+  /** Takes back the last point of `s` (a later state of the same instant replaces it: wal-series.ts). */
+  dropLast(s: StorageSeries): StorageSeriesPoint | undefined {
+    const p = s.points.pop();
+    if (p) {
+      this.count = Math.max(0, this.count - 1);
+      this.mix(`storage-series-drop|${s.key.node}|${s.key.kind === 'slot' ? s.key.slot : ''}|${p.at}`);
+    }
+    return p;
+  }
+
   /** A slot was dropped: its series ends at `at`. */
   end(s: StorageSeries, at: Micros): void {
     if (s.endedAt !== null) return;

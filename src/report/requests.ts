@@ -74,7 +74,10 @@ export function requestsReport(history: History, clock: Clock, end: Micros, retr
         continue;
       }
       const to = Math.min(end, ends[i]!) as Micros;
-      const dt = Math.max(0, to - r.at) / 1e6;
+      // Rates that lasted no time (a state between two recomputations of one instant) count nothing and
+      // neither open nor close an interval.
+      if (to <= r.at) continue;
+      const dt = (to - r.at) / 1e6;
       const part = { offered: r.offered * dt, succeeded: r.succeeded * dt, waited: r.waited * dt, failed: r.failed * dt };
       total.offered += part.offered;
       total.succeeded += part.succeeded;

@@ -587,6 +587,9 @@ export class PgCluster {
       if (!tl || n.historyFiles.has(tli)) continue;
       n.historyFiles.set(tli, tl);
       this.log(n, 'timeline', { kind: 'history-file-fetched', upstream: up.name, timeline: tli }, [pgLog.fetchingHistory(tli)]);
+      // A new file in pg_wal is a change for the retry loops: the startup process's next rescan may adopt it,
+      // so the attempt after this one's failure does not repeat it (retry.ts).
+      this.retries.changed();
     }
   }
 

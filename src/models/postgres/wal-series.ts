@@ -72,7 +72,7 @@ export class WalSeriesRecorder {
   }
 
   private record(s: StorageSeries, at: Micros, value: number, rate: number, status: (() => WalStatus | null) | null, readStatus: boolean): void {
-    const last = s.points.at(-1);
+    let last = s.points.at(-1);
     if (!last) {
       this.history.point(s, { at, before: value, value, rate, walStatus: status ? status() : null });
       return;
@@ -82,6 +82,16 @@ export class WalSeriesRecorder {
     if (same && !(readStatus && status)) return;
     const walStatus = status ? status() : null;
     if (same && walStatus === last.walStatus) return;
-    this.history.point(s, { at, before: Math.abs(expected - value) <= SAME_VALUE ? value : expected, value, rate, walStatus });
+    // A later state of the same instant replaces the point of an earlier one: a state that lasted no time (a
+    // stream opened and closed at once, between two recomputations of one instant) is not a point. The first
+    // point of a series stays.
+    let before: number | null = null;
+    if (last.at === at && s.points.length > 1) {
+      before = this.history.dropLast(s)!.before;
+      last = s.points.at(-1)!;
+      const from = last.value + last.rate * (at - last.at);
+      if (Math.abs(from - value) <= SAME_VALUE && last.rate === rate && walStatus === last.walStatus) return;
+    }
+    this.history.point(s, { at, before: before ?? (Math.abs(expected - value) <= SAME_VALUE ? value : expected), value, rate, walStatus });
   }
 }
