@@ -670,23 +670,32 @@ export class PgCluster {
     if (!opts.connected) lines.push(this.endOfWalComplaint(n));
     // The startup process logs it before a sleep: none when the attempt itself outlasted the interval.
     if (at > now + attempt && !opts.connected) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
+    // A parked loop's skipped attempts are counted on the event of the failure that parked it: only a failure
+    // that logged what the previous one did (the same fact and lines: history.event counted it as a repeat)
+    // stands for the ones after it.
+    const repeated = (ev: SimEvent | null): boolean => ev === null || ev.repeat?.last === now;
+    let logged: SimEvent | null = null;
     if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
       role.receiver = { status: 'waiting', reason, retry: null };
-      if (!opts.quiet) this.log(n, kind, why, lines);
-      this.retries.park(n, at, Math.max(interval, attempt) as Micros);
-      return;
+      if (!opts.quiet) logged = this.log(n, kind, why, lines);
+      if (repeated(logged)) {
+        this.retries.park(n, at, Math.max(interval, attempt) as Micros);
+        return;
+      }
     }
-    // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
-    // what this one logs once they come an interval apart.
-    const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n);
-    const retry = inVain ? null : this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol);
-    role.receiver = { status: 'waiting', reason, retry };
+    role.receiver = { status: 'waiting', reason, retry: null };
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
     const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
-    if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now, now);
-    else if (!opts.quiet) this.log(n, kind, why, lines);
+    if (logged === null) {
+      if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now, now);
+      else if (!opts.quiet) logged = this.log(n, kind, why, lines);
+    }
+    // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
+    // what this one logs once they come an interval apart.
+    const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n) && logged !== null && repeated(logged);
+    if (!inVain) role.receiver = { status: 'waiting', reason, retry: this.ctx.sim.at(at, `retry ${n.name}`, () => this.connect(n), PRIORITY.protocol) };
     if (!viaArchive && (!inLoop || this.lastReason.get(n.name) !== reason)) this.recordReceiver(n, reason, why);
     this.lastReason.set(n.name, reason);
     this.requestReflow('changed');
@@ -1466,7 +1475,7 @@ export class PgCluster {
         if (s.down.running && s.down.role.kind === 'standby') {
           s.down.role.walreceiver = null;
           const retention = horizon.decidedBy === 'slot-capped' ? ({ kind: 'slots-capped' } as const) : retentionFact(n);
-          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), { kind: 'segment-removed', rule: 'xlog.c:RemoveOldXlogFiles', node: s.down.name, upstream: n.name, segment: seg, retention, behind: n.walEnd(now) - s.down.walEnd(now) });
+          this.wait(s.down, 'wal-removed', pgLog.walRemoved(seg), { kind: 'segment-removed', rule: 'xlog.c:RemoveOldXlogFiles', node: s.down.name, upstream: n.name, segment: seg, retention, behind: Math.round(n.walEnd(now) - s.down.walEnd(now)) });
         }
       }
     }
