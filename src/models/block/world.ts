@@ -396,7 +396,10 @@ export class BlockWorld implements BlockView {
   disconnect(r: BlockResource, now: Micros, reason: ConnReason, network = false): void {
     if (r.conn.kind === 'StandAlone') return;
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
-    const lost = r.sendQ.valueAt(now) + inFlight(r.tcp(1, 0), 0);
+    // The unacknowledged bytes are the flow's rate times the round trip, within the send buffer (rule 3): DRBD
+    // marks every request of its transfer log that the peer had not acknowledged (drbd_req.c tl_clear).
+    const f = this.flows.get(r.name);
+    const lost = r.sendQ.valueAt(now) + (f && f.x > 0 ? Math.min(r.tcp(1, 0).sndbuf, f.x * f.rtt) : 0);
     r.bitmap.add(now, lost, r.spec.maxBioSize);
     // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
     // what the peer had received counts as not acknowledged too).
@@ -407,7 +410,7 @@ export class BlockWorld implements BlockView {
     // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
-    if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' ? 'Outdated' : 'Inconsistent';
+    if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' && r.peerDisk !== 'Inconsistent' ? 'Outdated' : 'Inconsistent';
     else if (r.peerDisk !== 'Failed') r.peerDisk = 'DUnknown';
     const d = r.drbd;
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
@@ -1221,7 +1224,10 @@ export class BlockWorld implements BlockView {
         if (inflight >= d.net.congestionFill - EPS_BYTES) {
           if (d.net.onCongestion === 'pull-ahead') {
             r.conn = { kind: 'Ahead', since: now, resyncAt: null };
-            r.peerDisk = 'Outdated';
+            // The peer no longer gets every write: an up-to-date peer keeps an older consistent image; a resync
+            // target that had not finished stays Inconsistent (drbd_state.c sanitize_state clamps the peer's disk
+            // to Inconsistent..Consistent in C_AHEAD: going Ahead makes no copy consistent).
+            if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
             // DRBD counts what is in flight in 512-byte sectors (drbd_req.c: ap_in_flight += size >> 9, compared with
             // cong_fill in maybe_pull_ahead): the fact says it so, without the fluid model's fractions of a byte.
             this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill });

@@ -80,3 +80,17 @@ describe('what a disconnect leaves', () => {
     expect(r.devices![0]).toMatchObject({ primary: 'p', connection: 'Connected', peerDisk: 'UpToDate' });
   });
 });
+
+describe('pull-ahead does not make an unfinished resync target consistent', () => {
+  it('a peer that went Inconsistent in a resync stays so when the primary goes Ahead again: losing the primary leaves no consistent image', () => {
+    // Protocol A with pull-ahead: the batch exceeds the line, the primary flaps Ahead <-> SyncSource, and the
+    // resync (5 MB/s) never finishes before the primary is lost (drbd_state.c sanitize_state: C_AHEAD keeps the
+    // peer's disk between Inconsistent and Consistent).
+    const r = runScenario(loadScenarioFile('test/fixtures/block/pull-ahead-unfinished-resync.yaml')).report;
+    expect(r.events.find((e) => /congested/.test(e.message))!.repeated!.count).toBeGreaterThan(1);
+    const lost = r.verdicts.find((v) => v.kind === 'data-loss')!;
+    expect(lost.cause.map((c) => c.text).join(' ')).toMatch(/no running disk holds it: a: UpToDate \(primary\), the host is lost; b:\s+Inconsistent/);
+    // Every write of the run is gone with the device (no consistent copy).
+    expect(r.dataLoss[0]!.from).toBe(r.start);
+  });
+});
