@@ -675,16 +675,15 @@ export class PgCluster {
     // stands for the ones after it.
     const repeated = (ev: SimEvent | null): boolean => ev === null || ev.repeat?.last === now;
     let logged: SimEvent | null = null;
+    role.receiver = { status: 'waiting', reason, retry: null };
     if (opts.retryAfter === undefined && was.status === 'waiting' && this.retries.repeatsUnchanged(n, reason, inLoop) && !this.storage.archive.triesArchive(n)) {
       // Nothing changed since the last failure: every later attempt fails the same way until something does.
-      role.receiver = { status: 'waiting', reason, retry: null };
       if (!opts.quiet) logged = this.log(n, kind, why, lines);
       if (repeated(logged)) {
         this.retries.park(n, at, Math.max(interval, attempt) as Micros);
         return;
       }
     }
-    role.receiver = { status: 'waiting', reason, retry: null };
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
     const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
