@@ -630,6 +630,18 @@ export class History {
     this.mix(`rr|${id}|${at}|${text}`);
   }
 
+  /**
+   * Requests of a workload have waited `ms` by `at`, queued in their pool (models/postgres/writes.ts, at each
+   * recomputation and at the end: a queue's wait is linear between them, so its longest is at one of them):
+   * the open stall's longest wait, if it is longer.
+   */
+  raiseQueueWait(key: { cluster: string; workload: string }, at: Micros, ms: number): void {
+    const open = this.writeStatus.findLast((w) => w.cluster === key.cluster && w.workload === key.workload && w.to === null);
+    if (!open || open.kind !== 'stall' || open.maxLatencyMs === null || ms <= open.maxLatencyMs) return;
+    open.maxLatencyMs = ms;
+    this.mix(`wl|${key.cluster}|${key.workload}|${at}|${ms}`);
+  }
+
   setWriteStatus(
     key: { cluster: string; workload: string },
     at: Micros,
@@ -638,7 +650,15 @@ export class History {
     const { cluster, workload } = key;
     const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload && w.to === null);
     const cause = status ? factKey(status.cause) : '';
-    if (open && status && open.kind === status.kind && factKey(open.cause) === cause) return;
+    if (open && status && open.kind === status.kind && factKey(open.cause) === cause) {
+      // The same stall goes on: its longest wait is the longest seen at any recomputation (a pool's queue).
+      const ms = status.maxLatencyMs ?? null;
+      if (ms !== null && open.maxLatencyMs !== null && ms > open.maxLatencyMs) {
+        open.maxLatencyMs = ms;
+        this.mix(`wl|${cluster}|${workload}|${at}|${ms}`);
+      }
+      return;
+    }
     if (open) open.to = at;
     if (status) {
       this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });

@@ -105,7 +105,8 @@ export function requestsReport(history: History, clock: Clock, end: Micros, retr
       workload: list[0]!.workload,
       ...t,
       queuedAtEnd: Math.max(0, Math.round(total.offered - total.succeeded - total.waited - total.failed)),
-      intervals: intervals.map((i) => ({ from: clock.iso(i.from), to: clock.iso(i.to), ...round(i) })),
+      // An interval whose counts round to all succeeded (a transient of a fraction of a request) is not shown.
+      intervals: intervals.map((i) => ({ from: clock.iso(i.from), to: clock.iso(i.to), ...round(i) })).filter((i) => i.waited > 0 || i.failed > 0 || i.succeeded < i.offered),
     });
   }
   return out;

@@ -81,13 +81,19 @@ describe('load and connections (models/postgres/load.ts)', () => {
     const many = run({ ...sync, node: ', settings: {synchronous_standby_names: pg2}' });
     expect(sum(many).waited).toBe(0);
     // 23 - 3 reserved = 20 connections, each waiting a 100 ms round trip (50 ms each way): 200 commits/s of
-    // the 1000/s offered; the rest wait behind them.
+    // the 1000/s offered; the rest queue in the pool, which soon holds more than a second's commits: from then
+    // on every request served waited past the threshold, and a stall says why.
     const few = run({ ...sync, node: ', settings: {synchronous_standby_names: pg2, max_connections: 23}' });
-    expect(sum(few).succeeded).toBe(200 * 1200);
-    expect(sum(few).waited).toBe(800 * 1200);
+    const committed = (r: ReturnType<typeof run>) => sum(r).succeeded + sum(r).waited;
+    expect(committed(few)).toBe(200 * 1200);
+    expect(sum(few).queuedAtEnd).toBe(800 * 1200);
+    // First in, first out: the head's wait grows by 1 - 200/1000 s a second, past 1 s at 1.25 s.
+    expect(sum(few).succeeded).toBe(250);
+    expect(few.stalls).toHaveLength(1);
+    expect(few.stalls[0]!.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'synchronous-standbys', txPerSecond: 200, connections: 20, roundMs: 100 } });
     // The superusers' slots given back: 23 connections, 230 commits/s.
     const reserved0 = run({ ...sync, node: ', settings: {synchronous_standby_names: pg2, max_connections: 23, superuser_reserved_connections: 0}' });
-    expect(sum(reserved0).succeeded).toBe(230 * 1200);
+    expect(committed(reserved0)).toBe(230 * 1200);
   });
 
   it('max_connections no larger than the reserved slots: every client is refused, with PostgreSQL\'s message', () => {

@@ -51,15 +51,19 @@ function run(c: Case) {
 const first = (names: string[]): SynchronousStandbyNames => ({ method: 'first', num: 1, names });
 const any = (names: string[]): SynchronousStandbyNames => ({ method: 'any', num: 1, names });
 
-/** Seconds of write stalls in all. */
+/** Seconds of write stalls in all, but for the pool's queue draining afterwards (drained below). */
 function stalled(r: ReturnType<typeof run>): number {
-  return r.stalls.reduce((a, s) => a + s.seconds, 0);
+  return r.stalls.filter((s) => s.causeFact?.kind !== 'pool-queue').reduce((a, s) => a + s.seconds, 0);
 }
 
 describe('a synchronous standby cut off by the network holds commits until its walsender times out', () => {
   it('FIRST 1 (s1, s2), s1 cut off: commits wait for wal_sender_timeout, then s2 takes over', () => {
     const r = run({ sync: first(['s1', 's2']) });
-    expect(r.stalls).toHaveLength(1);
+    expect(r.stalls.filter((s) => s.causeFact?.kind !== 'pool-queue')).toHaveLength(1);
+    // The 12,000 requests queued in the pool meanwhile drain in about a second once s2 confirms (below).
+    const drain = r.stalls.filter((s) => s.causeFact?.kind === 'pool-queue');
+    expect(drain).toHaveLength(1);
+    expect(drain[0]!.seconds).toBeLessThan(1);
     expect(stalled(r)).toBeGreaterThan(59);
     expect(stalled(r)).toBeLessThanOrEqual(60);
     expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'sync-standby-cut-off', node: 'p', standby: 's1' });
@@ -102,6 +106,16 @@ describe('a synchronous standby cut off by the network holds commits until its w
     const r = run({ sync: first(['s1', 's2']), walSenderTimeout: 0 });
     expect(stalled(r)).toBeGreaterThan(924);
     expect(stalled(r)).toBeLessThanOrEqual(925);
+    // The 200 requests/s that queued in the pool meanwhile (no queue_timeout) drain once s2 confirms: its 50
+    // connections commit one per round of 4 ms (12,500/s). First in, first out: the request served at the
+    // head of the queue waited 924.4 s, and each second the head moves past 62.5 s of arrivals, so the
+    // requests served wait past the 1 s threshold for (924.354 - 1) / (62.5 - 1) s more.
+    const drain = r.stalls.filter((s) => s.causeFact?.kind === 'pool-queue');
+    expect(drain).toHaveLength(1);
+    expect(drain[0]!.causeFact).toMatchObject({ limit: { kind: 'synchronous-standbys', txPerSecond: 12_500, connections: 50 } });
+    expect(drain[0]!.seconds).toBeCloseTo((924.354 - 1) / (12_500 / 200 - 1), 2);
+    // The first request queued when the commits began to wait is served when they stop: it waited all of it.
+    expect(drain[0]!.maxLatencyMs).toBe(924_354);
     expect(r.events.find((e) => (e.fact as { kind: string }).kind === 'walsender-exited')?.log.some((l) => l.includes('could not send data to client: Connection timed out'))).toBe(true);
   });
 
@@ -152,7 +166,8 @@ faults:
 `;
     const r = runScenario(loadScenarioText(text, '<patroni-sync-cut>')).report;
     const kinds = r.stalls.map((s) => s.causeFact?.kind);
-    expect(kinds).toEqual(['sync-standby-cut-off', 'sync-standbys-missing']);
+    // Then the pool's queue drains (pool-queue), the requests served first having waited since the cut.
+    expect(kinds).toEqual(['sync-standby-cut-off', 'sync-standbys-missing', 'pool-queue']);
     const total = stalled(r as ReturnType<typeof run>);
     expect(total).toBeGreaterThan(60);
     expect(total).toBeLessThan(71);

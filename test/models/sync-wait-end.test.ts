@@ -80,10 +80,15 @@ describe('a synchronous commit whose wait is ended', () => {
     // 10:01:00 (wal_receiver_timeout after the cut) and its SYN is retransmitted 1, 3, 7, 15, 31 and 63 s after
     // (reconnect.ts), the first after the heal at +63 s.
     const stalls = r.stalls.filter((s) => s.node === 'p');
+    // Then the requests queued in the pool meanwhile (100/s for 123 s) drain: 10 connections each commit once a
+    // round of 10 ms, 1,000/s. First in, first out: the head's wait falls by 10 - 1 s a second, from 123 s to
+    // the 1 s threshold 13.5 s later.
     expect(stalls.map((s) => [s.from.slice(11, 19), s.to.slice(11, 19), s.causeFact?.kind])).toEqual([
       ['10:00:00', '10:01:00', 'sync-standby-cut-off'],
       ['10:01:00', '10:02:03', 'sync-standbys-missing'],
+      ['10:02:03', '10:02:16', 'pool-queue'],
     ]);
+    expect(stalls[2]!.causeFact).toMatchObject({ limit: { kind: 'synchronous-standbys', txPerSecond: 1000, connections: 10, roundMs: 10 } });
     expect(p.role).toBe('primary');
   });
 
@@ -107,7 +112,10 @@ describe('a synchronous commit whose wait is ended', () => {
   });
 
   it('nothing waiting: nothing is released, and the event says so', () => {
-    const r = run({ plan: ['{at: "10:02:00", heal: {sites: [a, b]}}', '{at: "10:03:00", cancel_waiting_commits: p}', ...failover.map((l) => l.replace('10:01:', '10:04:'))] });
+    // The clients stop writing first: a steady stream of commits always has some waiting for their round trip.
+    const r = run({
+      plan: ['{at: "10:02:00", heal: {sites: [a, b]}}', '{at: "10:02:50", workload: {rate: 0/s}}', '{at: "10:03:00", cancel_waiting_commits: p}', ...failover.map((l) => l.replace('10:01:', '10:04:'))],
+    });
     expect(r.events.some((e) => e.message === 'no commit on p was waiting for synchronous standbys')).toBe(true);
     expect(r.dataLoss).toEqual([]);
   });

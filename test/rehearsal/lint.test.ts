@@ -52,6 +52,23 @@ describe('lint: the plan against the model', () => {
     expect(base.dataLoss.length).toBeGreaterThan(0);
   });
 
+  it('a synchronous standby behind a line thinner than the WAL: a warning that commits wait (a stall), not that it falls behind', () => {
+    const thin = ['local_link={bandwidth: 8Mbps, latency: 100us}'];
+    const fs = lintOf('scenarios/sync-standby-crash.yaml', null, thin);
+    const w = fs.find((f) => f.id === 'sync-standby-line-too-thin')!;
+    expect(w).toMatchObject({ severity: 'warning', where: { line: 19 } });
+    expect(w.message).toContain("p's commits wait for s1");
+    expect(fs.some((f) => f.id === 'standby-lag-beyond-retention' && f.message.startsWith('s1 '))).toBe(false);
+    // Asynchronous, s1 would fall behind instead; and a line that carries the WAL raises nothing.
+    const async = lintOf('scenarios/sync-standby-crash.yaml', 'async', thin);
+    expect(async.some((f) => f.id === 'sync-standby-line-too-thin')).toBe(false);
+    expect(async.some((f) => f.id === 'standby-lag-beyond-retention' && f.message.startsWith('s1 '))).toBe(true);
+    expect(lintOf('scenarios/sync-standby-crash.yaml').some((f) => f.id === 'sync-standby-line-too-thin')).toBe(false);
+    // The run agrees: the commits queue behind s1's confirmations.
+    const run = runScenario(loadScenarioText(read('scenarios/sync-standby-crash.yaml'), 'x', { sets: [...thin, 'faults=[]', 'expect=[]'] })).report;
+    expect(run.stalls.some((s) => s.causeFact?.kind === 'pool-queue')).toBe(true);
+  });
+
   it('retention follows the version: the redo horizon from 11, the prior checkpoint up to 10, wal_keep_size as a floor', () => {
     const s15 = resolveSettings(15, 'p', { walKeepSize: 2 ** 30 });
     const r15 = walRetention(15, s15, 4e6);

@@ -31,7 +31,17 @@ export type CommitLimit =
   /** The disk's throughput collapsed: its WAL cannot be written faster (load.ts diskLimit). */
   | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null }
   /** The node's `capacity`, less while a cold cache warms (`coldCache`: the share served at first, the warm-up µs). */
-  | { readonly kind: 'capacity'; readonly txPerSecond: number; readonly coldCache: { readonly serves: number; readonly warmup: number } | null };
+  | { readonly kind: 'capacity'; readonly txPerSecond: number; readonly coldCache: { readonly serves: number; readonly warmup: number } | null }
+  /**
+   * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
+   * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
+   */
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number }
+  /**
+   * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
+   * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).
+   */
+  | { readonly kind: 'connections'; readonly txPerSecond: number; readonly connections: number; readonly commitMs: number; readonly slowdown: Slowdown | null };
 
 export type WriteCauseFact =
   // Refusals (outages): writes cannot be accepted at all.

@@ -18,7 +18,7 @@
  * requestRates), which the report sums per workload and interval (report/requests.ts).
  */
 import { Level } from '../../engine/fluid.ts';
-import { NEVER, floorMicros, type Micros } from '../../engine/time.ts';
+import { NEVER, ceilMicros, floorMicros, type Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { diskThroughput } from './service.ts';
@@ -127,6 +127,15 @@ export class PoolQueue {
   readonly backlog: Level;
   /** The node whose connections the queue waits for. */
   private node: PgNode | null = null;
+  /**
+   * The requests that entered the queue since it last began to fill from empty, as a cumulative count: points
+   * (instant, count) where the rate in changed, and the rate since the last. The queue is first in, first out,
+   * so the request at its head entered when the count was the backlog less than now's (waitAt). Points the head
+   * has passed are dropped (`head`), so this holds the recomputations of the queue's current wait at most.
+   */
+  private readonly entered: { at: Micros; count: number }[] = [];
+  private head = 0;
+  private enteringRate = 0;
 
   constructor(
     now: Micros,
@@ -140,6 +149,53 @@ export class PoolQueue {
     return Math.max(0, this.backlog.valueAt(now));
   }
 
+  /** How long the request at the head of the queue has waited by `now` (µs; 0 when the queue is empty). */
+  waitAt(now: Micros): number {
+    return this.headAt(now).wait;
+  }
+
+  /**
+   * The request at the head of the queue at `now`: how long it has waited, the rate at which the requests
+   * behind it entered (per µs), and how many more the head passes before that rate changes.
+   */
+  private headAt(now: Micros): { wait: number; rate: number; toNext: number } {
+    const queued = this.at(now);
+    if (queued <= 1e-9 || this.entered.length === 0) return { wait: 0, rate: this.enteringRate / PER_SECOND, toNext: Number.POSITIVE_INFINITY };
+    const last = this.entered.at(-1)!;
+    const headCount = this.countAt(last, now) - queued;
+    // The last point at or before the head's count; counts only grow, so the head only moves forward.
+    while (this.head + 1 < this.entered.length && this.entered[this.head + 1]!.count <= headCount) this.head++;
+    const from = this.entered[this.head]!;
+    const next = this.entered[this.head + 1];
+    const rate = next ? (next.count - from.count) / (next.at - from.at) : this.enteringRate / PER_SECOND;
+    const enteredAt = rate > 0 ? from.at + Math.max(0, headCount - from.count) / rate : from.at;
+    // Past the last point: the head reaches the requests entering from now on once the queue ahead of them is
+    // served (when they enter at another rate, course).
+    return { wait: Math.max(0, now - enteredAt), rate, toNext: next ? next.count - headCount : queued };
+  }
+
+  private countAt(last: { at: Micros; count: number }, now: Micros): number {
+    return last.count + (this.enteringRate * (now - last.at)) / PER_SECOND;
+  }
+
+  /** Requests enter at `rate` per second from `now` (the queue's growth plus what it serves, less what fails). */
+  private enter(now: Micros, rate: number, empty: boolean): void {
+    if (empty) {
+      this.entered.length = 0;
+      this.head = 0;
+      if (rate > 0) this.entered.push({ at: now, count: 0 });
+    } else if (this.entered.length > 0 && rate !== this.enteringRate) {
+      const last = this.entered.at(-1)!;
+      if (now > last.at) this.entered.push({ at: now, count: this.countAt(last, now) });
+      // Points behind the head are no longer needed: drop them when they are half of the list.
+      if (this.head > 64 && this.head * 2 > this.entered.length) {
+        this.entered.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+    this.enteringRate = rate;
+  }
+
   /**
    * The pool's server went away (refused, or its target changed): its queued requests fail with the connection.
    * Returns how many.
@@ -150,17 +206,21 @@ export class PoolQueue {
     this.node = target;
     this.backlog.set(now, 0);
     this.backlog.setRate(now, 0);
+    this.enter(now, 0, true);
     return lost;
   }
 
   /**
    * Set the queue's course for `offered` requests/s of which `served` go through, and say what they get: a
-   * served request waited past `stallThreshold` when the queue ahead of it is that long, or when `stalled`
-   * (its commit itself waits that long, writes.ts); what the queue cannot hold fails. Returns the rates and
-   * when the queue next crosses a line that changes them (drained, reaching the threshold or the timeout).
+   * served request waited past `stallThreshold` when the request at the head of the queue (first in, first
+   * out: the one served now) has waited that long, or when `stalled` (its commit itself waits that long,
+   * writes.ts); what the queue cannot hold fails. Returns the rates and when the queue next crosses a line
+   * that changes them (drained, the head's wait crossing the threshold, the timeout).
    */
   course(now: Micros, offered: number, served: number, stalled: boolean, stallThreshold: number): { rates: RequestRates; next: number } {
     const b = this.at(now);
+    const head = this.headAt(now);
+    const enteringBefore = this.enteringRate;
     const perUs = (x: number) => x / PER_SECOND;
     // The queue's wait, for the requests served now: backlog / served rate.
     const cap = this.timeout !== null && served > 0 ? (this.timeout * served) / PER_SECOND : Number.POSITIVE_INFINITY;
@@ -179,9 +239,8 @@ export class PoolQueue {
     }
     this.backlog.set(now, Math.min(b, cap));
     this.backlog.setRate(now, perUs(growth));
-    const waitingLine = served > 0 ? (stallThreshold * served) / PER_SECOND : 0;
-    const queued = b > waitingLine + 1e-9 || (served <= 0 && b > 0);
-    const waitedNow = stalled || queued;
+    this.enter(now, Math.max(0, offered - failed), b <= 1e-9);
+    const waitedNow = stalled || (b > 1e-9 && head.wait > stallThreshold);
     const rates: RequestRates = { offered, succeeded: waitedNow ? 0 : served, waited: waitedNow ? served : 0, failed };
     let next = NEVER as number;
     const reach = (target: number) => {
@@ -191,8 +250,17 @@ export class PoolQueue {
       if (dt > 0) next = Math.min(next, now + floorMicros(dt) + 1);
     };
     if (growth < 0) reach(0);
-    if (waitingLine > 0) reach(waitingLine);
     if (Number.isFinite(cap)) reach(cap);
+    // The head's wait grows by 1 - served / (the rate the requests behind it entered at) per µs, until the head
+    // passes into requests that entered at another rate (a new queue: they enter at offered less what fails).
+    const enteringBehind = b <= 1e-9 ? perUs(Math.max(0, offered - failed)) : head.rate;
+    if (growth !== 0 || b > 1e-9) {
+      const slope = enteringBehind > 0 ? 1 - perUs(served) / enteringBehind : 1;
+      const dt = (stallThreshold - head.wait) / slope;
+      if (slope !== 0 && dt > 0) next = Math.min(next, now + floorMicros(dt) + 1);
+      const passes = head.toNext < b - 1e-9 || this.enteringRate !== enteringBefore;
+      if (b > 1e-9 && served > 0 && passes) next = Math.min(next, now + Math.max(1, ceilMicros(head.toNext / perUs(served))));
+    }
     return { rates, next };
   }
 }

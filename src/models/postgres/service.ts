@@ -53,6 +53,15 @@ export function fsyncTime(n: PgNode): Micros {
   return (declared !== undefined ? declared * f : NOMINAL_FSYNC * (f - 1)) as Micros;
 }
 
+/**
+ * How long one commit takes on the node itself, its WAL fsync and CPU (stretched on a slowed node): a
+ * connection commits at most one transaction per this time. The healthy write model neglects it (it binds only
+ * far beyond what pools offer); it bounds how fast a pool's queue drains when nothing else does (writes.ts).
+ */
+export function localCommitTime(n: PgNode): Micros {
+  return Math.round((n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk + NOMINAL_CPU * n.service.cpu) as Micros;
+}
+
 /** What a slowed node adds to each of its commits (0 at 1x): the excess fsync and CPU time. */
 export function commitDelay(n: PgNode): Micros {
   const disk = n.storage.walFsync !== undefined ? n.storage.walFsync * (n.service.disk - 1) : NOMINAL_FSYNC * (n.service.disk - 1);

@@ -12,8 +12,8 @@ import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import type { HeardPositions } from './cut-walsenders.ts';
-import { commitDelay, fsyncTime, slowdownOf } from './service.ts';
-import { roundFigure, type WriteCauseFact } from '../../history/facts/writes.ts';
+import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.ts';
+import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import type { Fact } from '../../history/facts/index.ts';
 
@@ -122,6 +122,8 @@ export class WriteFlow {
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
   private readonly cache = new CacheState();
+  /** Each pool's write status as of the last recomputation. */
+  private readonly lastStatus = new Map<ClientPool, WriteStatus>();
   /** The nodes whose disk bound at the last recomputation (service.walBacklog set): reset at the next. */
   private readonly backlogged: PgNode[] = [];
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
@@ -201,6 +203,8 @@ export class WriteFlow {
     c.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
 
+    // The queues' waits as the stretch since the last recomputation ends (before a lost server drops a queue).
+    for (const p of this.pools) this.noteQueueWait(p, now);
     const refusals = new Map<ClientPool, WriteCauseFact | null>();
     const load = new Map<PgNode, WriterLoad>();
     for (const p of this.pools) {
@@ -219,11 +223,16 @@ export class WriteFlow {
     // What each pool gets of its node's capacity (load.ts): the connections the node admits, and the
     // transactions it commits now; what does not fit waits in the pool's queue.
     const capped = this.applyCapacity(load, refusals, now);
+    // What binds a node's commits below what its pools send it, when something does (the queue stall's cause).
+    const limits = new Map<PgNode, CommitLimit>();
+    // Nodes whose synchronous standbys release no commit for now (throttled at a confirmation rate of 0).
+    const held = new Set<PgNode>();
     // A slowed node (service.ts) takes longer per commit: `connections` clients commit at most
     // connections / delay per second (Little's law), whatever replication adds.
     for (const [n, w] of load) {
       const delay = commitDelay(n);
       const served = delay > 0 ? Math.min(1, (w.connections * PER_SECOND) / w.tx / delay) : 1;
+      if (served < 1) limits.set(n, { kind: 'connections', txPerSecond: roundFigure((w.connections * PER_SECOND) / delay), connections: w.connections, commitMs: Math.round(delay / 100) / 10, slowdown: slowdownOf(n) });
       w.bytes *= served;
       w.tx *= served;
     }
@@ -236,17 +245,20 @@ export class WriteFlow {
     let acks = ackAll();
     // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
     // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN).
-    let littleCapped = false;
+    // The nodes whose commits wait for synchronous standbys and commit less than offered: by Little's law, or
+    // throttled at the confirmation rate (below).
+    const syncBound = new Set<PgNode>();
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy !== null || ack.rtt <= 0) continue;
       const cap = (w.connections * t.walPerTx) / ack.rtt;
       if (cap < w.bytes) {
         insert.set(t.node, cap);
-        littleCapped = true;
+        syncBound.add(t.node);
+        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, ack.rtt));
       }
     }
-    if (littleCapped) {
+    if (syncBound.size > 0) {
       this.planner.plan(insert, now);
       acks = ackAll();
     }
@@ -267,6 +279,11 @@ export class WriteFlow {
       if (gap >= window - 1 && refill < w.bytes) {
         insert.set(t.node, refill);
         throttled.add(t);
+        syncBound.add(t.node);
+        // Nothing released for now (the confirmations pass what an ended wait acknowledged, a moment at
+        // most): a stall under way keeps its cause (queueStatus) rather than naming a rate of 0 for that moment.
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt));
+        if (refill <= 0) held.add(t.node);
       }
     }
     if (throttled.size > 0) {
@@ -307,12 +324,14 @@ export class WriteFlow {
       if (value > last.lsn) t.record.ackCurve.push({ at: now, lsn: value });
     }
 
+    const served = this.servedByPool(load, capped, insert);
     let next = NEVER as number;
     for (const p of this.pools) {
       const t = p.target ? this.terms.get(p.target) : undefined;
-      const status = this.statusOf(p, refusals.get(p)!, t && throttled.has(t) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now) ?? this.queueStatus(p, capped, now);
+      const status = this.statusOf(p, refusals.get(p)!, t && syncBound.has(t.node) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now) ?? this.queueStatus(p, served, limits, held, now);
       c.ctx.history.setWriteStatus({ cluster: c.name, workload: p.name }, now, status);
-      next = Math.min(next, this.account(p, capped, insert, status?.kind ?? null, now));
+      this.lastStatus.set(p, status);
+      next = Math.min(next, this.account(p, served, status?.kind ?? null, now));
     }
     next = Math.min(next, this.cache.nextChangeOfAny(now));
     // A slot's restart_lsn that starts moving (slots.ts nextChange): its retained WAL's line bends there.
@@ -691,12 +710,14 @@ export class WriteFlow {
       }
       const backlogged = w.pools.filter((p) => p.queue.at(now) > 0);
       const spare = cap - w.tx;
+      // A queue drains at what the capacity leaves, and never faster than the connections commit one at a time.
+      const room = Math.min(spare, (w.connections * PER_SECOND) / localCommitTime(n) - w.tx);
       const drainingRate = backlogged.reduce((a, p) => a + p.rate, 0);
       for (const p of w.pools) {
         let x: number;
         if (spare <= 0) x = (cap * p.rate) / w.tx;
-        else if (!Number.isFinite(spare) || !backlogged.includes(p)) x = p.rate;
-        else x = p.rate + (spare * p.rate) / drainingRate;
+        else if (room <= 0 || !backlogged.includes(p)) x = p.rate;
+        else x = p.rate + (room * p.rate) / drainingRate;
         got.set(p, x);
       }
       w.tx = [...got].filter(([p]) => w.pools.includes(p)).reduce((a, [, x]) => a + x, 0);
@@ -710,7 +731,7 @@ export class WriteFlow {
    * lets through, the share the node does not commit now (a slow disk, synchronous standbys) waits with the
    * rest; a stall makes every served request one that waited. Returns when the queue next changes course.
    */
-  private account(p: ClientPool, capped: ReadonlyMap<ClientPool, number>, insert: ReadonlyMap<PgNode, number>, status: 'outage' | 'stall' | null, now: Micros): number {
+  private account(p: ClientPool, served: ReadonlyMap<ClientPool, number>, status: 'outage' | 'stall' | null, now: Micros): number {
     const key = { cluster: this.cluster.name, workload: p.name };
     const h = this.cluster.ctx.history;
     if (p.rate <= 0) {
@@ -721,32 +742,77 @@ export class WriteFlow {
       h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate });
       return NEVER;
     }
-    const served = capped.get(p) ?? p.rate;
-    const { rates, next } = p.queue.course(now, p.rate, served, status === 'stall', this.cluster.ctx.stallThreshold);
-    // The node commits `insert` of the capacity-stage bytes: the rest of the served requests wait behind them.
-    const t = this.terms.get(p.target);
-    const sharers = this.pools.filter((x) => x.target === p.target && capped.has(x));
-    const offeredBytes = sharers.reduce((a, x) => a + (capped.get(x)! * x.walPerTx) / PER_SECOND, 0);
-    const ratio = t && offeredBytes > 0 ? (insert.get(p.target) ?? 0) / offeredBytes : 1;
-    const committed = ratio > 1 - 1e-9 ? 1 : ratio;
-    const behind = rates.succeeded * (1 - committed);
-    h.requestRates(key, now, { offered: rates.offered, succeeded: rates.succeeded - behind, waited: rates.waited + behind, failed: rates.failed });
+    const { rates, next } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
+    h.requestRates(key, now, rates);
     return next;
   }
 
-  /** A stall of requests queued in the pool longer than the stall threshold for the node's capacity, or null. */
-  private queueStatus(p: ClientPool, capped: ReadonlyMap<ClientPool, number>, now: Micros): WriteStatus {
-    const served = capped.get(p);
+  /** How long the request at the head of `p`'s queue has waited by now (µs; at most its queue_timeout). */
+  private queueWait(p: ClientPool, now: Micros): number {
+    const wait = p.queue.waitAt(now);
+    return p.queue.timeout !== null ? Math.min(wait, p.queue.timeout) : wait;
+  }
+
+  /**
+   * The longest wait of an open stall, at the end of the stretch since the last recomputation: the pool's queue,
+   * and the commit's own wait after it when that is the stall's cause.
+   */
+  private noteQueueWait(p: ClientPool, now: Micros): void {
+    const wait = this.queueWait(p, now);
+    if (!(wait > 0)) return;
+    const status = this.lastStatus.get(p);
+    const commit = status?.kind === 'stall' && status.cause.kind !== 'pool-queue' ? (status.maxLatencyMs ?? 0) : 0;
+    this.cluster.ctx.history.raiseQueueWait({ cluster: this.cluster.name, workload: p.name }, now, commit + Math.round(wait / 1000));
+  }
+
+  /**
+   * The transactions per second each pool gets committed now: its share of the capacity (applyCapacity), less
+   * the share its node does not commit (a slowed node, synchronous standbys: `insert` against the bytes the
+   * capacity let through). The rest waits in the pool's queue, as what the capacity holds back does.
+   */
+  private servedByPool(load: ReadonlyMap<PgNode, WriterLoad>, capped: ReadonlyMap<ClientPool, number>, insert: ReadonlyMap<PgNode, number>): Map<ClientPool, number> {
+    const served = new Map<ClientPool, number>();
+    for (const [n, w] of load) {
+      let offered = 0;
+      for (const p of w.pools) offered += (capped.get(p)! * p.walPerTx) / PER_SECOND;
+      const ratio = this.terms.has(n) && offered > 0 ? (insert.get(n) ?? 0) / offered : 1;
+      const committed = ratio > 1 - 1e-9 ? 1 : ratio;
+      for (const p of w.pools) served.set(p, capped.get(p)! * committed);
+    }
+    return served;
+  }
+
+  /**
+   * A stall of requests queued in the pool longer than the stall threshold, or null; its cause names what
+   * limits the node's commits (`limits`: a slowed node or synchronous standbys; else its disk or capacity; else,
+   * for a queue left over, the connections committing one at a time as it drains).
+   */
+  private queueStatus(p: ClientPool, servedBy: ReadonlyMap<ClientPool, number>, limits: ReadonlyMap<PgNode, CommitLimit>, held: ReadonlySet<PgNode>, now: Micros): WriteStatus {
+    const served = servedBy.get(p);
     const t = p.target;
     if (served === undefined || !t) return null;
-    const disk = diskLimit(t, averageWalPerTx(this.pools.filter((x) => x.target === t)));
-    if (!t.capacity && !Number.isFinite(disk)) return null;
-    const wait = served > 0 ? (p.queue.at(now) / served) * PER_SECOND : Number.POSITIVE_INFINITY;
-    if (!(wait > this.cluster.ctx.stallThreshold)) return null;
+    // The request at the head of the queue (the one served now) has waited past the threshold.
+    const longest = this.queueWait(p, now);
+    if (!(longest > this.cluster.ctx.stallThreshold)) return null;
+    // The longest wait so far; raised at each recomputation while the stall lasts (noteQueueWait).
+    const maxLatencyMs = Math.round(longest / 1000);
     // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
     // and whether the cache still warms, not the share it serves now.
-    const maxLatencyMs = p.queue.timeout !== null ? Math.round(p.queue.timeout / 1000) : null;
     const pool = { pool: p.name, offered: p.rate, queueTimeout: p.queue.timeout };
+    const before = this.lastStatus.get(p);
+    if (held.has(t) && before?.kind === 'stall') return before;
+    const limit = limits.get(t);
+    if (limit) return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit, ...pool }, node: t.name, maxLatencyMs };
+    const disk = diskLimit(t, averageWalPerTx(this.pools.filter((x) => x.target === t)));
+    if (!t.capacity && !Number.isFinite(disk)) {
+      // Nothing binds now: the queue left by a stall drains as fast as the connections commit. The stall goes on
+      // with the cause that filled the queue (a moment's drain between two waits does not end it).
+      if (before?.kind === 'stall') return before;
+      const connections = Math.min(admittedConnections(t), this.pools.filter((x) => x.target === t).reduce((a, x) => a + x.connections, 0));
+      const commit = localCommitTime(t);
+      const local: CommitLimit = { kind: 'connections', txPerSecond: roundFigure((connections * PER_SECOND) / commit), connections, commitMs: Math.round(commit / 100) / 10, slowdown: slowdownOf(t) };
+      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: local, ...pool }, node: t.name, maxLatencyMs };
+    }
     if (!t.capacity || disk < t.capacity.txPerSecond) {
       return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t) }, ...pool }, node: t.name, maxLatencyMs };
     }
@@ -822,7 +888,10 @@ export class WriteFlow {
       const last = t.record.ackCurve.at(-1)!;
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
     }
-    for (const p of this.pools) this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
+    for (const p of this.pools) {
+      this.noteQueueWait(p, now);
+      this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
+    }
   }
   /**
    * Checked once per instant, after the rates are set (cheap: one pass over nodes, streams and terms): a
@@ -900,6 +969,11 @@ export class WriteFlow {
 }
 
 /** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */
+/** Commits bound by synchronous standbys confirming `txPerSecond` (rounded as the cause shows it), `rtt` µs a round. */
+function syncLimit(txPerSecond: number, connections: number, rtt: number): CommitLimit {
+  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10 };
+}
+
 function averageWalPerTx(pools: readonly ClientPool[]): number {
   const rate = pools.reduce((a, p) => a + p.rate, 0);
   return rate > 0 ? pools.reduce((a, p) => a + p.rate * p.walPerTx, 0) / rate : 0;

@@ -98,6 +98,18 @@ function isSynchronousFor(up: PgServer | undefined, s: PgServer): boolean {
   return names.names.includes('*') || names.names.includes(app);
 }
 
+/**
+ * Whether `up`'s commits wait for `s` whatever the other standbys do: FIRST n with `s` among the first n
+ * names, or ANY n naming no more standbys than n (syncrep.c SyncRepGetSyncStandbys).
+ */
+function commitsWaitFor(up: PgServer | undefined, s: PgServer): boolean {
+  if (!up || !isSynchronousFor(up, s)) return false;
+  const names = resolveSettings(up.version, up.name, up.settings).synchronousStandbyNames!;
+  const app = resolveSettings(s.version, s.name, s.settings).applicationName;
+  if (names.method === 'any') return names.num >= names.names.length && names.names.includes(app);
+  return names.names.slice(0, names.num).includes(app);
+}
+
 const candidateLag: Rule = {
   id: 'failover-candidate-behind',
   title: 'a failover candidate that can be far behind, with a manager that does not check lag',
@@ -241,6 +253,21 @@ const standbyRetention: Rule = {
       const link = f.linkBetween(up.site, s.site);
       if (link) {
         const cap = tcpCapacity({ bandwidth: link.bandwidth, latency: link.latency, sndbuf: Number.POSITIVE_INFINITY, rcvbuf: Number.POSITIVE_INFINITY }).rate;
+        if (walRate > cap && commitsWaitFor(up, s)) {
+          // A synchronous standby does not fall behind: the primary's commits wait for it, so they go no
+          // faster than the line carries and the rest of the clients' requests queue (a write stall).
+          out.push(
+            finding(
+              'sync-standby-line-too-thin',
+              'warning',
+              s.where,
+              `${up.name}'s commits wait for ${s.name}, a synchronous standby, over a line of ${rate(cap)}: the peak write rate needs ${rate(walRate)}`,
+              `${up.name} commits at most ${percent(cap / walRate)} of what its clients send at the peak; the rest queue in their pools (a write stall that lasts while the peak does, and longer while the queue drains).`,
+              'syncrep.c SyncRepWaitForLSN; docs/model-postgres.md "Load and connections"',
+            ),
+          );
+          continue;
+        }
         if (walRate > cap) {
           const secs = ret.min / (walRate - cap);
           out.push(finding('standby-lag-beyond-retention', 'error', up.settingWhere('wal_keep_size'), `${s.name} cannot keep up with ${up.name}: ${rate(walRate)} of WAL over a line of ${rate(cap)}; after about ${duration(secs)} ${up.name} has removed what ${s.name} needs`, `The lag grows by ${rate(walRate - cap)}; ${keeps}.`, source));

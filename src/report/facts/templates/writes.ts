@@ -19,6 +19,11 @@ export function slowdownText(s: Slowdown | null): Token {
 
 function limitText(n: string, l: CommitLimit): Token {
   if (l.kind === 'disk') return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${slowdownText(l.slowdown)}, and its WAL cannot be written faster`;
+  if (l.kind === 'synchronous-standbys') return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`;
+  if (l.kind === 'connections') {
+    const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
+    return p`${node(n)} commits at most ${tps(l.txPerSecond)}: its ${l.connections} connections commit one transaction at a time, ${duration(l.commitMs / 1000)} each${slow}`;
+  }
   const c = l.coldCache;
   const warming = c !== null ? `, less while its cache warms up after its start or promotion (${percent(c.serves)} of it at first, all of it after ${duration(c.warmup / 1e6)})` : '';
   return p`${node(n)} commits at most ${tps(l.txPerSecond)}${warming}`;

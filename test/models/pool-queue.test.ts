@@ -1,0 +1,113 @@
+/**
+ * The client pool's queue (models/postgres/load.ts PoolQueue, writes.ts): requests arrive at the offered rate
+ * whatever is served (an open loop), what the node does not commit queues, first in, first out, and a served
+ * request waited when the request at the head of the queue has waited past the stall threshold.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Micros } from '../../src/engine/time.ts';
+import { PoolQueue } from '../../src/models/postgres/load.ts';
+import type { PgNode } from '../../src/models/postgres/node.ts';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+
+const S = 1e6;
+
+describe('PoolQueue: first in, first out', () => {
+  it("the head's wait grows by 1 - served/arriving a second, and falls once fewer arrive than are served", () => {
+    const q = new PoolQueue(0 as Micros, null);
+    // 1,000/s offered, 200/s served: the head's wait passes 1 s at 1.25 s (a breakpoint just after).
+    let c = q.course(0 as Micros, 1000, 200, false, S);
+    expect(c.rates).toEqual({ offered: 1000, succeeded: 200, waited: 0, failed: 0 });
+    expect(c.next).toBe(1_250_001);
+    c = q.course(c.next as Micros, 1000, 200, false, S);
+    expect(c.rates.waited).toBe(200);
+    // At 10 s: 8,000 queued; the head is the request that came when 2,000 had (at 2 s): it waited 8 s.
+    expect(q.at((10 * S) as Micros)).toBeCloseTo(8000, 6);
+    expect(q.waitAt((10 * S) as Micros)).toBeCloseTo(8 * S, 0);
+    // Then 100/s arrive and 1,000/s are served: the head passes the requests that came at 1,000/s (8,000 of
+    // them, 8 s) with its wait still rising by 0 a second, then those that come at 100/s: falling by 9 s a second.
+    c = q.course((10 * S) as Micros, 100, 1000, false, S);
+    expect(c.rates.waited).toBe(1000);
+    // The next change: the head reaches the requests that came from 10 s on, 8 s later.
+    expect(c.next).toBe(18 * S);
+    c = q.course(c.next as Micros, 100, 1000, false, S);
+    expect(q.waitAt((18 * S) as Micros)).toBeCloseTo(8 * S, 0);
+    // From 8 s down to the 1 s threshold at 9 s a second: 7/9 s later; the queue (800 left) drains by 18.89 s.
+    expect(c.next).toBe(18 * S + Math.floor((7 / 9) * S) + 1);
+    c = q.course(c.next as Micros, 100, 1000, false, S);
+    expect(c.rates).toEqual({ offered: 100, succeeded: 1000, waited: 0, failed: 0 });
+  });
+
+  it('a queue whose server goes away fails with it and starts again empty', () => {
+    const q = new PoolQueue(0 as Micros, null);
+    const server = {} as PgNode;
+    expect(q.drop(0 as Micros, server)).toBe(0);
+    q.course(0 as Micros, 1000, 0, false, S);
+    expect(q.drop((5 * S) as Micros, server)).toBe(0);
+    expect(q.drop((5 * S) as Micros, null)).toBeCloseTo(5000, 6);
+    expect(q.waitAt((5 * S) as Micros)).toBe(0);
+  });
+});
+
+/** p at dc1, its synchronous standby s1 at dc2 behind a link of `link`; 1,000 commits/s of 1 KiB offered. */
+function thin(link: string, extra = '') {
+  const text = `
+name: sync-thin-link
+start: 2024-03-04T10:00:00Z
+timezone: UTC
+end: "10:10"
+sites: [dc1, dc2]
+links:
+  - {between: [dc1, dc2], bandwidth: ${link}, latency: 2ms}
+clusters:
+  shop:
+    nodes:
+      p:  {site: dc1, version: 15, role: primary, settings: {synchronous_standby_names: "FIRST 1 (s1)", synchronous_commit: "on"}}
+      s1: {site: dc2, version: 15, upstream: p}
+    workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50${extra}}
+faults:
+  - {at: "10:05:00", name: calm, workload: {rate: 500/s}}
+`;
+  return runScenario(loadScenarioText(text, '<sync-thin-link>')).report;
+}
+
+describe('a synchronous standby behind a link thinner than the offered WAL', () => {
+  it('commits go at what the link carries, the rest queue in the pool: a stall that names the synchronous standbys', () => {
+    // 8 Mbit/s = 1,000,000 B/s = 976.6 commits/s of 1 KiB, of the 1,000/s offered.
+    const r = thin('8Mbps');
+    const [during, after] = r.stalls;
+    expect(r.stalls).toHaveLength(2);
+    expect(during!.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'synchronous-standbys', txPerSecond: 977, connections: 50 }, offered: 1000 });
+    // The window of 50 commits fills in about 2 s; from then on the head's wait grows by 0.023 s a second and
+    // passes 1 s some 43 s later.
+    expect(during!.from).toMatch(/^2024-03-04T10:00:4[3-5]/);
+    expect(during!.to).toBe('2024-03-04T10:05:00Z');
+    // 300 s of 23.4/s more offered than confirmed: about 7 s of queue at 10:05.
+    expect(during!.maxLatencyMs).toBeGreaterThan(6800);
+    expect(during!.maxLatencyMs).toBeLessThan(7100);
+    // At 500/s the queue drains at the link's 977/s; the head's wait rises a little more, until it reaches
+    // those who came after 10:05, then falls below 1 s.
+    expect(after!.causeFact).toMatchObject({ kind: 'pool-queue', offered: 500 });
+    expect(after!.from).toBe('2024-03-04T10:05:00Z');
+    expect(after!.seconds).toBeGreaterThan(7);
+    expect(after!.seconds).toBeLessThan(20);
+    const q = r.requests[0]!;
+    expect(q.failed).toBe(0);
+    expect(q.queuedAtEnd).toBe(0);
+    expect(q.waited / q.offered).toBeGreaterThan(0.5);
+  });
+
+  it('the outcome moves with the link: 9 Mbit/s carries the 1,000/s, and nothing waits', () => {
+    const r = thin('9Mbps');
+    expect(r.stalls).toEqual([]);
+    expect(r.requests[0]!.succeeded).toBe(r.requests[0]!.offered);
+  });
+
+  it('with queue_timeout the excess fails instead of queueing without end', () => {
+    const r = thin('8Mbps', ', queue_timeout: 2s');
+    const q = r.requests[0]!;
+    expect(q.failed).toBeGreaterThan(0);
+    expect(q.queuedAtEnd).toBe(0);
+    for (const s of r.stalls) expect(s.maxLatencyMs).toBeLessThanOrEqual(2000);
+  });
+});
