@@ -50,7 +50,7 @@ describe('PoolQueue: first in, first out', () => {
 });
 
 /** p at dc1, its synchronous standby s1 at dc2 behind a link of `link`; 1,000 commits/s of 1 KiB offered. */
-function thin(link: string, extra = '') {
+function thin(link: string, extra = '', calm = '500/s') {
   const text = `
 name: sync-thin-link
 start: 2024-03-04T10:00:00Z
@@ -66,7 +66,7 @@ clusters:
       s1: {site: dc2, version: 15, upstream: p}
     workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50${extra}}
 faults:
-  - {at: "10:05:00", name: calm, workload: {rate: 500/s}}
+  - {at: "10:05:00", name: calm, workload: {rate: ${calm}}}
 `;
   return runScenario(loadScenarioText(text, '<sync-thin-link>')).report;
 }
@@ -95,6 +95,17 @@ describe('a synchronous standby behind a link thinner than the offered WAL', () 
     expect(q.failed).toBe(0);
     expect(q.queuedAtEnd).toBe(0);
     expect(q.waited / q.offered).toBeGreaterThan(0.5);
+  });
+
+  it('clients that stop sending still get what they queued: it drains at what the link carries', () => {
+    const r = thin('8Mbps', '', '0/s');
+    const after = r.stalls[1]!;
+    expect(after.causeFact).toMatchObject({ kind: 'pool-queue', offered: 0 });
+    // About 7,000 queued at 10:05 drain at 977/s: the last served had waited about 7 s.
+    expect(after.seconds).toBeGreaterThan(6.8);
+    expect(after.seconds).toBeLessThan(7.5);
+    expect(r.requests[0]!.queuedAtEnd).toBe(0);
+    expect(r.requests[0]!.failed).toBe(0);
   });
 
   it('the outcome moves with the link: 9 Mbit/s carries the 1,000/s, and nothing waits', () => {

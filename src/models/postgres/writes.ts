@@ -210,7 +210,8 @@ export class WriteFlow {
     for (const p of this.pools) {
       const r = this.refusal(p);
       refusals.set(p, r);
-      if (r !== null || p.rate <= 0) continue;
+      // A pool that offers nothing still drains what it queued.
+      if (r !== null || (p.rate <= 0 && p.queue.at(now) <= 1e-9)) continue;
       // Writes queued behind a table lock commit nothing until they get it (vacuum/model.ts, locks/).
       if (c.xid.vacuum.lockStatus(p.name)?.writesBlocked) continue;
       const w = load.get(p.target!) ?? { bytes: 0, tx: 0, connections: 0, pools: [] };
@@ -712,12 +713,13 @@ export class WriteFlow {
       const spare = cap - w.tx;
       // A queue drains at what the capacity leaves, and never faster than the connections commit one at a time.
       const room = Math.min(spare, (w.connections * PER_SECOND) / localCommitTime(n) - w.tx);
-      const drainingRate = backlogged.reduce((a, p) => a + p.rate, 0);
+      // Every connection of a pool with a queue has a request: they share the room by connections.
+      const draining = backlogged.reduce((a, p) => a + p.connections, 0);
       for (const p of w.pools) {
         let x: number;
-        if (spare <= 0) x = (cap * p.rate) / w.tx;
+        if (spare <= 0) x = w.tx > 0 ? (cap * p.rate) / w.tx : 0;
         else if (room <= 0 || !backlogged.includes(p)) x = p.rate;
-        else x = p.rate + (room * p.rate) / drainingRate;
+        else x = p.rate + (room * p.connections) / draining;
         got.set(p, x);
       }
       w.tx = [...got].filter(([p]) => w.pools.includes(p)).reduce((a, [, x]) => a + x, 0);
@@ -734,12 +736,13 @@ export class WriteFlow {
   private account(p: ClientPool, served: ReadonlyMap<ClientPool, number>, status: 'outage' | 'stall' | null, now: Micros): number {
     const key = { cluster: this.cluster.name, workload: p.name };
     const h = this.cluster.ctx.history;
-    if (p.rate <= 0) {
+    if (p.rate <= 0 && p.queue.at(now) <= 1e-9) {
       h.requestRates(key, now, { offered: 0, succeeded: 0, waited: 0, failed: 0 });
       return NEVER;
     }
     if (status === 'outage' || !p.target) {
-      h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate });
+      // Writes fail (a lock queue past its timeouts, a refusal): what the pool had queued fails with them.
+      h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate }, p.queue.drop(now, null));
       return NEVER;
     }
     const { rates, next } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
