@@ -54,7 +54,7 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'relation-dropped': (f) => `relation "${f.relation}" does not exist (it was dropped)`,
   'lock-queue': lockQueue,
   'pool-queue': (f) =>
-    p`${limitText(f.node, f.limit)}: ${f.pool} offers ${perSecond(f.offered, 'requests')} and its requests queue in the pool for a connection${f.queueTimeout !== null ? p`; a request that waits longer than ${code('queue_timeout')} (${duration(f.queueTimeout / 1e6)}) fails` : ''}`,
+    p`${limitText(f.node, f.limit)}: ${f.offered > 0 ? p`${f.pool} offers ${perSecond(f.offered, 'requests')} and its requests queue in the pool for a connection` : p`${f.pool} offers no more requests, and those it queued still wait in the pool for a connection`}${f.queueTimeout !== null ? p`; a request that waits longer than ${code('queue_timeout')} (${duration(f.queueTimeout / 1e6)}) fails` : ''}`,
   'volume-saturated': (f) =>
     p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${rate(f.vacuumBytesPerSecond)} of its ${rate(f.throughput)}`,
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
