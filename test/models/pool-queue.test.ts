@@ -122,3 +122,75 @@ describe('a synchronous standby behind a link thinner than the offered WAL', () 
     for (const s of r.stalls) expect(s.maxLatencyMs).toBeLessThanOrEqual(2000);
   });
 });
+
+/** p at dc1 with standbys at other sites (one-way latencies), `names` as synchronous_standby_names. */
+function sync(o: { standbys: Record<string, string>; names: string; workload: string; faults: string; end?: string }) {
+  const sites = Object.keys(o.standbys).map((_, i) => `dc${i + 2}`);
+  const text = `
+name: sync-queue
+start: 2024-03-04T10:00:00Z
+timezone: UTC
+end: "${o.end ?? '10:05'}"
+sites: [dc1, ${sites.join(', ')}]
+links:
+${Object.values(o.standbys).map((lat, i) => `  - {between: [dc1, ${sites[i]}], bandwidth: 10Gbps, latency: ${lat}}`).join('\n')}
+clusters:
+  c:
+    nodes:
+      p:  {site: dc1, version: 16, settings: {synchronous_standby_names: "${o.names}"}}
+${Object.keys(o.standbys).map((n, i) => `      ${n}: {site: ${sites[i]}, version: 16, upstream: p}`).join('\n')}
+    workload: {target: p, ${o.workload}}
+faults:
+${o.faults}
+`;
+  return runScenario(loadScenarioText(text, '<sync-queue>')).report;
+}
+
+describe('what bounds the commits, and what their queue shows', () => {
+  it('ANY 2 of three, the fastest cut off: commits wait for the slowest, 100 ms a round (one stall, not one per recomputation)', () => {
+    const r = sync({ standbys: { s1: '1ms', s2: '5ms', s3: '50ms' }, names: 'ANY 2 (s1, s2, s3)', workload: 'rate: 1500/s, wal_per_tx: 2KiB, connections: 20', faults: '  - {at: "10:02", partition: s1}', end: '10:06' });
+    expect(r.stalls).toHaveLength(1);
+    expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'synchronous-standbys', txPerSecond: 200, roundMs: 100 } });
+    // 1,300/s more offered than committed from 10:02 for 4 min.
+    expect(r.requests[0]!.queuedAtEnd).toBe(312_000);
+  });
+
+  it('a slowed disk under synchronous commit: the local flush and the round add up (Little), 10 / 40 ms', () => {
+    const r = sync({ standbys: { s1: '10ms' }, names: 's1', workload: 'rate: 1000/s, wal_per_tx: 2KiB, connections: 10, queue_timeout: 5s', faults: '  - {at: "10:02", slow_node: {node: p, disk: 21}}' });
+    const limits = r.stalls.map((s) => (s.causeFact as { limit?: { txPerSecond: number } }).limit?.txPerSecond);
+    expect(limits).toEqual([500, 250]);
+  });
+
+  it('each connection commits one transaction at a time: 10 connections at 1.2 ms a commit take 8,333/s, the rest queue', () => {
+    const r = sync({ standbys: {}, names: '', workload: 'rate: 10000/s, wal_per_tx: 1KiB, connections: 10', faults: '  []' });
+    expect(r.stalls).toHaveLength(1);
+    expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'connections', txPerSecond: 8333, connections: 10, commitMs: 1.2 } });
+    expect(r.requests[0]!.queuedAtEnd).toBeCloseTo((10_000 - 10 / 0.0012) * 300, -2);
+  });
+
+  it('clients that stop sending: the last request served had waited since they stopped', () => {
+    const r = sync({ standbys: { s1: '10ms' }, names: 'FIRST 1 (s1)', workload: 'rate: 1000/s, wal_per_tx: 2KiB, connections: 10', faults: '  - {at: "10:01:00", workload: {rate: 0/s}}', end: '10:10' });
+    // 10 connections, a 20 ms round: 500/s; 30,000 queued at 10:01 drain by 10:02, the last having come at 10:01.
+    expect(r.stalls.at(-1)!.to).toMatch(/^2024-03-04T10:02:0[01]/);
+    expect(r.stalls.at(-1)!.maxLatencyMs).toBeGreaterThan(59_000);
+    expect(r.requests[0]!.queuedAtEnd).toBe(0);
+  });
+});
+
+describe('PoolQueue: queue_timeout', () => {
+  it('when the rate served falls, the queue beyond timeout x served times out at once (failed, not left queued)', () => {
+    const q = new PoolQueue(0 as Micros, (5 * S) as Micros);
+    // 5 s x 500/s: the queue stops at 2,500, reached at 5 s; from then on the excess fails.
+    let t = 0;
+    let rates = q.course(0 as Micros, 1000, 500, false, S);
+    while (rates.next <= 5 * S + 1) {
+      t = rates.next;
+      rates = q.course(t as Micros, 1000, 500, false, S);
+    }
+    expect(t).toBe(5 * S + 1);
+    expect(rates.rates.failed).toBe(500);
+    const c = q.course((10 * S) as Micros, 1000, 250, false, S);
+    expect(c.timedOut).toBeCloseTo(1250, 6);
+    expect(q.at((10 * S) as Micros)).toBeCloseTo(1250, 6);
+  });
+});

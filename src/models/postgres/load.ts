@@ -160,7 +160,9 @@ export class PoolQueue {
    */
   private headAt(now: Micros): { wait: number; rate: number; toNext: number } {
     const queued = this.at(now);
-    if (queued <= 1e-9 || this.entered.length === 0) return { wait: 0, rate: this.enteringRate / PER_SECOND, toNext: Number.POSITIVE_INFINITY };
+    // Empty while requests still come: the head is the one that just came. Empty after they stopped: the last
+    // one served came when they stopped (its wait is the drain's longest).
+    if (this.entered.length === 0 || (queued <= 1e-9 && this.enteringRate > 0)) return { wait: 0, rate: this.enteringRate / PER_SECOND, toNext: Number.POSITIVE_INFINITY };
     const last = this.entered.at(-1)!;
     const headCount = this.countAt(last, now) - queued;
     // The last point at or before the head's count; counts only grow, so the head only moves forward.
@@ -217,9 +219,8 @@ export class PoolQueue {
    * writes.ts); what the queue cannot hold fails. Returns the rates and when the queue next crosses a line
    * that changes them (drained, the head's wait crossing the threshold, the timeout).
    */
-  course(now: Micros, offered: number, served: number, stalled: boolean, stallThreshold: number): { rates: RequestRates; next: number } {
+  course(now: Micros, offered: number, served: number, stalled: boolean, stallThreshold: number): { rates: RequestRates; next: number; timedOut: number } {
     const b = this.at(now);
-    const head = this.headAt(now);
     const enteringBefore = this.enteringRate;
     const perUs = (x: number) => x / PER_SECOND;
     // The queue's wait, for the requests served now: backlog / served rate.
@@ -237,7 +238,10 @@ export class PoolQueue {
       failed = offered;
       growth = 0;
     }
+    // A queue longer than the timeout allows at the rate served now: its oldest requests time out now.
+    const timedOut = b > cap ? b - cap : 0;
     this.backlog.set(now, Math.min(b, cap));
+    const head = this.headAt(now);
     this.backlog.setRate(now, perUs(growth));
     this.enter(now, Math.max(0, offered - failed), b <= 1e-9);
     const waitedNow = stalled || (b > 1e-9 && head.wait > stallThreshold);
@@ -261,6 +265,6 @@ export class PoolQueue {
       const passes = head.toNext < b - 1e-9 || this.enteringRate !== enteringBefore;
       if (b > 1e-9 && served > 0 && passes) next = Math.min(next, now + Math.max(1, ceilMicros(head.toNext / perUs(served))));
     }
-    return { rates, next };
+    return { rates, next, timedOut };
   }
 }

@@ -223,20 +223,11 @@ export class WriteFlow {
     }
     // What each pool gets of its node's capacity (load.ts): the connections the node admits, and the
     // transactions it commits now; what does not fit waits in the pool's queue.
-    const capped = this.applyCapacity(load, refusals, now);
     // What binds a node's commits below what its pools send it, when something does (the queue stall's cause).
     const limits = new Map<PgNode, CommitLimit>();
     // Nodes whose synchronous standbys release no commit for now (throttled at a confirmation rate of 0).
     const held = new Set<PgNode>();
-    // A slowed node (service.ts) takes longer per commit: `connections` clients commit at most
-    // connections / delay per second (Little's law), whatever replication adds.
-    for (const [n, w] of load) {
-      const delay = commitDelay(n);
-      const served = delay > 0 ? Math.min(1, (w.connections * PER_SECOND) / w.tx / delay) : 1;
-      if (served < 1) limits.set(n, { kind: 'connections', txPerSecond: roundFigure((w.connections * PER_SECOND) / delay), connections: w.connections, commitMs: Math.round(delay / 100) / 10, slowdown: slowdownOf(n) });
-      w.bytes *= served;
-      w.tx *= served;
-    }
+    const capped = this.applyCapacity(load, refusals, limits, now);
     this.ensureTerms(load, now);
     this.trackOrphans(refusals, now);
 
@@ -245,18 +236,21 @@ export class WriteFlow {
     this.planner.plan(insert, now);
     let acks = ackAll();
     // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
-    // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN).
+    // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN). A slowed
+    // node's commit first waits for its own flush (walsenders send only flushed WAL: walsender.c
+    // XLogSendPhysical reads GetFlushRecPtr), so its excess adds to the round.
     // The nodes whose commits wait for synchronous standbys and commit less than offered: by Little's law, or
     // throttled at the confirmation rate (below).
     const syncBound = new Set<PgNode>();
     for (const [t, ack] of acks) {
       const w = load.get(t.node);
       if (!w || ack.blockedBy !== null || ack.rtt <= 0) continue;
-      const cap = (w.connections * t.walPerTx) / ack.rtt;
+      const round = ack.rtt + commitDelay(t.node);
+      const cap = (w.connections * t.walPerTx) / round;
       if (cap < w.bytes) {
         insert.set(t.node, cap);
         syncBound.add(t.node);
-        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, ack.rtt));
+        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, round));
       }
     }
     if (syncBound.size > 0) {
@@ -645,7 +639,12 @@ export class WriteFlow {
         blockedBy: { kind: 'sync-standbys-missing', node: p.name, method: names.method, num: names.num, names: names.names, streaming: candidates.map((x) => x.name) },
       };
     }
-    const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...candidates].sort((a, b) => b.value - a.value).slice(0, names.num);
+    // ANY n releases at the n-th latest position (syncrep.c SyncRepGetNthLatestSyncRecPtr): with n live
+    // walsenders a silenced one holds nothing once they pass what it last heard, a moment after the cut (the
+    // model passes it at once), and it never replies sooner than they do.
+    const live = candidates.filter((x) => !('cutSince' in x));
+    const quorum = names.method === 'any' && live.length >= names.num ? live : candidates;
+    const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...quorum].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
     const silent = chosen.find((x) => 'cutSince' in x);
     if (silent && 'cutSince' in silent) {
@@ -659,7 +658,7 @@ export class WriteFlow {
       };
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
-    const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...candidates].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
+    const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
     return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)) };
   }
 
@@ -689,7 +688,7 @@ export class WriteFlow {
    * (load.ts): pools share it by what they offer; when there is room to spare, pools with a queue drain it
    * (the spare shared by their offered rates). Returns what each pool gets, transactions per second.
    */
-  private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, now: Micros): Map<ClientPool, number> {
+  private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, limits: Map<PgNode, CommitLimit>, now: Micros): Map<ClientPool, number> {
     const got = new Map<ClientPool, number>();
     // A cache goes cold at a start or a promotion: only the nodes whose run state or role changed are looked at.
     for (const n of this.cache.empty ? this.cluster.nodes.values() : this.cluster.cacheChanges.take()) this.cache.observe(n, now);
@@ -703,23 +702,29 @@ export class WriteFlow {
       w.connections = Math.min(w.connections, admittedConnections(n));
       const walPerTx = averageWalPerTx(w.pools);
       const disk = diskLimit(n, walPerTx);
-      const cap = Math.min(this.cache.capacity(n, now), disk);
+      // Each connection commits one transaction at a time, each taking the node's WAL flush and CPU (stretched
+      // on a slowed node): connections / commit time per second at most (Little's law).
+      const commit = localCommitTime(n);
+      const local = (w.connections * PER_SECOND) / commit;
+      const cap = Math.min(this.cache.capacity(n, now), disk, local);
+      if (local < Math.min(this.cache.capacity(n, now), disk) && w.tx > local) {
+        limits.set(n, { kind: 'connections', txPerSecond: roundFigure(local), connections: w.connections, commitMs: Math.round(commit / 100) / 10, slowdown: slowdownOf(n) });
+      }
       // The disk binds: every connection's commit has its WAL in the disk's queue (what a new commit waits behind).
       if (w.tx >= disk) {
         n.service.walBacklog = Math.min(w.connections, w.pools.reduce((a, p) => a + p.connections, 0)) * walPerTx;
         this.backlogged.push(n);
       }
       const backlogged = w.pools.filter((p) => p.queue.at(now) > 0);
+      // A queue drains with what the capacity and the connections leave; every connection of a pool with a
+      // queue has a request, so they share the room by connections.
       const spare = cap - w.tx;
-      // A queue drains at what the capacity leaves, and never faster than the connections commit one at a time.
-      const room = Math.min(spare, (w.connections * PER_SECOND) / localCommitTime(n) - w.tx);
-      // Every connection of a pool with a queue has a request: they share the room by connections.
       const draining = backlogged.reduce((a, p) => a + p.connections, 0);
       for (const p of w.pools) {
         let x: number;
         if (spare <= 0) x = w.tx > 0 ? (cap * p.rate) / w.tx : 0;
-        else if (room <= 0 || !backlogged.includes(p)) x = p.rate;
-        else x = p.rate + (room * p.connections) / draining;
+        else if (!backlogged.includes(p)) x = p.rate;
+        else x = p.rate + (spare * p.connections) / draining;
         got.set(p, x);
       }
       w.tx = [...got].filter(([p]) => w.pools.includes(p)).reduce((a, [, x]) => a + x, 0);
@@ -745,8 +750,8 @@ export class WriteFlow {
       h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate }, p.queue.drop(now, null));
       return NEVER;
     }
-    const { rates, next } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
-    h.requestRates(key, now, rates);
+    const { rates, next, timedOut } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
+    h.requestRates(key, now, rates, timedOut);
     return next;
   }
 

@@ -40,8 +40,12 @@ const needs = (what: string, version: PgMajor, since: PgMajor): Classification |
 
 /** The lock level of one ALTER TABLE subcommand (tablecmds.c AlterTableGetLockLevel). */
 function alterLevel(sub: string, version: PgMajor): { mode: LockMode; label: string } | { error: Classification } {
-  const s = sub.trim().replace(/\s+/g, ' ').toUpperCase();
-  const label = `ALTER TABLE ... ${s.split(' ').slice(0, s.startsWith('ALTER COLUMN') || s.startsWith('ADD CONSTRAINT') ? 3 : 2).join(' ')}`;
+  const written = sub.trim().replace(/\s+/g, ' ');
+  const s = written.toUpperCase();
+  // The keywords in capitals, a column's or a constraint's name as written.
+  const words = written.split(' ');
+  const named = s.startsWith('ALTER COLUMN') || s.startsWith('ADD CONSTRAINT');
+  const label = `ALTER TABLE ... ${[...words.slice(0, 2).map((w) => w.toUpperCase()), ...(named ? words.slice(2, 3) : [])].join(' ')}`;
   const reduced = version >= 9.4; // REDUCED_ALTER_TABLE_LOCK_LEVELS from 9.4; every subcommand took AccessExclusiveLock before
   if (/^ATTACH PARTITION\b/.test(s)) {
     const e = needs('ATTACH PARTITION', version, 10);
