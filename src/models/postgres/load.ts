@@ -261,7 +261,8 @@ export class PoolQueue {
     if (growth !== 0 || b > 1e-9) {
       const slope = enteringBehind > 0 ? 1 - perUs(served) / enteringBehind : 1;
       const dt = (stallThreshold - head.wait) / slope;
-      if (slope !== 0 && dt > 0) next = Math.min(next, now + floorMicros(dt) + 1);
+      // At the line now (dt = 0) it is crossed a microsecond later, whichever instant found it there.
+      if (slope !== 0 && dt >= 0) next = Math.min(next, now + floorMicros(dt) + 1);
       const passes = head.toNext < b - 1e-9 || this.enteringRate !== enteringBefore;
       if (b > 1e-9 && served > 0 && passes) next = Math.min(next, now + Math.max(1, ceilMicros(head.toNext / perUs(served))));
     }
