@@ -18,7 +18,7 @@ export function micros(n: number): Micros {
  * instant gives a quotient a few units of its last place away, and an exact crossing (round rates and sizes
  * make many) must land on the same microsecond whichever instant anchored it.
  */
-const NOISE = 1e-6;
+export const NOISE = 1e-6;
 
 /** The whole microseconds of a computed duration, rounded down; one within rounding noise of a whole microsecond is that microsecond. */
 export function floorMicros(dt: number): number {

@@ -28,8 +28,8 @@ describe('PoolQueue: first in, first out', () => {
     // them, 8 s) with its wait still rising by 0 a second, then those that come at 100/s: falling by 9 s a second.
     c = q.course((10 * S) as Micros, 100, 1000, false, S);
     expect(c.rates.waited).toBe(1000);
-    // The next change: the head reaches the requests that came from 10 s on, 8 s later.
-    expect(c.next).toBe(18 * S);
+    // The next change: the head reaches the requests that came from 10 s on, 8 s later (a microsecond past).
+    expect(c.next).toBe(18 * S + 1);
     c = q.course(c.next as Micros, 100, 1000, false, S);
     expect(q.waitAt((18 * S) as Micros)).toBeCloseTo(8 * S, 0);
     // From 8 s down to the 1 s threshold at 9 s a second: 7/9 s later; the queue (800 left) drains by 18.89 s.

@@ -18,7 +18,7 @@
  * requestRates), which the report sums per workload and interval (report/requests.ts).
  */
 import { Level } from '../../engine/fluid.ts';
-import { NEVER, ceilMicros, floorMicros, type Micros } from '../../engine/time.ts';
+import { NEVER, NOISE, floorMicros, type Micros } from '../../engine/time.ts';
 import type { PgNode } from './node.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { diskThroughput } from './service.ts';
@@ -120,6 +120,14 @@ export interface RequestRates {
   readonly succeeded: number;
   readonly waited: number;
   readonly failed: number;
+}
+
+/**
+ * Whether a request that has waited `wait` µs waited past the stall threshold: strictly past it, a wait within
+ * rounding of the line being on it (recomputations at other instants compute it a rounding apart).
+ */
+export function pastThreshold(wait: number, threshold: number): boolean {
+  return wait > threshold + NOISE;
 }
 
 /** A pool's queue of requests waiting for a connection (transactions). */
@@ -244,7 +252,7 @@ export class PoolQueue {
     const head = this.headAt(now);
     this.backlog.setRate(now, perUs(growth));
     this.enter(now, Math.max(0, offered - failed), b <= 1e-9);
-    const waitedNow = stalled || (b > 1e-9 && head.wait > stallThreshold);
+    const waitedNow = stalled || (b > 1e-9 && pastThreshold(head.wait, stallThreshold));
     const rates: RequestRates = { offered, succeeded: waitedNow ? 0 : served, waited: waitedNow ? served : 0, failed };
     let next = NEVER as number;
     const reach = (target: number) => {
@@ -261,10 +269,11 @@ export class PoolQueue {
     if (growth !== 0 || b > 1e-9) {
       const slope = enteringBehind > 0 ? 1 - perUs(served) / enteringBehind : 1;
       const dt = (stallThreshold - head.wait) / slope;
-      // At the line now (dt = 0) it is crossed a microsecond later, whichever instant found it there.
-      if (slope !== 0 && dt >= 0) next = Math.min(next, now + floorMicros(dt) + 1);
+      // At the line now (dt = 0, within rounding) it is crossed a microsecond later, whichever instant found it there.
+      if (slope !== 0 && dt >= -NOISE) next = Math.min(next, now + Math.max(0, floorMicros(dt)) + 1);
       const passes = head.toNext < b - 1e-9 || this.enteringRate !== enteringBefore;
-      if (b > 1e-9 && served > 0 && passes) next = Math.min(next, now + Math.max(1, ceilMicros(head.toNext / perUs(served))));
+      // Strictly past it, as the queue's other lines (the same instant as its emptying, when that is where).
+      if (b > 1e-9 && served > 0 && passes) next = Math.min(next, now + floorMicros(head.toNext / perUs(served)) + 1);
     }
     return { rates, next, timedOut };
   }

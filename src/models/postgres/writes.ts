@@ -14,7 +14,7 @@ import type { PgNode, Stream } from './node.ts';
 import type { HeardPositions } from './cut-walsenders.ts';
 import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.ts';
 import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
-import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
+import { admittedConnections, CacheState, connectionRefusal, diskLimit, pastThreshold, PoolQueue } from './load.ts';
 import type { Fact } from '../../history/facts/index.ts';
 
 /** Rates are bytes per microsecond inside the model. */
@@ -685,8 +685,9 @@ export class WriteFlow {
 
   /**
    * The connections each node admits (max_connections) and the transactions its capacity commits now
-   * (load.ts): pools share it by what they offer; when there is room to spare, pools with a queue drain it
-   * (the spare shared by their offered rates). Returns what each pool gets, transactions per second.
+   * (load.ts), and what the connections can commit one at a time: pools share it by what they offer; when there
+   * is room to spare, pools with a queue drain it (the room shared by their connections). Records in `limits`
+   * when the connections bind. Returns what each pool gets, transactions per second.
    */
   private applyCapacity(load: Map<PgNode, WriterLoad>, refusals: ReadonlyMap<ClientPool, WriteCauseFact | null>, limits: Map<PgNode, CommitLimit>, now: Micros): Map<ClientPool, number> {
     const got = new Map<ClientPool, number>();
@@ -734,9 +735,9 @@ export class WriteFlow {
   }
 
   /**
-   * What the pool's requests get now (load.ts PoolQueue.course), recorded per workload: of what the capacity
-   * lets through, the share the node does not commit now (a slow disk, synchronous standbys) waits with the
-   * rest; a stall makes every served request one that waited. Returns when the queue next changes course.
+   * What the pool's requests get now (load.ts PoolQueue.course), recorded per workload: `served` of them are
+   * committed, the rest queue in the pool; a stall makes every served request one that waited. Returns when
+   * the queue next changes course.
    */
   private account(p: ClientPool, served: ReadonlyMap<ClientPool, number>, status: 'outage' | 'stall' | null, now: Micros): number {
     const key = { cluster: this.cluster.name, workload: p.name };
@@ -801,11 +802,9 @@ export class WriteFlow {
     if (served === undefined || !t) return null;
     // The request at the head of the queue (the one served now) has waited past the threshold.
     const longest = this.queueWait(p, now);
-    if (!(longest > this.cluster.ctx.stallThreshold)) return null;
+    if (!pastThreshold(longest, this.cluster.ctx.stallThreshold)) return null;
     // The longest wait so far; raised at each recomputation while the stall lasts (noteQueueWait).
     const maxLatencyMs = Math.round(longest / 1000);
-    // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
-    // and whether the cache still warms, not the share it serves now.
     const pool = { pool: p.name, offered: p.rate, queueTimeout: p.queue.timeout };
     const before = this.lastStatus.get(p);
     if (held.has(t) && before?.kind === 'stall') return before;
@@ -824,6 +823,8 @@ export class WriteFlow {
     if (!t.capacity || disk < t.capacity.txPerSecond) {
       return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t) }, ...pool }, node: t.name, maxLatencyMs };
     }
+    // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
+    // and whether the cache still warms, not the share it serves now.
     const cold = t.capacity.coldCache;
     const coldCache = cold && this.cache.warmth(t, now) < 1 ? { serves: cold.serves, warmup: cold.warmup } : null;
     return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'capacity', txPerSecond: t.capacity.txPerSecond, coldCache }, ...pool }, node: t.name, maxLatencyMs };
