@@ -4,7 +4,7 @@
  * message where the real one does.
  *
  * - **pg_basebackup** (pg_basebackup.c, basebackup.c): the source runs a checkpoint (`fast`: immediate; `spread`:
- *   the forced checkpoint spread over checkpoint_completion_target x checkpoint_timeout, which the backup waits
+ *   the forced checkpoint paced as the checkpointer's own, checkpointer.ts spreadEnd, which the backup waits
  *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
  *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
  *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` (or before 10 without
@@ -27,6 +27,7 @@ import type { BaseBackupSpec, RewindSpec, SlotSpec } from '../../scenario/types.
 import type { Fact, Rule } from '../../history/facts/index.ts';
 import type { BackupWalHold, BasebackupFailure, RewindFailure } from '../../history/facts/backup.ts';
 import type { PgCluster } from './cluster.ts';
+import { dirtyBuffers } from './checkpointer.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
 import { tooManyWalSendersText, type LogLine } from './messages.ts';
@@ -158,7 +159,11 @@ export class Rebuilds {
     if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
     const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
-    const wait = spec.checkpoint === 'fast' ? 0 : Math.round(from.settings.checkpointCompletionTarget * from.settings.checkpointTimeout);
+    // A spread checkpoint (RequestCheckpoint without CHECKPOINT_IMMEDIATE) is paced as the checkpointer paces its
+    // own: it ends when checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints has
+    // passed, whichever first (checkpointer.c IsCheckpointOnSchedule), so heavy writes end it sooner.
+    const checkpointer = this.cluster.storage.checkpointer;
+    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, startLsn, dirtyBuffers(startLsn - checkpointer.completedRedo(from))) - now;
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
