@@ -147,6 +147,11 @@ describe('pg_rewind (rebuild.ts)', () => {
     // The same rewind against a source that kept its WAL (wal_keep_size 8 GB): the node follows it.
     const kept = failover(15, { walLogHints: true }, late, 'stop', { end: 1700, source: { walKeepSize: 8 * 1024 ** 3 } });
     expect(kept.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+    // ... and so does one whose restore_command finds the segments in the archive (both archive from the start).
+    const archive = { archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' } as const;
+    const restored = failover(15, { walLogHints: true, ...archive, restoreCommand: 'cp /archive/%f %p' }, late, 'stop', { end: 2400, source: archive });
+    expect(lines(restored, 'p')).toMatch(/restored log file "00000001[0-9A-F]{16}" from archive/);
+    expect(restored.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
   });
 
   /**
