@@ -899,7 +899,7 @@ const baseBackup = (kind: 'basebackup' | 'reclone') =>
       ),
       name: opt(name(), 'Keep the backup under this name, for a later restore_backup (point-in-time recovery).'),
       from: req(nodeRef, 'The server copied from: the primary, or a standby (a backup from a standby); same cluster.'),
-      checkpoint: withDefault(enumOf(['fast', 'spread'] as const), '--checkpoint: fast (an immediate checkpoint) or spread (waits checkpoint_completion_target x checkpoint_timeout).', 'spread'),
+      checkpoint: withDefault(enumOf(['fast', 'spread'] as const), '--checkpoint: fast (an immediate checkpoint) or spread (waits for a checkpoint paced as the server paces its own: checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints, whichever first).', 'spread'),
       wal_method: withDefault(enumOf(['stream', 'fetch'] as const), '-X: stream (from 10 a temporary slot keeps the WAL during the copy) or fetch (the WAL is taken at the end and must still be there).', 'stream'),
       slot: opt(name(), '--slot: a physical slot on the source that keeps the WAL (created if missing); it becomes the standby\'s primary_slot_name.'),
       max_rate: opt(bandwidth(), '--max-rate: the copy\'s speed at most. Default: the slowest of the path and the two disks.'),

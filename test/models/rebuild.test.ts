@@ -48,6 +48,10 @@ describe('pg_basebackup (rebuild.ts)', () => {
     // spread: the backup first waits for checkpoint_completion_target x checkpoint_timeout (0.9 x 300 s on 15).
     const spread = run(15, { spec: { checkpoint: 'spread' } });
     expect(at(spread, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo(270 + 80, 0);
+    // Under heavy writes the spread checkpoint is paced by WAL as well (checkpointer.c IsCheckpointOnSchedule): at
+    // 16 MB/s, 0.9 of CheckPointSegments (1 GB / 1.9 = 33 segments of 16 MiB) is written in 31.1 s (review-a s13).
+    const heavy = run(15, { rate: 2000, spec: { checkpoint: 'spread' } });
+    expect(at(heavy, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo((0.9 * 33 * 16 * 2 ** 20) / 16e6 + 80, 0);
   });
 
   it('-X fetch fails when the WAL from the start point is removed during the copy; -X stream (a temporary slot from 10) does not', () => {
@@ -84,14 +88,14 @@ describe('pg_rewind (rebuild.ts)', () => {
    * stopped (or crashes) at 650 s, the link heals at 660 s, and p is rewound against s at 700 s. p keeps 1 GB of WAL
    * (wal_keep_size): pg_rewind reads p's WAL back to the last common checkpoint, which must still be there.
    */
-  function failover(version: PgMajor, p: PgSettingsSpec, extra: Action[] = [action(s(700), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })], lose: 'stop' | 'crash' = 'stop') {
+  function failover(version: PgMajor, p: PgSettingsSpec, extra: Action[] = [action(s(700), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })], lose: 'stop' | 'crash' = 'stop', o: { source?: PgSettingsSpec; end?: number } = {}) {
     const keep: PgSettingsSpec = { walKeepSize: 1024 ** 3 };
     return runScenario(
       buildScenario({
-        end: s(1200),
+        end: s(o.end ?? 1200),
         sites: ['a', 'b'],
         links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
-        nodes: [node('p', 'a', version, { settings: { ...keep, ...p } }), node('s', 'b', version, { upstream: 'p' })],
+        nodes: [node('p', 'a', version, { settings: { ...keep, ...p } }), node('s', 'b', version, { upstream: 'p', settings: o.source ?? {} })],
         workload: { target: 'p', rate: 500, walPerTx: 8000 },
         actions: [
           action(s(600), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
@@ -127,5 +131,78 @@ describe('pg_rewind (rebuild.ts)', () => {
     const crashed = (v: PgMajor) => failover(v, { walLogHints: true }, undefined, 'crash');
     expect(lines(crashed(12), 'p')).toMatch(/pg_rewind: error: target server must be shut down cleanly/);
     expect(crashed(13).nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2 });
+  });
+
+  it('the rewound node replays from the last common checkpoint\'s redo: a source that removed it leaves the node asking for it', () => {
+    // Rewound at 1500 s: s has written 890 s of WAL at 4 MB/s and its checkpoints removed the WAL of timeline 1
+    // (max_wal_size 1 GB). pg_rewind itself succeeds (p still holds its WAL back to the checkpoint record), but
+    // p's recovery starts at that checkpoint's redo, which neither its pg_wal (now s's) nor s has ([EXP] 15.18,
+    // review-a s08: `Done!`, then `requested WAL segment 00000001… has already been removed` for ever).
+    const late = [action(s(1500), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })];
+    const gone = failover(15, { walLogHints: true }, late, 'stop', { end: 1700 });
+    expect(lines(gone, 'p')).toMatch(/pg_rewind: Done!/);
+    expect(lines(gone, 'p')).toMatch(/requested WAL segment 00000001[0-9A-F]{16} has already been removed/);
+    expect(gone.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby' });
+    expect(gone.nodes.find((n) => n.name === 'p')!.receiver).not.toBe('streaming');
+    // The same rewind against a source that kept its WAL (wal_keep_size 8 GB): the node follows it.
+    const kept = failover(15, { walLogHints: true }, late, 'stop', { end: 1700, source: { walKeepSize: 8 * 1024 ** 3 } });
+    expect(kept.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+    // ... and so does one whose restore_command finds the segments in the archive (both archive from the start).
+    const archive = { archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' } as const;
+    const restored = failover(15, { walLogHints: true, ...archive, restoreCommand: 'cp /archive/%f %p' }, late, 'stop', { end: 2400, source: archive });
+    expect(lines(restored, 'p')).toMatch(/restored log file "00000001[0-9A-F]{16}" from archive/);
+    expect(restored.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+  });
+
+  /**
+   * As review-a s09: 164 kB/s, so a timed checkpoint spreads over 270 s and its redo lies segments before its record;
+   * p is stopped cleanly at 585 s, after the fork, and its shutdown checkpoint removes the WAL before the record's
+   * segment (wal_keep_size 0), then it is rewound at 640 s.
+   */
+  function spreadFork(version: PgMajor) {
+    return runScenario(
+      buildScenario({
+        end: s(900),
+        sites: ['a', 'b'],
+        links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
+        nodes: [node('p', 'a', version, { settings: { walLogHints: true } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true } })],
+        workload: { target: 'p', rate: 20, walPerTx: 8192 },
+        actions: [
+          action(s(580), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+          action(s(582), { kind: 'promote', node: 's' }),
+          action(s(585), { kind: 'stop', node: 'p' }),
+          action(s(586), { kind: 'routeWrites', cluster: 'main', node: 's', workload: null }),
+          action(s(610), { kind: 'heal', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+          action(s(640), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } }),
+        ],
+      }),
+    ).report;
+  }
+
+  it('pg_rewind reads back to the last common checkpoint\'s record, not its redo, and prints the record', () => {
+    const r = spreadFork(15);
+    const log = lines(r, 'p');
+    expect(log).toMatch(/pg_rewind: Done!/);
+    expect(r.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+    // The printed checkpoint is the record, segments past the redo the rewound node's recovery starts from.
+    const lsn = (x: string) => { const [hi, lo] = x.split('/'); return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16); };
+    const record = lsn(/rewinding from last common checkpoint at ([0-9A-F]+\/[0-9A-F]+) on timeline 1/.exec(log)![1]!);
+    const redo = (r.events.find((e) => e.fact.kind === 'rewind-done')!.fact as unknown as { redo: number }).redo;
+    expect(Math.floor(record / 2 ** 24)).toBeGreaterThan(Math.floor(redo / 2 ** 24));
+  });
+
+  it('a target that lost the WAL back to the checkpoint record fails as pg_rewind does, with the version\'s levels', () => {
+    // Rewound at 1500 s after running on 30 s past the fork without wal_keep_size: its shutdown checkpoint removed
+    // the fork's segment (review-a s07).
+    const late = [action(s(1500), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })];
+    const r = failover(15, { walLogHints: true, walKeepSize: 0 }, late, 'stop', { end: 1600 });
+    const log = lines(r, 'p');
+    const diverged = /pg_rewind: servers diverged at WAL location ([0-9A-F]+\/[0-9A-F]+) on timeline 1/.exec(log);
+    expect(diverged).not.toBeNull();
+    expect(log).toMatch(/pg_rewind: error: could not open file "\/var\/lib\/postgresql\/data\/pg_wal\/00000001[0-9A-F]{16}": No such file or directory/);
+    expect(log).toMatch(/pg_rewind: error: could not find previous WAL record at [0-9A-F]+\/[0-9A-F]+/);
+    expect(log).not.toMatch(/rewinding from last common checkpoint/);
+    // 12-14 print pg_fatal's level as `fatal: `.
+    expect(lines(failover(14, { walLogHints: true, walKeepSize: 0 }, late, 'stop', { end: 1600 }), 'p')).toMatch(/pg_rewind: fatal: could not find previous WAL record at/);
   });
 });

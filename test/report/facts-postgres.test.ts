@@ -74,10 +74,13 @@ const BACKUP: Samples<BackupFact> = {
     { kind: 'basebackup-started', node: null, backup: 'nightly', site: 'b', from: 'pg1', checkpoint: 'spread', wait: 135e6, walMethod: 'fetch', bytes: 2 ** 30, rate: 100 * 2 ** 20, duration: 10.24e6, startLsn: L(0, 0x3000028), hold: { kind: 'fetch' } },
   ],
   'basebackup-done': [{ kind: 'basebackup-done', node: 'pg2', backup: null, site: 'a', from: 'pg1', startLsn: L(0, 0x3000028), endLsn: L(0, 0x5000000), timeline: 1 }],
-  'rewind-failed': [{ kind: 'rewind-failed', node: 'pg1', from: 'pg2', failure: { kind: 'wal-missing', segment: '000000010000000000000002', lsn: L(0, 0x2000060) } }],
+  'rewind-failed': [{ kind: 'rewind-failed', node: 'pg1', from: 'pg2', failure: { kind: 'wal-missing', segment: '000000010000000000000002', lsn: L(0, 0x2000060), previousRecord: L(0, 0x2fffff8) } }],
   'rewind-not-required': [{ kind: 'rewind-not-required', node: 'pg1', from: 'pg2', lsn: L(0, 0x3000000), forkLsn: L(0, 0x3000000), rule: 'pg_rewind.c:main' }],
   'rewind-started': [{ kind: 'rewind-started', node: 'pg1', from: 'pg2', undone: 3 * 2 ** 20, forkLsn: L(0, 0x3000000), bytes: 2 ** 30, duration: 11e6 }],
-  'rewind-done': [{ kind: 'rewind-done', node: 'pg1', from: 'pg2', timeline: 2 }],
+  'rewind-done': [
+    { kind: 'rewind-done', node: 'pg1', from: 'pg2', timeline: 2, redo: L(0, 0x2000028), held: 2 ** 24, sourceOldest: L(0, 0x1000000) },
+    { kind: 'rewind-done', node: 'pg1', from: 'pg2', timeline: 2, redo: L(0, 0x2000028), held: 0, sourceOldest: L(0, 0x5000000) },
+  ],
   'restore-refused': [
     { kind: 'restore-refused', node: 'pg3', why: { kind: 'backup-failed', backup: 'nightly', failure: { kind: 'basebackup-failed', node: null, backup: 'nightly', from: 'pg1', failure: { kind: 'source-down' } } } },
   ],

@@ -31,7 +31,11 @@ export type RewindFailure =
   | { readonly kind: 'crashed-before-13' }
   | { readonly kind: 'source-unavailable'; readonly running: boolean }
   | { readonly kind: 'different-systems' }
-  | { readonly kind: 'wal-missing'; readonly segment: string; readonly lsn: Lsn }
+  /**
+   * parsexlog.c findLastCheckpoint: walking back from the fork, the record at `previousRecord` is in `segment`, gone
+   * from the target's pg_wal; `lsn`: the last common checkpoint's record it was looking for.
+   */
+  | { readonly kind: 'wal-missing'; readonly segment: string; readonly lsn: Lsn; readonly previousRecord: Lsn }
   | { readonly kind: 'source-down' };
 
 /** A restore's recovery target and recovery_target_action. */
@@ -77,7 +81,11 @@ export type BackupFact =
   /** pg_rewind.c main: the target's WAL ends at or before the fork. */
   | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly rule: Rule }
   | { readonly kind: 'rewind-started'; readonly node: string; readonly from: string; readonly undone: number; readonly forkLsn: Lsn; readonly bytes: number; readonly duration: number }
-  | { readonly kind: 'rewind-done'; readonly node: string; readonly from: string; readonly timeline: number }
+  /**
+   * `redo`: the last common checkpoint's redo, where the target's recovery starts; `held`: how much WAL from there
+   * it holds (0: the source no longer had the redo's segment; its WAL starts at `sourceOldest`).
+   */
+  | { readonly kind: 'rewind-done'; readonly node: string; readonly from: string; readonly timeline: number; readonly redo: Lsn; readonly held: number; readonly sourceOldest: Lsn }
   | { readonly kind: 'restore-refused'; readonly node: string; readonly why: RestoreRefusal }
   | {
       readonly kind: 'restore-started';

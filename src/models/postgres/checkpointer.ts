@@ -470,19 +470,28 @@ export class Checkpointer {
   private planEnd(n: PgNode, r: Running): void {
     this.sim.cancel(r.end);
     r.plannedRate = n.wal.end.rate;
-    const cct = n.settings.checkpointCompletionTarget;
-    let at = (r.startedAt + Math.round(cct * n.settings.checkpointTimeout)) as Micros;
-    if (n.isPrimary || n.version >= 9.5) {
-      const walTerm = r.startLsn + cct * checkpointSegments(n.version, n.settings) * n.settings.walSegmentSize;
-      at = Math.min(at, this.reachTime(n, walTerm)) as Micros;
-    }
-    // Ahead of schedule it naps at most 100 ms per buffer written, so a few buffers are written in moments.
-    at = Math.min(at, r.startedAt + r.buffers * NAP_PER_BUFFER) as Micros;
-    at = Math.max(at, this.sim.now) as Micros;
+    const at = this.spreadEnd(n, r.startedAt, r.startLsn, r.buffers);
     r.end = this.sim.at(at, `checkpoint end ${n.name}`, () => {
       r.end = null;
       if (n.running && this.stateOf(n).running === r) this.complete(n);
     }, PRIORITY.checkpoint);
+  }
+
+  /**
+   * When a spread checkpoint of `n` started at `startedAt` with its WAL (insert, or replay on a standby) at
+   * `startLsn` and `buffers` dirty buffers ends, at the present rates (planEnd; a base backup's spread checkpoint:
+   * rebuild.ts).
+   */
+  spreadEnd(n: PgNode, startedAt: Micros, startLsn: Lsn, buffers: number): Micros {
+    const cct = n.settings.checkpointCompletionTarget;
+    let at = (startedAt + Math.round(cct * n.settings.checkpointTimeout)) as Micros;
+    if (n.isPrimary || n.version >= 9.5) {
+      const walTerm = startLsn + cct * checkpointSegments(n.version, n.settings) * n.settings.walSegmentSize;
+      at = Math.min(at, this.reachTime(n, walTerm)) as Micros;
+    }
+    // Ahead of schedule it naps at most 100 ms per buffer written, so a few buffers are written in moments.
+    at = Math.min(at, startedAt + buffers * NAP_PER_BUFFER) as Micros;
+    return Math.max(at, this.sim.now) as Micros;
   }
 
   /** The end of the running checkpoint: its record (a primary), the control file, then WAL removal. */

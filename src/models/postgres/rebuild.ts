@@ -4,7 +4,7 @@
  * message where the real one does.
  *
  * - **pg_basebackup** (pg_basebackup.c, basebackup.c): the source runs a checkpoint (`fast`: immediate; `spread`:
- *   the forced checkpoint spread over checkpoint_completion_target x checkpoint_timeout, which the backup waits
+ *   the forced checkpoint paced as the checkpointer's own, checkpointer.ts spreadEnd, which the backup waits
  *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
  *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
  *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` (or before 10 without
@@ -12,19 +12,22 @@
  *   already been removed`). Approximation: `-X stream` without a slot is taken to keep up with the WAL (its
  *   stream runs beside the copy), so it never fails.
  * - **pg_rewind** (pg_rewind.c, 9.5+): needs data checksums or wal_log_hints = on; the target must be shut down
- *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back to the last common
- *   checkpoint before the fork (which must still be in its pg_wal), copies the blocks changed since (at most
- *   the data directory) and the source's pg_wal, and leaves the target a standby of the source.
+ *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back from the fork to the last
+ *   common checkpoint's record (which must still be in its pg_wal), copies the blocks changed since (at most
+ *   the data directory) and the source's pg_wal, and leaves the target a standby of the source whose recovery
+ *   starts at that checkpoint's redo.
  * - **destroy_data**: the data directory is emptied (a crash if the server ran); a start fails as pg_ctl does.
  *
- * The rebuilt node takes the source's WAL history up to where the copy ended, its checkpoint at the backup's
- * start (or the last common checkpoint), and starts as a standby of the source when asked.
+ * The rebuilt node takes the source's WAL history up to where the copy ended (a rewound one: only if the
+ * source's pg_wal reaches back to the redo), its checkpoint at the backup's start (or the last common
+ * checkpoint's redo), and starts as a standby of the source when asked.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { BaseBackupSpec, RewindSpec, SlotSpec } from '../../scenario/types.ts';
 import type { Fact, Rule } from '../../history/facts/index.ts';
 import type { BackupWalHold, BasebackupFailure, RewindFailure } from '../../history/facts/backup.ts';
 import type { PgCluster } from './cluster.ts';
+import { dirtyBuffers } from './checkpointer.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
 import { tooManyWalSendersText, type LogLine } from './messages.ts';
@@ -43,6 +46,14 @@ const PGDATA = '/var/lib/postgresql/data';
 /** A client tool's line as it prints it: `pg_basebackup: error: …` from 12, without the level before. */
 function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number, message: string, error = false): LogLine {
   return { process, level: error ? 'ERROR' : 'LOG', message: error && version >= 12 ? `error: ${message}` : message };
+}
+
+/**
+ * A client tool's pg_fatal: `fatal: ` 12-14 (pg_log_fatal), `error: ` from 15 (common/logging.h pg_fatal logs at
+ * PG_LOG_ERROR), no level before 12.
+ */
+function fatal(process: 'pg_rewind', version: number, message: string): LogLine {
+  return { process, level: 'ERROR', message: version >= 15 ? `error: ${message}` : version >= 12 ? `fatal: ${message}` : message };
 }
 
 /** Where a refused pg_basebackup's error comes from in the real source. */
@@ -148,7 +159,11 @@ export class Rebuilds {
     if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
     const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
-    const wait = spec.checkpoint === 'fast' ? 0 : Math.round(from.settings.checkpointCompletionTarget * from.settings.checkpointTimeout);
+    // A spread checkpoint (RequestCheckpoint without CHECKPOINT_IMMEDIATE) is paced as the checkpointer paces its
+    // own: it ends when checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints has
+    // passed, whichever first (checkpointer.c IsCheckpointOnSchedule), so heavy writes end it sooner.
+    const checkpointer = this.cluster.storage.checkpointer;
+    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, startLsn, dirtyBuffers(startLsn - checkpointer.completedRedo(from))) - now;
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
@@ -282,15 +297,17 @@ export class Rebuilds {
 
   // ------------------------------------------------------------------ pg_rewind
 
+  private refuse(n: PgNode, from: PgNode, failure: RewindFailure, lines: LogLine[], done?: (ok: boolean) => void): void {
+    const rule = failure.kind === 'no-hints' || failure.kind === 'different-systems' ? { rule: 'pg_rewind.c:sanityChecks' as const } : failure.kind === 'wal-missing' ? { rule: 'parsexlog.c:findLastCheckpoint' as const } : {};
+    this.fail(n, { kind: 'rewind-failed', node: n.name, from: from.name, failure, ...rule }, lines);
+    done?.(false);
+  }
+
   /** `done` (a manager's rejoin) learns whether the rewind succeeded, when it ends. */
   rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
     const v = n.version;
-    const refuse = (failure: RewindFailure, message: string) => {
-      const rule = failure.kind === 'no-hints' || failure.kind === 'different-systems' ? { rule: 'pg_rewind.c:sanityChecks' as const } : {};
-      this.fail(n, { kind: 'rewind-failed', node: n.name, from: from.name, failure, ...rule }, [tool('pg_rewind', v, message, true)]);
-      done?.(false);
-    };
+    const refuse = (failure: RewindFailure, message: string) => this.refuse(n, from, failure, [tool('pg_rewind', v, message, true)], done);
     if (v < 9.5) return refuse({ kind: 'before-9.5' }, 'pg_rewind is not available before 9.5');
     if (n.dataDirectory !== 'present') return refuse({ kind: 'no-data-directory' }, `could not open file "${PGDATA}/global/pg_control" for reading: No such file or directory`);
     // pg_rewind.c sanityChecks: the control file's wal_log_hints (as of the last run) or data checksums.
@@ -309,23 +326,31 @@ export class Rebuilds {
       done?.(true);
       return;
     }
-    // It reads the target's WAL back from the fork to the last common checkpoint (pg_rewind.c findLastCheckpoint):
-    // the records of the common history before the fork; none known: the node's own last checkpoint before it.
+    // It reads the target's WAL back from the fork to the last common checkpoint's record (pg_rewind.c main,
+    // parsexlog.c findLastCheckpoint: xl_prev from the fork to a checkpoint record below it), not to its redo: the
+    // redo matters only to the recovery that follows. None known: the node's own last checkpoint before the fork.
     const seg = n.settings.walSegmentSize;
     const record = this.cluster.storage.checkpointer.records.newestBefore(fork.common, fork.at);
-    const lastCommon = record ? { lsn: record.redo, tli: timelineAt(fork.common, record.redo).tli } : n.checkpoint.lsn < fork.at ? n.checkpoint : { lsn: fork.at, tli: fork.common.tli };
+    const own = n.checkpoint.lsn < fork.at ? n.checkpoint.lsn : fork.at;
+    const lastCommon = record ? { lsn: record.lsn, redo: record.redo, tli: record.timeline.tli } : { lsn: own, redo: own, tli: timelineAt(fork.common, own).tli };
+    const diverged = tool('pg_rewind', v, `servers diverged at WAL location ${formatLsn(fork.at)} on timeline ${fork.common.tli}`);
     if (n.oldestRetained > segmentStart(lastCommon.lsn, seg)) {
-      const file = walFileName(timelineAt(n.wal.timeline, lastCommon.lsn).tli, lastCommon.lsn, seg);
-      return refuse({ kind: 'wal-missing', segment: file, lsn: lastCommon.lsn }, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`);
+      // The first record it cannot read walking back: at the fork if the fork's segment is gone, else the last one
+      // of the segment before the oldest it keeps (the model keeps no records: its last 8 bytes, MAXALIGN).
+      const at = n.oldestRetained > segmentStart(fork.at, seg) ? fork.at : n.oldestRetained - 8;
+      const file = walFileName(timelineAt(n.wal.timeline, at).tli, at, seg);
+      // SimpleXLogPageRead's pg_log_error, then findLastCheckpoint's pg_fatal (`fatal: ` 12-14, `error: ` from 15).
+      return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at }, [
+        diverged,
+        tool('pg_rewind', v, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`, true),
+        fatal('pg_rewind', v, `could not find previous WAL record at ${formatLsn(at)}`),
+      ], done);
     }
     // Copied: the blocks the target changed after the fork (at most the data directory) and the source's pg_wal.
     const size = Math.min(from.storage.dataSize ?? DEFAULT_DATA_SIZE, end - fork.at) + Math.max(0, from.walEnd(now) - from.oldestRetained);
     const rate = this.copyRate(from, n, null);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
-    const lines: LogLine[] = [
-      tool('pg_rewind', v, `servers diverged at WAL location ${formatLsn(fork.at)} on timeline ${fork.common.tli}`),
-      tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`),
-    ];
+    const lines: LogLine[] = [diverged, tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`)];
     n.dataDirectory = 'copying';
     this.cluster.log(n, 'replication', { kind: 'rewind-started', node: n.name, from: from.name, undone: end - fork.at, forkLsn: fork.at, bytes: size, duration: copy }, lines);
     this.cluster.ctx.sim.after(copy as Micros, `pg_rewind ${n.name}`, () => {
@@ -333,8 +358,18 @@ export class Rebuilds {
         n.dataDirectory = 'present';
         return refuse({ kind: 'source-down' }, 'could not read COPY data: server closed the connection unexpectedly');
       }
-      this.adopt(n, from, from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now), lastCommon, null);
-      this.cluster.log(n, 'replication', { kind: 'rewind-done', node: n.name, from: from.name, timeline: from.tli }, [tool('pg_rewind', v, 'Done!')]);
+      // The target's recovery starts at the last common checkpoint's redo (the backup_label pg_rewind writes:
+      // pg_rewind.c createBackupLabel) and replays the common history, then the source's. Its pg_wal is now the
+      // source's (filemap.c decide_file_action: a file only on the target is removed), so, as for a base backup's
+      // start point, the WAL it holds from that redo on reaches the source's end only if the source still had the
+      // redo's segment; otherwise it holds none of it and fetches it from its upstream or the archive, where a
+      // removed segment fails (`requested WAL segment … has already been removed`, [EXP] 15.18 review-a s08).
+      // Approximation: the source's later segments it does hold are streamed again once the gap is filled.
+      const sourceEnd = from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now);
+      const redo = lastCommon.redo;
+      const held = from.oldestRetained <= segmentStart(redo, seg) ? sourceEnd : redo;
+      this.adopt(n, from, held, { lsn: redo, tli: timelineAt(from.wal.timeline, redo).tli }, null);
+      this.cluster.log(n, 'replication', { kind: 'rewind-done', node: n.name, from: from.name, timeline: from.tli, redo, held: held - redo, sourceOldest: from.oldestRetained }, [tool('pg_rewind', v, 'Done!')]);
       if (spec.start) this.cluster.start(n);
       done?.(true);
     }, PRIORITY.protocol);

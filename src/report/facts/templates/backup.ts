@@ -68,7 +68,7 @@ function rewindFailure(x: RewindFailure, from: Token): Token {
     case 'different-systems':
       return 'they are different database systems';
     case 'wal-missing':
-      return p`its pg_wal no longer holds ${code(x.segment)}, back to the last common checkpoint at ${lsn(x.lsn)}`;
+      return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}`;
     case 'source-down':
       return p`${from} went down during the copy`;
   }
@@ -111,7 +111,10 @@ export const BACKUP: TemplatesOf<BackupFact> = {
     p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required (its WAL ends at ${lsn(f.lsn)}, not past the fork at ${lsn(f.forkLsn)}); it is a standby of ${node(f.from)}`,
   'rewind-started': (f) =>
     p`pg_rewind of ${node(f.node)} against ${node(f.from)}: ${size(f.undone)} past the fork at ${lsn(f.forkLsn)} are undone; copying ${size(f.bytes)} takes ${seconds(f.duration)}`,
-  'rewind-done': (f) => p`pg_rewind of ${node(f.node)} against ${node(f.from)} done: it is a standby of ${node(f.from)} on timeline ${f.timeline}`,
+  'rewind-done': (f) =>
+    f.held > 0
+      ? p`pg_rewind of ${node(f.node)} against ${node(f.from)} done: it is a standby of ${node(f.from)} on timeline ${f.timeline}`
+      : p`pg_rewind of ${node(f.node)} against ${node(f.from)} done: it is a standby of ${node(f.from)} on timeline ${f.timeline}, whose recovery starts at the last common checkpoint's redo ${lsn(f.redo)}, which ${node(f.from)} no longer holds (its WAL starts at ${lsn(f.sourceOldest)})`,
   'restore-refused': (f, sub) => p`restore of a base backup into ${node(f.node)} refused: ${restoreRefusal(f.why, f.node, sub)}`,
   'restore-started': (f) =>
     p`restoring base backup "${f.backup}" (of ${node(f.from)}, WAL ${lsn(f.checkpointLsn)} to ${lsn(f.endLsn)} on timeline ${f.timeline}) into ${node(f.node)}: copying ${size(f.bytes)} at ${rate(f.rate)} takes ${seconds(f.duration)}; then archive recovery ${recovery(f.recovery)} (${code(f.version >= 12 ? 'recovery.signal' : 'recovery.conf')})`,
