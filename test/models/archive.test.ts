@@ -4,6 +4,7 @@ import type { World } from '../../src/models/world.ts';
 import { runScenario } from '../../src/run.ts';
 import type { Action, PgSettingsSpec, StorageSpec } from '../../src/scenario/types.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
+import { walFileName } from '../../src/models/postgres/lsn.ts';
 
 const s = (n: number) => seconds(n);
 const SEG = 16 * 1024 * 1024;
@@ -111,6 +112,29 @@ describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2
     const streamedAt = withArchive.report.events.findIndex((e, i) => i > restoredAt && e.node === 's1' && /^streaming from p/.test(e.message));
     expect(restoredAt).toBeGreaterThan(0);
     expect(streamedAt).toBeGreaterThan(restoredAt);
+  });
+
+  it('a start replays from its restartpoint\'s redo, the archive first: the first segment restored is the redo\'s', () => {
+    let redo: number | null = null;
+    let stoppedAt: number | null = null;
+    const r = run(15, {
+      standby: RESTORING,
+      actions: outage(1800, 3000),
+      end: s(3600),
+      observe: (w) => {
+        const c = w.clusters.get('main')!;
+        const s1 = c.node('s1');
+        if (!s1.running && redo === null && w.ctx.sim.now >= s(1800)) {
+          redo = c.storage.checkpointer.completedRedo(s1);
+          stoppedAt = s1.walEnd(w.ctx.sim.now);
+        }
+      },
+    });
+    const seg = (lsn: number) => Math.floor(lsn / SEG) * SEG;
+    // The restartpoint's redo lies segments before where the standby stopped: those are restored again.
+    expect(seg(redo!)).toBeLessThan(seg(stoppedAt!));
+    const restored = r.report.events.find((e) => e.node === 's1' && e.fact.kind === 'restored-from-archive')!;
+    expect(restored.log[0]).toBe(`startup LOG:  restored log file "${walFileName(1, seg(redo!), SEG)}" from archive`);
   });
 
   it('the archive comes first: a standby restores what the archive has even when its upstream still has it', () => {

@@ -327,7 +327,12 @@ export class WalArchive {
     if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
     const seg = n.settings.walSegmentSize;
     const end = n.walEnd(this.now);
-    const from = segmentStart(end, seg);
+    let from = segmentStart(end, seg);
+    // A start replays from its restartpoint's redo point, and in archive recovery every segment is taken from
+    // the archive before pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, then
+    // XLogFileReadAnyTLI with XLOG_FROM_ANY), so the first restored is the redo's segment when archived.
+    const reread = n.recovery.rereadFrom;
+    delete n.recovery.rereadFrom;
     // The startup process restores the segments of its recovery target's history (xlogrecovery.c
     // XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its WAL's takes
     // its own timeline's WAL up to where the target leaves it, as a rescan that follows a timeline cuts it there
@@ -336,6 +341,7 @@ export class WalArchive {
     // `restored log file "000000020000000000000004"`, the segment of the switchpoint under the new TLI).
     const role = n.role;
     const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
+    if (reread !== undefined && segmentStart(reread, seg) < from && this.availableEnd(target, reread, seg) >= from + seg) from = segmentStart(reread, seg);
     let available = this.availableEnd(target, from, seg);
     const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
     if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);

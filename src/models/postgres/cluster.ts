@@ -1351,7 +1351,7 @@ export class PgCluster {
     n.startedAt = this.ctx.sim.now;
     // A new startup process: redo starts after the checkpoint record it starts from (a restartpoint on a standby).
     const end = n.walEnd(this.ctx.sim.now);
-    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false };
+    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false, rereadFrom: this.storage.checkpointer.completedRedo(n) };
     n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
     if (role.phase === 'reading-checkpoint') {
       const overwritten = this.checkpointOverwritten(n);
