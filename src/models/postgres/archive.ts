@@ -323,16 +323,14 @@ export class WalArchive {
    * to streaming.
    */
   restore(n: PgNode, done: (end: Lsn) => void): { readonly event: EventHandle; readonly from: Lsn; readonly to: Lsn; readonly timeline: Timeline } | null {
+    // The redo point a start replays from (below) counts at the start's first attempt only.
+    const reread = n.recovery.rereadFrom;
+    delete n.recovery.rereadFrom;
     if (n.settings.restoreCommand === null || !n.running) return null;
     if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
     const seg = n.settings.walSegmentSize;
     const end = n.walEnd(this.now);
     let from = segmentStart(end, seg);
-    // A start replays from its restartpoint's redo point, and in archive recovery every segment is taken from
-    // the archive before pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, then
-    // XLogFileReadAnyTLI with XLOG_FROM_ANY), so the first restored is the redo's segment when archived.
-    const reread = n.recovery.rereadFrom;
-    delete n.recovery.rereadFrom;
     // The startup process restores the segments of its recovery target's history (xlogrecovery.c
     // XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its WAL's takes
     // its own timeline's WAL up to where the target leaves it, as a rescan that follows a timeline cuts it there
@@ -341,12 +339,17 @@ export class WalArchive {
     // `restored log file "000000020000000000000004"`, the segment of the switchpoint under the new TLI).
     const role = n.role;
     const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
+    // A start replays from its restartpoint's redo point, and in archive recovery every segment is taken from
+    // the archive before pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, then
+    // XLogFileReadAnyTLI with XLOG_FROM_ANY), so the first restored is the redo's segment when archived (the
+    // segments up to the WAL end are restored again; a batch that stops short of it leaves the rest for the next).
     if (reread !== undefined && segmentStart(reread, seg) < from && this.availableEnd(target, reread, seg) >= from + seg) from = segmentStart(reread, seg);
     let available = this.availableEnd(target, from, seg);
     const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
     if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);
     if (available <= end + 0.5) return null;
     const to = Math.min(available, from + RESTORE_BATCH * seg);
+    if (to < segmentStart(end, seg)) n.recovery.rereadFrom = to;
     const rate = (n.storage.restoreThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;
     const duration = Math.max(1, Math.ceil((to - from) / rate)) as Micros;
     const event = this.cluster.ctx.sim.after(duration, `restore ${n.name}`, () => done(to), PRIORITY.protocol);
