@@ -398,12 +398,17 @@ export class History {
    */
   repeatLast(node: string, count: number, first: Micros, last: Micros): void {
     const prev = this.lastEventOfNode.get(node);
-    if (!prev || count <= 0) return;
-    this.mix(`repeat|${node}|${count}|${last}`);
-    if (prev.repeat) {
-      prev.repeat.count += count;
-      prev.repeat.last = last;
-    } else prev.repeat = { count: count + 1, last, second: first };
+    if (prev) this.repeatEvent(prev, count, first, last);
+  }
+
+  /** `ev` happened `count` more times, the first of them at `first` and the last at `last` (whatever came since). */
+  repeatEvent(ev: SimEvent, count: number, first: Micros, last: Micros): void {
+    if (count <= 0) return;
+    this.mix(`repeat|${ev.node ?? `cluster:${ev.cluster}`}|${count}|${last}`);
+    if (ev.repeat) {
+      ev.repeat.count += count;
+      ev.repeat.last = last;
+    } else ev.repeat = { count: count + 1, last, second: first };
   }
 
   receiver(t: ReceiverTransition): void {

@@ -4,6 +4,7 @@ import type { World } from '../../src/models/world.ts';
 import { runScenario } from '../../src/run.ts';
 import type { Action, PgSettingsSpec, StorageSpec } from '../../src/scenario/types.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
+import { walFileName } from '../../src/models/postgres/lsn.ts';
 
 const s = (n: number) => seconds(n);
 const SEG = 16 * 1024 * 1024;
@@ -66,6 +67,17 @@ describe('WAL archiving (postgres-2.md §2.1, rule 7)', () => {
     expect(v96).toMatch(/archiving transaction log file "[0-9A-F]{24}" failed too many times, will try again later/);
   });
 
+  it('the cycles of a failure are counted on its own event, not on whatever the archiving node logged last', () => {
+    // 500 tx/s of 8 kB: a segment every 4.2 s, so a cycle every 4.2 s; another event of p in between.
+    const r = run(15, { actions: [fails(600, 900), action(s(700), { kind: 'blockClients', node: 'p' }), action(s(701), { kind: 'unblockClients', node: 'p' })], end: s(1000) });
+    const p = r.report.events.filter((e) => e.node === 'p');
+    const failed = p.find((e) => e.fact.kind === 'archiving-fails')!;
+    expect(failed.repeated?.count).toBeGreaterThan(60);
+    // The cycles end before the command works again, at 900 s.
+    expect(Date.parse(failed.repeated!.last) - Date.parse(r.report.start)).toBeLessThan(900_000);
+    for (const e of p) if (e !== failed) expect(e.repeated).toBeUndefined();
+  });
+
   it('archive_mode without archive_command: the version\'s WARNING, and segments wait for ever', () => {
     const warn = (v: number) => lines(run(v, { primary: { archiveMode: 'on' }, end: s(600) }), 'p');
     expect(warn(14)).toMatch(/archiver WARNING: {2}archive_mode enabled, yet archive_command is not set/);
@@ -100,6 +112,29 @@ describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2
     const streamedAt = withArchive.report.events.findIndex((e, i) => i > restoredAt && e.node === 's1' && /^streaming from p/.test(e.message));
     expect(restoredAt).toBeGreaterThan(0);
     expect(streamedAt).toBeGreaterThan(restoredAt);
+  });
+
+  it('a start replays from its restartpoint\'s redo, the archive first: the first segment restored is the redo\'s', () => {
+    let redo: number | null = null;
+    let stoppedAt: number | null = null;
+    const r = run(15, {
+      standby: RESTORING,
+      actions: outage(1800, 3000),
+      end: s(3600),
+      observe: (w) => {
+        const c = w.clusters.get('main')!;
+        const s1 = c.node('s1');
+        if (!s1.running && redo === null && w.ctx.sim.now >= s(1800)) {
+          redo = c.storage.checkpointer.completedRedo(s1);
+          stoppedAt = s1.walEnd(w.ctx.sim.now);
+        }
+      },
+    });
+    const seg = (lsn: number) => Math.floor(lsn / SEG) * SEG;
+    // The restartpoint's redo lies segments before where the standby stopped: those are restored again.
+    expect(seg(redo!)).toBeLessThan(seg(stoppedAt!));
+    const restored = r.report.events.find((e) => e.node === 's1' && e.fact.kind === 'restored-from-archive')!;
+    expect(restored.log[0]).toBe(`startup LOG:  restored log file "${walFileName(1, seg(redo!), SEG)}" from archive`);
   });
 
   it('the archive comes first: a standby restores what the archive has even when its upstream still has it', () => {
@@ -150,5 +185,62 @@ describe('PITR considers the archive (dataLoss.ts)', () => {
     expect(loss.commits).toBeGreaterThan(0);
     expect(loss.recoverableByPitr).toBe(true);
     expect(loss.pitr).toMatch(/the WAL archive at site a/);
+  });
+});
+
+describe('a promotion seen only in the archive (xlogrecovery.c rescanLatestTimeLine, timeline.c existsTimeLineHistory)', () => {
+  // p crashes at 600 s; s1 (archiving) is promoted at 605 s and takes the writes; s2 (latest) stays pointed at
+  // the dead p: only the archive shows it timeline 2 ([EXP] 15.18, /tmp/review-a s11).
+  const followRun = (s2: PgSettingsSpec, more: Action[] = []) =>
+    runScenario(
+      buildScenario({
+        end: s(1500),
+        sites: ['a', 'b'],
+        nodes: [node('p', 'a', 15, { settings: ARCHIVING }), node('s1', 'b', 15, { upstream: 'p', settings: ARCHIVING }), node('s2', 'b', 15, { upstream: 'p', settings: s2 })],
+        workload: { target: 'p', rate: 500, walPerTx: 8000 },
+        actions: [
+          action(s(600), { kind: 'crash', node: 'p' }),
+          action(s(605), { kind: 'promote', node: 's1' }),
+          action(s(606), { kind: 'routeWrites', cluster: 'main', node: 's1', workload: null }),
+          ...more,
+        ],
+      }),
+    );
+  const nodeOf = (r: ReturnType<typeof run>, name: string) => r.report.nodes.find((n) => n.name === name)!;
+  const lsnOf = (x: string) => {
+    const [hi, lo] = x.split('/');
+    return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16);
+  };
+
+  it('a standby with restore_command on latest restores 00000002.history at its rescan, follows timeline 2 and restores its segments', () => {
+    const r = followRun(RESTORING);
+    const s2 = nodeOf(r, 's2');
+    expect(s2.timeline).toBe(2);
+    // It keeps up with what s1 archived: within a segment or two of s1's WAL at the end.
+    expect(lsnOf(nodeOf(r, 's1').lsn) - lsnOf(s2.lsn)).toBeLessThan(3 * SEG);
+    const follow = r.report.events.find((e) => e.node === 's2' && e.fact.kind === 'follows-timeline')!;
+    expect(follow.log).toEqual([
+      'startup LOG:  restored log file "00000002.history" from archive',
+      'startup LOG:  restored log file "00000002.history" from archive',
+      'startup LOG:  new target timeline is 2',
+    ]);
+    expect(follow.message).toMatch(/history file restored from the WAL archive at site a by restore_command/);
+    // The failures of the stream in between are counted on their own event, not on the follow.
+    expect(follow.repeated).toBeUndefined();
+    // The switchpoint's segment is restored under the new timeline's name.
+    expect(lines(r, 's2')).toMatch(/restored log file "00000002[0-9A-F]{16}" from archive/);
+  });
+
+  it('without restore_command it only sees the local history files: it stays on timeline 1', () => {
+    expect(nodeOf(followRun({}), 's2').timeline).toBe(1);
+  });
+
+  it('at startup, latest resolves through the archive: probe, then the target read after `entering standby mode`', () => {
+    const r = followRun(RESTORING, [action(s(500), { kind: 'stop', node: 's2' }), action(s(700), { kind: 'start', node: 's2' })]);
+    const started = r.report.events.find((e) => e.node === 's2' && e.fact.kind === 'started-standby' && Date.parse(e.at) - Date.parse(r.report.start) === 700_000)!;
+    expect(started.message).toMatch(/recovery target timeline 2/);
+    const log = started.log.join('\n');
+    expect(log).toMatch(/restored log file "00000002.history" from archive\n.*entering standby mode\n.*restored log file "00000002.history" from archive/);
+    expect(nodeOf(r, 's2').timeline).toBe(2);
   });
 });

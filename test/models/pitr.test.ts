@@ -80,6 +80,14 @@ describe('point-in-time recovery from a named base backup (pitr.ts)', () => {
     expect(lines(run({ version: 9.6, restore: `{node: r, backup: b, target: {time: "09:30"}}` }), 'r')).toMatch(/Execute pg_xlog_replay_resume\(\) to continue/);
   });
 
+  it('the last `restored log file` names the segment holding the stop point (it is read to find the stop)', () => {
+    // 0/40800000 is mid-segment 0/40: the segment restored last is 000000010000000000000040, not 0/3F.
+    const r = run({ restore: '{node: r, backup: b, target: {lsn: "0/40800000"}, action: promote}' });
+    const reached = r.events.find((e) => e.node === 'r' && e.fact.kind === 'recovery-target-reached')!;
+    const restored = reached.log.filter((l) => l.includes('restored log file'));
+    expect(restored.at(-1)).toBe('startup LOG:  restored log file "000000010000000000000040" from archive');
+  });
+
   it('latest replays all the archive holds and promotes whatever the action ("no recovery target specified")', () => {
     const r = run({ restore: '{node: r, backup: b, action: pause}' });
     expect(nodeOf(r, 'r')).toMatchObject({ role: 'primary', timeline: 2 });

@@ -81,8 +81,12 @@ export type ReplicationFact =
   /** The walreceiver transition of a started stream. */
   | { readonly kind: 'receiving'; readonly upstream: string; readonly timeline: number }
   | { readonly kind: 'history-file-fetched'; readonly upstream: string; readonly timeline: number }
-  /** xlogrecovery.c rescanLatestTimeLine adopted a newer timeline (`currentReadAsLatest`: 'current' in recovery.conf of a version that reads it as 0). */
-  | { readonly kind: 'follows-timeline'; readonly rule?: Rule; readonly node: string; readonly timeline: number; readonly currentReadAsLatest: PgMajor | null }
+  /**
+   * xlogrecovery.c rescanLatestTimeLine adopted a newer timeline (`currentReadAsLatest`: 'current' in recovery.conf
+   * of a version that reads it as 0; `historyFromArchive`: the site of the WAL archive its history file was
+   * restored from by restore_command).
+   */
+  | { readonly kind: 'follows-timeline'; readonly rule?: Rule; readonly node: string; readonly timeline: number; readonly currentReadAsLatest: PgMajor | null; readonly historyFromArchive?: string }
   | { readonly kind: 'unreplayed-wal-discarded'; readonly node: string; readonly bytes: number; readonly timeline: number; readonly switchLsn: Lsn }
   /** The upstream ended the stream at the end of the timeline (`beforeNine3`: <= 9.2, the walreceiver exits). */
   | { readonly kind: 'stream-ended'; readonly upstream: string; readonly timeline: number; readonly switchLsn: Lsn; readonly upstreamTimeline: number | null }

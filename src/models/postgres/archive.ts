@@ -27,6 +27,7 @@ import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import { endOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
 import type { StorageFact } from '../../history/facts/storage.ts';
+import type { SimEvent } from '../../history/history.ts';
 
 /** Why a segment failed to archive. */
 type ArchiveFailure = Extract<StorageFact, { kind: 'archiving-fails' }>['why'];
@@ -53,7 +54,8 @@ interface ArchiverState {
   anchor: { at: Micros; lsn: Lsn };
   /** The range of the archive this archiver is adding to. */
   range: ArchivedRange;
-  failing: { until: Micros; exitCode: number; since: Micros; event: EventHandle | null; logged: boolean } | null;
+  /** `logged`: the failure's event, on which its later cycles are counted. */
+  failing: { until: Micros; exitCode: number; since: Micros; event: EventHandle | null; logged: SimEvent | null } | null;
   /** The archive site cannot be reached: the command fails as well. */
   unreachable: boolean;
 }
@@ -197,7 +199,7 @@ export class WalArchive {
     if (!a || until <= this.now) return;
     a.anchor = { at: this.now, lsn: this.archived(n)! };
     if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
-    a.failing = { until, exitCode, since: this.now, event: null, logged: false };
+    a.failing = { until, exitCode, since: this.now, event: null, logged: null };
     a.failing.event = this.cluster.ctx.sim.at(until, `archive ok ${n.name}`, () => this.recover(n), PRIORITY.protocol);
     this.logFailure(n, a, exitCode, { kind: 'command-failed', exitCode });
   }
@@ -210,13 +212,14 @@ export class WalArchive {
     a.anchor = { at: this.now, lsn: a.anchor.lsn };
     // The archiver tried again at every new segment (the latch) or every 60 s, three attempts each time: count
     // those cycles on the failure event (approximation: at most one every two seconds, the time of three
-    // attempts one second apart).
+    // attempts one second apart). On the failure's own event: the node may have logged others since.
     if (f.logged) {
       const seg = n.settings.walSegmentSize;
       const perSegment = n.wal.end.rate > 0 ? seg / n.wal.end.rate : Number.POSITIVE_INFINITY;
       const spacing = Math.max(2e6, Math.min(PGARCH_AUTOWAKE_INTERVAL, perSegment));
-      const cycles = Math.floor((this.now - f.since) / spacing);
-      if (cycles > 0) this.cluster.ctx.history.repeatLast(n.name, cycles, (f.since + spacing) as Micros, (f.since + cycles * spacing) as Micros);
+      // The cycles strictly before now (the one due now succeeds).
+      const cycles = Math.max(0, Math.ceil((this.now - f.since) / spacing) - 1);
+      if (cycles > 0) this.cluster.ctx.history.repeatEvent(f.logged, cycles, (f.since + spacing) as Micros, (f.since + cycles * spacing) as Micros);
     }
     const backlog = this.completed(n) - a.anchor.lsn;
     this.cluster.log(n, 'replication', { kind: 'archiving-again', node: n.name, segments: Math.round(backlog / n.settings.walSegmentSize) });
@@ -225,7 +228,6 @@ export class WalArchive {
   }
 
   private logFailure(n: PgNode, a: ArchiverState, exitCode: number, why: ArchiveFailure): void {
-    if (a.failing) a.failing.logged = true;
     const file = walFileName(timelineAt(n.wal.timeline, a.anchor.lsn).tli, a.anchor.lsn, n.settings.walSegmentSize);
     const command = (n.settings.archiveCommand ?? '').replace(/%f/g, file).replace(/%p/g, `pg_wal/${file}`);
     const failed: LogLine = { process: 'archiver', level: 'LOG', message: `archive command failed with exit code ${exitCode}`, detail: `The failed archive command was: ${command}` };
@@ -236,7 +238,8 @@ export class WalArchive {
       message: `archiving ${n.version >= 10 ? 'write-ahead log' : 'transaction log'} file "${file}" failed too many times, will try again later`,
     };
     const lines = [...Array.from({ length: NUM_ARCHIVE_RETRIES }, () => failed), warning];
-    this.cluster.log(n, 'replication', { kind: 'archiving-fails', rule: 'pgarch.c:pgarch_ArchiverCopyLoop', node: n.name, segment: file, why }, lines);
+    const ev = this.cluster.log(n, 'replication', { kind: 'archiving-fails', rule: 'pgarch.c:pgarch_ArchiverCopyLoop', node: n.name, segment: file, why }, lines);
+    if (a.failing && a.failing.logged === null) a.failing.logged = ev;
   }
 
   // ------------------------------------------------------------------ what the archive holds
@@ -286,6 +289,13 @@ export class WalArchive {
     return out;
   }
 
+  /** The archive's `0000000N.history` (historyFiles), or null when none was archived. */
+  historyFile(tli: number): Timeline | null {
+    if (tli === 1) return null; // timeline.c: timeline 1 has no history file
+    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (e.timeline.tli === tli) return e.timeline;
+    return null;
+  }
+
   /** Whether `n` can reach the archive (its restore_command can copy from it). */
   reachableFrom(n: PgNode): boolean {
     return this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
@@ -312,35 +322,52 @@ export class WalArchive {
    * history while the archive has them. Returns the pending restore (the caller waits for it), or null: go on
    * to streaming.
    */
-  restore(n: PgNode, done: (end: Lsn) => void): { readonly event: EventHandle; readonly from: Lsn; readonly to: Lsn } | null {
+  restore(n: PgNode, done: (end: Lsn) => void): { readonly event: EventHandle; readonly from: Lsn; readonly to: Lsn; readonly timeline: Timeline } | null {
+    // The redo point a start replays from (below) counts at the start's first attempt only.
+    const reread = n.recovery.rereadFrom;
+    delete n.recovery.rereadFrom;
     if (n.settings.restoreCommand === null || !n.running) return null;
     if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
     const seg = n.settings.walSegmentSize;
     const end = n.walEnd(this.now);
-    const from = segmentStart(end, seg);
+    let from = segmentStart(end, seg);
     // The startup process restores the segments of its recovery target's history (xlogrecovery.c
     // XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its WAL's takes
-    // its own timeline's WAL up to where the target leaves it: past that, its WAL is the target's (restored next,
-    // or streamed), as a rescan that follows a timeline cuts it there (cluster.ts rescanLatestTimeline).
+    // its own timeline's WAL up to where the target leaves it, as a rescan that follows a timeline cuts it there
+    // (cluster.ts rescanLatestTimeline); from there on its WAL is the target's, restored along the target's
+    // history (the caller adopts that timeline), or streamed ([EXP] 15.18: `new target timeline is 2`, then
+    // `restored log file "000000020000000000000004"`, the segment of the switchpoint under the new TLI).
     const role = n.role;
     const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
+    // A start replays from its restartpoint's redo point, and in archive recovery every segment is taken from
+    // the archive before pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, then
+    // XLogFileReadAnyTLI with XLOG_FROM_ANY), so the first restored is the redo's segment when archived (the
+    // segments up to the WAL end are restored again; a batch that stops short of it leaves the rest for the next).
+    if (reread !== undefined && segmentStart(reread, seg) < from && this.availableEnd(target, reread, seg) >= from + seg) from = segmentStart(reread, seg);
     let available = this.availableEnd(target, from, seg);
     const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
-    if (leaves !== null) available = Math.min(available, leaves);
+    if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);
     if (available <= end + 0.5) return null;
     const to = Math.min(available, from + RESTORE_BATCH * seg);
+    if (to < segmentStart(end, seg)) n.recovery.rereadFrom = to;
     const rate = (n.storage.restoreThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;
     const duration = Math.max(1, Math.ceil((to - from) / rate)) as Micros;
     const event = this.cluster.ctx.sim.after(duration, `restore ${n.name}`, () => done(to), PRIORITY.protocol);
-    return { event, from, to };
+    return { event, from, to, timeline: target };
   }
 
-  /** The log lines of a restore (xlogarchive.c RestoreArchivedFile): the first and the last segment. */
+  /**
+   * The log lines of a restore (xlogarchive.c RestoreArchivedFile) of [from, to): the first segment and the one
+   * holding the last byte restored (a recovery target mid-segment stops in that segment, which it read). Each
+   * segment is named by the newest timeline of the history that begins at or before it (xlogrecovery.c
+   * XLogFileReadAnyTLI: the segment of a switchpoint is read under the new timeline's name).
+   */
   restoredLines(n: PgNode, from: Lsn, to: Lsn): LogLine[] {
     const seg = n.settings.walSegmentSize;
-    const name = (lsn: Lsn) => walFileName(timelineAt(n.wal.timeline, lsn).tli, lsn, seg);
-    const line = (lsn: Lsn): LogLine => ({ process: 'startup', level: 'LOG', message: `restored log file "${name(lsn)}" from archive` });
-    const last = to - seg;
+    const entries = historyOf(n.wal.timeline);
+    const name = (lsn: Lsn) => walFileName((entries.find((e) => segmentStart(e.begin, seg) <= lsn) ?? entries.at(-1)!).timeline.tli, lsn, seg);
+    const line = (lsn: Lsn): LogLine => restoredLine(name(lsn));
+    const last = segmentStart(Math.max(from, to - 1), seg);
     return last > from ? [line(from), line(last)] : [line(from)];
   }
 
@@ -356,4 +383,14 @@ export class WalArchive {
   toString(): string {
     return `the WAL archive at site ${this.site} (${this.ranges.map((r) => `timeline ${r.timeline.tli} ${formatLsn(r.from)}-${formatLsn(this.rangeEnd(r))}`).join(', ')})`;
   }
+}
+
+/** xlogarchive.c RestoreArchivedFile: a file restore_command copied (a segment, or a timeline's `.history`). */
+export function restoredLine(file: string): LogLine {
+  return { process: 'startup', level: 'LOG', message: `restored log file "${file}" from archive` };
+}
+
+/** timeline.c TLHistoryFileName. */
+export function historyFileName(tli: number): string {
+  return `${tli.toString(16).toUpperCase().padStart(8, '0')}.history`;
 }

@@ -19,6 +19,7 @@ import { WalStorage } from './storage.ts';
 import { ChangedNodes } from './changed-nodes.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
+import { historyFileName, restoredLine } from './archive.ts';
 import { Rebuilds } from './rebuild.ts';
 import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
@@ -144,6 +145,7 @@ export class PgCluster {
       recordReceiver: (n, detail) => this.recordReceiver(n, 'restoring-from-archive', detail),
       requestReflow: () => this.requestReflow(),
       connect: (n) => this.connect(n),
+      adoptTimeline: (n, tl, at) => this.adoptWalTimeline(n, tl, at),
     });
     this.setWalHorizon();
   }
@@ -270,7 +272,8 @@ export class PgCluster {
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
     // walreceiver again (xlogrecovery.c WaitForWALToBecomeAvailable: a failure of XLOG_FROM_STREAM calls
-    // rescanLatestTimeLine before the sleep), and only with the history files already local: a refused newest
+    // rescanLatestTimeLine before the sleep), with the history files already local or, with restore_command, in
+    // the archive (historyFile; [EXP] 15.18: `restored log file "00000002.history" from archive`): a refused newest
     // timeline is logged at every retry, also while the upstream is down or behind ([EXP] on 15.18,
     // docs/conformance.md seed-79), and a file the walreceiver fetches now is adopted when streaming of the old
     // timeline ends ([EXP] seed-6: "End of WAL reached on timeline 1", then "new target timeline is 2").
@@ -593,10 +596,29 @@ export class PgCluster {
     }
   }
 
-  /** timeline.c findNewestTimeLine: probe target+1, target+2, ... and stop at the first missing file. */
-  findNewestTimeline(n: PgNode, from: number): number {
+  /**
+   * timeline.c existsTimeLineHistory / readTimeLineHistory: in recovery (ArchiveRecoveryRequested) a history
+   * file is first restored from the archive by restore_command (xlogarchive.c RestoreArchivedFile, which logs
+   * `restored log file "0000000N.history" from archive`), the copy in pg_wal read only when the archive has
+   * none. `restored` collects those lines; `keep` puts the archive's copy in pg_wal (readTimeLineHistory's
+   * KeepFileRestoredFromArchive; existsTimeLineHistory's probe restores it under a temporary name).
+   */
+  private historyFile(n: PgNode, tli: number, restored: LogLine[] | null, keep: boolean): Timeline | null {
+    const archive = this.storage.archive;
+    const archived = n.role.kind === 'standby' && archive.triesArchive(n) ? archive.historyFile(tli) : null;
+    if (!archived) return n.historyFiles.get(tli) ?? null;
+    restored?.push(restoredLine(historyFileName(tli)));
+    if (keep) n.historyFiles.set(tli, archived);
+    return archived;
+  }
+
+  /**
+   * timeline.c findNewestTimeLine: probe target+1, target+2, ... and stop at the first missing file, those in
+   * the archive included in recovery with restore_command (historyFile; [EXP] 15.18, /tmp/review-a s11).
+   */
+  findNewestTimeline(n: PgNode, from: number, restored: LogLine[] | null = null): number {
     let newest = from;
-    while (n.historyFiles.has(newest + 1)) newest++;
+    while (this.historyFile(n, newest + 1, restored, false)) newest++;
     return newest;
   }
 
@@ -606,9 +628,13 @@ export class PgCluster {
    */
   private rescanLatestTimeline(n: PgNode, refused: LogLine[] | null = null, beforeFollow: (() => void) | null = null): boolean {
     const role = n.role as StandbyRole;
-    const newest = this.findNewestTimeline(n, role.target.tli);
+    const restored: LogLine[] = [];
+    const newest = this.findNewestTimeline(n, role.target.tli, restored);
     if (newest === role.target.tli) return false;
-    const candidate = n.historyFiles.get(newest)!;
+    // readTimeLineHistory(newtarget) restores the file again, and keeps it, whether the timeline is then
+    // followed or refused.
+    const archived = this.storage.archive.triesArchive(n) && this.storage.archive.historyFile(newest) !== null;
+    const candidate = this.historyFile(n, newest, restored, true)!;
     const now = this.ctx.sim.now;
     // Rule 6 compares the switchpoint with the replay position (xlogrecovery.c rescanLatestTimeLine:
     // GetXLogReplayRecPtr), which recovery_min_apply_delay can hold behind what was received.
@@ -616,8 +642,8 @@ export class PgCluster {
     const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
     const refuse = (line: LogLine, why: WaitFact): false => {
       this.refusals.set(n.name, why);
-      if (refused) refused.push(line);
-      else this.log(n, 'diverged', why, [line]);
+      if (refused) refused.push(...restored, line);
+      else this.log(n, 'diverged', why, [...restored, line]);
       return false;
     };
     if (!entry) return refuse(pgLog.notAChild(newest, n.tli), { kind: 'timeline-not-a-child', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, nodeTimeline: n.tli });
@@ -628,11 +654,18 @@ export class PgCluster {
       );
     }
     beforeFollow?.();
+    // restoreTimeLineHistoryFiles(oldtarget + 1, newtarget): the files between the two, into pg_wal too.
+    for (let tli = role.target.tli + 1; tli < newest; tli++) this.historyFile(n, tli, restored, true);
     role.target = candidate;
     // The new timeline begins with its promotion's records (end of recovery, checkpoint), which the model does not
     // write: the next end of WAL the startup process meets is past them, a new position to complain about.
     n.recovery.lastComplaint = null;
-    this.log(n, 'follow', { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null }, [pgLog.newTargetTimeline(newest)]);
+    this.log(
+      n,
+      'follow',
+      { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null, ...(archived ? { historyFromArchive: this.storage.archive.site } : {}) },
+      [...restored, pgLog.newTargetTimeline(newest)],
+    );
     if (entry.end !== null && n.walEnd(now) > entry.end) {
       // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
       // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
@@ -687,10 +720,13 @@ export class PgCluster {
     // Catching up from the archive between failures of the stream: the failures are one loop (counted on its
     // event; the real `waiting for WAL` line names a later position each time), the restores one event (restore.ts).
     const viaArchive = this.restore.active(n) && this.lastReason.get(n.name) === reason;
+    // Counted on the loop's own event: the node may have logged others since (a rescan that followed a timeline).
+    const loopEvent = viaArchive ? this.lastWaitEvent.get(n.name) : undefined;
     if (logged === null) {
-      if (viaArchive && !opts.quiet) this.ctx.history.repeatLast(n.name, 1, now, now);
+      if (loopEvent && !opts.quiet) this.ctx.history.repeatEvent(loopEvent, 1, now, now);
       else if (!opts.quiet) logged = this.log(n, kind, why, lines);
     }
+    if (logged !== null) this.lastWaitEvent.set(n.name, logged);
     // An attempt in vain that changed nothing but its own stream: the next ones would too (retry.ts), and log
     // what this one logs once they come an interval apart.
     const inVain = opts.retryAfter === undefined && !opts.quiet && at > now && this.retries.repeatsInVain(n, reason, this.lastReason.get(n.name) === reason) && !this.storage.archive.triesArchive(n) && logged !== null && repeated(logged);
@@ -712,6 +748,9 @@ export class PgCluster {
 
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
   private readonly lastReason = new Map<string, WaitReason>();
+
+  /** The event the last logged wait of each node was recorded as (a loop's later failures are counted on it). */
+  private readonly lastWaitEvent = new Map<string, SimEvent>();
 
   private cancelRetry(n: PgNode): void {
     const role = n.role;
@@ -1301,16 +1340,18 @@ export class PgCluster {
       this.requestReflow('changed');
       return;
     }
-    const fatal = this.startupCheck(n, role);
+    const probed: LogLine[] = [];
+    const read: LogLine[] = [];
+    const fatal = this.startupCheck(n, role, probed, read);
     // validateRecoveryParameters refuses a missing target timeline before `entering standby mode`; the checkpoint's
     // FATALs come after it (xlogrecovery.c InitWalRecovery; observed on 10.23 to 18.4).
-    if (fatal) return this.refuseStart(n, fatal, [...this.opening(n), fatal.message.startsWith('recovery target timeline') ? null : pgLog.enteringStandby()]);
+    if (fatal) return this.refuseStart(n, fatal, [...this.opening(n), ...probed, ...(fatal.message.startsWith('recovery target timeline') ? [] : [pgLog.enteringStandby(), ...read])]);
     n.run = { state: 'running' };
     n.boot++;
     n.startedAt = this.ctx.sim.now;
     // A new startup process: redo starts after the checkpoint record it starts from (a restartpoint on a standby).
     const end = n.walEnd(this.ctx.sim.now);
-    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false };
+    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false, rereadFrom: this.storage.checkpointer.completedRedo(n) };
     n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
     if (role.phase === 'reading-checkpoint') {
       const overwritten = this.checkpointOverwritten(n);
@@ -1322,12 +1363,14 @@ export class PgCluster {
         n,
         'stuck',
         { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli, cause: overwritten ? 'overwritten-by-sibling' : 'not-in-target' },
-        [...this.opening(n), n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
+        [...this.opening(n), ...probed, n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
       this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [
         ...this.opening(n),
+        ...probed,
         pgLog.enteringStandby(),
+        ...read,
         n.recovery.redoStarted ? serverLog.redoStarts(n.recovery.redoFrom) : null,
         role.upstream === null && !n.settings.restoreCommand ? serverLog.noSourceOfWal(n.version) : null,
         serverLog.consistent(end),
@@ -1378,17 +1421,21 @@ export class PgCluster {
    * timeline from the history files that are local now, read the checkpoint record, then refuse to start when
    * the checkpoint or the minimum recovery point is not on that timeline's history.
    */
-  private startupCheck(n: PgNode, role: StandbyRole): LogLine | null {
+  private startupCheck(n: PgNode, role: StandbyRole, probed: LogLine[] = [], read: LogLine[] = []): LogLine | null {
     const goal = n.settings.recoveryTargetTimeline;
     const ckptTl = timelineAt(n.wal.timeline, n.checkpoint.lsn);
+    // validateRecoveryParameters probes the history files (findNewestTimeLine, existsTimeLineHistory), the
+    // archive's first with restore_command (`probed`: logged before `entering standby mode`); reading the
+    // checkpoint record reads the target's (readTimeLineHistory, kept in pg_wal) and StartupXLOG restores those
+    // from the checkpoint's timeline to it (restoreTimeLineHistoryFiles): `read`, logged after.
     let target: Timeline;
-    if (goal === 'current') target = n.historyFiles.get(n.checkpoint.tli) ?? ckptTl;
-    else if (goal === 'latest') target = n.historyFiles.get(this.findNewestTimeline(n, n.checkpoint.tli)) ?? ckptTl;
+    if (goal === 'current') target = this.historyFile(n, n.checkpoint.tli, read, true) ?? ckptTl;
+    else if (goal === 'latest') target = this.historyFile(n, this.findNewestTimeline(n, n.checkpoint.tli, probed), read, true) ?? ckptTl;
     else {
-      const t = n.historyFiles.get(goal.tli);
-      if (!t) return pgLog.targetTimelineMissingFatal(goal.tli);
-      target = t;
+      if (!this.historyFile(n, goal.tli, probed, false)) return pgLog.targetTimelineMissingFatal(goal.tli);
+      target = this.historyFile(n, goal.tli, read, true)!;
     }
+    for (let tli = Math.max(2, n.checkpoint.tli); tli < target.tli; tli++) this.historyFile(n, tli, read, true);
     role.target = target;
     // The checkpoint record is read from the segments of the target's timelines only (xlogrecovery.c
     // XLogFileReadAnyTLI walks expectedTLEs, the target's history). When the checkpoint's timeline is not in

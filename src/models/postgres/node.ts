@@ -163,8 +163,10 @@ export class PgNode {
    * past the replay position that does not continue it (a same-numbered sibling timeline's records), on the
    * timeline it was streaming: shared memory keeps that flush position for the next walreceiver on the same
    * timeline (walreceiverfuncs.c RequestXLogStreaming), so the startup process rereads those records at once.
+   * `rereadFrom`: the redo point of the restartpoint this start replays from, until its first restore (the
+   * startup process reads WAL from there, the archive first: archive.ts restore).
    */
-  recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean; unusable?: { tli: number; upTo: Lsn } } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
+  recovery: { lastComplaint: Lsn | null; redoFrom: Lsn; redoStarted: boolean; unusable?: { tli: number; upTo: Lsn }; rereadFrom?: Lsn } = { lastComplaint: null, redoFrom: 0, redoStarted: false };
   /**
    * pg_wal segments of timeline number `tli` that a walsender of a same-numbered sibling timeline wrote over, from
    * `from` (where the two histories part, or the segment start the walreceiver asked for) to `upTo`: the

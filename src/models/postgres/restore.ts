@@ -13,6 +13,7 @@ import type { Fact } from '../../history/facts/index.ts';
 import type { RestoreEnd } from '../../history/facts/replication.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode, StandbyRole } from './node.ts';
+import { endOf, type Timeline } from './timeline.ts';
 
 /** What the restore needs of its cluster (cluster.ts keeps the walreceiver protocol). */
 export interface RestoreHost {
@@ -24,6 +25,8 @@ export interface RestoreHost {
   requestReflow(): void;
   /** The startup process's next attempt: the archive again, then the stream. */
   connect(n: PgNode): void;
+  /** `n`'s WAL continues on `tl`'s history from `at` (its recovery target's, restored past the switchpoint). */
+  adoptTimeline(n: PgNode, tl: Timeline, at: Lsn): void;
 }
 
 export class ArchiveRestore {
@@ -37,7 +40,7 @@ export class ArchiveRestore {
 
   /** Restore from the archive if it has the next segment; false: go on to streaming. */
   start(n: PgNode, role: StandbyRole, refused: readonly LogLine[]): boolean {
-    const pending = this.archive.restore(n, (to) => this.restored(n, pending!.from, to));
+    const pending = this.archive.restore(n, (to) => this.restored(n, pending!.from, to, pending!.timeline));
     // The archive has no more yet: on to pg_wal and the stream. The restores of one such run (however many
     // attempts it took, while the archive filled) are logged as one event when the node streams again.
     if (!pending) return false;
@@ -52,11 +55,15 @@ export class ArchiveRestore {
     return true;
   }
 
-  private restored(n: PgNode, from: Lsn, to: Lsn): void {
+  private restored(n: PgNode, from: Lsn, to: Lsn, along: Timeline): void {
     const role = n.role;
     if (!n.running || role.kind !== 'standby') return;
     const now = this.host.now();
-    if (to > n.walEnd(now)) n.wal.end.set(now, to);
+    const end = n.walEnd(now);
+    // Restored past where the target's history leaves the node's timeline: its WAL is the target's from there.
+    const leaves = along !== n.wal.timeline ? endOf(along, n.wal.timeline) : null;
+    if (leaves !== null && to > leaves && end >= leaves - 0.5) this.host.adoptTimeline(n, along, end);
+    if (to > end) n.wal.end.set(now, to);
     const session = this.sessions.get(n);
     this.sessions.set(n, { from: session?.from ?? from, to });
     role.receiver = { status: 'waiting', reason: 'restoring-from-archive', retry: null };

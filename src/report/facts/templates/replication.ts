@@ -64,7 +64,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   receiving: (f) => p`streaming from ${node(f.upstream)} on timeline ${f.timeline}`,
   'history-file-fetched': (f) => p`fetched history file of timeline ${f.timeline} from ${node(f.upstream)}`,
   'follows-timeline': (f) =>
-    p`${node(f.node)} follows timeline ${f.timeline} (${code('recovery_target_timeline = latest')}${f.currentReadAsLatest !== null ? `: 'current' was written in recovery.conf, which ${formatVersion(f.currentReadAsLatest)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest` : ''})`,
+    p`${node(f.node)} follows timeline ${f.timeline} (${code('recovery_target_timeline = latest')}${f.currentReadAsLatest !== null ? `: 'current' was written in recovery.conf, which ${formatVersion(f.currentReadAsLatest)} does not know as a keyword: strtoul reads the word as timeline 0, and 0 means latest` : ''}${f.historyFromArchive !== undefined ? p`; its history file restored from the WAL archive at site ${f.historyFromArchive} by ${code('restore_command')}` : ''})`,
   'unreplayed-wal-discarded': (f) =>
     p`${node(f.node)} discards ${size(f.bytes)} of timeline ${f.timeline} received past the switchpoint ${lsn(f.switchLsn)} but not replayed (${code('recovery_min_apply_delay')})`,
   'stream-ended': (f) =>
