@@ -14,7 +14,8 @@ import type { PgNode, Stream } from './node.ts';
 import type { HeardPositions } from './cut-walsenders.ts';
 import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.ts';
 import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
-import { admittedConnections, CacheState, connectionRefusal, diskLimit, pastThreshold, PoolQueue } from './load.ts';
+import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
+import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
 import type { Fact } from '../../history/facts/index.ts';
 
 /** Rates are bytes per microsecond inside the model. */
@@ -28,16 +29,6 @@ const STATUS_INTERVAL = 10 * PER_SECOND;
  */
 const FULL_CHECKS = process.env.REPLSIM_SELF_CHECK === '1';
 
-interface SyncAck {
-  readonly value: Lsn;
-  readonly rate: number;
-  /** Undefined for asynchronous commits; null when enough synchronous standbys stream; else why commits wait. */
-  readonly blockedBy: WriteCauseFact | null | undefined;
-  /** How long a commit waits for the synchronous standbys that release it (0 when asynchronous or blocked). */
-  readonly rtt: number;
-  /** When the confirmations' rate changes by itself (a delayed replay's rate follows the primary's past one). */
-  readonly changesAt: number;
-}
 
 /** Clients of one workload: where they are, what they offer, and which node they send writes to. */
 export interface ClientPool {
@@ -96,9 +87,6 @@ function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
   return Math.min(1, k);
 }
 
-/** A pool's write status: an outage, a stall, or null (history.ts setWriteStatus). */
-type WriteStatus = { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null;
-
 interface WriterLoad {
   /** Bytes per microsecond offered. */
   bytes: number;
@@ -122,8 +110,8 @@ export class WriteFlow {
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
   private readonly cache = new CacheState();
-  /** Each pool's write status as of the last recomputation. */
-  private readonly lastStatus = new Map<ClientPool, WriteStatus>();
+  /** What each pool's clients get: its write status and its requests (client-outcomes.ts). */
+  private readonly clients: ClientOutcomes;
   /** The nodes whose disk bound at the last recomputation (service.walBacklog set): reset at the next. */
   private readonly backlogged: PgNode[] = [];
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
@@ -151,6 +139,7 @@ export class WriteFlow {
         queue: new PoolQueue(cluster.ctx.sim.now, w.queueTimeout ?? null),
       };
     });
+    this.clients = new ClientOutcomes(cluster, this.pools, this.cache);
   }
 
   pool(name: string | null): ClientPool[] {
@@ -204,7 +193,7 @@ export class WriteFlow {
     this.breakpoint = null;
 
     // The queues' waits as the stretch since the last recomputation ends (before a lost server drops a queue).
-    for (const p of this.pools) this.noteQueueWait(p, now);
+    for (const p of this.pools) this.clients.noteQueueWait(p, now);
     const refusals = new Map<ClientPool, WriteCauseFact | null>();
     const load = new Map<PgNode, WriterLoad>();
     for (const p of this.pools) {
@@ -323,10 +312,9 @@ export class WriteFlow {
     let next = NEVER as number;
     for (const p of this.pools) {
       const t = p.target ? this.terms.get(p.target) : undefined;
-      const status = this.statusOf(p, refusals.get(p)!, t && syncBound.has(t.node) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now) ?? this.queueStatus(p, served, limits, held, now);
-      c.ctx.history.setWriteStatus({ cluster: c.name, workload: p.name }, now, status);
-      this.lastStatus.set(p, status);
-      next = Math.min(next, this.account(p, served, status?.kind ?? null, now));
+      const status = this.clients.statusOf(p, refusals.get(p)!, t && syncBound.has(t.node) ? acks.get(t)! : null, t?.walPerTx ?? p.walPerTx, now) ?? this.clients.queueStatus(p, served, limits, held, now);
+      this.clients.settle(p, status, now);
+      next = Math.min(next, this.clients.account(p, served, status?.kind ?? null, now));
     }
     next = Math.min(next, this.cache.nextChangeOfAny(now));
     // A slot's restart_lsn that starts moving (slots.ts nextChange): its retained WAL's line bends there.
@@ -735,46 +723,6 @@ export class WriteFlow {
   }
 
   /**
-   * What the pool's requests get now (load.ts PoolQueue.course), recorded per workload: `served` of them are
-   * committed, the rest queue in the pool; a stall makes every served request one that waited. Returns when
-   * the queue next changes course.
-   */
-  private account(p: ClientPool, served: ReadonlyMap<ClientPool, number>, status: 'outage' | 'stall' | null, now: Micros): number {
-    const key = { cluster: this.cluster.name, workload: p.name };
-    const h = this.cluster.ctx.history;
-    if (p.rate <= 0 && p.queue.at(now) <= 1e-9) {
-      h.requestRates(key, now, { offered: 0, succeeded: 0, waited: 0, failed: 0 });
-      return NEVER;
-    }
-    if (status === 'outage' || !p.target) {
-      // Writes fail (a lock queue past its timeouts, a refusal): what the pool had queued fails with them.
-      h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate }, p.queue.drop(now, null));
-      return NEVER;
-    }
-    const { rates, next, timedOut } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
-    h.requestRates(key, now, rates, timedOut);
-    return next;
-  }
-
-  /** How long the request at the head of `p`'s queue has waited by now (µs; at most its queue_timeout). */
-  private queueWait(p: ClientPool, now: Micros): number {
-    const wait = p.queue.waitAt(now);
-    return p.queue.timeout !== null ? Math.min(wait, p.queue.timeout) : wait;
-  }
-
-  /**
-   * The longest wait of an open stall, at the end of the stretch since the last recomputation: the pool's queue,
-   * and the commit's own wait after it when that is the stall's cause.
-   */
-  private noteQueueWait(p: ClientPool, now: Micros): void {
-    const wait = this.queueWait(p, now);
-    if (!(wait > 0)) return;
-    const status = this.lastStatus.get(p);
-    const commit = status?.kind === 'stall' && status.cause.kind !== 'pool-queue' ? (status.maxLatencyMs ?? 0) : 0;
-    this.cluster.ctx.history.raiseQueueWait({ cluster: this.cluster.name, workload: p.name }, now, commit + Math.round(wait / 1000));
-  }
-
-  /**
    * The transactions per second each pool gets committed now: its share of the capacity (applyCapacity), less
    * the share its node does not commit (a slowed node, synchronous standbys: `insert` against the bytes the
    * capacity let through). The rest waits in the pool's queue, as what the capacity holds back does.
@@ -789,91 +737,6 @@ export class WriteFlow {
       for (const p of w.pools) served.set(p, capped.get(p)! * committed);
     }
     return served;
-  }
-
-  /**
-   * A stall of requests queued in the pool longer than the stall threshold, or null; its cause names what
-   * limits the node's commits (`limits`: a slowed node or synchronous standbys; else its disk or capacity; else,
-   * for a queue left over, the connections committing one at a time as it drains).
-   */
-  private queueStatus(p: ClientPool, servedBy: ReadonlyMap<ClientPool, number>, limits: ReadonlyMap<PgNode, CommitLimit>, held: ReadonlySet<PgNode>, now: Micros): WriteStatus {
-    const served = servedBy.get(p);
-    const t = p.target;
-    if (served === undefined || !t) return null;
-    // The request at the head of the queue (the one served now) has waited past the threshold.
-    const longest = this.queueWait(p, now);
-    if (!pastThreshold(longest, this.cluster.ctx.stallThreshold)) return null;
-    // The longest wait so far; raised at each recomputation while the stall lasts (noteQueueWait).
-    const maxLatencyMs = Math.round(longest / 1000);
-    const pool = { pool: p.name, offered: p.rate, queueTimeout: p.queue.timeout };
-    const before = this.lastStatus.get(p);
-    if (held.has(t) && before?.kind === 'stall') return before;
-    const limit = limits.get(t);
-    if (limit) return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit, ...pool }, node: t.name, maxLatencyMs };
-    const disk = diskLimit(t, averageWalPerTx(this.pools.filter((x) => x.target === t)));
-    if (!t.capacity && !Number.isFinite(disk)) {
-      // Nothing binds now: the queue left by a stall drains as fast as the connections commit. The stall goes on
-      // with the cause that filled the queue (a moment's drain between two waits does not end it).
-      if (before?.kind === 'stall') return before;
-      const connections = Math.min(admittedConnections(t), this.pools.filter((x) => x.target === t).reduce((a, x) => a + x.connections, 0));
-      const commit = localCommitTime(t);
-      const local: CommitLimit = { kind: 'connections', txPerSecond: roundFigure((connections * PER_SECOND) / commit), connections, commitMs: Math.round(commit / 100) / 10, slowdown: slowdownOf(t) };
-      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: local, ...pool }, node: t.name, maxLatencyMs };
-    }
-    if (!t.capacity || disk < t.capacity.txPerSecond) {
-      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t) }, ...pool }, node: t.name, maxLatencyMs };
-    }
-    // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
-    // and whether the cache still warms, not the share it serves now.
-    const cold = t.capacity.coldCache;
-    const coldCache = cold && this.cache.warmth(t, now) < 1 ? { serves: cold.serves, warmup: cold.warmup } : null;
-    return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'capacity', txPerSecond: t.capacity.txPerSecond, coldCache }, ...pool }, node: t.name, maxLatencyMs };
-  }
-
-  /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
-  private statusOf(p: ClientPool, refusal: WriteCauseFact | null, throttledBy: SyncAck | null, walPerTx: number, now: Micros): WriteStatus {
-    const node = p.target?.name ?? null;
-    const lock = refusal === null ? this.cluster.xid.vacuum.lockStatus(p.name) : null;
-    if (lock) return { kind: lock.kind, cause: lock.cause, node };
-    if (p.rate <= 0) return null;
-    if (refusal !== null) return { kind: 'outage', cause: refusal, node };
-    const t = p.target!;
-    const vacuum = this.cluster.xid.vacuumLoad(t);
-    if (t.storage.throughput !== null && vacuum.bytesPerSecond > 0) {
-      // The data volume serves the vacuum and the writes; once their sum reaches its throughput the queue
-      // grows without bound (utilisation >= 1), and commits wait behind the vacuum's I/O.
-      const wal = t.wal.end.rate * PER_SECOND;
-      if (vacuum.bytesPerSecond + wal >= t.storage.throughput) {
-        // Rates in whole MB/s, as the cause shows them.
-        const mb = (x: number) => Math.round(x / 1e6) * 1e6;
-        return { kind: 'stall', cause: { kind: 'volume-saturated', node: t.name, tables: vacuum.tables, vacuumBytesPerSecond: mb(vacuum.bytesPerSecond), throughput: mb(t.storage.throughput) }, node };
-      }
-    }
-    const delay = commitDelay(t);
-    if (delay > this.cluster.ctx.stallThreshold) {
-      return { kind: 'stall', cause: { kind: 'slow-commits', node: t.name, seconds: Math.round(delay / 1e5) / 10, slowdown: slowdownOf(t) }, node, maxLatencyMs: Math.round(delay / 1000) };
-    }
-    if (throttledBy) {
-      const perSecond = throttledBy.rate * PER_SECOND;
-      const connections = Math.min(admittedConnections(t), this.pools.filter((x) => x.target === p.target).reduce((a, x) => a + x.connections, 0));
-      const byRate = perSecond > 0 ? (connections * walPerTx) / perSecond : Number.POSITIVE_INFINITY;
-      // A commit waits at least one confirmation round (rtt: the link, the standby's fsync, its apply delay).
-      // When confirmations come in rounds (a delayed replay) their rate swings between bursts and nothing;
-      // the round itself is the steady figure, and with it Little's law gives the throughput.
-      const round = throttledBy.rtt / PER_SECOND;
-      const latency = round > 0 ? Math.max(round, Number.isFinite(byRate) ? byRate : 0) : byRate;
-      if (latency * 1e6 > this.cluster.ctx.stallThreshold) {
-        const commits = connections / latency;
-        const cause: WriteCauseFact = throttledBy.blockedBy ?? {
-          kind: 'sync-confirm-rate',
-          commitsPerSecond: roundFigure(commits),
-          offered: p.rate,
-          seconds: Number.isFinite(latency) ? Math.round(latency * 10) / 10 : null,
-        };
-        return { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null };
-      }
-    }
-    return null;
   }
 
   /**
@@ -898,7 +761,7 @@ export class WriteFlow {
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
     }
     for (const p of this.pools) {
-      this.noteQueueWait(p, now);
+      this.clients.noteQueueWait(p, now);
       this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
     }
   }
@@ -977,13 +840,3 @@ export class WriteFlow {
   }
 }
 
-/** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */
-/** Commits bound by synchronous standbys confirming `txPerSecond` (rounded as the cause shows it), `rtt` µs a round. */
-function syncLimit(txPerSecond: number, connections: number, rtt: number): CommitLimit {
-  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10 };
-}
-
-function averageWalPerTx(pools: readonly ClientPool[]): number {
-  const rate = pools.reduce((a, p) => a + p.rate, 0);
-  return rate > 0 ? pools.reduce((a, p) => a + p.rate * p.walPerTx, 0) / rate : 0;
-}
