@@ -252,7 +252,9 @@ const standbyRetention: Rule = {
       const keeps = `${up.name} keeps ${size(ret.min)} to ${size(ret.max)} of WAL (${ret.text})`;
       const link = f.linkBetween(up.site, s.site);
       if (link) {
-        const cap = tcpCapacity({ bandwidth: link.bandwidth, latency: link.latency, sndbuf: Number.POSITIVE_INFINITY, rcvbuf: Number.POSITIVE_INFINITY }).rate;
+        // What a WAL stream gets of the line, as the simulation gives it (stream-plan.ts: the line's bandwidth,
+        // shared by the streams on it; docs/model-postgres.md), so that the lint and the run agree.
+        const cap = link.bandwidth;
         if (walRate > cap && commitsWaitFor(up, s)) {
           // A synchronous standby does not fall behind: the primary's commits wait for it, so they go no
           // faster than the line carries and the rest of the clients' requests queue (a write stall).
