@@ -95,6 +95,11 @@ describe('a synchronous standby behind a link thinner than the offered WAL', () 
     expect(q.failed).toBe(0);
     expect(q.queuedAtEnd).toBe(0);
     expect(q.waited / q.offered).toBeGreaterThan(0.5);
+    // The queue as a series (the chart's panel): from its first request, up to about 7,000 at 10:05, then empty.
+    const series = r.series!.find((s) => s.name === 'shop clients queued requests')!;
+    expect(series.points[0]![1]).toBe(0);
+    expect(Math.max(...series.points.map(([, v]) => v))).toBeGreaterThan(6800);
+    expect(series.points.at(-1)![1]).toBe(0);
   });
 
   it('clients that stop sending still get what they queued: it drains at what the link carries', () => {
@@ -111,6 +116,7 @@ describe('a synchronous standby behind a link thinner than the offered WAL', () 
   it('the outcome moves with the link: 9 Mbit/s carries the 1,000/s, and nothing waits', () => {
     const r = thin('9Mbps');
     expect(r.stalls).toEqual([]);
+    expect(r.series ?? []).toEqual([]);
     expect(r.requests[0]!.succeeded).toBe(r.requests[0]!.offered);
   });
 

@@ -44,6 +44,8 @@ export function averageWalPerTx(pools: readonly ClientPool[]): number {
 export class ClientOutcomes {
   /** Each pool's write status as of the last recomputation. */
   private readonly lastStatus = new Map<ClientPool, WriteStatus>();
+  /** Pools whose queue has held requests: their queue is a series from then on (a chart panel). */
+  private readonly queued = new Set<ClientPool>();
 
   constructor(
     private readonly cluster: PgCluster,
@@ -72,11 +74,23 @@ export class ClientOutcomes {
     if (status === 'outage' || !p.target) {
       // Writes fail (a lock queue past its timeouts, a refusal): what the pool had queued fails with them.
       h.requestRates(key, now, { offered: p.rate, succeeded: 0, waited: 0, failed: p.rate }, p.queue.drop(now, null));
+      this.sample(p, now);
       return NEVER;
     }
     const { rates, next, timedOut } = p.queue.course(now, p.rate, served.get(p) ?? p.rate, status === 'stall', this.cluster.ctx.stallThreshold);
     h.requestRates(key, now, rates, timedOut);
+    this.sample(p, now);
     return next;
+  }
+
+  /** The pool's queue as a metric (`<pool> queued requests`), once it has held requests. */
+  private sample(p: ClientPool, now: Micros): void {
+    const value = p.queue.at(now);
+    if (!this.queued.has(p)) {
+      if (value <= 1e-9 && p.queue.backlog.rate <= 0) return;
+      this.queued.add(p);
+    }
+    this.cluster.ctx.history.metric({ at: now, cluster: this.cluster.name, name: `${p.name} queued requests`, value, rate: p.queue.backlog.rate });
   }
 
   /** How long the request at the head of `p`'s queue has waited by now (µs; at most its queue_timeout). */

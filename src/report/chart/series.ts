@@ -2,16 +2,17 @@
  * Panels of time series on the chart's shared time axis, drawn with d3-scale (y scales and their ticks) and
  * d3-shape (the lines; a rate that holds between changes is a step, a level that fills or drains at a rate is
  * linear): DRBD's send buffer and peer queue, the out-of-sync bytes, the line rate, write latency, disk
- * utilisation, a slot's retained WAL and pg_wal's size, and the share of requests that succeed. A panel
+ * utilisation, a slot's retained WAL and pg_wal's size, the requests queued in client pools, and the share of
+ * requests that succeed. A panel
  * appears only when the report has its data.
  */
 import { scaleLinear } from 'd3-scale';
 import { curveLinear, curveStepAfter, line } from 'd3-shape';
-import { duration, percent, perSecond, rate, size } from '../format.ts';
+import { count, duration, percent, perSecond, rate, size } from '../format.ts';
 import type { Report, SeriesJson } from '../types.ts';
 import { esc, f, GRID, halo, MUTED, textWidth } from './svg.ts';
 
-export type Unit = 'bytes' | 'bytes/s' | 'seconds' | 'share' | 'writes/s';
+export type Unit = 'bytes' | 'bytes/s' | 'seconds' | 'share' | 'writes/s' | 'requests';
 
 export interface Line {
   readonly name: string;
@@ -68,6 +69,7 @@ function kindOf(name: string): Kind | null {
   if ((m = /^(.+) writes completed \(\/s\)$/.exec(name))) return { group: 'completed', title: 'writes completed per second', unit: 'writes/s', curve: 'linear', label: m[1]! };
   if ((m = /^(.+) (?:disk )?utili[sz]ation(?: \(share\))?$/.exec(name))) return { group: 'util', title: 'disk utilisation', unit: 'share', curve: 'step', label: m[1]! };
   if ((m = /^(.+) (slot_lag|pg_wal_size)$/.exec(name))) return { group: `wal:${m[1]}`, title: `${m[1]}: WAL retained by the slot, and pg_wal's size`, unit: 'bytes', curve: 'linear', label: m[2] === 'slot_lag' ? 'slot behind (retained WAL)' : 'pg_wal size' };
+  if ((m = /^(.+) queued requests$/.exec(name))) return { group: 'queued', title: "requests queued in the clients' pools", unit: 'requests', curve: 'linear', label: m[1]! };
   if (/ max_xid_age$/.test(name)) return null; // the transaction-ID panel draws it
   const unit: Unit = /\(bytes\/s\)$/.test(name) ? 'bytes/s' : /\(bytes\)$/.test(name) ? 'bytes' : /\(s\)$/.test(name) ? 'seconds' : 'share';
   return { group: `other:${name}`, title: name, unit, curve: 'linear', label: name.replace(/ \([^)]*\)$/, '') };
@@ -120,6 +122,8 @@ export function formatValue(unit: Unit, v: number): string {
       return percent(v);
     case 'writes/s':
       return perSecond(v, 'writes');
+    case 'requests':
+      return count(Math.round(v));
   }
 }
 
