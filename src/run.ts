@@ -118,7 +118,9 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   const dataLoss: DataLossJson[] = [];
   for (const c of world.clusters.values()) {
     const s = survivorOf(c, end);
-    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s ? survivorWhy(s.wal.node, s.why) : 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' });
+    const kept = [...c.nodes.values()].some((n) => n.dataDirectory === 'present');
+    const none = kept ? 'no node is a running primary at the end: acknowledged commits are unavailable, not overwritten' : 'no node is a running primary at the end, and no node has its data directory any more: what no archive holds is lost';
+    survivors.push({ cluster: c.name, node: s?.wal.node ?? null, why: s ? survivorWhy(s.wal.node, s.why) : none });
     dataLoss.push(...lossOf(c, s, end, history, clock, explain));
   }
   const outages: OutageJson[] = [];
@@ -272,7 +274,8 @@ function metricSeries(history: History, clock: Clock, end: Micros): SeriesJson[]
 }
 
 function walViews(c: PgCluster, now: Micros): WalView[] {
-  return [...c.nodes.values()].map((n) => ({ node: n.name, timeline: n.wal.timeline, end: n.walEnd(now), diskAvailable: true }));
+  // A destroyed data directory (destroy_data, or emptied for a copy) holds no WAL any more.
+  return [...c.nodes.values()].map((n) => ({ node: n.name, timeline: n.wal.timeline, end: n.walEnd(now), diskAvailable: n.dataDirectory === 'present' }));
 }
 
 function survivorOf(c: PgCluster, now: Micros): Survivor | null {

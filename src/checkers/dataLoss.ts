@@ -116,7 +116,9 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
   const terms = history.terms.filter((t) => t.cluster === cluster);
   for (const term of terms) {
     const acked = ackedEnd(term);
-    const cutoff = cutoffFor(term, survivor?.wal ?? null);
+    // No running primary: the commits are unavailable but not lost where a node's data directory still holds
+    // their WAL (a crashed or stopped node restarts with it); where none does (every copy destroyed), they are lost.
+    const cutoff = survivor ? cutoffFor(term, survivor.wal) : Math.max(term.startLsn, ...nodes.filter((n) => n.diskAvailable).map((n) => cutoffFor(term, n)));
     const lostFrom = Math.max(cutoff, term.startLsn);
     if (acked <= lostFrom) continue;
     const before = Math.floor(txAt(term, lostFrom) + 1e-9);
@@ -129,7 +131,7 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
     const unflushed = term.truncated !== undefined && lostFrom >= term.truncated.lsn;
     const pitr = unflushed
       ? { ok: false, reason: `the WAL of these commits was never flushed to disk, so it is neither archived nor on any node` }
-      : pitrVerdict(term, lostFrom, survivor!, terms, nodes, walArchive, fork, archived);
+      : pitrVerdict(term, lostFrom, survivor, terms, nodes, walArchive, fork, archived);
     out.push({
       cluster,
       term,
@@ -158,7 +160,7 @@ export function findDataLoss(history: History, cluster: string, survivor: Surviv
 function pitrVerdict(
   term: WriteTerm,
   lostFrom: Lsn,
-  survivor: Survivor,
+  survivor: Survivor | null,
   terms: readonly WriteTerm[],
   nodes: readonly WalView[],
   walArchive: boolean,
@@ -170,10 +172,10 @@ function pitrVerdict(
   // The modelled archive holds the lost WAL when one of its ranges covers it (archived before it was lost).
   const inArchive = archived.filter(holds);
   const walExists = walArchive || inArchive.length > 0 || holders.length > 0;
-  if (!walExists) return { ok: false, reason: `the WAL of timeline ${term.timeline.tli} after the fork is neither archived nor on any node's disk` };
+  if (!walExists) return { ok: false, reason: `the WAL of timeline ${term.timeline.tli}${fork ? ' after the fork' : ''} is neither archived nor on any node's disk` };
   // The survivor's branch may be any other branch of the fork, or the common parent continued past it: either
   // way its commits past the fork are not on the lost timeline's history, and one recovery replays one history.
-  const sibling = terms.filter((t) => t !== term && survivingOffHistory(t, survivor.wal, term.timeline) > 0);
+  const sibling = survivor ? terms.filter((t) => t !== term && survivingOffHistory(t, survivor.wal, term.timeline) > 0) : [];
   if (sibling.length > 0) {
     const at = fork ? ` after the fork from timeline ${fork.common.tli}` : '';
     // Two branches can carry the same TLI when the second promotion never saw the first one's history file.

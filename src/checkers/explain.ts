@@ -90,7 +90,13 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
     log: [],
   });
   steps.push(...releasedSteps(loss, history));
-  if (!survivor) return steps;
+  if (!survivor) {
+    // No node took over, and none keeps this WAL (findDataLoss): the data directories that held it were destroyed.
+    for (const e of history.events) {
+      if (e.fact.kind === 'data-directory-destroyed' && e.at >= loss.fromAt) steps.push({ fact: e.fact, log: e.log });
+    }
+    return steps;
+  }
   const sTl = survivor.wal.timeline;
   const holds = (rewrittenAfterLsn: Lsn | null): FactStep => ({ fact: { kind: 'survivor-holds', node: survivor.wal.node, why: survivor.why, timelines: timelineChain(sTl), rewrittenAfterLsn }, log: [] });
   const cut = loss.cause !== null ? loss.term.truncated : undefined;

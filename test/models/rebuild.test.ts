@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seconds, type Micros } from '../../src/engine/time.ts';
 import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
 import type { Action, BaseBackupSpec, PgMajor, PgSettingsSpec } from '../../src/scenario/types.ts';
 import { action, buildScenario, node } from '../support/builder.ts';
 
@@ -204,5 +205,30 @@ describe('pg_rewind (rebuild.ts)', () => {
     expect(log).not.toMatch(/rewinding from last common checkpoint/);
     // 12-14 print pg_fatal's level as `fatal: `.
     expect(lines(failover(14, { walLogHints: true, walKeepSize: 0 }, late, 'stop', { end: 1600 }), 'p')).toMatch(/pg_rewind: fatal: could not find previous WAL record at/);
+  });
+});
+
+describe('pg_basebackup -X stream before 10 (no temporary slot)', () => {
+  it('streams the WAL beside the copy: a long copy under writes succeeds, with 9.6 wording', () => {
+    const text = `
+name: stream96
+start: 2024-01-01T10:00:00Z
+end: "11:00"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: "9.6", role: primary, data_size: 300GB}
+      s: {site: a, version: "9.6", upstream: p}
+    workload: {target: p, rate: 300/s, wal_per_tx: 8KiB}
+plan:
+  - {at: "10:05", name: reseed, reclone: {node: s, from: p, checkpoint: fast, wal_method: stream}}
+`;
+    const r = runScenario(loadScenarioText(text, '<stream96>')).report;
+    const log = r.events.flatMap((e) => e.log);
+    expect(log).toContain('pg_basebackup: base backup completed');
+    expect(log.some((l) => l.startsWith('pg_basebackup: transaction log start point: '))).toBe(true);
+    expect(log).not.toContain('pg_basebackup: checkpoint completed');
+    expect(r.nodes.find((n) => n.name === 's')!.receiver).toBe('streaming');
   });
 });

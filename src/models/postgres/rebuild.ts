@@ -7,10 +7,10 @@
  *   the forced checkpoint paced as the checkpointer's own, checkpointer.ts spreadEnd, which the backup waits
  *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
  *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
- *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` (or before 10 without
- *   `--slot`) nothing does, and a segment removed meanwhile fails the backup (`requested WAL segment … has
- *   already been removed`). Approximation: `-X stream` without a slot is taken to keep up with the WAL (its
- *   stream runs beside the copy), so it never fails.
+ *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` nothing does, and a
+ *   segment removed meanwhile fails the backup (`requested WAL segment … has already been removed`).
+ *   Approximation: `-X stream` without a slot (before 10) is taken to keep up with the WAL (its stream runs
+ *   beside the copy), so it never fails that way.
  * - **pg_rewind** (pg_rewind.c, 9.5+): needs data checksums or wal_log_hints = on; the target must be shut down
  *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back from the fork to the last
  *   common checkpoint's record (which must still be in its pg_wal), copies the blocks changed since (at most
@@ -46,6 +46,11 @@ const PGDATA = '/var/lib/postgresql/data';
 /** A client tool's line as it prints it: `pg_basebackup: error: …` from 12, without the level before. */
 function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number, message: string, error = false): LogLine {
   return { process, level: error ? 'ERROR' : 'LOG', message: error && version >= 12 ? `error: ${message}` : message };
+}
+
+/** pg_basebackup's name for the WAL in its messages: `transaction log` up to 9.6. */
+function walWords(v: number): string {
+  return v >= 10 ? 'write-ahead log' : 'transaction log';
 }
 
 /**
@@ -167,10 +172,11 @@ export class Rebuilds {
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
+    // 10 renamed "transaction log" to "write-ahead log" in the client's messages and added `checkpoint completed`.
     const lines: LogLine[] = [
       tool('pg_basebackup', v, `initiating base backup, waiting for checkpoint to complete`),
-      tool('pg_basebackup', v, `checkpoint completed`),
-      tool('pg_basebackup', v, `write-ahead log start point: ${formatLsn(startLsn)} on timeline ${timeline.tli}`),
+      ...(v >= 10 ? [tool('pg_basebackup', v, `checkpoint completed`)] : []),
+      tool('pg_basebackup', v, `${walWords(v)} start point: ${formatLsn(startLsn)} on timeline ${timeline.tli}`),
     ];
     if (slotName !== null && !this.cluster.storage.slots.has(slotName)) {
       const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
@@ -232,7 +238,10 @@ export class Rebuilds {
     const logTo = n ?? from;
     const seg = from.settings.walSegmentSize;
     if (temporary) this.cluster.storage.slots.drop(temporary);
-    const gone = !from.running || from.oldestRetained > segmentStart(startLsn, seg);
+    // `-X stream` without a slot (before 10, no temporary one) streams the WAL beside the copy and is taken to keep
+    // up (header): what the source removes meanwhile it has already received.
+    const streamed = spec.walMethod === 'stream' && spec.slot === null && temporary === null;
+    const gone = !from.running || (!streamed && from.oldestRetained > segmentStart(startLsn, seg));
     if (gone) {
       if (n) n.dataDirectory = 'empty';
       const file = walFileName(timelineAt(from.wal.timeline, startLsn).tli, startLsn, seg);
@@ -252,14 +261,14 @@ export class Rebuilds {
     }
     if (!n) {
       this.cluster.log(from, 'replication', { kind: 'basebackup-done', node: null, backup: spec.name, site: this.backupStore().site, from: from.name, startLsn, endLsn, timeline: from.tli }, [
-        tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
+        tool('pg_basebackup', v, `${walWords(v)} end point: ${formatLsn(endLsn)}`),
         tool('pg_basebackup', v, 'base backup completed'),
       ]);
       return true;
     }
     this.adopt(n, from, endLsn, checkpoint, spec.slot);
     this.cluster.log(n, 'replication', { kind: 'basebackup-done', node: n.name, backup: spec.name, site: n.site, from: from.name, startLsn, endLsn, timeline: from.tli }, [
-      tool('pg_basebackup', v, `write-ahead log end point: ${formatLsn(endLsn)}`),
+      tool('pg_basebackup', v, `${walWords(v)} end point: ${formatLsn(endLsn)}`),
       tool('pg_basebackup', v, 'base backup completed'),
     ]);
     if (spec.start) this.cluster.start(n);
