@@ -232,3 +232,38 @@ plan:
     expect(r.nodes.find((n) => n.name === 's')!.receiver).toBe('streaming');
   });
 });
+
+describe('a pg_basebackup under way fails when it is interrupted, not when the copy would have ended', () => {
+  const text = (plan: string) => `
+name: interrupted
+start: 2024-01-01T10:00:00Z
+end: "11:00"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: 15, role: primary, data_size: 300GB}
+      s: {site: a, version: 15, upstream: p}
+    workload: {target: p, rate: 100/s, wal_per_tx: 8KiB}
+plan:
+  - {at: "10:05", name: reseed, reclone: {node: s, from: p, checkpoint: fast}}
+${plan}
+`;
+  const failure = (plan: string) => {
+    const r = runScenario(loadScenarioText(text(plan), '<interrupted>')).report;
+    const e = r.events.find((x) => (x.fact as { kind: string }).kind === 'basebackup-failed')!;
+    return { at: e.at, log: e.log, s: r.nodes.find((n) => n.name === 's')! };
+  };
+
+  it('its source restarts: its connection closes, so it fails then (the copy would have taken 10 min)', () => {
+    const f = failure('  - {at: "10:07", restart: p}');
+    expect(f.at).toBe('2024-01-01T10:07:00Z');
+    expect(f.log[0]).toContain('could not read COPY data: server closed the connection unexpectedly');
+  });
+
+  it('the directory it writes into is removed: it fails then', () => {
+    const f = failure('  - {at: "10:08", destroy_data: s}');
+    expect(f.at).toBe('2024-01-01T10:08:00Z');
+    expect(f.log[0]).toContain('could not create file');
+  });
+});

@@ -1289,6 +1289,7 @@ export class PgCluster {
     }
     n.run = { state: 'down', how };
     this.xid.nodeDown(n);
+    this.rebuilds.sourceDown(n);
     this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained, ...(drained.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}) }, how === 'stopped' ? [...shutdownLines, pgLog.shutDown()] : []);
     this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {

@@ -73,6 +73,12 @@ export class Rebuilds {
   private readonly connections = new Map<PgNode, number>();
   /** The copy running into each node (a number per copy): emptying the directory ends it (destroy). */
   private readonly copies = new Map<PgNode, number>();
+  /**
+   * The copies under way, each with how to end it early: pg_basebackup fails at once when its source goes down
+   * (its replication connection closes: `could not read COPY data: server closed the connection unexpectedly`)
+   * or when the directory it writes into is removed, not when the copy would have ended.
+   */
+  private readonly running = new Set<{ readonly from: PgNode; readonly into: PgNode | null; readonly interrupt: (why: 'source-down' | 'directory-removed') => void }>();
   private copySeq = 0;
 
   constructor(private readonly cluster: PgCluster) {}
@@ -110,6 +116,12 @@ export class Rebuilds {
     this.copies.delete(n);
     n.dataDirectory = 'empty';
     this.cluster.log(n, 'lifecycle', { kind: 'data-directory-destroyed', node: n.name });
+    for (const c of [...this.running]) if (c.into === n) c.interrupt('directory-removed');
+  }
+
+  /** `n` went down (crashed, stopped, restarting): the copies it was the source of fail now. */
+  sourceDown(n: PgNode): void {
+    for (const c of [...this.running]) if (c.from === n) c.interrupt('source-down');
   }
 
   // ------------------------------------------------------------------ pg_basebackup
@@ -214,7 +226,33 @@ export class Rebuilds {
       lines,
     );
     this.connections.set(from, this.walSenderConnections(from) + wanted);
-    this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n ? n.name : spec.name}`, () => {
+    const entry = {
+      from,
+      into: n,
+      interrupt: (why: 'source-down' | 'directory-removed') => {
+        this.running.delete(entry);
+        this.cluster.ctx.sim.cancel(handle);
+        this.connections.set(from, this.walSenderConnections(from) - wanted);
+        if (temporary) this.cluster.storage.slots.drop(temporary);
+        if (n && this.copies.get(n) === copyId) {
+          this.copies.delete(n);
+          n.dataDirectory = 'empty';
+        }
+        const failure: BasebackupFailure = why === 'source-down' ? { kind: 'source-down' } : { kind: 'directory-removed' };
+        const why2: Fact = { kind: 'basebackup-failed', node: n?.name ?? null, backup: spec.name, from: from.name, failure };
+        if (spec.name !== null) this.cluster.backups.failed(spec.name, why2);
+        this.fail(logTo, why2, [
+          why === 'source-down'
+            ? tool('pg_basebackup', v, 'could not read COPY data: server closed the connection unexpectedly', true)
+            : tool('pg_basebackup', v, `could not create file "${PGDATA}/base": No such file or directory`, true),
+          ...(why === 'source-down' && n ? [tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`)] : []),
+        ]);
+        done?.(false);
+      },
+    };
+    this.running.add(entry);
+    const handle = this.cluster.ctx.sim.after((wait + copy) as Micros, `basebackup ${n ? n.name : spec.name}`, () => {
+      this.running.delete(entry);
       this.connections.set(from, this.walSenderConnections(from) - wanted);
       if (n && this.copies.get(n) !== copyId) {
         // Its directory was emptied during the copy (destroy_data, a reclone): pg_basebackup fails writing into it.
