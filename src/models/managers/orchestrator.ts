@@ -72,6 +72,9 @@ export class Orchestrator implements Manager {
   }
 
   onRouteWrites(node: PgNode): void {
+    // Orchestrator knows the master from the replication topology it polls, not from where the application
+    // sends its writes: a route to a standby that is not being promoted is the application's error, not a new master.
+    if (node.role.kind === 'standby' && !this.cluster.replay.isPromoting(node)) return;
     this.master = node;
   }
 

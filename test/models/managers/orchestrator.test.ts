@@ -46,6 +46,12 @@ describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () =
     expect(r.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2' });
   });
 
+  it('writes routed to a replica do not make it the master: nothing is recovered while pg1 replicates to its replicas', () => {
+    const r = run(raft(), '  - {at: "10:02", route_writes: pg3}');
+    expect(r.promotions).toEqual([]);
+    expect(r.history.failoverDecisions.some((d) => (d.saw as { analysis?: string }).analysis?.startsWith('DeadMaster'))).toBe(false);
+  });
+
   it('never promote across regions: with the primary\'s region gone, nobody is promoted; without the rule the other region takes over', () => {
     const cut = '  - {at: "10:02", partition: {sites: [east, west]}}\n  - {at: "10:02", partition: {sites: [east, third]}}';
     const regions = ', regions: {east: eu, west: us, third: us}';
