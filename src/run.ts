@@ -292,21 +292,38 @@ function survivorOf(c: PgCluster, now: Micros): Survivor | null {
 function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Micros): WriteStatusInterval[] {
   const out: WriteStatusInterval[] = [];
   const lastOf = new Map<string, WriteStatusInterval>();
+  /** The interval before the last one of each workload (for a blip between two of the same condition). */
+  const beforeOf = new Map<string, WriteStatusInterval>();
   for (const w of intervals) {
     if (w.to !== null && w.to <= w.from) continue;
     const key = `${w.cluster}\u0000${w.workload}`;
-    const prev = lastOf.get(key);
+    let prev = lastOf.get(key);
+    // A condition that lasted under a millisecond between two of the same (a recomputation's passing state,
+    // such as a window that refills before it throttles again) does not break that one.
+    const before = beforeOf.get(key);
+    if (prev && before && prev.to !== null && prev.to - prev.from < BLIP && prev.from === before.to && w.from === prev.to && before.kind === w.kind && factKey(before.cause) === factKey(w.cause) && before.node === w.node) {
+      out.splice(out.lastIndexOf(prev), 1);
+      const merged = { ...before, to: prev.to, maxLatencyMs: before.maxLatencyMs === null || prev.maxLatencyMs === null ? null : Math.max(before.maxLatencyMs, prev.maxLatencyMs) };
+      out[out.lastIndexOf(before)] = merged;
+      beforeOf.delete(key);
+      lastOf.set(key, merged);
+      prev = merged;
+    }
     if (prev && prev.to !== null && prev.kind === w.kind && factKey(prev.cause) === factKey(w.cause) && prev.node === w.node && w.from - prev.to < threshold) {
       const merged = { ...prev, to: w.to, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
       out[out.lastIndexOf(prev)] = merged;
       lastOf.set(key, merged);
       continue;
     }
+    if (prev) beforeOf.set(key, prev);
     out.push(w);
     lastOf.set(key, w);
   }
   return out;
 }
+
+/** A stall or outage shorter than this between two of the same condition is not one of its own (mergeShortGaps). */
+const BLIP = 1000 as Micros;
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock, explain: boolean): DataLossJson[] {
   // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
