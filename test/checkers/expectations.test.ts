@@ -18,3 +18,27 @@ describe('expectation details', () => {
     for (const d of details) expect(d).not.toMatch(/\(s\)|between (\S+ \S+) and \1/);
   });
 });
+
+describe('a data_loss window', () => {
+  const file = 'scenarios/mackerel-2017.yaml';
+  const detail = (window: string) => {
+    const r = runScenario(loadScenarioText(readFileSync(file, 'utf8'), file, { sets: [`expect=[{data_loss: {cluster: mackerel, ${window}}}]`] })).report;
+    return { passed: r.expectations[0]!.passed, detail: r.expectations[0]!.detail };
+  };
+
+  it('holds when the loss lies within the window and covers it (Mackerel loses 14:30:15 to 15:30)', () => {
+    expect(detail('from: "14:30", to: "15:30"').passed).toBe(true);
+  });
+
+  it('fails when a lost range lies outside the window', () => {
+    const d = detail('from: "14:30", to: "15:00"');
+    expect(d.passed).toBe(false);
+    expect(d.detail).toMatch(/range 14:30:15.*15:30:00 is outside 14:30:00.15:00:00 ± 60 s/);
+  });
+
+  it('fails when the loss does not cover the window (the checker and docs/scenario.md agree)', () => {
+    const d = detail('from: "14:00", to: "15:30"');
+    expect(d.passed).toBe(false);
+    expect(d.detail).toMatch(/loss spans 14:30:15.*15:30:00, not the whole window 14:00:00.15:30:00 ± 60 s/);
+  });
+});
