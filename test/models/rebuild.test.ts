@@ -155,6 +155,37 @@ describe('pg_rewind (rebuild.ts)', () => {
     expect(restored.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
   });
 
+  it('a rewound node is consistent only once its replay reaches the source\'s end at the rewind: until then no connections, and a promotion fails', () => {
+    // As above: the source removed the last common checkpoint's redo, so p never receives WAL from there.
+    const late = (more: Action[] = []) => [action(s(1500), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } }), ...more];
+    const promote = action(s(1600), { kind: 'promote', node: 'p' });
+    const stuck = failover(15, { walLogHints: true }, late([promote]), 'stop', { end: 1700 });
+    const p = lines(stuck, 'p');
+    // [EXP] 15.18 (the lead's rerun of review-a s08, promoted while it waited): no `consistent recovery state
+    // reached`, pg_ctl start -w times out, and the promotion ends the server.
+    const afterRewind = p.slice(p.indexOf('pg_rewind: Done!'));
+    expect(afterRewind).not.toMatch(/consistent recovery state reached|ready to accept read-only connections/);
+    expect(afterRewind).toMatch(/received promote request\nstartup FATAL: {2}could not find redo location referenced by checkpoint record\n\tHINT: {2}If you are restoring from a backup, touch "\/var\/lib\/postgresql\/data\/recovery.signal"/);
+    expect(stuck.nodes.find((n) => n.name === 'p')).toMatchObject({ state: 'failed', role: 'standby' });
+    expect(stuck.events.some((e) => e.fact?.kind === 'promotion-failed-inconsistent')).toBe(true);
+    // 17 gives both LSNs and names standby.signal; 11 a one-line hint.
+    expect(lines(failover(17, { walLogHints: true }, late([promote]), 'stop', { end: 1700 }), 'p')).toMatch(/could not find redo location [0-9A-F]+\/[0-9A-F]+ referenced by checkpoint record at [0-9A-F]+\/[0-9A-F]+\n\tHINT: {2}.*recovery.signal" or ".*standby.signal"/);
+    expect(lines(failover(11, { walLogHints: true }, late([promote]), 'stop', { end: 1700 }), 'p')).toMatch(/could not find redo location referenced by checkpoint record\n\tHINT: {2}If you are not restoring from a backup, try removing the file "\/var\/lib\/postgresql\/data\/backup_label"\.$/m);
+    // A source that kept its WAL: consistent at the start, and the promotion makes a primary.
+    const kept = failover(15, { walLogHints: true }, late([promote]), 'stop', { end: 1700, source: { walKeepSize: 8 * 1024 ** 3 } });
+    expect(lines(kept, 'p').slice(lines(kept, 'p').indexOf('pg_rewind: Done!'))).toMatch(/ready to accept read-only connections/);
+    expect(kept.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'primary', state: 'running' });
+    // With the archive the redo's segment is restored: consistent once replay reaches the source's end, later.
+    const archive = { archiveMode: 'on', archiveCommand: 'cp %p /archive/%f' } as const;
+    const restored = failover(15, { walLogHints: true, ...archive, restoreCommand: 'cp /archive/%f %p' }, late(), 'stop', { end: 2400, source: archive });
+    const consistent = restored.events.find((e) => e.fact?.kind === 'recovery-consistent' && e.node === 'p');
+    const started = restored.events.filter((e) => e.fact?.kind === 'started-standby' && e.node === 'p').at(-1)!;
+    expect(started.fact).toMatchObject({ consistentAt: expect.any(Number) });
+    expect(consistent).toBeDefined();
+    expect(Date.parse(consistent!.at)).toBeGreaterThan(Date.parse(started.at));
+    expect(consistent!.log.join('\n')).toMatch(/ready to accept read-only connections/);
+  });
+
   /**
    * As review-a s09: 164 kB/s, so a timed checkpoint spreads over 270 s and its redo lies segments before its record;
    * p is stopped cleanly at 585 s, after the fork, and its shutdown checkpoint removes the WAL before the record's

@@ -35,7 +35,15 @@ export type ServerFact =
   | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
   | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }
   | { readonly kind: 'started-primary'; readonly node: string; readonly timeline: number }
-  | { readonly kind: 'started-standby'; readonly node: string; readonly targetTimeline: number }
+  /** `consistentAt`: a pg_rewind's backup recovery makes it consistent (and open to connections) only once replay reaches there. */
+  | { readonly kind: 'started-standby'; readonly node: string; readonly targetTimeline: number; readonly consistentAt?: Lsn }
+  /** xlogrecovery.c CheckRecoveryConsistency: replay reached the minimum recovery point; read-only connections are accepted. */
+  | { readonly kind: 'recovery-consistent'; readonly node: string; readonly lsn: Lsn }
+  /**
+   * A promotion of a standby not yet consistent: the startup process exits with a FATAL and the server with it
+   * (`redoMissing`: the backup_label's redo record was never read; otherwise WAL ended before the minimum recovery point).
+   */
+  | { readonly kind: 'promotion-failed-inconsistent'; readonly rule: Rule; readonly node: string; readonly lsn: Lsn; readonly consistentAt: Lsn; readonly redoMissing: boolean; readonly error: string }
   /** xlogrecovery.c ReadRecord: the checkpoint record is on a timeline not in the target's history. */
   | {
       readonly kind: 'started-standby-checkpoint-unreadable';

@@ -10,7 +10,7 @@ import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
 import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
-import { pgLog, type LogLine } from './messages.ts';
+import { PGDATA, pgLog, type LogLine } from './messages.ts';
 import { PgNode, setStreamLimit, type StandbyRole, type Stream } from './node.ts';
 import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { forkOf, historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
@@ -1043,6 +1043,11 @@ export class PgCluster {
     // would leave standbys that received that fraction "past the switchpoint", unable to follow.
     const sp = n.walEnd(now);
     const redone = n.recovery.redoStarted || sp > n.recovery.redoFrom + 0.5;
+    const pending = n.pendingBackup;
+    if (pending !== null && sp < pending.end - 0.5) {
+      const redoDone = redone && sp > pending.redo + 0.5 ? pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros) : null;
+      return this.promotionFails(n, pending, sp, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, complaint, redoDone]);
+    }
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
     // The parent is the timeline of the last replayed position (xlog.c StartupXLOG: the new history file copies the
     // history up to the replay timeline): a standby streaming a newer timeline whose WAL has not yet reached that
@@ -1367,20 +1372,57 @@ export class PgCluster {
         [...this.opening(n), ...probed, n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
       );
     } else {
-      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli }, [
+      // A pg_rewind's backup recovery is consistent once replay reaches the source's end at the rewind (node.ts
+      // pendingBackup); before that no `consistent recovery state reached`, and no connections.
+      const pending = this.stillInconsistent(n, end);
+      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli, ...(pending ? { consistentAt: pending.end } : {}) }, [
         ...this.opening(n),
         ...probed,
         pgLog.enteringStandby(),
         ...read,
         n.recovery.redoStarted ? serverLog.redoStarts(n.recovery.redoFrom) : null,
         role.upstream === null && !n.settings.restoreCommand ? serverLog.noSourceOfWal(n.version) : null,
-        serverLog.consistent(end),
-        pgLog.readyToAcceptReadOnly(n.version),
+        pending ? null : serverLog.consistent(end),
+        pending ? null : pgLog.readyToAcceptReadOnly(n.version),
         this.endOfWalComplaint(n),
       ]);
+      if (pending) this.replay.awaitConsistency(n);
     }
     this.storage.start(n, false);
     this.connect(n);
+  }
+
+  /** The backup recovery `n` still has to complete at replay position `at` (null: consistent, and cleared). */
+  private stillInconsistent(n: PgNode, at: Lsn): PgNode['pendingBackup'] {
+    const b = n.pendingBackup;
+    if (b === null || at < b.end - 0.5) return b;
+    n.pendingBackup = null;
+    return null;
+  }
+
+  /** The replay of `n` reached its minimum recovery point (replay.ts): consistent, open to read-only connections. */
+  reachedConsistency(n: PgNode, at: Lsn): void {
+    if (!n.running || n.role.kind !== 'standby' || n.pendingBackup === null || this.stillInconsistent(n, at) !== null) return;
+    this.log(n, 'replication', { kind: 'recovery-consistent', node: n.name, lsn: at }, [serverLog.consistent(at), pgLog.readyToAcceptReadOnly(n.version)]);
+    this.requestReflow('changed');
+  }
+
+  /**
+   * A promotion of a standby whose backup recovery is not complete: the startup process exits with a FATAL
+   * (xlogrecovery.c InitWalRecovery when the backup_label's redo record never came, xlog.c StartupXLOG when WAL
+   * ends before the minimum recovery point) and the postmaster stops the server ([EXP] 15.18).
+   */
+  private promotionFails(n: PgNode, b: NonNullable<PgNode['pendingBackup']>, sp: Lsn, opening: readonly (LogLine | null)[]): void {
+    const redoMissing = sp <= b.redo + 0.5;
+    const fatal = redoMissing ? pgLog.redoLocationMissingFatal(n.version, b.redo, b.checkpoint, PGDATA) : pgLog.walEndsBeforeBackupEndFatal();
+    this.log(
+      n,
+      'fatal',
+      { kind: 'promotion-failed-inconsistent', rule: redoMissing ? 'xlogrecovery.c:InitWalRecovery' : 'xlog.c:StartupXLOG', node: n.name, lsn: sp, consistentAt: b.end, redoMissing, error: fatal.message },
+      [...opening, fatal, ...serverLog.startupFailed(n.version)],
+    );
+    this.crash(n);
+    n.run = { state: 'failed', fatal };
   }
 
   /** The server exits at startup with a FATAL (it stays failed until started again). */

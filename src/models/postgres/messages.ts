@@ -14,6 +14,9 @@ export type ClientTool = 'pg_basebackup' | 'pg_rewind' | 'pg_ctl';
 const CLIENT_TOOLS: ReadonlySet<PgProcess> = new Set<ClientTool>(['pg_basebackup', 'pg_rewind', 'pg_ctl']);
 export type PgLevel = 'LOG' | 'WARNING' | 'ERROR' | 'FATAL' | 'PANIC' | 'INFO';
 
+/** The data directory the model's messages name ($PGDATA: the official image's). */
+export const PGDATA = '/var/lib/postgresql/data';
+
 export interface LogLine {
   readonly process: PgProcess;
   readonly level: PgLevel;
@@ -192,6 +195,29 @@ export const pgLog = {
     process: 'startup',
     level: 'FATAL',
     message: `requested timeline ${tli} does not contain minimum recovery point ${formatLsn(minRecoveryPoint)} on timeline ${mrpTli}`,
+  }),
+  /**
+   * A promotion before the backup_label's redo record was read (xlogrecovery.c InitWalRecovery, xlog.c StartupXLOG
+   * before 15): the redo point's WAL never arrived. `dataDir` is $PGDATA. The hint names recovery.signal from 12
+   * (recovery.conf before, one line) and standby.signal too from 17, whose message gives both LSNs (the postgres
+   * binaries of 10.23 to 18.4; [EXP] 15.18: a standby rewound from a source that had removed the redo's segment,
+   * promoted while it waited for it).
+   */
+  redoLocationMissingFatal: (version: PgMajor, redo: Lsn, checkpoint: Lsn, dataDir: string): LogLine => ({
+    process: 'startup',
+    level: 'FATAL',
+    message: version >= 17 ? `could not find redo location ${formatLsn(redo)} referenced by checkpoint record at ${formatLsn(checkpoint)}` : 'could not find redo location referenced by checkpoint record',
+    hint:
+      version >= 12
+        ? `If you are restoring from a backup, touch "${dataDir}/recovery.signal"${version >= 17 ? ` or "${dataDir}/standby.signal"` : ''} and add required recovery options.\n\tIf you are not restoring from a backup, try removing the file "${dataDir}/backup_label".\n\tBe careful: removing "${dataDir}/backup_label" will result in a corrupt cluster if restoring from a backup.`
+        : `If you are not restoring from a backup, try removing the file "${dataDir}/backup_label".`,
+  }),
+  /** xlog.c StartupXLOG: recovery ended (a promotion) before the backup's end (a pg_rewind's minRecoveryPoint) was replayed. */
+  walEndsBeforeBackupEndFatal: (): LogLine => ({
+    process: 'startup',
+    level: 'FATAL',
+    message: 'WAL ends before end of online backup',
+    hint: 'All WAL generated while online backup was taken must be available at recovery.',
   }),
   targetTimelineMissingFatal: (tli: number): LogLine => ({
     process: 'startup',

@@ -148,6 +148,14 @@ export class PgNode {
   /** WAL before this position has been removed at a checkpoint and can no longer be streamed. */
   oldestRetained: Lsn;
   clientsBlocked = false;
+  /**
+   * A pg_rewind's backup recovery not yet complete: the backup_label it wrote (pg_rewind.c createBackupLabel:
+   * START WAL LOCATION `redo`, CHECKPOINT LOCATION `checkpoint`, BACKUP FROM: standby) and pg_control's
+   * minRecoveryPoint, the source's WAL end at the rewind (`end`). Until its replay reaches `end` the server is
+   * not consistent (xlogrecovery.c CheckRecoveryConsistency: backupEndPoint = minRecoveryPoint for a backup
+   * from a standby): it accepts no connections and a promotion fails (xlog.c StartupXLOG). null: none pending.
+   */
+  pendingBackup: { readonly redo: Lsn; readonly checkpoint: Lsn; readonly end: Lsn } | null = null;
   /** The data directory: emptied (destroy_data, a failed pg_basebackup), or being copied into (rebuild.ts). */
   dataDirectory: 'present' | 'empty' | 'copying' = 'present';
   /** How many times the server has started (the first boot counts): a walreceiver's connection is to one boot. */
@@ -213,7 +221,7 @@ export class PgNode {
    * record (before that, postmaster.c canAcceptConnections answers "the database system is starting up").
    */
   get acceptsConnections(): boolean {
-    return this.running && (this.role.kind === 'primary' || this.role.phase === 'redo');
+    return this.running && (this.role.kind === 'primary' || (this.role.phase === 'redo' && this.pendingBackup === null));
   }
 
   walEnd(now: Micros): Lsn {

@@ -30,7 +30,7 @@ import type { PgCluster } from './cluster.ts';
 import { dirtyBuffers } from './checkpointer.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
-import { tooManyWalSendersText, type LogLine } from './messages.ts';
+import { PGDATA, tooManyWalSendersText, type LogLine } from './messages.ts';
 import { walSendersExceeded } from './walsenders.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PgNode } from './node.ts';
@@ -41,7 +41,6 @@ export const DEFAULT_DATA_SIZE = 1024 ** 3;
 /** Sequential disk throughput when the scenario gives none (as the vacuum model's). */
 const DEFAULT_DISK_THROUGHPUT = 500e6;
 /** Where the scenario's servers keep their data (for messages only). */
-const PGDATA = '/var/lib/postgresql/data';
 
 /** A client tool's line as it prints it: `pg_basebackup: error: …` from 12, without the level before. */
 function tool(process: 'pg_basebackup' | 'pg_rewind' | 'pg_ctl', version: number, message: string, error = false): LogLine {
@@ -336,6 +335,7 @@ export class Rebuilds {
     n.checkpoint = checkpoint;
     n.oldestRetained = segmentStart(checkpoint.lsn, n.settings.walSegmentSize);
     n.overwritten = null;
+    n.pendingBackup = null;
     n.role = { kind: 'standby', upstream, target: timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
     n.run = { state: 'down', how: 'stopped' };
     n.dataDirectory = 'present';
@@ -416,6 +416,9 @@ export class Rebuilds {
       const redo = lastCommon.redo;
       const held = from.oldestRetained <= segmentStart(redo, seg) ? sourceEnd : redo;
       this.adopt(n, from, held, { lsn: redo, tli: timelineAt(from.wal.timeline, redo).tli }, null);
+      // pg_rewind.c: the control file's minRecoveryPoint is the source's WAL end, and the backup_label says BACKUP
+      // FROM: standby, so recovery is consistent only once it has replayed up to there (node.ts pendingBackup).
+      n.pendingBackup = { redo, checkpoint: lastCommon.lsn, end: sourceEnd };
       this.cluster.log(n, 'replication', { kind: 'rewind-done', node: n.name, from: from.name, timeline: from.tli, redo, held: held - redo, sourceOldest: from.oldestRetained }, [tool('pg_rewind', v, 'Done!')]);
       if (spec.start) this.cluster.start(n);
       done?.(true);

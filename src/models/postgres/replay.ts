@@ -41,6 +41,8 @@ export class ReplayModel {
   private readonly chases = new Map<PgNode, Level>();
   private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null }>();
   private readonly behind = new Set<PgNode>();
+  /** Running standbys whose backup recovery is not yet consistent (node.ts pendingBackup). */
+  private readonly inconsistent = new Set<PgNode>();
 
   /** The nodes with a finite replay_rate (storage does not change during a run): the only ones with a chase. */
   private readonly limited: PgNode[];
@@ -159,7 +161,32 @@ export class ReplayModel {
       this.logTransition(n, p, now);
     }
     for (const [n, pending] of this.promoting) this.schedulePromotion(n, pending, now);
+    for (const n of this.inconsistent) next = Math.min(next, this.watchConsistency(n, now));
     return next;
+  }
+
+  /** `n` started before its replay reached its minimum recovery point: watched until it does. */
+  awaitConsistency(n: PgNode): void {
+    this.inconsistent.add(n);
+  }
+
+  /**
+   * When the replay of `n` reaches its minimum recovery point (NEVER while it does not move): at that
+   * recomputation it is consistent (cluster.reachedConsistency), logged from an event of its own.
+   */
+  private watchConsistency(n: PgNode, now: Micros): number {
+    const b = n.pendingBackup;
+    if (!n.running || n.role.kind !== 'standby' || b === null) {
+      this.inconsistent.delete(n);
+      return NEVER;
+    }
+    const p = this.at(n, now);
+    if (p.lsn >= b.end - 0.5) {
+      this.inconsistent.delete(n);
+      this.cluster.ctx.sim.at(now, `consistent ${n.name}`, () => this.cluster.reachedConsistency(n, this.at(n, this.cluster.ctx.sim.now).lsn), PRIORITY.protocol);
+      return NEVER;
+    }
+    return p.rate > 0 ? now + Math.max(1, Math.ceil((b.end - p.lsn) / p.rate)) : NEVER;
   }
 
   private logTransition(n: PgNode, p: ReplayPoint, now: Micros): void {

@@ -35,7 +35,15 @@ export const SERVER: TemplatesOf<ServerFact> = {
   'receiver-down': (f) => p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'}`,
   'no-data-directory': (f) => p`${node(f.node)} does not start: its data directory is ${f.state === 'empty' ? 'empty' : 'still being copied into'}`,
   'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline} (crash recovery keeps the timeline)`,
-  'started-standby': (f) => p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}`,
+  'started-standby': (f) =>
+    f.consistentAt === undefined
+      ? p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}`
+      : p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}; it is not consistent until its replay reaches ${lsn(f.consistentAt)} (the source's end at pg_rewind) and accepts no connections until then`,
+  'recovery-consistent': (f) => p`${node(f.node)} reached a consistent recovery state at ${lsn(f.lsn)} and accepts read-only connections`,
+  'promotion-failed-inconsistent': (f) =>
+    f.redoMissing
+      ? p`the promotion of ${node(f.node)} fails: it never received the WAL at its pg_rewind's redo point, so its recovery never began and is not consistent (it needs WAL up to ${lsn(f.consistentAt)}); the startup process exits and the server stops: ${f.error}`
+      : p`the promotion of ${node(f.node)} fails: its WAL ends at ${lsn(f.lsn)}, before ${lsn(f.consistentAt)}, the source's end at pg_rewind, so its recovery is not consistent; the startup process exits and the server stops: ${f.error}`,
   'started-standby-checkpoint-unreadable': (f) =>
     f.cause === 'not-in-target'
       ? p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}, but cannot read its checkpoint record (${lsn(f.checkpointLsn)} on timeline ${f.checkpointTimeline}, a timeline not in the target's history): it waits for it and accepts no connections`
