@@ -231,6 +231,21 @@ describe('a promotion seen only in the archive (xlogrecovery.c rescanLatestTimeL
     expect(lines(r, 's2')).toMatch(/restored log file "00000002[0-9A-F]{16}" from archive/);
   });
 
+  it('while the new primary\'s archive_command fails, its history file is not in the archive: the standby follows only once it succeeds', () => {
+    // s1's archive_command fails from 590 s to 900 s, across its promotion at 605 s: 00000002.history stays
+    // `.ready` in its pg_wal until the first successful cycle (pgarch.c takes history files first).
+    const r = followRun(RESTORING, [action(s(590), { kind: 'archiveFails', node: 's1', until: s(900), exitCode: 1 }, 'faults')]);
+    const follow = r.report.events.find((e) => e.node === 's2' && e.fact.kind === 'follows-timeline')!;
+    expect((Date.parse(follow.at) - Date.parse(r.report.start)) / 1000).toBeGreaterThanOrEqual(900);
+    expect(nodeOf(r, 's2').timeline).toBe(2);
+    // The fault began while s1 did not archive (a standby, archive_mode on): its first cycle, at the promotion, fails.
+    const failed = r.report.events.find((e) => e.node === 's1' && e.fact.kind === 'archiving-fails')!;
+    expect((Date.parse(failed.at) - Date.parse(r.report.start)) / 1000).toBeCloseTo(605, 0);
+    // Failing to the end: it never sees timeline 2.
+    const never = followRun(RESTORING, [action(s(590), { kind: 'archiveFails', node: 's1', until: s(1500), exitCode: 1 }, 'faults')]);
+    expect(nodeOf(never, 's2').timeline).toBe(1);
+  });
+
   it('without restore_command it only sees the local history files: it stays on timeline 1', () => {
     expect(nodeOf(followRun({}), 's2').timeline).toBe(1);
   });

@@ -47,6 +47,12 @@ interface ArchivedRange {
   readonly from: Lsn;
   /** Fixed once the node left this timeline or stopped archiving; else its archiver's boundary now. */
   to: Lsn | null;
+  /**
+   * Whether the archiver has run a successful cycle on this range: `timeline`'s `.history` file (marked `.ready`
+   * at the promotion, xlog.c writeTimeLineHistory) goes with the first one (pgarch.c pgarch_readyXlog takes
+   * history files first). A promotion whose archive_command fails leaves no history file in the archive.
+   */
+  historyArchived: boolean;
 }
 
 interface ArchiverState {
@@ -68,6 +74,11 @@ export class WalArchive {
   private looked = false;
   /** Where a stopped archiver was (its `.done` files stay in pg_wal/archive_status). */
   private readonly stopped = new Map<PgNode, { timeline: Timeline; lsn: Lsn }>();
+  /**
+   * `archive_fails` faults on a server that does not archive at the time (a standby with archive_mode on, a
+   * stopped server): its command fails all the same once it archives, until the fault's end.
+   */
+  private readonly pendingFailures = new Map<PgNode, { until: Micros; exitCode: number }>();
   private readonly endpoint: Endpoint;
 
   constructor(private readonly cluster: PgCluster) {
@@ -150,7 +161,7 @@ export class WalArchive {
         const at = this.archived(n)!;
         a.range.to = at;
         const from = Math.min(at, segmentStart(n.wal.timeline.begin, n.settings.walSegmentSize));
-        a.range = { node: n, timeline: n.wal.timeline, from, to: null };
+        a.range = { node: n, timeline: n.wal.timeline, from, to: null, historyArchived: !this.blocked(n, a) };
         this.ranges.push(a.range);
         a.anchor = { at: this.now, lsn: from };
         continue;
@@ -162,6 +173,7 @@ export class WalArchive {
         a.unreachable = unreachable;
         if (unreachable) this.logFailure(n, a, 1, { kind: 'unreachable', site: this.site });
       }
+      if (!this.blocked(n, a)) a.range.historyArchived = true;
     }
   }
 
@@ -175,10 +187,17 @@ export class WalArchive {
     const before = this.stopped.get(n);
     const resumed = before && before.timeline === n.wal.timeline ? before.lsn : 0;
     const from = Math.max(segmentStart(Math.max(n.oldestRetained, own), seg), resumed);
-    const range: ArchivedRange = { node: n, timeline: n.wal.timeline, from, to: null };
+    const reachable = this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
+    const range: ArchivedRange = { node: n, timeline: n.wal.timeline, from, to: null, historyArchived: reachable && n.settings.archiveCommand !== null };
     this.ranges.push(range);
     const a: ArchiverState = { anchor: { at: this.now, lsn: from }, range, failing: null, unreachable: false };
     this.archivers.set(n, a);
+    const pending = this.pendingFailures.get(n);
+    if (pending) {
+      this.pendingFailures.delete(n);
+      this.fail(n, pending.until, pending.exitCode);
+      range.historyArchived &&= !this.blocked(n, a);
+    }
     if (n.settings.archiveCommand === null) {
       // pgarch.c: archiving enabled without a command (the wording by version).
       const message = n.version >= 17 ? '"archive_mode" enabled, yet archiving is not configured' : n.version >= 15 ? 'archive_mode enabled, yet archiving is not configured' : 'archive_mode enabled, yet archive_command is not set';
@@ -189,14 +208,21 @@ export class WalArchive {
   private stopArchiving(n: PgNode, a: ArchiverState): void {
     a.range.to = this.archived(n)!;
     this.stopped.set(n, { timeline: a.range.timeline, lsn: a.range.to });
-    if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
+    if (a.failing) {
+      this.cluster.ctx.sim.cancel(a.failing.event);
+      this.pendingFailures.set(n, { until: a.failing.until, exitCode: a.failing.exitCode });
+    }
     this.archivers.delete(n);
   }
 
   /** The `archive_fails` fault: the command fails with `exitCode` until `until`. */
   fail(n: PgNode, until: Micros, exitCode: number): void {
     const a = this.archivers.get(n);
-    if (!a || until <= this.now) return;
+    if (until <= this.now) return;
+    if (!a) {
+      this.pendingFailures.set(n, { until, exitCode });
+      return;
+    }
     a.anchor = { at: this.now, lsn: this.archived(n)! };
     if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
     a.failing = { until, exitCode, since: this.now, event: null, logged: null };
@@ -209,6 +235,7 @@ export class WalArchive {
     if (!a?.failing) return;
     const f = a.failing;
     a.failing = null;
+    if (!this.blocked(n, a)) a.range.historyArchived = true;
     a.anchor = { at: this.now, lsn: a.anchor.lsn };
     // The archiver tried again at every new segment (the latch) or every 60 s, three attempts each time: count
     // those cycles on the failure event (approximation: at most one every two seconds, the time of three
@@ -279,20 +306,20 @@ export class WalArchive {
 
   /**
    * The history files in the archive: a node archiving on a timeline it created archived its `.history` file
-   * with its first segments (pgarch.c archives every `.ready` file, history files first), and with it the
+   * at its first successful cycle (ArchivedRange.historyArchived), and with it the
    * files of the ancestors. The first archived of a TLI is kept (a second one would fail `test ! -f`, or
    * overwrite: not modelled).
    */
   historyFiles(): Map<number, Timeline> {
     const out = new Map<number, Timeline>();
-    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (!out.has(e.timeline.tli)) out.set(e.timeline.tli, e.timeline);
+    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (!out.has(e.timeline.tli) && (e.timeline !== r.timeline || r.historyArchived)) out.set(e.timeline.tli, e.timeline);
     return out;
   }
 
   /** The archive's `0000000N.history` (historyFiles), or null when none was archived. */
   historyFile(tli: number): Timeline | null {
     if (tli === 1) return null; // timeline.c: timeline 1 has no history file
-    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (e.timeline.tli === tli) return e.timeline;
+    for (const r of this.ranges) for (const e of historyOf(r.timeline)) if (e.timeline.tli === tli && (e.timeline !== r.timeline || r.historyArchived)) return e.timeline;
     return null;
   }
 
