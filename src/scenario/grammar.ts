@@ -332,8 +332,9 @@ const link = object(
     between: req(sitePair(), 'The two sites the link joins.'),
     bandwidth: req(bandwidth(), 'Bandwidth of the link (each direction).'),
     latency: req(duration({ bareUnit: 'ms' }), 'One-way latency.'),
+    tcp_window: opt(size(), "The largest TCP window of the hosts' connections over the link (the smaller of net.ipv4.tcp_wmem's and tcp_rmem's maxima; default 4MB, Linux's untuned tcp_wmem): a replication stream or a base backup carries at most this per round trip."),
   },
-  { build: (v): LinkSpec => ({ between: v.between, bandwidth: v.bandwidth, latency: v.latency }) },
+  { build: (v): LinkSpec => (v.tcp_window === undefined ? { between: v.between, bandwidth: v.bandwidth, latency: v.latency } : { between: v.between, bandwidth: v.bandwidth, latency: v.latency, tcpWindow: v.tcp_window }) },
 );
 
 const links = map(list(link, { label: (i) => `links.${i}` }), (v, node, ctx) => {

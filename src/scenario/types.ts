@@ -152,6 +152,8 @@ export interface LinkSpec {
   readonly bandwidth: number;
   /** One-way latency. */
   readonly latency: Micros;
+  /** The largest TCP window of the hosts' connections over it, bytes (net.ipv4.tcp_wmem/tcp_rmem maxima; default tcp/connection.ts DEFAULT_TCP_WINDOW). */
+  readonly tcpWindow?: number;
 }
 
 /** The server's storage, where it matters: a full pg_wal volume stops the server; vacuum I/O competes with writes. */

@@ -69,6 +69,16 @@ describe('lint: the plan against the model', () => {
     expect(run.stalls.some((s) => s.causeFact?.kind === 'pool-queue')).toBe(true);
   });
 
+  it('a standby across a long round trip gets one TCP window per round trip, as in the run', () => {
+    // 5000 tx/s of 8 KiB: 41 MB/s of WAL; a 1 Gbps line carries it, but 4 MiB over 150 ms is 28 MB/s.
+    const far = ['links.0={between: [main, backup], bandwidth: 1Gbps, latency: 75ms}', 'clusters.erp.workload.rate=5000/s'];
+    const f = lintOf('scenarios/wal-keep-size.yaml', null, far).find((x) => x.id === 'standby-lag-beyond-retention' && /cannot keep up/.test(x.message))!;
+    expect(f.message).toMatch(/pg2 cannot keep up with pg1: 41 MB\/s of WAL over one TCP connection's 4 MiB window over a 150 ms round trip, 28 MB\/s; after about 1 min 2\d s/);
+    // Hosts tuned for the path (a 16 MiB window) keep up.
+    const tuned = ['links.0={between: [main, backup], bandwidth: 1Gbps, latency: 75ms, tcp_window: 16MiB}', 'clusters.erp.workload.rate=5000/s'];
+    expect(lintOf('scenarios/wal-keep-size.yaml', null, tuned).some((x) => /cannot keep up/.test(x.message))).toBe(false);
+  });
+
   it('retention follows the version: the redo horizon from 11, the prior checkpoint up to 10, wal_keep_size as a floor', () => {
     const s15 = resolveSettings(15, 'p', { walKeepSize: 2 ** 30 });
     const r15 = walRetention(15, s15, 4e6);

@@ -1,5 +1,6 @@
 import type { Micros } from '../../engine/time.ts';
 import type { LinkSpec } from '../../scenario/types.ts';
+import { DEFAULT_TCP_WINDOW } from '../tcp/connection.ts';
 
 /** Something with an address on the network: a database node, a failover manager, a client pool. */
 export interface Endpoint {
@@ -14,6 +15,8 @@ export interface Path {
   readonly latency: Micros;
   /** Flows with the same key share one link's bandwidth. */
   readonly linkKey: string;
+  /** The largest TCP window of a connection on the path, bytes (LinkSpec.tcpWindow). */
+  readonly tcpWindow: number;
 }
 
 /** The key of an unordered pair of names (memoized: a health check every few seconds asks for the same pairs). */
@@ -131,7 +134,7 @@ export class Network {
     if (a.site === b.site) {
       let p = this.sitePaths.get(a.site);
       if (p === undefined) {
-        p = { bandwidth: this.local.bandwidth, latency: this.local.latency, linkKey: `site:${a.site}` };
+        p = { bandwidth: this.local.bandwidth, latency: this.local.latency, linkKey: `site:${a.site}`, tcpWindow: DEFAULT_TCP_WINDOW };
         this.sitePaths.set(a.site, p);
       }
       return p;
@@ -140,7 +143,7 @@ export class Network {
     let p = this.paths.get(key);
     if (p === undefined) {
       const l = this.links.get(key);
-      p = l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}` } : null;
+      p = l ? { bandwidth: l.bandwidth, latency: l.latency, linkKey: `link:${key}`, tcpWindow: l.tcpWindow ?? DEFAULT_TCP_WINDOW } : null;
       this.paths.set(key, p);
     }
     return p;

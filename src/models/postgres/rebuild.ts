@@ -33,6 +33,7 @@ import { formatLsn, segmentStart, walFileName, type Lsn } from './lsn.ts';
 import { PGDATA, tooManyWalSendersText, type LogLine } from './messages.ts';
 import { walSendersExceeded } from './walsenders.ts';
 import type { Endpoint } from '../network/network.ts';
+import { connectionRate } from '../tcp/connection.ts';
 import { PgNode } from './node.ts';
 import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
 
@@ -92,14 +93,17 @@ export class Rebuilds {
   }
 
   /**
-   * Bytes per second a copy from `from` to `to` gets: the slowest of the path, both disks and `maxRate`. A
+   * Bytes per second a copy from `from` to `to` gets: the slowest of the connection, both disks and `maxRate`. A
    * backup store (`to` an endpoint, not a server) has the default disk throughput.
    */
   copyRate(from: PgNode | Endpoint, to: PgNode | Endpoint, maxRate: number | null): number {
     const end = (x: PgNode | Endpoint): Endpoint => (x instanceof PgNode ? this.cluster.endpointOf(x) : x);
     const disk = (x: PgNode | Endpoint): number => (x instanceof PgNode ? (x.storage.throughput ?? DEFAULT_DISK_THROUGHPUT) : DEFAULT_DISK_THROUGHPUT);
     const path = this.cluster.ctx.net.path(end(from), end(to));
-    const rates = [path?.bandwidth ?? Number.POSITIVE_INFINITY, disk(from), disk(to)];
+    // One TCP connection (pg_basebackup's, or pg_rewind's libpq one): its window per round trip and packet loss
+    // bound it too (tcp/connection.ts connectionRate), as they do a walsender's stream.
+    const net = path ? connectionRate(path.bandwidth, path.latency, path.tcpWindow, this.cluster.ctx.net.loss(end(from), end(to))).rate : Number.POSITIVE_INFINITY;
+    const rates = [net, disk(from), disk(to)];
     if (maxRate !== null) rates.push(maxRate);
     return Math.min(...rates);
   }

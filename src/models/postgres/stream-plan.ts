@@ -5,6 +5,7 @@ import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
+import { connectionRate } from '../tcp/connection.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -167,7 +168,17 @@ export class StreamPlanner {
 
   /** The link's share of one stream, as things stand. */
   private shareOf(s: Stream): number {
-    return s.path.bandwidth / PER_SECOND / Math.max(1, this.liveOn(s.path.linkKey));
+    return this.shareAmong(s, this.liveOn(s.path.linkKey));
+  }
+
+  /**
+   * What one stream carries (bytes/µs) among `sharing` live streams on its link: an equal share of the line,
+   * bounded as a TCP connection is by its window over the round trip and by packet loss (tcp/connection.ts
+   * connectionRate). Every stream on a link has the same path, so the equal share is also the max-min one.
+   */
+  shareAmong(s: Stream, sharing: number): number {
+    const p = s.path;
+    return connectionRate(p.bandwidth / Math.max(1, sharing), p.latency, p.tcpWindow, this.cluster.ctx.net.loss(s.up, s.down)).rate / PER_SECOND;
   }
 
   /**
@@ -233,7 +244,7 @@ export class StreamPlanner {
 
   private shareOn(key: string): number {
     const any = this.cluster.streams.onLink(key).values().next().value;
-    return any ? any.path.bandwidth / PER_SECOND / Math.max(1, this.liveOn(key)) : Number.POSITIVE_INFINITY;
+    return any ? this.shareAmong(any, this.liveOn(key)) : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -416,7 +427,7 @@ export class StreamPlanner {
   }
 
   private planStream(s: Stream, upRate: number, sharing: number, now: Micros): StreamPlan {
-    const share = s.path.bandwidth / PER_SECOND / sharing;
+    const share = this.shareAmong(s, sharing);
     const d = s.down.walEnd(now);
     // The walsender sends what its server has flushed (walsender.c XLogSendPhysical).
     const upEnd = this.cluster.sendable(s.up, now, upRate);

@@ -363,14 +363,13 @@ export class WriteFlow {
    * WAL the walsender has sent on `s` that has not arrived yet: the bytes on the wire. A walsender that keeps
    * up has sent all its server flushed (walsender.c XLogSendPhysical), so what is in flight is the gap to the
    * upstream's flush, rate × one-way latency; one held back by the link has put on the wire only its share of
-   * the bandwidth × latency (TCP never has more than that in flight), and the rest of the gap is not sent.
+   * the bandwidth (or what its TCP window and packet loss let through) × latency, and the rest is not sent.
    */
   inFlight(s: Stream, now: Micros): number {
     const d = s.down.walEnd(now);
     const sendable = this.cluster.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    const sharing = this.planner.liveOn(s.path.linkKey);
-    const wire = ((s.path.bandwidth / PER_SECOND) * s.path.latency) / Math.max(1, sharing);
+    const wire = this.planner.shareAmong(s, this.planner.liveOn(s.path.linkKey)) * s.path.latency;
     return Math.max(0, Math.min(sent - d, wire));
   }
 

@@ -43,3 +43,48 @@ export function tcpCapacity(spec: TcpSpec): { rate: number; bound: TcpBound } {
 export function inFlight(spec: TcpSpec, rate: number): number {
   return Math.min(spec.sndbuf, rate * rtt(spec));
 }
+
+/**
+ * Linux's largest TCP window without tuning: net.ipv4.tcp_wmem's maximum (4 MB on a server) bounds the bytes a
+ * sender keeps in flight, tcp_rmem's (6 MB) the window a receiver advertises (§6.1): the smaller binds. A
+ * PostgreSQL walsender or pg_basebackup leaves its sockets to this autotuning. Approximation: the kernel's
+ * bookkeeping (skb overhead, tcp_adv_win_scale) leaves somewhat less than the buffer to the payload.
+ */
+export const DEFAULT_TCP_WINDOW = 4 * 1024 * 1024;
+/** Payload per segment on a 1500-byte MTU: 1500 less the IP and TCP headers (40) and the timestamps option (12). */
+export const MSS = 1448;
+/** CUBIC's constants (RFC 9438 §4.2, §4.6; Linux's defaults): C = 0.4, β = 0.7. */
+const CUBIC_C = 0.4;
+const CUBIC_BETA = 0.7;
+
+export type StreamBound = 'line' | 'window' | 'loss';
+
+/**
+ * What one TCP connection carries (bytes/s) given its share of the line (bytes/s), its path's one-way latency (µs),
+ * its largest window, and the probability that a packet is lost. Throughput ≤ min(line, window/RTT) (§6.2), and
+ * under random loss the congestion window averages, for Linux's CUBIC, the larger of its cubic mode's
+ * (C(3+β)/(4(1-β)))^¼ (RTT/p)^¾ segments and its Reno-friendly mode's √(3/(2p)) (RFC 9438 §5.1; the latter is
+ * Mathis et al. 1997's macroscopic Reno model). A flow-level approximation: it holds for random, independent
+ * losses and ignores timeouts (which lower it further at high loss).
+ */
+export function connectionRate(share: number, latency: number, window: number, loss: number): { rate: number; bound: StreamBound } {
+  const rtt = (2 * latency) / 1e6;
+  if (rtt <= 0) return { rate: share, bound: 'line' };
+  const byWindow = window / rtt;
+  let rate = share;
+  let bound: StreamBound = 'line';
+  if (byWindow < rate) {
+    rate = byWindow;
+    bound = 'window';
+  }
+  if (loss > 0) {
+    const cubic = ((CUBIC_C * (3 + CUBIC_BETA)) / (4 * (1 - CUBIC_BETA))) ** 0.25 * (rtt / loss) ** 0.75;
+    const reno = Math.sqrt(3 / (2 * loss));
+    const byLoss = (Math.max(cubic, reno) * MSS) / rtt;
+    if (byLoss < rate) {
+      rate = byLoss;
+      bound = 'loss';
+    }
+  }
+  return { rate, bound };
+}

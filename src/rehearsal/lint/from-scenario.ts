@@ -9,6 +9,7 @@ import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
+import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
 import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
@@ -152,7 +153,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     if (a === null || b === null) return null;
     if (a === b) return s.localLink;
     const l = s.links.find((x) => (x.between[0] === a && x.between[1] === b) || (x.between[0] === b && x.between[1] === a));
-    return l ? { bandwidth: l.bandwidth, latency: l.latency } : null;
+    return l ? { bandwidth: l.bandwidth, latency: l.latency, tcpWindow: l.tcpWindow ?? DEFAULT_TCP_WINDOW } : null;
   };
   return {
     clock: { startEpochMs: s.startEpochMs, zone: s.timezone, end: s.end },

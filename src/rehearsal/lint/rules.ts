@@ -8,7 +8,7 @@ import type { Micros } from '../../engine/time.ts';
 import { solveDisk, type DiskStream } from '../../models/disk/queue.ts';
 import { canFollowTimelineOverStreaming, formatVersion, resolveSettings } from '../../models/postgres/settings.ts';
 import { wraparoundLimits } from '../../models/postgres/xid.ts';
-import { tcpCapacity } from '../../models/tcp/connection.ts';
+import { connectionRate, DEFAULT_TCP_WINDOW, tcpCapacity } from '../../models/tcp/connection.ts';
 import { count, duration, percent, rate, size } from '../../report/format.ts';
 import { Clock } from '../../report/time.ts';
 import type { RecoveryTargetTimeline } from '../../scenario/types.ts';
@@ -253,8 +253,11 @@ const standbyRetention: Rule = {
       const link = f.linkBetween(up.site, s.site);
       if (link) {
         // What a WAL stream gets of the line, as the simulation gives it (stream-plan.ts: the line's bandwidth,
-        // shared by the streams on it; docs/model-postgres.md), so that the lint and the run agree.
-        const cap = link.bandwidth;
+        // shared by the streams on it, at most its TCP window per round trip; docs/model-postgres.md), so that
+        // the lint and the run agree. Packet loss is a fault: not a static fact.
+        const tcp = connectionRate(link.bandwidth, link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0);
+        const cap = tcp.rate;
+        const line = tcp.bound === 'window' ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}` : `a line of ${rate(cap)}`;
         if (walRate > cap && commitsWaitFor(up, s)) {
           // A synchronous standby does not fall behind: the primary's commits wait for it, so they go no
           // faster than the line carries and the rest of the clients' requests queue (a write stall).
@@ -263,7 +266,7 @@ const standbyRetention: Rule = {
               'sync-standby-line-too-thin',
               'warning',
               s.where,
-              `${up.name}'s commits wait for ${s.name}, a synchronous standby, over a line of ${rate(cap)}: the peak write rate needs ${rate(walRate)}`,
+              `${up.name}'s commits wait for ${s.name}, a synchronous standby, over ${line}: the peak write rate needs ${rate(walRate)}`,
               `${up.name} commits at most ${percent(cap / walRate)} of what its clients send at the peak; the rest queue in their pools (a write stall that lasts while the peak does, and longer while the queue drains).`,
               'syncrep.c SyncRepWaitForLSN; docs/model-postgres.md "Load and connections"',
             ),
@@ -272,7 +275,7 @@ const standbyRetention: Rule = {
         }
         if (walRate > cap) {
           const secs = ret.min / (walRate - cap);
-          out.push(finding('standby-lag-beyond-retention', 'error', up.settingWhere('wal_keep_size'), `${s.name} cannot keep up with ${up.name}: ${rate(walRate)} of WAL over a line of ${rate(cap)}; after about ${duration(secs)} ${up.name} has removed what ${s.name} needs`, `The lag grows by ${rate(walRate - cap)}; ${keeps}.`, source));
+          out.push(finding('standby-lag-beyond-retention', 'error', up.settingWhere('wal_keep_size'), `${s.name} cannot keep up with ${up.name}: ${rate(walRate)} of WAL over ${line}; after about ${duration(secs)} ${up.name} has removed what ${s.name} needs`, `The lag grows by ${rate(walRate - cap)}; ${keeps}.`, source));
           continue;
         }
       }

@@ -121,8 +121,8 @@ export interface LintFacts {
   readonly slots: readonly SlotFact[];
   readonly steps: readonly StepFact[];
   readonly loads: ReadonlyMap<string, LoadFact>;
-  /** Links between sites: bandwidth (bytes/s) and one-way latency (µs). */
-  linkBetween(a: string | null, b: string | null): { readonly bandwidth: number; readonly latency: number } | null;
+  /** Links between sites: bandwidth (bytes/s), one-way latency (µs) and the largest TCP window (bytes; default DEFAULT_TCP_WINDOW). */
+  linkBetween(a: string | null, b: string | null): { readonly bandwidth: number; readonly latency: number; readonly tcpWindow?: number } | null;
   /** Whether WAL is archived and standbys can restore from it, per cluster (scenario: never; see rules.ts). */
   readonly block: BlockFacts | null;
   /** Writes slower than this count as a stall (the scenario's stall_threshold; 1 s for configuration files). */
