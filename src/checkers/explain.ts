@@ -51,6 +51,18 @@ function stoppedReceiving(history: History, node: string, at: Micros): { root: R
   return { root, later };
 }
 
+/** The stream-falls-behind event of `node` still in force at `at` (no stream-caught-up since), if any. */
+function fallingBehind(history: History, node: string, at: Micros): SimEvent | null {
+  let last: SimEvent | null = null;
+  for (const e of history.events) {
+    if (e.at > at) break;
+    if (e.node !== node) continue;
+    if (e.fact.kind === 'stream-falls-behind') last ??= e;
+    else if (e.fact.kind === 'stream-caught-up') last = null;
+  }
+  return last;
+}
+
 function eventsOf(history: History, node: string, at: Micros): SimEvent[] {
   return history.events.filter((e) => e.node === node && e.at === at && e.log.length > 0);
 }
@@ -127,6 +139,8 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
     const p = survivorSide ? promotionOf(history, survivorSide) : undefined;
     if (p) {
       const stop = stoppedReceiving(history, p.node, p.at);
+      const behind = fallingBehind(history, p.node, stop ? stop.root.at : p.at);
+      if (behind) steps.push({ fact: { kind: 'was-falling-behind', node: p.node, since: behind.at, behind: behind.fact }, log: [] });
       if (stop) {
         const rx = stop.root;
         const evs = eventsOf(history, p.node, rx.at);

@@ -69,6 +69,9 @@ describe('a WAL stream is one TCP connection', () => {
     const far = run('75ms');
     expect(lag(far)).toBeGreaterThan(0.95 * 600 * (40e6 - (4 * 1024 * 1024) / 0.15));
     expect(lag(far)).toBeLessThan(1.05 * 600 * (40e6 - (4 * 1024 * 1024) / 0.15));
+    // The run says why: the stream's window over the round trip.
+    const behind = far.events.find((e) => e.fact.kind === 'stream-falls-behind')!;
+    expect(behind.message).toBe('s falls behind p: WAL comes at 40 MB/s and its stream carries 28 MB/s, one TCP window of 4 MiB per 150 ms round trip');
     // Tuned hosts (a 16 MiB window: 112 MB/s) keep up.
     expect(lag(run('75ms', { link: ', tcp_window: 16MiB' }))).toBeLessThan(10e6);
   });
@@ -81,5 +84,32 @@ describe('a WAL stream is one TCP connection', () => {
     // Loss ended at 10:05: it catches up (the line carries 125 MB/s).
     const healed = run('10ms', { faults: '  - {at: "10:02", packet_loss: {sites: [a, b], loss: 1%}}\n  - {at: "10:05", packet_loss: {sites: [a, b], loss: 0%}}\n' });
     expect(lag(healed)).toBeLessThan(1e6);
+    expect(healed.events.find((e) => e.fact.kind === 'stream-falls-behind')!.message).toMatch(/its stream carries 887 kB\/s, what TCP carries with 1% of packets lost over a 20 ms round trip$/);
+    expect(healed.events.some((e) => e.fact.kind === 'stream-caught-up')).toBe(true);
+  });
+
+  it('a failover to a standby that fell behind: the loss explanation says why it was behind', () => {
+    const text = (window: string) => `name: tcp
+start: 2024-05-06T10:00:00Z
+end: "10:20"
+sites: [a, b]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 75ms${window}}
+clusters:
+  main:
+    nodes:
+      p: {site: a, version: 15, role: primary, settings: {wal_keep_size: 100GB}}
+      s: {site: b, version: 15, upstream: p}
+    workload: {target: p, rate: 5000/s, wal_per_tx: 8000B}
+    failover: {policy: naive, site: b, check_interval: 10s, timeout: 30s, candidates: [s]}
+faults:
+  - {at: "10:10", name: lost, crash: p}
+`;
+    const r = runScenario(loadScenarioText(text(''), 'far.yaml')).report;
+    const loss = r.dataLoss[0]!;
+    // 10 min at 40 - 27.96 MB/s: about 7.2 GB of WAL, about 3 min of commits at 40 MB/s.
+    expect(loss.cause.some((w) => /falls behind p: WAL comes at 40 MB\/s and its stream carries 28 MB\/s, one TCP window/.test(w.text))).toBe(true);
+    // With a window for the path nothing is lost.
+    expect(runScenario(loadScenarioText(text(', tcp_window: 16MiB'), 'far.yaml')).report.dataLoss).toEqual([]);
   });
 });

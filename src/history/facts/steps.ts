@@ -54,5 +54,7 @@ export type StepFact =
       readonly later: readonly { readonly at: Micros; readonly detail: Fact }[];
     }
   | { readonly kind: 'received-up-to'; readonly node: string; readonly lsn: Lsn; readonly timeline: number }
+  /** `node` had been falling behind since `since` (`behind`: the stream-falls-behind fact), and had not caught up. */
+  | { readonly kind: 'was-falling-behind'; readonly node: string; readonly since: Micros; readonly behind: Fact }
   /** The conclusion: the commits are lost (after the crash's flush, after the survivor left the timeline, or off its history). */
   | { readonly kind: 'loss-conclusion'; readonly commits: number; readonly where: { readonly kind: 'unflushed' } | { readonly kind: 'after'; readonly lsn: Lsn; readonly timeline: number } | { readonly kind: 'off-history'; readonly timeline: number } };

@@ -12,6 +12,25 @@ export type StorageFact =
   | { readonly kind: 'promotion-abandoned'; readonly node: string }
   | { readonly kind: 'replay-falls-behind'; readonly node: string; readonly incoming: number; readonly replayRate: number }
   | { readonly kind: 'replay-caught-up'; readonly node: string }
+  /**
+   * A walsender's stream carries less than its upstream writes (bytes/s): what binds it is the line's share
+   * (`bandwidth` among `sharing` streams), one TCP `window` per round trip (`rtt`, µs), or packet `loss`
+   * (stream-plan.ts, tcp/connection.ts connectionRate).
+   */
+  | {
+      readonly kind: 'stream-falls-behind';
+      readonly node: string;
+      readonly upstream: string;
+      readonly incoming: number;
+      readonly carried: number;
+      readonly bound: 'line' | 'window' | 'loss';
+      readonly bandwidth: number;
+      readonly sharing: number;
+      readonly window: number;
+      readonly rtt: number;
+      readonly loss: number;
+    }
+  | { readonly kind: 'stream-caught-up'; readonly node: string; readonly upstream: string }
   /** pgarch.c: archive_mode on without archive_command; segments are never removed. */
   | { readonly kind: 'archiving-not-configured'; readonly node: string; readonly archiveMode: string }
   | { readonly kind: 'archiving-again'; readonly node: string; readonly segments: number }

@@ -72,6 +72,8 @@ export class StreamPlanner {
   private readonly shareBound = new Map<string, Set<Stream>>();
   /** When each chasing stream closes its gap: its own event. */
   private readonly catchUps = new Map<Stream, EventHandle>();
+  /** Streams logged as falling behind (their upstream's WAL arrives faster than they carry), until they catch up. */
+  private readonly fallingBehind = new Set<Stream>();
   /** Primaries that inserted at the last recomputation. */
   private inserting = new Set<PgNode>();
   private planning = false;
@@ -110,6 +112,7 @@ export class StreamPlanner {
         this.unbind(s);
         cluster.ctx.sim.cancel(this.catchUps.get(s) ?? null);
         this.catchUps.delete(s);
+        this.fallingBehind.delete(s);
         this.dirtyNodes.add(s.down);
       }
       if (!this.planning) cluster.requestReflow('changed');
@@ -330,7 +333,39 @@ export class StreamPlanner {
       if (!bound) this.shareBound.set(key, (bound = new Set()));
       bound.add(s);
     } else bound?.delete(s);
+    this.noteFalling(s, p, upRate, share);
     return p;
+  }
+
+  /**
+   * Log when a stream starts falling behind (its upstream's WAL comes faster than the stream carries) and when
+   * it has caught up again: the facts a lag and a loss window are explained by.
+   */
+  private noteFalling(s: Stream, p: StreamPlan, upRate: number, share: number): void {
+    // Bound by its share (chasing, or keeping pace at the share while the gap starts to grow).
+    const falling = s.limit === null && upRate > p.rate * (1 + 1e-9) && p.rate >= share * (1 - 1e-9);
+    if (falling && !this.fallingBehind.has(s)) {
+      this.fallingBehind.add(s);
+      const path = s.path;
+      const loss = this.cluster.ctx.net.loss(s.up, s.down);
+      const sharing = Math.max(1, this.liveOn(path.linkKey));
+      const tcp = connectionRate(path.bandwidth / sharing, path.latency, path.tcpWindow, loss);
+      this.cluster.log(s.down, 'replication', {
+        kind: 'stream-falls-behind',
+        node: s.down.name,
+        upstream: s.up.name,
+        incoming: upRate * PER_SECOND,
+        carried: p.rate * PER_SECOND,
+        bound: tcp.bound,
+        bandwidth: path.bandwidth,
+        sharing,
+        window: path.tcpWindow,
+        rtt: 2 * path.latency,
+        loss,
+      });
+    } else if (!falling && !p.chasing && this.fallingBehind.delete(s)) {
+      this.cluster.log(s.down, 'replication', { kind: 'stream-caught-up', node: s.down.name, upstream: s.up.name });
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The prose of WAL, archive, slot and replay facts (history/facts/storage.ts). */
 import type { StorageFact } from '../../../history/facts/storage.ts';
-import { count, counted, duration, rate, settingSize, size } from '../../format.ts';
+import { count, counted, duration, percent, rate, settingSize, size } from '../../format.ts';
 import { code, join, lsn, node, p } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -13,6 +13,17 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'replay-falls-behind': (f) =>
     p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${rate(f.incoming)} and its startup process replays at most ${rate(f.replayRate)} (${code('replay_rate')})`,
   'replay-caught-up': (f) => p`replay on ${node(f.node)} has caught up with the WAL it received`,
+  'stream-falls-behind': (f) =>
+    p`${node(f.node)} falls behind ${node(f.upstream)}: WAL comes at ${rate(f.incoming)} and its stream carries ${rate(f.carried)}, ${
+      f.bound === 'window'
+        ? `one TCP window of ${size(f.window)} per ${duration(f.rtt / 1e6)} round trip`
+        : f.bound === 'loss'
+          ? `what TCP carries with ${percent(f.loss)} of packets lost over a ${duration(f.rtt / 1e6)} round trip`
+          : f.sharing > 1
+            ? `its share of the link's ${rate(f.bandwidth)} with ${count(f.sharing - 1)} other stream${f.sharing > 2 ? 's' : ''}`
+            : `the link's ${rate(f.bandwidth)}`
+    }`,
+  'stream-caught-up': (f) => p`${node(f.node)} has caught up with ${node(f.upstream)}`,
   'archiving-not-configured': (f) => p`${node(f.node)} has ${code(`archive_mode = ${f.archiveMode}`)} but no ${code('archive_command')}: completed segments wait in pg_wal for ever`,
   'archiving-again': (f) => p`${code('archive_command')} of ${node(f.node)} succeeds again: ${count(f.segments)} completed segments wait to be archived`,
   'archiving-fails': (f) =>
