@@ -37,10 +37,10 @@ describe('connectionRate', () => {
 });
 
 /** p writes 40 MB/s to s across a 1 Gbps link with `latency`; the link can carry three times that. */
-function run(latency: string, extra: { link?: string; faults?: string } = {}) {
+function run(latency: string, extra: { link?: string; faults?: string; failover?: boolean; end?: string } = {}) {
   const text = `name: tcp
 start: 2024-05-06T10:00:00Z
-end: "10:10"
+end: "${extra.end ?? '10:10'}"
 sites: [a, b]
 links:
   - {between: [a, b], bandwidth: 1Gbps, latency: ${latency}${extra.link ?? ''}}
@@ -50,7 +50,7 @@ clusters:
       p: {site: a, version: 15, role: primary, settings: {wal_keep_size: 100GB}}
       s: {site: b, version: 15, upstream: p}
     workload: {target: p, rate: 5000/s, wal_per_tx: 8000B}
-${extra.faults ? `faults:\n${extra.faults}` : ''}`;
+${extra.failover ? '    failover: {policy: naive, site: b, check_interval: 10s, timeout: 30s, candidates: [s]}\n' : ''}${extra.faults ? `faults:\n${extra.faults}` : ''}`;
   return runScenario(loadScenarioText(text, 'tcp.yaml')).report;
 }
 const lag = (r: ReturnType<typeof run>) => {
@@ -89,27 +89,12 @@ describe('a WAL stream is one TCP connection', () => {
   });
 
   it('a failover to a standby that fell behind: the loss explanation says why it was behind', () => {
-    const text = (window: string) => `name: tcp
-start: 2024-05-06T10:00:00Z
-end: "10:20"
-sites: [a, b]
-links:
-  - {between: [a, b], bandwidth: 1Gbps, latency: 75ms${window}}
-clusters:
-  main:
-    nodes:
-      p: {site: a, version: 15, role: primary, settings: {wal_keep_size: 100GB}}
-      s: {site: b, version: 15, upstream: p}
-    workload: {target: p, rate: 5000/s, wal_per_tx: 8000B}
-    failover: {policy: naive, site: b, check_interval: 10s, timeout: 30s, candidates: [s]}
-faults:
-  - {at: "10:10", name: lost, crash: p}
-`;
-    const r = runScenario(loadScenarioText(text(''), 'far.yaml')).report;
+    const crash = { failover: true, end: '10:20', faults: '  - {at: "10:10", name: lost, crash: p}\n' };
+    const r = run('75ms', crash);
     const loss = r.dataLoss[0]!;
     // 10 min at 40 - 27.96 MB/s: about 7.2 GB of WAL, about 3 min of commits at 40 MB/s.
     expect(loss.cause.some((w) => /falls behind p: WAL comes at 40 MB\/s and its stream carries 28 MB\/s, one TCP window/.test(w.text))).toBe(true);
     // With a window for the path nothing is lost.
-    expect(runScenario(loadScenarioText(text(', tcp_window: 16MiB'), 'far.yaml')).report.dataLoss).toEqual([]);
+    expect(run('75ms', { ...crash, link: ', tcp_window: 16MiB' }).dataLoss).toEqual([]);
   });
 });
