@@ -72,6 +72,13 @@ export class Dcs {
   private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
+  /**
+   * The member keys (/members/NAME): each agent's, attached to its own lease of `ttl` (etcd3.py touch_member →
+   * refresh_lease; Consul and ZooKeeper: its session), refreshed at every HA cycle that reaches the DCS
+   * (ha.py _run_cycle → touch_member), with the state it reported (is_running). Gone `ttl` after the last
+   * refresh; a new Raft leader extends them as it does the leader key's lease.
+   */
+  private readonly memberKeys = new Map<string, { refreshed: Micros; running: boolean }>();
 
   constructor(
     private readonly ctx: WorldContext,
@@ -83,6 +90,7 @@ export class Dcs {
     this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, 'dcs', () => {
       // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
       if (this.lease) this.renew(this.lease);
+      for (const m of this.memberKeys.values()) m.refreshed = this.ctx.sim.now;
       this.propagate();
     });
     this.views = spec.members.map(() => this.state);
@@ -93,8 +101,10 @@ export class Dcs {
   }
 
   /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
-  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null): void {
+  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null, running: (name: string) => boolean = () => true): void {
     this.raft.start();
+    // Every agent has been running: its member key is there at the start.
+    for (const cl of this.clients) this.memberKeys.set(cl.name, { refreshed: this.ctx.sim.now, running: running(cl.name) });
     this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn, sync };
     const owner = this.clients.find((x) => x.name === initialLeader);
     if (owner) this.grant(owner);
@@ -103,6 +113,19 @@ export class Dcs {
 
   register(client: DcsClient): void {
     this.clients.push(client);
+  }
+
+  /** ha.py touch_member: the agent's member key is refreshed with its PostgreSQL's state (a write: it needs the quorum). */
+  touch(cl: DcsClient, running: boolean): DcsResult<void> {
+    return this.write(cl, () => void this.memberKeys.set(cl.name, { refreshed: this.ctx.sim.now, running }));
+  }
+
+  /** The member key of `name` as the DCS has it now (null: gone, its lease expired), for the leader's sync choice and slots. */
+  member(name: string): { readonly running: boolean } | null {
+    const m = this.memberKeys.get(name);
+    if (!m) return null;
+    // Nothing expires while there is no Raft leader (the next one extends the leases).
+    return !this.available || m.refreshed + this.ttl > this.ctx.sim.now ? m : null;
   }
 
   private reach(a: Endpoint, b: Endpoint): boolean {

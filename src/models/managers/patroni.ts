@@ -130,7 +130,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     if (this.adjustment) c.log(null, 'failover', { kind: 'patroni-timeouts-adjusted', adjustment: this.adjustment, rule: RULE.timeouts });
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
-    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync);
+    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running);
     for (const a of this.agents) a.start();
   }
 
@@ -240,6 +240,8 @@ export class PatroniAgent {
     this.later(r.delay, () => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
+      // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
+      this.group.dcs.touch(this.client, this.node.running);
       this.withView(r.value);
     });
   }
@@ -312,10 +314,12 @@ export class PatroniAgent {
     const voters = sync.standbys;
     const names = n.settings.synchronousStandbyNames?.names ?? [];
     // Patroni reads pg_stat_replication, where the walsender of a standby a cut silenced stays 'streaming'
-    // until wal_sender_timeout (cut-walsenders.ts).
+    // until wal_sender_timeout (cut-walsenders.ts), and keeps the rows of cluster members whose key says
+    // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
+    // when its member key expires, ttl after its last touch, if its walsender has not gone first.
     const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
     const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
-      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync)
+      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
       .map((s) => s.down)
       .sort((a, b) => Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
     const want = spec.synchronousNodeCount;
