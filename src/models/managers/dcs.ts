@@ -43,6 +43,11 @@ export interface DcsState {
   readonly sync: { readonly leader: string; readonly standbys: readonly string[] } | null;
   /** /failsafe: the members the leader may ask when the DCS is unreachable (failsafe_mode). */
   readonly failsafe: readonly string[] | null;
+  /**
+   * /status `slots` (use_slots): the leader's member slots by name with their restart_lsn, and its own name with
+   * its WAL position (postgresql/__init__.py Postgresql.slots): where every member keeps its copy of each slot.
+   */
+  readonly slots: Readonly<Record<string, Lsn>> | null;
 }
 
 export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: Fact };
@@ -69,7 +74,7 @@ export class Dcs {
   private readonly raft: RaftGroup;
   /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
   private readonly views: DcsState[];
-  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null };
+  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
   /**
@@ -245,7 +250,7 @@ export class Dcs {
   }
 
   /** The leader's other keys: /status, /sync, /failsafe. */
-  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe'>>): DcsResult<void> {
+  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots'>>): DcsResult<void> {
     return this.write(cl, () => this.commit(patch));
   }
 
