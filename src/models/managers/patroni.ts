@@ -340,7 +340,8 @@ export class PatroniAgent {
       this.say({ kind: 'patroni-promoting', node: n.name, how, rule: RULE.enforcePrimary });
       c.promote(n, { kind: 'failover', policy: 'patroni', why: { kind: 'holds-leader-key', node: n.name, rule: RULE.enforcePrimary } });
     }
-    const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.map((a) => a.node.name) } : {};
+    // /failsafe lists the members whose key is there, and this node (ha.py _failsafe_config): a member that left is not asked.
+    const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.filter((a) => a === this || this.group.dcs.member(a.node.name) !== null).map((a) => a.node.name) } : {};
     this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe, ...(slots ? { slots } : {}) });
     if (this.group.spec.synchronousMode) this.manageSync(v);
     this.group.route(n);

@@ -117,6 +117,11 @@ ${faults}
     // Without failsafe_mode the same DCS outage demotes pg1 at once.
     const off = run(yaml('').replace('failsafe_mode: true, ', ''));
     expect(off.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(true);
+    // pg3's host died at 10:00:30, long before the DCS outage: its member key expired (ttl), and the leader's
+    // /failsafe lists only the members whose key is there (ha.py _failsafe_config): pg2 answers, pg1 stays.
+    const left = run(yaml('  - {at: "10:00:30", crash: pg3}\n  - {at: "10:00:30", partition: pg3}'));
+    expect(left.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(false);
+    expect(left.report.outages).toEqual([]);
   });
 
   it('a lagging standby is refused (maximum_lag_on_failover) and the reason is in the report', () => {
