@@ -216,6 +216,8 @@ export type ManagersFact =
   | { readonly kind: 'patroni-starting'; readonly node: string; readonly as: 'primary' | 'secondary'; readonly rule: string }
   | { readonly kind: 'patroni-bootstrap'; readonly node: string; readonly leader: string; readonly rule: string }
   | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
+  /** ha.py _run_cycle: the key holder found its data directory empty and deleted the key (release_leader_key_voluntarily). */
+  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty'; readonly rule: string }
   /**
    * use_slots: the leader created the physical slot of a member (postgresql/slots.py _ensure_physical_slots), at
    * `restartLsn`; `from`: where it stood (the member's position in /status, kept on every node: Patroni 4 on 11+),

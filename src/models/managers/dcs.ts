@@ -249,6 +249,17 @@ export class Dcs {
     });
   }
 
+  /** ha.py release_leader_key_voluntarily → _delete_leader: the key is deleted if it is still ours (a compare-and-delete). */
+  release(cl: DcsClient): DcsResult<boolean> {
+    return this.write(cl, () => {
+      if (this.state.leader !== cl.name) return false;
+      this.ctx.sim.cancel(this.lease?.expiry);
+      this.lease = null;
+      this.commit({ leader: null });
+      return true;
+    });
+  }
+
   /** The leader's other keys: /status, /sync, /failsafe. */
   update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots'>>): DcsResult<void> {
     return this.write(cl, () => this.commit(patch));

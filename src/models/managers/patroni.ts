@@ -57,6 +57,7 @@ const RULE = {
   rewindExecute: 'patroni/postgresql/rewind.py:Rewind.execute',
   recover: 'patroni/ha.py:Ha.recover',
   bootstrap: 'patroni/ha.py:Ha.bootstrap',
+  runCycle: 'patroni/ha.py:Ha._run_cycle',
   slots: 'patroni/postgresql/slots.py:SlotsHandler.sync_replication_slots',
 } as const;
 
@@ -583,6 +584,19 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
+    if (n.dataDirectory === 'empty' && v.leader === n.name) {
+      // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
+      // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
+      const r = this.group.dcs.release(this.client);
+      this.later(r.delay, () => {
+        if (!r.ok) return this.dcsError(r.why);
+        if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'data-directory-empty', rule: RULE.runCycle });
+        this.done();
+      });
+      return;
+    }
+    // ha.py bootstrap: an empty data directory and no leader: it waits for one to clone from.
+    if (n.dataDirectory === 'empty' && v.leader === null) return this.done();
     if (v.leader === n.name && n.role.kind === 'primary') {
       const r = this.group.dcs.keepAlive(this.client);
       this.later(r.delay, () => {

@@ -291,6 +291,34 @@ faults:
     expect(run(yaml('zookeeper')).promotions).toEqual([]);
   });
 
+  it("the key holder's data directory is emptied: it releases the key at its next loop, a replica is promoted, and it is re-cloned", () => {
+    const r = run(`
+name: datadir-gone
+start: 2024-01-01T10:00:00Z
+end: "10:15"
+sites: [dc1]
+clusters:
+  c:
+    nodes:
+      pg1: {site: dc1, version: 16}
+      pg2: {site: dc1, version: 16, upstream: pg1}
+      pg3: {site: dc1, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, site: dc1}
+faults:
+  - {at: "10:02", destroy_data: pg1}
+`);
+    // ha.py _run_cycle: 'released leader key voluntarily as data dir empty and currently leader', at pg1's next
+    // loop (within loop_wait); the others race at once (2 s for pg1's REST API, whose PostgreSQL is down).
+    const released = r.report.events.find((e) => e.message.includes('released leader key voluntarily'))!;
+    expect(at(released.at)).toBeLessThanOrEqual(120 + 10);
+    expect(r.promotions).toHaveLength(1);
+    expect(r.promotions[0]!.at).toBeLessThanOrEqual(at(released.at) + 2 + 0.01);
+    // pg1 is then cloned from the new leader (bootstrap) and streams from it.
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ role: 'standby', state: 'running', receiver: 'streaming', upstream: r.promotions[0]!.node });
+    expect(r.report.verdicts.filter((v) => v.kind === 'no-primary' && v.to === null)).toEqual([]);
+  });
+
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {
     expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
     expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });

@@ -290,6 +290,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-promoting': (f) => patroni(f.node, f.how === 'acquired-lock' ? 'promoted self to leader by acquiring session lock' : 'promoted self to leader because I had the session lock'),
   'patroni-acquired-lock': (f) => patroni(f.node, 'acquired session lock as a leader'),
   'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
+  'patroni-released-key': (f) => patroni(f.node, 'released leader key voluntarily as data dir empty and currently leader'),
   'patroni-slot-created': (f) =>
     patroni(f.node, p`created physical replication slot ${code(f.slot)} for ${node(f.member)} at ${lsn(f.restartLsn)}${f.from === 'status' ? ' (where /status had it: the slot was kept on every member)' : ''}`),
   'patroni-slot-dropped': (f) =>
