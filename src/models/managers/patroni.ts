@@ -378,11 +378,12 @@ export class PatroniAgent {
       const at = slots.placed(name);
       const here = at !== null && at.node === n.name;
       if (!wanted) {
-        // _drop_incorrect_slots: a slot in use cannot be dropped (ERROR: replication slot is active); tried again next loop.
-        if (here && !at.streaming) {
+        // _drop_incorrect_slots: a slot in use cannot be dropped (ERROR: replication slot is active); tried again next
+        // loop. One left on a former leader is dropped by its Patroni alike (it is no longer in /status retain_slots).
+        if (at && !at.streaming) {
           slots.drop(name);
           this.retainSeen.delete(name);
-          this.say({ kind: 'patroni-slot-dropped', node: n.name, slot: name, member: m.name, why: { kind: 'member-gone', memberSlotsTtl: retains ? spec.memberSlotsTtl : 0 }, rule: RULE.slots });
+          this.c.log(this.c.node(at.node), 'failover', { kind: 'patroni-slot-dropped', node: at.node, slot: name, member: m.name, why: { kind: 'member-gone', memberSlotsTtl: retains ? spec.memberSlotsTtl : 0 }, rule: RULE.slots });
         }
         continue;
       }
