@@ -78,6 +78,18 @@ describe("Patroni's use_slots: the leader keeps a slot for every other member (m
     }
   });
 
+  it("a slot the former leader held for a member that left is dropped there too (it held that member's WAL on it for good)", () => {
+    // pg3 comes back only at the end; pg1 (the leader) is cut off 10:20-10:22 and follows pg2 afterwards (use_pg_rewind).
+    const r = run(
+      scenario({ back: '11:00', failover: ', use_pg_rewind: true', faults: '  - {at: "10:20", name: p1, partition: pg1}\n  - {at: "10:22", name: p1c, heal: pg1}' }).replace(
+        /version: 16\}/g,
+        'version: 16, settings: {wal_log_hints: true}}',
+      ),
+    );
+    expect(r.nodes.find((n) => n.name === 'pg1')!.role).toBe('standby');
+    expect(r.nodes.find((n) => n.name === 'pg1')!.slots!.map((x) => x.name)).not.toContain('pg3');
+  });
+
   it('after a failover the new leader holds the slots of the other members, where /status had them', () => {
     // pg1's host is lost at 10:30 (pg3 streams again since 10:25): pg2 or pg3 is promoted and the other streams
     // through its slot on the new leader; the old leader's slot is created when it comes back.
