@@ -120,7 +120,7 @@ export class Patroni implements Manager {
       n.settings = { ...n.settings, primarySlotName: slotName(n.name) };
       if (n.role.kind !== 'standby' || n.role.upstream === null) continue;
       const name = slotName(n.name);
-      if (!c.storage.slots.has(name)) c.storage.slots.create({ name, node: n.role.upstream, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false }, n.walEnd(c.ctx.sim.now));
+      if (!c.storage.slots.has(name)) c.storage.slots.create({ name, node: n.role.upstream, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: n.settings.hotStandbyFeedback }, n.walEnd(c.ctx.sim.now));
     }
   }
 
@@ -142,6 +142,8 @@ export class Patroni implements Manager {
     const kept = at !== null && leader.version >= 11 && this.spec.memberSlotsTtl > 0 ? status?.[name] : undefined;
     if (at) slots.drop(name);
     const reserve = kept === undefined ? undefined : Math.max(leader.oldestRetained, Math.min(kept, leader.walEnd(now)));
+    // Approximation: a slot created during the run carries no hot_standby_feedback xmin (xid.ts would give a slot
+    // created without its consumer an xmin at once, where pg_create_physical_replication_slot leaves it NULL).
     if (!slots.create({ name, node: leader.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false }, reserve)) return;
     const restartLsn = slots.views(now).find((v) => v.name === name)?.restartLsn ?? leader.walEnd(now);
     this.cluster.log(leader, 'failover', { kind: 'patroni-slot-created', node: leader.name, slot: name, member: member.name, restartLsn, from: reserve === undefined ? null : 'status', rule: RULE.slots });

@@ -90,6 +90,18 @@ describe("Patroni's use_slots: the leader keeps a slot for every other member (m
     expect(r.nodes.find((n) => n.name === 'pg1')!.slots!.map((x) => x.name)).not.toContain('pg3');
   });
 
+  it("with hot_standby_feedback the slot of a member that is down holds vacuum on the leader at its xmin, until member_slots_ttl drops it", () => {
+    const yaml = scenario({ back: '11:00' })
+      .replace('pg3: {site: dc1, version: 16, upstream: pg1}', 'pg3: {site: dc1, version: 16, upstream: pg1, settings: {hot_standby_feedback: on}}')
+      .replace('    workload: {target: pg1, site: dc1, rate: 1000/s, wal_per_tx: 4KiB}', '    databases: {app: {tables: {t: {size: 1GB}}}}\n    workload: {target: pg1, site: dc1, rate: 1000/s, wal_per_tx: 1KiB, table: t}');
+    const r = run(yaml);
+    const held = r.vacuums.filter((v) => v.result.includes('physical slot "pg3" holding xmin (hot_standby_feedback)'));
+    expect(held.length).toBeGreaterThan(0);
+    // Dropped 30 min after pg3 was last seen (about 10:35): the vacuums after that remove the dead rows.
+    expect(held.every((v) => at(v.from) < 5 * 60 + 30 * 60 + 40)).toBe(true);
+    expect(r.vacuums.some((v) => at(v.from) > 5 * 60 + 30 * 60 + 40 && !v.result.includes('could not'))).toBe(true);
+  });
+
   it('after a failover the new leader holds the slots of the other members, where /status had them', () => {
     // pg1's host is lost at 10:30 (pg3 streams again since 10:25): pg2 or pg3 is promoted and the other streams
     // through its slot on the new leader; the old leader's slot is created when it comes back.
