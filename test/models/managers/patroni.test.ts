@@ -319,6 +319,31 @@ faults:
     expect(r.report.verdicts.filter((v) => v.kind === 'no-primary' && v.to === null)).toEqual([]);
   });
 
+  it('a standby promoted behind Patroni\'s back is demoted to a standby of the leader on its newer timeline: it cannot follow (standby-broken)', () => {
+    const r = run(`
+name: behind-back
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [dc1]
+clusters:
+  c:
+    nodes:
+      pg1: {site: dc1, version: 16}
+      pg2: {site: dc1, version: 16, upstream: pg1}
+      pg3: {site: dc1, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, site: dc1}
+plan:
+  - {at: "10:02", promote: pg2}
+`);
+    // ha.py follow: a primary without the key demotes (immediate-nolock) and follows pg1, which stays on timeline 1:
+    // "highest timeline 1 of the primary is behind recovery timeline 2" at every retry.
+    const broken = r.report.verdicts.filter((v) => v.kind === 'standby-broken' && v.node === 'pg2');
+    expect(broken).toHaveLength(1);
+    expect(broken[0]!.to).toBeNull();
+    expect(r.report.verdicts.find((v) => v.kind === 'split-brain')!.seconds).toBeLessThanOrEqual(10);
+  });
+
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {
     expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
     expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });
