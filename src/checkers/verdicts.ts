@@ -90,7 +90,10 @@ function conditions(s: ClusterStateSample, plan: ClusterPlan): Map<string, { kin
   if (primaries.length === 0) out.set('no-primary', { kind: 'no-primary', node: null });
   for (const n of s.nodes) {
     if (n.role !== 'standby') continue;
-    if (n.run === 'failed' || (n.run === 'running' && n.receiver === 'waiting' && isBroken(n.reason))) out.set(`standby-broken|${n.name}`, { kind: 'standby-broken', node: n.name });
+    // An upstream on an older timeline breaks it only when that upstream is a running primary (a standby upstream
+    // may still move to the newer timeline; a primary never does).
+    const behindPrimary = n.reason !== 'upstream-behind' || s.nodes.some((u) => u.name === n.upstream && u.run === 'running' && u.role === 'primary');
+    if (n.run === 'failed' || (n.run === 'running' && n.receiver === 'waiting' && isBroken(n.reason) && behindPrimary)) out.set(`standby-broken|${n.name}`, { kind: 'standby-broken', node: n.name });
   }
   if (primaries.length > 0) {
     const r = redundancy(s);

@@ -256,6 +256,8 @@ export function managersGrammar(h: ManagersHelpers) {
       use_pg_rewind: withDefault(boolean(), 'A former primary (or replica) whose WAL diverged from the leader\'s runs pg_rewind against it before it follows (needs wal_log_hints = on or data checksums).', false),
       remove_data_directory_on_rewind_failure: withDefault(boolean(), 'When pg_rewind fails, the data directory is removed and the node re-cloned from the leader (pg_basebackup).', false),
       remove_data_directory_on_diverged_timelines: withDefault(boolean(), 'A diverged node that cannot be rewound (use_pg_rewind off, no wal_log_hints) is re-cloned; also applies when pg_rewind fails.', false),
+      use_slots: withDefault(boolean(), 'The leader keeps a physical replication slot for every other member (named after it), so the WAL a member that is down needs stays on the leader.', true),
+      member_slots_ttl: withDefault(duration(), "How long the leader keeps the slot of a member that left (its member key gone; PostgreSQL 11+; 0: dropped at once).", 1_800_000_000 as Micros, '30min'),
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
@@ -285,6 +287,8 @@ export function managersGrammar(h: ManagersHelpers) {
           usePgRewind: v.use_pg_rewind,
           removeDataDirectoryOnRewindFailure: v.remove_data_directory_on_rewind_failure,
           removeDataDirectoryOnDivergedTimelines: v.remove_data_directory_on_diverged_timelines,
+          useSlots: v.use_slots,
+          memberSlotsTtl: v.member_slots_ttl,
           tags: v.tags,
         };
       },

@@ -116,6 +116,13 @@ export interface PatroniSpec {
   readonly removeDataDirectoryOnRewindFailure: boolean;
   /** remove_data_directory_on_diverged_timelines: a diverged node that cannot be rewound is re-cloned (and after a failed pg_rewind). */
   readonly removeDataDirectoryOnDivergedTimelines: boolean;
+  /**
+   * use_slots (default true): the leader keeps a physical replication slot for every other member, named after it
+   * (dcs/__init__.py slot_name_from_member_name), which each replica names in primary_slot_name.
+   */
+  readonly useSlots: boolean;
+  /** member_slots_ttl (default 30 min; 0: off): how long the leader keeps the slot of a member whose key is gone (PostgreSQL 11+). */
+  readonly memberSlotsTtl: Micros;
   /** Per node; absent nodes have the defaults. */
   readonly tags: Readonly<Record<string, PatroniTags>>;
 }

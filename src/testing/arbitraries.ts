@@ -419,6 +419,8 @@ function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly s
       usePgRewind: false,
       removeDataDirectoryOnRewindFailure: false,
       removeDataDirectoryOnDivergedTimelines: false,
+      useSlots: true,
+      memberSlotsTtl: seconds(1800),
       tags: {},
     };
   }

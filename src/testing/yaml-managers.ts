@@ -44,6 +44,8 @@ export function printFailover(f: FailoverSpec): Out {
         use_pg_rewind: f.usePgRewind,
         remove_data_directory_on_rewind_failure: f.removeDataDirectoryOnRewindFailure,
         remove_data_directory_on_diverged_timelines: f.removeDataDirectoryOnDivergedTimelines,
+        use_slots: f.useSlots,
+        member_slots_ttl: dur(f.memberSlotsTtl),
       };
       const tags = Object.entries(f.tags);
       if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));

@@ -298,3 +298,27 @@ ${plan}
     expect(f.log[0]).toContain('could not create file');
   });
 });
+
+describe('pg_basebackup from a server promoted a moment before', () => {
+  it('the backup starts from a checkpoint on the new timeline, so the copy starts as a standby of it (it did not: "requested timeline 2 is not a child")', () => {
+    // p stops at 300 s; s is promoted at once (timeline 2 from p's last position) and writes nothing before
+    // a third node is cloned from it at that instant: its backup checkpoint is written on timeline 2
+    // (do_pg_backup_start forces a checkpoint on the primary's current timeline).
+    const r = runScenario(
+      buildScenario({
+        end: s(900),
+        sites: ['a'],
+        links: [],
+        nodes: [node('p', 'a', 16), node('s', 'a', 16, { upstream: 'p' }), node('t', 'a', 16, { upstream: 'p' })],
+        workload: { target: 'p', rate: 100, walPerTx: 8000 },
+        actions: [
+          action(s(300), { kind: 'stop', node: 'p' }),
+          action(s(300), { kind: 'promote', node: 's' }),
+          action(s(300), { kind: 'reclone', node: 't', spec: backup({ from: 's', checkpoint: 'fast' }) }),
+        ],
+      }),
+    ).report;
+    expect(r.nodes.find((n) => n.name === 't')).toMatchObject({ state: 'running', role: 'standby', timeline: 2, receiver: 'streaming' });
+    expect(lines(r, 't')).not.toMatch(/is not a child of this server's history/);
+  });
+});

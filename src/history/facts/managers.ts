@@ -216,6 +216,19 @@ export type ManagersFact =
   | { readonly kind: 'patroni-starting'; readonly node: string; readonly as: 'primary' | 'secondary'; readonly rule: string }
   | { readonly kind: 'patroni-bootstrap'; readonly node: string; readonly leader: string; readonly rule: string }
   | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
+  /** ha.py _run_cycle: the key holder found its data directory empty and deleted the key (release_leader_key_voluntarily). */
+  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty'; readonly rule: string }
+  /**
+   * use_slots: the leader created the physical slot of a member (postgresql/slots.py _ensure_physical_slots), at
+   * `restartLsn`; `from`: where it stood (the member's position in /status, kept on every node: Patroni 4 on 11+),
+   * or null when it reserves from the redo point (pg_create_physical_replication_slot(name, true)).
+   */
+  | { readonly kind: 'patroni-slot-created'; readonly node: string; readonly slot: string; readonly member: string; readonly restartLsn: Lsn; readonly from: 'status' | null; readonly rule: string }
+  /**
+   * The leader dropped a member's slot (slots.py _drop_incorrect_slots): the member left (its key is gone) and
+   * member_slots_ttl ran out (0, or before 11, at once), or the slot was lost (wal_status lost, 13+; recreated).
+   */
+  | { readonly kind: 'patroni-slot-dropped'; readonly node: string; readonly slot: string; readonly member: string; readonly why: { readonly kind: 'member-gone'; readonly memberSlotsTtl: number } | { readonly kind: 'lost' }; readonly rule: string }
   // ---- pg_auto_failover
   | { readonly kind: 'pgaf-goal'; readonly node: string; readonly goal: string; readonly why: GoalWhy; readonly rule: string }
   | { readonly kind: 'pgaf-keeper-unhealthy'; readonly node: string; readonly why: 'pg-not-running' | 'no-report'; readonly for: number; readonly timeout: number }

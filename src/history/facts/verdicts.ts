@@ -52,6 +52,8 @@ export const BROKEN_REASONS = [
   'system-identifier-differs',
   'wal-senders-exhausted',
   'slot-unusable',
+  // Broken only when that upstream is a running primary (checkers/verdicts.ts): a primary stays on its timeline.
+  'upstream-behind',
 ] as const satisfies readonly WaitReason[];
 export type BrokenReason = (typeof BROKEN_REASONS)[number];
 

@@ -43,6 +43,11 @@ export interface DcsState {
   readonly sync: { readonly leader: string; readonly standbys: readonly string[] } | null;
   /** /failsafe: the members the leader may ask when the DCS is unreachable (failsafe_mode). */
   readonly failsafe: readonly string[] | null;
+  /**
+   * /status `slots` (use_slots): the leader's member slots by name with their restart_lsn, and its own name with
+   * its WAL position (postgresql/__init__.py Postgresql.slots): where every member keeps its copy of each slot.
+   */
+  readonly slots: Readonly<Record<string, Lsn>> | null;
 }
 
 export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: Fact };
@@ -69,9 +74,16 @@ export class Dcs {
   private readonly raft: RaftGroup;
   /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
   private readonly views: DcsState[];
-  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null };
+  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
+  /**
+   * The member keys (/members/NAME): each agent's, attached to its own lease of `ttl` (etcd3.py touch_member →
+   * refresh_lease; Consul and ZooKeeper: its session), refreshed at every HA cycle that reaches the DCS
+   * (ha.py _run_cycle → touch_member), with the state it reported (is_running). Gone `ttl` after the last
+   * refresh; a new Raft leader extends them as it does the leader key's lease.
+   */
+  private readonly memberKeys = new Map<string, { refreshed: Micros; running: boolean }>();
 
   constructor(
     private readonly ctx: WorldContext,
@@ -83,6 +95,7 @@ export class Dcs {
     this.raft = new RaftGroup(ctx, spec.members, spec.electionTimeout, `DCS of ${cluster}`, cluster, 'dcs', () => {
       // A new leader extends every lease by its TTL (etcd lessor.Promote; Consul resets session TTLs).
       if (this.lease) this.renew(this.lease);
+      for (const m of this.memberKeys.values()) m.refreshed = this.ctx.sim.now;
       this.propagate();
     });
     this.views = spec.members.map(() => this.state);
@@ -93,8 +106,10 @@ export class Dcs {
   }
 
   /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
-  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null): void {
+  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null, running: (name: string) => boolean = () => true): void {
     this.raft.start();
+    // Every agent has been running: its member key is there at the start.
+    for (const cl of this.clients) this.memberKeys.set(cl.name, { refreshed: this.ctx.sim.now, running: running(cl.name) });
     this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn, sync };
     const owner = this.clients.find((x) => x.name === initialLeader);
     if (owner) this.grant(owner);
@@ -103,6 +118,19 @@ export class Dcs {
 
   register(client: DcsClient): void {
     this.clients.push(client);
+  }
+
+  /** ha.py touch_member: the agent's member key is refreshed with its PostgreSQL's state (a write: it needs the quorum). */
+  touch(cl: DcsClient, running: boolean): DcsResult<void> {
+    return this.write(cl, () => void this.memberKeys.set(cl.name, { refreshed: this.ctx.sim.now, running }));
+  }
+
+  /** The member key of `name` as the DCS has it now (null: gone, its lease expired), for the leader's sync choice and slots. */
+  member(name: string): { readonly running: boolean } | null {
+    const m = this.memberKeys.get(name);
+    if (!m) return null;
+    // Nothing expires while there is no Raft leader (the next one extends the leases).
+    return !this.available || m.refreshed + this.ttl > this.ctx.sim.now ? m : null;
   }
 
   private reach(a: Endpoint, b: Endpoint): boolean {
@@ -221,8 +249,19 @@ export class Dcs {
     });
   }
 
+  /** ha.py release_leader_key_voluntarily → _delete_leader: the key is deleted if it is still ours (a compare-and-delete). */
+  release(cl: DcsClient): DcsResult<boolean> {
+    return this.write(cl, () => {
+      if (this.state.leader !== cl.name) return false;
+      this.ctx.sim.cancel(this.lease?.expiry);
+      this.lease = null;
+      this.commit({ leader: null });
+      return true;
+    });
+  }
+
   /** The leader's other keys: /status, /sync, /failsafe. */
-  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe'>>): DcsResult<void> {
+  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots'>>): DcsResult<void> {
     return this.write(cl, () => this.commit(patch));
   }
 

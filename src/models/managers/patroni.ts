@@ -29,6 +29,9 @@ import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
 import type { DivergenceFact, PatroniDemotion, Refusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
+import type { Lsn } from '../postgres/lsn.ts';
+import { slotName } from './slot-name.ts';
+
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
 const REST_TIMEOUT = 2_000_000 as Micros;
@@ -54,7 +57,10 @@ const RULE = {
   rewindExecute: 'patroni/postgresql/rewind.py:Rewind.execute',
   recover: 'patroni/ha.py:Ha.recover',
   bootstrap: 'patroni/ha.py:Ha.bootstrap',
+  runCycle: 'patroni/ha.py:Ha._run_cycle',
+  slots: 'patroni/postgresql/slots.py:SlotsHandler.sync_replication_slots',
 } as const;
+
 
 /** config.py _validate_and_adjust_timeouts: minimums, then loop_wait + 2 × retry_timeout <= ttl (loop_wait lowered first). */
 export function adjustTimeouts(loopWait: number, ttl: number, retryTimeout: number): { loopWait: number; ttl: number; retryTimeout: number; adjustment: TimeoutsAdjustment | null } {
@@ -99,6 +105,48 @@ export class Patroni implements Manager {
       if (n.role.kind === 'standby' && n.settings.recoveryTargetTimeline !== 'latest') n.settings = { ...n.settings, recoveryTargetTimeline: 'latest', recoveryTargetTimelineDefaulted: false };
     }
     this.initialSync = spec.synchronousMode ? this.syncAtStart() : null;
+    if (spec.useSlots) this.slotsAtStart();
+  }
+
+  /**
+   * use_slots (global_config.py, default on; postgresql/config.py build_recovery_params): every replica streams
+   * through a physical slot named after it (primary_slot_name), which the server it streams from holds: a
+   * cluster that has been running has them when the scenario starts, each at its standby's position.
+   */
+  private slotsAtStart(): void {
+    const c = this.cluster;
+    for (const n of c.nodes.values()) {
+      if (n.version < 9.4) continue;
+      n.settings = { ...n.settings, primarySlotName: slotName(n.name) };
+      if (n.role.kind !== 'standby' || n.role.upstream === null) continue;
+      const name = slotName(n.name);
+      if (!c.storage.slots.has(name)) c.storage.slots.create({ name, node: n.role.upstream, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: n.settings.hotStandbyFeedback }, n.walEnd(c.ctx.sim.now));
+    }
+  }
+
+  /**
+   * The leader's slot for `member` (slots.py _ensure_physical_slots; dcs/__init__.py _get_members_slots), created
+   * if missing. Patroni 4 on 11+ (can_advance_slots, member_slots_ttl > 0) keeps each member's slot on every node,
+   * advanced to the position /status gives it, so a new leader has it where it stood (capped at its own WAL);
+   * otherwise pg_create_physical_replication_slot(name, true) reserves from the redo point. Approximation: the
+   * model holds one slot per name, on the node the member streams from (or will): the copies on the replicas
+   * are not modelled, so the WAL they hold on a replica is not kept before it is promoted (a slot is created no
+   * further back than the new leader's oldest WAL).
+   */
+  ensureSlot(leader: PgNode, member: PgNode, status: DcsState['slots']): void {
+    const slots = this.cluster.storage.slots;
+    const name = slotName(member.name);
+    const at = slots.placed(name);
+    if (at && at.node === leader.name) return;
+    const now = this.cluster.ctx.sim.now;
+    const kept = at !== null && leader.version >= 11 && this.spec.memberSlotsTtl > 0 ? status?.[name] : undefined;
+    if (at) slots.drop(name);
+    const reserve = kept === undefined ? undefined : Math.max(leader.oldestRetained, Math.min(kept, leader.walEnd(now)));
+    // Approximation: a slot created during the run carries no hot_standby_feedback xmin (xid.ts would give a slot
+    // created without its consumer an xmin at once, where pg_create_physical_replication_slot leaves it NULL).
+    if (!slots.create({ name, node: leader.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false }, reserve)) return;
+    const restartLsn = slots.views(now).find((v) => v.name === name)?.restartLsn ?? leader.walEnd(now);
+    this.cluster.log(leader, 'failover', { kind: 'patroni-slot-created', node: leader.name, slot: name, member: member.name, restartLsn, from: reserve === undefined ? null : 'status', rule: RULE.slots });
   }
 
   /** The synchronous standbys a cluster that has been running in synchronous_mode has at the start (/sync). */
@@ -130,7 +178,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     if (this.adjustment) c.log(null, 'failover', { kind: 'patroni-timeouts-adjusted', adjustment: this.adjustment, rule: RULE.timeouts });
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
-    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync);
+    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running);
     for (const a of this.agents) a.start();
   }
 
@@ -177,6 +225,11 @@ export class PatroniAgent {
   private rewindFailed: string | null = null;
   /** The leader (name|timeline) the rebuild in progress runs against. */
   private rebuildingFor: string | null = null;
+  /**
+   * While leader: when each member slot's member was last seen present (dcs/__init__.py _build_retain_slots,
+   * _last_retain_slots: in this process's memory, so a new leader starts without them).
+   */
+  private readonly retainSeen = new Map<string, Micros>();
 
   constructor(
     private readonly group: Patroni,
@@ -240,6 +293,8 @@ export class PatroniAgent {
     this.later(r.delay, () => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
+      // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
+      this.group.dcs.touch(this.client, this.node.running);
       this.withView(r.value);
     });
   }
@@ -282,14 +337,67 @@ export class PatroniAgent {
     const n = this.node;
     const c = this.c;
     if (!n.running) return;
+    // ha.py _run_cycle → _sync_replication_slots: before the promotion's followers come (they wake on the key).
+    const slots = this.syncSlots(v);
     if (!n.isPrimary && !c.replay.isPromoting(n)) {
       this.say({ kind: 'patroni-promoting', node: n.name, how, rule: RULE.enforcePrimary });
       c.promote(n, { kind: 'failover', policy: 'patroni', why: { kind: 'holds-leader-key', node: n.name, rule: RULE.enforcePrimary } });
     }
-    const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.map((a) => a.node.name) } : {};
-    this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe });
+    // /failsafe lists the members whose key is there, and this node (ha.py _failsafe_config): a member that left is not asked.
+    const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.filter((a) => a === this || this.group.dcs.member(a.node.name) !== null).map((a) => a.node.name) } : {};
+    this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe, ...(slots ? { slots } : {}) });
     if (this.group.spec.synchronousMode) this.manageSync(v);
     this.group.route(n);
+  }
+
+  /**
+   * The leader's slots (ha.py _sync_replication_slots → postgresql/slots.py sync_replication_slots; dcs/__init__.py
+   * _get_members_slots, _build_retain_slots): a physical slot for every other member whose key is there, kept
+   * member_slots_ttl after the member was last seen (11+; before, or with 0, dropped once its key is gone); a
+   * lost slot (wal_status lost, 13+) is dropped and created again. Returns /status `slots`: each member slot's
+   * restart_lsn and this node's own name with its WAL position (postgresql/__init__.py Postgresql.slots), or null.
+   */
+  private syncSlots(v: DcsState): Record<string, Lsn> | null {
+    const spec = this.group.spec;
+    const n = this.node;
+    if (!spec.useSlots || n.version < 9.4) return null;
+    const slots = this.c.storage.slots;
+    const now = this.now;
+    const retains = n.version >= 11 && spec.memberSlotsTtl > 0;
+    const mine = slotName(n.name);
+    // This node's own slot, left on the server it streamed from, is advanced or dropped by Patroni there (the copy is not modelled).
+    const own = slots.placed(mine);
+    if (own && own.node !== n.name && !own.streaming) slots.drop(mine);
+    for (const a of this.group.agents) {
+      if (a === this) continue;
+      const m = a.node;
+      const name = slotName(m.name);
+      if (name === mine) continue;
+      const present = this.group.dcs.member(m.name) !== null;
+      if (present) this.retainSeen.set(name, now);
+      const seen = this.retainSeen.get(name);
+      const wanted = present || (retains && seen !== undefined && seen + spec.memberSlotsTtl > now);
+      const at = slots.placed(name);
+      const here = at !== null && at.node === n.name;
+      if (!wanted) {
+        // _drop_incorrect_slots: a slot in use cannot be dropped (ERROR: replication slot is active); tried again next
+        // loop. One left on a former leader is dropped by its Patroni alike (it is no longer in /status retain_slots).
+        if (at && !at.streaming) {
+          slots.drop(name);
+          this.retainSeen.delete(name);
+          this.c.log(this.c.node(at.node), 'failover', { kind: 'patroni-slot-dropped', node: at.node, slot: name, member: m.name, why: { kind: 'member-gone', memberSlotsTtl: retains ? spec.memberSlotsTtl : 0 }, rule: RULE.slots });
+        }
+        continue;
+      }
+      if (here && at.lost && n.version >= 13 && !at.streaming) {
+        slots.drop(name);
+        this.say({ kind: 'patroni-slot-dropped', node: n.name, slot: name, member: m.name, why: { kind: 'lost' }, rule: RULE.slots });
+      }
+      this.group.ensureSlot(n, m, v.slots);
+    }
+    const status: Record<string, Lsn> = { [mine]: n.walEnd(now) };
+    for (const s of slots.views(now)) if (s.node === n.name && s.kind === 'physical' && s.restartLsn !== null) status[s.name] = s.restartLsn;
+    return status;
   }
 
   /**
@@ -312,10 +420,12 @@ export class PatroniAgent {
     const voters = sync.standbys;
     const names = n.settings.synchronousStandbyNames?.names ?? [];
     // Patroni reads pg_stat_replication, where the walsender of a standby a cut silenced stays 'streaming'
-    // until wal_sender_timeout (cut-walsenders.ts).
+    // until wal_sender_timeout (cut-walsenders.ts), and keeps the rows of cluster members whose key says
+    // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
+    // when its member key expires, ttl after its last touch, if its walsender has not gone first.
     const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
     const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
-      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync)
+      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
       .map((s) => s.down)
       .sort((a, b) => Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
     const want = spec.synchronousNodeCount;
@@ -377,6 +487,11 @@ export class PatroniAgent {
     this.done();
   }
 
+  /** use_slots: the slot this node streams through on `leader` is there when it starts streaming from it (see Patroni.ensureSlot). */
+  private slotOn(leader: PgNode): void {
+    if (this.group.spec.useSlots && leader.version >= 9.4 && this.node.version >= 9.4) this.group.ensureSlot(leader, this.node, this.view?.slots ?? null);
+  }
+
   /** `rule`: where Patroni decides to demote (ha.py Ha.demote carries it out). */
   private demote(mode: 'offline' | 'immediate-nolock', upstream: string | null, why: PatroniDemotion, rule: string, restart = true): void {
     const n = this.node;
@@ -396,6 +511,7 @@ export class PatroniAgent {
       // ha.py demote: a node that needs (and may get) pg_rewind or a re-clone is not started again; the next
       // loop rebuilds it (recover).
       const rebuild = this.rebuildPlan(leader) !== null;
+      this.slotOn(leader);
       this.demote('immediate-nolock', leaderName, { kind: 'not-leader', leader: leaderName }, RULE.healthy, !rebuild);
       return;
     }
@@ -406,6 +522,7 @@ export class PatroniAgent {
     if (role.upstream === leaderName) return;
     this.noteRewind(leader);
     this.say({ kind: 'patroni-following', node: n.name, leader: leaderName });
+    this.slotOn(leader);
     this.c.repoint(n, leaderName);
   }
 
@@ -470,6 +587,19 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
+    if (n.dataDirectory === 'empty' && v.leader === n.name) {
+      // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
+      // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
+      const r = this.group.dcs.release(this.client);
+      this.later(r.delay, () => {
+        if (!r.ok) return this.dcsError(r.why);
+        if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'data-directory-empty', rule: RULE.runCycle });
+        this.done();
+      });
+      return;
+    }
+    // ha.py bootstrap: an empty data directory and no leader: it waits for one to clone from.
+    if (n.dataDirectory === 'empty' && v.leader === null) return this.done();
     if (v.leader === n.name && n.role.kind === 'primary') {
       const r = this.group.dcs.keepAlive(this.client);
       this.later(r.delay, () => {
@@ -486,6 +616,7 @@ export class PatroniAgent {
     if (leader && n.dataDirectory === 'empty') {
       // ha.py bootstrap: an empty data directory is cloned from the leader (create_replica_methods: basebackup).
       this.say({ kind: 'patroni-bootstrap', node: n.name, leader, rule: RULE.bootstrap });
+      this.slotOn(c.node(leader));
       this.rejoin.reclone(c.node(leader), 'spread');
       return this.done();
     }
@@ -495,6 +626,7 @@ export class PatroniAgent {
       this.rebuild(c.node(leader));
       return this.done();
     }
+    if (leader) this.slotOn(c.node(leader));
     if (n.role.kind === 'primary') {
       if (leader) this.noteRewind(c.node(leader));
       c.demote(n, leader, 'fast', { kind: 'patroni-demotes', node: n.name, why: { kind: 'secondary', leader, rebuilt: false }, rule: RULE.recover });

@@ -295,7 +295,9 @@ export class Rebuilds {
       return false;
     }
     const endLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
-    const checkpoint = { lsn: startLsn, tli: timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli };
+    // A primary writes the backup's checkpoint on its current timeline, also just after a promotion when no WAL of
+    // that timeline came yet (startLsn at the switchpoint); a standby's restartpoint is on the timeline it replayed.
+    const checkpoint = { lsn: startLsn, tli: from.isPrimary ? from.tli : timelineAt(from.wal.timeline, Math.max(0, startLsn - 1)).tli };
     if (spec.name !== null) {
       const site = n ? n.site : this.cluster.storage.archive.site;
       this.cluster.backups.done({ name: spec.name, from: from.name, site, checkpoint, timeline: from.wal.timeline, endLsn, size: from.storage.dataSize ?? DEFAULT_DATA_SIZE, completedAt: now });

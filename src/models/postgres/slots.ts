@@ -171,8 +171,18 @@ export class ReplicationSlots {
     return this.slots.has(name);
   }
 
-  /** Create a slot; false (logged) when its server holds max_replication_slots already (slot.c ReplicationSlotCreate). */
-  create(spec: SlotSpec): boolean {
+  /** The server slot `name` is on and whether a standby streams through it now, or null when there is no such slot. */
+  placed(name: string): { readonly node: string; readonly streaming: boolean; readonly lost: boolean } | null {
+    const s = this.slots.get(name);
+    return s ? { node: s.spec.node, streaming: s.stream !== null, lost: s.invalidated } : null;
+  }
+
+  /**
+   * Create a slot; false (logged) when its server holds max_replication_slots already (slot.c ReplicationSlotCreate).
+   * `reserveAt`: a physical slot's restart_lsn when a manager creates it where it knows the slot stood (Patroni's
+   * member slots, advanced on every node from /status); default: the redo point, as below.
+   */
+  create(spec: SlotSpec, reserveAt?: Lsn): boolean {
     const node = this.cluster.node(spec.node);
     const max = node.settings.maxReplicationSlots;
     if (max !== null && [...this.slots.values()].filter((s) => s.node === node).length >= max) {
@@ -184,7 +194,7 @@ export class ReplicationSlots {
     // restartpoint), where a base backup taken now would start replay; a logical one on a primary from the
     // insert position (observed: a slot created on a standby with its WAL in the next segment showed its
     // restart_lsn one segment behind, 10.23 to 18.4, conformance ext-1).
-    this.add(spec, spec.kind === 'physical' ? Math.min(node.walEnd(this.cluster.ctx.sim.now), this.cluster.storage.checkpointer.redoRecPtr(node)) : undefined);
+    this.add(spec, spec.kind === 'physical' ? (reserveAt ?? Math.min(node.walEnd(this.cluster.ctx.sim.now), this.cluster.storage.checkpointer.redoRecPtr(node))) : undefined);
     this.horizons.createSlot(spec);
     // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
     // one refused for want of it tries again (a change: retry.ts).

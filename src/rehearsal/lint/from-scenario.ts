@@ -4,6 +4,7 @@
  * resources. Positions come from the document the scenario was decoded from (a variant's values are at the
  * variant's lines).
  */
+import { slotName } from '../../models/managers/slot-name.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
@@ -122,6 +123,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
   const failover: FailoverFact[] = [];
   const loads = new Map<string, LoadFact>();
   for (const c of s.clusters) {
+    const patroniSlots = c.failover.some((m) => m.policy === 'patroni' && m.useSlots);
     for (const n of c.nodes) {
       const base = `clusters.${c.name}.nodes.${n.name}`;
       servers.push({
@@ -137,7 +139,8 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
         settingWhere: (guc) => pos(`${base}.settings.${guc}`),
         // The model has no restore_command: a standby gets WAL only by streaming (docs/model-postgres.md).
         restoreCommand: false,
-        slotName: null,
+        // Patroni's use_slots: every replica streams through a slot named after it, kept on the leader (managers/patroni.ts).
+        slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : null,
       });
     }
     c.failover.forEach((m, i) => {

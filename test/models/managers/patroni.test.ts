@@ -117,6 +117,11 @@ ${faults}
     // Without failsafe_mode the same DCS outage demotes pg1 at once.
     const off = run(yaml('').replace('failsafe_mode: true, ', ''));
     expect(off.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(true);
+    // pg3's host died at 10:00:30, long before the DCS outage: its member key expired (ttl), and the leader's
+    // /failsafe lists only the members whose key is there (ha.py _failsafe_config): pg2 answers, pg1 stays.
+    const left = run(yaml('  - {at: "10:00:30", crash: pg3}\n  - {at: "10:00:30", partition: pg3}'));
+    expect(left.report.events.some((e) => e.message.startsWith('pg1 demoted'))).toBe(false);
+    expect(left.report.outages).toEqual([]);
   });
 
   it('a lagging standby is refused (maximum_lag_on_failover) and the reason is in the report', () => {
@@ -165,11 +170,14 @@ ${faults}
       .replace('      app-west: {target: pg1, site: west, rate: 100/s, wal_per_tx: 2KiB}\n', '')
       .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02:05", partition: pg2}\n  - {at: "10:05", partition: pg1}');
     const loose = run(base.replace('      policy: patroni\n', '      policy: patroni\n      synchronous_mode: true\n'));
-    // Commits wait for pg2 while its walsender lives on behind the cut (wal_sender_timeout, 60 s: pg_stat_replication
-    // still lists it as streaming), then until the leader's next loop removes it (at most loop_wait), then go on.
+    // Commits wait for pg2: its walsender lives on behind the cut (wal_sender_timeout, 60 s: pg_stat_replication
+    // still lists it as streaming), but Patroni keeps only the rows of members whose key is there
+    // (postgresql/sync.py _ReplicaList): pg2's Patroni, cut off with it, stops refreshing its member key, which
+    // expires ttl (30 s) after its last touch (at most loop_wait before the cut); the leader's next loop (at most
+    // loop_wait later) then clears the names. So between ttl - loop_wait and ttl + loop_wait, not 60 s and more.
     const waited = loose.report.stalls.reduce((a, x) => a + x.seconds, 0);
-    expect(waited).toBeGreaterThan(60);
-    expect(waited).toBeLessThanOrEqual(70);
+    expect(waited).toBeGreaterThan(30 - 10 - 1);
+    expect(waited).toBeLessThanOrEqual(30 + 10);
     // pg1 lost next: pg3 is reachable and caught up, but /sync lists nobody: no failover.
     expect(loose.promotions).toEqual([]);
     expect(loose.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.rule!.includes('healthiest'))!.reasons.map((x) => factText(x))[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
@@ -281,6 +289,59 @@ faults:
     expect(etcd.promotions.map((p) => p.node).length).toBe(1);
     expect(etcd.report.events.some((e) => e.node === 'pg1' && e.message.includes('Demoting self (immediate-nolock)'))).toBe(true);
     expect(run(yaml('zookeeper')).promotions).toEqual([]);
+  });
+
+  it("the key holder's data directory is emptied: it releases the key at its next loop, a replica is promoted, and it is re-cloned", () => {
+    const r = run(`
+name: datadir-gone
+start: 2024-01-01T10:00:00Z
+end: "10:15"
+sites: [dc1]
+clusters:
+  c:
+    nodes:
+      pg1: {site: dc1, version: 16}
+      pg2: {site: dc1, version: 16, upstream: pg1}
+      pg3: {site: dc1, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, site: dc1}
+faults:
+  - {at: "10:02", destroy_data: pg1}
+`);
+    // ha.py _run_cycle: 'released leader key voluntarily as data dir empty and currently leader', at pg1's next
+    // loop (within loop_wait); the others race at once (2 s for pg1's REST API, whose PostgreSQL is down).
+    const released = r.report.events.find((e) => e.message.includes('released leader key voluntarily'))!;
+    expect(at(released.at)).toBeLessThanOrEqual(120 + 10);
+    expect(r.promotions).toHaveLength(1);
+    expect(r.promotions[0]!.at).toBeLessThanOrEqual(at(released.at) + 2 + 0.01);
+    // pg1 is then cloned from the new leader (bootstrap) and streams from it.
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ role: 'standby', state: 'running', receiver: 'streaming', upstream: r.promotions[0]!.node });
+    expect(r.report.verdicts.filter((v) => v.kind === 'no-primary' && v.to === null)).toEqual([]);
+  });
+
+  it('a standby promoted behind Patroni\'s back is demoted to a standby of the leader on its newer timeline: it cannot follow (standby-broken)', () => {
+    const r = run(`
+name: behind-back
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [dc1]
+clusters:
+  c:
+    nodes:
+      pg1: {site: dc1, version: 16}
+      pg2: {site: dc1, version: 16, upstream: pg1}
+      pg3: {site: dc1, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, site: dc1}
+plan:
+  - {at: "10:02", promote: pg2}
+`);
+    // ha.py follow: a primary without the key demotes (immediate-nolock) and follows pg1, which stays on timeline 1:
+    // "highest timeline 1 of the primary is behind recovery timeline 2" at every retry.
+    const broken = r.report.verdicts.filter((v) => v.kind === 'standby-broken' && v.node === 'pg2');
+    expect(broken).toHaveLength(1);
+    expect(broken[0]!.to).toBeNull();
+    expect(r.report.verdicts.find((v) => v.kind === 'split-brain')!.seconds).toBeLessThanOrEqual(10);
   });
 
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {

@@ -290,6 +290,18 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-promoting': (f) => patroni(f.node, f.how === 'acquired-lock' ? 'promoted self to leader by acquiring session lock' : 'promoted self to leader because I had the session lock'),
   'patroni-acquired-lock': (f) => patroni(f.node, 'acquired session lock as a leader'),
   'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
+  'patroni-released-key': (f) => patroni(f.node, 'released leader key voluntarily as data dir empty and currently leader'),
+  'patroni-slot-created': (f) =>
+    patroni(f.node, p`created physical replication slot ${code(f.slot)} for ${node(f.member)} at ${lsn(f.restartLsn)}${f.from === 'status' ? ' (where /status had it: the slot was kept on every member)' : ''}`),
+  'patroni-slot-dropped': (f) =>
+    patroni(
+      f.node,
+      f.why.kind === 'lost'
+        ? p`Trying to drop replication slot '${f.slot}' with wal_status=lost`
+        : f.why.memberSlotsTtl > 0
+          ? p`Replication slot '${f.slot}' for absent cluster member is expired after ${secs(f.why.memberSlotsTtl)}: dropped, and the WAL ${node(f.member)} needs is no longer kept`
+          : p`Trying to drop unknown replication slot '${f.slot}' (${node(f.member)} left the cluster: its member key is gone)`,
+    ),
   'patroni-sync-assigned': (f) => patroni(f.node, p`Synchronous standby status assigned to ${names(f.standbys)}`),
   'patroni-failsafe-continues': (f) => patroni(f.node, 'continue to run as a leader because failsafe mode is enabled and all members are accessible'),
   'patroni-not-promoting': (f, sub) => patroni(f.node, p`not promoting: ${sub(f.reason)}`),

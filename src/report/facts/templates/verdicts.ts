@@ -26,6 +26,7 @@ const BROKEN: Record<BrokenReason, { readonly what: string; readonly rebuild: (w
   'timeline-mismatch-9.2': { what: 'before 9.3 streaming cannot cross a timeline switch', rebuild: () => 'WAL of the new timeline from the archive (restore_command), or a new base backup' },
   'system-identifier-differs': { what: 'its upstream is another database system', rebuild: () => 'a new base backup (pg_basebackup) from a node of its own system' },
   'wal-senders-exhausted': { what: 'its upstream refuses one more replication connection (max_wal_senders reached)', rebuild: () => 'a higher max_wal_senders on the upstream (needs a restart), or one of its other replication connections closed' },
+  'upstream-behind': { what: 'it is on a newer timeline than its upstream, a primary, which stays on its own (it was promoted, then pointed back at the older primary)', rebuild: () => REWIND },
   'slot-unusable': {
     what: 'primary_slot_name names a slot its upstream does not have (or, from 18, one invalidated by max_slot_wal_keep_size)',
     rebuild: () => 'pg_create_physical_replication_slot on the upstream (a new base backup if the WAL it needs is gone)',

@@ -1,0 +1,12 @@
+/** Patroni's names for its member replication slots (use_slots). */
+
+/**
+ * dcs/__init__.py slot_name_from_member_name: lower case, '-' and '.' become '_', any other character outside
+ * [a-z0-9_] its code point as u%04d; at most 63 characters.
+ */
+export function slotName(member: string): string {
+  return member
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/gu, (ch) => (ch === '-' || ch === '.' ? '_' : `u${String(ch.codePointAt(0)).padStart(4, '0')}`))
+    .slice(0, 63);
+}
