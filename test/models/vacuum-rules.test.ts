@@ -178,6 +178,34 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
   });
 
+  it('a standby with hot_standby_feedback sets its physical slot\'s xmin, which holds every table once it stops (walsender.c PhysicalReplicationSlotNewXmin)', () => {
+    // The slot is declared without hot_standby_feedback: the standby streaming through it (primary_slot_name)
+    // decides. Stopped for 5 h, its slot keeps the xmin of its last feedback: the table ages past
+    // autovacuum_freeze_max_age (10 M at 1000 XIDs/s) and the vacuums cannot freeze past it.
+    const slotRun = (hsf: boolean, query = false) =>
+      run(
+        doc({
+          version: 16,
+          duration: '6h',
+          settings: 'autovacuum_freeze_max_age: 10000000',
+          nodes: `      s: {site: dc, version: 16, upstream: p, settings: {hot_standby_feedback: ${hsf}, primary_slot_name: s1}}\n`,
+          tables: '          t: {size: 1GB, frozen_age: 0}\n',
+          plan: `${query ? '  - {at: +10m, open_transaction: {node: s, name: report}}\n' : ''}  - {at: +1h, stop: s}`,
+        }).replace('    workload:', '    slots:\n      s1: {node: p, type: physical}\n    workload:'),
+      );
+    const on = slotRun(true);
+    expect(on.vacuums.some((v) => v.result.includes('physical slot "s1" holding xmin (hot_standby_feedback)'))).toBe(true);
+    // Held since the stop (1 h): age ≈ 5 h × 3600 × 1000.
+    expect(on.xid[0]!.endAge).toBeGreaterThan(17_000_000);
+    expect(on.events.some((e) => e.message.includes('consumer of slot "s1" stopped') && e.message.includes('xmin'))).toBe(true);
+    const off = slotRun(false);
+    expect(off.vacuums.some((v) => v.result.includes('could not'))).toBe(false);
+    expect(off.xid[0]!.endAge).toBeLessThan(10_000_000);
+    // A query on the standby when it stopped: the slot keeps the query's xmin (10 min in), 50 min of XIDs before the stop's.
+    const q = slotRun(true, true);
+    expect(q.xid[0]!.endAge - on.xid[0]!.endAge).toBe(3_000_000);
+  });
+
   it('a CHECKPOINT step is the replication model\'s checkpoint: it invalidates a slot past max_slot_wal_keep_size at once', () => {
     // 10 MB of WAL a second: the stopped slot retains 1 GB after 100 s; the timed checkpoints are a day apart, and
     // max_wal_size is above the 72 GB of the run (no checkpoint is requested by WAL volume).
