@@ -178,6 +178,23 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
   });
 
+  it('a restart of the standby ends its query and the hold with it (its sessions end with the server)', () => {
+    const r = run(
+      doc({
+        version: 16,
+        duration: '6h',
+        settings: 'autovacuum_freeze_max_age: 10000000',
+        nodes: standby.replace('HSF', 'true'),
+        tables: '          t: {size: 1GB, frozen_age: 0}\n',
+        plan: '  - {at: +10m, open_transaction: {node: s, name: report}}\n  - {at: +1h, restart: s}',
+      }),
+    );
+    // Without the restart the query holds to the end (age 21 M, the test above); after it the anti-wraparound
+    // vacuum at 10 M freezes and nothing holds.
+    expect(r.vacuums.some((v) => v.result.includes('query "report"'))).toBe(false);
+    expect(r.xid[0]!.endAge).toBeLessThan(10_000_000);
+  });
+
   it('a standby with hot_standby_feedback sets its physical slot\'s xmin, which holds every table once it stops (walsender.c PhysicalReplicationSlotNewXmin)', () => {
     // The slot is declared without hot_standby_feedback: the standby streaming through it (primary_slot_name)
     // decides. Stopped for 5 h, its slot keeps the xmin of its last feedback: the table ages past

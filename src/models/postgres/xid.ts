@@ -36,6 +36,8 @@ interface SlotState {
   feedback: boolean;
   /** The standby streaming through the slot (primary_slot_name), whose queries the feedback reports. */
   feeder: PgNode | null;
+  /** The feeder's last feedback, taken when it went down (before its queries ended with it). */
+  feederXmin: number | null;
 }
 
 /**
@@ -106,7 +108,7 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null });
   }
 
   /**
@@ -167,9 +169,8 @@ export class XidModel implements SlotHorizons {
     } else {
       // The standby's last feedback: the oldest xmin of its queries, else the present (walreceiver.c
       // XLogWalRcvSendHSFeedback: GetOldestXmin on the standby).
-      let xmin = this.nextXid.valueAt(now);
-      if (s.feeder) for (const q of this.vacuum.horizons.sessions.values()) if (q.node === s.feeder && q.xmin < xmin) xmin = q.xmin;
-      s.xmin = xmin;
+      s.xmin = s.feederXmin ?? (s.feeder ? this.feederXmin(s.feeder) : this.nextXid.valueAt(now));
+      s.feederXmin = null;
       s.since = now;
       s.stoppedAt = restartLsn ?? node.walEnd(now);
     }
@@ -193,6 +194,13 @@ export class XidModel implements SlotHorizons {
     if (s.feedback === on) return;
     s.feedback = on;
     this.horizonChanged();
+  }
+
+  /** What a standby's feedback reports: the oldest xmin of its queries, else the present. */
+  private feederXmin(standby: PgNode): number {
+    let xmin = this.nextXid.valueAt(this.cluster.ctx.sim.now);
+    for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin < xmin) xmin = q.xmin;
+    return xmin;
   }
 
   private reportEvent: EventHandle | null = null;
@@ -260,6 +268,9 @@ export class XidModel implements SlotHorizons {
   }
 
   nodeDown(node: PgNode): void {
+    // A standby going down ends its queries, and its walreceiver with them (postmaster.c signals both at
+    // once): no later feedback moves its slot's xmin, which keeps their oldest xmin.
+    for (const s of this.slots.values()) if (s.feeder === node) s.feederXmin = this.feederXmin(node);
     this.vacuum.nodeDown(node);
     this.requestReplan(0 as Micros);
   }

@@ -549,16 +549,27 @@ export class VacuumModel {
   // ------------------------------------------------------------------ lifecycle
 
   /**
-   * The primary went down: its vacuums and autovacuum workers end, its sessions end (prepared transactions
-   * stay, with their locks), and every lock wait ends.
+   * A server went down: its sessions end (prepared transactions stay, with their locks); the primary's
+   * vacuums and autovacuum workers end, and every lock wait ends.
    */
   nodeDown(node: PgNode): void {
-    if (node !== this.primary) return;
+    // Its sessions end with it, on a standby too (a query there holds the primary's horizon through
+    // hot_standby_feedback; after a restart it is gone); prepared transactions stay.
+    let ended = false;
+    for (const [name, s] of [...this.horizons.sessions]) {
+      if (s.node !== node || s.prepared) continue;
+      this.cluster.ctx.sim.cancel(s.idleTimer);
+      this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
+      this.horizons.sessions.delete(name);
+      ended = true;
+    }
+    if (node !== this.primary) {
+      if (ended) this.replan();
+      return;
+    }
     this.autovacuum.interrupt();
     for (const run of [...this.runs.keys()]) this.cancelRun(run, { kind: 'server-stopped', node: node.name });
     this.autovacuum.stopAll();
-    for (const s of [...this.horizons.sessions.values()]) if (s.node === node && !s.prepared) this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
-    for (const [name, s] of [...this.horizons.sessions]) if (s.node === node && !s.prepared) this.horizons.sessions.delete(name);
     this.locks.reset();
     this.replan();
   }
