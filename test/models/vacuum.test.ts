@@ -40,6 +40,9 @@ describe('autovacuum: cost budget and workers (postgres-2.md §5.6, rule 17)', (
     // The second worker starts at the launcher's next visit; from then on both read at half the rate, so the
     // one that started first ends while the other still shares: its last rate is half.
     expect(t(shared, b.from)).toBeLessThan(t(shared, a.to));
+    // One database: the next start is a naptime after the first (launch_worker: next_worker = now + naptime),
+    // not a second worker at the same instant.
+    expect(t(shared, b.from) - t(shared, a.from)).toBe(60);
     expect(a.mbPerSecond).toBeCloseTo(37.2 / 2, 1);
     expect(b.mbPerSecond).toBeCloseTo(37.2, 1);
     expect(vac(alone, 'a')[0]!.mbPerSecond).toBeCloseTo(37.2, 1);
