@@ -28,6 +28,10 @@ describe('messages by release (varsup.c, vacuum.c; each read in the release it n
     });
     expect(warnMessage(10, 'app', 5).hint).toBe('To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions.');
     expect(warnMessage(18, 'app', 5).hint!.split('\n')[0]).toBe('To avoid transaction ID assignment failures, execute a database-wide VACUUM in that database.');
+    // The same WARNING from a VACUUM that recomputed the limits (SetTransactionIdLimit) says "XID" from 17
+    // (real 17.10: `VACUUM pg_database` past the warn limit, then `SELECT txid_current()`).
+    expect(warnMessage(17, 'app', 5, 'client backend', true).hint!.split('\n')[0]).toBe('To avoid XID assignment failures, execute a database-wide VACUUM in that database.');
+    expect(warnMessage(16, 'app', 5, 'client backend', true).hint!.split('\n')[0]).toBe('To avoid a database shutdown, execute a database-wide VACUUM in that database.');
     expect(renderLogLine(warnMessage(15, 'app', 39_999_990))).toBe(
       'client backend WARNING:  database "app" must be vacuumed within 39999990 transactions\n\tHINT:  To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
     );
@@ -93,6 +97,25 @@ describe('the limits in a run', () => {
     expect(warning.repeated!.count).toBe(stopAge - warnAge);
     const stop = r.outages.find((o) => o.causeFact?.kind === 'xid-stop-refusal')!;
     expect(stop.cause).toContain('in database "b"');
+  });
+
+  it('17: the WARNING of a vacuum that recomputed the limits says "XID assignment failures", the client\'s "transaction ID" (real 17.10)', () => {
+    const { warnAge } = wraparoundLimits(17);
+    const r = run(
+      doc({
+        version: 17,
+        duration: '2h',
+        settings: 'autovacuum_freeze_max_age: 2000000000, vacuum_failsafe_age: 2100000000',
+        tables: '',
+        // b is past the warn limit (its vacuum takes forever); a VACUUM of a recomputes the limits at its end.
+        databases: `      a:\n        tables:\n          t: {size: 1GB, frozen_age: ${warnAge - 20_000_000}}\n      b:\n        tables:\n          t2: {size: 5000TB, frozen_age: ${warnAge - 10_000}}\n`,
+        workload: '{target: p, rate: 2000/s, wal_per_tx: 200B}',
+        plan: '  - {at: +1m, vacuum: {database: a}}',
+      }),
+    );
+    const lines = logs(r);
+    expect(lines.some((l) => l.startsWith('client backend WARNING') && l.includes('To avoid transaction ID assignment failures'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('client backend WARNING:  database "b" must be vacuumed within') && l.includes('To avoid XID assignment failures'))).toBe(true);
   });
 
   it('a restart that changes autovacuum_freeze_max_age re-plans the vacuums even while no XID is assigned', () => {

@@ -216,7 +216,7 @@ export class VacuumModel {
     const { warnAge } = this.limits;
     if (age >= warnAge) {
       const o = this.oldestDatabase()!;
-      this.cluster.log(this.primary, 'xid', { kind: 'limits-recomputed-still-warning', database: db.name, advanced: changed, oldest: o.name, rule: 'vacuum.c:vac_update_datfrozenxid' }, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process)]);
+      this.cluster.log(this.primary, 'xid', { kind: 'limits-recomputed-still-warning', database: db.name, advanced: changed, oldest: o.name, rule: 'vacuum.c:vac_update_datfrozenxid' }, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process, true)]);
     }
     if (changed) {
       this.replanLimits();
