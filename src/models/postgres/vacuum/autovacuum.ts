@@ -28,7 +28,7 @@ import { PRIORITY } from '../context.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import type { VacuumModel } from './model.ts';
 import type { DatabaseState, Relation } from './relations.ts';
-import { cutoffsFor, speed, type CostBudget, type VacuumRun, type VacuumTrigger, type Work } from './vacuum.ts';
+import { cutoffsFor, frozenRead, speed, type CostBudget, type VacuumRun, type VacuumTrigger, type Work } from './vacuum.ts';
 import type { Holder } from './horizons.ts';
 
 /** The longest stretch of a retry loop computed at once (then it is computed again from there). */
@@ -249,7 +249,7 @@ export class Autovacuum {
       if (start >= horizon) break;
       const inserted = rel.inserted.valueAt(start);
       const kept = Math.max(0, rel.produced.valueAt(start) - rel.removed);
-      const work: Work = { dirtied: (aggressive ? rel.size * rel.spec.vacuumScan : 0) + Math.max(0, inserted - insAt) * rel.rowSize, readOnly: kept * rel.rowSize, removableRows: 0, keptRows: kept };
+      const work: Work = { dirtied: (aggressive ? rel.size * rel.spec.vacuumScan : 0) + Math.max(0, inserted - insAt) * rel.rowSize, readOnly: kept * rel.rowSize + frozenRead(rel, aggressive, m.version), removableRows: 0, keptRows: kept };
       const bps = speed(work, s, budget, m.disk, failsafe);
       const end = (start + Math.max(1, Math.ceil((work.dirtied + work.readOnly) / (bps / 1e6)))) as Micros;
       if (end > horizon) break;

@@ -382,7 +382,7 @@ export class VacuumModel {
     const holder = holderThen !== undefined ? holderThen : this.horizons.oldestFor(rel);
     const aggressive = o.freeze || o.trigger === 'anti-wraparound' || age > s.vacuumFreezeTableAge;
     const cutoffs = cutoffsFor(this.version, s, x, holder, o.freeze);
-    const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder), owner, now, o.budget());
+    const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder, this.version), owner, now, o.budget());
     rel.running ??= { by: owner.label };
     this.runs.set(run, o);
     // 14+: past vacuum_failsafe_age the cost delay is off for the rest of the run (checked at the start and,
