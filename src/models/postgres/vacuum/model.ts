@@ -49,6 +49,8 @@ export class VacuumModel {
   readonly locks: LockManager;
   readonly autovacuum: Autovacuum;
   private readonly runs = new Map<VacuumRun, RunOptions>();
+  /** Workloads whose long reads run into statement_timeout, as last logged (the timeout). */
+  private readonly cutShort = new Map<string, Micros>();
   private stopped = false;
   private warning: { readonly event: SimEvent; readonly fromXid: number } | null = null;
   firstWarningAt: Micros | null = null;
@@ -326,13 +328,35 @@ export class VacuumModel {
       const live = up && rel !== undefined && rel.exists;
       const reads = live ? spec.reads : 0;
       const writes = live ? p.rate : 0;
-      this.locks.setFlow(p.name, key, 'AccessShareLock', reads, timeout, spec.longReads?.duration);
+      // A long read is one statement: statement_timeout (the server's, which the workload's sessions use)
+      // cancels it, so it holds its lock and its snapshot that long at most (postgres.c ProcessInterrupts:
+      // `canceling statement due to statement timeout`). A long write transaction is taken as several
+      // statements (a batch): not cut.
+      const readFor = spec.longReads ? this.longReadDuration(p.name, spec.longReads.duration, reads * spec.longReads.share > 0) : undefined;
+      this.locks.setFlow(p.name, key, 'AccessShareLock', reads, timeout, readFor);
       this.locks.setFlow(p.name, key, 'RowExclusiveLock', writes, timeout, spec.longWrites?.duration);
       const db = spec.table.database;
-      if (spec.longReads) streams = this.horizons.setStream(p.name, db, 'read', spec.longReads.duration, reads * spec.longReads.share > 0) || streams;
+      if (spec.longReads) streams = this.horizons.setStream(p.name, db, 'read', readFor!, reads * spec.longReads.share > 0) || streams;
       if (spec.longWrites) streams = this.horizons.setStream(p.name, db, 'write', spec.longWrites.duration, writes * spec.longWrites.share > 0) || streams;
     }
     if (streams) this.autovacuum.replan();
+  }
+
+  /** How long a workload's long reads last: their duration, or statement_timeout when it is shorter (logged once per change). */
+  private longReadDuration(workload: string, duration: Micros, running: boolean): Micros {
+    const st = this.settings.statementTimeout;
+    const cut = st > 0 && st < duration;
+    if (!cut) {
+      this.cutShort.delete(workload);
+      return duration;
+    }
+    if (running && this.cutShort.get(workload) !== st) {
+      this.cutShort.set(workload, st);
+      this.cluster.log(this.primary, 'lock', { kind: 'long-reads-cancelled', workload, duration, timeout: st, rule: 'postgres.c:ProcessInterrupts' }, [
+        { process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' },
+      ]);
+    }
+    return st;
   }
 
   /** A pool's writes cannot even start: its table was dropped. */
