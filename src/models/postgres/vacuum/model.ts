@@ -420,7 +420,10 @@ export class VacuumModel {
       }
     }
     // Started earlier (a loop's run in progress): it has been reading since then.
-    if (at < this.now) run.done.setRate(at, speed(run.work, s, run.budget, this.disk, run.failsafe) / 1e6);
+    if (at < this.now) {
+      run.bytesPerSecond = speed(run.work, s, run.budget, this.disk, run.failsafe);
+      run.done.setRate(at, run.bytesPerSecond / 1e6);
+    }
     this.respeed();
     this.ioChanged(); // the vacuum's I/O loads the disk
     return run;
@@ -479,7 +482,12 @@ export class VacuumModel {
     const after = x - rel.relfrozenxid;
     const c = run.cutoffs;
     const held = c.holder !== null && (c.farInThePast || run.work.keptRows > 0) ? c.holder : null;
-    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond: run.bytesPerSecond, failsafe: run.failsafe, scanned: run.done.valueAt(now) });
+    // Its average speed over the run, as PostgreSQL's own log reports it (`avg read rate`, vacuumlazy.c): a run
+    // whose budget changed (another worker came or went, the failsafe lifted the cost delay) is not described
+    // by its last speed.
+    const scanned = run.done.valueAt(now);
+    const bytesPerSecond = run.speedChanged && now > run.start ? scanned / ((now - run.start) / 1e6) : run.bytesPerSecond;
+    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond, failsafe: run.failsafe, scanned });
     // A held run that changed nothing will be followed by identical ones while nothing else changes: the
     // autovacuum loop may compute them without events (autovacuum.ts).
     const steady = !canceled && held !== null && run.work.removableRows === 0 && rel.relfrozenxid === run.relfrozenxidBefore && o.process === 'autovacuum worker';

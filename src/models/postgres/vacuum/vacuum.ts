@@ -111,6 +111,8 @@ export class VacuumRun {
   /** Bytes done: a fluid at the current speed. */
   readonly done: Level;
   bytesPerSecond = 0;
+  /** Its speed changed during the run (its average is then not its last speed). */
+  speedChanged = false;
   failsafe = false;
   budget: CostBudget;
   end: EventHandle | null = null;
@@ -142,6 +144,7 @@ export class VacuumRun {
 
   /** Change the speed from now on; returns when the run ends at it. */
   setSpeed(now: Micros, bytesPerSecond: number): Micros {
+    if (this.bytesPerSecond > 0 && bytesPerSecond !== this.bytesPerSecond) this.speedChanged = true;
     this.bytesPerSecond = bytesPerSecond;
     this.done.setRate(now, bytesPerSecond / 1e6);
     const left = this.total - this.done.valueAt(now);
