@@ -54,6 +54,13 @@ describe('autovacuum: cost budget and workers (postgres-2.md §5.6, rule 17)', (
     expect(end(shared)).toBeLessThanOrEqual(end(alone));
   });
 
+  it('autovacuum_vacuum_cost_delay = -1 uses vacuum_cost_delay (0 by default: unthrottled)', () => {
+    const speed = (settings: string) => vac(run(scenario({ tables: big, settings })), 'big')[0]!.mbPerSecond;
+    // 200 / 22 pages per 5 ms = 14.9 MB/s; with vacuum_cost_delay 0 the disk's 500 MB/s.
+    expect(speed('autovacuum_vacuum_cost_delay: -1, vacuum_cost_delay: 5ms')).toBeCloseTo(14.9, 1);
+    expect(speed('autovacuum_vacuum_cost_delay: -1')).toBeCloseTo(500, 0);
+  });
+
   it('a run\'s reported speed is its average (PostgreSQL\'s `avg read rate`), not its last: a failsafe that trips midway', () => {
     // 14+: 40 GB at 37.2 MB/s; the failsafe age (1.05 × 200 M = 210 M) is passed 500 s in at 10,000 XIDs/s, then
     // the rest goes at the disk's 500 MB/s: about 19 GB + 21 GB in 540 s, 74 MB/s on average.
