@@ -359,7 +359,10 @@ const SETTINGS_FIELDS = {
   vacuum_failsafe_age: opt(integer({ min: 0, max: 2_100_000_000 }), 'Age at which vacuum drops its cost limit to finish freezing (14+; effective at least 1.05 x autovacuum_freeze_max_age). Default 1600000000.'),
   autovacuum_naptime: opt(duration({ bareUnit: 's', min: 1 }), 'Delay between autovacuum runs on a database. Default 1min.'),
   autovacuum_vacuum_cost_limit: opt(integer({ min: -1, max: 10_000 }), 'Cost units an autovacuum worker may spend before sleeping (-1: vacuum_cost_limit, 200).'),
-  autovacuum_vacuum_cost_delay: opt(duration({ bareUnit: 'ms' }), 'How long autovacuum sleeps when it reaches its cost limit. Default 2ms (12+), 20ms before.'),
+  autovacuum_vacuum_cost_delay: opt(
+    byKind<Micros>({ number: map(integer({ min: -1, max: 100 }), (v) => (v < 0 ? -1 : v * 1000) as Micros), string: duration({ bareUnit: 'ms' }) }, 'a duration, 0, or -1 (vacuum_cost_delay)'),
+    'How long autovacuum sleeps when it reaches its cost limit (-1: vacuum_cost_delay). Default 2ms (12+), 20ms before.',
+  ),
   vacuum_cost_page_miss: opt(integer({ min: 0, max: 10_000 }), 'Cost of reading a page that is not in shared buffers. Default 2 (14+), 10 before.'),
   vacuum_cost_page_dirty: opt(integer({ min: 0, max: 10_000 }), 'Cost of dirtying a page. Default 20.'),
   max_slot_wal_keep_size: opt(

@@ -109,7 +109,7 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.vacuumFailsafeAge !== undefined) out.vacuum_failsafe_age = s.vacuumFailsafeAge;
   if (s.autovacuumNaptime !== undefined) out.autovacuum_naptime = printDuration(s.autovacuumNaptime);
   if (s.autovacuumVacuumCostLimit !== undefined) out.autovacuum_vacuum_cost_limit = s.autovacuumVacuumCostLimit;
-  if (s.autovacuumVacuumCostDelay !== undefined) out.autovacuum_vacuum_cost_delay = printDuration(s.autovacuumVacuumCostDelay);
+  if (s.autovacuumVacuumCostDelay !== undefined) out.autovacuum_vacuum_cost_delay = s.autovacuumVacuumCostDelay < 0 ? -1 : printDuration(s.autovacuumVacuumCostDelay);
   if (s.vacuumCostPageMiss !== undefined) out.vacuum_cost_page_miss = s.vacuumCostPageMiss;
   if (s.vacuumCostPageDirty !== undefined) out.vacuum_cost_page_dirty = s.vacuumCostPageDirty;
   if (s.maxSlotWalKeepSize !== undefined) out.max_slot_wal_keep_size = s.maxSlotWalKeepSize === null ? -1 : printSize(s.maxSlotWalKeepSize);

@@ -42,6 +42,17 @@ describe('long queries hold table locks: the lock queue behind a DDL', () => {
     expect(wait(', long_writes: {duration: 3m, share: 0.001}')).toBe(180);
   });
 
+  it('statement_timeout on the server cancels the long queries themselves: a DDL waits for the one in flight that long at most', () => {
+    // 10-minute reports under a server-wide statement_timeout of 2 min: each is cancelled after 2 min, so the
+    // ALTER (with a statement_timeout of its own above that) waits 2 min, not 10.
+    const r = run({ tables, settings: 'statement_timeout: 2min', workload: workload(reports('10m')), plan: ddl(', statement_timeout: 1h') });
+    const wait = r.locks!.waits.find((w) => w.who.includes('add-column'))!;
+    expect(wait.outcome).toBe('granted');
+    expect(wait.seconds).toBe(120);
+    const cut = r.events.find((e) => e.message.includes('run longer than statement_timeout'))!;
+    expect(cut.log[0]).toBe('client backend ERROR:  canceling statement due to statement timeout');
+  });
+
   it('with lock_timeout the DDL gives up and the queries behind it go on', () => {
     const r = run({ tables, workload: workload(reports('10m')), plan: ddl(', lock_timeout: 3s') });
     const wait = r.locks!.waits.find((w) => w.who.includes('add-column'))!;

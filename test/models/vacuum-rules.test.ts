@@ -28,6 +28,10 @@ describe('messages by release (varsup.c, vacuum.c; each read in the release it n
     });
     expect(warnMessage(10, 'app', 5).hint).toBe('To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions.');
     expect(warnMessage(18, 'app', 5).hint!.split('\n')[0]).toBe('To avoid transaction ID assignment failures, execute a database-wide VACUUM in that database.');
+    // The same WARNING from a VACUUM that recomputed the limits (SetTransactionIdLimit) says "XID" from 17
+    // (real 17.10: `VACUUM pg_database` past the warn limit, then `SELECT txid_current()`).
+    expect(warnMessage(17, 'app', 5, 'client backend', true).hint!.split('\n')[0]).toBe('To avoid XID assignment failures, execute a database-wide VACUUM in that database.');
+    expect(warnMessage(16, 'app', 5, 'client backend', true).hint!.split('\n')[0]).toBe('To avoid a database shutdown, execute a database-wide VACUUM in that database.');
     expect(renderLogLine(warnMessage(15, 'app', 39_999_990))).toBe(
       'client backend WARNING:  database "app" must be vacuumed within 39999990 transactions\n\tHINT:  To avoid a database shutdown, execute a database-wide VACUUM in that database.\nYou might also need to commit or roll back old prepared transactions, or drop stale replication slots.',
     );
@@ -95,6 +99,25 @@ describe('the limits in a run', () => {
     expect(stop.cause).toContain('in database "b"');
   });
 
+  it('17: the WARNING of a vacuum that recomputed the limits says "XID assignment failures", the client\'s "transaction ID" (real 17.10)', () => {
+    const { warnAge } = wraparoundLimits(17);
+    const r = run(
+      doc({
+        version: 17,
+        duration: '2h',
+        settings: 'autovacuum_freeze_max_age: 2000000000, vacuum_failsafe_age: 2100000000',
+        tables: '',
+        // b is past the warn limit (its vacuum takes forever); a VACUUM of a recomputes the limits at its end.
+        databases: `      a:\n        tables:\n          t: {size: 1GB, frozen_age: ${warnAge - 20_000_000}}\n      b:\n        tables:\n          t2: {size: 5000TB, frozen_age: ${warnAge - 10_000}}\n`,
+        workload: '{target: p, rate: 2000/s, wal_per_tx: 200B}',
+        plan: '  - {at: +1m, vacuum: {database: a}}',
+      }),
+    );
+    const lines = logs(r);
+    expect(lines.some((l) => l.startsWith('client backend WARNING') && l.includes('To avoid transaction ID assignment failures'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('client backend WARNING:  database "b" must be vacuumed within') && l.includes('To avoid XID assignment failures'))).toBe(true);
+  });
+
   it('a restart that changes autovacuum_freeze_max_age re-plans the vacuums even while no XID is assigned', () => {
     const r = run(
       doc({
@@ -141,6 +164,18 @@ describe('relfrozenxid after a vacuum, by version (vacuum.c, vacuumlazy.c; rule 
   });
 });
 
+describe('what an aggressive run reads, by release (vacuumlazy.c lazy_scan_heap)', () => {
+  it('up to 9.5 an anti-wraparound vacuum reads the whole table (no all-frozen bit); from 9.6 only the pages not all-frozen', () => {
+    const go = (version: number) =>
+      run(doc({ version, duration: '1d', tables: '          t: {size: 10GB, frozen_age: 199990000, vacuum_scan: 0.1}\n', workload: '{target: p, rate: 100/s, wal_per_tx: 200B}' })).vacuums.find((v) => v.table === 't')!;
+    // Costs ≤13: miss 10, dirty 20. 9.6: 10% dirtied = 3 units per page of the table; 9.5: the same plus the
+    // other 90% read = 3 + 9: four times as long.
+    const [v96, v95] = [go(9.6), go(9.5)];
+    expect(v96.trigger).toBe('anti-wraparound');
+    expect(v95.seconds / v96.seconds).toBeCloseTo(4, 2);
+  });
+});
+
 describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => {
   const standby = '      s: {site: dc, version: 16, upstream: p, settings: {hot_standby_feedback: HSF}}\n';
   const holds = (hsf: boolean) =>
@@ -176,6 +211,51 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.vacuums.some((v) => v.result.includes('physical slot "standby1" holding xmin (hot_standby_feedback)'))).toBe(true);
     expect(r.xid[0]!.endAge).toBeGreaterThan(10_000_000);
     expect(r.events.some((e) => e.message === 'CHECKPOINT on p')).toBe(true);
+  });
+
+  it('a restart of the standby ends its query and the hold with it (its sessions end with the server)', () => {
+    const r = run(
+      doc({
+        version: 16,
+        duration: '6h',
+        settings: 'autovacuum_freeze_max_age: 10000000',
+        nodes: standby.replace('HSF', 'true'),
+        tables: '          t: {size: 1GB, frozen_age: 0}\n',
+        plan: '  - {at: +10m, open_transaction: {node: s, name: report}}\n  - {at: +1h, restart: s}',
+      }),
+    );
+    // Without the restart the query holds to the end (age 21 M, the test above); after it the anti-wraparound
+    // vacuum at 10 M freezes and nothing holds.
+    expect(r.vacuums.some((v) => v.result.includes('query "report"'))).toBe(false);
+    expect(r.xid[0]!.endAge).toBeLessThan(10_000_000);
+  });
+
+  it('a standby with hot_standby_feedback sets its physical slot\'s xmin, which holds every table once it stops (walsender.c PhysicalReplicationSlotNewXmin)', () => {
+    // The slot is declared without hot_standby_feedback: the standby streaming through it (primary_slot_name)
+    // decides. Stopped for 5 h, its slot keeps the xmin of its last feedback: the table ages past
+    // autovacuum_freeze_max_age (10 M at 1000 XIDs/s) and the vacuums cannot freeze past it.
+    const slotRun = (hsf: boolean, query = false) =>
+      run(
+        doc({
+          version: 16,
+          duration: '6h',
+          settings: 'autovacuum_freeze_max_age: 10000000',
+          nodes: `      s: {site: dc, version: 16, upstream: p, settings: {hot_standby_feedback: ${hsf}, primary_slot_name: s1}}\n`,
+          tables: '          t: {size: 1GB, frozen_age: 0}\n',
+          plan: `${query ? '  - {at: +10m, open_transaction: {node: s, name: report}}\n' : ''}  - {at: +1h, stop: s}`,
+        }).replace('    workload:', '    slots:\n      s1: {node: p, type: physical}\n    workload:'),
+      );
+    const on = slotRun(true);
+    expect(on.vacuums.some((v) => v.result.includes('physical slot "s1" holding xmin (hot_standby_feedback)'))).toBe(true);
+    // Held since the stop (1 h): age ≈ 5 h × 3600 × 1000.
+    expect(on.xid[0]!.endAge).toBeGreaterThan(17_000_000);
+    expect(on.events.some((e) => e.message.includes('consumer of slot "s1" stopped') && e.message.includes('xmin'))).toBe(true);
+    const off = slotRun(false);
+    expect(off.vacuums.some((v) => v.result.includes('could not'))).toBe(false);
+    expect(off.xid[0]!.endAge).toBeLessThan(10_000_000);
+    // A query on the standby when it stopped: the slot keeps the query's xmin (10 min in), 50 min of XIDs before the stop's.
+    const q = slotRun(true, true);
+    expect(q.xid[0]!.endAge - on.xid[0]!.endAge).toBe(3_000_000);
   });
 
   it('a CHECKPOINT step is the replication model\'s checkpoint: it invalidates a slot past max_slot_wal_keep_size at once', () => {

@@ -24,6 +24,7 @@ const VACUUM: Samples<VacuumFact> = {
   ],
   'idle-session-terminated': [{ kind: 'idle-session-terminated', node: 'pg1', session: 'forgot', timeout: 600e6, rule: 'postgres.c:ProcessInterrupts' }],
   'transaction-ended': [{ kind: 'transaction-ended', node: 'pg1', session: 'report' }],
+  'long-reads-cancelled': [{ kind: 'long-reads-cancelled', workload: 'clients', duration: 600e6, timeout: 30e6, rule: 'postgres.c:ProcessInterrupts' }],
   'vacuum-failed': [
     { kind: 'vacuum-failed', who: 'VACUUM app.big', failure: 'lock_timeout', rule: 'postgres.c:ProcessInterrupts' },
     { kind: 'vacuum-failed', who: 'VACUUM app.big', failure: 'cancelled' },

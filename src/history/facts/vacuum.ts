@@ -57,6 +57,8 @@ export type VacuumFact =
   /** postgres.c ProcessInterrupts: idle_in_transaction_session_timeout (`timeout`, µs) ends the session. */
   | { readonly kind: 'idle-session-terminated'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'transaction-ended'; readonly node: string; readonly session: string }
+  /** A workload's long reads (`duration`, µs) run into statement_timeout (`timeout`, µs): each is cancelled then. */
+  | { readonly kind: 'long-reads-cancelled'; readonly workload: string; readonly duration: number; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'vacuum-failed'; readonly who: string; readonly failure: VacuumFailure; readonly rule?: Rule }
   | { readonly kind: 'single-user-vacuum-started'; readonly node: string; readonly database: string; readonly version: PgMajor }
   | { readonly kind: 'single-user-vacuum-done'; readonly node: string; readonly database: string; readonly duration: number }

@@ -140,8 +140,9 @@ function freezeSettings(version: PgMajor, spec: PgSettingsSpec) {
     autovacuumNaptime: spec.autovacuumNaptime ?? seconds(60),
     // -1 means vacuum_cost_limit (200 by default).
     autovacuumVacuumCostLimit: limit < 0 ? (spec.vacuumCostLimit ?? 200) : limit,
-    // 2 ms from 12 (commit cbccac37), 20 ms before.
-    autovacuumVacuumCostDelay: spec.autovacuumVacuumCostDelay ?? ((version >= 12 ? 2000 : 20000) as Micros),
+    // 2 ms from 12 (commit cbccac37), 20 ms before; -1 means vacuum_cost_delay (0 by default: unthrottled).
+    autovacuumVacuumCostDelay:
+      spec.autovacuumVacuumCostDelay === undefined ? ((version >= 12 ? 2000 : 20000) as Micros) : spec.autovacuumVacuumCostDelay < 0 ? (spec.vacuumCostDelay ?? (0 as Micros)) : spec.autovacuumVacuumCostDelay,
     // vacuum_cost_page_miss 2 from 14 (commit e19594c5), 10 before.
     vacuumCostPageMiss: spec.vacuumCostPageMiss ?? (version >= 14 ? 2 : 10),
     vacuumCostPageDirty: spec.vacuumCostPageDirty ?? 20,

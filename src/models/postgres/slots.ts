@@ -23,6 +23,8 @@ export interface SlotHorizons {
   dropSlot(name: string): void;
   /** A slot's consumer connected or left; `restartLsn` is where the slot stays while it is away. */
   setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void;
+  /** A standby streams (or stopped streaming) through the physical slot, with hot_standby_feedback `on` or not. */
+  streamFeedback(name: string, standby: PgNode, on: boolean): void;
   /** The slot was invalidated at a checkpoint; returns what that does to the horizon it held (for the log). */
   slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null;
 }
@@ -263,6 +265,7 @@ export class ReplicationSlots {
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== stream.up.name || s.invalidated) return;
     s.stream = stream;
+    this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
     if (!s.active) {
       s.active = true;
       this.horizons.setConsumer(s.spec.name, true, null);
@@ -277,6 +280,8 @@ export class ReplicationSlots {
       s.restartLsn = this.restartLsn(s, now);
       s.stream = null;
       s.active = false;
+      // Its last feedback stays in the slot (a reload of hot_standby_feedback while it streamed counts).
+      this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
       if (!s.invalidated) this.horizons.setConsumer(s.spec.name, false, s.restartLsn);
     }
   }

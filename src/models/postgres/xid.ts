@@ -29,6 +29,15 @@ interface SlotState {
   stoppedAt: Lsn | null;
   /** The stopped state a consumer that connects now replaced: restored if it leaves within the same instant. */
   resumedFrom: { readonly at: Micros; readonly xmin: number | null; readonly since: Micros } | null;
+  /**
+   * A physical slot has an xmin (it holds every table while its consumer is away): declared with
+   * hot_standby_feedback, or set by the hot_standby_feedback of the standby that last streamed through it.
+   */
+  feedback: boolean;
+  /** The standby streaming through the slot (primary_slot_name), whose queries the feedback reports. */
+  feeder: PgNode | null;
+  /** The feeder's last feedback, taken when it went down (before its queries ended with it). */
+  feederXmin: number | null;
 }
 
 /**
@@ -99,7 +108,7 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null });
   }
 
   /**
@@ -114,7 +123,7 @@ export class XidModel implements SlotHorizons {
       if (s.xmin === null || (s.invalidated && v16)) continue;
       if (s.spec.kind === 'logical') {
         out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'logical-slot', slot: s.spec.name, database: s.spec.database! }, since: s.since, database: null, catalogOnly: true });
-      } else if (s.spec.hotStandbyFeedback) {
+      } else if (s.feedback) {
         out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'physical-slot', slot: s.spec.name }, since: s.since, database: null, catalogOnly: false });
       }
     }
@@ -158,13 +167,40 @@ export class XidModel implements SlotHorizons {
       s.xmin = s.resumedFrom.xmin;
       s.since = s.resumedFrom.since;
     } else {
-      s.xmin = this.nextXid.valueAt(now);
+      // The standby's last feedback: the oldest xmin of its queries, else the present (walreceiver.c
+      // XLogWalRcvSendHSFeedback: GetOldestXmin on the standby).
+      s.xmin = s.feederXmin ?? (s.feeder ? this.feederXmin(s.feeder) : this.nextXid.valueAt(now));
+      s.feederXmin = null;
       s.since = now;
       s.stoppedAt = restartLsn ?? node.walEnd(now);
     }
     if (!active) s.resumedFrom = null;
     this.requestReport();
     this.horizonChanged();
+  }
+
+  /**
+   * A standby began or ended streaming through the physical slot (slots.ts): the slot's xmin is what its
+   * feedback sets. With hot_standby_feedback on, walsender.c ProcessStandbyHSFeedbackMessage ->
+   * PhysicalReplicationSlotNewXmin stores the standby's xmin in the slot, where it stays after the standby
+   * disconnects (slot.c ReplicationSlotRelease keeps a persistent slot's xmin) and holds every table; with it
+   * off the walreceiver sends one feedback with an invalid xmin when it starts (walreceiver.c
+   * XLogWalRcvSendHSFeedback: primary_has_standby_xmin starts true), which clears it.
+   */
+  streamFeedback(name: string, standby: PgNode, on: boolean): void {
+    const s = this.slots.get(name);
+    if (!s || s.spec.kind !== 'physical') return;
+    s.feeder = on ? standby : null;
+    if (s.feedback === on) return;
+    s.feedback = on;
+    this.horizonChanged();
+  }
+
+  /** What a standby's feedback reports: the oldest xmin of its queries, else the present. */
+  private feederXmin(standby: PgNode): number {
+    let xmin = this.nextXid.valueAt(this.cluster.ctx.sim.now);
+    for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin < xmin) xmin = q.xmin;
+    return xmin;
   }
 
   private reportEvent: EventHandle | null = null;
@@ -191,9 +227,9 @@ export class XidModel implements SlotHorizons {
         continue;
       }
       // A physical slot has an xmin only with hot_standby_feedback (slot.c: the walsender sets it from the feedback).
-      const xmin = s.spec.kind === 'logical' || s.spec.hotStandbyFeedback ? s.xmin : null;
+      const xmin = s.spec.kind === 'logical' || s.feedback ? s.xmin : null;
       this.cluster.log(node, 'replication', { kind: 'slot-consumer-stopped', slot: name, restartLsn: s.stoppedAt ?? node.walEnd(now), logical: s.spec.kind === 'logical', xmin });
-      this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.spec.hotStandbyFeedback ? 'xmin' : 'restart_lsn', xid: s.xmin!, since: s.since, until: null });
+      this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.feedback ? 'xmin' : 'restart_lsn', xid: s.xmin!, since: s.since, until: null });
     }
   }
 
@@ -232,6 +268,9 @@ export class XidModel implements SlotHorizons {
   }
 
   nodeDown(node: PgNode): void {
+    // A standby going down ends its queries, and its walreceiver with them (postmaster.c signals both at
+    // once): no later feedback moves its slot's xmin, which keeps their oldest xmin.
+    for (const s of this.slots.values()) if (s.feeder === node) s.feederXmin = this.feederXmin(node);
     this.vacuum.nodeDown(node);
     this.requestReplan(0 as Micros);
   }

@@ -28,7 +28,7 @@ import { PRIORITY } from '../context.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import type { VacuumModel } from './model.ts';
 import type { DatabaseState, Relation } from './relations.ts';
-import { cutoffsFor, speed, type CostBudget, type VacuumRun, type VacuumTrigger, type Work } from './vacuum.ts';
+import { cutoffsFor, frozenRead, speed, type CostBudget, type VacuumRun, type VacuumTrigger, type Work } from './vacuum.ts';
 import type { Holder } from './horizons.ts';
 
 /** The longest stretch of a retry loop computed at once (then it is computed again from there). */
@@ -82,12 +82,19 @@ export class Autovacuum {
   private loop: Loop | null = null;
   /** When the launcher started (its visits are on a grid from there). */
   private epoch = 0 as Micros;
+  /**
+   * The last tick that started a worker: the next start is a later tick (autovacuum.c launch_worker sets the
+   * database's next_worker to now + naptime, and the launcher sleeps until the next database's time), never a
+   * second worker at the same instant.
+   */
+  private launched = -1;
 
   constructor(private readonly m: VacuumModel) {}
 
   /** The launcher starts over (the server started). */
   restart(now: Micros): void {
     this.epoch = now;
+    this.launched = -1;
   }
 
   get running(): number {
@@ -242,7 +249,7 @@ export class Autovacuum {
       if (start >= horizon) break;
       const inserted = rel.inserted.valueAt(start);
       const kept = Math.max(0, rel.produced.valueAt(start) - rel.removed);
-      const work: Work = { dirtied: (aggressive ? rel.size * rel.spec.vacuumScan : 0) + Math.max(0, inserted - insAt) * rel.rowSize, readOnly: kept * rel.rowSize, removableRows: 0, keptRows: kept };
+      const work: Work = { dirtied: (aggressive ? rel.size * rel.spec.vacuumScan : 0) + Math.max(0, inserted - insAt) * rel.rowSize, readOnly: kept * rel.rowSize + frozenRead(rel, aggressive, m.version), removableRows: 0, keptRows: kept };
       const bps = speed(work, s, budget, m.disk, failsafe);
       const end = (start + Math.max(1, Math.ceil((work.dirtied + work.readOnly) / (bps / 1e6)))) as Micros;
       if (end > horizon) break;
@@ -371,7 +378,7 @@ export class Autovacuum {
     let t = now;
     for (let guard = 0; guard < 10_000; guard++) {
       sim.guard();
-      const k0 = this.firstTickFrom(t);
+      const k0 = Math.max(this.firstTickFrom(t), this.launched + 1);
       const change = this.nextChange(t);
       const risk = this.atRisk(t);
       let k: number | null = null;
@@ -413,6 +420,7 @@ export class Autovacuum {
     const now = this.m.now;
     const db = this.chosen(k);
     if (db && this.workers.size < this.maxWorkers && this.workable(db, now)) {
+      this.launched = k;
       db.lastAutovacuum = now;
       const list = db.live.filter((r) => !r.running && this.needs(r, now) !== null);
       const w: Worker = { owner: this.m.locks.newOwner('autovacuum worker', `autovacuum worker (database ${db.name})`), mark: { by: 'autovacuum' }, db, list, current: null, run: null, didVacuum: false };

@@ -55,10 +55,13 @@ export function stopMessage(version: PgMajor, db: string): LogLine {
 
 /**
  * The WARNING past the warn limit (varsup.c GetNewTransactionId: to every XID-assigning command; also
- * SetTransactionIdLimit when a vacuum recomputes the limits, in the process that ran it).
+ * SetTransactionIdLimit when a vacuum recomputes the limits, in the process that ran it: `recomputed`). From
+ * 17 the two hints differ: GetNewTransactionId's says "transaction ID assignment failures" for a named
+ * database, SetTransactionIdLimit's "XID assignment failures" (varsup.c of 17.4 and 18.3; both strings are in
+ * the 17.10 and 18.4 binaries).
  */
-export function warnMessage(version: PgMajor, db: string, remaining: number, process: LogLine['process'] = 'client backend'): LogLine {
-  const first = version >= 17 ? 'To avoid transaction ID assignment failures, execute a database-wide VACUUM in that database.' : 'To avoid a database shutdown, execute a database-wide VACUUM in that database.';
+export function warnMessage(version: PgMajor, db: string, remaining: number, process: LogLine['process'] = 'client backend', recomputed = false): LogLine {
+  const first = version >= 17 ? `To avoid ${recomputed ? 'XID' : 'transaction ID'} assignment failures, execute a database-wide VACUUM in that database.` : 'To avoid a database shutdown, execute a database-wide VACUUM in that database.';
   return { process, level: 'WARNING', message: `database "${db}" must be vacuumed within ${remaining} transactions`, hint: `${first}\n${holdersLine(version)}` };
 }
 

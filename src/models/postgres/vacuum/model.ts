@@ -49,6 +49,8 @@ export class VacuumModel {
   readonly locks: LockManager;
   readonly autovacuum: Autovacuum;
   private readonly runs = new Map<VacuumRun, RunOptions>();
+  /** Workloads whose long reads run into statement_timeout, as last logged (the timeout). */
+  private readonly cutShort = new Map<string, Micros>();
   private stopped = false;
   private warning: { readonly event: SimEvent; readonly fromXid: number } | null = null;
   firstWarningAt: Micros | null = null;
@@ -216,7 +218,7 @@ export class VacuumModel {
     const { warnAge } = this.limits;
     if (age >= warnAge) {
       const o = this.oldestDatabase()!;
-      this.cluster.log(this.primary, 'xid', { kind: 'limits-recomputed-still-warning', database: db.name, advanced: changed, oldest: o.name, rule: 'vacuum.c:vac_update_datfrozenxid' }, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process)]);
+      this.cluster.log(this.primary, 'xid', { kind: 'limits-recomputed-still-warning', database: db.name, advanced: changed, oldest: o.name, rule: 'vacuum.c:vac_update_datfrozenxid' }, [warnMessage(this.version, o.name, Math.round(XID_HALF - age), process, true)]);
     }
     if (changed) {
       this.replanLimits();
@@ -326,13 +328,35 @@ export class VacuumModel {
       const live = up && rel !== undefined && rel.exists;
       const reads = live ? spec.reads : 0;
       const writes = live ? p.rate : 0;
-      this.locks.setFlow(p.name, key, 'AccessShareLock', reads, timeout, spec.longReads?.duration);
+      // A long read is one statement: statement_timeout (the server's, which the workload's sessions use)
+      // cancels it, so it holds its lock and its snapshot that long at most (postgres.c ProcessInterrupts:
+      // `canceling statement due to statement timeout`). A long write transaction is taken as several
+      // statements (a batch): not cut.
+      const readFor = spec.longReads ? this.longReadDuration(p.name, spec.longReads.duration, reads * spec.longReads.share > 0) : undefined;
+      this.locks.setFlow(p.name, key, 'AccessShareLock', reads, timeout, readFor);
       this.locks.setFlow(p.name, key, 'RowExclusiveLock', writes, timeout, spec.longWrites?.duration);
       const db = spec.table.database;
-      if (spec.longReads) streams = this.horizons.setStream(p.name, db, 'read', spec.longReads.duration, reads * spec.longReads.share > 0) || streams;
+      if (spec.longReads) streams = this.horizons.setStream(p.name, db, 'read', readFor!, reads * spec.longReads.share > 0) || streams;
       if (spec.longWrites) streams = this.horizons.setStream(p.name, db, 'write', spec.longWrites.duration, writes * spec.longWrites.share > 0) || streams;
     }
     if (streams) this.autovacuum.replan();
+  }
+
+  /** How long a workload's long reads last: their duration, or statement_timeout when it is shorter (logged once per change). */
+  private longReadDuration(workload: string, duration: Micros, running: boolean): Micros {
+    const st = this.settings.statementTimeout;
+    const cut = st > 0 && st < duration;
+    if (!cut) {
+      this.cutShort.delete(workload);
+      return duration;
+    }
+    if (running && this.cutShort.get(workload) !== st) {
+      this.cutShort.set(workload, st);
+      this.cluster.log(this.primary, 'lock', { kind: 'long-reads-cancelled', workload, duration, timeout: st, rule: 'postgres.c:ProcessInterrupts' }, [
+        { process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' },
+      ]);
+    }
+    return st;
   }
 
   /** A pool's writes cannot even start: its table was dropped. */
@@ -382,7 +406,7 @@ export class VacuumModel {
     const holder = holderThen !== undefined ? holderThen : this.horizons.oldestFor(rel);
     const aggressive = o.freeze || o.trigger === 'anti-wraparound' || age > s.vacuumFreezeTableAge;
     const cutoffs = cutoffsFor(this.version, s, x, holder, o.freeze);
-    const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder), owner, now, o.budget());
+    const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder, this.version), owner, now, o.budget());
     rel.running ??= { by: owner.label };
     this.runs.set(run, o);
     // 14+: past vacuum_failsafe_age the cost delay is off for the rest of the run (checked at the start and,
@@ -396,7 +420,10 @@ export class VacuumModel {
       }
     }
     // Started earlier (a loop's run in progress): it has been reading since then.
-    if (at < this.now) run.done.setRate(at, speed(run.work, s, run.budget, this.disk, run.failsafe) / 1e6);
+    if (at < this.now) {
+      run.bytesPerSecond = speed(run.work, s, run.budget, this.disk, run.failsafe);
+      run.done.setRate(at, run.bytesPerSecond / 1e6);
+    }
     this.respeed();
     this.ioChanged(); // the vacuum's I/O loads the disk
     return run;
@@ -455,7 +482,12 @@ export class VacuumModel {
     const after = x - rel.relfrozenxid;
     const c = run.cutoffs;
     const held = c.holder !== null && (c.farInThePast || run.work.keptRows > 0) ? c.holder : null;
-    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond: run.bytesPerSecond, failsafe: run.failsafe, scanned: run.done.valueAt(now) });
+    // Its average speed over the run, as PostgreSQL's own log reports it (`avg read rate`, vacuumlazy.c): a run
+    // whose budget changed (another worker came or went, the failsafe lifted the cost delay) is not described
+    // by its last speed.
+    const scanned = run.done.valueAt(now);
+    const bytesPerSecond = run.speedChanged && now > run.start ? scanned / ((now - run.start) / 1e6) : run.bytesPerSecond;
+    this.recordRun({ run, process: o.process, end: now, canceled, why, before, after, held, bytesPerSecond, failsafe: run.failsafe, scanned });
     // A held run that changed nothing will be followed by identical ones while nothing else changes: the
     // autovacuum loop may compute them without events (autovacuum.ts).
     const steady = !canceled && held !== null && run.work.removableRows === 0 && rel.relfrozenxid === run.relfrozenxidBefore && o.process === 'autovacuum worker';
@@ -549,16 +581,27 @@ export class VacuumModel {
   // ------------------------------------------------------------------ lifecycle
 
   /**
-   * The primary went down: its vacuums and autovacuum workers end, its sessions end (prepared transactions
-   * stay, with their locks), and every lock wait ends.
+   * A server went down: its sessions end (prepared transactions stay, with their locks); the primary's
+   * vacuums and autovacuum workers end, and every lock wait ends.
    */
   nodeDown(node: PgNode): void {
-    if (node !== this.primary) return;
+    // Its sessions end with it, on a standby too (a query there holds the primary's horizon through
+    // hot_standby_feedback; after a restart it is gone); prepared transactions stay.
+    let ended = false;
+    for (const [name, s] of [...this.horizons.sessions]) {
+      if (s.node !== node || s.prepared) continue;
+      this.cluster.ctx.sim.cancel(s.idleTimer);
+      this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
+      this.horizons.sessions.delete(name);
+      ended = true;
+    }
+    if (node !== this.primary) {
+      if (ended) this.replan();
+      return;
+    }
     this.autovacuum.interrupt();
     for (const run of [...this.runs.keys()]) this.cancelRun(run, { kind: 'server-stopped', node: node.name });
     this.autovacuum.stopAll();
-    for (const s of [...this.horizons.sessions.values()]) if (s.node === node && !s.prepared) this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
-    for (const [name, s] of [...this.horizons.sessions]) if (s.node === node && !s.prepared) this.horizons.sessions.delete(name);
     this.locks.reset();
     this.replan();
   }

@@ -69,18 +69,25 @@ export interface Work {
 /**
  * What a run reads: an aggressive one every page not all-frozen (`vacuum_scan` of the table), any run the
  * pages with dead rows or rows inserted since the last vacuum (not all-visible). Dead rows deleted after the
- * holder's snapshot cannot be removed: their pages are read for nothing, again at every run.
- * Approximations (docs/model-vacuum.md): page classes do not overlap; index vacuuming and buffer hits are not
- * modelled.
+ * holder's snapshot cannot be removed: their pages are read for nothing, again at every run. Up to 9.5 there
+ * is no all-frozen bit in the visibility map (added in 9.6, commit a892234f): an aggressive run (scan_all)
+ * reads every page of the table, the frozen ones for nothing (vacuumlazy.c lazy_scan_heap of 9.5: pages are
+ * skipped only when !scan_all). Approximations (docs/model-vacuum.md): page classes do not overlap; index
+ * vacuuming and buffer hits are not modelled.
  */
-export function workOf(rel: Relation, now: Micros, aggressive: boolean, holder: Holder | null): Work {
+export function workOf(rel: Relation, now: Micros, aggressive: boolean, holder: Holder | null, version: PgMajor): Work {
   const produced = rel.produced.valueAt(now);
   const upTo = holder ? Math.min(produced, rel.produced.valueAt(holder.since)) : produced;
   const removableRows = Math.max(0, upTo - rel.removed);
   const keptRows = Math.max(0, produced - rel.removed - removableRows);
   const inserted = rel.insertsSinceVacuum(now) * rel.rowSize;
   const freeze = aggressive ? rel.size * rel.spec.vacuumScan : 0;
-  return { dirtied: freeze + removableRows * rel.rowSize + inserted, readOnly: keptRows * rel.rowSize, removableRows, keptRows };
+  return { dirtied: freeze + removableRows * rel.rowSize + inserted, readOnly: keptRows * rel.rowSize + frozenRead(rel, aggressive, version), removableRows, keptRows };
+}
+
+/** Up to 9.5 an aggressive run also reads the pages already frozen (no all-frozen bit to skip them). */
+export function frozenRead(rel: Relation, aggressive: boolean, version: PgMajor): number {
+  return aggressive && version < 9.6 ? rel.size * (1 - rel.spec.vacuumScan) : 0;
 }
 
 /** Bytes per second of a run (vacuum.c vacuum_delay_point), at most the disk's throughput. */
@@ -104,6 +111,8 @@ export class VacuumRun {
   /** Bytes done: a fluid at the current speed. */
   readonly done: Level;
   bytesPerSecond = 0;
+  /** Its speed changed during the run (its average is then not its last speed). */
+  speedChanged = false;
   failsafe = false;
   budget: CostBudget;
   end: EventHandle | null = null;
@@ -135,6 +144,7 @@ export class VacuumRun {
 
   /** Change the speed from now on; returns when the run ends at it. */
   setSpeed(now: Micros, bytesPerSecond: number): Micros {
+    if (this.bytesPerSecond > 0 && bytesPerSecond !== this.bytesPerSecond) this.speedChanged = true;
     this.bytesPerSecond = bytesPerSecond;
     this.done.setRate(now, bytesPerSecond / 1e6);
     const left = this.total - this.done.valueAt(now);

@@ -62,7 +62,8 @@ export const GUCS: Readonly<Record<string, Conv>> = {
   recovery_min_apply_delay: time('recoveryMinApplyDelay', TIME.ms!),
   wal_retrieve_retry_interval: time('walRetrieveRetryInterval', TIME.ms!),
   autovacuum_naptime: time('autovacuumNaptime', TIME.s!),
-  autovacuum_vacuum_cost_delay: time('autovacuumVacuumCostDelay', TIME.ms!),
+  // -1: vacuum_cost_delay.
+  autovacuum_vacuum_cost_delay: (v, version) => (v.trim() === '-1' ? { autovacuumVacuumCostDelay: -1 as Micros } : time('autovacuumVacuumCostDelay', TIME.ms!)(v, version)),
   autovacuum_freeze_max_age: int('autovacuumFreezeMaxAge'),
   vacuum_freeze_min_age: int('vacuumFreezeMinAge'),
   vacuum_freeze_table_age: int('vacuumFreezeTableAge'),

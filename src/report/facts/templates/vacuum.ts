@@ -88,6 +88,8 @@ export const VACUUM: TemplatesOf<VacuumFact> = {
       : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.xmin}`,
   'idle-session-terminated': (f) =>
     p`session "${f.session}" was idle in transaction longer than ${code('idle_in_transaction_session_timeout')} (${roundedDuration(f.timeout)}): it is terminated and its transaction rolled back`,
+  'long-reads-cancelled': (f) =>
+    p`the long queries of ${f.workload} (${roundedDuration(f.duration)}) run longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): each is cancelled then, and holds its lock and its snapshot no longer`,
   'transaction-ended': (f) => `transaction "${f.session}" ended: it no longer holds the xmin horizon, and its locks are released`,
   'vacuum-failed': (f) => p`${f.who} failed: ${FAILURE[f.failure]}`,
   'single-user-vacuum-started': (f) => `single-user VACUUM of database ${f.database}: the server is stopped for it (${stopLimitAdvice(f.version)})`,
