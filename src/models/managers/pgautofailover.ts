@@ -211,9 +211,12 @@ export class PgAutoFailover implements Manager {
       r.lastContact = this.now;
     }
     // A primary keeper that has seen neither the monitor nor a standby for network_partition_timeout stops
-    // PostgreSQL (service_keeper.c in_network_partition).
-    if (n.running && n.isPrimary) {
-      const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s));
+    // PostgreSQL (service_keeper.c check_for_network_partitions, is_network_healthy, in_network_partition).
+    // Only in the primary state: a wait_primary or single primary has no candidate to fail over to and
+    // keeps serving whatever it sees. A standby counts while it is in pg_stat_replication
+    // (primary_has_replica): a walsender cut off from its standby stays there until wal_sender_timeout.
+    if (n.running && n.isPrimary && r.state === 'primary') {
+      const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s)) || [...this.cluster.cutSenders.of(n)].length > 0;
       if (standby) r.lastContact = this.now;
       if (!reaches && this.now - r.lastContact >= this.spec.networkPartitionTimeout) {
         this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - r.lastContact, timeout: this.spec.networkPartitionTimeout, rule: RULE.partition });
@@ -381,18 +384,34 @@ export class PgAutoFailover implements Manager {
       else if (r.goal === 'catchingup' && !rs && streaming && lag <= this.spec.enableSyncWalLogThreshold) this.assign(r, 'secondary', { kind: 'within-sync-threshold', lsn: r.reportedLsn, lag });
       else if (r.goal === 'demoted' && r.reported === 'demoted' && r.lastReport === this.now) this.assign(r, 'catchingup', { kind: 'keeper-reports-demoted', primary: p.node.name });
     }
-    const secondaries = standbys.filter((r) => r.goal === 'secondary' && r.replicationQuorum);
-    const want: PgafState = standbys.length === 0 ? 'single' : secondaries.length > 0 || this.spec.numberSyncStandbys > 0 ? 'primary' : 'wait_primary';
-    if (p.goal !== want) {
-      const why: GoalWhy =
-        want === 'wait_primary'
-          ? { kind: 'no-healthy-secondary', outOfQuorum: standbys.filter((r) => r.goal === 'secondary' && !r.replicationQuorum).map((r) => r.node.name) }
-          : want === 'primary'
-            ? secondaries.length
-              ? { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) }
-              : { kind: 'waits-for-quorum', numberSyncStandbys: this.spec.numberSyncStandbys }
-            : { kind: 'no-standby' };
-      this.assign(p, want, why);
+    this.primaryState(p, standbys);
+    if (p.reported === p.goal) this.applySyncNames(p);
+  }
+
+  /**
+   * The primary's own state (group_state_machine.c ProceedGroupStateForPrimaryNode, v2.2), decided once it
+   * reached its goal: `single` with no other node. With no standby in the replication quorum (all async),
+   * `primary` while any standby is secondary (synchronous_standby_names stays empty), else `wait_primary`.
+   * Otherwise a `primary` without a quorum secondary goes `wait_primary` when number_sync_standbys is 0 and
+   * stays `primary` (commits wait) when it is not; a `wait_primary` goes `primary` only once a quorum
+   * standby is secondary (a new primary after a failover keeps taking writes unreplicated until then,
+   * whatever number_sync_standbys says).
+   */
+  private primaryState(p: NodeRecord, standbys: NodeRecord[]): void {
+    if (standbys.length === 0) return this.assign(p, 'single', { kind: 'no-standby' });
+    if (p.reported !== p.goal) return;
+    const secondaries = standbys.filter((r) => r.goal === 'secondary');
+    const quorumSecondaries = secondaries.filter((r) => r.replicationQuorum);
+    const outOfQuorum = secondaries.filter((r) => !r.replicationQuorum).map((r) => r.node.name);
+    const nss = this.spec.numberSyncStandbys;
+    if (!standbys.some((r) => r.replicationQuorum)) {
+      if (secondaries.length > 0) this.assign(p, 'primary', { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) });
+      else this.assign(p, 'wait_primary', { kind: 'no-healthy-secondary', outOfQuorum: [] });
+    } else if (p.goal !== 'wait_primary' && quorumSecondaries.length === 0) {
+      if (nss === 0) this.assign(p, 'wait_primary', { kind: 'no-healthy-secondary', outOfQuorum });
+      else this.assign(p, 'primary', { kind: 'waits-for-quorum', numberSyncStandbys: nss });
+    } else if (p.goal === 'wait_primary' && quorumSecondaries.length > 0) {
+      this.assign(p, 'primary', { kind: 'secondaries', nodes: quorumSecondaries.map((r) => r.node.name) });
     }
     if (p.reported === p.goal) this.applySyncNames(p);
   }

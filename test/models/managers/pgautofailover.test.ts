@@ -5,7 +5,7 @@ import { loadScenarioText } from '../../../src/scenario/load.ts';
 
 const at = (iso: string) => (Date.parse(iso) - Date.parse('2024-01-01T10:00:00Z')) / 1000;
 
-function run(opts: { nodes?: string; formation?: string; faults: string; link?: string; rate?: string }) {
+function run(opts: { nodes?: string; formation?: string; faults: string; link?: string; rate?: string; clients?: string }) {
   const yaml = `
 name: pgaf
 start: 2024-01-01T10:00:00Z
@@ -21,7 +21,7 @@ clusters:
 ${opts.nodes ?? `      pg1: {site: a, version: 16}
       pg2: {site: b, version: 16, upstream: pg1}
       pg3: {site: b, version: 16, upstream: pg1}`}
-    workload: {target: pg1, site: m, rate: ${opts.rate ?? '100/s'}, wal_per_tx: 2KiB}
+    workload: {target: pg1, site: ${opts.clients ?? 'm'}, rate: ${opts.rate ?? '100/s'}, wal_per_tx: 2KiB}
     failover: {policy: pg_auto_failover, monitor: {name: mon, site: m}${opts.formation ?? ''}}
 faults:
 ${opts.faults}
@@ -38,9 +38,18 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     // primary to report demote_timeout: about 55 s (managers.md §3.4).
     expect(r.promotions[0]!.at).toBeGreaterThan(120 + 50);
     expect(r.promotions[0]!.at).toBeLessThan(120 + 60);
+    // The old primary's keeper counts pg2 and pg3 as seen while their walsenders stay in pg_stat_replication
+    // (until wal_sender_timeout, 60 s, after the cut; the keeper looks every second), then waits
+    // network_partition_timeout (20 s): about 10:03:20.
     const fenced = r.report.events.find((e) => e.message.includes('has seen neither the monitor nor a standby'))!;
-    expect(at(fenced.at)).toBe(140);
-    expect(r.report.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
+    expect(at(fenced.at)).toBeGreaterThanOrEqual(199);
+    expect(at(fenced.at)).toBeLessThanOrEqual(200);
+    // primary_demote_timeout (30 s) ends before the old primary stops itself: two primaries for about 25 s,
+    // the old one unreachable (it acknowledged nothing).
+    const sb = r.report.verdicts.filter((v) => v.kind === 'split-brain');
+    expect(sb).toHaveLength(1);
+    expect(at(sb[0]!.to!)).toBe(at(fenced.at));
+    expect(at(sb[0]!.to!) - at(sb[0]!.from)).toBeGreaterThan(20);
     // pg3 follows the new primary.
     expect(r.report.nodes.find((n) => n.name === 'pg3')).toMatchObject({ upstream: 'pg2', receiver: 'streaming' });
   });
@@ -93,7 +102,31 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}' });
     expect(r.promotions).toEqual([]);
     expect(r.history.failoverDecisions.map((d) => d.reasons.map((x) => factText(x)).join(' ')).join('\n')).toMatch(/more than promote_wal_log_threshold 16 MiB/);
-    // The primary runs without synchronous replication because its only secondary is out of the quorum.
-    expect(r.report.events.map((e) => e.message).join('\n')).toMatch(/goal state of pg1 to wait_primary: no healthy secondary takes part in the quorum \(pg2: replication_quorum = false\)/);
+    // With every standby out of the quorum the primary stays primary while one is secondary
+    // (ProceedGroupStateForPrimaryNode, replicationQuorumCount == 0), and synchronous_standby_names stays empty.
+    const events = r.report.events.map((e) => e.message).join('\n');
+    expect(events).not.toMatch(/wait_primary/);
+    expect(events).not.toMatch(/synchronous_standby_names/);
+  });
+
+  it('only a primary in the primary state stops itself in a partition: wait_primary keeps serving the clients it can reach', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // pg2's host is lost (pg1 goes wait_primary), then pg1 is cut from the monitor; its clients are at its own site.
+    // service_keeper.c check_for_network_partitions runs only when current_role is PRIMARY_STATE.
+    const r = run({ nodes: two, clients: 'a', faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:04", partition: {sites: [a, m]}}' });
+    expect(r.report.events.some((e) => e.message.includes('has seen neither the monitor nor a standby'))).toBe(false);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running' });
+    expect(r.report.verdicts.filter((v) => v.kind === 'no-primary')).toEqual([]);
+  });
+
+  it('a new primary keeps taking writes (wait_primary) until a quorum standby is secondary, whatever number_sync_standbys says', () => {
+    // pg1 is lost; pg2 and pg3 report their LSN and pg2 is elected; pg3 is lost after reporting. pg2, promoted
+    // as wait_primary, has no quorum secondary: ProceedGroupStateForPrimaryNode leaves it in wait_primary.
+    const r = run({ formation: ', number_sync_standbys: 1, nodes: {pg2: {candidate_priority: 90}}', faults: '  - {at: "10:02", partition: pg1}\n  - {at: "10:02:40", partition: pg3}' });
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    const promoted = r.promotions[0]!.at;
+    expect(r.report.stalls.filter((s) => at(s.from) >= promoted)).toEqual([]);
+    expect(r.report.events.some((e) => /goal state of pg2 to primary/.test(e.message))).toBe(false);
   });
 });
