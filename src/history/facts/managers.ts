@@ -182,6 +182,8 @@ export type ManagersFact =
   | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
   | { readonly kind: 'candidate-ranked'; readonly node: string; readonly priority: number; readonly lsn: Lsn; readonly chosen: boolean }
   | { readonly kind: 'not-most-advanced'; readonly node: string }
+  /** pg_auto_failover: the elected node lacks WAL that only unhealthy standbys hold (SelectFailoverCandidateNode). */
+  | { readonly kind: 'most-advanced-unhealthy'; readonly node: string; readonly lsn: Lsn; readonly nodes: readonly string[]; readonly rule: string }
   | { readonly kind: 'stands-down'; readonly node: string }
   | { readonly kind: 'fenced'; readonly node: string }
   | { readonly kind: 'cannot-fence'; readonly node: string; readonly site: string; readonly running: boolean }

@@ -371,9 +371,11 @@ export class PgAutoFailover implements Manager {
     // A failover in progress.
     const promoting = standbys.find((r) => r.goal === 'prepare_promotion' || r.goal === 'stop_replication');
     if (promoting) return this.advancePromotion(p, promoting, standbys);
+    // More than two nodes: the election runs while the primary is unhealthy, whatever its state (a
+    // wait_primary one included); two nodes: the secondary takes over directly (ProceedGroupState).
+    if (sick && this.nodes.length > 2) return this.multiStandbyFailover(p, standbys, sick);
+    if (sick && PRIMARY_SIDE.includes(p.goal)) return this.twoNodeFailover(p, standbys[0]!, sick);
     if (p.goal === 'draining' || p.goal === 'demote_timeout') return this.elect(p, standbys);
-
-    if (sick && PRIMARY_SIDE.includes(p.goal)) return this.startFailover(p, standbys, sick);
 
     // Steady state: standbys catch up or fall back; the primary's state follows its secondaries.
     for (const r of standbys) {
@@ -425,48 +427,103 @@ export class PgAutoFailover implements Manager {
     if (!chosen) this.say(null, { kind: 'pgaf-no-failover', reasons });
   }
 
-  /** The primary is unhealthy: the candidates (secondary, healthy, priority > 0) go to report_lsn, or none. */
-  private startFailover(p: NodeRecord, standbys: NodeRecord[], sick: Fact): void {
-    const reasons: Fact[] = [];
-    const candidates = standbys.filter((r) => {
-      const unhealthy = this.unhealthy(r);
-      const why: Refusal | null = r.goal !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
-      if (why) reasons.push({ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.candidates });
-      return !why;
-    });
+  /**
+   * Two nodes (group_state_machine.c ProceedGroupState, "when primary fails"): the primary in a primary state
+   * and unhealthy, the standby secondary, healthy, candidate_priority > 0 and within promote_wal_log_threshold
+   * of the primary's last reported LSN: the primary goes draining and the standby prepare_promotion. Else
+   * nothing changes: the primary keeps its goal and, back, goes on as before.
+   */
+  private twoNodeFailover(p: NodeRecord, r: NodeRecord, sick: Fact): void {
     const saw: Fact = { kind: 'primary-unhealthy', primary: p.node.name, why: sick };
-    if (candidates.length === 0) return this.decide(null, saw, RULE.candidates, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'no-standby' }]);
+    if (p.reported !== p.goal) return;
+    const unhealthy = this.unhealthy(r);
+    const why: Refusal | null = r.goal !== 'secondary' || r.reported !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
+    if (why) return this.decide(null, saw, RULE.groupState, [{ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.groupState }]);
+    const behind = Math.abs(p.reportedLsn - r.reportedLsn);
+    const threshold = this.spec.promoteWalLogThreshold;
+    if (behind > threshold) return this.decide(null, saw, RULE.promoteThreshold, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold, rule: RULE.promoteThreshold }]);
+    this.decide(r.node.name, saw, RULE.groupState, [{ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: true }]);
     this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
-    for (const r of candidates) this.assign(r, 'report_lsn', { kind: 'reports-lsn' });
+    this.assign(r, 'prepare_promotion', { kind: 'elected', priority: r.candidatePriority, lsn: r.reportedLsn });
   }
 
   /**
-   * The election (group_state_machine.c, multi-standby and two-node alike here): wait until every quorum
-   * candidate reported its LSN; at least number_sync_standbys + 1 of them; refuse when the most advanced is
-   * more than promote_wal_log_threshold behind the primary's last LSN; the highest candidate_priority,
-   * then the most advanced LSN, then the name.
+   * More than two nodes, the primary unhealthy (group_state_machine.c ProceedGroupState,
+   * ProceedGroupStateForMSFailover, BuildCandidateList): a primary in the primary state with a healthy
+   * secondary of candidate_priority > 0 goes draining (a wait_primary one keeps its goal); every standby in
+   * secondary or catchingup that is healthy or still reporting is sent to report_lsn; then the election.
+   */
+  private multiStandbyFailover(p: NodeRecord, standbys: NodeRecord[], sick: Fact): void {
+    const healthySecondaries = standbys.filter((r) => r.goal === 'secondary' && r.reported === 'secondary' && r.candidatePriority > 0 && !this.unhealthy(r));
+    if (p.reported === p.goal && PRIMARY_SIDE.includes(p.goal) && p.goal !== 'wait_primary' && healthySecondaries.length > 0) {
+      this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
+    }
+    const waiting = ['secondary', 'catchingup'];
+    let sent = false;
+    for (const r of standbys) {
+      if (this.unhealthy(r) && !this.reporting(r)) continue;
+      if (waiting.includes(r.goal) && waiting.includes(r.reported)) {
+        this.assign(r, 'report_lsn', { kind: 'reports-lsn' });
+        sent = true;
+      }
+    }
+    // The keepers report at their next call: the election runs from then on.
+    if (!sent) this.elect(p, standbys);
+  }
+
+  /** node_metadata.c IsReporting: the keeper called node_active within node_considered_unhealthy_timeout. */
+  private reporting(r: NodeRecord): boolean {
+    return this.now - r.lastReport <= this.spec.nodeConsideredUnhealthyTimeout;
+  }
+
+  /**
+   * The election (group_state_machine.c ProceedGroupStateForMSFailover, BuildCandidateList,
+   * SelectFailoverCandidateNode): wait while a node sent to report_lsn has not reported it (an unhealthy,
+   * silent one only if it is in the quorum); at least number_sync_standbys + 1 quorum candidates (any
+   * candidate when number_sync_standbys is 0); refuse when the most advanced standby (any, reported or not)
+   * is more than promote_wal_log_threshold behind the primary's last reported LSN; the healthy candidate of
+   * the highest candidate_priority, then the most advanced LSN (real: then any); one that is not the most
+   * advanced needs a healthy most advanced standby to fetch from.
    */
   private elect(p: NodeRecord, standbys: NodeRecord[]): void {
-    const candidates = standbys.filter((r) => r.goal === 'report_lsn');
-    const waiting = candidates.filter((r) => r.replicationQuorum && r.reported !== 'report_lsn');
-    const saw: Fact = { kind: 'election', primary: p.node.name, state: p.goal, candidates: candidates.map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
     const rule = RULE.election;
-    if (waiting.length > 0) return this.decide(null, saw, rule, waiting.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
-    const reported = candidates.filter((r) => r.reported === 'report_lsn' && !this.unhealthy(r));
-    const quorum = reported.filter((r) => r.replicationQuorum);
-    const need = this.spec.numberSyncStandbys + 1;
-    if (this.spec.numberSyncStandbys > 0 && quorum.length < need) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need, rule }]);
-    if (reported.length === 0) return this.decide(null, saw, rule, [{ kind: 'no-candidate', why: 'none-reported', rule }]);
-    const best = Math.max(...reported.map((r) => r.reportedLsn));
+    const candidates: NodeRecord[] = [];
+    const missing: NodeRecord[] = [];
+    for (const r of standbys) {
+      if (this.unhealthy(r) && !this.reporting(r)) {
+        // A silent quorum node may hold the most advanced WAL: the election waits for it (BuildCandidateList).
+        if (r.replicationQuorum && r.reported !== 'report_lsn') missing.push(r);
+        continue;
+      }
+      if (r.goal === 'report_lsn' && r.reported === 'report_lsn') candidates.push(r);
+      else if (r.goal === 'report_lsn') missing.push(r);
+    }
+    const saw: Fact = { kind: 'election', primary: p.node.name, state: p.goal, candidates: standbys.filter((r) => r.goal === 'report_lsn').map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
+    if (missing.length > 0) return this.decide(null, saw, rule, missing.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
+    if (candidates.length === 0) {
+      const reasons: Fact[] = standbys.map((r) => {
+        const unhealthy = this.unhealthy(r);
+        return { kind: 'candidate-refused', node: r.node.name, reason: unhealthy ? { kind: 'unhealthy', why: unhealthy } : { kind: 'not-secondary', state: r.goal }, rule: RULE.candidates };
+      });
+      return this.decide(null, saw, RULE.candidates, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'none-reported', rule }]);
+    }
+    const nss = this.spec.numberSyncStandbys;
+    const quorum = candidates.filter((r) => r.replicationQuorum || nss === 0);
+    if (quorum.length < nss + 1) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need: nss + 1, rule }]);
+    const best = Math.max(...standbys.map((r) => r.reportedLsn));
     const behind = p.reportedLsn - best;
     if (behind > this.spec.promoteWalLogThreshold) {
       return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
     }
-    const sorted = [...reported].filter((r) => r.candidatePriority > 0).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
+    const sorted = candidates.filter((r) => r.candidatePriority > 0 && !this.unhealthy(r)).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
     const chosen = sorted[0];
-    if (!chosen) return this.decide(null, saw, rule, reported.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'candidate-priority-zero' }, rule })));
+    if (!chosen) return this.decide(null, saw, rule, candidates.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: r.candidatePriority > 0 ? { kind: 'unhealthy', why: this.unhealthy(r)! } : { kind: 'candidate-priority-zero' }, rule })));
     const reasons: Fact[] = sorted.map((r) => ({ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: r === chosen }));
-    if (chosen.reportedLsn < best) reasons.push({ kind: 'not-most-advanced', node: chosen.node.name });
+    if (chosen.reportedLsn < best) {
+      const source = standbys.filter((r) => r.reportedLsn === best);
+      if (!source.some((r) => r.health === 'good' && r.pgRunning)) return this.decide(null, saw, rule, [...reasons, { kind: 'most-advanced-unhealthy', node: chosen.node.name, lsn: best, nodes: source.map((r) => r.node.name), rule }]);
+      reasons.push({ kind: 'not-most-advanced', node: chosen.node.name });
+    }
     this.decide(chosen.node.name, saw, rule, reasons);
     this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });
   }

@@ -129,4 +129,41 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     expect(r.report.stalls.filter((s) => at(s.from) >= promoted)).toEqual([]);
     expect(r.report.events.some((e) => /goal state of pg2 to primary/.test(e.message))).toBe(false);
   });
+
+  it('two nodes: a standby too far behind is never elected and the primary keeps its goal: back, it serves again', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // As in the test above, but pg1's host comes back at 10:08. The two-node rule takes over only with the standby
+    // within promote_wal_log_threshold (group_state_machine.c "when primary fails"), so pg1 never goes draining:
+    // it stopped itself in the partition (demote_timeout) and its keeper restarts it as primary (fsm.c
+    // demote_timeout -> primary).
+    const r = run({ nodes: two, link: 'bandwidth: 1MB/s, latency: 1ms', rate: '2000/s', formation: ', enable_sync_wal_log_threshold: 1GiB, nodes: {pg2: {replication_quorum: false}}', faults: '  - {at: "10:02", partition: pg1}\n  - {at: "10:08", heal: pg1}' });
+    expect(r.promotions).toEqual([]);
+    expect(r.report.events.some((e) => /draining/.test(e.message))).toBe(false);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'primary' });
+    const outages = r.report.outages.reduce((a, o) => a + o.seconds, 0);
+    expect(outages).toBeGreaterThan(5 * 60);
+    expect(outages).toBeLessThan(6 * 60 + 10);
+  });
+
+  it('more than two nodes: catchingup standbys are candidates too, even with the primary in wait_primary (what it wrote unreplicated is lost)', () => {
+    // Both standbys cut off 10:02:00-10:02:40 (pg1 goes wait_primary), pg1 lost when they come back, still
+    // catchingup. BuildCandidateList sends secondary and catchingup nodes to report_lsn; 40 s x 100/s x 2 KiB is
+    // within promote_wal_log_threshold, so one is promoted and the commits acknowledged meanwhile are lost.
+    const r = run({ faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:02", partition: pg3}\n  - {at: "10:02:40", heal: pg2}\n  - {at: "10:02:40", heal: pg3}\n  - {at: "10:02:40", partition: pg1}' });
+    expect(r.promotions).toHaveLength(1);
+    const lost = r.report.dataLoss.reduce((a, x) => a + x.commits, 0);
+    expect(lost).toBeGreaterThan(3500);
+    expect(lost).toBeLessThan(4100);
+  });
+
+  it('more than two nodes: a silent quorum standby that never reported its LSN holds the election', () => {
+    const faults = '  - {at: "10:02", partition: pg3}\n  - {at: "10:04", partition: pg1}';
+    const held = run({ faults });
+    expect(held.promotions).toEqual([]);
+    expect(held.history.failoverDecisions.some((d) => d.reasons.some((x) => factText(x).startsWith('pg3: a quorum node has not reported its LSN yet')))).toBe(true);
+    // Out of the quorum it is not waited for.
+    const async = run({ faults, formation: ', nodes: {pg3: {replication_quorum: false}}' });
+    expect(async.promotions.map((p) => p.node)).toEqual(['pg2']);
+  });
 });

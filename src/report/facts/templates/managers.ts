@@ -266,6 +266,8 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
     p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
   'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`,
+  'most-advanced-unhealthy': (f) =>
+    p`${node(f.node)} would have to fetch the WAL up to ${lsn(f.lsn)} from ${names(f.nodes)}, and none of them is healthy: no failover for now`,
   'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,
   fenced: (f) => p`${node(f.node)}: fenced (stopped) first`,
   'cannot-fence': (f) => p`${node(f.node)}: cannot be fenced from ${f.site} (${f.running ? 'unreachable: it may still run and take writes' : 'already down'})`,
