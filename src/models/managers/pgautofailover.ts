@@ -93,6 +93,9 @@ export class PgAutoFailover implements Manager {
     const now = cluster.ctx.sim.now;
     this.monitorStarted = now;
     const standbys = [...cluster.nodes.values()].filter((n) => !n.isPrimary).length;
+    // The health check worker's rounds run every health_check_period from when it started, before the run:
+    // their phase is drawn from the seed, so a fault falls anywhere within a round (health_check_worker.c).
+    const firstRound = (now + Math.floor(cluster.ctx.random.stream(`pgaf/${spec.monitor.name}/health-rounds`).next() * spec.healthCheckPeriod)) as Micros;
     this.nodes = [...cluster.nodes.values()].map((n) => {
       const o = spec.nodes[n.name];
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
@@ -111,7 +114,7 @@ export class PgAutoFailover implements Manager {
         goalSince: now,
         health: 'good',
         pendingHealth: null,
-        nextCheck: now,
+        nextCheck: firstRound,
         lastContact: now,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
@@ -155,7 +158,9 @@ export class PgAutoFailover implements Manager {
       r.lastReport = this.now;
       r.lastContact = this.now;
       r.reportedLsn = r.node.walEnd(this.now);
-      r.nextCheck = Math.max(r.nextCheck, this.now) as Micros;
+      // The health check rounds went on while it slept, every one passing: the next is due on that schedule.
+      const period = this.spec.healthCheckPeriod;
+      if (r.nextCheck < this.now) r.nextCheck = (r.nextCheck + Math.ceil((this.now - r.nextCheck) / period) * period) as Micros;
     }
     this.timer = this.cluster.ctx.sim.at(this.now, `pg_auto_failover ${this.cluster.name}`, () => this.tick(), PRIORITY.manager);
   }

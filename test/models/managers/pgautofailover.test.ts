@@ -166,4 +166,21 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     const async = run({ faults, formation: ', nodes: {pg3: {replication_quorum: false}}' });
     expect(async.promotions.map((p) => p.node)).toEqual(['pg2']);
   });
+
+  it('health_check_period moves the detection: the fault falls anywhere within a round of checks', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    const detected = (period: string) => {
+      const r = run({ nodes: two, formation: `, health_check_period: ${period}`, faults: '  - {at: "10:02", partition: pg1}' });
+      return at(r.report.events.find((e) => e.message.includes('goal state of pg1 to draining'))!.at) - 120;
+    };
+    // BAD after the first round that starts after the cut plus its three tries (5 + 2 + 5 + 2 + 5 = 19 s), and
+    // no keeper report for 20 s: between 20 s and period + 19 s (the loop looks every second).
+    const times = [5, 20, 60].map((p) => [p, detected(`${p}s`)] as const);
+    for (const [p, t] of times) {
+      expect(t).toBeGreaterThanOrEqual(20);
+      expect(t).toBeLessThanOrEqual(p + 20);
+    }
+    expect(times[2]![1]).toBeGreaterThan(times[0]![1] + 10);
+  });
 });
