@@ -126,7 +126,9 @@ export type GoalWhy =
   | { readonly kind: 'being-promoted'; readonly candidate: string }
   | { readonly kind: 'reported-demote-timeout'; readonly primary: string }
   | { readonly kind: 'demote-timeout-passed'; readonly primary: string; readonly timeout: number }
-  | { readonly kind: 'new-primary'; readonly primary: string };
+  | { readonly kind: 'new-primary'; readonly primary: string }
+  | { readonly kind: 'fast-forward'; readonly from: string; readonly lsn: Lsn }
+  | { readonly kind: 'fast-forwarded'; readonly lsn: Lsn };
 
 /** Why Orchestrator passed over the most advanced replica. */
 export type PassedOver =
@@ -181,7 +183,7 @@ export type ManagersFact =
   | { readonly kind: 'quorum-too-small'; readonly reported: number; readonly need: number; readonly rule: string }
   | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
   | { readonly kind: 'candidate-ranked'; readonly node: string; readonly priority: number; readonly lsn: Lsn; readonly chosen: boolean }
-  | { readonly kind: 'not-most-advanced'; readonly node: string }
+  | { readonly kind: 'not-most-advanced'; readonly node: string; readonly from: string }
   /** pg_auto_failover: the elected node lacks WAL that only unhealthy standbys hold (SelectFailoverCandidateNode). */
   | { readonly kind: 'most-advanced-unhealthy'; readonly node: string; readonly lsn: Lsn; readonly nodes: readonly string[]; readonly rule: string }
   | { readonly kind: 'stands-down'; readonly node: string }

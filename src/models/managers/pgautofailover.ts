@@ -44,6 +44,7 @@ export type PgafState =
   | 'catchingup'
   | 'secondary'
   | 'report_lsn'
+  | 'fast_forward'
   | 'prepare_promotion'
   | 'stop_replication';
 
@@ -73,6 +74,8 @@ interface NodeRecord {
   lastContact: Micros;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** fast_forward: the most advanced standby to fetch the missing WAL from, and up to where. */
+  fastForward: { readonly from: NodeRecord; readonly to: Lsn } | null;
   /** The keeper's pg_rewind and pg_basebackup of this node (fsm_rewind_or_init). */
   readonly rejoin: Rejoin;
 }
@@ -118,6 +121,7 @@ export class PgAutoFailover implements Manager {
         lastContact: now,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
+        fastForward: null,
         rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
@@ -275,6 +279,16 @@ export class PgAutoFailover implements Manager {
         }
         break;
       }
+      case 'fast_forward': {
+        // fsm_fast_forward: replicate from the most advanced standby until its reported LSN is reached; the
+        // keeper reports fast_forward only then.
+        const ff = r.fastForward;
+        if (!ff || n.role.kind !== 'standby') break;
+        if (!n.running) c.start(n);
+        if (n.role.upstream !== ff.from.node.name) c.repoint(n, ff.from.node.name);
+        if (n.walEnd(this.now) < ff.to) return;
+        break;
+      }
       case 'report_lsn':
       case 'prepare_promotion':
       case 'stop_replication':
@@ -376,6 +390,15 @@ export class PgAutoFailover implements Manager {
     // A failover in progress.
     const promoting = standbys.find((r) => r.goal === 'prepare_promotion' || r.goal === 'stop_replication');
     if (promoting) return this.advancePromotion(p, promoting, standbys);
+    // The candidate done fast forwarding is promoted (ProceedGroupState: fast_forward -> prepare_promotion).
+    const forwarding = standbys.find((r) => r.goal === 'fast_forward');
+    if (forwarding) {
+      if (forwarding.reported === 'fast_forward') {
+        forwarding.fastForward = null;
+        this.assign(forwarding, 'prepare_promotion', { kind: 'fast-forwarded', lsn: forwarding.reportedLsn });
+      }
+      return;
+    }
     // More than two nodes: the election runs while the primary is unhealthy, whatever its state (a
     // wait_primary one included); two nodes: the secondary takes over directly (ProceedGroupState).
     if (sick && this.nodes.length > 2) return this.multiStandbyFailover(p, standbys, sick);
@@ -527,7 +550,13 @@ export class PgAutoFailover implements Manager {
     if (chosen.reportedLsn < best) {
       const source = standbys.filter((r) => r.reportedLsn === best);
       if (!source.some((r) => r.health === 'good' && r.pgRunning)) return this.decide(null, saw, rule, [...reasons, { kind: 'most-advanced-unhealthy', node: chosen.node.name, lsn: best, nodes: source.map((r) => r.node.name), rule }]);
-      reasons.push({ kind: 'not-most-advanced', node: chosen.node.name });
+      // PromoteSelectedNode: it first fetches the missing WAL from a most advanced standby (fast_forward).
+      const from = source.find((r) => r.health === 'good' && r.pgRunning)!;
+      reasons.push({ kind: 'not-most-advanced', node: chosen.node.name, from: from.node.name });
+      this.decide(chosen.node.name, saw, rule, reasons);
+      chosen.fastForward = { from, to: best as Lsn };
+      this.assign(chosen, 'fast_forward', { kind: 'fast-forward', from: from.node.name, lsn: best as Lsn });
+      return;
     }
     this.decide(chosen.node.name, saw, rule, reasons);
     this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });

@@ -183,4 +183,41 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     }
     expect(times[2]![1]).toBeGreaterThan(times[0]![1] + 10);
   });
+
+  it('the elected standby that is not the most advanced fetches the missing WAL first (fast_forward): nothing is lost', () => {
+    // pg3 (candidate_priority 90, asynchronous) lags behind a 3 MB/s link; pg2 is the most advanced. The host of
+    // pg1 dies at 10:02. PromoteSelectedNode sends pg3 to fast_forward from pg2, then prepare_promotion.
+    const three = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: c, version: 16, upstream: pg1}`;
+    const yaml = `
+name: pgaf-ff
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a, b, c, m]
+links:
+  - {between: [a, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [c, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, c], bandwidth: 3MB/s, latency: 1ms}
+  - {between: [b, c], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+${three}
+    workload: {target: pg1, site: m, rate: 2000/s, wal_per_tx: 2KiB}
+    failover: {policy: pg_auto_failover, monitor: {name: mon, site: m}, nodes: {pg3: {candidate_priority: 90, replication_quorum: false}}}
+faults:
+  - {at: "10:02", crash: pg1}
+  - {at: "10:02", partition: pg1}
+`;
+    const r = runScenario(loadScenarioText(yaml, 'pgaf-ff.yaml'));
+    expect(r.history.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(r.report.dataLoss).toEqual([]);
+    const events = r.report.events.map((e) => e.message).join('\n');
+    expect(events).toMatch(/goal state of pg3 to fast_forward: elected, it first fetches the WAL it lacks, up to [0-9A-F/]+, from pg2/);
+    const chosen = r.history.failoverDecisions.find((d) => d.chosen === 'pg3')!;
+    expect(chosen.reasons.map((x) => factText(x))).toContain('pg3 is not the most advanced: it first fetches the missing WAL from pg2 (fast_forward)');
+  });
 });

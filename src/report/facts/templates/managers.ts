@@ -206,6 +206,10 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
       return p`${node(w.primary)} did not report for ${code('primary_demote_timeout')} (${secs(w.timeout)})`;
     case 'new-primary':
       return p`${node(w.primary)} is the new primary`;
+    case 'fast-forward':
+      return p`elected, it first fetches the WAL it lacks, up to ${lsn(w.lsn)}, from ${node(w.from)}`;
+    case 'fast-forwarded':
+      return p`${node(n)} fetched the missing WAL (${lsn(w.lsn)}) and can be promoted`;
   }
 }
 
@@ -265,7 +269,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'candidates-too-far-behind': (f) =>
     p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
-  'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`,
+  'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: it first fetches the missing WAL from ${node(f.from)} (fast_forward)`,
   'most-advanced-unhealthy': (f) =>
     p`${node(f.node)} would have to fetch the WAL up to ${lsn(f.lsn)} from ${names(f.nodes)}, and none of them is healthy: no failover for now`,
   'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,
