@@ -133,6 +133,8 @@ export type GoalWhy =
 /** Why Orchestrator passed over the most advanced replica. */
 export type PassedOver =
   | { readonly kind: 'prefer-not' }
+  /** A replica registered `prefer` can take over (SuggestReplacementForPromotedReplica). */
+  | { readonly kind: 'prefer-available'; readonly node: string }
   | { readonly kind: 'data-centre'; readonly site: string; readonly masterSite: string }
   | { readonly kind: 'region'; readonly region: string; readonly masterRegion: string };
 

@@ -139,6 +139,8 @@ function passedOver(w: PassedOver): Token {
   switch (w.kind) {
     case 'prefer-not':
       return 'prefer_not';
+    case 'prefer-available':
+      return p`${node(w.node)} is registered prefer: it catches up from it and takes over`;
     case 'data-centre':
       return `in data centre ${w.site}, not ${w.masterSite} (PreventCrossDataCenterMasterFailover)`;
     case 'region':
