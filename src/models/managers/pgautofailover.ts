@@ -49,7 +49,11 @@ export type PgafState =
   | 'stop_replication';
 
 const PRIMARY_SIDE: readonly PgafState[] = ['single', 'wait_primary', 'primary'];
+/** The states in which the keeper keeps PostgreSQL running (keeper.c keeper_ensure_current_state). */
+const RUNNING: readonly PgafState[] = [...PRIMARY_SIDE, 'secondary', 'catchingup', 'report_lsn', 'prepare_promotion', 'stop_replication'];
 const TICK = 1_000_000 as Micros;
+/** defaults.h POSTGRESQL_FAILS_TO_START_TIMEOUT: a primary keeper reports PostgreSQL down after failing to restart it this long. */
+const RESTART_FAILURE_TIMEOUT = 20_000_000 as Micros;
 
 interface NodeRecord {
   readonly node: PgNode;
@@ -74,6 +78,8 @@ interface NodeRecord {
   lastContact: Micros;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** Since when the keeper has found PostgreSQL down in a state where it should run (null: it runs). */
+  downSince: Micros | null;
   /** fast_forward: the most advanced standby to fetch the missing WAL from, and up to where. */
   fastForward: { readonly from: NodeRecord; readonly to: Lsn } | null;
   /** The keeper's pg_rewind and pg_basebackup of this node (fsm_rewind_or_init). */
@@ -122,6 +128,7 @@ export class PgAutoFailover implements Manager {
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
         fastForward: null,
+        downSince: null,
         rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
@@ -210,13 +217,21 @@ export class PgAutoFailover implements Manager {
   /** One keeper's node_active: report, get the goal, perform the transition (service_keeper.c, fsm.c). */
   private keeper(r: NodeRecord, monitorUp: boolean): void {
     const n = r.node;
+    // keeper_ensure_current_state: in a state where PostgreSQL runs, the keeper restarts it at its next loop
+    // (a second later), monitor or not. A node cut off from everything stands for a host that died (docs/
+    // scenario.md: a crash and a partition): nobody restarts it there.
+    if (n.running || r.state !== r.goal || !RUNNING.includes(r.state)) r.downSince = null;
+    else if (r.downSince === null) r.downSince = this.now;
+    else if (this.now - r.downSince >= TICK && !r.rejoin.busy && n.dataDirectory !== 'empty' && !this.cluster.ctx.net.isIsolated(n.name)) this.cluster.start(n);
     const reaches = monitorUp && this.reach(r.endpoint, this.monitor);
     if (reaches) {
       if (r.state !== r.goal) this.transition(r);
       r.lastReport = this.now;
       r.reported = r.state;
       r.reportedLsn = n.walEnd(this.now);
-      r.pgRunning = n.running;
+      // keeper.c ReportPgIsRunning: in the primary state the keeper says PostgreSQL runs while it is still
+      // restarting it (failover is for a primary it cannot restart); in other states it says what it sees.
+      r.pgRunning = n.running || (r.state === 'primary' && r.downSince !== null && this.now - r.downSince <= RESTART_FAILURE_TIMEOUT);
       r.lastContact = this.now;
     }
     // A primary keeper that has seen neither the monitor nor a standby for network_partition_timeout stops

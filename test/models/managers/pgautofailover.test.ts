@@ -220,4 +220,18 @@ faults:
     const chosen = r.history.failoverDecisions.find((d) => d.chosen === 'pg3')!;
     expect(chosen.reasons.map((x) => factText(x))).toContain('pg3 is not the most advanced: it first fetches the missing WAL from pg2 (fast_forward)');
   });
+
+  it('a crash of PostgreSQL alone is no failover: the keeper restarts it and, in the primary state, reports it running meanwhile', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // keeper.c keeper_ensure_current_state restarts it at the keeper's next loop; ReportPgIsRunning says it runs
+    // until restarts have failed for 20 s.
+    const r = run({ nodes: two, faults: '  - {at: "10:02", crash: pg1}' });
+    expect(r.promotions).toEqual([]);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'primary', timeline: 1 });
+    expect(r.report.outages.reduce((a, o) => a + o.seconds, 0)).toBeLessThanOrEqual(2);
+    // A standby's keeper reports what it sees (the monitor may move it to catchingup for a moment) and restarts it.
+    const standby = run({ nodes: two, faults: '  - {at: "10:02", crash: pg2}' });
+    expect(standby.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ state: 'running', receiver: 'streaming' });
+  });
 });
