@@ -71,7 +71,10 @@ export class Orchestrator implements Manager {
       this.poll();
       this.cluster.ctx.sim.after(this.spec.pollInterval, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
     };
-    this.cluster.ctx.sim.after(0 as Micros, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
+    // Orchestrator polls each instance every InstancePollSeconds from when it discovered it, before the run:
+    // the phase is drawn from the seed, so a fault falls anywhere between two polls.
+    const phase = Math.floor(this.cluster.ctx.random.stream(`orchestrator/${this.cluster.name}/polls`).next() * this.spec.pollInterval) as Micros;
+    this.cluster.ctx.sim.after(phase, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
   }
 
   onRouteWrites(node: PgNode): void {
@@ -86,7 +89,8 @@ export class Orchestrator implements Manager {
   }
 
   private decide(chosen: string | null, saw: Fact, rule: string, reasons: Fact[]): void {
-    const key = `${chosen}|${factKey(saw)}|${reasons.map(factKey).join(';')}`;
+    // A blocked recovery is the same decision at every poll, however long ago the last recovery was.
+    const key = `${chosen}|${factKey(saw)}|${reasons.map((r) => (r.kind === 'recovery-blocked' ? r.kind : factKey(r))).join(';')}`;
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
