@@ -86,9 +86,12 @@ describe('pg_auto_failover (managers/pgautofailover.ts)', () => {
     expect(r.report.stalls).toHaveLength(1);
     expect(r.report.stalls[0]!.seconds).toBeLessThan(30);
     expect(r.report.verdicts.find((v) => v.kind === 'redundancy-below-plan')!.to).toBeNull();
-    // With number_sync_standbys 1 the primary keeps waiting for the standby: writes stall until the end.
-    const strict = run({ nodes: two, formation: ', number_sync_standbys: 1', faults: '  - {at: "10:02", partition: pg2}' });
+    // With number_sync_standbys 1 (which needs two quorum standbys) the primary keeps waiting for one: writes
+    // stall until the end once both are lost.
+    const strict = run({ formation: ', number_sync_standbys: 1', faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:02", partition: pg3}' });
     expect(strict.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeGreaterThan(7 * 60);
+    // pg_auto_failover refuses number_sync_standbys 1 with one quorum standby (set_formation_number_sync_standbys).
+    expect(() => run({ nodes: two, formation: ', number_sync_standbys: 1', faults: '  - {at: "10:02", partition: pg2}' })).toThrow(/invalid value for number_sync_standbys: "1": at least 2 standby nodes are required, and only 1 is participating in the replication quorum/);
     // The standby lost, then the primary: pg2 (catchingup) is not promotable.
     const both = run({ nodes: two, faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:04", heal: pg2}\n  - {at: "10:04", partition: pg1}' });
     expect(both.promotions.length).toBeLessThanOrEqual(1);
