@@ -323,19 +323,23 @@ export class PgAutoFailover implements Manager {
   }
 
   /**
-   * synchronous_standby_names as the monitor computes it (node_active_protocol.c, v2.2): empty with no
-   * quorum standby or while the primary is single or wait_primary; else ANY max(n, 1) over the quorum
-   * standbys whose goal is secondary (with n >= 1 and none, the names stay and commits wait).
+   * synchronous_standby_names as the monitor computes it (node_active_protocol.c synchronous_standby_names,
+   * v2.2): empty for a single node; with one standby, `ANY 1 (it)` while it is in the quorum and its goal is
+   * secondary, else empty; with more, empty while the primary is in wait_primary or no standby is in the
+   * quorum, else `ANY max(n, 1)` over every quorum standby whatever its state (GroupListSyncStandbys), by
+   * candidate_priority: a catchingup one acknowledges commits once it has them.
    */
   private applySyncNames(r: NodeRecord): void {
     const n = r.node;
     if (!n.running || !n.isPrimary) return;
-    const quorum = this.nodes.filter((x) => x !== r && x.replicationQuorum && x.candidatePriority >= 0);
-    const secondaries = quorum.filter((x) => x.goal === 'secondary').map((x) => x.node.settings.applicationName);
+    const others = this.nodes.filter((x) => x !== r);
     let next: { method: 'any'; num: number; names: string[] } | null = null;
-    if (r.goal === 'primary' && quorum.length > 0) {
-      const names = secondaries.length > 0 ? secondaries : quorum.map((x) => x.node.settings.applicationName);
-      next = { method: 'any', num: Math.max(this.spec.numberSyncStandbys, 1), names };
+    if (others.length === 1) {
+      const s = others[0]!;
+      if (s.replicationQuorum && s.goal === 'secondary') next = { method: 'any', num: 1, names: [s.node.settings.applicationName] };
+    } else if (others.length > 1 && !(r.goal === 'wait_primary' && r.reported === 'wait_primary')) {
+      const quorum = others.filter((x) => x.replicationQuorum).sort((a, b) => b.candidatePriority - a.candidatePriority);
+      if (quorum.length > 0) next = { method: 'any', num: Math.max(this.spec.numberSyncStandbys, 1), names: quorum.map((x) => x.node.settings.applicationName) };
     }
     if (JSON.stringify(n.settings.synchronousStandbyNames) !== JSON.stringify(next)) this.cluster.configure(n, { synchronousStandbyNames: next }, 'never');
   }

@@ -237,4 +237,13 @@ faults:
     const standby = run({ nodes: two, faults: '  - {at: "10:02", crash: pg2}' });
     expect(standby.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ state: 'running', receiver: 'streaming' });
   });
+
+  it('more than two nodes: synchronous_standby_names lists every quorum standby, a catchingup one too, which acknowledges commits once it has them', () => {
+    // pg3 is cut off 10:02:00-10:02:30 and stays catchingup (enable_sync_wal_log_threshold 1 byte: never within);
+    // pg2's host is lost at 10:04. With ANY 1 (pg2, pg3) pg3 acknowledges the commits: no stall waiting for pg2.
+    const r = run({ formation: ', number_sync_standbys: 1, enable_sync_wal_log_threshold: 1B', faults: '  - {at: "10:02", partition: pg3}\n  - {at: "10:02:30", heal: pg3}\n  - {at: "10:04", partition: pg2}' });
+    const names = r.report.events.filter((e) => e.message.includes('synchronous_standby_names changed')).map((e) => e.log.join(' '));
+    expect(names.join('\n')).toMatch(/ANY 1 \(pg2, pg3\)/);
+    expect(r.report.stalls.filter((x) => at(x.from) >= 240)).toEqual([]);
+  });
 });
