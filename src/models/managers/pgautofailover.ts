@@ -304,19 +304,20 @@ export class PgAutoFailover implements Manager {
         if (n.walEnd(this.now) < ff.to) return;
         break;
       }
+      case 'report_lsn':
       case 'stop_replication':
-        // fsm_stop_replication promotes the standby with default_transaction_read_only = on (no read-write
-        // client picks it): its stream from the old primary ends there, and that primary no longer sees it in
-        // pg_stat_replication (its partition check counts from then). Approximation: replsim ends the stream
-        // (no primary_conninfo, a restart) and promotes at wait_primary, when it takes writes: the fork point
-        // is the same, and a read-only primary is not counted as a second writable one.
+        // fsm_report_lsn restarts the standby without primary_conninfo, so that the LSN it reports stays put
+        // and a primary cut off from the monitor sees no standby left; fsm_stop_replication promotes it with
+        // default_transaction_read_only = on (no read-write client picks it), which ends its stream too.
+        // Approximation: replsim ends the stream (no primary_conninfo, a restart) and promotes at
+        // wait_primary, when it takes writes: the fork point is the same, and a read-only primary is not
+        // counted as a second writable one.
         if (n.role.kind === 'standby' && n.role.upstream !== null) {
           n.role.upstream = null;
           if (n.running) c.restart(n);
         }
         if (!n.running) c.start(n);
         break;
-      case 'report_lsn':
       case 'prepare_promotion':
         if (!n.running) c.start(n);
         break;
