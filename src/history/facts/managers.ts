@@ -230,6 +230,7 @@ export type ManagersFact =
   | { readonly kind: 'pgaf-rewinding'; readonly node: string; readonly upstream: string; readonly rule: string }
   | { readonly kind: 'pgaf-rewind-failed'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-no-failover'; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'pgaf-reports-lsn'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string };
 
 /**

@@ -91,6 +91,8 @@ export class PgAutoFailover implements Manager {
   private readonly nodes: NodeRecord[];
   private timer: EventHandle | null = null;
   private readonly monitorStarted: Micros;
+  /** The node last found as the primary (named in an election held once it went report_lsn itself). */
+  private lastPrimary = '';
   /** The last decision's text, so that a refusal repeated every second is recorded once. */
   private lastDecision = '';
 
@@ -316,6 +318,8 @@ export class PgAutoFailover implements Manager {
           n.role.upstream = null;
           if (n.running) c.restart(n);
         }
+        // The old primary back from draining joins the election the same way: a standby without upstream.
+        if (n.isPrimary) c.demote(n, null, 'fast', { kind: 'pgaf-reports-lsn', node: n.name, rule: RULE.candidates }, true);
         if (!n.running) c.start(n);
         break;
       case 'prepare_promotion':
@@ -410,26 +414,47 @@ export class PgAutoFailover implements Manager {
     return null;
   }
 
+  /** The candidate done fast forwarding is promoted (ProceedGroupState: fast_forward -> prepare_promotion); true while one is. */
+  private fastForwarding(nodes: NodeRecord[]): boolean {
+    const forwarding = nodes.find((r) => r.goal === 'fast_forward');
+    if (!forwarding) return false;
+    if (forwarding.reported === 'fast_forward') {
+      forwarding.fastForward = null;
+      this.assign(forwarding, 'prepare_promotion', { kind: 'fast-forwarded', lsn: forwarding.reportedLsn });
+    }
+    return true;
+  }
+
+  /**
+   * No node is or was last a primary: the old primary itself went report_lsn (it came back while the
+   * election could not conclude). GetPrimaryOrDemotedNodeInGroup finds none, so the election runs
+   * without the promote_wal_log_threshold check, and the winner goes from prepare_promotion straight to
+   * wait_primary (ProceedGroupState, "when primary node has been removed").
+   */
+  private withoutPrimary(): void {
+    if (this.fastForwarding(this.nodes)) return;
+    const promoting = this.nodes.find((r) => r.goal === 'prepare_promotion');
+    if (promoting) {
+      if (promoting.reported !== 'prepare_promotion') return;
+      this.assign(promoting, 'wait_primary', { kind: 'ready-to-promote' });
+      for (const o of this.nodes) if (o !== promoting && o.goal === 'report_lsn') this.assign(o, 'catchingup', { kind: 'new-primary', primary: promoting.node.name });
+      return;
+    }
+    if (this.nodes.some((r) => r.goal === 'report_lsn')) this.elect(null, this.nodes);
+  }
+
   /** group_state_machine.c ProceedGroupState for the whole group, once per loop. */
   private proceed(): void {
     const p = this.primary();
-    if (!p) return;
+    if (!p) return this.withoutPrimary();
+    this.lastPrimary = p.node.name;
     const standbys = this.nodes.filter((r) => r !== p && !PRIMARY_SIDE.includes(r.goal));
     const sick = this.unhealthy(p);
-    const threshold = this.spec.promoteWalLogThreshold;
 
     // A failover in progress.
     const promoting = standbys.find((r) => r.goal === 'prepare_promotion' || r.goal === 'stop_replication');
     if (promoting) return this.advancePromotion(p, promoting, standbys);
-    // The candidate done fast forwarding is promoted (ProceedGroupState: fast_forward -> prepare_promotion).
-    const forwarding = standbys.find((r) => r.goal === 'fast_forward');
-    if (forwarding) {
-      if (forwarding.reported === 'fast_forward') {
-        forwarding.fastForward = null;
-        this.assign(forwarding, 'prepare_promotion', { kind: 'fast-forwarded', lsn: forwarding.reportedLsn });
-      }
-      return;
-    }
+    if (this.fastForwarding(standbys)) return;
     // More than two nodes: the election runs while the primary is unhealthy, whatever its state (a
     // wait_primary one included); two nodes: the secondary takes over directly (ProceedGroupState).
     if (sick && this.nodes.length > 2) return this.multiStandbyFailover(p, standbys, sick);
@@ -526,6 +551,11 @@ export class PgAutoFailover implements Manager {
         sent = true;
       }
     }
+    // BuildCandidateList: an old primary that reached draining and reports again is asked for its LSN too.
+    if (p.goal === 'draining' && p.reported === 'draining' && this.reporting(p)) {
+      this.assign(p, 'report_lsn', { kind: 'reports-lsn' });
+      sent = true;
+    }
     // The keepers report at their next call: the election runs from then on.
     if (!sent) this.elect(p, standbys);
   }
@@ -544,7 +574,7 @@ export class PgAutoFailover implements Manager {
    * the highest candidate_priority, then the most advanced LSN (real: then any); one that is not the most
    * advanced needs a healthy most advanced standby to fetch from.
    */
-  private elect(p: NodeRecord, standbys: NodeRecord[]): void {
+  private elect(p: NodeRecord | null, standbys: NodeRecord[]): void {
     const rule = RULE.election;
     const candidates: NodeRecord[] = [];
     const missing: NodeRecord[] = [];
@@ -557,7 +587,7 @@ export class PgAutoFailover implements Manager {
       if (r.goal === 'report_lsn' && r.reported === 'report_lsn') candidates.push(r);
       else if (r.goal === 'report_lsn') missing.push(r);
     }
-    const saw: Fact = { kind: 'election', primary: p.node.name, state: p.goal, candidates: standbys.filter((r) => r.goal === 'report_lsn').map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
+    const saw: Fact = { kind: 'election', primary: p?.node.name ?? this.lastPrimary, state: p?.goal ?? 'report_lsn', candidates: standbys.filter((r) => r.goal === 'report_lsn').map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
     if (missing.length > 0) return this.decide(null, saw, rule, missing.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
     if (candidates.length === 0) {
       const reasons: Fact[] = standbys.map((r) => {
@@ -570,8 +600,8 @@ export class PgAutoFailover implements Manager {
     const quorum = candidates.filter((r) => r.replicationQuorum || nss === 0);
     if (quorum.length < nss + 1) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need: nss + 1, rule }]);
     const best = Math.max(...standbys.map((r) => r.reportedLsn));
-    const behind = p.reportedLsn - best;
-    if (behind > this.spec.promoteWalLogThreshold) {
+    const behind = p ? p.reportedLsn - best : 0;
+    if (p && behind > this.spec.promoteWalLogThreshold) {
       return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
     }
     const sorted = candidates.filter((r) => r.candidatePriority > 0 && !this.unhealthy(r)).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));

@@ -261,4 +261,39 @@ faults:
       expect(r.report.verdicts.filter((v) => v.kind === 'split-brain')).toEqual([]);
     }
   });
+
+  it('more than two nodes: an old primary back while the election is refused for lag joins it (report_lsn) and wins', () => {
+    const yaml = `
+name: pgaf-back
+start: 2024-01-01T10:00:00Z
+end: "10:08"
+sites: [a, b, c, m]
+links:
+  - {between: [a, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [c, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, b], bandwidth: 3MB/s, latency: 1ms}
+  - {between: [a, c], bandwidth: 3MB/s, latency: 1ms}
+  - {between: [b, c], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: c, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 2000/s, wal_per_tx: 2KiB}
+    failover: {policy: pg_auto_failover, monitor: {name: mon, site: m}, nodes: {pg2: {replication_quorum: false}, pg3: {replication_quorum: false}}}
+faults:
+  - {at: "10:02", partition: pg1}
+  - {at: "10:06", heal: pg1}
+`;
+    // Both asynchronous standbys lag more than promote_wal_log_threshold: the election is refused and pg1 is left
+    // draining. Back, pg1 is asked for its LSN (BuildCandidateList), wins (the most advanced), and with no primary
+    // left (GetPrimaryOrDemotedNodeInGroup) goes from prepare_promotion to wait_primary.
+    const r = runScenario(loadScenarioText(yaml, 'pgaf-back.yaml'));
+    expect(r.history.promotions.map((p) => p.node)).toEqual(['pg1']);
+    expect(r.history.promotions[0]!.at / 1e6).toBeLessThan(6 * 60 + 10);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.to).not.toBeNull();
+  });
 });

@@ -334,5 +334,6 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'pgaf-rewinding': (f) => pgaf(p`${node(f.node)}: rewinding to become a standby of ${node(f.upstream)}`),
   'pgaf-rewind-failed': () => pgaf('Failed to rewind demoted primary to standby, trying pg_basebackup instead'),
   'pgaf-no-failover': (f, sub) => pgaf(p`no failover: ${reasonsOf(f.reasons, sub)}`),
+  'pgaf-reports-lsn': (f) => pgaf(p`${node(f.node)} restarts as a standby without primary_conninfo to report its LSN for the election (report_lsn)`),
   'pgaf-rejoins': (f) => pgaf(p`${node(f.node)} rejoins as a standby of ${node(f.upstream)}${f.rewind ? ' (fsm_rewind_or_init: pg_rewind first)' : ''}`),
 };
