@@ -78,6 +78,8 @@ interface NodeRecord {
   lastContact: Micros;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** pg_autoctl's replication slot for this node on the primary (pgautofailover_standby_<node id>). */
+  readonly slot: string;
   /** Since when the keeper has found PostgreSQL down in a state where it should run (null: it runs). */
   downSince: Micros | null;
   /** fast_forward: the most advanced standby to fetch the missing WAL from, and up to where. */
@@ -107,8 +109,13 @@ export class PgAutoFailover implements Manager {
     // The health check worker's rounds run every health_check_period from when it started, before the run:
     // their phase is drawn from the seed, so a fault falls anywhere within a round (health_check_worker.c).
     const firstRound = (now + Math.floor(cluster.ctx.random.stream(`pgaf/${spec.monitor.name}/health-rounds`).next() * spec.healthCheckPeriod)) as Micros;
-    this.nodes = [...cluster.nodes.values()].map((n) => {
+    this.nodes = [...cluster.nodes.values()].map((n, i) => {
       const o = spec.nodes[n.name];
+      // pg_autoctl streams every standby through a physical slot named after its node id (the monitor numbers
+      // the nodes as they register: here in the order the scenario lists them), primary_slot_name in its
+      // primary_conninfo setup (pgsetup/primary_standby.c standby_init_replication_source).
+      const slot = `pgautofailover_standby_${i + 1}`;
+      n.settings = { ...n.settings, primarySlotName: slot };
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
       // DEFAULT_GUC_SETTINGS_FOR_PG_AUTO_FAILOVER), so that a demoted primary can be rewound.
       if (!n.settings.walLogHints) n.settings = { ...n.settings, walLogHints: true };
@@ -129,19 +136,52 @@ export class PgAutoFailover implements Manager {
         lastContact: now,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
+        slot,
         fastForward: null,
         downSince: null,
         rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
+    this.slotsAtStart();
   }
 
   private get now(): Micros {
     return this.cluster.ctx.sim.now;
   }
 
+  /** The slots a formation that has been running has at the start: its primary's, one per other node. */
+  private slotsAtStart(): void {
+    const p = this.primary();
+    if (p) this.ensureSlots(p);
+  }
+
+  /**
+   * keeper.c keeper_create_and_drop_replication_slots: a primary keeper keeps a physical slot for every other
+   * node of the group (a slot left on another server is dropped there when not in use and created here, at
+   * this server's redo point: pg_create_physical_replication_slot(name, true)). Approximation: the copies
+   * that standbys keep advancing (keeper_maintain_replication_slots, 11+) are not modelled.
+   */
+  private ensureSlots(p: NodeRecord): void {
+    const n = p.node;
+    if (!n.running || !n.isPrimary) return;
+    for (const r of this.nodes) if (r !== p) this.slotOn(n, r);
+  }
+
+  /** `r`'s slot on `server`: moved there (dropped where it was, unless in use) if it is elsewhere. */
+  private slotOn(server: PgNode, r: NodeRecord): void {
+    const slots = this.cluster.storage.slots;
+    const at = slots.views(this.now).find((v) => v.name === r.slot);
+    if (at?.node === server.name) return;
+    if (at) {
+      if (at.active) return;
+      slots.drop(r.slot);
+    }
+    slots.create({ name: r.slot, node: server.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false });
+  }
+
   start(): void {
-    // The keepers set synchronous_standby_names as the monitor computes it (node_active_protocol.c).
+    // The keepers set synchronous_standby_names as the monitor computes it (node_active_protocol.c), and the
+    // primary has had its standbys' slots since they joined.
     const p = this.primary();
     if (p) this.applySyncNames(p);
     // A node that stops, starts or changes role wakes the loop (the keeper reports it at once).
@@ -302,7 +342,11 @@ export class PgAutoFailover implements Manager {
         const ff = r.fastForward;
         if (!ff || n.role.kind !== 'standby') break;
         if (!n.running) c.start(n);
-        if (n.role.upstream !== ff.from.node.name) c.repoint(n, ff.from.node.name);
+        if (n.role.upstream !== ff.from.node.name) {
+          // The source standby has this node's slot: standbys keep the others' slots (keeper_maintain_replication_slots).
+          this.slotOn(ff.from.node, r);
+          c.repoint(n, ff.from.node.name);
+        }
         if (n.walEnd(this.now) < ff.to) return;
         break;
       }
@@ -472,6 +516,7 @@ export class PgAutoFailover implements Manager {
     }
     this.primaryState(p, standbys);
     if (p.reported === p.goal) this.applySyncNames(p);
+    if (p.reported === p.goal && PRIMARY_SIDE.includes(p.goal)) this.ensureSlots(p);
   }
 
   /**

@@ -296,4 +296,15 @@ faults:
     expect(r.report.dataLoss).toEqual([]);
     expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.to).not.toBeNull();
   });
+
+  it('every standby streams through its pg_autoctl slot: one away for minutes finds its WAL kept on the primary', () => {
+    const two = `      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}`;
+    // 4 MB/s of WAL for 5 min while pg2 is cut off: checkpoints would remove it, but the slot
+    // pgautofailover_standby_2 (keeper_create_and_drop_replication_slots) keeps it, and pg2 streams again.
+    const r = run({ nodes: two, rate: '2000/s', faults: '  - {at: "10:01", partition: pg2}\n  - {at: "10:06", heal: pg2}' });
+    expect(r.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ receiver: 'streaming', upstream: 'pg1' });
+    expect(r.report.verdicts.filter((v) => v.kind === 'standby-broken')).toEqual([]);
+    expect(r.report.events.some((e) => e.message.includes('has already been removed'))).toBe(false);
+  });
 });
