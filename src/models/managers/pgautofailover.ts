@@ -113,7 +113,7 @@ export class PgAutoFailover implements Manager {
       const o = spec.nodes[n.name];
       // pg_autoctl streams every standby through a physical slot named after its node id (the monitor numbers
       // the nodes as they register: here in the order the scenario lists them), primary_slot_name in its
-      // primary_conninfo setup (pgsetup/primary_standby.c standby_init_replication_source).
+      // primary_conninfo setup (primary_standby.c standby_init_replication_source).
       const slot = `pgautofailover_standby_${i + 1}`;
       n.settings = { ...n.settings, primarySlotName: slot };
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
