@@ -165,6 +165,11 @@ export class PgAutoFailover implements Manager {
     const n = p.node;
     if (!n.running || !n.isPrimary) return;
     for (const r of this.nodes) if (r !== p) this.slotOn(n, r);
+    // The primary's own slot, left where it streamed from (or fast-forwarded from), is dropped there: the keepers
+    // keep only the other nodes' slots (pgsql.c drops the rest when not active).
+    const slots = this.cluster.storage.slots;
+    const own = slots.views(this.now).find((v) => v.name === p.slot);
+    if (own && !own.active) slots.drop(p.slot);
   }
 
   /** `r`'s slot on `server`: moved there (dropped where it was, unless in use) if it is elsewhere. */

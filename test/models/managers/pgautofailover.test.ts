@@ -220,6 +220,9 @@ faults:
     expect(r.report.dataLoss).toEqual([]);
     const events = r.report.events.map((e) => e.message).join('\n');
     expect(events).toMatch(/goal state of pg3 to fast_forward: elected, it first fetches the WAL it lacks, up to [0-9A-F/]+, from pg2/);
+    // The slots: pg3 (primary) keeps pg1's and pg2's; pg3's own, used on pg2 to fast-forward, is dropped there.
+    const slots = r.report.nodes.flatMap((n) => (n.slots ?? []).map((x) => `${n.name}:${x.name}`));
+    expect(slots.sort()).toEqual(['pg3:pgautofailover_standby_1', 'pg3:pgautofailover_standby_2']);
     const chosen = r.history.failoverDecisions.find((d) => d.chosen === 'pg3')!;
     expect(chosen.reasons.map((x) => factText(x))).toContain('pg3 is not the most advanced: it first fetches the missing WAL from pg2 (fast_forward)');
   });
