@@ -127,6 +127,7 @@ export type GoalWhy =
   | { readonly kind: 'reported-demote-timeout'; readonly primary: string }
   | { readonly kind: 'demote-timeout-passed'; readonly primary: string; readonly timeout: number }
   | { readonly kind: 'new-primary'; readonly primary: string }
+  | { readonly kind: 'primary-healthy'; readonly primary: string }
   | { readonly kind: 'fast-forward'; readonly from: string; readonly lsn: Lsn }
   | { readonly kind: 'fast-forwarded'; readonly lsn: Lsn };
 

@@ -518,6 +518,9 @@ export class PgAutoFailover implements Manager {
       if (r.goal === 'secondary' && rs) this.assign(r, 'catchingup', { kind: 'unhealthy', why: rs });
       else if (r.goal === 'catchingup' && !rs && streaming && lag <= this.spec.enableSyncWalLogThreshold) this.assign(r, 'secondary', { kind: 'within-sync-threshold', lsn: r.reportedLsn, lag });
       else if (r.goal === 'demoted' && r.reported === 'demoted' && r.lastReport === this.now) this.assign(r, 'catchingup', { kind: 'keeper-reports-demoted', primary: p.node.name });
+      // ProceedGroupState "when report_lsn and the promotion has been done already": the primary is healthy in
+      // its state again (a wait_primary one is never drained), so a standby left in report_lsn follows it again.
+      else if (r.goal === 'report_lsn' && r.reported === 'report_lsn' && p.reported === p.goal && (p.goal === 'wait_primary' || p.goal === 'primary')) this.assign(r, 'secondary', { kind: 'primary-healthy', primary: p.node.name });
     }
     this.primaryState(p, standbys);
     if (p.reported === p.goal) this.applySyncNames(p);

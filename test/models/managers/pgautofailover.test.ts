@@ -310,4 +310,18 @@ faults:
     expect(r.report.verdicts.filter((v) => v.kind === 'standby-broken')).toEqual([]);
     expect(r.report.events.some((e) => e.message.includes('has already been removed'))).toBe(false);
   });
+
+  it('more than two nodes: a standby left in report_lsn follows the primary again once it is healthy in wait_primary', () => {
+    // pg2 and pg3 cut off 10:01:00-10:01:30 stay catchingup (enable_sync_wal_log_threshold 1 byte), so pg1 is
+    // wait_primary; pg3 is lost for good at 10:02:50; the monitor loses pg1 10:03:00-10:03:40. pg2 goes report_lsn
+    // (restarted without primary_conninfo); the election waits for pg3; pg1, healthy again, was never drained.
+    const r = run({
+      clients: 'a',
+      formation: ', enable_sync_wal_log_threshold: 1B',
+      faults: '  - {at: "10:01", partition: pg2}\n  - {at: "10:01", partition: pg3}\n  - {at: "10:01:30", heal: pg2}\n  - {at: "10:01:30", heal: pg3}\n  - {at: "10:02:50", partition: pg3}\n  - {at: "10:03", partition: {sites: [a, m]}}\n  - {at: "10:03:40", heal: {sites: [a, m]}}',
+    });
+    expect(r.promotions).toEqual([]);
+    expect(r.report.events.some((e) => /goal state of pg2 to report_lsn/.test(e.message))).toBe(true);
+    expect(r.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ upstream: 'pg1', receiver: 'streaming' });
+  });
 });

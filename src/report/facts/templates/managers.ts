@@ -208,6 +208,8 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
       return p`${node(w.primary)} did not report for ${code('primary_demote_timeout')} (${secs(w.timeout)})`;
     case 'new-primary':
       return p`${node(w.primary)} is the new primary`;
+    case 'primary-healthy':
+      return p`${node(w.primary)} is healthy again: no failover, ${node(n)} follows it again`;
     case 'fast-forward':
       return p`elected, it first fetches the WAL it lacks, up to ${lsn(w.lsn)}, from ${node(w.from)}`;
     case 'fast-forwarded':
