@@ -15,7 +15,7 @@
  * - Every recovery is registered before it runs, failed ones too: none other of the cluster within
  *   RecoveryPeriodBlockSeconds; no fencing of the old primary (Orchestrator leaves it to hooks); the
  *   clients its leader can reach are re-pointed (a hook's job).
- * Approximations (docs/model-managers.md): the analysis runs at each poll, not every second.
+ * Approximations (docs/model-managers.md): the analysis runs once per poll, when its check is known (real: every second).
  */
 import type { Micros } from '../../engine/time.ts';
 import type { OrchestratorSpec, PromotionRule } from '../../scenario/types-managers.ts';
@@ -107,6 +107,17 @@ export class Orchestrator implements Manager {
     const check = { probe: 'connect' as const, timeout: this.spec.connectTimeout, latencyThreshold: null, failures: 1 };
     const r = probe(c.ctx.net, leader, m, check, c.ctx.random.stream(`orchestrator/${m.name}`));
     if (r.ok && m.isPrimary) return;
+    // The failed check is known when its connection attempt gives up (MySQLConnectTimeoutSeconds for a silent
+    // host, at once when refused): the analysis, every second, sees it from then (analysis_dao.go IsLastCheckValid).
+    c.ctx.sim.after(r.latency, `orchestrator ${c.name} analysis`, () => this.analyse(m, r.ok), PRIORITY.manager);
+  }
+
+  private analyse(m: PgNode, reached: boolean): void {
+    const c = this.cluster;
+    if (this.master !== m || !this.raft.available || this.takeover) return;
+    const leader = this.raft.members[this.raft.leader!]!.endpoint;
+    const check = { probe: 'connect' as const, timeout: this.spec.connectTimeout, latencyThreshold: null, failures: 1 };
+    const r = { ok: reached };
     const replicas = [...c.nodes.values()].filter((n) => n !== m && n.role.kind === 'standby');
     const reachable = replicas.filter((n) => probe(c.ctx.net, leader, n, check, c.ctx.random.stream(`orchestrator/${n.name}`)).ok);
     const replicating = reachable.filter((n) => n.role.kind === 'standby' && n.role.receiver.status === 'streaming' && n.role.receiver.stream.up === m);

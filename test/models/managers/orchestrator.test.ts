@@ -104,6 +104,12 @@ describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () =
     expect(d30).toBeLessThanOrEqual(30);
   });
 
+  it('a silent primary\'s failed check is known when its connection attempt times out (connect_timeout)', () => {
+    // The host dies: its replicas see the connection close at once (the crash), the polls get no answer (the cut).
+    const at = (timeout: string) => run(raft(`, connect_timeout: ${timeout}`), '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}').promotions[0]!.at;
+    expect(at('4s') - at('2s')).toBeCloseTo(2, 3);
+  });
+
   it('a recovery that fails is registered too: it blocks the next for recovery_period_block', () => {
     // pg2 is cut off, then pg1: only pg3 (west) is left, and PreventCrossDataCenterMasterFailover fails the
     // recovery. pg2 is back at 10:06: AttemptRecoveryRegistration refuses (the failed recovery is in its active period).
