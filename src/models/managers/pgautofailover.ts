@@ -74,8 +74,13 @@ interface NodeRecord {
   pendingHealth: { readonly value: 'good' | 'bad'; readonly at: Micros } | null;
   /** When the next health check round is due. */
   nextCheck: Micros;
-  /** The primary keeper: when it last saw the monitor or a standby (network_partition_timeout). */
-  lastContact: Micros;
+  /** The keeper: when it last reached the monitor (last_monitor_contact). */
+  lastMonitorContact: Micros;
+  /**
+   * A primary keeper without the monitor: when it last saw a standby in pg_stat_replication
+   * (last_secondary_contact, kept in its state file; null: never, which rules out the partition check).
+   */
+  lastStandbyContact: Micros | null;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
   /** pg_autoctl's replication slot for this node on the primary (pgautofailover_standby_<node id>). */
@@ -133,7 +138,8 @@ export class PgAutoFailover implements Manager {
         health: 'good',
         pendingHealth: null,
         nextCheck: firstRound,
-        lastContact: now,
+        lastMonitorContact: now,
+        lastStandbyContact: null,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
         slot,
@@ -214,7 +220,7 @@ export class PgAutoFailover implements Manager {
     // While the loop slept the group was stable: every keeper reported and every check passed until now.
     for (const r of this.nodes) {
       r.lastReport = this.now;
-      r.lastContact = this.now;
+      r.lastMonitorContact = this.now;
       r.reportedLsn = r.node.walEnd(this.now);
       // The health check rounds went on while it slept, every one passing: the next is due on that schedule.
       const period = this.spec.healthCheckPeriod;
@@ -279,18 +285,22 @@ export class PgAutoFailover implements Manager {
       // keeper.c ReportPgIsRunning: in the primary state the keeper says PostgreSQL runs while it is still
       // restarting it (failover is for a primary it cannot restart); in other states it says what it sees.
       r.pgRunning = n.running || (r.state === 'primary' && r.downSince !== null && this.now - r.downSince <= RESTART_FAILURE_TIMEOUT);
-      r.lastContact = this.now;
+      r.lastMonitorContact = this.now;
     }
-    // A primary keeper that has seen neither the monitor nor a standby for network_partition_timeout stops
-    // PostgreSQL (service_keeper.c check_for_network_partitions, is_network_healthy, in_network_partition).
-    // Only in the primary state: a wait_primary or single primary has no candidate to fail over to and
-    // keeps serving whatever it sees. A standby counts while it is in pg_stat_replication
-    // (primary_has_replica): a walsender cut off from its standby stays there until wal_sender_timeout.
-    if (n.running && n.isPrimary && r.state === 'primary') {
+    // A primary keeper that cannot reach the monitor checks for a network partition (service_keeper.c
+    // check_for_network_partitions, is_network_healthy, in_network_partition), only in the primary state (a
+    // wait_primary or single primary has no candidate to fail over to and keeps serving whatever it sees): a
+    // standby in pg_stat_replication (primary_has_replica; a walsender cut off from its standby stays there
+    // until wal_sender_timeout) is noted as last_secondary_contact; with none, once both the monitor and that
+    // last standby contact are more than network_partition_timeout old, it stops PostgreSQL. A keeper that
+    // never saw a standby while the monitor was away (last_secondary_contact 0) never stops.
+    if (n.running && n.isPrimary && r.state === 'primary' && !reaches) {
       const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s)) || [...this.cluster.cutSenders.of(n)].length > 0;
-      if (standby) r.lastContact = this.now;
-      if (!reaches && this.now - r.lastContact >= this.spec.networkPartitionTimeout) {
-        this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - r.lastContact, timeout: this.spec.networkPartitionTimeout, rule: RULE.partition });
+      const timeout = this.spec.networkPartitionTimeout;
+      if (standby) r.lastStandbyContact = this.now;
+      else if (r.lastStandbyContact !== null && this.now - r.lastMonitorContact > timeout && this.now - r.lastStandbyContact > timeout) {
+        const since = Math.max(r.lastMonitorContact, r.lastStandbyContact);
+        this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - since, timeout, rule: RULE.partition });
         this.cluster.stop(n);
         r.state = 'demote_timeout';
       }

@@ -324,4 +324,13 @@ faults:
     expect(r.report.events.some((e) => /goal state of pg2 to report_lsn/.test(e.message))).toBe(true);
     expect(r.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ upstream: 'pg1', receiver: 'streaming' });
   });
+
+  it('a primary keeper that saw no standby while the monitor was away never stops PostgreSQL (last_secondary_contact 0)', () => {
+    // number_sync_standbys 1: both standbys are lost at 10:02 and pg1 stays primary (commits wait); at 10:04 it
+    // loses the monitor too. is_network_healthy records a standby contact only while the monitor is away, so
+    // in_network_partition never holds: pg1 runs on.
+    const r = run({ clients: 'a', formation: ', number_sync_standbys: 1', faults: '  - {at: "10:02", partition: pg2}\n  - {at: "10:02", partition: pg3}\n  - {at: "10:04", partition: {sites: [a, m]}}' });
+    expect(r.report.events.some((e) => e.message.includes('has seen neither the monitor nor a standby'))).toBe(false);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'primary' });
+  });
 });
