@@ -329,6 +329,12 @@ export function managersGrammar(h: ManagersHelpers) {
       build: (v, info, ctx: C): FailoverSpec => {
         const name = v.monitor.name ?? `${ctx.env.cluster!.name}-monitor`;
         registerEndpoints([{ name, site: v.monitor.site }], info.at('monitor') ?? info.node, ctx);
+        // formation_metadata.c set_formation_number_sync_standbys, FormationNumSyncStandbyIsValid: n >= 1 needs
+        // n + 1 standbys in the replication quorum (so that one may be lost and writes go on).
+        const quorum = ctx.env.cluster!.specs.filter((n) => n.role === 'standby' && (v.nodes[n.name]?.replicationQuorum ?? true)).length;
+        if (v.number_sync_standbys > 0 && v.number_sync_standbys + 1 > quorum) {
+          ctx.fail(info.at('number_sync_standbys') ?? info.node, `${ctx.subject}: invalid value for number_sync_standbys: "${v.number_sync_standbys}": at least ${v.number_sync_standbys + 1} standby nodes are required, and only ${quorum} ${quorum === 1 ? 'is' : 'are'} participating in the replication quorum (pg_auto_failover refuses it)`, { hint: 'add standbys with replication_quorum true, or lower number_sync_standbys' });
+        }
         return {
           policy: 'pg_auto_failover',
           monitor: { name, site: v.monitor.site },

@@ -126,11 +126,16 @@ export type GoalWhy =
   | { readonly kind: 'being-promoted'; readonly candidate: string }
   | { readonly kind: 'reported-demote-timeout'; readonly primary: string }
   | { readonly kind: 'demote-timeout-passed'; readonly primary: string; readonly timeout: number }
-  | { readonly kind: 'new-primary'; readonly primary: string };
+  | { readonly kind: 'new-primary'; readonly primary: string }
+  | { readonly kind: 'primary-healthy'; readonly primary: string }
+  | { readonly kind: 'fast-forward'; readonly from: string; readonly lsn: Lsn }
+  | { readonly kind: 'fast-forwarded'; readonly lsn: Lsn };
 
 /** Why Orchestrator passed over the most advanced replica. */
 export type PassedOver =
   | { readonly kind: 'prefer-not' }
+  /** A replica registered `prefer` can take over (SuggestReplacementForPromotedReplica). */
+  | { readonly kind: 'prefer-available'; readonly node: string }
   | { readonly kind: 'data-centre'; readonly site: string; readonly masterSite: string }
   | { readonly kind: 'region'; readonly region: string; readonly masterRegion: string };
 
@@ -181,7 +186,9 @@ export type ManagersFact =
   | { readonly kind: 'quorum-too-small'; readonly reported: number; readonly need: number; readonly rule: string }
   | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
   | { readonly kind: 'candidate-ranked'; readonly node: string; readonly priority: number; readonly lsn: Lsn; readonly chosen: boolean }
-  | { readonly kind: 'not-most-advanced'; readonly node: string }
+  | { readonly kind: 'not-most-advanced'; readonly node: string; readonly from: string }
+  /** pg_auto_failover: the elected node lacks WAL that only unhealthy standbys hold (SelectFailoverCandidateNode). */
+  | { readonly kind: 'most-advanced-unhealthy'; readonly node: string; readonly lsn: Lsn; readonly nodes: readonly string[]; readonly rule: string }
   | { readonly kind: 'stands-down'; readonly node: string }
   | { readonly kind: 'fenced'; readonly node: string }
   | { readonly kind: 'cannot-fence'; readonly node: string; readonly site: string; readonly running: boolean }
@@ -237,6 +244,7 @@ export type ManagersFact =
   | { readonly kind: 'pgaf-rewinding'; readonly node: string; readonly upstream: string; readonly rule: string }
   | { readonly kind: 'pgaf-rewind-failed'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-no-failover'; readonly reasons: readonly Fact[] }
+  | { readonly kind: 'pgaf-reports-lsn'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string };
 
 /**

@@ -8,14 +8,14 @@
  *   replicates makes it UnreachableMaster, which is not acted on (analysis_dao.go). Replicas it cannot
  *   reach do not count either way (DeadMasterAndSomeReplicas).
  * - The candidate (topology_recovery.go, instance_topology.go): the most advanced reachable replica that
- *   is not `must_not`; if it is `prefer_not` or outside the dead primary's data centre (site) or region
- *   while those are required, another `prefer`/`neutral` one in the right place; none in the right place
- *   with PreventCrossDataCenter/RegionMasterFailover fails the recovery. The others are pointed at it.
- * - No second recovery of the cluster within RecoveryPeriodBlockSeconds; no fencing of the old primary
- *   (Orchestrator leaves it to hooks); the clients its leader can reach are re-pointed (a hook's job).
- * Approximations (docs/model-managers.md): the analysis runs at each poll, not every second; a less
- * advanced candidate chosen for its place is promoted as it is (Orchestrator would first let it catch up
- * from the more advanced one).
+ *   is not `must_not`; a `prefer` one (or, when that pick is `prefer_not` or outside the dead primary's data
+ *   centre (site) or region while those are required, a `neutral` one) replaces it after catching up from
+ *   it; a final pick in the wrong place with PreventCrossDataCenter/RegionMasterFailover fails the
+ *   recovery. The others are pointed at it.
+ * - Every recovery is registered before it runs, failed ones too: none other of the cluster within
+ *   RecoveryPeriodBlockSeconds; no fencing of the old primary (Orchestrator leaves it to hooks); the
+ *   clients its leader can reach are re-pointed (a hook's job).
+ * Approximations (docs/model-managers.md): the analysis runs once per poll, when its check is known (real: every second).
  */
 import type { Micros } from '../../engine/time.ts';
 import type { OrchestratorSpec, PromotionRule } from '../../scenario/types-managers.ts';
@@ -39,7 +39,10 @@ import { RaftGroup } from './raft.ts';
 export class Orchestrator implements Manager {
   private readonly raft: RaftGroup;
   private master: PgNode | null;
+  /** When the last recovery of the cluster was registered (successful or not: both block the next). */
   private lastRecovery: Micros | null = null;
+  /** A replacement catching up from the replica first picked, to be promoted once it has its WAL. */
+  private takeover: { readonly node: PgNode; readonly from: PgNode; readonly to: number; readonly reachable: readonly PgNode[]; readonly reasons: Fact[] } | null = null;
   private lastDecision = '';
 
   constructor(
@@ -68,7 +71,10 @@ export class Orchestrator implements Manager {
       this.poll();
       this.cluster.ctx.sim.after(this.spec.pollInterval, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
     };
-    this.cluster.ctx.sim.after(0 as Micros, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
+    // Orchestrator polls each instance every InstancePollSeconds from when it discovered it, before the run:
+    // the phase is drawn from the seed, so a fault falls anywhere between two polls.
+    const phase = Math.floor(this.cluster.ctx.random.stream(`orchestrator/${this.cluster.name}/polls`).next() * this.spec.pollInterval) as Micros;
+    this.cluster.ctx.sim.after(phase, `orchestrator ${this.cluster.name}`, tick, PRIORITY.manager);
   }
 
   onRouteWrites(node: PgNode): void {
@@ -83,7 +89,8 @@ export class Orchestrator implements Manager {
   }
 
   private decide(chosen: string | null, saw: Fact, rule: string, reasons: Fact[]): void {
-    const key = `${chosen}|${factKey(saw)}|${reasons.map(factKey).join(';')}`;
+    // A blocked recovery is the same decision at every poll, however long ago the last recovery was.
+    const key = `${chosen}|${factKey(saw)}|${reasons.map((r) => (r.kind === 'recovery-blocked' ? r.kind : factKey(r))).join(';')}`;
     if (key === this.lastDecision) return;
     this.lastDecision = key;
     const c = this.cluster;
@@ -95,10 +102,22 @@ export class Orchestrator implements Manager {
     const c = this.cluster;
     const m = this.master;
     if (!m || !this.raft.available) return;
+    if (this.takeover) return this.takeOver(this.takeover);
     const leader = this.raft.members[this.raft.leader!]!.endpoint;
     const check = { probe: 'connect' as const, timeout: this.spec.connectTimeout, latencyThreshold: null, failures: 1 };
     const r = probe(c.ctx.net, leader, m, check, c.ctx.random.stream(`orchestrator/${m.name}`));
     if (r.ok && m.isPrimary) return;
+    // The failed check is known when its connection attempt gives up (MySQLConnectTimeoutSeconds for a silent
+    // host, at once when refused): the analysis, every second, sees it from then (analysis_dao.go IsLastCheckValid).
+    c.ctx.sim.after(r.latency, `orchestrator ${c.name} analysis`, () => this.analyse(m, r.ok), PRIORITY.manager);
+  }
+
+  private analyse(m: PgNode, reached: boolean): void {
+    const c = this.cluster;
+    if (this.master !== m || !this.raft.available || this.takeover) return;
+    const leader = this.raft.members[this.raft.leader!]!.endpoint;
+    const check = { probe: 'connect' as const, timeout: this.spec.connectTimeout, latencyThreshold: null, failures: 1 };
+    const r = { ok: reached };
     const replicas = [...c.nodes.values()].filter((n) => n !== m && n.role.kind === 'standby');
     const reachable = replicas.filter((n) => probe(c.ctx.net, leader, n, check, c.ctx.random.stream(`orchestrator/${n.name}`)).ok);
     const replicating = reachable.filter((n) => n.role.kind === 'standby' && n.role.receiver.status === 'streaming' && n.role.receiver.stream.up === m);
@@ -114,10 +133,18 @@ export class Orchestrator implements Manager {
     this.recover(m, reachable, saw);
   }
 
+  /**
+   * recoverDeadMaster: the recovery is registered first (AttemptRecoveryRegistration), so even one that
+   * fails blocks the next for RecoveryPeriodBlockSeconds. Regrouping promotes the most advanced valid
+   * replica (not must_not): those ahead of it are lost. SuggestReplacementForPromotedReplica then looks for a
+   * better one, which catches up from it and takes over (TakeMaster): a `prefer` replica unless the pick is a
+   * `prefer` in the dead master's data centre; failing that, when the pick is prefer_not or breaks the
+   * data centre/region constraint, a `neutral` one. A final pick that breaks the constraint fails the recovery.
+   */
   private recover(m: PgNode, reachable: PgNode[], saw: Fact): void {
-    const c = this.cluster;
     const now = this.now;
     const reasons: Fact[] = [];
+    this.lastRecovery = now;
     const place = (n: PgNode): PassedOver | null => {
       if (this.spec.preventCrossDataCenterFailover && n.site !== m.site) return { kind: 'data-centre', site: n.site, masterSite: m.site };
       if (this.spec.preventCrossRegionFailover && this.region(n.site) !== this.region(m.site)) return { kind: 'region', region: this.region(n.site), masterRegion: this.region(m.site) };
@@ -126,23 +153,49 @@ export class Orchestrator implements Manager {
     const sorted = [...reachable].sort((a, b) => b.walEnd(now) - a.walEnd(now) || (a.name < b.name ? -1 : 1));
     for (const n of sorted) if (this.rule(n) === 'must_not') reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'must-not' }, rule: BANNED_RULE });
     const valid = sorted.filter((n) => this.rule(n) !== 'must_not' && n.acceptsConnections);
-    let pick = valid[0] ?? null;
-    if (pick && (this.rule(pick) === 'prefer_not' || place(pick))) {
-      // The second pass: a prefer/neutral replica in the right place takes over.
-      const better = valid.find((n) => (this.rule(n) === 'prefer' || this.rule(n) === 'neutral') && !place(n));
-      const placed = place(pick);
-      reasons.push({ kind: 'passed-over', node: pick.name, lsn: pick.walEnd(now), why: this.rule(pick) === 'prefer_not' ? { kind: 'prefer-not' } : placed!, rule: this.rule(pick) === 'prefer_not' ? REPLACE_RULE : PLACE_RULE });
-      if (better) pick = better;
-      else if (placed) pick = null;
-    }
-    // The most advanced valid replica, promotion rules and data centre/region constraints.
+    const first = valid[0];
     const rule = RECOVERY_RULE;
-    if (!pick) return this.decide(null, saw, rule, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'none-found', rule: RECOVERY_RULE }]);
-    const ahead = valid.filter((n) => n.walEnd(now) > pick!.walEnd(now));
-    reasons.unshift({ kind: 'candidate-chosen', node: pick.name, why: { kind: 'orchestrator', lsn: pick.walEnd(now), promotionRule: this.rule(pick), site: pick.site, region: this.region(pick.site) }, rule: CANDIDATE_RULE });
-    for (const n of ahead) reasons.push({ kind: 'lost-from-topology', node: n.name, promoted: pick.name, lsn: n.walEnd(now), rule: RECOVERY_RULE });
+    if (!first) return this.decide(null, saw, rule, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'none-found', rule: RECOVERY_RULE }]);
+    const others = valid.filter((n) => n !== first);
+    const prefer = others.filter((n) => this.rule(n) === 'prefer');
+    const neutral = others.filter((n) => this.rule(n) === 'neutral');
+    let better: PgNode | undefined;
+    let why: PassedOver | null = null;
+    if (!(this.rule(first) === 'prefer' && first.site === m.site)) {
+      better = prefer.find((n) => n.site === m.site) ?? (this.rule(first) === 'prefer' && !place(first) ? undefined : (prefer.find((n) => n.site === first.site) ?? prefer.find((n) => !place(n))));
+      if (better) why = { kind: 'prefer-available', node: better.name };
+    }
+    const misplaced = place(first);
+    if (!better && (misplaced || this.rule(first) === 'prefer_not')) {
+      better = neutral.find((n) => n.site === m.site) ?? neutral.find((n) => n.site === first.site) ?? neutral.find((n) => !place(n));
+      if (better) why = misplaced ?? { kind: 'prefer-not' };
+    }
+    const pick = better ?? first;
+    if (better) reasons.push({ kind: 'passed-over', node: first.name, lsn: first.walEnd(now), why: why!, rule: REPLACE_RULE });
+    const placed = place(pick);
+    if (placed) return this.decide(null, saw, rule, [...reasons, { kind: 'passed-over', node: pick.name, lsn: pick.walEnd(now), why: placed, rule: PLACE_RULE }]);
+    reasons.unshift({ kind: 'candidate-chosen', node: pick.name, why: { kind: 'orchestrator', lsn: first.walEnd(now), promotionRule: this.rule(pick), site: pick.site, region: this.region(pick.site) }, rule: CANDIDATE_RULE });
+    for (const n of valid.filter((x) => x.walEnd(now) > first.walEnd(now))) reasons.push({ kind: 'lost-from-topology', node: n.name, promoted: first.name, lsn: n.walEnd(now), rule: RECOVERY_RULE });
     this.decide(pick.name, saw, rule, reasons);
-    this.lastRecovery = now;
+    if (pick !== first && pick.walEnd(now) < first.walEnd(now) && pick.role.kind === 'standby') {
+      // The replacement replicates from the replica first promoted until it has all its WAL (TakeMaster).
+      this.takeover = { node: pick, from: first, to: first.walEnd(now), reachable, reasons };
+      this.cluster.repoint(pick, first.name);
+      return;
+    }
+    this.promote(pick, reachable, saw, reasons);
+  }
+
+  /** The replacement caught up (or the replica it copies from went away): it is promoted. */
+  private takeOver(t: NonNullable<Orchestrator['takeover']>): void {
+    if (t.node.walEnd(this.now) < t.to && t.from.running && t.node.running) return;
+    this.takeover = null;
+    const saw: Fact = { kind: 'orchestrator-analysis', leader: this.raft.leaderName, site: this.raft.members[this.raft.leader!]!.endpoint.site, master: this.master!.name, reachable: false, analysis: 'DeadMaster', rule: ANALYSIS_RULE };
+    this.promote(t.node, t.reachable, saw, t.reasons);
+  }
+
+  private promote(pick: PgNode, reachable: readonly PgNode[], saw: Fact, reasons: Fact[]): void {
+    const c = this.cluster;
     c.promote(pick, { kind: 'failover', policy: 'orchestrator', why: { kind: 'manager-decision', saw, reasons: reasons.slice(0, 1) } });
     this.master = pick;
     for (const n of reachable) if (n !== pick && n.role.kind === 'standby') c.repoint(n, pick.name);

@@ -44,11 +44,16 @@ export type PgafState =
   | 'catchingup'
   | 'secondary'
   | 'report_lsn'
+  | 'fast_forward'
   | 'prepare_promotion'
   | 'stop_replication';
 
 const PRIMARY_SIDE: readonly PgafState[] = ['single', 'wait_primary', 'primary'];
+/** The states in which the keeper keeps PostgreSQL running (keeper.c keeper_ensure_current_state). */
+const RUNNING: readonly PgafState[] = [...PRIMARY_SIDE, 'secondary', 'catchingup', 'report_lsn', 'prepare_promotion', 'stop_replication'];
 const TICK = 1_000_000 as Micros;
+/** defaults.h POSTGRESQL_FAILS_TO_START_TIMEOUT: a primary keeper reports PostgreSQL down after failing to restart it this long. */
+const RESTART_FAILURE_TIMEOUT = 20_000_000 as Micros;
 
 interface NodeRecord {
   readonly node: PgNode;
@@ -69,10 +74,21 @@ interface NodeRecord {
   pendingHealth: { readonly value: 'good' | 'bad'; readonly at: Micros } | null;
   /** When the next health check round is due. */
   nextCheck: Micros;
-  /** The primary keeper: when it last saw the monitor or a standby (network_partition_timeout). */
-  lastContact: Micros;
+  /** The keeper: when it last reached the monitor (last_monitor_contact). */
+  lastMonitorContact: Micros;
+  /**
+   * A primary keeper without the monitor: when it last saw a standby in pg_stat_replication
+   * (last_secondary_contact, kept in its state file; null: never, which rules out the partition check).
+   */
+  lastStandbyContact: Micros | null;
   readonly candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** pg_autoctl's replication slot for this node on the primary (pgautofailover_standby_<node id>). */
+  readonly slot: string;
+  /** Since when the keeper has found PostgreSQL down in a state where it should run (null: it runs). */
+  downSince: Micros | null;
+  /** fast_forward: the most advanced standby to fetch the missing WAL from, and up to where. */
+  fastForward: { readonly from: NodeRecord; readonly to: Lsn } | null;
   /** The keeper's pg_rewind and pg_basebackup of this node (fsm_rewind_or_init). */
   readonly rejoin: Rejoin;
 }
@@ -82,6 +98,8 @@ export class PgAutoFailover implements Manager {
   private readonly nodes: NodeRecord[];
   private timer: EventHandle | null = null;
   private readonly monitorStarted: Micros;
+  /** The node last found as the primary (named in an election held once it went report_lsn itself). */
+  private lastPrimary = '';
   /** The last decision's text, so that a refusal repeated every second is recorded once. */
   private lastDecision = '';
 
@@ -93,8 +111,16 @@ export class PgAutoFailover implements Manager {
     const now = cluster.ctx.sim.now;
     this.monitorStarted = now;
     const standbys = [...cluster.nodes.values()].filter((n) => !n.isPrimary).length;
-    this.nodes = [...cluster.nodes.values()].map((n) => {
+    // The health check worker's rounds run every health_check_period from when it started, before the run:
+    // their phase is drawn from the seed, so a fault falls anywhere within a round (health_check_worker.c).
+    const firstRound = (now + Math.floor(cluster.ctx.random.stream(`pgaf/${spec.monitor.name}/health-rounds`).next() * spec.healthCheckPeriod)) as Micros;
+    this.nodes = [...cluster.nodes.values()].map((n, i) => {
       const o = spec.nodes[n.name];
+      // pg_autoctl streams every standby through a physical slot named after its node id (the monitor numbers
+      // the nodes as they register: here in the order the scenario lists them), primary_slot_name in its
+      // primary_conninfo setup (primary_standby.c standby_init_replication_source).
+      const slot = `pgautofailover_standby_${i + 1}`;
+      n.settings = { ...n.settings, primarySlotName: slot };
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
       // DEFAULT_GUC_SETTINGS_FOR_PG_AUTO_FAILOVER), so that a demoted primary can be rewound.
       if (!n.settings.walLogHints) n.settings = { ...n.settings, walLogHints: true };
@@ -111,21 +137,62 @@ export class PgAutoFailover implements Manager {
         goalSince: now,
         health: 'good',
         pendingHealth: null,
-        nextCheck: now,
-        lastContact: now,
+        nextCheck: firstRound,
+        lastMonitorContact: now,
+        lastStandbyContact: null,
         candidatePriority: o?.candidatePriority ?? 50,
         replicationQuorum: o?.replicationQuorum ?? true,
+        slot,
+        fastForward: null,
+        downSince: null,
         rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
+    this.slotsAtStart();
   }
 
   private get now(): Micros {
     return this.cluster.ctx.sim.now;
   }
 
+  /** The slots a formation that has been running has at the start: its primary's, one per other node. */
+  private slotsAtStart(): void {
+    const p = this.primary();
+    if (p) this.ensureSlots(p);
+  }
+
+  /**
+   * keeper.c keeper_create_and_drop_replication_slots: a primary keeper keeps a physical slot for every other
+   * node of the group (a slot left on another server is dropped there when not in use and created here, at
+   * this server's redo point: pg_create_physical_replication_slot(name, true)). Approximation: the copies
+   * that standbys keep advancing (keeper_maintain_replication_slots, 11+) are not modelled.
+   */
+  private ensureSlots(p: NodeRecord): void {
+    const n = p.node;
+    if (!n.running || !n.isPrimary) return;
+    for (const r of this.nodes) if (r !== p) this.slotOn(n, r);
+    // The primary's own slot, left where it streamed from (or fast-forwarded from), is dropped there: the keepers
+    // keep only the other nodes' slots (pgsql.c drops the rest when not active).
+    const slots = this.cluster.storage.slots;
+    const own = slots.views(this.now).find((v) => v.name === p.slot);
+    if (own && !own.active) slots.drop(p.slot);
+  }
+
+  /** `r`'s slot on `server`: moved there (dropped where it was, unless in use) if it is elsewhere. */
+  private slotOn(server: PgNode, r: NodeRecord): void {
+    const slots = this.cluster.storage.slots;
+    const at = slots.views(this.now).find((v) => v.name === r.slot);
+    if (at?.node === server.name) return;
+    if (at) {
+      if (at.active) return;
+      slots.drop(r.slot);
+    }
+    slots.create({ name: r.slot, node: server.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false });
+  }
+
   start(): void {
-    // The keepers set synchronous_standby_names as the monitor computes it (node_active_protocol.c).
+    // The keepers set synchronous_standby_names as the monitor computes it (node_active_protocol.c), and the
+    // primary has had its standbys' slots since they joined.
     const p = this.primary();
     if (p) this.applySyncNames(p);
     // A node that stops, starts or changes role wakes the loop (the keeper reports it at once).
@@ -153,9 +220,11 @@ export class PgAutoFailover implements Manager {
     // While the loop slept the group was stable: every keeper reported and every check passed until now.
     for (const r of this.nodes) {
       r.lastReport = this.now;
-      r.lastContact = this.now;
+      r.lastMonitorContact = this.now;
       r.reportedLsn = r.node.walEnd(this.now);
-      r.nextCheck = Math.max(r.nextCheck, this.now) as Micros;
+      // The health check rounds went on while it slept, every one passing: the next is due on that schedule.
+      const period = this.spec.healthCheckPeriod;
+      if (r.nextCheck < this.now) r.nextCheck = (r.nextCheck + Math.ceil((this.now - r.nextCheck) / period) * period) as Micros;
     }
     this.timer = this.cluster.ctx.sim.at(this.now, `pg_auto_failover ${this.cluster.name}`, () => this.tick(), PRIORITY.manager);
   }
@@ -201,22 +270,37 @@ export class PgAutoFailover implements Manager {
   /** One keeper's node_active: report, get the goal, perform the transition (service_keeper.c, fsm.c). */
   private keeper(r: NodeRecord, monitorUp: boolean): void {
     const n = r.node;
+    // keeper_ensure_current_state: in a state where PostgreSQL runs, the keeper restarts it at its next loop
+    // (a second later), monitor or not. A node cut off from everything stands for a host that died (docs/
+    // scenario.md: a crash and a partition): nobody restarts it there.
+    if (n.running || r.state !== r.goal || !RUNNING.includes(r.state)) r.downSince = null;
+    else if (r.downSince === null) r.downSince = this.now;
+    else if (this.now - r.downSince >= TICK && !r.rejoin.busy && n.dataDirectory !== 'empty' && !this.cluster.ctx.net.isIsolated(n.name)) this.cluster.start(n);
     const reaches = monitorUp && this.reach(r.endpoint, this.monitor);
     if (reaches) {
       if (r.state !== r.goal) this.transition(r);
       r.lastReport = this.now;
       r.reported = r.state;
       r.reportedLsn = n.walEnd(this.now);
-      r.pgRunning = n.running;
-      r.lastContact = this.now;
+      // keeper.c ReportPgIsRunning: in the primary state the keeper says PostgreSQL runs while it is still
+      // restarting it (failover is for a primary it cannot restart); in other states it says what it sees.
+      r.pgRunning = n.running || (r.state === 'primary' && r.downSince !== null && this.now - r.downSince <= RESTART_FAILURE_TIMEOUT);
+      r.lastMonitorContact = this.now;
     }
-    // A primary keeper that has seen neither the monitor nor a standby for network_partition_timeout stops
-    // PostgreSQL (service_keeper.c in_network_partition).
-    if (n.running && n.isPrimary) {
-      const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s));
-      if (standby) r.lastContact = this.now;
-      if (!reaches && this.now - r.lastContact >= this.spec.networkPartitionTimeout) {
-        this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - r.lastContact, timeout: this.spec.networkPartitionTimeout, rule: RULE.partition });
+    // A primary keeper that cannot reach the monitor checks for a network partition (service_keeper.c
+    // check_for_network_partitions, is_network_healthy, in_network_partition), only in the primary state (a
+    // wait_primary or single primary has no candidate to fail over to and keeps serving whatever it sees): a
+    // standby in pg_stat_replication (primary_has_replica; a walsender cut off from its standby stays there
+    // until wal_sender_timeout) is noted as last_secondary_contact; with none, once both the monitor and that
+    // last standby contact are more than network_partition_timeout old, it stops PostgreSQL. A keeper that
+    // never saw a standby while the monitor was away (last_secondary_contact 0) never stops.
+    if (n.running && n.isPrimary && r.state === 'primary' && !reaches) {
+      const standby = [...this.cluster.streams].some((s) => s.up === n && this.cluster.streamUp(s)) || [...this.cluster.cutSenders.of(n)].length > 0;
+      const timeout = this.spec.networkPartitionTimeout;
+      if (standby) r.lastStandbyContact = this.now;
+      else if (r.lastStandbyContact !== null && this.now - r.lastMonitorContact > timeout && this.now - r.lastStandbyContact > timeout) {
+        const since = Math.max(r.lastMonitorContact, r.lastStandbyContact);
+        this.say(r, { kind: 'pgaf-partition-stop', node: n.name, for: this.now - since, timeout, rule: RULE.partition });
         this.cluster.stop(n);
         r.state = 'demote_timeout';
       }
@@ -267,9 +351,37 @@ export class PgAutoFailover implements Manager {
         }
         break;
       }
+      case 'fast_forward': {
+        // fsm_fast_forward: replicate from the most advanced standby until its reported LSN is reached; the
+        // keeper reports fast_forward only then.
+        const ff = r.fastForward;
+        if (!ff || n.role.kind !== 'standby') break;
+        if (!n.running) c.start(n);
+        if (n.role.upstream !== ff.from.node.name) {
+          // The source standby has this node's slot: standbys keep the others' slots (keeper_maintain_replication_slots).
+          this.slotOn(ff.from.node, r);
+          c.repoint(n, ff.from.node.name);
+        }
+        if (n.walEnd(this.now) < ff.to) return;
+        break;
+      }
       case 'report_lsn':
-      case 'prepare_promotion':
       case 'stop_replication':
+        // fsm_report_lsn restarts the standby without primary_conninfo, so that the LSN it reports stays put
+        // and a primary cut off from the monitor sees no standby left; fsm_stop_replication promotes it with
+        // default_transaction_read_only = on (no read-write client picks it), which ends its stream too.
+        // Approximation: replsim ends the stream (no primary_conninfo, a restart) and promotes at
+        // wait_primary, when it takes writes: the fork point is the same, and a read-only primary is not
+        // counted as a second writable one.
+        if (n.role.kind === 'standby' && n.role.upstream !== null) {
+          n.role.upstream = null;
+          if (n.running) c.restart(n);
+        }
+        // The old primary back from draining joins the election the same way: a standby without upstream.
+        if (n.isPrimary) c.demote(n, null, 'fast', { kind: 'pgaf-reports-lsn', node: n.name, rule: RULE.candidates }, true);
+        if (!n.running) c.start(n);
+        break;
+      case 'prepare_promotion':
         if (!n.running) c.start(n);
         break;
     }
@@ -286,19 +398,23 @@ export class PgAutoFailover implements Manager {
   }
 
   /**
-   * synchronous_standby_names as the monitor computes it (node_active_protocol.c, v2.2): empty with no
-   * quorum standby or while the primary is single or wait_primary; else ANY max(n, 1) over the quorum
-   * standbys whose goal is secondary (with n >= 1 and none, the names stay and commits wait).
+   * synchronous_standby_names as the monitor computes it (node_active_protocol.c synchronous_standby_names,
+   * v2.2): empty for a single node; with one standby, `ANY 1 (it)` while it is in the quorum and its goal is
+   * secondary, else empty; with more, empty while the primary is in wait_primary or no standby is in the
+   * quorum, else `ANY max(n, 1)` over every quorum standby whatever its state (GroupListSyncStandbys), by
+   * candidate_priority: a catchingup one acknowledges commits once it has them.
    */
   private applySyncNames(r: NodeRecord): void {
     const n = r.node;
     if (!n.running || !n.isPrimary) return;
-    const quorum = this.nodes.filter((x) => x !== r && x.replicationQuorum && x.candidatePriority >= 0);
-    const secondaries = quorum.filter((x) => x.goal === 'secondary').map((x) => x.node.settings.applicationName);
+    const others = this.nodes.filter((x) => x !== r);
     let next: { method: 'any'; num: number; names: string[] } | null = null;
-    if (r.goal === 'primary' && quorum.length > 0) {
-      const names = secondaries.length > 0 ? secondaries : quorum.map((x) => x.node.settings.applicationName);
-      next = { method: 'any', num: Math.max(this.spec.numberSyncStandbys, 1), names };
+    if (others.length === 1) {
+      const s = others[0]!;
+      if (s.replicationQuorum && s.goal === 'secondary') next = { method: 'any', num: 1, names: [s.node.settings.applicationName] };
+    } else if (others.length > 1 && !(r.goal === 'wait_primary' && r.reported === 'wait_primary')) {
+      const quorum = others.filter((x) => x.replicationQuorum).sort((a, b) => b.candidatePriority - a.candidatePriority);
+      if (quorum.length > 0) next = { method: 'any', num: Math.max(this.spec.numberSyncStandbys, 1), names: quorum.map((x) => x.node.settings.applicationName) };
     }
     if (JSON.stringify(n.settings.synchronousStandbyNames) !== JSON.stringify(next)) this.cluster.configure(n, { synchronousStandbyNames: next }, 'never');
   }
@@ -357,20 +473,52 @@ export class PgAutoFailover implements Manager {
     return null;
   }
 
+  /** The candidate done fast forwarding is promoted (ProceedGroupState: fast_forward -> prepare_promotion); true while one is. */
+  private fastForwarding(nodes: NodeRecord[]): boolean {
+    const forwarding = nodes.find((r) => r.goal === 'fast_forward');
+    if (!forwarding) return false;
+    if (forwarding.reported === 'fast_forward') {
+      forwarding.fastForward = null;
+      this.assign(forwarding, 'prepare_promotion', { kind: 'fast-forwarded', lsn: forwarding.reportedLsn });
+    }
+    return true;
+  }
+
+  /**
+   * No node is or was last a primary: the old primary itself went report_lsn (it came back while the
+   * election could not conclude). GetPrimaryOrDemotedNodeInGroup finds none, so the election runs
+   * without the promote_wal_log_threshold check, and the winner goes from prepare_promotion straight to
+   * wait_primary (ProceedGroupState, "when primary node has been removed").
+   */
+  private withoutPrimary(): void {
+    if (this.fastForwarding(this.nodes)) return;
+    const promoting = this.nodes.find((r) => r.goal === 'prepare_promotion');
+    if (promoting) {
+      if (promoting.reported !== 'prepare_promotion') return;
+      this.assign(promoting, 'wait_primary', { kind: 'ready-to-promote' });
+      for (const o of this.nodes) if (o !== promoting && o.goal === 'report_lsn') this.assign(o, 'catchingup', { kind: 'new-primary', primary: promoting.node.name });
+      return;
+    }
+    if (this.nodes.some((r) => r.goal === 'report_lsn')) this.elect(null, this.nodes);
+  }
+
   /** group_state_machine.c ProceedGroupState for the whole group, once per loop. */
   private proceed(): void {
     const p = this.primary();
-    if (!p) return;
+    if (!p) return this.withoutPrimary();
+    this.lastPrimary = p.node.name;
     const standbys = this.nodes.filter((r) => r !== p && !PRIMARY_SIDE.includes(r.goal));
     const sick = this.unhealthy(p);
-    const threshold = this.spec.promoteWalLogThreshold;
 
     // A failover in progress.
     const promoting = standbys.find((r) => r.goal === 'prepare_promotion' || r.goal === 'stop_replication');
     if (promoting) return this.advancePromotion(p, promoting, standbys);
+    if (this.fastForwarding(standbys)) return;
+    // More than two nodes: the election runs while the primary is unhealthy, whatever its state (a
+    // wait_primary one included); two nodes: the secondary takes over directly (ProceedGroupState).
+    if (sick && this.nodes.length > 2) return this.multiStandbyFailover(p, standbys, sick);
+    if (sick && PRIMARY_SIDE.includes(p.goal)) return this.twoNodeFailover(p, standbys[0]!, sick);
     if (p.goal === 'draining' || p.goal === 'demote_timeout') return this.elect(p, standbys);
-
-    if (sick && PRIMARY_SIDE.includes(p.goal)) return this.startFailover(p, standbys, sick);
 
     // Steady state: standbys catch up or fall back; the primary's state follows its secondaries.
     for (const r of standbys) {
@@ -380,19 +528,39 @@ export class PgAutoFailover implements Manager {
       if (r.goal === 'secondary' && rs) this.assign(r, 'catchingup', { kind: 'unhealthy', why: rs });
       else if (r.goal === 'catchingup' && !rs && streaming && lag <= this.spec.enableSyncWalLogThreshold) this.assign(r, 'secondary', { kind: 'within-sync-threshold', lsn: r.reportedLsn, lag });
       else if (r.goal === 'demoted' && r.reported === 'demoted' && r.lastReport === this.now) this.assign(r, 'catchingup', { kind: 'keeper-reports-demoted', primary: p.node.name });
+      // ProceedGroupState "when report_lsn and the promotion has been done already": the primary is healthy in
+      // its state again (a wait_primary one is never drained), so a standby left in report_lsn follows it again.
+      else if (r.goal === 'report_lsn' && r.reported === 'report_lsn' && p.reported === p.goal && (p.goal === 'wait_primary' || p.goal === 'primary')) this.assign(r, 'secondary', { kind: 'primary-healthy', primary: p.node.name });
     }
-    const secondaries = standbys.filter((r) => r.goal === 'secondary' && r.replicationQuorum);
-    const want: PgafState = standbys.length === 0 ? 'single' : secondaries.length > 0 || this.spec.numberSyncStandbys > 0 ? 'primary' : 'wait_primary';
-    if (p.goal !== want) {
-      const why: GoalWhy =
-        want === 'wait_primary'
-          ? { kind: 'no-healthy-secondary', outOfQuorum: standbys.filter((r) => r.goal === 'secondary' && !r.replicationQuorum).map((r) => r.node.name) }
-          : want === 'primary'
-            ? secondaries.length
-              ? { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) }
-              : { kind: 'waits-for-quorum', numberSyncStandbys: this.spec.numberSyncStandbys }
-            : { kind: 'no-standby' };
-      this.assign(p, want, why);
+    this.primaryState(p, standbys);
+    if (p.reported === p.goal) this.applySyncNames(p);
+    if (p.reported === p.goal && PRIMARY_SIDE.includes(p.goal)) this.ensureSlots(p);
+  }
+
+  /**
+   * The primary's own state (group_state_machine.c ProceedGroupStateForPrimaryNode, v2.2), decided once it
+   * reached its goal: `single` with no other node. With no standby in the replication quorum (all async),
+   * `primary` while any standby is secondary (synchronous_standby_names stays empty), else `wait_primary`.
+   * Otherwise a `primary` without a quorum secondary goes `wait_primary` when number_sync_standbys is 0 and
+   * stays `primary` (commits wait) when it is not; a `wait_primary` goes `primary` only once a quorum
+   * standby is secondary (a new primary after a failover keeps taking writes unreplicated until then,
+   * whatever number_sync_standbys says).
+   */
+  private primaryState(p: NodeRecord, standbys: NodeRecord[]): void {
+    if (standbys.length === 0) return this.assign(p, 'single', { kind: 'no-standby' });
+    if (p.reported !== p.goal) return;
+    const secondaries = standbys.filter((r) => r.goal === 'secondary');
+    const quorumSecondaries = secondaries.filter((r) => r.replicationQuorum);
+    const outOfQuorum = secondaries.filter((r) => !r.replicationQuorum).map((r) => r.node.name);
+    const nss = this.spec.numberSyncStandbys;
+    if (!standbys.some((r) => r.replicationQuorum)) {
+      if (secondaries.length > 0) this.assign(p, 'primary', { kind: 'secondaries', nodes: secondaries.map((r) => r.node.name) });
+      else this.assign(p, 'wait_primary', { kind: 'no-healthy-secondary', outOfQuorum: [] });
+    } else if (p.goal !== 'wait_primary' && quorumSecondaries.length === 0) {
+      if (nss === 0) this.assign(p, 'wait_primary', { kind: 'no-healthy-secondary', outOfQuorum });
+      else this.assign(p, 'primary', { kind: 'waits-for-quorum', numberSyncStandbys: nss });
+    } else if (p.goal === 'wait_primary' && quorumSecondaries.length > 0) {
+      this.assign(p, 'primary', { kind: 'secondaries', nodes: quorumSecondaries.map((r) => r.node.name) });
     }
     if (p.reported === p.goal) this.applySyncNames(p);
   }
@@ -406,48 +574,114 @@ export class PgAutoFailover implements Manager {
     if (!chosen) this.say(null, { kind: 'pgaf-no-failover', reasons });
   }
 
-  /** The primary is unhealthy: the candidates (secondary, healthy, priority > 0) go to report_lsn, or none. */
-  private startFailover(p: NodeRecord, standbys: NodeRecord[], sick: Fact): void {
-    const reasons: Fact[] = [];
-    const candidates = standbys.filter((r) => {
-      const unhealthy = this.unhealthy(r);
-      const why: Refusal | null = r.goal !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
-      if (why) reasons.push({ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.candidates });
-      return !why;
-    });
+  /**
+   * Two nodes (group_state_machine.c ProceedGroupState, "when primary fails"): the primary in a primary state
+   * and unhealthy, the standby secondary, healthy, candidate_priority > 0 and within promote_wal_log_threshold
+   * of the primary's last reported LSN: the primary goes draining and the standby prepare_promotion. Else
+   * nothing changes: the primary keeps its goal and, back, goes on as before.
+   */
+  private twoNodeFailover(p: NodeRecord, r: NodeRecord, sick: Fact): void {
     const saw: Fact = { kind: 'primary-unhealthy', primary: p.node.name, why: sick };
-    if (candidates.length === 0) return this.decide(null, saw, RULE.candidates, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'no-standby' }]);
+    if (p.reported !== p.goal) return;
+    const unhealthy = this.unhealthy(r);
+    const why: Refusal | null = r.goal !== 'secondary' || r.reported !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
+    if (why) return this.decide(null, saw, RULE.groupState, [{ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.groupState }]);
+    const behind = Math.abs(p.reportedLsn - r.reportedLsn);
+    const threshold = this.spec.promoteWalLogThreshold;
+    if (behind > threshold) return this.decide(null, saw, RULE.promoteThreshold, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold, rule: RULE.promoteThreshold }]);
+    this.decide(r.node.name, saw, RULE.groupState, [{ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: true }]);
     this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
-    for (const r of candidates) this.assign(r, 'report_lsn', { kind: 'reports-lsn' });
+    this.assign(r, 'prepare_promotion', { kind: 'elected', priority: r.candidatePriority, lsn: r.reportedLsn });
   }
 
   /**
-   * The election (group_state_machine.c, multi-standby and two-node alike here): wait until every quorum
-   * candidate reported its LSN; at least number_sync_standbys + 1 of them; refuse when the most advanced is
-   * more than promote_wal_log_threshold behind the primary's last LSN; the highest candidate_priority,
-   * then the most advanced LSN, then the name.
+   * More than two nodes, the primary unhealthy (group_state_machine.c ProceedGroupState,
+   * ProceedGroupStateForMSFailover, BuildCandidateList): a primary in the primary state with a healthy
+   * secondary of candidate_priority > 0 goes draining (a wait_primary one keeps its goal); every standby in
+   * secondary or catchingup that is healthy or still reporting is sent to report_lsn; then the election.
    */
-  private elect(p: NodeRecord, standbys: NodeRecord[]): void {
-    const candidates = standbys.filter((r) => r.goal === 'report_lsn');
-    const waiting = candidates.filter((r) => r.replicationQuorum && r.reported !== 'report_lsn');
-    const saw: Fact = { kind: 'election', primary: p.node.name, state: p.goal, candidates: candidates.map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
+  private multiStandbyFailover(p: NodeRecord, standbys: NodeRecord[], sick: Fact): void {
+    const healthySecondaries = standbys.filter((r) => r.goal === 'secondary' && r.reported === 'secondary' && r.candidatePriority > 0 && !this.unhealthy(r));
+    if (p.reported === p.goal && PRIMARY_SIDE.includes(p.goal) && p.goal !== 'wait_primary' && healthySecondaries.length > 0) {
+      this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
+    }
+    const waiting = ['secondary', 'catchingup'];
+    let sent = false;
+    for (const r of standbys) {
+      if (this.unhealthy(r) && !this.reporting(r)) continue;
+      if (waiting.includes(r.goal) && waiting.includes(r.reported)) {
+        this.assign(r, 'report_lsn', { kind: 'reports-lsn' });
+        sent = true;
+      }
+    }
+    // BuildCandidateList: an old primary that reached draining and reports again is asked for its LSN too.
+    if (p.goal === 'draining' && p.reported === 'draining' && this.reporting(p)) {
+      this.assign(p, 'report_lsn', { kind: 'reports-lsn' });
+      sent = true;
+    }
+    // The keepers report at their next call: the election runs from then on.
+    if (!sent) this.elect(p, standbys);
+  }
+
+  /** node_metadata.c IsReporting: the keeper called node_active within node_considered_unhealthy_timeout. */
+  private reporting(r: NodeRecord): boolean {
+    return this.now - r.lastReport <= this.spec.nodeConsideredUnhealthyTimeout;
+  }
+
+  /**
+   * The election (group_state_machine.c ProceedGroupStateForMSFailover, BuildCandidateList,
+   * SelectFailoverCandidateNode): wait while a node sent to report_lsn has not reported it (an unhealthy,
+   * silent one only if it is in the quorum); at least number_sync_standbys + 1 quorum candidates (any
+   * candidate when number_sync_standbys is 0); refuse when the most advanced standby (any, reported or not)
+   * is more than promote_wal_log_threshold behind the primary's last reported LSN; the healthy candidate of
+   * the highest candidate_priority, then the most advanced LSN (real: then any); one that is not the most
+   * advanced needs a healthy most advanced standby to fetch from.
+   */
+  private elect(p: NodeRecord | null, standbys: NodeRecord[]): void {
     const rule = RULE.election;
-    if (waiting.length > 0) return this.decide(null, saw, rule, waiting.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
-    const reported = candidates.filter((r) => r.reported === 'report_lsn' && !this.unhealthy(r));
-    const quorum = reported.filter((r) => r.replicationQuorum);
-    const need = this.spec.numberSyncStandbys + 1;
-    if (this.spec.numberSyncStandbys > 0 && quorum.length < need) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need, rule }]);
-    if (reported.length === 0) return this.decide(null, saw, rule, [{ kind: 'no-candidate', why: 'none-reported', rule }]);
-    const best = Math.max(...reported.map((r) => r.reportedLsn));
-    const behind = p.reportedLsn - best;
-    if (behind > this.spec.promoteWalLogThreshold) {
+    const candidates: NodeRecord[] = [];
+    const missing: NodeRecord[] = [];
+    for (const r of standbys) {
+      if (this.unhealthy(r) && !this.reporting(r)) {
+        // A silent quorum node may hold the most advanced WAL: the election waits for it (BuildCandidateList).
+        if (r.replicationQuorum && r.reported !== 'report_lsn') missing.push(r);
+        continue;
+      }
+      if (r.goal === 'report_lsn' && r.reported === 'report_lsn') candidates.push(r);
+      else if (r.goal === 'report_lsn') missing.push(r);
+    }
+    const saw: Fact = { kind: 'election', primary: p?.node.name ?? this.lastPrimary, state: p?.goal ?? 'report_lsn', candidates: standbys.filter((r) => r.goal === 'report_lsn').map((r) => ({ node: r.node.name, lsn: r.reportedLsn, reported: r.reported === 'report_lsn' })) };
+    if (missing.length > 0) return this.decide(null, saw, rule, missing.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'not-reported' }, rule })));
+    if (candidates.length === 0) {
+      const reasons: Fact[] = standbys.map((r) => {
+        const unhealthy = this.unhealthy(r);
+        return { kind: 'candidate-refused', node: r.node.name, reason: unhealthy ? { kind: 'unhealthy', why: unhealthy } : { kind: 'not-secondary', state: r.goal }, rule: RULE.candidates };
+      });
+      return this.decide(null, saw, RULE.candidates, reasons.length ? reasons : [{ kind: 'no-candidate', why: 'none-reported', rule }]);
+    }
+    const nss = this.spec.numberSyncStandbys;
+    const quorum = candidates.filter((r) => r.replicationQuorum || nss === 0);
+    if (quorum.length < nss + 1) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need: nss + 1, rule }]);
+    const best = Math.max(...standbys.map((r) => r.reportedLsn));
+    const behind = p ? p.reportedLsn - best : 0;
+    if (p && behind > this.spec.promoteWalLogThreshold) {
       return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
     }
-    const sorted = [...reported].filter((r) => r.candidatePriority > 0).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
+    const sorted = candidates.filter((r) => r.candidatePriority > 0 && !this.unhealthy(r)).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
     const chosen = sorted[0];
-    if (!chosen) return this.decide(null, saw, rule, reported.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: { kind: 'candidate-priority-zero' }, rule })));
+    if (!chosen) return this.decide(null, saw, rule, candidates.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: r.candidatePriority > 0 ? { kind: 'unhealthy', why: this.unhealthy(r)! } : { kind: 'candidate-priority-zero' }, rule })));
     const reasons: Fact[] = sorted.map((r) => ({ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: r === chosen }));
-    if (chosen.reportedLsn < best) reasons.push({ kind: 'not-most-advanced', node: chosen.node.name });
+    if (chosen.reportedLsn < best) {
+      const source = standbys.filter((r) => r.reportedLsn === best);
+      if (!source.some((r) => r.health === 'good' && r.pgRunning)) return this.decide(null, saw, rule, [...reasons, { kind: 'most-advanced-unhealthy', node: chosen.node.name, lsn: best, nodes: source.map((r) => r.node.name), rule }]);
+      // PromoteSelectedNode: it first fetches the missing WAL from a most advanced standby (fast_forward).
+      const from = source.find((r) => r.health === 'good' && r.pgRunning)!;
+      reasons.push({ kind: 'not-most-advanced', node: chosen.node.name, from: from.node.name });
+      this.decide(chosen.node.name, saw, rule, reasons);
+      chosen.fastForward = { from, to: best as Lsn };
+      this.assign(chosen, 'fast_forward', { kind: 'fast-forward', from: from.node.name, lsn: best as Lsn });
+      return;
+    }
     this.decide(chosen.node.name, saw, rule, reasons);
     this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });
   }

@@ -3,14 +3,14 @@ import { factText } from '../../../src/report/facts/index.ts';
 import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 
-function run(failover: string, faults: string, end = '10:40') {
+function run(failover: string, faults: string, end = '10:40', eastWest = 'bandwidth: 1Gbps, latency: 40ms') {
   const yaml = `
 name: orc
 start: 2024-01-01T10:00:00Z
 end: "${end}"
 sites: [east, west, third]
 links:
-  - {between: [east, west], bandwidth: 1Gbps, latency: 40ms}
+  - {between: [east, west], ${eastWest}}
   - {between: [east, third], bandwidth: 1Gbps, latency: 20ms}
   - {between: [west, third], bandwidth: 1Gbps, latency: 20ms}
 clusters:
@@ -75,6 +75,55 @@ describe('a Raft of Orchestrator-like managers (managers/orchestrator.ts)', () =
     expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
     const p = run(raft(', promotion_rules: {pg2: prefer_not}'), '  - {at: "10:02", partition: pg1}');
     expect(p.promotions.map((x) => x.node)).toEqual(['pg3']);
+  });
+
+  it('a replica registered prefer takes over from the one first promoted (SuggestReplacementForPromotedReplica), after catching up from it', () => {
+    // pg2 (east, neutral) is the most advanced; pg3 (west) is prefer and lags behind a 200 KB/s line carrying
+    // 400 KB/s of WAL. Orchestrator regroups under pg2, then pg3 replicates from it and takes over: nothing lost.
+    const r = run(raft(', promotion_rules: {pg3: prefer}'), '  - {at: "10:02", partition: pg1}', '10:40', 'bandwidth: 200KB/s, latency: 40ms');
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    const d = r.history.failoverDecisions.find((x) => x.chosen === 'pg3')!;
+    expect(d.reasons.map((x) => factText(x)).join('; ')).toMatch(/pg2: the most advanced \([0-9A-F/]+\), but pg3 is registered prefer: it catches up from it and takes over/);
+    // pg3 was promoted only once it had pg2's WAL: 2 min behind at 200 KB/s takes about 2 min more.
+    expect(r.promotions[0]!.at).toBeGreaterThan(r.history.failoverDecisions.find((x) => x.chosen === 'pg3')!.at / 1e6 + 60);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.report.nodes.find((n) => n.name === 'pg2')).toMatchObject({ upstream: 'pg3' });
+  });
+
+  it('the polls keep their own schedule: a crash is found at the next poll, up to poll_interval later', () => {
+    // A crashed primary (its replicas see the connection close at once: DeadMaster at the first failed poll).
+    const delay = (interval: string) => {
+      const r = run(raft(`, poll_interval: ${interval}`), '  - {at: "10:02", crash: pg1}');
+      return r.promotions[0]!.at - 120;
+    };
+    const d5 = delay('5s');
+    const d30 = delay('30s');
+    expect(d5).toBeGreaterThan(0);
+    expect(d5).toBeLessThanOrEqual(5);
+    expect(d30).toBeGreaterThan(d5);
+    expect(d30).toBeLessThanOrEqual(30);
+  });
+
+  it('a silent primary\'s failed check is known when its connection attempt times out (connect_timeout)', () => {
+    // The host dies: its replicas see the connection close at once (the crash), the polls get no answer (the cut).
+    const at = (timeout: string) => run(raft(`, connect_timeout: ${timeout}`), '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}').promotions[0]!.at;
+    expect(at('4s') - at('2s')).toBeCloseTo(2, 3);
+  });
+
+  it('a recovery that fails is registered too: it blocks the next for recovery_period_block', () => {
+    // pg2 is cut off, then pg1: only pg3 (west) is left, and PreventCrossDataCenterMasterFailover fails the
+    // recovery. pg2 is back at 10:06: AttemptRecoveryRegistration refuses (the failed recovery is in its active period).
+    const faults = '  - {at: "10:01", partition: pg2}\n  - {at: "10:02", partition: pg1}\n  - {at: "10:06", heal: pg2}';
+    const blocked = run(raft(', prevent_cross_data_center_failover: true'), faults);
+    expect(blocked.promotions).toEqual([]);
+    // Recorded when the analysis changes, not at every poll.
+    const blocks = blocked.history.failoverDecisions.filter((d) => d.reasons.some((x) => factText(x).startsWith('the last recovery was')));
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.length).toBeLessThanOrEqual(3);
+    // With a short block period pg2 is promoted once the block ends.
+    const short = run(raft(', prevent_cross_data_center_failover: true, recovery_period_block: 5m'), faults);
+    expect(short.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(short.promotions[0]!.at).toBeGreaterThan(180 + 300 - 10);
   });
 });
 

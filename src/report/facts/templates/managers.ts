@@ -139,6 +139,8 @@ function passedOver(w: PassedOver): Token {
   switch (w.kind) {
     case 'prefer-not':
       return 'prefer_not';
+    case 'prefer-available':
+      return p`${node(w.node)} is registered prefer: it catches up from it and takes over`;
     case 'data-centre':
       return `in data centre ${w.site}, not ${w.masterSite} (PreventCrossDataCenterMasterFailover)`;
     case 'region':
@@ -206,6 +208,12 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
       return p`${node(w.primary)} did not report for ${code('primary_demote_timeout')} (${secs(w.timeout)})`;
     case 'new-primary':
       return p`${node(w.primary)} is the new primary`;
+    case 'primary-healthy':
+      return p`${node(w.primary)} is healthy again: no failover, ${node(n)} follows it again`;
+    case 'fast-forward':
+      return p`elected, it first fetches the WAL it lacks, up to ${lsn(w.lsn)}, from ${node(w.from)}`;
+    case 'fast-forwarded':
+      return p`${node(n)} fetched the missing WAL (${lsn(w.lsn)}) and can be promoted`;
   }
 }
 
@@ -265,7 +273,9 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'candidates-too-far-behind': (f) =>
     p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
-  'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: a real keeper fast-forwards it from that standby first; replsim does not (the difference is lost)`,
+  'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: it first fetches the missing WAL from ${node(f.from)} (fast_forward)`,
+  'most-advanced-unhealthy': (f) =>
+    p`${node(f.node)} would have to fetch the WAL up to ${lsn(f.lsn)} from ${names(f.nodes)}, and none of them is healthy: no failover for now`,
   'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,
   fenced: (f) => p`${node(f.node)}: fenced (stopped) first`,
   'cannot-fence': (f) => p`${node(f.node)}: cannot be fenced from ${f.site} (${f.running ? 'unreachable: it may still run and take writes' : 'already down'})`,
@@ -338,5 +348,6 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'pgaf-rewinding': (f) => pgaf(p`${node(f.node)}: rewinding to become a standby of ${node(f.upstream)}`),
   'pgaf-rewind-failed': () => pgaf('Failed to rewind demoted primary to standby, trying pg_basebackup instead'),
   'pgaf-no-failover': (f, sub) => pgaf(p`no failover: ${reasonsOf(f.reasons, sub)}`),
+  'pgaf-reports-lsn': (f) => pgaf(p`${node(f.node)} restarts as a standby without primary_conninfo to report its LSN for the election (report_lsn)`),
   'pgaf-rejoins': (f) => pgaf(p`${node(f.node)} rejoins as a standby of ${node(f.upstream)}${f.rewind ? ' (fsm_rewind_or_init: pg_rewind first)' : ''}`),
 };
