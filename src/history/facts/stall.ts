@@ -21,6 +21,8 @@ export type LineBound =
   | { readonly kind: 'line'; readonly bandwidth: number }
   | { readonly kind: 'receive-window'; readonly rcvbuf: number; readonly rtt: number }
   | { readonly kind: 'send-buffer'; readonly sndbuf: number; readonly rtt: number }
+  /** Packets lost with probability `loss`: TCP's loss-limited rate over the round trip (tcp/connection.ts). */
+  | { readonly kind: 'packet-loss'; readonly loss: number; readonly rtt: number; readonly bandwidth: number }
   | { readonly kind: 'no-path' };
 
 /** How a resync is paced (DRBD's resync controller, md's speed limits, WalB's full scan); rates in bytes/s. */

@@ -21,7 +21,7 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     for (const w of v.workloadsOf(r)) f.work.set(w.spec.name, { offered: w.spec.iops * (1 - w.spec.readShare) * w.spec.size, accepted: 0, issued: 0, local: 0, repl: 0, replSlope: 0, blocked: true });
     return f;
   }
-  const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
+  const tcp = path ? r.tcp(path.bandwidth, path.latency, path.loss) : null;
   const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
   f.rtt = tcp ? rtt(tcp) : 0;
   f.lineCap = cap.rate;
@@ -29,7 +29,9 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     ? { kind: 'no-path' }
     : cap.bound === 'line'
       ? { kind: 'line', bandwidth: path.bandwidth }
-      : cap.bound === 'receive-window'
+      : cap.bound === 'packet-loss'
+        ? { kind: 'packet-loss', loss: path.loss, rtt: f.rtt, bandwidth: path.bandwidth }
+        : cap.bound === 'receive-window'
         ? { kind: 'receive-window', rcvbuf: tcp!.rcvbuf, rtt: f.rtt }
         : { kind: 'send-buffer', sndbuf: tcp!.sndbuf, rtt: f.rtt };
   const local = sols.get(r.primaryDisk);

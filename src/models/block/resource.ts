@@ -280,11 +280,11 @@ export class BlockResource {
     return REMOTE_WRITE_WINDOW;
   }
 
-  tcp(bandwidth: number, latency: number): TcpSpec {
+  tcp(bandwidth: number, latency: number, loss = 0): TcpSpec {
     const o = this.options;
     const sndbuf = o.kind === 'drbd' ? o.net.sndbufSize : o.sndbuf;
     const rcvbuf = o.kind === 'drbd' ? o.net.rcvbufSize : o.sndbuf;
-    return { bandwidth, latency, sndbuf, rcvbuf };
+    return { bandwidth, latency, sndbuf, rcvbuf, loss };
   }
 
   /**

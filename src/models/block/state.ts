@@ -130,7 +130,7 @@ export interface BlockView {
   previousFlow(r: BlockResource): ResourceFlow | undefined;
   workloadsOf(r: BlockResource): readonly WorkloadState[];
   /** The line between a resource's hosts when they can talk now, else null. */
-  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null;
+  pathUp(r: BlockResource): { bandwidth: number; latency: number; loss: number } | null;
 }
 
 /** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it; replsim does not serve a diskless primary through its peer). */

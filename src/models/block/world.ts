@@ -308,13 +308,14 @@ export class BlockWorld implements BlockView {
   }
 
   /** Whether the two hosts of a resource can talk now (the line is up, neither is cut off). */
-  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
+  pathUp(r: BlockResource): { bandwidth: number; latency: number; loss: number } | null {
     if (r.secondaryHost === null) return null;
     const a = { name: r.primaryHost, site: this.hostSite.get(r.primaryHost)! };
     const b = { name: r.secondaryHost, site: this.hostSite.get(r.secondaryHost)! };
     const p = this.ctx.net.path(a, b);
     if (!p || !this.ctx.net.reachable(a, b)) return null;
-    return { bandwidth: p.bandwidth, latency: p.latency };
+    // Packet loss (a `packet_loss` fault) bounds the TCP flow's rate (tcp/connection.ts lossLimitedRate).
+    return { bandwidth: p.bandwidth, latency: p.latency, loss: this.ctx.net.loss(a, b) };
   }
 
   onNetworkChange(): void {
@@ -1057,7 +1058,7 @@ export class BlockWorld implements BlockView {
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
       const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency), prevX)) - r.sendQ.valueAt(now) : Infinity;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {

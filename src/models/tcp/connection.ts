@@ -15,6 +15,8 @@ export interface TcpSpec {
   readonly sndbuf: number;
   /** Receive buffer (bytes): the largest window the receiver can advertise. */
   readonly rcvbuf: number;
+  /** Probability that a packet is lost on the path (0 when absent). */
+  readonly loss?: number;
 }
 
 /** Payload share of the line after headers (SimGrid LV08 bandwidth factor, §6.3; 1 GbE ≈ 110-120 MB/s, §6.2). */
@@ -24,17 +26,39 @@ export function rtt(spec: TcpSpec): number {
   return (2 * spec.latency) / 1e6;
 }
 
-export type TcpBound = 'line' | 'receive-window' | 'send-buffer';
+export type TcpBound = 'line' | 'receive-window' | 'send-buffer' | 'packet-loss';
+
+/** A segment's payload: a 1500-byte Ethernet MTU less 40 bytes of IP and TCP headers and 12 of timestamps. */
+export const MSS = 1448;
+/** Linux never sets the retransmission timeout below 200 ms (include/net/tcp.h TCP_RTO_MIN = HZ/5). */
+export const RTO_MIN_S = 0.2;
+
+/**
+ * The rate a TCP flow sustains when each packet is lost with probability p: the TCP throughput equation of
+ * RFC 5348 §3.1 (Padhye et al. 1998): X = s / (R·√(2bp/3) + t_RTO·3·√(3bp/8)·p·(1 + 32p²)), s the segment
+ * size, R the round trip, b = 1 packet per ACK as the RFC recommends, t_RTO = 4R, here never below Linux's
+ * 200 ms minimum (which is what makes a lossy LAN so slow: its timeouts dwarf its round trip). APPROXIMATION:
+ * a steady-state mean over congestion avoidance and timeouts, not CUBIC's or BBR's own curves.
+ */
+export function lossLimitedRate(p: number, rttS: number): number {
+  if (!(p > 0)) return Infinity;
+  const R = Math.max(rttS, 1e-6);
+  const tRto = Math.max(4 * R, RTO_MIN_S);
+  return MSS / (R * Math.sqrt((2 * p) / 3) + tRto * 3 * Math.sqrt((3 * p) / 8) * p * (1 + 32 * p * p));
+}
 
 /**
  * The rate a connection sustains when the receiver keeps up (rule 6): min(0.97 × line, window/RTT), the
- * window being at most the receive buffer, and the send buffer bounding the bytes in flight (rule 3).
+ * window being at most the receive buffer, and the send buffer bounding the bytes in flight (rule 3); on a
+ * lossy path, also the loss-limited rate (lossLimitedRate).
  */
 export function tcpCapacity(spec: TcpSpec): { rate: number; bound: TcpBound } {
   const r = rtt(spec);
   const line = BANDWIDTH_FACTOR * spec.bandwidth;
   const win = r > 0 ? spec.rcvbuf / r : Infinity;
   const snd = r > 0 ? spec.sndbuf / r : Infinity;
+  const lossy = lossLimitedRate(spec.loss ?? 0, r);
+  if (lossy < line && lossy <= win && lossy <= snd) return { rate: lossy, bound: 'packet-loss' };
   if (line <= win && line <= snd) return { rate: line, bound: 'line' };
   return win <= snd ? { rate: win, bound: 'receive-window' } : { rate: snd, bound: 'send-buffer' };
 }

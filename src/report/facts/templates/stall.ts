@@ -19,6 +19,7 @@ function bound(b: LineBound): string {
   if (b.kind === 'line') return `${rate(b.bandwidth)} × 0.97 for headers`;
   if (b.kind === 'receive-window') return `receive window ${size(b.rcvbuf)} over a ${duration(b.rtt)} round trip`;
   if (b.kind === 'send-buffer') return `send buffer ${size(b.sndbuf)} over a ${duration(b.rtt)} round trip`;
+  if (b.kind === 'packet-loss') return `TCP with ${percent(b.loss)} of packets lost over a ${duration(b.rtt)} round trip, on a ${rate(b.bandwidth)} line (RFC 5348 throughput equation)`;
   return 'no path';
 }
 
