@@ -25,6 +25,8 @@ export interface FlowView {
   readonly sendFull: boolean;
   readonly peerFull: boolean;
   readonly sendCap: number;
+  /** What DRBD's activity log lets be in flight (bytes; Infinity when it does not bound it). */
+  readonly alBytes: number;
 }
 
 export interface WorkloadView {
@@ -107,7 +109,11 @@ export function explainStall(
       chain.push({ kind: 'stall-line-limit', lineCap: flow.lineCap, bound: flow.lineBound, appRepl: Math.max(flow.appRepl, flow.appDemand), resync: flow.resync });
     }
     const fill = res.lastFill;
-    const path = res.md ? { kind: 'md' as const, writeBehind: res.md.writeBehind } : { kind: 'sndbuf' as const, bytes: d ? d.net.sndbufSize : flow.sendCap, proxyBuffer: d && d.net.proxyBuffer > 0 ? d.net.proxyBuffer : null };
+    const path = res.md
+      ? { kind: 'md' as const, writeBehind: res.md.writeBehind }
+      : d && flow.alBytes < d.net.sndbufSize + d.net.proxyBuffer
+        ? { kind: 'activity-log' as const, alExtents: d.disk.alExtents, bytes: flow.alBytes, sndbuf: d.net.sndbufSize + d.net.proxyBuffer }
+        : { kind: 'sndbuf' as const, bytes: d ? d.net.sndbufSize : flow.sendCap, proxyBuffer: d && d.net.proxyBuffer > 0 ? d.net.proxyBuffer : null };
     chain.push({ kind: 'stall-send-path-filled', path, seconds: fill ? (fill.to - fill.from) / 1e6 : null });
     if (res.md) chain.push({ kind: 'stall-md-write-behind', writeBehind: res.md.writeBehind, accepted: w.accepted, offered: w.offered });
     else chain.push({ kind: 'stall-protocol-blocks', protocol: d?.net.protocol ?? 'A', queueDepth: w.queueDepth, accepted: w.accepted, threshold });

@@ -7,6 +7,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { DiskSolution } from '../disk/queue.ts';
 import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { alBound } from './activity-log.ts';
 import { resyncDemandNow, resyncRequestSize } from './loads.ts';
 import { PAGE_SIZE, type BlockResource } from './resource.ts';
 import { EPS_BYTES, emptyFlow, primaryDown, type BlockView, type ResourceFlow } from './state.ts';
@@ -81,11 +82,14 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
   const prev = v.previousFlow(r);
   const prevX = prev?.x ?? 0;
-  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
+  // DRBD's activity log: writes in flight hold their extents (activity-log.ts).
+  const d = r.drbd;
+  f.alBytes = alBound(d ? d.disk : null, v.workloadsOf(r).map((w) => w.spec));
+  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0, f.alBytes);
   // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
   // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
   const prevBound = prev?.sendBound ?? 0;
-  f.sendBound = Math.max(r.sendBound(sizeOfWrites), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
+  f.sendBound = Math.max(r.sendBound(sizeOfWrites, f.alBytes), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
   f.peerCap = r.peerCapacity();
   const sendQ = r.sendQ.valueAt(now);
   const peerQ = r.peerQ.valueAt(now);
@@ -203,7 +207,6 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   f.closedPath = closedPath !== null;
   // Replication latency for protocols that wait for the peer (rule 1). md's writes once its behind window
   // is full wait for room in it, like protocol A's for room in the send buffer (the backlog, rule 17).
-  const d = r.drbd;
   const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
   const waitsForPeer = repl && transmitting && d !== null && d.net.protocol !== 'A';
   for (const [name, w] of wants) {

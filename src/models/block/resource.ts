@@ -253,17 +253,20 @@ export class BlockResource {
     return this.conn.kind === 'SyncSource';
   }
 
-  /** Send-path capacity in bytes for unsent data: the socket (+ DRBD Proxy), md's behind window, WalB's ring. */
-  sendCapacity(writeSize: number, inflight: number): number {
+  /**
+   * Send-path capacity in bytes for unsent data: the socket (+ DRBD Proxy), md's behind window, WalB's ring.
+   * `alBytes`: what DRBD's activity log lets be in flight (activity-log.ts alBound), when it is less.
+   */
+  sendCapacity(writeSize: number, inflight: number, alBytes = Infinity): number {
     const o = this.options;
-    if (o.kind === 'drbd') return Math.max(0, o.net.sndbufSize + o.net.proxyBuffer - inflight);
+    if (o.kind === 'drbd') return Math.max(0, Math.min(o.net.sndbufSize + o.net.proxyBuffer, alBytes) - inflight);
     if (o.kind === 'md') return o.writeBehind * writeSize;
     return o.ringSize;
   }
 
   /** The send path's physical bound (bytes): the socket buffer (+ DRBD Proxy), md's behind window, WalB's ring. */
-  sendBound(writeSize: number): number {
-    return this.sendCapacity(writeSize, 0);
+  sendBound(writeSize: number, alBytes = Infinity): number {
+    return this.sendCapacity(writeSize, 0, alBytes);
   }
 
   /** The peer's receive side: receive buffer + DRBD max-buffers pages (§2.4, rule 5), or the remote's queue. */

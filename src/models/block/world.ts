@@ -27,6 +27,7 @@ import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
+import { alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
@@ -1058,7 +1059,7 @@ export class BlockWorld implements BlockView {
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
       const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX)) - r.sendQ.valueAt(now) : Infinity;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec))) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {
@@ -1220,9 +1221,10 @@ export class BlockWorld implements BlockView {
       const d = r.drbd;
       const sendQ = r.sendQ.valueAt(now);
       const peerQ = r.peerQ.valueAt(now);
-      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+      const congestAt = d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' ? congestionThreshold(d.net, d.disk, this.workloadsOf(r).map((w) => w.spec)) : Infinity;
+      if (d && congestAt < Infinity && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
         const inflight = sendQ + peerQ + f.x * f.rtt;
-        if (inflight >= d.net.congestionFill - EPS_BYTES) {
+        if (inflight >= congestAt - EPS_BYTES) {
           if (d.net.onCongestion === 'pull-ahead') {
             r.conn = { kind: 'Ahead', since: now, resyncAt: null };
             // The peer no longer gets every write: an up-to-date peer keeps an older consistent image; a resync
@@ -1231,7 +1233,9 @@ export class BlockWorld implements BlockView {
             if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
             // DRBD counts what is in flight in 512-byte sectors (drbd_req.c: ap_in_flight += size >> 9, compared with
             // cong_fill in maybe_pull_ahead): the fact says it so, without the fluid model's fractions of a byte.
-            this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill });
+            const byFill = d.net.congestionFill > 0 && inflight >= d.net.congestionFill - EPS_BYTES;
+            const extents = byFill ? undefined : { used: Math.round(extentsInUse(inflight, this.workloadsOf(r).map((w) => w.spec))), congestionExtents: d.net.congestionExtents };
+            this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill, ...(extents ? { extents } : {}) });
           } else this.disconnect(r, now, { kind: 'congestion', inflight });
         }
       }
@@ -1363,10 +1367,11 @@ export class BlockWorld implements BlockView {
       } else r.bitmap.steady(now);
       // Congestion policy trigger (rule 8).
       const d = r.drbd;
-      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+      const congestAt = d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' ? congestionThreshold(d.net, d.disk, this.workloadsOf(r).map((w) => w.spec)) : Infinity;
+      if (d && congestAt < Infinity && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
         const v = sendQ + r.peerQ.valueAt(now) + f.x * f.rtt;
         const rate = (f.sendRate + f.peerRate) / 1e6;
-        if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (d.net.congestionFill - v) / rate)));
+        if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (congestAt - v) / rate)));
       }
       // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection.
       if (d && r.transmitting && f.x <= 0 && sendQ > EPS_BYTES) {
@@ -1465,7 +1470,7 @@ export class BlockWorld implements BlockView {
     const sol = this.solutions.get(r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });

@@ -55,7 +55,7 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'ahead-resync': (f) =>
     p`${f.resource}: Ahead → SyncSource, ${node(String(f.peer))} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`,
   congested: (f) =>
-    p`${f.resource}: congested (${size(f.inflight)} in flight ≥ congestion-fill ${size(f.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
+    p`${f.resource}: congested (${f.extents ? `${count(f.extents.used)} activity-log extents in use by the ${size(f.inflight)} in flight ≥ congestion-extents ${count(f.extents.congestionExtents)}` : `${size(f.inflight)} in flight ≥ congestion-fill ${size(f.congestionFill)}`}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
   'walb-overflow': (f) =>
     p`${f.resource}: WalB ring buffer (${size(f.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`,
   'block-stall': (f, sub) => p`${f.workload}: writes stall (latency above ${duration(f.threshold)}), ${f.bottleneck}: ${sub(f.cause)}`,

@@ -44,6 +44,10 @@ export const STALL: TemplatesOf<StallStepFact> = {
   'stall-line-limit': (f) =>
     `the line carries at most ${rate(f.lineCap)} (${bound(f.bound)}), less than the ${rate(f.appRepl + f.resync)} offered (application writes ${rate(f.appRepl)}${f.resync > 0 ? ` + resync ${rate(f.resync)}` : ''})`,
   'stall-send-path-filled': (f) => {
+    if (f.path.kind === 'activity-log') {
+      const when = f.seconds !== null ? ` in ${duration(f.seconds)}` : '';
+      return `the activity log filled${when}: its ${count(f.path.alExtents)} extents of 4 MiB (al-extents) were all held by the ${size(f.path.bytes)} of writes in flight, before the ${size(f.path.sndbuf)} send buffer was full (a write keeps its extent until the peer has it; a write to another extent waits)`;
+    }
     const what = f.path.kind === 'md' ? `the write-behind window (${f.path.writeBehind} requests)` : `the ${size(f.path.bytes)} send buffer${f.path.proxyBuffer !== null ? ` (with a ${size(f.path.proxyBuffer)} DRBD Proxy buffer)` : ''}`;
     return f.seconds !== null ? `${what} filled in ${duration(f.seconds)}` : `${what} filled`;
   },
