@@ -138,6 +138,8 @@ export class BlockResource {
     this.onStateChange?.(this);
   }
   koTimer: EventHandle | null = null;
+  /** The request timer: a protocol B/C write unacknowledged for ko-count × timeout drops the connection. */
+  reqTimer: EventHandle | null = null;
   /** When this resource's levels next reach a bound or its latency a threshold (its own breakpoint), or null. */
   nextAt: Micros | null = null;
   /** When the send buffer started filling (for "the 8 MiB send buffer filled in 76 ms"). */

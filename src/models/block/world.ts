@@ -409,6 +409,8 @@ export class BlockWorld implements BlockView {
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
+    this.ctx.sim.cancel(r.reqTimer);
+    r.reqTimer = null;
     // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
@@ -574,6 +576,8 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
+        this.ctx.sim.cancel(r.reqTimer);
+        r.reqTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'disk-failed', disk, host: r.primaryHost } };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-disk-failed', disk, resource: r.name, host: r.primaryHost });
@@ -632,6 +636,8 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
+        this.ctx.sim.cancel(r.reqTimer);
+        r.reqTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
@@ -1386,6 +1392,34 @@ export class BlockWorld implements BlockView {
       } else if (r.koTimer) {
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
+      }
+      // The request timer (drbd_req.c request_timer_fn, net_timeout_reached): a write the peer has not
+      // acknowledged (RQ_NET_PENDING: protocol B's receipt, C's write) ko-count × timeout after it was sent
+      // drops the connection (C_TIMEOUT), which then reconnects (drbd_state.c: the receiver restarts).
+      // Protocol A waits for no such ack, and a send that progresses keeps sending barriers: a slow peer
+      // never times it out (the barrier check looks at the last barrier sent).
+      const ent = d ? d.net.koCount * d.net.timeout : 0;
+      const ackWait = d && d.net.protocol !== 'A' && ent > 0 && r.transmitting && r.replicating && f.x > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')
+        ? [...f.work.values()].reduce((m, w) => (w.accepted > 0 || w.offered > 0 ? Math.max(m, w.repl) : m), 0)
+        : 0;
+      const slope = ackWait > 0 ? [...f.work.values()].reduce((m, w) => Math.max(m, w.replSlope), 0) : 0;
+      if (d && ent > 0 && ackWait * 1e6 > ent) {
+        if (!r.reqTimer) {
+          const protocol = d.net.protocol as 'B' | 'C';
+          r.reqTimer = this.ctx.sim.after(ent as Micros, `request timer ${r.name}`, () => {
+            r.reqTimer = null;
+            const wait = Math.round([...(this.flows.get(r.name)?.work.values() ?? [])].reduce((m, w) => Math.max(m, w.repl), ackWait) * 1e6) as Micros;
+            this.disconnect(r, this.ctx.sim.now, { kind: 'request-timeout', after: ent as Micros, wait, protocol }, true);
+            this.requestReflow();
+          }, PRIORITY.protocol);
+        }
+      } else {
+        if (r.reqTimer) {
+          this.ctx.sim.cancel(r.reqTimer);
+          r.reqTimer = null;
+        }
+        // A wait still growing reaches the bound later: look again then.
+        if (ent > 0 && slope > 0 && ackWait > 0) consider(Math.max(now + 1, Math.ceil(now + (ent / 1e6 - ackWait) / slope * 1e6)));
       }
       this.sampleResource(r, f, now);
       for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));

@@ -92,6 +92,8 @@ export function connReason(r: ConnReason): Token {
       return 'WalB ring overflow';
     case 'ko-count':
       return `no progress for ko-count × timeout = ${duration(r.after / 1e6)} (rule 7)`;
+    case 'request-timeout':
+      return `the peer did not acknowledge a write within ko-count × timeout = ${duration(r.after / 1e6)}: protocol ${r.protocol} writes wait ${duration(r.wait / 1e6)} for it ("Remote failed to finish a request", drbd_req.c request_timer_fn)`;
   }
 }
 
