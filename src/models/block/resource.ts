@@ -126,6 +126,20 @@ export class BlockResource {
   /** (time, acked) breakpoints, to date a position of the write stream. */
   readonly ackedCurve: { at: Micros; pos: number }[] = [];
   readonly bitmap: Bitmap;
+  /**
+   * DRBD 9.3 resync-without-replication: the resync runs in passes over the bitmap (drbd_sender.c
+   * drbd_resync_check_finished). `since` is the resync's (its SyncSource state's) start; `bits` the bytes out
+   * of sync when the pass began, `synced` what the pass has resynced so far; `replication` whether writes are
+   * replicated again (after a pass left at least half as many bits as it began with).
+   */
+  private state_pass: { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null = null;
+  get pass(): { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null {
+    return this.state_pass;
+  }
+  set pass(v: { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null) {
+    this.state_pass = v;
+    this.onStateChange?.(this);
+  }
   /** Since when writes have not been replicated (the out-of-sync era), or null. */
   dirtySince: Micros | null = null;
   /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
@@ -241,9 +255,17 @@ export class BlockResource {
     if (o.kind === 'walb') return true;
     if (c.kind === 'Connected') return true;
     if (c.kind !== 'SyncSource') return false;
-    // DRBD 9.3 resync-without-replication: writes during a resync are only marked (§3.2, MAN9).
-    if (o.kind === 'drbd' && o.version >= 9.3 && o.disk.resyncWithoutReplication) return false;
+    // DRBD 9.3 resync-without-replication: writes during a resync are only marked (§3.2, MAN9), until a pass
+    // over the bitmap ends with at least half the bits it began with (drbd_sender.c drbd_resync_check_finished
+    // → drbd_enable_peer_replication).
+    if (this.withoutReplication) return this.pass !== null && this.pass.since === c.since && this.pass.replication;
     return true;
+  }
+
+  /** DRBD 9.3 with resync-without-replication: a resync starts with writes only marked. */
+  get withoutReplication(): boolean {
+    const o = this.options;
+    return o.kind === 'drbd' && o.version >= 9.3 && o.disk.resyncWithoutReplication;
   }
 
   /** Whether the line carries anything now. */

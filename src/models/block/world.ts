@@ -1221,6 +1221,24 @@ export class BlockWorld implements BlockView {
         // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'ahead-resync', resource: r.name, peer: r.secondaryHost });
       }
+      // DRBD 9.3 resync-without-replication: the resync goes in passes over the bitmap. A pass ends when the
+      // scan has reached the bitmap's end; if what it left (the bits set behind the scan meanwhile) is at
+      // least half what it began with, writes are replicated again (drbd_enable_peer_replication), else
+      // another pass runs without (drbd_sender.c drbd_resync_check_finished). APPROXIMATION: a pass ends
+      // when it has resynced the bytes it began with (writes landing ahead of the scan would lengthen it).
+      const c1 = r.conn;
+      if (c1.kind === 'SyncSource' && r.withoutReplication) {
+        const pass = r.pass;
+        if (!pass || pass.since !== c1.since) {
+          r.pass = { since: c1.since, bits: r.bitmap.dirty(now), synced: new Level(now, 0), replication: false, passes: 1 };
+        } else if (!pass.replication && pass.synced.valueAt(now) >= pass.bits - EPS_BYTES) {
+          const left = r.bitmap.dirty(now);
+          if (left > EPS_BYTES && left >= pass.bits / 2) {
+            r.pass = { ...pass, replication: true };
+            this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-replication-on', resource: r.name, passes: pass.passes, began: pass.bits, left });
+          } else r.pass = { since: pass.since, bits: left, synced: new Level(now, 0), replication: false, passes: pass.passes + 1 };
+        }
+      }
       // A resource created StandAlone goes unreplicated from the start, not from its first reflow with a flow.
       unreplicatedFrom(r, now);
       if (!f) return;
@@ -1366,7 +1384,13 @@ export class BlockWorld implements BlockView {
       const w0 = this.workloadsOf(r)[0]?.spec;
       if (r.resyncing && r.conn.kind === 'SyncSource') {
         const marking = r.replicating ? 0 : accepted;
-        r.bitmap.drain(now, Math.max(0, f.resync - marking));
+        const pass = r.pass;
+        if (pass && pass.since === r.conn.since && !pass.replication && w0) {
+          // 9.3 without replication: writes mark bits while the pass clears others (both at once).
+          r.bitmap.mark(now, marking, w0.size, w0.random, w0.workingSet, r.spec.maxBioSize, f.resync);
+          pass.synced.setRate(now, f.resync / 1e6);
+          if (f.resync > 0) consider(pass.synced.timeToReach(pass.bits, now));
+        } else r.bitmap.drain(now, Math.max(0, f.resync - marking));
         consider(r.bitmap.emptyAt(now));
       } else if (!r.replicating && r.secondaryHost !== null && w0 && accepted > 0 && !r.walb) {
         r.bitmap.mark(now, accepted, w0.size, w0.random, w0.workingSet, r.spec.maxBioSize);

@@ -52,6 +52,8 @@ export const BLOCK: TemplatesOf<BlockFact> = {
       : p`${f.resource}: ${node(f.host)} cannot become primary: its peer ${node(f.primary)} is Primary and connected (Multiple primaries not allowed by config)`,
   'block-primary': (f) => p`${f.resource}: ${node(f.host)} is primary; the application writes to it`,
   'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${size(f.bytes)} finished after ${duration(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
+  'resync-replication-on': (f) =>
+    p`${f.resource}: resync pass ${count(f.passes)} began with ${size(f.began)} out of sync and left ${size(f.left)} written meanwhile, at least half: writes are replicated again for the rest of the resync (resync-without-replication, drbd_sender.c drbd_resync_check_finished)`,
   'ahead-resync': (f) =>
     p`${f.resource}: Ahead → SyncSource, ${node(String(f.peer))} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`,
   congested: (f) =>
