@@ -687,7 +687,15 @@ export class BlockWorld implements BlockView {
     // Protocol B and C acknowledge only what the peer received or wrote; A, md write-behind and WalB
     // acknowledge before the peer has it.
     const pipeLoses = !d || d.net.protocol === 'A';
-    const pipe = pipeLoses ? Math.min(r.pipeApp.valueAt(now), acked) : 0;
+    // What the peer's receiver has already taken in (its max-buffers pages, submitted to its disk) it
+    // writes whatever happens to the primary: DRBD waits for its peer requests before it tears the
+    // connection down (drbd_receiver.c drbd_disconnected → drbd_wait_ee_list_empty). Only what was still in
+    // the primary's send path or the peer's socket buffer is lost (the receiver stops reading that once it
+    // notices the loss; APPROXIMATION: none of it is read before then).
+    const f = this.flows.get(r.name);
+    const peerAlive = r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost) && (r.secondaryDisk === null || !this.failedDisks.has(r.secondaryDisk));
+    const atPeerDisk = pipeLoses && peerAlive && f ? Math.min(r.peerQ.valueAt(now), r.peerDiskWindow()) * applicationShare(r, f, now) : 0;
+    const pipe = pipeLoses ? Math.max(0, Math.min(r.pipeApp.valueAt(now) - atPeerDisk, acked)) : 0;
     const dirty = r.secondaryHost && r.dirtySince !== null ? Math.max(0, r.bitmap.dirty(now) - r.unackedDirty) : 0;
     if (pipe > EPS_BYTES) chain.push({ kind: 'loss-send-path', bytes: pipe, primary: r.primaryHost, peer: r.secondaryHost, label: r.label });
     if (dirty > EPS_BYTES) chain.push({ kind: 'loss-bitmap-only', bytes: dirty, conn: r.conn.kind === 'StandAlone' ? { kind: 'reason', reason: r.conn.reason } : { kind: 'state', state: r.conn.kind } });

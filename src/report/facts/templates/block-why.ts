@@ -101,7 +101,7 @@ export function connReason(r: ConnReason): Token {
 export function blockLossStep(s: BlockLossStep): Token {
   switch (s.kind) {
     case 'loss-send-path':
-      return p`${size(s.bytes)} of acknowledged writes were in ${node(s.primary)}'s send path, on the line or in ${String(s.peer)}'s receive queue (${s.label} acknowledges before the peer has the data, rule 1)`;
+      return p`${size(s.bytes)} of acknowledged writes were in ${node(s.primary)}'s send path or in ${String(s.peer)}'s socket receive buffer (${s.label} acknowledges before the peer has the data, rule 1)`;
     case 'loss-bitmap-only':
       return p`${size(s.bytes)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${s.conn.kind === 'reason' ? connReason(s.conn.reason) : s.conn.state})`;
     case 'loss-peer-inconsistent':
