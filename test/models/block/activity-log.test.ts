@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bytesForExtents, extentsInUse } from '../../../src/models/block/activity-log.ts';
+import { lintScenarioText } from '../../../src/rehearsal/lint/index.ts';
 import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 
@@ -68,5 +69,10 @@ describe('the activity log bounds protocol A writes in flight', () => {
     const events = JSON.stringify(r);
     expect(events).toMatch(/congested \(500 activity-log extents in use/);
     expect(r.stalls).toEqual([]);
+  });
+
+  it('the lint times the fill by the activity log too', () => {
+    const f = lintScenarioText(burst('sndbuf-size: 64MiB'), 'al.yaml', {}).find((x) => x.id === 'drbd-sndbuf-too-small')!;
+    expect(f.message).toMatch(/activity log \(al-extents 1,237\) holds 13.2 MiB .* fills in 1.7 s/);
   });
 });
