@@ -170,7 +170,7 @@ export class BlockResource {
    * A split: the peer was made Primary while this resource's old Primary still ran. What the old Primary
    * wrote meanwhile (bytes, the span of the device's write stream, when) is on it only.
    */
-  split: { readonly at: Micros; readonly oldHost: string; readonly oldChanges: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromPos: number; readonly toPos: number } | null = null;
+  split: { readonly at: Micros; readonly oldHost: string; readonly oldChanges: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromPos: number; readonly toPos: number; readonly lossRecorded?: boolean } | null = null;
   /** The connection's loss is being detected (a timeout or an unanswered ping), or the next connect attempt. */
   lossTimer: EventHandle | null = null;
   attemptTimer: EventHandle | null = null;

@@ -521,7 +521,7 @@ export class BlockWorld implements BlockView {
     const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
     this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain', resource: r.name, primaries: [newer, older].filter((x) => x.primary).length, newer: { host: newer.host, changes: newer.changes }, older: { host: older.host, changes: older.changes } });
     if (o.victim === older.host) {
-      if (s.oldChanges > EPS_BYTES) {
+      if (s.oldChanges > EPS_BYTES && !s.lossRecorded) {
         const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
         this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost }] });
       }
@@ -664,7 +664,7 @@ export class BlockWorld implements BlockView {
     if (acked <= EPS_BYTES) return;
     const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
     // A node without the newest writes was made primary over a dead old one: forcePrimary recorded those writes.
-    if (r.superseded && !lost && !r.split) return;
+    if (r.superseded && !lost && (!r.split || r.split.lossRecorded)) return;
     const survivor = consistentSurvivor(r, this);
     const nowhere = (survivor: string | null): BlockLossStep => ({ kind: 'loss-nowhere', resource: r.name, why: c.why, survivor });
     if (lost && survivor) {
@@ -742,6 +742,15 @@ export class BlockWorld implements BlockView {
       const changes = r.bitmap.dirty(now);
       r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
       r.peerRole = 'Primary';
+    } else if (r.drbd && lost && this.failedHosts.has(old)) {
+      // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
+      // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the
+      // handshake finds a split brain with one Primary, resolved by after-sb-1pri (drbd_receiver.c
+      // drbd_sync_handshake → drbd_asb_recover_1p). Its writes were recorded lost just above. An old
+      // Primary that died connected (protocol A's send path only) wrote nothing alone: its UUID is this
+      // one's bitmap UUID and it simply resyncs as SyncTarget.
+      const alone = lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0);
+      if (alone > EPS_BYTES) r.split = { at: now, oldHost: old, oldChanges: alone, fromAt: lost.fromAt, toAt: lost.at, fromPos: lost.fromPos, toPos: lost.toPos, lossRecorded: true };
     }
     r.primaryHost = host;
     r.primaryDisk = r.secondaryDisk!;
