@@ -48,7 +48,8 @@ export function hostBack(w: BlockWorld, host: string): void {
       if (r.secondaryHost !== host) continue;
       r.peerDisk = 'Outdated';
       r.peerRole = 'Secondary';
-      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost });
+      const diverged = r.split !== null && r.split.oldHost === host ? { diverged: r.split.oldChanges } : {};
+      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost, ...diverged });
     }
     // A survivor still Connecting (its peer went off while it waited) listens: the booted node's DRBD, coming
     // up, connects to it at once (drbd_transport_tcp: each side connects and accepts). One that stood alone

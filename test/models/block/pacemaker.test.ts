@@ -122,6 +122,7 @@ describe('a heartbeat outage longer than token + consensus', () => {
     const r = run({ delayBeta: '10s', fencing: 'dont-care' });
     expect(events(r, /Split-Brain detected at the handshake \(1 Primary\)/)).toHaveLength(1);
     expect(events(r, /after-sb-1pri disconnect/)).toHaveLength(1);
+    expect(events(r, /alpha is back, DRBD Secondary with .* it wrote alone before it went down/)).toHaveLength(1);
     expect(events(r, /r0: connected; bitmaps merged/)).toEqual([]);
     expect(r.devices![0]!.connection).toBe('StandAlone');
     // Its writes were lost once, at the promotion, not again at the resolution.
