@@ -65,9 +65,9 @@ export function bytesForExtents(extents: number, shapes: readonly Shape[]): numb
 
 /**
  * The bytes a DRBD resource's writes can have in flight before its activity log is full (Infinity for md and
- * WalB, and when the working sets fit in al-extents). APPROXIMATION: counted against the send buffer and the
- * line only; the writes in the peer's receive queue hold their extents too (until the barrier ack), so with a
- * slow peer the real log fills earlier.
+ * WalB, and when the working sets fit in al-extents): in the send buffer, on the line and in the peer's
+ * receive queue, which all hold their extents until the barrier ack (flow.ts gives the send path what the
+ * peer's queue leaves).
  */
 export function alBound(al: { readonly alExtents: number } | null, shapes: readonly Shape[]): number {
   if (!al) return Infinity;

@@ -85,7 +85,8 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   // DRBD's activity log: writes in flight hold their extents (activity-log.ts).
   const d = r.drbd;
   f.alBytes = alBound(d ? d.disk : null, v.workloadsOf(r).map((w) => w.spec));
-  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0, f.alBytes);
+  // The writes in the peer's queue hold their extents too (until the barrier ack): the send path has what is left.
+  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0, f.alBytes - r.peerQ.valueAt(now));
   // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
   // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
   const prevBound = prev?.sendBound ?? 0;

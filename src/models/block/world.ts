@@ -1082,7 +1082,7 @@ export class BlockWorld implements BlockView {
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
       const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec))) - r.sendQ.valueAt(now) : Infinity;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {
@@ -1380,6 +1380,11 @@ export class BlockWorld implements BlockView {
       else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
       consider(whenZero(r.sendQ));
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
+      // The activity log full: the send path and the peer's queue together reach what it lets be in flight.
+      if (f.alBytes < Infinity && r.sendQ.rate + r.peerQ.rate > 0) {
+        const room = f.alBytes - f.x * f.rtt - sendQ - r.peerQ.valueAt(now);
+        if (room > EPS_BYTES) consider(Math.max(now + 1, Math.ceil(now + room / (r.sendQ.rate + r.peerQ.rate))) as Micros);
+      }
       consider(whenZero(r.peerQ));
       // Application bytes the peer does not have yet.
       const appShare = applicationShare(r, f, now);
