@@ -58,7 +58,9 @@ export type ConnReason =
   | { readonly kind: 'congestion'; readonly inflight: number }
   | { readonly kind: 'walb-overflow' }
   /** drbd_sender.c: no progress for ko-count × timeout (`after`, µs). */
-  | { readonly kind: 'ko-count'; readonly after: Micros };
+  | { readonly kind: 'ko-count'; readonly after: Micros }
+  /** drbd_req.c request_timer_fn: a write sent `wait` µs before its acknowledgement, more than ko-count × timeout (`after`, µs). */
+  | { readonly kind: 'request-timeout'; readonly after: Micros; readonly wait: Micros; readonly protocol: 'B' | 'C' };
 
 /** The steps of a block device's data loss (history/block.ts BlockLossRecord.chain), root first. */
 export type BlockLossStep =

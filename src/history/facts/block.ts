@@ -55,7 +55,10 @@ export type BlockFact =
   | { readonly kind: 'sync-finished'; readonly resource: string; readonly full: boolean; readonly bytes: number; readonly after: number; readonly peer: string | null }
   /** Rule 8: Ahead → SyncSource one second after the data in flight drained. */
   | { readonly kind: 'ahead-resync'; readonly resource: string; readonly peer: string | null }
-  | { readonly kind: 'congested'; readonly resource: string; readonly inflight: number; readonly congestionFill: number }
+  /** DRBD 9.3 resync-without-replication: pass `passes` began with `began` bytes out of sync and left `left` (≥ half): writes are replicated again. */
+  | { readonly kind: 'resync-replication-on'; readonly resource: string; readonly passes: number; readonly began: number; readonly left: number }
+  /** `extents`: congestion-extents fired (the activity log's extents in use reached it), not congestion-fill. */
+  | { readonly kind: 'congested'; readonly resource: string; readonly inflight: number; readonly congestionFill: number; readonly extents?: { readonly used: number; readonly congestionExtents: number } }
   | { readonly kind: 'walb-overflow'; readonly resource: string; readonly ringSize: number }
   /** A write stall opens (latency above `threshold`, seconds), with its bottleneck and the first link of its chain. */
   | { readonly kind: 'block-stall'; readonly workload: string; readonly threshold: number; readonly bottleneck: StallBottleneck; readonly cause: StallStepFact }

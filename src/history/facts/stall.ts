@@ -21,6 +21,8 @@ export type LineBound =
   | { readonly kind: 'line'; readonly bandwidth: number }
   | { readonly kind: 'receive-window'; readonly rcvbuf: number; readonly rtt: number }
   | { readonly kind: 'send-buffer'; readonly sndbuf: number; readonly rtt: number }
+  /** Packets lost with probability `loss`: TCP's loss-limited rate over the round trip (tcp/connection.ts). */
+  | { readonly kind: 'packet-loss'; readonly loss: number; readonly rtt: number; readonly bandwidth: number }
   | { readonly kind: 'no-path' };
 
 /** How a resync is paced (DRBD's resync controller, md's speed limits, WalB's full scan); rates in bytes/s. */
@@ -51,7 +53,15 @@ export type StallStepFact =
   // The line (bottleneck line).
   | { readonly kind: 'stall-line-limit'; readonly lineCap: number; readonly bound: LineBound; readonly appRepl: number; readonly resync: number }
   /** The send path filled (in `seconds`, when known): md's write-behind window, or the send buffer (and a DRBD Proxy buffer). */
-  | { readonly kind: 'stall-send-path-filled'; readonly path: { readonly kind: 'md'; readonly writeBehind: number } | { readonly kind: 'sndbuf'; readonly bytes: number; readonly proxyBuffer: number | null }; readonly seconds: number | null }
+  | {
+      readonly kind: 'stall-send-path-filled';
+      readonly path:
+        | { readonly kind: 'md'; readonly writeBehind: number }
+        | { readonly kind: 'sndbuf'; readonly bytes: number; readonly proxyBuffer: number | null }
+        /** DRBD's activity log: al-extents all held by `bytes` of writes in flight, less than the send buffer (models/block/activity-log.ts). */
+        | { readonly kind: 'activity-log'; readonly alExtents: number; readonly bytes: number; readonly sndbuf: number };
+      readonly seconds: number | null;
+    }
   /** Rule 17: md's writes wait for the write-mostly leg; writes/s completed and offered. */
   | { readonly kind: 'stall-md-write-behind'; readonly writeBehind: number; readonly accepted: number; readonly offered: number }
   /** Rules 1, 2: writes block behind the sender; Little's law gives each write's wait (`threshold`, seconds). */

@@ -17,8 +17,12 @@ import { slack } from './account.ts';
 
 type Mode =
   | { readonly kind: 'steady' }
-  /** Writes mark bits: bytes/µs written, amplification, working set, the run length their bits form. */
-  | { readonly kind: 'marking'; readonly rate: number; readonly amplification: number; readonly workingSet: number; readonly run: number }
+  /**
+   * Writes mark bits: bytes/µs written, amplification, working set, the run length their bits form; `drain`
+   * bytes/µs cleared meanwhile by a resync (DRBD 9.3 resync-without-replication: writes during a resync pass
+   * are only marked), so dd/dt = k·(H − d) − drain.
+   */
+  | { readonly kind: 'marking'; readonly rate: number; readonly amplification: number; readonly workingSet: number; readonly run: number; readonly drain: number }
   /** A resync clears bits at bytes/µs. */
   | { readonly kind: 'draining'; readonly rate: number };
 
@@ -57,9 +61,11 @@ export class Bitmap {
     const dt = t - this.t0;
     if (m.kind === 'steady') return this.d0;
     if (m.kind === 'draining') return this.d0 - m.rate * dt;
-    if (this.d0 >= m.workingSet) return this.d0;
+    if (this.d0 >= m.workingSet && m.drain === 0) return this.d0;
     const k = (m.rate * m.amplification) / m.workingSet;
-    return m.workingSet - (m.workingSet - this.d0) * Math.exp(-k * dt);
+    // The level where marking and draining balance: d∞ = H − drain / k.
+    const top = m.workingSet - m.drain / k;
+    return top - (top - this.d0) * Math.exp(-k * dt);
   }
 
   /**
@@ -73,7 +79,12 @@ export class Bitmap {
     const delta = level - this.d0;
     let rate = 0;
     if (m.kind === 'draining') rate = -m.rate;
-    else if (m.kind === 'marking' && this.d0 < m.workingSet) rate = ((m.rate * m.amplification) / m.workingSet) * (m.workingSet - level);
+    else if (m.kind === 'marking' && (this.d0 < m.workingSet || m.drain > 0)) rate = ((m.rate * m.amplification) / m.workingSet) * (m.workingSet - level) - m.drain;
+    // Marking while draining: the bytes cleared are the drain's, the rest of the change was set.
+    if (m.kind === 'marking' && m.drain > 0) {
+      const cleared = m.drain * (t - this.t0);
+      return { in: this.setTotal + delta + cleared, out: this.clearedTotal + cleared, level, rate };
+    }
     return { in: this.setTotal + Math.max(0, delta), out: this.clearedTotal + Math.max(0, -delta), level, rate };
   }
 
@@ -82,7 +93,7 @@ export class Bitmap {
     const m = this.mode;
     if (m.kind !== 'marking') return this.run0;
     const d = this.dirty(t);
-    const added = d - this.d0;
+    const added = Math.max(0, d - this.d0);
     if (d <= 0) return m.run;
     // Requests add up: d / (d0/run0 + added/run).
     return d / (this.d0 / this.run0 + added / m.run);
@@ -96,10 +107,16 @@ export class Bitmap {
     const raw = this.unclamped(t);
     const m = this.mode;
     // A drain may end at most a microsecond of its rate past empty (its breakpoint is a whole microsecond).
-    invariant(raw >= -slack(m.kind === 'draining' ? m.rate : 0, this.deviceSize), () => `${this.label}: a resync drained ${-raw} bytes more than were out of sync (device ${this.deviceSize} bytes)`);
+    const drain = m.kind === 'draining' ? m.rate : m.kind === 'marking' ? m.drain : 0;
+    invariant(raw >= -slack(drain, this.deviceSize), () => `${this.label}: a resync drained ${-raw} bytes more than were out of sync (device ${this.deviceSize} bytes)`);
     invariant(raw <= this.deviceSize * (1 + 1e-12), () => `${this.label}: ${raw} bytes out of sync on a device of ${this.deviceSize} bytes`);
     const d = Math.max(0, raw);
-    if (d > this.d0) this.setTotal += d - this.d0;
+    if (m.kind === 'marking' && m.drain > 0) {
+      // Set and cleared both moved: the drain's bytes were cleared, the rest set.
+      const cleared = m.drain * (t - this.t0) - Math.max(0, -raw);
+      this.clearedTotal += cleared;
+      this.setTotal += d - this.d0 + cleared;
+    } else if (d > this.d0) this.setTotal += d - this.d0;
     else this.clearedTotal += this.d0 - d;
     this.run0 = this.runLength(t);
     this.d0 = d;
@@ -138,17 +155,17 @@ export class Bitmap {
     this.mode = { kind: 'steady' };
   }
 
-  /** Writes at `bytesPerSecond` mark bits from t on. */
-  mark(t: Micros, bytesPerSecond: number, writeSize: number, random: number, workingSet: number, maxRequest: number): void {
+  /** Writes at `bytesPerSecond` mark bits from t on, while a resync clears `drainPerSecond` (0: none). */
+  mark(t: Micros, bytesPerSecond: number, writeSize: number, random: number, workingSet: number, maxRequest: number, drainPerSecond = 0): void {
     this.anchor(t);
     if (bytesPerSecond <= 0) {
-      this.mode = { kind: 'steady' };
+      this.mode = drainPerSecond > 0 ? { kind: 'draining', rate: drainPerSecond / 1e6 } : { kind: 'steady' };
       return;
     }
     // A random write dirties a whole bit; consecutive sequential writes share theirs (§5: chunked bitmaps).
     const amplification = random * Math.max(1, this.granularity / writeSize) + (1 - random);
     const run = 1 / (random / Math.max(writeSize, this.granularity) + (1 - random) / maxRequest);
-    this.mode = { kind: 'marking', rate: bytesPerSecond / 1e6, amplification, workingSet: Math.min(workingSet, this.deviceSize), run };
+    this.mode = { kind: 'marking', rate: bytesPerSecond / 1e6, amplification, workingSet: Math.min(workingSet, this.deviceSize), run, drain: Math.max(0, drainPerSecond) / 1e6 };
   }
 
   drain(t: Micros, bytesPerSecond: number): void {
@@ -164,6 +181,14 @@ export class Bitmap {
   /** When a drain empties the set (NEVER when not draining). */
   emptyAt(t: Micros): Micros {
     const m = this.mode;
+    if (m.kind === 'marking' && m.drain > 0) {
+      // d(t) = top − (top − d0)·e^(−k·t) reaches 0 only when the drain outruns the marking (top < 0).
+      const k = (m.rate * m.amplification) / m.workingSet;
+      const top = m.workingSet - m.drain / k;
+      if (top >= 0) return NEVER;
+      if (this.d0 <= 0) return t;
+      return Math.max(t, Math.ceil(this.t0 - Math.log(top / (top - this.d0)) / k)) as Micros;
+    }
     if (m.kind !== 'draining') return NEVER;
     const d = this.dirty(t);
     if (d <= 0) return t;

@@ -25,6 +25,8 @@ export interface FlowView {
   readonly sendFull: boolean;
   readonly peerFull: boolean;
   readonly sendCap: number;
+  /** What DRBD's activity log lets be in flight (bytes; Infinity when it does not bound it). */
+  readonly alBytes: number;
 }
 
 export interface WorkloadView {
@@ -75,6 +77,7 @@ export function stallBottleneck(res: BlockResource, w: WorkloadView, flow: FlowV
   if (pathCut(res, flow) !== null) return 'peer-unreachable';
   const pipeBlocked = res.replicating && (backlogFromPipe || (flow.sendFull && w.accepted < w.offered * 0.999));
   if (pipeBlocked) return flow.peerFull && peer && flow.drainCap < flow.lineCap ? 'peer-disk' : 'line';
+  if (closedOnLine(res, w, flow)) return 'line';
   if (!starved(w) && w.repl >= w.local && peer) return 'peer-latency';
   return 'local-disk';
 }
@@ -103,14 +106,29 @@ export function explainStall(
       chain.push({ kind: 'stall-window-closes', drbd: d ? { maxBuffers: d.net.maxBuffers, bytes: d.net.maxBuffers * PAGE_SIZE, rcvbufSize: d.net.rcvbufSize } : null });
     } else {
       bottleneck = 'line';
-      chain.push({ kind: 'stall-line-limit', lineCap: flow.lineCap, bound: flow.lineBound, appRepl: flow.appRepl, resync: flow.resync });
+      chain.push({ kind: 'stall-line-limit', lineCap: flow.lineCap, bound: flow.lineBound, appRepl: Math.max(flow.appRepl, flow.appDemand), resync: flow.resync });
     }
     const fill = res.lastFill;
-    const path = res.md ? { kind: 'md' as const, writeBehind: res.md.writeBehind } : { kind: 'sndbuf' as const, bytes: d ? d.net.sndbufSize : flow.sendCap, proxyBuffer: d && d.net.proxyBuffer > 0 ? d.net.proxyBuffer : null };
+    const path = res.md
+      ? { kind: 'md' as const, writeBehind: res.md.writeBehind }
+      : d && flow.alBytes < d.net.sndbufSize + d.net.proxyBuffer
+        ? { kind: 'activity-log' as const, alExtents: d.disk.alExtents, bytes: flow.alBytes, sndbuf: d.net.sndbufSize + d.net.proxyBuffer }
+        : { kind: 'sndbuf' as const, bytes: d ? d.net.sndbufSize : flow.sendCap, proxyBuffer: d && d.net.proxyBuffer > 0 ? d.net.proxyBuffer : null };
     chain.push({ kind: 'stall-send-path-filled', path, seconds: fill ? (fill.to - fill.from) / 1e6 : null });
     if (res.md) chain.push({ kind: 'stall-md-write-behind', writeBehind: res.md.writeBehind, accepted: w.accepted, offered: w.offered });
     else chain.push({ kind: 'stall-protocol-blocks', protocol: d?.net.protocol ?? 'A', queueDepth: w.queueDepth, accepted: w.accepted, threshold });
     return { bottleneck, chain };
+  }
+  if (closedOnLine(res, w, flow)) {
+    // Protocol B/C on a saturated line: the application's queue depth is all on the path, so writes complete
+    // at the line's rate and each waits depth / rate (Little), whatever the peer's disk does.
+    chain.push({ kind: 'stall-line-limit', lineCap: flow.lineCap, bound: flow.lineBound, appRepl: Math.max(flow.appRepl, flow.appDemand), resync: flow.resync });
+    // As the path settles (the stall may begin while it is still filling): writes complete at the line's share.
+    const demand = Math.max(flow.appDemand, flow.appRepl);
+    const accepted = demand > 0 ? Math.min(w.accepted, (w.offered * Math.max(0, flow.lineCap - flow.resync)) / demand) : w.accepted;
+    const latency = Math.max(w.latency, accepted > 0 ? w.queueDepth / accepted : w.latency);
+    chain.push({ kind: 'stall-queue-depth', queueDepth: w.queueDepth, accepted, offered: w.offered, latency, threshold });
+    return { bottleneck: 'line', chain };
   }
   if (!starved(w) && w.repl >= w.local && peer) {
     chain.push({ kind: 'stall-peer-disk-load', host: res.secondaryHost, disk: stallDisk(peer.spec), use: diskUse(peer), utilisation: peer.rho });
@@ -124,6 +142,18 @@ export function explainStall(
   else if (w.offered > w.accepted * 1.001) chain.push({ kind: 'stall-queue-depth', queueDepth: w.queueDepth, accepted: w.accepted, offered: w.offered, latency: w.latency, threshold });
   else chain.push({ kind: 'stall-writes-slower', threshold });
   return { bottleneck: 'local-disk', chain };
+}
+
+/**
+ * Protocol B or C writes held back by a line running at its bound (the link, a TCP window, packet loss):
+ * fewer complete than the application offers, and the peer's disk is not what limits them.
+ */
+function closedOnLine(res: BlockResource, w: WorkloadView, flow: FlowView): boolean {
+  const d = res.drbd;
+  if (!d || d.net.protocol === 'A' || !res.replicating || starved(w)) return false;
+  if (!(flow.lineCap > 0) || flow.x < flow.lineCap * 0.999) return false;
+  if (w.accepted >= w.offered * 0.999 && Math.max(flow.appDemand, flow.appRepl) + flow.resync <= flow.lineCap * 1.001) return false;
+  return !(flow.peerFull && flow.drainCap < flow.lineCap) && w.repl >= w.local;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { DiskSolution } from '../disk/queue.ts';
 import { inFlight, rtt, tcpCapacity } from '../tcp/connection.ts';
+import { alBound } from './activity-log.ts';
 import { resyncDemandNow, resyncRequestSize } from './loads.ts';
 import { PAGE_SIZE, type BlockResource } from './resource.ts';
 import { EPS_BYTES, emptyFlow, primaryDown, type BlockView, type ResourceFlow } from './state.ts';
@@ -21,7 +22,7 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     for (const w of v.workloadsOf(r)) f.work.set(w.spec.name, { offered: w.spec.iops * (1 - w.spec.readShare) * w.spec.size, accepted: 0, issued: 0, local: 0, repl: 0, replSlope: 0, blocked: true });
     return f;
   }
-  const tcp = path ? r.tcp(path.bandwidth, path.latency) : null;
+  const tcp = path ? r.tcp(path.bandwidth, path.latency, path.loss) : null;
   const cap = tcp ? tcpCapacity(tcp) : { rate: 0, bound: 'line' as const };
   f.rtt = tcp ? rtt(tcp) : 0;
   f.lineCap = cap.rate;
@@ -29,7 +30,9 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     ? { kind: 'no-path' }
     : cap.bound === 'line'
       ? { kind: 'line', bandwidth: path.bandwidth }
-      : cap.bound === 'receive-window'
+      : cap.bound === 'packet-loss'
+        ? { kind: 'packet-loss', loss: path.loss, rtt: f.rtt, bandwidth: path.bandwidth }
+        : cap.bound === 'receive-window'
         ? { kind: 'receive-window', rcvbuf: tcp!.rcvbuf, rtt: f.rtt }
         : { kind: 'send-buffer', sndbuf: tcp!.sndbuf, rtt: f.rtt };
   const local = sols.get(r.primaryDisk);
@@ -79,11 +82,15 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const sizeOfWrites = [...wants.values()][0]?.size ?? PAGE_SIZE;
   const prev = v.previousFlow(r);
   const prevX = prev?.x ?? 0;
-  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0);
+  // DRBD's activity log: writes in flight hold their extents (activity-log.ts).
+  const d = r.drbd;
+  f.alBytes = alBound(d ? d.disk : null, v.workloadsOf(r).map((w) => w.spec));
+  // The writes in the peer's queue hold their extents too (until the barrier ack): the send path has what is left.
+  f.sendCap = r.sendCapacity(sizeOfWrites, tcp ? inFlight(tcp, prevX) : 0, f.alBytes - r.peerQ.valueAt(now));
   // A smaller bound (sndbuf-size adjusted down; md's window of write-behind requests when the write size
   // shrinks) does not evict what the path already holds: the old bound stands until it has drained.
   const prevBound = prev?.sendBound ?? 0;
-  f.sendBound = Math.max(r.sendBound(sizeOfWrites), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
+  f.sendBound = Math.max(r.sendBound(sizeOfWrites, f.alBytes), r.sendQ.valueAt(now) > EPS_BYTES ? prevBound : 0);
   f.peerCap = r.peerCapacity();
   const sendQ = r.sendQ.valueAt(now);
   const peerQ = r.peerQ.valueAt(now);
@@ -201,7 +208,6 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   f.closedPath = closedPath !== null;
   // Replication latency for protocols that wait for the peer (rule 1). md's writes once its behind window
   // is full wait for room in it, like protocol A's for room in the send buffer (the backlog, rule 17).
-  const d = r.drbd;
   const peerSol = r.secondaryDisk ? sols.get(r.secondaryDisk) : undefined;
   const waitsForPeer = repl && transmitting && d !== null && d.net.protocol !== 'A';
   for (const [name, w] of wants) {

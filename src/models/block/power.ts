@@ -4,7 +4,8 @@
  * application's writes wait until something promotes the node that holds the newest data (Pacemaker, or at
  * once for a host outside a cluster: ASSUMPTION, an operator's drbdadm primary). A node that comes back
  * after its peer was promoted is the peer's Outdated secondary: it reconnects at the next connect-int and is
- * resynced over what the new primary wrote since (and over its own writes the new primary lacks).
+ * resynced over what the new primary wrote since; one that had written alone meets a split brain at the
+ * handshake instead (world.ts forcePrimary, resolveSplitBrain: after-sb-1pri).
  */
 import type { Micros } from '../../engine/time.ts';
 import type { ResumeCause } from '../../history/facts/pacemaker.ts';
@@ -34,7 +35,10 @@ export function hostBack(w: BlockWorld, host: string): void {
         const since = r.promotedPos ?? r.acked.valueAt(now);
         const w0 = w.workloadsOf(r)[0]?.spec;
         const written = Math.min(r.acked.valueAt(now) - since, w0?.workingSet ?? r.spec.size);
-        const dirty = Math.min(r.spec.size, written + r.divergedBytes);
+        // An old Primary that wrote alone meets a split brain at the handshake instead (world.ts
+        // resolveSplitBrain): its own changes are added only if after-sb-1pri discards them.
+        const split = r.split !== null && r.split.oldHost === host;
+        const dirty = Math.min(r.spec.size, written + (split ? 0 : r.divergedBytes));
         // ASSUMPTION: the blocks written since the promotion are as many as the bytes (capped by the working set);
         // a diverged old primary (writes it acknowledged that the new one lacks) is resynced over them too, as
         // after a split brain resolved against it (DRBD would find the split brain at the handshake: see docs/model-drbd.md).
@@ -44,7 +48,8 @@ export function hostBack(w: BlockWorld, host: string): void {
       if (r.secondaryHost !== host) continue;
       r.peerDisk = 'Outdated';
       r.peerRole = 'Secondary';
-      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost });
+      const diverged = r.split !== null && r.split.oldHost === host ? { diverged: r.split.oldChanges } : {};
+      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost, ...diverged });
     }
     // A survivor still Connecting (its peer went off while it waited) listens: the booted node's DRBD, coming
     // up, connects to it at once (drbd_transport_tcp: each side connects and accepts). One that stood alone

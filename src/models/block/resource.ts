@@ -126,6 +126,20 @@ export class BlockResource {
   /** (time, acked) breakpoints, to date a position of the write stream. */
   readonly ackedCurve: { at: Micros; pos: number }[] = [];
   readonly bitmap: Bitmap;
+  /**
+   * DRBD 9.3 resync-without-replication: the resync runs in passes over the bitmap (drbd_sender.c
+   * drbd_resync_check_finished). `since` is the resync's (its SyncSource state's) start; `bits` the bytes out
+   * of sync when the pass began, `synced` what the pass has resynced so far; `replication` whether writes are
+   * replicated again (after a pass left at least half as many bits as it began with).
+   */
+  private state_pass: { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null = null;
+  get pass(): { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null {
+    return this.state_pass;
+  }
+  set pass(v: { readonly since: Micros; readonly bits: number; readonly synced: Level; readonly replication: boolean; readonly passes: number } | null) {
+    this.state_pass = v;
+    this.onStateChange?.(this);
+  }
   /** Since when writes have not been replicated (the out-of-sync era), or null. */
   dirtySince: Micros | null = null;
   /** A WalB ring that overflowed (its logs are lost: a full backup is needed, WALB-T term.md). */
@@ -138,6 +152,8 @@ export class BlockResource {
     this.onStateChange?.(this);
   }
   koTimer: EventHandle | null = null;
+  /** The request timer: a protocol B/C write unacknowledged for ko-count × timeout drops the connection. */
+  reqTimer: EventHandle | null = null;
   /** When this resource's levels next reach a bound or its latency a threshold (its own breakpoint), or null. */
   nextAt: Micros | null = null;
   /** When the send buffer started filling (for "the 8 MiB send buffer filled in 76 ms"). */
@@ -154,7 +170,7 @@ export class BlockResource {
    * A split: the peer was made Primary while this resource's old Primary still ran. What the old Primary
    * wrote meanwhile (bytes, the span of the device's write stream, when) is on it only.
    */
-  split: { readonly at: Micros; readonly oldHost: string; readonly oldChanges: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromPos: number; readonly toPos: number } | null = null;
+  split: { readonly at: Micros; readonly oldHost: string; readonly oldChanges: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromPos: number; readonly toPos: number; readonly lossRecorded?: boolean } | null = null;
   /** The connection's loss is being detected (a timeout or an unanswered ping), or the next connect attempt. */
   lossTimer: EventHandle | null = null;
   attemptTimer: EventHandle | null = null;
@@ -239,9 +255,17 @@ export class BlockResource {
     if (o.kind === 'walb') return true;
     if (c.kind === 'Connected') return true;
     if (c.kind !== 'SyncSource') return false;
-    // DRBD 9.3 resync-without-replication: writes during a resync are only marked (§3.2, MAN9).
-    if (o.kind === 'drbd' && o.version >= 9.3 && o.disk.resyncWithoutReplication) return false;
+    // DRBD 9.3 resync-without-replication: writes during a resync are only marked (§3.2, MAN9), until a pass
+    // over the bitmap ends with at least half the bits it began with (drbd_sender.c drbd_resync_check_finished
+    // → drbd_enable_peer_replication).
+    if (this.withoutReplication) return this.pass !== null && this.pass.since === c.since && this.pass.replication;
     return true;
+  }
+
+  /** DRBD 9.3 with resync-without-replication: a resync starts with writes only marked. */
+  get withoutReplication(): boolean {
+    const o = this.options;
+    return o.kind === 'drbd' && o.version >= 9.3 && o.disk.resyncWithoutReplication;
   }
 
   /** Whether the line carries anything now. */
@@ -253,17 +277,20 @@ export class BlockResource {
     return this.conn.kind === 'SyncSource';
   }
 
-  /** Send-path capacity in bytes for unsent data: the socket (+ DRBD Proxy), md's behind window, WalB's ring. */
-  sendCapacity(writeSize: number, inflight: number): number {
+  /**
+   * Send-path capacity in bytes for unsent data: the socket (+ DRBD Proxy), md's behind window, WalB's ring.
+   * `alBytes`: what DRBD's activity log lets be in flight (activity-log.ts alBound), when it is less.
+   */
+  sendCapacity(writeSize: number, inflight: number, alBytes = Infinity): number {
     const o = this.options;
-    if (o.kind === 'drbd') return Math.max(0, o.net.sndbufSize + o.net.proxyBuffer - inflight);
+    if (o.kind === 'drbd') return Math.max(0, Math.min(o.net.sndbufSize + o.net.proxyBuffer, alBytes) - inflight);
     if (o.kind === 'md') return o.writeBehind * writeSize;
     return o.ringSize;
   }
 
   /** The send path's physical bound (bytes): the socket buffer (+ DRBD Proxy), md's behind window, WalB's ring. */
-  sendBound(writeSize: number): number {
-    return this.sendCapacity(writeSize, 0);
+  sendBound(writeSize: number, alBytes = Infinity): number {
+    return this.sendCapacity(writeSize, 0, alBytes);
   }
 
   /** The peer's receive side: receive buffer + DRBD max-buffers pages (§2.4, rule 5), or the remote's queue. */
@@ -280,11 +307,11 @@ export class BlockResource {
     return REMOTE_WRITE_WINDOW;
   }
 
-  tcp(bandwidth: number, latency: number): TcpSpec {
+  tcp(bandwidth: number, latency: number, loss = 0): TcpSpec {
     const o = this.options;
     const sndbuf = o.kind === 'drbd' ? o.net.sndbufSize : o.sndbuf;
     const rcvbuf = o.kind === 'drbd' ? o.net.rcvbufSize : o.sndbuf;
-    return { bandwidth, latency, sndbuf, rcvbuf };
+    return { bandwidth, latency, sndbuf, rcvbuf, loss };
   }
 
   /**

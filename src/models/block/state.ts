@@ -73,6 +73,8 @@ export interface ResourceFlow {
   peerRate: number;
   /** Room for unsent bytes now: the send path's bound less what is in flight on the line (bytes). */
   sendCap: number;
+  /** What DRBD's activity log lets be in flight (bytes; Infinity when it does not bound it). */
+  alBytes: number;
   /**
    * The send path's bound (bytes): unsent bytes never exceed it. When the line speeds up, more is in flight
    * and the room shrinks below what the buffer already holds: the excess is sent, not discarded; so is what
@@ -107,6 +109,7 @@ export const emptyFlow = (): ResourceFlow => ({
   sendRate: 0,
   peerRate: 0,
   sendCap: 0,
+  alBytes: Infinity,
   sendBound: 0,
   peerCap: 0,
   sendFull: false,
@@ -130,7 +133,7 @@ export interface BlockView {
   previousFlow(r: BlockResource): ResourceFlow | undefined;
   workloadsOf(r: BlockResource): readonly WorkloadState[];
   /** The line between a resource's hosts when they can talk now, else null. */
-  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null;
+  pathUp(r: BlockResource): { bandwidth: number; latency: number; loss: number } | null;
 }
 
 /** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it; replsim does not serve a diskless primary through its peer). */

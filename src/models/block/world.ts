@@ -27,6 +27,7 @@ import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
+import { alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
@@ -308,13 +309,14 @@ export class BlockWorld implements BlockView {
   }
 
   /** Whether the two hosts of a resource can talk now (the line is up, neither is cut off). */
-  pathUp(r: BlockResource): { bandwidth: number; latency: number } | null {
+  pathUp(r: BlockResource): { bandwidth: number; latency: number; loss: number } | null {
     if (r.secondaryHost === null) return null;
     const a = { name: r.primaryHost, site: this.hostSite.get(r.primaryHost)! };
     const b = { name: r.secondaryHost, site: this.hostSite.get(r.secondaryHost)! };
     const p = this.ctx.net.path(a, b);
     if (!p || !this.ctx.net.reachable(a, b)) return null;
-    return { bandwidth: p.bandwidth, latency: p.latency };
+    // Packet loss (a `packet_loss` fault) bounds the TCP flow's rate (tcp/connection.ts lossLimitedRate).
+    return { bandwidth: p.bandwidth, latency: p.latency, loss: this.ctx.net.loss(a, b) };
   }
 
   onNetworkChange(): void {
@@ -407,6 +409,8 @@ export class BlockWorld implements BlockView {
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
+    this.ctx.sim.cancel(r.reqTimer);
+    r.reqTimer = null;
     // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
@@ -517,7 +521,7 @@ export class BlockWorld implements BlockView {
     const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
     this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain', resource: r.name, primaries: [newer, older].filter((x) => x.primary).length, newer: { host: newer.host, changes: newer.changes }, older: { host: older.host, changes: older.changes } });
     if (o.victim === older.host) {
-      if (s.oldChanges > EPS_BYTES) {
+      if (s.oldChanges > EPS_BYTES && !s.lossRecorded) {
         const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
         this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost }] });
       }
@@ -572,6 +576,8 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
+        this.ctx.sim.cancel(r.reqTimer);
+        r.reqTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'disk-failed', disk, host: r.primaryHost } };
         this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-disk-failed', disk, resource: r.name, host: r.primaryHost });
@@ -630,6 +636,8 @@ export class BlockWorld implements BlockView {
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
+        this.ctx.sim.cancel(r.reqTimer);
+        r.reqTimer = null;
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
@@ -656,7 +664,7 @@ export class BlockWorld implements BlockView {
     if (acked <= EPS_BYTES) return;
     const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
     // A node without the newest writes was made primary over a dead old one: forcePrimary recorded those writes.
-    if (r.superseded && !lost && !r.split) return;
+    if (r.superseded && !lost && (!r.split || r.split.lossRecorded)) return;
     const survivor = consistentSurvivor(r, this);
     const nowhere = (survivor: string | null): BlockLossStep => ({ kind: 'loss-nowhere', resource: r.name, why: c.why, survivor });
     if (lost && survivor) {
@@ -679,7 +687,15 @@ export class BlockWorld implements BlockView {
     // Protocol B and C acknowledge only what the peer received or wrote; A, md write-behind and WalB
     // acknowledge before the peer has it.
     const pipeLoses = !d || d.net.protocol === 'A';
-    const pipe = pipeLoses ? Math.min(r.pipeApp.valueAt(now), acked) : 0;
+    // What the peer's receiver has already taken in (its max-buffers pages, submitted to its disk) it
+    // writes whatever happens to the primary: DRBD waits for its peer requests before it tears the
+    // connection down (drbd_receiver.c drbd_disconnected → drbd_wait_ee_list_empty). Only what was still in
+    // the primary's send path or the peer's socket buffer is lost (the receiver stops reading that once it
+    // notices the loss; APPROXIMATION: none of it is read before then).
+    const f = this.flows.get(r.name);
+    const peerAlive = r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost) && (r.secondaryDisk === null || !this.failedDisks.has(r.secondaryDisk));
+    const atPeerDisk = pipeLoses && peerAlive && f ? Math.min(r.peerQ.valueAt(now), r.peerDiskWindow()) * applicationShare(r, f, now) : 0;
+    const pipe = pipeLoses ? Math.max(0, Math.min(r.pipeApp.valueAt(now) - atPeerDisk, acked)) : 0;
     const dirty = r.secondaryHost && r.dirtySince !== null ? Math.max(0, r.bitmap.dirty(now) - r.unackedDirty) : 0;
     if (pipe > EPS_BYTES) chain.push({ kind: 'loss-send-path', bytes: pipe, primary: r.primaryHost, peer: r.secondaryHost, label: r.label });
     if (dirty > EPS_BYTES) chain.push({ kind: 'loss-bitmap-only', bytes: dirty, conn: r.conn.kind === 'StandAlone' ? { kind: 'reason', reason: r.conn.reason } : { kind: 'state', state: r.conn.kind } });
@@ -726,6 +742,15 @@ export class BlockWorld implements BlockView {
       const changes = r.bitmap.dirty(now);
       r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
       r.peerRole = 'Primary';
+    } else if (r.drbd && lost && this.failedHosts.has(old)) {
+      // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
+      // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the
+      // handshake finds a split brain with one Primary, resolved by after-sb-1pri (drbd_receiver.c
+      // drbd_sync_handshake → drbd_asb_recover_1p). Its writes were recorded lost just above. An old
+      // Primary that died connected (protocol A's send path only) wrote nothing alone: its UUID is this
+      // one's bitmap UUID and it simply resyncs as SyncTarget.
+      const alone = lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0);
+      if (alone > EPS_BYTES) r.split = { at: now, oldHost: old, oldChanges: alone, fromAt: lost.fromAt, toAt: lost.at, fromPos: lost.fromPos, toPos: lost.toPos, lossRecorded: true };
     }
     r.primaryHost = host;
     r.primaryDisk = r.secondaryDisk!;
@@ -1057,7 +1082,7 @@ export class BlockWorld implements BlockView {
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
       const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency), prevX)) - r.sendQ.valueAt(now) : Infinity;
+      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {
@@ -1213,15 +1238,34 @@ export class BlockWorld implements BlockView {
         // reads as two repeated lines (the primary's congestion, the peer's resync), not hundreds.
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'ahead-resync', resource: r.name, peer: r.secondaryHost });
       }
+      // DRBD 9.3 resync-without-replication: the resync goes in passes over the bitmap. A pass ends when the
+      // scan has reached the bitmap's end; if what it left (the bits set behind the scan meanwhile) is at
+      // least half what it began with, writes are replicated again (drbd_enable_peer_replication), else
+      // another pass runs without (drbd_sender.c drbd_resync_check_finished). APPROXIMATION: a pass ends
+      // when it has resynced the bytes it began with (writes landing ahead of the scan would lengthen it).
+      const c1 = r.conn;
+      if (c1.kind === 'SyncSource' && r.withoutReplication) {
+        const pass = r.pass;
+        if (!pass || pass.since !== c1.since) {
+          r.pass = { since: c1.since, bits: r.bitmap.dirty(now), synced: new Level(now, 0), replication: false, passes: 1 };
+        } else if (!pass.replication && pass.synced.valueAt(now) >= pass.bits - EPS_BYTES) {
+          const left = r.bitmap.dirty(now);
+          if (left > EPS_BYTES && left >= pass.bits / 2) {
+            r.pass = { ...pass, replication: true };
+            this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-replication-on', resource: r.name, passes: pass.passes, began: pass.bits, left });
+          } else r.pass = { since: pass.since, bits: left, synced: new Level(now, 0), replication: false, passes: pass.passes + 1 };
+        }
+      }
       // A resource created StandAlone goes unreplicated from the start, not from its first reflow with a flow.
       unreplicatedFrom(r, now);
       if (!f) return;
       const d = r.drbd;
       const sendQ = r.sendQ.valueAt(now);
       const peerQ = r.peerQ.valueAt(now);
-      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+      const congestAt = d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' ? congestionThreshold(d.net, d.disk, this.workloadsOf(r).map((w) => w.spec)) : Infinity;
+      if (d && congestAt < Infinity && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
         const inflight = sendQ + peerQ + f.x * f.rtt;
-        if (inflight >= d.net.congestionFill - EPS_BYTES) {
+        if (inflight >= congestAt - EPS_BYTES) {
           if (d.net.onCongestion === 'pull-ahead') {
             r.conn = { kind: 'Ahead', since: now, resyncAt: null };
             // The peer no longer gets every write: an up-to-date peer keeps an older consistent image; a resync
@@ -1230,7 +1274,9 @@ export class BlockWorld implements BlockView {
             if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
             // DRBD counts what is in flight in 512-byte sectors (drbd_req.c: ap_in_flight += size >> 9, compared with
             // cong_fill in maybe_pull_ahead): the fact says it so, without the fluid model's fractions of a byte.
-            this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill });
+            const byFill = d.net.congestionFill > 0 && inflight >= d.net.congestionFill - EPS_BYTES;
+            const extents = byFill ? undefined : { used: Math.round(extentsInUse(inflight, this.workloadsOf(r).map((w) => w.spec))), congestionExtents: d.net.congestionExtents };
+            this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill, ...(extents ? { extents } : {}) });
           } else this.disconnect(r, now, { kind: 'congestion', inflight });
         }
       }
@@ -1334,6 +1380,11 @@ export class BlockWorld implements BlockView {
       else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
       consider(whenZero(r.sendQ));
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
+      // The activity log full: the send path and the peer's queue together reach what it lets be in flight.
+      if (f.alBytes < Infinity && r.sendQ.rate + r.peerQ.rate > 0) {
+        const room = f.alBytes - f.x * f.rtt - sendQ - r.peerQ.valueAt(now);
+        if (room > EPS_BYTES) consider(Math.max(now + 1, Math.ceil(now + room / (r.sendQ.rate + r.peerQ.rate))) as Micros);
+      }
       consider(whenZero(r.peerQ));
       // Application bytes the peer does not have yet.
       const appShare = applicationShare(r, f, now);
@@ -1355,17 +1406,24 @@ export class BlockWorld implements BlockView {
       const w0 = this.workloadsOf(r)[0]?.spec;
       if (r.resyncing && r.conn.kind === 'SyncSource') {
         const marking = r.replicating ? 0 : accepted;
-        r.bitmap.drain(now, Math.max(0, f.resync - marking));
+        const pass = r.pass;
+        if (pass && pass.since === r.conn.since && !pass.replication && w0) {
+          // 9.3 without replication: writes mark bits while the pass clears others (both at once).
+          r.bitmap.mark(now, marking, w0.size, w0.random, w0.workingSet, r.spec.maxBioSize, f.resync);
+          pass.synced.setRate(now, f.resync / 1e6);
+          if (f.resync > 0) consider(pass.synced.timeToReach(pass.bits, now));
+        } else r.bitmap.drain(now, Math.max(0, f.resync - marking));
         consider(r.bitmap.emptyAt(now));
       } else if (!r.replicating && r.secondaryHost !== null && w0 && accepted > 0 && !r.walb) {
         r.bitmap.mark(now, accepted, w0.size, w0.random, w0.workingSet, r.spec.maxBioSize);
       } else r.bitmap.steady(now);
       // Congestion policy trigger (rule 8).
       const d = r.drbd;
-      if (d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' && d.net.congestionFill > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
+      const congestAt = d && d.net.protocol === 'A' && d.net.onCongestion !== 'block' ? congestionThreshold(d.net, d.disk, this.workloadsOf(r).map((w) => w.spec)) : Infinity;
+      if (d && congestAt < Infinity && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')) {
         const v = sendQ + r.peerQ.valueAt(now) + f.x * f.rtt;
         const rate = (f.sendRate + f.peerRate) / 1e6;
-        if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (d.net.congestionFill - v) / rate)));
+        if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (congestAt - v) / rate)));
       }
       // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection.
       if (d && r.transmitting && f.x <= 0 && sendQ > EPS_BYTES) {
@@ -1380,6 +1438,34 @@ export class BlockWorld implements BlockView {
       } else if (r.koTimer) {
         this.ctx.sim.cancel(r.koTimer);
         r.koTimer = null;
+      }
+      // The request timer (drbd_req.c request_timer_fn, net_timeout_reached): a write the peer has not
+      // acknowledged (RQ_NET_PENDING: protocol B's receipt, C's write) ko-count × timeout after it was sent
+      // drops the connection (C_TIMEOUT), which then reconnects (drbd_state.c: the receiver restarts).
+      // Protocol A waits for no such ack, and a send that progresses keeps sending barriers: a slow peer
+      // never times it out (the barrier check looks at the last barrier sent).
+      const ent = d ? d.net.koCount * d.net.timeout : 0;
+      const ackWait = d && d.net.protocol !== 'A' && ent > 0 && r.transmitting && r.replicating && f.x > 0 && (r.conn.kind === 'Connected' || r.conn.kind === 'SyncSource')
+        ? [...f.work.values()].reduce((m, w) => (w.accepted > 0 || w.offered > 0 ? Math.max(m, w.repl) : m), 0)
+        : 0;
+      const slope = ackWait > 0 ? [...f.work.values()].reduce((m, w) => Math.max(m, w.replSlope), 0) : 0;
+      if (d && ent > 0 && ackWait * 1e6 > ent) {
+        if (!r.reqTimer) {
+          const protocol = d.net.protocol as 'B' | 'C';
+          r.reqTimer = this.ctx.sim.after(ent as Micros, `request timer ${r.name}`, () => {
+            r.reqTimer = null;
+            const wait = Math.round([...(this.flows.get(r.name)?.work.values() ?? [])].reduce((m, w) => Math.max(m, w.repl), ackWait) * 1e6) as Micros;
+            this.disconnect(r, this.ctx.sim.now, { kind: 'request-timeout', after: ent as Micros, wait, protocol }, true);
+            this.requestReflow();
+          }, PRIORITY.protocol);
+        }
+      } else {
+        if (r.reqTimer) {
+          this.ctx.sim.cancel(r.reqTimer);
+          r.reqTimer = null;
+        }
+        // A wait still growing reaches the bound later: look again then.
+        if (ent > 0 && slope > 0 && ackWait > 0) consider(Math.max(now + 1, Math.ceil(now + (ent / 1e6 - ackWait) / slope * 1e6)));
       }
       this.sampleResource(r, f, now);
       for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
@@ -1464,7 +1550,7 @@ export class BlockWorld implements BlockView {
     const sol = this.solutions.get(r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });

@@ -8,6 +8,7 @@ import type { Micros } from '../../engine/time.ts';
 import { solveDisk, type DiskStream } from '../../models/disk/queue.ts';
 import { canFollowTimelineOverStreaming, formatVersion, resolveSettings } from '../../models/postgres/settings.ts';
 import { wraparoundLimits } from '../../models/postgres/xid.ts';
+import { alBound } from '../../models/block/activity-log.ts';
 import { connectionRate, DEFAULT_TCP_WINDOW, tcpCapacity } from '../../models/tcp/connection.ts';
 import { count, duration, percent, rate, size } from '../../report/format.ts';
 import { Clock } from '../../report/time.ts';
@@ -330,20 +331,26 @@ const drbdSendBuffer: Rule = {
     for (const r of f.block.resources) {
       const rep = r.spec.replication;
       if (rep.kind !== 'drbd' || rep.net.protocol !== 'A' || rep.net.onCongestion !== 'block') continue;
-      const peak = Math.max(0, ...workloadsOverTime(f.block, r.spec.name).map((p) => p.workloads.reduce((a, w) => a + writeBytes(w), 0)));
+      const phases = workloadsOverTime(f.block, r.spec.name);
+      const bytes = phases.map((p) => p.workloads.reduce((a, w) => a + writeBytes(w), 0));
+      const peak = Math.max(0, ...bytes);
       if (peak <= 0) continue;
       const sndbuf = rep.net.sndbufSize;
-      const seconds = sndbuf / peak;
+      // The activity log may hold fewer writes in flight than the send buffer does (models/block/activity-log.ts).
+      const al = alBound(rep.disk, phases[bytes.indexOf(peak)]?.workloads ?? []);
+      const held = Math.min(sndbuf, al);
+      const what = al < sndbuf ? `the activity log (al-extents ${count(rep.disk.alExtents)}) holds ${size(al)} of these writes in flight, less than the ${size(sndbuf)} send buffer: it` : `the ${size(sndbuf)} send buffer`;
+      const seconds = held / peak;
       const source = 'DRBD user guide: protocol A, sndbuf-size, on-congestion (block is the default); drbd-tcp-disk.md §2, rules 2, 3 and 8';
       if (r.line) {
         const cap = tcpCapacity({ bandwidth: r.line.bandwidth, latency: r.line.latency, sndbuf, rcvbuf: rep.net.rcvbufSize || Number.POSITIVE_INFINITY });
         if (peak > cap.rate) {
-          out.push(finding('drbd-sndbuf-too-small', 'error', r.where, `${r.spec.name}: peak writes of ${rate(peak)} exceed what the connection carries (${rate(cap.rate)}, bound by the ${cap.bound}); the ${size(sndbuf)} send buffer fills in ${duration(sndbuf / (peak - cap.rate))} and then every write waits for the line`, `Protocol A completes a write once it is in the TCP send buffer; with on-congestion block a full buffer blocks the application's writes until the line drains it. pull-ahead (with congestion-fill) or a DRBD Proxy buffer lets the primary run ahead instead.`, source));
+          out.push(finding('drbd-sndbuf-too-small', 'error', r.where, `${r.spec.name}: peak writes of ${rate(peak)} exceed what the connection carries (${rate(cap.rate)}, bound by the ${cap.bound}); ${what} fills in ${duration(held / (peak - cap.rate))} and then every write waits for the line`, `Protocol A completes a write once it is in the TCP send buffer; with on-congestion block a full buffer blocks the application's writes until the line drains it. pull-ahead (with congestion-fill) or a DRBD Proxy buffer lets the primary run ahead instead.`, source));
           continue;
         }
       }
       if (seconds < f.options.minBufferSeconds) {
-        out.push(finding('drbd-sndbuf-too-small', 'warning', r.where, `${r.spec.name}: the ${size(sndbuf)} send buffer holds ${duration(seconds)} of peak writes (${rate(peak)}), less than ${duration(f.options.minBufferSeconds)}`, `With protocol A and on-congestion block, any pause of the line or of the peer's disk longer than ${duration(seconds)} (a resync, a backup on the secondary, a RAID initialisation) fills the send buffer and the application's writes block. Raise sndbuf-size, or use on-congestion pull-ahead with congestion-fill, or a DRBD Proxy.`, source));
+        out.push(finding('drbd-sndbuf-too-small', 'warning', r.where, `${r.spec.name}: ${what} holds ${duration(seconds)} of peak writes (${rate(peak)}), less than ${duration(f.options.minBufferSeconds)}`, `With protocol A and on-congestion block, any pause of the line or of the peer's disk longer than ${duration(seconds)} (a resync, a backup on the secondary, a RAID initialisation) fills the send buffer and the application's writes block. Raise sndbuf-size, or use on-congestion pull-ahead with congestion-fill, or a DRBD Proxy.`, source));
       }
     }
     return out;

@@ -63,7 +63,10 @@ describe('backlogs drain once the congestion ends', () => {
     expect(expected).toBeGreaterThan(1e5);
     const send = drainOf(series(r, 'r0 send buffer (bytes)'), stop);
     const peer = drainOf(series(r, 'r0 peer queue (bytes)'), stop);
-    expect(send.bytes).toBeGreaterThan(7 << 20);
+    // The activity log holds 1,237 extents: 16 KiB writes, all random over 100 GiB, fill them with 19.8 MiB in
+    // flight; the peer's full queue (14 MiB) holds its share, so the send buffer peaks near 5.8 MiB of its 8 MiB.
+    expect(send.bytes).toBeGreaterThan(5.5 * 2 ** 20);
+    expect(send.bytes).toBeLessThan(6.1 * 2 ** 20);
     expect(peer.bytes).toBeGreaterThan(13 << 20);
     // The send buffer drains first (the peer queue stays full meanwhile), then the peer queue.
     expect(peer.start).toBeGreaterThanOrEqual(send.end - 1e-6);
@@ -88,11 +91,12 @@ describe('backlogs drain once the congestion ends', () => {
 
   it('a protocol A failover after the congestion loses only what the buffers hold then (nothing once drained)', () => {
     const failAt = (at: string) => run(congested([`{ at: ${at}, fail_host: p }`, `{ at: ${at}, force_primary: { resource: r0, host: s } }`])).report;
-    // During the congestion: the send buffer, the line and the peer's queue (about 22 MiB).
+    // During the congestion: the send buffer (5.8 MiB, what the activity log leaves it) and the peer's socket
+    // buffer (6 MiB); what the peer's receiver took into its max-buffers pages it writes.
     const during = failAt('+5m');
     expect(during.dataLoss.length).toBe(1);
-    expect(during.dataLoss[0]!.walBytes).toBeGreaterThan(20 << 20);
-    expect(during.dataLoss[0]!.walBytes).toBeLessThanOrEqual((8 << 20) + (6 << 20) + (8 << 20) + (1 << 20));
+    expect(during.dataLoss[0]!.walBytes).toBeGreaterThan(11 << 20);
+    expect(during.dataLoss[0]!.walBytes).toBeLessThanOrEqual(13 << 20);
     // Twenty minutes after the backup stopped the buffers are empty: nothing acknowledged is lost.
     const after = failAt('+26m');
     expect(after.dataLoss).toEqual([]);

@@ -116,6 +116,29 @@ describe('a heartbeat outage longer than token + consensus', () => {
     expect(r.dataLoss[0]!.commits).toBeLessThan(6000);
   });
 
+  it('the fenced primary that wrote alone comes back to a split brain: after-sb-1pri disconnect (the default) leaves both StandAlone, discard-secondary resyncs it', () => {
+    // alpha generated a new current UUID when it wrote without its peer, beta another when promoted: the
+    // handshake after alpha's reboot finds a split brain with one Primary (drbd_receiver.c drbd_sync_handshake).
+    const r = run({ delayBeta: '10s', fencing: 'dont-care' });
+    expect(events(r, /Split-Brain detected at the handshake \(1 Primary\)/)).toHaveLength(1);
+    expect(events(r, /after-sb-1pri disconnect/)).toHaveLength(1);
+    expect(events(r, /alpha is back, DRBD Secondary with .* it wrote alone before it went down/)).toHaveLength(1);
+    expect(events(r, /r0: connected; bitmaps merged/)).toEqual([]);
+    expect(r.devices![0]!.connection).toBe('StandAlone');
+    // Its writes were lost once, at the promotion, not again at the resolution.
+    expect(r.dataLoss).toHaveLength(1);
+    const d = runScenario(loadScenarioText(yaml({ delayBeta: '10s', fencing: 'dont-care' }).replace('net: {protocol: C, fencing: dont-care}', 'net: {protocol: C, fencing: dont-care, after-sb-1pri: discard-secondary}'), 'fixture.yaml')).report;
+    expect(events(d, /split brain resolved \(after-sb-1pri discard-secondary/)).toHaveLength(1);
+    expect(events(d, /r0: connected; bitmaps merged/)).toHaveLength(1);
+    expect(d.dataLoss).toHaveLength(1);
+  });
+
+  it('a primary fenced while its writes were suspended (resource-and-stonith) wrote nothing alone: it resyncs as SyncTarget, no split brain', () => {
+    const r = run({ delayBeta: '10s' });
+    expect(events(r, /Split-Brain/)).toEqual([]);
+    expect(events(r, /r0: connected; bitmaps merged/)).toHaveLength(1);
+  });
+
   it('without any delay both requests reach their devices: both nodes are fenced (the fence race), the writes fail until they have rebooted and rejoined', () => {
     const r = run();
     expect(fenced(r)).toEqual([

@@ -92,6 +92,8 @@ export function connReason(r: ConnReason): Token {
       return 'WalB ring overflow';
     case 'ko-count':
       return `no progress for ko-count × timeout = ${duration(r.after / 1e6)} (rule 7)`;
+    case 'request-timeout':
+      return `the peer did not acknowledge a write within ko-count × timeout = ${duration(r.after / 1e6)}: protocol ${r.protocol} writes wait ${duration(r.wait / 1e6)} for it ("Remote failed to finish a request", drbd_req.c request_timer_fn)`;
   }
 }
 
@@ -99,7 +101,7 @@ export function connReason(r: ConnReason): Token {
 export function blockLossStep(s: BlockLossStep): Token {
   switch (s.kind) {
     case 'loss-send-path':
-      return p`${size(s.bytes)} of acknowledged writes were in ${node(s.primary)}'s send path, on the line or in ${String(s.peer)}'s receive queue (${s.label} acknowledges before the peer has the data, rule 1)`;
+      return p`${size(s.bytes)} of acknowledged writes were in ${node(s.primary)}'s send path or in ${String(s.peer)}'s socket receive buffer (${s.label} acknowledges before the peer has the data, rule 1)`;
     case 'loss-bitmap-only':
       return p`${size(s.bytes)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${s.conn.kind === 'reason' ? connReason(s.conn.reason) : s.conn.state})`;
     case 'loss-peer-inconsistent':

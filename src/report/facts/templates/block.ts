@@ -52,10 +52,12 @@ export const BLOCK: TemplatesOf<BlockFact> = {
       : p`${f.resource}: ${node(f.host)} cannot become primary: its peer ${node(f.primary)} is Primary and connected (Multiple primaries not allowed by config)`,
   'block-primary': (f) => p`${f.resource}: ${node(f.host)} is primary; the application writes to it`,
   'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${size(f.bytes)} finished after ${duration(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
+  'resync-replication-on': (f) =>
+    p`${f.resource}: resync pass ${count(f.passes)} began with ${size(f.began)} out of sync and left ${size(f.left)} written meanwhile, at least half: writes are replicated again for the rest of the resync (resync-without-replication, drbd_sender.c drbd_resync_check_finished)`,
   'ahead-resync': (f) =>
     p`${f.resource}: Ahead → SyncSource, ${node(String(f.peer))} Behind → SyncTarget one second after the data in flight drained: it resyncs the blocks marked while Ahead and is Inconsistent until that ends (rule 8)`,
   congested: (f) =>
-    p`${f.resource}: congested (${size(f.inflight)} in flight ≥ congestion-fill ${size(f.congestionFill)}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
+    p`${f.resource}: congested (${f.extents ? `${count(f.extents.used)} activity-log extents in use by the ${size(f.inflight)} in flight ≥ congestion-extents ${count(f.extents.congestionExtents)}` : `${size(f.inflight)} in flight ≥ congestion-fill ${size(f.congestionFill)}`}): pull-ahead, Ahead/Behind: writes are only marked in the bitmap (rule 8)`,
   'walb-overflow': (f) =>
     p`${f.resource}: WalB ring buffer (${size(f.ringSize)}) overflowed: unsent logs are overwritten; "reset_wal is required" and a full or hash backup (rule 16)`,
   'block-stall': (f, sub) => p`${f.workload}: writes stall (latency above ${duration(f.threshold)}), ${f.bottleneck}: ${sub(f.cause)}`,

@@ -44,7 +44,10 @@ export const PACEMAKER: TemplatesOf<PacemakerFact> = {
     return p`${f.resource}: fence-peer handler exited ${f.exit.code} (${why}): ${f.peer !== null ? node(f.peer) : 'the peer'} is Outdated${f.resumed ? '; I/O resumed' : ''}`;
   },
   'host-back-primary': (f) => p`${f.resource}: ${node(f.host)} is back; DRBD Secondary${f.managed ? ', until Pacemaker promotes it' : ''}`,
-  'host-back-peer': (f) => p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
+  'host-back-peer': (f) =>
+    f.diverged !== undefined
+      ? p`${f.resource}: ${node(f.host)} is back, DRBD Secondary with ${size(f.diverged)} it wrote alone before it went down; ${node(f.primary)} wrote ${size(f.outOfSync)} since its promotion: a split brain for the handshake`
+      : p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
   'promoted-again': (f) => p`${f.resource}: ${resumed(f.cause, f.resource, f.host)}; the application writes to ${node(f.host)} again`,
   'demoted-no-quorum': (f) => p`${f.resource}: no-quorum-policy ${f.policy}: ${node(f.host)}'s partition has no quorum: DRBD demoted on ${node(f.host)}, the application's writes fail`,
 };

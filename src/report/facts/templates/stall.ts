@@ -19,6 +19,7 @@ function bound(b: LineBound): string {
   if (b.kind === 'line') return `${rate(b.bandwidth)} × 0.97 for headers`;
   if (b.kind === 'receive-window') return `receive window ${size(b.rcvbuf)} over a ${duration(b.rtt)} round trip`;
   if (b.kind === 'send-buffer') return `send buffer ${size(b.sndbuf)} over a ${duration(b.rtt)} round trip`;
+  if (b.kind === 'packet-loss') return `TCP with ${percent(b.loss)} of packets lost over a ${duration(b.rtt)} round trip, on a ${rate(b.bandwidth)} line (RFC 5348 throughput equation)`;
   return 'no path';
 }
 
@@ -43,6 +44,10 @@ export const STALL: TemplatesOf<StallStepFact> = {
   'stall-line-limit': (f) =>
     `the line carries at most ${rate(f.lineCap)} (${bound(f.bound)}), less than the ${rate(f.appRepl + f.resync)} offered (application writes ${rate(f.appRepl)}${f.resync > 0 ? ` + resync ${rate(f.resync)}` : ''})`,
   'stall-send-path-filled': (f) => {
+    if (f.path.kind === 'activity-log') {
+      const when = f.seconds !== null ? ` in ${duration(f.seconds)}` : '';
+      return `the activity log filled${when}: its ${count(f.path.alExtents)} extents of 4 MiB (al-extents) were all held by the ${size(f.path.bytes)} of writes in flight, before the ${size(f.path.sndbuf)} send buffer was full (a write keeps its extent until the peer has it; a write to another extent waits)`;
+    }
     const what = f.path.kind === 'md' ? `the write-behind window (${f.path.writeBehind} requests)` : `the ${size(f.path.bytes)} send buffer${f.path.proxyBuffer !== null ? ` (with a ${size(f.path.proxyBuffer)} DRBD Proxy buffer)` : ''}`;
     return f.seconds !== null ? `${what} filled in ${duration(f.seconds)}` : `${what} filled`;
   },

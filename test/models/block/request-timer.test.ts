@@ -1,0 +1,31 @@
+/**
+ * DRBD's request timer (drbd_req.c request_timer_fn, net_timeout_reached): a protocol B/C write the peer has
+ * not acknowledged ko-count × timeout (7 × 6 s = 42 s) after it was sent drops the connection (C_TIMEOUT:
+ * "Remote failed to finish a request"), which then reconnects. Before, a peer whose disk took a minute per
+ * write kept the primary's writes waiting for as long as it lasted ("a slow peer never drops").
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../../src/run.ts';
+import { loadScenarioText } from '../../../src/scenario/load.ts';
+import { drbdScenario } from './fixture.ts';
+
+const run = (protocol: 'A' | 'C') =>
+  runScenario(loadScenarioText(drbdScenario({ protocol, duration: '5m', extraPlan: ['{ at: +1m, slow_disk: { disk: peer-disk, factor: 20000 } }'] }), 'fixture.yaml')).report;
+
+describe('the request timer', () => {
+  it('drops a protocol C connection whose peer takes longer than ko-count × timeout to write, 42 s after', () => {
+    const r = run('C');
+    const lost = r.events.filter((e) => /connection lost/.test(e.message));
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    // The peer slows at +1m (10:01); the writes sent then time out 42 s later.
+    expect(lost[0]!.at).toBe('2015-05-18T10:01:42+09:00');
+    expect(lost[0]!.message).toMatch(/did not acknowledge a write within ko-count × timeout = 42 s/);
+    // It reconnects connect-int (10 s) later.
+    expect(r.events.some((e) => e.at === '2015-05-18T10:01:52+09:00' && /connection established/.test(e.message))).toBe(true);
+  });
+
+  it('does not drop protocol A: its send progresses, slowly', () => {
+    const r = run('A');
+    expect(r.events.some((e) => /connection lost/.test(e.message))).toBe(false);
+  });
+});
