@@ -79,6 +79,31 @@ describe('lint: the plan against the model', () => {
     expect(lintOf('scenarios/wal-keep-size.yaml', null, tuned).some((x) => /cannot keep up/.test(x.message))).toBe(false);
   });
 
+  it('a pg_auto_failover standby streams through its pg_autoctl slot: a long stop is no retention error', () => {
+    const text = (failover: string) => `name: x
+start: 2024-05-06T10:00:00Z
+end: "12:00"
+sites: [a, b, m]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [a, m], bandwidth: 1Gbps, latency: 2ms}
+  - {between: [b, m], bandwidth: 1Gbps, latency: 2ms}
+clusters:
+  main:
+    nodes:
+      pa: {site: a, version: 16}
+      pb: {site: b, version: 16, upstream: pa}
+    workload: {target: pa, rate: 500/s, wal_per_tx: 8KiB}
+    failover: ${failover}
+plan:
+  - {at: "10:10", name: maint, stop: pb}
+  - {at: "11:10", name: back, start: pb}
+`;
+    const retention = (failover: string) => lintScenarioText(text(failover), 'x.yaml', {}).some((f) => f.id === 'standby-lag-beyond-retention');
+    expect(retention('{policy: naive, site: m, candidates: [pb]}')).toBe(true);
+    expect(retention('{policy: pg_auto_failover, monitor: {name: mon, site: m}}')).toBe(false);
+  });
+
   it('retention follows the version: the redo horizon from 11, the prior checkpoint up to 10, wal_keep_size as a floor', () => {
     const s15 = resolveSettings(15, 'p', { walKeepSize: 2 ** 30 });
     const r15 = walRetention(15, s15, 4e6);

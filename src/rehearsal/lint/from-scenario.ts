@@ -124,7 +124,8 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
   const loads = new Map<string, LoadFact>();
   for (const c of s.clusters) {
     const patroniSlots = c.failover.some((m) => m.policy === 'patroni' && m.useSlots);
-    for (const n of c.nodes) {
+    const pgafSlots = c.failover.some((m) => m.policy === 'pg_auto_failover');
+    for (const [i, n] of c.nodes.entries()) {
       const base = `clusters.${c.name}.nodes.${n.name}`;
       servers.push({
         name: n.name,
@@ -140,7 +141,8 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
         // The model has no restore_command: a standby gets WAL only by streaming (docs/model-postgres.md).
         restoreCommand: false,
         // Patroni's use_slots: every replica streams through a slot named after it, kept on the leader (managers/patroni.ts).
-        slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : null,
+        // pg_autoctl streams every standby through pgautofailover_standby_<node id> (managers/pgautofailover.ts).
+        slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : pgafSlots ? `pgautofailover_standby_${i + 1}` : null,
       });
     }
     c.failover.forEach((m, i) => {
