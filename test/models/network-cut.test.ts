@@ -69,10 +69,11 @@ describe('a network cut delivers only what was sent and arrived (TCP: dropped pa
   });
 
   it('a standby behind a saturated link loses all it had not received: the unsent backlog and what was on the wire', () => {
-    // 8.192 MB/s of WAL over a 5 MB/s link, 100 ms one way: the first byte arrives at +100 ms, then 5 MB/s, so at
-    // T the standby holds 5 MB/s x (T - 100 ms). The 0.5 MB on the wire is dropped with the unsent backlog.
+    // 8.192 MB/s of WAL over a 5 MB/s link, 100 ms one way: the stream carries 4.85 MB/s (the headers take 3%); the
+    // first byte arrives at +100 ms, so at T the standby holds 4.85 MB/s x (T - 100 ms). The 0.485 MB on the wire
+    // is dropped with the unsent backlog.
     const c: CutCase = { rate: 4000, latency: 100_000, bandwidth: 5_000_000, fault: 'partition' };
-    const received = 5_000_000 * (60 - 0.1);
+    const received = 0.97 * 5_000_000 * (60 - 0.1);
     const expected = 4000 * 60 - received / WAL_PER_TX;
     expect(Math.abs(lostCommits(c) - expected)).toBeLessThanOrEqual(2);
   });
@@ -80,15 +81,15 @@ describe('a network cut delivers only what was sent and arrived (TCP: dropped pa
   it('a crash of the upstream leaves the path up: what was on the wire still arrives, what was not sent never does', () => {
     // Caught up: everything flushed had been sent, so nothing is lost.
     expect(lostCommits({ rate: 1000, latency: 50_000, bandwidth: 125_000_000, fault: 'crash' })).toBe(0);
-    // Saturated link: the standby also gets the 0.5 MB on the wire (bandwidth x latency), so it holds 5 MB/s x T;
-    // the rest of the backlog (rate x T - that) was never sent.
+    // Saturated link: the standby also gets the 0.485 MB on the wire (what the stream carries x latency), so it
+    // holds 4.85 MB/s x T; the rest of the backlog (rate x T - that) was never sent.
     const c: CutCase = { rate: 4000, latency: 100_000, bandwidth: 5_000_000, fault: 'crash' };
-    const expected = 4000 * 60 - (5_000_000 * 60) / WAL_PER_TX;
+    const expected = 4000 * 60 - (0.97 * 5_000_000 * 60) / WAL_PER_TX;
     expect(Math.abs(lostCommits(c) - expected)).toBeLessThanOrEqual(2);
   });
 
   it('a clean shutdown sends everything up to the shutdown checkpoint and waits for the standby (walsender.c WalSndDone, 9.3+): nothing is lost', () => {
-    // The standby lags by 3.2 MB/s x 60 s: wal_keep_size keeps that through the shutdown checkpoint.
+    // The standby lags by 3.3 MB/s x 60 s: wal_keep_size keeps that through the shutdown checkpoint.
     expect(lostCommits({ rate: 4000, latency: 100_000, bandwidth: 5_000_000, fault: 'stop', walKeepSize: 1024 ** 3 })).toBe(0);
   });
 
@@ -97,7 +98,7 @@ describe('a network cut delivers only what was sent and arrived (TCP: dropped pa
     // its redo point less wal_keep_size; only then do the walsenders send the rest and exit. A walsender that
     // still needs a removed segment fails, and its standby keeps what it had: the lag is lost at the promotion.
     const r = cutRun({ rate: 4000, latency: 100_000, bandwidth: 5_000_000, fault: 'stop' });
-    const lag = (4000 * 2048 - 5_000_000) * 60;
+    const lag = (4000 * 2048 - 0.97 * 5_000_000) * 60;
     expect(Math.abs(r.dataLoss.reduce((a, l) => a + l.commits, 0) - lag / WAL_PER_TX)).toBeLessThan(lag / WAL_PER_TX / 50);
     expect(r.events.some((e) => e.node === 's' && /has already been removed/.test(e.log.join('\n')))).toBe(true);
   });

@@ -66,7 +66,8 @@ describe('a walsender still catching up is no candidate synchronous standby (syn
       buildScenario({
         end: s(120),
         sites: ['dc', 'far'],
-        // 5 MB/s: s1 needs (2 MB/s x 30 s) / (5 - 2 MB/s) = 20 s to catch up after its 30 s outage.
+        // 5 MB/s, 4.85 MB/s of it WAL (the headers take 3%): s1 needs (2 MB/s x 30 s) / (4.85 - 2 MB/s) = 21.05 s
+        // to catch up after its 30 s outage.
         links: [{ between: ['dc', 'far'], bandwidth: 5_000_000, latency: 1000 as never }],
         nodes: [
           node('p', 'dc', 15, { settings: { synchronousStandbyNames: { method: 'first', num: 1, names: ['s1', 's2'] } } }),
@@ -82,7 +83,7 @@ describe('a walsender still catching up is no candidate synchronous standby (syn
     expect(announced.map((e) => `${e.at.slice(11, 19)} ${e.log[0]}`)).toEqual([
       '14:00:00 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
       '14:00:30 walsender LOG:  standby "s2" is now a synchronous standby with priority 2',
-      '14:01:20 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
+      '14:01:21 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
     ]);
   });
 });

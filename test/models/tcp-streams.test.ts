@@ -9,9 +9,10 @@ import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 
 describe('connectionRate', () => {
-  it('is the line when the window covers the bandwidth-delay product', () => {
-    // 1 Gbps (125 MB/s) over a 10 ms round trip needs 1.25 MB in flight: a 4 MiB window covers it.
-    expect(connectionRate(125e6, 5000, DEFAULT_TCP_WINDOW, 0)).toEqual({ rate: 125e6, bound: 'line' });
+  it('is the line less its headers when the window covers the bandwidth-delay product', () => {
+    // 1 Gbps (125 MB/s) over a 10 ms round trip needs 1.25 MB in flight: a 4 MiB window covers it; the TCP
+    // and IP headers take 3% (rule 6): 121.25 MB/s of WAL.
+    expect(connectionRate(125e6, 5000, DEFAULT_TCP_WINDOW, 0)).toEqual({ rate: 0.97 * 125e6, bound: 'line' });
   });
 
   it('is the window over the round trip on a long path', () => {

@@ -89,14 +89,16 @@ export type StreamBound = 'line' | 'window' | 'loss';
 
 /**
  * What one TCP connection carries (bytes/s) given its share of the line (bytes/s), its path's one-way latency (µs),
- * its largest window, and the probability that a packet is lost: throughput ≤ min(line, window/RTT) (§6.2),
+ * its largest window, and the probability that a packet is lost: throughput ≤ min(0.97 × line, window/RTT) (§6.2),
  * and under random loss at most lossLimitedRate (the TCP throughput equation, or CUBIC's cubic mode).
  */
 export function connectionRate(share: number, latency: number, window: number, loss: number): { rate: number; bound: StreamBound } {
   const rtt = (2 * latency) / 1e6;
-  if (rtt <= 0) return { rate: share, bound: 'line' };
+  // The headers take 3% of the line (rule 6, as tcpCapacity does for DRBD's connection).
+  const line = BANDWIDTH_FACTOR * share;
+  if (rtt <= 0) return { rate: line, bound: 'line' };
   const byWindow = window / rtt;
-  let rate = share;
+  let rate = line;
   let bound: StreamBound = 'line';
   if (byWindow < rate) {
     rate = byWindow;

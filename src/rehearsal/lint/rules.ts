@@ -258,7 +258,7 @@ const standbyRetention: Rule = {
         // the lint and the run agree. Packet loss is a fault: not a static fact.
         const tcp = connectionRate(link.bandwidth, link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0);
         const cap = tcp.rate;
-        const line = tcp.bound === 'window' ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}` : `a line of ${rate(cap)}`;
+        const line = tcp.bound === 'window' ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}` : `a line of ${rate(link.bandwidth)}, ${rate(cap)} of it WAL (TCP and IP headers take 3%)`;
         if (walRate > cap && commitsWaitFor(up, s)) {
           // A synchronous standby does not fall behind: the primary's commits wait for it, so they go no
           // faster than the line carries and the rest of the clients' requests queue (a write stall).

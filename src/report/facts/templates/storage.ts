@@ -20,8 +20,8 @@ export const STORAGE: TemplatesOf<StorageFact> = {
         : f.bound === 'loss'
           ? `what TCP carries with ${percent(f.loss)} of packets lost over a ${duration(f.rtt / 1e6)} round trip`
           : f.sharing > 1
-            ? `its share of the link's ${rate(f.bandwidth)} with ${count(f.sharing - 1)} other stream${f.sharing > 2 ? 's' : ''}`
-            : `the link's ${rate(f.bandwidth)}`
+            ? `its share of the link's ${rate(f.bandwidth)} with ${count(f.sharing - 1)} other stream${f.sharing > 2 ? 's' : ''}, less 3% for TCP and IP headers`
+            : `the link's ${rate(f.bandwidth)} less 3% for TCP and IP headers`
     }`,
   'stream-caught-up': (f) => p`${node(f.node)} has caught up with ${node(f.upstream)}`,
   'archiving-not-configured': (f) => p`${node(f.node)} has ${code(`archive_mode = ${f.archiveMode}`)} but no ${code('archive_command')}: completed segments wait in pg_wal for ever`,
