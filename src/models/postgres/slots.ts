@@ -324,6 +324,8 @@ export class ReplicationSlots {
         [line],
       );
     }
+    // A standby's failure to stream now reads otherwise (its slot was invalidated): parked retry loops try again.
+    if (any) this.cluster.requestReflow('changed');
     return any;
   }
 
