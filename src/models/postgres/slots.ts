@@ -155,6 +155,23 @@ export class ReplicationSlots {
     return worst;
   }
 
+  /**
+   * When another slot's lag, growing faster, overtakes the worst one at the current rates (NEVER: none does):
+   * the worst lag's rate changes there without an event of its own, so the metric is sampled again then.
+   */
+  worstLagOvertakenAt(now: Micros): number {
+    const worst = this.worstLag(now);
+    let at = NEVER as number;
+    for (const s of this.slots.values()) {
+      const r = this.restartLsn(s, now);
+      if (r === null) continue;
+      const rate = this.rateOf(s, now);
+      const lag = this.cluster.node(s.spec.node).walEnd(now) - r;
+      if (rate > worst.rate && lag < worst.value) at = Math.min(at, now + Math.max(1, ceilMicros((worst.value - lag) / (rate - worst.rate))));
+    }
+    return at;
+  }
+
   /** The rate (bytes/µs) at which slot `name` falls behind its server's WAL (0 for a slot that is gone). */
   lagRate(name: string, now: Micros): number {
     const s = this.slots.get(name);

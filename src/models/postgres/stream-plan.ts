@@ -74,6 +74,8 @@ export class StreamPlanner {
   private readonly catchUps = new Map<Stream, EventHandle>();
   /** Streams logged as falling behind (their upstream's WAL arrives faster than they carry), until they catch up. */
   private readonly fallingBehind = new Set<Stream>();
+  /** A change of that state seen at a recomputation, checked again a microsecond later (noteFalling). */
+  private readonly fallingChecks = new Map<Stream, EventHandle>();
   /** Primaries that inserted at the last recomputation. */
   private inserting = new Set<PgNode>();
   private planning = false;
@@ -113,6 +115,8 @@ export class StreamPlanner {
         cluster.ctx.sim.cancel(this.catchUps.get(s) ?? null);
         this.catchUps.delete(s);
         this.fallingBehind.delete(s);
+        cluster.ctx.sim.cancel(this.fallingChecks.get(s) ?? null);
+        this.fallingChecks.delete(s);
         this.dirtyNodes.add(s.down);
       }
       if (!this.planning) cluster.requestReflow('changed');
@@ -333,39 +337,65 @@ export class StreamPlanner {
       if (!bound) this.shareBound.set(key, (bound = new Set()));
       bound.add(s);
     } else bound?.delete(s);
-    this.noteFalling(s, p, upRate, share);
     return p;
   }
 
   /**
    * Log when a stream starts falling behind (its upstream's WAL comes faster than the stream carries) and when
-   * it has caught up again: the facts a lag and a loss window are explained by.
+   * it has caught up again: the facts a lag and a loss window are explained by. Looked at with the last plan of
+   * each recomputation and logged a microsecond later if it still holds then, so a change undone within one
+   * instant (a stream that opens and ends at once takes a share of the link for no time) is no transition, and
+   * the log does not depend on how often the stream is planned.
    */
-  private noteFalling(s: Stream, p: StreamPlan, upRate: number, share: number): void {
-    // Bound by its share (chasing, or keeping pace at the share while the gap starts to grow).
-    const falling = s.limit === null && upRate > p.rate * (1 + 1e-9) && p.rate >= share * (1 - 1e-9);
-    if (falling && !this.fallingBehind.has(s)) {
-      this.fallingBehind.add(s);
-      const path = s.path;
-      const loss = this.cluster.ctx.net.loss(s.up, s.down);
-      const sharing = Math.max(1, this.liveOn(path.linkKey));
-      const tcp = connectionRate(path.bandwidth / sharing, path.latency, path.tcpWindow, loss);
-      this.cluster.log(s.down, 'replication', {
-        kind: 'stream-falls-behind',
-        node: s.down.name,
-        upstream: s.up.name,
-        incoming: upRate * PER_SECOND,
-        carried: p.rate * PER_SECOND,
-        bound: tcp.bound,
-        bandwidth: path.bandwidth,
-        sharing,
-        window: path.tcpWindow,
-        rtt: 2 * path.latency,
-        loss,
-      });
-    } else if (!falling && !p.chasing && this.fallingBehind.delete(s)) {
-      this.cluster.log(s.down, 'replication', { kind: 'stream-caught-up', node: s.down.name, upstream: s.up.name });
+  private noteFalling(s: Stream): void {
+    const falling = this.isFalling(s);
+    if (falling === null || falling === this.fallingBehind.has(s)) {
+      this.cluster.ctx.sim.cancel(this.fallingChecks.get(s) ?? null);
+      this.fallingChecks.delete(s);
+      return;
     }
+    if (this.fallingChecks.has(s)) return;
+    const check = (): void => {
+      this.fallingChecks.delete(s);
+      if (this.isFalling(s) === true && !this.fallingBehind.has(s)) this.logFalling(s);
+      else if (this.isFalling(s) === false && this.fallingBehind.delete(s)) this.cluster.log(s.down, 'replication', { kind: 'stream-caught-up', node: s.down.name, upstream: s.up.name });
+    };
+    this.fallingChecks.set(s, this.cluster.ctx.sim.after(1 as Micros, `stream ${s.down.name} falls behind?`, check, PRIORITY.protocol));
+  }
+
+  /**
+   * Whether `s`'s current plan has it falling behind (bound by its share while its upstream writes faster),
+   * caught up (false: not chasing), or neither decided (null: chasing a gap it closes).
+   */
+  private isFalling(s: Stream): boolean | null {
+    const p = this.plans.get(s);
+    const k = this.inputs.get(s);
+    if (!p || !k || !this.cluster.streamUp(s)) return false;
+    if (s.limit === null && k.upRate > p.rate * (1 + 1e-9) && p.rate >= k.share * (1 - 1e-9)) return true;
+    return p.chasing ? null : false;
+  }
+
+  private logFalling(s: Stream): void {
+    this.fallingBehind.add(s);
+    const p = this.plans.get(s)!;
+    const k = this.inputs.get(s)!;
+    const path = s.path;
+    const loss = this.cluster.ctx.net.loss(s.up, s.down);
+    const sharing = Math.max(1, this.liveOn(path.linkKey));
+    const tcp = connectionRate(path.bandwidth / sharing, path.latency, path.tcpWindow, loss);
+    this.cluster.log(s.down, 'replication', {
+      kind: 'stream-falls-behind',
+      node: s.down.name,
+      upstream: s.up.name,
+      incoming: k.upRate * PER_SECOND,
+      carried: p.rate * PER_SECOND,
+      bound: tcp.bound,
+      bandwidth: path.bandwidth,
+      sharing,
+      window: path.tcpWindow,
+      rtt: 2 * path.latency,
+      loss,
+    });
   }
 
   /**
@@ -457,6 +487,8 @@ export class StreamPlanner {
       const k = this.inputs.get(s)!;
       k.upVersion = s.up.wal.end.version;
       k.downVersion = s.down.wal.end.version;
+      // The last plan of the recomputation decides (a synchronous throttle plans a primary's streams again).
+      this.noteFalling(s);
     }
     this.planning = false;
   }

@@ -350,6 +350,24 @@ export class XidModel implements SlotHorizons {
     }
     this.planAlerts(now);
     this.recordMetrics(now);
+    // The worst slot lag and the largest pg_wal are maxima: when another slot or server overtakes the leader, the
+    // metric's rate changes with no event of its own. Alerts and the recorded series are planned again there.
+    if (this.alerts.length > 0 || this.walMetricsRetaining) {
+      const at = Math.min(this.cluster.storage.slots.worstLagOvertakenAt(now), this.pgWalOvertakenAt(now));
+      if (at !== NEVER) this.timers.push(sim.at(at as Micros, `metric leader ${this.cluster.name}`, () => this.requestReplan(0 as Micros), PRIORITY.checkpoint));
+    }
+  }
+
+  /** When another server's pg_wal, growing faster, overtakes the largest (NEVER: none does at the current rates). */
+  private pgWalOvertakenAt(now: Micros): number {
+    const worst = this.metricValue({ name: '', cluster: this.cluster.name, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
+    let at = NEVER as number;
+    for (const n of this.cluster.nodes.values()) {
+      const size = this.cluster.storage.pgWalBytes(n, now);
+      const rate = n.wal.end.rate;
+      if (rate > worst.rate && size < worst.value) at = Math.min(at, now + Math.max(1, Math.ceil((worst.value - size) / (rate - worst.rate))));
+    }
+    return at;
   }
 
   /** Samples of the metrics a user alerts on; between samples each is linear at the recorded rate. */
