@@ -258,6 +258,25 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(q.xid[0]!.endAge - on.xid[0]!.endAge).toBe(3_000_000);
   });
 
+  it('a physical slot created during the run has no xmin until a standby with hot_standby_feedback streams through it (slot.c ReplicationSlotCreate)', () => {
+    // The same slot, declared at the start (one that had such a standby before) or created at +1h with no
+    // consumer ever: only the first holds the tables; a fresh slot's xmin is NULL.
+    const slotRun = (declared: boolean) =>
+      run(
+        doc({
+          version: 16,
+          duration: '6h',
+          settings: 'autovacuum_freeze_max_age: 10000000',
+          tables: '          t: {size: 1GB, frozen_age: 0}\n',
+          plan: declared ? '' : '  - {at: +1h, create_slot: {name: s1, node: p, type: physical, consumer: stopped, hot_standby_feedback: true}}',
+        }).replace('    workload:', declared ? '    slots:\n      s1: {node: p, type: physical, consumer: stopped, hot_standby_feedback: true}\n    workload:' : '    workload:'),
+      );
+    expect(slotRun(true).xid[0]!.endAge).toBeGreaterThan(17_000_000);
+    const fresh = slotRun(false);
+    expect(fresh.xid[0]!.endAge).toBeLessThan(10_000_000);
+    expect(fresh.vacuums.some((v) => v.result.includes('holding xmin'))).toBe(false);
+  });
+
   it('a CHECKPOINT step is the replication model\'s checkpoint: it invalidates a slot past max_slot_wal_keep_size at once', () => {
     // 10 MB of WAL a second: the stopped slot retains 1 GB after 100 s; the timed checkpoints are a day apart, and
     // max_wal_size is above the 72 GB of the run (no checkpoint is requested by WAL volume).

@@ -134,6 +134,11 @@ export class XidModel implements SlotHorizons {
 
   createSlot(s: SlotSpec): void {
     this.addSlot(s);
+    // A physical slot created now has no xmin until a standby with hot_standby_feedback streams through it
+    // (slot.c ReplicationSlotCreate leaves data.xmin invalid; walsender.c PhysicalReplicationSlotNewXmin sets
+    // it): it holds no table before then. A slot the scenario declares at its start stands for one that had
+    // such a standby before, and keeps the xmin it was left with.
+    if (s.kind === 'physical') this.slots.get(s.name)!.xmin = null;
     this.cluster.log(this.cluster.node(s.node), 'setting', { kind: 'slot-created', slot: s.name, slotKind: s.kind, database: s.database ?? null, consumer: s.consumer });
     this.horizonChanged();
   }
