@@ -15,6 +15,9 @@ const logs = (r: Report) => r.events.flatMap((e) => e.log);
 
 const doc = (o: VacuumDocOptions & { version: number }) => vacuumDoc(o, { duration: '1d', workload: '{target: p, rate: 1000/s, wal_per_tx: 200B}' });
 
+/** Six hours of 16 at 1000 XIDs/s, one 1 GB table, autovacuum_freeze_max_age 10 M: a hold shows as an age past 10 M. */
+const sixHours = (o: Omit<VacuumDocOptions, 'tables'>) => doc({ version: 16, duration: '6h', settings: 'autovacuum_freeze_max_age: 10000000', tables: '          t: {size: 1GB, frozen_age: 0}\n', ...o });
+
 describe('messages by release (varsup.c, vacuum.c; each read in the release it names)', () => {
   it('the stop ERROR and the warn WARNING', () => {
     expect(stopMessage(9.3, 'app').hint).toBe('Stop the postmaster and use a standalone backend to vacuum that database.\nYou might also need to commit or roll back old prepared transactions.');
@@ -180,12 +183,8 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
   const standby = '      s: {site: dc, version: 16, upstream: p, settings: {hot_standby_feedback: HSF}}\n';
   const holds = (hsf: boolean) =>
     run(
-      doc({
-        version: 16,
-        duration: '6h',
-        settings: 'autovacuum_freeze_max_age: 10000000',
+      sixHours({
         nodes: standby.replace('HSF', String(hsf)),
-        tables: '          t: {size: 1GB, frozen_age: 0}\n',
         plan: '  - {at: +10m, open_transaction: {node: s, name: report}}',
       }),
     );
@@ -201,7 +200,7 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
   it('a physical slot whose standby stopped holds every table at its xmin (hot_standby_feedback); a CHECKPOINT is logged', () => {
     const r = runScenario(
       loadScenarioText(
-        doc({ version: 16, duration: '6h', settings: 'autovacuum_freeze_max_age: 10000000', tables: '          t: {size: 1GB, frozen_age: 0}\n', plan: '  - {at: +10m, stop_consumer: standby1}\n  - {at: +1h, checkpoint: p}' }).replace(
+        sixHours({ plan: '  - {at: +10m, stop_consumer: standby1}\n  - {at: +1h, checkpoint: p}' }).replace(
           '    workload:',
           '    slots:\n      standby1: {node: p, type: physical, consumer: active, hot_standby_feedback: true}\n    workload:',
         ),
@@ -215,12 +214,8 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
 
   it('a restart of the standby ends its query and the hold with it (its sessions end with the server)', () => {
     const r = run(
-      doc({
-        version: 16,
-        duration: '6h',
-        settings: 'autovacuum_freeze_max_age: 10000000',
+      sixHours({
         nodes: standby.replace('HSF', 'true'),
-        tables: '          t: {size: 1GB, frozen_age: 0}\n',
         plan: '  - {at: +10m, open_transaction: {node: s, name: report}}\n  - {at: +1h, restart: s}',
       }),
     );
@@ -236,12 +231,8 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     // autovacuum_freeze_max_age (10 M at 1000 XIDs/s) and the vacuums cannot freeze past it.
     const slotRun = (hsf: boolean, query = false) =>
       run(
-        doc({
-          version: 16,
-          duration: '6h',
-          settings: 'autovacuum_freeze_max_age: 10000000',
+        sixHours({
           nodes: `      s: {site: dc, version: 16, upstream: p, settings: {hot_standby_feedback: ${hsf}, primary_slot_name: s1}}\n`,
-          tables: '          t: {size: 1GB, frozen_age: 0}\n',
           plan: `${query ? '  - {at: +10m, open_transaction: {node: s, name: report}}\n' : ''}  - {at: +1h, stop: s}`,
         }).replace('    workload:', '    slots:\n      s1: {node: p, type: physical}\n    workload:'),
       );
@@ -263,11 +254,7 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     // consumer ever: only the first holds the tables; a fresh slot's xmin is NULL.
     const slotRun = (declared: boolean) =>
       run(
-        doc({
-          version: 16,
-          duration: '6h',
-          settings: 'autovacuum_freeze_max_age: 10000000',
-          tables: '          t: {size: 1GB, frozen_age: 0}\n',
+        sixHours({
           plan: declared ? '' : '  - {at: +1h, create_slot: {name: s1, node: p, type: physical, consumer: stopped, hot_standby_feedback: true}}',
         }).replace('    workload:', declared ? '    slots:\n      s1: {node: p, type: physical, consumer: stopped, hot_standby_feedback: true}\n    workload:' : '    workload:'),
       );
@@ -318,11 +305,7 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
   it('a prepared transaction survives a restart; a plain one ends with it', () => {
     const go = (prepared: boolean) =>
       run(
-        doc({
-          version: 16,
-          duration: '6h',
-          settings: 'autovacuum_freeze_max_age: 10000000',
-          tables: '          t: {size: 1GB, frozen_age: 0}\n',
+        sixHours({
           plan: `  - {at: +10m, open_transaction: {node: p, name: x, prepared: ${prepared}}}\n  - {at: +1h, restart: p}`,
         }),
       );

@@ -19,6 +19,7 @@ import type { Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { probe } from './health.ts';
 import type { Manager } from './manager.ts';
+import { pgafSlotName } from './slot-name.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
 import type { GoalWhy, Refusal } from '../../history/facts/managers.ts';
 
@@ -119,7 +120,7 @@ export class PgAutoFailover implements Manager {
       // pg_autoctl streams every standby through a physical slot named after its node id (the monitor numbers
       // the nodes as they register: here in the order the scenario lists them), primary_slot_name in its
       // primary_conninfo setup (primary_standby.c standby_init_replication_source).
-      const slot = `pgautofailover_standby_${i + 1}`;
+      const slot = pgafSlotName(i + 1);
       n.settings = { ...n.settings, primarySlotName: slot };
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
       // DEFAULT_GUC_SETTINGS_FOR_PG_AUTO_FAILOVER), so that a demoted primary can be rewound.

@@ -1,4 +1,4 @@
-/** Patroni's names for its member replication slots (use_slots). */
+/** The names managers give the replication slots they keep for their standbys. */
 
 /**
  * dcs/__init__.py slot_name_from_member_name: lower case, '-' and '.' become '_', any other character outside
@@ -9,4 +9,12 @@ export function slotName(member: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9_]/gu, (ch) => (ch === '-' || ch === '.' ? '_' : `u${String(ch.codePointAt(0)).padStart(4, '0')}`))
     .slice(0, 63);
+}
+
+/**
+ * pg_autoctl's slot for a standby: pgautofailover_standby_<node id>, the id the monitor gives a node as it
+ * registers (here: its place in the scenario's list, from 1).
+ */
+export function pgafSlotName(nodeId: number): string {
+  return `pgautofailover_standby_${nodeId}`;
 }

@@ -184,8 +184,13 @@ export class StreamPlanner {
    * connectionRate). Every stream on a link has the same path, so the equal share is also the max-min one.
    */
   shareAmong(s: Stream, sharing: number): number {
+    return this.connectionOf(s, sharing).rate / PER_SECOND;
+  }
+
+  /** The stream's connection among `sharing` on its link: bytes/s, and what binds it. */
+  private connectionOf(s: Stream, sharing: number): ReturnType<typeof connectionRate> {
     const p = s.path;
-    return connectionRate(p.bandwidth / Math.max(1, sharing), p.latency, p.tcpWindow, this.cluster.ctx.net.loss(s.up, s.down)).rate / PER_SECOND;
+    return connectionRate(p.bandwidth / Math.max(1, sharing), p.latency, p.tcpWindow, this.cluster.ctx.net.loss(s.up, s.down));
   }
 
   /**
@@ -380,21 +385,19 @@ export class StreamPlanner {
     const p = this.plans.get(s)!;
     const k = this.inputs.get(s)!;
     const path = s.path;
-    const loss = this.cluster.ctx.net.loss(s.up, s.down);
     const sharing = Math.max(1, this.liveOn(path.linkKey));
-    const tcp = connectionRate(path.bandwidth / sharing, path.latency, path.tcpWindow, loss);
     this.cluster.log(s.down, 'replication', {
       kind: 'stream-falls-behind',
       node: s.down.name,
       upstream: s.up.name,
       incoming: k.upRate * PER_SECOND,
       carried: p.rate * PER_SECOND,
-      bound: tcp.bound,
+      bound: this.connectionOf(s, sharing).bound,
       bandwidth: path.bandwidth,
       sharing,
       window: path.tcpWindow,
       rtt: 2 * path.latency,
-      loss,
+      loss: this.cluster.ctx.net.loss(s.up, s.down),
     });
   }
 

@@ -4,7 +4,7 @@
  * resources. Positions come from the document the scenario was decoded from (a variant's values are at the
  * variant's lines).
  */
-import { slotName } from '../../models/managers/slot-name.ts';
+import { pgafSlotName, slotName } from '../../models/managers/slot-name.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
@@ -142,7 +142,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
         restoreCommand: false,
         // Patroni's use_slots: every replica streams through a slot named after it, kept on the leader (managers/patroni.ts).
         // pg_autoctl streams every standby through pgautofailover_standby_<node id> (managers/pgautofailover.ts).
-        slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : pgafSlots ? `pgautofailover_standby_${i + 1}` : null,
+        slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : pgafSlots ? pgafSlotName(i + 1) : null,
       });
     }
     c.failover.forEach((m, i) => {

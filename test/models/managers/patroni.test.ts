@@ -291,11 +291,11 @@ faults:
     expect(run(yaml('zookeeper')).promotions).toEqual([]);
   });
 
-  it("the key holder's data directory is emptied: it releases the key at its next loop, a replica is promoted, and it is re-cloned", () => {
-    const r = run(`
-name: datadir-gone
+  /** pg1 (the leader) and its standbys pg2 and pg3 at one site under Patroni's defaults, 100 commits/s; `tail` adds the plan or faults. */
+  const threeNodes = (name: string, end: string, tail: string) => `
+name: ${name}
 start: 2024-01-01T10:00:00Z
-end: "10:15"
+end: "${end}"
 sites: [dc1]
 clusters:
   c:
@@ -305,9 +305,11 @@ clusters:
       pg3: {site: dc1, version: 16, upstream: pg1}
     workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
     failover: {policy: patroni, site: dc1}
-faults:
-  - {at: "10:02", destroy_data: pg1}
-`);
+${tail}
+`;
+
+  it("the key holder's data directory is emptied: it releases the key at its next loop, a replica is promoted, and it is re-cloned", () => {
+    const r = run(threeNodes('datadir-gone', '10:15', 'faults:\n  - {at: "10:02", destroy_data: pg1}'));
     // ha.py _run_cycle: 'released leader key voluntarily as data dir empty and currently leader', at pg1's next
     // loop (within loop_wait); the others race at once (2 s for pg1's REST API, whose PostgreSQL is down).
     const released = r.report.events.find((e) => e.message.includes('released leader key voluntarily'))!;
@@ -320,22 +322,7 @@ faults:
   });
 
   it('a standby promoted behind Patroni\'s back is demoted to a standby of the leader on its newer timeline: it cannot follow (standby-broken)', () => {
-    const r = run(`
-name: behind-back
-start: 2024-01-01T10:00:00Z
-end: "10:10"
-sites: [dc1]
-clusters:
-  c:
-    nodes:
-      pg1: {site: dc1, version: 16}
-      pg2: {site: dc1, version: 16, upstream: pg1}
-      pg3: {site: dc1, version: 16, upstream: pg1}
-    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
-    failover: {policy: patroni, site: dc1}
-plan:
-  - {at: "10:02", promote: pg2}
-`);
+    const r = run(threeNodes('behind-back', '10:10', 'plan:\n  - {at: "10:02", promote: pg2}'));
     // ha.py follow: a primary without the key demotes (immediate-nolock) and follows pg1, which stays on timeline 1:
     // "highest timeline 1 of the primary is behind recovery timeline 2" at every retry.
     const broken = r.report.verdicts.filter((v) => v.kind === 'standby-broken' && v.node === 'pg2');
