@@ -94,6 +94,16 @@ function releasedSteps(loss: LostRange, history: History): FactStep[] {
   return out;
 }
 
+/** The clean shutdown whose walsender still sent WAL to `node` when it was promoted at `at`, if any. */
+function cutShortDrain(history: History, node: string, at: Micros): Extract<Fact, { kind: 'promoted-during-shutdown' }> | null {
+  for (const e of history.events) {
+    if (e.at !== at || e.fact.kind !== 'shutdown-complete') continue;
+    const d = e.fact.drains.find((x) => x.node === node && x.left > 0);
+    if (d) return { kind: 'promoted-during-shutdown', node, upstream: e.fact.node, stoppedAt: (at - e.fact.after) as Micros, at, left: d.left };
+  }
+  return null;
+}
+
 export function explainLoss(loss: LostRange, survivor: Survivor | null, history: History): FactStep[] {
   const steps: FactStep[] = [];
   const tl = loss.timeline;
@@ -151,6 +161,8 @@ export function explainLoss(loss: LostRange, survivor: Survivor | null, history:
       } else if (lossSide) {
         steps.push({ fact: { kind: 'received-up-to', node: p.node, lsn: p.switchpoint, timeline: fork.common.tli }, log: [] });
       }
+      const drain = cutShortDrain(history, p.node, p.at);
+      if (drain) steps.push({ fact: drain, log: [] });
       steps.push(promoted(p, survivorSide!, lossSide ? { kind: 'timeline', timeline: lossSide.tli } : { kind: 'wal', timeline: tl.tli, lsn: fork.at, term: loss.term.node, ackedLsn: loss.toLsn }));
     }
   }

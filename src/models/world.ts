@@ -153,7 +153,9 @@ export class World {
       case 'restart': {
         const c = this.clusterOf(a.node);
         note(c, a.node, { kind: 'server-op', op: a.kind, node: a.node });
-        c[a.kind](c.node(a.node));
+        // The plan's start is pg_ctl start, which fails while the postmaster still shuts down.
+        if (a.kind === 'start') c.start(c.node(a.node), 'pg_ctl');
+        else c[a.kind](c.node(a.node));
         return;
       }
       case 'basebackup':

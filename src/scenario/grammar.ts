@@ -1105,9 +1105,9 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   partition: 'Cut a node off the network, or the link between two sites.',
   heal: 'Undo a partition (same target syntax).',
   crash: 'Kill a server without a clean shutdown (crash recovery on restart).',
-  restart: 'Restart a server.',
-  stop: 'Stop a server cleanly.',
-  start: 'Start a stopped or crashed server.',
+  restart: 'Restart a server (pg_ctl restart, fast mode): it waits up to 60 s (PGCTLTIMEOUT) for the shutdown to end, then starts the server; if the shutdown takes longer the server stays down.',
+  stop: 'Stop a server cleanly (pg_ctl stop, fast mode): it refuses connections at once; its walsenders then send their lagging standbys the WAL they lack, and the postmaster exits after them.',
+  start: 'Start a stopped or crashed server (pg_ctl start). It fails while the postmaster of a clean stop still waits for its walsenders.',
   basebackup: 'pg_basebackup into a stopped node with an empty data directory from another node of its cluster: {node, from, checkpoint?, wal_method?, slot?, max_rate?, start?}. The copy takes the data directory\'s size (data_size) at the slowest of the path, the disks and max_rate; it fails if the WAL from its start point is removed meanwhile and nothing kept it.',
   reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',
   restore_backup:

@@ -55,7 +55,7 @@ describe('the model-side cause types carry no free text', () => {
 
   it('the steps of a data loss\'s cause chain are facts; a checker\'s fact step holds a fact, not a sentence', () => {
     // (StepFact nests Fact, a union that includes it: its strings are checked at run time, test/support/fact-prose.ts.)
-    expectTypeOf<StepFact['kind']>().toEqualTypeOf<'loss-acknowledged' | 'loss-released' | 'loss-crash-cut' | 'survivor-holds' | 'no-shared-history' | 'promoted-branch' | 'stopped-receiving' | 'received-up-to' | 'was-falling-behind' | 'loss-conclusion'>();
+    expectTypeOf<StepFact['kind']>().toEqualTypeOf<'loss-acknowledged' | 'loss-released' | 'loss-crash-cut' | 'survivor-holds' | 'no-shared-history' | 'promoted-branch' | 'stopped-receiving' | 'received-up-to' | 'promoted-during-shutdown' | 'was-falling-behind' | 'loss-conclusion'>();
     expectTypeOf<FactStep['fact']>().toEqualTypeOf<Fact>();
     expectTypeOf<keyof FactStep>().toEqualTypeOf<'fact' | 'log'>();
   });

@@ -29,8 +29,21 @@ export type ServerFact =
   | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
   /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */
   | { readonly kind: 'crash-lost-unflushed'; readonly rule?: Rule; readonly node: string; readonly bytes: number; readonly walWriterDelay: number }
-  /** walsender.c WalSndDone: what the walsenders sent their lagging standbys before a clean shutdown. */
-  | { readonly kind: 'down'; readonly rule?: Rule; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly drained: readonly { readonly node: string; readonly bytes: number }[] }
+  /**
+   * `draining`: after a clean shutdown's checkpoint, the WAL each lagging standby still had to receive; the
+   * walsenders send it before they exit (walsender.c WalSndDone), and the postmaster exits after them (drains.ts).
+   */
+  | { readonly kind: 'down'; readonly rule?: Rule; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly draining: readonly { readonly node: string; readonly bytes: number }[] }
+  /**
+   * The postmaster of a shutdown that waited for its walsenders exits (`killed`: it was killed meanwhile), `after`
+   * µs from its start; per standby what its walsender sent meanwhile and what it did not (its standby was promoted,
+   * stopped or cut off first).
+   */
+  | { readonly kind: 'shutdown-complete'; readonly node: string; readonly how: 'exited' | 'killed'; readonly after: number; readonly drains: readonly { readonly node: string; readonly sent: number; readonly left: number }[] }
+  /** pg_ctl start while the postmaster still shuts down: the lock file stops the new one. */
+  | { readonly kind: 'start-refused-shutting-down'; readonly node: string }
+  /** pg_ctl restart waited `waited` µs (PGCTLTIMEOUT) for the shutdown and gave up: the server is not started. */
+  | { readonly kind: 'pg-ctl-gave-up'; readonly node: string; readonly waited: number }
   /** The walreceiver transition of a server going down. */
   | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
   | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }

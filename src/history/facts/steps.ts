@@ -54,6 +54,11 @@ export type StepFact =
       readonly later: readonly { readonly at: Micros; readonly detail: Fact }[];
     }
   | { readonly kind: 'received-up-to'; readonly node: string; readonly lsn: Lsn; readonly timeline: number }
+  /**
+   * `node` was promoted while `upstream`'s clean shutdown (from `stoppedAt`) still sent it WAL: `left` bytes never came
+   * (drains.ts).
+   */
+  | { readonly kind: 'promoted-during-shutdown'; readonly node: string; readonly upstream: string; readonly stoppedAt: Micros; readonly at: Micros; readonly left: number }
   /** `node` had been falling behind since `since` (`behind`: the stream-falls-behind fact), and had not caught up. */
   | { readonly kind: 'was-falling-behind'; readonly node: string; readonly since: Micros; readonly behind: Fact }
   /** The conclusion: the commits are lost (after the crash's flush, after the survivor left the timeline, or off its history). */

@@ -26,6 +26,7 @@ import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
 import { CutWalsenders, walsenderExitAt, type HeardPositions } from './cut-walsenders.ts';
+import { Drains, PG_CTL_TIMEOUT, type Drain, type Shutdown } from './drains.ts';
 import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
@@ -73,6 +74,8 @@ export class PgCluster {
   readonly pitr = new PitRecovery(this);
   /** Walsenders living on for standbys a network cut silenced, until wal_sender_timeout (cut-walsenders.ts). */
   readonly cutSenders = new CutWalsenders();
+  /** Clean shutdowns whose walsenders still send WAL to lagging standbys (drains.ts). */
+  readonly drains = new Drains();
   /** Streams whose standby went down at the last instant with one (a cut at that instant keeps its walsender). */
   private closedNow: { stream: Stream; at: Micros; heard: HeardPositions; synchronous: boolean }[] = [];
   /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
@@ -252,7 +255,7 @@ export class PgCluster {
   }
 
   streamUp(s: Stream): boolean {
-    return s.up.running && s.down.running && this.reachable(s.up, s.down);
+    return (s.up.running || this.drains.has(s)) && s.down.running && this.reachable(s.up, s.down);
   }
 
   // ---------------------------------------------------------------- walreceiver / walsender protocol
@@ -775,12 +778,16 @@ export class PgCluster {
     if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
       role.receiver = { status: 'stopped' };
     }
+    const done = this.drains.end(s, s.down.walEnd(this.ctx.sim.now));
+    // The postmaster exits after its last walsender, once the event that ended it has run.
+    if (done) done.completion = this.ctx.sim.at(this.ctx.sim.now, `shut down ${done.node.name}`, () => this.shutdownComplete(done, 'exited'), PRIORITY.protocol);
     this.requestReflow('changed');
   }
 
   /** The stream reached its limit: the upstream's history left this timeline there (walsender.c, end of COPY). */
   endOfTimeline(s: Stream): void {
     s.ending = null;
+    if (this.drains.has(s)) return this.drainSent(s);
     const n = s.down;
     const role = n.role;
     invariant(s.limit !== null, 'only a historic stream ends');
@@ -901,22 +908,59 @@ export class PgCluster {
 
   /**
    * A clean shutdown: the walsenders send everything up to the shutdown checkpoint before they exit, and from 9.3
-   * wait until the standby confirms it (walsender.c WalSndLoop, WalSndDone: "send any outstanding logs up to the
-   * shutdown checkpoint record, wait for them to be replicated to the standby, and exit"; 9.0-9.2 send it and
-   * exit, and the kernel delivers the socket's queue). A standby the path still reaches receives all of it,
-   * however far it lagged; the model delivers it at the shutdown instant, though the real shutdown lasts as
-   * long as the transfer. Returns the bytes delivered beyond what was on the wire, per standby.
+   * wait until the standby confirms it (drains.ts; 9.0-9.2 send it and exit, and the kernel delivers the
+   * socket's queue). What is on the wire arrives at once (as at a crash: deliverInFlight); a backlog behind it
+   * becomes a drain, a stream that ends at the WAL end and carries it as fast as its connection does. A
+   * historic stream gets the rest of its timeline at once (approximation). Returns the drain, if any.
    */
-  private deliverAtShutdown(s: Stream): number {
+  private beginDrain(s: Stream): Drain | null {
     const now = this.ctx.sim.now;
-    if (!this.streamUp(s)) return 0;
+    if (!this.streamUp(s)) return null;
     const d = s.down.walEnd(now);
     const sendable = this.sendable(s.up, now);
     const sent = s.limit !== null ? Math.min(s.limit, sendable) : sendable;
-    if (sent <= d) return 0;
-    const unsent = sent - d - this.writes.inFlight(s, now);
-    s.down.wal.end.set(now, sent);
-    return Math.max(0, unsent);
+    if (sent <= d) return null;
+    if (s.limit !== null || sent - d - this.writes.inFlight(s, now) < 1) {
+      s.down.wal.end.set(now, sent);
+      return null;
+    }
+    setStreamLimit(s, sent);
+    return { stream: s, from: d, to: sent };
+  }
+
+  /** A drain reached the WAL end: the standby confirms it, the walsender ends the COPY and exits. */
+  private drainSent(s: Stream): void {
+    const now = this.ctx.sim.now;
+    // A chase stops short of its end by less than a microsecond of bandwidth.
+    if (s.limit !== null && s.down.walEnd(now) < s.limit) s.down.wal.end.set(now, s.limit);
+    this.dropStream(s, 'stopped');
+  }
+
+  /** The postmaster of a shutdown still sending is killed: its walsenders end, the standbys get what was on the wire. */
+  private killDrains(n: PgNode): void {
+    const sd = this.drains.of(n);
+    if (!sd) return;
+    for (const s of [...sd.drains.keys()]) {
+      if (this.reachable(s.up, s.down)) {
+        this.deliverInFlight(s);
+        this.dropStream(s, 'crashed');
+      } else this.silentlyLost(s);
+    }
+    // The last drain's end scheduled the postmaster's exit: it is a kill, not an exit.
+    this.ctx.sim.cancel(sd.completion);
+    this.shutdownComplete(sd, 'killed');
+  }
+
+  /**
+   * The postmaster exits after its last walsender (`killed`: it was killed meanwhile): "database system is shut
+   * down", and a start that waited for it runs now.
+   */
+  private shutdownComplete(sd: Shutdown, how: 'exited' | 'killed'): void {
+    const n = sd.node;
+    this.drains.finish(n);
+    this.ctx.sim.cancel(sd.pendingStart?.deadline ?? null);
+    this.log(n, 'lifecycle', { kind: 'shutdown-complete', node: n.name, how, after: this.ctx.sim.now - sd.since, drains: sd.ended }, how === 'exited' ? [pgLog.shutDown()] : []);
+    if (sd.pendingStart) this.start(n);
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
@@ -1233,7 +1277,11 @@ export class PgCluster {
   }
 
   private shutdown(n: PgNode, how: 'stopped' | 'crashed'): void {
-    if (!n.running) return;
+    if (!n.running) {
+      // A postmaster still waiting for its walsenders, killed: they die with it, and what they had not sent never arrives.
+      if (how === 'crashed') this.killDrains(n);
+      return;
+    }
     const now = this.ctx.sim.now;
     n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
     const shutdownLines = how === 'stopped' ? serverLog.fastShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now)) : [];
@@ -1284,20 +1332,37 @@ export class PgCluster {
       const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
       this.shutdownRecords.set(n.wal.timeline, records);
     }
+    // The shutdown checkpoint first (it removes WAL, and cuts off the standbys that needed it: walRemoved), then
+    // the walsenders send what is left.
     this.storage.stop(n, how);
-    const drained: { node: string; bytes: number }[] = [];
+    const draining: Drain[] = [];
     if (how === 'stopped') {
       for (const s of this.streams.from(n)) {
-        const bytes = this.deliverAtShutdown(s);
-        if (bytes >= 1) drained.push({ node: s.down.name, bytes });
+        const d = this.beginDrain(s);
+        if (d) draining.push(d);
       }
     }
     n.run = { state: 'down', how };
+    this.drains.begin(n, now, draining);
     this.xid.nodeDown(n);
     this.rebuilds.sourceDown(n);
-    this.log(n, 'lifecycle', { kind: 'down', node: n.name, how, lsn: n.walEnd(now), timeline: n.tli, drained, ...(drained.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}) }, how === 'stopped' ? [...shutdownLines, pgLog.shutDown()] : []);
+    this.log(
+      n,
+      'lifecycle',
+      {
+        kind: 'down',
+        node: n.name,
+        how,
+        lsn: n.walEnd(now),
+        timeline: n.tli,
+        draining: draining.map((d) => ({ node: d.stream.down.name, bytes: Math.round(d.to - d.from) })),
+        ...(draining.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}),
+      },
+      how === 'stopped' ? [...shutdownLines, draining.length > 0 ? null : pgLog.shutDown()] : [],
+    );
     this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {
+      if (this.drains.has(s)) continue;
       if (this.reachable(s.up, s.down)) this.dropStream(s, how);
       else this.silentlyLost(s);
     }
@@ -1316,8 +1381,19 @@ export class PgCluster {
     this.requestReflow('changed');
   }
 
-  start(n: PgNode): void {
+  /**
+   * Start a stopped server. While its postmaster still waits for its walsenders (drains.ts), `pg_ctl start`
+   * (`how: 'pg_ctl'`, a plan's step) fails on the lock file; a manager's start waits for the postmaster to exit.
+   */
+  start(n: PgNode, how: 'pg_ctl' | 'waits' = 'waits'): void {
     if (n.running) return;
+    const sd = this.drains.of(n);
+    if (sd) {
+      if (how === 'waits') sd.pendingStart ??= { deadline: null };
+      // postmaster.c CreateLockFile; pg_ctl.c: "another server might be running; trying to start server anyway".
+      else this.log(n, 'fatal', { kind: 'start-refused-shutting-down', node: n.name }, pgLog.lockFileExists());
+      return;
+    }
     if (n.dataDirectory !== 'present') {
       // pg_ctl.c: no PG_VERSION in the directory (emptied, or a copy still running into it).
       this.log(n, 'fatal', { kind: 'no-data-directory', node: n.name, state: n.dataDirectory === 'empty' ? 'empty' : 'copying' }, [
@@ -1433,9 +1509,20 @@ export class PgCluster {
     this.requestReflow('changed');
   }
 
+  /**
+   * pg_ctl restart: a fast stop, a wait for the postmaster to exit (PGCTLTIMEOUT, 60 s), then a start. A
+   * shutdown still sending WAL to a lagging standby after that leaves the server down: pg_ctl gives up ("server
+   * does not shut down") and never starts it.
+   */
   restart(n: PgNode): void {
     this.stop(n);
-    this.start(n);
+    const sd = this.drains.of(n);
+    if (!sd) return this.start(n);
+    const deadline = this.ctx.sim.at((this.ctx.sim.now + PG_CTL_TIMEOUT) as Micros, `pg_ctl restart ${n.name}`, () => {
+      sd.pendingStart = null;
+      this.log(n, 'fatal', { kind: 'pg-ctl-gave-up', node: n.name, waited: PG_CTL_TIMEOUT }, [pgLog.serverDoesNotShutDown()]);
+    }, PRIORITY.protocol);
+    sd.pendingStart = { deadline };
   }
 
   /** A start's first lines: the postmaster's listen addresses, the startup process's reading of the control file. */

@@ -183,6 +183,17 @@ export const pgLog = {
   readyToAcceptReadOnly: (version: PgMajor): LogLine => log('postmaster', `database system is ready to accept ${version >= 14 ? 'read-only' : 'read only'} connections`),
   enteringStandby: (): LogLine => log('startup', 'entering standby mode'),
   shutDown: (): LogLine => log('postmaster', 'database system is shut down'),
+  /**
+   * pg_ctl start while the postmaster is still shutting down (pg_ctl.c do_start; postmaster.c CreateLockFile via
+   * miscinit.c): pg_ctl tries anyway and the new postmaster exits (observed on 15.18, docs/model-postgres.md).
+   */
+  lockFileExists: (): LogLine[] => [
+    log('pg_ctl', 'another server might be running; trying to start server anyway'),
+    { process: 'postmaster', level: 'FATAL', message: 'lock file "postmaster.pid" already exists', hint: `Is another postmaster (PID 1) running in data directory "${PGDATA}"?` },
+    log('pg_ctl', 'could not start server'),
+  ],
+  /** pg_ctl.c do_stop/do_restart: the postmaster did not exit within PGCTLTIMEOUT (observed on 15.18). */
+  serverDoesNotShutDown: (): LogLine => log('pg_ctl', 'server does not shut down'),
   interrupted: (): LogLine => log('startup', 'database system was interrupted; last known up at the crash'),
   /** xlogrecovery.c InitWalRecovery; 18 names the file (`Latest checkpoint in file "pg_control" is at`, observed on 18.4). */
   notAChildFatal: (version: PgMajor, tli: number, ckpt: Lsn, ckptTli: number, forkAt: Lsn): LogLine => ({

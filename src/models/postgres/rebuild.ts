@@ -114,7 +114,8 @@ export class Rebuilds {
 
   /** The data directory of `n` is emptied (rm -rf $PGDATA/*): a running server crashes first. */
   destroy(n: PgNode): void {
-    if (n.running) this.cluster.crash(n);
+    // A running server crashes first (a postmaster still waiting for its walsenders is killed).
+    this.cluster.crash(n);
     // A copy running into it loses what it wrote and fails when it ends (its files are gone).
     this.copies.delete(n);
     n.dataDirectory = 'empty';

@@ -788,7 +788,7 @@ export class WriteFlow {
     invariant(d <= u + 1 || s.limit !== null, () => `${s.down.name} at ${formatLsn(d)} (${d}) is ahead of its upstream ${s.up.name} at ${formatLsn(u)} (${u}) at +${now} µs on timeline ${s.timeline.tli}`);
     const role = s.down.role;
     invariant(role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s, () => `${s.down.name} has a stream from ${s.up.name} but its walreceiver is ${role.kind === 'standby' ? role.receiver.status : 'absent (a primary)'}`);
-    invariant(s.up.running && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
+    invariant((s.up.running || this.cluster.drains.has(s)) && s.down.running, () => `a stream ${s.up.name} -> ${s.down.name} outlives a server that is not running`);
   }
 
   private checkNode(n: PgNode, now: Micros): void {

@@ -41,6 +41,8 @@ export const STEPS: TemplatesOf<StepFact> = {
     const later = f.later.length > 0 ? p` Later it still could not stream, ${join(f.later.map((l) => p`at ${time(l.at)}: ${sub(l.detail)}`), '; ')}.` : '';
     return p`${node(f.node)} stopped receiving WAL at ${time(f.at)}, at ${lsn(f.lsn)} on timeline ${f.timeline}: ${sub(f.detail)}${repeat}.${later}`;
   },
+  'promoted-during-shutdown': (f) =>
+    p`${node(f.upstream)} was shut down at ${time(f.stoppedAt)} with WAL ${node(f.node)} still lacked; its walsender was still sending it (a clean shutdown sends everything before the server exits, walsender.c WalSndDone) when ${node(f.node)} was promoted at ${time(f.at)}, and the last ${size(f.left)} never came.`,
   'was-falling-behind': (f, sub) => p`From ${time(f.since)} on, ${sub(f.behind)}; it had not caught up.`,
   'received-up-to': (f) => p`${node(f.node)} had received WAL only up to ${lsn(f.lsn)} on timeline ${f.timeline} when it was promoted.`,
   'loss-conclusion': (f) =>
