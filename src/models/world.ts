@@ -260,6 +260,12 @@ export class World {
         this.managersSeeNetworkChange();
         return;
       }
+      case 'switchover': {
+        const c = this.clusters.get(a.cluster)!;
+        note(c, a.candidate ?? a.leader, { kind: 'switchover-asked', cluster: a.cluster, leader: a.leader, candidate: a.candidate });
+        for (const m of this.managers.get(c.name) ?? []) m.switchover?.(a);
+        return;
+      }
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

@@ -477,7 +477,41 @@ export function managersGrammar(h: ManagersHelpers) {
       },
     );
 
+  /** A Patroni cluster's node: the switchover's candidate or leader. */
+  const patroniNode = (what: string) =>
+    map(nodeRef, (node, n, ctx: C): string => {
+      const cluster = ctx.env.clusters.get(ctx.env.nodes.get(node)!.cluster)!;
+      if (!(cluster.policies ?? []).includes('patroni')) ctx.fail(n, `${ctx.subject}: ${what} ${show(node)} is in cluster ${show(cluster.name)}, which Patroni does not manage`, { hint: 'a switchover is patronictl\'s: give the cluster a failover entry with policy: patroni' });
+      return node;
+    });
+  const switchover = byKind<ActionBody>(
+    {
+      string: map(patroniNode('candidate'), (candidate, _n, ctx: C): ActionBody => ({ kind: 'switchover', cluster: ctx.env.nodes.get(candidate)!.cluster, leader: null, candidate })),
+      map: object(
+        {
+          candidate: opt(patroniNode('candidate'), 'The member to become the leader (--candidate); default: the healthiest.'),
+          leader: opt(patroniNode('leader'), 'The current leader (--leader): refused unless it is the one.'),
+          cluster: opt(clusterRef, 'The cluster, when neither node is given.'),
+        },
+        {
+          build: (v, info, ctx: C): ActionBody => {
+            const clusters = [v.candidate, v.leader].filter((x) => x !== undefined).map((x) => ctx.env.nodes.get(x)!.cluster);
+            if (v.cluster !== undefined) clusters.push(v.cluster);
+            if (clusters.length === 0) ctx.fail(info.node, `${ctx.subject} names no cluster`, { expected: 'a candidate, a leader or a cluster' });
+            if (clusters.some((c) => c !== clusters[0])) ctx.fail(info.node, `${ctx.subject}: its nodes and cluster are not in one cluster`);
+            if (v.candidate !== undefined && v.candidate === v.leader) ctx.fail(info.at('candidate')!, `${ctx.subject}: the candidate is the leader`);
+            const cluster = clusters[0]!;
+            if (!(ctx.env.clusters.get(cluster)!.policies ?? []).includes('patroni')) ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} is not managed by Patroni`, { hint: 'give it a failover entry with policy: patroni' });
+            return { kind: 'switchover', cluster, leader: v.leader ?? null, candidate: v.candidate ?? null };
+          },
+        },
+      ),
+    },
+    'a candidate node, or {candidate?, leader?, cluster?}',
+  );
+
   const actions = {
+    switchover,
     stop_manager: map(managerRef, (process): ActionBody => ({ kind: 'stopManager', process })),
     start_manager: map(managerRef, (process): ActionBody => ({ kind: 'startManager', process })),
     packet_loss: object(
@@ -585,6 +619,8 @@ export function managersGrammar(h: ManagersHelpers) {
     failover,
     actions,
     actionDescriptions: {
+      switchover:
+        'patronictl switchover --force (Patroni clusters): a candidate node, or {candidate?, leader?, cluster?}. The leader checks the candidate (reachable, no nofailover tag, within maximum_lag_on_failover) and otherwise drops the request; then it stops PostgreSQL (fast, its walsenders sending the standbys what they lack), releases the leader key, and the candidate takes it and promotes; the old leader restarts as its replica.',
       stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',
       start_manager: 'The manager process runs again.',
       packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',

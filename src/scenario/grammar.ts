@@ -88,6 +88,8 @@ export interface ClusterInfo {
   databaseNames: string[];
   /** The tables of its databases (grammar-vacuum.ts refers to them). */
   tables?: { database: string; table: string }[];
+  /** Its failover managers' policies (a switchover needs Patroni). */
+  policies?: string[];
 }
 
 export interface Env extends SettingsEnv {
@@ -741,6 +743,7 @@ const clusterDecoder = object(
       const workloads = v.workloads ?? (v.workload ? [{ name: SINGLE_WORKLOAD, ...v.workload }] : []);
       cluster.workloadNames = workloads.map((w) => w.name);
       cluster.workloadLoads = workloads.map((w) => ({ rate: w.rate, walPerTx: w.walPerTx }));
+      cluster.policies = (v.failover ?? []).map((f) => f.policy);
       return {
         databases: v.databases ?? [],
         slots: v.slots ?? [],

@@ -60,6 +60,17 @@ export type FailoverSpec = NaiveSpec | LagOnlySpec | PatroniSpec | PgAutoFailove
 export type FailoverPolicy = FailoverSpec['policy'];
 
 /** Faults that degrade rather than cut (models/gray.ts). */
+/**
+ * `patronictl switchover --leader L --candidate C --force` (POST /switchover): the leader demotes itself
+ * gracefully and the candidate (or, with none, the healthiest member) takes the leader key.
+ */
+export interface Switchover {
+  readonly kind: 'switchover';
+  readonly cluster: string;
+  readonly leader: string | null;
+  readonly candidate: string | null;
+}
+
 export type GrayFailure =
   /** Each packet between the two sites is lost with this probability (0 clears it). */
   | { readonly kind: 'packetLoss'; readonly sites: readonly [string, string]; readonly probability: number }
@@ -77,6 +88,7 @@ export type GrayFailure =
     }
   /** A manager's process (a DCS member, a pg_auto_failover monitor, a Raft member) stops or starts again: it answers nobody while stopped. */
   | { readonly kind: 'stopManager'; readonly process: string }
+
   | { readonly kind: 'startManager'; readonly process: string };
 
 /** The DCS of a Patroni cluster (models/managers/dcs.ts). */

@@ -290,6 +290,9 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
+    case 'switchover':
+      out.switchover = { cluster: a.cluster, ...(a.leader !== null ? { leader: a.leader } : {}), ...(a.candidate !== null ? { candidate: a.candidate } : {}) };
+      break;
     case 'packetLoss':
     case 'oneWayPartition':
     case 'healOneWay':

@@ -54,6 +54,8 @@ export type Refusal =
   | { readonly kind: 'unreachable'; readonly from?: string }
   /** Patroni "My wal position exceeds maximum replication lag" (ha.py Ha._is_healthiest_node). */
   | { readonly kind: 'lag'; readonly lsn: Lsn; readonly lastLsn: Lsn; readonly maximumLagOnFailover: number }
+  /** Patroni's leader checking a switchover candidate: "Member … exceeds maximum replication lag" (ha.py Ha.is_failover_possible). */
+  | { readonly kind: 'member-lag'; readonly lsn: Lsn; readonly lastLsn: Lsn; readonly maximumLagOnFailover: number }
   /** Patroni "My timeline … is behind last known cluster timeline …" (`checkTimeline`: for a replica, only with check_timeline). */
   | { readonly kind: 'timeline-behind'; readonly timeline: number; readonly clusterTimeline: number; readonly checkTimeline: boolean }
   | { readonly kind: 'nofailover' }
@@ -74,13 +76,17 @@ export type Refusal =
   /** pg_auto_failover: a quorum node has not reported its LSN yet (the election waits for it). */
   | { readonly kind: 'not-reported' }
   /** Orchestrator promotion rule must_not. */
-  | { readonly kind: 'must-not' };
+  | { readonly kind: 'must-not' }
+  /** Patroni: a switchover names another candidate, which answers (ha.py manual_failover_process_no_leader: "to C, i am N"). */
+  | { readonly kind: 'switchover-to-other'; readonly candidate: string };
 
 /** Why a candidate was chosen. */
 export type Choice =
   | { readonly kind: 'first-reachable' }
   | { readonly kind: 'highest-position'; readonly lsn: Lsn; readonly lastLsn: Lsn }
   | { readonly kind: 'healthiest'; readonly lsn: Lsn; readonly lastLsn: Lsn }
+  /** Patroni: the switchover's candidate takes the key without the lag or REST checks (ha.py manual_failover_process_no_leader). */
+  | { readonly kind: 'switchover-candidate'; readonly lsn: Lsn }
   | { readonly kind: 'operator'; readonly choose: 'most-advanced' | 'first-candidate'; readonly lsn: Lsn }
   | { readonly kind: 'orchestrator'; readonly lsn: Lsn; readonly promotionRule: string; readonly site: string; readonly region: string };
 
@@ -92,6 +98,16 @@ export type MemberStatus =
   | { readonly kind: 'ahead'; readonly lsn: Lsn; readonly myLsn: Lsn }
   | { readonly kind: 'same-position-higher-priority'; readonly priority: number; readonly mine: number }
   | { readonly kind: 'not-ahead'; readonly lsn: Lsn };
+
+/** Why patronictl switchover is refused at once. */
+export type SwitchoverRefusal =
+  | { readonly kind: 'not-leader'; readonly named: string; readonly leader: string | null }
+  | { readonly kind: 'no-leader' }
+  | { readonly kind: 'already-leader'; readonly candidate: string }
+  | { readonly kind: 'not-synchronous'; readonly candidate: string; readonly standbys: readonly string[] }
+  /** No candidate answers the leader's REST poll or may promote (nofailover). */
+  | { readonly kind: 'no-good-candidates' }
+  | { readonly kind: 'dcs'; readonly why: Fact };
 
 /** Why Patroni demotes its primary. */
 export type PatroniDemotion =
@@ -210,7 +226,7 @@ export type ManagersFact =
   | { readonly kind: 'single-user-crash-recovery'; readonly node: string; readonly rule?: string }
   // ---- Patroni (one agent per node): its own log lines and its demotions
   | { readonly kind: 'patroni-timeouts-adjusted'; readonly adjustment: TimeoutsAdjustment; readonly rule: string }
-  | { readonly kind: 'patroni-demoting'; readonly node: string; readonly mode: 'offline' | 'immediate-nolock'; readonly rule: string }
+  | { readonly kind: 'patroni-demoting'; readonly node: string; readonly mode: 'offline' | 'immediate-nolock' | 'graceful'; readonly rule: string }
   | { readonly kind: 'patroni-promoting'; readonly node: string; readonly how: 'acquired-lock' | 'had-lock'; readonly rule: string }
   | { readonly kind: 'patroni-acquired-lock'; readonly node: string }
   | { readonly kind: 'patroni-following'; readonly node: string; readonly leader: string }
@@ -225,6 +241,18 @@ export type ManagersFact =
   | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
   /** ha.py _run_cycle: the key holder found its data directory empty and deleted the key (release_leader_key_voluntarily). */
   | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty'; readonly rule: string }
+  /**
+   * A switchover's graceful demotion released the leader key (ha.py Ha.demote → release_leader_key_voluntarily):
+   * `when` 'candidate-received' once a candidate had the shutdown checkpoint (on_shutdown), 'stopped' once
+   * PostgreSQL had stopped.
+   */
+  | { readonly kind: 'patroni-switchover-released'; readonly node: string; readonly when: 'candidate-received' | 'stopped'; readonly rule: string }
+  /** patronictl switchover refused before anything happens (ctl.py _do_failover_or_switchover, api.py do_POST_failover). */
+  | { readonly kind: 'patroni-switchover-refused'; readonly cluster: string; readonly reason: SwitchoverRefusal; readonly rule: string }
+  /** The leader found no candidate healthy enough (ha.py process_manual_failover_from_leader, is_failover_possible): the key is cleaned up. */
+  | { readonly kind: 'patroni-switchover-not-possible'; readonly node: string; readonly candidate: string | null; readonly statuses: readonly Fact[]; readonly rule: string }
+  /** The leader cleaned up the /failover key (ha.py process_manual_failover_from_leader): it is the candidate, or not the leader named. */
+  | { readonly kind: 'patroni-failover-key-cleared'; readonly node: string; readonly why: 'already-leader' | 'leader-mismatch' | 'acquired-lock'; readonly rule: string }
   /**
    * use_slots: the leader created the physical slot of a member (postgresql/slots.py _ensure_physical_slots), at
    * `restartLsn`; `from`: where it stood (the member's position in /status, kept on every node: Patroni 4 on 11+),

@@ -48,6 +48,8 @@ export interface DcsState {
    * its WAL position (postgresql/__init__.py Postgresql.slots): where every member keeps its copy of each slot.
    */
   readonly slots: Readonly<Record<string, Lsn>> | null;
+  /** /failover: a switchover asked for (patronictl switchover: api.py writes it), until the leader acts on it or cleans it up. */
+  readonly failover: { readonly leader: string | null; readonly candidate: string | null } | null;
 }
 
 export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: Fact };
@@ -74,7 +76,7 @@ export class Dcs {
   private readonly raft: RaftGroup;
   /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
   private readonly views: DcsState[];
-  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null };
+  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null, failover: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
   /**
@@ -261,8 +263,18 @@ export class Dcs {
   }
 
   /** The leader's other keys: /status, /sync, /failsafe. */
-  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots'>>): DcsResult<void> {
+  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots' | 'failover'>>): DcsResult<void> {
     return this.write(cl, () => this.commit(patch));
+  }
+
+  /** The leader key's holder as the DCS has it now (patronictl reads it), or null. */
+  leaderName(): string | null {
+    return this.state.leader;
+  }
+
+  /** /sync as the DCS has it now. */
+  syncState(): DcsState['sync'] {
+    return this.state.sync;
   }
 
   /** The leader key's remaining lifetime as the DCS has it (for messages), or null. */

@@ -7,6 +7,7 @@ import type { RouteBy } from '../../history/facts/managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import type { PgNode } from '../postgres/node.ts';
+import type { Switchover } from '../../scenario/types-managers.ts';
 
 export interface Manager {
   start(): void;
@@ -14,6 +15,8 @@ export interface Manager {
   onRouteWrites(node: PgNode): void;
   /** A partition, a heal or a gray failure changed the network. */
   onNetworkChange?(): void;
+  /** patronictl switchover (a plan step): only Patroni answers it. */
+  switchover?(req: Switchover): void;
 }
 
 /** The synchronous redundancy a manager configures (for the verdicts' plan), or null. */

@@ -19,7 +19,7 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import type { PatroniSpec, PatroniTags } from '../../scenario/types-managers.ts';
+import type { PatroniSpec, PatroniTags, Switchover } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { PgNode } from '../postgres/node.ts';
@@ -27,7 +27,7 @@ import { answerTime } from '../postgres/service.ts';
 import { Dcs, type DcsClient, type DcsState } from './dcs.ts';
 import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
-import type { DivergenceFact, PatroniDemotion, Refusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
+import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
@@ -59,7 +59,18 @@ const RULE = {
   bootstrap: 'patroni/ha.py:Ha.bootstrap',
   runCycle: 'patroni/ha.py:Ha._run_cycle',
   slots: 'patroni/postgresql/slots.py:SlotsHandler.sync_replication_slots',
+  /** patronictl switchover: the names checked against the DCS, then POST /switchover writes the /failover key. */
+  switchoverRequest: 'patroni/api.py:RestApiHandler.do_POST_failover',
+  /** The leader acts on the /failover key: is a candidate healthy enough? then demote('graceful'), else clean up. */
+  switchoverLeader: 'patroni/ha.py:Ha.process_manual_failover_from_leader',
+  /** The replicas in the race while the /failover key is there: the candidate takes the key, the others stand aside. */
+  switchoverRace: 'patroni/ha.py:Ha.manual_failover_process_no_leader',
 } as const;
+
+/** ha.py Ha.demote('graceful'): on_shutdown sleeps 1 s before checking that a candidate received the shutdown checkpoint. */
+const ON_SHUTDOWN_WAIT = 1_000_000 as Micros;
+/** ha.py Ha.demote: after releasing the key, "give a time to somebody to take the leader lock". */
+const AFTER_RELEASE_WAIT = 2_000_000 as Micros;
 
 
 /** config.py _validate_and_adjust_timeouts: minimums, then loop_wait + 2 × retry_timeout <= ttl (loop_wait lowered first). */
@@ -195,6 +206,31 @@ export class Patroni implements Manager {
   }
 
   /** Clients that reach the leader and write elsewhere are sent to it (an HAProxy whose GET /primary check now passes there). */
+  /**
+   * patronictl switchover --force (ctl.py _do_failover_or_switchover): it checks the names against the cluster as
+   * the DCS has it, then POSTs /switchover to the leader's REST API, which writes the /failover key (api.py
+   * do_POST_failover; the leader is always named: --leader defaults to the current one) and wakes the leader's
+   * loop. A refusal is said, and nothing happens.
+   */
+  switchover(req: Switchover): void {
+    const c = this.cluster;
+    const leader = this.dcs.leaderName();
+    const refuse = (reason: SwitchoverRefusal) => void c.ctx.history.event(c.ctx.sim.now, c.name, null, 'failover', { kind: 'patroni-switchover-refused', cluster: c.name, reason, rule: RULE.switchoverRequest });
+    if (leader === null) return refuse({ kind: 'no-leader' });
+    if (req.leader !== null && req.leader !== leader) return refuse({ kind: 'not-leader', named: req.leader, leader });
+    if (req.candidate === leader) return refuse({ kind: 'already-leader', candidate: leader });
+    const sync = this.spec.synchronousMode ? this.dcs.syncState() : null;
+    if (req.candidate !== null && sync !== null && !sync.standbys.includes(req.candidate)) return refuse({ kind: 'not-synchronous', candidate: req.candidate, standbys: sync.standbys });
+    const agent = this.agentOf(leader)!;
+    // is_failover_possible (api.py): the candidate, or some member (synchronous ones in synchronous mode), answers
+    // its REST API and may promote; the lag is the leader loop's check.
+    const members = this.agents.filter((a) => a !== agent && (req.candidate !== null ? a.node.name === req.candidate : sync === null || sync.standbys.includes(a.node.name)));
+    if (!members.some((a) => agent.status(a) !== null && !this.tags(a.node.name).nofailover)) return refuse({ kind: 'no-good-candidates' });
+    const r = this.dcs.update(agent.client, { failover: { leader, candidate: req.candidate } });
+    if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
+    c.ctx.sim.after(r.delay, `patroni ${leader} switchover`, () => agent.wake(), PRIORITY.manager);
+  }
+
   route(leader: PgNode): void {
     const c = this.cluster;
     const pools = c.writes.pools.filter((p) => p.target !== leader && c.ctx.net.reachable(p.clients, c.endpointOf(leader)));
@@ -230,6 +266,11 @@ export class PatroniAgent {
    * _last_retain_slots: in this process's memory, so a new leader starts without them).
    */
   private readonly retainSeen = new Map<string, Micros>();
+  /**
+   * A switchover's graceful demotion in progress (ha.py Ha.demote('graceful') in the async executor): the loop
+   * only renews the key meanwhile (handle_long_action_in_progress).
+   */
+  private switching: { readonly candidate: string | null; released: boolean } | null = null;
 
   constructor(
     private readonly group: Patroni,
@@ -301,6 +342,7 @@ export class PatroniAgent {
 
   private withView(v: DcsState): void {
     const n = this.node;
+    if (this.switching) return this.duringDemote();
     if (!n.running) return this.recover(v);
     let leader = v.leader;
     // failsafe_mode: a leader that POSTed /failsafe within ttl is alive even without its key (ha.py Failsafe.update_cluster).
@@ -326,10 +368,98 @@ export class PatroniAgent {
           if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
           return this.done();
         }
+        if (v.failover) return this.manualSwitchover(v, v.failover);
         this.enforcePrimary(v, 'had-lock');
         this.done();
       });
     });
+  }
+
+  // ------------------------------------------------------------------------------------------ switchover
+
+  /**
+   * process_manual_failover_from_leader: the /failover key names this leader (or none) and another candidate; if
+   * one is healthy enough (is_failover_possible: it answers its REST API, has no nofailover tag, is within
+   * maximum_lag_on_failover of /status, and with check_timeline on the cluster's timeline), demote gracefully;
+   * otherwise clean the key up and go on as leader.
+   */
+  private manualSwitchover(v: DcsState, f: NonNullable<DcsState['failover']>): void {
+    const n = this.node;
+    const clear = (fact: Fact) => {
+      this.say(fact);
+      const r = this.group.dcs.update(this.client, { failover: null });
+      this.later(r.delay, () => {
+        this.enforcePrimary(v, 'had-lock');
+        this.done();
+      });
+    };
+    if (f.leader !== null && f.leader !== n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'leader-mismatch', rule: RULE.switchoverLeader });
+    if (f.candidate === n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'already-leader', rule: RULE.switchoverLeader });
+    const spec = this.group.spec;
+    const syncActive = spec.synchronousMode && v.sync !== null;
+    // get_failover_candidates: the named candidate, or every other member; no nofailover, only synchronous ones in synchronous mode.
+    const candidates = this.group.agents.filter(
+      (a) => a !== this && (f.candidate === null || a.node.name === f.candidate) && !this.group.tags(a.node.name).nofailover && (!syncActive || v.sync!.standbys.includes(a.node.name)),
+    );
+    const polled = candidates.map((a) => ({ a, st: this.status(a) }));
+    this.later(polled.some((x) => x.st === null) ? REST_TIMEOUT : 0, () => {
+      const statuses: Fact[] = [];
+      let healthy = 0;
+      for (const { a, st } of polled) {
+        const name = a.node.name;
+        if (st === null) statuses.push({ kind: 'member-status', node: name, status: { kind: 'unreachable', timeout: REST_TIMEOUT } });
+        else if (v.lastLsn - st.pos > spec.maximumLagOnFailover) statuses.push({ kind: 'candidate-refused', node: name, reason: { kind: 'member-lag', lsn: st.pos, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover }, rule: RULE.switchoverLeader });
+        else if (spec.checkTimeline && a.node.tli < v.timeline) statuses.push({ kind: 'candidate-refused', node: name, reason: { kind: 'timeline-behind', timeline: a.node.tli, clusterTimeline: v.timeline, checkTimeline: true }, rule: RULE.switchoverLeader });
+        else healthy++;
+      }
+      if (healthy === 0) return clear({ kind: 'patroni-switchover-not-possible', node: n.name, candidate: f.candidate, statuses, rule: RULE.switchoverLeader });
+      // demote('graceful'): pg_ctl stop -m fast; the key is released once a candidate has the shutdown checkpoint
+      // (on_shutdown, while the postmaster may still send WAL to lagging standbys) or PostgreSQL has stopped.
+      this.switching = { candidate: f.candidate, released: false };
+      this.say({ kind: 'patroni-demoting', node: n.name, mode: 'graceful', rule: RULE.demote });
+      if (spec.synchronousMode && n.settings.synchronousStandbyNames) n.settings = { ...n.settings, synchronousStandbyNames: null };
+      this.c.stop(n);
+      const stopped = () => this.releaseForSwitchover('stopped');
+      if (this.c.drains.of(n)) {
+        this.later(ON_SHUTDOWN_WAIT, () => {
+          if (this.switching && !this.switching.released && this.candidateReceived(v)) this.releaseForSwitchover('candidate-received');
+          else this.c.whenExited(n, stopped);
+        });
+      } else stopped();
+      this.done();
+    });
+  }
+
+  /** on_shutdown's is_failover_possible(cluster_lsn=checkpoint): a candidate answers at or past the shutdown checkpoint. */
+  private candidateReceived(v: DcsState): boolean {
+    const ckpt = this.node.checkpoint.lsn;
+    const sw = this.switching!;
+    return this.group.agents.some((a) => a !== this && (sw.candidate === null || a.node.name === sw.candidate) && !this.group.tags(a.node.name).nofailover && (v.sync === null || !this.group.spec.synchronousMode || v.sync.standbys.includes(a.node.name)) && (this.status(a)?.pos ?? -1) >= ckpt);
+  }
+
+  /** release_leader_key_voluntarily; after AFTER_RELEASE_WAIT the demotion ends and the loop follows the new leader. */
+  private releaseForSwitchover(when: 'candidate-received' | 'stopped'): void {
+    const sw = this.switching;
+    if (!sw || sw.released) return;
+    sw.released = true;
+    const r = this.group.dcs.release(this.client);
+    this.later(r.delay, () => {
+      if (r.ok && r.value) this.say({ kind: 'patroni-switchover-released', node: this.node.name, when, rule: RULE.demote });
+      this.later(AFTER_RELEASE_WAIT, () => {
+        // The demotion ends once PostgreSQL has stopped (Ha.demote returns after state_handler.stop).
+        this.c.whenExited(this.node, () => {
+          this.switching = null;
+          this.wake();
+        });
+      });
+    });
+  }
+
+  /** handle_long_action_in_progress: while the demotion runs, a leader still holding the key renews it. */
+  private duringDemote(): void {
+    if (this.switching!.released) return this.done();
+    const r = this.group.dcs.keepAlive(this.client);
+    this.later(r.delay, () => this.done());
   }
 
   /** enforce_primary_role: promote if needed, write /status and /failsafe, manage synchronous replication, route clients. */
@@ -646,7 +776,7 @@ export class PatroniAgent {
   // ------------------------------------------------------------------------------------------ the race
 
   /** What this member's REST API answers (ha.py _MemberStatus.from_api_response): null when it does not answer. */
-  private status(a: PatroniAgent): { inRecovery: boolean; pos: number; tags: PatroniTags } | null {
+  status(a: PatroniAgent): { inRecovery: boolean; pos: number; tags: PatroniTags } | null {
     const n = a.node;
     if (!this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint) || !n.acceptsConnections) return null;
     // The REST API queries PostgreSQL (api.py get_postgresql_status): a saturated node answers after the timeout.
@@ -676,14 +806,46 @@ export class PatroniAgent {
       if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;
       if (syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
+      // A switchover under way (the /failover key): manual_failover_process_no_leader decides, without the lag check.
+      if (v.failover !== null) return this.switchoverRace(v, v.failover, saw, me);
       const lag = v.lastLsn - me;
       if (lag > spec.maximumLagOnFailover) return refuse({ kind: 'lag', lsn: me, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover });
       if (spec.checkTimeline && n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: true });
     }
-    // Poll the other members' REST API in parallel (2 s timeout, no retry); in synchronous mode only the
-    // synchronous ones and the former leader.
+    this.pollAndAcquire(v, saw, me, null);
+  }
+
+  /**
+   * manual_failover_process_no_leader: the switchover's candidate takes the key at once; another member stands
+   * aside while the candidate answers; with no candidate, or one that does not answer, the members but the former
+   * leader race without the lag check (_is_healthiest_node(check_replication_lag=False)).
+   */
+  private switchoverRace(v: DcsState, f: NonNullable<DcsState['failover']>, saw: Fact, me: Lsn): void {
+    const n = this.node;
+    const rule = RULE.switchoverRace;
+    if (f.candidate === n.name) return this.acquire(v, saw, rule, { kind: 'switchover-candidate', lsn: me }, []);
+    const candidate = f.candidate !== null ? this.group.agentOf(f.candidate) : undefined;
+    const st = candidate ? this.status(candidate) : null;
+    this.later(candidate && st === null ? REST_TIMEOUT : 0, () => {
+      if (candidate && st !== null && !st.tags.nofailover) {
+        this.decide(null, saw, rule, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'switchover-to-other', candidate: candidate.node.name }, rule }], true);
+        return this.done();
+      }
+      this.pollAndAcquire(v, saw, me, f.leader);
+    });
+  }
+
+  /**
+   * _is_healthiest_node's REST poll of the other members (in parallel, 2 s timeout, no retry; in synchronous mode
+   * only the synchronous ones and the former leader; `exclude`: a switchover's former leader), then the key.
+   */
+  private pollAndAcquire(v: DcsState, saw: Fact, me: Lsn, exclude: string | null): void {
+    const n = this.node;
+    const spec = this.group.spec;
+    const tags = this.group.tags(n.name);
+    const rule = RULE.healthiest;
     const syncActive = spec.synchronousMode && v.sync !== null;
-    const others = this.group.agents.filter((a) => a !== this && (!syncActive || v.sync!.standbys.includes(a.node.name) || v.sync!.leader === a.node.name));
+    const others = this.group.agents.filter((a) => a !== this && a.node.name !== exclude && (!syncActive || v.sync!.standbys.includes(a.node.name) || v.sync!.leader === a.node.name));
     const polled = others.map((a) => ({ a, st: this.status(a) }));
     const waited = polled.some((x) => x.st === null) ? REST_TIMEOUT : 0;
     this.later(waited, () => {
@@ -724,23 +886,34 @@ export class PatroniAgent {
         if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
         return this.done();
       }
-      const r = this.group.dcs.acquire(this.client);
-      this.later(r.delay, () => {
-        if (!r.ok) {
-          this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-failed', why: r.why }, rule: RULE.race }, ...seen], true);
-          return this.dcsError(r.why);
-        }
-        if (!r.value) {
-          this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-taken' }, rule: RULE.race }, ...seen], true);
-          const lead = this.group.dcs.read(this.client);
-          if (lead.ok && lead.value.leader) this.follow(lead.value.leader, lead.value);
-          return this.done();
-        }
-        this.decide(n.name, saw, rule, [{ kind: 'candidate-chosen', node: n.name, why: { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, rule }, ...seen]);
-        if (n.isPrimary) this.say({ kind: 'patroni-acquired-lock', node: n.name });
-        this.enforcePrimary(v, 'acquired-lock');
-        this.done();
-      });
+      this.acquire(v, saw, rule, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, seen);
+    });
+  }
+
+  /** attempt_to_acquire_leader, then enforce_primary_role (`why`: why this member may take it). */
+  private acquire(v: DcsState, saw: Fact, rule: string, why: Choice, seen: Fact[]): void {
+    const n = this.node;
+    const r = this.group.dcs.acquire(this.client);
+    this.later(r.delay, () => {
+      if (!r.ok) {
+        this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-failed', why: r.why }, rule: RULE.race }, ...seen], true);
+        return this.dcsError(r.why);
+      }
+      if (!r.value) {
+        this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-taken' }, rule: RULE.race }, ...seen], true);
+        const lead = this.group.dcs.read(this.client);
+        if (lead.ok && lead.value.leader) this.follow(lead.value.leader, lead.value);
+        return this.done();
+      }
+      this.decide(n.name, saw, rule, [{ kind: 'candidate-chosen', node: n.name, why, rule }, ...seen]);
+      if (n.isPrimary) this.say({ kind: 'patroni-acquired-lock', node: n.name });
+      if (v.failover !== null) {
+        // process_unhealthy_cluster: "Cleaning up failover key after acquiring leader lock..."
+        this.say({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'acquired-lock', rule: RULE.race });
+        this.group.dcs.update(this.client, { failover: null });
+      }
+      this.enforcePrimary(v, 'acquired-lock');
+      this.done();
     });
   }
 

@@ -961,6 +961,14 @@ export class PgCluster {
     this.ctx.sim.cancel(sd.pendingStart?.deadline ?? null);
     this.log(n, 'lifecycle', { kind: 'shutdown-complete', node: n.name, how, after: this.ctx.sim.now - sd.since, drains: sd.ended }, how === 'exited' ? [pgLog.shutDown()] : []);
     if (sd.pendingStart) this.start(n);
+    for (const w of sd.waiters.splice(0)) w();
+  }
+
+  /** Runs `then` once `n`'s postmaster has exited: at once unless a clean shutdown still waits for its walsenders. */
+  whenExited(n: PgNode, then: () => void): void {
+    const sd = this.drains.of(n);
+    if (sd) sd.waiters.push(then);
+    else then();
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */

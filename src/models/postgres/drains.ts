@@ -44,6 +44,8 @@ export interface Shutdown {
   readonly ended: { readonly node: string; readonly sent: number; readonly left: number }[];
   pendingStart: PendingStart | null;
   completion: EventHandle | null;
+  /** What waits for the postmaster's exit (a manager's stop that waits: Patroni's graceful demotion). */
+  readonly waiters: (() => void)[];
 }
 
 export class Drains {
@@ -53,7 +55,7 @@ export class Drains {
   /** Begins `n`'s shutdown with these drains (none: nothing to wait for, and nothing is recorded). */
   begin(n: PgNode, since: Micros, drains: readonly Drain[]): void {
     if (drains.length === 0) return;
-    const s: Shutdown = { node: n, boot: n.boot, since, drains: new Map(drains.map((d) => [d.stream, d])), ended: [], pendingStart: null, completion: null };
+    const s: Shutdown = { node: n, boot: n.boot, since, drains: new Map(drains.map((d) => [d.stream, d])), ended: [], pendingStart: null, completion: null, waiters: [] };
     this.byNode.set(n, s);
     for (const d of drains) this.byStream.set(d.stream, s);
   }

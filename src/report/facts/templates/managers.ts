@@ -3,7 +3,7 @@
  * system's own log lines (Patroni's "Demoting self (offline)", pg_autoctl's "Failed to rewind demoted primary to
  * standby, trying pg_basebackup instead"), its words are the system's, unchanged.
  */
-import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, ProbeFact, Refusal, RouteBy, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
+import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, ProbeFact, Refusal, RouteBy, SwitchoverRefusal, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
 import type { Fact } from '../../../history/facts/index.ts';
 import { duration, size } from '../../format.ts';
 import { code, join, lsn, node, p, type Token } from '../parts.ts';
@@ -76,6 +76,25 @@ function choice(n: string, c: Choice): Token {
       return p`${node(n)}: ${c.choose === 'most-advanced' ? 'the most advanced reachable standby' : 'the first reachable candidate'} at ${lsn(c.lsn)}`;
     case 'orchestrator':
       return p`${node(n)}: chosen at ${lsn(c.lsn)} (${c.promotionRule}, ${c.site}, region ${c.region})`;
+    case 'switchover-candidate':
+      return p`${node(n)} at ${lsn(c.lsn)} is the switchover's candidate: it takes the leader key without the lag check (manual switchover: to ${node(n)}, i am ${node(n)})`;
+  }
+}
+
+function switchoverRefusal(r: SwitchoverRefusal, sub: Sub): Token {
+  switch (r.kind) {
+    case 'not-leader':
+      return p`Member ${node(r.named)} is not the leader of cluster${r.leader !== null ? p` (the leader is ${node(r.leader)})` : ''}`;
+    case 'no-leader':
+      return 'This cluster has no leader';
+    case 'already-leader':
+      return p`Member ${node(r.candidate)} is already the leader`;
+    case 'not-synchronous':
+      return p`candidate name does not match with sync_standby (${names(r.standbys)})`;
+    case 'no-good-candidates':
+      return 'switchover is not possible: no good candidates have been found';
+    case 'dcs':
+      return p`failed to write failover key into DCS (${sub(r.why)})`;
   }
 }
 
@@ -85,6 +104,8 @@ function refusal(r: Refusal, sub: Sub): Token {
       return r.from !== undefined ? `not reachable from ${r.from}` : 'not reachable';
     case 'lag':
       return p`"My wal position exceeds maximum replication lag": ${lsn(r.lsn)} is ${size(r.lastLsn - r.lsn)} behind last_lsn ${lsn(r.lastLsn)} (${code('maximum_lag_on_failover')} ${size(r.maximumLagOnFailover)})`;
+    case 'member-lag':
+      return p`"exceeds maximum replication lag": at ${lsn(r.lsn)}, ${size(r.lastLsn - r.lsn)} behind the leader's last_lsn ${lsn(r.lastLsn)} (${code('maximum_lag_on_failover')} ${size(r.maximumLagOnFailover)})`;
     case 'timeline-behind':
       return `"My timeline ${r.timeline} is behind last known cluster timeline ${r.clusterTimeline}"${r.checkTimeline ? ' (check_timeline)' : ''}`;
     case 'nofailover':
@@ -115,6 +136,8 @@ function refusal(r: Refusal, sub: Sub): Token {
       return 'a quorum node has not reported its LSN yet (the election waits for it)';
     case 'must-not':
       return 'promotion rule must_not';
+    case 'switchover-to-other':
+      return p`a switchover to ${node(r.candidate)} is under way, and ${node(r.candidate)} is healthy: it does not race`;
   }
 }
 
@@ -301,6 +324,20 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-acquired-lock': (f) => patroni(f.node, 'acquired session lock as a leader'),
   'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
   'patroni-released-key': (f) => patroni(f.node, 'released leader key voluntarily as data dir empty and currently leader'),
+  'patroni-switchover-released': (f) =>
+    patroni(f.node, f.when === 'candidate-received' ? 'Leader key released (a candidate has received the shutdown checkpoint)' : 'Leader key released (PostgreSQL has stopped)'),
+  'patroni-switchover-refused': (f, sub) => p`patronictl switchover of ${f.cluster} refused: ${switchoverRefusal(f.reason, sub)}`,
+  'patroni-switchover-not-possible': (f, sub) =>
+    patroni(f.node, p`manual switchover: no healthy members found, switchover is not possible${f.statuses.length > 0 ? p` (${join(f.statuses.map((x) => sub(x)))})` : ''}; Cleaning up failover key`),
+  'patroni-failover-key-cleared': (f) =>
+    patroni(
+      f.node,
+      f.why === 'acquired-lock'
+        ? 'Cleaning up failover key after acquiring leader lock...'
+        : f.why === 'already-leader'
+          ? 'manual switchover: I am already the leader, no need to switchover; Cleaning up failover key'
+          : 'manual switchover: leader name does not match; Cleaning up failover key',
+    ),
   'patroni-slot-created': (f) =>
     patroni(f.node, p`created physical replication slot ${code(f.slot)} for ${node(f.member)} at ${lsn(f.restartLsn)}${f.from === 'status' ? ' (where /status had it: the slot was kept on every member)' : ''}`),
   'patroni-slot-dropped': (f) =>
