@@ -28,6 +28,7 @@ import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
 import { factKey } from './history/facts/index.ts';
 import { stepJson } from './report/steps.ts';
+import { refusalsOf } from './report/refusals.ts';
 import { survivorWhy } from './report/facts/templates/steps.ts';
 
 export interface RunOptions {
@@ -186,6 +187,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
       log: e.log,
       ...(e.repeat ? { repeated: { count: e.repeat.count, last: clock.iso(e.repeat.last), ...(e.repeat.second !== null ? { second: clock.iso(e.repeat.second) } : {}) } } : {}),
     })),
+    ...(explain ? { refusals: refusalsOf(history, clock) } : {}),
     nodes,
     assessments,
     ...xidReport(world, history, clock, end, explain),

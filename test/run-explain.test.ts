@@ -11,7 +11,7 @@ import { loadScenarioFile } from '../src/scenario/load.ts';
 /** The full report with what explain=false leaves out emptied, as run.ts documents it. */
 function withoutExplanations(r: Report): Report {
   const block = new Set((r.devices ?? []).map((d) => d.resource));
-  const { walStorage: _walStorage, ...rest } = r;
+  const { walStorage: _walStorage, refusals: _refusals, ...rest } = r;
   return {
     ...rest,
     events: [],

@@ -334,6 +334,12 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const state = x.stopAt ? `writes stopped at ${at(x.stopAt)} (wraparound limit)` : x.projectedStopAt ? `at the end's rate writes would stop at ${at(x.projectedStopAt)}` : (x.endAge < x.maxAge ? 'no stop ahead: vacuums bring it back down' : 'not rising at the end');
     para(`${x.cluster}: age(datfrozenxid) peaked at ${count(x.maxAge)} (${percent(1 - headroom)} of the stop limit) at ${at(x.maxAgeAt)}; ${state}`, label('XIDs'), rest, x.stopAt ? c.red : (s) => s);
   }
+  const refusals = r.refusals ?? [];
+  if (refusals.length > 0) {
+    const shown = refusals.slice(0, 3).map((x) => `${at(x.at)} ${x.message}`);
+    const more = refusals.length > 3 ? `; and ${count(refusals.length - 3)} more (What happened)` : '';
+    para(`${shown.join('; ')}${more}`, label('Refused'), rest, c.red);
+  }
   if (r.nodes.length > 0) {
     const s = r.survivors.map((v) => `${v.node ?? 'none'}${r.survivors.length > 1 ? ` (${v.cluster})` : ''}`).join(', ');
     para(s, label(r.survivors.length > 1 ? 'Survivors' : 'Survivor'), rest);

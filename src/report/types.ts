@@ -58,6 +58,15 @@ export interface SeriesJson {
   readonly points: readonly (readonly [string, number])[];
 }
 
+/** An operation refused or without effect (Report.refusals): the event that says so. */
+export interface RefusalJson {
+  readonly at: string;
+  readonly cluster: string | null;
+  readonly node: string | null;
+  readonly message: string;
+  readonly fact: FactJson;
+}
+
 export interface EventJson {
   readonly at: string;
   readonly cluster: string | null;
@@ -298,6 +307,12 @@ export interface Report {
   /** Table locks (present when the run had lock waits or workloads on tables). */
   readonly locks?: { readonly waits: readonly LockWaitJson[]; readonly requests: readonly LockRequestsJson[] };
   readonly expectations: readonly ExpectationJson[];
+  /**
+   * Operations refused or without effect (a promotion ignored or failing, pg_ctl start on a data directory still
+   * locked, pg_ctl restart giving up, a switchover patronictl or Patroni did not carry out), in time order: a
+   * plan step that silently did nothing is a rehearsal's finding. Empty without explanations (`explain: false`).
+   */
+  readonly refusals?: readonly RefusalJson[];
   readonly stats: { readonly events: number };
   /** Time series of block replication (present when the scenario has a `block:` section). */
   readonly series?: readonly SeriesJson[];

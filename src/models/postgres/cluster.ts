@@ -984,6 +984,10 @@ export class PgCluster {
         const w = this.cutSenders.remove(s);
         if (w) this.ctx.sim.cancel(w.exit);
       } else if (!s.timeout) {
+        // A stream with a limit (a historic one, a shutdown's drain) does not reach it over a cut path: its end is
+        // planned again when the path heals (writes.ts), or the walreceiver gives up first.
+        this.ctx.sim.cancel(s.ending);
+        s.ending = null;
         if (s.up.running && s.down.running) this.walsenderCutOff(s);
         // A partition drops the packets on the wire: the standby keeps what had arrived, and nothing more comes
         // unless the path heals while the connection lives (TCP then retransmits from there).

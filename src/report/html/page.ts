@@ -231,6 +231,8 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
     const state = x.stopAt ? `writes stopped at ${at(x.stopAt)}` : x.projectedStopAt ? `would stop at ${at(x.projectedStopAt)} at the end's rate` : (x.endAge < x.maxAge ? 'no stop ahead: vacuums bring it back down' : 'not rising at the end');
     out.push(box(x.stopAt ? 'bad' : x.firstWarningAt ? 'warn' : 'good', `Transaction IDs: ${x.cluster}`, `peak age ${count(x.maxAge)} (${percent(x.maxAge / x.stopAge)} of the stop limit); ${state}`));
   }
+  const refusals = r.refusals ?? [];
+  if (refusals.length > 0) out.push(box('bad', 'Refused', refusals.map((x) => `${at(x.at)} ${x.message}`).join('; ')));
   if (r.nodes.length > 0) out.push(box('', r.survivors.length > 1 ? 'Survivors' : 'Survivor', r.survivors.map((s) => `${s.node ?? 'none'}${r.survivors.length > 1 ? ` (${s.cluster})` : ''}`).join(', ')));
   if (r.expectations.length > 0) {
     const failed = r.expectations.filter((e) => !e.passed).length;

@@ -68,6 +68,8 @@ describe('patronictl switchover', () => {
     expect(node(r, 'pg-w1')).toMatchObject({ role: 'primary', timeline: 1 });
     expect(facts(r, 'patroni-demoting')).toEqual([]);
     expect(r.outages).toEqual([]);
+    // The report's summary says the step did nothing.
+    expect(r.refusals?.map((x) => x.fact.kind)).toEqual(['patroni-switchover-not-possible']);
   });
 
   it('a lagging candidate allowed by maximum_lag_on_failover: no loss, but no primary until the old one has sent it everything', () => {
