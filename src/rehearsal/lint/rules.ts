@@ -14,8 +14,8 @@ import { count, duration, percent, rate, size } from '../../report/format.ts';
 import { Clock } from '../../report/time.ts';
 import type { RecoveryTargetTimeline } from '../../scenario/types.ts';
 import type { IoWorkloadSpec } from '../../scenario/types-block.ts';
-import { walRetention } from './retention.ts';
-import type { BlockFacts, Finding, LintFacts, PgServer, Severity, Where } from './types.ts';
+import { shutdownRetention, walRetention } from './retention.ts';
+import type { BlockFacts, Finding, LintFacts, PgServer, Severity, Where, WritePhase } from './types.ts';
 
 export interface Rule {
   readonly id: string;
@@ -303,6 +303,101 @@ const standbyRetention: Rule = {
 };
 
 // ---------------------------------------------------------------------------------------------------------
+// 4b. A standby promoted before its stopped primary's walsender has sent it the WAL it lags behind.
+
+/**
+ * How far `s` lags behind its upstream at `until`, projected over the plan: the lag grows by what the clients
+ * write to the upstream less what the stream carries (nothing while the standby is down) and never falls below
+ * nothing (WAL on the wire is not counted: a clean shutdown delivers it at once). Writes blocked or routed away
+ * before the stop stop the growth; the stream goes on carrying the backlog.
+ */
+function projectedLag(writes: readonly WritePhase[], carried: number, standbyDown: readonly { at: Micros; until: Micros | null }[], until: Micros): { lag: number; writing: number } {
+  const cuts = new Set<number>([0, until]);
+  for (const w of writes) if (w.at < until) cuts.add(w.at);
+  for (const d of standbyDown) {
+    if (d.at < until) cuts.add(d.at);
+    if (d.until !== null && d.until < until) cuts.add(d.until);
+  }
+  const times = [...cuts].sort((a, b) => a - b);
+  const rateAt = (t: number) => writes.filter((w) => w.at <= t).at(-1)?.walBytesPerSecond ?? 0;
+  const downAt = (t: number) => standbyDown.some((d) => d.at <= t && (d.until === null || t < d.until));
+  let lag = 0;
+  for (let i = 0; i + 1 < times.length; i++) {
+    const t = times[i]!;
+    lag = Math.max(0, lag + (rateAt(t) - (downAt(t) ? 0 : carried)) * ((times[i + 1]! - t) / 1e6));
+  }
+  // The rate of the last phase before the stop (what the checkpoints went by).
+  const before = writes.filter((w) => w.at < until).map((w) => w.walBytesPerSecond);
+  return { lag, writing: Math.max(0, ...before) };
+}
+
+const promoteBeforeDrained: Rule = {
+  id: 'promote-before-shutdown-drained',
+  title: "a standby promoted before its stopped primary's walsender has sent it the WAL it lags behind, or one the shutdown checkpoint cuts off",
+  check(f) {
+    const servers = byName(f);
+    const out: Finding[] = [];
+    const source =
+      'walsender.c WalSndDone and XLogSendPhysical (a stopping walsender sends everything up to the shutdown checkpoint, waits for the standby to confirm it, and exits; the postmaster exits after it); xlog.c CreateCheckPoint, KeepLogSeg and RemoveOldXlogFiles (what the shutdown checkpoint removes); docs/model-postgres.md, a clean shutdown';
+    for (const st of f.steps) {
+      if (st.kind !== 'shutdown') continue;
+      const up = servers.get(st.server);
+      if (!up) continue;
+      const isPrimary = up.role === 'primary' || f.steps.some((p) => p.kind === 'promote' && p.server === up.name && p.at <= st.at);
+      if (!isPrimary) continue;
+      const stop = `${st.restart ? 'restart' : 'stop'} of ${up.name} at ${at(f, st.at)}`;
+      for (const s of f.servers) {
+        if (s.role !== 'standby' || s.upstream !== up.name) continue;
+        const promotion = f.steps.find((p): p is Extract<typeof p, { kind: 'promote' }> => p.kind === 'promote' && p.server === s.name && p.at >= st.at);
+        if (!promotion) continue;
+        // A synchronous standby does not lag: the primary's commits waited for it.
+        if (commitsWaitFor(up, s)) continue;
+        const link = f.linkBetween(up.site, s.site);
+        if (!link) continue;
+        const downs = f.steps.filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && d.server === s.name);
+        // A standby down at the stop has no walsender to wait for.
+        if (downs.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
+        const carried = connectionRate(link.bandwidth, link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0).rate;
+        const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, downs, st.at);
+        if (lag < 1) continue;
+        const gap = (promotion.at - st.at) / 1e6;
+        const backlog = `${size(lag)} behind ${up.name} at the ${st.restart ? 'restart' : 'stop'} (the clients' WAL less the ${rate(carried)} the stream carries over ${rate(link.bandwidth)} and a ${duration((2 * link.latency) / 1e6)} round trip, projected over the plan)`;
+        const slot = s.slotName !== null || f.slots.some((sl) => sl.server === up.name && sl.kind === 'physical' && sl.droppedAt === null);
+        const keeps = shutdownRetention(up.version, resolveSettings(up.version, up.name, up.settings), writing);
+        if (!slot && lag > keeps.min) {
+          const sure = lag > keeps.max;
+          out.push(
+            finding(
+              'promote-before-shutdown-drained',
+              sure ? 'error' : 'warning',
+              st.where,
+              `the ${stop} ${sure ? 'cuts off' : 'may cut off'} ${s.name}: it lags about ${size(lag)}, more than ${up.name}'s shutdown checkpoint keeps (${size(sure ? keeps.max : keeps.min)}); its promotion at ${at(f, promotion.at)} loses all of it`,
+              `${s.name} is ${backlog}. A fast shutdown writes its checkpoint before the walsenders send what is left, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${keeps.text}): ${s.name}'s walsender fails with "requested WAL segment … has already been removed" and the ${size(lag)} never reach ${s.name}, however long the plan waits before promoting it (${duration(gap)}). Give ${s.name} a physical replication slot (primary_slot_name) or keep more WAL than the lag (wal_keep_size), and promote only once pg_last_wal_receive_lsn() on ${s.name} has reached ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location).`,
+              source,
+            ),
+          );
+          continue;
+        }
+        // The last byte arrives one way latency after the walsender sent it.
+        const drain = lag / carried + link.latency / 1e6;
+        if (gap >= drain) continue;
+        out.push(
+          finding(
+            'promote-before-shutdown-drained',
+            'error',
+            promotion.where,
+            `${s.name} is promoted ${duration(gap)} after the ${stop}, before ${up.name}'s walsender can have sent it the ${size(lag)} it lags (about ${duration(drain)} at ${rate(carried)}): about ${size(lag - carried * Math.max(0, gap - link.latency / 1e6))} of acknowledged commits are lost`,
+            `${s.name} is ${backlog}. A fast shutdown refuses new connections at once, but its walsender goes on sending ${s.name} everything up to the shutdown checkpoint and the postmaster exits only after that, about ${duration(drain)} after the ${st.restart ? 'restart' : 'stop'} began. Promoted ${duration(gap)} after it, ${s.name} ends recovery without the rest, and ${up.name}'s later WAL forks from the new timeline. Wait for pg_ctl stop to return (the postmaster's exit), or compare pg_last_wal_receive_lsn() on ${s.name} with ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location) before promoting.`,
+            source,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
 // 5 and 6. DRBD: the send buffer of protocol A, and the resync rate against the primary disk's headroom.
 
 /** A workload's write bytes per second. */
@@ -502,7 +597,7 @@ const resyncHeadroom: Rule = {
   },
 };
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, drbdSendBuffer, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, drbdSendBuffer, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

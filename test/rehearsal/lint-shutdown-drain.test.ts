@@ -1,0 +1,102 @@
+/**
+ * lint's promote-before-shutdown-drained: a plan that stops a primary and promotes its lagging standby before
+ * the walsender has sent it the backlog (walsender.c WalSndDone), or whose shutdown checkpoint removes WAL the
+ * standby still needs (xlog.c RemoveOldXlogFiles). The projections are checked against the simulated run.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../src/models/postgres/settings.ts';
+import { lintScenarioText } from '../../src/rehearsal/lint/index.ts';
+import { shutdownRetention } from '../../src/rehearsal/lint/retention.ts';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+
+/** 4000 commits/s of 2 KiB (8.19 MB/s of WAL) over a 5 MB/s line that carries 4.85 MB/s of it, 100 ms one way. */
+const TEXT = `name: stop-then-promote
+start: 2024-05-06T10:00:00Z
+timezone: UTC
+end: "10:05"
+sites: {a: {}, b: {}}
+links:
+  - {between: [a, b], bandwidth: 40Mbps, latency: 100ms}
+clusters:
+  main:
+    nodes:
+      p: {site: a, version: 16, role: primary, settings: {wal_keep_size: 1GB}}
+      s: {site: b, version: 16, upstream: p}
+    workload: {target: p, site: a, rate: 4000/s, wal_per_tx: 2KiB, connections: 1000}
+plan:
+  - {at: "10:01", name: block, block_clients: p}
+  - {at: "10:01", name: stop, stop: p}
+  - {at: "10:01:30", name: promote, promote: s}
+  - {at: "10:01:30", name: route, route_writes: s}
+`;
+const LINE = (step: string) => TEXT.split('\n').findIndex((l) => l.includes(`name: ${step},`)) + 1;
+const CARRIED = 0.97 * 5_000_000;
+/** The lag at the stop: a minute of WAL less what the stream carried; its transfer, plus the last byte's trip. */
+const BACKLOG = 4000 * 2048 * 60 - CARRIED * 60;
+const DRAIN = BACKLOG / CARRIED + 0.1;
+
+const promoteAt = (t: string) => [`plan.promote.at=${t}`, `plan.route.at=${t}`];
+const findings = (sets: string[] = []) => lintScenarioText(TEXT, 'drain.yaml', { sets }).filter((f) => f.id === 'promote-before-shutdown-drained');
+const lostCommits = (sets: string[] = []) => runScenario(loadScenarioText(TEXT, 'drain.yaml', { sets })).report.dataLoss.reduce((a, l) => a + l.commits, 0);
+
+describe('lint: a standby promoted before its stopped primary has sent it its backlog', () => {
+  it('a promotion 30 s after the stop, with a 41 s transfer: an error at the promotion, with the loss the run finds', () => {
+    expect(DRAIN).toBeCloseTo(41.44, 1);
+    const [f, ...rest] = findings();
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'error', where: { line: LINE('promote') } });
+    expect(f!.message).toMatch(/^s is promoted 30 s after the stop of p at 10:01:00, before p's walsender can have sent it the 191 MiB it lags \(about 41\.4 s at 4\.85 MB\/s\): about 52\.9 MiB of acknowledged commits are lost$/);
+    expect(f!.explanation).toContain('pg_last_wal_receive_lsn()');
+    expect(f!.source).toContain('walsender.c WalSndDone');
+    // The run loses what had not arrived: the transfer's last 11.4 s at the carried rate.
+    const lost = lostCommits();
+    expect(Math.abs(lost * 2048 - CARRIED * (DRAIN - 30))).toBeLessThan(0.01 * CARRIED * (DRAIN - 30));
+  });
+
+  it('a promotion just after the transfer ends is clean, and the run loses nothing; a second earlier both flag it', () => {
+    expect(findings(promoteAt('10:01:42'))).toEqual([]);
+    expect(lostCommits(promoteAt('10:01:42'))).toBe(0);
+    expect(findings(promoteAt('10:01:41'))).toHaveLength(1);
+    expect(lostCommits(promoteAt('10:01:41'))).toBeGreaterThan(0);
+  });
+
+  it('clients blocked before the stop: the backlog no longer grows, and the stream carries part of it before the stop', () => {
+    const sets = ['plan.block.at=10:00:50', ...promoteAt('10:01:20')];
+    const [f] = findings(sets);
+    // 50 s of writes, 60 s of carrying.
+    const backlog = 4000 * 2048 * 50 - CARRIED * 60;
+    expect(f!.message).toContain(`the ${Math.round(backlog / 2 ** 20)} MiB it lags (about ${(backlog / CARRIED + 0.1).toFixed(1)} s`);
+    expect(Math.abs(lostCommits(sets) * 2048 - CARRIED * (backlog / CARRIED + 0.1 - 20))).toBeLessThan(0.01 * backlog);
+  });
+
+  it('a backlog beyond what the shutdown checkpoint keeps: the standby is cut off, and a promotion however late loses it all', () => {
+    const sets = ['clusters.main.nodes.p.settings.wal_keep_size=0', ...promoteAt('10:03')];
+    const [f, ...rest] = findings(sets);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'error', where: { line: LINE('stop') } });
+    expect(f!.message).toBe("the stop of p at 10:01:00 cuts off s: it lags about 191 MiB, more than p's shutdown checkpoint keeps (16 MiB); its promotion at 10:03:00 loses all of it");
+    expect(f!.explanation).toMatch(/physical replication slot/);
+    // The run: s stopped at what it had at the stop (up to the start of its segment).
+    expect(Math.abs(lostCommits(sets) * 2048 - BACKLOG)).toBeLessThan(16 * 2 ** 20);
+    // With wal_keep_size above the lag, the 2-minute wait is enough: nothing to flag.
+    expect(findings([...sets, 'clusters.main.nodes.p.settings.wal_keep_size=256MB'])).toEqual([]);
+  });
+
+  it('a restart waits for the transfer as a stop does; a synchronous standby has no backlog', () => {
+    const restart = findings(['plan.stop={at: "10:01", name: stop, restart: p}']);
+    expect(restart).toHaveLength(1);
+    expect(restart[0]!.message).toMatch(/^s is promoted 30 s after the restart of p at 10:01:00/);
+    expect(findings(['clusters.main.nodes.p.settings.synchronous_standby_names=s'])).toEqual([]);
+  });
+
+  it('what the shutdown checkpoint keeps: wal_keep_size from 11 (the current segment may add one), the prior checkpoint cycle up to 10', () => {
+    const seg = 16 * 2 ** 20;
+    const r16 = shutdownRetention(16, resolveSettings(16, 'p', { walKeepSize: 100 * 2 ** 20 }), 8e6);
+    expect([r16.min, r16.max]).toEqual([6 * seg, 7 * seg]);
+    const r10 = shutdownRetention(10, resolveSettings(10, 'p', {}), 1e6);
+    // 10's default checkpoint_timeout of 5 min at 1 MB/s, checkpoint_completion_target 0.5.
+    expect(r10.min).toBeCloseTo(0.5 * 300e6, -3);
+    expect(r10.max).toBeCloseTo(1.5 * 300e6 + seg, -3);
+  });
+});
