@@ -67,9 +67,11 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return out;
 }
 
-/** The clean shutdowns: `stop`, and the stop a `restart` begins with (pg_ctl stop -m fast, then start). */
-function shutdownSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
-  return s.actions.flatMap((a, i): StepFact[] => (a.kind === 'stop' || a.kind === 'restart' ? [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where: wheres[i]! }] : []));
+/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start) and the repoints. */
+function shutdownAndRepointSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
+  return s.actions.flatMap((a, i): StepFact[] =>
+    a.kind === 'stop' || a.kind === 'restart' ? [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where: wheres[i]! }] : a.kind === 'repoint' ? [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where: wheres[i]! }] : [],
+  );
 }
 
 /**
@@ -201,7 +203,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     });
     loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
   }
-  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...shutdownSteps(s, wheres)];
+  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...shutdownAndRepointSteps(s, wheres)];
   // Settings a plan step changes before a promotion count from then on (configure with a restart).
   const configured = configuredServers(s, servers);
   const linkBetween: LintFacts['linkBetween'] = (a, b) => {

@@ -65,22 +65,23 @@ export function walRetention(version: PgMajor, s: PgSettings, walBytesPerSecond:
  * What a primary keeps behind its end of WAL once its shutdown checkpoint is written: a standby lagging
  * further is cut off (its walsender fails with "requested WAL segment … has already been removed") and never
  * gets the rest. xlog.c CreateCheckPoint: a shutdown checkpoint's redo point is the checkpoint itself, and
- * RemoveOldXlogFiles removes every segment before the redo segment (from 11; up to 10 before the prior
- * checkpoint's redo segment, between checkpoint_completion_target and one more cycle of WAL back) that
- * KeepLogSeg does not keep (wal_keep_size or wal_keep_segments, whole segments back from the current one;
- * slots). `min` is sure to be kept, `max` may be (the current segment's part written; where the last
- * checkpoint fell). `walBytesPerSecond`: the rate before the stop, for the checkpoint cycle up to 10.
+ * RemoveOldXlogFiles removes every segment before the redo segment that KeepLogSeg does not keep (wal_keep_size
+ * or wal_keep_segments, whole segments back from the current one; slots). Up to 10 it removes only before the
+ * prior checkpoint's redo point: a checkpoint running at the stop first completes at full speed
+ * (checkpointer.c CheckpointWriteDelay stops pacing once shutdown is requested), so that is the redo point of
+ * the last checkpoint started, anywhere up to one cycle of WAL back. `min` is sure to be kept, `max` may be
+ * (the current segment's part written; up to 10 where the last checkpoint fell). `walBytesPerSecond`: the
+ * rate before the stop, for the checkpoint cycle up to 10.
  */
 export function shutdownRetention(version: PgMajor, s: PgSettings, walBytesPerSecond: number): Retention {
   const seg = s.walSegmentSize;
   const keep = Math.floor(s.walKeepSize / seg) * seg;
   if (version >= 11) return { min: keep, max: keep + seg, interval: 0, text: `${keepText(version, s)}; the shutdown checkpoint removes the WAL before itself that it does not keep` };
-  const cct = defaultCompletionTarget(version);
   const { interval, cycle, by } = checkpointCycle(version, s, walBytesPerSecond);
   return {
-    min: Math.max(keep, cycle * cct),
-    max: Math.max(keep, cycle * (1 + cct)) + seg,
+    min: keep,
+    max: Math.max(keep, cycle) + seg,
     interval,
-    text: `${keepText(version, s)}; the shutdown checkpoint removes the WAL before the prior checkpoint's redo point (a checkpoint every ${Math.round(interval)} s, ${by})`,
+    text: `${keepText(version, s)}; the shutdown checkpoint removes the WAL before the redo point of the last checkpoint started, up to a cycle back (a checkpoint every ${Math.round(interval)} s, ${by})`,
   };
 }

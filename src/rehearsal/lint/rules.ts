@@ -347,7 +347,9 @@ const promoteBeforeDrained: Rule = {
       if (!isPrimary) continue;
       const stop = `${st.restart ? 'restart' : 'stop'} of ${up.name} at ${at(f, st.at)}`;
       for (const s of f.servers) {
-        if (s.role !== 'standby' || s.upstream !== up.name) continue;
+        // Its upstream at the stop: the scenario's, or the last repoint's before it.
+        const repointed = f.steps.filter((r): r is Extract<typeof r, { kind: 'repoint' }> => r.kind === 'repoint' && r.server === s.name && r.at <= st.at).at(-1);
+        if (s.role !== 'standby' || (repointed?.upstream ?? s.upstream) !== up.name) continue;
         const promotion = f.steps.find((p): p is Extract<typeof p, { kind: 'promote' }> => p.kind === 'promote' && p.server === s.name && p.at >= st.at);
         if (!promotion) continue;
         // A synchronous standby does not lag: the primary's commits waited for it.
@@ -371,12 +373,12 @@ const promoteBeforeDrained: Rule = {
               'promote-before-shutdown-drained',
               sure ? 'error' : 'warning',
               st.where,
-              `the ${stop} ${sure ? 'cuts off' : 'may cut off'} ${s.name}: it lags about ${size(lag)}, more than ${up.name}'s shutdown checkpoint keeps (${size(sure ? keeps.max : keeps.min)}); its promotion at ${at(f, promotion.at)} loses all of it`,
-              `${s.name} is ${backlog}. A fast shutdown writes its checkpoint before the walsenders send what is left, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${keeps.text}): ${s.name}'s walsender fails with "requested WAL segment … has already been removed" and the ${size(lag)} never reach ${s.name}, however long the plan waits before promoting it (${duration(gap)}). Give ${s.name} a physical replication slot (primary_slot_name) or keep more WAL than the lag (wal_keep_size), and promote only once pg_last_wal_receive_lsn() on ${s.name} has reached ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location).`,
+              `the ${stop} ${sure ? 'cuts off' : 'may cut off'} ${s.name}: it lags about ${size(lag)}, more than ${up.name}'s shutdown checkpoint ${sure ? 'can keep' : 'is sure to keep'} (${size(sure ? keeps.max : keeps.min)}); its promotion at ${at(f, promotion.at)} then loses all of it`,
+              `${s.name} is ${backlog}. A fast shutdown writes its checkpoint before the walsenders send what is left, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${keeps.text}): ${s.name}'s walsender fails with "requested WAL segment … has already been removed" and the ${size(lag)} never reach ${s.name}${sure ? '' : ' (when the last checkpoint started less than that much WAL before the stop)'}, however long the plan waits before promoting it (${duration(gap)}). Give ${s.name} a physical replication slot (primary_slot_name) or keep more WAL than the lag (wal_keep_size), and promote only once pg_last_wal_receive_lsn() on ${s.name} has reached ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location).`,
               source,
             ),
           );
-          continue;
+          if (sure) continue;
         }
         // The last byte arrives one way latency after the walsender sent it.
         const drain = lag / carried + link.latency / 1e6;

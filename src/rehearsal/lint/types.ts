@@ -86,7 +86,9 @@ export type StepFact =
   /** The server stops replicating for a while (stop/crash/partition ... then start/restart/heal). */
   | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults' }
   /** A clean shutdown (`stop`, or the stop of a `restart`): pg_ctl stop -m fast. */
-  | { readonly kind: 'shutdown'; readonly at: Micros; readonly server: string; readonly restart: boolean; readonly where: Where };
+  | { readonly kind: 'shutdown'; readonly at: Micros; readonly server: string; readonly restart: boolean; readonly where: Where }
+  /** A standby streams from another upstream from then on. */
+  | { readonly kind: 'repoint'; readonly at: Micros; readonly server: string; readonly upstream: string; readonly where: Where };
 
 /** What the clients write to a server from `at` on (until the next phase), WAL bytes per second. */
 export interface WritePhase {
