@@ -90,6 +90,28 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     expect(findings(['clusters.main.nodes.p.settings.synchronous_standby_names=s'])).toEqual([]);
   });
 
+  it('two standbys across the line share it, as in the run: each lags and drains at half the rate', () => {
+    const two = TEXT.replace('      s: {site: b, version: 16, upstream: p}\n', '      s: {site: b, version: 16, upstream: p}\n      s2: {site: b, version: 16, upstream: p}\n');
+    const sets = promoteAt('10:02:10');
+    // Alone, s would have had its 191 MiB after 41 s.
+    expect(findings(sets)).toEqual([]);
+    const [f, ...rest] = lintScenarioText(two, 'two.yaml', { sets }).filter((x) => x.id === 'promote-before-shutdown-drained');
+    expect(rest).toEqual([]);
+    const half = CARRIED / 2;
+    const backlog = 4000 * 2048 * 60 - half * 60;
+    const drain = backlog / half + 0.1;
+    expect(f!.message).toContain(`s is promoted 1 min 10 s after the stop of p at 10:01:00, before p's walsender can have sent it the ${Math.round(backlog / 2 ** 20)} MiB it lags (about 2 min 23 s at 2.42 MB/s)`);
+    expect(f!.explanation).toContain('shared by 2 streams');
+    const lost = runScenario(loadScenarioText(two, 'two.yaml', { sets })).report.dataLoss.reduce((a, l) => a + l.commits, 0);
+    expect(Math.abs(lost * 2048 - half * (drain - 70))).toBeLessThan(0.01 * half * (drain - 70));
+    // standby-lag-beyond-retention shares the line too: 4.1 MB/s of WAL fits one stream, not two.
+    const slower = ['clusters.main.workload.rate=2000/s'];
+    const behind = (text: string) => lintScenarioText(text, 'x.yaml', { sets: slower }).filter((x) => x.id === 'standby-lag-beyond-retention' && /cannot keep up/.test(x.message));
+    expect(behind(TEXT)).toEqual([]);
+    expect(behind(two).map((x) => x.message.split(':')[0])).toEqual(['s cannot keep up with p', 's2 cannot keep up with p']);
+    expect(behind(two)[0]!.message).toContain('a line of 5 MB/s shared by 2 WAL streams, 2.42 MB/s of it WAL for each');
+  });
+
   it('a standby repointed to another upstream before the stop is not waited for by this one', () => {
     const text = TEXT.replace('      s: {site: b, version: 16, upstream: p}\n', '      s: {site: b, version: 16, upstream: p}\n      q: {site: a, version: 16, upstream: p}\n').replace('plan:\n', 'plan:\n  - {at: "10:00:30", name: move, repoint: {node: s, upstream: q}}\n');
     expect(text).toContain('name: move');

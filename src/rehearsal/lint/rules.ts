@@ -228,6 +228,34 @@ const abandonedSlot: Rule = {
 // ---------------------------------------------------------------------------------------------------------
 // 4. A standby whose expected lag exceeds what its upstream keeps.
 
+/** A standby's upstream at `t` (the scenario's, or the last repoint's before it); null `t`: the scenario's. */
+function upstreamAt(f: LintFacts, s: PgServer, t: Micros | null): string | null {
+  if (t === null) return s.upstream;
+  const repointed = f.steps.filter((r): r is Extract<typeof r, { kind: 'repoint' }> => r.kind === 'repoint' && r.server === s.name && r.at <= t).at(-1);
+  return repointed?.upstream ?? s.upstream;
+}
+
+/**
+ * What one WAL stream from `up` to `s` carries, as the run gives it: an equal share of the line among the
+ * streams on it (the standbys streaming between the same two sites, or within the site), at most one TCP
+ * window per round trip (models/postgres/stream-plan.ts shareAmong, tcp/connection.ts connectionRate). Packet
+ * loss is a fault, not a static fact. `t`: the topology at that time (repoints), null: the scenario's.
+ */
+function streamCarries(f: LintFacts, up: PgServer, s: PgServer, t: Micros | null): { rate: number; bound: string; link: NonNullable<ReturnType<LintFacts['linkBetween']>>; sharing: number } | null {
+  const link = f.linkBetween(up.site, s.site);
+  if (!link) return null;
+  const pair = (a: string | null, b: string | null) => [a, b].sort().join('|');
+  const key = pair(up.site, s.site);
+  const servers = byName(f);
+  const sharing = f.servers.filter((x) => {
+    const u = x.role === 'standby' ? upstreamAt(f, x, t) : null;
+    const us = u !== null ? servers.get(u) : undefined;
+    return us !== undefined && pair(us.site, x.site) === key;
+  }).length;
+  const tcp = connectionRate(link.bandwidth / Math.max(1, sharing), link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0);
+  return { rate: tcp.rate, bound: tcp.bound, link, sharing: Math.max(1, sharing) };
+}
+
 const standbyRetention: Rule = {
   id: 'standby-lag-beyond-retention',
   title: 'a standby whose expected lag exceeds what its upstream keeps (no slot, no archive)',
@@ -251,14 +279,17 @@ const standbyRetention: Rule = {
       const walRate = load.walBytesPerSecond;
       const ret = walRetention(up.version, upSettings, walRate);
       const keeps = `${up.name} keeps ${size(ret.min)} to ${size(ret.max)} of WAL (${ret.text})`;
-      const link = f.linkBetween(up.site, s.site);
-      if (link) {
-        // What a WAL stream gets of the line, as the simulation gives it (stream-plan.ts: the line's bandwidth,
-        // shared by the streams on it, at most its TCP window per round trip; docs/model-postgres.md), so that
-        // the lint and the run agree. Packet loss is a fault: not a static fact.
-        const tcp = connectionRate(link.bandwidth, link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0);
-        const cap = tcp.rate;
-        const line = tcp.bound === 'window' ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}` : `a line of ${rate(link.bandwidth)}, ${rate(cap)} of it WAL (TCP and IP headers take 3%)`;
+      const stream = streamCarries(f, up, s, null);
+      if (stream) {
+        // What a WAL stream gets of the line, as the simulation gives it (streamCarries), so that the lint and
+        // the run agree.
+        const { link, rate: cap, sharing } = stream;
+        const line =
+          stream.bound === 'window'
+            ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}`
+            : sharing > 1
+              ? `a line of ${rate(link.bandwidth)} shared by ${sharing} WAL streams, ${rate(cap)} of it WAL for each (TCP and IP headers take 3%)`
+              : `a line of ${rate(link.bandwidth)}, ${rate(cap)} of it WAL (TCP and IP headers take 3%)`;
         if (walRate > cap && commitsWaitFor(up, s)) {
           // A synchronous standby does not fall behind: the primary's commits wait for it, so they go no
           // faster than the line carries and the rest of the clients' requests queue (a write stall).
@@ -347,23 +378,21 @@ const promoteBeforeDrained: Rule = {
       if (!isPrimary) continue;
       const stop = `${st.restart ? 'restart' : 'stop'} of ${up.name} at ${at(f, st.at)}`;
       for (const s of f.servers) {
-        // Its upstream at the stop: the scenario's, or the last repoint's before it.
-        const repointed = f.steps.filter((r): r is Extract<typeof r, { kind: 'repoint' }> => r.kind === 'repoint' && r.server === s.name && r.at <= st.at).at(-1);
-        if (s.role !== 'standby' || (repointed?.upstream ?? s.upstream) !== up.name) continue;
+        if (s.role !== 'standby' || upstreamAt(f, s, st.at) !== up.name) continue;
         const promotion = f.steps.find((p): p is Extract<typeof p, { kind: 'promote' }> => p.kind === 'promote' && p.server === s.name && p.at >= st.at);
         if (!promotion) continue;
         // A synchronous standby does not lag: the primary's commits waited for it.
         if (commitsWaitFor(up, s)) continue;
-        const link = f.linkBetween(up.site, s.site);
-        if (!link) continue;
+        const stream = streamCarries(f, up, s, st.at);
+        if (!stream) continue;
+        const { link, rate: carried, sharing } = stream;
         const downs = f.steps.filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && d.server === s.name);
         // A standby down at the stop has no walsender to wait for.
         if (downs.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
-        const carried = connectionRate(link.bandwidth, link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0).rate;
         const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, downs, st.at);
         if (lag < 1) continue;
         const gap = (promotion.at - st.at) / 1e6;
-        const backlog = `${size(lag)} behind ${up.name} at the ${st.restart ? 'restart' : 'stop'} (the clients' WAL less the ${rate(carried)} the stream carries over ${rate(link.bandwidth)} and a ${duration((2 * link.latency) / 1e6)} round trip, projected over the plan)`;
+        const backlog = `${size(lag)} behind ${up.name} at the ${st.restart ? 'restart' : 'stop'} (the clients' WAL less the ${rate(carried)} the stream carries over ${rate(link.bandwidth)}${sharing > 1 ? ` shared by ${sharing} streams` : ''} and a ${duration((2 * link.latency) / 1e6)} round trip, projected over the plan)`;
         const slot = s.slotName !== null || f.slots.some((sl) => sl.server === up.name && sl.kind === 'physical' && sl.droppedAt === null);
         const keeps = shutdownRetention(up.version, resolveSettings(up.version, up.name, up.settings), writing);
         if (!slot && lag > keeps.min) {
