@@ -81,6 +81,11 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     expect(Math.abs(lostCommits(sets) * 2048 - BACKLOG)).toBeLessThan(16 * 2 ** 20);
     // With wal_keep_size above the lag, the 2-minute wait is enough: nothing to flag.
     expect(findings([...sets, 'clusters.main.nodes.p.settings.wal_keep_size=256MB'])).toEqual([]);
+    // So with a slot: then only the transfer's time counts, and the run agrees.
+    const slot = ['clusters.main.nodes.p.settings.wal_keep_size=0', 'clusters.main.slots={s_slot: {node: p, type: physical, consumer: active}}', 'clusters.main.nodes.s.settings.primary_slot_name=s_slot'];
+    expect(findings([...slot, ...promoteAt('10:01:42')])).toEqual([]);
+    expect(lostCommits([...slot, ...promoteAt('10:01:42')])).toBe(0);
+    expect(findings([...slot, ...promoteAt('10:01:30')]).map((x) => x.where.line)).toEqual([LINE('promote')]);
   });
 
   it('a restart waits for the transfer as a stop does; a synchronous standby has no backlog', () => {
