@@ -61,6 +61,20 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     expect(lostCommits(promoteAt('10:01:41'))).toBeGreaterThan(0);
   });
 
+  it('a kill of the waiting postmaster ends the transfer: a promotion after the 41 s still loses the rest, at the kill', () => {
+    const sets = ['plan.block={at: "10:01:10", name: kill, crash: p}', ...promoteAt('10:01:50')];
+    // Alone the promotion at 50 s would come after the transfer.
+    expect(findings(promoteAt('10:01:50'))).toEqual([]);
+    const [f, ...rest] = findings(sets);
+    expect(rest).toEqual([]);
+    expect(f!.message).toMatch(/^the kill \(crash\) of p's waiting postmaster 10 s after the stop of p at 10:01:00 ends the transfer of the 191 MiB s lags \(about 41\.4 s at 4\.85 MB\/s\): its promotion at 10:01:50 loses about 145 MiB of acknowledged commits$/);
+    // The run: 10 s of transfer, and what was on the wire, arrived.
+    const lost = lostCommits(sets);
+    expect(Math.abs(lost * 2048 - (BACKLOG - CARRIED * 10))).toBeLessThan(0.01 * BACKLOG);
+    // A partition of either end ends it too (nothing more arrives).
+    expect(findings(['plan.block={at: "10:01:10", name: cut, partition: s}', ...promoteAt('10:01:50')]).map((x) => x.message.split(' after')[0])).toEqual(['the partition of s 10 s']);
+  });
+
   it('clients blocked before the stop: the backlog no longer grows, and the stream carries part of it before the stop', () => {
     const sets = ['plan.block.at=10:00:50', ...promoteAt('10:01:20')];
     const [f] = findings(sets);

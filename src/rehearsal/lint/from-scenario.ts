@@ -62,7 +62,7 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
     const node = DOWN.has(a.kind) ? (a as { node: string }).node : a.kind === 'partition' && a.target.kind === 'node' ? a.target.node : null;
     if (node === null) return;
     const back = s.actions.find((b, j) => j > i && ((UP.has(b.kind) && (b as { node: string }).node === node) || (a.kind === 'partition' && b.kind === 'heal' && b.target.kind === 'node' && b.target.node === node)));
-    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source });
+    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source, action: a.kind === 'partition' ? 'partition' : a.kind === 'stop' ? 'stop' : 'crash' });
   });
   return out;
 }

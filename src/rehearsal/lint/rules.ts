@@ -410,15 +410,39 @@ const promoteBeforeDrained: Rule = {
           if (sure) continue;
         }
         // The last byte arrives one way latency after the walsender sent it.
-        const drain = lag / carried + link.latency / 1e6;
-        if (gap >= drain) continue;
+        const latency = link.latency / 1e6;
+        const drain = lag / carried + latency;
+        // What ends the transfer first: the promotion; a kill of the waiting postmaster (what was on the wire
+        // still arrives); a partition of either end (nothing more arrives); the standby's own stop or crash.
+        const ender = f.steps
+          .filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && ((d.server === up.name && d.at > st.at) || (d.server === s.name && d.at >= st.at)) && d.at < promotion.at)
+          .sort((a, b) => a.at - b.at)[0];
+        const sent = ((ender?.at ?? promotion.at) - st.at) / 1e6;
+        if (sent >= drain) continue;
+        const lost = lag - carried * Math.max(0, ender?.action === 'crash' && ender.server === up.name ? sent : sent - latency);
+        const wait = `Wait for pg_ctl stop to return (the postmaster's exit), or compare pg_last_wal_receive_lsn() on ${s.name} with ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location) before promoting.`;
+        const walsender = `A fast shutdown refuses new connections at once, but its walsender goes on sending ${s.name} everything up to the shutdown checkpoint and the postmaster exits only after that, about ${duration(drain)} after the ${st.restart ? 'restart' : 'stop'} began.`;
+        if (!ender) {
+          out.push(
+            finding(
+              'promote-before-shutdown-drained',
+              'error',
+              promotion.where,
+              `${s.name} is promoted ${duration(gap)} after the ${stop}, before ${up.name}'s walsender can have sent it the ${size(lag)} it lags (about ${duration(drain)} at ${rate(carried)}): about ${size(lost)} of acknowledged commits are lost`,
+              `${s.name} is ${backlog}. ${walsender} Promoted ${duration(gap)} after it, ${s.name} ends recovery without the rest, and ${up.name}'s later WAL forks from the new timeline. ${wait}`,
+              source,
+            ),
+          );
+          continue;
+        }
+        const what = ender.server === up.name ? (ender.action === 'crash' ? `the kill (crash) of ${up.name}'s waiting postmaster` : `the partition of ${up.name}`) : `the ${ender.action} of ${s.name}`;
         out.push(
           finding(
             'promote-before-shutdown-drained',
             'error',
-            promotion.where,
-            `${s.name} is promoted ${duration(gap)} after the ${stop}, before ${up.name}'s walsender can have sent it the ${size(lag)} it lags (about ${duration(drain)} at ${rate(carried)}): about ${size(lag - carried * Math.max(0, gap - link.latency / 1e6))} of acknowledged commits are lost`,
-            `${s.name} is ${backlog}. A fast shutdown refuses new connections at once, but its walsender goes on sending ${s.name} everything up to the shutdown checkpoint and the postmaster exits only after that, about ${duration(drain)} after the ${st.restart ? 'restart' : 'stop'} began. Promoted ${duration(gap)} after it, ${s.name} ends recovery without the rest, and ${up.name}'s later WAL forks from the new timeline. Wait for pg_ctl stop to return (the postmaster's exit), or compare pg_last_wal_receive_lsn() on ${s.name} with ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location) before promoting.`,
+            ender.where,
+            `${what} ${duration(sent)} after the ${stop} ends the transfer of the ${size(lag)} ${s.name} lags (about ${duration(drain)} at ${rate(carried)}): its promotion at ${at(f, promotion.at)} loses about ${size(lost)} of acknowledged commits`,
+            `${s.name} is ${backlog}. ${walsender} ${what[0]!.toUpperCase()}${what.slice(1)} ends it before that, and ${s.name} never gets the rest: promoted at ${at(f, promotion.at)}, it ends recovery without it. Let the shutdown finish instead. ${wait}`,
             source,
           ),
         );

@@ -84,7 +84,7 @@ export interface SlotFact {
 export type StepFact =
   | { readonly kind: 'promote'; readonly at: Micros; readonly server: string; readonly where: Where }
   /** The server stops replicating for a while (stop/crash/partition ... then start/restart/heal). */
-  | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults' }
+  | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults'; readonly action: 'stop' | 'crash' | 'partition' }
   /** A clean shutdown (`stop`, or the stop of a `restart`): pg_ctl stop -m fast. */
   | { readonly kind: 'shutdown'; readonly at: Micros; readonly server: string; readonly restart: boolean; readonly where: Where }
   /** A standby streams from another upstream from then on. */
