@@ -337,10 +337,10 @@ const standbyRetention: Rule = {
 // 4b. A standby promoted before its stopped primary's walsender has sent it the WAL it lags behind.
 
 /**
- * How far `s` lags behind its upstream at `until`, projected over the plan: the lag grows by what the clients
- * write to the upstream less what the stream carries (nothing while the standby is down) and never falls below
- * nothing (WAL on the wire is not counted: a clean shutdown delivers it at once). Writes blocked or routed away
- * before the stop stop the growth; the stream goes on carrying the backlog.
+ * How far `s` lags behind its upstream at `until`, projected over the plan: what the walsender has not sent yet
+ * grows by what the clients write to the upstream less what the stream carries (nothing while the standby is
+ * down), and never falls below nothing (what is on the wire arrives within the one-way latency). Writes blocked
+ * or routed away before the stop stop the growth; the stream goes on carrying the backlog.
  */
 function projectedLag(writes: readonly WritePhase[], carried: number, standbyDown: readonly { at: Micros; until: Micros | null }[], until: Micros): { lag: number; writing: number } {
   const cuts = new Set<number>([0, until]);
@@ -357,7 +357,7 @@ function projectedLag(writes: readonly WritePhase[], carried: number, standbyDow
     const t = times[i]!;
     lag = Math.max(0, lag + (rateAt(t) - (downAt(t) ? 0 : carried)) * ((times[i + 1]! - t) / 1e6));
   }
-  // The rate of the last phase before the stop (what the checkpoints went by).
+  // The highest rate before the stop: the checkpoint cycle up to 10 goes by it (shutdownRetention).
   const before = writes.filter((w) => w.at < until).map((w) => w.walBytesPerSecond);
   return { lag, writing: Math.max(0, ...before) };
 }
