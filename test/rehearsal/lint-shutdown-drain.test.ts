@@ -73,6 +73,7 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     expect(Math.abs(lost * 2048 - (BACKLOG - CARRIED * 10))).toBeLessThan(0.01 * BACKLOG);
     // A partition of either end ends it too (nothing more arrives).
     expect(findings(['plan.block={at: "10:01:10", name: cut, partition: s}', ...promoteAt('10:01:50')]).map((x) => x.message.split(' after')[0])).toEqual(['the partition of s 10 s']);
+    expect(findings(['plan.block={at: "10:01:10", name: cut, partition: {sites: [b, a]}}', ...promoteAt('10:01:50')]).map((x) => x.message.split(' after')[0])).toEqual(['the cut of the link between b and a 10 s']);
   });
 
   it('clients blocked before the stop: the backlog no longer grows, and the stream carries part of it before the stop', () => {
@@ -82,6 +83,15 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     const backlog = 4000 * 2048 * 50 - CARRIED * 60;
     expect(f!.message).toContain(`the ${Math.round(backlog / 2 ** 20)} MiB it lags (about ${(backlog / CARRIED + 0.1).toFixed(1)} s`);
     expect(Math.abs(lostCommits(sets) * 2048 - CARRIED * (backlog / CARRIED + 0.1 - 20))).toBeLessThan(0.01 * backlog);
+  });
+
+  it('a cut of the line before the stop: the stream carried nothing meanwhile, so the backlog is larger, as in the run', () => {
+    const sets = ['plan.block={at: "10:00:20", name: cut, partition: {sites: [a, b]}}', 'plan.route={at: "10:00:40", name: heal, heal: {sites: [a, b]}}', 'plan.promote.at=10:01:45'];
+    const backlog = 4000 * 2048 * 60 - CARRIED * 40;
+    const drain = backlog / CARRIED + 0.1;
+    const [f] = findings(sets);
+    expect(f!.message).toContain(`the ${Math.round(backlog / 2 ** 20)} MiB it lags (about 1 min 1 s at 4.85 MB/s)`);
+    expect(Math.abs(lostCommits(sets) * 2048 - CARRIED * (drain - 45))).toBeLessThan(0.01 * CARRIED * (drain - 45));
   });
 
   it('a backlog beyond what the shutdown checkpoint keeps: the standby is cut off, and a promotion however late loses it all', () => {

@@ -67,23 +67,33 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return out;
 }
 
-/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start) and the repoints. */
+/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the repoints and the cuts of links. */
 function shutdownAndRepointSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
-  return s.actions.flatMap((a, i): StepFact[] =>
-    a.kind === 'stop' || a.kind === 'restart' ? [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where: wheres[i]! }] : a.kind === 'repoint' ? [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where: wheres[i]! }] : [],
-  );
+  return s.actions.flatMap((a, i): StepFact[] => {
+    const where = wheres[i]!;
+    if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
+    if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
+    if (a.kind === 'partition' && a.target.kind === 'link') {
+      const key = [...a.target.sites].sort().join('|');
+      const heal = s.actions.find((b, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);
+      return [{ kind: 'link-cut', at: a.at, until: heal ? heal.at : null, sites: a.target.sites, where }];
+    }
+    return [];
+  });
 }
 
 /**
  * What each server's clients write over the plan (types.ts WritePhase): the workloads follow `route_writes`
  * and `workload` steps; a server takes writes only while it is a primary (from the start or promoted), up
- * (between a stop or crash and the next start or restart it takes none) and its clients not blocked.
+ * (between a stop or crash and the next start or restart it takes none), not partitioned and its clients not
+ * blocked. A cut link between the clients' site and the server's is not counted.
  */
 function writePhases(s: Scenario): Map<string, WritePhase[]> {
   const out = new Map<string, WritePhase[]>();
   const primary = new Set<string>();
   const down = new Set<string>();
   const blocked = new Set<string>();
+  const isolated = new Set<string>();
   const pools = new Map<string, { cluster: string; target: string; rate: number; walPerTx: number }>();
   for (const c of s.clusters) {
     for (const n of c.nodes) {
@@ -95,7 +105,7 @@ function writePhases(s: Scenario): Map<string, WritePhase[]> {
   const record = (at: Micros) => {
     for (const [name, phases] of out) {
       let wal = 0;
-      if (primary.has(name) && !down.has(name) && !blocked.has(name)) for (const p of pools.values()) if (p.target === name) wal += p.rate * p.walPerTx;
+      if (primary.has(name) && !down.has(name) && !blocked.has(name) && !isolated.has(name)) for (const p of pools.values()) if (p.target === name) wal += p.rate * p.walPerTx;
       const last = phases[phases.length - 1];
       if (last && last.at === at) phases[phases.length - 1] = { at, walBytesPerSecond: wal };
       else if (!last || last.walBytesPerSecond !== wal) phases.push({ at, walBytesPerSecond: wal });
@@ -108,6 +118,10 @@ function writePhases(s: Scenario): Map<string, WritePhase[]> {
     else if (a.kind === 'start' || a.kind === 'restart') down.delete(a.node);
     else if (a.kind === 'blockClients') blocked.add(a.node);
     else if (a.kind === 'unblockClients') blocked.delete(a.node);
+    else if ((a.kind === 'partition' || a.kind === 'heal') && a.target.kind === 'node') {
+      if (a.kind === 'partition') isolated.add(a.target.node);
+      else isolated.delete(a.target.node);
+    }
     else if (a.kind === 'routeWrites' || a.kind === 'workload') {
       for (const [key, p] of pools) {
         if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;

@@ -386,8 +386,12 @@ const promoteBeforeDrained: Rule = {
         const stream = streamCarries(f, up, s, st.at);
         if (!stream) continue;
         const { link, rate: carried, sharing } = stream;
-        const downs = f.steps.filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && d.server === s.name);
-        // A standby down at the stop has no walsender to wait for.
+        // The stream carries nothing while the standby is down or cut off from its upstream.
+        const pair = [up.site, s.site].sort().join('|');
+        const downs = f.steps.filter(
+          (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> => (d.kind === 'down' && (d.server === s.name || (d.server === up.name && d.action === 'partition'))) || (d.kind === 'link-cut' && [...d.sites].sort().join('|') === pair),
+        );
+        // A standby down or cut off at the stop has no walsender to wait for.
         if (downs.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
         const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, downs, st.at);
         if (lag < 1) continue;
@@ -413,13 +417,18 @@ const promoteBeforeDrained: Rule = {
         const latency = link.latency / 1e6;
         const drain = lag / carried + latency;
         // What ends the transfer first: the promotion; a kill of the waiting postmaster (what was on the wire
-        // still arrives); a partition of either end (nothing more arrives); the standby's own stop or crash.
+        // still arrives); a partition of either end or of the link between them (nothing more arrives); the
+        // standby's own stop or crash.
         const ender = f.steps
-          .filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && ((d.server === up.name && d.at > st.at) || (d.server === s.name && d.at >= st.at)) && d.at < promotion.at)
+          .filter(
+            (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> =>
+              ((d.kind === 'down' && ((d.server === up.name && d.at > st.at) || (d.server === s.name && d.at >= st.at))) || (d.kind === 'link-cut' && d.at >= st.at && [...d.sites].sort().join('|') === pair)) && d.at < promotion.at,
+          )
           .sort((a, b) => a.at - b.at)[0];
         const sent = ((ender?.at ?? promotion.at) - st.at) / 1e6;
         if (sent >= drain) continue;
-        const lost = lag - carried * Math.max(0, ender?.action === 'crash' && ender.server === up.name ? sent : sent - latency);
+        const killed = ender?.kind === 'down' && ender.action === 'crash' && ender.server === up.name;
+        const lost = lag - carried * Math.max(0, killed ? sent : sent - latency);
         const wait = `Wait for pg_ctl stop to return (the postmaster's exit), or compare pg_last_wal_receive_lsn() on ${s.name} with ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location) before promoting.`;
         const walsender = `A fast shutdown refuses new connections at once, but its walsender goes on sending ${s.name} everything up to the shutdown checkpoint and the postmaster exits only after that, about ${duration(drain)} after the ${st.restart ? 'restart' : 'stop'} began.`;
         if (!ender) {
@@ -435,7 +444,8 @@ const promoteBeforeDrained: Rule = {
           );
           continue;
         }
-        const what = ender.server === up.name ? (ender.action === 'crash' ? `the kill (crash) of ${up.name}'s waiting postmaster` : `the partition of ${up.name}`) : `the ${ender.action} of ${s.name}`;
+        const what =
+          ender.kind === 'link-cut' ? `the cut of the link between ${ender.sites[0]} and ${ender.sites[1]}` : ender.server === up.name ? (killed ? `the kill (crash) of ${up.name}'s waiting postmaster` : `the partition of ${up.name}`) : `the ${ender.action} of ${s.name}`;
         out.push(
           finding(
             'promote-before-shutdown-drained',
