@@ -362,69 +362,97 @@ function projectedLag(writes: readonly WritePhase[], carried: number, standbyDow
   return { lag, writing: Math.max(0, ...before) };
 }
 
+const DRAIN_SOURCE =
+  'walsender.c WalSndDone and XLogSendPhysical (a stopping walsender sends everything up to the shutdown checkpoint, waits for the standby to confirm it, and exits; the postmaster exits after it); xlog.c CreateCheckPoint, KeepLogSeg and RemoveOldXlogFiles (what the shutdown checkpoint removes); docs/model-postgres.md, a clean shutdown';
+
+/** A standby a clean shutdown of its primary must send WAL to, as projected at the stop. */
+interface ShutdownBacklog {
+  readonly standby: PgServer;
+  /** What the walsender had not sent at the stop, bytes; the stream's rate; the line it goes over. */
+  readonly lag: number;
+  readonly carried: number;
+  readonly link: NonNullable<ReturnType<LintFacts['linkBetween']>>;
+  readonly sharing: number;
+  /** Seconds from the stop until the standby has it all (the last byte's one-way trip included). */
+  readonly drain: number;
+  /** Whether the shutdown checkpoint removes WAL the standby still needs: 'sure', 'maybe' or no. */
+  readonly cutOff: 'sure' | 'maybe' | null;
+  readonly keeps: ReturnType<typeof shutdownRetention>;
+  /** The stream carries nothing while these last (the standby down or partitioned, the link cut). */
+  readonly gaps: readonly Extract<LintFacts['steps'][number], { kind: 'down' | 'link-cut' }>[];
+  /** "191 MiB behind p at the stop (…)", for explanations. */
+  readonly text: string;
+}
+
+/**
+ * The standbys the clean shutdown `st` of a primary must send WAL to, with their projected backlogs (only
+ * those that lag). A synchronous standby does not lag: the primary's commits waited for it; one down or cut
+ * off at the stop has no walsender to wait for.
+ */
+function shutdownBacklogs(f: LintFacts, st: Extract<LintFacts['steps'][number], { kind: 'shutdown' }>): { up: PgServer; backlogs: ShutdownBacklog[] } | null {
+  const up = byName(f).get(st.server);
+  if (!up) return null;
+  const isPrimary = up.role === 'primary' || f.steps.some((p) => p.kind === 'promote' && p.server === up.name && p.at <= st.at);
+  if (!isPrimary) return null;
+  const backlogs: ShutdownBacklog[] = [];
+  for (const s of f.servers) {
+    if (s.role !== 'standby' || upstreamAt(f, s, st.at) !== up.name || commitsWaitFor(up, s)) continue;
+    const stream = streamCarries(f, up, s, st.at);
+    if (!stream) continue;
+    const { link, rate: carried, sharing } = stream;
+    const pair = [up.site, s.site].sort().join('|');
+    const gaps = f.steps.filter(
+      (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> => (d.kind === 'down' && (d.server === s.name || (d.server === up.name && d.action === 'partition'))) || (d.kind === 'link-cut' && [...d.sites].sort().join('|') === pair),
+    );
+    if (gaps.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
+    const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, gaps, st.at);
+    if (lag < 1) continue;
+    const slot = s.slotName !== null || f.slots.some((sl) => sl.server === up.name && sl.kind === 'physical' && sl.droppedAt === null);
+    const keeps = shutdownRetention(up.version, resolveSettings(up.version, up.name, up.settings), writing);
+    const cutOff = slot || lag <= keeps.min ? null : lag > keeps.max ? 'sure' : 'maybe';
+    const text = `${size(lag)} behind ${up.name} at the ${st.restart ? 'restart' : 'stop'} (the clients' WAL less the ${rate(carried)} the stream carries over ${rate(link.bandwidth)}${sharing > 1 ? ` shared by ${sharing} streams` : ''} and a ${duration((2 * link.latency) / 1e6)} round trip, projected over the plan)`;
+    backlogs.push({ standby: s, lag, carried, link, sharing, drain: lag / carried + link.latency / 1e6, cutOff, keeps, gaps, text });
+  }
+  return { up, backlogs };
+}
+
 const promoteBeforeDrained: Rule = {
   id: 'promote-before-shutdown-drained',
   title: "a standby promoted before its stopped primary's walsender has sent it the WAL it lags behind, or one the shutdown checkpoint cuts off",
   check(f) {
-    const servers = byName(f);
     const out: Finding[] = [];
-    const source =
-      'walsender.c WalSndDone and XLogSendPhysical (a stopping walsender sends everything up to the shutdown checkpoint, waits for the standby to confirm it, and exits; the postmaster exits after it); xlog.c CreateCheckPoint, KeepLogSeg and RemoveOldXlogFiles (what the shutdown checkpoint removes); docs/model-postgres.md, a clean shutdown';
     for (const st of f.steps) {
       if (st.kind !== 'shutdown') continue;
-      const up = servers.get(st.server);
-      if (!up) continue;
-      const isPrimary = up.role === 'primary' || f.steps.some((p) => p.kind === 'promote' && p.server === up.name && p.at <= st.at);
-      if (!isPrimary) continue;
+      const projected = shutdownBacklogs(f, st);
+      if (!projected) continue;
+      const { up } = projected;
       const stop = `${st.restart ? 'restart' : 'stop'} of ${up.name} at ${at(f, st.at)}`;
-      for (const s of f.servers) {
-        if (s.role !== 'standby' || upstreamAt(f, s, st.at) !== up.name) continue;
+      for (const b of projected.backlogs) {
+        const { standby: s, lag, carried, drain, keeps } = b;
         const promotion = f.steps.find((p): p is Extract<typeof p, { kind: 'promote' }> => p.kind === 'promote' && p.server === s.name && p.at >= st.at);
         if (!promotion) continue;
-        // A synchronous standby does not lag: the primary's commits waited for it.
-        if (commitsWaitFor(up, s)) continue;
-        const stream = streamCarries(f, up, s, st.at);
-        if (!stream) continue;
-        const { link, rate: carried, sharing } = stream;
-        // The stream carries nothing while the standby is down or cut off from its upstream.
-        const pair = [up.site, s.site].sort().join('|');
-        const downs = f.steps.filter(
-          (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> => (d.kind === 'down' && (d.server === s.name || (d.server === up.name && d.action === 'partition'))) || (d.kind === 'link-cut' && [...d.sites].sort().join('|') === pair),
-        );
-        // A standby down or cut off at the stop has no walsender to wait for.
-        if (downs.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
-        const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, downs, st.at);
-        if (lag < 1) continue;
         const gap = (promotion.at - st.at) / 1e6;
-        const backlog = `${size(lag)} behind ${up.name} at the ${st.restart ? 'restart' : 'stop'} (the clients' WAL less the ${rate(carried)} the stream carries over ${rate(link.bandwidth)}${sharing > 1 ? ` shared by ${sharing} streams` : ''} and a ${duration((2 * link.latency) / 1e6)} round trip, projected over the plan)`;
-        const slot = s.slotName !== null || f.slots.some((sl) => sl.server === up.name && sl.kind === 'physical' && sl.droppedAt === null);
-        const keeps = shutdownRetention(up.version, resolveSettings(up.version, up.name, up.settings), writing);
-        if (!slot && lag > keeps.min) {
-          const sure = lag > keeps.max;
+        if (b.cutOff) {
+          const sure = b.cutOff === 'sure';
           out.push(
             finding(
               'promote-before-shutdown-drained',
               sure ? 'error' : 'warning',
               st.where,
               `the ${stop} ${sure ? 'cuts off' : 'may cut off'} ${s.name}: it lags about ${size(lag)}, more than ${up.name}'s shutdown checkpoint ${sure ? 'can keep' : 'is sure to keep'} (${size(sure ? keeps.max : keeps.min)}); its promotion at ${at(f, promotion.at)} then loses all of it`,
-              `${s.name} is ${backlog}. A fast shutdown writes its checkpoint before the walsenders send what is left, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${keeps.text}): ${s.name}'s walsender fails with "requested WAL segment … has already been removed" and the ${size(lag)} never reach ${s.name}${sure ? '' : ' (when the last checkpoint started less than that much WAL before the stop)'}, however long the plan waits before promoting it (${duration(gap)}). ${up.version >= 9.4 ? `Give ${s.name} a physical replication slot (primary_slot_name) or keep` : 'Keep'} more WAL than the lag (${up.version >= 13 ? 'wal_keep_size' : 'wal_keep_segments'}), and promote only once pg_last_wal_receive_lsn() on ${s.name} has reached ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location).`,
-              source,
+              `${s.name} is ${b.text}. A fast shutdown writes its checkpoint before the walsenders send what is left, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${keeps.text}): ${s.name}'s walsender fails with "requested WAL segment … has already been removed" and the ${size(lag)} never reach ${s.name}${sure ? '' : ' (when the last checkpoint started less than that much WAL before the stop)'}, however long the plan waits before promoting it (${duration(gap)}). ${up.version >= 9.4 ? `Give ${s.name} a physical replication slot (primary_slot_name) or keep` : 'Keep'} more WAL than the lag (${up.version >= 13 ? 'wal_keep_size' : 'wal_keep_segments'}), and promote only once pg_last_wal_receive_lsn() on ${s.name} has reached ${up.name}'s shutdown checkpoint (pg_controldata: Latest checkpoint location).`,
+              DRAIN_SOURCE,
             ),
           );
           if (sure) continue;
         }
-        // The last byte arrives one way latency after the walsender sent it.
-        const latency = link.latency / 1e6;
-        const drain = lag / carried + latency;
+        const latency = b.link.latency / 1e6;
         // What ends the transfer first: the promotion; a kill of the waiting postmaster (what was on the wire
         // still arrives); a partition of either end or of the link between them (nothing more arrives); the
         // standby's own stop or crash.
-        const ender = f.steps
-          .filter(
-            (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> =>
-              ((d.kind === 'down' && ((d.server === up.name && d.at > st.at) || (d.server === s.name && d.at >= st.at))) || (d.kind === 'link-cut' && d.at >= st.at && [...d.sites].sort().join('|') === pair)) && d.at < promotion.at,
-          )
-          .sort((a, b) => a.at - b.at)[0];
+        const ender = [...b.gaps, ...f.steps.filter((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && d.server === up.name && d.action === 'crash')]
+          .filter((d) => (d.kind === 'down' && d.server === up.name ? d.at > st.at : d.at >= st.at) && d.at < promotion.at)
+          .sort((x, y) => x.at - y.at)[0];
         const sent = ((ender?.at ?? promotion.at) - st.at) / 1e6;
         if (sent >= drain) continue;
         const killed = ender?.kind === 'down' && ender.action === 'crash' && ender.server === up.name;
@@ -438,8 +466,8 @@ const promoteBeforeDrained: Rule = {
               'error',
               promotion.where,
               `${s.name} is promoted ${duration(gap)} after the ${stop}, before ${up.name}'s walsender can have sent it the ${size(lag)} it lags (about ${duration(drain)} at ${rate(carried)}): about ${size(lost)} of acknowledged commits are lost`,
-              `${s.name} is ${backlog}. ${walsender} Promoted ${duration(gap)} after it, ${s.name} ends recovery without the rest, and ${up.name}'s later WAL forks from the new timeline. ${wait}`,
-              source,
+              `${s.name} is ${b.text}. ${walsender} Promoted ${duration(gap)} after it, ${s.name} ends recovery without the rest, and ${up.name}'s later WAL forks from the new timeline. ${wait}`,
+              DRAIN_SOURCE,
             ),
           );
           continue;
@@ -452,8 +480,8 @@ const promoteBeforeDrained: Rule = {
             'error',
             ender.where,
             `${what} ${duration(sent)} after the ${stop} ends the transfer of the ${size(lag)} ${s.name} lags (about ${duration(drain)} at ${rate(carried)}): its promotion at ${at(f, promotion.at)} loses about ${size(lost)} of acknowledged commits`,
-            `${s.name} is ${backlog}. ${walsender} ${what[0]!.toUpperCase()}${what.slice(1)} ends it before that, and ${s.name} never gets the rest: promoted at ${at(f, promotion.at)}, it ends recovery without it. Let the shutdown finish instead. ${wait}`,
-            source,
+            `${s.name} is ${b.text}. ${walsender} ${what[0]!.toUpperCase()}${what.slice(1)} ends it before that, and ${s.name} never gets the rest: promoted at ${at(f, promotion.at)}, it ends recovery without it. Let the shutdown finish instead. ${wait}`,
+            DRAIN_SOURCE,
           ),
         );
       }
