@@ -149,6 +149,51 @@ describe('lint: a standby promoted before its stopped primary has sent it its ba
     expect(lintScenarioText(back, 'drain.yaml', {}).filter((f) => f.id === 'promote-before-shutdown-drained')).toHaveLength(1);
   });
 
+  /** The plan with its last two steps replaced (promote, route), and its first step's action (stop) when given. */
+  const planned = (promote: string, route: string, stop: string | null = null) => {
+    let text = TEXT.replace('{at: "10:01:30", name: promote, promote: s}', promote).replace('{at: "10:01:30", name: route, route_writes: s}', route);
+    if (stop) text = text.replace('{at: "10:01", name: stop, stop: p}', stop);
+    return text;
+  };
+  const ofP = (text: string, sets: string[] = []) => runScenario(loadScenarioText(text, 'drain.yaml', { sets })).report.events.filter((e) => e.node === 'p').map((e) => e.fact.kind);
+  const drained = (text: string, sets: string[] = []) => lintScenarioText(text, 'drain.yaml', { sets }).filter((f) => f.id.endsWith('-before-shutdown-drained'));
+  const lineIn = (text: string, step: string) => text.split('\n').findIndex((l) => l.includes(`name: ${step},`)) + 1;
+
+  it('start-before-shutdown-drained: a start while the postmaster still sends fails on its lock file, as in the run', () => {
+    const early = planned('{at: "10:01:10", name: start, start: p}', '{at: "10:01:10", name: route, unblock_clients: p}');
+    const [f, ...rest] = drained(early);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ id: 'start-before-shutdown-drained', severity: 'error', where: { line: lineIn(early, 'start') } });
+    expect(f!.message).toBe("the start of p at 10:01:10 fails and leaves it down: p's postmaster, shut down at 10:01:00, still waits for its walsender to send s the 191 MiB it lagged (about 41.4 s at 4.85 MB/s, 31.4 s more)");
+    expect(f!.explanation).toContain('lock file "postmaster.pid" already exists');
+    expect(ofP(early)).toContain('start-refused-shutting-down');
+    expect(ofP(early)).not.toContain('started-primary');
+    // After the transfer the start works.
+    const late = planned('{at: "10:01:42", name: start, start: p}', '{at: "10:01:42", name: route, unblock_clients: p}');
+    expect(drained(late)).toEqual([]);
+    expect(ofP(late)).toContain('started-primary');
+  });
+
+  it('start-before-shutdown-drained: a restart gives up after PGCTLTIMEOUT (60 s) when the transfer takes longer, as in the run', () => {
+    const restart = planned('{at: "10:04", name: check, assess: main}', '{at: "10:04", name: route, unblock_clients: p}', '{at: "10:01", name: stop, restart: p}');
+    // 41 s at 5 MB/s: the restart waits and starts the server.
+    expect(drained(restart)).toEqual([]);
+    expect(ofP(restart)).toContain('started-primary');
+    // At 2 MB/s the 358 MiB take 3 min 13 s.
+    const thin = ['links.0.bandwidth=16Mbps'];
+    const [f, ...rest] = drained(restart, thin);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ id: 'start-before-shutdown-drained', severity: 'error', where: { line: lineIn(restart, 'stop') } });
+    expect(f!.message).toMatch(/^the restart of p at 10:01:00 gives up after 1 min \(PGCTLTIMEOUT\) and leaves it down: .* the 358 MiB it lagged \(about 3 min 13 s at 1\.94 MB\/s, 3 min 13 s more\)$/);
+    expect(ofP(restart, thin)).toContain('pg-ctl-gave-up');
+    expect(ofP(restart, thin)).not.toContain('started-primary');
+    // A restart 10 s after a stop waits from its own start: one finding, at the restart.
+    const after = planned('{at: "10:01:10", name: again, restart: p}', '{at: "10:04", name: route, unblock_clients: p}');
+    expect(drained(after, thin).map((x) => [x.id, x.where.line])).toEqual([['start-before-shutdown-drained', lineIn(after, 'again')]]);
+    expect(ofP(after, thin)).toContain('pg-ctl-gave-up');
+    expect(drained(after)).toEqual([]);
+  });
+
   it('what the shutdown checkpoint keeps: wal_keep_size from 11 (the current segment may add one), up to 10 also the WAL since the last checkpoint started', () => {
     const seg = 16 * 2 ** 20;
     const r16 = shutdownRetention(16, resolveSettings(16, 'p', { walKeepSize: 100 * 2 ** 20 }), 8e6);

@@ -67,11 +67,12 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return out;
 }
 
-/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the repoints and the cuts of links. */
-function shutdownAndRepointSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
+/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the starts, the repoints and the cuts of links. */
+function lifecycleSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return s.actions.flatMap((a, i): StepFact[] => {
     const where = wheres[i]!;
     if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
+    if (a.kind === 'start') return [{ kind: 'start', at: a.at, server: a.node, where }];
     if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
     if (a.kind === 'partition' && a.target.kind === 'link') {
       const key = [...a.target.sites].sort().join('|');
@@ -217,7 +218,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     });
     loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
   }
-  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...shutdownAndRepointSteps(s, wheres)];
+  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...lifecycleSteps(s, wheres)];
   // Settings a plan step changes before a promotion count from then on (configure with a restart).
   const configured = configuredServers(s, servers);
   const linkBetween: LintFacts['linkBetween'] = (a, b) => {

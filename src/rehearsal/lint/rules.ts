@@ -8,6 +8,7 @@ import type { Micros } from '../../engine/time.ts';
 import { solveDisk, type DiskStream } from '../../models/disk/queue.ts';
 import { canFollowTimelineOverStreaming, formatVersion, resolveSettings } from '../../models/postgres/settings.ts';
 import { wraparoundLimits } from '../../models/postgres/xid.ts';
+import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
 import { alBound } from '../../models/block/activity-log.ts';
 import { connectionRate, DEFAULT_TCP_WINDOW, tcpCapacity } from '../../models/tcp/connection.ts';
 import { count, duration, percent, rate, size } from '../../report/format.ts';
@@ -394,6 +395,8 @@ function shutdownBacklogs(f: LintFacts, st: Extract<LintFacts['steps'][number], 
   if (!up) return null;
   const isPrimary = up.role === 'primary' || f.steps.some((p) => p.kind === 'promote' && p.server === up.name && p.at <= st.at);
   if (!isPrimary) return null;
+  // A restart of a server already down (stopped, crashed) shuts nothing down: it waits or starts.
+  if (f.steps.some((d) => d.kind === 'down' && d.server === up.name && d.action !== 'partition' && d.at < st.at && (d.until === null || d.until >= st.at))) return null;
   const backlogs: ShutdownBacklog[] = [];
   for (const s of f.servers) {
     if (s.role !== 'standby' || upstreamAt(f, s, st.at) !== up.name || commitsWaitFor(up, s)) continue;
@@ -484,6 +487,75 @@ const promoteBeforeDrained: Rule = {
             DRAIN_SOURCE,
           ),
         );
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * A start or restart of a primary whose postmaster still waits for its walsenders after a clean shutdown. Its
+ * data directory is locked until the postmaster exits: `pg_ctl start` tries anyway ("another server might be
+ * running"), and the new postmaster exits at once (miscinit.c CreateLockFile: `lock file "postmaster.pid"
+ * already exists`); `pg_ctl restart` waits for the exit up to PGCTLTIMEOUT (60 s) and otherwise gives up ("server
+ * does not shut down") without starting it (pg_ctl.c do_start, do_restart, wait_for_postmaster_stop). Either way
+ * the server stays down. The postmaster exits when its last walsender does: when its standby has everything, is
+ * promoted, stops or is cut off (a standby the shutdown checkpoint cut off is not waited for); a kill ends it.
+ */
+const startBeforeDrained: Rule = {
+  id: 'start-before-shutdown-drained',
+  title: 'a start or restart of a primary whose postmaster still sends its lagging standbys the WAL they lack',
+  check(f) {
+    const out: Finding[] = [];
+    const source = `${DRAIN_SOURCE}; pg_ctl.c do_start, do_restart and wait_for_postmaster_stop (PGCTLTIMEOUT, 60 s); miscinit.c CreateLockFile`;
+    for (const st of f.steps) {
+      if (st.kind !== 'shutdown') continue;
+      const projected = shutdownBacklogs(f, st);
+      if (!projected) continue;
+      const { up } = projected;
+      const kill = f.steps.find((d): d is Extract<typeof d, { kind: 'down' }> => d.kind === 'down' && d.server === up.name && d.action === 'crash' && d.at > st.at);
+      const waits = projected.backlogs
+        .filter((b) => b.cutOff !== 'sure')
+        .map((b) => {
+          const promotion = f.steps.find((p) => p.kind === 'promote' && p.server === b.standby.name && p.at >= st.at);
+          const ender = b.gaps.filter((d) => (d.kind === 'down' && d.server === up.name ? d.at > st.at : d.at >= st.at)).sort((x, y) => x.at - y.at)[0];
+          return { b, end: Math.min(st.at + b.drain * 1e6, promotion?.at ?? Infinity, ender?.at ?? Infinity, kill?.at ?? Infinity) };
+        })
+        .sort((x, y) => y.end - x.end);
+      const last = waits[0];
+      if (!last || last.end <= st.at) continue;
+      const exit = last.end;
+      const { b } = last;
+      const how = (t: number) =>
+        `${up.name}'s postmaster, shut down at ${at(f, st.at)}, still waits for its walsender to send ${b.standby.name} the ${size(b.lag)} it lagged (about ${duration((exit - st.at) / 1e6)} at ${rate(b.carried)}, ${duration((exit - t) / 1e6)} more)`;
+      const unsure = b.cutOff === 'maybe' ? ` (unless the shutdown checkpoint cut ${b.standby.name} off: ${b.keeps.text})` : '';
+      const fix = `Let the transfer end first: wait for pg_ctl stop to return, or block the clients and let ${b.standby.name} catch up before stopping ${up.name}; pg_ctl restart -t (or PGCTLTIMEOUT) can wait longer.`;
+      for (const s of f.steps) {
+        if (s.kind === 'start' && s.server === up.name && s.at > st.at && s.at < exit) {
+          out.push(
+            finding(
+              'start-before-shutdown-drained',
+              b.cutOff === 'maybe' ? 'warning' : 'error',
+              s.where,
+              `the start of ${up.name} at ${at(f, s.at)} fails and leaves it down: ${how(s.at)}`,
+              `${b.standby.name} is ${b.text}. Until the postmaster exits its data directory is locked: pg_ctl start tries anyway ("another server might be running; trying to start server anyway"), the new postmaster exits with FATAL: lock file "postmaster.pid" already exists, and pg_ctl reports "could not start server"${unsure}. ${fix}`,
+              source,
+            ),
+          );
+        }
+        const restart = s.kind === 'shutdown' && s.restart && s.server === up.name && s.at >= st.at && s.at < exit ? s : null;
+        if (restart && exit - restart.at > PG_CTL_TIMEOUT) {
+          out.push(
+            finding(
+              'start-before-shutdown-drained',
+              b.cutOff === 'maybe' ? 'warning' : 'error',
+              restart.where,
+              `the restart of ${up.name} at ${at(f, restart.at)} gives up after ${duration(PG_CTL_TIMEOUT / 1e6)} (PGCTLTIMEOUT) and leaves it down: ${how(restart.at)}`,
+              `${b.standby.name} is ${b.text}. pg_ctl restart waits for the postmaster to exit before it starts the server, ${duration(PG_CTL_TIMEOUT / 1e6)} at most; then it prints "server does not shut down" and starts nothing${unsure}. ${fix}`,
+              source,
+            ),
+          );
+        }
       }
     }
     return out;
@@ -690,7 +762,7 @@ const resyncHeadroom: Rule = {
   },
 };
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, drbdSendBuffer, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, startBeforeDrained, drbdSendBuffer, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

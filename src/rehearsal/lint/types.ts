@@ -87,6 +87,8 @@ export type StepFact =
   | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults'; readonly action: 'stop' | 'crash' | 'partition' }
   /** A clean shutdown (`stop`, or the stop of a `restart`): pg_ctl stop -m fast. */
   | { readonly kind: 'shutdown'; readonly at: Micros; readonly server: string; readonly restart: boolean; readonly where: Where }
+  /** pg_ctl start. */
+  | { readonly kind: 'start'; readonly at: Micros; readonly server: string; readonly where: Where }
   /** The link between two sites is cut (a `partition` of sites). */
   | { readonly kind: 'link-cut'; readonly at: Micros; readonly until: Micros | null; readonly sites: readonly [string, string]; readonly where: Where }
   /** A standby streams from another upstream from then on. */
