@@ -119,10 +119,8 @@ function writePhases(s: Scenario): Map<string, WritePhase[]> {
     else if (a.kind === 'start' || a.kind === 'restart') down.delete(a.node);
     else if (a.kind === 'blockClients') blocked.add(a.node);
     else if (a.kind === 'unblockClients') blocked.delete(a.node);
-    else if ((a.kind === 'partition' || a.kind === 'heal') && a.target.kind === 'node') {
-      if (a.kind === 'partition') isolated.add(a.target.node);
-      else isolated.delete(a.target.node);
-    }
+    else if (a.kind === 'partition' && a.target.kind === 'node') isolated.add(a.target.node);
+    else if (a.kind === 'heal' && a.target.kind === 'node') isolated.delete(a.target.node);
     else if (a.kind === 'routeWrites' || a.kind === 'workload') {
       for (const [key, p] of pools) {
         if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;

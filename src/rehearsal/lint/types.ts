@@ -137,7 +137,8 @@ export interface LintFacts {
   readonly loads: ReadonlyMap<string, LoadFact>;
   /**
    * What the clients write to each server over the plan, in time order (the first phase at 0): the workloads
-   * routed there at their current rates, nothing while it is not a primary, is down or has its clients blocked.
+   * routed there at their current rates, nothing while it is not a primary, is down or partitioned, or has its
+   * clients blocked.
    * Empty without a plan (configuration files).
    */
   readonly writes: ReadonlyMap<string, readonly WritePhase[]>;
