@@ -11,7 +11,7 @@ import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenar
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
 import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
-import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where } from './types.ts';
+import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where, type WritePhase } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
 export function actionPositions(located: LocatedScenario, file: string): Where[] {
@@ -62,8 +62,73 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
     const node = DOWN.has(a.kind) ? (a as { node: string }).node : a.kind === 'partition' && a.target.kind === 'node' ? a.target.node : null;
     if (node === null) return;
     const back = s.actions.find((b, j) => j > i && ((UP.has(b.kind) && (b as { node: string }).node === node) || (a.kind === 'partition' && b.kind === 'heal' && b.target.kind === 'node' && b.target.node === node)));
-    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source });
+    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source, action: a.kind === 'partition' ? 'partition' : a.kind === 'stop' ? 'stop' : 'crash' });
   });
+  return out;
+}
+
+/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the starts, the repoints and the cuts of links. */
+function lifecycleSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
+  return s.actions.flatMap((a, i): StepFact[] => {
+    const where = wheres[i]!;
+    if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
+    if (a.kind === 'start') return [{ kind: 'start', at: a.at, server: a.node, where }];
+    if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
+    if (a.kind === 'partition' && a.target.kind === 'link') {
+      const key = [...a.target.sites].sort().join('|');
+      const heal = s.actions.find((b, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);
+      return [{ kind: 'link-cut', at: a.at, until: heal ? heal.at : null, sites: a.target.sites, where }];
+    }
+    return [];
+  });
+}
+
+/**
+ * What each server's clients write over the plan (types.ts WritePhase): the workloads follow `route_writes`
+ * and `workload` steps; a server takes writes only while it is a primary (from the start or promoted), up
+ * (between a stop or crash and the next start or restart it takes none), not partitioned and its clients not
+ * blocked. A cut link between the clients' site and the server's is not counted.
+ */
+function writePhases(s: Scenario): Map<string, WritePhase[]> {
+  const out = new Map<string, WritePhase[]>();
+  const primary = new Set<string>();
+  const down = new Set<string>();
+  const blocked = new Set<string>();
+  const isolated = new Set<string>();
+  const pools = new Map<string, { cluster: string; target: string; rate: number; walPerTx: number }>();
+  for (const c of s.clusters) {
+    for (const n of c.nodes) {
+      out.set(n.name, []);
+      if (n.role === 'primary') primary.add(n.name);
+    }
+    for (const w of c.workloads) pools.set(`${c.name}/${w.name}`, { cluster: c.name, target: w.target, rate: w.rate, walPerTx: w.walPerTx });
+  }
+  const record = (at: Micros) => {
+    for (const [name, phases] of out) {
+      let wal = 0;
+      if (primary.has(name) && !down.has(name) && !blocked.has(name) && !isolated.has(name)) for (const p of pools.values()) if (p.target === name) wal += p.rate * p.walPerTx;
+      const last = phases[phases.length - 1];
+      if (last && last.at === at) phases[phases.length - 1] = { at, walBytesPerSecond: wal };
+      else if (!last || last.walBytesPerSecond !== wal) phases.push({ at, walBytesPerSecond: wal });
+    }
+  };
+  record(0 as Micros);
+  for (const a of s.actions) {
+    if (a.kind === 'promote') primary.add(a.node);
+    else if (a.kind === 'stop' || a.kind === 'crash') down.add(a.node);
+    else if (a.kind === 'start' || a.kind === 'restart') down.delete(a.node);
+    else if (a.kind === 'blockClients') blocked.add(a.node);
+    else if (a.kind === 'unblockClients') blocked.delete(a.node);
+    else if (a.kind === 'partition' && a.target.kind === 'node') isolated.add(a.target.node);
+    else if (a.kind === 'heal' && a.target.kind === 'node') isolated.delete(a.target.node);
+    else if (a.kind === 'routeWrites' || a.kind === 'workload') {
+      for (const [key, p] of pools) {
+        if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;
+        pools.set(key, a.kind === 'routeWrites' ? { ...p, target: a.node } : { ...p, rate: a.rate ?? p.rate, walPerTx: a.walPerTx ?? p.walPerTx });
+      }
+    } else continue;
+    record(a.at);
+  }
   return out;
 }
 
@@ -151,7 +216,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     });
     loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
   }
-  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres)];
+  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...lifecycleSteps(s, wheres)];
   // Settings a plan step changes before a promotion count from then on (configure with a restart).
   const configured = configuredServers(s, servers);
   const linkBetween: LintFacts['linkBetween'] = (a, b) => {
@@ -167,6 +232,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     slots: slotFacts(s, wheres, pos),
     steps,
     loads,
+    writes: writePhases(s),
     linkBetween,
     block: blockFacts(s, wheres, pos, linkBetween),
     stallThreshold: s.stallThreshold,

@@ -37,18 +37,51 @@ export interface Retention {
   readonly text: string;
 }
 
-export function walRetention(version: PgMajor, s: PgSettings, walBytesPerSecond: number): Retention {
-  const cct = defaultCompletionTarget(version);
+/** How often a server checkpoints at this WAL rate, and the WAL written between two checkpoints. */
+function checkpointCycle(version: PgMajor, s: PgSettings, walBytesPerSecond: number): { interval: number; cycle: number; by: string } {
   const timeout = s.checkpointTimeout / 1e6;
   const distance =
-    version < 9.5 ? CHECKPOINT_SEGMENTS * s.walSegmentSize : Math.max(1, Math.floor(Math.floor(s.maxWalSize / s.walSegmentSize) / ((version >= 11 ? 1 : 2) + cct))) * s.walSegmentSize;
+    version < 9.5 ? CHECKPOINT_SEGMENTS * s.walSegmentSize : Math.max(1, Math.floor(Math.floor(s.maxWalSize / s.walSegmentSize) / ((version >= 11 ? 1 : 2) + defaultCompletionTarget(version)))) * s.walSegmentSize;
   const byVolume = walBytesPerSecond > 0 ? distance / walBytesPerSecond : Number.POSITIVE_INFINITY;
   const interval = Math.min(timeout, byVolume);
-  const cycle = walBytesPerSecond * interval;
+  const by = interval === timeout ? `checkpoint_timeout = ${timeout} s` : `${formatSize(distance)} of WAL (${version < 9.5 ? 'checkpoint_segments' : 'max_wal_size'})`;
+  return { interval, cycle: walBytesPerSecond * interval, by };
+}
+
+function keepText(version: PgMajor, s: PgSettings): string {
+  return version >= 13 ? `wal_keep_size = ${formatSize(s.walKeepSize)}` : `wal_keep_segments = ${Math.floor(s.walKeepSize / s.walSegmentSize)}`;
+}
+
+export function walRetention(version: PgMajor, s: PgSettings, walBytesPerSecond: number): Retention {
+  const cct = defaultCompletionTarget(version);
+  const { interval, cycle, by } = checkpointCycle(version, s, walBytesPerSecond);
   // Up to 10 a checkpoint removes only what is older than the prior checkpoint's redo: one more cycle.
   const sinceRedo = cycle * cct + (version >= 11 ? 0 : cycle);
   const min = Math.max(s.walKeepSize, sinceRedo);
-  const keep = version >= 13 ? `wal_keep_size = ${formatSize(s.walKeepSize)}` : `wal_keep_segments = ${Math.floor(s.walKeepSize / s.walSegmentSize)}`;
-  const by = interval === timeout ? `checkpoint_timeout = ${timeout} s` : `${formatSize(distance)} of WAL (${version < 9.5 ? 'checkpoint_segments' : 'max_wal_size'})`;
-  return { min, max: min + cycle, interval, text: `${keep}; a checkpoint every ${Math.round(interval)} s (${by}) ${version >= 11 ? 'removes WAL before its redo point' : "removes WAL before the prior checkpoint's redo point"}` };
+  return { min, max: min + cycle, interval, text: `${keepText(version, s)}; a checkpoint every ${Math.round(interval)} s (${by}) ${version >= 11 ? 'removes WAL before its redo point' : "removes WAL before the prior checkpoint's redo point"}` };
+}
+
+/**
+ * What a primary keeps behind its end of WAL once its shutdown checkpoint is written: a standby lagging
+ * further is cut off (its walsender fails with "requested WAL segment … has already been removed") and never
+ * gets the rest. xlog.c CreateCheckPoint: a shutdown checkpoint's redo point is the checkpoint itself, and
+ * RemoveOldXlogFiles removes every segment before the redo segment that KeepLogSeg does not keep (wal_keep_size
+ * or wal_keep_segments, whole segments back from the current one; slots). Up to 10 it removes only before the
+ * prior checkpoint's redo point: a checkpoint running at the stop first completes at full speed
+ * (checkpointer.c CheckpointWriteDelay stops pacing once shutdown is requested), so that is the redo point of
+ * the last checkpoint started, anywhere up to one cycle of WAL back. `min` is sure to be kept, `max` may be
+ * (the current segment's part written; up to 10 where the last checkpoint fell). `walBytesPerSecond`: the
+ * rate before the stop, for the checkpoint cycle up to 10.
+ */
+export function shutdownRetention(version: PgMajor, s: PgSettings, walBytesPerSecond: number): Retention {
+  const seg = s.walSegmentSize;
+  const keep = Math.floor(s.walKeepSize / seg) * seg;
+  if (version >= 11) return { min: keep, max: keep + seg, interval: 0, text: `${keepText(version, s)}; the shutdown checkpoint removes the WAL before itself that it does not keep` };
+  const { interval, cycle, by } = checkpointCycle(version, s, walBytesPerSecond);
+  return {
+    min: keep,
+    max: Math.max(keep, cycle) + seg,
+    interval,
+    text: `${keepText(version, s)}; the shutdown checkpoint removes the WAL before the redo point of the last checkpoint started, up to a cycle back (a checkpoint every ${Math.round(interval)} s, ${by})`,
+  };
 }

@@ -84,7 +84,21 @@ export interface SlotFact {
 export type StepFact =
   | { readonly kind: 'promote'; readonly at: Micros; readonly server: string; readonly where: Where }
   /** The server stops replicating for a while (stop/crash/partition ... then start/restart/heal). */
-  | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults' };
+  | { readonly kind: 'down'; readonly at: Micros; readonly until: Micros | null; readonly server: string; readonly where: Where; readonly source: 'plan' | 'faults'; readonly action: 'stop' | 'crash' | 'partition' }
+  /** A clean shutdown (`stop`, or the stop of a `restart`): pg_ctl stop -m fast. */
+  | { readonly kind: 'shutdown'; readonly at: Micros; readonly server: string; readonly restart: boolean; readonly where: Where }
+  /** pg_ctl start. */
+  | { readonly kind: 'start'; readonly at: Micros; readonly server: string; readonly where: Where }
+  /** The link between two sites is cut (a `partition` of sites). */
+  | { readonly kind: 'link-cut'; readonly at: Micros; readonly until: Micros | null; readonly sites: readonly [string, string]; readonly where: Where }
+  /** A standby streams from another upstream from then on. */
+  | { readonly kind: 'repoint'; readonly at: Micros; readonly server: string; readonly upstream: string; readonly where: Where };
+
+/** What the clients write to a server from `at` on (until the next phase), WAL bytes per second. */
+export interface WritePhase {
+  readonly at: Micros;
+  readonly walBytesPerSecond: number;
+}
 
 /** A cluster's writes: WAL bytes and transactions (XIDs) per second, at their peak over the plan. */
 export interface LoadFact {
@@ -121,6 +135,13 @@ export interface LintFacts {
   readonly slots: readonly SlotFact[];
   readonly steps: readonly StepFact[];
   readonly loads: ReadonlyMap<string, LoadFact>;
+  /**
+   * What the clients write to each server over the plan, in time order (the first phase at 0): the workloads
+   * routed there at their current rates, nothing while it is not a primary, is down or partitioned, or has its
+   * clients blocked.
+   * Empty without a plan (configuration files).
+   */
+  readonly writes: ReadonlyMap<string, readonly WritePhase[]>;
   /** Links between sites: bandwidth (bytes/s), one-way latency (µs) and the largest TCP window (bytes; default DEFAULT_TCP_WINDOW). */
   linkBetween(a: string | null, b: string | null): { readonly bandwidth: number; readonly latency: number; readonly tcpWindow?: number } | null;
   /** Whether WAL is archived and standbys can restore from it, per cluster (scenario: never; see rules.ts). */

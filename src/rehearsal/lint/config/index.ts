@@ -164,6 +164,7 @@ export function lintConfigPaths(paths: readonly string[], opts: ConfigLintOption
     slots: [],
     steps: [],
     loads,
+    writes: new Map(),
     linkBetween: () => null,
     block: blockFacts(drbdResources(inputs.drbd), opts, findings),
     stallThreshold: 1_000_000 as Micros,
