@@ -190,7 +190,7 @@ export const pgLog = {
   lockFileExists: (): LogLine[] => [
     log('pg_ctl', 'another server might be running; trying to start server anyway'),
     { process: 'postmaster', level: 'FATAL', message: 'lock file "postmaster.pid" already exists', hint: `Is another postmaster (PID 1) running in data directory "${PGDATA}"?` },
-    log('pg_ctl', 'could not start server'),
+    log('pg_ctl', 'could not start server\nExamine the log output.'),
   ],
   /** pg_ctl.c do_stop/do_restart: the postmaster did not exit within PGCTLTIMEOUT (observed on 15.18). */
   serverDoesNotShutDown: (): LogLine => log('pg_ctl', 'server does not shut down'),
