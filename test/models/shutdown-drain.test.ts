@@ -51,6 +51,9 @@ describe('a clean shutdown waits for its walsenders to send what their standbys 
       expect((done!.after as number) / 1e6).toBeCloseTo(backlog / carried, 1);
       expect(done!.log).toContain('postmaster LOG:  database system is shut down');
       expect(r.dataLoss).toEqual([]);
+      // The clients' outage lasts the shutdown, and says why: connections get "the database system is shutting down".
+      const [outage] = r.outages;
+      expect(outage!.causeFact).toMatchObject({ kind: 'target-down', node: 'p', how: 'shutting-down' });
     }
   });
 

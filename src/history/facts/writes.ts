@@ -46,7 +46,8 @@ export type CommitLimit =
 export type WriteCauseFact =
   // Refusals (outages): writes cannot be accepted at all.
   | { readonly kind: 'no-write-target' }
-  | { readonly kind: 'target-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
+  /** `shutting-down`: a clean shutdown whose walsenders still send standbys their backlog (drains.ts). */
+  | { readonly kind: 'target-down'; readonly node: string; readonly how: 'crashed' | 'stopped' | 'shutting-down' }
   /** The server does not start; `message`: its FATAL line. */
   | { readonly kind: 'target-failed'; readonly node: string; readonly message: string }
   | { readonly kind: 'clients-cut-off'; readonly site: string; readonly node: string }

@@ -172,7 +172,8 @@ export class WriteFlow {
     const t = p.target;
     const c = this.cluster;
     if (!t) return { kind: 'no-write-target' };
-    if (t.run.state === 'down') return { kind: 'target-down', node: t.name, how: t.run.how };
+    // A shutdown still sending standbys their backlog refuses connections: "the database system is shutting down".
+    if (t.run.state === 'down') return { kind: 'target-down', node: t.name, how: c.drains.of(t) ? 'shutting-down' : t.run.how };
     if (t.run.state === 'failed') return { kind: 'target-failed', node: t.name, message: t.run.fatal.message };
     if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return { kind: 'clients-cut-off', site: p.clients.site, node: t.name };
     if (t.clientsBlocked) return { kind: 'clients-blocked', node: t.name };

@@ -42,7 +42,10 @@ function lockQueue(f: Extract<WriteCauseFact, { kind: 'lock-queue' }>): string {
 
 export const WRITES: TemplatesOf<WriteCauseFact> = {
   'no-write-target': () => 'no write target: no node is the primary writes are routed to',
-  'target-down': (f) => p`${node(f.node)} is ${f.how === 'crashed' ? 'down (crashed)' : 'shut down'}`,
+  'target-down': (f) =>
+    f.how === 'shutting-down'
+      ? p`${node(f.node)} is shutting down, its walsenders still sending standbys their backlog ("FATAL: the database system is shutting down")`
+      : p`${node(f.node)} is ${f.how === 'crashed' ? 'down (crashed)' : 'shut down'}`,
   'target-failed': (f) => p`${node(f.node)} does not start: ${f.message}`,
   'clients-cut-off': (f) => p`clients at site ${f.site} cannot reach ${node(f.node)} (network partition)`,
   'clients-blocked': (f) => p`client connections to ${node(f.node)} are blocked by the plan`,
