@@ -61,6 +61,8 @@ export interface CompareRow extends Outcome {
   readonly start: string;
   readonly end: string;
   readonly timezone: string;
+  /** Operations refused or without effect (the report's `refusals`): a plan step that did nothing. */
+  readonly refusals: readonly { readonly at: string; readonly message: string }[];
 }
 
 export interface CompareOptions {
@@ -90,6 +92,7 @@ export function runComparison(runs: readonly ComparedRun[], opts: CompareOptions
       end: r.end,
       timezone: r.timezone,
       ...outcomeOf(r, (iso) => clock.us(iso)),
+      refusals: (r.refusals ?? []).map((x) => ({ at: x.at, message: x.message })),
     };
     return { row, result };
   });
@@ -134,6 +137,7 @@ export function renderComparison(rows: readonly CompareRow[], width = 100): stri
     const lines: string[] = [];
     if (r.description) lines.push(r.description);
     if (r.firstWarning) lines.push(`first warning ${new ReportClock(r).short(r.firstWarning.at)}: ${r.firstWarning.what}`);
+    for (const x of r.refusals) lines.push(`refused ${new ReportClock(r).short(x.at)}: ${x.message}`);
     for (const e of r.expectations) if (!e.passed) lines.push(`FAIL ${e.name}: ${e.detail}`);
     if (lines.length === 0) continue;
     notes.push(`${label}:`);

@@ -135,4 +135,10 @@ describe('compare', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     expect(variantBanner(mackerel.text, mackerel.file, 'lag-only')).toMatch(/^variant lag-only: A manager applying Patroni's lag rule/);
   });
+  it('says under the table which operations were refused: a plan step that did nothing', () => {
+    const file = 'scenarios/patroni-switchover-wan.yaml';
+    const rows = runComparison([{ file, text: readFileSync(file, 'utf8'), variant: null, description: '' }]).map((x) => x.row);
+    expect(rows[0]!.refusals.map((x) => x.message)).toEqual([expect.stringMatching(/switchover is not possible/)]);
+    expect(renderComparison(rows)).toMatch(/refused 02:10:00\.001: patroni on pg-old1: manual switchover: no healthy members found/);
+  });
 });
