@@ -123,7 +123,9 @@ export type OperationKind =
   /** Rebuilding a node from the leader: re-clone (pg_basebackup), pg_rewind, an emptied data directory (only when asked for). */
   | 'reclone'
   | 'pgRewind'
-  | 'destroyData';
+  | 'destroyData'
+  /** patronictl switchover, to a drawn member or the healthiest (a Patroni cluster only; only when asked for). */
+  | 'switchover';
 
 export const OPERATION_KINDS: readonly OperationKind[] = [
   'writes', 'promote', 'repoint', 'configure', 'stop', 'start', 'crash', 'restart', 'partition', 'heal', 'failover', 'routeWrites', 'blockClients', 'unblockClients',
@@ -622,6 +624,11 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
       if (kind === 'pgRewind') return [step({ kind, node, spec: { from: st.leader, start: true } })];
       const spec = { from: st.leader, checkpoint: d.b % 2 === 0 ? ('fast' as const) : ('spread' as const), walMethod: d.c % 2 === 0 ? ('stream' as const) : ('fetch' as const), slot: null, maxRate: d.b % 3 === 0 ? 50e6 : null, start: true, name: null };
       return [step({ kind, node, spec })];
+    }
+    case 'switchover': {
+      if (!cluster.failover.some((f) => f.policy === 'patroni')) return [];
+      // A member (which may be the leader: patronictl refuses it), or none: the healthiest.
+      return [step({ kind: 'switchover', cluster: cluster.name, leader: null, candidate: d.b % 3 === 0 ? null : node })];
     }
     case 'archiveFails':
       // For one minute to half an hour, with the usual exit code of a failed copy.

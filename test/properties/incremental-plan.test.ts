@@ -44,7 +44,7 @@ describe('incremental stream planning', () => {
   it('also with archiving, restore_command, checkpoints and failing archive commands', () => {
     assertScenarioProperty(
       'incremental = full planning, with an archive',
-      scenarioArbitrary({ failover: true, archive: true, operations: { count: { max: 10 }, kinds: [...OPERATION_KINDS, 'archiveFails', 'checkpoint'] } }),
+      scenarioArbitrary({ failover: true, archive: true, operations: { count: { max: 10 }, kinds: [...OPERATION_KINDS, 'archiveFails', 'checkpoint', 'switchover'] } }),
       sameRun,
       { numRuns: cases(100) },
     );

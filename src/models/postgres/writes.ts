@@ -399,8 +399,10 @@ export class WriteFlow {
       this.terms.delete(n);
     }
     for (const [n, w] of load) {
-      const blended = (w.bytes * PER_SECOND) / w.tx;
       const t = this.terms.get(n);
+      // With no transaction offered (a workload at rate 0), the blend is 0/0: keep the term's, or for a new term
+      // take the pools' own WAL per transaction (a term's walPerTx must stay a number: the window depends on it).
+      const blended = w.tx > 0 ? (w.bytes * PER_SECOND) / w.tx : (t?.walPerTx ?? w.pools.reduce((a, p) => a + p.walPerTx, 0) / Math.max(1, w.pools.length));
       if (t) {
         if (Math.abs(blended - t.walPerTx) > 1e-9) {
           const lsn = n.walEnd(now);
