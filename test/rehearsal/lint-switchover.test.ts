@@ -112,6 +112,25 @@ describe('lint: a Patroni switchover allowed with a backlog: no primary while th
     expect(Math.abs(noPrimary[0]!.seconds - DRAIN)).toBeLessThan(1);
   });
 
+  it('without slots (use_slots: false, wal_keep_size 0) the shutdown checkpoint cuts pg-e1 off and it takes the key anyway: an error with the loss the run finds', () => {
+    const sets = [maxLag('1GB'), 'clusters.shop.failover.use_slots=false'];
+    const [f, ...rest] = lintOf(sets);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ id: 'switchover-candidate-behind', severity: 'error', where: { line: LINE } });
+    expect(f!.message).toBe("the switchover to pg-e1 at 10:10:00 loses about 244 MiB of acknowledged commits: pg-w1's shutdown checkpoint cuts pg-e1 off, and pg-e1 takes the leader key anyway");
+    const r = runOf(sets);
+    expect(role(r, 'pg-e1')).toBe('primary');
+    // pg-e1 keeps what it had at the stop, up to the start of its segment.
+    const lost = r.dataLoss.reduce((a, l) => a + l.walBytes, 0);
+    expect(Math.abs(lost - LAG)).toBeLessThan(16 * 2 ** 20);
+    // wal_keep_size above the lag keeps it: then only the transfer's time counts.
+    const kept = [...sets, 'clusters.shop.nodes.pg-w1.settings.wal_keep_size=512MB'];
+    expect(lintOf(kept)[0]!.message).toMatch(/no primary for about 3 min 31 s/);
+    const k = runOf(kept);
+    expect(k.dataLoss).toEqual([]);
+    expect(Math.abs(k.verdicts.find((v) => v.kind === 'no-primary')!.seconds - DRAIN)).toBeLessThan(1);
+  });
+
   it('without a candidate, the caught-up pg-w2 has the shutdown checkpoint within the second: no finding, and the run switches at once', () => {
     const sets = ['plan.switch.switchover={cluster: shop}'];
     expect(lintOf(sets)).toEqual([]);

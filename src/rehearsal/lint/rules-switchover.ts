@@ -169,7 +169,18 @@ function lagVerdict(f: LintFacts, m: FailoverFact, st: Switchover, leader: PgSer
   if (known.length < lags.length) return { outcome: 'allowed' };
   const projected = shutdownBacklogs(f, { kind: 'shutdown', at: st.at, server: leader.name, restart: false, where: st.where });
   if (!projected) return { outcome: 'allowed' };
-  const drainOf = (s: PgServer) => projected.backlogs.find((b) => b.standby.name === s.name)?.drain ?? 0;
+  const backlogOf = (s: PgServer) => projected.backlogs.find((b) => b.standby.name === s.name);
+  // A candidate the shutdown checkpoint cuts off never gets the rest: its walsender fails, the postmaster exits,
+  // the key is released, and the candidate (with none, the most advanced member) takes it without the lag check.
+  const cut = eligible.map((s) => backlogOf(s)).filter((b) => b?.cutOff);
+  if (cut.length === eligible.length) {
+    const b = cut.sort((x, y) => x!.lag - y!.lag)[0]!;
+    const sure = cut.every((x) => x!.cutOff === 'sure');
+    const message = `the switchover${to} ${when} ${sure ? 'loses' : 'may lose'} about ${size(b.lag)} of acknowledged commits: ${leader.name}'s shutdown checkpoint ${sure ? 'cuts' : 'may cut'} ${b.standby.name} off, and ${b.standby.name} takes the leader key anyway`;
+    const explanation = `${b.standby.name} is ${b.text.replace(' at the stop ', ' at the switchover ')}, within ${setting}, so the leader demotes itself gracefully. Its fast stop writes the shutdown checkpoint first, and that checkpoint removes the WAL no slot or wal_keep_size keeps (${b.keeps.text}; ${sure ? 'at most' : 'at least'} ${size(sure ? b.keeps.max : b.keeps.min)}): ${b.standby.name}'s walsender fails with "requested WAL segment … has already been removed", the postmaster exits, the leader key is released, and ${b.standby.name} takes it without the lag check (the switchover's ${st.candidate !== null ? 'candidate' : 'most advanced member'}). Its new timeline starts where it was; what ${leader.name} acknowledged beyond it is lost. Keep use_slots on (the default), keep more WAL than the lag (wal_keep_size), or let ${b.standby.name} catch up before the switchover.`;
+    return { outcome: 'allowed', finding: finding('switchover-candidate-behind', sure ? 'error' : 'warning', st.where, message, explanation, `${LAG_SOURCE}; ha.py manual_failover_process_no_leader; ${DRAIN_SOURCE}`) };
+  }
+  const drainOf = (s: PgServer) => backlogOf(s)?.drain ?? 0;
   if (eligible.some((s) => drainOf(s) <= ON_SHUTDOWN_WAIT)) return { outcome: 'allowed' };
   const waited = projected.backlogs.filter((b) => b.cutOff !== 'sure').sort((a, b) => b.drain - a.drain);
   const last = waited[0];
