@@ -174,4 +174,22 @@ describe('lint: a switchover patronictl refuses for its names', () => {
     expect((r.refusals ?? []).map((x) => (x.fact as unknown as { reason: { kind: string } }).reason.kind)).toEqual(['no-good-candidates']);
     expect(role(r, 'pg-w1')).toBe('primary');
   });
+
+  it('in synchronous mode a candidate tagged nosync is never in /sync: refused, as in the run; one that is synchronous has no lag to flag', () => {
+    const sync = 'clusters.shop.failover.synchronous_mode=true';
+    const sets = [caughtUp, sync, 'clusters.shop.failover.tags={pg-e1: {nosync: true}}'];
+    expect(lintOf(sets).map((f) => f.message)).toEqual(['the switchover at 10:10:00 is refused: in synchronous mode its candidate pg-e1, tagged nosync, is never a synchronous standby']);
+    expect((runOf(sets).refusals ?? []).map((x) => (x.fact as unknown as { reason: { kind: string } }).reason.kind)).toEqual(['not-synchronous']);
+    // Without the tag pg-e1 is the synchronous standby (the commits wait for it over the thin WAN): no lag, no finding.
+    expect(lintOf([sync])).toEqual([]);
+    const r = runOf([sync]);
+    expect(refusals(r)).toEqual([]);
+    expect(role(r, 'pg-e1')).toBe('primary');
+  });
+
+  it('without a candidate and every other member tagged nofailover: "no good candidates", as in the run', () => {
+    const sets = [caughtUp, 'plan.switch.switchover={cluster: shop}', 'clusters.shop.failover.tags={pg-e1: {nofailover: true}, pg-w2: {nofailover: true}}'];
+    expect(lintOf(sets).map((f) => f.message)).toEqual(['the switchover at 10:10:00 is refused: every member but the leader is tagged nofailover']);
+    expect((runOf(sets).refusals ?? []).map((x) => (x.fact as unknown as { reason: { kind: string } }).reason.kind)).toEqual(['no-good-candidates']);
+  });
 });
