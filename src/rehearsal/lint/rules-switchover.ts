@@ -89,11 +89,14 @@ function switchovers(f: LintFacts): { step: Switchover; refused?: Finding; lag?:
       }
       const next = st.candidate !== null ? (servers.get(st.candidate) ?? null) : null;
       // In synchronous mode the leader checks only the synchronous standbys, whose commits it waited for (no lag);
-      // which ones /sync names the lint does not know. After a first switchover the members follow the new leader,
-      // which the facts' topology does not have.
-      if (p.synchronousMode || !original) {
+      // which ones /sync names the lint does not know, so neither whether the REST API accepts the candidate.
+      if (p.synchronousMode) {
+        leader = null;
+        continue;
+      }
+      // After a first switchover the members follow the new leader, which the facts' topology does not have.
+      if (!original) {
         leader = next;
-        original = false;
         continue;
       }
       const verdict = lagVerdict(f, m, st, leader, members);
