@@ -175,6 +175,16 @@ describe('lint: a switchover patronictl refuses for its names', () => {
     expect(role(r, 'pg-w1')).toBe('primary');
   });
 
+  it('a candidate partitioned from the leader does not answer its REST API: refused, as in the run', () => {
+    const sets = [caughtUp, 'plan=[{at: "10:09", name: cut, partition: pg-e1}, {at: "10:10", name: switch, switchover: pg-e1}]'];
+    expect(lintOf(sets).map((f) => f.message)).toEqual(['the switchover at 10:10:00 is refused: its candidate pg-e1 is partitioned and does not answer the leader']);
+    const r = runOf(sets);
+    expect((r.refusals ?? []).map((x) => (x.fact as unknown as { reason: { kind: string } }).reason.kind)).toEqual(['no-good-candidates']);
+    expect(role(r, 'pg-w1')).toBe('primary');
+    // Healed before the step, it answers.
+    expect(lintOf([caughtUp, 'plan=[{at: "10:08", name: cut, partition: pg-e1}, {at: "10:09", name: heal, heal: pg-e1}, {at: "10:10", name: switch, switchover: pg-e1}]'])).toEqual([]);
+  });
+
   it('in synchronous mode a candidate tagged nosync is never in /sync: refused, as in the run; one that is synchronous has no lag to flag', () => {
     const sync = 'clusters.shop.failover.synchronous_mode=true';
     const sets = [caughtUp, sync, 'clusters.shop.failover.tags={pg-e1: {nosync: true}}'];

@@ -120,16 +120,22 @@ function refusedByName(f: LintFacts, m: FailoverFact, st: Switchover, leader: Pg
   if (st.candidate === leader.name) {
     return finding('switchover-refused', 'error', st.where, `patronictl refuses the switchover ${when}: ${st.candidate} is already the leader of ${m.cluster}`, `patronictl checks the candidate against the leader key ("Member ${st.candidate} is already the leader of cluster ${m.cluster}"): ${nothing}.`, REQUEST_SOURCE);
   }
-  if (st.candidate !== null && p.nofailover.includes(st.candidate)) {
-    return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: its candidate ${st.candidate} is tagged nofailover`, `The leader's REST API answers POST /switchover with 412 "switchover is not possible: no good candidates have been found" (a nofailover member may not promote): ${nothing}.`, REQUEST_SOURCE);
-  }
   if (st.candidate !== null && p.synchronousMode && p.nosync.includes(st.candidate)) {
     return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: in synchronous mode its candidate ${st.candidate}, tagged nosync, is never a synchronous standby`, `In synchronous mode the leader's REST API accepts only a candidate /sync names ("candidate name does not match with sync_standby"), and Patroni never chooses a nosync member: ${nothing}.`, REQUEST_SOURCE);
   }
+  if (st.candidate !== null && p.nofailover.includes(st.candidate)) {
+    return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: its candidate ${st.candidate} is tagged nofailover`, `The leader's REST API answers POST /switchover with 412 "switchover is not possible: no good candidates have been found" (a nofailover member may not promote): ${nothing}.`, REQUEST_SOURCE);
+  }
+  // The REST API polls the candidate (with none, every other member): one partitioned away does not answer.
+  const partitioned = (name: string) => f.steps.some((d) => d.kind === 'down' && d.action === 'partition' && d.server === name && d.at < st.at && (d.until === null || st.at < d.until));
+  if (st.candidate !== null && partitioned(st.candidate)) {
+    return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: its candidate ${st.candidate} is partitioned and does not answer the leader`, `The leader's REST API polls the candidate before it writes the /failover key; one that does not answer may not promote ("switchover is not possible: no good candidates have been found", 412): ${nothing}.`, REQUEST_SOURCE);
+  }
   if (st.candidate === null && !p.synchronousMode) {
     const others = f.servers.filter((s) => s.cluster === m.cluster && s.name !== leader.name);
-    if (others.length > 0 && others.every((s) => p.nofailover.includes(s.name))) {
-      return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: every member but the leader is tagged nofailover`, `The leader's REST API answers POST /switchover with 412 "switchover is not possible: no good candidates have been found": ${nothing}.`, REQUEST_SOURCE);
+    if (others.length > 0 && others.every((s) => p.nofailover.includes(s.name) || partitioned(s.name))) {
+      const why = others.every((s) => p.nofailover.includes(s.name)) ? 'every member but the leader is tagged nofailover' : 'every member but the leader is tagged nofailover or partitioned';
+      return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: ${why}`, `The leader's REST API answers POST /switchover with 412 "switchover is not possible: no good candidates have been found" (a nofailover member may not promote; one partitioned away does not answer): ${nothing}.`, REQUEST_SOURCE);
     }
   }
   return undefined;
