@@ -112,6 +112,20 @@ describe('lint: a Patroni switchover allowed with a backlog: no primary while th
     expect(Math.abs(noPrimary[0]!.seconds - DRAIN)).toBeLessThan(1);
   });
 
+  it('a standby further behind than the candidate keeps the old primary running: no primary until it has its backlog too, as in the run', () => {
+    // pg-f1 in a third site, over 8 Mbps (970 kB/s of WAL): 382 MiB behind at 10:10, 6 min 53 s to send.
+    const text = TEXT.replace('sites: [dc-west, dc-east]', 'sites: [dc-west, dc-east, dc-far]')
+      .replace('latency: 15ms}', 'latency: 15ms}\n  - {between: [dc-west, dc-far], bandwidth: 8Mbps, latency: 30ms}\n  - {between: [dc-east, dc-far], bandwidth: 8Mbps, latency: 30ms}')
+      .replace('upstream: pg-w1}\n    workload', 'upstream: pg-w1}\n      pg-f1: {site: dc-far, version: 16, upstream: pg-w1}\n    workload');
+    const far = ((WAL - 0.97 * 1e6) * 600) / (0.97 * 1e6) + 0.03;
+    const [f] = lintScenarioText(text, 'far.yaml', { sets: [maxLag('1GB')] }).filter((x) => x.id === 'switchover-candidate-behind');
+    expect(f!.message).toBe('the switchover to pg-e1 at 10:10:00 leaves shop with no primary for about 6 min 53 s while pg-w1 sends pg-f1 its backlog (382 MiB at 970 kB/s)');
+    expect(f!.explanation).toContain('(pg-e1, the candidate, has its 244 MiB after 3 min 31 s)');
+    const r = runScenario(loadScenarioText(text, 'far.yaml', { sets: [maxLag('1GB')] })).report;
+    expect(r.nodes.find((n) => n.name === 'pg-e1')!.role).toBe('primary');
+    expect(Math.abs(r.verdicts.find((v) => v.kind === 'no-primary')!.seconds - far)).toBeLessThan(1);
+  });
+
   it('without slots (use_slots: false, wal_keep_size 0) the shutdown checkpoint cuts pg-e1 off and it takes the key anyway: an error with the loss the run finds', () => {
     const sets = [maxLag('1GB'), 'clusters.shop.failover.use_slots=false'];
     const [f, ...rest] = lintOf(sets);
