@@ -67,13 +67,14 @@ function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return out;
 }
 
-/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the starts, the repoints and the cuts of links. */
+/** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the starts, the repoints, the cuts of links and the switchovers. */
 function lifecycleSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
   return s.actions.flatMap((a, i): StepFact[] => {
     const where = wheres[i]!;
     if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
     if (a.kind === 'start') return [{ kind: 'start', at: a.at, server: a.node, where }];
     if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
+    if (a.kind === 'switchover') return [{ kind: 'switchover', at: a.at, cluster: a.cluster, leader: a.leader, candidate: a.candidate, where }];
     if (a.kind === 'partition' && a.target.kind === 'link') {
       const key = [...a.target.sites].sort().join('|');
       const heal = s.actions.find((b, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);
@@ -247,7 +248,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
  * most advanced replica; an operator does whatever the runbook says (most-advanced or first-candidate);
  * naive takes the first reachable candidate.
  */
-function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates'> {
+function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates' | 'patroni'> {
   const standbys = c.nodes.filter((n) => n.role === 'standby').map((n) => n.name);
   switch (m.policy) {
     case 'naive':
@@ -255,7 +256,13 @@ function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<Fa
     case 'lag-only':
       return { site: several ? m.site : null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: m.candidates };
     case 'patroni':
-      return { site: null, checksLag: true, maximumLag: m.maximumLagOnFailover, candidates: standbys.filter((n) => !m.tags[n]?.nofailover && m.tags[n]?.failoverPriority !== 0) };
+      return {
+        site: null,
+        checksLag: true,
+        maximumLag: m.maximumLagOnFailover,
+        candidates: standbys.filter((n) => !m.tags[n]?.nofailover && m.tags[n]?.failoverPriority !== 0),
+        patroni: { loopWait: m.loopWait, synchronousMode: m.synchronousMode, nofailover: c.nodes.filter((n) => m.tags[n.name]?.nofailover).map((n) => n.name), nosync: c.nodes.filter((n) => m.tags[n.name]?.nosync).map((n) => n.name) },
+      };
     case 'pg_auto_failover':
       return { site: several ? m.monitor.site : null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => (m.nodes[n]?.candidatePriority ?? 50) > 0) };
     case 'orchestrator':

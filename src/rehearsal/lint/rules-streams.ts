@@ -15,7 +15,7 @@ import { type Rule, about, at, byName, commitsWaitFor, finding } from './rules-c
 // 4. A standby whose expected lag exceeds what its upstream keeps.
 
 /** A standby's upstream at `t` (the scenario's, or the last repoint's before it); null `t`: the scenario's. */
-function upstreamAt(f: LintFacts, s: PgServer, t: Micros | null): string | null {
+export function upstreamAt(f: LintFacts, s: PgServer, t: Micros | null): string | null {
   if (t === null) return s.upstream;
   const repointed = f.steps.filter((r): r is Extract<typeof r, { kind: 'repoint' }> => r.kind === 'repoint' && r.server === s.name && r.at <= t).at(-1);
   return repointed?.upstream ?? s.upstream;
@@ -27,7 +27,7 @@ function upstreamAt(f: LintFacts, s: PgServer, t: Micros | null): string | null 
  * window per round trip (models/postgres/stream-plan.ts shareAmong, tcp/connection.ts connectionRate). Packet
  * loss is a fault, not a static fact. `t`: the topology at that time (repoints), null: the scenario's.
  */
-function streamCarries(f: LintFacts, up: PgServer, s: PgServer, t: Micros | null): { rate: number; bound: string; link: NonNullable<ReturnType<LintFacts['linkBetween']>>; sharing: number } | null {
+export function streamCarries(f: LintFacts, up: PgServer, s: PgServer, t: Micros | null): { rate: number; bound: string; link: NonNullable<ReturnType<LintFacts['linkBetween']>>; sharing: number } | null {
   const link = f.linkBetween(up.site, s.site);
   if (!link) return null;
   const pair = (a: string | null, b: string | null) => [a, b].sort().join('|');
@@ -128,7 +128,7 @@ export const standbyRetention: Rule = {
  * down), and never falls below nothing (what is on the wire arrives within the one-way latency). Writes blocked
  * or routed away before the stop stop the growth; the stream goes on carrying the backlog.
  */
-function projectedLag(writes: readonly WritePhase[], carried: number, standbyDown: readonly { at: Micros; until: Micros | null }[], until: Micros): { lag: number; writing: number } {
+export function projectedLag(writes: readonly WritePhase[], carried: number, standbyDown: readonly { at: Micros; until: Micros | null }[], until: Micros): { lag: number; writing: number } {
   const cuts = new Set<number>([0, until]);
   for (const w of writes) if (w.at < until) cuts.add(w.at);
   for (const d of standbyDown) {
@@ -148,11 +148,11 @@ function projectedLag(writes: readonly WritePhase[], carried: number, standbyDow
   return { lag, writing: Math.max(0, ...before) };
 }
 
-const DRAIN_SOURCE =
+export const DRAIN_SOURCE =
   'walsender.c WalSndDone and XLogSendPhysical (a stopping walsender sends everything up to the shutdown checkpoint, waits for the standby to confirm it, and exits; the postmaster exits after it); xlog.c CreateCheckPoint, KeepLogSeg and RemoveOldXlogFiles (what the shutdown checkpoint removes); docs/model-postgres.md, a clean shutdown';
 
 /** A standby a clean shutdown of its primary must send WAL to, as projected at the stop. */
-interface ShutdownBacklog {
+export interface ShutdownBacklog {
   readonly standby: PgServer;
   /** What the walsender had not sent at the stop, bytes; the stream's rate; the line it goes over. */
   readonly lag: number;
@@ -170,12 +170,44 @@ interface ShutdownBacklog {
   readonly text: string;
 }
 
+/** How far one standby lags behind its upstream at a time, projected over the plan, with what its stream carries. */
+export interface StreamLag {
+  /** Bytes the walsender has not sent; the highest write rate before (for the checkpoint cycle up to 10). */
+  readonly lag: number;
+  readonly writing: number;
+  /** What the stream carries (bytes/s), over what line, shared by how many streams. */
+  readonly carried: number;
+  readonly link: NonNullable<ReturnType<LintFacts['linkBetween']>>;
+  readonly sharing: number;
+  /** The stream carries nothing while these last (the standby down or partitioned, the upstream partitioned, the link cut). */
+  readonly gaps: readonly Extract<LintFacts['steps'][number], { kind: 'down' | 'link-cut' }>[];
+}
+
+/**
+ * How far `s` lags behind the primary `up` at `t` (projectedLag over what the stream carries); a standby
+ * whose commits `up` waits for lags nothing. Null where the lint cannot tell: `s` does not stream from `up` at
+ * `t`, no line is known between them, or the stream is cut at `t` (the standby down or partitioned, the link cut).
+ */
+export function streamLagAt(f: LintFacts, up: PgServer, s: PgServer, t: Micros): StreamLag | null {
+  if (s.role !== 'standby' || upstreamAt(f, s, t) !== up.name) return null;
+  const stream = streamCarries(f, up, s, t);
+  if (!stream) return null;
+  const { link, rate: carried, sharing } = stream;
+  const pair = [up.site, s.site].sort().join('|');
+  const gaps = f.steps.filter(
+    (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> => (d.kind === 'down' && (d.server === s.name || (d.server === up.name && d.action === 'partition'))) || (d.kind === 'link-cut' && [...d.sites].sort().join('|') === pair),
+  );
+  if (gaps.some((d) => d.at <= t && (d.until === null || t < d.until))) return null;
+  const { lag, writing } = commitsWaitFor(up, s) ? { lag: 0, writing: 0 } : projectedLag(f.writes.get(up.name) ?? [], carried, gaps, t);
+  return { lag, writing, carried, link, sharing, gaps };
+}
+
 /**
  * The standbys the clean shutdown `st` of a primary must send WAL to, with their projected backlogs (only
  * those that lag). A synchronous standby does not lag: the primary's commits waited for it; one down or cut
  * off at the stop has no walsender to wait for.
  */
-function shutdownBacklogs(f: LintFacts, st: Extract<LintFacts['steps'][number], { kind: 'shutdown' }>): { up: PgServer; backlogs: ShutdownBacklog[] } | null {
+export function shutdownBacklogs(f: LintFacts, st: Extract<LintFacts['steps'][number], { kind: 'shutdown' }>): { up: PgServer; backlogs: ShutdownBacklog[] } | null {
   const up = byName(f).get(st.server);
   if (!up) return null;
   const isPrimary = up.role === 'primary' || f.steps.some((p) => p.kind === 'promote' && p.server === up.name && p.at <= st.at);
@@ -184,16 +216,9 @@ function shutdownBacklogs(f: LintFacts, st: Extract<LintFacts['steps'][number], 
   if (f.steps.some((d) => d.kind === 'down' && d.server === up.name && d.action !== 'partition' && d.at < st.at && (d.until === null || d.until >= st.at))) return null;
   const backlogs: ShutdownBacklog[] = [];
   for (const s of f.servers) {
-    if (s.role !== 'standby' || upstreamAt(f, s, st.at) !== up.name || commitsWaitFor(up, s)) continue;
-    const stream = streamCarries(f, up, s, st.at);
-    if (!stream) continue;
-    const { link, rate: carried, sharing } = stream;
-    const pair = [up.site, s.site].sort().join('|');
-    const gaps = f.steps.filter(
-      (d): d is Extract<typeof d, { kind: 'down' | 'link-cut' }> => (d.kind === 'down' && (d.server === s.name || (d.server === up.name && d.action === 'partition'))) || (d.kind === 'link-cut' && [...d.sites].sort().join('|') === pair),
-    );
-    if (gaps.some((d) => d.at <= st.at && (d.until === null || st.at < d.until))) continue;
-    const { lag, writing } = projectedLag(f.writes.get(up.name) ?? [], carried, gaps, st.at);
+    const projected = streamLagAt(f, up, s, st.at);
+    if (!projected) continue;
+    const { lag, writing, carried, link, sharing, gaps } = projected;
     if (lag < 1) continue;
     const slot = s.slotName !== null || f.slots.some((sl) => sl.server === up.name && sl.kind === 'physical' && sl.droppedAt === null);
     const keeps = shutdownRetention(up.version, resolveSettings(up.version, up.name, up.settings), writing);

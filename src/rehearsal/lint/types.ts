@@ -64,6 +64,18 @@ export interface FailoverFact {
   readonly maximumLag: number | null;
   readonly candidates: readonly string[];
   readonly where: Where;
+  /** What a switchover step needs of a Patroni cluster (a scenario's; absent for configuration files). */
+  readonly patroni?: PatroniFact;
+}
+
+/** A Patroni cluster's settings that decide a switchover (ha.py process_manual_failover_from_leader, is_failover_possible). */
+export interface PatroniFact {
+  /** loop_wait, µs: the leader's /status last_lsn is up to this old when it checks a switchover's candidates. */
+  readonly loopWait: Micros;
+  readonly synchronousMode: boolean;
+  /** Members tagged nofailover (never candidates) and nosync (never synchronous standbys). */
+  readonly nofailover: readonly string[];
+  readonly nosync: readonly string[];
 }
 
 export interface SlotFact {
@@ -92,7 +104,9 @@ export type StepFact =
   /** The link between two sites is cut (a `partition` of sites). */
   | { readonly kind: 'link-cut'; readonly at: Micros; readonly until: Micros | null; readonly sites: readonly [string, string]; readonly where: Where }
   /** A standby streams from another upstream from then on. */
-  | { readonly kind: 'repoint'; readonly at: Micros; readonly server: string; readonly upstream: string; readonly where: Where };
+  | { readonly kind: 'repoint'; readonly at: Micros; readonly server: string; readonly upstream: string; readonly where: Where }
+  /** patronictl switchover --force: the leader named (null: whoever leads) hands over to the candidate (null: the healthiest member). */
+  | { readonly kind: 'switchover'; readonly at: Micros; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null; readonly where: Where };
 
 /** What the clients write to a server from `at` on (until the next phase), WAL bytes per second. */
 export interface WritePhase {
