@@ -68,7 +68,7 @@ const RULE = {
 } as const;
 
 /** ha.py Ha.demote('graceful'): on_shutdown sleeps 1 s before checking that a candidate received the shutdown checkpoint. */
-const ON_SHUTDOWN_WAIT = 1_000_000 as Micros;
+export const ON_SHUTDOWN_WAIT = 1_000_000 as Micros;
 /** ha.py Ha.demote: after releasing the key, "give a time to somebody to take the leader lock". */
 const AFTER_RELEASE_WAIT = 2_000_000 as Micros;
 

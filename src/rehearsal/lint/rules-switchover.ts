@@ -11,6 +11,7 @@ import { duration, rate, settingSize, size } from '../../report/format.ts';
 import type { FailoverFact, Finding, LintFacts, PgServer, StepFact, WritePhase } from './types.ts';
 import { type Rule, at, byName, finding } from './rules-common.ts';
 import { DRAIN_SOURCE, type StreamLag, shutdownBacklogs, streamLagAt } from './rules-streams.ts';
+import { ON_SHUTDOWN_WAIT as ON_SHUTDOWN_WAIT_US } from '../../models/managers/patroni.ts';
 
 type Switchover = Extract<StepFact, { kind: 'switchover' }>;
 
@@ -19,7 +20,7 @@ type Switchover = Extract<StepFact, { kind: 'switchover' }>;
  * it sleeps a second ("give replicas some more time to catch up") and releases the key if a candidate has the
  * checkpoint; otherwise the key goes once PostgreSQL has stopped (models/managers/patroni.ts ON_SHUTDOWN_WAIT).
  */
-const ON_SHUTDOWN_WAIT = 1;
+const ON_SHUTDOWN_WAIT = ON_SHUTDOWN_WAIT_US / 1e6;
 
 const REQUEST_SOURCE = 'Patroni ctl.py _do_failover_or_switchover ("Member … is not the leader of cluster …", "Member … is already the leader of cluster …"); api.py do_POST_failover, is_failover_possible ("no good candidates have been found", "candidate name does not match with sync_standby")';
 const LAG_SOURCE = 'Patroni ha.py process_manual_failover_from_leader and is_failover_possible (a candidate more than maximum_lag_on_failover behind /status last_lsn "exceeds maximum replication lag"; none left: "no healthy members found, switchover is not possible", the /failover key is cleaned up), is_lagging (cluster.status.last_lsn, written by the leader every loop_wait)';
