@@ -115,6 +115,27 @@ describe('pg_autoctl perform switchover', () => {
     ]);
   });
 
+  it('three nodes, both standbys lagging: the election refuses at first, the drained old primary reports its LSN, and the winner fetches the backlog from it: nothing lost, no primary meanwhile', () => {
+    const nodes = `      pg-w1: {site: dc-west, version: 16}
+      pg-e1: {site: dc-east, version: 16, upstream: pg-w1}
+      pg-e2: {site: dc-east, version: 16, upstream: pg-w1}`;
+    // 200 commits/s of 4 KiB (0.82 MB/s) to each standby over a 10 Mbps WAN (1.21 MB/s, 0.61 MB/s each): each
+    // falls 0.21 MB/s behind, some 120 MiB by 10:10.
+    const r = run(scenario({ nodes, bandwidth: '10Mbps', walPerTx: '4KiB', formation: ', nodes: {pg-e1: {replication_quorum: false}, pg-e2: {replication_quorum: false}}' }));
+    expect(r.refusals ?? []).toEqual([]);
+    expect(r.dataLoss).toEqual([]);
+    expect(facts(r, 'pgaf-no-failover').map((e) => e.fact)).toMatchObject([{ reasons: [{ kind: 'candidates-too-far-behind', primary: 'pg-w1' }] }]);
+    // pg-w1's candidate_priority, lowered by 100, loses it the election it is the most advanced in.
+    expect(goals(r)).toEqual(expect.arrayContaining(['pg-w1:report_lsn', 'pg-e1:fast_forward', 'pg-e1:prepare_promotion', 'pg-e1:wait_primary']));
+    const ff = facts(r, 'pgaf-goal').find((e) => (e.fact as unknown as { goal: string }).goal === 'fast_forward')!;
+    expect(ff.fact).toMatchObject({ node: 'pg-e1', why: { kind: 'fast-forward', from: 'pg-w1' } });
+    // The backlog (about 127 MB) over the WAN alone (10 Mbps less 3% for headers: 1.21 MB/s) takes about 105 s.
+    const promoted = facts(r, 'promoted')[0]!;
+    expect(at(promoted.at) - at(ff.at)).toBeGreaterThan(100);
+    expect(at(promoted.at) - at(ff.at)).toBeLessThan(110);
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+  });
+
   it('a leader named for pg_auto_failover, or a cluster neither manager runs, is an input error', () => {
     expect(() => loadScenarioText(scenario({ plan: '  - {at: "10:10", name: switch, switchover: {leader: pg-w1}}' }), 'x.yaml')).toThrow(/names no leader/);
     const naive = scenario().replace(/    failover: .*\n/, '');
