@@ -81,6 +81,19 @@ describe('pg_autoctl perform switchover', () => {
     expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', upstream: 'pg-e1' });
   });
 
+  it('a quorum standby over the thin WAN: commits waited for it, so nothing acknowledged is lost; the candidate takes writes only once the old primary has stopped', () => {
+    const r = run(scenario({ bandwidth: '10Mbps', walPerTx: '8KiB' }));
+    expect(r.dataLoss).toEqual([]);
+    const [done] = facts(r, 'shutdown-complete').filter((e) => at(e.at) >= 600);
+    expect(done!.fact).toMatchObject({ node: 'pg-w1', how: 'exited' });
+    // The monitor waits for the old primary to report demote_timeout, which its keeper does once pg_ctl stop returned.
+    const wp = facts(r, 'pgaf-goal').find((e) => (e.fact as unknown as { goal: string }).goal === 'wait_primary')!;
+    expect(wp.fact).toMatchObject({ why: { kind: 'reported-demote-timeout', primary: 'pg-w1' } });
+    expect(at(wp.at)).toBeGreaterThanOrEqual(at(done!.at));
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1' });
+  });
+
   it('refusals: a single node, a primary in wait_primary, and a promotion of the primary; nothing changes', () => {
     const single = run(scenario({ nodes: '      pg-w1: {site: dc-west, version: 16}' }));
     expect(single.refusals?.map((x) => x.fact)).toMatchObject([{ kind: 'pgaf-switchover-refused', reason: { kind: 'too-few-nodes', nodes: 1 } }]);
