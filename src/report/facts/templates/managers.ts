@@ -202,7 +202,7 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
     case 'unhealthy':
       return sub(w.why);
     case 'within-sync-threshold':
-      return p`${node(n)} is within ${code('enable_sync_wal_log_threshold')} (${lsn(w.lsn)}, ${Math.round(w.lag)} bytes behind)`;
+      return p`${node(n)} is within ${code('enable_sync_wal_log_threshold')} (${lsn(w.lsn)}, ${size(Math.round(w.lag))} behind)`;
     case 'keeper-reports-demoted':
       return p`${node(n)}'s keeper reports demoted: it rejoins as a standby of ${node(w.primary)}`;
     case 'no-healthy-secondary':
