@@ -33,7 +33,6 @@ const RULE = {
   rewindOrInit: 'pg_auto_failover: src/bin/pg_autoctl/fsm_transition.c:fsm_rewind_or_init',
   performFailover: 'pg_auto_failover: src/monitor/node_active_protocol.c:perform_failover',
   performPromotion: 'pg_auto_failover: src/monitor/node_active_protocol.c:perform_promotion',
-  stopPostgres: 'pg_auto_failover: src/bin/pg_autoctl/fsm_transition.c:fsm_stop_postgres',
 } as const;
 /** node_active_protocol.c CANDIDATE_PRIORITY_INCREMENT (MAX_USER_DEFINED_CANDIDATE_PRIORITY is 100 too). */
 const PRIORITY_INCREMENT = 100;
@@ -746,23 +745,27 @@ export class PgAutoFailover implements Manager {
     if (!chosen) return this.decide(null, saw, rule, candidates.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: r.candidatePriority > 0 ? { kind: 'unhealthy', why: this.unhealthy(r)! } : { kind: 'candidate-priority-zero' }, rule })));
     const reasons: Fact[] = sorted.map((r) => ({ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: r === chosen }));
     // ProceedWithMSFailover: the election is over, the priorities perform_promotion and perform_failover changed are set back.
-    for (const r of [chosen, ...candidates.filter((x) => x !== chosen)]) {
-      const back = r === chosen && r.candidatePriority > PRIORITY_INCREMENT ? -PRIORITY_INCREMENT : r.candidatePriority < 0 ? PRIORITY_INCREMENT : 0;
-      if (back === 0) continue;
-      r.candidatePriority += back;
-      this.say(r, { kind: 'pgaf-candidate-priority', node: r.node.name, priority: r.candidatePriority, back: true, rule: RULE.election });
-    }
+    const setBack = () => {
+      for (const r of [chosen, ...candidates.filter((x) => x !== chosen)]) {
+        const back = r === chosen && r.candidatePriority > PRIORITY_INCREMENT ? -PRIORITY_INCREMENT : r.candidatePriority < 0 ? PRIORITY_INCREMENT : 0;
+        if (back === 0) continue;
+        r.candidatePriority += back;
+        this.say(r, { kind: 'pgaf-candidate-priority', node: r.node.name, priority: r.candidatePriority, back: true, rule: RULE.election });
+      }
+    };
     if (chosen.reportedLsn < best) {
       const source = standbys.filter((r) => r.reportedLsn === best);
       if (!source.some((r) => r.health === 'good' && r.pgRunning)) return this.decide(null, saw, rule, [...reasons, { kind: 'most-advanced-unhealthy', node: chosen.node.name, lsn: best, nodes: source.map((r) => r.node.name), rule }]);
       // PromoteSelectedNode: it first fetches the missing WAL from a most advanced standby (fast_forward).
       const from = source.find((r) => r.health === 'good' && r.pgRunning)!;
       reasons.push({ kind: 'not-most-advanced', node: chosen.node.name, from: from.node.name });
+      setBack();
       this.decide(chosen.node.name, saw, rule, reasons);
       chosen.fastForward = { from, to: best as Lsn };
       this.assign(chosen, 'fast_forward', { kind: 'fast-forward', from: from.node.name, lsn: best as Lsn });
       return;
     }
+    setBack();
     this.decide(chosen.node.name, saw, rule, reasons);
     this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });
   }
