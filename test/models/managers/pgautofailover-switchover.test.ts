@@ -94,6 +94,18 @@ describe('pg_autoctl perform switchover', () => {
     expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1' });
   });
 
+  it('a standby cut off 5 s before, not yet unhealthy: the monitor still has it secondary, the primary drains and stops, and nobody takes writes until the standby is back', () => {
+    const plan = ['  - {at: "10:09:55", name: cut, partition: pg-e1}', '  - {at: "10:10", name: switch, switchover: {cluster: shop}}', '  - {at: "10:12", name: back, heal: pg-e1}'].join('\n');
+    const r = run(scenario({ plan }));
+    expect(r.refusals ?? []).toEqual([]);
+    expect(r.dataLoss).toEqual([]);
+    // prepare_promotion waits for pg-e1's keeper to report it: from 10:10 to 10:12, no primary.
+    const [outage] = r.outages;
+    expect(at(outage!.from)).toBe(600);
+    expect(at(outage!.to)).toBeGreaterThanOrEqual(720);
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+  });
+
   it('refusals: a single node, a primary in wait_primary, and a promotion of the primary; nothing changes', () => {
     const single = run(scenario({ nodes: '      pg-w1: {site: dc-west, version: 16}' }));
     expect(single.refusals?.map((x) => x.fact)).toMatchObject([{ kind: 'pgaf-switchover-refused', reason: { kind: 'too-few-nodes', nodes: 1 } }]);
