@@ -1,7 +1,7 @@
 /**
  * Operations refused or without effect, for the report's `refusals` and its summary: a rehearsal's plan step
  * that silently did nothing (a promotion of a server that is not a standby, pg_ctl start on a data directory
- * still locked, a switchover Patroni dropped) is a finding, however calm the rest of the report.
+ * still locked, a switchover Patroni dropped or pg_auto_failover's monitor refused) is a finding, however calm the rest of the report.
  */
 import type { History } from '../history/history.ts';
 import type { Fact } from '../history/facts/index.ts';
@@ -18,6 +18,7 @@ const REFUSALS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>([
   'pg-ctl-gave-up',
   'patroni-switchover-refused',
   'patroni-switchover-not-possible',
+  'pgaf-switchover-refused',
 ]);
 
 export function refusalsOf(history: History, clock: Clock): RefusalJson[] {

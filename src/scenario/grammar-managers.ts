@@ -6,7 +6,7 @@
 import { isMap, isScalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Micros } from '../engine/time.ts';
 import type { ActionBody, Bounds } from './types.ts';
-import { VERDICT_KINDS, type FailoverSpec, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
+import { VERDICT_KINDS, type FailoverSpec, type Switchover, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
 import { didYouMean, listing, show } from './errors.ts';
 import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
 import { duration, size } from './settings.ts';
@@ -477,20 +477,34 @@ export function managersGrammar(h: ManagersHelpers) {
       },
     );
 
-  /** A Patroni cluster's node: the switchover's candidate or leader. */
-  const patroniNode = (what: string) =>
+  /**
+   * The command a switchover of this cluster is: patronictl's (Patroni) or pg_autoctl's (pg_auto_failover);
+   * null: neither manages it.
+   */
+  const switchoverTool = (cluster: string, ctx: C): Switchover['tool'] | null => {
+    const policies = ctx.env.clusters.get(cluster)!.policies ?? [];
+    return policies.includes('patroni') ? 'patronictl' : policies.includes('pg_auto_failover') ? 'pg_autoctl' : null;
+  };
+  const NO_SWITCHOVER = 'a switchover is patronictl\'s or pg_autoctl\'s: give the cluster a failover entry with policy: patroni or policy: pg_auto_failover';
+  /** A node of a cluster Patroni or pg_auto_failover manages: the switchover's candidate (a leader: Patroni only). */
+  const managedNode = (what: string, patroniOnly = false) =>
     map(nodeRef, (node, n, ctx: C): string => {
       const cluster = ctx.env.clusters.get(ctx.env.nodes.get(node)!.cluster)!;
-      if (!(cluster.policies ?? []).includes('patroni')) ctx.fail(n, `${ctx.subject}: ${what} ${show(node)} is in cluster ${show(cluster.name)}, which Patroni does not manage`, { hint: 'a switchover is patronictl\'s: give the cluster a failover entry with policy: patroni' });
+      const tool = switchoverTool(cluster.name, ctx);
+      if (patroniOnly && tool === 'pg_autoctl') ctx.fail(n, `${ctx.subject}: pg_autoctl perform switchover names no ${what} (cluster ${show(cluster.name)} is pg_auto_failover's)`, { hint: 'give the candidate alone: pg_autoctl perform promotion --name CANDIDATE' });
+      if (tool === null) ctx.fail(n, `${ctx.subject}: ${what} ${show(node)} is in cluster ${show(cluster.name)}, which Patroni does not manage, nor pg_auto_failover`, { hint: NO_SWITCHOVER });
       return node;
     });
   const switchover = byKind<ActionBody>(
     {
-      string: map(patroniNode('candidate'), (candidate, _n, ctx: C): ActionBody => ({ kind: 'switchover', cluster: ctx.env.nodes.get(candidate)!.cluster, leader: null, candidate })),
+      string: map(managedNode('candidate'), (candidate, _n, ctx: C): ActionBody => {
+        const cluster = ctx.env.nodes.get(candidate)!.cluster;
+        return { kind: 'switchover', tool: switchoverTool(cluster, ctx)!, cluster, leader: null, candidate };
+      }),
       map: object(
         {
-          candidate: opt(patroniNode('candidate'), 'The member to become the leader (--candidate); default: the healthiest.'),
-          leader: opt(patroniNode('leader'), 'The current leader (--leader): refused unless it is the one.'),
+          candidate: opt(managedNode('candidate'), 'The member to become the leader (--candidate; pg_auto_failover: perform promotion of it); default: the manager\'s choice.'),
+          leader: opt(managedNode('leader', true), 'Patroni: the current leader (--leader): refused unless it is the one.'),
           cluster: opt(clusterRef, 'The cluster, when neither node is given.'),
         },
         {
@@ -501,8 +515,9 @@ export function managersGrammar(h: ManagersHelpers) {
             if (clusters.some((c) => c !== clusters[0])) ctx.fail(info.node, `${ctx.subject}: its nodes and cluster are not in one cluster`);
             if (v.candidate !== undefined && v.candidate === v.leader) ctx.fail(info.at('candidate')!, `${ctx.subject}: the candidate is the leader`);
             const cluster = clusters[0]!;
-            if (!(ctx.env.clusters.get(cluster)!.policies ?? []).includes('patroni')) ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} is not managed by Patroni`, { hint: 'give it a failover entry with policy: patroni' });
-            return { kind: 'switchover', cluster, leader: v.leader ?? null, candidate: v.candidate ?? null };
+            const tool = switchoverTool(cluster, ctx);
+            if (tool === null) ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} is managed by neither Patroni nor pg_auto_failover`, { hint: NO_SWITCHOVER });
+            return { kind: 'switchover', tool: tool!, cluster, leader: v.leader ?? null, candidate: v.candidate ?? null };
           },
         },
       ),
@@ -620,7 +635,7 @@ export function managersGrammar(h: ManagersHelpers) {
     actions,
     actionDescriptions: {
       switchover:
-        'patronictl switchover --force (Patroni clusters): a candidate node, or {candidate?, leader?, cluster?}. The leader checks the candidate (reachable, no nofailover tag, within maximum_lag_on_failover) and otherwise drops the request; then it stops PostgreSQL (fast, its walsenders sending the standbys what they lack), releases the leader key, and the candidate takes it and promotes; the old leader restarts as its replica.',
+        'patronictl switchover --force (Patroni clusters) or pg_autoctl perform switchover / perform promotion --name CANDIDATE (pg_auto_failover clusters): a candidate node, or {candidate?, leader?, cluster?} (leader: Patroni only). Patroni: The leader checks the candidate (reachable, no nofailover tag, within maximum_lag_on_failover) and otherwise drops the request; then it stops PostgreSQL (fast, its walsenders sending the standbys what they lack), releases the leader key, and the candidate takes it and promotes; the old leader restarts as its replica.',
       stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',
       start_manager: 'The manager process runs again.',
       packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',

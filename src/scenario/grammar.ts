@@ -88,7 +88,7 @@ export interface ClusterInfo {
   databaseNames: string[];
   /** The tables of its databases (grammar-vacuum.ts refers to them). */
   tables?: { database: string; table: string }[];
-  /** Its failover managers' policies (a switchover needs Patroni). */
+  /** Its failover managers' policies (a switchover needs Patroni or pg_auto_failover). */
   policies?: string[];
 }
 

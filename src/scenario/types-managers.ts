@@ -62,10 +62,14 @@ export type FailoverPolicy = FailoverSpec['policy'];
 /** Faults that degrade rather than cut (models/gray.ts). */
 /**
  * `patronictl switchover --leader L --candidate C --force` (POST /switchover): the leader demotes itself
- * gracefully and the candidate (or, with none, the healthiest member) takes the leader key.
+ * gracefully and the candidate (or, with none, the healthiest member) takes the leader key. In a
+ * pg_auto_failover formation: `pg_autoctl perform switchover` (the monitor's perform_failover), or with a
+ * candidate `pg_autoctl perform promotion --name C` (perform_promotion); no leader there.
  */
 export interface Switchover {
   readonly kind: 'switchover';
+  /** The command: the cluster's manager's. */
+  readonly tool: 'patronictl' | 'pg_autoctl';
   readonly cluster: string;
   readonly leader: string | null;
   readonly candidate: string | null;

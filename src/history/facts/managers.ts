@@ -145,7 +145,32 @@ export type GoalWhy =
   | { readonly kind: 'new-primary'; readonly primary: string }
   | { readonly kind: 'primary-healthy'; readonly primary: string }
   | { readonly kind: 'fast-forward'; readonly from: string; readonly lsn: Lsn }
-  | { readonly kind: 'fast-forwarded'; readonly lsn: Lsn };
+  | { readonly kind: 'fast-forwarded'; readonly lsn: Lsn }
+  /** pg_autoctl perform switchover (the monitor's perform_failover) or perform promotion of `candidate`. */
+  | { readonly kind: 'perform-failover'; readonly candidate: string | null };
+
+/** Why the monitor's perform_failover / perform_promotion raise an error (or, already a primary, do nothing). */
+export type PgafSwitchoverRefusal =
+  /** perform_promotion: the node is already the primary (a NOTICE; it returns false). */
+  | { readonly kind: 'already-primary'; readonly node: string }
+  /** perform_promotion: the node is neither in secondary nor in report_lsn (goal and reported). */
+  | { readonly kind: 'promotion-state'; readonly node: string; readonly reported: string; readonly goal: string }
+  /** perform_failover: fewer than two nodes in the group. */
+  | { readonly kind: 'too-few-nodes'; readonly nodes: number }
+  /** perform_failover: no node is in single or primary (goal and reported) to fail over from. */
+  | { readonly kind: 'no-primary' }
+  /** perform_failover, two nodes (main after v2.2): the standby has candidate_priority 0. */
+  | { readonly kind: 'candidate-priority-zero'; readonly node: string }
+  /** perform_failover, two nodes: the standby's goal is not secondary. */
+  | { readonly kind: 'standby-state'; readonly node: string; readonly state: string }
+  /** perform_failover, two nodes: the primary is not in primary or the standby not in secondary (goal and reported). */
+  | {
+      readonly kind: 'not-stable';
+      readonly primary: { readonly node: string; readonly reported: string; readonly goal: string };
+      readonly standby: { readonly node: string; readonly reported: string; readonly goal: string };
+    }
+  /** pg_autoctl cannot connect to the monitor. */
+  | { readonly kind: 'monitor-unreachable'; readonly monitor: string };
 
 /** Why Orchestrator passed over the most advanced replica. */
 export type PassedOver =
@@ -273,7 +298,14 @@ export type ManagersFact =
   | { readonly kind: 'pgaf-rewind-failed'; readonly node: string; readonly rule: string }
   | { readonly kind: 'pgaf-no-failover'; readonly reasons: readonly Fact[] }
   | { readonly kind: 'pgaf-reports-lsn'; readonly node: string; readonly rule: string }
-  | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string };
+  | { readonly kind: 'pgaf-rejoins'; readonly node: string; readonly upstream: string; readonly rewind: boolean; readonly rule: string }
+  /** pg_autoctl perform switchover / perform promotion refused by the monitor (node_active_protocol.c perform_failover, perform_promotion). */
+  | { readonly kind: 'pgaf-switchover-refused'; readonly cluster: string; readonly candidate: string | null; readonly reason: PgafSwitchoverRefusal; readonly rule: string }
+  /**
+   * The monitor's candidate_priority trick (perform_promotion: +100 for the node to promote; perform_failover with
+   * more than two nodes: -100 for the primary), undone once the election is over (ProceedWithMSFailover).
+   */
+  | { readonly kind: 'pgaf-candidate-priority'; readonly node: string; readonly priority: number; readonly back: boolean; readonly rule: string };
 
 /**
  * Who made a failover decision (FailoverDecision.by): a Patroni agent, orchestrator's Raft leader, the

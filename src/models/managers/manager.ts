@@ -15,7 +15,7 @@ export interface Manager {
   onRouteWrites(node: PgNode): void;
   /** A partition, a heal or a gray failure changed the network. */
   onNetworkChange?(): void;
-  /** patronictl switchover (a plan step): only Patroni answers it. */
+  /** A switchover plan step: patronictl switchover (Patroni) or pg_autoctl perform switchover / promotion (pg_auto_failover). */
   switchover?(req: Switchover): void;
 }
 

@@ -11,7 +11,7 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
-import type { PgAutoFailoverSpec } from '../../scenario/types-managers.ts';
+import type { PgAutoFailoverSpec, Switchover } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
@@ -21,7 +21,7 @@ import { probe } from './health.ts';
 import type { Manager } from './manager.ts';
 import { pgafSlotName } from './slot-name.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
-import type { GoalWhy, Refusal } from '../../history/facts/managers.ts';
+import type { GoalWhy, PgafSwitchoverRefusal, Refusal } from '../../history/facts/managers.ts';
 
 /** The sources of hapostgres/pg_auto_failover the model follows. */
 const RULE = {
@@ -31,7 +31,11 @@ const RULE = {
   promoteThreshold: 'pg_auto_failover: src/monitor/group_state_machine.c:WalDifferenceWithin',
   partition: 'pg_auto_failover: src/bin/pg_autoctl/service_keeper.c:in_network_partition',
   rewindOrInit: 'pg_auto_failover: src/bin/pg_autoctl/fsm_transition.c:fsm_rewind_or_init',
+  performFailover: 'pg_auto_failover: src/monitor/node_active_protocol.c:perform_failover',
+  performPromotion: 'pg_auto_failover: src/monitor/node_active_protocol.c:perform_promotion',
 } as const;
+/** node_active_protocol.c CANDIDATE_PRIORITY_INCREMENT (MAX_USER_DEFINED_CANDIDATE_PRIORITY is 100 too). */
+const PRIORITY_INCREMENT = 100;
 import { divergence, Rejoin } from './rejoin.ts';
 
 /** The states of docs/failover-state-machine.rst that the model uses. */
@@ -82,8 +86,11 @@ interface NodeRecord {
    * (last_secondary_contact, kept in its state file; null: never, which rules out the partition check).
    */
   lastStandbyContact: Micros | null;
-  readonly candidatePriority: number;
+  /** Changed by the monitor for a while by perform_promotion and perform_failover (PRIORITY_INCREMENT). */
+  candidatePriority: number;
   readonly replicationQuorum: boolean;
+  /** The keeper's fsm_stop_postgres still waits for the postmaster to exit (a clean stop's walsenders drain). */
+  stopping: boolean;
   /** pg_autoctl's replication slot for this node on the primary (pgautofailover_standby_<node id>). */
   readonly slot: string;
   /** Since when the keeper has found PostgreSQL down in a state where it should run (null: it runs). */
@@ -146,6 +153,7 @@ export class PgAutoFailover implements Manager {
         slot,
         fastForward: null,
         downSince: null,
+        stopping: false,
         rejoin: new Rejoin(cluster, n, 'pg_auto_failover', (tool, ok) => this.rebuilt(n, tool, ok)),
       };
     });
@@ -213,6 +221,59 @@ export class PgAutoFailover implements Manager {
 
   onNetworkChange(): void {
     this.poke();
+  }
+
+  /**
+   * `pg_autoctl perform switchover` calls the monitor's perform_failover; with a candidate, `pg_autoctl perform
+   * promotion --name C` calls perform_promotion (node_active_protocol.c; pg_autoctl has no switchover to a
+   * named node). Their checks raise an ERROR (the transaction, the priority change included, is rolled back);
+   * otherwise, two nodes: the standby goes prepare_promotion and the primary draining at once, and the failover
+   * goes on as after an unhealthy primary (advancePromotion): no lag check (the WAL the standby has not
+   * received when stop_replication promotes it is lost); more nodes: the primary goes draining with its
+   * candidate_priority lowered by 100 (the candidate's raised by 100), and the election runs once it has
+   * stopped (multiStandbyFailover, elect: report_lsn, promote_wal_log_threshold, fast_forward).
+   * Approximation: the keepers act at the monitor's next loop, not up to a second later each.
+   */
+  switchover(req: Switchover): void {
+    const candidate = req.candidate === null ? null : this.nodes.find((r) => r.node.name === req.candidate) ?? null;
+    const refuse = (reason: PgafSwitchoverRefusal, rule: string): void => this.say(candidate, { kind: 'pgaf-switchover-refused', cluster: this.cluster.name, candidate: req.candidate, reason, rule });
+    if (this.cluster.ctx.net.isIsolated(this.monitor.name)) return refuse({ kind: 'monitor-unreachable', monitor: this.monitor.name }, RULE.performFailover);
+    // IsCurrentState: the goal, reached and reported.
+    const current = (r: NodeRecord, ...states: PgafState[]) => states.includes(r.goal) && r.reported === r.goal;
+    let raise: NodeRecord | null = null;
+    if (candidate) {
+      if (current(candidate, 'single', 'primary')) return refuse({ kind: 'already-primary', node: candidate.node.name }, RULE.performPromotion);
+      if (!current(candidate, 'secondary', 'report_lsn')) return refuse({ kind: 'promotion-state', node: candidate.node.name, reported: candidate.reported, goal: candidate.goal }, RULE.performPromotion);
+      if (this.nodes.length > 2) raise = candidate;
+    }
+    if (this.nodes.length < 2) return refuse({ kind: 'too-few-nodes', nodes: this.nodes.length }, RULE.performFailover);
+    // GetNodeToFailoverFromInGroup: a node that can initiate a failover (single, primary), in that state.
+    const p = this.nodes.find((r) => current(r, 'single', 'primary'));
+    if (!p) return refuse({ kind: 'no-primary' }, RULE.performFailover);
+    const why: GoalWhy = { kind: 'perform-failover', candidate: req.candidate };
+    if (this.nodes.length === 2) {
+      const s = this.nodes.find((r) => r !== p)!;
+      // main after v2.2 refuses a standby of candidate_priority 0 here; v2.2 went on and promoted it.
+      if (s.candidatePriority === 0) return refuse({ kind: 'candidate-priority-zero', node: s.node.name }, RULE.performFailover);
+      if (s.goal !== 'secondary') return refuse({ kind: 'standby-state', node: s.node.name, state: s.goal }, RULE.performFailover);
+      if (!current(p, 'primary') || !current(s, 'secondary')) {
+        const st = (r: NodeRecord) => ({ node: r.node.name, reported: r.reported, goal: r.goal });
+        return refuse({ kind: 'not-stable', primary: st(p), standby: st(s) }, RULE.performFailover);
+      }
+      this.assign(p, 'draining', why);
+      this.assign(s, 'prepare_promotion', why);
+    } else {
+      if (raise) this.reprioritize(raise, PRIORITY_INCREMENT, RULE.performPromotion);
+      this.assign(p, 'draining', why);
+      // "the old primary is often in the best situation to win the election": it is made to lose it.
+      this.reprioritize(p, -PRIORITY_INCREMENT, RULE.performFailover);
+    }
+    this.poke();
+  }
+
+  private reprioritize(r: NodeRecord, by: number, rule: string): void {
+    r.candidatePriority += by;
+    this.say(r, { kind: 'pgaf-candidate-priority', node: r.node.name, priority: r.candidatePriority, back: false, rule });
   }
 
   /** Wake the loop (it runs every second while anything is in transition or abnormal). */
@@ -323,7 +384,18 @@ export class PgAutoFailover implements Manager {
       case 'draining':
       case 'demote_timeout':
       case 'demoted':
-        if (n.running) c.stop(n);
+        // fsm_stop_postgres (ensure_postgres_service_is_stopped): pg_ctl stop -m fast, which returns once the
+        // postmaster has exited, i.e. after its walsenders have sent the standbys the WAL they lack (drains.ts):
+        // the keeper reaches the state, and reports it, only then.
+        if (n.running) {
+          c.stop(n);
+          r.stopping = true;
+          c.whenExited(n, () => {
+            r.stopping = false;
+            this.poke();
+          });
+        }
+        if (r.stopping) return;
         break;
       case 'catchingup':
       case 'secondary': {
@@ -672,17 +744,28 @@ export class PgAutoFailover implements Manager {
     const chosen = sorted[0];
     if (!chosen) return this.decide(null, saw, rule, candidates.map((r) => ({ kind: 'candidate-refused', node: r.node.name, reason: r.candidatePriority > 0 ? { kind: 'unhealthy', why: this.unhealthy(r)! } : { kind: 'candidate-priority-zero' }, rule })));
     const reasons: Fact[] = sorted.map((r) => ({ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: r === chosen }));
+    // ProceedWithMSFailover: the election is over, the priorities perform_promotion and perform_failover changed are set back.
+    const setBack = () => {
+      for (const r of [chosen, ...candidates.filter((x) => x !== chosen)]) {
+        const back = r === chosen && r.candidatePriority > PRIORITY_INCREMENT ? -PRIORITY_INCREMENT : r.candidatePriority < 0 ? PRIORITY_INCREMENT : 0;
+        if (back === 0) continue;
+        r.candidatePriority += back;
+        this.say(r, { kind: 'pgaf-candidate-priority', node: r.node.name, priority: r.candidatePriority, back: true, rule: RULE.election });
+      }
+    };
     if (chosen.reportedLsn < best) {
       const source = standbys.filter((r) => r.reportedLsn === best);
       if (!source.some((r) => r.health === 'good' && r.pgRunning)) return this.decide(null, saw, rule, [...reasons, { kind: 'most-advanced-unhealthy', node: chosen.node.name, lsn: best, nodes: source.map((r) => r.node.name), rule }]);
       // PromoteSelectedNode: it first fetches the missing WAL from a most advanced standby (fast_forward).
       const from = source.find((r) => r.health === 'good' && r.pgRunning)!;
       reasons.push({ kind: 'not-most-advanced', node: chosen.node.name, from: from.node.name });
+      setBack();
       this.decide(chosen.node.name, saw, rule, reasons);
       chosen.fastForward = { from, to: best as Lsn };
       this.assign(chosen, 'fast_forward', { kind: 'fast-forward', from: from.node.name, lsn: best as Lsn });
       return;
     }
+    setBack();
     this.decide(chosen.node.name, saw, rule, reasons);
     this.assign(chosen, 'prepare_promotion', { kind: 'elected', priority: chosen.candidatePriority, lsn: chosen.reportedLsn });
   }

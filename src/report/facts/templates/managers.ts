@@ -3,7 +3,7 @@
  * system's own log lines (Patroni's "Demoting self (offline)", pg_autoctl's "Failed to rewind demoted primary to
  * standby, trying pg_basebackup instead"), its words are the system's, unchanged.
  */
-import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, ProbeFact, Refusal, RouteBy, SwitchoverRefusal, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
+import type { Choice, DivergenceFact, GoalWhy, HealthFact, ManagersFact, MemberStatus, PassedOver, PatroniDemotion, PgafSwitchoverRefusal, ProbeFact, Refusal, RouteBy, SwitchoverRefusal, TimeoutsAdjustment } from '../../../history/facts/managers.ts';
 import type { Fact } from '../../../history/facts/index.ts';
 import { duration, size } from '../../format.ts';
 import { code, join, lsn, node, p, type Token } from '../parts.ts';
@@ -202,7 +202,7 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
     case 'unhealthy':
       return sub(w.why);
     case 'within-sync-threshold':
-      return p`${node(n)} is within ${code('enable_sync_wal_log_threshold')} (${lsn(w.lsn)}, ${Math.round(w.lag)} bytes behind)`;
+      return p`${node(n)} is within ${code('enable_sync_wal_log_threshold')} (${lsn(w.lsn)}, ${size(Math.round(w.lag))} behind)`;
     case 'keeper-reports-demoted':
       return p`${node(n)}'s keeper reports demoted: it rejoins as a standby of ${node(w.primary)}`;
     case 'no-healthy-secondary':
@@ -237,6 +237,30 @@ function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
       return p`elected, it first fetches the WAL it lacks, up to ${lsn(w.lsn)}, from ${node(w.from)}`;
     case 'fast-forwarded':
       return p`${node(n)} fetched the missing WAL (${lsn(w.lsn)}) and can be promoted`;
+    case 'perform-failover':
+      return w.candidate !== null ? p`perform promotion of ${node(w.candidate)}` : 'perform failover (pg_autoctl perform switchover)';
+  }
+}
+
+/** The monitor's ERROR (or NOTICE) text (node_active_protocol.c perform_failover, perform_promotion). */
+function pgafSwitchoverRefusal(r: PgafSwitchoverRefusal): Token {
+  switch (r.kind) {
+    case 'already-primary':
+      return p`cannot perform promotion: node ${node(r.node)} is already a primary`;
+    case 'promotion-state':
+      return p`cannot perform promotion: node ${node(r.node)} has reported state "${r.reported}" and is assigned state "${r.goal}", promotion can only be performed when in state "secondary"`;
+    case 'too-few-nodes':
+      return p`cannot fail over: the group currently has ${r.nodes} node registered (at least 2 nodes are required to implement a failover)`;
+    case 'no-primary':
+      return 'couldn\'t find the primary node (no node is in state single or primary)';
+    case 'candidate-priority-zero':
+      return p`cannot fail over: standby ${node(r.node)} has candidate priority set to zero`;
+    case 'standby-state':
+      return p`standby ${node(r.node)} is in state "${r.state}", which prevents the node for being a failover candidate`;
+    case 'not-stable':
+      return p`cannot fail over: primary node is not in a stable state (${node(r.primary.node)} has reported state "${r.primary.reported}" and is assigned state "${r.primary.goal}", and ${node(r.standby.node)} has reported state "${r.standby.reported}" and is assigned state "${r.standby.goal}")`;
+    case 'monitor-unreachable':
+      return p`pg_autoctl cannot connect to the monitor ${node(r.monitor)}`;
   }
 }
 
@@ -386,5 +410,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'pgaf-rewind-failed': () => pgaf('Failed to rewind demoted primary to standby, trying pg_basebackup instead'),
   'pgaf-no-failover': (f, sub) => pgaf(p`no failover: ${reasonsOf(f.reasons, sub)}`),
   'pgaf-reports-lsn': (f) => pgaf(p`${node(f.node)} restarts as a standby without primary_conninfo to report its LSN for the election (report_lsn)`),
+  'pgaf-switchover-refused': (f) => pgaf(p`${f.candidate !== null ? p`perform promotion of ${node(f.candidate)}` : 'perform switchover'} refused: ${pgafSwitchoverRefusal(f.reason)}`),
+  'pgaf-candidate-priority': (f) => pgaf(p`updating candidate priority${f.back ? ' back' : ''} to ${f.priority} for ${node(f.node)}`),
   'pgaf-rejoins': (f) => pgaf(p`${node(f.node)} rejoins as a standby of ${node(f.upstream)}${f.rewind ? ' (fsm_rewind_or_init: pg_rewind first)' : ''}`),
 };

@@ -60,7 +60,12 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'node-network': (f) => (f.cut ? p`${node(f.node)} is cut off from the network` : p`${node(f.node)} is reachable again`),
   link: (f) => `link ${f.sites[0]}–${f.sites[1]} ${f.cut ? 'cut' : 'restored'}`,
   'server-op': (f) => p`${f.op} ${node(f.node)}`,
-  'switchover-asked': (f) => p`patronictl switchover${f.leader !== null ? p` --leader ${node(f.leader)}` : ''}${f.candidate !== null ? p` --candidate ${node(f.candidate)}` : ''} --force (cluster ${f.cluster})`,
+  'switchover-asked': (f) =>
+    f.tool === 'pg_autoctl'
+      ? f.candidate !== null
+        ? p`pg_autoctl perform promotion --name ${node(f.candidate)} (cluster ${f.cluster})`
+        : p`pg_autoctl perform switchover (cluster ${f.cluster})`
+      : p`patronictl switchover${f.leader !== null ? p` --leader ${node(f.leader)}` : ''}${f.candidate !== null ? p` --candidate ${node(f.candidate)}` : ''} --force (cluster ${f.cluster})`,
   'copy-asked': (f) => p`${f.how === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${node(f.node)} from ${node(f.from)}`,
   'pg-rewind-asked': (f) => p`pg_rewind ${node(f.node)} against ${node(f.from)}`,
   'backup-asked': (f) => p`pg_basebackup "${f.name}" from ${node(f.from)} into the backup store`,
