@@ -111,9 +111,10 @@ export class Patroni implements Manager {
     this.dcs = new Dcs(cluster.ctx, spec.dcs, cluster.name, this.ttl, this.retryTimeout);
     this.agents = [...cluster.nodes.values()].map((n) => new PatroniAgent(this, n));
     // Patroni writes the recovery configuration of every replica (postgresql/config.py: standby_mode on,
-    // recovery_target_timeline 'latest'), before PostgreSQL starts.
+    // recovery_target_timeline 'latest'), before PostgreSQL starts: the standbys now, and any primary it later
+    // starts as a replica (a demoted leader), so every node has it (a primary does not read it).
     for (const n of cluster.nodes.values()) {
-      if (n.role.kind === 'standby' && n.settings.recoveryTargetTimeline !== 'latest') n.settings = { ...n.settings, recoveryTargetTimeline: 'latest', recoveryTargetTimelineDefaulted: false };
+      if (n.settings.recoveryTargetTimeline !== 'latest') n.settings = { ...n.settings, recoveryTargetTimeline: 'latest', recoveryTargetTimelineDefaulted: false };
     }
     this.initialSync = spec.synchronousMode ? this.syncAtStart() : null;
     if (spec.useSlots) this.slotsAtStart();

@@ -60,6 +60,13 @@ describe('patronictl switchover', () => {
     expect(at(promoted.at)).toBeLessThan(600.1);
   });
 
+  it('on 10, whose default recovery_target_timeline is current, the demoted leader follows the new one too: Patroni writes latest for every replica it starts', () => {
+    const r = run(scenario().replace(/version: 16/g, 'version: 10'));
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1', receiver: 'streaming' });
+    expect(r.verdicts.filter((v) => v.kind === 'standby-broken')).toEqual([]);
+  });
+
   it('a candidate beyond maximum_lag_on_failover: "no healthy members found", the key is cleaned up, nothing changes', () => {
     // 1.64 MB/s of WAL over a 10 Mbps WAN that carries 1.21 MB/s: pg-e1 is hundreds of MB behind at 10:10.
     const r = run(scenario({ bandwidth: '10Mbps', walPerTx: '8KiB' }));
