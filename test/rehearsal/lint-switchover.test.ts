@@ -5,6 +5,7 @@
  * walsender.c WalSndDone), and one patronictl refuses for its names (ctl.py _do_failover_or_switchover, api.py
  * is_failover_possible). Each verdict is checked against the simulated run.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lintScenarioText } from '../../src/rehearsal/lint/index.ts';
 import { runScenario } from '../../src/run.ts';
@@ -215,5 +216,29 @@ describe('lint: a switchover patronictl refuses for its names', () => {
     const sets = [caughtUp, 'plan.switch.switchover={cluster: shop}', 'clusters.shop.failover.tags={pg-e1: {nofailover: true}, pg-w2: {nofailover: true}}'];
     expect(lintOf(sets).map((f) => f.message)).toEqual(['the switchover at 10:10:00 is refused: every member but the leader is tagged nofailover']);
     expect((runOf(sets).refusals ?? []).map((x) => (x.fact as unknown as { reason: { kind: string } }).reason.kind)).toEqual(['no-good-candidates']);
+  });
+});
+
+describe('pgaf-switchover-async-behind: pg_autoctl perform switchover to a lagging asynchronous standby (two nodes)', () => {
+  const file = 'scenarios/pgaf-switchover-wan.yaml';
+  const text = readFileSync(file, 'utf8');
+  const pgaf = (variant: string | null) => lintScenarioText(text, file, { variant }).filter((f) => f.id === 'pgaf-switchover-async-behind');
+
+  it('flags the switchover, with about the WAL the run loses', () => {
+    const [f] = pgaf(null);
+    expect(f?.severity).toBe('error');
+    const run = runScenario(loadScenarioText(text, file)).report;
+    const lost = run.dataLoss.reduce((a, l) => a + l.walBytes, 0);
+    expect(lost).toBeGreaterThan(2e9);
+    // The message's "about N GiB": within 5% of the WAL the run loses.
+    const gib = Number(/loses about ([\d.]+) GiB/.exec(f!.message)![1]);
+    expect(Math.abs(gib * 1024 ** 3 - lost) / lost).toBeLessThan(0.05);
+  });
+
+  it('says nothing when the standby is caught up, or in the replication quorum, and the run loses nothing either', () => {
+    for (const variant of ['before-batch', 'quorum']) {
+      expect(pgaf(variant), variant).toEqual([]);
+      expect(runScenario(loadScenarioText(text, file, { variant })).report.dataLoss, variant).toEqual([]);
+    }
   });
 });

@@ -248,7 +248,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
  * most advanced replica; an operator does whatever the runbook says (most-advanced or first-candidate);
  * naive takes the first reachable candidate.
  */
-function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates' | 'patroni'> {
+function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<FailoverFact, 'site' | 'checksLag' | 'maximumLag' | 'candidates' | 'patroni' | 'pgaf'> {
   const standbys = c.nodes.filter((n) => n.role === 'standby').map((n) => n.name);
   switch (m.policy) {
     case 'naive':
@@ -264,7 +264,13 @@ function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<Fa
         patroni: { loopWait: m.loopWait, synchronousMode: m.synchronousMode, nofailover: c.nodes.filter((n) => m.tags[n.name]?.nofailover).map((n) => n.name), nosync: c.nodes.filter((n) => m.tags[n.name]?.nosync).map((n) => n.name) },
       };
     case 'pg_auto_failover':
-      return { site: several ? m.monitor.site : null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => (m.nodes[n]?.candidatePriority ?? 50) > 0) };
+      return {
+        site: several ? m.monitor.site : null,
+        checksLag: true,
+        maximumLag: null,
+        candidates: standbys.filter((n) => (m.nodes[n]?.candidatePriority ?? 50) > 0),
+        pgaf: { nodes: c.nodes.length, asynchronous: c.nodes.filter((n) => m.nodes[n.name]?.replicationQuorum === false).map((n) => n.name) },
+      };
     case 'orchestrator':
       return { site: null, checksLag: true, maximumLag: null, candidates: standbys.filter((n) => m.promotionRules[n] !== 'must_not') };
     case 'operator':

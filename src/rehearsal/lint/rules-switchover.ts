@@ -202,3 +202,45 @@ function lagVerdict(f: LintFacts, m: FailoverFact, st: Switchover, leader: PgSer
   return { outcome: 'allowed', finding: finding('switchover-candidate-behind', 'warning', st.where, message, explanation, `${LAG_SOURCE}; ha.py demote('graceful') (on_shutdown, release_leader_key_voluntarily); ${DRAIN_SOURCE}`) };
 }
 
+const PGAF_SOURCE =
+  'pg_auto_failover node_active_protocol.c perform_failover (with two nodes: the states only, no lag), group_state_machine.c (prepare_promotion, then stop_replication where the keeper promotes the standby, fsm_transition.c fsm_stop_replication); walsender.c WalSndDone';
+
+/**
+ * pg_autoctl perform switchover on a two-node formation whose standby is out of the replication quorum and lags:
+ * perform_failover checks no lag, the standby is promoted at stop_replication a monitor round or two after the
+ * order while the old primary still sends its backlog (models/managers/pgautofailover.ts), and what it had not
+ * received is lost. Only the plan's first switchover of the formation (then the topology moves); more than two
+ * nodes elect by LSN and fetch the backlog first (fast_forward), which is not linted.
+ */
+export const pgafSwitchoverBehind: Rule = {
+  id: 'pgaf-switchover-async-behind',
+  title: "a pg_auto_failover switchover to an asynchronous standby that lags: with two nodes the monitor checks no lag, and what the standby has not received is lost",
+  check(f) {
+    const out: Finding[] = [];
+    for (const m of f.failover) {
+      if (m.policy !== 'pg_auto_failover' || !m.pgaf || m.pgaf.nodes !== 2) continue;
+      const st = f.steps.filter((s): s is Switchover => s.kind === 'switchover' && s.cluster === m.cluster).sort((a, b) => a.at - b.at)[0];
+      if (!st) continue;
+      const members = f.servers.filter((s) => s.cluster === m.cluster);
+      const primary = members.find((s) => s.role === 'primary');
+      const standby = members.find((s) => s.role === 'standby');
+      if (!primary || !standby || !m.pgaf.asynchronous.includes(standby.name)) continue;
+      const lag = streamLagAt(f, primary, standby, st.at);
+      // About a second of sending before the promotion (the monitor's round): a lag it covers is not lost.
+      if (!lag || lag.lag <= lag.carried) continue;
+      const lost = lag.lag - lag.carried;
+      out.push(
+        finding(
+          'pgaf-switchover-async-behind',
+          'error',
+          st.where,
+          `pg_autoctl perform switchover at ${at(f, st.at)} loses about ${size(lost)} of acknowledged commits: ${standby.name}, out of the replication quorum, lags about ${size(lag.lag)} behind ${primary.name} and is promoted anyway`,
+          `${standby.name} lags about ${size(lag.lag)} (the clients' WAL less the ${rate(lag.carried)} its stream carries over ${rate(lag.link.bandwidth)}, projected over the plan). With two nodes the monitor's perform_failover checks only that ${primary.name} is primary and ${standby.name} secondary, not the lag: ${primary.name} goes draining (a fast stop whose walsender goes on sending the backlog) and ${standby.name} prepare_promotion, then stop_replication, where its keeper promotes it about a second later, ending the stream. What it had not received by then is lost. Put ${standby.name} in the replication quorum (replication_quorum: true, the default: commits then wait for it), or let it catch up before the switchover (block the clients first, or run it before the load).`,
+          PGAF_SOURCE,
+        ),
+      );
+    }
+    return out;
+  },
+};
+

@@ -66,6 +66,8 @@ export interface FailoverFact {
   readonly where: Where;
   /** What a switchover step needs of a Patroni cluster (a scenario's; absent for configuration files). */
   readonly patroni?: PatroniFact;
+  /** What a switchover step needs of a pg_auto_failover formation: its nodes, and those out of the replication quorum. */
+  readonly pgaf?: { readonly nodes: number; readonly asynchronous: readonly string[] };
 }
 
 /** A Patroni cluster's settings that decide a switchover (ha.py process_manual_failover_from_leader, is_failover_possible). */
