@@ -64,6 +64,8 @@ describe('a clean shutdown waits for its walsenders to send what their standbys 
     expect(done).toBeGreaterThan(-1);
     expect(started).toBe(done + 1);
     expect(r.events[started]!.at).toBe(r.events[done]!.at);
+    // The postmaster exits when the backlog has crossed: about 41.4 s after the stop, within PGCTLTIMEOUT.
+    expect((r.events[done]!.fact as unknown as { after: number }).after / 1e6).toBeCloseTo(DRAIN, 1);
     expect(factsOf(r, 'pg-ctl-gave-up')).toEqual([]);
   });
 
@@ -134,10 +136,5 @@ describe('a clean shutdown waits for its walsenders to send what their standbys 
     expect(factsOf(r, 'down')).toMatchObject([{ node: 'p', draining: [] }]);
     expect(factsOf(r, 'shutdown-complete')).toEqual([]);
     expect(factsOf(r, 'down')[0]!.log).toContain('postmaster LOG:  database system is shut down');
-  });
-
-  it('the drain time follows the backlog (a sanity check of the constants above)', () => {
-    expect(DRAIN).toBeGreaterThan(40);
-    expect(DRAIN).toBeLessThan(43);
   });
 });

@@ -397,11 +397,7 @@ export class PatroniAgent {
     if (f.leader !== null && f.leader !== n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'leader-mismatch', rule: RULE.switchoverLeader });
     if (f.candidate === n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'already-leader', rule: RULE.switchoverLeader });
     const spec = this.group.spec;
-    const syncActive = spec.synchronousMode && v.sync !== null;
-    // get_failover_candidates: the named candidate, or every other member; no nofailover, only synchronous ones in synchronous mode.
-    const candidates = this.group.agents.filter(
-      (a) => a !== this && (f.candidate === null || a.node.name === f.candidate) && !this.group.tags(a.node.name).nofailover && (!syncActive || v.sync!.standbys.includes(a.node.name)),
-    );
+    const candidates = this.switchoverCandidates(v, f.candidate);
     const polled = candidates.map((a) => ({ a, st: this.status(a) }));
     this.later(polled.some((x) => x.st === null) ? REST_TIMEOUT : 0, () => {
       const statuses: Fact[] = [];
@@ -434,8 +430,15 @@ export class PatroniAgent {
   /** on_shutdown's is_failover_possible(cluster_lsn=checkpoint): a candidate answers at or past the shutdown checkpoint. */
   private candidateReceived(v: DcsState): boolean {
     const ckpt = this.node.checkpoint.lsn;
-    const sw = this.switching!;
-    return this.group.agents.some((a) => a !== this && (sw.candidate === null || a.node.name === sw.candidate) && !this.group.tags(a.node.name).nofailover && (v.sync === null || !this.group.spec.synchronousMode || v.sync.standbys.includes(a.node.name)) && (this.status(a)?.pos ?? -1) >= ckpt);
+    return this.switchoverCandidates(v, this.switching!.candidate).some((a) => (this.status(a)?.pos ?? -1) >= ckpt);
+  }
+
+  /** get_failover_candidates: the named candidate, or every other member; no nofailover, only synchronous ones in synchronous mode. */
+  private switchoverCandidates(v: DcsState, candidate: string | null): PatroniAgent[] {
+    const syncActive = this.group.spec.synchronousMode && v.sync !== null;
+    return this.group.agents.filter(
+      (a) => a !== this && (candidate === null || a.node.name === candidate) && !this.group.tags(a.node.name).nofailover && (!syncActive || v.sync!.standbys.includes(a.node.name)),
+    );
   }
 
   /** release_leader_key_voluntarily; after AFTER_RELEASE_WAIT the demotion ends and the loop follows the new leader. */

@@ -778,7 +778,7 @@ export class PgCluster {
     if (role.kind === 'standby' && role.receiver.status === 'streaming' && role.receiver.stream === s) {
       role.receiver = { status: 'stopped' };
     }
-    const done = this.drains.end(s, s.down.walEnd(this.ctx.sim.now));
+    const done = this.drains.has(s) ? this.drains.end(s, s.down.walEnd(this.ctx.sim.now)) : null;
     // The postmaster exits after its last walsender, once the event that ended it has run.
     if (done) done.completion = this.ctx.sim.at(this.ctx.sim.now, `shut down ${done.node.name}`, () => this.shutdownComplete(done, 'exited'), PRIORITY.protocol);
     this.requestReflow('changed');
