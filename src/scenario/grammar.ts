@@ -1027,6 +1027,25 @@ const transactionRef = ref('transaction', (env) => [...env.transactions.keys()])
 const nodeAction = <K extends 'promote' | 'blockClients' | 'unblockClients' | 'crash' | 'restart' | 'stop' | 'start'>(kind: K) =>
   map(nodeRef, (node) => ({ kind, node }) as ActionBody);
 
+/** `stop:` / `restart:`: a node (pg_ctl's default mode for its version), or {node, mode}. */
+const pgCtlAction = (kind: 'stop' | 'restart') =>
+  byKind<ActionBody>(
+    {
+      string: map(nodeRef, (node): ActionBody => ({ kind, node })),
+      map: object(
+        {
+          node: req(nodeRef, `The server to ${kind}.`),
+          mode: opt(
+            enumOf(['smart', 'fast', 'immediate'] as const),
+            'pg_ctl -m: smart waits for the client sessions to end (new connections are refused meanwhile), fast aborts them, immediate kills the server without a shutdown checkpoint (crash recovery at the next start). Default: smart up to 9.4, fast from 9.5.',
+          ),
+        },
+        { build: (v): ActionBody => (v.mode === undefined ? { kind, node: v.node } : { kind, node: v.node, mode: v.mode }) },
+      ),
+    },
+    'a node name, or {node, mode}',
+  );
+
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
 
@@ -1065,8 +1084,8 @@ const ACTION_BODIES = {
   partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
   heal: map(partitionTarget, (target): ActionBody => ({ kind: 'heal', target })),
   crash: nodeAction('crash'),
-  restart: nodeAction('restart'),
-  stop: nodeAction('stop'),
+  restart: pgCtlAction('restart'),
+  stop: pgCtlAction('stop'),
   start: nodeAction('start'),
   basebackup: baseBackup('basebackup'),
   reclone: baseBackup('reclone'),
@@ -1108,8 +1127,9 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   partition: 'Cut a node off the network, or the link between two sites.',
   heal: 'Undo a partition (same target syntax).',
   crash: 'Kill a server without a clean shutdown (crash recovery on restart).',
-  restart: 'Restart a server (pg_ctl restart, fast mode): it waits up to 60 s (PGCTLTIMEOUT) for the shutdown to end, then starts the server; if the shutdown takes longer the server stays down.',
-  stop: 'Stop a server cleanly (pg_ctl stop, fast mode): it refuses connections at once; its walsenders then send their lagging standbys the WAL they lack, and the postmaster exits after them.',
+  restart:
+    'Restart a server (pg_ctl restart): a node, or {node, mode} as for stop. pg_ctl waits up to 60 s (PGCTLTIMEOUT) for the shutdown to end, then starts the server; if the shutdown takes longer it gives up and the server is not started again.',
+  stop: 'Stop a server (pg_ctl stop): a node, or {node, mode: smart | fast | immediate} (default: smart up to 9.4, fast from 9.5). Fast refuses connections at once; its walsenders then send their lagging standbys the WAL they lack, and the postmaster exits after them. Smart first waits for the client sessions to end: they go on writing meanwhile. Immediate is a kill: no shutdown checkpoint, nothing more sent. pg_ctl gives up after 60 s (PGCTLTIMEOUT) if the server has not stopped.',
   start: 'Start a stopped or crashed server (pg_ctl start). It fails while the postmaster of a clean stop still waits for its walsenders.',
   basebackup: 'pg_basebackup into a stopped node with an empty data directory from another node of its cluster: {node, from, checkpoint?, wal_method?, slot?, max_rate?, start?}. The copy takes the data directory\'s size (data_size) at the slowest of the path, the disks and max_rate; it fails if the WAL from its start point is removed meanwhile and nothing kept it.',
   reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',

@@ -309,6 +309,12 @@ export type PartitionTarget =
 
 export type ConfigureRestart = 'auto' | 'never';
 
+/**
+ * pg_ctl stop's shutdown modes (postmaster.c pmdie): smart (SIGTERM) waits for the client sessions to end, fast
+ * (SIGINT) aborts them, immediate (SIGQUIT) kills every process without a shutdown checkpoint.
+ */
+export type StopMode = 'smart' | 'fast' | 'immediate';
+
 /** A timed step of the plan or a fault. */
 export type ActionBody =
   | { readonly kind: 'promote'; readonly node: string }
@@ -336,8 +342,9 @@ export type ActionBody =
   /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
   | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
   | { readonly kind: 'crash'; readonly node: string }
-  | { readonly kind: 'restart'; readonly node: string }
-  | { readonly kind: 'stop'; readonly node: string }
+  /** pg_ctl restart / stop -m `mode`; absent: pg_ctl's default for the node's version (models/postgres/pg-ctl.ts). */
+  | { readonly kind: 'restart'; readonly node: string; readonly mode?: StopMode }
+  | { readonly kind: 'stop'; readonly node: string; readonly mode?: StopMode }
   | { readonly kind: 'start'; readonly node: string }
   | { readonly kind: 'workload'; readonly cluster: string; readonly workload: string | null; readonly rate?: number; readonly walPerTx?: number }
   | { readonly kind: 'assess'; readonly cluster: string | null }

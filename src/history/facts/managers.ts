@@ -17,6 +17,8 @@ export type ProbeFact =
   | { readonly kind: 'no-answer'; readonly timeout: number }
   | { readonly kind: 'refused' }
   | { readonly kind: 'starting' }
+  /** A smart shutdown refuses new connections while its sessions go on (pg-ctl.ts). */
+  | { readonly kind: 'shutting-down' }
   | { readonly kind: 'slow'; readonly latency: number; readonly threshold: number };
 
 /** What a checker knows of a node: its failures in a row and the last result (null: no check has run yet). */

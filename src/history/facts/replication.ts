@@ -32,6 +32,8 @@ export type WaitFact =
   | { readonly kind: 'upstream-unreachable'; readonly node: string; readonly upstream: string; readonly upstreamRunning: boolean }
   | { readonly kind: 'upstream-not-running'; readonly upstream: string }
   | { readonly kind: 'upstream-starting-up'; readonly upstream: string }
+  /** A smart shutdown refuses new connections while its client sessions go on (pg-ctl.ts). */
+  | { readonly kind: 'upstream-shutting-down'; readonly upstream: string }
   | { readonly kind: 'system-identifier-differs'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'timeline-switch-before-9.3'; readonly node: string; readonly version: PgMajor; readonly upstream: string; readonly upstreamTimeline: number; readonly targetTimeline: number }
   | { readonly kind: 'upstream-timeline-behind'; readonly node: string; readonly upstream: string; readonly upstreamTimeline: number; readonly timeline: number }

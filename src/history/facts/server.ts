@@ -3,7 +3,7 @@
  * demotions, settings, checkpoints.
  */
 import type { Lsn } from '../../models/postgres/lsn.ts';
-import type { PgMajor } from '../../scenario/types.ts';
+import type { PgMajor, StopMode } from '../../scenario/types.ts';
 import type { PromotionCause } from '../history.ts';
 import type { Fact, Rule } from './index.ts';
 
@@ -33,7 +33,19 @@ export type ServerFact =
    * `draining`: after a clean shutdown's checkpoint, the WAL each lagging standby still had to receive; the
    * walsenders send it before they exit (walsender.c WalSndDone), and the postmaster exits after them (drains.ts).
    */
-  | { readonly kind: 'down'; readonly rule?: Rule; readonly node: string; readonly how: 'crashed' | 'stopped'; readonly lsn: Lsn; readonly timeline: number; readonly draining: readonly { readonly node: string; readonly bytes: number }[] }
+  | {
+      readonly kind: 'down';
+      readonly rule?: Rule;
+      readonly node: string;
+      readonly how: 'crashed' | 'stopped';
+      readonly lsn: Lsn;
+      readonly timeline: number;
+      readonly draining: readonly { readonly node: string; readonly bytes: number }[];
+      /** pg_ctl stop's mode when not the default fast stop or a crash: smart, or immediate (how: crashed). */
+      readonly mode?: 'smart' | 'immediate';
+      /** A smart shutdown that waited for its client sessions: µs from its request until the last one ended. */
+      readonly sessionsEndedAfter?: number;
+    }
   /**
    * The postmaster of a shutdown that waited for its walsenders exits (`killed`: it was killed meanwhile), `after`
    * µs from its start; per standby what its walsender sent meanwhile and what it did not (its standby was promoted,
@@ -42,8 +54,13 @@ export type ServerFact =
   | { readonly kind: 'shutdown-complete'; readonly node: string; readonly how: 'exited' | 'killed'; readonly after: number; readonly drains: readonly { readonly node: string; readonly sent: number; readonly left: number }[] }
   /** pg_ctl start while the postmaster still shuts down: the lock file stops the new one. */
   | { readonly kind: 'start-refused-shutting-down'; readonly node: string }
-  /** pg_ctl restart waited `waited` µs (PGCTLTIMEOUT) for the shutdown and gave up: the server is not started. */
-  | { readonly kind: 'pg-ctl-gave-up'; readonly node: string; readonly waited: number }
+  /**
+   * pg_ctl stop or restart -m `mode` waited `waited` µs (PGCTLTIMEOUT) for the postmaster to exit and gave up: it
+   * still waits for its client sessions (smart) or its walsenders; a restart does not start the server.
+   */
+  | { readonly kind: 'pg-ctl-gave-up'; readonly node: string; readonly op: 'stop' | 'restart'; readonly mode: StopMode; readonly waited: number; readonly waitingFor: 'sessions' | 'walsenders' }
+  /** A smart shutdown's request with client sessions on the server: they go on, new connections are refused (pg-ctl.ts). */
+  | { readonly kind: 'smart-shutdown-waits'; readonly node: string; readonly workloads: readonly { readonly name: string; readonly connections: number }[] }
   /** The walreceiver transition of a server going down. */
   | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
   | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }

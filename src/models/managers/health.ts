@@ -23,7 +23,7 @@ const RTO_MIN = 200_000;
 
 export type ProbeResult =
   | { readonly ok: true; readonly latency: Micros; readonly inRecovery: boolean }
-  | { readonly ok: false; readonly latency: Micros; readonly why: 'unreachable' | 'refused' | 'starting' | 'timeout' | 'slow'; readonly inRecovery: boolean | null };
+  | { readonly ok: false; readonly latency: Micros; readonly why: 'unreachable' | 'refused' | 'starting' | 'shutting-down' | 'timeout' | 'slow'; readonly inRecovery: boolean | null };
 
 /** One probe of `node` from `from` now: its result and when it is known (`latency`, at most the timeout). */
 export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCheckSpec, rng: RandomStream): ProbeResult {
@@ -33,6 +33,8 @@ export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCh
   const rtt = 2 * path.latency;
   if (!node.running) return { ok: false, latency: rtt as Micros, why: 'refused', inRecovery: null };
   if (!node.acceptsConnections) return { ok: false, latency: (2 * rtt) as Micros, why: 'starting', inRecovery: null };
+  // A probe is a new connection: a smart shutdown refuses it (postmaster.c canAcceptConnections, connsAllowed).
+  if (!node.connsAllowed) return { ok: false, latency: (2 * rtt) as Micros, why: 'shutting-down', inRecovery: null };
   const trips = ROUND_TRIPS[spec.probe];
   let latency = trips * rtt + answerTime(node, spec.probe);
   // A timeout of 0 is the idealised check: no timeout, the answer known at once (the watchers' default).
@@ -65,6 +67,7 @@ export function probeFact(r: ProbeResult, spec: HealthCheckSpec): ProbeFact {
       return { kind: 'slow', latency: r.latency, threshold: spec.latencyThreshold! };
     case 'refused':
     case 'starting':
+    case 'shutting-down':
       return { kind: r.why };
   }
 }

@@ -89,7 +89,7 @@ export class Operator implements Manager {
       return;
     }
     const reasons: Fact[] = [];
-    const reach = (n: PgNode) => n.acceptsConnections && c.ctx.net.reachable(this.endpoint, c.endpointOf(n));
+    const reach = (n: PgNode) => n.acceptsNewConnections && c.ctx.net.reachable(this.endpoint, c.endpointOf(n));
     const candidates = this.spec.candidates.map((name) => c.node(name)).filter((n) => {
       if (n === p || n.isPrimary) return false;
       if (!reach(n)) reasons.push({ kind: 'candidate-refused', node: n.name, reason: { kind: 'unreachable', from: this.spec.site } });

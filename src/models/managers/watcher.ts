@@ -63,7 +63,7 @@ export class Watcher implements Manager {
   }
 
   private sees(n: PgNode): boolean {
-    return n.acceptsConnections && this.cluster.ctx.net.reachable(this.endpoint, this.cluster.endpointOf(n));
+    return n.acceptsNewConnections && this.cluster.ctx.net.reachable(this.endpoint, this.cluster.endpointOf(n));
   }
 
   /** Probe the leader; the result is known after its latency (at once for the idealised default check). */

@@ -5,7 +5,7 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import type { EventKind, PromotionCause, SimEvent, WaitReason } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { WaitFact } from '../../history/facts/replication.ts';
-import type { AlertSpec, ClusterSpec, PgSettingsSpec } from '../../scenario/types.ts';
+import type { AlertSpec, ClusterSpec, PgSettingsSpec, StopMode } from '../../scenario/types.ts';
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
@@ -27,6 +27,7 @@ import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
 import { CutWalsenders, walsenderExitAt, type HeardPositions } from './cut-walsenders.ts';
 import { Drains, PG_CTL_TIMEOUT, type Drain, type Shutdown } from './drains.ts';
+import { defaultStopMode, SmartShutdowns } from './pg-ctl.ts';
 import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
 import { ReplayModel } from './replay.ts';
@@ -76,6 +77,10 @@ export class PgCluster {
   readonly cutSenders = new CutWalsenders();
   /** Clean shutdowns whose walsenders still send WAL to lagging standbys (drains.ts). */
   readonly drains = new Drains();
+  /** Smart shutdowns waiting for their client sessions to end (pg-ctl.ts). */
+  readonly smart = new SmartShutdowns();
+  /** What waits for a postmaster to exit (a restart's start, a manager's stop that waits), by server. */
+  private readonly exitWaiters = new Map<PgNode, (() => void)[]>();
   /** Streams whose standby went down at the last instant with one (a cut at that instant keeps its walsender). */
   private closedNow: { stream: Stream; at: Micros; heard: HeardPositions; synchronous: boolean }[] = [];
   /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
@@ -244,6 +249,8 @@ export class PgCluster {
     const changed = this.stateChanges.take();
     this.storage.afterReflow(changed);
     for (const observe of this.observers) observe(changed);
+    // A smart shutdown goes on once its last session has ended (pg-ctl.ts).
+    if (this.smart.size > 0) for (const n of this.smart.ended()) this.shutdown(n, 'stopped', 'smart');
   };
 
   endpointOf(n: PgNode): Endpoint {
@@ -338,6 +345,9 @@ export class PgCluster {
     if (!up.acceptsConnections) {
       return fail('upstream-down', pgLog.upstreamStartingUp(n.version, n.name, up.name), { kind: 'upstream-starting-up', upstream: up.name });
     }
+    // A smart shutdown refuses a new walsender as any new connection (pg-ctl.ts); an idle walreceiver's own
+    // connection is a walsender already and goes on.
+    if (!wr && !up.connsAllowed) return fail('upstream-down', pgLog.upstreamShuttingDown(n.version, n.name, up.name), { kind: 'upstream-shutting-down', upstream: up.name });
     // One more replication connection than max_wal_senders is refused before anything else (walsenders.ts).
     const maxSenders = walSendersExceeded(this, up, 1, n);
     if (maxSenders !== null) {
@@ -958,17 +968,28 @@ export class PgCluster {
   private shutdownComplete(sd: Shutdown, how: 'exited' | 'killed'): void {
     const n = sd.node;
     this.drains.finish(n);
-    this.ctx.sim.cancel(sd.pendingStart?.deadline ?? null);
     this.log(n, 'lifecycle', { kind: 'shutdown-complete', node: n.name, how, after: this.ctx.sim.now - sd.since, drains: sd.ended }, how === 'exited' ? [pgLog.shutDown()] : []);
-    if (sd.pendingStart) this.start(n);
-    for (const w of sd.waiters.splice(0)) w();
+    this.postmasterExited(n);
   }
 
-  /** Runs `then` once `n`'s postmaster has exited: at once unless a clean shutdown still waits for its walsenders. */
+  /** Whether `n`'s postmaster is shutting down and has not exited: a smart shutdown's sessions or a clean one's walsenders. */
+  private exiting(n: PgNode): boolean {
+    return this.smart.has(n) || this.drains.of(n) !== undefined;
+  }
+
+  /** Runs `then` once `n`'s postmaster has exited: at once unless its shutdown still waits for sessions or walsenders. */
   whenExited(n: PgNode, then: () => void): void {
-    const sd = this.drains.of(n);
-    if (sd) sd.waiters.push(then);
-    else then();
+    if (!this.exiting(n)) return then();
+    const waiting = this.exitWaiters.get(n);
+    if (waiting) waiting.push(then);
+    else this.exitWaiters.set(n, [then]);
+  }
+
+  private postmasterExited(n: PgNode): void {
+    const waiting = this.exitWaiters.get(n);
+    if (!waiting) return;
+    this.exitWaiters.delete(n);
+    for (const w of waiting) w();
   }
 
   /** After a network change: streams over a cut path start their wal_receiver_timeout; healed ones resume. */
@@ -1284,11 +1305,52 @@ export class PgCluster {
     this.shutdown(n, 'crashed');
   }
 
+  /** A fast stop (pg_ctl stop -m fast, as managers and the model's own steps stop a server). */
   stop(n: PgNode): void {
-    this.shutdown(n, 'stopped');
+    this.shutdown(n, 'stopped', 'fast');
   }
 
-  private shutdown(n: PgNode, how: 'stopped' | 'crashed'): void {
+  /**
+   * A plan's pg_ctl stop or restart -m `mode` (absent: pg_ctl's default for the version, pg-ctl.ts). pg_ctl waits
+   * PGCTLTIMEOUT (60 s) for the postmaster to exit, then gives up ("server does not shut down"): the server goes
+   * on as it was, and a restart does not start it.
+   */
+  pgCtl(op: 'stop' | 'restart', n: PgNode, mode: StopMode = defaultStopMode(n.version)): void {
+    if (mode === 'smart') this.smartShutdown(n);
+    else this.shutdown(n, mode === 'fast' ? 'stopped' : 'crashed', mode);
+    if (!this.exiting(n)) {
+      if (op === 'restart') this.start(n);
+      return;
+    }
+    let gaveUp = false;
+    const deadline = this.ctx.sim.at((this.ctx.sim.now + PG_CTL_TIMEOUT) as Micros, `pg_ctl ${op} ${n.name}`, () => {
+      gaveUp = true;
+      const waitingFor = this.smart.has(n) ? 'sessions' : 'walsenders';
+      this.log(n, 'fatal', { kind: 'pg-ctl-gave-up', node: n.name, op, mode, waited: PG_CTL_TIMEOUT, waitingFor }, [pgLog.serverDoesNotShutDown(waitingFor === 'sessions')]);
+    }, PRIORITY.protocol);
+    this.whenExited(n, () => {
+      if (gaveUp) return;
+      this.ctx.sim.cancel(deadline);
+      if (op === 'restart') this.start(n);
+    });
+  }
+
+  /**
+   * A smart shutdown (pg-ctl.ts): with client sessions on the server it only refuses new connections until they
+   * end; without, it goes on at once as a fast one does. A second request changes nothing (postmaster.c pmdie).
+   */
+  private smartShutdown(n: PgNode): void {
+    if (!n.running || this.smart.has(n)) return;
+    const sessions = n.isPrimary && n.acceptsConnections ? this.writes.sessionsOn(n) : [];
+    if (sessions.length === 0) return this.shutdown(n, 'stopped', 'smart');
+    this.smart.begin(n, this.ctx.sim.now, sessions);
+    this.log(n, 'lifecycle', { kind: 'smart-shutdown-waits', node: n.name, workloads: sessions.map((p) => ({ name: p.name, connections: p.connections })) }, [serverLog.shutdownRequest('smart')]);
+    this.requestReflow('changed');
+  }
+
+  private shutdown(n: PgNode, how: 'stopped' | 'crashed', mode: StopMode | null = null): void {
+    // A smart shutdown still waiting for its sessions goes on, or is overtaken by a fast or immediate one.
+    const waited = this.smart.end(n);
     if (!n.running) {
       // A postmaster still waiting for its walsenders, killed: they die with it, and what they had not sent never arrives.
       if (how === 'crashed') this.killDrains(n);
@@ -1296,7 +1358,12 @@ export class PgCluster {
     }
     const now = this.ctx.sim.now;
     n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
-    const shutdownLines = how === 'stopped' ? serverLog.fastShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now)) : [];
+    const shutdownLines =
+      how === 'stopped'
+        ? serverLog.cleanShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now), waited ? null : mode === 'smart' ? 'smart' : 'fast')
+        : mode === 'immediate'
+          ? [serverLog.shutdownRequest('immediate'), pgLog.shutDown()]
+          : [];
     if (this.closedNow.length > 0 && this.closedNow[0]!.at !== now) this.closedNow = [];
     for (const s of [...this.streams.into(n)]) {
       // Its FIN or RST is on its way to the upstream: a cut at this same instant (a host that died) drops it.
@@ -1369,8 +1436,11 @@ export class PgCluster {
         timeline: n.tli,
         draining: draining.map((d) => ({ node: d.stream.down.name, bytes: Math.round(d.to - d.from) })),
         ...(draining.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}),
+        // The default (fast, or a crash) is left out: the reports of scenarios written before the modes.
+        ...(mode === 'smart' || mode === 'immediate' ? { mode } : {}),
+        ...(waited ? { sessionsEndedAfter: now - waited.since } : {}),
       },
-      how === 'stopped' ? [...shutdownLines, draining.length > 0 ? null : pgLog.shutDown()] : [],
+      how === 'stopped' ? [...shutdownLines, draining.length > 0 ? null : pgLog.shutDown()] : shutdownLines,
     );
     this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
     for (const s of [...this.streams.from(n)]) {
@@ -1391,6 +1461,7 @@ export class PgCluster {
     lost.sort((a, b) => order.indexOf(a) - order.indexOf(b));
     for (const d of lost) this.lostConnection(d, n, (d.role as StandbyRole).walreceiver!.tli, how);
     this.requestReflow('changed');
+    if (!this.drains.of(n)) this.postmasterExited(n);
   }
 
   /**
@@ -1399,9 +1470,8 @@ export class PgCluster {
    */
   start(n: PgNode, how: 'pg_ctl' | 'waits' = 'waits'): void {
     if (n.running) return;
-    const sd = this.drains.of(n);
-    if (sd) {
-      if (how === 'waits') sd.pendingStart ??= { deadline: null };
+    if (this.drains.of(n)) {
+      if (how === 'waits') this.whenExited(n, () => this.start(n));
       // postmaster.c CreateLockFile; pg_ctl.c: "another server might be running; trying to start server anyway".
       else this.log(n, 'fatal', { kind: 'start-refused-shutting-down', node: n.name }, pgLog.lockFileExists());
       return;
@@ -1527,14 +1597,7 @@ export class PgCluster {
    * does not shut down") and never starts it.
    */
   restart(n: PgNode): void {
-    this.stop(n);
-    const sd = this.drains.of(n);
-    if (!sd) return this.start(n);
-    const deadline = this.ctx.sim.at((this.ctx.sim.now + PG_CTL_TIMEOUT) as Micros, `pg_ctl restart ${n.name}`, () => {
-      sd.pendingStart = null;
-      this.log(n, 'fatal', { kind: 'pg-ctl-gave-up', node: n.name, waited: PG_CTL_TIMEOUT }, [pgLog.serverDoesNotShutDown()]);
-    }, PRIORITY.protocol);
-    sd.pendingStart = { deadline };
+    this.pgCtl('restart', n, 'fast');
   }
 
   /** A start's first lines: the postmaster's listen addresses, the startup process's reading of the control file. */

@@ -21,12 +21,6 @@ import type { PgNode, Stream } from './node.ts';
 /** pg_ctl's wait for a stop or a start (pg_ctl.c DEFAULT_WAIT, the PGCTLTIMEOUT environment variable). */
 export const PG_CTL_TIMEOUT = 60_000_000 as Micros;
 
-/** A start asked for while the postmaster still runs: pg_ctl restart's (with its timeout) or a manager's (it waits). */
-export interface PendingStart {
-  /** pg_ctl restart gives up at this event ("server does not shut down"); null: the start waits as long as it takes. */
-  readonly deadline: EventHandle | null;
-}
-
 export interface Drain {
   readonly stream: Stream;
   /** What the standby had when the shutdown began, and what it must have for the walsender to exit. */
@@ -42,10 +36,7 @@ export interface Shutdown {
   readonly drains: Map<Stream, Drain>;
   /** How each drain ended, in the order they ended. */
   readonly ended: { readonly node: string; readonly sent: number; readonly left: number }[];
-  pendingStart: PendingStart | null;
   completion: EventHandle | null;
-  /** What waits for the postmaster's exit (a manager's stop that waits: Patroni's graceful demotion). */
-  readonly waiters: (() => void)[];
 }
 
 export class Drains {
@@ -55,7 +46,7 @@ export class Drains {
   /** Begins `n`'s shutdown with these drains (none: nothing to wait for, and nothing is recorded). */
   begin(n: PgNode, since: Micros, drains: readonly Drain[]): void {
     if (drains.length === 0) return;
-    const s: Shutdown = { node: n, boot: n.boot, since, drains: new Map(drains.map((d) => [d.stream, d])), ended: [], pendingStart: null, completion: null, waiters: [] };
+    const s: Shutdown = { node: n, boot: n.boot, since, drains: new Map(drains.map((d) => [d.stream, d])), ended: [], completion: null };
     this.byNode.set(n, s);
     for (const d of drains) this.byStream.set(d.stream, s);
   }

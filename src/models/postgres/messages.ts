@@ -193,7 +193,14 @@ export const pgLog = {
     log('pg_ctl', 'could not start server\nExamine the log output.'),
   ],
   /** pg_ctl.c do_stop/do_restart: the postmaster did not exit within PGCTLTIMEOUT (observed on 15.18). */
-  serverDoesNotShutDown: (): LogLine => log('pg_ctl', 'server does not shut down'),
+  serverDoesNotShutDown: (smart = false): LogLine =>
+    // pg_ctl.c do_stop: the HINT of a smart shutdown that timed out (observed on 15.18).
+    smart
+      ? { process: 'pg_ctl', level: 'LOG', message: 'server does not shut down', hint: 'The "-m fast" option immediately disconnects sessions rather than waiting for session-initiated disconnection.' }
+      : log('pg_ctl', 'server does not shut down'),
+  /** postmaster.c canAcceptConnections during a smart shutdown (observed on 15.18, a replication connection too). */
+  upstreamShuttingDown: (version: PgMajor, receiver: string, host: string): LogLine =>
+    receiverCannotConnect(version, receiver, `${version >= 14 ? `${libpqServer(host)}: ` : ''}FATAL:  the database system is shutting down`),
   interrupted: (): LogLine => log('startup', 'database system was interrupted; last known up at the crash'),
   /** xlogrecovery.c InitWalRecovery; 18 names the file (`Latest checkpoint in file "pg_control" is at`, observed on 18.4). */
   notAChildFatal: (version: PgMajor, tli: number, ckpt: Lsn, ckptTli: number, forkAt: Lsn): LogLine => ({

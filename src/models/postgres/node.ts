@@ -149,6 +149,12 @@ export class PgNode {
   oldestRetained: Lsn;
   clientsBlocked = false;
   /**
+   * postmaster.c connsAllowed: false from a smart shutdown's request until its client sessions have ended
+   * (pg-ctl.ts). Sessions already connected go on; every new connection, a walsender's too, is refused with
+   * "the database system is shutting down".
+   */
+  connsAllowed = true;
+  /**
    * A pg_rewind's backup recovery not yet complete: the backup_label it wrote (pg_rewind.c createBackupLabel:
    * START WAL LOCATION `redo`, CHECKPOINT LOCATION `checkpoint`, BACKUP FROM: standby) and pg_control's
    * minRecoveryPoint, the source's WAL end at the rewind (`end`). Until its replay reaches `end` the server is
@@ -222,6 +228,11 @@ export class PgNode {
    */
   get acceptsConnections(): boolean {
     return this.running && (this.role.kind === 'primary' || (this.role.phase === 'redo' && this.pendingBackup === null));
+  }
+
+  /** Whether a new connection is accepted: as acceptsConnections, but not during a smart shutdown (connsAllowed). */
+  get acceptsNewConnections(): boolean {
+    return this.connsAllowed && this.acceptsConnections;
   }
 
   walEnd(now: Micros): Lsn {

@@ -158,7 +158,7 @@ export class Rebuilds {
     }
     if (n && n.dataDirectory === 'copying') return fail({ kind: 'copy-running' }, []);
     const destEndpoint = n ? this.cluster.endpointOf(n) : (dest as Endpoint);
-    if (!from.running || !from.acceptsConnections || !this.cluster.ctx.net.reachable(destEndpoint, this.cluster.endpointOf(from))) {
+    if (!from.running || !from.acceptsNewConnections || !this.cluster.ctx.net.reachable(destEndpoint, this.cluster.endpointOf(from))) {
       return fail({ kind: 'source-unavailable', running: from.running }, [tool('pg_basebackup', v, `could not connect to server: connection to server at "${from.name}", port 5432 failed`, true)]);
     }
     // Its replication connections must fit in the source's max_wal_senders (walsenders.ts).

@@ -117,20 +117,23 @@ export const serverLog = {
     chatter('postmaster', 'database system is shut down'),
   ],
   /**
-   * A fast shutdown (pg_ctl stop -m fast), before `database system is shut down`: the postmaster's request, the
+   * A clean shutdown (pg_ctl stop -m fast or smart), before `database system is shut down`: the postmaster's request, the
    * logical replication launcher's exit on a primary (10+, a `worker process` on 10), the checkpointer's shutdown checkpoint (observed on
    * 10.23 to 18.4). A standby's shutdown restartpoint is not logged (the model does not know whether it has a new
    * checkpoint record to restart from).
    */
-  fastShutdown: (version: PgMajor, primary: boolean, logCheckpoints: boolean, end: Lsn): LogLine[] => [
-    chatter('postmaster', 'received fast shutdown request'),
-    chatter('postmaster', 'aborting any active transactions'),
+  cleanShutdown: (version: PgMajor, primary: boolean, logCheckpoints: boolean, end: Lsn, request: 'smart' | 'fast' | null): (LogLine | null)[] => [
+    // A smart shutdown that waited for its sessions logged its request then (`request` null); it aborts nothing.
+    request === null ? null : serverLog.shutdownRequest(request),
+    request === 'fast' ? chatter('postmaster', 'aborting any active transactions') : null,
     ...(primary && version >= 10
       ? [chatter('postmaster', version >= 11 ? 'background worker "logical replication launcher" (PID 1) exited with exit code 1' : 'worker process: logical replication launcher (PID 1) exited with exit code 1')]
       : []),
     chatter('checkpointer', 'shutting down'),
     ...(primary && logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, shutdown: true, immediate: true }, version), serverLog.checkpointComplete(version, false, 0, 0, end, end)] : []),
   ],
+  /** postmaster.c pmdie: the request of pg_ctl stop -m smart, fast or immediate (observed on 15.18). */
+  shutdownRequest: (mode: 'smart' | 'fast' | 'immediate'): LogLine => chatter('postmaster', `received ${mode} shutdown request`),
   /** xlog.c LogCheckpointStart (log_checkpoints): its flags in the server's order; the WAL-volume cause is ` xlog` up to 11. */
   checkpointStarting: (f: CheckpointFlags, version: PgMajor): LogLine => {
     const flags = [

@@ -167,6 +167,11 @@ export class WriteFlow {
     return [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0].name < b[0].name ? -1 : 1)).map(([n]) => n);
   }
 
+  /** The pools with client sessions on `n`: routed to it and not blocked (a smart shutdown waits for them, pg-ctl.ts). */
+  sessionsOn(n: PgNode): ClientPool[] {
+    return n.clientsBlocked ? [] : this.pools.filter((p) => p.target === n && p.connections > 0);
+  }
+
   /** Why a pool's writes cannot be accepted now, or null when they can. */
   refusal(p: ClientPool): WriteCauseFact | null {
     const t = p.target;
@@ -175,6 +180,8 @@ export class WriteFlow {
     // A shutdown still sending standbys their backlog refuses connections: "the database system is shutting down".
     if (t.run.state === 'down') return { kind: 'target-down', node: t.name, how: c.drains.of(t) ? 'shutting-down' : t.run.how };
     if (t.run.state === 'failed') return { kind: 'target-failed', node: t.name, message: t.run.fatal.message };
+    // A smart shutdown lets the sessions it found go on and refuses every new connection (pg-ctl.ts).
+    if (!t.connsAllowed && !c.smart.connected(t, p)) return { kind: 'target-down', node: t.name, how: 'shutting-down' };
     if (!c.ctx.net.reachable(p.clients, c.endpointOf(t))) return { kind: 'clients-cut-off', site: p.clients.site, node: t.name };
     if (t.clientsBlocked) return { kind: 'clients-blocked', node: t.name };
     if (!t.isPrimary) return { kind: 'target-in-recovery', node: t.name, promoting: c.replay.isPromoting(t) };

@@ -11,7 +11,9 @@ import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenar
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
 import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
-import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type StepFact, type Where, type WritePhase } from './types.ts';
+import { defaultStopMode } from '../../models/postgres/pg-ctl.ts';
+import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
+import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StepFact, type Where, type WritePhase } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
 export function actionPositions(located: LocatedScenario, file: string): Where[] {
@@ -53,32 +55,105 @@ function peakLoad(c: ClusterSpec, actions: readonly Action[], where: Where): Loa
   return { walBytesPerSecond: peak.wal, xidsPerSecond: peak.tx, where };
 }
 
+/** The plan's steps in time order, each with where it is written. */
+interface Located {
+  readonly a: Action;
+  readonly where: Where;
+}
+
+/**
+ * The smart stops that wait for client sessions (models/postgres/pg-ctl.ts), and the steps as the servers live
+ * them: such a stop takes effect when its last session ends (right after the step that ends it; a restart whose
+ * wait outlasted pg_ctl's 60 s is only a stop then, pg_ctl having given up), or never when none does or a fast
+ * or immediate stop or a crash overtakes it. Sessions are the pools routed to a primary whose clients are not
+ * blocked, as in the model.
+ */
+function smartStops(s: Scenario, wheres: readonly Where[]): { stops: SmartStop[]; steps: Located[] } {
+  const version = new Map(s.clusters.flatMap((c) => c.nodes.map((n) => [n.name, n.version] as const)));
+  const clusterOf = new Map(s.clusters.flatMap((c) => c.nodes.map((n) => [n.name, c.name] as const)));
+  const primary = new Set(s.clusters.flatMap((c) => c.nodes.filter((n) => n.role === 'primary').map((n) => n.name)));
+  const blocked = new Set<string>();
+  const pools = new Map(s.clusters.flatMap((c) => c.workloads.map((w) => [`${c.name}/${w.name}` as string, { name: w.name, cluster: c.name, target: w.target, rate: w.rate, walPerTx: w.walPerTx, connections: w.connections }] as const)));
+  const waiting = new Map<string, { stop: Omit<SmartStop, 'until' | 'endedBy'>; sessions: Set<string>; action: Action }>();
+  const stops: SmartStop[] = [];
+  const steps: Located[] = [];
+  s.actions.forEach((a, i) => {
+    const where = wheres[i]!;
+    const node = 'node' in a && typeof a.node === 'string' ? a.node : null;
+    const w = node !== null ? waiting.get(node) : undefined;
+    if ((a.kind === 'stop' || a.kind === 'restart') && node !== null) {
+      const mode = a.mode ?? defaultStopMode(version.get(node)!);
+      if (w && mode === 'smart') return; // a second smart request changes nothing (postmaster.c pmdie)
+      const sessions = [...pools].filter(([, p]) => p.target === node && p.connections > 0);
+      if (!w && mode === 'smart' && primary.has(node) && !blocked.has(node) && sessions.length > 0) {
+        const mine = sessions.map(([, p]) => p);
+        waiting.set(node, {
+          stop: {
+            at: a.at, server: node, cluster: clusterOf.get(node)!, restart: a.kind === 'restart', explicit: a.mode !== undefined, where,
+            pools: mine.map((p) => ({ name: p.name, connections: p.connections })),
+            txPerSecond: mine.reduce((t, p) => t + p.rate, 0),
+            walBytesPerSecond: mine.reduce((t, p) => t + p.rate * p.walPerTx, 0),
+          },
+          sessions: new Set(sessions.map(([k]) => k)),
+          action: a,
+        });
+        return;
+      }
+    }
+    steps.push({ a, where });
+    if (a.kind === 'promote') primary.add(a.node);
+    else if (a.kind === 'blockClients') blocked.add(a.node);
+    else if (a.kind === 'unblockClients') blocked.delete(a.node);
+    else if (a.kind === 'routeWrites' || a.kind === 'workload') {
+      for (const [key, p] of pools) {
+        if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;
+        pools.set(key, a.kind === 'routeWrites' ? { ...p, target: a.node } : { ...p, rate: a.rate ?? p.rate, walPerTx: a.walPerTx ?? p.walPerTx });
+      }
+    }
+    // Does this step end a wait?
+    for (const [server, x] of waiting) {
+      // A fast or immediate stop or restart, or a crash, overtakes the wait: that step shuts the server down.
+      const overtaken = node === server && (a.kind === 'stop' || a.kind === 'restart' || a.kind === 'crash');
+      for (const key of [...x.sessions]) if (pools.get(key)!.target !== server) x.sessions.delete(key);
+      if (blocked.has(server)) x.sessions.clear();
+      if (!overtaken && x.sessions.size > 0) continue;
+      waiting.delete(server);
+      stops.push({ ...x.stop, until: a.at, endedBy: where });
+      if (overtaken) continue;
+      // The shutdown goes on now; a restart whose pg_ctl had given up is only a stop.
+      const restarts = x.action.kind === 'restart' && a.at - x.stop.at <= PG_CTL_TIMEOUT;
+      steps.push({ a: { ...x.action, kind: restarts ? 'restart' : 'stop', at: a.at } as Action, where: x.stop.where });
+    }
+  });
+  for (const x of waiting.values()) stops.push({ ...x.stop, until: null, endedBy: null });
+  return { stops, steps };
+}
+
 const DOWN = new Set(['stop', 'crash']);
 const UP = new Set(['start', 'restart']);
 
-function downSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
+function downSteps(steps: readonly Located[]): StepFact[] {
   const out: StepFact[] = [];
-  s.actions.forEach((a, i) => {
+  steps.forEach(({ a, where }, i) => {
     const node = DOWN.has(a.kind) ? (a as { node: string }).node : a.kind === 'partition' && a.target.kind === 'node' ? a.target.node : null;
     if (node === null) return;
-    const back = s.actions.find((b, j) => j > i && ((UP.has(b.kind) && (b as { node: string }).node === node) || (a.kind === 'partition' && b.kind === 'heal' && b.target.kind === 'node' && b.target.node === node)));
-    out.push({ kind: 'down', at: a.at, until: back ? back.at : null, server: node, where: wheres[i]!, source: a.source, action: a.kind === 'partition' ? 'partition' : a.kind === 'stop' ? 'stop' : 'crash' });
+    const back = steps.find(({ a: b }, j) => j > i && ((UP.has(b.kind) && (b as { node: string }).node === node) || (a.kind === 'partition' && b.kind === 'heal' && b.target.kind === 'node' && b.target.node === node)));
+    out.push({ kind: 'down', at: a.at, until: back ? back.a.at : null, server: node, where, source: a.source, action: a.kind === 'partition' ? 'partition' : a.kind === 'stop' ? 'stop' : 'crash' });
   });
   return out;
 }
 
 /** The clean shutdowns (`stop`, and the stop a `restart` begins with: pg_ctl stop -m fast, then start), the starts, the repoints, the cuts of links and the switchovers. */
-function lifecycleSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
-  return s.actions.flatMap((a, i): StepFact[] => {
-    const where = wheres[i]!;
+function lifecycleSteps(steps: readonly Located[]): StepFact[] {
+  return steps.flatMap(({ a, where }, i): StepFact[] => {
     if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
     if (a.kind === 'start') return [{ kind: 'start', at: a.at, server: a.node, where }];
     if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
     if (a.kind === 'switchover') return [{ kind: 'switchover', at: a.at, cluster: a.cluster, leader: a.leader, candidate: a.candidate, where }];
     if (a.kind === 'partition' && a.target.kind === 'link') {
       const key = [...a.target.sites].sort().join('|');
-      const heal = s.actions.find((b, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);
-      return [{ kind: 'link-cut', at: a.at, until: heal ? heal.at : null, sites: a.target.sites, where }];
+      const heal = steps.find(({ a: b }, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);
+      return [{ kind: 'link-cut', at: a.at, until: heal ? heal.a.at : null, sites: a.target.sites, where }];
     }
     return [];
   });
@@ -90,7 +165,7 @@ function lifecycleSteps(s: Scenario, wheres: readonly Where[]): StepFact[] {
  * (between a stop or crash and the next start or restart it takes none), not partitioned and its clients not
  * blocked. A cut link between the clients' site and the server's is not counted.
  */
-function writePhases(s: Scenario): Map<string, WritePhase[]> {
+function writePhases(s: Scenario, steps: readonly Located[]): Map<string, WritePhase[]> {
   const out = new Map<string, WritePhase[]>();
   const primary = new Set<string>();
   const down = new Set<string>();
@@ -114,7 +189,7 @@ function writePhases(s: Scenario): Map<string, WritePhase[]> {
     }
   };
   record(0 as Micros);
-  for (const a of s.actions) {
+  for (const { a } of steps) {
     if (a.kind === 'promote') primary.add(a.node);
     else if (a.kind === 'stop' || a.kind === 'crash') down.add(a.node);
     else if (a.kind === 'start' || a.kind === 'restart') down.delete(a.node);
@@ -217,7 +292,8 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     });
     loads.set(c.name, peakLoad(c, s.actions, pos(`clusters.${c.name}`)));
   }
-  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(s, wheres), ...lifecycleSteps(s, wheres)];
+  const smart = smartStops(s, wheres);
+  const steps: StepFact[] = [...s.actions.flatMap((a, i): StepFact[] => (a.kind === 'promote' ? [{ kind: 'promote', at: a.at, server: a.node, where: wheres[i]! }] : [])), ...downSteps(smart.steps), ...lifecycleSteps(smart.steps)];
   // Settings a plan step changes before a promotion count from then on (configure with a restart).
   const configured = configuredServers(s, servers);
   const linkBetween: LintFacts['linkBetween'] = (a, b) => {
@@ -233,7 +309,8 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     slots: slotFacts(s, wheres, pos),
     steps,
     loads,
-    writes: writePhases(s),
+    writes: writePhases(s, smart.steps),
+    smartStops: smart.stops,
     linkBetween,
     block: blockFacts(s, wheres, pos, linkBetween),
     stallThreshold: s.stallThreshold,

@@ -110,6 +110,29 @@ export type StepFact =
   /** patronictl switchover --force: the leader named (null: whoever leads) hands over to the candidate (null: the healthiest member). */
   | { readonly kind: 'switchover'; readonly at: Micros; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null; readonly where: Where };
 
+/**
+ * A smart stop or restart (pg_ctl's default up to 9.4, or `mode: smart`) of a primary with client sessions: the
+ * server goes on taking their writes until the last pool is routed elsewhere or blocked, or a fast or immediate
+ * stop or a crash overtakes it (models/postgres/pg-ctl.ts).
+ */
+export interface SmartStop {
+  readonly at: Micros;
+  readonly server: string;
+  readonly cluster: string;
+  readonly restart: boolean;
+  /** Whether the step wrote `mode: smart` (else it is the version's default). */
+  readonly explicit: boolean;
+  readonly where: Where;
+  /** The pools whose sessions it waits for, with their connections. */
+  readonly pools: readonly { readonly name: string; readonly connections: number }[];
+  /** Their commits per second and WAL bytes per second at the stop. */
+  readonly txPerSecond: number;
+  readonly walBytesPerSecond: number;
+  /** When the last session ends (null: not within the plan), and the step that ends it. */
+  readonly until: Micros | null;
+  readonly endedBy: Where | null;
+}
+
 /** What the clients write to a server from `at` on (until the next phase), WAL bytes per second. */
 export interface WritePhase {
   readonly at: Micros;
@@ -158,6 +181,8 @@ export interface LintFacts {
    * Empty without a plan (configuration files).
    */
   readonly writes: ReadonlyMap<string, readonly WritePhase[]>;
+  /** Smart stops that wait for client sessions (the steps and write phases above count their shutdown from `until`). */
+  readonly smartStops: readonly SmartStop[];
   /** Links between sites: bandwidth (bytes/s), one-way latency (µs) and the largest TCP window (bytes; default DEFAULT_TCP_WINDOW). */
   linkBetween(a: string | null, b: string | null): { readonly bandwidth: number; readonly latency: number; readonly tcpWindow?: number } | null;
   /** Whether WAL is archived and standbys can restore from it, per cluster (scenario: never; see rules.ts). */

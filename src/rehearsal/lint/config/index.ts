@@ -165,6 +165,7 @@ export function lintConfigPaths(paths: readonly string[], opts: ConfigLintOption
     steps: [],
     loads,
     writes: new Map(),
+    smartStops: [],
     linkBetween: () => null,
     block: blockFacts(drbdResources(inputs.drbd), opts, findings),
     stallThreshold: 1_000_000 as Micros,

@@ -30,6 +30,8 @@ function probe(r: ProbeFact): string {
       return 'connection refused (PostgreSQL is not running)';
     case 'starting':
       return '"the database system is starting up"';
+    case 'shutting-down':
+      return '"the database system is shutting down"';
   }
 }
 

@@ -24,6 +24,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'upstream-unreachable': (f) => p`${node(f.upstream)} is unreachable from ${node(f.node)}${f.upstreamRunning ? '' : ' (and not running)'}`,
   'upstream-not-running': (f) => p`${node(f.upstream)} is not running`,
   'upstream-starting-up': (f) => p`${node(f.upstream)} is starting up (it has not read its checkpoint record) and accepts no connections`,
+  'upstream-shutting-down': (f) => p`${node(f.upstream)} is in a smart shutdown: it refuses new connections while its client sessions go on`,
   'system-identifier-differs': (f) => p`${node(f.upstream)} is another database system than ${node(f.node)} (not cloned from the same cluster): it cannot stream from it`,
   'timeline-switch-before-9.3': (f) =>
     p`${node(f.node)} runs ${formatVersion(f.version)}: before 9.3 streaming cannot cross a timeline switch (${node(f.upstream)} is on ${f.upstreamTimeline}, recovery target ${f.targetTimeline})`,

@@ -1,7 +1,7 @@
 /** The prose of server facts (history/facts/server.ts). */
 import type { ServerFact } from '../../../history/facts/server.ts';
 import { formatVersion } from '../../../models/postgres/settings.ts';
-import { duration, size } from '../../format.ts';
+import { counted, duration, size } from '../../format.ts';
 import { code, join, lsn, node, p } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -27,7 +27,15 @@ export const SERVER: TemplatesOf<ServerFact> = {
   'crash-lost-unflushed': (f) =>
     p`${node(f.node)} crashed with ${size(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
   down: (f) =>
-    p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'} at ${lsn(f.lsn)} on timeline ${f.timeline}${
+    p`${node(f.node)} ${
+      f.mode === 'immediate'
+        ? 'was stopped in immediate mode (every process killed, no shutdown checkpoint: crash recovery at the next start)'
+        : f.how === 'crashed'
+          ? 'crashed'
+          : f.sessionsEndedAfter !== undefined
+            ? `was shut down (smart mode: its last client session ended ${duration(f.sessionsEndedAfter / 1e6)} after the request)`
+            : 'was shut down'
+    } at ${lsn(f.lsn)} on timeline ${f.timeline}${
       f.draining.length > 0
         ? p`; it refuses connections, but its walsenders still send the WAL their standbys lag behind (${join(f.draining.map((d) => p`${size(d.bytes)} to ${node(d.node)}`))}), and its postmaster exits only when each standby has confirmed it`
         : ''
@@ -37,7 +45,14 @@ export const SERVER: TemplatesOf<ServerFact> = {
       f.drains.map((d) => (d.left > 0 ? p`${node(d.node)} got ${size(d.sent)} and never the last ${size(d.left)}` : p`${node(d.node)} got all ${size(d.sent)}`)),
     )}`,
   'start-refused-shutting-down': (f) => p`${node(f.node)} does not start: its postmaster is still shutting down, waiting for its walsenders (lock file ${code('postmaster.pid')} already exists)`,
-  'pg-ctl-gave-up': (f) => p`pg_ctl restart of ${node(f.node)} gave up after ${duration(f.waited / 1e6)} (${code('PGCTLTIMEOUT')}): the server still waits for its walsenders and is not started again`,
+  'pg-ctl-gave-up': (f) =>
+    p`pg_ctl ${f.op} -m ${f.mode} of ${node(f.node)} gave up after ${duration(f.waited / 1e6)} (${code('PGCTLTIMEOUT')}): ${
+      f.waitingFor === 'sessions' ? 'its client sessions are still connected, and the server goes on taking their writes' : 'the server still waits for its walsenders'
+    }${f.op === 'restart' ? ', and it is not started again' : ''}`,
+  'smart-shutdown-waits': (f) =>
+    p`${node(f.node)} received a smart shutdown request: it refuses new connections but waits for the sessions already connected (${join(
+      f.workloads.map((w) => p`${counted(w.connections, 'connection')} of ${w.name}`),
+    )}), which go on writing until they disconnect`,
   'receiver-down': (f) => p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'}`,
   'no-data-directory': (f) => p`${node(f.node)} does not start: its data directory is ${f.state === 'empty' ? 'empty' : 'still being copied into'}`,
   'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline} (crash recovery keeps the timeline)`,
