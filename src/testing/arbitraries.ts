@@ -570,8 +570,12 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
       return [step({ kind: 'configure', node, settings, restart: d.b % 3 === 2 ? 'never' : 'auto' })];
     }
     case 'stop':
+    case 'restart': {
+      // pg_ctl's mode: as often as not the version's default (smart up to 9.4, fast from 9.5), else each mode.
+      const mode = (['immediate', 'smart', 'fast'] as const)[d.b % 6];
+      return [step(mode ? { kind, node, mode } : { kind, node })];
+    }
     case 'start':
-    case 'restart':
       return [step({ kind, node })];
     case 'crash':
       return [step({ kind, node }, 'faults')];

@@ -189,10 +189,12 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
   switch (a.kind) {
     case 'block':
       return { ...out, ...printBlockStep(a.step, printBandwidth) };
-    case 'promote':
-    case 'crash':
     case 'restart':
     case 'stop':
+      out[a.kind] = a.mode !== undefined ? { node: a.node, mode: a.mode } : a.node;
+      break;
+    case 'promote':
+    case 'crash':
     case 'start':
       out[a.kind] = a.node;
       break;
