@@ -263,7 +263,7 @@ export class World {
       }
       case 'switchover': {
         const c = this.clusters.get(a.cluster)!;
-        note(c, a.candidate ?? a.leader, { kind: 'switchover-asked', tool: a.tool, cluster: a.cluster, leader: a.leader, candidate: a.candidate });
+        note(c, a.candidate ?? a.leader, { kind: 'switchover-asked', tool: a.tool, ...(a.action === 'failover' ? { action: 'failover' as const } : {}), cluster: a.cluster, leader: a.leader, candidate: a.candidate });
         for (const m of this.managers.get(c.name) ?? []) m.switchover?.(a);
         return;
       }

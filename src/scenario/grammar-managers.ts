@@ -499,7 +499,7 @@ export function managersGrammar(h: ManagersHelpers) {
     {
       string: map(managedNode('candidate'), (candidate, _n, ctx: C): ActionBody => {
         const cluster = ctx.env.nodes.get(candidate)!.cluster;
-        return { kind: 'switchover', tool: switchoverTool(cluster, ctx)!, cluster, leader: null, candidate };
+        return { kind: 'switchover', action: 'switchover', tool: switchoverTool(cluster, ctx)!, cluster, leader: null, candidate };
       }),
       map: object(
         {
@@ -517,7 +517,7 @@ export function managersGrammar(h: ManagersHelpers) {
             const cluster = clusters[0]!;
             const tool = switchoverTool(cluster, ctx);
             if (tool === null) ctx.fail(info.at('cluster') ?? info.node, `${ctx.subject}: cluster ${show(cluster)} is managed by neither Patroni nor pg_auto_failover`, { hint: NO_SWITCHOVER });
-            return { kind: 'switchover', tool: tool!, cluster, leader: v.leader ?? null, candidate: v.candidate ?? null };
+            return { kind: 'switchover', action: 'switchover', tool: tool!, cluster, leader: v.leader ?? null, candidate: v.candidate ?? null };
           },
         },
       ),
@@ -525,8 +525,35 @@ export function managersGrammar(h: ManagersHelpers) {
     'a candidate node, or {candidate?, leader?, cluster?}',
   );
 
+  /** patronictl failover --candidate C --force: a Patroni cluster's candidate, or {candidate, cluster?}. */
+  const patroniCandidate = map(managedNode('candidate'), (candidate, n, ctx: C): string => {
+    const cluster = ctx.env.nodes.get(candidate)!.cluster;
+    if (switchoverTool(cluster, ctx) !== 'patronictl') ctx.fail(n, `${ctx.subject}: cluster ${show(cluster)} is pg_auto_failover's, whose pg_autoctl perform failover is its switchover`, { hint: 'write switchover: CANDIDATE (pg_autoctl perform promotion --name CANDIDATE)' });
+    return candidate;
+  });
+  const patroniFailover = byKind<ActionBody>(
+    {
+      string: map(patroniCandidate, (candidate, _n, ctx: C): ActionBody => ({ kind: 'switchover', action: 'failover', tool: 'patronictl', cluster: ctx.env.nodes.get(candidate)!.cluster, leader: null, candidate })),
+      map: object(
+        {
+          candidate: req(patroniCandidate, 'The member to promote (--candidate; patronictl failover needs one).'),
+          cluster: opt(clusterRef, 'The cluster (it must be the candidate\'s).'),
+        },
+        {
+          build: (v, info, ctx: C): ActionBody => {
+            const cluster = ctx.env.nodes.get(v.candidate)!.cluster;
+            if (v.cluster !== undefined && v.cluster !== cluster) ctx.fail(info.at('cluster')!, `${ctx.subject}: ${show(v.candidate)} is not in cluster ${show(v.cluster)}`);
+            return { kind: 'switchover', action: 'failover', tool: 'patronictl', cluster, leader: null, candidate: v.candidate };
+          },
+        },
+      ),
+    },
+    'a candidate node, or {candidate, cluster?}',
+  );
+
   const actions = {
     switchover,
+    failover: patroniFailover,
     stop_manager: map(managerRef, (process): ActionBody => ({ kind: 'stopManager', process })),
     start_manager: map(managerRef, (process): ActionBody => ({ kind: 'startManager', process })),
     packet_loss: object(
@@ -634,6 +661,8 @@ export function managersGrammar(h: ManagersHelpers) {
     failover,
     actions,
     actionDescriptions: {
+      failover:
+        'patronictl failover --candidate C --force (Patroni clusters): a candidate node, or {candidate, cluster?}. With a leader, the same as a switchover to C (the leader checks its lag and otherwise drops the request). With none (say, the members refused to race because all lag beyond maximum_lag_on_failover), C takes the leader key at once, without the lag check: what it had not received is lost.',
       switchover:
         'patronictl switchover --force (Patroni clusters) or pg_autoctl perform switchover / perform promotion --name CANDIDATE (pg_auto_failover clusters): a candidate node, or {candidate?, leader?, cluster?} (leader: Patroni only). Patroni: The leader checks the candidate (reachable, no nofailover tag, within maximum_lag_on_failover) and otherwise drops the request; then it stops PostgreSQL (fast, its walsenders sending the standbys what they lack), releases the leader key, and the candidate takes it and promotes; the old leader restarts as its replica.',
       stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',

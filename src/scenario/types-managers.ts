@@ -68,6 +68,11 @@ export type FailoverPolicy = FailoverSpec['policy'];
  */
 export interface Switchover {
   readonly kind: 'switchover';
+  /**
+   * patronictl switchover, or patronictl failover (Patroni only; `candidate` required): the same request to a
+   * healthy leader, which checks the candidate's lag; with no leader the candidate takes the key without it.
+   */
+  readonly action: 'switchover' | 'failover';
   /** The command: the cluster's manager's. */
   readonly tool: 'patronictl' | 'pg_autoctl';
   readonly cluster: string;

@@ -633,7 +633,7 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
       const tool = cluster.failover.some((f) => f.policy === 'patroni') ? 'patronictl' : cluster.failover.some((f) => f.policy === 'pg_auto_failover') ? 'pg_autoctl' : null;
       if (tool === null) return [];
       // A member (which may be the leader: refused), or none: the healthiest (patronictl) or perform switchover (pg_autoctl).
-      return [step({ kind: 'switchover', cluster: cluster.name, leader: null, candidate: d.b % 3 === 0 ? null : node, tool })];
+      return [step({ kind: 'switchover', action: 'switchover', cluster: cluster.name, leader: null, candidate: d.b % 3 === 0 ? null : node, tool })];
     }
     case 'archiveFails':
       // For one minute to half an hour, with the usual exit code of a failed copy.

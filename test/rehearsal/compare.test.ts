@@ -139,6 +139,6 @@ describe('compare', () => {
     const file = 'scenarios/patroni-switchover-wan.yaml';
     const rows = runComparison([{ file, text: readFileSync(file, 'utf8'), variant: null, description: '' }]).map((x) => x.row);
     expect(rows[0]!.refusals.map((x) => x.message)).toEqual([expect.stringMatching(/switchover is not possible/)]);
-    expect(renderComparison(rows)).toMatch(/refused 02:10:00\.001: patroni on pg-old1: manual switchover: no healthy members found/);
+    expect(renderComparison(rows)).toMatch(/refused 02:10:00\.001: patroni on pg-old1: switchover: no healthy members found/);
   });
 });

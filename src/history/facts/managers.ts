@@ -88,7 +88,8 @@ export type Choice =
   | { readonly kind: 'highest-position'; readonly lsn: Lsn; readonly lastLsn: Lsn }
   | { readonly kind: 'healthiest'; readonly lsn: Lsn; readonly lastLsn: Lsn }
   /** Patroni: the switchover's candidate takes the key without the lag or REST checks (ha.py manual_failover_process_no_leader). */
-  | { readonly kind: 'switchover-candidate'; readonly lsn: Lsn }
+  /** `failover`: the /failover key names no leader (patronictl failover: ha.py calls it a manual failover). */
+  | { readonly kind: 'switchover-candidate'; readonly lsn: Lsn; readonly failover?: true }
   | { readonly kind: 'operator'; readonly choose: 'most-advanced' | 'first-candidate'; readonly lsn: Lsn }
   | { readonly kind: 'orchestrator'; readonly lsn: Lsn; readonly promotionRule: string; readonly site: string; readonly region: string };
 
@@ -109,6 +110,8 @@ export type SwitchoverRefusal =
   | { readonly kind: 'not-synchronous'; readonly candidate: string; readonly standbys: readonly string[] }
   /** No candidate answers the leader's REST poll or may promote (nofailover). */
   | { readonly kind: 'no-good-candidates' }
+  /** patronictl failover: the candidate is tagged nofailover (ctl.py: "does not exist in cluster … or is tagged as nofailover"). */
+  | { readonly kind: 'nofailover'; readonly candidate: string }
   | { readonly kind: 'dcs'; readonly why: Fact };
 
 /** Why Patroni demotes its primary. */
@@ -275,11 +278,11 @@ export type ManagersFact =
    */
   | { readonly kind: 'patroni-switchover-released'; readonly node: string; readonly when: 'candidate-received' | 'stopped'; readonly rule: string }
   /** patronictl switchover refused before anything happens (ctl.py _do_failover_or_switchover, api.py do_POST_failover). */
-  | { readonly kind: 'patroni-switchover-refused'; readonly cluster: string; readonly reason: SwitchoverRefusal; readonly rule: string }
+  | { readonly kind: 'patroni-switchover-refused'; readonly cluster: string; readonly action?: 'failover'; readonly reason: SwitchoverRefusal; readonly rule: string }
   /** The leader found no candidate healthy enough (ha.py process_manual_failover_from_leader, is_failover_possible): the key is cleaned up. */
-  | { readonly kind: 'patroni-switchover-not-possible'; readonly node: string; readonly candidate: string | null; readonly statuses: readonly Fact[]; readonly rule: string }
+  | { readonly kind: 'patroni-switchover-not-possible'; readonly node: string; readonly candidate: string | null; readonly failover?: true; readonly statuses: readonly Fact[]; readonly rule: string }
   /** The leader cleaned up the /failover key (ha.py process_manual_failover_from_leader): it is the candidate, or not the leader named. */
-  | { readonly kind: 'patroni-failover-key-cleared'; readonly node: string; readonly why: 'already-leader' | 'leader-mismatch' | 'acquired-lock'; readonly rule: string }
+  | { readonly kind: 'patroni-failover-key-cleared'; readonly node: string; readonly why: 'already-leader' | 'leader-mismatch' | 'acquired-lock'; readonly failover?: true; readonly rule: string }
   /**
    * use_slots: the leader created the physical slot of a member (postgresql/slots.py _ensure_physical_slots), at
    * `restartLsn`; `from`: where it stood (the member's position in /status, kept on every node: Patroni 4 on 11+),

@@ -28,7 +28,7 @@ export type StepActionFact =
   | { readonly kind: 'link'; readonly sites: readonly [string, string]; readonly cut: boolean }
   | { readonly kind: 'server-op'; readonly op: 'crash' | 'stop' | 'start' | 'restart'; readonly node: string; readonly mode?: StopMode }
   /** patronictl switchover or pg_autoctl perform switchover/promotion (a plan step): to `candidate` (null: the manager's choice), from `leader` if named. */
-  | { readonly kind: 'switchover-asked'; readonly tool: 'patronictl' | 'pg_autoctl'; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null }
+  | { readonly kind: 'switchover-asked'; readonly tool: 'patronictl' | 'pg_autoctl'; readonly action?: 'failover'; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null }
   | { readonly kind: 'copy-asked'; readonly how: 'reclone' | 'basebackup'; readonly node: string; readonly from: string }
   | { readonly kind: 'pg-rewind-asked'; readonly node: string; readonly from: string }
   /** A named base backup into the backup store (no node: rebuild.ts). */

@@ -216,7 +216,9 @@ export class Patroni implements Manager {
   switchover(req: Switchover): void {
     const c = this.cluster;
     const leader = this.dcs.leaderName();
-    const refuse = (reason: SwitchoverRefusal) => void c.ctx.history.event(c.ctx.sim.now, c.name, null, 'failover', { kind: 'patroni-switchover-refused', cluster: c.name, reason, rule: RULE.switchoverRequest });
+    const refuse = (reason: SwitchoverRefusal) =>
+      void c.ctx.history.event(c.ctx.sim.now, c.name, null, 'failover', { kind: 'patroni-switchover-refused', cluster: c.name, ...(req.action === 'failover' ? { action: 'failover' as const } : {}), reason, rule: RULE.switchoverRequest });
+    if (req.action === 'failover') return this.failover(req.candidate!, leader, refuse);
     if (leader === null) return refuse({ kind: 'no-leader' });
     if (req.leader !== null && req.leader !== leader) return refuse({ kind: 'not-leader', named: req.leader, leader });
     if (req.candidate === leader) return refuse({ kind: 'already-leader', candidate: leader });
@@ -230,6 +232,26 @@ export class Patroni implements Manager {
     const r = this.dcs.update(agent.client, { failover: { leader, candidate: req.candidate } });
     if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
     c.ctx.sim.after(r.delay, `patroni ${leader} switchover`, () => agent.wake(), PRIORITY.manager);
+  }
+
+  /**
+   * patronictl failover --candidate C --force (ctl.py _do_failover_or_switchover with action failover): no leader
+   * is needed. It POSTs /failover to the leader's REST API, or with no leader to the candidate's; the API checks
+   * that the candidate answers and may promote (api.py is_failover_possible: failover_limitation, no lag) and
+   * writes the /failover key without a leader. A leader then treats it as a switchover (ha.py
+   * process_manual_failover_from_leader: the lag check, the graceful demotion); with none the candidate takes
+   * the key at once (manual_failover_process_no_leader: "manual failover/switchover to me"), however far behind.
+   */
+  private failover(candidate: string, leader: string | null, refuse: (reason: SwitchoverRefusal) => void): void {
+    const c = this.cluster;
+    if (candidate === leader) return refuse({ kind: 'already-leader', candidate });
+    if (this.tags(candidate).nofailover) return refuse({ kind: 'nofailover', candidate });
+    const api = this.agentOf(leader ?? candidate)!;
+    const target = this.agentOf(candidate)!;
+    if (api.status(target) === null) return refuse({ kind: 'no-good-candidates' });
+    const r = this.dcs.update(api.client, { failover: { leader: null, candidate } });
+    if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
+    c.ctx.sim.after(r.delay, `patroni ${api.node.name} failover`, () => api.wake(), PRIORITY.manager);
   }
 
   route(leader: PgNode): void {
@@ -394,8 +416,10 @@ export class PatroniAgent {
         this.done();
       });
     };
+    // ha.py _get_failover_action_name: a key without a leader (patronictl failover) is a "manual failover".
+    const manual = f.leader === null ? { failover: true as const } : {};
     if (f.leader !== null && f.leader !== n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'leader-mismatch', rule: RULE.switchoverLeader });
-    if (f.candidate === n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'already-leader', rule: RULE.switchoverLeader });
+    if (f.candidate === n.name) return clear({ kind: 'patroni-failover-key-cleared', node: n.name, why: 'already-leader', ...manual, rule: RULE.switchoverLeader });
     const spec = this.group.spec;
     const candidates = this.switchoverCandidates(v, f.candidate);
     const polled = candidates.map((a) => ({ a, st: this.status(a) }));
@@ -409,7 +433,7 @@ export class PatroniAgent {
         else if (spec.checkTimeline && a.node.tli < v.timeline) statuses.push({ kind: 'candidate-refused', node: name, reason: { kind: 'timeline-behind', timeline: a.node.tli, clusterTimeline: v.timeline, checkTimeline: true }, rule: RULE.switchoverLeader });
         else healthy++;
       }
-      if (healthy === 0) return clear({ kind: 'patroni-switchover-not-possible', node: n.name, candidate: f.candidate, statuses, rule: RULE.switchoverLeader });
+      if (healthy === 0) return clear({ kind: 'patroni-switchover-not-possible', node: n.name, candidate: f.candidate, ...manual, statuses, rule: RULE.switchoverLeader });
       // demote('graceful'): pg_ctl stop -m fast; the key is released once a candidate has the shutdown checkpoint
       // (on_shutdown, while the postmaster may still send WAL to lagging standbys) or PostgreSQL has stopped.
       this.switching = { candidate: f.candidate, released: false };
@@ -827,7 +851,7 @@ export class PatroniAgent {
   private switchoverRace(v: DcsState, f: NonNullable<DcsState['failover']>, saw: Fact, me: Lsn): void {
     const n = this.node;
     const rule = RULE.switchoverRace;
-    if (f.candidate === n.name) return this.acquire(v, saw, rule, { kind: 'switchover-candidate', lsn: me }, []);
+    if (f.candidate === n.name) return this.acquire(v, saw, rule, { kind: 'switchover-candidate', lsn: me, ...(f.leader === null ? { failover: true as const } : {}) }, []);
     const candidate = f.candidate !== null ? this.group.agentOf(f.candidate) : undefined;
     const st = candidate ? this.status(candidate) : null;
     this.later(candidate && st === null ? REST_TIMEOUT : 0, () => {

@@ -124,3 +124,59 @@ describe('patronictl switchover', () => {
     expect(() => loadScenarioText(yaml, 'switchover.yaml')).toThrow(/Patroni does not manage/);
   });
 });
+
+describe('patronictl failover --candidate', () => {
+  /**
+   * pg-w1's host dies at 10:10; pg-w2 beside it is tagged nofailover and pg-e1 is beyond maximum_lag_on_failover
+   * (10 Mbps, 8 KiB commits): nobody races.
+   */
+  const lagging = (plan: string) =>
+    scenario({ bandwidth: '10Mbps', walPerTx: '8KiB', failover: '\n      tags: {pg-w2: {nofailover: true}}', plan: ['  - {at: "10:10", name: dies, crash: pg-w1}', '  - {at: "10:10", name: gone, partition: pg-w1}', plan].join('\n') });
+  const lost = (r: ReturnType<typeof run>) => r.dataLoss.reduce((n, l) => n + l.commits, 0);
+
+  it('with no leader the named candidate takes the key without the lag check, and what it lacked is lost', () => {
+    const none = run(lagging('  - {at: "10:25", name: late, assess: true}'));
+    expect(none.nodes.filter((n) => n.role === 'primary' && n.state === 'running')).toEqual([]);
+    const r = run(lagging('  - {at: "10:12", name: force, failover: pg-e1}'));
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(facts(r, 'promoted').map((e) => at(e.at))).toEqual([720]);
+    const chose = r.decisions.find((d) => d.chosen === 'pg-e1')!;
+    expect(chose).toMatchObject({ rule: 'patroni/ha.py:Ha.manual_failover_process_no_leader' });
+    expect(chose.reasons.join('\n')).toContain("is the manual failover's candidate: it takes the leader key without the lag check");
+    // pg-e1 lacked what the 10 Mbps line had not carried: 1.64 MB/s written, 1.21 MB/s carried, over 10 minutes.
+    const lag = (200 * 8192 - 0.97 * 1.25e6) * 600;
+    const bytes = r.dataLoss.reduce((n, l) => n + l.walBytes, 0);
+    expect(Math.abs(bytes - lag) / lag).toBeLessThan(0.02);
+    expect(lost(r)).toBeGreaterThan(25_000);
+  });
+
+  it('with a leader it is a switchover that the leader checks: a lagging candidate is refused with Patroni\'s manual failover words', () => {
+    const r = run(scenario({ bandwidth: '10Mbps', walPerTx: '8KiB', plan: '  - {at: "10:10", name: force, failover: pg-e1}' }));
+    const [np] = facts(r, 'patroni-switchover-not-possible');
+    expect(np!.fact).toMatchObject({ node: 'pg-w1', candidate: 'pg-e1', failover: true });
+    expect(np!.message).toContain('manual failover: no healthy members found, failover is not possible');
+    expect(node(r, 'pg-w1')).toMatchObject({ role: 'primary', timeline: 1 });
+    const ok = run(scenario({ plan: '  - {at: "10:10", name: force, failover: pg-e1}' }));
+    expect(node(ok, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(ok.dataLoss).toEqual([]);
+  });
+
+  it('patronictl refuses the leader itself and a nofailover member', () => {
+    const r = run(
+      scenario({
+        failover: '\n      tags: {pg-w2: {nofailover: true}}',
+        plan: ['  - {at: "10:05", name: self, failover: pg-w1}', '  - {at: "10:06", name: tagged, failover: pg-w2}'].join('\n'),
+      }),
+    );
+    expect(facts(r, 'patroni-switchover-refused').map((e) => e.fact)).toMatchObject([
+      { action: 'failover', reason: { kind: 'already-leader', candidate: 'pg-w1' } },
+      { action: 'failover', reason: { kind: 'nofailover', candidate: 'pg-w2' } },
+    ]);
+    expect(facts(r, 'patroni-switchover-refused')[1]!.message).toContain('patronictl failover of shop refused: Member pg-w2 does not exist in cluster or is tagged as nofailover');
+  });
+
+  it('a failover step in a pg_auto_failover cluster is an input error that points to switchover', () => {
+    const yaml = scenario({ plan: '  - {at: "10:10", name: force, failover: pg-e1}' }).replace(/    failover:\n      policy: patroni\n.*\n/, '    failover:\n      policy: pg_auto_failover\n      monitor: {site: dc-west}\n');
+    expect(() => loadScenarioText(yaml, 'failover.yaml')).toThrow(/pg_autoctl perform failover is its switchover/);
+  });
+});

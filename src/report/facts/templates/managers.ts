@@ -79,11 +79,11 @@ function choice(n: string, c: Choice): Token {
     case 'orchestrator':
       return p`${node(n)}: chosen at ${lsn(c.lsn)} (${c.promotionRule}, ${c.site}, region ${c.region})`;
     case 'switchover-candidate':
-      return p`${node(n)} at ${lsn(c.lsn)} is the switchover's candidate: it takes the leader key without the lag check (manual switchover: to ${node(n)}, i am ${node(n)})`;
+      return p`${node(n)} at ${lsn(c.lsn)} is the ${c.failover ? 'manual failover' : 'switchover'}'s candidate: it takes the leader key without the lag check`;
   }
 }
 
-function switchoverRefusal(r: SwitchoverRefusal, sub: Sub): Token {
+function switchoverRefusal(r: SwitchoverRefusal, sub: Sub, action: 'switchover' | 'failover'): Token {
   switch (r.kind) {
     case 'not-leader':
       return p`Member ${node(r.named)} is not the leader of cluster${r.leader !== null ? p` (the leader is ${node(r.leader)})` : ''}`;
@@ -94,7 +94,9 @@ function switchoverRefusal(r: SwitchoverRefusal, sub: Sub): Token {
     case 'not-synchronous':
       return p`candidate name does not match with sync_standby (${names(r.standbys)})`;
     case 'no-good-candidates':
-      return 'switchover is not possible: no good candidates have been found';
+      return `${action} is not possible: no good candidates have been found`;
+    case 'nofailover':
+      return p`Member ${node(r.candidate)} does not exist in cluster or is tagged as nofailover`;
     case 'dcs':
       return p`failed to write failover key into DCS (${sub(r.why)})`;
   }
@@ -352,17 +354,18 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-released-key': (f) => patroni(f.node, 'released leader key voluntarily as data dir empty and currently leader'),
   'patroni-switchover-released': (f) =>
     patroni(f.node, f.when === 'candidate-received' ? 'Leader key released (a candidate has received the shutdown checkpoint)' : 'Leader key released (PostgreSQL has stopped)'),
-  'patroni-switchover-refused': (f, sub) => p`patronictl switchover of ${f.cluster} refused: ${switchoverRefusal(f.reason, sub)}`,
+  'patroni-switchover-refused': (f, sub) => p`patronictl ${f.action ?? 'switchover'} of ${f.cluster} refused: ${switchoverRefusal(f.reason, sub, f.action ?? 'switchover')}`,
   'patroni-switchover-not-possible': (f, sub) =>
-    patroni(f.node, p`manual switchover: no healthy members found, switchover is not possible${f.statuses.length > 0 ? p` (${join(f.statuses.map((x) => sub(x)))})` : ''}; Cleaning up failover key`),
+    // ha.py process_manual_failover_from_leader: '%s: no healthy members found, %s is not possible' (action, bare action).
+    patroni(f.node, p`${f.failover ? 'manual failover' : 'switchover'}: no healthy members found, ${f.failover ? 'failover' : 'switchover'} is not possible${f.statuses.length > 0 ? p` (${join(f.statuses.map((x) => sub(x)))})` : ''}; Cleaning up failover key`),
   'patroni-failover-key-cleared': (f) =>
     patroni(
       f.node,
       f.why === 'acquired-lock'
         ? 'Cleaning up failover key after acquiring leader lock...'
         : f.why === 'already-leader'
-          ? 'manual switchover: I am already the leader, no need to switchover; Cleaning up failover key'
-          : 'manual switchover: leader name does not match; Cleaning up failover key',
+          ? `${f.failover ? 'manual failover' : 'switchover'}: I am already the leader, no need to ${f.failover ? 'failover' : 'switchover'}; Cleaning up failover key`
+          : 'switchover: leader name does not match; Cleaning up failover key',
     ),
   'patroni-slot-created': (f) =>
     patroni(f.node, p`created physical replication slot ${code(f.slot)} for ${node(f.member)} at ${lsn(f.restartLsn)}${f.from === 'status' ? ' (where /status had it: the slot was kept on every member)' : ''}`),

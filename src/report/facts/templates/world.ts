@@ -65,7 +65,7 @@ export const STEPS: TemplatesOf<StepActionFact> = {
       ? f.candidate !== null
         ? p`pg_autoctl perform promotion --name ${node(f.candidate)} (cluster ${f.cluster})`
         : p`pg_autoctl perform switchover (cluster ${f.cluster})`
-      : p`patronictl switchover${f.leader !== null ? p` --leader ${node(f.leader)}` : ''}${f.candidate !== null ? p` --candidate ${node(f.candidate)}` : ''} --force (cluster ${f.cluster})`,
+      : p`patronictl ${f.action ?? 'switchover'}${f.leader !== null ? p` --leader ${node(f.leader)}` : ''}${f.candidate !== null ? p` --candidate ${node(f.candidate)}` : ''} --force (cluster ${f.cluster})`,
   'copy-asked': (f) => p`${f.how === 'reclone' ? 're-clone' : 'pg_basebackup into'} ${node(f.node)} from ${node(f.from)}`,
   'pg-rewind-asked': (f) => p`pg_rewind ${node(f.node)} against ${node(f.from)}`,
   'backup-asked': (f) => p`pg_basebackup "${f.name}" from ${node(f.from)} into the backup store`,
