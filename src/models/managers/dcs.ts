@@ -18,9 +18,14 @@
  *   pings keep the session alive while it reaches a server of the quorum (not once per Patroni loop), and a
  *   server without quorum answers neither reads nor writes.
  *
- * Approximation: a request's outcome is decided when it is sent, from the network as it is then; its
- * answer comes after the time the client spends on failing endpoints (retry_timeout / members per attempt,
- * Patroni etcd.py _calculate_timeouts) or, when none works, after retry_timeout.
+ * A request's answer comes after the time the client spends on failing endpoints (retry_timeout / members
+ * per attempt, Patroni etcd.py _calculate_timeouts). When no member works, Patroni retries it until
+ * retry_timeout after it was sent (etcd.py _run_and_handle_exceptions with Retry(deadline=retry_timeout);
+ * consul.py and zookeeper.py retry the same way): `send` keeps it pending and it succeeds as soon as a member
+ * works again within that time (a partition healed, a member restarted, a Raft leader elected), else it fails
+ * at the deadline. Approximations: a retry is decided when the network changes, at once (real: at the next
+ * attempt or TCP retransmission, up to a second or two later); a request that works is decided when it is
+ * sent, from the network as it is then.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
@@ -79,6 +84,9 @@ export class Dcs {
   private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null, failover: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
+  /** Requests that found no working member and are retried until their deadline (send). */
+  private readonly pending = new Set<{ readonly retry: () => boolean; readonly deadline: EventHandle }>();
+  private retryCheck: EventHandle | null = null;
   /**
    * The member keys (/members/NAME): each agent's, attached to its own lease of `ttl` (etcd3.py touch_member →
    * refresh_lease; Consul and ZooKeeper: its session), refreshed at every HA cycle that reaches the DCS
@@ -99,6 +107,7 @@ export class Dcs {
       if (this.lease) this.renew(this.lease);
       for (const m of this.memberKeys.values()) m.refreshed = this.ctx.sim.now;
       this.propagate();
+      this.retryPending();
     });
     this.views = spec.members.map(() => this.state);
   }
@@ -148,6 +157,7 @@ export class Dcs {
   onNetworkChange(): void {
     this.raft.onNetworkChange();
     if (this.available) this.propagate();
+    this.retryPending();
     // ZooKeeper sessions are kept alive by the client's pings while it reaches the quorum: one that did until
     // now was alive until now.
     if (this.spec.kind === 'zookeeper' && this.lease) {
@@ -197,6 +207,52 @@ export class Dcs {
       cl.member = (cl.member + 1) % this.members.length;
     }
     return null;
+  }
+
+  /**
+   * A request as Patroni's Retry(deadline=retry_timeout) makes it: `op` (one of the requests below) is tried
+   * now and, while it finds no working member, again at each change that may make one work; `done` gets the
+   * answer when it arrives (its `delay` counted from the send), or the failure at the deadline.
+   */
+  send<T>(cl: DcsClient, op: () => DcsResult<T>, done: (r: DcsResult<T>) => void): void {
+    const sim = this.ctx.sim;
+    const sent = sim.now;
+    const answer = (r: DcsResult<T>) => {
+      const at = sim.now + r.delay;
+      const total = (at - sent) as Micros;
+      if (r.delay <= 0) done({ ...r, delay: total });
+      else sim.at(at as Micros, `dcs ${this.cluster} answer to ${cl.name}`, () => done({ ...r, delay: total }), PRIORITY.manager);
+    };
+    const first = op();
+    if (first.ok) return answer(first);
+    let why = first.why;
+    const entry = {
+      retry: (): boolean => {
+        const r = op();
+        if (!r.ok) {
+          why = r.why;
+          return false;
+        }
+        sim.cancel(entry.deadline);
+        this.pending.delete(entry);
+        answer(r);
+        return true;
+      },
+      deadline: sim.at((sent + this.retryTimeout) as Micros, `dcs ${this.cluster} request of ${cl.name} gives up`, () => {
+        this.pending.delete(entry);
+        done({ ok: false, delay: this.retryTimeout, why });
+      }, PRIORITY.manager),
+    };
+    this.pending.add(entry);
+  }
+
+  /** After a change that may make a member work (network, Raft election): the pending requests are tried again, once the change is complete. */
+  private retryPending(): void {
+    if (this.pending.size === 0 || this.retryCheck) return;
+    this.retryCheck = this.ctx.sim.at(this.ctx.sim.now, `dcs ${this.cluster} retries`, () => {
+      this.retryCheck = null;
+      for (const p of [...this.pending]) p.retry();
+    }, PRIORITY.manager);
   }
 
   private fail<T>(why: Fact): DcsResult<T> {

@@ -24,7 +24,7 @@ import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { answerTime } from '../postgres/service.ts';
-import { Dcs, type DcsClient, type DcsState } from './dcs.ts';
+import { Dcs, type DcsClient, type DcsResult, type DcsState } from './dcs.ts';
 import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
 import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
@@ -310,6 +310,11 @@ export class PatroniAgent {
     this.sleeping = this.c.ctx.sim.at(this.now, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
   }
 
+  /** A DCS request the loop waits for: retried until retry_timeout while no member works (Dcs.send). */
+  private dcsCall<T>(op: () => DcsResult<T>, step: (r: DcsResult<T>) => void): void {
+    this.group.dcs.send(this.client, op, step);
+  }
+
   private later(delay: number, step: Step): void {
     if (delay <= 0) step();
     else this.c.ctx.sim.after(delay as Micros, `patroni ${this.node.name}`, step, PRIORITY.manager);
@@ -331,8 +336,7 @@ export class PatroniAgent {
   private cycle(): void {
     this.sleeping = null;
     this.busy = true;
-    const r = this.group.dcs.read(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.read(this.client), (r) => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
       // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
@@ -362,8 +366,7 @@ export class PatroniAgent {
     // update_lock queries PostgreSQL first (last_operation): a saturated CPU delays the renewal.
     const work = n.running ? 3 * answerTime(n, 'read') : 0;
     this.later(work, () => {
-      const r = this.group.dcs.keepAlive(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
           if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
@@ -446,8 +449,7 @@ export class PatroniAgent {
     const sw = this.switching;
     if (!sw || sw.released) return;
     sw.released = true;
-    const r = this.group.dcs.release(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
       if (r.ok && r.value) this.say({ kind: 'patroni-switchover-released', node: this.node.name, when, rule: RULE.demote });
       this.later(AFTER_RELEASE_WAIT, () => {
         // The demotion ends once PostgreSQL has stopped (Ha.demote returns after state_handler.stop).
@@ -462,8 +464,7 @@ export class PatroniAgent {
   /** handle_long_action_in_progress: while the demotion runs, a leader still holding the key renews it. */
   private duringDemote(): void {
     if (this.switching!.released) return this.done();
-    const r = this.group.dcs.keepAlive(this.client);
-    this.later(r.delay, () => this.done());
+    this.dcsCall(() => this.group.dcs.keepAlive(this.client), () => this.done());
   }
 
   /** enforce_primary_role: promote if needed, write /status and /failsafe, manage synchronous replication, route clients. */
@@ -724,8 +725,7 @@ export class PatroniAgent {
     if (n.dataDirectory === 'empty' && v.leader === n.name) {
       // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
       // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
-      const r = this.group.dcs.release(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'data-directory-empty', rule: RULE.runCycle });
         this.done();
@@ -735,8 +735,7 @@ export class PatroniAgent {
     // ha.py bootstrap: an empty data directory and no leader: it waits for one to clone from.
     if (n.dataDirectory === 'empty' && v.leader === null) return this.done();
     if (v.leader === n.name && n.role.kind === 'primary') {
-      const r = this.group.dcs.keepAlive(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (r.value && !n.running) {
           this.say({ kind: 'patroni-starting', node: n.name, as: 'primary', rule: RULE.recover });
@@ -897,8 +896,7 @@ export class PatroniAgent {
   /** attempt_to_acquire_leader, then enforce_primary_role (`why`: why this member may take it). */
   private acquire(v: DcsState, saw: Fact, rule: string, why: Choice, seen: Fact[]): void {
     const n = this.node;
-    const r = this.group.dcs.acquire(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.acquire(this.client), (r) => {
       if (!r.ok) {
         this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-failed', why: r.why }, rule: RULE.race }, ...seen], true);
         return this.dcsError(r.why);

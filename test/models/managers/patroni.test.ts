@@ -331,6 +331,44 @@ ${tail}
     expect(r.report.verdicts.find((v) => v.kind === 'split-brain')!.seconds).toBeLessThanOrEqual(10);
   });
 
+  it('a DCS request is retried until retry_timeout: a cut between the leader and etcd shorter than that demotes nobody', () => {
+    // Patroni's etcd client retries a request that finds no member (Retry(deadline=retry_timeout), etcd.py
+    // _run_and_handle_exceptions): a cut that heals within retry_timeout only delays the cycle. loop_wait 1 s:
+    // some cycle of the leader starts inside the cut.
+    const yaml = (heal: string) => `
+name: dcs-blip
+start: 2024-01-01T10:00:00Z
+end: "10:05"
+sites: [a, b, e]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+    failover:
+      policy: patroni
+      dcs: {members: {etcd1: e, etcd2: e, etcd3: e}}
+      loop_wait: 1s
+faults:
+  - {at: "10:02", partition: {sites: [a, e]}}
+  - {at: "${heal}", heal: {sites: [a, e]}}
+`;
+    const short = run(yaml('10:02:08'));
+    expect(short.report.events.filter((e) => e.message.startsWith('pg1 demoted'))).toEqual([]);
+    expect(short.promotions).toEqual([]);
+    expect(short.report.verdicts).toEqual([]);
+    // Longer than retry_timeout (10 s): the request sent at the cut's first cycle fails and the leader demotes.
+    const long = run(yaml('10:02:20'));
+    const demoted = long.report.events.find((e) => e.message.startsWith('pg1 demoted'))!;
+    expect(at(demoted.at)).toBeGreaterThanOrEqual(120 + 10);
+    expect(at(demoted.at)).toBeLessThanOrEqual(120 + 1 + 10);
+  });
+
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {
     expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
     expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });
