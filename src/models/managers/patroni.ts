@@ -175,7 +175,8 @@ export class Patroni implements Manager {
     const standbys = [...this.cluster.nodes.values()]
       .filter((n) => n.role.kind === 'standby' && n.role.upstream === primary.name && !this.tags(n.name).nosync)
       .map((n) => n.name)
-      .sort()
+      // postgresql/sync.py current_state: members without nofailover first (Patroni 3.0+).
+      .sort((a, b) => Number(this.tags(a).nofailover) - Number(this.tags(b).nofailover) || (a < b ? -1 : 1))
       .slice(0, this.spec.synchronousNodeCount);
     if (standbys.length === 0) return { leader: primary.name, standbys: [] };
     if (primary.settings.synchronousStandbyNames === null) primary.settings = { ...primary.settings, synchronousStandbyNames: { method: 'first', num: standbys.length, names: standbys } };
@@ -537,7 +538,8 @@ export class PatroniAgent {
 
   /**
    * ha.py _process_multisync_replication and _handle_synchronous_strict_mode: pick synchronous_node_count
-   * streaming standbys (not tagged nosync; the current ones first, then the most advanced); add them to
+   * streaming standbys (not tagged nosync; those without nofailover first, then the current ones, then the
+   * most advanced); add them to
    * synchronous_standby_names before /sync, remove them from /sync first. No candidate: strict keeps the
    * names (or a placeholder matching nobody: commits wait); non-strict clears them (commits go on, and with
    * /sync empty nobody may be promoted).
@@ -559,10 +561,14 @@ export class PatroniAgent {
     // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
     // when its member key expires, ttl after its last touch, if its walsender has not gone first.
     const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
+    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
     const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
       .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
       .map((s) => s.down)
-      .sort((a, b) => Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
+      // postgresql/sync.py current_state: members without nofailover first ("Prefer members without nofailover
+      // tag", Patroni 3.0+, a stable sort over _ReplicaList's order), so a nofailover standby is synchronous only
+      // when no other streams: /sync names who may be promoted, and a nofailover one never is.
+      .sort((a, b) => nofailover(a) - nofailover(b) || Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
     const want = spec.synchronousNodeCount;
     const setNames = (list: readonly string[], num: number) => {
       const cur = n.settings.synchronousStandbyNames;

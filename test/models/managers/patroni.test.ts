@@ -248,6 +248,23 @@ faults:
     expect(nf.history.failoverDecisions.some((d) => d.reasons[0] !== undefined && factText(d.reasons[0]) === 'pg2: tagged nofailover')).toBe(true);
   });
 
+  it('synchronous_mode prefers standbys without nofailover: the one it picks can be promoted', () => {
+    // postgresql/sync.py current_state sorts members without nofailover first; pg2 (nofailover, first by name
+    // and named in synchronous_standby_names) is passed over for pg3, which is promoted when pg1's host dies.
+    const yaml = (tags: string) =>
+      twoSites(`      synchronous_mode: true\n      tags: ${tags}`, '')
+        .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+        .replace('      pg2: {site: east, version: 16, upstream: pg1}', '      pg2: {site: west, version: 16, upstream: pg1}')
+        .replace('      pg1: {site: east, version: 16}', '      pg1: {site: east, version: 16, settings: {synchronous_standby_names: "pg2"}}')
+        .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}');
+    const r = run(yaml('{pg2: {nofailover: true}}'));
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.report.events.some((e) => e.at < '2024-01-01T10:01' && e.message === 'pg3 is now a synchronous standby of pg1')).toBe(true);
+    // Without the tag the current synchronous standby stays.
+    expect(run(yaml('{}')).promotions.map((p) => p.node)).toEqual(['pg2']);
+  });
+
   it('the issue: a three-node cluster, a two-minute partition of the primary: Patroni demotes it, one primary, the third node follows the new one; naive leaves a split brain', () => {
     const yaml = (failover: string) => `
 name: issue
