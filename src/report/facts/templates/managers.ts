@@ -318,7 +318,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
     p`${node(f.node)}: demotes itself (without the DCS a primary demotes itself, 'offline', unless failsafe_mode keeps it${f.failsafe === 'no-topology' ? ': failsafe_mode is on, but no /failsafe topology is known' : ': failsafe_mode is off'})`,
   'quorum-too-small': (f) => p`${f.reported} quorum candidates reported, ${code('number_sync_standbys')} + 1 = ${f.need} needed`,
   'candidates-too-far-behind': (f) =>
-    p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
+    p`the most advanced candidate is ${size(f.behind)} ${f.ahead ? 'ahead of' : 'behind'} ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)} apart, either way: WalDifferenceWithin)`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
   'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: it first fetches the missing WAL from ${node(f.from)} (fast_forward)`,
   'most-advanced-unhealthy': (f) =>
