@@ -194,6 +194,9 @@ export type ManagersFact =
       readonly members: readonly { readonly name: string; readonly site: string }[];
       /** No Raft leader with a majority: the quorum it needs. */
       readonly noLeader: { readonly quorum: number } | null;
+      /** Members it reached whose answer TCP's retransmissions (packet loss) delayed past the per-attempt timeout. */
+      readonly timedOut: readonly string[];
+      readonly perAttempt: number;
     }
   // ---- routing
   | { readonly kind: 'writes-routed'; readonly node: string; readonly pools: readonly string[]; readonly by: RouteBy }

@@ -26,6 +26,12 @@
  * at the deadline. Approximations: a retry is decided when the network changes, at once (real: at the next
  * attempt or TCP retransmission, up to a second or two later); a request that works is decided when it is
  * sent, from the network as it is then.
+ *
+ * Packet loss between a client and a member (`packet_loss`) delays an attempt by TCP's retransmissions of
+ * its request and answer (health.ts withRetransmissions, on the connection Patroni keeps open): one longer
+ * than the per-attempt timeout fails and the client moves to the next member. Approximations: the
+ * reconnection after such a timeout (a SYN, 1 s RTO) and loss between the members themselves are not
+ * modelled.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
@@ -36,6 +42,8 @@ import type { Fact } from '../../history/facts/index.ts';
 import type { ManagersFact } from '../../history/facts/managers.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { RaftGroup } from './raft.ts';
+import { KeyedStreams } from '../../engine/random.ts';
+import { withRetransmissions } from './health.ts';
 
 /** The keys of one Patroni cluster (one immutable value per committed write: a stale member keeps an old one). */
 export interface DcsState {
@@ -87,6 +95,8 @@ export class Dcs {
   /** Requests that found no working member and are retried until their deadline (send). */
   private readonly pending = new Set<{ readonly retry: () => boolean; readonly deadline: EventHandle }>();
   private retryCheck: EventHandle | null = null;
+  /** Each client's draws of packet losses (its own stream: another client's requests do not move it). */
+  private readonly lossRandom: KeyedStreams<DcsClient>;
   /**
    * The member keys (/members/NAME): each agent's, attached to its own lease of `ttl` (etcd3.py touch_member →
    * refresh_lease; Consul and ZooKeeper: its session), refreshed at every HA cycle that reaches the DCS
@@ -110,6 +120,7 @@ export class Dcs {
       this.retryPending();
     });
     this.views = spec.members.map(() => this.state);
+    this.lossRandom = new KeyedStreams(ctx.random, (cl: DcsClient) => `dcs/${cluster}/${cl.name}`);
   }
 
   private get members(): RaftGroup['members'] {
@@ -198,15 +209,24 @@ export class Dcs {
    * The member the client ends up using and the time it spent on failing ones (retry_timeout / members per
    * attempt), or null when none works within retry_timeout.
    */
-  private route(cl: DcsClient, quorum: boolean): { delay: Micros } | null {
-    const perAttempt = Math.round(this.retryTimeout / this.members.length);
+  private route(cl: DcsClient, quorum: boolean): { ok: true; delay: Micros } | { ok: false; timedOut: string[] } {
+    const perAttempt = this.perAttempt();
+    const timedOut: string[] = [];
     let delay = 0;
     for (let k = 0; k < this.members.length; k++) {
-      if (this.clientWorks(cl, quorum)) return { delay: delay as Micros };
+      if (this.clientWorks(cl, quorum)) {
+        const lost = this.retransmissions(cl, perAttempt);
+        if (lost !== null) return { ok: true, delay: (delay + lost) as Micros };
+        timedOut.push(this.members[cl.member]!.name);
+      }
       delay += perAttempt;
       cl.member = (cl.member + 1) % this.members.length;
     }
-    return null;
+    return { ok: false, timedOut };
+  }
+
+  private perAttempt(): number {
+    return Math.round(this.retryTimeout / this.members.length);
   }
 
   /**
@@ -255,14 +275,24 @@ export class Dcs {
     }, PRIORITY.manager);
   }
 
+  /** The time TCP spends resending the attempt's lost request and answer, or null past the per-attempt timeout. */
+  private retransmissions(cl: DcsClient, limit: number): number | null {
+    const m = this.members[cl.member]!;
+    const p = this.ctx.net.loss(cl.endpoint, m.endpoint);
+    if (p <= 0) return 0;
+    const rtt = 2 * (this.ctx.net.path(cl.endpoint, m.endpoint)?.latency ?? 0);
+    const t = withRetransmissions(0, p, 2, false, rtt, limit, this.lossRandom.get(cl));
+    return t > limit ? null : t;
+  }
+
   private fail<T>(why: Fact): DcsResult<T> {
     return { ok: false, delay: this.retryTimeout, why };
   }
 
   /** Why a request needing the quorum fails now: no member reachable, no Raft leader, or cut off from it. */
-  private unavailable(cl: DcsClient): Fact {
+  private unavailable(cl: DcsClient, timedOut: readonly string[]): Fact {
     const reachable = this.members.filter((m) => this.reach(cl.endpoint, m.endpoint)).map((m) => m.name);
-    return { kind: 'dcs-unreachable', client: cl.name, reachable, members: this.placed(), noLeader: this.available ? null : { quorum: this.raft.quorum } };
+    return { kind: 'dcs-unreachable', client: cl.name, reachable, members: this.placed(), noLeader: this.available ? null : { quorum: this.raft.quorum }, timedOut, perAttempt: this.perAttempt() };
   }
 
   private placed(): { name: string; site: string }[] {
@@ -272,14 +302,14 @@ export class Dcs {
   /** Patroni's get_cluster: a serializable read (etcd: any member, maybe stale; Consul, ZooKeeper: the quorum). */
   read(cl: DcsClient): DcsResult<DcsState> {
     const r = this.route(cl, this.spec.kind !== 'etcd3');
-    if (!r) return this.fail(this.unavailable(cl));
+    if (!r.ok) return this.fail(this.unavailable(cl, r.timedOut));
     return { ok: true, value: this.views[cl.member]!, delay: r.delay };
   }
 
   /** A write that needs the quorum: the result and the time it took. */
   private write<T>(cl: DcsClient, apply: () => T): DcsResult<T> {
     const r = this.route(cl, true);
-    if (!r) return this.fail(this.unavailable(cl));
+    if (!r.ok) return this.fail(this.unavailable(cl, r.timedOut));
     return { ok: true, value: apply(), delay: r.delay };
   }
 

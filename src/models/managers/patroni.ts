@@ -18,6 +18,7 @@
  * _validate_and_adjust_timeouts). Clients follow the leader as an HAProxy checking GET /primary would.
  */
 import type { Micros } from '../../engine/time.ts';
+import type { RandomStream } from '../../engine/random.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { PatroniSpec, PatroniTags, Switchover } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
@@ -31,6 +32,7 @@ import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusa
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
+import { withRetransmissions } from './health.ts';
 
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
@@ -257,6 +259,8 @@ export class PatroniAgent {
   /** The last decision's text, so that a refusal repeated every loop is recorded once. */
   private lastDecision = '';
   private rewindNoted: string | null = null;
+  /** Packet losses on this agent's REST calls to the others (its own stream). */
+  private restRandom: RandomStream | null = null;
   /** pg_rewind and re-clones of this node (rejoin.ts). */
   private readonly rejoin: Rejoin;
   /** The leader (name|timeline) a pg_rewind failed against (rewind.py REWIND_STATUS.FAILED): no second try. */
@@ -605,7 +609,7 @@ export class PatroniAgent {
     }
     if (this.group.spec.failsafeMode && this.view?.failsafe) {
       const others = this.group.agents.filter((a) => a !== this && this.view!.failsafe!.includes(a.node.name));
-      const answers = others.map((a) => ({ a, ok: this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint), primary: a.node.running && a.node.isPrimary }));
+      const answers = others.map((a) => ({ a, ok: this.failsafeAnswered(a), primary: a.node.running && a.node.isPrimary }));
       const waited = answers.some((x) => !x.ok) ? REST_TIMEOUT * FAILSAFE_TRIES : 0;
       this.later(waited, () => {
         const accepted = answers.every((x) => x.ok && !x.primary);
@@ -789,8 +793,28 @@ export class PatroniAgent {
     const n = a.node;
     if (!this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint) || !n.acceptsConnections) return null;
     // The REST API queries PostgreSQL (api.py get_postgresql_status): a saturated node answers after the timeout.
-    if (answerTime(n, 'read') > REST_TIMEOUT) return null;
+    if (answerTime(n, 'read') + this.restRetransmissions(a) > REST_TIMEOUT) return null;
     return { inRecovery: !n.isPrimary, pos: n.isPrimary ? 0 : n.walEnd(this.now), tags: this.group.tags(n.name) };
+  }
+
+  /**
+   * What packet loss on the path to `a` adds to a REST call (a new connection: the handshake and the request,
+   * health.ts withRetransmissions); past REST_TIMEOUT it has timed out.
+   */
+  private restRetransmissions(a: PatroniAgent): number {
+    const net = this.c.ctx.net;
+    const p = net.loss(this.client.endpoint, a.client.endpoint);
+    if (p <= 0) return 0;
+    const rtt = 2 * (net.path(this.client.endpoint, a.client.endpoint)?.latency ?? 0);
+    this.restRandom ??= this.c.ctx.random.stream(`patroni-rest/${this.c.name}/${this.node.name}`);
+    return withRetransmissions(0, p, 4, true, rtt, REST_TIMEOUT, this.restRandom);
+  }
+
+  /** POST /failsafe to `a` (2 s timeout, FAILSAFE_TRIES tries): whether an answer came. */
+  private failsafeAnswered(a: PatroniAgent): boolean {
+    if (!this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint)) return false;
+    for (let i = 0; i < FAILSAFE_TRIES; i++) if (this.restRetransmissions(a) <= REST_TIMEOUT) return true;
+    return false;
   }
 
   /** process_unhealthy_cluster: the leader race. */

@@ -47,6 +47,32 @@ ${faults}
 `;
 }
 
+/** pg1 at site a, pg2 at b, the three etcd members at e; clients at a. */
+function dcsApart(failover: string, faults: string) {
+  return `
+name: dcs-apart
+start: 2024-01-01T10:00:00Z
+end: "10:15"
+sites: [a, b, e]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+    failover:
+      policy: patroni
+      dcs: {members: {etcd1: e, etcd2: e, etcd3: e}}
+${failover}
+faults:
+${faults}
+`;
+}
+
 describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
   it('the majority side promotes within ttl + loop_wait of the cut; the minority side never does, and its primary demotes itself', () => {
     const r = run(twoSites());
@@ -352,29 +378,7 @@ ${tail}
     // Patroni's etcd client retries a request that finds no member (Retry(deadline=retry_timeout), etcd.py
     // _run_and_handle_exceptions): a cut that heals within retry_timeout only delays the cycle. loop_wait 1 s:
     // some cycle of the leader starts inside the cut.
-    const yaml = (heal: string) => `
-name: dcs-blip
-start: 2024-01-01T10:00:00Z
-end: "10:05"
-sites: [a, b, e]
-links:
-  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
-  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
-  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
-clusters:
-  c:
-    nodes:
-      pg1: {site: a, version: 16}
-      pg2: {site: b, version: 16, upstream: pg1}
-    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
-    failover:
-      policy: patroni
-      dcs: {members: {etcd1: e, etcd2: e, etcd3: e}}
-      loop_wait: 1s
-faults:
-  - {at: "10:02", partition: {sites: [a, e]}}
-  - {at: "${heal}", heal: {sites: [a, e]}}
-`;
+    const yaml = (heal: string) => dcsApart('      loop_wait: 1s', `  - {at: "10:02", partition: {sites: [a, e]}}\n  - {at: "${heal}", heal: {sites: [a, e]}}`);
     const short = run(yaml('10:02:08'));
     expect(short.report.events.filter((e) => e.message.startsWith('pg1 demoted'))).toEqual([]);
     expect(short.promotions).toEqual([]);
@@ -384,6 +388,20 @@ faults:
     const demoted = long.report.events.find((e) => e.message.startsWith('pg1 demoted'))!;
     expect(at(demoted.at)).toBeGreaterThanOrEqual(120 + 10);
     expect(at(demoted.at)).toBeLessThanOrEqual(120 + 1 + 10);
+  });
+
+  it('packet loss to the DCS delays its requests by TCP retransmissions: under heavy loss they time out and the leader demotes itself', () => {
+    // Each attempt (retry_timeout / 3 members = 3.3 s) fails once a packet of it is lost five times in a row
+    // (200 ms RTO doubling: 6.2 s); with every attempt failed the cycle gets a DCS error. 20 % loss: never in
+    // ten minutes; 70 %: a few demotions (and promotions back, the key still held).
+    const yaml = (loss: string) =>
+      dcsApart('', `  - {at: "10:02", packet_loss: {sites: [a, e], loss: "${loss}"}}\n  - {at: "10:12", packet_loss: {sites: [a, e], loss: "0%"}}`);
+    const demotions = (r: ReturnType<typeof run>) => r.report.events.filter((e) => e.message === 'patroni on pg1: Demoting self (offline)');
+    expect(demotions(run(yaml('20%')))).toEqual([]);
+    const heavy = run(yaml('70%'));
+    expect(demotions(heavy).length).toBeGreaterThan(0);
+    expect(heavy.report.verdicts.some((v) => v.kind === 'no-primary')).toBe(true);
+    expect(heavy.history.failoverDecisions.some((d) => d.saw?.kind === 'dcs-not-accessible' && factText(d.saw).includes('packet loss'))).toBe(true);
   });
 
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {

@@ -287,7 +287,9 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'raft-leader-elected': (f) => p`${raft(f.cluster, f.group)} member ${f.member} is elected Raft leader (term ${f.term}) with ${f.peers} of ${f.members} members`,
   'leader-key-expired': (f) => p`the leader key of ${f.cluster} (held by ${node(f.owner)}) expired: no keep-alive for ${code(`ttl = ${secs(f.ttl)}`)}`,
   'dcs-unreachable': (f) =>
-    f.reachable.length === 0
+    f.timedOut.length > 0
+      ? p`packet loss: ${node(f.client)}'s requests to ${f.timedOut.join(', ')} were not answered within ${secs(f.perAttempt)} each (retry_timeout / members), TCP still resending them`
+      : f.reachable.length === 0
       ? p`no DCS member is reachable from ${node(f.client)} (${f.members.map((m) => `${m.name} at ${m.site}`).join(', ')})`
       : f.noLeader !== null
         ? p`the DCS has no leader with a majority (${f.noLeader.quorum} of ${f.members.length} members needed); ${node(f.client)} reaches ${f.reachable.join(', ')}`
