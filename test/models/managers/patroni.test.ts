@@ -404,6 +404,19 @@ ${tail}
     expect(heavy.history.failoverDecisions.some((d) => d.saw?.kind === 'dcs-not-accessible' && factText(d.saw).includes('packet loss'))).toBe(true);
   });
 
+  it('failsafe_mode under packet loss: a POST /failsafe that TCP cannot deliver within 2 s (twice) is no answer', () => {
+    // The DCS stops; pg1 keeps running only while pg2 answers its POST /failsafe. 90 % loss between them:
+    // the handshake and the request rarely get through within the 2 s timeout, and pg1 demotes itself.
+    const yaml = (loss: string) =>
+      dcsApart(
+        '      failsafe_mode: true',
+        ['etcd1', 'etcd2', 'etcd3'].map((m) => `  - {at: "10:02", stop_manager: ${m}}`).join('\n') + `\n  - {at: "10:01", packet_loss: {sites: [a, b], loss: "${loss}"}}`,
+      );
+    const demoted = (r: ReturnType<typeof run>) => r.report.events.some((e) => e.message === 'patroni on pg1: Demoting self (offline)');
+    expect(demoted(run(yaml('0%')))).toBe(false);
+    expect(demoted(run(yaml('90%')))).toBe(true);
+  });
+
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {
     expect(adjustTimeouts(20, 30, 10)).toMatchObject({ loopWait: 10, ttl: 30, retryTimeout: 10 });
     expect(adjustTimeouts(10, 20, 15)).toMatchObject({ loopWait: 1, ttl: 20, retryTimeout: 9 });
