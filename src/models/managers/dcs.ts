@@ -253,6 +253,9 @@ export class Dcs {
           why = r.why;
           return false;
         }
+        // An answer past the deadline comes too late: the client gave up (a write may have been applied all
+        // the same, as a request that reached etcd after Patroni's timeout is).
+        if (sim.now + r.delay > sent + this.retryTimeout) return false;
         sim.cancel(entry.deadline);
         this.pending.delete(entry);
         answer(r);
