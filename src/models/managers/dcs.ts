@@ -207,7 +207,7 @@ export class Dcs {
 
   /**
    * The member the client ends up using and the time it spent on failing ones (retry_timeout / members per
-   * attempt), or null when none works within retry_timeout.
+   * attempt) and on retransmissions, or, when none works, the members it reached whose attempts timed out.
    */
   private route(cl: DcsClient, quorum: boolean): { ok: true; delay: Micros } | { ok: false; timedOut: string[] } {
     const perAttempt = this.perAttempt();
