@@ -199,6 +199,9 @@ export type ManagersFact =
       readonly members: readonly { readonly name: string; readonly site: string }[];
       /** No Raft leader with a majority: the quorum it needs. */
       readonly noLeader: { readonly quorum: number } | null;
+      /** Members it reached whose answer TCP's retransmissions (packet loss) delayed past the per-attempt timeout. */
+      readonly timedOut: readonly string[];
+      readonly perAttempt: number;
     }
   // ---- routing
   | { readonly kind: 'writes-routed'; readonly node: string; readonly pools: readonly string[]; readonly by: RouteBy }
@@ -230,7 +233,7 @@ export type ManagersFact =
   | { readonly kind: 'failsafe-answer'; readonly node: string; readonly answer: 'accepted' | 'refused-primary' | 'no-answer'; readonly timeout: number; readonly tries: number }
   | { readonly kind: 'demotes-itself'; readonly node: string; readonly failsafe: 'off' | 'no-topology'; readonly rule: string }
   | { readonly kind: 'quorum-too-small'; readonly reported: number; readonly need: number; readonly rule: string }
-  | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
+  | { readonly kind: 'candidates-too-far-behind'; readonly behind: number; /** The candidate is past the primary's last report (the primary stopped reporting while its standbys streamed on). */ readonly ahead: boolean; readonly primary: string; readonly lsn: Lsn; readonly threshold: number; readonly rule: string }
   | { readonly kind: 'candidate-ranked'; readonly node: string; readonly priority: number; readonly lsn: Lsn; readonly chosen: boolean }
   | { readonly kind: 'not-most-advanced'; readonly node: string; readonly from: string }
   /** pg_auto_failover: the elected node lacks WAL that only unhealthy standbys hold (SelectFailoverCandidateNode). */

@@ -18,9 +18,20 @@
  *   pings keep the session alive while it reaches a server of the quorum (not once per Patroni loop), and a
  *   server without quorum answers neither reads nor writes.
  *
- * Approximation: a request's outcome is decided when it is sent, from the network as it is then; its
- * answer comes after the time the client spends on failing endpoints (retry_timeout / members per attempt,
- * Patroni etcd.py _calculate_timeouts) or, when none works, after retry_timeout.
+ * A request's answer comes after the time the client spends on failing endpoints (retry_timeout / members
+ * per attempt, Patroni etcd.py _calculate_timeouts). When no member works, Patroni retries it until
+ * retry_timeout after it was sent (etcd.py _run_and_handle_exceptions with Retry(deadline=retry_timeout);
+ * consul.py and zookeeper.py retry the same way): `send` keeps it pending and it succeeds as soon as a member
+ * works again within that time (a partition healed, a member restarted, a Raft leader elected), else it fails
+ * at the deadline. Approximations: a retry is decided when the network changes, at once (real: at the next
+ * attempt or TCP retransmission, up to a second or two later); a request that works is decided when it is
+ * sent, from the network as it is then.
+ *
+ * Packet loss between a client and a member (`packet_loss`) delays an attempt by TCP's retransmissions of
+ * its request and answer (health.ts withRetransmissions, on the connection Patroni keeps open): one longer
+ * than the per-attempt timeout fails and the client moves to the next member. Approximations: the
+ * reconnection after such a timeout (a SYN, 1 s RTO) and loss between the members themselves are not
+ * modelled.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
@@ -31,6 +42,8 @@ import type { Fact } from '../../history/facts/index.ts';
 import type { ManagersFact } from '../../history/facts/managers.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { RaftGroup } from './raft.ts';
+import { KeyedStreams } from '../../engine/random.ts';
+import { withRetransmissions } from './health.ts';
 
 /** The keys of one Patroni cluster (one immutable value per committed write: a stale member keeps an old one). */
 export interface DcsState {
@@ -79,6 +92,11 @@ export class Dcs {
   private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null, failover: null };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
+  /** Requests that found no working member and are retried until their deadline (send). */
+  private readonly pending = new Set<{ readonly retry: () => boolean; readonly deadline: EventHandle }>();
+  private retryCheck: EventHandle | null = null;
+  /** Each client's draws of packet losses (its own stream: another client's requests do not move it). */
+  private readonly lossRandom: KeyedStreams<DcsClient>;
   /**
    * The member keys (/members/NAME): each agent's, attached to its own lease of `ttl` (etcd3.py touch_member →
    * refresh_lease; Consul and ZooKeeper: its session), refreshed at every HA cycle that reaches the DCS
@@ -99,8 +117,10 @@ export class Dcs {
       if (this.lease) this.renew(this.lease);
       for (const m of this.memberKeys.values()) m.refreshed = this.ctx.sim.now;
       this.propagate();
+      this.retryPending();
     });
     this.views = spec.members.map(() => this.state);
+    this.lossRandom = new KeyedStreams(ctx.random, (cl: DcsClient) => `dcs/${cluster}/${cl.name}`);
   }
 
   private get members(): RaftGroup['members'] {
@@ -148,6 +168,7 @@ export class Dcs {
   onNetworkChange(): void {
     this.raft.onNetworkChange();
     if (this.available) this.propagate();
+    this.retryPending();
     // ZooKeeper sessions are kept alive by the client's pings while it reaches the quorum: one that did until
     // now was alive until now.
     if (this.spec.kind === 'zookeeper' && this.lease) {
@@ -186,17 +207,85 @@ export class Dcs {
 
   /**
    * The member the client ends up using and the time it spent on failing ones (retry_timeout / members per
-   * attempt), or null when none works within retry_timeout.
+   * attempt) and on retransmissions, or, when none works, the members it reached whose attempts timed out.
    */
-  private route(cl: DcsClient, quorum: boolean): { delay: Micros } | null {
-    const perAttempt = Math.round(this.retryTimeout / this.members.length);
+  private route(cl: DcsClient, quorum: boolean): { ok: true; delay: Micros } | { ok: false; timedOut: string[] } {
+    const perAttempt = this.perAttempt();
+    const timedOut: string[] = [];
     let delay = 0;
     for (let k = 0; k < this.members.length; k++) {
-      if (this.clientWorks(cl, quorum)) return { delay: delay as Micros };
+      if (this.clientWorks(cl, quorum)) {
+        const lost = this.retransmissions(cl, perAttempt);
+        if (lost !== null) return { ok: true, delay: (delay + lost) as Micros };
+        timedOut.push(this.members[cl.member]!.name);
+      }
       delay += perAttempt;
       cl.member = (cl.member + 1) % this.members.length;
     }
-    return null;
+    return { ok: false, timedOut };
+  }
+
+  private perAttempt(): number {
+    return Math.round(this.retryTimeout / this.members.length);
+  }
+
+  /**
+   * A request as Patroni's Retry(deadline=retry_timeout) makes it: `op` (one of the requests below) is tried
+   * now and, while it finds no working member, again at each change that may make one work; `done` gets the
+   * answer when it arrives (its `delay` counted from the send), or the failure at the deadline.
+   */
+  send<T>(cl: DcsClient, op: () => DcsResult<T>, done: (r: DcsResult<T>) => void): void {
+    const sim = this.ctx.sim;
+    const sent = sim.now;
+    const answer = (r: DcsResult<T>) => {
+      const at = sim.now + r.delay;
+      const total = (at - sent) as Micros;
+      if (r.delay <= 0) done({ ...r, delay: total });
+      else sim.at(at as Micros, `dcs ${this.cluster} answer to ${cl.name}`, () => done({ ...r, delay: total }), PRIORITY.manager);
+    };
+    const first = op();
+    if (first.ok) return answer(first);
+    let why = first.why;
+    const entry = {
+      retry: (): boolean => {
+        const r = op();
+        if (!r.ok) {
+          why = r.why;
+          return false;
+        }
+        // An answer past the deadline comes too late: the client gave up (a write may have been applied all
+        // the same, as a request that reached etcd after Patroni's timeout is).
+        if (sim.now + r.delay > sent + this.retryTimeout) return false;
+        sim.cancel(entry.deadline);
+        this.pending.delete(entry);
+        answer(r);
+        return true;
+      },
+      deadline: sim.at((sent + this.retryTimeout) as Micros, `dcs ${this.cluster} request of ${cl.name} gives up`, () => {
+        this.pending.delete(entry);
+        done({ ok: false, delay: this.retryTimeout, why });
+      }, PRIORITY.manager),
+    };
+    this.pending.add(entry);
+  }
+
+  /** After a change that may make a member work (network, Raft election): the pending requests are tried again, once the change is complete. */
+  private retryPending(): void {
+    if (this.pending.size === 0 || this.retryCheck) return;
+    this.retryCheck = this.ctx.sim.at(this.ctx.sim.now, `dcs ${this.cluster} retries`, () => {
+      this.retryCheck = null;
+      for (const p of [...this.pending]) p.retry();
+    }, PRIORITY.manager);
+  }
+
+  /** The time TCP spends resending the attempt's lost request and answer, or null past the per-attempt timeout. */
+  private retransmissions(cl: DcsClient, limit: number): number | null {
+    const m = this.members[cl.member]!;
+    const p = this.ctx.net.loss(cl.endpoint, m.endpoint);
+    if (p <= 0) return 0;
+    const rtt = 2 * (this.ctx.net.path(cl.endpoint, m.endpoint)?.latency ?? 0);
+    const t = withRetransmissions(0, p, 2, false, rtt, limit, this.lossRandom.get(cl));
+    return t > limit ? null : t;
   }
 
   private fail<T>(why: Fact): DcsResult<T> {
@@ -204,9 +293,9 @@ export class Dcs {
   }
 
   /** Why a request needing the quorum fails now: no member reachable, no Raft leader, or cut off from it. */
-  private unavailable(cl: DcsClient): Fact {
+  private unavailable(cl: DcsClient, timedOut: readonly string[]): Fact {
     const reachable = this.members.filter((m) => this.reach(cl.endpoint, m.endpoint)).map((m) => m.name);
-    return { kind: 'dcs-unreachable', client: cl.name, reachable, members: this.placed(), noLeader: this.available ? null : { quorum: this.raft.quorum } };
+    return { kind: 'dcs-unreachable', client: cl.name, reachable, members: this.placed(), noLeader: this.available ? null : { quorum: this.raft.quorum }, timedOut, perAttempt: this.perAttempt() };
   }
 
   private placed(): { name: string; site: string }[] {
@@ -216,14 +305,14 @@ export class Dcs {
   /** Patroni's get_cluster: a serializable read (etcd: any member, maybe stale; Consul, ZooKeeper: the quorum). */
   read(cl: DcsClient): DcsResult<DcsState> {
     const r = this.route(cl, this.spec.kind !== 'etcd3');
-    if (!r) return this.fail(this.unavailable(cl));
+    if (!r.ok) return this.fail(this.unavailable(cl, r.timedOut));
     return { ok: true, value: this.views[cl.member]!, delay: r.delay };
   }
 
   /** A write that needs the quorum: the result and the time it took. */
   private write<T>(cl: DcsClient, apply: () => T): DcsResult<T> {
     const r = this.route(cl, true);
-    if (!r) return this.fail(this.unavailable(cl));
+    if (!r.ok) return this.fail(this.unavailable(cl, r.timedOut));
     return { ok: true, value: apply(), delay: r.delay };
   }
 

@@ -40,20 +40,28 @@ export function probe(net: Network, from: Endpoint, node: PgNode, spec: HealthCh
   // A timeout of 0 is the idealised check: no timeout, the answer known at once (the watchers' default).
   const limit = spec.timeout > 0 ? spec.timeout : Number.POSITIVE_INFINITY;
   const p = net.loss(from, to);
-  if (p > 0) {
-    // Every packet of the exchange (one each way per round trip) may be lost and is then retransmitted.
-    for (let i = 0; i < 2 * trips; i++) {
-      let rto = i === 0 ? RTO_SYN : Math.max(RTO_MIN, 2 * rtt);
-      while (rng.next() < p && latency <= limit) {
-        latency += rto;
-        rto *= 2;
-      }
-    }
-  }
+  // Every packet of the exchange (one each way per round trip) may be lost and is then retransmitted.
+  if (p > 0) latency = withRetransmissions(latency, p, 2 * trips, true, rtt, limit, rng);
   const inRecovery = !node.isPrimary;
   if (latency > limit) return { ok: false, latency: spec.timeout, why: 'timeout', inRecovery: null };
   if (spec.latencyThreshold !== null && latency > spec.latencyThreshold) return { ok: false, latency: latency as Micros, why: 'slow', inRecovery };
   return { ok: true, latency: latency as Micros, inRecovery };
+}
+
+/**
+ * `latency` plus the TCP retransmissions of `packets` packets each lost with probability `p`: a lost packet
+ * is resent after the RTO, 1 s for a SYN (`syn`: the first packet opens the connection), at least 200 ms
+ * otherwise, doubling at each loss of the same packet; no more draws once past `limit` (the caller's timeout).
+ */
+export function withRetransmissions(latency: number, p: number, packets: number, syn: boolean, rtt: number, limit: number, rng: RandomStream): number {
+  for (let i = 0; i < packets; i++) {
+    let rto = i === 0 && syn ? RTO_SYN : Math.max(RTO_MIN, 2 * rtt);
+    while (rng.next() < p && latency <= limit) {
+      latency += rto;
+      rto *= 2;
+    }
+  }
+  return latency;
 }
 
 /** A probe's result as data: what it answered, or why it did not, with the limits it was held to. */

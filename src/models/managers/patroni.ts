@@ -18,19 +18,21 @@
  * _validate_and_adjust_timeouts). Clients follow the leader as an HAProxy checking GET /primary would.
  */
 import type { Micros } from '../../engine/time.ts';
+import type { RandomStream } from '../../engine/random.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { PatroniSpec, PatroniTags, Switchover } from '../../scenario/types-managers.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { answerTime } from '../postgres/service.ts';
-import { Dcs, type DcsClient, type DcsState } from './dcs.ts';
+import { Dcs, type DcsClient, type DcsResult, type DcsState } from './dcs.ts';
 import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
 import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
+import { withRetransmissions } from './health.ts';
 
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
@@ -175,7 +177,8 @@ export class Patroni implements Manager {
     const standbys = [...this.cluster.nodes.values()]
       .filter((n) => n.role.kind === 'standby' && n.role.upstream === primary.name && !this.tags(n.name).nosync)
       .map((n) => n.name)
-      .sort()
+      // postgresql/sync.py current_state: members without nofailover first (Patroni 3.0+).
+      .sort((a, b) => Number(this.tags(a).nofailover) - Number(this.tags(b).nofailover) || (a < b ? -1 : 1))
       .slice(0, this.spec.synchronousNodeCount);
     if (standbys.length === 0) return { leader: primary.name, standbys: [] };
     if (primary.settings.synchronousStandbyNames === null) primary.settings = { ...primary.settings, synchronousStandbyNames: { method: 'first', num: standbys.length, names: standbys } };
@@ -278,6 +281,8 @@ export class PatroniAgent {
   /** The last decision's text, so that a refusal repeated every loop is recorded once. */
   private lastDecision = '';
   private rewindNoted: string | null = null;
+  /** Packet losses on this agent's REST calls to the others (its own stream). */
+  private restRandom: RandomStream | null = null;
   /** pg_rewind and re-clones of this node (rejoin.ts). */
   private readonly rejoin: Rejoin;
   /** The leader (name|timeline) a pg_rewind failed against (rewind.py REWIND_STATUS.FAILED): no second try. */
@@ -332,6 +337,11 @@ export class PatroniAgent {
     this.sleeping = this.c.ctx.sim.at(this.now, `patroni ${this.node.name}`, () => this.cycle(), PRIORITY.manager);
   }
 
+  /** A DCS request the loop waits for: retried until retry_timeout while no member works (Dcs.send). */
+  private dcsCall<T>(op: () => DcsResult<T>, step: (r: DcsResult<T>) => void): void {
+    this.group.dcs.send(this.client, op, step);
+  }
+
   private later(delay: number, step: Step): void {
     if (delay <= 0) step();
     else this.c.ctx.sim.after(delay as Micros, `patroni ${this.node.name}`, step, PRIORITY.manager);
@@ -353,8 +363,7 @@ export class PatroniAgent {
   private cycle(): void {
     this.sleeping = null;
     this.busy = true;
-    const r = this.group.dcs.read(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.read(this.client), (r) => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
       // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
@@ -384,8 +393,7 @@ export class PatroniAgent {
     // update_lock queries PostgreSQL first (last_operation): a saturated CPU delays the renewal.
     const work = n.running ? 3 * answerTime(n, 'read') : 0;
     this.later(work, () => {
-      const r = this.group.dcs.keepAlive(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
           if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
@@ -470,8 +478,7 @@ export class PatroniAgent {
     const sw = this.switching;
     if (!sw || sw.released) return;
     sw.released = true;
-    const r = this.group.dcs.release(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
       if (r.ok && r.value) this.say({ kind: 'patroni-switchover-released', node: this.node.name, when, rule: RULE.demote });
       this.later(AFTER_RELEASE_WAIT, () => {
         // The demotion ends once PostgreSQL has stopped (Ha.demote returns after state_handler.stop).
@@ -486,8 +493,7 @@ export class PatroniAgent {
   /** handle_long_action_in_progress: while the demotion runs, a leader still holding the key renews it. */
   private duringDemote(): void {
     if (this.switching!.released) return this.done();
-    const r = this.group.dcs.keepAlive(this.client);
-    this.later(r.delay, () => this.done());
+    this.dcsCall(() => this.group.dcs.keepAlive(this.client), () => this.done());
   }
 
   /** enforce_primary_role: promote if needed, write /status and /failsafe, manage synchronous replication, route clients. */
@@ -560,7 +566,8 @@ export class PatroniAgent {
 
   /**
    * ha.py _process_multisync_replication and _handle_synchronous_strict_mode: pick synchronous_node_count
-   * streaming standbys (not tagged nosync; the current ones first, then the most advanced); add them to
+   * streaming standbys (not tagged nosync; those without nofailover first, then the current ones, then the
+   * most advanced); add them to
    * synchronous_standby_names before /sync, remove them from /sync first. No candidate: strict keeps the
    * names (or a placeholder matching nobody: commits wait); non-strict clears them (commits go on, and with
    * /sync empty nobody may be promoted).
@@ -582,10 +589,14 @@ export class PatroniAgent {
     // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
     // when its member key expires, ttl after its last touch, if its walsender has not gone first.
     const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
+    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
     const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
       .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
       .map((s) => s.down)
-      .sort((a, b) => Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
+      // postgresql/sync.py current_state: members without nofailover first ("Prefer members without nofailover
+      // tag", Patroni 3.0+, a stable sort over _ReplicaList's order), so a nofailover standby is synchronous only
+      // when no other streams: /sync names who may be promoted, and a nofailover one never is.
+      .sort((a, b) => nofailover(a) - nofailover(b) || Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
     const want = spec.synchronousNodeCount;
     const setNames = (list: readonly string[], num: number) => {
       const cur = n.settings.synchronousStandbyNames;
@@ -622,7 +633,7 @@ export class PatroniAgent {
     }
     if (this.group.spec.failsafeMode && this.view?.failsafe) {
       const others = this.group.agents.filter((a) => a !== this && this.view!.failsafe!.includes(a.node.name));
-      const answers = others.map((a) => ({ a, ok: this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint), primary: a.node.running && a.node.isPrimary }));
+      const answers = others.map((a) => ({ a, ok: this.failsafeAnswered(a), primary: a.node.running && a.node.isPrimary }));
       const waited = answers.some((x) => !x.ok) ? REST_TIMEOUT * FAILSAFE_TRIES : 0;
       this.later(waited, () => {
         const accepted = answers.every((x) => x.ok && !x.primary);
@@ -748,8 +759,7 @@ export class PatroniAgent {
     if (n.dataDirectory === 'empty' && v.leader === n.name) {
       // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
       // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
-      const r = this.group.dcs.release(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'data-directory-empty', rule: RULE.runCycle });
         this.done();
@@ -759,8 +769,7 @@ export class PatroniAgent {
     // ha.py bootstrap: an empty data directory and no leader: it waits for one to clone from.
     if (n.dataDirectory === 'empty' && v.leader === null) return this.done();
     if (v.leader === n.name && n.role.kind === 'primary') {
-      const r = this.group.dcs.keepAlive(this.client);
-      this.later(r.delay, () => {
+      this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (r.value && !n.running) {
           this.say({ kind: 'patroni-starting', node: n.name, as: 'primary', rule: RULE.recover });
@@ -808,8 +817,28 @@ export class PatroniAgent {
     const n = a.node;
     if (!this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint) || !n.acceptsConnections) return null;
     // The REST API queries PostgreSQL (api.py get_postgresql_status): a saturated node answers after the timeout.
-    if (answerTime(n, 'read') > REST_TIMEOUT) return null;
+    if (answerTime(n, 'read') + this.restRetransmissions(a) > REST_TIMEOUT) return null;
     return { inRecovery: !n.isPrimary, pos: n.isPrimary ? 0 : n.walEnd(this.now), tags: this.group.tags(n.name) };
+  }
+
+  /**
+   * What packet loss on the path to `a` adds to a REST call (a new connection: the handshake and the request,
+   * health.ts withRetransmissions); past REST_TIMEOUT it has timed out.
+   */
+  private restRetransmissions(a: PatroniAgent): number {
+    const net = this.c.ctx.net;
+    const p = net.loss(this.client.endpoint, a.client.endpoint);
+    if (p <= 0) return 0;
+    const rtt = 2 * (net.path(this.client.endpoint, a.client.endpoint)?.latency ?? 0);
+    this.restRandom ??= this.c.ctx.random.stream(`patroni-rest/${this.c.name}/${this.node.name}`);
+    return withRetransmissions(0, p, 4, true, rtt, REST_TIMEOUT, this.restRandom);
+  }
+
+  /** POST /failsafe to `a` (2 s timeout, FAILSAFE_TRIES tries): whether an answer came. */
+  private failsafeAnswered(a: PatroniAgent): boolean {
+    if (!this.c.ctx.net.reachable(this.client.endpoint, a.client.endpoint)) return false;
+    for (let i = 0; i < FAILSAFE_TRIES; i++) if (this.restRetransmissions(a) <= REST_TIMEOUT) return true;
+    return false;
   }
 
   /** process_unhealthy_cluster: the leader race. */
@@ -921,8 +950,7 @@ export class PatroniAgent {
   /** attempt_to_acquire_leader, then enforce_primary_role (`why`: why this member may take it). */
   private acquire(v: DcsState, saw: Fact, rule: string, why: Choice, seen: Fact[]): void {
     const n = this.node;
-    const r = this.group.dcs.acquire(this.client);
-    this.later(r.delay, () => {
+    this.dcsCall(() => this.group.dcs.acquire(this.client), (r) => {
       if (!r.ok) {
         this.decide(null, saw, RULE.race, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'leader-key-failed', why: r.why }, rule: RULE.race }, ...seen], true);
         return this.dcsError(r.why);

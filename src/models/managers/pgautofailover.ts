@@ -659,9 +659,11 @@ export class PgAutoFailover implements Manager {
     const unhealthy = this.unhealthy(r);
     const why: Refusal | null = r.goal !== 'secondary' || r.reported !== 'secondary' ? { kind: 'not-secondary', state: r.goal } : r.candidatePriority <= 0 ? { kind: 'candidate-priority-zero' } : unhealthy ? { kind: 'unhealthy', why: unhealthy } : null;
     if (why) return this.decide(null, saw, RULE.groupState, [{ kind: 'candidate-refused', node: r.node.name, reason: why, rule: RULE.groupState }]);
+    // WalDifferenceWithin compares Abs(primary's - standby's reported LSN): a standby that streamed on past the
+    // last report of a primary that stopped reporting is refused as well.
     const behind = Math.abs(p.reportedLsn - r.reportedLsn);
     const threshold = this.spec.promoteWalLogThreshold;
-    if (behind > threshold) return this.decide(null, saw, RULE.promoteThreshold, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold, rule: RULE.promoteThreshold }]);
+    if (behind > threshold) return this.decide(null, saw, RULE.promoteThreshold, [{ kind: 'candidates-too-far-behind', behind, ahead: r.reportedLsn > p.reportedLsn, primary: p.node.name, lsn: p.reportedLsn, threshold, rule: RULE.promoteThreshold }]);
     this.decide(r.node.name, saw, RULE.groupState, [{ kind: 'candidate-ranked', node: r.node.name, priority: r.candidatePriority, lsn: r.reportedLsn, chosen: true }]);
     this.assign(p, 'draining', { kind: 'primary-unhealthy', primary: p.node.name, why: sick });
     this.assign(r, 'prepare_promotion', { kind: 'elected', priority: r.candidatePriority, lsn: r.reportedLsn });
@@ -706,7 +708,7 @@ export class PgAutoFailover implements Manager {
    * SelectFailoverCandidateNode): wait while a node sent to report_lsn has not reported it (an unhealthy,
    * silent one only if it is in the quorum); at least number_sync_standbys + 1 quorum candidates (any
    * candidate when number_sync_standbys is 0); refuse when the most advanced standby (any, reported or not)
-   * is more than promote_wal_log_threshold behind the primary's last reported LSN; the healthy candidate of
+   * is more than promote_wal_log_threshold from the primary's last reported LSN, behind or ahead; the healthy candidate of
    * the highest candidate_priority, then the most advanced LSN (real: then any); one that is not the most
    * advanced needs a healthy most advanced standby to fetch from.
    */
@@ -736,9 +738,12 @@ export class PgAutoFailover implements Manager {
     const quorum = candidates.filter((r) => r.replicationQuorum || nss === 0);
     if (quorum.length < nss + 1) return this.decide(null, saw, rule, [{ kind: 'quorum-too-small', reported: quorum.length, need: nss + 1, rule }]);
     const best = Math.max(...standbys.map((r) => r.reportedLsn));
-    const behind = p ? p.reportedLsn - best : 0;
+    // SelectFailoverCandidateNode → WalDifferenceWithin(mostAdvancedNode, primaryNode): Abs() of the difference
+    // (every version from 1.6 to main). A primary cut off from the monitor alone stops reporting while its
+    // standbys stream on: once they are more than the threshold past its last report, nobody is elected.
+    const behind = p ? Math.abs(p.reportedLsn - best) : 0;
     if (p && behind > this.spec.promoteWalLogThreshold) {
-      return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
+      return this.decide(null, saw, rule, [{ kind: 'candidates-too-far-behind', behind, ahead: best > p.reportedLsn, primary: p.node.name, lsn: p.reportedLsn, threshold: this.spec.promoteWalLogThreshold, rule: RULE.promoteThreshold }]);
     }
     const sorted = candidates.filter((r) => r.candidatePriority > 0 && !this.unhealthy(r)).sort((a, b) => b.candidatePriority - a.candidatePriority || b.reportedLsn - a.reportedLsn || (a.node.name < b.node.name ? -1 : 1));
     const chosen = sorted[0];

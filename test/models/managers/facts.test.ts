@@ -23,9 +23,12 @@ describe('failover manager facts: the templates (report/facts/templates/managers
       { name: 'e2', site: 'b' },
       { name: 'e3', site: 'b' },
     ];
-    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: [], members, noLeader: null })).toBe('no DCS member is reachable from pg1 (e1 at a, e2 at b, e3 at b)');
-    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: ['e1'], members, noLeader: { quorum: 2 } })).toBe('the DCS has no leader with a majority (2 of 3 members needed); pg1 reaches e1');
-    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: ['e1'], members, noLeader: null })).toBe('pg1 reaches only e1, cut off from the DCS majority');
+    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: [], members, noLeader: null, timedOut: [], perAttempt: 3_333_333 })).toBe('no DCS member is reachable from pg1 (e1 at a, e2 at b, e3 at b)');
+    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: ['e1'], members, noLeader: { quorum: 2 }, timedOut: [], perAttempt: 3_333_333 })).toBe('the DCS has no leader with a majority (2 of 3 members needed); pg1 reaches e1');
+    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: ['e1'], members, noLeader: null, timedOut: [], perAttempt: 3_333_333 })).toBe('pg1 reaches only e1, cut off from the DCS majority');
+    expect(text({ kind: 'dcs-unreachable', client: 'pg1', reachable: ['e1', 'e2', 'e3'], members, noLeader: null, timedOut: ['e1', 'e2', 'e3'], perAttempt: 3_333_333 })).toBe(
+      "packet loss: pg1's requests to e1, e2, e3 were not answered within 3.3 s each (retry_timeout / members), TCP still resending them",
+    );
   });
 
   it('routing: who sent the clients where, and how', () => {
@@ -63,7 +66,7 @@ describe('failover manager facts: the templates (report/facts/templates/managers
     const refusal: Fact = { kind: 'candidate-refused', node: 'pg-c', reason: { kind: 'equal-position-higher-priority', member: 'pg-b', priority: 2, mine: 1 } };
     expect(text({ kind: 'patroni-not-promoting', node: 'pg-c', reason: refusal })).toBe('patroni on pg-c: not promoting: pg-c: pg-b has equally tolerable WAL position and priority 2, while this node has priority 1');
     expect(text({ kind: 'candidate-refused', node: 'pg3', reason: { kind: 'not-synchronous', standbys: [] } })).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
-    const why: Fact = { kind: 'dcs-unreachable', client: 'pg-w1', reachable: ['etcd-w1'], members: [{ name: 'etcd-w1', site: 'w' }], noLeader: null };
+    const why: Fact = { kind: 'dcs-unreachable', client: 'pg-w1', reachable: ['etcd-w1'], members: [{ name: 'etcd-w1', site: 'w' }], noLeader: null, timedOut: [], perAttempt: 3_333_333 };
     expect(text({ kind: 'patroni-demotes', node: 'pg-w1', why: { kind: 'dcs', why, failsafe: null }, rule: 'patroni/ha.py:Ha._handle_dcs_error' })).toBe(
       'Patroni: demoted self because DCS is not accessible and I was a leader (pg-w1 reaches only etcd-w1, cut off from the DCS majority)',
     );

@@ -47,6 +47,32 @@ ${faults}
 `;
 }
 
+/** pg1 at site a, pg2 at b, the three etcd members at e; clients at a. */
+function dcsApart(failover: string, faults: string) {
+  return `
+name: dcs-apart
+start: 2024-01-01T10:00:00Z
+end: "10:15"
+sites: [a, b, e]
+links:
+  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+    failover:
+      policy: patroni
+      dcs: {members: {etcd1: e, etcd2: e, etcd3: e}}
+${failover}
+faults:
+${faults}
+`;
+}
+
 describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
   it('the majority side promotes within ttl + loop_wait of the cut; the minority side never does, and its primary demotes itself', () => {
     const r = run(twoSites());
@@ -248,6 +274,23 @@ faults:
     expect(nf.history.failoverDecisions.some((d) => d.reasons[0] !== undefined && factText(d.reasons[0]) === 'pg2: tagged nofailover')).toBe(true);
   });
 
+  it('synchronous_mode prefers standbys without nofailover: the one it picks can be promoted', () => {
+    // postgresql/sync.py current_state sorts members without nofailover first; pg2 (nofailover, first by name
+    // and named in synchronous_standby_names) is passed over for pg3, which is promoted when pg1's host dies.
+    const yaml = (tags: string) =>
+      twoSites(`      synchronous_mode: true\n      tags: ${tags}`, '')
+        .replace('dcs: {members: {etcd1: east, etcd2: west, etcd3: west}}', 'dcs: {members: {etcd1: west, etcd2: west, etcd3: west}}')
+        .replace('      pg2: {site: east, version: 16, upstream: pg1}', '      pg2: {site: west, version: 16, upstream: pg1}')
+        .replace('      pg1: {site: east, version: 16}', '      pg1: {site: east, version: 16, settings: {synchronous_standby_names: "pg2"}}')
+        .replace('  - {at: "10:02", name: cut, partition: {sites: [east, west]}}', '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}');
+    const r = run(yaml('{pg2: {nofailover: true}}'));
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.report.events.some((e) => e.at < '2024-01-01T10:01' && e.message === 'pg3 is now a synchronous standby of pg1')).toBe(true);
+    // Without the tag the current synchronous standby stays.
+    expect(run(yaml('{}')).promotions.map((p) => p.node)).toEqual(['pg2']);
+  });
+
   it('the issue: a three-node cluster, a two-minute partition of the primary: Patroni demotes it, one primary, the third node follows the new one; naive leaves a split brain', () => {
     const yaml = (failover: string) => `
 name: issue
@@ -329,6 +372,49 @@ ${tail}
     expect(broken).toHaveLength(1);
     expect(broken[0]!.to).toBeNull();
     expect(r.report.verdicts.find((v) => v.kind === 'split-brain')!.seconds).toBeLessThanOrEqual(10);
+  });
+
+  it('a DCS request is retried until retry_timeout: a cut between the leader and etcd shorter than that demotes nobody', () => {
+    // Patroni's etcd client retries a request that finds no member (Retry(deadline=retry_timeout), etcd.py
+    // _run_and_handle_exceptions): a cut that heals within retry_timeout only delays the cycle. loop_wait 1 s:
+    // some cycle of the leader starts inside the cut.
+    const yaml = (heal: string) => dcsApart('      loop_wait: 1s', `  - {at: "10:02", partition: {sites: [a, e]}}\n  - {at: "${heal}", heal: {sites: [a, e]}}`);
+    const short = run(yaml('10:02:08'));
+    expect(short.report.events.filter((e) => e.message.startsWith('pg1 demoted'))).toEqual([]);
+    expect(short.promotions).toEqual([]);
+    expect(short.report.verdicts).toEqual([]);
+    // Longer than retry_timeout (10 s): the request sent at the cut's first cycle fails and the leader demotes.
+    const long = run(yaml('10:02:20'));
+    const demoted = long.report.events.find((e) => e.message.startsWith('pg1 demoted'))!;
+    expect(at(demoted.at)).toBeGreaterThanOrEqual(120 + 10);
+    expect(at(demoted.at)).toBeLessThanOrEqual(120 + 1 + 10);
+  });
+
+  it('packet loss to the DCS delays its requests by TCP retransmissions: under heavy loss they time out and the leader demotes itself', () => {
+    // Each attempt (retry_timeout / 3 members = 3.3 s) fails once a packet of it is lost five times in a row
+    // (200 ms RTO doubling: 6.2 s); with every attempt failed the cycle gets a DCS error. 20 % loss: never in
+    // ten minutes; 70 %: a few demotions (and promotions back, the key still held).
+    const yaml = (loss: string) =>
+      dcsApart('', `  - {at: "10:02", packet_loss: {sites: [a, e], loss: "${loss}"}}\n  - {at: "10:12", packet_loss: {sites: [a, e], loss: "0%"}}`);
+    const demotions = (r: ReturnType<typeof run>) => r.report.events.filter((e) => e.message === 'patroni on pg1: Demoting self (offline)');
+    expect(demotions(run(yaml('20%')))).toEqual([]);
+    const heavy = run(yaml('70%'));
+    expect(demotions(heavy).length).toBeGreaterThan(0);
+    expect(heavy.report.verdicts.some((v) => v.kind === 'no-primary')).toBe(true);
+    expect(heavy.history.failoverDecisions.some((d) => d.saw?.kind === 'dcs-not-accessible' && factText(d.saw).includes('packet loss'))).toBe(true);
+  });
+
+  it('failsafe_mode under packet loss: a POST /failsafe that TCP cannot deliver within 2 s (twice) is no answer', () => {
+    // The DCS stops; pg1 keeps running only while pg2 answers its POST /failsafe. 90 % loss between them:
+    // the handshake and the request rarely get through within the 2 s timeout, and pg1 demotes itself.
+    const yaml = (loss: string) =>
+      dcsApart(
+        '      failsafe_mode: true',
+        ['etcd1', 'etcd2', 'etcd3'].map((m) => `  - {at: "10:02", stop_manager: ${m}}`).join('\n') + `\n  - {at: "10:01", packet_loss: {sites: [a, b], loss: "${loss}"}}`,
+      );
+    const demoted = (r: ReturnType<typeof run>) => r.report.events.some((e) => e.message === 'patroni on pg1: Demoting self (offline)');
+    expect(demoted(run(yaml('0%')))).toBe(false);
+    expect(demoted(run(yaml('90%')))).toBe(true);
   });
 
   it('timeouts are adjusted as Patroni does: loop_wait + 2 x retry_timeout <= ttl', () => {

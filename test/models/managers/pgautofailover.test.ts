@@ -265,6 +265,17 @@ faults:
     }
   });
 
+  it('promote_wal_log_threshold works both ways: standbys that streamed far past the last report of a primary cut off from the monitor alone are not elected', () => {
+    // WalDifferenceWithin takes Abs() of the difference (group_state_machine.c, 1.6 to main). At 2 MB/s the
+    // standbys are some 40 MiB past pg1's last report when the monitor finds it unhealthy: no election; pg1
+    // stops itself once report_lsn has taken its standbys away, and nobody takes writes.
+    const r = run({ clients: 'a', rate: '1000/s', faults: '  - {at: "10:02", partition: {sites: [a, m]}}' });
+    expect(r.promotions).toEqual([]);
+    const refusal = r.history.failoverDecisions.find((d) => d.reasons.some((x) => x.kind === 'candidates-too-far-behind'))!;
+    expect(factText(refusal.reasons[0]!)).toMatch(/the most advanced candidate is [\d.]+ MiB ahead of pg1's last reported LSN/);
+    expect(r.report.verdicts.find((v) => v.kind === 'no-primary')!.to).toBeNull();
+  });
+
   it('more than two nodes: an old primary back while the election is refused for lag joins it (report_lsn) and wins', () => {
     const yaml = `
 name: pgaf-back

@@ -291,7 +291,9 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'raft-leader-elected': (f) => p`${raft(f.cluster, f.group)} member ${f.member} is elected Raft leader (term ${f.term}) with ${f.peers} of ${f.members} members`,
   'leader-key-expired': (f) => p`the leader key of ${f.cluster} (held by ${node(f.owner)}) expired: no keep-alive for ${code(`ttl = ${secs(f.ttl)}`)}`,
   'dcs-unreachable': (f) =>
-    f.reachable.length === 0
+    f.timedOut.length > 0
+      ? p`packet loss: ${node(f.client)}'s requests to ${f.timedOut.join(', ')} were not answered within ${secs(f.perAttempt)} each (retry_timeout / members), TCP still resending them`
+      : f.reachable.length === 0
       ? p`no DCS member is reachable from ${node(f.client)} (${f.members.map((m) => `${m.name} at ${m.site}`).join(', ')})`
       : f.noLeader !== null
         ? p`the DCS has no leader with a majority (${f.noLeader.quorum} of ${f.members.length} members needed); ${node(f.client)} reaches ${f.reachable.join(', ')}`
@@ -322,7 +324,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
     p`${node(f.node)}: demotes itself (without the DCS a primary demotes itself, 'offline', unless failsafe_mode keeps it${f.failsafe === 'no-topology' ? ': failsafe_mode is on, but no /failsafe topology is known' : ': failsafe_mode is off'})`,
   'quorum-too-small': (f) => p`${f.reported} quorum candidates reported, ${code('number_sync_standbys')} + 1 = ${f.need} needed`,
   'candidates-too-far-behind': (f) =>
-    p`the most advanced candidate is ${size(f.behind)} behind ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)})`,
+    p`the most advanced candidate is ${size(f.behind)} ${f.ahead ? 'ahead of' : 'behind'} ${node(f.primary)}'s last reported LSN ${lsn(f.lsn)} (more than ${code('promote_wal_log_threshold')} ${size(f.threshold)} apart, either way: WalDifferenceWithin)`,
   'candidate-ranked': (f) => p`${node(f.node)}: priority ${f.priority}, ${lsn(f.lsn)}${f.chosen ? ' (chosen: highest priority, then most advanced)' : ''}`,
   'not-most-advanced': (f) => p`${node(f.node)} is not the most advanced: it first fetches the missing WAL from ${node(f.from)} (fast_forward)`,
   'most-advanced-unhealthy': (f) =>
