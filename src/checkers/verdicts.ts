@@ -272,7 +272,12 @@ function splitBrain(history: History, plan: ClusterPlan, o: Open, to: Micros | n
   const since = Math.max(0, ...older.map(promotedAt)) as Micros;
   steps.push(...faultsBefore(history, cluster, o.from, since));
   steps.push(becamePrimary(history, cluster, newer, o.from));
-  steps.push(step({ kind: 'primaries-kept-running', older, newer }));
+  // A smart shutdown still waiting for its sessions keeps a primary writing (models/postgres/pg-ctl.ts).
+  const smart = older.flatMap((n) => {
+    const e = history.events.findLast((x) => x.node === n && x.at <= o.from && (x.fact.kind === 'smart-shutdown-waits' || x.fact.kind === 'down' || x.fact.kind === 'started-primary'));
+    return e?.fact.kind === 'smart-shutdown-waits' ? [{ node: n, since: e.at }] : [];
+  });
+  steps.push(step({ kind: 'primaries-kept-running', older, newer, ...(smart.length > 0 ? { smart } : {}) }));
   const sides: SplitSide[] = names.map((n) => {
     const c = commitsBetween(history, cluster, n, o.from, until);
     const tli = during.at(-1)?.nodes.find((x) => x.name === n)?.tli ?? c.timeline ?? 0;

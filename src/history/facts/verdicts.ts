@@ -80,7 +80,8 @@ export type VerdictStepFact =
   /** A fault injected before the condition (a plan step's action, named or not). */
   | { readonly kind: 'fault-before'; readonly at: Micros; readonly fault: Fact }
   /** Split brain: the older primaries kept running when `newer` was promoted. */
-  | { readonly kind: 'primaries-kept-running'; readonly older: readonly string[]; readonly newer: string }
+  /** `smart`: older primaries in a smart shutdown still waiting for their client sessions (pg-ctl.ts), since when. */
+  | { readonly kind: 'primaries-kept-running'; readonly older: readonly string[]; readonly newer: string; readonly smart?: readonly { readonly node: string; readonly since: Micros }[] }
   /** Split brain: the commits each primary acknowledged from `fromAt` to `toAt` (null: the end). */
   | { readonly kind: 'split-sides'; readonly fromAt: Micros; readonly toAt: Micros | null; readonly sides: readonly { readonly node: string; readonly timeline: number; readonly commits: number }[] }
   /** Split brain's conclusion: how many primaries were writable, and which of them acknowledged commits. */

@@ -140,7 +140,8 @@ export const VERDICT_STEPS: TemplatesOf<VerdictStepFact> = {
   'fault-before': (f, sub) => p`At ${time(f.at)}, ${f.fault.kind === 'step' ? p`${sub(f.fault.action)}${f.fault.name ? ` (${f.fault.name})` : ''}` : sub(f.fault)}.`,
   'primaries-kept-running': (f) => {
     const many = f.older.length > 1;
-    return p`${join(f.older.map(node))} kept running as ${many ? 'primaries' : 'a primary'}: nothing demoted, stopped or fenced ${many ? 'them' : 'it'} when ${node(f.newer)} was promoted.`;
+    const smart = f.smart && f.smart.length > 0 ? p` (${join(f.smart.map((s) => p`${node(s.node)}'s smart shutdown, asked at ${time(s.since)}, still waited for its client sessions, which went on writing`))})` : '';
+    return p`${join(f.older.map(node))} kept running as ${many ? 'primaries' : 'a primary'}: nothing demoted, stopped or fenced ${many ? 'them' : 'it'} when ${node(f.newer)} was promoted${smart}.`;
   },
   'split-sides': (f) =>
     p`From ${time(f.fromAt)} to ${f.toAt === null ? 'the end' : time(f.toAt)}: ${join(f.sides.map((s) => p`${node(s.node)} (timeline ${s.timeline}) acknowledged ${counted(s.commits, 'commit')}`))}.`,
