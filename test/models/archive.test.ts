@@ -94,6 +94,16 @@ describe('WAL archiving (postgres-2.md §2.1, rule 7)', () => {
     expect(p.archive!.backlogBytes).toBeGreaterThan(3.4e9);
     expect(p.archive!.backlogBytes).toBeLessThan(3.8e9);
   });
+
+  it('a slow archive_command keeps its progress within a segment across reflows (other events do not restart the copy)', () => {
+    // The same hour, with a workload change every 5 s that changes nothing (each one a reflow): the archiver's
+    // copy of the current segment goes on; only a failed command starts the segment again.
+    const ticks = Array.from({ length: 719 }, (_, i) => action(s(5 * (i + 1)), { kind: 'workload', cluster: 'main', workload: null, rate: 500 }));
+    const r = run(15, { storage: { archiveThroughput: 3e6 }, end: s(3600), actions: ticks });
+    const p = r.report.nodes.find((n) => n.name === 'p')!;
+    expect(p.archive!.backlogBytes).toBeGreaterThan(3.4e9);
+    expect(p.archive!.backlogBytes).toBeLessThan(3.8e9);
+  });
 });
 
 describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2, rule 9)', () => {

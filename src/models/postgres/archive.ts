@@ -56,7 +56,7 @@ interface ArchivedRange {
 }
 
 interface ArchiverState {
-  /** The archived boundary (a segment start) at `at`, and the WAL rate then. */
+  /** How far the archiver had copied at `at` (a segment start, or within the segment being copied). */
   anchor: { at: Micros; lsn: Lsn };
   /** The range of the archive this archiver is adding to. */
   range: ArchivedRange;
@@ -124,10 +124,18 @@ export class WalArchive {
   archived(n: PgNode): Lsn | null {
     const a = this.archivers.get(n);
     if (!a) return null;
-    if (this.blocked(n, a)) return a.anchor.lsn;
     const seg = n.settings.walSegmentSize;
+    return Math.floor(this.progress(n, a) / seg) * seg;
+  }
+
+  /**
+   * How far the archiver has copied: archived() plus the part of the segment archive_command is copying. A
+   * re-anchor keeps it, so a copy goes on across reflows (only a failed command starts its segment again: fail).
+   */
+  private progress(n: PgNode, a: ArchiverState): Lsn {
+    if (this.blocked(n, a)) return a.anchor.lsn;
     const copied = a.anchor.lsn + this.throughput(n) * (this.now - a.anchor.at);
-    return Math.max(a.anchor.lsn, Math.min(this.completed(n), Math.floor(copied / seg) * seg));
+    return Math.max(a.anchor.lsn, Math.min(this.completed(n), copied));
   }
 
   /** The removal gate of `n`'s checkpoints: segments from here on are not archived yet (null: no gate). */
@@ -167,8 +175,10 @@ export class WalArchive {
         continue;
       }
       const unreachable = !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
-      const lsn = this.archived(n)!;
-      a.anchor = { at: this.now, lsn };
+      // The copy in progress goes on (progress, not archived: a re-anchor at every reflow would otherwise throw
+      // away the part of a segment copied since the last one, and an archiver slower than a segment between two
+      // reflows would never archive anything); an archive that became unreachable fails it: from the segment's start.
+      a.anchor = { at: this.now, lsn: unreachable && !a.unreachable ? this.archived(n)! : this.progress(n, a) };
       if (unreachable !== a.unreachable) {
         a.unreachable = unreachable;
         if (unreachable) this.logFailure(n, a, 1, { kind: 'unreachable', site: this.site });
