@@ -55,6 +55,17 @@ describe('pg_basebackup (rebuild.ts)', () => {
     expect(at(heavy, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo((0.9 * 33 * 16 * 2 ** 20) / 16e6 + 82.47, 0);
   });
 
+  it('from a standby it starts at its last restartpoint\'s redo (do_pg_backup_start in recovery), not at its replay position', () => {
+    // p checkpoints by time (0.8 MB/s, checkpoint_timeout 300 s): the checkpoint started at 300 s writes its record
+    // at 570 s (0.9 x 300 s). At 600 s s's newest replayed record is that one, so a backup from s starts at its redo,
+    // p's insert position at 300 s: 0x3000000 + 300 x 0.8 MB = 290.3 MB, not the 530.3 MB s has replayed.
+    for (const checkpoint of ['fast', 'spread'] as const) {
+      const r = run(15, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b', checkpoint }) })] });
+      // 0x3000000 + 240e6 = 290,331,648 = 0x114E1C00.
+      expect(lines(r, 's')).toMatch(/write-ahead log start point: 0\/114E1C00 on timeline 1/);
+    }
+  });
+
   it('-X fetch fails when the WAL from the start point is removed during the copy; -X stream (a temporary slot from 10) does not', () => {
     // 2000 x 8000 B/s = 16 MB/s for 400 s of copy (maxRate 25 MB/s): far more than max_wal_size.
     const fetch = run(15, { rate: 2000, spec: { walMethod: 'fetch', maxRate: 25e6 } });

@@ -176,15 +176,24 @@ export class Rebuilds {
       n.dataDirectory = 'copying';
       this.copies.set(n, copyId);
     }
-    // The checkpoint the backup starts from: its redo point is where the WAL it needs begins.
-    if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
-    const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
+    // The checkpoint the backup starts from: its redo point is where the WAL it needs begins (xlog.c
+    // do_pg_backup_start: RequestCheckpoint(CHECKPOINT_FORCE | CHECKPOINT_WAIT [| CHECKPOINT_IMMEDIATE]), then
+    // startpoint = ControlFile->checkPointCopy.redo). On a standby that request is a restartpoint, made only at the
+    // newest checkpoint record it has replayed and skipped when it has none newer: "We use the last restartpoint as
+    // the backup starting checkpoint", so the backup starts at that record's redo, behind the replay position by up
+    // to a checkpoint cycle of the primary's WAL (and two backups may share it).
+    const checkpointer = this.cluster.storage.checkpointer;
+    const onStandby = !from.isPrimary;
+    const before = onStandby ? checkpointer.completedRedo(from) : 0;
+    if (spec.checkpoint === 'fast') checkpointer.manual(from);
+    // A spread request: the restartpoint it will make (approximation: at the record replayed now), else the last one.
+    const startLsn = !onStandby ? from.walEnd(now) : spec.checkpoint === 'fast' ? checkpointer.completedRedo(from) : (checkpointer.manualOutcome(from)?.redo ?? before);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
     // A spread checkpoint (RequestCheckpoint without CHECKPOINT_IMMEDIATE) is paced as the checkpointer paces its
     // own: it ends when checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints has
     // passed, whichever first (checkpointer.c IsCheckpointOnSchedule), so heavy writes end it sooner.
-    const checkpointer = this.cluster.storage.checkpointer;
-    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, startLsn, dirtyBuffers(startLsn - checkpointer.completedRedo(from))) - now;
+    const pacedFrom = onStandby ? this.cluster.replayPosition(from, now) : startLsn;
+    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, pacedFrom, dirtyBuffers(pacedFrom - checkpointer.completedRedo(from))) - now;
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
