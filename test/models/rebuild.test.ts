@@ -66,6 +66,19 @@ describe('pg_basebackup (rebuild.ts)', () => {
     }
   });
 
+  it('from a standby promoted during the copy it fails at the end, as do_pg_backup_stop does (observed on 15.18)', () => {
+    const promoted = (v: PgMajor) =>
+      run(v, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b' }) }), action(s(605), { kind: 'promote', node: 's' })] });
+    const r = promoted(15);
+    expect(lines(r, 's')).toMatch(/pg_basebackup: error: backup failed: ERROR: {2}the standby was promoted during online backup\n\tHINT: {2}This means that the backup being taken is corrupt/);
+    // It fails when the copy of s's data directory ends (1 GiB at 121.25 MB/s: 8.86 s), not at the promotion (5 s).
+    expect(at(r, /pg_basebackup "b" failed/)! - 600).toBeCloseTo(8.86, 1);
+    expect(lines(promoted(13), 's')).toMatch(/pg_basebackup: error: could not get write-ahead log end position from server: ERROR: {2}the standby was promoted/);
+    // Not promoted: it completes.
+    const kept = run(15, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b' }) })] });
+    expect(at(kept, /pg_basebackup "b" from s completed/)).not.toBeNull();
+  });
+
   it('-X fetch fails when the WAL from the start point is removed during the copy; -X stream (a temporary slot from 10) does not', () => {
     // 2000 x 8000 B/s = 16 MB/s for 400 s of copy (maxRate 25 MB/s): far more than max_wal_size.
     const fetch = run(15, { rate: 2000, spec: { walMethod: 'fetch', maxRate: 25e6 } });

@@ -18,6 +18,8 @@ export type BasebackupFailure =
   | { readonly kind: 'slots-full'; readonly slot: string }
   | { readonly kind: 'segment-removed'; readonly segment: string }
   | { readonly kind: 'source-down' }
+  /** Taken from a standby that was promoted before the copy ended (xlog.c do_pg_backup_stop). */
+  | { readonly kind: 'standby-promoted' }
   /** The data directory it was copying into was emptied meanwhile (destroy_data, another reclone). */
   | { readonly kind: 'directory-removed' };
 

@@ -277,18 +277,37 @@ export class Rebuilds {
         return;
       }
       if (n) this.copies.delete(n);
-      const ok = this.finishBackup(n, from, spec, startLsn, temporary);
+      const ok = this.finishBackup(n, from, spec, startLsn, temporary, onStandby);
       done?.(ok);
     }, PRIORITY.protocol);
   }
 
   /** Ends a copy; false when it failed. */
-  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
+  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null, startedInRecovery: boolean): boolean {
     const now = this.now;
     const v = (n ?? from).version;
     const logTo = n ?? from;
     const seg = from.settings.walSegmentSize;
     if (temporary) this.cluster.storage.slots.drop(temporary);
+    if (startedInRecovery && from.running && from.isPrimary) {
+      // xlog.c do_pg_backup_stop: backup_label says BACKUP FROM: standby but the server is no longer in recovery:
+      // ERROR, and pg_basebackup removes what it wrote. 15+ prints `backup failed: ` (observed on Debian's 15.18,
+      // a standby promoted during pg_basebackup -X stream); up to 14 the stop position is a result after the
+      // tar streams (pg_basebackup.c BaseBackup), read with `could not get write-ahead log end position from
+      // server: ` (transaction log up to 9.6; the ERROR comes inside the last COPY with -X fetch: not modelled).
+      if (n) n.dataDirectory = 'empty';
+      const why: Fact = { kind: 'basebackup-failed', node: n?.name ?? null, backup: spec.name, from: from.name, failure: { kind: 'standby-promoted' }, rule: 'xlog.c:do_pg_backup_stop' };
+      if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
+      const prefix = v >= 15 ? 'backup failed' : `could not get ${walWords(v)} end position from server`;
+      this.fail(logTo, why, [
+        {
+          ...tool('pg_basebackup', v, `${prefix}: ERROR:  the standby was promoted during online backup`, true),
+          hint: 'This means that the backup being taken is corrupt and should not be used. Try taking another online backup.',
+        },
+        tool('pg_basebackup', v, `removing ${n ? 'contents of ' : ''}data directory "${PGDATA}"`),
+      ]);
+      return false;
+    }
     // `-X stream` without a slot (before 10, no temporary one) streams the WAL beside the copy and is taken to keep
     // up (header): what the source removes meanwhile it has already received.
     const streamed = spec.walMethod === 'stream' && spec.slot === null && temporary === null;

@@ -35,6 +35,8 @@ function basebackupFailed(f: Of<'basebackup-failed'>): Token {
       return p`${label} failed: ${from} removed WAL segment ${code(x.segment)} during the copy (nothing held the WAL from the backup's start point)`;
     case 'source-down':
       return p`${label} failed: ${from} went down during the copy`;
+    case 'standby-promoted':
+      return p`${label} failed: ${from} was a standby when it started and was promoted during the copy (a backup from a standby must end on a standby)`;
     case 'directory-removed':
       return p`${label} failed: the data directory it was copying into was emptied during the copy`;
   }
