@@ -92,6 +92,15 @@ describe('pg_basebackup (rebuild.ts)', () => {
     expect(run(15, { rate: 10, spec: { walMethod: 'fetch' } }).nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
   });
 
+  it('-X stream\'s slot follows its stream (receivelog.c reports the flush with a slot): pg_wal does not grow by the copy, and max_slot_wal_keep_size does not fail it', () => {
+    // 16 MB/s for 400 s of copy: 6.4 GB of WAL, far beyond max_slot_wal_keep_size = 1 GB. The stream runs beside
+    // the copy and its feedback moves the temporary slot's restart_lsn, which never retains that much.
+    const r = run(15, { rate: 2000, spec: { walMethod: 'stream', maxRate: 25e6 }, primary: { maxWalSize: 1024 ** 3, maxSlotWalKeepSize: 1e9 } });
+    expect(r.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+    expect(r.events.some((e) => e.fact.kind === 'slot-invalidated')).toBe(false);
+    expect(r.nodes.find((n) => n.name === 'p')!.pgWalSize!).toBeLessThan(3e9);
+  });
+
   it('a named slot (--slot) keeps the WAL during the copy and becomes the standby\'s primary_slot_name', () => {
     const r = run(15, { rate: 2000, spec: { walMethod: 'fetch', slot: 's_slot', maxRate: 25e6 } });
     expect(r.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });

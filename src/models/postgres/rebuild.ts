@@ -6,11 +6,11 @@
  * - **pg_basebackup** (pg_basebackup.c, basebackup.c): the source runs a checkpoint (`fast`: immediate; `spread`:
  *   the forced checkpoint paced as the checkpointer's own, checkpointer.ts spreadEnd, which the backup waits
  *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
- *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
- *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` nothing does, and a
- *   segment removed meanwhile fails the backup (`requested WAL segment … has already been removed`).
- *   Approximation: `-X stream` without a slot (before 10) is taken to keep up with the WAL (its stream runs
- *   beside the copy), so it never fails that way.
+ *   path, the two disks and `max_rate`. With `-X fetch` the WAL from the start point must still be there at the
+ *   end: nothing holds it, and a segment removed meanwhile fails the backup (`requested WAL segment … has already
+ *   been removed`). `-X stream` receives it beside the copy, through a temporary slot from 10 (`--slot` a named
+ *   one) whose restart_lsn its flush feedback moves. Approximation: the stream is taken to keep up with the WAL
+ *   (it does not share the link with the copy), so it never fails that way and its slot holds next to nothing.
  * - **pg_rewind** (pg_rewind.c, 9.5+): needs data checksums or wal_log_hints = on; the target must be shut down
  *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back from the fork to the last
  *   common checkpoint's record (which must still be in its pg_wal), copies the blocks changed since (at most
@@ -213,6 +213,13 @@ export class Rebuilds {
       }
       if (temporary) lines.push(tool('pg_basebackup', v, `created temporary replication slot "${temporary}"`));
     }
+    // -X stream through a slot: the stream runs beside the copy and, with a slot, reports its flush position
+    // (receivelog.c ReceiveXlogStream: reportFlushPosition when stream->replication_slot is set), which moves the
+    // slot's restart_lsn (walsender.c PhysicalConfirmReceivedLocation): an active consumer, taken to keep up with
+    // the source's WAL as the stream is (header), so the slot holds nothing like the copy's WAL. It stops where the
+    // stream stopped at the end (a named slot then waits there for the new standby).
+    const streamSlot = spec.walMethod === 'stream' ? slotName : null;
+    if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, true);
     const size = from.storage.dataSize ?? DEFAULT_DATA_SIZE;
     const rate = this.copyRate(from, dest, spec.maxRate);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
@@ -246,6 +253,7 @@ export class Rebuilds {
         this.running.delete(entry);
         this.cluster.ctx.sim.cancel(handle);
         this.connections.set(from, this.walSenderConnections(from) - wanted);
+        if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
         if (temporary) this.cluster.storage.slots.drop(temporary);
         if (n && this.copies.get(n) === copyId) {
           this.copies.delete(n);
@@ -269,6 +277,7 @@ export class Rebuilds {
       this.connections.set(from, this.walSenderConnections(from) - wanted);
       if (n && this.copies.get(n) !== copyId) {
         // Its directory was emptied during the copy (destroy_data, a reclone): pg_basebackup fails writing into it.
+        if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
         if (temporary) this.cluster.storage.slots.drop(temporary);
         const why: Fact = { kind: 'basebackup-failed', node: n.name, backup: spec.name, from: from.name, failure: { kind: 'directory-removed' } };
         if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
@@ -277,6 +286,7 @@ export class Rebuilds {
         return;
       }
       if (n) this.copies.delete(n);
+      if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
       const ok = this.finishBackup(n, from, spec, startLsn, temporary, onStandby);
       done?.(ok);
     }, PRIORITY.protocol);
@@ -308,9 +318,9 @@ export class Rebuilds {
       ]);
       return false;
     }
-    // `-X stream` without a slot (before 10, no temporary one) streams the WAL beside the copy and is taken to keep
-    // up (header): what the source removes meanwhile it has already received.
-    const streamed = spec.walMethod === 'stream' && spec.slot === null && temporary === null;
+    // `-X stream` streams the WAL beside the copy and is taken to keep up (header): what the source removes
+    // meanwhile it has already received (its slot, if any, followed it).
+    const streamed = spec.walMethod === 'stream';
     const gone = !from.running || (!streamed && from.oldestRetained > segmentStart(startLsn, seg));
     if (gone) {
       if (n) n.dataDirectory = 'empty';
