@@ -143,6 +143,14 @@ describe('pg_rewind (rebuild.ts)', () => {
     ).report;
   }
 
+  it('up to 13 the source must be a primary: a standby source is refused (libpq_fetch.c); 14 takes one', () => {
+    const fromStandby = (v: PgMajor) =>
+      run(v, { primary: { walLogHints: true }, actions: [action(s(600), { kind: 'stop', node: 'p' }), action(s(610), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: false } })] });
+    expect(lines(fromStandby(13), 'p')).toMatch(/pg_rewind: fatal: source server must not be in recovery mode/);
+    expect(lines(fromStandby(11), 'p')).toMatch(/pg_rewind: source server must not be in recovery mode/);
+    expect(lines(fromStandby(14), 'p')).not.toMatch(/must not be in recovery mode/);
+  });
+
   it('needs wal_log_hints or data checksums, with the version\'s wording', () => {
     const without = failover(15, {});
     expect(lines(without, 'p')).toMatch(/pg_rewind: error: target server needs to use either data checksums or "wal_log_hints = on"/);

@@ -33,6 +33,8 @@ export type RewindFailure =
   | { readonly kind: 'crashed-before-13' }
   | { readonly kind: 'source-unavailable'; readonly running: boolean }
   | { readonly kind: 'different-systems' }
+  /** Up to 13 the source must be a primary (libpq_fetch.c libpqConnect); 14 allows a standby. */
+  | { readonly kind: 'source-in-recovery' }
   /**
    * parsexlog.c findLastCheckpoint: walking back from the fork, the record at `previousRecord` is in `segment`, gone
    * from the target's pg_wal; `lsn`: the last common checkpoint's record it was looking for.

@@ -406,6 +406,10 @@ export class Rebuilds {
     if (!n.settings.walLogHints && !n.settings.dataChecksums) return refuse({ kind: 'no-hints' }, 'target server needs to use either data checksums or "wal_log_hints = on"');
     if (n.running || (v < 13 && n.run.state === 'down' && n.run.how === 'crashed')) return refuse(n.running ? { kind: 'running' } : { kind: 'crashed-before-13' }, 'target server must be shut down cleanly');
     if (!from.running || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) return refuse({ kind: 'source-unavailable', running: from.running }, `could not connect to server: connection to server at "${from.name}", port 5432 failed`);
+    // Up to 13 the source must not be in recovery (libpq_fetch.c libpqConnect: SELECT pg_is_in_recovery(), checked
+    // as soon as it connects, before the target's sanity checks: the model checks the target first); 14 lets a
+    // standby be the source (libpq_source.c has no such check).
+    if (v < 14 && !from.isPrimary) return this.refuse(n, from, { kind: 'source-in-recovery' }, [fatal('pg_rewind', v, 'source server must not be in recovery mode')], done);
     const now = this.now;
     const fork = forkOf(n.wal.timeline, from.wal.timeline);
     if (!fork) return refuse({ kind: 'different-systems' }, 'source and target clusters are from different systems');

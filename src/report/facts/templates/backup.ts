@@ -69,6 +69,8 @@ function rewindFailure(x: RewindFailure, from: Token): Token {
       return p`${from} is ${x.running ? 'unreachable' : 'not running'}`;
     case 'different-systems':
       return 'they are different database systems';
+    case 'source-in-recovery':
+      return p`${from} is a standby, and before 14 pg_rewind needs a primary as its source`;
     case 'wal-missing':
       return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}`;
     case 'source-down':
