@@ -63,7 +63,17 @@ describe('pg_basebackup (rebuild.ts)', () => {
       const r = run(15, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b', checkpoint }) })] });
       // 0x3000000 + 240e6 = 290,331,648 = 0x114E1C00.
       expect(lines(r, 's')).toMatch(/write-ahead log start point: 0\/114E1C00 on timeline 1/);
+      // The copy takes 8.86 s (1 GiB at 121.25 MB/s). Spread: s's restartpoint at that record started at 585 s (its
+      // retry 15 s after the record) and is paced to 585 + 0.9 x 300 = 855 s; the request waits for it.
+      expect(at(r, /pg_basebackup "b" from s completed/)!).toBeCloseTo(checkpoint === 'fast' ? 608.86 : 863.86, 1);
     }
+  });
+
+  it('a spread backup from a standby with no checkpoint record newer than its last restartpoint does not wait (the request is skipped)', () => {
+    // At 860 s s's restartpoint (done at 855 s) is at p's newest record (written at 570 s; the next comes at 870 s).
+    const r = run(15, { actions: [action(s(860), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b', checkpoint: 'spread' }) })] });
+    expect(at(r, /pg_basebackup "b" from s completed/)!).toBeCloseTo(868.86, 1);
+    expect(lines(r, 's')).toMatch(/write-ahead log start point: 0\/114E1C00 on timeline 1/);
   });
 
   it('from a standby promoted during the copy it fails at the end, as do_pg_backup_stop does (observed on 15.18)', () => {

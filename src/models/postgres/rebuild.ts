@@ -186,14 +186,20 @@ export class Rebuilds {
     const onStandby = !from.isPrimary;
     const before = onStandby ? checkpointer.completedRedo(from) : 0;
     if (spec.checkpoint === 'fast') checkpointer.manual(from);
-    // A spread request: the restartpoint it will make (approximation: at the record replayed now), else the last one.
-    const startLsn = !onStandby ? from.walEnd(now) : spec.checkpoint === 'fast' ? checkpointer.completedRedo(from) : (checkpointer.manualOutcome(from)?.redo ?? before);
+    // A spread request on a standby (checkpointer.c RequestCheckpoint with CHECKPOINT_WAIT waits for a restartpoint
+    // that starts after the request): one running finishes at its pace first; otherwise it makes one at the newest
+    // record replayed, or skips it at once when there is none newer than the last (xlog.c CreateRestartPoint:
+    // "skipping restartpoint"). Approximation: after a running one, the next is taken to be skipped.
+    const runningRp = onStandby && spec.checkpoint === 'spread' ? checkpointer.running(from) : null;
+    const restartpoint = onStandby && spec.checkpoint === 'spread' && runningRp === null ? checkpointer.manualOutcome(from) : null;
+    const startLsn = !onStandby ? from.walEnd(now) : spec.checkpoint === 'fast' ? checkpointer.completedRedo(from) : (runningRp?.redo ?? restartpoint?.redo ?? before);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
     // A spread checkpoint (RequestCheckpoint without CHECKPOINT_IMMEDIATE) is paced as the checkpointer paces its
     // own: it ends when checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints has
     // passed, whichever first (checkpointer.c IsCheckpointOnSchedule), so heavy writes end it sooner.
     const pacedFrom = onStandby ? this.cluster.replayPosition(from, now) : startLsn;
-    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, pacedFrom, dirtyBuffers(pacedFrom - checkpointer.completedRedo(from))) - now;
+    const skipped = onStandby && spec.checkpoint === 'spread' && runningRp === null && restartpoint === null;
+    const wait = spec.checkpoint === 'fast' || skipped ? 0 : runningRp !== null ? Math.max(0, runningRp.endsAt - now) : checkpointer.spreadEnd(from, now, pacedFrom, dirtyBuffers(pacedFrom - checkpointer.completedRedo(from))) - now;
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
