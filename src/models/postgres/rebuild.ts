@@ -164,12 +164,15 @@ export class Rebuilds {
     // Its replication connections must fit in the source's max_wal_senders (walsenders.ts).
     const wanted = spec.walMethod === 'stream' ? 2 : 1;
     const maxSenders = walSendersExceeded(this.cluster, from, wanted, null);
-    if (maxSenders !== null) {
-      const text = `FATAL:  ${tooManyWalSendersText(from.version, maxSenders)}`;
-      return fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [
-        tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true),
-      ]);
-    }
+    const refusedText = (max: number) => {
+      const text = `FATAL:  ${tooManyWalSendersText(from.version, max)}`;
+      return tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true);
+    };
+    // -X stream opens its second connection (the WAL streamer) only once BASE_BACKUP has started, after the
+    // checkpoint (pg_basebackup.c BaseBackup, then StartLogStreamer): with room for one walsender only, the backup
+    // waits for its checkpoint and fails then.
+    const streamerRefused = maxSenders !== null && wanted === 2 && walSendersExceeded(this.cluster, from, 1, null) === null;
+    if (maxSenders !== null && !streamerRefused) return fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [refusedText(maxSenders)]);
     const now = this.now;
     const copyId = ++this.copySeq;
     if (n) {
@@ -209,6 +212,37 @@ export class Rebuilds {
       ...(v >= 10 ? [tool('pg_basebackup', v, `checkpoint completed`)] : []),
       tool('pg_basebackup', v, `${walWords(v)} start point: ${formatLsn(startLsn)} on timeline ${timeline.tli}`),
     ];
+    if (streamerRefused) {
+      if (spec.name !== null) this.cluster.backups.started(spec.name, (now + wait) as Micros);
+      this.connections.set(from, this.walSenderConnections(from) + 1);
+      const release = () => {
+        this.running.delete(waiting);
+        this.connections.set(from, this.walSenderConnections(from) - 1);
+        if (n && this.copies.get(n) === copyId) {
+          this.copies.delete(n);
+          n.dataDirectory = 'empty';
+        }
+      };
+      const removing = n ? [tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`)] : [];
+      const handle = this.cluster.ctx.sim.after(wait as Micros, `basebackup streamer ${n ? n.name : spec.name}`, () => {
+        release();
+        fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [...lines, refusedText(maxSenders), ...removing]);
+      }, PRIORITY.protocol);
+      // Its first connection waits for the checkpoint meanwhile: the source going down (a restart to raise
+      // max_wal_senders, say) ends it then, as it ends a copy.
+      const waiting = {
+        from,
+        into: n,
+        interrupt: (why: 'source-down' | 'directory-removed') => {
+          this.cluster.ctx.sim.cancel(handle);
+          release();
+          if (why === 'source-down') fail({ kind: 'source-down' }, [tool('pg_basebackup', v, 'could not read COPY data: server closed the connection unexpectedly', true), ...removing]);
+          else fail({ kind: 'directory-removed' }, [tool('pg_basebackup', v, `could not create file "${PGDATA}/base": No such file or directory`, true)]);
+        },
+      };
+      this.running.add(waiting);
+      return;
+    }
     if (slotName !== null && !this.cluster.storage.slots.has(slotName)) {
       const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
       if (!this.cluster.storage.slots.create(slot)) {
