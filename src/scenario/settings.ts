@@ -348,6 +348,10 @@ const SETTINGS_FIELDS = {
     'WAL archiving: off (default), on (the primary archives every completed segment with archive_command and keeps it until archived), always (9.5+: a standby archives what it receives too). Needs a restart.',
   ),
   archive_command: opt(string({ maxLength: 1000 }), 'The command that copies a completed segment to the archive (its text appears in failure messages); its speed is the node\'s archive_throughput. Empty: archiving is not configured.'),
+  archive_timeout: opt(
+    duration({ bareUnit: 's' }),
+    'On a primary: the checkpointer forces a segment switch when this much time has passed since the last one and WAL was written since, so a quiet primary\'s archive trails it by at most this much (plus the copy). 0 (default): segments are archived only when full.',
+  ),
   restore_command: opt(string({ maxLength: 1000 }), 'On a standby: the command that fetches a segment from the archive. The startup process tries the archive before streaming (archive, pg_wal, stream), so a standby whose upstream removed a segment catches up from the archive. Its speed is the node\'s restore_throughput.'),
   primary_slot_name: opt(
     string({ pattern: /^[a-z0-9_]{1,63}$/, patternText: 'a slot name: lower-case letters, digits and _ (at most 63)', maxLength: 63 }),
@@ -426,6 +430,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
   if (v.archive_mode !== undefined) out.archiveMode = v.archive_mode as 'off' | 'on' | 'always';
   if (v.archive_command !== undefined) out.archiveCommand = v.archive_command as string;
+  if (v.archive_timeout !== undefined) out.archiveTimeout = v.archive_timeout as Micros;
   if (v.restore_command !== undefined) out.restoreCommand = v.restore_command as string;
   if (v.autovacuum_freeze_max_age !== undefined) out.autovacuumFreezeMaxAge = v.autovacuum_freeze_max_age as number;
   if (v.vacuum_freeze_min_age !== undefined) out.vacuumFreezeMinAge = v.vacuum_freeze_min_age as number;

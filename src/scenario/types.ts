@@ -111,6 +111,8 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly archiveMode?: ArchiveMode;
   /** The archive command's text (for its messages); empty: archiving is not configured. */
   readonly archiveCommand?: string;
+  /** archive_timeout: a primary forces a segment switch after this long without one (0: never). */
+  readonly archiveTimeout?: Micros;
   /** A standby's restore_command: it takes WAL from the archive before streaming (postgres-2.md §2.2). */
   readonly restoreCommand?: string;
   /** wal_log_hints (9.4+): what pg_rewind needs when the cluster has no data checksums. */

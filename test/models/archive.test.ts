@@ -94,6 +94,44 @@ describe('WAL archiving (postgres-2.md §2.1, rule 7)', () => {
     expect(p.archive!.backlogBytes).toBeGreaterThan(3.4e9);
     expect(p.archive!.backlogBytes).toBeLessThan(3.8e9);
   });
+
+  it('archive_timeout: a quiet primary\'s archive trails it by at most archive_timeout, not by a segment', () => {
+    // 2 tx/s of 8000 B: 16 kB/s, a 16 MiB segment every 17 min. With archive_timeout = 60 s the checkpointer
+    // switches segments every minute (checkpointer.c CheckArchiveTimeout), so at 3630 s the archive holds the WAL
+    // up to the switch at 3600 s; without it, only up to the start of the segment being written.
+    const seen = (settings: PgSettingsSpec) => {
+      let got = { archived: 0, end: 0, atTick: 0 };
+      run(15, {
+        rate: 2,
+        primary: settings,
+        end: s(3700),
+        actions: [action(s(3630), { kind: 'assess', cluster: 'main' })],
+        observe: (w) => {
+          if (w.ctx.sim.now !== s(3630)) return;
+          const c = w.clusters.get('main')!;
+          const p = c.node('p');
+          got = { archived: c.storage.archive.archived(p)!, end: p.walEnd(s(3630)), atTick: c.walClock.lsnAt(p.wal.timeline, s(3600))! };
+        },
+      });
+      return got;
+    };
+    const timeout = seen({ ...ARCHIVING, archiveTimeout: s(60) });
+    expect(timeout.archived).toBeCloseTo(timeout.atTick, 0);
+    expect(timeout.end - timeout.archived).toBeCloseTo(30 * 16_000, -3);
+    const none = seen(ARCHIVING);
+    expect(none.archived % SEG).toBe(0);
+    expect(none.end - none.archived).toBeGreaterThan(2e6);
+  });
+
+  it('a slow archive_command keeps its progress within a segment across reflows (other events do not restart the copy)', () => {
+    // The same hour, with a workload change every 5 s that changes nothing (each one a reflow): the archiver's
+    // copy of the current segment goes on; only a failed command starts the segment again.
+    const ticks = Array.from({ length: 719 }, (_, i) => action(s(5 * (i + 1)), { kind: 'workload', cluster: 'main', workload: null, rate: 500 }));
+    const r = run(15, { storage: { archiveThroughput: 3e6 }, end: s(3600), actions: ticks });
+    const p = r.report.nodes.find((n) => n.name === 'p')!;
+    expect(p.archive!.backlogBytes).toBeGreaterThan(3.4e9);
+    expect(p.archive!.backlogBytes).toBeLessThan(3.8e9);
+  });
 });
 
 describe('restore_command: archive, pg_wal, then the stream (postgres-2.md §2.2, rule 9)', () => {

@@ -7,7 +7,7 @@ import { loadScenarioText } from '../../src/scenario/load.ts';
  * 09:01; p is stopped at `stopAt`, the spare r (a standby until then) is stopped and the backup restored into it
  * with `restore` (YAML flow text) at 10:00:01. `extra` adds plan steps.
  */
-function run(o: { version?: number; restore: string; stopAt?: string; extra?: string; rSettings?: string; end?: string }) {
+function run(o: { version?: number; restore: string; stopAt?: string; extra?: string; rSettings?: string; end?: string; dataSize?: string }) {
   const v = o.version ?? 15;
   const yaml = `
 name: pitr
@@ -21,7 +21,7 @@ clusters:
   c:
     archive: {site: vault}
     nodes:
-      p: {site: a, version: ${v}, role: primary, settings: {archive_mode: on, archive_command: "cp %p /a/%f"}, data_size: 1GiB}
+      p: {site: a, version: ${v}, role: primary, settings: {archive_mode: on, archive_command: "cp %p /a/%f"}, data_size: ${o.dataSize ?? '1GiB'}}
       r: {site: a, version: ${v}, upstream: p, settings: ${o.rSettings ?? '{restore_command: "cp /a/%f %p"}'}, restore_throughput: 200MB/s}
     workload: {target: p, rate: 100/s, wal_per_tx: 8KiB}
 plan:
@@ -86,6 +86,20 @@ describe('point-in-time recovery from a named base backup (pitr.ts)', () => {
     const reached = r.events.find((e) => e.node === 'r' && e.fact.kind === 'recovery-target-reached')!;
     const restored = reached.log.filter((l) => l.includes('restored log file'));
     expect(restored.at(-1)).toBe('startup LOG:  restored log file "000000010000000000000040" from archive');
+  });
+
+  it('the first `restored log file` is the backup\'s redo segment: archive recovery takes the archive before pg_wal from the redo on (observed on 15.18)', () => {
+    // 20 GiB at 121.25 MB/s: 177 s of copy, 145 MB of WAL, so the backup's start and end are segments apart. The
+    // start point (the redo) is where replay begins, and XLogFileReadAnyTLI tries the archive first.
+    const r = run({ dataSize: '20GiB', restore: '{node: r, backup: b, target: {lsn: "0/40800000"}, action: promote}' });
+    const started = r.events.find((e) => e.node === 'p' && e.fact.kind === 'basebackup-started')!;
+    const start = /start point: 0\/([0-9A-F]+) on/.exec(started.log.join('\n'))![1]!;
+    const segment = `0000000100000000000000${start.padStart(8, '0').slice(0, 2)}`;
+    const reached = r.events.find((e) => e.node === 'r' && e.fact.kind === 'recovery-target-reached')!;
+    const restored = reached.log.filter((l) => l.includes('restored log file'));
+    expect(restored[0]).toBe(`startup LOG:  restored log file "${segment}" from archive`);
+    const done = r.events.find((e) => e.node === 'p' && e.fact.kind === 'basebackup-done')!;
+    expect(done.log.join('\n')).not.toMatch(new RegExp(`end point: 0/${start.slice(0, start.length - 6)}`));
   });
 
   it('latest replays all the archive holds and promotes whatever the action ("no recovery target specified")', () => {

@@ -55,6 +55,40 @@ describe('pg_basebackup (rebuild.ts)', () => {
     expect(at(heavy, /pg_basebackup of s from p completed/)! - 600).toBeCloseTo((0.9 * 33 * 16 * 2 ** 20) / 16e6 + 82.47, 0);
   });
 
+  it('from a standby it starts at its last restartpoint\'s redo (do_pg_backup_start in recovery), not at its replay position', () => {
+    // p checkpoints by time (0.8 MB/s, checkpoint_timeout 300 s): the checkpoint started at 300 s writes its record
+    // at 570 s (0.9 x 300 s). At 600 s s's newest replayed record is that one, so a backup from s starts at its redo,
+    // p's insert position at 300 s: 0x3000000 + 300 x 0.8 MB = 290.3 MB, not the 530.3 MB s has replayed.
+    for (const checkpoint of ['fast', 'spread'] as const) {
+      const r = run(15, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b', checkpoint }) })] });
+      // 0x3000000 + 240e6 = 290,331,648 = 0x114E1C00.
+      expect(lines(r, 's')).toMatch(/write-ahead log start point: 0\/114E1C00 on timeline 1/);
+      // The copy takes 8.86 s (1 GiB at 121.25 MB/s). Spread: s's restartpoint at that record started at 585 s (its
+      // retry 15 s after the record) and is paced to 585 + 0.9 x 300 = 855 s; the request waits for it.
+      expect(at(r, /pg_basebackup "b" from s completed/)!).toBeCloseTo(checkpoint === 'fast' ? 608.86 : 863.86, 1);
+    }
+  });
+
+  it('a spread backup from a standby with no checkpoint record newer than its last restartpoint does not wait (the request is skipped)', () => {
+    // At 860 s s's restartpoint (done at 855 s) is at p's newest record (written at 570 s; the next comes at 870 s).
+    const r = run(15, { actions: [action(s(860), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b', checkpoint: 'spread' }) })] });
+    expect(at(r, /pg_basebackup "b" from s completed/)!).toBeCloseTo(868.86, 1);
+    expect(lines(r, 's')).toMatch(/write-ahead log start point: 0\/114E1C00 on timeline 1/);
+  });
+
+  it('from a standby promoted during the copy it fails at the end, as do_pg_backup_stop does (observed on 15.18)', () => {
+    const promoted = (v: PgMajor) =>
+      run(v, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b' }) }), action(s(605), { kind: 'promote', node: 's' })] });
+    const r = promoted(15);
+    expect(lines(r, 's')).toMatch(/pg_basebackup: error: backup failed: ERROR: {2}the standby was promoted during online backup\n\tHINT: {2}This means that the backup being taken is corrupt/);
+    // It fails when the copy of s's data directory ends (1 GiB at 121.25 MB/s: 8.86 s), not at the promotion (5 s).
+    expect(at(r, /pg_basebackup "b" failed/)! - 600).toBeCloseTo(8.86, 1);
+    expect(lines(promoted(13), 's')).toMatch(/pg_basebackup: error: could not get write-ahead log end position from server: ERROR: {2}the standby was promoted/);
+    // Not promoted: it completes.
+    const kept = run(15, { actions: [action(s(600), { kind: 'basebackup', node: null, spec: backup({ from: 's', name: 'b' }) })] });
+    expect(at(kept, /pg_basebackup "b" from s completed/)).not.toBeNull();
+  });
+
   it('-X fetch fails when the WAL from the start point is removed during the copy; -X stream (a temporary slot from 10) does not', () => {
     // 2000 x 8000 B/s = 16 MB/s for 400 s of copy (maxRate 25 MB/s): far more than max_wal_size.
     const fetch = run(15, { rate: 2000, spec: { walMethod: 'fetch', maxRate: 25e6 } });
@@ -66,6 +100,15 @@ describe('pg_basebackup (rebuild.ts)', () => {
     expect(stream.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
     // A low rate: nothing is removed during the copy, fetch works too.
     expect(run(15, { rate: 10, spec: { walMethod: 'fetch' } }).nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+  });
+
+  it('-X stream\'s slot follows its stream (receivelog.c reports the flush with a slot): pg_wal does not grow by the copy, and max_slot_wal_keep_size does not fail it', () => {
+    // 16 MB/s for 400 s of copy: 6.4 GB of WAL, far beyond max_slot_wal_keep_size = 1 GB. The stream runs beside
+    // the copy and its feedback moves the temporary slot's restart_lsn, which never retains that much.
+    const r = run(15, { rate: 2000, spec: { walMethod: 'stream', maxRate: 25e6 }, primary: { maxWalSize: 1024 ** 3, maxSlotWalKeepSize: 1e9 } });
+    expect(r.nodes.find((n) => n.name === 's')).toMatchObject({ receiver: 'streaming' });
+    expect(r.events.some((e) => e.fact.kind === 'slot-invalidated')).toBe(false);
+    expect(r.nodes.find((n) => n.name === 'p')!.pgWalSize!).toBeLessThan(3e9);
   });
 
   it('a named slot (--slot) keeps the WAL during the copy and becomes the standby\'s primary_slot_name', () => {
@@ -109,6 +152,14 @@ describe('pg_rewind (rebuild.ts)', () => {
       }),
     ).report;
   }
+
+  it('up to 13 the source must be a primary: a standby source is refused (libpq_fetch.c); 14 takes one', () => {
+    const fromStandby = (v: PgMajor) =>
+      run(v, { primary: { walLogHints: true }, actions: [action(s(600), { kind: 'stop', node: 'p' }), action(s(610), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: false } })] });
+    expect(lines(fromStandby(13), 'p')).toMatch(/pg_rewind: fatal: source server must not be in recovery mode/);
+    expect(lines(fromStandby(11), 'p')).toMatch(/pg_rewind: source server must not be in recovery mode/);
+    expect(lines(fromStandby(14), 'p')).not.toMatch(/must not be in recovery mode/);
+  });
 
   it('needs wal_log_hints or data checksums, with the version\'s wording', () => {
     const without = failover(15, {});

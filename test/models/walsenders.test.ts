@@ -52,6 +52,12 @@ describe('max_wal_senders and max_replication_slots (walsenders.ts)', () => {
   it('pg_basebackup needs one walsender, two with -X stream', () => {
     const stream = run(15, { max: 3, plan: '  - {at: "09:02", basebackup: {node: r, from: p, checkpoint: fast}}' });
     expect(lines(stream, 'r')).toMatch(/pg_basebackup: error: connection to server at "p", port 5432 failed: FATAL: {2}number of requested standby connections exceeds max_wal_senders \(currently 3\)/);
+    // Room for one: its first connection starts the backup, and the streamer's is refused only after the checkpoint
+    // (pg_basebackup.c BaseBackup, then StartLogStreamer): a spread one makes it fail 0.9 x 300 s later.
+    const spread = run(15, { max: 3, plan: '  - {at: "09:02", basebackup: {node: r, from: p, checkpoint: spread}}' });
+    const failed = spread.events.find((e) => e.node === 'r' && e.fact.kind === 'basebackup-failed')!;
+    expect((Date.parse(failed.at) - Date.parse(spread.start)) / 1000).toBeCloseTo(120 + 270, 0);
+    expect(failed.log.join('\n')).toMatch(/write-ahead log start point: .*\n.*exceeds max_wal_senders \(currently 3\)/);
     const fetch = run(15, { max: 3, plan: '  - {at: "09:02", basebackup: {node: r, from: p, checkpoint: fast, wal_method: fetch}}' });
     expect(nodeOf(fetch, 'r')).toMatchObject({ state: 'running', role: 'standby' });
   });

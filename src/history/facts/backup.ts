@@ -18,6 +18,8 @@ export type BasebackupFailure =
   | { readonly kind: 'slots-full'; readonly slot: string }
   | { readonly kind: 'segment-removed'; readonly segment: string }
   | { readonly kind: 'source-down' }
+  /** Taken from a standby that was promoted before the copy ended (xlog.c do_pg_backup_stop). */
+  | { readonly kind: 'standby-promoted' }
   /** The data directory it was copying into was emptied meanwhile (destroy_data, another reclone). */
   | { readonly kind: 'directory-removed' };
 
@@ -31,6 +33,8 @@ export type RewindFailure =
   | { readonly kind: 'crashed-before-13' }
   | { readonly kind: 'source-unavailable'; readonly running: boolean }
   | { readonly kind: 'different-systems' }
+  /** Up to 13 the source must be a primary (libpq_fetch.c libpqConnect); 14 allows a standby. */
+  | { readonly kind: 'source-in-recovery' }
   /**
    * parsexlog.c findLastCheckpoint: walking back from the fork, the record at `previousRecord` is in `segment`, gone
    * from the target's pg_wal; `lsn`: the last common checkpoint's record it was looking for.

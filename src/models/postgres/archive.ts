@@ -56,8 +56,10 @@ interface ArchivedRange {
 }
 
 interface ArchiverState {
-  /** The archived boundary (a segment start) at `at`, and the WAL rate then. */
-  anchor: { at: Micros; lsn: Lsn };
+  /** How far the archiver had copied at `at` (a segment start, or within the segment being copied). */
+  anchor: { at: Micros; lsn: Lsn; done: Lsn };
+  /** When it started: archive_timeout's forced switches fall on a grid from here (forcedSwitch). */
+  readonly started: Micros;
   /** The range of the archive this archiver is adding to. */
   range: ArchivedRange;
   /** `logged`: the failure's event, on which its later cycles are counted. */
@@ -106,9 +108,30 @@ export class WalArchive {
     return n.running && (mode === 'always' || (mode === 'on' && n.isPrimary));
   }
 
-  /** The segments `n` has completed: WAL before the start of the segment it writes. */
-  private completed(n: PgNode): Lsn {
-    return segmentStart(n.walEnd(this.now), n.settings.walSegmentSize);
+  /**
+   * The WAL `n` has completed for the archiver: before the start of the segment it writes, or up to the last
+   * segment switch archive_timeout forced (forcedSwitch), which completes a segment early.
+   */
+  private completed(n: PgNode, a: ArchiverState): Lsn {
+    return Math.max(segmentStart(n.walEnd(this.now), n.settings.walSegmentSize), this.forcedSwitch(n, a));
+  }
+
+  /**
+   * archive_timeout (checkpointer.c CheckArchiveTimeout): on a primary (not in recovery), when archive_timeout has
+   * passed since the last segment switch and WAL was written since, the checkpointer forces a switch
+   * (RequestXLogSwitch): the segment being written is completed at the insert position and goes to the archiver,
+   * so a quiet primary's archive trails it by at most archive_timeout (plus the copy). Approximations: the switches
+   * fall on a grid of archive_timeout from the archiver's start (a natural segment switch does not move the grid);
+   * the rest of a switched segment is not skipped (the LSNs after a switch are not moved to the next segment
+   * boundary), and the nearly empty segment files the switches leave are counted neither in pg_wal nor in the
+   * archiver's copy time. Returns the WAL end at the last forced switch, 0 without one.
+   */
+  private forcedSwitch(n: PgNode, a: ArchiverState): Lsn {
+    const timeout = n.settings.archiveTimeout;
+    if (timeout <= 0 || !n.isPrimary) return 0;
+    const k = Math.floor((this.now - a.started) / timeout);
+    if (k < 1) return 0;
+    return this.cluster.walClock.lsnAt(n.wal.timeline, (a.started + k * timeout) as Micros) ?? 0;
   }
 
   private throughput(n: PgNode): number {
@@ -120,14 +143,32 @@ export class WalArchive {
     return a.failing !== null || a.unreachable || n.settings.archiveCommand === null;
   }
 
-  /** The first position `n` has not archived yet (a segment start), or null when it does not archive. */
+  /**
+   * The first position `n` has not archived yet (a segment start, or where archive_timeout last switched
+   * segments), or null when it does not archive.
+   */
   archived(n: PgNode): Lsn | null {
     const a = this.archivers.get(n);
     if (!a) return null;
-    if (this.blocked(n, a)) return a.anchor.lsn;
     const seg = n.settings.walSegmentSize;
+    const progress = this.progress(n, a);
+    const completed = this.completed(n, a);
+    return Math.max(a.anchor.done, progress >= completed - 0.5 ? completed : Math.floor(progress / seg) * seg);
+  }
+
+  /** A new anchor at `lsn` (the copy's progress), what is archived by then kept. */
+  private anchorAt(n: PgNode, lsn: Lsn): ArchiverState['anchor'] {
+    return { at: this.now, lsn, done: Math.min(lsn, this.archived(n) ?? lsn) };
+  }
+
+  /**
+   * How far the archiver has copied: archived() plus the part of the segment archive_command is copying. A
+   * re-anchor keeps it, so a copy goes on across reflows (only a failed command starts its segment again: fail).
+   */
+  private progress(n: PgNode, a: ArchiverState): Lsn {
+    if (this.blocked(n, a)) return a.anchor.lsn;
     const copied = a.anchor.lsn + this.throughput(n) * (this.now - a.anchor.at);
-    return Math.max(a.anchor.lsn, Math.min(this.completed(n), Math.floor(copied / seg) * seg));
+    return Math.max(a.anchor.lsn, Math.min(this.completed(n, a), copied));
   }
 
   /** The removal gate of `n`'s checkpoints: segments from here on are not archived yet (null: no gate). */
@@ -163,12 +204,14 @@ export class WalArchive {
         const from = Math.min(at, segmentStart(n.wal.timeline.begin, n.settings.walSegmentSize));
         a.range = { node: n, timeline: n.wal.timeline, from, to: null, historyArchived: !this.blocked(n, a) };
         this.ranges.push(a.range);
-        a.anchor = { at: this.now, lsn: from };
+        a.anchor = { at: this.now, lsn: from, done: from };
         continue;
       }
       const unreachable = !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
-      const lsn = this.archived(n)!;
-      a.anchor = { at: this.now, lsn };
+      // The copy in progress goes on (progress, not archived: a re-anchor at every reflow would otherwise throw
+      // away the part of a segment copied since the last one, and an archiver slower than a segment between two
+      // reflows would never archive anything); an archive that became unreachable fails it: from the segment's start.
+      a.anchor = this.anchorAt(n, unreachable && !a.unreachable ? this.archived(n)! : this.progress(n, a));
       if (unreachable !== a.unreachable) {
         a.unreachable = unreachable;
         if (unreachable) this.logFailure(n, a, 1, { kind: 'unreachable', site: this.site });
@@ -190,7 +233,7 @@ export class WalArchive {
     const reachable = this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint);
     const range: ArchivedRange = { node: n, timeline: n.wal.timeline, from, to: null, historyArchived: reachable && n.settings.archiveCommand !== null };
     this.ranges.push(range);
-    const a: ArchiverState = { anchor: { at: this.now, lsn: from }, range, failing: null, unreachable: false };
+    const a: ArchiverState = { anchor: { at: this.now, lsn: from, done: from }, started: this.now, range, failing: null, unreachable: false };
     this.archivers.set(n, a);
     const pending = this.pendingFailures.get(n);
     if (pending) {
@@ -223,7 +266,7 @@ export class WalArchive {
       this.pendingFailures.set(n, { until, exitCode });
       return;
     }
-    a.anchor = { at: this.now, lsn: this.archived(n)! };
+    a.anchor = this.anchorAt(n, this.archived(n)!);
     if (a.failing) this.cluster.ctx.sim.cancel(a.failing.event);
     a.failing = { until, exitCode, since: this.now, event: null, logged: null };
     a.failing.event = this.cluster.ctx.sim.at(until, `archive ok ${n.name}`, () => this.recover(n), PRIORITY.protocol);
@@ -236,7 +279,7 @@ export class WalArchive {
     const f = a.failing;
     a.failing = null;
     if (!this.blocked(n, a)) a.range.historyArchived = true;
-    a.anchor = { at: this.now, lsn: a.anchor.lsn };
+    a.anchor = { ...a.anchor, at: this.now };
     // The archiver tried again at every new segment (the latch) or every 60 s, three attempts each time: count
     // those cycles on the failure event (approximation: at most one every two seconds, the time of three
     // attempts one second apart). On the failure's own event: the node may have logged others since.
@@ -248,7 +291,7 @@ export class WalArchive {
       const cycles = Math.max(0, Math.ceil((this.now - f.since) / spacing) - 1);
       if (cycles > 0) this.cluster.ctx.history.repeatEvent(f.logged, cycles, (f.since + spacing) as Micros, (f.since + cycles * spacing) as Micros);
     }
-    const backlog = this.completed(n) - a.anchor.lsn;
+    const backlog = this.completed(n, a) - a.anchor.lsn;
     this.cluster.log(n, 'replication', { kind: 'archiving-again', node: n.name, segments: Math.round(backlog / n.settings.walSegmentSize) });
     // Standbys that restore from the archive may find more there now (retry.ts: a change).
     this.cluster.requestReflow();
@@ -403,7 +446,7 @@ export class WalArchive {
     const a = this.archivers.get(n);
     if (!a) return null;
     const archived = this.archived(n)!;
-    return { archivedLsn: archived, backlogBytes: Math.max(0, this.completed(n) - archived), failing: this.blocked(n, a) };
+    return { archivedLsn: archived, backlogBytes: Math.max(0, this.completed(n, a) - archived), failing: this.blocked(n, a) };
   }
 
   /** A label for explanations. */

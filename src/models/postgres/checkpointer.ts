@@ -232,6 +232,12 @@ export class Checkpointer {
     return record && (s.running !== null || record.redo > s.completedRedo) ? { kind: 'restartpoint', redo: record.redo, lsn: record.lsn } : null;
   }
 
+  /** The checkpoint (a restartpoint on a standby) running on `n`: its redo and when its pacing ends it; null: none. */
+  running(n: PgNode): { readonly redo: Lsn; readonly endsAt: Micros } | null {
+    const r = this.stateOf(n).running;
+    return r ? { redo: r.redo, endsAt: this.spreadEnd(n, r.startedAt, r.startLsn, r.buffers) } : null;
+  }
+
   /**
    * Whether a checkpoint requested of `n` now also carries the cause `time`: checkpoint_timeout has passed
    * since the last one started (checkpointer.c CheckpointerMain, CHECKPOINT_CAUSE_TIME).

@@ -216,9 +216,15 @@ export class PitRecovery {
     const available = archive.reachableFrom(n) ? archive.availableEnd(run.target, pos, seg) : pos;
     if (available <= pos + 0.5) return this.outOfWal(n, r, pos);
     const to = Math.min(available, segmentStart(pos, seg) + RESTORE_BATCH * seg, stop ?? Number.POSITIVE_INFINITY);
+    // Replay begins at the backup's redo point, and archive recovery takes each segment from the archive before
+    // pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, XLogFileReadAnyTLI with
+    // XLOG_FROM_ANY): the backup's own segments from the redo's on are restored too when archived ([EXP] 15.18: the
+    // first `restored log file` is the start point's segment), then the rest.
+    const redo = segmentStart(n.checkpoint.lsn, seg);
+    const from = run.restored === null && redo < segmentStart(pos, seg) && archive.reachableFrom(n) && archive.availableEnd(run.target, redo, seg) >= segmentStart(pos, seg) ? redo : pos;
     const rate = (n.storage.restoreThroughput ?? DEFAULT_ARCHIVE_THROUGHPUT) / 1e6;
-    const duration = Math.max(1, Math.ceil((to - pos) / rate)) as Micros;
-    run.restored = { from: run.restored?.from ?? pos, to };
+    const duration = Math.max(1, Math.ceil((to - from) / rate)) as Micros;
+    run.restored = { from: run.restored?.from ?? from, to };
     run.event = this.cluster.ctx.sim.after(duration, `pitr ${n.name}`, () => {
       if (n.running && n.boot === run.boot && to > n.walEnd(this.now)) n.wal.end.set(this.now, to);
       this.cluster.requestReflow();

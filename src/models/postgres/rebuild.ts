@@ -6,11 +6,11 @@
  * - **pg_basebackup** (pg_basebackup.c, basebackup.c): the source runs a checkpoint (`fast`: immediate; `spread`:
  *   the forced checkpoint paced as the checkpointer's own, checkpointer.ts spreadEnd, which the backup waits
  *   for), whose redo point is the WAL start point; then the data directory is copied at the slowest of the
- *   path, the two disks and `max_rate`. The WAL from the start point must still be there at the end: with
- *   `-X stream` from 10 a temporary slot holds it (`--slot` a named one), with `-X fetch` nothing does, and a
- *   segment removed meanwhile fails the backup (`requested WAL segment … has already been removed`).
- *   Approximation: `-X stream` without a slot (before 10) is taken to keep up with the WAL (its stream runs
- *   beside the copy), so it never fails that way.
+ *   path, the two disks and `max_rate`. With `-X fetch` the WAL from the start point must still be there at the
+ *   end: nothing holds it, and a segment removed meanwhile fails the backup (`requested WAL segment … has already
+ *   been removed`). `-X stream` receives it beside the copy, through a temporary slot from 10 (`--slot` a named
+ *   one) whose restart_lsn its flush feedback moves. Approximation: the stream is taken to keep up with the WAL
+ *   (it does not share the link with the copy), so it never fails that way and its slot holds next to nothing.
  * - **pg_rewind** (pg_rewind.c, 9.5+): needs data checksums or wal_log_hints = on; the target must be shut down
  *   cleanly up to 12 (13+ runs crash recovery itself); it reads the target's WAL back from the fork to the last
  *   common checkpoint's record (which must still be in its pg_wal), copies the blocks changed since (at most
@@ -164,27 +164,45 @@ export class Rebuilds {
     // Its replication connections must fit in the source's max_wal_senders (walsenders.ts).
     const wanted = spec.walMethod === 'stream' ? 2 : 1;
     const maxSenders = walSendersExceeded(this.cluster, from, wanted, null);
-    if (maxSenders !== null) {
-      const text = `FATAL:  ${tooManyWalSendersText(from.version, maxSenders)}`;
-      return fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [
-        tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true),
-      ]);
-    }
+    const refusedText = (max: number) => {
+      const text = `FATAL:  ${tooManyWalSendersText(from.version, max)}`;
+      return tool('pg_basebackup', v, v >= 14 ? `connection to server at "${from.name}", port 5432 failed: ${text}` : `could not connect to server: ${text}`, true);
+    };
+    // -X stream opens its second connection (the WAL streamer) only once BASE_BACKUP has started, after the
+    // checkpoint (pg_basebackup.c BaseBackup, then StartLogStreamer): with room for one walsender only, the backup
+    // waits for its checkpoint and fails then.
+    const streamerRefused = maxSenders !== null && wanted === 2 && walSendersExceeded(this.cluster, from, 1, null) === null;
+    if (maxSenders !== null && !streamerRefused) return fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [refusedText(maxSenders)]);
     const now = this.now;
     const copyId = ++this.copySeq;
     if (n) {
       n.dataDirectory = 'copying';
       this.copies.set(n, copyId);
     }
-    // The checkpoint the backup starts from: its redo point is where the WAL it needs begins.
-    if (spec.checkpoint === 'fast' && from.isPrimary) this.cluster.storage.checkpointer.manual(from);
-    const startLsn = from.isPrimary ? from.walEnd(now) : this.cluster.replayPosition(from, now);
+    // The checkpoint the backup starts from: its redo point is where the WAL it needs begins (xlog.c
+    // do_pg_backup_start: RequestCheckpoint(CHECKPOINT_FORCE | CHECKPOINT_WAIT [| CHECKPOINT_IMMEDIATE]), then
+    // startpoint = ControlFile->checkPointCopy.redo). On a standby that request is a restartpoint, made only at the
+    // newest checkpoint record it has replayed and skipped when it has none newer: "We use the last restartpoint as
+    // the backup starting checkpoint", so the backup starts at that record's redo, behind the replay position by up
+    // to a checkpoint cycle of the primary's WAL (and two backups may share it).
+    const checkpointer = this.cluster.storage.checkpointer;
+    const onStandby = !from.isPrimary;
+    const before = onStandby ? checkpointer.completedRedo(from) : 0;
+    if (spec.checkpoint === 'fast') checkpointer.manual(from);
+    // A spread request on a standby (checkpointer.c RequestCheckpoint with CHECKPOINT_WAIT waits for a restartpoint
+    // that starts after the request): one running finishes at its pace first; otherwise it makes one at the newest
+    // record replayed, or skips it at once when there is none newer than the last (xlog.c CreateRestartPoint:
+    // "skipping restartpoint"). Approximation: after a running one, the next is taken to be skipped.
+    const runningRp = onStandby && spec.checkpoint === 'spread' ? checkpointer.running(from) : null;
+    const restartpoint = onStandby && spec.checkpoint === 'spread' && runningRp === null ? checkpointer.manualOutcome(from) : null;
+    const startLsn = !onStandby ? from.walEnd(now) : spec.checkpoint === 'fast' ? checkpointer.completedRedo(from) : (runningRp?.redo ?? restartpoint?.redo ?? before);
     const timeline: Timeline = timelineAt(from.wal.timeline, Math.max(0, startLsn - 1));
     // A spread checkpoint (RequestCheckpoint without CHECKPOINT_IMMEDIATE) is paced as the checkpointer paces its
     // own: it ends when checkpoint_completion_target of checkpoint_timeout or of the WAL between checkpoints has
     // passed, whichever first (checkpointer.c IsCheckpointOnSchedule), so heavy writes end it sooner.
-    const checkpointer = this.cluster.storage.checkpointer;
-    const wait = spec.checkpoint === 'fast' ? 0 : checkpointer.spreadEnd(from, now, startLsn, dirtyBuffers(startLsn - checkpointer.completedRedo(from))) - now;
+    const pacedFrom = onStandby ? this.cluster.replayPosition(from, now) : startLsn;
+    const skipped = onStandby && spec.checkpoint === 'spread' && runningRp === null && restartpoint === null;
+    const wait = spec.checkpoint === 'fast' || skipped ? 0 : runningRp !== null ? Math.max(0, runningRp.endsAt - now) : checkpointer.spreadEnd(from, now, pacedFrom, dirtyBuffers(pacedFrom - checkpointer.completedRedo(from))) - now;
     // What holds the WAL from the start point on the source: a named slot, or the temporary one -X stream makes from 10.
     const temporary = spec.slot === null && spec.walMethod === 'stream' && v >= 10 ? `pg_basebackup_${n ? n.name : spec.name}` : null;
     const slotName = spec.slot ?? temporary;
@@ -194,6 +212,37 @@ export class Rebuilds {
       ...(v >= 10 ? [tool('pg_basebackup', v, `checkpoint completed`)] : []),
       tool('pg_basebackup', v, `${walWords(v)} start point: ${formatLsn(startLsn)} on timeline ${timeline.tli}`),
     ];
+    if (streamerRefused) {
+      if (spec.name !== null) this.cluster.backups.started(spec.name, (now + wait) as Micros);
+      this.connections.set(from, this.walSenderConnections(from) + 1);
+      const release = () => {
+        this.running.delete(waiting);
+        this.connections.set(from, this.walSenderConnections(from) - 1);
+        if (n && this.copies.get(n) === copyId) {
+          this.copies.delete(n);
+          n.dataDirectory = 'empty';
+        }
+      };
+      const removing = n ? [tool('pg_basebackup', v, `removing contents of data directory "${PGDATA}"`)] : [];
+      const handle = this.cluster.ctx.sim.after(wait as Micros, `basebackup streamer ${n ? n.name : spec.name}`, () => {
+        release();
+        fail({ kind: 'walsenders-exhausted', max: maxSenders, wanted }, [...lines, refusedText(maxSenders), ...removing]);
+      }, PRIORITY.protocol);
+      // Its first connection waits for the checkpoint meanwhile: the source going down (a restart to raise
+      // max_wal_senders, say) ends it then, as it ends a copy.
+      const waiting = {
+        from,
+        into: n,
+        interrupt: (why: 'source-down' | 'directory-removed') => {
+          this.cluster.ctx.sim.cancel(handle);
+          release();
+          if (why === 'source-down') fail({ kind: 'source-down' }, [tool('pg_basebackup', v, 'could not read COPY data: server closed the connection unexpectedly', true), ...removing]);
+          else fail({ kind: 'directory-removed' }, [tool('pg_basebackup', v, `could not create file "${PGDATA}/base": No such file or directory`, true)]);
+        },
+      };
+      this.running.add(waiting);
+      return;
+    }
     if (slotName !== null && !this.cluster.storage.slots.has(slotName)) {
       const slot: SlotSpec = { name: slotName, node: from.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false };
       if (!this.cluster.storage.slots.create(slot)) {
@@ -204,6 +253,13 @@ export class Rebuilds {
       }
       if (temporary) lines.push(tool('pg_basebackup', v, `created temporary replication slot "${temporary}"`));
     }
+    // -X stream through a slot: the stream runs beside the copy and, with a slot, reports its flush position
+    // (receivelog.c ReceiveXlogStream: reportFlushPosition when stream->replication_slot is set), which moves the
+    // slot's restart_lsn (walsender.c PhysicalConfirmReceivedLocation): an active consumer, taken to keep up with
+    // the source's WAL as the stream is (header), so the slot holds nothing like the copy's WAL. It stops where the
+    // stream stopped at the end (a named slot then waits there for the new standby).
+    const streamSlot = spec.walMethod === 'stream' ? slotName : null;
+    if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, true);
     const size = from.storage.dataSize ?? DEFAULT_DATA_SIZE;
     const rate = this.copyRate(from, dest, spec.maxRate);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
@@ -237,6 +293,7 @@ export class Rebuilds {
         this.running.delete(entry);
         this.cluster.ctx.sim.cancel(handle);
         this.connections.set(from, this.walSenderConnections(from) - wanted);
+        if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
         if (temporary) this.cluster.storage.slots.drop(temporary);
         if (n && this.copies.get(n) === copyId) {
           this.copies.delete(n);
@@ -260,6 +317,7 @@ export class Rebuilds {
       this.connections.set(from, this.walSenderConnections(from) - wanted);
       if (n && this.copies.get(n) !== copyId) {
         // Its directory was emptied during the copy (destroy_data, a reclone): pg_basebackup fails writing into it.
+        if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
         if (temporary) this.cluster.storage.slots.drop(temporary);
         const why: Fact = { kind: 'basebackup-failed', node: n.name, backup: spec.name, from: from.name, failure: { kind: 'directory-removed' } };
         if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
@@ -268,21 +326,41 @@ export class Rebuilds {
         return;
       }
       if (n) this.copies.delete(n);
-      const ok = this.finishBackup(n, from, spec, startLsn, temporary);
+      if (streamSlot !== null) this.cluster.storage.slots.setConsumer(streamSlot, false);
+      const ok = this.finishBackup(n, from, spec, startLsn, temporary, onStandby);
       done?.(ok);
     }, PRIORITY.protocol);
   }
 
   /** Ends a copy; false when it failed. */
-  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null): boolean {
+  private finishBackup(n: PgNode | null, from: PgNode, spec: BaseBackupSpec, startLsn: Lsn, temporary: string | null, startedInRecovery: boolean): boolean {
     const now = this.now;
     const v = (n ?? from).version;
     const logTo = n ?? from;
     const seg = from.settings.walSegmentSize;
     if (temporary) this.cluster.storage.slots.drop(temporary);
-    // `-X stream` without a slot (before 10, no temporary one) streams the WAL beside the copy and is taken to keep
-    // up (header): what the source removes meanwhile it has already received.
-    const streamed = spec.walMethod === 'stream' && spec.slot === null && temporary === null;
+    if (startedInRecovery && from.running && from.isPrimary) {
+      // xlog.c do_pg_backup_stop: backup_label says BACKUP FROM: standby but the server is no longer in recovery:
+      // ERROR, and pg_basebackup removes what it wrote. 15+ prints `backup failed: ` (observed on Debian's 15.18,
+      // a standby promoted during pg_basebackup -X stream); up to 14 the stop position is a result after the
+      // tar streams (pg_basebackup.c BaseBackup), read with `could not get write-ahead log end position from
+      // server: ` (transaction log up to 9.6; the ERROR comes inside the last COPY with -X fetch: not modelled).
+      if (n) n.dataDirectory = 'empty';
+      const why: Fact = { kind: 'basebackup-failed', node: n?.name ?? null, backup: spec.name, from: from.name, failure: { kind: 'standby-promoted' }, rule: 'xlog.c:do_pg_backup_stop' };
+      if (spec.name !== null) this.cluster.backups.failed(spec.name, why);
+      const prefix = v >= 15 ? 'backup failed' : `could not get ${walWords(v)} end position from server`;
+      this.fail(logTo, why, [
+        {
+          ...tool('pg_basebackup', v, `${prefix}: ERROR:  the standby was promoted during online backup`, true),
+          hint: 'This means that the backup being taken is corrupt and should not be used. Try taking another online backup.',
+        },
+        tool('pg_basebackup', v, `removing ${n ? 'contents of ' : ''}data directory "${PGDATA}"`),
+      ]);
+      return false;
+    }
+    // `-X stream` streams the WAL beside the copy and is taken to keep up (header): what the source removes
+    // meanwhile it has already received (its slot, if any, followed it).
+    const streamed = spec.walMethod === 'stream';
     const gone = !from.running || (!streamed && from.oldestRetained > segmentStart(startLsn, seg));
     if (gone) {
       if (n) n.dataDirectory = 'empty';
@@ -368,6 +446,10 @@ export class Rebuilds {
     if (!n.settings.walLogHints && !n.settings.dataChecksums) return refuse({ kind: 'no-hints' }, 'target server needs to use either data checksums or "wal_log_hints = on"');
     if (n.running || (v < 13 && n.run.state === 'down' && n.run.how === 'crashed')) return refuse(n.running ? { kind: 'running' } : { kind: 'crashed-before-13' }, 'target server must be shut down cleanly');
     if (!from.running || !this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.cluster.endpointOf(from))) return refuse({ kind: 'source-unavailable', running: from.running }, `could not connect to server: connection to server at "${from.name}", port 5432 failed`);
+    // Up to 13 the source must not be in recovery (libpq_fetch.c libpqConnect: SELECT pg_is_in_recovery(), checked
+    // as soon as it connects, before the target's sanity checks: the model checks the target first); 14 lets a
+    // standby be the source (libpq_source.c has no such check).
+    if (v < 14 && !from.isPrimary) return this.refuse(n, from, { kind: 'source-in-recovery' }, [fatal('pg_rewind', v, 'source server must not be in recovery mode')], done);
     const now = this.now;
     const fork = forkOf(n.wal.timeline, from.wal.timeline);
     if (!fork) return refuse({ kind: 'different-systems' }, 'source and target clusters are from different systems');

@@ -47,6 +47,8 @@ export interface PgSettings extends VacuumSettings {
   readonly archiveMode: ArchiveMode;
   /** Null: not set (archiving is not configured). */
   readonly archiveCommand: string | null;
+  /** archive_timeout (0: off): the longest a primary leaves a segment unswitched (archive.ts forcedSwitch). */
+  readonly archiveTimeout: Micros;
   /** Null: not set (a standby takes WAL only from pg_wal and its stream). */
   readonly restoreCommand: string | null;
   /** pg_rewind's precondition: wal_log_hints (9.4+) or data checksums (initdb -k). */
@@ -116,6 +118,7 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     // guc.c: archive_mode off, archive_command '' (not set), restore_command '' (postgres-2.md §2).
     archiveMode: spec.archiveMode ?? 'off',
     archiveCommand: spec.archiveCommand ? spec.archiveCommand : null,
+    archiveTimeout: spec.archiveTimeout ?? (0 as Micros),
     restoreCommand: spec.restoreCommand ? spec.restoreCommand : null,
     walLogHints: spec.walLogHints ?? false,
     dataChecksums: spec.dataChecksums ?? false,
@@ -192,6 +195,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'dataChecksums': // fixed at initdb (pg_checksums needs the server stopped)
       return true;
     case 'archiveCommand': // sighup
+    case 'archiveTimeout': // sighup
       return false;
     case 'restoreCommand':
       // recovery.conf up to 11, postmaster context 12-13, sighup from 14 (`postgres --describe-config` of 13.23,

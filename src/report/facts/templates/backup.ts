@@ -35,6 +35,8 @@ function basebackupFailed(f: Of<'basebackup-failed'>): Token {
       return p`${label} failed: ${from} removed WAL segment ${code(x.segment)} during the copy (nothing held the WAL from the backup's start point)`;
     case 'source-down':
       return p`${label} failed: ${from} went down during the copy`;
+    case 'standby-promoted':
+      return p`${label} failed: ${from} was a standby when it started and was promoted during the copy (a backup from a standby must end on a standby)`;
     case 'directory-removed':
       return p`${label} failed: the data directory it was copying into was emptied during the copy`;
   }
@@ -67,6 +69,8 @@ function rewindFailure(x: RewindFailure, from: Token): Token {
       return p`${from} is ${x.running ? 'unreachable' : 'not running'}`;
     case 'different-systems':
       return 'they are different database systems';
+    case 'source-in-recovery':
+      return p`${from} is a standby, and before 14 pg_rewind needs a primary as its source`;
     case 'wal-missing':
       return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}`;
     case 'source-down':
