@@ -9,6 +9,11 @@ import type { Rule } from './index.ts';
 export type StorageFact =
   /** replay.ts: the promotion waits for the startup process to replay what was received (`replayRate`: replay_rate). */
   | { readonly kind: 'promotion-waits-for-replay'; readonly node: string; readonly bytes: number; readonly replayRate: number }
+  /**
+   * A promotion requested while the archive holds WAL beyond the standby's: the startup process checks the
+   * trigger only once the archive and pg_wal have nothing more (xlogrecovery.c WaitForWALToBecomeAvailable).
+   */
+  | { readonly kind: 'promotion-waits-for-archive'; readonly rule: 'xlogrecovery.c:WaitForWALToBecomeAvailable'; readonly node: string; readonly lsn: number; readonly archivedLsn: Lsn }
   | { readonly kind: 'promotion-abandoned'; readonly node: string }
   | { readonly kind: 'replay-falls-behind'; readonly node: string; readonly incoming: number; readonly replayRate: number }
   | { readonly kind: 'replay-caught-up'; readonly node: string }

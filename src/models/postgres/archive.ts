@@ -387,6 +387,23 @@ export class WalArchive {
   }
 
   /**
+   * How far the archive holds `n`'s WAL history beyond its WAL end, in whole segments (restore's test, without
+   * restoring); null: nothing more to restore (no restore_command, archive unreachable, or nothing past its end).
+   */
+  restorableEnd(n: PgNode): Lsn | null {
+    if (n.settings.restoreCommand === null || !n.running) return null;
+    if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
+    const seg = n.settings.walSegmentSize;
+    const end = n.walEnd(this.now);
+    const role = n.role;
+    const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
+    let available = this.availableEnd(target, segmentStart(end, seg), seg);
+    const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
+    if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);
+    return available > end + 0.5 ? available : null;
+  }
+
+  /**
    * The startup process's first source (xlogrecovery.c WaitForWALToBecomeAvailable: archive, pg_wal, stream):
    * a standby with restore_command that can reach the archive restores the next whole segments of its WAL's
    * history while the archive has them. Returns the pending restore (the caller waits for it), or null: go on

@@ -79,6 +79,8 @@ export class PgCluster {
   readonly drains = new Drains();
   /** Smart shutdowns waiting for their client sessions to end (pg-ctl.ts). */
   readonly smart = new SmartShutdowns();
+  /** Promotions requested while the archive held more of the standby's WAL: they wait for its restore (promote). */
+  private readonly archivePromotions = new Map<PgNode, PromotionCause>();
   /** What waits for a postmaster to exit (a restart's start, a manager's stop that waits), by server. */
   private readonly exitWaiters = new Map<PgNode, (() => void)[]>();
   /** Streams whose standby went down at the last instant with one (a cut at that instant keeps its walsender). */
@@ -278,6 +280,14 @@ export class PgCluster {
     if (!n.running || role.kind !== 'standby') return;
     if (role.receiver.status === 'streaming') return;
     this.cancelRetry(n);
+    // A promotion waiting for the archive (promote): the next segments, or the promotion once there are none.
+    const promoting = this.archivePromotions.get(n);
+    if (promoting !== undefined) {
+      if (role.phase === 'redo' && this.restore.start(n, role, [])) return;
+      this.archivePromotions.delete(n);
+      if (!this.replay.deferPromotion(n, promoting, true)) this.completePromotion(n, promoting);
+      return;
+    }
     this.retries.attemptStarts(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the
@@ -1095,6 +1105,26 @@ export class PgCluster {
       this.log(n, 'promote', { kind: 'promotion-refused', node: n.name });
       return false;
     }
+    if (this.archivePromotions.has(n)) return true;
+    // The startup process checks the trigger only when the archive and pg_wal have nothing more: a standby with
+    // restore_command first restores and replays what the archive holds beyond its WAL, also one that streamed
+    // (xlogrecovery.c WaitForWALToBecomeAvailable: "when you create the trigger file, we still finish replaying as
+    // much as we can from archive and pg_wal before failover"; on the trigger while streaming, XLogShutdownWalRcv
+    // and on to the archive). connect() goes on restoring, and promotes when the archive has no more.
+    const archived = this.storage.archive.restorableEnd(n);
+    if (archived !== null) {
+      const restoring = role.receiver.status === 'waiting' && role.receiver.reason === 'restoring-from-archive' && role.receiver.retry !== null;
+      const streaming = role.receiver.status === 'streaming' || role.walreceiver !== null;
+      this.archivePromotions.set(n, cause);
+      this.log(n, 'promote', { kind: 'promotion-waits-for-archive', rule: 'xlogrecovery.c:WaitForWALToBecomeAvailable', node: n.name, lsn: n.walEnd(now), archivedLsn: archived }, [pgLog.promoteRequest(), streaming ? serverLog.walreceiverTerminated() : null]);
+      if (!restoring) {
+        if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
+        this.cancelRetry(n);
+        role.walreceiver = null;
+        this.connect(n);
+      }
+      return true;
+    }
     // With WAL left to replay the trigger waits for it (replay.ts); the promotion then completes by itself.
     if (this.replay.deferPromotion(n, cause)) return true;
     this.completePromotion(n, cause, false);
@@ -1398,6 +1428,7 @@ export class PgCluster {
         if (up && up.running && up.boot === wr.upstreamBoot && this.reachable(n, up)) n.overwritten = { ...n.overwritten, upTo: Math.max(n.overwritten.upTo, this.sendable(up, now)) };
       }
       this.cancelRetry(n);
+      this.archivePromotions.delete(n);
       this.restore.end(n, { kind: 'down', how });
       role.receiver = { status: 'stopped' };
       role.walreceiver = null;

@@ -116,7 +116,7 @@ export class ReplayModel {
    * A promotion requested while the startup process has WAL left to replay waits for it (the walreceiver keeps
    * streaming meanwhile): true when it is deferred, to complete in `afterReflow`'s schedule.
    */
-  deferPromotion(n: PgNode, cause: PromotionCause): boolean {
+  deferPromotion(n: PgNode, cause: PromotionCause, requestLogged = false): boolean {
     if (this.promoting.has(n)) return true;
     const now = this.cluster.ctx.sim.now;
     if (!this.chases.has(n)) return false;
@@ -132,7 +132,7 @@ export class ReplayModel {
       n,
       'promote',
       { kind: 'promotion-waits-for-replay', node: n.name, bytes: left, replayRate: cap },
-      [pgLog.promoteRequest()],
+      [requestLogged ? null : pgLog.promoteRequest()],
     );
     this.cluster.requestReflow();
     return true;

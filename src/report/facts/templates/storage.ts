@@ -9,6 +9,8 @@ const xminOf = (logical: boolean): string => (logical ? 'catalog_xmin' : 'xmin')
 export const STORAGE: TemplatesOf<StorageFact> = {
   'promotion-waits-for-replay': (f) =>
     p`promotion of ${node(f.node)} requested: its startup process first replays the ${size(f.bytes)} of WAL it has received and not replayed (${code('replay_rate')} ${rate(f.replayRate)}: about ${duration(f.bytes / f.replayRate)} if no more arrives); until then it is a standby and its walreceiver keeps streaming`,
+  'promotion-waits-for-archive': (f) =>
+    p`promotion of ${node(f.node)} requested at ${lsn(f.lsn)}: the archive holds its WAL up to ${lsn(f.archivedLsn)} (${size(f.archivedLsn - f.lsn)} more), and its startup process restores and replays what the archive has before it checks the trigger; until then it is a standby`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>
     p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${rate(f.incoming)} and its startup process replays at most ${rate(f.replayRate)} (${code('replay_rate')})`,
