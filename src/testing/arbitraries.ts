@@ -571,8 +571,9 @@ function operation(x: OpContext, st: OpState, d: OpDraw): Action[] {
     }
     case 'stop':
     case 'restart': {
-      // pg_ctl's mode: as often as not the version's default (smart up to 9.4, fast from 9.5), else each mode.
-      const mode = (['immediate', 'smart', 'fast'] as const)[d.b % 6];
+      // pg_ctl's mode, a clean one (an immediate stop is a crash, drawn as `crash`): as often as not the version's
+      // default (smart up to 9.4, fast from 9.5), else smart or fast.
+      const mode = (['smart', 'fast'] as const)[d.b % 4];
       return [step(mode ? { kind, node, mode } : { kind, node })];
     }
     case 'start':

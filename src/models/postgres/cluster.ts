@@ -1111,7 +1111,8 @@ export class PgCluster {
     // (xlogrecovery.c WaitForWALToBecomeAvailable: "when you create the trigger file, we still finish replaying as
     // much as we can from archive and pg_wal before failover"; on the trigger while streaming, XLogShutdownWalRcv
     // and on to the archive). connect() goes on restoring, and promotes when the archive has no more.
-    const archived = this.storage.archive.restorableEnd(n);
+    // A point-in-time recovery stops at its target, whatever the archive holds (pitr.ts).
+    const archived = this.pitr.recovering(n) ? null : this.storage.archive.restorableEnd(n);
     if (archived !== null) {
       const restoring = role.receiver.status === 'waiting' && role.receiver.reason === 'restoring-from-archive' && role.receiver.retry !== null;
       const streaming = role.receiver.status === 'streaming' || role.walreceiver !== null;

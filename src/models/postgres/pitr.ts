@@ -313,6 +313,11 @@ export class PitRecovery {
     this.cluster.completePromotion(n, { kind: 'plan' });
   }
 
+  /** Whether `n` is in a point-in-time recovery (a restored backup recovering to its target, or paused there). */
+  recovering(n: PgNode): boolean {
+    return this.configured.has(n);
+  }
+
   /**
    * PgCluster.completePromotion: the reason its history file gives (null: a plain promotion). The recovery
    * configuration is gone after it (recovery.done up to 11, recovery.signal removed from 12).
