@@ -25,8 +25,8 @@ export interface SlotHorizons {
   setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void;
   /** A standby streams (or stopped streaming) through the physical slot, with hot_standby_feedback `on` or not. */
   streamFeedback(name: string, standby: PgNode, on: boolean): void;
-  /** The slot was invalidated at a checkpoint; returns what that does to the horizon it held (for the log). */
-  slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null;
+  /** The slot was invalidated at a checkpoint; 'released' when it held the horizon, which it no longer does (for the log). */
+  slotInvalidated(name: string): 'released' | null;
 }
 
 export type WalStatus = 'reserved' | 'extended' | 'unreserved' | 'lost';
@@ -332,7 +332,7 @@ export class ReplicationSlots {
               hint: node.version >= 17 ? 'You might need to increase "max_slot_wal_keep_size".' : 'You might need to increase max_slot_wal_keep_size.',
             }
           : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(r)} exceeds max_slot_wal_keep_size` };
-      const horizon = this.horizons.slotInvalidated(s.spec.name, node);
+      const horizon = this.horizons.slotInvalidated(s.spec.name);
       const limit = node.settings.maxSlotWalKeepSize;
       this.cluster.log(
         node,

@@ -117,11 +117,6 @@ const candidateLag: Rule = {
 // ---------------------------------------------------------------------------------------------------------
 // 3. A logical slot whose consumer stops and that is never dropped.
 
-/** From 16 an invalidated slot no longer holds the xmin horizon; 13-15 keep it (slot.c ReplicationSlotsComputeRequiredXmin). */
-function invalidatedSlotReleasesHorizon(version: number): boolean {
-  return version >= 16;
-}
-
 const abandonedSlot: Rule = {
   id: 'logical-slot-abandoned',
   title: 'a logical slot whose consumer stops and that is never dropped: projected wraparound dates',
@@ -152,10 +147,12 @@ const abandonedSlot: Rule = {
       const limit = settings.maxSlotWalKeepSize;
       const where = slot.stopWhere ?? slot.where;
       const dates = `the first wraparound WARNING about ${about(f, warnAt)} (age ${count(warnAge)}), writes stop about ${about(f, stopAt)} (age ${count(stopAge)})`;
-      if (limit !== null && load.walBytesPerSecond > 0 && invalidatedSlotReleasesHorizon(server.version)) {
+      // max_slot_wal_keep_size (13+): an invalidated slot no longer holds the xmin horizon (slot.c
+      // ReplicationSlotsComputeRequiredXmin; observed on 13.23 to 16.14, docs/model-postgres.md).
+      if (limit !== null && load.walBytesPerSecond > 0) {
         const invalidAt = (stop + (limit / load.walBytesPerSecond) * 1e6) as Micros;
         if (invalidAt < warnAt) {
-          out.push(finding('logical-slot-abandoned', 'info', where, `slot ${slot.name} is invalidated about ${about(f, invalidAt)}, before it threatens wraparound`, `max_slot_wal_keep_size = ${size(limit)} is reached after ${duration(limit / load.walBytesPerSecond)} of WAL at ${rate(load.walBytesPerSecond)}; from 16 an invalidated slot no longer holds the horizon. Its consumer cannot resume from it and must be re-created.`, 'slot.c InvalidateObsoleteReplicationSlots, ReplicationSlotsComputeRequiredXmin (16+)'));
+          out.push(finding('logical-slot-abandoned', 'info', where, `slot ${slot.name} is invalidated about ${about(f, invalidAt)}, before it threatens wraparound`, `max_slot_wal_keep_size = ${size(limit)} is reached after ${duration(limit / load.walBytesPerSecond)} of WAL at ${rate(load.walBytesPerSecond)}; an invalidated slot no longer holds the horizon. Its consumer cannot resume from it and must be re-created.`, 'slot.c InvalidateObsoleteReplicationSlots, ReplicationSlotsComputeRequiredXmin'));
           continue;
         }
       }

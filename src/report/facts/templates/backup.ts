@@ -129,6 +129,6 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'slot-not-created': (f) => p`slot "${f.slot}" is not created: ${node(f.node)} holds ${code(`max_replication_slots = ${f.max}`)} slots already`,
   'slot-invalidated': (f) =>
     p`slot "${f.slot}" invalidated: it retained more than ${code(`max_slot_wal_keep_size = ${settingSize(f.limit)}`)} (${count(f.segments)} whole segments)${
-      f.horizon === 'released' ? '; from 16 an invalidated slot no longer holds the horizon' : f.horizon !== null ? `; on ${f.version} it still holds its ${f.horizon}` : ''
+      f.horizon === 'released' ? '; an invalidated slot no longer holds the xmin horizon' : ''
     }`,
 };
