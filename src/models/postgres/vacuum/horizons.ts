@@ -8,6 +8,8 @@
 import type { Micros } from '../../../engine/time.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { PgNode } from '../node.ts';
+import type { Lsn } from '../lsn.ts';
+import { timelineAt, type Timeline } from '../timeline.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
 import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
@@ -37,6 +39,11 @@ export interface Session {
   /** The session's backend, as it holds and waits for table locks. */
   readonly owner: LockOwner;
   idleTimer: EventHandle | null;
+  /**
+   * A prepared transaction's PREPARE record (a primary's WAL end when it was prepared): the transaction lives in
+   * the WAL from there on, on every server whose history holds that record (null for other sessions).
+   */
+  readonly prepareRecord: { readonly timeline: Timeline; readonly lsn: Lsn } | null;
 }
 
 export function sessionKey(s: Pick<Session, 'name' | 'prepared'>): string {
@@ -69,6 +76,8 @@ export class Horizons {
     private readonly slotHolders: () => readonly Holder[],
     private readonly now: () => Micros = () => 0 as Micros,
     startXid = 0,
+    /** The server vacuum runs on (the cluster's primary), or null when not known. */
+    private readonly primary: () => PgNode | null = () => null,
   ) {
     this.xidPast = new Counter(this.now(), startXid);
   }
@@ -142,7 +151,13 @@ export class Horizons {
    */
   holders(): Holder[] {
     const out: Holder[] = [...this.slotHolders(), ...this.streamHolders()];
+    const primary = this.primary();
     for (const s of this.sessions.values()) {
+      if (s.prepareRecord !== null) {
+        const on = this.preparedOn(s, primary);
+        if (on) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: 'prepared transaction', name: s.name, node: on.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
+        continue;
+      }
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
         if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.since, database: null, catalogOnly: false });
@@ -152,6 +167,18 @@ export class Horizons {
       out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: kind, name: s.name, node: s.node.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
     }
     return out;
+  }
+
+  /**
+   * The server whose horizon a prepared transaction holds: the primary, when its history holds the PREPARE record
+   * (twophase.c: the record is replayed on standbys, and RecoverPreparedTransactions restores the transaction at the
+   * end of recovery, so it follows a promotion and an old primary that rejoins as a standby does not take it
+   * along); without a known primary, the server it was prepared on while that one is a primary. Null: none.
+   */
+  private preparedOn(s: Session, primary: PgNode | null): PgNode | null {
+    const r = s.prepareRecord!;
+    if (primary === null) return s.node.role.kind === 'primary' ? s.node : null;
+    return timelineAt(primary.wal.timeline, r.lsn) === r.timeline && primary.walEnd(this.now()) >= r.lsn ? primary : null;
   }
 
   /** The oldest holder that applies to `rel` (data and catalog horizons; sessions of its database only). */
@@ -171,7 +198,11 @@ export class Horizons {
    */
   snapshotXmin(nextXid: number): number {
     let x = nextXid;
-    for (const s of this.sessions.values()) if (s.node.role.kind === 'primary' && s.xmin < x) x = s.xmin;
+    const primary = this.primary();
+    for (const s of this.sessions.values()) {
+      const holds = s.prepareRecord !== null ? this.preparedOn(s, primary) !== null : s.node.role.kind === 'primary';
+      if (holds && s.xmin < x) x = s.xmin;
+    }
     for (const h of this.streamHolders()) if (h.xid < x) x = h.xid;
     return x;
   }

@@ -73,7 +73,7 @@ export class VacuumModel {
       return START_XID - age;
     });
     this.relations = this.databases.flatMap((d) => d.relations);
-    this.horizons = new Horizons(slotHolders, () => cluster.ctx.sim.now, nextXid.valueAt(now));
+    this.horizons = new Horizons(slotHolders, () => cluster.ctx.sim.now, nextXid.valueAt(now), () => this.primary);
     const ctx = cluster.ctx;
     this.locks = new LockManager({
       sim: ctx.sim,
