@@ -25,7 +25,7 @@ clusters:
     workload: {target: p, site: a, rate: 100/s, wal_per_tx: 2KiB}
 plan:
   - {at: "00:05", create_slot: {name: cdc, node: p, type: logical, database: app}}
-${slotOn === 's1' ? '  - {at: "00:10", drop_slot: cdc}\n' : ''}  - {at: "00:20", crash: p}
+${slotOn === 's1' ? '  - {at: "00:09", stop_consumer: cdc}\n  - {at: "00:10", drop_slot: cdc}\n' : ''}  - {at: "00:20", crash: p}
   - {at: "00:21", promote: s1}
 `;
   return runScenario(loadScenarioText(text, '<slot-failover>')).report;

@@ -157,6 +157,20 @@ describe('physical slots tied to the standbys that use them (primary_slot_name; 
     expect(safe[0]!).toBeLessThanOrEqual(65 * SEG);
   });
 
+  it('pg_drop_replication_slot is refused while the standby streams through the slot, which keeps its WAL; once it stopped, the drop works', () => {
+    const drop = (at: number) => action(s(at), { kind: 'dropSlot', cluster: 'main', slot: 's1' });
+    const r = run(15, { actions: [drop(300), action(s(600), { kind: 'stop', node: 's1' }), action(s(1200), { kind: 'start', node: 's1' })], end: s(1500) });
+    const refused = r.report.events.find((e) => e.fact.kind === 'slot-drop-refused');
+    expect(refused?.at).toMatch(/T\d\d:05:00/);
+    expect(refused?.log.join('\n')).toMatch(/ERROR: {2}replication slot "s1" is active for PID \d+/);
+    // The slot stayed: the standby, down for 10 minutes, resumes through it.
+    expect(removed(r)).toBe(false);
+    expect(p(r).slots!.map((x) => x.name)).toEqual(['s1']);
+    const later = run(15, { actions: [action(s(600), { kind: 'stop', node: 's1' }), drop(700)], end: s(900) });
+    expect(later.report.events.some((e) => e.fact.kind === 'slot-drop-refused')).toBe(false);
+    expect(p(later).slots ?? []).toEqual([]);
+  });
+
   it('a primary_slot_name the upstream does not have: the walsender refuses with "replication slot ... does not exist"', () => {
     const r = run(15, { slotName: 'nope' });
     const lines = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');

@@ -221,12 +221,34 @@ export class ReplicationSlots {
     return true;
   }
 
-  drop(name: string): void {
+  /**
+   * pg_drop_replication_slot (slot.c ReplicationSlotDrop with nowait, ReplicationSlotAcquire): refused while a
+   * walsender holds the slot (a standby streaming through it, an active logical consumer), with `replication slot
+   * "…" is active for PID …` (9.5+; 9.4 `… is already active`; observed on 10.23): the slot stays and keeps its WAL
+   * and xmin until its consumer is gone. Approximation: PIDs are made up. False when refused or absent.
+   */
+  drop(name: string): boolean {
     const s = this.slots.get(name);
-    if (!s) return;
+    if (!s) return false;
+    if (s.stream !== null || (s.active && !s.invalidated)) {
+      const node = this.cluster.node(s.spec.node);
+      const message = node.version >= 9.5 ? `replication slot "${name}" is active for PID ${this.walsenderPid(s)}` : `replication slot "${name}" is already active`;
+      this.cluster.log(node, 'replication', { kind: 'slot-drop-refused', node: node.name, slot: name, standby: s.stream?.down.name ?? null, rule: 'slot.c:ReplicationSlotAcquire' }, [{ process: 'client backend', level: 'ERROR', message }]);
+      return false;
+    }
     this.slots.delete(name);
     this.horizons.dropSlot(name);
     this.cluster.requestReflow();
+    return true;
+  }
+
+  private readonly pids = new Map<string, number>();
+
+  /** The PID shown for the walsender holding slot `s` (made up: 20000 and up, one per slot, stable in a run). */
+  private walsenderPid(s: Slot): number {
+    let pid = this.pids.get(s.spec.name);
+    if (pid === undefined) this.pids.set(s.spec.name, (pid = 20000 + this.pids.size));
+    return pid;
   }
 
   setConsumer(name: string, active: boolean): void {
