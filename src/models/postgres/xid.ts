@@ -203,9 +203,14 @@ export class XidModel implements SlotHorizons {
     this.horizonChanged();
   }
 
-  /** What a standby's feedback reports: the oldest xmin of its queries, else the present. */
+  /**
+   * What a standby's feedback reports: the oldest xmin of its queries, else the present, or with
+   * recovery_min_apply_delay the XID that was next that long ago (its replay is that far behind: horizons.ts).
+   */
   private feederXmin(standby: PgNode): number {
-    let xmin = this.nextXid.valueAt(this.cluster.ctx.sim.now);
+    const now = this.cluster.ctx.sim.now;
+    const delay = standby.settings.recoveryMinApplyDelay;
+    let xmin = delay > 0 ? this.vacuum.horizons.xidAt(Math.max(0, now - delay) as Micros) : this.nextXid.valueAt(now);
     for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin < xmin) xmin = q.xmin;
     return xmin;
   }

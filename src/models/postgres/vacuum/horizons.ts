@@ -25,6 +25,8 @@ export interface Holder {
   readonly database: string | null;
   /** A logical slot's catalog_xmin holds the catalogs only. */
   readonly catalogOnly: boolean;
+  /** It moves with time (a delayed standby's feedback): no retry loop is computed ahead with it (autovacuum.ts). */
+  readonly moving?: boolean;
 }
 
 /** An open transaction of a session the plan started (open_transaction). */
@@ -78,6 +80,8 @@ export class Horizons {
     startXid = 0,
     /** The server vacuum runs on (the cluster's primary), or null when not known. */
     private readonly primary: () => PgNode | null = () => null,
+    /** Standbys streaming with hot_standby_feedback and recovery_min_apply_delay (`delay` > 0), as of the call. */
+    private readonly delayedStandbys: () => readonly { readonly node: PgNode; readonly delay: Micros }[] = () => [],
   ) {
     this.xidPast = new Counter(this.now(), startXid);
   }
@@ -87,6 +91,7 @@ export class Horizons {
     this.xidPast.setRate(t, perMicro);
     let longest = 0;
     for (const s of this.streams.values()) longest = Math.max(longest, s.duration);
+    for (const d of this.delayedStandbys()) longest = Math.max(longest, d.delay);
     this.xidPast.trim((t - 2 * longest - 1) as Micros);
   }
 
@@ -144,13 +149,33 @@ export class Horizons {
     return out;
   }
 
+  /** The XID counter's value at `t` (kept back to twice the longest stream duration or standby delay). */
+  xidAt(t: Micros): number {
+    return this.xidPast.valueAt(t);
+  }
+
+  /**
+   * A standby with recovery_min_apply_delay replays every commit `delay` after it (xlogrecovery.c
+   * recoveryApplyDelay stops replay at the commit record), so its oldest xmin, which hot_standby_feedback reports
+   * (walreceiver.c XLogWalRcvSendHSFeedback: GetReplicationHorizons on the standby), is the XID that was next
+   * `delay` ago: it holds every database's horizon that far back ("hot_standby_feedback will be delayed by use
+   * of this feature which could lead to bloat on the primary", config.sgml recovery_min_apply_delay).
+   * Approximation: the delay alone, not a replay that also lags for want of speed.
+   */
+  private delayedStandbyHolders(now: Micros): Holder[] {
+    return this.delayedStandbys().map(({ node, delay }) => {
+      const since = Math.max(0, now - delay) as Micros;
+      return { key: `hot_standby_feedback of "${node.name}"`, xid: this.xidPast.valueAt(since), who: { kind: 'delayed-standby', node: node.name, delay }, since, database: null, catalogOnly: false, moving: true };
+    });
+  }
+
   /**
    * Every holder in force now. A query on a standby holds the primary's horizon only while hot_standby_feedback
    * reports it, i.e. while the standby streams (without a slot, the walsender's xmin goes with its connection;
    * postgres.md §3); it holds every database (a walsender has no database).
    */
   holders(): Holder[] {
-    const out: Holder[] = [...this.slotHolders(), ...this.streamHolders()];
+    const out: Holder[] = [...this.slotHolders(), ...this.streamHolders(), ...this.delayedStandbyHolders(this.now())];
     const primary = this.primary();
     for (const s of this.sessions.values()) {
       if (s.prepareRecord !== null) {
