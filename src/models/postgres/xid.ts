@@ -38,6 +38,8 @@ interface SlotState {
   feeder: PgNode | null;
   /** The feeder's last feedback, taken when it went down (before its queries ended with it). */
   feederXmin: number | null;
+  /** Its hold record was ended because its server no longer counts (applies): a failover away from it. */
+  outOfScope: boolean;
 }
 
 /**
@@ -69,7 +71,10 @@ export class XidModel implements SlotHorizons {
     this.nextXid = new Level(now, START_XID);
     this.vacuum = new VacuumModel(cluster, this.nextXid, () => this.slotHolders(), () => this.requestReplan(0 as Micros));
     this.ops = new Operations(this.vacuum);
-    for (const s of cluster.spec.slots) this.addSlot(s);
+    for (const s of cluster.spec.slots) {
+      this.addSlot(s);
+      this.holdIfStopped(s.name);
+    }
     for (const a of alerts) this.alertState.set(a.name, { firedAt: null, value: null, pending: null });
   }
 
@@ -108,7 +113,17 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null, outOfScope: false });
+  }
+
+  /**
+   * A slot whose consumer is stopped from the start (or that is created without one) holds from then: its hold is
+   * recorded as a stop's is (reportConsumers), so the report's explanation names it.
+   */
+  private holdIfStopped(name: string): void {
+    const s = this.slots.get(name)!;
+    if (s.active || s.xmin === null) return;
+    this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.feedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: s.since, until: null });
   }
 
   /**
@@ -122,7 +137,7 @@ export class XidModel implements SlotHorizons {
   private slotHolders(): Holder[] {
     const out: Holder[] = [];
     for (const s of this.slots.values()) {
-      if (s.xmin === null || s.invalidated) continue;
+      if (s.xmin === null || s.invalidated || !this.applies(s)) continue;
       if (s.spec.kind === 'logical') {
         out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'logical-slot', slot: s.spec.name, database: s.spec.database! }, since: s.since, database: null, catalogOnly: true });
       } else if (s.feedback) {
@@ -130,6 +145,35 @@ export class XidModel implements SlotHorizons {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether slot `s` holds the horizon of the server vacuum runs on: a slot lives on one server (slot.c; a
+   * promotion copies none), so it counts on the primary it is on, or on a standby whose hot_standby_feedback
+   * carries its xmin and catalog_xmin upstream while it streams (procarray.c GetReplicationHorizons includes the
+   * standby's slots). A slot left on an old primary after a failover holds nothing on the new one.
+   */
+  private applies(s: SlotState): boolean {
+    const node = this.cluster.node(s.spec.node);
+    if (node === this.vacuum.primary) return true;
+    return node.running && node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming';
+  }
+
+  /**
+   * The history's record of a stopped slot's hold follows whether the slot applies (a failover away from its
+   * server ends it; the server becoming the primary again starts it anew). Called at every recomputation.
+   */
+  private scopeHolds(now: Micros): void {
+    for (const [name, s] of this.slots) {
+      if (s.active || s.xmin === null || s.invalidated) continue;
+      const holds = s.spec.kind === 'logical' || s.feedback;
+      if (!holds) continue;
+      const applies = this.applies(s);
+      if (applies === !s.outOfScope) continue;
+      s.outOfScope = !applies;
+      if (!applies) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
+      else this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin', xid: s.xmin, since: now, until: null });
+    }
   }
 
   // ------------------------------------------------------------------ actions
@@ -141,6 +185,7 @@ export class XidModel implements SlotHorizons {
     // it): it holds no table before then. A slot the scenario declares at its start stands for one that had
     // such a standby before, and keeps the xmin it was left with.
     if (s.kind === 'physical') this.slots.get(s.name)!.xmin = null;
+    this.holdIfStopped(s.name);
     this.cluster.log(this.cluster.node(s.node), 'setting', { kind: 'slot-created', slot: s.name, slotKind: s.kind, database: s.database ?? null, consumer: s.consumer });
     this.horizonChanged();
   }
@@ -352,6 +397,7 @@ export class XidModel implements SlotHorizons {
     const sim = this.cluster.ctx.sim;
     const now = sim.now;
     for (const t of this.timers.splice(0)) sim.cancel(t);
+    this.scopeHolds(now);
     this.vacuum.noteAge(now);
     // A pg_wal volume that fills stops the server (PANIC on the WAL write).
     for (const n of this.cluster.nodes.values()) {
