@@ -171,6 +171,23 @@ describe('physical slots tied to the standbys that use them (primary_slot_name; 
     expect(p(later).slots ?? []).toEqual([]);
   });
 
+  it('18: idle_replication_slot_timeout invalidates a slot unused that long at the next checkpoint, and the standby is then refused', () => {
+    const r = run(18, { primary: { idleReplicationSlotTimeout: s(1800) }, actions: outage(600, 3000) });
+    const inval = r.report.events.find((e) => e.fact.kind === 'slot-invalidated-idle')!;
+    // Unused from 600 s; the first checkpoint at least 1800 s later (every 5 minutes) invalidates it.
+    const since = (iso: string) => (Date.parse(iso) - Date.parse(r.report.start)) / 1000;
+    expect(since(inval.at)).toBeGreaterThanOrEqual(2400);
+    expect(since(inval.at)).toBeLessThanOrEqual(2700);
+    expect(inval.log.join('\n')).toMatch(/invalidating obsolete replication slot "s1"\n.*DETAIL: {2}The slot's idle time of \d+s exceeds the configured "idle_replication_slot_timeout" duration of 1800s\./);
+    const refused = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');
+    expect(refused).toContain('This replication slot has been invalidated due to "idle_timeout".');
+    expect(s1(r).receiver).toBe('waiting');
+    // Without the timeout the slot keeps the standby's WAL and it resumes.
+    const kept = run(18, { actions: outage(600, 3000) });
+    expect(kept.report.events.some((e) => e.fact.kind === 'slot-invalidated-idle')).toBe(false);
+    expect(s1(kept).receiver).toBe('streaming');
+  });
+
   it('a primary_slot_name the upstream does not have: the walsender refuses with "replication slot ... does not exist"', () => {
     const r = run(15, { slotName: 'nope' });
     const lines = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');

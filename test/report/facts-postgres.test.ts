@@ -99,6 +99,7 @@ const BACKUP: Samples<BackupFact> = {
     { kind: 'slot-invalidated', node: 'pg1', slot: 'debezium', limit: 2 ** 30, segments: 64, horizon: null, version: 15, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
     { kind: 'slot-invalidated', node: 'pg1', slot: 'debezium', limit: 2 ** 30, segments: 64, horizon: 'released', version: 16, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
   ],
+  'slot-invalidated-idle': [{ kind: 'slot-invalidated-idle', node: 'pg1', slot: 'debezium', idle: 90_061e6, timeout: 86_400e6, horizon: 'released', rule: 'slot.c:InvalidateObsoleteReplicationSlots' }],
 };
 
 const all = (s: Samples<Fact>): Fact[] => Object.values(s).flat() as Fact[];

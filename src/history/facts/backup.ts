@@ -125,4 +125,6 @@ export type BackupFact =
       readonly horizon: 'released' | null;
       readonly version: PgMajor;
       readonly rule: Rule;
-    };
+    }
+  /** 18+: the slot was unused for `idle` µs, at least idle_replication_slot_timeout (`timeout`, µs), at a checkpoint. */
+  | { readonly kind: 'slot-invalidated-idle'; readonly node: string; readonly slot: string; readonly idle: number; readonly timeout: number; readonly horizon: 'released' | null; readonly rule: Rule };

@@ -52,8 +52,12 @@ interface Slot {
   /** Where restart_lsn stays while no consumer confirms (null: it follows the consumer now). */
   restartLsn: Lsn | null;
   invalidated: boolean;
+  /** Why it was invalidated (pg_replication_slots.invalidation_reason, 17+). */
+  cause: 'wal_removed' | 'idle_timeout';
   /** The stream of the standby that uses this slot (primary_slot_name), while it streams. */
   stream: Stream | null;
+  /** Since when no consumer has used it (pg_replication_slots.inactive_since, 17+); null while one does. */
+  inactiveSince: Micros | null;
 }
 
 export class ReplicationSlots {
@@ -76,7 +80,7 @@ export class ReplicationSlots {
     // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
     const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
     const restartLsn = user && reserveAt === undefined ? user.walEnd(now) : active ? null : (reserveAt ?? this.cluster.node(spec.node).walEnd(now));
-    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, stream: null });
+    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, cause: 'wal_removed', stream: null, inactiveSince: active ? null : now });
   }
 
   // ------------------------------------------------------------------ positions
@@ -262,6 +266,7 @@ export class ReplicationSlots {
     }
     if (!active) s.restartLsn = this.restartLsn(s, now);
     s.active = active;
+    s.inactiveSince = active ? null : now;
     if (active && !s.stream) s.restartLsn = null;
     this.horizons.setConsumer(name, active, s.restartLsn);
     // What the slot retains jumps (a consumer that catches up) or starts growing: recorded now (wal-series.ts
@@ -286,7 +291,7 @@ export class ReplicationSlots {
     if (s.spec.kind === 'logical') return fatal('cannot use a logical replication slot for physical replication');
     // 13-17 do not check a physical slot's invalidation here ("If the WAL segment doesn't exist, we'll fail
     // later"); 18 does (ReplicationSlotAcquire with error_if_invalid).
-    if (s.invalidated && up.version >= 18) return fatal(`can no longer access replication slot "${name}"`, 'This replication slot has been invalidated due to "wal_removed".');
+    if (s.invalidated && up.version >= 18) return fatal(`can no longer access replication slot "${name}"`, `This replication slot has been invalidated due to "${s.cause}".`);
     return null;
   }
 
@@ -295,7 +300,7 @@ export class ReplicationSlots {
     const name = n.settings.primarySlotName;
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== up.name || !s.invalidated) return null;
-    return { kind: 'slot-invalidated-note', node: n.name, upstream: up.name, slot: s.spec.name, upstreamVersion: up.version };
+    return { kind: 'slot-invalidated-note', node: n.name, upstream: up.name, slot: s.spec.name, upstreamVersion: up.version, ...(s.cause === 'idle_timeout' ? { idle: true } : {}) };
   }
 
   /** A stream started: the standby's slot (if any) follows its flush from now on. */
@@ -304,6 +309,7 @@ export class ReplicationSlots {
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== stream.up.name || s.invalidated) return;
     s.stream = stream;
+    s.inactiveSince = null;
     this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
     if (!s.active) {
       s.active = true;
@@ -319,6 +325,7 @@ export class ReplicationSlots {
       s.restartLsn = this.restartLsn(s, now);
       s.stream = null;
       s.active = false;
+      s.inactiveSince = now;
       // Its last feedback stays in the slot (a reload of hot_standby_feedback while it streamed counts).
       this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
       if (!s.invalidated) this.horizons.setConsumer(s.spec.name, false, s.restartLsn);
@@ -338,7 +345,11 @@ export class ReplicationSlots {
     for (const s of this.slots.values()) {
       if (s.spec.node !== node.name) continue;
       const r = this.restartLsn(s, now);
-      if (r === null || r >= below) continue;
+      if (r === null) continue;
+      if (r >= below) {
+        if (this.invalidateIdle(s, node, now)) any = true;
+        continue;
+      }
       any = true;
       if (s.stream) s.restartLsn = r;
       s.invalidated = true;
@@ -366,6 +377,35 @@ export class ReplicationSlots {
     // A standby's failure to stream now reads otherwise (its slot was invalidated): parked retry loops try again.
     if (any) this.cluster.requestReflow('changed');
     return any;
+  }
+
+  /**
+   * 18+: idle_replication_slot_timeout (slot.c InvalidatePossiblyObsoleteSlot, CanInvalidateIdleSlot, at the same
+   * checkpoint step): a slot that reserves WAL and that no consumer has used for at least the timeout, in whole
+   * seconds (TimestampDifferenceExceedsSeconds), is invalidated with reason idle_timeout; a slot past
+   * max_slot_wal_keep_size too is reported for that (checked first). Approximation: inactive_since is not reset by
+   * a restart of the server (17+ set it to the startup time when slots are restored).
+   */
+  private invalidateIdle(s: Slot, node: PgNode, now: Micros): boolean {
+    const timeout = node.settings.idleReplicationSlotTimeout;
+    if (node.version < 18 || timeout <= 0 || s.invalidated || s.stream !== null || s.active || s.inactiveSince === null) return false;
+    const idle = Math.floor((now - s.inactiveSince) / 1e6);
+    const limit = Math.floor(timeout / 1e6);
+    if (idle < limit) return false;
+    s.restartLsn = this.restartLsn(s, now);
+    s.invalidated = true;
+    s.cause = 'idle_timeout';
+    const horizon = this.horizons.slotInvalidated(s.spec.name);
+    this.cluster.log(node, 'xid', { kind: 'slot-invalidated-idle', node: node.name, slot: s.spec.name, idle: idle * 1e6, timeout, horizon, rule: 'slot.c:InvalidateObsoleteReplicationSlots' }, [
+      {
+        process: 'checkpointer',
+        level: 'LOG',
+        message: `invalidating obsolete replication slot "${s.spec.name}"`,
+        detail: `The slot's idle time of ${idle}s exceeds the configured "idle_replication_slot_timeout" duration of ${limit}s.`,
+        hint: 'You might need to increase "idle_replication_slot_timeout".',
+      },
+    ]);
+    return true;
   }
 
   // ------------------------------------------------------------------ what pg_replication_slots shows
@@ -445,7 +485,7 @@ export class ReplicationSlots {
       return { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${s.spec.name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' };
     }
     if (node.version >= 18) {
-      return { process: 'walsender', level: 'ERROR', message: `can no longer access replication slot "${s.spec.name}"`, detail: 'This replication slot has been invalidated due to "wal_removed".' };
+      return { process: 'walsender', level: 'ERROR', message: `can no longer access replication slot "${s.spec.name}"`, detail: `This replication slot has been invalidated due to "${s.cause}".` };
     }
     // 13-17: a physical slot's invalidation is not checked; its consumer asks for WAL that is gone.
     const seg = node.settings.walSegmentSize;

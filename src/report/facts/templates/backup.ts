@@ -131,4 +131,6 @@ export const BACKUP: TemplatesOf<BackupFact> = {
     p`slot "${f.slot}" invalidated: it retained more than ${code(`max_slot_wal_keep_size = ${settingSize(f.limit)}`)} (${count(f.segments)} whole segments)${
       f.horizon === 'released' ? '; an invalidated slot no longer holds the xmin horizon' : ''
     }`,
+  'slot-invalidated-idle': (f) =>
+    p`slot "${f.slot}" invalidated: unused for ${duration(f.idle / 1e6)}, at least ${code(`idle_replication_slot_timeout = ${duration(f.timeout / 1e6)}`)}; it keeps no WAL${f.horizon === 'released' ? ' and no longer holds the xmin horizon' : ''}, and its consumer must start from a new slot`,
 };
