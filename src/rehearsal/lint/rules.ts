@@ -139,7 +139,7 @@ const abandonedSlot: Rule = {
         const afma = settings.autovacuumFreezeMaxAge;
         if (ageAtDrop > afma) {
           out.push(
-            finding('logical-slot-abandoned', 'warning', slot.stopWhere ?? slot.where, `logical slot ${slot.name} holds catalog_xmin from ${at(f, stop)} until it is dropped at ${at(f, slot.droppedAt)}: age(datfrozenxid) climbs to about ${count(Math.round(ageAtDrop))}`, `With its consumer stopped the slot's catalog_xmin stays where it was and vacuum cannot freeze past it: from about ${about(f, (stop + (afma / load.xidsPerSecond) * 1e6) as Micros)} (autovacuum_freeze_max_age = ${count(afma)}) anti-wraparound vacuums run and achieve nothing, dead catalog rows pile up, and the drop is followed by a long aggressive vacuum. Had it stayed, the first wraparound WARNING would come about ${about(f, warnAt)} and writes would stop about ${about(f, stopAt)} (${count(Math.round(load.xidsPerSecond))} XIDs/s at the peak write rate). Drop a slot whose consumer is gone, or alert on its age.`, 'varsup.c SetTransactionIdLimit; autovacuum.c (autovacuum_freeze_max_age); docs/incidents/; docs/model-postgres.md'),
+            finding('logical-slot-abandoned', 'warning', slot.stopWhere ?? slot.where, `logical slot ${slot.name} holds catalog_xmin from ${at(f, stop)} until ${slot.droppedBy === 'failover' ? `the promotion at ${at(f, slot.droppedAt)} leaves it behind on ${slot.server}` : `it is dropped at ${at(f, slot.droppedAt)}`}: age(datfrozenxid) climbs to about ${count(Math.round(ageAtDrop))}`, `With its consumer stopped the slot's catalog_xmin stays where it was and vacuum cannot freeze past it: from about ${about(f, (stop + (afma / load.xidsPerSecond) * 1e6) as Micros)} (autovacuum_freeze_max_age = ${count(afma)}) anti-wraparound vacuums run and achieve nothing, dead catalog rows pile up, and the ${slot.droppedBy === 'failover' ? 'new primary, which has no copy of the slot, starts with' : 'drop is followed by'} a long aggressive vacuum. Had it stayed, the first wraparound WARNING would come about ${about(f, warnAt)} and writes would stop about ${about(f, stopAt)} (${count(Math.round(load.xidsPerSecond))} XIDs/s at the peak write rate). Drop a slot whose consumer is gone, or alert on its age.`, 'varsup.c SetTransactionIdLimit; autovacuum.c (autovacuum_freeze_max_age); docs/incidents/; docs/model-postgres.md'),
           );
         }
         continue;
@@ -158,7 +158,7 @@ const abandonedSlot: Rule = {
       }
       const end = f.clock?.end ?? null;
       const sev: Severity = end !== null && stopAt <= end && (slot.droppedAt === null || slot.droppedAt > stopAt) ? 'error' : 'warning';
-      const dropped = slot.droppedAt !== null ? ` It is dropped only at ${at(f, slot.droppedAt)}.` : ' Nothing in the plan drops it.';
+      const dropped = slot.droppedAt !== null ? (slot.droppedBy === 'failover' ? ` A promotion leaves it behind only at ${at(f, slot.droppedAt)}.` : ` It is dropped only at ${at(f, slot.droppedAt)}.`) : ' Nothing in the plan drops it.';
       out.push(
         finding(
           'logical-slot-abandoned',
