@@ -182,6 +182,9 @@ describe('physical slots tied to the standbys that use them (primary_slot_name; 
     const refused = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');
     expect(refused).toContain('This replication slot has been invalidated due to "idle_timeout".');
     expect(s1(r).receiver).toBe('waiting');
+    // A restart of the primary at 1500 s restores the slot as inactive since then: not idle long enough by 3000 s.
+    const restarted = run(18, { primary: { idleReplicationSlotTimeout: s(1800) }, actions: [...outage(600, 3000), action(s(1500), { kind: 'restart', node: 'p' })] });
+    expect(restarted.report.events.some((e) => e.fact.kind === 'slot-invalidated-idle')).toBe(false);
     // Without the timeout the slot keeps the standby's WAL and it resumes.
     const kept = run(18, { actions: outage(600, 3000) });
     expect(kept.report.events.some((e) => e.fact.kind === 'slot-invalidated-idle')).toBe(false);

@@ -380,11 +380,20 @@ export class ReplicationSlots {
   }
 
   /**
+   * A server started: its slots restored from disk are inactive from now (slot.c RestoreSlotFromDisk sets
+   * inactive_since to the startup time, 17+), so idle_replication_slot_timeout counts again from the start.
+   */
+  serverStarted(node: PgNode): void {
+    const now = this.cluster.ctx.sim.now;
+    for (const s of this.slots.values()) if (s.node === node && s.inactiveSince !== null) s.inactiveSince = now;
+  }
+
+  /**
    * 18+: idle_replication_slot_timeout (slot.c InvalidatePossiblyObsoleteSlot, CanInvalidateIdleSlot, at the same
    * checkpoint step): a slot that reserves WAL and that no consumer has used for at least the timeout, in whole
    * seconds (TimestampDifferenceExceedsSeconds), is invalidated with reason idle_timeout; a slot past
-   * max_slot_wal_keep_size too is reported for that (checked first). Approximation: inactive_since is not reset by
-   * a restart of the server (17+ set it to the startup time when slots are restored).
+   * max_slot_wal_keep_size too is reported for that (checked first). A restart of its server starts the count again
+   * (serverStarted).
    */
   private invalidateIdle(s: Slot, node: PgNode, now: Micros): boolean {
     const timeout = node.settings.idleReplicationSlotTimeout;

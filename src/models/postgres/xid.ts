@@ -333,6 +333,7 @@ export class XidModel implements SlotHorizons {
   }
 
   nodeUp(node: PgNode): void {
+    this.cluster.storage.slots.serverStarted(node);
     if (node === this.vacuum.primary) this.vacuum.autovacuum.restart(this.cluster.ctx.sim.now);
     this.settingsChanged();
   }
