@@ -159,6 +159,10 @@ ${plan}`;
     const active = text('  - {at: "2024-01-02T00:00:00Z", start_consumer: cdc}\n  - {at: "2024-01-03T00:00:00Z", drop_slot: cdc}\n  - {at: "2024-01-04T00:00:00Z", stop_consumer: cdc}\n');
     const refused = lintScenarioText(active, 'x.yaml', {}).find((f) => f.id === 'logical-slot-abandoned')!;
     expect(refused.severity).toBe('error');
+    // A slot on a standby holds the primary only through hot_standby_feedback.
+    const onStandby = (hsf: boolean) => text('').replace('cdc: {node: db1', 'cdc: {node: db2').replace('upstream: db1}', `upstream: db1, settings: {hot_standby_feedback: ${hsf}}}`);
+    expect(lintScenarioText(onStandby(false), 'x.yaml', {}).some((f) => f.id === 'logical-slot-abandoned')).toBe(false);
+    expect(lintScenarioText(onStandby(true), 'x.yaml', {}).some((f) => f.id === 'logical-slot-abandoned')).toBe(true);
   });
 
   it('DRBD: a resync rate above the primary disk headroom, at the step that sets it; the dynamic controller is clean', () => {

@@ -128,6 +128,8 @@ const abandonedSlot: Rule = {
       const server = servers.get(slot.server);
       const load = f.loads.get(slot.cluster);
       if (!server || !load || load.xidsPerSecond <= 0) continue;
+      // A slot on a standby (16+) holds the primary's catalogs only through hot_standby_feedback (xid.ts applies).
+      if (server.role === 'standby' && !server.settings.hotStandbyFeedback) continue;
       const stop = slot.consumerStopsAt;
       const { warnAge, stopAge } = wraparoundLimits(server.version);
       const warnAt = (stop + (warnAge / load.xidsPerSecond) * 1e6) as Micros;
