@@ -28,7 +28,15 @@ const MAX_PERIOD = 4;
 /** A cycle is folded only when it occurs at least this many times (fewer lines than it saves). */
 const MIN_TURNS = 3;
 
-const signature = (e: EventJson): string => `${e.kind}\u0000${canonical(e.fact)}\u0000${e.log.join('\n')}`;
+/**
+ * Countdowns in log lines that change at every occurrence of an otherwise identical message: the wraparound
+ * WARNING a vacuum repeats after recomputing the limits (varsup.c SetTransactionIdLimit, once per vacuum past the
+ * vacuum limit) counts the transactions left. A cycle folds them; its pattern shows the first turn's count, as a
+ * WARNING repeated alone shows its first.
+ */
+const COUNTDOWN = /must be vacuumed within \d+ transactions/g;
+
+const signature = (e: EventJson): string => `${e.kind}\u0000${canonical(e.fact)}\u0000${e.log.join('\n').replace(COUNTDOWN, 'must be vacuumed within N transactions')}`;
 
 /** Events in time order, with every cycle of 2 to 4 messages of one node (or cluster) folded into one item. */
 export function collapseCycles(events: readonly EventJson[], micros: (iso: string) => number): LogItem[] {

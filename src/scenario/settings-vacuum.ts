@@ -47,6 +47,7 @@ export function vacuumSettingsFields(duration: typeof durationDecoder) {
   deadlock_timeout: opt(duration({ bareUnit: 'ms', min: 1 }), 'How long a lock waiter waits before it checks for a deadlock (and cancels a blocking regular autovacuum). Default 1s.'),
   log_lock_waits: opt(pgBoolean(), 'Log lock waits longer than deadlock_timeout. Default false.'),
   idle_in_transaction_session_timeout: opt(duration({ bareUnit: 'ms' }), 'An idle-in-transaction session is terminated after this (9.6+; 0: never). Default 0.'),
+  idle_replication_slot_timeout: opt(duration({ bareUnit: 's' }), 'A replication slot unused for longer than this is invalidated at the next checkpoint (18+; 0: never). Default 0.'),
   };
 }
 
@@ -56,6 +57,7 @@ export const VACUUM_VERSION_RULES: readonly { readonly key: string; readonly app
   { key: 'autovacuum_vacuum_max_threshold', applies: (v) => v < 18, message: () => 'was added in PostgreSQL 18' },
   { key: 'lock_timeout', applies: (v) => v < 9.3, message: () => 'was added in PostgreSQL 9.3' },
   { key: 'idle_in_transaction_session_timeout', applies: (v) => v < 9.6, message: () => 'was added in PostgreSQL 9.6' },
+  { key: 'idle_replication_slot_timeout', applies: (v) => v < 18, message: () => 'was added in PostgreSQL 18' },
 ];
 
 type Decoded = { readonly [K in keyof ReturnType<typeof vacuumSettingsFields>]?: unknown };
@@ -81,5 +83,6 @@ export function buildVacuumSettings(v: Decoded): VacuumSettingsSpec {
   set('deadlockTimeout', v.deadlock_timeout);
   set('logLockWaits', v.log_lock_waits);
   set('idleInTransactionSessionTimeout', v.idle_in_transaction_session_timeout);
+  set('idleReplicationSlotTimeout', v.idle_replication_slot_timeout);
   return out;
 }

@@ -31,6 +31,8 @@ export interface VacuumSettingsSpec {
   readonly logLockWaits?: boolean;
   /** 9.6+; 0 never ends an idle transaction. */
   readonly idleInTransactionSessionTimeout?: Micros;
+  /** 18+; 0 never invalidates an idle slot. */
+  readonly idleReplicationSlotTimeout?: Micros;
 }
 
 /** A table of the scenario: `databases.DB.tables.NAME`. */

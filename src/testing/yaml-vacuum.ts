@@ -30,6 +30,7 @@ export function printVacuumSettings(s: PgSettingsSpec): Record<string, unknown> 
   if (s.deadlockTimeout !== undefined) out.deadlock_timeout = duration(s.deadlockTimeout);
   if (s.logLockWaits !== undefined) out.log_lock_waits = s.logLockWaits;
   if (s.idleInTransactionSessionTimeout !== undefined) out.idle_in_transaction_session_timeout = duration(s.idleInTransactionSessionTimeout);
+  if (s.idleReplicationSlotTimeout !== undefined) out.idle_replication_slot_timeout = duration(s.idleReplicationSlotTimeout);
   return out;
 }
 

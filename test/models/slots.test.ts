@@ -157,6 +157,40 @@ describe('physical slots tied to the standbys that use them (primary_slot_name; 
     expect(safe[0]!).toBeLessThanOrEqual(65 * SEG);
   });
 
+  it('pg_drop_replication_slot is refused while the standby streams through the slot, which keeps its WAL; once it stopped, the drop works', () => {
+    const drop = (at: number) => action(s(at), { kind: 'dropSlot', cluster: 'main', slot: 's1' });
+    const r = run(15, { actions: [drop(300), action(s(600), { kind: 'stop', node: 's1' }), action(s(1200), { kind: 'start', node: 's1' })], end: s(1500) });
+    const refused = r.report.events.find((e) => e.fact.kind === 'slot-drop-refused');
+    expect(refused?.at).toMatch(/T\d\d:05:00/);
+    expect(refused?.log.join('\n')).toMatch(/ERROR: {2}replication slot "s1" is active for PID \d+/);
+    // The slot stayed: the standby, down for 10 minutes, resumes through it.
+    expect(removed(r)).toBe(false);
+    expect(p(r).slots!.map((x) => x.name)).toEqual(['s1']);
+    const later = run(15, { actions: [action(s(600), { kind: 'stop', node: 's1' }), drop(700)], end: s(900) });
+    expect(later.report.events.some((e) => e.fact.kind === 'slot-drop-refused')).toBe(false);
+    expect(p(later).slots ?? []).toEqual([]);
+  });
+
+  it('18: idle_replication_slot_timeout invalidates a slot unused that long at the next checkpoint, and the standby is then refused', () => {
+    const r = run(18, { primary: { idleReplicationSlotTimeout: s(1800) }, actions: outage(600, 3000) });
+    const inval = r.report.events.find((e) => e.fact.kind === 'slot-invalidated-idle')!;
+    // Unused from 600 s; the first checkpoint at least 1800 s later (every 5 minutes) invalidates it.
+    const since = (iso: string) => (Date.parse(iso) - Date.parse(r.report.start)) / 1000;
+    expect(since(inval.at)).toBeGreaterThanOrEqual(2400);
+    expect(since(inval.at)).toBeLessThanOrEqual(2700);
+    expect(inval.log.join('\n')).toMatch(/invalidating obsolete replication slot "s1"\n.*DETAIL: {2}The slot's idle time of \d+s exceeds the configured "idle_replication_slot_timeout" duration of 1800s\./);
+    const refused = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');
+    expect(refused).toContain('This replication slot has been invalidated due to "idle_timeout".');
+    expect(s1(r).receiver).toBe('waiting');
+    // A restart of the primary at 1500 s restores the slot as inactive since then: not idle long enough by 3000 s.
+    const restarted = run(18, { primary: { idleReplicationSlotTimeout: s(1800) }, actions: [...outage(600, 3000), action(s(1500), { kind: 'restart', node: 'p' })] });
+    expect(restarted.report.events.some((e) => e.fact.kind === 'slot-invalidated-idle')).toBe(false);
+    // Without the timeout the slot keeps the standby's WAL and it resumes.
+    const kept = run(18, { actions: outage(600, 3000) });
+    expect(kept.report.events.some((e) => e.fact.kind === 'slot-invalidated-idle')).toBe(false);
+    expect(s1(kept).receiver).toBe('streaming');
+  });
+
   it('a primary_slot_name the upstream does not have: the walsender refuses with "replication slot ... does not exist"', () => {
     const r = run(15, { slotName: 'nope' });
     const lines = r.report.events.filter((e) => e.node === 's1').flatMap((e) => e.log).join('\n');

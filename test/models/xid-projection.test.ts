@@ -46,6 +46,13 @@ describe('projecting the wraparound stop', () => {
     expect(at).toBe(last.at + Math.ceil((base.stopAge - last.value) / (50e6 / DAY)));
   });
 
+  it('two tables whose peaks alternate in height are a steady saw-tooth, not a rising one', () => {
+    // Each drop leaves 100M or 130M in turn (two tables frozen to different ages): peaks of 272.8M and 302.8M.
+    const samples = sawtooth(9, DAY, (k) => (k % 2 ? 100e6 : 130e6));
+    expect(sawtoothPeaks(samples, 0 as Micros).slice(-2).map((p) => Math.round(p.value))).toEqual([272_800_000, 302_800_000]);
+    expect(projectedStop({ ...base, samples, now: (9.5 * DAY) as Micros, endAge: 150e6 })).toBeNull();
+  });
+
   it('before any drop, or with none since the holder went away, the end rate is all there is', () => {
     const climbing: AgeSample[] = [{ at: 0 as Micros, value: 0, rate }];
     expect(projectedStop({ ...base, samples: climbing, now: DAY as Micros, endAge: rate * DAY })).not.toBeNull();

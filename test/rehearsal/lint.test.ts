@@ -129,8 +129,40 @@ plan:
     const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ');
     expect(minute(x.firstWarningAt!)).toBe(warn);
     expect(minute(x.stopAt!)).toBe(stop);
-    // From 16 with max_slot_wal_keep_size the slot is invalidated first and releases the horizon.
+    // With max_slot_wal_keep_size the slot is invalidated first and releases the horizon, on 13 as on 16
+    // (observed on 13.23 to 16.14: conformance/slots/observe-invalidated-xmin.sh).
     expect(lintOf('scenarios/go-xid-wraparound.yaml', 'slot-limit', ['plan.drop-slot=']).find((f) => f.id === 'logical-slot-abandoned')?.severity).toBe('info');
+    expect(lintOf('scenarios/go-xid-wraparound.yaml', 'slot-limit', ['plan.drop-slot=', 'clusters.app.nodes.writer.version=13']).find((f) => f.id === 'logical-slot-abandoned')?.severity).toBe('info');
+  });
+
+  it('an abandoned logical slot left behind by a promotion stops holding there; a drop while its consumer is active is refused', () => {
+    const text = (plan: string) => `
+name: x
+start: 2024-01-01T00:00:00Z
+timezone: UTC
+end: 2024-02-15T00:00:00Z
+sites: {dc: {}}
+clusters:
+  app:
+    nodes:
+      db1: {site: dc, version: 15, role: primary}
+      db2: {site: dc, version: 15, upstream: db1}
+    workload: {target: db1, rate: 800/s, wal_per_tx: 512B}
+    databases: {app: {tables: {pg_catalog: {size: 1GB, catalog: true}}}}
+    slots:
+      cdc: {node: db1, type: logical, database: app, consumer: stopped}
+plan:
+${plan}`;
+    const failover = lintScenarioText(text('  - {at: "2024-01-20T00:00:00Z", crash: db1}\n  - {at: "2024-01-20T00:01:00Z", promote: db2}\n'), 'x.yaml', {}).find((f) => f.id === 'logical-slot-abandoned')!;
+    expect(failover.severity).toBe('warning');
+    expect(failover.message).toContain('until the promotion at 2024-01-20 00:01:00 leaves it behind on db1');
+    const active = text('  - {at: "2024-01-02T00:00:00Z", start_consumer: cdc}\n  - {at: "2024-01-03T00:00:00Z", drop_slot: cdc}\n  - {at: "2024-01-04T00:00:00Z", stop_consumer: cdc}\n');
+    const refused = lintScenarioText(active, 'x.yaml', {}).find((f) => f.id === 'logical-slot-abandoned')!;
+    expect(refused.severity).toBe('error');
+    // A slot on a standby holds the primary only through hot_standby_feedback.
+    const onStandby = (hsf: boolean) => text('').replace('cdc: {node: db1', 'cdc: {node: db2').replace('upstream: db1}', `upstream: db1, settings: {hot_standby_feedback: ${hsf}}}`);
+    expect(lintScenarioText(onStandby(false), 'x.yaml', {}).some((f) => f.id === 'logical-slot-abandoned')).toBe(false);
+    expect(lintScenarioText(onStandby(true), 'x.yaml', {}).some((f) => f.id === 'logical-slot-abandoned')).toBe(true);
   });
 
   it('DRBD: a resync rate above the primary disk headroom, at the step that sets it; the dynamic controller is clean', () => {

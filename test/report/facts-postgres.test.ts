@@ -96,9 +96,10 @@ const BACKUP: Samples<BackupFact> = {
   'archive-recovery-failed': [{ kind: 'archive-recovery-failed', node: 'pg3', error: 'recovery ended before configured recovery target was reached', rule: 'xlogrecovery.c:PerformWalRecovery' }],
   'slot-not-created': [{ kind: 'slot-not-created', node: 'pg1', slot: 's', max: 10, rule: 'slot.c:ReplicationSlotCreate' }],
   'slot-invalidated': [
-    { kind: 'slot-invalidated', node: 'pg1', slot: 'debezium', limit: 2 ** 30, segments: 64, horizon: 'catalog_xmin', version: 15, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
+    { kind: 'slot-invalidated', node: 'pg1', slot: 'debezium', limit: 2 ** 30, segments: 64, horizon: null, version: 15, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
     { kind: 'slot-invalidated', node: 'pg1', slot: 'debezium', limit: 2 ** 30, segments: 64, horizon: 'released', version: 16, rule: 'slot.c:InvalidateObsoleteReplicationSlots' },
   ],
+  'slot-invalidated-idle': [{ kind: 'slot-invalidated-idle', node: 'pg1', slot: 'debezium', idle: 90_061e6, timeout: 86_400e6, horizon: 'released', rule: 'slot.c:InvalidateObsoleteReplicationSlots' }],
 };
 
 const all = (s: Samples<Fact>): Fact[] => Object.values(s).flat() as Fact[];
@@ -161,7 +162,7 @@ describe('the prose of PostgreSQL facts: numbers through format.ts (sizes binary
       'restoring base backup "nightly" (of pg1, WAL 0/3000028 to 0/5000000 on timeline 1) into pg3: copying 1 GiB at 134 MB/s takes 8 s; then archive recovery to LSN 0/30000F8, then promote (recovery.conf)',
     );
     expect(factText(BACKUP['recovery-target-reached'][0]!)).toBe('pg3 reached its recovery target at 0/30000F8 (after LSN 0/30000F8); WAL after 0/30000F8 is not replayed: recovery_target_action = promote');
-    expect(factText(BACKUP['slot-invalidated'][0]!)).toBe('slot "debezium" invalidated: it retained more than max_slot_wal_keep_size = 1GiB (64 whole segments); on 15 it still holds its catalog_xmin');
+    expect(factText(BACKUP['slot-invalidated'][0]!)).toBe('slot "debezium" invalidated: it retained more than max_slot_wal_keep_size = 1GiB (64 whole segments)');
   });
 });
 

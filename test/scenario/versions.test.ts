@@ -125,6 +125,7 @@ describe('version rules of settings', () => {
   it('other version rules', () => {
     expect(errorOf(withSettings('9.4', 'max_wal_size: 1GB')).message).toMatch(/was added in PostgreSQL 9.5/);
     expect(errorOf(withSettings('9.2', 'wal_receiver_timeout: 60s')).message).toMatch(/was added in PostgreSQL 9.3/);
+    expect(errorOf(withSettings('17', 'idle_replication_slot_timeout: 1d')).message).toMatch(/idle_replication_slot_timeout .* was added in PostgreSQL 18/);
     expect(errorOf(withSettings('9.2', 'wal_sender_timeout: 60s')).message).toMatch(/replication_timeout/);
     expect(errorOf(withSettings('15', 'wal_segment_size: 3MiB')).message).toMatch(/not a power of two/);
     expect(errorOf(withSettings('15', 'wal_keep_size: 1GB, wal_keep_segments: 3')).message).toMatch(/both given/);

@@ -118,7 +118,7 @@ export type BackupFact =
   | { readonly kind: 'slot-not-created'; readonly node: string; readonly slot: string; readonly max: number; readonly rule: Rule }
   /**
    * slot.c InvalidateObsoleteReplicationSlots: the slot retained more than max_slot_wal_keep_size (`limit`, bytes).
-   * `horizon`: from 16 the invalidated slot releases its xmin ('released'); before, it still holds it.
+   * `horizon`: 'released' when the slot held the xmin horizon, which an invalidated slot no longer does.
    */
   | {
       readonly kind: 'slot-invalidated';
@@ -126,7 +126,9 @@ export type BackupFact =
       readonly slot: string;
       readonly limit: number;
       readonly segments: number;
-      readonly horizon: 'released' | 'xmin' | 'catalog_xmin' | null;
+      readonly horizon: 'released' | null;
       readonly version: PgMajor;
       readonly rule: Rule;
-    };
+    }
+  /** 18+: the slot was unused for `idle` µs, at least idle_replication_slot_timeout (`timeout`, µs), at a checkpoint. */
+  | { readonly kind: 'slot-invalidated-idle'; readonly node: string; readonly slot: string; readonly idle: number; readonly timeout: number; readonly horizon: 'released' | null; readonly rule: Rule };

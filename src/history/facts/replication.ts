@@ -16,13 +16,17 @@ export interface RetentionFact {
   readonly walKeep: { readonly setting: 'wal_keep_size' | 'wal_keep_segments'; readonly value: number };
 }
 
-/** A standby's slot on its upstream was invalidated for retaining more than max_slot_wal_keep_size (slots.ts). */
+/**
+ * A standby's slot on its upstream was invalidated for retaining more than max_slot_wal_keep_size, or (`idle`, 18+)
+ * for being unused longer than idle_replication_slot_timeout (slots.ts).
+ */
 export interface SlotInvalidatedNoteFact {
   readonly kind: 'slot-invalidated-note';
   readonly node: string;
   readonly upstream: string;
   readonly slot: string;
   readonly upstreamVersion: PgMajor;
+  readonly idle?: true;
 }
 
 /** Why a walreceiver attempt fails or a standby waits (the detail of a walreceiver transition). */

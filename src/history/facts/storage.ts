@@ -66,5 +66,7 @@ export type StorageFact =
   | { readonly kind: 'slot-consumer-resumed'; readonly slot: string }
   | { readonly kind: 'slot-consumer-stopped'; readonly slot: string; readonly restartLsn: Lsn; readonly logical: boolean; /** Null: a physical slot without hot_standby_feedback has none. */ readonly xmin: number | null }
   | { readonly kind: 'slot-consumer-refused'; readonly slot: string }
+  /** pg_drop_replication_slot refused: a walsender holds the slot (`standby`: the standby streaming through it). */
+  | { readonly kind: 'slot-drop-refused'; readonly node: string; readonly slot: string; readonly standby: string | null; readonly rule: Rule }
   | { readonly kind: 'pg-wal-full'; readonly node: string; readonly volume: number }
   | { readonly kind: 'alert-fires'; readonly alert: string; readonly metric: string; readonly value: number; readonly above: number; readonly for: number };

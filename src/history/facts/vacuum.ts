@@ -24,7 +24,9 @@ export type HorizonHolder =
   /** A logical slot's catalog_xmin. */
   | { readonly kind: 'logical-slot'; readonly slot: string; readonly database: string }
   /** A physical slot's xmin (its standby's hot_standby_feedback). */
-  | { readonly kind: 'physical-slot'; readonly slot: string };
+  | { readonly kind: 'physical-slot'; readonly slot: string }
+  /** A standby replaying `delay` µs behind (recovery_min_apply_delay) whose hot_standby_feedback reports its xmin. */
+  | { readonly kind: 'delayed-standby'; readonly node: string; readonly delay: number };
 
 /** How a vacuum run ended, when it is logged. */
 export type VacuumOutcome =

@@ -582,7 +582,9 @@ export class Checkpointer {
     const recptr = n.walEnd(now);
     const slotMinimum = this.host.slotMinimum(n);
     let horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum });
-    if (slotMinimum !== null && horizon.invalidateBelow !== null && slotMinimum < horizon.invalidateBelow && this.host.invalidateSlots(n, horizon.invalidateBelow, horizon) && n.version >= 18) {
+    // 18+: the same step also invalidates slots idle longer than idle_replication_slot_timeout (slots.ts).
+    const idleCheck = n.version >= 18 && n.settings.idleReplicationSlotTimeout > 0;
+    if (slotMinimum !== null && horizon.invalidateBelow !== null && (slotMinimum < horizon.invalidateBelow || idleCheck) && this.host.invalidateSlots(n, horizon.invalidateBelow, horizon) && n.version >= 18) {
       horizon = removalHorizon({ version: n.version, settings: n.settings, redo, priorRedo, recptr, slotMinimum: this.host.slotMinimum(n) });
     }
     let keepFrom = horizon.keepFrom * seg;

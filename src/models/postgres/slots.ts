@@ -25,8 +25,8 @@ export interface SlotHorizons {
   setConsumer(name: string, active: boolean, restartLsn: Lsn | null): void;
   /** A standby streams (or stopped streaming) through the physical slot, with hot_standby_feedback `on` or not. */
   streamFeedback(name: string, standby: PgNode, on: boolean): void;
-  /** The slot was invalidated at a checkpoint; returns what that does to the horizon it held (for the log). */
-  slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null;
+  /** The slot was invalidated at a checkpoint; 'released' when it held the horizon, which it no longer does (for the log). */
+  slotInvalidated(name: string): 'released' | null;
 }
 
 export type WalStatus = 'reserved' | 'extended' | 'unreserved' | 'lost';
@@ -52,8 +52,12 @@ interface Slot {
   /** Where restart_lsn stays while no consumer confirms (null: it follows the consumer now). */
   restartLsn: Lsn | null;
   invalidated: boolean;
+  /** Why it was invalidated (pg_replication_slots.invalidation_reason, 17+). */
+  cause: 'wal_removed' | 'idle_timeout';
   /** The stream of the standby that uses this slot (primary_slot_name), while it streams. */
   stream: Stream | null;
+  /** Since when no consumer has used it (pg_replication_slots.inactive_since, 17+); null while one does. */
+  inactiveSince: Micros | null;
 }
 
 export class ReplicationSlots {
@@ -76,7 +80,7 @@ export class ReplicationSlots {
     // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
     const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
     const restartLsn = user && reserveAt === undefined ? user.walEnd(now) : active ? null : (reserveAt ?? this.cluster.node(spec.node).walEnd(now));
-    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, stream: null });
+    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, cause: 'wal_removed', stream: null, inactiveSince: active ? null : now });
   }
 
   // ------------------------------------------------------------------ positions
@@ -221,12 +225,34 @@ export class ReplicationSlots {
     return true;
   }
 
-  drop(name: string): void {
+  /**
+   * pg_drop_replication_slot (slot.c ReplicationSlotDrop with nowait, ReplicationSlotAcquire): refused while a
+   * walsender holds the slot (a standby streaming through it, an active logical consumer), with `replication slot
+   * "…" is active for PID …` (9.5+; 9.4 `… is already active`; observed on 10.23): the slot stays and keeps its WAL
+   * and xmin until its consumer is gone. Approximation: PIDs are made up. False when refused or absent.
+   */
+  drop(name: string): boolean {
     const s = this.slots.get(name);
-    if (!s) return;
+    if (!s) return false;
+    if (s.stream !== null || (s.active && !s.invalidated)) {
+      const node = this.cluster.node(s.spec.node);
+      const message = node.version >= 9.5 ? `replication slot "${name}" is active for PID ${this.walsenderPid(s)}` : `replication slot "${name}" is already active`;
+      this.cluster.log(node, 'replication', { kind: 'slot-drop-refused', node: node.name, slot: name, standby: s.stream?.down.name ?? null, rule: 'slot.c:ReplicationSlotAcquire' }, [{ process: 'client backend', level: 'ERROR', message }]);
+      return false;
+    }
     this.slots.delete(name);
     this.horizons.dropSlot(name);
     this.cluster.requestReflow();
+    return true;
+  }
+
+  private readonly pids = new Map<string, number>();
+
+  /** The PID shown for the walsender holding slot `s` (made up: 20000 and up, one per slot, stable in a run). */
+  private walsenderPid(s: Slot): number {
+    let pid = this.pids.get(s.spec.name);
+    if (pid === undefined) this.pids.set(s.spec.name, (pid = 20000 + this.pids.size));
+    return pid;
   }
 
   setConsumer(name: string, active: boolean): void {
@@ -240,6 +266,7 @@ export class ReplicationSlots {
     }
     if (!active) s.restartLsn = this.restartLsn(s, now);
     s.active = active;
+    s.inactiveSince = active ? null : now;
     if (active && !s.stream) s.restartLsn = null;
     this.horizons.setConsumer(name, active, s.restartLsn);
     // What the slot retains jumps (a consumer that catches up) or starts growing: recorded now (wal-series.ts
@@ -264,7 +291,7 @@ export class ReplicationSlots {
     if (s.spec.kind === 'logical') return fatal('cannot use a logical replication slot for physical replication');
     // 13-17 do not check a physical slot's invalidation here ("If the WAL segment doesn't exist, we'll fail
     // later"); 18 does (ReplicationSlotAcquire with error_if_invalid).
-    if (s.invalidated && up.version >= 18) return fatal(`can no longer access replication slot "${name}"`, 'This replication slot has been invalidated due to "wal_removed".');
+    if (s.invalidated && up.version >= 18) return fatal(`can no longer access replication slot "${name}"`, `This replication slot has been invalidated due to "${s.cause}".`);
     return null;
   }
 
@@ -273,7 +300,7 @@ export class ReplicationSlots {
     const name = n.settings.primarySlotName;
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== up.name || !s.invalidated) return null;
-    return { kind: 'slot-invalidated-note', node: n.name, upstream: up.name, slot: s.spec.name, upstreamVersion: up.version };
+    return { kind: 'slot-invalidated-note', node: n.name, upstream: up.name, slot: s.spec.name, upstreamVersion: up.version, ...(s.cause === 'idle_timeout' ? { idle: true } : {}) };
   }
 
   /** A stream started: the standby's slot (if any) follows its flush from now on. */
@@ -282,6 +309,7 @@ export class ReplicationSlots {
     const s = name !== null ? this.slots.get(name) : undefined;
     if (!s || s.spec.node !== stream.up.name || s.invalidated) return;
     s.stream = stream;
+    s.inactiveSince = null;
     this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
     if (!s.active) {
       s.active = true;
@@ -297,6 +325,7 @@ export class ReplicationSlots {
       s.restartLsn = this.restartLsn(s, now);
       s.stream = null;
       s.active = false;
+      s.inactiveSince = now;
       // Its last feedback stays in the slot (a reload of hot_standby_feedback while it streamed counts).
       this.horizons.streamFeedback(s.spec.name, stream.down, stream.down.settings.hotStandbyFeedback);
       if (!s.invalidated) this.horizons.setConsumer(s.spec.name, false, s.restartLsn);
@@ -316,7 +345,11 @@ export class ReplicationSlots {
     for (const s of this.slots.values()) {
       if (s.spec.node !== node.name) continue;
       const r = this.restartLsn(s, now);
-      if (r === null || r >= below) continue;
+      if (r === null) continue;
+      if (r >= below) {
+        if (this.invalidateIdle(s, node, now)) any = true;
+        continue;
+      }
       any = true;
       if (s.stream) s.restartLsn = r;
       s.invalidated = true;
@@ -332,7 +365,7 @@ export class ReplicationSlots {
               hint: node.version >= 17 ? 'You might need to increase "max_slot_wal_keep_size".' : 'You might need to increase max_slot_wal_keep_size.',
             }
           : { process: 'checkpointer', level: 'LOG', message: `invalidating slot "${s.spec.name}" because its restart_lsn ${formatLsn(r)} exceeds max_slot_wal_keep_size` };
-      const horizon = this.horizons.slotInvalidated(s.spec.name, node);
+      const horizon = this.horizons.slotInvalidated(s.spec.name);
       const limit = node.settings.maxSlotWalKeepSize;
       this.cluster.log(
         node,
@@ -344,6 +377,44 @@ export class ReplicationSlots {
     // A standby's failure to stream now reads otherwise (its slot was invalidated): parked retry loops try again.
     if (any) this.cluster.requestReflow('changed');
     return any;
+  }
+
+  /**
+   * A server started: its slots restored from disk are inactive from now (slot.c RestoreSlotFromDisk sets
+   * inactive_since to the startup time, 17+), so idle_replication_slot_timeout counts again from the start.
+   */
+  serverStarted(node: PgNode): void {
+    const now = this.cluster.ctx.sim.now;
+    for (const s of this.slots.values()) if (s.node === node && s.inactiveSince !== null) s.inactiveSince = now;
+  }
+
+  /**
+   * 18+: idle_replication_slot_timeout (slot.c InvalidatePossiblyObsoleteSlot, CanInvalidateIdleSlot, at the same
+   * checkpoint step): a slot that reserves WAL and that no consumer has used for at least the timeout, in whole
+   * seconds (TimestampDifferenceExceedsSeconds), is invalidated with reason idle_timeout; a slot past
+   * max_slot_wal_keep_size too is reported for that (checked first). A restart of its server starts the count again
+   * (serverStarted).
+   */
+  private invalidateIdle(s: Slot, node: PgNode, now: Micros): boolean {
+    const timeout = node.settings.idleReplicationSlotTimeout;
+    if (node.version < 18 || timeout <= 0 || s.invalidated || s.stream !== null || s.active || s.inactiveSince === null) return false;
+    const idle = Math.floor((now - s.inactiveSince) / 1e6);
+    const limit = Math.floor(timeout / 1e6);
+    if (idle < limit) return false;
+    s.restartLsn = this.restartLsn(s, now);
+    s.invalidated = true;
+    s.cause = 'idle_timeout';
+    const horizon = this.horizons.slotInvalidated(s.spec.name);
+    this.cluster.log(node, 'xid', { kind: 'slot-invalidated-idle', node: node.name, slot: s.spec.name, idle: idle * 1e6, timeout, horizon, rule: 'slot.c:InvalidateObsoleteReplicationSlots' }, [
+      {
+        process: 'checkpointer',
+        level: 'LOG',
+        message: `invalidating obsolete replication slot "${s.spec.name}"`,
+        detail: `The slot's idle time of ${idle}s exceeds the configured "idle_replication_slot_timeout" duration of ${limit}s.`,
+        hint: 'You might need to increase "idle_replication_slot_timeout".',
+      },
+    ]);
+    return true;
   }
 
   // ------------------------------------------------------------------ what pg_replication_slots shows
@@ -423,7 +494,7 @@ export class ReplicationSlots {
       return { process: 'walsender', level: 'ERROR', message: `can no longer get changes from replication slot "${s.spec.name}"`, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' };
     }
     if (node.version >= 18) {
-      return { process: 'walsender', level: 'ERROR', message: `can no longer access replication slot "${s.spec.name}"`, detail: 'This replication slot has been invalidated due to "wal_removed".' };
+      return { process: 'walsender', level: 'ERROR', message: `can no longer access replication slot "${s.spec.name}"`, detail: `This replication slot has been invalidated due to "${s.cause}".` };
     }
     // 13-17: a physical slot's invalidation is not checked; its consumer asks for WAL that is gone.
     const seg = node.settings.walSegmentSize;

@@ -38,6 +38,8 @@ interface SlotState {
   feeder: PgNode | null;
   /** The feeder's last feedback, taken when it went down (before its queries ended with it). */
   feederXmin: number | null;
+  /** Its hold record was ended because its server no longer counts (applies): a failover away from it. */
+  outOfScope: boolean;
 }
 
 /**
@@ -69,7 +71,10 @@ export class XidModel implements SlotHorizons {
     this.nextXid = new Level(now, START_XID);
     this.vacuum = new VacuumModel(cluster, this.nextXid, () => this.slotHolders(), () => this.requestReplan(0 as Micros));
     this.ops = new Operations(this.vacuum);
-    for (const s of cluster.spec.slots) this.addSlot(s);
+    for (const s of cluster.spec.slots) {
+      this.addSlot(s);
+      this.holdIfStopped(s.name);
+    }
     for (const a of alerts) this.alertState.set(a.name, { firedAt: null, value: null, pending: null });
   }
 
@@ -108,19 +113,31 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null, outOfScope: false });
+  }
+
+  /**
+   * A slot whose consumer is stopped from the start (or that is created without one) holds from then: its hold is
+   * recorded as a stop's is (reportConsumers), so the report's explanation names it.
+   */
+  private holdIfStopped(name: string): void {
+    const s = this.slots.get(name)!;
+    if (s.active || s.xmin === null) return;
+    this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : s.feedback ? 'xmin' : 'restart_lsn', xid: s.xmin, since: s.since, until: null });
   }
 
   /**
    * The slots' holds on the horizon (slot.c ReplicationSlotsComputeRequiredXmin): a logical slot's catalog_xmin
-   * holds the catalogs of every database, a physical slot's xmin (hot_standby_feedback) every table; from 16
-   * an invalidated slot holds nothing, 13-15 keep holding.
+   * holds the catalogs of every database, a physical slot's xmin (hot_standby_feedback) every table; an
+   * invalidated slot (13+) holds nothing ("invalidated slots need not apply": slot.c of 15.15 and 16+; observed
+   * on 13.23, 14.23, 15.18 and 16.14: after a logical slot's invalidation VACUUM FREEZE took pg_class's
+   * relfrozenxid past its catalog_xmin, conformance/slots/observe-invalidated-xmin.sh). 13.1's tree still
+   * counted them: approximation, the current minors are modelled.
    */
   private slotHolders(): Holder[] {
-    const v16 = this.version >= 16;
     const out: Holder[] = [];
     for (const s of this.slots.values()) {
-      if (s.xmin === null || (s.invalidated && v16)) continue;
+      if (s.xmin === null || s.invalidated || !this.applies(s)) continue;
       if (s.spec.kind === 'logical') {
         out.push({ key: `slot "${s.spec.name}"`, xid: s.xmin, who: { kind: 'logical-slot', slot: s.spec.name, database: s.spec.database! }, since: s.since, database: null, catalogOnly: true });
       } else if (s.feedback) {
@@ -128,6 +145,35 @@ export class XidModel implements SlotHorizons {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether slot `s` holds the horizon of the server vacuum runs on: a slot lives on one server (slot.c; a
+   * promotion copies none), so it counts on the primary it is on, or on a standby whose hot_standby_feedback
+   * carries its xmin and catalog_xmin upstream while it streams (procarray.c GetReplicationHorizons includes the
+   * standby's slots). A slot left on an old primary after a failover holds nothing on the new one.
+   */
+  private applies(s: SlotState): boolean {
+    const node = this.cluster.node(s.spec.node);
+    if (node === this.vacuum.primary) return true;
+    return node.running && node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming';
+  }
+
+  /**
+   * The history's record of a stopped slot's hold follows whether the slot applies (a failover away from its
+   * server ends it; the server becoming the primary again starts it anew). Called at every recomputation.
+   */
+  private scopeHolds(now: Micros): void {
+    for (const [name, s] of this.slots) {
+      if (s.active || s.xmin === null || s.invalidated) continue;
+      const holds = s.spec.kind === 'logical' || s.feedback;
+      if (!holds) continue;
+      const applies = this.applies(s);
+      if (applies === !s.outOfScope) continue;
+      s.outOfScope = !applies;
+      if (!applies) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, now);
+      else this.cluster.ctx.history.holdStart({ cluster: this.cluster.name, holder: `slot "${name}"`, kind: s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin', xid: s.xmin, since: now, until: null });
+    }
   }
 
   // ------------------------------------------------------------------ actions
@@ -139,6 +185,7 @@ export class XidModel implements SlotHorizons {
     // it): it holds no table before then. A slot the scenario declares at its start stands for one that had
     // such a standby before, and keeps the xmin it was left with.
     if (s.kind === 'physical') this.slots.get(s.name)!.xmin = null;
+    this.holdIfStopped(s.name);
     this.cluster.log(this.cluster.node(s.node), 'setting', { kind: 'slot-created', slot: s.name, slotKind: s.kind, database: s.database ?? null, consumer: s.consumer });
     this.horizonChanged();
   }
@@ -201,9 +248,14 @@ export class XidModel implements SlotHorizons {
     this.horizonChanged();
   }
 
-  /** What a standby's feedback reports: the oldest xmin of its queries, else the present. */
+  /**
+   * What a standby's feedback reports: the oldest xmin of its queries, else the present, or with
+   * recovery_min_apply_delay the XID that was next that long ago (its replay is that far behind: horizons.ts).
+   */
   private feederXmin(standby: PgNode): number {
-    let xmin = this.nextXid.valueAt(this.cluster.ctx.sim.now);
+    const now = this.cluster.ctx.sim.now;
+    const delay = standby.settings.recoveryMinApplyDelay;
+    let xmin = delay > 0 ? this.vacuum.horizons.xidAt(Math.max(0, now - delay) as Micros) : this.nextXid.valueAt(now);
     for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin < xmin) xmin = q.xmin;
     return xmin;
   }
@@ -281,6 +333,7 @@ export class XidModel implements SlotHorizons {
   }
 
   nodeUp(node: PgNode): void {
+    this.cluster.storage.slots.serverStarted(node);
     if (node === this.vacuum.primary) this.vacuum.autovacuum.restart(this.cluster.ctx.sim.now);
     this.settingsChanged();
   }
@@ -299,18 +352,18 @@ export class XidModel implements SlotHorizons {
   }
 
   /**
-   * A checkpoint invalidated the slot (slots.ts): from 16 it no longer holds the horizon (slot.c
-   * ReplicationSlotsComputeRequiredXmin skips invalidated slots); 13-15 keep holding it. Returns that, for the log.
+   * A checkpoint invalidated the slot (slots.ts): it no longer holds the horizon (slot.c
+   * ReplicationSlotsComputeRequiredXmin skips invalidated slots; see slotHolders). Returns 'released' when it
+   * held one (a physical slot without hot_standby_feedback has no xmin), for the log.
    */
-  /** What the invalidated slot does to the horizon: releases it (16+), or still holds its xmin or catalog_xmin. */
-  slotInvalidated(name: string, node: PgNode): 'released' | 'xmin' | 'catalog_xmin' | null {
+  slotInvalidated(name: string): 'released' | null {
     const s = this.slots.get(name);
     if (!s) return null;
     s.invalidated = true;
-    const releases = node.version >= 16 && s.xmin !== null;
-    if (releases) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
+    const releases = s.xmin !== null && (s.spec.kind === 'logical' || s.feedback);
+    if (s.xmin !== null) this.cluster.ctx.history.holdEnd(this.cluster.name, `slot "${name}"`, this.cluster.ctx.sim.now);
     this.horizonChanged();
-    return releases ? 'released' : s.xmin !== null ? (s.spec.kind === 'logical' ? 'catalog_xmin' : 'xmin') : null;
+    return releases ? 'released' : null;
   }
 
   // ------------------------------------------------------------------ the fluid part
@@ -345,6 +398,7 @@ export class XidModel implements SlotHorizons {
     const sim = this.cluster.ctx.sim;
     const now = sim.now;
     for (const t of this.timers.splice(0)) sim.cancel(t);
+    this.scopeHolds(now);
     this.vacuum.noteAge(now);
     // A pg_wal volume that fills stops the server (PANIC on the WAL write).
     for (const n of this.cluster.nodes.values()) {

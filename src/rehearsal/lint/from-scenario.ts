@@ -218,17 +218,30 @@ function slotFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =>
     let stopsAt: Micros | null = slot.consumer === 'stopped' ? at : null;
     let stopWhere: Where | null = null;
     let droppedAt: Micros | null = null;
+    let droppedBy: SlotFact['droppedBy'] = null;
+    const nodes = new Set(s.clusters.find((c) => c.name === cluster)?.nodes.map((n) => n.name) ?? []);
     s.actions.forEach((a, i) => {
       if (a.at < at || droppedAt !== null) return;
+      // A logical slot stays on its server: a promotion of another node of the cluster leaves it behind (slots.ts).
+      if (a.kind === 'promote' && slot.kind === 'logical' && a.node !== slot.node && nodes.has(a.node)) {
+        droppedAt = a.at;
+        droppedBy = 'failover';
+        return;
+      }
+      // pg_drop_replication_slot is refused while a logical slot's consumer is active (slots.ts).
+      if (a.kind === 'dropSlot' && a.slot === slot.name && slot.kind === 'logical' && stopsAt === null) return;
       if (a.kind === 'stopConsumer' && a.slot === slot.name && stopsAt === null) {
         stopsAt = a.at;
         stopWhere = wheres[i]!;
       } else if (a.kind === 'startConsumer' && a.slot === slot.name) {
         stopsAt = null;
         stopWhere = null;
-      } else if (a.kind === 'dropSlot' && a.slot === slot.name) droppedAt = a.at;
+      } else if (a.kind === 'dropSlot' && a.slot === slot.name) {
+        droppedAt = a.at;
+        droppedBy = 'drop';
+      }
     });
-    return { name: slot.name, cluster, server: slot.node, kind: slot.kind, consumerStopsAt: stopsAt, droppedAt, where, stopWhere };
+    return { name: slot.name, cluster, server: slot.node, kind: slot.kind, consumerStopsAt: stopsAt, droppedAt, droppedBy, where, stopWhere };
   });
 }
 

@@ -118,11 +118,6 @@ const candidateLag: Rule = {
 // ---------------------------------------------------------------------------------------------------------
 // 3. A logical slot whose consumer stops and that is never dropped.
 
-/** From 16 an invalidated slot no longer holds the xmin horizon; 13-15 keep it (slot.c ReplicationSlotsComputeRequiredXmin). */
-function invalidatedSlotReleasesHorizon(version: number): boolean {
-  return version >= 16;
-}
-
 const abandonedSlot: Rule = {
   id: 'logical-slot-abandoned',
   title: 'a logical slot whose consumer stops and that is never dropped: projected wraparound dates',
@@ -134,6 +129,8 @@ const abandonedSlot: Rule = {
       const server = servers.get(slot.server);
       const load = f.loads.get(slot.cluster);
       if (!server || !load || load.xidsPerSecond <= 0) continue;
+      // A slot on a standby (16+) holds the primary's catalogs only through hot_standby_feedback (xid.ts applies).
+      if (server.role === 'standby' && !server.settings.hotStandbyFeedback) continue;
       const stop = slot.consumerStopsAt;
       const { warnAge, stopAge } = wraparoundLimits(server.version);
       const warnAt = (stop + (warnAge / load.xidsPerSecond) * 1e6) as Micros;
@@ -145,7 +142,7 @@ const abandonedSlot: Rule = {
         const afma = settings.autovacuumFreezeMaxAge;
         if (ageAtDrop > afma) {
           out.push(
-            finding('logical-slot-abandoned', 'warning', slot.stopWhere ?? slot.where, `logical slot ${slot.name} holds catalog_xmin from ${at(f, stop)} until it is dropped at ${at(f, slot.droppedAt)}: age(datfrozenxid) climbs to about ${count(Math.round(ageAtDrop))}`, `With its consumer stopped the slot's catalog_xmin stays where it was and vacuum cannot freeze past it: from about ${about(f, (stop + (afma / load.xidsPerSecond) * 1e6) as Micros)} (autovacuum_freeze_max_age = ${count(afma)}) anti-wraparound vacuums run and achieve nothing, dead catalog rows pile up, and the drop is followed by a long aggressive vacuum. Had it stayed, the first wraparound WARNING would come about ${about(f, warnAt)} and writes would stop about ${about(f, stopAt)} (${count(Math.round(load.xidsPerSecond))} XIDs/s at the peak write rate). Drop a slot whose consumer is gone, or alert on its age.`, 'varsup.c SetTransactionIdLimit; autovacuum.c (autovacuum_freeze_max_age); docs/incidents/; docs/model-postgres.md'),
+            finding('logical-slot-abandoned', 'warning', slot.stopWhere ?? slot.where, `logical slot ${slot.name} holds catalog_xmin from ${at(f, stop)} until ${slot.droppedBy === 'failover' ? `the promotion at ${at(f, slot.droppedAt)} leaves it behind on ${slot.server}` : `it is dropped at ${at(f, slot.droppedAt)}`}: age(datfrozenxid) climbs to about ${count(Math.round(ageAtDrop))}`, `With its consumer stopped the slot's catalog_xmin stays where it was and vacuum cannot freeze past it: from about ${about(f, (stop + (afma / load.xidsPerSecond) * 1e6) as Micros)} (autovacuum_freeze_max_age = ${count(afma)}) anti-wraparound vacuums run and achieve nothing, dead catalog rows pile up, and the ${slot.droppedBy === 'failover' ? 'new primary, which has no copy of the slot, starts with' : 'drop is followed by'} a long aggressive vacuum. Had it stayed, the first wraparound WARNING would come about ${about(f, warnAt)} and writes would stop about ${about(f, stopAt)} (${count(Math.round(load.xidsPerSecond))} XIDs/s at the peak write rate). Drop a slot whose consumer is gone, or alert on its age.`, 'varsup.c SetTransactionIdLimit; autovacuum.c (autovacuum_freeze_max_age); docs/incidents/; docs/model-postgres.md'),
           );
         }
         continue;
@@ -153,16 +150,18 @@ const abandonedSlot: Rule = {
       const limit = settings.maxSlotWalKeepSize;
       const where = slot.stopWhere ?? slot.where;
       const dates = `the first wraparound WARNING about ${about(f, warnAt)} (age ${count(warnAge)}), writes stop about ${about(f, stopAt)} (age ${count(stopAge)})`;
-      if (limit !== null && load.walBytesPerSecond > 0 && invalidatedSlotReleasesHorizon(server.version)) {
+      // max_slot_wal_keep_size (13+): an invalidated slot no longer holds the xmin horizon (slot.c
+      // ReplicationSlotsComputeRequiredXmin; observed on 13.23 to 16.14, docs/model-postgres.md).
+      if (limit !== null && load.walBytesPerSecond > 0) {
         const invalidAt = (stop + (limit / load.walBytesPerSecond) * 1e6) as Micros;
         if (invalidAt < warnAt) {
-          out.push(finding('logical-slot-abandoned', 'info', where, `slot ${slot.name} is invalidated about ${about(f, invalidAt)}, before it threatens wraparound`, `max_slot_wal_keep_size = ${size(limit)} is reached after ${duration(limit / load.walBytesPerSecond)} of WAL at ${rate(load.walBytesPerSecond)}; from 16 an invalidated slot no longer holds the horizon. Its consumer cannot resume from it and must be re-created.`, 'slot.c InvalidateObsoleteReplicationSlots, ReplicationSlotsComputeRequiredXmin (16+)'));
+          out.push(finding('logical-slot-abandoned', 'info', where, `slot ${slot.name} is invalidated about ${about(f, invalidAt)}, before it threatens wraparound`, `max_slot_wal_keep_size = ${size(limit)} is reached after ${duration(limit / load.walBytesPerSecond)} of WAL at ${rate(load.walBytesPerSecond)}; an invalidated slot no longer holds the horizon. Its consumer cannot resume from it and must be re-created.`, 'slot.c InvalidateObsoleteReplicationSlots, ReplicationSlotsComputeRequiredXmin'));
           continue;
         }
       }
       const end = f.clock?.end ?? null;
       const sev: Severity = end !== null && stopAt <= end && (slot.droppedAt === null || slot.droppedAt > stopAt) ? 'error' : 'warning';
-      const dropped = slot.droppedAt !== null ? ` It is dropped only at ${at(f, slot.droppedAt)}.` : ' Nothing in the plan drops it.';
+      const dropped = slot.droppedAt !== null ? (slot.droppedBy === 'failover' ? ` A promotion leaves it behind only at ${at(f, slot.droppedAt)}.` : ` It is dropped only at ${at(f, slot.droppedAt)}.`) : ' Nothing in the plan drops it.';
       out.push(
         finding(
           'logical-slot-abandoned',

@@ -87,8 +87,10 @@ export interface SlotFact {
   readonly kind: 'physical' | 'logical';
   /** When the consumer stops (µs since the start), or 0 when it is stopped from the start; null: it never stops. */
   readonly consumerStopsAt: Micros | null;
-  /** When the slot is dropped; null: never. */
+  /** When the slot is dropped, or (logical) left behind by a promotion of another node; null: never. */
   readonly droppedAt: Micros | null;
+  /** What ends it at droppedAt: drop_slot, or a failover to another node, which has no copy of it. */
+  readonly droppedBy: 'drop' | 'failover' | null;
   readonly where: Where;
   /** Where the consumer stops (the plan step), when a step stops it. */
   readonly stopWhere: Where | null;

@@ -226,7 +226,7 @@ export class Autovacuum {
     const steady = rel.steady;
     const trigger = this.needs(rel, t)!;
     const holder = m.horizons.oldestFor(rel);
-    if (!steady || !holder || steady.holder !== holder.key || steady.trigger !== trigger || (trigger !== 'anti-wraparound' && trigger !== 'dead rows')) return false;
+    if (!steady || !holder || holder.moving || steady.holder !== holder.key || steady.trigger !== trigger || (trigger !== 'anti-wraparound' && trigger !== 'dead rows')) return false;
     if (!m.locks.idle(rel.key) || this.m.databases.some((d) => d !== db && this.workable(d, t))) return false;
     const s = m.settings;
     const x = m.nextXid.valueAt(t);

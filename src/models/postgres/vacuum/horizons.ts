@@ -8,6 +8,8 @@
 import type { Micros } from '../../../engine/time.ts';
 import type { EventHandle } from '../../../engine/simulation.ts';
 import type { PgNode } from '../node.ts';
+import type { Lsn } from '../lsn.ts';
+import { timelineAt, type Timeline } from '../timeline.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
 import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
@@ -23,6 +25,8 @@ export interface Holder {
   readonly database: string | null;
   /** A logical slot's catalog_xmin holds the catalogs only. */
   readonly catalogOnly: boolean;
+  /** It moves with time (a delayed standby's feedback): no retry loop is computed ahead with it (autovacuum.ts). */
+  readonly moving?: boolean;
 }
 
 /** An open transaction of a session the plan started (open_transaction). */
@@ -37,6 +41,11 @@ export interface Session {
   /** The session's backend, as it holds and waits for table locks. */
   readonly owner: LockOwner;
   idleTimer: EventHandle | null;
+  /**
+   * A prepared transaction's PREPARE record (a primary's WAL end when it was prepared): the transaction lives in
+   * the WAL from there on, on every server whose history holds that record (null for other sessions).
+   */
+  readonly prepareRecord: { readonly timeline: Timeline; readonly lsn: Lsn } | null;
 }
 
 export function sessionKey(s: Pick<Session, 'name' | 'prepared'>): string {
@@ -69,6 +78,10 @@ export class Horizons {
     private readonly slotHolders: () => readonly Holder[],
     private readonly now: () => Micros = () => 0 as Micros,
     startXid = 0,
+    /** The server vacuum runs on (the cluster's primary), or null when not known. */
+    private readonly primary: () => PgNode | null = () => null,
+    /** Standbys streaming with hot_standby_feedback and recovery_min_apply_delay (`delay` > 0), as of the call. */
+    private readonly delayedStandbys: () => readonly { readonly node: PgNode; readonly delay: Micros }[] = () => [],
   ) {
     this.xidPast = new Counter(this.now(), startXid);
   }
@@ -78,6 +91,7 @@ export class Horizons {
     this.xidPast.setRate(t, perMicro);
     let longest = 0;
     for (const s of this.streams.values()) longest = Math.max(longest, s.duration);
+    for (const d of this.delayedStandbys()) longest = Math.max(longest, d.delay);
     this.xidPast.trim((t - 2 * longest - 1) as Micros);
   }
 
@@ -135,14 +149,40 @@ export class Horizons {
     return out;
   }
 
+  /** The XID counter's value at `t` (kept back to twice the longest stream duration or standby delay). */
+  xidAt(t: Micros): number {
+    return this.xidPast.valueAt(t);
+  }
+
+  /**
+   * A standby with recovery_min_apply_delay replays every commit `delay` after it (xlogrecovery.c
+   * recoveryApplyDelay stops replay at the commit record), so its oldest xmin, which hot_standby_feedback reports
+   * (walreceiver.c XLogWalRcvSendHSFeedback: GetReplicationHorizons on the standby), is the XID that was next
+   * `delay` ago: it holds every database's horizon that far back ("hot_standby_feedback will be delayed by use
+   * of this feature which could lead to bloat on the primary", config.sgml recovery_min_apply_delay).
+   * Approximation: the delay alone, not a replay that also lags for want of speed.
+   */
+  private delayedStandbyHolders(now: Micros): Holder[] {
+    return this.delayedStandbys().map(({ node, delay }) => {
+      const since = Math.max(0, now - delay) as Micros;
+      return { key: `hot_standby_feedback of "${node.name}"`, xid: this.xidPast.valueAt(since), who: { kind: 'delayed-standby', node: node.name, delay }, since, database: null, catalogOnly: false, moving: true };
+    });
+  }
+
   /**
    * Every holder in force now. A query on a standby holds the primary's horizon only while hot_standby_feedback
    * reports it, i.e. while the standby streams (without a slot, the walsender's xmin goes with its connection;
    * postgres.md §3); it holds every database (a walsender has no database).
    */
   holders(): Holder[] {
-    const out: Holder[] = [...this.slotHolders(), ...this.streamHolders()];
+    const out: Holder[] = [...this.slotHolders(), ...this.streamHolders(), ...this.delayedStandbyHolders(this.now())];
+    const primary = this.primary();
     for (const s of this.sessions.values()) {
+      if (s.prepareRecord !== null) {
+        const on = this.preparedOn(s, primary);
+        if (on) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: 'prepared transaction', name: s.name, node: on.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
+        continue;
+      }
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
         if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.since, database: null, catalogOnly: false });
@@ -152,6 +192,18 @@ export class Horizons {
       out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: kind, name: s.name, node: s.node.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
     }
     return out;
+  }
+
+  /**
+   * The server whose horizon a prepared transaction holds: the primary, when its history holds the PREPARE record
+   * (twophase.c: the record is replayed on standbys, and RecoverPreparedTransactions restores the transaction at the
+   * end of recovery, so it follows a promotion and an old primary that rejoins as a standby does not take it
+   * along); without a known primary, the server it was prepared on while that one is a primary. Null: none.
+   */
+  private preparedOn(s: Session, primary: PgNode | null): PgNode | null {
+    const r = s.prepareRecord!;
+    if (primary === null) return s.node.role.kind === 'primary' ? s.node : null;
+    return timelineAt(primary.wal.timeline, r.lsn) === r.timeline && primary.walEnd(this.now()) >= r.lsn ? primary : null;
   }
 
   /** The oldest holder that applies to `rel` (data and catalog horizons; sessions of its database only). */
@@ -171,7 +223,11 @@ export class Horizons {
    */
   snapshotXmin(nextXid: number): number {
     let x = nextXid;
-    for (const s of this.sessions.values()) if (s.node.role.kind === 'primary' && s.xmin < x) x = s.xmin;
+    const primary = this.primary();
+    for (const s of this.sessions.values()) {
+      const holds = s.prepareRecord !== null ? this.preparedOn(s, primary) !== null : s.node.role.kind === 'primary';
+      if (holds && s.xmin < x) x = s.xmin;
+    }
     for (const h of this.streamHolders()) if (h.xid < x) x = h.xid;
     return x;
   }

@@ -73,7 +73,7 @@ export class VacuumModel {
       return START_XID - age;
     });
     this.relations = this.databases.flatMap((d) => d.relations);
-    this.horizons = new Horizons(slotHolders, () => cluster.ctx.sim.now, nextXid.valueAt(now));
+    this.horizons = new Horizons(slotHolders, () => cluster.ctx.sim.now, nextXid.valueAt(now), () => this.primary, () => this.delayedStandbys());
     const ctx = cluster.ctx;
     this.locks = new LockManager({
       sim: ctx.sim,
@@ -113,6 +113,20 @@ export class VacuumModel {
   }
 
   private primaryCache: { at: Micros; seq: number; node: PgNode } | null = null;
+
+  /**
+   * Standbys whose hot_standby_feedback reports an xmin recovery_min_apply_delay old: running, streaming, with both
+   * set (horizons.ts). Without a slot the walsender's xmin goes with the connection; through a slot, xid.ts keeps
+   * the last one when the standby leaves.
+   */
+  delayedStandbys(): { node: PgNode; delay: Micros }[] {
+    const out: { node: PgNode; delay: Micros }[] = [];
+    for (const n of this.cluster.nodes.values()) {
+      const delay = n.settings.recoveryMinApplyDelay;
+      if (delay > 0 && n.running && n.settings.hotStandbyFeedback && n.role.kind === 'standby' && n.role.receiver.status === 'streaming') out.push({ node: n, delay });
+    }
+    return out;
+  }
 
   /** The first primary of the cluster, else its first node (no copy of the nodes: this is asked at every instant). */
   private anyPrimary(): PgNode {
@@ -596,7 +610,8 @@ export class VacuumModel {
       ended = true;
     }
     if (node !== this.primary) {
-      if (ended) this.replan();
+      // A delayed standby's hot_standby_feedback goes with it (without a slot): the horizon moves.
+      if (ended || (node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.settings.recoveryMinApplyDelay > 0)) this.replan();
       return;
     }
     this.autovacuum.interrupt();

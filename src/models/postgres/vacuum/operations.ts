@@ -47,7 +47,8 @@ export class Operations {
     const xmin = m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null };
+    const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
+    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';

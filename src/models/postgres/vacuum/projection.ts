@@ -7,7 +7,8 @@
  * answer only while the age cannot come down: a holder pins the horizon (a slot, a long transaction, a
  * prepared one), or no vacuum has frozen anything yet. Once a cycle has brought it down with nothing holding,
  * the next cycles do the same: the stop comes only if the peaks rise, and then where their trend meets the
- * limit. Approximation: peaks are read from the recorded `max_xid_age` samples (a drop is a peak).
+ * limit. Approximation: peaks are read from the recorded `max_xid_age` samples (a drop is a peak), and the trend
+ * is the highest peak of the later half of them against that of the earlier half.
  */
 import type { Micros } from '../../../engine/time.ts';
 
@@ -52,8 +53,12 @@ export function projectedStop(p: StopProjection): Micros | null {
   // Nothing has frozen since the last holder went away (or ever): nothing shows the age can come down yet.
   if (peaks.length === 0) return straight;
   if (peaks.length === 1) return null;
-  const a = peaks.at(-2)!;
-  const b = peaks.at(-1)!;
+  // Several tables' saw-tooths interleave (a catalog's aggressive vacuum and a table's anti-wraparound one give
+  // peaks of two heights in turn): the trend is that of the highest peaks, the earlier half's against the later's.
+  const half = Math.floor(peaks.length / 2);
+  const highest = (xs: readonly { at: Micros; value: number }[]) => xs.reduce((m, x) => (x.value > m.value ? x : m));
+  const a = highest(peaks.slice(0, half));
+  const b = highest(peaks.slice(half));
   // Peaks that do not rise (within a part in a thousand): a steady saw-tooth, no stop.
   if (b.value <= a.value * 1.001 || b.at <= a.at) return null;
   const slope = (b.value - a.value) / (b.at - a.at);

@@ -25,6 +25,8 @@ export interface VacuumSettings {
   readonly deadlockTimeout: Micros;
   readonly logLockWaits: boolean;
   readonly idleInTransactionSessionTimeout: Micros;
+  /** 18+ (0: off): a slot inactive longer than this is invalidated at a checkpoint (slots.ts). */
+  readonly idleReplicationSlotTimeout: Micros;
 }
 
 export function resolveVacuumSettings(version: PgMajor, spec: VacuumSettingsSpec): VacuumSettings {
@@ -45,6 +47,7 @@ export function resolveVacuumSettings(version: PgMajor, spec: VacuumSettingsSpec
     deadlockTimeout: spec.deadlockTimeout ?? seconds(1),
     logLockWaits: spec.logLockWaits ?? false,
     idleInTransactionSessionTimeout: spec.idleInTransactionSessionTimeout ?? (0 as Micros),
+    idleReplicationSlotTimeout: version >= 18 ? (spec.idleReplicationSlotTimeout ?? (0 as Micros)) : (0 as Micros),
   };
 }
 
@@ -64,6 +67,7 @@ const VACUUM_KEYS: { readonly [K in keyof VacuumSettingsSpec]-?: 'restart' | 're
   deadlockTimeout: 'reload',
   logLockWaits: 'reload',
   idleInTransactionSessionTimeout: 'reload',
+  idleReplicationSlotTimeout: 'reload', // sighup
 };
 
 export function isVacuumSettingKey(k: string): k is keyof VacuumSettingsSpec {

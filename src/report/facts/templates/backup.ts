@@ -133,6 +133,8 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'slot-not-created': (f) => p`slot "${f.slot}" is not created: ${node(f.node)} holds ${code(`max_replication_slots = ${f.max}`)} slots already`,
   'slot-invalidated': (f) =>
     p`slot "${f.slot}" invalidated: it retained more than ${code(`max_slot_wal_keep_size = ${settingSize(f.limit)}`)} (${count(f.segments)} whole segments)${
-      f.horizon === 'released' ? '; from 16 an invalidated slot no longer holds the horizon' : f.horizon !== null ? `; on ${f.version} it still holds its ${f.horizon}` : ''
+      f.horizon === 'released' ? '; an invalidated slot no longer holds the xmin horizon' : ''
     }`,
+  'slot-invalidated-idle': (f) =>
+    p`slot "${f.slot}" invalidated: unused for ${duration(f.idle / 1e6)}, at least ${code(`idle_replication_slot_timeout = ${duration(f.timeout / 1e6)}`)}; it keeps no WAL${f.horizon === 'released' ? ' and no longer holds the xmin horizon' : ''}, and its consumer must start from a new slot`,
 };

@@ -48,7 +48,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'wal-retention': (f) =>
     p`${node(f.node)} keeps WAL back to ${f.version >= 11 ? 'the redo point of its last checkpoint' : 'the redo point of the checkpoint before its last (two checkpoint cycles, up to 10)'}, plus ${code(`${f.walKeep.setting} = ${f.walKeep.setting === 'wal_keep_size' ? settingSize(f.walKeep.value) : f.walKeep.value}`)}`,
   'slot-invalidated-note': (f) =>
-    p`its slot "${f.slot}" on ${node(f.upstream)} was invalidated at a checkpoint for retaining more than ${code('max_slot_wal_keep_size')}${f.upstreamVersion < 18 ? p`; before 18 the walsender does not check a physical slot's invalidation, so ${node(f.node)} learns it only from the removed segment` : ''}`,
+    p`its slot "${f.slot}" on ${node(f.upstream)} was invalidated at a checkpoint ${f.idle === true ? p`for being unused longer than ${code('idle_replication_slot_timeout')}` : p`for retaining more than ${code('max_slot_wal_keep_size')}`}${f.upstreamVersion < 18 ? p`; before 18 the walsender does not check a physical slot's invalidation, so ${node(f.node)} learns it only from the removed segment` : ''}`,
   'slots-capped': () => p`its slots were capped at ${code('max_slot_wal_keep_size')}`,
   'timeline-not-a-child': (f) => p`timeline ${f.timeline} is not a child of ${node(f.node)}'s timeline ${f.nodeTimeline}`,
   'timeline-forked-before-replay': (f) =>

@@ -60,6 +60,8 @@ export function horizonHolder(h: HorizonHolder): Token {
       return p`logical slot "${h.slot}" (database ${h.database}) holding catalog_xmin`;
     case 'physical-slot':
       return p`physical slot "${h.slot}" holding xmin (${code('hot_standby_feedback')})`;
+    case 'delayed-standby':
+      return p`standby ${node(h.node)}, which replays ${duration(h.delay / 1e6)} behind (${code('recovery_min_apply_delay')}) and reports that old an xmin (${code('hot_standby_feedback')})`;
   }
 }
 
