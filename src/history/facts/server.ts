@@ -64,7 +64,8 @@ export type ServerFact =
   /** The walreceiver transition of a server going down. */
   | { readonly kind: 'receiver-down'; readonly node: string; readonly how: 'crashed' | 'stopped' }
   | { readonly kind: 'no-data-directory'; readonly node: string; readonly state: 'empty' | 'copying' }
-  | { readonly kind: 'started-primary'; readonly node: string; readonly timeline: number }
+  /** `crashRecovery`: it was not shut down cleanly (a crash, an immediate stop) and replays its WAL first. */
+  | { readonly kind: 'started-primary'; readonly node: string; readonly timeline: number; readonly crashRecovery?: true }
   /** `consistentAt`: a pg_rewind's backup recovery makes it consistent (and open to connections) only once replay reaches there. */
   | { readonly kind: 'started-standby'; readonly node: string; readonly targetTimeline: number; readonly consistentAt?: Lsn }
   /** xlogrecovery.c CheckRecoveryConsistency: replay reached the minimum recovery point; read-only connections are accepted. */

@@ -1530,7 +1530,7 @@ export class PgCluster {
       n.run = { state: 'running' };
       n.boot++;
       n.startedAt = this.ctx.sim.now;
-      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli }, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null, pgLog.readyToAccept()]);
+      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli, ...(afterCrash ? { crashRecovery: true as const } : {}) }, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null, pgLog.readyToAccept()]);
       this.storage.start(n, afterCrash);
       this.xid.nodeUp(n);
       this.requestReflow('changed');

@@ -53,7 +53,7 @@ function classify(a: Action): { open: Opening } | { close: string } | { span: Op
     case 'crash':
       return { open: { key: `down:${a.node}`, label: `${a.node} crashed` } };
     case 'stop':
-      return { open: { key: `down:${a.node}`, label: `${a.node} stopped` } };
+      return { open: { key: `down:${a.node}`, label: `${a.node} stopped${a.mode ? ` (-m ${a.mode})` : ''}` } };
     case 'start':
     case 'restart':
     // Re-pointing a standby restarts it (recovery.conf / standby.signal is read at start).

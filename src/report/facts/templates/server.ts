@@ -55,7 +55,7 @@ export const SERVER: TemplatesOf<ServerFact> = {
     )}), which go on writing until they disconnect`,
   'receiver-down': (f) => p`${node(f.node)} ${f.how === 'crashed' ? 'crashed' : 'was shut down'}`,
   'no-data-directory': (f) => p`${node(f.node)} does not start: its data directory is ${f.state === 'empty' ? 'empty' : 'still being copied into'}`,
-  'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline} (crash recovery keeps the timeline)`,
+  'started-primary': (f) => p`${node(f.node)} started as a primary on timeline ${f.timeline}${f.crashRecovery ? ' after crash recovery (which keeps the timeline)' : ''}`,
   'started-standby': (f) =>
     f.consistentAt === undefined
       ? p`${node(f.node)} started as a standby, recovery target timeline ${f.targetTimeline}`
