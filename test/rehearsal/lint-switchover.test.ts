@@ -242,3 +242,25 @@ describe('pgaf-switchover-async-behind: pg_autoctl perform switchover to a laggi
     }
   });
 });
+
+describe('lint: patronictl failover with no leader', () => {
+  /** pg-w1's host dies at 10:10; pg-w2 beside it is tagged nofailover, so nobody races; the plan forces pg-e1 at 10:12. */
+  const FAILOVER = TEXT.replace('      dcs: {type: etcd3, members: {etcd-w1: dc-west, etcd-e1: dc-east, etcd-e2: dc-east}}', '      dcs: {type: etcd3, members: {etcd-w1: dc-west, etcd-e1: dc-east, etcd-e2: dc-east}}\n      tags: {pg-w2: {nofailover: true}}')
+    .replace('  - {at: "10:10", name: switch, switchover: pg-e1}', '  - {at: "10:12", name: force, failover: pg-e1}\nfaults:\n  - {at: "10:10", name: dies, crash: pg-w1}\n  - {at: "10:10", name: gone, partition: pg-w1}');
+  const lintFailover = (text: string) => lintScenarioText(text, 'failover.yaml').filter((f) => f.id === 'failover-candidate-behind');
+
+  it('says the candidate takes the key without the lag check and about how much is lost; the run agrees within 1%', () => {
+    const [f, ...rest] = lintFailover(FAILOVER);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'error', where: { line: FAILOVER.split('\n').findIndex((l) => l.includes('name: force,')) + 1 } });
+    expect(f!.message).toBe('the failover to pg-e1 at 10:12:00 loses about 244 MiB of acknowledged commits: with pg-w1 lost at 10:10:00, pg-e1 takes the leader key without the lag check');
+    const r = runScenario(loadScenarioText(FAILOVER, 'failover.yaml')).report;
+    const lost = r.dataLoss.reduce((n, l) => n + l.walBytes, 0);
+    expect(Math.abs(lost - LAG) / LAG).toBeLessThan(0.01);
+  });
+
+  it('says nothing while the leader is up (the leader checks the lag, as for a switchover) or for a caught-up candidate', () => {
+    expect(lintFailover(FAILOVER.replace('{at: "10:10", name: dies, crash: pg-w1}', '{at: "10:20", name: dies, crash: pg-w1}').replace('{at: "10:10", name: gone, partition: pg-w1}', '{at: "10:20", name: gone, partition: pg-w1}'))).toEqual([]);
+    expect(lintFailover(FAILOVER.replace('bandwidth: 10Mbps', 'bandwidth: 1Gbps'))).toEqual([]);
+  });
+});

@@ -149,8 +149,7 @@ function lifecycleSteps(steps: readonly Located[]): StepFact[] {
     if (a.kind === 'stop' || a.kind === 'restart') return [{ kind: 'shutdown', at: a.at, server: a.node, restart: a.kind === 'restart', where }];
     if (a.kind === 'start') return [{ kind: 'start', at: a.at, server: a.node, where }];
     if (a.kind === 'repoint') return [{ kind: 'repoint', at: a.at, server: a.node, upstream: a.upstream, where }];
-    // A failover step (patronictl failover) is not linted: whether a leader checks its lag depends on the run.
-    if (a.kind === 'switchover' && a.action === 'switchover') return [{ kind: 'switchover', at: a.at, cluster: a.cluster, leader: a.leader, candidate: a.candidate, where }];
+    if (a.kind === 'switchover') return [{ kind: 'switchover', action: a.action, at: a.at, cluster: a.cluster, leader: a.leader, candidate: a.candidate, where }];
     if (a.kind === 'partition' && a.target.kind === 'link') {
       const key = [...a.target.sites].sort().join('|');
       const heal = steps.find(({ a: b }, j) => j > i && b.kind === 'heal' && b.target.kind === 'link' && [...b.target.sites].sort().join('|') === key);

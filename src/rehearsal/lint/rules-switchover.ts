@@ -7,6 +7,7 @@
  * one second after the shutdown checkpoint if a candidate has it, otherwise once PostgreSQL has stopped;
  * walsender.c WalSndDone). models/managers/patroni.ts replays the same rules.
  */
+import type { Micros } from '../../engine/time.ts';
 import { duration, rate, settingSize, size } from '../../report/format.ts';
 import type { FailoverFact, Finding, LintFacts, PgServer, StepFact, WritePhase } from './types.ts';
 import { type Rule, at, byName, finding } from './rules-common.ts';
@@ -65,6 +66,49 @@ export const switchoverCandidateBehind: Rule = {
   },
 };
 
+const FAILOVER_SOURCE =
+  'Patroni ctl.py _do_failover_or_switchover (failover: a candidate, no leader needed), api.py do_POST_failover and is_failover_possible (no lag check), ha.py manual_failover_process_no_leader ("manual failover/switchover to me": the candidate takes the key without the lag check)';
+
+/**
+ * patronictl failover --candidate C with the leader lost (crashed or partitioned, as the plan has it, and not back):
+ * C takes the leader key without the lag check, and what it had not received when the leader was lost is gone.
+ * With the leader up it is a switchover the leader checks, which this rule leaves alone.
+ */
+export const failoverCandidateBehind: Rule = {
+  id: 'failover-candidate-behind',
+  title: 'a patronictl failover with no leader to a candidate that lagged when the leader was lost: it takes the key without the lag check, and its lag is lost',
+  check(f) {
+    const out: Finding[] = [];
+    const servers = byName(f);
+    for (const m of f.failover) {
+      if (m.policy !== 'patroni') continue;
+      const leader = f.servers.find((s) => s.cluster === m.cluster && s.role === 'primary');
+      if (!leader) continue;
+      for (const st of f.steps) {
+        if (st.kind !== 'switchover' || st.action !== 'failover' || st.cluster !== m.cluster || st.candidate === null) continue;
+        // Only the plan's first leader, lost before the step and not back; a promotion before it moves the leader.
+        if (f.steps.some((d) => d.kind === 'promote' && d.at < st.at && servers.get(d.server)?.cluster === m.cluster)) continue;
+        const lost = f.steps.find((d): d is Extract<StepFact, { kind: 'down' }> => d.kind === 'down' && d.server === leader.name && d.action !== 'stop' && d.at < st.at && (d.until === null || d.until > st.at));
+        const candidate = servers.get(st.candidate);
+        if (!lost || !candidate) continue;
+        const lag = streamLagAt(f, leader, candidate, (lost.at - 1) as Micros);
+        if (!lag || lag.lag < 1) continue;
+        out.push(
+          finding(
+            'failover-candidate-behind',
+            'error',
+            st.where,
+            `the failover to ${st.candidate} at ${at(f, st.at)} loses about ${size(lag.lag)} of acknowledged commits: with ${leader.name} lost at ${at(f, lost.at)}, ${st.candidate} takes the leader key without the lag check`,
+            `${candidate.name} lagged about ${size(lag.lag)} behind ${leader.name} when ${leader.name} was lost (the clients' WAL less the ${rate(lag.carried)} its stream carries over ${rate(lag.link.bandwidth)}${lag.sharing > 1 ? ` shared by ${lag.sharing} streams` : ''}, projected over the plan). With no leader, patronictl failover writes the /failover key through ${candidate.name}'s REST API, which checks only that it answers and may promote, and ${candidate.name} takes the key at once, however far behind (maximum_lag_on_failover = ${m.maximumLag !== null ? settingSize(m.maximumLag) : 'unset'} is not looked at): what ${leader.name} acknowledged beyond ${candidate.name}'s position is lost. Fail over to the most advanced member, or get ${leader.name}'s WAL back first.`,
+            FAILOVER_SOURCE,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
 /** Each Patroni switchover step of the plan with what each rule finds in it, following the leader from one to the next. */
 function switchovers(f: LintFacts): { step: Switchover; refused?: Finding; lag?: Finding }[] {
   const servers = byName(f);
@@ -74,7 +118,7 @@ function switchovers(f: LintFacts): { step: Switchover; refused?: Finding; lag?:
     if (!p || m.policy !== 'patroni') continue;
     const members = f.servers.filter((s) => s.cluster === m.cluster);
     const names = new Set(members.map((s) => s.name));
-    const steps = f.steps.filter((s): s is Switchover => s.kind === 'switchover' && s.cluster === m.cluster).sort((a, b) => a.at - b.at);
+    const steps = f.steps.filter((s): s is Switchover => s.kind === 'switchover' && s.action === 'switchover' && s.cluster === m.cluster).sort((a, b) => a.at - b.at);
     // The leader as the plan has it (null: the lint cannot tell), and whether the topology is still the scenario's.
     let leader: PgServer | null = members.find((s) => s.role === 'primary') ?? null;
     let original = true;

@@ -12,7 +12,7 @@ import type { Finding, LintFacts, PgServer, Severity, Where } from './types.ts';
 import { type Rule, about, at, byName, finding, isSynchronousFor, timelineText } from './rules-common.ts';
 import { promoteBeforeDrained, standbyRetention, startBeforeDrained } from './rules-streams.ts';
 import { drbdSendBuffer, resyncHeadroom } from './rules-block.ts';
-import { pgafSwitchoverBehind, switchoverCandidateBehind, switchoverRefused } from './rules-switchover.ts';
+import { failoverCandidateBehind, pgafSwitchoverBehind, switchoverCandidateBehind, switchoverRefused } from './rules-switchover.ts';
 import { smartStopSessions } from './rules-stop-mode.ts';
 
 export type { Rule } from './rules-common.ts';
@@ -178,7 +178,7 @@ const abandonedSlot: Rule = {
 };
 
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, pgafSwitchoverBehind, drbdSendBuffer, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, drbdSendBuffer, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

@@ -109,8 +109,11 @@ export type StepFact =
   | { readonly kind: 'link-cut'; readonly at: Micros; readonly until: Micros | null; readonly sites: readonly [string, string]; readonly where: Where }
   /** A standby streams from another upstream from then on. */
   | { readonly kind: 'repoint'; readonly at: Micros; readonly server: string; readonly upstream: string; readonly where: Where }
-  /** patronictl switchover --force: the leader named (null: whoever leads) hands over to the candidate (null: the healthiest member). */
-  | { readonly kind: 'switchover'; readonly at: Micros; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null; readonly where: Where };
+  /**
+   * patronictl switchover --force: the leader named (null: whoever leads) hands over to the candidate (null: the
+   * healthiest member); `failover`: patronictl failover --candidate (no leader named; with no leader, no lag check).
+   */
+  | { readonly kind: 'switchover'; readonly action: 'switchover' | 'failover'; readonly at: Micros; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null; readonly where: Where };
 
 /**
  * A smart stop or restart (pg_ctl's default up to 9.4, or `mode: smart`) of a primary with client sessions: the
