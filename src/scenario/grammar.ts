@@ -682,13 +682,23 @@ const slotFields = {
   database: opt(string({ nonEmpty: true }), 'The database of a logical slot.'),
   consumer: withDefault(enumOf(['active', 'stopped'] as const), 'Whether a consumer streams from the slot.', 'active'),
   hot_standby_feedback: withDefault(boolean(), 'Physical slot whose standby sends hot_standby_feedback: its xmin holds every table.', false),
+  failover: withDefault(
+    boolean(),
+    'A logical slot created with failover = true (17+): a standby with sync_replication_slots, hot_standby_feedback and primary_slot_name synchronizes it, and after that standby\'s promotion it goes on there.',
+    false,
+  ),
 };
 
-function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'; database?: string | undefined; consumer: 'active' | 'stopped'; hot_standby_feedback: boolean }, info: ObjectInfo, ctx: C): SlotSpec {
+function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'; database?: string | undefined; consumer: 'active' | 'stopped'; hot_standby_feedback: boolean; failover: boolean }, info: ObjectInfo, ctx: C): SlotSpec {
   const cluster = ctx.env.clusters.get(ctx.env.nodes.get(v.node)?.cluster ?? '') ?? ctx.env.cluster;
   if (v.type === 'logical' && v.database === undefined) ctx.fail(info.node, `${ctx.subject}: a logical slot needs a database`, { expected: 'database: a database of the cluster' });
   if (v.type === 'physical' && v.database !== undefined) ctx.fail(info.keyAt('database'), `${ctx.subject}: a physical slot has no database`);
   if (v.type === 'logical' && v.hot_standby_feedback) ctx.fail(info.keyAt('hot_standby_feedback'), `${ctx.subject}: hot_standby_feedback is for physical slots`);
+  if (v.failover && v.type === 'physical') ctx.fail(info.keyAt('failover'), `${ctx.subject}: failover is for logical slots (a physical slot is the standby's own)`);
+  const version = ctx.env.nodes.get(v.node)?.version;
+  if (v.failover && version !== undefined && version < 17) {
+    ctx.fail(info.keyAt('failover'), `${ctx.subject}: failover slots were added in PostgreSQL 17 (node ${show(v.node)} is ${version})`, { hint: 'before 17 no logical slot survives a failover: remove failover' });
+  }
   if (v.database !== undefined && cluster && !cluster.databaseNames.includes(v.database)) {
     const dym = didYouMean(v.database, cluster.databaseNames);
     ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
@@ -696,7 +706,7 @@ function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'
   const prev = ctx.env.slots.get(name);
   if (prev !== undefined) ctx.fail(info.node, `${ctx.subject}: a slot named ${show(name)} already exists in cluster ${show(prev)}`);
   if (cluster) ctx.env.slots.set(name, cluster.name);
-  return { name, node: v.node, kind: v.type, database: v.database ?? null, consumer: v.consumer, hotStandbyFeedback: v.hot_standby_feedback };
+  return { name, node: v.node, kind: v.type, database: v.database ?? null, consumer: v.consumer, hotStandbyFeedback: v.hot_standby_feedback, ...(v.failover ? { failover: true } : {}) };
 }
 
 const slotsDecoder = map(

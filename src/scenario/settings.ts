@@ -286,6 +286,12 @@ const VERSION_RULES: readonly VersionRule[] = [
     message: () => 'was added in PostgreSQL 9.4',
   },
   {
+    key: 'sync_replication_slots',
+    applies: (v) => v < 17,
+    message: () => 'was added in PostgreSQL 17 (failover slots)',
+    hint: () => 'before 17 no logical slot survives a failover: the consumer starts again from a new slot',
+  },
+  {
     key: 'primary_slot_name',
     applies: (v) => v < 9.4,
     message: () => 'was added in PostgreSQL 9.4 (replication slots)',
@@ -340,6 +346,10 @@ const SETTINGS_FIELDS = {
     'A standby replays each commit no earlier than its commit time on the primary plus this (9.4+; reloadable; a promotion ends the wait). Default 0.',
   ),
   hot_standby_feedback: opt(pgBoolean(), 'Whether a standby reports its oldest snapshot to its upstream. Default false.'),
+  sync_replication_slots: opt(
+    pgBoolean(),
+    'On a standby (17+): synchronize the logical slots its primary created with failover = true (needs hot_standby_feedback and primary_slot_name); after its promotion they go on on it. Default off.',
+  ),
   log_checkpoints: opt(pgBoolean(), 'Whether the checkpointer logs each checkpoint and restartpoint (server chatter, hidden by the reports). Default on from 15, off before.'),
   wal_log_hints: opt(pgBoolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
   data_checksums: opt(pgBoolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
@@ -424,6 +434,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.wal_writer_delay !== undefined) out.walWriterDelay = v.wal_writer_delay as Micros;
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
+  if (v.sync_replication_slots !== undefined) out.syncReplicationSlots = v.sync_replication_slots as boolean;
   if (v.log_checkpoints !== undefined) out.logCheckpoints = v.log_checkpoints as boolean;
   if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
   if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;

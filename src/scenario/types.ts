@@ -103,6 +103,8 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   /** 9.4+: a standby replays a commit no earlier than its commit time on the primary plus this. */
   readonly recoveryMinApplyDelay?: Micros;
   readonly hotStandbyFeedback?: boolean;
+  /** 17+, on a standby: synchronize its primary's failover logical slots (slotsync.c). */
+  readonly syncReplicationSlots?: boolean;
   /** log_checkpoints: the checkpointer logs each checkpoint's start and end (default on from 15). */
   readonly logCheckpoints?: boolean;
   /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */
@@ -273,6 +275,11 @@ export interface SlotSpec {
   readonly consumer: 'active' | 'stopped';
   /** Physical slots: the standby reports its xmin (hot_standby_feedback), which holds every table. */
   readonly hotStandbyFeedback: boolean;
+  /**
+   * 17+, logical slots: created with failover = true, so a standby with sync_replication_slots synchronizes it and
+   * it goes on after that standby's promotion (slotsync.c). Absent: false.
+   */
+  readonly failover?: boolean;
 }
 
 export interface ClusterSpec {

@@ -56,9 +56,14 @@ export type StorageFact =
    * cluster.ts completePromotion: the promoted `node` has none of the logical slots of the other servers. Slots
    * are not copied to standbys (PostgreSQL docs, "Logical Decoding Concepts": up to 16 a logical slot exists on
    * one server only; from 17 only a slot created with failover = true and synchronized to a standby with
-   * sync_replication_slots = on is, which the model does not do). The slots' consumers cannot go on there.
+   * sync_replication_slots = on is: failover-slots-synced). The slots' consumers cannot go on there.
    */
   | { readonly kind: 'logical-slots-left-behind'; readonly node: string; readonly slots: readonly { readonly slot: string; readonly node: string }[]; readonly version: number }
+  /**
+   * 17+: the failover logical slots the promoted standby synchronized (sync_replication_slots; slotsync.c) go on on
+   * it, from `restartLsn` (at most its switchpoint); their consumers reconnect there.
+   */
+  | { readonly kind: 'failover-slots-synced'; readonly rule: 'slotsync.c:synchronize_slots'; readonly node: string; readonly from: string; readonly slots: readonly { readonly slot: string; readonly restartLsn: Lsn | null; readonly active: boolean }[] }
   /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
   | { readonly kind: 'checkpoints-too-frequent'; readonly rule?: Rule; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }

@@ -1156,6 +1156,8 @@ export class PgCluster {
       const redoDone = redone && sp > pending.redo + 0.5 ? pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros) : null;
       return this.promotionFails(n, pending, sp, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, complaint, redoDone]);
     }
+    // 17+: the primary whose failover slots it synchronizes, decided while it is still a standby (slots.ts syncsFrom).
+    const syncedFrom = this.storage.slots.syncsFrom(n);
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
     // The parent is the timeline of the last replayed position (xlog.c StartupXLOG: the new history file copies the
     // history up to the replay timeline): a standby streaming a newer timeline whose WAL has not yet reached that
@@ -1182,7 +1184,15 @@ export class PgCluster {
       ...(n.settings.logCheckpoints ? [serverLog.checkpointStarting({ restartpoint: false, force: true, immediate: n.version < 9.3, time: this.storage.checkpointer.timeElapsed(n) }, n.version), serverLog.checkpointComplete(n.version, false, 0, 0, sp, sp)] : []),
       pgLog.readyToAccept(),
     ]);
-    // No logical slot follows a promotion (history/facts/storage.ts logical-slots-left-behind).
+    // 17+: the failover slots a standby with sync_replication_slots (and hot_standby_feedback, primary_slot_name)
+    // synchronized from the primary it streamed from go on on it (slotsync.c ValidateSlotSyncParams,
+    // synchronize_slots; slots.ts moveFailoverSlots). No other logical slot follows a promotion
+    // (history/facts/storage.ts logical-slots-left-behind).
+    if (syncedFrom !== null) {
+      const synced = this.storage.slots.moveFailoverSlots(syncedFrom, n, sp);
+      for (const x of synced) this.xid.slotMoved(x.slot, n.name);
+      if (synced.length > 0) this.log(n, 'promote', { kind: 'failover-slots-synced', rule: 'slotsync.c:synchronize_slots', node: n.name, from: syncedFrom.name, slots: synced });
+    }
     const leftBehind = this.storage.slots.names().filter((x) => x.kind === 'logical' && x.node !== n.name);
     if (leftBehind.length > 0) this.log(n, 'promote', { kind: 'logical-slots-left-behind', node: n.name, slots: leftBehind.map((x) => ({ slot: x.name, node: x.node })), version: n.version });
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });

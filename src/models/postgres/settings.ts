@@ -40,6 +40,8 @@ export interface PgSettings extends VacuumSettings {
   /** A standby replays a commit no earlier than its commit time on the primary plus this (9.4+). */
   readonly recoveryMinApplyDelay: Micros;
   readonly hotStandbyFeedback: boolean;
+  /** 17+: the standby synchronizes its primary's failover logical slots (slotsync.c; false before 17). */
+  readonly syncReplicationSlots: boolean;
   /** log_checkpoints (on by default from 15: guc_tables.c). */
   readonly logCheckpoints: boolean;
   /** A standby's physical slot on its upstream (primary_slot_name, 9.4+), or null. */
@@ -107,6 +109,7 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     walWriterDelay: spec.walWriterDelay ?? (200_000 as Micros),
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
+    syncReplicationSlots: version >= 17 && (spec.syncReplicationSlots ?? false),
     logCheckpoints: spec.logCheckpoints ?? version >= 15,
     maxConnections: spec.maxConnections ?? null,
     connectTimeout: spec.connectTimeout ?? null,
@@ -174,6 +177,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'walWriterDelay':
     case 'recoveryMinApplyDelay': // sighup
     case 'hotStandbyFeedback':
+    case 'syncReplicationSlots': // sighup
     case 'logCheckpoints':
     case 'vacuumFreezeMinAge':
     case 'vacuumFreezeTableAge':

@@ -125,15 +125,33 @@ export class ReplicationSlots {
     return next;
   }
 
-  /** The oldest restart_lsn of `node`'s valid slots (XLogGetReplicationSlotMinimumLSN), or null. */
+  /**
+   * The oldest restart_lsn of `node`'s valid slots (XLogGetReplicationSlotMinimumLSN), or null. On a standby that
+   * synchronizes its primary's failover slots (17+, syncsFrom) their copies count too, each at most where the
+   * standby is (slotsync.c never moves a synchronized slot past the standby's flush).
+   */
   minimum(node: PgNode, now: Micros): Lsn | null {
     let min: Lsn | null = null;
+    const primary = this.syncsFrom(node);
     for (const s of this.slots.values()) {
-      if (s.node !== node) continue;
-      const r = this.restartLsn(s, now);
+      const synced = primary !== null && s.node === primary && s.spec.kind === 'logical' && s.spec.failover === true;
+      if (s.node !== node && !synced) continue;
+      let r = this.restartLsn(s, now);
+      if (r !== null && synced) r = Math.min(r, node.walEnd(now));
       if (r !== null && (min === null || r < min)) min = r;
     }
     return min;
+  }
+
+  /**
+   * The server whose failover slots `node` synchronizes (17+: a running standby with sync_replication_slots,
+   * hot_standby_feedback and primary_slot_name, slotsync.c ValidateSlotSyncParams), or null.
+   */
+  syncsFrom(node: PgNode): PgNode | null {
+    const role = node.role;
+    if (!node.running || role.kind !== 'standby' || role.upstream === null) return null;
+    const st = node.settings;
+    return st.syncReplicationSlots && st.hotStandbyFeedback && st.primarySlotName !== null ? this.cluster.node(role.upstream) : null;
   }
 
   /** Whether some valid slot holds WAL back (for the WAL metrics). */
@@ -244,6 +262,28 @@ export class ReplicationSlots {
     this.horizons.dropSlot(name);
     this.cluster.requestReflow();
     return true;
+  }
+
+  /**
+   * 17+ failover slots (slotsync.c): the logical slots on `from` created with failover = true, which a standby with
+   * sync_replication_slots, hot_standby_feedback and primary_slot_name streaming from it synchronizes. At its
+   * promotion they go on on it: a synchronized slot never runs ahead of the standby (slotsync.c skips a remote
+   * slot beyond its flush), so restart_lsn is at most the switchpoint `sp`; an active consumer follows the new
+   * primary. Approximation: one slot per name, so the old primary's copy moves rather than stays; the standby's
+   * copy keeps its WAL (minimum) but holds no catalog_xmin of its own before the promotion (hot_standby_feedback
+   * carries the primary's slot's anyway).
+   */
+  moveFailoverSlots(from: PgNode, to: PgNode, sp: Lsn): { slot: string; restartLsn: Lsn | null; active: boolean }[] {
+    const moved: { slot: string; restartLsn: Lsn | null; active: boolean }[] = [];
+    for (const [name, s] of this.slots) {
+      if (s.node !== from || s.spec.kind !== 'logical' || !s.spec.failover || s.invalidated) continue;
+      // Its copy kept the standby's WAL from there (minimum); one synchronized later than the WAL it needs was removed is not modelled.
+      const restartLsn = s.restartLsn === null ? null : Math.max(Math.min(s.restartLsn, sp), to.oldestRetained);
+      this.slots.set(name, { ...s, spec: { ...s.spec, node: to.name }, node: to, restartLsn });
+      moved.push({ slot: name, restartLsn, active: s.active });
+    }
+    if (moved.length > 0) this.cluster.requestReflow();
+    return moved;
   }
 
   private readonly pids = new Map<string, number>();

@@ -110,6 +110,14 @@ export class XidModel implements SlotHorizons {
 
   // ------------------------------------------------------------------ horizon holders
 
+  /** A failover slot now on `node` (synchronized there, and the standby promoted: cluster.ts). */
+  slotMoved(name: string, node: string): void {
+    const s = this.slots.get(name);
+    if (!s) return;
+    this.slots.set(name, { ...s, spec: { ...s.spec, node } });
+    this.horizonChanged();
+  }
+
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';

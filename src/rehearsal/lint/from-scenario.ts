@@ -218,11 +218,17 @@ function slotFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =>
     let stopWhere: Where | null = null;
     let droppedAt: Micros | null = null;
     let droppedBy: SlotFact['droppedBy'] = null;
-    const nodes = new Set(s.clusters.find((c) => c.name === cluster)?.nodes.map((n) => n.name) ?? []);
+    const specs = new Map((s.clusters.find((c) => c.name === cluster)?.nodes ?? []).map((n) => [n.name, n] as const));
+    // 17+: a standby that synchronizes its upstream's failover slots keeps them when it is promoted (slots.ts syncsFrom).
+    const syncs = (name: string) => {
+      const n = specs.get(name);
+      const st = n?.settings;
+      return slot.failover === true && n !== undefined && n.version >= 17 && n.upstream === slot.node && st?.syncReplicationSlots === true && st.hotStandbyFeedback === true && (st.primarySlotName ?? null) !== null;
+    };
     s.actions.forEach((a, i) => {
       if (a.at < at || droppedAt !== null) return;
       // A logical slot stays on its server: a promotion of another node of the cluster leaves it behind (slots.ts).
-      if (a.kind === 'promote' && slot.kind === 'logical' && a.node !== slot.node && nodes.has(a.node)) {
+      if (a.kind === 'promote' && slot.kind === 'logical' && a.node !== slot.node && specs.has(a.node) && !syncs(a.node)) {
         droppedAt = a.at;
         droppedBy = 'failover';
         return;

@@ -11,6 +11,10 @@ export const STORAGE: TemplatesOf<StorageFact> = {
     p`promotion of ${node(f.node)} requested: its startup process first replays the ${size(f.bytes)} of WAL it has received and not replayed (${code('replay_rate')} ${rate(f.replayRate)}: about ${duration(f.bytes / f.replayRate)} if no more arrives); until then it is a standby and its walreceiver keeps streaming`,
   'promotion-waits-for-archive': (f) =>
     p`promotion of ${node(f.node)} requested at ${lsn(f.lsn)}: the archive holds its WAL up to ${lsn(f.archivedLsn)} (${size(f.archivedLsn - f.lsn)} more), and its startup process restores and replays what the archive has before it checks the trigger; until then it is a standby`,
+  'failover-slots-synced': (f) =>
+    p`${node(f.node)} synchronized ${f.slots.length === 1 ? 'the failover slot' : 'the failover slots'} of ${node(f.from)} (${code('sync_replication_slots')}, 17+): ${join(
+      f.slots.map((x) => p`"${x.slot}"${x.restartLsn !== null ? p` from ${lsn(x.restartLsn)}` : ''}`),
+    )} ${f.slots.length === 1 ? 'goes' : 'go'} on on ${node(f.node)}, ${f.slots.some((x) => x.active) ? 'where the consumers reconnect' : 'holding its WAL and catalog_xmin there as on the old primary'}`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>
     p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${rate(f.incoming)} and its startup process replays at most ${rate(f.replayRate)} (${code('replay_rate')})`,
@@ -42,7 +46,7 @@ export const STORAGE: TemplatesOf<StorageFact> = {
         ? p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: TCP gave up on the WAL it sent (${code('wal_sender_timeout = 0')})`
         : p`the walsender of ${node(f.node)} for ${node(f.standby)} exits: the healed path met the standby's closed connection (reset)`,
   'logical-slots-left-behind': (f) =>
-    p`${node(f.node)} has no logical replication slot: ${join(f.slots.map((x) => p`"${x.slot}" on ${node(x.node)}`))} ${f.slots.length === 1 ? 'stays' : 'stay'} there, as PostgreSQL copies no slot to a standby${f.version >= 17 ? ' (from 17 only a slot created with failover = true and synchronized by sync_replication_slots = on, which the model does not do)' : ''}: ${f.slots.length === 1 ? 'its consumer' : 'their consumers'} cannot go on on ${node(f.node)} ("replication slot does not exist") and must start again from a new slot and snapshot, the changes in between never decoded`,
+    p`${node(f.node)} has no logical replication slot: ${join(f.slots.map((x) => p`"${x.slot}" on ${node(x.node)}`))} ${f.slots.length === 1 ? 'stays' : 'stay'} there, as PostgreSQL copies no slot to a standby${f.version >= 17 ? ' (from 17 only a slot created with failover = true, synchronized by a standby with sync_replication_slots = on)' : ''}: ${f.slots.length === 1 ? 'its consumer' : 'their consumers'} cannot go on on ${node(f.node)} ("replication slot does not exist") and must start again from a new slot and snapshot, the changes in between never decoded`,
   'checkpoints-too-frequent': (f) =>
     p`${node(f.node)} starts checkpoints for WAL volume every ${duration(f.apart)} (every ${count(f.segments)} segments of WAL), less than ${code(`checkpoint_warning = ${f.checkpointWarning / 1e6} s`)}`,
   'slot-created': (f) => `replication slot "${f.slot}" created (${f.slotKind}${f.database ? `, database ${f.database}` : ''}), consumer ${f.consumer}`,
