@@ -60,3 +60,11 @@ describe('lint and 17 failover slots', () => {
     expect(ids(['clusters.main.nodes.pg2.settings.sync_replication_slots=off'])).not.toContain('logical-slot-abandoned');
   });
 });
+
+describe('a failover slot never consumed', () => {
+  it('is not sync-ready on the standby and does not survive the promotion (observed on 17.10)', () => {
+    const r = run(['clusters.main.slots.debezium.consumer=stopped']);
+    expect(facts(r, 'failover-slots-synced')).toEqual([]);
+    expect(facts(r, 'logical-slots-left-behind')).toMatchObject([{ node: 'pg2', slots: [{ slot: 'debezium' }] }]);
+  });
+});

@@ -58,6 +58,8 @@ interface Slot {
   stream: Stream | null;
   /** Since when no consumer has used it (pg_replication_slots.inactive_since, 17+); null while one does. */
   inactiveSince: Micros | null;
+  /** A consumer has advanced it (a failover slot's synchronized copy is then sync-ready: moveFailoverSlots). */
+  consumed: boolean;
 }
 
 export class ReplicationSlots {
@@ -80,7 +82,7 @@ export class ReplicationSlots {
     // A slot a standby names in primary_slot_name holds that standby's position until it streams through it.
     const user = [...this.cluster.nodes.values()].find((n) => n.role.kind === 'standby' && n.role.upstream === spec.node && n.settings.primarySlotName === spec.name);
     const restartLsn = user && reserveAt === undefined ? user.walEnd(now) : active ? null : (reserveAt ?? this.cluster.node(spec.node).walEnd(now));
-    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, cause: 'wal_removed', stream: null, inactiveSince: active ? null : now });
+    this.slots.set(spec.name, { spec, node: this.cluster.node(spec.node), active, restartLsn, invalidated: false, cause: 'wal_removed', stream: null, inactiveSince: active ? null : now, consumed: active });
   }
 
   // ------------------------------------------------------------------ positions
@@ -276,7 +278,13 @@ export class ReplicationSlots {
   moveFailoverSlots(from: PgNode, to: PgNode, sp: Lsn): { slot: string; restartLsn: Lsn | null; active: boolean }[] {
     const moved: { slot: string; restartLsn: Lsn | null; active: boolean }[] = [];
     for (const [name, s] of this.slots) {
-      if (s.node !== from || s.spec.kind !== 'logical' || !s.spec.failover || s.invalidated) continue;
+      // A synchronized copy is created temporary and persists ("sync-ready") only once the remote slot has moved
+      // past the position the standby reserved (slotsync.c update_and_persist_local_synced_slot: "could not
+      // synchronize replication slot … Synchronization could lead to data loss"); at the promotion a temporary one is
+      // dropped. Seen on 17.10: a slot never consumed stayed temporary and was gone after the promotion; one whose
+      // consumer had advanced it was "sync-ready now" and decoded on the new primary. Approximation: ready once any
+      // consumer has been active on it.
+      if (s.node !== from || s.spec.kind !== 'logical' || !s.spec.failover || s.invalidated || !s.consumed) continue;
       // Its copy kept the standby's WAL from there (minimum); one synchronized later than the WAL it needs was removed is not modelled.
       const restartLsn = s.restartLsn === null ? null : Math.max(Math.min(s.restartLsn, sp), to.oldestRetained);
       this.slots.set(name, { ...s, spec: { ...s.spec, node: to.name }, node: to, restartLsn });
@@ -307,6 +315,7 @@ export class ReplicationSlots {
     if (!active) s.restartLsn = this.restartLsn(s, now);
     s.active = active;
     s.inactiveSince = active ? null : now;
+    if (active) s.consumed = true;
     if (active && !s.stream) s.restartLsn = null;
     this.horizons.setConsumer(name, active, s.restartLsn);
     // What the slot retains jumps (a consumer that catches up) or starts growing: recorded now (wal-series.ts

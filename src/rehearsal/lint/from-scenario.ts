@@ -220,15 +220,17 @@ function slotFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =>
     let droppedBy: SlotFact['droppedBy'] = null;
     const specs = new Map((s.clusters.find((c) => c.name === cluster)?.nodes ?? []).map((n) => [n.name, n] as const));
     // 17+: a standby that synchronizes its upstream's failover slots keeps them when it is promoted (slots.ts syncsFrom).
-    const syncs = (name: string) => {
+    // It is sync-ready there once a consumer has advanced it (slots.ts moveFailoverSlots).
+    const consumedBy = (t: Micros) => slot.consumer === 'active' || s.actions.some((a) => a.kind === 'startConsumer' && a.slot === slot.name && a.at <= t);
+    const syncs = (name: string, t: Micros) => {
       const n = specs.get(name);
       const st = n?.settings;
-      return slot.failover === true && n !== undefined && n.version >= 17 && n.upstream === slot.node && st?.syncReplicationSlots === true && st.hotStandbyFeedback === true && (st.primarySlotName ?? null) !== null;
+      return slot.failover === true && consumedBy(t) && n !== undefined && n.version >= 17 && n.upstream === slot.node && st?.syncReplicationSlots === true && st.hotStandbyFeedback === true && (st.primarySlotName ?? null) !== null;
     };
     s.actions.forEach((a, i) => {
       if (a.at < at || droppedAt !== null) return;
       // A logical slot stays on its server: a promotion of another node of the cluster leaves it behind (slots.ts).
-      if (a.kind === 'promote' && slot.kind === 'logical' && a.node !== slot.node && specs.has(a.node) && !syncs(a.node)) {
+      if (a.kind === 'promote' && slot.kind === 'logical' && a.node !== slot.node && specs.has(a.node) && !syncs(a.node, a.at)) {
         droppedAt = a.at;
         droppedBy = 'failover';
         return;
