@@ -330,6 +330,7 @@ export class BlockWorld implements BlockView {
         continue;
       }
       if (r.transmitting && !up && !r.lossTimer) {
+        this.keepUnacknowledged(r, now);
         // DRBD notices a dead link when an expected answer does not come: within `timeout` when requests are
         // in flight, else when the keep-alive ping after ping-int goes unanswered for ping-timeout (MAN84
         // net options; drbd_receiver.c / drbd_sender.c). Until then TCP retransmits and nothing arrives.
@@ -351,6 +352,31 @@ export class BlockWorld implements BlockView {
     }
     this.pacemaker?.onNetworkChange();
     this.requestReflow();
+  }
+
+  /**
+   * The link under a connected DRBD resource is cut: the bytes in flight (sent, not yet acknowledged: the rate
+   * times the round trip, rule 3) stay in the socket for TCP to retransmit (sk_wmem_queued counts them until
+   * they are acknowledged), so the send buffer has no more room than it had, and a later disconnect marks
+   * them out of sync with the rest of the transfer log (drbd_req.c tl_clear). Those still on the wire (the
+   * last one-way latency of sending) never reach the peer: under protocol A they were acknowledged, so they
+   * count with the send path if the primary is lost before they are resent. (The model hands the line's
+   * bytes to the peer as it carries them: the ones that had arrived are the peer's, and a resend after a heal
+   * delivers them again, as TCP resends from the first unacknowledged byte.)
+   */
+  private keepUnacknowledged(r: BlockResource, now: Micros): void {
+    const f = this.flows.get(r.name);
+    if (!f || !(f.x > 0) || !(f.rtt > 0)) return;
+    const sendQ = r.sendQ.valueAt(now);
+    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    const kept = Math.max(0, Math.min(f.x * f.rtt, r.sendBound(size) - sendQ));
+    if (kept <= EPS_BYTES) return;
+    r.sendBooks.move(now, kept);
+    r.sendQ.set(now, sendQ + kept);
+    if (r.drbd?.net.protocol !== 'A') return;
+    // What was on the wire, the application's share of what the line carried (the rest is resync replies).
+    const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
+    r.pipeApp.set(now, r.pipeApp.valueAt(now) + (kept / 2) * appShare);
   }
 
   connect(r: BlockResource, now: Micros): void {
@@ -1081,8 +1107,12 @@ export class BlockWorld implements BlockView {
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
-      const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
+      // DRBD still connected over a dead link it has not noticed yet (onNetworkChange) still replicates: its
+      // sender is blocked on the full socket and the waiting writes wait on (rule 2), as flowOf has it; they
+      // are not completed and marked as if it were disconnected. md and WalB disconnect at once.
+      const replicating = r.replicating && r.transmitting && (path !== null || r.drbd !== null);
+      const inflight = path ? inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX) : 0;
+      let room = replicating ? r.sendCapacity(size, inflight, alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {
