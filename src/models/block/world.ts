@@ -432,6 +432,9 @@ export class BlockWorld implements BlockView {
     // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
     // what the peer had received counts as not acknowledged too).
     if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
+    // Protocol A had acknowledged them: the writes only the primary holds begin with the oldest of them, the
+    // first in the send path (FIFO), not at the disconnect.
+    else if (r.dirtySince === null && r.secondaryHost !== null && lost > EPS_BYTES) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - lost), now);
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;

@@ -41,6 +41,17 @@ describe('a cut link DRBD has not noticed yet', () => {
   });
 });
 
+describe('the loss after a disconnect (protocol A)', () => {
+  it('begins with the oldest write of the send buffer it marked, not at the disconnect', () => {
+    const r = run({ protocol: 'A', bandwidth: '10Mbps', latency: '20ms', extraPlan: ['{ at: +2m, partition: { sites: [a, b] } }', '{ at: +2m30s, fail_host: p }', '{ at: +3m, force_primary: { resource: r0, host: s } }'] });
+    expect(r.dataLoss).toHaveLength(1);
+    // 8 MiB ahead of the cut at 1.2 MB/s: acknowledged about 6.9 s before it (2:00), marked at 2:06.
+    const from = (Date.parse(r.dataLoss[0]!.from) - Date.parse(r.start)) / 1000;
+    expect(from).toBeGreaterThan(112);
+    expect(from).toBeLessThan(114);
+  });
+});
+
 describe('a site lost: the link cut and the primary dead at once (protocol A)', () => {
   // 2000 sequential 16 KiB writes/s (32.8 MB/s) over 1 Gbps, 50 ms one way: the send buffer holds only
   // what is in flight (3.3 MB over the 100 ms round trip); the last 50 ms of it (1.6 MB) is on the wire.
