@@ -174,6 +174,11 @@ export class BlockResource {
   /** The connection's loss is being detected (a timeout or an unanswered ping), or the next connect attempt. */
   lossTimer: EventHandle | null = null;
   attemptTimer: EventHandle | null = null;
+  /**
+   * Until when the peer is still tearing the last connection down: it waits for the writes it had submitted
+   * to its disk (drbd_receiver.c conn_disconnect, active_ee_cnt == 0) before it listens again.
+   */
+  peerCleanupUntil: Micros = 0 as Micros;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {

@@ -385,7 +385,7 @@ export class BlockWorld implements BlockView {
       return;
     }
     if (r.conn.kind !== 'StandAlone') return;
-    if (!this.pathUp(r)) {
+    if (!this.pathUp(r) || now < r.peerCleanupUntil) {
       const d = r.drbd;
       if (d) {
         // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
@@ -431,6 +431,7 @@ export class BlockWorld implements BlockView {
     r.bitmap.add(now, lost, r.spec.maxBioSize);
     // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
     // what the peer had received counts as not acknowledged too).
+    this.peerCleansUp(r, now, f);
     if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
     // Protocol A had acknowledged them: the writes only the primary holds begin with the oldest of them, the
     // first in the send path (FIFO), not at the disconnect.
@@ -497,9 +498,33 @@ export class BlockWorld implements BlockView {
     return was;
   }
 
-  /** Whether a connection attempt reaches DRBD on the peer: the line is up and the peer host runs. */
+  /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
   peerListens(r: BlockResource): boolean {
-    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost) && this.ctx.sim.now >= r.peerCleanupUntil;
+  }
+
+  /**
+   * A DRBD peer whose connection goes (a timeout, ko-count, a disconnect) finishes the writes it had submitted
+   * to its disk (its max-buffers pages) before it tears the connection down and listens again (drbd_receiver.c
+   * conn_disconnect: wait_event(ee_wait, active_ee_cnt == 0)); what was still in its socket is dropped. A
+   * healthy disk does that in milliseconds; a peer whose disk takes seconds a write (the very reason a request
+   * timer fired) reconnects only then, and then at once: each side connects as well as accepts.
+   * APPROXIMATION: those writes drain at the rate the peer's disk drained its queue at the disconnect.
+   */
+  private peerCleansUp(r: BlockResource, now: Micros, f: ResourceFlow | undefined): void {
+    if (!r.drbd || r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || !f || !(f.drain > 0)) return;
+    // Protocol C's writes at the peer's disk are the ones its acknowledgements wait for (Little's law: the
+    // replicated rate times the wait beyond the round trip); otherwise what its queue holds.
+    let waiting = 0;
+    if (r.drbd.net.protocol === 'C') for (const w of f.work.values()) waiting += w.accepted * Math.max(0, w.repl - f.rtt);
+    const atDisk = Math.min(Math.max(r.peerQ.valueAt(now), waiting), r.peerDiskWindow());
+    if (atDisk <= EPS_BYTES) return;
+    const until = (now + Math.ceil((atDisk / f.drain) * 1e6)) as Micros;
+    if (until <= now) return;
+    r.peerCleanupUntil = until;
+    this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+      if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, this.ctx.sim.now, true);
+    }, PRIORITY.protocol);
   }
 
   /**
