@@ -195,6 +195,11 @@ export class BlockResource {
   divergedBytes = 0;
   /** Bytes the bitmap marked at a disconnect that the application was never told were written (protocol B/C in flight). */
   unackedDirty = 0;
+  /**
+   * Of the bytes out of sync, those a protocol A disconnect marked from its transfer log (the send path):
+   * written before the connection went, under the generation both nodes share, not alone.
+   */
+  transferLogDirty = 0;
   /** No running disk held the newest data any more (recorded once). */
   everyCopyLost = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */

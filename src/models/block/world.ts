@@ -429,13 +429,16 @@ export class BlockWorld implements BlockView {
     const f = this.flows.get(r.name);
     const lost = r.sendQ.valueAt(now) + (f && f.x > 0 ? Math.min(r.tcp(1, 0).sndbuf, f.x * f.rtt) : 0);
     r.bitmap.add(now, lost, r.spec.maxBioSize);
+    this.peerCleansUp(r, now, f);
     // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
     // what the peer had received counts as not acknowledged too).
-    this.peerCleansUp(r, now, f);
     if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
-    // Protocol A had acknowledged them: the writes only the primary holds begin with the oldest of them, the
-    // first in the send path (FIFO), not at the disconnect.
-    else if (r.dirtySince === null && r.secondaryHost !== null && lost > EPS_BYTES) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - lost), now);
+    else {
+      // Protocol A had acknowledged them, before the connection went (not alone: forcePrimary). The writes
+      // only the primary holds begin with the oldest of them, the first in the send path (FIFO).
+      r.transferLogDirty += lost;
+      if (r.dirtySince === null && r.secondaryHost !== null && lost > EPS_BYTES) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - lost), now);
+    }
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
@@ -803,7 +806,11 @@ export class BlockWorld implements BlockView {
       // drbd_sync_handshake → drbd_asb_recover_1p). Its writes were recorded lost just above. An old
       // Primary that died connected (protocol A's send path only) wrote nothing alone: its UUID is this
       // one's bitmap UUID and it simply resyncs as SyncTarget.
-      const alone = lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0);
+      // What the transfer log marked at the disconnect (protocol A's send path) was written before it: DRBD
+      // makes the new current UUID on the first write after the loss (drbd_state.c sets NEW_CUR_UUID,
+      // drbd_req.c inc_ap_bio_cond acts on it once I/O is not suspended), or when the fence-peer handler
+      // outdated the peer. An old Primary whose I/O stayed suspended until it died wrote nothing alone.
+      const alone = Math.max(0, lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0) - r.transferLogDirty);
       if (alone > EPS_BYTES) r.split = { at: now, oldHost: old, oldChanges: alone, fromAt: lost.fromAt, toAt: lost.at, fromPos: lost.fromPos, toPos: lost.toPos, lossRecorded: true };
     }
     r.primaryHost = host;
@@ -821,6 +828,7 @@ export class BlockWorld implements BlockView {
     r.dirtySince = now;
     r.bitmap.clear(now);
     r.unackedDirty = 0;
+    r.transferLogDirty = 0;
     this.emptyPath(r, now);
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
@@ -1281,6 +1289,7 @@ export class BlockWorld implements BlockView {
       if (c.kind === 'SyncSource' && r.bitmap.dirty(now) <= EPS_BYTES) {
         r.bitmap.clear(now);
         r.unackedDirty = 0;
+        r.transferLogDirty = 0;
         r.peerDisk = 'UpToDate';
         r.neverSynced = false;
         r.dirtySince = null;
