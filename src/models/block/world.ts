@@ -1447,6 +1447,8 @@ export class BlockWorld implements BlockView {
       else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
       consider(whenZero(r.sendQ));
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
+      // Protocol B's receiver is bound by the disk once max-buffers are all in use (flowOf).
+      if (f.peerRate > 0 && r.drbd?.net.protocol === 'B' && r.peerQ.valueAt(now) < r.peerDiskWindow() - EPS_BYTES) consider(r.peerQ.timeToReach(r.peerDiskWindow(), now));
       // The activity log full: the send path and the peer's queue together reach what it lets be in flight.
       if (f.alBytes < Infinity && r.sendQ.rate + r.peerQ.rate > 0) {
         const room = f.alBytes - f.x * f.rtt - sendQ - r.peerQ.valueAt(now);
