@@ -27,7 +27,7 @@ import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
-import { alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
+import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
@@ -499,6 +499,26 @@ export class BlockWorld implements BlockView {
     this.touched.add(r.name);
     this.requestReflow();
     return was;
+  }
+
+  /**
+   * A Primary that crashed (lost power, fenced) boots with its disk while nobody was promoted: DRBD marks the
+   * extents of its activity log out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm), and
+   * at the handshake resyncs them from it to the peer, which is Inconsistent until that ends (drbd_receiver.c
+   * drbd_uuid_compare: 8.4 "common power failure", the crashed Primary is SyncSource; DRBD 9 since 9.0.31
+   * RULE_CRASHED_PRIMARY for protocols A and B, whose writes may have completed before the peer had them). Its
+   * send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer when
+   * the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
+   * NOT MODELLED: DRBD 9's protocol C resyncs the other way, the crashed Primary being the SyncTarget.
+   */
+  crashedPrimaryBack(r: BlockResource, now: Micros): void {
+    const d = r.drbd;
+    if (!d || r.secondaryHost === null || (d.version >= 9 && d.net.protocol === 'C')) return;
+    const shapes = this.workloadsOf(r).map((w) => w.spec).filter((s) => s.iops * (1 - s.readShare) > 0);
+    const hot = Math.min(d.disk.alExtents, extentsInUse(r.acked.valueAt(now), shapes));
+    const bytes = Math.min(r.spec.size, hot * AL_EXTENT_SIZE);
+    this.emptyPath(r, now);
+    if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
   }
 
   /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
