@@ -1514,10 +1514,20 @@ export class BlockWorld implements BlockView {
         const rate = (f.sendRate + f.peerRate) / 1e6;
         if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (congestAt - v) / rate)));
       }
-      // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection.
-      if (d && r.transmitting && f.x <= 0 && sendQ > EPS_BYTES) {
+      // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection. A send
+      // is one packet (a write, a resync reply): each expiry of the socket's send timeout while it is stuck
+      // counts down, and only the next packet's send reloads ko-count (drbd_main.c __send_command,
+      // drbd_transport.c drbd_stream_send_timed_out). Under protocol A a line that carries less than a packet
+      // in ko-count × timeout (a peer disk that all but hangs) is no progress either: the sender is stuck on
+      // its socket, or the writes wait for activity-log extents the peer's queue holds and nothing is sent,
+      // and the request timer drops the connection when no barrier has been sent for that long while the
+      // oldest request waits for its barrier ack (drbd_req.c net_timeout_reached, "Remote failed to answer
+      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (StandAlone, below).
+      const koAfter = d ? d.net.koCount * d.net.timeout : 0;
+      const trickle = d?.net.protocol === 'A' && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
+      if (d && r.transmitting && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
         if (!r.koTimer) {
-          const after = d.net.koCount * d.net.timeout;
+          const after = koAfter;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
             r.koTimer = null;
             this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros });

@@ -10,8 +10,8 @@ import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 import { drbdScenario } from './fixture.ts';
 
-const run = (protocol: 'A' | 'C', duration = '5m') =>
-  runScenario(loadScenarioText(drbdScenario({ protocol, duration, extraPlan: ['{ at: +1m, slow_disk: { disk: peer-disk, factor: 20000 } }'] }), 'fixture.yaml')).report;
+const run = (protocol: 'A' | 'C', duration = '5m', factor = 20000) =>
+  runScenario(loadScenarioText(drbdScenario({ protocol, duration, extraPlan: [`{ at: +1m, slow_disk: { disk: peer-disk, factor: ${factor} } }`] }), 'fixture.yaml')).report;
 
 describe('the request timer', () => {
   it('drops a protocol C connection whose peer takes longer than ko-count × timeout to write, 42 s after', () => {
@@ -37,8 +37,23 @@ describe('the request timer', () => {
     expect(after).toBeLessThan(wait * 1.1);
   });
 
-  it('does not drop protocol A: its send progresses, slowly', () => {
+  it('does not drop protocol A while its send progresses, slowly (a packet well within ko-count × timeout)', () => {
+    // 2000 times slower: the peer drains about 2.5 kB/s, a 16 KiB write every 6.5 s.
+    const r = run('A', '5m', 2000);
+    expect(r.events.some((e) => /connection lost|disconnected/.test(e.message))).toBe(false);
+  });
+
+  it('drops protocol A when its line carries less than a packet in ko-count × timeout (probe-drbd)', () => {
+    // 20000 times slower: about 250 B/s, a 16 KiB write every 65 s: the sender's ko-count runs out on a
+    // packet (drbd_transport.c drbd_stream_send_timed_out), and no barrier is sent for 42 s while the oldest
+    // request waits for its barrier ack (drbd_req.c net_timeout_reached). Before, any trickle was progress.
     const r = run('A');
-    expect(r.events.some((e) => /connection lost/.test(e.message))).toBe(false);
+    const lost = r.events.filter((e) => /disconnected \(no progress for ko-count × timeout = 42 s/.test(e.message));
+    expect(lost).toHaveLength(1);
+    // The peer's queue filled at 10:01:07 (the line fell to the trickle then); 42 s later.
+    expect(lost[0]!.at).toBe('2015-05-18T10:01:49.285+09:00');
+    // The writes then only mark the bitmap: the stall ends.
+    expect(r.stalls).toHaveLength(1);
+    expect(r.stalls[0]!.seconds).toBeLessThan(45);
   });
 });
