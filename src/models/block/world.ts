@@ -1613,7 +1613,11 @@ export class BlockWorld implements BlockView {
     // at one end of each stretch, whether or not anything changed in between.
     const prev = w.lat;
     const carried = prev.value + prev.slope * ((now - prev.at) / 1e6);
-    if (w.stall) this.ctx.history.block.latency(w.stall, carried);
+    // What a stall records as the longest wait: the mean latency, but no write completing now can have waited
+    // longer than the stall has lasted plus the threshold it crossed (an equilibrium taken at once may put the
+    // mean at a day when the path all but stops; the writes waited for the clock).
+    const observed = (v: number, from: Micros) => Math.min(v, threshold + (now - from) / 1e6);
+    if (w.stall) this.ctx.history.block.latency(w.stall, observed(carried, w.stall.from));
     let value: number;
     let slope: number;
     /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
@@ -1642,7 +1646,7 @@ export class BlockWorld implements BlockView {
       slope = 1;
       pathWait = value;
     }
-    if (w.stall) this.ctx.history.block.latency(w.stall, value);
+    if (w.stall) this.ctx.history.block.latency(w.stall, observed(value, w.stall.from));
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
@@ -1652,7 +1656,7 @@ export class BlockWorld implements BlockView {
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
-      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
+      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
     };
     if (above && !w.stall) {
@@ -1661,11 +1665,11 @@ export class BlockWorld implements BlockView {
         // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
         w.stall = w.lastStall;
         this.ctx.history.block.reopenStall(w.stall);
-        this.nextPhase(w.stall, why, now, value);
+        this.nextPhase(w.stall, why, now, observed(value, w.stall.from));
       } else open(why);
     } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
-      this.nextPhase(w.stall, explain(), now, value);
+      this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
     else if (!above && w.stall) this.closeStall(w, now);
     // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.
