@@ -1524,7 +1524,8 @@ export class BlockWorld implements BlockView {
       // oldest request waits for its barrier ack (drbd_req.c net_timeout_reached, "Remote failed to answer
       // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (StandAlone, below).
       const koAfter = d ? d.net.koCount * d.net.timeout : 0;
-      const trickle = d?.net.protocol === 'A' && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
+      // (While Ahead nothing is replicated and the peer's queue just drains: not this.)
+      const trickle = d?.net.protocol === 'A' && r.replicating && !!w0 && w0.iops * (1 - w0.readShare) > 0 && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
       if (d && r.transmitting && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
         if (!r.koTimer) {
           const after = koAfter;
