@@ -156,7 +156,12 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
       const room = Math.max(0, population - inService);
       f.populationRoom = room;
       if (r.pipeApp.valueAt(now) >= room - EPS_BYTES) {
-        const exit = d.net.protocol === 'C' ? Math.min(xMax, drainCap) : xMax;
+        // C's writes leave the path as the peer's disk writes them. B's as its receiver takes them in: into
+        // free max-buffers pages at once, but once those are all in use only as the disk frees them
+        // (drbd_receiver.c __drbd_alloc_pages throttles the receiver; rule 5), the rest waiting unacknowledged
+        // in its socket.
+        const receiverBound = d.net.protocol === 'C' || peerQ >= r.peerDiskWindow() - EPS_BYTES;
+        const exit = receiverBound ? Math.min(xMax, drainCap) : xMax;
         closedPath = Math.min(appWant, Math.max(0, exit - (prev?.resync ?? resync)));
         aRep = closedPath;
         accepted = aRep;
@@ -225,6 +230,10 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
       }
     }
     const acc = Math.min(w.want, accepted * share);
+    // Protocol B behind a receiver whose max-buffers are all in use: the application's writes wait in the
+    // peer's socket until the disk frees pages, queue_depth of them completing at the rate the disk drains
+    // (Little's law, as behind a full send buffer), while that holds the application back.
+    if (waitsForPeer && d.net.protocol === 'B' && closedPath !== null && peerQ >= r.peerDiskWindow() - EPS_BYTES && acc > 0 && acc < w.want - 1e-9) replLat = Math.max(replLat, w.population / acc);
     // The local disk wrote a write when it was issued: a write waiting for the send path is written already;
     // with queue_depth of them waiting, a new one is issued only as one completes.
     const issued = w.pipeBacklog ? (w.closed ? Math.min(acc, w.issueCap) : w.issueCap) : pathFull ? w.issueCap : acc;

@@ -296,9 +296,17 @@ function resyncDemand(v: BlockView, r: BlockResource, size: number, prev: Resour
     window = Math.min(cap, d.disk.cFillTarget > 0 ? d.disk.cFillTarget : (cMax === Infinity ? cap / (d.disk.cDelayTarget / 1e6) : cMax) * (d.disk.cDelayTarget / 1e6));
     maxRate = cMax / size;
   }
-  // c-min-rate (rule 10): with application I/O on the source's disk, a request is delayed 100 ms in the
-  // receiver thread while the resync is faster than c-min-rate; it never slows below c-min-rate.
+  // c-min-rate (rule 10): application I/O pre-empts the resync only while the resync runs faster than
+  // c-min-rate ("drbd: don't let application IO pre-empt resync too often"), on each end by its own disk's
+  // I/O that is not the resync's (drbd_rs_c_min_rate_throttle):
+  // - the SyncSource delays a request by 100 ms in the receiver thread (drbd_receiver.c
+  //   drbd_peer_resync_read, its peer not Primary): at most a request per 100 ms, never below c-min-rate;
+  // - the SyncTarget, whose disk takes the replicated writes, issues no more requests while the rate is
+  //   above c-min-rate (drbd_sender.c make_resync_request; 8.4 drbd_try_rs_begin_io →
+  //   drbd_rs_should_slow_down): with writes replicated during the resync it runs at c-min-rate.
   const appIo = v.workloadsOf(r).some((w) => w.spec.iops > 0);
-  if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
+  const replicatedWrites = r.replicating && v.workloadsOf(r).some((w) => w.spec.iops * (1 - w.spec.readShare) > 0);
+  if (d.disk.cMinRate > 0 && replicatedWrites) maxRate = Math.min(maxRate, d.disk.cMinRate / size);
+  else if (d.disk.cMinRate > 0 && appIo) maxRate = Math.min(maxRate, Math.max(d.disk.cMinRate / size, 1 / THROTTLE_DELAY_S));
   return { kind: 'closed', window, maxRate, extraDelay: Math.max(0, extra) };
 }

@@ -174,6 +174,11 @@ export class BlockResource {
   /** The connection's loss is being detected (a timeout or an unanswered ping), or the next connect attempt. */
   lossTimer: EventHandle | null = null;
   attemptTimer: EventHandle | null = null;
+  /**
+   * Until when the peer is still tearing the last connection down: it waits for the writes it had submitted
+   * to its disk (drbd_receiver.c conn_disconnect, active_ee_cnt == 0) before it listens again.
+   */
+  peerCleanupUntil: Micros = 0 as Micros;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {
@@ -190,6 +195,11 @@ export class BlockResource {
   divergedBytes = 0;
   /** Bytes the bitmap marked at a disconnect that the application was never told were written (protocol B/C in flight). */
   unackedDirty = 0;
+  /**
+   * Of the bytes out of sync, those a protocol A disconnect marked from its transfer log (the send path):
+   * written before the connection went, under the generation both nodes share, not alone.
+   */
+  transferLogDirty = 0;
   /** No running disk held the newest data any more (recorded once). */
   everyCopyLost = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */

@@ -27,7 +27,7 @@ import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
-import { alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
+import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
@@ -330,6 +330,7 @@ export class BlockWorld implements BlockView {
         continue;
       }
       if (r.transmitting && !up && !r.lossTimer) {
+        this.keepUnacknowledged(r, now);
         // DRBD notices a dead link when an expected answer does not come: within `timeout` when requests are
         // in flight, else when the keep-alive ping after ping-int goes unanswered for ping-timeout (MAN84
         // net options; drbd_receiver.c / drbd_sender.c). Until then TCP retransmits and nothing arrives.
@@ -353,13 +354,38 @@ export class BlockWorld implements BlockView {
     this.requestReflow();
   }
 
+  /**
+   * The link under a connected DRBD resource is cut: the bytes in flight (sent, not yet acknowledged: the rate
+   * times the round trip, rule 3) stay in the socket for TCP to retransmit (sk_wmem_queued counts them until
+   * they are acknowledged), so the send buffer has no more room than it had, and a later disconnect marks
+   * them out of sync with the rest of the transfer log (drbd_req.c tl_clear). Those still on the wire (the
+   * last one-way latency of sending) never reach the peer: under protocol A they were acknowledged, so they
+   * count with the send path if the primary is lost before they are resent. (The model hands the line's
+   * bytes to the peer as it carries them: the ones that had arrived are the peer's, and a resend after a heal
+   * delivers them again, as TCP resends from the first unacknowledged byte.)
+   */
+  private keepUnacknowledged(r: BlockResource, now: Micros): void {
+    const f = this.flows.get(r.name);
+    if (!f || !(f.x > 0) || !(f.rtt > 0)) return;
+    const sendQ = r.sendQ.valueAt(now);
+    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    const kept = Math.max(0, Math.min(f.x * f.rtt, r.sendBound(size) - sendQ));
+    if (kept <= EPS_BYTES) return;
+    r.sendBooks.move(now, kept);
+    r.sendQ.set(now, sendQ + kept);
+    if (r.drbd?.net.protocol !== 'A') return;
+    // What was on the wire, the application's share of what the line carried (the rest is resync replies).
+    const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
+    r.pipeApp.set(now, r.pipeApp.valueAt(now) + (kept / 2) * appShare);
+  }
+
   connect(r: BlockResource, now: Micros): void {
     if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || this.failedDisks.has(r.primaryDisk) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
       this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-gone', resource: r.name });
       return;
     }
     if (r.conn.kind !== 'StandAlone') return;
-    if (!this.pathUp(r)) {
+    if (!this.pathUp(r) || now < r.peerCleanupUntil) {
       const d = r.drbd;
       if (d) {
         // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
@@ -403,9 +429,16 @@ export class BlockWorld implements BlockView {
     const f = this.flows.get(r.name);
     const lost = r.sendQ.valueAt(now) + (f && f.x > 0 ? Math.min(r.tcp(1, 0).sndbuf, f.x * f.rtt) : 0);
     r.bitmap.add(now, lost, r.spec.maxBioSize);
+    this.peerCleansUp(r, now, f);
     // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
     // what the peer had received counts as not acknowledged too).
     if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
+    else {
+      // Protocol A had acknowledged them, before the connection went (not alone: forcePrimary). The writes
+      // only the primary holds begin with the oldest of them, the first in the send path (FIFO).
+      r.transferLogDirty += lost;
+      if (r.dirtySince === null && r.secondaryHost !== null && lost > EPS_BYTES) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - lost), now);
+    }
     this.emptyPath(r, now);
     this.ctx.sim.cancel(r.koTimer);
     r.koTimer = null;
@@ -468,9 +501,53 @@ export class BlockWorld implements BlockView {
     return was;
   }
 
-  /** Whether a connection attempt reaches DRBD on the peer: the line is up and the peer host runs. */
+  /**
+   * A Primary that crashed (lost power, fenced) boots with its disk while nobody was promoted: DRBD marks the
+   * extents of its activity log out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm), and
+   * at the handshake resyncs them from it to the peer, which is Inconsistent until that ends (drbd_receiver.c
+   * drbd_uuid_compare: 8.4 "common power failure", the crashed Primary is SyncSource; DRBD 9 since 9.0.31
+   * RULE_CRASHED_PRIMARY for protocols A and B, whose writes may have completed before the peer had them). Its
+   * send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer when
+   * the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
+   * NOT MODELLED: DRBD 9's protocol C resyncs the other way, the crashed Primary being the SyncTarget.
+   */
+  crashedPrimaryBack(r: BlockResource, now: Micros): void {
+    const d = r.drbd;
+    if (!d || r.secondaryHost === null || (d.version >= 9 && d.net.protocol === 'C')) return;
+    const shapes = this.workloadsOf(r).map((w) => w.spec).filter((s) => s.iops * (1 - s.readShare) > 0);
+    const hot = Math.min(d.disk.alExtents, extentsInUse(r.acked.valueAt(now), shapes));
+    const bytes = Math.min(r.spec.size, hot * AL_EXTENT_SIZE);
+    this.emptyPath(r, now);
+    if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
+  }
+
+  /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
   peerListens(r: BlockResource): boolean {
-    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
+    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost) && this.ctx.sim.now >= r.peerCleanupUntil;
+  }
+
+  /**
+   * A DRBD peer whose connection goes (a timeout, ko-count, a disconnect) finishes the writes it had submitted
+   * to its disk (its max-buffers pages) before it tears the connection down and listens again (drbd_receiver.c
+   * conn_disconnect: wait_event(ee_wait, active_ee_cnt == 0)); what was still in its socket is dropped. A
+   * healthy disk does that in milliseconds; a peer whose disk takes seconds a write (the very reason a request
+   * timer fired) reconnects only then, and then at once: each side connects as well as accepts.
+   * APPROXIMATION: those writes drain at the rate the peer's disk drained its queue at the disconnect.
+   */
+  private peerCleansUp(r: BlockResource, now: Micros, f: ResourceFlow | undefined): void {
+    if (!r.drbd || r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || !f || !(f.drain > 0)) return;
+    // Protocol C's writes at the peer's disk are the ones its acknowledgements wait for (Little's law: the
+    // replicated rate times the wait beyond the round trip); otherwise what its queue holds.
+    let waiting = 0;
+    if (r.drbd.net.protocol === 'C') for (const w of f.work.values()) waiting += w.accepted * Math.max(0, w.repl - f.rtt);
+    const atDisk = Math.min(Math.max(r.peerQ.valueAt(now), waiting), r.peerDiskWindow());
+    if (atDisk <= EPS_BYTES) return;
+    const until = (now + Math.ceil((atDisk / f.drain) * 1e6)) as Micros;
+    if (until <= now) return;
+    r.peerCleanupUntil = until;
+    this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+      if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, this.ctx.sim.now, true);
+    }, PRIORITY.protocol);
   }
 
   /**
@@ -749,7 +826,11 @@ export class BlockWorld implements BlockView {
       // drbd_sync_handshake → drbd_asb_recover_1p). Its writes were recorded lost just above. An old
       // Primary that died connected (protocol A's send path only) wrote nothing alone: its UUID is this
       // one's bitmap UUID and it simply resyncs as SyncTarget.
-      const alone = lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0);
+      // What the transfer log marked at the disconnect (protocol A's send path) was written before it: DRBD
+      // makes the new current UUID on the first write after the loss (drbd_state.c sets NEW_CUR_UUID,
+      // drbd_req.c inc_ap_bio_cond acts on it once I/O is not suspended), or when the fence-peer handler
+      // outdated the peer. An old Primary whose I/O stayed suspended until it died wrote nothing alone.
+      const alone = Math.max(0, lost.chain.reduce((a, c) => a + (c.kind === 'loss-bitmap-only' ? c.bytes : 0), 0) - r.transferLogDirty);
       if (alone > EPS_BYTES) r.split = { at: now, oldHost: old, oldChanges: alone, fromAt: lost.fromAt, toAt: lost.at, fromPos: lost.fromPos, toPos: lost.toPos, lossRecorded: true };
     }
     r.primaryHost = host;
@@ -767,6 +848,7 @@ export class BlockWorld implements BlockView {
     r.dirtySince = now;
     r.bitmap.clear(now);
     r.unackedDirty = 0;
+    r.transferLogDirty = 0;
     this.emptyPath(r, now);
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
@@ -1081,8 +1163,12 @@ export class BlockWorld implements BlockView {
       const path = this.pathUp(r);
       const prevX = this.flows.get(r.name)?.x ?? 0;
       const size = ws[0]!.spec.size;
-      const replicating = r.replicating && r.transmitting && path !== null;
-      let room = replicating ? r.sendCapacity(size, inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX), alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
+      // DRBD still connected over a dead link it has not noticed yet (onNetworkChange) still replicates: its
+      // sender is blocked on the full socket and the waiting writes wait on (rule 2), as flowOf has it; they
+      // are not completed and marked as if it were disconnected. md and WalB disconnect at once.
+      const replicating = r.replicating && r.transmitting && (path !== null || r.drbd !== null);
+      const inflight = path ? inFlight(r.tcp(path.bandwidth, path.latency, path.loss), prevX) : 0;
+      let room = replicating ? r.sendCapacity(size, inflight, alBound(r.drbd ? r.drbd.disk : null, all.map((w) => w.spec)) - r.peerQ.valueAt(now)) - r.sendQ.valueAt(now) : Infinity;
       if (!r.replicating && r.walb) room = Infinity;
       let released = 0;
       for (const w of ws) {
@@ -1223,6 +1309,7 @@ export class BlockWorld implements BlockView {
       if (c.kind === 'SyncSource' && r.bitmap.dirty(now) <= EPS_BYTES) {
         r.bitmap.clear(now);
         r.unackedDirty = 0;
+        r.transferLogDirty = 0;
         r.peerDisk = 'UpToDate';
         r.neverSynced = false;
         r.dirtySince = null;
@@ -1380,6 +1467,8 @@ export class BlockWorld implements BlockView {
       else if (f.sendRate > 0) consider(r.sendQ.timeToReach(f.sendCap, now));
       consider(whenZero(r.sendQ));
       if (f.peerRate > 0) consider(r.peerQ.timeToReach(f.peerCap, now));
+      // Protocol B's receiver is bound by the disk once max-buffers are all in use (flowOf).
+      if (f.peerRate > 0 && r.drbd?.net.protocol === 'B' && r.peerQ.valueAt(now) < r.peerDiskWindow() - EPS_BYTES) consider(r.peerQ.timeToReach(r.peerDiskWindow(), now));
       // The activity log full: the send path and the peer's queue together reach what it lets be in flight.
       if (f.alBytes < Infinity && r.sendQ.rate + r.peerQ.rate > 0) {
         const room = f.alBytes - f.x * f.rtt - sendQ - r.peerQ.valueAt(now);
@@ -1425,10 +1514,21 @@ export class BlockWorld implements BlockView {
         const rate = (f.sendRate + f.peerRate) / 1e6;
         if (rate > 0) consider(Math.max(now + 1, Math.ceil(now + (congestAt - v) / rate)));
       }
-      // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection.
-      if (d && r.transmitting && f.x <= 0 && sendQ > EPS_BYTES) {
+      // ko-count (rule 7): a send that makes no progress for ko-count × timeout drops the connection. A send
+      // is one packet (a write, a resync reply): each expiry of the socket's send timeout while it is stuck
+      // counts down, and only the next packet's send reloads ko-count (drbd_main.c __send_command,
+      // drbd_transport.c drbd_stream_send_timed_out). Under protocol A a line that carries less than a packet
+      // in ko-count × timeout (a peer disk that all but hangs) is no progress either: the sender is stuck on
+      // its socket, or the writes wait for activity-log extents the peer's queue holds and nothing is sent,
+      // and the request timer drops the connection when no barrier has been sent for that long while the
+      // oldest request waits for its barrier ack (drbd_req.c net_timeout_reached, "Remote failed to answer
+      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (StandAlone, below).
+      const koAfter = d ? d.net.koCount * d.net.timeout : 0;
+      // (While Ahead nothing is replicated and the peer's queue just drains: not this.)
+      const trickle = d?.net.protocol === 'A' && r.replicating && !!w0 && w0.iops * (1 - w0.readShare) > 0 && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
+      if (d && r.transmitting && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
         if (!r.koTimer) {
-          const after = d.net.koCount * d.net.timeout;
+          const after = koAfter;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
             r.koTimer = null;
             this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros });
@@ -1514,7 +1614,11 @@ export class BlockWorld implements BlockView {
     // at one end of each stretch, whether or not anything changed in between.
     const prev = w.lat;
     const carried = prev.value + prev.slope * ((now - prev.at) / 1e6);
-    if (w.stall) this.ctx.history.block.latency(w.stall, carried);
+    // What a stall records as the longest wait: the mean latency, but no write completing now can have waited
+    // longer than the stall has lasted plus the threshold it crossed (an equilibrium taken at once may put the
+    // mean at a day when the path all but stops; the writes waited for the clock).
+    const observed = (v: number, from: Micros) => Math.min(v, threshold + (now - from) / 1e6);
+    if (w.stall) this.ctx.history.block.latency(w.stall, observed(carried, w.stall.from));
     let value: number;
     let slope: number;
     /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
@@ -1543,7 +1647,7 @@ export class BlockWorld implements BlockView {
       slope = 1;
       pathWait = value;
     }
-    if (w.stall) this.ctx.history.block.latency(w.stall, value);
+    if (w.stall) this.ctx.history.block.latency(w.stall, observed(value, w.stall.from));
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
@@ -1553,7 +1657,7 @@ export class BlockWorld implements BlockView {
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
-      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: value, bottleneck: why.bottleneck, chain: why.chain });
+      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
     };
     if (above && !w.stall) {
@@ -1562,11 +1666,11 @@ export class BlockWorld implements BlockView {
         // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
         w.stall = w.lastStall;
         this.ctx.history.block.reopenStall(w.stall);
-        this.nextPhase(w.stall, why, now, value);
+        this.nextPhase(w.stall, why, now, observed(value, w.stall.from));
       } else open(why);
     } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
-      this.nextPhase(w.stall, explain(), now, value);
+      this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
     else if (!above && w.stall) this.closeStall(w, now);
     // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.

@@ -139,6 +139,19 @@ describe('a heartbeat outage longer than token + consensus', () => {
     expect(events(r, /r0: connected; bitmaps merged/)).toHaveLength(1);
   });
 
+  it('under protocol A too: what its send buffer held at the disconnect was written before it, not alone: lost with the fenced primary, resynced over on its return, no split brain', () => {
+    const r = runScenario(loadScenarioText(yaml({ delayBeta: '10s' }).replace('net: {protocol: C,', 'net: {protocol: A, sndbuf-size: 8MiB,'), 'fixture.yaml')).report;
+    expect(fenced(r).map((f) => f.node)).toEqual(['alpha']);
+    // The send buffer, acknowledged before the freeze or as it filled: lost with alpha, promoted over.
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(7 * 2 ** 20);
+    expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(8 * 2 ** 20 + 1);
+    // No new current UUID while its I/O was suspended (drbd_req.c inc_ap_bio_cond makes it on the next
+    // write): alpha is beta's SyncTarget, its marked blocks resynced with beta's.
+    expect(events(r, /Split-Brain|wrote alone/)).toEqual([]);
+    expect(events(r, /r0: connected; bitmaps merged/)).toHaveLength(1);
+  });
+
   it('without any delay both requests reach their devices: both nodes are fenced (the fence race), the writes fail until they have rebooted and rejoined', () => {
     const r = run();
     expect(fenced(r)).toEqual([
