@@ -74,4 +74,8 @@ export type BlockLossStep =
   | { readonly kind: 'loss-no-consistent-image'; readonly size: number; readonly acked: number }
   | { readonly kind: 'loss-made-primary-without'; readonly host: string }
   | { readonly kind: 'loss-split-kept-writing'; readonly old: string; readonly primary: string }
-  | { readonly kind: 'loss-split-resolved'; readonly rule: SbRule; readonly old: string };
+  | { readonly kind: 'loss-split-resolved'; readonly rule: SbRule; readonly old: string }
+  /** The split brain was not resolved: both stand alone, and the application writes to `primary`. */
+  | { readonly kind: 'loss-split-unresolved'; readonly rule: SbRule; readonly old: string; readonly primary: string }
+  /** The run ended with the two Primaries still apart: the application writes to `primary`. */
+  | { readonly kind: 'loss-split-at-end'; readonly old: string; readonly primary: string };

@@ -615,6 +615,13 @@ export class BlockWorld implements BlockView {
     // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
     // A victim here is the Primary the application writes to: replsim does not model it becoming SyncTarget.
     const writerVictim = o.victim !== null;
+    // What the old Primary acknowledged alone is on a disk the application no longer uses: the split brain's
+    // resolution (an operator's --discard-my-data) discards one side, and the model keeps the side written to.
+    if (s.oldChanges > EPS_BYTES && !s.lossRecorded) {
+      const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+      this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-unresolved', rule: o.rule, old: s.oldHost, primary: r.primaryHost }] });
+      r.split = { ...s, lossRecorded: true };
+    }
     r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain', rule: o.rule, writerVictim } };
     this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why: o.rule, writerVictim });
   }
@@ -1746,6 +1753,15 @@ export class BlockWorld implements BlockView {
 
   finish(end: Micros): void {
     this.sampleDisks(end);
+    // Two Primaries still apart at the end (no handshake yet): what the old one acknowledged alone is not on the
+    // side the application writes to, as at an unresolved split brain (resolveSplitBrain).
+    for (const r of this.resources.values()) {
+      const s = r.split;
+      if (!s || s.lossRecorded || s.oldChanges <= EPS_BYTES || r.peerRole !== 'Primary' || this.failedHosts.has(s.oldHost)) continue;
+      const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+      this.ctx.history.block.loss({ at: end, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost }] });
+      r.split = { ...s, lossRecorded: true };
+    }
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
     // last change left it.
     for (const r of this.resources.values()) {

@@ -118,6 +118,10 @@ export function blockLossStep(s: BlockLossStep): Token {
       return p`${node(s.old)} kept writing after it lost ${node(s.primary)}; ${node(s.primary)} was made primary without those writes`;
     case 'loss-split-resolved':
       return p`at the reconnection the split brain was resolved by ${sbRule(s.rule)}: ${node(s.old)} discards its changes`;
+    case 'loss-split-at-end':
+      return p`the run ended with ${node(s.old)} and ${node(s.primary)} still apart, both Primary: the application writes to ${node(s.primary)}, and when they meet again DRBD finds a split brain whose resolution discards one side's changes`;
+    case 'loss-split-unresolved':
+      return p`at the reconnection DRBD found the split brain and left it unresolved (${sbRule(s.rule)}): both stand alone, the application writes to ${node(s.primary)}, and joining them again (drbdadm connect --discard-my-data on ${node(s.old)}) discards ${node(s.old)}'s changes; keeping them instead would discard everything ${node(s.primary)} acknowledged since`;
   }
 }
 
@@ -130,4 +134,6 @@ export const BLOCK_LOSS: TemplatesOf<BlockLossStep> = {
   'loss-made-primary-without': blockLossStep,
   'loss-split-kept-writing': blockLossStep,
   'loss-split-resolved': blockLossStep,
+  'loss-split-unresolved': blockLossStep,
+  'loss-split-at-end': blockLossStep,
 };
