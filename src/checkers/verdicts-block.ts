@@ -46,8 +46,21 @@ export function judgeBlock(history: History): { verdicts: Verdict[]; recovery: R
     const fault = history.events.find((e) => e.kind === 'fault' && e.at <= first && e.at >= first - 600e6);
     recovery.push({ cluster: resource, from: fault ? fault.at : first, to: mine.some((v) => v.to === null) ? null : (Math.max(...mine.map((v) => v.to!)) as Micros) });
   }
-  verdicts.push(...fenced(history));
+  verdicts.push(...fenced(history), ...splits(history));
   return { verdicts, recovery };
+}
+
+/** Each time two Primaries of one device ran apart (history/block.ts BlockSplitRecord). */
+function splits(history: History): Verdict[] {
+  return history.block.splits.map((s): Verdict => {
+    const faults = history.events.filter((e) => e.kind === 'fault' && e.at <= s.from && e.at >= s.from - 600e6).slice(-3);
+    const cause: CauseStep[] = [
+      ...faults.map((e) => ({ fact: { kind: 'block-fault' as const, at: e.at, fault: e.fact }, log: e.log })),
+      step({ kind: 'block-two-primaries', resource: s.resource, at: s.from, older: s.older, newer: s.newer }),
+      step({ kind: 'block-split-ended', at: s.to, older: s.older, how: s.how }),
+    ];
+    return { kind: 'split-brain', cluster: s.resource, node: s.newer, from: s.from, to: s.to, cause };
+  });
 }
 
 /** Each node a STONITH device powered off: who fenced it, after what, and until when it was down. */

@@ -34,6 +34,20 @@ export interface BlockStallRecord {
   readonly phases: StallPhase[];
 }
 
+/**
+ * A split of a replicated device: `newer` was made Primary while `older`, the old Primary, still ran. It ends when
+ * the older one is no longer Primary (demoted, its host down) or the split brain is resolved against it; null:
+ * still two Primaries at the end.
+ */
+export interface BlockSplitRecord {
+  readonly resource: string;
+  readonly from: Micros;
+  readonly older: string;
+  readonly newer: string;
+  to: Micros | null;
+  how: 'demoted' | 'host-down' | 'resolved' | null;
+}
+
 export interface BlockLossRecord {
   readonly at: Micros;
   readonly resource: string;
@@ -101,6 +115,8 @@ export class BlockHistory {
   readonly losses: BlockLossRecord[] = [];
   readonly copies: BlockCopiesSample[] = [];
   readonly fences: BlockFenceRecord[] = [];
+  /** Two Primaries of one resource at once (a promotion while the old Primary ran on): checkers/verdicts-block.ts. */
+  readonly splits: BlockSplitRecord[] = [];
   private readonly lastCopies = new Map<string, string>();
   /** Series by name, e.g. "r0 write latency (ms)", "r0 send buffer (bytes)". */
   readonly series = new Map<string, SeriesPoint[]>();

@@ -72,7 +72,7 @@ describe('the model-side cause types carry no free text', () => {
     expectTypeOf<FreeStringKeys<RebuildWay>>().toEqualTypeOf<never>();
     // Block data loss and fencing, transaction IDs, lock queues: names only (a horizon holder and a lock's
     // holder are the scenario's labels, a lock mode is PostgreSQL's).
-    expectTypeOf<FreeStringKeys<BlockChainFact>>().toEqualTypeOf<'resource' | 'by' | 'node' | 'device'>();
+    expectTypeOf<FreeStringKeys<BlockChainFact>>().toEqualTypeOf<'resource' | 'by' | 'node' | 'device' | 'older' | 'newer'>();
     expectTypeOf<FreeStringKeys<XidChainFact>>().toEqualTypeOf<'holder' | 'table'>();
     expectTypeOf<FreeStringKeys<LockChainFact>>().toEqualTypeOf<'who' | 'mode' | 'table' | 'workload'>();
   });

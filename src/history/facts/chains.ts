@@ -44,7 +44,10 @@ export type BlockChainFact =
   | { readonly kind: 'fence-silent'; readonly at: Micros; readonly by: string; readonly node: string }
   | { readonly kind: 'fence-asked'; readonly at: Micros; readonly reason: FenceReason; readonly by: string; readonly node: string }
   | { readonly kind: 'fence-ran'; readonly by: string; readonly delay: Micros; readonly device: string; readonly startedAt: Micros; readonly node: string; readonly at: Micros }
-  | { readonly kind: 'fenced-node-back'; readonly node: string; readonly at: Micros | null };
+  | { readonly kind: 'fenced-node-back'; readonly node: string; readonly at: Micros | null }
+  /** A split of a replicated device (history/block.ts BlockSplitRecord): both Primary, and how it ended (null: not). */
+  | { readonly kind: 'block-two-primaries'; readonly resource: string; readonly at: Micros; readonly older: string; readonly newer: string }
+  | { readonly kind: 'block-split-ended'; readonly at: Micros | null; readonly older: string; readonly how: 'demoted' | 'host-down' | 'resolved' | null };
 
 /** A transaction-ID horizon holder (history.ts HoldRecord): what it held, and the vacuum runs it kept from their work. */
 export type XidChainFact =

@@ -278,7 +278,10 @@ export class BlockWorld implements BlockView {
         const r = this.resource(op.resource);
         const ok = op.host === r.secondaryHost && r.peerRole === 'Primary';
         this.step(r.name, op.host, kind, source, { kind: 'make-secondary', resource: r.name, host: op.host, refused: ok ? null : op.host === r.primaryHost ? 'writes-to-it' : 'not-primary' }, name);
-        if (ok) r.peerRole = 'Secondary';
+        if (ok) {
+          r.peerRole = 'Secondary';
+          this.endSplit(r.name, op.host, now, 'demoted');
+        }
         break;
       }
     }
@@ -607,6 +610,7 @@ export class BlockWorld implements BlockView {
       r.split = null;
       r.superseded = null;
       r.peerRole = 'Secondary';
+      this.endSplit(r.name, s.oldHost, now, 'resolved');
       r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain-resolved' } };
       this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, policy: o.rule, rule: 'drbd_receiver.c:drbd_asb_recover_0p', victim: s.oldHost, changes: s.oldChanges });
       this.connect(r, now);
@@ -711,8 +715,18 @@ export class BlockWorld implements BlockView {
     this.requestReflow();
   }
 
+  /** The split of `resource` whose older Primary is `older` ends (history.block.splits). */
+  private endSplit(resource: string, older: string, now: Micros, how: 'demoted' | 'host-down' | 'resolved'): void {
+    const s = this.ctx.history.block.splits.findLast((x) => x.resource === resource && x.older === older && x.to === null);
+    if (s) {
+      s.to = now;
+      s.how = how;
+    }
+  }
+
   private failHost(host: string, now: Micros): void {
     this.failedHosts.add(host);
+    for (const r of this.resources.values()) this.endSplit(r.name, host, now, 'host-down');
     this.noteHostOrDisk(host);
     for (const r of this.resources.values()) {
       if (r.primaryHost === host) {
@@ -826,6 +840,7 @@ export class BlockWorld implements BlockView {
       const changes = r.bitmap.dirty(now);
       r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
       r.peerRole = 'Primary';
+      this.ctx.history.block.splits.push({ resource: r.name, from: now, older: old, newer: host, to: null, how: null });
     } else if (r.drbd && lost && this.failedHosts.has(old)) {
       // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
       // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the

@@ -79,7 +79,7 @@ describe('split brain at the handshake', () => {
     expect(events(r, /Split-Brain detected but unresolved, dropping connection!/)).toHaveLength(1);
     expect(events(r, /connection established|resync of/)).toEqual([]);
     // p's writes since the split are on a disk the application no longer uses: its resolution discards one side.
-    expect(r.dataLoss.map((l) => [l.node, l.cause.at(-1)!.fact.kind])).toEqual([['p', 'loss-split-unresolved']]);
+    expect(r.dataLoss.map((l) => [l.node, l.cause.at(-1)!.fact!.kind])).toEqual([['p', 'loss-split-unresolved']]);
     expect(r.dataLoss[0]!.commits).toBeGreaterThan(410 * 0.3 * 54 * 0.9);
     expect(r.dataLoss[0]!.commits).toBeLessThan(410 * 0.3 * 60 * 1.05);
   });
@@ -99,7 +99,7 @@ describe('split brain at the handshake', () => {
   it('with two Primaries after-sb-1pri does not apply: after-sb-2pri disconnect leaves them StandAlone', () => {
     const r = split('after-sb-1pri: discard-secondary');
     expect(events(r, /Split-Brain detected but unresolved/)).toHaveLength(1);
-    expect(r.dataLoss.map((l) => l.cause.at(-1)!.fact.kind)).toEqual(['loss-split-unresolved']);
+    expect(r.dataLoss.map((l) => l.cause.at(-1)!.fact!.kind)).toEqual(['loss-split-unresolved']);
   });
 
   it('consensus follows after-sb-0pri: discard-least-changes discards p (it changed less), discard-zero-changes decides nothing (both changed)', () => {

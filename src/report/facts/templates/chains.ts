@@ -35,6 +35,12 @@ export const BLOCK_CHAINS: TemplatesOf<BlockChainFact> = {
   'fence-silent': (f) => p`At ${time(f.at)} ${node(f.by)} stopped hearing ${node(f.node)} (no totem token came round).`,
   'fence-asked': (f) => p`At ${time(f.at)}: ${fenceReason(f.reason)}; ${node(f.by)}'s partition had quorum and asked for ${node(f.node)} to be fenced.`,
   'fence-ran': (f) => p`The fencer on ${node(f.by)} waited ${duration(f.delay / 1e6)} (pcmk_delay) and ran ${f.device} at ${time(f.startedAt)}: ${node(f.node)} was powered off at ${time(f.at)}.`,
+  'block-two-primaries': (f) =>
+    p`At ${time(f.at)} ${node(f.newer)} was made Primary of ${f.resource} while ${node(f.older)}, its Primary until then, still ran as Primary: nothing fenced or demoted it, so two Primaries of one device were writable apart (what each writes alone, the other never gets).`,
+  'block-split-ended': (f) =>
+    f.at === null
+      ? p`Still so at the end of the run: ${node(f.older)} is still Primary.`
+      : p`It ended at ${time(f.at)}: ${f.how === 'demoted' ? p`${node(f.older)} was made Secondary` : f.how === 'host-down' ? p`${node(f.older)}'s host went down` : p`the split brain was resolved against ${node(f.older)} at the reconnection`}.`,
   'fenced-node-back': (f) => (f.at !== null ? p`${node(f.node)} was running its cluster stack again at ${time(f.at)}.` : p`${node(f.node)} was still down at the end of the run.`),
 };
 
