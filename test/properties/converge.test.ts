@@ -33,6 +33,10 @@ const arb: fc.Arbitrary<Scenario> = topologyArbitrary({
   // backlogged hop may need more than the two minutes after writes stop (a deep-run case: s2 behind s1,
   // 24 MB short at the end); that is slow, not stuck, and outside what this property is about.
   bandwidths: [1.25e9],
+  // A stream carries at most a TCP window (4 MiB by default) per round trip: 42 MB/s at 50 ms one way, less than
+  // the most WAL written (65.5 MB/s), so a standby across such a link may not catch up in the two minutes after
+  // writes stop (deep runs, seeds 3 and 5: s2 81 and 107 MB short). Up to 10 ms one way a stream carries 210 MB/s.
+  latencies: [100, 1_000, 5_000, 10_000] as Micros[],
   rates: [10, 100, 1000],
   // Enough WAL kept that a stopped standby can always catch up (this property is about following, not retention).
   walKeepSize: 64 * 1024 ** 3,
