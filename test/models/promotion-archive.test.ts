@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
+import { parseLsn } from '../../src/scenario/units.ts';
 
 /**
  * pg2 restores from the archive only (its link to pg1 is cut), at 4 MB/s; the archiver copies 5 MB/s of pg1's
@@ -39,8 +40,9 @@ faults:
 const run = (text = TEXT) => runScenario(loadScenarioText(text, 'promotion-archive.yaml')).report;
 const facts = (r: ReturnType<typeof run>, kind: string) => r.events.filter((e) => e.fact.kind === kind);
 const lsnOf = (s: string) => {
-  const [hi, lo] = s.split('/');
-  return parseInt(hi!, 16) * 2 ** 32 + parseInt(lo!, 16);
+  const p = parseLsn(s);
+  if (!p.ok) throw new Error(p.reason);
+  return p.value;
 };
 
 describe('a promotion restores what the archive holds first', () => {

@@ -593,6 +593,17 @@ export class BlockWorld implements BlockView {
     this.connect(r, now);
   }
 
+  /**
+   * The old Primary's writes since the split are not on the side the application writes to: recorded lost once
+   * (how the split ended: `last`), and the split marked so.
+   */
+  private splitLoss(r: BlockResource, s: NonNullable<BlockResource['split']>, now: Micros, last: BlockLossStep): void {
+    if (s.oldChanges <= EPS_BYTES || s.lossRecorded) return;
+    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+    this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, last] });
+    if (r.split === s) r.split = { ...s, lossRecorded: true };
+  }
+
   private resolveSplitBrain(r: BlockResource, now: Micros, s: NonNullable<BlockResource['split']>): void {
     const d = r.drbd!;
     const newer = { host: r.primaryHost, primary: true, primaryAtSplit: false, changes: r.bitmap.dirty(now) };
@@ -601,10 +612,7 @@ export class BlockWorld implements BlockView {
     const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
     this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain', resource: r.name, primaries: [newer, older].filter((x) => x.primary).length, newer: { host: newer.host, changes: newer.changes }, older: { host: older.host, changes: older.changes } });
     if (o.victim === older.host) {
-      if (s.oldChanges > EPS_BYTES && !s.lossRecorded) {
-        const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-        this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost }] });
-      }
+      this.splitLoss(r, s, now, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost });
       // Its changed blocks are resynced from the survivor with the survivor's own (the bitmaps are OR-ed).
       r.bitmap.add(now, s.oldChanges, r.spec.maxBioSize);
       r.split = null;
@@ -621,11 +629,7 @@ export class BlockWorld implements BlockView {
     const writerVictim = o.victim !== null;
     // What the old Primary acknowledged alone is on a disk the application no longer uses: the split brain's
     // resolution (an operator's --discard-my-data) discards one side, and the model keeps the side written to.
-    if (s.oldChanges > EPS_BYTES && !s.lossRecorded) {
-      const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-      this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-unresolved', rule: o.rule, old: s.oldHost, primary: r.primaryHost }] });
-      r.split = { ...s, lossRecorded: true };
-    }
+    this.splitLoss(r, s, now, { kind: 'loss-split-unresolved', rule: o.rule, old: s.oldHost, primary: r.primaryHost });
     r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain', rule: o.rule, writerVictim } };
     this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why: o.rule, writerVictim });
   }
@@ -1772,10 +1776,7 @@ export class BlockWorld implements BlockView {
     // side the application writes to, as at an unresolved split brain (resolveSplitBrain).
     for (const r of this.resources.values()) {
       const s = r.split;
-      if (!s || s.lossRecorded || s.oldChanges <= EPS_BYTES || r.peerRole !== 'Primary' || this.failedHosts.has(s.oldHost)) continue;
-      const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-      this.ctx.history.block.loss({ at: end, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost }] });
-      r.split = { ...s, lossRecorded: true };
+      if (s && r.peerRole === 'Primary' && !this.failedHosts.has(s.oldHost)) this.splitLoss(r, s, end, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost });
     }
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
     // last change left it.

@@ -391,16 +391,34 @@ export class WalArchive {
    * restoring); null: nothing more to restore (no restore_command, archive unreachable, or nothing past its end).
    */
   restorableEnd(n: PgNode): Lsn | null {
+    const v = this.restoreView(n);
+    if (!v) return null;
+    const available = this.restorableFrom(n, v, segmentStart(v.end, v.seg));
+    return available > v.end + 0.5 ? available : null;
+  }
+
+  /**
+   * Whether `n` can restore now (restore_command set, running, the archive reachable), with its WAL end and the
+   * history it restores along. The startup process restores the segments of its recovery target's history
+   * (xlogrecovery.c XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its
+   * WAL's takes its own timeline's WAL up to where the target leaves it, as a rescan that follows a timeline cuts
+   * it there (cluster.ts rescanLatestTimeline); from there on its WAL is the target's, restored along the target's
+   * history (the caller adopts that timeline), or streamed ([EXP] 15.18: `new target timeline is 2`, then
+   * `restored log file "000000020000000000000004"`, the segment of the switchpoint under the new TLI).
+   */
+  private restoreView(n: PgNode): { readonly seg: number; readonly end: Lsn; readonly target: Timeline } | null {
     if (n.settings.restoreCommand === null || !n.running) return null;
     if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
-    const seg = n.settings.walSegmentSize;
-    const end = n.walEnd(this.now);
     const role = n.role;
     const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
-    let available = this.availableEnd(target, segmentStart(end, seg), seg);
-    const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
-    if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);
-    return available > end + 0.5 ? available : null;
+    return { seg: n.settings.walSegmentSize, end: n.walEnd(this.now), target };
+  }
+
+  /** The end of what the archive holds along `v.target` from `from`, no further than where the target leaves `n`'s timeline. */
+  private restorableFrom(n: PgNode, v: { readonly seg: number; readonly end: Lsn; readonly target: Timeline }, from: Lsn): Lsn {
+    const available = this.availableEnd(v.target, from, v.seg);
+    const leaves = v.target !== n.wal.timeline ? endOf(v.target, n.wal.timeline) : null;
+    return leaves !== null && v.end < leaves - 0.5 ? Math.min(available, leaves) : available;
   }
 
   /**
@@ -413,27 +431,16 @@ export class WalArchive {
     // The redo point a start replays from (below) counts at the start's first attempt only.
     const reread = n.recovery.rereadFrom;
     delete n.recovery.rereadFrom;
-    if (n.settings.restoreCommand === null || !n.running) return null;
-    if (!this.cluster.ctx.net.reachable(this.cluster.endpointOf(n), this.endpoint)) return null;
-    const seg = n.settings.walSegmentSize;
-    const end = n.walEnd(this.now);
+    const v = this.restoreView(n);
+    if (!v) return null;
+    const { seg, end, target } = v;
     let from = segmentStart(end, seg);
-    // The startup process restores the segments of its recovery target's history (xlogrecovery.c
-    // XLogFileReadAnyTLI walks expectedTLEs). A standby whose target is a later timeline than its WAL's takes
-    // its own timeline's WAL up to where the target leaves it, as a rescan that follows a timeline cuts it there
-    // (cluster.ts rescanLatestTimeline); from there on its WAL is the target's, restored along the target's
-    // history (the caller adopts that timeline), or streamed ([EXP] 15.18: `new target timeline is 2`, then
-    // `restored log file "000000020000000000000004"`, the segment of the switchpoint under the new TLI).
-    const role = n.role;
-    const target = role.kind === 'standby' && historyOf(role.target).some((e) => e.timeline === n.wal.timeline) ? role.target : n.wal.timeline;
     // A start replays from its restartpoint's redo point, and in archive recovery every segment is taken from
     // the archive before pg_wal (xlogrecovery.c WaitForWALToBecomeAvailable: XLOG_FROM_ARCHIVE first, then
     // XLogFileReadAnyTLI with XLOG_FROM_ANY), so the first restored is the redo's segment when archived (the
     // segments up to the WAL end are restored again; a batch that stops short of it leaves the rest for the next).
     if (reread !== undefined && segmentStart(reread, seg) < from && this.availableEnd(target, reread, seg) >= from + seg) from = segmentStart(reread, seg);
-    let available = this.availableEnd(target, from, seg);
-    const leaves = target !== n.wal.timeline ? endOf(target, n.wal.timeline) : null;
-    if (leaves !== null && end < leaves - 0.5) available = Math.min(available, leaves);
+    const available = this.restorableFrom(n, v, from);
     if (available <= end + 0.5) return null;
     const to = Math.min(available, from + RESTORE_BATCH * seg);
     if (to < segmentStart(end, seg)) n.recovery.rereadFrom = to;

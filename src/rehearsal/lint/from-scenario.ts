@@ -55,6 +55,22 @@ function peakLoad(c: ClusterSpec, actions: readonly Action[], where: Where): Loa
   return { walBytesPerSecond: peak.wal, xidsPerSecond: peak.tx, where };
 }
 
+/** A client pool as the lint follows it over the plan, by `cluster/workload`. */
+interface PoolState {
+  readonly cluster: string;
+  readonly target: string;
+  readonly rate: number;
+  readonly walPerTx: number;
+}
+
+/** A `route_writes` or `workload` step applied to the pools it names (all of its cluster's when it names none). */
+function movePools<P extends PoolState>(pools: Map<string, P>, a: Extract<Action, { kind: 'routeWrites' | 'workload' }>): void {
+  for (const [key, p] of pools) {
+    if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;
+    pools.set(key, a.kind === 'routeWrites' ? { ...p, target: a.node } : { ...p, rate: a.rate ?? p.rate, walPerTx: a.walPerTx ?? p.walPerTx });
+  }
+}
+
 /** The plan's steps in time order, each with where it is written. */
 interface Located {
   readonly a: Action;
@@ -105,10 +121,7 @@ function smartStops(s: Scenario, wheres: readonly Where[]): { stops: SmartStop[]
     else if (a.kind === 'blockClients') blocked.add(a.node);
     else if (a.kind === 'unblockClients') blocked.delete(a.node);
     else if (a.kind === 'routeWrites' || a.kind === 'workload') {
-      for (const [key, p] of pools) {
-        if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;
-        pools.set(key, a.kind === 'routeWrites' ? { ...p, target: a.node } : { ...p, rate: a.rate ?? p.rate, walPerTx: a.walPerTx ?? p.walPerTx });
-      }
+      movePools(pools, a);
     }
     // Does this step end a wait?
     for (const [server, x] of waiting) {
@@ -198,10 +211,7 @@ function writePhases(s: Scenario, steps: readonly Located[]): Map<string, WriteP
     else if (a.kind === 'partition' && a.target.kind === 'node') isolated.add(a.target.node);
     else if (a.kind === 'heal' && a.target.kind === 'node') isolated.delete(a.target.node);
     else if (a.kind === 'routeWrites' || a.kind === 'workload') {
-      for (const [key, p] of pools) {
-        if (p.cluster !== a.cluster || (a.workload !== null && key !== `${a.cluster}/${a.workload}`)) continue;
-        pools.set(key, a.kind === 'routeWrites' ? { ...p, target: a.node } : { ...p, rate: a.rate ?? p.rate, walPerTx: a.walPerTx ?? p.walPerTx });
-      }
+      movePools(pools, a);
     } else continue;
     record(a.at);
   }
