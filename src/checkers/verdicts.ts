@@ -192,11 +192,17 @@ function faultsBefore(history: History, cluster: string, at: Micros, since: Micr
     .map((e) => step({ kind: 'fault-before', at: e.at, fault: e.fact }));
 }
 
+/** Whether the node's last going down by `at` was `pg_ctl stop -m immediate` (a kill, run state 'crashed'). */
+function stoppedImmediately(history: History, node: string, at: Micros): boolean {
+  const e = history.events.findLast((x) => x.node === node && x.at <= at && x.fact.kind === 'down');
+  return e !== undefined && e.fact.kind === 'down' && e.fact.mode === 'immediate';
+}
+
 /** What happened to a node that stopped being what it was: its state in `s`. */
-function fate(n: NodeState | undefined, name: string): NodeFate {
+function fate(history: History, n: NodeState | undefined, name: string, at: Micros): NodeFate {
   if (!n) return { kind: 'left', node: name };
   if (n.run === 'stopped') return { kind: 'shut-down', node: name };
-  if (n.run === 'crashed') return { kind: 'crashed', node: name };
+  if (n.run === 'crashed') return stoppedImmediately(history, name, at) ? { kind: 'crashed', node: name, mode: 'immediate' } : { kind: 'crashed', node: name };
   if (n.run === 'failed') return { kind: 'failed', node: name, message: n.fatal };
   if (n.role === 'standby') return { kind: 'demoted', node: name };
   return { kind: 'primary', node: name };
@@ -287,7 +293,7 @@ function splitBrain(history: History, plan: ClusterPlan, o: Open, to: Micros | n
   steps.push(step({ kind: 'split-conclusion', primaries: names.length, writers: sides.filter((s) => s.commits > 0).map((s) => s.node) }));
   if (to !== null) {
     const gone = names.filter((n) => !next?.nodes.some((x) => x.name === n && x.run === 'running' && x.role === 'primary'));
-    steps.push(ending(to, gone.length > 0 ? { kind: 'fates', fates: gone.map((n) => fate(next?.nodes.find((x) => x.name === n), n)) } : { kind: 'one-primary-left' }));
+    steps.push(ending(to, gone.length > 0 ? { kind: 'fates', fates: gone.map((n) => fate(history, next?.nodes.find((x) => x.name === n), n, to)) } : { kind: 'one-primary-left' }));
   } else steps.push(ending(null, { kind: 'one-primary-left' }));
   return { kind: 'split-brain', cluster, node: newer, from: o.from, to, cause: steps, sides };
 }
@@ -298,7 +304,7 @@ function noPrimary(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
   const last = o.before?.nodes.filter((n) => n.run === 'running' && n.role === 'primary') ?? [];
   for (const p of last) {
     const now = o.first.nodes.find((n) => n.name === p.name);
-    steps.push({ fact: { kind: 'primary-gone', at: o.from, fate: fate(now, p.name) }, log: nodeEvents(history, p.name, o.from, ['lifecycle', 'failover', 'setting']).flatMap((e) => e.log).slice(0, 4) });
+    steps.push({ fact: { kind: 'primary-gone', at: o.from, fate: fate(history, now, p.name, o.from) }, log: nodeEvents(history, p.name, o.from, ['lifecycle', 'failover', 'setting']).flatMap((e) => e.log).slice(0, 4) });
   }
   if (last.length === 0) steps.push(step({ kind: 'no-running-primary', at: o.from, cluster }));
   steps.unshift(...faultsBefore(history, cluster, o.from, Math.max(0, o.from - 600e6) as Micros));
@@ -353,7 +359,7 @@ function standbyBroken(history: History, plan: ClusterPlan, o: Open, to: Micros 
       : n.role === 'primary'
         ? { kind: 'standby-promoted', node: name }
         : n.run !== 'running'
-          ? { kind: 'fate', fate: fate(n, name) }
+          ? { kind: 'fate', fate: fate(history, n, name, to) }
           : n.follows
             ? { kind: 'follows-again', node: name, follows: n.follows }
             : { kind: 'receiver', node: name, streaming: n.receiver === 'streaming', upstream: n.upstream };

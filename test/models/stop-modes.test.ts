@@ -184,4 +184,20 @@ describe('pg_ctl stop -m immediate', () => {
     expect(facts(r, 'started-primary').map((e) => e.node)).toEqual(['p']);
     expect(r.nodes.find((n) => n.name === 'p')!.state).not.toMatch(/stopped|crashed/);
   });
+
+  it('is told from a crash in the verdicts and in the standby\'s lost connection (the control file cannot tell them apart)', () => {
+    const plan = `
+  - {at: "10:01", name: stop-p, stop: {node: p, mode: immediate}}
+  - {at: "10:02", name: start-p, start: p}`;
+    const r = run(scenario({ version: '15', plan }));
+    expect(fact(r, 'connection-lost')).toMatchObject({ node: 's', upstream: 'p', how: 'crashed', mode: 'immediate' });
+    const gone = r.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact.kind === 'primary-gone')!.fact;
+    expect(gone).toMatchObject({ fate: { kind: 'crashed', node: 'p', mode: 'immediate' } });
+    // A real crash keeps the plain word.
+    const crashed = run(scenario({ version: '15', plan: plan.replace('stop: {node: p, mode: immediate}', 'crash: p') }));
+    expect(fact(crashed, 'connection-lost')).not.toHaveProperty('mode');
+    const fate = crashed.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact.kind === 'primary-gone')!.fact;
+    expect(fate).toMatchObject({ fate: { kind: 'crashed', node: 'p' } });
+    expect((fate as { fate: object }).fate).not.toHaveProperty('mode');
+  });
 });

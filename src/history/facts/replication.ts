@@ -73,7 +73,8 @@ export type WaitFact =
       readonly retryInterval: number;
     }
   | { readonly kind: 'cannot-follow'; readonly node: string; readonly timeline: number; readonly lsn: Lsn }
-  | { readonly kind: 'connection-lost'; readonly node: string; readonly upstream: string; readonly how: 'crashed' | 'stopped' | 'partition' }
+  /** `mode: immediate`: the upstream was stopped with pg_ctl -m immediate (its processes killed, as in a crash). */
+  | { readonly kind: 'connection-lost'; readonly node: string; readonly upstream: string; readonly how: 'crashed' | 'stopped' | 'partition'; readonly mode?: 'immediate' }
   /** A wait whose attempt also refused the newest timeline (the rescan's refusal, logged with it). */
   | { readonly kind: 'with-refusal'; readonly fact: WaitFact; readonly refusal: WaitFact | null };
 

@@ -902,7 +902,7 @@ export class PgCluster {
         : why === 'crashed'
           ? pgLog.connectionLost()
           : [pgLog.replicationTerminated(tli, n.walEnd(this.ctx.sim.now)), canFollowTimelineOverStreaming(n.version) ? pgLog.endOfStreamingFailed(n.version) : null];
-    this.wait(n, TEARDOWN_REASONS[why], line, { kind: 'connection-lost', node: n.name, upstream: up.name, how: why });
+    this.wait(n, TEARDOWN_REASONS[why], line, { kind: 'connection-lost', node: n.name, upstream: up.name, how: why, ...(why === 'crashed' && up.lastDown.immediate ? { mode: 'immediate' as const } : {}) });
   }
 
   /** Called by writes.ts when a stream reaches its limit. */
@@ -1398,7 +1398,7 @@ export class PgCluster {
       return;
     }
     const now = this.ctx.sim.now;
-    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
+    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now, ...(mode === 'immediate' ? { immediate: true as const } : {}) };
     const shutdownLines =
       how === 'stopped'
         ? serverLog.cleanShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now), waited ? null : mode === 'smart' ? 'smart' : 'fast')

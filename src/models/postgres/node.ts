@@ -169,7 +169,8 @@ export class PgNode {
   /** When the server last started (the startup process began redo then: `redo done at`'s elapsed time). */
   startedAt: Micros;
   /** How the server last went down (pg_control's state), and when: the first line of its next start (server-log.ts). */
-  lastDown: { state: ControlState; at: Micros };
+  /** `immediate`: pg_ctl stop -m immediate, which leaves the control file as a crash does. */
+  lastDown: { state: ControlState; at: Micros; immediate?: true };
   /**
    * What the running startup process has logged (server-log.ts): the end of WAL it last complained about (it
    * complains once per position: xlogrecovery.c emode_for_corrupt_record), where its redo starts (the end of the

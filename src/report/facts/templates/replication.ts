@@ -59,7 +59,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'connection-lost': (f) =>
     f.how === 'partition'
       ? p`${node(f.node)} lost its connection to ${node(f.upstream)} (no data for ${code('wal_receiver_timeout')})`
-      : p`${node(f.upstream)} ${f.how}: ${node(f.node)}'s walreceiver lost its connection`,
+      : p`${node(f.upstream)} ${f.mode === 'immediate' ? 'was stopped in immediate mode' : f.how}: ${node(f.node)}'s walreceiver lost its connection`,
   'with-refusal': (f, sub) => p`${sub(f.fact)}; ${f.refusal ? sub(f.refusal) : ''}`,
   streaming: (f) => p`streaming from ${node(f.upstream)} on timeline ${f.timeline} from ${lsn(f.lsn)}${f.switchLsn !== null ? p` up to the switchpoint ${lsn(f.switchLsn)}` : ''}`,
   receiving: (f) => p`streaming from ${node(f.upstream)} on timeline ${f.timeline}`,

@@ -71,7 +71,7 @@ function fate(f: NodeFate): Token {
     case 'shut-down':
       return p`${n} was shut down`;
     case 'crashed':
-      return p`${n} crashed`;
+      return f.mode === 'immediate' ? p`${n} was stopped in immediate mode (every process killed)` : p`${n} crashed`;
     case 'failed':
       return p`${n} does not start (${String(f.message)})`;
     case 'demoted':
