@@ -19,6 +19,8 @@ const REFUSALS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>([
   'patroni-switchover-refused',
   'patroni-switchover-not-possible',
   'pgaf-switchover-refused',
+  'block-role-refused',
+  'cannot-become-primary',
 ]);
 
 export function refusalsOf(history: History, clock: Clock): RefusalJson[] {

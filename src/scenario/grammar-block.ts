@@ -654,8 +654,12 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     ),
     fail_disk: map(diskRef, (disk): ActionBody => block({ op: 'failDisk', disk })),
     secondary: object(
-      { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The node that gives up the Primary role (not the one the application writes to).') },
+      { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The node that gives up the Primary role.') },
       { build: (v): ActionBody => block({ op: 'secondary', resource: v.resource, host: v.host }) },
+    ),
+    primary: object(
+      { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The node to make Primary (its peer must be Secondary, and it must have every write).') },
+      { build: (v): ActionBody => block({ op: 'primary', resource: v.resource, host: v.host }) },
     ),
   };
 
@@ -670,7 +674,8 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     power_on: 'A lost storage host is powered on: it boots (Pacemaker nodes take boot_time), its DRBD comes up Secondary, reconnects and resyncs.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',
-    secondary: 'drbdadm secondary {resource, host}: a node that was made Primary elsewhere (a split brain) gives up the role.',
+    secondary: 'drbdadm secondary {resource, host}: on the primary, the first half of a planned switchover (the application is stopped, the device closed; what is queued for the peer is still sent); on a node made Primary elsewhere (a split brain), it gives up the role.',
+    primary: 'drbdadm primary {resource, host} (no --force): the second half of a planned switchover; refused while the peer is Primary as far as this node knows (its demotion reaches it behind the data it queued) or its disk is not UpToDate; the application moves there.',
     fail_disk: 'A disk fails: DRBD detaches it (on-io-error detach); on the peer, writes only mark the bitmap; on the primary, its I/O stops.',
   };
 

@@ -198,5 +198,7 @@ export type BlockOp =
   | { readonly op: 'slowDisk'; readonly disk: string; readonly factor: number; readonly duration: Micros | null }
   /** The disk fails: DRBD detaches it (on-io-error detach); its copy is gone. */
   | { readonly op: 'failDisk'; readonly disk: string }
-  /** drbdadm secondary on the node that is not the application's: it gives up the Primary role. */
-  | { readonly op: 'secondary'; readonly resource: string; readonly host: string };
+  /** drbdadm secondary: the application's primary stops it and gives the role up (a planned switchover), or a node made Primary elsewhere gives it up. */
+  | { readonly op: 'secondary'; readonly resource: string; readonly host: string }
+  /** drbdadm primary (no --force): the planned half of a switchover, after the other node's secondary. */
+  | { readonly op: 'primary'; readonly resource: string; readonly host: string };

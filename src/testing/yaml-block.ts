@@ -172,5 +172,7 @@ export function printBlockStep(s: BlockOp, bw: Bw): Out {
       return { fail_disk: s.disk };
     case 'secondary':
       return { secondary: { resource: s.resource, host: s.host } };
+    case 'primary':
+      return { primary: { resource: s.resource, host: s.host } };
   }
 }

@@ -191,13 +191,13 @@ describe('pg_ctl stop -m immediate', () => {
   - {at: "10:02", name: start-p, start: p}`;
     const r = run(scenario({ version: '15', plan }));
     expect(fact(r, 'connection-lost')).toMatchObject({ node: 's', upstream: 'p', how: 'crashed', mode: 'immediate' });
-    const gone = r.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact.kind === 'primary-gone')!.fact;
+    const gone = r.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact?.kind === 'primary-gone')!.fact;
     expect(gone).toMatchObject({ fate: { kind: 'crashed', node: 'p', mode: 'immediate' } });
     // A real crash keeps the plain word.
     const crashed = run(scenario({ version: '15', plan: plan.replace('stop: {node: p, mode: immediate}', 'crash: p') }));
     expect(fact(crashed, 'connection-lost')).not.toHaveProperty('mode');
-    const fate = crashed.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact.kind === 'primary-gone')!.fact;
+    const fate = crashed.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact?.kind === 'primary-gone')!.fact;
     expect(fate).toMatchObject({ fate: { kind: 'crashed', node: 'p' } });
-    expect((fate as { fate: object }).fate).not.toHaveProperty('mode');
+    expect((fate as unknown as { fate: object }).fate).not.toHaveProperty('mode');
   });
 });

@@ -20,8 +20,23 @@ export type BlockStepFact =
   | { readonly kind: 'force-primary'; readonly resource: string; readonly host: string }
   | { readonly kind: 'disk-slowdown'; readonly disk: string; readonly factor: number; readonly duration: number | null }
   | { readonly kind: 'disk-fails'; readonly disk: string }
-  /** drbdadm secondary; `refused`: why there was nothing to do. */
-  | { readonly kind: 'make-secondary'; readonly resource: string; readonly host: string; readonly refused: null | 'writes-to-it' | 'not-primary' };
+  /**
+   * drbdadm secondary; `refused`: why there was nothing to do. On the Primary the application writes to (a
+   * planned switchover): `planned` gives what was still queued for the peer, which goes on being sent.
+   */
+  | { readonly kind: 'make-secondary'; readonly resource: string; readonly host: string; readonly refused: null | BlockRoleRefusal; readonly planned?: { readonly queued: number } }
+  /** drbdadm primary (without --force). */
+  | { readonly kind: 'make-primary'; readonly resource: string; readonly host: string };
+
+/**
+ * Why drbdadm primary or secondary did nothing (drbd_nl.c drbd_set_role, drbd_state.c is_valid_soft_transition):
+ * `two-primaries` SS_TWO_PRIMARIES (the peer is Primary as far as this node knows: with a demoted peer, its
+ * P_STATE is still queued behind the data it sent, drbd_main.c drbd_send_state on the data socket);
+ * `no-up-to-date-disk` SS_NO_UP_TO_DATE_DISK; `writes-to-it` the node the application writes to while its
+ * peer is Primary too; `pacemaker` the resource is Pacemaker's (a manual role change is undone by it: use the
+ * cluster's own move).
+ */
+export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'two-primaries' | 'no-up-to-date-disk';
 
 /** DRBD's name for waiting for the peer: WFConnection (8.4, md, WalB) or Connecting (9). */
 export type Waiting = 'WFConnection' | 'Connecting';
@@ -52,6 +67,10 @@ export type BlockFact =
   | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null }
   | { readonly kind: 'cannot-become-primary'; readonly resource: string; readonly host: string; readonly primary: string | null }
   | { readonly kind: 'block-primary'; readonly resource: string; readonly host: string }
+  /** A planned promotion: the peer was Secondary and had everything; the roles swap, the connection stays. */
+  | { readonly kind: 'block-roles-switched'; readonly resource: string; readonly primary: string; readonly secondary: string; readonly outage: number }
+  /** drbdadm primary or secondary refused (`inFlight`: bytes the demoted peer had still queued for this node). */
+  | { readonly kind: 'block-role-refused'; readonly resource: string; readonly host: string; readonly op: 'primary' | 'secondary'; readonly why: BlockRoleRefusal; readonly inFlight?: number }
   | { readonly kind: 'sync-finished'; readonly resource: string; readonly full: boolean; readonly bytes: number; readonly after: number; readonly peer: string | null }
   /** Rule 8: Ahead → SyncSource one second after the data in flight drained. */
   | { readonly kind: 'ahead-resync'; readonly resource: string; readonly peer: string | null }

@@ -94,7 +94,9 @@ export type WriteCauseFact =
   | { readonly kind: 'primary-disk-failed'; readonly disk: string; readonly resource: string; readonly host: string }
   | { readonly kind: 'primary-host-lost'; readonly host: string; readonly resource: string }
   /** pacemaker no-quorum-policy stop/demote: the primary's partition has no quorum. */
-  | { readonly kind: 'no-quorum-stop'; readonly policy: string; readonly host: string };
+  | { readonly kind: 'no-quorum-stop'; readonly policy: string; readonly host: string }
+  /** drbdadm secondary on the primary (a planned switchover): the application was stopped to close the device. */
+  | { readonly kind: 'block-demoted'; readonly resource: string; readonly host: string };
 
 /** A figure rounded as the report shows it: whole from 10 up, else one decimal. */
 export function roundFigure(x: number): number {

@@ -42,7 +42,8 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
   const wants = new Map<string, { offered: number; want: number; issueCap: number; local: number; size: number; pipeBacklog: boolean; closed: boolean; population: number; backlog: number }>();
   for (const w of v.workloadsOf(r)) {
     const s = w.spec;
-    const offered = s.iops * (1 - s.readShare) * s.size;
+    // Demoted for a switchover (switchover.ts): the application is stopped; what is queued still drains.
+    const offered = r.demoted ? 0 : s.iops * (1 - s.readShare) * s.size;
     const ids = wb ? [`${r.name}|${s.name}|log`] : ['rw', 'sw'].map((k) => `${r.name}|${s.name}|${k}`);
     const sol = wb ? logSol : local;
     // The local writes: their latency, and what the application's queue_depth allows the disk to complete

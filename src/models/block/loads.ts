@@ -93,7 +93,8 @@ export function resourceLoads(v: BlockView, r: BlockResource, now: Micros): Reso
   const prev = v.previousFlow(r) ?? emptyFlow();
   const wb = r.walb;
   const both: [string, DiskStream][] = [];
-  for (const w of v.workloadsOf(r)) {
+  // Demoted for a switchover (switchover.ts): the application is stopped, its I/O with it.
+  for (const w of r.demoted ? [] : v.workloadsOf(r)) {
     const s = w.spec;
     const reads = s.iops * s.readShare;
     const writes = s.iops * (1 - s.readShare) * w.writeScale;

@@ -188,6 +188,11 @@ export class BlockResource {
     this.state_frozen = v;
     this.onStateChange?.(this);
   }
+  /**
+   * drbdadm secondary on the primary host (a planned switchover, switchover.ts): the application stopped at `at`
+   * and the role is given up, while what was queued for the peer is still sent. Null while it is Primary.
+   */
+  demoted: { readonly at: Micros } | null = null;
   /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
   stopped: 'rebooted' | 'no-quorum' | null = null;
   /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */

@@ -40,6 +40,7 @@ import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { BreakpointHeap } from './breakpoints.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
+import { demote, makePrimary, unread } from './switchover.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
@@ -276,12 +277,28 @@ export class BlockWorld implements BlockView {
         break;
       case 'secondary': {
         const r = this.resource(op.resource);
+        if (op.host === r.primaryHost && r.peerRole !== 'Primary') {
+          // A planned switchover's first half (switchover.ts).
+          const queued = Math.round(unread(r, now));
+          const refused = demote(this, r, now);
+          this.step(r.name, op.host, kind, source, { kind: 'make-secondary', resource: r.name, host: op.host, refused, ...(refused === null ? { planned: { queued } } : {}) }, name);
+          if (refused !== null) this.log(r.name, op.host, 'fatal', { kind: 'block-role-refused', resource: r.name, host: op.host, op: 'secondary', why: refused });
+          break;
+        }
         const ok = op.host === r.secondaryHost && r.peerRole === 'Primary';
-        this.step(r.name, op.host, kind, source, { kind: 'make-secondary', resource: r.name, host: op.host, refused: ok ? null : op.host === r.primaryHost ? 'writes-to-it' : 'not-primary' }, name);
+        const refused = ok ? null : op.host === r.primaryHost ? 'writes-to-it' : 'not-primary';
+        this.step(r.name, op.host, kind, source, { kind: 'make-secondary', resource: r.name, host: op.host, refused }, name);
+        if (refused !== null) this.log(r.name, op.host, 'fatal', { kind: 'block-role-refused', resource: r.name, host: op.host, op: 'secondary', why: refused });
         if (ok) {
           r.peerRole = 'Secondary';
           this.endSplit(r.name, op.host, now, 'demoted');
         }
+        break;
+      }
+      case 'primary': {
+        const r = this.resource(op.resource);
+        this.step(r.name, op.host, kind, source, { kind: 'make-primary', resource: r.name, host: op.host }, name);
+        makePrimary(this, r, op.host, now);
         break;
       }
     }
@@ -717,6 +734,67 @@ export class BlockWorld implements BlockView {
     this.log(r.name, host, 'failover', why);
     this.forcePrimary(r, host, this.ctx.sim.now);
     this.requestReflow();
+  }
+
+  /** A resource's roles or application moved (switchover.ts): its disks' loads and state are recomputed. */
+  rolesMoved(r: BlockResource): void {
+    this.loadTable.invalidate(r.primaryDisk);
+    if (r.secondaryDisk !== null) this.loadTable.invalidate(r.secondaryDisk);
+    this.everything = true;
+    this.stateMoved.add(r.name);
+    this.requestReflow();
+  }
+
+  /** The application's outage on the resource ends: it writes to the primary host again. */
+  endOutages(r: BlockResource, now: Micros): void {
+    for (const w of this.workloadsOf(r)) {
+      if (!w.outage) continue;
+      this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+      w.outage = false;
+      this.stateMoved.add(r.name);
+    }
+  }
+
+  /** The send path and the peer's queue, drained (switchover.ts: the roles swap over an empty path). */
+  clearPath(r: BlockResource, now: Micros): void {
+    this.emptyPath(r, now);
+    r.pipeApp.set(now, 0);
+  }
+
+  /**
+   * drbdadm primary on a peer that cannot reach the demoted (or still Primary) node: promoted as forcePrimary
+   * promotes. A demoted old Primary is Secondary: no two Primaries. What it wrote as Primary while they were
+   * apart (a new data generation, drbd_uuid_new_current) meets the new Primary's at the handshake
+   * (after-sb-1pri); without that, its current UUID is the new Primary's bitmap UUID and it simply becomes
+   * SyncTarget (drbd_receiver.c drbd_uuid_compare), its out-of-sync blocks merged into the resync: what its
+   * transfer log marked at the disconnect (protocol A had acknowledged it) is overwritten, so lost.
+   */
+  promoteApart(r: BlockResource, host: string, now: Micros): void {
+    const demoted = r.demoted !== null;
+    const conn = r.conn;
+    const old = r.primaryHost;
+    const dirty = r.bitmap.dirty(now);
+    const alone = Math.max(0, dirty - r.transferLogDirty);
+    const acked = r.acked.valueAt(now);
+    r.demoted = null;
+    const splits = this.ctx.history.block.splits.length;
+    this.forcePrimary(r, host, now);
+    if (!demoted || r.primaryHost !== host) return;
+    r.peerRole = 'Secondary';
+    this.ctx.history.block.splits.length = splits;
+    if (alone <= EPS_BYTES) {
+      r.split = null;
+      if (dirty > EPS_BYTES) {
+        const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
+        const fromPos = Math.max(0, acked - dirty);
+        this.ctx.history.block.loss({ at: now, resource: r.name, node: old, fromAt: r.ackedTimeOf(fromPos, now), toAt: r.ackedTimeOf(acked, now), writes: Math.max(1, Math.round(dirty / size)), bytes: Math.round(dirty), fromPos, toPos: acked, chain: [{ kind: 'loss-send-path', bytes: dirty, primary: old, peer: host, label: r.label }, { kind: 'loss-made-primary-without', host }] });
+        // The old node's marked blocks are resynced over from the new Primary with its own.
+        r.bitmap.add(now, dirty, r.spec.maxBioSize);
+      }
+    }
+    r.conn = conn;
+    if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
+    this.rolesMoved(r);
   }
 
   /** The split of `resource` whose older Primary is `older` ends (history.block.splits). */

@@ -1,10 +1,26 @@
 /** The prose of block replication facts (history/facts/block.ts). */
-import type { BlockFact } from '../../../history/facts/block.ts';
+import type { BlockFact, BlockRoleRefusal } from '../../../history/facts/block.ts';
 import { count, duration, percent, rate, size } from '../../format.ts';
-import { code, join, node, p } from '../parts.ts';
+import { code, join, node, p, type Token } from '../parts.ts';
 import { optionText } from '../../options-text.ts';
 import type { TemplatesOf } from './types.ts';
 import { connReason, sbRule, sbUnresolved } from './block-why.ts';
+
+/** drbd_nl.c drbd_set_role's refusals, with drbdadm's words where it has them. */
+const ROLE_REFUSAL: { readonly [K in BlockRoleRefusal]: (f: { readonly inFlight?: number }) => Token } = {
+  'writes-to-it': () => 'the application writes to it while its peer is Primary too',
+  'not-primary': () => 'it is not Primary',
+  'already-primary': () => 'it is Primary already',
+  'already-secondary': () => 'it is Secondary already',
+  'host-down': () => 'the node is down',
+  'not-drbd': () => 'not a DRBD device (md and WalB have no roles)',
+  pacemaker: () => 'Pacemaker manages the resource and would undo a manual role change (move it with the cluster instead)',
+  'two-primaries': (f) =>
+    f.inFlight !== undefined
+      ? p`State change failed: (-1) Multiple primaries not allowed by config: the peer's demotion is queued behind the ${size(f.inFlight)} it still sends (drbd_send_state on the data socket)`
+      : 'State change failed: (-1) Multiple primaries not allowed by config: the peer is Primary',
+  'no-up-to-date-disk': () => 'State change failed: (-2) Need access to UpToDate data',
+};
 
 export const BLOCK: TemplatesOf<BlockFact> = {
   'block-connect': (f) => p`connect ${f.resource}`,
@@ -20,7 +36,10 @@ export const BLOCK: TemplatesOf<BlockFact> = {
     p`disk ${f.disk} ${f.factor === 1 ? 'is healthy again' : `degrades: every request takes ${f.factor} times its service time${f.duration !== null ? ` for ${duration(f.duration / 1e6)}` : ''}`}`,
   'disk-fails': (f) => p`disk ${f.disk} fails`,
   'make-secondary': (f) =>
-    p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}${f.refused !== null ? ` (nothing to do: ${f.refused === 'writes-to-it' ? 'the application writes to it' : 'it is not Primary'})` : ''}`,
+    f.planned !== undefined && f.refused === null
+      ? p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}: the application is stopped and the device closed${f.planned.queued > 0 ? p`; the ${size(f.planned.queued)} still queued for the peer go on being sent, and the peer learns of the demotion only after them` : ''}`
+      : p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}`,
+  'make-primary': (f) => p`${code(`drbdadm primary ${f.resource}`)} on ${node(f.host)}`,
   'disk-spike-ends': (f) => p`disk ${f.disk}: the latency spike ends (${f.factor === 1 ? 'healthy again' : `back to ${f.factor} times its service time`})`,
   'disk-job-finished': (f) => p`${f.job} "${f.name}" on ${f.disk} finished (${size(f.size)})`,
   'peer-gone': (f) => p`${f.resource}: cannot connect: the peer is gone`,
@@ -51,6 +70,9 @@ export const BLOCK: TemplatesOf<BlockFact> = {
       ? p`${f.resource}: ${node(f.host)} cannot become primary (it is not the surviving peer)`
       : p`${f.resource}: ${node(f.host)} cannot become primary: its peer ${node(f.primary)} is Primary and connected (Multiple primaries not allowed by config)`,
   'block-primary': (f) => p`${f.resource}: ${node(f.host)} is primary; the application writes to it`,
+  'block-roles-switched': (f) =>
+    p`${f.resource}: ${node(f.primary)} is Primary and ${node(f.secondary)} its Secondary, still connected and in sync; the application writes to ${node(f.primary)} after ${duration(f.outage / 1e6)} stopped`,
+  'block-role-refused': (f) => p`${code(`drbdadm ${f.op} ${f.resource}`)} on ${node(f.host)} refused: ${ROLE_REFUSAL[f.why](f)}`,
   'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${size(f.bytes)} finished after ${duration(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
   'resync-replication-on': (f) =>
     p`${f.resource}: resync pass ${count(f.passes)} began with ${size(f.began)} out of sync and left ${size(f.left)} written meanwhile, at least half: writes are replicated again for the rest of the resync (resync-without-replication, drbd_sender.c drbd_resync_check_finished)`,

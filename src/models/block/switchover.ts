@@ -1,0 +1,119 @@
+/**
+ * A planned DRBD switchover: `drbdadm secondary` on the Primary (after the application stopped and closed the
+ * device), then `drbdadm primary` on its peer. The rules (drbd-8.4 and drbd-9 drbd_nl.c drbd_set_role,
+ * drbd_state.c is_valid_soft_transition):
+ * - a Primary whose device is open cannot be demoted (SS_DEVICE_IN_USE): the step stands for the runbook's
+ *   "stop the application, unmount, drbdadm secondary", so the application's writes stop there;
+ * - the demoted node keeps sending what it had queued: its new role reaches the peer as a P_STATE packet on the
+ *   data socket (8.4 drbd_send_state) or a two-phase commit on the data stream (9 conn_send_twopc_request),
+ *   behind those bytes, so until they have been read the peer still sees it Primary, and `drbdadm primary`
+ *   there fails with SS_TWO_PRIMARIES after one retry ping-timeout later (8.4: (ping-timeout + 1) tenths of
+ *   a second; 9: ping-timeout);
+ * - the peer must be UpToDate (SS_NO_UP_TO_DATE_DISK: a SyncTarget is Inconsistent);
+ * - promoted while connected, with everything received, the two are in sync: the roles swap and nothing
+ *   resyncs.
+ * A peer that cannot reach the demoted node is promoted as a forced promotion would be (world.ts
+ * forcePrimary, without --force it still needs UpToDate data): what the old node wrote while they were apart
+ * is found at the handshake (after-sb-1pri), else it resyncs what the new Primary wrote.
+ * Not modelled: the time drbdadm itself takes; dual-primary (allow-two-primaries); a resource Pacemaker
+ * manages (refused: Pacemaker would promote it back; the cluster's own move is the way).
+ */
+import type { Micros } from '../../engine/time.ts';
+import { PRIORITY } from '../postgres/context.ts';
+import type { BlockRoleRefusal } from '../../history/facts/block.ts';
+import type { BlockResource } from './resource.ts';
+import { EPS_BYTES, primaryDown } from './state.ts';
+import type { BlockWorld } from './world.ts';
+
+/** Bytes the primary wrote that its peer's receiver has not read yet: its send path, the line, the peer's receive buffer. */
+export function unread(r: BlockResource, now: Micros): number {
+  return Math.max(0, r.sendQ.valueAt(now), r.pipeApp.valueAt(now) - Math.min(r.peerQ.valueAt(now), r.peerDiskWindow()));
+}
+
+/**
+ * Whether the peer's own disk is UpToDate: as the primary sees it, or DUnknown after a disconnect from UpToDate
+ * (the peer keeps its state; fencing would have made it Outdated, a resync Inconsistent).
+ */
+function upToDate(r: BlockResource): boolean {
+  return r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown';
+}
+
+/** drbdadm secondary on the primary host: null when it was demoted, else why not. */
+export function demote(w: BlockWorld, r: BlockResource, now: Micros): BlockRoleRefusal | null {
+  if (!r.drbd) return 'not-drbd';
+  if (w.pacemaker?.manages(r)) return 'pacemaker';
+  if (r.demoted) return 'already-secondary';
+  if (primaryDown(w, r)) return 'host-down';
+  r.demoted = { at: now };
+  for (const wl of w.workloadsOf(r)) {
+    // APPROXIMATION: the writes still waiting for room in a full send path (at most queue_depth of them, never
+    // acknowledged) are dropped with the application; a clean stop would wait for them to enter the path.
+    const b = wl.backlog.valueAt(now);
+    if (b > 0) {
+      wl.backlogBooks.move(now, -b);
+      wl.backlog.set(now, 0);
+    }
+    wl.backlogCause = null;
+    w.setOutage(wl, r, now, { kind: 'block-demoted', resource: r.name, host: r.primaryHost });
+  }
+  w.rolesMoved(r);
+  return null;
+}
+
+/** drbdadm primary (no --force) on `host`: a refusal is logged; a promotion that must wait for the retry is decided then. */
+export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: Micros): void {
+  const refuse = (why: BlockRoleRefusal, inFlight?: number) =>
+    w.log(r.name, host, 'fatal', { kind: 'block-role-refused', resource: r.name, host, op: 'primary', why, ...(inFlight !== undefined ? { inFlight: Math.round(inFlight) } : {}) });
+  const d = r.drbd;
+  if (!d) return refuse('not-drbd');
+  if (w.pacemaker?.manages(r)) return refuse('pacemaker');
+  if (w.failedHosts.has(host)) return refuse('host-down');
+  if (host === r.primaryHost) {
+    if (!r.demoted) return refuse('already-primary');
+    // Promoted again where it was (the switchover called off): the application starts there again.
+    if (primaryDown(w, r)) return refuse('host-down');
+    r.demoted = null;
+    w.endOutages(r, now);
+    w.log(r.name, host, 'promote', { kind: 'block-primary', resource: r.name, host });
+    w.rolesMoved(r);
+    return;
+  }
+  if (host !== r.secondaryHost || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return refuse('host-down');
+  if (r.peerRole === 'Primary') return refuse('already-primary');
+  if (!upToDate(r)) return refuse('no-up-to-date-disk');
+  if (!r.transmitting) {
+    if (!r.demoted && r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') return refuse('two-primaries');
+    w.promoteApart(r, host, now);
+    return;
+  }
+  if (!r.demoted) return refuse('two-primaries');
+  if (unread(r, now) <= EPS_BYTES) return switchRoles(w, r, host, now);
+  // SS_TWO_PRIMARIES: drbd_set_role sleeps a ping-timeout (8.4: one tenth of a second more) and tries once more.
+  const retry = d.net.pingTimeout + (d.version < 9 ? 100_000 : 0);
+  w.ctx.sim.at((now + retry) as Micros, `drbd ${r.name} primary retry`, () => {
+    const t = w.ctx.sim.now;
+    const left = unread(r, t);
+    if (!r.demoted || host !== r.secondaryHost || w.failedHosts.has(host)) return refuse('host-down');
+    if (!upToDate(r)) refuse('no-up-to-date-disk');
+    else if (r.transmitting && left <= EPS_BYTES) switchRoles(w, r, host, t);
+    else if (!r.transmitting) w.promoteApart(r, host, t);
+    else refuse('two-primaries', left);
+    w.requestReflow();
+  }, PRIORITY.protocol);
+}
+
+/** Connected, in sync, the old Primary demoted: the roles swap; the application now writes to `host`. */
+function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros): void {
+  const old = r.primaryHost;
+  const oldDisk = r.primaryDisk;
+  const stopped = r.demoted ? now - r.demoted.at : 0;
+  r.primaryHost = host;
+  r.primaryDisk = r.secondaryDisk!;
+  r.secondaryHost = old;
+  r.secondaryDisk = oldDisk;
+  r.demoted = null;
+  w.clearPath(r, now);
+  w.endOutages(r, now);
+  w.log(r.name, host, 'promote', { kind: 'block-roles-switched', resource: r.name, primary: host, secondary: old, outage: stopped });
+  w.rolesMoved(r);
+}
