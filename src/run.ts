@@ -328,10 +328,12 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
 const BLIP = 1000 as Micros;
 
 function lossOf(c: PgCluster, s: Survivor | null, now: Micros, history: History, clock: Clock, explain: boolean): DataLossJson[] {
-  // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption.
+  // A modelled archive (archive_mode, restore_command) replaces the scenario's wal_archive assumption, and a
+  // node written with archive_mode = off says there is none: nothing to assume.
   const archive = c.storage.archive;
   const archived = archive.modelled ? archive.views().map((v) => ({ ...v, diskAvailable: true })) : [];
-  return findDataLoss(history, c.name, s, walViews(c, now), c.spec.walArchive && !archive.modelled, archived).map((l) => ({
+  const assumed = c.spec.walArchive && !archive.modelled && !c.spec.nodes.some((n) => n.settings.archiveMode === 'off');
+  return findDataLoss(history, c.name, s, walViews(c, now), assumed, archived).map((l) => ({
     cluster: c.name,
     timeline: l.timeline.tli,
     node: l.term.node,

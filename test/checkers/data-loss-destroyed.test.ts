@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 
-function run(faults: string, archive = false) {
+function run(faults: string, archive = false, primarySettings = '') {
   const text = `
 name: destroyed
 start: 2024-01-01T10:00:00Z
@@ -17,7 +17,7 @@ clusters:
   c:
     wal_archive: ${archive}
     nodes:
-      p: {site: a, version: 16, role: primary}
+      p: {site: a, version: 16, role: primary${primarySettings}}
       s: {site: a, version: 16, upstream: p}
     workload: {target: p, rate: 100/s, wal_per_tx: 4KiB}
 faults:
@@ -49,5 +49,11 @@ describe('data loss when no node is a running primary', () => {
   it('with a WAL archive, PITR brings them back', () => {
     const r = run('  - {at: "10:30", destroy_data: p}\n  - {at: "10:30", destroy_data: s}', true);
     expect(r.dataLoss[0]!.recoverableByPitr).toBe(true);
+  });
+
+  it('the assumed archive is not assumed when a node is written with archive_mode = off (there is none)', () => {
+    const r = run('  - {at: "10:30", destroy_data: p}\n  - {at: "10:30", destroy_data: s}', true, ', settings: {archive_mode: "off"}');
+    expect(r.dataLoss[0]!.recoverableByPitr).toBe(false);
+    expect(r.dataLoss[0]!.pitr).toContain('neither archived nor on any node');
   });
 });
