@@ -286,6 +286,12 @@ const VERSION_RULES: readonly VersionRule[] = [
     message: () => 'was added in PostgreSQL 9.4',
   },
   {
+    key: 'synchronized_standby_slots',
+    applies: (v) => v < 17,
+    message: () => 'was added in PostgreSQL 17 (failover slots)',
+    hint: () => 'before 17 a logical consumer is sent changes without waiting for any standby',
+  },
+  {
     key: 'sync_replication_slots',
     applies: (v) => v < 17,
     message: () => 'was added in PostgreSQL 17 (failover slots)',
@@ -349,6 +355,10 @@ const SETTINGS_FIELDS = {
   sync_replication_slots: opt(
     pgBoolean(),
     'On a standby (17+): synchronize the logical slots its primary created with failover = true (needs hot_standby_feedback and primary_slot_name); after its promotion they go on on it. Default off.',
+  ),
+  synchronized_standby_slots: opt(
+    string({ pattern: /^ *([a-z0-9_]{1,63}) *(, *[a-z0-9_]{1,63} *)*$/, patternText: 'physical slot names separated by commas', maxLength: 1000 }),
+    'On a primary (17+): the physical slots (of failover candidates) whose standbys must confirm WAL before the consumers of failover logical slots are sent it, so no consumer gets ahead of a standby that may be promoted; a listed standby that stops confirming stops them too (reloadable). Default empty.',
   ),
   log_checkpoints: opt(pgBoolean(), 'Whether the checkpointer logs each checkpoint and restartpoint (server chatter, hidden by the reports). Default on from 15, off before.'),
   wal_log_hints: opt(pgBoolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
@@ -435,6 +445,7 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.recovery_min_apply_delay !== undefined) out.recoveryMinApplyDelay = v.recovery_min_apply_delay as Micros;
   if (v.hot_standby_feedback !== undefined) out.hotStandbyFeedback = v.hot_standby_feedback as boolean;
   if (v.sync_replication_slots !== undefined) out.syncReplicationSlots = v.sync_replication_slots as boolean;
+  if (v.synchronized_standby_slots !== undefined) out.synchronizedStandbySlots = (v.synchronized_standby_slots as string).split(',').map((x) => x.trim());
   if (v.log_checkpoints !== undefined) out.logCheckpoints = v.log_checkpoints as boolean;
   if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
   if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;

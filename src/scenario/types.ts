@@ -105,6 +105,8 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly hotStandbyFeedback?: boolean;
   /** 17+, on a standby: synchronize its primary's failover logical slots (slotsync.c). */
   readonly syncReplicationSlots?: boolean;
+  /** 17+, on a primary: the physical slots whose standbys must confirm WAL before failover slots' consumers get it. */
+  readonly synchronizedStandbySlots?: readonly string[];
   /** log_checkpoints: the checkpointer logs each checkpoint's start and end (default on from 15). */
   readonly logCheckpoints?: boolean;
   /** 9.4+, on a standby: the physical slot on its upstream it streams through (null: none). */

@@ -96,6 +96,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.walWriterDelay !== undefined) out.wal_writer_delay = printDuration(s.walWriterDelay);
   if (s.recoveryMinApplyDelay !== undefined) out.recovery_min_apply_delay = printDuration(s.recoveryMinApplyDelay);
   if (s.hotStandbyFeedback !== undefined) out.hot_standby_feedback = s.hotStandbyFeedback;
+  if (s.syncReplicationSlots !== undefined) out.sync_replication_slots = s.syncReplicationSlots;
+  if (s.synchronizedStandbySlots !== undefined) out.synchronized_standby_slots = s.synchronizedStandbySlots.join(', ');
   if (s.logCheckpoints !== undefined) out.log_checkpoints = s.logCheckpoints;
   if (s.walLogHints !== undefined) out.wal_log_hints = s.walLogHints;
   if (s.dataChecksums !== undefined) out.data_checksums = s.dataChecksums;

@@ -63,7 +63,14 @@ export type StorageFact =
    * 17+: the failover logical slots the promoted standby synchronized (sync_replication_slots; slotsync.c) go on on
    * it, from `restartLsn` (at most its switchpoint); their consumers reconnect there.
    */
-  | { readonly kind: 'failover-slots-synced'; readonly rule: 'slotsync.c:synchronize_slots'; readonly node: string; readonly from: string; readonly slots: readonly { readonly slot: string; readonly restartLsn: Lsn | null; readonly active: boolean }[] }
+  | {
+      readonly kind: 'failover-slots-synced';
+      readonly rule: 'slotsync.c:synchronize_slots';
+      readonly node: string;
+      readonly from: string;
+      /** `ahead`: bytes of WAL past the switchpoint its consumer had been sent (no synchronized_standby_slots wait). */
+      readonly slots: readonly { readonly slot: string; readonly restartLsn: Lsn | null; readonly active: boolean; readonly ahead?: number }[];
+    }
   /** checkpointer.c CheckpointerMain: WAL-volume checkpoints closer than checkpoint_warning (µs). */
   | { readonly kind: 'checkpoints-too-frequent'; readonly rule?: Rule; readonly node: string; readonly apart: number; readonly segments: number; readonly checkpointWarning: number }
   | { readonly kind: 'slot-created'; readonly slot: string; readonly slotKind: string; readonly database: string | null; readonly consumer: string }

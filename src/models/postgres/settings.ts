@@ -42,6 +42,8 @@ export interface PgSettings extends VacuumSettings {
   readonly hotStandbyFeedback: boolean;
   /** 17+: the standby synchronizes its primary's failover logical slots (slotsync.c; false before 17). */
   readonly syncReplicationSlots: boolean;
+  /** 17+, synchronized_standby_slots: physical slots that must confirm WAL before failover slots' consumers get it (empty: none). */
+  readonly synchronizedStandbySlots: readonly string[];
   /** log_checkpoints (on by default from 15: guc_tables.c). */
   readonly logCheckpoints: boolean;
   /** A standby's physical slot on its upstream (primary_slot_name, 9.4+), or null. */
@@ -110,6 +112,7 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     recoveryMinApplyDelay: spec.recoveryMinApplyDelay ?? (0 as Micros),
     hotStandbyFeedback: spec.hotStandbyFeedback ?? false,
     syncReplicationSlots: version >= 17 && (spec.syncReplicationSlots ?? false),
+    synchronizedStandbySlots: version >= 17 ? (spec.synchronizedStandbySlots ?? []) : [],
     logCheckpoints: spec.logCheckpoints ?? version >= 15,
     maxConnections: spec.maxConnections ?? null,
     connectTimeout: spec.connectTimeout ?? null,
@@ -178,6 +181,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'recoveryMinApplyDelay': // sighup
     case 'hotStandbyFeedback':
     case 'syncReplicationSlots': // sighup
+    case 'synchronizedStandbySlots': // sighup
     case 'logCheckpoints':
     case 'vacuumFreezeMinAge':
     case 'vacuumFreezeTableAge':

@@ -70,6 +70,7 @@ export class ReplicationSlots {
     private readonly horizons: SlotHorizons,
   ) {
     for (const s of cluster.spec.slots) this.add(s);
+    this.refreshWaits();
   }
 
   /**
@@ -96,7 +97,53 @@ export class ReplicationSlots {
     if (s.invalidated) return null;
     if (s.stream) return Math.max(s.restartLsn ?? 0, this.confirmed(s.stream, now));
     if (s.restartLsn !== null) return s.restartLsn;
-    return s.node.walEnd(now);
+    return this.consumerEnd(s, now);
+  }
+
+  /**
+   * Where an active consumer has got to: the server's WAL end, except that a failover slot's walsender sends
+   * nothing the standbys of synchronized_standby_slots have not confirmed (17+, walsender.c
+   * NeedToWaitForStandbys → slot.c StandbySlotsHaveCaughtup: each listed physical slot's restart_lsn), so its
+   * consumer never gets ahead of a standby that may be promoted, and stops while one of them stops confirming.
+   * A listed slot that was invalidated holds it where it stood for good, and one that does not exist (or is
+   * logical) from when it was named (StandbySlotsHaveCaughtup warns and waits: "Logical replication is waiting
+   * on the standby associated with replication slot ..."), `waiting`.
+   */
+  private consumerEnd(s: Slot, now: Micros): Lsn {
+    let end = s.node.walEnd(now);
+    if (s.spec.kind !== 'logical' || s.spec.failover !== true) return end;
+    const stuck = this.waiting.get(s.spec.name);
+    if (stuck !== undefined) end = Math.min(end, stuck);
+    for (const name of s.node.settings.synchronizedStandbySlots) {
+      const w = this.slots.get(name);
+      if (!w || w === s || w.node !== s.node || w.spec.kind !== 'physical') continue;
+      const r = w.invalidated ? w.restartLsn : this.restartLsn(w, now);
+      if (r !== null) end = Math.min(end, r);
+    }
+    return end;
+  }
+
+  /** Failover slots whose consumers wait for a slot synchronized_standby_slots names that is not a physical slot there: where they stopped. */
+  private readonly waiting = new Map<string, Lsn>();
+
+  /** synchronized_standby_slots or the slots changed: consumers that wait for a missing slot stop, and go on when it exists. */
+  private refreshWaits(): void {
+    const now = this.cluster.ctx.sim.now;
+    for (const s of this.slots.values()) {
+      if (s.spec.kind !== 'logical' || s.spec.failover !== true) continue;
+      const missing = s.node.settings.synchronizedStandbySlots.some((name) => {
+        const w = this.slots.get(name);
+        return !w || w.node !== s.node || w.spec.kind !== 'physical';
+      });
+      if (missing && !this.waiting.has(s.spec.name)) this.waiting.set(s.spec.name, this.consumerEnd(s, now));
+      else if (!missing) this.waiting.delete(s.spec.name);
+    }
+  }
+
+  /** A server's settings were reloaded (synchronized_standby_slots may have changed). */
+  reloaded(): void {
+    this.refreshWaits();
+    this.cluster.requestReflow();
   }
 
   /** The flush a streaming standby has confirmed by now: one latency behind its flush (the reply travels back). */
@@ -239,6 +286,7 @@ export class ReplicationSlots {
     // restart_lsn one segment behind, 10.23 to 18.4, conformance ext-1).
     this.add(spec, spec.kind === 'physical' ? (reserveAt ?? Math.min(node.walEnd(this.cluster.ctx.sim.now), this.cluster.storage.checkpointer.redoRecPtr(node))) : undefined);
     this.horizons.createSlot(spec);
+    this.refreshWaits();
     // A standby already streaming from that server with this primary_slot_name uses it from its next connection;
     // one refused for want of it tries again (a change: retry.ts).
     this.cluster.requestReflow();
@@ -260,7 +308,14 @@ export class ReplicationSlots {
       this.cluster.log(node, 'replication', { kind: 'slot-drop-refused', node: node.name, slot: name, standby: s.stream?.down.name ?? null, rule: 'slot.c:ReplicationSlotAcquire' }, [{ process: 'client backend', level: 'ERROR', message }]);
       return false;
     }
+    // The consumers waiting for it stop where they are (synchronized_standby_slots names a slot that is gone).
+    const now = this.cluster.ctx.sim.now;
+    const stopped = [...this.slots.values()].filter((x) => x.spec.kind === 'logical' && x.spec.failover === true && x.node.settings.synchronizedStandbySlots.includes(name) && !this.waiting.has(x.spec.name));
+    const at = stopped.map((x) => [x.spec.name, this.consumerEnd(x, now)] as const);
     this.slots.delete(name);
+    this.waiting.delete(name);
+    for (const [k, v] of at) this.waiting.set(k, v);
+    this.refreshWaits();
     this.horizons.dropSlot(name);
     this.cluster.requestReflow();
     return true;
@@ -275,8 +330,9 @@ export class ReplicationSlots {
    * copy keeps its WAL (minimum) but holds no catalog_xmin of its own before the promotion (hot_standby_feedback
    * carries the primary's slot's anyway).
    */
-  moveFailoverSlots(from: PgNode, to: PgNode, sp: Lsn): { slot: string; restartLsn: Lsn | null; active: boolean }[] {
-    const moved: { slot: string; restartLsn: Lsn | null; active: boolean }[] = [];
+  moveFailoverSlots(from: PgNode, to: PgNode, sp: Lsn): { slot: string; restartLsn: Lsn | null; active: boolean; ahead?: number }[] {
+    const moved: { slot: string; restartLsn: Lsn | null; active: boolean; ahead?: number }[] = [];
+    const now = this.cluster.ctx.sim.now;
     for (const [name, s] of this.slots) {
       // A synchronized copy is created temporary and persists ("sync-ready") only once the remote slot has moved
       // past the position the standby reserved (slotsync.c update_and_persist_local_synced_slot: "could not
@@ -287,8 +343,13 @@ export class ReplicationSlots {
       if (s.node !== from || s.spec.kind !== 'logical' || !s.spec.failover || s.invalidated || !s.consumed) continue;
       // Its copy kept the standby's WAL from there (minimum); one synchronized later than the WAL it needs was removed is not modelled.
       const restartLsn = s.restartLsn === null ? null : Math.max(Math.min(s.restartLsn, sp), to.oldestRetained);
+      // Its consumer may have been sent changes past the switchpoint, which the new primary never had (without
+      // synchronized_standby_slots naming this standby's slot): it resumes from its own position there, so the new
+      // primary's changes up to that LSN are never sent to it (the docs' "Logical Replication Failover").
+      const reached = this.restartLsn(s, now);
+      const ahead = reached !== null ? reached - sp : 0;
       this.slots.set(name, { ...s, spec: { ...s.spec, node: to.name }, node: to, restartLsn });
-      moved.push({ slot: name, restartLsn, active: s.active });
+      moved.push({ slot: name, restartLsn, active: s.active, ...(ahead > 0 ? { ahead } : {}) });
     }
     if (moved.length > 0) this.cluster.requestReflow();
     return moved;

@@ -65,6 +65,7 @@ export class WalStorage {
 
   reload(n: PgNode): void {
     this.checkpointer.reload(n);
+    this.slots.reloaded();
   }
 
   /** After every reflow: triggers computed from WAL rates move with them; `stateChanged`: servers whose run, role, settings or timeline changed. */

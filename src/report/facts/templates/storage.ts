@@ -14,7 +14,15 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'failover-slots-synced': (f) =>
     p`${node(f.node)} synchronized ${f.slots.length === 1 ? 'the failover slot' : 'the failover slots'} of ${node(f.from)} (${code('sync_replication_slots')}, 17+): ${join(
       f.slots.map((x) => p`"${x.slot}"${x.restartLsn !== null ? p` from ${lsn(x.restartLsn)}` : ''}`),
-    )} ${f.slots.length === 1 ? 'goes' : 'go'} on on ${node(f.node)}, ${f.slots.some((x) => x.active) ? 'where the consumers reconnect' : 'holding its WAL and catalog_xmin there as on the old primary'}`,
+    )} ${f.slots.length === 1 ? 'goes' : 'go'} on on ${node(f.node)}, ${f.slots.some((x) => x.active) ? 'where the consumers reconnect' : 'holding its WAL and catalog_xmin there as on the old primary'}${join(
+      f.slots
+        .filter((x) => x.ahead !== undefined)
+        .map(
+          (x) =>
+            p`; the consumer of "${x.slot}" had been sent ${size(x.ahead!)} of WAL past the switchpoint, changes ${node(f.node)} never had: it resumes from its own position, so ${node(f.node)}'s changes up to there are never sent to it (${code('synchronized_standby_slots')} naming ${node(f.node)}'s slot makes consumers wait for it)`,
+        ),
+      '',
+    )}`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>
     p`replay on ${node(f.node)} falls behind what it receives: WAL arrives at ${rate(f.incoming)} and its startup process replays at most ${rate(f.replayRate)} (${code('replay_rate')})`,
