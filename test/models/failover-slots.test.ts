@@ -60,6 +60,15 @@ describe('lint and 17 failover slots', () => {
     expect(ids([])).toContain('logical-slot-abandoned');
     expect(ids(['clusters.main.nodes.pg2.settings.sync_replication_slots=off'])).not.toContain('logical-slot-abandoned');
   });
+
+  it('a failover slot whose synchronizing standby synchronized_standby_slots does not name is a warning', async () => {
+    const { lintScenarioText } = await import('../../src/rehearsal/lint/index.ts');
+    const unguarded = (sets: string[]) => lintScenarioText(TEXT, 'failover-slot.yaml', { sets }).filter((f) => f.id === 'failover-slot-unguarded');
+    expect(unguarded([])).toMatchObject([{ severity: 'warning', where: { line: 17 } }]);
+    expect(unguarded([])[0]!.explanation).toContain('The plan promotes pg2 at 10:30');
+    expect(unguarded(['clusters.main.nodes.pg1.settings.synchronized_standby_slots=pg2_slot'])).toEqual([]);
+    expect(unguarded(['clusters.main.nodes.pg2.settings.sync_replication_slots=off'])).toEqual([]);
+  });
 });
 
 describe('a failover slot never consumed', () => {

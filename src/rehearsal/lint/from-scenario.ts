@@ -258,7 +258,13 @@ function slotFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =>
         droppedBy = 'drop';
       }
     });
-    return { name: slot.name, cluster, server: slot.node, kind: slot.kind, consumerStopsAt: stopsAt, droppedAt, droppedBy, where, stopWhere };
+    // A consumer is sent WAL the standbys that synchronize the slot may not have, unless the server's
+    // synchronized_standby_slots names their slots (slots.ts consumerEnd).
+    const listed = specs.get(slot.node)?.settings.synchronizedStandbySlots ?? [];
+    const unguarded = [...specs.values()]
+      .filter((n) => syncs(n.name, Infinity as Micros) && !listed.includes(n.settings.primarySlotName ?? ''))
+      .map((n) => ({ standby: n.name, slot: n.settings.primarySlotName ?? '' }));
+    return { name: slot.name, cluster, server: slot.node, kind: slot.kind, consumerStopsAt: stopsAt, droppedAt, droppedBy, where, stopWhere, unguarded };
   });
 }
 

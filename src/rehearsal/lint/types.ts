@@ -94,6 +94,11 @@ export interface SlotFact {
   readonly where: Where;
   /** Where the consumer stops (the plan step), when a step stops it. */
   readonly stopWhere: Where | null;
+  /**
+   * 17+ failover slots with a consumer: the standbys that synchronize it whose physical slot (primary_slot_name)
+   * its server's synchronized_standby_slots does not name, so its consumer can get ahead of them.
+   */
+  readonly unguarded: readonly { readonly standby: string; readonly slot: string }[];
 }
 
 /** A planned (or scheduled fault) step that matters to a rule. */
