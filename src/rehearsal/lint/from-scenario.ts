@@ -279,6 +279,7 @@ function blockFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =
     const where = wheres[i]!;
     if (st.op === 'ioWorkload') steps.push({ kind: 'workload', at: a.at, workload: st.workload, ...(st.iops !== undefined ? { iops: st.iops } : {}), ...(st.readShare !== undefined ? { readShare: st.readShare } : {}), ...(st.random !== undefined ? { random: st.random } : {}), ...(st.size !== undefined ? { size: st.size } : {}), where });
     else if (st.op === 'connect' || st.op === 'disconnect') steps.push({ kind: st.op, at: a.at, resource: st.resource, where });
+    else if (st.op === 'secondary' || st.op === 'primary') steps.push({ kind: st.op, at: a.at, resource: st.resource, host: st.host, where });
     else if (st.op === 'adjust' && st.set.disk?.resyncRate !== undefined) steps.push({ kind: 'resync-rate', at: a.at, resource: st.resource, rate: st.set.disk.resyncRate, ...(st.set.disk.cPlanAhead !== undefined ? { planAhead: st.set.disk.cPlanAhead } : {}), where });
   });
   return {

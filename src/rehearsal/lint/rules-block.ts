@@ -12,12 +12,12 @@ import { type Rule, at, finding } from './rules-common.ts';
 // 5 and 6. DRBD: the send buffer of protocol A, and the resync rate against the primary disk's headroom.
 
 /** A workload's write bytes per second. */
-function writeBytes(w: IoWorkloadSpec): number {
+export function writeBytes(w: IoWorkloadSpec): number {
   return w.iops * (1 - w.readShare) * w.size;
 }
 
 /** The workloads of a resource at each time a step changes them (the first entry: at the start). */
-function workloadsOverTime(b: BlockFacts, resource: string): { at: Micros; workloads: IoWorkloadSpec[]; where: Where | null }[] {
+export function workloadsOverTime(b: BlockFacts, resource: string): { at: Micros; workloads: IoWorkloadSpec[]; where: Where | null }[] {
   let cur = b.workloads.filter((w) => w.resource === resource);
   const out: { at: Micros; workloads: IoWorkloadSpec[]; where: Where | null }[] = [{ at: 0 as Micros, workloads: cur, where: null }];
   for (const st of b.steps) {

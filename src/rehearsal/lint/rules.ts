@@ -15,6 +15,7 @@ import { drbdSendBuffer, resyncHeadroom } from './rules-block.ts';
 import { failoverCandidateBehind, pgafSwitchoverBehind, switchoverCandidateBehind, switchoverRefused } from './rules-switchover.ts';
 import { smartStopSessions } from './rules-stop-mode.ts';
 import { failoverSlotUnguarded } from './rules-failover-slots.ts';
+import { drbdPromoteBeforeDrained } from './rules-block-switchover.ts';
 
 export type { Rule } from './rules-common.ts';
 
@@ -179,7 +180,7 @@ const abandonedSlot: Rule = {
 };
 
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, drbdSendBuffer, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, drbdSendBuffer, drbdPromoteBeforeDrained, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

@@ -174,7 +174,9 @@ export type BlockStep =
   | { readonly kind: 'workload'; readonly at: Micros; readonly workload: string; readonly iops?: number; readonly readShare?: number; readonly random?: number; readonly size?: number; readonly where: Where }
   | { readonly kind: 'resync-rate'; readonly at: Micros; readonly resource: string; readonly rate: number; readonly planAhead?: Micros; readonly where: Where }
   | { readonly kind: 'connect'; readonly at: Micros; readonly resource: string; readonly where: Where }
-  | { readonly kind: 'disconnect'; readonly at: Micros; readonly resource: string; readonly where: Where };
+  | { readonly kind: 'disconnect'; readonly at: Micros; readonly resource: string; readonly where: Where }
+  /** drbdadm secondary / primary (a planned switchover: models/block/switchover.ts). */
+  | { readonly kind: 'secondary' | 'primary'; readonly at: Micros; readonly resource: string; readonly host: string; readonly where: Where };
 
 export interface LintFacts {
   /** How times print (the scenario's clock), or null for configuration files (no plan). */
