@@ -88,5 +88,7 @@ describe('fuzz: the command line on damaged documents', () => {
     } finally {
       for (const o of others) o.close();
     }
-  });
+    // 16 child runs at a few hundred ms each, about 16 s on an idle machine: more than the 60 s default when
+    // other processes share the 2 cores.
+  }, 300_000);
 });
