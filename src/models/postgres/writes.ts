@@ -3,7 +3,7 @@ import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, ceilMicros, type Micros } from '../../engine/time.ts';
 import { txAt, type WriteTerm } from '../../history/history.ts';
-import type { WorkloadSpec } from '../../scenario/types.ts';
+import type { SynchronousCommit, WorkloadSpec } from '../../scenario/types.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
@@ -71,6 +71,33 @@ interface TermState {
   connected: Map<ClientPool, number>;
   /** Commits of clients that left while they waited (see Orphans). */
   orphans: Orphans[];
+  /** The level the term's commits wait under as of the last recomputation (null: they do not wait for standbys). */
+  level: RemoteLevel | null;
+  /** Commits that waited when a reload changed synchronous_commit: they keep their level (see noteLevel). */
+  held: HeldCommits | null;
+}
+
+/** The synchronous_commit levels that wait for standbys (syncrep.c SyncRepWaitMode). */
+type RemoteLevel = 'remote_write' | 'on' | 'remote_apply';
+
+/**
+ * Commits up to `upTo` that wait under `level` though synchronous_commit has since changed to `now`: a backend
+ * picks its wait queue when it begins to wait (syncrep.c SyncRepWaitForLSN reads SyncRepWaitMode once) and
+ * processes no reload while it waits (its loop checks only its latch, interrupts and the postmaster), so
+ * `synchronous_commit = local` and a reload release none of them; new commits take the new level. Observed on
+ * 15: three INSERTs waiting for an absent synchronous standby stayed in wait event SyncRep after ALTER SYSTEM
+ * SET synchronous_commit = local and pg_reload_conf(), while a new session's INSERT returned at once.
+ */
+interface HeldCommits {
+  readonly level: RemoteLevel;
+  readonly upTo: Lsn;
+  readonly now: SynchronousCommit;
+}
+
+/** The level `n`'s commits wait under now, or null when they wait for no standby. */
+function waitLevel(n: PgNode): RemoteLevel | null {
+  const mode = n.settings.synchronousCommit;
+  return !n.settings.synchronousStandbyNames || !n.isPrimary || mode === 'off' || mode === 'local' ? null : mode;
 }
 
 /** Bytes of `o` still waiting when the acknowledgement stands at `ack`. */
@@ -226,6 +253,7 @@ export class WriteFlow {
     const held = new Set<PgNode>();
     const capped = this.applyCapacity(load, refusals, limits, now);
     this.ensureTerms(load, now);
+    for (const t of this.terms.values()) this.noteLevel(t, now);
     this.trackOrphans(refusals, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
@@ -345,6 +373,8 @@ export class WriteFlow {
       const behind = t.ack.valueAt(now) - ack.value;
       if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, ceilMicros(behind / ack.rate)));
       const cur = t.ack.valueAt(now);
+      // The confirmations pass the last commit held under an earlier synchronous_commit: the new level applies.
+      if (t.held && t.ack.rate > 0 && t.held.upTo > cur) next = Math.min(next, now + Math.max(1, ceilMicros((t.held.upTo - cur) / t.ack.rate)));
       // The confirmations pass the last commit of clients that left: the window stops shrinking there.
       for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, ceilMicros((o.to - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
@@ -420,8 +450,28 @@ export class WriteFlow {
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [] });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null });
     }
+  }
+
+  /**
+   * A change of synchronous_commit (a reload) applies to later commits only: the commits waiting then keep
+   * waiting under their level (HeldCommits) until the confirmations of that level pass the last of them. An
+   * empty synchronous_standby_names releases them all (syncrep.c SyncRepUpdateSyncStandbysDefined wakes every
+   * queue), as does the end of the term. Approximation: commits after the change are acknowledged only once
+   * the held ones are; when every connection waits (a lost standby) no new commit comes meanwhile anyway.
+   */
+  private noteLevel(t: TermState, now: Micros): void {
+    const level = waitLevel(t.node);
+    const ack = t.ack.valueAt(now);
+    if (!t.node.settings.synchronousStandbyNames || (t.held && ack >= t.held.upTo - 1e-6)) t.held = null;
+    if (level !== t.level && t.level !== null && t.node.settings.synchronousStandbyNames) {
+      const end = t.node.walEnd(now);
+      // Waits begun under an earlier change keep theirs: the oldest level holds them all (an approximation).
+      if (ack < end - 1e-6) t.held = { level: t.held?.level ?? t.level, upTo: Math.max(end, t.held?.upTo ?? 0) as Lsn, now: t.node.settings.synchronousCommit };
+    }
+    if (t.held) t.held = { ...t.held, now: t.node.settings.synchronousCommit };
+    t.level = level;
   }
 
   /**
@@ -588,10 +638,24 @@ export class WriteFlow {
    * `blockedBy` is undefined for asynchronous commits.
    */
   private ackOf(term: TermState, insertRate: number, now: Micros): SyncAck {
+    const held = term.held;
+    if (held) {
+      // The commits waiting since before a change of synchronous_commit are released under their level; once
+      // its confirmations pass the last of them, later commits are acknowledged under the new one.
+      const ack = this.ackUnder(term, held.level, insertRate, now);
+      if (ack.value < held.upTo) {
+        const blockedBy = ack.blockedBy && (ack.blockedBy.kind === 'sync-standbys-missing' || ack.blockedBy.kind === 'sync-standby-cut-off') ? { ...ack.blockedBy, heldLevel: held.level, newLevel: held.now } : ack.blockedBy;
+        return { ...ack, blockedBy };
+      }
+    }
+    return this.ackUnder(term, waitLevel(term.node), insertRate, now);
+  }
+
+  /** ackOf for commits that wait under `mode` (null: for no standby). */
+  private ackUnder(term: TermState, mode: RemoteLevel | null, insertRate: number, now: Micros): SyncAck {
     const p = term.node;
     const names = p.settings.synchronousStandbyNames;
-    const mode = p.settings.synchronousCommit;
-    if (!names || mode === 'off' || mode === 'local' || !p.isPrimary) {
+    if (!names || mode === null || !p.isPrimary) {
       return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0, changesAt: NEVER };
     }
     const priorityOf = (app: string): number => {
