@@ -8,6 +8,7 @@ import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
+import { syncPriority } from './guc.ts';
 import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
@@ -594,8 +595,7 @@ export class WriteFlow {
       for (const w of this.cluster.cutSenders.of(p)) if (w.stream.limit === null && !streams.includes(w.stream)) streams.push(w.stream);
       const priorityOf = (st: Stream): number => {
         if (!names) return 0;
-        const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
-        return i + 1;
+        return syncPriority(names, st.down.settings.applicationName);
       };
       const candidates = streams.filter((st) => st.caughtUp && priorityOf(st) > 0).sort((a, b) => priorityOf(a) - priorityOf(b) || (a.down.name < b.down.name ? -1 : 1));
       const chosen = new Set(names && names.method === 'first' ? candidates.slice(0, names.num) : candidates);
@@ -659,8 +659,8 @@ export class WriteFlow {
       return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0, changesAt: NEVER };
     }
     const priorityOf = (app: string): number => {
-      const i = names.names.findIndex((x) => x === app || x === '*');
-      return i < 0 ? Number.POSITIVE_INFINITY : i;
+      const i = syncPriority(names, app);
+      return i === 0 ? Number.POSITIVE_INFINITY : i;
     };
     type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({} | { cutSince: Micros; exitAt: Micros });
     const candidates: Candidate[] = [...this.cluster.streams.from(p)]
