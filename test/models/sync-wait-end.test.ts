@@ -65,6 +65,14 @@ describe('a synchronous commit whose wait is ended', () => {
     }
   });
 
+  it('a fast restart of the primary terminates the waits as pg_terminate_backend does: a failover to the standby then loses them', () => {
+    // syncrep.c SyncRepWaitForLSN on ProcDiePending; on 15, two INSERTs waiting for an absent standby printed the
+    // WARNING at `pg_ctl stop -m fast` and their rows were there after the start.
+    const r = run({ plan: ['{at: "10:00:30", restart: {node: p, mode: fast}}', ...failover] });
+    expect(lost(r)).toBe(10);
+    expect(logOf(r, 'p')).toContain('client backend FATAL:  terminating connection due to administrator command');
+  });
+
   it('cancelled while the old primary survives: nothing is lost, the standby gets them after the link heals', () => {
     const r = run({ plan: ['{at: "10:00:30", cancel_waiting_commits: p}', '{at: "10:02:00", heal: {sites: [a, b]}}'] });
     expect(r.dataLoss).toEqual([]);
