@@ -11,7 +11,7 @@ import { runScenario } from '../../src/run.ts';
 import type { Report } from '../../src/report/types.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 
-/** s1, p's only synchronous standby, crashes at 10:00:00; the plan's steps follow. */
+/** s1, p's only synchronous standby, crashes at 10:00:00 (s2 streams, asynchronous); the plan's steps follow. */
 function run(plan: readonly string[]): Report {
   const text = `
 name: sync-commit-reload
@@ -24,6 +24,7 @@ clusters:
     nodes:
       p:  {site: dc1, version: 15, role: primary, settings: {synchronous_standby_names: "FIRST 1 (s1)", synchronous_commit: "on"}}
       s1: {site: dc1, version: 15, upstream: p}
+      s2: {site: dc1, version: 15, upstream: p}
     workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50}
 faults:
   - {at: "10:00:00", crash: s1}
@@ -55,5 +56,18 @@ describe('a reload of synchronous_commit while commits wait for a lost synchrono
   it("an empty synchronous_standby_names releases them at once (the pool's queue drains within a second)", () => {
     const r = run(['{at: "10:00:30", configure: {node: p, settings: {synchronous_standby_names: ""}}}']);
     expect(stallEnd(r) < '2024-03-04T10:00:31Z').toBe(true);
+  });
+});
+
+describe('a reload that names another, idle standby while every commit waits', () => {
+  it("releases them at that standby's next status reply, not at the reload (walsender.c ProcessStandbyReplyMessage)", () => {
+    // s2 last received WAL at 10:00:00.049, when every connection had begun to wait; it replies every
+    // wal_receiver_status_interval (10 s) after that: at 10:00:40.049, 5 s after the reload.
+    const r = run(['{at: "10:00:35", configure: {node: p, settings: {synchronous_standby_names: "FIRST 1 (s2)"}}}']);
+    const reply = r.stalls.find((x) => x.causeFact?.kind === 'sync-standby-reply')!;
+    expect(reply.from).toBe('2024-03-04T10:00:35Z');
+    // The stall lasts until the pool has drained what queued meanwhile, a second more.
+    expect(reply.to > '2024-03-04T10:00:40.049Z' && reply.to < '2024-03-04T10:00:42Z').toBe(true);
+    expect(r.events.find((e) => e.message === 's2 is now a synchronous standby of p')!.at).toBe('2024-03-04T10:00:40.049Z');
   });
 });

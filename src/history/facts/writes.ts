@@ -93,6 +93,12 @@ export type WriteCauseFact =
    * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
    */
   | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
+  /**
+   * walsender.c ProcessStandbyReplyMessage: the synchronous standbys (`standbys`, node names) have
+   * confirmed the waiting commits, but their walsenders release them only at a reply, which an idle standby
+   * sends every wal_receiver_status_interval (`statusInterval`, µs).
+   */
+  | { readonly kind: 'sync-standby-reply'; readonly node: string; readonly standbys: readonly string[]; readonly statusInterval: number }
   /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
   | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
   // Block replication (models/block): the primary of a resource is gone or stopped.

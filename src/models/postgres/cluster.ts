@@ -1399,7 +1399,7 @@ export class PgCluster {
     }
     // A fast shutdown terminates the backends waiting for synchronous standbys (SIGTERM: syncrep.c
     // SyncRepWaitForLSN on ProcDiePending), their commits flushed and visible after a restart (observed on 15).
-    if (mode === 'fast' && n.isPrimary) this.writes.endWaits(n, 'terminate');
+    if (mode === 'fast' && n.isPrimary) this.writes.shutdownWaits(n);
     const now = this.ctx.sim.now;
     n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now };
     const shutdownLines =

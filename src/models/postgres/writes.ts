@@ -76,6 +76,8 @@ interface TermState {
   level: RemoteLevel | null;
   /** Commits that waited when a reload changed synchronous_commit: they keep their level (see noteLevel). */
   held: HeldCommits | null;
+  /** The node's boot the term began in: a restart ends the term (its waiting backends ended with the server). */
+  readonly boot: number;
 }
 
 /** The synchronous_commit levels that wait for standbys (syncrep.c SyncRepWaitMode). */
@@ -135,6 +137,8 @@ interface WriterLoad {
 export class WriteFlow {
   readonly pools: ClientPool[];
   private readonly terms = new Map<PgNode, TermState>();
+  /** Commits still waiting for synchronous standbys when their node went down (see releaseAtRestart). */
+  private readonly unconfirmed = new Map<PgNode, { readonly record: WriteTerm; readonly timeline: PgNode['wal']['timeline']; readonly from: Lsn; readonly to: Lsn }>();
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
   private readonly cache = new CacheState();
@@ -254,6 +258,7 @@ export class WriteFlow {
     const held = new Set<PgNode>();
     const capped = this.applyCapacity(load, refusals, limits, now);
     this.ensureTerms(load, now);
+    if (this.unconfirmed.size > 0) this.releaseAtRestart(now);
     for (const t of this.terms.values()) this.noteLevel(t, now);
     this.trackOrphans(refusals, now);
 
@@ -429,12 +434,13 @@ export class WriteFlow {
   private ensureTerms(load: ReadonlyMap<PgNode, WriterLoad>, now: Micros): void {
     const targeted = new Set(this.pools.map((p) => p.target));
     for (const [n, t] of [...this.terms]) {
-      const same = n.running && n.isPrimary && t.record.timeline === n.wal.timeline;
+      const same = n.running && n.isPrimary && t.record.timeline === n.wal.timeline && n.boot === t.boot;
       if (same && (load.has(n) || targeted.has(n))) continue;
       const v = Math.min(t.ack.valueAt(now), n.walEnd(now));
       const last = t.record.ackCurve.at(-1)!;
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
       this.terms.delete(n);
+      if ((!n.running || n.boot !== t.boot) && n.walEnd(now) - v >= t.walPerTx) this.unconfirmed.set(n, { record: t.record, timeline: t.record.timeline, from: v, to: n.walEnd(now) });
     }
     for (const [n, w] of load) {
       const t = this.terms.get(n);
@@ -451,7 +457,7 @@ export class WriteFlow {
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null, boot: n.boot });
     }
   }
 
@@ -534,6 +540,44 @@ export class WriteFlow {
   }
 
   /**
+   * A fast shutdown terminates the backends waiting on `n` for synchronous standbys (SIGTERM: syncrep.c
+   * SyncRepWaitForLSN on ProcDiePending logs the WARNING, then the FATAL): their clients are told nothing, and
+   * the server goes down, so nobody sees their commits until it runs as a primary again (releaseAtRestart).
+   * Observed on 15: two INSERTs waiting for an absent standby logged these lines at `pg_ctl stop -m fast`, and
+   * their rows were there after the start.
+   */
+  shutdownWaits(n: PgNode): void {
+    const now = this.cluster.ctx.sim.now;
+    const t = this.terms.get(n);
+    if (!t || !n.running) return;
+    const from = t.ack.valueAt(now);
+    const to = n.walEnd(now);
+    const commits = Math.floor(txAt(t.record, to) + 1e-9) - Math.floor(txAt(t.record, from) + 1e-9);
+    if (to <= from || commits <= 0) return;
+    this.cluster.log(n, 'writes', { kind: 'sync-waits-ended', node: n.name, how: 'shutdown', commits, fromLsn: from, toLsn: to }, pgLog.syncWaitEnded('terminate'));
+  }
+
+  /**
+   * Commits that still waited for synchronous standbys when their primary stopped or crashed are in its WAL,
+   * flushed before the wait (syncrep.c SyncRepWaitForLSN comes after the commit record's flush): when it runs
+   * again as a primary on the same timeline, every session sees them, though no synchronous standby confirmed
+   * them and their clients were never answered. They count from then on as the term's acknowledged commits, as
+   * terminated waits do (endWaits). A node back as a standby or on another timeline shows them to no client.
+   */
+  private releaseAtRestart(now: Micros): void {
+    for (const [n, u] of [...this.unconfirmed]) {
+      if (!n.running) continue;
+      this.unconfirmed.delete(n);
+      if (!n.isPrimary || n.wal.timeline !== u.timeline) continue;
+      const to = Math.min(u.to, n.walEnd(now));
+      if (to <= u.from) continue;
+      u.record.ackCurve.push({ at: now, lsn: u.from }, { at: now, lsn: to });
+      (u.record.released ??= []).push({ at: now, from: u.from, to, how: 'restart' });
+      this.cluster.ctx.history.mix(`released|${u.record.id}|${now}|${u.from}|${to}|restart`);
+    }
+  }
+
+  /**
    * What the upstream has heard from `s`'s standby, per commit level (as ackOf reads it), when a cut silences it
    * (cut-walsenders.ts): the confirmations under way stop where they are.
    */
@@ -571,6 +615,20 @@ export class WriteFlow {
     // Receiving, or its receipt ended now (caught up: it replies to its last flush).
     if (rate > 0 || last === now) return now;
     return (last + (Math.floor((now - last) / STATUS_INTERVAL) + 1) * STATUS_INTERVAL) as Micros;
+  }
+
+  /**
+   * When `st`'s standby next sends its walsender a reply, now included (before this recomputation's rates): at
+   * once while its confirmed position moves (WAL arrives; with remote_apply, replay goes on, the startup process
+   * asking for a reply after each commit it replays: xlogrecovery.c XLogRequestWalReceiverReply), else at its
+   * next status reply (nextReply), one due at this very instant counting as now.
+   */
+  private replyFrom(st: Stream, mode: RemoteLevel, now: Micros): Micros {
+    const down = st.down;
+    const moving = mode === 'remote_apply' ? this.cluster.replay.at(down, now, down.wal.end.rate).rate > 0 : down.wal.end.rate > 0;
+    const last = Math.min(now, down.wal.end.lastChange);
+    if (moving || (now - last) % STATUS_INTERVAL === 0) return now;
+    return this.nextReply(st, 0, now);
   }
 
   /**
@@ -662,7 +720,7 @@ export class WriteFlow {
       const i = syncPriority(names, app);
       return i === 0 ? Number.POSITIVE_INFINITY : i;
     };
-    type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({} | { cutSince: Micros; exitAt: Micros });
+    type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({ stream: Stream } | { cutSince: Micros; exitAt: Micros });
     const candidates: Candidate[] = [...this.cluster.streams.from(p)]
       .map((st) => this.planner.plans.get(st))
       .filter((pl): pl is StreamPlan => pl !== undefined && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
@@ -670,6 +728,7 @@ export class WriteFlow {
         const c = this.confirmed(pl, mode, now);
         return {
           name: pl.stream.down.name,
+          stream: pl.stream,
           priority: priorityOf(pl.stream.down.settings.applicationName),
           // The standby's confirmation travels back over the same path.
           value: Math.max(0, c.value - c.rate * pl.stream.path.latency),
@@ -703,7 +762,7 @@ export class WriteFlow {
     // ANY n releases at the n-th latest position (syncrep.c SyncRepGetNthLatestSyncRecPtr): with n live
     // walsenders a silenced one holds nothing once they pass what it last heard, a moment after the cut (the
     // model passes it at once), and it never replies sooner than they do.
-    const live = candidates.filter((x) => !('cutSince' in x));
+    const live = candidates.filter((x): x is Candidate & { stream: Stream } => 'stream' in x);
     const quorum = names.method === 'any' && live.length >= names.num ? live : candidates;
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...quorum].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
@@ -717,6 +776,21 @@ export class WriteFlow {
         changesAt: NEVER,
         blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt },
       };
+    }
+    // Waiting commits are released only when a reply of a synchronous standby reaches its walsender (walsender.c
+    // ProcessStandbyReplyMessage is the one caller of syncrep.c SyncRepReleaseWaiters; a walsender becoming
+    // synchronous, or another's exit, releases nothing by itself). A standby replies as its confirmed position
+    // moves (WAL arriving; with remote_apply its replay) and otherwise every wal_receiver_status_interval: so
+    // when idle standbys become the synchronous ones (a reload of synchronous_standby_names, a higher-priority
+    // walsender's exit) while every commit waits, what they confirmed long ago releases the commits only at
+    // the first such reply. Observed on 15: an INSERT waiting for an absent standby returned about 8 s after a
+    // reload named the streaming, idle s2, 10 s after s2 had last received WAL (its INSERT's), three times out of four.
+    if (slowest.value > cur + 1) {
+      const triggers = names.method === 'first' ? chosen : live;
+      const replyAt = Math.min(...triggers.map((x) => ('stream' in x ? this.replyFrom(x.stream, mode, now) : NEVER)));
+      if (replyAt > now) {
+        return { value: cur, rate: 0, rtt: 0, changesAt: replyAt, blockedBy: { kind: 'sync-standby-reply', node: p.name, standbys: triggers.map((x) => x.name), statusInterval: STATUS_INTERVAL } };
+      }
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;

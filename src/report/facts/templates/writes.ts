@@ -68,6 +68,8 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait${heldText(f)}`,
   'sync-standby-cut-off': (f) =>
     p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait${heldText(f)}`,
+  'sync-standby-reply': (f) =>
+    p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
   'sync-confirm-rate': (f) =>
     `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
