@@ -87,7 +87,7 @@ function releasedSteps(loss: LostRange, history: History): FactStep[] {
     const k = Math.floor(txAt(term, to) + 1e-9) - Math.floor(txAt(term, from) + 1e-9);
     if (k <= 0) continue;
     out.push({
-      fact: { kind: 'loss-released', commits: k, node: term.node, at: r.at, how: r.how === 'cancel' ? 'cancel' : 'terminate' },
+      fact: { kind: 'loss-released', commits: k, node: term.node, at: r.at, how: r.how },
       log: eventsOf(history, term.node, r.at).filter((e) => e.kind === 'writes').flatMap((e) => e.log),
     });
   }

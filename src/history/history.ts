@@ -133,9 +133,11 @@ export interface WriteTerm {
   truncated?: { readonly lsn: Lsn; readonly at: Micros; readonly cause: Fact };
   /**
    * Commits released from their wait for the synchronous standbys without their confirmation (from, to]: a
-   * cancelled wait answers COMMIT with a WARNING, a terminated one closes the connection (writes.ts endWaits).
+   * cancelled wait answers COMMIT with a WARNING, a terminated one closes the connection (writes.ts endWaits);
+   * 'restart': commits still waiting when the server stopped or crashed, visible once it runs as a primary again
+   * (writes.ts releaseAtRestart).
    */
-  released?: { readonly at: Micros; readonly from: Lsn; readonly to: Lsn; readonly how: 'cancel' | 'terminate' }[];
+  released?: { readonly at: Micros; readonly from: Lsn; readonly to: Lsn; readonly how: 'cancel' | 'terminate' | 'restart' }[];
 }
 
 /** Fluid commit counter of a term at an LSN: commit k ends where it reaches k. */

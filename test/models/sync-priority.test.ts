@@ -49,6 +49,11 @@ describe('FIRST n: the highest-priority standbys are synchronous, not the most a
     expect(lsnValue(committed(slow))).toBeLessThan(lsnValue(committed(fast)) * 0.75);
   });
 
+  it('names match application_name case-insensitively (syncrep.c SyncRepGetStandbyPriority: pg_strcasecmp): FIRST 1 (S1, s2) makes s1 synchronous', () => {
+    const r = run({ method: 'first', num: 1, names: ['S1', 's2'] }, 's1');
+    expect(r.dataLoss).toEqual([]);
+  });
+
   it('with * every standby has the same priority: the first by name (s1) is synchronous', () => {
     const r = run({ method: 'first', num: 1, names: ['*'] }, 's1');
     expect(r.dataLoss).toEqual([]);
@@ -85,5 +90,32 @@ describe('a walsender still catching up is no candidate synchronous standby (syn
       '14:00:30 walsender LOG:  standby "s2" is now a synchronous standby with priority 2',
       '14:01:21 walsender LOG:  standby "s1" is now a synchronous standby with priority 1',
     ]);
+  });
+
+  it('FIRST 1 (s1) set again while s1 catches up after maintenance: redundancy stays below plan until it has caught up', () => {
+    const first1 = { synchronousStandbyNames: { method: 'first' as const, num: 1, names: ['s1'] } };
+    const r = runScenario(
+      buildScenario({
+        end: s(120),
+        sites: ['dc', 'far'],
+        // As above: s1 needs 21.05 s to catch up after its 30 s outage, as commits go on without it meanwhile.
+        links: [{ between: ['dc', 'far'], bandwidth: 5_000_000, latency: 1000 as never }],
+        nodes: [node('p', 'dc', 15, { settings: first1 }), node('s1', 'far', 15, { upstream: 'p' })],
+        workload: { target: 'p', rate: 500, walPerTx: 4000, connections: 50 },
+        actions: [
+          action(s(29), { kind: 'configure', node: 'p', settings: { synchronousStandbyNames: null }, restart: 'never' }),
+          action(s(30), { kind: 'stop', node: 's1' }),
+          action(s(60), { kind: 'start', node: 's1' }),
+          action(s(65), { kind: 'configure', node: 'p', settings: first1, restart: 'never' }),
+        ],
+      }),
+    ).report;
+    const below = r.verdicts.filter((v) => v.kind === 'redundancy-below-plan');
+    expect(below).toHaveLength(1);
+    // No synchronous standby from 29 s; s1 streams again from 60 s, in state catchup, and is named again at
+    // 65 s (commits then wait, so no new WAL adds to its backlog): not synchronous until it has caught up, at
+    // 74 s, not from 65 s.
+    expect(below[0]!.from.slice(11, 19)).toBe('14:00:29');
+    expect(below[0]!.to!.slice(11, 19)).toBe('14:01:14');
   });
 });

@@ -65,6 +65,23 @@ describe('a synchronous commit whose wait is ended', () => {
     }
   });
 
+  it('a restart of the primary (fast or immediate) shows the waiting commits to every session: a failover to the standby then loses them', () => {
+    // syncrep.c SyncRepWaitForLSN on ProcDiePending; on 15, two INSERTs waiting for an absent standby printed the
+    // WARNING at `pg_ctl stop -m fast` and their rows were there after the start.
+    const fast = run({ plan: ['{at: "10:00:30", restart: {node: p, mode: fast}}', ...failover] });
+    expect(lost(fast)).toBe(10);
+    expect(logOf(fast, 'p')).toContain('client backend FATAL:  terminating connection due to administrator command');
+    expect(fast.dataLoss[0]!.cause.map((c) => c.text).join('\n')).toContain('at 10:00:30 p started again as a primary with them in its WAL');
+    // An immediate stop kills the backends without a word; crash recovery brings the commits back all the same.
+    expect(lost(run({ plan: ['{at: "10:00:30", restart: {node: p, mode: immediate}}', ...failover] }))).toBe(10);
+  });
+
+  it('a fast stop alone shows them to nobody: the failover to the standby loses no acknowledged commit', () => {
+    const r = run({ plan: ['{at: "10:00:30", stop: {node: p, mode: fast}}', '{at: "10:01:10", promote: s1}', '{at: "10:01:10", route_writes: s1}'] });
+    expect(r.dataLoss).toEqual([]);
+    expect(r.events.some((e) => e.message.startsWith('the fast shutdown of p terminated the wait of 10 commits'))).toBe(true);
+  });
+
   it('cancelled while the old primary survives: nothing is lost, the standby gets them after the link heals', () => {
     const r = run({ plan: ['{at: "10:00:30", cancel_waiting_commits: p}', '{at: "10:02:00", heal: {sites: [a, b]}}'] });
     expect(r.dataLoss).toEqual([]);

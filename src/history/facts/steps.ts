@@ -19,7 +19,7 @@ export type StepFact =
   /** The lost range: commits `node` acknowledged on `timeline` between two times and LSNs. */
   | { readonly kind: 'loss-acknowledged'; readonly commits: number; readonly node: string; readonly timeline: number; readonly fromAt: Micros; readonly toAt: Micros; readonly fromLsn: Lsn; readonly toLsn: Lsn; readonly walBytes: number }
   /** syncrep.c SyncRepWaitForLSN: an operator ended the waits for the synchronous standbys (cancel or terminate). */
-  | { readonly kind: 'loss-released'; readonly commits: number; readonly node: string; readonly at: Micros; readonly how: 'cancel' | 'terminate' }
+  | { readonly kind: 'loss-released'; readonly commits: number; readonly node: string; readonly at: Micros; readonly how: 'cancel' | 'terminate' | 'restart' }
   /** The node's own crash took WAL it had acknowledged but not flushed (`cause`: the crash's fact). */
   | { readonly kind: 'loss-crash-cut'; readonly at: Micros; readonly lsn: Lsn; readonly cause: Fact }
   /** `node` holds the surviving history; `rewrittenAfterLsn`: its WAL past it was written again after a crash. */

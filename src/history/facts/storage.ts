@@ -42,7 +42,7 @@ export type StorageFact =
   /** pgarch.c pgarch_ArchiverCopyLoop: a segment failed to archive; it and those after it stay in pg_wal. */
   | { readonly kind: 'archiving-fails'; readonly rule?: Rule; readonly node: string; readonly segment: string; readonly why: { readonly kind: 'unreachable'; readonly site: string } | { readonly kind: 'command-failed'; readonly exitCode: number } }
   /** syncrep.c: waits for synchronous standbys ended by cancel or terminate (writes.ts endWaits). */
-  | { readonly kind: 'sync-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate'; readonly commits: number; readonly fromLsn: Lsn; readonly toLsn: Lsn }
+  | { readonly kind: 'sync-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate' | 'shutdown'; readonly commits: number; readonly fromLsn: Lsn; readonly toLsn: Lsn }
   /** syncrep.c announce_next_takeover: a standby becomes synchronous (`quorum`: ANY, a candidate for the quorum). */
   | { readonly kind: 'sync-standby'; readonly rule?: Rule; readonly node: string; readonly primary: string; readonly quorum: boolean }
   /**

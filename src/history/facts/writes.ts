@@ -8,6 +8,7 @@
  * delay) are recorded rounded to the figure the report shows (`roundFigure`), so that a figure moving within
  * its rounding is the same cause and not a new interval at every recomputation.
  */
+import type { SynchronousCommit } from '../../scenario/types.ts';
 
 /** A node made slow by a `slow_node` fault (service.ts): each factor that is not 1, null when none is. */
 export interface Slowdown {
@@ -81,13 +82,23 @@ export type WriteCauseFact =
   | { readonly kind: 'volume-saturated'; readonly node: string; readonly tables: readonly string[]; readonly vacuumBytesPerSecond: number; readonly throughput: number }
   /** Each commit waits `seconds` (rounded to 0.1) on a slowed node. */
   | { readonly kind: 'slow-commits'; readonly node: string; readonly seconds: number; readonly slowdown: Slowdown | null }
-  /** syncrep.c SyncRepWaitForLSN: fewer listed standbys stream than synchronous_standby_names asks for. */
-  | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[] }
+  /**
+   * syncrep.c SyncRepWaitForLSN: fewer listed standbys stream than synchronous_standby_names asks for.
+   * `heldLevel`, `newLevel`: the commits wait under synchronous_commit = heldLevel, though it has since been
+   * changed to newLevel (a reload changes the level of later commits only: writes.ts HeldCommits).
+   */
+  | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[]; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
   /**
    * cut-walsenders.ts: a synchronous standby a network cut silenced: its walsender on `node` lives on until
    * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
    */
-  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number }
+  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
+  /**
+   * walsender.c ProcessStandbyReplyMessage: the synchronous standbys (`standbys`, node names) have
+   * confirmed the waiting commits, but their walsenders release them only at a reply, which an idle standby
+   * sends every wal_receiver_status_interval (`statusInterval`, µs).
+   */
+  | { readonly kind: 'sync-standby-reply'; readonly node: string; readonly standbys: readonly string[]; readonly statusInterval: number }
   /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
   | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
   // Block replication (models/block): the primary of a resource is gone or stopped.

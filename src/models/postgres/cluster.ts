@@ -1397,6 +1397,9 @@ export class PgCluster {
       if (how === 'crashed') this.killDrains(n);
       return;
     }
+    // A fast shutdown terminates the backends waiting for synchronous standbys (SIGTERM: syncrep.c
+    // SyncRepWaitForLSN on ProcDiePending), their commits flushed and visible after a restart (observed on 15).
+    if (mode === 'fast' && n.isPrimary) this.writes.shutdownWaits(n);
     const now = this.ctx.sim.now;
     n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now, ...(mode === 'immediate' ? { immediate: true as const } : {}) };
     const shutdownLines =

@@ -31,6 +31,19 @@ function quoteName(name: string): string {
   return name === '*' || /^[A-Za-z0-9_$][A-Za-z0-9_$.-]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * Whether a name of synchronous_standby_names stands for a standby of this application_name: syncrep.c
+ * SyncRepGetStandbyPriority compares them with pg_strcasecmp (case-insensitively, quoted or not) or takes `*`.
+ */
+export function syncNameMatches(name: string, applicationName: string): boolean {
+  return name === '*' || name.toLowerCase() === applicationName.toLowerCase();
+}
+
+/** A standby's priority in synchronous_standby_names: the first name it matches, from 1; 0 when none does (syncrep.c SyncRepGetStandbyPriority). */
+export function syncPriority(v: SynchronousStandbyNames, applicationName: string): number {
+  return v.names.findIndex((x) => syncNameMatches(x, applicationName)) + 1;
+}
+
 /** synchronous_standby_names in the syntax the version accepts (FIRST/ANY 10+, "n (...)" 9.6, a list before). */
 export function printSynchronousStandbyNames(v: SynchronousStandbyNames | null, version: PgMajor): string {
   if (v === null) return '';

@@ -8,6 +8,7 @@ import type { PgCluster } from './cluster.ts';
 import type { PgNode, Stream } from './node.ts';
 import type { Timeline } from './timeline.ts';
 import { ChangedNodes } from './changed-nodes.ts';
+import { syncPriority } from './guc.ts';
 
 /** The first timeline of a history: it identifies the database system. */
 function systemOf(tl: Timeline): number {
@@ -202,12 +203,13 @@ class StateObserver {
       if (!waitsForStandbys(p)) continue;
       const names = p.settings.synchronousStandbyNames!;
       const priority = (n: PgNode) => {
-        const i = names.names.findIndex((x) => x === n.settings.applicationName || x === '*');
-        return i < 0 ? Number.POSITIVE_INFINITY : i;
+        const i = syncPriority(names, n.settings.applicationName);
+        return i === 0 ? Number.POSITIVE_INFINITY : i;
       };
       const listed = [...this.c.streams.from(p)]
         .map((s) => s.down)
-        .filter((n) => liveStream(this.c, n)?.up === p && priority(n) !== Number.POSITIVE_INFINITY)
+        // A walsender still catching up is no candidate (syncrep.c SyncRepGetCandidateStandbys: state streaming).
+        .filter((n) => liveStream(this.c, n)?.up === p && liveStream(this.c, n)!.caughtUp && priority(n) !== Number.POSITIVE_INFINITY)
         .sort((a, b) => priority(a) - priority(b) || (a.name < b.name ? -1 : 1));
       for (const n of names.method === 'first' ? listed.slice(0, names.num) : listed) synchronous.add(n);
     }

@@ -327,7 +327,12 @@ export class StreamPlanner {
     const share = this.shareOf(s);
     const p = this.planStream(s, upRate, Math.max(1, this.liveOn(key)), now);
     // A chase has WAL left to send; anything else has sent all its upstream flushed.
-    if (!p.chasing) s.caughtUp = true;
+    // Its walsender enters state streaming then (walsender.c WalSndSetState): the standby's observed state (a
+    // synchronous standby or not, observe.ts) changes with it.
+    if (!p.chasing && !s.caughtUp) {
+      s.caughtUp = true;
+      s.down.onStateChange?.();
+    }
     // Snap now, so that the streams fed by this node are planned from its corrected position.
     if (p.snapTo !== null) s.down.wal.end.set(now, p.snapTo);
     this.plans.set(s, p);

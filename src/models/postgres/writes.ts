@@ -3,11 +3,12 @@ import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, ceilMicros, type Micros } from '../../engine/time.ts';
 import { txAt, type WriteTerm } from '../../history/history.ts';
-import type { WorkloadSpec } from '../../scenario/types.ts';
+import type { SynchronousCommit, WorkloadSpec } from '../../scenario/types.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import { formatLsn, type Lsn } from './lsn.ts';
+import { syncPriority } from './guc.ts';
 import { StreamPlanner, type StreamPlan } from './stream-plan.ts';
 import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
@@ -71,6 +72,35 @@ interface TermState {
   connected: Map<ClientPool, number>;
   /** Commits of clients that left while they waited (see Orphans). */
   orphans: Orphans[];
+  /** The level the term's commits wait under as of the last recomputation (null: they do not wait for standbys). */
+  level: RemoteLevel | null;
+  /** Commits that waited when a reload changed synchronous_commit: they keep their level (see noteLevel). */
+  held: HeldCommits | null;
+  /** The node's boot the term began in: a restart ends the term (its waiting backends ended with the server). */
+  readonly boot: number;
+}
+
+/** The synchronous_commit levels that wait for standbys (syncrep.c SyncRepWaitMode). */
+type RemoteLevel = 'remote_write' | 'on' | 'remote_apply';
+
+/**
+ * Commits up to `upTo` that wait under `level` though synchronous_commit has since changed to `now`: a backend
+ * picks its wait queue when it begins to wait (syncrep.c SyncRepWaitForLSN reads SyncRepWaitMode once) and
+ * processes no reload while it waits (its loop checks only its latch, interrupts and the postmaster), so
+ * `synchronous_commit = local` and a reload release none of them; new commits take the new level. Observed on
+ * 15: three INSERTs waiting for an absent synchronous standby stayed in wait event SyncRep after ALTER SYSTEM
+ * SET synchronous_commit = local and pg_reload_conf(), while a new session's INSERT returned at once.
+ */
+interface HeldCommits {
+  readonly level: RemoteLevel;
+  readonly upTo: Lsn;
+  readonly now: SynchronousCommit;
+}
+
+/** The level `n`'s commits wait under now, or null when they wait for no standby. */
+function waitLevel(n: PgNode): RemoteLevel | null {
+  const mode = n.settings.synchronousCommit;
+  return !n.settings.synchronousStandbyNames || !n.isPrimary || mode === 'off' || mode === 'local' ? null : mode;
 }
 
 /** Bytes of `o` still waiting when the acknowledgement stands at `ack`. */
@@ -107,6 +137,8 @@ interface WriterLoad {
 export class WriteFlow {
   readonly pools: ClientPool[];
   private readonly terms = new Map<PgNode, TermState>();
+  /** Commits still waiting for synchronous standbys when their node went down (see releaseAtRestart). */
+  private readonly unconfirmed = new Map<PgNode, { readonly record: WriteTerm; readonly timeline: PgNode['wal']['timeline']; readonly from: Lsn; readonly to: Lsn }>();
   private breakpoint: EventHandle | null = null;
   private readonly lastRates = new Map<string, number>();
   private readonly cache = new CacheState();
@@ -226,6 +258,8 @@ export class WriteFlow {
     const held = new Set<PgNode>();
     const capped = this.applyCapacity(load, refusals, limits, now);
     this.ensureTerms(load, now);
+    if (this.unconfirmed.size > 0) this.releaseAtRestart(now);
+    for (const t of this.terms.values()) this.noteLevel(t, now);
     this.trackOrphans(refusals, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
@@ -345,6 +379,8 @@ export class WriteFlow {
       const behind = t.ack.valueAt(now) - ack.value;
       if (behind > 0 && ack.rate > 0) next = Math.min(next, now + Math.max(1, ceilMicros(behind / ack.rate)));
       const cur = t.ack.valueAt(now);
+      // The confirmations pass the last commit held under an earlier synchronous_commit: the new level applies.
+      if (t.held && t.ack.rate > 0 && t.held.upTo > cur) next = Math.min(next, now + Math.max(1, ceilMicros((t.held.upTo - cur) / t.ack.rate)));
       // The confirmations pass the last commit of clients that left: the window stops shrinking there.
       for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, ceilMicros((o.to - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
@@ -398,12 +434,13 @@ export class WriteFlow {
   private ensureTerms(load: ReadonlyMap<PgNode, WriterLoad>, now: Micros): void {
     const targeted = new Set(this.pools.map((p) => p.target));
     for (const [n, t] of [...this.terms]) {
-      const same = n.running && n.isPrimary && t.record.timeline === n.wal.timeline;
+      const same = n.running && n.isPrimary && t.record.timeline === n.wal.timeline && n.boot === t.boot;
       if (same && (load.has(n) || targeted.has(n))) continue;
       const v = Math.min(t.ack.valueAt(now), n.walEnd(now));
       const last = t.record.ackCurve.at(-1)!;
       if (v > last.lsn) t.record.ackCurve.push({ at: now, lsn: v });
       this.terms.delete(n);
+      if ((!n.running || n.boot !== t.boot) && n.walEnd(now) - v >= t.walPerTx) this.unconfirmed.set(n, { record: t.record, timeline: t.record.timeline, from: v, to: n.walEnd(now) });
     }
     for (const [n, w] of load) {
       const t = this.terms.get(n);
@@ -420,8 +457,28 @@ export class WriteFlow {
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [] });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null, boot: n.boot });
     }
+  }
+
+  /**
+   * A change of synchronous_commit (a reload) applies to later commits only: the commits waiting then keep
+   * waiting under their level (HeldCommits) until the confirmations of that level pass the last of them. An
+   * empty synchronous_standby_names releases them all (syncrep.c SyncRepUpdateSyncStandbysDefined wakes every
+   * queue), as does the end of the term. Approximation: commits after the change are acknowledged only once
+   * the held ones are; when every connection waits (a lost standby) no new commit comes meanwhile anyway.
+   */
+  private noteLevel(t: TermState, now: Micros): void {
+    const level = waitLevel(t.node);
+    const ack = t.ack.valueAt(now);
+    if (!t.node.settings.synchronousStandbyNames || (t.held && ack >= t.held.upTo - 1e-6)) t.held = null;
+    if (level !== t.level && t.level !== null && t.node.settings.synchronousStandbyNames) {
+      const end = t.node.walEnd(now);
+      // Waits begun under an earlier change keep theirs: the oldest level holds them all (an approximation).
+      if (ack < end - 1e-6) t.held = { level: t.held?.level ?? t.level, upTo: Math.max(end, t.held?.upTo ?? 0) as Lsn, now: t.node.settings.synchronousCommit };
+    }
+    if (t.held) t.held = { ...t.held, now: t.node.settings.synchronousCommit };
+    t.level = level;
   }
 
   /**
@@ -483,6 +540,44 @@ export class WriteFlow {
   }
 
   /**
+   * A fast shutdown terminates the backends waiting on `n` for synchronous standbys (SIGTERM: syncrep.c
+   * SyncRepWaitForLSN on ProcDiePending logs the WARNING, then the FATAL): their clients are told nothing, and
+   * the server goes down, so nobody sees their commits until it runs as a primary again (releaseAtRestart).
+   * Observed on 15: two INSERTs waiting for an absent standby logged these lines at `pg_ctl stop -m fast`, and
+   * their rows were there after the start.
+   */
+  shutdownWaits(n: PgNode): void {
+    const now = this.cluster.ctx.sim.now;
+    const t = this.terms.get(n);
+    if (!t || !n.running) return;
+    const from = t.ack.valueAt(now);
+    const to = n.walEnd(now);
+    const commits = Math.floor(txAt(t.record, to) + 1e-9) - Math.floor(txAt(t.record, from) + 1e-9);
+    if (to <= from || commits <= 0) return;
+    this.cluster.log(n, 'writes', { kind: 'sync-waits-ended', node: n.name, how: 'shutdown', commits, fromLsn: from, toLsn: to }, pgLog.syncWaitEnded('terminate'));
+  }
+
+  /**
+   * Commits that still waited for synchronous standbys when their primary stopped or crashed are in its WAL,
+   * flushed before the wait (syncrep.c SyncRepWaitForLSN comes after the commit record's flush): when it runs
+   * again as a primary on the same timeline, every session sees them, though no synchronous standby confirmed
+   * them and their clients were never answered. They count from then on as the term's acknowledged commits, as
+   * terminated waits do (endWaits). A node back as a standby or on another timeline shows them to no client.
+   */
+  private releaseAtRestart(now: Micros): void {
+    for (const [n, u] of [...this.unconfirmed]) {
+      if (!n.running) continue;
+      this.unconfirmed.delete(n);
+      if (!n.isPrimary || n.wal.timeline !== u.timeline) continue;
+      const to = Math.min(u.to, n.walEnd(now));
+      if (to <= u.from) continue;
+      u.record.ackCurve.push({ at: now, lsn: u.from }, { at: now, lsn: to });
+      (u.record.released ??= []).push({ at: now, from: u.from, to, how: 'restart' });
+      this.cluster.ctx.history.mix(`released|${u.record.id}|${now}|${u.from}|${to}|restart`);
+    }
+  }
+
+  /**
    * What the upstream has heard from `s`'s standby, per commit level (as ackOf reads it), when a cut silences it
    * (cut-walsenders.ts): the confirmations under way stop where they are.
    */
@@ -523,6 +618,20 @@ export class WriteFlow {
   }
 
   /**
+   * When `st`'s standby next sends its walsender a reply, now included (before this recomputation's rates): at
+   * once while its confirmed position moves (WAL arrives; with remote_apply, replay goes on, the startup process
+   * asking for a reply after each commit it replays: xlogrecovery.c XLogRequestWalReceiverReply), else at its
+   * next status reply (nextReply), one due at this very instant counting as now.
+   */
+  private replyFrom(st: Stream, mode: RemoteLevel, now: Micros): Micros {
+    const down = st.down;
+    const moving = mode === 'remote_apply' ? this.cluster.replay.at(down, now, down.wal.end.rate).rate > 0 : down.wal.end.rate > 0;
+    const last = Math.min(now, down.wal.end.lastChange);
+    if (moving || (now - last) % STATUS_INTERVAL === 0) return now;
+    return this.nextReply(st, 0, now);
+  }
+
+  /**
    * syncrep.c SyncRepReleaseWaiters: a walsender of a primary logs once, when it first finds itself among the
    * synchronous standbys (FIRST n: the n of highest priority among the listed, streaming ones, or all of them when
    * fewer; ANY: every listed streaming one), and again only after it has not been for a while. Whatever
@@ -544,8 +653,7 @@ export class WriteFlow {
       for (const w of this.cluster.cutSenders.of(p)) if (w.stream.limit === null && !streams.includes(w.stream)) streams.push(w.stream);
       const priorityOf = (st: Stream): number => {
         if (!names) return 0;
-        const i = names.names.findIndex((x) => x === st.down.settings.applicationName || x === '*');
-        return i + 1;
+        return syncPriority(names, st.down.settings.applicationName);
       };
       const candidates = streams.filter((st) => st.caughtUp && priorityOf(st) > 0).sort((a, b) => priorityOf(a) - priorityOf(b) || (a.down.name < b.down.name ? -1 : 1));
       const chosen = new Set(names && names.method === 'first' ? candidates.slice(0, names.num) : candidates);
@@ -588,17 +696,31 @@ export class WriteFlow {
    * `blockedBy` is undefined for asynchronous commits.
    */
   private ackOf(term: TermState, insertRate: number, now: Micros): SyncAck {
+    const held = term.held;
+    if (held) {
+      // The commits waiting since before a change of synchronous_commit are released under their level; once
+      // its confirmations pass the last of them, later commits are acknowledged under the new one.
+      const ack = this.ackUnder(term, held.level, insertRate, now);
+      if (ack.value < held.upTo) {
+        const blockedBy = ack.blockedBy && (ack.blockedBy.kind === 'sync-standbys-missing' || ack.blockedBy.kind === 'sync-standby-cut-off') ? { ...ack.blockedBy, heldLevel: held.level, newLevel: held.now } : ack.blockedBy;
+        return { ...ack, blockedBy };
+      }
+    }
+    return this.ackUnder(term, waitLevel(term.node), insertRate, now);
+  }
+
+  /** ackOf for commits that wait under `mode` (null: for no standby). */
+  private ackUnder(term: TermState, mode: RemoteLevel | null, insertRate: number, now: Micros): SyncAck {
     const p = term.node;
     const names = p.settings.synchronousStandbyNames;
-    const mode = p.settings.synchronousCommit;
-    if (!names || mode === 'off' || mode === 'local' || !p.isPrimary) {
+    if (!names || mode === null || !p.isPrimary) {
       return { value: p.walEnd(now), rate: insertRate, blockedBy: undefined, rtt: 0, changesAt: NEVER };
     }
     const priorityOf = (app: string): number => {
-      const i = names.names.findIndex((x) => x === app || x === '*');
-      return i < 0 ? Number.POSITIVE_INFINITY : i;
+      const i = syncPriority(names, app);
+      return i === 0 ? Number.POSITIVE_INFINITY : i;
     };
-    type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({} | { cutSince: Micros; exitAt: Micros });
+    type Candidate = { name: string; priority: number; value: number; rate: number; rtt: number; changesAt: number } & ({ stream: Stream } | { cutSince: Micros; exitAt: Micros });
     const candidates: Candidate[] = [...this.cluster.streams.from(p)]
       .map((st) => this.planner.plans.get(st))
       .filter((pl): pl is StreamPlan => pl !== undefined && pl.stream.limit === null && pl.stream.caughtUp && pl.stream.down.role.kind === 'standby')
@@ -606,6 +728,7 @@ export class WriteFlow {
         const c = this.confirmed(pl, mode, now);
         return {
           name: pl.stream.down.name,
+          stream: pl.stream,
           priority: priorityOf(pl.stream.down.settings.applicationName),
           // The standby's confirmation travels back over the same path.
           value: Math.max(0, c.value - c.rate * pl.stream.path.latency),
@@ -639,7 +762,7 @@ export class WriteFlow {
     // ANY n releases at the n-th latest position (syncrep.c SyncRepGetNthLatestSyncRecPtr): with n live
     // walsenders a silenced one holds nothing once they pass what it last heard, a moment after the cut (the
     // model passes it at once), and it never replies sooner than they do.
-    const live = candidates.filter((x) => !('cutSince' in x));
+    const live = candidates.filter((x): x is Candidate & { stream: Stream } => 'stream' in x);
     const quorum = names.method === 'any' && live.length >= names.num ? live : candidates;
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...quorum].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
@@ -653,6 +776,21 @@ export class WriteFlow {
         changesAt: NEVER,
         blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt },
       };
+    }
+    // Waiting commits are released only when a reply of a synchronous standby reaches its walsender (walsender.c
+    // ProcessStandbyReplyMessage is the one caller of syncrep.c SyncRepReleaseWaiters; a walsender becoming
+    // synchronous, or another's exit, releases nothing by itself). A standby replies as its confirmed position
+    // moves (WAL arriving; with remote_apply its replay) and otherwise every wal_receiver_status_interval: so
+    // when idle standbys become the synchronous ones (a reload of synchronous_standby_names, a higher-priority
+    // walsender's exit) while every commit waits, what they confirmed long ago releases the commits only at
+    // the first such reply. Observed on 15: an INSERT waiting for an absent standby returned about 8 s after a
+    // reload named the streaming, idle s2, 10 s after s2 had last received WAL (its INSERT's), three times out of four.
+    if (slowest.value > cur + 1) {
+      const triggers = names.method === 'first' ? chosen : live;
+      const replyAt = Math.min(...triggers.map((x) => ('stream' in x ? this.replyFrom(x.stream, mode, now) : NEVER)));
+      if (replyAt > now) {
+        return { value: cur, rate: 0, rtt: 0, changesAt: replyAt, blockedBy: { kind: 'sync-standby-reply', node: p.name, standbys: triggers.map((x) => x.name), statusInterval: STATUS_INTERVAL } };
+      }
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;

@@ -4,6 +4,7 @@ import { duration } from '../../report/format.ts';
 import { Clock } from '../../report/time.ts';
 import type { RecoveryTargetTimeline } from '../../scenario/types.ts';
 import { resolveSettings } from '../../models/postgres/settings.ts';
+import { syncNameMatches, syncPriority } from '../../models/postgres/guc.ts';
 import type { Finding, LintFacts, PgServer, Severity, Where } from './types.ts';
 
 export interface Rule {
@@ -39,7 +40,7 @@ export function isSynchronousFor(up: PgServer | undefined, s: PgServer): boolean
   const names = st.synchronousStandbyNames;
   if (!names || st.synchronousCommit === 'off' || st.synchronousCommit === 'local') return false;
   const app = resolveSettings(s.version, s.name, s.settings).applicationName;
-  return names.names.includes('*') || names.names.includes(app);
+  return syncPriority(names, app) > 0;
 }
 
 /**
@@ -50,6 +51,7 @@ export function commitsWaitFor(up: PgServer | undefined, s: PgServer): boolean {
   if (!up || !isSynchronousFor(up, s)) return false;
   const names = resolveSettings(up.version, up.name, up.settings).synchronousStandbyNames!;
   const app = resolveSettings(s.version, s.name, s.settings).applicationName;
-  if (names.method === 'any') return names.num >= names.names.length && names.names.includes(app);
-  return names.names.slice(0, names.num).includes(app);
+  const named = (list: readonly string[]) => list.some((x) => x !== '*' && syncNameMatches(x, app));
+  if (names.method === 'any') return names.num >= names.names.length && named(names.names);
+  return named(names.names.slice(0, names.num));
 }

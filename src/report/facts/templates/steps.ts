@@ -19,11 +19,13 @@ export const STEPS: TemplatesOf<StepFact> = {
   'loss-acknowledged': (f) =>
     p`${count(f.commits)} commits were acknowledged to clients by ${node(f.node)} on timeline ${f.timeline} between ${time(f.fromAt)} and ${time(f.toAt)} (LSN ${lsn(f.fromLsn)} to ${lsn(f.toLsn)}, ${size(f.walBytes)} of WAL).`,
   'loss-released': (f) =>
-    p`${count(f.commits)} of them were waiting on ${node(f.node)} for the synchronous standbys' confirmation at ${time(f.at)}, when ${
-      f.how === 'cancel'
-        ? 'their waits were cancelled and their clients answered COMMIT with a WARNING'
-        : 'their backends were terminated and their clients lost the connection without an answer (the commits count here: they were visible to every other session)'
-    }: committed and flushed on ${node(f.node)} only, never confirmed by a synchronous standby.`,
+    f.how === 'restart'
+      ? p`${count(f.commits)} of them were still waiting on ${node(f.node)} for the synchronous standbys' confirmation when it went down, their backends ending with it and their clients told nothing; at ${time(f.at)} ${node(f.node)} started again as a primary with them in its WAL, and from then on every session saw them: committed and flushed on ${node(f.node)} only, never confirmed by a synchronous standby.`
+      : p`${count(f.commits)} of them were waiting on ${node(f.node)} for the synchronous standbys' confirmation at ${time(f.at)}, when ${
+          f.how === 'cancel'
+            ? 'their waits were cancelled and their clients answered COMMIT with a WARNING'
+            : 'their backends were terminated and their clients lost the connection without an answer (the commits count here: they were visible to every other session)'
+        }: committed and flushed on ${node(f.node)} only, never confirmed by a synchronous standby.`,
   'loss-crash-cut': (f, sub) => p`At ${time(f.at)}, with its WAL flushed only up to ${lsn(f.lsn)}, ${sub(f.cause)}.`,
   'survivor-holds': (f) =>
     p`${node(f.node)} holds the surviving history (${survivorWhy(f.node, f.why)}): timelines ${chain(f.timelines)}${f.rewrittenAfterLsn !== null ? p`; its WAL after ${lsn(f.rewrittenAfterLsn)} was written again after the crash` : ''}.`,

@@ -43,7 +43,9 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'archiving-fails': (f) =>
     p`${f.why.kind === 'unreachable' ? p`the archive at site ${f.why.site} is unreachable from ${node(f.node)}` : p`${code('archive_command')} of ${node(f.node)} fails (exit code ${f.why.exitCode})`}: ${code(f.segment)} and the segments after it stay in pg_wal until archived`,
   'sync-waits-ended': (f) =>
-    p`${f.how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${counted(f.commits, 'commit')} on ${node(f.node)} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed locally and visible from now on, on no synchronous standby; ${f.how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing'}`,
+    f.how === 'shutdown'
+      ? p`the fast shutdown of ${node(f.node)} terminated the wait of ${counted(f.commits, 'commit')} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed and flushed locally, not confirmed by a synchronous standby; their connections were closed, their clients told nothing; they become visible if ${node(f.node)} starts again as a primary`
+      : p`${f.how === 'cancel' ? 'cancelled' : 'terminated'} the wait of ${counted(f.commits, 'commit')} on ${node(f.node)} for synchronous standbys (${lsn(f.fromLsn)} to ${lsn(f.toLsn)}): committed locally and visible from now on, on no synchronous standby; ${f.how === 'cancel' ? 'their clients were answered COMMIT with a WARNING' : 'their connections were closed, their clients told nothing'}`,
   'sync-standby': (f) => p`${node(f.node)} is now ${f.quorum ? 'a candidate for the quorum of' : 'a'} synchronous standby of ${node(f.primary)}`,
   'walsender-cut-off': (f) =>
     p`${node(f.node)} hears nothing from ${node(f.standby)} behind the cut, but its walsender lives on${f.synchronous ? ' (still the synchronous standby that commits wait for)' : ''} for ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`${duration(f.exitAfter / 1e6)}, until TCP gives up on the WAL it sends (${code('wal_sender_timeout = 0')}, tcp_retries2)`}`,

@@ -29,6 +29,9 @@ function limitText(n: string, l: CommitLimit): Token {
   return p`${node(n)} commits at most ${tps(l.txPerSecond)}${warming}`;
 }
 
+/** Commits that wait under the synchronous_commit level they began with, after a reload changed it. */
+const heldText = (f: { readonly heldLevel?: string; readonly newLevel?: string }): Token =>
+  f.heldLevel === undefined ? '' : p`; the commits that waited before ${code('synchronous_commit')} was changed to ${code(f.newLevel ?? '')} wait on at ${code(`synchronous_commit = ${f.heldLevel}`)} (a reload changes the level of later commits only), holding their connections`;
 const party = (x: { readonly who: string; readonly mode: string }, how: string): string => `${x.who} ${how} ${x.mode}`;
 
 function lockQueue(f: Extract<WriteCauseFact, { kind: 'lock-queue' }>): string {
@@ -62,9 +65,11 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
     p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${rate(f.vacuumBytesPerSecond)} of its ${rate(f.throughput)}`,
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
   'sync-standbys-missing': (f) =>
-    p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait`,
+    p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait${heldText(f)}`,
   'sync-standby-cut-off': (f) =>
-    p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait`,
+    p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait${heldText(f)}`,
+  'sync-standby-reply': (f) =>
+    p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
   'sync-confirm-rate': (f) =>
     `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
