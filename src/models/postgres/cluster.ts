@@ -1537,6 +1537,8 @@ export class PgCluster {
     const role = n.role;
     const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
     if (role.kind === 'primary') {
+      const noSpace = this.storage.startupOutOfSpace(n, this.ctx.sim.now);
+      if (noSpace) return this.refuseStart(n, noSpace, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null]);
       n.run = { state: 'running' };
       n.boot++;
       n.startedAt = this.ctx.sim.now;
@@ -1619,7 +1621,7 @@ export class PgCluster {
       n,
       'fatal',
       { kind: 'promotion-failed-inconsistent', rule: redoMissing ? 'xlogrecovery.c:InitWalRecovery' : 'xlog.c:StartupXLOG', node: n.name, lsn: sp, consistentAt: b.end, redoMissing, error: fatal.message },
-      [...opening, fatal, ...serverLog.startupFailed(n.version)],
+      [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')],
     );
     this.crash(n);
     n.run = { state: 'failed', fatal };
@@ -1628,7 +1630,7 @@ export class PgCluster {
   /** The server exits at startup with a FATAL (it stays failed until started again). */
   refuseStart(n: PgNode, fatal: LogLine, opening: readonly (LogLine | null)[] = []): void {
     n.run = { state: 'failed', fatal };
-    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version)] : [fatal]);
+    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')] : [fatal]);
     this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
     this.requestReflow('changed');
   }

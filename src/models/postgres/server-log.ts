@@ -107,10 +107,11 @@ export const serverLog = {
   /**
    * postmaster.c: a startup process that exited with a FATAL ends the start. Up to 14 `aborting startup due to
    * startup process failure`; from 15 the postmaster terminates the other processes and `shutting down due to
-   * startup process failure` (observed on 10.23 to 14.23, then 15.18 to 18.4).
+   * startup process failure` (observed on 10.23 to 14.23, then 15.18 to 18.4). `panic`: the startup process
+   * PANICked instead (abort(): `terminated by signal 6: Aborted`, observed on 12.22 with a full pg_wal).
    */
-  startupFailed: (version: PgMajor): LogLine[] => [
-    chatter('postmaster', 'startup process (PID 1) exited with exit code 1'),
+  startupFailed: (version: PgMajor, panic = false): LogLine[] => [
+    chatter('postmaster', panic ? 'startup process (PID 1) was terminated by signal 6: Aborted' : 'startup process (PID 1) exited with exit code 1'),
     ...(version >= 15
       ? [chatter('postmaster', 'terminating any other active server processes'), chatter('postmaster', 'shutting down due to startup process failure')]
       : [chatter('postmaster', 'aborting startup due to startup process failure')]),

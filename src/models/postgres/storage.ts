@@ -7,6 +7,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { PgCluster } from './cluster.ts';
 import { Checkpointer, type CheckpointHost } from './checkpointer.ts';
 import type { Lsn } from './lsn.ts';
+import type { LogLine } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { ReplicationSlots } from './slots.ts';
 import { WalArchive } from './archive.ts';
@@ -110,6 +111,30 @@ export class WalStorage {
   /** WAL in `n`'s pg_wal: from the oldest segment kept to the write position (continuous, for metrics). */
   pgWalBytes(n: PgNode, now: Micros): number {
     return Math.max(0, n.walEnd(now) - n.oldestRetained);
+  }
+
+  /**
+   * The line with which a primary's start fails because its pg_wal volume has no room for the segment the end of
+   * recovery needs, or null. The startup process ends recovery by preallocating the next segment when the WAL end
+   * is at least 75% into its own (xlog.c StartupXLOG → PreallocXlogFiles), and up to 14 writes the end-of-recovery
+   * checkpoint itself (CreateCheckPoint, inside a critical section); the archiver does not run before, so what
+   * waits for archive_command or a slot is all still there. A server that PANICked on a full volume (the WAL end
+   * at the end of a segment) therefore cannot restart, by itself (restart_after_crash) or by pg_ctl, until the
+   * volume has room: observed on 12.22 (startup PANIC, `terminated by signal 6`), 15.18 and 18.4 (startup FATAL,
+   * `shutting down due to startup process failure`), also with archive_command fixed meanwhile.
+   */
+  startupOutOfSpace(n: PgNode, now: Micros): LogLine | null {
+    const volume = n.storage.walVolume;
+    if (volume === null) return null;
+    const seg = n.settings.walSegmentSize;
+    const end = n.walEnd(now);
+    // XLByteToPrevSeg(endptr) and XLogSegmentOffset(endptr - 1): a WAL end on a boundary is the end of the segment before.
+    const last = Math.max(segNo(n.oldestRetained, seg), Math.ceil(end / seg) - 1);
+    const prealloc = end - last * seg >= 0.75 * seg ? 1 : 0;
+    const needed = (last - segNo(n.oldestRetained, seg) + 1 + prealloc) * seg;
+    if (needed <= volume) return null;
+    const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
+    return { process: 'startup', level: n.version >= 15 ? 'FATAL' : 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` };
   }
 
   /**

@@ -8,6 +8,7 @@ import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
+import { serverLog } from './server-log.ts';
 import type { SlotHorizons } from './slots.ts';
 import type { Holder } from './vacuum/horizons.ts';
 import { VacuumModel, START_XID } from './vacuum/model.ts';
@@ -466,12 +467,22 @@ export class XidModel implements SlotHorizons {
     if (!n.running) return;
     // The process that needs the next segment creates it as xlogtemp.<its pid> (xlog.c XLogFileInitInternal,
     // XLogFileInit up to 14) and its write fails with ENOSPC: an ERROR inside XLogWrite's critical section, so a
-    // PANIC, and the postmaster ends every other process. Approximation: the server stays down (the real
-    // postmaster reinitializes and recovers, and the next segment fails the same way while the volume is full).
+    // PANIC, and the postmaster ends every other process. It reinitializes (restart_after_crash) and its crash
+    // recovery fails for the same want of room (storage.ts startupOutOfSpace): the server stays down, and a later
+    // start fails the same way while the volume is full (observed on 12.22, 15.18 and 18.4).
     const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
+    const startup = this.cluster.storage.startupOutOfSpace(n, this.cluster.ctx.sim.now);
     this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
       { process: 'client backend', level: 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` },
       { process: 'postmaster', level: 'LOG', message: 'terminating any other active server processes' },
+      ...(startup
+        ? [
+            { process: 'postmaster', level: 'LOG', message: 'all server processes terminated; reinitializing', chatter: true } as const,
+            serverLog.notProperlyShutDown(),
+            startup,
+            ...serverLog.startupFailed(n.version, startup.level === 'PANIC'),
+          ]
+        : []),
     ]);
     this.cluster.crash(n);
   }
