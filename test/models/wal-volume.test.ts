@@ -51,4 +51,49 @@ describe('a full pg_wal volume', () => {
       expect(r.outages.at(-1)!.to).toBe(r.end);
     }
   });
+
+  it("a standby's full pg_wal stops its walreceiver, not the server; its promotion fails for want of room", () => {
+    // Real 15.18: pg_wal of a standby with archive_mode = always and a failing archive_command on a small tmpfs:
+    // `FATAL:  could not write to file "pg_wal/xlogtemp.N": No space left on device` from the walreceiver every
+    // 5 s, read-only queries still answered; with archive_command fixed it stays so (no new checkpoint record
+    // replayed, so no restartpoint removes anything); `pg_ctl promote` then fails at `selected new timeline ID`.
+    const text = scenario(15, '[{at: "10:46", promote: pg2}]')
+      .replace('        wal_volume: 2GB\n', '')
+      .replace('pg2: {site: dc1, version: 15, upstream: pg1}', 'pg2: {site: dc1, version: 15, upstream: pg1, wal_volume: 2GB, settings: {archive_mode: always, archive_command: "cp %p /archive/%f"}}')
+      .replace('archive_fails: {node: pg1', 'archive_fails: {node: pg2');
+    const r = runScenario(loadScenarioText(text, 'wal-volume.yaml')).report;
+    const full = r.events.find((e) => e.fact.kind === 'receiver-pg-wal-full')!;
+    expect(full.log.join('\n')).toContain('walreceiver FATAL:  could not write to file "pg_wal/xlogtemp.1": No space left on device');
+    // pg2 stayed up (no crash) until the promotion; pg1 never stopped writing.
+    expect(r.events.filter((e) => e.fact.kind === 'down' && e.node === 'pg2' && e.at < '2024-09-02T10:46').length).toBe(0);
+    expect(r.outages).toEqual([]);
+    expect(r.events.some((e) => e.fact.kind === 'promotion-failed-pg-wal-full')).toBe(true);
+    expect(r.nodes.find((n) => n.name === 'pg2')!.state).toBe('failed');
+  });
+
+  it('a standby that replays slower than it receives fills its pg_wal, then streams again after each restartpoint', () => {
+    const text = `name: slow-replay
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "10:00"
+sites: [dc1, dc2]
+links:
+  - {between: [dc1, dc2], bandwidth: 1Gbps, latency: 2ms}
+clusters:
+  shop:
+    nodes:
+      pg1: {site: dc1, version: 15, role: primary}
+      pg2: {site: dc2, version: 15, upstream: pg1, replay_rate: 3MB/s, wal_volume: 2GB, settings: {primary_slot_name: pg2_slot}}
+    workload: {target: pg1, rate: 500/s, wal_per_tx: 8KiB}
+    slots:
+      pg2_slot: {node: pg1, type: physical}
+`;
+    const r = runScenario(loadScenarioText(text, 'slow-replay.yaml')).report;
+    // 4.1 MB/s arrives, 3 MB/s is replayed: 2 GB of pg_wal in about 8 minutes.
+    const fulls = r.events.filter((e) => e.fact.kind === 'receiver-pg-wal-full');
+    expect(fulls.length).toBeGreaterThan(2);
+    expect(r.events.filter((e) => e.fact.kind === 'streaming' && e.node === 'pg2').length).toBeGreaterThan(2);
+    expect(r.nodes.find((n) => n.name === 'pg2')!.state).toBe('running');
+    expect(r.outages).toEqual([]);
+  });
 });

@@ -49,6 +49,8 @@ const PARKABLE: ReadonlySet<WaitReason> = new Set<WaitReason>([
   'timeline-mismatch-9.2',
   'no-upstream',
   'wal-senders-exhausted',
+  // Woken also when the standby's own restartpoint removes WAL (PgCluster.pgWalRoomAgain).
+  'pg-wal-full',
 ]);
 
 /** Reasons of the loops in vain (above): every attempt opens a stream that ends at once, unused. */

@@ -3,15 +3,18 @@
  * for replication slots and archives. It wires the checkpointer (checkpointer.ts, retention.ts) to the slots
  * and the archive; cluster.ts calls it at the lifecycle events and after every reflow.
  */
-import type { Micros } from '../../engine/time.ts';
+import type { EventHandle } from '../../engine/simulation.ts';
+import { NEVER, type Micros } from '../../engine/time.ts';
 import type { PgCluster } from './cluster.ts';
 import { Checkpointer, type CheckpointHost } from './checkpointer.ts';
+import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import { ReplicationSlots } from './slots.ts';
 import { WalArchive } from './archive.ts';
 import { segNo } from './retention.ts';
+import { serverLog } from './server-log.ts';
 import { WalSeriesRecorder } from './wal-series.ts';
 
 export class WalStorage {
@@ -20,6 +23,8 @@ export class WalStorage {
   readonly archive: WalArchive;
   /** pg_wal and slot retention over time (wal-series.ts): sampled where they change. */
   private readonly series: WalSeriesRecorder;
+  /** When each server's bounded pg_wal volume fills at the present rate (`wal_volume`). */
+  private readonly full = new Map<PgNode, EventHandle>();
 
   constructor(private readonly cluster: PgCluster) {
     this.slots = new ReplicationSlots(cluster, cluster.xid);
@@ -39,6 +44,9 @@ export class WalStorage {
       walRemoved: (n, horizon) => {
         cluster.walRemoved(n, horizon);
         sample(n);
+        this.planFull(n);
+        // A standby whose walreceiver failed on its full volume has room again (receiveRoom).
+        if (this.receiveRoom(n, cluster.ctx.sim.now) > 0) cluster.pgWalRoomAgain(n);
       },
       checkpointDone: (n) => {
         cluster.xid.walChanged(n);
@@ -51,12 +59,14 @@ export class WalStorage {
   /** A server starts (at boot, or after a stop or a crash). */
   start(n: PgNode, afterCrash: boolean): void {
     this.checkpointer.start(n, afterCrash);
+    this.planFull(n);
     this.series.sample(this.cluster.ctx.sim.now, true, [n]);
   }
 
   /** A server goes down: a clean shutdown checkpoints first, a crash loses the running checkpoint. */
   stop(n: PgNode, how: 'stopped' | 'crashed'): void {
     this.checkpointer.stop(n, how);
+    this.planFull(n);
     this.series.sample(this.cluster.ctx.sim.now, true, [n]);
   }
 
@@ -74,6 +84,7 @@ export class WalStorage {
     // Only the servers whose WAL level moved (or that the checkpointer marked) can have moved a trigger or a line.
     const changed = this.cluster.walChanges.take();
     this.checkpointer.afterReflow(changed);
+    for (const n of changed) this.planFull(n);
     this.series.sample(this.cluster.ctx.sim.now, false, changed);
   }
 
@@ -114,6 +125,74 @@ export class WalStorage {
   }
 
   /**
+   * When `n`'s pg_wal volume fills at its present WAL rate: pg_wal from the oldest segment kept to the WAL end
+   * reaches `wal_volume` (re-planned when the rate changes, at every removal, start and stop). An approximation:
+   * the real server fails when the next segment file does not fit, up to a segment sooner, and recycled future
+   * segments are not counted (they are used before any new file is created).
+   */
+  private planFull(n: PgNode): void {
+    const volume = n.storage.walVolume;
+    if (volume === null) return;
+    const sim = this.cluster.ctx.sim;
+    sim.cancel(this.full.get(n));
+    this.full.delete(n);
+    // Nothing written, nothing to create: a server at a full volume fails only when it writes on.
+    if (!n.running || !(n.wal.end.rate > 0)) return;
+    const at = n.wal.end.timeToReach(n.oldestRetained + volume, sim.now);
+    if (at === NEVER) return;
+    this.full.set(n, sim.at(at, `pg_wal full ${n.name}`, () => {
+      this.full.delete(n);
+      this.volumeFull(n);
+    }, PRIORITY.checkpoint));
+  }
+
+  /**
+   * The process that needs the next segment creates it as xlogtemp.<its pid> (xlog.c XLogFileInitInternal,
+   * XLogFileInit up to 14) and fails with ENOSPC. On a primary that is a backend or the WAL writer inside
+   * XLogWrite's critical section: a PANIC, and the postmaster ends every other process; it reinitializes
+   * (restart_after_crash) and crash recovery fails for the same want of room (startupOutOfSpace), so the server
+   * stays down. On a standby it is the walreceiver (walreceiver.c XLogWalRcvWrite), outside any critical
+   * section: its ERROR ends it alone (FATAL), the server goes on in recovery, and the startup process starts a
+   * new walreceiver every wal_retrieve_retry_interval, which fails the same way until a restartpoint has removed
+   * WAL (observed on 15.18 with a standby's pg_wal on a small tmpfs, archive_mode = always and a failing
+   * archive_command: `FATAL:  could not write to file "pg_wal/xlogtemp.N": No space left on device` every 5 s,
+   * read-only queries answered).
+   */
+  private volumeFull(n: PgNode): void {
+    if (!n.running) return;
+    if (n.role.kind === 'standby') {
+      this.cluster.pgWalFull(n);
+      return;
+    }
+    const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
+    const startup = this.startupOutOfSpace(n, this.cluster.ctx.sim.now);
+    this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
+      { process: 'client backend', level: 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` },
+      { process: 'postmaster', level: 'LOG', message: 'terminating any other active server processes' },
+      ...(startup
+        ? [
+            { process: 'postmaster', level: 'LOG', message: 'all server processes terminated; reinitializing', chatter: true } as const,
+            serverLog.notProperlyShutDown(),
+            startup,
+            ...serverLog.startupFailed(n.version, startup.level === 'PANIC'),
+          ]
+        : []),
+    ]);
+    this.cluster.crash(n);
+  }
+
+  /** Bytes `n`'s pg_wal volume can still take (Infinity when unbounded): a walreceiver with none cannot write. */
+  receiveRoom(n: PgNode, now: Micros): number {
+    const volume = n.storage.walVolume;
+    return volume === null ? Number.POSITIVE_INFINITY : volume - (n.walEnd(now) - n.oldestRetained);
+  }
+
+  /** The walreceiver's line when it cannot create the next segment (volumeFull). */
+  receiveOutOfSpace(n: PgNode): LogLine {
+    return { process: 'walreceiver', level: 'FATAL', message: `could not write to file "${n.version >= 10 ? 'pg_wal' : 'pg_xlog'}/xlogtemp.1": No space left on device` };
+  }
+
+  /**
    * The line with which a primary's start fails because its pg_wal volume has no room for the segment the end of
    * recovery needs, or null. The startup process ends recovery by preallocating the next segment when the WAL end
    * is at least 75% into its own (xlog.c StartupXLOG → PreallocXlogFiles), and up to 14 writes the end-of-recovery
@@ -122,8 +201,13 @@ export class WalStorage {
    * at the end of a segment) therefore cannot restart, by itself (restart_after_crash) or by pg_ctl, until the
    * volume has room: observed on 12.22 (startup PANIC, `terminated by signal 6`), 15.18 and 18.4 (startup FATAL,
    * `shutting down due to startup process failure`), also with archive_command fixed meanwhile.
+   *
+   * `promotion`: a standby's promotion first copies the segment of the switchpoint to the new timeline's file
+   * (xlog.c XLogInitNewTimeline → XLogFileCopy, ERROR outside a critical section: FATAL), one more segment: a
+   * standby whose walreceiver stopped on its full volume cannot be promoted (observed on 15.18: `selected new
+   * timeline ID: 2`, `FATAL:  could not write to file "pg_wal/xlogtemp.N": No space left on device`, shut down).
    */
-  startupOutOfSpace(n: PgNode, now: Micros): LogLine | null {
+  startupOutOfSpace(n: PgNode, now: Micros, promotion = false): LogLine | null {
     const volume = n.storage.walVolume;
     if (volume === null) return null;
     const seg = n.settings.walSegmentSize;
@@ -131,10 +215,10 @@ export class WalStorage {
     // XLByteToPrevSeg(endptr) and XLogSegmentOffset(endptr - 1): a WAL end on a boundary is the end of the segment before.
     const last = Math.max(segNo(n.oldestRetained, seg), Math.ceil(end / seg) - 1);
     const prealloc = end - last * seg >= 0.75 * seg ? 1 : 0;
-    const needed = (last - segNo(n.oldestRetained, seg) + 1 + prealloc) * seg;
+    const needed = (last - segNo(n.oldestRetained, seg) + 1 + prealloc + (promotion ? 1 : 0)) * seg;
     if (needed <= volume) return null;
     const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
-    return { process: 'startup', level: n.version >= 15 ? 'FATAL' : 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` };
+    return { process: 'startup', level: n.version >= 15 || promotion ? 'FATAL' : 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` };
   }
 
   /**

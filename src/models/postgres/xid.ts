@@ -8,7 +8,6 @@ import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
-import { serverLog } from './server-log.ts';
 import type { SlotHorizons } from './slots.ts';
 import type { Holder } from './vacuum/horizons.ts';
 import { VacuumModel, START_XID } from './vacuum/model.ts';
@@ -409,13 +408,6 @@ export class XidModel implements SlotHorizons {
     for (const t of this.timers.splice(0)) sim.cancel(t);
     this.scopeHolds(now);
     this.vacuum.noteAge(now);
-    // A pg_wal volume that fills stops the server (PANIC on the WAL write).
-    for (const n of this.cluster.nodes.values()) {
-      const volume = n.storage.walVolume;
-      if (volume === null || !n.running) continue;
-      const at = n.wal.end.timeToReach(this.cluster.storage.pgWalFrom(n) + volume, now);
-      if (at !== NEVER) this.timers.push(sim.at(at, `pg_wal full ${n.name}`, () => this.walVolumeFull(n), PRIORITY.checkpoint));
-    }
     this.planAlerts(now);
     this.recordMetrics(now);
     // The worst slot lag and the largest pg_wal are maxima: when another slot or server overtakes the leader, the
@@ -461,30 +453,6 @@ export class XidModel implements SlotHorizons {
     h.metric({ at: now, cluster, name: 'slot_lag', value: lag.value, rate: lag.rate });
     const wal = this.metricValue({ name: '', cluster, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
     h.metric({ at: now, cluster, name: 'pg_wal_size', value: wal.value, rate: retaining ? wal.rate : 0 });
-  }
-
-  private walVolumeFull(n: PgNode): void {
-    if (!n.running) return;
-    // The process that needs the next segment creates it as xlogtemp.<its pid> (xlog.c XLogFileInitInternal,
-    // XLogFileInit up to 14) and its write fails with ENOSPC: an ERROR inside XLogWrite's critical section, so a
-    // PANIC, and the postmaster ends every other process. It reinitializes (restart_after_crash) and its crash
-    // recovery fails for the same want of room (storage.ts startupOutOfSpace): the server stays down, and a later
-    // start fails the same way while the volume is full (observed on 12.22, 15.18 and 18.4).
-    const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
-    const startup = this.cluster.storage.startupOutOfSpace(n, this.cluster.ctx.sim.now);
-    this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
-      { process: 'client backend', level: 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` },
-      { process: 'postmaster', level: 'LOG', message: 'terminating any other active server processes' },
-      ...(startup
-        ? [
-            { process: 'postmaster', level: 'LOG', message: 'all server processes terminated; reinitializing', chatter: true } as const,
-            serverLog.notProperlyShutDown(),
-            startup,
-            ...serverLog.startupFailed(n.version, startup.level === 'PANIC'),
-          ]
-        : []),
-    ]);
-    this.cluster.crash(n);
   }
 
   // ------------------------------------------------------------------ alerts and metrics

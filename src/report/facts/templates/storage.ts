@@ -57,6 +57,7 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'slot-consumer-refused': (f) => `the consumer of slot "${f.slot}" cannot use it: the slot was invalidated`,
   'slot-drop-refused': (f) =>
     p`slot "${f.slot}" is not dropped: ${f.standby !== null ? p`${node(f.standby)} streams through it` : 'its consumer is connected'}, and a slot in use cannot be dropped; it keeps its WAL and its xmin until its walsender is gone (pg_terminate_backend, or the consumer stopped)`,
-  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops`,
+  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops, and cannot start again while the volume is full`,
+  'promotion-failed-pg-wal-full': (f) => p`the promotion of ${node(f.node)} fails: its pg_wal volume (${size(f.volume)}) has no room for the new timeline's first segment, and the server shuts down`,
   'alert-fires': (f) => `alert "${f.alert}" fires: ${f.metric} = ${count(f.value)} has been above ${count(f.above)} for ${duration(f.for / 1e6)}`,
 };
