@@ -384,7 +384,7 @@ const nodeDecoder = object(
     timeline: opt(integer({ min: 1, max: 0xffffffff }), 'The timeline a primary starts on (default 1); standbys start on their upstream\'s.'),
     settings: withDefault(settings(), 'PostgreSQL settings (GUCs) as in postgresql.conf / recovery.conf; absent ones take the version\'s default.', {}, {}),
     wal_volume: opt(size({ positive: true }), 'Capacity of the volume holding pg_wal: when retained WAL (slots, archive_command failing, slow replay) fills it, a primary PANICs and cannot start again while it is full; the walreceiver of a standby stops until a restartpoint makes room. Default: unlimited.'),
-    disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed. Default: 500MB/s.'),
+    disk_throughput: opt(bandwidth(), 'Sequential throughput of the data volume: an unthrottled (failsafe) vacuum runs at this speed, and the WAL written per second cannot exceed it. Default: 500MB/s for the vacuum, no bound on the WAL.'),
     wal_fsync: opt(duration({ bareUnit: 'ms' }), 'Latency of a WAL fsync: a standby\'s flushed position trails what its walreceiver wrote by this (synchronous_commit = on waits for it). Default 0.'),
     replay_rate: opt(bandwidth(), 'How fast a standby replays WAL (its single startup process): when WAL arrives faster, replay falls behind the flush, remote_apply waits for it and a promotion first replays the backlog. Default: unlimited.'),
     capacity: opt(rate(), 'Write transactions per second the server can commit (its instance size): clients offering more queue in their pool. Default: unlimited.'),

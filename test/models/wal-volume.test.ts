@@ -97,3 +97,27 @@ clusters:
     expect(r.outages).toEqual([]);
   });
 });
+
+describe('the WAL disk', () => {
+  it('a disk_throughput below the WAL offered bounds commits: 10 MB/s of 20 kB commits is 500/s, the rest queues', () => {
+    const text = `name: wal-disk
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "09:40"
+sites: [dc1]
+clusters:
+  shop:
+    nodes:
+      pg1: {site: dc1, version: 15, role: primary, disk_throughput: 10MB/s}
+    workload: {target: pg1, rate: 1000/s, wal_per_tx: 20KB, connections: 50}
+`;
+    const r = runScenario(loadScenarioText(text, 'wal-disk.yaml')).report;
+    expect(r.stalls.length).toBe(1);
+    expect(r.stalls[0]!.cause).toContain('commits at most 500 transactions/s: its disk writes at most 10 MB/s (disk_throughput)');
+    // 500 commits/s of 20 kB for 600 s: 6 GB of WAL, not the 12 GB offered.
+    const end = r.nodes.find((n) => n.name === 'pg1')!.lsn;
+    const [hi, lo] = end.split('/').map((x) => parseInt(x, 16));
+    expect((hi! * 2 ** 32 + lo!) / 1e9).toBeLessThan(6.2);
+  });
+});
+
