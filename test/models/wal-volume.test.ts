@@ -121,3 +121,32 @@ clusters:
   });
 });
 
+describe('pg_wal under steady writes', () => {
+  it('checkpoints recycle what they no longer keep as future segments: pg_wal stays about max_wal_size', () => {
+    // Real 15.18, max_wal_size = 128MB, about 17.8 MB/s of WAL: a checkpoint every 64 MB (4 segments,
+    // 8 / (1 + 0.9)), each `0 removed, 4 recycled` (xlog.c XLOGfileslop caps the future segments at max_wal_size
+    // from the redo), and 8 files in pg_wal throughout.
+    const text = `name: steady
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "09:31:30"
+sites: [dc1]
+clusters:
+  shop:
+    nodes:
+      pg1: {site: dc1, version: 15, role: primary, settings: {max_wal_size: 128MB, log_checkpoints: on}}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 178KB}
+`;
+    let recording = false;
+    const res = runScenario(loadScenarioText(text, 'steady.yaml'), {
+      afterEvent: (w) => {
+        if (!recording) w.ctx.history.chatter.recording = recording = true;
+      },
+    });
+    const lines = res.history.chatter.entries.flatMap((c) => c.log).filter((l) => l.includes('checkpoint complete'));
+    expect(lines.length).toBeGreaterThan(20);
+    for (const l of lines.slice(1)) expect(l).toContain('0 WAL file(s) added, 0 removed, 4 recycled');
+    expect(res.report.nodes.find((n) => n.name === 'pg1')!.pgWalSize).toBe(128 * 1024 ** 2);
+  });
+});
+

@@ -223,10 +223,13 @@ export class WalStorage {
 
   /**
    * pg_wal on `n` as a directory listing sizes it: the segments from the oldest kept to the one being written,
-   * whole (the real directory also holds recycled future segments, which the model does not count).
+   * whole, and the future segments its checkpoints recycled beyond it (retention.ts recycle: about max_wal_size
+   * under a steady load, as a real pg_wal; the WAL retained, pgWalBytes, is what fills a volume and what the
+   * pg_wal_size metric follows). Approximation: segments preallocated (PreallocXlogFiles) are not counted.
    */
   pgWalSize(n: PgNode, now: Micros): number {
     const seg = n.settings.walSegmentSize;
-    return (segNo(n.walEnd(now), seg) - segNo(n.oldestRetained, seg) + 1) * seg;
+    const last = Math.max(segNo(n.walEnd(now), seg), this.checkpointer.futureSegment(n));
+    return (last - segNo(n.oldestRetained, seg) + 1) * seg;
   }
 }
