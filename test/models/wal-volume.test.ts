@@ -3,6 +3,7 @@
  * WAL retention). Judged against real servers whose pg_wal was on a small tmpfs with `archive_command = false`.
  */
 import { describe, expect, it } from 'vitest';
+import { withoutParking } from '../../src/models/postgres/retry.ts';
 import { runScenario } from '../../src/run.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 
@@ -62,6 +63,11 @@ describe('a full pg_wal volume', () => {
       .replace('pg2: {site: dc1, version: 15, upstream: pg1}', 'pg2: {site: dc1, version: 15, upstream: pg1, wal_volume: 2GB, settings: {archive_mode: always, archive_command: "cp %p /archive/%f"}}')
       .replace('archive_fails: {node: pg1', 'archive_fails: {node: pg2');
     const r = runScenario(loadScenarioText(text, 'wal-volume.yaml')).report;
+    // The retry loop on the full volume is parked between changes (retry.ts); pg1 removing the WAL pg2 needs
+    // (no slot) wakes it, and it then fails on the removed segment as an attempt every 5 s does.
+    const stepped = withoutParking(() => runScenario(loadScenarioText(text, 'wal-volume.yaml')).report);
+    expect(r.events).toEqual(stepped.events);
+    expect(r.events.some((e) => e.fact.kind === 'segment-already-removed' && e.at < '2024-09-02T10:00')).toBe(true);
     const full = r.events.find((e) => e.fact.kind === 'receiver-pg-wal-full')!;
     expect(full.log.join('\n')).toContain('walreceiver FATAL:  could not write to file "pg_wal/xlogtemp.1": No space left on device');
     // pg2 stayed up (no crash) until the promotion; pg1 never stopped writing.
