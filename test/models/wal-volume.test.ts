@@ -156,3 +156,40 @@ clusters:
   });
 });
 
+describe('archive_timeout and a failing archive_command', () => {
+  it("a quiet primary's pg_wal grows a segment per archive_timeout, not at its WAL rate", () => {
+    // Real 15.18, archive_timeout = 2s, archive_command = false, about one small commit a second, pg_wal on a
+    // 160 MB tmpfs: a new 16 MB segment file every switch (3 every 6.5 s), full after 10 segments, about 20 s
+    // in: PANIC, then the startup process fails. Without the switches 200 B/s would take months to fill it.
+    const text = (timeout: string) => `name: quiet
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "09:32"
+sites: [dc1, vault]
+links:
+  - {between: [dc1, vault], bandwidth: 1Gbps, latency: 5ms}
+clusters:
+  shop:
+    archive: {site: vault}
+    nodes:
+      pg1:
+        site: dc1
+        version: 15
+        role: primary
+        settings: {archive_mode: on, archive_command: "cp %p /archive/%f", archive_timeout: ${timeout}}
+        wal_volume: 160MB
+    workload: {target: pg1, rate: 1/s, wal_per_tx: 200B}
+faults:
+  - {at: "09:30", name: archive-broken, archive_fails: {node: pg1, until: "10:30", exit_code: 1}}
+`;
+    const r = runScenario(loadScenarioText(text('2s'), 'quiet.yaml')).report;
+    const full = r.events.find((e) => e.fact.kind === 'pg-wal-full')!;
+    // 160 MB at 16 MB per 2 s: about 20 s.
+    const after = (Date.parse(full.at) - Date.parse(r.start)) / 1000;
+    expect(after).toBeGreaterThan(15);
+    expect(after).toBeLessThan(25);
+    const off = runScenario(loadScenarioText(text('0'), 'quiet.yaml')).report;
+    expect(off.events.some((e) => e.fact.kind === 'pg-wal-full')).toBe(false);
+  });
+});
+

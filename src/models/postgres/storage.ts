@@ -25,6 +25,8 @@ export class WalStorage {
   private readonly series: WalSeriesRecorder;
   /** When each server's bounded pg_wal volume fills at the present rate (`wal_volume`). */
   private readonly full = new Map<PgNode, EventHandle>();
+  /** pg_wal's space beyond the WAL kept: the rest of each segment archive_timeout switched (paddingRate). */
+  private readonly padding = new Map<PgNode, { at: Micros; bytes: number; rate: number; oldest: Lsn }>();
 
   constructor(private readonly cluster: PgCluster) {
     this.slots = new ReplicationSlots(cluster, cluster.xid);
@@ -42,6 +44,7 @@ export class WalStorage {
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),
       archiveGate: (n) => this.archive.gate(n),
       walRemoved: (n, horizon) => {
+        this.paddingRemoved(n);
         cluster.walRemoved(n, horizon);
         sample(n);
         this.planFull(n);
@@ -131,14 +134,16 @@ export class WalStorage {
    * segments are not counted (they are used before any new file is created).
    */
   private planFull(n: PgNode): void {
+    const sim = this.cluster.ctx.sim;
+    const padRate = this.anchorPadding(n, sim.now);
     const volume = n.storage.walVolume;
     if (volume === null) return;
-    const sim = this.cluster.ctx.sim;
     sim.cancel(this.full.get(n));
     this.full.delete(n);
     // Nothing written, nothing to create: a server at a full volume fails only when it writes on.
     if (!n.running || !(n.wal.end.rate > 0)) return;
-    const at = n.wal.end.timeToReach(n.oldestRetained + volume, sim.now);
+    const room = volume - this.pgWalBytes(n, sim.now) - this.paddingAt(n, sim.now);
+    const at = room <= 0 ? sim.now : n.wal.end.timeToReach(n.walEnd(sim.now) + room * (n.wal.end.rate / (n.wal.end.rate + padRate)), sim.now);
     if (at === NEVER) return;
     this.full.set(n, sim.at(at, `pg_wal full ${n.name}`, () => {
       this.full.delete(n);
@@ -184,7 +189,48 @@ export class WalStorage {
   /** Bytes `n`'s pg_wal volume can still take (Infinity when unbounded): a walreceiver with none cannot write. */
   receiveRoom(n: PgNode, now: Micros): number {
     const volume = n.storage.walVolume;
-    return volume === null ? Number.POSITIVE_INFINITY : volume - (n.walEnd(now) - n.oldestRetained);
+    return volume === null ? Number.POSITIVE_INFINITY : volume - (n.walEnd(now) - n.oldestRetained) - this.paddingAt(n, now);
+  }
+
+  /**
+   * The rate at which archive_timeout's switches take space in pg_wal beyond the WAL (bytes/µs). checkpointer.c
+   * CheckArchiveTimeout: a primary (archive_mode or not) switches segments when archive_timeout has passed since
+   * the last switch and WAL was written since; the switch (xlog.c XLOG_SWITCH) leaves the rest of the segment
+   * unused and the next WAL goes to a new segment file. So a primary writing less than a segment per
+   * archive_timeout fills a new segment file every archive_timeout: its pg_wal grows at segment / archive_timeout,
+   * not at its WAL rate, while the segments wait for a failing archive_command or a slot. Approximation: the
+   * switches are spread evenly (as the archiver's grid, archive.ts forcedSwitch), and a removal takes its share of
+   * the padding in proportion to the WAL it removes.
+   */
+  private paddingRate(n: PgNode): number {
+    const timeout = n.settings.archiveTimeout;
+    const rate = n.wal.end.rate;
+    if (!n.running || !n.isPrimary || timeout <= 0 || !(rate > 0)) return 0;
+    return Math.max(0, n.settings.walSegmentSize / timeout - rate);
+  }
+
+  private paddingAt(n: PgNode, now: Micros): number {
+    const p = this.padding.get(n);
+    return p ? p.bytes + p.rate * (now - p.at) : 0;
+  }
+
+  /** The padding integrated to now and going on at the present rate, which it returns. */
+  private anchorPadding(n: PgNode, now: Micros): number {
+    const bytes = this.paddingAt(n, now);
+    const rate = this.paddingRate(n);
+    if (bytes <= 0 && rate === 0) this.padding.delete(n);
+    else this.padding.set(n, { at: now, bytes, rate, oldest: this.padding.get(n)?.oldest ?? n.oldestRetained });
+    return rate;
+  }
+
+  /** A removal took the oldest segments: the padding within them goes too. */
+  private paddingRemoved(n: PgNode): void {
+    const p = this.padding.get(n);
+    if (!p) return;
+    const now = this.cluster.ctx.sim.now;
+    const end = n.walEnd(now);
+    const share = end > p.oldest ? Math.max(0, end - n.oldestRetained) / (end - p.oldest) : 0;
+    this.padding.set(n, { at: now, bytes: this.paddingAt(n, now) * Math.min(1, share), rate: p.rate, oldest: n.oldestRetained });
   }
 
   /** The walreceiver's line when it cannot create the next segment (volumeFull). */
@@ -215,7 +261,7 @@ export class WalStorage {
     // XLByteToPrevSeg(endptr) and XLogSegmentOffset(endptr - 1): a WAL end on a boundary is the end of the segment before.
     const last = Math.max(segNo(n.oldestRetained, seg), Math.ceil(end / seg) - 1);
     const prealloc = end - last * seg >= 0.75 * seg ? 1 : 0;
-    const needed = (last - segNo(n.oldestRetained, seg) + 1 + prealloc + (promotion ? 1 : 0)) * seg;
+    const needed = (last - segNo(n.oldestRetained, seg) + 1 + prealloc + (promotion ? 1 : 0)) * seg + this.paddingAt(n, now);
     if (needed <= volume) return null;
     const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
     return { process: 'startup', level: n.version >= 15 || promotion ? 'FATAL' : 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` };
@@ -230,6 +276,6 @@ export class WalStorage {
   pgWalSize(n: PgNode, now: Micros): number {
     const seg = n.settings.walSegmentSize;
     const last = Math.max(segNo(n.walEnd(now), seg), this.checkpointer.futureSegment(n));
-    return (last - segNo(n.oldestRetained, seg) + 1) * seg;
+    return (last - segNo(n.oldestRetained, seg) + 1 + Math.round(this.paddingAt(n, now) / seg)) * seg;
   }
 }
