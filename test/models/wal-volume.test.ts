@@ -161,27 +161,14 @@ describe('archive_timeout and a failing archive_command', () => {
     // Real 15.18, archive_timeout = 2s, archive_command = false, about one small commit a second, pg_wal on a
     // 160 MB tmpfs: a new 16 MB segment file every switch (3 every 6.5 s), full after 10 segments, about 20 s
     // in: PANIC, then the startup process fails. Without the switches 200 B/s would take months to fill it.
-    const text = (timeout: string) => `name: quiet
-start: 2024-09-02T09:30:00Z
-timezone: UTC
-end: "09:32"
-sites: [dc1, vault]
-links:
-  - {between: [dc1, vault], bandwidth: 1Gbps, latency: 5ms}
-clusters:
-  shop:
-    archive: {site: vault}
-    nodes:
-      pg1:
-        site: dc1
-        version: 15
-        role: primary
-        settings: {archive_mode: on, archive_command: "cp %p /archive/%f", archive_timeout: ${timeout}}
-        wal_volume: 160MB
-    workload: {target: pg1, rate: 1/s, wal_per_tx: 200B}
-faults:
-  - {at: "09:30", name: archive-broken, archive_fails: {node: pg1, until: "10:30", exit_code: 1}}
-`;
+    const text = (timeout: string) =>
+      scenario(15, '[]')
+        .replace('end: "11:00"', 'end: "09:32"')
+        .replace('archive_command: "cp %p /archive/%f"}', `archive_command: "cp %p /archive/%f", archive_timeout: ${timeout}}`)
+        .replace('wal_volume: 2GB', 'wal_volume: 160MB')
+        .replace('      pg2: {site: dc1, version: 15, upstream: pg1}\n', '')
+        .replace('rate: 500/s, wal_per_tx: 8KiB', 'rate: 1/s, wal_per_tx: 200B')
+        .replace('{at: "09:40", name: archive-broken', '{at: "09:30", name: archive-broken');
     const r = runScenario(loadScenarioText(text('2s'), 'quiet.yaml')).report;
     const full = r.events.find((e) => e.fact.kind === 'pg-wal-full')!;
     // 160 MB at 16 MB per 2 s: about 20 s.
