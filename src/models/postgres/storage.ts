@@ -128,8 +128,9 @@ export class WalStorage {
   }
 
   /**
-   * When `n`'s pg_wal volume fills at its present WAL rate: pg_wal from the oldest segment kept to the WAL end
-   * reaches `wal_volume` (re-planned when the rate changes, at every removal, start and stop). An approximation:
+   * When `n`'s pg_wal volume fills at its present WAL rate: pg_wal from the oldest segment kept to the WAL end,
+   * with archive_timeout's padding (paddingRate), reaches `wal_volume` (re-planned when the rate changes, at every
+   * removal, start and stop). An approximation:
    * the real server fails when the next segment file does not fit, up to a segment sooner, and recycled future
    * segments are not counted (they are used before any new file is created).
    */
