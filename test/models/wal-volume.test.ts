@@ -180,3 +180,17 @@ describe('archive_timeout and a failing archive_command', () => {
   });
 });
 
+describe('the slot that fills pg_wal', () => {
+  it('cannot be dropped while its server is down: pg_drop_replication_slot needs a session there', () => {
+    const text = scenario(15, '[{at: "09:45", stop: pg1}, {at: "09:46", drop_slot: pg2_slot}, {at: "09:47", start: pg1}]')
+      .replace('        wal_volume: 2GB\n', '')
+      .replace('pg2: {site: dc1, version: 15, upstream: pg1}', 'pg2: {site: dc1, version: 15, upstream: pg1, settings: {primary_slot_name: pg2_slot}}')
+      .replace('    workload:', '    slots:\n      pg2_slot: {node: pg1, type: physical}\n    workload:')
+      .replace('{at: "09:40", name: archive-broken, archive_fails: {node: pg1, until: "10:30", exit_code: 1}}', '{at: "09:40", name: standby-lost, crash: pg2}');
+    const r = runScenario(loadScenarioText(text, 'slot-down.yaml')).report;
+    expect(r.events.some((e) => e.fact.kind === 'slot-op-server-down')).toBe(true);
+    const pg1 = r.nodes.find((n) => n.name === 'pg1')!;
+    expect((pg1.slots ?? []).map((s) => s.name)).toEqual(['pg2_slot']);
+  });
+});
+
