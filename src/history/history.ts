@@ -96,7 +96,9 @@ export type WaitReason =
   | 'system-identifier-differs'
   | 'no-upstream'
   /** The upstream refuses one more replication connection (max_wal_senders; walsenders.ts). */
-  | 'wal-senders-exhausted';
+  | 'wal-senders-exhausted'
+  /** The standby's own pg_wal volume is full: its walreceiver cannot create the next segment (storage.ts). */
+  | 'pg-wal-full';
 
 /** Who asked for a promotion: the plan, or a failover manager with its policy and reasoning. */
 /** `why`: the manager's reason, as a fact. */

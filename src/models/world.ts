@@ -210,7 +210,7 @@ export class World {
       case 'createSlot': {
         const c = this.clusters.get(a.cluster)!;
         note(c, a.slot.node, { kind: 'slot-create', slotKind: a.slot.kind, slot: a.slot.name });
-        c.storage.slots.create(a.slot);
+        c.storage.slots.bySql('create', a.slot);
         return;
       }
       case 'dropSlot':
@@ -218,7 +218,7 @@ export class World {
       case 'startConsumer': {
         const c = this.clusters.get(a.cluster)!;
         note(c, null, { kind: 'slot-op', op: a.kind === 'dropSlot' ? 'drop' : a.kind === 'stopConsumer' ? 'stop-consumer' : 'start-consumer', slot: a.slot });
-        if (a.kind === 'dropSlot') c.storage.slots.drop(a.slot);
+        if (a.kind === 'dropSlot') c.storage.slots.bySql('drop', a.slot);
         else c.storage.slots.setConsumer(a.slot, a.kind === 'startConsumer');
         return;
       }

@@ -49,6 +49,8 @@ export type WaitFact =
   | { readonly kind: 'ahead-of-upstream'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly lsn: Lsn; readonly upstreamLsn: Lsn; readonly startLsn?: Lsn }
   /** The upstream's walsender slots are all taken (max_wal_senders: walsenders.ts). */
   | { readonly kind: 'walsenders-exhausted'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly max: number }
+  /** The standby's pg_wal volume (`volume` bytes) is full: its walreceiver cannot write what `upstream` sends. */
+  | { readonly kind: 'receiver-pg-wal-full'; readonly node: string; readonly upstream: string; readonly volume: number }
   /** The upstream refuses primary_slot_name; `error` is the server's own message. */
   | { readonly kind: 'slot-refused'; readonly rule?: Rule; readonly node: string; readonly upstream: string; readonly slot: string; readonly error: string }
   | { readonly kind: 'timeline-not-in-upstream-history'; readonly upstream: string; readonly timeline: number }

@@ -80,5 +80,9 @@ export type StorageFact =
   | { readonly kind: 'slot-consumer-refused'; readonly slot: string }
   /** pg_drop_replication_slot refused: a walsender holds the slot (`standby`: the standby streaming through it). */
   | { readonly kind: 'slot-drop-refused'; readonly node: string; readonly slot: string; readonly standby: string | null; readonly rule: Rule }
+  /** A plan's pg_drop_replication_slot or pg_create_…_replication_slot finds the slot's server not running. */
+  | { readonly kind: 'slot-op-server-down'; readonly node: string; readonly slot: string; readonly op: 'create' | 'drop' }
   | { readonly kind: 'pg-wal-full'; readonly node: string; readonly volume: number }
+  /** A standby's promotion found no room on its pg_wal volume for the new timeline's first segment (storage.ts). */
+  | { readonly kind: 'promotion-failed-pg-wal-full'; readonly node: string; readonly volume: number }
   | { readonly kind: 'alert-fires'; readonly alert: string; readonly metric: string; readonly value: number; readonly above: number; readonly for: number };

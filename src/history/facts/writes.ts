@@ -29,8 +29,8 @@ export interface LockQueueParty {
 
 /** What limits the transactions per second a node commits, when a pool's requests queue for a connection. */
 export type CommitLimit =
-  /** The disk's throughput collapsed: its WAL cannot be written faster (load.ts diskLimit). */
-  | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null }
+  /** The disk's throughput (`bytesPerSecond`, collapsed or as given) binds: its WAL cannot be written faster (load.ts diskLimit). */
+  | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null; readonly bytesPerSecond: number }
   /** The node's `capacity`, less while a cold cache warms (`coldCache`: the share served at first, the warm-up µs). */
   | { readonly kind: 'capacity'; readonly txPerSecond: number; readonly coldCache: { readonly serves: number; readonly warmup: number } | null }
   /**

@@ -123,8 +123,8 @@ export class WalArchive {
    * so a quiet primary's archive trails it by at most archive_timeout (plus the copy). Approximations: the switches
    * fall on a grid of archive_timeout from the archiver's start (a natural segment switch does not move the grid);
    * the rest of a switched segment is not skipped (the LSNs after a switch are not moved to the next segment
-   * boundary), and the nearly empty segment files the switches leave are counted neither in pg_wal nor in the
-   * archiver's copy time. Returns the WAL end at the last forced switch, 0 without one.
+   * boundary), and the nearly empty segment files the switches leave are not counted in the archiver's copy time
+   * (pg_wal's space counts them: storage.ts paddingRate). Returns the WAL end at the last forced switch, 0 without one.
    */
   private forcedSwitch(n: PgNode, a: ArchiverState): Lsn {
     const timeout = n.settings.archiveTimeout;

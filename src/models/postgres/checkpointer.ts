@@ -29,7 +29,7 @@ import { formatLsn, type Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import { CheckpointRecords, MAX_RECORDS_PER_TIMELINE, type CheckpointRecord } from './records.ts';
-import { checkpointSegments, distanceTrigger, removalHorizon, type Horizon } from './retention.ts';
+import { checkpointSegments, distanceTrigger, nextDistanceEstimate, recycle, recycleSegNo, removalHorizon, segNo, type Horizon } from './retention.ts';
 import { serverLog, SHARED_BUFFERS, type CheckpointFlags } from './server-log.ts';
 import { isAncestorOrSelf, timelineAt } from './timeline.ts';
 import type { Fact } from '../../history/facts/index.ts';
@@ -108,6 +108,12 @@ interface NodeState {
   distanceRate: number;
   /** A standby whose last restartpoint attempt found no new replayed checkpoint record. */
   waitingForRecord: { readonly failedAt: Micros } | null;
+  /** CheckPointDistanceEstimate (xlog.c, the checkpointer's own: 0 at each start). */
+  estimate: number;
+  /** The highest segment recycled as a future one (-1: none); pg_wal's files reach it (storage.ts pgWalSize). */
+  future: number;
+  /** What the last removal did, for log_checkpoints' `N removed, M recycled`. */
+  lastRemoval: { removed: number; recycled: number };
 }
 
 export class Checkpointer {
@@ -146,6 +152,9 @@ export class Checkpointer {
         distance: null,
         distanceRate: Number.NaN,
         waitingForRecord: null,
+        estimate: 0,
+        future: -1,
+        lastRemoval: { removed: 0, recycled: 0 },
       };
       this.state.set(n, s);
       this.host.recheck(n);
@@ -177,6 +186,7 @@ export class Checkpointer {
     s.lastStart = this.sim.now;
     s.waitingForRecord = null;
     s.requested = { xlog: false, immediate: false, force: false };
+    s.estimate = 0;
     if (afterCrash && n.isPrimary) {
       this.begin(n, { immediate: true, force: true, quiet: true });
       return;
@@ -522,9 +532,8 @@ export class Checkpointer {
     }
     const prior = s.completedRedo;
     s.completedRedo = r.redo;
-    const kept = n.oldestRetained;
     this.remove(n, r.redo, prior);
-    if (r.logged && this.host.ctx.history.chatter.recording) this.logComplete(n, r, prior, kept);
+    if (r.logged && this.host.ctx.history.chatter.recording) this.logComplete(n, r, prior);
     this.host.checkpointDone(n);
     this.afterCheckpoint(n, s);
   }
@@ -533,13 +542,12 @@ export class Checkpointer {
    * xlog.c LogCheckpointEnd (and CreateRestartPoint's `recovery restart point at`, with the time of the last
    * commit replayed, which the model does not keep: it prints the restartpoint's).
    */
-  private logComplete(n: PgNode, r: Running, priorRedo: Lsn, keptBefore: Lsn): void {
-    const seg = n.settings.walSegmentSize;
-    const removed = Math.max(0, Math.round((n.oldestRetained - keptBefore) / seg));
+  private logComplete(n: PgNode, r: Running, priorRedo: Lsn): void {
+    const s = this.stateOf(n);
     const restartpoint = r.record !== null;
     const lsn = r.record?.lsn ?? n.checkpoint.lsn;
     this.host.ctx.history.chatter.add(this.sim.now, n.name, [
-      serverLog.checkpointComplete(n.version, restartpoint, removed, Math.round((r.redo - priorRedo) / 1024), lsn, r.redo, r.buffers),
+      serverLog.checkpointComplete(n.version, restartpoint, s.lastRemoval, Math.round((r.redo - priorRedo) / 1024), lsn, r.redo, r.buffers, Math.round(s.estimate / 1024)),
       ...(restartpoint ? [serverLog.recoveryRestartPoint(n.version, r.redo, this.sim.now)] : []),
     ]);
   }
@@ -578,6 +586,10 @@ export class Checkpointer {
   private remove(n: PgNode, redo: Lsn, priorRedo: Lsn): void {
     const now = this.sim.now;
     const seg = n.settings.walSegmentSize;
+    const s = this.stateOf(n);
+    // xlog.c CreateCheckPoint / CreateRestartPoint: the distance estimate first (9.5+), from the prior redo.
+    if (redo > priorRedo) s.estimate = nextDistanceEstimate(s.estimate, redo - priorRedo);
+    s.lastRemoval = { removed: 0, recycled: 0 };
     // recptr: the end of the checkpoint record; a restartpoint uses the larger of received and replayed WAL.
     const recptr = n.walEnd(now);
     const slotMinimum = this.host.slotMinimum(n);
@@ -591,9 +603,20 @@ export class Checkpointer {
     const gate = this.host.archiveGate(n);
     if (gate !== null) keepFrom = Math.min(keepFrom, Math.floor(gate / seg) * seg);
     if (keepFrom > n.oldestRetained) {
+      // Removed segments become future ones up to XLOGfileslop (retention.ts recycle): pg_wal's files stay.
+      const removed = segNo(keepFrom, seg) - segNo(n.oldestRetained, seg);
+      const lastRedo = n.version >= 11 ? redo : priorRedo;
+      const r = recycle(removed, recptr, seg, s.future, recycleSegNo(n.version, n.settings, lastRedo, recptr, s.estimate));
+      s.future = r.future;
+      s.lastRemoval = { removed: removed - r.recycled, recycled: r.recycled };
       n.oldestRetained = keepFrom;
       this.host.walRemoved(n, horizon);
     }
+  }
+
+  /** The highest future segment `n`'s pg_wal holds (recycled at its checkpoints), -1 if none. */
+  futureSegment(n: PgNode): number {
+    return this.state.get(n)?.future ?? -1;
   }
 
   private tooFrequent(n: PgNode, apart: number): void {

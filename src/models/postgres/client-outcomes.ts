@@ -10,7 +10,7 @@ import type { PgCluster } from './cluster.ts';
 import { admittedConnections, diskLimit, pastThreshold, type CacheState } from './load.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgNode } from './node.ts';
-import { commitDelay, localCommitTime, slowdownOf } from './service.ts';
+import { commitDelay, diskThroughput, localCommitTime, slowdownOf } from './service.ts';
 import type { ClientPool } from './writes.ts';
 
 const PER_SECOND = 1e6;
@@ -141,7 +141,7 @@ export class ClientOutcomes {
       return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: local, ...pool }, node: t.name, maxLatencyMs };
     }
     if (!t.capacity || disk < t.capacity.txPerSecond) {
-      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t) }, ...pool }, node: t.name, maxLatencyMs };
+      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'disk', txPerSecond: roundFigure(disk), slowdown: slowdownOf(t), bytesPerSecond: diskThroughput(t) }, ...pool }, node: t.name, maxLatencyMs };
     }
     // A cause that does not change at each warm-up step (one stall, not one per step): the nominal capacity
     // and whether the cache still warms, not the share it serves now.

@@ -391,6 +391,8 @@ export class PgCluster {
       if (refusal) this.ctx.history.chatter.add(now, up.name, [refusal], this.ctx.history.lastEventOf(n.name));
       return;
     }
+    // A full pg_wal volume: the walreceiver fails creating the next segment (storage.ts volumeFull).
+    if (this.storage.receiveRoom(n, now) <= 0) return fail('pg-wal-full', this.storage.receiveOutOfSpace(n), { kind: 'receiver-pg-wal-full', node: n.name, upstream: up.name, volume: n.storage.walVolume ?? 0 });
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     this.restore.end(n, { kind: 'streams', upstream: up.name });
@@ -1156,6 +1158,14 @@ export class PgCluster {
       const redoDone = redone && sp > pending.redo + 0.5 ? pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros) : null;
       return this.promotionFails(n, pending, sp, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, complaint, redoDone]);
     }
+    // No room on its pg_wal volume for the new timeline's first segment: the startup process fails (storage.ts).
+    const noSpace = this.storage.startupOutOfSpace(n, now, true);
+    if (noSpace) {
+      this.log(n, 'fatal', { kind: 'promotion-failed-pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, noSpace, ...serverLog.startupFailed(n.version)]);
+      this.crash(n);
+      n.run = { state: 'failed', fatal: noSpace };
+      return;
+    }
     // 17+: the primary whose failover slots it synchronizes, decided while it is still a standby (slots.ts syncsFrom).
     const syncedFrom = this.storage.slots.syncsFrom(n);
     const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
@@ -1540,6 +1550,8 @@ export class PgCluster {
     const role = n.role;
     const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
     if (role.kind === 'primary') {
+      const noSpace = this.storage.startupOutOfSpace(n, this.ctx.sim.now);
+      if (noSpace) return this.refuseStart(n, noSpace, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null]);
       n.run = { state: 'running' };
       n.boot++;
       n.startedAt = this.ctx.sim.now;
@@ -1622,7 +1634,7 @@ export class PgCluster {
       n,
       'fatal',
       { kind: 'promotion-failed-inconsistent', rule: redoMissing ? 'xlogrecovery.c:InitWalRecovery' : 'xlog.c:StartupXLOG', node: n.name, lsn: sp, consistentAt: b.end, redoMissing, error: fatal.message },
-      [...opening, fatal, ...serverLog.startupFailed(n.version)],
+      [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')],
     );
     this.crash(n);
     n.run = { state: 'failed', fatal };
@@ -1631,7 +1643,7 @@ export class PgCluster {
   /** The server exits at startup with a FATAL (it stays failed until started again). */
   refuseStart(n: PgNode, fatal: LogLine, opening: readonly (LogLine | null)[] = []): void {
     n.run = { state: 'failed', fatal };
-    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version)] : [fatal]);
+    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')] : [fatal]);
     this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
     this.requestReflow('changed');
   }
@@ -1775,6 +1787,20 @@ export class PgCluster {
         }
       }
     }
+  }
+
+  /** `n`, a standby, filled its pg_wal volume: its walreceiver ends, and the startup process retries (storage.ts volumeFull). */
+  pgWalFull(n: PgNode): void {
+    const streams = [...this.streams.into(n)];
+    if (n.role.kind !== 'standby' || streams.length === 0) return;
+    for (const s of streams) this.closeStream(s);
+    n.role.walreceiver = null;
+    this.wait(n, 'pg-wal-full', this.storage.receiveOutOfSpace(n), { kind: 'receiver-pg-wal-full', node: n.name, upstream: streams[0]!.up.name, volume: n.storage.walVolume ?? 0 });
+  }
+
+  /** `n`'s restartpoint made room on its pg_wal volume: a retry loop parked on the full volume tries again (retry.ts). */
+  pgWalRoomAgain(n: PgNode): void {
+    if (n.role.kind === 'standby' && n.role.receiver.status === 'waiting' && n.role.receiver.reason === 'pg-wal-full' && this.retries.isParked(n)) this.retries.resume(n);
   }
 
   /**

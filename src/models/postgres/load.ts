@@ -40,12 +40,14 @@ export function connectionRefusal(n: PgNode): WriteCauseFact | null {
 }
 
 /**
- * Transactions per second `n`'s disk can take when its throughput collapsed (a `slow_node` fault with
- * `disk_throughput`): the WAL it writes per second cannot exceed what the disk serves. Infinity on a healthy
- * disk (approximation: the healthy model does not bound the WAL rate by disk_throughput).
+ * Transactions per second `n`'s disk can take: the WAL it writes per second cannot exceed what the disk serves
+ * (XLogWrite writes every WAL page before a commit's XLogFlush returns). The scenario's `disk_throughput`, or a
+ * share of it after a `slow_node` throughput collapse; Infinity on a disk whose throughput the scenario does not
+ * give (its default, 500 MB/s, is the vacuum's and the copies' figure, not a bound on the WAL). Approximation:
+ * the WAL alone; the checkpointer's writes of dirty buffers to the same volume are not counted.
  */
 export function diskLimit(n: PgNode, walPerTx: number): number {
-  if (n.service.throughput >= 1 || walPerTx <= 0) return Number.POSITIVE_INFINITY;
+  if (walPerTx <= 0 || (n.service.throughput >= 1 && n.storage.throughput === null)) return Number.POSITIVE_INFINITY;
   return diskThroughput(n) / walPerTx;
 }
 

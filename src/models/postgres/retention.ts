@@ -145,3 +145,43 @@ function keepLogSegWhy(version: PgMajor, s: PgSettings, recptr: Lsn, slotMinimum
   }
   return { segment: k, by };
 }
+
+/** min_wal_size is not a setting of the model: its default (9.5+), 80 MB. */
+const MIN_WAL_SIZE = 80 * 1024 * 1024;
+
+/**
+ * xlog.c UpdateCheckPointDistanceEstimate (9.5+): the checkpointer's running estimate of the WAL between two
+ * checkpoints' redo points, from this checkpoint's distance: raised at once, lowered by a tenth of the gap.
+ */
+export function nextDistanceEstimate(estimate: number, distance: number): number {
+  return estimate < distance ? distance : 0.9 * estimate + 0.1 * distance;
+}
+
+/**
+ * The highest segment a checkpoint's removal recycles a removed segment into, as a future segment (xlog.c
+ * XLOGfileslop, 9.5+): enough to reach the estimated end of the next checkpoint, (1 + checkpoint_completion_target)
+ * distance estimates past `lastRedo` ((2 + ...) up to 10, whose `lastRedo` is the prior checkpoint's redo), plus
+ * 10%, between min_wal_size and max_wal_size counted from `lastRedo`'s segment. Up to 9.4: 2 × checkpoint_segments
+ * + 1 past the segment of `end` (XLOGfileslop as a constant).
+ */
+export function recycleSegNo(version: PgMajor, s: PgSettings, lastRedo: Lsn, end: Lsn, estimate: number): number {
+  const seg = s.walSegmentSize;
+  if (version < 9.5) return segNo(end, seg) + 2 * s.checkpointSegments + 1;
+  const minSeg = segNo(lastRedo, seg) + wholeSegments(MIN_WAL_SIZE, seg) - 1;
+  const maxSeg = segNo(lastRedo, seg) + wholeSegments(s.maxWalSize, seg) - 1;
+  const distance = 1.1 * ((version >= 11 ? 1 : 2) + s.checkpointCompletionTarget) * estimate;
+  return Math.min(maxSeg, Math.max(minSeg, Math.ceil((lastRedo + distance) / seg)));
+}
+
+/**
+ * Of `removed` segments a checkpoint no longer keeps, how many become future segments (xlog.c RemoveOldXlogFiles
+ * → RemoveXlogFile → InstallXLogFileSegment with find_free: each into the first free number from the segment of
+ * `end` up to `recycleTo`; none free, it is deleted), and the highest future segment after it. `future`: the
+ * highest future segment before (or below the segment of `end`: none).
+ */
+export function recycle(removed: number, end: Lsn, segmentSize: number, future: number, recycleTo: number): { recycled: number; future: number } {
+  const from = Math.max(future, segNo(end, segmentSize));
+  const recycled = Math.max(0, Math.min(removed, recycleTo - from));
+  return { recycled, future: from + recycled };
+}
+

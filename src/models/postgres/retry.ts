@@ -49,6 +49,8 @@ const PARKABLE: ReadonlySet<WaitReason> = new Set<WaitReason>([
   'timeline-mismatch-9.2',
   'no-upstream',
   'wal-senders-exhausted',
+  // Woken also when the standby's own restartpoint removes WAL (PgCluster.pgWalRoomAgain).
+  'pg-wal-full',
 ]);
 
 /** Reasons of the loops in vain (above): every attempt opens a stream that ends at once, unused. */
@@ -132,14 +134,17 @@ export class RetryLoops {
 
   /**
    * `up` removed WAL: the loops in vain streaming from it go on attempt by attempt (the next may find the
-   * segment gone). One due now would have run before the removal if the event running now runs after retries.
+   * segment gone), and so do those of standbys whose full pg_wal stops their walreceiver after the walsender
+   * accepted the start (PgCluster.connect: the walsender's refusal of a removed segment comes first). One due
+   * now would have run before the removal if the event running now runs after retries.
    */
   upstreamRemovedWal(up: PgNode): void {
     if (this.parked.size === 0) return;
     for (const n of [...this.parked.keys()]) {
       const role = n.role;
-      if (role.kind !== 'standby' || role.receiver.status !== 'waiting' || !IN_VAIN.has(role.receiver.reason)) continue;
-      if (role.walreceiver?.upstream === up.name) this.resume(n, this.horizon());
+      if (role.kind !== 'standby' || role.receiver.status !== 'waiting') continue;
+      const reason = role.receiver.reason;
+      if (IN_VAIN.has(reason) ? role.walreceiver?.upstream === up.name : reason === 'pg-wal-full' && role.upstream === up.name) this.resume(n, this.horizon());
     }
   }
 

@@ -107,10 +107,11 @@ export const serverLog = {
   /**
    * postmaster.c: a startup process that exited with a FATAL ends the start. Up to 14 `aborting startup due to
    * startup process failure`; from 15 the postmaster terminates the other processes and `shutting down due to
-   * startup process failure` (observed on 10.23 to 14.23, then 15.18 to 18.4).
+   * startup process failure` (observed on 10.23 to 14.23, then 15.18 to 18.4). `panic`: the startup process
+   * PANICked instead (abort(): `terminated by signal 6: Aborted`, observed on 12.22 with a full pg_wal).
    */
-  startupFailed: (version: PgMajor): LogLine[] => [
-    chatter('postmaster', 'startup process (PID 1) exited with exit code 1'),
+  startupFailed: (version: PgMajor, panic = false): LogLine[] => [
+    chatter('postmaster', panic ? 'startup process (PID 1) was terminated by signal 6: Aborted' : 'startup process (PID 1) exited with exit code 1'),
     ...(version >= 15
       ? [chatter('postmaster', 'terminating any other active server processes'), chatter('postmaster', 'shutting down due to startup process failure')]
       : [chatter('postmaster', 'aborting startup due to startup process failure')]),
@@ -153,13 +154,15 @@ export const serverLog = {
    * taken is printed. 16 and 17 append the checkpoint's and its redo's LSNs, 18 the SLRU buffers written
    * (observed on 10.23 to 18.4).
    */
-  checkpointComplete: (version: PgMajor, restartpoint: boolean, removed: number, distanceKb: number, lsn: Lsn, redo: Lsn, buffers = 0): LogLine => {
+  checkpointComplete: (version: PgMajor, restartpoint: boolean, removal: number | { readonly removed: number; readonly recycled: number }, distanceKb: number, lsn: Lsn, redo: Lsn, buffers = 0, estimateKb = distanceKb): LogLine => {
     const slru = version >= 18 ? ', wrote 0 SLRU buffers' : '';
+    // `removal`: the segments removed, or removed and recycled as future ones (checkpointer.ts remove).
+    const files = typeof removal === 'number' ? { removed: removal, recycled: 0 } : removal;
     const share = ((100 * buffers) / SHARED_BUFFERS).toFixed(1);
     const tail = version >= 16 ? `; lsn=${formatLsn(lsn)}, redo lsn=${formatLsn(redo)}` : '';
     return chatter(
       'checkpointer',
-      `${restartpoint ? 'restartpoint' : 'checkpoint'} complete: wrote ${buffers} buffers (${share}%)${slru}; 0 WAL file(s) added, ${removed} removed, 0 recycled; write=0.000 s, sync=0.000 s, total=0.000 s; sync files=0, longest=0.000 s, average=0.000 s; distance=${distanceKb} kB, estimate=${distanceKb} kB`.concat(tail),
+      `${restartpoint ? 'restartpoint' : 'checkpoint'} complete: wrote ${buffers} buffers (${share}%)${slru}; 0 WAL file(s) added, ${files.removed} removed, ${files.recycled} recycled; write=0.000 s, sync=0.000 s, total=0.000 s; sync files=0, longest=0.000 s, average=0.000 s; distance=${distanceKb} kB, estimate=${estimateKb} kB`.concat(tail),
     );
   },
   /** xlog.c CreateRestartPoint: where a restartpoint puts the next recovery's start (11+ `Last`, 10 `last`). */

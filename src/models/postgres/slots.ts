@@ -294,6 +294,22 @@ export class ReplicationSlots {
   }
 
   /**
+   * A plan's slot function (`create_slot`, `drop_slot`): SQL in a session on the slot's server, which must be
+   * running to accept it (a server down for want of pg_wal room cannot be relieved by dropping its slot: its
+   * pg_replslot state stays until the server runs). False, logged, when it is not; else `create` or `drop`.
+   */
+  bySql(op: 'create' | 'drop', spec: SlotSpec | string): boolean {
+    const name = typeof spec === 'string' ? spec : spec.name;
+    const at = typeof spec === 'string' ? this.slots.get(spec)?.spec.node : spec.node;
+    const node = at !== undefined ? this.cluster.node(at) : null;
+    if (node && !node.running) {
+      this.cluster.log(node, 'replication', { kind: 'slot-op-server-down', node: node.name, slot: name, op });
+      return false;
+    }
+    return typeof spec === 'string' ? this.drop(spec) : this.create(spec);
+  }
+
+  /**
    * pg_drop_replication_slot (slot.c ReplicationSlotDrop with nowait, ReplicationSlotAcquire): refused while a
    * walsender holds the slot (a standby streaming through it, an active logical consumer), with `replication slot
    * "…" is active for PID …` (9.5+; 9.4 `… is already active`; observed on 10.23): the slot stays and keeps its WAL

@@ -408,13 +408,6 @@ export class XidModel implements SlotHorizons {
     for (const t of this.timers.splice(0)) sim.cancel(t);
     this.scopeHolds(now);
     this.vacuum.noteAge(now);
-    // A pg_wal volume that fills stops the server (PANIC on the WAL write).
-    for (const n of this.cluster.nodes.values()) {
-      const volume = n.storage.walVolume;
-      if (volume === null || !n.running) continue;
-      const at = n.wal.end.timeToReach(this.cluster.storage.pgWalFrom(n) + volume, now);
-      if (at !== NEVER) this.timers.push(sim.at(at, `pg_wal full ${n.name}`, () => this.walVolumeFull(n), PRIORITY.checkpoint));
-    }
     this.planAlerts(now);
     this.recordMetrics(now);
     // The worst slot lag and the largest pg_wal are maxima: when another slot or server overtakes the leader, the
@@ -460,20 +453,6 @@ export class XidModel implements SlotHorizons {
     h.metric({ at: now, cluster, name: 'slot_lag', value: lag.value, rate: lag.rate });
     const wal = this.metricValue({ name: '', cluster, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now);
     h.metric({ at: now, cluster, name: 'pg_wal_size', value: wal.value, rate: retaining ? wal.rate : 0 });
-  }
-
-  private walVolumeFull(n: PgNode): void {
-    if (!n.running) return;
-    // The process that needs the next segment creates it as xlogtemp.<its pid> (xlog.c XLogFileInitInternal,
-    // XLogFileInit up to 14) and its write fails with ENOSPC: an ERROR inside XLogWrite's critical section, so a
-    // PANIC, and the postmaster ends every other process. Approximation: the server stays down (the real
-    // postmaster reinitializes and recovers, and the next segment fails the same way while the volume is full).
-    const dir = n.version >= 10 ? 'pg_wal' : 'pg_xlog';
-    this.cluster.log(n, 'fatal', { kind: 'pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [
-      { process: 'client backend', level: 'PANIC', message: `could not write to file "${dir}/xlogtemp.1": No space left on device` },
-      { process: 'postmaster', level: 'LOG', message: 'terminating any other active server processes' },
-    ]);
-    this.cluster.crash(n);
   }
 
   // ------------------------------------------------------------------ alerts and metrics

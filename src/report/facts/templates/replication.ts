@@ -38,6 +38,7 @@ export const REPLICATION: TemplatesOf<ReplicationFact> = {
   'ahead-of-upstream': (f) =>
     p`${node(f.node)} is ahead of ${node(f.upstream)}'s WAL (${lsn(f.lsn)} > ${lsn(f.upstreamLsn)})${f.startLsn !== undefined ? p`: ${node(f.upstream)} accepts the start at ${lsn(f.startLsn)} but has nothing new to send` : ''}`,
   'walsenders-exhausted': (f) => p`${node(f.upstream)} refuses ${node(f.node)}'s replication connection: its ${count(f.max)} walsender slots (${code('max_wal_senders')}) are taken`,
+  'receiver-pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): its walreceiver cannot write what ${node(f.upstream)} sends, and tries again every ${code('wal_retrieve_retry_interval')} until a restartpoint removes WAL`,
   'slot-refused': (f) => p`${node(f.node)} streams through slot "${f.slot}" (${code('primary_slot_name')}), which ${node(f.upstream)} refuses: ${f.error}`,
   'timeline-not-in-upstream-history': (f) => p`timeline ${f.timeline} is not in ${node(f.upstream)}'s history`,
   'upstream-left-timeline': (f) =>

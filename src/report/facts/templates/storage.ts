@@ -67,6 +67,9 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'slot-consumer-refused': (f) => `the consumer of slot "${f.slot}" cannot use it: the slot was invalidated`,
   'slot-drop-refused': (f) =>
     p`slot "${f.slot}" is not dropped: ${f.standby !== null ? p`${node(f.standby)} streams through it` : 'its consumer is connected'}, and a slot in use cannot be dropped; it keeps its WAL and its xmin until its walsender is gone (pg_terminate_backend, or the consumer stopped)`,
-  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops`,
+  'slot-op-server-down': (f) =>
+    p`slot "${f.slot}" is not ${f.op === 'drop' ? 'dropped' : 'created'}: ${code(f.op === 'drop' ? 'pg_drop_replication_slot' : 'pg_create_replication_slot')} runs in a session on ${node(f.node)}, which is not running${f.op === 'drop' ? ' (the slot keeps its WAL and its xmin)' : ''}`,
+  'pg-wal-full': (f) => p`pg_wal on ${node(f.node)} is full (${size(f.volume)}): the server stops, and cannot start again while the volume is full`,
+  'promotion-failed-pg-wal-full': (f) => p`the promotion of ${node(f.node)} fails: its pg_wal volume (${size(f.volume)}) has no room for the new timeline's first segment, and the server shuts down`,
   'alert-fires': (f) => `alert "${f.alert}" fires: ${f.metric} = ${count(f.value)} has been above ${count(f.above)} for ${duration(f.for / 1e6)}`,
 };

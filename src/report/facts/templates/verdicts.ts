@@ -54,6 +54,7 @@ const WAITING: Record<WaitReason, string> = {
   'system-identifier-differs': 'streams from another database system',
   'no-upstream': 'has no primary_conninfo',
   'wal-senders-exhausted': 'is refused (max_wal_senders reached) by',
+  'pg-wal-full': 'cannot write WAL (its pg_wal volume is full) streamed',
 };
 
 /** "db2 was promoted at 14:03:10 by the plan; timeline 3 begins at 0/3000000", without the full stop. */

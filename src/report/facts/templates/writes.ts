@@ -18,7 +18,10 @@ export function slowdownText(s: Slowdown | null): Token {
 }
 
 function limitText(n: string, l: CommitLimit): Token {
-  if (l.kind === 'disk') return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${slowdownText(l.slowdown)}, and its WAL cannot be written faster`;
+  if (l.kind === 'disk') {
+    const why = l.slowdown !== null ? slowdownText(l.slowdown) : p`its disk writes at most ${rate(l.bytesPerSecond)} (${code('disk_throughput')})`;
+    return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${why}, and its WAL cannot be written faster`;
+  }
   if (l.kind === 'synchronous-standbys') return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`;
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
