@@ -13,8 +13,8 @@
  * - pg_auto_failover (fsm_transition.c fsm_rewind_or_init): demoted → catchingup runs pg_rewind, and
  *   pg_basebackup when it fails (pg_autoctl sets wal_log_hints = on on every node).
  * Each rebuild is recorded (history/replication.ts RebuildRecord) for the report and the verdicts.
- * Approximations: Patroni's wait for the leader's checkpoint after promote (checkpoint_after_promote) and
- * the single-user crash recovery take no time; pg_rewind's --restore-target-wal (missing WAL from the
+ * Approximations: the leader's checkpoint after promote (checkpoint_after_promote) is taken when the rewind
+ * starts, and it and the single-user crash recovery take no time; pg_rewind's --restore-target-wal (missing WAL from the
  * archive) is not modelled.
  */
 import type { Micros } from '../../engine/time.ts';
@@ -22,6 +22,7 @@ import type { PgCluster } from '../postgres/cluster.ts';
 import type { DivergenceFact } from '../../history/facts/managers.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { endOf, isAncestorOrSelf, timelineAt } from '../postgres/timeline.ts';
+import { controlTimeline } from '../postgres/rebuild.ts';
 
 /**
  * Whether `n`'s WAL runs past where `leader`'s history leaves its timeline (rewind.py
@@ -70,6 +71,12 @@ export class Rejoin {
   /** Stop `n` if it runs, make its shutdown clean, and pg_rewind it against the leader (it is started later by the manager). */
   rewind(leader: PgNode): void {
     const n = this.node;
+    // Both managers run CHECKPOINT on a new primary after its promotion, so that its control file names its new
+    // timeline, which pg_rewind up to 15 reads (rebuild.ts controlTimeline); Patroni's replica waits for it before
+    // rewinding (rewind.py ensure_checkpoint_after_promote, execute: "Waiting for checkpoint on … before rewind"),
+    // pg_autoctl runs it within the promotion (primary_standby.c standby_promote). Approximation: it is taken here,
+    // when the rewind starts, rather than in the leader's first loop after its promotion.
+    if (leader.running && leader.isPrimary && controlTimeline(this.c, leader) !== leader.wal.timeline) this.c.requestCheckpoint(leader);
     if (n.running) this.c.stop(n);
     if (n.run.state === 'down' && n.run.how === 'crashed') {
       // Patroni (ha.py _handle_crash_recovery, rewind.py ensure_clean_shutdown) and pg_rewind 13+ alike run crash

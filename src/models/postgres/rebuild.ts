@@ -37,6 +37,21 @@ import { connectionRate } from '../tcp/connection.ts';
 import { PgNode } from './node.ts';
 import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
 
+/**
+ * The timeline of the latest checkpoint in `n`'s control file (pg_controldata "Latest checkpoint's TimeLineID"). A
+ * standby's is its last restartpoint's; a primary's is that of the newest checkpoint record on its history, so a
+ * server promoted whose first checkpoint since has not completed still names the parent timeline (its
+ * end-of-recovery record is not a checkpoint). Approximation: for a primary the newest checkpoint record written on
+ * its history before the promotion stands for the restartpoint it had made as a standby.
+ */
+export function controlTimeline(c: PgCluster, n: PgNode): Timeline {
+  if (n.role.kind === 'standby') {
+    const tli = n.checkpoint.tli;
+    return historyOf(n.wal.timeline).find((e) => e.timeline.tli === tli)?.timeline ?? timelineAt(n.wal.timeline, n.checkpoint.lsn);
+  }
+  return c.storage.checkpointer.records.newestBefore(n.wal.timeline, Number.POSITIVE_INFINITY)?.timeline ?? n.wal.timeline;
+}
+
 /** Size of a data directory when the scenario gives none. */
 export const DEFAULT_DATA_SIZE = 1024 ** 3;
 /** Sequential disk throughput when the scenario gives none (as the vacuum model's). */
@@ -454,8 +469,22 @@ export class Rebuilds {
     const fork = forkOf(n.wal.timeline, from.wal.timeline);
     if (!fork) return refuse({ kind: 'different-systems' }, 'source and target clusters are from different systems');
     const end = n.walEnd(now);
-    if (end <= fork.at + 0.5) {
-      this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, rule: 'pg_rewind.c:main' }, [tool('pg_rewind', v, 'no rewind required')]);
+    // Up to 15 pg_rewind takes each server's timeline from its control file's latest checkpoint (pg_rewind.c main:
+    // checkPointCopy.ThisTimeLineID) and, when the two are equal, says so and stops: "no rewind required". A
+    // promoted server names its new timeline there only once its first checkpoint after the promotion has
+    // completed, and that checkpoint is spread (xlog.c StartupXLOG: RequestCheckpoint(CHECKPOINT_FORCE)), so a
+    // rewind against a source promoted a moment before leaves the target diverged, configured as its standby
+    // ([EXP] 15.18: crashed old primary, pg_rewind right after pg_ctl promote: `source and target cluster are on
+    // the same timeline`, `no rewind required`). 16 also reads minRecoveryPointTLI, which the promotion's
+    // end-of-recovery record sets to the new timeline (xlog.c CreateEndOfRecoveryRecord), and takes the later one.
+    // A crashed target (13+) has been through crash recovery first, whose end-of-recovery checkpoint is on its own
+    // timeline.
+    const crashed = n.run.state === 'down' && n.run.how === 'crashed';
+    const sameTli = v < 16 && controlTimeline(this.cluster, from).tli === (crashed ? n.tli : controlTimeline(this.cluster, n).tli);
+    if (end <= fork.at + 0.5 || sameTli) {
+      const lines = [sameTli ? tool('pg_rewind', v, 'source and target cluster are on the same timeline') : null, tool('pg_rewind', v, 'no rewind required')].filter((l) => l !== null);
+      const same = sameTli ? { sameTimeline: controlTimeline(this.cluster, from).tli } : {};
+      this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, ...same, rule: 'pg_rewind.c:main' }, lines);
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       if (spec.start) this.cluster.start(n);

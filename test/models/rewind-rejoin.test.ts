@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { seconds, type Micros } from '../../src/engine/time.ts';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+import type { Action, PgMajor } from '../../src/scenario/types.ts';
+import { action, buildScenario, node } from '../support/builder.ts';
+
+const s = (n: number) => seconds(n);
+
+/**
+ * The plan an SRE runs after losing the primary: p (wal_log_hints) and s at the default start (0/3000000, a segment
+ * boundary); s is cut off at 60 s while p goes on writing, p crashes at 120 s, s is promoted at 140 s and takes the
+ * writes, and p is rewound against s at `rewindAt`. All of it within the first checkpoint cycle (checkpoint_timeout
+ * 5 min): the last common checkpoint is the one before the scenario starts.
+ */
+function rejoin(version: PgMajor, rewindAt: number, more: Action[] = []) {
+  return runScenario(
+    buildScenario({
+      end: s(600),
+      sites: ['a', 'b'],
+      links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
+      nodes: [node('p', 'a', version, { settings: { walLogHints: true } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true } })],
+      workload: { target: 'p', rate: 100, walPerTx: 2048 },
+      actions: [
+        action(s(60), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+        action(s(120), { kind: 'crash', node: 'p' }),
+        action(s(130), { kind: 'heal', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+        action(s(140), { kind: 'promote', node: 's' }),
+        action(s(141), { kind: 'routeWrites', cluster: 'main', node: 's', workload: null }),
+        ...more,
+        action(s(rewindAt), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } }),
+      ],
+    }),
+  ).report;
+}
+
+const lines = (r: ReturnType<typeof rejoin>, n: string) => r.events.filter((e) => e.node === n).flatMap((e) => e.log).join('\n');
+const final = (r: ReturnType<typeof rejoin>, n: string) => r.nodes.find((x) => x.name === n)!;
+
+describe('rejoining the old primary with pg_rewind', () => {
+  it('the last common checkpoint may be the one before the scenario: the node still holds its WAL, as a server keeps WAL from its last checkpoint on', () => {
+    // 16 needs no checkpoint on the new primary first (below). The model's initial checkpoint record is at
+    // 0/2FFFFFF, in the segment before the starting one: pg_wal used to start at 0/3000000, so every rewind in the
+    // first checkpoint cycle failed with `could not find previous WAL record at 0/2FFFFF8`.
+    const r = rejoin(16, 150);
+    const log = lines(r, 'p');
+    expect(log).toMatch(/pg_rewind: rewinding from last common checkpoint at 0\/2FFFFFF on timeline 1/);
+    expect(log).toMatch(/pg_rewind: Done!/);
+    expect(log).not.toMatch(/could not find previous WAL record/);
+    expect(final(r, 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+  });
+
+  it('up to 15, right after the promotion, pg_rewind reads the source\'s old timeline from its control file: "no rewind required", and the node stays diverged ([EXP] 15.18)', () => {
+    // s's checkpoint after its promotion (requested at 140 s) is spread and has not completed at 150 s.
+    const early = rejoin(15, 150);
+    const log = lines(early, 'p');
+    expect(log).toMatch(/pg_rewind: source and target cluster are on the same timeline\npg_rewind: no rewind required/);
+    expect(log).not.toMatch(/pg_rewind: Done!/);
+    expect(early.events.find((e) => e.fact.kind === 'rewind-not-required')!.message).toMatch(/both control files name timeline 1/);
+    // Started as a standby of s, it cannot follow: its WAL runs past the fork.
+    expect(final(early, 'p')).toMatchObject({ role: 'standby', timeline: 1 });
+    expect(final(early, 'p').receiver).not.toBe('streaming');
+    expect(early.verdicts.some((v) => v.kind === 'standby-broken' && v.node === 'p')).toBe(true);
+    // 13 and 11 read the same control file field (pg_rewind.c main).
+    expect(lines(rejoin(13, 150), 'p')).toMatch(/pg_rewind: source and target cluster are on the same timeline/);
+    // A CHECKPOINT on s first (what the documentation asks for up to 15) puts timeline 2 there: it rewinds.
+    const checkpointed = rejoin(15, 150, [action(s(149), { kind: 'checkpoint', node: 's' })]);
+    expect(lines(checkpointed, 'p')).toMatch(/pg_rewind: Done!/);
+    expect(final(checkpointed, 'p')).toMatchObject({ role: 'standby', timeline: 2 });
+    // So does waiting for that checkpoint to end by itself.
+    expect(lines(rejoin(15, 590), 'p')).toMatch(/pg_rewind: Done!/);
+    // 16 also reads minRecoveryPointTLI, which the end-of-recovery record set to 2.
+    expect(lines(rejoin(16, 150), 'p')).not.toMatch(/same timeline/);
+  });
+});
+
+describe('a manager that rewinds the old primary checkpoints the new one first', () => {
+  // As test/models/managers/rejoin.test.ts, on 15: pg1 is cut off at 10:12, pg2 is promoted, pg1 is back at 10:14 past
+  // the fork and Patroni rewinds it seconds after the promotion, while pg2's own spread checkpoint still runs.
+  const yaml = (failover: string) => `
+name: rejoin-15
+start: 2024-01-01T10:00:00Z
+end: "10:25"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 15, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+      pg2: {site: a, version: 15, upstream: pg1, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+      pg3: {site: a, version: 15, upstream: pg1, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+  - {at: "10:12", partition: pg1}
+  - {at: "10:14", heal: pg1}
+`;
+
+  it('Patroni (ensure_checkpoint_after_promote, then "Waiting for checkpoint … before rewind"): the rewind is not "no rewind required" on 15', () => {
+    const r = runScenario(loadScenarioText(yaml('{policy: patroni, site: a, use_pg_rewind: true}'), 'rejoin-15.yaml'));
+    const pg1 = r.report.events.filter((e) => e.node === 'pg1').flatMap((e) => e.log).join('\n');
+    expect(pg1).not.toMatch(/no rewind required/);
+    expect(pg1).toMatch(/pg_rewind: Done!/);
+    expect(r.report.events.some((e) => e.node === 'pg2' && e.fact.kind === 'checkpoint-requested')).toBe(true);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ role: 'standby', upstream: 'pg2', receiver: 'streaming', timeline: 2 });
+  });
+});
