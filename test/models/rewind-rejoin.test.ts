@@ -104,3 +104,46 @@ faults:
     expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ role: 'standby', upstream: 'pg2', receiver: 'streaming', timeline: 2 });
   });
 });
+
+describe('the WAL back to the last common checkpoint, from the archive', () => {
+  // As rejoin.test.ts's failing rewind: no wal_keep_size, so pg1's shutdown checkpoint (it demotes itself) removed the
+  // WAL back to the last common checkpoint; every node archives, and has a restore_command.
+  const archive = "archive_mode: on, archive_command: 'cp %p /archive/%f', restore_command: 'cp /archive/%f %p'";
+  const patroni = (settings: string, failover = ', use_pg_rewind: true') => `
+name: rejoin-archive
+start: 2024-01-01T10:00:00Z
+end: "10:25"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16, settings: {wal_log_hints: true${settings}}}
+      pg2: {site: a, version: 16, upstream: pg1, settings: {wal_log_hints: true${settings}}}
+      pg3: {site: a, version: 16, upstream: pg1, settings: {wal_log_hints: true${settings}}}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, site: a${failover}}
+faults:
+  - {at: "10:12", partition: pg1}
+  - {at: "10:14", heal: pg1}
+`;
+  const rebuilds = (r: ReturnType<typeof runScenario>) => r.history.replication.rebuilds.map((b) => [b.node, b.tool, b.ok]);
+
+  it('Patroni passes --restore-target-wal when restore_command is set (rewind.py pg_rewind): the rewind succeeds from the archive', () => {
+    const without = runScenario(loadScenarioText(patroni(''), 'a.yaml'));
+    expect(rebuilds(without)).toEqual([['pg1', 'pg_rewind', false]]);
+    const r = runScenario(loadScenarioText(patroni(`, ${archive}`), 'a.yaml'));
+    expect(rebuilds(r)).toEqual([['pg1', 'pg_rewind', true]]);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ role: 'standby', upstream: 'pg2', timeline: 2 });
+  });
+
+  it('the plan step takes -c (restore_target_wal, 13+); without it, or with segments the archive lacks, it fails as pg_rewind does', () => {
+    const plan = (rewind: string, settings = `, ${archive}`) =>
+      runScenario(loadScenarioText(`${patroni(settings, '').replace('    failover: {policy: patroni, site: a}\n', '')}plan:\n  - {at: "10:13", promote: pg2}\n  - {at: "10:13:01", route_writes: pg2}\n  - {at: "10:13:30", stop: pg1}\n  - {at: "10:14:30", checkpoint: pg2}\n  - {at: "10:15", pg_rewind: {node: pg1, from: pg2${rewind}}}\n`, 'p.yaml'));
+    const lines = (r: ReturnType<typeof plan>) => r.report.events.filter((e) => e.node === 'pg1').flatMap((e) => e.log).join('\n');
+    expect(lines(plan(''))).toMatch(/pg_rewind: error: could not open file ".*\/pg_wal\/00000001[0-9A-F]{16}": No such file or directory/);
+    expect(lines(plan(', restore_target_wal: true'))).toMatch(/pg_rewind: Done!/);
+    // No archive: -c finds nothing there either.
+    expect(lines(plan(', restore_target_wal: true', ", restore_command: 'cp /archive/%f %p'"))).toMatch(/pg_rewind: error: could not restore file "00000001[0-9A-F]{16}" from archive\npg_rewind: error: could not find previous WAL record at/);
+    expect(() => loadScenarioText(patroni('', '').replace('    failover: {policy: patroni, site: a}\n', '').replace(/version: 16/g, 'version: 12') + 'plan:\n  - {at: "10:15", pg_rewind: {node: pg1, from: pg2, restore_target_wal: true}}\n', 'p.yaml')).toThrow(/--restore-target-wal from PostgreSQL 13/);
+  });
+});

@@ -14,8 +14,7 @@
  *   pg_basebackup when it fails (pg_autoctl sets wal_log_hints = on on every node).
  * Each rebuild is recorded (history/replication.ts RebuildRecord) for the report and the verdicts.
  * Approximations: the leader's checkpoint after promote (checkpoint_after_promote) is taken when the rewind
- * starts, and it and the single-user crash recovery take no time; pg_rewind's --restore-target-wal (missing WAL from the
- * archive) is not modelled.
+ * starts, and it and the single-user crash recovery take no time.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
@@ -51,6 +50,12 @@ export class Rejoin {
     private readonly by: string,
     /** Told when a rebuild ends (the manager's loop goes on from there). */
     private readonly onDone: (tool: 'pg_rewind' | 'pg_basebackup', ok: boolean) => void,
+    /**
+     * pg_rewind fetches the WAL missing from pg_wal with the node's restore_command (Patroni: rewind.py pg_rewind
+     * passes --restore-target-wal when restore_command is set, 13+; before 13 it fetches the missing file itself
+     * and runs pg_rewind again). pg_autoctl runs pg_rewind without it (pgctl.c pg_rewind).
+     */
+    private readonly restoreTargetWal = false,
   ) {}
 
   get busy(): boolean {
@@ -84,7 +89,7 @@ export class Rejoin {
       this.c.log(n, 'lifecycle', { kind: 'single-user-crash-recovery', node: n.name, ...(this.by === 'Patroni' ? { rule: 'patroni/postgresql/rewind.py:Rewind.ensure_clean_shutdown' } : {}) });
       n.run = { state: 'down', how: 'stopped' };
     }
-    this.c.rebuilds.rewind(n, { from: leader.name, start: false }, this.begin('pg_rewind', leader));
+    this.c.rebuilds.rewind(n, { from: leader.name, start: false, restoreTargetWal: this.restoreTargetWal }, this.begin('pg_rewind', leader));
   }
 
   /** Empty the data directory (a running server is stopped first) and pg_basebackup it from the leader; it starts when the copy is done. */

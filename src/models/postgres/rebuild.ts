@@ -499,15 +499,32 @@ export class Rebuilds {
     const own = n.checkpoint.lsn < fork.at ? n.checkpoint.lsn : fork.at;
     const lastCommon = record ? { lsn: record.lsn, redo: record.redo, tli: record.timeline.tli } : { lsn: own, redo: own, tli: timelineAt(fork.common, own).tli };
     const diverged = tool('pg_rewind', v, `servers diverged at WAL location ${formatLsn(fork.at)} on timeline ${fork.common.tli}`);
-    if (n.oldestRetained > segmentStart(lastCommon.lsn, seg)) {
-      // The first record it cannot read walking back: at the fork if the fork's segment is gone, else the last one
-      // of the segment before the oldest it keeps (the model keeps no records: its last 8 bytes, MAXALIGN).
-      const at = n.oldestRetained > segmentStart(fork.at, seg) ? fork.at : n.oldestRetained - 8;
+    // With -c (13+) a segment missing from pg_wal is fetched with the target's restore_command (parsexlog.c
+    // SimpleXLogPageRead → fe_archive.c RestoreArchivedFile), as Patroni runs it when restore_command is set
+    // (rewind.py pg_rewind: --restore-target-wal, or before 13 the missing file fetched and pg_rewind run again).
+    const archive = this.cluster.storage.archive;
+    const restores = spec.restoreTargetWal === true && n.settings.restoreCommand !== null && archive.reachableFrom(n);
+    const readable = (segment: Lsn) => segment >= n.oldestRetained || (restores && archive.availableEnd(n.wal.timeline, segment, seg) > segment);
+    // The first segment it cannot read walking back from the fork's to the record's.
+    let missing: Lsn | null = null;
+    for (let segment = segmentStart(fork.at, seg); n.oldestRetained > segmentStart(lastCommon.lsn, seg) && segment >= segmentStart(lastCommon.lsn, seg); segment -= seg) {
+      if (!readable(segment)) {
+        missing = segment;
+        break;
+      }
+    }
+    if (missing !== null) {
+      // The first record it cannot read walking back: at the fork if the fork's segment is missing, else the last one
+      // of the missing segment (the model keeps no records: its last 8 bytes, MAXALIGN).
+      const at = missing === segmentStart(fork.at, seg) ? fork.at : missing + seg - 8;
       const file = walFileName(timelineAt(n.wal.timeline, at).tli, at, seg);
-      // SimpleXLogPageRead's pg_log_error, then findLastCheckpoint's pg_fatal (`fatal: ` 12-14, `error: ` from 15).
+      // SimpleXLogPageRead's pg_log_error (RestoreArchivedFile's with -c), then findLastCheckpoint's pg_fatal
+      // (`fatal: ` 12-14, `error: ` from 15).
       return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at }, [
         diverged,
-        tool('pg_rewind', v, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`, true),
+        restores
+          ? tool('pg_rewind', v, `could not restore file "${file}" from archive`, true)
+          : tool('pg_rewind', v, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`, true),
         fatal('pg_rewind', v, `could not find previous WAL record at ${formatLsn(at)}`),
       ], done);
     }
