@@ -147,3 +147,48 @@ faults:
     expect(() => loadScenarioText(patroni('', '').replace('    failover: {policy: patroni, site: a}\n', '').replace(/version: 16/g, 'version: 12') + 'plan:\n  - {at: "10:15", pg_rewind: {node: pg1, from: pg2, restore_target_wal: true}}\n', 'p.yaml')).toThrow(/--restore-target-wal from PostgreSQL 13/);
   });
 });
+
+describe('a standby of the old primary, after the old primary is rewound', () => {
+  // p1 (site a) with c1 and s1 in site b; the link is cut at 60 s for 70 s while p1 writes on, p1 is stopped at 120 s,
+  // s1 is promoted at 140 s and p1 rewound against it at 150 s. c1 keeps p1 as its upstream.
+  const yaml = `
+name: cascade
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: {a: {}, b: {}}
+links: [{between: [a, b], bandwidth: 1Gbps, latency: 1ms}]
+clusters:
+  c:
+    nodes:
+      p1: {site: a, version: 15, role: primary, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+      c1: {site: CSITE, version: 15, upstream: p1, settings: {wal_log_hints: true}}
+      s1: {site: b, version: 15, upstream: p1, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+    workload: {target: p1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+plan:
+  - {at: "+60s", partition: {sites: [a, b]}}
+  - {at: "+120s", stop: p1}
+  - {at: "+130s", heal: {sites: [a, b]}}
+  - {at: "+140s", promote: s1}
+  - {at: "+141s", route_writes: s1}
+  - {at: "+149s", checkpoint: s1}
+  - {at: "+150s", pg_rewind: {node: p1, from: s1}}
+`;
+  const run = (site: string) => runScenario(loadScenarioText(yaml.replace('CSITE', site), 'cascade.yaml')).report;
+
+  it('one that received the WAL p1 wrote past the fork cannot follow it: p1\'s history leaves timeline 1 before its position', () => {
+    const r = run('a');
+    expect(r.nodes.find((n) => n.name === 'p1')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+    expect(r.nodes.find((n) => n.name === 'c1')).toMatchObject({ timeline: 1, receiver: 'waiting' });
+    expect(r.events.filter((e) => e.node === 'c1').flatMap((e) => e.log).join('\n')).toMatch(/requested starting point 0\/4000000 on timeline 1 is not in this server's history\n\tDETAIL: {2}This server's history forked from timeline 1 at/);
+  });
+
+  it('one cut off with s1 follows p1 onto timeline 2 at its next attempt once p1 runs again, not when its connection attempt during the cut would have timed out', () => {
+    const r = run('b');
+    const c1 = r.nodes.find((n) => n.name === 'c1')!;
+    expect(c1).toMatchObject({ timeline: 2, receiver: 'streaming', upstream: 'p1' });
+    // Its connection attempt at 120 s (the walreceiver's timeout) gets p1's RST at the SYN of 135 s, after the link is
+    // back; then it retries every wal_retrieve_retry_interval (5 s) and follows at the first after p1 started (150.4 s).
+    const follows = r.events.find((e) => e.node === 'c1' && e.fact.kind === 'follows-timeline')!;
+    expect((Date.parse(follows.at) - Date.parse(r.start)) / 1e3).toBe(155);
+  });
+});
