@@ -11,15 +11,16 @@ const s = (n: number) => seconds(n);
  * The plan an SRE runs after losing the primary: p (wal_log_hints) and s at the default start (0/3000000, a segment
  * boundary); s is cut off at 60 s while p goes on writing, p crashes at 120 s, s is promoted at 140 s and takes the
  * writes, and p is rewound against s at `rewindAt`. All of it within the first checkpoint cycle (checkpoint_timeout
- * 5 min): the last common checkpoint is the one before the scenario starts.
+ * 5 min): the last common checkpoint is the one before the scenario starts. p keeps 1 GB of WAL (`keep`), which the
+ * crash recovery pg_rewind runs first would otherwise remove (below).
  */
-function rejoin(version: PgMajor, rewindAt: number, more: Action[] = []) {
+function rejoin(version: PgMajor, rewindAt: number, more: Action[] = [], keep = true) {
   return runScenario(
     buildScenario({
       end: s(600),
       sites: ['a', 'b'],
       links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
-      nodes: [node('p', 'a', version, { settings: { walLogHints: true } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true } })],
+      nodes: [node('p', 'a', version, { settings: { walLogHints: true, ...(keep ? { walKeepSize: 1024 ** 3 } : {}) } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true } })],
       workload: { target: 'p', rate: 100, walPerTx: 2048 },
       actions: [
         action(s(60), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
@@ -71,6 +72,19 @@ describe('rejoining the old primary with pg_rewind', () => {
     expect(lines(rejoin(15, 590), 'p')).toMatch(/pg_rewind: Done!/);
     // 16 also reads minRecoveryPointTLI, which the end-of-recovery record set to 2.
     expect(lines(rejoin(16, 150), 'p')).not.toMatch(/same timeline/);
+  });
+});
+
+describe('a crashed target: the crash recovery pg_rewind 13+ runs first ends with a checkpoint that removes WAL', () => {
+  it('without wal_keep_size the segments back to the last common checkpoint are gone when it reads them ([EXP] 15.18), with it they stay', () => {
+    // p crashed at 120 s with WAL to 0/4770000; the fork is in segment 3 and the last common checkpoint at 0/2FFFFFF.
+    const checkpoint = [action(s(149), { kind: 'checkpoint', node: 's' })];
+    const r = rejoin(15, 150, checkpoint, false);
+    const log = lines(r, 'p');
+    expect(log).toMatch(/pg_rewind: executing ".*\/postgres" for target server to complete crash recovery\npg_rewind: servers diverged at WAL location (0\/3BB[0-9A-F]+) on timeline 1\npg_rewind: error: could not open file ".*\/pg_wal\/000000010000000000000003": No such file or directory\npg_rewind: error: could not find previous WAL record at \1/);
+    expect(r.events.find((e) => e.fact.kind === 'rewind-failed')!.message).toMatch(/the end-of-recovery checkpoint of the crash recovery pg_rewind ran first removed it/);
+    const kept = rejoin(15, 150, checkpoint);
+    expect(lines(kept, 'p')).toMatch(/pg_rewind: Done!/);
   });
 });
 

@@ -39,7 +39,15 @@ export type RewindFailure =
    * parsexlog.c findLastCheckpoint: walking back from the fork, the record at `previousRecord` is in `segment`, gone
    * from the target's pg_wal; `lsn`: the last common checkpoint's record it was looking for.
    */
-  | { readonly kind: 'wal-missing'; readonly segment: string; readonly lsn: Lsn; readonly previousRecord: Lsn }
+  | {
+      readonly kind: 'wal-missing';
+      readonly segment: string;
+      readonly lsn: Lsn;
+      readonly previousRecord: Lsn;
+      /** The end-of-recovery checkpoint of the crash recovery pg_rewind ran first (13+) removed it; `restored`: -c looked in the archive too. */
+      readonly removedByCrashRecovery?: boolean;
+      readonly restored?: boolean;
+    }
   | { readonly kind: 'source-down' };
 
 /** A restore's recovery target and recovery_target_action. */

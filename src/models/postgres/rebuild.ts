@@ -36,6 +36,7 @@ import type { Endpoint } from '../network/network.ts';
 import { connectionRate } from '../tcp/connection.ts';
 import { PgNode } from './node.ts';
 import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
+import { removalHorizon } from './retention.ts';
 
 /**
  * The timeline of the latest checkpoint in `n`'s control file (pg_controldata "Latest checkpoint's TimeLineID"). A
@@ -450,6 +451,31 @@ export class Rebuilds {
     done?.(false);
   }
 
+  /**
+   * pg_rewind 13+ on a target that was not shut down cleanly first runs its crash recovery in single-user mode
+   * (pg_rewind.c ensureCleanShutdown: `postgres --single -F`). The recovery ends with an immediate end-of-recovery
+   * checkpoint at the end of its WAL, which removes the segments before its redo but for what wal_keep_size, the
+   * slots and the segments not yet archived keep (xlog.c CreateCheckPoint, KeepLogSeg, RemoveOldXlogFiles): the WAL
+   * back to the last common checkpoint may be gone before pg_rewind reads it ([EXP] 15.18: `checkpoint complete: …
+   * 2 recycled`, then `could not open file "…/000000010000000000000004"`, `could not find previous WAL record at`
+   * the fork). Patroni runs that recovery itself with archive_command = false, which keeps them (rejoin.ts).
+   * Approximations: slots are not invalidated there, and the recovery takes no time. Returns pg_rewind's line.
+   */
+  private crashRecovery(n: PgNode): LogLine[] {
+    const now = this.now;
+    const seg = n.settings.walSegmentSize;
+    const end = n.walEnd(now);
+    const storage = this.cluster.storage;
+    const horizon = removalHorizon({ version: n.version, settings: n.settings, redo: end, priorRedo: storage.checkpointer.completedRedo(n), recptr: end, slotMinimum: storage.slots.minimum(n, now) });
+    let keepFrom = horizon.keepFrom * seg;
+    const gate = storage.archive.gateWhileDown(n);
+    if (gate !== null) keepFrom = Math.min(keepFrom, segmentStart(gate, seg));
+    if (keepFrom > n.oldestRetained) n.oldestRetained = keepFrom;
+    n.checkpoint = { lsn: end, tli: n.tli };
+    n.run = { state: 'down', how: 'stopped' };
+    return [tool('pg_rewind', n.version, `executing "/usr/lib/postgresql/${n.version}/bin/postgres" for target server to complete crash recovery`)];
+  }
+
   /** `done` (a manager's rejoin) learns whether the rewind succeeded, when it ends. */
   rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
@@ -480,9 +506,11 @@ export class Rebuilds {
     // A crashed target (13+) has been through crash recovery first, whose end-of-recovery checkpoint is on its own
     // timeline.
     const crashed = n.run.state === 'down' && n.run.how === 'crashed';
+    const keptBeforeRecovery = n.oldestRetained;
+    const recovery = crashed ? this.crashRecovery(n) : [];
     const sameTli = v < 16 && controlTimeline(this.cluster, from).tli === (crashed ? n.tli : controlTimeline(this.cluster, n).tli);
     if (end <= fork.at + 0.5 || sameTli) {
-      const lines = [sameTli ? tool('pg_rewind', v, 'source and target cluster are on the same timeline') : null, tool('pg_rewind', v, 'no rewind required')].filter((l) => l !== null);
+      const lines = [...recovery, sameTli ? tool('pg_rewind', v, 'source and target cluster are on the same timeline') : null, tool('pg_rewind', v, 'no rewind required')].filter((l) => l !== null);
       const same = sameTli ? { sameTimeline: controlTimeline(this.cluster, from).tli } : {};
       this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, ...same, rule: 'pg_rewind.c:main' }, lines);
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
@@ -520,7 +548,9 @@ export class Rebuilds {
       const file = walFileName(timelineAt(n.wal.timeline, at).tli, at, seg);
       // SimpleXLogPageRead's pg_log_error (RestoreArchivedFile's with -c), then findLastCheckpoint's pg_fatal
       // (`fatal: ` 12-14, `error: ` from 15).
-      return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at }, [
+      const removedBy = keptBeforeRecovery <= missing ? { removedByCrashRecovery: true } : {};
+      return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at, ...removedBy, ...(restores ? { restored: true } : {}) }, [
+        ...recovery,
         diverged,
         restores
           ? tool('pg_rewind', v, `could not restore file "${file}" from archive`, true)
@@ -532,7 +562,7 @@ export class Rebuilds {
     const size = Math.min(from.storage.dataSize ?? DEFAULT_DATA_SIZE, end - fork.at) + Math.max(0, from.walEnd(now) - from.oldestRetained);
     const rate = this.copyRate(from, n, null);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
-    const lines: LogLine[] = [diverged, tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`)];
+    const lines: LogLine[] = [...recovery, diverged, tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`)];
     n.dataDirectory = 'copying';
     this.cluster.log(n, 'replication', { kind: 'rewind-started', node: n.name, from: from.name, undone: end - fork.at, forkLsn: fork.at, bytes: size, duration: copy }, lines);
     this.cluster.ctx.sim.after(copy as Micros, `pg_rewind ${n.name}`, () => {

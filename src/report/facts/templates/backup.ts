@@ -72,7 +72,7 @@ function rewindFailure(x: RewindFailure, from: Token): Token {
     case 'source-in-recovery':
       return p`${from} is a standby, and before 14 pg_rewind needs a primary as its source`;
     case 'wal-missing':
-      return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}`;
+      return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}${x.restored ? ', and the archive does not have it either' : ''}${x.removedByCrashRecovery ? ': the end-of-recovery checkpoint of the crash recovery pg_rewind ran first removed it (wal_keep_size, a slot or archiving would have kept it)' : ''}`;
     case 'source-down':
       return p`${from} went down during the copy`;
   }
