@@ -75,6 +75,17 @@ describe('rejoining the old primary with pg_rewind', () => {
   });
 });
 
+describe('after the rewind, the WAL from the last common checkpoint\'s redo', () => {
+  it('is the target\'s own when the redo is in the checkpoint record\'s segment: pg_rewind keeps the segments it read (13+), so a source that removed them is needed only from the fork on', () => {
+    // s's CHECKPOINT at 149 s removes its segments before 0/3000000, among them 000000010000000000000002, which holds
+    // the last common checkpoint (0/2FFFFFF, its own redo). p keeps it and streams timeline 2 from the fork's segment.
+    const r = rejoin(15, 150, [action(s(149), { kind: 'checkpoint', node: 's' })]);
+    expect(lines(r, 'p')).toMatch(/pg_rewind: Done!/);
+    expect(lines(r, 'p')).not.toMatch(/has already been removed/);
+    expect(final(r, 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
+  });
+});
+
 describe('a crashed target: the crash recovery pg_rewind 13+ runs first ends with a checkpoint that removes WAL', () => {
   it('without wal_keep_size the segments back to the last common checkpoint are gone when it reads them ([EXP] 15.18), with it they stay', () => {
     // p crashed at 120 s with WAL to 0/4770000; the fork is in segment 3 and the last common checkpoint at 0/2FFFFFF.

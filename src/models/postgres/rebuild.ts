@@ -576,10 +576,18 @@ export class Rebuilds {
       // start point, the WAL it holds from that redo on reaches the source's end only if the source still had the
       // redo's segment; otherwise it holds none of it and fetches it from its upstream or the archive, where a
       // removed segment fails (`requested WAL segment … has already been removed`, [EXP] 15.18 review-a s08).
-      // Approximation: the source's later segments it does hold are streamed again once the gap is filled.
+      // But pg_rewind keeps the target's own segments it read walking back from the fork to the checkpoint record
+      // (parsexlog.c findLastCheckpoint → keepwal_add_entry; filemap.c decide_file_action: `Not removing file … because
+      // it is required for recovery`; in 15.15's source and 15.18's binary; the model takes it from 13, the branches
+      // supported when it went in, in November 2024): when the redo is in the record's segment (an immediate or short
+      // checkpoint), they hold the common history from the redo to the fork, and the source is needed only from the
+      // fork's segment on. Approximation: the source's later segments it does hold are streamed again once the gap
+      // is filled.
       const sourceEnd = from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now);
       const redo = lastCommon.redo;
-      const held = from.oldestRetained <= segmentStart(redo, seg) ? sourceEnd : redo;
+      const ownFromRedo = v >= 13 && segmentStart(lastCommon.lsn, seg) <= segmentStart(redo, seg);
+      const sourceFrom = (lsn: Lsn) => from.oldestRetained <= segmentStart(lsn, seg);
+      const held = sourceFrom(redo) || (ownFromRedo && sourceFrom(fork.at)) ? sourceEnd : ownFromRedo ? fork.at : redo;
       this.adopt(n, from, held, { lsn: redo, tli: timelineAt(from.wal.timeline, redo).tli }, null);
       // pg_rewind.c: the control file's minRecoveryPoint is the source's WAL end, and the backup_label says BACKUP
       // FROM: standby, so recovery is consistent only once it has replayed up to there (node.ts pendingBackup).
