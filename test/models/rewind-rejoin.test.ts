@@ -217,3 +217,47 @@ plan:
     expect((Date.parse(follows.at) - Date.parse(r.start)) / 1e3).toBe(155);
   });
 });
+
+describe('two promotions that chose the same timeline number', () => {
+  // p1 crashes; s1 and s2, cut off from each other, are both promoted and both pick timeline 2 (neither sees the
+  // other's history file); s2 takes writes of its own, then is stopped and rewound against s1 after a CHECKPOINT there.
+  const yaml = (version: number) => `
+name: same-tli-split
+start: 2024-01-01T10:00:00Z
+end: "10:05"
+sites: {a: {}, b: {}, c: {}}
+links: [{between: [a, b], bandwidth: 1Gbps, latency: 1ms}, {between: [a, c], bandwidth: 1Gbps, latency: 1ms}, {between: [b, c], bandwidth: 1Gbps, latency: 1ms}]
+clusters:
+  c:
+    nodes:
+      p1: {site: a, version: ${version}, role: primary, settings: {wal_log_hints: true}}
+      s1: {site: b, version: ${version}, upstream: p1, settings: {wal_log_hints: true}}
+      s2: {site: c, version: ${version}, upstream: p1, settings: {wal_log_hints: true, wal_keep_size: 1GB}}
+    workloads:
+      w1: {target: p1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+      w2: {target: p1, site: c, rate: 100/s, wal_per_tx: 2KiB}
+plan:
+  - {at: "10:01", partition: {sites: [b, c]}}
+  - {at: "10:01", crash: p1}
+  - {at: "10:01:10", promote: s1}
+  - {at: "10:01:10", promote: s2}
+  - {at: "10:01:11", route_writes: {node: s1, workload: w1}}
+  - {at: "10:01:11", route_writes: {node: s2, workload: w2}}
+  - {at: "10:02", heal: {sites: [b, c]}}
+  - {at: "10:02:10", route_writes: {node: s1, workload: w2}}
+  - {at: "10:02:20", stop: s2}
+  - {at: "10:02:25", checkpoint: s1}
+  - {at: "10:02:30", pg_rewind: {node: s2, from: s1}}
+`;
+
+  it('pg_rewind compares the numbers: "no rewind required", and the node stays on its own timeline 2 ([EXP] 15.18)', () => {
+    for (const version of [16, 15]) {
+      const r = runScenario(loadScenarioText(yaml(version), 'same-tli.yaml')).report;
+      const log = r.events.filter((e) => e.node === 's2').flatMap((e) => e.log).join('\n');
+      expect(log).toMatch(/pg_rewind: source and target cluster are on the same timeline\npg_rewind: no rewind required/);
+      expect(log).not.toMatch(/pg_rewind: Done!/);
+      expect(r.events.find((e) => e.fact.kind === 'rewind-not-required')!.message).toMatch(/two histories with that number/);
+      expect(r.nodes.find((n) => n.name === 's2')!.receiver).not.toBe('streaming');
+    }
+  });
+});

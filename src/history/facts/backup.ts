@@ -91,10 +91,11 @@ export type BackupFact =
   | { readonly kind: 'basebackup-done'; readonly node: string | null; readonly backup: string | null; readonly site: string; readonly from: string; readonly startLsn: Lsn; readonly endLsn: Lsn; readonly timeline: number }
   | { readonly kind: 'rewind-failed'; readonly node: string; readonly from: string; readonly failure: RewindFailure; readonly rule?: Rule }
   /**
-   * pg_rewind.c main: the target's WAL ends at or before the fork; or (up to 15) both control files name the same
-   * timeline, `sameTimeline`: the source's first checkpoint after its promotion has not completed, whatever the WAL.
+   * pg_rewind.c main: the target's WAL ends at or before the fork; or both control files name the same timeline
+   * number, `sameTimeline`, whatever the WAL: (up to 15) the source's first checkpoint after its promotion has not
+   * completed (`checkpoint-pending`), or two promotions chose the same number for two histories (`same-number`).
    */
-  | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly sameTimeline?: number; readonly rule: Rule }
+  | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly sameTimeline?: number; readonly why?: 'checkpoint-pending' | 'same-number'; readonly rule: Rule }
   | { readonly kind: 'rewind-started'; readonly node: string; readonly from: string; readonly undone: number; readonly forkLsn: Lsn; readonly bytes: number; readonly duration: number }
   /**
    * `redo`: the last common checkpoint's redo, where the target's recovery starts; `held`: how much WAL from there

@@ -504,14 +504,17 @@ export class Rebuilds {
     // the same timeline`, `no rewind required`). 16 also reads minRecoveryPointTLI, which the promotion's
     // end-of-recovery record sets to the new timeline (xlog.c CreateEndOfRecoveryRecord), and takes the later one.
     // A crashed target (13+) has been through crash recovery first, whose end-of-recovery checkpoint is on its own
-    // timeline.
+    // timeline. The comparison is by number, in every version: two servers promoted from one parent without seeing
+    // each other's history files may both be on timeline 2 (timeline.ts, rule 2), and pg_rewind then rewinds
+    // nothing either.
     const crashed = n.run.state === 'down' && n.run.how === 'crashed';
     const keptBeforeRecovery = n.oldestRetained;
     const recovery = crashed ? this.crashRecovery(n) : [];
-    const sameTli = v < 16 && controlTimeline(this.cluster, from).tli === (crashed ? n.tli : controlTimeline(this.cluster, n).tli);
+    const sourceTli = v < 16 ? controlTimeline(this.cluster, from).tli : from.tli;
+    const sameTli = sourceTli === (crashed || v >= 16 ? n.tli : controlTimeline(this.cluster, n).tli);
     if (end <= fork.at + 0.5 || sameTli) {
       const lines = [...recovery, sameTli ? tool('pg_rewind', v, 'source and target cluster are on the same timeline') : null, tool('pg_rewind', v, 'no rewind required')].filter((l) => l !== null);
-      const same = sameTli ? { sameTimeline: controlTimeline(this.cluster, from).tli } : {};
+      const same = sameTli ? { sameTimeline: sourceTli, why: from.tli === sourceTli ? ('same-number' as const) : ('checkpoint-pending' as const) } : {};
       this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, ...same, rule: 'pg_rewind.c:main' }, lines);
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };

@@ -113,7 +113,7 @@ export const BACKUP: TemplatesOf<BackupFact> = {
   'rewind-failed': (f) => p`pg_rewind of ${node(f.node)} against ${node(f.from)} failed: ${rewindFailure(f.failure, node(f.from))}`,
   'rewind-not-required': (f) =>
     f.sameTimeline !== undefined && f.lsn > f.forkLsn
-      ? p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required, because both control files name timeline ${f.sameTimeline} (${node(f.from)} has not completed a checkpoint since its promotion; pg_rewind up to 15 reads the timeline there), though its WAL ends at ${lsn(f.lsn)}, past the fork at ${lsn(f.forkLsn)}: nothing is undone and it is configured as a standby of ${node(f.from)}`
+      ? p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required, because both control files name timeline ${f.sameTimeline} (${f.why === 'same-number' ? p`two histories with that number: pg_rewind compares the numbers` : p`${node(f.from)} has not completed a checkpoint since its promotion; pg_rewind up to 15 reads the timeline there`}), though its WAL ends at ${lsn(f.lsn)}, past the fork at ${lsn(f.forkLsn)}: nothing is undone and it is configured as a standby of ${node(f.from)}`
       : p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required (its WAL ends at ${lsn(f.lsn)}, not past the fork at ${lsn(f.forkLsn)}); it is a standby of ${node(f.from)}`,
   'rewind-started': (f) =>
     p`pg_rewind of ${node(f.node)} against ${node(f.from)}: ${size(f.undone)} past the fork at ${lsn(f.forkLsn)} are undone; copying ${size(f.bytes)} takes ${seconds(f.duration)}`,
