@@ -84,8 +84,11 @@ export class Rejoin {
     if (leader.running && leader.isPrimary && controlTimeline(this.c, leader) !== leader.wal.timeline) this.c.requestCheckpoint(leader);
     if (n.running) this.c.stop(n);
     if (n.run.state === 'down' && n.run.how === 'crashed') {
-      // Patroni (ha.py _handle_crash_recovery, rewind.py ensure_clean_shutdown) and pg_rewind 13+ alike run crash
-      // recovery first: the data directory is then shut down cleanly. Its time is not modelled.
+      // The manager runs crash recovery first, so the data directory is shut down cleanly and pg_rewind does not run
+      // its own (whose end-of-recovery checkpoint removes WAL: rebuild.ts crashRecovery). Patroni's (ha.py
+      // _handle_crash_recovery, rewind.py ensure_clean_shutdown) runs in single-user mode with archive_command =
+      // false, so every segment stays; pg_autoctl's (primary_standby.c) is an archive recovery to `immediate`, shut
+      // down in recovery, taken to remove nothing either (approximation). Its time is not modelled.
       this.c.log(n, 'lifecycle', { kind: 'single-user-crash-recovery', node: n.name, ...(this.by === 'Patroni' ? { rule: 'patroni/postgresql/rewind.py:Rewind.ensure_clean_shutdown' } : {}) });
       n.run = { state: 'down', how: 'stopped' };
     }
