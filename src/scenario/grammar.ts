@@ -983,11 +983,16 @@ const pgRewind = object(
     node: req(nodeRef, 'The server rewound: shut down (cleanly up to 12), with wal_log_hints = on or data checksums.'),
     from: req(nodeRef, 'The source server (--source-server): the new primary, same cluster.'),
     start: withDefault(boolean(), 'Start the server as a standby of `from` when it is done.', true),
+    restore_target_wal: withDefault(boolean(), '-c (--restore-target-wal, 13+): fetch the WAL missing from the node\'s pg_wal with its restore_command.', false),
   },
   {
     build: (v, info, ctx: C): ActionBody => {
       sameClusterSource(v, info.at('from'), ctx);
-      return { kind: 'pgRewind', node: v.node, spec: { from: v.from, start: v.start } };
+      const version = ctx.env.nodes.get(v.node)?.version;
+      if (v.restore_target_wal && version !== undefined && version < 13) {
+        ctx.fail(info.keyAt('restore_target_wal'), `${ctx.subject}: pg_rewind has --restore-target-wal from PostgreSQL 13 (node ${show(v.node)} is ${version})`, { hint: 'before 13 copy the missing WAL from the archive into pg_wal first' });
+      }
+      return { kind: 'pgRewind', node: v.node, spec: { from: v.from, start: v.start, ...(v.restore_target_wal ? { restoreTargetWal: true } : {}) } };
     },
   },
 );
@@ -1145,7 +1150,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   reclone: 'Stop a node (immediate), empty its data directory and pg_basebackup it: the options of basebackup.',
   restore_backup:
     'Point-in-time recovery: replace a stopped node\'s data directory with a named base backup and replay the WAL archive (restore_command) up to a target: {node, backup, target?, inclusive?, action?, timeline?, start?}. At the target the server pauses, promotes (a new timeline: what came after the target is not on it) or shuts down.',
-  pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
+  pg_rewind: 'pg_rewind a stopped node against the new primary: {node, from, start?, restore_target_wal?}. Needs wal_log_hints or data checksums (9.5+); it undoes the WAL past the fork and leaves the node a standby of `from`.',
   destroy_data: 'Empty a node\'s data directory (a running server crashes first): it cannot start until rebuilt.',
   archive_fails: 'The node\'s archive_command fails from `at` until `until` (say, the archive host is full): {node, until, exit_code?}. Segments wait in pg_wal until archived.',
   workload: 'Change a cluster\'s workload: {cluster?, workload?, rate?, wal_per_tx?}.',

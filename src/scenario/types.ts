@@ -68,6 +68,8 @@ export interface RewindSpec {
   readonly from: string;
   /** Start the server as a standby of `from` when it is done. */
   readonly start: boolean;
+  /** `-c` / `--restore-target-wal` (13+): WAL missing from the target's pg_wal is fetched with its restore_command. */
+  readonly restoreTargetWal?: boolean;
 }
 
 /** synchronous_standby_names parsed: `FIRST n (a, b)`, `ANY n (a, b)`, a bare list (= FIRST 1), or `*`. */

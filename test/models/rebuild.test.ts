@@ -130,9 +130,11 @@ describe('pg_rewind (rebuild.ts)', () => {
   /**
    * A partition at 600 s; s is promoted at 610 s and takes the writes at 611 s, so p wrote past the fork; p is
    * stopped (or crashes) at 650 s, the link heals at 660 s, and p is rewound against s at 700 s. p keeps 1 GB of WAL
-   * (wal_keep_size): pg_rewind reads p's WAL back to the last common checkpoint, which must still be there.
+   * (wal_keep_size): pg_rewind reads p's WAL back to the last common checkpoint, which must still be there. s's
+   * checkpoint after its promotion is spread and still runs at 700 s: a CHECKPOINT on s first puts its new timeline in
+   * its control file, where pg_rewind up to 15 reads it (see 'right after the promotion' below).
    */
-  function failover(version: PgMajor, p: PgSettingsSpec, extra: Action[] = [action(s(700), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })], lose: 'stop' | 'crash' = 'stop', o: { source?: PgSettingsSpec; end?: number } = {}) {
+  function failover(version: PgMajor, p: PgSettingsSpec, extra: Action[] = [action(s(699), { kind: 'checkpoint', node: 's' }), action(s(700), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } })], lose: 'stop' | 'crash' = 'stop', o: { source?: PgSettingsSpec; end?: number } = {}) {
     const keep: PgSettingsSpec = { walKeepSize: 1024 ** 3 };
     return runScenario(
       buildScenario({
@@ -170,7 +172,8 @@ describe('pg_rewind (rebuild.ts)', () => {
 
   it('with wal_log_hints the old primary is rewound to the fork and follows the new primary', () => {
     for (const p of [{ walLogHints: true }, { dataChecksums: true }] as PgSettingsSpec[]) {
-      const r = failover(15, p);
+      // s keeps its WAL (the CHECKPOINT would otherwise remove the last common checkpoint's redo: see below).
+      const r = failover(15, p, undefined, 'stop', { source: { walKeepSize: 8 * 1024 ** 3 } });
       expect(lines(r, 'p')).toMatch(/pg_rewind: servers diverged at WAL location [0-9A-F]+\/[0-9A-F]+ on timeline 1/);
       expect(r.nodes.find((n) => n.name === 'p')).toMatchObject({ role: 'standby', timeline: 2, receiver: 'streaming' });
     }
@@ -248,7 +251,7 @@ describe('pg_rewind (rebuild.ts)', () => {
         end: s(900),
         sites: ['a', 'b'],
         links: [{ between: ['a', 'b'], bandwidth: 125e6, latency: 1000 as Micros }],
-        nodes: [node('p', 'a', version, { settings: { walLogHints: true } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true } })],
+        nodes: [node('p', 'a', version, { settings: { walLogHints: true } }), node('s', 'b', version, { upstream: 'p', settings: { walLogHints: true, walKeepSize: 1024 ** 3 } })],
         workload: { target: 'p', rate: 20, walPerTx: 8192 },
         actions: [
           action(s(580), { kind: 'partition', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
@@ -256,6 +259,7 @@ describe('pg_rewind (rebuild.ts)', () => {
           action(s(585), { kind: 'stop', node: 'p' }),
           action(s(586), { kind: 'routeWrites', cluster: 'main', node: 's', workload: null }),
           action(s(610), { kind: 'heal', target: { kind: 'link', sites: ['a', 'b'] } }, 'faults'),
+          action(s(639), { kind: 'checkpoint', node: 's' }),
           action(s(640), { kind: 'pgRewind', node: 'p', spec: { from: 's', start: true } }),
         ],
       }),

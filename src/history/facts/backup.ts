@@ -39,7 +39,15 @@ export type RewindFailure =
    * parsexlog.c findLastCheckpoint: walking back from the fork, the record at `previousRecord` is in `segment`, gone
    * from the target's pg_wal; `lsn`: the last common checkpoint's record it was looking for.
    */
-  | { readonly kind: 'wal-missing'; readonly segment: string; readonly lsn: Lsn; readonly previousRecord: Lsn }
+  | {
+      readonly kind: 'wal-missing';
+      readonly segment: string;
+      readonly lsn: Lsn;
+      readonly previousRecord: Lsn;
+      /** The end-of-recovery checkpoint of the crash recovery pg_rewind ran first (13+) removed it; `restored`: -c looked in the archive too. */
+      readonly removedByCrashRecovery?: boolean;
+      readonly restored?: boolean;
+    }
   | { readonly kind: 'source-down' };
 
 /** A restore's recovery target and recovery_target_action. */
@@ -82,8 +90,12 @@ export type BackupFact =
     }
   | { readonly kind: 'basebackup-done'; readonly node: string | null; readonly backup: string | null; readonly site: string; readonly from: string; readonly startLsn: Lsn; readonly endLsn: Lsn; readonly timeline: number }
   | { readonly kind: 'rewind-failed'; readonly node: string; readonly from: string; readonly failure: RewindFailure; readonly rule?: Rule }
-  /** pg_rewind.c main: the target's WAL ends at or before the fork. */
-  | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly rule: Rule }
+  /**
+   * pg_rewind.c main: the target's WAL ends at or before the fork; or both control files name the same timeline
+   * number, `sameTimeline`, whatever the WAL: (up to 15) the source's first checkpoint after its promotion has not
+   * completed (`checkpoint-pending`), or two promotions chose the same number for two histories (`same-number`).
+   */
+  | { readonly kind: 'rewind-not-required'; readonly node: string; readonly from: string; readonly lsn: Lsn; readonly forkLsn: Lsn; readonly sameTimeline?: number; readonly why?: 'checkpoint-pending' | 'same-number'; readonly rule: Rule }
   | { readonly kind: 'rewind-started'; readonly node: string; readonly from: string; readonly undone: number; readonly forkLsn: Lsn; readonly bytes: number; readonly duration: number }
   /**
    * `redo`: the last common checkpoint's redo, where the target's recovery starts; `held`: how much WAL from there

@@ -310,7 +310,7 @@ export class PatroniAgent {
     const local = members.findIndex((m) => m.site === node.site);
     this.client = { name: node.name, endpoint: ep, member: local >= 0 ? local : 0, onLeaderChange: () => this.wake() };
     group.dcs.register(this.client);
-    this.rejoin = new Rejoin(c, node, 'Patroni', (tool, ok) => this.rebuilt(tool, ok));
+    this.rejoin = new Rejoin(c, node, 'Patroni', (tool, ok) => this.rebuilt(tool, ok), true);
   }
 
   private get c(): PgCluster {

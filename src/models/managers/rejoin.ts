@@ -13,15 +13,15 @@
  * - pg_auto_failover (fsm_transition.c fsm_rewind_or_init): demoted → catchingup runs pg_rewind, and
  *   pg_basebackup when it fails (pg_autoctl sets wal_log_hints = on on every node).
  * Each rebuild is recorded (history/replication.ts RebuildRecord) for the report and the verdicts.
- * Approximations: Patroni's wait for the leader's checkpoint after promote (checkpoint_after_promote) and
- * the single-user crash recovery take no time; pg_rewind's --restore-target-wal (missing WAL from the
- * archive) is not modelled.
+ * Approximations: the leader's checkpoint after promote (checkpoint_after_promote) is taken when the rewind
+ * starts, and it and the single-user crash recovery take no time.
  */
 import type { Micros } from '../../engine/time.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import type { DivergenceFact } from '../../history/facts/managers.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { endOf, isAncestorOrSelf, timelineAt } from '../postgres/timeline.ts';
+import { controlTimeline } from '../postgres/rebuild.ts';
 
 /**
  * Whether `n`'s WAL runs past where `leader`'s history leaves its timeline (rewind.py
@@ -50,6 +50,12 @@ export class Rejoin {
     private readonly by: string,
     /** Told when a rebuild ends (the manager's loop goes on from there). */
     private readonly onDone: (tool: 'pg_rewind' | 'pg_basebackup', ok: boolean) => void,
+    /**
+     * pg_rewind fetches the WAL missing from pg_wal with the node's restore_command (Patroni: rewind.py pg_rewind
+     * passes --restore-target-wal when restore_command is set, 13+; before 13 it fetches the missing file itself
+     * and runs pg_rewind again). pg_autoctl runs pg_rewind without it (pgctl.c pg_rewind).
+     */
+    private readonly restoreTargetWal = false,
   ) {}
 
   get busy(): boolean {
@@ -70,14 +76,23 @@ export class Rejoin {
   /** Stop `n` if it runs, make its shutdown clean, and pg_rewind it against the leader (it is started later by the manager). */
   rewind(leader: PgNode): void {
     const n = this.node;
+    // Both managers run CHECKPOINT on a new primary after its promotion, so that its control file names its new
+    // timeline, which pg_rewind up to 15 reads (rebuild.ts controlTimeline); Patroni's replica waits for it before
+    // rewinding (rewind.py ensure_checkpoint_after_promote, execute: "Waiting for checkpoint on … before rewind"),
+    // pg_autoctl runs it within the promotion (primary_standby.c standby_promote). Approximation: it is taken here,
+    // when the rewind starts, rather than in the leader's first loop after its promotion.
+    if (leader.running && leader.isPrimary && controlTimeline(this.c, leader) !== leader.wal.timeline) this.c.requestCheckpoint(leader);
     if (n.running) this.c.stop(n);
     if (n.run.state === 'down' && n.run.how === 'crashed') {
-      // Patroni (ha.py _handle_crash_recovery, rewind.py ensure_clean_shutdown) and pg_rewind 13+ alike run crash
-      // recovery first: the data directory is then shut down cleanly. Its time is not modelled.
+      // The manager runs crash recovery first, so the data directory is shut down cleanly and pg_rewind does not run
+      // its own (whose end-of-recovery checkpoint removes WAL: rebuild.ts crashRecovery). Patroni's (ha.py
+      // _handle_crash_recovery, rewind.py ensure_clean_shutdown) runs in single-user mode with archive_command =
+      // false, so every segment stays; pg_autoctl's (primary_standby.c) is an archive recovery to `immediate`, shut
+      // down in recovery, taken to remove nothing either (approximation). Its time is not modelled.
       this.c.log(n, 'lifecycle', { kind: 'single-user-crash-recovery', node: n.name, ...(this.by === 'Patroni' ? { rule: 'patroni/postgresql/rewind.py:Rewind.ensure_clean_shutdown' } : {}) });
       n.run = { state: 'down', how: 'stopped' };
     }
-    this.c.rebuilds.rewind(n, { from: leader.name, start: false }, this.begin('pg_rewind', leader));
+    this.c.rebuilds.rewind(n, { from: leader.name, start: false, restoreTargetWal: this.restoreTargetWal }, this.begin('pg_rewind', leader));
   }
 
   /** Empty the data directory (a running server is stopped first) and pg_basebackup it from the leader; it starts when the copy is done. */

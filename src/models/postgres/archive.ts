@@ -177,6 +177,16 @@ export class WalArchive {
   }
 
   /**
+   * The same for `n` down (a checkpoint run without its archiver: single-user crash recovery): with archive_mode
+   * on, the segments its archiver had not archived when it stopped keep their .ready files and stay
+   * (xlogarchive.c XLogArchiveCheckDone).
+   */
+  gateWhileDown(n: PgNode): Lsn | null {
+    if (n.settings.archiveMode === 'off') return null;
+    return this.stopped.get(n)?.lsn ?? null;
+  }
+
+  /**
    * Re-anchor every archiver (after a reflow: WAL rates may change, and between two reflows they are constant);
    * start or stop archivers whose mode, role or running state changed.
    */

@@ -207,8 +207,11 @@ export class PgNode {
     for (let t: Timeline | null = timeline; t; t = t.parent) this.historyFiles.set(t.tli, t);
     // The last checkpoint before the scenario starts: just before the starting position.
     this.checkpoint = { lsn: Math.max(0, startLsn - 1), tli: timeline.tli };
-    // pg_wal holds nothing from before the scenario's starting segment.
-    this.oldestRetained = Math.floor(startLsn / settings.walSegmentSize) * settings.walSegmentSize;
+    // pg_wal holds nothing from before the segment of that checkpoint's record, which is also its redo (a server
+    // keeps its WAL from the last checkpoint's redo on: xlog.c RemoveOldXlogFiles; pg_rewind reads back to that
+    // record when it is the last common one, parsexlog.c findLastCheckpoint). With a start at a segment boundary
+    // (the default 0/3000000) that is the segment before the starting one.
+    this.oldestRetained = Math.floor(this.checkpoint.lsn / settings.walSegmentSize) * settings.walSegmentSize;
     this.roleNow =
       spec.role === 'primary'
         ? { kind: 'primary' }

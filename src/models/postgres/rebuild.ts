@@ -36,6 +36,22 @@ import type { Endpoint } from '../network/network.ts';
 import { connectionRate } from '../tcp/connection.ts';
 import { PgNode } from './node.ts';
 import { forkOf, historyOf, timelineAt, type Timeline } from './timeline.ts';
+import { removalHorizon } from './retention.ts';
+
+/**
+ * The timeline of the latest checkpoint in `n`'s control file (pg_controldata "Latest checkpoint's TimeLineID"). A
+ * standby's is its last restartpoint's; a primary's is that of the newest checkpoint record on its history, so a
+ * server promoted whose first checkpoint since has not completed still names the parent timeline (its
+ * end-of-recovery record is not a checkpoint). Approximation: for a primary the newest checkpoint record written on
+ * its history before the promotion stands for the restartpoint it had made as a standby.
+ */
+export function controlTimeline(c: PgCluster, n: PgNode): Timeline {
+  if (n.role.kind === 'standby') {
+    const tli = n.checkpoint.tli;
+    return historyOf(n.wal.timeline).find((e) => e.timeline.tli === tli)?.timeline ?? timelineAt(n.wal.timeline, n.checkpoint.lsn);
+  }
+  return c.storage.checkpointer.records.newestBefore(n.wal.timeline, Number.POSITIVE_INFINITY)?.timeline ?? n.wal.timeline;
+}
 
 /** Size of a data directory when the scenario gives none. */
 export const DEFAULT_DATA_SIZE = 1024 ** 3;
@@ -435,6 +451,31 @@ export class Rebuilds {
     done?.(false);
   }
 
+  /**
+   * pg_rewind 13+ on a target that was not shut down cleanly first runs its crash recovery in single-user mode
+   * (pg_rewind.c ensureCleanShutdown: `postgres --single -F`). The recovery ends with an immediate end-of-recovery
+   * checkpoint at the end of its WAL, which removes the segments before its redo but for what wal_keep_size, the
+   * slots and the segments not yet archived keep (xlog.c CreateCheckPoint, KeepLogSeg, RemoveOldXlogFiles): the WAL
+   * back to the last common checkpoint may be gone before pg_rewind reads it ([EXP] 15.18: `checkpoint complete: …
+   * 2 recycled`, then `could not open file "…/000000010000000000000004"`, `could not find previous WAL record at`
+   * the fork). Patroni runs that recovery itself with archive_command = false, which keeps them (rejoin.ts).
+   * Approximations: slots are not invalidated there, and the recovery takes no time. Returns pg_rewind's line.
+   */
+  private crashRecovery(n: PgNode): LogLine[] {
+    const now = this.now;
+    const seg = n.settings.walSegmentSize;
+    const end = n.walEnd(now);
+    const storage = this.cluster.storage;
+    const horizon = removalHorizon({ version: n.version, settings: n.settings, redo: end, priorRedo: storage.checkpointer.completedRedo(n), recptr: end, slotMinimum: storage.slots.minimum(n, now) });
+    let keepFrom = horizon.keepFrom * seg;
+    const gate = storage.archive.gateWhileDown(n);
+    if (gate !== null) keepFrom = Math.min(keepFrom, segmentStart(gate, seg));
+    if (keepFrom > n.oldestRetained) n.oldestRetained = keepFrom;
+    n.checkpoint = { lsn: end, tli: n.tli };
+    n.run = { state: 'down', how: 'stopped' };
+    return [tool('pg_rewind', n.version, `executing "/usr/lib/postgresql/${n.version}/bin/postgres" for target server to complete crash recovery`)];
+  }
+
   /** `done` (a manager's rejoin) learns whether the rewind succeeded, when it ends. */
   rewind(n: PgNode, spec: RewindSpec, done?: (ok: boolean) => void): void {
     const from = this.cluster.node(spec.from);
@@ -454,8 +495,27 @@ export class Rebuilds {
     const fork = forkOf(n.wal.timeline, from.wal.timeline);
     if (!fork) return refuse({ kind: 'different-systems' }, 'source and target clusters are from different systems');
     const end = n.walEnd(now);
-    if (end <= fork.at + 0.5) {
-      this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, rule: 'pg_rewind.c:main' }, [tool('pg_rewind', v, 'no rewind required')]);
+    // Up to 15 pg_rewind takes each server's timeline from its control file's latest checkpoint (pg_rewind.c main:
+    // checkPointCopy.ThisTimeLineID) and, when the two are equal, says so and stops: "no rewind required". A
+    // promoted server names its new timeline there only once its first checkpoint after the promotion has
+    // completed, and that checkpoint is spread (xlog.c StartupXLOG: RequestCheckpoint(CHECKPOINT_FORCE)), so a
+    // rewind against a source promoted a moment before leaves the target diverged, configured as its standby
+    // ([EXP] 15.18: crashed old primary, pg_rewind right after pg_ctl promote: `source and target cluster are on
+    // the same timeline`, `no rewind required`). 16 also reads minRecoveryPointTLI, which the promotion's
+    // end-of-recovery record sets to the new timeline (xlog.c CreateEndOfRecoveryRecord), and takes the later one.
+    // A crashed target (13+) has been through crash recovery first, whose end-of-recovery checkpoint is on its own
+    // timeline. The comparison is by number, in every version: two servers promoted from one parent without seeing
+    // each other's history files may both be on timeline 2 (timeline.ts, rule 2), and pg_rewind then rewinds
+    // nothing either.
+    const crashed = n.run.state === 'down' && n.run.how === 'crashed';
+    const keptBeforeRecovery = n.oldestRetained;
+    const recovery = crashed ? this.crashRecovery(n) : [];
+    const sourceTli = v < 16 ? controlTimeline(this.cluster, from).tli : from.tli;
+    const sameTli = sourceTli === (crashed || v >= 16 ? n.tli : controlTimeline(this.cluster, n).tli);
+    if (end <= fork.at + 0.5 || sameTli) {
+      const lines = [...recovery, sameTli ? tool('pg_rewind', v, 'source and target cluster are on the same timeline') : null, tool('pg_rewind', v, 'no rewind required')].filter((l) => l !== null);
+      const same = sameTli ? { sameTimeline: sourceTli, why: from.tli === sourceTli ? ('same-number' as const) : ('checkpoint-pending' as const) } : {};
+      this.cluster.log(n, 'replication', { kind: 'rewind-not-required', node: n.name, from: from.name, lsn: end, forkLsn: fork.at, ...same, rule: 'pg_rewind.c:main' }, lines);
       // As after a rewind (-R): a standby of the source on the latest timeline; its WAL is already on that history.
       n.role = { kind: 'standby', upstream: from.name, target: from.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
       if (spec.start) this.cluster.start(n);
@@ -470,15 +530,34 @@ export class Rebuilds {
     const own = n.checkpoint.lsn < fork.at ? n.checkpoint.lsn : fork.at;
     const lastCommon = record ? { lsn: record.lsn, redo: record.redo, tli: record.timeline.tli } : { lsn: own, redo: own, tli: timelineAt(fork.common, own).tli };
     const diverged = tool('pg_rewind', v, `servers diverged at WAL location ${formatLsn(fork.at)} on timeline ${fork.common.tli}`);
-    if (n.oldestRetained > segmentStart(lastCommon.lsn, seg)) {
-      // The first record it cannot read walking back: at the fork if the fork's segment is gone, else the last one
-      // of the segment before the oldest it keeps (the model keeps no records: its last 8 bytes, MAXALIGN).
-      const at = n.oldestRetained > segmentStart(fork.at, seg) ? fork.at : n.oldestRetained - 8;
+    // With -c (13+) a segment missing from pg_wal is fetched with the target's restore_command (parsexlog.c
+    // SimpleXLogPageRead → fe_archive.c RestoreArchivedFile), as Patroni runs it when restore_command is set
+    // (rewind.py pg_rewind: --restore-target-wal, or before 13 the missing file fetched and pg_rewind run again).
+    const archive = this.cluster.storage.archive;
+    const restores = spec.restoreTargetWal === true && n.settings.restoreCommand !== null && archive.reachableFrom(n);
+    const readable = (segment: Lsn) => segment >= n.oldestRetained || (restores && archive.availableEnd(n.wal.timeline, segment, seg) > segment);
+    // The first segment it cannot read walking back from the fork's to the record's.
+    let missing: Lsn | null = null;
+    for (let segment = segmentStart(fork.at, seg); n.oldestRetained > segmentStart(lastCommon.lsn, seg) && segment >= segmentStart(lastCommon.lsn, seg); segment -= seg) {
+      if (!readable(segment)) {
+        missing = segment;
+        break;
+      }
+    }
+    if (missing !== null) {
+      // The first record it cannot read walking back: at the fork if the fork's segment is missing, else the last one
+      // of the missing segment (the model keeps no records: its last 8 bytes, MAXALIGN).
+      const at = missing === segmentStart(fork.at, seg) ? fork.at : missing + seg - 8;
       const file = walFileName(timelineAt(n.wal.timeline, at).tli, at, seg);
-      // SimpleXLogPageRead's pg_log_error, then findLastCheckpoint's pg_fatal (`fatal: ` 12-14, `error: ` from 15).
-      return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at }, [
+      // SimpleXLogPageRead's pg_log_error (RestoreArchivedFile's with -c), then findLastCheckpoint's pg_fatal
+      // (`fatal: ` 12-14, `error: ` from 15).
+      const removedBy = keptBeforeRecovery <= missing ? { removedByCrashRecovery: true } : {};
+      return this.refuse(n, from, { kind: 'wal-missing', segment: file, lsn: lastCommon.lsn, previousRecord: at, ...removedBy, ...(restores ? { restored: true } : {}) }, [
+        ...recovery,
         diverged,
-        tool('pg_rewind', v, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`, true),
+        restores
+          ? tool('pg_rewind', v, `could not restore file "${file}" from archive`, true)
+          : tool('pg_rewind', v, `could not open file "${PGDATA}/pg_wal/${file}": No such file or directory`, true),
         fatal('pg_rewind', v, `could not find previous WAL record at ${formatLsn(at)}`),
       ], done);
     }
@@ -486,7 +565,7 @@ export class Rebuilds {
     const size = Math.min(from.storage.dataSize ?? DEFAULT_DATA_SIZE, end - fork.at) + Math.max(0, from.walEnd(now) - from.oldestRetained);
     const rate = this.copyRate(from, n, null);
     const copy = Math.max(1, Math.ceil((size / rate) * 1e6));
-    const lines: LogLine[] = [diverged, tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`)];
+    const lines: LogLine[] = [...recovery, diverged, tool('pg_rewind', v, `rewinding from last common checkpoint at ${formatLsn(lastCommon.lsn)} on timeline ${lastCommon.tli}`)];
     n.dataDirectory = 'copying';
     this.cluster.log(n, 'replication', { kind: 'rewind-started', node: n.name, from: from.name, undone: end - fork.at, forkLsn: fork.at, bytes: size, duration: copy }, lines);
     this.cluster.ctx.sim.after(copy as Micros, `pg_rewind ${n.name}`, () => {
@@ -500,10 +579,18 @@ export class Rebuilds {
       // start point, the WAL it holds from that redo on reaches the source's end only if the source still had the
       // redo's segment; otherwise it holds none of it and fetches it from its upstream or the archive, where a
       // removed segment fails (`requested WAL segment … has already been removed`, [EXP] 15.18 review-a s08).
-      // Approximation: the source's later segments it does hold are streamed again once the gap is filled.
+      // But pg_rewind keeps the target's own segments it read walking back from the fork to the checkpoint record
+      // (parsexlog.c findLastCheckpoint → keepwal_add_entry; filemap.c decide_file_action: `Not removing file … because
+      // it is required for recovery`; in 15.15's source and 15.18's binary; the model takes it from 13, the branches
+      // supported when it went in, in November 2024): when the redo is in the record's segment (an immediate or short
+      // checkpoint), they hold the common history from the redo to the fork, and the source is needed only from the
+      // fork's segment on. Approximation: the source's later segments it does hold are streamed again once the gap
+      // is filled.
       const sourceEnd = from.isPrimary ? from.walEnd(this.now) : this.cluster.replayPosition(from, this.now);
       const redo = lastCommon.redo;
-      const held = from.oldestRetained <= segmentStart(redo, seg) ? sourceEnd : redo;
+      const ownFromRedo = v >= 13 && segmentStart(lastCommon.lsn, seg) <= segmentStart(redo, seg);
+      const sourceFrom = (lsn: Lsn) => from.oldestRetained <= segmentStart(lsn, seg);
+      const held = sourceFrom(redo) || (ownFromRedo && sourceFrom(fork.at)) ? sourceEnd : ownFromRedo ? fork.at : redo;
       this.adopt(n, from, held, { lsn: redo, tli: timelineAt(from.wal.timeline, redo).tli }, null);
       // pg_rewind.c: the control file's minRecoveryPoint is the source's WAL end, and the backup_label says BACKUP
       // FROM: standby, so recovery is consistent only once it has replayed up to there (node.ts pendingBackup).

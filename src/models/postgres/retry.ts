@@ -193,6 +193,9 @@ export class RetryLoops {
       const at = connectsAt(a.start, a.duration, now, a.kind);
       this.attempts.delete(n);
       if (at === null || at >= role.receiver.retry.time) continue;
+      // The attempt now ends at that SYN, which is where the next one is counted from (last_fail_time): its
+      // interval runs from there, not from where the attempt would have timed out.
+      this.lastFail.set(n, at);
       this.ctx.sim.cancel(role.receiver.retry);
       role.receiver = { ...role.receiver, retry: this.schedule(n, at) };
     }

@@ -72,7 +72,7 @@ function rewindFailure(x: RewindFailure, from: Token): Token {
     case 'source-in-recovery':
       return p`${from} is a standby, and before 14 pg_rewind needs a primary as its source`;
     case 'wal-missing':
-      return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}`;
+      return p`its pg_wal no longer holds ${code(x.segment)} (the record at ${lsn(x.previousRecord)}), which it reads back through from the fork to the last common checkpoint at ${lsn(x.lsn)}${x.restored ? ', and the archive does not have it either' : ''}${x.removedByCrashRecovery ? ': the end-of-recovery checkpoint of the crash recovery pg_rewind ran first removed it (wal_keep_size, a slot or archiving would have kept it)' : ''}`;
     case 'source-down':
       return p`${from} went down during the copy`;
   }
@@ -112,7 +112,9 @@ export const BACKUP: TemplatesOf<BackupFact> = {
       : p`pg_basebackup of ${node(f.node)} from ${node(f.from)} completed: its WAL runs from ${lsn(f.startLsn)} to ${lsn(f.endLsn)} on timeline ${f.timeline}; it is a standby of ${node(f.from)}`,
   'rewind-failed': (f) => p`pg_rewind of ${node(f.node)} against ${node(f.from)} failed: ${rewindFailure(f.failure, node(f.from))}`,
   'rewind-not-required': (f) =>
-    p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required (its WAL ends at ${lsn(f.lsn)}, not past the fork at ${lsn(f.forkLsn)}); it is a standby of ${node(f.from)}`,
+    f.sameTimeline !== undefined && f.lsn > f.forkLsn
+      ? p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required, because both control files name timeline ${f.sameTimeline} (${f.why === 'same-number' ? p`two histories with that number: pg_rewind compares the numbers` : p`${node(f.from)} has not completed a checkpoint since its promotion; pg_rewind up to 15 reads the timeline there`}), though its WAL ends at ${lsn(f.lsn)}, past the fork at ${lsn(f.forkLsn)}: nothing is undone and it is configured as a standby of ${node(f.from)}`
+      : p`pg_rewind of ${node(f.node)} against ${node(f.from)}: no rewind required (its WAL ends at ${lsn(f.lsn)}, not past the fork at ${lsn(f.forkLsn)}); it is a standby of ${node(f.from)}`,
   'rewind-started': (f) =>
     p`pg_rewind of ${node(f.node)} against ${node(f.from)}: ${size(f.undone)} past the fork at ${lsn(f.forkLsn)} are undone; copying ${size(f.bytes)} takes ${seconds(f.duration)}`,
   'rewind-done': (f) =>
