@@ -423,6 +423,7 @@ export class VacuumModel {
     const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder, this.version), owner, now, o.budget());
     rel.running ??= { by: owner.label };
     this.runs.set(run, o);
+    if (at === this.now && run.work.removableRows > 0) this.logCleanup(rel, holder);
     // 14+: past vacuum_failsafe_age the cost delay is off for the rest of the run (checked at the start and,
     // approximated as continuously, every 4 GB scanned: vacuumlazy.c lazy_check_wraparound_failsafe).
     const failsafeAge = s.vacuumFailsafeAge;
@@ -441,6 +442,22 @@ export class VacuumModel {
     this.respeed();
     this.ioChanged(); // the vacuum's I/O loads the disk
     return run;
+  }
+
+  /**
+   * The run's first pass prunes the dead rows it can remove, WAL-logging each page with the newest XID it removed
+   * (heapam.c log_heap_prune_and_freeze's snapshotConflictHorizon; XLOG_HEAP2_CLEAN up to 15): a standby's
+   * query whose snapshot still sees some of them conflicts when that record is replayed (standby.c
+   * ResolveRecoveryConflictWithSnapshot, in the table's database). Approximation: one record at the run's start
+   * (its first pages); a query's snapshot is that of its start; pruning by other queries (heap_page_prune_opt),
+   * freezing and index cleanup are not modelled.
+   */
+  private logCleanup(rel: Relation, holder: Holder | null): void {
+    const now = this.now;
+    const produced = rel.produced.valueAt(now);
+    const upTo = holder ? Math.min(produced, rel.produced.valueAt(holder.since)) : produced;
+    const database = rel.database.name;
+    this.cluster.replay.conflicts.record({ kind: 'snapshot', database, table: rel.spec.name, conflictsWith: (q) => q.database === database && rel.produced.valueAt(q.since) < upTo - 0.5 }, this.primary);
   }
 
   private tripFailsafe(run: VacuumRun): void {

@@ -48,6 +48,12 @@ export class Operations {
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
+    // A query on a standby: the records replay has passed stay passed (conflicts.ts), and replay may now stop at
+    // one ahead that conflicts with it.
+    if (node.role.kind === 'standby') {
+      m.cluster.replay.conflicts.settle(node);
+      m.cluster.requestReflow();
+    }
     const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
@@ -81,8 +87,16 @@ export class Operations {
     this.end(s);
   }
 
+  /** A session ended from outside (a recovery conflict cancelled its query: conflicts.ts). */
+  endSession(name: string): void {
+    const s = this.m.horizons.sessions.get(name);
+    if (s) this.end(s);
+  }
+
   private end(s: Session): void {
     const m = this.m;
+    // Replay held by this query on a standby goes on (conflicts.ts).
+    if (s.node.role.kind === 'standby') m.cluster.requestReflow();
     m.cluster.ctx.sim.cancel(s.idleTimer);
     m.horizons.sessions.delete(s.name);
     m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
@@ -207,6 +221,14 @@ export class Operations {
       const waited = m.now - start;
       const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
+      // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
+      // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
+      // queries there holding a lock on the table (every query of the table's database: the model does not know
+      // which tables a query reads) end or are cancelled (standby.c ResolveRecoveryConflictWithLock).
+      if (a.lock === 'AccessExclusiveLock') {
+        const database = rel.database.name;
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table: rel.spec.name, conflictsWith: (q) => q.database === database }, m.primary);
+      }
       const done = () => {
         this.effect(rel, a);
         if (!session) m.locks.release(owner, rel.key);

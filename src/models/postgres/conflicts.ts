@@ -1,0 +1,220 @@
+import type { EventHandle } from '../../engine/simulation.ts';
+import { NEVER, type Micros } from '../../engine/time.ts';
+import type { PgCluster } from './cluster.ts';
+import { PRIORITY } from './context.ts';
+import type { Lsn } from './lsn.ts';
+import type { PgNode } from './node.ts';
+import type { ReplayModel } from './replay.ts';
+import { timelineAt, type Timeline } from './timeline.ts';
+import type { Session } from './vacuum/horizons.ts';
+
+/**
+ * A WAL record a standby's startup process cannot replay while some of its queries run (standby.c
+ * ResolveRecoveryConflictWithSnapshot, ResolveRecoveryConflictWithLock): a cleanup record removing row versions
+ * a query's snapshot may still need, or an AccessExclusiveLock (XLOG_STANDBY_LOCK) on a table a query holds a
+ * lock on. `conflictsWith` says which queries (the producer knows: vacuum/model.ts, vacuum/operations.ts).
+ */
+export interface ConflictRecord {
+  readonly kind: 'snapshot' | 'lock';
+  readonly lsn: Lsn;
+  /** The timeline the primary wrote it on: a standby replays it only if that is its history there. */
+  readonly timeline: Timeline;
+  readonly database: string;
+  readonly table: string;
+  readonly conflictsWith: (q: Session) => boolean;
+}
+
+interface Wait {
+  readonly record: ConflictRecord;
+  readonly since: Micros;
+  /** NEVER: max_standby_*_delay = -1, replay waits for the queries to end. */
+  readonly deadline: number;
+  timer: EventHandle | null;
+}
+
+/**
+ * Hot-standby conflicts (standby.c, xlogrecovery.c): when the startup process reaches a record that conflicts
+ * with queries running on the standby, replay stops there (the walreceiver goes on receiving) until the queries
+ * end or the grace runs out; then they are cancelled ("canceling statement due to conflict with recovery", a
+ * session idle in its transaction is terminated: postgres.c ProcessInterrupts) and replay goes on. The grace
+ * (standby.c GetStandbyLimitTime) is max_standby_streaming_delay (WAL from the stream) or
+ * max_standby_archive_delay (from the archive or pg_wal) counted from XLogReceiptTime, which the startup process
+ * sets only when it has caught up with what was received (xlogrecovery.c WaitForWALToBecomeAvailable), so a
+ * standby that is behind has less of it, none at all once it has waited longer than the delay. -1: for ever.
+ *
+ * Flow level: replay stands still at the record, so everything after it waits, promotion included (the trigger
+ * is checked only when there is no WAL left to replay) and remote_apply commits. Approximations
+ * (docs/model-postgres.md): XLogReceiptTime is the last recomputation at which replay had caught up with the
+ * flush (rates change only at recomputations, so this is when it last was); the source is the stream while the
+ * walreceiver streams, else the archive; buffer-pin, tablespace, database and logical-slot conflicts are not
+ * modelled; a query's snapshot is taken as of its start (a standby replaying behind takes an older one).
+ */
+export class RecoveryConflicts {
+  /** Records in the order written (LSN order on each timeline). */
+  private records: ConflictRecord[] = [];
+  /** Per standby: the replay position at the last recomputation (records before it were replayed). */
+  private readonly passed = new Map<PgNode, Lsn>();
+  /** Per standby: the records it replayed past by cancelling queries, or because none conflicted. */
+  private readonly done = new Map<PgNode, Set<ConflictRecord>>();
+  /** Per standby: XLogReceiptTime, the last instant its replay had caught up with its flush. */
+  private readonly receipt = new Map<PgNode, Micros>();
+  private readonly waits = new Map<PgNode, Wait>();
+
+  constructor(
+    private readonly cluster: PgCluster,
+    private readonly replay: ReplayModel,
+  ) {}
+
+  private get now(): Micros {
+    return this.cluster.ctx.sim.now;
+  }
+
+  /** A record the primary wrote now (at its WAL end). Only kept when the cluster has a standby. */
+  record(r: Omit<ConflictRecord, 'lsn' | 'timeline'>, primary: PgNode): void {
+    if (![...this.cluster.nodes.values()].some((n) => n.role.kind === 'standby')) return;
+    this.records.push({ ...r, lsn: primary.walEnd(this.now), timeline: primary.wal.timeline });
+    this.cluster.requestReflow();
+  }
+
+  /** The queries running on standby `n` (the plan's sessions there). */
+  private queries(n: PgNode): Session[] {
+    const out: Session[] = [];
+    for (const s of this.cluster.xid.vacuum.horizons.sessions.values()) if (s.node === n) out.push(s);
+    return out;
+  }
+
+  /**
+   * The first record ahead of `n`'s replay that conflicts with one of its queries now: replay cannot pass it.
+   * Null when none (nothing holds replay).
+   */
+  holding(n: PgNode): { record: ConflictRecord; queries: Session[] } | null {
+    if (this.records.length === 0 || n.role.kind !== 'standby' || !n.running) return null;
+    const queries = this.queries(n);
+    if (queries.length === 0) return null;
+    const from = (this.passed.get(n) ?? 0) - 0.5;
+    const done = this.done.get(n);
+    for (const r of this.records) {
+      if (r.lsn < from || done?.has(r)) continue;
+      if (timelineAt(n.wal.timeline, r.lsn) !== r.timeline) continue;
+      const hit = queries.filter((q) => q.database === r.database && r.conflictsWith(q));
+      if (hit.length > 0) return { record: r, queries: hit };
+    }
+    return null;
+  }
+
+  /** Where replay of `n` stops (null: nowhere). */
+  stopAt(n: PgNode): Lsn | null {
+    return this.holding(n)?.record.lsn ?? null;
+  }
+
+  /** A query is about to start on `n`: the replay position it sees is fixed first (records it passed stay passed). */
+  settle(n: PgNode): void {
+    if (n.role.kind === 'standby') this.passed.set(n, Math.max(this.passed.get(n) ?? 0, this.replay.at(n, this.now).lsn));
+  }
+
+  /**
+   * After a recomputation: note each standby's replay position and whether it has caught up (XLogReceiptTime),
+   * start or end the waits of those that reached a conflicting record, and return when the next one reaches one.
+   */
+  afterReflow(now: Micros): number {
+    let next = NEVER as number;
+    if (this.records.length === 0 && this.waits.size === 0) return next;
+    for (const n of this.cluster.nodes.values()) {
+      if (n.role.kind !== 'standby' || !n.running) {
+        this.endWait(n, false);
+        continue;
+      }
+      const p = this.replay.at(n, now);
+      this.passed.set(n, Math.max(this.passed.get(n) ?? 0, p.lsn));
+      if (p.lsn >= n.flushed(now) - 0.5) this.receipt.set(n, now);
+      const h = this.holding(n);
+      const w = this.waits.get(n);
+      if (w && w.record !== h?.record) this.endWait(n, true);
+      if (!h) continue;
+      if (p.lsn < h.record.lsn - 0.5) {
+        if (p.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil((h.record.lsn - p.lsn) / p.rate)));
+        continue;
+      }
+      if (!this.waits.has(n)) this.startWait(n, h.record, h.queries, now);
+    }
+    this.prune();
+    return next;
+  }
+
+  private startWait(n: PgNode, record: ConflictRecord, queries: Session[], now: Micros): void {
+    const streaming = n.role.kind === 'standby' && n.role.receiver.status === 'streaming';
+    const delay = streaming ? n.settings.maxStandbyStreamingDelay : n.settings.maxStandbyArchiveDelay;
+    const receivedAt = this.receipt.get(n) ?? (0 as Micros);
+    const deadline = delay === null ? NEVER : Math.max(now, receivedAt + delay);
+    const w: Wait = { record, since: now, deadline, timer: null };
+    this.waits.set(n, w);
+    this.cluster.log(n, 'replication', {
+      kind: 'recovery-conflict-wait',
+      node: n.name,
+      conflict: record.kind,
+      table: `${record.database}.${record.table}`,
+      lsn: record.lsn,
+      queries: queries.map((q) => q.name),
+      setting: streaming ? 'max_standby_streaming_delay' : 'max_standby_archive_delay',
+      delay,
+      behind: now - receivedAt,
+      cancelIn: deadline === NEVER ? null : deadline - now,
+      rule: 'standby.c:ResolveRecoveryConflictWithVirtualXIDs',
+    });
+    if (deadline !== NEVER) w.timer = this.cluster.ctx.sim.at(deadline as Micros, `recovery conflict ${n.name}`, () => this.cancelQueries(n, w), PRIORITY.protocol);
+  }
+
+  /** The grace ran out: the conflicting queries are cancelled, and replay goes past the record. */
+  private cancelQueries(n: PgNode, w: Wait): void {
+    w.timer = null;
+    if (this.waits.get(n) !== w) return;
+    const h = this.holding(n);
+    this.waits.delete(n);
+    this.markDone(n, w.record);
+    const waited = this.now - w.since;
+    for (const q of h && h.record === w.record ? h.queries : []) {
+      this.cluster.log(
+        n,
+        'replication',
+        { kind: 'recovery-conflict-cancel', node: n.name, session: q.name, conflict: w.record.kind, table: `${w.record.database}.${w.record.table}`, waited, idle: q.idle, rule: 'postgres.c:ProcessInterrupts' },
+        [
+          {
+            process: 'client backend',
+            level: q.idle ? 'FATAL' : 'ERROR',
+            message: q.idle ? 'terminating connection due to conflict with recovery' : 'canceling statement due to conflict with recovery',
+            detail: w.record.kind === 'lock' ? 'User was holding a relation lock for too long.' : 'User query might have needed to see row versions that must be removed.',
+          },
+        ],
+      );
+      this.cluster.xid.ops.endSession(q.name);
+    }
+    this.cluster.requestReflow();
+  }
+
+  /** The wait of `n` ends: its queries ended (`resumed`), or the server stopped or was promoted. */
+  private endWait(n: PgNode, resumed: boolean): void {
+    const w = this.waits.get(n);
+    if (!w) return;
+    this.cluster.ctx.sim.cancel(w.timer);
+    this.waits.delete(n);
+    if (resumed) this.cluster.log(n, 'replication', { kind: 'recovery-conflict-resolved', node: n.name, waited: this.now - w.since });
+  }
+
+  private markDone(n: PgNode, r: ConflictRecord): void {
+    let s = this.done.get(n);
+    if (!s) this.done.set(n, (s = new Set()));
+    s.add(r);
+  }
+
+  /** Forget the records every standby has replayed past. */
+  private prune(): void {
+    if (this.records.length < 64) return;
+    let low = Number.POSITIVE_INFINITY;
+    for (const n of this.cluster.nodes.values()) if (n.role.kind === 'standby') low = Math.min(low, this.passed.get(n) ?? 0);
+    const keep = this.records.filter((r) => r.lsn >= low - 0.5);
+    if (keep.length === this.records.length) return;
+    const gone = new Set(this.records.filter((r) => r.lsn < low - 0.5));
+    this.records = keep;
+    for (const s of this.done.values()) for (const r of gone) s.delete(r);
+  }
+}

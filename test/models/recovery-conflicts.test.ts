@@ -1,0 +1,143 @@
+/**
+ * Hot-standby conflicts (conflicts.ts; standby.c ResolveRecoveryConflictWithVirtualXIDs, GetStandbyLimitTime):
+ * a query on a standby holds replay at a record that conflicts with it until it ends or the grace
+ * (max_standby_streaming_delay, from when replay last caught up) runs out. Checked on PostgreSQL 15.18: a
+ * REPEATABLE READ query on the standby, DELETE and VACUUM on the primary; with 5 s, replay stood at the
+ * cleanup record (receive LSN moving on) and the query was cancelled 5.04 s later ("User query might have
+ * needed to see row versions that must be removed."); with -1, replay stood 14.8 s until the query ended; with
+ * hot_standby_feedback on, no wait.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+import type { EventJson, Report } from '../../src/report/types.ts';
+
+const run = (yaml: string): Report => runScenario(loadScenarioText(yaml, 'conflicts.yaml')).report;
+const secs = (r: Report, iso: string) => (Date.parse(iso) - Date.parse(r.start)) / 1000;
+const facts = (r: Report, kind: string): EventJson[] => r.events.filter((e) => (e.fact as { kind: string }).kind === kind);
+
+interface Opts {
+  standby?: string;
+  primary?: string;
+  plan: string;
+  databases?: string;
+}
+
+const doc = (o: Opts) => `
+name: conflicts
+start: 2024-01-01T00:00:00Z
+duration: 1h
+sites: {dc: {}}
+clusters:
+  c:
+    nodes:
+      p: {site: dc, version: 16, settings: {autovacuum: false${o.primary ?? ''}}}
+      s: {site: dc, version: 16, upstream: p, settings: {${o.standby ?? ''}}}
+    databases:
+${o.databases ?? '      app:\n        tables:\n          t: {size: 1GB, churn: 1GB, frozen_age: 1000}\n'}
+    workload: {target: p, rate: 10/s, wal_per_tx: 1KiB}
+plan:
+${o.plan}
+`;
+
+const report = '  - {at: +1m, open_transaction: {node: s, name: report}}\n';
+
+describe('a query on a standby and a vacuum on the primary (snapshot conflict)', () => {
+  it('max_standby_streaming_delay = 5s: replay waits 5 s at the cleanup record, then the query is cancelled', () => {
+    const r = run(doc({ standby: 'max_standby_streaming_delay: 5s', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait).toHaveLength(1);
+    expect(secs(r, wait[0]!.at)).toBeCloseTo(300, 0);
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel).toHaveLength(1);
+    expect(secs(r, cancel[0]!.at) - secs(r, wait[0]!.at)).toBeCloseTo(5, 1);
+    expect(cancel[0]!.log.join('\n')).toContain('canceling statement due to conflict with recovery');
+    expect(cancel[0]!.log.join('\n')).toContain('User query might have needed to see row versions that must be removed.');
+    // The session is gone: closing it later finds nothing, and replay caught up.
+    const s = r.nodes.find((n) => n.name === 's')!;
+    expect(s.replayLsn).toBe(s.lsn);
+  });
+
+  it('hot_standby_feedback on: the vacuum leaves the rows the query sees, and replay never waits', () => {
+    const r = run(doc({ standby: 'max_standby_streaming_delay: 5s, hot_standby_feedback: on', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
+    expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
+    expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(0);
+  });
+
+  it('a query that began after the rows were deleted and vacuumed has nothing to conflict with', () => {
+    const r = run(doc({ standby: 'max_standby_streaming_delay: -1', plan: `  - {at: +5m, vacuum: t}\n  - {at: +6m, open_transaction: {node: s, name: report}}` }));
+    expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
+  });
+
+  it('max_standby_streaming_delay = -1 and synchronous_commit = remote_apply: commits stall until the query ends', () => {
+    const r = run(
+      doc({
+        primary: ', synchronous_standby_names: "s", synchronous_commit: remote_apply',
+        standby: 'max_standby_streaming_delay: -1',
+        plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}`,
+      }),
+    );
+    expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(0);
+    expect(facts(r, 'recovery-conflict-resolved')).toHaveLength(1);
+    // Replay stands from 00:05:00 to 00:30:00: every commit of those 25 minutes waits for it.
+    expect(r.stalls).toHaveLength(1);
+    const stall = r.stalls[0]!;
+    expect(secs(r, stall.to)).toBeCloseTo(1800, 0);
+    expect(secs(r, stall.to) - secs(r, stall.from)).toBeGreaterThan(24 * 60);
+  });
+
+  it('a promotion waits for replay, which waits for the query (-1): no primary until it ends', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: -1',
+        plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +10m, crash: p}\n  - {at: +10m, promote: s}\n  - {at: +30m, close_transaction: report}`,
+      }),
+    );
+    expect(facts(r, 'promotion-waits-for-conflict')).toHaveLength(1);
+    const promoted = r.events.find((e) => e.node === 's' && (e.fact as { kind: string }).kind === 'promoted');
+    expect(promoted).toBeDefined();
+    expect(secs(r, promoted!.at)).toBeCloseTo(1800, 0);
+    const noPrimary = r.verdicts.find((v) => v.kind === 'no-primary')!;
+    expect(secs(r, noPrimary.to!) - secs(r, noPrimary.from)).toBeCloseTo(1200, 0);
+  });
+
+  it('the grace counts from when replay last caught up: a second conflict met behind the first is cancelled at once', () => {
+    // Two databases, one query in each; VACUUM of app's table at 5 min, of other's at 5 min 10 s. Replay
+    // waits 30 s at the first (received at 5:00) and cancels "a" at 5:30; it then reaches the second, received
+    // at 5:10, without having caught up since 5:00 (XLogReceiptTime): its grace ran out at 5:30 too.
+    const r = run(
+      doc({
+        databases: '      app:\n        tables:\n          t: {size: 1GB, churn: 1GB, frozen_age: 1000}\n      other:\n        tables:\n          u: {size: 1GB, churn: 1GB, frozen_age: 1000}\n',
+        plan: '  - {at: +1m, open_transaction: {node: s, name: a, database: app}}\n  - {at: +1m, open_transaction: {node: s, name: b, database: other}}\n  - {at: +5m, vacuum: {database: app, table: t}}\n  - {at: +5m10s, vacuum: {database: other, table: u}}',
+      }),
+    );
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel.map((e) => (e.fact as unknown as { session: string }).session)).toEqual(['a', 'b']);
+    expect(cancel.map((e) => secs(r, e.at))).toEqual([330, 330]);
+  });
+});
+
+describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
+  it('hot_standby_feedback does not help: the replayed lock waits for the query, then cancels it', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: 5s, hot_standby_feedback: on',
+        plan: `${report}  - {at: +5m, name: lock-t, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"}}\n  - {at: +30m, close_transaction: report}`,
+      }),
+    );
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel).toHaveLength(1);
+    expect(secs(r, cancel[0]!.at)).toBeCloseTo(305, 0);
+    expect(cancel[0]!.log.join('\n')).toContain('User was holding a relation lock for too long.');
+  });
+
+  it('a lock weaker than ACCESS EXCLUSIVE is not replayed: no wait', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: 5s',
+        plan: `${report}  - {at: +5m, name: lock-t, ddl: {statement: "LOCK TABLE t IN SHARE MODE"}}\n  - {at: +30m, close_transaction: report}`,
+      }),
+    );
+    expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
+  });
+});
