@@ -46,7 +46,7 @@ export interface ReplayPoint {
  */
 export class ReplayModel {
   private readonly chases = new Map<PgNode, Level>();
-  private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null }>();
+  private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null; requestLogged?: boolean }>();
   private readonly behind = new Set<PgNode>();
   /** Running standbys whose backup recovery is not yet consistent (node.ts pendingBackup). */
   private readonly inconsistent = new Set<PgNode>();
@@ -148,10 +148,13 @@ export class ReplayModel {
     }
     const left = n.walEnd(now) - p.lsn;
     const cap = this.capacity(n) * PER_SECOND;
-    // Held by a conflict: the trigger is checked only once replay has nothing left (xlogrecovery.c), and replay
-    // waits for the standby's queries first (standby.c).
+    // Held by a conflict: replay waits for the standby's queries first (standby.c), and the startup process
+    // checks the trigger, logging `received promote request`, only once it has nothing left to replay
+    // (xlogrecovery.c CheckForStandbyTrigger, from WaitForWALToBecomeAvailable) [15.18: the line came 12 s after
+    // pg_ctl promote, when the conflicting query ended]: the line goes with the promotion.
     if (held !== null && p.bound === 'conflict') {
-      this.cluster.log(n, 'promote', { kind: 'promotion-waits-for-conflict', node: n.name, bytes: left, queries: held.queries.map((q) => q.name), conflict: held.record.kind }, [requestLogged ? null : pgLog.promoteRequest()]);
+      this.promoting.get(n)!.requestLogged = requestLogged;
+      this.cluster.log(n, 'promote', { kind: 'promotion-waits-for-conflict', node: n.name, bytes: left, queries: held.queries.map((q) => q.name), conflict: held.record.kind });
       this.cluster.requestReflow();
       return true;
     }
@@ -233,7 +236,7 @@ export class ReplayModel {
     }
   }
 
-  private schedulePromotion(n: PgNode, pending: { cause: PromotionCause; timer: EventHandle | null }, now: Micros): void {
+  private schedulePromotion(n: PgNode, pending: { cause: PromotionCause; timer: EventHandle | null; requestLogged?: boolean }, now: Micros): void {
     const sim = this.cluster.ctx.sim;
     sim.cancel(pending.timer);
     pending.timer = null;
@@ -252,7 +255,7 @@ export class ReplayModel {
       pending.timer = null;
       if (this.at(n, sim.now).lsn < n.walEnd(sim.now) - 0.5) return this.cluster.requestReflow();
       this.promoting.delete(n);
-      this.cluster.completePromotion(n, pending.cause);
+      this.cluster.completePromotion(n, pending.cause, pending.requestLogged ?? true);
     }, PRIORITY.protocol);
   }
 }
