@@ -225,7 +225,7 @@ export class World {
       case 'openTransaction': {
         const c = this.clusterOf(a.node);
         note(c, a.node, { kind: 'transaction-open', node: a.node, prepared: a.prepared, transaction: a.transaction });
-        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false);
+        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false, a.tables ?? null);
         return;
       }
       case 'vacuum':

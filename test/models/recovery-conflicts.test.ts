@@ -115,6 +115,19 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(cancel.map((e) => (e.fact as unknown as { session: string }).session)).toEqual(['a', 'b']);
     expect(cancel.map((e) => secs(r, e.at))).toEqual([330, 330]);
   });
+
+  it('a standby replaying behind by recovery_min_apply_delay has no grace left: the query is cancelled as replay reaches the record', () => {
+    // [15.18] recovery_min_apply_delay 10 s, max_standby_streaming_delay 30 s, inserts every 100 ms: replay
+    // reached the cleanup record 10 s after it was received and waited 7.9 s only: 30 s from when replay had
+    // last caught up (before the inserts began), not from the record's receipt. Here the writes run from the
+    // start: replay has not caught up since 00:00, and the record is reached at 00:05:10, long past 00:00:30.
+    const r = run(doc({ standby: 'max_standby_streaming_delay: 30s, recovery_min_apply_delay: 10s', plan: `${report}  - {at: +5m, vacuum: t}` }));
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait).toHaveLength(1);
+    expect(secs(r, wait[0]!.at)).toBeCloseTo(310, 0);
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel.map((e) => secs(r, e.at))).toEqual([secs(r, wait[0]!.at)]);
+  });
 });
 
 describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
@@ -129,6 +142,21 @@ describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
     expect(cancel).toHaveLength(1);
     expect(secs(r, cancel[0]!.at)).toBeCloseTo(305, 0);
     expect(cancel[0]!.log.join('\n')).toContain('User was holding a relation lock for too long.');
+  });
+
+  it('a query that read other tables only (`tables`) does not hold the lock back', () => {
+    const go = (tables: string) =>
+      run(
+        doc({
+          databases: '      app:\n        tables:\n          t: {size: 1GB, frozen_age: 1000}\n          u: {size: 1GB, frozen_age: 1000}\n',
+          standby: 'max_standby_streaming_delay: -1',
+          plan: `  - {at: +1m, open_transaction: {node: s, name: report${tables}}}\n  - {at: +5m, name: lock-t, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"}}\n  - {at: +30m, close_transaction: report}`,
+        }),
+      );
+    expect(facts(go(', tables: [u]'), 'recovery-conflict-wait')).toHaveLength(0);
+    const both = go(', tables: [t, u]');
+    expect(facts(both, 'recovery-conflict-wait')).toHaveLength(1);
+    expect(secs(both, facts(both, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(1800, 0);
   });
 
   it('a lock weaker than ACCESS EXCLUSIVE is not replayed: no wait', () => {

@@ -118,7 +118,7 @@ export class RecoveryConflicts {
    */
   afterReflow(now: Micros): number {
     let next = NEVER as number;
-    if (this.records.length === 0 && this.waits.size === 0) return next;
+    // XLogReceiptTime is kept for every standby, records or not: a wait's grace counts from it.
     for (const n of this.cluster.nodes.values()) {
       if (n.role.kind !== 'standby' || !n.running) {
         this.endWait(n, false);
@@ -127,6 +127,7 @@ export class RecoveryConflicts {
       const p = this.replay.at(n, now);
       this.passed.set(n, Math.max(this.passed.get(n) ?? 0, p.lsn));
       if (p.lsn >= n.flushed(now) - 0.5) this.receipt.set(n, now);
+      if (this.records.length === 0 && this.waits.size === 0) continue;
       const h = this.holding(n);
       const w = this.waits.get(n);
       if (w && w.record !== h?.record) this.endWait(n, true);

@@ -12,6 +12,7 @@ import type { Lsn } from '../lsn.ts';
 import { timelineAt, type Timeline } from '../timeline.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
+import type { TableRef } from '../../../scenario/types-vacuum.ts';
 import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
 
 export interface Holder {
@@ -38,6 +39,8 @@ export interface Session {
   readonly prepared: boolean;
   readonly idle: boolean;
   readonly since: Micros;
+  /** The tables it has read (an AccessShareLock on each); null: every table of its database (conflicts.ts). */
+  readonly tables: readonly TableRef[] | null;
   /** The session's backend, as it holds and waits for table locks. */
   readonly owner: LockOwner;
   idleTimer: EventHandle | null;

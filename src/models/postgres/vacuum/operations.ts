@@ -5,7 +5,7 @@
  * through the lock manager and its effects through the vacuum model, as the server does.
  */
 import type { Micros } from '../../../engine/time.ts';
-import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
+import type { TableRef, VacuumActionBody } from '../../../scenario/types-vacuum.ts';
 import type { LogLine } from '../messages.ts';
 import type { PgNode } from '../node.ts';
 import type { LockFailure, LockOwner } from '../locks/manager.ts';
@@ -41,7 +41,7 @@ export class Operations {
 
   // ------------------------------------------------------------------ sessions
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean): void {
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null): void {
     const m = this.m;
     const now = m.now;
     const xmin = m.xidNow();
@@ -54,7 +54,7 @@ export class Operations {
       m.cluster.replay.conflicts.settle(node);
       m.cluster.requestReflow();
     }
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord };
+    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
@@ -223,11 +223,12 @@ export class Operations {
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
       // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
       // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
-      // queries there holding a lock on the table (every query of the table's database: the model does not know
-      // which tables a query reads) end or are cancelled (standby.c ResolveRecoveryConflictWithLock).
+      // queries there holding a lock on the table (those that read it: open_transaction's `tables`, by default
+      // every table of its database) end or are cancelled (standby.c ResolveRecoveryConflictWithLock).
       if (a.lock === 'AccessExclusiveLock') {
         const database = rel.database.name;
-        m.cluster.replay.conflicts.record({ kind: 'lock', database, table: rel.spec.name, conflictsWith: (q) => q.database === database }, m.primary);
+        const table = rel.spec.name;
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)) }, m.primary);
       }
       const done = () => {
         this.effect(rel, a);
