@@ -128,6 +128,21 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     const cancel = facts(r, 'recovery-conflict-cancel');
     expect(cancel.map((e) => secs(r, e.at))).toEqual([secs(r, wait[0]!.at)]);
   });
+
+  it('a query on a delayed standby sees the primary as it was: one begun after the VACUUM, before its replay, conflicts', () => {
+    // recovery_min_apply_delay 10 s: a query begun at 00:05:05 has a snapshot of 00:04:55, which still sees the
+    // rows deleted up to 00:05:00 that the VACUUM at 00:05:00 removes; replay reaches that record at 00:05:10.
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: -1, recovery_min_apply_delay: 10s',
+        plan: '  - {at: +5m, vacuum: t}\n  - {at: +5m5s, open_transaction: {node: s, name: report}}\n  - {at: +20m, close_transaction: report}',
+      }),
+    );
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait).toHaveLength(1);
+    expect(secs(r, wait[0]!.at)).toBeCloseTo(310, 0);
+    expect(secs(r, facts(r, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(1200, 0);
+  });
 });
 
 describe('an AccessExclusiveLock on the primary (lock conflict)', () => {

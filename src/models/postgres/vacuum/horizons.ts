@@ -39,6 +39,8 @@ export interface Session {
   readonly prepared: boolean;
   readonly idle: boolean;
   readonly since: Micros;
+  /** The primary's instant its snapshot shows: `since`, or earlier on a standby replaying behind (operations.ts). */
+  readonly snapshotAt: Micros;
   /** The tables it has read (an AccessShareLock on each); null: every table of its database (conflicts.ts). */
   readonly tables: readonly TableRef[] | null;
   /** The session's backend, as it holds and waits for table locks. */
@@ -188,7 +190,7 @@ export class Horizons {
       }
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
-        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.since, database: null, catalogOnly: false });
+        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.snapshotAt, database: null, catalogOnly: false });
         continue;
       }
       const kind = s.prepared ? 'prepared transaction' : s.idle ? 'idle-in-transaction session' : 'transaction';

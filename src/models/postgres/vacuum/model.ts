@@ -449,7 +449,7 @@ export class VacuumModel {
    * (heapam.c log_heap_prune_and_freeze's snapshotConflictHorizon; XLOG_HEAP2_CLEAN up to 15): a standby's
    * query whose snapshot still sees some of them conflicts when that record is replayed (standby.c
    * ResolveRecoveryConflictWithSnapshot, in the table's database). Approximation: one record at the run's start
-   * (its first pages); a query's snapshot is that of its start; pruning by other queries (heap_page_prune_opt),
+   * (its first pages); a query's snapshot is the primary's state at `snapshotAt` (operations.ts); pruning by other queries (heap_page_prune_opt),
    * freezing and index cleanup are not modelled.
    */
   private logCleanup(rel: Relation, holder: Holder | null): void {
@@ -457,7 +457,7 @@ export class VacuumModel {
     const produced = rel.produced.valueAt(now);
     const upTo = holder ? Math.min(produced, rel.produced.valueAt(holder.since)) : produced;
     const database = rel.database.name;
-    this.cluster.replay.conflicts.record({ kind: 'snapshot', database, table: rel.spec.name, conflictsWith: (q) => q.database === database && rel.produced.valueAt(q.since) < upTo - 0.5 }, this.primary);
+    this.cluster.replay.conflicts.record({ kind: 'snapshot', database, table: rel.spec.name, conflictsWith: (q) => q.database === database && rel.produced.valueAt(q.snapshotAt) < upTo - 0.5 }, this.primary);
   }
 
   private tripFailsafe(run: VacuumRun): void {

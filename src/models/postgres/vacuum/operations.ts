@@ -44,7 +44,14 @@ export class Operations {
   openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null): void {
     const m = this.m;
     const now = m.now;
-    const xmin = m.xidNow();
+    // A query on a standby takes its snapshot of what replay has reached (procarray.c GetSnapshotData from
+    // KnownAssignedXids): on a standby replaying recovery_min_apply_delay behind, the primary's state that long
+    // ago, whose xmin hot_standby_feedback reports (the XID counter's past is kept that far for such a standby:
+    // horizons.ts). Approximation: a replay behind for other reasons (replay_rate) takes the present.
+    const delay = node.role.kind === 'standby' && m.cluster.replay.at(node, now).bound === 'delay' ? node.settings.recoveryMinApplyDelay : 0;
+    const snapshotAt = Math.max(0, now - delay) as Micros;
+    const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming';
+    const xmin = snapshotAt < now && feeds ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
@@ -54,7 +61,7 @@ export class Operations {
       m.cluster.replay.conflicts.settle(node);
       m.cluster.requestReflow();
     }
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord, tables };
+    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
