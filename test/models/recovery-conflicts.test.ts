@@ -143,6 +143,18 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(secs(r, wait[0]!.at)).toBeCloseTo(310, 0);
     expect(secs(r, facts(r, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(1200, 0);
   });
+
+  it('replay held for good keeps the standby from restartpoints past it: its pg_wal keeps everything since', () => {
+    // 100 commits/s of 10 KiB: 1 MiB/s. Held from 00:05 to the end (1 h), s keeps the 55 minutes since its last
+    // restartpoint (about 3.2 GiB) while p removes what its checkpoints no longer need.
+    const r = run(
+      doc({ standby: 'max_standby_streaming_delay: -1', plan: `${report}  - {at: +5m, vacuum: t}` }).replace('rate: 10/s, wal_per_tx: 1KiB', 'rate: 100/s, wal_per_tx: 10KiB'),
+    );
+    const [p, s] = [r.nodes.find((n) => n.name === 'p')!, r.nodes.find((n) => n.name === 's')!];
+    expect(s.replayLsn).not.toBe(s.lsn);
+    expect(s.pgWalSize).toBeGreaterThan(3 * 1024 ** 3);
+    expect(p.pgWalSize).toBeLessThan(1024 ** 3);
+  });
 });
 
 describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
