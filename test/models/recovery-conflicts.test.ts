@@ -155,6 +155,20 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(s.pgWalSize).toBeGreaterThan(3 * 1024 ** 3);
     expect(p.pgWalSize).toBeLessThan(1024 ** 3);
   });
+
+  it('with a finite replay_rate the backlog built while held is replayed at replay_rate less what arrives', () => {
+    // 10 commits/s of 10 KiB = 102,400 B/s, held from 00:05 to 00:15: 61,440,000 B behind; replayed at
+    // 200,000 - 102,400 = 97,600 B/s more than arrives: caught up 629.5 s later, at 1529.5 s.
+    const r = run(
+      doc({ standby: 'max_standby_streaming_delay: -1', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +15m, close_transaction: report}` })
+        .replace('rate: 10/s, wal_per_tx: 1KiB', 'rate: 10/s, wal_per_tx: 10KiB')
+        .replace('s: {site: dc, version: 16, upstream: p,', 's: {site: dc, version: 16, upstream: p, replay_rate: 200kB/s,'),
+    );
+    expect(secs(r, facts(r, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(900, 0);
+    const caught = facts(r, 'replay-caught-up');
+    expect(caught).toHaveLength(1);
+    expect(secs(r, caught[0]!.at)).toBeCloseTo(1529.5, 0);
+  });
 });
 
 describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
