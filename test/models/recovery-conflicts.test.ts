@@ -101,6 +101,21 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(secs(r, noPrimary.to!) - secs(r, noPrimary.from)).toBeCloseTo(1200, 0);
   });
 
+  it('a promotion requested while replay waits completes when the grace cancels the session (idle in transaction: terminated)', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: 2min',
+        plan: '  - {at: +1m, open_transaction: {node: s, name: report, idle: true}}\n  - {at: +5m, vacuum: t}\n  - {at: +6m, crash: p}\n  - {at: +6m, promote: s}',
+      }),
+    );
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel.map((e) => secs(r, e.at))).toEqual([420]);
+    expect(cancel[0]!.log.join('\n')).toContain('FATAL:  terminating connection due to conflict with recovery');
+    const promoted = r.events.find((e) => e.node === 's' && (e.fact as { kind: string }).kind === 'promoted')!;
+    expect(secs(r, promoted.at)).toBeCloseTo(420, 0);
+    expect(promoted.log.join('\n')).toContain('received promote request');
+  });
+
   it('the grace counts from when replay last caught up: a second conflict met behind the first is cancelled at once', () => {
     // Two databases, one query in each; VACUUM of app's table at 5 min, of other's at 5 min 10 s. Replay
     // waits 30 s at the first (received at 5:00) and cancels "a" at 5:30; it then reaches the second, received
