@@ -14,6 +14,7 @@ import { promoteBeforeDrained, standbyRetention, startBeforeDrained } from './ru
 import { drbdSendBuffer, resyncHeadroom } from './rules-block.ts';
 import { failoverCandidateBehind, pgafSwitchoverBehind, switchoverCandidateBehind, switchoverRefused } from './rules-switchover.ts';
 import { smartStopSessions } from './rules-stop-mode.ts';
+import { standbyQueriesHoldReplay } from './rules-conflicts.ts';
 
 export type { Rule } from './rules-common.ts';
 
@@ -178,7 +179,7 @@ const abandonedSlot: Rule = {
 };
 
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, drbdSendBuffer, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, standbyQueriesHoldReplay, drbdSendBuffer, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
