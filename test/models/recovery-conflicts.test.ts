@@ -116,6 +116,16 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(promoted.log.join('\n')).toContain('received promote request');
   });
 
+  it('a walreceiver lost while replay waits is not started again until the wait ends (the startup process needs no WAL)', () => {
+    // [15.18] primary restarted while replay was held (-1): no walreceiver and no retry on the standby for the
+    // 22 s the query still ran, its received position standing still; `started streaming` once it ended.
+    const r = run(doc({ standby: 'max_standby_streaming_delay: -1', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +10m, restart: p}\n  - {at: +30m, close_transaction: report}` }));
+    const s = r.events.filter((e) => e.node === 's');
+    expect(s.filter((e) => (e.fact as { kind: string }).kind === 'streaming').map((e) => secs(r, e.at))).toEqual([0, 1800]);
+    // Nothing tried in between: no failed attempt is logged.
+    expect(s.filter((e) => secs(r, e.at) > 600 && secs(r, e.at) < 1800)).toEqual([]);
+  });
+
   it('the grace counts from when replay last caught up: a second conflict met behind the first is cancelled at once', () => {
     // Two databases, one query in each; VACUUM of app's table at 5 min, of other's at 5 min 10 s. Replay
     // waits 30 s at the first (received at 5:00) and cancels "a" at 5:30; it then reaches the second, received

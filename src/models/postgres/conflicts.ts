@@ -59,6 +59,8 @@ export class RecoveryConflicts {
   /** Per standby: XLogReceiptTime, the last instant its replay had caught up with its flush. */
   private readonly receipt = new Map<PgNode, Micros>();
   private readonly waits = new Map<PgNode, Wait>();
+  /** Standbys whose walreceiver is to start once replay no longer waits (deferConnect). */
+  private readonly connectLater = new Set<PgNode>();
 
   constructor(
     private readonly cluster: PgCluster,
@@ -107,6 +109,34 @@ export class RecoveryConflicts {
     return this.holding(n)?.record.lsn ?? null;
   }
 
+  /**
+   * Whether the walreceiver of `n` must not start now: the startup process requests streaming only when it has
+   * replayed everything it has (xlogrecovery.c WaitForWALToBecomeAvailable), and it is waiting, or will wait, at
+   * a conflicting record in WAL already received [15.18: with replay held, a restart of the primary left the
+   * standby without a walreceiver and without a retry until the query ended; then `started streaming`].
+   */
+  deferConnect(n: PgNode): boolean {
+    if (!this.defers(n)) return false;
+    this.connectLater.add(n);
+    return true;
+  }
+
+  private defers(n: PgNode): boolean {
+    if (this.waits.has(n)) return true;
+    const h = this.holding(n);
+    return h !== null && h.record.lsn <= n.walEnd(this.now) + 0.5;
+  }
+
+  /** The walreceivers deferred by deferConnect whose startup process now runs out of WAL start. */
+  private resumeConnects(): void {
+    for (const n of [...this.connectLater]) {
+      if (n.running && n.role.kind === 'standby' && this.defers(n)) continue;
+      this.connectLater.delete(n);
+      if (!n.running || n.role.kind !== 'standby' || this.replay.isPromoting(n)) continue;
+      this.cluster.ctx.sim.at(this.now, `walreceiver ${n.name}`, () => this.cluster.connect(n), PRIORITY.protocol);
+    }
+  }
+
   /** A query is about to start on `n`: the replay position it sees is fixed first (records it passed stay passed). */
   settle(n: PgNode): void {
     if (n.role.kind === 'standby') this.passed.set(n, Math.max(this.passed.get(n) ?? 0, this.replay.at(n, this.now).lsn));
@@ -139,6 +169,7 @@ export class RecoveryConflicts {
       if (!this.waits.has(n)) this.startWait(n, h.record, h.queries, now);
     }
     this.prune();
+    if (this.connectLater.size > 0) this.resumeConnects();
     return next;
   }
 
