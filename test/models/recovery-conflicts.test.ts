@@ -169,6 +169,21 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(secs(r, facts(r, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(1200, 0);
   });
 
+  it('a query on a standby whose replay trails (replay_rate) sees the primary as of its replay position', () => {
+    // 102,400 B/s written, replayed at 51,200 B/s: replay stands at what the primary wrote at half the time. A
+    // query begun at 00:05:00 sees the primary of 00:02:30, so the VACUUM of 00:04:00 removes rows it may see;
+    // replay reaches that record (4 min of WAL) at 00:08:00 and waits there (-1) until the query ends.
+    const r = run(
+      doc({ standby: 'max_standby_streaming_delay: -1', plan: '  - {at: +4m, vacuum: t}\n  - {at: +5m, open_transaction: {node: s, name: report}}\n  - {at: +20m, close_transaction: report}' })
+        .replace('rate: 10/s, wal_per_tx: 1KiB', 'rate: 10/s, wal_per_tx: 10KiB')
+        .replace('s: {site: dc, version: 16, upstream: p,', 's: {site: dc, version: 16, upstream: p, replay_rate: 51200B/s,'),
+    );
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait).toHaveLength(1);
+    expect(secs(r, wait[0]!.at)).toBeCloseTo(480, 0);
+    expect(secs(r, facts(r, 'recovery-conflict-resolved')[0]!.at)).toBeCloseTo(1200, 0);
+  });
+
   it('replay held for good keeps the standby from restartpoints past it: its pg_wal keeps everything since', () => {
     // 100 commits/s of 10 KiB: 1 MiB/s. Held from 00:05 to the end (1 h), s keeps the 55 minutes since its last
     // restartpoint (about 3.2 GiB) while p removes what its checkpoints no longer need.

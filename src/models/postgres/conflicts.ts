@@ -47,7 +47,8 @@ interface Wait {
  * (docs/model-postgres.md): XLogReceiptTime is the last recomputation at which replay had caught up with the
  * flush (rates change only at recomputations, so this is when it last was); the source is the stream while the
  * walreceiver streams, else the archive; buffer-pin, tablespace, database and logical-slot conflicts are not
- * modelled; a query's snapshot is taken as of its start (a standby replaying behind takes an older one).
+ * modelled; a query's snapshot is the primary's state when it wrote the replay position at the query's start
+ * (snapshotTime).
  */
 export class RecoveryConflicts {
   /** Records in the order written (LSN order on each timeline). */
@@ -59,6 +60,12 @@ export class RecoveryConflicts {
   /** Per standby: XLogReceiptTime, the last instant its replay had caught up with its flush. */
   private readonly receipt = new Map<PgNode, Micros>();
   private readonly waits = new Map<PgNode, Wait>();
+  /**
+   * The primary's WAL end at each recomputation (rates change only there, so it is exact in between): the
+   * instant a standby's replay position was written, for the snapshot of a query started there (snapshotTime).
+   * Kept back to the oldest standby's replay position.
+   */
+  private walPast: { t: Micros; lsn: Lsn; rate: number }[] = [];
   /** Standbys whose walreceiver is to start once replay no longer waits (deferConnect). */
   private readonly connectLater = new Set<PgNode>();
 
@@ -137,6 +144,39 @@ export class RecoveryConflicts {
     }
   }
 
+  /**
+   * When the primary wrote `lsn` (now when it has not yet, or when the past is not known): a query that starts
+   * on a standby whose replay stands there sees the primary's state of that instant (procarray.c
+   * GetSnapshotData from KnownAssignedXids on a standby).
+   */
+  snapshotTime(lsn: Lsn): Micros {
+    const now = this.now;
+    const past = this.walPast;
+    let i = past.length - 1;
+    while (i >= 0 && past[i]!.lsn > lsn) i--;
+    if (i < 0) return (past[0]?.t ?? now) as Micros;
+    const s = past[i]!;
+    const next = past[i + 1]?.t ?? now;
+    const t = s.rate > 0 ? s.t + (lsn - s.lsn) / s.rate : s.t;
+    return Math.min(t, next, now) as Micros;
+  }
+
+  /** Note the primary's WAL end now, and forget what no standby's replay needs. */
+  private sample(now: Micros): void {
+    let primary: PgNode | null = null;
+    for (const n of this.cluster.nodes.values()) if (n.role.kind === 'primary' && n.running) primary = n;
+    const last = this.walPast.at(-1);
+    const s = primary ? { t: now, lsn: primary.walEnd(now), rate: primary.wal.end.rate } : { t: now, lsn: last?.lsn ?? 0, rate: 0 };
+    if (last && last.t === now) this.walPast[this.walPast.length - 1] = s;
+    else if (!last || last.rate !== s.rate || Math.abs(last.lsn + last.rate * (now - last.t) - s.lsn) > 0.5) this.walPast.push(s);
+    let low = Number.POSITIVE_INFINITY;
+    for (const n of this.cluster.nodes.values()) if (n.role.kind === 'standby' && n.running) low = Math.min(low, this.passed.get(n) ?? 0);
+    // A bound on memory: beyond it the oldest instants are forgotten (a query's snapshot then reads as later).
+    let cut = Math.max(0, this.walPast.length - 10_000);
+    while (cut + 1 < this.walPast.length && this.walPast[cut + 1]!.lsn <= low) cut++;
+    if (cut > 0) this.walPast.splice(0, cut);
+  }
+
   /** A query is about to start on `n`: the replay position it sees is fixed first (records it passed stay passed). */
   settle(n: PgNode): void {
     if (n.role.kind === 'standby') this.passed.set(n, Math.max(this.passed.get(n) ?? 0, this.replay.at(n, this.now).lsn));
@@ -148,6 +188,7 @@ export class RecoveryConflicts {
    */
   afterReflow(now: Micros): number {
     let next = NEVER as number;
+    this.sample(now);
     // XLogReceiptTime is kept for every standby, records or not: a wait's grace counts from it.
     for (const n of this.cluster.nodes.values()) {
       if (n.role.kind !== 'standby' || !n.running) {

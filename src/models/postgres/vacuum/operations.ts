@@ -45,13 +45,15 @@ export class Operations {
     const m = this.m;
     const now = m.now;
     // A query on a standby takes its snapshot of what replay has reached (procarray.c GetSnapshotData from
-    // KnownAssignedXids): on a standby replaying recovery_min_apply_delay behind, the primary's state that long
-    // ago, whose xmin hot_standby_feedback reports (the XID counter's past is kept that far for such a standby:
-    // horizons.ts). Approximation: a replay behind for other reasons (replay_rate) takes the present.
-    const delay = node.role.kind === 'standby' && m.cluster.replay.at(node, now).bound === 'delay' ? node.settings.recoveryMinApplyDelay : 0;
-    const snapshotAt = Math.max(0, now - delay) as Micros;
-    const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming';
-    const xmin = snapshotAt < now && feeds ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
+    // KnownAssignedXids): the primary's state when it wrote that position (conflicts.ts snapshotTime), behind
+    // by recovery_min_apply_delay, a replay backlog or a catch-up. hot_standby_feedback reports that xmin; the
+    // XID counter's past is kept for it only on a delayed standby (horizons.ts), others take the present XID
+    // (approximation: their hold is dated right, its XID too new).
+    const onStandby = node.role.kind === 'standby';
+    const snapshotAt = onStandby ? m.cluster.replay.conflicts.snapshotTime(m.cluster.replay.at(node, now).lsn) : now;
+    const delay = onStandby ? node.settings.recoveryMinApplyDelay : 0;
+    const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming' && delay > 0;
+    const xmin = snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
