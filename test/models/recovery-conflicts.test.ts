@@ -154,6 +154,14 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
     expect(cancel.map((e) => secs(r, e.at))).toEqual([secs(r, wait[0]!.at)]);
   });
 
+  it('a restart gives the grace anew: XLogReceiptTime is set at the start of redo', () => {
+    // As above, but s restarts at 00:04:55 (xlogrecovery.c PerformWalRecovery sets XLogReceiptTime): the query
+    // opened at 00:04:58 is cancelled at 00:05:25, 30 s after the restart, not as replay reaches the record.
+    const r = run(doc({ standby: 'max_standby_streaming_delay: 30s, recovery_min_apply_delay: 10s', plan: '  - {at: +4m55s, restart: s}\n  - {at: +4m58s, open_transaction: {node: s, name: report}}\n  - {at: +5m, vacuum: t}' }));
+    expect(facts(r, 'recovery-conflict-wait').map((e) => secs(r, e.at))).toEqual([310]);
+    expect(facts(r, 'recovery-conflict-cancel').map((e) => secs(r, e.at))).toEqual([325]);
+  });
+
   it('a query on a delayed standby sees the primary as it was: one begun after the VACUUM, before its replay, conflicts', () => {
     // recovery_min_apply_delay 10 s: a query begun at 00:05:05 has a snapshot of 00:04:55, which still sees the
     // rows deleted up to 00:05:00 that the VACUUM at 00:05:00 removes; replay reaches that record at 00:05:10.

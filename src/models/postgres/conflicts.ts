@@ -217,7 +217,9 @@ export class RecoveryConflicts {
   private startWait(n: PgNode, record: ConflictRecord, queries: Session[], now: Micros): void {
     const streaming = n.role.kind === 'standby' && n.role.receiver.status === 'streaming';
     const delay = streaming ? n.settings.maxStandbyStreamingDelay : n.settings.maxStandbyArchiveDelay;
-    const receivedAt = this.receipt.get(n) ?? (0 as Micros);
+    // Set at the start of redo too (xlogrecovery.c PerformWalRecovery), and for WAL from the archive or pg_wal
+    // as each file is opened (XLogFileRead).
+    const receivedAt = Math.max(this.receipt.get(n) ?? 0, n.startedAt) as Micros;
     const deadline = delay === null ? NEVER : Math.max(now, receivedAt + delay);
     const w: Wait = { record, since: now, deadline, timer: null };
     this.waits.set(n, w);
