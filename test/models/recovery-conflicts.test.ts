@@ -219,6 +219,46 @@ describe('a query on a standby and a vacuum on the primary (snapshot conflict)',
   });
 });
 
+describe('WAL from the archive: max_standby_archive_delay', () => {
+  it('a standby cut off from its primary restores from the archive; a conflict there waits max_standby_archive_delay', () => {
+    // s is cut off at 00:10 and restores from the archive; the VACUUM at 00:20 is in a segment it restores a few
+    // seconds later. The archive's grace (20 s) applies, not the stream's (-1), from when it opens that file.
+    const r = run(`
+name: archive-conflict
+start: 2024-01-01T00:00:00Z
+duration: 1h
+sites: {dc1: {}, dc2: {}, vault: {}}
+links:
+  - {between: [dc1, dc2], bandwidth: 1Gbps, latency: 3ms}
+  - {between: [dc1, vault], bandwidth: 1Gbps, latency: 5ms}
+  - {between: [dc2, vault], bandwidth: 1Gbps, latency: 5ms}
+clusters:
+  c:
+    archive: {site: vault}
+    nodes:
+      p: {site: dc1, version: 16, settings: {autovacuum: false, archive_mode: on, archive_command: "cp %p /a/%f"}, archive_throughput: 40MB/s}
+      s: {site: dc2, version: 16, upstream: p, settings: {restore_command: "cp /a/%f %p", max_standby_streaming_delay: -1, max_standby_archive_delay: 20s}, restore_throughput: 60MB/s}
+    databases:
+      app:
+        tables:
+          t: {size: 1GB, churn: 1GB, frozen_age: 1000}
+    workload: {target: p, rate: 500/s, wal_per_tx: 8KiB}
+plan:
+  - {at: +15m, open_transaction: {node: s, name: report}}
+  - {at: +20m, vacuum: t}
+  - {at: +40m, close_transaction: report}
+faults:
+  - {at: +10m, name: cut, partition: {sites: [dc1, dc2]}}
+`);
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait).toHaveLength(1);
+    expect(wait[0]!.fact).toMatchObject({ setting: 'max_standby_archive_delay' });
+    expect(secs(r, wait[0]!.at)).toBeGreaterThan(1200);
+    expect(secs(r, wait[0]!.at)).toBeLessThan(1230);
+    expect(facts(r, 'recovery-conflict-cancel').map((e) => secs(r, e.at) - secs(r, wait[0]!.at))).toEqual([20]);
+  });
+});
+
 describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
   it('hot_standby_feedback does not help: the replayed lock waits for the query, then cancels it', () => {
     const r = run(

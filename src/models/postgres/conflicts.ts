@@ -45,7 +45,8 @@ interface Wait {
  * Flow level: replay stands still at the record, so everything after it waits, promotion included (the trigger
  * is checked only when there is no WAL left to replay) and remote_apply commits. Approximations
  * (docs/model-postgres.md): XLogReceiptTime is the last recomputation at which replay had caught up with the
- * flush (rates change only at recomputations, so this is when it last was); the source is the stream while the
+ * flush (rates change only at recomputations, so this is when it last was), for the archive the instant replay
+ * reaches the record (its file just opened); the source is the stream while the
  * walreceiver streams, else the archive; buffer-pin, tablespace, database and logical-slot conflicts are not
  * modelled; a query's snapshot is the primary's state when it wrote the replay position at the query's start
  * (snapshotTime).
@@ -218,8 +219,8 @@ export class RecoveryConflicts {
     const streaming = n.role.kind === 'standby' && n.role.receiver.status === 'streaming';
     const delay = streaming ? n.settings.maxStandbyStreamingDelay : n.settings.maxStandbyArchiveDelay;
     // Set at the start of redo too (xlogrecovery.c PerformWalRecovery), and for WAL from the archive or pg_wal
-    // as each file is opened (XLogFileRead).
-    const receivedAt = Math.max(this.receipt.get(n) ?? 0, n.startedAt) as Micros;
+    // as each file is opened (XLogFileRead): approximated as now, replay having just entered the segment.
+    const receivedAt = streaming ? (Math.max(this.receipt.get(n) ?? 0, n.startedAt) as Micros) : now;
     const deadline = delay === null ? NEVER : Math.max(now, receivedAt + delay);
     const w: Wait = { record, since: now, deadline, timer: null };
     this.waits.set(n, w);
