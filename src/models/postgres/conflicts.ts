@@ -159,7 +159,7 @@ export class RecoveryConflicts {
     const s = past[i]!;
     const next = past[i + 1]?.t ?? now;
     const t = s.rate > 0 ? s.t + (lsn - s.lsn) / s.rate : s.t;
-    return Math.min(t, next, now) as Micros;
+    return Math.floor(Math.min(t, next, now)) as Micros;
   }
 
   /** Note the primary's WAL end now, and forget what no standby's replay needs. */
@@ -199,6 +199,9 @@ export class RecoveryConflicts {
       const p = this.replay.at(n, now);
       this.passed.set(n, Math.max(this.passed.get(n) ?? 0, p.lsn));
       if (p.lsn >= n.flushed(now) - 0.5) this.receipt.set(n, now);
+      // Queries here see row versions the primary's queries prune as they go (vacuum/model.ts logPruning).
+      const queries = this.queries(n);
+      if (queries.length > 0) this.cluster.xid.vacuum.logPruning(queries);
       if (this.records.length === 0 && this.waits.size === 0) continue;
       const h = this.holding(n);
       const w = this.waits.get(n);

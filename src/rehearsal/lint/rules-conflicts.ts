@@ -40,7 +40,7 @@ export const standbyQueriesHoldReplay: Rule = {
           'standby-queries-hold-replay',
           'warning',
           s.settingWhere('max_standby_streaming_delay'),
-          `a query on ${s.name} that conflicts with the WAL it replays (a VACUUM's cleanup without hot_standby_feedback, an ACCESS EXCLUSIVE lock on a table it read) holds its replay ${holds} (${setting}), and ${who}`,
+          `a query on ${s.name} that conflicts with the WAL it replays (rows it may see removed on the primary by pruning or VACUUM without hot_standby_feedback, an ACCESS EXCLUSIVE lock on a table it read) holds its replay ${holds} (${setting}), and ${who}`,
           `${s.name}'s startup process waits at the conflicting record while its walreceiver goes on receiving: the received position a failover manager compares shows no lag, but ${[
             promoted || managers.length > 0 ? `a promotion of ${s.name} completes only when replay has caught up, so clients have no primary ${holds}` : null,
             remoteApply ? `every commit on ${up!.name} waits ${holds}` : null,
