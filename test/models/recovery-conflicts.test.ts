@@ -311,3 +311,42 @@ describe('an AccessExclusiveLock on the primary (lock conflict)', () => {
     expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
   });
 });
+
+describe('what a failover manager reads of a standby whose replay is behind', () => {
+  it('pg_auto_failover fast_forward ends when the keeper sees pg_last_wal_replay_lsn() reach the target, not the received position', () => {
+    // pg3 (candidate_priority 90) lags behind a 3 MB/s link and replays at 2 MB/s; pg1's host dies at 10:02.
+    // Elected, pg3 fetches the missing WAL from pg2 at once, but its replay reaches the target only at about
+    // 10:04:06 (standby_fetch_missing_wal polls pgsql_has_reached_target_lsn): prepare_promotion then, and
+    // stop_replication's 30 s primary_demote_timeout after it: no primary until about 10:04:38 (before, the
+    // received position ended fast_forward at 10:02:28 and the promotion came at 10:04:06).
+    const r = run(`
+name: pgaf-ff-replay
+start: 2024-01-01T10:00:00Z
+end: "10:08"
+sites: [a, b, c, m]
+links:
+  - {between: [a, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [c, m], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [a, c], bandwidth: 3MB/s, latency: 1ms}
+  - {between: [b, c], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: c, version: 16, upstream: pg1, replay_rate: 2MB/s}
+    workload: {target: pg1, site: m, rate: 2000/s, wal_per_tx: 2KiB}
+    failover: {policy: pg_auto_failover, monitor: {name: mon, site: m}, nodes: {pg3: {candidate_priority: 90, replication_quorum: false}}}
+faults:
+  - {at: "10:02", crash: pg1}
+  - {at: "10:02", partition: pg1}
+`);
+    const caught = facts(r, 'replay-caught-up').filter((e) => e.node === 'pg3' && secs(r, e.at) > 120);
+    const prepare = r.events.find((e) => e.node === 'pg3' && e.message.includes('goal state of pg3 to prepare_promotion'))!;
+    expect(secs(r, prepare.at)).toBeGreaterThanOrEqual(secs(r, caught[0]!.at));
+    const noPrimary = r.verdicts.find((v) => v.kind === 'no-primary')!;
+    expect(secs(r, noPrimary.to!) - secs(r, prepare.at)).toBeGreaterThan(30);
+  });
+});
