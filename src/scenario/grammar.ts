@@ -1017,6 +1017,7 @@ const openTransaction = object(
     database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
     tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
+    duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
   {
     build: (v, info, ctx: C): ActionBody => {
@@ -1033,7 +1034,8 @@ const openTransaction = object(
         if (t.cluster !== cluster || t.database !== db) ctx.fail(info.at('tables')!, `${ctx.subject}: tables.${i} ${show(`${t.database}.${t.table}`)} is not a table of database ${show(db ?? '')} of cluster ${show(cluster)}, which the session is connected to`);
       }
       const tables = v.tables ? { tables: v.tables.map((t) => ({ database: t.database, table: t.table })) } : {};
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...tables };
+      const lasts = v.duration !== undefined ? { duration: v.duration } : {};
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...tables, ...lasts };
     },
   },
 );

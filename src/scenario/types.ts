@@ -373,6 +373,8 @@ export type ActionBody =
       readonly idle?: boolean;
       /** The tables it has read (AccessShareLock on each); absent: every table of its database. */
       readonly tables?: readonly TableRef[];
+      /** It commits by itself after this long (µs); absent: until close_transaction. */
+      readonly duration?: Micros;
     }
   | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
   /** Vacuum, DDL, CHECKPOINT and single-user steps (types-vacuum.ts). */

@@ -231,6 +231,21 @@ describe('a query on a standby and row versions removed on the primary (snapshot
   });
 });
 
+describe('a stream of reports on a standby (open_transaction with duration, repeat)', () => {
+  it('each report of 8 min every 10 min holds replay (-1) while it runs: replay moves only in the gaps', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: -1',
+        plan: '  - {repeat: {count: 3, from: 0}, at: "+$(i*10)m", name: report-$i, open_transaction: {node: s, name: report-$i, duration: 8m}}',
+      }),
+    );
+    // Each is in conflict with pruning at its start and ends by itself 8 min later: replay waits 8 min, three times.
+    expect(facts(r, 'recovery-conflict-wait').map((e) => secs(r, e.at))).toEqual([0, 600, 1200]);
+    expect(facts(r, 'recovery-conflict-resolved').map((e) => secs(r, e.at))).toEqual([480, 1080, 1680]);
+    expect(facts(r, 'recovery-conflict-cancel')).toEqual([]);
+  });
+});
+
 describe('WAL from the archive: max_standby_archive_delay', () => {
   it('a standby cut off from its primary restores from the archive; a conflict there waits max_standby_archive_delay', () => {
     // s is cut off at 00:10 and restores from the archive; the query at 00:15 is in conflict with pruning at

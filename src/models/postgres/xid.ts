@@ -306,6 +306,15 @@ export class XidModel implements SlotHorizons {
     this.ops.closeTransaction(name);
   }
 
+  /** The session `name` just opened commits after `duration` if it is still the one running (open_transaction's duration). */
+  closeAfter(name: string, duration: Micros): void {
+    const s = this.vacuum.horizons.sessions.get(name);
+    if (!s) return;
+    this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
+      if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
+    }, 20);
+  }
+
   /** A plan step of the vacuum model (types-vacuum.ts). */
   apply(a: VacuumActionBody, name: string | null): void {
     switch (a.kind) {
