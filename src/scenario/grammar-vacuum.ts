@@ -30,7 +30,7 @@ function tablesIn(env: Env): { cluster: string; database: string; table: string 
 }
 
 /** A table of the scenario: `NAME`, or `DATABASE.NAME` when the name is in several databases. */
-function tableRef(): Decoder<TableRef & { cluster: string }> {
+export function tableRef(): Decoder<TableRef & { cluster: string }> {
   const expected = 'a table of the scenario: NAME or DATABASE.NAME';
   return custom(expected, () => ({ type: 'string', minLength: 1, maxLength: 200 }), (node, ctx: C) => {
     const n = ctx.resolve(node);

@@ -60,7 +60,7 @@ import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, recoveryTargetTimeline, 
 import { checkWalSpace } from './wal-space.ts';
 import { FENCED_DESCRIPTION, STALLS_DESCRIPTION, blockGrammar, describeFencedExpectation, describeStallsExpectation, type BlockEnv } from './grammar-block.ts';
 import { huntGrammar } from './grammar-hunt.ts';
-import { describeLockExpectation, vacuumGrammar } from './grammar-vacuum.ts';
+import { describeLockExpectation, tableRef, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
 import { formatSize, formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
@@ -1021,6 +1021,8 @@ const openTransaction = object(
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
     database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
+    tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
+    duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
   {
     build: (v, info, ctx: C): ActionBody => {
@@ -1032,7 +1034,13 @@ const openTransaction = object(
         ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
       }
       ctx.env.transactions.set(v.name, cluster);
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle };
+      const db = v.database ?? dbs[0];
+      for (const [i, t] of (v.tables ?? []).entries()) {
+        if (t.cluster !== cluster || t.database !== db) ctx.fail(info.at('tables')!, `${ctx.subject}: tables.${i} ${show(`${t.database}.${t.table}`)} is not a table of database ${show(db ?? '')} of cluster ${show(cluster)}, which the session is connected to`);
+      }
+      const tables = v.tables ? { tables: v.tables.map((t) => ({ database: t.database, table: t.table })) } : {};
+      const lasts = v.duration !== undefined ? { duration: v.duration } : {};
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...tables, ...lasts };
     },
   },
 );

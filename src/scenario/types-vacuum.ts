@@ -33,6 +33,10 @@ export interface VacuumSettingsSpec {
   readonly idleInTransactionSessionTimeout?: Micros;
   /** 18+; 0 never invalidates an idle slot. */
   readonly idleReplicationSlotTimeout?: Micros;
+  /** On a standby: how long replay waits for queries in conflict with WAL received by streaming; null for -1 (for ever). */
+  readonly maxStandbyStreamingDelay?: Micros | null;
+  /** The same for WAL read from the archive or pg_wal; null for -1 (for ever). */
+  readonly maxStandbyArchiveDelay?: Micros | null;
 }
 
 /** A table of the scenario: `databases.DB.tables.NAME`. */

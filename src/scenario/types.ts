@@ -6,7 +6,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
 import type { HuntSpec } from './grammar-hunt.ts';
-import type { VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
+import type { TableRef, VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, Switchover, VerdictExpectation } from './types-managers.ts';
 
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
@@ -375,6 +375,10 @@ export type ActionBody =
       readonly database?: string | null;
       /** Idle in transaction (idle_in_transaction_session_timeout may end it) rather than running a query. */
       readonly idle?: boolean;
+      /** The tables it has read (AccessShareLock on each); absent: every table of its database. */
+      readonly tables?: readonly TableRef[];
+      /** It commits by itself after this long (µs); absent: until close_transaction. */
+      readonly duration?: Micros;
     }
   | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
   /** Vacuum, DDL, CHECKPOINT and single-user steps (types-vacuum.ts). */

@@ -31,6 +31,8 @@ export function printVacuumSettings(s: PgSettingsSpec): Record<string, unknown> 
   if (s.logLockWaits !== undefined) out.log_lock_waits = s.logLockWaits;
   if (s.idleInTransactionSessionTimeout !== undefined) out.idle_in_transaction_session_timeout = duration(s.idleInTransactionSessionTimeout);
   if (s.idleReplicationSlotTimeout !== undefined) out.idle_replication_slot_timeout = duration(s.idleReplicationSlotTimeout);
+  if (s.maxStandbyStreamingDelay !== undefined) out.max_standby_streaming_delay = s.maxStandbyStreamingDelay === null ? -1 : duration(s.maxStandbyStreamingDelay);
+  if (s.maxStandbyArchiveDelay !== undefined) out.max_standby_archive_delay = s.maxStandbyArchiveDelay === null ? -1 : duration(s.maxStandbyArchiveDelay);
   return out;
 }
 

@@ -15,6 +15,30 @@ export type StorageFact =
    */
   | { readonly kind: 'promotion-waits-for-archive'; readonly rule: 'xlogrecovery.c:WaitForWALToBecomeAvailable'; readonly node: string; readonly lsn: number; readonly archivedLsn: Lsn }
   | { readonly kind: 'promotion-abandoned'; readonly node: string }
+  /** conflicts.ts: the promotion waits for replay, which waits for standby queries in conflict (`bytes` received and not replayed). */
+  | { readonly kind: 'promotion-waits-for-conflict'; readonly node: string; readonly bytes: number; readonly queries: readonly string[]; readonly conflict: 'snapshot' | 'lock' }
+  /**
+   * conflicts.ts: replay reached a record in conflict with queries on the standby and stops there; they are
+   * cancelled `cancelIn` µs from now (the last time replay had caught up, `behind` µs ago, plus `delay`), never
+   * when null (-1).
+   */
+  | {
+      readonly kind: 'recovery-conflict-wait';
+      readonly node: string;
+      readonly conflict: 'snapshot' | 'lock';
+      readonly table: string;
+      readonly lsn: Lsn;
+      readonly queries: readonly string[];
+      readonly setting: 'max_standby_streaming_delay' | 'max_standby_archive_delay';
+      readonly delay: number | null;
+      readonly behind: number;
+      readonly cancelIn: number | null;
+      readonly rule: Rule;
+    }
+  /** conflicts.ts: a query cancelled (a session idle in its transaction: terminated) for a recovery conflict after replay waited `waited` µs. */
+  | { readonly kind: 'recovery-conflict-cancel'; readonly node: string; readonly session: string; readonly conflict: 'snapshot' | 'lock'; readonly table: string; readonly waited: number; readonly idle: boolean; readonly rule: Rule }
+  /** conflicts.ts: the queries replay waited for ended by themselves: replay goes on. */
+  | { readonly kind: 'recovery-conflict-resolved'; readonly node: string; readonly waited: number }
   | { readonly kind: 'replay-falls-behind'; readonly node: string; readonly incoming: number; readonly replayRate: number }
   | { readonly kind: 'replay-caught-up'; readonly node: string }
   /**

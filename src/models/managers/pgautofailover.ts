@@ -435,7 +435,10 @@ export class PgAutoFailover implements Manager {
           this.slotOn(ff.from.node, r);
           c.repoint(n, ff.from.node.name);
         }
-        if (n.walEnd(this.now) < ff.to) return;
+        // The keeper polls pg_last_wal_replay_lsn() (primary_standby.c standby_fetch_missing_wal,
+        // pgsql_has_reached_target_lsn): what it received counts once it is replayed, so a replay held by a
+        // standby query (conflicts.ts) or behind by replay_rate holds the fast-forward.
+        if (c.replayPosition(n, this.now) < ff.to - 0.5) return;
         break;
       }
       case 'report_lsn':

@@ -288,6 +288,9 @@ export class PgCluster {
       if (!this.replay.deferPromotion(n, promoting, true)) this.completePromotion(n, promoting);
       return;
     }
+    // The startup process starts a walreceiver only when it needs WAL: not while it waits at a recovery
+    // conflict in WAL it has (conflicts.ts starts it when the wait ends).
+    if (this.replay.conflicts.deferConnect(n)) return;
     this.retries.attemptStarts(n);
     const now = this.ctx.sim.now;
     // The startup process rescans after every failed attempt, whatever failed, before it starts the

@@ -3,6 +3,7 @@ import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { PromotionCause } from '../../history/history.ts';
 import type { PgCluster } from './cluster.ts';
+import { RecoveryConflicts } from './conflicts.ts';
 import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import { pgLog } from './messages.ts';
@@ -20,8 +21,11 @@ export interface ReplayPoint {
   readonly changesAt: number;
   /** WAL flushed (and released by the apply delay) that the startup process has not replayed yet. */
   readonly backlog: number;
-  /** What holds replay back: the flush, recovery_min_apply_delay, or the startup process's own speed. */
-  readonly bound: 'flush' | 'delay' | 'capacity';
+  /**
+   * What holds replay back: the flush, recovery_min_apply_delay, the startup process's own speed, or a record in
+   * conflict with queries on the standby (conflicts.ts).
+   */
+  readonly bound: 'flush' | 'delay' | 'capacity' | 'conflict';
 }
 
 /**
@@ -33,22 +37,27 @@ export interface ReplayPoint {
  * gate is scheduled by `afterReflow`), so the minimum is exact: it follows the target while the target is slower
  * and the chase once the target runs ahead.
  *
+ * A record in conflict with queries on the standby stops replay there until they end or are cancelled
+ * (conflicts.ts): the target is capped at it.
+ *
  * A promotion waits for the replay: the trigger is noticed only once the startup process has replayed all WAL
  * the walreceiver has streamed (xlogrecovery.c WaitForWALToBecomeAvailable: "After being triggered, we still
  * want to replay all the WAL that was already streamed"), and the walreceiver keeps streaming until then.
  */
 export class ReplayModel {
   private readonly chases = new Map<PgNode, Level>();
-  private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null }>();
+  private readonly promoting = new Map<PgNode, { readonly cause: PromotionCause; timer: EventHandle | null; requestLogged?: boolean }>();
   private readonly behind = new Set<PgNode>();
   /** Running standbys whose backup recovery is not yet consistent (node.ts pendingBackup). */
   private readonly inconsistent = new Set<PgNode>();
 
   /** The nodes with a finite replay_rate (storage does not change during a run): the only ones with a chase. */
   private readonly limited: PgNode[];
+  readonly conflicts: RecoveryConflicts;
 
   constructor(private readonly cluster: PgCluster) {
     this.limited = [...cluster.nodes.values()].filter((n) => Number.isFinite(this.capacity(n)));
+    this.conflicts = new RecoveryConflicts(cluster, this);
   }
 
   /** replay_rate in bytes per µs (Infinity: unlimited). */
@@ -63,7 +72,17 @@ export class ReplayModel {
    * delay, so at time t replay may reach where the primaries' WAL stood at t - delay). Once a promotion is
    * requested, the delay ends and everything received counts (the walreceiver's writes included).
    */
-  target(n: PgNode, now: Micros, flushRate: number = n.wal.end.rate): { lsn: Lsn; rate: number; changesAt: number; bound: 'flush' | 'delay' } {
+  target(n: PgNode, now: Micros, flushRate: number = n.wal.end.rate): { lsn: Lsn; rate: number; changesAt: number; bound: 'flush' | 'delay' | 'conflict' } {
+    const t = this.released(n, now, flushRate);
+    const stop = this.conflicts.stopAt(n);
+    if (stop === null) return t;
+    if (t.lsn >= stop - 0.5) return { lsn: Math.min(t.lsn, stop), rate: 0, changesAt: NEVER, bound: 'conflict' };
+    const reaches = t.rate > 0 ? now + Math.max(1, Math.ceil((stop - t.lsn) / t.rate)) : NEVER;
+    return { lsn: t.lsn, rate: t.rate, changesAt: Math.min(t.changesAt, reaches), bound: t.bound };
+  }
+
+  /** What the walreceiver's flush and recovery_min_apply_delay release to the startup process. */
+  private released(n: PgNode, now: Micros, flushRate: number): { lsn: Lsn; rate: number; changesAt: number; bound: 'flush' | 'delay' } {
     if (this.promoting.has(n)) return { lsn: n.walEnd(now), rate: n.wal.end.rate, changesAt: NEVER, bound: 'flush' };
     const flushed = { lsn: n.flushed(now, flushRate), rate: flushRate, changesAt: NEVER as number, bound: 'flush' as const };
     const delay = n.settings.recoveryMinApplyDelay;
@@ -119,7 +138,8 @@ export class ReplayModel {
   deferPromotion(n: PgNode, cause: PromotionCause, requestLogged = false): boolean {
     if (this.promoting.has(n)) return true;
     const now = this.cluster.ctx.sim.now;
-    if (!this.chases.has(n)) return false;
+    const held = this.conflicts.holding(n);
+    if (!this.chases.has(n) && held === null) return false;
     this.promoting.set(n, { cause, timer: null });
     const p = this.at(n, now);
     if (p.lsn >= n.walEnd(now) - 0.5) {
@@ -128,6 +148,16 @@ export class ReplayModel {
     }
     const left = n.walEnd(now) - p.lsn;
     const cap = this.capacity(n) * PER_SECOND;
+    // Held by a conflict: replay waits for the standby's queries first (standby.c), and the startup process
+    // checks the trigger, logging `received promote request`, only once it has nothing left to replay
+    // (xlogrecovery.c CheckForStandbyTrigger, from WaitForWALToBecomeAvailable) [15.18: the line came 12 s after
+    // pg_ctl promote, when the conflicting query ended]: the line goes with the promotion.
+    if (held !== null && p.bound === 'conflict') {
+      this.promoting.get(n)!.requestLogged = requestLogged;
+      this.cluster.log(n, 'promote', { kind: 'promotion-waits-for-conflict', node: n.name, bytes: left, queries: held.queries.map((q) => q.name), conflict: held.record.kind });
+      this.cluster.requestReflow();
+      return true;
+    }
     this.cluster.log(
       n,
       'promote',
@@ -156,10 +186,12 @@ export class ReplayModel {
       const chase = this.chases.get(n) ?? new Level(now, p.lsn);
       this.chases.set(n, chase);
       chase.set(now, p.lsn);
-      chase.setRate(now, n.running ? cap : 0);
+      // Held at a conflicting record: the chase waits there too (it meets the target again when that moves).
+      chase.setRate(now, n.running && p.bound !== 'conflict' ? cap : 0);
       if (p.changesAt > now) next = Math.min(next, p.changesAt);
       this.logTransition(n, p, now);
     }
+    next = Math.min(next, this.conflicts.afterReflow(now));
     for (const [n, pending] of this.promoting) this.schedulePromotion(n, pending, now);
     for (const n of this.inconsistent) next = Math.min(next, this.watchConsistency(n, now));
     return next;
@@ -190,6 +222,7 @@ export class ReplayModel {
   }
 
   private logTransition(n: PgNode, p: ReplayPoint, now: Micros): void {
+    if (p.bound === 'conflict') return; // conflicts.ts logs the wait
     const falling = p.bound === 'capacity' && n.running;
     if (falling === this.behind.has(n)) return;
     const cap = this.capacity(n) * PER_SECOND;
@@ -203,7 +236,7 @@ export class ReplayModel {
     }
   }
 
-  private schedulePromotion(n: PgNode, pending: { cause: PromotionCause; timer: EventHandle | null }, now: Micros): void {
+  private schedulePromotion(n: PgNode, pending: { cause: PromotionCause; timer: EventHandle | null; requestLogged?: boolean }, now: Micros): void {
     const sim = this.cluster.ctx.sim;
     sim.cancel(pending.timer);
     pending.timer = null;
@@ -222,7 +255,7 @@ export class ReplayModel {
       pending.timer = null;
       if (this.at(n, sim.now).lsn < n.walEnd(sim.now) - 0.5) return this.cluster.requestReflow();
       this.promoting.delete(n);
-      this.cluster.completePromotion(n, pending.cause);
+      this.cluster.completePromotion(n, pending.cause, pending.requestLogged ?? true);
     }, PRIORITY.protocol);
   }
 }

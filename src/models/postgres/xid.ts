@@ -1,7 +1,7 @@
 import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { VacuumActionBody } from '../../scenario/types-vacuum.ts';
+import type { TableRef, VacuumActionBody } from '../../scenario/types-vacuum.ts';
 import type { AlertSpec, PgMajor, SlotSpec } from '../../scenario/types.ts';
 import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
@@ -298,12 +298,21 @@ export class XidModel implements SlotHorizons {
     }
   }
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null = null, idle = false): void {
-    this.ops.openTransaction(node, name, prepared, database, idle);
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null = null, idle = false, tables: readonly TableRef[] | null = null): void {
+    this.ops.openTransaction(node, name, prepared, database, idle, tables);
   }
 
   closeTransaction(name: string): void {
     this.ops.closeTransaction(name);
+  }
+
+  /** The session `name` just opened commits after `duration` if it is still the one running (open_transaction's duration). */
+  closeAfter(name: string, duration: Micros): void {
+    const s = this.vacuum.horizons.sessions.get(name);
+    if (!s) return;
+    this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
+      if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
+    }, 20);
   }
 
   /** A plan step of the vacuum model (types-vacuum.ts). */

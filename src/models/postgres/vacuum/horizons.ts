@@ -12,6 +12,7 @@ import type { Lsn } from '../lsn.ts';
 import { timelineAt, type Timeline } from '../timeline.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
+import type { TableRef } from '../../../scenario/types-vacuum.ts';
 import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
 
 export interface Holder {
@@ -38,6 +39,10 @@ export interface Session {
   readonly prepared: boolean;
   readonly idle: boolean;
   readonly since: Micros;
+  /** The primary's instant its snapshot shows: `since`, or earlier on a standby replaying behind (operations.ts). */
+  readonly snapshotAt: Micros;
+  /** The tables it has read (an AccessShareLock on each); null: every table of its database (conflicts.ts). */
+  readonly tables: readonly TableRef[] | null;
   /** The session's backend, as it holds and waits for table locks. */
   readonly owner: LockOwner;
   idleTimer: EventHandle | null;
@@ -185,7 +190,7 @@ export class Horizons {
       }
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
-        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.since, database: null, catalogOnly: false });
+        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.snapshotAt, database: null, catalogOnly: false });
         continue;
       }
       const kind = s.prepared ? 'prepared transaction' : s.idle ? 'idle-in-transaction session' : 'transaction';

@@ -22,7 +22,7 @@ import type { LogLine } from '../messages.ts';
 import type { PgNode } from '../node.ts';
 import type { PgSettings } from '../settings.ts';
 import { Autovacuum } from './autovacuum.ts';
-import { Horizons, type Holder } from './horizons.ts';
+import { Horizons, type Holder, type Session } from './horizons.ts';
 import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from './limits.ts';
 import { buildDatabases, PAGE, type DatabaseState, type Relation } from './relations.ts';
 import { cutoffsFor, DEFAULT_DISK_THROUGHPUT, speed, VacuumRun, workOf, type CostBudget, type VacuumTrigger } from './vacuum.ts';
@@ -423,6 +423,7 @@ export class VacuumModel {
     const run = new VacuumRun(rel, o.trigger, aggressive, o.freeze, cutoffs, workOf(rel, now, aggressive, cutoffs.holder, this.version), owner, now, o.budget());
     rel.running ??= { by: owner.label };
     this.runs.set(run, o);
+    if (at === this.now && run.work.removableRows > 0) this.logCleanup(rel, holder);
     // 14+: past vacuum_failsafe_age the cost delay is off for the rest of the run (checked at the start and,
     // approximated as continuously, every 4 GB scanned: vacuumlazy.c lazy_check_wraparound_failsafe).
     const failsafeAge = s.vacuumFailsafeAge;
@@ -441,6 +442,56 @@ export class VacuumModel {
     this.respeed();
     this.ioChanged(); // the vacuum's I/O loads the disk
     return run;
+  }
+
+  /**
+   * The run's first pass prunes the dead rows it can remove, WAL-logging each page with the newest XID it removed
+   * (heapam.c log_heap_prune_and_freeze's snapshotConflictHorizon; XLOG_HEAP2_CLEAN up to 15): a standby's
+   * query whose snapshot still sees some of them conflicts when that record is replayed (standby.c
+   * ResolveRecoveryConflictWithSnapshot, in the table's database). Approximation: one record at the run's start
+   * (its first pages); a query's snapshot is the primary's state at `snapshotAt` (operations.ts); pruning by other queries (heap_page_prune_opt),
+   * freezing and index cleanup are not modelled.
+   */
+  private logCleanup(rel: Relation, holder: Holder | null): void {
+    const now = this.now;
+    const produced = rel.produced.valueAt(now);
+    const upTo = holder ? Math.min(produced, rel.produced.valueAt(holder.since)) : produced;
+    const database = rel.database.name;
+    this.cluster.replay.conflicts.record({ kind: 'snapshot', database, table: rel.spec.name, conflictsWith: (q) => q.database === database && rel.produced.valueAt(q.snapshotAt) < upTo - 0.5 }, this.primary);
+  }
+
+  /** The relations each standby query has had a pruning record for (logPruning). */
+  private readonly pruned = new WeakMap<Session, Set<Relation>>();
+
+  /**
+   * On-access pruning (heapam.c heap_page_prune_opt): the primary's queries prune a page's dead rows, WAL-logged
+   * as VACUUM's are, whenever they touch a page short of free space, so rows still being deleted (updates, churn)
+   * are pruned moments after they become removable, without any VACUUM [15.18: 3,000 single-row UPDATEs, no
+   * VACUUM, autovacuum off: a standby query was in conflict 1 s in and cancelled at max_standby_streaming_delay].
+   * Approximation: one record as soon as a table of the query's database gets dead rows its snapshot may see
+   * and no horizon holder keeps them, and that table's dead rows are removed by nothing else in the model.
+   */
+  logPruning(queries: readonly Session[]): void {
+    const p = this.primary;
+    if (!p.running || p.role.kind !== 'primary') return;
+    const now = this.now;
+    for (const q of queries) {
+      const db = this.database(q.database);
+      if (!db) continue;
+      let done = this.pruned.get(q);
+      for (const rel of db.live) {
+        if (rel.produced.rate <= 0 || done?.has(rel)) continue;
+        const holder = this.horizons.oldestFor(rel);
+        if (holder && holder.since <= q.snapshotAt) continue;
+        if (!done) this.pruned.set(q, (done = new Set()));
+        done.add(rel);
+        const database = rel.database.name;
+        this.cluster.replay.conflicts.record(
+          { kind: 'snapshot', database, table: rel.spec.name, conflictsWith: (x) => x.database === database && (holder === null || holder.since > x.snapshotAt) && x.since <= now },
+          p,
+        );
+      }
+    }
   }
 
   private tripFailsafe(run: VacuumRun): void {

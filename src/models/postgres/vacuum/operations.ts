@@ -5,7 +5,7 @@
  * through the lock manager and its effects through the vacuum model, as the server does.
  */
 import type { Micros } from '../../../engine/time.ts';
-import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
+import type { TableRef, VacuumActionBody } from '../../../scenario/types-vacuum.ts';
 import type { LogLine } from '../messages.ts';
 import type { PgNode } from '../node.ts';
 import type { LockFailure, LockOwner } from '../locks/manager.ts';
@@ -41,14 +41,29 @@ export class Operations {
 
   // ------------------------------------------------------------------ sessions
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean): void {
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null): void {
     const m = this.m;
     const now = m.now;
-    const xmin = m.xidNow();
+    // A query on a standby takes its snapshot of what replay has reached (procarray.c GetSnapshotData from
+    // KnownAssignedXids): the primary's state when it wrote that position (conflicts.ts snapshotTime), behind
+    // by recovery_min_apply_delay, a replay backlog or a catch-up. hot_standby_feedback reports that xmin; the
+    // XID counter's past is kept for it only on a delayed standby (horizons.ts), others take the present XID
+    // (approximation: their hold is dated right, its XID too new).
+    const onStandby = node.role.kind === 'standby';
+    const snapshotAt = onStandby ? m.cluster.replay.conflicts.snapshotTime(m.cluster.replay.at(node, now).lsn) : now;
+    const delay = onStandby ? node.settings.recoveryMinApplyDelay : 0;
+    const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming' && delay > 0;
+    const xmin = snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, owner, idleTimer: null, prepareRecord };
+    // A query on a standby: the records replay has passed stay passed (conflicts.ts), and replay may now stop at
+    // one ahead that conflicts with it.
+    if (node.role.kind === 'standby') {
+      m.cluster.replay.conflicts.settle(node);
+      m.cluster.requestReflow();
+    }
+    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
     m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
@@ -81,8 +96,16 @@ export class Operations {
     this.end(s);
   }
 
+  /** A session ended from outside (a recovery conflict cancelled its query: conflicts.ts). */
+  endSession(name: string): void {
+    const s = this.m.horizons.sessions.get(name);
+    if (s) this.end(s);
+  }
+
   private end(s: Session): void {
     const m = this.m;
+    // Replay held by this query on a standby goes on (conflicts.ts).
+    if (s.node.role.kind === 'standby') m.cluster.requestReflow();
     m.cluster.ctx.sim.cancel(s.idleTimer);
     m.horizons.sessions.delete(s.name);
     m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
@@ -207,6 +230,15 @@ export class Operations {
       const waited = m.now - start;
       const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
+      // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
+      // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
+      // queries there holding a lock on the table (those that read it: open_transaction's `tables`, by default
+      // every table of its database) end or are cancelled (standby.c ResolveRecoveryConflictWithLock).
+      if (a.lock === 'AccessExclusiveLock') {
+        const database = rel.database.name;
+        const table = rel.spec.name;
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)) }, m.primary);
+      }
       const done = () => {
         this.effect(rel, a);
         if (!session) m.locks.release(owner, rel.key);

@@ -27,6 +27,9 @@ export interface VacuumSettings {
   readonly idleInTransactionSessionTimeout: Micros;
   /** 18+ (0: off): a slot inactive longer than this is invalidated at a checkpoint (slots.ts). */
   readonly idleReplicationSlotTimeout: Micros;
+  /** Null: -1, replay waits for conflicting standby queries for ever (standby.c GetStandbyLimitTime). */
+  readonly maxStandbyStreamingDelay: Micros | null;
+  readonly maxStandbyArchiveDelay: Micros | null;
 }
 
 export function resolveVacuumSettings(version: PgMajor, spec: VacuumSettingsSpec): VacuumSettings {
@@ -48,6 +51,9 @@ export function resolveVacuumSettings(version: PgMajor, spec: VacuumSettingsSpec
     logLockWaits: spec.logLockWaits ?? false,
     idleInTransactionSessionTimeout: spec.idleInTransactionSessionTimeout ?? (0 as Micros),
     idleReplicationSlotTimeout: version >= 18 ? (spec.idleReplicationSlotTimeout ?? (0 as Micros)) : (0 as Micros),
+    // guc_tables.c: 30 s each.
+    maxStandbyStreamingDelay: spec.maxStandbyStreamingDelay === undefined ? seconds(30) : spec.maxStandbyStreamingDelay,
+    maxStandbyArchiveDelay: spec.maxStandbyArchiveDelay === undefined ? seconds(30) : spec.maxStandbyArchiveDelay,
   };
 }
 
@@ -68,6 +74,8 @@ const VACUUM_KEYS: { readonly [K in keyof VacuumSettingsSpec]-?: 'restart' | 're
   logLockWaits: 'reload',
   idleInTransactionSessionTimeout: 'reload',
   idleReplicationSlotTimeout: 'reload', // sighup
+  maxStandbyStreamingDelay: 'reload', // sighup
+  maxStandbyArchiveDelay: 'reload', // sighup
 };
 
 export function isVacuumSettingKey(k: string): k is keyof VacuumSettingsSpec {

@@ -63,6 +63,9 @@ export const GUCS: Readonly<Record<string, Conv>> = {
   wal_retrieve_retry_interval: time('walRetrieveRetryInterval', TIME.ms!),
   autovacuum_naptime: time('autovacuumNaptime', TIME.s!),
   // -1: vacuum_cost_delay.
+  // -1: replay waits for ever (null).
+  max_standby_streaming_delay: (v, version) => (v.trim() === '-1' ? { maxStandbyStreamingDelay: null } : time('maxStandbyStreamingDelay', TIME.ms!)(v, version)),
+  max_standby_archive_delay: (v, version) => (v.trim() === '-1' ? { maxStandbyArchiveDelay: null } : time('maxStandbyArchiveDelay', TIME.ms!)(v, version)),
   autovacuum_vacuum_cost_delay: (v, version) => (v.trim() === '-1' ? { autovacuumVacuumCostDelay: -1 as Micros } : time('autovacuumVacuumCostDelay', TIME.ms!)(v, version)),
   autovacuum_freeze_max_age: int('autovacuumFreezeMaxAge'),
   vacuum_freeze_min_age: int('vacuumFreezeMinAge'),
