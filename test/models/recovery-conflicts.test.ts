@@ -93,6 +93,9 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const stall = r.stalls[0]!;
     expect(secs(r, stall.to)).toBeCloseTo(1800, 0);
     expect(secs(r, stall.to) - secs(r, stall.from)).toBeGreaterThan(28 * 60);
+    // The stall names the standby's held replay and the query, not "0 commits/s confirmed".
+    expect(stall.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'synchronous-standbys', txPerSecond: 0, held: { kind: 'sync-replay-held', standby: 's', queries: ['report'] } } });
+    expect(stall.cause).toContain('its replay stands at');
   });
 
   it('a promotion waits for replay, which waits for the query (-1): no primary until it ends', () => {

@@ -28,6 +28,19 @@ export interface LockQueueParty {
 }
 
 /** What limits the transactions per second a node commits, when a pool's requests queue for a connection. */
+/**
+ * remote_apply: a synchronous standby's replay stands at a record in conflict with its queries (conflicts.ts),
+ * so it confirms nothing until they end or max_standby_streaming_delay cancels them.
+ */
+export interface SyncReplayHeld {
+  readonly kind: 'sync-replay-held';
+  readonly node: string;
+  readonly standby: string;
+  readonly conflict: 'snapshot' | 'lock';
+  readonly table: string;
+  readonly queries: readonly string[];
+}
+
 export type CommitLimit =
   /** The disk's throughput (`bytesPerSecond`, collapsed or as given) binds: its WAL cannot be written faster (load.ts diskLimit). */
   | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null; readonly bytesPerSecond: number }
@@ -37,7 +50,7 @@ export type CommitLimit =
    * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
    * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
    */
-  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number }
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld }
   /**
    * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
    * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).
@@ -99,6 +112,7 @@ export type WriteCauseFact =
    * sends every wal_receiver_status_interval (`statusInterval`, µs).
    */
   | { readonly kind: 'sync-standby-reply'; readonly node: string; readonly standbys: readonly string[]; readonly statusInterval: number }
+  | SyncReplayHeld
   /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
   | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
   // Block replication (models/block): the primary of a resource is gone or stopped.

@@ -5,7 +5,7 @@
  * what each node commits; this says what that means to the clients, as facts for the history.
  */
 import { NEVER, type Micros } from '../../engine/time.ts';
-import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
+import { roundFigure, type CommitLimit, type SyncReplayHeld, type WriteCauseFact } from '../../history/facts/writes.ts';
 import type { PgCluster } from './cluster.ts';
 import { admittedConnections, diskLimit, pastThreshold, type CacheState } from './load.ts';
 import type { Lsn } from './lsn.ts';
@@ -129,7 +129,12 @@ export class ClientOutcomes {
     const before = this.lastStatus.get(p);
     if (held.has(t) && before?.kind === 'stall') return before;
     const limit = limits.get(t);
-    if (limit) return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit, ...pool }, node: t.name, maxLatencyMs };
+    if (limit) {
+      // Nothing confirmed: a synchronous standby's replay held by a recovery conflict says why.
+      const held = limit.kind === 'synchronous-standbys' && limit.txPerSecond === 0 ? this.replayHeld(t) : null;
+      const shown: CommitLimit = held && limit.kind === 'synchronous-standbys' ? { ...limit, held } : limit;
+      return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: shown, ...pool }, node: t.name, maxLatencyMs };
+    }
     const disk = diskLimit(t, averageWalPerTx(this.pools.filter((x) => x.target === t)));
     if (!t.capacity && !Number.isFinite(disk)) {
       // Nothing binds now: the queue left by a stall drains as fast as the connections commit. The stall goes on
@@ -148,6 +153,20 @@ export class ClientOutcomes {
     const cold = t.capacity.coldCache;
     const coldCache = cold && this.cache.warmth(t, now) < 1 ? { serves: cold.serves, warmup: cold.warmup } : null;
     return { kind: 'stall', cause: { kind: 'pool-queue', node: t.name, limit: { kind: 'capacity', txPerSecond: t.capacity.txPerSecond, coldCache }, ...pool }, node: t.name, maxLatencyMs };
+  }
+
+  /**
+   * remote_apply commits confirmed by nobody: a synchronous standby whose replay a recovery conflict holds
+   * (conflicts.ts) says why, or null.
+   */
+  private replayHeld(t: PgNode): SyncReplayHeld | null {
+    if (t.settings.synchronousCommit !== 'remote_apply') return null;
+    for (const s of this.cluster.streams.from(t)) {
+      if (!this.cluster.writes.isSynchronous(s)) continue;
+      const h = this.cluster.replay.conflicts.holding(s.down);
+      if (h) return { kind: 'sync-replay-held', node: t.name, standby: s.down.name, conflict: h.record.kind, table: h.record.table, queries: h.queries.map((q) => q.name) };
+    }
+    return null;
   }
 
   /** The pool's write status now: an outage (refused), a stall (each commit waits past the threshold), or null. */
@@ -184,7 +203,7 @@ export class ClientOutcomes {
       const latency = round > 0 ? Math.max(round, Number.isFinite(byRate) ? byRate : 0) : byRate;
       if (latency * 1e6 > this.cluster.ctx.stallThreshold) {
         const commits = connections / latency;
-        const cause: WriteCauseFact = throttledBy.blockedBy ?? {
+        const cause: WriteCauseFact = throttledBy.blockedBy ?? (commits > 0 ? null : this.replayHeld(t)) ?? {
           kind: 'sync-confirm-rate',
           commitsPerSecond: roundFigure(commits),
           offered: p.rate,

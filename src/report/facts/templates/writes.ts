@@ -1,5 +1,5 @@
 /** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
-import type { CommitLimit, Slowdown, WriteCauseFact } from '../../../history/facts/writes.ts';
+import type { CommitLimit, Slowdown, SyncReplayHeld, WriteCauseFact } from '../../../history/facts/writes.ts';
 import { duration, percent, perSecond, rate } from '../../format.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
@@ -22,6 +22,7 @@ function limitText(n: string, l: CommitLimit): Token {
     const why = l.slowdown !== null ? slowdownText(l.slowdown) : p`its disk writes at most ${rate(l.bytesPerSecond)} (${code('disk_throughput')})`;
     return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${why}, and its WAL cannot be written faster`;
   }
+  if (l.kind === 'synchronous-standbys' && l.held) return replayHeld(l.held);
   if (l.kind === 'synchronous-standbys') return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`;
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
@@ -44,6 +45,11 @@ function lockQueue(f: Extract<WriteCauseFact, { kind: 'lock-queue' }>): string {
   if (f.waiters.length === 0) return `lock queue on ${f.table}: ${verb} of ${f.workload} wait for ${f.mode} behind ${held}${fail}`;
   const w = f.waiters.map((x) => `${x.who} (waiting for ${x.mode})`).join(', then ');
   return `lock queue on ${f.table}: ${verb} of ${f.workload} queue behind ${w}${held ? `, which waits behind ${held}` : ''}${fail}`;
+}
+
+/** remote_apply commits held by a synchronous standby's replay, itself held by a recovery conflict. */
+function replayHeld(f: SyncReplayHeld): Token {
+  return p`with ${code('synchronous_commit = remote_apply')} commits on ${node(f.node)} wait for ${node(f.standby)} to replay them, and its replay stands at the ${f.conflict === 'lock' ? p`AccessExclusiveLock on ${f.table}` : p`removal of row versions of ${f.table}`}, in conflict with ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} there, until ${f.queries.length === 1 ? 'it ends or is' : 'they end or are'} cancelled (${code('max_standby_streaming_delay')})`;
 }
 
 export const WRITES: TemplatesOf<WriteCauseFact> = {
@@ -73,6 +79,7 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
     p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait${heldText(f)}`,
   'sync-standby-reply': (f) =>
     p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
+  'sync-replay-held': (f) => replayHeld(f),
   'sync-confirm-rate': (f) =>
     `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
