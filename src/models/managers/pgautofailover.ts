@@ -132,6 +132,11 @@ export class PgAutoFailover implements Manager {
       // pg_autoctl writes wal_log_hints = on into every node's configuration (defaults.h
       // DEFAULT_GUC_SETTINGS_FOR_PG_AUTO_FAILOVER), so that a demoted primary can be rewound.
       if (!n.settings.walLogHints) n.settings = { ...n.settings, walLogHints: true };
+      // pg_autoctl writes recovery_target_timeline = 'latest' with primary_conninfo in every standby's
+      // recovery settings (pgctl.c pg_write_recovery_conf / pg_write_standby_signal, prepare_recovery_settings:
+      // 'latest' unless a target is given, which only its crash recovery before pg_rewind does), so a standby
+      // of a 10 (default 'current') follows a new primary's timeline as from 12 on.
+      if (n.settings.recoveryTargetTimeline !== 'latest') n.settings = { ...n.settings, recoveryTargetTimeline: 'latest', recoveryTargetTimelineDefaulted: false };
       const goal: PgafState = n.isPrimary ? (standbys === 0 ? 'single' : 'primary') : 'secondary';
       return {
         node: n,
@@ -402,6 +407,14 @@ export class PgAutoFailover implements Manager {
         const up = p && p !== r ? p.node.name : null;
         // The keeper is still rebuilding the node: the transition goes on (its state stays).
         if (r.rejoin.busy) return;
+        // A standby in secondary or report_lsn keeps the other nodes' slots, advancing them (keeper.c
+        // keeper_maintain_replication_slots, pg_replication_slot_advance, 11+): "when a failover happens with
+        // more than one standby, ... the new-primary already had a replication slot for its new set of standby
+        // nodes", so a node told to follow it streams at once, where a slot the new primary creates only in its
+        // own next loop (10: no copies) refuses it until the walreceiver's next try. Approximation: the copy is
+        // made when the node is told to follow, reserved at the new primary's redo point (real: advanced to the
+        // node's last reported LSN).
+        if (up && p!.node.version >= 11) this.slotOn(p!.node, r);
         if (up && n.dataDirectory === 'empty') {
           this.say(r, { kind: 'pgaf-basebackup', node: n.name, upstream: up, rule: RULE.rewindOrInit });
           r.rejoin.reclone(p!.node, 'spread');

@@ -161,6 +161,30 @@ describe('pg_autoctl perform switchover', () => {
     expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
   });
 
+  it('three nodes: the standby left behind follows the new primary at once, through the slot the new primary kept for it while a standby (11+)', () => {
+    const nodes = `      pg-w1: {site: dc-west, version: 16}
+      pg-w2: {site: dc-west, version: 16, upstream: pg-w1}
+      pg-e1: {site: dc-east, version: 16, upstream: pg-w1}`;
+    const r = run(scenario({ nodes, formation: ', nodes: {pg-e1: {candidate_priority: 90}}' }));
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    // keeper_maintain_replication_slots: pg-e1 had pg-w1's and pg-w2's slots before it was promoted, so
+    // neither is refused "replication slot ... does not exist" (9 s of standby-broken until the walreceiver's
+    // next try, when the slots were made only after the promotion).
+    expect(r.verdicts.filter((v) => v.kind === 'standby-broken' || v.kind === 'redundancy-below-plan')).toEqual([]);
+    expect(node(r, 'pg-w2')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1', receiver: 'streaming' });
+  });
+
+  it('three nodes on PostgreSQL 10: pg_autoctl writes recovery_target_timeline = latest, so the standbys follow the new timeline (10 defaults to current)', () => {
+    const nodes = `      pg-w1: {site: dc-west, version: 10}
+      pg-w2: {site: dc-west, version: 10, upstream: pg-w1}
+      pg-e1: {site: dc-east, version: 10, upstream: pg-w1}`;
+    const r = run(scenario({ nodes, formation: ', nodes: {pg-e1: {candidate_priority: 90}}' }));
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(r.verdicts.filter((v) => v.kind === 'standby-broken')).toEqual([]);
+    expect(node(r, 'pg-w2')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1', receiver: 'streaming' });
+    expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1', receiver: 'streaming' });
+  });
+
   it('a leader named for pg_auto_failover, or a cluster neither manager runs, is an input error', () => {
     expect(() => loadScenarioText(scenario({ plan: '  - {at: "10:10", name: switch, switchover: {leader: pg-w1}}' }), 'x.yaml')).toThrow(/names no leader/);
     const naive = scenario().replace(/    failover: .*\n/, '');
