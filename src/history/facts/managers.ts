@@ -239,7 +239,8 @@ export type ManagersFact =
   /** pg_auto_failover: the elected node lacks WAL that only unhealthy standbys hold (SelectFailoverCandidateNode). */
   | { readonly kind: 'most-advanced-unhealthy'; readonly node: string; readonly lsn: Lsn; readonly nodes: readonly string[]; readonly rule: string }
   | { readonly kind: 'stands-down'; readonly node: string }
-  | { readonly kind: 'fenced'; readonly node: string }
+  /** The operator's pg_ctl stop -m fast of the old primary returned after `waited` µs: the postmaster exited, or pg_ctl gave up (PGCTLTIMEOUT). */
+  | { readonly kind: 'fenced'; readonly node: string; readonly waited: number; readonly gaveUp: boolean }
   | { readonly kind: 'cannot-fence'; readonly node: string; readonly site: string; readonly running: boolean }
   | { readonly kind: 'still-replicating'; readonly node: string; readonly master: string; readonly rule: string }
   | { readonly kind: 'recovery-blocked'; readonly ago: number; readonly block: number; readonly rule: string }

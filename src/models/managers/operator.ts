@@ -12,6 +12,7 @@ import type { OperatorSpec } from '../../scenario/types-managers.ts';
 import type { Endpoint } from '../network/network.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
+import { PG_CTL_TIMEOUT } from '../postgres/drains.ts';
 import type { PgNode } from '../postgres/node.ts';
 import { HealthTracker, probe } from './health.ts';
 import { routeClients, type Manager } from './manager.ts';
@@ -88,6 +89,33 @@ export class Operator implements Manager {
       this.health = new HealthTracker(this.spec.health, now);
       return;
     }
+    // The runbook's fence is `pg_ctl stop -m fast`, which returns once the postmaster has exited (its walsenders
+    // first send the standbys the WAL they lack: drains.ts) or after PGCTLTIMEOUT (60 s: "server does not shut
+    // down"); the operator promotes after it returns, so a standby that the old primary drains to has that WAL.
+    if (this.spec.fence && p.running && c.ctx.net.reachable(this.endpoint, c.endpointOf(p))) {
+      c.stop(p);
+      // The operator is busy with the runbook meanwhile: the monitoring's alerts wait.
+      this.alertAt = now;
+      const since = now;
+      let done = false;
+      const go = (gaveUp: boolean) => {
+        if (done) return;
+        done = true;
+        if (!gaveUp) c.ctx.sim.cancel(deadline);
+        this.promoteStep(p, saw, [{ kind: 'fenced', node: p.name, waited: this.now - since, gaveUp }]);
+      };
+      const deadline = c.ctx.sim.after(PG_CTL_TIMEOUT, `operator ${c.name} pg_ctl stop`, () => go(true), PRIORITY.manager);
+      c.whenExited(p, () => go(false));
+      return;
+    }
+    this.promoteStep(p, saw, this.spec.fence ? [{ kind: 'cannot-fence', node: p.name, site: this.spec.site, running: p.running }] : []);
+  }
+
+  /** The runbook after the fence: promote the chosen standby, point the others at it, route the clients. */
+  private promoteStep(p: PgNode, saw: Fact, fence: Fact[]): void {
+    const c = this.cluster;
+    this.alertAt = null;
+    const now = this.now;
     const reasons: Fact[] = [];
     const reach = (n: PgNode) => n.acceptsNewConnections && c.ctx.net.reachable(this.endpoint, c.endpointOf(n));
     const candidates = this.spec.candidates.map((name) => c.node(name)).filter((n) => {
@@ -99,17 +127,13 @@ export class Operator implements Manager {
     const pick = candidates[0];
     if (!pick) {
       if (reasons.length === 0) reasons.push({ kind: 'no-candidate', why: 'no-standby' });
+      reasons.push(...fence);
       c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: null, reasons, saw, by: { kind: 'named', name: this.endpoint.name } });
       c.log(null, 'failover', { kind: 'operator-cannot-fail-over', reasons });
       return;
     }
     reasons.unshift({ kind: 'candidate-chosen', node: pick.name, why: { kind: 'operator', choose: this.spec.choose, lsn: pick.walEnd(now) } });
-    if (this.spec.fence) {
-      if (p.running && c.ctx.net.reachable(this.endpoint, c.endpointOf(p))) {
-        reasons.push({ kind: 'fenced', node: p.name });
-        c.stop(p);
-      } else reasons.push({ kind: 'cannot-fence', node: p.name, site: this.spec.site, running: p.running });
-    }
+    reasons.push(...fence);
     c.ctx.history.failover({ at: now, cluster: c.name, policy: 'operator', chosen: pick.name, reasons, saw, by: { kind: 'named', name: this.endpoint.name } });
     c.promote(pick, { kind: 'failover', policy: 'operator', why: { kind: 'manager-decision', saw, reasons } });
     for (const n of c.nodes.values()) if (n !== pick && n !== p && n.role.kind === 'standby' && reach(n)) c.repoint(n, pick.name);

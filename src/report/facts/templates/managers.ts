@@ -330,7 +330,7 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'most-advanced-unhealthy': (f) =>
     p`${node(f.node)} would have to fetch the WAL up to ${lsn(f.lsn)} from ${names(f.nodes)}, and none of them is healthy: no failover for now`,
   'stands-down': (f) => p`${node(f.node)} answers again: the operator stands down`,
-  fenced: (f) => p`${node(f.node)}: fenced (stopped) first`,
+  fenced: (f) => p`${node(f.node)}: fenced (stopped) first, ${f.gaveUp ? `pg_ctl gave up after ${duration(f.waited / 1e6)} (its walsenders were still sending)` : `stopped after ${duration(f.waited / 1e6)}`}`,
   'cannot-fence': (f) => p`${node(f.node)}: cannot be fenced from ${f.site} (${f.running ? 'unreachable: it may still run and take writes' : 'already down'})`,
   'still-replicating': (f) =>
     p`${node(f.node)}: its walreceiver still streams from ${node(f.master)} (until ${code('wal_receiver_timeout')}): a replica still replicating makes the master UnreachableMaster, which is not acted on`,
