@@ -163,6 +163,32 @@ export class PgAutoFailover implements Manager {
       };
     });
     this.slotsAtStart();
+    cluster.storage.addWalHold((n) => this.copiesHold(n));
+  }
+
+  /** The LSN the monitor has for a node: while the loop sleeps every keeper reports each second (its position). */
+  private knownLsn(r: NodeRecord): Lsn {
+    return this.timer ? r.reportedLsn : r.node.walEnd(this.now);
+  }
+
+  /**
+   * keeper.c keeper_maintain_replication_slots (11+): a standby keeps a slot for every other node, advanced
+   * (pg_replication_slot_advance) to the LSN the monitor has for it, "so that every node keep a local copy of
+   * the WAL files that each other node might need": a node elected behind fetches what it lacks from the most
+   * advanced standby (fast_forward), which has kept it. The copies on the primary's side hold nothing (it is
+   * ahead). Approximation: the copies are not slots of the model (one slot per name) but a floor on what the
+   * standby removes, from the start of the run, in every state (real: advanced only in secondary and
+   * report_lsn); a copy becomes the node's slot when the node streams from its holder (slotOn).
+   */
+  private copiesHold(n: PgNode): Lsn | null {
+    if (n.version < 11 || n.isPrimary || !this.nodes.some((r) => r.node === n)) return null;
+    let min: Lsn | null = null;
+    for (const o of this.nodes) {
+      if (o.node === n || o.node.isPrimary) continue;
+      const at = this.knownLsn(o);
+      if (min === null || at < min) min = at;
+    }
+    return min;
   }
 
   private get now(): Micros {
@@ -193,7 +219,7 @@ export class PgAutoFailover implements Manager {
   }
 
   /** `r`'s slot on `server`: moved there (dropped where it was, unless in use) if it is elsewhere. */
-  private slotOn(server: PgNode, r: NodeRecord): void {
+  private slotOn(server: PgNode, r: NodeRecord, reserveAt?: Lsn): void {
     const slots = this.cluster.storage.slots;
     const at = slots.views(this.now).find((v) => v.name === r.slot);
     if (at?.node === server.name) return;
@@ -201,7 +227,12 @@ export class PgAutoFailover implements Manager {
       if (at.active) return;
       slots.drop(r.slot);
     }
-    slots.create({ name: r.slot, node: server.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false });
+    slots.create({ name: r.slot, node: server.name, kind: 'physical', database: null, consumer: 'stopped', hotStandbyFeedback: false }, reserveAt);
+  }
+
+  /** Where `holder`'s copy of `r`'s slot stands (11+: advanced to what the monitor has for `r`, not past the holder's own WAL). */
+  private copyAt(holder: PgNode, r: NodeRecord): Lsn | undefined {
+    return holder.version >= 11 ? Math.min(this.knownLsn(r), holder.walEnd(this.now)) : undefined;
   }
 
   start(): void {
@@ -414,7 +445,7 @@ export class PgAutoFailover implements Manager {
         // own next loop (10: no copies) refuses it until the walreceiver's next try. Approximation: the copy is
         // made when the node is told to follow, reserved at the new primary's redo point (real: advanced to the
         // node's last reported LSN).
-        if (up && p!.node.version >= 11) this.slotOn(p!.node, r);
+        if (up && p!.node.version >= 11) this.slotOn(p!.node, r, this.copyAt(p!.node, r));
         if (up && n.dataDirectory === 'empty') {
           this.say(r, { kind: 'pgaf-basebackup', node: n.name, upstream: up, rule: RULE.rewindOrInit });
           r.rejoin.reclone(p!.node, 'spread');
@@ -445,7 +476,7 @@ export class PgAutoFailover implements Manager {
         if (!n.running) c.start(n);
         if (n.role.upstream !== ff.from.node.name) {
           // The source standby has this node's slot: standbys keep the others' slots (keeper_maintain_replication_slots).
-          this.slotOn(ff.from.node, r);
+          this.slotOn(ff.from.node, r, this.copyAt(ff.from.node, r));
           c.repoint(n, ff.from.node.name);
         }
         // The keeper polls pg_last_wal_replay_lsn() (primary_standby.c standby_fetch_missing_wal,

@@ -40,7 +40,7 @@ export class WalStorage {
       replayPosition: (n, now) => cluster.replayPosition(n, now),
       replayAt: (n, now) => cluster.replay.at(n, now),
       log: (node, kind, fact, lines = []) => cluster.log(node, kind, fact, lines),
-      slotMinimum: (n) => this.slots.minimum(n, cluster.ctx.sim.now),
+      slotMinimum: (n) => this.heldFrom(n),
       invalidateSlots: (n, below) => this.slots.invalidate(n, below),
       archiveGate: (n) => this.archive.gate(n),
       walRemoved: (n, horizon) => {
@@ -57,6 +57,23 @@ export class WalStorage {
       },
     };
     this.checkpointer = new Checkpointer(host);
+  }
+
+  /** WAL a manager keeps on a server beside the modelled slots (pg_auto_failover's slot copies on standbys). */
+  private readonly holds: ((n: PgNode) => Lsn | null)[] = [];
+
+  addWalHold(hold: (n: PgNode) => Lsn | null): void {
+    this.holds.push(hold);
+  }
+
+  /** The oldest position the server's slots and the managers' holds keep (XLogGetReplicationSlotMinimumLSN). */
+  private heldFrom(n: PgNode): Lsn | null {
+    let min = this.slots.minimum(n, this.cluster.ctx.sim.now);
+    for (const hold of this.holds) {
+      const h = hold(n);
+      if (h !== null && (min === null || h < min)) min = h;
+    }
+    return min;
   }
 
   /** A server starts (at boot, or after a stop or a crash). */

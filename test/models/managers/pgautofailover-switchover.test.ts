@@ -185,6 +185,25 @@ describe('pg_autoctl perform switchover', () => {
     expect(node(r, 'pg-w1')).toMatchObject({ role: 'standby', timeline: 2, upstream: 'pg-e1', receiver: 'streaming' });
   });
 
+  it('three nodes, the elected standby far behind the other: it fetches the backlog from the standby that kept it for it (slot copies, 11+)', () => {
+    const nodes = `      pg-w1: {site: dc-west, version: 16}
+      pg-w2: {site: dc-west, version: 16, upstream: pg-w1}
+      pg-e1: {site: dc-east, version: 16, upstream: pg-w1}`;
+    // 200 commits/s of 8 KiB (1.64 MB/s) to pg-e1 over 10 Mbps (1.21 MB/s): some 260 MB behind pg-w2 by 10:10.
+    const r = run(scenario({ nodes, bandwidth: '10Mbps', walPerTx: '8KiB', formation: ', nodes: {pg-e1: {candidate_priority: 90, replication_quorum: false}}' }));
+    const ff = facts(r, 'pgaf-goal').find((e) => (e.fact as unknown as { goal: string }).goal === 'fast_forward')!;
+    expect(ff.fact).toMatchObject({ node: 'pg-e1', why: { kind: 'fast-forward', from: 'pg-w2' } });
+    // pg-w2 kept the WAL from pg-e1's position (keeper_maintain_replication_slots), where it had removed it at
+    // its restartpoints and pg-e1 could never stream ("requested WAL segment ... has already been removed").
+    expect(r.verdicts.filter((v) => v.kind === 'standby-broken' && v.node === 'pg-e1')).toEqual([]);
+    expect(node(r, 'pg-e1')).toMatchObject({ role: 'primary', timeline: 2 });
+    expect(r.dataLoss).toEqual([]);
+    // The backlog over the WAN (about 260 MB at 1.21 MB/s) takes some 3.5 minutes without a primary.
+    const promoted = facts(r, 'promoted')[0]!;
+    expect(at(promoted.at) - at(ff.at)).toBeGreaterThan(180);
+    expect(at(promoted.at) - at(ff.at)).toBeLessThan(260);
+  });
+
   it('a leader named for pg_auto_failover, or a cluster neither manager runs, is an input error', () => {
     expect(() => loadScenarioText(scenario({ plan: '  - {at: "10:10", name: switch, switchover: {leader: pg-w1}}' }), 'x.yaml')).toThrow(/names no leader/);
     const naive = scenario().replace(/    failover: .*\n/, '');
