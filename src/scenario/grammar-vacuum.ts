@@ -131,7 +131,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       }
       table = all[0]!;
     }
-    if (c.effect !== 'none' && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
+    if (c.effect !== 'none' && c.effect !== 'scan' && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
     const body: VacuumActionBody = {
       kind: 'ddl',
       cluster: table.cluster,
@@ -153,7 +153,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     {
       statement: req(string({ nonEmpty: true, maxLength: 2000 }), 'The SQL statement. Its lock level follows the statement and the version (ALTER TABLE subcommands, CREATE INDEX [CONCURRENTLY], LOCK TABLE ... IN mode MODE, ...).'),
       table: opt(tableRef(), 'The table it locks (default: the one the statement names).'),
-      duration: opt(duration(), 'How long it runs once it has its lock. Default 0, except VACUUM FULL, CLUSTER and REFRESH MATERIALIZED VIEW: the table read and written at the disk\'s throughput.'),
+      duration: opt(duration(), 'How long it runs once it has its lock. Default: a statement that rewrites the table (VACUUM FULL, CLUSTER, ADD COLUMN with a DEFAULT up to 10, ALTER COLUMN TYPE, ...) reads and writes it at the disk\'s throughput, one that scans it (CREATE INDEX, SET NOT NULL, ADD PRIMARY KEY, VALIDATE CONSTRAINT, ...) reads it; others take no time.'),
       ...timeouts,
     },
     { build: (v, info, ctx: C): ActionBody => statementStep(v.statement, v, { info, node: info.node }, ctx) },

@@ -228,7 +228,11 @@ export class Operations {
     };
     const granted = () => {
       const waited = m.now - start;
-      const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
+      // Once granted it holds its lock for as long as it reads (scan) or reads and writes (rewrite) the table
+      // at the disk's throughput, unless the plan says how long (approximation: no CPU, sort or WAL cost).
+      const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
+      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' ? 1 : 0;
+      const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
       // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
       // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
@@ -265,9 +269,10 @@ export class Operations {
   private effect(rel: Relation, a: Ddl): void {
     const m = this.m;
     const now = m.now;
-    if (a.effect === 'none') return;
+    if (a.effect === 'none' || a.effect === 'scan') return;
     if (a.effect === 'rewrite') {
-      // VACUUM FULL / CLUSTER: a new copy without the dead rows no snapshot needs, frozen to FreezeLimit.
+      // VACUUM FULL / CLUSTER / a rewriting ALTER TABLE (whose new relfrozenxid is RecentXmin, approximated the
+      // same way): a new copy without the dead rows no snapshot needs, frozen to FreezeLimit.
       const holder = m.horizons.oldestFor(rel);
       const c = cutoffsFor(m.version, m.settings, m.xidNow(), holder, false);
       rel.removed = Math.max(rel.removed, holder ? Math.min(rel.produced.valueAt(now), rel.produced.valueAt(holder.since)) : rel.produced.valueAt(now));
