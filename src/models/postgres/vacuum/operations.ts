@@ -76,6 +76,18 @@ export class Operations {
       hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
       rule: 'procarray.c:ComputeXidHorizons',
     });
+    // On the primary, the transaction holds an AccessShareLock on each table it read (`tables`, by default every
+    // table of its database) until it ends, a prepared one across restarts (lock.c AtPrepare_Locks,
+    // lock_twophase_recover): a DDL waits for it, and every query behind the DDL waits too (postgres-2.md §6.2).
+    // On a standby its locks are the standby's own: replay's conflicts with them are conflicts.ts's.
+    if (!onStandby) {
+      const refs = tables ?? (m.database(db)?.live ?? []).map((r) => ({ database: db, table: r.spec.name }));
+      for (const t of refs) {
+        const rel = m.relation(`${t.database}.${t.table}`);
+        if (!rel || !rel.exists) continue;
+        m.locks.acquire({ owner, table: rel.key, mode: 'AccessShareLock', lockTimeout: m.settings.lockTimeout, statementDeadline: null, onGranted: () => {}, onFailed: () => this.end(s) });
+      }
+    }
     // 9.6+: idle_in_transaction_session_timeout ends a session idle in a transaction (not a prepared one).
     const limit = node.settings.idleInTransactionSessionTimeout;
     if (idle && !prepared && limit > 0) {

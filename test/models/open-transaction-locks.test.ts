@@ -1,0 +1,61 @@
+/**
+ * The classic migration outage (postgres-2.md §6.2): a transaction that read a table holds its
+ * AccessShareLock until it ends; an ALTER TABLE queued behind it blocks every later query on the table
+ * (lock.c LockAcquireExtended: a request conflicting with a waiter's waits too). lock_timeout gives up and the
+ * queue drains; idle_in_transaction_session_timeout ends an idle blocker; a prepared transaction's locks
+ * survive a restart (lock.c lock_twophase_recover).
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+import type { Report } from '../../src/report/types.ts';
+import { vacuumDoc } from '../support/vacuum.ts';
+
+const run = (plan: string, settings = ''): Report =>
+  runScenario(
+    loadScenarioText(
+      vacuumDoc(
+        {
+          tables: '          orders: {size: 1GB, frozen_age: 0}\n          other: {size: 1GB, frozen_age: 0}\n',
+          workload: '{target: p, rate: 100/s, wal_per_tx: 1KiB, table: orders, reads: 500/s}',
+          plan,
+          settings,
+        },
+        { duration: '1h', workload: '' },
+      ),
+      'open-transaction-locks.yaml',
+    ),
+  ).report;
+
+const queued = (r: Report) => r.stalls.filter((s) => s.causeFact?.kind === 'lock-queue').map((s) => s.seconds);
+const alter = '  - {at: +6m, name: migrate, ddl: {statement: "ALTER TABLE orders ADD COLUMN note text"@@}}\n';
+
+describe('an open transaction holds the AccessShareLock of the tables it read', () => {
+  it('an ALTER TABLE waits for it and every query on the table waits behind the ALTER', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, tables: [orders]}}\n${alter.replace('@@', '')}  - {at: +16m, close_transaction: report}`);
+    expect(queued(r)).toEqual([600]);
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(600);
+  });
+
+  it('not when it read another table', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, tables: [other]}}\n${alter.replace('@@', '')}  - {at: +16m, close_transaction: report}`);
+    expect(queued(r)).toEqual([]);
+  });
+
+  it('with lock_timeout the ALTER gives up and the queue drains', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, tables: [orders]}}\n${alter.replace('@@', ', lock_timeout: 5s')}  - {at: +16m, close_transaction: report}`);
+    expect(queued(r)).toEqual([5]);
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.outcome).toBe('lock_timeout');
+  });
+
+  it('idle_in_transaction_session_timeout ends an idle blocker, and the ALTER runs then', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, idle: true, tables: [orders]}}\n${alter.replace('@@', '')}`, 'idle_in_transaction_session_timeout: 2min');
+    // Opened at 5 min, terminated at 7 min: the ALTER waited from 6 to 7 min.
+    expect(queued(r)).toEqual([60]);
+  });
+
+  it('a prepared transaction keeps its lock across a restart: the ALTER after it still waits', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: gid1, prepared: true, tables: [orders]}}\n  - {at: +5m30s, restart: p}\n${alter.replace('@@', '')}  - {at: +16m, close_transaction: gid1}`);
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(600);
+  });
+});
