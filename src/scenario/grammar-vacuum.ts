@@ -131,6 +131,8 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       }
       table = all[0]!;
     }
+    // xact.c PreventInTransactionBlock: CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY refuse a transaction block.
+    if (c.waitsForSnapshots && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} cannot run inside a transaction block`, { hint: 'run it on its own (without session:)' });
     if (c.effect !== 'none' && c.effect !== 'scan' && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
     const body: VacuumActionBody = {
       kind: 'ddl',
@@ -141,6 +143,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       label: c.label,
       effect: c.effect,
       nowait: c.nowait,
+      waitsForSnapshots: c.waitsForSnapshots,
       duration: v.duration ?? null,
       lockTimeout: v.lock_timeout ?? null,
       statementTimeout: v.statement_timeout ?? null,

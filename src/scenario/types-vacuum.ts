@@ -88,6 +88,8 @@ export type VacuumActionBody =
       readonly label: string;
       readonly effect: StatementEffect;
       readonly nowait: boolean;
+      /** It waits for the older snapshots of its database before it ends (CREATE INDEX CONCURRENTLY). */
+      readonly waitsForSnapshots: boolean;
       /** How long it runs once it has its lock (null: a table rewrite is estimated from the disk's speed). */
       readonly duration: Micros | null;
       /** SET lock_timeout / statement_timeout for this statement (null: the node's setting). */

@@ -59,3 +59,26 @@ describe('an open transaction holds the AccessShareLock of the tables it read', 
     expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(600);
   });
 });
+
+describe('CREATE INDEX CONCURRENTLY waits for the older transactions of its database (indexcmds.c WaitForOlderSnapshots)', () => {
+  const report = '  - {at: +5m, open_transaction: {node: p, name: report, tables: [other]}}\n';
+  const cic = (extra = '') => `  - {at: +6m, name: index, ddl: {statement: "CREATE INDEX CONCURRENTLY orders_k ON orders (k)", duration: 10s${extra}}}\n`;
+
+  it('holding its lock until a transaction that read another table ends: an ALTER behind it queues every query', () => {
+    const r = run(`${report}${cic()}${alter.replace('@@', '').replace('+6m', '+7m')}  - {at: +16m, close_transaction: report}`);
+    expect(JSON.stringify(r)).toContain('has built its index and waits, holding its lock, for the older transactions of its database to end: session \\"report\\"');
+    // The ALTER waits from 7 min until the report ends at 16 min.
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(540);
+    expect(queued(r)).toEqual([540]);
+  });
+
+  it('lock_timeout ends its wait (the server leaves an INVALID index)', () => {
+    const r = run(`${report}${cic(', lock_timeout: 5s')}${alter.replace('@@', '').replace('+6m', '+7m')}  - {at: +16m, close_transaction: report}`);
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(0);
+    expect(JSON.stringify(r)).toContain('canceling statement due to lock timeout');
+  });
+
+  it('in a session it is refused, as the server does', () => {
+    expect(() => run(`  - {at: +5m, open_transaction: {node: p, name: tx}}\n  - {at: +6m, ddl: {statement: "CREATE INDEX CONCURRENTLY i ON orders (k)", session: tx}}`)).toThrow(/cannot run inside a transaction block/);
+  });
+});

@@ -58,6 +58,7 @@ const LOCKS: Samples<LockFact> = {
   'table-missing': [{ kind: 'table-missing', statement: 'TRUNCATE', table: 'gone' }],
   'statement-failed': [{ kind: 'statement-failed', who: '"migrate" ALTER TABLE', table: 'app.public.t', after: 2.5e6, failure: 'lock_timeout', session: 'migrate', rule: 'postgres.c:ProcessInterrupts' }],
   'statement-locked': [{ kind: 'statement-locked', who: 'ALTER TABLE', mode: 'AccessExclusiveLock', table: 'app.public.t', waited: 61e6, duration: 0.25e6, rule: 'lock.c:LockAcquire' }],
+  'statement-waits-for-snapshots': [{ kind: 'statement-waits-for-snapshots', who: 'CREATE INDEX CONCURRENTLY', table: 'app.public.t', sessions: ['report'], rule: 'indexcmds.c:WaitForOlderSnapshots' }],
   'lock-acquired-after-wait': [{ kind: 'lock-acquired-after-wait', who: 'ALTER TABLE', mode: 'AccessExclusiveLock', table: 'app.public.t', waited: 1.26e6, rule: 'proc.c:ProcSleep' }],
   'lock-still-waiting': [{ kind: 'lock-still-waiting', who: 'ALTER TABLE', mode: 'AccessExclusiveLock', table: 'app.public.t', rule: 'proc.c:ProcSleep' }],
   'autovacuum-cancel-sent': [{ kind: 'autovacuum-cancel-sent', by: 'ALTER TABLE', table: 'app.public.t', rule: 'proc.c:ProcSleep' }],

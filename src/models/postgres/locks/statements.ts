@@ -22,6 +22,12 @@ export interface ClassifiedStatement {
   readonly nowait: boolean;
   /** A short name of the statement for the report ("ALTER TABLE ... ADD COLUMN"). */
   readonly label: string;
+  /**
+   * It ends only after every transaction of its database whose snapshot is older than its own has ended
+   * (indexcmds.c WaitForOlderSnapshots: CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY), and cannot run
+   * inside a transaction block.
+   */
+  readonly waitsForSnapshots: boolean;
 }
 
 export type Classification = ({ readonly ok: true } & ClassifiedStatement) | { readonly ok: false; readonly reason: string; readonly hint?: string };
@@ -36,7 +42,7 @@ function relName(q: string): string {
   return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last.toLowerCase();
 }
 
-const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false): Classification => ({ ok: true, mode, table, effect, nowait, label });
+const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false, waitsForSnapshots = false): Classification => ({ ok: true, mode, table, effect, nowait, label, waitsForSnapshots });
 
 const needs = (what: string, version: PgMajor, since: PgMajor): Classification | null =>
   version < since ? { ok: false, reason: `${what} needs PostgreSQL ${since < 10 ? since.toFixed(1) : since} (the node is ${version < 10 ? version.toFixed(1) : version})` } : null;
@@ -158,7 +164,7 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
   }
   if ((m = re(String.raw`^CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:${IDENT} )?ON (?:ONLY )?${QNAME}`))) {
     // Both read the table (index.c index_build); CONCURRENTLY reads it twice but blocks no query meanwhile.
-    return m[1] ? ok('ShareUpdateExclusiveLock', relName(m[2]!), 'CREATE INDEX CONCURRENTLY', 'scan') : ok('ShareLock', relName(m[2]!), 'CREATE INDEX', 'scan');
+    return m[1] ? ok('ShareUpdateExclusiveLock', relName(m[2]!), 'CREATE INDEX CONCURRENTLY', 'scan', false, true) : ok('ShareLock', relName(m[2]!), 'CREATE INDEX', 'scan');
   }
   if ((m = re(String.raw`^DROP INDEX (CONCURRENTLY )?`))) return ok(m[1] ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', null, m[1] ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX');
   if ((m = re(String.raw`^REINDEX (?:\(.*?\) )?(TABLE |INDEX )?(CONCURRENTLY )?${QNAME}`))) {
@@ -166,7 +172,7 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
       const e = needs('REINDEX CONCURRENTLY', version, 12);
       if (e) return e;
     }
-    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'ShareLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX');
+    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'ShareLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX', 'scan', false, m[2] !== undefined);
   }
   if ((m = re(String.raw`^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER .* ON ${QNAME}`))) return ok('ShareRowExclusiveLock', relName(m[1]!), 'CREATE TRIGGER');
   if ((m = re(String.raw`^CREATE STATISTICS .* FROM ${QNAME}`))) {

@@ -123,6 +123,7 @@ export class Operations {
     m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
     m.locks.withdraw(s.owner);
     m.locks.release(s.owner);
+    for (const f of [...this.sessionEnded]) f(s.name);
     m.replan();
   }
 
@@ -266,8 +267,12 @@ export class Operations {
         }, 20);
         return;
       }
-      if (duration <= 0) done();
-      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, done, 20);
+      const end = a.waitsForSnapshots ? () => this.waitForOlderSnapshots(rel, who, lockTimeout, deadline, done, (why, lines) => {
+        fail(why, lines);
+        m.locks.release(owner, rel.key);
+      }) : done;
+      if (duration <= 0) end();
+      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, end, 20);
     };
     if (a.nowait) {
       if (m.locks.tryAcquire(owner, rel.key, a.lock)) granted();
@@ -276,6 +281,43 @@ export class Operations {
     }
     m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: granted, onFailed: fail });
   }
+
+  /**
+   * indexcmds.c WaitForOlderSnapshots (CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY 12+): after its build the
+   * statement waits, still holding its ShareUpdateExclusiveLock, until every transaction of its database with
+   * an older snapshot has ended, whatever tables they read (checked on 15: a CREATE INDEX CONCURRENTLY on t
+   * waits for an open transaction that read only another table). Each wait is a lock wait on the other's
+   * virtual transaction ID (lmgr.c VirtualXactLock): lock_timeout and statement_timeout end it, leaving an
+   * INVALID index. Prepared transactions (no xmin in their dummy PGPROC) and vacuums are not waited for
+   * (procarray.c GetCurrentVirtualXIDs). Approximation: the workloads' long queries are not waited for.
+   */
+  private waitForOlderSnapshots(rel: Relation, who: string, lockTimeout: Micros, deadline: Micros | null, done: () => void, failed: (why: LockFailure, lines: readonly LogLine[]) => void): void {
+    const m = this.m;
+    const now = m.now;
+    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
+    if (older.size === 0) return done();
+    this.log(m.primary, 'lock', { kind: 'statement-waits-for-snapshots', who, table: rel.key, sessions: [...older], rule: 'indexcmds.c:WaitForOlderSnapshots' });
+    const limits = [lockTimeout > 0 ? now + lockTimeout : Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY];
+    const at = Math.min(...limits);
+    const watch = (name: string) => {
+      older.delete(name);
+      if (older.size > 0) return;
+      this.sessionEnded.delete(watch);
+      m.cluster.ctx.sim.cancel(timer);
+      done();
+    };
+    this.sessionEnded.add(watch);
+    const timer = Number.isFinite(at)
+      ? m.cluster.ctx.sim.at(at as Micros, `snapshot wait ${who}`, () => {
+          this.sessionEnded.delete(watch);
+          const lock = at === limits[0];
+          failed(lock ? 'lock_timeout' : 'statement_timeout', [{ process: 'client backend', level: 'ERROR', message: `canceling statement due to ${lock ? 'lock' : 'statement'} timeout` }]);
+        }, 20)
+      : null;
+  }
+
+  /** Statements waiting for sessions to end (waitForOlderSnapshots), told of each session that ends. */
+  private readonly sessionEnded = new Set<(name: string) => void>();
 
   /** What the statement did to the table, once it commits. */
   private effect(rel: Relation, a: Ddl): void {
