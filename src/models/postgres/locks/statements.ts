@@ -172,7 +172,13 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
       const e = needs('REINDEX CONCURRENTLY', version, 12);
       if (e) return e;
     }
-    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'ShareLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX', 'scan', false, m[2] !== undefined);
+    // REINDEX holds ShareLock on the table and AccessExclusiveLock on each index it rebuilds (index.c
+    // reindex_index); every query that plans against the table opens all its indexes (plancat.c
+    // get_relation_info: AccessShareLock; INSERT's ExecOpenIndices: RowExclusiveLock), so reads and writes both
+    // wait, and REINDEX itself waits for the queries running. Checked on 15: a SELECT count(*) on the table waits
+    // for a REINDEX INDEX and a REINDEX TABLE. The one table lock modelled is therefore AccessExclusiveLock
+    // (approximation: the server's messages name the index's OID for that lock).
+    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX', 'scan', false, m[2] !== undefined);
   }
   if ((m = re(String.raw`^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER .* ON ${QNAME}`))) return ok('ShareRowExclusiveLock', relName(m[1]!), 'CREATE TRIGGER');
   if ((m = re(String.raw`^CREATE STATISTICS .* FROM ${QNAME}`))) {
