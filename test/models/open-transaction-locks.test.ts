@@ -54,6 +54,13 @@ describe('an open transaction holds the AccessShareLock of the tables it read', 
     expect(queued(r)).toEqual([60]);
   });
 
+  it('statement_timeout cancels the query of a session running one: the ALTER runs then', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, tables: [orders]}}\n${alter.replace('@@', ', statement_timeout: 0s')}  - {at: +16m, close_transaction: report}`, 'statement_timeout: 2min');
+    // The report began at 5 min and is cancelled at 7 min: the ALTER waited from 6 to 7 min.
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(60);
+    expect(JSON.stringify(r)).toContain('ran longer than');
+  });
+
   it('a prepared transaction keeps its lock across a restart: the ALTER after it still waits', () => {
     const r = run(`  - {at: +5m, open_transaction: {node: p, name: gid1, prepared: true, tables: [orders]}}\n  - {at: +5m30s, restart: p}\n${alter.replace('@@', '')}  - {at: +16m, close_transaction: gid1}`);
     expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(600);

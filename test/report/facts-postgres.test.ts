@@ -22,6 +22,7 @@ const VACUUM: Samples<VacuumFact> = {
     { kind: 'xmin-held', node: 'pg1', session: 'report', how: 'transaction', xmin: 1234, hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
     { kind: 'xmin-held', node: 'pg2', session: 'olap', how: 'standby-query', xmin: 99, hotStandbyFeedback: false, rule: 'procarray.c:ComputeXidHorizons' },
   ],
+  'session-query-cancelled': [{ kind: 'session-query-cancelled', node: 'pg1', session: 'report', timeout: 120e6, rule: 'postgres.c:ProcessInterrupts' }],
   'idle-session-terminated': [{ kind: 'idle-session-terminated', node: 'pg1', session: 'forgot', timeout: 600e6, rule: 'postgres.c:ProcessInterrupts' }],
   'transaction-ended': [{ kind: 'transaction-ended', node: 'pg1', session: 'report' }],
   'long-reads-cancelled': [{ kind: 'long-reads-cancelled', workload: 'clients', duration: 600e6, timeout: 30e6, rule: 'postgres.c:ProcessInterrupts' }],

@@ -88,6 +88,17 @@ export class Operations {
         m.locks.acquire({ owner, table: rel.key, mode: 'AccessShareLock', lockTimeout: m.settings.lockTimeout, statementDeadline: null, onGranted: () => {}, onFailed: () => this.end(s) });
       }
     }
+    // A session running a query on the primary: statement_timeout cancels it, and the error aborts the
+    // transaction (xact.c AbortTransaction releases its locks and its snapshot), as for the workloads' long reads.
+    const st = m.settings.statementTimeout;
+    if (!idle && !prepared && !onStandby && st > 0) {
+      s.idleTimer = m.cluster.ctx.sim.after(st, `statement_timeout ${name}`, () => {
+        this.log(node, 'setting', { kind: 'session-query-cancelled', node: node.name, session: name, timeout: st, rule: 'postgres.c:ProcessInterrupts' }, [
+          { process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' },
+        ]);
+        this.end(s);
+      }, 20);
+    }
     // 9.6+: idle_in_transaction_session_timeout ends a session idle in a transaction (not a prepared one).
     const limit = node.settings.idleInTransactionSessionTimeout;
     if (idle && !prepared && limit > 0) {
