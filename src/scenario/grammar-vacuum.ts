@@ -144,6 +144,11 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       effect: c.effect,
       nowait: c.nowait,
       waitsForSnapshots: c.waitsForSnapshots,
+      // A referenced table that is not in the scenario has no queries to block: not locked here.
+      others: c.others.flatMap((o) => {
+        const t = tablesIn(ctx.env).find((x) => x.cluster === table!.cluster && x.database === table!.database && x.table === o.table);
+        return t ? [{ table: { database: t.database, table: t.table }, mode: o.mode }] : [];
+      }),
       duration: v.duration ?? null,
       lockTimeout: v.lock_timeout ?? null,
       statementTimeout: v.statement_timeout ?? null,

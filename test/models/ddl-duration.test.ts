@@ -90,3 +90,40 @@ describe('which ALTER TABLE forms rewrite or scan (tablecmds.c)', () => {
     expect(effect('ALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN n TYPE bigint')).toBe('rewrite');
   });
 });
+
+describe('a foreign key locks the referenced table too (tablecmds.c ATAddForeignKeyConstraint)', () => {
+  const doc = (version: number, statement: string) =>
+    runScenario(
+      loadScenarioText(
+        vacuumDoc(
+          {
+            version,
+            tables: '          orders: {size: 10GB, frozen_age: 0}\n          customers: {size: 1GB, frozen_age: 0}\n',
+            // The application writes customers; nobody touches orders.
+            workload: '{target: p, rate: 100/s, wal_per_tx: 1KiB, table: customers, reads: 500/s}',
+            plan: `  - {at: +5m, name: fk, ddl: {statement: "${statement}"}}`,
+          },
+          { duration: '1h', workload: '' },
+        ).replace('version: ', 'disk_throughput: 100MB/s, version: '),
+        'fk.yaml',
+      ),
+    ).report;
+
+  it('ShareRowExclusiveLock on customers while orders is checked: its writes wait, its reads do not', () => {
+    const r = doc(16, 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id)');
+    const stalls = r.stalls.filter((s) => s.causeFact?.kind === 'lock-queue');
+    // The check reads orders' 10 GB at 100 MB/s.
+    expect(lockedFor(r)).toBeGreaterThanOrEqual(95);
+    expect(lockedFor(r)).toBeLessThanOrEqual(105);
+    expect(stalls.flatMap((s) => (s.causeFact as unknown as { modes: readonly string[] }).modes)).toEqual(['RowExclusiveLock']);
+  });
+
+  it('NOT VALID takes the same locks but checks nothing: a moment', () => {
+    expect(lockedFor(doc(16, 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID'))).toBe(0);
+  });
+
+  it('before 9.5 the referenced table is locked ACCESS EXCLUSIVE: its reads wait too', () => {
+    const c = classifyStatement('ALTER TABLE orders ADD COLUMN customer_id int REFERENCES public.customers (id)', 9.4);
+    expect(c.ok && c.others).toEqual([{ table: 'customers', mode: 'AccessExclusiveLock' }]);
+  });
+});

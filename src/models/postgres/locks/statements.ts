@@ -28,6 +28,11 @@ export interface ClassifiedStatement {
    * inside a transaction block.
    */
   readonly waitsForSnapshots: boolean;
+  /**
+   * Other tables it locks once it has its own: a foreign key's referenced table (tablecmds.c
+   * ATAddForeignKeyConstraint: ShareRowExclusiveLock from 9.5, AccessExclusiveLock before).
+   */
+  readonly others: readonly { readonly table: string; readonly mode: LockMode }[];
 }
 
 export type Classification = ({ readonly ok: true } & ClassifiedStatement) | { readonly ok: false; readonly reason: string; readonly hint?: string };
@@ -42,7 +47,7 @@ function relName(q: string): string {
   return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last.toLowerCase();
 }
 
-const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false, waitsForSnapshots = false): Classification => ({ ok: true, mode, table, effect, nowait, label, waitsForSnapshots });
+const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false, waitsForSnapshots = false): Classification => ({ ok: true, mode, table, effect, nowait, label, waitsForSnapshots, others: [] });
 
 const needs = (what: string, version: PgMajor, since: PgMajor): Classification | null =>
   version < since ? { ok: false, reason: `${what} needs PostgreSQL ${since < 10 ? since.toFixed(1) : since} (the node is ${version < 10 ? version.toFixed(1) : version})` } : null;
@@ -160,7 +165,11 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
       if (l.effect === 'rewrite' || (l.effect === 'scan' && effect === 'none')) effect = l.effect;
     }
     if (levels.length === 0) return { ok: false, reason: 'ALTER TABLE without a subcommand' };
-    return ok(strongest(levels), relName(m[1]!), levels.length > 1 ? 'ALTER TABLE (several subcommands)' : label, effect);
+    const c = ok(strongest(levels), relName(m[1]!), levels.length > 1 ? 'ALTER TABLE (several subcommands)' : label, effect);
+    // A foreign key (ADD FOREIGN KEY, or ADD COLUMN ... REFERENCES) also locks the referenced table.
+    const refs = [...m[2]!.matchAll(new RegExp(String.raw`\bREFERENCES (?:ONLY )?${QNAME}`, 'gi'))].map((r) => relName(r[1]!));
+    const others = [...new Set(refs)].filter((t) => t !== relName(m![1]!)).map((t) => ({ table: t, mode: (version >= 9.5 ? 'ShareRowExclusiveLock' : 'AccessExclusiveLock') as LockMode }));
+    return c.ok ? { ...c, others } : c;
   }
   if ((m = re(String.raw`^CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:${IDENT} )?ON (?:ONLY )?${QNAME}`))) {
     // Both read the table (index.c index_build); CONCURRENTLY reads it twice but blocks no query meanwhile.

@@ -269,18 +269,18 @@ export class Operations {
       }
       const done = () => {
         this.effect(rel, a);
-        if (!session) m.locks.release(owner, rel.key);
+        if (!session) m.locks.release(owner);
       };
       if (deadline !== null && m.now + duration > deadline) {
         m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
           fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
-          if (!session) m.locks.release(owner, rel.key);
+          if (!session) m.locks.release(owner);
         }, 20);
         return;
       }
       const end = a.waitsForSnapshots ? () => this.waitForOlderSnapshots(rel, who, lockTimeout, deadline, done, (why, lines) => {
         fail(why, lines);
-        m.locks.release(owner, rel.key);
+        m.locks.release(owner);
       }) : done;
       if (duration <= 0) end();
       else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, end, 20);
@@ -290,7 +290,29 @@ export class Operations {
       else fail('not-available', [{ process: 'client backend', level: 'ERROR', message: `could not obtain lock on relation "${rel.spec.name}"` }]);
       return;
     }
-    m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: granted, onFailed: fail });
+    // Then the other tables it locks, one after the other (tablecmds.c: the referenced table of a foreign key
+    // is opened in phase 3, with the statement's own lock held); a failure on one releases them all.
+    const others = a.others.flatMap((o) => {
+      const r = m.relation(`${o.table.database}.${o.table.table}`);
+      return r && r.exists ? [{ key: r.key, mode: o.mode }] : [];
+    });
+    const lockOthers = (i: number): void => {
+      const o = others[i];
+      if (!o) return granted();
+      m.locks.acquire({
+        owner,
+        table: o.key,
+        mode: o.mode,
+        lockTimeout,
+        statementDeadline: deadline,
+        onGranted: () => lockOthers(i + 1),
+        onFailed: (why, lines) => {
+          fail(why, lines);
+          if (!session) m.locks.release(owner);
+        },
+      });
+    };
+    m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: () => lockOthers(0), onFailed: fail });
   }
 
   /**
