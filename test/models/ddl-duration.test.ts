@@ -86,6 +86,8 @@ describe('which ALTER TABLE forms rewrite or scan (tablecmds.c)', () => {
     expect(effect('ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0)')).toBe('scan');
     expect(effect('ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY USING INDEX t_pk')).toBe('none');
     expect(effect('ALTER TABLE t ADD PRIMARY KEY (id)')).toBe('scan');
+    expect(effect('ALTER TABLE t SET UNLOGGED')).toBe('rewrite');
+    expect(effect('ALTER TABLE t SET (fillfactor = 70)')).toBe('none');
     // One rewrite for the statement, whatever else it does.
     expect(effect('ALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN n TYPE bigint')).toBe('rewrite');
   });
@@ -125,5 +127,26 @@ describe('a foreign key locks the referenced table too (tablecmds.c ATAddForeign
   it('before 9.5 the referenced table is locked ACCESS EXCLUSIVE: its reads wait too', () => {
     const c = classifyStatement('ALTER TABLE orders ADD COLUMN customer_id int REFERENCES public.customers (id)', 9.4);
     expect(c.ok && c.others).toEqual([{ table: 'customers', mode: 'AccessExclusiveLock' }]);
+  });
+});
+
+describe('a rewriting ALTER TABLE inside a migration transaction', () => {
+  it('is accepted and holds the session\'s lock for its rewrite and until the commit', () => {
+    const r = runScenario(
+      loadScenarioText(
+        vacuumDoc(
+          {
+            version: 10,
+            tables: '          orders: {size: 10GB, frozen_age: 0}\n',
+            workload: '{target: p, rate: 100/s, wal_per_tx: 1KiB, table: orders, reads: 500/s}',
+            plan: "  - {at: +5m, open_transaction: {node: p, name: migration, tables: []}}\n  - {at: +5m, ddl: {statement: \"ALTER TABLE orders ADD COLUMN status text DEFAULT 'new'\", session: migration}}\n  - {at: +10m, close_transaction: migration}",
+          },
+          { duration: '1h', workload: '' },
+        ).replace('version: ', 'disk_throughput: 100MB/s, version: '),
+        'in-session.yaml',
+      ),
+    ).report;
+    // Locked from 5 min to the commit at 10 min.
+    expect(lockedFor(r)).toBe(300);
   });
 });

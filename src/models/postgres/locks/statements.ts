@@ -102,7 +102,7 @@ const VOLATILE_DEFAULT = /\b(random|gen_random_uuid|uuid_generate_v[14]|uuidv[47
  * - ALTER COLUMN TYPE rewrites, unless the conversion is binary-coercible (varchar(n) to a longer varchar or to
  *   text: ATColumnChangeRequiresRewrite). The old type is not known here: a target of text or varchar without
  *   USING is taken as binary-coercible (approximation: text to varchar(n) does rewrite). SET TABLESPACE copies
- *   the files (counted as a rewrite).
+ *   the files, SET LOGGED / UNLOGGED (9.5+) rewrites (both counted as a rewrite).
  * - SET NOT NULL, ADD PRIMARY KEY / UNIQUE (an index build), ADD CHECK / FOREIGN KEY without NOT VALID and
  *   VALIDATE CONSTRAINT read the whole table under their lock (approximation: 12+ skips the SET NOT NULL scan
  *   when a valid CHECK constraint proves it, which is not known here).
@@ -118,7 +118,7 @@ function alterEffect(s: string, version: PgMajor): StatementEffect {
   }
   const type = /^ALTER (?:COLUMN )?\S+ (?:SET DATA )?TYPE (.*)$/.exec(s);
   if (type) return /\bUSING\b/.test(type[1]!) || !/^(TEXT|VARCHAR|CHARACTER VARYING)\b/.test(type[1]!.trim()) ? 'rewrite' : 'none';
-  if (/^SET TABLESPACE\b/.test(s)) return 'rewrite';
+  if (/^SET (TABLESPACE|LOGGED|UNLOGGED)\b/.test(s)) return 'rewrite';
   if (/^ALTER (COLUMN )?\S+ SET NOT NULL\b/.test(s) || /^VALIDATE CONSTRAINT\b/.test(s)) return 'scan';
   if (/^ADD (CONSTRAINT \S+ )?(PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|EXCLUDE)\b/.test(s)) return /\bNOT VALID\b|\bUSING INDEX\b/.test(s) ? 'none' : 'scan';
   return 'none';
