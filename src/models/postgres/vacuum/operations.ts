@@ -321,13 +321,16 @@ export class Operations {
    * an older snapshot has ended, whatever tables they read (checked on 15: a CREATE INDEX CONCURRENTLY on t
    * waits for an open transaction that read only another table). Each wait is a lock wait on the other's
    * virtual transaction ID (lmgr.c VirtualXactLock): lock_timeout and statement_timeout end it, leaving an
-   * INVALID index. Prepared transactions (no xmin in their dummy PGPROC) and vacuums are not waited for
-   * (procarray.c GetCurrentVirtualXIDs). Approximation: the workloads' long queries are not waited for.
+   * INVALID index. Only backends with an xmin are waited for (procarray.c GetCurrentVirtualXIDs, excludeXmin0):
+   * not prepared transactions (no xmin in their dummy PGPROC), vacuums, nor a session idle in a READ COMMITTED
+   * transaction, whose snapshot is gone with its last statement, XID or not (checked on 15: BEGIN; SELECT ...;
+   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does). Approximations:
+   * idle sessions are taken as READ COMMITTED; the workloads' long queries are not waited for.
    */
   private waitForOlderSnapshots(rel: Relation, who: string, lockTimeout: Micros, deadline: Micros | null, done: () => void, failed: (why: LockFailure, lines: readonly LogLine[]) => void): void {
     const m = this.m;
     const now = m.now;
-    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
+    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && !x.idle && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
     if (older.size === 0) return done();
     this.log(m.primary, 'lock', { kind: 'statement-waits-for-snapshots', who, table: rel.key, sessions: [...older], rule: 'indexcmds.c:WaitForOlderSnapshots' });
     const limits = [lockTimeout > 0 ? now + lockTimeout : Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY];
