@@ -131,8 +131,8 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       }
       table = all[0]!;
     }
-    // xact.c PreventInTransactionBlock: CREATE INDEX CONCURRENTLY and REINDEX CONCURRENTLY refuse a transaction block.
-    if (c.waitsForSnapshots && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} cannot run inside a transaction block`, { hint: 'run it on its own (without session:)' });
+    // xact.c PreventInTransactionBlock: CREATE INDEX / REINDEX / DETACH PARTITION ... CONCURRENTLY refuse a transaction block.
+    if ((c.waitsForSnapshots || /\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b/i.test(sql)) && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} cannot run inside a transaction block`, { hint: 'run it on its own (without session:)' });
     // An ALTER TABLE that rewrites its table runs in a migration's transaction as often as not: its duration
     // holds the session's locks; its effect on the table is applied when the statement ends (approximation: a
     // rollback does not undo it).

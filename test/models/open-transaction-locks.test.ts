@@ -92,5 +92,6 @@ describe('CREATE INDEX CONCURRENTLY waits for the older transactions of its data
 
   it('in a session it is refused, as the server does', () => {
     expect(() => run(`  - {at: +5m, open_transaction: {node: p, name: tx}}\n  - {at: +6m, ddl: {statement: "CREATE INDEX CONCURRENTLY i ON orders (k)", session: tx}}`)).toThrow(/cannot run inside a transaction block/);
+    expect(() => run(`  - {at: +5m, open_transaction: {node: p, name: tx}}\n  - {at: +6m, ddl: {statement: "ALTER TABLE orders DETACH PARTITION other CONCURRENTLY", session: tx}}`)).toThrow(/cannot run inside a transaction block/);
   });
 });
