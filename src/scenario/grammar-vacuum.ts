@@ -131,7 +131,12 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       }
       table = all[0]!;
     }
-    if (c.effect !== 'none' && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
+    // xact.c PreventInTransactionBlock: CREATE INDEX / REINDEX / DETACH PARTITION ... CONCURRENTLY refuse a transaction block.
+    if ((c.waitsForSnapshots || /\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b/i.test(sql)) && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} cannot run inside a transaction block`, { hint: 'run it on its own (without session:)' });
+    // An ALTER TABLE that rewrites its table runs in a migration's transaction as often as not: its duration
+    // holds the session's locks; its effect on the table is applied when the statement ends (approximation: a
+    // rollback does not undo it).
+    if (c.effect !== 'none' && c.effect !== 'scan' && !/^\s*ALTER\s+TABLE\b/i.test(sql) && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
     const body: VacuumActionBody = {
       kind: 'ddl',
       cluster: table.cluster,
@@ -141,6 +146,12 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       label: c.label,
       effect: c.effect,
       nowait: c.nowait,
+      waitsForSnapshots: c.waitsForSnapshots,
+      // A referenced table that is not in the scenario has no queries to block: not locked here.
+      others: c.others.flatMap((o) => {
+        const t = tablesIn(ctx.env).find((x) => x.cluster === table!.cluster && x.database === table!.database && x.table === o.table);
+        return t ? [{ table: { database: t.database, table: t.table }, mode: o.mode }] : [];
+      }),
       duration: v.duration ?? null,
       lockTimeout: v.lock_timeout ?? null,
       statementTimeout: v.statement_timeout ?? null,
@@ -153,7 +164,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     {
       statement: req(string({ nonEmpty: true, maxLength: 2000 }), 'The SQL statement. Its lock level follows the statement and the version (ALTER TABLE subcommands, CREATE INDEX [CONCURRENTLY], LOCK TABLE ... IN mode MODE, ...).'),
       table: opt(tableRef(), 'The table it locks (default: the one the statement names).'),
-      duration: opt(duration(), 'How long it runs once it has its lock. Default 0, except VACUUM FULL, CLUSTER and REFRESH MATERIALIZED VIEW: the table read and written at the disk\'s throughput.'),
+      duration: opt(duration(), 'How long it runs once it has its lock. Default: a statement that rewrites the table (VACUUM FULL, CLUSTER, ADD COLUMN with a DEFAULT up to 10, ALTER COLUMN TYPE, ...) reads and writes it at the disk\'s throughput, one that scans it (CREATE INDEX, SET NOT NULL, ADD PRIMARY KEY, VALIDATE CONSTRAINT, ...) reads it; others take no time.'),
       ...timeouts,
     },
     { build: (v, info, ctx: C): ActionBody => statementStep(v.statement, v, { info, node: info.node }, ctx) },

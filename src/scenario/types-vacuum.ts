@@ -88,6 +88,10 @@ export type VacuumActionBody =
       readonly label: string;
       readonly effect: StatementEffect;
       readonly nowait: boolean;
+      /** It waits for the older snapshots of its database before it ends (CREATE INDEX CONCURRENTLY). */
+      readonly waitsForSnapshots: boolean;
+      /** Other tables of the scenario it locks once it has its own (a foreign key's referenced table), in order. */
+      readonly others: readonly { readonly table: TableRef; readonly mode: LockMode }[];
       /** How long it runs once it has its lock (null: a table rewrite is estimated from the disk's speed). */
       readonly duration: Micros | null;
       /** SET lock_timeout / statement_timeout for this statement (null: the node's setting). */

@@ -80,6 +80,9 @@ describe('lock modes and the conflict table (lock.c LockConflicts)', () => {
     expect(mode('CREATE INDEX CONCURRENTLY i ON orders (a)', 13)).toBe('ShareUpdateExclusiveLock');
     expect(mode('CREATE INDEX i ON orders (a)', 13)).toBe('ShareLock');
     expect(mode('REINDEX TABLE CONCURRENTLY orders', 11)).toMatch(/needs PostgreSQL 12/);
+    // ShareLock on the table, AccessExclusiveLock on its indexes, which every query opens: it blocks reads too.
+    expect(mode('REINDEX TABLE orders', 16)).toBe('AccessExclusiveLock');
+    expect(mode('REINDEX TABLE CONCURRENTLY orders', 16)).toBe('ShareUpdateExclusiveLock');
     expect(mode('ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)', 11)).toBe('AccessExclusiveLock');
     expect(mode('ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)', 12)).toBe('ShareUpdateExclusiveLock');
     expect(mode('LOCK orders IN SHARE MODE', 13)).toBe('ShareLock');

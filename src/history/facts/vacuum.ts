@@ -58,6 +58,8 @@ export type VacuumFact =
     }
   /** postgres.c ProcessInterrupts: idle_in_transaction_session_timeout (`timeout`, µs) ends the session. */
   | { readonly kind: 'idle-session-terminated'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
+  /** postgres.c ProcessInterrupts: statement_timeout (`timeout`, µs) cancels the query a session runs, aborting its transaction. */
+  | { readonly kind: 'session-query-cancelled'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'transaction-ended'; readonly node: string; readonly session: string }
   /** A workload's long reads (`duration`, µs) run into statement_timeout (`timeout`, µs): each is cancelled then. */
   | { readonly kind: 'long-reads-cancelled'; readonly workload: string; readonly duration: number; readonly timeout: number; readonly rule: Rule }

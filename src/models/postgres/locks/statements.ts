@@ -7,8 +7,11 @@
 import type { PgMajor } from '../../../scenario/types.ts';
 import { LOCK_MODES, type LockMode } from './modes.ts';
 
-/** What a statement does to the table beyond locking it. */
-export type StatementEffect = 'none' | 'truncate' | 'drop' | 'rewrite';
+/**
+ * What a statement does to the table beyond locking it: `scan` reads the whole table while it holds its lock
+ * (an index build, a constraint check), `rewrite` writes a new copy of it (and reads the old one).
+ */
+export type StatementEffect = 'none' | 'truncate' | 'drop' | 'rewrite' | 'scan';
 
 export interface ClassifiedStatement {
   readonly mode: LockMode;
@@ -19,6 +22,17 @@ export interface ClassifiedStatement {
   readonly nowait: boolean;
   /** A short name of the statement for the report ("ALTER TABLE ... ADD COLUMN"). */
   readonly label: string;
+  /**
+   * It ends only after every transaction of its database whose snapshot is older than its own has ended
+   * (indexcmds.c WaitForOlderSnapshots: CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY), and cannot run
+   * inside a transaction block.
+   */
+  readonly waitsForSnapshots: boolean;
+  /**
+   * Other tables it locks once it has its own: a foreign key's referenced table (tablecmds.c
+   * ATAddForeignKeyConstraint: ShareRowExclusiveLock from 9.5, AccessExclusiveLock before).
+   */
+  readonly others: readonly { readonly table: string; readonly mode: LockMode }[];
 }
 
 export type Classification = ({ readonly ok: true } & ClassifiedStatement) | { readonly ok: false; readonly reason: string; readonly hint?: string };
@@ -33,13 +47,13 @@ function relName(q: string): string {
   return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last.toLowerCase();
 }
 
-const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false): Classification => ({ ok: true, mode, table, effect, nowait, label });
+const ok = (mode: LockMode, table: string | null, label: string, effect: StatementEffect = 'none', nowait = false, waitsForSnapshots = false): Classification => ({ ok: true, mode, table, effect, nowait, label, waitsForSnapshots, others: [] });
 
 const needs = (what: string, version: PgMajor, since: PgMajor): Classification | null =>
   version < since ? { ok: false, reason: `${what} needs PostgreSQL ${since < 10 ? since.toFixed(1) : since} (the node is ${version < 10 ? version.toFixed(1) : version})` } : null;
 
 /** The lock level of one ALTER TABLE subcommand (tablecmds.c AlterTableGetLockLevel). */
-function alterLevel(sub: string, version: PgMajor): { mode: LockMode; label: string } | { error: Classification } {
+function alterLevel(sub: string, version: PgMajor): { mode: LockMode; label: string; effect?: StatementEffect } | { error: Classification } {
   const written = sub.trim().replace(/\s+/g, ' ');
   const s = written.toUpperCase();
   // The keywords in capitals, a column's or a constraint's name as written.
@@ -57,12 +71,13 @@ function alterLevel(sub: string, version: PgMajor): { mode: LockMode; label: str
     if (e) return { error: e };
     return { mode: 'ShareUpdateExclusiveLock', label: 'ALTER TABLE ... DETACH PARTITION CONCURRENTLY' };
   }
-  if (!reduced) return { mode: 'AccessExclusiveLock', label };
-  if (/^VALIDATE CONSTRAINT\b/.test(s)) return { mode: 'ShareUpdateExclusiveLock', label };
+  const effect = alterEffect(s, version);
+  if (!reduced) return { mode: 'AccessExclusiveLock', label, effect };
+  if (/^VALIDATE CONSTRAINT\b/.test(s)) return { mode: 'ShareUpdateExclusiveLock', label, effect };
   if (/^(ALTER (COLUMN )?\S+ SET STATISTICS|CLUSTER ON|SET WITHOUT CLUSTER)\b/.test(s)) return { mode: 'ShareUpdateExclusiveLock', label };
   if (/^ALTER (COLUMN )?\S+ (SET|RESET) \(/.test(s)) return { mode: 'ShareUpdateExclusiveLock', label };
   if (/^(ADD (CONSTRAINT \S+ )?FOREIGN KEY|(ENABLE|DISABLE)( ALWAYS| REPLICA)? TRIGGER)\b/.test(s)) {
-    return { mode: version >= 9.5 ? 'ShareRowExclusiveLock' : 'AccessExclusiveLock', label };
+    return { mode: version >= 9.5 ? 'ShareRowExclusiveLock' : 'AccessExclusiveLock', label, effect };
   }
   const rel = /^(SET|RESET) \((.*)\)$/.exec(s);
   if (rel) {
@@ -71,7 +86,42 @@ function alterLevel(sub: string, version: PgMajor): { mode: LockMode; label: str
     const light = names.every((n) => /^(toast\.)?(autovacuum_|log_autovacuum_min_duration|fillfactor|parallel_workers|vacuum_index_cleanup|vacuum_truncate|toast_tuple_target)/.test(n));
     return { mode: version >= 9.6 && light ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', label: `ALTER TABLE ... ${rel[1]} (storage parameters)` };
   }
-  return { mode: 'AccessExclusiveLock', label };
+  return { mode: 'AccessExclusiveLock', label, effect };
+}
+
+/** Functions a column default may call that are VOLATILE (pg_proc.provolatile 'v'); nextval covers serial and identity. */
+const VOLATILE_DEFAULT = /\b(random|gen_random_uuid|uuid_generate_v[14]|uuidv[47]|clock_timestamp|timeofday|nextval|txid_current|pg_current_xact_id)\s*\(/i;
+
+/**
+ * Whether an ALTER TABLE subcommand (in capitals) rewrites or scans the table while it holds its lock
+ * (tablecmds.c ATPrepCmd / ATExecAddColumn / ATRewriteTables; checked on real 10.23 and 11.22 by
+ * pg_relation_filenode before and after):
+ * - ADD COLUMN with a non-null DEFAULT rewrites up to 10; from 11 only a volatile default does (a stable one,
+ *   now(), is evaluated once and stored in pg_attribute.attmissingval). serial, identity and STORED generated
+ *   columns are volatile or computed per row: rewrite in every version.
+ * - ALTER COLUMN TYPE rewrites, unless the conversion is binary-coercible (varchar(n) to a longer varchar or to
+ *   text: ATColumnChangeRequiresRewrite). The old type is not known here: a target of text or varchar without
+ *   USING is taken as binary-coercible (approximation: text to varchar(n) does rewrite). SET TABLESPACE copies
+ *   the files, SET LOGGED / UNLOGGED (9.5+) rewrites (both counted as a rewrite).
+ * - SET NOT NULL, ADD PRIMARY KEY / UNIQUE (an index build), ADD CHECK / FOREIGN KEY without NOT VALID and
+ *   VALIDATE CONSTRAINT read the whole table under their lock (approximation: 12+ skips the SET NOT NULL scan
+ *   when a valid CHECK constraint proves it, which is not known here).
+ */
+function alterEffect(s: string, version: PgMajor): StatementEffect {
+  const add = /^ADD (?:COLUMN )?(?:IF NOT EXISTS )?(?!CONSTRAINT\b|PRIMARY\b|UNIQUE\b|CHECK\b|FOREIGN\b|EXCLUDE\b)\S+ (.*)$/.exec(s);
+  if (add) {
+    const rest = add[1]!;
+    if (/^(SMALL|BIG)?SERIAL\b/.test(rest) || /\bGENERATED\b.*\b(AS IDENTITY|STORED)\b/.test(rest)) return 'rewrite';
+    const def = /\bDEFAULT (.*)$/.exec(rest);
+    if (!def || /^NULL\b/.test(def[1]!.trim())) return 'none';
+    return version < 11 || VOLATILE_DEFAULT.test(def[1]!) ? 'rewrite' : 'none';
+  }
+  const type = /^ALTER (?:COLUMN )?\S+ (?:SET DATA )?TYPE (.*)$/.exec(s);
+  if (type) return /\bUSING\b/.test(type[1]!) || !/^(TEXT|VARCHAR|CHARACTER VARYING)\b/.test(type[1]!.trim()) ? 'rewrite' : 'none';
+  if (/^SET (TABLESPACE|LOGGED|UNLOGGED)\b/.test(s)) return 'rewrite';
+  if (/^ALTER (COLUMN )?\S+ SET NOT NULL\b/.test(s) || /^VALIDATE CONSTRAINT\b/.test(s)) return 'scan';
+  if (/^ADD (CONSTRAINT \S+ )?(PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|EXCLUDE)\b/.test(s)) return /\bNOT VALID\b|\bUSING INDEX\b/.test(s) ? 'none' : 'scan';
+  return 'none';
 }
 
 /** Split ALTER TABLE subcommands at top-level commas. */
@@ -105,17 +155,25 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
   if ((m = re(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} (.+)$`))) {
     const levels: LockMode[] = [];
     let label = '';
+    let effect: StatementEffect = 'none';
     for (const sub of subcommands(m[2]!)) {
       const l = alterLevel(sub, version);
       if ('error' in l) return l.error;
       levels.push(l.mode);
       label ||= l.label;
+      // One rewrite serves every subcommand (ATRewriteTables runs once per statement); a scan otherwise.
+      if (l.effect === 'rewrite' || (l.effect === 'scan' && effect === 'none')) effect = l.effect;
     }
     if (levels.length === 0) return { ok: false, reason: 'ALTER TABLE without a subcommand' };
-    return ok(strongest(levels), relName(m[1]!), levels.length > 1 ? 'ALTER TABLE (several subcommands)' : label);
+    const c = ok(strongest(levels), relName(m[1]!), levels.length > 1 ? 'ALTER TABLE (several subcommands)' : label, effect);
+    // A foreign key (ADD FOREIGN KEY, or ADD COLUMN ... REFERENCES) also locks the referenced table.
+    const refs = [...m[2]!.matchAll(new RegExp(String.raw`\bREFERENCES (?:ONLY )?${QNAME}`, 'gi'))].map((r) => relName(r[1]!));
+    const others = [...new Set(refs)].filter((t) => t !== relName(m![1]!)).map((t) => ({ table: t, mode: (version >= 9.5 ? 'ShareRowExclusiveLock' : 'AccessExclusiveLock') as LockMode }));
+    return c.ok ? { ...c, others } : c;
   }
   if ((m = re(String.raw`^CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:${IDENT} )?ON (?:ONLY )?${QNAME}`))) {
-    return m[1] ? ok('ShareUpdateExclusiveLock', relName(m[2]!), 'CREATE INDEX CONCURRENTLY') : ok('ShareLock', relName(m[2]!), 'CREATE INDEX');
+    // Both read the table (index.c index_build); CONCURRENTLY reads it twice but blocks no query meanwhile.
+    return m[1] ? ok('ShareUpdateExclusiveLock', relName(m[2]!), 'CREATE INDEX CONCURRENTLY', 'scan', false, true) : ok('ShareLock', relName(m[2]!), 'CREATE INDEX', 'scan');
   }
   if ((m = re(String.raw`^DROP INDEX (CONCURRENTLY )?`))) return ok(m[1] ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', null, m[1] ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX');
   if ((m = re(String.raw`^REINDEX (?:\(.*?\) )?(TABLE |INDEX )?(CONCURRENTLY )?${QNAME}`))) {
@@ -123,7 +181,13 @@ export function classifyStatement(sql: string, version: PgMajor): Classification
       const e = needs('REINDEX CONCURRENTLY', version, 12);
       if (e) return e;
     }
-    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'ShareLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX');
+    // REINDEX holds ShareLock on the table and AccessExclusiveLock on each index it rebuilds (index.c
+    // reindex_index); every query that plans against the table opens all its indexes (plancat.c
+    // get_relation_info: AccessShareLock; INSERT's ExecOpenIndices: RowExclusiveLock), so reads and writes both
+    // wait, and REINDEX itself waits for the queries running. Checked on 15: a SELECT count(*) on the table waits
+    // for a REINDEX INDEX and a REINDEX TABLE. The one table lock modelled is therefore AccessExclusiveLock
+    // (approximation: the server's messages name the index's OID for that lock).
+    return ok(m[2] ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', m[1]?.trim().toUpperCase() === 'INDEX' ? null : relName(m[3]!), m[2] ? 'REINDEX CONCURRENTLY' : 'REINDEX', 'scan', false, m[2] !== undefined);
   }
   if ((m = re(String.raw`^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER .* ON ${QNAME}`))) return ok('ShareRowExclusiveLock', relName(m[1]!), 'CREATE TRIGGER');
   if ((m = re(String.raw`^CREATE STATISTICS .* FROM ${QNAME}`))) {

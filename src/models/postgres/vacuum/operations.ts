@@ -76,6 +76,29 @@ export class Operations {
       hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
       rule: 'procarray.c:ComputeXidHorizons',
     });
+    // On the primary, the transaction holds an AccessShareLock on each table it read (`tables`, by default every
+    // table of its database) until it ends, a prepared one across restarts (lock.c AtPrepare_Locks,
+    // lock_twophase_recover): a DDL waits for it, and every query behind the DDL waits too (postgres-2.md §6.2).
+    // On a standby its locks are the standby's own: replay's conflicts with them are conflicts.ts's.
+    if (!onStandby) {
+      const refs = tables ?? (m.database(db)?.live ?? []).map((r) => ({ database: db, table: r.spec.name }));
+      for (const t of refs) {
+        const rel = m.relation(`${t.database}.${t.table}`);
+        if (!rel || !rel.exists) continue;
+        m.locks.acquire({ owner, table: rel.key, mode: 'AccessShareLock', lockTimeout: m.settings.lockTimeout, statementDeadline: null, onGranted: () => {}, onFailed: () => this.end(s) });
+      }
+    }
+    // A session running a query on the primary: statement_timeout cancels it, and the error aborts the
+    // transaction (xact.c AbortTransaction releases its locks and its snapshot), as for the workloads' long reads.
+    const st = m.settings.statementTimeout;
+    if (!idle && !prepared && !onStandby && st > 0) {
+      s.idleTimer = m.cluster.ctx.sim.after(st, `statement_timeout ${name}`, () => {
+        this.log(node, 'setting', { kind: 'session-query-cancelled', node: node.name, session: name, timeout: st, rule: 'postgres.c:ProcessInterrupts' }, [
+          { process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' },
+        ]);
+        this.end(s);
+      }, 20);
+    }
     // 9.6+: idle_in_transaction_session_timeout ends a session idle in a transaction (not a prepared one).
     const limit = node.settings.idleInTransactionSessionTimeout;
     if (idle && !prepared && limit > 0) {
@@ -111,6 +134,7 @@ export class Operations {
     m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
     m.locks.withdraw(s.owner);
     m.locks.release(s.owner);
+    for (const f of [...this.sessionEnded]) f(s.name);
     m.replan();
   }
 
@@ -228,7 +252,11 @@ export class Operations {
     };
     const granted = () => {
       const waited = m.now - start;
-      const duration = a.duration ?? (a.effect === 'rewrite' ? (Math.ceil(((rel.size + rel.deadRows(m.now) * rel.rowSize) * 2 * 1e6) / m.disk) as Micros) : (0 as Micros));
+      // Once granted it holds its lock for as long as it reads (scan) or reads and writes (rewrite) the table
+      // at the disk's throughput, unless the plan says how long (approximation: no CPU, sort or WAL cost).
+      const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
+      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' ? 1 : 0;
+      const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
       // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
       // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
@@ -241,33 +269,100 @@ export class Operations {
       }
       const done = () => {
         this.effect(rel, a);
-        if (!session) m.locks.release(owner, rel.key);
+        if (!session) m.locks.release(owner);
       };
       if (deadline !== null && m.now + duration > deadline) {
         m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
           fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
-          if (!session) m.locks.release(owner, rel.key);
+          if (!session) m.locks.release(owner);
         }, 20);
         return;
       }
-      if (duration <= 0) done();
-      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, done, 20);
+      const end = a.waitsForSnapshots ? () => this.waitForOlderSnapshots(rel, who, lockTimeout, deadline, done, (why, lines) => {
+        fail(why, lines);
+        m.locks.release(owner);
+      }) : done;
+      if (duration <= 0) end();
+      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, end, 20);
     };
     if (a.nowait) {
       if (m.locks.tryAcquire(owner, rel.key, a.lock)) granted();
       else fail('not-available', [{ process: 'client backend', level: 'ERROR', message: `could not obtain lock on relation "${rel.spec.name}"` }]);
       return;
     }
-    m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: granted, onFailed: fail });
+    // Then the other tables it locks, one after the other (tablecmds.c: the referenced table of a foreign key
+    // is opened in phase 3, with the statement's own lock held); a failure on one releases them all.
+    const others = a.others.flatMap((o) => {
+      const r = m.relation(`${o.table.database}.${o.table.table}`);
+      return r && r.exists ? [{ key: r.key, mode: o.mode }] : [];
+    });
+    const lockOthers = (i: number): void => {
+      const o = others[i];
+      if (!o) return granted();
+      m.locks.acquire({
+        owner,
+        table: o.key,
+        mode: o.mode,
+        lockTimeout,
+        statementDeadline: deadline,
+        onGranted: () => lockOthers(i + 1),
+        onFailed: (why, lines) => {
+          fail(why, lines);
+          if (!session) m.locks.release(owner);
+        },
+      });
+    };
+    m.locks.acquire({ owner, table: rel.key, mode: a.lock, lockTimeout, statementDeadline: deadline, onGranted: () => lockOthers(0), onFailed: fail });
   }
+
+  /**
+   * indexcmds.c WaitForOlderSnapshots (CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY 12+): after its build the
+   * statement waits, still holding its ShareUpdateExclusiveLock, until every transaction of its database with
+   * an older snapshot has ended, whatever tables they read (checked on 15: a CREATE INDEX CONCURRENTLY on t
+   * waits for an open transaction that read only another table). Each wait is a lock wait on the other's
+   * virtual transaction ID (lmgr.c VirtualXactLock): lock_timeout and statement_timeout end it, leaving an
+   * INVALID index. Only backends with an xmin are waited for (procarray.c GetCurrentVirtualXIDs, excludeXmin0):
+   * not prepared transactions (no xmin in their dummy PGPROC), vacuums, nor a session idle in a READ COMMITTED
+   * transaction, whose snapshot is gone with its last statement, XID or not (checked on 15: BEGIN; SELECT ...;
+   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does). Approximations:
+   * idle sessions are taken as READ COMMITTED; the workloads' long queries are not waited for.
+   */
+  private waitForOlderSnapshots(rel: Relation, who: string, lockTimeout: Micros, deadline: Micros | null, done: () => void, failed: (why: LockFailure, lines: readonly LogLine[]) => void): void {
+    const m = this.m;
+    const now = m.now;
+    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && !x.idle && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
+    if (older.size === 0) return done();
+    this.log(m.primary, 'lock', { kind: 'statement-waits-for-snapshots', who, table: rel.key, sessions: [...older], rule: 'indexcmds.c:WaitForOlderSnapshots' });
+    const limits = [lockTimeout > 0 ? now + lockTimeout : Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY];
+    const at = Math.min(...limits);
+    const watch = (name: string) => {
+      older.delete(name);
+      if (older.size > 0) return;
+      this.sessionEnded.delete(watch);
+      m.cluster.ctx.sim.cancel(timer);
+      done();
+    };
+    this.sessionEnded.add(watch);
+    const timer = Number.isFinite(at)
+      ? m.cluster.ctx.sim.at(at as Micros, `snapshot wait ${who}`, () => {
+          this.sessionEnded.delete(watch);
+          const lock = at === limits[0];
+          failed(lock ? 'lock_timeout' : 'statement_timeout', [{ process: 'client backend', level: 'ERROR', message: `canceling statement due to ${lock ? 'lock' : 'statement'} timeout` }]);
+        }, 20)
+      : null;
+  }
+
+  /** Statements waiting for sessions to end (waitForOlderSnapshots), told of each session that ends. */
+  private readonly sessionEnded = new Set<(name: string) => void>();
 
   /** What the statement did to the table, once it commits. */
   private effect(rel: Relation, a: Ddl): void {
     const m = this.m;
     const now = m.now;
-    if (a.effect === 'none') return;
+    if (a.effect === 'none' || a.effect === 'scan') return;
     if (a.effect === 'rewrite') {
-      // VACUUM FULL / CLUSTER: a new copy without the dead rows no snapshot needs, frozen to FreezeLimit.
+      // VACUUM FULL / CLUSTER / a rewriting ALTER TABLE (whose new relfrozenxid is RecentXmin, approximated the
+      // same way): a new copy without the dead rows no snapshot needs, frozen to FreezeLimit.
       const holder = m.horizons.oldestFor(rel);
       const c = cutoffsFor(m.version, m.settings, m.xidNow(), holder, false);
       rel.removed = Math.max(rel.removed, holder ? Math.min(rel.produced.valueAt(now), rel.produced.valueAt(holder.since)) : rel.produced.valueAt(now));

@@ -90,6 +90,8 @@ export const VACUUM: TemplatesOf<VacuumFact> = {
       : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.xmin}`,
   'idle-session-terminated': (f) =>
     p`session "${f.session}" was idle in transaction longer than ${code('idle_in_transaction_session_timeout')} (${roundedDuration(f.timeout)}): it is terminated and its transaction rolled back`,
+  'session-query-cancelled': (f) =>
+    p`the query of session "${f.session}" ran longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): it is cancelled and its transaction aborted, releasing its locks and its snapshot`,
   'long-reads-cancelled': (f) =>
     p`the long queries of ${f.workload} (${roundedDuration(f.duration)}) run longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): each is cancelled then, and holds its lock and its snapshot no longer`,
   'transaction-ended': (f) => `transaction "${f.session}" ended: it no longer holds the xmin horizon, and its locks are released`,
