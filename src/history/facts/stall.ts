@@ -81,6 +81,8 @@ export type StallStepFact =
   /** Little's law: the queue depth over the completion rate gives each write's `latency`. */
   | { readonly kind: 'stall-queue-depth'; readonly queueDepth: number; readonly accepted: number; readonly offered: number; readonly latency: number; readonly threshold: number }
   | { readonly kind: 'stall-writes-slower'; readonly threshold: number }
+  /** A throughput shortfall (no stall): Little's law, the queue depth over the completion rate, below the threshold. */
+  | { readonly kind: 'shortfall-queue-depth'; readonly queueDepth: number; readonly accepted: number; readonly offered: number; readonly threshold: number }
   | { readonly kind: 'stall-no-primary-disk' }
   // The path is cut (bottleneck peer-unreachable).
   /** drbd_nl.c drbd_fence_peer: I/O suspended by fencing resource-and-stonith since DRBD lost its peer. */

@@ -6,7 +6,7 @@
 import type { LineBound } from '../../history/facts/stall.ts';
 import type { Level } from '../../engine/fluid.ts';
 import type { Micros } from '../../engine/time.ts';
-import type { BlockStallRecord } from '../../history/block.ts';
+import type { BlockShortfallRecord, BlockStallRecord } from '../../history/block.ts';
 import type { DiskJobSpec, DiskSpec, IoWorkloadSpec } from '../../scenario/types-block.ts';
 import type { Account } from './account.ts';
 import type { BlockResource } from './resource.ts';
@@ -32,6 +32,8 @@ export interface WorkloadState {
   writeScale: number;
   outage: boolean;
   lastStall: BlockStallRecord | null;
+  /** Writes completing well below the offer while none waits past the threshold (world.ts trackWorkload). */
+  shortfall: BlockShortfallRecord | null;
   /** Why writes wait: a full replication path (the send buffer, md's behind window); null when none wait. */
   backlogCause: 'pipe' | null;
 }

@@ -45,6 +45,12 @@ import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, typ
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
 const STALL_MERGE_GAP = 60_000_000;
+/**
+ * A workload whose writes complete at less than this share of its offer, with no write waiting past the stall
+ * threshold, has a throughput shortfall (its queue depth caps the wait, so the rate falls instead). ASSUMPTION:
+ * 5% short, below which a mean fluid rate is not worth an SRE's attention.
+ */
+const SHORTFALL_SHARE = 0.95;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
 /** A resource's state as `drbdadm status` shows it (the report's devices at the end: report/types.ts DeviceJson). */
@@ -160,7 +166,7 @@ export class BlockWorld implements BlockView {
       this.resources.set(r.name, res);
     }
     for (const w of spec.workloads) {
-      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
+      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, shortfall: null, backlogCause: null };
       this.workloads.set(w.name, state);
       const list = this.byResource.get(w.resource);
       if (list) list.push(state);
@@ -980,6 +986,7 @@ export class BlockWorld implements BlockView {
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
     this.closeStall(w, now);
+    this.closeShortfall(w, now);
     w.outage = true;
     this.stateMoved.add(r.name);
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
@@ -1695,6 +1702,7 @@ export class BlockWorld implements BlockView {
     const s = w.spec;
     const work = f.work.get(s.name);
     if (!work || primaryDown(this, r) || w.outage) {
+      this.closeShortfall(w, now);
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
@@ -1777,6 +1785,23 @@ export class BlockWorld implements BlockView {
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
     else if (!above && w.stall) this.closeStall(w, now);
+    // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
+    // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
+    // round trip. A stall's chain already says what completes of what is offered; none is recorded then.
+    const offered = view.offered;
+    if (!above && mu > 0 && offered > 0 && mu < offered * SHORTFALL_SHARE) {
+      const sf = w.shortfall;
+      if (!sf || mu / offered < (sf.achieved / sf.offered) * 0.99) {
+        const why = explain();
+        const chain: StallStepFact[] = why.chain.filter((f) => !('threshold' in f));
+        chain.push({ kind: 'shortfall-queue-depth', queueDepth: s.queueDepth, accepted: mu, offered, threshold });
+        const figures = { offered, achieved: mu, bottleneck: why.bottleneck, chain };
+        if (sf) this.ctx.history.block.worseShortfall(sf, figures);
+        else w.shortfall = this.ctx.history.block.openShortfall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, latency: value, ...figures });
+      }
+      // The longest mean wait while it lasts (the backlog of a full send path grows it to depth / rate).
+      this.ctx.history.block.shortfallLatency(w.shortfall!, Math.max(value, carried));
+    } else this.closeShortfall(w, now);
     // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.
     this.ctx.history.block.sampleMoving(`${s.name} write latency (s)`, now, +value.toFixed(6), slope);
     // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
@@ -1799,6 +1824,16 @@ export class BlockWorld implements BlockView {
     if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
     this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
+  }
+
+  /**
+   * A shortfall ends. One shorter than the stall threshold is dropped (ASSUMPTION: a dip the threshold would
+   * not flag as a stall either, e.g. the instant a buffer fills before the application's queue depth holds it back).
+   */
+  private closeShortfall(w: WorkloadState, now: Micros): void {
+    if (!w.shortfall) return;
+    this.ctx.history.block.closeShortfall(w.shortfall, now, now - w.shortfall.from < this.ctx.stallThreshold);
+    w.shortfall = null;
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
@@ -1876,6 +1911,7 @@ export class BlockWorld implements BlockView {
       }
     }
     for (const w of this.workloads.values()) {
+      this.closeShortfall(w, end);
       if (w.stall) {
         this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
         this.ctx.history.block.closeStall(w.stall, end);

@@ -63,6 +63,8 @@ export const STALL: TemplatesOf<StallStepFact> = {
   'stall-writes-starved': (f) => `none of the application's writes completes: they wait behind the backlog, the oldest for ${duration(f.oldest)} so far, above ${duration(f.threshold)}`,
   'stall-queue-depth': (f) =>
     `the application keeps its queue depth of ${f.queueDepth} writes outstanding: they complete at ${count(f.accepted)}/s of the ${count(f.offered)}/s it offers, each after ${duration(f.latency)} (Little's law: ${f.queueDepth} / ${count(f.accepted)} per s), above ${duration(f.threshold)}`,
+  'shortfall-queue-depth': (f) =>
+    `the application keeps at most its queue depth of ${f.queueDepth} writes outstanding: they complete at ${count(f.accepted)}/s of the ${count(f.offered)}/s it offers (${percent(f.accepted / Math.max(f.offered, 1e-9))}), each waiting at most ${f.queueDepth} / ${count(f.accepted)} per s = ${duration(f.queueDepth / Math.max(f.accepted, 1e-9))} (Little's law), no longer than the stall threshold of ${duration(f.threshold)}: the application is slowed, not stalled`,
   'stall-writes-slower': (f) => `so writes take longer than ${duration(f.threshold)}`,
   'stall-no-primary-disk': () => 'the primary has no disk',
   'stall-io-suspended': (f) => p`${f.resource}: I/O suspended on ${node(f.host)} by fencing resource-and-stonith since DRBD lost its peer${f.peer !== null ? p` ${node(f.peer)}` : ''}`,
