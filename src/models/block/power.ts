@@ -25,6 +25,7 @@ export function hostBack(w: BlockWorld, host: string): void {
     if (r.primaryHost === host) {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = 'rebooted';
+      // DRBD 9 protocol C with the peer up: the crashed node is the SyncTarget, the peer the node to promote (world.ts).
       w.crashedPrimaryBack(r, now);
       w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
       if (!managed(r)) resume(w, r, { kind: 'operator' });

@@ -530,21 +530,46 @@ export class BlockWorld implements BlockView {
   /**
    * A Primary that crashed (lost power, fenced) boots with its disk while nobody was promoted: DRBD marks the
    * extents of its activity log out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm), and
-   * at the handshake resyncs them from it to the peer, which is Inconsistent until that ends (drbd_receiver.c
-   * drbd_uuid_compare: 8.4 "common power failure", the crashed Primary is SyncSource; DRBD 9 since 9.0.31
-   * RULE_CRASHED_PRIMARY for protocols A and B, whose writes may have completed before the peer had them). Its
-   * send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer when
-   * the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
-   * NOT MODELLED: DRBD 9's protocol C resyncs the other way, the crashed Primary being the SyncTarget.
+   * the handshake resyncs them (drbd_receiver.c drbd_uuid_compare, current UUIDs equal). From the crashed
+   * Primary to the peer, which is Inconsistent until that ends: 8.4's "common power failure" rule; DRBD 9 since
+   * 9.0.31 RULE_CRASHED_PRIMARY, protocols A and B only, whose writes may have completed before the peer had
+   * them (commit 9ce678cd3 "Fix resync decisions for crashed primary with protocol A"). DRBD 9 with protocol C
+   * resyncs the other way when the peer stayed up and had been connected (its RECONNECT flag, drbd_state.c: set
+   * when C_CONNECTED is left): "Peer crashed as primary, I survived, resync from me" (SYNC_SOURCE_IF_BOTH_FAILED,
+   * which with both Secondary at the handshake, DRBD coming up before anyone promotes, is the surviving node's
+   * SyncSource: strategy_to_repl_state); the writes the crashed node had not completed are reverted, none it had
+   * acknowledged is lost (protocol C). Then the crashed node is the Inconsistent one: the survivor, UpToDate, is
+   * the one promoted (Pacemaker's drbd agent gives an Inconsistent node no promotion score; an operator,
+   * ASSUMPTION, does the same), so the roles swap here and the application moves to it. Returns whether they did.
+   * Its send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer
+   * when the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
+   * APPROXIMATION: the model has no Primary SyncTarget, so the crashed node is not made Primary while it
+   * resyncs (DRBD allows it with an UpToDate peer).
    */
-  crashedPrimaryBack(r: BlockResource, now: Micros): void {
+  crashedPrimaryBack(r: BlockResource, now: Micros): boolean {
     const d = r.drbd;
-    if (!d || r.secondaryHost === null || (d.version >= 9 && d.net.protocol === 'C')) return;
+    if (!d || r.secondaryHost === null) return false;
     const shapes = this.workloadsOf(r).map((w) => w.spec).filter((s) => s.iops * (1 - s.readShare) > 0);
     const hot = Math.min(d.disk.alExtents, extentsInUse(r.acked.valueAt(now), shapes));
     const bytes = Math.min(r.spec.size, hot * AL_EXTENT_SIZE);
     this.emptyPath(r, now);
+    const crashed = r.primaryHost;
+    const survivor = r.secondaryHost;
+    const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
+    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk);
+    const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
+    // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
     if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
+    if (!towardCrashed) return false;
+    const disk = r.primaryDisk;
+    r.primaryHost = survivor;
+    r.primaryDisk = r.secondaryDisk!;
+    r.secondaryHost = crashed;
+    r.secondaryDisk = disk;
+    r.peerDisk = 'DUnknown';
+    this.log(r.name, survivor, 'replication', { kind: 'crashed-primary-sync-target', resource: r.name, host: crashed, peer: survivor, bytes, rule: 'drbd_receiver.c drbd_uuid_compare: Peer crashed as primary, I survived, resync from me' });
+    this.rolesMoved(r);
+    return true;
   }
 
   /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
