@@ -539,8 +539,8 @@ export class BlockWorld implements BlockView {
    * which with both Secondary at the handshake, DRBD coming up before anyone promotes, is the surviving node's
    * SyncSource: strategy_to_repl_state); the writes the crashed node had not completed are reverted, none it had
    * acknowledged is lost (protocol C). Then the crashed node is the Inconsistent one: the survivor, UpToDate, is
-   * the one promoted (Pacemaker's drbd agent gives an Inconsistent node no promotion score; an operator,
-   * ASSUMPTION, does the same), so the roles swap here and the application moves to it. Returns whether they did.
+   * the one promoted (drbd-utils scripts/drbd.ocf adjust_master_score "0 10 1000 10000": 10 for a node with
+   * only remote access to UpToDate data, 1000 or 10000 for the UpToDate one; an operator, ASSUMPTION, does the same), so the roles swap here and the application moves to it. Returns whether they did.
    * Its send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer
    * when the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
    * APPROXIMATION: the model has no Primary SyncTarget, so the crashed node is not made Primary while it
