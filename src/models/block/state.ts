@@ -26,8 +26,16 @@ export interface WorkloadState {
   /** Requests that entered and left the backlog (in = out + backlog). */
   readonly backlogBooks: Account;
   stall: BlockStallRecord | null;
-  /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
-  lat: { at: Micros; value: number; slope: number };
+  /**
+   * Latency (s) at `at` and its slope (s per s) until the next reflow; `steady`: not yet tracked (the run
+   * starts with the workload in its steady state).
+   */
+  lat: { at: Micros; value: number; slope: number; steady?: true };
+  /**
+   * A stall the mean latency's jump above the threshold makes due, but no write has waited that long yet: it
+   * opens at this instant, when the first can have (world.ts trackWorkload), unless the latency falls back first.
+   */
+  pendingStall: Micros | null;
   /** Issued / offered write rate at the last reflow (feeds the next one's disk load). */
   writeScale: number;
   outage: boolean;

@@ -166,7 +166,7 @@ export class BlockWorld implements BlockView {
       this.resources.set(r.name, res);
     }
     for (const w of spec.workloads) {
-      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, shortfall: null, backlogCause: null };
+      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0, steady: true }, writeScale: 1, outage: false, lastStall: null, shortfall: null, pendingStall: null, backlogCause: null };
       this.workloads.set(w.name, state);
       const list = this.byResource.get(w.resource);
       if (list) list.push(state);
@@ -1011,6 +1011,7 @@ export class BlockWorld implements BlockView {
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
     this.closeStall(w, now);
+    w.pendingStall = null;
     this.closeShortfall(w, now);
     w.outage = true;
     this.stateMoved.add(r.name);
@@ -1728,6 +1729,7 @@ export class BlockWorld implements BlockView {
     const work = f.work.get(s.name);
     if (!work || primaryDown(this, r) || w.outage) {
       this.closeShortfall(w, now);
+      w.pendingStall = null;
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
@@ -1797,7 +1799,15 @@ export class BlockWorld implements BlockView {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
     };
-    if (above && !w.stall) {
+    // The mean latency is an equilibrium taken at once, but a write completing now has waited only since it was
+    // issued, in order (FIFO): the latency of the writes completing rises at most 1 s per s. When the mean jumps
+    // above the threshold (a resync or job starting, a slower disk or line), the first write that can have waited
+    // longer completes (threshold − latency before) later: the stall opens then, if the mean is still above it.
+    // (Its instant is a breakpoint of the workload, as the latency's kink is.)
+    const rise = threshold - carried;
+    if (above && !w.stall && w.pendingStall === null && !prev.steady && rise > 1e-6) w.pendingStall = (now + Math.ceil(rise * 1e6)) as Micros;
+    if (above && !w.stall && (w.pendingStall === null || now >= w.pendingStall)) {
+      w.pendingStall = null;
       const why = explain();
       if (w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
         // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
@@ -1810,6 +1820,7 @@ export class BlockWorld implements BlockView {
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
     else if (!above && w.stall) this.closeStall(w, now);
+    else if (!above) w.pendingStall = null;
     // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
     // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
     // round trip. A stall's chain already says what completes of what is offered; none is recorded then.
@@ -1837,8 +1848,9 @@ export class BlockWorld implements BlockView {
     // The earliest of: the latency's kink, the latency crossing the threshold, the backlog emptying or
     // filling (a backlog left to drain past its empty time went negative).
     let next: number = kink;
-    if (!w.stall && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
-    if (w.stall && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
+    if (!w.stall && w.pendingStall === null && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
+    if ((w.stall || w.pendingStall !== null) && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
+    if (w.pendingStall !== null) next = Math.min(next, w.pendingStall);
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
