@@ -40,7 +40,7 @@ import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { BreakpointHeap } from './breakpoints.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
-import { demote, makePrimary, unread } from './switchover.ts';
+import { clusterPromote, demote, makePrimary, pacemakerMove, unread } from './switchover.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
@@ -305,6 +305,16 @@ export class BlockWorld implements BlockView {
         const r = this.resource(op.resource);
         this.step(r.name, op.host, kind, source, { kind: 'make-primary', resource: r.name, host: op.host }, name);
         makePrimary(this, r, op.host, now);
+        break;
+      }
+      case 'move': {
+        const r = this.resource(op.resource);
+        const from = r.primaryHost;
+        const queued = Math.round(unread(r, now));
+        const refused = pacemakerMove(this, r, op.host, now);
+        this.step(r.name, op.host, kind, source, { kind: 'pacemaker-move', resource: r.name, host: op.host, from, queued: refused === null ? queued : 0, refused }, name);
+        if (refused !== null) this.log(r.name, op.host, 'fatal', { kind: 'block-role-refused', resource: r.name, host: op.host, op: 'move', why: refused });
+        else clusterPromote(this, r, op.host, now);
         break;
       }
     }
