@@ -577,6 +577,7 @@ export class BlockWorld implements BlockView {
     r.secondaryHost = crashed;
     r.secondaryDisk = disk;
     r.peerDisk = 'DUnknown';
+    r.stopped = 'survivor';
     this.log(r.name, survivor, 'replication', { kind: 'crashed-primary-sync-target', resource: r.name, host: crashed, peer: survivor, bytes, rule: 'drbd_receiver.c drbd_uuid_compare: Peer crashed as primary, I survived, resync from me' });
     this.rolesMoved(r);
     return true;

@@ -41,6 +41,8 @@ describe('a crashed Primary that boots again', () => {
     expect(resync.map((e) => e.t)).toEqual([180]);
     expect(resync[0]!.m).toMatch(/resync of 4\.8 GiB .* p is\s+Inconsistent/);
     expect(r.devices![0]!.primary).toBe('s');
+    // s had not been Primary: it is made so, not "again".
+    expect(events(r, /s is made Primary; the application writes to s$/).map((e) => e.t)).toEqual([180]);
     expect(r.devices![0]!.secondary).toBe('p');
     expect(r.devices![0]!.peerDisk).toBe('UpToDate');
     expect(r.dataLoss).toEqual([]);
