@@ -69,7 +69,8 @@ export type StallStepFact =
   // The peer's latency (bottleneck peer-latency).
   | { readonly kind: 'stall-peer-disk-load'; readonly host: string | null; readonly disk: StallDisk; readonly use: DiskUse; readonly utilisation: number }
   /** Rule 1: protocol C completes a write only when the peer has it: each waits `seconds`. */
-  | { readonly kind: 'stall-protocol-waits-peer'; readonly protocol: Protocol; readonly seconds: number }
+  /** `rtt`: the round trip (s) within that wait (absent: older records). */
+  | { readonly kind: 'stall-protocol-waits-peer'; readonly protocol: Protocol; readonly seconds: number; readonly rtt?: number }
   // The local disk (bottleneck local-disk).
   | { readonly kind: 'stall-local-disk-load'; readonly host: string; readonly disk: StallDisk; readonly use: DiskUse; readonly resync: ResyncPace | null }
   /** Rule 18: utilisation at or above 1, reads queue up faster than they are served. */

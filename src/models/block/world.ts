@@ -1804,7 +1804,7 @@ export class BlockWorld implements BlockView {
     const sol = this.solutions.get(r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });

@@ -26,6 +26,9 @@ describe('throughput shortfall without a stall', () => {
     expect(s.latencyMs).toBeLessThan(100);
     expect(s.seconds).toBeCloseTo(300, 0);
     expect(s.chain.map((c) => c.text).join(' ')).toMatch(/queue depth of 4 writes/);
+    // The wait is mostly the round trip: the chain says so.
+    expect(s.bottleneck).toBe('peer-latency');
+    expect(s.chain.map((c) => c.text).join(' ')).toMatch(/60 ms round trip included/);
     expect(renderText(r)).toMatch(/throughput short of the offer/);
   });
 
