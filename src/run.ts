@@ -14,7 +14,7 @@ import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
 import { describeHistory } from './models/postgres/timeline.ts';
 import { World } from './models/world.ts';
-import { blockLosses, blockSeries, blockStalls, deviceJson } from './report/block.ts';
+import { blockLosses, blockSeries, blockShortfalls, blockStalls, deviceJson } from './report/block.ts';
 import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
@@ -194,6 +194,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     stats: { events: world.ctx.sim.eventsProcessed },
     ...(world.block || history.metrics.length > 0 ? { series: !explain ? [] : [...(world.block ? blockSeries(history, clock) : []), ...metricSeries(history, clock, end)] } : {}),
     ...(world.block ? { devices: world.block.devices(end).map(deviceJson) } : {}),
+    ...(world.block && history.block.shortfalls.length > 0 ? { shortfalls: blockShortfalls(history, clock, end).map((x) => (explain ? x : { ...x, chain: [] })) } : {}),
     ...(explain ? walStorageReport(world, history, clock, end) : {}),
   };
   const expectations = evaluateExpectations(scenario, partial, clock);

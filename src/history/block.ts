@@ -35,6 +35,25 @@ export interface BlockStallRecord {
 }
 
 /**
+ * A throughput shortfall: the application's writes complete well below its offer while no write waits past the
+ * stall threshold (its queue depth caps what waits: latency = depth / completion rate stays short, the rate
+ * falls). `offered` and `achieved` are writes/s at the worst instant (lowest achieved share), `latency` the
+ * longest mean write latency while it lasted (s); the bottleneck and chain are the back-pressure path's, as for a stall.
+ */
+export interface BlockShortfallRecord {
+  readonly resource: string;
+  readonly workload: string;
+  readonly node: string;
+  readonly from: Micros;
+  to: Micros | null;
+  offered: number;
+  achieved: number;
+  latency: number;
+  bottleneck: StallBottleneck;
+  chain: readonly StallStepFact[];
+}
+
+/**
  * A split of a replicated device: `newer` was made Primary while `older`, the old Primary, still ran. It ends when
  * the older one is no longer Primary (demoted, its host down) or the split brain is resolved against it; null:
  * still two Primaries at the end.
@@ -112,6 +131,7 @@ export const MAX_SERIES_POINTS = 10_000;
 
 export class BlockHistory {
   readonly stalls: BlockStallRecord[] = [];
+  readonly shortfalls: BlockShortfallRecord[] = [];
   readonly losses: BlockLossRecord[] = [];
   readonly copies: BlockCopiesSample[] = [];
   readonly fences: BlockFenceRecord[] = [];
@@ -153,6 +173,32 @@ export class BlockHistory {
     rec.to = at;
     rec.bottleneck = rec.phases.reduce((a, p) => (p.maxLatency > a.maxLatency ? p : a)).bottleneck;
     this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}|${rec.bottleneck}`);
+  }
+
+  openShortfall(rec: Omit<BlockShortfallRecord, 'to'>): BlockShortfallRecord {
+    const out: BlockShortfallRecord = { ...rec, to: null };
+    this.mix(`bshort|${rec.resource}|${rec.workload}|${rec.from}|${rec.bottleneck}|${rec.chain.map(factKey).join(';')}`);
+    this.shortfalls.push(out);
+    return out;
+  }
+
+  /** A worse instant of an open shortfall: its figures and path are the ones kept. */
+  worseShortfall(rec: BlockShortfallRecord, w: { offered: number; achieved: number; bottleneck: StallBottleneck; chain: readonly StallStepFact[] }): void {
+    Object.assign(rec, w);
+    this.mix(`bshort-worse|${rec.resource}|${rec.workload}|${w.offered.toFixed(3)}|${w.achieved.toFixed(3)}|${w.bottleneck}`);
+  }
+
+  shortfallLatency(rec: BlockShortfallRecord, latency: number): void {
+    if (latency > rec.latency) rec.latency = latency;
+  }
+
+  /** `drop`: too short to report (world.ts closeShortfall). */
+  closeShortfall(rec: BlockShortfallRecord, at: Micros, drop: boolean): void {
+    rec.to = at;
+    this.mix(`bshort-end|${rec.resource}|${rec.workload}|${at}|${rec.latency.toFixed(6)}|${drop}`);
+    if (!drop) return;
+    const i = this.shortfalls.lastIndexOf(rec);
+    if (i >= 0) this.shortfalls.splice(i, 1);
   }
 
   reopenStall(rec: BlockStallRecord): void {

@@ -6,31 +6,44 @@ import type { Micros } from '../engine/time.ts';
 import type { History } from '../history/history.ts';
 import { formatLsn } from '../scenario/units.ts';
 import type { Clock } from './time.ts';
-import type { DataLossJson, SeriesJson, StallJson } from './types.ts';
+import type { DataLossJson, SeriesJson, ShortfallJson, StallJson } from './types.ts';
 import { factJson, factText, tokenText } from './facts/index.ts';
 import { connReason } from './facts/templates/block-why.ts';
 import { stepJson } from './steps.ts';
 import type { BlockDeviceState } from '../models/block/world.ts';
 import type { DeviceJson } from './types.ts';
 
+/** Whose and when: a stall's or a shortfall's resource, workload, node and interval (open ones end at `end`). */
+function span(s: { resource: string; workload: string; node: string; from: Micros; to: Micros | null }, clock: Clock, end: Micros) {
+  const to = (s.to ?? end) as Micros;
+  return { cluster: s.resource, workload: s.workload, node: s.node, from: clock.iso(s.from), to: clock.iso(to), seconds: (to - s.from) / 1e6 };
+}
+
 export function blockStalls(history: History, clock: Clock, end: Micros): StallJson[] {
   return history.block.stalls.map((s) => {
-    const to = (s.to ?? end) as Micros;
     // A later phase's path follows the first's, introduced by when it took over.
     const chain = s.phases.flatMap((p, i) =>
       p.chain.map((f, j) => ({ text: i > 0 && j === 0 ? `from ${clock.short(p.from)} the back-pressure path ends elsewhere (${p.bottleneck}): ${factText(f)}` : factText(f), fact: factJson(f), log: [] })),
     );
     return {
-      cluster: s.resource,
-      workload: s.workload,
-      node: s.node,
-      from: clock.iso(s.from),
-      to: clock.iso(to),
-      seconds: (to - s.from) / 1e6,
+      ...span(s, clock, end),
       maxLatencyMs: Math.round(s.maxLatency * 1000),
       cause: chain.map((c) => c.text).join('; then '),
       bottleneck: s.bottleneck,
       chain,
+    };
+  });
+}
+
+export function blockShortfalls(history: History, clock: Clock, end: Micros): ShortfallJson[] {
+  return history.block.shortfalls.map((s) => {
+    return {
+      ...span(s, clock, end),
+      offered: +s.offered.toFixed(3),
+      achieved: +s.achieved.toFixed(3),
+      latencyMs: +(s.latency * 1000).toFixed(3),
+      bottleneck: s.bottleneck,
+      chain: s.chain.map((f) => ({ text: factText(f), fact: factJson(f), log: [] })),
     };
   });
 }

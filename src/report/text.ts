@@ -158,6 +158,14 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       steps(s.chain, `${IN}  `);
     } else para(`${head} ${whose(s)}: ${s.cause}`, IN, `${IN}    `);
   }
+  // Writes slowed below the offer without a stall (block replication): what completed of what was offered.
+  if (r.shortfalls && r.shortfalls.length > 0) {
+    out.push(c.b('Write throughput short of the offer (no stall)'));
+    for (const s of r.shortfalls) {
+      para(`${at(s.from)} to ${at(s.to)} (${duration(s.seconds)}) ${s.cluster}, workload ${s.workload} on ${s.node}: ${count(s.achieved)} writes/s of ${count(s.offered)}/s offered (${percent(s.achieved / s.offered)}), writes waited up to ${duration(s.latencyMs / 1000)}; bottleneck: ${s.bottleneck}${s.chain.length > 0 ? ':' : ''}`, IN, `${IN}    `);
+      steps(s.chain, `${IN}  `);
+    }
+  }
   out.push('');
 
   // ---- Table locks: each statement that waited and what it waited behind; each workload's slow queries.
@@ -323,7 +331,11 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   const longest = (xs: readonly { seconds: number }[]) => duration(Math.max(...xs.map((x) => x.seconds)));
   const outages = r.outages.length === 0 ? 'writes never failed' : `${counted(r.outages.length, 'outage')} (${total(r.outages)} in all${r.outages.length > 1 ? `, the longest ${longest(r.outages)}` : ''})`;
   const stalls = r.stalls.length === 0 ? 'no stall' : `${counted(r.stalls.length, 'stall')} (${total(r.stalls)} in all${r.stalls.length > 1 ? `, the longest ${longest(r.stalls)}` : ''}, ${noun(r, r.stalls[0]!.cluster)}s waited up to ${duration(Math.max(...r.stalls.map((s) => s.maxLatencyMs)) / 1000)})`;
-  para(`${outages}; ${stalls}`, label('Writes'), rest);
+  // A throughput shortfall is no stall, but the application got less than it offered: the headline says so.
+  const sf = r.shortfalls ?? [];
+  const worst = sf.reduce<(typeof sf)[number] | null>((a, x) => (a === null || x.achieved / x.offered < a.achieved / a.offered ? x : a), null);
+  const short = worst === null ? '' : `; throughput short of the offer for ${total(sf)} (at worst ${count(worst.achieved)} writes/s of ${count(worst.offered)}/s, bottleneck ${worst.bottleneck})`;
+  para(`${outages}; ${stalls}${short}`, label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
     const line = requestsLine(x, 'the stall threshold', several);

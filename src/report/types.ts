@@ -52,6 +52,24 @@ export interface StallJson extends OutageJson {
   readonly chain?: readonly CauseStepJson[];
 }
 
+/**
+ * Block replication: writes completing well below the application's offer while none waits past the stall
+ * threshold (a throughput shortfall: the queue depth caps the wait, the rate falls). Writes/s at the worst instant.
+ */
+export interface ShortfallJson {
+  readonly cluster: string;
+  readonly workload: string;
+  readonly node: string;
+  readonly from: string;
+  readonly to: string;
+  readonly seconds: number;
+  readonly offered: number;
+  readonly achieved: number;
+  readonly latencyMs: number;
+  readonly bottleneck: string;
+  readonly chain: readonly CauseStepJson[];
+}
+
 /** A time series for charts (block replication: write latency, buffer fill): [time, value] points. */
 export interface SeriesJson {
   readonly name: string;
@@ -316,6 +334,8 @@ export interface Report {
   readonly stats: { readonly events: number };
   /** Time series of block replication (present when the scenario has a `block:` section). */
   readonly series?: readonly SeriesJson[];
+  /** Block replication: throughput shortfalls that are not stalls (models/block/world.ts trackWorkload). */
+  readonly shortfalls?: readonly ShortfallJson[];
   /** Replicated block devices at the end (present when the scenario has a `block:` section). */
   readonly devices?: readonly DeviceJson[];
   /** pg_wal and slot retention over the run, per PostgreSQL node (report/storage-series.ts); absent without nodes. */

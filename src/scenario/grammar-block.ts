@@ -661,6 +661,10 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       { resource: req(resourceRef, 'The device.'), host: req(hostRef, 'The node to make Primary (its peer must be Secondary, and it must have every write).') },
       { build: (v): ActionBody => block({ op: 'primary', resource: v.resource, host: v.host }) },
     ),
+    move: object(
+      { resource: req(resourceRef, 'The device (one block.pacemaker manages).'), to: req(hostRef, 'The node to move the Promoted role to.') },
+      { build: (v): ActionBody => block({ op: 'move', resource: v.resource, host: v.to }) },
+    ),
   };
 
   const BLOCK_ACTION_DESCRIPTIONS: { readonly [K in keyof typeof BLOCK_ACTION_BODIES]: string } = {
@@ -676,6 +680,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',
     secondary: 'drbdadm secondary {resource, host}: on the primary, the first half of a planned switchover (the application is stopped, the device closed; what is queued for the peer is still sent); on a node made Primary elsewhere (a split brain), it gives up the role.',
     primary: 'drbdadm primary {resource, host} (no --force): the second half of a planned switchover; refused while the peer is Primary as far as this node knows (its demotion reaches it behind the data it queued) or its disk is not UpToDate; the application moves there.',
+    move: 'crm resource move / pcs resource move --promoted {resource, to} on a resource Pacemaker manages: a location constraint for the Promoted role; the cluster stops the application and demotes the Primary, then promotes `to` once the demote is done, its agent retrying drbdadm primary every second (drbd.ocf drbd_promote) until the old Primary\'s demotion has reached it behind the data it still sends.',
     fail_disk: 'A disk fails: DRBD detaches it (on-io-error detach); on the peer, writes only mark the bitmap; on the primary, its I/O stops.',
   };
 

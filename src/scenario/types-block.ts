@@ -201,4 +201,6 @@ export type BlockOp =
   /** drbdadm secondary: the application's primary stops it and gives the role up (a planned switchover), or a node made Primary elsewhere gives it up. */
   | { readonly op: 'secondary'; readonly resource: string; readonly host: string }
   /** drbdadm primary (no --force): the planned half of a switchover, after the other node's secondary. */
-  | { readonly op: 'primary'; readonly resource: string; readonly host: string };
+  | { readonly op: 'primary'; readonly resource: string; readonly host: string }
+  /** crm resource move / pcs resource move --promoted: Pacemaker demotes the Primary, then promotes `host` (switchover.ts pacemakerMove). */
+  | { readonly op: 'move'; readonly resource: string; readonly host: string };

@@ -174,5 +174,7 @@ export function printBlockStep(s: BlockOp, bw: Bw): Out {
       return { secondary: { resource: s.resource, host: s.host } };
     case 'primary':
       return { primary: { resource: s.resource, host: s.host } };
+    case 'move':
+      return { move: { resource: s.resource, to: s.host } };
   }
 }

@@ -26,7 +26,9 @@ export type BlockStepFact =
    */
   | { readonly kind: 'make-secondary'; readonly resource: string; readonly host: string; readonly refused: null | BlockRoleRefusal; readonly planned?: { readonly queued: number } }
   /** drbdadm primary (without --force). */
-  | { readonly kind: 'make-primary'; readonly resource: string; readonly host: string };
+  | { readonly kind: 'make-primary'; readonly resource: string; readonly host: string }
+  /** crm resource move: `from` the Primary, `queued` bytes it still sends (null: refused, `refused` why). */
+  | { readonly kind: 'pacemaker-move'; readonly resource: string; readonly host: string; readonly from: string; readonly queued: number; readonly refused: null | BlockRoleRefusal };
 
 /**
  * Why drbdadm primary or secondary did nothing (drbd_nl.c drbd_set_role, drbd_state.c is_valid_soft_transition):
@@ -36,7 +38,7 @@ export type BlockStepFact =
  * peer is Primary too; `pacemaker` the resource is Pacemaker's (a manual role change is undone by it: use the
  * cluster's own move).
  */
-export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'two-primaries' | 'no-up-to-date-disk';
+export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'not-managed' | 'two-primaries' | 'no-up-to-date-disk';
 
 /** DRBD's name for waiting for the peer: WFConnection (8.4, md, WalB) or Connecting (9). */
 export type Waiting = 'WFConnection' | 'Connecting';
@@ -70,7 +72,7 @@ export type BlockFact =
   /** A planned promotion: the peer was Secondary and had everything; the roles swap, the connection stays. */
   | { readonly kind: 'block-roles-switched'; readonly resource: string; readonly primary: string; readonly secondary: string; readonly outage: number }
   /** drbdadm primary or secondary refused (`inFlight`: bytes the demoted peer had still queued for this node). */
-  | { readonly kind: 'block-role-refused'; readonly resource: string; readonly host: string; readonly op: 'primary' | 'secondary'; readonly why: BlockRoleRefusal; readonly inFlight?: number }
+  | { readonly kind: 'block-role-refused'; readonly resource: string; readonly host: string; readonly op: 'primary' | 'secondary' | 'move'; readonly why: BlockRoleRefusal; readonly inFlight?: number }
   | { readonly kind: 'sync-finished'; readonly resource: string; readonly full: boolean; readonly bytes: number; readonly after: number; readonly peer: string | null }
   /** Rule 8: Ahead → SyncSource one second after the data in flight drained. */
   | { readonly kind: 'ahead-resync'; readonly resource: string; readonly peer: string | null }

@@ -52,7 +52,10 @@ export type PacemakerFact =
   | { readonly kind: 'fence-peer-exit'; readonly resource: string; readonly peer: string | null; readonly exit: FencePeerExit; readonly resumed: boolean; readonly rule: string }
   /** A host back after a power-off: the node with the newest data (Secondary until promoted), or the peer (Outdated, out of sync). */
   | { readonly kind: 'host-back-primary'; readonly resource: string; readonly host: string; readonly managed: boolean }
+  /** DRBD 9, protocol C: the crashed Primary `host` is back with its peer up: it is SyncTarget of `peer` over its activity log (`bytes`). */
+  | { readonly kind: 'crashed-primary-sync-target'; readonly resource: string; readonly host: string; readonly peer: string; readonly bytes: number; readonly rule: string }
   /** `diverged`: bytes it wrote alone before it went down (a split brain awaits the handshake). */
   | { readonly kind: 'host-back-peer'; readonly resource: string; readonly host: string; readonly outOfSync: number; readonly primary: string; readonly diverged?: number }
-  | { readonly kind: 'promoted-again'; readonly resource: string; readonly host: string; readonly cause: ResumeCause }
+  /** `first`: the node had not been Primary (the survivor of a crashed Primary, world.ts crashedPrimaryBack). */
+  | { readonly kind: 'promoted-again'; readonly resource: string; readonly host: string; readonly cause: ResumeCause; readonly first?: boolean }
   | { readonly kind: 'demoted-no-quorum'; readonly resource: string; readonly host: string; readonly policy: string; readonly rule: string };

@@ -69,7 +69,8 @@ export type StallStepFact =
   // The peer's latency (bottleneck peer-latency).
   | { readonly kind: 'stall-peer-disk-load'; readonly host: string | null; readonly disk: StallDisk; readonly use: DiskUse; readonly utilisation: number }
   /** Rule 1: protocol C completes a write only when the peer has it: each waits `seconds`. */
-  | { readonly kind: 'stall-protocol-waits-peer'; readonly protocol: Protocol; readonly seconds: number }
+  /** `rtt`: the round trip (s) within that wait (absent: older records). */
+  | { readonly kind: 'stall-protocol-waits-peer'; readonly protocol: Protocol; readonly seconds: number; readonly rtt?: number }
   // The local disk (bottleneck local-disk).
   | { readonly kind: 'stall-local-disk-load'; readonly host: string; readonly disk: StallDisk; readonly use: DiskUse; readonly resync: ResyncPace | null }
   /** Rule 18: utilisation at or above 1, reads queue up faster than they are served. */
@@ -81,6 +82,8 @@ export type StallStepFact =
   /** Little's law: the queue depth over the completion rate gives each write's `latency`. */
   | { readonly kind: 'stall-queue-depth'; readonly queueDepth: number; readonly accepted: number; readonly offered: number; readonly latency: number; readonly threshold: number }
   | { readonly kind: 'stall-writes-slower'; readonly threshold: number }
+  /** A throughput shortfall (no stall): Little's law, the queue depth over the completion rate, below the threshold. */
+  | { readonly kind: 'shortfall-queue-depth'; readonly queueDepth: number; readonly accepted: number; readonly offered: number; readonly threshold: number }
   | { readonly kind: 'stall-no-primary-disk' }
   // The path is cut (bottleneck peer-unreachable).
   /** drbd_nl.c drbd_fence_peer: I/O suspended by fencing resource-and-stonith since DRBD lost its peer. */

@@ -27,6 +27,8 @@ export interface FlowView {
   readonly sendCap: number;
   /** What DRBD's activity log lets be in flight (bytes; Infinity when it does not bound it). */
   readonly alBytes: number;
+  /** The round trip between the hosts (s). */
+  readonly rtt?: number;
 }
 
 export interface WorkloadView {
@@ -132,7 +134,7 @@ export function explainStall(
   }
   if (!starved(w) && w.repl >= w.local && peer) {
     chain.push({ kind: 'stall-peer-disk-load', host: res.secondaryHost, disk: stallDisk(peer.spec), use: diskUse(peer), utilisation: peer.rho });
-    chain.push({ kind: 'stall-protocol-waits-peer', protocol: d?.net.protocol ?? 'C', seconds: w.repl });
+    chain.push({ kind: 'stall-protocol-waits-peer', protocol: d?.net.protocol ?? 'C', seconds: w.repl, ...(flow.rtt !== undefined ? { rtt: flow.rtt } : {}) });
     return { bottleneck: 'peer-latency', chain };
   }
   chain.push({ kind: 'stall-local-disk-load', host: res.primaryHost, disk: stallDisk(local.spec), use: diskUse(local), resync: res.resyncing ? resyncPace : null });

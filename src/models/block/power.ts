@@ -25,6 +25,7 @@ export function hostBack(w: BlockWorld, host: string): void {
     if (r.primaryHost === host) {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = 'rebooted';
+      // DRBD 9 protocol C with the peer up: the crashed node is the SyncTarget, the peer the node to promote (world.ts).
       w.crashedPrimaryBack(r, now);
       w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
       if (!managed(r)) resume(w, r, { kind: 'operator' });
@@ -67,6 +68,7 @@ export function hostBack(w: BlockWorld, host: string): void {
 /** The Promoted role runs again where it was: the application's writes go on. */
 export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): void {
   const now = w.ctx.sim.now;
+  const first = r.stopped === 'survivor';
   r.stopped = null;
   // Its disk held every write it acknowledged: nothing it wrote is lost by its return.
   r.lostPrimary = null;
@@ -76,7 +78,7 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
     wl.outage = false;
     w.noteStateMoved(r.name);
   }
-  w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause });
+  w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause, ...(first ? { first } : {}) });
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
     r.conn = { kind: 'Connecting', since: now, reason: { kind: 'promoted-again' } };
     if (w.peerListens(r)) w.scheduleAttempt(r, now);

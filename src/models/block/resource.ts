@@ -194,7 +194,8 @@ export class BlockResource {
    */
   demoted: { readonly at: Micros } | null = null;
   /** The Promoted role is not running on primaryHost (rebooted and Secondary, stopped for lack of quorum): no I/O until it is again. */
-  stopped: 'rebooted' | 'no-quorum' | null = null;
+  /** Why the Promoted role does not run (`survivor`: the peer of a crashed Primary made the node to promote, world.ts crashedPrimaryBack). */
+  stopped: 'rebooted' | 'survivor' | 'no-quorum' | null = null;
   /** The acknowledged position when the peer was last promoted, and the old primary's writes it lacked (a returning old primary is resynced over both). */
   promotedPos: number | null = null;
   divergedBytes = 0;

@@ -6,7 +6,7 @@
 import type { LineBound } from '../../history/facts/stall.ts';
 import type { Level } from '../../engine/fluid.ts';
 import type { Micros } from '../../engine/time.ts';
-import type { BlockStallRecord } from '../../history/block.ts';
+import type { BlockShortfallRecord, BlockStallRecord } from '../../history/block.ts';
 import type { DiskJobSpec, DiskSpec, IoWorkloadSpec } from '../../scenario/types-block.ts';
 import type { Account } from './account.ts';
 import type { BlockResource } from './resource.ts';
@@ -26,12 +26,22 @@ export interface WorkloadState {
   /** Requests that entered and left the backlog (in = out + backlog). */
   readonly backlogBooks: Account;
   stall: BlockStallRecord | null;
-  /** Latency (s) at `at` and its slope (s per s) until the next reflow. */
-  lat: { at: Micros; value: number; slope: number };
+  /**
+   * Latency (s) at `at` and its slope (s per s) until the next reflow; `steady`: not yet tracked (the run
+   * starts with the workload in its steady state).
+   */
+  lat: { at: Micros; value: number; slope: number; steady?: true };
+  /**
+   * A stall the mean latency's jump above the threshold makes due, but no write has waited that long yet: it
+   * opens at this instant, when the first can have (world.ts trackWorkload), unless the latency falls back first.
+   */
+  pendingStall: Micros | null;
   /** Issued / offered write rate at the last reflow (feeds the next one's disk load). */
   writeScale: number;
   outage: boolean;
   lastStall: BlockStallRecord | null;
+  /** Writes completing well below the offer while none waits past the threshold (world.ts trackWorkload). */
+  shortfall: BlockShortfallRecord | null;
   /** Why writes wait: a full replication path (the send buffer, md's behind window); null when none wait. */
   backlogCause: 'pipe' | null;
 }

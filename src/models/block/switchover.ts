@@ -15,8 +15,17 @@
  * A peer that cannot reach the demoted node is promoted as a forced promotion would be (world.ts
  * forcePrimary, without --force it still needs UpToDate data): what the old node wrote while they were apart
  * is found at the handshake (after-sb-1pri), else it resyncs what the new Primary wrote.
- * Not modelled: the time drbdadm itself takes; dual-primary (allow-two-primaries); a resource Pacemaker
- * manages (refused: Pacemaker would promote it back; the cluster's own move is the way).
+ * Not modelled: the time drbdadm itself takes; dual-primary (allow-two-primaries). A resource Pacemaker manages
+ * refuses both steps (Pacemaker would promote it back): its own move (`move`, crm resource move / pcs resource
+ * move --promoted) places a location constraint for the Promoted role, and the transition demotes the Primary
+ * (the application, colocated and ordered after the promote, stopped first), then promotes the other node once
+ * the demote has completed (pacemakerMove, clusterPromote). The promote action (drbd-utils scripts/drbd.ocf
+ * drbd_promote) runs `drbdadm primary` and, while it fails, sleeps a second and tries again until the operation
+ * times out: the same SS_TWO_PRIMARIES refusals while the demotion travels behind the queued data, but retried
+ * by the agent, so the application is back once that data has arrived (within a second and one drbd_set_role
+ * retry). APPROXIMATIONS: the promote operation's timeout is not modelled (a drain longer than it would fail
+ * the promote and start Pacemaker's recovery); the constraint stays and moves nothing else; the cluster is taken
+ * to be quorate with a DC.
  */
 import type { Micros } from '../../engine/time.ts';
 import { PRIORITY } from '../postgres/context.ts';
@@ -38,10 +47,10 @@ function upToDate(r: BlockResource): boolean {
   return r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown';
 }
 
-/** drbdadm secondary on the primary host: null when it was demoted, else why not. */
-export function demote(w: BlockWorld, r: BlockResource, now: Micros): BlockRoleRefusal | null {
+/** drbdadm secondary on the primary host (`cluster`: Pacemaker's demote action): null when it was demoted, else why not. */
+export function demote(w: BlockWorld, r: BlockResource, now: Micros, cluster = false): BlockRoleRefusal | null {
   if (!r.drbd) return 'not-drbd';
-  if (w.pacemaker?.manages(r)) return 'pacemaker';
+  if (!cluster && w.pacemaker?.manages(r)) return 'pacemaker';
   if (r.demoted) return 'already-secondary';
   if (primaryDown(w, r)) return 'host-down';
   r.demoted = { at: now };
@@ -60,13 +69,46 @@ export function demote(w: BlockWorld, r: BlockResource, now: Micros): BlockRoleR
   return null;
 }
 
-/** drbdadm primary (no --force) on `host`: a refusal is logged; a promotion that must wait for the retry is decided then. */
-export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: Micros): void {
+/**
+ * crm resource move `r` to `host`: the Primary is demoted by the cluster (null), or why not. The promotion follows
+ * (clusterPromote) once the demote has completed: at once, drbdadm secondary returning as soon as the state
+ * changed (it does not wait for the queued data).
+ */
+export function pacemakerMove(w: BlockWorld, r: BlockResource, host: string, now: Micros): BlockRoleRefusal | null {
+  if (!r.drbd) return 'not-drbd';
+  if (!w.pacemaker?.manages(r)) return 'not-managed';
+  if (host === r.primaryHost) return r.demoted ? 'already-secondary' : 'already-primary';
+  if (host !== r.secondaryHost || w.failedHosts.has(host) || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return 'host-down';
+  // ASSUMPTION: a target without UpToDate data is refused up front (its agent's drbdadm primary exits 17,
+  // "Refusing to be promoted to Primary without access to UpToDate data", and the promote fails).
+  if (!upToDate(r)) return 'no-up-to-date-disk';
+  return demote(w, r, now, true);
+}
+
+/** Pacemaker's promote action on `host` (drbd.ocf drbd_promote): drbdadm primary, then every second again while it is refused. */
+export function clusterPromote(w: BlockWorld, r: BlockResource, host: string, now: Micros): void {
+  makePrimary(w, r, host, now, (t) =>
+    w.ctx.sim.at((t + AGENT_RETRY) as Micros, `pacemaker promote ${r.name} on ${host}`, () => {
+      if (r.demoted && r.secondaryHost === host) clusterPromote(w, r, host, w.ctx.sim.now);
+      w.requestReflow();
+    }, PRIORITY.protocol),
+  );
+}
+
+/** drbd.ocf drbd_promote: `sleep 1` between attempts. */
+const AGENT_RETRY = 1_000_000;
+
+/**
+ * drbdadm primary (no --force) on `host`: a refusal is logged; a promotion that must wait for the retry is decided
+ * then. `again`: Pacemaker's promote action, which tries again while the peer's demotion has not arrived
+ * (SS_TWO_PRIMARIES), called with the time of the refusal.
+ */
+export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: Micros, again?: (t: Micros) => void): void {
   const refuse = (why: BlockRoleRefusal, inFlight?: number) =>
     w.log(r.name, host, 'fatal', { kind: 'block-role-refused', resource: r.name, host, op: 'primary', why, ...(inFlight !== undefined ? { inFlight: Math.round(inFlight) } : {}) });
   const d = r.drbd;
   if (!d) return refuse('not-drbd');
-  if (w.pacemaker?.manages(r)) return refuse('pacemaker');
+  if (!again && w.pacemaker?.manages(r)) return refuse('pacemaker');
   if (w.failedHosts.has(host)) return refuse('host-down');
   if (host === r.primaryHost) {
     if (!r.demoted) return refuse('already-primary');
@@ -97,7 +139,10 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
     if (!upToDate(r)) refuse('no-up-to-date-disk');
     else if (r.transmitting && left <= EPS_BYTES) switchRoles(w, r, host, t);
     else if (!r.transmitting) w.promoteApart(r, host, t);
-    else refuse('two-primaries', left);
+    else {
+      refuse('two-primaries', left);
+      again?.(t);
+    }
     w.requestReflow();
   }, PRIORITY.protocol);
 }

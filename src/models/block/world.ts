@@ -40,11 +40,17 @@ import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { BreakpointHeap } from './breakpoints.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
-import { demote, makePrimary, unread } from './switchover.ts';
+import { clusterPromote, demote, makePrimary, pacemakerMove, unread } from './switchover.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
 /** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
 const STALL_MERGE_GAP = 60_000_000;
+/**
+ * A workload whose writes complete at less than this share of its offer, with no write waiting past the stall
+ * threshold, has a throughput shortfall (its queue depth caps the wait, so the rate falls instead). ASSUMPTION:
+ * 5% short, below which a mean fluid rate is not worth an SRE's attention.
+ */
+const SHORTFALL_SHARE = 0.95;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
 /** A resource's state as `drbdadm status` shows it (the report's devices at the end: report/types.ts DeviceJson). */
@@ -160,7 +166,7 @@ export class BlockWorld implements BlockView {
       this.resources.set(r.name, res);
     }
     for (const w of spec.workloads) {
-      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0 }, writeScale: 1, outage: false, lastStall: null, backlogCause: null };
+      const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0, steady: true }, writeScale: 1, outage: false, lastStall: null, shortfall: null, pendingStall: null, backlogCause: null };
       this.workloads.set(w.name, state);
       const list = this.byResource.get(w.resource);
       if (list) list.push(state);
@@ -299,6 +305,16 @@ export class BlockWorld implements BlockView {
         const r = this.resource(op.resource);
         this.step(r.name, op.host, kind, source, { kind: 'make-primary', resource: r.name, host: op.host }, name);
         makePrimary(this, r, op.host, now);
+        break;
+      }
+      case 'move': {
+        const r = this.resource(op.resource);
+        const from = r.primaryHost;
+        const queued = Math.round(unread(r, now));
+        const refused = pacemakerMove(this, r, op.host, now);
+        this.step(r.name, op.host, kind, source, { kind: 'pacemaker-move', resource: r.name, host: op.host, from, queued: refused === null ? queued : 0, refused }, name);
+        if (refused !== null) this.log(r.name, op.host, 'fatal', { kind: 'block-role-refused', resource: r.name, host: op.host, op: 'move', why: refused });
+        else clusterPromote(this, r, op.host, now);
         break;
       }
     }
@@ -524,21 +540,47 @@ export class BlockWorld implements BlockView {
   /**
    * A Primary that crashed (lost power, fenced) boots with its disk while nobody was promoted: DRBD marks the
    * extents of its activity log out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm), and
-   * at the handshake resyncs them from it to the peer, which is Inconsistent until that ends (drbd_receiver.c
-   * drbd_uuid_compare: 8.4 "common power failure", the crashed Primary is SyncSource; DRBD 9 since 9.0.31
-   * RULE_CRASHED_PRIMARY for protocols A and B, whose writes may have completed before the peer had them). Its
-   * send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer when
-   * the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
-   * NOT MODELLED: DRBD 9's protocol C resyncs the other way, the crashed Primary being the SyncTarget.
+   * the handshake resyncs them (drbd_receiver.c drbd_uuid_compare, current UUIDs equal). From the crashed
+   * Primary to the peer, which is Inconsistent until that ends: 8.4's "common power failure" rule; DRBD 9 since
+   * 9.0.31 RULE_CRASHED_PRIMARY, protocols A and B only, whose writes may have completed before the peer had
+   * them (commit 9ce678cd3 "Fix resync decisions for crashed primary with protocol A"). DRBD 9 with protocol C
+   * resyncs the other way when the peer stayed up and had been connected (its RECONNECT flag, drbd_state.c: set
+   * when C_CONNECTED is left): "Peer crashed as primary, I survived, resync from me" (SYNC_SOURCE_IF_BOTH_FAILED,
+   * which with both Secondary at the handshake, DRBD coming up before anyone promotes, is the surviving node's
+   * SyncSource: strategy_to_repl_state); the writes the crashed node had not completed are reverted, none it had
+   * acknowledged is lost (protocol C). Then the crashed node is the Inconsistent one: the survivor, UpToDate, is
+   * the one promoted (drbd-utils scripts/drbd.ocf adjust_master_score "0 10 1000 10000": 10 for a node with
+   * only remote access to UpToDate data, 1000 or 10000 for the UpToDate one; an operator, ASSUMPTION, does the same), so the roles swap here and the application moves to it. Returns whether they did.
+   * Its send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer
+   * when the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
+   * APPROXIMATION: the model has no Primary SyncTarget, so the crashed node is not made Primary while it
+   * resyncs (DRBD allows it with an UpToDate peer).
    */
-  crashedPrimaryBack(r: BlockResource, now: Micros): void {
+  crashedPrimaryBack(r: BlockResource, now: Micros): boolean {
     const d = r.drbd;
-    if (!d || r.secondaryHost === null || (d.version >= 9 && d.net.protocol === 'C')) return;
+    if (!d || r.secondaryHost === null) return false;
     const shapes = this.workloadsOf(r).map((w) => w.spec).filter((s) => s.iops * (1 - s.readShare) > 0);
     const hot = Math.min(d.disk.alExtents, extentsInUse(r.acked.valueAt(now), shapes));
     const bytes = Math.min(r.spec.size, hot * AL_EXTENT_SIZE);
     this.emptyPath(r, now);
+    const crashed = r.primaryHost;
+    const survivor = r.secondaryHost;
+    const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
+    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk);
+    const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
+    // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
     if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
+    if (!towardCrashed) return false;
+    const disk = r.primaryDisk;
+    r.primaryHost = survivor;
+    r.primaryDisk = r.secondaryDisk!;
+    r.secondaryHost = crashed;
+    r.secondaryDisk = disk;
+    r.peerDisk = 'DUnknown';
+    r.stopped = 'survivor';
+    this.log(r.name, survivor, 'replication', { kind: 'crashed-primary-sync-target', resource: r.name, host: crashed, peer: survivor, bytes, rule: 'drbd_receiver.c drbd_uuid_compare: Peer crashed as primary, I survived, resync from me' });
+    this.rolesMoved(r);
+    return true;
   }
 
   /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
@@ -980,6 +1022,8 @@ export class BlockWorld implements BlockView {
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
     this.closeStall(w, now);
+    w.pendingStall = null;
+    this.closeShortfall(w, now);
     w.outage = true;
     this.stateMoved.add(r.name);
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
@@ -1695,6 +1739,8 @@ export class BlockWorld implements BlockView {
     const s = w.spec;
     const work = f.work.get(s.name);
     if (!work || primaryDown(this, r) || w.outage) {
+      this.closeShortfall(w, now);
+      w.pendingStall = null;
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
@@ -1758,13 +1804,21 @@ export class BlockWorld implements BlockView {
     const sol = this.solutions.get(r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes };
+    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
     const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
     };
-    if (above && !w.stall) {
+    // The mean latency is an equilibrium taken at once, but a write completing now has waited only since it was
+    // issued, in order (FIFO): the latency of the writes completing rises at most 1 s per s. When the mean jumps
+    // above the threshold (a resync or job starting, a slower disk or line), the first write that can have waited
+    // longer completes (threshold − latency before) later: the stall opens then, if the mean is still above it.
+    // (Its instant is a breakpoint of the workload, as the latency's kink is.)
+    const rise = threshold - carried;
+    if (above && !w.stall && w.pendingStall === null && !prev.steady && rise > 1e-6) w.pendingStall = (now + Math.ceil(rise * 1e6)) as Micros;
+    if (above && !w.stall && (w.pendingStall === null || now >= w.pendingStall)) {
+      w.pendingStall = null;
       const why = explain();
       if (w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
         // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
@@ -1777,6 +1831,24 @@ export class BlockWorld implements BlockView {
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
     else if (!above && w.stall) this.closeStall(w, now);
+    else if (!above) w.pendingStall = null;
+    // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
+    // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
+    // round trip. A stall's chain already says what completes of what is offered; none is recorded then.
+    const offered = view.offered;
+    if (!above && mu > 0 && offered > 0 && mu < offered * SHORTFALL_SHARE) {
+      const sf = w.shortfall;
+      if (!sf || mu / offered < (sf.achieved / sf.offered) * 0.99) {
+        const why = explain();
+        const chain: StallStepFact[] = why.chain.filter((f) => !('threshold' in f));
+        chain.push({ kind: 'shortfall-queue-depth', queueDepth: s.queueDepth, accepted: mu, offered, threshold });
+        const figures = { offered, achieved: mu, bottleneck: why.bottleneck, chain };
+        if (sf) this.ctx.history.block.worseShortfall(sf, figures);
+        else w.shortfall = this.ctx.history.block.openShortfall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, latency: value, ...figures });
+      }
+      // The longest mean wait while it lasts (the backlog of a full send path grows it to depth / rate).
+      this.ctx.history.block.shortfallLatency(w.shortfall!, Math.max(value, carried));
+    } else this.closeShortfall(w, now);
     // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.
     this.ctx.history.block.sampleMoving(`${s.name} write latency (s)`, now, +value.toFixed(6), slope);
     // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
@@ -1787,8 +1859,9 @@ export class BlockWorld implements BlockView {
     // The earliest of: the latency's kink, the latency crossing the threshold, the backlog emptying or
     // filling (a backlog left to drain past its empty time went negative).
     let next: number = kink;
-    if (!w.stall && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
-    if (w.stall && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
+    if (!w.stall && w.pendingStall === null && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
+    if ((w.stall || w.pendingStall !== null) && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
+    if (w.pendingStall !== null) next = Math.min(next, w.pendingStall);
     if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
     if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
     return next;
@@ -1799,6 +1872,16 @@ export class BlockWorld implements BlockView {
     if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
     this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
+  }
+
+  /**
+   * A shortfall ends. One shorter than the stall threshold is dropped (ASSUMPTION: a dip the threshold would
+   * not flag as a stall either, e.g. the instant a buffer fills before the application's queue depth holds it back).
+   */
+  private closeShortfall(w: WorkloadState, now: Micros): void {
+    if (!w.shortfall) return;
+    this.ctx.history.block.closeShortfall(w.shortfall, now, now - w.shortfall.from < this.ctx.stallThreshold);
+    w.shortfall = null;
   }
 
   private closeStall(w: WorkloadState, now: Micros): void {
@@ -1876,6 +1959,7 @@ export class BlockWorld implements BlockView {
       }
     }
     for (const w of this.workloads.values()) {
+      this.closeShortfall(w, end);
       if (w.stall) {
         this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
         this.ctx.history.block.closeStall(w.stall, end);

@@ -3,7 +3,8 @@
  * log's extents out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm) and resyncs them
  * from it to the peer, Inconsistent until that ends (drbd_receiver.c drbd_uuid_compare: 8.4's "common power
  * failure" rule; DRBD 9 since 9.0.31 RULE_CRASHED_PRIMARY, protocols A and B only). Before, the model found
- * the pair in sync at once.
+ * the pair in sync at once. DRBD 9 with protocol C resyncs toward the crashed Primary when its peer stayed up
+ * (probe-drbd2); before, the model found that pair in sync.
  */
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../../src/report/types.ts';
@@ -30,8 +31,29 @@ describe('a crashed Primary that boots again', () => {
     }
   });
 
-  it('DRBD 9 protocol C resyncs the other way (not modelled): the pair connects in sync', () => {
+  it('DRBD 9 protocol C with the peer up resyncs the other way: the crashed Primary is SyncTarget, the peer promoted', () => {
+    // drbd_uuid_compare: RULE_CRASHED_PRIMARY is for protocols A and B; with C the survivor (RECONNECT flag)
+    // is SyncSource ("Peer crashed as primary, I survived, resync from me").
     const r = run('C', '9.2');
-    expect(events(r, /connected, in sync/).map((e) => e.t)).toEqual([180]);
+    expect(events(r, /connected, in sync/)).toEqual([]);
+    expect(events(r, /p crashed as Primary and s stayed up/).map((e) => e.t)).toEqual([180]);
+    const resync = events(r, /bitmaps merged: resync of (.*) out of sync/);
+    expect(resync.map((e) => e.t)).toEqual([180]);
+    expect(resync[0]!.m).toMatch(/resync of 4\.8 GiB .* p is\s+Inconsistent/);
+    expect(r.devices![0]!.primary).toBe('s');
+    // s had not been Primary: it is made so, not "again".
+    expect(events(r, /s is made Primary; the application writes to s$/).map((e) => e.t)).toEqual([180]);
+    expect(r.devices![0]!.secondary).toBe('p');
+    expect(r.devices![0]!.peerDisk).toBe('UpToDate');
+    expect(r.dataLoss).toEqual([]);
+  });
+
+  it('DRBD 9 protocol C after a common power failure (the peer down too) resyncs from the crashed Primary', () => {
+    // Neither has the RECONNECT flag: the "both off" rule, the crashed Primary SyncSource.
+    const both = ['{ at: +2m, fail_host: p }', '{ at: +2m, fail_host: s }', '{ at: +3m, power_on: p }', '{ at: +3m, power_on: s }'];
+    const r = runScenario(loadScenarioText(drbdScenario({ protocol: 'C', duration: '10m', resyncRate: '100MB/s', extraPlan: both }).replace('version: 8.4', 'version: 9.2'), 'fixture.yaml')).report;
+    expect(events(r, /crashed as Primary and s stayed up/)).toEqual([]);
+    expect(r.devices![0]!.primary).toBe('p');
+    expect(events(r, /bitmaps merged: resync of 4\.8 GiB/)).toHaveLength(1);
   });
 });

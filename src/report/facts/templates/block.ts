@@ -15,6 +15,7 @@ const ROLE_REFUSAL: { readonly [K in BlockRoleRefusal]: (f: { readonly inFlight?
   'host-down': () => 'the node is down',
   'not-drbd': () => 'not a DRBD device (md and WalB have no roles)',
   pacemaker: () => 'Pacemaker manages the resource and would undo a manual role change (move it with the cluster instead)',
+  'not-managed': () => 'Pacemaker does not manage the resource',
   'two-primaries': (f) =>
     f.inFlight !== undefined
       ? p`State change failed: (-1) Multiple primaries not allowed by config: the peer's demotion is queued behind the ${size(f.inFlight)} it still sends (drbd_send_state on the data socket)`
@@ -40,6 +41,10 @@ export const BLOCK: TemplatesOf<BlockFact> = {
       ? p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}: the application is stopped and the device closed${f.planned.queued > 0 ? p`; the ${size(f.planned.queued)} still queued for the peer go on being sent, and the peer learns of the demotion only after them` : ''}`
       : p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}`,
   'make-primary': (f) => p`${code(`drbdadm primary ${f.resource}`)} on ${node(f.host)}`,
+  'pacemaker-move': (f) =>
+    f.refused === null
+      ? p`${code(`crm resource move ${f.resource} ${f.host}`)}: Pacemaker stops the application and demotes ${f.resource} on ${node(f.from)}${f.queued > 0 ? p` (the ${size(f.queued)} still queued for the peer go on being sent, the demotion behind them)` : ''}, then promotes it on ${node(f.host)}`
+      : p`${code(`crm resource move ${f.resource} ${f.host}`)}`,
   'disk-spike-ends': (f) => p`disk ${f.disk}: the latency spike ends (${f.factor === 1 ? 'healthy again' : `back to ${f.factor} times its service time`})`,
   'disk-job-finished': (f) => p`${f.job} "${f.name}" on ${f.disk} finished (${size(f.size)})`,
   'peer-gone': (f) => p`${f.resource}: cannot connect: the peer is gone`,
@@ -72,7 +77,7 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'block-primary': (f) => p`${f.resource}: ${node(f.host)} is primary; the application writes to it`,
   'block-roles-switched': (f) =>
     p`${f.resource}: ${node(f.primary)} is Primary and ${node(f.secondary)} its Secondary, still connected and in sync; the application writes to ${node(f.primary)} after ${duration(f.outage / 1e6)} stopped`,
-  'block-role-refused': (f) => p`${code(`drbdadm ${f.op} ${f.resource}`)} on ${node(f.host)} refused: ${ROLE_REFUSAL[f.why](f)}`,
+  'block-role-refused': (f) => p`${code(f.op === 'move' ? `crm resource move ${f.resource} ${f.host}` : `drbdadm ${f.op} ${f.resource}`)}${f.op === 'move' ? '' : p` on ${node(f.host)}`} refused: ${ROLE_REFUSAL[f.why](f)}`,
   'sync-finished': (f) => p`${f.resource}: ${f.full ? 'initial sync' : 'resync'} of ${size(f.bytes)} finished after ${duration(f.after / 1e6)}; ${node(String(f.peer))} is UpToDate`,
   'resync-replication-on': (f) =>
     p`${f.resource}: resync pass ${count(f.passes)} began with ${size(f.began)} out of sync and left ${size(f.left)} written meanwhile, at least half: writes are replicated again for the rest of the resync (resync-without-replication, drbd_sender.c drbd_resync_check_finished)`,

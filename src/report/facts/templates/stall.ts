@@ -56,13 +56,16 @@ export const STALL: TemplatesOf<StallStepFact> = {
   'stall-protocol-blocks': (f) =>
     `protocol ${f.protocol} writes complete only once their data is in the send buffer (rule 1): they block in FIFO order behind the sender (rule 2), so the application's queue depth of ${f.queueDepth} writes waits and each takes about ${f.queueDepth} / ${count(f.accepted)} per s = ${duration(f.queueDepth / Math.max(f.accepted, 1e-9))} (Little's law), above ${duration(f.threshold)}`,
   'stall-peer-disk-load': (f) => p`${host(f.host)}'s disk ${disk(f.disk)}: ${use(f.use)}; utilisation ${percent(f.utilisation)}`,
-  'stall-protocol-waits-peer': (f) => `protocol ${f.protocol} completes a write only when the peer has it (rule 1): every write waits about ${duration(f.seconds)} for it`,
+  'stall-protocol-waits-peer': (f) =>
+    `protocol ${f.protocol} completes a write only when the peer has it (rule 1): every write waits about ${duration(f.seconds)} for it${f.rtt !== undefined && f.rtt > 0 ? `, the ${duration(f.rtt)} round trip included` : ''}`,
   'stall-local-disk-load': (f) => p`${node(f.host)}'s disk ${disk(f.disk)}: ${use(f.use)}${f.resync !== null ? `; the resync runs ${pace(f.resync)}` : ''}`,
   'stall-local-disk-overloaded': () => `its utilisation is at or above 1: the application's reads queue up faster than they are served (rule 18)`,
   'stall-local-disk-queueing': (f) => `utilisation ${percent(f.utilisation)}: the mean write latency grows as 1/(1 − ρ) (M/G/1, rule 18) to ${duration(f.latency)}`,
   'stall-writes-starved': (f) => `none of the application's writes completes: they wait behind the backlog, the oldest for ${duration(f.oldest)} so far, above ${duration(f.threshold)}`,
   'stall-queue-depth': (f) =>
     `the application keeps its queue depth of ${f.queueDepth} writes outstanding: they complete at ${count(f.accepted)}/s of the ${count(f.offered)}/s it offers, each after ${duration(f.latency)} (Little's law: ${f.queueDepth} / ${count(f.accepted)} per s), above ${duration(f.threshold)}`,
+  'shortfall-queue-depth': (f) =>
+    `the application keeps at most its queue depth of ${f.queueDepth} writes outstanding: they complete at ${count(f.accepted)}/s of the ${count(f.offered)}/s it offers (${percent(f.accepted / Math.max(f.offered, 1e-9))}), each waiting at most ${f.queueDepth} / ${count(f.accepted)} per s = ${duration(f.queueDepth / Math.max(f.accepted, 1e-9))} (Little's law), no longer than the stall threshold of ${duration(f.threshold)}: the application is slowed, not stalled`,
   'stall-writes-slower': (f) => `so writes take longer than ${duration(f.threshold)}`,
   'stall-no-primary-disk': () => 'the primary has no disk',
   'stall-io-suspended': (f) => p`${f.resource}: I/O suspended on ${node(f.host)} by fencing resource-and-stonith since DRBD lost its peer${f.peer !== null ? p` ${node(f.peer)}` : ''}`,
