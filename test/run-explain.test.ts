@@ -21,6 +21,7 @@ function withoutExplanations(r: Report): Report {
     dataLoss: r.dataLoss.map((l) => ({ ...l, cause: [] })),
     stalls: r.stalls.map((s) => ({ ...s, cause: '', ...(block.has(s.cluster) ? { chain: [] } : {}) })),
     outages: r.outages.map((o) => ({ ...o, cause: '' })),
+    ...(r.shortfalls ? { shortfalls: r.shortfalls.map((x) => ({ ...x, chain: [] })) } : {}),
     xid: r.xid.map((x) => ({ ...x, cause: [] })),
     assessments: r.assessments.map((a) => ({ ...a, dataLoss: a.dataLoss.map((l) => ({ ...l, cause: [] })) })),
   };
