@@ -819,13 +819,9 @@ export class BlockWorld implements BlockView {
     const alone = Math.max(0, dirty - r.transferLogDirty);
     const acked = r.acked.valueAt(now);
     r.demoted = null;
-    const splits = this.ctx.history.block.splits.length;
-    this.forcePrimary(r, host, now);
+    this.forcePrimary(r, host, now, demoted);
     if (!demoted || r.primaryHost !== host) return;
-    r.peerRole = 'Secondary';
-    this.ctx.history.block.splits.length = splits;
     if (alone <= EPS_BYTES) {
-      r.split = null;
       if (dirty > EPS_BYTES) {
         const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
         const fromPos = Math.max(0, acked - dirty);
@@ -928,7 +924,8 @@ export class BlockWorld implements BlockView {
     return { lostBytes, chain, fromPos, toPos: acked, fromAt };
   }
 
-  private forcePrimary(r: BlockResource, host: string, now: Micros): void {
+  /** `oldDemoted`: the old Primary gave its role up first (switchover.ts): it runs on as Secondary, no two Primaries. */
+  private forcePrimary(r: BlockResource, host: string, now: Micros, oldDemoted = false): void {
     if (host !== r.secondaryHost || this.failedHosts.has(host)) {
       this.log(r.name, host, 'fatal', { kind: 'cannot-become-primary', resource: r.name, host, primary: null });
       return;
@@ -960,11 +957,15 @@ export class BlockWorld implements BlockView {
     }
     if (oldAlive && r.drbd) {
       // The old Primary runs on with what it wrote since they parted: a split brain, found at the reconnection.
+      // Demoted, it is Secondary: only what it wrote as Primary while they were apart makes one (promoteApart).
       const acked = r.acked.valueAt(now);
       const changes = r.bitmap.dirty(now);
-      r.split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
-      r.peerRole = 'Primary';
-      this.ctx.history.block.splits.push({ resource: r.name, from: now, older: old, newer: host, to: null, how: null });
+      const split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
+      if (!oldDemoted) {
+        r.split = split;
+        r.peerRole = 'Primary';
+        this.ctx.history.block.splits.push({ resource: r.name, from: now, older: old, newer: host, to: null, how: null });
+      } else if (changes - r.transferLogDirty > EPS_BYTES) r.split = split;
     } else if (r.drbd && lost && this.failedHosts.has(old)) {
       // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
       // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the
