@@ -1021,6 +1021,8 @@ const openTransaction = object(
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
     database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
+    isolation: opt(enumOf(['read committed', 'repeatable read', 'serializable'] as const), 'Its isolation level (default read committed, the server\'s default_transaction_isolation). Idle in a READ COMMITTED transaction it has no snapshot (its last statement\'s went with it); in REPEATABLE READ or SERIALIZABLE it keeps its transaction snapshot.'),
+    wrote: opt(boolean(), 'Whether it has written, so has an XID that holds the xmin horizon even when it has no snapshot (default: true on a primary, as an application that began a transaction, wrote and left it open; false: a read-only one, which idle in READ COMMITTED holds nothing). A standby\'s cannot write.'),
     tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
     duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
@@ -1040,7 +1042,8 @@ const openTransaction = object(
       }
       const tables = v.tables ? { tables: v.tables.map((t) => ({ database: t.database, table: t.table })) } : {};
       const lasts = v.duration !== undefined ? { duration: v.duration } : {};
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...tables, ...lasts };
+      const how = { ...(v.isolation !== undefined ? { isolation: v.isolation } : {}), ...(v.wrote !== undefined ? { wrote: v.wrote } : {}) };
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...how, ...tables, ...lasts };
     },
   },
 );
@@ -1167,7 +1170,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   drop_slot: 'Drop a replication slot (pg_drop_replication_slot): its horizons and WAL are released.',
   stop_consumer: 'The slot\'s consumer stops (e.g. a CDC tool shut down): restart_lsn and xmin stay where they are.',
   start_consumer: 'The slot\'s consumer streams again and catches up.',
-  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?}; it holds the xmin horizon (on a standby, through hot_standby_feedback).',
+  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?, isolation?, wrote?}; it holds the xmin horizon with its snapshot or its XID (on a standby, through hot_standby_feedback); idle in READ COMMITTED without having written, nothing.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED): its xmin and its locks are released.',
   ...VACUUM.actionDescriptions,
   ...BLOCK.actionDescriptions,

@@ -117,7 +117,7 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const r = run(
       doc({
         standby: 'max_standby_streaming_delay: 2min',
-        plan: '  - {at: +5m30s, open_transaction: {node: s, name: report, idle: true}}\n  - {at: +6m, crash: p}\n  - {at: +6m, promote: s}',
+        plan: '  - {at: +5m30s, open_transaction: {node: s, name: report, idle: true, isolation: repeatable read}}\n  - {at: +6m, crash: p}\n  - {at: +6m, promote: s}',
       }),
     );
     // In conflict from 00:05:30 (pruning), cancelled 2 min later, 1.5 min after the promotion was requested.
@@ -231,6 +231,41 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const caught = facts(r, 'replay-caught-up');
     expect(caught).toHaveLength(1);
     expect(secs(r, caught[0]!.at)).toBeCloseTo(1781.3, 0);
+  });
+});
+
+describe('a session idle in transaction on a standby: its isolation level decides whether it has a snapshot', () => {
+  // [15.18] max_standby_streaming_delay 5 s, hot_standby_feedback off; on the standby two sessions ran
+  // `BEGIN; SELECT count(*) FROM c;` then stayed idle, one READ COMMITTED (backend_xmin empty), one REPEATABLE
+  // READ (backend_xmin set). DELETE of half the rows and VACUUM on the primary: 8 s later the REPEATABLE READ
+  // one was terminated ("FATAL: terminating connection due to conflict with recovery", DETAIL "User query
+  // might have needed to see row versions that must be removed."), the READ COMMITTED one was still there and
+  // its next SELECT saw the rows gone; replay had caught up.
+  const idle = (isolation: string) =>
+    run(doc({ standby: 'max_standby_streaming_delay: 5s', plan: `  - {at: +1m, open_transaction: {node: s, name: report, idle: true, isolation: ${isolation}}}\n  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
+
+  it('READ COMMITTED: no snapshot between statements, so no snapshot conflict: replay never waits', () => {
+    const r = idle('read committed');
+    expect(facts(r, 'recovery-conflict-wait')).toEqual([]);
+    expect(facts(r, 'recovery-conflict-cancel')).toEqual([]);
+    expect(JSON.stringify(r)).toContain('holds no xmin');
+  });
+
+  it('REPEATABLE READ: its transaction snapshot conflicts; it is terminated after the grace', () => {
+    const r = idle('repeatable read');
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0]!.log.join('\n')).toContain('FATAL:  terminating connection due to conflict with recovery');
+  });
+
+  it('READ COMMITTED still holds the locks of what it read: a replayed ACCESS EXCLUSIVE lock waits for it', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: 5s',
+        plan: '  - {at: +1m, open_transaction: {node: s, name: report, idle: true}}\n  - {at: +5m, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"}}\n  - {at: +30m, close_transaction: report}',
+      }),
+    );
+    expect(facts(r, 'recovery-conflict-cancel').map((e) => (e.fact as unknown as { conflict: string }).conflict)).toEqual(['lock']);
   });
 });
 

@@ -19,8 +19,11 @@ const L = (hi: number, lo: number): Lsn => (hi * 2 ** 32 + lo) as Lsn;
 
 const VACUUM: Samples<VacuumFact> = {
   'xmin-held': [
-    { kind: 'xmin-held', node: 'pg1', session: 'report', how: 'transaction', xmin: 1234, hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
-    { kind: 'xmin-held', node: 'pg2', session: 'olap', how: 'standby-query', xmin: 99, hotStandbyFeedback: false, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'report', how: 'transaction', xmin: 1234, holds: 'snapshot', isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg2', session: 'olap', how: 'standby-query', xmin: 99, holds: 'snapshot', isolation: 'read committed', hotStandbyFeedback: false, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'forgot', how: 'idle-in-transaction', xmin: 1300, holds: 'xid', isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'browse', how: 'idle-in-transaction', xmin: null, holds: null, isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg2', session: 'dash', how: 'standby-query', xmin: null, holds: null, isolation: 'read committed', hotStandbyFeedback: true, rule: 'procarray.c:ComputeXidHorizons' },
   ],
   'session-query-cancelled': [{ kind: 'session-query-cancelled', node: 'pg1', session: 'report', timeout: 120e6, rule: 'postgres.c:ProcessInterrupts' }],
   'idle-session-terminated': [{ kind: 'idle-session-terminated', node: 'pg1', session: 'forgot', timeout: 600e6, rule: 'postgres.c:ProcessInterrupts' }],

@@ -106,7 +106,10 @@ export class RecoveryConflicts {
     for (const r of this.records) {
       if (r.lsn < from || done?.has(r)) continue;
       if (timelineAt(n.wal.timeline, r.lsn) !== r.timeline) continue;
-      const hit = queries.filter((q) => q.database === r.database && r.conflictsWith(q));
+      // A cleanup record conflicts only with a backend that has a snapshot (standby.c
+      // ResolveRecoveryConflictWithSnapshot -> procarray.c GetConflictingVirtualXIDs skips those whose xmin is
+      // invalid): not a session idle in a READ COMMITTED transaction (horizons.ts Session.snapshot).
+      const hit = queries.filter((q) => q.database === r.database && (r.kind !== 'snapshot' || q.snapshot) && r.conflictsWith(q));
       if (hit.length > 0) return { record: r, queries: hit };
     }
     return null;

@@ -476,6 +476,7 @@ export class VacuumModel {
     if (!p.running || p.role.kind !== 'primary') return;
     const now = this.now;
     for (const q of queries) {
+      if (!q.snapshot) continue;
       const db = this.database(q.database);
       if (!db) continue;
       let done = this.pruned.get(q);

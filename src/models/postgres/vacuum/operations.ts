@@ -11,7 +11,7 @@ import type { PgNode } from '../node.ts';
 import type { LockFailure, LockOwner } from '../locks/manager.ts';
 import type { Rule } from '../../../history/facts/index.ts';
 import type { VacuumFailure } from '../../../history/facts/vacuum.ts';
-import { sessionKey, type Session } from './horizons.ts';
+import { sessionKey, type Session, type TransactionKind } from './horizons.ts';
 import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
@@ -41,7 +41,7 @@ export class Operations {
 
   // ------------------------------------------------------------------ sessions
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null): void {
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null, how: TransactionKind = { isolation: 'read committed', wrote: null }): void {
     const m = this.m;
     const now = m.now;
     // A query on a standby takes its snapshot of what replay has reached (procarray.c GetSnapshotData from
@@ -53,7 +53,16 @@ export class Operations {
     const snapshotAt = onStandby ? m.cluster.replay.conflicts.snapshotTime(m.cluster.replay.at(node, now).lsn) : now;
     const delay = onStandby ? node.settings.recoveryMinApplyDelay : 0;
     const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming' && delay > 0;
-    const xmin = snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
+    // What it holds (checked on 10, 15 and 18 with pg_stat_activity): a running statement has a snapshot
+    // (backend_xmin); idle in READ COMMITTED it has none (snapmgr.c SnapshotResetXmin once its last statement's
+    // snapshot is unregistered), in REPEATABLE READ / SERIALIZABLE it keeps its transaction snapshot
+    // (IsolationUsesXactSnapshot); one that wrote has an XID (backend_xid) until it ends, which holds the horizon
+    // by itself (procarray.c ComputeXidHorizons takes the older of each backend's xid and xmin). A prepared
+    // transaction's dummy PGPROC has its XID and no xmin (twophase.c MarkAsPreparingGuts). A standby's
+    // transactions cannot write. Approximation: XID and snapshot both date from its start.
+    const hasXid = !onStandby && (how.wrote ?? true);
+    const snapshot = !prepared && (!idle || how.isolation !== 'read committed');
+    const xmin = !hasXid && !snapshot ? null : snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
@@ -63,9 +72,9 @@ export class Operations {
       m.cluster.replay.conflicts.settle(node);
       m.cluster.requestReflow();
     }
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
+    const s: Session = { name, node, database: db, xmin, snapshot, hasXid, isolation: how.isolation, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
-    m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
+    if (xmin !== null) m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
     this.log(node, 'setting', {
       kind: 'xmin-held',
@@ -73,6 +82,8 @@ export class Operations {
       session: name,
       how: standby ? 'standby-query' : prepared ? 'prepared' : idle ? 'idle-in-transaction' : 'transaction',
       xmin,
+      holds: snapshot ? 'snapshot' : hasXid ? 'xid' : null,
+      isolation: how.isolation,
       hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
       rule: 'procarray.c:ComputeXidHorizons',
     });
@@ -131,7 +142,7 @@ export class Operations {
     if (s.node.role.kind === 'standby') m.cluster.requestReflow();
     m.cluster.ctx.sim.cancel(s.idleTimer);
     m.horizons.sessions.delete(s.name);
-    m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
+    if (s.xmin !== null) m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
     m.locks.withdraw(s.owner);
     m.locks.release(s.owner);
     for (const f of [...this.sessionEnded]) f(s.name);
@@ -324,13 +335,13 @@ export class Operations {
    * INVALID index. Only backends with an xmin are waited for (procarray.c GetCurrentVirtualXIDs, excludeXmin0):
    * not prepared transactions (no xmin in their dummy PGPROC), vacuums, nor a session idle in a READ COMMITTED
    * transaction, whose snapshot is gone with its last statement, XID or not (checked on 15: BEGIN; SELECT ...;
-   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does). Approximations:
-   * idle sessions are taken as READ COMMITTED; the workloads' long queries are not waited for.
+   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does): Session.snapshot.
+   * Approximation: the workloads' long queries are not waited for.
    */
   private waitForOlderSnapshots(rel: Relation, who: string, lockTimeout: Micros, deadline: Micros | null, done: () => void, failed: (why: LockFailure, lines: readonly LogLine[]) => void): void {
     const m = this.m;
     const now = m.now;
-    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && !x.idle && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
+    const older = new Set([...m.horizons.sessions.values()].filter((x) => x.snapshot && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
     if (older.size === 0) return done();
     this.log(m.primary, 'lock', { kind: 'statement-waits-for-snapshots', who, table: rel.key, sessions: [...older], rule: 'indexcmds.c:WaitForOlderSnapshots' });
     const limits = [lockTimeout > 0 ? now + lockTimeout : Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY];

@@ -85,9 +85,11 @@ function outcome(o: VacuumOutcome): Token {
 
 export const VACUUM: TemplatesOf<VacuumFact> = {
   'xmin-held': (f) =>
-    f.how === 'standby-query'
-      ? p`a query on standby ${node(f.node)} "${f.session}" holds the xmin horizon at ${f.xmin}${f.hotStandbyFeedback ? p`: ${code('hot_standby_feedback')} reports its xmin to the primary while it streams` : p`: without ${code('hot_standby_feedback')} it holds nothing on the primary`}`
-      : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.xmin}`,
+    f.xmin === null
+      ? p`${f.how === 'standby-query' ? p`a session on standby ${node(f.node)}` : 'a session'} "${f.session}" idle in a ${code(f.isolation.toUpperCase())} transaction${f.how === 'standby-query' ? '' : ' that has not written'} holds no xmin: its snapshot went with its last statement and it has no XID (it still holds its locks)`
+      : f.how === 'standby-query'
+        ? p`a query on standby ${node(f.node)} "${f.session}" holds the xmin horizon at ${f.xmin}${f.hotStandbyFeedback ? p`: ${code('hot_standby_feedback')} reports its xmin to the primary while it streams` : p`: without ${code('hot_standby_feedback')} it holds nothing on the primary`}`
+        : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.holds === 'xid' ? `its XID ${f.xmin} (idle in READ COMMITTED it has no snapshot, but it wrote)` : f.xmin}`,
   'idle-session-terminated': (f) =>
     p`session "${f.session}" was idle in transaction longer than ${code('idle_in_transaction_session_timeout')} (${roundedDuration(f.timeout)}): it is terminated and its transaction rolled back`,
   'session-query-cancelled': (f) =>
