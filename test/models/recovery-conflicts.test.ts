@@ -234,6 +234,57 @@ describe('a query on a standby and row versions removed on the primary (snapshot
   });
 });
 
+describe('a replayed ACCESS EXCLUSIVE lock is held on the standby until the transaction that took it ends (standby.c)', () => {
+  // [15.18] ALTER TABLE c ADD COLUMN in a transaction that then slept 10 s before COMMIT, the primary committing
+  // other rows every 100 ms: pg_locks on the standby showed the startup process holding AccessExclusiveLock on
+  // c, and a SELECT on c begun there 1.1 s after the ALTER returned 9.0 s later, once the commit was replayed.
+  const alter = (extra = '') => `  - {at: +5m, ddl: {statement: "ALTER TABLE t ADD COLUMN note text", duration: 10m${extra}}}\n`;
+  // Tables nobody deletes from: no cleanup record conflicts with the queries' snapshots.
+  const calm = '      app:\n        tables:\n          t: {size: 1GB, frozen_age: 1000}\n          u: {size: 1GB, frozen_age: 1000}\n';
+  const waits = (r: Report) => (r.locks?.waits ?? []).filter((w) => w.who.includes(' on s'));
+
+  it('a query begun on the standby during a 10 min migration on the primary waits until its commit is replayed: a read outage there', () => {
+    const r = run(doc({ databases: calm, plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report, duration: 1m}}` }));
+    expect(facts(r, 'standby-lock-wait').map((e) => secs(r, e.at))).toEqual([360]);
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([900]);
+    expect(waits(r).map((w) => [w.seconds, w.outcome])).toEqual([[540, 'granted']]);
+    // Its minute of run time counts from then.
+    expect(secs(r, facts(r, 'transaction-ended')[0]!.at)).toBeCloseTo(960, 0);
+  });
+
+  it('a query that reads another table does not wait', () => {
+    const r = run(
+      doc({
+        databases: calm,
+        plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report, tables: [u]}}`,
+      }),
+    );
+    expect(facts(r, 'standby-lock-wait')).toEqual([]);
+  });
+
+  it('a statement that fails on the primary ends its transaction: the abort record releases the lock', () => {
+    const r = run(doc({ databases: calm, plan: `${alter(', statement_timeout: 2m')}  - {at: +6m, open_transaction: {node: s, name: report}}` }));
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([420]);
+  });
+
+  it('a lock taken inside a session is held on the standby until close_transaction', () => {
+    const r = run(
+      doc({
+        databases: calm,
+        plan: '  - {at: +5m, open_transaction: {node: p, name: tx, tables: []}}\n  - {at: +5m, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", session: tx}}\n  - {at: +6m, open_transaction: {node: s, name: report}}\n  - {at: +20m, close_transaction: tx}',
+      }),
+    );
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([1200]);
+  });
+
+  it('a promotion releases it', () => {
+    const r = run(doc({ databases: calm, plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report}}\n  - {at: +8m, crash: p}\n  - {at: +8m, promote: s}` }));
+    const granted = facts(r, 'standby-lock-granted');
+    expect(granted).toHaveLength(1);
+    expect(secs(r, granted[0]!.at)).toBeLessThan(600);
+  });
+});
+
 describe('a session idle in transaction on a standby: its isolation level decides whether it has a snapshot', () => {
   // [15.18] max_standby_streaming_delay 5 s, hot_standby_feedback off; on the standby two sessions ran
   // `BEGIN; SELECT count(*) FROM c;` then stayed idle, one READ COMMITTED (backend_xmin empty), one REPEATABLE

@@ -310,9 +310,12 @@ export class XidModel implements SlotHorizons {
   closeAfter(name: string, duration: Micros): void {
     const s = this.vacuum.horizons.sessions.get(name);
     if (!s) return;
-    this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
-      if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
-    }, 20);
+    // Its run time counts from when it has its locks (a query on a standby may wait for a replayed one: conflicts.ts).
+    this.cluster.replay.conflicts.onLocked(s, () =>
+      this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
+        if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
+      }, 20),
+    );
   }
 
   /** A plan step of the vacuum model (types-vacuum.ts). */

@@ -90,6 +90,7 @@ export class VacuumModel {
       changed: () => cluster.requestReflow(),
       // A loop computed ahead (autovacuum.ts) must stand as real runs before anyone looks at a table's locks.
       beforeLock: () => this.autovacuum.interrupt(true),
+      released: (owner) => cluster.replay.conflicts.released(owner, this.primary),
     });
     this.autovacuum = new Autovacuum(this);
   }
@@ -657,6 +658,7 @@ export class VacuumModel {
     for (const [name, s] of [...this.horizons.sessions]) {
       if (s.node !== node || s.prepared) continue;
       this.cluster.ctx.sim.cancel(s.idleTimer);
+      this.cluster.replay.conflicts.dropLockWait(s);
       this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
       this.horizons.sessions.delete(name);
       ended = true;
@@ -684,6 +686,7 @@ export class VacuumModel {
   finish(now: Micros): void {
     this.autovacuum.finish(now);
     this.locks.finish(now);
+    this.cluster.replay.conflicts.finish();
     // A WARNING still logged at every XID assignment: its count so far.
     this.endWarning();
   }

@@ -87,6 +87,9 @@ export class Operations {
       hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
       rule: 'procarray.c:ComputeXidHorizons',
     });
+    // On a standby, its first read of a table whose AccessExclusiveLock the startup process holds (replayed
+    // from the primary) waits for the replay of the end of the transaction that took it (conflicts.ts).
+    if (onStandby) m.cluster.replay.conflicts.waitForReplayedLock(s);
     // On the primary, the transaction holds an AccessShareLock on each table it read (`tables`, by default every
     // table of its database) until it ends, a prepared one across restarts (lock.c AtPrepare_Locks,
     // lock_twophase_recover): a DDL waits for it, and every query behind the DDL waits too (postgres-2.md §6.2).
@@ -142,6 +145,7 @@ export class Operations {
     if (s.node.role.kind === 'standby') m.cluster.requestReflow();
     m.cluster.ctx.sim.cancel(s.idleTimer);
     m.horizons.sessions.delete(s.name);
+    if (s.node.role.kind === 'standby') m.cluster.replay.conflicts.dropLockWait(s);
     if (s.xmin !== null) m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
     m.locks.withdraw(s.owner);
     m.locks.release(s.owner);
@@ -276,7 +280,7 @@ export class Operations {
       if (a.lock === 'AccessExclusiveLock') {
         const database = rel.database.name;
         const table = rel.spec.name;
-        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)) }, m.primary);
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)), holder: { owner, who: owner.label } }, m.primary);
       }
       const done = () => {
         this.effect(rel, a);

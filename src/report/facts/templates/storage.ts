@@ -33,6 +33,9 @@ export const STORAGE: TemplatesOf<StorageFact> = {
     }; the WAL received meanwhile waits`,
   'recovery-conflict-cancel': (f) =>
     p`${f.idle ? 'terminated the session' : 'cancelled the query'} "${f.session}" on ${node(f.node)} after replay waited ${duration(f.waited / 1e6)}: it ${f.conflict === 'lock' ? p`held a lock on ${f.table} the replayed AccessExclusiveLock needs` : p`might have needed row versions of ${f.table} the replayed cleanup removes`}`,
+  'standby-lock-wait': (f) =>
+    p`query "${f.session}" on ${node(f.node)} waits to read ${f.table}: the standby's startup process holds the ACCESS EXCLUSIVE lock it replayed from ${f.holder}, until it replays the end of that transaction on the primary`,
+  'standby-lock-granted': (f) => p`query "${f.session}" on ${node(f.node)} gets its lock on ${f.table} after waiting ${duration(f.waited / 1e6)}: replay reached the end of the transaction that held it`,
   'recovery-conflict-resolved': (f) => p`replay on ${node(f.node)} goes on after waiting ${duration(f.waited / 1e6)}: the conflicting queries ended`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>
