@@ -639,6 +639,8 @@ const tableDecoder = object(
     ),
     frozen_age: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'age(relfrozenxid) at the start (default: drawn from the seed, below autovacuum_freeze_max_age).'),
     rows: opt(integer({ min: 1 }), 'Rows (reltuples): autovacuum\'s thresholds scale with it. Default: size / 128 bytes.'),
+    empty_tail: opt(size(), 'Of its size, the bytes at the end whose rows are all dead at the start (after a DELETE of its newest rows, a drained queue): they count as dead rows, and the first vacuum that removes them truncates the file, taking an ACCESS EXCLUSIVE lock that standbys replay.'),
+    vacuum_truncate: opt(boolean(), 'The vacuum_truncate reloption (12+): false, vacuum never truncates empty pages at the end of the table. Default: true.'),
   },
 );
 
@@ -672,6 +674,8 @@ const databasesDecoder = map(
         vacuumScan: t.value.vacuum_scan,
         frozenAge: t.value.frozen_age ?? null,
         ...(t.value.rows !== undefined ? { rows: t.value.rows } : {}),
+        ...(t.value.empty_tail ? { emptyTail: Math.min(t.value.empty_tail, t.value.size) } : {}),
+        ...(t.value.vacuum_truncate !== undefined ? { vacuumTruncate: t.value.vacuum_truncate } : {}),
       })),
     })),
 );
@@ -729,8 +733,11 @@ const clusterDecoder = object(
       req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
       (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
     ),
-    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, _info, ctx: C) => {
+    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, info, ctx: C) => {
       ctx.env.cluster!.tables = (v ?? []).flatMap((d) => d.tables.map((t) => ({ database: d.name, table: t.name })));
+      const old = ctx.env.cluster!.specs.find((n) => n.version < 12);
+      const t = (v ?? []).flatMap((d) => d.tables).find((x) => x.vacuumTruncate !== undefined);
+      if (old && t) ctx.fail(info.at('databases')!, `${ctx.subject}: table ${show(t.name)}: the vacuum_truncate reloption is from PostgreSQL 12 (node ${show(old.name)} is ${old.version})`, { hint: 'before 12 vacuum always truncates empty pages at the end of a table' });
     }),
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),

@@ -77,6 +77,8 @@ export type VacuumActionBody =
       /** vacuum_cost_delay / vacuum_cost_limit for this VACUUM (null: the node's). */
       readonly costDelay: Micros | null;
       readonly costLimit: number | null;
+      /** VACUUM (TRUNCATE false) (12+): no truncation of empty pages at the end; absent: the table's vacuum_truncate. */
+      readonly truncate?: boolean;
     }
   /** A statement that takes a table lock (TRUNCATE and DROP TABLE included), optionally inside a session. */
   | {

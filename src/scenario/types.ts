@@ -262,6 +262,13 @@ export interface TableSpec {
   readonly frozenAge: number | null;
   /** pg_class.reltuples (default: size / 128 bytes). */
   readonly rows?: number;
+  /**
+   * Bytes at the end of the table whose rows are all dead at the start (a DELETE of its newest rows, a drained
+   * queue): part of `size`; the first vacuum that removes them truncates the file (absent: none).
+   */
+  readonly emptyTail?: number;
+  /** The vacuum_truncate reloption (12+); absent: on. */
+  readonly vacuumTruncate?: boolean;
 }
 
 export interface DatabaseSpec {

@@ -285,6 +285,48 @@ describe('a replayed ACCESS EXCLUSIVE lock is held on the standby until the tran
   });
 });
 
+describe('VACUUM truncating empty pages at the end of a table (vacuumlazy.c lazy_truncate_heap): its ACCESS EXCLUSIVE lock is replayed', () => {
+  // 10 GB of which the last 2 GB were deleted before the start; a standby query reads the table.
+  const tail = (extra = '') => `      app:\n        tables:\n          t: {size: 10GB, empty_tail: 2GB, frozen_age: 1000${extra}}\n`;
+  const plan = (vacuum = 'vacuum: t') => `  - {at: +1m, open_transaction: {node: s, name: report}}\n  - {at: +5m, ${vacuum}}\n  - {at: +50m, close_transaction: report}`;
+  const lockConflicts = (r: Report) => facts(r, 'recovery-conflict-cancel').filter((e) => (e.fact as unknown as { conflict: string }).conflict === 'lock');
+
+  it('the standby query reading it is cancelled after max_standby_streaming_delay: "User was holding a relation lock for too long"', () => {
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: plan() }));
+    const truncated = facts(r, 'vacuum-truncated');
+    expect(truncated).toHaveLength(1);
+    const cancel = lockConflicts(r);
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0]!.log.join('\n')).toContain('User was holding a relation lock for too long.');
+    // Its rows were deleted before the query's snapshot: the cleanup itself is no conflict.
+    expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(1);
+    expect(secs(r, cancel[0]!.at) - secs(r, truncated[0]!.at)).toBeGreaterThan(20);
+  });
+
+  it('not with vacuum_truncate off (12+), nor with VACUUM (TRUNCATE false)', () => {
+    expect(facts(run(doc({ databases: tail(', vacuum_truncate: false'), standby: 'max_standby_streaming_delay: 30s', plan: plan() })), 'vacuum-truncated')).toEqual([]);
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: plan('vacuum: {table: t, truncate: false}') }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+    expect(lockConflicts(r)).toEqual([]);
+  });
+
+  it('not for a tail under 1,000 pages and 1/16 of the table (REL_TRUNCATE_MINIMUM, REL_TRUNCATE_FRACTION)', () => {
+    const r = run(doc({ databases: '      app:\n        tables:\n          t: {size: 10GB, empty_tail: 7MB, frozen_age: 1000}\n', standby: 'max_standby_streaming_delay: 30s', plan: plan() }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+  });
+
+  it('a transaction on the primary holding a lock on it: the conditional lock is given up after 5 s, the pages stay', () => {
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: `  - {at: +4m, open_transaction: {node: p, name: app, tables: [t]}}\n${plan()}` }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+    expect(facts(r, 'vacuum-truncate-skipped')).toHaveLength(1);
+    expect(lockConflicts(r)).toEqual([]);
+  });
+
+  it('vacuum_truncate before 12 is refused', () => {
+    expect(() => run(doc({ databases: tail(', vacuum_truncate: false'), plan: plan() }).replace(/version: 16/g, 'version: 11'))).toThrow(/vacuum_truncate reloption is from PostgreSQL 12/);
+  });
+});
+
 describe('a session idle in transaction on a standby: its isolation level decides whether it has a snapshot', () => {
   // [15.18] max_standby_streaming_delay 5 s, hot_standby_feedback off; on the standby two sessions ran
   // `BEGIN; SELECT count(*) FROM c;` then stayed idle, one READ COMMITTED (backend_xmin empty), one REPEATABLE

@@ -28,6 +28,8 @@ const VACUUM: Samples<VacuumFact> = {
   'session-query-cancelled': [{ kind: 'session-query-cancelled', node: 'pg1', session: 'report', timeout: 120e6, rule: 'postgres.c:ProcessInterrupts' }],
   'idle-session-terminated': [{ kind: 'idle-session-terminated', node: 'pg1', session: 'forgot', timeout: 600e6, rule: 'postgres.c:ProcessInterrupts' }],
   'transaction-ended': [{ kind: 'transaction-ended', node: 'pg1', session: 'report' }],
+  'vacuum-truncated': [{ kind: 'vacuum-truncated', table: 'app.public.t', bytes: 2 * 1024 ** 3, held: 4.3e6, rule: 'vacuumlazy.c:lazy_truncate_heap' }],
+  'vacuum-truncate-skipped': [{ kind: 'vacuum-truncate-skipped', table: 'app.public.t', rule: 'vacuumlazy.c:lazy_truncate_heap' }],
   'long-reads-cancelled': [{ kind: 'long-reads-cancelled', workload: 'clients', duration: 600e6, timeout: 30e6, rule: 'postgres.c:ProcessInterrupts' }],
   'vacuum-failed': [
     { kind: 'vacuum-failed', who: 'VACUUM app.big', failure: 'lock_timeout', rule: 'postgres.c:ProcessInterrupts' },

@@ -67,6 +67,10 @@ export type VacuumFact =
   /** postgres.c ProcessInterrupts: statement_timeout (`timeout`, µs) cancels the query a session runs, aborting its transaction. */
   | { readonly kind: 'session-query-cancelled'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'transaction-ended'; readonly node: string; readonly session: string }
+  /** vacuumlazy.c lazy_truncate_heap: a vacuum truncated `bytes` of empty pages at the end of `table`, under an ACCESS EXCLUSIVE lock standbys replay, held `held` µs. */
+  | { readonly kind: 'vacuum-truncated'; readonly table: string; readonly bytes: number; readonly held: number; readonly rule: Rule }
+  /** vacuumlazy.c lazy_truncate_heap: the conditional lock was not had within 5 s: the empty pages stay. */
+  | { readonly kind: 'vacuum-truncate-skipped'; readonly table: string; readonly rule: Rule }
   /** A workload's long reads (`duration`, µs) run into statement_timeout (`timeout`, µs): each is cancelled then. */
   | { readonly kind: 'long-reads-cancelled'; readonly workload: string; readonly duration: number; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'vacuum-failed'; readonly who: string; readonly failure: VacuumFailure; readonly rule?: Rule }

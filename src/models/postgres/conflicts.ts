@@ -30,6 +30,11 @@ export interface ConflictRecord {
   readonly holder?: { readonly owner: object; readonly who: string };
 }
 
+/** A lock record's conflict: the queries of `database` that read `table` (`tables`; null: every table of it). */
+export function readsTable(database: string, table: string): (q: Session) => boolean {
+  return (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table));
+}
+
 /** Where the primary's WAL ends a transaction whose lock records a standby replays (its commit or abort record). */
 interface Release {
   readonly lsn: Lsn;

@@ -186,6 +186,12 @@ export class LockManager {
     return true;
   }
 
+  /** Whether a conditional request (ConditionalLockAcquire) of `owner` for `mode` would be granted now; nothing is taken. */
+  wouldGrant(owner: LockOwner, table: string, mode: LockMode): boolean {
+    const l = this.tables.get(table);
+    return !l || !(conflictsWithMask(mode, l.grantedMask(owner)) || conflictsWithMask(mode, l.waitMask()));
+  }
+
   /** LockAcquire: granted now (onGranted runs before this returns) or queued. */
   acquire(spec: LockRequestSpec): void {
     this.host.beforeLock();

@@ -15,6 +15,7 @@ import { sessionKey, type Session, type TransactionKind } from './horizons.ts';
 import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
+import { readsTable } from '../conflicts.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -193,6 +194,7 @@ export class Operations {
             freeze: a.freeze,
             process,
             budget: () => budget,
+            ...(a.truncate !== undefined ? { truncate: a.truncate } : {}),
             onEnd: (outcome) => {
               current = { run: null };
               m.locks.release(owner, rel.key);
@@ -280,7 +282,7 @@ export class Operations {
       if (a.lock === 'AccessExclusiveLock') {
         const database = rel.database.name;
         const table = rel.spec.name;
-        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)), holder: { owner, who: owner.label } }, m.primary);
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: readsTable(database, table), holder: { owner, who: owner.label } }, m.primary);
       }
       const done = () => {
         this.effect(rel, a);

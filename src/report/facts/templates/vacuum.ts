@@ -96,6 +96,9 @@ export const VACUUM: TemplatesOf<VacuumFact> = {
     p`the query of session "${f.session}" ran longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): it is cancelled and its transaction aborted, releasing its locks and its snapshot`,
   'long-reads-cancelled': (f) =>
     p`the long queries of ${f.workload} (${roundedDuration(f.duration)}) run longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): each is cancelled then, and holds its lock and its snapshot no longer`,
+  'vacuum-truncated': (f) =>
+    p`the vacuum of ${f.table} truncated ${size(f.bytes)} of empty pages at its end, holding an ACCESS EXCLUSIVE lock for ${duration(f.held / 1e6)} that standbys replay: their queries on the table are in conflict with it, and wait for it`,
+  'vacuum-truncate-skipped': (f) => `the vacuum of ${f.table} did not get its ACCESS EXCLUSIVE lock within 5 s: stopping truncate due to conflicting lock request, the empty pages at its end stay`,
   'transaction-ended': (f) => `transaction "${f.session}" ended: it no longer holds the xmin horizon, and its locks are released`,
   'vacuum-failed': (f) => p`${f.who} failed: ${FAILURE[f.failure]}`,
   'single-user-vacuum-started': (f) => `single-user VACUUM of database ${f.database}: the server is stopped for it (${stopLimitAdvice(f.version)})`,
