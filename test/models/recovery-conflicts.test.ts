@@ -303,6 +303,15 @@ describe('VACUUM truncating empty pages at the end of a table (vacuumlazy.c lazy
     expect(secs(r, cancel[0]!.at) - secs(r, truncated[0]!.at)).toBeGreaterThan(20);
   });
 
+  it('autovacuum, drawn by the tail\'s dead rows, does the same; the conflict names it', () => {
+    // 3 GB of 10 GB deleted: 23.4 M dead rows of 128 B, past 50 + 0.2 × 83.9 M rows.
+    const r = run(doc({ databases: '      app:\n        tables:\n          t: {size: 10GB, empty_tail: 3GB, frozen_age: 1000}\n', plan: '  - {at: +0s, open_transaction: {node: s, name: report}}' }).replace('autovacuum: false', 'autovacuum: true'));
+    expect(facts(r, 'vacuum-truncated')).toHaveLength(1);
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait.map((e) => (e.fact as unknown as { holder?: string }).holder)).toEqual(['autovacuum worker (VACUUM app.public.t), truncating the empty pages at its end']);
+    expect(lockConflicts(r)).toHaveLength(1);
+  });
+
   it('not with vacuum_truncate off (12+), nor with VACUUM (TRUNCATE false)', () => {
     expect(facts(run(doc({ databases: tail(', vacuum_truncate: false'), standby: 'max_standby_streaming_delay: 30s', plan: plan() })), 'vacuum-truncated')).toEqual([]);
     const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: plan('vacuum: {table: t, truncate: false}') }));

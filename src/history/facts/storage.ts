@@ -29,6 +29,8 @@ export type StorageFact =
       readonly table: string;
       readonly lsn: Lsn;
       readonly queries: readonly string[];
+      /** A lock record: who took the lock on the primary (a statement, a vacuum truncating the table). */
+      readonly holder?: string;
       readonly setting: 'max_standby_streaming_delay' | 'max_standby_archive_delay';
       readonly delay: number | null;
       readonly behind: number;

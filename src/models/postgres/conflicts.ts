@@ -369,6 +369,7 @@ export class RecoveryConflicts {
       table: `${record.database}.${record.table}`,
       lsn: record.lsn,
       queries: queries.map((q) => q.name),
+      ...(record.holder ? { holder: record.holder.who } : {}),
       setting: streaming ? 'max_standby_streaming_delay' : 'max_standby_archive_delay',
       delay,
       behind: now - receivedAt,

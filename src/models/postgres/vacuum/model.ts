@@ -580,7 +580,7 @@ export class VacuumModel {
       }
       const token = {};
       const database = rel.database.name;
-      this.cluster.replay.conflicts.record({ kind: 'lock', database, table: rel.spec.name, conflictsWith: readsTable(database, rel.spec.name), holder: { owner: token, who: `${run.owner.label} truncating ${rel.key}` } }, primary);
+      this.cluster.replay.conflicts.record({ kind: 'lock', database, table: rel.spec.name, conflictsWith: readsTable(database, rel.spec.name), holder: { owner: token, who: `${run.owner.label}, truncating the empty pages at its end` } }, primary);
       const held = Math.max(1, Math.ceil((tail * 1e6) / this.disk)) as Micros;
       sim.after(held, `truncate ${rel.spec.name}`, () => {
         if (!alive()) return;

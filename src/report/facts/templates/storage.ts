@@ -26,7 +26,7 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'promotion-waits-for-conflict': (f) =>
     p`promotion of ${node(f.node)} requested: its startup process first replays the ${size(f.bytes)} of WAL it has received, and its replay waits for ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} in conflict with it (${f.conflict}); until then it is a standby and has no writable primary role`,
   'recovery-conflict-wait': (f) =>
-    p`replay on ${node(f.node)} stops at ${lsn(f.lsn)}: the ${f.conflict === 'lock' ? p`AccessExclusiveLock on ${f.table}` : p`removal of row versions of ${f.table}`} conflicts with ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} there; ${
+    p`replay on ${node(f.node)} stops at ${lsn(f.lsn)}: the ${f.conflict === 'lock' ? p`AccessExclusiveLock on ${f.table}${f.holder ? ` taken by ${f.holder}` : ''}` : p`removal of row versions of ${f.table}`} conflicts with ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} there; ${
       f.cancelIn === null
         ? p`with ${code(`${f.setting} = -1`)} it waits until they end`
         : p`they are cancelled ${f.cancelIn === 0 ? 'at once' : p`in ${duration(f.cancelIn / 1e6)}`}: ${code(f.setting)} is ${duration(f.delay! / 1e6)}, counted from when ${f.setting === 'max_standby_archive_delay' ? 'the startup process opened the WAL file' : 'replay last caught up with what it received'}${f.behind > 0 ? p` (${duration(f.behind / 1e6)} ago)` : ''}`
