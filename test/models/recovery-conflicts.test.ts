@@ -65,6 +65,10 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const r = run(doc({ standby: 'max_standby_streaming_delay: 5s, hot_standby_feedback: on', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
     expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
     expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(0);
+    // The XID report names the query as a holder of the primary's horizon; without the feedback it would not.
+    expect(JSON.stringify(r.xid[0]!.cause)).toContain('transaction \\"report\\" held xmin');
+    const off = run(doc({ standby: 'max_standby_streaming_delay: -1', plan: `${report}  - {at: +30m, close_transaction: report}` }));
+    expect(JSON.stringify(off.xid[0]!.cause)).not.toContain('report');
   });
 
   it('a table whose rows nobody deletes has nothing to prune or vacuum: no conflict', () => {

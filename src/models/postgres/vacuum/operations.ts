@@ -75,7 +75,9 @@ export class Operations {
     }
     const s: Session = { name, node, database: db, xmin, snapshot, hasXid, isolation: how.isolation, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
-    if (xmin !== null) m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
+    // The report's hold: a query on a standby holds the primary's horizon only through hot_standby_feedback
+    // (approximation: as the setting is at its start, whether the standby streams or not).
+    if (xmin !== null && (!onStandby || node.settings.hotStandbyFeedback)) m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
     this.log(node, 'setting', {
       kind: 'xmin-held',
