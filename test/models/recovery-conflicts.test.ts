@@ -335,6 +335,13 @@ describe('VACUUM truncating empty pages at the end of a table (vacuumlazy.c lazy
     expect(lockConflicts(r)).toEqual([]);
   });
 
+  it('18: the vacuum_truncate setting off turns it off, unless the table\'s reloption says on; refused before 18', () => {
+    const v18 = (databases: string) => run(doc({ databases, primary: ', vacuum_truncate: off', standby: 'max_standby_streaming_delay: 30s', plan: plan() }).replace(/version: 16/g, 'version: 18'));
+    expect(facts(v18(tail()), 'vacuum-truncated')).toEqual([]);
+    expect(facts(v18(tail(', vacuum_truncate: true')), 'vacuum-truncated')).toHaveLength(1);
+    expect(() => run(doc({ databases: tail(), primary: ', vacuum_truncate: off', plan: plan() }))).toThrow(/vacuum_truncate.*was added in PostgreSQL 18/);
+  });
+
   it('vacuum_truncate before 12 is refused', () => {
     expect(() => run(doc({ databases: tail(', vacuum_truncate: false'), plan: plan() }).replace(/version: 16/g, 'version: 11'))).toThrow(/vacuum_truncate reloption is from PostgreSQL 12/);
   });

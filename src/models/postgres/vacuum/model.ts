@@ -534,7 +534,7 @@ export class VacuumModel {
 
   /**
    * The empty pages at the end of the table a finished run truncates (vacuumlazy.c should_attempt_truncation):
-   * not with vacuum_truncate off or VACUUM (TRUNCATE false) (12+), nor once the failsafe tripped (14+), and only
+   * not with the vacuum_truncate reloption off or VACUUM (TRUNCATE false) (12+), or the setting (18+), nor once the failsafe tripped (14+), and only
    * when at least REL_TRUNCATE_MINIMUM (1,000) pages or 1/16 of the table are free; the tail's rows must be
    * gone (removed by this run: a horizon holder may keep them). Approximation: old_snapshot_threshold (9.6 to
    * 16, which turns truncation off) is not modelled. 0: none.
@@ -543,7 +543,8 @@ export class VacuumModel {
     const rel = run.rel;
     const tail = rel.emptyTail;
     if (tail <= 0 || !rel.exists || run.failsafe) return 0;
-    if (this.version >= 12 && !(o.truncate ?? rel.spec.vacuumTruncate ?? true)) return 0;
+    // vacuum.c vacuum_rel: the VACUUM option, else the reloption, else (18+) the vacuum_truncate setting.
+    if (this.version >= 12 && !(o.truncate ?? rel.spec.vacuumTruncate ?? this.settings.vacuumTruncate)) return 0;
     if (rel.removed + 0.5 < (rel.spec.emptyTail ?? 0) / rel.rowSize) return 0;
     const pages = tail / PAGE;
     return pages >= 1000 || pages >= rel.size / PAGE / 16 ? tail : 0;
