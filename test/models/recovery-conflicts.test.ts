@@ -281,6 +281,13 @@ describe('a replayed ACCESS EXCLUSIVE lock is held on the standby until the tran
     expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([1200]);
   });
 
+  it('the standby\'s lock_timeout ends the wait: the query fails, its transaction aborted', () => {
+    const r = run(doc({ databases: calm, standby: 'lock_timeout: 5s', plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report}}` }));
+    expect(waits(r).map((w) => [w.seconds, w.outcome])).toEqual([[5, 'lock_timeout']]);
+    expect(facts(r, 'standby-lock-granted')).toEqual([]);
+    expect(JSON.stringify(r)).toContain('canceling statement due to lock timeout');
+  });
+
   it('a promotion releases it', () => {
     const r = run(doc({ databases: calm, plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report}}\n  - {at: +8m, crash: p}\n  - {at: +8m, promote: s}` }));
     const granted = facts(r, 'standby-lock-granted');

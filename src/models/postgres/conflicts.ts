@@ -166,12 +166,18 @@ export class RecoveryConflicts {
     else f();
   }
 
-  /** The query ended (cancelled, terminated, its server stopped) while it waited: its wait is recorded so. */
-  dropLockWait(q: Session): void {
+  /** The query ended (cancelled, terminated, its server stopped, a timeout) while it waited: its wait is recorded so. */
+  dropLockWait(q: Session, why: 'canceled' | 'lock_timeout' | 'statement_timeout' = 'canceled'): void {
     const w = this.lockWaits.get(q);
     if (!w) return;
     this.lockWaits.delete(q);
-    this.recordLockWait(q, w, 'canceled');
+    this.recordLockWait(q, w, why);
+  }
+
+  /** The table a waiting query waits for ("db.table"), or null. */
+  lockWaitTable(q: Session): string | null {
+    const r = this.lockWaits.get(q)?.record;
+    return r ? `${r.database}.${r.table}` : null;
   }
 
   /** The end of the run: waits still open are recorded. */
@@ -180,7 +186,7 @@ export class RecoveryConflicts {
     this.lockWaits.clear();
   }
 
-  private recordLockWait(q: Session, w: { readonly record: ConflictRecord; readonly since: Micros }, outcome: 'granted' | 'canceled' | 'still waiting at the end'): void {
+  private recordLockWait(q: Session, w: { readonly record: ConflictRecord; readonly since: Micros }, outcome: 'granted' | 'canceled' | 'lock_timeout' | 'statement_timeout' | 'still waiting at the end'): void {
     const r = w.record;
     this.cluster.ctx.history.lock({
       kind: 'wait',

@@ -92,7 +92,7 @@ export class Operations {
     });
     // On a standby, its first read of a table whose AccessExclusiveLock the startup process holds (replayed
     // from the primary) waits for the replay of the end of the transaction that took it (conflicts.ts).
-    if (onStandby) m.cluster.replay.conflicts.waitForReplayedLock(s);
+    if (onStandby && m.cluster.replay.conflicts.waitForReplayedLock(s)) this.timeLockWait(s);
     // On the primary, the transaction holds an AccessShareLock on each table it read (`tables`, by default every
     // table of its database) until it ends, a prepared one across restarts (lock.c AtPrepare_Locks,
     // lock_twophase_recover): a DDL waits for it, and every query behind the DDL waits too (postgres-2.md §6.2).
@@ -127,6 +127,29 @@ export class Operations {
       }, 20);
     }
     m.replan();
+  }
+
+  /**
+   * A query on a standby waiting for a replayed lock gives up at the standby's lock_timeout or statement_timeout
+   * (postgres.c ProcessInterrupts), which aborts its transaction.
+   */
+  private timeLockWait(s: Session): void {
+    const m = this.m;
+    const { lockTimeout, statementTimeout } = s.node.settings;
+    const limits = [lockTimeout, statementTimeout].filter((x) => x > 0);
+    if (limits.length === 0) return;
+    const after = Math.min(...limits) as Micros;
+    const failure = after === lockTimeout ? 'lock_timeout' : 'statement_timeout';
+    const conflicts = m.cluster.replay.conflicts;
+    m.cluster.ctx.sim.after(after, `${failure} ${s.name}`, () => {
+      if (m.horizons.sessions.get(s.name) !== s || !conflicts.waitsForLock(s)) return;
+      const table = conflicts.lockWaitTable(s) ?? '';
+      conflicts.dropLockWait(s, failure);
+      this.log(s.node, 'lock', { kind: 'statement-failed', who: `session "${s.name}" on ${s.node.name}`, table, after, failure, session: s.name, rule: 'postgres.c:ProcessInterrupts' }, [
+        { process: 'client backend', level: 'ERROR', message: `canceling statement due to ${failure === 'lock_timeout' ? 'lock' : 'statement'} timeout` },
+      ]);
+      this.end(s);
+    }, 20);
   }
 
   closeTransaction(name: string): void {
