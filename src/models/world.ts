@@ -225,7 +225,7 @@ export class World {
       case 'openTransaction': {
         const c = this.clusterOf(a.node);
         note(c, a.node, { kind: 'transaction-open', node: a.node, prepared: a.prepared, transaction: a.transaction });
-        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false, a.tables ?? null);
+        c.xid.openTransaction(c.node(a.node), a.transaction, a.prepared, a.database ?? null, a.idle ?? false, a.tables ?? null, { isolation: a.isolation ?? 'read committed', wrote: a.wrote ?? null });
         // A query that lasts `duration` commits by itself then, if it still runs (the same session, not one
         // opened again under its name: xid.ts closeOpened).
         if (a.duration !== undefined) c.xid.closeAfter(a.transaction, a.duration);

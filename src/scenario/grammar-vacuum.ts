@@ -193,12 +193,16 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
           freeze: withDefault(boolean(), 'VACUUM FREEZE: freeze every row older than the oldest snapshot (aggressive).', false),
           cost_delay: opt(duration({ bareUnit: 'ms' }), 'vacuum_cost_delay for this VACUUM (default: the node\'s, 0: unthrottled).'),
           cost_limit: opt(integer({ min: 1, max: 10_000 }), 'vacuum_cost_limit for this VACUUM (default: the node\'s, 200).'),
+          truncate: opt(boolean(), 'VACUUM (TRUNCATE false) (12+): do not truncate empty pages at the end of the table (default: the table\'s vacuum_truncate).'),
         },
         {
           build: (v, info, ctx: C): ActionBody => {
+            const truncate = v.truncate !== undefined ? { truncate: v.truncate } : {};
+            const cluster = v.table?.cluster ?? tablesIn(ctx.env).find((t) => v.database === undefined || t.database === v.database)?.cluster;
+            if (v.truncate !== undefined && cluster !== undefined && versionOf(ctx.env, cluster) < 12) ctx.fail(info.at('truncate')!, `${ctx.subject}: VACUUM's TRUNCATE option is from PostgreSQL 12 (cluster ${show(cluster)} is ${versionOf(ctx.env, cluster)})`);
             if (v.table) {
               if (v.database !== undefined && v.database !== v.table.database) ctx.fail(info.at('database'), `${ctx.subject}: table ${show(v.table.table)} is in database ${show(v.table.database)}`);
-              return { kind: 'vacuum', cluster: v.table.cluster, database: v.table.database, table: v.table.table, freeze: v.freeze, costDelay: v.cost_delay ?? null, costLimit: v.cost_limit ?? null };
+              return { kind: 'vacuum', cluster: v.table.cluster, database: v.table.database, table: v.table.table, freeze: v.freeze, costDelay: v.cost_delay ?? null, costLimit: v.cost_limit ?? null, ...truncate };
             }
             const dbs = [...new Map(tablesIn(ctx.env).map((t) => [`${t.cluster}\u0000${t.database}`, t] as const)).values()];
             const match = v.database !== undefined ? dbs.filter((d) => d.database === v.database) : dbs;
@@ -208,12 +212,12 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
               return ctx.fail(info.at('database') ?? info.node, v.database === undefined ? `${ctx.subject} needs a table or a database: the scenario has ${names.length} databases` : `${ctx.subject}: ${match.length === 0 ? `no database ${show(v.database)}` : `database ${show(v.database)} is in several clusters`}`, dym ? { hint: dym } : { expected: `one of ${listing(names)}` });
             }
             const d = match[0]!;
-            return { kind: 'vacuum', cluster: d.cluster, database: d.database, table: null, freeze: v.freeze, costDelay: v.cost_delay ?? null, costLimit: v.cost_limit ?? null };
+            return { kind: 'vacuum', cluster: d.cluster, database: d.database, table: null, freeze: v.freeze, costDelay: v.cost_delay ?? null, costLimit: v.cost_limit ?? null, ...truncate };
           },
         },
       ),
     },
-    'a table name, or {table?, database?, freeze?, cost_delay?, cost_limit?}',
+    'a table name, or {table?, database?, freeze?, cost_delay?, cost_limit?, truncate?}',
   );
 
   const singleUser = byKind<ActionBody>(
@@ -237,7 +241,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
   };
 
   const actionDescriptions: { readonly [K in keyof typeof actions]: string } = {
-    vacuum: 'VACUUM [FREEZE] a table or a whole database by a client backend (unthrottled unless cost_delay is set): a table name, or {table?, database?, freeze?, cost_delay?, cost_limit?}.',
+    vacuum: 'VACUUM [FREEZE] a table or a whole database by a client backend (unthrottled unless cost_delay is set): a table name, or {table?, database?, freeze?, cost_delay?, cost_limit?, truncate?}.',
     ddl: 'A statement that takes a table lock, as SQL: {statement, table?, duration?, lock_timeout?, statement_timeout?, session?}. Its lock waits in the table\'s queue.',
     truncate: 'TRUNCATE a table (AccessExclusiveLock; the table starts over with relfrozenxid = the oldest running snapshot).',
     drop_table: 'DROP TABLE (AccessExclusiveLock; what it held unfrozen stops counting once a vacuum updates datfrozenxid).',

@@ -639,6 +639,8 @@ const tableDecoder = object(
     ),
     frozen_age: opt(integer({ min: 0, max: 2 ** 31 - 1 }), 'age(relfrozenxid) at the start (default: drawn from the seed, below autovacuum_freeze_max_age).'),
     rows: opt(integer({ min: 1 }), 'Rows (reltuples): autovacuum\'s thresholds scale with it. Default: size / 128 bytes.'),
+    empty_tail: opt(size(), 'Of its size, the bytes at the end whose rows are all dead at the start (after a DELETE of its newest rows, a drained queue): they count as dead rows, and the first vacuum that removes them truncates the file, taking an ACCESS EXCLUSIVE lock that standbys replay.'),
+    vacuum_truncate: opt(boolean(), 'The vacuum_truncate reloption (12+): false, vacuum never truncates empty pages at the end of the table. Default: true.'),
   },
 );
 
@@ -672,6 +674,8 @@ const databasesDecoder = map(
         vacuumScan: t.value.vacuum_scan,
         frozenAge: t.value.frozen_age ?? null,
         ...(t.value.rows !== undefined ? { rows: t.value.rows } : {}),
+        ...(t.value.empty_tail ? { emptyTail: Math.min(t.value.empty_tail, t.value.size) } : {}),
+        ...(t.value.vacuum_truncate !== undefined ? { vacuumTruncate: t.value.vacuum_truncate } : {}),
       })),
     })),
 );
@@ -729,8 +733,11 @@ const clusterDecoder = object(
       req(nodesDecoder, 'The servers, by name (names are unique across clusters).'),
       (v, info, ctx: C) => checkNodes(v, info.at('nodes'), ctx),
     ),
-    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, _info, ctx: C) => {
+    databases: after(opt(databasesDecoder, 'Databases and their relations: enables XID consumption, freezing and wraparound limits.'), (v, info, ctx: C) => {
       ctx.env.cluster!.tables = (v ?? []).flatMap((d) => d.tables.map((t) => ({ database: d.name, table: t.name })));
+      const old = ctx.env.cluster!.specs.find((n) => n.version < 12);
+      const t = (v ?? []).flatMap((d) => d.tables).find((x) => x.vacuumTruncate !== undefined);
+      if (old && t) ctx.fail(info.at('databases')!, `${ctx.subject}: table ${show(t.name)}: the vacuum_truncate reloption is from PostgreSQL 12 (node ${show(old.name)} is ${old.version})`, { hint: 'before 12 vacuum always truncates empty pages at the end of a table' });
     }),
     workload: opt(workloadBody, 'The clients writing to the cluster (one pool, named "clients"). Use workloads: for several pools.'),
     workloads: opt(workloadsDecoder, 'Several client pools by name, e.g. application servers at two sites (split brain needs writers on both sides).'),
@@ -1021,6 +1028,8 @@ const openTransaction = object(
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
     database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
+    isolation: opt(enumOf(['read committed', 'repeatable read', 'serializable'] as const), 'Its isolation level (default read committed, the server\'s default_transaction_isolation). Idle in a READ COMMITTED transaction it has no snapshot (its last statement\'s went with it); in REPEATABLE READ or SERIALIZABLE it keeps its transaction snapshot.'),
+    wrote: opt(boolean(), 'Whether it has written, so has an XID that holds the xmin horizon even when it has no snapshot (default: true on a primary, as an application that began a transaction, wrote and left it open; false: a read-only one, which idle in READ COMMITTED holds nothing). A standby\'s cannot write.'),
     tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
     duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
@@ -1040,7 +1049,8 @@ const openTransaction = object(
       }
       const tables = v.tables ? { tables: v.tables.map((t) => ({ database: t.database, table: t.table })) } : {};
       const lasts = v.duration !== undefined ? { duration: v.duration } : {};
-      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...tables, ...lasts };
+      const how = { ...(v.isolation !== undefined ? { isolation: v.isolation } : {}), ...(v.wrote !== undefined ? { wrote: v.wrote } : {}) };
+      return { kind: 'openTransaction', node: v.node, transaction: v.name, prepared: v.prepared, database: v.database ?? null, idle: v.idle, ...how, ...tables, ...lasts };
     },
   },
 );
@@ -1167,7 +1177,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   drop_slot: 'Drop a replication slot (pg_drop_replication_slot): its horizons and WAL are released.',
   stop_consumer: 'The slot\'s consumer stops (e.g. a CDC tool shut down): restart_lsn and xmin stay where they are.',
   start_consumer: 'The slot\'s consumer streams again and catches up.',
-  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?}; it holds the xmin horizon (on a standby, through hot_standby_feedback).',
+  open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?, isolation?, wrote?}; it holds the xmin horizon with its snapshot or its XID (on a standby, through hot_standby_feedback); idle in READ COMMITTED without having written, nothing.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED): its xmin and its locks are released.',
   ...VACUUM.actionDescriptions,
   ...BLOCK.actionDescriptions,

@@ -48,6 +48,7 @@ export function vacuumSettingsFields(duration: typeof durationDecoder) {
   log_lock_waits: opt(pgBoolean(), 'Log lock waits longer than deadlock_timeout. Default false.'),
   idle_in_transaction_session_timeout: opt(duration({ bareUnit: 'ms' }), 'An idle-in-transaction session is terminated after this (9.6+; 0: never). Default 0.'),
   idle_replication_slot_timeout: opt(duration({ bareUnit: 's' }), 'A replication slot unused for longer than this is invalidated at the next checkpoint (18+; 0: never). Default 0.'),
+  vacuum_truncate: opt(pgBoolean(), 'Whether vacuum truncates empty pages at the end of a table (18+; a table\'s vacuum_truncate reloption and VACUUM (TRUNCATE) override it). Default on.'),
   max_standby_streaming_delay: opt(durationOrOff(duration, 'ms'), 'On a standby: how long replay waits for queries that conflict with streamed WAL before cancelling them, counted from when the standby last caught up (-1: for ever). Default 30s.'),
   max_standby_archive_delay: opt(durationOrOff(duration, 'ms'), 'The same for WAL restored from the archive or read from pg_wal (-1: for ever). Default 30s.'),
   };
@@ -60,6 +61,7 @@ export const VACUUM_VERSION_RULES: readonly { readonly key: string; readonly app
   { key: 'lock_timeout', applies: (v) => v < 9.3, message: () => 'was added in PostgreSQL 9.3' },
   { key: 'idle_in_transaction_session_timeout', applies: (v) => v < 9.6, message: () => 'was added in PostgreSQL 9.6' },
   { key: 'idle_replication_slot_timeout', applies: (v) => v < 18, message: () => 'was added in PostgreSQL 18' },
+  { key: 'vacuum_truncate', applies: (v) => v < 18, message: () => 'was added in PostgreSQL 18 (from 12, the table\'s vacuum_truncate reloption)' },
 ];
 
 type Decoded = { readonly [K in keyof ReturnType<typeof vacuumSettingsFields>]?: unknown };
@@ -86,6 +88,7 @@ export function buildVacuumSettings(v: Decoded): VacuumSettingsSpec {
   set('logLockWaits', v.log_lock_waits);
   set('idleInTransactionSessionTimeout', v.idle_in_transaction_session_timeout);
   set('idleReplicationSlotTimeout', v.idle_replication_slot_timeout);
+  set('vacuumTruncate', v.vacuum_truncate);
   set('maxStandbyStreamingDelay', v.max_standby_streaming_delay);
   set('maxStandbyArchiveDelay', v.max_standby_archive_delay);
   return out;

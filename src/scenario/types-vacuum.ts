@@ -33,6 +33,8 @@ export interface VacuumSettingsSpec {
   readonly idleInTransactionSessionTimeout?: Micros;
   /** 18+; 0 never invalidates an idle slot. */
   readonly idleReplicationSlotTimeout?: Micros;
+  /** 18+: vacuum truncates empty pages at the end of a table (a table's reloption overrides it). */
+  readonly vacuumTruncate?: boolean;
   /** On a standby: how long replay waits for queries in conflict with WAL received by streaming; null for -1 (for ever). */
   readonly maxStandbyStreamingDelay?: Micros | null;
   /** The same for WAL read from the archive or pg_wal; null for -1 (for ever). */
@@ -77,6 +79,8 @@ export type VacuumActionBody =
       /** vacuum_cost_delay / vacuum_cost_limit for this VACUUM (null: the node's). */
       readonly costDelay: Micros | null;
       readonly costLimit: number | null;
+      /** VACUUM (TRUNCATE false) (12+): no truncation of empty pages at the end; absent: the table's vacuum_truncate. */
+      readonly truncate?: boolean;
     }
   /** A statement that takes a table lock (TRUNCATE and DROP TABLE included), optionally inside a session. */
   | {

@@ -9,6 +9,9 @@ import type { HuntSpec } from './grammar-hunt.ts';
 import type { TableRef, VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, Switchover, VerdictExpectation } from './types-managers.ts';
 
+/** A transaction's isolation level (BEGIN ISOLATION LEVEL ...). */
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
 /** A PostgreSQL major version as a number that orders correctly: 9.2, 9.3, ... 9.6, 10, 11, ... 18. */
 export type PgMajor = number;
 /** The majors a scenario may name: the released ones docs/model-postgres.md covers (19 is in development). */
@@ -259,6 +262,13 @@ export interface TableSpec {
   readonly frozenAge: number | null;
   /** pg_class.reltuples (default: size / 128 bytes). */
   readonly rows?: number;
+  /**
+   * Bytes at the end of the table whose rows are all dead at the start (a DELETE of its newest rows, a drained
+   * queue): part of `size`; the first vacuum that removes them truncates the file (absent: none).
+   */
+  readonly emptyTail?: number;
+  /** The vacuum_truncate reloption (12+); absent: on. */
+  readonly vacuumTruncate?: boolean;
 }
 
 export interface DatabaseSpec {
@@ -375,6 +385,10 @@ export type ActionBody =
       readonly database?: string | null;
       /** Idle in transaction (idle_in_transaction_session_timeout may end it) rather than running a query. */
       readonly idle?: boolean;
+      /** Its isolation level (absent: READ COMMITTED, the server's default_transaction_isolation). */
+      readonly isolation?: Isolation;
+      /** Whether it has written (it then has an XID); absent: true on a primary (a standby's cannot write). */
+      readonly wrote?: boolean;
       /** The tables it has read (AccessShareLock on each); absent: every table of its database. */
       readonly tables?: readonly TableRef[];
       /** It commits by itself after this long (µs); absent: until close_transaction. */

@@ -284,7 +284,7 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
       out.start_consumer = a.slot;
       break;
     case 'openTransaction':
-      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared, ...(a.database ? { database: a.database } : {}), ...(a.idle ? { idle: true } : {}), ...(a.tables ? { tables: a.tables.map((t) => `${t.database}.${t.table}`) } : {}), ...(a.duration !== undefined ? { duration: printDuration(a.duration) } : {}) };
+      out.open_transaction = { node: a.node, name: a.transaction, prepared: a.prepared, ...(a.database ? { database: a.database } : {}), ...(a.idle ? { idle: true } : {}), ...(a.isolation ? { isolation: a.isolation } : {}), ...(a.wrote !== undefined ? { wrote: a.wrote } : {}), ...(a.tables ? { tables: a.tables.map((t) => `${t.database}.${t.table}`) } : {}), ...(a.duration !== undefined ? { duration: printDuration(a.duration) } : {}) };
       break;
     case 'vacuum':
     case 'ddl':

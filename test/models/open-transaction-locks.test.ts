@@ -84,6 +84,11 @@ describe('CREATE INDEX CONCURRENTLY waits for the older transactions of its data
     expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(0);
   });
 
+  it('for one idle in a REPEATABLE READ transaction (its transaction snapshot has an xmin)', () => {
+    const r = run(`  - {at: +5m, open_transaction: {node: p, name: report, idle: true, isolation: repeatable read, tables: [other]}}\n${cic()}${alter.replace('@@', '').replace('+6m', '+7m')}  - {at: +16m, close_transaction: report}`);
+    expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(540);
+  });
+
   it('lock_timeout ends its wait (the server leaves an INVALID index)', () => {
     const r = run(`${report}${cic(', lock_timeout: 5s')}${alter.replace('@@', '').replace('+6m', '+7m')}  - {at: +16m, close_transaction: report}`);
     expect(r.locks!.waits.find((w) => w.who.includes('migrate'))!.seconds).toBe(0);

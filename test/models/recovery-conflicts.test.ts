@@ -65,6 +65,10 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const r = run(doc({ standby: 'max_standby_streaming_delay: 5s, hot_standby_feedback: on', plan: `${report}  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
     expect(facts(r, 'recovery-conflict-wait')).toHaveLength(0);
     expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(0);
+    // The XID report names the query as a holder of the primary's horizon; without the feedback it would not.
+    expect(JSON.stringify(r.xid[0]!.cause)).toContain('transaction \\"report\\" held xmin');
+    const off = run(doc({ standby: 'max_standby_streaming_delay: -1', plan: `${report}  - {at: +30m, close_transaction: report}` }));
+    expect(JSON.stringify(off.xid[0]!.cause)).not.toContain('report');
   });
 
   it('a table whose rows nobody deletes has nothing to prune or vacuum: no conflict', () => {
@@ -117,7 +121,7 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const r = run(
       doc({
         standby: 'max_standby_streaming_delay: 2min',
-        plan: '  - {at: +5m30s, open_transaction: {node: s, name: report, idle: true}}\n  - {at: +6m, crash: p}\n  - {at: +6m, promote: s}',
+        plan: '  - {at: +5m30s, open_transaction: {node: s, name: report, idle: true, isolation: repeatable read}}\n  - {at: +6m, crash: p}\n  - {at: +6m, promote: s}',
       }),
     );
     // In conflict from 00:05:30 (pruning), cancelled 2 min later, 1.5 min after the promotion was requested.
@@ -231,6 +235,157 @@ describe('a query on a standby and row versions removed on the primary (snapshot
     const caught = facts(r, 'replay-caught-up');
     expect(caught).toHaveLength(1);
     expect(secs(r, caught[0]!.at)).toBeCloseTo(1781.3, 0);
+  });
+});
+
+describe('a replayed ACCESS EXCLUSIVE lock is held on the standby until the transaction that took it ends (standby.c)', () => {
+  // [15.18] ALTER TABLE c ADD COLUMN in a transaction that then slept 10 s before COMMIT, the primary committing
+  // other rows every 100 ms: pg_locks on the standby showed the startup process holding AccessExclusiveLock on
+  // c, and a SELECT on c begun there 1.1 s after the ALTER returned 9.0 s later, once the commit was replayed.
+  const alter = (extra = '') => `  - {at: +5m, ddl: {statement: "ALTER TABLE t ADD COLUMN note text", duration: 10m${extra}}}\n`;
+  // Tables nobody deletes from: no cleanup record conflicts with the queries' snapshots.
+  const calm = '      app:\n        tables:\n          t: {size: 1GB, frozen_age: 1000}\n          u: {size: 1GB, frozen_age: 1000}\n';
+  const waits = (r: Report) => (r.locks?.waits ?? []).filter((w) => w.who.includes(' on s'));
+
+  it('a query begun on the standby during a 10 min migration on the primary waits until its commit is replayed: a read outage there', () => {
+    const r = run(doc({ databases: calm, plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report, duration: 1m}}` }));
+    expect(facts(r, 'standby-lock-wait').map((e) => secs(r, e.at))).toEqual([360]);
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([900]);
+    expect(waits(r).map((w) => [w.seconds, w.outcome])).toEqual([[540, 'granted']]);
+    // Its minute of run time counts from then.
+    expect(secs(r, facts(r, 'transaction-ended')[0]!.at)).toBeCloseTo(960, 0);
+  });
+
+  it('a query that reads another table does not wait', () => {
+    const r = run(
+      doc({
+        databases: calm,
+        plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report, tables: [u]}}`,
+      }),
+    );
+    expect(facts(r, 'standby-lock-wait')).toEqual([]);
+  });
+
+  it('a statement that fails on the primary ends its transaction: the abort record releases the lock', () => {
+    const r = run(doc({ databases: calm, plan: `${alter(', statement_timeout: 2m')}  - {at: +6m, open_transaction: {node: s, name: report}}` }));
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([420]);
+  });
+
+  it('a lock taken inside a session is held on the standby until close_transaction', () => {
+    const r = run(
+      doc({
+        databases: calm,
+        plan: '  - {at: +5m, open_transaction: {node: p, name: tx, tables: []}}\n  - {at: +5m, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE", session: tx}}\n  - {at: +6m, open_transaction: {node: s, name: report}}\n  - {at: +20m, close_transaction: tx}',
+      }),
+    );
+    expect(facts(r, 'standby-lock-granted').map((e) => secs(r, e.at))).toEqual([1200]);
+  });
+
+  it('the standby\'s lock_timeout ends the wait: the query fails, its transaction aborted', () => {
+    const r = run(doc({ databases: calm, standby: 'lock_timeout: 5s', plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report}}` }));
+    expect(waits(r).map((w) => [w.seconds, w.outcome])).toEqual([[5, 'lock_timeout']]);
+    expect(facts(r, 'standby-lock-granted')).toEqual([]);
+    expect(JSON.stringify(r)).toContain('canceling statement due to lock timeout');
+  });
+
+  it('a promotion releases it', () => {
+    const r = run(doc({ databases: calm, plan: `${alter()}  - {at: +6m, open_transaction: {node: s, name: report}}\n  - {at: +8m, crash: p}\n  - {at: +8m, promote: s}` }));
+    const granted = facts(r, 'standby-lock-granted');
+    expect(granted).toHaveLength(1);
+    expect(secs(r, granted[0]!.at)).toBeLessThan(600);
+  });
+});
+
+describe('VACUUM truncating empty pages at the end of a table (vacuumlazy.c lazy_truncate_heap): its ACCESS EXCLUSIVE lock is replayed', () => {
+  // 10 GB of which the last 2 GB were deleted before the start; a standby query reads the table.
+  const tail = (extra = '') => `      app:\n        tables:\n          t: {size: 10GB, empty_tail: 2GB, frozen_age: 1000${extra}}\n`;
+  const plan = (vacuum = 'vacuum: t') => `  - {at: +1m, open_transaction: {node: s, name: report}}\n  - {at: +5m, ${vacuum}}\n  - {at: +50m, close_transaction: report}`;
+  const lockConflicts = (r: Report) => facts(r, 'recovery-conflict-cancel').filter((e) => (e.fact as unknown as { conflict: string }).conflict === 'lock');
+
+  it('the standby query reading it is cancelled after max_standby_streaming_delay: "User was holding a relation lock for too long"', () => {
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: plan() }));
+    const truncated = facts(r, 'vacuum-truncated');
+    expect(truncated).toHaveLength(1);
+    const cancel = lockConflicts(r);
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0]!.log.join('\n')).toContain('User was holding a relation lock for too long.');
+    // Its rows were deleted before the query's snapshot: the cleanup itself is no conflict.
+    expect(facts(r, 'recovery-conflict-cancel')).toHaveLength(1);
+    expect(secs(r, cancel[0]!.at) - secs(r, truncated[0]!.at)).toBeGreaterThan(20);
+  });
+
+  it('autovacuum, drawn by the tail\'s dead rows, does the same; the conflict names it', () => {
+    // 3 GB of 10 GB deleted: 23.4 M dead rows of 128 B, past 50 + 0.2 × 83.9 M rows.
+    const r = run(doc({ databases: '      app:\n        tables:\n          t: {size: 10GB, empty_tail: 3GB, frozen_age: 1000}\n', plan: '  - {at: +0s, open_transaction: {node: s, name: report}}' }).replace('autovacuum: false', 'autovacuum: true'));
+    expect(facts(r, 'vacuum-truncated')).toHaveLength(1);
+    const wait = facts(r, 'recovery-conflict-wait');
+    expect(wait.map((e) => (e.fact as unknown as { holder?: string }).holder)).toEqual(['autovacuum worker (VACUUM app.public.t), truncating the empty pages at its end']);
+    expect(lockConflicts(r)).toHaveLength(1);
+  });
+
+  it('not with vacuum_truncate off (12+), nor with VACUUM (TRUNCATE false)', () => {
+    expect(facts(run(doc({ databases: tail(', vacuum_truncate: false'), standby: 'max_standby_streaming_delay: 30s', plan: plan() })), 'vacuum-truncated')).toEqual([]);
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: plan('vacuum: {table: t, truncate: false}') }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+    expect(lockConflicts(r)).toEqual([]);
+  });
+
+  it('not for a tail under 1,000 pages and 1/16 of the table (REL_TRUNCATE_MINIMUM, REL_TRUNCATE_FRACTION)', () => {
+    const r = run(doc({ databases: '      app:\n        tables:\n          t: {size: 10GB, empty_tail: 7MB, frozen_age: 1000}\n', standby: 'max_standby_streaming_delay: 30s', plan: plan() }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+  });
+
+  it('a transaction on the primary holding a lock on it: the conditional lock is given up after 5 s, the pages stay', () => {
+    const r = run(doc({ databases: tail(), standby: 'max_standby_streaming_delay: 30s', plan: `  - {at: +4m, open_transaction: {node: p, name: app, tables: [t]}}\n${plan()}` }));
+    expect(facts(r, 'vacuum-truncated')).toEqual([]);
+    expect(facts(r, 'vacuum-truncate-skipped')).toHaveLength(1);
+    expect(lockConflicts(r)).toEqual([]);
+  });
+
+  it('18: the vacuum_truncate setting off turns it off, unless the table\'s reloption says on; refused before 18', () => {
+    const v18 = (databases: string) => run(doc({ databases, primary: ', vacuum_truncate: off', standby: 'max_standby_streaming_delay: 30s', plan: plan() }).replace(/version: 16/g, 'version: 18'));
+    expect(facts(v18(tail()), 'vacuum-truncated')).toEqual([]);
+    expect(facts(v18(tail(', vacuum_truncate: true')), 'vacuum-truncated')).toHaveLength(1);
+    expect(() => run(doc({ databases: tail(), primary: ', vacuum_truncate: off', plan: plan() }))).toThrow(/vacuum_truncate.*was added in PostgreSQL 18/);
+  });
+
+  it('vacuum_truncate before 12 is refused', () => {
+    expect(() => run(doc({ databases: tail(', vacuum_truncate: false'), plan: plan() }).replace(/version: 16/g, 'version: 11'))).toThrow(/vacuum_truncate reloption is from PostgreSQL 12/);
+  });
+});
+
+describe('a session idle in transaction on a standby: its isolation level decides whether it has a snapshot', () => {
+  // [15.18] max_standby_streaming_delay 5 s, hot_standby_feedback off; on the standby two sessions ran
+  // `BEGIN; SELECT count(*) FROM c;` then stayed idle, one READ COMMITTED (backend_xmin empty), one REPEATABLE
+  // READ (backend_xmin set). DELETE of half the rows and VACUUM on the primary: 8 s later the REPEATABLE READ
+  // one was terminated ("FATAL: terminating connection due to conflict with recovery", DETAIL "User query
+  // might have needed to see row versions that must be removed."), the READ COMMITTED one was still there and
+  // its next SELECT saw the rows gone; replay had caught up.
+  const idle = (isolation: string) =>
+    run(doc({ standby: 'max_standby_streaming_delay: 5s', plan: `  - {at: +1m, open_transaction: {node: s, name: report, idle: true, isolation: ${isolation}}}\n  - {at: +5m, vacuum: t}\n  - {at: +30m, close_transaction: report}` }));
+
+  it('READ COMMITTED: no snapshot between statements, so no snapshot conflict: replay never waits', () => {
+    const r = idle('read committed');
+    expect(facts(r, 'recovery-conflict-wait')).toEqual([]);
+    expect(facts(r, 'recovery-conflict-cancel')).toEqual([]);
+    expect(JSON.stringify(r)).toContain('holds no xmin');
+  });
+
+  it('REPEATABLE READ: its transaction snapshot conflicts; it is terminated after the grace', () => {
+    const r = idle('repeatable read');
+    const cancel = facts(r, 'recovery-conflict-cancel');
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0]!.log.join('\n')).toContain('FATAL:  terminating connection due to conflict with recovery');
+  });
+
+  it('READ COMMITTED still holds the locks of what it read: a replayed ACCESS EXCLUSIVE lock waits for it', () => {
+    const r = run(
+      doc({
+        standby: 'max_standby_streaming_delay: 5s',
+        plan: '  - {at: +1m, open_transaction: {node: s, name: report, idle: true}}\n  - {at: +5m, ddl: {statement: "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"}}\n  - {at: +30m, close_transaction: report}',
+      }),
+    );
+    expect(facts(r, 'recovery-conflict-cancel').map((e) => (e.fact as unknown as { conflict: string }).conflict)).toEqual(['lock']);
   });
 });
 

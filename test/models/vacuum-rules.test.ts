@@ -302,6 +302,20 @@ describe('holders (procarray.c ComputeXidHorizons; postgres.md rule 15)', () => 
     expect(r.xid[0]!.endAge).toBeLessThan(10_000_000);
   });
 
+  it('a session idle in transaction holds the horizon by its XID (it wrote) or its snapshot (REPEATABLE READ), not when it only read in READ COMMITTED', () => {
+    // [10, 15, 18] pg_stat_activity of sessions idle in transaction: `BEGIN; SELECT` has neither backend_xid nor
+    // backend_xmin; `BEGIN; INSERT` has backend_xid; `BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT` (or
+    // SERIALIZABLE) has backend_xmin; a running `SELECT pg_sleep()` has backend_xmin.
+    const go = (tx: string) => run(sixHours({ plan: `  - {at: +10m, open_transaction: {node: p, name: x, idle: true${tx}}}` })).xid[0]!.endAge;
+    expect(go('')).toBeGreaterThan(10_000_000);
+    expect(go(', wrote: true')).toBeGreaterThan(10_000_000);
+    expect(go(', wrote: false')).toBeLessThan(10_000_000);
+    expect(go(', wrote: false, isolation: repeatable read')).toBeGreaterThan(10_000_000);
+    expect(go(', wrote: false, isolation: serializable')).toBeGreaterThan(10_000_000);
+    // Running a query, it holds its statement's snapshot whatever it wrote.
+    expect(run(sixHours({ plan: '  - {at: +10m, open_transaction: {node: p, name: x, wrote: false}}' })).xid[0]!.endAge).toBeGreaterThan(10_000_000);
+  });
+
   it('a prepared transaction survives a restart; a plain one ends with it', () => {
     const go = (prepared: boolean) =>
       run(

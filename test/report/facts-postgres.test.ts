@@ -19,12 +19,17 @@ const L = (hi: number, lo: number): Lsn => (hi * 2 ** 32 + lo) as Lsn;
 
 const VACUUM: Samples<VacuumFact> = {
   'xmin-held': [
-    { kind: 'xmin-held', node: 'pg1', session: 'report', how: 'transaction', xmin: 1234, hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
-    { kind: 'xmin-held', node: 'pg2', session: 'olap', how: 'standby-query', xmin: 99, hotStandbyFeedback: false, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'report', how: 'transaction', xmin: 1234, holds: 'snapshot', isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg2', session: 'olap', how: 'standby-query', xmin: 99, holds: 'snapshot', isolation: 'read committed', hotStandbyFeedback: false, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'forgot', how: 'idle-in-transaction', xmin: 1300, holds: 'xid', isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg1', session: 'browse', how: 'idle-in-transaction', xmin: null, holds: null, isolation: 'read committed', hotStandbyFeedback: null, rule: 'procarray.c:ComputeXidHorizons' },
+    { kind: 'xmin-held', node: 'pg2', session: 'dash', how: 'standby-query', xmin: null, holds: null, isolation: 'read committed', hotStandbyFeedback: true, rule: 'procarray.c:ComputeXidHorizons' },
   ],
   'session-query-cancelled': [{ kind: 'session-query-cancelled', node: 'pg1', session: 'report', timeout: 120e6, rule: 'postgres.c:ProcessInterrupts' }],
   'idle-session-terminated': [{ kind: 'idle-session-terminated', node: 'pg1', session: 'forgot', timeout: 600e6, rule: 'postgres.c:ProcessInterrupts' }],
   'transaction-ended': [{ kind: 'transaction-ended', node: 'pg1', session: 'report' }],
+  'vacuum-truncated': [{ kind: 'vacuum-truncated', table: 'app.public.t', bytes: 2 * 1024 ** 3, held: 4.3e6, rule: 'vacuumlazy.c:lazy_truncate_heap' }],
+  'vacuum-truncate-skipped': [{ kind: 'vacuum-truncate-skipped', table: 'app.public.t', rule: 'vacuumlazy.c:lazy_truncate_heap' }],
   'long-reads-cancelled': [{ kind: 'long-reads-cancelled', workload: 'clients', duration: 600e6, timeout: 30e6, rule: 'postgres.c:ProcessInterrupts' }],
   'vacuum-failed': [
     { kind: 'vacuum-failed', who: 'VACUUM app.big', failure: 'lock_timeout', rule: 'postgres.c:ProcessInterrupts' },

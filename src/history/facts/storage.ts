@@ -29,6 +29,8 @@ export type StorageFact =
       readonly table: string;
       readonly lsn: Lsn;
       readonly queries: readonly string[];
+      /** A lock record: who took the lock on the primary (a statement, a vacuum truncating the table). */
+      readonly holder?: string;
       readonly setting: 'max_standby_streaming_delay' | 'max_standby_archive_delay';
       readonly delay: number | null;
       readonly behind: number;
@@ -39,6 +41,10 @@ export type StorageFact =
   | { readonly kind: 'recovery-conflict-cancel'; readonly node: string; readonly session: string; readonly conflict: 'snapshot' | 'lock'; readonly table: string; readonly waited: number; readonly idle: boolean; readonly rule: Rule }
   /** conflicts.ts: the queries replay waited for ended by themselves: replay goes on. */
   | { readonly kind: 'recovery-conflict-resolved'; readonly node: string; readonly waited: number }
+  /** conflicts.ts: a query on a standby waits for a table lock the startup process holds, replayed from the primary's `holder`. */
+  | { readonly kind: 'standby-lock-wait'; readonly node: string; readonly session: string; readonly table: string; readonly holder: string; readonly rule: Rule }
+  /** conflicts.ts: replay reached the end of the transaction that took the lock (or the standby was promoted): the query has its lock after `waited` µs. */
+  | { readonly kind: 'standby-lock-granted'; readonly node: string; readonly session: string; readonly table: string; readonly waited: number; readonly rule: Rule }
   | { readonly kind: 'replay-falls-behind'; readonly node: string; readonly incoming: number; readonly replayRate: number }
   | { readonly kind: 'replay-caught-up'; readonly node: string }
   /**

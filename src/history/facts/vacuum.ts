@@ -4,7 +4,7 @@
  * rates in bytes per second, ages in transactions. `who` and `holder` are a backend's or holder's label as the
  * lock and horizon records name it (`session "s1"`, `slot "x"`), `table` a qualified table name.
  */
-import type { PgMajor } from '../../scenario/types.ts';
+import type { Isolation, PgMajor } from '../../scenario/types.ts';
 import type { Rule } from './index.ts';
 
 /** Why a vacuum run was cancelled: a lock request it blocked, the statement's timeout, its server stopping. */
@@ -46,13 +46,19 @@ export type VacuumOutcome =
 export type VacuumFailure = 'not-available' | 'lock_timeout' | 'statement_timeout' | 'deadlock' | 'canceled' | 'cancelled';
 
 export type VacuumFact =
-  /** A session's snapshot holds the xmin horizon (`hotStandbyFeedback`: a query on a standby, null on the primary). */
+  /**
+   * A session began: its snapshot or its XID (`holds`) holds the xmin horizon at `xmin`; `holds` null: neither, it
+   * holds nothing (idle in READ COMMITTED without having written). `hotStandbyFeedback`: a query on a standby,
+   * null on the primary.
+   */
   | {
       readonly kind: 'xmin-held';
       readonly node: string;
       readonly session: string;
       readonly how: 'standby-query' | 'prepared' | 'idle-in-transaction' | 'transaction';
-      readonly xmin: number;
+      readonly xmin: number | null;
+      readonly holds: 'snapshot' | 'xid' | null;
+      readonly isolation: Isolation;
       readonly hotStandbyFeedback: boolean | null;
       readonly rule: Rule;
     }
@@ -61,6 +67,10 @@ export type VacuumFact =
   /** postgres.c ProcessInterrupts: statement_timeout (`timeout`, µs) cancels the query a session runs, aborting its transaction. */
   | { readonly kind: 'session-query-cancelled'; readonly node: string; readonly session: string; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'transaction-ended'; readonly node: string; readonly session: string }
+  /** vacuumlazy.c lazy_truncate_heap: a vacuum truncated `bytes` of empty pages at the end of `table`, under an ACCESS EXCLUSIVE lock standbys replay, held `held` µs. */
+  | { readonly kind: 'vacuum-truncated'; readonly table: string; readonly bytes: number; readonly held: number; readonly rule: Rule }
+  /** vacuumlazy.c lazy_truncate_heap: the conditional lock was not had within 5 s: the empty pages stay. */
+  | { readonly kind: 'vacuum-truncate-skipped'; readonly table: string; readonly rule: Rule }
   /** A workload's long reads (`duration`, µs) run into statement_timeout (`timeout`, µs): each is cancelled then. */
   | { readonly kind: 'long-reads-cancelled'; readonly workload: string; readonly duration: number; readonly timeout: number; readonly rule: Rule }
   | { readonly kind: 'vacuum-failed'; readonly who: string; readonly failure: VacuumFailure; readonly rule?: Rule }

@@ -22,6 +22,23 @@ export interface ConflictRecord {
   readonly database: string;
   readonly table: string;
   readonly conflictsWith: (q: Session) => boolean;
+  /**
+   * A lock record: the transaction that took the lock (its lock owner on the primary), and who it is for the
+   * report. The standby's startup process holds the lock from the record's replay until that of the
+   * transaction's commit or abort (`released`).
+   */
+  readonly holder?: { readonly owner: object; readonly who: string };
+}
+
+/** A lock record's conflict: the queries of `database` that read `table` (`tables`; null: every table of it). */
+export function readsTable(database: string, table: string): (q: Session) => boolean {
+  return (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table));
+}
+
+/** Where the primary's WAL ends a transaction whose lock records a standby replays (its commit or abort record). */
+interface Release {
+  readonly lsn: Lsn;
+  readonly timeline: Timeline;
 }
 
 interface Wait {
@@ -69,6 +86,10 @@ export class RecoveryConflicts {
   private walPast: { t: Micros; lsn: Lsn; rate: number }[] = [];
   /** Standbys whose walreceiver is to start once replay no longer waits (deferConnect). */
   private readonly connectLater = new Set<PgNode>();
+  /** The end of each lock record's transaction, once the primary wrote it (released). */
+  private readonly releases = new Map<object, Release>();
+  /** Queries on a standby waiting for a table lock its startup process holds (replayed), with what to do once granted. */
+  private readonly lockWaits = new Map<Session, { readonly record: ConflictRecord; readonly since: Micros; readonly granted: (() => void)[] }>();
 
   constructor(
     private readonly cluster: PgCluster,
@@ -84,6 +105,119 @@ export class RecoveryConflicts {
     if (![...this.cluster.nodes.values()].some((n) => n.role.kind === 'standby')) return;
     this.records.push({ ...r, lsn: primary.walEnd(this.now), timeline: primary.wal.timeline });
     this.cluster.requestReflow();
+  }
+
+  /**
+   * The transaction that took `owner`'s locks ended on the primary (commit or abort record at its WAL end):
+   * standby.c StandbyReleaseLockTree releases the replayed AccessExclusiveLocks when a standby replays it.
+   * Approximation: a primary that crashed writes no such record; its locks count as released at its WAL end
+   * then, not at the running-xacts record its end-of-recovery checkpoint writes (standby.c StandbyReleaseOldLocks).
+   */
+  released(owner: object, primary: PgNode): void {
+    if (this.releases.has(owner) || !this.records.some((r) => r.holder?.owner === owner)) return;
+    this.releases.set(owner, { lsn: primary.walEnd(this.now), timeline: primary.wal.timeline });
+    this.cluster.requestReflow();
+  }
+
+  /**
+   * The lock record whose AccessExclusiveLock the startup process of `n` holds at replay position `at` on
+   * `table` of `database` (null: none): replayed, its transaction's end not yet. A promotion releases them all
+   * (xlog.c StartupXLOG: ShutdownRecoveryTransactionEnvironment -> StandbyReleaseAllLocks).
+   */
+  private replayedLock(n: PgNode, at: Lsn, database: string, tables: readonly { readonly database: string; readonly table: string }[] | null): ConflictRecord | null {
+    if (n.role.kind !== 'standby') return null;
+    for (const r of this.records) {
+      if (r.kind !== 'lock' || !r.holder || r.database !== database || r.lsn > at + 0.5) continue;
+      if (tables !== null && !tables.some((t) => t.database === r.database && t.table === r.table)) continue;
+      if (timelineAt(n.wal.timeline, r.lsn) !== r.timeline) continue;
+      const end = this.releases.get(r.holder.owner);
+      if (end && end.lsn <= at + 0.5 && timelineAt(n.wal.timeline, end.lsn) === end.timeline) continue;
+      return r;
+    }
+    return null;
+  }
+
+  /**
+   * A query begins on standby `n` reading `tables` (null: every table of its database): if the startup process
+   * holds a replayed AccessExclusiveLock on one, its AccessShareLock waits until replay reaches the end of the
+   * transaction that took it (a long DDL on the primary keeps the table unreadable on the standby for as long;
+   * [15.18] ALTER TABLE ... ADD COLUMN, then pg_sleep(10) before COMMIT on the primary: pg_locks on the standby
+   * showed the startup process holding AccessExclusiveLock, and a SELECT begun 1.1 s after the ALTER returned
+   * 9.0 s later). Returns whether it waits (onLocked: what to do once it has the lock).
+   */
+  waitForReplayedLock(q: Session): boolean {
+    const n = q.node;
+    const r = this.replayedLock(n, this.replay.at(n, this.now).lsn, q.database, q.tables);
+    if (!r) return false;
+    this.lockWaits.set(q, { record: r, since: this.now, granted: [] });
+    this.cluster.log(n, 'replication', { kind: 'standby-lock-wait', node: n.name, session: q.name, table: `${r.database}.${r.table}`, holder: r.holder!.who, rule: 'standby.c:StandbyAcquireAccessExclusiveLock' });
+    return true;
+  }
+
+  /** Whether query `q` on a standby still waits for a replayed lock (it then holds no lock of its own). */
+  waitsForLock(q: Session): boolean {
+    return this.lockWaits.has(q);
+  }
+
+  /** Something to do once `q` has its lock (now if it does not wait). */
+  onLocked(q: Session, f: () => void): void {
+    const w = this.lockWaits.get(q);
+    if (w) w.granted.push(f);
+    else f();
+  }
+
+  /** The query ended (cancelled, terminated, its server stopped, a timeout) while it waited: its wait is recorded so. */
+  dropLockWait(q: Session, why: 'canceled' | 'lock_timeout' | 'statement_timeout' = 'canceled'): void {
+    const w = this.lockWaits.get(q);
+    if (!w) return;
+    this.lockWaits.delete(q);
+    this.recordLockWait(q, w, why);
+  }
+
+  /** The table a waiting query waits for ("db.table"), or null. */
+  lockWaitTable(q: Session): string | null {
+    const r = this.lockWaits.get(q)?.record;
+    return r ? `${r.database}.${r.table}` : null;
+  }
+
+  /** The end of the run: waits still open are recorded. */
+  finish(): void {
+    for (const [q, w] of this.lockWaits) this.recordLockWait(q, w, 'still waiting at the end');
+    this.lockWaits.clear();
+  }
+
+  private recordLockWait(q: Session, w: { readonly record: ConflictRecord; readonly since: Micros }, outcome: 'granted' | 'canceled' | 'lock_timeout' | 'statement_timeout' | 'still waiting at the end'): void {
+    const r = w.record;
+    this.cluster.ctx.history.lock({
+      kind: 'wait',
+      cluster: this.cluster.name,
+      table: `${r.database}.${r.table}`,
+      who: `session "${q.name}" on ${q.node.name}`,
+      mode: 'AccessShareLock',
+      from: w.since,
+      to: this.now,
+      outcome,
+      chain: [{ who: `startup process of ${q.node.name}, replaying the lock of ${r.holder!.who}`, mode: 'AccessExclusiveLock', since: w.since, waiting: false }],
+    });
+  }
+
+  /** Grant the waits on `n` whose lock replay has released; the next instant one is released (NEVER: none known). */
+  private grantLockWaits(n: PgNode, p: { lsn: Lsn; rate: number }, now: Micros): number {
+    let next = NEVER as number;
+    for (const [q, w] of [...this.lockWaits]) {
+      if (q.node !== n) continue;
+      const r = this.replayedLock(n, p.lsn, q.database, q.tables);
+      if (r === null) {
+        this.lockWaits.delete(q);
+        this.recordLockWait(q, w, 'granted');
+        this.cluster.log(n, 'replication', { kind: 'standby-lock-granted', node: n.name, session: q.name, table: `${w.record.database}.${w.record.table}`, waited: now - w.since, rule: 'standby.c:StandbyReleaseLockTree' });
+        for (const f of w.granted) f();
+        continue;
+      }
+      const end = this.releases.get(r.holder!.owner);
+      if (end && p.rate > 0) next = Math.min(next, now + Math.max(1, Math.ceil((end.lsn - p.lsn) / p.rate)));
+    }
+    return next;
   }
 
   /** The queries running on standby `n` (the plan's sessions there). */
@@ -106,7 +240,11 @@ export class RecoveryConflicts {
     for (const r of this.records) {
       if (r.lsn < from || done?.has(r)) continue;
       if (timelineAt(n.wal.timeline, r.lsn) !== r.timeline) continue;
-      const hit = queries.filter((q) => q.database === r.database && r.conflictsWith(q));
+      // A cleanup record conflicts only with a backend that has a snapshot (standby.c
+      // ResolveRecoveryConflictWithSnapshot -> procarray.c GetConflictingVirtualXIDs skips those whose xmin is
+      // invalid): not a session idle in a READ COMMITTED transaction (horizons.ts Session.snapshot).
+      // A query waiting for a replayed lock holds no lock yet: no lock record conflicts with it.
+      const hit = queries.filter((q) => q.database === r.database && (r.kind === 'snapshot' ? q.snapshot : !this.lockWaits.has(q)) && r.conflictsWith(q));
       if (hit.length > 0) return { record: r, queries: hit };
     }
     return null;
@@ -194,6 +332,8 @@ export class RecoveryConflicts {
     for (const n of this.cluster.nodes.values()) {
       if (n.role.kind !== 'standby' || !n.running) {
         this.endWait(n, false);
+        // Promoted: its startup process released every replayed lock at the end of recovery.
+        if (n.running && this.lockWaits.size > 0) this.grantLockWaits(n, { lsn: 0 as Lsn, rate: 0 }, now);
         continue;
       }
       const p = this.replay.at(n, now);
@@ -202,6 +342,7 @@ export class RecoveryConflicts {
       // Queries here see row versions the primary's queries prune as they go (vacuum/model.ts logPruning).
       const queries = this.queries(n);
       if (queries.length > 0) this.cluster.xid.vacuum.logPruning(queries);
+      if (this.lockWaits.size > 0) next = Math.min(next, this.grantLockWaits(n, p, now));
       if (this.records.length === 0 && this.waits.size === 0) continue;
       const h = this.holding(n);
       const w = this.waits.get(n);
@@ -234,6 +375,7 @@ export class RecoveryConflicts {
       table: `${record.database}.${record.table}`,
       lsn: record.lsn,
       queries: queries.map((q) => q.name),
+      ...(record.holder ? { holder: record.holder.who } : {}),
       setting: streaming ? 'max_standby_streaming_delay' : 'max_standby_archive_delay',
       delay,
       behind: now - receivedAt,
@@ -290,10 +432,13 @@ export class RecoveryConflicts {
     if (this.records.length < 64) return;
     let low = Number.POSITIVE_INFINITY;
     for (const n of this.cluster.nodes.values()) if (n.role.kind === 'standby') low = Math.min(low, this.passed.get(n) ?? 0);
-    const keep = this.records.filter((r) => r.lsn >= low - 0.5);
+    // A lock record stays while its lock may still be held on a standby (its transaction's end not replayed).
+    const held = (r: ConflictRecord) => r.holder !== undefined && !((this.releases.get(r.holder.owner)?.lsn ?? Number.POSITIVE_INFINITY) < low - 0.5);
+    const keep = this.records.filter((r) => r.lsn >= low - 0.5 || held(r));
     if (keep.length === this.records.length) return;
     const gone = new Set(this.records.filter((r) => r.lsn < low - 0.5));
     this.records = keep;
     for (const s of this.done.values()) for (const r of gone) s.delete(r);
+    for (const r of gone) if (r.holder && !this.records.some((k) => k.holder?.owner === r.holder!.owner)) this.releases.delete(r.holder.owner);
   }
 }

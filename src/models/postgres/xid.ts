@@ -9,7 +9,7 @@ import type { Lsn } from './lsn.ts';
 import type { LogLine } from './messages.ts';
 import type { PgNode } from './node.ts';
 import type { SlotHorizons } from './slots.ts';
-import type { Holder } from './vacuum/horizons.ts';
+import type { Holder, TransactionKind } from './vacuum/horizons.ts';
 import { VacuumModel, START_XID } from './vacuum/model.ts';
 import { Operations } from './vacuum/operations.ts';
 
@@ -264,7 +264,7 @@ export class XidModel implements SlotHorizons {
     const now = this.cluster.ctx.sim.now;
     const delay = standby.settings.recoveryMinApplyDelay;
     let xmin = delay > 0 ? this.vacuum.horizons.xidAt(Math.max(0, now - delay) as Micros) : this.nextXid.valueAt(now);
-    for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin < xmin) xmin = q.xmin;
+    for (const q of this.vacuum.horizons.sessions.values()) if (q.node === standby && q.xmin !== null && q.xmin < xmin) xmin = q.xmin;
     return xmin;
   }
 
@@ -298,8 +298,8 @@ export class XidModel implements SlotHorizons {
     }
   }
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null = null, idle = false, tables: readonly TableRef[] | null = null): void {
-    this.ops.openTransaction(node, name, prepared, database, idle, tables);
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null = null, idle = false, tables: readonly TableRef[] | null = null, how: TransactionKind = { isolation: 'read committed', wrote: null }): void {
+    this.ops.openTransaction(node, name, prepared, database, idle, tables, how);
   }
 
   closeTransaction(name: string): void {
@@ -310,9 +310,12 @@ export class XidModel implements SlotHorizons {
   closeAfter(name: string, duration: Micros): void {
     const s = this.vacuum.horizons.sessions.get(name);
     if (!s) return;
-    this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
-      if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
-    }, 20);
+    // Its run time counts from when it has its locks (a query on a standby may wait for a replayed one: conflicts.ts).
+    this.cluster.replay.conflicts.onLocked(s, () =>
+      this.cluster.ctx.sim.after(duration, `end ${name}`, () => {
+        if (this.vacuum.horizons.sessions.get(name) === s) this.ops.closeTransaction(name);
+      }, 20),
+    );
   }
 
   /** A plan step of the vacuum model (types-vacuum.ts). */

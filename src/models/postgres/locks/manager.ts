@@ -153,6 +153,8 @@ export interface LockHost {
   changed(): void;
   /** Called before a statement or a vacuum looks at a table's locks. */
   beforeLock(): void;
+  /** `owner`'s transaction ended, releasing all its locks (its commit or abort record: conflicts.ts released). */
+  released?(owner: LockOwner): void;
 }
 
 export class LockManager {
@@ -182,6 +184,12 @@ export class LockManager {
     l.granted.push({ owner, mode, since: this.host.sim.now });
     this.refreshFlows(table);
     return true;
+  }
+
+  /** Whether a conditional request (ConditionalLockAcquire) of `owner` for `mode` would be granted now; nothing is taken. */
+  wouldGrant(owner: LockOwner, table: string, mode: LockMode): boolean {
+    const l = this.tables.get(table);
+    return !l || !(conflictsWithMask(mode, l.grantedMask(owner)) || conflictsWithMask(mode, l.waitMask()));
   }
 
   /** LockAcquire: granted now (onGranted runs before this returns) or queued. */
@@ -222,6 +230,7 @@ export class LockManager {
 
   /** Release every lock `owner` holds (on `table` only, when given): transaction end. */
   release(owner: LockOwner, table?: string): void {
+    if (table === undefined) this.host.released?.(owner);
     for (const [name, l] of this.tables) {
       if (table !== undefined && name !== table) continue;
       const before = l.granted.length;
@@ -620,7 +629,12 @@ export class LockManager {
           this.closeGroup(e, now, false);
         }
       }
-      for (let i = l.granted.length - 1; i >= 0; i--) if (!l.granted[i]!.owner.prepared) l.granted.splice(i, 1);
+      for (let i = l.granted.length - 1; i >= 0; i--) {
+        const g = l.granted[i]!;
+        if (g.owner.prepared) continue;
+        l.granted.splice(i, 1);
+        this.host.released?.(g.owner);
+      }
       for (const q of l.inFlight.splice(0)) this.host.sim.cancel(q.expiry);
       this.refreshFlows(name);
     }

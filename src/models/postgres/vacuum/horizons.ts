@@ -13,6 +13,7 @@ import { timelineAt, type Timeline } from '../timeline.ts';
 import type { LockOwner } from '../locks/manager.ts';
 import { Counter, type Relation } from './relations.ts';
 import type { TableRef } from '../../../scenario/types-vacuum.ts';
+import type { Isolation } from '../../../scenario/types.ts';
 import type { HorizonHolder } from '../../../history/facts/vacuum.ts';
 
 export interface Holder {
@@ -30,12 +31,34 @@ export interface Holder {
   readonly moving?: boolean;
 }
 
+/** What open_transaction says of a transaction: its isolation level, and whether it wrote (null: the default). */
+export interface TransactionKind {
+  readonly isolation: Isolation;
+  readonly wrote: boolean | null;
+}
+
 /** An open transaction of a session the plan started (open_transaction). */
 export interface Session {
   readonly name: string;
   readonly node: PgNode;
   readonly database: string;
-  readonly xmin: number;
+  /**
+   * Where it holds the xmin horizon: the older of its XID and its snapshot's xmin (procarray.c
+   * ComputeXidHorizons), both approximated as the XID counter when it began; null: it holds neither (idle in a
+   * READ COMMITTED transaction that has not written).
+   */
+  readonly xmin: number | null;
+  /**
+   * It has a snapshot (pg_stat_activity.backend_xmin set): running a query, or in a REPEATABLE READ or
+   * SERIALIZABLE transaction (its transaction snapshot). Idle in READ COMMITTED it has none (snapmgr.c
+   * SnapshotResetXmin once no snapshot is registered), XID or not: a cleanup record replayed on a standby does
+   * not conflict with it (standby.c GetConflictingVirtualXIDs looks at xmin), nor does CREATE INDEX
+   * CONCURRENTLY wait for it.
+   */
+  readonly snapshot: boolean;
+  /** It has an XID (it wrote, on the primary; or prepared after writing). */
+  readonly hasXid: boolean;
+  readonly isolation: Isolation;
   readonly prepared: boolean;
   readonly idle: boolean;
   readonly since: Micros;
@@ -185,14 +208,15 @@ export class Horizons {
     for (const s of this.sessions.values()) {
       if (s.prepareRecord !== null) {
         const on = this.preparedOn(s, primary);
-        if (on) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: 'prepared transaction', name: s.name, node: on.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
+        if (on && s.xmin !== null) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: 'prepared transaction', name: s.name, node: on.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
         continue;
       }
       if (s.node.role.kind === 'standby') {
         const feeding = s.node.running && s.node.settings.hotStandbyFeedback && s.node.role.receiver.status === 'streaming';
-        if (feeding) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.snapshotAt, database: null, catalogOnly: false });
+        if (feeding && s.xmin !== null) out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'standby-query', name: s.name, node: s.node.name }, since: s.snapshotAt, database: null, catalogOnly: false });
         continue;
       }
+      if (s.xmin === null) continue;
       const kind = s.prepared ? 'prepared transaction' : s.idle ? 'idle-in-transaction session' : 'transaction';
       out.push({ key: sessionKey(s), xid: s.xmin, who: { kind: 'session', session: kind, name: s.name, node: s.node.name, database: s.database }, since: s.since, database: s.database, catalogOnly: false });
     }
@@ -231,7 +255,7 @@ export class Horizons {
     const primary = this.primary();
     for (const s of this.sessions.values()) {
       const holds = s.prepareRecord !== null ? this.preparedOn(s, primary) !== null : s.node.role.kind === 'primary';
-      if (holds && s.xmin < x) x = s.xmin;
+      if (holds && s.xmin !== null && s.xmin < x) x = s.xmin;
     }
     for (const h of this.streamHolders()) if (h.xid < x) x = h.xid;
     return x;

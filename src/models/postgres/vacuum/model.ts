@@ -24,6 +24,7 @@ import type { PgSettings } from '../settings.ts';
 import { Autovacuum } from './autovacuum.ts';
 import { Horizons, type Holder, type Session } from './horizons.ts';
 import { autovacuumLogLine, cancelingAutovacuum, failsafeWarning, farInThePast, stopMessage, warnMessage, wraparoundLimits, XID_HALF } from './limits.ts';
+import { readsTable } from '../conflicts.ts';
 import { buildDatabases, PAGE, type DatabaseState, type Relation } from './relations.ts';
 import { cutoffsFor, DEFAULT_DISK_THROUGHPUT, speed, VacuumRun, workOf, type CostBudget, type VacuumTrigger } from './vacuum.ts';
 import { projectedStop } from './projection.ts';
@@ -38,6 +39,8 @@ export interface RunOptions {
   readonly process: LogLine['process'];
   /** Its cost budget now (autovacuum workers share theirs; a manual VACUUM has its own). */
   readonly budget: () => CostBudget;
+  /** VACUUM (TRUNCATE ...) (12+); absent: the table's vacuum_truncate. */
+  readonly truncate?: boolean;
   readonly onEnd: (outcome: 'done' | 'canceled') => void;
 }
 
@@ -90,6 +93,7 @@ export class VacuumModel {
       changed: () => cluster.requestReflow(),
       // A loop computed ahead (autovacuum.ts) must stand as real runs before anyone looks at a table's locks.
       beforeLock: () => this.autovacuum.interrupt(true),
+      released: (owner) => cluster.replay.conflicts.released(owner, this.primary),
     });
     this.autovacuum = new Autovacuum(this);
   }
@@ -476,6 +480,7 @@ export class VacuumModel {
     if (!p.running || p.role.kind !== 'primary') return;
     const now = this.now;
     for (const q of queries) {
+      if (!q.snapshot) continue;
       const db = this.database(q.database);
       if (!db) continue;
       let done = this.pruned.get(q);
@@ -521,8 +526,74 @@ export class VacuumModel {
     const now = this.now;
     this.noteAge(now);
     run.finish(this.version, this.xidNow());
+    const tail = this.truncatable(run, o);
     this.endRun(run, o, false);
-    o.onEnd('done');
+    if (tail > 0) this.truncateTail(run, o, tail);
+    else o.onEnd('done');
+  }
+
+  /**
+   * The empty pages at the end of the table a finished run truncates (vacuumlazy.c should_attempt_truncation):
+   * not with the vacuum_truncate reloption off or VACUUM (TRUNCATE false) (12+), or the setting (18+), nor once the failsafe tripped (14+), and only
+   * when at least REL_TRUNCATE_MINIMUM (1,000) pages or 1/16 of the table are free; the tail's rows must be
+   * gone (removed by this run: a horizon holder may keep them). Approximation: old_snapshot_threshold (9.6 to
+   * 16, which turns truncation off) is not modelled. 0: none.
+   */
+  private truncatable(run: VacuumRun, o: RunOptions): number {
+    const rel = run.rel;
+    const tail = rel.emptyTail;
+    if (tail <= 0 || !rel.exists || run.failsafe) return 0;
+    // vacuum.c vacuum_rel: the VACUUM option, else the reloption, else (18+) the vacuum_truncate setting.
+    if (this.version >= 12 && !(o.truncate ?? rel.spec.vacuumTruncate ?? this.settings.vacuumTruncate)) return 0;
+    if (rel.removed + 0.5 < (rel.spec.emptyTail ?? 0) / rel.rowSize) return 0;
+    const pages = tail / PAGE;
+    return pages >= 1000 || pages >= rel.size / PAGE / 16 ? tail : 0;
+  }
+
+  /**
+   * vacuumlazy.c lazy_truncate_heap: a conditional ACCESS EXCLUSIVE lock, tried every 50 ms
+   * (VACUUM_TRUNCATE_LOCK_WAIT_INTERVAL) and given up after 5 s (VACUUM_TRUNCATE_LOCK_TIMEOUT: "stopping truncate
+   * due to conflicting lock request"); then count_nondeletable_pages reads the tail backwards, and the file is
+   * truncated. The lock is WAL-logged (lock.c LogAccessExclusiveLock): a standby replays it, in conflict with
+   * its queries reading the table (cancelled after max_standby_streaming_delay, "User was holding a relation
+   * lock for too long"), and holds it until the vacuum's commit is replayed (conflicts.ts). On the primary the
+   * vacuum lets go of the lock within 20 ms of anyone waiting for it (VACUUM_TRUNCATE_LOCK_CHECK_INTERVAL) and
+   * takes it again: approximated as blocking nobody there. Approximation: the backward read at the disk's speed,
+   * held on the standby for all of it.
+   */
+  private truncateTail(run: VacuumRun, o: RunOptions, tail: number): void {
+    const rel = run.rel;
+    const primary = this.primary;
+    const boot = primary.boot;
+    const sim = this.cluster.ctx.sim;
+    // A server stopped meanwhile took the vacuum with it.
+    const alive = () => this.primary === primary && primary.running && primary.boot === boot && rel.exists;
+    let tries = 0;
+    const attempt = (): void => {
+      if (!alive()) return;
+      if (!this.locks.wouldGrant(run.owner, rel.key, 'AccessExclusiveLock')) {
+        if (++tries > 5000 / 50) {
+          this.cluster.log(primary, 'vacuum', { kind: 'vacuum-truncate-skipped', table: rel.qualified, rule: 'vacuumlazy.c:lazy_truncate_heap' });
+          return o.onEnd('done');
+        }
+        sim.after(50_000 as Micros, `truncate lock ${rel.spec.name}`, attempt, PRIORITY.checkpoint);
+        return;
+      }
+      const token = {};
+      const database = rel.database.name;
+      this.cluster.replay.conflicts.record({ kind: 'lock', database, table: rel.spec.name, conflictsWith: readsTable(database, rel.spec.name), holder: { owner: token, who: `${run.owner.label}, truncating the empty pages at its end` } }, primary);
+      const held = Math.max(1, Math.ceil((tail * 1e6) / this.disk)) as Micros;
+      sim.after(held, `truncate ${rel.spec.name}`, () => {
+        if (!alive()) return;
+        rel.size = Math.max(0, rel.size - tail);
+        rel.rows = rel.size / rel.rowSize;
+        rel.emptyTail = 0;
+        this.cluster.log(primary, 'vacuum', { kind: 'vacuum-truncated', table: rel.qualified, bytes: tail, held, rule: 'vacuumlazy.c:lazy_truncate_heap' });
+        this.cluster.replay.conflicts.released(token, primary);
+        o.onEnd('done');
+      }, PRIORITY.checkpoint);
+    };
+    attempt();
   }
 
   /** A conflicting lock request (or a shutdown) cancels the run: nothing it did is kept. */
@@ -656,6 +727,7 @@ export class VacuumModel {
     for (const [name, s] of [...this.horizons.sessions]) {
       if (s.node !== node || s.prepared) continue;
       this.cluster.ctx.sim.cancel(s.idleTimer);
+      this.cluster.replay.conflicts.dropLockWait(s);
       this.cluster.ctx.history.holdEnd(this.cluster.name, `transaction "${s.name}"`, this.now);
       this.horizons.sessions.delete(name);
       ended = true;
@@ -683,6 +755,7 @@ export class VacuumModel {
   finish(now: Micros): void {
     this.autovacuum.finish(now);
     this.locks.finish(now);
+    this.cluster.replay.conflicts.finish();
     // A WARNING still logged at every XID assignment: its count so far.
     this.endWarning();
   }

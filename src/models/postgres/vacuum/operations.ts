@@ -11,10 +11,11 @@ import type { PgNode } from '../node.ts';
 import type { LockFailure, LockOwner } from '../locks/manager.ts';
 import type { Rule } from '../../../history/facts/index.ts';
 import type { VacuumFailure } from '../../../history/facts/vacuum.ts';
-import { sessionKey, type Session } from './horizons.ts';
+import { sessionKey, type Session, type TransactionKind } from './horizons.ts';
 import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
+import { readsTable } from '../conflicts.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -41,7 +42,7 @@ export class Operations {
 
   // ------------------------------------------------------------------ sessions
 
-  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null): void {
+  openTransaction(node: PgNode, name: string, prepared: boolean, database: string | null, idle: boolean, tables: readonly TableRef[] | null = null, how: TransactionKind = { isolation: 'read committed', wrote: null }): void {
     const m = this.m;
     const now = m.now;
     // A query on a standby takes its snapshot of what replay has reached (procarray.c GetSnapshotData from
@@ -53,7 +54,16 @@ export class Operations {
     const snapshotAt = onStandby ? m.cluster.replay.conflicts.snapshotTime(m.cluster.replay.at(node, now).lsn) : now;
     const delay = onStandby ? node.settings.recoveryMinApplyDelay : 0;
     const feeds = node.role.kind === 'standby' && node.settings.hotStandbyFeedback && node.role.receiver.status === 'streaming' && delay > 0;
-    const xmin = snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
+    // What it holds (checked on 10, 15 and 18 with pg_stat_activity): a running statement has a snapshot
+    // (backend_xmin); idle in READ COMMITTED it has none (snapmgr.c SnapshotResetXmin once its last statement's
+    // snapshot is unregistered), in REPEATABLE READ / SERIALIZABLE it keeps its transaction snapshot
+    // (IsolationUsesXactSnapshot); one that wrote has an XID (backend_xid) until it ends, which holds the horizon
+    // by itself (procarray.c ComputeXidHorizons takes the older of each backend's xid and xmin). A prepared
+    // transaction's dummy PGPROC has its XID and no xmin (twophase.c MarkAsPreparingGuts). A standby's
+    // transactions cannot write. Approximation: XID and snapshot both date from its start.
+    const hasXid = !onStandby && (how.wrote ?? true);
+    const snapshot = !prepared && (!idle || how.isolation !== 'read committed');
+    const xmin = !hasXid && !snapshot ? null : snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;
@@ -63,9 +73,11 @@ export class Operations {
       m.cluster.replay.conflicts.settle(node);
       m.cluster.requestReflow();
     }
-    const s: Session = { name, node, database: db, xmin, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
+    const s: Session = { name, node, database: db, xmin, snapshot, hasXid, isolation: how.isolation, prepared, idle, since: now, snapshotAt, owner, idleTimer: null, prepareRecord, tables };
     m.horizons.sessions.set(name, s);
-    m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
+    // The report's hold: a query on a standby holds the primary's horizon only through hot_standby_feedback
+    // (approximation: as the setting is at its start, whether the standby streams or not).
+    if (xmin !== null && (!onStandby || node.settings.hotStandbyFeedback)) m.cluster.ctx.history.holdStart({ cluster: m.cluster.name, holder: sessionKey(s), kind: 'xmin', xid: xmin, since: now, until: null });
     const standby = node.role.kind === 'standby';
     this.log(node, 'setting', {
       kind: 'xmin-held',
@@ -73,9 +85,14 @@ export class Operations {
       session: name,
       how: standby ? 'standby-query' : prepared ? 'prepared' : idle ? 'idle-in-transaction' : 'transaction',
       xmin,
+      holds: snapshot ? 'snapshot' : hasXid ? 'xid' : null,
+      isolation: how.isolation,
       hotStandbyFeedback: standby ? node.settings.hotStandbyFeedback : null,
       rule: 'procarray.c:ComputeXidHorizons',
     });
+    // On a standby, its first read of a table whose AccessExclusiveLock the startup process holds (replayed
+    // from the primary) waits for the replay of the end of the transaction that took it (conflicts.ts).
+    if (onStandby && m.cluster.replay.conflicts.waitForReplayedLock(s)) this.timeLockWait(s);
     // On the primary, the transaction holds an AccessShareLock on each table it read (`tables`, by default every
     // table of its database) until it ends, a prepared one across restarts (lock.c AtPrepare_Locks,
     // lock_twophase_recover): a DDL waits for it, and every query behind the DDL waits too (postgres-2.md §6.2).
@@ -112,6 +129,29 @@ export class Operations {
     m.replan();
   }
 
+  /**
+   * A query on a standby waiting for a replayed lock gives up at the standby's lock_timeout or statement_timeout
+   * (postgres.c ProcessInterrupts), which aborts its transaction.
+   */
+  private timeLockWait(s: Session): void {
+    const m = this.m;
+    const { lockTimeout, statementTimeout } = s.node.settings;
+    const limits = [lockTimeout, statementTimeout].filter((x) => x > 0);
+    if (limits.length === 0) return;
+    const after = Math.min(...limits) as Micros;
+    const failure = after === lockTimeout ? 'lock_timeout' : 'statement_timeout';
+    const conflicts = m.cluster.replay.conflicts;
+    m.cluster.ctx.sim.after(after, `${failure} ${s.name}`, () => {
+      if (m.horizons.sessions.get(s.name) !== s || !conflicts.waitsForLock(s)) return;
+      const table = conflicts.lockWaitTable(s) ?? '';
+      conflicts.dropLockWait(s, failure);
+      this.log(s.node, 'lock', { kind: 'statement-failed', who: `session "${s.name}" on ${s.node.name}`, table, after, failure, session: s.name, rule: 'postgres.c:ProcessInterrupts' }, [
+        { process: 'client backend', level: 'ERROR', message: `canceling statement due to ${failure === 'lock_timeout' ? 'lock' : 'statement'} timeout` },
+      ]);
+      this.end(s);
+    }, 20);
+  }
+
   closeTransaction(name: string): void {
     const s = this.m.horizons.sessions.get(name);
     if (!s) return;
@@ -131,7 +171,8 @@ export class Operations {
     if (s.node.role.kind === 'standby') m.cluster.requestReflow();
     m.cluster.ctx.sim.cancel(s.idleTimer);
     m.horizons.sessions.delete(s.name);
-    m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
+    if (s.node.role.kind === 'standby') m.cluster.replay.conflicts.dropLockWait(s);
+    if (s.xmin !== null) m.cluster.ctx.history.holdEnd(m.cluster.name, sessionKey(s), m.now);
     m.locks.withdraw(s.owner);
     m.locks.release(s.owner);
     for (const f of [...this.sessionEnded]) f(s.name);
@@ -178,6 +219,7 @@ export class Operations {
             freeze: a.freeze,
             process,
             budget: () => budget,
+            ...(a.truncate !== undefined ? { truncate: a.truncate } : {}),
             onEnd: (outcome) => {
               current = { run: null };
               m.locks.release(owner, rel.key);
@@ -265,7 +307,7 @@ export class Operations {
       if (a.lock === 'AccessExclusiveLock') {
         const database = rel.database.name;
         const table = rel.spec.name;
-        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: (q) => q.database === database && (q.tables === null || q.tables.some((t) => t.database === database && t.table === table)) }, m.primary);
+        m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: readsTable(database, table), holder: { owner, who: owner.label } }, m.primary);
       }
       const done = () => {
         this.effect(rel, a);
@@ -324,13 +366,13 @@ export class Operations {
    * INVALID index. Only backends with an xmin are waited for (procarray.c GetCurrentVirtualXIDs, excludeXmin0):
    * not prepared transactions (no xmin in their dummy PGPROC), vacuums, nor a session idle in a READ COMMITTED
    * transaction, whose snapshot is gone with its last statement, XID or not (checked on 15: BEGIN; SELECT ...;
-   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does). Approximations:
-   * idle sessions are taken as READ COMMITTED; the workloads' long queries are not waited for.
+   * then idle does not hold up a CREATE INDEX CONCURRENTLY, the same in REPEATABLE READ does): Session.snapshot.
+   * Approximation: the workloads' long queries are not waited for.
    */
   private waitForOlderSnapshots(rel: Relation, who: string, lockTimeout: Micros, deadline: Micros | null, done: () => void, failed: (why: LockFailure, lines: readonly LogLine[]) => void): void {
     const m = this.m;
     const now = m.now;
-    const older = new Set([...m.horizons.sessions.values()].filter((x) => !x.prepared && !x.idle && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
+    const older = new Set([...m.horizons.sessions.values()].filter((x) => x.snapshot && x.node === m.primary && x.database === rel.database.name && x.since < now).map((x) => x.name));
     if (older.size === 0) return done();
     this.log(m.primary, 'lock', { kind: 'statement-waits-for-snapshots', who, table: rel.key, sessions: [...older], rule: 'indexcmds.c:WaitForOlderSnapshots' });
     const limits = [lockTimeout > 0 ? now + lockTimeout : Number.POSITIVE_INFINITY, deadline ?? Number.POSITIVE_INFINITY];

@@ -98,6 +98,8 @@ export class Relation {
   writeStartXid: number | null = null;
   /** Rows were written up to the start of the simulation (what happened before is not known). */
   lastWriteXid: number;
+  /** Bytes at its end whose rows are all dead or gone (spec.emptyTail until a vacuum truncates them). */
+  emptyTail: number;
   /** The vacuum running on it (autovacuum's wi_tableoid), if any. */
   running: { readonly by: string } | null = null;
   /** Its last autovacuum was held back by a holder and changed nothing: the same run would follow (autovacuum.ts). */
@@ -116,7 +118,9 @@ export class Relation {
     this.size = spec.size;
     this.rowSize = spec.rows !== undefined && spec.rows > 0 ? spec.size / spec.rows : DEFAULT_ROW_SIZE;
     this.rows = spec.size / this.rowSize;
-    this.produced = new Counter(t);
+    this.emptyTail = spec.emptyTail ?? 0;
+    // The rows of an empty tail were deleted before the start: dead rows the first vacuum removes.
+    this.produced = new Counter(t, this.emptyTail / this.rowSize);
     this.inserted = new Counter(t);
   }
 
@@ -173,6 +177,7 @@ export class Relation {
     this.insertedAtVacuum = this.inserted.valueAt(t);
     this.size = 0;
     this.rows = 0;
+    this.emptyTail = 0;
   }
 }
 

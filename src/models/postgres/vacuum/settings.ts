@@ -27,6 +27,8 @@ export interface VacuumSettings {
   readonly idleInTransactionSessionTimeout: Micros;
   /** 18+ (0: off): a slot inactive longer than this is invalidated at a checkpoint (slots.ts). */
   readonly idleReplicationSlotTimeout: Micros;
+  /** 18+ (true before: only the reloption, 12+, turns truncation off). */
+  readonly vacuumTruncate: boolean;
   /** Null: -1, replay waits for conflicting standby queries for ever (standby.c GetStandbyLimitTime). */
   readonly maxStandbyStreamingDelay: Micros | null;
   readonly maxStandbyArchiveDelay: Micros | null;
@@ -51,6 +53,7 @@ export function resolveVacuumSettings(version: PgMajor, spec: VacuumSettingsSpec
     logLockWaits: spec.logLockWaits ?? false,
     idleInTransactionSessionTimeout: spec.idleInTransactionSessionTimeout ?? (0 as Micros),
     idleReplicationSlotTimeout: version >= 18 ? (spec.idleReplicationSlotTimeout ?? (0 as Micros)) : (0 as Micros),
+    vacuumTruncate: version >= 18 ? (spec.vacuumTruncate ?? true) : true,
     // guc_tables.c: 30 s each.
     maxStandbyStreamingDelay: spec.maxStandbyStreamingDelay === undefined ? seconds(30) : spec.maxStandbyStreamingDelay,
     maxStandbyArchiveDelay: spec.maxStandbyArchiveDelay === undefined ? seconds(30) : spec.maxStandbyArchiveDelay,
@@ -74,6 +77,7 @@ const VACUUM_KEYS: { readonly [K in keyof VacuumSettingsSpec]-?: 'restart' | 're
   logLockWaits: 'reload',
   idleInTransactionSessionTimeout: 'reload',
   idleReplicationSlotTimeout: 'reload', // sighup
+  vacuumTruncate: 'reload', // user [18.4: pg_settings.context]
   maxStandbyStreamingDelay: 'reload', // sighup
   maxStandbyArchiveDelay: 'reload', // sighup
 };

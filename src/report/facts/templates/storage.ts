@@ -26,13 +26,16 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'promotion-waits-for-conflict': (f) =>
     p`promotion of ${node(f.node)} requested: its startup process first replays the ${size(f.bytes)} of WAL it has received, and its replay waits for ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} in conflict with it (${f.conflict}); until then it is a standby and has no writable primary role`,
   'recovery-conflict-wait': (f) =>
-    p`replay on ${node(f.node)} stops at ${lsn(f.lsn)}: the ${f.conflict === 'lock' ? p`AccessExclusiveLock on ${f.table}` : p`removal of row versions of ${f.table}`} conflicts with ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} there; ${
+    p`replay on ${node(f.node)} stops at ${lsn(f.lsn)}: the ${f.conflict === 'lock' ? p`AccessExclusiveLock on ${f.table}${f.holder ? ` taken by ${f.holder}` : ''}` : p`removal of row versions of ${f.table}`} conflicts with ${f.queries.length === 1 ? 'the query' : 'the queries'} ${join(f.queries.map((q) => p`"${q}"`))} there; ${
       f.cancelIn === null
         ? p`with ${code(`${f.setting} = -1`)} it waits until they end`
         : p`they are cancelled ${f.cancelIn === 0 ? 'at once' : p`in ${duration(f.cancelIn / 1e6)}`}: ${code(f.setting)} is ${duration(f.delay! / 1e6)}, counted from when ${f.setting === 'max_standby_archive_delay' ? 'the startup process opened the WAL file' : 'replay last caught up with what it received'}${f.behind > 0 ? p` (${duration(f.behind / 1e6)} ago)` : ''}`
     }; the WAL received meanwhile waits`,
   'recovery-conflict-cancel': (f) =>
     p`${f.idle ? 'terminated the session' : 'cancelled the query'} "${f.session}" on ${node(f.node)} after replay waited ${duration(f.waited / 1e6)}: it ${f.conflict === 'lock' ? p`held a lock on ${f.table} the replayed AccessExclusiveLock needs` : p`might have needed row versions of ${f.table} the replayed cleanup removes`}`,
+  'standby-lock-wait': (f) =>
+    p`query "${f.session}" on ${node(f.node)} waits to read ${f.table}: the standby's startup process holds the ACCESS EXCLUSIVE lock it replayed from ${f.holder}, until it replays the end of that transaction on the primary`,
+  'standby-lock-granted': (f) => p`query "${f.session}" on ${node(f.node)} gets its lock on ${f.table} after waiting ${duration(f.waited / 1e6)}: replay reached the end of the transaction that held it`,
   'recovery-conflict-resolved': (f) => p`replay on ${node(f.node)} goes on after waiting ${duration(f.waited / 1e6)}: the conflicting queries ended`,
   'promotion-abandoned': (f) => p`promotion of ${node(f.node)} abandoned: the server stopped before its startup process had replayed the WAL it received`,
   'replay-falls-behind': (f) =>

@@ -85,15 +85,20 @@ function outcome(o: VacuumOutcome): Token {
 
 export const VACUUM: TemplatesOf<VacuumFact> = {
   'xmin-held': (f) =>
-    f.how === 'standby-query'
-      ? p`a query on standby ${node(f.node)} "${f.session}" holds the xmin horizon at ${f.xmin}${f.hotStandbyFeedback ? p`: ${code('hot_standby_feedback')} reports its xmin to the primary while it streams` : p`: without ${code('hot_standby_feedback')} it holds nothing on the primary`}`
-      : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.xmin}`,
+    f.xmin === null
+      ? p`${f.how === 'standby-query' ? p`a session on standby ${node(f.node)}` : 'a session'} "${f.session}" idle in a ${code(f.isolation.toUpperCase())} transaction${f.how === 'standby-query' ? '' : ' that has not written'} holds no xmin: its snapshot went with its last statement and it has no XID (it still holds its locks)`
+      : f.how === 'standby-query'
+        ? p`a query on standby ${node(f.node)} "${f.session}" holds the xmin horizon at ${f.xmin}${f.hotStandbyFeedback ? p`: ${code('hot_standby_feedback')} reports its xmin to the primary while it streams` : p`: without ${code('hot_standby_feedback')} it holds nothing on the primary`}`
+        : `${HOLDS[f.how]} "${f.session}" holds the xmin horizon at ${f.holds === 'xid' ? `its XID ${f.xmin} (idle in READ COMMITTED it has no snapshot, but it wrote)` : f.xmin}`,
   'idle-session-terminated': (f) =>
     p`session "${f.session}" was idle in transaction longer than ${code('idle_in_transaction_session_timeout')} (${roundedDuration(f.timeout)}): it is terminated and its transaction rolled back`,
   'session-query-cancelled': (f) =>
     p`the query of session "${f.session}" ran longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): it is cancelled and its transaction aborted, releasing its locks and its snapshot`,
   'long-reads-cancelled': (f) =>
     p`the long queries of ${f.workload} (${roundedDuration(f.duration)}) run longer than ${code('statement_timeout')} (${roundedDuration(f.timeout)}): each is cancelled then, and holds its lock and its snapshot no longer`,
+  'vacuum-truncated': (f) =>
+    p`the vacuum of ${f.table} truncated ${size(f.bytes)} of empty pages at its end, holding an ACCESS EXCLUSIVE lock for ${duration(f.held / 1e6)} that standbys replay: their queries on the table are in conflict with it, and wait for it`,
+  'vacuum-truncate-skipped': (f) => `the vacuum of ${f.table} did not get its ACCESS EXCLUSIVE lock within 5 s: stopping truncate due to conflicting lock request, the empty pages at its end stay`,
   'transaction-ended': (f) => `transaction "${f.session}" ended: it no longer holds the xmin horizon, and its locks are released`,
   'vacuum-failed': (f) => p`${f.who} failed: ${FAILURE[f.failure]}`,
   'single-user-vacuum-started': (f) => `single-user VACUUM of database ${f.database}: the server is stopped for it (${stopLimitAdvice(f.version)})`,
