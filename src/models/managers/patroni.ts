@@ -39,6 +39,8 @@ import { withRetransmissions } from './health.ts';
 const REST_TIMEOUT = 2_000_000 as Micros;
 const FAILSAFE_TRIES = 2;
 const STRICT_PLACEHOLDER = '__patroni_strict_sync_replica_placeholder__';
+/** ha.py _process_multisync_replication: after a change of synchronous_standby_names, time.sleep(2) before looking again. */
+const SYNC_SETTLE = 2_000_000 as Micros;
 const DEFAULT_TAGS: PatroniTags = { nofailover: false, failoverPriority: 1, nosync: false };
 /** The rules of patroni/patroni the agent follows (ha.py class Ha unless said). */
 const RULE = {
@@ -299,6 +301,11 @@ export class PatroniAgent {
    * only renews the key meanwhile (handle_long_action_in_progress).
    */
   private switching: { readonly candidate: string | null; released: boolean } | null = null;
+  /**
+   * postgresql/sync.py SyncHandler: the synchronous_standby_names last seen, the primary's flush LSN then
+   * (_primary_flush_lsn) and the standbys seen to reach it since (_ready_replicas).
+   */
+  private syncHandler: { names: string; primaryFlushLsn: Lsn; ready: Set<string> } = { names: '', primaryFlushLsn: 0, ready: new Set() };
 
   constructor(
     private readonly group: Patroni,
@@ -565,12 +572,16 @@ export class PatroniAgent {
   }
 
   /**
-   * ha.py _process_multisync_replication and _handle_synchronous_strict_mode: pick synchronous_node_count
-   * streaming standbys (not tagged nosync; those without nofailover first, then the current ones, then the
-   * most advanced); add them to
-   * synchronous_standby_names before /sync, remove them from /sync first. No candidate: strict keeps the
-   * names (or a placeholder matching nobody: commits wait); non-strict clears them (commits go on, and with
-   * /sync empty nobody may be promoted).
+   * ha.py _process_multisync_replication and _handle_synchronous_strict_mode, with postgresql/sync.py SyncHandler:
+   * pick synchronous_node_count streaming standbys (not tagged nosync; those without nofailover first, then the
+   * current ones, then the most advanced) for synchronous_standby_names (FIRST n, sorted by name). /sync, which
+   * names who may be promoted, lists only the confirmed ones (sync_confirmed): a standby /sync listed at the
+   * loop's start, or one pg_stat_replication shows as 'sync' whose flush position reached the primary's flush
+   * LSN of the moment synchronous_standby_names last changed (SyncHandler._primary_flush_lsn), so a standby
+   * made synchronous while behind is not promotable until it has caught up. Names are added before /sync and
+   * removed from /sync first. Strict mode acts only when no standby streams at all (min_synchronous_nodes is 1,
+   * whatever synchronous_node_count): it keeps the /sync members, or a placeholder that matches nobody, so
+   * commits wait; non-strict clears the names (commits go on, and with /sync empty nobody may be promoted).
    */
   private manageSync(v: DcsState): void {
     const spec = this.group.spec;
@@ -583,41 +594,79 @@ export class PatroniAgent {
       sync = { leader: n.name, standbys: [] };
     }
     const voters = sync.standbys;
-    const names = n.settings.synchronousStandbyNames?.names ?? [];
-    // Patroni reads pg_stat_replication, where the walsender of a standby a cut silenced stays 'streaming'
-    // until wal_sender_timeout (cut-walsenders.ts), and keeps the rows of cluster members whose key says
-    // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
-    // when its member key expires, ttl after its last touch, if its walsender has not gone first.
-    const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
-    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
-    const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
-      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
-      .map((s) => s.down)
-      // postgresql/sync.py current_state: members without nofailover first ("Prefer members without nofailover
-      // tag", Patroni 3.0+, a stable sort over _ReplicaList's order), so a nofailover standby is synchronous only
-      // when no other streams: /sync names who may be promoted, and a nofailover one never is.
-      .sort((a, b) => nofailover(a) - nofailover(b) || Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
-    const want = spec.synchronousNodeCount;
+    const state = this.syncState(v);
     const setNames = (list: readonly string[], num: number) => {
       const cur = n.settings.synchronousStandbyNames;
-      const next = list.length === 0 ? null : { method: 'first' as const, num, names: [...list] };
+      // sync.py set_synchronous_standby_names: the names sorted; an empty list clears the setting.
+      const next = list.length === 0 ? null : { method: 'first' as const, num, names: [...list].sort() };
       if (JSON.stringify(cur) === JSON.stringify(next)) return;
       c.configure(n, { synchronousStandbyNames: next }, 'never');
     };
-    if (spec.synchronousModeStrict && active.length < want) {
-      // Commits wait: the last /sync members, or a name no standby has.
+    // _handle_synchronous_strict_mode: len(active) < min_synchronous_nodes (1 in strict mode, else 0).
+    if (spec.synchronousModeStrict && state.active.length < 1) {
+      // Commits wait: the last /sync members (numsync = max(1, len(voters))), or a name no standby has.
       const keep = voters.length > 0 ? voters : [STRICT_PLACEHOLDER];
-      if (n.settings.synchronousStandbyNames === null || voters.length === 0) setNames(keep, Math.max(1, want));
+      setNames(keep, Math.max(1, voters.length));
       return;
     }
-    const picked = active.slice(0, want).map((x) => x.name);
-    const common = voters.filter((x) => picked.includes(x));
+    const picked = state.active;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+    const current = n.settings.synchronousStandbyNames;
+    if (same(picked, voters) && current !== null && same(voters, current.names) && current.num === picked.length) return;
+    // /sync temporarily keeps only the members both listed and confirmed.
+    const common = voters.filter((x) => state.confirmed.includes(x));
     if (common.length !== voters.length) dcs.update(this.client, { sync: { leader: n.name, standbys: common } });
-    setNames(picked, Math.min(want, picked.length) || 1);
-    if (picked.join() !== common.join()) {
-      dcs.update(this.client, { sync: { leader: n.name, standbys: picked } });
-      if (picked.length) this.say({ kind: 'patroni-sync-assigned', node: n.name, standbys: picked, rule: RULE.sync });
+    setNames(picked, picked.length);
+    const assign = (allow: readonly string[]) => {
+      if (allow.length === 0 || same(allow, common)) return;
+      dcs.update(this.client, { sync: { leader: n.name, standbys: allow } });
+      this.say({ kind: 'patroni-sync-assigned', node: n.name, standbys: allow, rule: RULE.sync });
+    };
+    if (picked.length === 0 || same(state.confirmed, picked)) return assign(state.confirmed);
+    // "Wait for PostgreSQL to enable synchronous mode and see if we can immediately set sync_standby": 2 s, then
+    // current_state again (approximation: the model's loop is not held those 2 s).
+    c.ctx.sim.after(SYNC_SETTLE, `patroni ${n.name} sync`, () => {
+      if (!n.running || !n.isPrimary || this.switching || this.group.dcs.leaderName() !== n.name) return;
+      assign(this.syncState(v).confirmed);
+    }, PRIORITY.manager);
+  }
+
+  /**
+   * sync.py SyncHandler.current_state: `active`, up to synchronous_node_count standbys that may be synchronous
+   * (_ReplicaList: streaming per pg_stat_replication, where a cut-off standby's walsender lingers until
+   * wal_sender_timeout, and a member whose key says PostgreSQL runs, so a standby whose host died drops out when
+   * its member key expires; not nosync; without nofailover first (Patroni 3.0+: a nofailover standby is
+   * synchronous only when no other streams, since only /sync members may be promoted), then the current ones,
+   * then the most advanced); `confirmed`, those of them in state 'sync' that are ready
+   * (_process_replica_readiness).
+   */
+  private syncState(v: DcsState): { active: string[]; confirmed: string[] } {
+    const c = this.c;
+    const n = this.node;
+    const now = this.now;
+    const cur = n.settings.synchronousStandbyNames;
+    const listed = cur?.names ?? [];
+    // _handle_synchronous_standby_names_change: a new value keeps only the listed ready standbys and memorizes
+    // the primary's flush LSN (last_operation: pg_current_wal_flush_lsn), which newly listed ones must reach.
+    const key = JSON.stringify(cur);
+    if (this.syncHandler.names !== key) {
+      this.syncHandler = { names: key, primaryFlushLsn: n.flushed(now), ready: new Set([...this.syncHandler.ready].filter((x) => listed.includes(x))) };
     }
+    const cut = new Map([...c.cutSenders.of(n)].map((w) => [w.stream, w]));
+    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
+    const rows = [...c.streams, ...[...cut.keys()].filter((s) => !c.streams.has(s))]
+      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.has(s)) && !this.group.tags(s.down.name).nosync && this.group.dcs.member(s.down.name)?.running === true)
+      .map((s) => ({ node: s.down, flush: cut.get(s)?.heard.on ?? s.down.flushed(now), sync: listed.includes(s.down.name) && (cut.has(s) || s.caughtUp) }))
+      .sort((a, b) => nofailover(a.node) - nofailover(b.node) || Number(b.sync) - Number(a.sync) || b.node.walEnd(now) - a.node.walEnd(now) || (a.node.name < b.node.name ? -1 : 1));
+    // Approximation: every listed streaming standby counts as 'sync' in pg_stat_replication (Patroni lists exactly
+    // the synchronous_node_count it picked, FIRST n).
+    const h = this.syncHandler;
+    for (const r of rows) {
+      if (h.ready.has(r.node.name) || !listed.includes(r.node.name)) continue;
+      if (v.sync?.standbys.includes(r.node.name) || (r.sync && r.flush >= h.primaryFlushLsn)) h.ready.add(r.node.name);
+    }
+    const active = rows.slice(0, this.group.spec.synchronousNodeCount);
+    return { active: active.map((r) => r.node.name), confirmed: active.filter((r) => r.sync && h.ready.has(r.node.name)).map((r) => r.node.name) };
   }
 
   // ------------------------------------------------------------------------------------------ no DCS

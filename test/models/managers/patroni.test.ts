@@ -213,6 +213,74 @@ ${faults}
     expect(strict.report.dataLoss).toEqual([]);
   });
 
+  it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
+    // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
+    // is 1 in strict mode whatever synchronous_node_count (global_config.py): with pg3 still streaming, the
+    // leader sets synchronous_standby_names to pg3 alone once pg2's member key is gone.
+    const yaml = `
+name: strict-two
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}
+faults:
+  - {at: "10:02", crash: pg2}
+  - {at: "10:02", partition: pg2}
+`;
+    const r = run(yaml);
+    // Commits wait for pg2 until its member key expires (ttl 30 s after its last touch) and the leader's next
+    // loop; then for pg3 alone (a moment, the reload's reply). Not until the end of the run.
+    const waited = r.report.stalls.reduce((a, x) => a + x.seconds, 0);
+    expect(waited).toBeGreaterThan(30 - 10 - 1);
+    expect(waited).toBeLessThanOrEqual(30 + 10 + 5);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')!.role).toBe('primary');
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)');
+    expect(changes.map((e) => e.log)).toEqual([['postmaster LOG:  parameter "synchronous_standby_names" changed to "FIRST 1 (pg3)"']]);
+  });
+
+  it('synchronous_mode: a standby made synchronous while behind is not in /sync until it reached the primary\'s flush LSN, so it is not promoted before', () => {
+    // pg2 (east) is the synchronous standby; pg3 (west) lags behind a thin link. pg2's host dies at 10:02: once its
+    // member key is gone the leader names pg3 in synchronous_standby_names, 68 MB behind. postgresql/sync.py
+    // SyncHandler counts pg3 as synchronous only once its flush reaches the primary's flush LSN of that change
+    // (_primary_flush_lsn), so /sync stays empty; pg1's host dies at 10:03, before that: pg3 may not race, and
+    // nothing acknowledged is lost (the model had put pg3 in /sync at once and promoted it, losing what pg2 had
+    // acknowledged). maximum_lag_on_failover is raised so that only /sync decides.
+    const yaml = (faults: string) => `
+name: sync-confirm
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [east, west]
+links: [{between: [east, west], bandwidth: 1MB/s, latency: 5ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: east, version: 16}
+      pg2: {site: east, version: 16, upstream: pg1}
+      pg3: {site: west, version: 16, upstream: pg1}
+    workload: {target: pg1, site: east, rate: 100/s, wal_per_tx: 20KiB}
+    failover: {policy: patroni, synchronous_mode: true, maximum_lag_on_failover: 1GiB, dcs: {members: {e1: west, e2: west, e3: west}}}
+faults:
+  - {at: "10:02", crash: pg2}
+  - {at: "10:02", partition: pg2}
+${faults}`;
+    const r = run(yaml('  - {at: "10:03", crash: pg1}\n  - {at: "10:03", partition: pg1}\n'));
+    expect(r.promotions).toEqual([]);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === null)!.reasons.map((x) => factText(x))[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    // Without the second fault pg3 catches up (68 MB at 1 MB/s) and is assigned at a loop after that.
+    const later = run(yaml(''));
+    const assigned = later.report.events.find((e) => e.message === 'patroni on pg1: Synchronous standby status assigned to pg3')!;
+    expect(at(assigned.at)).toBeGreaterThan(180 + 60);
+    expect(at(assigned.at)).toBeLessThan(180 + 60 + 40);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
