@@ -259,6 +259,7 @@ export function managersGrammar(h: ManagersHelpers) {
       use_slots: withDefault(boolean(), 'The leader keeps a physical replication slot for every other member (named after it), so the WAL a member that is down needs stays on the leader.', true),
       member_slots_ttl: withDefault(duration(), "How long the leader keeps the slot of a member that left (its member key gone; PostgreSQL 11+; 0: dropped at once).", 1_800_000_000 as Micros, '30min'),
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
+      pause: withDefault(boolean(), 'Maintenance mode for the whole run (patronictl pause: pause: true in the dynamic configuration): no replica races for the leader key, so a lost primary stays lost; a PostgreSQL found down is not started; nobody is demoted.', false),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
     },
@@ -290,6 +291,7 @@ export function managersGrammar(h: ManagersHelpers) {
           useSlots: v.use_slots,
           memberSlotsTtl: v.member_slots_ttl,
           tags: v.tags,
+          pause: v.pause,
         };
       },
     },

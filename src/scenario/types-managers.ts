@@ -146,6 +146,11 @@ export interface PatroniSpec {
   readonly memberSlotsTtl: Micros;
   /** Per node; absent nodes have the defaults. */
   readonly tags: Readonly<Record<string, PatroniTags>>;
+  /**
+   * pause (maintenance mode, patronictl pause: the dynamic configuration's `pause: true`) for the whole run: no
+   * leader race for a replica, no restart of a PostgreSQL found down, no demotion (global_config.py is_paused).
+   */
+  readonly pause: boolean;
 }
 
 /** pg_auto_failover (models/managers/pgautofailover.ts): a monitor at a site and a keeper per node. */

@@ -80,7 +80,9 @@ export type Refusal =
   /** Orchestrator promotion rule must_not. */
   | { readonly kind: 'must-not' }
   /** Patroni: a switchover names another candidate, which answers (ha.py manual_failover_process_no_leader: "to C, i am N"). */
-  | { readonly kind: 'switchover-to-other'; readonly candidate: string };
+  | { readonly kind: 'switchover-to-other'; readonly candidate: string }
+  /** Patroni in maintenance mode (pause): a replica never races for the leader key (ha.py is_healthiest_node). */
+  | { readonly kind: 'paused' };
 
 /** Why a candidate was chosen. */
 export type Choice =
@@ -274,7 +276,14 @@ export type ManagersFact =
   | { readonly kind: 'patroni-bootstrap'; readonly node: string; readonly leader: string; readonly rule: string }
   | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
   /** ha.py _run_cycle: the key holder found its data directory empty and deleted the key (release_leader_key_voluntarily). */
-  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty'; readonly rule: string }
+  /** `postgres-not-running`: in pause, the key holder's PostgreSQL is not running (ha.py _run_cycle "removed leader lock because postgres is not running"). */
+  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty' | 'postgres-not-running'; readonly rule: string }
+  /**
+   * Patroni in maintenance mode (pause) leaves PostgreSQL as it is: `not-restarted`, a PostgreSQL found down is not
+   * started (ha.py _run_cycle); `dcs`, a primary without the DCS is not demoted (_handle_dcs_error); `without-lock`,
+   * a primary without the leader key is not demoted (follow, process_healthy_cluster).
+   */
+  | { readonly kind: 'patroni-paused'; readonly node: string; readonly what: 'not-restarted' | 'dcs' | 'without-lock'; readonly rule: string }
   /**
    * A switchover's graceful demotion released the leader key (ha.py Ha.demote → release_leader_key_voluntarily):
    * `when` 'candidate-received' once a candidate had the shutdown checkpoint (on_shutdown), 'stopped' once

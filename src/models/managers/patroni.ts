@@ -306,6 +306,8 @@ export class PatroniAgent {
    * (_primary_flush_lsn) and the standbys seen to reach it since (_ready_replicas).
    */
   private syncHandler: { names: string; primaryFlushLsn: Lsn; ready: Set<string> } = { names: '', primaryFlushLsn: 0, ready: new Set() };
+  /** The last thing maintenance mode left undone here (said once until it changes). */
+  private pauseNoted = '';
 
   constructor(
     private readonly group: Patroni,
@@ -359,6 +361,13 @@ export class PatroniAgent {
     this.c.log(this.node, 'failover', fact);
   }
 
+  /** pause: Patroni's "PAUSE: ..." for what it leaves undone, said once while it repeats. */
+  private paused(what: 'not-restarted' | 'dcs' | 'without-lock', rule: string): void {
+    if (this.pauseNoted === what) return;
+    this.pauseNoted = what;
+    this.say({ kind: 'patroni-paused', node: this.node.name, what, rule });
+  }
+
   private done(): void {
     this.busy = false;
     // __main__.py schedule_next_run: next_run += loop_wait; an overrun runs the next cycle at once.
@@ -403,9 +412,12 @@ export class PatroniAgent {
       this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
-          if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
+          // process_healthy_cluster: in pause, "continue to run as primary after failing to update leader lock in DCS".
+          if (n.isPrimary && this.group.spec.pause) this.paused('without-lock', RULE.healthy);
+          else if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
           return this.done();
         }
+        this.pauseNoted = '';
         if (v.failover) return this.manualSwitchover(v, v.failover);
         this.enforcePrimary(v, 'had-lock');
         this.done();
@@ -676,6 +688,11 @@ export class PatroniAgent {
     const n = this.node;
     // Without the DCS a replica does nothing and a primary demotes itself (offline).
     const rule = RULE.dcsError;
+    // _handle_dcs_error: only when not paused does a running primary demote (or try failsafe).
+    if (this.group.spec.pause && n.running && n.isPrimary) {
+      this.paused('dcs', rule);
+      return this.done();
+    }
     if (!n.running || !n.isPrimary) {
       this.decide(null, { kind: 'dcs-not-accessible', why, failsafe: false }, rule, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'no-dcs' }, rule }]);
       return this.done();
@@ -725,6 +742,11 @@ export class PatroniAgent {
   private follow(leaderName: string, _v: DcsState): void {
     const n = this.node;
     const leader = this.c.node(leaderName);
+    if (n.isPrimary && this.group.spec.pause) {
+      // ha.py follow: in pause "continue to run as primary without lock" (two primaries if another holds it).
+      this.paused('without-lock', RULE.follow);
+      return;
+    }
     if (n.isPrimary) {
       // ha.py demote: a node that needs (and may get) pg_rewind or a re-clone is not started again; the next
       // loop rebuilds it (recover).
@@ -805,6 +827,22 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
+    if (this.group.spec.pause) {
+      // ha.py _run_cycle in pause: PostgreSQL found not running is left so (nor is an empty data directory cloned);
+      // the key holder deletes the leader key ("removed leader lock because postgres is not running"), and since
+      // no replica races in pause, nobody takes it.
+      if (v.leader !== n.name) {
+        this.paused('not-restarted', RULE.runCycle);
+        return this.done();
+      }
+      this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
+        if (!r.ok) return this.dcsError(r.why);
+        if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'postgres-not-running', rule: RULE.runCycle });
+        this.paused('not-restarted', RULE.runCycle);
+        this.done();
+      });
+      return;
+    }
     if (n.dataDirectory === 'empty' && v.leader === n.name) {
       // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
       // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
@@ -900,12 +938,17 @@ export class PatroniAgent {
     // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
     const rule = RULE.healthiest;
     const refuse = (reason: Refusal) => {
-      const own = reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const own = reason.kind === 'paused' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
       const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
       this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
       this.done();
     };
+    if (spec.pause) {
+      // is_healthiest_node in pause: a running primary is the healthiest (no timeline check), a replica never.
+      if (!n.isPrimary) return refuse({ kind: 'paused' });
+      return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);
+    }
     if (n.isPrimary) {
       if (n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: false });
     } else {

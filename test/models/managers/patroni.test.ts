@@ -281,6 +281,44 @@ ${faults}`;
     expect(at(assigned.at)).toBeLessThan(180 + 60 + 40);
   });
 
+  it('pause (maintenance mode): a crashed primary is neither restarted nor failed over, and without the DCS the primary is not demoted', () => {
+    // ha.py in pause: the key holder whose PostgreSQL is not running deletes the key ("removed leader lock because
+    // postgres is not running") and does not start it; is_healthiest_node is False for every replica, so nobody
+    // races; _handle_dcs_error demotes only when not paused.
+    const yaml = (pause: boolean, faults: string) => `
+name: pause
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a, e]
+links: [{between: [a, e], bandwidth: 1Gbps, latency: 1ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, pause: ${pause}, dcs: {members: {e1: e, e2: e, e3: e}}}
+faults:
+${faults}`;
+    const crash = '  - {at: "10:02", crash: pg1}\n';
+    const paused = run(yaml(true, crash));
+    expect(paused.promotions).toEqual([]);
+    expect(paused.report.nodes.find((n) => n.name === 'pg1')!.state).toBe('crashed');
+    expect(paused.report.outages.reduce((a, o) => a + o.seconds, 0)).toBeCloseTo(480, 0);
+    expect(paused.report.events.map((e) => e.message)).toContain('patroni on pg1: PAUSE: removed leader lock because postgres is not running');
+    expect(paused.history.failoverDecisions.find((d) => agentIs(d, 'pg2'))!.reasons.map((x) => factText(x))[0]).toBe('pg2: the cluster is paused (maintenance mode, pause): a replica does not race for the leader key ("PAUSE: no action")');
+    // Not paused: Patroni restarts the crashed primary at its next loop (no failover for a PostgreSQL crash).
+    const managed = run(yaml(false, crash));
+    expect(managed.promotions).toEqual([]);
+    expect(managed.report.outages.reduce((a, o) => a + o.seconds, 0)).toBeLessThan(11);
+    // The DCS is cut off from site a for five minutes: paused, the primary goes on; not paused, it demotes itself.
+    const cut = '  - {at: "10:02", partition: {sites: [a, e]}}\n  - {at: "10:07", heal: {sites: [a, e]}}\n';
+    const dcsPaused = run(yaml(true, cut));
+    expect(dcsPaused.report.outages).toEqual([]);
+    expect(dcsPaused.report.events.map((e) => e.message)).toContain('patroni on pg1: PAUSE: DCS is not accessible (maintenance mode: the primary is not demoted)');
+    expect(run(yaml(false, cut)).report.outages.length).toBeGreaterThan(0);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
