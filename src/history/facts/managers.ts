@@ -52,6 +52,9 @@ export interface DivergenceFact {
 }
 
 /** Why a candidate may not be promoted (or a member does not take part), by the rule that refuses it. */
+/** Why patronictl pause / resume did nothing (ctl.py toggle_pause). */
+export type PauseRefusal = { readonly kind: 'already' } | { readonly kind: 'dcs'; readonly why: Fact };
+
 export type Refusal =
   | { readonly kind: 'unreachable'; readonly from?: string }
   /** Patroni "My wal position exceeds maximum replication lag" (ha.py Ha._is_healthiest_node). */
@@ -283,6 +286,9 @@ export type ManagersFact =
    * started (ha.py _run_cycle); `dcs`, a primary without the DCS is not demoted (_handle_dcs_error); `without-lock`,
    * a primary without the leader key is not demoted (follow, process_healthy_cluster).
    */
+  /** patronictl pause / resume: `node`'s Patroni wrote the configuration's pause to the DCS (api.py do_PATCH_config). */
+  | { readonly kind: 'patroni-pause-set'; readonly cluster: string; readonly node: string; readonly pause: boolean; readonly rule: string }
+  | { readonly kind: 'patroni-pause-refused'; readonly cluster: string; readonly pause: boolean; readonly reason: PauseRefusal; readonly rule: string }
   | { readonly kind: 'patroni-paused'; readonly node: string; readonly what: 'not-restarted' | 'dcs' | 'without-lock'; readonly rule: string }
   /**
    * A switchover's graceful demotion released the leader key (ha.py Ha.demote → release_leader_key_voluntarily):

@@ -28,7 +28,7 @@ import { answerTime } from '../postgres/service.ts';
 import { Dcs, type DcsClient, type DcsResult, type DcsState } from './dcs.ts';
 import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
-import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
+import type { Choice, DivergenceFact, PatroniDemotion, PauseRefusal, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
@@ -65,6 +65,8 @@ const RULE = {
   slots: 'patroni/postgresql/slots.py:SlotsHandler.sync_replication_slots',
   /** patronictl switchover: the names checked against the DCS, then POST /switchover writes the /failover key. */
   switchoverRequest: 'patroni/api.py:RestApiHandler.do_POST_failover',
+  /** patronictl pause / resume (ctl.py toggle_pause): PATCH /config to a member, which writes pause to the DCS. */
+  pause: 'patroni/api.py:RestApiHandler.do_PATCH_config',
   /** The leader acts on the /failover key: is a candidate healthy enough? then demote('graceful'), else clean up. */
   switchoverLeader: 'patroni/ha.py:Ha.process_manual_failover_from_leader',
   /** The replicas in the race while the /failover key is there: the candidate takes the key, the others stand aside. */
@@ -195,7 +197,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     if (this.adjustment) c.log(null, 'failover', { kind: 'patroni-timeouts-adjusted', adjustment: this.adjustment, rule: RULE.timeouts });
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
-    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running);
+    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running, this.spec.pause);
     for (const a of this.agents) a.start();
   }
 
@@ -257,6 +259,33 @@ export class Patroni implements Manager {
     const r = this.dcs.update(api.client, { failover: { leader: null, candidate } });
     if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
     c.ctx.sim.after(r.delay, `patroni ${api.node.name} failover`, () => api.wake(), PRIORITY.manager);
+  }
+
+  /**
+   * patronictl pause / resume (ctl.py toggle_pause): refused when the cluster already is in that state ("Cluster is
+   * already paused" / "Cluster is not paused"); otherwise PATCH /config {"pause": ...} to the members, the leader
+   * first: the first whose Patroni writes the configuration to the DCS (api.py do_PATCH_config) wakes its own loop;
+   * the others see it at their next loop. Approximation: a member whose write fails is skipped (real: patronictl
+   * tries the next member only when one does not answer at all).
+   */
+  pause(on: boolean): void {
+    const c = this.cluster;
+    const refuse = (reason: PauseRefusal) => void c.ctx.history.event(c.ctx.sim.now, c.name, null, 'failover', { kind: 'patroni-pause-refused', cluster: c.name, pause: on, reason, rule: RULE.pause });
+    if (this.dcs.paused() === on) return refuse({ kind: 'already' });
+    const leader = this.dcs.leaderName();
+    const order = [...this.agents].sort((a, b) => Number(b.node.name === leader) - Number(a.node.name === leader));
+    let failed: Fact | null = null;
+    for (const a of order) {
+      const r = this.dcs.update(a.client, { paused: on });
+      if (!r.ok) {
+        failed ??= r.why;
+        continue;
+      }
+      c.ctx.history.event(c.ctx.sim.now, c.name, a.node.name, 'failover', { kind: 'patroni-pause-set', cluster: c.name, node: a.node.name, pause: on, rule: RULE.pause });
+      c.ctx.sim.after(r.delay, `patroni ${a.node.name} pause`, () => a.wake(), PRIORITY.manager);
+      return;
+    }
+    refuse({ kind: 'dcs', why: failed! });
   }
 
   route(leader: PgNode): void {
@@ -390,6 +419,7 @@ export class PatroniAgent {
 
   private withView(v: DcsState): void {
     const n = this.node;
+    if (!v.paused) this.pauseNoted = '';
     if (this.switching) return this.duringDemote();
     if (!n.running) return this.recover(v);
     let leader = v.leader;
@@ -413,7 +443,7 @@ export class PatroniAgent {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
           // process_healthy_cluster: in pause, "continue to run as primary after failing to update leader lock in DCS".
-          if (n.isPrimary && this.group.spec.pause) this.paused('without-lock', RULE.healthy);
+          if (n.isPrimary && v.paused) this.paused('without-lock', RULE.healthy);
           else if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
           return this.done();
         }
@@ -689,7 +719,7 @@ export class PatroniAgent {
     // Without the DCS a replica does nothing and a primary demotes itself (offline).
     const rule = RULE.dcsError;
     // _handle_dcs_error: only when not paused does a running primary demote (or try failsafe).
-    if (this.group.spec.pause && n.running && n.isPrimary) {
+    if (this.view?.paused && n.running && n.isPrimary) {
       this.paused('dcs', rule);
       return this.done();
     }
@@ -739,10 +769,10 @@ export class PatroniAgent {
   // ------------------------------------------------------------------------------------------ following
 
   /** follow(): a primary without the key demotes; a replica points primary_conninfo at the leader. */
-  private follow(leaderName: string, _v: DcsState): void {
+  private follow(leaderName: string, v: DcsState): void {
     const n = this.node;
     const leader = this.c.node(leaderName);
-    if (n.isPrimary && this.group.spec.pause) {
+    if (n.isPrimary && v.paused) {
       // ha.py follow: in pause "continue to run as primary without lock" (two primaries if another holds it).
       this.paused('without-lock', RULE.follow);
       return;
@@ -827,7 +857,7 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
-    if (this.group.spec.pause) {
+    if (v.paused) {
       // ha.py _run_cycle in pause: PostgreSQL found not running is left so (nor is an empty data directory cloned);
       // the key holder deletes the leader key ("removed leader lock because postgres is not running"), and since
       // no replica races in pause, nobody takes it.
@@ -944,7 +974,7 @@ export class PatroniAgent {
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
       this.done();
     };
-    if (spec.pause) {
+    if (v.paused) {
       // is_healthiest_node in pause: a running primary is the healthiest (no timeline check), a replica never.
       if (!n.isPrimary) return refuse({ kind: 'paused' });
       return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);

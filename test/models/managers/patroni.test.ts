@@ -319,6 +319,40 @@ ${faults}`;
     expect(run(yaml(false, cut)).report.outages.length).toBeGreaterThan(0);
   });
 
+  it('patronictl pause and resume as plan steps: the primary\'s host lost while paused is failed over only after resume', () => {
+    const yaml = (plan: string) => `
+name: pause-steps
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a, e]
+links: [{between: [a, e], bandwidth: 1Gbps, latency: 1ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: e, version: 16, upstream: pg1}
+    workload: {target: pg1, site: e, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, dcs: {members: {e1: e, e2: e, e3: e}}}
+plan:
+${plan}
+faults:
+  - {at: "10:02", crash: pg1}
+  - {at: "10:02", partition: pg1}
+`;
+    const r = run(yaml('  - {at: "10:01", pause: c}\n  - {at: "10:05", resume: c}\n  - {at: "10:06", resume: c}'));
+    // The key expires ttl after pg1's last renewal; pg2 does not race while paused; resume (written through pg2,
+    // pg1 being unreachable) wakes pg2's loop, which races at once.
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.promotions[0]!.at - at('2024-01-01T10:05:00Z')).toBeGreaterThanOrEqual(0);
+    expect(r.promotions[0]!.at - at('2024-01-01T10:05:00Z')).toBeLessThan(3);
+    expect(r.report.events.map((e) => e.message)).toContain('patronictl pause (cluster c, through pg1): Success: cluster management is paused');
+    expect(r.report.refusals!.map((x) => x.message)).toEqual(['patronictl resume of c refused: Cluster is not paused']);
+    // Without the pause the failover comes within ttl + loop_wait of the loss.
+    const unpaused = run(yaml('  - {at: "10:00:30", route_writes: pg1}'));
+    expect(unpaused.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(unpaused.promotions[0]!.at).toBeLessThan(120 + 30 + 10 + 3);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));

@@ -357,6 +357,9 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
   'patroni-released-key': (f) =>
     patroni(f.node, f.why === 'postgres-not-running' ? 'PAUSE: removed leader lock because postgres is not running' : 'released leader key voluntarily as data dir empty and currently leader'),
+  'patroni-pause-set': (f) => p`patronictl ${f.pause ? 'pause' : 'resume'} (cluster ${f.cluster}, through ${node(f.node)}): Success: cluster management is ${f.pause ? 'paused' : 'resumed'}`,
+  'patroni-pause-refused': (f, sub) =>
+    p`patronictl ${f.pause ? 'pause' : 'resume'} of ${f.cluster} refused: ${f.reason.kind === 'already' ? `Cluster is ${f.pause ? 'already' : 'not'} paused` : p`no member could write the configuration to the DCS (${sub(f.reason.why)})`}`,
   'patroni-paused': (f) =>
     patroni(
       f.node,
