@@ -117,6 +117,8 @@ export type SwitchoverRefusal =
   | { readonly kind: 'no-good-candidates' }
   /** patronictl failover: the candidate is tagged nofailover (ctl.py: "does not exist in cluster … or is tagged as nofailover"). */
   | { readonly kind: 'nofailover'; readonly candidate: string }
+  /** In maintenance mode a switchover needs a candidate (api.py do_POST_failover). */
+  | { readonly kind: 'paused-no-candidate' }
   | { readonly kind: 'dcs'; readonly why: Fact };
 
 /** Why Patroni demotes its primary. */

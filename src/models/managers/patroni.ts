@@ -229,6 +229,7 @@ export class Patroni implements Manager {
     if (leader === null) return refuse({ kind: 'no-leader' });
     if (req.leader !== null && req.leader !== leader) return refuse({ kind: 'not-leader', named: req.leader, leader });
     if (req.candidate === leader) return refuse({ kind: 'already-leader', candidate: leader });
+    if (req.candidate === null && this.dcs.paused()) return refuse({ kind: 'paused-no-candidate' });
     const sync = this.spec.synchronousMode ? this.dcs.syncState() : null;
     if (req.candidate !== null && sync !== null && !sync.standbys.includes(req.candidate)) return refuse({ kind: 'not-synchronous', candidate: req.candidate, standbys: sync.standbys });
     const agent = this.agentOf(leader)!;
@@ -337,6 +338,11 @@ export class PatroniAgent {
   private syncHandler: { names: string; primaryFlushLsn: Lsn; ready: Set<string> } = { names: '', primaryFlushLsn: 0, ready: new Set() };
   /** The last thing maintenance mode left undone here (said once until it changes). */
   private pauseNoted = '';
+  /**
+   * A switchover's graceful demotion stopped PostgreSQL: ha.py demote starts it as a replica itself
+   * (state_handler.follow), pause or not, where the loop would leave it down in pause.
+   */
+  private demotedBySwitchover = false;
 
   constructor(
     private readonly group: Patroni,
@@ -420,6 +426,7 @@ export class PatroniAgent {
   private withView(v: DcsState): void {
     const n = this.node;
     if (!v.paused) this.pauseNoted = '';
+    if (this.node.running) this.demotedBySwitchover = false;
     if (this.switching) return this.duringDemote();
     if (!n.running) return this.recover(v);
     let leader = v.leader;
@@ -533,6 +540,7 @@ export class PatroniAgent {
         // The demotion ends once PostgreSQL has stopped (Ha.demote returns after state_handler.stop).
         this.c.whenExited(this.node, () => {
           this.switching = null;
+          this.demotedBySwitchover = true;
           this.wake();
         });
       });
@@ -857,7 +865,7 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
-    if (v.paused) {
+    if (v.paused && !this.demotedBySwitchover) {
       // ha.py _run_cycle in pause: PostgreSQL found not running is left so (nor is an empty data directory cloned);
       // the key holder deletes the leader key ("removed leader lock because postgres is not running"), and since
       // no replica races in pause, nobody takes it.
@@ -975,7 +983,9 @@ export class PatroniAgent {
       this.done();
     };
     if (v.paused) {
-      // is_healthiest_node in pause: a running primary is the healthiest (no timeline check), a replica never.
+      // is_healthiest_node in pause: a switchover's candidate takes the key (manual_failover_process_no_leader,
+      // no other member races); a running primary is the healthiest (no timeline check); a replica never.
+      if (v.failover !== null && v.failover.candidate === n.name && !n.isPrimary && !tags.nofailover) return this.acquire(v, saw, RULE.switchoverRace, { kind: 'switchover-candidate', lsn: me, ...(v.failover.leader === null ? { failover: true as const } : {}) }, []);
       if (!n.isPrimary) return refuse({ kind: 'paused' });
       return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);
     }

@@ -340,6 +340,16 @@ ${faults}`;
     expect(unpaused.promotions[0]!.at).toBeLessThan(120 + 30 + 10 + 3);
   });
 
+  it('a switchover while paused needs a candidate; with one, the old leader is started as its replica all the same', () => {
+    // api.py do_POST_failover: "Switchover is possible only to a specific candidate in a paused state"; with a
+    // candidate, the leader demotes gracefully and ha.py demote starts it as a replica itself (the paused loop
+    // would not), and the candidate takes the key (manual_failover_process_no_leader).
+    const r = run(pauseScenario(false, '  - {at: "10:01", pause: c}\n  - {at: "10:02", switchover: {cluster: c}}\n  - {at: "10:03", switchover: pg2}', '  []'));
+    expect(r.report.refusals!.map((x) => x.message)).toEqual(['patronictl switchover of c refused: Switchover is possible only to a specific candidate in a paused state']);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'standby', upstream: 'pg2', timeline: 2 });
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));

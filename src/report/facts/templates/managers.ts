@@ -93,6 +93,8 @@ function switchoverRefusal(r: SwitchoverRefusal, sub: Sub, action: 'switchover' 
       return p`Member ${node(r.candidate)} is already the leader`;
     case 'not-synchronous':
       return p`candidate name does not match with sync_standby (${names(r.standbys)})`;
+    case 'paused-no-candidate':
+      return 'Switchover is possible only to a specific candidate in a paused state';
     case 'no-good-candidates':
       return `${action} is not possible: no good candidates have been found`;
     case 'nofailover':
