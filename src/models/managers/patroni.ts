@@ -994,9 +994,17 @@ export class PatroniAgent {
     } else {
       if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;
-      if (syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
-      // A switchover under way (the /failover key): manual_failover_process_no_leader decides, without the lag check.
-      if (v.failover !== null) return this.switchoverRace(v, v.failover, saw, me);
+      const notSync = syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name;
+      if (v.failover !== null) {
+        // A switchover or manual failover under way (the /failover key): manual_failover_process_no_leader decides,
+        // without the lag check. Only a switchover (the key names a leader) keeps a member outside /sync out at once
+        // (is_healthiest_node); a manual failover's candidate (patronictl failover, no leader) takes the key even
+        // when asynchronous (patronictl --force skips "Are you sure you want to failover to the asynchronous
+        // node"), and any other member outside /sync stands aside.
+        if (notSync && (v.failover.leader !== null || v.failover.candidate !== n.name)) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
+        return this.switchoverRace(v, v.failover, saw, me);
+      }
+      if (notSync) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
       const lag = v.lastLsn - me;
       if (lag > spec.maximumLagOnFailover) return refuse({ kind: 'lag', lsn: me, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover });
       if (spec.checkTimeline && n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: true });

@@ -350,6 +350,19 @@ ${faults}`;
     expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'standby', upstream: 'pg2', timeline: 2 });
   });
 
+  it('synchronous_mode: patronictl failover to an asynchronous standby with no leader promotes it (the dc was lost with the synchronous one)', () => {
+    // pg1 and its synchronous standby pg2 are in east, cut off with one etcd member at 10:02; pg3 (west, async) may
+    // not race (not in /sync). At 10:04 the operator runs patronictl failover --candidate pg3 --force: with no leader
+    // the API writes /failover without one, and is_healthiest_node lets its candidate take the key whatever /sync
+    // says (manual_failover_process_no_leader); only a switchover keeps non-synchronous members out.
+    const yaml = twoSites('      synchronous_mode: true', '').replace('faults:\n', 'plan:\n  - {at: "10:04", failover: pg3}\nfaults:\n');
+    const r = run(yaml);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(r.promotions[0]!.at).toBeGreaterThanOrEqual(240);
+    expect(r.promotions[0]!.at).toBeLessThan(240 + 3);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === 'pg3')!.reasons.map((x) => factText(x))[0]).toMatch(/^pg3 at .* is the manual failover's candidate: it takes the leader key without the lag check$/);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
