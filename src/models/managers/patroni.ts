@@ -644,7 +644,10 @@ export class PatroniAgent {
       sync = { leader: n.name, standbys: [] };
     }
     const voters = sync.standbys;
-    const state = this.syncState(v);
+    // last_operation(): the primary's flush LSN from the loop's query of PostgreSQL, which the 2 s recheck below
+    // still uses (the cache is reset only after _primary_flush_lsn is taken).
+    const loopFlush = n.flushed(this.now);
+    const state = this.syncState(v, loopFlush);
     const setNames = (list: readonly string[], num: number) => {
       const cur = n.settings.synchronousStandbyNames;
       // sync.py set_synchronous_standby_names: the names sorted; an empty list clears the setting.
@@ -677,7 +680,7 @@ export class PatroniAgent {
     // current_state again (approximation: the model's loop is not held those 2 s).
     c.ctx.sim.after(SYNC_SETTLE, `patroni ${n.name} sync`, () => {
       if (!n.running || !n.isPrimary || this.switching || this.group.dcs.leaderName() !== n.name) return;
-      assign(this.syncState(v).confirmed);
+      assign(this.syncState(v, loopFlush).confirmed);
     }, PRIORITY.manager);
   }
 
@@ -690,17 +693,18 @@ export class PatroniAgent {
    * then the most advanced); `confirmed`, those of them in state 'sync' that are ready
    * (_process_replica_readiness).
    */
-  private syncState(v: DcsState): { active: string[]; confirmed: string[] } {
+  private syncState(v: DcsState, loopFlush: Lsn): { active: string[]; confirmed: string[] } {
     const c = this.c;
     const n = this.node;
     const now = this.now;
     const cur = n.settings.synchronousStandbyNames;
     const listed = cur?.names ?? [];
     // _handle_synchronous_standby_names_change: a new value keeps only the listed ready standbys and memorizes
-    // the primary's flush LSN (last_operation: pg_current_wal_flush_lsn), which newly listed ones must reach.
+    // the primary's flush LSN (last_operation: pg_current_wal_flush_lsn as the loop read it), which newly listed
+    // ones must reach in pg_stat_replication, read afresh.
     const key = JSON.stringify(cur);
     if (this.syncHandler.names !== key) {
-      this.syncHandler = { names: key, primaryFlushLsn: n.flushed(now), ready: new Set([...this.syncHandler.ready].filter((x) => listed.includes(x))) };
+      this.syncHandler = { names: key, primaryFlushLsn: loopFlush, ready: new Set([...this.syncHandler.ready].filter((x) => listed.includes(x))) };
     }
     const cut = new Map([...c.cutSenders.of(n)].map((w) => [w.stream, w]));
     const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);

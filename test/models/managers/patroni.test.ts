@@ -213,12 +213,9 @@ ${faults}
     expect(strict.report.dataLoss).toEqual([]);
   });
 
-  it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
-    // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
-    // is 1 in strict mode whatever synchronous_node_count (global_config.py): with pg3 still streaming, the
-    // leader sets synchronous_standby_names to pg3 alone once pg2's member key is gone.
-    const yaml = `
-name: strict-two
+  /** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
+  const trio = (failover: string, faults: string) => `
+name: trio
 start: 2024-01-01T10:00:00Z
 end: "10:06"
 sites: [a]
@@ -229,11 +226,16 @@ clusters:
       pg2: {site: a, version: 16, upstream: pg1}
       pg3: {site: a, version: 16, upstream: pg1}
     workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
-    failover: {policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}
+    failover: ${failover}
 faults:
-  - {at: "10:02", crash: pg2}
-  - {at: "10:02", partition: pg2}
+${faults}
 `;
+
+  it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
+    // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
+    // is 1 in strict mode whatever synchronous_node_count (global_config.py): with pg3 still streaming, the
+    // leader sets synchronous_standby_names to pg3 alone once pg2's member key is gone.
+    const yaml = trio('{policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg2}\n  - {at: "10:02", partition: pg2}');
     const r = run(yaml);
     // Commits wait for pg2 until its member key expires (ttl 30 s after its last touch) and the leader's next
     // loop; then for pg3 alone (a moment, the reload's reply). Not until the end of the run.
@@ -361,6 +363,22 @@ ${faults}`;
     expect(r.promotions[0]!.at).toBeGreaterThanOrEqual(240);
     expect(r.promotions[0]!.at).toBeLessThan(240 + 3);
     expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === 'pg3')!.reasons.map((x) => factText(x))[0]).toMatch(/^pg3 at .* is the manual failover's candidate: it takes the leader key without the lag check$/);
+  });
+
+  it('synchronous_mode: a caught-up standby named under load is confirmed at the 2 s recheck, against the flush LSN of the loop\'s start', () => {
+    // pg3 (preferred: pg2 is nofailover) crashes at 10:02 and is restarted; meanwhile pg2 is synchronous. When pg3
+    // streams again the leader names it; 2 s later (ha.py _process_multisync_replication's sleep) sync.py compares
+    // pg3's flush with _primary_flush_lsn, last_operation() from the loop's query (the cache is reset only after),
+    // which a caught-up pg3 has passed: /sync lists it then, not a loop later.
+    const yaml = trio('{policy: patroni, synchronous_mode: true, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg3}');
+    const r = run(yaml);
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)').map((e) => at(e.at));
+    const assigned = r.report.events.filter((e) => e.message.startsWith('patroni on pg1: Synchronous standby status assigned')).map((e) => [e.message.replace('patroni on pg1: Synchronous standby status assigned to ', ''), at(e.at)]);
+    expect(changes.length).toBe(2);
+    expect(assigned).toEqual([
+      ['pg2', changes[0]! + 2],
+      ['pg3', changes[1]! + 2],
+    ]);
   });
 
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
