@@ -644,8 +644,9 @@ export class PatroniAgent {
       sync = { leader: n.name, standbys: [] };
     }
     const voters = sync.standbys;
-    // last_operation(): the primary's flush LSN from the loop's query of PostgreSQL, which the 2 s recheck below
-    // still uses (the cache is reset only after _primary_flush_lsn is taken).
+    // sync.py set_synchronous_standby_names reloads, waits 0.1 s and calls _handle_synchronous_standby_names_change,
+    // which memorizes last_operation() (the primary's flush LSN, queried afresh) as _primary_flush_lsn: the flush
+    // LSN of the change, which the 2 s recheck below compares with (the model takes it at the change itself).
     const loopFlush = n.flushed(this.now);
     const state = this.syncState(v, loopFlush);
     const setNames = (list: readonly string[], num: number) => {
@@ -700,8 +701,8 @@ export class PatroniAgent {
     const cur = n.settings.synchronousStandbyNames;
     const listed = cur?.names ?? [];
     // _handle_synchronous_standby_names_change: a new value keeps only the listed ready standbys and memorizes
-    // the primary's flush LSN (last_operation: pg_current_wal_flush_lsn as the loop read it), which newly listed
-    // ones must reach in pg_stat_replication, read afresh.
+    // the primary's flush LSN at the change (`loopFlush`), which newly listed ones must reach in
+    // pg_stat_replication.
     const key = JSON.stringify(cur);
     if (this.syncHandler.names !== key) {
       this.syncHandler = { names: key, primaryFlushLsn: loopFlush, ready: new Set([...this.syncHandler.ready].filter((x) => listed.includes(x))) };

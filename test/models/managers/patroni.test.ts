@@ -365,10 +365,10 @@ ${faults}`;
     expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === 'pg3')!.reasons.map((x) => factText(x))[0]).toMatch(/^pg3 at .* is the manual failover's candidate: it takes the leader key without the lag check$/);
   });
 
-  it('synchronous_mode: a caught-up standby named under load is confirmed at the 2 s recheck, against the flush LSN of the loop\'s start', () => {
+  it('synchronous_mode: a caught-up standby named under load is confirmed at the 2 s recheck, against the flush LSN of the change', () => {
     // pg3 (preferred: pg2 is nofailover) crashes at 10:02 and is restarted; meanwhile pg2 is synchronous. When pg3
     // streams again the leader names it; 2 s later (ha.py _process_multisync_replication's sleep) sync.py compares
-    // pg3's flush with _primary_flush_lsn, last_operation() from the loop's query (the cache is reset only after),
+    // pg3's flush with _primary_flush_lsn, the primary's flush LSN just after the reload (set_synchronous_standby_names),
     // which a caught-up pg3 has passed: /sync lists it then, not a loop later.
     const yaml = trio('{policy: patroni, synchronous_mode: true, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg3}');
     const r = run(yaml);
