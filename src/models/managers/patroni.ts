@@ -640,8 +640,11 @@ export class PatroniAgent {
     const dcs = this.group.dcs;
     let sync = v.sync;
     if (!sync || sync.leader !== n.name) {
-      dcs.update(this.client, { sync: { leader: n.name, standbys: [] } });
-      sync = { leader: n.name, standbys: [] };
+      // _process_multisync_prepromote: a new leader makes itself the /sync leader; in strict mode it keeps the other
+      // members the old /sync listed (they had every commit acknowledged), so they stay promotable.
+      const kept = spec.synchronousModeStrict ? (sync?.standbys ?? []).filter((x) => x !== n.name) : [];
+      dcs.update(this.client, { sync: { leader: n.name, standbys: kept } });
+      sync = { leader: n.name, standbys: kept };
     }
     const voters = sync.standbys;
     // sync.py set_synchronous_standby_names reloads, waits 0.1 s and calls _handle_synchronous_standby_names_change,

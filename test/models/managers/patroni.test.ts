@@ -381,6 +381,29 @@ ${faults}`;
     ]);
   });
 
+  it('synchronous_mode_strict: a new leader keeps the other /sync members, so one stays promotable before its next loop confirms the standbys', () => {
+    // /sync lists pg2 and pg3 (synchronous_node_count 2). pg1's host dies: pg2 takes the key and, before promoting,
+    // writes /sync with pg3 kept (ha.py _process_multisync_prepromote in strict mode); pg2's host dies 5 s after,
+    // before its next loop: pg3, still in /sync, races and is promoted (the model had emptied /sync: no failover).
+    const faults = ['10:02 pg1', '10:02:35 pg2'].map((x) => x.split(' ')).map(([t, n]) => `  - {at: "${t}", crash: ${n}}\n  - {at: "${t}", partition: ${n}}`).join('\n');
+    const r = run(`
+name: strict-prepromote
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes: {pg1: {site: a, version: 16}, pg2: {site: a, version: 16, upstream: pg1}, pg3: {site: a, version: 16, upstream: pg1}, pg4: {site: a, version: 16, upstream: pg1}}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}
+faults:
+${faults}
+`);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
+    expect(r.promotions[0]!.at).toBeLessThan(155);
+    expect(r.report.dataLoss).toEqual([]);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));
