@@ -270,6 +270,10 @@ export class World {
         for (const m of this.managers.get(c.name) ?? []) m.switchover?.(a);
         return;
       }
+      case 'patroniPause': {
+        for (const m of this.managers.get(a.cluster) ?? []) m.pause?.(a.pause);
+        return;
+      }
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

@@ -18,6 +18,7 @@ const REFUSALS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>([
   'pg-ctl-gave-up',
   'patroni-switchover-refused',
   'patroni-switchover-not-possible',
+  'patroni-pause-refused',
   'pgaf-switchover-refused',
   'block-role-refused',
   'cannot-become-primary',

@@ -259,6 +259,7 @@ export function managersGrammar(h: ManagersHelpers) {
       use_slots: withDefault(boolean(), 'The leader keeps a physical replication slot for every other member (named after it), so the WAL a member that is down needs stays on the leader.', true),
       member_slots_ttl: withDefault(duration(), "How long the leader keeps the slot of a member that left (its member key gone; PostgreSQL 11+; 0: dropped at once).", 1_800_000_000 as Micros, '30min'),
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
+      pause: withDefault(boolean(), 'Maintenance mode for the whole run (patronictl pause: pause: true in the dynamic configuration): no replica races for the leader key, so a lost primary stays lost; a PostgreSQL found down is not started; nobody is demoted.', false),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
     },
@@ -290,6 +291,7 @@ export function managersGrammar(h: ManagersHelpers) {
           useSlots: v.use_slots,
           memberSlotsTtl: v.member_slots_ttl,
           tags: v.tags,
+          pause: v.pause,
         };
       },
     },
@@ -551,8 +553,17 @@ export function managersGrammar(h: ManagersHelpers) {
     'a candidate node, or {candidate, cluster?}',
   );
 
+  /** patronictl pause / resume: a cluster Patroni manages. */
+  const patroniCluster = (pause: boolean) =>
+    map(clusterRef, (cluster, n, ctx: C): ActionBody => {
+      if (switchoverTool(cluster, ctx) !== 'patronictl') ctx.fail(n, `${ctx.subject}: cluster ${show(cluster)} is not managed by Patroni (patronictl ${pause ? 'pause' : 'resume'} is Patroni's maintenance mode)`);
+      return { kind: 'patroniPause', cluster, pause };
+    });
+
   const actions = {
     switchover,
+    pause: patroniCluster(true),
+    resume: patroniCluster(false),
     failover: patroniFailover,
     stop_manager: map(managerRef, (process): ActionBody => ({ kind: 'stopManager', process })),
     start_manager: map(managerRef, (process): ActionBody => ({ kind: 'startManager', process })),
@@ -665,6 +676,9 @@ export function managersGrammar(h: ManagersHelpers) {
         'patronictl failover --candidate C --force (Patroni clusters): a candidate node, or {candidate, cluster?}. With a leader, the same as a switchover to C (the leader checks its lag and otherwise drops the request). With none (say, the members refused to race because all lag beyond maximum_lag_on_failover), C takes the leader key at once, without the lag check: what it had not received is lost.',
       switchover:
         'patronictl switchover --force (Patroni clusters) or pg_autoctl perform switchover / perform promotion --name CANDIDATE (pg_auto_failover clusters): a candidate node, or {candidate?, leader?, cluster?} (leader: Patroni only). Patroni: The leader checks the candidate (reachable, no nofailover tag, within maximum_lag_on_failover) and otherwise drops the request; then it stops PostgreSQL (fast, its walsenders sending the standbys what they lack), releases the leader key, and the candidate takes it and promotes; the old leader restarts as its replica.',
+      pause:
+        'patronictl pause (Patroni clusters): a cluster. Maintenance mode from each agent\'s next loop: no replica races for the leader key (a primary lost meanwhile stays lost), a PostgreSQL found down is not started (the key holder deletes its key), nobody is demoted. Refused when already paused.',
+      resume: 'patronictl resume (Patroni clusters): a cluster. Automatic failover again from each agent\'s next loop (a leader key deleted or expired meanwhile is raced for). Refused when not paused.',
       stop_manager: 'A manager process stops (a DCS member, a pg_auto_failover monitor, a Raft member): it answers nobody until start_manager.',
       start_manager: 'The manager process runs again.',
       packet_loss: 'Packet loss on the link between two sites: {sites: [a, b], loss: "2%"} (0 ends it). Health checks and manager messages see it.',

@@ -80,6 +80,17 @@ export interface Switchover {
   readonly candidate: string | null;
 }
 
+/**
+ * `patronictl pause` / `patronictl resume` (ctl.py toggle_pause): PATCH /config {"pause": true | null} to a member's
+ * REST API, the leader's first, which writes the dynamic configuration to the DCS (maintenance mode).
+ */
+export interface PatroniPause {
+  readonly kind: 'patroniPause';
+  readonly cluster: string;
+  /** true: pause; false: resume. */
+  readonly pause: boolean;
+}
+
 export type GrayFailure =
   /** Each packet between the two sites is lost with this probability (0 clears it). */
   | { readonly kind: 'packetLoss'; readonly sites: readonly [string, string]; readonly probability: number }
@@ -146,6 +157,11 @@ export interface PatroniSpec {
   readonly memberSlotsTtl: Micros;
   /** Per node; absent nodes have the defaults. */
   readonly tags: Readonly<Record<string, PatroniTags>>;
+  /**
+   * pause (maintenance mode, patronictl pause: the dynamic configuration's `pause: true`) for the whole run: no
+   * leader race for a replica, no restart of a PostgreSQL found down, no demotion (global_config.py is_paused).
+   */
+  readonly pause: boolean;
 }
 
 /** pg_auto_failover (models/managers/pgautofailover.ts): a monitor at a site and a keeper per node. */

@@ -7,7 +7,7 @@ import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
 import type { HuntSpec } from './grammar-hunt.ts';
 import type { TableRef, VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
-import type { FailoverSpec, GrayFailure, Switchover, VerdictExpectation } from './types-managers.ts';
+import type { FailoverSpec, GrayFailure, PatroniPause, Switchover, VerdictExpectation } from './types-managers.ts';
 
 /** A transaction's isolation level (BEGIN ISOLATION LEVEL ...). */
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
@@ -399,7 +399,8 @@ export type ActionBody =
   | VacuumActionBody
   /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
   | GrayFailure
-  | Switchover;
+  | Switchover
+  | PatroniPause;
 
 export type Action = ActionBody & {
   readonly at: Micros;

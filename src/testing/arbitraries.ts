@@ -424,6 +424,7 @@ function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly s
       useSlots: true,
       memberSlotsTtl: seconds(1800),
       tags: {},
+      pause: false,
     };
   }
   const base = {

@@ -47,6 +47,7 @@ export function printFailover(f: FailoverSpec): Out {
         use_slots: f.useSlots,
         member_slots_ttl: dur(f.memberSlotsTtl),
       };
+      if (f.pause) out.pause = true;
       const tags = Object.entries(f.tags);
       if (tags.length) out.tags = Object.fromEntries(tags.map(([n, t]) => [n, { nofailover: t.nofailover, failover_priority: t.failoverPriority, nosync: t.nosync }]));
       return out;

@@ -294,6 +294,9 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'closeTransaction':
       out.close_transaction = a.transaction;
       break;
+    case 'patroniPause':
+      out[a.pause ? 'pause' : 'resume'] = a.cluster;
+      break;
     case 'switchover':
       out.switchover = { cluster: a.cluster, ...(a.leader !== null ? { leader: a.leader } : {}), ...(a.candidate !== null ? { candidate: a.candidate } : {}) };
       break;

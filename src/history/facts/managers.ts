@@ -52,6 +52,9 @@ export interface DivergenceFact {
 }
 
 /** Why a candidate may not be promoted (or a member does not take part), by the rule that refuses it. */
+/** Why patronictl pause / resume did nothing (ctl.py toggle_pause). */
+export type PauseRefusal = { readonly kind: 'already' } | { readonly kind: 'dcs'; readonly why: Fact };
+
 export type Refusal =
   | { readonly kind: 'unreachable'; readonly from?: string }
   /** Patroni "My wal position exceeds maximum replication lag" (ha.py Ha._is_healthiest_node). */
@@ -80,7 +83,9 @@ export type Refusal =
   /** Orchestrator promotion rule must_not. */
   | { readonly kind: 'must-not' }
   /** Patroni: a switchover names another candidate, which answers (ha.py manual_failover_process_no_leader: "to C, i am N"). */
-  | { readonly kind: 'switchover-to-other'; readonly candidate: string };
+  | { readonly kind: 'switchover-to-other'; readonly candidate: string }
+  /** Patroni in maintenance mode (pause): a replica never races for the leader key (ha.py is_healthiest_node). */
+  | { readonly kind: 'paused' };
 
 /** Why a candidate was chosen. */
 export type Choice =
@@ -112,6 +117,8 @@ export type SwitchoverRefusal =
   | { readonly kind: 'no-good-candidates' }
   /** patronictl failover: the candidate is tagged nofailover (ctl.py: "does not exist in cluster … or is tagged as nofailover"). */
   | { readonly kind: 'nofailover'; readonly candidate: string }
+  /** In maintenance mode a switchover needs a candidate (api.py do_POST_failover). */
+  | { readonly kind: 'paused-no-candidate' }
   | { readonly kind: 'dcs'; readonly why: Fact };
 
 /** Why Patroni demotes its primary. */
@@ -274,7 +281,17 @@ export type ManagersFact =
   | { readonly kind: 'patroni-bootstrap'; readonly node: string; readonly leader: string; readonly rule: string }
   | { readonly kind: 'patroni-demotes'; readonly node: string; readonly why: PatroniDemotion; readonly rule: string }
   /** ha.py _run_cycle: the key holder found its data directory empty and deleted the key (release_leader_key_voluntarily). */
-  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty'; readonly rule: string }
+  /** `postgres-not-running`: in pause, the key holder's PostgreSQL is not running (ha.py _run_cycle "removed leader lock because postgres is not running"). */
+  | { readonly kind: 'patroni-released-key'; readonly node: string; readonly why: 'data-directory-empty' | 'postgres-not-running'; readonly rule: string }
+  /**
+   * Patroni in maintenance mode (pause) leaves PostgreSQL as it is: `not-restarted`, a PostgreSQL found down is not
+   * started (ha.py _run_cycle); `dcs`, a primary without the DCS is not demoted (_handle_dcs_error); `without-lock`,
+   * a primary without the leader key is not demoted (follow, process_healthy_cluster).
+   */
+  /** patronictl pause / resume: `node`'s Patroni wrote the configuration's pause to the DCS (api.py do_PATCH_config). */
+  | { readonly kind: 'patroni-pause-set'; readonly cluster: string; readonly node: string; readonly pause: boolean; readonly rule: string }
+  | { readonly kind: 'patroni-pause-refused'; readonly cluster: string; readonly pause: boolean; readonly reason: PauseRefusal; readonly rule: string }
+  | { readonly kind: 'patroni-paused'; readonly node: string; readonly what: 'not-restarted' | 'dcs' | 'without-lock'; readonly rule: string }
   /**
    * A switchover's graceful demotion released the leader key (ha.py Ha.demote → release_leader_key_voluntarily):
    * `when` 'candidate-received' once a candidate had the shutdown checkpoint (on_shutdown), 'stopped' once

@@ -63,6 +63,8 @@ export interface DcsState {
   readonly slots: Readonly<Record<string, Lsn>> | null;
   /** /failover: a switchover asked for (patronictl switchover: api.py writes it), until the leader acts on it or cleans it up. */
   readonly failover: { readonly leader: string | null; readonly candidate: string | null } | null;
+  /** /config `pause` (maintenance mode: patronictl pause, or the configuration's pause: true). */
+  readonly paused: boolean;
 }
 
 export type DcsResult<T> = { readonly ok: true; readonly value: T; readonly delay: Micros } | { readonly ok: false; readonly delay: Micros; readonly why: Fact };
@@ -89,7 +91,7 @@ export class Dcs {
   private readonly raft: RaftGroup;
   /** What each member would answer a serializable read with (a member cut off from the leader keeps an old state). */
   private readonly views: DcsState[];
-  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null, failover: null };
+  private state: DcsState = { revision: 1, leader: null, lastLsn: 0, timeline: 1, sync: null, failsafe: null, slots: null, failover: null, paused: false };
   private lease: Lease | null = null;
   private readonly clients: DcsClient[] = [];
   /** Requests that found no working member and are retried until their deadline (send). */
@@ -128,11 +130,11 @@ export class Dcs {
   }
 
   /** The Raft leader is elected at the start by the members that can reach a majority (at once). */
-  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null, running: (name: string) => boolean = () => true): void {
+  start(initialLeader: string, timeline: number, lastLsn: Lsn, sync: DcsState['sync'] = null, running: (name: string) => boolean = () => true, paused = false): void {
     this.raft.start();
     // Every agent has been running: its member key is there at the start.
     for (const cl of this.clients) this.memberKeys.set(cl.name, { refreshed: this.ctx.sim.now, running: running(cl.name) });
-    this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn, sync };
+    this.state = { ...this.state, revision: this.state.revision + 1, leader: initialLeader, timeline, lastLsn, sync, paused };
     const owner = this.clients.find((x) => x.name === initialLeader);
     if (owner) this.grant(owner);
     this.propagate();
@@ -352,13 +354,18 @@ export class Dcs {
   }
 
   /** The leader's other keys: /status, /sync, /failsafe. */
-  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots' | 'failover'>>): DcsResult<void> {
+  update(cl: DcsClient, patch: Partial<Pick<DcsState, 'lastLsn' | 'timeline' | 'sync' | 'failsafe' | 'slots' | 'failover' | 'paused'>>): DcsResult<void> {
     return this.write(cl, () => this.commit(patch));
   }
 
   /** The leader key's holder as the DCS has it now (patronictl reads it), or null. */
   leaderName(): string | null {
     return this.state.leader;
+  }
+
+  /** /config pause as the DCS has it now (patronictl reads it). */
+  paused(): boolean {
+    return this.state.paused;
   }
 
   /** /sync as the DCS has it now. */

@@ -17,6 +17,8 @@ export interface Manager {
   onNetworkChange?(): void;
   /** A switchover plan step: patronictl switchover (Patroni) or pg_autoctl perform switchover / promotion (pg_auto_failover). */
   switchover?(req: Switchover): void;
+  /** patronictl pause (true) or resume (false): Patroni's maintenance mode. */
+  pause?(on: boolean): void;
 }
 
 /** The synchronous redundancy a manager configures (for the verdicts' plan), or null. */

@@ -28,7 +28,7 @@ import { answerTime } from '../postgres/service.ts';
 import { Dcs, type DcsClient, type DcsResult, type DcsState } from './dcs.ts';
 import type { Manager } from './manager.ts';
 import { factKey, type Fact } from '../../history/facts/index.ts';
-import type { Choice, DivergenceFact, PatroniDemotion, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
+import type { Choice, DivergenceFact, PatroniDemotion, PauseRefusal, Refusal, SwitchoverRefusal, TimeoutsAdjustment } from '../../history/facts/managers.ts';
 import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
@@ -39,6 +39,8 @@ import { withRetransmissions } from './health.ts';
 const REST_TIMEOUT = 2_000_000 as Micros;
 const FAILSAFE_TRIES = 2;
 const STRICT_PLACEHOLDER = '__patroni_strict_sync_replica_placeholder__';
+/** ha.py _process_multisync_replication: after a change of synchronous_standby_names, time.sleep(2) before looking again. */
+const SYNC_SETTLE = 2_000_000 as Micros;
 const DEFAULT_TAGS: PatroniTags = { nofailover: false, failoverPriority: 1, nosync: false };
 /** The rules of patroni/patroni the agent follows (ha.py class Ha unless said). */
 const RULE = {
@@ -63,6 +65,8 @@ const RULE = {
   slots: 'patroni/postgresql/slots.py:SlotsHandler.sync_replication_slots',
   /** patronictl switchover: the names checked against the DCS, then POST /switchover writes the /failover key. */
   switchoverRequest: 'patroni/api.py:RestApiHandler.do_POST_failover',
+  /** patronictl pause / resume (ctl.py toggle_pause): PATCH /config to a member, which writes pause to the DCS. */
+  pause: 'patroni/api.py:RestApiHandler.do_PATCH_config',
   /** The leader acts on the /failover key: is a candidate healthy enough? then demote('graceful'), else clean up. */
   switchoverLeader: 'patroni/ha.py:Ha.process_manual_failover_from_leader',
   /** The replicas in the race while the /failover key is there: the candidate takes the key, the others stand aside. */
@@ -193,7 +197,7 @@ export class Patroni implements Manager {
     const c = this.cluster;
     if (this.adjustment) c.log(null, 'failover', { kind: 'patroni-timeouts-adjusted', adjustment: this.adjustment, rule: RULE.timeouts });
     const primary = [...c.nodes.values()].find((n) => n.isPrimary)!;
-    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running);
+    this.dcs.start(primary.name, primary.tli, primary.walEnd(c.ctx.sim.now), this.initialSync, (name) => c.node(name).running, this.spec.pause);
     for (const a of this.agents) a.start();
   }
 
@@ -225,6 +229,7 @@ export class Patroni implements Manager {
     if (leader === null) return refuse({ kind: 'no-leader' });
     if (req.leader !== null && req.leader !== leader) return refuse({ kind: 'not-leader', named: req.leader, leader });
     if (req.candidate === leader) return refuse({ kind: 'already-leader', candidate: leader });
+    if (req.candidate === null && this.dcs.paused()) return refuse({ kind: 'paused-no-candidate' });
     const sync = this.spec.synchronousMode ? this.dcs.syncState() : null;
     if (req.candidate !== null && sync !== null && !sync.standbys.includes(req.candidate)) return refuse({ kind: 'not-synchronous', candidate: req.candidate, standbys: sync.standbys });
     const agent = this.agentOf(leader)!;
@@ -255,6 +260,33 @@ export class Patroni implements Manager {
     const r = this.dcs.update(api.client, { failover: { leader: null, candidate } });
     if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
     c.ctx.sim.after(r.delay, `patroni ${api.node.name} failover`, () => api.wake(), PRIORITY.manager);
+  }
+
+  /**
+   * patronictl pause / resume (ctl.py toggle_pause): refused when the cluster already is in that state ("Cluster is
+   * already paused" / "Cluster is not paused"); otherwise PATCH /config {"pause": ...} to the members, the leader
+   * first: the first whose Patroni writes the configuration to the DCS (api.py do_PATCH_config) wakes its own loop;
+   * the others see it at their next loop. Approximation: a member whose write fails is skipped (real: patronictl
+   * tries the next member only when one does not answer at all).
+   */
+  pause(on: boolean): void {
+    const c = this.cluster;
+    const refuse = (reason: PauseRefusal) => void c.ctx.history.event(c.ctx.sim.now, c.name, null, 'failover', { kind: 'patroni-pause-refused', cluster: c.name, pause: on, reason, rule: RULE.pause });
+    if (this.dcs.paused() === on) return refuse({ kind: 'already' });
+    const leader = this.dcs.leaderName();
+    const order = [...this.agents].sort((a, b) => Number(b.node.name === leader) - Number(a.node.name === leader));
+    let failed: Fact | null = null;
+    for (const a of order) {
+      const r = this.dcs.update(a.client, { paused: on });
+      if (!r.ok) {
+        failed ??= r.why;
+        continue;
+      }
+      c.ctx.history.event(c.ctx.sim.now, c.name, a.node.name, 'failover', { kind: 'patroni-pause-set', cluster: c.name, node: a.node.name, pause: on, rule: RULE.pause });
+      c.ctx.sim.after(r.delay, `patroni ${a.node.name} pause`, () => a.wake(), PRIORITY.manager);
+      return;
+    }
+    refuse({ kind: 'dcs', why: failed! });
   }
 
   route(leader: PgNode): void {
@@ -299,6 +331,18 @@ export class PatroniAgent {
    * only renews the key meanwhile (handle_long_action_in_progress).
    */
   private switching: { readonly candidate: string | null; released: boolean } | null = null;
+  /**
+   * postgresql/sync.py SyncHandler: the synchronous_standby_names last seen, the primary's flush LSN then
+   * (_primary_flush_lsn) and the standbys seen to reach it since (_ready_replicas).
+   */
+  private syncHandler: { names: string; primaryFlushLsn: Lsn; ready: Set<string> } = { names: '', primaryFlushLsn: 0, ready: new Set() };
+  /** The last thing maintenance mode left undone here (said once until it changes). */
+  private pauseNoted = '';
+  /**
+   * A switchover's graceful demotion stopped PostgreSQL: ha.py demote starts it as a replica itself
+   * (state_handler.follow), pause or not, where the loop would leave it down in pause.
+   */
+  private demotedBySwitchover = false;
 
   constructor(
     private readonly group: Patroni,
@@ -352,6 +396,13 @@ export class PatroniAgent {
     this.c.log(this.node, 'failover', fact);
   }
 
+  /** pause: Patroni's "PAUSE: ..." for what it leaves undone, said once while it repeats. */
+  private paused(what: 'not-restarted' | 'dcs' | 'without-lock', rule: string): void {
+    if (this.pauseNoted === what) return;
+    this.pauseNoted = what;
+    this.say({ kind: 'patroni-paused', node: this.node.name, what, rule });
+  }
+
   private done(): void {
     this.busy = false;
     // __main__.py schedule_next_run: next_run += loop_wait; an overrun runs the next cycle at once.
@@ -374,6 +425,8 @@ export class PatroniAgent {
 
   private withView(v: DcsState): void {
     const n = this.node;
+    if (!v.paused) this.pauseNoted = '';
+    if (this.node.running) this.demotedBySwitchover = false;
     if (this.switching) return this.duringDemote();
     if (!n.running) return this.recover(v);
     let leader = v.leader;
@@ -396,9 +449,12 @@ export class PatroniAgent {
       this.dcsCall(() => this.group.dcs.keepAlive(this.client), (r) => {
         if (!r.ok) return this.dcsError(r.why);
         if (!r.value) {
-          if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
+          // process_healthy_cluster: in pause, "continue to run as primary after failing to update leader lock in DCS".
+          if (n.isPrimary && v.paused) this.paused('without-lock', RULE.healthy);
+          else if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'lock-lost' }, RULE.healthy);
           return this.done();
         }
+        this.pauseNoted = '';
         if (v.failover) return this.manualSwitchover(v, v.failover);
         this.enforcePrimary(v, 'had-lock');
         this.done();
@@ -484,6 +540,7 @@ export class PatroniAgent {
         // The demotion ends once PostgreSQL has stopped (Ha.demote returns after state_handler.stop).
         this.c.whenExited(this.node, () => {
           this.switching = null;
+          this.demotedBySwitchover = true;
           this.wake();
         });
       });
@@ -565,12 +622,16 @@ export class PatroniAgent {
   }
 
   /**
-   * ha.py _process_multisync_replication and _handle_synchronous_strict_mode: pick synchronous_node_count
-   * streaming standbys (not tagged nosync; those without nofailover first, then the current ones, then the
-   * most advanced); add them to
-   * synchronous_standby_names before /sync, remove them from /sync first. No candidate: strict keeps the
-   * names (or a placeholder matching nobody: commits wait); non-strict clears them (commits go on, and with
-   * /sync empty nobody may be promoted).
+   * ha.py _process_multisync_replication and _handle_synchronous_strict_mode, with postgresql/sync.py SyncHandler:
+   * pick synchronous_node_count streaming standbys (not tagged nosync; those without nofailover first, then the
+   * current ones, then the most advanced) for synchronous_standby_names (FIRST n, sorted by name). /sync, which
+   * names who may be promoted, lists only the confirmed ones (sync_confirmed): a standby /sync listed at the
+   * loop's start, or one pg_stat_replication shows as 'sync' whose flush position reached the primary's flush
+   * LSN of the moment synchronous_standby_names last changed (SyncHandler._primary_flush_lsn), so a standby
+   * made synchronous while behind is not promotable until it has caught up. Names are added before /sync and
+   * removed from /sync first. Strict mode acts only when no standby streams at all (min_synchronous_nodes is 1,
+   * whatever synchronous_node_count): it keeps the /sync members, or a placeholder that matches nobody, so
+   * commits wait; non-strict clears the names (commits go on, and with /sync empty nobody may be promoted).
    */
   private manageSync(v: DcsState): void {
     const spec = this.group.spec;
@@ -579,45 +640,91 @@ export class PatroniAgent {
     const dcs = this.group.dcs;
     let sync = v.sync;
     if (!sync || sync.leader !== n.name) {
-      dcs.update(this.client, { sync: { leader: n.name, standbys: [] } });
-      sync = { leader: n.name, standbys: [] };
+      // _process_multisync_prepromote: a new leader makes itself the /sync leader; in strict mode it keeps the other
+      // members the old /sync listed (they had every commit acknowledged), so they stay promotable.
+      const kept = spec.synchronousModeStrict ? (sync?.standbys ?? []).filter((x) => x !== n.name) : [];
+      dcs.update(this.client, { sync: { leader: n.name, standbys: kept } });
+      sync = { leader: n.name, standbys: kept };
     }
     const voters = sync.standbys;
-    const names = n.settings.synchronousStandbyNames?.names ?? [];
-    // Patroni reads pg_stat_replication, where the walsender of a standby a cut silenced stays 'streaming'
-    // until wal_sender_timeout (cut-walsenders.ts), and keeps the rows of cluster members whose key says
-    // PostgreSQL is running (postgresql/sync.py _ReplicaList: m.is_running): a standby whose host died drops out
-    // when its member key expires, ttl after its last touch, if its walsender has not gone first.
-    const cut = [...c.cutSenders.of(n)].map((w) => w.stream);
-    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
-    const active = [...c.streams, ...cut.filter((s) => !c.streams.has(s))]
-      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.includes(s)) && !this.group.tags(s.down.name).nosync && dcs.member(s.down.name)?.running === true)
-      .map((s) => s.down)
-      // postgresql/sync.py current_state: members without nofailover first ("Prefer members without nofailover
-      // tag", Patroni 3.0+, a stable sort over _ReplicaList's order), so a nofailover standby is synchronous only
-      // when no other streams: /sync names who may be promoted, and a nofailover one never is.
-      .sort((a, b) => nofailover(a) - nofailover(b) || Number(names.includes(b.name)) - Number(names.includes(a.name)) || b.walEnd(this.now) - a.walEnd(this.now) || (a.name < b.name ? -1 : 1));
-    const want = spec.synchronousNodeCount;
+    // sync.py set_synchronous_standby_names reloads, waits 0.1 s and calls _handle_synchronous_standby_names_change,
+    // which memorizes last_operation() (the primary's flush LSN, queried afresh) as _primary_flush_lsn: the flush
+    // LSN of the change, which the 2 s recheck below compares with (the model takes it at the change itself).
+    const loopFlush = n.flushed(this.now);
+    const state = this.syncState(v, loopFlush);
     const setNames = (list: readonly string[], num: number) => {
       const cur = n.settings.synchronousStandbyNames;
-      const next = list.length === 0 ? null : { method: 'first' as const, num, names: [...list] };
+      // sync.py set_synchronous_standby_names: the names sorted; an empty list clears the setting.
+      const next = list.length === 0 ? null : { method: 'first' as const, num, names: [...list].sort() };
       if (JSON.stringify(cur) === JSON.stringify(next)) return;
       c.configure(n, { synchronousStandbyNames: next }, 'never');
     };
-    if (spec.synchronousModeStrict && active.length < want) {
-      // Commits wait: the last /sync members, or a name no standby has.
+    // _handle_synchronous_strict_mode: len(active) < min_synchronous_nodes (1 in strict mode, else 0).
+    if (spec.synchronousModeStrict && state.active.length < 1) {
+      // Commits wait: the last /sync members (numsync = max(1, len(voters))), or a name no standby has.
       const keep = voters.length > 0 ? voters : [STRICT_PLACEHOLDER];
-      if (n.settings.synchronousStandbyNames === null || voters.length === 0) setNames(keep, Math.max(1, want));
+      setNames(keep, Math.max(1, voters.length));
       return;
     }
-    const picked = active.slice(0, want).map((x) => x.name);
-    const common = voters.filter((x) => picked.includes(x));
+    const picked = state.active;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+    const current = n.settings.synchronousStandbyNames;
+    if (same(picked, voters) && current !== null && same(voters, current.names) && current.num === picked.length) return;
+    // /sync temporarily keeps only the members both listed and confirmed.
+    const common = voters.filter((x) => state.confirmed.includes(x));
     if (common.length !== voters.length) dcs.update(this.client, { sync: { leader: n.name, standbys: common } });
-    setNames(picked, Math.min(want, picked.length) || 1);
-    if (picked.join() !== common.join()) {
-      dcs.update(this.client, { sync: { leader: n.name, standbys: picked } });
-      if (picked.length) this.say({ kind: 'patroni-sync-assigned', node: n.name, standbys: picked, rule: RULE.sync });
+    setNames(picked, picked.length);
+    const assign = (allow: readonly string[]) => {
+      if (allow.length === 0 || same(allow, common)) return;
+      dcs.update(this.client, { sync: { leader: n.name, standbys: allow } });
+      this.say({ kind: 'patroni-sync-assigned', node: n.name, standbys: allow, rule: RULE.sync });
+    };
+    if (picked.length === 0 || same(state.confirmed, picked)) return assign(state.confirmed);
+    // "Wait for PostgreSQL to enable synchronous mode and see if we can immediately set sync_standby": 2 s, then
+    // current_state again (approximation: the model's loop is not held those 2 s).
+    c.ctx.sim.after(SYNC_SETTLE, `patroni ${n.name} sync`, () => {
+      if (!n.running || !n.isPrimary || this.switching || this.group.dcs.leaderName() !== n.name) return;
+      assign(this.syncState(v, loopFlush).confirmed);
+    }, PRIORITY.manager);
+  }
+
+  /**
+   * sync.py SyncHandler.current_state: `active`, up to synchronous_node_count standbys that may be synchronous
+   * (_ReplicaList: streaming per pg_stat_replication, where a cut-off standby's walsender lingers until
+   * wal_sender_timeout, and a member whose key says PostgreSQL runs, so a standby whose host died drops out when
+   * its member key expires; not nosync; without nofailover first (Patroni 3.0+: a nofailover standby is
+   * synchronous only when no other streams, since only /sync members may be promoted), then the current ones,
+   * then the most advanced); `confirmed`, those of them in state 'sync' that are ready
+   * (_process_replica_readiness).
+   */
+  private syncState(v: DcsState, loopFlush: Lsn): { active: string[]; confirmed: string[] } {
+    const c = this.c;
+    const n = this.node;
+    const now = this.now;
+    const cur = n.settings.synchronousStandbyNames;
+    const listed = cur?.names ?? [];
+    // _handle_synchronous_standby_names_change: a new value keeps only the listed ready standbys and memorizes
+    // the primary's flush LSN at the change (`loopFlush`), which newly listed ones must reach in
+    // pg_stat_replication.
+    const key = JSON.stringify(cur);
+    if (this.syncHandler.names !== key) {
+      this.syncHandler = { names: key, primaryFlushLsn: loopFlush, ready: new Set([...this.syncHandler.ready].filter((x) => listed.includes(x))) };
     }
+    const cut = new Map([...c.cutSenders.of(n)].map((w) => [w.stream, w]));
+    const nofailover = (x: PgNode) => Number(this.group.tags(x.name).nofailover);
+    const rows = [...c.streams, ...[...cut.keys()].filter((s) => !c.streams.has(s))]
+      .filter((s) => s.up === n && s.limit === null && (c.streamUp(s) || cut.has(s)) && !this.group.tags(s.down.name).nosync && this.group.dcs.member(s.down.name)?.running === true)
+      .map((s) => ({ node: s.down, flush: cut.get(s)?.heard.on ?? s.down.flushed(now), sync: listed.includes(s.down.name) && (cut.has(s) || s.caughtUp) }))
+      .sort((a, b) => nofailover(a.node) - nofailover(b.node) || Number(b.sync) - Number(a.sync) || b.node.walEnd(now) - a.node.walEnd(now) || (a.node.name < b.node.name ? -1 : 1));
+    // Approximation: every listed streaming standby counts as 'sync' in pg_stat_replication (Patroni lists exactly
+    // the synchronous_node_count it picked, FIRST n).
+    const h = this.syncHandler;
+    for (const r of rows) {
+      if (h.ready.has(r.node.name) || !listed.includes(r.node.name)) continue;
+      if (v.sync?.standbys.includes(r.node.name) || (r.sync && r.flush >= h.primaryFlushLsn)) h.ready.add(r.node.name);
+    }
+    const active = rows.slice(0, this.group.spec.synchronousNodeCount);
+    return { active: active.map((r) => r.node.name), confirmed: active.filter((r) => r.sync && h.ready.has(r.node.name)).map((r) => r.node.name) };
   }
 
   // ------------------------------------------------------------------------------------------ no DCS
@@ -627,6 +734,11 @@ export class PatroniAgent {
     const n = this.node;
     // Without the DCS a replica does nothing and a primary demotes itself (offline).
     const rule = RULE.dcsError;
+    // _handle_dcs_error: only when not paused does a running primary demote (or try failsafe).
+    if (this.view?.paused && n.running && n.isPrimary) {
+      this.paused('dcs', rule);
+      return this.done();
+    }
     if (!n.running || !n.isPrimary) {
       this.decide(null, { kind: 'dcs-not-accessible', why, failsafe: false }, rule, [{ kind: 'candidate-refused', node: n.name, reason: { kind: 'no-dcs' }, rule }]);
       return this.done();
@@ -673,9 +785,14 @@ export class PatroniAgent {
   // ------------------------------------------------------------------------------------------ following
 
   /** follow(): a primary without the key demotes; a replica points primary_conninfo at the leader. */
-  private follow(leaderName: string, _v: DcsState): void {
+  private follow(leaderName: string, v: DcsState): void {
     const n = this.node;
     const leader = this.c.node(leaderName);
+    if (n.isPrimary && v.paused) {
+      // ha.py follow: in pause "continue to run as primary without lock" (two primaries if another holds it).
+      this.paused('without-lock', RULE.follow);
+      return;
+    }
     if (n.isPrimary) {
       // ha.py demote: a node that needs (and may get) pg_rewind or a re-clone is not started again; the next
       // loop rebuilds it (recover).
@@ -756,6 +873,22 @@ export class PatroniAgent {
     const c = this.c;
     // The async executor runs a rebuild: the loop only reports it (ha.py _run_cycle: "running pg_rewind from …").
     if (this.rejoin.busy || n.dataDirectory === 'copying') return this.done();
+    if (v.paused && !this.demotedBySwitchover) {
+      // ha.py _run_cycle in pause: PostgreSQL found not running is left so (nor is an empty data directory cloned);
+      // the key holder deletes the leader key ("removed leader lock because postgres is not running"), and since
+      // no replica races in pause, nobody takes it.
+      if (v.leader !== n.name) {
+        this.paused('not-restarted', RULE.runCycle);
+        return this.done();
+      }
+      this.dcsCall(() => this.group.dcs.release(this.client), (r) => {
+        if (!r.ok) return this.dcsError(r.why);
+        if (r.value) this.say({ kind: 'patroni-released-key', node: n.name, why: 'postgres-not-running', rule: RULE.runCycle });
+        this.paused('not-restarted', RULE.runCycle);
+        this.done();
+      });
+      return;
+    }
     if (n.dataDirectory === 'empty' && v.leader === n.name) {
       // ha.py _run_cycle: an empty data directory while holding the key: release it voluntarily (the others race
       // at once, woken by the key's deletion); the next loop clones from the new leader (bootstrap).
@@ -851,20 +984,35 @@ export class PatroniAgent {
     // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
     const rule = RULE.healthiest;
     const refuse = (reason: Refusal) => {
-      const own = reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const own = reason.kind === 'paused' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
       const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
       this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
       this.done();
     };
+    if (v.paused) {
+      // is_healthiest_node in pause: a switchover's candidate takes the key (manual_failover_process_no_leader,
+      // no other member races); a running primary is the healthiest (no timeline check); a replica never.
+      if (v.failover !== null && v.failover.candidate === n.name && !n.isPrimary && !tags.nofailover) return this.acquire(v, saw, RULE.switchoverRace, { kind: 'switchover-candidate', lsn: me, ...(v.failover.leader === null ? { failover: true as const } : {}) }, []);
+      if (!n.isPrimary) return refuse({ kind: 'paused' });
+      return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);
+    }
     if (n.isPrimary) {
       if (n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: false });
     } else {
       if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;
-      if (syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
-      // A switchover under way (the /failover key): manual_failover_process_no_leader decides, without the lag check.
-      if (v.failover !== null) return this.switchoverRace(v, v.failover, saw, me);
+      const notSync = syncActive && !v.sync!.standbys.includes(n.name) && v.sync!.leader !== n.name;
+      if (v.failover !== null) {
+        // A switchover or manual failover under way (the /failover key): manual_failover_process_no_leader decides,
+        // without the lag check. Only a switchover (the key names a leader) keeps a member outside /sync out at once
+        // (is_healthiest_node); a manual failover's candidate (patronictl failover, no leader) takes the key even
+        // when asynchronous (patronictl --force skips "Are you sure you want to failover to the asynchronous
+        // node"), and any other member outside /sync stands aside.
+        if (notSync && (v.failover.leader !== null || v.failover.candidate !== n.name)) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
+        return this.switchoverRace(v, v.failover, saw, me);
+      }
+      if (notSync) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
       const lag = v.lastLsn - me;
       if (lag > spec.maximumLagOnFailover) return refuse({ kind: 'lag', lsn: me, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover });
       if (spec.checkTimeline && n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: true });

@@ -213,6 +213,197 @@ ${faults}
     expect(strict.report.dataLoss).toEqual([]);
   });
 
+  /** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
+  const trio = (failover: string, faults: string) => `
+name: trio
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+${faults}
+`;
+
+  it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
+    // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
+    // is 1 in strict mode whatever synchronous_node_count (global_config.py): with pg3 still streaming, the
+    // leader sets synchronous_standby_names to pg3 alone once pg2's member key is gone.
+    const yaml = trio('{policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg2}\n  - {at: "10:02", partition: pg2}');
+    const r = run(yaml);
+    // Commits wait for pg2 until its member key expires (ttl 30 s after its last touch) and the leader's next
+    // loop; then for pg3 alone (a moment, the reload's reply). Not until the end of the run.
+    const waited = r.report.stalls.reduce((a, x) => a + x.seconds, 0);
+    expect(waited).toBeGreaterThan(30 - 10 - 1);
+    expect(waited).toBeLessThanOrEqual(30 + 10 + 5);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')!.role).toBe('primary');
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)');
+    expect(changes.map((e) => e.log)).toEqual([['postmaster LOG:  parameter "synchronous_standby_names" changed to "FIRST 1 (pg3)"']]);
+  });
+
+  it('synchronous_mode: a standby made synchronous while behind is not in /sync until it reached the primary\'s flush LSN, so it is not promoted before', () => {
+    // pg2 (east) is the synchronous standby; pg3 (west) lags behind a thin link. pg2's host dies at 10:02: once its
+    // member key is gone the leader names pg3 in synchronous_standby_names, 68 MB behind. postgresql/sync.py
+    // SyncHandler counts pg3 as synchronous only once its flush reaches the primary's flush LSN of that change
+    // (_primary_flush_lsn), so /sync stays empty; pg1's host dies at 10:03, before that: pg3 may not race, and
+    // nothing acknowledged is lost (the model had put pg3 in /sync at once and promoted it, losing what pg2 had
+    // acknowledged). maximum_lag_on_failover is raised so that only /sync decides.
+    const yaml = (faults: string) => `
+name: sync-confirm
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [east, west]
+links: [{between: [east, west], bandwidth: 1MB/s, latency: 5ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: east, version: 16}
+      pg2: {site: east, version: 16, upstream: pg1}
+      pg3: {site: west, version: 16, upstream: pg1}
+    workload: {target: pg1, site: east, rate: 100/s, wal_per_tx: 20KiB}
+    failover: {policy: patroni, synchronous_mode: true, maximum_lag_on_failover: 1GiB, dcs: {members: {e1: west, e2: west, e3: west}}}
+faults:
+  - {at: "10:02", crash: pg2}
+  - {at: "10:02", partition: pg2}
+${faults}`;
+    const r = run(yaml('  - {at: "10:03", crash: pg1}\n  - {at: "10:03", partition: pg1}\n'));
+    expect(r.promotions).toEqual([]);
+    expect(r.report.dataLoss).toEqual([]);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === null)!.reasons.map((x) => factText(x))[0]).toBe('pg3: not a synchronous standby (/sync lists none): in synchronous_mode only they may be promoted');
+    // Without the second fault pg3 catches up (68 MB at 1 MB/s) and is assigned at a loop after that.
+    const later = run(yaml(''));
+    const assigned = later.report.events.find((e) => e.message === 'patroni on pg1: Synchronous standby status assigned to pg3')!;
+    expect(at(assigned.at)).toBeGreaterThan(180 + 60);
+    expect(at(assigned.at)).toBeLessThan(180 + 60 + 40);
+  });
+
+  /** pg1 and pg2 at site a, the three etcd members at e, clients at a; `pause`: the option, `plan` and `faults` as given. */
+  const pauseScenario = (pause: boolean, plan: string, faults: string) => `
+name: pause
+start: 2024-01-01T10:00:00Z
+end: "10:10"
+sites: [a, e]
+links: [{between: [a, e], bandwidth: 1Gbps, latency: 1ms}]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, pause: ${pause}, dcs: {members: {e1: e, e2: e, e3: e}}}
+plan:
+${plan || '  []'}
+faults:
+${faults}`;
+
+  it('pause (maintenance mode): a crashed primary is neither restarted nor failed over, and without the DCS the primary is not demoted', () => {
+    // ha.py in pause: the key holder whose PostgreSQL is not running deletes the key ("removed leader lock because
+    // postgres is not running") and does not start it; is_healthiest_node is False for every replica, so nobody
+    // races; _handle_dcs_error demotes only when not paused.
+    const yaml = (pause: boolean, faults: string) => pauseScenario(pause, '', faults);
+    const crash = '  - {at: "10:02", crash: pg1}\n';
+    const paused = run(yaml(true, crash));
+    expect(paused.promotions).toEqual([]);
+    expect(paused.report.nodes.find((n) => n.name === 'pg1')!.state).toBe('crashed');
+    expect(paused.report.outages.reduce((a, o) => a + o.seconds, 0)).toBeCloseTo(480, 0);
+    expect(paused.report.events.map((e) => e.message)).toContain('patroni on pg1: PAUSE: removed leader lock because postgres is not running');
+    expect(paused.history.failoverDecisions.find((d) => agentIs(d, 'pg2'))!.reasons.map((x) => factText(x))[0]).toBe('pg2: the cluster is paused (maintenance mode, pause): a replica does not race for the leader key ("PAUSE: no action")');
+    // Not paused: Patroni restarts the crashed primary at its next loop (no failover for a PostgreSQL crash).
+    const managed = run(yaml(false, crash));
+    expect(managed.promotions).toEqual([]);
+    expect(managed.report.outages.reduce((a, o) => a + o.seconds, 0)).toBeLessThan(11);
+    // The DCS is cut off from site a for five minutes: paused, the primary goes on; not paused, it demotes itself.
+    const cut = '  - {at: "10:02", partition: {sites: [a, e]}}\n  - {at: "10:07", heal: {sites: [a, e]}}\n';
+    const dcsPaused = run(yaml(true, cut));
+    expect(dcsPaused.report.outages).toEqual([]);
+    expect(dcsPaused.report.events.map((e) => e.message)).toContain('patroni on pg1: PAUSE: DCS is not accessible (maintenance mode: the primary is not demoted)');
+    expect(run(yaml(false, cut)).report.outages.length).toBeGreaterThan(0);
+  });
+
+  it('patronictl pause and resume as plan steps: the primary\'s host lost while paused is failed over only after resume', () => {
+    const yaml = (plan: string) => pauseScenario(false, plan, '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}\n');
+    const r = run(yaml('  - {at: "10:01", pause: c}\n  - {at: "10:05", resume: c}\n  - {at: "10:06", resume: c}'));
+    // The key expires ttl after pg1's last renewal; pg2 does not race while paused; resume (written through pg2,
+    // pg1 being unreachable) wakes pg2's loop, which races at once.
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.promotions[0]!.at - at('2024-01-01T10:05:00Z')).toBeGreaterThanOrEqual(0);
+    expect(r.promotions[0]!.at - at('2024-01-01T10:05:00Z')).toBeLessThan(3);
+    expect(r.report.events.map((e) => e.message)).toContain('patronictl pause (cluster c, through pg1): Success: cluster management is paused');
+    expect(r.report.refusals!.map((x) => x.message)).toEqual(['patronictl resume of c refused: Cluster is not paused']);
+    // Without the pause the failover comes within ttl + loop_wait of the loss.
+    const unpaused = run(yaml(''));
+    expect(unpaused.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(unpaused.promotions[0]!.at).toBeLessThan(120 + 30 + 10 + 3);
+  });
+
+  it('a switchover while paused needs a candidate; with one, the old leader is started as its replica all the same', () => {
+    // api.py do_POST_failover: "Switchover is possible only to a specific candidate in a paused state"; with a
+    // candidate, the leader demotes gracefully and ha.py demote starts it as a replica itself (the paused loop
+    // would not), and the candidate takes the key (manual_failover_process_no_leader).
+    const r = run(pauseScenario(false, '  - {at: "10:01", pause: c}\n  - {at: "10:02", switchover: {cluster: c}}\n  - {at: "10:03", switchover: pg2}', '  []'));
+    expect(r.report.refusals!.map((x) => x.message)).toEqual(['patronictl switchover of c refused: Switchover is possible only to a specific candidate in a paused state']);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.report.nodes.find((n) => n.name === 'pg1')).toMatchObject({ state: 'running', role: 'standby', upstream: 'pg2', timeline: 2 });
+  });
+
+  it('synchronous_mode: patronictl failover to an asynchronous standby with no leader promotes it (the dc was lost with the synchronous one)', () => {
+    // pg1 and its synchronous standby pg2 are in east, cut off with one etcd member at 10:02; pg3 (west, async) may
+    // not race (not in /sync). At 10:04 the operator runs patronictl failover --candidate pg3 --force: with no leader
+    // the API writes /failover without one, and is_healthiest_node lets its candidate take the key whatever /sync
+    // says (manual_failover_process_no_leader); only a switchover keeps non-synchronous members out.
+    const yaml = twoSites('      synchronous_mode: true', '').replace('faults:\n', 'plan:\n  - {at: "10:04", failover: pg3}\nfaults:\n');
+    const r = run(yaml);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg3']);
+    expect(r.promotions[0]!.at).toBeGreaterThanOrEqual(240);
+    expect(r.promotions[0]!.at).toBeLessThan(240 + 3);
+    expect(r.history.failoverDecisions.find((d) => agentIs(d, 'pg3') && d.chosen === 'pg3')!.reasons.map((x) => factText(x))[0]).toMatch(/^pg3 at .* is the manual failover's candidate: it takes the leader key without the lag check$/);
+  });
+
+  it('synchronous_mode: a caught-up standby named under load is confirmed at the 2 s recheck, against the flush LSN of the change', () => {
+    // pg3 (preferred: pg2 is nofailover) crashes at 10:02 and is restarted; meanwhile pg2 is synchronous. When pg3
+    // streams again the leader names it; 2 s later (ha.py _process_multisync_replication's sleep) sync.py compares
+    // pg3's flush with _primary_flush_lsn, the primary's flush LSN just after the reload (set_synchronous_standby_names),
+    // which a caught-up pg3 has passed: /sync lists it then, not a loop later.
+    const yaml = trio('{policy: patroni, synchronous_mode: true, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg3}');
+    const r = run(yaml);
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)').map((e) => at(e.at));
+    const assigned = r.report.events.filter((e) => e.message.startsWith('patroni on pg1: Synchronous standby status assigned')).map((e) => [e.message.replace('patroni on pg1: Synchronous standby status assigned to ', ''), at(e.at)]);
+    expect(changes.length).toBe(2);
+    expect(assigned).toEqual([
+      ['pg2', changes[0]! + 2],
+      ['pg3', changes[1]! + 2],
+    ]);
+  });
+
+  it('synchronous_mode_strict: a new leader keeps the other /sync members, so one stays promotable before its next loop confirms the standbys', () => {
+    // /sync lists pg2 and pg3 (synchronous_node_count 2). pg1's host dies: pg2 takes the key and, before promoting,
+    // writes /sync with pg3 kept (ha.py _process_multisync_prepromote in strict mode); pg2's host dies 5 s after,
+    // before its next loop: pg3, still in /sync, races and is promoted (the model had emptied /sync: no failover).
+    const faults = ['10:02 pg1', '10:02:35 pg2'].map((x) => x.split(' ')).map(([t, n]) => `  - {at: "${t}", crash: ${n}}\n  - {at: "${t}", partition: ${n}}`).join('\n');
+    const r = run(`
+name: strict-prepromote
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes: {pg1: {site: a, version: 16}, pg2: {site: a, version: 16, upstream: pg1}, pg3: {site: a, version: 16, upstream: pg1}, pg4: {site: a, version: 16, upstream: pg1}}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: {policy: patroni, synchronous_mode: true, synchronous_mode_strict: true, synchronous_node_count: 2, dcs: {members: {e1: a, e2: a, e3: a}}}
+faults:
+${faults}
+`);
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2', 'pg3']);
+    expect(r.promotions[0]!.at).toBeLessThan(155);
+    expect(r.report.dataLoss).toEqual([]);
+  });
+
   it('Consul and ZooKeeper refuse reads without quorum: a minority-side replica sees "DCS is not accessible" instead of a stale leader key', () => {
     for (const type of ['consul', 'zookeeper']) {
       const r = run(twoSites().replace('dcs: {members:', `dcs: {type: ${type}, members:`));

@@ -93,6 +93,8 @@ function switchoverRefusal(r: SwitchoverRefusal, sub: Sub, action: 'switchover' 
       return p`Member ${node(r.candidate)} is already the leader`;
     case 'not-synchronous':
       return p`candidate name does not match with sync_standby (${names(r.standbys)})`;
+    case 'paused-no-candidate':
+      return 'Switchover is possible only to a specific candidate in a paused state';
     case 'no-good-candidates':
       return `${action} is not possible: no good candidates have been found`;
     case 'nofailover':
@@ -142,6 +144,8 @@ function refusal(r: Refusal, sub: Sub): Token {
       return 'promotion rule must_not';
     case 'switchover-to-other':
       return p`a switchover to ${node(r.candidate)} is under way, and ${node(r.candidate)} is healthy: it does not race`;
+    case 'paused':
+      return p`the cluster is paused (maintenance mode, ${code('pause')}): a replica does not race for the leader key ("PAUSE: no action")`;
   }
 }
 
@@ -353,7 +357,20 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
   'patroni-promoting': (f) => patroni(f.node, f.how === 'acquired-lock' ? 'promoted self to leader by acquiring session lock' : 'promoted self to leader because I had the session lock'),
   'patroni-acquired-lock': (f) => patroni(f.node, 'acquired session lock as a leader'),
   'patroni-following': (f) => patroni(f.node, p`following a new leader ${node(f.leader)}`),
-  'patroni-released-key': (f) => patroni(f.node, 'released leader key voluntarily as data dir empty and currently leader'),
+  'patroni-released-key': (f) =>
+    patroni(f.node, f.why === 'postgres-not-running' ? 'PAUSE: removed leader lock because postgres is not running' : 'released leader key voluntarily as data dir empty and currently leader'),
+  'patroni-pause-set': (f) => p`patronictl ${f.pause ? 'pause' : 'resume'} (cluster ${f.cluster}, through ${node(f.node)}): Success: cluster management is ${f.pause ? 'paused' : 'resumed'}`,
+  'patroni-pause-refused': (f, sub) =>
+    p`patronictl ${f.pause ? 'pause' : 'resume'} of ${f.cluster} refused: ${f.reason.kind === 'already' ? `Cluster is ${f.pause ? 'already' : 'not'} paused` : p`no member could write the configuration to the DCS (${sub(f.reason.why)})`}`,
+  'patroni-paused': (f) =>
+    patroni(
+      f.node,
+      f.what === 'not-restarted'
+        ? 'PAUSE: postgres is not running (maintenance mode: not started)'
+        : f.what === 'dcs'
+          ? 'PAUSE: DCS is not accessible (maintenance mode: the primary is not demoted)'
+          : 'PAUSE: continue to run as primary without lock',
+    ),
   'patroni-switchover-released': (f) =>
     patroni(f.node, f.when === 'candidate-received' ? 'Leader key released (a candidate has received the shutdown checkpoint)' : 'Leader key released (PostgreSQL has stopped)'),
   'patroni-switchover-refused': (f, sub) => p`patronictl ${f.action ?? 'switchover'} of ${f.cluster} refused: ${switchoverRefusal(f.reason, sub, f.action ?? 'switchover')}`,
