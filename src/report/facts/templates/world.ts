@@ -54,6 +54,8 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'promote-asked': (f) => p`promote ${node(f.node)}`,
   'repoint-asked': (f) => p`repoint ${node(f.node)} to stream from ${node(f.upstream)}`,
   'configure-asked': (f) => p`configure ${node(f.node)}`,
+  'drop-subscription': (f) => p`DROP SUBSCRIPTION ${code(f.subscription)}`,
+  'sync-sequences': (f) => p`setval of the sequences of subscription ${code(f.subscription)} to the publisher's values`,
   'route-writes': (f) => p`route writes${f.workload ? ` of ${f.workload}` : ''} to ${node(f.node)}`,
   'client-connections': (f) => p`${f.blocked ? 'block' : 'unblock'} client connections to ${node(f.node)}`,
   'end-sync-waits': (f) => p`${f.how === 'cancel' ? 'cancel' : 'terminate'} the backends of ${node(f.node)} waiting for synchronous standbys`,

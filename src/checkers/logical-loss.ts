@@ -1,0 +1,53 @@
+/**
+ * Data loss at the cut-over of an upgrade by logical replication: once the writes moved to the subscriber,
+ * every commit the publisher acknowledged past the subscription's applied position is on the old cluster only,
+ * and is lost for the application when nothing will bring it over any more: the subscription was dropped, or its
+ * apply worker has stopped for good at the end (the publisher stopped, its slot gone or invalidated, a
+ * replicated row's key taken on the subscriber). While it still applies at the end, the commits are late, not
+ * lost. Reads the subscriptions' state and the History's write terms.
+ */
+import type { Micros } from '../engine/time.ts';
+import type { Fact } from '../history/facts/index.ts';
+import { txAt, type History } from '../history/history.ts';
+import type { LogicalReplication } from '../models/logical/replication.ts';
+import type { Lsn } from '../models/postgres/lsn.ts';
+import { ackTimeOf, ackedEnd, lsnOfTx } from './dataLoss.ts';
+
+export interface LogicalLoss {
+  readonly cluster: string;
+  readonly node: string;
+  readonly timeline: number;
+  readonly fromLsn: Lsn;
+  readonly toLsn: Lsn;
+  readonly fromAt: Micros;
+  readonly toAt: Micros;
+  readonly commits: number;
+  readonly walBytes: number;
+  readonly chain: readonly Fact[];
+}
+
+export function findLogicalLosses(logical: LogicalReplication | null, history: History): LogicalLoss[] {
+  const out: LogicalLoss[] = [];
+  for (const s of logical?.subscriptions.values() ?? []) {
+    if (!s.moved || s.stop === null || s.stoppedAt === null) continue;
+    const applied = s.appliedLsn;
+    const terms = history.terms.filter((t) => t.cluster === s.pubCluster.name && t.node === s.spec.publisher);
+    for (const term of terms) {
+      const acked = ackedEnd(term);
+      const from = Math.max(applied, term.startLsn);
+      if (acked <= from) continue;
+      const before = Math.floor(txAt(term, from) + 1e-9);
+      const after = Math.floor(txAt(term, acked) + 1e-9);
+      if (after <= before) continue;
+      const fromLsn = lsnOfTx(term, before + 1);
+      const toLsn = lsnOfTx(term, after);
+      const chain: Fact[] = [
+        { kind: 'loss-apply-behind', subscription: s.spec.name, publisher: s.spec.publisher, subscriber: s.spec.subscriber, applyRate: s.spec.applyRate, peakRate: Math.round(s.peakRate), appliedLsn: applied, rule: 'logical/worker.c:LogicalRepApplyLoop' },
+        { kind: 'loss-writes-moved', subscription: s.spec.name, to: s.spec.subscriber, at: s.moved.at, behindCommits: s.moved.behind },
+        { kind: 'loss-apply-ended', subscription: s.spec.name, at: s.stoppedAt, why: s.stop },
+      ];
+      out.push({ cluster: s.pubCluster.name, node: s.spec.publisher, timeline: term.timeline.tli, fromLsn, toLsn, fromAt: ackTimeOf(term, fromLsn), toAt: ackTimeOf(term, toLsn), commits: after - before, walBytes: acked - from, chain });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * A logical replication subscription between two clusters (a major-version upgrade by logical replication, a
+ * blue/green cut-over): the publisher's commits reach the subscriber through one apply worker, and the plan's
+ * steps that cut over (models/logical/subscription.ts, grammar-logical.ts).
+ */
+
+/** CREATE SUBSCRIPTION ... PUBLICATION ... on `subscriber`, connected to `publisher` (a primary of another cluster). */
+export interface SubscriptionSpec {
+  readonly name: string;
+  readonly publisher: string;
+  readonly publisherCluster: string;
+  readonly subscriber: string;
+  readonly subscriberCluster: string;
+  /** The logical slot on the publisher (CREATE SUBSCRIPTION creates it, named as the subscription by default). */
+  readonly slot: string;
+  /** The database the publication and the slot are in. */
+  readonly database: string;
+  /** Transactions per second the apply worker applies, one after the other. */
+  readonly applyRate: number;
+  /**
+   * Rows already in the published tables whose keys come from a sequence (serial, identity) at the start; every
+   * commit of the publisher's workloads inserts one more. null: the tables have no sequence-generated keys.
+   */
+  readonly serialRows: number | null;
+}
+
+export type LogicalActionBody =
+  /** DROP SUBSCRIPTION: the apply worker stops and the slot on the publisher is dropped (when it can be reached). */
+  | { readonly kind: 'dropSubscription'; readonly subscription: string }
+  /** setval on the subscriber of every published sequence to the publisher's value now. */
+  | { readonly kind: 'syncSequences'; readonly subscription: string };
