@@ -279,7 +279,12 @@ export class World {
       }
       case 'dropSubscription':
       case 'syncSequences':
-        note(null, null, { kind: a.kind === 'dropSubscription' ? 'drop-subscription' : 'sync-sequences', subscription: a.subscription });
+      case 'addColumn':
+        note(
+          null,
+          null,
+          a.kind === 'addColumn' ? { kind: 'add-column', subscription: a.subscription, node: a.node } : { kind: a.kind === 'dropSubscription' ? 'drop-subscription' : 'sync-sequences', subscription: a.subscription },
+        );
         this.logical!.apply(a, this.ctx.sim.now);
         return;
       case 'assess': {

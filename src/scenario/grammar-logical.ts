@@ -83,9 +83,25 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
   const actions = {
     sync_sequences: map(subscriptionRef, (subscription): LogicalActionBody => ({ kind: 'syncSequences', subscription })),
     drop_subscription: map(subscriptionRef, (subscription): LogicalActionBody => ({ kind: 'dropSubscription', subscription })),
+    add_column: object(
+      {
+        node: req(nodeRef, 'Where it runs: the subscription\'s publisher or its subscriber.'),
+        subscription: opt(subscriptionRef, 'The subscription; default: the one the node is the publisher or subscriber of.'),
+      },
+      {
+        build: (v, info, ctx: C): LogicalActionBody => {
+          const all = [...(ctx.env.subscriptions?.values() ?? [])].filter((s) => (v.subscription === undefined || s.name === v.subscription) && (s.publisher === v.node || s.subscriber === v.node));
+          if (all.length === 0) ctx.fail(info.at('node')!, `${ctx.subject}: node ${show(v.node)} is neither the publisher nor the subscriber of ${v.subscription !== undefined ? `subscription ${show(v.subscription)}` : 'a subscription'}`);
+          if (all.length > 1) ctx.fail(info.node, `${ctx.subject}: node ${show(v.node)} is in several subscriptions`, { expected: `subscription: one of ${all.map((s) => s.name).join(', ')}` });
+          return { kind: 'addColumn', subscription: all[0]!.name, node: v.node };
+        },
+      },
+    ),
   };
 
   const actionDescriptions: { readonly [K in keyof typeof actions]: string } = {
+    add_column:
+      'ALTER TABLE ... ADD COLUMN on a published table the workloads write, on the publisher or the subscriber: {node, subscription?}. DDL is not replicated: on the publisher first, the apply worker stops at the first change after it ("logical replication target relation ... is missing replicated column") and retries every wal_retrieve_retry_interval until the subscriber has the column; meanwhile the slot keeps the publisher\'s WAL.',
     sync_sequences:
       'setval on the subscriber of every published sequence to the publisher\'s value now (a subscription name). Sequences are not replicated; run it after the writes on the publisher stopped, or rows that come later take keys past it.',
     drop_subscription:

@@ -28,4 +28,10 @@ export type LogicalActionBody =
   /** DROP SUBSCRIPTION: the apply worker stops and the slot on the publisher is dropped (when it can be reached). */
   | { readonly kind: 'dropSubscription'; readonly subscription: string }
   /** setval on the subscriber of every published sequence to the publisher's value now. */
-  | { readonly kind: 'syncSequences'; readonly subscription: string };
+  | { readonly kind: 'syncSequences'; readonly subscription: string }
+  /**
+   * ALTER TABLE ... ADD COLUMN on one side of the subscription (`node`: its publisher or its subscriber) on a
+   * published table the workloads write. DDL is not replicated: run on the publisher first, the apply worker
+   * stops at the first change after it until the subscriber has the column too.
+   */
+  | { readonly kind: 'addColumn'; readonly subscription: string; readonly node: string };

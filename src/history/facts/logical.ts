@@ -16,7 +16,9 @@ export type ApplyStop =
   | { readonly kind: 'slot-missing'; readonly slot: string; readonly node: string }
   | { readonly kind: 'slot-invalidated'; readonly slot: string; readonly node: string }
   /** A row from the publisher whose key a local insert on the subscriber already took. */
-  | { readonly kind: 'duplicate-key'; readonly key: number };
+  | { readonly kind: 'duplicate-key'; readonly key: number }
+  /** A column added on the publisher and not (yet) on the subscriber: the first change after it does not apply. */
+  | { readonly kind: 'missing-column'; readonly publisher: string };
 
 /** A write refused on the subscriber after the cut-over (a write-status cause: an outage). */
 export interface SequenceBehindFact {
@@ -36,6 +38,8 @@ export type LogicalFact =
   /** The apply worker stopped applying (or keeps failing) for `why`, at `appliedLsn` of the publisher's WAL. */
   | { readonly kind: 'apply-stopped'; readonly subscription: string; readonly node: string; readonly why: ApplyStop; readonly appliedLsn: Lsn; readonly rule: Rule }
   | { readonly kind: 'apply-resumed'; readonly subscription: string; readonly node: string; readonly appliedLsn: Lsn }
+  /** ALTER TABLE ... ADD COLUMN on `node`, the publisher's or the subscriber's side; `pending`: columns the subscriber lacks now. */
+  | { readonly kind: 'column-added'; readonly subscription: string; readonly node: string; readonly side: 'publisher' | 'subscriber'; readonly pending: number; readonly lsn: Lsn }
   /** setval on the subscriber: the sequences take the publisher's value. */
   | { readonly kind: 'sequences-synced'; readonly subscription: string; readonly node: string; readonly value: number; readonly maxKey: number }
   /** DROP SUBSCRIPTION: `behindCommits` of the publisher's commits were not applied; `slotDropped`: the publisher's slot went with it. */
@@ -45,5 +49,6 @@ export type LogicalFact =
   // Steps of a loss at the cut-over (run.ts logical losses).
   /** The apply worker applies at most `applyRate` transactions per second, one after the other, while the publisher committed `peakRate`. */
   | { readonly kind: 'loss-apply-behind'; readonly subscription: string; readonly publisher: string; readonly subscriber: string; readonly applyRate: number; readonly peakRate: number; readonly appliedLsn: Lsn; readonly rule: Rule }
+  | { readonly kind: 'loss-apply-stopped'; readonly subscription: string; readonly at: Micros; readonly why: ApplyStop; readonly appliedLsn: Lsn }
   | { readonly kind: 'loss-writes-moved'; readonly subscription: string; readonly to: string; readonly at: Micros; readonly behindCommits: number }
   | { readonly kind: 'loss-apply-ended'; readonly subscription: string; readonly at: Micros; readonly why: ApplyStop };

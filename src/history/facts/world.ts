@@ -25,6 +25,7 @@ export type StepActionFact =
   /** DROP SUBSCRIPTION, or setval of its sequences on the subscriber (models/logical). */
   | { readonly kind: 'drop-subscription'; readonly subscription: string }
   | { readonly kind: 'sync-sequences'; readonly subscription: string }
+  | { readonly kind: 'add-column'; readonly subscription: string; readonly node: string }
   | { readonly kind: 'client-connections'; readonly node: string; readonly blocked: boolean }
   | { readonly kind: 'end-sync-waits'; readonly node: string; readonly how: 'cancel' | 'terminate' }
   | { readonly kind: 'node-network'; readonly node: string; readonly cut: boolean }

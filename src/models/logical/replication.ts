@@ -85,6 +85,12 @@ export class LogicalReplication {
 
   apply(a: LogicalActionBody, now: Micros): void {
     const s = this.subscriptions.get(a.subscription)!;
+    if (a.kind === 'addColumn') {
+      const side = a.node === s.spec.publisher ? 'publisher' : 'subscriber';
+      const r = s.addColumn(side, now);
+      s.subCluster.log(s.subCluster.nodes.has(a.node) ? s.subscriber : null, 'plan', { kind: 'column-added', subscription: s.spec.name, node: a.node, side, pending: r.pending, lsn: r.lsn });
+      return;
+    }
     if (a.kind === 'syncSequences') {
       const r = s.syncSequences(now);
       s.subCluster.log(s.subscriber, 'plan', { kind: 'sequences-synced', subscription: s.spec.name, node: s.spec.subscriber, value: r.value, maxKey: r.maxKey });

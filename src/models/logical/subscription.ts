@@ -48,6 +48,8 @@ export class Subscription implements SlotConsumer {
   moved: { readonly at: Micros; readonly behind: number; readonly pools: readonly string[] } | null = null;
   /** When the apply worker stopped for the reason it has at the end. */
   stoppedAt: Micros | null = null;
+  /** Every time the apply worker stopped before the drop, with why and where (for a loss's cause chain). */
+  readonly stops: { readonly at: Micros; readonly why: ApplyStop; readonly lsn: Lsn }[] = [];
   /** Largest commit rate of the publisher seen (transactions/s). */
   peakRate = 0;
   /** The subscriber's sequence: the last value nextval handed out (0: never called). */
@@ -154,6 +156,16 @@ export class Subscription implements SlotConsumer {
     if (slot === null || slot.node !== pub.name) return { kind: 'slot-missing', slot: this.spec.slot, node: pub.name };
     if (slot.lost) return { kind: 'slot-invalidated', slot: this.spec.slot, node: pub.name };
     if (this.stop?.kind === 'duplicate-key') return this.stop;
+    // The first change after a column the subscriber lacks: the worker exits with an ERROR and is started again
+    // every wal_retrieve_retry_interval (launcher.c), each time failing on the same change until the column exists.
+    const missing = this.columnsAdded.publisher[this.columnsAdded.subscriber];
+    if (missing !== undefined && this.position(now) >= missing && pub.flushed(now) > missing) return { kind: 'missing-column', publisher: pub.name };
+    if (this.stop?.kind === 'missing-column' && this.stoppedAt !== null) {
+      // Its next start after the column was added: the first retry at or after then.
+      const iv = sub.settings.walRetrieveRetryInterval;
+      const from = Math.max(this.columnsAdded.subscriberAt, this.stoppedAt);
+      if (now < this.stoppedAt + Math.ceil((from - this.stoppedAt) / iv) * iv) return this.stop;
+    }
     // The next replicated row takes a key an insert on the subscriber already took (the apply worker errors,
     // exits and retries the same transaction for ever: it never gets past it).
     if (this.firstLocalKey !== null && this.spec.serialRows !== null) {
@@ -171,6 +183,22 @@ export class Subscription implements SlotConsumer {
     if (!this.dropped || this.refusing !== null) sim.after(TICK, `subscription ${this.spec.name}`, () => this.tick(), PRIORITY.protocol);
   }
 
+  /** Columns added (ALTER TABLE ... ADD COLUMN): on the publisher, the LSN of each; on the subscriber, how many. */
+  private readonly columnsAdded = { publisher: [] as Lsn[], subscriber: 0, subscriberAt: 0 as Micros };
+
+  /** ALTER TABLE ... ADD COLUMN on one side now; the columns the subscriber lacks after it. */
+  addColumn(side: 'publisher' | 'subscriber', now: Micros): { pending: number; lsn: Lsn } {
+    this.advance(now);
+    const lsn = this.publisher.flushed(now);
+    if (side === 'publisher') this.columnsAdded.publisher.push(lsn);
+    else {
+      this.columnsAdded.subscriber++;
+      this.columnsAdded.subscriberAt = now;
+    }
+    this.advance(now);
+    return { pending: Math.max(0, this.columnsAdded.publisher.length - this.columnsAdded.subscriber), lsn };
+  }
+
   /** Brings the position and the sequences up to `now` and sets the rates until the next tick. */
   advance(now: Micros): void {
     const dt = now - this.at;
@@ -180,6 +208,8 @@ export class Subscription implements SlotConsumer {
       const cap = this.lsnOfCommit(this.firstLocalKey - this.spec.serialRows - 1);
       if (cap !== null && pos > cap) pos = Math.max(this.lsn, cap);
     }
+    const missing = this.columnsAdded.publisher[this.columnsAdded.subscriber];
+    if (missing !== undefined && pos > missing) pos = Math.max(this.lsn, missing);
     this.lsn = pos;
     this.at = now;
     this.advanceSequence(dt, now);
@@ -203,6 +233,7 @@ export class Subscription implements SlotConsumer {
     const rule = 'logical/worker.c:LogicalRepApplyLoop' as const;
     if (why !== null) {
       this.stoppedAt = now;
+      if (why.kind !== 'dropped') this.stops.push({ at: now, why, lsn: this.lsn });
       if (why.kind !== 'dropped') this.subCluster.log(this.subscriber, 'replication', { kind: 'apply-stopped', subscription: this.spec.name, node: this.spec.subscriber, why, appliedLsn: this.lsn, rule });
       // The slot's consumer is gone: restart_lsn (and catalog_xmin) stay where it confirmed.
       if (was === null && slots.has(this.spec.slot)) slots.setConsumer(this.spec.slot, false);

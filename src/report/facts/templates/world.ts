@@ -55,6 +55,7 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'repoint-asked': (f) => p`repoint ${node(f.node)} to stream from ${node(f.upstream)}`,
   'configure-asked': (f) => p`configure ${node(f.node)}`,
   'drop-subscription': (f) => p`DROP SUBSCRIPTION ${code(f.subscription)}`,
+  'add-column': (f) => p`ALTER TABLE ... ADD COLUMN on ${node(f.node)} (subscription ${code(f.subscription)})`,
   'sync-sequences': (f) => p`setval of the sequences of subscription ${code(f.subscription)} to the publisher's values`,
   'route-writes': (f) => p`route writes${f.workload ? ` of ${f.workload}` : ''} to ${node(f.node)}`,
   'client-connections': (f) => p`${f.blocked ? 'block' : 'unblock'} client connections to ${node(f.node)}`,
