@@ -44,9 +44,14 @@ export function findLogicalLosses(logical: LogicalReplication | null, history: H
       // Why the apply was behind: slower than the publisher's commits, and/or stopped (the first stops).
       const chain: Fact[] = [];
       if (s.peakRate > s.spec.applyRate) chain.push({ kind: 'loss-apply-behind', subscription: s.spec.name, publisher: s.spec.publisher, subscriber: s.spec.subscriber, applyRate: s.spec.applyRate, peakRate: Math.round(s.peakRate), appliedLsn: applied, rule: 'logical/worker.c:LogicalRepApplyLoop' });
-      for (const x of s.stops.filter((x) => x.at <= s.stoppedAt!).slice(0, 3)) chain.push({ kind: 'loss-apply-stopped', subscription: s.spec.name, at: x.at, why: x.why, appliedLsn: x.lsn });
-      chain.push({ kind: 'loss-writes-moved', subscription: s.spec.name, to: s.spec.subscriber, at: s.moved.at, behindCommits: s.moved.behind });
-      if (s.stops.at(-1)?.at !== s.stoppedAt) chain.push({ kind: 'loss-apply-ended', subscription: s.spec.name, at: s.stoppedAt, why: s.stop });
+      // Then in time order: the worker's first stops, the cut-over, the end of the apply.
+      const timed: { at: Micros; fact: Fact }[] = s.stops
+        .filter((x) => x.at <= s.stoppedAt!)
+        .slice(0, 3)
+        .map((x) => ({ at: x.at, fact: { kind: 'loss-apply-stopped', subscription: s.spec.name, at: x.at, why: x.why, appliedLsn: x.lsn } }));
+      timed.push({ at: s.moved.at, fact: { kind: 'loss-writes-moved', subscription: s.spec.name, to: s.spec.subscriber, at: s.moved.at, behindCommits: s.moved.behind } });
+      if (s.stops.at(-1)?.at !== s.stoppedAt) timed.push({ at: s.stoppedAt, fact: { kind: 'loss-apply-ended', subscription: s.spec.name, at: s.stoppedAt, why: s.stop } });
+      chain.push(...timed.sort((a, b) => a.at - b.at).map((x) => x.fact));
       out.push({ cluster: s.pubCluster.name, node: s.spec.publisher, timeline: term.timeline.tli, fromLsn, toLsn, fromAt: ackTimeOf(term, fromLsn), toAt: ackTimeOf(term, toLsn), commits: after - before, walBytes: acked - from, chain });
     }
   }
