@@ -140,7 +140,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   stalls.push(...blockStalls(history, clock, end).map((x) => (explain ? x : { ...x, cause: '', chain: [] })));
   dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
   // Commits of an upgrade's old cluster that never reached the new one (checkers/logical-loss.ts).
-  for (const l of findLogicalLosses(world.logical, history)) {
+  for (const l of findLogicalLosses(world.logical)) {
     const pitr = 'the commits are still on the old cluster while it is kept, but no subscription brings them over: PITR of the new cluster cannot replay another cluster\'s WAL';
     dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr, cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
   }

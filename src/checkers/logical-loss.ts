@@ -8,7 +8,7 @@
  */
 import type { Micros } from '../engine/time.ts';
 import type { Fact } from '../history/facts/index.ts';
-import { txAt, type History } from '../history/history.ts';
+import { txAt } from '../history/history.ts';
 import type { LogicalReplication } from '../models/logical/replication.ts';
 import type { Lsn } from '../models/postgres/lsn.ts';
 import { ackTimeOf, ackedEnd, lsnOfTx } from './dataLoss.ts';
@@ -26,14 +26,13 @@ export interface LogicalLoss {
   readonly chain: readonly Fact[];
 }
 
-export function findLogicalLosses(logical: LogicalReplication | null, history: History): LogicalLoss[] {
+export function findLogicalLosses(logical: LogicalReplication | null): LogicalLoss[] {
   const out: LogicalLoss[] = [];
   for (const s of logical?.subscriptions.values() ?? []) {
     if (!s.moved || s.stop === null || s.stoppedAt === null) continue;
-    const applied = s.appliedLsn;
-    const terms = history.terms.filter((t) => t.cluster === s.pubCluster.name && t.node === s.spec.publisher);
-    for (const term of terms) {
-      const acked = ackedEnd(term);
+    const applied = s.appliedOnHistory(s.stoppedAt);
+    for (const { term, end } of s.publisherTerms()) {
+      const acked = Math.min(ackedEnd(term), end);
       const from = Math.max(applied, term.startLsn);
       if (acked <= from) continue;
       const before = Math.floor(txAt(term, from) + 1e-9);
@@ -52,7 +51,7 @@ export function findLogicalLosses(logical: LogicalReplication | null, history: H
       timed.push({ at: s.moved.at, fact: { kind: 'loss-writes-moved', subscription: s.spec.name, to: s.spec.subscriber, at: s.moved.at, behindCommits: s.moved.behind } });
       if (s.stops.at(-1)?.at !== s.stoppedAt) timed.push({ at: s.stoppedAt, fact: { kind: 'loss-apply-ended', subscription: s.spec.name, at: s.stoppedAt, why: s.stop } });
       chain.push(...timed.sort((a, b) => a.at - b.at).map((x) => x.fact));
-      out.push({ cluster: s.pubCluster.name, node: s.spec.publisher, timeline: term.timeline.tli, fromLsn, toLsn, fromAt: ackTimeOf(term, fromLsn), toAt: ackTimeOf(term, toLsn), commits: after - before, walBytes: acked - from, chain });
+      out.push({ cluster: s.pubCluster.name, node: term.node, timeline: term.timeline.tli, fromLsn, toLsn, fromAt: ackTimeOf(term, fromLsn), toAt: ackTimeOf(term, toLsn), commits: after - before, walBytes: acked - from, chain });
     }
   }
   return out;

@@ -5,7 +5,7 @@
  */
 import type { LogicalActionBody, SubscriptionSpec } from './types-logical.ts';
 import { show } from './errors.ts';
-import { integer, map, namedMap, object, opt, req, string, type Ctx, type Decoder } from './decode.ts';
+import { boolean, integer, map, namedMap, object, opt, req, string, withDefault, type Ctx, type Decoder } from './decode.ts';
 import type { Env, rate, ref } from './grammar.ts';
 
 type C = Ctx<Env>;
@@ -40,6 +40,12 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
         integer({ min: 0 }),
         'The published tables have keys from a sequence (serial, identity): the rows there at the start; each commit of the publisher adds one. Sequences are not replicated: after the cut-over the subscriber\'s inserts fail with duplicate keys until setval (sync_sequences). Default: no sequence-generated keys.',
       ),
+      follow_primary: withDefault(
+        boolean(),
+        'Its connection string names an address that follows the publisher cluster\'s primary (a virtual IP, DNS, target_session_attrs=read-write): after a failover it connects to the new primary, where its slot exists only as a 17+ failover slot. Default: it names the publisher\'s host.',
+        false,
+      ),
+      failover: withDefault(boolean(), 'CREATE SUBSCRIPTION ... WITH (failover = true), 17+ publisher and subscriber: its slot is a failover slot, synchronized by a standby with sync_replication_slots.', false),
     },
     {
       build: (v, info, ctx: C): Omit<SubscriptionSpec, 'name'> => {
@@ -48,6 +54,9 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
         if (pub.cluster === sub.cluster) ctx.fail(info.at('subscriber')!, `${ctx.subject}: publisher and subscriber are both in cluster ${show(pub.cluster)}`, { hint: 'logical replication here is between two clusters (an upgrade): put the subscriber in its own cluster' });
         if (pub.version < 10) ctx.fail(info.at('publisher')!, `${ctx.subject}: built-in logical replication (publications) came with PostgreSQL 10 (node ${show(v.publisher)} is ${pub.version})`, { hint: 'before 10 an upgrade by logical replication needs pglogical, not modelled' });
         if (sub.version < 10) ctx.fail(info.at('subscriber')!, `${ctx.subject}: subscriptions came with PostgreSQL 10 (node ${show(v.subscriber)} is ${sub.version})`);
+        if (v.failover && (pub.version < 17 || sub.version < 17)) {
+          ctx.fail(info.keyAt('failover'), `${ctx.subject}: the failover option of a subscription came with PostgreSQL 17 (publisher ${show(v.publisher)} is ${pub.version}, subscriber ${show(v.subscriber)} is ${sub.version})`, { hint: 'before 17 the slot does not survive a failover of the publisher: remove failover' });
+        }
         const dbs = ctx.env.clusters.get(pub.cluster)!.databaseNames;
         const database = v.database ?? dbs[0] ?? 'postgres';
         if (v.database !== undefined && dbs.length > 0 && !dbs.includes(v.database)) ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(pub.cluster)} has no database ${show(v.database)}`);
@@ -60,6 +69,8 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
           database,
           applyRate: v.apply_rate,
           serialRows: v.serial_rows ?? null,
+          ...(v.follow_primary ? { followPrimary: true } : {}),
+          ...(v.failover ? { failover: true } : {}),
         };
       },
     },

@@ -22,6 +22,14 @@ export interface SubscriptionSpec {
    * commit of the publisher's workloads inserts one more. null: the tables have no sequence-generated keys.
    */
   readonly serialRows: number | null;
+  /**
+   * Its connection string names an address that follows the publisher cluster's primary (a virtual IP, a DNS
+   * name, target_session_attrs=read-write): after a failover it connects to the new primary, where its slot must
+   * exist. false: it names the publisher's host. Absent: false.
+   */
+  readonly followPrimary?: boolean;
+  /** CREATE SUBSCRIPTION ... WITH (failover = true) (17+): its slot is a failover slot (slots.ts moveFailoverSlots). Absent: false. */
+  readonly failover?: boolean;
 }
 
 export type LogicalActionBody =

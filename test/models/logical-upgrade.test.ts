@@ -163,3 +163,59 @@ describe('grammar', () => {
     expect(s.actions.find((a) => a.name === 'cut-over')).toMatchObject({ kind: 'routeWrites', cluster: 'blue', node: 'green1' });
   });
 });
+
+describe('a failover of the publisher', () => {
+  const FO = `
+name: fo-probe
+start: 2025-06-14T10:00:00Z
+timezone: UTC
+end: "11:30"
+sites: {dc1: {}}
+clusters:
+  blue:
+    nodes:
+      blue1: {site: dc1, version: 17, role: primary}
+      blue2: {site: dc1, version: 17, upstream: blue1, settings: {sync_replication_slots: on, hot_standby_feedback: on, primary_slot_name: blue2_slot}}
+    workload: {target: blue1, rate: 600/s, wal_per_tx: 2KiB}
+    slots:
+      blue2_slot: {node: blue1, type: physical, hot_standby_feedback: true}
+  green:
+    nodes:
+      green1: {site: dc1, version: 18, role: primary}
+subscriptions:
+  upgrade: {publisher: blue1, subscriber: green1, apply_rate: 1000/s, follow_primary: true, failover: true}
+plan:
+  - {at: "10:30", name: promote, promote: blue2}
+  - {at: "10:30", name: route, route_writes: blue2}
+  - {at: "11:00", name: pause, block_clients: blue2}
+  - {at: "11:05", name: cut-over, route_writes: green1}
+  - {at: "11:06", name: drop, drop_subscription: upgrade}
+faults:
+  - {at: "10:30", name: dies, crash: blue1}
+`;
+  const fo = (sets: string[] = []) => runScenario(loadScenarioText(FO, 'fo.yaml', { sets })).report;
+
+  it('17+: a failover slot synchronized by the promoted standby lets the subscription go on there', () => {
+    const r = fo();
+    expect(r.dataLoss).toEqual([]);
+    expect(facts(r, 'apply-stopped')).toEqual([]);
+  });
+
+  it('without a failover slot (as before 17) the slot is not on the promoted standby: nothing after the failover reaches the subscriber', () => {
+    const r = fo(['subscriptions.upgrade.failover=false']);
+    expect(facts(r, 'apply-stopped')).toMatchObject([{ why: { kind: 'slot-missing', slot: 'upgrade', node: 'blue2' } }]);
+    // 30 min at 600/s on blue2's timeline 2.
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]).toMatchObject({ cluster: 'blue', node: 'blue2', timeline: 2, commits: 1_080_000 });
+  });
+
+  it('a connection string naming the old primary\'s host: the subscription waits for it, the new primary\'s commits are lost', () => {
+    const r = fo(['subscriptions.upgrade.follow_primary=false']);
+    expect(facts(r, 'apply-stopped')).toMatchObject([{ why: { kind: 'publisher-down', node: 'blue1' } }]);
+    expect(r.dataLoss[0]).toMatchObject({ node: 'blue2', timeline: 2, commits: 1_080_000 });
+  });
+
+  it('the failover option needs 17 on both sides', () => {
+    expect(() => loadScenarioText(BASE.replace('serial_rows: 1000000', 'serial_rows: 1000000, failover: true'), 'p.yaml')).toThrow(/failover option of a subscription came with PostgreSQL 17/);
+  });
+});

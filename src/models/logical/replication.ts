@@ -21,7 +21,7 @@ export function withSubscriptions(scenario: Scenario): readonly ClusterSpec[] {
     let out = c;
     for (const s of subs) {
       if (s.publisherCluster === c.name && !out.slots.some((x) => x.name === s.slot)) {
-        out = { ...out, slots: [...out.slots, { name: s.slot, node: s.publisher, kind: 'logical', database: s.database, consumer: 'active', hotStandbyFeedback: false }] };
+        out = { ...out, slots: [...out.slots, { name: s.slot, node: s.publisher, kind: 'logical', database: s.database, consumer: 'active', hotStandbyFeedback: false, ...(s.failover ? { failover: true } : {}) }] };
       }
       if (s.subscriberCluster === c.name) {
         const pub = scenario.clusters.find((x) => x.name === s.publisherCluster)!;
@@ -80,7 +80,7 @@ export class LogicalReplication {
     from.writes.setWorkload(pools, 0, undefined);
     // Whether the first inserts there already fail (the sequences), from this instant on.
     s.advance(now);
-    s.subCluster.log(s.subscriber, 'plan', { kind: 'writes-moved', subscription: s.spec.name, from: s.spec.publisher, to: s.spec.subscriber, behindCommits: behind });
+    s.subCluster.log(s.subscriber, 'plan', { kind: 'writes-moved', subscription: s.spec.name, from: pools[0]?.target?.name ?? s.spec.publisher, to: s.spec.subscriber, behindCommits: behind });
   }
 
   apply(a: LogicalActionBody, now: Micros): void {

@@ -28,6 +28,7 @@ import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import type { PgNode } from '../postgres/node.ts';
+import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
 import type { SlotConsumer } from '../postgres/slots.ts';
 import type { ClientPool } from '../postgres/writes.ts';
 
@@ -71,8 +72,33 @@ export class Subscription implements SlotConsumer {
     this.at = now;
   }
 
+  /**
+   * The server it connects to: the publisher's host, or with follow_primary the running primary the publisher
+   * cluster's writes go to (after a failover, the promoted standby).
+   */
   get publisher(): PgNode {
-    return this.pubCluster.node(this.spec.publisher);
+    return this.spec.followPrimary ? this.primary : this.pubCluster.node(this.spec.publisher);
+  }
+
+  /**
+   * The publisher cluster's primary: the running primary its writes go to (after a failover, the promoted
+   * standby), else the publisher named. Its history is the application's data: what the subscriber must get.
+   */
+  get primary(): PgNode {
+    const primaries = [...this.pubCluster.nodes.values()].filter((n) => n.running && n.isPrimary);
+    return this.pubCluster.writes.targets().find((n) => primaries.includes(n)) ?? primaries[0] ?? this.pubCluster.node(this.spec.publisher);
+  }
+
+  /**
+   * The applied position as a position on the primary's history: past where the server it streams from left
+   * that history (it kept committing on an old timeline after a failover), what it applied is not on it.
+   */
+  appliedOnHistory(now: Micros): Lsn {
+    const pos = this.position(now);
+    const from = this.publisher.wal.timeline;
+    const to = this.primary.wal.timeline;
+    const leave = isAncestorOrSelf(from, to) ? (endOf(to, from) ?? Number.POSITIVE_INFINITY) : (forkOf(from, to)?.at ?? 0);
+    return Math.min(pos, leave);
   }
 
   get subscriber(): PgNode {
@@ -99,17 +125,29 @@ export class Subscription implements SlotConsumer {
     return this.position(now) >= pub.flushed(now) - 1e-6 ? Math.min(this.bytesRate, pub.wal.end.rate) : this.bytesRate;
   }
 
-  /** The terms of the publisher's commits, in WAL order. */
+  /**
+   * The terms of the commits on the publisher's history, in WAL order: its own, and after a failover those of the
+   * timelines it descends from, each up to where its history leaves that timeline (`end`; what the old primary
+   * committed past the switchpoint is the publisher cluster's own loss, checkers/dataLoss.ts).
+   */
+  publisherTerms(): { readonly term: WriteTerm; readonly end: Lsn }[] {
+    const tl = this.primary.wal.timeline;
+    return this.pubCluster.ctx.history.terms
+      .filter((t) => t.cluster === this.pubCluster.name && isAncestorOrSelf(t.timeline, tl))
+      .map((term) => ({ term, end: endOf(tl, term.timeline) ?? Number.POSITIVE_INFINITY }))
+      .sort((a, b) => a.term.startLsn - b.term.startLsn);
+  }
+
   private terms(): WriteTerm[] {
-    return this.pubCluster.ctx.history.terms.filter((t) => t.cluster === this.pubCluster.name && t.node === this.spec.publisher).sort((a, b) => a.startLsn - b.startLsn);
+    return this.publisherTerms().map((t) => t.term);
   }
 
   /** Commits of the publisher whose WAL ends at or before `lsn`. */
   commitsUpTo(lsn: Lsn): number {
-    const ts = this.terms();
+    const ts = this.publisherTerms();
     let n = 0;
-    for (const [i, t] of ts.entries()) {
-      const next = ts[i + 1]?.startLsn ?? Number.POSITIVE_INFINITY;
+    for (const [i, { term: t, end }] of ts.entries()) {
+      const next = Math.min(ts[i + 1]?.term.startLsn ?? Number.POSITIVE_INFINITY, end);
       n += Math.floor(txAt(t, Math.max(t.startLsn, Math.min(lsn, next))) + 1e-9);
     }
     return n;
@@ -121,7 +159,7 @@ export class Subscription implements SlotConsumer {
     const ts = this.terms();
     for (const [i, t] of ts.entries()) {
       const next = ts[i + 1]?.startLsn ?? Number.POSITIVE_INFINITY;
-      const inTerm = Math.floor(txAt(t, Math.max(t.startLsn, Math.min(next, this.publisher.flushed(this.pubCluster.ctx.sim.now)))) + 1e-9);
+      const inTerm = Math.floor(txAt(t, Math.max(t.startLsn, Math.min(next, this.primary.flushed(this.pubCluster.ctx.sim.now)))) + 1e-9);
       if (k <= before + inTerm) {
         let seg = t.commitMap[0]!;
         for (const m of t.commitMap) if (m.tx <= k - before) seg = m;
@@ -169,8 +207,8 @@ export class Subscription implements SlotConsumer {
     // The next replicated row takes a key an insert on the subscriber already took (the apply worker errors,
     // exits and retries the same transaction for ever: it never gets past it).
     if (this.firstLocalKey !== null && this.spec.serialRows !== null) {
-      const applied = this.spec.serialRows + this.commitsUpTo(this.position(now));
-      if (applied + 1 >= this.firstLocalKey && this.commitsUpTo(pub.flushed(now)) + this.spec.serialRows >= this.firstLocalKey) return { kind: 'duplicate-key', key: this.firstLocalKey };
+      const applied = this.spec.serialRows + this.commitsUpTo(this.appliedOnHistory(now));
+      if (applied + 1 >= this.firstLocalKey && this.commitsUpTo(this.primary.flushed(now)) + this.spec.serialRows >= this.firstLocalKey) return { kind: 'duplicate-key', key: this.firstLocalKey };
     }
     return null;
   }
@@ -248,7 +286,7 @@ export class Subscription implements SlotConsumer {
 
   /** Keys the subscriber's rows hold now (the rows replicated so far). */
   maxKey(now: Micros): number {
-    return (this.spec.serialRows ?? 0) + this.commitsUpTo(this.position(now));
+    return (this.spec.serialRows ?? 0) + this.commitsUpTo(this.appliedOnHistory(now));
   }
 
   /** The pools moved to the subscriber that insert on it now. */
@@ -281,7 +319,7 @@ export class Subscription implements SlotConsumer {
   /** setval on the subscriber to the publisher's sequence now. */
   syncSequences(now: Micros): { value: number; maxKey: number } {
     this.advance(now);
-    const value = (this.spec.serialRows ?? 0) + this.commitsUpTo(this.publisher.flushed(now));
+    const value = (this.spec.serialRows ?? 0) + this.commitsUpTo(this.primary.flushed(now));
     this.seq = Math.max(this.seq, value);
     this.synced = true;
     this.advanceSequence(0, now);
@@ -292,7 +330,7 @@ export class Subscription implements SlotConsumer {
 
   /** Commits of the publisher not applied yet. */
   behind(now: Micros): number {
-    return this.commitsUpTo(this.publisher.flushed(now)) - this.commitsUpTo(this.position(now));
+    return this.commitsUpTo(this.primary.flushed(now)) - this.commitsUpTo(this.appliedOnHistory(now));
   }
 
   /** The publisher's writes (pools `pools`) moved to the subscriber now. */
