@@ -5,7 +5,7 @@
 import type { RunLimits } from './engine/simulation.ts';
 import type { Micros } from './engine/time.ts';
 import { findDataLoss, type Survivor, type WalView } from './checkers/dataLoss.ts';
-import { findLogicalLosses } from './checkers/logical-loss.ts';
+import { LOGICAL_LOSS_PITR, findLogicalLosses } from './checkers/logical-loss.ts';
 import { historyDifference } from './history/diff.ts';
 import { explainLoss } from './checkers/explain.ts';
 import { evaluateExpectations } from './checkers/expectations.ts';
@@ -141,8 +141,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
   // Commits of an upgrade's old cluster that never reached the new one (checkers/logical-loss.ts).
   for (const l of findLogicalLosses(world.logical)) {
-    const pitr = 'the commits are still on the old cluster while it is kept, but no subscription brings them over: PITR of the new cluster cannot replay another cluster\'s WAL';
-    dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr, cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
+    dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr: LOGICAL_LOSS_PITR, cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
   }
   const nodes: NodeJson[] = [];
   for (const c of world.clusters.values()) {

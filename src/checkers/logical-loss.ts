@@ -13,6 +13,9 @@ import type { LogicalReplication } from '../models/logical/replication.ts';
 import type { Lsn } from '../models/postgres/lsn.ts';
 import { ackTimeOf, ackedEnd, lsnOfTx } from './dataLoss.ts';
 
+/** Why PITR does not bring such commits back (the report's `pitr`, as dataLoss.ts words its own). */
+export const LOGICAL_LOSS_PITR = "the commits are still on the old cluster while it is kept, but no subscription brings them over: PITR of the new cluster cannot replay another cluster's WAL";
+
 export interface LogicalLoss {
   readonly cluster: string;
   readonly node: string;
