@@ -105,6 +105,16 @@ describe('sequences are not replicated', () => {
     expect(green[0]!.causeFact).toMatchObject({ kind: 'sequence-behind', synced: true, nextval: 2_124_001, maxKey: 2_160_000 });
   });
 
+  it('inserts refused before they reach the server (clients blocked) use up no value', () => {
+    const small = BASE.replace('serial_rows: 1000000', 'serial_rows: 0').replace('rate: 2000/s', 'rate: 600/s');
+    const extra = '  - {at: "11:12:01", name: block-green, block_clients: green1}\n  - {at: "11:12:31", name: unblock-green, unblock_clients: green1}\n';
+    const r = runScenario(loadScenarioText(small + extra, 'p.yaml', { sets: ['plan.sync.at=10:59', 'plan.cut-over.at=11:12:01', 'plan.drop.at=11:13'] })).report;
+    const green = r.outages.filter((o) => o.cluster === 'green');
+    // 30 s blocked, then the 36,000 keys past nextval at 600 failed inserts/s: 60 s more.
+    expect(green.reduce((a, o) => a + o.seconds, 0)).toBeGreaterThanOrEqual(89);
+    expect(green.reduce((a, o) => a + o.seconds, 0)).toBeLessThanOrEqual(91);
+  });
+
   it('inserts on the subscriber while it still applies take keys the publisher\'s later rows need: the apply stops on a duplicate key', () => {
     // setval at 11:01, after the writes paused: every key the subscriber hands out is above the publisher's; the
     // backlog applies to the end.

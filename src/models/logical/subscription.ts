@@ -298,7 +298,9 @@ export class Subscription implements SlotConsumer {
   /** Every insert on the subscriber calls nextval, failed or not (nextval is not rolled back). */
   private advanceSequence(dt: number, now: Micros): void {
     if (this.spec.serialRows === null || !this.moved) return;
-    const offered = this.movedPools().reduce((a, p) => a + p.rate, 0);
+    // Only inserts that reach the server call nextval (not while it is down or refuses the clients).
+    const sub = this.subscriber;
+    const offered = sub.running && !sub.clientsBlocked ? this.movedPools().reduce((a, p) => a + p.rate, 0) : 0;
     const used = (offered * dt) / PER_SECOND;
     if (used > 0 && this.refusing === null && this.firstLocalKey === null) this.firstLocalKey = Math.floor(this.seq) + 1;
     this.seq += used;
