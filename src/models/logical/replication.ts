@@ -97,7 +97,19 @@ export class LogicalReplication {
       return;
     }
     const r = s.drop(now);
-    s.subCluster.log(s.subscriber, 'plan', { kind: 'subscription-dropped', subscription: s.spec.name, node: s.spec.subscriber, appliedLsn: r.applied, publisherLsn: r.publisherLsn, behindCommits: r.behind, slotDropped: r.slotDropped });
+    // Observed on 17.10 with the publisher stopped: the ERROR below; the operator then runs ALTER SUBSCRIPTION ...
+    // DISABLE and SET (slot_name = NONE), as its HINT says, and drops it: the slot stays on the publisher.
+    const refused = r.slotDropped
+      ? []
+      : [
+          {
+            process: 'client backend' as const,
+            level: 'ERROR' as const,
+            message: `could not connect to publisher when attempting to drop replication slot "${s.spec.slot}"`,
+            hint: 'Use ALTER SUBSCRIPTION ... DISABLE to disable the subscription, and then use ALTER SUBSCRIPTION ... SET (slot_name = NONE) to disassociate it from the slot.',
+          },
+        ];
+    s.subCluster.log(s.subscriber, 'plan', { kind: 'subscription-dropped', subscription: s.spec.name, node: s.spec.subscriber, appliedLsn: r.applied, publisherLsn: r.publisherLsn, behindCommits: r.behind, slotDropped: r.slotDropped }, refused);
   }
 
   /** At the end of the run: positions as of `end`. */

@@ -357,7 +357,7 @@ export class Subscription implements SlotConsumer {
     const slots = this.pubCluster.storage.slots;
     slots.attachConsumer(this.spec.slot, null);
     const slotDropped = reach && slots.has(this.spec.slot) && slots.bySql('drop', this.spec.slot);
-    return { applied, publisherLsn: pub.flushed(now), behind, slotDropped };
+    return { applied, publisherLsn: this.primary.flushed(now), behind, slotDropped };
   }
 
   /** Where the apply stands (the commits past it are not on the subscriber). */
