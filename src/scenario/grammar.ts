@@ -507,7 +507,7 @@ function checkOneVersion(drafts: Named<NodeDraft>[], byName: Map<string, Named<N
     const other = up && up.value.version !== d.value.version ? up : first;
     const relation = other === up ? `its upstream ${show(other.name)}` : `${show(other.name)} in the same cluster`;
     ctx.fail(d.value.versionNode ?? d.keyNode, `node ${show(d.name)} is PostgreSQL ${d.value.version} but ${relation} is ${other.value.version}: physical replication needs one major version on both ends`, {
-      hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade goes through pg_upgrade or logical replication, which replsim does not model)`,
+      hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade by logical replication is two clusters and a subscription between them: subscriptions:; pg_upgrade is not modelled)`,
     });
   }
 }
