@@ -77,6 +77,19 @@ describe('the apply worker and the cut-over', () => {
   });
 });
 
+describe('the lag as the publisher sees it', () => {
+  it('the subscription\'s slot falls behind while the apply worker is behind: a slot_lag alert fires, the series drains', () => {
+    const alert = BASE.replace('plan:\n', 'alerts:\n  - {name: subscription-lag, cluster: blue, metric: slot_lag, above: 256MB, for: 1min}\nplan:\n');
+    const r = runScenario(loadScenarioText(alert, 'p.yaml')).report;
+    // From 10:20 the slot falls behind at (2,000 - 1,000)/s x 2 KiB = 2.048 MB/s: 256 MB at 10:22:05, fired 1 min later.
+    const fired = r.alerts.find((a) => a.name === 'subscription-lag');
+    expect(fired?.firedAt).toBe('2025-06-14T10:23:05Z');
+    const lag = r.series!.find((x) => x.name === 'blue slot_lag')!.points;
+    // 1,200,000 x 2 KiB behind at 10:40 (2,344 MiB), less at 11:00.
+    expect(lag.find((p) => p[0] === '2025-06-14T10:40:00Z')![1] / 2 ** 20).toBeCloseTo(2344, -1);
+  });
+});
+
 describe('sequences are not replicated', () => {
   it('setval after the writes paused: inserts on the subscriber succeed at once', () => {
     const r = run(['plan.sync.at=11:12:01', 'plan.cut-over.at=11:12:01', 'plan.drop.at=11:13']);

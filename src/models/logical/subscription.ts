@@ -213,10 +213,20 @@ export class Subscription implements SlotConsumer {
     return null;
   }
 
+  /** Whether the worker was behind the publisher at the last tick (its slot's lag moves at another rate then). */
+  private behindAtTick = false;
+
   private tick(): void {
     const sim = this.pubCluster.ctx.sim;
     const now = sim.now;
     this.advance(now);
+    // Caught up (or fallen behind) between two WAL rate changes: the slot's lag stops growing or shrinking with no
+    // event of the publisher's own, so its metrics and alerts are planned again.
+    const behind = this.stop === null && this.position(now) < this.publisher.flushed(now) - 1e-6;
+    if (behind !== this.behindAtTick) {
+      this.behindAtTick = behind;
+      this.pubCluster.xid.slotPaceChanged();
+    }
     // After the drop only the subscriber's sequences still move (failed inserts use up values).
     if (!this.dropped || this.refusing !== null) sim.after(TICK, `subscription ${this.spec.name}`, () => this.tick(), PRIORITY.protocol);
   }
@@ -268,6 +278,7 @@ export class Subscription implements SlotConsumer {
 
   private noteStop(was: ApplyStop | null, why: ApplyStop | null, now: Micros): void {
     const slots = this.pubCluster.storage.slots;
+    this.pubCluster.xid.slotPaceChanged();
     const rule = 'logical/worker.c:LogicalRepApplyLoop' as const;
     if (why !== null) {
       this.stoppedAt = now;
