@@ -70,6 +70,14 @@ describe('the apply worker and the cut-over', () => {
     expect(r.dataLoss).toEqual([]);
   });
 
+  it('still applying at the end: not lost, but the report says how far behind', () => {
+    const noDrop = BASE.replace('  - {at: "11:02", name: drop, drop_subscription: upgrade}\n', '');
+    const r = runScenario(loadScenarioText(noDrop, 'p.yaml', { sets: ['end=11:05'] })).report;
+    expect(r.dataLoss).toEqual([]);
+    // 660,000 behind at 11:01, applied at 1,000/s for 4 min: 420,000 at 11:05.
+    expect(facts(r, 'apply-behind-at-end')).toMatchObject([{ subscription: 'upgrade', behindCommits: 420_000 }]);
+  });
+
   it('the old primary stopped after the cut-over while the subscriber lags: the rest is lost as well', () => {
     const r = run(['plan.drop.at=11:59:59.999'], '  - {at: "11:02", name: stop-blue, stop: blue1}\n');
     expect(r.dataLoss[0]).toMatchObject({ commits: 600_000 });

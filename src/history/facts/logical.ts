@@ -44,6 +44,8 @@ export type LogicalFact =
   | { readonly kind: 'sequences-synced'; readonly subscription: string; readonly node: string; readonly value: number; readonly maxKey: number }
   /** DROP SUBSCRIPTION: `behindCommits` of the publisher's commits were not applied; `slotDropped`: the publisher's slot went with it. */
   | { readonly kind: 'subscription-dropped'; readonly subscription: string; readonly node: string; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn; readonly behindCommits: number; readonly slotDropped: boolean }
+  /** At the end of the run the apply worker still applies, `behindCommits` behind: late, not lost. */
+  | { readonly kind: 'apply-behind-at-end'; readonly subscription: string; readonly node: string; readonly behindCommits: number; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn }
   /** The writes of the publisher's workloads move to the subscriber. */
   | { readonly kind: 'writes-moved'; readonly subscription: string; readonly from: string; readonly to: string; readonly behindCommits: number }
   // Steps of a loss at the cut-over (run.ts logical losses).

@@ -114,6 +114,13 @@ export class LogicalReplication {
 
   /** At the end of the run: positions as of `end`. */
   finish(end: Micros): void {
-    for (const s of this.subscriptions.values()) if (!s.dropped) s.advance(end);
+    for (const s of this.subscriptions.values()) {
+      if (s.dropped) continue;
+      s.advance(end);
+      const behind = s.behind(end);
+      if (s.stop === null && behind > 0) {
+        s.subCluster.log(s.subscriber, 'replication', { kind: 'apply-behind-at-end', subscription: s.spec.name, node: s.spec.subscriber, behindCommits: behind, appliedLsn: s.appliedLsn, publisherLsn: s.primary.flushed(end) });
+      }
+    }
   }
 }

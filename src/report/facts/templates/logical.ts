@@ -40,6 +40,8 @@ export const LOGICAL: TemplatesOf<Exclude<LogicalFact, SequenceBehindFact>> = {
   'sequences-synced': (f) => p`setval on ${node(f.node)}: the sequences of subscription ${code(f.subscription)} continue after ${count(f.value)} (the replicated rows hold keys up to ${count(f.maxKey)} so far)`,
   'subscription-dropped': (f) =>
     p`DROP SUBSCRIPTION ${code(f.subscription)} on ${node(f.node)}: applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}${f.behindCommits > 0 ? p`, ${counted(f.behindCommits, 'commit')} of the publisher never applied` : ', nothing left to apply'}${f.slotDropped ? '; its slot on the publisher is dropped' : '; the publisher cannot be reached, so the subscription is detached from its slot first (slot_name = NONE) and the slot stays there, holding WAL'}`,
+  'apply-behind-at-end': (f) =>
+    p`at the end, subscription ${code(f.subscription)} on ${node(f.node)} is still ${counted(f.behindCommits, 'commit')} behind (applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}): they arrive later if the publisher keeps running and the subscription is kept, and are lost if either goes first`,
   'writes-moved': (f) =>
     p`the writes move from ${node(f.from)} to ${node(f.to)} (subscription ${code(f.subscription)})${f.behindCommits > 0 ? p` while ${counted(f.behindCommits, 'commit')} of ${node(f.from)} are not applied yet` : ', which has applied every commit'}`,
   'loss-apply-behind': (f) =>
