@@ -5,6 +5,7 @@
 import type { RunLimits } from './engine/simulation.ts';
 import type { Micros } from './engine/time.ts';
 import { findDataLoss, type Survivor, type WalView } from './checkers/dataLoss.ts';
+import { LOGICAL_LOSS_PITR, findLogicalLosses } from './checkers/logical-loss.ts';
 import { historyDifference } from './history/diff.ts';
 import { explainLoss } from './checkers/explain.ts';
 import { evaluateExpectations } from './checkers/expectations.ts';
@@ -112,6 +113,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     c.finish(end);
   }
   for (const c of world.clusters.values()) c.xid.finish(end);
+  world.logical?.finish(end);
   world.block?.finish(end);
 
   const history = world.ctx.history;
@@ -137,6 +139,10 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   }
   stalls.push(...blockStalls(history, clock, end).map((x) => (explain ? x : { ...x, cause: '', chain: [] })));
   dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
+  // Commits of an upgrade's old cluster that never reached the new one (checkers/logical-loss.ts).
+  for (const l of findLogicalLosses(world.logical)) {
+    dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr: LOGICAL_LOSS_PITR, cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
+  }
   const nodes: NodeJson[] = [];
   for (const c of world.clusters.values()) {
     for (const n of c.nodes.values()) {

@@ -17,6 +17,7 @@ import type { Fact } from '../history/facts/index.ts';
 import type { StepActionFact } from '../history/facts/world.ts';
 import type { GrayFailure } from '../scenario/types-managers.ts';
 import type { VacuumActionBody } from '../scenario/types-vacuum.ts';
+import { LogicalReplication, withSubscriptions } from './logical/replication.ts';
 
 /**
  * The simulated world of one scenario: the network, the clusters and their failover managers, and the
@@ -29,6 +30,8 @@ export class World {
   private readonly clusterOfNode = new Map<string, PgCluster>();
   /** Disks and block replication, when the scenario has a `block:` section. */
   readonly block: BlockWorld | null;
+  /** Logical replication subscriptions between clusters (models/logical), when the scenario has any. */
+  readonly logical: LogicalReplication | null;
   /** Called by `assess` actions with the cluster to assess now. */
   onAssess: ((cluster: PgCluster) => void) | null = null;
 
@@ -42,7 +45,7 @@ export class World {
       random: new RandomStreams(scenario.seed),
       stallThreshold: scenario.stallThreshold,
     };
-    for (const spec of scenario.clusters) {
+    for (const spec of withSubscriptions(scenario)) {
       const c = new PgCluster(this.ctx, spec, scenario.alerts.filter((a) => a.cluster === spec.name));
       this.clusters.set(spec.name, c);
       for (const n of c.nodes.values()) {
@@ -53,12 +56,14 @@ export class World {
       observeCluster(c, planOf(c, managedRedundancy(spec.failover)));
     }
     this.block = scenario.block ? new BlockWorld(this.ctx, scenario.block) : null;
+    this.logical = scenario.subscriptions?.length ? new LogicalReplication(scenario.subscriptions, this.clusters) : null;
   }
 
   start(): void {
     for (const c of this.clusters.values()) c.boot();
     for (const ms of this.managers.values()) for (const m of ms) m.start();
     this.block?.start();
+    this.logical?.start();
     for (const a of this.scenario.actions) {
       this.ctx.sim.at(a.at, `${a.source} ${a.kind}`, () => this.apply(a), PRIORITY.action);
     }
@@ -108,6 +113,8 @@ export class World {
       case 'routeWrites': {
         const c = this.clusters.get(a.cluster) ?? this.clusterOf(a.node);
         note(c, a.node, { kind: 'route-writes', workload: a.workload || null, node: a.node });
+        // To a subscriber of another cluster: the cut-over of an upgrade by logical replication.
+        if (!c.nodes.has(a.node)) return this.logical?.moveWrites(c, a.node, a.workload);
         const target = c.node(a.node);
         c.writes.routeTo(target, c.writes.pool(a.workload));
         // The operators told the application; the failover managers watch the new leader from now on.
@@ -274,6 +281,16 @@ export class World {
         for (const m of this.managers.get(a.cluster) ?? []) m.pause?.(a.pause);
         return;
       }
+      case 'dropSubscription':
+      case 'syncSequences':
+      case 'addColumn':
+        note(
+          null,
+          null,
+          a.kind === 'addColumn' ? { kind: 'add-column', subscription: a.subscription, node: a.node } : { kind: a.kind === 'dropSubscription' ? 'drop-subscription' : 'sync-sequences', subscription: a.subscription },
+        );
+        this.logical!.apply(a, this.ctx.sim.now);
+        return;
       case 'assess': {
         const targets = a.cluster ? [this.clusters.get(a.cluster)!] : [...this.clusters.values()];
         // After the reflows of this instant, so positions are current.

@@ -63,6 +63,8 @@ import { huntGrammar } from './grammar-hunt.ts';
 import { describeLockExpectation, tableRef, vacuumGrammar } from './grammar-vacuum.ts';
 import { describeVerdictExpectation, managersGrammar, probability } from './grammar-managers.ts';
 import type { VerdictExpectation } from './types-managers.ts';
+import type { SubscriptionSpec } from './types-logical.ts';
+import { logicalGrammar } from './grammar-logical.ts';
 import { formatSize, formatTime, offsetZoneName, parseBandwidth, parseInstant, parseLsn, parseRate, parseTime, parseTimeZone, type Instant, type TimeRef } from './units.ts';
 import { count as formatCount, duration as formatDuration } from '../report/format.ts';
 
@@ -114,6 +116,8 @@ export interface Env extends SettingsEnv {
   backups?: Map<string, string>;
   /** DCS members and other manager endpoints by name -> their site (grammar-managers.ts). */
   managerEndpoints?: Map<string, string>;
+  /** Logical replication subscriptions by name (grammar-logical.ts). */
+  subscriptions?: Map<string, SubscriptionSpec>;
 }
 
 export function newEnv(file: string, variant: string | null): Env {
@@ -503,7 +507,7 @@ function checkOneVersion(drafts: Named<NodeDraft>[], byName: Map<string, Named<N
     const other = up && up.value.version !== d.value.version ? up : first;
     const relation = other === up ? `its upstream ${show(other.name)}` : `${show(other.name)} in the same cluster`;
     ctx.fail(d.value.versionNode ?? d.keyNode, `node ${show(d.name)} is PostgreSQL ${d.value.version} but ${relation} is ${other.value.version}: physical replication needs one major version on both ends`, {
-      hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade goes through pg_upgrade or logical replication, which replsim does not model)`,
+      hint: `give every node of cluster ${show(cluster.name)} the same version (a major upgrade by logical replication is two clusters and a subscription between them: subscriptions:; pg_upgrade is not modelled)`,
     });
   }
 }
@@ -1079,6 +1083,21 @@ const pgCtlAction = (kind: 'stop' | 'restart') =>
     'a node name, or {node, mode}',
   );
 
+/** The `subscriptions:` grammar (grammar-logical.ts), built here with this module's decoders. */
+const LOGICAL = logicalGrammar({ ref, rate, name });
+
+/**
+ * The cluster whose workloads route_writes to `node` moves: the node's own, or, for the subscriber of a
+ * subscription whose cluster has no workloads of its own, the publisher's (the cut-over of an upgrade by logical
+ * replication, models/logical).
+ */
+function writesClusterOf(node: string, ctx: C): string {
+  const own = ctx.env.nodes.get(node)!.cluster;
+  if ((ctx.env.clusters.get(own)?.workloadNames.length ?? 0) > 0) return own;
+  const sub = [...(ctx.env.subscriptions?.values() ?? [])].find((s) => s.subscriber === node);
+  return sub ? sub.publisherCluster : own;
+}
+
 /** The `block:` grammar (grammar-block.ts), built here with this module's decoders. */
 const BLOCK = blockGrammar({ ref, bandwidth, rate, bounds });
 
@@ -1089,7 +1108,7 @@ const ACTION_BODIES = {
   configure: configureDecoder,
   route_writes: byKind<ActionBody>(
     {
-      string: map(nodeRef, (node, _n, ctx: C): ActionBody => ({ kind: 'routeWrites', cluster: ctx.env.nodes.get(node)!.cluster, node, workload: null })),
+      string: map(nodeRef, (node, _n, ctx: C): ActionBody => ({ kind: 'routeWrites', cluster: writesClusterOf(node, ctx), node, workload: null })),
       map: object(
         {
           node: req(nodeRef, 'The node the clients send writes to from now on.'),
@@ -1097,7 +1116,7 @@ const ACTION_BODIES = {
         },
         {
           build: (v, info, ctx: C): ActionBody => {
-            const cluster = ctx.env.nodes.get(v.node)!.cluster;
+            const cluster = writesClusterOf(v.node, ctx);
             const names = ctx.env.clusters.get(cluster)!.workloadNames;
             if (v.workload !== undefined && !names.includes(v.workload)) {
               const dym = didYouMean(v.workload, names);
@@ -1142,6 +1161,7 @@ const ACTION_BODIES = {
   open_transaction: openTransaction,
   close_transaction: map(transactionRef, (transaction, _n, ctx: C): ActionBody => ({ kind: 'closeTransaction', cluster: ctx.env.transactions.get(transaction)!, transaction })),
   ...VACUUM.actions,
+  ...LOGICAL.actions,
   ...BLOCK.actions,
   ...MANAGERS.actions,
 };
@@ -1180,6 +1200,7 @@ const ACTION_DESCRIPTIONS: { readonly [K in keyof typeof ACTION_BODIES]: string 
   open_transaction: 'Begin a long-running (or prepared, or idle-in-transaction) transaction: {node, name, prepared?, database?, idle?, isolation?, wrote?}; it holds the xmin horizon with its snapshot or its XID (on a standby, through hot_standby_feedback); idle in READ COMMITTED without having written, nothing.',
   close_transaction: 'End a transaction opened by open_transaction (COMMIT, or COMMIT PREPARED): its xmin and its locks are released.',
   ...VACUUM.actionDescriptions,
+  ...LOGICAL.actionDescriptions,
   ...BLOCK.actionDescriptions,
   ...MANAGERS.actionDescriptions,
 };
@@ -1581,6 +1602,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
     local_link: withDefault(localLink, 'Bandwidth and latency between nodes of one site.', { bandwidth: 1.25e9, latency: 100 as Micros }, { bandwidth: '10Gbps', latency: '100us' }),
     clusters: withDefault(clusters, 'Replication clusters by name (PostgreSQL). A scenario needs clusters, block, or both.', []),
     block: opt(BLOCK.blockDecoder, 'Disks and replicated block devices (DRBD, md write-behind, WalB) with their applications\' I/O.'),
+    subscriptions: withDefault(LOGICAL.subscriptions, 'Logical replication subscriptions between clusters (an upgrade to a new major version by logical replication): name -> {publisher, subscriber, apply_rate, slot?, database?, serial_rows?}.', []),
     plan: checked(withDefault(list(actionDecoder('plan'), { label: entryLabel('plan'), defines: ['slot', 'transaction'] }), 'The planned steps (switchover, migration), each at a time.', []), (v, info, ctx: C) =>
       checkUniqueNames(v, info.at('plan'), ctx, 'plan entry'),
     ),
@@ -1624,6 +1646,7 @@ export const scenarioDecoder: Decoder<Scenario> = object(
         alerts: v.alerts,
         ...(v.block ? { block: v.block } : {}),
         ...(v.hunt ? { hunt: v.hunt } : {}),
+        ...(v.subscriptions.length > 0 ? { subscriptions: v.subscriptions } : {}),
       };
     },
   },

@@ -6,6 +6,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { BlockOp, BlockSpec } from './types-block.ts';
 import type { HuntSpec } from './grammar-hunt.ts';
+import type { LogicalActionBody, SubscriptionSpec } from './types-logical.ts';
 import type { TableRef, VacuumActionBody, VacuumExpectationBody, VacuumSettingsSpec, WorkloadTableSpec } from './types-vacuum.ts';
 import type { FailoverSpec, GrayFailure, PatroniPause, Switchover, VerdictExpectation } from './types-managers.ts';
 
@@ -397,6 +398,7 @@ export type ActionBody =
   | { readonly kind: 'closeTransaction'; readonly cluster: string; readonly transaction: string }
   /** Vacuum, DDL, CHECKPOINT and single-user steps (types-vacuum.ts). */
   | VacuumActionBody
+  | LogicalActionBody
   /** Packet loss, one-way partitions, slow nodes (types-managers.ts). */
   | GrayFailure
   | Switchover
@@ -483,4 +485,6 @@ export interface Scenario {
   readonly block?: BlockSpec;
   /** Bounds of replsim hunt's search for a failing fault schedule (grammar-hunt.ts); absent: none declared. */
   readonly hunt?: HuntSpec;
+  /** Logical replication subscriptions between clusters (types-logical.ts); absent: none. */
+  readonly subscriptions?: readonly SubscriptionSpec[];
 }

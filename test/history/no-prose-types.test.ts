@@ -31,7 +31,7 @@ type FreeStringKeys<T> = T extends unknown ? { [K in keyof T]-?: string extends 
 
 describe('the model-side cause types carry no free text', () => {
   it('write causes: only names and the server\'s own messages', () => {
-    expectTypeOf<FreeStringKeys<WriteCauseFact>>().toEqualTypeOf<'node' | 'standby' | 'site' | 'message' | 'relation' | 'table' | 'workload' | 'mode' | 'pool' | 'disk' | 'resource' | 'host' | 'policy'>();
+    expectTypeOf<FreeStringKeys<WriteCauseFact>>().toEqualTypeOf<'node' | 'standby' | 'site' | 'message' | 'relation' | 'table' | 'workload' | 'mode' | 'pool' | 'disk' | 'resource' | 'host' | 'policy' | 'subscription'>();
     expectTypeOf<FreeStringKeys<Slowdown>>().toEqualTypeOf<'node'>();
     expectTypeOf<FreeStringKeys<LockQueueParty>>().toEqualTypeOf<'who' | 'mode'>();
     expectTypeOf<FreeStringKeys<CommitLimit>>().toEqualTypeOf<never>();

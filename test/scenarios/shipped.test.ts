@@ -50,7 +50,7 @@ describe('shipped scenarios', () => {
 describe('no code path names a scenario', () => {
   // Outcomes must come from the model, never from a branch that knows the incident.
   // "split-brain" is also a verdict kind (a domain term): the scenario is named by its file.
-  const names = ['mackerel', 'db000', 'db001', 'db002', 'cybozu', 'debezium', 'pg-east', 'pg-west', 'split-brain.yaml', 'wal-keep-size', 'sync-standby-crash', 'store-old', 'store-new', 'old-array', 'new-array', 'groupware', 'stor-a', 'stor-b', 'nvme-a', 'ipmi-stor'];
+  const names = ['mackerel', 'db000', 'db001', 'db002', 'cybozu', 'debezium', 'pg-east', 'pg-west', 'split-brain.yaml', 'wal-keep-size', 'sync-standby-crash', 'store-old', 'store-new', 'old-array', 'new-array', 'groupware', 'stor-a', 'stor-b', 'nvme-a', 'ipmi-stor', 'logical-upgrade', 'blue1', 'green1'];
   const walk = (d: string): string[] =>
     readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
   for (const file of walk('src')) {

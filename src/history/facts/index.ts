@@ -27,6 +27,7 @@ import type { StepFact } from './steps.ts';
 import type { VerdictStepFact } from './verdicts.ts';
 import type { BlockChainFact, LockChainFact, XidChainFact } from './chains.ts';
 import type { BlockLossStep } from './block-why.ts';
+import type { LogicalFact } from './logical.ts';
 
 export type { BlockFact } from './block.ts';
 export type { PacemakerFact } from './pacemaker.ts';
@@ -45,6 +46,7 @@ export type { StepFact } from './steps.ts';
 export type { VerdictStepFact } from './verdicts.ts';
 export type { BlockChainFact, LockChainFact, XidChainFact } from './chains.ts';
 export type { BlockLossStep, ConnReason, SbRule } from './block-why.ts';
+export type { LogicalFact } from './logical.ts';
 
 /**
  * The real source a fact's behaviour follows, as `file.c:function` (e.g. 'varsup.c:GetNewTransactionId'),
@@ -71,7 +73,9 @@ export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | Storag
   // the steps of a block write stall's back-pressure path
   | StallStepFact
   // the steps of the checkers' cause chains
-  | StepFact | VerdictStepFact | BlockChainFact | XidChainFact | LockChainFact | BlockLossStep;
+  | StepFact | VerdictStepFact | BlockChainFact | XidChainFact | LockChainFact | BlockLossStep
+  // logical replication between clusters (models/logical)
+  | LogicalFact;
 export type FactKind = Fact['kind'];
 export type FactOf<K extends FactKind> = Extract<Fact, { readonly kind: K }>;
 

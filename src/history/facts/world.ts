@@ -22,6 +22,10 @@ export type StepActionFact =
   | { readonly kind: 'repoint-asked'; readonly node: string; readonly upstream: string }
   | { readonly kind: 'configure-asked'; readonly node: string }
   | { readonly kind: 'route-writes'; readonly workload: string | null; readonly node: string }
+  /** DROP SUBSCRIPTION, or setval of its sequences on the subscriber (models/logical). */
+  | { readonly kind: 'drop-subscription'; readonly subscription: string }
+  | { readonly kind: 'sync-sequences'; readonly subscription: string }
+  | { readonly kind: 'add-column'; readonly subscription: string; readonly node: string }
   | { readonly kind: 'client-connections'; readonly node: string; readonly blocked: boolean }
   | { readonly kind: 'end-sync-waits'; readonly node: string; readonly how: 'cancel' | 'terminate' }
   | { readonly kind: 'node-network'; readonly node: string; readonly cut: boolean }

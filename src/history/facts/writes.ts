@@ -8,6 +8,7 @@
  * delay) are recorded rounded to the figure the report shows (`roundFigure`), so that a figure moving within
  * its rounding is the same cause and not a new interval at every recomputation.
  */
+import type { SequenceBehindFact } from './logical.ts';
 import type { SynchronousCommit } from '../../scenario/types.ts';
 
 /** A node made slow by a `slow_node` fault (service.ts): each factor that is not 1, null when none is. */
@@ -58,6 +59,8 @@ export type CommitLimit =
   | { readonly kind: 'connections'; readonly txPerSecond: number; readonly connections: number; readonly commitMs: number; readonly slowdown: Slowdown | null };
 
 export type WriteCauseFact =
+  /** Inserts on a subscriber after the cut-over: nextval hands out keys the replicated rows hold (logical.ts). */
+  | SequenceBehindFact
   // Refusals (outages): writes cannot be accepted at all.
   | { readonly kind: 'no-write-target' }
   /** `shutting-down`: a clean shutdown whose walsenders still send standbys their backlog (drains.ts). */

@@ -29,6 +29,16 @@ export interface SlotHorizons {
   slotInvalidated(name: string): 'released' | null;
 }
 
+/**
+ * A slot's consumer that confirms at its own pace: `position` is where it has confirmed (confirmed_flush_lsn,
+ * standing in for restart_lsn: an approximation, restart_lsn may lag behind it by the oldest open transaction),
+ * `rate` how fast that moves now (bytes/µs).
+ */
+export interface SlotConsumer {
+  position(now: Micros): Lsn;
+  rate(now: Micros): number;
+}
+
 export type WalStatus = 'reserved' | 'extended' | 'unreserved' | 'lost';
 
 /** A slot as pg_replication_slots shows it (restart_lsn null once invalidated; wal_status and safe_wal_size 13+). */
@@ -97,7 +107,21 @@ export class ReplicationSlots {
     if (s.invalidated) return null;
     if (s.stream) return Math.max(s.restartLsn ?? 0, this.confirmed(s.stream, now));
     if (s.restartLsn !== null) return s.restartLsn;
-    return this.consumerEnd(s, now);
+    const end = this.consumerEnd(s, now);
+    const c = this.consumers.get(s.spec.name);
+    return c ? Math.min(end, c.position(now)) : end;
+  }
+
+  /** Consumers that confirm at their own pace (a subscription's apply worker, models/logical), by slot. */
+  private readonly consumers = new Map<string, SlotConsumer>();
+
+  /**
+   * A consumer that confirms at its own pace streams from the slot (null: it no longer does): while the slot is
+   * active, restart_lsn follows its confirmed position instead of the server's WAL.
+   */
+  attachConsumer(name: string, c: SlotConsumer | null): void {
+    if (c) this.consumers.set(name, c);
+    else this.consumers.delete(name);
   }
 
   /**
@@ -251,7 +275,7 @@ export class ReplicationSlots {
 
   private rateOf(s: Slot, now: Micros): number {
     const node = this.cluster.node(s.spec.node);
-    const moving = s.stream ? (this.held(s, now) ? 0 : s.stream.down.wal.end.rate) : s.restartLsn === null ? node.wal.end.rate : 0;
+    const moving = s.stream ? (this.held(s, now) ? 0 : s.stream.down.wal.end.rate) : s.restartLsn === null ? (this.consumers.get(s.spec.name)?.rate(now) ?? node.wal.end.rate) : 0;
     return node.wal.end.rate - moving;
   }
 

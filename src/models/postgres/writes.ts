@@ -221,8 +221,11 @@ export class WriteFlow {
     if (full) return full;
     const stop = c.xid.refusal();
     if (stop) return { kind: 'xid-stop-refusal', node: t.name, message: stop.message };
-    return c.xid.vacuum.tableRefusal(p.name);
+    return this.externalRefusal?.(p) ?? c.xid.vacuum.tableRefusal(p.name);
   }
+
+  /** Writes another model refuses (inserts on a subscriber whose sequences lag its rows: models/logical); null: none. */
+  externalRefusal: ((p: ClientPool) => WriteCauseFact | null) | null = null;
 
   /** The fluid recomputation: called once per instant after any change (PgCluster.requestReflow). */
   reflow(): void {

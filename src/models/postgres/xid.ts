@@ -338,6 +338,11 @@ export class XidModel implements SlotHorizons {
     this.requestReplan(0 as Micros);
   }
 
+  /** A slot's consumer changed pace without a change of the WAL rates (models/logical): metrics and alerts are planned again. */
+  slotPaceChanged(): void {
+    this.requestReplan(0 as Micros);
+  }
+
   /** A setting changed (reload or restart), or a server stopped or started: every threshold is planned again. */
   settingsChanged(): void {
     this.vacuum.replan();
@@ -393,7 +398,12 @@ export class XidModel implements SlotHorizons {
    * pool's committed transactions per second (dead rows and inserts of the tables they write).
    */
   setRate(now: Micros, txPerSecond: number, committed: ReadonlyMap<string, number> = new Map()): void {
-    if (!this.enabled) return;
+    if (!this.enabled) {
+      // Without databases there are no XIDs to follow, but a slot's lag and pg_wal still grow with the WAL rate: the
+      // alerts on them and their series are planned again at a change (as with databases, below).
+      if (this.alerts.length > 0 || this.walMetricsRetaining) this.requestReplan(0 as Micros);
+      return;
+    }
     this.vacuum.setWriteRates(now, committed);
     const r = txPerSecond / 1e6;
     if (r === this.nextXid.rate) return;

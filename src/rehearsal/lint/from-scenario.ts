@@ -13,7 +13,7 @@ import { parseTime } from '../../scenario/units.ts';
 import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
 import { defaultStopMode } from '../../models/postgres/pg-ctl.ts';
 import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
-import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StepFact, type Where, type WritePhase } from './types.ts';
+import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StepFact, type SubscriptionFact, type Where, type WritePhase } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
 export function actionPositions(located: LocatedScenario, file: string): Where[] {
@@ -353,7 +353,33 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     block: blockFacts(s, wheres, pos, linkBetween),
     stallThreshold: s.stallThreshold,
     options,
+    ...(s.subscriptions?.length ? { subscriptions: subscriptionFacts(s, wheres, pos) } : {}),
   };
+}
+
+/** Each subscription with the steps of its cut-over (route_writes to its subscriber, sync_sequences, drop_subscription). */
+function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) => Where): SubscriptionFact[] {
+  return (s.subscriptions ?? []).map((sub) => {
+    const steps = (pred: (a: Action) => boolean) => s.actions.flatMap((a, i) => (pred(a) ? [{ at: a.at, where: wheres[i]! }] : []));
+    const pools = s.clusters.find((c) => c.name === sub.publisherCluster)?.workloads ?? [];
+    const walPerTx = pools.length > 0 ? pools.reduce((x, w) => x + w.walPerTx, 0) / pools.length : 1;
+    return {
+      name: sub.name,
+      publisher: sub.publisher,
+      subscriber: sub.subscriber,
+      applyRate: sub.applyRate,
+      walPerTx,
+      serialRows: sub.serialRows,
+      where: pos(`subscriptions.${sub.name}`),
+      cutover: steps((a) => a.kind === 'routeWrites' && a.node === sub.subscriber && a.cluster === sub.publisherCluster)[0] ?? null,
+      syncs: steps((a) => a.kind === 'syncSequences' && a.subscription === sub.name),
+      drop: steps((a) => a.kind === 'dropSubscription' && a.subscription === sub.name)[0] ?? null,
+      columns: {
+        publisher: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.publisher),
+        subscriber: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.subscriber).map((x) => x.at),
+      },
+    };
+  });
 }
 
 /**

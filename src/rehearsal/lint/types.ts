@@ -203,6 +203,26 @@ export interface LintFacts {
   readonly stallThreshold: Micros;
   /** Settings of the sweep: how many seconds of peak writes a DRBD send buffer must hold. */
   readonly options: LintOptions;
+  /** Logical replication subscriptions and their cut-over steps (absent: none, or configuration files). */
+  readonly subscriptions?: readonly SubscriptionFact[];
+}
+
+/** A subscription (an upgrade by logical replication) with the plan's steps that cut over. */
+export interface SubscriptionFact {
+  readonly name: string;
+  readonly publisher: string;
+  readonly subscriber: string;
+  /** Transactions per second its apply worker applies, and the publisher's WAL per transaction (its workloads'). */
+  readonly applyRate: number;
+  readonly walPerTx: number;
+  readonly serialRows: number | null;
+  readonly where: Where;
+  /** route_writes to the subscriber (the first), sync_sequences, drop_subscription. */
+  readonly cutover: { readonly at: Micros; readonly where: Where } | null;
+  readonly syncs: readonly { readonly at: Micros; readonly where: Where }[];
+  readonly drop: { readonly at: Micros; readonly where: Where } | null;
+  /** add_column steps on the publisher and on the subscriber (DDL is not replicated). */
+  readonly columns: { readonly publisher: readonly { readonly at: Micros; readonly where: Where }[]; readonly subscriber: readonly Micros[] };
 }
 
 export interface LintOptions {

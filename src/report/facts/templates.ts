@@ -22,6 +22,7 @@ import { STEPS } from './templates/steps.ts';
 import { VERDICT_STEPS } from './templates/verdicts.ts';
 import { BLOCK_CHAINS, LOCK_CHAINS, XID_CHAINS } from './templates/chains.ts';
 import { BLOCK_LOSS } from './templates/block-why.ts';
+import { LOGICAL } from './templates/logical.ts';
 
 type Templates = { readonly [K in FactKind]: (f: FactOf<K>, sub: (f: Fact) => Token) => Token };
 
@@ -50,6 +51,8 @@ const TEMPLATES: Templates = {
   ...XID_CHAINS,
   ...LOCK_CHAINS,
   ...BLOCK_LOSS,
+  // logical replication between clusters
+  ...LOGICAL,
 };
 
 /** The fact's prose, before formatting. */

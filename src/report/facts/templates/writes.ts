@@ -3,6 +3,7 @@ import type { CommitLimit, Slowdown, SyncReplayHeld, WriteCauseFact } from '../.
 import { duration, percent, perSecond, rate } from '../../format.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
+import { LOGICAL_WRITES } from './logical.ts';
 
 /** Transactions per second, as the cause records them (roundFigure: whole from 10 up, else one decimal). */
 const tps = (x: number): string => perSecond(x, 'transactions');
@@ -53,6 +54,7 @@ function replayHeld(f: SyncReplayHeld): Token {
 }
 
 export const WRITES: TemplatesOf<WriteCauseFact> = {
+  ...LOGICAL_WRITES,
   'no-write-target': () => 'no write target: no node is the primary writes are routed to',
   'target-down': (f) =>
     f.how === 'shutting-down'

@@ -1,0 +1,378 @@
+/**
+ * A logical replication subscription between two clusters (a major-version upgrade by logical replication):
+ * the publisher's walsender decodes its flushed WAL through the subscription's logical slot and one apply
+ * worker on the subscriber applies the transactions one after the other, each once its commit was decoded
+ * (streaming = off; reorderbuffer.c sends a transaction at its commit). Its pace is `apply_rate` transactions per
+ * second, whatever the publisher's commit rate: whenever the publisher commits faster, the lag grows
+ * (logical/worker.c LogicalRepApplyLoop is one process; parallel apply, 16+, is only for large streamed
+ * transactions, which the modelled workloads' small transactions are not).
+ *
+ * The position is a fluid: the confirmed LSN on the publisher's WAL moves at min(apply capacity, what the
+ * publisher flushed), recomputed every TICK (an approximation: the catch-up instant is known to within a TICK).
+ * The slot on the publisher (slots.ts) follows it while the worker applies (restart_lsn taken as
+ * confirmed_flush_lsn) and stands still while it does not.
+ *
+ * Sequences are not replicated (logical-replication-restrictions: "Sequence data is not replicated"; observed
+ * on 15.18 -> 17.10: after 1000 replicated inserts the subscriber's sequence was still at 1 and an insert failed
+ * with "duplicate key value violates unique constraint"; each failed insert had used up a value). The model
+ * counts keys: every commit of the publisher inserts one row with the next key (an approximation), so the
+ * subscriber holds keys up to serial_rows + the commits applied, and its own inserts after the cut-over fail
+ * while nextval is at or below that.
+ */
+import type { Micros } from '../../engine/time.ts';
+import type { ApplyStop } from '../../history/facts/logical.ts';
+import type { WriteCauseFact } from '../../history/facts/writes.ts';
+import { txAt, type WriteTerm } from '../../history/history.ts';
+import type { SubscriptionSpec } from '../../scenario/types-logical.ts';
+import type { PgCluster } from '../postgres/cluster.ts';
+import { PRIORITY } from '../postgres/context.ts';
+import type { Lsn } from '../postgres/lsn.ts';
+import type { PgNode } from '../postgres/node.ts';
+import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
+import type { SlotConsumer } from '../postgres/slots.ts';
+import type { ClientPool } from '../postgres/writes.ts';
+
+/** How often the apply position and the sequences are recomputed. */
+export const TICK = 1_000_000 as Micros;
+
+const PER_SECOND = 1_000_000;
+
+export class Subscription implements SlotConsumer {
+  /** Confirmed position on the publisher's WAL as of `at`, moving at `bytesRate` (bytes/µs) since. */
+  private lsn: Lsn;
+  private at: Micros;
+  private bytesRate = 0;
+  /** Why the apply worker does not apply now, or null while it does. */
+  stop: ApplyStop | null = null;
+  dropped = false;
+  /** The cut-over: when the publisher's writes moved to the subscriber, and how many commits were not applied then. */
+  moved: { readonly at: Micros; readonly behind: number; readonly pools: readonly string[] } | null = null;
+  /** When the apply worker stopped for the reason it has at the end. */
+  stoppedAt: Micros | null = null;
+  /** Every time the apply worker stopped before the drop, with why and where (for a loss's cause chain). */
+  readonly stops: { readonly at: Micros; readonly why: ApplyStop; readonly lsn: Lsn }[] = [];
+  /** Largest commit rate of the publisher seen (transactions/s). */
+  peakRate = 0;
+  /** The subscriber's sequence: the last value nextval handed out (0: never called). */
+  private seq = 0;
+  private synced = false;
+  /** The first key an insert on the subscriber took (a replicated row with that key no longer applies). */
+  private firstLocalKey: number | null = null;
+  /** While inserts on the subscriber fail: nextval and the largest replicated key when they began to (the cause as it stands). */
+  private refusing: { readonly nextval: number; readonly maxKey: number } | null = null;
+
+  constructor(
+    readonly spec: SubscriptionSpec,
+    readonly pubCluster: PgCluster,
+    readonly subCluster: PgCluster,
+  ) {
+    const now = pubCluster.ctx.sim.now;
+    // CREATE SUBSCRIPTION copied the tables and the slot starts where the copy's snapshot stood: caught up.
+    this.lsn = this.publisher.flushed(now);
+    this.at = now;
+  }
+
+  /**
+   * The server it connects to: the publisher's host, or with follow_primary the running primary the publisher
+   * cluster's writes go to (after a failover, the promoted standby).
+   */
+  get publisher(): PgNode {
+    return this.spec.followPrimary ? this.primary : this.pubCluster.node(this.spec.publisher);
+  }
+
+  /**
+   * The publisher cluster's primary: the running primary its writes go to (after a failover, the promoted
+   * standby), else the publisher named. Its history is the application's data: what the subscriber must get.
+   */
+  get primary(): PgNode {
+    const primaries = [...this.pubCluster.nodes.values()].filter((n) => n.running && n.isPrimary);
+    return this.pubCluster.writes.targets().find((n) => primaries.includes(n)) ?? primaries[0] ?? this.pubCluster.node(this.spec.publisher);
+  }
+
+  /**
+   * The applied position as a position on the primary's history: past where the server it streams from left
+   * that history (it kept committing on an old timeline after a failover), what it applied is not on it.
+   */
+  appliedOnHistory(now: Micros): Lsn {
+    const pos = this.position(now);
+    const from = this.publisher.wal.timeline;
+    const to = this.primary.wal.timeline;
+    const leave = isAncestorOrSelf(from, to) ? (endOf(to, from) ?? Number.POSITIVE_INFINITY) : (forkOf(from, to)?.at ?? 0);
+    return Math.min(pos, leave);
+  }
+
+  get subscriber(): PgNode {
+    return this.subCluster.node(this.spec.subscriber);
+  }
+
+  start(): void {
+    this.pubCluster.storage.slots.attachConsumer(this.spec.slot, this);
+    this.tick();
+  }
+
+  // ------------------------------------------------------------------ the apply position
+
+  /** confirmed_flush_lsn now. */
+  position(now: Micros): Lsn {
+    if (this.stop !== null) return this.lsn;
+    return Math.max(this.lsn, Math.min(this.lsn + this.bytesRate * (now - this.at), this.publisher.flushed(now)));
+  }
+
+  /** How fast confirmed_flush_lsn moves now: the apply capacity while behind, the publisher's WAL rate once caught up. */
+  rate(now: Micros): number {
+    if (this.stop !== null) return 0;
+    const pub = this.publisher;
+    return this.position(now) >= pub.flushed(now) - 1e-6 ? Math.min(this.bytesRate, pub.wal.end.rate) : this.bytesRate;
+  }
+
+  /**
+   * The terms of the commits on the publisher's history, in WAL order: its own, and after a failover those of the
+   * timelines it descends from, each up to where its history leaves that timeline (`end`; what the old primary
+   * committed past the switchpoint is the publisher cluster's own loss, checkers/dataLoss.ts).
+   */
+  publisherTerms(): { readonly term: WriteTerm; readonly end: Lsn }[] {
+    const tl = this.primary.wal.timeline;
+    return this.pubCluster.ctx.history.terms
+      .filter((t) => t.cluster === this.pubCluster.name && isAncestorOrSelf(t.timeline, tl))
+      .map((term) => ({ term, end: endOf(tl, term.timeline) ?? Number.POSITIVE_INFINITY }))
+      .sort((a, b) => a.term.startLsn - b.term.startLsn);
+  }
+
+  private terms(): WriteTerm[] {
+    return this.publisherTerms().map((t) => t.term);
+  }
+
+  /** Commits of the publisher whose WAL ends at or before `lsn`. */
+  commitsUpTo(lsn: Lsn): number {
+    const ts = this.publisherTerms();
+    let n = 0;
+    for (const [i, { term: t, end }] of ts.entries()) {
+      const next = Math.min(ts[i + 1]?.term.startLsn ?? Number.POSITIVE_INFINITY, end);
+      n += Math.floor(txAt(t, Math.max(t.startLsn, Math.min(lsn, next))) + 1e-9);
+    }
+    return n;
+  }
+
+  /** The LSN where the publisher's commit number k (1-based, over its terms) ends; null when it has not been written. */
+  private lsnOfCommit(k: number): Lsn | null {
+    let before = 0;
+    const ts = this.terms();
+    for (const [i, t] of ts.entries()) {
+      const next = ts[i + 1]?.startLsn ?? Number.POSITIVE_INFINITY;
+      const inTerm = Math.floor(txAt(t, Math.max(t.startLsn, Math.min(next, this.primary.flushed(this.pubCluster.ctx.sim.now)))) + 1e-9);
+      if (k <= before + inTerm) {
+        let seg = t.commitMap[0]!;
+        for (const m of t.commitMap) if (m.tx <= k - before) seg = m;
+        return seg.lsn + (k - before - seg.tx) * seg.walPerTx;
+      }
+      before += inTerm;
+    }
+    return null;
+  }
+
+  /** WAL bytes per transaction of the publisher's commits at `lsn` (to turn the apply rate into bytes). */
+  private walPerTxAt(lsn: Lsn): number {
+    let w: number | null = null;
+    for (const t of this.terms()) {
+      if (t.startLsn > lsn && w !== null) break;
+      for (const m of t.commitMap) if (m.lsn <= lsn || w === null) w = m.walPerTx;
+    }
+    if (w !== null) return w;
+    const pools = this.pubCluster.writes.pools;
+    return pools.length > 0 ? pools.reduce((a, p) => a + p.walPerTx, 0) / pools.length : 1;
+  }
+
+  /** Why the apply worker cannot apply now, or null. */
+  private stopReason(now: Micros): ApplyStop | null {
+    if (this.dropped) return { kind: 'dropped' };
+    const pub = this.publisher;
+    const sub = this.subscriber;
+    if (!sub.running) return { kind: 'subscriber-down', node: sub.name };
+    if (!pub.running) return { kind: 'publisher-down', node: pub.name };
+    if (!this.pubCluster.ctx.net.reachable(this.subCluster.endpointOf(sub), this.pubCluster.endpointOf(pub))) return { kind: 'unreachable', node: pub.name };
+    const slot = this.pubCluster.storage.slots.placed(this.spec.slot);
+    if (slot === null || slot.node !== pub.name) return { kind: 'slot-missing', slot: this.spec.slot, node: pub.name };
+    if (slot.lost) return { kind: 'slot-invalidated', slot: this.spec.slot, node: pub.name };
+    if (this.stop?.kind === 'duplicate-key') return this.stop;
+    // The first change after a column the subscriber lacks: the worker exits with an ERROR and is started again
+    // every wal_retrieve_retry_interval (launcher.c), each time failing on the same change until the column exists.
+    const missing = this.columnsAdded.publisher[this.columnsAdded.subscriber];
+    if (missing !== undefined && this.position(now) >= missing && pub.flushed(now) > missing) return { kind: 'missing-column', publisher: pub.name };
+    if (this.stop?.kind === 'missing-column' && this.stoppedAt !== null) {
+      // Its next start after the column was added: the first retry at or after then.
+      const iv = sub.settings.walRetrieveRetryInterval;
+      const from = Math.max(this.columnsAdded.subscriberAt, this.stoppedAt);
+      if (now < this.stoppedAt + Math.ceil((from - this.stoppedAt) / iv) * iv) return this.stop;
+    }
+    // The next replicated row takes a key an insert on the subscriber already took (the apply worker errors,
+    // exits and retries the same transaction for ever: it never gets past it).
+    if (this.firstLocalKey !== null && this.spec.serialRows !== null) {
+      const applied = this.spec.serialRows + this.commitsUpTo(this.appliedOnHistory(now));
+      if (applied + 1 >= this.firstLocalKey && this.commitsUpTo(this.primary.flushed(now)) + this.spec.serialRows >= this.firstLocalKey) return { kind: 'duplicate-key', key: this.firstLocalKey };
+    }
+    return null;
+  }
+
+  /** Whether the worker was behind the publisher at the last tick (its slot's lag moves at another rate then). */
+  private behindAtTick = false;
+
+  private tick(): void {
+    const sim = this.pubCluster.ctx.sim;
+    const now = sim.now;
+    this.advance(now);
+    // Caught up (or fallen behind) between two WAL rate changes: the slot's lag stops growing or shrinking with no
+    // event of the publisher's own, so its metrics and alerts are planned again.
+    const behind = this.stop === null && this.position(now) < this.publisher.flushed(now) - 1e-6;
+    if (behind !== this.behindAtTick) {
+      this.behindAtTick = behind;
+      this.pubCluster.xid.slotPaceChanged();
+    }
+    // After the drop only the subscriber's sequences still move (failed inserts use up values).
+    if (!this.dropped || this.refusing !== null) sim.after(TICK, `subscription ${this.spec.name}`, () => this.tick(), PRIORITY.protocol);
+  }
+
+  /** Columns added (ALTER TABLE ... ADD COLUMN): on the publisher, the LSN of each; on the subscriber, how many. */
+  private readonly columnsAdded = { publisher: [] as Lsn[], subscriber: 0, subscriberAt: 0 as Micros };
+
+  /** ALTER TABLE ... ADD COLUMN on one side now; the columns the subscriber lacks after it. */
+  addColumn(side: 'publisher' | 'subscriber', now: Micros): { pending: number; lsn: Lsn } {
+    this.advance(now);
+    const lsn = this.publisher.flushed(now);
+    if (side === 'publisher') this.columnsAdded.publisher.push(lsn);
+    else {
+      this.columnsAdded.subscriber++;
+      this.columnsAdded.subscriberAt = now;
+    }
+    this.advance(now);
+    return { pending: Math.max(0, this.columnsAdded.publisher.length - this.columnsAdded.subscriber), lsn };
+  }
+
+  /** Brings the position and the sequences up to `now` and sets the rates until the next tick. */
+  advance(now: Micros): void {
+    const dt = now - this.at;
+    let pos = this.position(now);
+    // A local insert took a key: the apply stops at the commit before the row with that key.
+    if (this.firstLocalKey !== null && this.spec.serialRows !== null && this.stop === null) {
+      const cap = this.lsnOfCommit(this.firstLocalKey - this.spec.serialRows - 1);
+      if (cap !== null && pos > cap) pos = Math.max(this.lsn, cap);
+    }
+    const missing = this.columnsAdded.publisher[this.columnsAdded.subscriber];
+    if (missing !== undefined && pos > missing) pos = Math.max(this.lsn, missing);
+    this.lsn = pos;
+    this.at = now;
+    this.advanceSequence(dt, now);
+    const why = this.stopReason(now);
+    const pub = this.publisher;
+    const walPerTx = this.walPerTxAt(this.lsn);
+    if (pub.running) this.peakRate = Math.max(this.peakRate, (pub.wal.end.rate * PER_SECOND) / walPerTx);
+    const was = this.stop;
+    this.stop = why;
+    if ((was === null) !== (why === null) || (was && why && was.kind !== why.kind)) this.noteStop(was, why, now);
+    if (why !== null) {
+      this.bytesRate = 0;
+      return;
+    }
+    // At its capacity, never past what the publisher flushed (position() clips): caught up, it follows the publisher.
+    this.bytesRate = (this.spec.applyRate * walPerTx) / PER_SECOND;
+  }
+
+  private noteStop(was: ApplyStop | null, why: ApplyStop | null, now: Micros): void {
+    const slots = this.pubCluster.storage.slots;
+    this.pubCluster.xid.slotPaceChanged();
+    const rule = 'logical/worker.c:LogicalRepApplyLoop' as const;
+    if (why !== null) {
+      this.stoppedAt = now;
+      if (why.kind !== 'dropped') this.stops.push({ at: now, why, lsn: this.lsn });
+      if (why.kind !== 'dropped') this.subCluster.log(this.subscriber, 'replication', { kind: 'apply-stopped', subscription: this.spec.name, node: this.spec.subscriber, why, appliedLsn: this.lsn, rule });
+      // The slot's consumer is gone: restart_lsn (and catalog_xmin) stay where it confirmed.
+      if (was === null && slots.has(this.spec.slot)) slots.setConsumer(this.spec.slot, false);
+    } else {
+      this.stoppedAt = null;
+      this.subCluster.log(this.subscriber, 'replication', { kind: 'apply-resumed', subscription: this.spec.name, node: this.spec.subscriber, appliedLsn: this.lsn });
+      if (slots.has(this.spec.slot)) slots.setConsumer(this.spec.slot, true);
+    }
+  }
+
+  // ------------------------------------------------------------------ sequences after the cut-over
+
+  /** Keys the subscriber's rows hold now (the rows replicated so far). */
+  maxKey(now: Micros): number {
+    return (this.spec.serialRows ?? 0) + this.commitsUpTo(this.appliedOnHistory(now));
+  }
+
+  /** The pools moved to the subscriber that insert on it now. */
+  private movedPools(): ClientPool[] {
+    if (!this.moved) return [];
+    return this.subCluster.writes.pools.filter((p) => this.moved!.pools.includes(p.name) && p.target === this.subscriber);
+  }
+
+  /** Every insert on the subscriber calls nextval, failed or not (nextval is not rolled back). */
+  private advanceSequence(dt: number, now: Micros): void {
+    if (this.spec.serialRows === null || !this.moved) return;
+    // Only inserts that reach the server call nextval (not while it is down or refuses the clients).
+    const sub = this.subscriber;
+    const offered = sub.running && !sub.clientsBlocked ? this.movedPools().reduce((a, p) => a + p.rate, 0) : 0;
+    const used = (offered * dt) / PER_SECOND;
+    if (used > 0 && this.refusing === null && this.firstLocalKey === null) this.firstLocalKey = Math.floor(this.seq) + 1;
+    this.seq += used;
+    const maxKey = this.maxKey(now);
+    const refusing = this.seq + 1 <= maxKey && this.subscriber.running;
+    if (refusing !== (this.refusing !== null)) {
+      this.refusing = refusing ? { nextval: Math.floor(this.seq) + 1, maxKey } : null;
+      this.subCluster.requestReflow();
+    }
+  }
+
+  /** Inserts of a moved pool on the subscriber fail while nextval hands out keys its rows hold. */
+  refusal(p: ClientPool): WriteCauseFact | null {
+    if (this.refusing === null || p.target !== this.subscriber || !this.moved?.pools.includes(p.name)) return null;
+    return { kind: 'sequence-behind', node: this.spec.subscriber, subscription: this.spec.name, nextval: this.refusing.nextval, maxKey: this.refusing.maxKey, synced: this.synced, rule: 'sequence.c:nextval_internal' };
+  }
+
+  /** setval on the subscriber to the publisher's sequence now. */
+  syncSequences(now: Micros): { value: number; maxKey: number } {
+    this.advance(now);
+    const value = (this.spec.serialRows ?? 0) + this.commitsUpTo(this.primary.flushed(now));
+    this.seq = Math.max(this.seq, value);
+    this.synced = true;
+    this.advanceSequence(0, now);
+    return { value, maxKey: this.maxKey(now) };
+  }
+
+  // ------------------------------------------------------------------ the cut-over
+
+  /** Commits of the publisher not applied yet. */
+  behind(now: Micros): number {
+    return this.commitsUpTo(this.primary.flushed(now)) - this.commitsUpTo(this.appliedOnHistory(now));
+  }
+
+  /** The publisher's writes (pools `pools`) moved to the subscriber now. */
+  writesMoved(now: Micros, pools: readonly string[]): number {
+    this.advance(now);
+    const behind = this.behind(now);
+    if (!this.moved) this.moved = { at: now, behind, pools };
+    return behind;
+  }
+
+  /** DROP SUBSCRIPTION now: whether the slot on the publisher could be dropped with it. */
+  drop(now: Micros): { applied: Lsn; publisherLsn: Lsn; behind: number; slotDropped: boolean } {
+    this.advance(now);
+    const behind = this.behind(now);
+    const applied = this.lsn;
+    const pub = this.publisher;
+    // DROP SUBSCRIPTION connects to the publisher to drop the slot (subscriptioncmds.c DropSubscription); when it
+    // cannot, the operator detaches the slot (ALTER SUBSCRIPTION ... SET (slot_name = NONE)) and it stays behind.
+    const reach = pub.running && this.pubCluster.ctx.net.reachable(this.subCluster.endpointOf(this.subscriber), this.pubCluster.endpointOf(pub));
+    this.dropped = true;
+    this.advance(now);
+    const slots = this.pubCluster.storage.slots;
+    slots.attachConsumer(this.spec.slot, null);
+    const slotDropped = reach && slots.has(this.spec.slot) && slots.bySql('drop', this.spec.slot);
+    return { applied, publisherLsn: this.primary.flushed(now), behind, slotDropped };
+  }
+
+  /** Where the apply stands (the commits past it are not on the subscriber). */
+  get appliedLsn(): Lsn {
+    return this.lsn;
+  }
+}

@@ -1,0 +1,52 @@
+/** The words for logical replication between clusters: a subscription's apply worker and the cut-over (history/facts/logical.ts). */
+import type { ApplyStop, LogicalFact, SequenceBehindFact } from '../../../history/facts/logical.ts';
+import { count, counted, perSecond } from '../../format.ts';
+import { code, lsn, node, p, time, type Token } from '../parts.ts';
+import type { TemplatesOf } from './types.ts';
+
+export function applyStop(w: ApplyStop): Token {
+  switch (w.kind) {
+    case 'dropped':
+      return 'the subscription was dropped (DROP SUBSCRIPTION)';
+    case 'publisher-down':
+      return p`the publisher ${node(w.node)} is down`;
+    case 'subscriber-down':
+      return p`the subscriber ${node(w.node)} is down`;
+    case 'unreachable':
+      return p`the publisher ${node(w.node)} cannot be reached`;
+    case 'slot-missing':
+      return p`the replication slot ${code(w.slot)} does not exist on ${node(w.node)} ("replication slot \"${w.slot}\" does not exist"; the apply worker retries every ${code('wal_retrieve_retry_interval')})`;
+    case 'slot-invalidated':
+      return p`the replication slot ${code(w.slot)} on ${node(w.node)} was invalidated ("can no longer get changes from replication slot")`;
+    case 'missing-column':
+      return p`a column added on ${node(w.publisher)} is missing on the subscriber (DDL is not replicated: "logical replication target relation ... is missing replicated column"; the apply worker exits and retries every ${code('wal_retrieve_retry_interval')} until the subscriber has it)`;
+    case 'duplicate-key':
+      return p`a replicated row's key ${count(w.key)} was already taken by an insert on the subscriber ("duplicate key value violates unique constraint"; the apply worker exits and retries the same transaction every ${code('wal_retrieve_retry_interval')})`;
+  }
+}
+
+export const LOGICAL_WRITES: TemplatesOf<SequenceBehindFact> = {
+  'sequence-behind': (f) =>
+    p`inserts on ${node(f.node)} fail with "duplicate key value violates unique constraint": nextval hands out ${count(f.nextval)} while the rows replicated by subscription ${code(f.subscription)} hold keys up to ${count(f.maxKey)} (${f.synced ? 'setval ran before the last rows arrived' : 'logical replication does not replicate sequences, and no setval advanced them'}; each failed insert still uses up one value)`,
+};
+
+export const LOGICAL: TemplatesOf<Exclude<LogicalFact, SequenceBehindFact>> = {
+  'apply-stopped': (f) => p`the apply worker of subscription ${code(f.subscription)} on ${node(f.node)} stops at ${lsn(f.appliedLsn)} of the publisher's WAL: ${applyStop(f.why)}`,
+  'apply-resumed': (f) => p`the apply worker of subscription ${code(f.subscription)} on ${node(f.node)} applies again from ${lsn(f.appliedLsn)}`,
+  'column-added': (f) =>
+    f.side === 'publisher'
+      ? p`ALTER TABLE ... ADD COLUMN on the publisher ${node(f.node)} at ${lsn(f.lsn)}: DDL is not replicated${f.pending > 0 ? p`, the subscriber of ${code(f.subscription)} lacks ${counted(f.pending, 'column')} from there` : ', the subscriber already has the column'}`
+      : p`ALTER TABLE ... ADD COLUMN on the subscriber ${node(f.node)}${f.pending > 0 ? p`: it still lacks ${counted(f.pending, 'column')} of the publisher` : ': it has every column of the publisher'}`,
+  'sequences-synced': (f) => p`setval on ${node(f.node)}: the sequences of subscription ${code(f.subscription)} continue after ${count(f.value)} (the replicated rows hold keys up to ${count(f.maxKey)} so far)`,
+  'subscription-dropped': (f) =>
+    p`DROP SUBSCRIPTION ${code(f.subscription)} on ${node(f.node)}: applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}${f.behindCommits > 0 ? p`, ${counted(f.behindCommits, 'commit')} of the publisher never applied` : ', nothing left to apply'}${f.slotDropped ? '; its slot on the publisher is dropped' : '; the publisher cannot be reached, so the subscription is detached from its slot first (slot_name = NONE) and the slot stays there, holding WAL'}`,
+  'apply-behind-at-end': (f) =>
+    p`at the end, subscription ${code(f.subscription)} on ${node(f.node)} is still ${counted(f.behindCommits, 'commit')} behind (applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}): they arrive later if the publisher keeps running and the subscription is kept, and are lost if either goes first`,
+  'writes-moved': (f) =>
+    p`the writes move from ${node(f.from)} to ${node(f.to)} (subscription ${code(f.subscription)})${f.behindCommits > 0 ? p` while ${counted(f.behindCommits, 'commit')} of ${node(f.from)} are not applied yet` : ', which has applied every commit'}`,
+  'loss-apply-behind': (f) =>
+    p`the one apply worker of subscription ${code(f.subscription)} on ${node(f.subscriber)} applies the commits of ${node(f.publisher)} one after the other, at most ${perSecond(f.applyRate, 'transactions')}, while ${node(f.publisher)} committed up to ${perSecond(f.peakRate, 'transactions')}: it had applied up to ${lsn(f.appliedLsn)}`,
+  'loss-apply-stopped': (f) => p`at ${time(f.at)} the apply worker of subscription ${code(f.subscription)} stopped at ${lsn(f.appliedLsn)}: ${applyStop(f.why)}`,
+  'loss-writes-moved': (f) => p`at ${time(f.at)} the application writes to ${node(f.to)} instead, with ${counted(f.behindCommits, 'commit')} not applied yet`,
+  'loss-apply-ended': (f) => p`at ${time(f.at)} the apply worker stops for good: ${applyStop(f.why)}; the commits past it never reach the subscriber`,
+};

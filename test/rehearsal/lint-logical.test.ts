@@ -1,0 +1,50 @@
+/**
+ * lint's logical-cutover: the cut-over of an upgrade by logical replication (rules-logical.ts), each verdict
+ * checked against the simulated run (models/logical).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { lintScenarioText } from '../../src/rehearsal/lint/index.ts';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+
+const TEXT = readFileSync('scenarios/logical-upgrade.yaml', 'utf8');
+const lintOf = (variant: string | null, sets: string[] = []) => lintScenarioText(TEXT, 'logical-upgrade.yaml', { variant, sets }).filter((f) => f.id === 'logical-cutover');
+const runOf = (variant: string | null, sets: string[] = []) => runScenario(loadScenarioText(TEXT, 'logical-upgrade.yaml', { variant, sets })).report;
+
+describe('lint logical-cutover', () => {
+  it('a drop before the apply worker caught up: the commits it names are the ones the run loses', () => {
+    const found = lintOf(null);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'error' });
+    expect(found[0]!.message).toContain('about 600,000 commits behind');
+    expect(found[0]!.explanation).toContain('caught up at about 11:12');
+    expect(runOf(null).dataLoss[0]!.commits).toBe(600_000);
+  });
+
+  it('the plan that waits for the catch-up and sets the sequences after the pause: no finding, and the run agrees', () => {
+    expect(lintOf('wait-for-catch-up')).toEqual([]);
+    const r = runOf('wait-for-catch-up');
+    expect(r.dataLoss).toEqual([]);
+    expect(r.outages.filter((o) => o.cluster === 'green')).toEqual([]);
+  });
+
+  it('a drop one second before the catch-up is still caught, one second after it is not', () => {
+    const before = lintOf('wait-for-catch-up', ['plan.drop-subscription.at=11:11:59', 'plan.cut-over.at=11:11:59', 'plan.sync-sequences.at=11:11:59']);
+    expect(before[0]!.message).toContain('about 1,000 commits behind');
+    expect(runOf('wait-for-catch-up', ['plan.drop-subscription.at=11:11:59', 'plan.cut-over.at=11:11:59', 'plan.sync-sequences.at=11:11:59']).dataLoss[0]!.commits).toBe(1_000);
+    expect(lintOf('wait-for-catch-up', ['plan.drop-subscription.at=11:12:01', 'plan.cut-over.at=11:12:01', 'plan.sync-sequences.at=11:12:01'])).toEqual([]);
+  });
+
+  it('no setval before the cut-over, or a setval while the publisher still writes: the run has the outage', () => {
+    expect(lintOf('no-sequence-sync').map((f) => [f.severity, f.message])).toEqual([['error', 'no setval before the cut-over to green1: its inserts fail with duplicate keys']]);
+    expect(runOf('no-sequence-sync').outages.some((o) => o.cluster === 'green')).toBe(true);
+    expect(lintOf('sequences-synced-early').map((f) => f.severity)).toEqual(['warning']);
+    expect(runOf('sequences-synced-early').outages.some((o) => o.cluster === 'green')).toBe(true);
+  });
+
+  it('a column added on the publisher only: the apply stops for good', () => {
+    const found = lintOf('column-added-on-blue-only');
+    expect(found.map((f) => f.message)).toContain('the column added on blue1 at 10:05:00 is never added on green1: subscription upgrade applies nothing after it');
+  });
+});
