@@ -79,12 +79,17 @@ export class LogicalReplication {
     }
     from.writes.setWorkload(pools, 0, undefined);
     // Whether the first inserts there already fail (the sequences), from this instant on.
-    s.advance(now);
+    s.refresh();
     s.subCluster.log(s.subscriber, 'plan', { kind: 'writes-moved', subscription: s.spec.name, from: pools[0]?.target?.name ?? s.spec.publisher, to: s.spec.subscriber, behindCommits: behind });
   }
 
   apply(a: LogicalActionBody, now: Micros): void {
     const s = this.subscriptions.get(a.subscription)!;
+    this.act(s, a, now);
+    s.refresh();
+  }
+
+  private act(s: Subscription, a: LogicalActionBody, now: Micros): void {
     if (a.kind === 'addColumn') {
       const side = a.node === s.spec.publisher ? 'publisher' : 'subscriber';
       const r = s.addColumn(side, now);

@@ -8,7 +8,11 @@
  * transactions, which the modelled workloads' small transactions are not).
  *
  * The position is a fluid: the confirmed LSN on the publisher's WAL moves at min(apply capacity, what the
- * publisher flushed), recomputed every TICK (an approximation: the catch-up instant is known to within a TICK).
+ * publisher flushed). It is brought up to date at every recomputation of either cluster (every change there
+ * goes through one: a crash, a partition, a rate change, a slot's invalidation), and between them only at the
+ * instants something changes by itself: the worker catches up, reaches a change it cannot apply, a retry is
+ * due, or the subscriber's sequence passes the replicated keys (or they pass it). No event while nothing
+ * changes, however long the run.
  * The slot on the publisher (slots.ts) follows it while the worker applies (restart_lsn taken as
  * confirmed_flush_lsn) and stands still while it does not.
  *
@@ -19,6 +23,7 @@
  * subscriber holds keys up to serial_rows + the commits applied, and its own inserts after the cut-over fail
  * while nextval is at or below that.
  */
+import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { ApplyStop } from '../../history/facts/logical.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
@@ -31,9 +36,6 @@ import type { PgNode } from '../postgres/node.ts';
 import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
 import type { SlotConsumer } from '../postgres/slots.ts';
 import type { ClientPool } from '../postgres/writes.ts';
-
-/** How often the apply position and the sequences are recomputed. */
-export const TICK = 1_000_000 as Micros;
 
 const PER_SECOND = 1_000_000;
 
@@ -107,7 +109,10 @@ export class Subscription implements SlotConsumer {
 
   start(): void {
     this.pubCluster.storage.slots.attachConsumer(this.spec.slot, this);
-    this.tick();
+    // After every recomputation of either cluster: what changed there may stop, resume or pace the worker.
+    this.pubCluster.observers.push(this.onChange);
+    if (this.subCluster !== this.pubCluster) this.subCluster.observers.push(this.onChange);
+    this.onChange();
   }
 
   // ------------------------------------------------------------------ the apply position
@@ -213,22 +218,88 @@ export class Subscription implements SlotConsumer {
     return null;
   }
 
-  /** Whether the worker was behind the publisher at the last tick (its slot's lag moves at another rate then). */
-  private behindAtTick = false;
+  /** Whether the worker was behind the publisher when last brought up to date (its slot's lag moves at another rate then). */
+  private behindAtLast = false;
+  /** The next instant something changes by itself (nextChange), or null. */
+  private wake: EventHandle | null = null;
 
-  private tick(): void {
+  /** A plan step changed the subscription (a column, the sequences, the cut-over, the drop): plan again. */
+  refresh(): void {
+    this.onChange();
+  }
+
+  /** Brings the subscription up to date now and plans its next change by itself. */
+  private readonly onChange = (): void => {
     const sim = this.pubCluster.ctx.sim;
     const now = sim.now;
     this.advance(now);
     // Caught up (or fallen behind) between two WAL rate changes: the slot's lag stops growing or shrinking with no
     // event of the publisher's own, so its metrics and alerts are planned again.
-    const behind = this.stop === null && this.position(now) < this.publisher.flushed(now) - 1e-6;
-    if (behind !== this.behindAtTick) {
-      this.behindAtTick = behind;
+    // Behind, or caught up and about to fall behind (the publisher flushes faster than it applies).
+    const behind = this.stop === null && (this.position(now) < this.publisher.flushed(now) - 1e-6 || (this.publisher.running && this.publisher.wal.end.rate > this.bytesRate));
+    if (behind !== this.behindAtLast) {
+      this.behindAtLast = behind;
       this.pubCluster.xid.slotPaceChanged();
     }
-    // After the drop only the subscriber's sequences still move (failed inserts use up values).
-    if (!this.dropped || this.refusing !== null) sim.after(TICK, `subscription ${this.spec.name}`, () => this.tick(), PRIORITY.protocol);
+    sim.cancel(this.wake);
+    this.wake = null;
+    const next = this.nextChange(now);
+    if (next !== null) {
+      this.wake = sim.at(next, `subscription ${this.spec.name}`, () => {
+        this.wake = null;
+        this.onChange();
+      }, PRIORITY.protocol);
+    }
+  };
+
+  /**
+   * The first instant after `now` at which the subscription changes by itself while both clusters' rates stay as
+   * they are (every other change comes with a recomputation, onChange): the worker catches up with the
+   * publisher's flush, reaches the first change after a column it lacks or the row before a key the subscriber
+   * took, the retry after the subscriber got its column, the sequence's crossing of the replicated keys. Null
+   * when none comes. Each instant is rounded up (and one microsecond added) so that the condition holds then.
+   */
+  private nextChange(now: Micros): Micros | null {
+    let next = Number.POSITIVE_INFINITY;
+    const within = (dt: number): void => {
+      if (Number.isFinite(dt) && dt >= 0) next = Math.min(next, now + Math.ceil(dt) + 1);
+    };
+    const pub = this.publisher;
+    const flushed = pub.flushed(now);
+    const flushRate = pub.running ? pub.wal.end.rate : 0;
+    const pos = this.position(now);
+    if (this.stop === null && this.bytesRate > 0) {
+      // Catching up: the apply capacity against the publisher's flush.
+      if (pos < flushed - 1e-6 && this.bytesRate > flushRate) within((flushed - pos) / (this.bytesRate - flushRate));
+      // A change it cannot apply: the first after a column the subscriber lacks, the row whose key was taken.
+      const missing = this.columnsAdded.publisher[this.columnsAdded.subscriber];
+      if (missing !== undefined && pos < missing) within(Math.max((missing - pos) / this.bytesRate, flushRate > 0 ? (missing - flushed) / flushRate : 0));
+      if (missing !== undefined && pos >= missing && flushed <= missing && flushRate > 0) within((missing - flushed) / flushRate);
+      if (this.firstLocalKey !== null && this.spec.serialRows !== null) {
+        const cap = this.lsnOfCommit(this.firstLocalKey - this.spec.serialRows - 1);
+        if (cap !== null && pos < cap) within((cap - pos) / this.bytesRate);
+        // The publisher's row with that key not written yet: once it is, the worker stops before it.
+        const more = this.firstLocalKey - this.spec.serialRows - this.commitsUpTo(flushed);
+        if (more > 0 && flushRate > 0) within((more * this.walPerTxAt(flushed)) / flushRate);
+      }
+    }
+    // The retry after the subscriber got its column (launcher.c: every wal_retrieve_retry_interval).
+    if (this.stop?.kind === 'missing-column' && this.stoppedAt !== null && this.columnsAdded.publisher[this.columnsAdded.subscriber] === undefined) {
+      const iv = this.subscriber.settings.walRetrieveRetryInterval;
+      const from = Math.max(this.columnsAdded.subscriberAt, this.stoppedAt);
+      within(this.stoppedAt + Math.ceil((from - this.stoppedAt) / iv) * iv - now - 1);
+    }
+    // The sequence against the replicated keys: nextval moves at the moved pools' insert rate, the keys at the
+    // commits applied per second (the apply rate while behind, the publisher's commits once caught up).
+    if (this.spec.serialRows !== null && this.moved) {
+      const seqRate = this.seqRate / PER_SECOND;
+      const applying = this.stop === null ? (pos < flushed - 1e-6 ? this.bytesRate : Math.min(this.bytesRate, flushRate)) : 0;
+      const keyRate = applying / this.walPerTxAt(pos);
+      const gap = this.maxKey(now) - (this.seq + 1);
+      if (this.refusing !== null && seqRate > keyRate) within(gap / (seqRate - keyRate));
+      if (this.refusing === null && keyRate > seqRate) within(-gap / (keyRate - seqRate));
+    }
+    return Number.isFinite(next) ? (next as Micros) : null;
   }
 
   /** Columns added (ALTER TABLE ... ADD COLUMN): on the publisher, the LSN of each; on the subscriber, how many. */
@@ -247,7 +318,7 @@ export class Subscription implements SlotConsumer {
     return { pending: Math.max(0, this.columnsAdded.publisher.length - this.columnsAdded.subscriber), lsn };
   }
 
-  /** Brings the position and the sequences up to `now` and sets the rates until the next tick. */
+  /** Brings the position and the sequences up to `now` and sets the rates from now on. */
   advance(now: Micros): void {
     const dt = now - this.at;
     let pos = this.position(now);
@@ -306,13 +377,17 @@ export class Subscription implements SlotConsumer {
     return this.subCluster.writes.pools.filter((p) => this.moved!.pools.includes(p.name) && p.target === this.subscriber);
   }
 
+  /** Inserts per second on the subscriber that call nextval, as of the last advance (valid until the next). */
+  private seqRate = 0;
+
   /** Every insert on the subscriber calls nextval, failed or not (nextval is not rolled back). */
   private advanceSequence(dt: number, now: Micros): void {
     if (this.spec.serialRows === null || !this.moved) return;
-    // Only inserts that reach the server call nextval (not while it is down or refuses the clients).
+    // Only inserts that reach the server call nextval (not while it is down or refuses the clients). The rate
+    // since the last advance is the one set then: what changed now (an unblock, a crash) counts from now on.
+    const used = (this.seqRate * dt) / PER_SECOND;
     const sub = this.subscriber;
-    const offered = sub.running && !sub.clientsBlocked ? this.movedPools().reduce((a, p) => a + p.rate, 0) : 0;
-    const used = (offered * dt) / PER_SECOND;
+    this.seqRate = sub.running && !sub.clientsBlocked ? this.movedPools().reduce((a, p) => a + p.rate, 0) : 0;
     if (used > 0 && this.refusing === null && this.firstLocalKey === null) this.firstLocalKey = Math.floor(this.seq) + 1;
     this.seq += used;
     const maxKey = this.maxKey(now);
@@ -321,6 +396,8 @@ export class Subscription implements SlotConsumer {
       this.refusing = refusing ? { nextval: Math.floor(this.seq) + 1, maxKey } : null;
       this.subCluster.requestReflow();
     }
+    // Inserts that succeed from now on take keys from the next value on.
+    if (this.seqRate > 0 && this.refusing === null && this.firstLocalKey === null) this.firstLocalKey = Math.floor(this.seq) + 1;
   }
 
   /** Inserts of a moved pool on the subscriber fail while nextval hands out keys its rows hold. */

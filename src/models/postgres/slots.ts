@@ -245,7 +245,13 @@ export class ReplicationSlots {
       if (r === null) continue;
       const node = this.cluster.node(s.spec.node);
       const lag = node.walEnd(now) - r;
+      // At equal lags (caught up: 0) the one falling behind fastest: a consumer that has just caught up with a
+      // primary writing faster than it confirms is about to lag, with no event of its own until a threshold.
       if (lag > worst.value) worst = { value: lag, rate: this.rateOf(s, now) };
+      else if (lag === worst.value) {
+        const rate = this.rateOf(s, now);
+        if (rate > worst.rate) worst = { value: lag, rate };
+      }
     }
     return worst;
   }
