@@ -30,6 +30,10 @@ export function judgeBlock(history: History): { verdicts: Verdict[]; recovery: R
       let j = i + 1;
       while (j < samples.length && lost(samples[j]!)) j++;
       const end = j < samples.length ? samples[j]! : null;
+      // A host that held the newest data came back with its disk before any older copy was made primary:
+      // the data was unavailable meanwhile (a write outage), not lost (models/block/power.ts hostBack).
+      const superseded = samples.slice(i, j).some((x) => x.superseded);
+      if (end && !superseded && !end.superseded && end.running.some((h) => s.down.includes(h))) continue;
       const faults = history.events.filter((e) => e.kind === 'fault' && e.at <= s.at && e.at >= s.at - 600e6);
       const cause: CauseStep[] = [
         ...faults.map((e) => ({ fact: { kind: 'block-fault' as const, at: e.at, fault: e.fact }, log: e.log })),

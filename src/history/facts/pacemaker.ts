@@ -55,7 +55,7 @@ export type PacemakerFact =
   /** DRBD 9, protocol C: the crashed Primary `host` is back with its peer up: it is SyncTarget of `peer` over its activity log (`bytes`). */
   | { readonly kind: 'crashed-primary-sync-target'; readonly resource: string; readonly host: string; readonly peer: string; readonly bytes: number; readonly rule: string }
   /** `diverged`: bytes it wrote alone before it went down (a split brain awaits the handshake). */
-  | { readonly kind: 'host-back-peer'; readonly resource: string; readonly host: string; readonly outOfSync: number; readonly primary: string; readonly diverged?: number }
+  | { readonly kind: 'host-back-peer'; readonly resource: string; readonly host: string; readonly outOfSync: number; readonly primary: string; readonly diverged?: number; readonly current?: true }
   /** `first`: the node had not been Primary (the survivor of a crashed Primary, world.ts crashedPrimaryBack). */
   | { readonly kind: 'promoted-again'; readonly resource: string; readonly host: string; readonly cause: ResumeCause; readonly first?: boolean }
   | { readonly kind: 'demoted-no-quorum'; readonly resource: string; readonly host: string; readonly policy: string; readonly rule: string };

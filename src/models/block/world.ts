@@ -12,7 +12,7 @@ import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
+import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
@@ -566,6 +566,8 @@ export class BlockWorld implements BlockView {
     const crashed = r.primaryHost;
     const survivor = r.secondaryHost;
     const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
+    // (A survivor that went down too and booted has lost its RECONNECT flag, drbd_main.c UUID_FLAG_RECONNECT:
+    // its return made the connection's reason host-back, so lostConnected is false: RULE_BOTH_OFF.)
     const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk);
     const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
     // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
@@ -859,6 +861,8 @@ export class BlockWorld implements BlockView {
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
+        // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
+        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now) };
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
@@ -874,6 +878,7 @@ export class BlockWorld implements BlockView {
   private noteCopies(r: BlockResource, now: Micros): void {
     const c = copiesSample(r, this, now);
     this.ctx.history.block.copiesNow(c);
+    if (c.running.length > 0) r.pendingLossAt = null;
     // Every copy on powered-off hosts: unavailable until one boots, not lost.
     if (c.running.length > 0 || (c.off?.length ?? 0) > 0 || r.everyCopyLost) return;
     r.everyCopyLost = true;
@@ -885,16 +890,47 @@ export class BlockWorld implements BlockView {
     if (r.superseded && !lost && (!r.split || r.split.lossRecorded)) return;
     const survivor = consistentSurvivor(r, this);
     const nowhere = (survivor: string | null): BlockLossStep => ({ kind: 'loss-nowhere', resource: r.name, why: c.why, survivor });
+    // Pending until the run ends or an older copy is made primary: a down host that held them may come back
+    // with its disk (hostBack), as a host does after a power loss of its site.
+    // Judged again when a host came back without it (returnsWithNewest): dated from the first judgement.
+    const at = r.pendingLossAt ?? now;
+    r.pendingLossAt = null;
+    const pending = (record: BlockLossRecord) => {
+      r.pendingLoss = { record: { ...record, at }, down: [...c.down] };
+    };
     if (lost && survivor) {
       if (lost.lostBytes > EPS_BYTES) {
-        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
+        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
       }
       lost.recorded = true;
       return;
     }
     // No consistent copy runs at all: every write of the run is gone with the device.
-    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere(null), { kind: 'loss-no-consistent-image', size: r.spec.size, acked }] });
+    pending({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere(null), { kind: 'loss-no-consistent-image', size: r.spec.size, acked }] });
     if (lost) lost.recorded = true;
+  }
+
+  /** The writes on no running disk are lost for good (an older copy made primary, the run's end). */
+  private commitPendingLoss(r: BlockResource): void {
+    const p = r.pendingLoss;
+    if (!p) return;
+    r.pendingLoss = null;
+    this.ctx.history.block.loss(p.record);
+  }
+
+  /**
+   * `host` runs again with its disk: if it was one of the down hosts that held the writes no running disk had,
+   * they were unavailable, not lost (power.ts hostBack). Its lost primary's writes are judged afresh.
+   */
+  returnsWithNewest(r: BlockResource, host: string): void {
+    const p = r.pendingLoss;
+    if (!p) return;
+    r.pendingLoss = null;
+    r.everyCopyLost = false;
+    if (r.lostPrimary) r.lostPrimary.recorded = false;
+    // Another host back (an older copy, say the peer of a protocol A primary): its image may be the consistent
+    // one a forced promotion keeps, so the next reflow judges the loss again (noteCopies), from the same instant.
+    if (!p.down.includes(host)) r.pendingLossAt = p.record.at;
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
@@ -939,7 +975,9 @@ export class BlockWorld implements BlockView {
     }
     const lost = r.lostPrimary;
     // A node without every acknowledged write made primary: those writes stay only where they were.
-    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this);
+    // The newest data on no running disk was only unavailable until now: made primary without it, it is lost.
+    this.commitPendingLoss(r);
+    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this, now);
     if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
@@ -990,6 +1028,7 @@ export class BlockWorld implements BlockView {
     // What the old node will have to be resynced with if it comes back (power.ts hostBack).
     r.promotedPos = r.acked.valueAt(now);
     r.divergedBytes = lost?.lostBytes ?? 0;
+    r.peerLost = null;
     r.stopped = null;
     r.frozen = null;
     r.dirtySince = now;
@@ -1939,6 +1978,8 @@ export class BlockWorld implements BlockView {
     for (const r of this.resources.values()) {
       const s = r.split;
       if (s && r.peerRole === 'Primary' && !this.failedHosts.has(s.oldHost)) this.splitLoss(r, s, end, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost });
+      // Writes whose disks never came back within the run: lost (fail_host powers a host off for good).
+      this.commitPendingLoss(r);
     }
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
     // last change left it.

@@ -49,7 +49,9 @@ export const PACEMAKER: TemplatesOf<PacemakerFact> = {
   'host-back-peer': (f) =>
     f.diverged !== undefined
       ? p`${f.resource}: ${node(f.host)} is back, DRBD Secondary with ${size(f.diverged)} it wrote alone before it went down; ${node(f.primary)} wrote ${size(f.outOfSync)} since its promotion: a split brain for the handshake`
-      : p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
+      : f.current
+        ? p`${f.resource}: ${node(f.host)} is back, DRBD Secondary with every write ${node(f.primary)} acknowledged (it was UpToDate when both went down); ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`
+        : p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
   'promoted-again': (f) =>
     f.first
       ? p`${f.resource}: ${f.cause.kind === 'dc' ? p`the DC ${node(f.cause.dc)} promotes ${f.resource} on ${node(f.host)}, which holds its newest data` : p`${node(f.host)} is made Primary`}; the application writes to ${node(f.host)}`
