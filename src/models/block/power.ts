@@ -66,6 +66,11 @@ export function hostBack(w: BlockWorld, host: string): void {
     // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
     // connects at its next connect-int attempt.
     const waiting = r.conn.kind === 'Connecting';
+    // Nobody to connect to while the primary's host is down: its own return connects them.
+    if (w.failedHosts.has(r.primaryHost)) {
+      w.touched.add(r.name);
+      continue;
+    }
     if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: { kind: 'host-back', host } };
     if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
     w.touched.add(r.name);

@@ -566,9 +566,10 @@ export class BlockWorld implements BlockView {
     const crashed = r.primaryHost;
     const survivor = r.secondaryHost;
     const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
-    // (A survivor that went down too and booted has lost its RECONNECT flag, drbd_main.c UUID_FLAG_RECONNECT:
-    // its return made the connection's reason host-back, so lostConnected is false: RULE_BOTH_OFF.)
-    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk);
+    // The survivor's RECONNECT flag (drbd_main.c UUID_FLAG_RECONNECT: it had a connection before) is gone if
+    // its host went down too after the crash and booted: a common power failure then (RULE_BOTH_OFF).
+    const rebooted = r.peerLost !== null && r.lostPrimary !== null && r.peerLost.at >= r.lostPrimary.at;
+    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk) && !rebooted;
     const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
     // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
     if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);

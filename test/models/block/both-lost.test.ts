@@ -84,6 +84,17 @@ describe('both hosts lost at once', () => {
     expect(dataLossVerdicts(r)).toEqual([]);
   });
 
+  it('protocol B, the Secondary lost and then the Primary, the Secondary back and forced primary: what the Primary wrote alone is lost, no more', () => {
+    const r = run({ protocol: 'B', extraPlan: ['{ at: +2m, fail_host: s }', '{ at: +4m, fail_host: p }', '{ at: +5m, power_on: s }', '{ at: +6m, force_primary: { resource: r0, host: s } }'] });
+    expect(r.dataLoss).toHaveLength(1);
+    expect([secs(r, r.dataLoss[0]!.from), secs(r, r.dataLoss[0]!.to)]).toEqual([120, 240]);
+    // 410 requests/s, 30 % writes: 123 writes/s for two minutes.
+    expect(r.dataLoss[0]!.commits).toBeGreaterThan(123 * 120 * 0.95);
+    expect(r.dataLoss[0]!.commits).toBeLessThan(123 * 120 * 1.05);
+    // Nobody to connect to while p is down: no attempt "connects" to it.
+    expect(events(r, /connection established|cannot connect/)).toEqual([]);
+  });
+
   it('neither comes back within the run: lost for good (fail_host), recorded as of the loss', () => {
     const r = run({ protocol: 'C', extraPlan: bothDown });
     expect(r.dataLoss).toHaveLength(1);
