@@ -66,8 +66,10 @@ export function hostBack(w: BlockWorld, host: string): void {
     // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
     // connects at its next connect-int attempt.
     const waiting = r.conn.kind === 'Connecting';
-    // Nobody to connect to while the primary's host is down: its own return connects them.
-    if (w.failedHosts.has(r.primaryHost)) {
+    // Nobody to connect to while the primary's host is down (its own return connects them), nor anything to
+    // resync from a primary without a disk. APPROXIMATION: a Diskless Primary would connect and reach the
+    // data again; its application, which got I/O errors, is taken to stay down.
+    if (w.failedHosts.has(r.primaryHost) || w.failedDisks.has(r.primaryDisk)) {
       w.touched.add(r.name);
       continue;
     }

@@ -223,6 +223,11 @@ export class BlockResource {
    * to it (protocol B and C; A less its send path: copies.ts peerLacks) and keeps it on its disk while down.
    */
   peerLost: { readonly at: Micros; readonly disk: PeerDiskState; readonly acked: number } | null = null;
+  /**
+   * The Primary's disk failed and DRBD detached it (on-io-error detach) while it was connected to an UpToDate
+   * peer: it is Primary and Diskless, its reads and writes go to the peer (world.ts failDisk).
+   */
+  diskless = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
   lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
 

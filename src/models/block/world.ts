@@ -480,6 +480,8 @@ export class BlockWorld implements BlockView {
     r.koTimer = null;
     this.ctx.sim.cancel(r.reqTimer);
     r.reqTimer = null;
+    const noData = r.diskless;
+    this.losesPeerData(r, now);
     // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
@@ -491,7 +493,7 @@ export class BlockWorld implements BlockView {
     const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
     r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null });
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null, ...(noData ? { noData: true as const } : {}) });
     // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
     if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
     if (retry && this.peerListens(r)) this.scheduleAttempt(r, now);
@@ -726,6 +728,7 @@ export class BlockWorld implements BlockView {
     this.loadTable.invalidate(disk);
     for (const [key, j] of this.jobs) if (j.spec.disk === disk) this.finishJob(key, 'stopped');
     for (const r of this.resources.values()) {
+      if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost) && this.goesDiskless(r, disk)) continue;
       if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost)) {
         r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
         this.ctx.sim.cancel(r.koTimer);
@@ -741,6 +744,40 @@ export class BlockWorld implements BlockView {
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.secondaryHost, primary: r.primaryHost });
       }
     }
+  }
+
+  /**
+   * The Primary's disk failed while it is connected to an UpToDate peer: DRBD detaches it and the node stays
+   * Primary, Diskless, its I/O served by the peer (drbd_req.c: a request without a local disk goes to the
+   * peer; the failed local write is completed by the peer's: drbd_req.c mod_rq_state, "if local failed but
+   * remote succeeded, report success"; the DRBD user's guide, "Disk failure: ... DRBD will transparently
+   * redirect I/O to the peer"). Writes complete by the protocol's rule for the network part alone (A when
+   * sent, B when received, C when on the peer's disk); reads go over the line to the peer's disk. Until that
+   * connection goes: then it has no data (disconnect → losesPeerData).
+   * APPROXIMATION: the reads' replies on the line back and their round trip are not modelled.
+   */
+  private goesDiskless(r: BlockResource, disk: string): boolean {
+    const s = r.secondaryHost;
+    if (!r.drbd || r.conn.kind !== 'Connected' || r.peerDisk !== 'UpToDate' || s === null || this.failedHosts.has(s) || r.secondaryDisk === null || this.failedDisks.has(r.secondaryDisk)) return false;
+    r.diskless = true;
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null, served: s });
+    this.touched.add(r.name);
+    this.everything = true;
+    return true;
+  }
+
+  /**
+   * A Diskless Primary's connection went (its peer or the link lost, the peer's disk failed): no node it can
+   * reach has the data, so its I/O fails (on-no-data-accessible io-error, the default): an outage, the data on
+   * the peer's disk only.
+   */
+  private losesPeerData(r: BlockResource, now: Micros): void {
+    if (!r.diskless) return;
+    r.diskless = false;
+    r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
+    for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, r.secondaryHost !== null ? { kind: 'diskless-peer-lost', disk: r.primaryDisk, resource: r.name, host: r.primaryHost, node: r.secondaryHost } : { kind: 'primary-disk-failed', disk: r.primaryDisk, resource: r.name, host: r.primaryHost });
+    this.touched.add(r.name);
+    this.everything = true;
   }
 
   siteOf(host: string): string {
