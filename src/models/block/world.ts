@@ -459,6 +459,9 @@ export class BlockWorld implements BlockView {
 
   disconnect(r: BlockResource, now: Micros, reason: ConnReason, network = false): void {
     if (r.conn.kind === 'StandAlone') return;
+    // A Diskless Primary loses its data with the connection: judged before the send path is marked and emptied.
+    const noData = r.diskless;
+    this.losesPeerData(r, now);
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
     // The unacknowledged bytes are the flow's rate times the round trip, within the send buffer (rule 3): DRBD
     // marks every request of its transfer log that the peer had not acknowledged (drbd_req.c tl_clear).
@@ -480,8 +483,6 @@ export class BlockWorld implements BlockView {
     r.koTimer = null;
     this.ctx.sim.cancel(r.reqTimer);
     r.reqTimer = null;
-    const noData = r.diskless;
-    this.losesPeerData(r, now);
     // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).

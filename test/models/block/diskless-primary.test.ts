@@ -41,6 +41,15 @@ describe('a Diskless Primary', () => {
     expect(r.dataLoss).toEqual([]);
   });
 
+  it('protocol A: what the Diskless Primary had acknowledged and not yet sent is on no disk when the peer goes', () => {
+    // 123 writes/s of 16 KiB (2 MB/s) over a 10 Mbit/s line: the 8 MiB send buffer is full.
+    const r = run({ protocol: 'A', bandwidth: '10Mbps', latency: '10ms', extraPlan: ['{ at: +2m, fail_disk: local-disk }', '{ at: +4m, fail_host: s }', '{ at: +6m, power_on: s }'] });
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]!.cause.map((c) => c.fact!.kind)[0]).toBe('loss-send-path');
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(7 << 20);
+    expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(8 << 20);
+  });
+
   it('the peer never comes back: the only disk with the data is gone', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, fail_disk: local-disk }', '{ at: +4m, fail_host: s }'] });
     expect(r.dataLoss).toHaveLength(1);
