@@ -487,7 +487,9 @@ export class BlockWorld implements BlockView {
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' && r.peerDisk !== 'Inconsistent' ? 'Outdated' : 'Inconsistent';
-    else if (r.peerDisk !== 'Failed') r.peerDisk = 'DUnknown';
+    // A Diskless Primary writes nothing more once apart: its UpToDate peer stays the newest copy (less what its
+    // send path held under protocol A: copies.ts peerLacks).
+    else if (r.peerDisk !== 'Failed' && !noData) r.peerDisk = 'DUnknown';
     const d = r.drbd;
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
     // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
@@ -1880,7 +1882,8 @@ export class BlockWorld implements BlockView {
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    const sol = this.solutions.get(r.primaryDisk);
+    // A Diskless Primary's I/O is its peer's (goesDiskless).
+    const sol = this.solutions.get(r.diskless && r.secondaryDisk !== null ? r.secondaryDisk : r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };

@@ -50,6 +50,15 @@ describe('a Diskless Primary', () => {
     expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(8 << 20);
   });
 
+  it('the link cut: its writes wait for the peer until DRBD gives up, then fail; the peer keeps the newest data, and forced primary loses nothing', () => {
+    const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, fail_disk: local-disk }', '{ at: +3m, partition: { sites: [a, b] } }', '{ at: +5m, force_primary: { resource: r0, host: s } }'] });
+    expect(r.stalls.map((x) => x.bottleneck)).toEqual(['peer-unreachable']);
+    // DRBD notices after timeout (6 s): the outage from then until s is made primary.
+    expect(outages(r)).toEqual([[186, 300]]);
+    expect(r.verdicts.filter((v) => v.kind === 'data-loss')).toEqual([]);
+    expect(r.dataLoss).toEqual([]);
+  });
+
   it('the peer never comes back: the only disk with the data is gone', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, fail_disk: local-disk }', '{ at: +4m, fail_host: s }'] });
     expect(r.dataLoss).toHaveLength(1);
