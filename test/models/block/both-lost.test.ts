@@ -103,3 +103,17 @@ describe('both hosts lost at once', () => {
     expect(dataLossVerdicts(r)[0]!.to).toBeNull();
   });
 });
+
+describe('the time to recover', () => {
+  it('starts at the failure, not at a heal in the ten minutes before it', () => {
+    // The link cut at +1m and healed at +3m (faults); the peer disconnected at +4m and the primary lost at +5m.
+    const text = `${drbdScenario({ protocol: 'C', duration: '10m', extraPlan: ['{ at: +4m, disconnect: r0 }', '{ at: +5m, fail_host: p }'] })}faults:\n  - { at: +1m, partition: { sites: [a, b] } }\n  - { at: +3m, heal: { sites: [a, b] } }\n`;
+    const r = runScenario(loadScenarioText(text, 'fixture.yaml')).report;
+    const rec = r.recovery.find((x) => x.cluster === 'r0')!;
+    expect(secs(r, rec.from)).toBe(60);
+    // Without the cut, only the heal would be in the window: the failure itself is then the start.
+    const healOnly = `${drbdScenario({ protocol: 'C', duration: '14m', extraPlan: ['{ at: +8m, disconnect: r0 }', '{ at: +12m, fail_host: p }'] })}faults:\n  - { at: +1m, partition: { sites: [a, b] } }\n  - { at: +3m, heal: { sites: [a, b] } }\n`;
+    const r2 = runScenario(loadScenarioText(healOnly, 'fixture.yaml')).report;
+    expect(secs(r2, r2.recovery.find((x) => x.cluster === 'r0')!.from)).toBe(720);
+  });
+});
