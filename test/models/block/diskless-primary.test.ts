@@ -53,6 +53,7 @@ describe('a Diskless Primary', () => {
   it('the link cut: its writes wait for the peer until DRBD gives up, then fail; the peer keeps the newest data, and forced primary loses nothing', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +2m, fail_disk: local-disk }', '{ at: +3m, partition: { sites: [a, b] } }', '{ at: +5m, force_primary: { resource: r0, host: s } }'] });
     expect(r.stalls.map((x) => x.bottleneck)).toEqual(['peer-unreachable']);
+    expect(r.stalls[0]!.cause).toMatch(/then the Diskless Primary has no data left: its I\/O fails/);
     // DRBD notices after timeout (6 s): the outage from then until s is made primary.
     expect(outages(r)).toEqual([[186, 300]]);
     expect(r.verdicts.filter((v) => v.kind === 'data-loss')).toEqual([]);
