@@ -40,7 +40,7 @@ function downPeerHolds(r: BlockResource, f: Failures, at: Micros): boolean {
   const p = r.peerLost;
   // The primary down too (its host or disk): it acknowledges nothing more. While it runs it writes on alone.
   const primaryStopped = f.failedHosts.has(r.primaryHost) || f.failedDisks.has(r.primaryDisk);
-  return p !== null && r.secondaryHost !== null && f.failedHosts.has(r.secondaryHost) && primaryStopped && p.disk === 'UpToDate' && r.acked.valueAt(at) - p.acked <= EPS_BYTES;
+  return p !== null && r.secondaryHost !== null && f.failedHosts.has(r.secondaryHost) && primaryStopped && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(at) - p.acked <= EPS_BYTES;
 }
 
 /** The hosts whose disks hold every acknowledged write, running or down. */

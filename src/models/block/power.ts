@@ -55,7 +55,7 @@ export function hostBack(w: BlockWorld, host: string): void {
       // Down while UpToDate with nothing acknowledged since (both hosts lost at once): it still has every
       // write (copies.ts downPeerHolds), Consistent until a handshake; else an older image, Outdated.
       const p = r.peerLost;
-      const holds = p !== null && p.disk === 'UpToDate' && r.acked.valueAt(now) - p.acked <= EPS_BYTES && peerLacks(r) === 0;
+      const holds = p !== null && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(now) - p.acked <= EPS_BYTES && peerLacks(r) === 0;
       r.peerDisk = holds ? 'UpToDate' : 'Outdated';
       r.peerRole = 'Secondary';
       const diverged = r.split !== null && r.split.oldHost === host ? { diverged: r.split.oldChanges } : {};

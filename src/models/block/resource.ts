@@ -222,7 +222,7 @@ export class BlockResource {
    * then, and the acknowledged position. A copy UpToDate at that instant holds every write acknowledged up
    * to it (protocol B and C; A less its send path: copies.ts peerLacks) and keeps it on its disk while down.
    */
-  peerLost: { readonly at: Micros; readonly disk: PeerDiskState; readonly acked: number } | null = null;
+  peerLost: { readonly at: Micros; readonly disk: PeerDiskState; readonly acked: number; readonly lacks: number } | null = null;
   /**
    * The Primary's disk failed and DRBD detached it (on-io-error detach) while it was connected to an UpToDate
    * peer: it is Primary and Diskless, its reads and writes go to the peer (world.ts failDisk).

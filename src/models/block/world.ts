@@ -902,8 +902,32 @@ export class BlockWorld implements BlockView {
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
+        // What its receiver had taken in (max-buffers pages submitted to its disk) dies with it: DRBD waits for
+        // those writes only when the connection goes and the host lives (drbd_disconnected). Under protocols A
+        // and B they were acknowledged; the primary's transfer log marks them (not RQ_NET_DONE before the
+        // barrier ack, drbd_req.c tl_clear), so a resync sends them again.
+        const fl = this.flows.get(r.name);
+        const proto = r.drbd?.net.protocol ?? 'A';
+        const inPages = fl && r.secondaryDisk !== null ? Math.min(r.peerQ.valueAt(now), r.peerDiskWindow()) * applicationShare(r, fl, now) : 0;
+        const lacks = proto !== 'C' && inPages > EPS_BYTES ? inPages : 0;
+        if (inPages > EPS_BYTES) {
+          r.bitmap.add(now, inPages, r.spec.maxBioSize);
+          if (proto === 'C') r.unackedDirty += inPages;
+          else {
+            // Acknowledged, written before the connection went (the generation both share, as disconnect's).
+            r.transferLogDirty += inPages;
+            if (r.dirtySince === null) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - inPages), now);
+          }
+        }
+        // Its primary already down: those writes are on no disk that will run without it.
+        const lost = r.lostPrimary;
+        if (lost && lacks > 0 && r.drbd && (proto === 'A' || proto === 'B')) {
+          lost.lostBytes += lacks;
+          lost.fromPos = Math.max(0, lost.fromPos - lacks);
+          lost.chain = [...lost.chain, { kind: 'loss-peer-queue', bytes: lacks, peer: host, protocol: proto }];
+        }
         // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
-        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now) };
+        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks };
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.

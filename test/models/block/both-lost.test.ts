@@ -73,9 +73,11 @@ describe('both hosts lost at once', () => {
   it('protocol A with full buffers, only the peer back and forced primary: its send path is lost, not every write of the run', () => {
     const r = run(congested(['{ at: +6m, power_on: s }', '{ at: +7m, force_primary: { resource: r0, host: s } }']));
     expect(r.dataLoss).toHaveLength(1);
-    // The send buffer and the peer's socket buffer (copies.test.ts: about 11.8 MiB).
-    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(11 << 20);
-    expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(13 << 20);
+    // The send buffer and the peer's socket buffer (copies.test.ts: about 11.8 MiB), and the 8 MiB the peer's
+    // receiver had taken in and not yet written: its host lost power too.
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(19 << 20);
+    expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(21 << 20);
+    expect(r.dataLoss[0]!.cause.map((c) => c.fact!.kind)).toContain('loss-peer-queue');
   });
 
   it('protocol A, the Primary alone crashes with full buffers and boots again, nobody promoted: nothing lost', () => {
@@ -115,5 +117,32 @@ describe('the time to recover', () => {
     const healOnly = `${drbdScenario({ protocol: 'C', duration: '14m', extraPlan: ['{ at: +8m, disconnect: r0 }', '{ at: +12m, fail_host: p }'] })}faults:\n  - { at: +1m, partition: { sites: [a, b] } }\n  - { at: +3m, heal: { sites: [a, b] } }\n`;
     const r2 = runScenario(loadScenarioText(healOnly, 'fixture.yaml')).report;
     expect(secs(r2, r2.recovery.find((x) => x.cluster === 'r0')!.from)).toBe(720);
+  });
+});
+
+describe('the peer\'s receive pages', () => {
+  // A backup on the peer's 4-disk RAID keeps its receiver's max-buffers pages full (copies.test.ts).
+  const congested = (protocol: 'B' | 'C', plan: string[]): DrbdFixture => ({
+    protocol,
+    resyncRate: '40MB/s',
+    peerMembers: 4,
+    random: '100%',
+    extraPlan: ['{ at: +1m, start_job: { name: backup, disk: peer-disk, kind: backup, share: 80% } }', ...plan],
+  });
+  const plan = (first: string, second: string) => [`{ at: +5m, fail_host: ${first} }`, `{ at: +5m, fail_host: ${second} }`, '{ at: +6m, power_on: s }', '{ at: +7m, force_primary: { resource: r0, host: s } }'];
+
+  it('protocol B, both lost at once: what the peer had acknowledged and not yet written is lost when it alone is forced primary, in either order', () => {
+    for (const [a, b] of [['p', 's'], ['s', 'p']] as const) {
+      const r = run(congested('B', plan(a, b)));
+      expect(r.dataLoss).toHaveLength(1);
+      // max-buffers: 8 MiB of receive pages (2048 × 4 KiB).
+      expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(7 << 20);
+      expect(r.dataLoss[0]!.walBytes).toBeLessThanOrEqual(8 << 20);
+    }
+  });
+
+  it('protocol C: those writes were not acknowledged, nothing is lost', () => {
+    const r = run(congested('C', plan('p', 's')));
+    expect(r.dataLoss).toEqual([]);
   });
 });
