@@ -36,6 +36,8 @@ export type PacemakerFact =
   | { readonly kind: 'no-quorum'; readonly node: string; readonly members: readonly string[]; readonly policy: string; readonly rule: string }
   | { readonly kind: 'cannot-promote'; readonly dc: string; readonly resource: string; readonly host: string; readonly why: 'fence-constraint' | 'Inconsistent' | 'Failed' | 'Outdated' | 'DUnknown' | 'UpToDate' }
   | { readonly kind: 'dc-promotes'; readonly dc: string; readonly resource: string; readonly host: string; readonly old: string; readonly oldFate: 'fenced' | 'gone' }
+  /** drbd.ocf's monitor on a Diskless Primary: its master score falls to `score`, below its UpToDate peer's `peerScore`: the cluster moves the Promoted role. */
+  | { readonly kind: 'diskless-master-score'; readonly resource: string; readonly host: string; readonly peer: string; readonly score: number; readonly peerScore: number }
   | { readonly kind: 'fence-request'; readonly by: string; readonly target: string; readonly device: string; readonly attempt: number; readonly delay: number; readonly delayBase: number; readonly delayMax: number; readonly rule: string }
   | { readonly kind: 'fence-confirmed'; readonly by: string; readonly target: string; readonly device: string; readonly action: string }
   | {

@@ -158,6 +158,8 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
   r.secondaryDisk = oldDisk;
   r.demoted = null;
   w.clearPath(r, now);
+  w.endOutages(r, now);
+  w.log(r.name, host, 'promote', { kind: 'block-roles-switched', resource: r.name, primary: host, secondary: old, outage: stopped });
   if (r.diskless) {
     // The old Primary was Diskless (world.ts goesDiskless): a Secondary without a disk now, no copy; the new
     // Primary's writes only mark the bitmap (as for a peer whose disk failed, world.ts failDisk).
@@ -165,7 +167,5 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
     w.disconnect(r, now, { kind: 'disk-failed', disk: oldDisk, host: null });
     r.peerDisk = 'Failed';
   }
-  w.endOutages(r, now);
-  w.log(r.name, host, 'promote', { kind: 'block-roles-switched', resource: r.name, primary: host, secondary: old, outage: stopped });
   w.rolesMoved(r);
 }

@@ -764,6 +764,21 @@ export class BlockWorld implements BlockView {
     if (!r.drbd || r.conn.kind !== 'Connected' || r.peerDisk !== 'UpToDate' || s === null || this.failedHosts.has(s) || r.secondaryDisk === null || this.failedDisks.has(r.secondaryDisk)) return false;
     r.diskless = true;
     this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null, served: s });
+    if (this.pacemaker?.manages(r)) {
+      // drbd.ocf drbd_update_master_score at the Promoted instance's next monitor: 10 ("only remote access to
+      // UpToDate data", adjust_master_score "0 10 1000 10000") against its UpToDate Secondary's 10000, so the
+      // cluster moves the Promoted role there, as a `move` does (switchover.ts). ASSUMPTION: the monitor runs
+      // MASTER_MONITOR after the failure (the DRBD user's guide's op monitor interval=29s role=Master, at worst),
+      // and resource-stickiness is below the difference.
+      const host = r.primaryHost;
+      this.ctx.sim.at((this.ctx.sim.now + MASTER_MONITOR) as Micros, `pacemaker monitor ${r.name} on ${host}`, () => {
+        if (!r.diskless || r.primaryHost !== host || r.secondaryHost !== s) return;
+        const t = this.ctx.sim.now;
+        this.log(r.name, host, 'failover', { kind: 'diskless-master-score', resource: r.name, host, peer: s, score: 10, peerScore: 10000 });
+        if (pacemakerMove(this, r, s, t) === null) clusterPromote(this, r, s, t);
+        this.requestReflow();
+      }, PRIORITY.protocol);
+    }
     this.touched.add(r.name);
     this.everything = true;
     return true;
@@ -2112,6 +2127,9 @@ function differs(a: number, b: number): boolean {
  * that share is the application's share of what enters the path; when nothing enters (Ahead, a drain after
  * the congestion ended) it is its share of what the path holds, so that both empty together.
  */
+/** The Promoted instance's monitor interval (the DRBD user's guide's Pacemaker example, op monitor interval=29s role=Master). */
+const MASTER_MONITOR = 29_000_000;
+
 export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros): number {
   if (f.appRepl + f.resync > 0) return f.appRepl / (f.appRepl + f.resync);
   const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);

@@ -5,6 +5,7 @@
  * stopped the application's I/O there (an outage until someone forced the peer primary). When that connection
  * goes, no data is accessible: its I/O fails (on-no-data-accessible io-error).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../../src/report/types.ts';
 import { runScenario } from '../../../src/run.ts';
@@ -82,5 +83,17 @@ describe('a Diskless Primary', () => {
     expect(moved.dataLoss).toEqual([]);
     // The application stopped for the switchover only.
     expect(moved.outages.every((o) => secs(moved, o.to) <= 181)).toBe(true);
+  });
+
+  it('under Pacemaker: drbd.ocf\'s next monitor lowers its master score below the UpToDate peer\'s, and the cluster moves the Promoted role there', () => {
+    // Two-node Pacemaker + DRBD 9.2 protocol C (the split-brain fixture without its link cut).
+    const text = readFileSync('test/fixtures/drbd-split-brain-no-fencing.yaml', 'utf8').replace(/^faults:[\s\S]*$/m, 'plan:\n  - {at: "14:00", fail_disk: nvme-a}\n');
+    const r = runScenario(loadScenarioText(text, 'pm.yaml')).report;
+    const t = (iso: string) => (Date.parse(iso) - Date.parse('2025-03-04T14:00:00Z')) / 1000;
+    expect(r.events.filter((e) => /master score to 10 .* below stor-b's 10000/.test(e.message)).map((e) => t(e.at))).toEqual([29]);
+    expect(r.devices![0]!.primary).toBe('stor-b');
+    expect(r.devices![0]!.peerDisk).toBe('Failed');
+    expect(r.dataLoss).toEqual([]);
+    expect(r.outages.every((o) => Date.parse(o.to) - Date.parse(o.from) <= 1000)).toBe(true);
   });
 });
