@@ -768,7 +768,7 @@ export class BlockWorld implements BlockView {
       // drbd.ocf drbd_update_master_score at the Promoted instance's next monitor: 10 ("only remote access to
       // UpToDate data", adjust_master_score "0 10 1000 10000") against its UpToDate Secondary's 10000, so the
       // cluster moves the Promoted role there, as a `move` does (switchover.ts). ASSUMPTION: the monitor runs
-      // MASTER_MONITOR after the failure (the DRBD user's guide's op monitor interval=29s role=Master, at worst),
+      // MASTER_MONITOR after the failure (the usual DRBD/Pacemaker example's op monitor interval=29s role=Master (interval=31s role=Slave), at worst),
       // and resource-stickiness is below the difference.
       const host = r.primaryHost;
       this.ctx.sim.at((this.ctx.sim.now + MASTER_MONITOR) as Micros, `pacemaker monitor ${r.name} on ${host}`, () => {
@@ -2127,7 +2127,7 @@ function differs(a: number, b: number): boolean {
  * that share is the application's share of what enters the path; when nothing enters (Ahead, a drain after
  * the congestion ended) it is its share of what the path holds, so that both empty together.
  */
-/** The Promoted instance's monitor interval (the DRBD user's guide's Pacemaker example, op monitor interval=29s role=Master). */
+/** The Promoted instance's monitor interval (the usual DRBD/Pacemaker example, op monitor interval=29s role=Master). */
 const MASTER_MONITOR = 29_000_000;
 
 export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros): number {
