@@ -205,6 +205,28 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
   const AUTO_SNDBUF = 4 * MIB;
   const AUTO_RCVBUF = 6 * MIB;
 
+  /**
+   * A duration drbd.conf counts in tenths of a second (timeout, ping-timeout, c-plan-ahead, c-delay-target:
+   * drbdsetup-options.xml, "in units of 0.1 seconds"): a bare number copied from it is 60 = 6 s, so the hint
+   * says "6s", not the "60s" a bare number otherwise suggests (ten times DRBD's value).
+   */
+  function tenths(what: string): Decoder<Micros> {
+    const d = duration();
+    return {
+      ...d,
+      decode(node, ctx) {
+        const v = ctx.resolve(node);
+        const raw = isScalar(v) ? v.value : undefined;
+        const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+        if (Number.isFinite(n) && n > 0) {
+          const secs = +(n / 10).toFixed(3);
+          ctx.fail(v, `${ctx.subject}: ${show(String(raw).trim())} has no unit`, { expected: d.expected, hint: `did you mean "${secs}s"? (drbd.conf counts ${what} in tenths of a second: ${String(raw).trim()} is ${secs} s)` });
+        }
+        return d.decode(node, ctx);
+      },
+    };
+  }
+
   /** drbd.conf net options, each optional (plan `adjust` uses the same decoder). */
   const drbdNetFields = {
     protocol: opt(enumOf(['A', 'B', 'C'] as const), 'Replication protocol (default C): A completes a write once it is in the local send buffer, B once the peer received it, C once the peer wrote it (§1).'),
@@ -215,11 +237,11 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     'congestion-extents': opt(integer({ min: 7, max: 65534 }), 'Activity-log extents in use that count as congestion (default 1237). Accepted; not modelled.'),
     'max-buffers': opt(integer({ min: 32, max: 131072 }), 'Receiver page buffers (4 KiB each), default 2048 = 8 MiB (§2.4).'),
     'ko-count': opt(integer({ min: 0, max: 200 }), 'Send timeouts without progress before the peer is dropped (default 7; 0 = never).'),
-    timeout: opt(duration(), 'Network timeout (default 6s).'),
+    timeout: opt(tenths('timeout'), 'Network timeout (default 6s; drbd.conf\'s 60, in tenths of a second).'),
     proxy: opt(object({ memlimit: req(size({ positive: true }), 'DRBD Proxy buffer memory.') }), 'A DRBD Proxy between DRBD and the line, with a large buffer (§2.3).'),
     'connect-int': opt(duration(), 'Between connection attempts while the peer cannot be reached (default 10s).'),
     'ping-int': opt(duration(), 'An idle link sends a keep-alive ping after this (default 10s).'),
-    'ping-timeout': opt(duration(), 'A ping unanswered this long drops the connection (default 500ms).'),
+    'ping-timeout': opt(tenths('ping-timeout'), 'A ping unanswered this long drops the connection (default 500ms; drbd.conf\'s 5, in tenths of a second).'),
     'after-sb-0pri': opt(enumOf(AFTER_SB_0PRI), 'Split brain found at the handshake with no Primary: disconnect (default), discard-younger-primary, discard-older-primary, discard-zero-changes, discard-least-changes.'),
     'after-sb-1pri': opt(enumOf(AFTER_SB_1PRI), 'With one Primary: disconnect (default), consensus, discard-secondary, call-pri-lost-after-sb, violently-as0p.'),
     'after-sb-2pri': opt(enumOf(AFTER_SB_2PRI), 'With two Primaries: disconnect (default), call-pri-lost-after-sb, violently-as0p.'),
@@ -228,9 +250,9 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
 
   const drbdDiskFields = {
     'resync-rate': opt(bandwidth(), 'Fixed resync rate (with c-plan-ahead 0) or the controller\'s start rate; default 250KiB/s.'),
-    'c-plan-ahead': opt(duration(), 'Dynamic resync controller horizon; 0 = fixed rate. Default 2s (8.4+), 0 in 8.3. Max 30s.'),
+    'c-plan-ahead': opt(tenths('c-plan-ahead'), 'Dynamic resync controller horizon; 0 = fixed rate. Default 2s (8.4+; drbd.conf\'s 20, in tenths of a second), 0 in 8.3. Max 30s.'),
     'c-fill-target': opt(size(), 'Bytes the controller keeps in flight (default 50KiB); 0 = use c-delay-target.'),
-    'c-delay-target': opt(duration(), 'Target resync delay when c-fill-target is 0 (default 1s).'),
+    'c-delay-target': opt(tenths('c-delay-target'), 'Target resync delay when c-fill-target is 0 (default 1s; drbd.conf\'s 10, in tenths of a second).'),
     'c-max-rate': opt(bandwidth(), 'Upper bound of the controller (default 100MiB/s); 0 = unlimited (9.x only).'),
     'c-min-rate': opt(bandwidth(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
     'al-extents': opt(integer({ min: 7, max: 65534 }), 'Activity log extents (default 1237).'),
