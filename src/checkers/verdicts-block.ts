@@ -10,6 +10,7 @@ import type { History } from '../history/history.ts';
 import type { CauseStep } from './explain.ts';
 import type { Recovery, Verdict } from './verdicts.ts';
 import type { BlockChainFact } from '../history/facts/chains.ts';
+import type { Fact } from '../history/facts/index.ts';
 
 const step = (fact: BlockChainFact): CauseStep => ({ fact, log: [] });
 
@@ -30,6 +31,10 @@ export function judgeBlock(history: History): { verdicts: Verdict[]; recovery: R
       let j = i + 1;
       while (j < samples.length && lost(samples[j]!)) j++;
       const end = j < samples.length ? samples[j]! : null;
+      // A host that held the newest data came back with its disk before any older copy was made primary:
+      // the data was unavailable meanwhile (a write outage), not lost (models/block/power.ts hostBack).
+      const superseded = samples.slice(i, j).some((x) => x.superseded);
+      if (end && !superseded && !end.superseded && end.running.some((h) => s.down.includes(h))) continue;
       const faults = history.events.filter((e) => e.kind === 'fault' && e.at <= s.at && e.at >= s.at - 600e6);
       const cause: CauseStep[] = [
         ...faults.map((e) => ({ fact: { kind: 'block-fault' as const, at: e.at, fault: e.fact }, log: e.log })),
@@ -43,11 +48,29 @@ export function judgeBlock(history: History): { verdicts: Verdict[]; recovery: R
     verdicts.push(...mine);
     if (mine.length === 0) continue;
     const first = mine[0]!.from;
-    const fault = history.events.find((e) => e.kind === 'fault' && e.at <= first && e.at >= first - 600e6);
+    const fault = history.events.find((e) => e.kind === 'fault' && !restores(e.fact) && e.at <= first && e.at >= first - 600e6);
     recovery.push({ cluster: resource, from: fault ? fault.at : first, to: mine.some((v) => v.to === null) ? null : (Math.max(...mine.map((v) => v.to!)) as Micros) });
   }
   verdicts.push(...fenced(history), ...splits(history));
   return { verdicts, recovery };
+}
+
+/** A fault step that ends a fault (a link healed, packet loss back to 0, a host powered on, a disk healthy again): no failure to recover from. */
+function restores(f: Fact): boolean {
+  if (f.kind !== 'step') return false;
+  const a = f.action;
+  switch (a.kind) {
+    case 'link':
+      return !a.cut;
+    case 'gray-failure':
+      return (a.failure.kind === 'packetLoss' && a.failure.probability === 0) || a.failure.kind === 'healOneWay';
+    case 'host-power-on':
+      return true;
+    case 'disk-slowdown':
+      return a.factor === 1;
+    default:
+      return false;
+  }
 }
 
 /** Each time two Primaries of one device ran apart (history/block.ts BlockSplitRecord). */

@@ -205,21 +205,48 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
   const AUTO_SNDBUF = 4 * MIB;
   const AUTO_RCVBUF = 6 * MIB;
 
+  /**
+   * An option whose bare number drbd.conf reads in its own unit (drbd-utils documentation/v9/drbdsetup-options.xml,
+   * drbd_limits.h): a number copied from it is refused with the hint in that unit, where the generic hint would
+   * read it in seconds, bytes or Mbit/s (timeout 60 is 6 s, not "60s"; c-fill-target 100 is 50 KiB, not "100B";
+   * c-max-rate 102400 is 100 MiB/s, not "102400Mbps").
+   */
+  function drbdConf<T>(d: Decoder<T>, unit: string, hint: (n: number) => string): Decoder<T> {
+    return {
+      ...d,
+      decode(node, ctx) {
+        const v = ctx.resolve(node);
+        const raw = isScalar(v) ? v.value : undefined;
+        const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+        if (Number.isFinite(n) && n > 0) {
+          const text = String(raw).trim();
+          const meant = hint(n);
+          ctx.fail(v, `${ctx.subject}: ${show(text)} has no unit`, { expected: d.expected, hint: `did you mean "${meant}"? (drbd.conf counts it in ${unit}: ${text} is ${meant})` });
+        }
+        return d.decode(node, ctx);
+      },
+    };
+  }
+  const bytesText = (b: number) => (b % MIB === 0 ? `${b / MIB}MiB` : b % 1024 === 0 ? `${b / 1024}KiB` : `${b}B`);
+  const tenths = () => drbdConf(duration(), 'tenths of a second', (n) => `${+(n / 10).toFixed(3)}s`);
+  const sectors = () => drbdConf(size(), 'sectors of 512 bytes', (n) => bytesText(n * 512));
+  const kibPerSecond = () => drbdConf(bandwidth(), 'KiB/s', (n) => (n % 1024 === 0 ? `${n / 1024}MiB/s` : `${n}KiB/s`));
+
   /** drbd.conf net options, each optional (plan `adjust` uses the same decoder). */
   const drbdNetFields = {
     protocol: opt(enumOf(['A', 'B', 'C'] as const), 'Replication protocol (default C): A completes a write once it is in the local send buffer, B once the peer received it, C once the peer wrote it (§1).'),
     'sndbuf-size': opt(size(), 'TCP send buffer; 0 = auto-tuning (up to tcp_wmem max, 4 MiB assumed). Max 10 MiB in 8.4, 128 MiB in 9 (LIM84, LIM9).'),
     'rcvbuf-size': opt(size(), 'TCP receive buffer; 0 = auto (6 MiB assumed).'),
     'on-congestion': opt(enumOf(['block', 'pull-ahead', 'disconnect'] as const), 'block (default), pull-ahead (protocol A only) or disconnect (§2.3).'),
-    'congestion-fill': opt(size(), 'Bytes in flight that count as congestion; 0 = off (default). Max 10 GiB.'),
+    'congestion-fill': opt(sectors(), 'Bytes in flight that count as congestion; 0 = off (default). Max 10 GiB.'),
     'congestion-extents': opt(integer({ min: 7, max: 65534 }), 'Activity-log extents in use that count as congestion (default 1237). Accepted; not modelled.'),
     'max-buffers': opt(integer({ min: 32, max: 131072 }), 'Receiver page buffers (4 KiB each), default 2048 = 8 MiB (§2.4).'),
     'ko-count': opt(integer({ min: 0, max: 200 }), 'Send timeouts without progress before the peer is dropped (default 7; 0 = never).'),
-    timeout: opt(duration(), 'Network timeout (default 6s).'),
+    timeout: opt(tenths(), 'Network timeout (default 6s; drbd.conf\'s 60, in tenths of a second).'),
     proxy: opt(object({ memlimit: req(size({ positive: true }), 'DRBD Proxy buffer memory.') }), 'A DRBD Proxy between DRBD and the line, with a large buffer (§2.3).'),
     'connect-int': opt(duration(), 'Between connection attempts while the peer cannot be reached (default 10s).'),
     'ping-int': opt(duration(), 'An idle link sends a keep-alive ping after this (default 10s).'),
-    'ping-timeout': opt(duration(), 'A ping unanswered this long drops the connection (default 500ms).'),
+    'ping-timeout': opt(tenths(), 'A ping unanswered this long drops the connection (default 500ms; drbd.conf\'s 5, in tenths of a second).'),
     'after-sb-0pri': opt(enumOf(AFTER_SB_0PRI), 'Split brain found at the handshake with no Primary: disconnect (default), discard-younger-primary, discard-older-primary, discard-zero-changes, discard-least-changes.'),
     'after-sb-1pri': opt(enumOf(AFTER_SB_1PRI), 'With one Primary: disconnect (default), consensus, discard-secondary, call-pri-lost-after-sb, violently-as0p.'),
     'after-sb-2pri': opt(enumOf(AFTER_SB_2PRI), 'With two Primaries: disconnect (default), call-pri-lost-after-sb, violently-as0p.'),
@@ -227,12 +254,12 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
   };
 
   const drbdDiskFields = {
-    'resync-rate': opt(bandwidth(), 'Fixed resync rate (with c-plan-ahead 0) or the controller\'s start rate; default 250KiB/s.'),
-    'c-plan-ahead': opt(duration(), 'Dynamic resync controller horizon; 0 = fixed rate. Default 2s (8.4+), 0 in 8.3. Max 30s.'),
-    'c-fill-target': opt(size(), 'Bytes the controller keeps in flight (default 50KiB); 0 = use c-delay-target.'),
-    'c-delay-target': opt(duration(), 'Target resync delay when c-fill-target is 0 (default 1s).'),
-    'c-max-rate': opt(bandwidth(), 'Upper bound of the controller (default 100MiB/s); 0 = unlimited (9.x only).'),
-    'c-min-rate': opt(bandwidth(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
+    'resync-rate': opt(kibPerSecond(), 'Fixed resync rate (with c-plan-ahead 0) or the controller\'s start rate; default 250KiB/s.'),
+    'c-plan-ahead': opt(tenths(), 'Dynamic resync controller horizon; 0 = fixed rate. Default 2s (8.4+; drbd.conf\'s 20, in tenths of a second), 0 in 8.3. Max 30s.'),
+    'c-fill-target': opt(sectors(), 'Bytes the controller keeps in flight (default 50KiB); 0 = use c-delay-target.'),
+    'c-delay-target': opt(tenths(), 'Target resync delay when c-fill-target is 0 (default 1s; drbd.conf\'s 10, in tenths of a second).'),
+    'c-max-rate': opt(kibPerSecond(), 'Upper bound of the controller (default 100MiB/s); 0 = unlimited (9.x only).'),
+    'c-min-rate': opt(kibPerSecond(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
     'al-extents': opt(integer({ min: 7, max: 65534 }), 'Activity log extents (default 1237).'),
     'resync-without-replication': opt(boolean(), '9.3+: application writes during a resync are only marked (default true in 9.3).'),
     fencing: opt(enumOf(['dont-care', 'resource-only', 'resource-and-stonith'] as const), 'DRBD 8.x: what a Primary does when it loses its peer (9: in the net section). Default dont-care.'),
@@ -674,7 +701,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     start_job: 'Start a background disk job: {name, disk, kind, share | rate, size?} (a backup, a background initialisation).',
     stop_job: 'Stop a background disk job: {disk, name}.',
     io_workload: 'Change an application\'s I/O: {workload, iops?, reads?, random?, size?} (day and night load).',
-    fail_host: 'A storage host is lost with its disk and buffers (powered off).',
+    fail_host: 'A storage host crashes or loses power: its buffers (RAM) are lost; its disk keeps what it wrote and comes back with power_on (without one, lost for good).',
     power_on: 'A lost storage host is powered on: it boots (Pacemaker nodes take boot_time), its DRBD comes up Secondary, reconnects and resyncs.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',

@@ -69,6 +69,8 @@ export type BlockLossStep =
   /** `bytes` written while not replicating were only marked in the bitmap; `conn`: why, or the connection state. */
   | { readonly kind: 'loss-bitmap-only'; readonly bytes: number; readonly conn: { readonly kind: 'reason'; readonly reason: ConnReason } | { readonly kind: 'state'; readonly state: 'Connecting' | 'Connected' | 'SyncSource' | 'Ahead' } }
   | { readonly kind: 'loss-peer-inconsistent'; readonly peer: string | null }
+  /** `bytes` acknowledged writes `peer`'s receiver had taken in (protocol A, B) and not yet written when its host went down. */
+  | { readonly kind: 'loss-peer-queue'; readonly bytes: number; readonly peer: string; readonly protocol: 'A' | 'B' }
   /** No running host holds every acknowledged write; `survivor`: the host with an older consistent copy. */
   | { readonly kind: 'loss-nowhere'; readonly resource: string; readonly why: CopiesWhy; readonly survivor: string | null }
   | { readonly kind: 'loss-no-consistent-image'; readonly size: number; readonly acked: number }

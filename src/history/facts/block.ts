@@ -56,7 +56,8 @@ export type BlockFact =
   | { readonly kind: 'resync-starts'; readonly resource: string; readonly bytes: number; readonly peer: string | null }
   | { readonly kind: 'connected-in-sync'; readonly resource: string }
   /** `reason` says why (the model's words); `retry`: DRBD keeps trying every connect-int. */
-  | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: ConnReason; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null }
+  /** `noData`: the Primary was Diskless (its disk failed): without the peer no data is accessible, its writes fail. */
+  | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: ConnReason; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null; readonly noData?: true }
   /** drbd_nl.c drbd_fence_peer: the fence-peer handler is called (resource-and-stonith also suspends I/O). */
   | { readonly kind: 'fencing'; readonly resource: string; readonly policy: 'resource-and-stonith' | 'resource-only' }
   | { readonly kind: 'fence-peer-returned'; readonly resource: string; readonly after: number; readonly peer: string | null; readonly resumed: boolean }
@@ -66,7 +67,8 @@ export type BlockFact =
   | { readonly kind: 'split-brain-resolved'; readonly resource: string; readonly policy: SbRule; readonly rule: 'drbd_receiver.c:drbd_asb_recover_0p'; readonly victim: string; readonly changes: number }
   | { readonly kind: 'split-brain-unresolved'; readonly resource: string; readonly why: SbRule; readonly writerVictim: boolean }
   /** on-io-error detach: the disk of the primary (`primary` null) or of the peer failed. */
-  | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null }
+  /** `served`: a Primary's disk, detached while connected to an UpToDate peer, which now serves its I/O (Diskless Primary). */
+  | { readonly kind: 'disk-detached'; readonly resource: string; readonly disk: string; readonly host: string; readonly primary: string | null; readonly served?: string }
   | { readonly kind: 'cannot-become-primary'; readonly resource: string; readonly host: string; readonly primary: string | null }
   | { readonly kind: 'block-primary'; readonly resource: string; readonly host: string }
   /** A planned promotion: the peer was Secondary and had everything; the roles swap, the connection stays. */

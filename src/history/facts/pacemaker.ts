@@ -36,6 +36,8 @@ export type PacemakerFact =
   | { readonly kind: 'no-quorum'; readonly node: string; readonly members: readonly string[]; readonly policy: string; readonly rule: string }
   | { readonly kind: 'cannot-promote'; readonly dc: string; readonly resource: string; readonly host: string; readonly why: 'fence-constraint' | 'Inconsistent' | 'Failed' | 'Outdated' | 'DUnknown' | 'UpToDate' }
   | { readonly kind: 'dc-promotes'; readonly dc: string; readonly resource: string; readonly host: string; readonly old: string; readonly oldFate: 'fenced' | 'gone' }
+  /** drbd.ocf's monitor on a Diskless Primary: its master score falls to `score`, below its UpToDate peer's `peerScore`: the cluster moves the Promoted role. */
+  | { readonly kind: 'diskless-master-score'; readonly resource: string; readonly host: string; readonly peer: string; readonly score: number; readonly peerScore: number }
   | { readonly kind: 'fence-request'; readonly by: string; readonly target: string; readonly device: string; readonly attempt: number; readonly delay: number; readonly delayBase: number; readonly delayMax: number; readonly rule: string }
   | { readonly kind: 'fence-confirmed'; readonly by: string; readonly target: string; readonly device: string; readonly action: string }
   | {
@@ -55,7 +57,7 @@ export type PacemakerFact =
   /** DRBD 9, protocol C: the crashed Primary `host` is back with its peer up: it is SyncTarget of `peer` over its activity log (`bytes`). */
   | { readonly kind: 'crashed-primary-sync-target'; readonly resource: string; readonly host: string; readonly peer: string; readonly bytes: number; readonly rule: string }
   /** `diverged`: bytes it wrote alone before it went down (a split brain awaits the handshake). */
-  | { readonly kind: 'host-back-peer'; readonly resource: string; readonly host: string; readonly outOfSync: number; readonly primary: string; readonly diverged?: number }
+  | { readonly kind: 'host-back-peer'; readonly resource: string; readonly host: string; readonly outOfSync: number; readonly primary: string; readonly diverged?: number; readonly current?: true }
   /** `first`: the node had not been Primary (the survivor of a crashed Primary, world.ts crashedPrimaryBack). */
   | { readonly kind: 'promoted-again'; readonly resource: string; readonly host: string; readonly cause: ResumeCause; readonly first?: boolean }
   | { readonly kind: 'demoted-no-quorum'; readonly resource: string; readonly host: string; readonly policy: string; readonly rule: string };

@@ -93,4 +93,5 @@ export type StallStepFact =
   /** Protocol B/C: the acknowledgements cannot come (`protocol` null: the send buffer cannot drain). */
   | { readonly kind: 'stall-acks-cannot-come'; readonly protocol: 'B' | 'C' | null; readonly peer: string | null }
   /** DRBD gives up on the peer after `timeout` (µs), or (null: not DRBD) the transfer waits for the link. */
-  | { readonly kind: 'stall-gives-up'; readonly timeout: number | null };
+  /** `diskless`: the Primary is Diskless (its disk failed): once DRBD gives up, its I/O fails instead. */
+  | { readonly kind: 'stall-gives-up'; readonly timeout: number | null; readonly diskless?: true };

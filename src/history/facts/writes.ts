@@ -120,6 +120,8 @@ export type WriteCauseFact =
   | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
   // Block replication (models/block): the primary of a resource is gone or stopped.
   | { readonly kind: 'primary-disk-failed'; readonly disk: string; readonly resource: string; readonly host: string }
+  /** The primary, Diskless since its disk failed, lost its connection to the peer (`node`) that served its I/O. */
+  | { readonly kind: 'diskless-peer-lost'; readonly disk: string; readonly resource: string; readonly host: string; readonly node: string }
   | { readonly kind: 'primary-host-lost'; readonly host: string; readonly resource: string }
   /** pacemaker no-quorum-policy stop/demote: the primary's partition has no quorum. */
   | { readonly kind: 'no-quorum-stop'; readonly policy: string; readonly host: string }

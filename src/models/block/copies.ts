@@ -28,32 +28,50 @@ export function peerLacks(r: BlockResource): number {
   return lost !== null && lost.lostBytes > EPS_BYTES ? lost.lostBytes : 0;
 }
 
+/**
+ * A secondary whose host went down while its copy was UpToDate, and nothing was acknowledged since: its disk
+ * still holds every acknowledged write (a crash or power loss takes RAM, not what the disk completed: under
+ * protocol C the peer acknowledged each write once on its disk, under B once received, and its receiver
+ * finishes what it took in before the connection goes, drbd_receiver.c drbd_disconnected). Both hosts of a
+ * pair lost at once leave two such disks, not none. APPROXIMATION: disks honour flushes (disk-flushes,
+ * md-flushes yes, the defaults); a volatile write cache is not modelled.
+ */
+function downPeerHolds(r: BlockResource, f: Failures, at: Micros): boolean {
+  const p = r.peerLost;
+  // The primary down too (its host or disk): it acknowledges nothing more. While it runs it writes on alone.
+  const primaryStopped = f.failedHosts.has(r.primaryHost) || f.failedDisks.has(r.primaryDisk);
+  return p !== null && r.secondaryHost !== null && f.failedHosts.has(r.secondaryHost) && primaryStopped && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(at) - p.acked <= EPS_BYTES;
+}
+
 /** The hosts whose disks hold every acknowledged write, running or down. */
-export function holders(r: BlockResource, f: Failures): string[] {
+export function holders(r: BlockResource, f: Failures, at: Micros): string[] {
   if (r.superseded) return [...r.superseded];
   const out: string[] = [];
   if (!f.failedDisks.has(r.primaryDisk)) out.push(r.primaryHost);
-  if (r.secondaryHost !== null && r.secondaryDisk !== null && r.peerDisk === 'UpToDate' && peerLacks(r) === 0 && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
+  const peerHas = r.peerDisk === 'UpToDate' || downPeerHolds(r, f, at);
+  if (r.secondaryHost !== null && r.secondaryDisk !== null && peerHas && peerLacks(r) === 0 && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
   return out;
 }
 
 /** One host's copy, as a fact for the cause chain. */
-function describe(r: BlockResource, host: string, f: Failures): BlockCopy {
+function describe(r: BlockResource, host: string, f: Failures, at: Micros): BlockCopy {
   const primary = host === r.primaryHost;
   const disk = primary ? r.primaryDisk : r.secondaryDisk;
   const down: BlockCopy['down'] = f.poweredOff?.has(host) ? { kind: 'powered-off' } : f.failedHosts.has(host) ? { kind: 'host-lost' } : disk !== null && f.failedDisks.has(disk) ? { kind: 'disk-failed', disk } : null;
   const lacks = primary ? 0 : peerLacks(r);
-  const state: BlockCopy['state'] = primary ? { kind: 'primary' } : lacks > 0 && r.peerDisk === 'UpToDate' ? { kind: 'lacks', bytes: lacks, primary: r.primaryHost } : { kind: 'peer', disk: r.peerDisk };
+  // A down peer's copy as it was when its host went: UpToDate with every write acknowledged since (downPeerHolds).
+  const peerDisk = !primary && downPeerHolds(r, f, at) ? r.peerLost!.disk : r.peerDisk;
+  const state: BlockCopy['state'] = primary ? { kind: 'primary' } : lacks > 0 && peerDisk === 'UpToDate' ? { kind: 'lacks', bytes: lacks, primary: r.primaryHost } : { kind: 'peer', disk: peerDisk };
   return { host, state, down };
 }
 
 export function copiesSample(r: BlockResource, f: Failures, at: Micros): BlockCopiesSample {
-  const hs = holders(r, f);
+  const hs = holders(r, f, at);
   const running = hs.filter((h) => !f.failedHosts.has(h));
   const down = hs.filter((h) => f.failedHosts.has(h));
   const off = down.filter((h) => f.poweredOff?.has(h) ?? false);
   const hosts = [r.primaryHost, ...(r.secondaryHost !== null && r.secondaryHost !== r.primaryHost ? [r.secondaryHost] : [])];
-  const why: BlockCopiesSample['why'] = r.superseded ? { kind: 'superseded', primary: r.primaryHost, holders: [...r.superseded] } : { kind: 'copies', copies: hosts.map((h) => describe(r, h, f)) };
+  const why: BlockCopiesSample['why'] = r.superseded ? { kind: 'superseded', primary: r.primaryHost, holders: [...r.superseded] } : { kind: 'copies', copies: hosts.map((h) => describe(r, h, f, at)) };
   return { at, resource: r.name, running, down, ...(off.length > 0 ? { off } : {}), superseded: r.superseded !== null, why };
 }
 

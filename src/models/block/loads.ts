@@ -99,8 +99,12 @@ export function resourceLoads(v: BlockView, r: BlockResource, now: Micros): Reso
     const reads = s.iops * s.readShare;
     const writes = s.iops * (1 - s.readShare) * w.writeScale;
     const id = `${r.name}|${s.name}|`;
-    if (reads * s.random > 0) both.push([r.primaryDisk, readStream(`${id}rr`, s.size, 'random', reads * s.random)]);
-    if (reads * (1 - s.random) > 0) both.push([r.primaryDisk, readStream(`${id}sr`, s.size, 'sequential', reads * (1 - s.random))]);
+    // A Diskless Primary reads from its peer's disk (drbd_req.c drbd_request_prepare: no local disk, the
+    // read goes to the peer) and writes only there: no local stream.
+    const readDisk = r.diskless && r.secondaryDisk !== null ? r.secondaryDisk : r.primaryDisk;
+    if (reads * s.random > 0) both.push([readDisk, readStream(`${id}rr`, s.size, 'random', reads * s.random)]);
+    if (reads * (1 - s.random) > 0) both.push([readDisk, readStream(`${id}sr`, s.size, 'sequential', reads * (1 - s.random))]);
+    if (r.diskless) continue;
     // The application's writes are a closed population: at most queue_depth outstanding (split by their
     // random share), so the disk serves min(offer, depth / response time) of them (Little's law) and its
     // queue never holds more than the application can have in flight. Reads arrive whatever the disk does.

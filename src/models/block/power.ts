@@ -9,7 +9,9 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { ResumeCause } from '../../history/facts/pacemaker.ts';
+import { peerLacks } from './copies.ts';
 import type { BlockResource } from './resource.ts';
+import { EPS_BYTES } from './state.ts';
 import type { BlockWorld } from './world.ts';
 
 export function hostBack(w: BlockWorld, host: string): void {
@@ -22,6 +24,8 @@ export function hostBack(w: BlockWorld, host: string): void {
   for (const r of w.resources.values()) {
     const side = r.spec.primary.host === host ? r.spec.primary : r.spec.secondary.host === host ? r.spec.secondary : null;
     if (!side || w.failedDisks.has(side.disk)) continue;
+    // Back with its disk: writes only it held were unavailable while it was down, not lost.
+    w.returnsWithNewest(r, host);
     if (r.primaryHost === host) {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = 'rebooted';
@@ -48,16 +52,27 @@ export function hostBack(w: BlockWorld, host: string): void {
         r.divergedBytes = 0;
       }
       if (r.secondaryHost !== host) continue;
-      r.peerDisk = 'Outdated';
+      // Down while UpToDate with nothing acknowledged since (both hosts lost at once): it still has every
+      // write (copies.ts downPeerHolds), Consistent until a handshake; else an older image, Outdated.
+      const p = r.peerLost;
+      const holds = p !== null && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(now) - p.acked <= EPS_BYTES && peerLacks(r) === 0;
+      r.peerDisk = holds ? 'UpToDate' : 'Outdated';
       r.peerRole = 'Secondary';
       const diverged = r.split !== null && r.split.oldHost === host ? { diverged: r.split.oldChanges } : {};
-      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost, ...diverged });
+      w.log(r.name, host, 'replication', { kind: 'host-back-peer', resource: r.name, host, outOfSync: r.bitmap.dirty(now), primary: r.primaryHost, ...diverged, ...(holds ? { current: true as const } : {}) });
     }
     // A survivor still Connecting (its peer went off while it waited) listens: the booted node's DRBD, coming
     // up, connects to it at once (drbd_transport_tcp: each side connects and accepts). One that stood alone
     // is made to wait for its peer again (ASSUMPTION: an operator's or the cluster's drbdadm connect), and
     // connects at its next connect-int attempt.
     const waiting = r.conn.kind === 'Connecting';
+    // Nobody to connect to while the primary's host is down (its own return connects them), nor anything to
+    // resync from a primary without a disk. APPROXIMATION: a Diskless Primary would connect and reach the
+    // data again; its application, which got I/O errors, is taken to stay down.
+    if (w.failedHosts.has(r.primaryHost) || w.failedDisks.has(r.primaryDisk)) {
+      w.touched.add(r.name);
+      continue;
+    }
     if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: { kind: 'host-back', host } };
     if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
     w.touched.add(r.name);

@@ -7,6 +7,7 @@
  * Rules: ../shared/domain/drbd-tcp-disk.md §9 (rule numbers below) and the sections cited.
  */
 import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
+import type { BlockLossRecord } from '../../history/block.ts';
 import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
@@ -208,6 +209,25 @@ export class BlockResource {
   transferLogDirty = 0;
   /** No running disk held the newest data any more (recorded once). */
   everyCopyLost = false;
+  /**
+   * Acknowledged writes on no running disk (world.ts noteCopies), not yet final: they are on the disks of
+   * `down` hosts, lost only if those never come back (the run ends first) or an older copy is made primary
+   * (forcePrimary); a `down` host powered on with its disk brings them back and the record is dropped.
+   */
+  pendingLoss: { readonly record: BlockLossRecord; readonly down: readonly string[] } | null = null;
+  /** When the pending loss was first judged, while it is judged again after a host's return. */
+  pendingLossAt: Micros | null = null;
+  /**
+   * The secondary's host went down (fail_host, a fence device): when, its disk state as the primary knew it
+   * then, and the acknowledged position. A copy UpToDate at that instant holds every write acknowledged up
+   * to it (protocol B and C; A less its send path: copies.ts peerLacks) and keeps it on its disk while down.
+   */
+  peerLost: { readonly at: Micros; readonly disk: PeerDiskState; readonly acked: number; readonly lacks: number } | null = null;
+  /**
+   * The Primary's disk failed and DRBD detached it (on-io-error detach) while it was connected to an UpToDate
+   * peer: it is Primary and Diskless, its reads and writes go to the peer (world.ts failDisk).
+   */
+  diskless = false;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
   lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
 

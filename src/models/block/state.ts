@@ -146,7 +146,7 @@ export interface BlockView {
   pathUp(r: BlockResource): { bandwidth: number; latency: number; loss: number } | null;
 }
 
-/** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it; replsim does not serve a diskless primary through its peer). */
+/** The primary cannot do I/O: its host is lost, or its disk failed (DRBD detached it) and no connected UpToDate peer serves it (BlockResource.diskless). */
 export function primaryDown(v: Pick<BlockView, 'failedHosts' | 'failedDisks'>, r: BlockResource): boolean {
-  return v.failedHosts.has(r.primaryHost) || v.failedDisks.has(r.primaryDisk) || r.stopped !== null;
+  return v.failedHosts.has(r.primaryHost) || (v.failedDisks.has(r.primaryDisk) && !r.diskless) || r.stopped !== null;
 }

@@ -160,5 +160,12 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
   w.clearPath(r, now);
   w.endOutages(r, now);
   w.log(r.name, host, 'promote', { kind: 'block-roles-switched', resource: r.name, primary: host, secondary: old, outage: stopped });
+  if (r.diskless) {
+    // The old Primary was Diskless (world.ts goesDiskless): a Secondary without a disk now, no copy; the new
+    // Primary's writes only mark the bitmap (as for a peer whose disk failed, world.ts failDisk).
+    r.diskless = false;
+    w.disconnect(r, now, { kind: 'disk-failed', disk: oldDisk, host: null });
+    r.peerDisk = 'Failed';
+  }
   w.rolesMoved(r);
 }

@@ -12,7 +12,7 @@ import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { BlockStallRecord, StallBottleneck } from '../../history/block.ts';
+import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
@@ -459,6 +459,9 @@ export class BlockWorld implements BlockView {
 
   disconnect(r: BlockResource, now: Micros, reason: ConnReason, network = false): void {
     if (r.conn.kind === 'StandAlone') return;
+    // A Diskless Primary loses its data with the connection: judged before the send path is marked and emptied.
+    const noData = r.diskless;
+    this.losesPeerData(r, now);
     // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
     // The unacknowledged bytes are the flow's rate times the round trip, within the send buffer (rule 3): DRBD
     // marks every request of its transfer log that the peer had not acknowledged (drbd_req.c tl_clear).
@@ -484,14 +487,16 @@ export class BlockWorld implements BlockView {
     // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
     // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
     if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' && r.peerDisk !== 'Inconsistent' ? 'Outdated' : 'Inconsistent';
-    else if (r.peerDisk !== 'Failed') r.peerDisk = 'DUnknown';
+    // A Diskless Primary writes nothing more once apart: its UpToDate peer stays the newest copy (less what its
+    // send path held under protocol A: copies.ts peerLacks).
+    else if (r.peerDisk !== 'Failed' && !noData) r.peerDisk = 'DUnknown';
     const d = r.drbd;
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
     // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
     const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
     r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
     r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null });
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null, ...(noData ? { noData: true as const } : {}) });
     // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
     if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
     if (retry && this.peerListens(r)) this.scheduleAttempt(r, now);
@@ -566,7 +571,10 @@ export class BlockWorld implements BlockView {
     const crashed = r.primaryHost;
     const survivor = r.secondaryHost;
     const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
-    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk);
+    // The survivor's RECONNECT flag (drbd_main.c UUID_FLAG_RECONNECT: it had a connection before) is gone if
+    // its host went down too after the crash and booted: a common power failure then (RULE_BOTH_OFF).
+    const rebooted = r.peerLost !== null && r.lostPrimary !== null && r.peerLost.at >= r.lostPrimary.at;
+    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk) && !rebooted;
     const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
     // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
     if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
@@ -723,6 +731,7 @@ export class BlockWorld implements BlockView {
     this.loadTable.invalidate(disk);
     for (const [key, j] of this.jobs) if (j.spec.disk === disk) this.finishJob(key, 'stopped');
     for (const r of this.resources.values()) {
+      if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost) && this.goesDiskless(r, disk)) continue;
       if (r.primaryDisk === disk && !this.failedHosts.has(r.primaryHost)) {
         r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
         this.ctx.sim.cancel(r.koTimer);
@@ -738,6 +747,55 @@ export class BlockWorld implements BlockView {
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.secondaryHost, primary: r.primaryHost });
       }
     }
+  }
+
+  /**
+   * The Primary's disk failed while it is connected to an UpToDate peer: DRBD detaches it and the node stays
+   * Primary, Diskless, its I/O served by the peer (drbd_req.c: a request without a local disk goes to the
+   * peer; the failed local write is completed by the peer's: drbd_req.c mod_rq_state, "if local failed but
+   * remote succeeded, report success"; the DRBD user's guide, "Disk failure: ... DRBD will transparently
+   * redirect I/O to the peer"). Writes complete by the protocol's rule for the network part alone (A when
+   * sent, B when received, C when on the peer's disk); reads go over the line to the peer's disk. Until that
+   * connection goes: then it has no data (disconnect → losesPeerData).
+   * APPROXIMATION: the reads' replies on the line back and their round trip are not modelled.
+   */
+  private goesDiskless(r: BlockResource, disk: string): boolean {
+    const s = r.secondaryHost;
+    if (!r.drbd || r.conn.kind !== 'Connected' || r.peerDisk !== 'UpToDate' || s === null || this.failedHosts.has(s) || r.secondaryDisk === null || this.failedDisks.has(r.secondaryDisk)) return false;
+    r.diskless = true;
+    this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null, served: s });
+    if (this.pacemaker?.manages(r)) {
+      // drbd.ocf drbd_update_master_score at the Promoted instance's next monitor: 10 ("only remote access to
+      // UpToDate data", adjust_master_score "0 10 1000 10000") against its UpToDate Secondary's 10000, so the
+      // cluster moves the Promoted role there, as a `move` does (switchover.ts). ASSUMPTION: the monitor runs
+      // MASTER_MONITOR after the failure (the usual DRBD/Pacemaker example's op monitor interval=29s role=Master (interval=31s role=Slave), at worst),
+      // and resource-stickiness is below the difference.
+      const host = r.primaryHost;
+      this.ctx.sim.at((this.ctx.sim.now + MASTER_MONITOR) as Micros, `pacemaker monitor ${r.name} on ${host}`, () => {
+        if (!r.diskless || r.primaryHost !== host || r.secondaryHost !== s) return;
+        const t = this.ctx.sim.now;
+        this.log(r.name, host, 'failover', { kind: 'diskless-master-score', resource: r.name, host, peer: s, score: 10, peerScore: 10000 });
+        if (pacemakerMove(this, r, s, t) === null) clusterPromote(this, r, s, t);
+        this.requestReflow();
+      }, PRIORITY.protocol);
+    }
+    this.touched.add(r.name);
+    this.everything = true;
+    return true;
+  }
+
+  /**
+   * A Diskless Primary's connection went (its peer or the link lost, the peer's disk failed): no node it can
+   * reach has the data, so its I/O fails (on-no-data-accessible io-error, the default): an outage, the data on
+   * the peer's disk only.
+   */
+  private losesPeerData(r: BlockResource, now: Micros): void {
+    if (!r.diskless) return;
+    r.diskless = false;
+    r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
+    for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, r.secondaryHost !== null ? { kind: 'diskless-peer-lost', disk: r.primaryDisk, resource: r.name, host: r.primaryHost, node: r.secondaryHost } : { kind: 'primary-disk-failed', disk: r.primaryDisk, resource: r.name, host: r.primaryHost });
+    this.touched.add(r.name);
+    this.everything = true;
   }
 
   siteOf(host: string): string {
@@ -859,6 +917,32 @@ export class BlockWorld implements BlockView {
         r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'host-lost', host } };
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-host-lost', host, resource: r.name });
       } else if (r.secondaryHost === host) {
+        // What its receiver had taken in (max-buffers pages submitted to its disk) dies with it: DRBD waits for
+        // those writes only when the connection goes and the host lives (drbd_disconnected). Under protocols A
+        // and B they were acknowledged; the primary's transfer log marks them (not RQ_NET_DONE before the
+        // barrier ack, drbd_req.c tl_clear), so a resync sends them again.
+        const fl = this.flows.get(r.name);
+        const proto = r.drbd?.net.protocol ?? 'A';
+        const inPages = fl && r.secondaryDisk !== null ? Math.min(r.peerQ.valueAt(now), r.peerDiskWindow()) * applicationShare(r, fl, now) : 0;
+        const lacks = proto !== 'C' && inPages > EPS_BYTES ? inPages : 0;
+        if (inPages > EPS_BYTES) {
+          r.bitmap.add(now, inPages, r.spec.maxBioSize);
+          if (proto === 'C') r.unackedDirty += inPages;
+          else {
+            // Acknowledged, written before the connection went (the generation both share, as disconnect's).
+            r.transferLogDirty += inPages;
+            if (r.dirtySince === null) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - inPages), now);
+          }
+        }
+        // Its primary already down: those writes are on no disk that will run without it.
+        const lost = r.lostPrimary;
+        if (lost && lacks > 0 && r.drbd && (proto === 'A' || proto === 'B')) {
+          lost.lostBytes += lacks;
+          lost.fromPos = Math.max(0, lost.fromPos - lacks);
+          lost.chain = [...lost.chain, { kind: 'loss-peer-queue', bytes: lacks, peer: host, protocol: proto }];
+        }
+        // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
+        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks };
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
@@ -874,6 +958,7 @@ export class BlockWorld implements BlockView {
   private noteCopies(r: BlockResource, now: Micros): void {
     const c = copiesSample(r, this, now);
     this.ctx.history.block.copiesNow(c);
+    if (c.running.length > 0) r.pendingLossAt = null;
     // Every copy on powered-off hosts: unavailable until one boots, not lost.
     if (c.running.length > 0 || (c.off?.length ?? 0) > 0 || r.everyCopyLost) return;
     r.everyCopyLost = true;
@@ -885,16 +970,47 @@ export class BlockWorld implements BlockView {
     if (r.superseded && !lost && (!r.split || r.split.lossRecorded)) return;
     const survivor = consistentSurvivor(r, this);
     const nowhere = (survivor: string | null): BlockLossStep => ({ kind: 'loss-nowhere', resource: r.name, why: c.why, survivor });
+    // Pending until the run ends or an older copy is made primary: a down host that held them may come back
+    // with its disk (hostBack), as a host does after a power loss of its site.
+    // Judged again when a host came back without it (returnsWithNewest): dated from the first judgement.
+    const at = r.pendingLossAt ?? now;
+    r.pendingLossAt = null;
+    const pending = (record: BlockLossRecord) => {
+      r.pendingLoss = { record: { ...record, at }, down: [...c.down] };
+    };
     if (lost && survivor) {
       if (lost.lostBytes > EPS_BYTES) {
-        this.ctx.history.block.loss({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
+        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
       }
       lost.recorded = true;
       return;
     }
     // No consistent copy runs at all: every write of the run is gone with the device.
-    this.ctx.history.block.loss({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere(null), { kind: 'loss-no-consistent-image', size: r.spec.size, acked }] });
+    pending({ at: now, resource: r.name, node: lost?.host ?? r.primaryHost, fromAt: r.ackedCurve[0]!.at, toAt: lost?.at ?? now, writes: Math.max(1, Math.round(acked / size)), bytes: Math.round(acked), fromPos: 0, toPos: acked, chain: [nowhere(null), { kind: 'loss-no-consistent-image', size: r.spec.size, acked }] });
     if (lost) lost.recorded = true;
+  }
+
+  /** The writes on no running disk are lost for good (an older copy made primary, the run's end). */
+  private commitPendingLoss(r: BlockResource): void {
+    const p = r.pendingLoss;
+    if (!p) return;
+    r.pendingLoss = null;
+    this.ctx.history.block.loss(p.record);
+  }
+
+  /**
+   * `host` runs again with its disk: if it was one of the down hosts that held the writes no running disk had,
+   * they were unavailable, not lost (power.ts hostBack). Its lost primary's writes are judged afresh.
+   */
+  returnsWithNewest(r: BlockResource, host: string): void {
+    const p = r.pendingLoss;
+    if (!p) return;
+    r.pendingLoss = null;
+    r.everyCopyLost = false;
+    if (r.lostPrimary) r.lostPrimary.recorded = false;
+    // Another host back (an older copy, say the peer of a protocol A primary): its image may be the consistent
+    // one a forced promotion keeps, so the next reflow judges the loss again (noteCopies), from the same instant.
+    if (!p.down.includes(host)) r.pendingLossAt = p.record.at;
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
@@ -939,7 +1055,9 @@ export class BlockWorld implements BlockView {
     }
     const lost = r.lostPrimary;
     // A node without every acknowledged write made primary: those writes stay only where they were.
-    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this);
+    // The newest data on no running disk was only unavailable until now: made primary without it, it is lost.
+    this.commitPendingLoss(r);
+    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this, now);
     if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
@@ -990,6 +1108,7 @@ export class BlockWorld implements BlockView {
     // What the old node will have to be resynced with if it comes back (power.ts hostBack).
     r.promotedPos = r.acked.valueAt(now);
     r.divergedBytes = lost?.lostBytes ?? 0;
+    r.peerLost = null;
     r.stopped = null;
     r.frozen = null;
     r.dirtySince = now;
@@ -1802,7 +1921,8 @@ export class BlockWorld implements BlockView {
     w.lat = { at: now, value, slope };
     const eps = 1e-9;
     const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    const sol = this.solutions.get(r.primaryDisk);
+    // A Diskless Primary's I/O is its peer's (goesDiskless).
+    const sol = this.solutions.get(r.diskless && r.secondaryDisk !== null ? r.secondaryDisk : r.primaryDisk);
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
@@ -1939,6 +2059,8 @@ export class BlockWorld implements BlockView {
     for (const r of this.resources.values()) {
       const s = r.split;
       if (s && r.peerRole === 'Primary' && !this.failedHosts.has(s.oldHost)) this.splitLoss(r, s, end, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost });
+      // Writes whose disks never came back within the run: lost (fail_host powers a host off for good).
+      this.commitPendingLoss(r);
     }
     // Every series gets a point at the run's end: a level still moving ends where it is, not where the
     // last change left it.
@@ -2005,6 +2127,9 @@ function differs(a: number, b: number): boolean {
  * that share is the application's share of what enters the path; when nothing enters (Ahead, a drain after
  * the congestion ended) it is its share of what the path holds, so that both empty together.
  */
+/** The Promoted instance's monitor interval (the usual DRBD/Pacemaker example, op monitor interval=29s role=Master). */
+const MASTER_MONITOR = 29_000_000;
+
 export function applicationShare(r: BlockResource, f: ResourceFlow, now: Micros): number {
   if (f.appRepl + f.resync > 0) return f.appRepl / (f.appRepl + f.resync);
   const queued = r.sendQ.valueAt(now) + r.peerQ.valueAt(now);

@@ -73,7 +73,7 @@ describe('disk degradation faults', () => {
     expect(v[0]!.cause.map((c) => c.text).join(' ')).toMatch(/s: Failed/);
   });
 
-  it('the primary disk fails: its I/O stops (an outage); the connected peer keeps every write, so no data is lost', () => {
+  it('the primary disk fails: it goes on Diskless through its connected peer, which keeps every write, so no data is lost', () => {
     const r = run({ protocol: 'C', extraPlan: ['{ at: +5m, fail_disk: local-disk }'] });
     expect(r.verdicts.filter((v) => v.kind === 'data-loss')).toEqual([]);
     expect(r.dataLoss).toEqual([]);

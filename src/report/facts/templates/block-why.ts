@@ -104,6 +104,8 @@ export function blockLossStep(s: BlockLossStep): Token {
       return p`${size(s.bytes)} of acknowledged writes were in ${node(s.primary)}'s send path or in ${String(s.peer)}'s socket receive buffer (${s.label} acknowledges before the peer has the data, rule 1)`;
     case 'loss-bitmap-only':
       return p`${size(s.bytes)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${s.conn.kind === 'reason' ? connReason(s.conn.reason) : s.conn.state})`;
+    case 'loss-peer-queue':
+      return p`${size(s.bytes)} of acknowledged writes were in ${node(s.peer)}'s receive pages (max-buffers), not yet on its disk, when it went down too (protocol ${s.protocol} acknowledges before the peer's disk has them)`;
     case 'loss-peer-inconsistent':
       return `${String(s.peer)} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`;
     case 'loss-nowhere': {
@@ -129,6 +131,7 @@ export const BLOCK_LOSS: TemplatesOf<BlockLossStep> = {
   'loss-send-path': blockLossStep,
   'loss-bitmap-only': blockLossStep,
   'loss-peer-inconsistent': blockLossStep,
+  'loss-peer-queue': blockLossStep,
   'loss-nowhere': blockLossStep,
   'loss-no-consistent-image': blockLossStep,
   'loss-made-primary-without': blockLossStep,

@@ -55,7 +55,7 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'resync-starts': (f) => p`${f.resource}: connected; bitmaps merged: resync of ${size(f.bytes)} out of sync (rule 12); ${node(String(f.peer))} is Inconsistent until it ends`,
   'connected-in-sync': (f) => p`${f.resource}: connected, in sync`,
   'block-disconnected': (f) =>
-    p`${f.resource}: ${f.network ? 'connection lost' : 'disconnected'} (${connReason(f.reason)}); writes now only mark the bitmap${f.retry !== null ? `; ${f.retry.state}: a connection attempt every ${duration(f.retry.connectInt / 1e6)}` : ''}`,
+    p`${f.resource}: ${f.network ? 'connection lost' : 'disconnected'} (${connReason(f.reason)}); ${f.noData ? 'the Diskless Primary has no data left to write to: its I/O fails' : 'writes now only mark the bitmap'}${f.retry !== null ? `; ${f.retry.state}: a connection attempt every ${duration(f.retry.connectInt / 1e6)}` : ''}`,
   fencing: (f) =>
     f.policy === 'resource-and-stonith' ? p`${f.resource}: fencing resource-and-stonith: I/O suspended, fence-peer handler called` : p`${f.resource}: fencing resource-only: fence-peer handler called`,
   'fence-peer-returned': (f) =>
@@ -67,7 +67,9 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'split-brain-unresolved': (f) =>
     p`${f.resource}: Split-Brain detected but unresolved, dropping connection! (${sbUnresolved(f.why, f.writerVictim)}); both nodes StandAlone until an operator discards one side (${code('drbdadm connect --discard-my-data')})`,
   'disk-detached': (f) =>
-    f.primary === null
+    f.served !== undefined
+      ? p`${f.resource}: local I/O failed on ${f.disk}: detaching (on-io-error detach); ${node(f.host)} stays Primary, Diskless: its reads and writes go to the UpToDate ${node(f.served)}`
+      : f.primary === null
       ? p`${f.resource}: local I/O failed on ${f.disk}: detaching (on-io-error detach); ${node(f.host)} is Diskless`
       : p`${f.resource}: local I/O failed on ${f.disk}: ${node(f.host)} detaches it (on-io-error detach) and is Diskless; writes on ${node(f.primary)} only mark the bitmap`,
   'cannot-become-primary': (f) =>

@@ -43,13 +43,17 @@ export const PACEMAKER: TemplatesOf<PacemakerFact> = {
           : `--timeout ${duration(f.exit.timeout / 1e6)} passed with ${peer} still unclean; the disk is UpToDate: constraint placed anyway`;
     return p`${f.resource}: fence-peer handler exited ${f.exit.code} (${why}): ${f.peer !== null ? node(f.peer) : 'the peer'} is Outdated${f.resumed ? '; I/O resumed' : ''}`;
   },
+  'diskless-master-score': (f) =>
+    p`${f.resource}: drbd.ocf's monitor on the Diskless ${node(f.host)} sets its master score to ${String(f.score)} ("only remote access to UpToDate data"), below ${node(f.peer)}'s ${String(f.peerScore)}: the cluster moves the Promoted role to ${node(f.peer)}`,
   'host-back-primary': (f) => p`${f.resource}: ${node(f.host)} is back; DRBD Secondary${f.managed ? ', until Pacemaker promotes it' : ''}`,
   'crashed-primary-sync-target': (f) =>
     p`${f.resource}: ${node(f.host)} crashed as Primary and ${node(f.peer)} stayed up: with protocol C, DRBD 9 resyncs the crashed node's activity log (${size(f.bytes)}) from ${node(f.peer)} (${f.rule}); ${node(f.host)} is Inconsistent until it ends, so the UpToDate ${node(f.peer)} is the node to promote`,
   'host-back-peer': (f) =>
     f.diverged !== undefined
       ? p`${f.resource}: ${node(f.host)} is back, DRBD Secondary with ${size(f.diverged)} it wrote alone before it went down; ${node(f.primary)} wrote ${size(f.outOfSync)} since its promotion: a split brain for the handshake`
-      : p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
+      : f.current
+        ? p`${f.resource}: ${node(f.host)} is back, DRBD Secondary with every write ${node(f.primary)} acknowledged (it was UpToDate when both went down); ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`
+        : p`${f.resource}: ${node(f.host)} is back, DRBD Secondary and Outdated; ${size(f.outOfSync)} out of sync to resync from ${node(f.primary)}`,
   'promoted-again': (f) =>
     f.first
       ? p`${f.resource}: ${f.cause.kind === 'dc' ? p`the DC ${node(f.cause.dc)} promotes ${f.resource} on ${node(f.host)}, which holds its newest data` : p`${node(f.host)} is made Primary`}; the application writes to ${node(f.host)}`

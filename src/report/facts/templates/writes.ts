@@ -85,6 +85,8 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'sync-confirm-rate': (f) =>
     `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
+  'diskless-peer-lost': (f) =>
+    p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, had failed, and the Diskless ${node(f.host)} lost its connection to ${node(f.node)}, whose disk served its I/O: no data is accessible (on-no-data-accessible io-error)`,
   'primary-host-lost': (f) => p`${node(f.host)}, the primary of ${f.resource}, is lost; no node is primary`,
   'block-demoted': (f) => p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}: the application was stopped for a switchover`,
   'no-quorum-stop': (f) => p`${code(`no-quorum-policy ${f.policy}`)}: ${node(f.host)}'s partition has no quorum`,
