@@ -7,11 +7,12 @@
 import { requestsLine } from './requests.ts';
 import { collapseCycles, type CycleItem } from './collapse.ts';
 import { printable } from './escape.ts';
-import { count, counted, duration, percent, rate, size } from './format.ts';
+import { count, counted, duration, percent, rate } from './format.ts';
 import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, shortfallLine, slotLine, slowQueriesLine, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -125,15 +126,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   out.push(c.b('Data loss'));
   if (r.dataLoss.length === 0) para(`No acknowledged ${noun(r, null)} was lost.`, IN, undefined, c.green);
   for (const l of r.dataLoss) {
-    const span = (clock.us(l.to) - clock.us(l.from)) / 1e6;
     // A block device has no timeline nor WAL: its loss is writes and bytes of data.
-    const block = noun(r, l.cluster) === 'write';
-    para(
-      block
-        ? `${counted(l.commits, 'write')} lost in ${l.cluster}: acknowledged by ${l.node} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of data.`
-        : `${counted(l.commits, 'commit')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`,
-      IN,
-    );
+    para(dataLossHead(r, l, at, (iso) => clock.us(iso)), IN);
     para(`Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`, IN, `${IN}  `);
     out.push(`${IN}Why:`);
     steps(l.cause, IN);
@@ -162,7 +156,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.shortfalls && r.shortfalls.length > 0) {
     out.push(c.b('Write throughput short of the offer (no stall)'));
     for (const s of r.shortfalls) {
-      para(`${at(s.from)} to ${at(s.to)} (${duration(s.seconds)}) ${s.cluster}, workload ${s.workload} on ${s.node}: ${count(s.achieved)} writes/s of ${count(s.offered)}/s offered (${percent(s.achieved / s.offered)}), writes waited up to ${duration(s.latencyMs / 1000)}; bottleneck: ${s.bottleneck}${s.chain.length > 0 ? ':' : ''}`, IN, `${IN}    `);
+      para(shortfallLine(s, at), IN, `${IN}    `);
       steps(s.chain, `${IN}  `);
     }
   }
@@ -174,11 +168,11 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (waits.length > 0 || slow.length > 0) {
     out.push(c.b('Lock waits'));
     for (const w of waits) {
-      para(`${at(w.from)} to ${at(w.to)} (${duration(w.seconds)}) ${w.who}: ${w.mode} on ${w.table}, ${w.outcome}`, IN, `${IN}    `);
+      para(lockWaitLine(w, at), IN, `${IN}    `);
       steps(w.chain, `${IN}  `);
     }
     for (const q of slow) {
-      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+      para(slowQueriesLine(q), IN, `${IN}    `);
     }
     out.push('');
   }
@@ -187,20 +181,17 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.xid.length > 0) {
     out.push(c.b('Transaction IDs'));
     for (const x of r.xid) {
-      para(
-        `${x.cluster} (PostgreSQL ${x.version}): largest age(datfrozenxid) ${count(x.maxAge)} at ${at(x.maxAgeAt)}, ${count(x.endAge)} at the end; warns at ${count(x.warnAge)}, stops at ${count(x.stopAge)}.`,
-        IN,
-      );
-      if (x.firstWarningAt) para(`First wraparound WARNING at ${at(x.firstWarningAt)}.`, IN, undefined, c.red);
-      if (x.stopAt) para(`Writes stopped at ${at(x.stopAt)}.`, IN, undefined, c.red);
-      else if (x.projectedStopAt) para(`At the end's XID rate, writes would stop at ${at(x.projectedStopAt)}.`, IN);
+      const xl = xidLines(x, at);
+      para(xl.head, IN);
+      if (xl.warning) para(xl.warning, IN, undefined, c.red);
+      if (xl.stop) para(xl.stop, IN, undefined, x.stopAt ? c.red : (s) => s);
       out.push(`${IN}Why:`);
       steps(x.cause, IN);
     }
     vacuumTable(r, clock, (line) => out.push(line), para);
     out.push('');
   }
-  for (const a of r.alerts) para(`alert ${a.name} (${a.metric} above ${count(a.above)}): ${a.firedAt ? `fired at ${at(a.firedAt)}${a.value === null ? '' : ` (${count(a.value)})`}` : 'did not fire'}`, IN, `${IN}  `);
+  for (const a of r.alerts) para(alertLine(a, at), IN, `${IN}  `);
   if (r.alerts.length > 0) out.push('');
 
   // ---- Nodes at the end (a scenario of block devices only has none: no empty heading).
@@ -212,18 +203,11 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
-    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${size(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
-    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${size(n.pgWalSize)}${archiving}` : '';
+    const storage = nodeStorage(n);
+    const pgWal = storage ? `, ${storage}` : '';
     const head = `${IN}${printable(n.name).padEnd(nameCol)} ${n.version.padEnd(4)} ${n.state.padEnd(7)} ${n.role.padEnd(7)} TL ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(lsnCol)} `;
     para(`${positions.trim()}${positions ? ' ' : ''}history ${n.history}${rx}${pgWal}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
-    for (const sl of n.slots ?? []) {
-      const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${size(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
-      para(
-        `slot ${printable(sl.name)} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${printable(sl.standby)}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`,
-        `${IN}    `,
-        `${IN}      `,
-      );
-    }
+    for (const sl of n.slots ?? []) para(slotLine(sl), `${IN}    `, `${IN}      `);
   }
   // ---- Devices at the end: a pair that never connected, or is still resyncing, shows here.
   if (r.devices && r.devices.length > 0) {
@@ -231,21 +215,12 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     out.push(c.b('Devices at the end'));
     const resCol = Math.max(4, ...r.devices.map((d) => printable(d.resource).length));
     for (const d of r.devices) {
-      const pair = d.secondary === null ? printable(d.primary) : `${printable(d.primary)} → ${printable(d.secondary)}`;
-      const state = [
-        `${d.connection}${d.reason ? ` (${printable(d.reason)})` : ''}`,
-        d.secondary === null ? null : `peer disk ${d.peerDisk}`,
-        d.outOfSync > 0 ? `${size(d.outOfSync)} out of sync` : null,
-        d.hostsDown.length > 0 ? `down: ${d.hostsDown.map((h) => printable(h)).join(', ')}` : null,
-      ].filter((x) => x !== null);
+      const { pair, state } = deviceState(d);
       const head = `${IN}${printable(d.resource).padEnd(resCol)} ${d.replication.padEnd(4)} `;
-      para(`${pair}: ${state.join(', ')}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
+      para(`${pair}: ${state}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
     }
   }
-  for (const a of r.assessments) {
-    const lost = a.dataLoss.reduce((x, l) => x + l.commits, 0);
-    para(`assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${counted(lost, 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`, IN, `${IN}  `);
-  }
+  for (const a of r.assessments) para(assessmentLine(a, at), IN, `${IN}  `);
   if (r.expectations.length > 0) {
     if (out.at(-1) !== '') out.push('');
     out.push(c.b('Expectations'));
@@ -306,11 +281,6 @@ function repeatText(times: number, period: number, regular: boolean, last: strin
   return `${counted(times, 'time')}${every}, the last at ${last}`;
 }
 
-/** What a lost unit is: a commit of a PostgreSQL cluster, a write of a replicated block device. */
-function noun(r: Report, cluster: string | null): 'commit' | 'write' {
-  const pg = cluster === null ? r.nodes.length > 0 : r.nodes.some((n) => n.cluster === cluster);
-  return pg ? 'commit' : 'write';
-}
 
 /** The verdicts in a few lines: what was lost, how writes fared, transaction IDs, the survivor, the expectations. */
 function summary(r: Report, clock: ReportClock, para: (text: string, first: string, rest?: string, style?: (s: string) => string) => void, c: Style): void {
@@ -327,15 +297,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
     para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}${pitr}.`, label('Data loss'), rest, c.red);
   } else para(`no acknowledged ${noun(r, null)} was lost`, label('Data loss'), rest, c.green);
-  const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
-  const longest = (xs: readonly { seconds: number }[]) => duration(Math.max(...xs.map((x) => x.seconds)));
-  const outages = r.outages.length === 0 ? 'writes never failed' : `${counted(r.outages.length, 'outage')} (${total(r.outages)} in all${r.outages.length > 1 ? `, the longest ${longest(r.outages)}` : ''})`;
-  const stalls = r.stalls.length === 0 ? 'no stall' : `${counted(r.stalls.length, 'stall')} (${total(r.stalls)} in all${r.stalls.length > 1 ? `, the longest ${longest(r.stalls)}` : ''}, ${noun(r, r.stalls[0]!.cluster)}s waited up to ${duration(Math.max(...r.stalls.map((s) => s.maxLatencyMs)) / 1000)})`;
-  // A throughput shortfall is no stall, but the application got less than it offered: the headline says so.
-  const sf = r.shortfalls ?? [];
-  const worst = sf.reduce<(typeof sf)[number] | null>((a, x) => (a === null || x.achieved / x.offered < a.achieved / a.offered ? x : a), null);
-  const short = worst === null ? '' : `; throughput short of the offer for ${total(sf)} (at worst ${count(worst.achieved)} writes/s of ${count(worst.offered)}/s, bottleneck ${worst.bottleneck})`;
-  para(`${outages}; ${stalls}${short}`, label('Writes'), rest);
+  para(writesLine(r), label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
     const line = requestsLine(x, 'the stall threshold', several);
