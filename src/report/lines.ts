@@ -4,7 +4,8 @@
  * node's storage at the end. One wording for both, so the page says what the text says (test/report/
  * shipped-renders.test.ts compares them section by section). Plain strings: each renderer escapes and styles.
  */
-import { count, counted, duration, percent, size } from './format.ts';
+import { count, counted, duration, percent, rate, size } from './format.ts';
+import type { ReportClock } from './time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, DeviceJson, LockRequestsJson, LockWaitJson, Report, ShortfallJson, XidJson } from './types.ts';
 
 type At = (iso: string) => string;
@@ -91,4 +92,23 @@ export function nodeStorage(n: NodeJson): string {
 export function slotLine(sl: NonNullable<NodeJson['slots']>[number]): string {
   const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${size(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
   return `slot ${sl.name} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${sl.standby}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`;
+}
+
+/**
+ * The vacuums of a minute or more: a heading (why they ran, their mode and speed when all share them) and a
+ * row each: when, how long, which table, what it did; a retry loop's runs are one row with their count.
+ */
+export function vacuumRows(r: Report, clock: ReportClock): { heading: string; rows: { cols: [string, string, string]; text: string }[] } | null {
+  const long = r.vacuums.filter((v) => v.seconds >= 60);
+  if (long.length === 0) return null;
+  const weeks = clock.us(r.end) - clock.us(r.start) > 14 * 86_400e6;
+  const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
+  const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
+  const same = new Set(long.map(how)).size === 1;
+  // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
+  const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
+  return {
+    heading: `Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`,
+    rows: long.map((v) => ({ cols: [when(v.from), duration(v.seconds), v.table], text: `${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}` })),
+  };
 }

@@ -7,12 +7,12 @@
 import { requestsLine } from './requests.ts';
 import { collapseCycles, type CycleItem } from './collapse.ts';
 import { printable } from './escape.ts';
-import { count, counted, duration, percent, rate } from './format.ts';
+import { count, counted, duration, percent } from './format.ts';
 import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, shortfallLine, slotLine, slowQueriesLine, writesLine, xidLines } from './lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -188,7 +188,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       out.push(`${IN}Why:`);
       steps(x.cause, IN);
     }
-    vacuumTable(r, clock, (line) => out.push(line), para);
+    vacuumTable(r, clock, para);
     out.push('');
   }
   for (const a of r.alerts) para(alertLine(a, at), IN, `${IN}  `);
@@ -235,25 +235,16 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   return `${out.join('\n')}\n`;
 }
 
-/**
- * The vacuums of a minute or more, one line each: when, how long, which table, what it did (why it ran, its
- * mode and speed in the heading when all share them). A retry loop's runs are one line with their count.
- */
-function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void, para: (text: string, first: string, rest?: string) => void): void {
-  const long = r.vacuums.filter((v) => v.seconds >= 60);
-  if (long.length === 0) return;
-  const weeks = clock.us(r.end) - clock.us(r.start) > 14 * 86_400e6;
-  const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
-  const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
-  const same = new Set(long.map(how)).size === 1;
-  para(`Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`, IN, `${IN}  `);
-  // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
-  const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
-  const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];
-  const widths = [0, 1, 2].map((k) => Math.max(...long.map((v) => cols(v)[k]!.length)));
-  for (const v of long) {
-    const head = `${IN}  ${cols(v).map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
-    para(`${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}`, head, `${IN}      `);
+/** The vacuums of a minute or more (lines.ts vacuumRows), a line each in aligned columns. */
+function vacuumTable(r: Report, clock: ReportClock, para: (text: string, first: string, rest?: string) => void): void {
+  const v = vacuumRows(r, clock);
+  if (v === null) return;
+  para(v.heading, IN, `${IN}  `);
+  const cols = v.rows.map((row) => row.cols.map((c) => printable(c)));
+  const widths = [0, 1, 2].map((k) => Math.max(...cols.map((c) => c[k]!.length)));
+  for (const [i, row] of v.rows.entries()) {
+    const head = `${IN}  ${cols[i]!.map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
+    para(row.text, head, `${IN}      `);
   }
 }
 
