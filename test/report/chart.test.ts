@@ -457,3 +457,30 @@ describe('periods (chart/periods.ts): the faults and the plan over time, gray fa
     expect(periods.find((p) => p.label.startsWith('archive'))!.names).toEqual(['archive-full']);
   });
 });
+
+describe('renderChartSvg: a DRBD resource whose writes fall short of the offer (drbd-wan-switchover)', () => {
+  const r = runScenario(loadScenarioFile(fileURLToPath(new URL('../../scenarios/drbd-wan-switchover.yaml', import.meta.url)), {}));
+  const d = parseXml(renderChartSvg(r));
+
+  it('says writes, not commits, for a block device in its subtitle', () => {
+    expect(r.report.nodes).toHaveLength(0);
+    const text = all(d, (e) => e.name === 'text').map(textOf).join('\n');
+    expect(text).toContain('no acknowledged write lost');
+    expect(text).not.toContain('commit');
+  });
+
+  it('draws the offered rate on the writes-completed panel, so the shortfall shows as a gap', () => {
+    const sf = r.report.shortfalls!;
+    expect(sf.length).toBeGreaterThan(0);
+    const refs = all(d, (e) => e.attrs.class === 'ref-label').map(textOf);
+    expect(refs).toContain('db offered 1,200 writes/s');
+    expect(sf[0]!.offered).toBe(1200);
+  });
+
+  it('an out-of-sync panel that stays at zero has distinct round ticks, not "1 B" twice', () => {
+    const axis = all(d, (e) => e.attrs.class === 'series-axis' && e.attrs['data-panel'] === 'oos:data')[0]!;
+    const labels = axis.children.filter((e) => e.name === 'text').map(textOf);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('1 MiB');
+  });
+});
