@@ -1,0 +1,25 @@
+/**
+ * The prose of a stall's cause (facts/templates/writes.ts) says what binds: commits queued behind
+ * synchronous standbys that confirm far fewer than the connections and the round trip allow are held by the
+ * standbys' intake of WAL (a thin link, a slow flush or replay), not by the round trip.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WriteCauseFact } from '../../src/history/facts/writes.ts';
+import { factText } from '../../src/report/facts/index.ts';
+
+const pool = (txPerSecond: number): WriteCauseFact => ({ kind: 'pool-queue', node: 'pg-b1', limit: { kind: 'synchronous-standbys', txPerSecond, connections: 100, roundMs: 20 }, pool: 'clients', offered: 400, queueTimeout: null });
+
+describe('a pool queue behind synchronous standbys', () => {
+  it('names the round trip when it binds: 100 connections waiting 20 ms each confirm 5,000/s at most', () => {
+    const t = factText(pool(4_800));
+    expect(t).toContain('its 100 connections each wait at least 20 ms for a confirmation');
+    expect(t).toContain('workload clients offers 400 requests/s');
+  });
+
+  it('says the standbys confirm WAL slower than it comes when far fewer are confirmed (pgaf-three-node-switchover: 148/s over a shared WAN link)', () => {
+    const t = factText(pool(148));
+    expect(t).toContain('confirm 148 transactions/s: they confirm the WAL slower than it comes');
+    expect(t).toContain('would allow 5,000 transactions/s');
+    expect(t).not.toContain('each wait at least');
+  });
+});
