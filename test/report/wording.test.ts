@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WriteCauseFact } from '../../src/history/facts/writes.ts';
 import { factText } from '../../src/report/facts/index.ts';
+import { decidedByText } from '../../src/report/facts/deciders.ts';
 
 const pool = (txPerSecond: number): WriteCauseFact => ({ kind: 'pool-queue', node: 'pg-b1', limit: { kind: 'synchronous-standbys', txPerSecond, connections: 100, roundMs: 20 }, pool: 'clients', offered: 400, queueTimeout: null });
 
@@ -21,5 +22,12 @@ describe('a pool queue behind synchronous standbys', () => {
     expect(t).toContain('confirm 148 transactions/s: they confirm the WAL slower than it comes');
     expect(t).toContain('would allow 5,000 transactions/s');
     expect(t).not.toContain('each wait at least');
+  });
+});
+
+describe('the pg_auto_failover monitor by name', () => {
+  it('is "the monitor" when its node is named monitor (pgaf-three-node-switchover), not "the monitor monitor"', () => {
+    expect(decidedByText({ kind: 'pgaf-monitor', monitor: 'monitor' })).toBe('the monitor');
+    expect(decidedByText({ kind: 'pgaf-monitor', monitor: 'mon1' })).toBe('the monitor mon1');
   });
 });
