@@ -29,7 +29,7 @@ const runs = readdirSync(dir)
 
 /** Numbers not written by format.ts (see the text test below for what each catches). */
 const UNFORMATTED = [
-  /(?<![\w/.:,-])(?<!(?:xmin|horizon) at )\d{5,23}(?![\w/])/,
+  /(?<![\w/.:,-])(?<!(?:xmin|horizon|XID) at )(?<!XID )\d{5,23}(?![\w/])/,
   /\d\.\d{4,}/,
   /(?<![\d.])\d+\.0(?![\d.])/,
   /\d ?[KMGT]iB\/s/,

@@ -31,3 +31,10 @@ describe('the pg_auto_failover monitor by name', () => {
     expect(decidedByText({ kind: 'pgaf-monitor', monitor: 'mon1' })).toBe('the monitor mon1');
   });
 });
+
+describe('an XID in a cause chain', () => {
+  it('is written as PostgreSQL prints it (docs/report.md, Numbers), as the events write the xmin horizon', () => {
+    const t = factText({ kind: 'xid-horizon-held', holder: 'transaction "report"', hold: 'xmin', xid: 1_000_000_600, fromAt: 60e6, toAt: 1800e6, runs: 0, tables: [], freezeBlocked: false } as never, (us) => `${us / 1e6} s`);
+    expect(t).toContain('held xmin at XID 1000000600 from');
+  });
+});
