@@ -55,6 +55,7 @@ import {
   type Decoder,
   type Named,
   type ObjectInfo,
+  nestedItem,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, recoveryTargetTimeline, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
@@ -701,7 +702,7 @@ function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'
   }
   if (v.database !== undefined && cluster && !cluster.databaseNames.includes(v.database)) {
     const dym = didYouMean(v.database, cluster.databaseNames);
-    ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
+    ctx.failReference('database', info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
   }
   const prev = ctx.env.slots.get(name);
   if (prev !== undefined) ctx.fail(info.node, `${ctx.subject}: a slot named ${show(name)} already exists in cluster ${show(prev)}`);
@@ -773,7 +774,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
-    defines: ['node', 'slot', 'transaction', 'workload'],
+    defines: ['node', 'slot', 'transaction', 'workload', 'table', 'database'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -1021,7 +1022,7 @@ const openTransaction = object(
     prepared: withDefault(boolean(), 'A prepared transaction (PREPARE TRANSACTION): it survives restarts until COMMIT/ROLLBACK PREPARED.', false),
     database: opt(string({ nonEmpty: true }), 'The database the session is connected to: it holds that database\'s tables (default: the cluster\'s first).'),
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
-    tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
+    tables: opt(list(tableRef(), { label: nestedItem('tables') }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
     duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
   {
@@ -1031,7 +1032,7 @@ const openTransaction = object(
       const dbs = ctx.env.clusters.get(cluster)!.databaseNames;
       if (v.database !== undefined && !dbs.includes(v.database)) {
         const dym = didYouMean(v.database, dbs);
-        ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
+        ctx.failReference('database', info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
       }
       ctx.env.transactions.set(v.name, cluster);
       const db = v.database ?? dbs[0];
