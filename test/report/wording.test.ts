@@ -19,7 +19,7 @@ describe('a pool queue behind synchronous standbys', () => {
 
   it('says the standbys confirm WAL slower than it comes when far fewer are confirmed (pgaf-three-node-switchover: 148/s over a shared WAN link)', () => {
     const t = factText(pool(148));
-    expect(t).toContain('confirm 148 transactions/s: they confirm the WAL slower than it comes');
+    expect(t).toContain('confirm only 148 transactions/s: they take in the WAL slower than it comes');
     expect(t).toContain('would allow 5,000 transactions/s');
     expect(t).not.toContain('each wait at least');
   });
