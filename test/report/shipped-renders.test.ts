@@ -180,6 +180,8 @@ describe.each(runs)('$label', ({ path, variant }) => {
       ...r.dataLoss.map((l) => dataLossHead(r, l, at, (iso) => clock.us(iso)).replace(/\.$/, '')),
     ];
     for (const t of same) expect(plain, t).toContain(t.replace(/\s+/g, ' '));
+    // No placeholder where the report has nothing to say (a lock-queue stall has no bottleneck).
+    expect(plain).not.toMatch(/\?:|\bnull\b/);
   });
 });
 

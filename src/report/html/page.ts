@@ -109,7 +109,7 @@ export function renderHtml(result: ChartInput): string {
     out.push('<table><thead><tr><th>from</th><th>to</th><th>how long</th><th>what</th><th>where</th><th>why</th></tr></thead><tbody>');
     for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o)}</td></tr>`);
     for (const s of r.stalls) {
-      const why = s.chain && s.chain.length > 0 ? esc(`bottleneck ${s.bottleneck ?? '?'}: see below`) : causeHtml(s);
+      const why = s.chain && s.chain.length > 0 ? esc(s.bottleneck ? `bottleneck ${s.bottleneck}: see below` : 'see the chain below') : causeHtml(s);
       out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${why}</td></tr>`);
     }
     out.push('</tbody></table>');

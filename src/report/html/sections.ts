@@ -34,7 +34,7 @@ export function lockWaitsSection(r: Report, at: At, chain: Chain): string[] {
     out.push(`<h3>${esc(lockWaitLine(w, at))}</h3>`);
     if (w.chain.length > 0) out.push(chain(w.chain));
   }
-  if (slow.length > 0) out.push(`<ul>${slow.map((q) => `<li>${esc(slowQueriesLine(q))}</li>`).join('')}</ul>`);
+  for (const q of slow) out.push(`<p>${esc(slowQueriesLine(q))}</p>`);
   return out;
 }
 
