@@ -38,3 +38,11 @@ describe('an XID in a cause chain', () => {
     expect(t).toContain('held xmin at XID 1000000600 from');
   });
 });
+
+describe('how a verdict ended', () => {
+  it('a standby that does not stream "waits for" its upstream (wal-keep-size), never "waits from" it', () => {
+    const t = factText({ kind: 'verdict-ended', at: 3600e6, how: { kind: 'receiver', node: 'pg2', streaming: false, upstream: 'pg1' } } as never, (us) => `${us / 1e6} s`);
+    expect(t).toContain('pg2 waits for pg1, not streaming');
+    expect(t).not.toContain('waits from');
+  });
+});
