@@ -489,7 +489,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     const lanes: number[] = [];
     const holds = xid.holds.map((h) => {
       const [a, b] = [x(h.since), x(h.until ?? endUs)];
-      const text = `${h.holder} holds ${h.kind} (XID ${count(h.xid)})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
+      const text = `${h.holder} holds ${h.kind} (XID ${h.xid})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
       const w = textWidth(text, 10) + 8;
       const [left, right] = a + w <= plotRight ? [a, Math.max(b, a + w)] : [Math.min(a, b - w), b];
       let lane = lanes.findIndex((end) => end + 4 <= left);

@@ -289,7 +289,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(hold[0]!.attrs['data-holder']).toBe('slot "debezium"');
     expect(num(hold[0]!, 'x')).toBeCloseTo(s.x('2023-03-06T10:00:00+09:00'), 0);
     expect(num(hold[0]!, 'x') + num(hold[0]!, 'width')).toBeCloseTo(s.x('2023-10-24T10:00:00+09:00'), 0);
-    expect(texts(goDoc)).toContain('slot "debezium" holds catalog_xmin (XID 1,361,764,000)');
+    expect(texts(goDoc)).toContain('slot "debezium" holds catalog_xmin (XID 1361764000)');
     // Vacuums of 5 minutes or more: the monthly user-tables ones, the catalogs' retry loop held back (one
     // band per stretch of alike runs: checkers/vacuums.ts), the long one after the drop.
     const long = collapseVacuums(go.history.vacuums).filter((v) => v.to - v.from >= 300e6);
@@ -363,7 +363,7 @@ describe('renderChartSvg: transaction IDs', () => {
     const holds = go.history.holds.map((h) => ({ ...h, holder: `slot "<b>&'x"` }));
     const odd = renderChartSvg({ ...go, history: { ...go.history, holds } as unknown as typeof go.history });
     expect(all(parseXml(odd), (e) => e.attrs.class === 'hold')[0]!.attrs['data-holder']).toBe(`slot "<b>&'x"`);
-    expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1,361,764,000)`);
+    expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1361764000)`);
   });
 });
 
