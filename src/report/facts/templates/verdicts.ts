@@ -140,6 +140,7 @@ function ended(e: VerdictEnd, sub: Sub): Token {
 
 export const VERDICT_STEPS: TemplatesOf<VerdictStepFact> = {
   'became-primary': (f, sub) => p`${becamePrimary(f.how, sub)}.`,
+  'promotion-waited': (f, sub) => p`At ${time(f.at)}, ${sub(f.wait)}.`,
   'fault-before': (f, sub) => p`At ${time(f.at)}, ${f.fault.kind === 'step' ? p`${sub(f.fault.action)}${f.fault.name ? ` (${f.fault.name})` : ''}` : sub(f.fault)}.`,
   'primaries-kept-running': (f) => {
     const many = f.older.length > 1;
