@@ -112,3 +112,9 @@ export function vacuumRows(r: Report, clock: ReportClock): { heading: string; ro
     rows: long.map((v) => ({ cols: [when(v.from), duration(v.seconds), v.table], text: `${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}` })),
   };
 }
+
+/** A standby's walreceiver at the end: "streaming from pg1", "waiting, upstream pg1" (not "waiting from pg1"). */
+export function receiverText(n: NodeJson): string {
+  if (n.upstream === null) return n.receiver;
+  return n.receiver === 'streaming' ? `streaming from ${n.upstream}` : `${n.receiver}, upstream ${n.upstream}`;
+}

@@ -12,7 +12,7 @@ import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -199,7 +199,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   const nameCol = Math.max(4, ...r.nodes.map((n) => printable(n.name).length));
   const lsnCol = Math.max(8, ...r.nodes.map((n) => n.lsn.length));
   for (const n of r.nodes) {
-    const rx = n.role === 'standby' ? `, walreceiver ${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '';
+    const rx = n.role === 'standby' ? `, walreceiver ${receiverText(n)}` : '';
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';

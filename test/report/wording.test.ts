@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { WriteCauseFact } from '../../src/history/facts/writes.ts';
 import { factText } from '../../src/report/facts/index.ts';
 import { decidedByText } from '../../src/report/facts/deciders.ts';
+import { receiverText } from '../../src/report/lines.ts';
 
 const pool = (txPerSecond: number): WriteCauseFact => ({ kind: 'pool-queue', node: 'pg-b1', limit: { kind: 'synchronous-standbys', txPerSecond, connections: 100, roundMs: 20 }, pool: 'clients', offered: 400, queueTimeout: null });
 
@@ -44,5 +45,13 @@ describe('how a verdict ended', () => {
     const t = factText({ kind: 'verdict-ended', at: 3600e6, how: { kind: 'receiver', node: 'pg2', streaming: false, upstream: 'pg1' } } as never, (us) => `${us / 1e6} s`);
     expect(t).toContain('pg2 waits for pg1, not streaming');
     expect(t).not.toContain('waits from');
+  });
+});
+
+describe('a standby\'s walreceiver at the end (Nodes at the end)', () => {
+  it('streams from its upstream, or waits with its upstream named, never "waiting from"', () => {
+    const n = { upstream: 'pg1', receiver: 'waiting' } as never;
+    expect(receiverText(n)).toBe('waiting, upstream pg1');
+    expect(receiverText({ upstream: 'pg1', receiver: 'streaming' } as never)).toBe('streaming from pg1');
   });
 });

@@ -18,7 +18,7 @@ import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
 import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
-import { dataLossHead, nodeStorage, slotLine, writesLine } from '../lines.ts';
+import { dataLossHead, nodeStorage, receiverText, slotLine, writesLine } from '../lines.ts';
 import { alertsSection, assessmentsSection, devicesSection, lockWaitsSection, shortfallsSection, vacuumsTable, xidFigures } from './sections.ts';
 
 const CSS = `
@@ -174,7 +174,7 @@ export function renderHtml(result: ChartInput): string {
     out.push('<table><thead><tr><th>node</th><th>version</th><th>state</th><th>role</th><th>timeline</th><th>WAL written</th><th>flushed</th><th>replayed</th><th>history</th><th>walreceiver</th><th>pg_wal</th></tr></thead><tbody>');
     for (const n of r.nodes) {
       out.push(
-        `<tr><td class="n">${esc(n.name)}</td><td>${esc(n.version)}</td><td>${esc(n.state)}</td><td>${esc(n.role)}</td><td>${n.timeline}</td><td>${esc(n.lsn)}</td><td>${esc(n.flushLsn)}</td><td>${esc(n.replayLsn ?? '')}</td><td>${esc(n.history)}</td><td>${esc(n.role === 'standby' ? `${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '')}</td><td>${esc(nodeStorage(n).replace(/^pg_wal /, ''))}</td></tr>`,
+        `<tr><td class="n">${esc(n.name)}</td><td>${esc(n.version)}</td><td>${esc(n.state)}</td><td>${esc(n.role)}</td><td>${n.timeline}</td><td>${esc(n.lsn)}</td><td>${esc(n.flushLsn)}</td><td>${esc(n.replayLsn ?? '')}</td><td>${esc(n.history)}</td><td>${esc(n.role === 'standby' ? receiverText(n) : '')}</td><td>${esc(nodeStorage(n).replace(/^pg_wal /, ''))}</td></tr>`,
       );
       // Its replication slots, as pg_replication_slots shows them.
       for (const sl of n.slots ?? []) out.push(`<tr class="slot"><td></td><td colspan="10">${esc(slotLine(sl))}</td></tr>`);
