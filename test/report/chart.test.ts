@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { collapseVacuums } from '../../src/checkers/vacuums.ts';
 import { renderChartSvg, type ChartWorld } from '../../src/report/chart.ts';
 import { actionPeriods } from '../../src/report/chart/periods.ts';
+import { successPanel } from '../../src/report/chart/series.ts';
 import type { Micros } from '../../src/engine/time.ts';
 import type { Action } from '../../src/scenario/types.ts';
 import { runScenario } from '../../src/run.ts';
@@ -482,5 +483,15 @@ describe('renderChartSvg: a DRBD resource whose writes fall short of the offer (
     const labels = axis.children.filter((e) => e.name === 'text').map(textOf);
     expect(new Set(labels).size).toBe(labels.length);
     expect(labels).toContain('1 MiB');
+  });
+});
+
+describe('successPanel (chart/series.ts): the share of offered writes that succeed', () => {
+  it('two outages that touch are one span at 0, and one lasting to the end leaves the line (and its end label) at 0%', () => {
+    // wal-volume (test/models/wal-volume.test.ts): down from 09:48 (pg_wal full) to 10:40, then "does not start" to the end.
+    const o = (from: number, to: number) => ({ cluster: 'shop', workload: 'clients', node: 'pg1', from: String(from), to: String(to), seconds: to - from, cause: '' });
+    const report = { outages: [o(1086, 4200), o(4200, 5400)] } as never;
+    const p = successPanel(report, (iso) => Number(iso) * 1e6, 5400e6)!;
+    expect(p.lines[0]!.points).toEqual([[0, 1], [1086e6, 0], [5400e6, 0]]);
   });
 });

@@ -111,8 +111,16 @@ export function successPanel(report: Report, toUs: (iso: string) => number, end:
     byPool.set(key, list);
   }
   const lines: Line[] = [...byPool.entries()].map(([name, list], i) => {
+    // Outages that touch (one cause ends as the next begins) are one span at 0; one that lasts to the end
+    // leaves the line at 0 there, so the end label says 0%, not 100%.
+    const spans: { from: number; to: number }[] = [];
+    for (const o of [...list].sort((a, b) => a.from - b.from)) {
+      const last = spans.at(-1);
+      if (last && o.from <= last.to) last.to = Math.max(last.to, o.to);
+      else spans.push({ ...o });
+    }
     const pts: [number, number][] = [[0, 1]];
-    for (const o of [...list].sort((a, b) => a.from - b.from)) pts.push([o.from, 0], [o.to, 1]);
+    for (const o of spans) pts.push([o.from, 0], ...(o.to < end ? [[o.to, 1] as [number, number]] : []));
     pts.push([end, pts.at(-1)![1]]);
     return { name: byPool.size > 1 ? name : 'writes', colour: COLOURS[i % COLOURS.length]!, points: pts, curve: 'step', dash: i > 0 ? '5 3' : undefined };
   });
