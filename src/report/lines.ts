@@ -68,7 +68,7 @@ export function assessmentLine(a: AssessmentJson, at: At): string {
   return `assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${counted(lost, 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`;
 }
 
-/** A device's pair (`stor-b → stor-a`) and its state: connection (and why), peer disk, out of sync, hosts down. */
+/** A device's pair (`primary → peer`) and its state: connection (and why), peer disk, out of sync, hosts down. */
 export function deviceState(d: DeviceJson): { pair: string; state: string } {
   const pair = d.secondary === null ? d.primary : `${d.primary} → ${d.secondary}`;
   const state = [
