@@ -118,3 +118,11 @@ export function receiverText(n: NodeJson): string {
   if (n.upstream === null) return n.receiver;
   return n.receiver === 'streaming' ? `streaming from ${n.upstream}` : `${n.receiver}, upstream ${n.upstream}`;
 }
+
+/** The summary's refusals: the first three, then how many more the event log has. */
+export function refusedLine(r: Report, at: At): string {
+  const refusals = r.refusals ?? [];
+  const shown = refusals.slice(0, 3).map((x) => `${at(x.at)} ${x.message}`);
+  const more = refusals.length > 3 ? `; and ${count(refusals.length - 3)} more (What happened)` : '';
+  return `${shown.join('; ')}${more}`;
+}

@@ -12,7 +12,7 @@ import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -301,9 +301,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   }
   const refusals = r.refusals ?? [];
   if (refusals.length > 0) {
-    const shown = refusals.slice(0, 3).map((x) => `${at(x.at)} ${x.message}`);
-    const more = refusals.length > 3 ? `; and ${count(refusals.length - 3)} more (What happened)` : '';
-    para(`${shown.join('; ')}${more}`, label('Refused'), rest, c.red);
+    para(refusedLine(r, at), label('Refused'), rest, c.red);
   }
   if (r.nodes.length > 0) {
     const s = r.survivors.map((v) => `${v.node ?? 'none'}${r.survivors.length > 1 ? ` (${v.cluster})` : ''}`).join(', ');

@@ -12,7 +12,7 @@ import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { all, parseXml, textOf, type El } from '../support/xml.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
 import { ReportClock } from '../../src/report/time.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
@@ -134,7 +134,7 @@ describe.each(runs)('$label', ({ path, variant }) => {
     const plain = html
       .replace(/<(style|script|svg)[\s\S]*?<\/\1>/g, '')
       .replace(/<[^>]+>/g, ' ')
-      .replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!)
+      .replace(/&(lt|gt|quot|apos|amp|#\d+);/g, (_, e: string) => (e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]!))
       .replace(/\s+/g, ' ');
     const h2 = [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]!.replace(/&[a-z]+;/g, '?'));
     const boxes = [...html.matchAll(/<div class="verdict[^"]*"><b>([^<]*)<\/b>/g)].map((m) => m[1]!);
@@ -169,6 +169,7 @@ describe.each(runs)('$label', ({ path, variant }) => {
     // The same words: the summary's Writes line, each shortfall, lock wait, alert, assessment, device and slot.
     const same = [
       writesLine(r),
+      ...((r.refusals ?? []).length > 0 ? [refusedLine(r, at)] : []),
       ...(r.shortfalls ?? []).map((s) => shortfallLine(s, at)),
       ...(r.locks?.waits.filter((w) => w.seconds > 0) ?? []).map((w) => lockWaitLine(w, at)),
       ...r.xid.flatMap((x) => Object.values(xidLines(x, at)).filter((t) => t !== null)),

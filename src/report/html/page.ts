@@ -18,7 +18,7 @@ import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
 import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
-import { dataLossHead, nodeStorage, receiverText, slotLine, writesLine } from '../lines.ts';
+import { dataLossHead, nodeStorage, receiverText, refusedLine, slotLine, writesLine } from '../lines.ts';
 import { alertsSection, assessmentsSection, devicesSection, lockWaitsSection, shortfallsSection, vacuumsTable, xidFigures } from './sections.ts';
 
 const CSS = `
@@ -244,7 +244,8 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
     out.push(box(x.stopAt ? 'bad' : x.firstWarningAt ? 'warn' : 'good', `Transaction IDs: ${x.cluster}`, `peak age ${count(x.maxAge)} (${percent(x.maxAge / x.stopAge)} of the stop limit); ${state}`));
   }
   const refusals = r.refusals ?? [];
-  if (refusals.length > 0) out.push(box('bad', 'Refused', refusals.map((x) => `${at(x.at)} ${x.message}`).join('; ')));
+  // The first three, as the text's summary: a loop of refusals would fill the page's head.
+  if (refusals.length > 0) out.push(box('bad', 'Refused', refusedLine(r, at)));
   if (r.nodes.length > 0) out.push(box('', r.survivors.length > 1 ? 'Survivors' : 'Survivor', r.survivors.map((s) => `${s.node ?? 'none'}${r.survivors.length > 1 ? ` (${s.cluster})` : ''}`).join(', ')));
   if (r.expectations.length > 0) {
     const failed = r.expectations.filter((e) => !e.passed).length;
