@@ -126,3 +126,27 @@ export function refusedLine(r: Report, at: At): string {
   const more = refusals.length > 3 ? `; and ${count(refusals.length - 3)} more (What happened)` : '';
   return `${shown.join('; ')}${more}`;
 }
+
+/**
+ * An event's repeats: "59 times, every 5 s, the last at 14:35:00"; a loop whose second time came sooner than
+ * the rest (a retry at once, then every interval) says so: "59 times, again at once, then every 5 s, ...".
+ */
+export function repeatedText(first: string, r: NonNullable<Report['events'][number]['repeated']>, clock: ReportClock): string {
+  const t0 = clock.us(first);
+  const last = clock.us(r.last);
+  const second = r.second !== undefined ? clock.us(r.second) : null;
+  const lastText = clock.short(r.last);
+  if (second === null || r.count < 3) return repeatText(r.count, (last - t0) / 1e6 / (r.count - 1), true, lastText);
+  const rest = (last - second) / 1e6 / (r.count - 2);
+  const gap = (second - t0) / 1e6;
+  // Within a millisecond: the same period (the grid of a loop is whole microseconds).
+  if (Math.abs(gap - rest) <= 1e-3) return repeatText(r.count, rest, true, lastText);
+  return `${counted(r.count, 'time')}, again ${gap === 0 ? 'at once' : `after ${duration(gap)}`}, then ${rest > 0 ? `every ${duration(rest)}` : 'at once'}, the last at ${lastText}`;
+}
+
+/** "59 times, every 5 s, the last at 14:35:00"; "twice, 7 min apart, the second at 14:37:00". */
+export function repeatText(times: number, period: number, regular: boolean, last: string): string {
+  if (times === 2) return `twice${Number.isFinite(period) && period > 0 ? `, ${duration(period)} apart` : ''}, the second at ${last}`;
+  const every = Number.isFinite(period) && period > 0 ? `, ${regular ? 'every' : 'on average every'} ${duration(period)}` : '';
+  return `${counted(times, 'time')}${every}, the last at ${last}`;
+}

@@ -12,7 +12,7 @@ import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, repeatedText, repeatText, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -247,31 +247,6 @@ function vacuumTable(r: Report, clock: ReportClock, para: (text: string, first: 
     para(row.text, head, `${IN}      `);
   }
 }
-
-/**
- * An event's repeats: "59 times, every 5 s, the last at 14:35:00"; a loop whose second time came sooner than
- * the rest (a retry at once, then every interval) says so: "59 times, again at once, then every 5 s, ...".
- */
-function repeatedText(first: string, r: NonNullable<Report['events'][number]['repeated']>, clock: ReportClock): string {
-  const t0 = clock.us(first);
-  const last = clock.us(r.last);
-  const second = r.second !== undefined ? clock.us(r.second) : null;
-  const lastText = clock.short(r.last);
-  if (second === null || r.count < 3) return repeatText(r.count, (last - t0) / 1e6 / (r.count - 1), true, lastText);
-  const rest = (last - second) / 1e6 / (r.count - 2);
-  const gap = (second - t0) / 1e6;
-  // Within a millisecond: the same period (the grid of a loop is whole microseconds).
-  if (Math.abs(gap - rest) <= 1e-3) return repeatText(r.count, rest, true, lastText);
-  return `${counted(r.count, 'time')}, again ${gap === 0 ? 'at once' : `after ${duration(gap)}`}, then ${rest > 0 ? `every ${duration(rest)}` : 'at once'}, the last at ${lastText}`;
-}
-
-/** "59 times, every 5 s, the last at 14:35:00"; "twice, 7 min apart, the second at 14:37:00". */
-function repeatText(times: number, period: number, regular: boolean, last: string): string {
-  if (times === 2) return `twice${Number.isFinite(period) && period > 0 ? `, ${duration(period)} apart` : ''}, the second at ${last}`;
-  const every = Number.isFinite(period) && period > 0 ? `, ${regular ? 'every' : 'on average every'} ${duration(period)}` : '';
-  return `${counted(times, 'time')}${every}, the last at ${last}`;
-}
-
 
 /** The verdicts in a few lines: what was lost, how writes fared, transaction IDs, the survivor, the expectations. */
 function summary(r: Report, clock: ReportClock, para: (text: string, first: string, rest?: string, style?: (s: string) => string) => void, c: Style): void {

@@ -12,8 +12,9 @@ import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { all, parseXml, textOf, type El } from '../support/xml.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, repeatedText, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
 import { ReportClock } from '../../src/report/time.ts';
+import { collapseCycles } from '../../src/report/collapse.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
 delete process.env[SELF_CHECK_ENV];
@@ -170,6 +171,8 @@ describe.each(runs)('$label', ({ path, variant }) => {
     const same = [
       writesLine(r),
       ...((r.refusals ?? []).length > 0 ? [refusedLine(r, at)] : []),
+      // A repeated message's count, period and last time, as the text words them.
+      ...collapseCycles(r.events.filter((e) => e.kind !== 'checkpoint'), (iso) => clock.us(iso)).flatMap((i) => (i.kind === 'event' && i.event.repeated ? [`(${repeatedText(i.event.at, i.event.repeated, clock)})`] : [])),
       ...(r.shortfalls ?? []).map((s) => shortfallLine(s, at)),
       ...(r.locks?.waits.filter((w) => w.seconds > 0) ?? []).map((w) => lockWaitLine(w, at)),
       ...r.xid.flatMap((x) => Object.values(xidLines(x, at)).filter((t) => t !== null)),

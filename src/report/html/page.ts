@@ -18,7 +18,7 @@ import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
 import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
-import { dataLossHead, nodeStorage, receiverText, refusedLine, slotLine, writesLine } from '../lines.ts';
+import { dataLossHead, nodeStorage, receiverText, refusedLine, repeatedText, repeatText, slotLine, writesLine } from '../lines.ts';
 import { alertsSection, assessmentsSection, devicesSection, lockWaitsSection, shortfallsSection, vacuumsTable, xidFigures } from './sections.ts';
 
 const CSS = `
@@ -158,12 +158,12 @@ export function renderHtml(result: ChartInput): string {
     }
     const cells = (body: string) => `<tr class="${esc(e.kind)}" data-node="${esc(who(e))}"><td class="t">${esc(clock.time(e.at))}</td><td class="n">${esc(who(e))}</td><td>${body}</td></tr>`;
     if (item.kind === 'cycle') {
-      const every = item.period > 0 ? `, ${item.regular ? 'every' : 'on average every'} ${duration(item.period)}` : '';
-      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
+      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${repeatText(item.turns, item.period, item.regular, at(item.last))}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
       out.push(cells(body.join('')));
       continue;
     }
-    const rep = e.repeated ? ` <span class="muted">${esc(e.repeated.count === 2 ? `(twice, the second at ${at(e.repeated.last)})` : `(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
+    // The repeats as the text words them (lines.ts): the count, the period, the last.
+    const rep = e.repeated ? ` <span class="muted">${esc(`(${repeatedText(e.at, e.repeated, clock)})`)}</span>` : '';
     out.push(cells(`${factHtml(factFromJson(e.fact))}${rep}${logLines(e.log)}`));
   }
   out.push('</tbody></table>');
