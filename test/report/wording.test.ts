@@ -23,6 +23,7 @@ describe('a pool queue behind synchronous standbys', () => {
     expect(t).toContain('confirm only 148 transactions/s: they take in the WAL slower than it comes');
     expect(t).toContain('would allow 5,000 transactions/s');
     expect(t).not.toContain('each wait at least');
+    expect(factText(pool(0))).toContain('confirm no commit: they take in the WAL');
   });
 });
 

@@ -29,7 +29,7 @@ function limitText(n: string, l: CommitLimit): Token {
     const cap = (l.connections * 1000) / Math.max(l.roundMs, 1e-3);
     return l.txPerSecond >= 0.9 * cap
       ? p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`
-      : p`the synchronous standbys of ${node(n)} confirm only ${tps(l.txPerSecond)}: they take in the WAL slower than it comes (a thin link, a slow flush or replay; its ${l.connections} connections, waiting ${duration(l.roundMs / 1000)} each, would allow ${tps(cap)})`;
+      : p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? `only ${tps(l.txPerSecond)}` : 'no commit'}: they take in the WAL slower than it comes (a thin link, a slow flush or replay; its ${l.connections} connections, waiting ${duration(l.roundMs / 1000)} each, would allow ${tps(cap)})`;
   }
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
