@@ -24,7 +24,9 @@ function boundsText(b: Bounds, one: string): string {
 
 /** A PostgreSQL cluster loses commits, a replicated block device writes (as the text report says). */
 function lostNoun(r: Partial, clusters: readonly string[]): string {
-  return clusters.some((c) => r.nodes.some((n) => n.cluster === c)) || clusters.length === 0 ? 'acknowledged commit' : 'acknowledged write';
+  // None named: a run of block devices only (no PostgreSQL node) loses writes.
+  if (clusters.length === 0) return r.nodes.length > 0 ? 'acknowledged commit' : 'acknowledged write';
+  return clusters.some((c) => r.nodes.some((n) => n.cluster === c)) ? 'acknowledged commit' : 'acknowledged write';
 }
 
 export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Clock): ExpectationJson[] {
@@ -35,7 +37,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'noDataLoss': {
         const lost = inCluster(r.dataLoss, e.cluster);
         const n = lost.reduce((a, l) => a + l.commits, 0);
-        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? 'no acknowledged commit was lost' : `${counted(n, lostNoun(r, lost.map((l) => l.cluster)))} lost in ${counted(lost.length, 'range')}` };
+        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? `no ${lostNoun(r, e.cluster === null ? [] : [e.cluster])} was lost` : `${counted(n, lostNoun(r, lost.map((l) => l.cluster)))} lost in ${counted(lost.length, 'range')}` };
       }
       case 'dataLoss': {
         let lost = inCluster(r.dataLoss, e.cluster);

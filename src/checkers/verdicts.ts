@@ -309,6 +309,13 @@ function noPrimary(history: History, plan: ClusterPlan, o: Open, to: Micros | nu
   if (last.length === 0) steps.push(step({ kind: 'no-running-primary', at: o.from, cluster }));
   steps.unshift(...faultsBefore(history, cluster, o.from, Math.max(0, o.from - 600e6) as Micros));
   steps.push(...decisionsBetween(history, cluster, o.from, until));
+  // A promotion asked for meanwhile that waits (replay held by a standby query in conflict, WAL still to
+  // restore from the archive) is why the cluster stays without a primary after it was asked (replay.ts).
+  steps.push(
+    ...history.events
+      .filter((e) => e.cluster === cluster && e.at >= o.from && e.at <= until && (e.fact.kind === 'promotion-waits-for-conflict' || e.fact.kind === 'promotion-waits-for-archive'))
+      .map((e) => ({ fact: { kind: 'promotion-waited' as const, at: e.at, wait: e.fact }, log: e.log })),
+  );
   if (to !== null) {
     const p = next?.nodes.find((n) => n.run === 'running' && n.role === 'primary');
     const promo = p ? history.promotions.find((x) => x.cluster === cluster && x.node === p.name && x.at === to) : undefined;

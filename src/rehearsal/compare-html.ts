@@ -52,7 +52,7 @@ export function renderComparisonHtml(runs: readonly { readonly row: CompareRow; 
       `<b>${esc(label(row))}</b>${row.description ? `<br/><span class="muted">${esc(row.description)}</span>` : ''}`,
       row.verdicts.length ? [...new Set(row.verdicts.map((v) => v.kind))].map((k) => `<span class="nw">${esc(k)}</span>`).join('<br/>') : '-',
       row.dataLoss.length ? `<span class="bad">${esc(`${lostCol.cell(row)}${row.lossWindow ? ` (${at(row.lossWindow.from)} to ${at(row.lossWindow.to)})` : ''}`)}</span>` : '<span class="good">none</span>',
-      esc(row.stallCount ? `${row.stallCount}: ${duration(row.stallSeconds)}, longest ${duration(row.longestStallSeconds)}` : 'none'),
+      esc(`${row.stallCount ? `${row.stallCount}: ${duration(row.stallSeconds)}, longest ${duration(row.longestStallSeconds)}` : 'none'}${row.shortfall ? `; slowed to ${percent(row.shortfall.worstShare)} for ${duration(row.shortfall.seconds)}` : ''}`),
       esc(row.outageCount ? `${row.outageCount}: ${duration(row.outageSeconds)}` : 'none'),
       requestsCell(row.requests),
       esc(row.firstWarning ? `${at(row.firstWarning.at)}: ${row.firstWarning.what}` : '-'),

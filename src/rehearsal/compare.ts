@@ -4,7 +4,7 @@
  * expectations. Rows for machines (`{"rows": [...]}`) and a table for people that fits the terminal.
  */
 import type { RunLimits } from '../engine/simulation.ts';
-import { counted, duration } from '../report/format.ts';
+import { counted, duration, percent } from '../report/format.ts';
 import { printable } from '../report/escape.ts';
 import { ReportClock } from '../report/time.ts';
 import { listVariants, loadScenarioText } from '../scenario/load.ts';
@@ -116,7 +116,9 @@ export function renderComparison(rows: readonly CompareRow[], width = 100): stri
     const at = (iso: string) => clock.short(iso);
     const verdicts = r.verdicts.length === 0 ? '-' : [...new Set(r.verdicts.map((v) => v.kind))].join('\n');
     const lost = `${lostCol.cell(r)}${r.lossWindow ? `\n${at(r.lossWindow.from)} to\n${at(r.lossWindow.to)}` : ''}`;
-    const stalls = r.stallCount === 0 ? 'none' : `${r.stallCount}: ${duration(r.stallSeconds)}${r.stallCount > 1 ? `\nlongest ${duration(r.longestStallSeconds)}` : ''}`;
+    // Block writes slowed below the offer without a stall (report shortfalls): no stall, but not what was offered.
+    const short = r.shortfall ? `\nslowed to ${percent(r.shortfall.worstShare)}\nfor ${duration(r.shortfall.seconds)}` : '';
+    const stalls = `${r.stallCount === 0 ? 'none' : `${r.stallCount}: ${duration(r.stallSeconds)}${r.stallCount > 1 ? `\nlongest ${duration(r.longestStallSeconds)}` : ''}`}${short}`;
     const outages = r.outageCount === 0 ? 'none' : `${r.outageCount}: ${duration(r.outageSeconds)}`;
     const warning = r.firstWarning ? at(r.firstWarning.at) : '-';
     const n = r.expectations.length;

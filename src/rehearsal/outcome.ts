@@ -49,6 +49,10 @@ export interface Outcome {
   readonly xidStopped: boolean;
   /** Every workload's requests summed (report `requests`): offered, waited past the stall threshold, failed. */
   readonly requests: { readonly offered: number; readonly waited: number; readonly failed: number };
+  /** Replicated block devices only (no PostgreSQL node): what it loses is writes, not commits. */
+  readonly blockOnly: boolean;
+  /** Block writes completing below the offer without a stall (report `shortfalls`): how long in all, and the worst share achieved. */
+  readonly shortfall: { readonly seconds: number; readonly worstShare: number } | null;
 }
 
 const LEVEL = /^(\S+) (WARNING|ERROR|FATAL|PANIC): +(.*)$/s;
@@ -99,10 +103,12 @@ export function outcomeOf(r: Report, us: (iso: string) => number): Outcome {
     expectationsFailed: r.expectations.filter((e) => !e.passed).length,
     xidStopped: r.xid.some((x) => x.stopAt !== null),
     requests: (r.requests ?? []).reduce((a, x) => ({ offered: a.offered + x.offered, waited: a.waited + x.waited, failed: a.failed + x.failed }), { offered: 0, waited: 0, failed: 0 }),
+    blockOnly: r.nodes.length === 0 && blockDevices.size > 0,
+    shortfall: (r.shortfalls ?? []).length === 0 ? null : { seconds: sum(r.shortfalls!), worstShare: Math.min(...r.shortfalls!.map((x) => x.achieved / x.offered)) },
   };
 }
 
-type Lost = Pick<Outcome, 'dataLoss' | 'lostCommits' | 'lostBlockWrites'>;
+type Lost = Pick<Outcome, 'dataLoss' | 'lostCommits' | 'lostBlockWrites'> & { readonly blockOnly?: boolean };
 
 /** The units a run's losses count: commits of clusters, writes of block devices. */
 function lostUnits(o: Lost): ('commits' | 'writes')[] {
@@ -118,8 +124,10 @@ function lostUnits(o: Lost): ('commits' | 'writes')[] {
 export function lostColumn(rows: readonly Lost[]): { readonly head: string; readonly cell: (o: Lost) => string } {
   const units = new Set(rows.flatMap(lostUnits));
   const mixed = units.size > 1;
+  // Nothing lost anywhere: the unit of what the runs could lose (block devices only: writes).
+  const writes = units.has('writes') || (units.size === 0 && rows.length > 0 && rows.every((r) => r.blockOnly === true));
   return {
-    head: mixed ? 'lost' : units.has('writes') ? 'writes lost' : 'commits lost',
+    head: mixed ? 'lost' : writes ? 'writes lost' : 'commits lost',
     cell: (o) => {
       if (o.dataLoss.length === 0 && o.lostCommits === 0) return 'none';
       const commits = o.lostCommits - o.lostBlockWrites;

@@ -183,7 +183,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
   const otherSeries = (report.series ?? []).filter((s) => !/ (slot_lag|pg_wal_size)$/.test(s.name) || !covered.has(s.name.replace(/ (slot_lag|pg_wal_size)$/, '')));
   // pg_wal lines in the nodes' colours of the WAL panel (buildSeries: the report's node order).
   const nodeColour = (node: string): string => NODE_COLOURS[Math.max(0, report.nodes.findIndex((n) => n.name === node)) % NODE_COLOURS.length]!;
-  const linePanels: LinePanel[] = [...storagePanels(report, toUs, nodeColour), ...seriesPanels(otherSeries, toUs), ...[successPanel(report, toUs, endUs)].filter((p): p is LinePanel => p !== null)];
+  const linePanels: LinePanel[] = [...storagePanels(report, toUs, nodeColour), ...seriesPanels(otherSeries, toUs, report.shortfalls), ...[successPanel(report, toUs, endUs)].filter((p): p is LinePanel => p !== null)];
   const periods = buildPeriods(result.world, history, endUs);
 
   // ---- Panel heights: sized to content (a given height is shared out in the same proportions).
@@ -466,7 +466,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     out.push('<g class="band-labels">');
     for (const l of report.dataLoss) {
       const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
-      const text = lostText(l.commits);
+      const text = lostText(l.commits, 'commit');
       if (b - a > textWidth(text, 12) + 8)
         out.push(halo(`<text x="${f((a + b) / 2)}" y="${f(plotTop + 16)}" text-anchor="middle" font-size="12" font-weight="bold" fill="${LOST}">${esc(text)}</text>`));
     }
@@ -489,7 +489,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
     const lanes: number[] = [];
     const holds = xid.holds.map((h) => {
       const [a, b] = [x(h.since), x(h.until ?? endUs)];
-      const text = `${h.holder} holds ${h.kind} (XID ${count(h.xid)})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
+      const text = `${h.holder} holds ${h.kind} (XID ${h.xid})${xid.lines.length > 1 ? ` in ${h.cluster}` : ''}`;
       const w = textWidth(text, 10) + 8;
       const [left, right] = a + w <= plotRight ? [a, Math.max(b, a + w)] : [Math.min(a, b - w), b];
       let lane = lanes.findIndex((end) => end + 4 <= left);
@@ -790,7 +790,8 @@ function collectAnnotations(
     const [a, b] = [toUs(l.from), toUs(l.to)];
     list.push({
       t: a,
-      text: `${when(a)}–${when(b)} ${lostText(l.commits)} (${l.node}, TL ${l.timeline})${where(l.cluster)}`,
+      // A block device's lost writes have a host, no timeline.
+      text: report.nodes.some((n) => n.cluster === l.cluster) ? `${when(a)}–${when(b)} ${lostText(l.commits, 'commit')} (${l.node}, TL ${l.timeline})${where(l.cluster)}` : `${when(a)}–${when(b)} ${lostText(l.commits, 'write')} (${l.node})${where(l.cluster)}`,
       colour: LOST,
       priority: 2,
       dash: '1 2',
@@ -1247,7 +1248,8 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
     `${start.toFormat('yyyy-MM-dd HH:mm:ss')} to ${end.hasSame(start, 'day') ? end.toFormat('HH:mm:ss') : end.toFormat('yyyy-MM-dd HH:mm:ss')} ${clock.zoneName}`,
     `seed ${report.seed}`,
     ...(report.nodes.length > 0 ? [`survivor: ${survivors}`] : []),
-    report.dataLoss.length ? lostText(lost) : 'no acknowledged commit lost',
+    // A replicated block device loses writes, a PostgreSQL cluster commits.
+    report.dataLoss.length ? lostText(lost, report.nodes.length > 0 ? 'commit' : 'write') : `no acknowledged ${report.nodes.length > 0 ? 'commit' : 'write'} lost`,
   ];
   if (report.outages.length) parts.push(`${report.outages.length} write outage${report.outages.length === 1 ? '' : 's'}`);
   if (report.stalls.length) parts.push(`${report.stalls.length} write stall${report.stalls.length === 1 ? '' : 's'}`);
@@ -1261,8 +1263,8 @@ function endDetail(s: Series): string {
 
 
 
-function lostText(commits: number): string {
-  return `${counted(commits, 'commit')} lost`;
+function lostText(commits: number, unit: 'commit' | 'write'): string {
+  return `${counted(commits, unit)} lost`;
 }
 
 

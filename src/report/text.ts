@@ -7,11 +7,12 @@
 import { requestsLine } from './requests.ts';
 import { collapseCycles, type CycleItem } from './collapse.ts';
 import { printable } from './escape.ts';
-import { count, counted, duration, percent, rate, size } from './format.ts';
+import { count, counted, duration, percent } from './format.ts';
 import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, repeatedText, repeatText, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -125,15 +126,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   out.push(c.b('Data loss'));
   if (r.dataLoss.length === 0) para(`No acknowledged ${noun(r, null)} was lost.`, IN, undefined, c.green);
   for (const l of r.dataLoss) {
-    const span = (clock.us(l.to) - clock.us(l.from)) / 1e6;
     // A block device has no timeline nor WAL: its loss is writes and bytes of data.
-    const block = noun(r, l.cluster) === 'write';
-    para(
-      block
-        ? `${counted(l.commits, 'write')} lost in ${l.cluster}: acknowledged by ${l.node} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of data.`
-        : `${counted(l.commits, 'commit')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${duration(span)}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`,
-      IN,
-    );
+    para(dataLossHead(r, l, at, (iso) => clock.us(iso)), IN);
     para(`Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`, IN, `${IN}  `);
     out.push(`${IN}Why:`);
     steps(l.cause, IN);
@@ -162,7 +156,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.shortfalls && r.shortfalls.length > 0) {
     out.push(c.b('Write throughput short of the offer (no stall)'));
     for (const s of r.shortfalls) {
-      para(`${at(s.from)} to ${at(s.to)} (${duration(s.seconds)}) ${s.cluster}, workload ${s.workload} on ${s.node}: ${count(s.achieved)} writes/s of ${count(s.offered)}/s offered (${percent(s.achieved / s.offered)}), writes waited up to ${duration(s.latencyMs / 1000)}; bottleneck: ${s.bottleneck}${s.chain.length > 0 ? ':' : ''}`, IN, `${IN}    `);
+      para(shortfallLine(s, at), IN, `${IN}    `);
       steps(s.chain, `${IN}  `);
     }
   }
@@ -174,11 +168,11 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (waits.length > 0 || slow.length > 0) {
     out.push(c.b('Lock waits'));
     for (const w of waits) {
-      para(`${at(w.from)} to ${at(w.to)} (${duration(w.seconds)}) ${w.who}: ${w.mode} on ${w.table}, ${w.outcome}`, IN, `${IN}    `);
+      para(lockWaitLine(w, at), IN, `${IN}    `);
       steps(w.chain, `${IN}  `);
     }
     for (const q of slow) {
-      para(`${q.workload} on ${q.table}: ${counted(q.failed, 'query', 'queries')} of ${count(q.requests)} failed, ${percent(q.share)} failed or waited longer than the stall threshold`, IN, `${IN}    `);
+      para(slowQueriesLine(q), IN, `${IN}    `);
     }
     out.push('');
   }
@@ -187,20 +181,17 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   if (r.xid.length > 0) {
     out.push(c.b('Transaction IDs'));
     for (const x of r.xid) {
-      para(
-        `${x.cluster} (PostgreSQL ${x.version}): largest age(datfrozenxid) ${count(x.maxAge)} at ${at(x.maxAgeAt)}, ${count(x.endAge)} at the end; warns at ${count(x.warnAge)}, stops at ${count(x.stopAge)}.`,
-        IN,
-      );
-      if (x.firstWarningAt) para(`First wraparound WARNING at ${at(x.firstWarningAt)}.`, IN, undefined, c.red);
-      if (x.stopAt) para(`Writes stopped at ${at(x.stopAt)}.`, IN, undefined, c.red);
-      else if (x.projectedStopAt) para(`At the end's XID rate, writes would stop at ${at(x.projectedStopAt)}.`, IN);
+      const xl = xidLines(x, at);
+      para(xl.head, IN);
+      if (xl.warning) para(xl.warning, IN, undefined, c.red);
+      if (xl.stop) para(xl.stop, IN, undefined, x.stopAt ? c.red : (s) => s);
       out.push(`${IN}Why:`);
       steps(x.cause, IN);
     }
-    vacuumTable(r, clock, (line) => out.push(line), para);
+    vacuumTable(r, clock, para);
     out.push('');
   }
-  for (const a of r.alerts) para(`alert ${a.name} (${a.metric} above ${count(a.above)}): ${a.firedAt ? `fired at ${at(a.firedAt)}${a.value === null ? '' : ` (${count(a.value)})`}` : 'did not fire'}`, IN, `${IN}  `);
+  for (const a of r.alerts) para(alertLine(a, at), IN, `${IN}  `);
   if (r.alerts.length > 0) out.push('');
 
   // ---- Nodes at the end (a scenario of block devices only has none: no empty heading).
@@ -208,22 +199,15 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   const nameCol = Math.max(4, ...r.nodes.map((n) => printable(n.name).length));
   const lsnCol = Math.max(8, ...r.nodes.map((n) => n.lsn.length));
   for (const n of r.nodes) {
-    const rx = n.role === 'standby' ? `, walreceiver ${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '';
+    const rx = n.role === 'standby' ? `, walreceiver ${receiverText(n)}` : '';
     // Flush and replay positions only where they trail the written position (a fsync lag, an apply delay).
     const lags = [n.flushLsn !== n.lsn ? `flushed ${n.flushLsn}` : null, n.replayLsn !== null && n.replayLsn !== n.flushLsn ? `replayed ${n.replayLsn}` : null].filter((x) => x !== null);
     const positions = lags.length > 0 ? ` (${lags.join(', ')})` : '';
-    const archiving = n.archive ? `, archived to ${n.archive.archivedLsn}${n.archive.backlogBytes > 0 ? ` (${size(n.archive.backlogBytes)} waiting${n.archive.failing ? ', archive_command failing' : ''})` : ''}` : '';
-    const pgWal = n.pgWalSize !== undefined ? `, pg_wal ${size(n.pgWalSize)}${archiving}` : '';
+    const storage = nodeStorage(n);
+    const pgWal = storage ? `, ${storage}` : '';
     const head = `${IN}${printable(n.name).padEnd(nameCol)} ${n.version.padEnd(4)} ${n.state.padEnd(7)} ${n.role.padEnd(7)} TL ${String(n.timeline).padEnd(3)} ${n.lsn.padEnd(lsnCol)} `;
     para(`${positions.trim()}${positions ? ' ' : ''}history ${n.history}${rx}${pgWal}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
-    for (const sl of n.slots ?? []) {
-      const state = [sl.walStatus !== null ? `wal_status ${sl.walStatus}` : null, sl.safeWalSize !== null ? `safe_wal_size ${sl.safeWalSize < 0 ? '-' : ''}${size(Math.abs(sl.safeWalSize))}` : null].filter((x) => x !== null);
-      para(
-        `slot ${printable(sl.name)} (${sl.type}, ${sl.active ? 'active' : 'inactive'}${sl.standby ? `, used by ${printable(sl.standby)}` : ''}): restart_lsn ${sl.restartLsn ?? 'NULL (invalidated)'}${state.length ? `, ${state.join(', ')}` : ''}`,
-        `${IN}    `,
-        `${IN}      `,
-      );
-    }
+    for (const sl of n.slots ?? []) para(slotLine(sl), `${IN}    `, `${IN}      `);
   }
   // ---- Devices at the end: a pair that never connected, or is still resyncing, shows here.
   if (r.devices && r.devices.length > 0) {
@@ -231,21 +215,12 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     out.push(c.b('Devices at the end'));
     const resCol = Math.max(4, ...r.devices.map((d) => printable(d.resource).length));
     for (const d of r.devices) {
-      const pair = d.secondary === null ? printable(d.primary) : `${printable(d.primary)} → ${printable(d.secondary)}`;
-      const state = [
-        `${d.connection}${d.reason ? ` (${printable(d.reason)})` : ''}`,
-        d.secondary === null ? null : `peer disk ${d.peerDisk}`,
-        d.outOfSync > 0 ? `${size(d.outOfSync)} out of sync` : null,
-        d.hostsDown.length > 0 ? `down: ${d.hostsDown.map((h) => printable(h)).join(', ')}` : null,
-      ].filter((x) => x !== null);
+      const { pair, state } = deviceState(d);
       const head = `${IN}${printable(d.resource).padEnd(resCol)} ${d.replication.padEnd(4)} `;
-      para(`${pair}: ${state.join(', ')}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
+      para(`${pair}: ${state}`, head, ' '.repeat(Math.min(textWidth(head), 40)));
     }
   }
-  for (const a of r.assessments) {
-    const lost = a.dataLoss.reduce((x, l) => x + l.commits, 0);
-    para(`assessment at ${at(a.at)} (${a.cluster}): ${a.dataLoss.length === 0 ? 'no loss' : `${counted(lost, 'commit')} would be lost`} against ${a.survivor ?? 'no survivor'}`, IN, `${IN}  `);
-  }
+  for (const a of r.assessments) para(assessmentLine(a, at), IN, `${IN}  `);
   if (r.expectations.length > 0) {
     if (out.at(-1) !== '') out.push('');
     out.push(c.b('Expectations'));
@@ -260,56 +235,17 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
   return `${out.join('\n')}\n`;
 }
 
-/**
- * The vacuums of a minute or more, one line each: when, how long, which table, what it did (why it ran, its
- * mode and speed in the heading when all share them). A retry loop's runs are one line with their count.
- */
-function vacuumTable(r: Report, clock: ReportClock, push: (line: string) => void, para: (text: string, first: string, rest?: string) => void): void {
-  const long = r.vacuums.filter((v) => v.seconds >= 60);
-  if (long.length === 0) return;
-  const weeks = clock.us(r.end) - clock.us(r.start) > 14 * 86_400e6;
-  const when = (iso: string) => (weeks ? clock.minute(iso) : clock.short(iso));
-  const how = (v: (typeof long)[number]) => `${v.trigger ? `${v.trigger}, ` : ''}${v.mode}, ${rate(v.mbPerSecond * 1e6)}`;
-  const same = new Set(long.map(how)).size === 1;
-  para(`Vacuums of a minute or more${same ? ` (${how(long[0]!)})` : ''}:`, IN, `${IN}  `);
-  // A loop's span goes in its text, not in the duration column (which holds the time spent vacuuming).
-  const loop = (v: (typeof long)[number]) => (v.runs ? `${counted(v.runs, 'run')} to ${v.to ? when(v.to) : 'the end'}: ` : '');
-  const cols = (v: (typeof long)[number]) => [when(v.from), duration(v.seconds), printable(v.table)];
-  const widths = [0, 1, 2].map((k) => Math.max(...long.map((v) => cols(v)[k]!.length)));
-  for (const v of long) {
-    const head = `${IN}  ${cols(v).map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
-    para(`${same ? '' : `(${how(v)}) `}${loop(v)}${v.result}`, head, `${IN}      `);
+/** The vacuums of a minute or more (lines.ts vacuumRows), a line each in aligned columns. */
+function vacuumTable(r: Report, clock: ReportClock, para: (text: string, first: string, rest?: string) => void): void {
+  const v = vacuumRows(r, clock);
+  if (v === null) return;
+  para(v.heading, IN, `${IN}  `);
+  const cols = v.rows.map((row) => row.cols.map((c) => printable(c)));
+  const widths = [0, 1, 2].map((k) => Math.max(...cols.map((c) => c[k]!.length)));
+  for (const [i, row] of v.rows.entries()) {
+    const head = `${IN}  ${cols[i]!.map((c, k) => c.padEnd(widths[k]!)).join('  ')}  `;
+    para(row.text, head, `${IN}      `);
   }
-}
-
-/**
- * An event's repeats: "59 times, every 5 s, the last at 14:35:00"; a loop whose second time came sooner than
- * the rest (a retry at once, then every interval) says so: "59 times, again at once, then every 5 s, ...".
- */
-function repeatedText(first: string, r: NonNullable<Report['events'][number]['repeated']>, clock: ReportClock): string {
-  const t0 = clock.us(first);
-  const last = clock.us(r.last);
-  const second = r.second !== undefined ? clock.us(r.second) : null;
-  const lastText = clock.short(r.last);
-  if (second === null || r.count < 3) return repeatText(r.count, (last - t0) / 1e6 / (r.count - 1), true, lastText);
-  const rest = (last - second) / 1e6 / (r.count - 2);
-  const gap = (second - t0) / 1e6;
-  // Within a millisecond: the same period (the grid of a loop is whole microseconds).
-  if (Math.abs(gap - rest) <= 1e-3) return repeatText(r.count, rest, true, lastText);
-  return `${counted(r.count, 'time')}, again ${gap === 0 ? 'at once' : `after ${duration(gap)}`}, then ${rest > 0 ? `every ${duration(rest)}` : 'at once'}, the last at ${lastText}`;
-}
-
-/** "59 times, every 5 s, the last at 14:35:00"; "twice, 7 min apart, the second at 14:37:00". */
-function repeatText(times: number, period: number, regular: boolean, last: string): string {
-  if (times === 2) return `twice${Number.isFinite(period) && period > 0 ? `, ${duration(period)} apart` : ''}, the second at ${last}`;
-  const every = Number.isFinite(period) && period > 0 ? `, ${regular ? 'every' : 'on average every'} ${duration(period)}` : '';
-  return `${counted(times, 'time')}${every}, the last at ${last}`;
-}
-
-/** What a lost unit is: a commit of a PostgreSQL cluster, a write of a replicated block device. */
-function noun(r: Report, cluster: string | null): 'commit' | 'write' {
-  const pg = cluster === null ? r.nodes.length > 0 : r.nodes.some((n) => n.cluster === cluster);
-  return pg ? 'commit' : 'write';
 }
 
 /** The verdicts in a few lines: what was lost, how writes fared, transaction IDs, the survivor, the expectations. */
@@ -327,15 +263,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
     para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}${pitr}.`, label('Data loss'), rest, c.red);
   } else para(`no acknowledged ${noun(r, null)} was lost`, label('Data loss'), rest, c.green);
-  const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
-  const longest = (xs: readonly { seconds: number }[]) => duration(Math.max(...xs.map((x) => x.seconds)));
-  const outages = r.outages.length === 0 ? 'writes never failed' : `${counted(r.outages.length, 'outage')} (${total(r.outages)} in all${r.outages.length > 1 ? `, the longest ${longest(r.outages)}` : ''})`;
-  const stalls = r.stalls.length === 0 ? 'no stall' : `${counted(r.stalls.length, 'stall')} (${total(r.stalls)} in all${r.stalls.length > 1 ? `, the longest ${longest(r.stalls)}` : ''}, ${noun(r, r.stalls[0]!.cluster)}s waited up to ${duration(Math.max(...r.stalls.map((s) => s.maxLatencyMs)) / 1000)})`;
-  // A throughput shortfall is no stall, but the application got less than it offered: the headline says so.
-  const sf = r.shortfalls ?? [];
-  const worst = sf.reduce<(typeof sf)[number] | null>((a, x) => (a === null || x.achieved / x.offered < a.achieved / a.offered ? x : a), null);
-  const short = worst === null ? '' : `; throughput short of the offer for ${total(sf)} (at worst ${count(worst.achieved)} writes/s of ${count(worst.offered)}/s, bottleneck ${worst.bottleneck})`;
-  para(`${outages}; ${stalls}${short}`, label('Writes'), rest);
+  para(writesLine(r), label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
     const line = requestsLine(x, 'the stall threshold', several);
@@ -348,9 +276,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
   }
   const refusals = r.refusals ?? [];
   if (refusals.length > 0) {
-    const shown = refusals.slice(0, 3).map((x) => `${at(x.at)} ${x.message}`);
-    const more = refusals.length > 3 ? `; and ${count(refusals.length - 3)} more (What happened)` : '';
-    para(`${shown.join('; ')}${more}`, label('Refused'), rest, c.red);
+    para(refusedLine(r, at), label('Refused'), rest, c.red);
   }
   if (r.nodes.length > 0) {
     const s = r.survivors.map((v) => `${v.node ?? 'none'}${r.survivors.length > 1 ? ` (${v.cluster})` : ''}`).join(', ');

@@ -459,6 +459,14 @@ export function anyNode(description: string): Decoder<Node> {
   return { expected: 'any value', schema: () => ({ description }), decode: (node) => node };
 }
 
+/**
+ * A label for the items of a list nested in another value: `tables.0 in open_transaction of plan.0`, not a
+ * bare `tables.0` that does not say where in the file it is.
+ */
+export function nestedItem(key: string): (index: number, node: Node, ctx: Ctx<any>) => string {
+  return (i, _node, ctx) => (ctx.where ? `${key}.${i} in ${ctx.where}` : `${key}.${i}`);
+}
+
 export function list<T>(
   item: Decoder<T>,
   opts: {

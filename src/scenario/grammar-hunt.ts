@@ -7,7 +7,7 @@
 import type { Node } from 'yaml';
 import type { Micros } from '../engine/time.ts';
 import type { Bounds, PartitionTarget } from './types.ts';
-import { enumOf, integer, list, object, opt, req, withDefault, type Ctx, type Decoder } from './decode.ts';
+import { enumOf, integer, list, nestedItem, object, opt, req, withDefault, type Ctx, type Decoder } from './decode.ts';
 import { duration } from './settings.ts';
 
 /** How a hunted fault happens and how it is undone. */
@@ -43,8 +43,8 @@ export function huntGrammar(h: HuntHelpers): Decoder<HuntSpec> {
   const fault = object(
     {
       kind: req(enumOf(['crash', 'stop', 'restart', 'partition'] as const), 'crash (undone by a restart), stop (by a start), restart (instant), partition (cut off; undone by a heal).'),
-      nodes: opt(list(h.nodeRef, { label: (i) => `nodes.${i}` }), 'The nodes that may fail this way.'),
-      links: opt(list(h.sitePair(), { label: (i) => `links.${i}` }), 'partition only: the site pairs whose link may be cut.'),
+      nodes: opt(list(h.nodeRef, { label: nestedItem('nodes') }), 'The nodes that may fail this way.'),
+      links: opt(list(h.sitePair(), { label: nestedItem('links') }), 'partition only: the site pairs whose link may be cut.'),
     },
     {
       build: (v, info, ctx): HuntOption[] => {

@@ -43,7 +43,8 @@ export function tableRef(): Decoder<TableRef & { cluster: string }> {
     if (found.length > 1) return ctx.fail(n, `${ctx.subject}: ${show(text)} is a table of several databases`, { hint: `write ${listing(found.map((t) => `${t.database}.${t.table}`))}` });
     const names = all.map((t) => (dot > 0 ? `${t.database}.${t.table}` : t.table));
     const dym = didYouMean(text, names);
-    return ctx.fail(n, `${ctx.subject}: no table ${show(text)}`, dym ? { hint: dym } : { expected: names.length ? `one of ${listing(names)}` : 'a table declared under databases: in a cluster' });
+    // A cluster that failed to decode declared no tables: the reference is then its consequence, not reported.
+    return ctx.failReference('table', n, `${ctx.subject}: no table ${show(text)}`, dym ? { hint: dym } : { expected: names.length ? `one of ${listing(names)}` : 'a table declared under databases: in a cluster' });
   });
 }
 
@@ -127,7 +128,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
       if (all.length !== 1) {
         const names = tablesIn(ctx.env).map((t) => t.table);
         const dym = didYouMean(c.table, names);
-        return ctx.fail(at.info?.at('statement') ?? at.node, `${ctx.subject}: ${all.length === 0 ? `no table ${show(c.table)} in the scenario` : `table ${show(c.table)} is in several databases`}`, all.length === 0 ? (dym ? { hint: dym } : { expected: `one of ${listing(names)}` }) : { hint: 'give table: DATABASE.NAME' });
+        return (all.length === 0 ? ctx.failReference.bind(ctx, 'table') : ctx.fail.bind(ctx))(at.info?.at('statement') ?? at.node, `${ctx.subject}: ${all.length === 0 ? `no table ${show(c.table)} in the scenario` : `table ${show(c.table)} is in several databases`}`, all.length === 0 ? (dym ? { hint: dym } : { expected: `one of ${listing(names)}` }) : { hint: 'give table: DATABASE.NAME' });
       }
       table = all[0]!;
     }

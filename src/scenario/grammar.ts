@@ -55,6 +55,7 @@ import {
   type Decoder,
   type Named,
   type ObjectInfo,
+  nestedItem,
 } from './decode.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE, duration, pgVersion, recoveryTargetTimeline, settings, size, type SettingsEnv } from './settings.ts';
 import { checkWalSpace } from './wal-space.ts';
@@ -709,7 +710,7 @@ function buildSlot(name: string, v: { node: string; type: 'physical' | 'logical'
   }
   if (v.database !== undefined && cluster && !cluster.databaseNames.includes(v.database)) {
     const dym = didYouMean(v.database, cluster.databaseNames);
-    ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
+    ctx.failReference('database', info.at('database')!, `${ctx.subject}: cluster ${show(cluster.name)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: cluster.databaseNames.length ? `one of ${listing(cluster.databaseNames)}` : 'databases: {...} in the cluster' });
   }
   const prev = ctx.env.slots.get(name);
   if (prev !== undefined) ctx.fail(info.node, `${ctx.subject}: a slot named ${show(name)} already exists in cluster ${show(prev)}`);
@@ -784,7 +785,7 @@ const clusters = map(
   namedMap(clusterDecoder, {
     expected: 'a mapping of cluster names to {nodes, ...}',
     label: (c) => `cluster "${c}"`,
-    defines: ['node', 'slot', 'transaction', 'workload'],
+    defines: ['node', 'slot', 'transaction', 'workload', 'table', 'database'],
     names: name(),
     minItems: 1,
     before: (n, ctx: C) => {
@@ -1034,7 +1035,7 @@ const openTransaction = object(
     idle: withDefault(boolean(), 'Idle in transaction rather than running a query: idle_in_transaction_session_timeout (9.6+) ends it.', false),
     isolation: opt(enumOf(['read committed', 'repeatable read', 'serializable'] as const), 'Its isolation level (default read committed, the server\'s default_transaction_isolation). Idle in a READ COMMITTED transaction it has no snapshot (its last statement\'s went with it); in REPEATABLE READ or SERIALIZABLE it keeps its transaction snapshot.'),
     wrote: opt(boolean(), 'Whether it has written, so has an XID that holds the xmin horizon even when it has no snapshot (default: true on a primary, as an application that began a transaction, wrote and left it open; false: a read-only one, which idle in READ COMMITTED holds nothing). A standby\'s cannot write.'),
-    tables: opt(list(tableRef(), { label: (i) => `tables.${i}` }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
+    tables: opt(list(tableRef(), { label: nestedItem('tables') }), 'The tables it has read (it holds an AccessShareLock on each): on a standby, an ACCESS EXCLUSIVE lock replayed on one of them waits for it. Default: every table of its database.'),
     duration: opt(duration({ min: 1 }), 'It commits by itself after this long (a report\'s run time), unless it ended before; with repeat, a stream of reports. Default: until close_transaction.'),
   },
   {
@@ -1044,7 +1045,7 @@ const openTransaction = object(
       const dbs = ctx.env.clusters.get(cluster)!.databaseNames;
       if (v.database !== undefined && !dbs.includes(v.database)) {
         const dym = didYouMean(v.database, dbs);
-        ctx.fail(info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
+        ctx.failReference('database', info.at('database')!, `${ctx.subject}: cluster ${show(cluster)} has no database ${show(v.database)}`, dym ? { hint: dym } : { expected: dbs.length ? `one of ${listing(dbs)}` : 'databases: {...} in the cluster' });
       }
       ctx.env.transactions.set(v.name, cluster);
       const db = v.database ?? dbs[0];

@@ -42,3 +42,14 @@ describe('a data_loss window', () => {
     expect(d.detail).toMatch(/loss spans 14:30:15.*15:30:00, not the whole window 14:00:00.15:30:00 ± 60 s/);
   });
 });
+
+describe('no_data_loss that holds', () => {
+  it('says "no acknowledged write was lost" for a run of block devices only (drbd-wan-switchover), commit for a cluster', () => {
+    const f = 'scenarios/drbd-wan-switchover.yaml';
+    const r = runScenario(loadScenarioText(readFileSync(f, 'utf8'), f)).report;
+    expect(r.expectations[0]!.detail).toBe('no acknowledged write was lost');
+    const m = 'scenarios/mackerel-2017.yaml';
+    const pg = runScenario(loadScenarioText(readFileSync(m, 'utf8'), m, { variant: 'latest-timeline', sets: ['expect=[{no_data_loss: true}]'] })).report;
+    expect(pg.expectations[0]!.detail).toMatch(/^no acknowledged commit was lost$|acknowledged commits? lost/);
+  });
+});

@@ -191,3 +191,38 @@ ${expect}
 
 
 
+
+describe('no primary while a promotion waits (checkers/verdicts.ts noPrimary)', () => {
+  it('the chain names the promotion asked for and the standby query its replay waits for', () => {
+    const r = runScenario(
+      loadScenarioText(
+        `
+name: conflict-promote
+start: 2024-01-01T00:00:00Z
+duration: 40m
+sites: {dc: {}}
+clusters:
+  c:
+    nodes:
+      p: {site: dc, version: 16, settings: {autovacuum: false}}
+      s: {site: dc, version: 16, upstream: p, settings: {max_standby_streaming_delay: -1}}
+    databases:
+      app:
+        tables:
+          t: {size: 1GB, churn: 1GB, frozen_age: 1000}
+    workload: {target: p, rate: 10/s, wal_per_tx: 1KiB}
+plan:
+  - {at: +1m, open_transaction: {node: s, name: report}}
+  - {at: +10m, crash: p}
+  - {at: +10m, promote: s}
+  - {at: +30m, close_transaction: report}
+`,
+        'conflict-promote.yaml',
+      ),
+    ).report;
+    const v = r.verdicts.find((x) => x.kind === 'no-primary')!;
+    expect(v.cause.map((c) => c.fact!.kind)).toEqual(['primary-gone', 'promotion-waited', 'verdict-ended']);
+    expect(v.cause[1]!.text).toContain('At 00:10:00, promotion of s requested');
+    expect(v.cause[1]!.text).toContain('its replay waits for the query "report"');
+  });
+});

@@ -69,6 +69,17 @@ describe('compare', () => {
     expect(lostColumn([{ dataLoss: [], lostCommits: 0, lostBlockWrites: 0 }]).head).toBe('commits lost');
   });
 
+  it('a DRBD run whose writes fell short of the offer says so beside its stalls, and its loss column counts writes (drbd-wan-switchover)', () => {
+    const file = 'scenarios/drbd-wan-switchover.yaml';
+    const runs = runComparison(comparedRuns([{ file, text: readFileSync(file, 'utf8') }], []));
+    const rows = runs.map((r) => r.row);
+    const text = renderComparison(rows, 100);
+    expect(text).toMatch(/^run +verdicts +writes lost +stalls/m);
+    expect(text).toMatch(/^baseline .*none +1: 5 min[^\n]*\n +slowed to 62%\n +for 14 min 56 s/m);
+    const html = renderComparisonHtml(runs.map((r) => ({ row: r.row, result: r.result })));
+    expect(html).toContain('none; slowed to 62% for 14 min 56 s');
+  });
+
   it('runs the baseline and every variant, or those named, of each file', () => {
     expect(comparedRuns([mackerel], []).map((r) => r.variant)).toEqual([null, 'latest-timeline', 'lag-only']);
     expect(comparedRuns([mackerel], ['lag-only']).map((r) => r.variant)).toEqual([null, 'lag-only']);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { collapseVacuums } from '../../src/checkers/vacuums.ts';
 import { renderChartSvg, type ChartWorld } from '../../src/report/chart.ts';
 import { actionPeriods } from '../../src/report/chart/periods.ts';
+import { successPanel } from '../../src/report/chart/series.ts';
 import type { Micros } from '../../src/engine/time.ts';
 import type { Action } from '../../src/scenario/types.ts';
 import { runScenario } from '../../src/run.ts';
@@ -289,7 +290,7 @@ describe('renderChartSvg: transaction IDs', () => {
     expect(hold[0]!.attrs['data-holder']).toBe('slot "debezium"');
     expect(num(hold[0]!, 'x')).toBeCloseTo(s.x('2023-03-06T10:00:00+09:00'), 0);
     expect(num(hold[0]!, 'x') + num(hold[0]!, 'width')).toBeCloseTo(s.x('2023-10-24T10:00:00+09:00'), 0);
-    expect(texts(goDoc)).toContain('slot "debezium" holds catalog_xmin (XID 1,361,764,000)');
+    expect(texts(goDoc)).toContain('slot "debezium" holds catalog_xmin (XID 1361764000)');
     // Vacuums of 5 minutes or more: the monthly user-tables ones, the catalogs' retry loop held back (one
     // band per stretch of alike runs: checkers/vacuums.ts), the long one after the drop.
     const long = collapseVacuums(go.history.vacuums).filter((v) => v.to - v.from >= 300e6);
@@ -363,7 +364,7 @@ describe('renderChartSvg: transaction IDs', () => {
     const holds = go.history.holds.map((h) => ({ ...h, holder: `slot "<b>&'x"` }));
     const odd = renderChartSvg({ ...go, history: { ...go.history, holds } as unknown as typeof go.history });
     expect(all(parseXml(odd), (e) => e.attrs.class === 'hold')[0]!.attrs['data-holder']).toBe(`slot "<b>&'x"`);
-    expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1,361,764,000)`);
+    expect(texts(parseXml(odd))).toContain(`slot "<b>&'x" holds catalog_xmin (XID 1361764000)`);
   });
 });
 
@@ -455,5 +456,42 @@ describe('periods (chart/periods.ts): the faults and the plan over time, gray fa
       [110, 113, 'disk d slowed'],
     ]);
     expect(periods.find((p) => p.label.startsWith('archive'))!.names).toEqual(['archive-full']);
+  });
+});
+
+describe('renderChartSvg: a DRBD resource whose writes fall short of the offer (drbd-wan-switchover)', () => {
+  const r = runScenario(loadScenarioFile(fileURLToPath(new URL('../../scenarios/drbd-wan-switchover.yaml', import.meta.url)), {}));
+  const d = parseXml(renderChartSvg(r));
+
+  it('says writes, not commits, for a block device in its subtitle', () => {
+    expect(r.report.nodes).toHaveLength(0);
+    const text = all(d, (e) => e.name === 'text').map(textOf).join('\n');
+    expect(text).toContain('no acknowledged write lost');
+    expect(text).not.toContain('commit');
+  });
+
+  it('draws the offered rate on the writes-completed panel, so the shortfall shows as a gap', () => {
+    const sf = r.report.shortfalls!;
+    expect(sf.length).toBeGreaterThan(0);
+    const refs = all(d, (e) => e.attrs.class === 'ref-label').map(textOf);
+    expect(refs).toContain('db offered 1,200 writes/s');
+    expect(sf[0]!.offered).toBe(1200);
+  });
+
+  it('an out-of-sync panel that stays at zero has distinct round ticks, not "1 B" twice', () => {
+    const axis = all(d, (e) => e.attrs.class === 'series-axis' && e.attrs['data-panel'] === 'oos:data')[0]!;
+    const labels = axis.children.filter((e) => e.name === 'text').map(textOf);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels).toContain('1 MiB');
+  });
+});
+
+describe('successPanel (chart/series.ts): the share of offered writes that succeed', () => {
+  it('two outages that touch are one span at 0, and one lasting to the end leaves the line (and its end label) at 0%', () => {
+    // wal-volume (test/models/wal-volume.test.ts): down from 09:48 (pg_wal full) to 10:40, then "does not start" to the end.
+    const o = (from: number, to: number) => ({ cluster: 'shop', workload: 'clients', node: 'pg1', from: String(from), to: String(to), seconds: to - from, cause: '' });
+    const report = { outages: [o(1086, 4200), o(4200, 5400)] } as never;
+    const p = successPanel(report, (iso) => Number(iso) * 1e6, 5400e6)!;
+    expect(p.lines[0]!.points).toEqual([[0, 1], [1086e6, 0], [5400e6, 0]]);
   });
 });

@@ -12,6 +12,9 @@ import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { all, parseXml, textOf, type El } from '../support/xml.ts';
+import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, repeatedText, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
+import { ReportClock } from '../../src/report/time.ts';
+import { collapseCycles } from '../../src/report/collapse.ts';
 
 // test/scenarios/shipped.test.ts already runs every one twice and compares: once is enough here.
 delete process.env[SELF_CHECK_ENV];
@@ -27,7 +30,7 @@ const runs = readdirSync(dir)
 
 /** Numbers not written by format.ts (see the text test below for what each catches). */
 const UNFORMATTED = [
-  /(?<![\w/.:,-])(?<!(?:xmin|horizon) at )\d{5,23}(?![\w/])/,
+  /(?<![\w/.:,-])(?<!(?:xmin|horizon|XID) at )(?<!XID )\d{5,23}(?![\w/])/,
   /\d\.\d{4,}/,
   /(?<![\d.])\d+\.0(?![\d.])/,
   /\d ?[KMGT]iB\/s/,
@@ -40,6 +43,8 @@ describe.each(runs)('$label', ({ path, variant }) => {
   const result = runScenario(loadScenarioFile(path, { variant }));
   const text = renderText(result.report, { width: 100 });
   const lines = text.split('\n');
+  const clock = new ReportClock(result.report);
+  const at = (iso: string) => clock.short(iso);
 
   it('text: every line fits 100 columns (UTF-8 bytes), no colour codes', () => {
     expect(lines.filter((l) => Buffer.byteLength(l) > 100)).toEqual([]);
@@ -123,4 +128,64 @@ describe.each(runs)('$label', ({ path, variant }) => {
     walk(doc);
     expect(texts.filter(unformatted)).toEqual([]);
   });
+
+  it('HTML: each section and summary line of the text report has its counterpart on the page, with the same words', () => {
+    const r = result.report;
+    const html = renderHtml(result);
+    const plain = html
+      .replace(/<(style|script|svg)[\s\S]*?<\/\1>/g, '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&(lt|gt|quot|apos|amp|#\d+);/g, (_, e: string) => (e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]!))
+      .replace(/\s+/g, ' ');
+    const h2 = [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]!.replace(/&[a-z]+;/g, '?'));
+    const boxes = [...html.matchAll(/<div class="verdict[^"]*"><b>([^<]*)<\/b>/g)].map((m) => m[1]!);
+    // Every heading of the text report (a line at column 0 after the header), and where the page has it.
+    const PAGE: Record<string, (n: number) => boolean> = {
+      Summary: () => boxes.length > 0,
+      Verdicts: () => r.verdicts.length === 0 || h2.includes('Verdicts'),
+      'What happened': () => h2.includes('What happened'),
+      'Data loss': () => r.dataLoss.length === 0 || h2.includes('Data loss: why'),
+      'Write outages': () => r.outages.length === 0 || h2.includes('Write outages and stalls'),
+      'Write stalls': () => r.stalls.length === 0 || h2.includes('Write outages and stalls'),
+      'Write throughput short of the offer (no stall)': () => h2.includes('Write throughput short of the offer (no stall)'),
+      'Lock waits': () => h2.includes('Lock waits'),
+      'Transaction IDs': () => r.xid.every((x) => h2.some((h) => h.startsWith(`Transaction IDs in ${x.cluster.replace(/[&<>"']/g, '?')}`))),
+      'Nodes at the end': () => r.nodes.length === 0 || h2.includes('Nodes at the end'),
+      'Devices at the end': () => h2.includes('Devices at the end'),
+      Expectations: () => h2.includes('Expectations'),
+    };
+    const headings = lines.slice(lines.indexOf('Summary')).filter((l) => /^\S/.test(l));
+    for (const h of headings) {
+      expect(Object.keys(PAGE), `text heading "${h}" has no counterpart on the page`).toContain(h);
+      expect(PAGE[h]!(0), `text heading "${h}"`).toBe(true);
+    }
+    // The summary's labels are the page's boxes (Survivors, Requests and XIDs under the page's own heads).
+    const summaryEnd = lines.findIndex((l, i) => i > lines.indexOf('Summary') && l === '');
+    const labels = new Set(lines.slice(lines.indexOf('Summary') + 1, summaryEnd).map((l) => /^ {2}(\S+(?: \S+)?) {2,}/.exec(l)?.[1]).filter((x) => x !== undefined));
+    const BOX: Record<string, string> = { 'Data loss': 'Data loss', Writes: 'Writes', Requests: 'Requests', XIDs: 'Transaction IDs', Refused: 'Refused', Survivor: 'Survivor', Survivors: 'Survivors', Expectations: 'Expectations' };
+    for (const l of labels) {
+      expect(Object.keys(BOX), `summary label "${l}" has no box on the page`).toContain(l);
+      expect(boxes.some((b) => b.startsWith(BOX[l]!)), `summary label "${l}"`).toBe(true);
+    }
+    // The same words: the summary's Writes line, each shortfall, lock wait, alert, assessment, device and slot.
+    const same = [
+      writesLine(r),
+      ...((r.refusals ?? []).length > 0 ? [refusedLine(r, at)] : []),
+      // A repeated message's count, period and last time, as the text words them.
+      ...collapseCycles(r.events.filter((e) => e.kind !== 'checkpoint'), (iso) => clock.us(iso)).flatMap((i) => (i.kind === 'event' && i.event.repeated ? [`(${repeatedText(i.event.at, i.event.repeated, clock)})`] : [])),
+      ...(r.shortfalls ?? []).map((s) => shortfallLine(s, at)),
+      ...(r.locks?.waits.filter((w) => w.seconds > 0) ?? []).map((w) => lockWaitLine(w, at)),
+      ...r.xid.flatMap((x) => Object.values(xidLines(x, at)).filter((t) => t !== null)),
+      ...r.alerts.map((a) => alertLine(a, at)),
+      ...r.assessments.map((a) => assessmentLine(a, at)),
+      ...(r.devices ?? []).map((d) => deviceState(d).state),
+      ...r.nodes.flatMap((n) => (n.slots ?? []).map(slotLine)),
+      ...r.nodes.map((n) => nodeStorage(n).replace(/^pg_wal /, '')).filter((t) => t !== ''),
+      ...r.dataLoss.map((l) => dataLossHead(r, l, at, (iso) => clock.us(iso)).replace(/\.$/, '')),
+    ];
+    for (const t of same) expect(plain, t).toContain(t.replace(/\s+/g, ' '));
+    // No placeholder where the report has nothing to say (a lock-queue stall has no bottleneck).
+    expect(plain).not.toMatch(/\?:|\bnull\b/);
+  });
 });
+

@@ -224,3 +224,34 @@ describe('error positions and did-you-mean', () => {
     expect(e2.line).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('errors on hot-standby conflict settings and sessions: one error per mistake, named where it is', () => {
+  const doc = (standby: string, session: string) => `
+name: x
+start: 2024-01-01T00:00:00Z
+duration: 1h
+sites: {dc: {}}
+clusters:
+  c:
+    nodes:
+      p: {site: dc, version: 16}
+      s: {site: dc, version: 16, upstream: p, settings: {${standby}}}
+    databases:
+      app:
+        tables:
+          t: {size: 1GB}
+plan:
+  - {at: +1m, open_transaction: {${session}}}
+  - {at: +5m, vacuum: t}
+`;
+
+  it('a misspelt setting is the only error: the tables of its cluster are not then reported missing', () => {
+    const e = errorOf(doc('max_standby_streeming_delay: -1', 'node: s, name: report'));
+    expect(e.errors.map((x) => x.format())).toEqual([`x.yaml:10:58: unknown key "max_standby_streeming_delay" in settings of node "s"; did you mean "max_standby_streaming_delay"?`]);
+  });
+
+  it('an unknown table in open_transaction\'s tables names the step it is in', () => {
+    const e = errorOf(doc('max_standby_streaming_delay: -1', 'node: s, name: report, tables: [nosuch]'));
+    expect(e.format()).toBe('x.yaml:16:66: tables.0 in open_transaction of plan.0: no table "nosuch" (expected one of t)');
+  });
+});

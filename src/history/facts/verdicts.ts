@@ -80,6 +80,8 @@ export type VerdictStepFact =
   | { readonly kind: 'became-primary'; readonly how: BecamePrimary }
   /** A fault injected before the condition (a plan step's action, named or not). */
   | { readonly kind: 'fault-before'; readonly at: Micros; readonly fault: Fact }
+  /** No primary: a promotion requested meanwhile that waited (its replay held by a query in conflict, WAL from the archive): the event's fact. */
+  | { readonly kind: 'promotion-waited'; readonly at: Micros; readonly wait: Fact }
   /** Split brain: the older primaries kept running when `newer` was promoted. */
   /** `smart`: older primaries in a smart shutdown still waiting for their client sessions (pg-ctl.ts), since when. */
   | { readonly kind: 'primaries-kept-running'; readonly older: readonly string[]; readonly newer: string; readonly smart?: readonly { readonly node: string; readonly since: Micros }[] }

@@ -75,8 +75,12 @@ function kindOf(name: string): Kind | null {
   return { group: `other:${name}`, title: name, unit, curve: 'linear', label: name.replace(/ \([^)]*\)$/, '') };
 }
 
-/** The report's series as panels (in the order of their first series), values at µs since start. */
-export function seriesPanels(series: readonly SeriesJson[], toUs: (iso: string) => number): LinePanel[] {
+/**
+ * The report's series as panels (in the order of their first series), values at µs since start. With
+ * throughput shortfalls (block replication), the writes-completed panel has each short workload's offered
+ * rate as a reference line, so the gap between offer and completion is what one sees.
+ */
+export function seriesPanels(series: readonly SeriesJson[], toUs: (iso: string) => number, shortfalls: Report['shortfalls'] = []): LinePanel[] {
   const groups = new Map<string, { kind: Kind; lines: Line[] }>();
   for (const s of series) {
     const k = kindOf(s.name);
@@ -85,7 +89,12 @@ export function seriesPanels(series: readonly SeriesJson[], toUs: (iso: string) 
     if (!g) groups.set(k.group, (g = { kind: k, lines: [] }));
     g.lines.push({ name: k.label, colour: COLOURS[g.lines.length % COLOURS.length]!, points: s.points.map(([t, v]) => [toUs(t), v] as const), curve: k.curve });
   }
-  return [...groups.entries()].map(([id, g]) => ({ id, title: g.kind.title, unit: g.kind.unit, lines: g.lines }));
+  const offered = new Map<string, number>();
+  for (const sf of shortfalls ?? []) offered.set(sf.workload, Math.max(offered.get(sf.workload) ?? 0, sf.offered));
+  return [...groups.entries()].map(([id, g]) => {
+    const refs: RefLine[] = id !== 'completed' ? [] : g.lines.filter((l) => offered.has(l.name)).map((l) => ({ label: `${l.name} offered`, value: offered.get(l.name)!, colour: l.colour, dash: '4 3' }));
+    return { id, title: g.kind.title, unit: g.kind.unit, lines: g.lines, ...(refs.length > 0 ? { refs } : {}) };
+  });
 }
 
 /**
@@ -102,8 +111,16 @@ export function successPanel(report: Report, toUs: (iso: string) => number, end:
     byPool.set(key, list);
   }
   const lines: Line[] = [...byPool.entries()].map(([name, list], i) => {
+    // Outages that touch (one cause ends as the next begins) are one span at 0; one that lasts to the end
+    // leaves the line at 0 there, so the end label says 0%, not 100%.
+    const spans: { from: number; to: number }[] = [];
+    for (const o of [...list].sort((a, b) => a.from - b.from)) {
+      const last = spans.at(-1);
+      if (last && o.from <= last.to) last.to = Math.max(last.to, o.to);
+      else spans.push({ ...o });
+    }
     const pts: [number, number][] = [[0, 1]];
-    for (const o of [...list].sort((a, b) => a.from - b.from)) pts.push([o.from, 0], [o.to, 1]);
+    for (const o of spans) pts.push([o.from, 0], ...(o.to < end ? [[o.to, 1] as [number, number]] : []));
     pts.push([end, pts.at(-1)![1]]);
     return { name: byPool.size > 1 ? name : 'writes', colour: COLOURS[i % COLOURS.length]!, points: pts, curve: 'step', dash: i > 0 ? '5 3' : undefined };
   });
@@ -132,7 +149,9 @@ export function formatValue(unit: Unit, v: number): string {
  * bytes, round numbers of the binary unit that suits the maximum (8 MiB, 16 MiB, not 9.5 MiB).
  */
 export function yScaleOf(p: LinePanel, top: number, bottom: number): { (v: number): number; ticks(count: number): number[] } {
-  const hi = p.unit === 'share' ? 1 : Math.max(...p.lines.flatMap((l) => l.points.map(([, v]) => v)), ...(p.refs ?? []).map((r) => r.value), 0);
+  const max = p.unit === 'share' ? 1 : Math.max(...p.lines.flatMap((l) => l.points.map(([, v]) => v)), ...(p.refs ?? []).map((r) => r.value), 0);
+  // Nothing above zero (no byte ever out of sync): an axis of 0 to 1 MiB, not ticks of half a byte each shown as "1 B".
+  const hi = max === 0 && p.unit === 'bytes' ? 2 ** 20 : max;
   const count = Math.max(2, Math.round((bottom - top) / 35));
   const unit = p.unit === 'bytes' ? 1024 ** Math.max(0, Math.floor(Math.log(Math.max(hi, 1)) / Math.log(1024))) : 1;
   const s = scaleLinear().domain([0, hi > 0 ? (hi * 1.05) / unit : 1]);

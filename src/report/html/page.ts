@@ -11,13 +11,15 @@ import { createHash } from 'node:crypto';
 import { renderChartSvg, type ChartInput } from '../chart.ts';
 import { collapseCycles } from '../collapse.ts';
 import { escapeXml as esc } from '../escape.ts';
-import { count, counted, duration, percent, size } from '../format.ts';
+import { count, counted, duration, percent } from '../format.ts';
 import { ReportClock } from '../time.ts';
 import type { CauseStepJson, Report } from '../types.ts';
 import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
 import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
+import { dataLossHead, nodeStorage, receiverText, refusedLine, repeatedText, repeatText, slotLine, writesLine } from '../lines.ts';
+import { alertsSection, assessmentsSection, devicesSection, lockWaitsSection, shortfallsSection, vacuumsTable, xidFigures } from './sections.ts';
 
 const CSS = `
 body { font: 14px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: #222; margin: 0; background: #f6f6f4; }
@@ -95,7 +97,8 @@ export function renderHtml(result: ChartInput): string {
   if (r.dataLoss.length > 0) {
     out.push('<h2>Data loss: why</h2>');
     for (const l of r.dataLoss) {
-      out.push(`<h3>${esc(`${counted(l.commits, r.nodes.some((n) => n.cluster === l.cluster) ? 'commit' : 'write')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline}, ${at(l.from)} to ${at(l.to)} (${duration((clock.us(l.to) - clock.us(l.from)) / 1e6)}), ${size(l.walBytes)} (${l.fromLsn} to ${l.toLsn})`)}</h3>`);
+      // A block device has no timeline nor WAL: its loss is writes and bytes of data (lines.ts, as the text).
+      out.push(`<h3>${esc(dataLossHead(r, l, at, (iso) => clock.us(iso)).replace(/\.$/, ''))}</h3>`);
       out.push(`<p>${esc(`Recoverable by PITR: ${l.recoverableByPitr ? 'yes' : 'no'}: ${l.pitr}.`)}</p>`);
       out.push(chain(l.cause));
     }
@@ -106,7 +109,7 @@ export function renderHtml(result: ChartInput): string {
     out.push('<table><thead><tr><th>from</th><th>to</th><th>how long</th><th>what</th><th>where</th><th>why</th></tr></thead><tbody>');
     for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o)}</td></tr>`);
     for (const s of r.stalls) {
-      const why = s.chain && s.chain.length > 0 ? esc(`bottleneck ${s.bottleneck ?? '?'}: see below`) : causeHtml(s);
+      const why = s.chain && s.chain.length > 0 ? esc(s.bottleneck ? `bottleneck ${s.bottleneck}: see below` : 'see the chain below') : causeHtml(s);
       out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${why}</td></tr>`);
     }
     out.push('</tbody></table>');
@@ -115,10 +118,15 @@ export function renderHtml(result: ChartInput): string {
       out.push(chain(s.chain!));
     }
   }
+  out.push(...shortfallsSection(r, at, chain));
+  out.push(...lockWaitsSection(r, at, chain));
   for (const x of r.xid) {
     out.push(`<h2>${esc(`Transaction IDs in ${x.cluster} (PostgreSQL ${x.version}): why`)}</h2>`);
+    out.push(...xidFigures(x, at));
     out.push(chain(x.cause));
   }
+  out.push(...vacuumsTable(r, clock));
+  out.push(...alertsSection(r, at));
 
   // ---- Pictures.
   const diagrams = branchDiagrams(r, result.history);
@@ -150,12 +158,12 @@ export function renderHtml(result: ChartInput): string {
     }
     const cells = (body: string) => `<tr class="${esc(e.kind)}" data-node="${esc(who(e))}"><td class="t">${esc(clock.time(e.at))}</td><td class="n">${esc(who(e))}</td><td>${body}</td></tr>`;
     if (item.kind === 'cycle') {
-      const every = item.period > 0 ? `, ${item.regular ? 'every' : 'on average every'} ${duration(item.period)}` : '';
-      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${counted(item.turns, 'time')}${every}, the last at ${at(item.last)}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
+      const body = [`<b>${esc(`${item.pattern.length} messages in turn, ${repeatText(item.turns, item.period, item.regular, at(item.last))}:`)}</b>`, '<ol>', ...item.pattern.map((p) => `<li>${factHtml(factFromJson(p.fact))}${logLines(p.log)}</li>`), '</ol>'];
       out.push(cells(body.join('')));
       continue;
     }
-    const rep = e.repeated ? ` <span class="muted">${esc(e.repeated.count === 2 ? `(twice, the second at ${at(e.repeated.last)})` : `(${counted(e.repeated.count, 'time')}, the last at ${at(e.repeated.last)})`)}</span>` : '';
+    // The repeats as the text words them (lines.ts): the count, the period, the last.
+    const rep = e.repeated ? ` <span class="muted">${esc(`(${repeatedText(e.at, e.repeated, clock)})`)}</span>` : '';
     out.push(cells(`${factHtml(factFromJson(e.fact))}${rep}${logLines(e.log)}`));
   }
   out.push('</tbody></table>');
@@ -163,14 +171,18 @@ export function renderHtml(result: ChartInput): string {
   // ---- Nodes and expectations.
   if (r.nodes.length > 0) {
     out.push('<h2>Nodes at the end</h2>');
-    out.push('<table><thead><tr><th>node</th><th>version</th><th>state</th><th>role</th><th>timeline</th><th>WAL written</th><th>flushed</th><th>replayed</th><th>history</th><th>walreceiver</th></tr></thead><tbody>');
+    out.push('<table><thead><tr><th>node</th><th>version</th><th>state</th><th>role</th><th>timeline</th><th>WAL written</th><th>flushed</th><th>replayed</th><th>history</th><th>walreceiver</th><th>pg_wal</th></tr></thead><tbody>');
     for (const n of r.nodes) {
       out.push(
-        `<tr><td class="n">${esc(n.name)}</td><td>${esc(n.version)}</td><td>${esc(n.state)}</td><td>${esc(n.role)}</td><td>${n.timeline}</td><td>${esc(n.lsn)}</td><td>${esc(n.flushLsn)}</td><td>${esc(n.replayLsn ?? '')}</td><td>${esc(n.history)}</td><td>${esc(n.role === 'standby' ? `${n.receiver}${n.upstream ? ` from ${n.upstream}` : ''}` : '')}</td></tr>`,
+        `<tr><td class="n">${esc(n.name)}</td><td>${esc(n.version)}</td><td>${esc(n.state)}</td><td>${esc(n.role)}</td><td>${n.timeline}</td><td>${esc(n.lsn)}</td><td>${esc(n.flushLsn)}</td><td>${esc(n.replayLsn ?? '')}</td><td>${esc(n.history)}</td><td>${esc(n.role === 'standby' ? receiverText(n) : '')}</td><td>${esc(nodeStorage(n).replace(/^pg_wal /, ''))}</td></tr>`,
       );
+      // Its replication slots, as pg_replication_slots shows them.
+      for (const sl of n.slots ?? []) out.push(`<tr class="slot"><td></td><td colspan="10">${esc(slotLine(sl))}</td></tr>`);
     }
     out.push('</tbody></table>');
   }
+  out.push(...devicesSection(r));
+  out.push(...assessmentsSection(r, at));
   if (r.expectations.length > 0) {
     out.push('<h2>Expectations</h2>');
     out.push('<table><tbody>');
@@ -219,9 +231,9 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
       ? box('bad', 'Data loss', `${counted(lost, `acknowledged ${unit}`)} lost (${r.dataLoss.map((l) => `${l.cluster}: ${l.node}, ${at(l.from)} to ${at(l.to)}`).join('; ')})${pitrClause(r)}.`)
       : box('good', 'Data loss', `no acknowledged ${unit} was lost`),
   );
-  const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));
-  const writes = [r.outages.length ? `${counted(r.outages.length, 'outage')}, ${total(r.outages)} in all` : 'writes never failed', r.stalls.length ? `${counted(r.stalls.length, 'stall')}, ${total(r.stalls)} in all` : 'no stall'].join('; ');
-  out.push(box(r.outages.length ? 'bad' : r.stalls.length ? 'warn' : 'good', 'Writes', writes));
+  // The text summary's Writes line (lines.ts): outages, stalls, and throughput short of the offer.
+  const slowed = r.stalls.length > 0 || (r.shortfalls ?? []).length > 0;
+  out.push(box(r.outages.length ? 'bad' : slowed ? 'warn' : 'good', 'Writes', writesLine(r)));
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;
   for (const x of r.requests) {
     const line = requestsLine(x, 'the stall threshold', several);
@@ -232,7 +244,8 @@ function verdicts(r: Report, at: (iso: string) => string): string[] {
     out.push(box(x.stopAt ? 'bad' : x.firstWarningAt ? 'warn' : 'good', `Transaction IDs: ${x.cluster}`, `peak age ${count(x.maxAge)} (${percent(x.maxAge / x.stopAge)} of the stop limit); ${state}`));
   }
   const refusals = r.refusals ?? [];
-  if (refusals.length > 0) out.push(box('bad', 'Refused', refusals.map((x) => `${at(x.at)} ${x.message}`).join('; ')));
+  // The first three, as the text's summary: a loop of refusals would fill the page's head.
+  if (refusals.length > 0) out.push(box('bad', 'Refused', refusedLine(r, at)));
   if (r.nodes.length > 0) out.push(box('', r.survivors.length > 1 ? 'Survivors' : 'Survivor', r.survivors.map((s) => `${s.node ?? 'none'}${r.survivors.length > 1 ? ` (${s.cluster})` : ''}`).join(', ')));
   if (r.expectations.length > 0) {
     const failed = r.expectations.filter((e) => !e.passed).length;

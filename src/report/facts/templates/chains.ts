@@ -48,7 +48,7 @@ export const XID_CHAINS: TemplatesOf<XidChainFact> = {
   'xid-age-peak': (f) =>
     p`age(datfrozenxid) reached ${count(f.maxAge)} at ${time(f.at)}${f.rate > 0 ? `, climbing with XID consumption (${perSecond(f.rate, 'XIDs')}, ${count(f.rate * 86_400)} a day)` : ''}; it was ${count(f.endAge)} at the end.`,
   'xid-horizon-held': (f) =>
-    p`${f.holder} held ${f.hold} at XID ${count(f.xid)} from ${time(f.fromAt)}${f.toAt !== null ? p` to ${time(f.toAt)}` : ' to the end'}${
+    p`${f.holder} held ${f.hold} at XID ${f.xid} from ${time(f.fromAt)}${f.toAt !== null ? p` to ${time(f.toAt)}` : ' to the end'}${
       f.runs > 0 ? `; ${counted(f.runs, 'vacuum run')} of ${f.tables.join(', ')} meanwhile could not remove what it still sees${f.freezeBlocked ? ' nor freeze past it' : ''}` : ''
     }.`,
   'xid-vacuum-froze': (f) =>

@@ -268,7 +268,8 @@ function pgafSwitchoverRefusal(r: PgafSwitchoverRefusal): Token {
     case 'not-stable':
       return p`cannot fail over: primary node is not in a stable state (${node(r.primary.node)} has reported state "${r.primary.reported}" and is assigned state "${r.primary.goal}", and ${node(r.standby.node)} has reported state "${r.standby.reported}" and is assigned state "${r.standby.goal}")`;
     case 'monitor-unreachable':
-      return p`pg_autoctl cannot connect to the monitor ${node(r.monitor)}`;
+      // A node named monitor is the monitor: not "the monitor monitor" (deciders.ts monitorText).
+      return r.monitor === 'monitor' ? p`pg_autoctl cannot connect to the ${node(r.monitor)}` : p`pg_autoctl cannot connect to the monitor ${node(r.monitor)}`;
   }
 }
 

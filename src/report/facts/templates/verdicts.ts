@@ -128,7 +128,9 @@ function ended(e: VerdictEnd, sub: Sub): Token {
     case 'follows-again':
       return p`${node(e.node)} follows ${node(e.follows)} again`;
     case 'receiver':
-      return p`${node(e.node)} ${e.streaming ? 'streams' : 'waits'} from ${e.upstream !== null ? node(e.upstream) : 'no upstream'}`;
+      // Not "waits from pg1": a standby that does not stream waits for its upstream.
+      if (e.upstream === null) return p`${node(e.node)} has no upstream`;
+      return e.streaming ? p`${node(e.node)} streams from ${node(e.upstream)}` : p`${node(e.node)} waits for ${node(e.upstream)}, not streaming`;
     case 'no-primary-any-more':
       return 'no node was a running primary any more (see no-primary)';
     case 'redundancy':
@@ -138,6 +140,7 @@ function ended(e: VerdictEnd, sub: Sub): Token {
 
 export const VERDICT_STEPS: TemplatesOf<VerdictStepFact> = {
   'became-primary': (f, sub) => p`${becamePrimary(f.how, sub)}.`,
+  'promotion-waited': (f, sub) => p`At ${time(f.at)}, ${sub(f.wait)}.`,
   'fault-before': (f, sub) => p`At ${time(f.at)}, ${f.fault.kind === 'step' ? p`${sub(f.fault.action)}${f.fault.name ? ` (${f.fault.name})` : ''}` : sub(f.fault)}.`,
   'primaries-kept-running': (f) => {
     const many = f.older.length > 1;

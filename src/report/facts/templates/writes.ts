@@ -24,7 +24,14 @@ function limitText(n: string, l: CommitLimit): Token {
     return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${why}, and its WAL cannot be written faster`;
   }
   if (l.kind === 'synchronous-standbys' && l.held) return replayHeld(l.held);
-  if (l.kind === 'synchronous-standbys') return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`;
+  if (l.kind === 'synchronous-standbys') {
+    // Connections each waiting a round trip allow connections / round trip commits a second; far fewer
+    // confirmed means the standbys take in or flush the WAL slower than it comes, not the round trip.
+    const cap = (l.connections * 1000) / Math.max(l.roundMs, 1e-3);
+    return l.txPerSecond >= 0.9 * cap
+      ? p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`
+      : p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? `only ${tps(l.txPerSecond)}` : 'no commit'}: they take in the WAL slower than it comes (a thin link, a slow flush or replay; its ${l.connections} connections, waiting ${duration(l.roundMs / 1000)} each, would allow ${tps(cap)})`;
+  }
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
     return p`${node(n)} commits at most ${tps(l.txPerSecond)}: its ${l.connections} connections commit one transaction at a time, ${duration(l.commitMs / 1000)} each${slow}`;
@@ -71,7 +78,7 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'relation-dropped': (f) => `relation "${f.relation}" does not exist (it was dropped)`,
   'lock-queue': lockQueue,
   'pool-queue': (f) =>
-    p`${limitText(f.node, f.limit)}: ${f.offered > 0 ? p`${f.pool} offers ${perSecond(f.offered, 'requests')} and its requests queue in the pool for a connection` : p`${f.pool} offers no more requests, and those it queued still wait in the pool for a connection`}${f.queueTimeout !== null ? p`; a request that waits longer than ${code('queue_timeout')} (${duration(f.queueTimeout / 1e6)}) fails` : ''}`,
+    p`${limitText(f.node, f.limit)}: ${f.offered > 0 ? p`workload ${f.pool} offers ${perSecond(f.offered, 'requests')} and its requests queue in the pool for a connection` : p`workload ${f.pool} offers no more requests, and those it queued still wait in the pool for a connection`}${f.queueTimeout !== null ? p`; a request that waits longer than ${code('queue_timeout')} (${duration(f.queueTimeout / 1e6)}) fails` : ''}`,
   'volume-saturated': (f) =>
     p`the data volume of ${node(f.node)} is saturated: vacuum of ${f.tables.join(', ')} uses ${rate(f.vacuumBytesPerSecond)} of its ${rate(f.throughput)}`,
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
