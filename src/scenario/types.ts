@@ -123,6 +123,10 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly restoreCommand?: string;
   /** wal_log_hints (9.4+): what pg_rewind needs when the cluster has no data checksums. */
   readonly walLogHints?: boolean;
+  /** full_page_writes: the first change of a page after a checkpoint's redo logs the whole page (default on). */
+  readonly fullPageWrites?: boolean;
+  /** wal_compression (9.5+; on = pglz; lz4 and zstd 15+): full-page images are compressed. */
+  readonly walCompression?: 'off' | 'pglz' | 'lz4' | 'zstd';
   /** Data checksums (initdb -k, 9.3+): shared by every server cloned from the same initdb. */
   readonly dataChecksums?: boolean;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
@@ -217,6 +221,13 @@ export interface WorkloadSpec {
   readonly rate: number;
   /** WAL bytes per write transaction (commit record included). */
   readonly walPerTx: number;
+  /**
+   * Bytes of the pages its writes change (the working set): with it, `walPerTx` excludes full-page images and
+   * the model adds them after each checkpoint's redo point (full-page-images.ts); absent: none are added.
+   */
+  readonly workingSet?: number;
+  /** Distinct pages a write transaction changes (with workingSet; default 1). */
+  readonly pagesPerTx?: number;
   /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
   readonly connections: number;
   /**

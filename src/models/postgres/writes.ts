@@ -18,6 +18,7 @@ import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../histor
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
 import type { Fact } from '../../history/facts/index.ts';
+import { BLCKSZ, FullPageImages, type PageWorkload } from './full-page-images.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -38,7 +39,12 @@ export interface ClientPool {
   target: PgNode | null;
   /** Write transactions offered per second. */
   rate: number;
+  /** WAL bytes per transaction now: the scenario's, plus the full-page images of the moment (full-page-images.ts). */
   walPerTx: number;
+  /** The scenario's WAL per transaction (`wal_per_tx`, or the last `workload` step's). */
+  baseWalPerTx: number;
+  /** The pages its writes change (`working_set`, `pages_per_tx`), or null: no images beyond `wal_per_tx`. */
+  readonly pages: PageWorkload | null;
   readonly connections: number;
   /** Requests waiting in the pool for a connection (load.ts). */
   readonly queue: PoolQueue;
@@ -144,6 +150,8 @@ export class WriteFlow {
   private readonly cache = new CacheState();
   /** What each pool's clients get: its write status and its requests (client-outcomes.ts). */
   private readonly clients: ClientOutcomes;
+  /** Full-page images after each checkpoint's redo point (full-page-images.ts). */
+  private readonly images: FullPageImages;
   /** The nodes whose disk bound at the last recomputation (service.walBacklog set): reset at the next. */
   private readonly backlogged: PgNode[] = [];
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
@@ -167,11 +175,19 @@ export class WriteFlow {
         target,
         rate: w.rate,
         walPerTx: w.walPerTx,
+        baseWalPerTx: w.walPerTx,
+        pages: w.workingSet !== undefined ? { workingSetPages: Math.max(1, w.workingSet / BLCKSZ), pagesPerTx: w.pagesPerTx ?? 1 } : null,
         connections: w.connections,
         queue: new PoolQueue(cluster.ctx.sim.now, w.queueTimeout ?? null),
       };
     });
     this.clients = new ClientOutcomes(cluster, this.pools, this.cache);
+    this.images = new FullPageImages(this.pools, (n) => cluster.storage.checkpointer.redoRecPtr(n));
+  }
+
+  /** A checkpoint started on `n` (a new redo point): pools writing there image their pages afresh. */
+  redoMoved(n: PgNode): void {
+    if (this.images.active && this.images.writesTo(n)) this.cluster.requestReflow('changed');
   }
 
   pool(name: string | null): ClientPool[] {
@@ -187,7 +203,7 @@ export class WriteFlow {
   setWorkload(pools: readonly ClientPool[], rate: number | undefined, walPerTx: number | undefined): void {
     for (const p of pools) {
       if (rate !== undefined) p.rate = rate;
-      if (walPerTx !== undefined) p.walPerTx = walPerTx;
+      if (walPerTx !== undefined) p.walPerTx = p.baseWalPerTx = walPerTx;
     }
     this.cluster.requestReflow('changed');
   }
@@ -234,6 +250,8 @@ export class WriteFlow {
 
     // The queues' waits as the stretch since the last recomputation ends (before a lost server drops a queue).
     for (const p of this.pools) this.clients.noteQueueWait(p, now);
+    // Each pool's WAL per transaction for the stretch from now (full-page images since its node's redo point).
+    if (this.images.active) this.images.update(now);
     const refusals = new Map<ClientPool, WriteCauseFact | null>();
     const load = new Map<PgNode, WriterLoad>();
     for (const p of this.pools) {
@@ -359,6 +377,8 @@ export class WriteFlow {
       next = Math.min(next, this.clients.account(p, served, status?.kind ?? null, now));
     }
     next = Math.min(next, this.cache.nextChangeOfAny(now));
+    // The share of pages imaged since the redo point crosses the next step: the WAL per transaction falls.
+    if (this.images.active) next = Math.min(next, this.images.committed((p) => served.get(p as ClientPool) ?? 0, now));
     // A slot's restart_lsn that starts moving (slots.ts nextChange): its retained WAL's line bends there.
     next = Math.min(next, c.storage.slots.nextChange(now));
 
