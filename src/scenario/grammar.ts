@@ -1112,7 +1112,19 @@ const ACTION_BODIES = {
   terminate_waiting_commits: map(nodeRef, (node): ActionBody => ({ kind: 'endSyncWaits', node, how: 'terminate' })),
   partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
   heal: map(partitionTarget, (target): ActionBody => ({ kind: 'heal', target })),
-  crash: nodeAction('crash'),
+  crash: byKind<ActionBody>(
+    {
+      string: nodeAction('crash'),
+      map: object(
+        {
+          node: req(nodeRef, 'The server that crashes.'),
+          host: withDefault(boolean(), 'Its host dies with it (power, kernel panic): WAL written but not yet fsynced, in the page cache, is lost (a standby\'s received WAL past its flush, which remote_write acknowledged). Add a partition of the node at the same time for the silence of a dead host.', false),
+        },
+        { build: (v): ActionBody => (v.host ? { kind: 'crash', node: v.node, host: true } : { kind: 'crash', node: v.node }) },
+      ),
+    },
+    'a node name, or {node, host}',
+  ),
   restart: pgCtlAction('restart'),
   stop: pgCtlAction('stop'),
   start: nodeAction('start'),

@@ -365,7 +365,8 @@ export type ActionBody =
   | { readonly kind: 'destroyData'; readonly node: string }
   /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
   | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
-  | { readonly kind: 'crash'; readonly node: string }
+  /** `host`: the host died (power, kernel panic): the page cache is lost with the server. */
+  | { readonly kind: 'crash'; readonly node: string; readonly host?: true }
   /** pg_ctl restart / stop -m `mode`; absent: pg_ctl's default for the node's version (models/postgres/pg-ctl.ts). */
   | { readonly kind: 'restart'; readonly node: string; readonly mode?: StopMode }
   | { readonly kind: 'stop'; readonly node: string; readonly mode?: StopMode }
