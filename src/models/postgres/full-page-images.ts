@@ -75,6 +75,16 @@ export function imagesPerTx(pages: PageWorkload, tx: number): { images: number; 
   return { images: (k * u0 * (1 - Math.exp(-STEP))) / STEP, stepTx: (STEP * pages.workingSetPages) / k };
 }
 
+/**
+ * Images per transaction averaged over a checkpoint cycle of `cycleTx` transactions (the lint's figure: the
+ * run steps through the cycle): W (1 − e^(−k·cycleTx/W)) pages imaged once each, over cycleTx transactions.
+ */
+export function imagesPerTxOverCycle(pages: PageWorkload, cycleTx: number): number {
+  if (!(cycleTx > 0)) return Math.min(pages.pagesPerTx, pages.workingSetPages);
+  const k = Math.min(pages.pagesPerTx, pages.workingSetPages);
+  return (pages.workingSetPages * -Math.expm1((-k * cycleTx) / pages.workingSetPages)) / cycleTx;
+}
+
 /** Bytes an image costs on `n` (wal_compression). */
 export function imageBytes(n: PgNode): number {
   return n.settings.walCompression === 'off' ? IMAGE_BYTES : IMAGE_BYTES * COMPRESSED;
