@@ -11,8 +11,9 @@
  * drawn uniformly from a working set of `workingSetPages`. After N transactions since the redo point a page is
  * still unimaged with probability u = exp(-pagesPerTx × N / workingSetPages), so a transaction logs
  * pagesPerTx × u images on average. The fluid model's rates are constant between events: u is taken in steps
- * of STEP (u falls by e^-STEP over each), each step at its mean over the step, so the WAL written by the end of a
- * step is the exact integral whatever the commit rate. A workload that states no working set logs no images
+ * of STEP (u falls by e^-STEP over each) on a fixed grid from the redo point, each step at its mean over the
+ * step, so the WAL written by the end of a step is the exact integral whatever the commit rate and however often
+ * the write flow recomputes in between. A workload that states no working set logs no images
  * beyond its `wal_per_tx` (which then is its average WAL per transaction, images included).
  *
  * Approximations: pages are drawn uniformly (a skewed working set images its hot pages at once and its cold
@@ -66,13 +67,21 @@ interface PoolState {
   stepEnd: number;
 }
 
-/** Images per transaction over the next step, from `tx` transactions since the redo point, and the step's length. */
-export function imagesPerTx(pages: PageWorkload, tx: number): { images: number; stepTx: number } {
+/**
+ * Images per transaction in the step that `tx` transactions since the redo point fall in, and where that step
+ * ends (a transaction count). The steps are a fixed grid from the redo point (step i covers STEP·i to
+ * STEP·(i+1) of k·N/W), each at its mean u: a recomputation in the middle of a step keeps its value, so the WAL
+ * at every step's end is the exact integral however often the write flow recomputes.
+ */
+export function imagesPerTx(pages: PageWorkload, tx: number): { images: number; stepEnd: number } {
   const k = Math.min(pages.pagesPerTx, pages.workingSetPages);
-  const u0 = Math.exp((-k * tx) / pages.workingSetPages);
-  if (u0 < U_MIN) return { images: 0, stepTx: Number.POSITIVE_INFINITY };
-  // Mean of u over a step of STEP: u0 (1 - e^-STEP) / STEP.
-  return { images: (k * u0 * (1 - Math.exp(-STEP))) / STEP, stepTx: (STEP * pages.workingSetPages) / k };
+  const stepTx = (STEP * pages.workingSetPages) / k;
+  // A breakpoint lands a fraction of a transaction past a step's end, or short of it by rounding.
+  const i = Math.floor(tx / stepTx + 1e-9);
+  const u0 = Math.exp(-STEP * i);
+  if (u0 < U_MIN) return { images: 0, stepEnd: Number.POSITIVE_INFINITY };
+  // Mean of u over the step: u0 (1 - e^-STEP) / STEP.
+  return { images: (k * u0 * -Math.expm1(-STEP)) / STEP, stepEnd: (i + 1) * stepTx };
 }
 
 /**
@@ -137,7 +146,7 @@ export class FullPageImages {
       }
       const step = imagesPerTx(p.pages!, s.tx);
       p.walPerTx = p.baseWalPerTx + step.images * imageBytes(n);
-      s.stepEnd = s.tx + step.stepTx;
+      s.stepEnd = step.stepEnd;
     }
   }
 

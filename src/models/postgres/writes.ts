@@ -470,6 +470,16 @@ export class WriteFlow {
       if (t) {
         if (Math.abs(blended - t.walPerTx) > 1e-9) {
           const lsn = n.walEnd(now);
+          // Smaller transactions from now on (a step of full-page images, a `workload` step): the commits waiting
+          // for synchronous standbys were written at the old size, so the waiting WAL may exceed what the
+          // connections hold at the new one. The excess is counted as the orphans are (spread over the waiting
+          // WAL, gone once the confirmations pass it): the old commits confirmed make room for fewer bytes of new
+          // ones. Without it the window would stay short of the waiting WAL for good.
+          if (blended < t.walPerTx) {
+            const ack = t.ack.valueAt(now);
+            const excess = Math.min(w.connections * (t.walPerTx - blended), lsn - ack - w.connections * blended - orphanedAt(t.orphans, ack));
+            if (excess > 0 && lsn > ack) t.orphans.push({ pool: w.pools[0]!, from: ack, to: lsn, bytes: excess });
+          }
           t.record.commitMap.push({ lsn, tx: txAt(t.record, lsn), walPerTx: blended });
           t.walPerTx = blended;
         }
