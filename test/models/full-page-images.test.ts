@@ -118,4 +118,16 @@ plan: [{at: "09:31", checkpoint: pg1}]
     expect(r.stalls[0]!.from >= '2024-09-02T09:31:00').toBe(true);
     expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 confirm 941 transactions/s');
   });
+
+  it('a workload step to smaller transactions while commits wait runs on (it was an internal error)', () => {
+    // 16 KiB commits throttled by the line (50 waiting: 800 KiB), then 1 KiB ones: the waiting WAL is far more
+    // than 50 new commits hold until the confirmations pass the old ones.
+    const step = text('').replace('wal_per_tx: 450B', 'wal_per_tx: 16KiB').replace('plan: [{at: "09:31", checkpoint: pg1}]', 'plan: [{at: "09:31", workload: {wal_per_tx: 1KiB}}]');
+    const r = runScenario(loadScenarioText(step, 'sync-step.yaml')).report;
+    // 1,000 × 16 KiB (16.4 MB/s) stalled on the 12.1 MB/s line until 09:31 (740/s committed); then the 1 KiB
+    // ones fit, and the queue (about 14,600 requests) drains at 50 / 40 ms − 1,000 = 250/s: by 09:32.
+    expect(r.stalls.length).toBe(2);
+    expect(r.stalls[0]!.cause).toContain('confirm 740 transactions/s');
+    expect(r.stalls[1]!.to < '2024-09-02T09:32').toBe(true);
+  });
 });
