@@ -352,6 +352,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
         // Patroni's use_slots: every replica streams through a slot named after it, kept on the leader (managers/patroni.ts).
         // pg_autoctl streams every standby through pgautofailover_standby_<node id> (managers/pgautofailover.ts).
         slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : pgafSlots ? pgafSlotName(i + 1) : null,
+        diskThroughput: n.storage.throughput,
       });
     }
     c.failover.forEach((m, i) => {
