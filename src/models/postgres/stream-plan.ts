@@ -204,6 +204,14 @@ export class StreamPlanner {
     return disk < c.rate ? { rate: disk, bound: 'disk' } : c;
   }
 
+  /** What binds `s` when its plan carries all its connection can (its rate at its share), else null. */
+  boundOf(s: Stream): { bound: StreamBound | 'disk'; bytesPerSecond: number } | null {
+    const p = this.plans.get(s);
+    if (!p) return null;
+    const c = this.connectionOf(s, Math.max(1, this.liveOn(s.path.linkKey)));
+    return p.rate >= (c.rate / PER_SECOND) * (1 - 1e-9) ? { bound: c.bound, bytesPerSecond: c.rate } : null;
+  }
+
   /**
    * Whether `s` must be planned again: it has no plan, its breakpoint came, or one of its inputs changed. A stream
    * below its link's share depends on the share only once the share falls to its rate.

@@ -326,7 +326,9 @@ export class WriteFlow {
         syncBound.add(t.node);
         // Nothing released for now (the confirmations pass what an ended wait acknowledged, a moment at
         // most): a stall under way keeps its cause (queueStatus) rather than naming a rate of 0 for that moment.
-        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt));
+        // The slowest synchronous standby's stream carrying all it can (its line, window, loss or disk) is why.
+        const bound = ack.slowest ? this.planner.boundOf(ack.slowest) : null;
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null));
         if (refill <= 0) held.add(t.node);
       }
     }
@@ -824,7 +826,7 @@ export class WriteFlow {
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)) };
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null };
   }
 
   /**

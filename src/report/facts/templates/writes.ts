@@ -23,7 +23,15 @@ function limitText(n: string, l: CommitLimit): Token {
     return p`${node(n)} commits at most ${tps(l.txPerSecond)}: ${why}, and its WAL cannot be written faster`;
   }
   if (l.kind === 'synchronous-standbys' && l.held) return replayHeld(l.held);
-  if (l.kind === 'synchronous-standbys') return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`;
+  if (l.kind === 'synchronous-standbys') {
+    const st = l.stream;
+    const carried = st
+      ? p`: the stream to ${node(st.standby)} carries ${rate(st.bytesPerSecond)}, ${
+          st.bound === 'disk' ? p`what ${node(st.standby)}'s disk writes (${code('disk_throughput')})` : st.bound === 'window' ? 'one TCP window per round trip' : st.bound === 'loss' ? 'what TCP carries under the packet loss' : 'what the line carries, less 3% for TCP and IP headers'
+        }`
+      : '';
+    return p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)${carried}`;
+  }
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
     return p`${node(n)} commits at most ${tps(l.txPerSecond)}: its ${l.connections} connections commit one transaction at a time, ${duration(l.commitMs / 1000)} each${slow}`;
