@@ -159,10 +159,10 @@ export class World {
       case 'start':
       case 'restart': {
         const c = this.clusterOf(a.node);
-        note(c, a.node, { kind: 'server-op', op: a.kind, node: a.node, ...('mode' in a && a.mode ? { mode: a.mode } : {}) });
+        note(c, a.node, { kind: 'server-op', op: a.kind, node: a.node, ...('mode' in a && a.mode ? { mode: a.mode } : {}), ...('host' in a && a.host ? { host: true as const } : {}) });
         // The plan's start is pg_ctl start, which fails while the postmaster still shuts down.
         if (a.kind === 'start') c.start(c.node(a.node), 'pg_ctl');
-        else if (a.kind === 'crash') c.crash(c.node(a.node));
+        else if (a.kind === 'crash') c.crash(c.node(a.node), a.host === true);
         else c.pgCtl(a.kind, c.node(a.node), a.mode);
         return;
       }

@@ -594,6 +594,11 @@ const workloadBody = object(
     rate: req(rate(), 'Write transactions offered per second.'),
     wal_per_tx: req(size({ positive: true }), 'WAL bytes per write transaction (commit record included).'),
     connections: withDefault(integer({ min: 1, max: 1_000_000 }), 'Concurrent client connections (how many commits can wait for a synchronous standby at once).', 100),
+    working_set: opt(
+      size({ positive: true }),
+      'Bytes of the pages its writes change. With it, wal_per_tx is the WAL without full-page images, and the first change of each page after a checkpoint starts adds an image of it (full_page_writes): WAL per transaction jumps at every checkpoint and falls as the pages are imaged. Default: none, wal_per_tx is the average with images.',
+    ),
+    pages_per_tx: opt(integer({ min: 1, max: 1_000_000 }), 'Distinct pages a write transaction changes, drawn from working_set (heap and index pages). Default 1.'),
     queue_timeout: opt(duration(), 'How long a request waits in the client pool for a connection before it fails (HikariCP connectionTimeout, pgbouncer query_wait_timeout). Default: it waits as long as it takes.'),
     retries: opt(retriesBody, 'Clients retry a failed request (refused or broken connection, queue timeout): {count, backoff, multiplier?, max_backoff?}. Default: no retry.'),
     ...VACUUM.workloadFields,
@@ -605,7 +610,8 @@ const workloadBody = object(
         ctx.fail(info.at('target'), `${ctx.field('target').subject}: node ${show(v.target)} is a standby; clients write to a primary`);
       }
       checkWalSpace(v.rate, v.wal_per_tx, (ctx.env.end ?? 0) / 1e6, info.at('rate'), ctx);
-      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...(v.retries !== undefined ? { retries: v.retries } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
+      if (v.pages_per_tx !== undefined && v.working_set === undefined) ctx.fail(info.at('pages_per_tx'), `${ctx.field('pages_per_tx').subject} needs working_set (the pages it draws from)`);
+      return { target: v.target, site: v.site ?? target.site, rate: v.rate, walPerTx: v.wal_per_tx, ...(v.working_set !== undefined ? { workingSet: v.working_set, pagesPerTx: v.pages_per_tx ?? 1 } : {}), connections: v.connections, ...(v.queue_timeout !== undefined ? { queueTimeout: v.queue_timeout as Micros } : {}), ...(v.retries !== undefined ? { retries: v.retries } : {}), ...VACUUM.buildWorkloadTable(v, info, ctx, v.rate) };
     },
   },
 );
@@ -1136,7 +1142,19 @@ const ACTION_BODIES = {
   terminate_waiting_commits: map(nodeRef, (node): ActionBody => ({ kind: 'endSyncWaits', node, how: 'terminate' })),
   partition: map(partitionTarget, (target): ActionBody => ({ kind: 'partition', target })),
   heal: map(partitionTarget, (target): ActionBody => ({ kind: 'heal', target })),
-  crash: nodeAction('crash'),
+  crash: byKind<ActionBody>(
+    {
+      string: nodeAction('crash'),
+      map: object(
+        {
+          node: req(nodeRef, 'The server that crashes.'),
+          host: withDefault(boolean(), 'Its host dies with it (power, kernel panic): WAL written but not yet fsynced, in the page cache, is lost (a standby\'s received WAL past its flush, which remote_write acknowledged). Add a partition of the node at the same time for the silence of a dead host.', false),
+        },
+        { build: (v): ActionBody => (v.host ? { kind: 'crash', node: v.node, host: true } : { kind: 'crash', node: v.node }) },
+      ),
+    },
+    'a node name, or {node, host}',
+  ),
   restart: pgCtlAction('restart'),
   stop: pgCtlAction('stop'),
   start: nodeAction('start'),

@@ -281,6 +281,18 @@ const VERSION_RULES: readonly VersionRule[] = [
     hint: () => 'use on (a standby does not archive before 9.5)',
   },
   {
+    key: 'wal_compression',
+    applies: (v) => v < 9.5,
+    message: () => 'was added in PostgreSQL 9.5',
+  },
+  {
+    key: 'wal_compression',
+    // guc_tables.c: a boolean up to 14; 15 made it an enum (xlog.c wal_compression_options: pglz, lz4, zstd).
+    applies: (v, value) => v < 15 && (value === 'lz4' || value === 'zstd' || value === 'pglz'),
+    message: () => 'takes pglz, lz4 or zstd from PostgreSQL 15 (before, it is a boolean: on compresses with pglz)',
+    hint: () => 'use on',
+  },
+  {
     key: 'wal_log_hints',
     applies: (v) => v < 9.4,
     message: () => 'was added in PostgreSQL 9.4',
@@ -362,6 +374,11 @@ const SETTINGS_FIELDS = {
   ),
   log_checkpoints: opt(pgBoolean(), 'Whether the checkpointer logs each checkpoint and restartpoint (server chatter, hidden by the reports). Default on from 15, off before.'),
   wal_log_hints: opt(pgBoolean(), 'WAL-logs hint-bit changes (9.4+): pg_rewind needs it unless the cluster has data checksums. Needs a restart. Default off.'),
+  full_page_writes: opt(pgBoolean(), 'The first change of each page after a checkpoint\'s redo point logs the whole page (only a workload with working_set counts these images). Default on.'),
+  wal_compression: opt(
+    enumOf(['off', 'on', 'pglz', 'lz4', 'zstd'] as const, { aliases: { true: 'on', false: 'off' } }),
+    'Compress full-page images in WAL (9.5+): on (pglz), or from 15 pglz, lz4, zstd. Default off.',
+  ),
   data_checksums: opt(pgBoolean(), 'The cluster was initialised with data checksums (initdb -k): pg_rewind works without wal_log_hints. Default off.'),
   archive_mode: opt(
     enumOf(['off', 'on', 'always'] as const, { aliases: { true: 'on', false: 'off' } }),
@@ -448,6 +465,8 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.synchronized_standby_slots !== undefined) out.synchronizedStandbySlots = (v.synchronized_standby_slots as string).split(',').map((x) => x.trim());
   if (v.log_checkpoints !== undefined) out.logCheckpoints = v.log_checkpoints as boolean;
   if (v.wal_log_hints !== undefined) out.walLogHints = v.wal_log_hints as boolean;
+  if (v.full_page_writes !== undefined) out.fullPageWrites = v.full_page_writes as boolean;
+  if (v.wal_compression !== undefined) out.walCompression = v.wal_compression === 'on' ? 'pglz' : (v.wal_compression as 'off' | 'pglz' | 'lz4' | 'zstd');
   if (v.data_checksums !== undefined) out.dataChecksums = v.data_checksums as boolean;
   if (v.primary_slot_name !== undefined) out.primarySlotName = v.primary_slot_name as string;
   if (v.archive_mode !== undefined) out.archiveMode = v.archive_mode as 'off' | 'on' | 'always';

@@ -127,6 +127,10 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly restoreCommand?: string;
   /** wal_log_hints (9.4+): what pg_rewind needs when the cluster has no data checksums. */
   readonly walLogHints?: boolean;
+  /** full_page_writes: the first change of a page after a checkpoint's redo logs the whole page (default on). */
+  readonly fullPageWrites?: boolean;
+  /** wal_compression (9.5+; on = pglz; lz4 and zstd 15+): full-page images are compressed. */
+  readonly walCompression?: 'off' | 'pglz' | 'lz4' | 'zstd';
   /** Data checksums (initdb -k, 9.3+): shared by every server cloned from the same initdb. */
   readonly dataChecksums?: boolean;
   // Freezing and wraparound (postgres.md §4); ages in transaction IDs.
@@ -221,6 +225,13 @@ export interface WorkloadSpec {
   readonly rate: number;
   /** WAL bytes per write transaction (commit record included). */
   readonly walPerTx: number;
+  /**
+   * Bytes of the pages its writes change (the working set): with it, `walPerTx` excludes full-page images and
+   * the model adds them after each checkpoint's redo point (full-page-images.ts); absent: none are added.
+   */
+  readonly workingSet?: number;
+  /** Distinct pages a write transaction changes (with workingSet; default 1). */
+  readonly pagesPerTx?: number;
   /** Concurrent client connections: how many commits can wait for a synchronous standby at once. */
   readonly connections: number;
   /**
@@ -365,7 +376,8 @@ export type ActionBody =
   | { readonly kind: 'destroyData'; readonly node: string }
   /** The node's archive_command fails (exit code `exitCode`) from `at` until `until`. */
   | { readonly kind: 'archiveFails'; readonly node: string; readonly until: Micros; readonly exitCode: number }
-  | { readonly kind: 'crash'; readonly node: string }
+  /** `host`: the host died (power, kernel panic): the page cache is lost with the server. */
+  | { readonly kind: 'crash'; readonly node: string; readonly host?: true }
   /** pg_ctl restart / stop -m `mode`; absent: pg_ctl's default for the node's version (models/postgres/pg-ctl.ts). */
   | { readonly kind: 'restart'; readonly node: string; readonly mode?: StopMode }
   | { readonly kind: 'stop'; readonly node: string; readonly mode?: StopMode }

@@ -100,6 +100,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.synchronizedStandbySlots !== undefined) out.synchronized_standby_slots = s.synchronizedStandbySlots.join(', ');
   if (s.logCheckpoints !== undefined) out.log_checkpoints = s.logCheckpoints;
   if (s.walLogHints !== undefined) out.wal_log_hints = s.walLogHints;
+  if (s.fullPageWrites !== undefined) out.full_page_writes = s.fullPageWrites;
+  if (s.walCompression !== undefined) out.wal_compression = s.walCompression;
   if (s.dataChecksums !== undefined) out.data_checksums = s.dataChecksums;
   if (s.primarySlotName !== undefined && s.primarySlotName !== null) out.primary_slot_name = s.primarySlotName;
   if (s.archiveMode !== undefined) out.archive_mode = s.archiveMode;

@@ -127,6 +127,47 @@ clusters:
   });
 });
 
+describe("a standby's disk", () => {
+  // 500 commits/s of 20 kB: 10 MB/s of WAL, over a 1 Gbps line, to a standby whose disk writes 4 MB/s.
+  const text = (standby: string) => `name: standby-disk
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "09:35"
+sites: [dc1]
+clusters:
+  shop:
+    nodes:
+      pg1: {site: dc1, version: 15, role: primary, settings: {wal_keep_size: 4GB${standby === 'synchronous' ? ', synchronous_standby_names: "pg2"' : ''}}}
+      pg2: {site: dc1, version: 15, upstream: pg1, disk_throughput: 4MB/s}
+    workload: {target: pg1, rate: 500/s, wal_per_tx: 20KB, connections: 50}
+`;
+
+  it('bounds what its walreceiver takes: an asynchronous standby falls behind at the disk\'s rate', () => {
+    const r = runScenario(loadScenarioText(text('async'), 'standby-disk.yaml')).report;
+    const falls = r.events.find((e) => e.fact.kind === 'stream-falls-behind' && e.node === 'pg2');
+    expect(falls).toBeDefined();
+    expect(falls!.message).toContain('its stream carries 4 MB/s, what its disk writes (4 MB/s)');
+    // 300 s at 10 MB/s written, 4 MB/s received: pg2 is 1.8 GB behind at the end.
+    const lsn = (name: string) => {
+      const [hi, lo] = r.nodes.find((n) => n.name === name)!.lsn.split('/').map((x) => parseInt(x, 16));
+      return hi! * 2 ** 32 + lo!;
+    };
+    expect((lsn('pg1') - lsn('pg2')) / 1e9).toBeCloseTo(1.8, 1);
+  });
+
+  it('bounds the commits that wait for it as a synchronous standby: 4 MB/s of 20 kB is 200 commits/s', () => {
+    const r = runScenario(loadScenarioText(text('synchronous'), 'standby-disk.yaml')).report;
+    expect(r.stalls.length).toBeGreaterThan(0);
+    const [hi, lo] = r.nodes.find((n) => n.name === 'pg1')!.lsn.split('/').map((x) => parseInt(x, 16));
+    // 300 s at 4 MB/s (1.2 GB after the starting position), not the 3 GB offered.
+    const gb = (hi! * 2 ** 32 + lo!) / 1e9;
+    expect(gb).toBeGreaterThan(1.2);
+    expect(gb).toBeLessThan(1.3);
+    expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 confirm 200 transactions/s');
+    expect(r.stalls[0]!.cause).toContain("the stream to pg2 carries 4 MB/s, what pg2's disk writes (disk_throughput)");
+  });
+});
+
 describe('pg_wal under steady writes', () => {
   it('checkpoints recycle what they no longer keep as future segments: pg_wal stays about max_wal_size', () => {
     // Real 15.18, max_wal_size = 128MB, about 17.8 MB/s of WAL: a checkpoint every 64 MB (4 segments,

@@ -10,6 +10,7 @@ import { StreamPlanner } from '../../src/models/postgres/stream-plan.ts';
 import { runScenario } from '../../src/run.ts';
 import { assertScenarioProperty, OPERATION_KINDS, scenarioArbitrary } from '../../src/testing/index.ts';
 import { cases } from '../support/properties.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
 
 function outcome(s: Parameters<typeof runScenario>[0], always: boolean): { report: string; fingerprint: string } {
   StreamPlanner.replanAlways = always;
@@ -38,6 +39,36 @@ describe('incremental stream planning', () => {
       scenarioArbitrary({ failover: true, operations: { count: { max: 10 } } }),
       sameRun,
       { numRuns: cases(200) },
+    );
+  });
+
+  it('also with full-page images stepping down after each redo point, a standby bound by its disk, and a failover', () => {
+    // The images' steps are breakpoints of the write flow (full-page-images.ts): they change the primary's rate
+    // between events of their own, which the incremental planning must follow as the full one does.
+    sameRun(
+      loadScenarioText(
+        `name: fpi-plan
+start: 2024-09-02T09:30:00Z
+timezone: UTC
+end: "09:45"
+sites: [dc1, dc2]
+links:
+  - {between: [dc1, dc2], bandwidth: 100Mbps, latency: 5ms}
+clusters:
+  shop:
+    nodes:
+      pg1: {site: dc1, version: 15, role: primary, settings: {max_wal_size: 256MB, wal_keep_size: 4GB}}
+      pg2: {site: dc2, version: 15, upstream: pg1}
+      pg3: {site: dc2, version: 15, upstream: pg2, disk_throughput: 3MB/s}
+    workload: {target: pg1, rate: 500/s, wal_per_tx: 450B, working_set: 190MiB, pages_per_tx: 2}
+plan:
+  - {at: "09:31", checkpoint: pg1}
+  - {at: "09:36", crash: pg1}
+  - {at: "09:36:30", promote: pg2}
+  - {at: "09:36:40", route_writes: pg2}
+`,
+        'fpi-plan.yaml',
+      ),
     );
   });
 

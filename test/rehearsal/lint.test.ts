@@ -79,6 +79,14 @@ describe('lint: the plan against the model', () => {
     expect(lintOf('scenarios/wal-keep-size.yaml', null, tuned).some((x) => /cannot keep up/.test(x.message))).toBe(false);
   });
 
+  it("a standby's disk_throughput bounds what it takes, as in the run", () => {
+    // 5000 tx/s of 8 KiB: 41 MB/s of WAL, over a line that carries it, to a standby whose disk writes 20 MB/s.
+    const slow = ['clusters.erp.nodes.pg2.disk_throughput=20MB/s', 'clusters.erp.workload.rate=5000/s'];
+    const f = lintOf('scenarios/wal-keep-size.yaml', null, slow).find((x) => x.id === 'standby-lag-beyond-retention' && /cannot keep up/.test(x.message))!;
+    expect(f.message).toMatch(/pg2 cannot keep up with pg1: 41 MB\/s of WAL over pg2's disk, which writes 20 MB\/s \(disk_throughput\)/);
+    expect(lintOf('scenarios/wal-keep-size.yaml', null, ['clusters.erp.workload.rate=5000/s']).some((x) => /cannot keep up/.test(x.message))).toBe(false);
+  });
+
   it('a pg_auto_failover standby streams through its pg_autoctl slot: a long stop is no retention error', () => {
     const text = (failover: string) => `name: x
 start: 2024-05-06T10:00:00Z

@@ -28,6 +28,8 @@ export type ServerFact =
   /** Settings changed (their names as the version spells them), applied as `how`. */
   | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
   /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */
+  /** cluster.ts shutdown: a standby's host crashed with WAL its walreceiver had written but not fsynced (`fsync`, µs). */
+  | { readonly kind: 'host-crash-lost-unflushed'; readonly node: string; readonly bytes: number; readonly fsync: number }
   | { readonly kind: 'crash-lost-unflushed'; readonly rule?: Rule; readonly node: string; readonly bytes: number; readonly walWriterDelay: number }
   /**
    * `draining`: after a clean shutdown's checkpoint, the WAL each lagging standby still had to receive; the

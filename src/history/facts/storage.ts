@@ -49,8 +49,8 @@ export type StorageFact =
   | { readonly kind: 'replay-caught-up'; readonly node: string }
   /**
    * A walsender's stream carries less than its upstream writes (bytes/s): what binds it is the line's share
-   * (`bandwidth` among `sharing` streams), one TCP `window` per round trip (`rtt`, µs), or packet `loss`
-   * (stream-plan.ts, tcp/connection.ts connectionRate).
+   * (`bandwidth` among `sharing` streams), one TCP `window` per round trip (`rtt`, µs), packet `loss`
+   * (stream-plan.ts, tcp/connection.ts connectionRate), or the standby's `disk` (`diskThroughput`, bytes/s).
    */
   | {
       readonly kind: 'stream-falls-behind';
@@ -58,8 +58,9 @@ export type StorageFact =
       readonly upstream: string;
       readonly incoming: number;
       readonly carried: number;
-      readonly bound: 'line' | 'window' | 'loss';
+      readonly bound: 'line' | 'window' | 'loss' | 'disk';
       readonly bandwidth: number;
+      readonly diskThroughput: number;
       readonly sharing: number;
       readonly window: number;
       readonly rtt: number;

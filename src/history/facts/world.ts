@@ -30,7 +30,7 @@ export type StepActionFact =
   | { readonly kind: 'end-sync-waits'; readonly node: string; readonly how: 'cancel' | 'terminate' }
   | { readonly kind: 'node-network'; readonly node: string; readonly cut: boolean }
   | { readonly kind: 'link'; readonly sites: readonly [string, string]; readonly cut: boolean }
-  | { readonly kind: 'server-op'; readonly op: 'crash' | 'stop' | 'start' | 'restart'; readonly node: string; readonly mode?: StopMode }
+  | { readonly kind: 'server-op'; readonly op: 'crash' | 'stop' | 'start' | 'restart'; readonly node: string; readonly mode?: StopMode; readonly host?: true }
   /** patronictl switchover or pg_autoctl perform switchover/promotion (a plan step): to `candidate` (null: the manager's choice), from `leader` if named. */
   | { readonly kind: 'switchover-asked'; readonly tool: 'patronictl' | 'pg_autoctl'; readonly action?: 'failover'; readonly cluster: string; readonly leader: string | null; readonly candidate: string | null }
   | { readonly kind: 'copy-asked'; readonly how: 'reclone' | 'basebackup'; readonly node: string; readonly from: string }

@@ -42,6 +42,17 @@ export interface SyncReplayHeld {
   readonly queries: readonly string[];
 }
 
+/**
+ * The stream of the synchronous standby that releases commits last carries all it can (stream-plan.ts
+ * connectionOf): the line's share, one TCP window per round trip, packet loss, or the standby's disk;
+ * `bytesPerSecond` is what it carries.
+ */
+export interface SyncStreamBound {
+  readonly standby: string;
+  readonly bound: 'line' | 'window' | 'loss' | 'disk';
+  readonly bytesPerSecond: number;
+}
+
 export type CommitLimit =
   /** The disk's throughput (`bytesPerSecond`, collapsed or as given) binds: its WAL cannot be written faster (load.ts diskLimit). */
   | { readonly kind: 'disk'; readonly txPerSecond: number; readonly slowdown: Slowdown | null; readonly bytesPerSecond: number }
@@ -51,7 +62,7 @@ export type CommitLimit =
    * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
    * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
    */
-  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld }
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound }
   /**
    * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
    * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).

@@ -72,6 +72,8 @@ export interface CheckpointHost {
   walRemoved(n: PgNode, horizon: Horizon): void;
   /** A checkpoint completed on `n` (its pg_wal changed): other models may re-plan. */
   checkpointDone(n: PgNode): void;
+  /** A checkpoint started on primary `n`: its redo point moved (pages change with full-page images again). */
+  redoMoved(n: PgNode): void;
 }
 
 interface Running {
@@ -445,6 +447,7 @@ export class Checkpointer {
       if (xlog && warning > 0 && apart < warning / 1e6) this.tooFrequent(n, apart);
       s.lastStart = now;
       s.redo = insert;
+      this.host.redoMoved(n);
       this.run(n, s, { redo: insert, record: null, startedAt: now, startLsn: insert, immediate, end: null, plannedRate: Number.NaN, buffers: dirtyBuffers(insert - s.completedRedo), logged: flags(false) });
       return;
     }

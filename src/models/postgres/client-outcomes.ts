@@ -5,11 +5,11 @@
  * what each node commits; this says what that means to the clients, as facts for the history.
  */
 import { NEVER, type Micros } from '../../engine/time.ts';
-import { roundFigure, type CommitLimit, type SyncReplayHeld, type WriteCauseFact } from '../../history/facts/writes.ts';
+import { roundFigure, type CommitLimit, type SyncReplayHeld, type SyncStreamBound, type WriteCauseFact } from '../../history/facts/writes.ts';
 import type { PgCluster } from './cluster.ts';
 import { admittedConnections, diskLimit, pastThreshold, type CacheState } from './load.ts';
 import type { Lsn } from './lsn.ts';
-import type { PgNode } from './node.ts';
+import type { PgNode, Stream } from './node.ts';
 import { commitDelay, diskThroughput, localCommitTime, slowdownOf } from './service.ts';
 import type { ClientPool } from './writes.ts';
 
@@ -25,14 +25,16 @@ export interface SyncAck {
   readonly rtt: number;
   /** When the confirmations' rate changes by itself (a delayed replay's rate follows the primary's past one). */
   readonly changesAt: number;
+  /** The stream of the synchronous standby whose confirmation releases commits last (when one does). */
+  readonly slowest?: Stream | null;
 }
 
 /** A pool's write status: an outage, a stall, or null (history.ts setWriteStatus). */
 export type WriteStatus = { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null;
 
 /** Commits bound by synchronous standbys confirming `txPerSecond` (per µs; rounded as the cause shows it), `rtt` µs a round. */
-export function syncLimit(txPerSecond: number, connections: number, rtt: number): CommitLimit {
-  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10 };
+export function syncLimit(txPerSecond: number, connections: number, rtt: number, stream: SyncStreamBound | null = null): CommitLimit {
+  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10, ...(stream ? { stream } : {}) };
 }
 
 /** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */

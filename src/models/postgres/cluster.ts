@@ -12,6 +12,7 @@ import { PRIORITY, type WorldContext } from './context.ts';
 import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
 import { PGDATA, pgLog, type LogLine } from './messages.ts';
 import { PgNode, setStreamLimit, type StandbyRole, type Stream } from './node.ts';
+import { fsyncDuration } from './service.ts';
 import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
 import { forkOf, historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
@@ -1355,9 +1356,17 @@ export class PgCluster {
 
   private readonly pendingSettings = new Map<string, PgNode['settings']>();
 
-  crash(n: PgNode): void {
-    this.shutdown(n, 'crashed');
+  crash(n: PgNode, host = false): void {
+    this.hostCrash = host;
+    try {
+      this.shutdown(n, 'crashed');
+    } finally {
+      this.hostCrash = false;
+    }
   }
+
+  /** The crash under way takes its host down too (crash's `host`): the page cache is lost. */
+  private hostCrash = false;
 
   /** A fast stop (pg_ctl stop -m fast, as managers and the model's own steps stop a server). */
   stop(n: PgNode): void {
@@ -1445,6 +1454,19 @@ export class PgCluster {
       n.wal.end.set(now, flushed);
       this.writes.walCut(n);
       this.log(n, 'lifecycle', cause);
+    }
+    if (how === 'crashed' && this.hostCrash && n.role.kind === 'standby') {
+      // A standby's walreceiver write()s WAL as it arrives and fsyncs it when no more is waiting
+      // (walreceiver.c XLogWalRcvWrite, XLogWalRcvFlush): what it wrote since is in the kernel's page cache,
+      // which a server crash keeps and the host's crash loses. remote_write acknowledged it (syncrep.c
+      // SYNC_REP_WAIT_WRITE), so if the primary is lost too those commits are gone. The window is one fsync's
+      // worth of WAL at the rate it arrived (the write stops at the flush otherwise).
+      const unflushed = Math.min(n.walEnd(now), n.wal.end.rate * fsyncDuration(n));
+      if (unflushed > 0) {
+        n.wal.end.set(now, n.walEnd(now) - unflushed);
+        this.writes.walCut(n);
+        this.log(n, 'lifecycle', { kind: 'host-crash-lost-unflushed', node: n.name, bytes: unflushed, fsync: fsyncDuration(n) });
+      }
     }
     const role = n.role;
     if (role.kind === 'standby') {

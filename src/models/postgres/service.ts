@@ -53,6 +53,11 @@ export function fsyncTime(n: PgNode): Micros {
   return (declared !== undefined ? declared * f : NOMINAL_FSYNC * (f - 1)) as Micros;
 }
 
+/** A whole WAL fsync on the node (not the excess `fsyncTime` counts): its `wal_fsync`, or the nominal one, stretched. */
+export function fsyncDuration(n: PgNode): Micros {
+  return ((n.storage.walFsync ?? NOMINAL_FSYNC) * n.service.disk) as Micros;
+}
+
 /**
  * How long one commit takes on the node itself, its WAL fsync and CPU (stretched on a slowed node): a
  * connection commits at most one transaction per this time. The healthy write model neglects it (it binds only

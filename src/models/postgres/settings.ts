@@ -57,6 +57,10 @@ export interface PgSettings extends VacuumSettings {
   readonly restoreCommand: string | null;
   /** pg_rewind's precondition: wal_log_hints (9.4+) or data checksums (initdb -k). */
   readonly walLogHints: boolean;
+  /** full_page_writes (default on): images of pages after a redo point (full-page-images.ts). */
+  readonly fullPageWrites: boolean;
+  /** wal_compression (default off). */
+  readonly walCompression: 'off' | 'pglz' | 'lz4' | 'zstd';
   readonly dataChecksums: boolean;
   readonly autovacuumFreezeMaxAge: number;
   /** Effective values (vacuum.c caps them against autovacuum_freeze_max_age). */
@@ -127,6 +131,9 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     archiveTimeout: spec.archiveTimeout ?? (0 as Micros),
     restoreCommand: spec.restoreCommand ? spec.restoreCommand : null,
     walLogHints: spec.walLogHints ?? false,
+    // guc_tables.c: full_page_writes on, wal_compression off.
+    fullPageWrites: spec.fullPageWrites ?? true,
+    walCompression: spec.walCompression ?? 'off',
     dataChecksums: spec.dataChecksums ?? false,
     ...freezeSettings(version, spec),
     ...resolveVacuumSettings(version, spec),
@@ -179,6 +186,8 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'walSenderTimeout':
     case 'walWriterDelay':
     case 'recoveryMinApplyDelay': // sighup
+    case 'fullPageWrites': // sighup
+    case 'walCompression': // superuser (a reload sets it)
     case 'hotStandbyFeedback':
     case 'syncReplicationSlots': // sighup
     case 'synchronizedStandbySlots': // sighup

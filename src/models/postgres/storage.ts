@@ -51,6 +51,7 @@ export class WalStorage {
         // A standby whose walreceiver failed on its full volume has room again (receiveRoom).
         if (this.receiveRoom(n, cluster.ctx.sim.now) > 0) cluster.pgWalRoomAgain(n);
       },
+      redoMoved: (n) => cluster.writes.redoMoved(n),
       checkpointDone: (n) => {
         cluster.xid.walChanged(n);
         sample(n);

@@ -5,7 +5,8 @@ import type { PgCluster } from './cluster.ts';
 import { PRIORITY } from './context.ts';
 import type { Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
-import { connectionRate } from '../tcp/connection.ts';
+import { connectionRate, type StreamBound } from '../tcp/connection.ts';
+import { diskThroughput } from './service.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -187,10 +188,28 @@ export class StreamPlanner {
     return this.connectionOf(s, sharing).rate / PER_SECOND;
   }
 
-  /** The stream's connection among `sharing` on its link: bytes/s, and what binds it. */
-  private connectionOf(s: Stream, sharing: number): ReturnType<typeof connectionRate> {
+  /**
+   * The stream's connection among `sharing` on its link: bytes/s, and what binds it. The standby's disk bounds
+   * it too: its walreceiver writes each message it receives to pg_wal and fsyncs when no more is waiting, in
+   * the loop that receives (walreceiver.c XLogWalRcvProcessMsg / XLogWalRcvFlush), so it takes WAL no faster
+   * than its disk writes it, as a primary writes no faster than its own (load.ts diskLimit). Only a
+   * `disk_throughput` the scenario gives, or a `slow_node` collapse, bounds it (as diskLimit).
+   */
+  private connectionOf(s: Stream, sharing: number): { rate: number; bound: StreamBound | 'disk' } {
     const p = s.path;
-    return connectionRate(p.bandwidth / Math.max(1, sharing), p.latency, p.tcpWindow, this.cluster.ctx.net.loss(s.up, s.down));
+    const c = connectionRate(p.bandwidth / Math.max(1, sharing), p.latency, p.tcpWindow, this.cluster.ctx.net.loss(s.up, s.down));
+    const d = s.down;
+    if (d.storage.throughput === null && d.service.throughput >= 1) return c;
+    const disk = diskThroughput(d);
+    return disk < c.rate ? { rate: disk, bound: 'disk' } : c;
+  }
+
+  /** What binds `s` when its plan carries all its connection can (its rate at its share), else null. */
+  boundOf(s: Stream): { bound: StreamBound | 'disk'; bytesPerSecond: number } | null {
+    const p = this.plans.get(s);
+    if (!p) return null;
+    const c = this.connectionOf(s, Math.max(1, this.liveOn(s.path.linkKey)));
+    return p.rate >= (c.rate / PER_SECOND) * (1 - 1e-9) ? { bound: c.bound, bytesPerSecond: c.rate } : null;
   }
 
   /**
@@ -399,6 +418,7 @@ export class StreamPlanner {
       carried: p.rate * PER_SECOND,
       bound: this.connectionOf(s, sharing).bound,
       bandwidth: path.bandwidth,
+      diskThroughput: diskThroughput(s.down),
       sharing,
       window: path.tcpWindow,
       rtt: 2 * path.latency,

@@ -18,6 +18,7 @@ import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../histor
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
 import type { Fact } from '../../history/facts/index.ts';
+import { BLCKSZ, FullPageImages, type PageWorkload } from './full-page-images.ts';
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -38,7 +39,12 @@ export interface ClientPool {
   target: PgNode | null;
   /** Write transactions offered per second. */
   rate: number;
+  /** WAL bytes per transaction now: the scenario's, plus the full-page images of the moment (full-page-images.ts). */
   walPerTx: number;
+  /** The scenario's WAL per transaction (`wal_per_tx`, or the last `workload` step's). */
+  baseWalPerTx: number;
+  /** The pages its writes change (`working_set`, `pages_per_tx`), or null: no images beyond `wal_per_tx`. */
+  readonly pages: PageWorkload | null;
   readonly connections: number;
   /** Requests waiting in the pool for a connection (load.ts). */
   readonly queue: PoolQueue;
@@ -144,6 +150,8 @@ export class WriteFlow {
   private readonly cache = new CacheState();
   /** What each pool's clients get: its write status and its requests (client-outcomes.ts). */
   private readonly clients: ClientOutcomes;
+  /** Full-page images after each checkpoint's redo point (full-page-images.ts). */
+  private readonly images: FullPageImages;
   /** The nodes whose disk bound at the last recomputation (service.walBacklog set): reset at the next. */
   private readonly backlogged: PgNode[] = [];
   /** The rate of every stream, planned again only where something changed (stream-plan.ts). */
@@ -167,11 +175,19 @@ export class WriteFlow {
         target,
         rate: w.rate,
         walPerTx: w.walPerTx,
+        baseWalPerTx: w.walPerTx,
+        pages: w.workingSet !== undefined ? { workingSetPages: Math.max(1, w.workingSet / BLCKSZ), pagesPerTx: w.pagesPerTx ?? 1 } : null,
         connections: w.connections,
         queue: new PoolQueue(cluster.ctx.sim.now, w.queueTimeout ?? null),
       };
     });
     this.clients = new ClientOutcomes(cluster, this.pools, this.cache);
+    this.images = new FullPageImages(this.pools, (n) => cluster.storage.checkpointer.redoRecPtr(n));
+  }
+
+  /** A checkpoint started on `n` (a new redo point): pools writing there image their pages afresh. */
+  redoMoved(n: PgNode): void {
+    if (this.images.active && this.images.writesTo(n)) this.cluster.requestReflow('changed');
   }
 
   pool(name: string | null): ClientPool[] {
@@ -187,7 +203,7 @@ export class WriteFlow {
   setWorkload(pools: readonly ClientPool[], rate: number | undefined, walPerTx: number | undefined): void {
     for (const p of pools) {
       if (rate !== undefined) p.rate = rate;
-      if (walPerTx !== undefined) p.walPerTx = walPerTx;
+      if (walPerTx !== undefined) p.walPerTx = p.baseWalPerTx = walPerTx;
     }
     this.cluster.requestReflow('changed');
   }
@@ -237,6 +253,8 @@ export class WriteFlow {
 
     // The queues' waits as the stretch since the last recomputation ends (before a lost server drops a queue).
     for (const p of this.pools) this.clients.noteQueueWait(p, now);
+    // Each pool's WAL per transaction for the stretch from now (full-page images since its node's redo point).
+    if (this.images.active) this.images.update(now);
     const refusals = new Map<ClientPool, WriteCauseFact | null>();
     const load = new Map<PgNode, WriterLoad>();
     for (const p of this.pools) {
@@ -311,7 +329,9 @@ export class WriteFlow {
         syncBound.add(t.node);
         // Nothing released for now (the confirmations pass what an ended wait acknowledged, a moment at
         // most): a stall under way keeps its cause (queueStatus) rather than naming a rate of 0 for that moment.
-        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt));
+        // The slowest synchronous standby's stream carrying all it can (its line, window, loss or disk) is why.
+        const bound = ack.slowest ? this.planner.boundOf(ack.slowest) : null;
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null));
         if (refill <= 0) held.add(t.node);
       }
     }
@@ -362,6 +382,8 @@ export class WriteFlow {
       next = Math.min(next, this.clients.account(p, served, status?.kind ?? null, now));
     }
     next = Math.min(next, this.cache.nextChangeOfAny(now));
+    // The share of pages imaged since the redo point crosses the next step: the WAL per transaction falls.
+    if (this.images.active) next = Math.min(next, this.images.committed((p) => served.get(p as ClientPool) ?? 0, now));
     // A slot's restart_lsn that starts moving (slots.ts nextChange): its retained WAL's line bends there.
     next = Math.min(next, c.storage.slots.nextChange(now));
 
@@ -453,6 +475,16 @@ export class WriteFlow {
       if (t) {
         if (Math.abs(blended - t.walPerTx) > 1e-9) {
           const lsn = n.walEnd(now);
+          // Smaller transactions from now on (a step of full-page images, a `workload` step): the commits waiting
+          // for synchronous standbys were written at the old size, so the waiting WAL may exceed what the
+          // connections hold at the new one. The excess is counted as the orphans are (spread over the waiting
+          // WAL, gone once the confirmations pass it): the old commits confirmed make room for fewer bytes of new
+          // ones. Without it the window would stay short of the waiting WAL for good.
+          if (blended < t.walPerTx) {
+            const ack = t.ack.valueAt(now);
+            const excess = Math.min(w.connections * (t.walPerTx - blended), lsn - ack - w.connections * blended - orphanedAt(t.orphans, ack));
+            if (excess > 0 && lsn > ack) t.orphans.push({ pool: w.pools[0]!, from: ack, to: lsn, bytes: excess });
+          }
           t.record.commitMap.push({ lsn, tx: txAt(t.record, lsn), walPerTx: blended });
           t.walPerTx = blended;
         }
@@ -797,7 +829,7 @@ export class WriteFlow {
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)) };
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null };
   }
 
   /**

@@ -13,6 +13,9 @@ import { parseTime } from '../../scenario/units.ts';
 import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
 import { defaultStopMode } from '../../models/postgres/pg-ctl.ts';
 import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
+import { resolveSettings } from '../../models/postgres/settings.ts';
+import { BLCKSZ, COMPRESSED, IMAGE_BYTES, imagesPerTxOverCycle } from '../../models/postgres/full-page-images.ts';
+import { checkpointCycle } from './retention.ts';
 import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StepFact, type SubscriptionFact, type Where, type WritePhase } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
@@ -40,7 +43,7 @@ function peakLoad(c: ClusterSpec, actions: readonly Action[], where: Where): Loa
       wal += w.rate * w.walPerTx;
       tx += w.rate;
     }
-    return { wal, tx };
+    return { wal: wal + imageRate(c, current, wal), tx };
   };
   let peak = total();
   for (const a of actions) {
@@ -53,6 +56,33 @@ function peakLoad(c: ClusterSpec, actions: readonly Action[], where: Where): Loa
     peak = { wal: Math.max(peak.wal, t.wal), tx: Math.max(peak.tx, t.tx) };
   }
   return { walBytesPerSecond: peak.wal, xidsPerSecond: peak.tx, where };
+}
+
+/**
+ * The full-page images of the pools that state a working set (full-page-images.ts), bytes per second averaged
+ * over a checkpoint cycle on their target: the cycle shortens as the images add WAL (max_wal_size), so the
+ * figure is the fixed point of a few rounds. An estimate, as the model steps through each cycle.
+ */
+function imageRate(c: ClusterSpec, current: ReadonlyMap<string, { rate: number; walPerTx: number }>, baseWal: number): number {
+  const imaging = c.workloads.filter((w) => w.workingSet !== undefined && (current.get(w.name)?.rate ?? 0) > 0);
+  if (imaging.length === 0) return 0;
+  let images = 0;
+  for (let round = 0; round < 8; round++) {
+    let next = 0;
+    for (const w of imaging) {
+      const node = c.nodes.find((n) => n.name === w.target);
+      if (!node) continue;
+      const s = resolveSettings(node.version, node.name, node.settings);
+      if (!s.fullPageWrites) continue;
+      const rate = current.get(w.name)!.rate;
+      const { interval } = checkpointCycle(node.version, s, baseWal + images);
+      const per = imagesPerTxOverCycle({ workingSetPages: Math.max(1, w.workingSet! / BLCKSZ), pagesPerTx: w.pagesPerTx ?? 1 }, rate * interval);
+      next += rate * per * IMAGE_BYTES * (s.walCompression === 'off' ? 1 : COMPRESSED);
+    }
+    if (Math.abs(next - images) < 1) return next;
+    images = next;
+  }
+  return images;
 }
 
 /** A client pool as the lint follows it over the plan, by `cluster/workload`. */
@@ -322,6 +352,7 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
         // Patroni's use_slots: every replica streams through a slot named after it, kept on the leader (managers/patroni.ts).
         // pg_autoctl streams every standby through pgautofailover_standby_<node id> (managers/pgautofailover.ts).
         slotName: patroniSlots && n.version >= 9.4 ? slotName(n.name) : pgafSlots ? pgafSlotName(i + 1) : null,
+        diskThroughput: n.storage.throughput,
       });
     }
     c.failover.forEach((m, i) => {

@@ -38,7 +38,7 @@ export interface Retention {
 }
 
 /** How often a server checkpoints at this WAL rate, and the WAL written between two checkpoints. */
-function checkpointCycle(version: PgMajor, s: PgSettings, walBytesPerSecond: number): { interval: number; cycle: number; by: string } {
+export function checkpointCycle(version: PgMajor, s: PgSettings, walBytesPerSecond: number): { interval: number; cycle: number; by: string } {
   const timeout = s.checkpointTimeout / 1e6;
   const distance =
     version < 9.5 ? CHECKPOINT_SEGMENTS * s.walSegmentSize : Math.max(1, Math.floor(Math.floor(s.maxWalSize / s.walSegmentSize) / ((version >= 11 ? 1 : 2) + defaultCompletionTarget(version)))) * s.walSegmentSize;

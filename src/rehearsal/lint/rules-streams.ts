@@ -39,6 +39,8 @@ export function streamCarries(f: LintFacts, up: PgServer, s: PgServer, t: Micros
     return us !== undefined && pair(us.site, x.site) === key;
   }).length;
   const tcp = connectionRate(link.bandwidth / Math.max(1, sharing), link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0);
+  // The standby's walreceiver takes WAL no faster than its disk writes it (stream-plan.ts connectionOf).
+  if (s.diskThroughput != null && s.diskThroughput < tcp.rate) return { rate: s.diskThroughput, bound: 'disk', link, sharing: Math.max(1, sharing) };
   return { rate: tcp.rate, bound: tcp.bound, link, sharing: Math.max(1, sharing) };
 }
 
@@ -71,7 +73,9 @@ export const standbyRetention: Rule = {
         // the run agree.
         const { link, rate: cap, sharing } = stream;
         const line =
-          stream.bound === 'window'
+          stream.bound === 'disk'
+            ? `${s.name}'s disk, which writes ${rate(cap)} (disk_throughput)`
+            : stream.bound === 'window'
             ? `one TCP connection's ${size(link.tcpWindow ?? DEFAULT_TCP_WINDOW)} window over a ${duration((2 * link.latency) / 1e6)} round trip, ${rate(cap)}`
             : sharing > 1
               ? `a line of ${rate(link.bandwidth)} shared by ${sharing} WAL streams, ${rate(cap)} of it WAL for each (TCP and IP headers take 3%)`

@@ -50,6 +50,8 @@ export interface PgServer {
   readonly restoreCommand: boolean;
   /** A standby's primary_slot_name (a physical slot on its upstream keeps its WAL), when known. */
   readonly slotName: string | null;
+  /** The scenario's disk_throughput of the server, bytes/s (absent or null: not given, no bound). */
+  readonly diskThroughput?: number | null;
 }
 
 export interface FailoverFact {

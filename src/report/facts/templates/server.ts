@@ -24,6 +24,8 @@ export const SERVER: TemplatesOf<ServerFact> = {
   repointed: (f) => p`${node(f.node)} now streams from ${node(f.upstream)} (${code('primary_conninfo')} reloaded; the walreceiver restarts)`,
   'walreceiver-restarts-for-slot': (f) => p`the walreceiver of ${node(f.node)} restarts to stream through ${code(`primary_slot_name = '${f.slot}'`)}`,
   'settings-changed': (f) => p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}`,
+  'host-crash-lost-unflushed': (f) =>
+    p`the host of ${node(f.node)} crashed with ${size(f.bytes)} of received WAL written to its page cache but not yet fsynced (a ${duration(f.fsync / 1e6)} WAL fsync's worth): it is gone, though a primary with ${code('synchronous_commit = remote_write')} acknowledges commits once a standby has written them`,
   'crash-lost-unflushed': (f) =>
     p`${node(f.node)} crashed with ${size(f.bytes)} of WAL inserted but not flushed: with ${code('synchronous_commit = off')} commits are acknowledged before the WAL writer flushes them (every ${code(`wal_writer_delay = ${f.walWriterDelay / 1000} ms`)}; PostgreSQL documents a window of up to three times that)`,
   down: (f) =>

@@ -43,7 +43,9 @@ export const STORAGE: TemplatesOf<StorageFact> = {
   'replay-caught-up': (f) => p`replay on ${node(f.node)} has caught up with the WAL it received`,
   'stream-falls-behind': (f) =>
     p`${node(f.node)} falls behind ${node(f.upstream)}: WAL comes at ${rate(f.incoming)} and its stream carries ${rate(f.carried)}, ${
-      f.bound === 'window'
+      f.bound === 'disk'
+        ? p`what its disk writes (${rate(f.diskThroughput)}): its walreceiver writes and fsyncs each message before it reads the next`
+        : f.bound === 'window'
         ? `one TCP window of ${size(f.window)} per ${duration(f.rtt / 1e6)} round trip`
         : f.bound === 'loss'
           ? `what TCP carries with ${percent(f.loss)} of packets lost over a ${duration(f.rtt / 1e6)} round trip`

@@ -62,7 +62,7 @@ export const STEPS: TemplatesOf<StepActionFact> = {
   'end-sync-waits': (f) => p`${f.how === 'cancel' ? 'cancel' : 'terminate'} the backends of ${node(f.node)} waiting for synchronous standbys`,
   'node-network': (f) => (f.cut ? p`${node(f.node)} is cut off from the network` : p`${node(f.node)} is reachable again`),
   link: (f) => `link ${f.sites[0]}–${f.sites[1]} ${f.cut ? 'cut' : 'restored'}`,
-  'server-op': (f) => p`${f.op} ${node(f.node)}${f.mode ? ` (-m ${f.mode})` : ''}`,
+  'server-op': (f) => p`${f.op} ${node(f.node)}${f.mode ? ` (-m ${f.mode})` : ''}${f.host ? ' with its host' : ''}`,
   'switchover-asked': (f) =>
     f.tool === 'pg_autoctl'
       ? f.candidate !== null
