@@ -6,6 +6,7 @@
  * Every value is printed exactly: times as "+DURATION" after the start in microsecond-exact units,
  * sizes and bandwidths in a unit that divides them, LSNs as %X/%X, rates as plain numbers per second.
  */
+import type { SubscriptionSpec } from '../scenario/types-logical.ts';
 import { Document, isMap, isSeq, type Node } from 'yaml';
 import { printSynchronousStandbyNames } from '../models/postgres/guc.ts';
 import { formatDuration, formatLsn, formatSize } from '../scenario/units.ts';
@@ -145,7 +146,7 @@ function printNode(n: NodeSpec): Record<string, unknown> {
 }
 
 function printWorkload(w: WorkloadSpec): Record<string, unknown> {
-  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...(w.retries ? { retries: { count: w.retries.count, backoff: printDuration(w.retries.backoff), multiplier: w.retries.multiplier, max_backoff: printDuration(w.retries.maxBackoff) } } : {}), ...printWorkloadTable(w) };
+  return { target: w.target, site: w.site, rate: w.rate, wal_per_tx: printSize(w.walPerTx), ...(w.workingSet !== undefined ? { working_set: printSize(w.workingSet), pages_per_tx: w.pagesPerTx ?? 1 } : {}), connections: w.connections, ...(w.queueTimeout != null ? { queue_timeout: printDuration(w.queueTimeout) } : {}), ...(w.retries ? { retries: { count: w.retries.count, backoff: printDuration(w.retries.backoff), multiplier: w.retries.multiplier, max_backoff: printDuration(w.retries.maxBackoff) } } : {}), ...printWorkloadTable(w) };
 }
 
 function printCluster(c: ClusterSpec): Record<string, unknown> {
@@ -179,6 +180,19 @@ function printSlot(sl: SlotSpec): Record<string, unknown> {
   return out;
 }
 
+function printSubscription(x: SubscriptionSpec): Record<string, unknown> {
+  return {
+    publisher: x.publisher,
+    subscriber: x.subscriber,
+    slot: x.slot,
+    database: x.database,
+    apply_rate: x.applyRate,
+    ...(x.serialRows !== null ? { serial_rows: x.serialRows } : {}),
+    ...(x.followPrimary ? { follow_primary: true } : {}),
+    ...(x.failover ? { failover: true } : {}),
+  };
+}
+
 function printAlert(a: AlertSpec): Record<string, unknown> {
   return { name: a.name, cluster: a.cluster, metric: a.metric, above: a.metric === 'max_xid_age' ? a.above : printSize(a.above), for: printDuration(a.for) };
 }
@@ -197,10 +211,21 @@ function printAction(a: Action, nodes: ReadonlyMap<string, NodeSpec>): Record<st
     case 'stop':
       out[a.kind] = a.mode !== undefined ? { node: a.node, mode: a.mode } : a.node;
       break;
-    case 'promote':
     case 'crash':
+      out.crash = a.host ? { node: a.node, host: true } : a.node;
+      break;
+    case 'promote':
     case 'start':
       out[a.kind] = a.node;
+      break;
+    case 'syncSequences':
+      out.sync_sequences = a.subscription;
+      break;
+    case 'dropSubscription':
+      out.drop_subscription = a.subscription;
+      break;
+    case 'addColumn':
+      out.add_column = { node: a.node, subscription: a.subscription };
       break;
     case 'basebackup':
     case 'reclone': {
@@ -438,6 +463,7 @@ export function scenarioToYaml(s: Scenario, opts: { comment?: string } = {}): st
     local_link: { bandwidth: printBandwidth(s.localLink.bandwidth), latency: printDuration(s.localLink.latency) },
     ...(s.clusters.length || !s.block ? { clusters: Object.fromEntries(s.clusters.map((c) => [c.name, printCluster(c)])) } : {}),
     ...(s.block ? { block: printBlock(s.block, printBandwidth) } : {}),
+    ...(s.subscriptions?.length ? { subscriptions: Object.fromEntries(s.subscriptions.map((x) => [x.name, printSubscription(x)])) } : {}),
     ...(plan.length ? { plan } : {}),
     ...(faults.length ? { faults } : {}),
     ...(s.expectations.length ? { expect: s.expectations.map(printExpectation) } : {}),

@@ -338,6 +338,32 @@ export class XidModel implements SlotHorizons {
     this.requestReplan(0 as Micros);
   }
 
+  /** The rates of the worst slot lag and of the largest pg_wal at the last replan. */
+  private lastWalMetricRates = { lag: Number.NaN, wal: Number.NaN };
+  private rateCheck: EventHandle | null = null;
+
+  /**
+   * After every change of this instant (with the replan's priority), plan again if the worst slot lag or the
+   * largest pg_wal grows at another rate than at the last replan: only that moves their alerts and series (a
+   * stream opened and closed within one instant, a retry in vain, does not), so how often the write model
+   * recomputes never shows in the report.
+   */
+  private requestRateCheck(): void {
+    if (this.rateCheck) return;
+    this.rateCheck = this.cluster.ctx.sim.at(this.cluster.ctx.sim.now, `xid rates ${this.cluster.name}`, () => {
+      this.rateCheck = null;
+      const r = this.walMetricRates(this.cluster.ctx.sim.now);
+      if (r.lag !== this.lastWalMetricRates.lag || r.wal !== this.lastWalMetricRates.wal) this.requestReplan(0 as Micros);
+    }, PRIORITY.reflow + 2);
+  }
+
+  private walMetricRates(now: Micros): { lag: number; wal: number } {
+    return {
+      lag: this.cluster.storage.slots.worstLag(now).rate,
+      wal: this.metricValue({ name: '', cluster: this.cluster.name, metric: 'pg_wal_size', above: 0, for: 0 as Micros }, now).rate,
+    };
+  }
+
   /** A slot's consumer changed pace without a change of the WAL rates (models/logical): metrics and alerts are planned again. */
   slotPaceChanged(): void {
     this.requestReplan(0 as Micros);
@@ -399,9 +425,10 @@ export class XidModel implements SlotHorizons {
    */
   setRate(now: Micros, txPerSecond: number, committed: ReadonlyMap<string, number> = new Map()): void {
     if (!this.enabled) {
-      // Without databases there are no XIDs to follow, but a slot's lag and pg_wal still grow with the WAL rate: the
-      // alerts on them and their series are planned again at a change (as with databases, below).
-      if (this.alerts.length > 0 || this.walMetricsRetaining) this.requestReplan(0 as Micros);
+      // Without databases there are no XIDs to follow, but a slot's lag and pg_wal still grow with the WAL rates: the
+      // alerts on them and their series are planned again when one of those rates changed (only then, as with
+      // databases below: how often the write model recomputes must not show in the report).
+      if (this.alerts.length > 0 || this.walMetricsRetaining) this.requestRateCheck();
       return;
     }
     this.vacuum.setWriteRates(now, committed);
@@ -432,6 +459,7 @@ export class XidModel implements SlotHorizons {
     this.vacuum.noteAge(now);
     this.planAlerts(now);
     this.recordMetrics(now);
+    this.lastWalMetricRates = this.walMetricRates(now);
     // The worst slot lag and the largest pg_wal are maxima: when another slot or server overtakes the leader, the
     // metric's rate changes with no event of its own. Alerts and the recorded series are planned again there.
     if (this.alerts.length > 0 || this.walMetricsRetaining) {
