@@ -198,11 +198,23 @@ function stoppedImmediately(history: History, node: string, at: Micros): boolean
   return e !== undefined && e.fact.kind === 'down' && e.fact.mode === 'immediate';
 }
 
+/** The PANIC the node's last crash by `at` came from (its pg_wal volume full: storage.ts logs it at the crash), or null. */
+function panicOf(history: History, node: string, at: Micros): { kind: 'pg-wal-full'; volume: number } | null {
+  const down = history.events.findLast((x) => x.node === node && x.at <= at && x.fact.kind === 'down');
+  if (!down) return null;
+  const full = history.events.findLast((x) => x.node === node && x.at === down.at && x.fact.kind === 'pg-wal-full');
+  return full && full.fact.kind === 'pg-wal-full' ? { kind: 'pg-wal-full', volume: full.fact.volume } : null;
+}
+
 /** What happened to a node that stopped being what it was: its state in `s`. */
 function fate(history: History, n: NodeState | undefined, name: string, at: Micros): NodeFate {
   if (!n) return { kind: 'left', node: name };
   if (n.run === 'stopped') return { kind: 'shut-down', node: name };
-  if (n.run === 'crashed') return stoppedImmediately(history, name, at) ? { kind: 'crashed', node: name, mode: 'immediate' } : { kind: 'crashed', node: name };
+  if (n.run === 'crashed') {
+    if (stoppedImmediately(history, name, at)) return { kind: 'crashed', node: name, mode: 'immediate' };
+    const panic = panicOf(history, name, at);
+    return panic ? { kind: 'crashed', node: name, panic } : { kind: 'crashed', node: name };
+  }
   if (n.run === 'failed') return { kind: 'failed', node: name, message: n.fatal };
   if (n.role === 'standby') return { kind: 'demoted', node: name };
   return { kind: 'primary', node: name };

@@ -53,6 +53,16 @@ describe('a full pg_wal volume', () => {
     }
   });
 
+  it('the outage and the no-primary verdict say the server stopped itself on its full pg_wal, not that it crashed', () => {
+    const r = run(15);
+    const outage = r.outages.find((o) => o.causeFact?.kind === 'target-down')!;
+    expect(outage.causeFact).toMatchObject({ kind: 'target-down', node: 'pg1', how: 'crashed', panic: { kind: 'pg-wal-full', volume: 2e9 } });
+    expect(outage.cause).toContain('pg_wal volume');
+    const gone = r.verdicts.find((v) => v.kind === 'no-primary')!.cause.find((c) => c.fact?.kind === 'primary-gone')!;
+    expect(gone.fact).toMatchObject({ fate: { kind: 'crashed', node: 'pg1', panic: { kind: 'pg-wal-full' } } });
+    expect(gone.text).toContain('its pg_wal volume');
+  });
+
   it("a standby's full pg_wal stops its walreceiver, not the server; its promotion fails for want of room", () => {
     // Real 15.18: pg_wal of a standby with archive_mode = always and a failing archive_command on a small tmpfs:
     // `FATAL:  could not write to file "pg_wal/xlogtemp.N": No space left on device` from the walreceiver every

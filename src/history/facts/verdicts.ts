@@ -20,7 +20,7 @@ export type NodeFate =
   | { readonly kind: 'left'; readonly node: string }
   | { readonly kind: 'shut-down'; readonly node: string }
   /** `mode: immediate`: pg_ctl stop -m immediate, a kill the run state does not tell from a crash. */
-  | { readonly kind: 'crashed'; readonly node: string; readonly mode?: 'immediate' }
+  | { readonly kind: 'crashed'; readonly node: string; readonly mode?: 'immediate'; readonly panic?: { readonly kind: 'pg-wal-full'; readonly volume: number } }
   /** It does not start: `message` is the FATAL the server logged. */
   | { readonly kind: 'failed'; readonly node: string; readonly message: string | null }
   | { readonly kind: 'demoted'; readonly node: string }

@@ -75,7 +75,8 @@ export type WriteCauseFact =
   // Refusals (outages): writes cannot be accepted at all.
   | { readonly kind: 'no-write-target' }
   /** `shutting-down`: a clean shutdown whose walsenders still send standbys their backlog (drains.ts). */
-  | { readonly kind: 'target-down'; readonly node: string; readonly how: 'crashed' | 'stopped' | 'shutting-down' }
+  /** `panic`: a crash the server made itself (its pg_wal volume full). */
+  | { readonly kind: 'target-down'; readonly node: string; readonly how: 'crashed' | 'stopped' | 'shutting-down'; readonly panic?: { readonly kind: 'pg-wal-full'; readonly volume: number } }
   /** The server does not start; `message`: its FATAL line. */
   | { readonly kind: 'target-failed'; readonly node: string; readonly message: string }
   | { readonly kind: 'clients-cut-off'; readonly site: string; readonly node: string }

@@ -1356,14 +1356,19 @@ export class PgCluster {
 
   private readonly pendingSettings = new Map<string, PgNode['settings']>();
 
-  crash(n: PgNode, host = false): void {
+  crash(n: PgNode, host = false, panic: { readonly kind: 'pg-wal-full'; readonly volume: number } | null = null): void {
     this.hostCrash = host;
+    this.crashPanic = panic;
     try {
       this.shutdown(n, 'crashed');
     } finally {
       this.hostCrash = false;
+      this.crashPanic = null;
     }
   }
+
+  /** The PANIC the crash under way comes from (crash's `panic`), for the reports' causes. */
+  private crashPanic: { readonly kind: 'pg-wal-full'; readonly volume: number } | null = null;
 
   /** The crash under way takes its host down too (crash's `host`): the page cache is lost. */
   private hostCrash = false;
@@ -1423,7 +1428,7 @@ export class PgCluster {
     // SyncRepWaitForLSN on ProcDiePending), their commits flushed and visible after a restart (observed on 15).
     if (mode === 'fast' && n.isPrimary) this.writes.shutdownWaits(n);
     const now = this.ctx.sim.now;
-    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now, ...(mode === 'immediate' ? { immediate: true as const } : {}) };
+    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now, ...(mode === 'immediate' ? { immediate: true as const } : {}), ...(how === 'crashed' && this.crashPanic ? { panic: this.crashPanic } : {}) };
     const shutdownLines =
       how === 'stopped'
         ? serverLog.cleanShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now), waited ? null : mode === 'smart' ? 'smart' : 'fast')

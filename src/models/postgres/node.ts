@@ -170,7 +170,8 @@ export class PgNode {
   startedAt: Micros;
   /** How the server last went down (pg_control's state), and when: the first line of its next start (server-log.ts). */
   /** `immediate`: pg_ctl stop -m immediate, which leaves the control file as a crash does. */
-  lastDown: { state: ControlState; at: Micros; immediate?: true };
+  /** `panic`: the server stopped itself on a PANIC (its pg_wal volume full), not a kill or a failure around it. */
+  lastDown: { state: ControlState; at: Micros; immediate?: true; panic?: { readonly kind: 'pg-wal-full'; readonly volume: number } };
   /**
    * What the running startup process has logged (server-log.ts): the end of WAL it last complained about (it
    * complains once per position: xlogrecovery.c emode_for_corrupt_record), where its redo starts (the end of the

@@ -203,7 +203,7 @@ export class WalStorage {
           ]
         : []),
     ]);
-    this.cluster.crash(n);
+    this.cluster.crash(n, false, { kind: 'pg-wal-full', volume: n.storage.walVolume ?? 0 });
   }
 
   /** Bytes `n`'s pg_wal volume can still take (Infinity when unbounded): a walreceiver with none cannot write. */

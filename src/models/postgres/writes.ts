@@ -226,7 +226,10 @@ export class WriteFlow {
     const c = this.cluster;
     if (!t) return { kind: 'no-write-target' };
     // A shutdown still sending standbys their backlog refuses connections: "the database system is shutting down".
-    if (t.run.state === 'down') return { kind: 'target-down', node: t.name, how: c.drains.of(t) ? 'shutting-down' : t.run.how };
+    if (t.run.state === 'down') {
+      const panic = t.run.how === 'crashed' && !c.drains.of(t) ? t.lastDown.panic : undefined;
+      return { kind: 'target-down', node: t.name, how: c.drains.of(t) ? 'shutting-down' : t.run.how, ...(panic ? { panic } : {}) };
+    }
     if (t.run.state === 'failed') return { kind: 'target-failed', node: t.name, message: t.run.fatal.message };
     // A smart shutdown lets the sessions it found go on and refuses every new connection (pg-ctl.ts).
     if (!t.connsAllowed && !c.smart.connected(t, p)) return { kind: 'target-down', node: t.name, how: 'shutting-down' };

@@ -2,7 +2,7 @@
 import type { WaitReason } from '../../../history/history.ts';
 import type { BecamePrimary, BrokenReason, NodeFate, NotFollowing, RebuildWay, Redundancy, VerdictEnd, VerdictStepFact } from '../../../history/facts/verdicts.ts';
 import type { Fact } from '../../../history/facts/index.ts';
-import { count, counted, duration } from '../../format.ts';
+import { count, counted, duration, size } from '../../format.ts';
 import { decidedByText, synchronousSourceText } from '../deciders.ts';
 import { join, lsn, node, p, time, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
@@ -72,6 +72,7 @@ function fate(f: NodeFate): Token {
     case 'shut-down':
       return p`${n} was shut down`;
     case 'crashed':
+      if (f.panic) return p`${n} stopped itself: its pg_wal volume (${size(f.panic.volume)}) was full (PANIC)`;
       return f.mode === 'immediate' ? p`${n} was stopped in immediate mode (every process killed)` : p`${n} crashed`;
     case 'failed':
       return p`${n} does not start (${String(f.message)})`;

@@ -1,6 +1,6 @@
 /** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
 import type { CommitLimit, Slowdown, SyncReplayHeld, WriteCauseFact } from '../../../history/facts/writes.ts';
-import { duration, percent, perSecond, rate } from '../../format.ts';
+import { duration, percent, perSecond, rate, size } from '../../format.ts';
 import { code, join, node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 import { LOGICAL_WRITES } from './logical.ts';
@@ -74,7 +74,9 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'target-down': (f) =>
     f.how === 'shutting-down'
       ? p`${node(f.node)} is shutting down, its walsenders still sending standbys their backlog ("FATAL: the database system is shutting down")`
-      : p`${node(f.node)} is ${f.how === 'crashed' ? 'down (crashed)' : 'shut down'}`,
+      : f.panic
+        ? p`${node(f.node)} is down: it stopped itself when its pg_wal volume (${size(f.panic.volume)}) filled ("PANIC: could not write to file … No space left on device")`
+        : p`${node(f.node)} is ${f.how === 'crashed' ? 'down (crashed)' : 'shut down'}`,
   'target-failed': (f) => p`${node(f.node)} does not start: ${f.message}`,
   'clients-cut-off': (f) => p`clients at site ${f.site} cannot reach ${node(f.node)} (network partition)`,
   'clients-blocked': (f) => p`client connections to ${node(f.node)} are blocked by the plan`,
