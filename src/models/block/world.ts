@@ -1861,6 +1861,8 @@ export class BlockWorld implements BlockView {
     if (!work || primaryDown(this, r) || w.outage) {
       this.closeShortfall(w, now);
       w.pendingStall = null;
+      // Nothing completes while the application cannot write (its primary down, stopped for a switchover).
+      this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, 0);
       w.backlog.setRate(now, 0);
       w.backlogBooks.flow(now, 0, 0);
       return NEVER;
@@ -2031,9 +2033,19 @@ export class BlockWorld implements BlockView {
         for (const st of sol.streams.values()) busy += st.busy;
         busyOf.set(sol, busy);
       }
+      this.sampledDisks.add(name);
       this.ctx.history.block.sampleMoving(`${name} utilisation (share)`, now, +Math.min(1, busy).toFixed(4));
     }
+    // A disk left with no I/O at all has no solution: idle, not busy as it last was.
+    for (const name of this.sampledDisks) {
+      if (this.solutions.has(name)) continue;
+      this.sampledDisks.delete(name);
+      this.ctx.history.block.sampleMoving(`${name} utilisation (share)`, now, 0);
+    }
   }
+
+  /** The disks whose utilisation has a series, busy as of its last point. */
+  private readonly sampledDisks = new Set<string>();
 
   /** At the end of the run: close what is open. */
   /** Each resource's state at `t`, as `drbdadm status` would show it (the report's devices at the end). */

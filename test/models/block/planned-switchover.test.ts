@@ -39,6 +39,21 @@ describe('a planned DRBD switchover', () => {
     expect(r.outages).toMatchObject([{ from: '2025-03-04T14:00:00Z', to: '2025-03-04T14:00:05Z' }]);
   });
 
+  it('while the application is stopped its charts show no writes and an idle disk, not the last values before the stop', () => {
+    const r = run(TEXT);
+    const at = (name: string, t: string): number | undefined => {
+      const pts = r.series!.find((s) => s.name === name)!.points;
+      return pts.filter((p) => p[0] <= t).at(-1)?.[1];
+    };
+    const wl = r.series!.find((s) => s.name.endsWith('writes completed (/s)'))!.name;
+    expect(at(wl, '2025-03-04T13:59:00Z')).toBeGreaterThan(0);
+    expect(at(wl, '2025-03-04T14:00:03Z')).toBe(0);
+    expect(at(wl, '2025-03-04T14:00:06Z')).toBeGreaterThan(0);
+    // stor-a's disk took the application's writes; demoted, it has no I/O at all until it is the new Secondary.
+    expect(at('nvme-a utilisation (share)', '2025-03-04T13:59:00Z')).toBeGreaterThan(0);
+    expect(at('nvme-a utilisation (share)', '2025-03-04T14:00:03Z')).toBe(0);
+  });
+
   it('promotes at once when the send buffer was empty (a line faster than the writes)', () => {
     const r = run(withPlan('  - {at: "14:00", name: demote, secondary: {resource: data, host: stor-a}}\n  - {at: "14:00", name: promote, primary: {resource: data, host: stor-b}}\n').replace('bandwidth: 50Mbps', 'bandwidth: 1Gbps'));
     expect(facts(r, 'block-role-refused')).toEqual([]);
