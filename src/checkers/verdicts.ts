@@ -133,6 +133,9 @@ function judgeCluster(history: History, plan: ClusterPlan, end: Micros): Verdict
       if (o.kind !== 'standby-broken' || now.has(key)) continue;
       const n = s.nodes.find((x) => x.name === o.node);
       if (n && n.role === 'standby' && (n.run === 'stopped' || n.run === 'crashed')) now.set(key, { kind: o.kind, node: o.node });
+      // Its upstream went down or out of reach meanwhile: what broke it (WAL removed, a timeline it cannot
+      // follow) still stands, and it follows nothing; the verdict lasts until it streams or restores again.
+      else if (n && n.role === 'standby' && n.run === 'running' && n.receiver === 'waiting' && (n.reason === 'upstream-down' || n.reason === 'upstream-unreachable' || n.reason === 'receiver-timeout')) now.set(key, { kind: o.kind, node: o.node });
     }
     for (const [key, o] of [...open]) {
       if (now.has(key)) continue;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seconds } from '../../src/engine/time.ts';
 import { renderText } from '../../src/report/text.ts';
@@ -224,5 +225,16 @@ plan:
     expect(v.cause.map((c) => c.fact!.kind)).toEqual(['primary-gone', 'promotion-waited', 'verdict-ended']);
     expect(v.cause[1]!.text).toContain('At 00:10:00, promotion of s requested');
     expect(v.cause[1]!.text).toContain('its replay waits for the query "report"');
+  });
+});
+
+describe('a broken standby whose upstream goes down', () => {
+  it('still cannot follow: the verdict lasts until it is promoted, not until its upstream crashed', () => {
+    // wal-keep-size: pg2 needs WAL pg1 removed at 10:20; pg1 crashes at 11:00 and pg2 is promoted at 11:00:20.
+    const r = runScenario(loadScenarioText(readFileSync('scenarios/wal-keep-size.yaml', 'utf8'), 'wal-keep-size.yaml')).report;
+    const broken = r.verdicts.find((v) => v.kind === 'standby-broken' && v.node === 'pg2')!;
+    expect(broken.from).toMatch(/T10:20:00/);
+    expect(broken.to).toMatch(/T11:00:20/);
+    expect(broken.cause.at(-1)!.fact).toMatchObject({ kind: 'verdict-ended', how: { kind: 'standby-promoted', node: 'pg2' } });
   });
 });
