@@ -7,6 +7,7 @@ import { drbdBytes, drbdResources, readDrbdFile } from '../../src/rehearsal/lint
 import { GUCS, parseConninfo } from '../../src/rehearsal/lint/config/gucs.ts';
 import { ConfigError, lintConfigPaths } from '../../src/rehearsal/lint/config/index.ts';
 import { lastWins, readConf } from '../../src/rehearsal/lint/config/pgconf.ts';
+import type { Finding } from '../../src/rehearsal/lint/types.ts';
 
 const F = 'test/fixtures/config';
 const lintConfig = (paths: string[], extra: Partial<Parameters<typeof lintConfigPaths>[1]> = {}) => lintConfigPaths(paths, { pgVersion: null, walRate: null, ...extra });
@@ -115,6 +116,37 @@ describe('lint --config', () => {
     writeFileSync(bare, 'port = 5432\n');
     expect(() => lintConfig([bare])).toThrow(/give --pg-version/);
     expect(lintConfig([bare], { pgVersion: '15' })).toEqual([]);
+  });
+
+  it("Debian's layout, written by pg_createcluster and pg_basebackup -R on the real 15: configuration and data directories apart", () => {
+    // test/fixtures/config/README.md: the real lintc stayed on timeline 1 when lints was promoted.
+    const D = `${F}/debian15`;
+    const etc = ['lintp', 'lints', 'lintc'].map((c) => `${D}/etc/postgresql/15/${c}`);
+    const data = ['lintp', 'lints', 'lintc'].map((c) => `${D}/var/lib/postgresql/15/${c}`);
+    const summary = (fs: Finding[]) => fs.map((f) => [f.id, f.severity, f.where.file, f.where.line]);
+    const expected = [
+      ['cascade-stays-on-old-timeline', 'error', `${D}/etc/postgresql/15/lintc/conf.d/replication.conf`, 2],
+      ['standby-lag-beyond-retention', 'warning', `${D}/var/lib/postgresql/15/lintc/standby.signal`, 1],
+      ['standby-lag-beyond-retention', 'warning', `${D}/var/lib/postgresql/15/lints/standby.signal`, 1],
+    ];
+    // The configuration directories: data_directory is found beside them (the files collected with their paths).
+    expect(summary(lintConfig(etc))).toEqual(expected);
+    // The data directories: postmaster.opts names the configuration file the server was started with.
+    expect(summary(lintConfig(data))).toEqual(expected);
+    // Both: each server counts once.
+    expect(summary(lintConfig([...etc, ...data]))).toEqual(expected);
+    // A data directory with neither postgresql.conf nor a way to find it is read, and said to be read, without it.
+    const bare = join(tmp(), 'data');
+    cpSync(data[2]!, bare, { recursive: true });
+    writeFileSync(join(bare, 'postmaster.opts'), '/usr/lib/postgresql/15/bin/postgres "-D" "/srv/pg"\n');
+    expect(summary(lintConfig([bare])).find((f) => f[0] === 'config-file-not-found')).toEqual(['config-file-not-found', 'warning', bare, 1]);
+    // A configuration directory whose data directory is not there: a primary as far as it shows, and said so;
+    // Debian's path gives the version.
+    const conf = join(tmp(), 'etc/postgresql/16/lintc');
+    cpSync(etc[2]!, conf, { recursive: true });
+    writeFileSync(join(conf, 'postgresql.conf'), readFileSync(join(conf, 'postgresql.conf'), 'utf8').replace('/var/lib/postgresql/15/lintc', '/nowhere/16/lintc'));
+    const fs = lintConfig([conf]);
+    expect(summary(fs)).toEqual([['data-directory-not-found', 'warning', join(conf, 'postgresql.conf'), 42]]);
   });
 
   it('a standby with no slot and no archive, against the WAL its upstream keeps at the given rate', () => {

@@ -7,7 +7,7 @@
  * any standby is possible, so a cascading standby that would not follow one is an error.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Micros } from '../../../engine/time.ts';
 import { lint } from '../rules.ts';
 import { rate, size } from '../../../report/format.ts';
@@ -41,7 +41,7 @@ function classify(path: string, versionOption: string | null, into: Inputs): voi
   if (!existsSync(path)) throw new ConfigError({ file: path, line: 1, column: 1 }, 'no such file or directory');
   if (statSync(path).isDirectory()) {
     const names = readdirSync(path);
-    if (PG_FILES.some((n) => names.includes(n))) into.servers.push(readServerDir(path, versionOption));
+    if (PG_FILES.some((n) => names.includes(n))) addServer(into, readServerDir(path, versionOption));
     else {
       // drbd.conf includes the others (as drbdadm reads it); without it, every resource file.
       const drbd = names.includes('drbd.conf') ? ['drbd.conf'] : names.filter((n) => n.endsWith('.res') || n === 'global_common.conf').sort();
@@ -55,7 +55,12 @@ function classify(path: string, versionOption: string | null, into: Inputs): voi
   else if (/\.ya?ml$/.test(name)) {
     if (!looksLikePatroni(readFileSync(path, 'utf8'))) throw new ConfigError({ file: path, line: 1, column: 1 }, 'a YAML file that is not a Patroni configuration (no scope, bootstrap, restapi or DCS section); a replsim scenario is linted with `replsim lint FILE`');
     into.patroni.push(readPatroni(path));
-  } else into.servers.push(readServerFile(path, versionOption));
+  } else addServer(into, readServerFile(path, versionOption));
+}
+
+/** A server given twice (its configuration directory and its data directory, as Debian keeps them apart) counts once. */
+function addServer(into: Inputs, s: ServerConfig): void {
+  if (!into.servers.some((o) => resolve(o.dir) === resolve(s.dir))) into.servers.push(s);
 }
 
 const LOCAL = /^(localhost|127\.\d+\.\d+\.\d+|::1|\/.*)?$/;

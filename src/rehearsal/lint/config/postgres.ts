@@ -8,7 +8,7 @@
  * The version comes from PG_VERSION in the data directory, or the --pg-version option.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { PgMajor, PgSettingsSpec } from '../../../scenario/types.ts';
 import { SUPPORTED_PG_MAJORS } from '../../../scenario/types.ts';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../../scenario/settings.ts';
@@ -40,18 +40,119 @@ export function parseVersion(text: string, where: Where): PgMajor {
 
 const at = (file: string, line = 1, column = 1): Where => ({ file, line, column });
 
-/** Reads a data directory, or a directory holding postgresql.conf / recovery.conf. */
+/**
+ * Where a server's files are. The data directory holds PG_VERSION, postgresql.auto.conf and the files that
+ * make a standby; the main configuration file is its postgresql.conf unless the server is started with
+ * another (`postgres -c config_file=...`), as Debian's pg_createcluster does: /etc/postgresql/VERSION/CLUSTER/
+ * postgresql.conf, whose data_directory names /var/lib/postgresql/VERSION/CLUSTER. Files collected from a
+ * server into a folder (a support bundle) keep their absolute paths under it: a path that does not exist as
+ * written is looked up under that folder too.
+ */
+interface Layout {
+  /** The data directory, when it was found (null: the directory given stands for it). */
+  readonly dataDir: string | null;
+  readonly configFile: string | null;
+  /** The version its path says (Debian's /etc/postgresql/VERSION/ and /var/lib/postgresql/VERSION/). */
+  readonly pathVersion: string | null;
+  readonly findings: Finding[];
+}
+
+const DEBIAN_ETC = /^(.*?)\/?etc\/postgresql\/(\d+(?:\.\d)?)\/([^/]+)$/;
+const DEBIAN_DATA = /^(.*?)\/?var\/lib\/postgresql\/(\d+(?:\.\d)?)\/([^/]+)$/;
+
+const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * An absolute path the files name: under the folder they were collected into when there is one (the copy
+ * beside them, not whatever this machine has at that path), else as written.
+ */
+function underRoot(path: string, root: string | null): string | null {
+  if (root !== null && root !== '/' && isAbsolute(path)) {
+    const moved = join(root, path);
+    if (existsSync(moved)) return moved;
+  }
+  return existsSync(path) ? path : null;
+}
+
+/** `config_file=...` of the command line postmaster.opts records (CreateOptsFile: each argument in double quotes). */
+function configFileOption(dataDir: string): string | null {
+  const opts = join(dataDir, 'postmaster.opts');
+  if (!isFile(opts)) return null;
+  const args = [...readFileSync(opts, 'utf8').matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  for (let i = 0; i < args.length; i++) {
+    const m = /^config[_-]file=(.*)$/.exec(args[i] === '-c' ? (args[i + 1] ?? '') : '') ?? /^--config[_-]file=(.*)$/.exec(args[i]!);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+function locate(dir: string): Layout {
+  const abs = resolve(dir);
+  // Paths are shown as the user wrote them: relative to the working directory when the one given was.
+  const shown = (p: string) => (isAbsolute(dir) ? p : relative(process.cwd(), p) || '.');
+  const findings: Finding[] = [];
+  if (isFile(join(abs, 'PG_VERSION'))) {
+    if (isFile(join(abs, 'postgresql.conf'))) return { dataDir: dir, configFile: join(dir, 'postgresql.conf'), pathVersion: null, findings };
+    const debian = DEBIAN_DATA.exec(abs);
+    const root = debian ? debian[1]! || '/' : null;
+    const fromOpts = configFileOption(abs);
+    const configFile = (fromOpts !== null ? underRoot(fromOpts, root) : null) ?? (debian ? underRoot(join(root!, 'etc/postgresql', debian[2]!, debian[3]!, 'postgresql.conf'), null) : null);
+    if (configFile === null) {
+      findings.push({
+        id: 'config-file-not-found',
+        severity: 'warning',
+        where: at(dir),
+        message: `${basename(abs)}: no postgresql.conf in the data directory${fromOpts !== null ? `, nor the config_file its postmaster.opts names (${fromOpts})` : ''}: read with the defaults and postgresql.auto.conf only`,
+        explanation: 'The server was started with its configuration file elsewhere (postgres -c config_file=...; Debian keeps it in /etc/postgresql/VERSION/CLUSTER). Give that file or directory too, or instead, so that its settings are checked.',
+        source: 'PostgreSQL documentation, File Locations (config_file, data_directory)',
+      });
+    }
+    return { dataDir: dir, configFile: configFile === null ? null : shown(configFile), pathVersion: null, findings };
+  }
+  const conf = join(dir, 'postgresql.conf');
+  if (!isFile(conf)) return { dataDir: null, configFile: null, pathVersion: null, findings };
+  const debian = DEBIAN_ETC.exec(abs);
+  const root = debian ? debian[1]! || '/' : null;
+  const dataDirectory = lastWins(readConf(conf)).get('data_directory')?.value ?? '';
+  const found = dataDirectory.trim() === '' ? null : underRoot(isAbsolute(dataDirectory) ? dataDirectory : join(abs, dataDirectory), root);
+  const dataDir = found !== null && isDir(found) && isFile(join(found, 'PG_VERSION')) ? shown(resolve(found)) : null;
+  const pathVersion = debian?.[2] ?? DEBIAN_DATA.exec(dataDirectory.replace(/\/+$/, ''))?.[2] ?? null;
+  if (dataDir === null && dataDirectory.trim() !== '') {
+    const set = lastWins(readConf(conf)).get('data_directory')!;
+    findings.push({
+      id: 'data-directory-not-found',
+      severity: 'warning',
+      where: set.where,
+      message: `data_directory ${JSON.stringify(dataDirectory)} is not here: read as the configuration of a primary, from ${basename(abs)} alone`,
+      explanation: "What makes the server a standby (standby.signal, or recovery.conf up to 11) and postgresql.auto.conf (where ALTER SYSTEM and pg_basebackup -R write, primary_conninfo included) are in the data directory. Give it too (its path, or the folder the server's files were collected into with their paths), so that a standby's rules apply.",
+      source: 'PostgreSQL documentation, File Locations (data_directory); pg_basebackup -R',
+    });
+  }
+  return { dataDir, configFile: conf, pathVersion, findings };
+}
+
+/**
+ * Reads a data directory, a configuration directory (Debian's /etc/postgresql/VERSION/CLUSTER, whose
+ * data_directory is read too), or a directory holding postgresql.conf / recovery.conf.
+ */
 export function readServerDir(dir: string, versionOption: string | null): ServerConfig {
-  const file = (n: string) => join(dir, n);
-  const has = (n: string) => existsSync(file(n)) && statSync(file(n)).isFile();
+  const layout = locate(dir);
+  // The files that make a standby and postgresql.auto.conf are the data directory's; without one found, the
+  // directory given holds them.
+  const dataDir = layout.dataDir ?? dir;
+  const file = (n: string) => join(dataDir, n);
+  const has = (n: string) => isFile(file(n));
   let version: PgMajor;
   if (has('PG_VERSION')) version = parseVersion(readFileSync(file('PG_VERSION'), 'utf8'), at(file('PG_VERSION')));
   else if (versionOption !== null) version = parseVersion(versionOption, at(dir));
+  else if (layout.pathVersion !== null) version = parseVersion(layout.pathVersion, at(layout.configFile ?? dir));
   else throw new ConfigError(at(dir), `cannot tell the PostgreSQL version: no PG_VERSION in ${dir}; give --pg-version`);
   const settings: ConfSetting[] = [];
-  if (has('postgresql.conf')) settings.push(...readConf(file('postgresql.conf')));
+  if (layout.configFile !== null) settings.push(...readConf(layout.configFile));
+  else if (has('postgresql.conf')) settings.push(...readConf(file('postgresql.conf')));
   if (version >= 9.4 && has('postgresql.auto.conf')) settings.push(...readConf(file('postgresql.auto.conf'), { includes: false }));
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...layout.findings];
   let recoveryWhere: Where | null = null;
   let standby = false;
   if (version <= 11) {
@@ -71,10 +172,11 @@ export function readServerDir(dir: string, versionOption: string | null): Server
     }
     if (has('recovery.conf')) findings.push(ignoredFile(file('recovery.conf'), version, `from 12 a recovery.conf stops the server at start-up (FATAL: using recovery command file "recovery.conf" is not supported); its settings go in postgresql.conf, and standby.signal makes a standby`, 'error'));
   }
-  const where = has('postgresql.conf') ? at(file('postgresql.conf')) : (recoveryWhere ?? at(dir));
+  const configFile = layout.configFile ?? (has('postgresql.conf') ? file('postgresql.conf') : null);
+  const where = configFile !== null ? at(configFile) : (recoveryWhere ?? at(dir));
   const merged = lastWins(settings);
-  const name = merged.get('cluster_name')?.value || basename(resolve(dir));
-  return { name, dir, version, standby, settings: merged, where, recoveryWhere, findings };
+  const name = merged.get('cluster_name')?.value || basename(resolve(dataDir));
+  return { name, dir: dataDir, version, standby, settings: merged, where, recoveryWhere, findings };
 }
 
 function ignoredFile(file: string, version: PgMajor, why: string, severity: 'error' | 'warning' = 'warning'): Finding {
@@ -84,7 +186,8 @@ function ignoredFile(file: string, version: PgMajor, why: string, severity: 'err
 /** A lone file: postgresql.conf-syntax settings (postgresql.conf, postgresql.auto.conf, recovery.conf). */
 export function readServerFile(path: string, versionOption: string | null): ServerConfig {
   const dir = dirname(path);
-  if (existsSync(join(dir, 'PG_VERSION'))) return readServerDir(dir, versionOption);
+  // A postgresql.conf is read as its directory is (its data_directory, Debian's layout, the files beside it).
+  if (existsSync(join(dir, 'PG_VERSION')) || basename(path) === 'postgresql.conf') return readServerDir(dir, versionOption);
   if (versionOption === null) throw new ConfigError(at(path), `cannot tell the PostgreSQL version of ${path}: no PG_VERSION beside it; give --pg-version`);
   const version = parseVersion(versionOption, at(path));
   const isRecovery = basename(path) === 'recovery.conf';
