@@ -10,6 +10,14 @@ export const GRID = '#e6e6e6';
 export const OUTAGE = '#d62728';
 export const STALL = '#ff7f0e';
 export const LOST = '#c51b7d';
+/** The transaction-ID story's colours (the XID panel, its markers and the legend). */
+export const STOP = '#b2182b';
+export const WARN = '#d97700';
+export const FREEZE = '#555';
+export const HOLD = '#756bb1';
+export const VACUUM = '#31a354';
+export const BLOCKED = '#969696';
+export const ALERT = '#7b3294';
 /** Bands narrower than this (a 2 s outage on a day's axis) are widened to it, so they stay visible. */
 export const MIN_BAND_PX = 3;
 
