@@ -249,7 +249,12 @@ export function managersGrammar(h: ManagersHelpers) {
       retry_timeout: withDefault(wholeSeconds('retry_timeout'), 'Deadline of a DCS operation with its retries (Patroni retry_timeout).', 10_000_000 as Micros, '10s'),
       maximum_lag_on_failover: withDefault(size(), 'A replica further behind the leader\'s last_lsn does not race for the key.', 1_048_576, '1MiB'),
       check_timeline: withDefault(boolean(), 'A replica on an older timeline than the cluster\'s does not race.', false),
-      synchronous_mode: withDefault(boolean(), 'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted.', false),
+      synchronous_mode: withDefault(
+        enumOf(['true', 'false', 'quorum'] as const, { aliases: { true: 'true', false: 'false' } }),
+        'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted; quorum (Patroni 4.0+, PostgreSQL 10+): ANY k (...) and a leader race that needs the votes of a quorum of the /sync voters.',
+        'false' as const,
+        false,
+      ),
       synchronous_mode_strict: withDefault(boolean(), 'With no synchronous standby, commits wait rather than go on unreplicated.', false),
       synchronous_node_count: withDefault(integer({ min: 1, max: 100 }), 'Synchronous standbys Patroni keeps.', 1),
       failsafe_mode: withDefault(boolean(), 'Without the DCS a primary stays if every member accepts its POST /failsafe.', false),
@@ -271,6 +276,10 @@ export function managersGrammar(h: ManagersHelpers) {
         if (v.dcs === undefined && v.site === undefined) ctx.fail(info.node, `${ctx.subject}: Patroni needs a DCS`, { expected: 'dcs: {members: {NAME: SITE, ...}}, or site: SITE for three etcd members there' });
         if (v.dcs !== undefined && v.site !== undefined) ctx.fail(info.keyAt('site'), `${ctx.subject}: give dcs or site, not both`);
         const cluster = ctx.env.cluster!.name;
+        // ha.py is_quorum_commit_mode: quorum needs supports_multiple_sync (9.6+); sync.py writes ANY only with
+        // supports_quorum_commit (10+): on 9.6 "k (...)" is priority, which the quorum rules do not protect.
+        const old = ctx.env.cluster!.specs.find((n) => n.version < 10);
+        if (v.synchronous_mode === 'quorum' && old) ctx.fail(info.at('synchronous_mode') ?? info.node, `${ctx.subject}: synchronous_mode quorum is modelled from PostgreSQL 10 (ANY in synchronous_standby_names); node ${old.name} is ${old.version} (Patroni writes "k (...)", priority, on 9.6 and plain synchronous mode before)`, { hint: 'synchronous_mode: true' });
         const spec = v.dcs ?? { type: 'etcd3' as const, members: [1, 2, 3].map((i) => ({ name: `${cluster}-etcd${i}`, site: v.site! })), election_timeout: 1_000_000 as Micros };
         registerEndpoints(spec.members, info.at('dcs') ?? info.node, ctx);
         return {
@@ -281,7 +290,8 @@ export function managersGrammar(h: ManagersHelpers) {
           retryTimeout: v.retry_timeout,
           maximumLagOnFailover: v.maximum_lag_on_failover,
           checkTimeline: v.check_timeline,
-          synchronousMode: v.synchronous_mode,
+          synchronousMode: v.synchronous_mode !== 'false',
+          quorumCommit: v.synchronous_mode === 'quorum',
           synchronousModeStrict: v.synchronous_mode_strict,
           synchronousNodeCount: v.synchronous_node_count,
           failsafeMode: v.failsafe_mode,

@@ -73,6 +73,24 @@ ${faults}
 `;
 }
 
+/** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
+const trio = (failover: string, faults: string) => `
+name: trio
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+${faults}
+`;
+
 describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
   it('the majority side promotes within ttl + loop_wait of the cut; the minority side never does, and its primary demotes itself', () => {
     const r = run(twoSites());
@@ -213,23 +231,6 @@ ${faults}
     expect(strict.report.dataLoss).toEqual([]);
   });
 
-  /** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
-  const trio = (failover: string, faults: string) => `
-name: trio
-start: 2024-01-01T10:00:00Z
-end: "10:06"
-sites: [a]
-clusters:
-  c:
-    nodes:
-      pg1: {site: a, version: 16}
-      pg2: {site: a, version: 16, upstream: pg1}
-      pg3: {site: a, version: 16, upstream: pg1}
-    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
-    failover: ${failover}
-faults:
-${faults}
-`;
 
   it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
     // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
@@ -614,5 +615,94 @@ ${tail}
     expect(adjustTimeouts(10, 10, 1)).toMatchObject({ loopWait: 10, ttl: 20, retryTimeout: 3 });
     expect(adjustTimeouts(10, 30, 10).adjustment).toBeNull();
     expect(adjustTimeouts(10, 20, 15).adjustment).toEqual({ kind: 'loop-wait-and-retry-timeout', ttl: 20, loopWait: [10, 1], retryTimeout: [15, 9] });
+  });
+});
+
+describe('Patroni synchronous_mode: quorum (Patroni 4.0+; ha.py _process_quorum_replication, _is_healthiest_node)', () => {
+  /**
+   * pg1 and pg4 at site a, pg2 and pg3 at b behind a 20 Mbps line slower than the writes (they fall behind);
+   * the DCS at e. pg1's and pg4's hosts are lost at 10:02.
+   */
+  const far = (failover: string) => `
+name: quorum-far
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a, b, e]
+links:
+  - {between: [a, b], bandwidth: 20Mbps, latency: 10ms}
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg4: {site: a, version: 16, upstream: pg1}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: b, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 500/s, wal_per_tx: 8KiB}
+    failover: {policy: patroni, maximum_lag_on_failover: 1GiB, dcs: {members: {e1: e, e2: e, e3: e}}${failover}}
+faults:
+  - {at: "10:02", crash: pg1}
+  - {at: "10:02", partition: pg1}
+  - {at: "10:02", crash: pg4}
+  - {at: "10:02", partition: pg4}
+`;
+
+  it('ANY 1 of three: pg4 alone acknowledged the commits; the far standbys cannot gather quorum 2 votes without it, so nobody is promoted and nothing is lost', () => {
+    const r = run(far(', synchronous_mode: quorum'));
+    expect(r.report.events.some((e) => e.log?.some((l) => l.includes('"synchronous_standby_names" changed')))).toBe(false);
+    expect(r.promotions).toEqual([]);
+    expect(r.report.dataLoss).toEqual([]);
+    const refused = r.history.failoverDecisions.find((d) => agentIs(d, 'pg2') && d.chosen === null && d.rule!.includes('_is_healthiest_node'))!;
+    expect(factText(refused.reasons[0]!)).toBe(
+      'pg2: 1 vote from the /sync voters (pg2, pg3, pg4) not ahead of this node, 2 needed (quorum 2): a voter that did not answer may hold a commit this node lacks',
+    );
+    // Asynchronous, the same lag limit promotes a far standby and loses what only pg4 had.
+    const loose = run(far(''));
+    expect(loose.promotions.length).toBe(1);
+    expect(loose.report.dataLoss.length).toBeGreaterThan(0);
+  });
+
+  it('ANY 2 of three (synchronous_node_count 2, quorum 1): one far standby\'s vote suffices, it has every acknowledged commit; the new leader then drops the dead from the names in order', () => {
+    const r = run(far(', synchronous_mode: quorum, synchronous_node_count: 2'));
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.report.dataLoss).toEqual([]);
+    // _process_quorum_prepromote: ANY 2 of the other /sync members (pg1 and pg4 dead among them) until pg2's next loop.
+    const names = r.report.events.flatMap((e) => e.log ?? []).filter((l) => l.includes('"synchronous_standby_names" changed')).map((l) => l.replace(/.*changed to /, ''));
+    expect(names).toEqual(['"ANY 2 (pg1, pg3, pg4)"', '"ANY 2 (pg1, pg3)"', '"ANY 1 (pg3)"']);
+    const quorum = r.report.events.filter((e) => e.message.includes('Setting leader')).map((e) => e.message);
+    expect(quorum).toEqual(['patroni on pg2: Setting leader to pg2, quorum to 1 of (pg1, pg3, pg4)', 'patroni on pg2: Setting leader to pg2, quorum to 0 of (pg3)']);
+  });
+
+  it('a standby that restarts leaves the names before it leaves the voters, and comes back a voter (the quorum raised) before it is named', () => {
+    const yaml = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '').replace('faults:\n', 'plan:\n  - {at: "10:01", stop: pg3}\nfaults:\n');
+    const r = run(yaml);
+    // pg3's Patroni starts it again at its next loop; the leader sees its member key not running (removed), then running (added).
+    const order = r.report.events
+      .filter((e) => e.message.includes('Setting leader') || e.log?.some((l) => l.includes('"synchronous_standby_names" changed')))
+      .map((e) => (e.message.includes('Setting leader') ? e.message.replace('patroni on pg1: Setting leader to pg1, ', '') : e.log!.find((l) => l.includes('changed'))!.replace(/.*changed to /, '')));
+    expect(order).toEqual(['"ANY 1 (pg2)"', 'quorum to 0 of (pg2)', 'quorum to 1 of (pg2, pg3)', '"ANY 1 (pg2, pg3)"']);
+    expect(r.report.stalls).toEqual([]);
+  });
+});
+
+describe('Patroni: who the leader race polls (ha.py is_healthiest_node, _is_healthiest_node)', () => {
+  const lost = '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}';
+  const polled = (failover: string) => {
+    const r = run(trio(failover, lost));
+    const d = r.history.failoverDecisions.find((x) => agentIs(x, 'pg2') && x.chosen === 'pg2')!;
+    return d.reasons.filter((x) => x.kind === 'member-status').map((x) => factText(x));
+  };
+
+  it('a nofailover member is not polled (its member key says so); in quorum mode it is when it is a /sync voter, and gives no vote', () => {
+    expect(polled('{policy: patroni, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual(['pg1: not reachable (no answer within 2 s)']);
+    // Quorum mode, synchronous_node_count 1: a nofailover standby is taken only while fewer than 1 are (sync.py
+    // current_state); pg2 is, so /sync is quorum 0 of (pg2) and pg3 is neither a voter nor polled.
+    expect(polled('{policy: patroni, synchronous_mode: quorum, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual(['pg1: not reachable (no answer within 2 s)']);
+    // synchronous_node_count 2: pg3 is named and a voter (quorum 0 of (pg2, pg3)): polled, "not allowed to promote", no vote.
+    expect(polled('{policy: patroni, synchronous_mode: quorum, synchronous_node_count: 2, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual([
+      'pg1: not reachable (no answer within 2 s)',
+      'pg3: not allowed to promote (nofailover)',
+    ]);
   });
 });
