@@ -8,7 +8,7 @@ import type { Micros } from '../engine/time.ts';
 import type { ActionBody, Bounds } from './types.ts';
 import { VERDICT_KINDS, type FailoverSpec, type Switchover, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
 import { didYouMean, listing, show } from './errors.ts';
-import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
+import { anyNode, boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
 import { duration, size } from './settings.ts';
 import type { Env } from './grammar.ts';
 
@@ -266,11 +266,20 @@ export function managersGrammar(h: ManagersHelpers) {
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
       pause: withDefault(boolean(), 'Maintenance mode for the whole run (patronictl pause: pause: true in the dynamic configuration): no replica races for the leader key, so a lost primary stays lost; a PostgreSQL found down is not started; nobody is demoted.', false),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
+      standby_cluster: opt(anyNode('standby_cluster'), 'Not modelled: a Patroni standby cluster (its standby leader replicating from a remote primary) is refused.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
     },
     {
       expected: 'a Patroni cluster manager',
       build: (v, info, ctx: C): FailoverSpec => {
+        // A standby cluster (global_config.py is_standby_cluster; ha.py bootstrap_standby_leader, enforce_follow_remote_member):
+        // its leader is a standby leader following host/port (or restore_command), synchronous_mode and failover to the
+        // remote side do not apply; none of it is modelled, so it is refused rather than run as a normal cluster.
+        if (info.has('standby_cluster')) {
+          ctx.fail(info.keyAt('standby_cluster'), `standby_cluster${ctx.inContainer}: a Patroni standby cluster (a standby leader replicating from a remote primary) is not modelled`, {
+            hint: 'for a cross-DC migration, write the target nodes as members of the source cluster (standbys of its primary) and the cut-over as a switchover step; unlike a standby cluster\'s, they may then be promoted by a failover before it',
+          });
+        }
         if (info.has('check_interval')) ctx.fail(info.keyAt('check_interval'), `check_interval${ctx.inContainer}: Patroni calls it loop_wait`, { hint: 'loop_wait: 10s' });
         if (info.has('timeout')) ctx.fail(info.keyAt('timeout'), `timeout${ctx.inContainer}: Patroni calls it ttl (the leader key's lifetime)`, { hint: 'ttl: 30s' });
         if (v.dcs === undefined && v.site === undefined) ctx.fail(info.node, `${ctx.subject}: Patroni needs a DCS`, { expected: 'dcs: {members: {NAME: SITE, ...}}, or site: SITE for three etcd members there' });

@@ -90,6 +90,8 @@ export type Refusal =
    * Patroni synchronous_mode quorum: fewer /sync voters answered not ahead of this node than the /sync quorum
    * (ha.py _is_healthiest_node: quorum_votes >= quorum; this node's own vote counts when it is a voter).
    */
+  /** Patroni failsafe_mode: this member is not in the /failsafe key (ha.py is_healthiest_node). */
+  | { readonly kind: 'not-in-failsafe'; readonly members: readonly string[] }
   | { readonly kind: 'quorum-not-reached'; readonly votes: number; readonly needed: number; readonly quorum: number; readonly voters: readonly string[] };
 
 /** Why a candidate was chosen. */

@@ -1104,7 +1104,7 @@ export class PatroniAgent {
     // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
     const rule = RULE.healthiest;
     const refuse = (reason: Refusal) => {
-      const own = reason.kind === 'paused' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const own = reason.kind === 'paused' || reason.kind === 'not-in-failsafe' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
       const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
       this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
@@ -1134,6 +1134,9 @@ export class PatroniAgent {
         if (notSync && (v.failover.leader !== null || (!spec.quorumCommit && v.failover.candidate !== n.name))) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
         return this.switchoverRace(v, v.failover, saw, me);
       }
+      // failsafe_mode (Patroni 3.0+): "If current node is missing in the /failsafe key we immediately disqualify it
+      // from the race" (is_healthiest_node): one whose member key was gone when the leader last wrote /failsafe.
+      if (spec.failsafeMode && v.failsafe !== null && v.failsafe.length > 0 && !v.failsafe.includes(n.name)) return refuse({ kind: 'not-in-failsafe', members: v.failsafe });
       // In quorum mode a member outside /sync races too: it needs the votes of a quorum of voters (is_healthiest_node).
       if (notSync && !spec.quorumCommit) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
       const lag = v.lastLsn - me;

@@ -706,3 +706,29 @@ describe('Patroni: who the leader race polls (ha.py is_healthiest_node, _is_heal
     ]);
   });
 });
+
+describe('Patroni options the model refuses (grammar-managers.ts)', () => {
+  const failover = (extra: string, version = 16) => trio(`{policy: patroni, site: a${extra}}`, '').replaceAll('version: 16', `version: ${version}`);
+
+  it('synchronous_mode quorum before PostgreSQL 10 (no ANY), a misspelled mode, and standby_cluster: one message each, at the key', () => {
+    expect(() => loadScenarioText(failover(', synchronous_mode: quorum', 9.6), 'p.yaml')).toThrow(/synchronous_mode quorum is modelled from PostgreSQL 10.*node pg1 is 9\.6/);
+    expect(() => loadScenarioText(failover(', synchronous_mode: quorom'), 'p.yaml')).toThrow(/"quorom" is not one of: true, false, quorum/);
+    expect(() => loadScenarioText(failover(', standby_cluster: {host: 10.0.0.1, port: 5432}'), 'p.yaml')).toThrow(/standby_cluster in failover of cluster "c": a Patroni standby cluster .* is not modelled/);
+    // true and false stay booleans.
+    expect(() => loadScenarioText(failover(', synchronous_mode: true'), 'p.yaml')).not.toThrow();
+  });
+});
+
+describe('Patroni failsafe_mode and the race (Patroni 3.0+, ha.py is_healthiest_node)', () => {
+  it('a member missing from /failsafe (its member key was gone at the leader\'s last write) does not race: with pg2 nofailover, nobody is promoted', () => {
+    // pg3 is cut off from 10:00:30 to 10:02: its member key expires and pg1's next loops write /failsafe without it;
+    // pg1's host is lost at 10:02, when pg3 is back.
+    const faults = '  - {at: "10:00:30", partition: pg3}\n  - {at: "10:02", heal: pg3}\n  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}';
+    const failsafe = run(trio('{policy: patroni, failsafe_mode: true, maximum_lag_on_failover: 1GiB, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', faults));
+    expect(failsafe.promotions).toEqual([]);
+    const d = failsafe.history.failoverDecisions.find((x) => agentIs(x, 'pg3') && x.chosen === null && x.at > 120e6)!;
+    expect(factText(d.reasons[0]!)).toBe('pg3: not in the /failsafe key (pg1, pg2): with failsafe_mode a member the leader did not list there does not race');
+    const plain = run(trio('{policy: patroni, maximum_lag_on_failover: 1GiB, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', faults));
+    expect(plain.promotions.map((p) => p.node)).toEqual(['pg3']);
+  });
+});

@@ -146,6 +146,8 @@ function refusal(r: Refusal, sub: Sub): Token {
       return p`a switchover to ${node(r.candidate)} is under way, and ${node(r.candidate)} is healthy: it does not race`;
     case 'paused':
       return p`the cluster is paused (maintenance mode, ${code('pause')}): a replica does not race for the leader key ("PAUSE: no action")`;
+    case 'not-in-failsafe':
+      return p`not in the /failsafe key (${names(r.members)}): with ${code('failsafe_mode')} a member the leader did not list there does not race`;
     case 'quorum-not-reached':
       return p`${r.votes} ${r.votes === 1 ? 'vote' : 'votes'} from the /sync voters (${r.voters.length > 0 ? names(r.voters) : 'none'}) not ahead of this node, ${r.needed} needed (${code(`quorum ${r.quorum}`)}${r.needed > r.quorum ? ', and this node is not a voter' : ''}): a voter that did not answer may hold a commit this node lacks`;
   }
