@@ -1119,6 +1119,9 @@ export class PatroniAgent {
     }
     if (n.isPrimary) {
       if (n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: false });
+      // is_healthiest_node: a running primary on the cluster's timeline is the healthiest at once ("return True"):
+      // no REST poll of the others (a failsafe primary whose key expired with the DCS takes it back without waiting).
+      return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);
     } else {
       if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;

@@ -720,6 +720,30 @@ describe('Patroni options the model refuses (grammar-managers.ts)', () => {
 });
 
 describe('Patroni failsafe_mode and the race (Patroni 3.0+, ha.py is_healthiest_node)', () => {
+  it('a failsafe primary whose key expired with the DCS takes it back at once: a running primary is the healthiest without polling (a replica as far with a higher failover_priority does not demote it)', () => {
+    const yaml = `
+name: failsafe-back
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a, e]
+links:
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+    failover: {policy: patroni, failsafe_mode: true, tags: {pg2: {failover_priority: 2}}, dcs: {members: {e1: e, e2: e, e3: e}}}
+faults:
+  - {at: "10:01", partition: {sites: [a, e]}}
+  - {at: "10:03", heal: {sites: [a, e]}}
+`;
+    const r = run(yaml);
+    expect(r.promotions).toEqual([]);
+    expect(r.report.events.some((e) => e.message === 'patroni on pg1: acquired session lock as a leader')).toBe(true);
+    expect(r.report.events.some((e) => e.message.startsWith('patroni on pg1: Demoting self'))).toBe(false);
+  });
+
   it('a member missing from /failsafe (its member key was gone at the leader\'s last write) does not race: with pg2 nofailover, nobody is promoted', () => {
     // pg3 is cut off from 10:00:30 to 10:02: its member key expires and pg1's next loops write /failsafe without it;
     // pg1's host is lost at 10:02, when pg3 is back.
