@@ -674,6 +674,18 @@ faults:
     expect(quorum).toEqual(['patroni on pg2: Setting leader to pg2, quorum to 1 of (pg1, pg3, pg4)', 'patroni on pg2: Setting leader to pg2, quorum to 0 of (pg3)']);
   });
 
+  it('a switchover without a candidate needs quorum + 1 healthy candidates (is_failover_possible): with a voter cut off before the leader dropped it, it is refused', () => {
+    const base = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:00:50", partition: pg3}').replace('faults:\n', 'plan:\n  - {at: "10:01", switchover: {cluster: c}}\nfaults:\n');
+    // Two standbys: ANY 1 (pg2, pg3), /sync quorum 1 of (pg2, pg3); only pg2 answers: 1 healthy, 0 < quorum 1.
+    const r = run(base);
+    expect(r.promotions).toEqual([]);
+    const refused = r.report.events.find((e) => e.message.includes('switchover is not possible'))!;
+    expect(refused.message).toContain('Quorum requirement 1 can not be reached (1 healthy candidate)');
+    // Named, the candidate alone suffices (the quorum is not checked when the /failover key names one).
+    const named = run(base.replace('switchover: {cluster: c}', 'switchover: {cluster: c, candidate: pg2}'));
+    expect(named.promotions.map((p) => p.node)).toEqual(['pg2']);
+  });
+
   it('a standby that restarts leaves the names before it leaves the voters, and comes back a voter (the quorum raised) before it is named', () => {
     const yaml = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '').replace('faults:\n', 'plan:\n  - {at: "10:01", stop: pg3}\nfaults:\n');
     const r = run(yaml);
