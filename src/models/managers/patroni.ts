@@ -321,6 +321,8 @@ export class PatroniAgent {
   readonly client: DcsClient;
   /** The last cluster state it read (the failsafe topology comes from it when the DCS is gone). */
   private view: DcsState | null = null;
+  /** The leader of the last cluster read with one (ha.py old_cluster.leader): the race ignores its failover_priority. */
+  private formerLeader: string | null = null;
   private busy = false;
   private sleeping: EventHandle | null = null;
   private nextRun = 0 as Micros;
@@ -433,6 +435,7 @@ export class PatroniAgent {
     this.dcsCall(() => this.group.dcs.read(this.client), (r) => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
+      if (r.value.leader !== null) this.formerLeader = r.value.leader;
       // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
       this.group.dcs.touch(this.client, this.node.running);
       this.withView(r.value);
@@ -1214,7 +1217,9 @@ export class PatroniAgent {
           if (!(syncActive && v.sync!.leader === name)) refused ??= { kind: 'member-ahead', member: name };
           continue;
         }
-        const former = (syncActive ? v.sync!.leader : null) === name;
+        // Patroni 4.1+ (#3297): the former leader's higher failover_priority is ignored (in synchronous mode the /sync
+        // leader, else old_cluster's leader).
+        const former = (syncActive ? v.sync!.leader : this.formerLeader) === name;
         const vote = voting.includes(name);
         // In quorum mode only a voter's higher failover_priority defers this node.
         if (st.pos === me && st.tags.failoverPriority > tags.failoverPriority && !former && (!spec.quorumCommit || vote)) {
