@@ -733,32 +733,14 @@ describe('Patroni options the model refuses (grammar-managers.ts)', () => {
 
 describe('Patroni failover_priority in the race (Patroni 3.2+, #2780; the former leader ignored 4.1+, #3297)', () => {
   it('the former leader, now a replica as far as this node, does not hold it back with its higher failover_priority', () => {
-    // pg1 (failover_priority 3) at b, pg2 at a, the DCS at e. Both sites lose the DCS at 10:01: pg1 demotes itself.
-    // a gets the DCS back at 10:03, b at 10:03:30: pg2 races while pg1 (same position, priority 3) still cannot.
-    const yaml = `
-name: prio
-start: 2024-01-01T10:00:00Z
-end: "10:05"
-sites: [a, b, e]
-links:
-  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
-  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
-  - {between: [a, b], bandwidth: 1Gbps, latency: 1ms}
-clusters:
-  c:
-    nodes:
-      pg1: {site: b, version: 16}
-      pg2: {site: a, version: 16, upstream: pg1}
-    failover: {policy: patroni, tags: {pg1: {failover_priority: 3}}, dcs: {members: {e1: e, e2: e, e3: e}}}
-faults:
-  - {at: "10:01", partition: {sites: [a, e]}}
-  - {at: "10:01", partition: {sites: [b, e]}}
-  - {at: "10:03", heal: {sites: [a, e]}}
-  - {at: "10:03:30", heal: {sites: [b, e]}}
-`;
+    // pg1 (failover_priority 3) at a, pg2 at b, the DCS at e. Both sites lose the DCS at 10:01: pg1 demotes itself
+    // (the writes stop). b gets the DCS back at 10:03, a at 10:03:30: pg2 races while pg1 (as far, priority 3) cannot.
+    const faults = ['10:01", partition: {sites: [a, e]', '10:01", partition: {sites: [b, e]', '10:03", heal: {sites: [b, e]', '10:03:30", heal: {sites: [a, e]'];
+    const yaml = dcsApart('      tags: {pg1: {failover_priority: 3}}', faults.map((f) => `  - {at: "${f}}}`).join('\n'));
     const r = run(yaml);
     expect(r.promotions).toEqual([{ node: 'pg2', at: 180 }]);
     expect(r.report.events.some((e) => e.message.includes('has equally tolerable WAL position'))).toBe(false);
+    expect(r.report.dataLoss).toEqual([]);
   });
 });
 
