@@ -686,6 +686,18 @@ faults:
     expect(named.promotions.map((p) => p.node)).toEqual(['pg2']);
   });
 
+  it('both standbys lost: strict keeps ANY max(1, voters - quorum) (the last voter) and commits wait; non-strict drops them from the names, then clears them', () => {
+    const lost = '  - {at: "10:01", crash: pg2}\n  - {at: "10:01", partition: pg2}\n  - {at: "10:01", crash: pg3}\n  - {at: "10:01", partition: pg3}';
+    const names = (r: ReturnType<typeof run>) => r.report.events.flatMap((e) => e.log ?? []).filter((l) => l.includes('"synchronous_standby_names" changed')).map((l) => l.replace(/.*changed to /, ''));
+    const strict = run(trio('{policy: patroni, synchronous_mode: quorum, synchronous_mode_strict: true, dcs: {members: {e1: a, e2: a, e3: a}}}', lost));
+    // pg3's member key goes first (the loops' phases): the resolver removes it; then no standby streams at all.
+    expect(names(strict)).toEqual(['"ANY 1 (pg2)"']);
+    expect(strict.report.stalls.at(-1)!.seconds).toBeGreaterThan(170);
+    const loose = run(trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', lost));
+    expect(names(loose)).toEqual(['"ANY 1 (pg2)"', '""']);
+    expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThan(50);
+  });
+
   it('a standby that restarts leaves the names before it leaves the voters, and comes back a voter (the quorum raised) before it is named', () => {
     const yaml = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '').replace('faults:\n', 'plan:\n  - {at: "10:01", stop: pg3}\nfaults:\n');
     const r = run(yaml);
