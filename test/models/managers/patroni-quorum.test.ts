@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quorumTransitions, type QuorumInput } from '../../../src/models/managers/patroni-quorum.ts';
+import { loadScenarioFile, loadScenarioText } from '../../../src/scenario/load.ts';
+import { scenarioToYaml } from '../../../src/testing/yaml.ts';
 
 /** The resolver from a steady leader `a`; the expectations are what patroni/quorum.py (4.1.4) yields for the same input. */
 const steps = (i: Partial<QuorumInput> & Pick<QuorumInput, 'voters' | 'sync' | 'active'>) =>
@@ -50,5 +52,12 @@ describe('Patroni quorum commit: quorum.py QuorumStateResolver (managers/patroni
 
   it('a state the resolver cannot fix (an assert in quorum.py) changes nothing this loop', () => {
     expect(steps({ quorum: 1, voters: ['a', 'b', 'c', 'd', 'e'], numsync: 3, sync: ['a', 'b', 'c', 'd', 'e'], numsyncConfirmed: 1, active: ['c', 'd', 'e'] })).toEqual([]);
+  });
+
+  it('synchronous_mode: quorum is printed back as written (scenarioToYaml)', () => {
+    const s = loadScenarioFile('scenarios/patroni-quorum-three-sites.yaml', { variant: null });
+    const yaml = scenarioToYaml(s);
+    expect(yaml).toContain('synchronous_mode: quorum');
+    expect(loadScenarioText(yaml, 'back.yaml').clusters[0]!.failover).toEqual(s.clusters[0]!.failover);
   });
 });
