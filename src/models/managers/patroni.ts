@@ -599,8 +599,9 @@ export class PatroniAgent {
     const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.filter((a) => a === this || this.group.dcs.member(a.node.name) !== null).map((a) => a.node.name) } : {};
     this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe, ...(slots ? { slots } : {}) });
     if (this.group.spec.quorumCommit) {
-      // enforce_primary_role: the cycle that starts the promotion only runs _process_quorum_prepromote.
-      if (!promoting) this.manageQuorum(v);
+      // enforce_primary_role: the cycle that starts the promotion only runs _process_quorum_prepromote, and the loop
+      // waits for the promotion (handle_long_action_in_progress) before the resolver runs.
+      if (n.isPrimary) this.manageQuorum(v);
     } else if (this.group.spec.synchronousMode) this.manageSync(v);
     this.group.route(n);
   }
