@@ -8,7 +8,7 @@ import type { Micros } from '../engine/time.ts';
 import type { ActionBody, Bounds } from './types.ts';
 import { VERDICT_KINDS, type FailoverSpec, type Switchover, type GrayFailure, type HealthCheckSpec, type PatroniTags, type VerdictExpectation, type VerdictKind } from './types-managers.ts';
 import { didYouMean, listing, show } from './errors.ts';
-import { boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
+import { anyNode, boolean, byKind, custom, enumOf, integer, list, map, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type JsonSchema, type ObjectInfo } from './decode.ts';
 import { duration, size } from './settings.ts';
 import type { Env } from './grammar.ts';
 
@@ -249,7 +249,12 @@ export function managersGrammar(h: ManagersHelpers) {
       retry_timeout: withDefault(wholeSeconds('retry_timeout'), 'Deadline of a DCS operation with its retries (Patroni retry_timeout).', 10_000_000 as Micros, '10s'),
       maximum_lag_on_failover: withDefault(size(), 'A replica further behind the leader\'s last_lsn does not race for the key.', 1_048_576, '1MiB'),
       check_timeline: withDefault(boolean(), 'A replica on an older timeline than the cluster\'s does not race.', false),
-      synchronous_mode: withDefault(boolean(), 'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted.', false),
+      synchronous_mode: withDefault(
+        enumOf(['true', 'false', 'quorum'] as const, { aliases: { true: 'true', false: 'false' } }),
+        'Patroni manages synchronous_standby_names and only synchronous standbys may be promoted; quorum (Patroni 4.0+, PostgreSQL 10+): ANY k (...) and a leader race that needs the votes of a quorum of the /sync voters.',
+        'false' as const,
+        false,
+      ),
       synchronous_mode_strict: withDefault(boolean(), 'With no synchronous standby, commits wait rather than go on unreplicated.', false),
       synchronous_node_count: withDefault(integer({ min: 1, max: 100 }), 'Synchronous standbys Patroni keeps.', 1),
       failsafe_mode: withDefault(boolean(), 'Without the DCS a primary stays if every member accepts its POST /failsafe.', false),
@@ -261,16 +266,29 @@ export function managersGrammar(h: ManagersHelpers) {
       tags: withDefault(tagsDecoder, 'Patroni tags per node: {NODE: {nofailover, failover_priority, nosync}}.', {}),
       pause: withDefault(boolean(), 'Maintenance mode for the whole run (patronictl pause: pause: true in the dynamic configuration): no replica races for the leader key, so a lost primary stays lost; a PostgreSQL found down is not started; nobody is demoted.', false),
       check_interval: opt(duration(), 'Not a Patroni option: Patroni calls it loop_wait.'),
+      standby_cluster: opt(anyNode('standby_cluster'), 'Not modelled: a Patroni standby cluster (its standby leader replicating from a remote primary) is refused.'),
       timeout: opt(duration(), 'Not a Patroni option: Patroni calls it ttl.'),
     },
     {
       expected: 'a Patroni cluster manager',
       build: (v, info, ctx: C): FailoverSpec => {
+        // A standby cluster (global_config.py is_standby_cluster; ha.py bootstrap_standby_leader, enforce_follow_remote_member):
+        // its leader is a standby leader following host/port (or restore_command), synchronous_mode and failover to the
+        // remote side do not apply; none of it is modelled, so it is refused rather than run as a normal cluster.
+        if (info.has('standby_cluster')) {
+          ctx.fail(info.keyAt('standby_cluster'), `standby_cluster${ctx.inContainer}: a Patroni standby cluster (a standby leader replicating from a remote primary) is not modelled`, {
+            hint: 'for a cross-DC migration, write the target nodes as members of the source cluster (standbys of its primary) and the cut-over as a switchover step; unlike a standby cluster\'s, they may then be promoted by a failover before it',
+          });
+        }
         if (info.has('check_interval')) ctx.fail(info.keyAt('check_interval'), `check_interval${ctx.inContainer}: Patroni calls it loop_wait`, { hint: 'loop_wait: 10s' });
         if (info.has('timeout')) ctx.fail(info.keyAt('timeout'), `timeout${ctx.inContainer}: Patroni calls it ttl (the leader key's lifetime)`, { hint: 'ttl: 30s' });
         if (v.dcs === undefined && v.site === undefined) ctx.fail(info.node, `${ctx.subject}: Patroni needs a DCS`, { expected: 'dcs: {members: {NAME: SITE, ...}}, or site: SITE for three etcd members there' });
         if (v.dcs !== undefined && v.site !== undefined) ctx.fail(info.keyAt('site'), `${ctx.subject}: give dcs or site, not both`);
         const cluster = ctx.env.cluster!.name;
+        // ha.py is_quorum_commit_mode: quorum needs supports_multiple_sync (9.6+); sync.py writes ANY only with
+        // supports_quorum_commit (10+): on 9.6 "k (...)" is priority, which the quorum rules do not protect.
+        const old = ctx.env.cluster!.specs.find((n) => n.version < 10);
+        if (v.synchronous_mode === 'quorum' && old) ctx.fail(info.at('synchronous_mode') ?? info.node, `${ctx.subject}: synchronous_mode quorum is modelled from PostgreSQL 10 (ANY in synchronous_standby_names); node ${old.name} is ${old.version} (Patroni writes "k (...)", priority, on 9.6 and plain synchronous mode before)`, { hint: 'synchronous_mode: true' });
         const spec = v.dcs ?? { type: 'etcd3' as const, members: [1, 2, 3].map((i) => ({ name: `${cluster}-etcd${i}`, site: v.site! })), election_timeout: 1_000_000 as Micros };
         registerEndpoints(spec.members, info.at('dcs') ?? info.node, ctx);
         return {
@@ -281,7 +299,8 @@ export function managersGrammar(h: ManagersHelpers) {
           retryTimeout: v.retry_timeout,
           maximumLagOnFailover: v.maximum_lag_on_failover,
           checkTimeline: v.check_timeline,
-          synchronousMode: v.synchronous_mode,
+          synchronousMode: v.synchronous_mode !== 'false',
+          quorumCommit: v.synchronous_mode === 'quorum',
           synchronousModeStrict: v.synchronous_mode_strict,
           synchronousNodeCount: v.synchronous_node_count,
           failsafeMode: v.failsafe_mode,

@@ -138,7 +138,13 @@ export interface PatroniSpec {
   readonly retryTimeout: Micros;
   readonly maximumLagOnFailover: number;
   readonly checkTimeline: boolean;
+  /** synchronous_mode true or quorum. */
   readonly synchronousMode: boolean;
+  /**
+   * synchronous_mode: quorum (Patroni 4.0+, PostgreSQL 10+): synchronous_standby_names = ANY k (...) and /sync
+   * holding a quorum of voters (models/managers/patroni-quorum.ts).
+   */
+  readonly quorumCommit: boolean;
   readonly synchronousModeStrict: boolean;
   readonly synchronousNodeCount: number;
   readonly failsafeMode: boolean;

@@ -415,6 +415,7 @@ function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly s
       maximumLagOnFailover: MiB,
       checkTimeline: d.lagOnly,
       synchronousMode: d.fast,
+      quorumCommit: false,
       synchronousModeStrict: false,
       synchronousNodeCount: 1,
       failsafeMode: d.lagOnly,

@@ -37,7 +37,7 @@ export function printFailover(f: FailoverSpec): Out {
         retry_timeout: dur(f.retryTimeout),
         maximum_lag_on_failover: size(f.maximumLagOnFailover),
         check_timeline: f.checkTimeline,
-        synchronous_mode: f.synchronousMode,
+        synchronous_mode: f.quorumCommit ? 'quorum' : f.synchronousMode,
         synchronous_mode_strict: f.synchronousModeStrict,
         synchronous_node_count: f.synchronousNodeCount,
         failsafe_mode: f.failsafeMode,

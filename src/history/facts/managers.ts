@@ -85,7 +85,14 @@ export type Refusal =
   /** Patroni: a switchover names another candidate, which answers (ha.py manual_failover_process_no_leader: "to C, i am N"). */
   | { readonly kind: 'switchover-to-other'; readonly candidate: string }
   /** Patroni in maintenance mode (pause): a replica never races for the leader key (ha.py is_healthiest_node). */
-  | { readonly kind: 'paused' };
+  | { readonly kind: 'paused' }
+  /**
+   * Patroni synchronous_mode quorum: fewer /sync voters answered not ahead of this node than the /sync quorum
+   * (ha.py _is_healthiest_node: quorum_votes >= quorum; this node's own vote counts when it is a voter).
+   */
+  /** Patroni failsafe_mode: this member is not in the /failsafe key (ha.py is_healthiest_node). */
+  | { readonly kind: 'not-in-failsafe'; readonly members: readonly string[] }
+  | { readonly kind: 'quorum-not-reached'; readonly votes: number; readonly needed: number; readonly quorum: number; readonly voters: readonly string[] };
 
 /** Why a candidate was chosen. */
 export type Choice =
@@ -105,7 +112,7 @@ export type MemberStatus =
   | { readonly kind: 'primary' }
   | { readonly kind: 'ahead'; readonly lsn: Lsn; readonly myLsn: Lsn }
   | { readonly kind: 'same-position-higher-priority'; readonly priority: number; readonly mine: number }
-  | { readonly kind: 'not-ahead'; readonly lsn: Lsn };
+  | { readonly kind: 'not-ahead'; readonly lsn: Lsn; /** synchronous_mode quorum: a /sync voter, so its answer is a vote. */ readonly vote?: true };
 
 /** Why patronictl switchover is refused at once. */
 export type SwitchoverRefusal =
@@ -272,6 +279,10 @@ export type ManagersFact =
   | { readonly kind: 'patroni-acquired-lock'; readonly node: string }
   | { readonly kind: 'patroni-following'; readonly node: string; readonly leader: string }
   | { readonly kind: 'patroni-sync-assigned'; readonly node: string; readonly standbys: readonly string[]; readonly rule: string }
+  /** synchronous_mode quorum: the leader writes /sync (ha.py _process_quorum_replication: "Setting leader to …, quorum to … of (…)"). */
+  | { readonly kind: 'patroni-quorum-set'; readonly node: string; readonly leader: string; readonly quorum: number; readonly voters: readonly string[]; readonly rule: string }
+  /** synchronous_mode quorum: a switchover without a candidate needs /sync quorum healthy voters (ha.py is_failover_possible). */
+  | { readonly kind: 'quorum-requirement'; readonly quorum: number; readonly healthy: number }
   | { readonly kind: 'patroni-failsafe-continues'; readonly node: string; readonly rule: string }
   | { readonly kind: 'patroni-not-promoting'; readonly node: string; readonly reason: Fact }
   | { readonly kind: 'patroni-rebuilding'; readonly node: string; readonly tool: 'pg_rewind' | 'pg_basebackup'; readonly divergence: DivergenceFact; readonly rule: string }
@@ -347,4 +358,4 @@ export type DecidedBy =
 export type SynchronousSource =
   | { readonly kind: 'synchronous_standby_names'; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly node: string }
   | { readonly kind: 'pg_auto_failover'; readonly numberSyncStandbys: number }
-  | { readonly kind: 'patroni'; readonly strict: boolean; readonly synchronousNodeCount: number };
+  | { readonly kind: 'patroni'; readonly strict: boolean; readonly synchronousNodeCount: number; readonly quorum?: true };

@@ -53,7 +53,8 @@ export interface DcsState {
   readonly lastLsn: Lsn;
   readonly timeline: number;
   /** /sync: null until synchronous mode is enabled. */
-  readonly sync: { readonly leader: string; readonly standbys: readonly string[] } | null;
+  /** `standbys`: sync_standby (the voters in quorum mode); `quorum`: synchronous_mode quorum only (dcs/__init__.py SyncState). */
+  readonly sync: { readonly leader: string; readonly standbys: readonly string[]; readonly quorum?: number } | null;
   /** /failsafe: the members the leader may ask when the DCS is unreachable (failsafe_mode). */
   readonly failsafe: readonly string[] | null;
   /**

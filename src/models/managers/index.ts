@@ -30,7 +30,7 @@ export function createManagers(c: PgCluster, specs: readonly FailoverSpec[]): Ma
 export function managedRedundancy(specs: readonly FailoverSpec[]): ManagedRedundancy | null {
   for (const s of specs) {
     if (s.policy === 'pg_auto_failover' && s.numberSyncStandbys > 0) return { synchronous: s.numberSyncStandbys, source: { kind: 'pg_auto_failover', numberSyncStandbys: s.numberSyncStandbys } };
-    if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: { kind: 'patroni', strict: s.synchronousModeStrict, synchronousNodeCount: s.synchronousNodeCount } };
+    if (s.policy === 'patroni' && s.synchronousMode) return { synchronous: s.synchronousNodeCount, source: { kind: 'patroni', strict: s.synchronousModeStrict, synchronousNodeCount: s.synchronousNodeCount, ...(s.quorumCommit ? { quorum: true as const } : {}) } };
   }
   return null;
 }

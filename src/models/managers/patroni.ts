@@ -33,6 +33,7 @@ import { divergence, Rejoin, rewindable } from './rejoin.ts';
 import type { Lsn } from '../postgres/lsn.ts';
 import { slotName } from './slot-name.ts';
 import { withRetransmissions } from './health.ts';
+import { quorumTransitions } from './patroni-quorum.ts';
 
 
 /** Patroni's REST poll of a member during the race, and of a failsafe POST (ha.py fetch_node_status, call_failsafe_member). */
@@ -41,6 +42,8 @@ const FAILSAFE_TRIES = 2;
 const STRICT_PLACEHOLDER = '__patroni_strict_sync_replica_placeholder__';
 /** ha.py _process_multisync_replication: after a change of synchronous_standby_names, time.sleep(2) before looking again. */
 const SYNC_SETTLE = 2_000_000 as Micros;
+/** ha.py _process_quorum_replication: time.sleep(1) before running the resolver again after a 'restart'. */
+const QUORUM_RESTART = 1_000_000 as Micros;
 const DEFAULT_TAGS: PatroniTags = { nofailover: false, failoverPriority: 1, nosync: false };
 /** The rules of patroni/patroni the agent follows (ha.py class Ha unless said). */
 const RULE = {
@@ -57,6 +60,8 @@ const RULE = {
   enforcePrimary: 'patroni/ha.py:Ha.enforce_primary_role',
   follow: 'patroni/ha.py:Ha.follow',
   sync: 'patroni/ha.py:Ha._process_multisync_replication',
+  /** synchronous_mode: quorum (Patroni 4.0+): the resolver's transitions, in order. */
+  quorum: 'patroni/ha.py:Ha._process_quorum_replication',
   rewindOrReinitialize: 'patroni/ha.py:Ha._handle_rewind_or_reinitialize',
   rewindExecute: 'patroni/postgresql/rewind.py:Rewind.execute',
   recover: 'patroni/ha.py:Ha.recover',
@@ -168,22 +173,31 @@ export class Patroni implements Manager {
   }
 
   /** The synchronous standbys a cluster that has been running in synchronous_mode has at the start (/sync). */
-  private readonly initialSync: { leader: string; standbys: string[] } | null;
+  private readonly initialSync: { leader: string; standbys: string[]; quorum?: number } | null;
 
   /**
    * A running cluster in synchronous_mode already has its synchronous standbys when the scenario starts: the
    * primary's synchronous_standby_names (FIRST n) and /sync name synchronous_node_count of its direct standbys
    * (not nosync), by name; the leader's first loop then keeps or changes them as it would (manageSync).
    */
-  private syncAtStart(): { leader: string; standbys: string[] } | null {
+  private syncAtStart(): { leader: string; standbys: string[]; quorum?: number } | null {
     const primary = [...this.cluster.nodes.values()].find((n) => n.isPrimary);
     if (!primary) return null;
-    const standbys = [...this.cluster.nodes.values()]
+    const direct = [...this.cluster.nodes.values()]
       .filter((n) => n.role.kind === 'standby' && n.role.upstream === primary.name && !this.tags(n.name).nosync)
       .map((n) => n.name)
       // postgresql/sync.py current_state: members without nofailover first (Patroni 3.0+).
-      .sort((a, b) => Number(this.tags(a).nofailover) - Number(this.tags(b).nofailover) || (a < b ? -1 : 1))
-      .slice(0, this.spec.synchronousNodeCount);
+      .sort((a, b) => Number(this.tags(a).nofailover) - Number(this.tags(b).nofailover) || (a < b ? -1 : 1));
+    const count = this.spec.synchronousNodeCount;
+    if (this.spec.quorumCommit) {
+      // The steady state of quorum.py: sync = voters = active (every streaming standby, one with nofailover only while
+      // fewer than synchronous_node_count are listed), numsync = min(synchronous_node_count, |active|), quorum = the rest.
+      const active = direct.filter((x, i) => !this.tags(x).nofailover || i < count);
+      const numsync = Math.min(count, active.length);
+      if (active.length > 0 && primary.settings.synchronousStandbyNames === null) primary.settings = { ...primary.settings, synchronousStandbyNames: { method: 'any', num: numsync, names: [...active].sort() } };
+      return { leader: primary.name, standbys: active, quorum: active.length - numsync };
+    }
+    const standbys = direct.slice(0, count);
     if (standbys.length === 0) return { leader: primary.name, standbys: [] };
     if (primary.settings.synchronousStandbyNames === null) primary.settings = { ...primary.settings, synchronousStandbyNames: { method: 'first', num: standbys.length, names: standbys } };
     return { leader: primary.name, standbys };
@@ -231,11 +245,13 @@ export class Patroni implements Manager {
     if (req.candidate === leader) return refuse({ kind: 'already-leader', candidate: leader });
     if (req.candidate === null && this.dcs.paused()) return refuse({ kind: 'paused-no-candidate' });
     const sync = this.spec.synchronousMode ? this.dcs.syncState() : null;
-    if (req.candidate !== null && sync !== null && !sync.standbys.includes(req.candidate)) return refuse({ kind: 'not-synchronous', candidate: req.candidate, standbys: sync.standbys });
+    // api.py do_POST_failover: "candidate name does not match with sync_standby", not in quorum mode (Patroni 4.0+).
+    const quorum = this.spec.quorumCommit;
+    if (req.candidate !== null && sync !== null && !quorum && !sync.standbys.includes(req.candidate)) return refuse({ kind: 'not-synchronous', candidate: req.candidate, standbys: sync.standbys });
     const agent = this.agentOf(leader)!;
     // is_failover_possible (api.py): the candidate, or some member (synchronous ones in synchronous mode), answers
     // its REST API and may promote; the lag is the leader loop's check.
-    const members = this.agents.filter((a) => a !== agent && (req.candidate !== null ? a.node.name === req.candidate : sync === null || sync.standbys.includes(a.node.name)));
+    const members = this.agents.filter((a) => a !== agent && (req.candidate !== null ? a.node.name === req.candidate : sync === null || quorum || sync.standbys.includes(a.node.name)));
     if (!members.some((a) => agent.status(a) !== null && !this.tags(a.node.name).nofailover)) return refuse({ kind: 'no-good-candidates' });
     const r = this.dcs.update(agent.client, { failover: { leader, candidate: req.candidate } });
     if (!r.ok) return refuse({ kind: 'dcs', why: r.why });
@@ -305,6 +321,8 @@ export class PatroniAgent {
   readonly client: DcsClient;
   /** The last cluster state it read (the failsafe topology comes from it when the DCS is gone). */
   private view: DcsState | null = null;
+  /** The leader of the last cluster read with one (ha.py old_cluster.leader): the race ignores its failover_priority. */
+  private formerLeader: string | null = null;
   private busy = false;
   private sleeping: EventHandle | null = null;
   private nextRun = 0 as Micros;
@@ -417,6 +435,7 @@ export class PatroniAgent {
     this.dcsCall(() => this.group.dcs.read(this.client), (r) => {
       if (!r.ok) return this.dcsError(r.why);
       this.view = r.value;
+      if (r.value.leader !== null) this.formerLeader = r.value.leader;
       // ha.py _run_cycle (finally: touch_member after a cycle without a DCS error); its outcome does not change the cycle.
       this.group.dcs.touch(this.client, this.node.running);
       this.withView(r.value);
@@ -497,7 +516,10 @@ export class PatroniAgent {
         else if (spec.checkTimeline && a.node.tli < v.timeline) statuses.push({ kind: 'candidate-refused', node: name, reason: { kind: 'timeline-behind', timeline: a.node.tli, clusterTimeline: v.timeline, checkTimeline: true }, rule: RULE.switchoverLeader });
         else healthy++;
       }
-      if (healthy === 0) return clear({ kind: 'patroni-switchover-not-possible', node: n.name, candidate: f.candidate, ...manual, statuses, rule: RULE.switchoverLeader });
+      // is_failover_possible in quorum mode (Patroni 4.0+): without a named candidate, healthy - 1 must reach /sync quorum.
+      const quorum = this.switchoverQuorum(v, f.candidate);
+      if (healthy > 0 && healthy - 1 < quorum) statuses.push({ kind: 'quorum-requirement', quorum, healthy });
+      if (healthy === 0 || healthy - 1 < quorum) return clear({ kind: 'patroni-switchover-not-possible', node: n.name, candidate: f.candidate, ...manual, statuses, rule: RULE.switchoverLeader });
       // demote('graceful'): pg_ctl stop -m fast; the key is released once a candidate has the shutdown checkpoint
       // (on_shutdown, while the postmaster may still send WAL to lagging standbys) or PostgreSQL has stopped.
       this.switching = { candidate: f.candidate, released: false };
@@ -515,10 +537,17 @@ export class PatroniAgent {
     });
   }
 
-  /** on_shutdown's is_failover_possible(cluster_lsn=checkpoint): a candidate answers at or past the shutdown checkpoint. */
+  /** on_shutdown's is_failover_possible(cluster_lsn=checkpoint): a candidate answers at or past the shutdown checkpoint (in quorum mode, /sync quorum + 1 of them without a named candidate). */
   private candidateReceived(v: DcsState): boolean {
     const ckpt = this.node.checkpoint.lsn;
-    return this.switchoverCandidates(v, this.switching!.candidate).some((a) => (this.status(a)?.pos ?? -1) >= ckpt);
+    const candidate = this.switching!.candidate;
+    const received = this.switchoverCandidates(v, candidate).filter((a) => (this.status(a)?.pos ?? -1) >= ckpt).length;
+    return received > 0 && received - 1 >= this.switchoverQuorum(v, candidate);
+  }
+
+  /** is_failover_possible's check_quorum: /sync quorum in quorum mode when the /failover key names no candidate, else 0. */
+  private switchoverQuorum(v: DcsState, candidate: string | null): number {
+    return this.group.spec.quorumCommit && v.sync !== null && candidate === null ? (v.sync.quorum ?? 0) : 0;
   }
 
   /** get_failover_candidates: the named candidate, or every other member; no nofailover, only synchronous ones in synchronous mode. */
@@ -560,14 +589,20 @@ export class PatroniAgent {
     if (!n.running) return;
     // ha.py _run_cycle → _sync_replication_slots: before the promotion's followers come (they wake on the key).
     const slots = this.syncSlots(v);
-    if (!n.isPrimary && !c.replay.isPromoting(n)) {
+    const promoting = !n.isPrimary && !c.replay.isPromoting(n);
+    if (promoting && this.group.spec.quorumCommit) this.quorumPrepromote(v);
+    if (promoting) {
       this.say({ kind: 'patroni-promoting', node: n.name, how, rule: RULE.enforcePrimary });
       c.promote(n, { kind: 'failover', policy: 'patroni', why: { kind: 'holds-leader-key', node: n.name, rule: RULE.enforcePrimary } });
     }
     // /failsafe lists the members whose key is there, and this node (ha.py _failsafe_config): a member that left is not asked.
     const failsafe = this.group.spec.failsafeMode ? { failsafe: this.group.agents.filter((a) => a === this || this.group.dcs.member(a.node.name) !== null).map((a) => a.node.name) } : {};
     this.group.dcs.update(this.client, { lastLsn: n.walEnd(this.now), timeline: n.tli, ...failsafe, ...(slots ? { slots } : {}) });
-    if (this.group.spec.synchronousMode) this.manageSync(v);
+    if (this.group.spec.quorumCommit) {
+      // enforce_primary_role: the cycle that starts the promotion only runs _process_quorum_prepromote, and the loop
+      // waits for the promotion (handle_long_action_in_progress) before the resolver runs.
+      if (n.isPrimary) this.manageQuorum(v);
+    } else if (this.group.spec.synchronousMode) this.manageSync(v);
     this.group.route(n);
   }
 
@@ -689,6 +724,84 @@ export class PatroniAgent {
   }
 
   /**
+   * sync.py set_synchronous_standby_names in quorum mode: ANY num (names sorted); no names and num >= 1 is the
+   * strict placeholder; no names and num 0 clears the setting.
+   */
+  private setQuorumNames(names: readonly string[], num: number): void {
+    const n = this.node;
+    const list = names.length === 0 && num >= 1 ? [STRICT_PLACEHOLDER] : [...names].sort();
+    const next = list.length === 0 ? null : { method: 'any' as const, num, names: list };
+    if (JSON.stringify(n.settings.synchronousStandbyNames) === JSON.stringify(next)) return;
+    this.c.configure(n, { synchronousStandbyNames: next }, 'never');
+    if (list[0] === STRICT_PLACEHOLDER) return;
+    // set_synchronous_standby_names → _handle_synchronous_standby_names_change 0.1 s after the reload: the primary's
+    // flush LSN now is what newly listed standbys must reach.
+    this.syncHandler = { names: JSON.stringify(next), primaryFlushLsn: n.flushed(this.now), ready: new Set([...this.syncHandler.ready].filter((x) => list.includes(x))) };
+  }
+
+  /**
+   * ha.py _process_quorum_prepromote (Patroni 4.0+): before promoting, synchronous_standby_names names the other
+   * /sync members (the former leader among them) with num = |members| - quorum - 1 (+1 when this node was not a
+   * voter: a manual failover), at least min_synchronous_nodes, so that the invariant holds for the new leader;
+   * the resolver takes it from there at the next loop.
+   */
+  private quorumPrepromote(v: DcsState): void {
+    const sync = v.sync;
+    const members = sync ? [sync.leader, ...sync.standbys] : [];
+    let numsync = members.length - (sync?.quorum ?? 0) - 1;
+    const others = members.filter((x) => x !== this.node.name);
+    if (others.length === members.length) numsync += 1;
+    this.setQuorumNames(others, Math.max(numsync, this.group.spec.synchronousModeStrict ? 1 : 0));
+  }
+
+  /**
+   * ha.py _process_quorum_replication (Patroni 4.0+): /sync enabled if empty; strict mode with no standby streaming
+   * keeps ANY max(1, |voters| - quorum) (voters) (or the placeholder); otherwise the quorum.py transitions are
+   * applied in order (a 'quorum' one writes /sync, a 'sync' one synchronous_standby_names); none, and a FIRST
+   * setting is made ANY. A 'restart' (names just set from empty: the standbys have to show up as quorum) runs it
+   * again 1 s later, within loop_wait.
+   */
+  private manageQuorum(v: DcsState): void {
+    const spec = this.group.spec;
+    const n = this.node;
+    const dcs = this.group.dcs;
+    let sync = v.sync ?? { leader: n.name, standbys: [], quorum: 0 };
+    if (v.sync === null) dcs.update(this.client, { sync });
+    const loopFlush = n.flushed(this.now);
+    const started = this.now;
+    const run = (): void => {
+      const state = this.syncState(v, loopFlush);
+      const cur = n.settings.synchronousStandbyNames;
+      const names = (cur?.names ?? []).filter((x) => x !== STRICT_PLACEHOLDER);
+      const numsync = cur?.num ?? 0;
+      const voters = sync.standbys;
+      const quorum = sync.quorum ?? 0;
+      if (sync.leader === n.name) {
+        // _handle_synchronous_strict_mode: len(active) < min_synchronous_nodes (1 in strict mode, else 0).
+        const min = spec.synchronousModeStrict ? 1 : 0;
+        if (state.active.length < min) return this.setQuorumNames(voters, Math.max(min, voters.length - quorum));
+        if (min === 0 && state.active.length === 0 && voters.length === 0 && (names.length > 0 || numsync > 0)) this.setQuorumNames([], 0);
+      }
+      const steps = quorumTransitions({ leader: sync.leader, quorum, voters, numsync, sync: names, numsyncConfirmed: state.confirmed.length, active: state.active, syncWanted: spec.synchronousNodeCount, leaderWanted: n.name });
+      for (const t of steps) {
+        if (t.kind === 'quorum') {
+          sync = { leader: t.leader, standbys: t.names, quorum: t.num };
+          if (!dcs.update(this.client, { sync }).ok) return;
+          this.say({ kind: 'patroni-quorum-set', node: n.name, leader: t.leader, quorum: t.num, voters: t.names, rule: RULE.quorum });
+        } else if (t.kind === 'sync') this.setQuorumNames(t.names, t.num);
+      }
+      // FIRST -> ANY: a setting written in priority mode (synchronous_mode switched to quorum).
+      const now = n.settings.synchronousStandbyNames;
+      if (steps.length === 0 && now !== null && now.method !== 'any') this.setQuorumNames(now.names.filter((x) => x !== STRICT_PLACEHOLDER), now.num);
+      if (steps.at(-1)?.kind !== 'restart' || this.now - started + QUORUM_RESTART >= this.group.loopWait) return;
+      this.c.ctx.sim.after(QUORUM_RESTART, `patroni ${n.name} quorum`, () => {
+        if (n.running && !this.switching && this.group.dcs.leaderName() === n.name) run();
+      }, PRIORITY.manager);
+    };
+    run();
+  }
+
+  /**
    * sync.py SyncHandler.current_state: `active`, up to synchronous_node_count standbys that may be synchronous
    * (_ReplicaList: streaming per pg_stat_replication, where a cut-off standby's walsender lingers until
    * wal_sender_timeout, and a member whose key says PostgreSQL runs, so a standby whose host died drops out when
@@ -719,11 +832,22 @@ export class PatroniAgent {
     // Approximation: every listed streaming standby counts as 'sync' in pg_stat_replication (Patroni lists exactly
     // the synchronous_node_count it picked, FIRST n).
     const h = this.syncHandler;
+    const quorum = this.group.spec.quorumCommit;
+    const count = this.group.spec.synchronousNodeCount;
     for (const r of rows) {
       if (h.ready.has(r.node.name) || !listed.includes(r.node.name)) continue;
-      if (v.sync?.standbys.includes(r.node.name) || (r.sync && r.flush >= h.primaryFlushLsn)) h.ready.add(r.node.name);
+      // _process_replica_readiness: in quorum mode only the flush LSN counts (/sync voters are written once one of
+      // them has caught up, so being listed there proves nothing), with sync_state 'quorum'.
+      if ((!quorum && v.sync?.standbys.includes(r.node.name)) || (r.sync && r.flush >= h.primaryFlushLsn)) h.ready.add(r.node.name);
     }
-    const active = rows.slice(0, this.group.spec.synchronousNodeCount);
+    if (quorum) {
+      // current_state in quorum mode: every streaming standby, one with nofailover only while fewer than
+      // synchronous_node_count are taken ("that reduces availability"); confirmed: those ready.
+      const active: PgNode[] = [];
+      for (const r of rows) if (!this.group.tags(r.node.name).nofailover || active.length < count) active.push(r.node);
+      return { active: active.map((x) => x.name), confirmed: active.filter((x) => h.ready.has(x.name)).map((x) => x.name) };
+    }
+    const active = rows.slice(0, count);
     return { active: active.map((r) => r.node.name), confirmed: active.filter((r) => r.sync && h.ready.has(r.node.name)).map((r) => r.node.name) };
   }
 
@@ -984,7 +1108,7 @@ export class PatroniAgent {
     // is_healthiest_node: the checks of this node (here), then the REST poll of the others (_is_healthiest_node).
     const rule = RULE.healthiest;
     const refuse = (reason: Refusal) => {
-      const own = reason.kind === 'paused' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
+      const own = reason.kind === 'paused' || reason.kind === 'not-in-failsafe' || reason.kind === 'nofailover' || reason.kind === 'failover-priority' || reason.kind === 'not-synchronous' || (reason.kind === 'timeline-behind' && !reason.checkTimeline);
       const why: Fact = { kind: 'candidate-refused', node: n.name, reason, rule: own ? RULE.ownChecks : rule };
       this.decide(null, saw, own ? RULE.ownChecks : rule, [why], true);
       if (n.isPrimary) this.demote('immediate-nolock', null, { kind: 'not-healthiest', reason: why }, RULE.race);
@@ -999,6 +1123,9 @@ export class PatroniAgent {
     }
     if (n.isPrimary) {
       if (n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: false });
+      // is_healthiest_node: a running primary on the cluster's timeline is the healthiest at once ("return True"):
+      // no REST poll of the others (a failsafe primary whose key expired with the DCS takes it back without waiting).
+      return this.acquire(v, saw, RULE.ownChecks, { kind: 'healthiest', lsn: me, lastLsn: v.lastLsn }, []);
     } else {
       if (tags.nofailover || tags.failoverPriority <= 0) return refuse(tags.nofailover ? { kind: 'nofailover' } : { kind: 'failover-priority', priority: tags.failoverPriority });
       const syncActive = spec.synchronousMode && v.sync !== null;
@@ -1009,10 +1136,16 @@ export class PatroniAgent {
         // (is_healthiest_node); a manual failover's candidate (patronictl failover, no leader) takes the key even
         // when asynchronous (patronictl --force skips "Are you sure you want to failover to the asynchronous
         // node"), and any other member outside /sync stands aside.
-        if (notSync && (v.failover.leader !== null || v.failover.candidate !== n.name)) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
+        // In quorum mode (Patroni 4.0+) only the switchover's check stays (manual_failover_process_no_leader: "except
+        // quorum commit!").
+        if (notSync && (v.failover.leader !== null || (!spec.quorumCommit && v.failover.candidate !== n.name))) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
         return this.switchoverRace(v, v.failover, saw, me);
       }
-      if (notSync) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
+      // failsafe_mode (Patroni 3.0+): "If current node is missing in the /failsafe key we immediately disqualify it
+      // from the race" (is_healthiest_node): one whose member key was gone when the leader last wrote /failsafe.
+      if (spec.failsafeMode && v.failsafe !== null && v.failsafe.length > 0 && !v.failsafe.includes(n.name)) return refuse({ kind: 'not-in-failsafe', members: v.failsafe });
+      // In quorum mode a member outside /sync races too: it needs the votes of a quorum of voters (is_healthiest_node).
+      if (notSync && !spec.quorumCommit) return refuse({ kind: 'not-synchronous', standbys: v.sync!.standbys });
       const lag = v.lastLsn - me;
       if (lag > spec.maximumLagOnFailover) return refuse({ kind: 'lag', lsn: me, lastLsn: v.lastLsn, maximumLagOnFailover: spec.maximumLagOnFailover });
       if (spec.checkTimeline && n.tli < v.timeline) return refuse({ kind: 'timeline-behind', timeline: n.tli, clusterTimeline: v.timeline, checkTimeline: true });
@@ -1050,12 +1183,19 @@ export class PatroniAgent {
     const tags = this.group.tags(n.name);
     const rule = RULE.healthiest;
     const syncActive = spec.synchronousMode && v.sync !== null;
-    const others = this.group.agents.filter((a) => a !== this && a.node.name !== exclude && (!syncActive || v.sync!.standbys.includes(a.node.name) || v.sync!.leader === a.node.name));
+    // Quorum mode (Patroni 4.0+): the /sync members (leader and voters) vote; a voter's "not ahead" is a vote.
+    const voting = spec.quorumCommit && syncActive ? [v.sync!.leader, ...v.sync!.standbys] : [];
+    // _is_healthiest_node polls neither itself nor a nofailover member (by its member key's tags) unless it votes.
+    const others = this.group.agents.filter(
+      (a) => a !== this && a.node.name !== exclude && (!syncActive || v.sync!.standbys.includes(a.node.name) || v.sync!.leader === a.node.name) && (!this.group.tags(a.node.name).nofailover || voting.includes(a.node.name)),
+    );
     const polled = others.map((a) => ({ a, st: this.status(a) }));
     const waited = polled.some((x) => x.st === null) ? REST_TIMEOUT : 0;
     this.later(waited, () => {
       const seen: Fact[] = [];
       let refused: Refusal | null = null;
+      let votes = voting.includes(n.name) ? 0 : -1;
+      let ahead = 0;
       const status = (name: string, s: Extract<Fact, { kind: 'member-status' }>['status']) => seen.push({ kind: 'member-status', node: name, status: s });
       for (const { a, st } of polled) {
         const name = a.node.name;
@@ -1073,17 +1213,31 @@ export class PatroniAgent {
           continue;
         }
         if (st.pos > me) {
+          ahead++;
           status(name, { kind: 'ahead', lsn: st.pos, myLsn: me });
           if (!(syncActive && v.sync!.leader === name)) refused ??= { kind: 'member-ahead', member: name };
           continue;
         }
-        const former = (syncActive ? v.sync!.leader : null) === name;
-        if (st.pos === me && st.tags.failoverPriority > tags.failoverPriority && !former) {
+        // Patroni 4.1+ (#3297): the former leader's higher failover_priority is ignored (in synchronous mode the /sync
+        // leader, else old_cluster's leader).
+        const former = (syncActive ? v.sync!.leader : this.formerLeader) === name;
+        const vote = voting.includes(name);
+        // In quorum mode only a voter's higher failover_priority defers this node.
+        if (st.pos === me && st.tags.failoverPriority > tags.failoverPriority && !former && (!spec.quorumCommit || vote)) {
           status(name, { kind: 'same-position-higher-priority', priority: st.tags.failoverPriority, mine: tags.failoverPriority });
           refused ??= { kind: 'equal-position-higher-priority', member: name, priority: st.tags.failoverPriority, mine: tags.failoverPriority };
           continue;
         }
-        status(name, { kind: 'not-ahead', lsn: st.pos });
+        if (vote) votes++;
+        status(name, { kind: 'not-ahead', lsn: st.pos, ...(vote ? { vote: true as const } : {}) });
+      }
+      // Quorum mode: enough votes, or the former leader itself with nobody ahead ("counted healthy even when there
+      // are no other nodes").
+      const quorum = v.sync?.quorum ?? 0;
+      if (!refused && voting.length > 0 && votes < quorum && !(ahead === 0 && v.sync!.leader === n.name)) {
+        // A voter counts itself: one outside /sync needs quorum + 1 votes.
+        const own = voting.includes(n.name) ? 1 : 0;
+        refused = { kind: 'quorum-not-reached', votes: votes + 1 - own, needed: quorum + 1 - own, quorum, voters: v.sync!.standbys };
       }
       if (refused) {
         const why: Fact = { kind: 'candidate-refused', node: n.name, reason: refused, rule };

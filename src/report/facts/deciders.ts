@@ -16,7 +16,7 @@ export function decidedByText(by: DecidedBy): string {
 export function synchronousSourceText(s: SynchronousSource): string {
   if (s.kind === 'synchronous_standby_names') return `synchronous_standby_names = ${s.method.toUpperCase()} ${s.num} (${s.names.join(', ')}) on ${s.node}`;
   if (s.kind === 'pg_auto_failover') return `pg_auto_failover number_sync_standbys = ${s.numberSyncStandbys}`;
-  return `Patroni synchronous_mode${s.strict ? ' (strict)' : ''}, synchronous_node_count = ${s.synchronousNodeCount}`;
+  return `Patroni synchronous_mode${s.quorum ? ' quorum' : ''}${s.strict ? ' (strict)' : ''}, synchronous_node_count = ${s.synchronousNodeCount}`;
 }
 
 /** The pg_auto_failover monitor by its node's name, once: "the monitor mon1", "the monitor". */

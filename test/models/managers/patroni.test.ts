@@ -73,6 +73,24 @@ ${faults}
 `;
 }
 
+/** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
+const trio = (failover: string, faults: string) => `
+name: trio
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a]
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+      pg3: {site: a, version: 16, upstream: pg1}
+    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
+    failover: ${failover}
+faults:
+${faults}
+`;
+
 describe('Patroni with an etcd DCS (managers/patroni.ts, dcs.ts)', () => {
   it('the majority side promotes within ttl + loop_wait of the cut; the minority side never does, and its primary demotes itself', () => {
     const r = run(twoSites());
@@ -213,23 +231,6 @@ ${faults}
     expect(strict.report.dataLoss).toEqual([]);
   });
 
-  /** pg1 with standbys pg2 and pg3 at one site, 100 commits/s; `failover` and `faults` as given. */
-  const trio = (failover: string, faults: string) => `
-name: trio
-start: 2024-01-01T10:00:00Z
-end: "10:06"
-sites: [a]
-clusters:
-  c:
-    nodes:
-      pg1: {site: a, version: 16}
-      pg2: {site: a, version: 16, upstream: pg1}
-      pg3: {site: a, version: 16, upstream: pg1}
-    workload: {target: pg1, rate: 100/s, wal_per_tx: 2KiB}
-    failover: ${failover}
-faults:
-${faults}
-`;
 
   it('synchronous_mode_strict with synchronous_node_count 2 and one standby lost: commits go on with the other (strict acts only with no standby at all)', () => {
     // ha.py _handle_synchronous_strict_mode compares the streaming standbys with min_synchronous_nodes, which
@@ -614,5 +615,181 @@ ${tail}
     expect(adjustTimeouts(10, 10, 1)).toMatchObject({ loopWait: 10, ttl: 20, retryTimeout: 3 });
     expect(adjustTimeouts(10, 30, 10).adjustment).toBeNull();
     expect(adjustTimeouts(10, 20, 15).adjustment).toEqual({ kind: 'loop-wait-and-retry-timeout', ttl: 20, loopWait: [10, 1], retryTimeout: [15, 9] });
+  });
+});
+
+describe('Patroni synchronous_mode: quorum (Patroni 4.0+; ha.py _process_quorum_replication, _is_healthiest_node)', () => {
+  /**
+   * pg1 and pg4 at site a, pg2 and pg3 at b behind a 20 Mbps line slower than the writes (they fall behind);
+   * the DCS at e. pg1's and pg4's hosts are lost at 10:02.
+   */
+  const far = (failover: string) => `
+name: quorum-far
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a, b, e]
+links:
+  - {between: [a, b], bandwidth: 20Mbps, latency: 10ms}
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+  - {between: [b, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg4: {site: a, version: 16, upstream: pg1}
+      pg2: {site: b, version: 16, upstream: pg1}
+      pg3: {site: b, version: 16, upstream: pg1}
+    workload: {target: pg1, site: a, rate: 500/s, wal_per_tx: 8KiB}
+    failover: {policy: patroni, maximum_lag_on_failover: 1GiB, dcs: {members: {e1: e, e2: e, e3: e}}${failover}}
+faults:
+  - {at: "10:02", crash: pg1}
+  - {at: "10:02", partition: pg1}
+  - {at: "10:02", crash: pg4}
+  - {at: "10:02", partition: pg4}
+`;
+
+  it('ANY 1 of three: pg4 alone acknowledged the commits; the far standbys cannot gather quorum 2 votes without it, so nobody is promoted and nothing is lost', () => {
+    const r = run(far(', synchronous_mode: quorum'));
+    expect(r.report.events.some((e) => e.log?.some((l) => l.includes('"synchronous_standby_names" changed')))).toBe(false);
+    expect(r.promotions).toEqual([]);
+    expect(r.report.dataLoss).toEqual([]);
+    const refused = r.history.failoverDecisions.find((d) => agentIs(d, 'pg2') && d.chosen === null && d.rule!.includes('_is_healthiest_node'))!;
+    expect(factText(refused.reasons[0]!)).toBe(
+      'pg2: 1 vote from the /sync voters (pg2, pg3, pg4) not ahead of this node, 2 needed (quorum 2): a voter that did not answer may hold a commit this node lacks',
+    );
+    // Asynchronous, the same lag limit promotes a far standby and loses what only pg4 had.
+    const loose = run(far(''));
+    expect(loose.promotions.length).toBe(1);
+    expect(loose.report.dataLoss.length).toBeGreaterThan(0);
+  });
+
+  it('ANY 2 of three (synchronous_node_count 2, quorum 1): one far standby\'s vote suffices, it has every acknowledged commit; the new leader then drops the dead from the names in order', () => {
+    const r = run(far(', synchronous_mode: quorum, synchronous_node_count: 2'));
+    expect(r.promotions.map((p) => p.node)).toEqual(['pg2']);
+    expect(r.report.dataLoss).toEqual([]);
+    // _process_quorum_prepromote: ANY 2 of the other /sync members (pg1 and pg4 dead among them) until pg2's next loop.
+    const names = r.report.events.flatMap((e) => e.log ?? []).filter((l) => l.includes('"synchronous_standby_names" changed')).map((l) => l.replace(/.*changed to /, ''));
+    expect(names).toEqual(['"ANY 2 (pg1, pg3, pg4)"', '"ANY 2 (pg1, pg3)"', '"ANY 1 (pg3)"']);
+    const quorum = r.report.events.filter((e) => e.message.includes('Setting leader')).map((e) => e.message);
+    expect(quorum).toEqual(['patroni on pg2: Setting leader to pg2, quorum to 1 of (pg1, pg3, pg4)', 'patroni on pg2: Setting leader to pg2, quorum to 0 of (pg3)']);
+  });
+
+  it('a switchover without a candidate needs quorum + 1 healthy candidates (is_failover_possible): with a voter cut off before the leader dropped it, it is refused', () => {
+    const base = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:00:50", partition: pg3}').replace('faults:\n', 'plan:\n  - {at: "10:01", switchover: {cluster: c}}\nfaults:\n');
+    // Two standbys: ANY 1 (pg2, pg3), /sync quorum 1 of (pg2, pg3); only pg2 answers: 1 healthy, 0 < quorum 1.
+    const r = run(base);
+    expect(r.promotions).toEqual([]);
+    const refused = r.report.events.find((e) => e.message.includes('switchover is not possible'))!;
+    expect(refused.message).toContain('Quorum requirement 1 can not be reached (1 healthy candidate)');
+    // Named, the candidate alone suffices (the quorum is not checked when the /failover key names one).
+    const named = run(base.replace('switchover: {cluster: c}', 'switchover: {cluster: c, candidate: pg2}'));
+    expect(named.promotions.map((p) => p.node)).toEqual(['pg2']);
+  });
+
+  it('both standbys lost: strict keeps ANY max(1, voters - quorum) (the last voter) and commits wait; non-strict drops them from the names, then clears them', () => {
+    const lost = '  - {at: "10:01", crash: pg2}\n  - {at: "10:01", partition: pg2}\n  - {at: "10:01", crash: pg3}\n  - {at: "10:01", partition: pg3}';
+    const names = (r: ReturnType<typeof run>) => r.report.events.flatMap((e) => e.log ?? []).filter((l) => l.includes('"synchronous_standby_names" changed')).map((l) => l.replace(/.*changed to /, ''));
+    const strict = run(trio('{policy: patroni, synchronous_mode: quorum, synchronous_mode_strict: true, dcs: {members: {e1: a, e2: a, e3: a}}}', lost));
+    // pg3's member key goes first (the loops' phases): the resolver removes it; then no standby streams at all.
+    expect(names(strict)).toEqual(['"ANY 1 (pg2)"']);
+    expect(strict.report.stalls.at(-1)!.seconds).toBeGreaterThan(170);
+    const loose = run(trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', lost));
+    expect(names(loose)).toEqual(['"ANY 1 (pg2)"', '""']);
+    expect(loose.report.stalls.reduce((a, x) => a + x.seconds, 0)).toBeLessThan(50);
+  });
+
+  it('a standby that restarts leaves the names before it leaves the voters, and comes back a voter (the quorum raised) before it is named', () => {
+    const yaml = trio('{policy: patroni, synchronous_mode: quorum, dcs: {members: {e1: a, e2: a, e3: a}}}', '').replace('faults:\n', 'plan:\n  - {at: "10:01", stop: pg3}\nfaults:\n');
+    const r = run(yaml);
+    // pg3's Patroni starts it again at its next loop; the leader sees its member key not running (removed), then running (added).
+    const order = r.report.events
+      .filter((e) => e.message.includes('Setting leader') || e.log?.some((l) => l.includes('"synchronous_standby_names" changed')))
+      .map((e) => (e.message.includes('Setting leader') ? e.message.replace('patroni on pg1: Setting leader to pg1, ', '') : e.log!.find((l) => l.includes('changed'))!.replace(/.*changed to /, '')));
+    expect(order).toEqual(['"ANY 1 (pg2)"', 'quorum to 0 of (pg2)', 'quorum to 1 of (pg2, pg3)', '"ANY 1 (pg2, pg3)"']);
+    expect(r.report.stalls).toEqual([]);
+  });
+});
+
+describe('Patroni: who the leader race polls (ha.py is_healthiest_node, _is_healthiest_node)', () => {
+  const lost = '  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}';
+  const polled = (failover: string) => {
+    const r = run(trio(failover, lost));
+    const d = r.history.failoverDecisions.find((x) => agentIs(x, 'pg2') && x.chosen === 'pg2')!;
+    return d.reasons.filter((x) => x.kind === 'member-status').map((x) => factText(x));
+  };
+
+  it('a nofailover member is not polled (its member key says so); in quorum mode it is when it is a /sync voter, and gives no vote', () => {
+    expect(polled('{policy: patroni, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual(['pg1: not reachable (no answer within 2 s)']);
+    // Quorum mode, synchronous_node_count 1: a nofailover standby is taken only while fewer than 1 are (sync.py
+    // current_state); pg2 is, so /sync is quorum 0 of (pg2) and pg3 is neither a voter nor polled.
+    expect(polled('{policy: patroni, synchronous_mode: quorum, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual(['pg1: not reachable (no answer within 2 s)']);
+    // synchronous_node_count 2: pg3 is named and a voter (quorum 0 of (pg2, pg3)): polled, "not allowed to promote", no vote.
+    expect(polled('{policy: patroni, synchronous_mode: quorum, synchronous_node_count: 2, tags: {pg3: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}')).toEqual([
+      'pg1: not reachable (no answer within 2 s)',
+      'pg3: not allowed to promote (nofailover)',
+    ]);
+  });
+});
+
+describe('Patroni options the model refuses (grammar-managers.ts)', () => {
+  const failover = (extra: string, version = 16) => trio(`{policy: patroni, site: a${extra}}`, '').replaceAll('version: 16', `version: ${version}`);
+
+  it('synchronous_mode quorum before PostgreSQL 10 (no ANY), a misspelled mode, and standby_cluster: one message each, at the key', () => {
+    expect(() => loadScenarioText(failover(', synchronous_mode: quorum', 9.6), 'p.yaml')).toThrow(/synchronous_mode quorum is modelled from PostgreSQL 10.*node pg1 is 9\.6/);
+    expect(() => loadScenarioText(failover(', synchronous_mode: quorom'), 'p.yaml')).toThrow(/"quorom" is not one of: true, false, quorum/);
+    expect(() => loadScenarioText(failover(', standby_cluster: {host: 10.0.0.1, port: 5432}'), 'p.yaml')).toThrow(/standby_cluster in failover of cluster "c": a Patroni standby cluster .* is not modelled/);
+    // true and false stay booleans.
+    expect(() => loadScenarioText(failover(', synchronous_mode: true'), 'p.yaml')).not.toThrow();
+  });
+});
+
+describe('Patroni failover_priority in the race (Patroni 3.2+, #2780; the former leader ignored 4.1+, #3297)', () => {
+  it('the former leader, now a replica as far as this node, does not hold it back with its higher failover_priority', () => {
+    // pg1 (failover_priority 3) at a, pg2 at b, the DCS at e. Both sites lose the DCS at 10:01: pg1 demotes itself
+    // (the writes stop). b gets the DCS back at 10:03, a at 10:03:30: pg2 races while pg1 (as far, priority 3) cannot.
+    const faults = ['10:01", partition: {sites: [a, e]', '10:01", partition: {sites: [b, e]', '10:03", heal: {sites: [b, e]', '10:03:30", heal: {sites: [a, e]'];
+    const yaml = dcsApart('      tags: {pg1: {failover_priority: 3}}', faults.map((f) => `  - {at: "${f}}}`).join('\n'));
+    const r = run(yaml);
+    expect(r.promotions).toEqual([{ node: 'pg2', at: 180 }]);
+    expect(r.report.events.some((e) => e.message.includes('has equally tolerable WAL position'))).toBe(false);
+    expect(r.report.dataLoss).toEqual([]);
+  });
+});
+
+describe('Patroni failsafe_mode and the race (Patroni 3.0+, ha.py is_healthiest_node)', () => {
+  it('a failsafe primary whose key expired with the DCS takes it back at once: a running primary is the healthiest without polling (a replica as far with a higher failover_priority does not demote it)', () => {
+    const yaml = `
+name: failsafe-back
+start: 2024-01-01T10:00:00Z
+end: "10:06"
+sites: [a, e]
+links:
+  - {between: [a, e], bandwidth: 1Gbps, latency: 1ms}
+clusters:
+  c:
+    nodes:
+      pg1: {site: a, version: 16}
+      pg2: {site: a, version: 16, upstream: pg1}
+    failover: {policy: patroni, failsafe_mode: true, tags: {pg2: {failover_priority: 2}}, dcs: {members: {e1: e, e2: e, e3: e}}}
+faults:
+  - {at: "10:01", partition: {sites: [a, e]}}
+  - {at: "10:03", heal: {sites: [a, e]}}
+`;
+    const r = run(yaml);
+    expect(r.promotions).toEqual([]);
+    expect(r.report.events.some((e) => e.message === 'patroni on pg1: acquired session lock as a leader')).toBe(true);
+    expect(r.report.events.some((e) => e.message.startsWith('patroni on pg1: Demoting self'))).toBe(false);
+  });
+
+  it('a member missing from /failsafe (its member key was gone at the leader\'s last write) does not race: with pg2 nofailover, nobody is promoted', () => {
+    // pg3 is cut off from 10:00:30 to 10:02: its member key expires and pg1's next loops write /failsafe without it;
+    // pg1's host is lost at 10:02, when pg3 is back.
+    const faults = '  - {at: "10:00:30", partition: pg3}\n  - {at: "10:02", heal: pg3}\n  - {at: "10:02", crash: pg1}\n  - {at: "10:02", partition: pg1}';
+    const failsafe = run(trio('{policy: patroni, failsafe_mode: true, maximum_lag_on_failover: 1GiB, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', faults));
+    expect(failsafe.promotions).toEqual([]);
+    const d = failsafe.history.failoverDecisions.find((x) => agentIs(x, 'pg3') && x.chosen === null && x.at > 120e6)!;
+    expect(factText(d.reasons[0]!)).toBe('pg3: not in the /failsafe key (pg1, pg2): with failsafe_mode a member the leader did not list there does not race');
+    const plain = run(trio('{policy: patroni, maximum_lag_on_failover: 1GiB, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', faults));
+    expect(plain.promotions.map((p) => p.node)).toEqual(['pg3']);
   });
 });

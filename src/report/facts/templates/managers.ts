@@ -146,6 +146,10 @@ function refusal(r: Refusal, sub: Sub): Token {
       return p`a switchover to ${node(r.candidate)} is under way, and ${node(r.candidate)} is healthy: it does not race`;
     case 'paused':
       return p`the cluster is paused (maintenance mode, ${code('pause')}): a replica does not race for the leader key ("PAUSE: no action")`;
+    case 'not-in-failsafe':
+      return p`not in the /failsafe key (${names(r.members)}): with ${code('failsafe_mode')} a member the leader did not list there does not race`;
+    case 'quorum-not-reached':
+      return p`${r.votes} ${r.votes === 1 ? 'vote' : 'votes'} from the /sync voters (${r.voters.length > 0 ? names(r.voters) : 'none'}) not ahead of this node, ${r.needed} needed (${code(`quorum ${r.quorum}`)}${r.needed > r.quorum ? ', and this node is not a voter' : ''}): a voter that did not answer may hold a commit this node lacks`;
   }
 }
 
@@ -162,7 +166,7 @@ function memberStatus(s: MemberStatus): Token {
     case 'same-position-higher-priority':
       return `at the same position with failover_priority ${s.priority} > mine ${s.mine}`;
     case 'not-ahead':
-      return p`at ${lsn(s.lsn)}, not ahead of me`;
+      return p`at ${lsn(s.lsn)}, not ahead of me${s.vote ? ' (a quorum vote)' : ''}`;
   }
 }
 
@@ -399,6 +403,8 @@ export const MANAGERS: TemplatesOf<ManagersFact> = {
           : p`Trying to drop unknown replication slot '${f.slot}' (${node(f.member)} left the cluster: its member key is gone)`,
     ),
   'patroni-sync-assigned': (f) => patroni(f.node, p`Synchronous standby status assigned to ${names(f.standbys)}`),
+  'patroni-quorum-set': (f) => patroni(f.node, p`Setting leader to ${node(f.leader)}, quorum to ${f.quorum} of (${f.voters.length > 0 ? names(f.voters) : 'none'})`),
+  'quorum-requirement': (f) => `Quorum requirement ${f.quorum} can not be reached (${f.healthy} healthy ${f.healthy === 1 ? 'candidate' : 'candidates'})`,
   'patroni-failsafe-continues': (f) => patroni(f.node, 'continue to run as a leader because failsafe mode is enabled and all members are accessible'),
   'patroni-not-promoting': (f, sub) => patroni(f.node, p`not promoting: ${sub(f.reason)}`),
   'patroni-rebuilding': (f) =>
