@@ -7,6 +7,7 @@ import { drbdBytes, drbdResources, readDrbdFile } from '../../src/rehearsal/lint
 import { GUCS, parseConninfo } from '../../src/rehearsal/lint/config/gucs.ts';
 import { ConfigError, lintConfigPaths } from '../../src/rehearsal/lint/config/index.ts';
 import { lastWins, readConf } from '../../src/rehearsal/lint/config/pgconf.ts';
+import { readPatroni } from '../../src/rehearsal/lint/config/patroni.ts';
 import type { Finding } from '../../src/rehearsal/lint/types.ts';
 
 const F = 'test/fixtures/config';
@@ -178,5 +179,10 @@ describe('lint --config', () => {
     expect(lintConfig([`${F}/patroni.yml`, `${F}/pg15/primary`, `${F}/pg15/standby1`, `${F}/pg15-current/standby2`]).some((f) => f.id === 'cascade-stays-on-old-timeline')).toBe(false);
     const fs = lintConfig([`${F}/patroni.yml`, `${F}/pg15/standby1`], { walRate: 5e6 });
     expect(fs.find((f) => f.id === 'failover-candidate-behind')).toMatchObject({ severity: 'warning', where: { file: `${F}/patroni.yml`, line: 13 } });
+    // synchronous_mode: quorum (4.0+) is synchronous too (global_config.py is_synchronous_mode, is_quorum_commit_mode).
+    const quorum = join(tmp(), 'patroni.yml');
+    writeFileSync(quorum, readFileSync(`${F}/patroni.yml`, 'utf8').replace('synchronous_mode: false', 'synchronous_mode: quorum'));
+    expect(readPatroni(quorum)).toMatchObject({ synchronousMode: true, quorumCommit: true });
+    expect(readPatroni(`${F}/patroni.yml`)).toMatchObject({ quorumCommit: false });
   });
 });

@@ -212,6 +212,18 @@ describe('lint: a switchover patronictl refuses for its names', () => {
     expect(role(r, 'pg-e1')).toBe('primary');
   });
 
+  it('in quorum mode (ANY 1 of pg-w2 and pg-e1) every member is a candidate and its lag is checked: pg-e1 refused, as in the run', () => {
+    // ha.py get_failover_candidates checks "all nodes (even not voters)" in quorum mode, then is_failover_possible's lag.
+    const quorum = 'clusters.shop.failover.synchronous_mode=quorum';
+    const [f, ...rest] = lintOf([quorum]);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ id: 'switchover-candidate-behind', severity: 'error', where: { line: LINE } });
+    expect(refusals(runOf([quorum]))).toEqual(['patroni-switchover-not-possible']);
+    // Caught up, it is allowed and takes over.
+    expect(lintOf([caughtUp, quorum])).toEqual([]);
+    expect(role(runOf([caughtUp, quorum]), 'pg-e1')).toBe('primary');
+  });
+
   it('without a candidate and every other member tagged nofailover: "no good candidates", as in the run', () => {
     const sets = [caughtUp, 'plan.switch.switchover={cluster: shop}', 'clusters.shop.failover.tags={pg-e1: {nofailover: true}, pg-w2: {nofailover: true}}'];
     expect(lintOf(sets).map((f) => f.message)).toEqual(['the switchover at 10:10:00 is refused: every member but the leader is tagged nofailover']);

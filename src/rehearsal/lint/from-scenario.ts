@@ -433,7 +433,7 @@ function managerFact(m: FailoverSpec, c: ClusterSpec, several: boolean): Pick<Fa
         checksLag: true,
         maximumLag: m.maximumLagOnFailover,
         candidates: standbys.filter((n) => !m.tags[n]?.nofailover && m.tags[n]?.failoverPriority !== 0),
-        patroni: { loopWait: m.loopWait, synchronousMode: m.synchronousMode, nofailover: c.nodes.filter((n) => m.tags[n.name]?.nofailover).map((n) => n.name), nosync: c.nodes.filter((n) => m.tags[n.name]?.nosync).map((n) => n.name) },
+        patroni: { loopWait: m.loopWait, synchronousMode: m.synchronousMode, quorumCommit: m.quorumCommit, nofailover: c.nodes.filter((n) => m.tags[n.name]?.nofailover).map((n) => n.name), nosync: c.nodes.filter((n) => m.tags[n.name]?.nosync).map((n) => n.name) },
       };
     case 'pg_auto_failover':
       return {

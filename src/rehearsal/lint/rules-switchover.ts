@@ -134,8 +134,10 @@ function switchovers(f: LintFacts): { step: Switchover; refused?: Finding; lag?:
       }
       const next = st.candidate !== null ? (servers.get(st.candidate) ?? null) : null;
       // In synchronous mode the leader checks only the synchronous standbys, whose commits it waited for (no lag);
-      // which ones /sync names the lint does not know, so neither whether the REST API accepts the candidate.
-      if (p.synchronousMode) {
+      // which ones /sync names the lint does not know, so neither whether the REST API accepts the candidate. In
+      // quorum mode every member may be a candidate and the lag check applies as without synchronous mode
+      // (ha.py get_failover_candidates: "we want to check all nodes (even not voters)"; is_failover_possible).
+      if (p.synchronousMode && !p.quorumCommit) {
         leader = null;
         continue;
       }
@@ -165,7 +167,7 @@ function refusedByName(f: LintFacts, m: FailoverFact, st: Switchover, leader: Pg
   if (st.candidate === leader.name) {
     return finding('switchover-refused', 'error', st.where, `patronictl refuses the switchover ${when}: ${st.candidate} is already the leader of ${m.cluster}`, `patronictl checks the candidate against the leader key ("Member ${st.candidate} is already the leader of cluster ${m.cluster}"): ${nothing}.`, REQUEST_SOURCE);
   }
-  if (st.candidate !== null && p.synchronousMode && p.nosync.includes(st.candidate)) {
+  if (st.candidate !== null && p.synchronousMode && !p.quorumCommit && p.nosync.includes(st.candidate)) {
     return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: in synchronous mode its candidate ${st.candidate}, tagged nosync, is never a synchronous standby`, `In synchronous mode the leader's REST API accepts only a candidate /sync names ("candidate name does not match with sync_standby"), and Patroni never chooses a nosync member: ${nothing}.`, REQUEST_SOURCE);
   }
   if (st.candidate !== null && p.nofailover.includes(st.candidate)) {
@@ -176,7 +178,7 @@ function refusedByName(f: LintFacts, m: FailoverFact, st: Switchover, leader: Pg
   if (st.candidate !== null && partitioned(st.candidate)) {
     return finding('switchover-refused', 'error', st.where, `the switchover ${when} is refused: its candidate ${st.candidate} is partitioned and does not answer the leader`, `The leader's REST API polls the candidate before it writes the /failover key; one that does not answer may not promote ("switchover is not possible: no good candidates have been found", 412): ${nothing}.`, REQUEST_SOURCE);
   }
-  if (st.candidate === null && !p.synchronousMode) {
+  if (st.candidate === null && (!p.synchronousMode || p.quorumCommit)) {
     const others = f.servers.filter((s) => s.cluster === m.cluster && s.name !== leader.name);
     if (others.length > 0 && others.every((s) => p.nofailover.includes(s.name) || partitioned(s.name))) {
       const why = others.every((s) => p.nofailover.includes(s.name)) ? 'every member but the leader is tagged nofailover' : 'every member but the leader is tagged nofailover or partitioned';

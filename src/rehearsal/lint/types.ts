@@ -77,6 +77,11 @@ export interface PatroniFact {
   /** loop_wait, µs: the leader's /status last_lsn is up to this old when it checks a switchover's candidates. */
   readonly loopWait: Micros;
   readonly synchronousMode: boolean;
+  /**
+   * synchronous_mode: quorum (4.0+): every member but nofailover ones is a candidate, lag checked as without
+   * synchronous mode (ha.py get_failover_candidates, is_failover_possible).
+   */
+  readonly quorumCommit: boolean;
   /** Members tagged nofailover (never candidates) and nosync (never synchronous standbys). */
   readonly nofailover: readonly string[];
   readonly nosync: readonly string[];

@@ -18,6 +18,8 @@ export interface PatroniConfig {
   readonly maximumLagOnFailover: number;
   readonly maximumLagWhere: Where;
   readonly synchronousMode: boolean;
+  /** synchronous_mode: quorum (Patroni 4.0+; global_config.py is_quorum_commit_mode). */
+  readonly quorumCommit: boolean;
   readonly useSlots: boolean;
   readonly where: Where;
 }
@@ -62,13 +64,16 @@ export function readPatroni(file: string): PatroniConfig {
   const lag = isScalar(lagNode) ? Number(lagNode.value) : 1_048_576;
   if (!Number.isFinite(lag) || lag < 0) throw new ConfigError(where(lagNode), `maximum_lag_on_failover must be a number of bytes, not ${JSON.stringify(isScalar(lagNode) ? lagNode.value : null)}`);
   const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : typeof v === 'string' ? /^(on|true|yes)$/i.test(v) : dflt);
+  const quorum = String(scalar(['bootstrap', 'dcs', 'synchronous_mode'])).toLowerCase() === 'quorum';
   return {
     file,
     scope: typeof scalar(['scope']) === 'string' ? (scalar(['scope']) as string) : null,
     member: typeof scalar(['name']) === 'string' ? (scalar(['name']) as string) : null,
     maximumLagOnFailover: lag,
     maximumLagWhere: where(lagNode ?? get(['bootstrap', 'dcs']) ?? get(['scope'])),
-    synchronousMode: bool(scalar(['bootstrap', 'dcs', 'synchronous_mode']), false),
+    // 'quorum' is synchronous too (global_config.py is_synchronous_mode).
+    synchronousMode: quorum || bool(scalar(['bootstrap', 'dcs', 'synchronous_mode']), false),
+    quorumCommit: quorum,
     useSlots: bool(scalar(['bootstrap', 'dcs', 'postgresql', 'use_slots']), true),
     where: where(get(['scope'])),
   };
