@@ -351,7 +351,7 @@ export function topologyArbitrary(opts: TopologyOptions = {}): fc.Arbitrary<Scen
         ? [{ name: 'clients', target: 'p1', site: pick(siteNames, d.workload.site), rate: pick(rates, d.workload.rate), walPerTx: pick(WAL_PER_TX, d.workload.walPerTx), connections: pick(CONNECTIONS, d.workload.connections) }]
         : [];
       const failover: FailoverSpec[] =
-        (d.failover.on || opts.failover === 'always') && standbyNames.length > 0 ? [managerSpec(pick(managers, d.manager), d.failover, siteNames, standbyNames, primaryDraws.length)] : [];
+        (d.failover.on || opts.failover === 'always') && standbyNames.length > 0 ? [managerSpec(pick(managers, d.manager), d.failover, siteNames, standbyNames, primaryDraws.length, version)] : [];
       const slots: SlotSpec[] = [];
       if (d.slots.on && version >= SLOTS_SINCE) {
         nodes.forEach((n, i) => {
@@ -403,7 +403,7 @@ interface FailoverDraw {
  * primaries a lag-only manager watches instead. Its etcd members go to the manager's site and the next ones
  * (all at one site when there is one), so that a partition may leave some agents on the minority side.
  */
-function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly string[], standbyNames: readonly string[], primaries: number): FailoverSpec {
+function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly string[], standbyNames: readonly string[], primaries: number, version: PgMajor): FailoverSpec {
   const site = pick(siteNames, d.site);
   if (kind === 'patroni' && primaries === 1) {
     return {
@@ -415,7 +415,9 @@ function managerSpec(kind: ManagerChoice, d: FailoverDraw, siteNames: readonly s
       maximumLagOnFailover: MiB,
       checkTimeline: d.lagOnly,
       synchronousMode: d.fast,
-      quorumCommit: false,
+      // Quorum mode (Patroni 4.0+) needs ANY k, PostgreSQL 10+; drawn from the draws there are (not a new one,
+      // which would change every sequence the properties' fixed seeds draw).
+      quorumCommit: d.fast && d.candidates.length >= 2 && version >= 10,
       synchronousModeStrict: false,
       synchronousNodeCount: 1,
       failsafeMode: d.lagOnly,

@@ -341,6 +341,21 @@ export class WriteFlow {
     if (throttled.size > 0) {
       this.planner.plan(insert, now);
       acks = ackAll();
+      // Replanned at the lower rate, a throttled node's confirmations may fall below what is already acknowledged
+      // (its standby's in-flight WAL shrank with the rate): nothing is released until they pass it, so nothing new
+      // is committed either (every connection waits for its commit), else the waiting WAL outgrows the connections.
+      let frozen = false;
+      for (const t of throttled) {
+        if ((insert.get(t.node) ?? 0) > 0 && acks.get(t)!.value < t.ack.valueAt(now)) {
+          insert.set(t.node, 0);
+          held.add(t.node);
+          frozen = true;
+        }
+      }
+      if (frozen) {
+        this.planner.plan(insert, now);
+        acks = ackAll();
+      }
     }
     const { fresh, rates } = this.planner.end();
     if (full) this.primaries = [...c.nodes.values()].filter((n) => n.isPrimary);
