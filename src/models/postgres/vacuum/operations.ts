@@ -16,6 +16,7 @@ import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
 import { readsTable } from '../conflicts.ts';
+import { rewriteWalBytes, rewriteWalOf } from './rewrite-wal.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -299,7 +300,19 @@ export class Operations {
       const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
       const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' ? 1 : 0;
       const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
-      this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
+      // Its new relation's pages go into the WAL as it writes them, evenly over its run (vacuum/rewrite-wal.ts).
+      const wal = Math.round(rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
+      this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire', ...(wal > 0 ? { wal } : {}) });
+      const writes = m.cluster.writes.statementWal;
+      let writer = wal > 0 ? writes.start(m.primary, wal / Math.max(1, duration), { who, wal }) : null;
+      // At the end of its run (before a CREATE INDEX CONCURRENTLY's wait for older snapshots), or when it fails.
+      const stopWriting = () => {
+        if (!writer) return;
+        writes.end(writer);
+        writer = null;
+        m.cluster.requestReflow('changed');
+      };
+      if (writer) m.cluster.requestReflow('changed');
       // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
       // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
       // queries there holding a lock on the table (those that read it: open_transaction's `tables`, by default
@@ -310,11 +323,13 @@ export class Operations {
         m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: readsTable(database, table), holder: { owner, who: owner.label } }, m.primary);
       }
       const done = () => {
+        stopWriting();
         this.effect(rel, a);
         if (!session) m.locks.release(owner);
       };
       if (deadline !== null && m.now + duration > deadline) {
         m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
+          stopWriting();
           fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
           if (!session) m.locks.release(owner);
         }, 20);
@@ -325,7 +340,11 @@ export class Operations {
         m.locks.release(owner);
       }) : done;
       if (duration <= 0) end();
-      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, end, 20);
+      else
+        m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, () => {
+          stopWriting();
+          end();
+        }, 20);
     };
     if (a.nowait) {
       if (m.locks.tryAcquire(owner, rel.key, a.lock)) granted();
