@@ -65,6 +65,7 @@ export function printVacuumStep(a: VacuumActionBody): Record<string, unknown> {
     case 'ddl': {
       const d: Record<string, unknown> = { statement: a.statement, table: `${a.table.database}.${a.table.table}` };
       if (a.duration !== null) d.duration = duration(a.duration);
+      if (a.rows !== undefined) d.rows = a.rows;
       if (a.lockTimeout !== null) d.lock_timeout = duration(a.lockTimeout);
       if (a.statementTimeout !== null) d.statement_timeout = duration(a.statementTimeout);
       if (a.session !== null) d.session = a.session;

@@ -16,7 +16,7 @@ import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
 import { readsTable } from '../conflicts.ts';
-import { rewriteWalBytes, rewriteWalOf } from './rewrite-wal.ts';
+import { deleteWalBytes, rewriteWalBytes, rewriteWalOf } from './rewrite-wal.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -298,10 +298,11 @@ export class Operations {
       // Once granted it holds its lock for as long as it reads (scan) or reads and writes (rewrite) the table
       // at the disk's throughput, unless the plan says how long (approximation: no CPU, sort or WAL cost).
       const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
-      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' ? 1 : 0;
+      // A DELETE of many rows reads the table to find them (approximation: a sequential scan).
+      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
       const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
       // Its new relation's pages go into the WAL as it writes them, evenly over its run (vacuum/rewrite-wal.ts).
-      const wal = Math.round(rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
+      const wal = Math.round(a.rows !== undefined ? deleteWalBytes(a.rows, rel, m.primary.settings) : rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire', ...(wal > 0 ? { wal } : {}) });
       const writes = m.cluster.writes.statementWal;
       let writer = wal > 0 ? writes.start(m.primary, wal / Math.max(1, duration), { who, wal }) : null;
@@ -420,6 +421,14 @@ export class Operations {
   private effect(rel: Relation, a: Ddl): void {
     const m = this.m;
     const now = m.now;
+    if (a.rows !== undefined) {
+      // A DELETE's rows are dead once it commits (heapam.c heap_delete sets xmax; pgstat counts them at commit).
+      rel.produced.add(now, a.rows);
+      this.log(m.primary, 'vacuum', { kind: 'rows-deleted', table: rel.key, rows: a.rows, dead: Math.round(rel.deadRows(now)) });
+      m.cluster.requestReflow();
+      m.replan();
+      return;
+    }
     if (a.effect === 'none' || a.effect === 'scan') return;
     if (a.effect === 'rewrite') {
       // VACUUM FULL / CLUSTER / a rewriting ALTER TABLE (whose new relfrozenxid is RecentXmin, approximated the
