@@ -1,7 +1,7 @@
 /** scenarioToYaml's printers for vacuum, sessions, DDL and lock expectations (grammar-vacuum.ts, types-vacuum.ts). */
 import type { ExpectationBody, PgSettingsSpec, TableSpec, WorkloadSpec } from '../scenario/types.ts';
 import type { LongQueries, VacuumActionBody } from '../scenario/types-vacuum.ts';
-import { formatDuration } from '../scenario/units.ts';
+import { formatDuration, formatSize } from '../scenario/units.ts';
 
 const duration = (us: number): string | number => (us === 0 ? 0 : formatDuration(us));
 
@@ -37,7 +37,7 @@ export function printVacuumSettings(s: PgSettingsSpec): Record<string, unknown> 
 }
 
 export function printTableRows(t: TableSpec): Record<string, unknown> {
-  return t.rows !== undefined ? { rows: t.rows } : {};
+  return { ...(t.rows !== undefined ? { rows: t.rows } : {}), ...(t.indexes !== undefined ? { indexes: t.indexes === 0 ? 0 : formatSize(t.indexes) } : {}) };
 }
 
 export function printWorkloadTable(w: WorkloadSpec): Record<string, unknown> {

@@ -50,6 +50,12 @@ describe('what a statement writes (rewrite-wal.ts)', () => {
     // A copy rebuilds the index as well; rows: 112.5 MB for the heap's rows, plus the index.
     near(rewriteWalBytes('copy', rel, off), 85_050_048 + 20_424_240);
     near(rewriteWalBytes('rows', rel, off) - rewriteWalBytes('index', rel, off), 112_484_712);
+    // A table that gives its indexes (pg_indexes_size) has them all rebuilt: the int and the md5 btree above
+    // (81.55 MB) with VACUUM FULL, 159.04 MB measured; with ALTER COLUMN TYPE bigint, 194.36 MB (a 93.1 MB heap).
+    const both = new Relation({ name: 't', database: 'app', size: 84_459_520, rows: 1_000_000, catalog: false, churn: 0, vacuumScan: 1, frozenAge: 0, indexes: 22_487_040 + 59_064_320 }, new DatabaseState('app', 1), 3, 0 as Micros, 0, 0);
+    near(rewriteWalBytes('copy', both, off), 159_041_536);
+    near(rewriteWalBytes('indexes', both, off), 20_422_904 + 53_569_152);
+    near(rewriteWalBytes('rows', both, off), 194_361_344 - (93_100_000 - 84_459_520), 0.03);
     // wal_compression shrinks page images only (0.71 of this heap, 0.48 of this index measured with pglz).
     expect(rewriteWalBytes('heap', rel, { walCompression: 'lz4' })).toBeLessThan(0.75 * 85_050_048);
     expect(rewriteWalBytes('rows', rel, { walCompression: 'lz4' }) - rewriteWalBytes('index', rel, { walCompression: 'lz4' })).toBe(rewriteWalBytes('rows', rel, off) - rewriteWalBytes('index', rel, off));
@@ -203,5 +209,9 @@ describe('rows: in scenarioToYaml', () => {
     const back = loadScenarioText(scenarioToYaml(s), 'purge.yaml');
     expect(JSON.stringify(back.actions)).toBe(JSON.stringify(s.actions));
     expect(JSON.stringify(s.actions)).toContain('"rows":100000000');
+    const withIndexes = loadScenarioText(purge({}).replace('frozen_age: 0}', 'frozen_age: 0, indexes: 30GB}'), 'purge.yaml');
+    const t = (x: typeof withIndexes) => x.clusters[0]!.databases[0]!.tables[0]!;
+    expect(t(withIndexes).indexes).toBe(30e9);
+    expect(t(loadScenarioText(scenarioToYaml(withIndexes), 'purge.yaml'))).toEqual(t(withIndexes));
   });
 });

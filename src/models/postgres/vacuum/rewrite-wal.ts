@@ -2,20 +2,20 @@
  * The WAL a table-rewriting or index-building statement writes (docs/model-vacuum.md, "The WAL of a rewrite").
  * With wal_level replica or logical every page of the new relation goes into the WAL, whatever
  * full_page_writes says (a standby must be able to rebuild it):
- * - a heap copied page by page (VACUUM FULL and CLUSTER: rewriteheap.c raw_heap_insert / end_heap_rewrite log
- *   each page with log_newpage; SET TABLESPACE: storage.c RelationCopyStorage) writes a full-page record per
- *   page, its free space left out (the page's hole): 1.00 to 1.01 of the new heap measured on 10.23, 15 and
- *   17.10 (docs/model-vacuum.md);
- * - an index build (nbtsort.c _bt_blwritepage, log_newpage per page; REINDEX, CREATE INDEX [CONCURRENTLY], ADD
- *   PRIMARY KEY, and the rebuilds at the end of every rewrite) writes 0.90 to 0.91 of the index;
+ * - a heap copied page by page (VACUUM FULL and CLUSTER: rewriteheap.c raw_heap_insert; SET TABLESPACE:
+ *   storage.c RelationCopyStorage) writes each page as a full-page record (log_newpage; from 17 several pages
+ *   a record through bulk_write.c log_newpages), its free space left out (the page's hole): 1.00 to 1.01 of the
+ *   new heap measured on 10.23, 15 and 17.10 (docs/model-vacuum.md);
+ * - an index build (nbtsort.c _bt_blwritepage, the same way; REINDEX, CREATE INDEX [CONCURRENTLY], ADD PRIMARY
+ *   KEY, and the rebuilds at the end of every rewrite) writes 0.90 to 0.91 of the index;
  * - a heap rebuilt row by row (ALTER TABLE ... ALTER COLUMN TYPE, ADD COLUMN with a volatile default:
  *   tablecmds.c ATRewriteTable; REFRESH MATERIALIZED VIEW: an INSERT ... SELECT into the new heap) logs one
  *   insert record per row: the rows plus about 28 bytes each (measured: 112.5 MB for 1 M rows in an 84 MB heap).
  * wal_compression compresses the page images (the first two), not the rows' records: it keeps the share
  * full-page-images.ts takes for a page (0.71 of a heap of md5 text, 0.48 of an integer index, 0.91 of an index
  * on md5 text measured with pglz: data-dependent).
- * Approximations: an index is estimated at INDEX_BYTES_PER_ROW (one single-column btree on an integer or
- * timestamp key); a table is taken to have one index (its primary key); wal_level minimal (no WAL for a
+ * Approximations: a new index is estimated at INDEX_BYTES_PER_ROW (one single-column btree on an integer or
+ * timestamp key); a table that does not give its `indexes` is taken to have one such index; wal_level minimal (no WAL for a
  * relation created in the same transaction) is not modelled (it allows no streaming standby anyway).
  */
 import { classifyStatement } from '../locks/statements.ts';
@@ -72,19 +72,22 @@ export function rewriteWalOf(sql: string, version: PgMajor): RewriteWal {
 /** The WAL bytes the statement writes on `rel` (its size and rows now) with the node's settings. */
 export function rewriteWalBytes(kind: RewriteWal, rel: Relation, settings: Pick<PgSettings, 'walCompression'>): number {
   const image = settings.walCompression === 'off' ? 1 : COMPRESSED;
+  // A new index's size is not known: one btree on an integer key. The table's own are, when it gives them.
   const index = rel.rows * INDEX_BYTES_PER_ROW * INDEX_FACTOR * image;
+  const indexes = rel.spec.indexes !== undefined ? rel.spec.indexes * INDEX_FACTOR * image : index;
   switch (kind) {
     case 'none':
       return 0;
     case 'heap':
       return rel.size * COPY_FACTOR * image;
     case 'copy':
-      return rel.size * COPY_FACTOR * image + index;
+      return rel.size * COPY_FACTOR * image + indexes;
     case 'rows':
-      return rel.size + rel.rows * ROW_RECORD_OVERHEAD + index;
+      return rel.size + rel.rows * ROW_RECORD_OVERHEAD + indexes;
     case 'index':
-    case 'indexes':
       return index;
+    case 'indexes':
+      return indexes;
   }
 }
 
