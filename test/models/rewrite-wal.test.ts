@@ -124,6 +124,30 @@ describe('a rewrite writes its WAL through the replication machinery', () => {
     expect(lost).toBeLessThan(30_000);
   });
 
+  it('a query on the standby waits for the replayed ACCESS EXCLUSIVE lock until replay passes the rewrite\'s WAL', () => {
+    // The lock record comes first (lock.c LogAccessExclusiveLock), the commit after the 11.64 GB: replay reaches
+    // it 960 s after 09:10 (12.1 MB/s), so a report begun on pg2 at 09:12 waits 840 s.
+    const r = run(doc({ sync: false, slot: true, statement: 'VACUUM FULL orders', plan: '  - {at: "09:12", open_transaction: {node: pg2, name: report, tables: [shop.orders], duration: 1min}}\n' }));
+    const granted = r.events.map((e) => e.fact as { kind: string; waited?: number }).find((f) => f.kind === 'standby-lock-granted');
+    expect(granted?.waited).toBeGreaterThan(820e6);
+    expect(granted?.waited).toBeLessThan(860e6);
+  });
+
+  it('with a slot, pg_wal holds what the standby has not received: an 8 GB volume fills and the primary stops, the rewrite with it', () => {
+    const r = run(doc({ sync: false, slot: true, statement: 'VACUUM FULL orders' }).replace('disk_throughput: 400MB/s,', 'disk_throughput: 400MB/s, wal_volume: 8GB,'));
+    const kinds = r.events.map((e) => e.fact.kind);
+    expect(r.nodes.find((n) => n.name === 'pg1')!.state).not.toBe('running');
+    // The statement died with the server: the table is not rewritten.
+    expect(kinds).not.toContain('table-rewritten');
+    expect(run(doc({ sync: false, slot: true, statement: 'VACUUM FULL orders' })).events.map((e) => e.fact.kind)).toContain('table-rewritten');
+  });
+
+  it('max_slot_wal_keep_size invalidates the slot the rewrite\'s WAL overfills', () => {
+    const r = run(doc({ sync: false, slot: true, statement: 'VACUUM FULL orders', settings: ', max_slot_wal_keep_size: 2GB' }));
+    expect(r.events.some((e) => e.fact.kind === 'slot-invalidated')).toBe(true);
+    expect(r.verdicts.some((v) => v.kind === 'standby-broken')).toBe(true);
+  });
+
   it('the checkpoint after it removes the WAL a standby without a slot has not received: it cannot follow', () => {
     // xlog.c KeepLogSeg: a checkpoint keeps WAL back to its redo point (plus wal_keep_size and slots), whoever
     // still streams it; pg2 has 4.4 GiB of the rewrite's WAL to go when the 09:15 checkpoint ends.

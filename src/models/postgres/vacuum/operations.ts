@@ -305,6 +305,11 @@ export class Operations {
       const wal = Math.round(a.rows !== undefined ? deleteWalBytes(a.rows, rel, m.primary.settings) : rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire', ...(wal > 0 ? { wal } : {}) });
       const writes = m.cluster.writes.statementWal;
+      // A server that stopped meanwhile took the statement with it (its transaction aborted; the lock manager
+      // was reset): no effect, no timeout.
+      const primary = m.primary;
+      const boot = primary.boot;
+      const alive = () => m.primary === primary && primary.running && primary.boot === boot;
       let writer = wal > 0 ? writes.start(m.primary, wal / Math.max(1, duration), { who, wal }) : null;
       // At the end of its run (before a CREATE INDEX CONCURRENTLY's wait for older snapshots), or when it fails.
       const stopWriting = () => {
@@ -331,6 +336,7 @@ export class Operations {
       if (deadline !== null && m.now + duration > deadline) {
         m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
           stopWriting();
+          if (!alive()) return;
           fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
           if (!session) m.locks.release(owner);
         }, 20);
@@ -344,7 +350,7 @@ export class Operations {
       else
         m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, () => {
           stopWriting();
-          end();
+          if (alive()) end();
         }, 20);
     };
     if (a.nowait) {
