@@ -182,6 +182,8 @@ export class WriteFlow {
   private readonly order: ReadonlyMap<PgNode, number>;
   /** WAL written by statements (table rewrites, index builds), beside the commits. */
   readonly statementWal = new StatementWal();
+  /** Some term has a stretch of statements' WAL open (statementSegments). */
+  private segmentsOpen = false;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -560,6 +562,9 @@ export class WriteFlow {
    * at the node's WAL end when statements write on (`rates`: bytes per microsecond from now on).
    */
   private statementSegments(writing: ReadonlyMap<PgNode, { readonly rate: number; readonly fact: StatementWalFact }>, now: Micros): void {
+    // Nothing to close or open: no statement wrote since the last recomputation, none writes now.
+    if (writing.size === 0 && !this.segmentsOpen) return;
+    this.segmentsOpen = writing.size > 0;
     for (const t of this.terms.values()) {
       const s = t.statements;
       const end = t.node.walEnd(now);
