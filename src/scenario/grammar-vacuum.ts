@@ -111,7 +111,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     session: opt(session, 'A transaction opened by open_transaction: the statement runs in it and its lock is held until close_transaction.'),
   };
 
-  type Timeouts = { lock_timeout?: Micros | undefined; statement_timeout?: Micros | undefined; session?: string | undefined; duration?: Micros | undefined };
+  type Timeouts = { lock_timeout?: Micros | undefined; statement_timeout?: Micros | undefined; session?: string | undefined; duration?: Micros | undefined; rows?: number | undefined };
 
   /** A statement step from its SQL: the lock by statement and version, the table from the statement (or `table:`). */
   function statementStep(sql: string, v: Timeouts & { table?: (TableRef & { cluster: string }) | undefined }, at: { info: ObjectInfo | null; node: Parameters<C['fail']>[0] }, ctx: C): ActionBody {
@@ -138,6 +138,8 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     // holds the session's locks; its effect on the table is applied when the statement ends (approximation: a
     // rollback does not undo it).
     if (c.effect !== 'none' && c.effect !== 'scan' && !/^\s*ALTER\s+TABLE\b/i.test(sql) && v.session !== undefined) ctx.fail(at.info?.at('session') ?? at.node, `${ctx.subject}: ${c.label} in a session is not modelled`, { hint: 'run it on its own (without session:)' });
+    // Only a DELETE's rows are modelled (each a dead row and a delete record); an UPDATE's WAL depends on HOT.
+    if (v.rows !== undefined && c.label !== 'DELETE') ctx.fail(at.info?.at('rows') ?? at.node, `${ctx.subject}: rows: is the number of rows a DELETE deletes, and ${c.label} is not a DELETE`, { hint: 'remove rows:, or write the statement as DELETE FROM ...' });
     const body: VacuumActionBody = {
       kind: 'ddl',
       cluster: table.cluster,
@@ -154,6 +156,7 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
         return t ? [{ table: { database: t.database, table: t.table }, mode: o.mode }] : [];
       }),
       duration: v.duration ?? null,
+      ...(v.rows !== undefined ? { rows: v.rows } : {}),
       lockTimeout: v.lock_timeout ?? null,
       statementTimeout: v.statement_timeout ?? null,
       session: v.session ?? null,
@@ -165,7 +168,8 @@ export function vacuumGrammar(h: VacuumGrammarHelpers) {
     {
       statement: req(string({ nonEmpty: true, maxLength: 2000 }), 'The SQL statement. Its lock level follows the statement and the version (ALTER TABLE subcommands, CREATE INDEX [CONCURRENTLY], LOCK TABLE ... IN mode MODE, ...).'),
       table: opt(tableRef(), 'The table it locks (default: the one the statement names).'),
-      duration: opt(duration(), 'How long it runs once it has its lock. Default: a statement that rewrites the table (VACUUM FULL, CLUSTER, ADD COLUMN with a DEFAULT up to 10, ALTER COLUMN TYPE, ...) reads and writes it at the disk\'s throughput, one that scans it (CREATE INDEX, SET NOT NULL, ADD PRIMARY KEY, VALIDATE CONSTRAINT, ...) reads it; others take no time.'),
+      duration: opt(duration(), 'How long it runs once it has its lock. Default: a statement that rewrites the table (VACUUM FULL, CLUSTER, ADD COLUMN with a DEFAULT up to 10, ALTER COLUMN TYPE, ...) reads and writes it at the disk\'s throughput, one that scans it (CREATE INDEX, SET NOT NULL, ADD PRIMARY KEY, VALIDATE CONSTRAINT, a DELETE with rows:, ...) reads it; others take no time.'),
+      rows: opt(integer({ min: 1 }), 'For a DELETE: the rows it deletes. Each is a dead row from its commit on (autovacuum counts it; a vacuum must remove it) and writes a 56-byte delete record into the WAL, plus the image of each page it changes when full_page_writes is on. Default: the statement changes no row.'),
       ...timeouts,
     },
     { build: (v, info, ctx: C): ActionBody => statementStep(v.statement, v, { info, node: info.node }, ctx) },

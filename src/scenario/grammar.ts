@@ -652,6 +652,7 @@ const tableDecoder = object(
     rows: opt(integer({ min: 1 }), 'Rows (reltuples): autovacuum\'s thresholds scale with it. Default: size / 128 bytes.'),
     empty_tail: opt(size(), 'Of its size, the bytes at the end whose rows are all dead at the start (after a DELETE of its newest rows, a drained queue): they count as dead rows, and the first vacuum that removes them truncates the file, taking an ACCESS EXCLUSIVE lock that standbys replay.'),
     vacuum_truncate: opt(boolean(), 'The vacuum_truncate reloption (12+): false, vacuum never truncates empty pages at the end of the table. Default: true.'),
+    indexes: opt(size(), 'Size of its indexes (pg_indexes_size): a rewrite (VACUUM FULL, CLUSTER, ALTER COLUMN TYPE, ...) or REINDEX TABLE rebuilds them and writes them into the WAL. Default: one btree on an integer key, 22.5 bytes a row.'),
   },
 );
 
@@ -687,6 +688,7 @@ const databasesDecoder = map(
         ...(t.value.rows !== undefined ? { rows: t.value.rows } : {}),
         ...(t.value.empty_tail ? { emptyTail: Math.min(t.value.empty_tail, t.value.size) } : {}),
         ...(t.value.vacuum_truncate !== undefined ? { vacuumTruncate: t.value.vacuum_truncate } : {}),
+        ...(t.value.indexes !== undefined ? { indexes: t.value.indexes } : {}),
       })),
     })),
 );

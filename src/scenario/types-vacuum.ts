@@ -98,6 +98,8 @@ export type VacuumActionBody =
       readonly others: readonly { readonly table: TableRef; readonly mode: LockMode }[];
       /** How long it runs once it has its lock (null: a table rewrite is estimated from the disk's speed). */
       readonly duration: Micros | null;
+      /** Rows a DELETE deletes: dead rows at its commit, a delete record each in the WAL (absent: none). */
+      readonly rows?: number;
       /** SET lock_timeout / statement_timeout for this statement (null: the node's setting). */
       readonly lockTimeout: Micros | null;
       readonly statementTimeout: Micros | null;

@@ -281,6 +281,8 @@ export interface TableSpec {
   readonly emptyTail?: number;
   /** The vacuum_truncate reloption (12+); absent: on. */
   readonly vacuumTruncate?: boolean;
+  /** Bytes of its indexes (pg_indexes_size), rebuilt by a rewrite; absent: one btree (vacuum/rewrite-wal.ts). */
+  readonly indexes?: number;
 }
 
 export interface DatabaseSpec {

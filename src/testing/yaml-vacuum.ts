@@ -1,7 +1,7 @@
 /** scenarioToYaml's printers for vacuum, sessions, DDL and lock expectations (grammar-vacuum.ts, types-vacuum.ts). */
 import type { ExpectationBody, PgSettingsSpec, TableSpec, WorkloadSpec } from '../scenario/types.ts';
 import type { LongQueries, VacuumActionBody } from '../scenario/types-vacuum.ts';
-import { formatDuration } from '../scenario/units.ts';
+import { formatDuration, formatSize } from '../scenario/units.ts';
 
 const duration = (us: number): string | number => (us === 0 ? 0 : formatDuration(us));
 
@@ -37,7 +37,7 @@ export function printVacuumSettings(s: PgSettingsSpec): Record<string, unknown> 
 }
 
 export function printTableRows(t: TableSpec): Record<string, unknown> {
-  return t.rows !== undefined ? { rows: t.rows } : {};
+  return { ...(t.rows !== undefined ? { rows: t.rows } : {}), ...(t.indexes !== undefined ? { indexes: t.indexes === 0 ? 0 : formatSize(t.indexes) } : {}) };
 }
 
 export function printWorkloadTable(w: WorkloadSpec): Record<string, unknown> {
@@ -65,6 +65,7 @@ export function printVacuumStep(a: VacuumActionBody): Record<string, unknown> {
     case 'ddl': {
       const d: Record<string, unknown> = { statement: a.statement, table: `${a.table.database}.${a.table.table}` };
       if (a.duration !== null) d.duration = duration(a.duration);
+      if (a.rows !== undefined) d.rows = a.rows;
       if (a.lockTimeout !== null) d.lock_timeout = duration(a.lockTimeout);
       if (a.statementTimeout !== null) d.statement_timeout = duration(a.statementTimeout);
       if (a.session !== null) d.session = a.session;

@@ -39,6 +39,7 @@ const VACUUM: Samples<VacuumFact> = {
   'single-user-vacuum-done': [{ kind: 'single-user-vacuum-done', node: 'pg1', database: 'app', duration: 3723.4e6 }],
   'table-dropped': [{ kind: 'table-dropped', table: 'app.public.old' }],
   'table-rewritten': [{ kind: 'table-rewritten', table: 'app.public.t', effect: 'truncate', age: 12345, rule: 'heapam_handler.c:heapam_relation_set_new_filenode' }],
+  'rows-deleted': [{ kind: 'rows-deleted', table: 'app.t', rows: 50_000_000, dead: 50_000_120 }],
   'autovacuum-skipped': [{ kind: 'autovacuum-skipped', table: 'app.public.t', rule: 'vacuum.c:vacuum_open_relation' }],
   'vacuum-run': [
     { kind: 'vacuum-run', by: 'autovacuum', table: 'app.public.t', freeze: false, antiWraparound: true, aggressive: true, outcome: { kind: 'cancelled', why: { kind: 'lock-conflict', by: 'ALTER TABLE', mode: 'AccessExclusiveLock', table: 'app.public.t' } }, rule: 'vacuumlazy.c:heap_vacuum_rel' },

@@ -11,7 +11,7 @@ export type LockFact =
   /** A statement did not get its lock, or timed out holding it (`session`: the transaction it aborts). */
   | { readonly kind: 'statement-failed'; readonly who: string; readonly table: string; readonly after: number; readonly failure: VacuumFailure; readonly session: string | null; readonly rule?: Rule }
   /** lock.c LockAcquire: the statement holds its lock (`waited`, µs) and runs for `duration`. */
-  | { readonly kind: 'statement-locked'; readonly who: string; readonly mode: string; readonly table: string; readonly waited: number; readonly duration: number; readonly rule: Rule }
+  | { readonly kind: 'statement-locked'; readonly who: string; readonly mode: string; readonly table: string; readonly waited: number; readonly duration: number; readonly rule: Rule; /** WAL bytes its rewrite or index build writes over its run (vacuum/rewrite-wal.ts). */ readonly wal?: number }
   /** indexcmds.c WaitForOlderSnapshots: a CREATE INDEX CONCURRENTLY waits for these sessions' transactions to end. */
   | { readonly kind: 'statement-waits-for-snapshots'; readonly who: string; readonly table: string; readonly sessions: readonly string[]; readonly rule: Rule }
   /** proc.c ProcSleep (log_lock_waits): a waiter got its lock after waiting at least deadlock_timeout. */

@@ -79,6 +79,8 @@ export type VacuumFact =
   /** A statement's effect on its table once it commits (`age`: age(relfrozenxid) after a rewrite or a truncate). */
   | { readonly kind: 'table-dropped'; readonly table: string }
   | { readonly kind: 'table-rewritten'; readonly table: string; readonly effect: 'rewrite' | 'truncate'; readonly age: number; readonly rule?: Rule }
+  /** A DELETE committed: its rows are dead rows of the table (n_dead_tup now `dead`). */
+  | { readonly kind: 'rows-deleted'; readonly table: string; readonly rows: number; readonly dead: number }
   /** vacuum.c vacuum_open_relation: autovacuum (SKIP_LOCKED) skips a table whose lock it cannot take at once. */
   | { readonly kind: 'autovacuum-skipped'; readonly table: string; readonly rule: Rule }
   /** A vacuum run as logged: by whom, of what, and how it ended. */

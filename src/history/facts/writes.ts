@@ -47,6 +47,12 @@ export interface SyncReplayHeld {
  * connectionOf): the line's share, one TCP window per round trip, packet loss, or the standby's disk;
  * `bytesPerSecond` is what it carries.
  */
+/** A statement whose WAL commits wait behind: its name and label as the plan gives them, and the WAL it writes. */
+export interface StatementWalFact {
+  readonly who: string;
+  readonly wal: number;
+}
+
 export interface SyncStreamBound {
   readonly standby: string;
   readonly bound: 'line' | 'window' | 'loss' | 'disk';
@@ -62,7 +68,7 @@ export type CommitLimit =
    * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
    * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
    */
-  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound }
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound; /** The commits wait behind the WAL of a statement (a table rewrite, an index build: statement-wal.ts). */ readonly behind?: StatementWalFact }
   /**
    * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
    * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).

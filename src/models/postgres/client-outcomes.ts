@@ -5,7 +5,7 @@
  * what each node commits; this says what that means to the clients, as facts for the history.
  */
 import { NEVER, type Micros } from '../../engine/time.ts';
-import { roundFigure, type CommitLimit, type SyncReplayHeld, type SyncStreamBound, type WriteCauseFact } from '../../history/facts/writes.ts';
+import { roundFigure, type CommitLimit, type SyncReplayHeld, type StatementWalFact, type SyncStreamBound, type WriteCauseFact } from '../../history/facts/writes.ts';
 import type { PgCluster } from './cluster.ts';
 import { admittedConnections, diskLimit, pastThreshold, type CacheState } from './load.ts';
 import type { Lsn } from './lsn.ts';
@@ -33,8 +33,8 @@ export interface SyncAck {
 export type WriteStatus = { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null;
 
 /** Commits bound by synchronous standbys confirming `txPerSecond` (per µs; rounded as the cause shows it), `rtt` µs a round. */
-export function syncLimit(txPerSecond: number, connections: number, rtt: number, stream: SyncStreamBound | null = null): CommitLimit {
-  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10, ...(stream ? { stream } : {}) };
+export function syncLimit(txPerSecond: number, connections: number, rtt: number, stream: SyncStreamBound | null = null, behind: StatementWalFact | null = null): CommitLimit {
+  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10, ...(stream ? { stream } : {}), ...(behind ? { behind } : {}) };
 }
 
 /** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */

@@ -14,11 +14,18 @@ import { pgLog } from './messages.ts';
 import type { PgNode, Stream } from './node.ts';
 import type { HeardPositions } from './cut-walsenders.ts';
 import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.ts';
-import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
+import { roundFigure, type CommitLimit, type StatementWalFact, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import { BLCKSZ, FullPageImages, type PageWorkload } from './full-page-images.ts';
+import { StatementWal } from './statement-wal.ts';
+
+/**
+ * The WAL per transaction a commit map records for a stretch with statements' WAL and no commit (the LSN range
+ * holds none): finite, so that 0 commits past it stay 0 bytes.
+ */
+const NO_COMMITS = Number.MAX_VALUE;
 
 /** Rates are bytes per microsecond inside the model. */
 const PER_SECOND = 1e6;
@@ -58,7 +65,10 @@ export interface ClientPool {
  * clients left: `bytes` of it is theirs.
  */
 interface Orphans {
-  readonly pool: ClientPool;
+  /** The pool whose clients left, or null: WAL a statement wrote (statement-wal.ts), which releases no commit. */
+  readonly pool: ClientPool | null;
+  /** The statement that wrote it (pool null). */
+  readonly statement?: StatementWalFact;
   readonly from: Lsn;
   readonly to: Lsn;
   readonly bytes: number;
@@ -84,6 +94,13 @@ interface TermState {
   held: HeldCommits | null;
   /** The node's boot the term began in: a restart ends the term (its waiting backends ended with the server). */
   readonly boot: number;
+  /**
+   * Statements' WAL since the last recomputation (statement-wal.ts): from `from` at `at`, `rate` bytes per
+   * microsecond among the commits. Closed into `orphans` at the next recomputation (statementSegments).
+   */
+  statements: { readonly from: Lsn; readonly at: Micros; readonly rate: number; readonly fact: StatementWalFact } | null;
+  /** The WAL per transaction of the commit map's last entry (walPerTx, or more while statements write WAL). */
+  mapped: number;
 }
 
 /** The synchronous_commit levels that wait for standbys (syncrep.c SyncRepWaitMode). */
@@ -116,10 +133,13 @@ function orphanedAt(orphans: readonly Orphans[], ack: Lsn): number {
   return sum;
 }
 
-/** The fraction of the WAL released at `ack` that belongs to clients that left (they send no new commits). */
+/**
+ * The fraction of the WAL released at `ack` that belongs to clients that left (they send no new commits) or to
+ * statements (whose stretches lie one after the other: only the one under `ack` counts).
+ */
 function orphanShareAt(orphans: readonly Orphans[], ack: Lsn): number {
   let k = 0;
-  for (const o of orphans) if (ack < o.to) k += o.bytes / (o.to - o.from);
+  for (const o of orphans) if (ack < o.to && ack >= o.from) k += o.bytes / (o.to - o.from);
   return Math.min(1, k);
 }
 
@@ -160,6 +180,10 @@ export class WriteFlow {
   private primaries: PgNode[] = [];
   /** Each node's place in the cluster (the order rates are applied in). */
   private readonly order: ReadonlyMap<PgNode, number>;
+  /** WAL written by statements (table rewrites, index builds), beside the commits. */
+  readonly statementWal = new StatementWal();
+  /** Some term has a stretch of statements' WAL open (statementSegments). */
+  private segmentsOpen = false;
 
   constructor(
     private readonly cluster: PgCluster,
@@ -285,10 +309,20 @@ export class WriteFlow {
     if (this.unconfirmed.size > 0) this.releaseAtRestart(now);
     for (const t of this.terms.values()) this.noteLevel(t, now);
     this.trackOrphans(refusals, now);
+    // Statements' WAL (statement-wal.ts) adds to the commits' on its node: `insert` stays the commits', `total` both.
+    const writing = this.statementWal.active ? this.statementWal.nodes() : new Map<PgNode, { rate: number; fact: StatementWalFact }>();
+    const statements = new Map<PgNode, number>([...writing].map(([n, w]) => [n, w.rate]));
+    this.statementSegments(writing, now);
 
     const insert = new Map<PgNode, number>([...load].map(([n, w]) => [n, w.bytes]));
-    const ackAll = () => new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, insert.get(t.node) ?? 0, now)] as const));
-    this.planner.plan(insert, now);
+    const total = (): Map<PgNode, number> => {
+      if (statements.size === 0) return insert;
+      const m = new Map(insert);
+      for (const [n, r] of statements) m.set(n, (m.get(n) ?? 0) + r);
+      return m;
+    };
+    const ackAll = () => new Map([...this.terms.values()].map((t) => [t, this.ackOf(t, (insert.get(t.node) ?? 0) + (statements.get(t.node) ?? 0), now)] as const));
+    this.planner.plan(total(), now);
     let acks = ackAll();
     // Little's law: `connections` clients each waiting one round trip for their commit can commit at most
     // connections / rtt transactions per second (syncrep.c: each backend waits in SyncRepWaitForLSN). A slowed
@@ -309,7 +343,7 @@ export class WriteFlow {
       }
     }
     if (syncBound.size > 0) {
-      this.planner.plan(insert, now);
+      this.planner.plan(total(), now);
       acks = ackAll();
     }
     const throttled = new Set<TermState>();
@@ -334,12 +368,14 @@ export class WriteFlow {
         // most): a stall under way keeps its cause (queueStatus) rather than naming a rate of 0 for that moment.
         // The slowest synchronous standby's stream carrying all it can (its line, window, loss or disk) is why.
         const bound = ack.slowest ? this.planner.boundOf(ack.slowest) : null;
-        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null));
+        // Statements' WAL not yet confirmed: the commits wait behind it (the first such statement is named).
+        const behind = t.orphans.find((o) => o.statement && o.to > at)?.statement ?? null;
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null, behind));
         if (refill <= 0) held.add(t.node);
       }
     }
     if (throttled.size > 0) {
-      this.planner.plan(insert, now);
+      this.planner.plan(total(), now);
       acks = ackAll();
       // Replanned at the lower rate, a throttled node's confirmations may fall below what is already acknowledged
       // (its standby's in-flight WAL shrank with the rate): nothing is released until they pass it, so nothing new
@@ -361,6 +397,7 @@ export class WriteFlow {
     if (full) this.primaries = [...c.nodes.values()].filter((n) => n.isPrimary);
 
     this.recordConnected(load, throttled);
+    this.mapCommits(insert, statements, now);
     this.announceSync(full, rates);
 
     // XIDs: one per committed write transaction (read-only work assigns none); each pool commits its share
@@ -425,7 +462,7 @@ export class WriteFlow {
       // The confirmations pass the last commit held under an earlier synchronous_commit: the new level applies.
       if (t.held && t.ack.rate > 0 && t.held.upTo > cur) next = Math.min(next, now + Math.max(1, ceilMicros((t.held.upTo - cur) / t.ack.rate)));
       // The confirmations pass the last commit of clients that left: the window stops shrinking there.
-      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, ceilMicros((o.to - cur) / t.ack.rate)));
+      for (const o of t.orphans) if (t.ack.rate > 0 && o.to > cur) next = Math.min(next, now + Math.max(1, ceilMicros(((o.from > cur ? o.from : o.to) - cur) / t.ack.rate)));
       if (throttled.has(t)) continue;
       const window = w.connections * t.walPerTx + orphanedAt(t.orphans, cur);
       const gap = t.node.walEnd(now) - cur;
@@ -503,14 +540,13 @@ export class WriteFlow {
             const excess = Math.min(w.connections * (t.walPerTx - blended), lsn - ack - w.connections * blended - orphanedAt(t.orphans, ack));
             if (excess > 0 && lsn > ack) t.orphans.push({ pool: w.pools[0]!, from: ack, to: lsn, bytes: excess });
           }
-          t.record.commitMap.push({ lsn, tx: txAt(t.record, lsn), walPerTx: blended });
           t.walPerTx = blended;
         }
         continue;
       }
       const start = n.walEnd(now);
       const record = this.cluster.ctx.history.newTerm(this.cluster.name, n.name, n.wal.timeline, start, now, blended);
-      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null, boot: n.boot });
+      this.terms.set(n, { record, node: n, ack: new Level(now, start), walPerTx: blended, connected: new Map(), orphans: [], level: waitLevel(n), held: null, boot: n.boot, statements: null, mapped: blended });
     }
   }
 
@@ -532,6 +568,44 @@ export class WriteFlow {
     }
     if (t.held) t.held = { ...t.held, now: t.node.settings.synchronousCommit };
     t.level = level;
+  }
+
+  /**
+   * The statements' WAL written among a term's commits since the last recomputation, closed into its orphans:
+   * spread evenly over the WAL written meanwhile, it counts in the waiting window (a commit behind it waits for
+   * the standbys to confirm it too) and releases no commit when confirmed (orphanShareAt). A new stretch opens
+   * at the node's WAL end when statements write on (`rates`: bytes per microsecond from now on).
+   */
+  private statementSegments(writing: ReadonlyMap<PgNode, { readonly rate: number; readonly fact: StatementWalFact }>, now: Micros): void {
+    // Nothing to close or open: no statement wrote since the last recomputation, none writes now.
+    if (writing.size === 0 && !this.segmentsOpen) return;
+    this.segmentsOpen = writing.size > 0;
+    for (const t of this.terms.values()) {
+      const s = t.statements;
+      const end = t.node.walEnd(now);
+      if (s !== null) {
+        const bytes = Math.min(s.rate * (now - s.at), end - s.from);
+        if (bytes > 0) t.orphans.push({ pool: null, from: s.from, to: end, bytes, statement: s.fact });
+      }
+      const w = writing.get(t.node);
+      t.statements = w ? { from: end, at: now, rate: w.rate, fact: w.fact } : null;
+    }
+  }
+
+  /**
+   * The commit map's WAL per transaction from now on (the data-loss checker counts commits by it): the commits'
+   * own, raised by the statements' WAL written among them, or NO_COMMITS when statements alone write.
+   */
+  private mapCommits(insert: ReadonlyMap<PgNode, number>, statements: ReadonlyMap<PgNode, number>, now: Micros): void {
+    for (const t of this.terms.values()) {
+      const ins = insert.get(t.node) ?? 0;
+      const st = statements.get(t.node) ?? 0;
+      const w = st <= 0 ? t.walPerTx : ins > 0 ? (t.walPerTx * (ins + st)) / ins : NO_COMMITS;
+      if (Math.abs(w - t.mapped) <= 1e-9) continue;
+      const lsn = t.node.walEnd(now);
+      t.record.commitMap.push({ lsn, tx: txAt(t.record, lsn), walPerTx: w });
+      t.mapped = w;
+    }
   }
 
   /**

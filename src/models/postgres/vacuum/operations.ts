@@ -16,6 +16,7 @@ import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
 import { readsTable } from '../conflicts.ts';
+import { deleteWalBytes, rewriteWalBytes, rewriteWalOf } from './rewrite-wal.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -297,9 +298,27 @@ export class Operations {
       // Once granted it holds its lock for as long as it reads (scan) or reads and writes (rewrite) the table
       // at the disk's throughput, unless the plan says how long (approximation: no CPU, sort or WAL cost).
       const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
-      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' ? 1 : 0;
+      // A DELETE of many rows reads the table to find them (approximation: a sequential scan).
+      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
       const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
-      this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire' });
+      // Its new relation's pages go into the WAL as it writes them, evenly over its run (vacuum/rewrite-wal.ts).
+      const wal = Math.round(a.rows !== undefined ? deleteWalBytes(a.rows, rel, m.primary.settings) : rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
+      this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire', ...(wal > 0 ? { wal } : {}) });
+      const writes = m.cluster.writes.statementWal;
+      // A server that stopped meanwhile took the statement with it (its transaction aborted; the lock manager
+      // was reset): no effect, no timeout.
+      const primary = m.primary;
+      const boot = primary.boot;
+      const alive = () => m.primary === primary && primary.running && primary.boot === boot;
+      let writer = wal > 0 ? writes.start(m.primary, wal / Math.max(1, duration), { who, wal }) : null;
+      // At the end of its run (before a CREATE INDEX CONCURRENTLY's wait for older snapshots), or when it fails.
+      const stopWriting = () => {
+        if (!writer) return;
+        writes.end(writer);
+        writer = null;
+        m.cluster.requestReflow('changed');
+      };
+      if (writer) m.cluster.requestReflow('changed');
       // An AccessExclusiveLock is WAL-logged as it is taken (lock.c LockAcquireExtended, standby.c
       // LogAccessExclusiveLock): a standby's startup process takes it when it replays the record, after the
       // queries there holding a lock on the table (those that read it: open_transaction's `tables`, by default
@@ -310,11 +329,14 @@ export class Operations {
         m.cluster.replay.conflicts.record({ kind: 'lock', database, table, conflictsWith: readsTable(database, table), holder: { owner, who: owner.label } }, m.primary);
       }
       const done = () => {
+        stopWriting();
         this.effect(rel, a);
         if (!session) m.locks.release(owner);
       };
       if (deadline !== null && m.now + duration > deadline) {
         m.cluster.ctx.sim.at(deadline, `statement_timeout ${owner.pid}`, () => {
+          stopWriting();
+          if (!alive()) return;
           fail('statement_timeout', [{ process: 'client backend', level: 'ERROR', message: 'canceling statement due to statement timeout' }]);
           if (!session) m.locks.release(owner);
         }, 20);
@@ -325,7 +347,11 @@ export class Operations {
         m.locks.release(owner);
       }) : done;
       if (duration <= 0) end();
-      else m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, end, 20);
+      else
+        m.cluster.ctx.sim.after(duration, `ddl ${owner.pid}`, () => {
+          stopWriting();
+          if (alive()) end();
+        }, 20);
     };
     if (a.nowait) {
       if (m.locks.tryAcquire(owner, rel.key, a.lock)) granted();
@@ -401,6 +427,14 @@ export class Operations {
   private effect(rel: Relation, a: Ddl): void {
     const m = this.m;
     const now = m.now;
+    if (a.rows !== undefined) {
+      // A DELETE's rows are dead once it commits (heapam.c heap_delete sets xmax; pgstat counts them at commit).
+      rel.produced.add(now, a.rows);
+      this.log(m.primary, 'vacuum', { kind: 'rows-deleted', table: rel.key, rows: a.rows, dead: Math.round(rel.deadRows(now)) });
+      m.cluster.requestReflow();
+      m.replan();
+      return;
+    }
     if (a.effect === 'none' || a.effect === 'scan') return;
     if (a.effect === 'rewrite') {
       // VACUUM FULL / CLUSTER / a rewriting ALTER TABLE (whose new relfrozenxid is RecentXmin, approximated the

@@ -47,6 +47,14 @@ export class Counter {
     return this.level.timeToReach(target, from);
   }
 
+  /** Add `n` at once at t (a bulk DELETE's rows at its commit): the earlier values read back unchanged. */
+  add(t: Micros, n: number): void {
+    const before = this.level.valueAt(t);
+    this.level.set(t, before + n);
+    if (this.past.at(-1)!.t !== t) this.past.push({ t, v: before });
+    this.past.push({ t, v: before + n });
+  }
+
   /** Forget breakpoints before t (keeping the one at or before it): nobody will ask about earlier instants. */
   trim(t: Micros): void {
     let i = 0;

@@ -105,6 +105,7 @@ export const VACUUM: TemplatesOf<VacuumFact> = {
   'single-user-vacuum-done': (f) => `single-user VACUUM of ${f.database} done after ${roundedDuration(f.duration)}: the server starts again`,
   'table-dropped': (f) => `${f.table} dropped: what it held unfrozen no longer counts once a vacuum updates datfrozenxid`,
   'table-rewritten': (f) => `${f.table} ${f.effect === 'rewrite' ? 'rewritten' : 'truncated'}: age(relfrozenxid) ${count(f.age)}`,
+  'rows-deleted': (f) => `${f.table}: a DELETE of ${count(f.rows)} rows committed; they are dead rows until a vacuum removes them (n_dead_tup ${count(f.dead)})`,
   'autovacuum-skipped': (f) => `autovacuum skips ${f.table}: its lock is not available`,
   'vacuum-run': (f) =>
     p`${f.by === 'autovacuum' ? 'autovacuum' : f.by === 'single-user' ? 'single-user VACUUM' : 'VACUUM'}${f.freeze ? ' FREEZE' : ''} of ${f.table}${f.antiWraparound ? ' (to prevent wraparound)' : ''}${f.aggressive && !f.antiWraparound ? ' (aggressive)' : ''}${outcome(f.outcome)}`,

@@ -31,8 +31,9 @@ function limitText(n: string, l: CommitLimit): Token {
           st.bound === 'disk' ? p`what ${node(st.standby)}'s disk writes (${code('disk_throughput')})` : st.bound === 'window' ? 'one TCP window per round trip' : st.bound === 'loss' ? 'what TCP carries under the packet loss' : 'what the line carries, less 3% for TCP and IP headers'
         }`
       : '';
+    const behind = l.behind ? p`, and they wait behind the ${size(l.behind.wal)} of WAL ${l.behind.who} writes` : '';
     // The stream that binds them (stream-plan.ts) names why they confirm what they do.
-    if (st) return p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? tps(l.txPerSecond) : 'no commit'} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)${carried}`;
+    if (st) return p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? tps(l.txPerSecond) : 'no commit'} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)${carried}${behind}`;
     // Connections each waiting a round trip allow connections / round trip commits a second; far fewer
     // confirmed means the standbys take in or flush the WAL slower than it comes, not the round trip.
     const cap = (l.connections * 1000) / Math.max(l.roundMs, 1e-3);
