@@ -37,7 +37,12 @@ export function printVacuumSettings(s: PgSettingsSpec): Record<string, unknown> 
 }
 
 export function printTableRows(t: TableSpec): Record<string, unknown> {
-  return { ...(t.rows !== undefined ? { rows: t.rows } : {}), ...(t.indexes !== undefined ? { indexes: t.indexes === 0 ? 0 : formatSize(t.indexes) } : {}) };
+  return {
+    ...(t.rows !== undefined ? { rows: t.rows } : {}),
+    ...(t.indexes !== undefined ? { indexes: t.indexes === 0 ? 0 : formatSize(t.indexes) } : {}),
+    ...(t.emptyTail !== undefined && t.emptyTail > 0 ? { empty_tail: formatSize(t.emptyTail) } : {}),
+    ...(t.vacuumTruncate !== undefined ? { vacuum_truncate: t.vacuumTruncate } : {}),
+  };
 }
 
 export function printWorkloadTable(w: WorkloadSpec): Record<string, unknown> {

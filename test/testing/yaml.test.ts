@@ -59,6 +59,25 @@ describe('scenarioToYaml', () => {
     }
   }
 
+  it("prints a table's empty tail, vacuum_truncate and indexes (they were left out, and the loader read the defaults)", () => {
+    const text = `name: tables
+start: 2024-01-01T00:00:00Z
+duration: 1h
+sites: [a]
+clusters:
+  c:
+    nodes:
+      p: {site: a, version: 16, role: primary}
+    databases:
+      app:
+        tables:
+          t: {size: 10GB, empty_tail: 2GB, vacuum_truncate: false, indexes: 3GB}
+`;
+    const s = loadScenarioText(text, 'tables.yaml');
+    expect(scenarioToYaml(s)).toMatch(/empty_tail: \S+\n\s+vacuum_truncate: false/);
+    expect(roundTrip(s)).toEqual(s);
+  });
+
   it('prints a readable file: times after the start, sizes and bandwidths with units', () => {
     const s = loadScenarioFile('scenarios/mackerel-2017.yaml');
     const y = scenarioToYaml(s);
