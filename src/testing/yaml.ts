@@ -190,6 +190,9 @@ function printSubscription(x: SubscriptionSpec): Record<string, unknown> {
     ...(x.serialRows !== null ? { serial_rows: x.serialRows } : {}),
     ...(x.followPrimary ? { follow_primary: true } : {}),
     ...(x.failover ? { failover: true } : {}),
+    ...(x.copyData === false ? { copy_data: false } : {}),
+    ...(x.copyRate !== undefined ? { copy_rate: printBandwidth(x.copyRate) } : {}),
+    ...(x.maxSyncWorkers !== undefined ? { max_sync_workers_per_subscription: x.maxSyncWorkers } : {}),
   };
 }
 

@@ -39,7 +39,7 @@ export class LogicalReplication {
   readonly subscriptions = new Map<string, Subscription>();
 
   constructor(specs: readonly SubscriptionSpec[], clusters: ReadonlyMap<string, PgCluster>) {
-    for (const s of specs) this.subscriptions.set(s.name, new Subscription(s, clusters.get(s.publisherCluster)!, clusters.get(s.subscriberCluster)!));
+    for (const [i, s] of specs.entries()) this.subscriptions.set(s.name, new Subscription(s, clusters.get(s.publisherCluster)!, clusters.get(s.subscriberCluster)!, i));
     // Inserts on a subscriber fail while its sequences lag the replicated rows.
     for (const c of new Set([...this.subscriptions.values()].map((s) => s.subCluster))) {
       const mine = [...this.subscriptions.values()].filter((s) => s.subCluster === c);

@@ -28,7 +28,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { ApplyStop } from '../../history/facts/logical.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { txAt, type WriteTerm } from '../../history/history.ts';
-import type { SubscriptionSpec } from '../../scenario/types-logical.ts';
+import { COPY_RATE, type SubscriptionSpec } from '../../scenario/types-logical.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { Lsn } from '../postgres/lsn.ts';
@@ -36,6 +36,7 @@ import type { PgNode } from '../postgres/node.ts';
 import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
 import type { SlotConsumer } from '../postgres/slots.ts';
 import type { ClientPool } from '../postgres/writes.ts';
+import { TableSync } from './tablesync.ts';
 
 const PER_SECOND = 1_000_000;
 
@@ -63,15 +64,28 @@ export class Subscription implements SlotConsumer {
   /** While inserts on the subscriber fail: nextval and the largest replicated key when they began to (the cause as it stands). */
   private refusing: { readonly nextval: number; readonly maxKey: number } | null = null;
 
+  /** Where and when CREATE SUBSCRIPTION created the slot (the tables' copies are of after it). */
+  readonly createdLsn: Lsn;
+  readonly createdAt: Micros;
+  /** The initial copy of the published tables (copy_data), or null when there is none to make. */
+  readonly sync: TableSync | null;
+
   constructor(
     readonly spec: SubscriptionSpec,
     readonly pubCluster: PgCluster,
     readonly subCluster: PgCluster,
+    index = 0,
   ) {
     const now = pubCluster.ctx.sim.now;
-    // CREATE SUBSCRIPTION copied the tables and the slot starts where the copy's snapshot stood: caught up.
+    // CREATE SUBSCRIPTION creates the slot now: the apply worker streams from here, and the tables' rows of before
+    // come through their copy (tablesync.ts), or were there already (copy_data = false).
     this.lsn = this.publisher.flushed(now);
     this.at = now;
+    this.createdLsn = this.lsn;
+    this.createdAt = now;
+    const tables = spec.copyData === false ? [] : (pubCluster.spec.databases.find((d) => d.name === spec.database)?.tables ?? []).filter((t) => !t.catalog);
+    const sub = subCluster.node(spec.subscriber);
+    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, spec.maxSyncWorkers ?? 2, sub.version) : null;
   }
 
   /**
@@ -299,6 +313,8 @@ export class Subscription implements SlotConsumer {
       if (this.refusing !== null && seqRate > keyRate) within(gap / (seqRate - keyRate));
       if (this.refusing === null && keyRate > seqRate) within(-gap / (keyRate - seqRate));
     }
+    const copied = this.sync?.nextChange(now) ?? null;
+    if (copied !== null) next = Math.min(next, copied);
     return Number.isFinite(next) ? (next as Micros) : null;
   }
 
@@ -339,6 +355,8 @@ export class Subscription implements SlotConsumer {
     const was = this.stop;
     this.stop = why;
     if ((was === null) !== (why === null) || (was && why && was.kind !== why.kind)) this.noteStop(was, why, now);
+    // The tablesync workers need only their connection to the publisher (their own slots), not the apply worker's.
+    this.sync?.advance(now, why === null || !['dropped', 'publisher-down', 'subscriber-down', 'unreachable'].includes(why.kind), pub);
     if (why !== null) {
       this.bytesRate = 0;
       return;
@@ -442,6 +460,7 @@ export class Subscription implements SlotConsumer {
     const reach = pub.running && this.pubCluster.ctx.net.reachable(this.subCluster.endpointOf(this.subscriber), this.pubCluster.endpointOf(pub));
     this.dropped = true;
     this.advance(now);
+    this.sync?.drop(pub, reach);
     const slots = this.pubCluster.storage.slots;
     slots.attachConsumer(this.spec.slot, null);
     const slotDropped = reach && slots.has(this.spec.slot) && slots.bySql('drop', this.spec.slot);

@@ -306,6 +306,11 @@ export class XidModel implements SlotHorizons {
     this.ops.closeTransaction(name);
   }
 
+  /** Whether the session `name` still has its transaction open (a crash, a restart or a timeout ends it). */
+  hasTransaction(name: string): boolean {
+    return this.vacuum.horizons.sessions.has(name);
+  }
+
   /** The session `name` just opened commits after `duration` if it is still the one running (open_transaction's duration). */
   closeAfter(name: string, duration: Micros): void {
     const s = this.vacuum.horizons.sessions.get(name);

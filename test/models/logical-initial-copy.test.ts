@@ -1,0 +1,118 @@
+/**
+ * The initial table copy of a subscription (models/logical/tablesync.ts): tablesync workers copy the publisher's
+ * tables, at most max_sync_workers_per_subscription at once, each holding a slot (WAL, catalog_xmin) and a
+ * snapshot (xmin) on the publisher until it is done; a table not ready at the cut-over is lost whole. Observed
+ * on 15.18 -> 17.10 and 13.23 (conformance/logical/observe-initial-copy.sh, docs/model-postgres.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/run.ts';
+import { loadScenarioText } from '../../src/scenario/load.ts';
+
+const BASE = `
+name: copy-probe
+start: 2025-06-14T10:00:00Z
+timezone: UTC
+end: "13:00"
+sites: {dc1: {}}
+clusters:
+  blue:
+    nodes:
+      blue1: {site: dc1, version: 15, role: primary}
+    databases:
+      app:
+        tables:
+          orders: {size: 300GiB, rows: 2000000000}
+          events: {size: 60GiB}
+          customers: {size: 4GiB}
+    workload: {target: blue1, rate: 600/s, wal_per_tx: 2KiB}
+  green:
+    nodes:
+      green1: {site: dc1, version: 17, role: primary}
+subscriptions:
+  upgrade: {publisher: blue1, subscriber: green1, apply_rate: 1000/s}
+plan:
+  - {at: "11:30", name: pause, block_clients: blue1}
+  - {at: "11:31", name: cut-over, route_writes: green1}
+  - {at: "11:32", name: drop, drop_subscription: upgrade}
+`;
+
+const run = (sets: string[] = [], extra = '') => runScenario(loadScenarioText(BASE + extra, 'copy-probe.yaml', { sets })).report;
+const facts = (r: ReturnType<typeof run>, kind: string): Record<string, unknown>[] => r.events.filter((e) => e.fact.kind === kind).map((e) => ({ at: e.at, ...(e.fact as unknown as Record<string, unknown>) }));
+/** Events before the cut-over at 12:40 (the drop aborts a copy still running too). */
+const before = (xs: Record<string, unknown>[]) => xs.filter((f) => String(f.at) < '2025-06-14T12:00:00Z');
+
+describe('the initial copy', () => {
+  it('copies two tables at once at copy_rate each, the next one when a worker is free', () => {
+    const r = run();
+    // 40 MiB/s per worker: events (60 GiB) in 1,536 s, then customers (4 GiB) in 102.4 s; orders needs 7,680 s.
+    expect(facts(r, 'table-ready').map((f) => [f.table, f.at])).toEqual([
+      ['events', '2025-06-14T10:25:36Z'],
+      ['customers', '2025-06-14T10:27:18.400Z'],
+    ]);
+    expect(facts(r, 'table-copy-started').map((f) => f.slot)).toEqual(['pg_17384_sync_16384', 'pg_17384_sync_16385', 'pg_17384_sync_16386']);
+  });
+
+  it('a cut-over before a table is ready loses its rows, whatever the commits', () => {
+    const r = run();
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]).toMatchObject({ cluster: 'blue', commits: 0, table: { name: 'orders', rows: 2_000_000_000 }, to: '2025-06-14T11:31:00Z' });
+  });
+
+  it('waiting until every table is ready loses nothing', () => {
+    const r = run(['plan.pause.at=12:10', 'plan.cut-over.at=12:11', 'plan.drop.at=12:12']);
+    expect(r.dataLoss).toEqual([]);
+    expect(facts(r, 'table-ready').map((f) => f.table)).toEqual(['events', 'customers', 'orders']);
+  });
+
+  it('copy_data = false copies nothing and loses nothing', () => {
+    const r = run(['subscriptions.upgrade.copy_data=false']);
+    expect(facts(r, 'table-copy-started')).toEqual([]);
+    expect(r.dataLoss).toEqual([]);
+  });
+
+  it('one sync worker copies the tables one after the other', () => {
+    const r = run(['subscriptions.upgrade.max_sync_workers_per_subscription=1']);
+    // orders first (7,680 s): nothing else is ready at the cut-over but orders itself is still copying.
+    expect(facts(r, 'table-ready')).toEqual([]);
+    expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders', 'events', 'customers']);
+  });
+
+  it("the table's slot keeps the publisher's WAL from the copy's start until it is done", () => {
+    const r = run();
+    const lag = r.series!.find((s) => s.name === 'blue slot_lag')!.points;
+    // 600/s x 2 KiB from 10:00 to the pause at 11:30 (5,400 s): about 6.6 GB, held by orders' slot.
+    const at1130 = lag.find(([t]) => t === '2025-06-14T11:30:00Z')![1];
+    expect(at1130).toBeGreaterThan(6.5e9);
+    expect(at1130).toBeLessThan(6.7e9);
+  });
+
+  it("the copy's snapshot holds the publisher's xmin horizon while it runs", () => {
+    const r = run();
+    const held = facts(r, 'xmin-held').filter((f) => f.session === 'pg_17384_sync_16384');
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ at: '2025-06-14T10:00:00Z', isolation: 'repeatable read' });
+  });
+
+  it('a publisher restart aborts the running copies: they begin again from scratch', () => {
+    const r = run(['plan.pause.at=12:40', 'plan.cut-over.at=12:41', 'plan.drop.at=12:42'], '  - {at: "11:00", name: restart, restart: blue1}\n');
+    expect(before(facts(r, 'table-copy-interrupted')).map((f) => f.table)).toEqual(['orders']);
+    const orders = facts(r, 'table-copy-started').filter((f) => f.table === 'orders');
+    expect(orders.map((f) => f.attempt)).toEqual([1, 2]);
+    // Begun again at about 11:00 it needs 7,680 s more: not ready at the 12:41 cut-over (it would have been at 12:08).
+    expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+  });
+
+  it('a slot invalidated by max_slot_wal_keep_size during the copy leaves the table in srsubstate f for good', () => {
+    const r = run(['clusters.blue.nodes.blue1.settings.max_slot_wal_keep_size=4GB', 'plan.pause.at=12:20', 'plan.cut-over.at=12:21', 'plan.drop.at=12:22']);
+    expect(facts(r, 'tablesync-slot-lost').map((f) => f.table)).toEqual(['orders']);
+    expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+    expect(r.dataLoss[0]!.cause[0]!.text ?? JSON.stringify(r.dataLoss[0]!.cause[0])).toContain('srsubstate f');
+  });
+
+  it('up to 13 the tablesync slot is temporary: an aborted copy leaves no slot behind', () => {
+    const r = run(['clusters.green.nodes.green1.version=13', 'plan.pause.at=12:40', 'plan.cut-over.at=12:41', 'plan.drop.at=12:42'], '  - {at: "11:00", name: restart, restart: blue1}\n');
+    const i = before(facts(r, 'table-copy-interrupted'));
+    expect(i.map((f) => f.slot)).toEqual([null]);
+    expect(facts(r, 'table-copy-started')[0]!.slot).toBe('upgrade_17384_sync_16384');
+  });
+});
