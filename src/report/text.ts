@@ -262,7 +262,7 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const pitr = pg.length === 0 ? '' : `; ${pg.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : pg.every((l) => l.recoverableByPitr) ? 'PITR could bring them back' : 'PITR could bring back some'}`;
     const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
     // Tables an upgrade's initial copy had not made ready at the cut-over are lost whole (checkers/logical-loss.ts).
-    const tables = r.dataLoss.flatMap((l) => (l.table ? [`table ${l.table.name} of ${l.cluster} (${counted(l.table.rows, 'row')}, never copied before the cut-over at ${at(l.to)})`] : []));
+    const tables = r.dataLoss.flatMap((l) => (l.table ? [`table ${l.table.name} of ${l.cluster} (${counted(l.table.rows, 'row')}, not ready on the new cluster at the cut-over at ${at(l.to)})`] : []));
     const ranges = r.dataLoss.filter((l) => !l.table);
     const head = ranges.length === 0 ? '' : `${counted(lost, `acknowledged ${unit}`)} lost ${ranges.length === r.dataLoss.length ? where : `in ${ranges.map((l) => `${l.cluster}, ${what(l)}`).join('; ')}`}${pitr}`;
     para(`${[head, tables.length > 0 ? `lost whole: ${tables.join('; ')}` : ''].filter((x) => x).join('; ')}.`, label('Data loss'), rest, c.red);
