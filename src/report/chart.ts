@@ -383,7 +383,8 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
     // Bands: lost ranges, outages, stalls (behind the lines).
     back.push('<g class="bands" clip-path="url(#replsim-plot)">');
-    for (const l of report.dataLoss) {
+    // A table lost whole (an upgrade's copy not done at the cut-over) is no range of WAL: its annotation says it.
+    for (const l of report.dataLoss.filter((d) => !d.table)) {
       const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
       back.push(
         `<rect class="lost" data-cluster="${esc(l.cluster)}" data-node="${esc(l.node)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 1))}" height="${f(plotBottom - plotTop)}" fill="url(#replsim-lost)"/>`,
@@ -394,7 +395,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
     // The WAL that holds lost commits, highlighted on the line of the node that acknowledged them.
     out.push('<g class="lost-wal" clip-path="url(#replsim-plot)">');
-    for (const l of report.dataLoss) {
+    for (const l of report.dataLoss.filter((d) => !d.table)) {
       const s = series.find((c) => c.node === l.node);
       if (!s) continue;
       const pts = slice(s.points, toUs(l.from), toUs(l.to));
@@ -464,7 +465,7 @@ export function renderChartSvg(result: ChartInput, opts: ChartOptions = {}): str
 
     // Labels in bands that are wide enough to hold them.
     out.push('<g class="band-labels">');
-    for (const l of report.dataLoss) {
+    for (const l of report.dataLoss.filter((d) => !d.table)) {
       const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
       const text = lostText(l.commits, 'commit');
       if (b - a > textWidth(text, 12) + 8)
@@ -788,6 +789,10 @@ function collectAnnotations(
   }
   for (const l of report.dataLoss) {
     const [a, b] = [toUs(l.from), toUs(l.to)];
+    if (l.table) {
+      list.push({ t: b, text: `${when(b)} table ${l.table.name} lost whole (${count(l.table.rows)} rows, not ready at the cut-over)${where(l.cluster)}`, colour: LOST, priority: 2, dash: '1 2' });
+      continue;
+    }
     list.push({
       t: a,
       // A block device's lost writes have a host, no timeline.
@@ -1249,11 +1254,12 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
     `seed ${report.seed}`,
     ...(report.nodes.length > 0 ? [`survivor: ${survivors}`] : []),
     // A replicated block device loses writes, a PostgreSQL cluster commits.
-    report.dataLoss.length ? lostText(lost, report.nodes.length > 0 ? 'commit' : 'write') : `no acknowledged ${report.nodes.length > 0 ? 'commit' : 'write'} lost`,
+    report.dataLoss.some((l) => !l.table) ? lostText(lost, report.nodes.length > 0 ? 'commit' : 'write') : report.dataLoss.length === 0 ? `no acknowledged ${report.nodes.length > 0 ? 'commit' : 'write'} lost` : '',
+    ...report.dataLoss.flatMap((l) => (l.table ? [`table ${l.table.name} lost whole`] : [])),
   ];
   if (report.outages.length) parts.push(`${report.outages.length} write outage${report.outages.length === 1 ? '' : 's'}`);
   if (report.stalls.length) parts.push(`${report.stalls.length} write stall${report.stalls.length === 1 ? '' : 's'}`);
-  return parts.join(' · ');
+  return parts.filter((x) => x !== '').join(' · ');
 }
 
 function endDetail(s: Series): string {
