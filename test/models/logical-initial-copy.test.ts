@@ -105,8 +105,31 @@ describe('the initial copy', () => {
   it('a slot invalidated by max_slot_wal_keep_size during the copy leaves the table in srsubstate f for good', () => {
     const r = run(['clusters.blue.nodes.blue1.settings.max_slot_wal_keep_size=4GB', 'plan.pause.at=12:20', 'plan.cut-over.at=12:21', 'plan.drop.at=12:22']);
     expect(facts(r, 'tablesync-slot-lost').map((f) => f.table)).toEqual(['orders']);
+    // Observed on 15.18: the walsender refuses the catch-up's START_REPLICATION; 16+ words it otherwise.
+    const log = r.events.filter((e) => e.fact.kind === 'tablesync-slot-lost').flatMap((e) => e.log);
+    expect(log.join('\n')).toContain('ERROR:  cannot read from logical replication slot "pg_17384_sync_16384"');
+    const r16 = run(['clusters.blue.nodes.blue1.version=16', 'clusters.blue.nodes.blue1.settings.max_slot_wal_keep_size=4GB', 'plan.pause.at=12:20', 'plan.cut-over.at=12:21', 'plan.drop.at=12:22']);
+    expect(r16.events.filter((e) => e.fact.kind === 'tablesync-slot-lost').flatMap((e) => e.log).join('\n')).toContain('can no longer get changes from replication slot "pg_17384_sync_16384"');
     expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
     expect(r.dataLoss[0]!.cause[0]!.text ?? JSON.stringify(r.dataLoss[0]!.cause[0])).toContain('srsubstate f');
+  });
+
+  it('between sites each COPY gets its share of the link, not more than copy_rate', () => {
+    const far = (bandwidth: string) =>
+      runScenario(
+        loadScenarioText(
+          BASE.replace('sites: {dc1: {}}', `sites: {dc1: {}, dc2: {}}\nlinks: [{between: [dc1, dc2], bandwidth: ${bandwidth}, latency: 1ms}]`).replace('green1: {site: dc1', 'green1: {site: dc2'),
+          'copy-probe.yaml',
+          { sets: [] },
+        ),
+      ).report;
+    // 100 Mbps less 3% of headers, shared by the two copies: about 6.06 MB/s each; events (60 GiB) then takes 2 h 57 min.
+    const slow = facts(far('100Mbps'), 'table-copy-started');
+    expect(slow[0]).toMatchObject({ table: 'orders', byLink: true });
+    expect(slow[0]!.rate).toBeGreaterThan(6.0e6);
+    expect(slow[0]!.rate).toBeLessThan(6.1e6);
+    const fast = facts(far('10Gbps'), 'table-copy-started');
+    expect(fast[0]).toMatchObject({ rate: 40 * 1024 * 1024, byLink: false });
   });
 
   it('up to 13 the tablesync slot is temporary: an aborted copy leaves no slot behind', () => {

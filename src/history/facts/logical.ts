@@ -47,7 +47,7 @@ export type LogicalFact =
   /** At the end of the run the apply worker still applies, `behindCommits` behind: late, not lost. */
   | { readonly kind: 'apply-behind-at-end'; readonly subscription: string; readonly node: string; readonly behindCommits: number; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn }
   /** A tablesync worker begins to COPY `table` (attempt `attempt`) under the snapshot of its new slot `slot` on the publisher. */
-  | { readonly kind: 'table-copy-started'; readonly subscription: string; readonly table: string; readonly slot: string; readonly bytes: number; readonly attempt: number; readonly rule: Rule }
+  | { readonly kind: 'table-copy-started'; readonly subscription: string; readonly table: string; readonly slot: string; readonly bytes: number; readonly attempt: number; readonly rate: number; readonly byLink: boolean; readonly rule: Rule }
   /** The connection to the publisher went: the COPY of `table` aborted; it begins again from scratch. `slot`: the slot left on the publisher (14+), or null. */
   | { readonly kind: 'table-copy-interrupted'; readonly subscription: string; readonly table: string; readonly slot: string | null; readonly rule: Rule }
   /** `table` copied and caught up: srsubstate r, the apply worker applies its changes from now on. */

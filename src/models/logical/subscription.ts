@@ -36,6 +36,7 @@ import type { PgNode } from '../postgres/node.ts';
 import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
 import type { SlotConsumer } from '../postgres/slots.ts';
 import type { ClientPool } from '../postgres/writes.ts';
+import { connectionRate } from '../tcp/connection.ts';
 import { TableSync } from './tablesync.ts';
 
 const PER_SECOND = 1_000_000;
@@ -85,7 +86,7 @@ export class Subscription implements SlotConsumer {
     this.createdAt = now;
     const tables = spec.copyData === false ? [] : (pubCluster.spec.databases.find((d) => d.name === spec.database)?.tables ?? []).filter((t) => !t.catalog);
     const sub = subCluster.node(spec.subscriber);
-    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, spec.maxSyncWorkers ?? 2, sub.version) : null;
+    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, spec.maxSyncWorkers ?? 2, sub.version, (n) => this.linkRate(n)) : null;
   }
 
   /**
@@ -115,6 +116,19 @@ export class Subscription implements SlotConsumer {
     const to = this.primary.wal.timeline;
     const leave = isAncestorOrSelf(from, to) ? (endOf(to, from) ?? Number.POSITIVE_INFINITY) : (forkOf(from, to)?.at ?? 0);
     return Math.min(pos, leave);
+  }
+
+  /**
+   * Bytes per second each of `n` connections from the subscriber to the publisher gets: a share of the path's
+   * bandwidth, bounded by one TCP window per round trip and packet loss (tcp/connection.ts). Approximation: the
+   * apply worker's stream and other flows on the link are not deducted.
+   */
+  private linkRate(n: number): number {
+    const net = this.pubCluster.ctx.net;
+    const a = this.subCluster.endpointOf(this.subscriber);
+    const b = this.pubCluster.endpointOf(this.publisher);
+    const path = net.path(a, b);
+    return path ? connectionRate(path.bandwidth / Math.max(1, n), path.latency, path.tcpWindow, net.loss(a, b)).rate : Number.POSITIVE_INFINITY;
   }
 
   get subscriber(): PgNode {

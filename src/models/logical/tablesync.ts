@@ -49,8 +49,10 @@ export interface TableCopy {
 
 export class TableSync {
   readonly tables: TableCopy[];
-  /** Bytes per µs of one COPY. */
-  private readonly rate: number;
+  /** Bytes per µs one COPY can move by itself (copy_rate). */
+  private readonly maxRate: number;
+  /** Bytes per µs each running COPY moves since the last advance (copy_rate, or its share of the link). */
+  private rate = 0;
   private at: Micros;
   private running = false;
   /** The last slot creation was refused (max_replication_slots): tried again once one of ours is dropped. */
@@ -68,9 +70,11 @@ export class TableSync {
     private readonly workers: number,
     /** The subscriber's major version: from 14 the tablesync slot is permanent. */
     private readonly subscriberVersion: number,
+    /** Bytes per second each of `n` connections from the subscriber to the publisher gets now. */
+    private readonly linkRate: (n: number) => number,
   ) {
     this.tables = tables.map((spec) => ({ spec, state: 'i', copied: 0, aborted: 0, slot: null, since: null, starts: 0, readyAt: null }));
-    this.rate = copyRate / PER_SECOND;
+    this.maxRate = copyRate / PER_SECOND;
     this.at = cluster.ctx.sim.now;
   }
 
@@ -97,7 +101,12 @@ export class TableSync {
       if (lost) {
         // tablesync.c: FINISHEDCOPY persists; the catch-up fails on the invalidated slot at every restart.
         t.state = 'f';
-        this.cluster.log(pub, 'replication', { kind: 'tablesync-slot-lost', subscription: this.name, table: t.spec.name, slot: t.slot!, rule: 'tablesync.c:LogicalRepSyncTableStart' });
+        // The walsender refuses START_REPLICATION on it (logical.c CreateDecodingContext; observed on 15.18, the
+        // 16+ wording checked in the binaries' strings), at every retry of the tablesync worker.
+        const message = pub.version >= 16 ? `can no longer get changes from replication slot "${t.slot}"` : `cannot read from logical replication slot "${t.slot}"`;
+        this.cluster.log(pub, 'replication', { kind: 'tablesync-slot-lost', subscription: this.name, table: t.spec.name, slot: t.slot!, rule: 'tablesync.c:LogicalRepSyncTableStart' }, [
+          { process: 'walsender', level: 'ERROR', message, detail: 'This slot has been invalidated because it exceeded the maximum reserved size.' },
+        ]);
         continue;
       }
       this.dropSlot(t);
@@ -108,6 +117,7 @@ export class TableSync {
     if (!up) {
       if (this.running) for (const t of this.tables) this.interrupt(t, pub);
       this.running = false;
+      this.rate = 0;
       return;
     }
     // A COPY whose transaction on the publisher ended meanwhile (the server restarted, a timeout cancelled it) aborted.
@@ -115,11 +125,12 @@ export class TableSync {
     this.running = true;
     // New tablesync workers for the tables not started, while there are free ones (process_syncing_tables_for_apply).
     let busy = this.tables.filter((t) => t.state === 'd' && t.since !== null).length;
-    for (const t of this.tables) {
-      if (busy >= this.workers || this.refused) break;
-      if (t.state !== 'i' && !(t.state === 'd' && t.since === null)) continue;
-      if (this.start(t, pub)) busy++;
-    }
+    const starting = this.tables.filter((t) => t.state === 'i' || (t.state === 'd' && t.since === null)).slice(0, Math.max(0, this.workers - busy));
+    busy += starting.length;
+    // Each COPY is one connection (the walsender's COPY TO STDOUT): copy_rate, or its share of the link between
+    // the two servers, bounded by its TCP window per round trip (a migration to a distant site).
+    this.rate = busy > 0 ? Math.min(this.maxRate, this.linkRate(busy) / PER_SECOND) : 0;
+    for (const t of starting) if (this.refused || !this.start(t, pub)) break;
   }
 
   private start(t: TableCopy, pub: PgNode): boolean {
@@ -139,7 +150,7 @@ export class TableSync {
     // The COPY runs in a REPEATABLE READ transaction on the publisher: its snapshot holds the xmin horizon, and it
     // holds an AccessShareLock on the table, until the copy is done.
     this.cluster.xid.openTransaction(pub, name, false, this.database, false, [{ database: this.database, table: t.spec.name }], { isolation: 'repeatable read', wrote: false });
-    this.cluster.log(pub, 'replication', { kind: 'table-copy-started', subscription: this.name, table: t.spec.name, slot: name, bytes: t.spec.size, attempt: t.starts, rule: 'tablesync.c:LogicalRepSyncTableStart' });
+    this.cluster.log(pub, 'replication', { kind: 'table-copy-started', subscription: this.name, table: t.spec.name, slot: name, bytes: t.spec.size, attempt: t.starts, rate: Math.round(this.rate * PER_SECOND), byLink: this.rate < this.maxRate, rule: 'tablesync.c:LogicalRepSyncTableStart' });
     return true;
   }
 

@@ -1,6 +1,6 @@
 /** The words for logical replication between clusters: a subscription's apply worker and the cut-over (history/facts/logical.ts). */
 import type { ApplyStop, LogicalFact, SequenceBehindFact } from '../../../history/facts/logical.ts';
-import { count, counted, perSecond, size } from '../../format.ts';
+import { count, counted, perSecond, rate, size } from '../../format.ts';
 import { code, lsn, node, p, time, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -43,12 +43,12 @@ export const LOGICAL: TemplatesOf<Exclude<LogicalFact, SequenceBehindFact>> = {
   'apply-behind-at-end': (f) =>
     p`at the end, subscription ${code(f.subscription)} on ${node(f.node)} is still ${counted(f.behindCommits, 'commit')} behind (applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}): they arrive later if the publisher keeps running and the subscription is kept, and are lost if either goes first`,
   'table-copy-started': (f) =>
-    p`a tablesync worker of subscription ${code(f.subscription)} copies table ${code(f.table)} (${size(f.bytes)})${f.attempt > 1 ? p`, from scratch again (attempt ${count(f.attempt)})` : ''}: its slot ${code(f.slot)} and the COPY's snapshot hold the publisher's WAL and xmin horizon until it is done`,
+    p`a tablesync worker of subscription ${code(f.subscription)} copies table ${code(f.table)} (${size(f.bytes)}) at ${rate(f.rate)}${f.byLink ? ' (its share of the link to the publisher)' : ''}${f.attempt > 1 ? p`, from scratch again (attempt ${count(f.attempt)})` : ''}: its slot ${code(f.slot)} and the COPY's snapshot hold the publisher's WAL and xmin horizon until it is done`,
   'table-copy-interrupted': (f) =>
     p`the COPY of table ${code(f.table)} (subscription ${code(f.subscription)}) is aborted with the connection to the publisher; it stays in srsubstate d and is copied again from scratch${f.slot !== null ? p`, its slot ${code(f.slot)} left on the publisher meanwhile` : ''}`,
   'table-ready': (f) => p`table ${code(f.table)} (${size(f.bytes)}) of subscription ${code(f.subscription)} is copied and ready (srsubstate r)${f.starts > 1 ? p` after ${counted(f.starts, 'attempt')}` : ''}`,
   'tablesync-slot-lost': (f) =>
-    p`table ${code(f.table)} of subscription ${code(f.subscription)} is copied, but its slot ${code(f.slot)} was invalidated meanwhile: the catch-up cannot read the changes made during the copy ("can no longer get changes from replication slot"), and the table stays in srsubstate f`,
+    p`table ${code(f.table)} of subscription ${code(f.subscription)} is copied, but its slot ${code(f.slot)} was invalidated meanwhile: the catch-up cannot read the changes made during the copy (START_REPLICATION on it fails at every retry), and the table stays in srsubstate f`,
   'writes-moved': (f) =>
     p`the writes move from ${node(f.from)} to ${node(f.to)} (subscription ${code(f.subscription)})${f.behindCommits > 0 ? p` while ${counted(f.behindCommits, 'commit')} of ${node(f.from)} are not applied yet` : ', which has applied every commit'}`,
   'loss-apply-behind': (f) =>
