@@ -53,7 +53,6 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
         true,
       ),
       copy_rate: opt(h.bandwidth(), 'Bytes of a table one tablesync worker copies per second (COPY from the publisher, inserted with the subscriber\'s indexes). Default 40MiB/s: measured 35-45 MB/s per worker on 15.18 -> 17.10 sharing 2 cores.'),
-      max_sync_workers_per_subscription: opt(integer({ min: 1, max: 262_143 }), 'The subscriber\'s setting: tables copied at once (at most max_logical_replication_workers - 1). Default: 2.'),
     },
     {
       build: (v, info, ctx: C): Omit<SubscriptionSpec, 'name'> => {
@@ -81,7 +80,6 @@ export function logicalGrammar(h: LogicalGrammarHelpers) {
           ...(v.failover ? { failover: true } : {}),
           ...(!v.copy_data ? { copyData: false } : {}),
           ...(v.copy_rate !== undefined ? { copyRate: v.copy_rate } : {}),
-          ...(v.max_sync_workers_per_subscription !== undefined ? { maxSyncWorkers: v.max_sync_workers_per_subscription } : {}),
         };
       },
     },

@@ -37,8 +37,6 @@ export interface SubscriptionSpec {
   readonly copyData?: boolean;
   /** Bytes of a table per second one tablesync worker's COPY moves. Absent: COPY_RATE. */
   readonly copyRate?: number;
-  /** The subscriber's max_sync_workers_per_subscription: tables copied at once. Absent: 2 (the server's default). */
-  readonly maxSyncWorkers?: number;
 }
 
 /** A tablesync worker's COPY rate when none is given: measured on 15.18 -> 17.10 on 2 shared cores (docs/model-postgres.md). */

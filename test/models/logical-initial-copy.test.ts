@@ -71,7 +71,7 @@ describe('the initial copy', () => {
   });
 
   it('one sync worker copies the tables one after the other', () => {
-    const r = run(['subscriptions.upgrade.max_sync_workers_per_subscription=1']);
+    const r = run(['clusters.green.nodes.green1.settings.max_sync_workers_per_subscription=1']);
     // orders first (7,680 s): nothing else is ready at the cut-over but orders itself is still copying.
     expect(facts(r, 'table-ready')).toEqual([]);
     expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders', 'events', 'customers']);
@@ -112,6 +112,31 @@ describe('the initial copy', () => {
     expect(r16.events.filter((e) => e.fact.kind === 'tablesync-slot-lost').flatMap((e) => e.log).join('\n')).toContain('can no longer get changes from replication slot "pg_17384_sync_16384"');
     expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
     expect(r.dataLoss[0]!.cause[0]!.text ?? JSON.stringify(r.dataLoss[0]!.cause[0])).toContain('srsubstate f');
+  });
+
+  it("the subscriptions of one subscriber share its max_logical_replication_workers: one apply worker each, then the tablesync workers", () => {
+    // Two subscriptions to green1 (one per database): 4 slots - 2 apply workers = 2 tablesync workers for both.
+    const two = BASE.replace('    workload:', '      crm:\n        tables:\n          contacts: {size: 8GiB}\n    workload:').replace(
+      '  upgrade: {publisher: blue1, subscriber: green1, apply_rate: 1000/s}',
+      '  upgrade: {publisher: blue1, subscriber: green1, apply_rate: 1000/s}\n  upgrade_crm: {publisher: blue1, subscriber: green1, apply_rate: 1000/s, database: crm}',
+    );
+    const r = runScenario(loadScenarioText(two, 'copy-probe.yaml', { sets: [] })).report;
+    const started = facts(r, 'table-copy-started').map((f) => [f.table, f.at]);
+    // upgrade asks first and takes both (orders, events); the worker that copied events takes customers for its
+    // own subscription at 10:25:36 (it wakes its own apply worker: tablesync.c finish_sync_worker); contacts
+    // waits for customers' worker, at 10:27:18.4.
+    expect(started).toEqual([
+      ['orders', '2025-06-14T10:00:00Z'],
+      ['events', '2025-06-14T10:00:00Z'],
+      ['customers', '2025-06-14T10:25:36Z'],
+      ['contacts', '2025-06-14T10:27:18.400Z'],
+    ]);
+    const warned = r.events.filter((e) => e.fact.kind === 'sync-workers-exhausted');
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned[0]!.log.join('\n')).toContain('WARNING:  out of logical replication worker slots');
+    // With 6 slots each subscription runs its 2.
+    const r6 = runScenario(loadScenarioText(two, 'copy-probe.yaml', { sets: ['clusters.green.nodes.green1.settings.max_logical_replication_workers=6'] })).report;
+    expect(facts(r6, 'table-copy-started').filter((f) => f.at === '2025-06-14T10:00:00Z').map((f) => f.table)).toEqual(['orders', 'events', 'contacts']);
   });
 
   it('between sites each COPY gets its share of the link, not more than copy_rate', () => {

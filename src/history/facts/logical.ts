@@ -50,6 +50,8 @@ export type LogicalFact =
   | { readonly kind: 'table-copy-started'; readonly subscription: string; readonly table: string; readonly slot: string; readonly bytes: number; readonly attempt: number; readonly rate: number; readonly byLink: boolean; readonly rule: Rule }
   /** The connection to the publisher went: the COPY of `table` aborted; it begins again from scratch. `slot`: the slot left on the publisher (14+), or null. */
   | { readonly kind: 'table-copy-interrupted'; readonly subscription: string; readonly table: string; readonly slot: string | null; readonly rule: Rule }
+  /** The subscriber has no free logical replication worker slot for this subscription's tablesync workers; `waiting` tables wait for one. */
+  | { readonly kind: 'sync-workers-exhausted'; readonly subscription: string; readonly waiting: number; readonly rule: Rule }
   /** `table` copied and caught up: srsubstate r, the apply worker applies its changes from now on. */
   | { readonly kind: 'table-ready'; readonly subscription: string; readonly table: string; readonly bytes: number; readonly starts: number; readonly rule: Rule }
   /** `table` copied, but its slot was invalidated meanwhile: the catch-up cannot read the changes of the copy's duration, it stays in srsubstate f. */

@@ -86,7 +86,7 @@ export class Subscription implements SlotConsumer {
     this.createdAt = now;
     const tables = spec.copyData === false ? [] : (pubCluster.spec.databases.find((d) => d.name === spec.database)?.tables ?? []).filter((t) => !t.catalog);
     const sub = subCluster.node(spec.subscriber);
-    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, spec.maxSyncWorkers ?? 2, sub.version, (n) => this.linkRate(n)) : null;
+    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, () => this.syncWorkers(), sub.version, (n) => this.linkRate(n), (fact, lines = []) => subCluster.log(this.subscriber, 'replication', fact, lines)) : null;
   }
 
   /**
@@ -116,6 +116,23 @@ export class Subscription implements SlotConsumer {
     const to = this.primary.wal.timeline;
     const leave = isAncestorOrSelf(from, to) ? (endOf(to, from) ?? Number.POSITIVE_INFINITY) : (forkOf(from, to)?.at ?? 0);
     return Math.min(pos, leave);
+  }
+
+  /** The subscriptions whose subscriber is this one's, this one included (set by replication.ts). */
+  peers: () => readonly Subscription[] = () => [this];
+
+  /**
+   * Tablesync workers this subscription may run now: max_sync_workers_per_subscription, within the subscriber's
+   * max_logical_replication_workers less one apply worker per subscription there and the other subscriptions'
+   * tablesync workers (launcher.c logicalrep_worker_launch). Approximation: every subscription not dropped has
+   * its apply worker, and those that ask first get the free slots.
+   */
+  private syncWorkers(): { allowed: number; byPool: boolean } {
+    const st = this.subscriber.settings;
+    const live = this.peers().filter((s) => !s.dropped);
+    const others = live.reduce((a, s) => a + (s !== this && s.sync ? s.sync.running() : 0), 0);
+    const pool = st.maxLogicalReplicationWorkers - live.length - others;
+    return { allowed: Math.max(0, Math.min(st.maxSyncWorkersPerSubscription, pool)), byPool: pool < st.maxSyncWorkersPerSubscription };
   }
 
   /**
@@ -371,6 +388,8 @@ export class Subscription implements SlotConsumer {
     if ((was === null) !== (why === null) || (was && why && was.kind !== why.kind)) this.noteStop(was, why, now);
     // The tablesync workers need only their connection to the publisher (their own slots), not the apply worker's.
     this.sync?.advance(now, why === null || !['dropped', 'publisher-down', 'subscriber-down', 'unreachable'].includes(why.kind), pub);
+    // A tablesync worker slot given back: the subscriber's other subscriptions may start a copy in it now.
+    if (this.sync?.freed()) for (const s of this.peers()) if (s !== this && s.sync?.notReady().length) this.pubCluster.ctx.sim.at(now, `subscription ${s.spec.name}`, () => s.refresh(), PRIORITY.protocol);
     if (why !== null) {
       this.bytesRate = 0;
       return;

@@ -22,7 +22,9 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { TableSpec } from '../../scenario/types.ts';
+import type { Fact } from '../../history/facts/index.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
+import type { LogLine } from '../postgres/messages.ts';
 import type { PgNode } from '../postgres/node.ts';
 
 const PER_SECOND = 1_000_000;
@@ -54,9 +56,25 @@ export class TableSync {
   /** Bytes per µs each running COPY moves since the last advance (copy_rate, or its share of the link). */
   private rate = 0;
   private at: Micros;
-  private running = false;
+  private connected = false;
   /** The last slot creation was refused (max_replication_slots): tried again once one of ours is dropped. */
   private refused = false;
+  /** A table waits for a worker slot of the subscriber (max_logical_replication_workers), as last logged. */
+  private starved = false;
+  /** A copy ended (or aborted) since the last call of freed(): its worker slot is free for the other subscriptions. */
+  private ended = false;
+
+  /** Whether a worker slot was given back since the last call (the subscriber's other subscriptions may take it). */
+  freed(): boolean {
+    const e = this.ended;
+    this.ended = false;
+    return e;
+  }
+
+  /** Tablesync workers running now. */
+  running(): number {
+    return this.tables.filter((t) => t.state === 'd' && t.since !== null).length;
+  }
 
   constructor(
     private readonly cluster: PgCluster,
@@ -67,11 +85,14 @@ export class TableSync {
     private readonly database: string,
     tables: readonly TableSpec[],
     copyRate: number,
-    private readonly workers: number,
+    /** Tablesync workers it may run now: max_sync_workers_per_subscription, within the subscriber's free worker slots. */
+    private readonly workers: () => { readonly allowed: number; readonly byPool: boolean },
     /** The subscriber's major version: from 14 the tablesync slot is permanent. */
     private readonly subscriberVersion: number,
     /** Bytes per second each of `n` connections from the subscriber to the publisher gets now. */
     private readonly linkRate: (n: number) => number,
+    /** Logs on the subscriber (its catalog's table states, its launcher's warnings). */
+    private readonly logSubscriber: (fact: Fact, lines?: readonly LogLine[]) => void,
   ) {
     this.tables = tables.map((spec) => ({ spec, state: 'i', copied: 0, aborted: 0, slot: null, since: null, starts: 0, readyAt: null }));
     this.maxRate = copyRate / PER_SECOND;
@@ -91,12 +112,13 @@ export class TableSync {
     const dt = now - this.at;
     this.at = now;
     const slots = this.cluster.storage.slots;
-    if (this.running) for (const t of this.tables) if (t.state === 'd' && t.since !== null) t.copied = Math.min(t.spec.size, t.copied + this.rate * dt);
+    if (this.connected) for (const t of this.tables) if (t.state === 'd' && t.since !== null) t.copied = Math.min(t.spec.size, t.copied + this.rate * dt);
     // Copies done: the catch-up from its slot, which must still hold the WAL since the copy began.
     for (const t of this.tables) {
       if (t.state !== 'd' || t.since === null || t.copied < t.spec.size - 1e-6) continue;
       this.endSnapshot(t);
       t.since = null;
+      this.ended = true;
       const lost = t.slot !== null && slots.placed(t.slot)?.lost === true;
       if (lost) {
         // tablesync.c: FINISHEDCOPY persists; the catch-up fails on the invalidated slot at every restart.
@@ -112,20 +134,29 @@ export class TableSync {
       this.dropSlot(t);
       t.state = 'r';
       t.readyAt = now;
-      this.cluster.log(pub, 'replication', { kind: 'table-ready', subscription: this.name, table: t.spec.name, bytes: t.spec.size, starts: t.starts, rule: 'tablesync.c:process_syncing_tables_for_apply' });
+      this.logSubscriber({ kind: 'table-ready', subscription: this.name, table: t.spec.name, bytes: t.spec.size, starts: t.starts, rule: 'tablesync.c:process_syncing_tables_for_apply' });
     }
     if (!up) {
-      if (this.running) for (const t of this.tables) this.interrupt(t, pub);
-      this.running = false;
+      if (this.connected) for (const t of this.tables) this.interrupt(t, pub);
+      this.connected = false;
       this.rate = 0;
       return;
     }
     // A COPY whose transaction on the publisher ended meanwhile (the server restarted, a timeout cancelled it) aborted.
     for (const t of this.tables) if (t.state === 'd' && t.since !== null && t.slot !== null && !this.cluster.xid.hasTransaction(t.slot)) this.interrupt(t, pub);
-    this.running = true;
+    this.connected = true;
     // New tablesync workers for the tables not started, while there are free ones (process_syncing_tables_for_apply).
-    let busy = this.tables.filter((t) => t.state === 'd' && t.since !== null).length;
-    const starting = this.tables.filter((t) => t.state === 'i' || (t.state === 'd' && t.since === null)).slice(0, Math.max(0, this.workers - busy));
+    let busy = this.running();
+    const { allowed, byPool } = this.workers();
+    const waiting = this.tables.filter((t) => t.state === 'i' || (t.state === 'd' && t.since === null));
+    const starting = waiting.slice(0, Math.max(0, allowed - busy));
+    // launcher.c logicalrep_worker_launch: no free worker slot on the subscriber (logged once while it lasts).
+    const starved = byPool && starting.length < waiting.length;
+    if (starved && !this.starved) this.logSubscriber({ kind: 'sync-workers-exhausted', subscription: this.name, waiting: waiting.length - starting.length, rule: 'launcher.c:logicalrep_worker_launch' }, [
+      // The hint quotes the setting's name from 17 (checked in the binaries' strings, 13.23 to 18.4).
+      { process: 'logical replication worker', level: 'WARNING', message: 'out of logical replication worker slots', hint: this.subscriberVersion >= 17 ? 'You might need to increase "max_logical_replication_workers".' : 'You might need to increase max_logical_replication_workers.' },
+    ]);
+    this.starved = starved;
     busy += starting.length;
     // Each COPY is one connection (the walsender's COPY TO STDOUT): copy_rate, or its share of the link between
     // the two servers, bounded by its TCP window per round trip (a migration to a distant site).
@@ -159,6 +190,7 @@ export class TableSync {
     if (t.state !== 'd' || t.since === null) return;
     this.endSnapshot(t);
     t.since = null;
+    this.ended = true;
     t.aborted = t.copied;
     t.copied = 0;
     // Up to 13 a temporary slot, dropped with its walsender's session; from 14 it stays until the copy starts again.
@@ -180,14 +212,14 @@ export class TableSync {
 
   /** DROP SUBSCRIPTION: the tablesync workers stop and their slots are dropped with the subscription's (`reach`). */
   drop(pub: PgNode, reach: boolean): void {
-    if (this.running) for (const t of this.tables) this.interrupt(t, pub);
-    this.running = false;
+    if (this.connected) for (const t of this.tables) this.interrupt(t, pub);
+    this.connected = false;
     if (reach) for (const t of this.tables) this.dropSlot(t);
   }
 
   /** The first instant after `now` when a running copy ends, or null. */
   nextChange(now: Micros): Micros | null {
-    if (!this.running || this.rate <= 0) return null;
+    if (!this.connected || this.rate <= 0) return null;
     let next = Number.POSITIVE_INFINITY;
     for (const t of this.tables) if (t.state === 'd' && t.since !== null) next = Math.min(next, now + Math.ceil((t.spec.size - t.copied) / this.rate));
     return Number.isFinite(next) ? (next as Micros) : null;
