@@ -6,7 +6,8 @@
 # publisher's slots (restart_lsn, catalog_xmin, temporary), the walsenders' backend_xmin, WAL retained.
 # RESTART=1: the publisher restarts (fast) 6 s into the copy; 2: the subscriber stops 6 s into the copy and
 # starts 10 s later; 3: max_slot_wal_keep_size = 64MB on the publisher, which writes 1 MB rows into w and
-# checkpoints every second during the copy. W: max_sync_workers_per_subscription (default 2).
+# checkpoints every second during the copy; 4: DROP SUBSCRIPTION 6 s into the copy (the rows the subscriber
+# has then, the slots left on the publisher). W: max_sync_workers_per_subscription (default 2).
 #   sh conformance/logical/observe-initial-copy.sh PUBBIN SUBBIN /tmp/logical2/ic "400 200 100" RESTART
 PB=$1; SB=$2; D=${3:-/tmp/logical2/ic}; SIZES=${4:-"400 200 100"}; RESTART=${5:-0}
 R="runuser -u postgres --"
@@ -54,6 +55,7 @@ while [ $n -lt 60 ]; do
   if [ "$RESTART" = 1 ] && [ $n = 6 ]; then echo "--- publisher restart (fast)"; $R "$PB/pg_ctl" -D "$D/p" -w restart -m fast -l "$D/p.log" >/dev/null; fi
   if [ "$RESTART" = 2 ] && [ $n = 6 ]; then echo "--- subscriber stop (fast)"; $R "$SB/pg_ctl" -D "$D/s" -w stop -m fast >/dev/null; fi
   if [ "$RESTART" = 2 ] && [ $n = 16 ]; then echo "--- subscriber start"; $R "$SB/pg_ctl" -D "$D/s" -l "$D/s.log" -w start >/dev/null; fi
+  if [ "$RESTART" = 4 ] && [ $n = 6 ]; then echo "--- drop subscription"; $S -c "drop subscription sub"; echo "subscriber rows: $($S -c "select (select count(*) from t1), (select count(*) from t2), (select count(*) from t3)")"; echo "publisher slots: $($P -c "select string_agg(slot_name, ' ') from pg_replication_slots")"; break; fi
   if [ "$RESTART" = 3 ] && [ $n -lt 12 ]; then $P -c "insert into w(pad) select repeat('z', 1000000) from generate_series(1, 40)" -c "checkpoint" 2>&1 | head -2; fi
   case "$st" in *=i*|*=d*|*=f*|*=s*) ;; "") [ $n -gt 20 ] && break;; *) echo "all ready"; break;; esac
   sleep 1

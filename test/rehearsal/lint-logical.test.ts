@@ -47,4 +47,21 @@ describe('lint logical-cutover', () => {
     const found = lintOf('column-added-on-blue-only');
     expect(found.map((f) => f.message)).toContain('the column added on blue1 at 10:05:00 is never added on green1: subscription upgrade applies nothing after it');
   });
+
+  it('a cut-over during the initial copy: the table lint names is the one the run loses, and none once the copy is done', () => {
+    const copy = readFileSync('scenarios/logical-initial-copy.yaml', 'utf8');
+    const lintCopy = (variant: string | null, sets: string[] = []) => lintScenarioText(copy, 'logical-initial-copy.yaml', { variant, sets }).filter((f) => f.id === 'logical-cutover');
+    const runCopy = (variant: string | null, sets: string[] = []) => runScenario(loadScenarioText(copy, 'logical-initial-copy.yaml', { variant, sets })).report;
+    const found = lintCopy(null);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toContain('orders (300 GiB) is lost whole');
+    expect(found[0]!.explanation).toContain('ready at about 10:08');
+    expect(runCopy(null).dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+    expect(lintCopy('wait-for-ready')).toEqual([]);
+    expect(runCopy('wait-for-ready').dataLoss).toEqual([]);
+    // One tablesync worker: orders, then events and customers: the last ready at about 10:34.
+    const one = ['clusters.green.nodes.green1.settings.max_sync_workers_per_subscription=1'];
+    expect(lintCopy('wait-for-ready', one)[0]!.message).toContain('events (60 GiB), customers (4 GiB) are lost whole');
+    expect(runCopy('wait-for-ready', one).dataLoss.map((l) => l.table?.name)).toEqual(['events', 'customers']);
+  });
 });

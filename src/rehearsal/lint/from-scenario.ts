@@ -5,6 +5,7 @@
  * variant's lines).
  */
 import { pgafSlotName, slotName } from '../../models/managers/slot-name.ts';
+import { COPY_RATE } from '../../scenario/types-logical.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
@@ -394,6 +395,13 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
     const steps = (pred: (a: Action) => boolean) => s.actions.flatMap((a, i) => (pred(a) ? [{ at: a.at, where: wheres[i]! }] : []));
     const pools = s.clusters.find((c) => c.name === sub.publisherCluster)?.workloads ?? [];
     const walPerTx = pools.length > 0 ? pools.reduce((x, w) => x + w.walPerTx, 0) / pools.length : 1;
+    const tables = sub.copyData === false ? [] : (s.clusters.find((c) => c.name === sub.publisherCluster)?.databases.find((d) => d.name === sub.database)?.tables ?? []).filter((t) => !t.catalog);
+    const st = s.clusters.flatMap((c) => c.nodes).find((n) => n.name === sub.subscriber)?.settings;
+    // The subscriber's worker slots, less one per apply worker, shared by the subscriptions that copy (evenly: an
+    // approximation of the model's first come, first served).
+    const peers = (s.subscriptions ?? []).filter((x) => x.subscriber === sub.subscriber);
+    const copying = Math.max(1, peers.filter((x) => x.copyData !== false).length);
+    const workers = Math.max(0, Math.min(st?.maxSyncWorkersPerSubscription ?? 2, Math.floor(((st?.maxLogicalReplicationWorkers ?? 4) - peers.length) / copying)));
     return {
       name: sub.name,
       publisher: sub.publisher,
@@ -409,6 +417,7 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
         publisher: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.publisher),
         subscriber: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.subscriber).map((x) => x.at),
       },
+      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), rate: sub.copyRate ?? COPY_RATE, workers } : null,
     };
   });
 }

@@ -1,17 +1,18 @@
 /**
  * Lint rules on the cut-over of an upgrade by logical replication (models/logical): a subscription dropped while
- * its apply worker is still behind loses what it had not applied, and a cut-over without setval after the
+ * its apply worker is still behind loses what it had not applied, and one dropped before its initial copy is
+ * done loses the tables not ready, and a cut-over without setval after the
  * publisher's writes stopped makes the subscriber's inserts fail with duplicate keys. The backlog is estimated
  * as the model computes it: the publisher's WAL over the plan (from-scenario.ts writePhases) against one apply
  * worker's rate.
  */
 import type { Micros } from '../../engine/time.ts';
-import { count, duration } from '../../report/format.ts';
+import { count, duration, rate, size } from '../../report/format.ts';
 import type { Finding, LintFacts, SubscriptionFact } from './types.ts';
 import { type Rule, at, finding } from './rules-common.ts';
 
 const SOURCE =
-  'PostgreSQL logical/worker.c LogicalRepApplyLoop (one apply worker applies the transactions one after the other); subscriptioncmds.c DropSubscription; logical-replication restrictions: "Sequence data is not replicated" (observed 15.18 -> 17.10: the subscriber\'s sequence stays at 1 and inserts fail with "duplicate key value violates unique constraint")';
+  'PostgreSQL logical/worker.c LogicalRepApplyLoop (one apply worker applies the transactions one after the other); subscriptioncmds.c DropSubscription; logical-replication restrictions: "Sequence data is not replicated" (observed 15.18 -> 17.10: the subscriber\'s sequence stays at 1 and inserts fail with "duplicate key value violates unique constraint"); tablesync.c (the initial copy: a table\'s changes apply only once it is ready; observed 15.18 -> 17.10)';
 
 /**
  * The apply worker's backlog (bytes of the publisher's WAL) at `t`, and when it next drains to 0 at or after `t`
@@ -38,12 +39,46 @@ export function applyBacklog(f: LintFacts, s: SubscriptionFact, t: Micros): { by
   return { bytes: atT, drainedAt: backlog <= 0 ? (t as Micros) : null };
 }
 
+/**
+ * When each table of the initial copy is ready (µs from the start, when the subscription is created): the
+ * tablesync workers take the tables in order, each at the copy rate, the next one when a worker is free
+ * (tablesync.c process_syncing_tables_for_apply). As the model computes it with no fault and a fast link.
+ */
+export function copySchedule(copy: NonNullable<SubscriptionFact['copy']>): { name: string; size: number; readyAt: number }[] {
+  const free = Array.from({ length: copy.workers }, () => 0);
+  if (free.length === 0) return copy.tables.map((t) => ({ ...t, readyAt: Number.POSITIVE_INFINITY }));
+  return copy.tables.map((t) => {
+    const i = free.indexOf(Math.min(...free));
+    free[i] = free[i]! + Math.ceil((t.size / copy.rate) * 1e6);
+    return { ...t, readyAt: free[i]! };
+  });
+}
+
 export const logicalCutover: Rule = {
   id: 'logical-cutover',
   title: 'the cut-over of an upgrade by logical replication: the subscription dropped before its apply worker caught up, or the sequences not set after the writes stopped',
   check(f) {
     return (f.subscriptions ?? []).flatMap((s): Finding[] => {
       const out: Finding[] = [];
+      // The initial copy: a table not ready when the subscription is dropped after the cut-over is lost whole
+      // (the apply worker skips its changes until then: worker.c should_apply_changes_for_rel).
+      if (s.cutover && s.drop && s.drop.at >= s.cutover.at && s.copy) {
+        const late = copySchedule(s.copy).filter((t) => t.readyAt > s.drop!.at);
+        if (late.length > 0) {
+          const last = Math.max(...late.map((t) => t.readyAt));
+          const names = late.map((t) => `${t.name} (${size(t.size)})`).join(', ');
+          out.push(
+            finding(
+              'logical-cutover',
+              'error',
+              s.cutover.where,
+              `subscription ${s.name}'s initial copy is not done at the cut-over: ${names} ${late.length === 1 ? 'is' : 'are'} lost whole`,
+              `${s.copy.workers === 0 ? `${s.subscriber} has no logical replication worker slot left for a tablesync worker (max_logical_replication_workers less one per subscription's apply worker): the copy never starts` : `${count(s.copy.workers)} tablesync worker${s.copy.workers === 1 ? '' : 's'} copy the tables one each at about ${rate(s.copy.rate)}; ${Number.isFinite(last) ? `the last would be ready at about ${at(f, last as Micros)}` : 'they are never all ready'}`}. Until a table is ready the apply worker skips its changes, and pg_stat_subscription shows no lag all the same. Wait until every row of pg_subscription_rel for the subscription has srsubstate r before the cut-over.`,
+              SOURCE,
+            ),
+          );
+        }
+      }
       if (s.cutover && s.drop && s.drop.at >= s.cutover.at) {
         const { bytes, drainedAt } = applyBacklog(f, s, s.drop.at);
         const commits = bytes / s.walPerTx;

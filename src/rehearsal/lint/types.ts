@@ -225,6 +225,12 @@ export interface SubscriptionFact {
   readonly drop: { readonly at: Micros; readonly where: Where } | null;
   /** add_column steps on the publisher and on the subscriber (DDL is not replicated). */
   readonly columns: { readonly publisher: readonly { readonly at: Micros; readonly where: Where }[]; readonly subscriber: readonly Micros[] };
+  /**
+   * The initial copy (copy_data): the publisher's tables in order, bytes per second one tablesync worker copies,
+   * and the tablesync workers it gets at the start (the subscriber's settings less its subscriptions' apply
+   * workers). Null: nothing to copy.
+   */
+  readonly copy: { readonly tables: readonly { readonly name: string; readonly size: number }[]; readonly rate: number; readonly workers: number } | null;
 }
 
 export interface LintOptions {
