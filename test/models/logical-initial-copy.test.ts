@@ -163,4 +163,55 @@ describe('the initial copy', () => {
     expect(i.map((f) => f.slot)).toEqual([null]);
     expect(facts(r, 'table-copy-started')[0]!.slot).toBe('upgrade_17384_sync_16384');
   });
+
+  describe('a failover of the publisher during the copy (follow_primary)', () => {
+    const FO = (version: number, failover: boolean) => `
+name: copy-failover
+start: 2025-06-14T08:00:00Z
+timezone: UTC
+end: "12:00"
+sites: {dc1: {}}
+clusters:
+  blue:
+    nodes:
+      blue1: {site: dc1, version: ${version}, role: primary}
+      blue2: {site: dc1, version: ${version}, upstream: blue1, settings: {hot_standby_feedback: on, primary_slot_name: blue2_slot${version >= 17 ? ', sync_replication_slots: on' : ''}}}
+    slots:
+      blue2_slot: {node: blue1, type: physical, hot_standby_feedback: true}
+    databases:
+      app: {tables: {orders: {size: 300GiB}, events: {size: 60GiB}}}
+    workload: {target: blue1, rate: 600/s, wal_per_tx: 2KiB}
+  green:
+    nodes:
+      green1: {site: dc1, version: 17, role: primary}
+subscriptions:
+  upgrade: {publisher: blue1, subscriber: green1, apply_rate: 1000/s, follow_primary: true${failover ? ', failover: true' : ''}}
+plan:
+  - {at: "08:10", name: crash, crash: blue1}
+  - {at: "08:11", name: promote, promote: blue2}
+  - {at: "08:11", name: writes, route_writes: blue2}
+  - {at: "11:00", name: pause, block_clients: blue2}
+  - {at: "11:01", name: cut-over, route_writes: green1}
+  - {at: "11:02", name: drop, drop_subscription: upgrade}
+`;
+    const runFo = (version: number, failover: boolean) => runScenario(loadScenarioText(FO(version, failover), 'copy-failover.yaml', { sets: [] })).report;
+
+    it('before 17 the slot is gone: no tablesync worker starts on the new primary, every table and the commits since are lost', () => {
+      const r = runFo(15, false);
+      // The apply worker cannot start streaming on blue2 (its slot does not exist there), so it launches no tablesync worker.
+      expect(facts(r, 'table-copy-started').map((f) => f.at)).toEqual(['2025-06-14T08:00:00Z', '2025-06-14T08:00:00Z']);
+      expect(r.dataLoss.map((l) => l.table?.name ?? 'commits')).toEqual(['commits', 'orders', 'events']);
+    });
+
+    it('17 with failover = true: the slot goes on on blue2 and the copies begin again there, from scratch', () => {
+      const r = runFo(17, true);
+      const again = facts(r, 'table-copy-started').filter((f) => f.attempt === 2);
+      expect(again.map((f) => [f.table, f.at])).toEqual([
+        ['orders', '2025-06-14T08:11:00Z'],
+        ['events', '2025-06-14T08:11:00Z'],
+      ]);
+      // events, copied again from 08:11, is ready at 08:36:36; orders (7,680 s) at 10:19: nothing lost at 11:01.
+      expect(r.dataLoss).toEqual([]);
+    });
+  });
 });

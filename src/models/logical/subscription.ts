@@ -86,7 +86,7 @@ export class Subscription implements SlotConsumer {
     this.createdAt = now;
     const tables = spec.copyData === false ? [] : (pubCluster.spec.databases.find((d) => d.name === spec.database)?.tables ?? []).filter((t) => !t.catalog);
     const sub = subCluster.node(spec.subscriber);
-    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, () => this.syncWorkers(), sub.version, (n) => this.linkRate(n), (fact, lines = []) => subCluster.log(this.subscriber, 'replication', fact, lines)) : null;
+    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, () => this.syncWorkers(), sub.version, (n) => this.linkRate(n), (fact, lines = []) => subCluster.log(this.subscriber, 'replication', fact, lines), spec.failover === true) : null;
   }
 
   /**
@@ -387,7 +387,7 @@ export class Subscription implements SlotConsumer {
     this.stop = why;
     if ((was === null) !== (why === null) || (was && why && was.kind !== why.kind)) this.noteStop(was, why, now);
     // The tablesync workers need only their connection to the publisher (their own slots), not the apply worker's.
-    this.sync?.advance(now, why === null || !['dropped', 'publisher-down', 'subscriber-down', 'unreachable'].includes(why.kind), pub);
+    this.sync?.advance(now, why === null || !['dropped', 'publisher-down', 'subscriber-down', 'unreachable'].includes(why.kind), why === null || why.kind === 'missing-column' || why.kind === 'duplicate-key', pub);
     // A tablesync worker slot given back: the subscriber's other subscriptions may start a copy in it now.
     if (this.sync?.freed()) for (const s of this.peers()) if (s !== this && s.sync?.notReady().length) this.pubCluster.ctx.sim.at(now, `subscription ${s.spec.name}`, () => s.refresh(), PRIORITY.protocol);
     if (why !== null) {

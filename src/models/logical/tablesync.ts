@@ -93,6 +93,12 @@ export class TableSync {
     private readonly linkRate: (n: number) => number,
     /** Logs on the subscriber (its catalog's table states, its launcher's warnings). */
     private readonly logSubscriber: (fact: Fact, lines?: readonly LogLine[]) => void,
+    /**
+     * The subscription's failover option (17+): its tablesync slots are failover slots too (observed on 17.10:
+     * pg_16391_sync_16384_… with failover = t). Never consumed before its catch-up, a standby's copy of one is not
+     * sync-ready (slots.ts moveFailoverSlots): after a failover the copy begins again on the new primary.
+     */
+    private readonly failover: boolean,
   ) {
     this.tables = tables.map((spec) => ({ spec, state: 'i', copied: 0, aborted: 0, slot: null, since: null, starts: 0, readyAt: null }));
     this.maxRate = copyRate / PER_SECOND;
@@ -106,9 +112,10 @@ export class TableSync {
 
   /**
    * Brings the copies up to `now` and sets what runs from now on: `up` whether the tablesync workers can reach
-   * the publisher (`pub`) now.
+   * the publisher (`pub`) now, `launch` whether the apply worker runs its loop, which starts them
+   * (process_syncing_tables; one that cannot start streaming, its slot missing or invalidated, starts none).
    */
-  advance(now: Micros, up: boolean, pub: PgNode): void {
+  advance(now: Micros, up: boolean, launch: boolean, pub: PgNode): void {
     const dt = now - this.at;
     this.at = now;
     const slots = this.cluster.storage.slots;
@@ -149,9 +156,9 @@ export class TableSync {
     let busy = this.running();
     const { allowed, byPool } = this.workers();
     const waiting = this.tables.filter((t) => t.state === 'i' || (t.state === 'd' && t.since === null));
-    const starting = waiting.slice(0, Math.max(0, allowed - busy));
+    const starting = launch ? waiting.slice(0, Math.max(0, allowed - busy)) : [];
     // launcher.c logicalrep_worker_launch: no free worker slot on the subscriber (logged once while it lasts).
-    const starved = byPool && starting.length < waiting.length;
+    const starved = launch && byPool && starting.length < waiting.length;
     if (starved && !this.starved) this.logSubscriber({ kind: 'sync-workers-exhausted', subscription: this.name, waiting: waiting.length - starting.length, rule: 'launcher.c:logicalrep_worker_launch' }, [
       // The hint quotes the setting's name from 17 (checked in the binaries' strings, 13.23 to 18.4).
       { process: 'logical replication worker', level: 'WARNING', message: 'out of logical replication worker slots', hint: this.subscriberVersion >= 17 ? 'You might need to increase "max_logical_replication_workers".' : 'You might need to increase max_logical_replication_workers.' },
@@ -169,7 +176,7 @@ export class TableSync {
     // An interrupted copy (state d) drops its old slot and copies from scratch (LogicalRepSyncTableStart).
     if (t.slot !== null) this.dropSlot(t);
     const name = this.slotName(t);
-    if (!slots.create({ name, node: pub.name, kind: 'logical', database: this.database, consumer: 'stopped', hotStandbyFeedback: false })) {
+    if (!slots.create({ name, node: pub.name, kind: 'logical', database: this.database, consumer: 'stopped', hotStandbyFeedback: false, ...(this.failover ? { failover: true } : {}) })) {
       this.refused = true;
       return false;
     }
