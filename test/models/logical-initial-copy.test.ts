@@ -93,6 +93,19 @@ describe('the initial copy', () => {
     expect(held[0]).toMatchObject({ at: '2025-06-14T10:00:00Z', isolation: 'repeatable read' });
   });
 
+  it("the publisher's autovacuum removes no dead row the copy's snapshot can see until the copy is done", () => {
+    const churn = BASE.replace('          customers: {size: 4GiB}', '          customers: {size: 4GiB}\n          jobs: {size: 100MiB, churn: 2GiB}');
+    const r = runScenario(loadScenarioText(churn, 'copy-probe.yaml', { sets: ['plan.pause.at=12:10', 'plan.cut-over.at=12:11', 'plan.drop.at=12:12'] })).report;
+    const jobs = (r.vacuums ?? []).filter((v) => v.table === 'jobs');
+    // Until orders' copy ends at 12:08 the vacuums of jobs are held by its transaction; the first after it removes the pile.
+    const during = jobs.filter((v) => (v.to ?? '') < '2025-06-14T12:08:00Z');
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every((v) => v.blockedBy === 'transaction "pg_17384_sync_16384" on blue1 (database app)')).toBe(true);
+    const next = jobs.find((v) => v.from >= '2025-06-14T12:08:00Z')!;
+    expect(next.blockedBy).toBeNull();
+    expect(next.result).toMatch(/dead rows removed/);
+  });
+
   it('a publisher restart aborts the running copies: they begin again from scratch', () => {
     const r = run(['plan.pause.at=12:40', 'plan.cut-over.at=12:41', 'plan.drop.at=12:42'], '  - {at: "11:00", name: restart, restart: blue1}\n');
     expect(before(facts(r, 'table-copy-interrupted')).map((f) => f.table)).toEqual(['orders']);
