@@ -63,5 +63,11 @@ describe('lint logical-cutover', () => {
     const one = ['clusters.green.nodes.green1.settings.max_sync_workers_per_subscription=1'];
     expect(lintCopy('wait-for-ready', one)[0]!.message).toContain('events (60 GiB), customers (4 GiB) are lost whole');
     expect(runCopy('wait-for-ready', one).dataLoss.map((l) => l.table?.name)).toEqual(['events', 'customers']);
+    // Over 200 Mbps each COPY gets its share of the link, more once alone on it: lint and run agree on the instant.
+    expect(lintCopy('slow-link')[0]!.explanation).toContain('ready at about 12:28:37.196');
+    const late = ['plan.pause-writes.at=13:00', 'plan.cut-over.at=13:01', 'plan.drop-subscription.at=13:02', 'end=14:00'];
+    const r = runCopy('slow-link', late);
+    expect(r.events.filter((e) => e.fact.kind === 'table-ready').map((e) => e.at).at(-1)).toBe('2025-06-14T12:28:37.196Z');
+    expect(lintCopy('slow-link', late)).toEqual([]);
   });
 });

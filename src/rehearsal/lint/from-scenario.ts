@@ -11,7 +11,7 @@ import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
-import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
+import { DEFAULT_TCP_WINDOW, connectionRate } from '../../models/tcp/connection.ts';
 import { defaultStopMode } from '../../models/postgres/pg-ctl.ts';
 import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
 import { resolveSettings } from '../../models/postgres/settings.ts';
@@ -402,6 +402,11 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
     const peers = (s.subscriptions ?? []).filter((x) => x.subscriber === sub.subscriber);
     const copying = Math.max(1, peers.filter((x) => x.copyData !== false).length);
     const workers = Math.max(0, Math.min(st?.maxSyncWorkersPerSubscription ?? 2, Math.floor(((st?.maxLogicalReplicationWorkers ?? 4) - peers.length) / copying)));
+    // Each COPY is one connection: its share of the link between the two sites, as the model computes it (subscription.ts linkRate).
+    const siteOf = (node: string) => s.clusters.flatMap((c) => c.nodes).find((n) => n.name === node)?.site;
+    const [a, b] = [siteOf(sub.publisher), siteOf(sub.subscriber)];
+    const link = a === b ? { ...s.localLink, tcpWindow: undefined } : s.links.find((l) => l.between.includes(a ?? '') && l.between.includes(b ?? ''));
+    const rates = Array.from({ length: workers }, (_, i) => Math.min(sub.copyRate ?? COPY_RATE, link ? connectionRate(link.bandwidth / (i + 1), link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0).rate : Number.POSITIVE_INFINITY));
     return {
       name: sub.name,
       publisher: sub.publisher,
@@ -417,7 +422,7 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
         publisher: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.publisher),
         subscriber: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.subscriber).map((x) => x.at),
       },
-      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), rate: sub.copyRate ?? COPY_RATE, workers } : null,
+      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), workers, rates } : null,
     };
   });
 }

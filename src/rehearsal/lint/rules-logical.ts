@@ -41,17 +41,32 @@ export function applyBacklog(f: LintFacts, s: SubscriptionFact, t: Micros): { by
 
 /**
  * When each table of the initial copy is ready (µs from the start, when the subscription is created): the
- * tablesync workers take the tables in order, each at the copy rate, the next one when a worker is free
- * (tablesync.c process_syncing_tables_for_apply). As the model computes it with no fault and a fast link.
+ * tablesync workers take the tables in order, the next one when a worker is free (tablesync.c
+ * process_syncing_tables_for_apply), each COPY at the rate for the number running then (a link shared by fewer
+ * copies gives each more). As the model computes it with no fault.
  */
 export function copySchedule(copy: NonNullable<SubscriptionFact['copy']>): { name: string; size: number; readyAt: number }[] {
-  const free = Array.from({ length: copy.workers }, () => 0);
-  if (free.length === 0) return copy.tables.map((t) => ({ ...t, readyAt: Number.POSITIVE_INFINITY }));
-  return copy.tables.map((t) => {
-    const i = free.indexOf(Math.min(...free));
-    free[i] = free[i]! + Math.ceil((t.size / copy.rate) * 1e6);
-    return { ...t, readyAt: free[i]! };
-  });
+  const out = copy.tables.map((t) => ({ ...t, readyAt: Number.POSITIVE_INFINITY }));
+  if (copy.workers === 0) return out;
+  const left = out.map((t) => t.size);
+  const running: number[] = [];
+  let next = 0;
+  let now = 0;
+  for (;;) {
+    while (running.length < copy.workers && next < out.length) running.push(next++);
+    if (running.length === 0) return out;
+    const rate = copy.rates[running.length - 1]! / 1e6;
+    const first = Math.min(...running.map((i) => left[i]!));
+    const dt = first / rate;
+    now += dt;
+    for (const i of [...running]) {
+      left[i] = left[i]! - first;
+      if (left[i]! <= 1e-6) {
+        out[i]!.readyAt = Math.ceil(now);
+        running.splice(running.indexOf(i), 1);
+      }
+    }
+  }
 }
 
 export const logicalCutover: Rule = {
@@ -73,7 +88,7 @@ export const logicalCutover: Rule = {
               'error',
               s.cutover.where,
               `subscription ${s.name}'s initial copy is not done at the cut-over: ${names} ${late.length === 1 ? 'is' : 'are'} lost whole`,
-              `${s.copy.workers === 0 ? `${s.subscriber} has no logical replication worker slot left for a tablesync worker (max_logical_replication_workers less one per subscription's apply worker): the copy never starts` : `${count(s.copy.workers)} tablesync worker${s.copy.workers === 1 ? '' : 's'} copy the tables one each at about ${rate(s.copy.rate)}; ${Number.isFinite(last) ? `the last would be ready at about ${at(f, last as Micros)}` : 'they are never all ready'}`}. Until a table is ready the apply worker skips its changes, and pg_stat_subscription shows no lag all the same. Wait until every row of pg_subscription_rel for the subscription has srsubstate r before the cut-over.`,
+              `${s.copy.workers === 0 ? `${s.subscriber} has no logical replication worker slot left for a tablesync worker (max_logical_replication_workers less one per subscription's apply worker): the copy never starts` : `${count(s.copy.workers)} tablesync worker${s.copy.workers === 1 ? '' : 's'} copy the tables one each at about ${rate(s.copy.rates.at(-1)!)}${s.copy.rates[0]! > s.copy.rates.at(-1)! ? ` (${rate(s.copy.rates[0]!)} alone on the link)` : ''}; ${Number.isFinite(last) ? `the last would be ready at about ${at(f, last as Micros)}` : 'they are never all ready'}`}. Until a table is ready the apply worker skips its changes, and pg_stat_subscription shows no lag all the same. Wait until every row of pg_subscription_rel for the subscription has srsubstate r before the cut-over.`,
               SOURCE,
             ),
           );
