@@ -7,7 +7,8 @@
 # RESTART=1: the publisher restarts (fast) 6 s into the copy; 2: the subscriber stops 6 s into the copy and
 # starts 10 s later; 3: max_slot_wal_keep_size = 64MB on the publisher, which writes 1 MB rows into w and
 # checkpoints every second during the copy; 4: DROP SUBSCRIPTION 6 s into the copy (the rows the subscriber
-# has then, the slots left on the publisher). W: max_sync_workers_per_subscription (default 2).
+# has then, the slots left on the publisher); 5: statement_timeout = 3s on the publisher. W:
+# max_sync_workers_per_subscription (default 2).
 #   sh conformance/logical/observe-initial-copy.sh PUBBIN SUBBIN /tmp/logical2/ic "400 200 100" RESTART
 PB=$1; SB=$2; D=${3:-/tmp/logical2/ic}; SIZES=${4:-"400 200 100"}; RESTART=${5:-0}
 R="runuser -u postgres --"
@@ -35,6 +36,7 @@ done
 for X in "$P" "$S"; do $X -c "create table w (id bigserial primary key, pad text)"; done
 [ "$RESTART" = 3 ] && $P -c "alter table w alter pad set storage external"
 $P -c "checkpoint" -c "create publication pub for all tables"
+[ "$RESTART" = 5 ] && $P -c "alter system set statement_timeout = '3s'" -c "select pg_reload_conf()"
 printf "insert into w(pad) values (repeat('y', 100));\n" > "$D/w.sql"; chown postgres "$D/w.sql"
 $R $BIN/pgbench -h "$D" -p 25601 -n -f "$D/w.sql" -R 500 -T 120 postgres > "$D/pgbench.log" 2>&1 &
 BENCH=$!

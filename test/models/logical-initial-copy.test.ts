@@ -106,6 +106,15 @@ describe('the initial copy', () => {
     expect(next.result).toMatch(/dead rows removed/);
   });
 
+  it("statement_timeout on the publisher cancels a COPY longer than it, again and again: the table is never ready", () => {
+    const r = run(['clusters.blue.nodes.blue1.settings.statement_timeout=30min', 'plan.pause.at=12:40', 'plan.cut-over.at=12:41', 'plan.drop.at=12:42']);
+    const orders = facts(r, 'table-copy-started').filter((f) => f.table === 'orders');
+    expect(orders.slice(0, 3).map((f) => f.at)).toEqual(['2025-06-14T10:00:00Z', '2025-06-14T10:30:00Z', '2025-06-14T11:00:00Z']);
+    // events (25.6 min) and customers (1.7 min) fit in 30 min; orders (2 h 8 min) never does.
+    expect(facts(r, 'table-ready').map((f) => f.table)).toEqual(['events', 'customers']);
+    expect(r.dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+  });
+
   it('a publisher restart aborts the running copies: they begin again from scratch', () => {
     const r = run(['plan.pause.at=12:40', 'plan.cut-over.at=12:41', 'plan.drop.at=12:42'], '  - {at: "11:00", name: restart, restart: blue1}\n');
     expect(before(facts(r, 'table-copy-interrupted')).map((f) => f.table)).toEqual(['orders']);

@@ -69,5 +69,12 @@ describe('lint logical-cutover', () => {
     const r = runCopy('slow-link', late);
     expect(r.events.filter((e) => e.fact.kind === 'table-ready').map((e) => e.at).at(-1)).toBe('2025-06-14T12:28:37.196Z');
     expect(lintCopy('slow-link', late)).toEqual([]);
+    // statement_timeout on blue1 shorter than orders' COPY: cancelled for ever, and the run never makes it ready.
+    const st = ['clusters.blue.nodes.blue1.settings.statement_timeout=30min'];
+    expect(lintCopy('wait-for-ready', st).map((f) => f.message)).toEqual([
+      'statement_timeout on blue1 (30 min) cancels the COPY of orders (300 GiB): subscription upgrade never copies it',
+      "subscription upgrade's initial copy is not done at the cut-over: orders (300 GiB) is lost whole",
+    ]);
+    expect(runCopy('wait-for-ready', st).dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
   });
 });

@@ -48,7 +48,7 @@ export type LogicalFact =
   | { readonly kind: 'apply-behind-at-end'; readonly subscription: string; readonly node: string; readonly behindCommits: number; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn }
   /** A tablesync worker begins to COPY `table` (attempt `attempt`) under the snapshot of its new slot `slot` on the publisher. */
   | { readonly kind: 'table-copy-started'; readonly subscription: string; readonly table: string; readonly slot: string; readonly bytes: number; readonly attempt: number; readonly rate: number; readonly byLink: boolean; readonly rule: Rule }
-  /** The connection to the publisher went: the COPY of `table` aborted; it begins again from scratch. `slot`: the slot left on the publisher (14+), or null. */
+  /** The connection to the publisher or the COPY's transaction there went (a restart, statement_timeout): the COPY of `table` aborted; it begins again from scratch. `slot`: the slot left on the publisher (14+), or null. */
   | { readonly kind: 'table-copy-interrupted'; readonly subscription: string; readonly table: string; readonly slot: string | null; readonly rule: Rule }
   /** The subscriber has no free logical replication worker slot for this subscription's tablesync workers; `waiting` tables wait for one. */
   | { readonly kind: 'sync-workers-exhausted'; readonly subscription: string; readonly waiting: number; readonly rule: Rule }

@@ -120,6 +120,11 @@ export class TableSync {
     this.at = now;
     const slots = this.cluster.storage.slots;
     if (this.connected) for (const t of this.tables) if (t.state === 'd' && t.since !== null) t.copied = Math.min(t.spec.size, t.copied + this.rate * dt);
+    this.pub = pub;
+    // A COPY whose transaction on the publisher ended (the server restarted, statement_timeout cancelled it:
+    // observed on 15.18, "canceling statement due to statement timeout" on COPY ... TO STDOUT, the copy begun
+    // again every 5 s and never done) aborted.
+    for (const t of this.tables) if (t.state === 'd' && t.since !== null && t.slot !== null && !this.cluster.xid.hasTransaction(t.slot)) this.interrupt(t, pub);
     // Copies done: the catch-up from its slot, which must still hold the WAL since the copy began.
     for (const t of this.tables) {
       if (t.state !== 'd' || t.since === null || t.copied < t.spec.size - 1e-6) continue;
@@ -149,8 +154,6 @@ export class TableSync {
       this.rate = 0;
       return;
     }
-    // A COPY whose transaction on the publisher ended meanwhile (the server restarted, a timeout cancelled it) aborted.
-    for (const t of this.tables) if (t.state === 'd' && t.since !== null && t.slot !== null && !this.cluster.xid.hasTransaction(t.slot)) this.interrupt(t, pub);
     this.connected = true;
     // New tablesync workers for the tables not started, while there are free ones (process_syncing_tables_for_apply).
     let busy = this.running();
@@ -224,11 +227,21 @@ export class TableSync {
     if (reach) for (const t of this.tables) this.dropSlot(t);
   }
 
-  /** The first instant after `now` when a running copy ends, or null. */
+  /** The publisher as of the last advance. */
+  private pub: PgNode | null = null;
+
+  /** The first instant after `now` when a running copy ends, or statement_timeout on the publisher cancels it; or null. */
   nextChange(now: Micros): Micros | null {
     if (!this.connected || this.rate <= 0) return null;
     let next = Number.POSITIVE_INFINITY;
-    for (const t of this.tables) if (t.state === 'd' && t.since !== null) next = Math.min(next, now + Math.ceil((t.spec.size - t.copied) / this.rate));
+    const st = this.pub?.settings.statementTimeout ?? 0;
+    for (const t of this.tables) {
+      if (t.state !== 'd' || t.since === null) continue;
+      next = Math.min(next, now + Math.ceil((t.spec.size - t.copied) / this.rate));
+      // Just after the session's own cancellation (vacuum/operations.ts), which ends its transaction (once: past
+      // it, a session still there is left to the recomputations).
+      if (st > 0 && t.since + st + 1 > now) next = Math.min(next, t.since + st + 1);
+    }
     return Number.isFinite(next) ? (next as Micros) : null;
   }
 

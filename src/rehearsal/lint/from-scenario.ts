@@ -422,7 +422,7 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
         publisher: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.publisher),
         subscriber: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.subscriber).map((x) => x.at),
       },
-      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), workers, rates } : null,
+      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), workers, rates, statementTimeout: s.clusters.flatMap((c) => c.nodes).find((n) => n.name === sub.publisher)?.settings.statementTimeout ?? 0 } : null,
     };
   });
 }

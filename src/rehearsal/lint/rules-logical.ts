@@ -45,20 +45,30 @@ export function applyBacklog(f: LintFacts, s: SubscriptionFact, t: Micros): { by
  * process_syncing_tables_for_apply), each COPY at the rate for the number running then (a link shared by fewer
  * copies gives each more). As the model computes it with no fault.
  */
-export function copySchedule(copy: NonNullable<SubscriptionFact['copy']>): { name: string; size: number; readyAt: number }[] {
-  const out = copy.tables.map((t) => ({ ...t, readyAt: Number.POSITIVE_INFINITY }));
+export function copySchedule(copy: NonNullable<SubscriptionFact['copy']>): { name: string; size: number; startAt: number; readyAt: number }[] {
+  const out = copy.tables.map((t) => ({ ...t, startAt: Number.POSITIVE_INFINITY, readyAt: Number.POSITIVE_INFINITY }));
   if (copy.workers === 0) return out;
   const left = out.map((t) => t.size);
   const running: number[] = [];
+  // Workers held for ever by a COPY that statement_timeout cancels and that begins again (its estimate at its start).
+  let stuck = 0;
   let next = 0;
   let now = 0;
   for (;;) {
-    while (running.length < copy.workers && next < out.length) running.push(next++);
+    while (running.length + stuck < copy.workers && next < out.length) {
+      out[next]!.startAt = now;
+      const alone = copy.rates[running.length + stuck]! / 1e6;
+      if (copy.statementTimeout > 0 && out[next]!.size / alone > copy.statementTimeout) {
+        stuck++;
+        next++;
+        continue;
+      }
+      running.push(next++);
+    }
     if (running.length === 0) return out;
-    const rate = copy.rates[running.length - 1]! / 1e6;
+    const rate = copy.rates[running.length + stuck - 1]! / 1e6;
     const first = Math.min(...running.map((i) => left[i]!));
-    const dt = first / rate;
-    now += dt;
+    now += first / rate;
     for (const i of [...running]) {
       left[i] = left[i]! - first;
       if (left[i]! <= 1e-6) {
@@ -77,6 +87,21 @@ export const logicalCutover: Rule = {
       const out: Finding[] = [];
       // The initial copy: a table not ready when the subscription is dropped after the cut-over is lost whole
       // (the apply worker skips its changes until then: worker.c should_apply_changes_for_rel).
+      // statement_timeout on the publisher cancels a COPY that runs longer (observed on 15.18): begun again and again, never done.
+      const st = s.copy?.statementTimeout ?? 0;
+      const tooLong = s.copy && st > 0 ? copySchedule(s.copy).filter((t) => Number.isFinite(t.startAt) && !Number.isFinite(t.readyAt)) : [];
+      if (tooLong.length > 0) {
+        out.push(
+          finding(
+            'logical-cutover',
+            'error',
+            s.where,
+            `statement_timeout on ${s.publisher} (${duration(st / 1e6)}) cancels the COPY of ${tooLong.map((t) => `${t.name} (${size(t.size)})`).join(', ')}: subscription ${s.name} never copies ${tooLong.length === 1 ? 'it' : 'them'}`,
+            `Each tablesync worker runs COPY ... TO STDOUT in a transaction on the publisher, and the publisher's statement_timeout applies to it: "canceling statement due to statement timeout", the copy begins again from scratch a few seconds later, and is cancelled again. Set statement_timeout = 0 for the subscription's user on ${s.publisher} (ALTER ROLE ... SET statement_timeout = 0) before CREATE SUBSCRIPTION.`,
+            SOURCE,
+          ),
+        );
+      }
       if (s.cutover && s.drop && s.drop.at >= s.cutover.at && s.copy) {
         const late = copySchedule(s.copy).filter((t) => t.readyAt > s.drop!.at);
         if (late.length > 0) {

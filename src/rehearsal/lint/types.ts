@@ -228,9 +228,10 @@ export interface SubscriptionFact {
   /**
    * The initial copy (copy_data): the publisher's tables in order, the tablesync workers it gets at the start (the
    * subscriber's settings less its subscriptions' apply workers), and bytes per second each COPY moves while `n`
-   * run at once (`rates[n - 1]`: copy_rate, or its share of the link). Null: nothing to copy.
+   * run at once (`rates[n - 1]`: copy_rate, or its share of the link); the publisher's statement_timeout (µs, 0:
+   * none), which cancels a longer COPY. Null: nothing to copy.
    */
-  readonly copy: { readonly tables: readonly { readonly name: string; readonly size: number }[]; readonly workers: number; readonly rates: readonly number[] } | null;
+  readonly copy: { readonly tables: readonly { readonly name: string; readonly size: number }[]; readonly workers: number; readonly rates: readonly number[]; readonly statementTimeout: number } | null;
 }
 
 export interface LintOptions {

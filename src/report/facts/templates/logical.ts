@@ -45,7 +45,7 @@ export const LOGICAL: TemplatesOf<Exclude<LogicalFact, SequenceBehindFact>> = {
   'table-copy-started': (f) =>
     p`a tablesync worker of subscription ${code(f.subscription)} copies table ${code(f.table)} (${size(f.bytes)}) at ${rate(f.rate)}${f.byLink ? ' (its share of the link to the publisher)' : ''}${f.attempt > 1 ? p`, from scratch again (attempt ${count(f.attempt)})` : ''}: its slot ${code(f.slot)} and the COPY's snapshot hold the publisher's WAL and xmin horizon until it is done`,
   'table-copy-interrupted': (f) =>
-    p`the COPY of table ${code(f.table)} (subscription ${code(f.subscription)}) is aborted with the connection to the publisher; it stays in srsubstate d and is copied again from scratch${f.slot !== null ? p`, its slot ${code(f.slot)} left on the publisher meanwhile` : ''}`,
+    p`the COPY of table ${code(f.table)} (subscription ${code(f.subscription)}) is aborted, its connection or its transaction on the publisher gone; it stays in srsubstate d and is copied again from scratch${f.slot !== null ? p`, its slot ${code(f.slot)} left on the publisher meanwhile` : ''}`,
   'sync-workers-exhausted': (f) =>
     p`subscription ${code(f.subscription)}: ${counted(f.waiting, 'table')} wait${f.waiting === 1 ? 's' : ''} for a tablesync worker, the subscriber's ${code('max_logical_replication_workers')} being taken by the apply workers and the other subscriptions' tablesync workers`,
   'table-ready': (f) => p`table ${code(f.table)} (${size(f.bytes)}) of subscription ${code(f.subscription)} is copied and ready (srsubstate r)${f.starts > 1 ? p` after ${counted(f.starts, 'attempt')}` : ''}`,
