@@ -235,5 +235,15 @@ plan:
       // events, copied again from 08:11, is ready at 08:36:36; orders (7,680 s) at 10:19: nothing lost at 11:01.
       expect(r.dataLoss).toEqual([]);
     });
+
+    it('17 with failover = true but a standby without hot_standby_feedback: nothing synchronized, the report says why', () => {
+      const text = FO(17, true).replace('hot_standby_feedback: on, primary_slot_name', 'hot_standby_feedback: off, primary_slot_name');
+      const r = runScenario(loadScenarioText(text, 'copy-failover.yaml', { sets: [] })).report;
+      const left = r.events.find((e) => e.fact.kind === 'logical-slots-left-behind')!;
+      expect(left.fact).toMatchObject({ lacks: 'hot_standby_feedback' });
+      // Observed on 17.10: the server's own words.
+      expect(left.message).toContain('replication slot synchronization requires "hot_standby_feedback" to be enabled');
+      expect(r.dataLoss.map((l) => l.table?.name ?? 'commits')).toEqual(['commits', 'orders', 'events']);
+    });
   });
 });
