@@ -58,6 +58,11 @@ describe('the initial copy', () => {
     expect(r.dataLoss[0]).toMatchObject({ cluster: 'blue', commits: 0, table: { name: 'orders', rows: 2_000_000_000 }, to: '2025-06-14T11:31:00Z' });
   });
 
+  it('no_data_loss fails on a table lost whole and names it', () => {
+    const r = run([], 'expect:\n  - no_data_loss: blue\n');
+    expect(r.expectations).toEqual([expect.objectContaining({ passed: false, detail: 'table orders lost whole' })]);
+  });
+
   it('waiting until every table is ready loses nothing', () => {
     const r = run(['plan.pause.at=12:10', 'plan.cut-over.at=12:11', 'plan.drop.at=12:12']);
     expect(r.dataLoss).toEqual([]);
