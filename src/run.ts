@@ -141,7 +141,7 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
   dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
   // Commits of an upgrade's old cluster that never reached the new one (checkers/logical-loss.ts).
   for (const l of findLogicalLosses(world.logical)) {
-    dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr: LOGICAL_LOSS_PITR, cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
+    dataLoss.push({ cluster: l.cluster, timeline: l.timeline, node: l.node, from: clock.iso(l.fromAt), to: clock.iso(l.toAt), commits: l.commits, walBytes: l.walBytes, fromLsn: formatLsn(l.fromLsn), toLsn: formatLsn(l.toLsn), recoverableByPitr: false, pitr: LOGICAL_LOSS_PITR, ...(l.table ? { table: l.table } : {}), cause: explain ? l.chain.map((fact) => stepJson({ fact, log: [] }, clock)) : [] });
   }
   const nodes: NodeJson[] = [];
   for (const c of world.clusters.values()) {

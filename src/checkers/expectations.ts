@@ -37,7 +37,11 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
       case 'noDataLoss': {
         const lost = inCluster(r.dataLoss, e.cluster);
         const n = lost.reduce((a, l) => a + l.commits, 0);
-        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? `no ${lostNoun(r, e.cluster === null ? [] : [e.cluster])} was lost` : `${counted(n, lostNoun(r, lost.map((l) => l.cluster)))} lost in ${counted(lost.length, 'range')}` };
+        // Tables an upgrade's cut-over loses whole (not ready: checkers/logical-loss.ts) are named, not counted as ranges.
+        const tables = lost.flatMap((l) => (l.table ? [l.table.name] : []));
+        const ranges = lost.length - tables.length;
+        const found = [ranges > 0 ? `${counted(n, lostNoun(r, lost.map((l) => l.cluster)))} lost in ${counted(ranges, 'range')}` : '', tables.length > 0 ? `${tables.length === 1 ? 'table' : 'tables'} ${tables.join(', ')} lost whole` : ''].filter((x) => x);
+        return { name: e.name, passed: lost.length === 0, detail: lost.length === 0 ? `no ${lostNoun(r, e.cluster === null ? [] : [e.cluster])} was lost` : found.join('; ') };
       }
       case 'dataLoss': {
         let lost = inCluster(r.dataLoss, e.cluster);
@@ -61,7 +65,7 @@ export function evaluateExpectations(scenario: Scenario, r: Partial, clock: Cloc
         if (e.recoverableByPitr !== null && lost.some((l) => l.recoverableByPitr !== e.recoverableByPitr)) {
           problems.push(`expected recoverable by PITR = ${e.recoverableByPitr}`);
         }
-        const found = lost.map((l) => `${count(l.commits)} commits on timeline ${l.timeline} ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))}`).join('; ');
+        const found = lost.map((l) => (l.table ? `table ${l.table.name} lost whole (${count(l.table.rows)} rows)` : `${count(l.commits)} commits on timeline ${l.timeline} ${clock.short(toMicros(l.from))}–${clock.short(toMicros(l.to))}`)).join('; ');
         return { name: e.name, passed: problems.length === 0, detail: problems.length === 0 ? found : `${problems.join('; ')}${found ? ` (found: ${found})` : ''}` };
       }
       case 'noOutage': {

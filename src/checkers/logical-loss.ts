@@ -10,6 +10,7 @@ import type { Micros } from '../engine/time.ts';
 import type { Fact } from '../history/facts/index.ts';
 import { txAt } from '../history/history.ts';
 import type { LogicalReplication } from '../models/logical/replication.ts';
+import type { Subscription } from '../models/logical/subscription.ts';
 import type { Lsn } from '../models/postgres/lsn.ts';
 import { ackTimeOf, ackedEnd, lsnOfTx } from './dataLoss.ts';
 
@@ -26,6 +27,8 @@ export interface LogicalLoss {
   readonly toAt: Micros;
   readonly commits: number;
   readonly walBytes: number;
+  /** A table not ready at the cut-over (its rows were never copied), instead of a range of commits. */
+  readonly table?: { readonly name: string; readonly rows: number; readonly bytes: number };
   readonly chain: readonly Fact[];
 }
 
@@ -56,6 +59,28 @@ export function findLogicalLosses(logical: LogicalReplication | null): LogicalLo
       chain.push(...timed.sort((a, b) => a.at - b.at).map((x) => x.fact));
       out.push({ cluster: s.pubCluster.name, node: term.node, timeline: term.timeline.tli, fromLsn, toLsn, fromAt: ackTimeOf(term, fromLsn), toAt: ackTimeOf(term, toLsn), commits: after - before, walBytes: acked - from, chain });
     }
+    out.push(...tablesNotReady(s));
   }
   return out;
+}
+
+/**
+ * The tables the initial copy had not made ready when the subscription stopped for good after the cut-over: the
+ * apply worker skipped their changes (worker.c should_apply_changes_for_rel), and their rows of before the
+ * subscription are on the old cluster only. One entry each, dated from the subscription's creation (the copy's
+ * snapshot) to the cut-over.
+ */
+function tablesNotReady(s: Subscription): LogicalLoss[] {
+  if (!s.sync || !s.moved) return [];
+  const pub = s.publisher;
+  return s.sync.notReady().map((t) => {
+    const rows = t.spec.rows ?? Math.round(t.spec.size / 128);
+    const state = t.state === 'r' ? 'f' : t.state;
+    const chain: Fact[] = [
+      { kind: 'loss-table-not-ready', subscription: s.spec.name, table: t.spec.name, state, rows, bytes: t.spec.size, copied: Math.round(Math.max(t.copied, t.aborted)), rule: 'logical/worker.c:should_apply_changes_for_rel' },
+      { kind: 'loss-writes-moved', subscription: s.spec.name, to: s.spec.subscriber, at: s.moved!.at, behindCommits: s.moved!.behind },
+    ];
+    if (s.stoppedAt !== null && s.stop !== null) chain.push({ kind: 'loss-apply-ended', subscription: s.spec.name, at: s.stoppedAt, why: s.stop });
+    return { cluster: s.pubCluster.name, node: pub.name, timeline: pub.wal.timeline.tli, fromLsn: s.createdLsn, toLsn: s.createdLsn, fromAt: s.createdAt, toAt: s.moved!.at, commits: 0, walBytes: 0, table: { name: t.spec.name, rows, bytes: t.spec.size }, chain };
+  });
 }

@@ -385,9 +385,10 @@ function summary(report: Report, start: DateTime, clock: Clock): string {
     `seed ${report.seed}`,
     ...(report.nodes.length > 0 ? [`survivor: ${survivors}`] : []),
     // A replicated block device loses writes, a PostgreSQL cluster commits.
-    report.dataLoss.length ? lostText(lost, report.nodes.length > 0 ? 'commit' : 'write') : `no acknowledged ${report.nodes.length > 0 ? 'commit' : 'write'} lost`,
+    report.dataLoss.some((l) => !l.table) ? lostText(lost, report.nodes.length > 0 ? 'commit' : 'write') : report.dataLoss.length === 0 ? `no acknowledged ${report.nodes.length > 0 ? 'commit' : 'write'} lost` : '',
+    ...report.dataLoss.flatMap((l) => (l.table ? [`table ${l.table.name} lost whole`] : [])),
   ];
   if (report.outages.length) parts.push(`${report.outages.length} write outage${report.outages.length === 1 ? '' : 's'}`);
   if (report.stalls.length) parts.push(`${report.stalls.length} write stall${report.stalls.length === 1 ? '' : 's'}`);
-  return parts.join(' · ');
+  return parts.filter((x) => x !== '').join(' · ');
 }

@@ -19,6 +19,7 @@ export function noun(r: Report, cluster: string | null): 'commit' | 'write' {
 /** A lost range's headline: a block device's loss is writes and bytes of data, a cluster's commits on a timeline and WAL. */
 export function dataLossHead(r: Report, l: DataLossJson, at: At, us: (iso: string) => number): string {
   const span = duration((us(l.to) - us(l.from)) / 1e6);
+  if (l.table) return `Table ${l.table.name} lost in ${l.cluster}: ${counted(l.table.rows, 'row')}, ${size(l.table.bytes)}, on ${l.node} since ${at(l.from)}, not ready on the new cluster (copied and caught up) at the cut-over at ${at(l.to)}.`;
   return noun(r, l.cluster) === 'write'
     ? `${counted(l.commits, 'write')} lost in ${l.cluster}: acknowledged by ${l.node} from ${at(l.from)} to ${at(l.to)} (${span}), ${size(l.walBytes)} of data.`
     : `${counted(l.commits, 'commit')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${span}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`;

@@ -261,7 +261,11 @@ function summary(r: Report, clock: ReportClock, para: (text: string, first: stri
     const pg = r.dataLoss.filter((l) => r.nodes.some((n) => n.cluster === l.cluster));
     const pitr = pg.length === 0 ? '' : `; ${pg.every((l) => !l.recoverableByPitr) ? 'PITR cannot bring them back' : pg.every((l) => l.recoverableByPitr) ? 'PITR could bring them back' : 'PITR could bring back some'}`;
     const unit = new Set(r.dataLoss.map((l) => noun(r, l.cluster))).size === 1 ? noun(r, r.dataLoss[0]!.cluster) : 'commit or write';
-    para(`${counted(lost, `acknowledged ${unit}`)} lost ${where}${pitr}.`, label('Data loss'), rest, c.red);
+    // Tables an upgrade's initial copy had not made ready at the cut-over are lost whole (checkers/logical-loss.ts).
+    const tables = r.dataLoss.flatMap((l) => (l.table ? [`table ${l.table.name} of ${l.cluster} (${counted(l.table.rows, 'row')}, not ready on the new cluster at the cut-over at ${at(l.to)})`] : []));
+    const ranges = r.dataLoss.filter((l) => !l.table);
+    const head = ranges.length === 0 ? '' : `${counted(lost, `acknowledged ${unit}`)} lost ${ranges.length === r.dataLoss.length ? where : `in ${ranges.map((l) => `${l.cluster}, ${what(l)}`).join('; ')}`}${pitr}`;
+    para(`${[head, tables.length > 0 ? `lost whole: ${tables.join('; ')}` : ''].filter((x) => x).join('; ')}.`, label('Data loss'), rest, c.red);
   } else para(`no acknowledged ${noun(r, null)} was lost`, label('Data loss'), rest, c.green);
   para(writesLine(r), label('Writes'), rest);
   const several = new Set(r.requests.map((x) => x.cluster)).size > 1;

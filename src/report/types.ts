@@ -23,6 +23,8 @@ export interface DataLossJson {
   readonly toLsn: string;
   readonly recoverableByPitr: boolean;
   readonly pitr: string;
+  /** A table whose rows were lost whole (a subscription's initial copy not done at the cut-over), instead of a range of commits. */
+  readonly table?: { readonly name: string; readonly rows: number; readonly bytes: number };
   readonly cause: readonly CauseStepJson[];
 }
 

@@ -1093,7 +1093,7 @@ const pgCtlAction = (kind: 'stop' | 'restart') =>
   );
 
 /** The `subscriptions:` grammar (grammar-logical.ts), built here with this module's decoders. */
-const LOGICAL = logicalGrammar({ ref, rate, name });
+const LOGICAL = logicalGrammar({ ref, rate, bandwidth, name });
 
 /**
  * The cluster whose workloads route_writes to `node` moves: the node's own, or, for the subscriber of a

@@ -415,6 +415,8 @@ const SETTINGS_FIELDS = {
     'Client connections the server admits, superuser_reserved_connections of them kept for superusers (needs a restart). PostgreSQL\'s default is 100; absent here, every pool connection is admitted.',
   ),
   max_wal_senders: opt(integer({ min: 0, max: 262_143 }), 'Walsender connections the server admits: each streaming standby takes one, pg_basebackup one (two with -X stream); one more is refused (FATAL number of requested standby connections exceeds max_wal_senders). Needs a restart. Default: not limited (the server\'s default is 10 from 10, 0 before).'),
+  max_logical_replication_workers: opt(integer({ min: 0, max: 262_143 }), 'On a subscriber (10+): logical replication workers it can run, each subscription\'s apply worker and every tablesync worker; one more is refused (WARNING out of logical replication worker slots). Needs a restart. Default 4.'),
+  max_sync_workers_per_subscription: opt(integer({ min: 0, max: 262_143 }), 'On a subscriber (10+): tablesync workers one subscription runs at once for its initial copy, within max_logical_replication_workers (reloadable). Default 2.'),
   max_replication_slots: opt(integer({ min: 0, max: 262_143 }), 'Replication slots the server can hold; one more is refused (all replication slots are in use). Needs a restart. Default: not limited (the server\'s default is 10 from 10, 0 before).'),
   superuser_reserved_connections: opt(integer({ min: 0, max: 262_143 }), 'Connection slots of max_connections kept for superusers (needs a restart). Default 3.'),
   ...vacuumSettingsFields(duration),
@@ -487,6 +489,8 @@ function buildSettings(v: { [K in keyof typeof SETTINGS_FIELDS]: unknown }, info
   if (v.connect_timeout !== undefined) out.connectTimeout = v.connect_timeout as Micros;
   if (v.max_wal_senders !== undefined) out.maxWalSenders = v.max_wal_senders as number;
   if (v.max_replication_slots !== undefined) out.maxReplicationSlots = v.max_replication_slots as number;
+  if (v.max_logical_replication_workers !== undefined) out.maxLogicalReplicationWorkers = v.max_logical_replication_workers as number;
+  if (v.max_sync_workers_per_subscription !== undefined) out.maxSyncWorkersPerSubscription = v.max_sync_workers_per_subscription as number;
   if (v.superuser_reserved_connections !== undefined) out.superuserReservedConnections = v.superuser_reserved_connections as number;
   return { ...out, ...buildVacuumSettings(v) };
 }

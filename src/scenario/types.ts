@@ -156,6 +156,10 @@ export interface PgSettingsSpec extends VacuumSettingsSpec {
   readonly maxWalSenders?: number;
   /** Replication slots the server can hold; absent: not limited. */
   readonly maxReplicationSlots?: number;
+  /** Logical replication workers a subscriber runs (apply and tablesync); absent: 4. */
+  readonly maxLogicalReplicationWorkers?: number;
+  /** Tablesync workers per subscription; absent: 2. */
+  readonly maxSyncWorkersPerSubscription?: number;
 }
 
 export interface SiteSpec {

@@ -121,6 +121,8 @@ function printSettings(s: PgSettingsSpec, version: PgMajor, segmentSize: number)
   if (s.maxConnections !== undefined) out.max_connections = s.maxConnections;
   if (s.maxWalSenders !== undefined) out.max_wal_senders = s.maxWalSenders;
   if (s.maxReplicationSlots !== undefined) out.max_replication_slots = s.maxReplicationSlots;
+  if (s.maxLogicalReplicationWorkers !== undefined) out.max_logical_replication_workers = s.maxLogicalReplicationWorkers;
+  if (s.maxSyncWorkersPerSubscription !== undefined) out.max_sync_workers_per_subscription = s.maxSyncWorkersPerSubscription;
   if (s.superuserReservedConnections !== undefined) out.superuser_reserved_connections = s.superuserReservedConnections;
   return { ...out, ...printVacuumSettings(s) };
 }
@@ -190,6 +192,8 @@ function printSubscription(x: SubscriptionSpec): Record<string, unknown> {
     ...(x.serialRows !== null ? { serial_rows: x.serialRows } : {}),
     ...(x.followPrimary ? { follow_primary: true } : {}),
     ...(x.failover ? { failover: true } : {}),
+    ...(x.copyData === false ? { copy_data: false } : {}),
+    ...(x.copyRate !== undefined ? { copy_rate: printBandwidth(x.copyRate) } : {}),
   };
 }
 

@@ -47,4 +47,34 @@ describe('lint logical-cutover', () => {
     const found = lintOf('column-added-on-blue-only');
     expect(found.map((f) => f.message)).toContain('the column added on blue1 at 10:05:00 is never added on green1: subscription upgrade applies nothing after it');
   });
+
+  it('a cut-over during the initial copy: the table lint names is the one the run loses, and none once the copy is done', () => {
+    const copy = readFileSync('scenarios/logical-initial-copy.yaml', 'utf8');
+    const lintCopy = (variant: string | null, sets: string[] = []) => lintScenarioText(copy, 'logical-initial-copy.yaml', { variant, sets }).filter((f) => f.id === 'logical-cutover');
+    const runCopy = (variant: string | null, sets: string[] = []) => runScenario(loadScenarioText(copy, 'logical-initial-copy.yaml', { variant, sets })).report;
+    const found = lintCopy(null);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toContain('orders (300 GiB) is lost whole');
+    expect(found[0]!.explanation).toContain('ready at about 10:08');
+    expect(runCopy(null).dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+    expect(lintCopy('wait-for-ready')).toEqual([]);
+    expect(runCopy('wait-for-ready').dataLoss).toEqual([]);
+    // One tablesync worker: orders, then events and customers: the last ready at about 10:34.
+    const one = ['clusters.green.nodes.green1.settings.max_sync_workers_per_subscription=1'];
+    expect(lintCopy('wait-for-ready', one)[0]!.message).toContain('events (60 GiB), customers (4 GiB) are lost whole');
+    expect(runCopy('wait-for-ready', one).dataLoss.map((l) => l.table?.name)).toEqual(['events', 'customers']);
+    // Over 200 Mbps each COPY gets its share of the link, more once alone on it: lint and run agree on the instant.
+    expect(lintCopy('slow-link')[0]!.explanation).toContain('ready at about 12:28:37.196');
+    const late = ['plan.pause-writes.at=13:00', 'plan.cut-over.at=13:01', 'plan.drop-subscription.at=13:02', 'end=14:00'];
+    const r = runCopy('slow-link', late);
+    expect(r.events.filter((e) => e.fact.kind === 'table-ready').map((e) => e.at).at(-1)).toBe('2025-06-14T12:28:37.196Z');
+    expect(lintCopy('slow-link', late)).toEqual([]);
+    // statement_timeout on blue1 shorter than orders' COPY: cancelled for ever, and the run never makes it ready.
+    const st = ['clusters.blue.nodes.blue1.settings.statement_timeout=30min'];
+    expect(lintCopy('wait-for-ready', st).map((f) => f.message)).toEqual([
+      'statement_timeout on blue1 (30 min) cancels the COPY of orders (300 GiB): subscription upgrade never copies it',
+      "subscription upgrade's initial copy is not done at the cut-over: orders (300 GiB) is lost whole",
+    ]);
+    expect(runCopy('wait-for-ready', st).dataLoss.map((l) => l.table?.name)).toEqual(['orders']);
+  });
 });

@@ -67,7 +67,13 @@ describe.each(runs)('$label', ({ path, variant }) => {
     // float noise, no "2.0 s" or "100.0%", no binary rates (rates are decimal, MB/s), no seconds past a minute
     // (20 min, not 1200 s) except a setting quoted as configured (`wal_receiver_timeout = 60 s`).
     const expectations = lines.indexOf('Expectations') < 0 ? lines.length : lines.indexOf('Expectations');
-    const prose = lines.slice(lines.indexOf('Summary'), expectations).filter((l) => !/^\s*\| /.test(l));
+    // A wrapped line's continuation is joined to it first: "horizon at" may end one line and its XID begin the next.
+    const prose = lines
+      .slice(lines.indexOf('Summary'), expectations)
+      .filter((l) => !/^\s*\| /.test(l))
+      .join('\n')
+      .replace(/\n {4,}(?=\S)/g, ' ')
+      .split('\n');
     expect(prose.filter(unformatted)).toEqual([]);
     const log = lines.slice(lines.indexOf('What happened') + 1, lines.indexOf('Data loss'));
     // Seconds are written as seconds below a minute (21.8 s), never past it (6556.5 s in all).

@@ -46,6 +46,16 @@ export type LogicalFact =
   | { readonly kind: 'subscription-dropped'; readonly subscription: string; readonly node: string; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn; readonly behindCommits: number; readonly slotDropped: boolean }
   /** At the end of the run the apply worker still applies, `behindCommits` behind: late, not lost. */
   | { readonly kind: 'apply-behind-at-end'; readonly subscription: string; readonly node: string; readonly behindCommits: number; readonly appliedLsn: Lsn; readonly publisherLsn: Lsn }
+  /** A tablesync worker begins to COPY `table` (attempt `attempt`) under the snapshot of its new slot `slot` on the publisher. */
+  | { readonly kind: 'table-copy-started'; readonly subscription: string; readonly table: string; readonly slot: string; readonly bytes: number; readonly attempt: number; readonly rate: number; readonly byLink: boolean; readonly rule: Rule }
+  /** The connection to the publisher or the COPY's transaction there went (a restart, statement_timeout): the COPY of `table` aborted; it begins again from scratch. `slot`: the slot left on the publisher (14+), or null. */
+  | { readonly kind: 'table-copy-interrupted'; readonly subscription: string; readonly table: string; readonly slot: string | null; readonly rule: Rule }
+  /** The subscriber has no free logical replication worker slot for this subscription's tablesync workers; `waiting` tables wait for one. */
+  | { readonly kind: 'sync-workers-exhausted'; readonly subscription: string; readonly waiting: number; readonly rule: Rule }
+  /** `table` copied and caught up: srsubstate r, the apply worker applies its changes from now on. */
+  | { readonly kind: 'table-ready'; readonly subscription: string; readonly table: string; readonly bytes: number; readonly starts: number; readonly rule: Rule }
+  /** `table` copied, but its slot was invalidated meanwhile: the catch-up cannot read the changes of the copy's duration, it stays in srsubstate f. */
+  | { readonly kind: 'tablesync-slot-lost'; readonly subscription: string; readonly table: string; readonly slot: string; readonly rule: Rule }
   /** The writes of the publisher's workloads move to the subscriber. */
   | { readonly kind: 'writes-moved'; readonly subscription: string; readonly from: string; readonly to: string; readonly behindCommits: number }
   // Steps of a loss at the cut-over (run.ts logical losses).
@@ -53,4 +63,6 @@ export type LogicalFact =
   | { readonly kind: 'loss-apply-behind'; readonly subscription: string; readonly publisher: string; readonly subscriber: string; readonly applyRate: number; readonly peakRate: number; readonly appliedLsn: Lsn; readonly rule: Rule }
   | { readonly kind: 'loss-apply-stopped'; readonly subscription: string; readonly at: Micros; readonly why: ApplyStop; readonly appliedLsn: Lsn }
   | { readonly kind: 'loss-writes-moved'; readonly subscription: string; readonly to: string; readonly at: Micros; readonly behindCommits: number }
-  | { readonly kind: 'loss-apply-ended'; readonly subscription: string; readonly at: Micros; readonly why: ApplyStop };
+  | { readonly kind: 'loss-apply-ended'; readonly subscription: string; readonly at: Micros; readonly why: ApplyStop }
+  /** At the cut-over `table` (of `bytes`, `rows` rows) was not ready (srsubstate `state`): the subscriber has none of its rows, or a copy it has not finished. */
+  | { readonly kind: 'loss-table-not-ready'; readonly subscription: string; readonly table: string; readonly state: 'i' | 'd' | 'f'; readonly rows: number; readonly bytes: number; readonly copied: number; readonly rule: Rule };

@@ -89,7 +89,14 @@ export type StorageFact =
    * one server only; from 17 only a slot created with failover = true and synchronized to a standby with
    * sync_replication_slots = on is: failover-slots-synced). The slots' consumers cannot go on there.
    */
-  | { readonly kind: 'logical-slots-left-behind'; readonly node: string; readonly slots: readonly { readonly slot: string; readonly node: string }[]; readonly version: number }
+  | {
+      readonly kind: 'logical-slots-left-behind';
+      readonly node: string;
+      readonly slots: readonly { readonly slot: string; readonly node: string }[];
+      readonly version: number;
+      /** 17+: failover slots among them, which the promoted standby did not synchronize for want of this setting. */
+      readonly lacks?: 'sync_replication_slots' | 'primary_slot_name' | 'hot_standby_feedback';
+    }
   /**
    * 17+: the failover logical slots the promoted standby synchronized (sync_replication_slots; slotsync.c) go on on
    * it, from `restartLsn` (at most its switchpoint); their consumers reconnect there.

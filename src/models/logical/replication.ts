@@ -39,7 +39,12 @@ export class LogicalReplication {
   readonly subscriptions = new Map<string, Subscription>();
 
   constructor(specs: readonly SubscriptionSpec[], clusters: ReadonlyMap<string, PgCluster>) {
-    for (const s of specs) this.subscriptions.set(s.name, new Subscription(s, clusters.get(s.publisherCluster)!, clusters.get(s.subscriberCluster)!));
+    for (const [i, s] of specs.entries()) this.subscriptions.set(s.name, new Subscription(s, clusters.get(s.publisherCluster)!, clusters.get(s.subscriberCluster)!, i));
+    // The subscriptions of one subscriber share its logical replication worker slots.
+    for (const s of this.subscriptions.values()) {
+      const peers = [...this.subscriptions.values()].filter((x) => x.subCluster === s.subCluster && x.spec.subscriber === s.spec.subscriber);
+      s.peers = () => peers;
+    }
     // Inserts on a subscriber fail while its sequences lag the replicated rows.
     for (const c of new Set([...this.subscriptions.values()].map((s) => s.subCluster))) {
       const mine = [...this.subscriptions.values()].filter((s) => s.subCluster === c);

@@ -28,7 +28,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { ApplyStop } from '../../history/facts/logical.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import { txAt, type WriteTerm } from '../../history/history.ts';
-import type { SubscriptionSpec } from '../../scenario/types-logical.ts';
+import { COPY_RATE, type SubscriptionSpec } from '../../scenario/types-logical.ts';
 import type { PgCluster } from '../postgres/cluster.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { Lsn } from '../postgres/lsn.ts';
@@ -36,6 +36,8 @@ import type { PgNode } from '../postgres/node.ts';
 import { endOf, forkOf, isAncestorOrSelf } from '../postgres/timeline.ts';
 import type { SlotConsumer } from '../postgres/slots.ts';
 import type { ClientPool } from '../postgres/writes.ts';
+import { connectionRate } from '../tcp/connection.ts';
+import { TableSync } from './tablesync.ts';
 
 const PER_SECOND = 1_000_000;
 
@@ -63,15 +65,28 @@ export class Subscription implements SlotConsumer {
   /** While inserts on the subscriber fail: nextval and the largest replicated key when they began to (the cause as it stands). */
   private refusing: { readonly nextval: number; readonly maxKey: number } | null = null;
 
+  /** Where and when CREATE SUBSCRIPTION created the slot (the tables' copies are of after it). */
+  readonly createdLsn: Lsn;
+  readonly createdAt: Micros;
+  /** The initial copy of the published tables (copy_data), or null when there is none to make. */
+  readonly sync: TableSync | null;
+
   constructor(
     readonly spec: SubscriptionSpec,
     readonly pubCluster: PgCluster,
     readonly subCluster: PgCluster,
+    index = 0,
   ) {
     const now = pubCluster.ctx.sim.now;
-    // CREATE SUBSCRIPTION copied the tables and the slot starts where the copy's snapshot stood: caught up.
+    // CREATE SUBSCRIPTION creates the slot now: the apply worker streams from here, and the tables' rows of before
+    // come through their copy (tablesync.ts), or were there already (copy_data = false).
     this.lsn = this.publisher.flushed(now);
     this.at = now;
+    this.createdLsn = this.lsn;
+    this.createdAt = now;
+    const tables = spec.copyData === false ? [] : (pubCluster.spec.databases.find((d) => d.name === spec.database)?.tables ?? []).filter((t) => !t.catalog);
+    const sub = subCluster.node(spec.subscriber);
+    this.sync = tables.length > 0 ? new TableSync(pubCluster, spec.name, spec.slot, index, spec.database, tables, spec.copyRate ?? COPY_RATE, () => this.syncWorkers(), sub.version, (n) => this.linkRate(n), (fact, lines = []) => subCluster.log(this.subscriber, 'replication', fact, lines), spec.failover === true) : null;
   }
 
   /**
@@ -101,6 +116,36 @@ export class Subscription implements SlotConsumer {
     const to = this.primary.wal.timeline;
     const leave = isAncestorOrSelf(from, to) ? (endOf(to, from) ?? Number.POSITIVE_INFINITY) : (forkOf(from, to)?.at ?? 0);
     return Math.min(pos, leave);
+  }
+
+  /** The subscriptions whose subscriber is this one's, this one included (set by replication.ts). */
+  peers: () => readonly Subscription[] = () => [this];
+
+  /**
+   * Tablesync workers this subscription may run now: max_sync_workers_per_subscription, within the subscriber's
+   * max_logical_replication_workers less one apply worker per subscription there and the other subscriptions'
+   * tablesync workers (launcher.c logicalrep_worker_launch). Approximation: every subscription not dropped has
+   * its apply worker, and those that ask first get the free slots.
+   */
+  private syncWorkers(): { allowed: number; byPool: boolean } {
+    const st = this.subscriber.settings;
+    const live = this.peers().filter((s) => !s.dropped);
+    const others = live.reduce((a, s) => a + (s !== this && s.sync ? s.sync.running() : 0), 0);
+    const pool = st.maxLogicalReplicationWorkers - live.length - others;
+    return { allowed: Math.max(0, Math.min(st.maxSyncWorkersPerSubscription, pool)), byPool: pool < st.maxSyncWorkersPerSubscription };
+  }
+
+  /**
+   * Bytes per second each of `n` connections from the subscriber to the publisher gets: a share of the path's
+   * bandwidth, bounded by one TCP window per round trip and packet loss (tcp/connection.ts). Approximation: the
+   * apply worker's stream and other flows on the link are not deducted.
+   */
+  private linkRate(n: number): number {
+    const net = this.pubCluster.ctx.net;
+    const a = this.subCluster.endpointOf(this.subscriber);
+    const b = this.pubCluster.endpointOf(this.publisher);
+    const path = net.path(a, b);
+    return path ? connectionRate(path.bandwidth / Math.max(1, n), path.latency, path.tcpWindow, net.loss(a, b)).rate : Number.POSITIVE_INFINITY;
   }
 
   get subscriber(): PgNode {
@@ -299,6 +344,8 @@ export class Subscription implements SlotConsumer {
       if (this.refusing !== null && seqRate > keyRate) within(gap / (seqRate - keyRate));
       if (this.refusing === null && keyRate > seqRate) within(-gap / (keyRate - seqRate));
     }
+    const copied = this.sync?.nextChange(now) ?? null;
+    if (copied !== null) next = Math.min(next, copied);
     return Number.isFinite(next) ? (next as Micros) : null;
   }
 
@@ -339,6 +386,10 @@ export class Subscription implements SlotConsumer {
     const was = this.stop;
     this.stop = why;
     if ((was === null) !== (why === null) || (was && why && was.kind !== why.kind)) this.noteStop(was, why, now);
+    // The tablesync workers need only their connection to the publisher (their own slots), not the apply worker's.
+    this.sync?.advance(now, why === null || !['dropped', 'publisher-down', 'subscriber-down', 'unreachable'].includes(why.kind), why === null || why.kind === 'missing-column' || why.kind === 'duplicate-key', pub);
+    // A tablesync worker slot given back: the subscriber's other subscriptions may start a copy in it now.
+    if (this.sync?.freed()) for (const s of this.peers()) if (s !== this && s.sync?.notReady().length) this.pubCluster.ctx.sim.at(now, `subscription ${s.spec.name}`, () => s.refresh(), PRIORITY.protocol);
     if (why !== null) {
       this.bytesRate = 0;
       return;
@@ -442,6 +493,7 @@ export class Subscription implements SlotConsumer {
     const reach = pub.running && this.pubCluster.ctx.net.reachable(this.subCluster.endpointOf(this.subscriber), this.pubCluster.endpointOf(pub));
     this.dropped = true;
     this.advance(now);
+    this.sync?.drop(pub, reach);
     const slots = this.pubCluster.storage.slots;
     slots.attachConsumer(this.spec.slot, null);
     const slotDropped = reach && slots.has(this.spec.slot) && slots.bySql('drop', this.spec.slot);

@@ -1208,7 +1208,12 @@ export class PgCluster {
       if (synced.length > 0) this.log(n, 'promote', { kind: 'failover-slots-synced', rule: 'slotsync.c:synchronize_slots', node: n.name, from: syncedFrom.name, slots: synced });
     }
     const leftBehind = this.storage.slots.names().filter((x) => x.kind === 'logical' && x.node !== n.name);
-    if (leftBehind.length > 0) this.log(n, 'promote', { kind: 'logical-slots-left-behind', node: n.name, slots: leftBehind.map((x) => ({ slot: x.name, node: x.node })), version: n.version });
+    // A failover slot left behind by a 17+ standby that does not synchronize: the setting it lacks, in the order
+    // slotsync.c ValidateSlotSyncParams checks them (observed on 17.10: `replication slot synchronization
+    // requires "hot_standby_feedback" to be enabled`, logged at its start).
+    const st = n.settings;
+    const lacks = n.version < 17 || !leftBehind.some((x) => x.failover) ? null : !st.syncReplicationSlots ? 'sync_replication_slots' : st.primarySlotName === null ? 'primary_slot_name' : !st.hotStandbyFeedback ? 'hot_standby_feedback' : null;
+    if (leftBehind.length > 0) this.log(n, 'promote', { kind: 'logical-slots-left-behind', node: n.name, slots: leftBehind.map((x) => ({ slot: x.name, node: x.node })), version: n.version, ...(lacks ? { lacks } : {}) });
     this.ctx.history.promotion({ at: now, cluster: this.name, node: n.name, timeline: tl, switchpoint: sp, by: cause });
     this.recordReceiver(n, null, { kind: 'receiver-promoted' });
     this.storage.promoted(n);

@@ -8,7 +8,7 @@ import type { PgMajor } from '../../scenario/types.ts';
 import type { Micros } from '../../engine/time.ts';
 
 /** The process that logs a line (its backend_type, as %b prints it in log_line_prefix), or a client program. */
-export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver' | 'autovacuum worker' | 'autovacuum launcher' | 'client backend' | 'standalone backend' | ClientTool;
+export type PgProcess = 'postmaster' | 'startup' | 'walreceiver' | 'walsender' | 'checkpointer' | 'archiver' | 'autovacuum worker' | 'autovacuum launcher' | 'logical replication worker' | 'client backend' | 'standalone backend' | ClientTool;
 /** Client programs: their lines print as `pg_basebackup: message` (the message carries `error: ` from 12). */
 export type ClientTool = 'pg_basebackup' | 'pg_rewind' | 'pg_ctl';
 const CLIENT_TOOLS: ReadonlySet<PgProcess> = new Set<ClientTool>(['pg_basebackup', 'pg_rewind', 'pg_ctl']);

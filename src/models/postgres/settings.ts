@@ -83,6 +83,10 @@ export interface PgSettings extends VacuumSettings {
   /** Null: not given, not limited (walsenders.ts). */
   readonly maxWalSenders: number | null;
   readonly maxReplicationSlots: number | null;
+  /** Logical replication workers (apply and tablesync) a subscriber runs (launcher.c logicalrep_worker_launch). */
+  readonly maxLogicalReplicationWorkers: number;
+  /** Tablesync workers one subscription runs at once (tablesync.c process_syncing_tables_for_apply). */
+  readonly maxSyncWorkersPerSubscription: number;
 }
 
 const MiB = 1024 * 1024;
@@ -122,6 +126,9 @@ export function resolveSettings(version: PgMajor, nodeName: string, spec: PgSett
     connectTimeout: spec.connectTimeout ?? null,
     maxWalSenders: spec.maxWalSenders ?? null,
     maxReplicationSlots: spec.maxReplicationSlots ?? null,
+    // guc_tables.c: max_logical_replication_workers 4, max_sync_workers_per_subscription 2.
+    maxLogicalReplicationWorkers: spec.maxLogicalReplicationWorkers ?? 4,
+    maxSyncWorkersPerSubscription: spec.maxSyncWorkersPerSubscription ?? 2,
     // guc_tables.c: superuser_reserved_connections 3.
     superuserReservedConnections: spec.superuserReservedConnections ?? 3,
     primarySlotName: spec.primarySlotName ?? null,
@@ -190,6 +197,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'walCompression': // superuser (a reload sets it)
     case 'hotStandbyFeedback':
     case 'syncReplicationSlots': // sighup
+    case 'maxSyncWorkersPerSubscription': // sighup
     case 'synchronizedStandbySlots': // sighup
     case 'logCheckpoints':
     case 'vacuumFreezeMinAge':
@@ -206,6 +214,7 @@ export function changeNeedsRestart(version: PgMajor, key: keyof PgSettingsSpec):
     case 'maxConnections':
     case 'maxWalSenders': // postmaster context
     case 'maxReplicationSlots':
+    case 'maxLogicalReplicationWorkers': // postmaster context
     case 'superuserReservedConnections':
     case 'archiveMode':
     case 'walLogHints': // postmaster context

@@ -616,8 +616,8 @@ export class ReplicationSlots {
     return this.slots.size;
   }
 
-  names(): { name: string; node: string; kind: SlotSpec['kind'] }[] {
-    return [...this.slots.values()].map((s) => ({ name: s.spec.name, node: s.spec.node, kind: s.spec.kind }));
+  names(): { name: string; node: string; kind: SlotSpec['kind']; failover: boolean }[] {
+    return [...this.slots.values()].map((s) => ({ name: s.spec.name, node: s.spec.node, kind: s.spec.kind, failover: s.spec.failover === true }));
   }
 
   /** WAL slot `name` retains now (its restart_lsn behind its server's WAL end; 0 once invalidated), and its wal_status. */

@@ -121,7 +121,7 @@ export class XidModel implements SlotHorizons {
   private addSlot(s: SlotSpec): void {
     const now = this.cluster.ctx.sim.now;
     const active = s.consumer === 'active';
-    this.slots.set(s.name, { spec: s, active, xmin: active ? null : this.nextXid.valueAt(now), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null, outOfScope: false });
+    this.slots.set(s.name, { spec: s, active, xmin: active ? null : Math.round(this.nextXid.valueAt(now)), invalidated: false, since: now, reported: active, stoppedAt: null, resumedFrom: null, feedback: s.kind === 'physical' && s.hotStandbyFeedback, feeder: null, feederXmin: null, outOfScope: false });
   }
 
   /**
@@ -229,7 +229,8 @@ export class XidModel implements SlotHorizons {
     } else {
       // The standby's last feedback: the oldest xmin of its queries, else the present (walreceiver.c
       // XLogWalRcvSendHSFeedback: GetOldestXmin on the standby).
-      s.xmin = s.feederXmin ?? (s.feeder ? this.feederXmin(s.feeder) : this.nextXid.valueAt(now));
+      // An XID: a whole number, whatever instant the counter is read at.
+      s.xmin = s.feederXmin ?? (s.feeder ? this.feederXmin(s.feeder) : Math.round(this.nextXid.valueAt(now)));
       s.feederXmin = null;
       s.since = now;
       s.stoppedAt = restartLsn ?? node.walEnd(now);
@@ -304,6 +305,11 @@ export class XidModel implements SlotHorizons {
 
   closeTransaction(name: string): void {
     this.ops.closeTransaction(name);
+  }
+
+  /** Whether the session `name` still has its transaction open (a crash, a restart or a timeout ends it). */
+  hasTransaction(name: string): boolean {
+    return this.vacuum.horizons.sessions.has(name);
   }
 
   /** The session `name` just opened commits after `duration` if it is still the one running (open_transaction's duration). */

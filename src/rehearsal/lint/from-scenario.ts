@@ -5,12 +5,13 @@
  * variant's lines).
  */
 import { pgafSlotName, slotName } from '../../models/managers/slot-name.ts';
+import { COPY_RATE } from '../../scenario/types-logical.ts';
 import type { Micros } from '../../engine/time.ts';
 import type { LocatedScenario } from '../../scenario/load.ts';
 import type { Action, ClusterSpec, PgSettingsSpec, Scenario } from '../../scenario/types.ts';
 import type { FailoverSpec } from '../../scenario/types-managers.ts';
 import { parseTime } from '../../scenario/units.ts';
-import { DEFAULT_TCP_WINDOW } from '../../models/tcp/connection.ts';
+import { DEFAULT_TCP_WINDOW, connectionRate } from '../../models/tcp/connection.ts';
 import { defaultStopMode } from '../../models/postgres/pg-ctl.ts';
 import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
 import { resolveSettings } from '../../models/postgres/settings.ts';
@@ -394,6 +395,18 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
     const steps = (pred: (a: Action) => boolean) => s.actions.flatMap((a, i) => (pred(a) ? [{ at: a.at, where: wheres[i]! }] : []));
     const pools = s.clusters.find((c) => c.name === sub.publisherCluster)?.workloads ?? [];
     const walPerTx = pools.length > 0 ? pools.reduce((x, w) => x + w.walPerTx, 0) / pools.length : 1;
+    const tables = sub.copyData === false ? [] : (s.clusters.find((c) => c.name === sub.publisherCluster)?.databases.find((d) => d.name === sub.database)?.tables ?? []).filter((t) => !t.catalog);
+    const st = s.clusters.flatMap((c) => c.nodes).find((n) => n.name === sub.subscriber)?.settings;
+    // The subscriber's worker slots, less one per apply worker, shared by the subscriptions that copy (evenly: an
+    // approximation of the model's first come, first served).
+    const peers = (s.subscriptions ?? []).filter((x) => x.subscriber === sub.subscriber);
+    const copying = Math.max(1, peers.filter((x) => x.copyData !== false).length);
+    const workers = Math.max(0, Math.min(st?.maxSyncWorkersPerSubscription ?? 2, Math.floor(((st?.maxLogicalReplicationWorkers ?? 4) - peers.length) / copying)));
+    // Each COPY is one connection: its share of the link between the two sites, as the model computes it (subscription.ts linkRate).
+    const siteOf = (node: string) => s.clusters.flatMap((c) => c.nodes).find((n) => n.name === node)?.site;
+    const [a, b] = [siteOf(sub.publisher), siteOf(sub.subscriber)];
+    const link = a === b ? { ...s.localLink, tcpWindow: undefined } : s.links.find((l) => l.between.includes(a ?? '') && l.between.includes(b ?? ''));
+    const rates = Array.from({ length: workers }, (_, i) => Math.min(sub.copyRate ?? COPY_RATE, link ? connectionRate(link.bandwidth / (i + 1), link.latency, link.tcpWindow ?? DEFAULT_TCP_WINDOW, 0).rate : Number.POSITIVE_INFINITY));
     return {
       name: sub.name,
       publisher: sub.publisher,
@@ -409,6 +422,7 @@ function subscriptionFacts(s: Scenario, wheres: readonly Where[], pos: (path: st
         publisher: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.publisher),
         subscriber: steps((a) => a.kind === 'addColumn' && a.subscription === sub.name && a.node === sub.subscriber).map((x) => x.at),
       },
+      copy: tables.length > 0 ? { tables: tables.map((t) => ({ name: t.name, size: t.size })), workers, rates, statementTimeout: s.clusters.flatMap((c) => c.nodes).find((n) => n.name === sub.publisher)?.settings.statementTimeout ?? 0 } : null,
     };
   });
 }

@@ -1,17 +1,18 @@
 /**
  * Lint rules on the cut-over of an upgrade by logical replication (models/logical): a subscription dropped while
- * its apply worker is still behind loses what it had not applied, and a cut-over without setval after the
+ * its apply worker is still behind loses what it had not applied, and one dropped before its initial copy is
+ * done loses the tables not ready, and a cut-over without setval after the
  * publisher's writes stopped makes the subscriber's inserts fail with duplicate keys. The backlog is estimated
  * as the model computes it: the publisher's WAL over the plan (from-scenario.ts writePhases) against one apply
  * worker's rate.
  */
 import type { Micros } from '../../engine/time.ts';
-import { count, duration } from '../../report/format.ts';
+import { count, duration, rate, size } from '../../report/format.ts';
 import type { Finding, LintFacts, SubscriptionFact } from './types.ts';
 import { type Rule, at, finding } from './rules-common.ts';
 
 const SOURCE =
-  'PostgreSQL logical/worker.c LogicalRepApplyLoop (one apply worker applies the transactions one after the other); subscriptioncmds.c DropSubscription; logical-replication restrictions: "Sequence data is not replicated" (observed 15.18 -> 17.10: the subscriber\'s sequence stays at 1 and inserts fail with "duplicate key value violates unique constraint")';
+  'PostgreSQL logical/worker.c LogicalRepApplyLoop (one apply worker applies the transactions one after the other); subscriptioncmds.c DropSubscription; logical-replication restrictions: "Sequence data is not replicated" (observed 15.18 -> 17.10: the subscriber\'s sequence stays at 1 and inserts fail with "duplicate key value violates unique constraint"); tablesync.c (the initial copy: a table\'s changes apply only once it is ready; observed 15.18 -> 17.10)';
 
 /**
  * The apply worker's backlog (bytes of the publisher's WAL) at `t`, and when it next drains to 0 at or after `t`
@@ -38,12 +39,86 @@ export function applyBacklog(f: LintFacts, s: SubscriptionFact, t: Micros): { by
   return { bytes: atT, drainedAt: backlog <= 0 ? (t as Micros) : null };
 }
 
+/**
+ * When each table of the initial copy is ready (µs from the start, when the subscription is created): the
+ * tablesync workers take the tables in order, the next one when a worker is free (tablesync.c
+ * process_syncing_tables_for_apply), each COPY at the rate for the number running then (a link shared by fewer
+ * copies gives each more). As the model computes it with no fault.
+ */
+export function copySchedule(copy: NonNullable<SubscriptionFact['copy']>): { name: string; size: number; startAt: number; readyAt: number }[] {
+  const out = copy.tables.map((t) => ({ ...t, startAt: Number.POSITIVE_INFINITY, readyAt: Number.POSITIVE_INFINITY }));
+  if (copy.workers === 0) return out;
+  const left = out.map((t) => t.size);
+  const running: number[] = [];
+  // Workers held for ever by a COPY that statement_timeout cancels and that begins again (its estimate at its start).
+  let stuck = 0;
+  let next = 0;
+  let now = 0;
+  for (;;) {
+    while (running.length + stuck < copy.workers && next < out.length) {
+      out[next]!.startAt = now;
+      const alone = copy.rates[running.length + stuck]! / 1e6;
+      if (copy.statementTimeout > 0 && out[next]!.size / alone > copy.statementTimeout) {
+        stuck++;
+        next++;
+        continue;
+      }
+      running.push(next++);
+    }
+    if (running.length === 0) return out;
+    const rate = copy.rates[running.length + stuck - 1]! / 1e6;
+    const first = Math.min(...running.map((i) => left[i]!));
+    now += first / rate;
+    for (const i of [...running]) {
+      left[i] = left[i]! - first;
+      if (left[i]! <= 1e-6) {
+        out[i]!.readyAt = Math.ceil(now);
+        running.splice(running.indexOf(i), 1);
+      }
+    }
+  }
+}
+
 export const logicalCutover: Rule = {
   id: 'logical-cutover',
   title: 'the cut-over of an upgrade by logical replication: the subscription dropped before its apply worker caught up, or the sequences not set after the writes stopped',
   check(f) {
     return (f.subscriptions ?? []).flatMap((s): Finding[] => {
       const out: Finding[] = [];
+      // The initial copy: a table not ready when the subscription is dropped after the cut-over is lost whole
+      // (the apply worker skips its changes until then: worker.c should_apply_changes_for_rel).
+      // statement_timeout on the publisher cancels a COPY that runs longer (observed on 15.18): begun again and again, never done.
+      const st = s.copy?.statementTimeout ?? 0;
+      const tooLong = s.copy && st > 0 ? copySchedule(s.copy).filter((t) => Number.isFinite(t.startAt) && !Number.isFinite(t.readyAt)) : [];
+      if (tooLong.length > 0) {
+        out.push(
+          finding(
+            'logical-cutover',
+            'error',
+            s.where,
+            `statement_timeout on ${s.publisher} (${duration(st / 1e6)}) cancels the COPY of ${tooLong.map((t) => `${t.name} (${size(t.size)})`).join(', ')}: subscription ${s.name} never copies ${tooLong.length === 1 ? 'it' : 'them'}`,
+            `Each tablesync worker runs COPY ... TO STDOUT in a transaction on the publisher, and the publisher's statement_timeout applies to it: "canceling statement due to statement timeout", the copy begins again from scratch a few seconds later, and is cancelled again. Set statement_timeout = 0 for the subscription's user on ${s.publisher} (ALTER ROLE ... SET statement_timeout = 0) before CREATE SUBSCRIPTION.`,
+            SOURCE,
+          ),
+        );
+      }
+      if (s.cutover && s.drop && s.drop.at >= s.cutover.at && s.copy) {
+        const late = copySchedule(s.copy).filter((t) => t.readyAt > s.drop!.at);
+        if (late.length > 0) {
+          const last = Math.max(...late.map((t) => t.readyAt));
+          const names = late.map((t) => `${t.name} (${size(t.size)})`).join(', ');
+          out.push(
+            finding(
+              'logical-cutover',
+              'error',
+              s.cutover.where,
+              `subscription ${s.name}'s initial copy is not done at the cut-over: ${names} ${late.length === 1 ? 'is' : 'are'} lost whole`,
+              `${s.copy.workers === 0 ? `${s.subscriber} has no logical replication worker slot left for a tablesync worker (max_logical_replication_workers less one per subscription's apply worker): the copy never starts` : `${count(s.copy.workers)} tablesync worker${s.copy.workers === 1 ? '' : 's'} copy the tables one each at about ${rate(s.copy.rates.at(-1)!)}${s.copy.rates[0]! > s.copy.rates.at(-1)! ? ` (${rate(s.copy.rates[0]!)} alone on the link)` : ''}; ${Number.isFinite(last) ? `the last would be ready at about ${at(f, last as Micros)}` : 'they are never all ready'}`}. Until a table is ready the apply worker skips its changes, and pg_stat_subscription shows no lag all the same. Wait until every row of pg_subscription_rel for the subscription has srsubstate r before the cut-over.`,
+              SOURCE,
+            ),
+          );
+        }
+      }
       if (s.cutover && s.drop && s.drop.at >= s.cutover.at) {
         const { bytes, drainedAt } = applyBacklog(f, s, s.drop.at);
         const commits = bytes / s.walPerTx;

@@ -230,6 +230,13 @@ export interface SubscriptionFact {
   readonly drop: { readonly at: Micros; readonly where: Where } | null;
   /** add_column steps on the publisher and on the subscriber (DDL is not replicated). */
   readonly columns: { readonly publisher: readonly { readonly at: Micros; readonly where: Where }[]; readonly subscriber: readonly Micros[] };
+  /**
+   * The initial copy (copy_data): the publisher's tables in order, the tablesync workers it gets at the start (the
+   * subscriber's settings less its subscriptions' apply workers), and bytes per second each COPY moves while `n`
+   * run at once (`rates[n - 1]`: copy_rate, or its share of the link); the publisher's statement_timeout (µs, 0:
+   * none), which cancels a longer COPY. Null: nothing to copy.
+   */
+  readonly copy: { readonly tables: readonly { readonly name: string; readonly size: number }[]; readonly workers: number; readonly rates: readonly number[]; readonly statementTimeout: number } | null;
 }
 
 export interface LintOptions {

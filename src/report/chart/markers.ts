@@ -65,6 +65,10 @@ export function collectAnnotations(
   }
   for (const l of report.dataLoss) {
     const [a, b] = [toUs(l.from), toUs(l.to)];
+    if (l.table) {
+      list.push({ t: b, text: `${when(b)} table ${l.table.name} lost whole (${count(l.table.rows)} rows, not ready at the cut-over)${where(l.cluster)}`, colour: LOST, priority: 2, dash: '1 2' });
+      continue;
+    }
     list.push({
       t: a,
       // A block device's lost writes have a host, no timeline.

@@ -53,7 +53,8 @@ export function drawWalPanel(frame: PlotFrame, panel: Panel, series: readonly Se
 
   // Bands: lost ranges, outages, stalls (behind the lines).
   back.push('<g class="bands" clip-path="url(#replsim-plot)">');
-  for (const l of report.dataLoss) {
+  // A table lost whole (an upgrade's copy not done at the cut-over) is no range of WAL: its annotation says it.
+  for (const l of report.dataLoss.filter((d) => !d.table)) {
     const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
     back.push(
       `<rect class="lost" data-cluster="${esc(l.cluster)}" data-node="${esc(l.node)}" x="${f(a)}" y="${f(plotTop)}" width="${f(Math.max(b - a, 1))}" height="${f(plotBottom - plotTop)}" fill="url(#replsim-lost)"/>`,
@@ -64,7 +65,7 @@ export function drawWalPanel(frame: PlotFrame, panel: Panel, series: readonly Se
 
   // The WAL that holds lost commits, highlighted on the line of the node that acknowledged them.
   out.push('<g class="lost-wal" clip-path="url(#replsim-plot)">');
-  for (const l of report.dataLoss) {
+  for (const l of report.dataLoss.filter((d) => !d.table)) {
     const s = series.find((c) => c.node === l.node);
     if (!s) continue;
     const pts = slice(s.points, toUs(l.from), toUs(l.to));
@@ -135,7 +136,7 @@ export function drawWalPanel(frame: PlotFrame, panel: Panel, series: readonly Se
 
   // Labels in bands that are wide enough to hold them.
   out.push('<g class="band-labels">');
-  for (const l of report.dataLoss) {
+  for (const l of report.dataLoss.filter((d) => !d.table)) {
     const [a, b] = [x(toUs(l.from)), x(toUs(l.to))];
     const text = lostText(l.commits, 'commit');
     if (b - a > textWidth(text, 12) + 8)

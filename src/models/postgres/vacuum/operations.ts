@@ -64,7 +64,7 @@ export class Operations {
     // transactions cannot write. Approximation: XID and snapshot both date from its start.
     const hasXid = !onStandby && (how.wrote ?? true);
     const snapshot = !prepared && (!idle || how.isolation !== 'read committed');
-    const xmin = !hasXid && !snapshot ? null : snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : m.xidNow();
+    const xmin = !hasXid && !snapshot ? null : snapshotAt < now && feeds && snapshotAt >= now - delay - 1 ? Math.round(m.horizons.xidAt(snapshotAt)) : Math.round(m.xidNow());
     const db = database ?? m.databases[0]?.name ?? 'postgres';
     const owner = m.locks.newOwner('client backend', `session "${name}"`, prepared);
     const prepareRecord = prepared && node.role.kind === 'primary' ? { timeline: node.wal.timeline, lsn: node.walEnd(now) } : null;

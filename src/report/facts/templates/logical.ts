@@ -1,6 +1,6 @@
 /** The words for logical replication between clusters: a subscription's apply worker and the cut-over (history/facts/logical.ts). */
 import type { ApplyStop, LogicalFact, SequenceBehindFact } from '../../../history/facts/logical.ts';
-import { count, counted, perSecond } from '../../format.ts';
+import { count, counted, perSecond, rate, size } from '../../format.ts';
 import { code, lsn, node, p, time, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 
@@ -42,11 +42,22 @@ export const LOGICAL: TemplatesOf<Exclude<LogicalFact, SequenceBehindFact>> = {
     p`DROP SUBSCRIPTION ${code(f.subscription)} on ${node(f.node)}: applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}${f.behindCommits > 0 ? p`, ${counted(f.behindCommits, 'commit')} of the publisher never applied` : ', nothing left to apply'}${f.slotDropped ? '; its slot on the publisher is dropped' : '; the publisher cannot be reached, so the subscription is detached from its slot first (slot_name = NONE) and the slot stays there, holding WAL'}`,
   'apply-behind-at-end': (f) =>
     p`at the end, subscription ${code(f.subscription)} on ${node(f.node)} is still ${counted(f.behindCommits, 'commit')} behind (applied up to ${lsn(f.appliedLsn)} of ${lsn(f.publisherLsn)}): they arrive later if the publisher keeps running and the subscription is kept, and are lost if either goes first`,
+  'table-copy-started': (f) =>
+    p`a tablesync worker of subscription ${code(f.subscription)} copies table ${code(f.table)} (${size(f.bytes)}) at ${rate(f.rate)}${f.byLink ? ' (its share of the link to the publisher)' : ''}${f.attempt > 1 ? p`, from scratch again (attempt ${count(f.attempt)})` : ''}: its slot ${code(f.slot)} and the COPY's snapshot hold the publisher's WAL and xmin horizon until it is done`,
+  'table-copy-interrupted': (f) =>
+    p`the COPY of table ${code(f.table)} (subscription ${code(f.subscription)}) is aborted, its connection or its transaction on the publisher gone; it stays in srsubstate d and is copied again from scratch${f.slot !== null ? p`, its slot ${code(f.slot)} left on the publisher meanwhile` : ''}`,
+  'sync-workers-exhausted': (f) =>
+    p`subscription ${code(f.subscription)}: ${counted(f.waiting, 'table')} wait${f.waiting === 1 ? 's' : ''} for a tablesync worker, the subscriber's ${code('max_logical_replication_workers')} being taken by the apply workers and the other subscriptions' tablesync workers`,
+  'table-ready': (f) => p`table ${code(f.table)} (${size(f.bytes)}) of subscription ${code(f.subscription)} is copied and ready (srsubstate r)${f.starts > 1 ? p` after ${counted(f.starts, 'attempt')}` : ''}`,
+  'tablesync-slot-lost': (f) =>
+    p`table ${code(f.table)} of subscription ${code(f.subscription)} is copied, but its slot ${code(f.slot)} was invalidated meanwhile: the catch-up cannot read the changes made during the copy (START_REPLICATION on it fails at every retry), and the table stays in srsubstate f`,
   'writes-moved': (f) =>
     p`the writes move from ${node(f.from)} to ${node(f.to)} (subscription ${code(f.subscription)})${f.behindCommits > 0 ? p` while ${counted(f.behindCommits, 'commit')} of ${node(f.from)} are not applied yet` : ', which has applied every commit'}`,
   'loss-apply-behind': (f) =>
     p`the one apply worker of subscription ${code(f.subscription)} on ${node(f.subscriber)} applies the commits of ${node(f.publisher)} one after the other, at most ${perSecond(f.applyRate, 'transactions')}, while ${node(f.publisher)} committed up to ${perSecond(f.peakRate, 'transactions')}: it had applied up to ${lsn(f.appliedLsn)}`,
   'loss-apply-stopped': (f) => p`at ${time(f.at)} the apply worker of subscription ${code(f.subscription)} stopped at ${lsn(f.appliedLsn)}: ${applyStop(f.why)}`,
   'loss-writes-moved': (f) => p`at ${time(f.at)} the application writes to ${node(f.to)} instead, with ${counted(f.behindCommits, 'commit')} not applied yet`,
+  'loss-table-not-ready': (f) =>
+    p`table ${code(f.table)} (${size(f.bytes)}, ${counted(f.rows, 'row')}) of subscription ${code(f.subscription)} was not ready at the cut-over (srsubstate ${f.state}${f.state === 'd' ? p`, ${size(f.copied)} copied` : ''}): the apply worker skips a table's changes until it is ready, and the subscriber has none of its rows`,
   'loss-apply-ended': (f) => p`at ${time(f.at)} the apply worker stops for good: ${applyStop(f.why)}; the commits past it never reach the subscriber`,
 };
