@@ -17,7 +17,10 @@ import { PG_CTL_TIMEOUT } from '../../models/postgres/drains.ts';
 import { resolveSettings } from '../../models/postgres/settings.ts';
 import { BLCKSZ, COMPRESSED, IMAGE_BYTES, imagesPerTxOverCycle } from '../../models/postgres/full-page-images.ts';
 import { checkpointCycle } from './retention.ts';
-import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StepFact, type SubscriptionFact, type Where, type WritePhase } from './types.ts';
+import { DEFAULT_ROW_SIZE } from '../../models/postgres/vacuum/relations.ts';
+import { deleteWalBytes, rewriteWalBytes, rewriteWalOf } from '../../models/postgres/vacuum/rewrite-wal.ts';
+import { DEFAULT_DISK_THROUGHPUT } from '../../models/postgres/service.ts';
+import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StatementWalFact, type StepFact, type SubscriptionFact, type Where, type WritePhase } from './types.ts';
 
 /** Where each of `scenario.actions` is written, in the same order (the decoder's: by time, plan before faults). */
 export function actionPositions(located: LocatedScenario, file: string): Where[] {
@@ -386,7 +389,33 @@ export function scenarioFacts(located: LocatedScenario, file: string, options: L
     stallThreshold: s.stallThreshold,
     options,
     ...(s.subscriptions?.length ? { subscriptions: subscriptionFacts(s, wheres, pos) } : {}),
+    ...statementFacts(s, wheres),
   };
+}
+
+/**
+ * The plan's statements that write WAL, estimated as the run does when the statement gets its lock at once
+ * (vacuum/operations.ts ddl: it reads, and for a rewrite writes, the table at the primary's disk throughput; the
+ * WAL of vacuum/rewrite-wal.ts), on the scenario's primary and its table at the start.
+ */
+function statementFacts(s: Scenario, wheres: readonly Where[]): { statements?: StatementWalFact[] } {
+  const out: StatementWalFact[] = [];
+  s.actions.forEach((a, i) => {
+    if (a.kind !== 'ddl') return;
+    const c = s.clusters.find((x) => x.name === a.cluster);
+    const primary = c?.nodes.find((n) => n.role === 'primary');
+    const table = c?.databases.find((d) => d.name === a.table.database)?.tables.find((t) => t.name === a.table.table);
+    if (!c || !primary || !table) return;
+    const settings = resolveSettings(primary.version, primary.name, primary.settings);
+    const rowSize = table.rows !== undefined && table.rows > 0 ? table.size / table.rows : DEFAULT_ROW_SIZE;
+    const rel = { size: table.size, rows: table.size / rowSize, rowSize, spec: table };
+    const wal = a.rows !== undefined ? deleteWalBytes(a.rows, rel, settings) : rewriteWalBytes(rewriteWalOf(a.statement, primary.version), rel, settings);
+    if (wal <= 0) return;
+    const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
+    const seconds = a.duration !== null ? a.duration / 1e6 : (table.size * passes) / (primary.storage.throughput ?? DEFAULT_DISK_THROUGHPUT);
+    out.push({ at: a.at, cluster: c.name, server: primary.name, label: a.label, wal, seconds, where: wheres[i]! });
+  });
+  return out.length > 0 ? { statements: out } : {};
 }
 
 /** Each subscription with the steps of its cut-over (route_writes to its subscriber, sync_sequences, drop_subscription). */

@@ -18,6 +18,7 @@ import { failoverSlotUnguarded } from './rules-failover-slots.ts';
 import { drbdPromoteBeforeDrained } from './rules-block-switchover.ts';
 import { standbyQueriesHoldReplay } from './rules-conflicts.ts';
 import { logicalCutover } from './rules-logical.ts';
+import { statementWalOutrunsStandby } from './rules-statement-wal.ts';
 
 export type { Rule } from './rules-common.ts';
 
@@ -182,7 +183,7 @@ const abandonedSlot: Rule = {
 };
 
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, standbyQueriesHoldReplay, logicalCutover, drbdSendBuffer, drbdPromoteBeforeDrained, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, standbyQueriesHoldReplay, logicalCutover, statementWalOutrunsStandby, drbdSendBuffer, drbdPromoteBeforeDrained, resyncHeadroom];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

@@ -212,6 +212,24 @@ export interface LintFacts {
   readonly options: LintOptions;
   /** Logical replication subscriptions and their cut-over steps (absent: none, or configuration files). */
   readonly subscriptions?: readonly SubscriptionFact[];
+  /** The plan's statements that write their table's (or index's) pages into the WAL (absent: none). */
+  readonly statements?: readonly StatementWalFact[];
+}
+
+/**
+ * A `ddl` step that rewrites a table or builds an index (or a bulk DELETE): the WAL it writes, evenly over how
+ * long it runs, on the primary the scenario starts with (models/postgres/vacuum/rewrite-wal.ts, operations.ts).
+ */
+export interface StatementWalFact {
+  readonly at: Micros;
+  readonly cluster: string;
+  readonly server: string;
+  /** VACUUM FULL, CREATE INDEX CONCURRENTLY, ... */
+  readonly label: string;
+  readonly wal: number;
+  /** Seconds it runs once it has its lock (its `duration`, or its reads and writes at the disk's throughput). */
+  readonly seconds: number;
+  readonly where: Where;
 }
 
 /** A subscription (an upgrade by logical replication) with the plan's steps that cut over. */

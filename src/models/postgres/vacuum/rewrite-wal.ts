@@ -43,6 +43,9 @@ export const ROW_RECORD_OVERHEAD = 28;
  */
 export const INDEX_BYTES_PER_ROW = 22.5;
 
+/** What the estimates read of a table (a Relation now; lint's a table's spec at the start). */
+export type RelationSize = Pick<Relation, 'size' | 'rows'> & { readonly spec: Pick<Relation['spec'], 'indexes'> };
+
 /** What `sql` writes when it runs (by its statement: see the module's comment). */
 export function rewriteWalOf(sql: string, version: PgMajor): RewriteWal {
   const c = classifyStatement(sql, version);
@@ -70,7 +73,7 @@ export function rewriteWalOf(sql: string, version: PgMajor): RewriteWal {
 }
 
 /** The WAL bytes the statement writes on `rel` (its size and rows now) with the node's settings. */
-export function rewriteWalBytes(kind: RewriteWal, rel: Relation, settings: Pick<PgSettings, 'walCompression'>): number {
+export function rewriteWalBytes(kind: RewriteWal, rel: RelationSize, settings: Pick<PgSettings, 'walCompression'>): number {
   const image = settings.walCompression === 'off' ? 1 : COMPRESSED;
   // A new index's size is not known: one btree on an integer key. The table's own are, when it gives them.
   const index = rel.rows * INDEX_BYTES_PER_ROW * INDEX_FACTOR * image;
@@ -103,7 +106,7 @@ export const DELETE_RECORD = 56;
  * CHECKPOINT: every page). Approximation: the rows deleted fill whole pages one after the other (a purge of
  * the oldest rows), each page imaged once (IMAGE_BYTES; a full heap page measured 8.2 kB).
  */
-export function deleteWalBytes(rows: number, rel: Relation, settings: Pick<PgSettings, 'walCompression' | 'fullPageWrites'>): number {
+export function deleteWalBytes(rows: number, rel: RelationSize & Pick<Relation, 'rowSize'>, settings: Pick<PgSettings, 'walCompression' | 'fullPageWrites'>): number {
   const pages = Math.min(Math.ceil(rel.size / BLCKSZ), Math.ceil((rows * rel.rowSize) / BLCKSZ));
   const images = settings.fullPageWrites ? pages * IMAGE_BYTES * (settings.walCompression === 'off' ? 1 : COMPRESSED) : 0;
   return rows * DELETE_RECORD + images;
