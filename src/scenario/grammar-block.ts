@@ -7,7 +7,7 @@
  */
 import { isScalar, type Node } from 'yaml';
 import type { Micros } from '../engine/time.ts';
-import type { DeviceSpec, DiskSpec, RaidLevel } from '../models/disk/device.ts';
+import type { DeviceSpec, DiskSpec, RaidLevel, WriteCacheSpec } from '../models/disk/device.ts';
 import type { ActionBody, Bounds, ExpectationBody } from './types.ts';
 import {
   DRBD_VERSIONS,
@@ -185,14 +185,24 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     },
   );
 
+  const writeCacheDecoder = object(
+    {
+      mode: req(enumOf(['volatile', 'battery-backed'] as const), 'volatile: no battery or flash backup, a power loss loses what it holds unflushed; battery-backed: survives it.'),
+      size: req(size({ positive: true }), 'The dirty data it holds at most (a drive: 64-256 MiB; a RAID controller: 1-8 GiB).'),
+      flushes: withDefault(enumOf(['honoured', 'ignored'] as const), 'honoured: a flush (REQ_PREFLUSH, FUA) writes it to the media; ignored: a controller forced to write back without its battery answers at once.', 'honoured' as const, 'honoured'),
+    },
+    { build: (v): WriteCacheSpec => ({ mode: v.mode, size: v.size, flushes: v.flushes }) },
+  );
+
   function diskDecoder(name: string): Decoder<DiskSpec> {
     return object(
       {
         host: req(hostRef, 'The host the disk is attached to.'),
         drive: req(driveDecoder, 'The drive (each member of an array).'),
         raid: opt(raidDecoder, 'An array over several drives; absent: a single drive.'),
+        write_cache: opt(writeCacheDecoder, 'A write-back cache (the drives\' or a RAID controller\'s) that completes writes before they are on the media; absent: write-through.'),
       },
-      { build: (v): DiskSpec => ({ name, host: v.host, device: v.drive, raid: v.raid ?? null }) },
+      { build: (v): DiskSpec => ({ name, host: v.host, device: v.drive, raid: v.raid ?? null, ...(v.write_cache ? { writeCache: v.write_cache } : {}) }) },
     );
   }
 
@@ -262,6 +272,10 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     'c-min-rate': opt(kibPerSecond(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
     'al-extents': opt(integer({ min: 7, max: 65534 }), 'Activity log extents (default 1237).'),
     'resync-without-replication': opt(boolean(), '9.3+: application writes during a resync are only marked (default true in 9.3).'),
+    'disk-barrier': opt(boolean(), 'Write ordering by barrier requests (flush + FUA on an epoch\'s first write); default no since 8.4.2.'),
+    'disk-flushes': opt(boolean(), 'Flush the backing disk at each epoch\'s barrier before acknowledging it (default yes). Disable only with a battery-backed cache.'),
+    'disk-drain': opt(boolean(), 'Wait for an epoch\'s writes to finish before the next (default yes): safe only if finished means stable.'),
+    'md-flushes': opt(boolean(), 'Flush + FUA on meta-data writes (activity-log transactions, bitmap) (default yes).'),
     fencing: opt(enumOf(['dont-care', 'resource-only', 'resource-and-stonith'] as const), 'DRBD 8.x: what a Primary does when it loses its peer (9: in the net section). Default dont-care.'),
   };
 
@@ -320,6 +334,10 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       cMinRate: 'c-min-rate',
       alExtents: 'al-extents',
       resyncWithoutReplication: 'resync-without-replication',
+      diskBarrier: 'disk-barrier',
+      diskFlushes: 'disk-flushes',
+      diskDrain: 'disk-drain',
+      mdFlushes: 'md-flushes',
     });
   }
 
@@ -354,6 +372,12 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         cMinRate: 250 * KIB,
         alExtents: 1237,
         resyncWithoutReplication: version >= 9.3,
+        // DRBD_DISK_BARRIER_DEF 0 (since 8.4.2), DRBD_DISK_FLUSHES_DEF 1, DRBD_DISK_DRAIN_DEF 1, DRBD_MD_FLUSHES_DEF 1
+        // (drbd-utils user/v84/linux/drbd_limits.h; the same in 9: documentation/v9/drbdsetup-options.xml).
+        diskBarrier: false,
+        diskFlushes: true,
+        diskDrain: true,
+        mdFlushes: true,
       },
     };
   }

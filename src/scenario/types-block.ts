@@ -68,6 +68,12 @@ export interface DrbdDiskOptions {
   readonly alExtents: number;
   /** 9.3+: application writes during a resync are only marked, not replicated (default yes in 9.3). */
   readonly resyncWithoutReplication: boolean;
+  /** Write ordering on the peer (drbd_receiver.c max_allowed_wo: barrier, else flush, else drain, else none). */
+  readonly diskBarrier: boolean;
+  readonly diskFlushes: boolean;
+  readonly diskDrain: boolean;
+  /** Meta-data writes (activity-log transactions) carry REQ_PREFLUSH | REQ_FUA (drbd_actlog.c, MD_NO_FUA). */
+  readonly mdFlushes: boolean;
 }
 
 export interface DrbdResourceOptions {

@@ -51,6 +51,10 @@ function disk(d: Partial<DrbdDiskOptions>, bw: Bw): Out {
   if (d.cMinRate !== undefined) o['c-min-rate'] = rate(d.cMinRate);
   if (d.alExtents !== undefined) o['al-extents'] = d.alExtents;
   if (d.resyncWithoutReplication !== undefined) o['resync-without-replication'] = d.resyncWithoutReplication;
+  if (d.diskBarrier !== undefined) o['disk-barrier'] = d.diskBarrier;
+  if (d.diskFlushes !== undefined) o['disk-flushes'] = d.diskFlushes;
+  if (d.diskDrain !== undefined) o['disk-drain'] = d.diskDrain;
+  if (d.mdFlushes !== undefined) o['md-flushes'] = d.mdFlushes;
   return o;
 }
 
@@ -103,7 +107,7 @@ function job(j: DiskJobSpec, bw: Bw): Out {
 export function printBlock(b: BlockSpec, bw: Bw): Out {
   return {
     hosts: Object.fromEntries(b.hosts.map((h) => [h.name, { site: h.site }])),
-    disks: Object.fromEntries(b.disks.map((d) => [d.name, { host: d.host, drive: device(d.device, bw), ...(d.raid ? { raid: { level: d.raid.level, members: d.raid.members } } : {}) }])),
+    disks: Object.fromEntries(b.disks.map((d) => [d.name, { host: d.host, drive: device(d.device, bw), ...(d.raid ? { raid: { level: d.raid.level, members: d.raid.members } } : {}), ...(d.writeCache ? { write_cache: { mode: d.writeCache.mode, size: size(d.writeCache.size), flushes: d.writeCache.flushes } } : {}) }])),
     resources: Object.fromEntries(
       b.resources.map((r) => [
         r.name,

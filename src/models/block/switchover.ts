@@ -30,6 +30,7 @@
 import type { Micros } from '../../engine/time.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { BlockRoleRefusal } from '../../history/facts/block.ts';
+import { promotesStale } from './cache-loss.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES, primaryDown } from './state.ts';
 import type { BlockWorld } from './world.ts';
@@ -152,6 +153,8 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
   const old = r.primaryHost;
   const oldDisk = r.primaryDisk;
   const stopped = r.demoted ? now - r.demoted.at : 0;
+  // Blocks its volatile cache lost at a power loss, unmarked, are older on `host`: the application reads them now.
+  promotesStale(w, r, host, now);
   r.primaryHost = host;
   r.primaryDisk = r.secondaryDisk!;
   r.secondaryHost = old;

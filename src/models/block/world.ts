@@ -30,7 +30,8 @@ import { inFlight } from '../tcp/connection.ts';
 import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
-import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
+import { consistentSurvivor, copiesSample, holders, peerLacks, staleBytes } from './copies.ts';
+import { cacheLossAt, cacheStep, promotesStale } from './cache-loss.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
@@ -910,6 +911,7 @@ export class BlockWorld implements BlockView {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
+        r.primaryCacheLost = cacheLossAt(this, r, host, r.primaryDisk, 'primary', now);
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
         this.ctx.sim.cancel(r.reqTimer);
@@ -941,8 +943,19 @@ export class BlockWorld implements BlockView {
           lost.fromPos = Math.max(0, lost.fromPos - lacks);
           lost.chain = [...lost.chain, { kind: 'loss-peer-queue', bytes: lacks, peer: host, protocol: proto }];
         }
+        // Its volatile write cache's released writes (write-cache.ts): no bitmap marks them. Its primary already
+        // down, they are on no disk that runs without it, as above.
+        const cache = r.peerDisk === 'UpToDate' && r.secondaryDisk !== null ? cacheLossAt(this, r, host, r.secondaryDisk, 'secondary', now) : null;
+        if (cache && lost) {
+          lost.lostBytes += cache.bytes;
+          lost.fromPos = Math.max(0, lost.fromPos - cache.bytes);
+          lost.chain = [...lost.chain, cacheStep(cache, 'secondary', cache.bytes)];
+        } else if (cache) {
+          const before = staleBytes(r.peerStale, r, now);
+          r.peerStale = before > 0 ? { ...cache, bytes: cache.bytes + before } : cache;
+        }
         // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
-        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks };
+        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks: lacks + (cache?.bytes ?? 0) };
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
@@ -980,7 +993,7 @@ export class BlockWorld implements BlockView {
     };
     if (lost && survivor) {
       if (lost.lostBytes > EPS_BYTES) {
-        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
+        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.toAt ?? lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
       }
       lost.recorded = true;
       return;
@@ -1014,7 +1027,7 @@ export class BlockWorld implements BlockView {
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
-  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros } {
+  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; toAt?: Micros } {
     const acked = r.acked.valueAt(now);
     const chain: BlockLossStep[] = [];
     const d = r.drbd;
@@ -1034,7 +1047,16 @@ export class BlockWorld implements BlockView {
     if (pipe > EPS_BYTES) chain.push({ kind: 'loss-send-path', bytes: pipe, primary: r.primaryHost, peer: r.secondaryHost, label: r.label });
     if (dirty > EPS_BYTES) chain.push({ kind: 'loss-bitmap-only', bytes: dirty, conn: r.conn.kind === 'StandAlone' ? { kind: 'reason', reason: r.conn.reason } : { kind: 'state', state: r.conn.kind } });
     if (r.peerDisk === 'Inconsistent') chain.push({ kind: 'loss-peer-inconsistent', peer: r.secondaryHost });
-    const lostBytes = pipe + dirty;
+    // The peer's disk lacks what its volatile cache lost at an earlier power loss (cache-loss.ts).
+    const stale = r.peerDisk === 'UpToDate' ? staleBytes(r.peerStale, r, now) : 0;
+    if (stale > EPS_BYTES) chain.push(cacheStep(r.peerStale!, 'secondary', stale));
+    const lostBytes = pipe + dirty + stale;
+    if (pipe + dirty <= EPS_BYTES && stale > EPS_BYTES) {
+      // Only the stale writes: acknowledged before the peer's power loss.
+      const c = r.peerStale!;
+      return { lostBytes, chain, fromPos: Math.max(0, c.acked - stale), toPos: c.acked, fromAt: r.ackedTimeOf(Math.max(0, c.acked - stale), now), toAt: c.at };
+    }
+    // With stale writes too, from the first of them (the count is the bytes, not the span).
     const fromPos = Math.max(0, acked - lostBytes);
     const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos, now);
     return { lostBytes, chain, fromPos, toPos: acked, fromAt };
@@ -1057,7 +1079,10 @@ export class BlockWorld implements BlockView {
     // A node without every acknowledged write made primary: those writes stay only where they were.
     // The newest data on no running disk was only unavailable until now: made primary without it, it is lost.
     this.commitPendingLoss(r);
-    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this, now);
+    if ((r.peerDisk !== 'UpToDate' || peerLacks(r, now) > 0) && !r.superseded) r.superseded = holders(r, this, now);
+    // Stale blocks the lost primary's record does not count (it ran on, or they were counted with it).
+    if (lost) r.peerStale = null;
+    else promotesStale(this, r, host, now);
     if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
@@ -1065,7 +1090,7 @@ export class BlockWorld implements BlockView {
         resource: r.name,
         node: old,
         fromAt: lost.fromAt,
-        toAt: lost.at,
+        toAt: lost.toAt ?? lost.at,
         writes: Math.max(1, Math.round(lost.lostBytes / size)),
         bytes: Math.round(lost.lostBytes),
         fromPos: lost.fromPos,

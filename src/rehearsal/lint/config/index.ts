@@ -129,7 +129,7 @@ function blockFacts(all: readonly DrbdResourceConfig[], opts: ConfigLintOptions,
           version: 8.4,
           // sndbuf-size 0 is the kernel's auto-tuning: up to tcp_wmem's maximum (4 MiB assumed, as the scenario grammar does).
           net: { protocol: r.protocol, sndbufSize: r.sndbufSize || 4 * KiB * KiB, rcvbufSize: r.rcvbufSize || 6 * KiB * KiB, onCongestion: r.onCongestion, congestionFill: 0, congestionExtents: 1237, maxBuffers: 2048, koCount: 7, timeout: 6_000_000 as Micros, proxyBuffer: 0, connectInt: 10_000_000 as Micros, pingInt: 10_000_000 as Micros, pingTimeout: 500_000 as Micros, afterSb0pri: 'disconnect', afterSb1pri: 'disconnect', afterSb2pri: 'disconnect', fencing: 'dont-care' },
-          disk: { resyncRate: r.resyncRate, cPlanAhead: r.cPlanAhead, cFillTarget: 0, cDelayTarget: 1_000_000 as Micros, cMaxRate: 100 * KiB * KiB, cMinRate: 250 * KiB, alExtents: 1237, resyncWithoutReplication: false },
+          disk: { resyncRate: r.resyncRate, cPlanAhead: r.cPlanAhead, cFillTarget: 0, cDelayTarget: 1_000_000 as Micros, cMaxRate: 100 * KiB * KiB, cMinRate: 250 * KiB, alExtents: 1237, resyncWithoutReplication: false, diskBarrier: false, diskFlushes: true, diskDrain: true, mdFlushes: true },
           // The grammar's default (grammar-block.ts: a fence-peer handler that exits after 1 s).
           fencePeerTime: 1_000_000 as Micros,
         },
