@@ -1819,7 +1819,11 @@ export class BlockWorld implements BlockView {
       const koAfter = d ? d.net.koCount * d.net.timeout : 0;
       // (While Ahead nothing is replicated and the peer's queue just drains: not this.)
       const trickle = d?.net.protocol === 'A' && r.replicating && !!w0 && w0.iops * (1 - w0.readShare) > 0 && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
-      if (d && r.transmitting && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
+      // Stuck only once the send path is full (f.sendFull: the socket buffer, or the activity log holding the
+      // writes back): until then every write's send is accepted (reloading ko-count) and closes an epoch with
+      // a barrier, whatever the line carries; the request timer's "last barrier sent" too (net_timeout_reached:
+      // "eventually we will have queued enough into the network for us to block").
+      if (d && r.transmitting && f.sendFull && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
         if (!r.koTimer) {
           const after = koAfter;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
