@@ -192,6 +192,9 @@ export class BlockResource {
    * to its disk (drbd_receiver.c conn_disconnect, active_ee_cnt == 0) before it listens again.
    */
   peerCleanupUntil: Micros = 0 as Micros;
+  /** The rate (bytes/s) the peer finishes those writes at, and the event of its end (world.ts peerCleansUpAt). */
+  peerCleanupRate = 0;
+  peerCleanupTimer: EventHandle | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {

@@ -613,10 +613,22 @@ export class BlockWorld implements BlockView {
     if (r.drbd.net.protocol === 'C') for (const w of f.work.values()) waiting += w.accepted * Math.max(0, w.repl - f.rtt);
     const atDisk = Math.min(Math.max(r.peerQ.valueAt(now), waiting), r.peerDiskWindow());
     if (atDisk <= EPS_BYTES) return;
-    const until = (now + Math.ceil((atDisk / f.drain) * 1e6)) as Micros;
-    if (until <= now) return;
+    this.peerCleansUpAt(r, now, atDisk, f.drain);
+  }
+
+  /** The peer is done with `bytes` at `rate` (bytes/s): it listens again, and a waiting primary connects at once. */
+  private peerCleansUpAt(r: BlockResource, now: Micros, bytes: number, rate: number): void {
+    const until = (now + Math.ceil((bytes / rate) * 1e6)) as Micros;
+    this.ctx.sim.cancel(r.peerCleanupTimer);
+    r.peerCleanupTimer = null;
+    if (until <= now) {
+      r.peerCleanupUntil = now;
+      return;
+    }
     r.peerCleanupUntil = until;
-    this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+    r.peerCleanupRate = rate;
+    r.peerCleanupTimer = this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+      r.peerCleanupTimer = null;
       if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, this.ctx.sim.now, true);
     }, PRIORITY.protocol);
   }
@@ -713,6 +725,14 @@ export class BlockWorld implements BlockView {
 
   private setSlowdown(disk: string, factor: number): void {
     const base = this.disks.get(disk)!;
+    // A peer still finishing its writes before it listens again (peerCleansUp) finishes them at the new speed:
+    // a request's service time scales with the factor.
+    const was = this.degraded.get(disk)?.slowdown ?? 1;
+    const now = this.ctx.sim.now;
+    for (const r of this.resources.values()) {
+      if (r.secondaryDisk !== disk || now >= r.peerCleanupUntil || !r.peerCleanupTimer) continue;
+      this.peerCleansUpAt(r, now, ((r.peerCleanupUntil - now) / 1e6) * r.peerCleanupRate, (r.peerCleanupRate * was) / factor);
+    }
     if (factor === 1) this.degraded.delete(disk);
     else this.degraded.set(disk, { ...base, slowdown: factor });
     this.loadTable.invalidate(disk);
@@ -1815,7 +1835,7 @@ export class BlockWorld implements BlockView {
       // its socket, or the writes wait for activity-log extents the peer's queue holds and nothing is sent,
       // and the request timer drops the connection when no barrier has been sent for that long while the
       // oldest request waits for its barrier ack (drbd_req.c net_timeout_reached, "Remote failed to answer
-      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (StandAlone, below).
+      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (a network failure, below).
       const koAfter = d ? d.net.koCount * d.net.timeout : 0;
       // (While Ahead nothing is replicated and the peer's queue just drains: not this.)
       const trickle = d?.net.protocol === 'A' && r.replicating && !!w0 && w0.iops * (1 - w0.readShare) > 0 && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
@@ -1828,7 +1848,9 @@ export class BlockWorld implements BlockView {
           const after = koAfter;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
             r.koTimer = null;
-            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros });
+            // A failed send: C_TIMEOUT (8.4 drbd_send) / C_NETWORK_FAILURE (9 drbd_sender.c), then Unconnected
+            // and the receiver connects again (conn_disconnect), once the peer has finished its own writes.
+            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros }, true);
             this.requestReflow();
           }, PRIORITY.protocol);
         }
