@@ -14,6 +14,7 @@ import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 import { bytesPerAlTransaction, unflushed } from '../../../src/models/block/write-cache.ts';
 import { scenarioToYaml } from '../../../src/testing/index.ts';
+import { lintScenarioText } from '../../../src/rehearsal/lint/index.ts';
 import { drbdScenario, type DrbdFixture } from './fixture.ts';
 
 const run = (o: DrbdFixture, version = '8.4') => runScenario(loadScenarioText(drbdScenario({ duration: '10m', resyncRate: '100MB/s', protocol: 'C', ...o }).replace('version: 8.4', `version: ${version}`), 'fixture.yaml')).report;
@@ -174,5 +175,22 @@ describe('grammar', () => {
   it('drbd.conf\'s "no" is refused with the YAML hint', () => {
     expect(() => loadScenarioText(drbdScenario({ diskExtra: 'disk-flushes: no' }), 'fixture.yaml')).toThrow(/disk-flushes.*true or false/);
     expect(() => loadScenarioText(drbdScenario({ peerCache: '{ mode: volatile }' }), 'fixture.yaml')).toThrow(/size/);
+  });
+});
+
+describe('lint: drbd-volatile-cache', () => {
+  const lint = (o: DrbdFixture, version = '8.4') => lintScenarioText(drbdScenario(o).replace('version: 8.4', `version: ${version}`), 'fixture.yaml', { variant: null, sets: [] }).filter((x) => x.id === 'drbd-volatile-cache');
+  it('warns of a peer with a volatile cache and disk-flushes off, with what a power loss takes', () => {
+    const f = lint({ peerCache: cache, diskExtra: 'disk-flushes: false' });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.severity).toBe('warning');
+    expect(f[0]!.message).toMatch(/peer-disk on s has a volatile write cache and disk-flushes and disk-barrier are off: a power loss of s takes up to 256 MiB/);
+    // DRBD 9: its own activity-log transactions bound it (about one write here).
+    expect(lint({ peerCache: cache, diskExtra: 'disk-flushes: false' }, '9.2')[0]!.message).toMatch(/only its activity-log transactions \(md-flushes\) flush it: .* up to 18\.\d KiB/);
+  });
+  it('a controller ignoring flushes is warned of whatever disk-flushes says; the defaults, or a battery, are not', () => {
+    expect(lint({ peerCache: '{ mode: volatile, size: 1GiB, flushes: ignored }' })[0]!.message).toMatch(/its controller ignores flushes: .* up to 1 GiB/);
+    expect(lint({ peerCache: cache })).toEqual([]);
+    expect(lint({ peerCache: '{ mode: battery-backed, size: 1GiB }', diskExtra: 'disk-flushes: false' })).toEqual([]);
   });
 });
