@@ -73,7 +73,14 @@ export function promotesStale(w: BlockWorld, r: BlockResource, host: string, now
 export function crashedPrimaryCache(w: BlockWorld, r: BlockResource, swapped: boolean, now: Micros): void {
   const c = r.primaryCacheLost;
   r.primaryCacheLost = null;
-  if (swapped) return;
+  if (swapped) {
+    // The survivor, now the one promoted, had stale blocks of its own (an earlier power loss): its resync
+    // carries them to the crashed node too.
+    const s = r.peerStale;
+    r.peerStale = null;
+    if (s) record(w, r, s, 'secondary', r.secondaryHost ?? s.host, { kind: 'loss-made-primary-without', host: r.primaryHost }, now);
+    return;
+  }
   r.peerStale = null;
   if (c && c.host === r.primaryHost) record(w, r, c, 'primary', c.host, { kind: 'loss-crashed-primary-source', host: c.host, peer: r.secondaryHost }, now);
 }

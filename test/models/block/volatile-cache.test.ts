@@ -194,3 +194,13 @@ describe('lint: drbd-volatile-cache', () => {
     expect(lint({ peerCache: '{ mode: battery-backed, size: 1GiB }', diskExtra: 'disk-flushes: false' })).toEqual([]);
   });
 });
+
+describe('a stale peer that DRBD 9 protocol C makes the SyncSource after the Primary crashes', () => {
+  it('its stale blocks are resynced to the crashed node and it is promoted without them: lost', () => {
+    const r = run({ peerCache: cache, diskExtra: 'disk-flushes: false, md-flushes: false', extraPlan: ['{ at: +2m, fail_host: s }', '{ at: +3m, power_on: s }', '{ at: +5m, fail_host: p }', '{ at: +6m, power_on: p }'] }, '9.2');
+    expect(r.devices![0]!.primary).toBe('s');
+    expect(r.dataLoss).toHaveLength(1);
+    expect(r.dataLoss[0]!.walBytes).toBeGreaterThan(written2m * 0.99);
+    expect(kinds(r)[0]).toEqual(['loss-volatile-cache', 'loss-made-primary-without']);
+  });
+});
