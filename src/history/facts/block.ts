@@ -34,11 +34,12 @@ export type BlockStepFact =
  * Why drbdadm primary or secondary did nothing (drbd_nl.c drbd_set_role, drbd_state.c is_valid_soft_transition):
  * `two-primaries` SS_TWO_PRIMARIES (the peer is Primary as far as this node knows: with a demoted peer, its
  * P_STATE is still queued behind the data it sent, drbd_main.c drbd_send_state on the data socket);
- * `no-up-to-date-disk` SS_NO_UP_TO_DATE_DISK; `writes-to-it` the node the application writes to while its
+ * `no-up-to-date-disk` SS_NO_UP_TO_DATE_DISK; `sync-target` a SyncTarget whose peer is UpToDate, which DRBD makes
+ * Primary (8.4 drbd_state.c is_valid_state, 9 drbd_data_accessible) and replsim does not model; `writes-to-it` the node the application writes to while its
  * peer is Primary too; `pacemaker` the resource is Pacemaker's (a manual role change is undone by it: use the
  * cluster's own move).
  */
-export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'not-managed' | 'two-primaries' | 'no-up-to-date-disk';
+export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'not-managed' | 'two-primaries' | 'no-up-to-date-disk' | 'sync-target';
 
 /** DRBD's name for waiting for the peer: WFConnection (8.4, md, WalB) or Connecting (9). */
 export type Waiting = 'WFConnection' | 'Connecting';

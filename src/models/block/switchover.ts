@@ -48,6 +48,15 @@ function upToDate(r: BlockResource): boolean {
   return r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown';
 }
 
+/**
+ * Why `drbdadm primary` on the peer is refused for its disk: SS_NO_UP_TO_DATE_DISK, unless it is the SyncTarget of
+ * a connected UpToDate node, which DRBD accepts (8.4 drbd_state.c is_valid_state: "role == R_PRIMARY && disk <
+ * D_UP_TO_DATE && pdsk < D_UP_TO_DATE"; 9 drbd_data_accessible) and replsim does not model (`sync-target`).
+ */
+function diskRefusal(r: BlockResource): BlockRoleRefusal {
+  return r.peerDisk === 'Inconsistent' && r.transmitting && r.conn.kind === 'SyncSource' ? 'sync-target' : 'no-up-to-date-disk';
+}
+
 /** drbdadm secondary on the primary host (`cluster`: Pacemaker's demote action): null when it was demoted, else why not. */
 export function demote(w: BlockWorld, r: BlockResource, now: Micros, cluster = false): BlockRoleRefusal | null {
   if (!r.drbd) return 'not-drbd';
@@ -82,7 +91,7 @@ export function pacemakerMove(w: BlockWorld, r: BlockResource, host: string, now
   if (host !== r.secondaryHost || w.failedHosts.has(host) || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return 'host-down';
   // ASSUMPTION: a target without UpToDate data is refused up front (its agent's drbdadm primary exits 17,
   // "Refusing to be promoted to Primary without access to UpToDate data", and the promote fails).
-  if (!upToDate(r)) return 'no-up-to-date-disk';
+  if (!upToDate(r)) return diskRefusal(r);
   return demote(w, r, now, true);
 }
 
@@ -123,7 +132,7 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
   }
   if (host !== r.secondaryHost || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return refuse('host-down');
   if (r.peerRole === 'Primary') return refuse('already-primary');
-  if (!upToDate(r)) return refuse('no-up-to-date-disk');
+  if (!upToDate(r)) return refuse(diskRefusal(r));
   if (!r.transmitting) {
     if (!r.demoted && r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') return refuse('two-primaries');
     w.promoteApart(r, host, now);
@@ -137,7 +146,7 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
     const t = w.ctx.sim.now;
     const left = unread(r, t);
     if (!r.demoted || host !== r.secondaryHost || w.failedHosts.has(host)) return refuse('host-down');
-    if (!upToDate(r)) refuse('no-up-to-date-disk');
+    if (!upToDate(r)) refuse(diskRefusal(r));
     else if (r.transmitting && left <= EPS_BYTES) switchRoles(w, r, host, t);
     else if (!r.transmitting) w.promoteApart(r, host, t);
     else {

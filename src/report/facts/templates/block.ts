@@ -21,6 +21,7 @@ const ROLE_REFUSAL: { readonly [K in BlockRoleRefusal]: (f: { readonly inFlight?
       ? p`State change failed: (-1) Multiple primaries not allowed by config: the peer's demotion is queued behind the ${size(f.inFlight)} it still sends (drbd_send_state on the data socket)`
       : 'State change failed: (-1) Multiple primaries not allowed by config: the peer is Primary',
   'no-up-to-date-disk': () => 'State change failed: (-2) Need access to UpToDate data',
+  'sync-target': () => 'not modelled: DRBD would make this SyncTarget Primary, its peer being UpToDate (reads of the blocks not yet resynced go to the peer), but replsim has no Primary SyncTarget; the roles stay as they were',
 };
 
 export const BLOCK: TemplatesOf<BlockFact> = {
