@@ -86,6 +86,7 @@ function replication(r: ReplicationOptions, bw: Bw): Out {
         version: r.version.toFixed(1),
         net: { ...net(r.net), ...(r.version >= 9 ? fencing : {}) },
         disk: { ...disk(r.disk, bw), ...(r.version < 9 ? fencing : {}) },
+        ...(r.quorum ? { options: { quorum: r.quorum.setting, 'on-no-quorum': r.quorum.onNoQuorum } } : {}),
         handlers: { 'fence-peer': r.crmFencePeer ? { 'crm-fence-peer': { timeout: dur(r.crmFencePeer.timeout) } } : { 'exits-after': dur(r.fencePeerTime) } },
       },
     };
@@ -111,7 +112,7 @@ export function printBlock(b: BlockSpec, bw: Bw): Out {
     resources: Object.fromEntries(
       b.resources.map((r) => [
         r.name,
-        { size: size(r.size), primary: { ...r.primary }, secondary: { ...r.secondary }, connected: r.startConnected, max_bio_size: size(r.maxBioSize), ...replication(r.replication, bw) },
+        { size: size(r.size), primary: { ...r.primary }, secondary: { ...r.secondary }, connected: r.startConnected, max_bio_size: size(r.maxBioSize), ...(r.diskless ? { diskless: [...r.diskless] } : {}), ...replication(r.replication, bw) },
       ]),
     ),
     workloads: Object.fromEntries(

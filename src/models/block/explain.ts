@@ -164,6 +164,7 @@ function closedOnLine(res: BlockResource, w: WorkloadView, flow: FlowView): bool
  * (protocol B/C writes wait for acknowledgements that cannot come, until timeout or ping-timeout).
  */
 function pathCut(res: BlockResource, flow: FlowView): StallStepFact[] | null {
+  if (res.frozen && res.quorumLost) return [{ kind: 'stall-frozen-no-quorum', resource: res.name, host: res.primaryHost }];
   if (res.frozen) return [{ kind: 'stall-io-suspended', resource: res.name, host: res.primaryHost, peer: res.secondaryHost }, { kind: 'stall-frozen-until-fenced' }];
   if (res.transmitting && flow.lineCap <= 0) {
     const d = res.drbd;

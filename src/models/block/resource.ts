@@ -11,7 +11,7 @@ import type { BlockLossRecord } from '../../history/block.ts';
 import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
-import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
+import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, DrbdResourceOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
 import type { TcpSpec } from '../tcp/connection.ts';
 import { Account } from './account.ts';
 
@@ -250,6 +250,10 @@ export class BlockResource {
    * blocks mend them (copies.ts staleBytes).
    */
   peerStale: CacheLoss | null = null;
+  /** DRBD 9 quorum (quorum-state.ts): each diskful node's last verdict (the tiebreaker is sticky), the Primary's loss of it, and peers outdated by a forced promotion. */
+  readonly quorumHad = new Map<string, boolean>();
+  quorumLost: { readonly since: Micros; readonly host: string; readonly policy: 'suspend-io' | 'io-error' } | null = null;
+  forcedOutdate = false;
   primaryCacheLost: CacheLoss | null = null;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
   lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; toAt?: Micros; recorded: boolean } | null = null;
@@ -285,9 +289,9 @@ export class BlockResource {
     return this.spec.name;
   }
 
-  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros; crmFencePeer: { readonly timeout: Micros } | null } | null {
+  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros; crmFencePeer: { readonly timeout: Micros } | null; quorum: DrbdResourceOptions['quorum'] | null } | null {
     const o = this.options;
-    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime, crmFencePeer: o.crmFencePeer ?? null } : null;
+    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime, crmFencePeer: o.crmFencePeer ?? null, quorum: o.quorum ?? null } : null;
   }
 
   get md(): MdResourceOptions | null {

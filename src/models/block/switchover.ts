@@ -31,6 +31,7 @@ import type { Micros } from '../../engine/time.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { BlockRoleRefusal } from '../../history/facts/block.ts';
 import { promotesStale } from './cache-loss.ts';
+import { quorumOf } from './quorum-state.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES, primaryDown } from './state.ts';
 import type { BlockWorld } from './world.ts';
@@ -92,6 +93,7 @@ export function pacemakerMove(w: BlockWorld, r: BlockResource, host: string, now
   // ASSUMPTION: a target without UpToDate data is refused up front (its agent's drbdadm primary exits 17,
   // "Refusing to be promoted to Primary without access to UpToDate data", and the promote fails).
   if (!upToDate(r)) return diskRefusal(r);
+  if (quorumOf(w, r, host)?.have === false) return 'no-quorum';
   return demote(w, r, now, true);
 }
 
@@ -133,6 +135,8 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
   if (host !== r.secondaryHost || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return refuse('host-down');
   if (r.peerRole === 'Primary') return refuse('already-primary');
   if (!upToDate(r)) return refuse(diskRefusal(r));
+  // Without --force, no promotion without quorum (drbd_state.c SS_NO_QUORUM).
+  if (quorumOf(w, r, host)?.have === false) return refuse('no-quorum');
   if (!r.transmitting) {
     if (!r.demoted && r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') return refuse('two-primaries');
     w.promoteApart(r, host, now);
@@ -147,6 +151,7 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
     const left = unread(r, t);
     if (!r.demoted || host !== r.secondaryHost || w.failedHosts.has(host)) return refuse('host-down');
     if (!upToDate(r)) refuse(diskRefusal(r));
+    else if (quorumOf(w, r, host)?.have === false) refuse('no-quorum');
     else if (r.transmitting && left <= EPS_BYTES) switchRoles(w, r, host, t);
     else if (!r.transmitting) w.promoteApart(r, host, t);
     else {

@@ -32,6 +32,7 @@ import { Account, booksError, slack, type BufferBooks } from './account.ts';
 import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks, staleBytes } from './copies.ts';
 import { cacheLossAt, cacheStep, promotesStale } from './cache-loss.ts';
+import { checkQuorum, quorumOf } from './quorum-state.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
@@ -83,6 +84,8 @@ export class BlockWorld implements BlockView {
   /** Disks slowed by a fault, as their queues see them now (service times × slowdown). */
   private readonly degraded = new Map<string, DiskSpec>();
   readonly resources = new Map<string, BlockResource>();
+  /** The DRBD 9 resources with quorum on (quorum-state.ts). */
+  private readonly quorumResources: BlockResource[] = [];
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
   /** Each resource's workloads (a workload's resource never changes). */
@@ -165,6 +168,7 @@ export class BlockWorld implements BlockView {
       const moved = (x: BlockResource): void => void this.stateMoved.add(x.name);
       res.onStateChange = moved;
       this.resources.set(r.name, res);
+      if (res.drbd?.quorum) this.quorumResources.push(res);
     }
     for (const w of spec.workloads) {
       const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0, steady: true }, writeScale: 1, outage: false, lastStall: null, shortfall: null, pendingStall: null, backlogCause: null };
@@ -262,6 +266,9 @@ export class BlockWorld implements BlockView {
       case 'forcePrimary': {
         const r = this.resource(op.resource);
         this.step(r.name, op.host, kind, source, { kind: 'force-primary', resource: r.name, host: op.host }, name);
+        // --force without quorum outdates the peers it cannot reach (drbd_nl.c drbd_set_role, CS_FP_OUTDATE_PEERS):
+        // they leave its voters, and it has quorum alone.
+        if (quorumOf(this, r, op.host)?.have === false) r.forcedOutdate = true;
         this.forcePrimary(r, op.host, now);
         break;
       }
@@ -537,7 +544,8 @@ export class BlockWorld implements BlockView {
     // one below (Inconsistent) kept (drbd_nl.c conn_try_outdate_peer, drbd_state.c __downgrade_peer_disk_states).
     if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     const was = r.frozen !== null;
-    r.frozen = null;
+    // A Primary without quorum stays frozen (quorum-state.ts).
+    if (!r.quorumLost) r.frozen = null;
     this.touched.add(r.name);
     this.requestReflow();
     return was;
@@ -853,6 +861,11 @@ export class BlockWorld implements BlockView {
   /** Pacemaker promotes the survivor (as drbdadm primary): the same path as a forced promotion. */
   promote(r: BlockResource, host: string, why: Extract<PacemakerFact, { kind: 'dc-promotes' }>): void {
     this.log(r.name, host, 'failover', why);
+    // drbd.ocf promotes with drbdadm primary, without --force: refused without quorum (SS_NO_QUORUM).
+    if (quorumOf(this, r, host)?.have === false) {
+      this.log(r.name, host, 'fatal', { kind: 'block-role-refused', resource: r.name, host, op: 'primary', why: 'no-quorum' });
+      return;
+    }
     this.forcePrimary(r, host, this.ctx.sim.now);
     this.requestReflow();
   }
@@ -1124,11 +1137,16 @@ export class BlockWorld implements BlockView {
       const acked = r.acked.valueAt(now);
       const changes = r.bitmap.dirty(now);
       const split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
-      if (!oldDemoted) {
+      // A Primary without quorum has written nothing alone: its I/O froze or failed as DRBD lost the peer, so it
+      // made no new current UUID (drbd_req.c acts on NEW_CUR_UUID only once I/O is not suspended) and what its
+      // transfer log marked then was never acknowledged (protocol B, C) or was acknowledged before (A).
+      // APPROXIMATION: it then resyncs from the new Primary as SyncTarget at the reconnection, as a demoted one does.
+      const quorumless = r.quorumLost !== null && r.quorumLost.host === old;
+      if (!oldDemoted && !quorumless) {
         r.split = split;
         r.peerRole = 'Primary';
         this.ctx.history.block.splits.push({ resource: r.name, from: now, older: old, newer: host, to: null, how: null });
-      } else if (changes - r.transferLogDirty > EPS_BYTES) r.split = split;
+      } else if (changes - r.transferLogDirty - (quorumless ? r.unackedDirty : 0) > EPS_BYTES) r.split = split;
     } else if (r.drbd && lost && this.failedHosts.has(old)) {
       // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
       // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the
@@ -1209,6 +1227,12 @@ export class BlockWorld implements BlockView {
     const now = this.ctx.sim.now;
     this.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
+    // DRBD 9 quorum: judged again whenever something changed (a reflow), before the flows.
+    for (const r of this.quorumResources) {
+      if (!checkQuorum(this, r, now)) continue;
+      this.touched.add(r.name);
+      this.everything = true;
+    }
     /**
      * Resources whose levels may have reached a bound or been moved now: those a discrete step touched or
      * changed the state of, and those whose own breakpoint is due (every one at the start, after a network
