@@ -27,7 +27,8 @@ export function quorumOf(w: BlockWorld, r: BlockResource, host: string): ReturnT
     .map((h) => {
       const current = isPrimary ? h === r.secondaryHost : h === r.primaryHost;
       if (!current) return { diskful: true, connected: false, upToDate: false, outdated: r.forcedOutdate };
-      // The Primary sees its peer's disk state; the peer sees the Primary's disk, UpToDate while it runs.
+      // The Primary sees its peer's disk state (a graceful disconnect outdated it: world.ts disconnect); the peer
+      // sees the Primary's disk, UpToDate while it runs.
       if (isPrimary) return { diskful: true, connected: r.transmitting, upToDate: r.peerDisk === 'UpToDate', outdated: r.peerDisk === 'Outdated' || r.forcedOutdate };
       return { diskful: true, connected: r.transmitting, upToDate: !primaryDown(w, r), outdated: false };
     });

@@ -499,6 +499,10 @@ export class BlockWorld implements BlockView {
     // send path held under protocol A: copies.ts peerLacks).
     else if (r.peerDisk !== 'Failed' && !noData) r.peerDisk = 'DUnknown';
     const d = r.drbd;
+    // A Primary that disconnects politely from its Secondary, with fencing or quorum on, has it outdate itself
+    // (drbd_state.c outdate_on_disconnect, OUTDATE_PEER_DISKS; an Inconsistent one stays so): "If you disconnect
+    // all secondary nodes gracefully a single primary continues to operate" (drbdsetup-options.xml quorum).
+    if (reason.kind === 'by-plan' && d && (d.net.fencing !== 'dont-care' || d.quorum) && r.transmitting && r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
     // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
     const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);

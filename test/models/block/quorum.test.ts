@@ -10,6 +10,7 @@ import { runScenario } from '../../../src/run.ts';
 import { loadScenarioText } from '../../../src/scenario/load.ts';
 import { scenarioToYaml } from '../../../src/testing/index.ts';
 import { calcQuorum } from '../../../src/models/block/quorum.ts';
+import { drbdScenario } from './fixture.ts';
 
 // Three sites, each pair linked: p and s hold the data, t is the diskless tiebreaker.
 const link = (x: string, y: string) => `{ between: [${x}, ${y}], bandwidth: 1Gbps, latency: 1ms }`;
@@ -103,5 +104,22 @@ describe('calc_quorum', () => {
     expect(calcQuorum('majority', true, [gone, gone, tb(true)], true).have).toBe(false);
     // Every absent node Outdated: they leave the voters.
     expect(calcQuorum('majority', true, [{ ...gone, outdated: true }], false).have).toBe(true);
+  });
+});
+
+describe('a graceful disconnect', () => {
+  it('outdates the peer: the Primary of a two-node quorum keeps writing, where losing the peer freezes it', () => {
+    const r = run({ options: '{ quorum: majority }', diskless: false, plan: ['{ at: +2m, disconnect: r0 }'] });
+    expect(ev(r, /lost quorum/)).toEqual([]);
+    const lost = run({ options: '{ quorum: majority }', diskless: false, plan: ['{ at: +2m, fail_host: s }'] });
+    expect(ev(lost, /p lost quorum/)).toHaveLength(1);
+  });
+});
+
+describe('drbdadm disconnect with fencing or quorum on (drbd_state.c outdate_on_disconnect)', () => {
+  it('outdates the UpToDate peer; without either it is DUnknown', () => {
+    const fixture = (disk: string) => runScenario(loadScenarioText(drbdScenario({ protocol: 'C', duration: '5m', diskExtra: disk, extraPlan: ['{ at: +2m, disconnect: r0 }'] }), 'f.yaml')).report.devices![0]!.peerDisk;
+    expect(fixture('fencing: resource-only')).toBe('Outdated');
+    expect(fixture('al-extents: 1237')).toBe('DUnknown');
   });
 });
