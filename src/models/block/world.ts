@@ -29,7 +29,7 @@ import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { explainStall, pathCut, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks, staleBytes } from './copies.ts';
 import { cacheLossAt, cacheStep, promotesStale } from './cache-loss.ts';
 import { checkQuorum, quorumOf } from './quorum-state.ts';
@@ -2007,7 +2007,9 @@ export class BlockWorld implements BlockView {
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
-    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
+    // A frozen Primary puts no load on its disk (loads.ts), so its disk has no solution: the cut path explains it.
+    const cut = sol ? null : pathCut(r, flow);
+    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : cut ? { bottleneck: 'peer-unreachable' as const, chain: cut } : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
@@ -2028,7 +2030,7 @@ export class BlockWorld implements BlockView {
         this.ctx.history.block.reopenStall(w.stall);
         this.nextPhase(w.stall, why, now, observed(value, w.stall.from));
       } else open(why);
-    } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
+    } else if (above && w.stall && (stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck || (r.frozen !== null) !== frozenPhase(w.stall.phases.at(-1)!))) {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
@@ -2069,9 +2071,12 @@ export class BlockWorld implements BlockView {
     return next;
   }
 
-  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended) goes on with a new phase. */
+  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended, I/O froze) goes on with a new phase. */
   private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: readonly StallStepFact[] }, now: Micros, value: number): void {
-    if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
+    const last = stall.phases.at(-1)!;
+    // A cut path that DRBD then freezes (fencing resource-and-stonith, no quorum) is another phase: its writes
+    // no longer go on alone once DRBD gives up on the peer.
+    if (last.bottleneck === why.bottleneck && frozenPhase(last) === frozenPhase(why)) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
     this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
   }
@@ -2243,3 +2248,8 @@ function adjustedOptions(a: ReplicationAdjust): { option: string; value: string 
   return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([option, value]) => ({ option, value: value as string | number | boolean }));
 }
 
+/** Whether a stall phase's path is I/O frozen by DRBD (explain.ts pathCut). */
+function frozenPhase(p: { readonly chain: readonly StallStepFact[] }): boolean {
+  const k = p.chain[0]?.kind;
+  return k === 'stall-io-suspended' || k === 'stall-frozen-no-quorum';
+}
