@@ -756,7 +756,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     start_job: 'Start a background disk job: {name, disk, kind, share | rate, size?} (a backup, a background initialisation).',
     stop_job: 'Stop a background disk job: {disk, name}.',
     io_workload: 'Change an application\'s I/O: {workload, iops?, reads?, random?, size?} (day and night load).',
-    fail_host: 'A storage host crashes or loses power: its buffers (RAM) are lost; its disk keeps what it wrote and comes back with power_on (without one, lost for good).',
+    fail_host: 'A storage host crashes or loses power: its buffers (RAM) are lost; its disk keeps what it wrote (less what a volatile write_cache held unflushed: taken as a power loss) and comes back with power_on (without one, lost for good).',
     power_on: 'A lost storage host is powered on: it boots (Pacemaker nodes take boot_time), its DRBD comes up Secondary, reconnects and resyncs.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',
