@@ -7,7 +7,7 @@
  */
 import { isScalar, type Node } from 'yaml';
 import type { Micros } from '../engine/time.ts';
-import type { DeviceSpec, DiskSpec, RaidLevel } from '../models/disk/device.ts';
+import type { DeviceSpec, DiskSpec, RaidLevel, WriteCacheSpec } from '../models/disk/device.ts';
 import type { ActionBody, Bounds, ExpectationBody } from './types.ts';
 import {
   DRBD_VERSIONS,
@@ -24,9 +24,10 @@ import {
   type ReplicationOptions,
 } from './types-block.ts';
 import { didYouMean, listing, show } from './errors.ts';
-import { boolean, byKind, custom, enumOf, integer, map, namedMap, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
+import { boolean, byKind, custom, enumOf, integer, list, map, namedMap, object, opt, req, string, typeError, withDefault, type Ctx, type Decoder, type ObjectInfo } from './decode.ts';
 import { factor } from './grammar-managers.ts';
 import { AFTER_SB_0PRI, AFTER_SB_1PRI, AFTER_SB_2PRI } from '../models/block/split-brain.ts';
+import type { QuorumSetting } from '../models/block/quorum.ts';
 import { duration, size } from './settings.ts';
 import { pacemakerGrammar } from './grammar-pacemaker.ts';
 import { MAX_SHARE } from '../models/disk/queue.ts';
@@ -185,14 +186,24 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     },
   );
 
+  const writeCacheDecoder = object(
+    {
+      mode: req(enumOf(['volatile', 'battery-backed'] as const), 'volatile: no battery or flash backup, a power loss loses what it holds unflushed; battery-backed: survives it.'),
+      size: req(size({ positive: true }), 'The dirty data it holds at most (a drive: 64-256 MiB; a RAID controller: 1-8 GiB).'),
+      flushes: withDefault(enumOf(['honoured', 'ignored'] as const), 'honoured: a flush (REQ_PREFLUSH, FUA) writes it to the media; ignored: a controller forced to write back without its battery answers at once.', 'honoured' as const, 'honoured'),
+    },
+    { build: (v): WriteCacheSpec => ({ mode: v.mode, size: v.size, flushes: v.flushes }) },
+  );
+
   function diskDecoder(name: string): Decoder<DiskSpec> {
     return object(
       {
         host: req(hostRef, 'The host the disk is attached to.'),
         drive: req(driveDecoder, 'The drive (each member of an array).'),
         raid: opt(raidDecoder, 'An array over several drives; absent: a single drive.'),
+        write_cache: opt(writeCacheDecoder, 'A write-back cache (the drives\' or a RAID controller\'s) that completes writes before they are on the media; absent: write-through.'),
       },
-      { build: (v): DiskSpec => ({ name, host: v.host, device: v.drive, raid: v.raid ?? null }) },
+      { build: (v): DiskSpec => ({ name, host: v.host, device: v.drive, raid: v.raid ?? null, ...(v.write_cache ? { writeCache: v.write_cache } : {}) }) },
     );
   }
 
@@ -262,6 +273,10 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     'c-min-rate': opt(kibPerSecond(), 'Below this rate the resync is not slowed for application I/O; 0 = no throttle (default 250KiB/s) (§3.6).'),
     'al-extents': opt(integer({ min: 7, max: 65534 }), 'Activity log extents (default 1237).'),
     'resync-without-replication': opt(boolean(), '9.3+: application writes during a resync are only marked (default true in 9.3).'),
+    'disk-barrier': opt(boolean(), 'Write ordering by barrier requests (flush + FUA on an epoch\'s first write); default no since 8.4.2.'),
+    'disk-flushes': opt(boolean(), 'Flush the backing disk at each epoch\'s barrier before acknowledging it (default yes). Disable only with a battery-backed cache.'),
+    'disk-drain': opt(boolean(), 'Wait for an epoch\'s writes to finish before the next (default yes): safe only if finished means stable.'),
+    'md-flushes': opt(boolean(), 'Flush + FUA on meta-data writes (activity-log transactions, bitmap) (default yes).'),
     fencing: opt(enumOf(['dont-care', 'resource-only', 'resource-and-stonith'] as const), 'DRBD 8.x: what a Primary does when it loses its peer (9: in the net section). Default dont-care.'),
   };
 
@@ -320,6 +335,10 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       cMinRate: 'c-min-rate',
       alExtents: 'al-extents',
       resyncWithoutReplication: 'resync-without-replication',
+      diskBarrier: 'disk-barrier',
+      diskFlushes: 'disk-flushes',
+      diskDrain: 'disk-drain',
+      mdFlushes: 'md-flushes',
     });
   }
 
@@ -354,6 +373,12 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         cMinRate: 250 * KIB,
         alExtents: 1237,
         resyncWithoutReplication: version >= 9.3,
+        // DRBD_DISK_BARRIER_DEF 0 (since 8.4.2), DRBD_DISK_FLUSHES_DEF 1, DRBD_DISK_DRAIN_DEF 1, DRBD_MD_FLUSHES_DEF 1
+        // (drbd-utils user/v84/linux/drbd_limits.h; the same in 9: documentation/v9/drbdsetup-options.xml).
+        diskBarrier: false,
+        diskFlushes: true,
+        diskDrain: true,
+        mdFlushes: true,
       },
     };
   }
@@ -363,6 +388,13 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
       version: withDefault(drbdVersion(), 'DRBD version (8.3, 8.4, 9.0 … 9.3): limits and defaults differ (§2.1, §3.2, §3.5).', 8.4 as DrbdVersion, '8.4'),
       net: withDefault(object(drbdNetFields), 'drbd.conf net section.', {}, {}),
       disk: withDefault(object(drbdDiskFields), 'drbd.conf disk section (resync).', {}, {}),
+      options: opt(
+        object({
+          quorum: opt(quorumSetting(), 'DRBD 9 (9.0.7+): off (default), majority, all, or a number of votes: a partition without quorum cannot promote, and its Primary freezes or fails its I/O (docs/model-drbd.md, "Quorum").'),
+          'on-no-quorum': opt(enumOf(['suspend-io', 'io-error'] as const), 'What a Primary without quorum does with its I/O: suspend-io (default) or io-error.'),
+        }),
+        'drbd.conf options section (DRBD 9): quorum.',
+      ),
       handlers: opt(
         object({
           'fence-peer': opt(
@@ -397,10 +429,28 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         if (fp?.['exits-after'] !== undefined && fp['crm-fence-peer'] !== undefined) ctx.fail(subInfo(info, 'handlers')?.at('fence-peer') ?? info.node, `${ctx.subject}: fence-peer is either exits-after or crm-fence-peer, not both`);
         const fencePeerTime = (fp?.['exits-after'] ?? 1_000_000) as Micros;
         const crm = fp?.['crm-fence-peer'];
-        return { kind: 'drbd', version: v.version, net, disk, fencePeerTime, ...(crm ? { crmFencePeer: { timeout: crm.timeout } } : {}) };
+        const o = v.options as { quorum?: QuorumSetting | 'off'; 'on-no-quorum'?: 'suspend-io' | 'io-error' } | undefined;
+        // quorum exists from DRBD 9.0.7 (drbdsetup-options.xml); 8.x connects two nodes and has none.
+        if (o && v.version < 9) ctx.fail(subInfo(info, 'options')?.keyAt('quorum') ?? info.at('options') ?? info.node, `quorum exists from DRBD 9.0.7, not in ${v.version.toFixed(1)}: DRBD 8.4 connects two nodes and has no quorum`, { hint: 'use version: 9.2, or fencing (resource-and-stonith) with a cluster manager' });
+        const quorum = o?.quorum !== undefined && o.quorum !== 'off' ? { setting: o.quorum, onNoQuorum: o['on-no-quorum'] ?? ('suspend-io' as const) } : undefined;
+        return { kind: 'drbd', version: v.version, net, disk, fencePeerTime, ...(crm ? { crmFencePeer: { timeout: crm.timeout } } : {}), ...(quorum ? { quorum } : {}) };
       },
     },
   );
+
+  /** A quorum setting: off, majority, all, or a number of votes (drbdsetup-options.xml quorum). */
+  function quorumSetting(): Decoder<QuorumSetting | 'off'> {
+    const names = ['off', 'majority', 'all'] as const;
+    const expected = 'off, majority, all, or a number of votes from 1 to 32';
+    return custom<QuorumSetting | 'off'>(expected, () => ({ anyOf: [{ type: 'string', enum: [...names] }, { type: 'integer', minimum: 1, maximum: 32 }] }), (node, ctx) => {
+      const n = ctx.resolve(node);
+      if (!isScalar(n)) return typeError(n, ctx, expected);
+      if (typeof n.value === 'number' && Number.isInteger(n.value) && n.value >= 1 && n.value <= 32) return n.value;
+      const i = names.indexOf(String(n.value) as (typeof names)[number]);
+      if (i < 0) return ctx.fail(n, `${ctx.subject}: ${show(String(n.value))} is not ${expected}`, { expected });
+      return names[i]!;
+    });
+  }
 
   /** ObjectInfo of a nested mapping, for positions of its keys. */
   function subInfo(info: ObjectInfo, key: string): ObjectInfo | undefined {
@@ -473,6 +523,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
         // A pair written without `connected` is a running one (Connected, UpToDate on both sides), as a user describing their
         // replicated volume means: a default of StandAlone replicated nothing, silently.
         connected: withDefault(boolean(), 'true (default): the peers start connected and in sync; false: StandAlone, never synced: a plan `connect` starts the initial full sync.', true),
+        diskless: opt(list(hostRef, { label: (i) => `diskless node ${i + 1}` }), 'DRBD 9: intentionally diskless nodes of the resource (quorum tiebreakers), by host.'),
         max_bio_size: withDefault(size({ positive: true }), 'Largest request a resync merges adjacent dirty blocks into (the device\'s max hw I/O size). ASSUMPTION default.', 128 * KIB, '128KiB'),
         drbd: opt(drbdDecoder, 'Replicate with DRBD.'),
         md: opt(mdDecoder, 'Replicate with an mdadm RAID1 whose remote leg is --write-mostly --write-behind.'),
@@ -485,7 +536,11 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
           const replication = (v.drbd ?? v.md ?? v.walb)!;
           blockEnv(ctx.env).versions.set(name, replication.kind === 'drbd' ? replication.version : null);
           if (replication.kind === 'drbd' && replication.crmFencePeer) blockEnv(ctx.env).crmFencePeer.push({ name, node: info.at('drbd') ?? info.node });
-          return { name, size: v.size, primary: v.primary, secondary: v.secondary, startConnected: v.connected, maxBioSize: v.max_bio_size, replication };
+          const diskless = v.diskless ?? [];
+          if (diskless.length > 0 && (replication.kind !== 'drbd' || replication.version < 9)) ctx.fail(info.at('diskless') ?? info.node, `${ctx.subject}: diskless nodes need DRBD 9: ${replication.kind === 'drbd' ? `DRBD ${replication.version.toFixed(1)} connects two nodes` : `${replication.kind} has two legs`}`, { hint: 'use drbd: { version: 9.2 }' });
+          for (const h of diskless) if (h === v.primary.host || h === v.secondary.host) ctx.fail(info.at('diskless') ?? info.node, `${ctx.subject}: ${show(h)} is diskful here (primary or secondary), not a diskless node`);
+          if (new Set(diskless).size !== diskless.length) ctx.fail(info.at('diskless') ?? info.node, `${ctx.subject}: a diskless host is listed twice`);
+          return { name, size: v.size, primary: v.primary, secondary: v.secondary, startConnected: v.connected, maxBioSize: v.max_bio_size, replication, ...(diskless.length > 0 ? { diskless } : {}) };
         },
       },
     );
@@ -701,7 +756,7 @@ function renameKeys<T>(v: Record<string, unknown>, names: { readonly [K in keyof
     start_job: 'Start a background disk job: {name, disk, kind, share | rate, size?} (a backup, a background initialisation).',
     stop_job: 'Stop a background disk job: {disk, name}.',
     io_workload: 'Change an application\'s I/O: {workload, iops?, reads?, random?, size?} (day and night load).',
-    fail_host: 'A storage host crashes or loses power: its buffers (RAM) are lost; its disk keeps what it wrote and comes back with power_on (without one, lost for good).',
+    fail_host: 'A storage host crashes or loses power: its buffers (RAM) are lost; its disk keeps what it wrote (less what a volatile write_cache held unflushed: taken as a power loss) and comes back with power_on (without one, lost for good).',
     power_on: 'A lost storage host is powered on: it boots (Pacemaker nodes take boot_time), its DRBD comes up Secondary, reconnects and resyncs.',
     force_primary: 'drbdadm primary --force on the surviving peer: {resource, host}; the application moves there.',
     slow_disk: 'A disk degrades: {disk, factor, for?}: every request takes factor times as long (latency × factor, IOPS ÷ factor); with for, a latency spike that ends by itself; factor 1 restores.',

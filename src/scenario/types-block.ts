@@ -8,6 +8,7 @@ import type { Micros } from '../engine/time.ts';
 import type { DiskSpec } from '../models/disk/device.ts';
 import type { AfterSb0pri, AfterSb1pri, AfterSb2pri } from '../models/block/split-brain.ts';
 import type { PacemakerSpec } from './types-pacemaker.ts';
+import type { QuorumSetting } from '../models/block/quorum.ts';
 
 export type { DeviceSpec, DiskSpec, RaidLevel, RaidSpec } from '../models/disk/device.ts';
 
@@ -68,6 +69,12 @@ export interface DrbdDiskOptions {
   readonly alExtents: number;
   /** 9.3+: application writes during a resync are only marked, not replicated (default yes in 9.3). */
   readonly resyncWithoutReplication: boolean;
+  /** Write ordering on the peer (drbd_receiver.c max_allowed_wo: barrier, else flush, else drain, else none). */
+  readonly diskBarrier: boolean;
+  readonly diskFlushes: boolean;
+  readonly diskDrain: boolean;
+  /** Meta-data writes (activity-log transactions) carry REQ_PREFLUSH | REQ_FUA (drbd_actlog.c, MD_NO_FUA). */
+  readonly mdFlushes: boolean;
 }
 
 export interface DrbdResourceOptions {
@@ -79,6 +86,8 @@ export interface DrbdResourceOptions {
   readonly fencePeerTime: Micros;
   /** The fence-peer handler is crm-fence-peer.9.sh under Pacemaker: it returns when the cluster knows the peer's fate, or after --timeout. */
   readonly crmFencePeer?: { readonly timeout: Micros };
+  /** DRBD 9 `options { quorum; on-no-quorum; }` (absent: quorum off, the default): models/block/quorum.ts. */
+  readonly quorum?: { readonly setting: QuorumSetting; readonly onNoQuorum: 'suspend-io' | 'io-error' };
 }
 
 /** mdadm RAID1 with the remote leg --write-mostly and --write-behind (over a network block device). */
@@ -121,6 +130,8 @@ export interface BlockResourceSpec {
   readonly maxBioSize: number;
   /** Whether the peers start connected and in sync (false: StandAlone, a `connect` starts the initial full sync). */
   readonly startConnected: boolean;
+  /** DRBD 9: intentionally diskless nodes (tiebreakers for quorum), by host; absent: none. */
+  readonly diskless?: readonly string[];
   readonly replication: ReplicationOptions;
 }
 

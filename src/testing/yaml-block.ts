@@ -51,6 +51,10 @@ function disk(d: Partial<DrbdDiskOptions>, bw: Bw): Out {
   if (d.cMinRate !== undefined) o['c-min-rate'] = rate(d.cMinRate);
   if (d.alExtents !== undefined) o['al-extents'] = d.alExtents;
   if (d.resyncWithoutReplication !== undefined) o['resync-without-replication'] = d.resyncWithoutReplication;
+  if (d.diskBarrier !== undefined) o['disk-barrier'] = d.diskBarrier;
+  if (d.diskFlushes !== undefined) o['disk-flushes'] = d.diskFlushes;
+  if (d.diskDrain !== undefined) o['disk-drain'] = d.diskDrain;
+  if (d.mdFlushes !== undefined) o['md-flushes'] = d.mdFlushes;
   return o;
 }
 
@@ -82,6 +86,7 @@ function replication(r: ReplicationOptions, bw: Bw): Out {
         version: r.version.toFixed(1),
         net: { ...net(r.net), ...(r.version >= 9 ? fencing : {}) },
         disk: { ...disk(r.disk, bw), ...(r.version < 9 ? fencing : {}) },
+        ...(r.quorum ? { options: { quorum: r.quorum.setting, 'on-no-quorum': r.quorum.onNoQuorum } } : {}),
         handlers: { 'fence-peer': r.crmFencePeer ? { 'crm-fence-peer': { timeout: dur(r.crmFencePeer.timeout) } } : { 'exits-after': dur(r.fencePeerTime) } },
       },
     };
@@ -103,11 +108,11 @@ function job(j: DiskJobSpec, bw: Bw): Out {
 export function printBlock(b: BlockSpec, bw: Bw): Out {
   return {
     hosts: Object.fromEntries(b.hosts.map((h) => [h.name, { site: h.site }])),
-    disks: Object.fromEntries(b.disks.map((d) => [d.name, { host: d.host, drive: device(d.device, bw), ...(d.raid ? { raid: { level: d.raid.level, members: d.raid.members } } : {}) }])),
+    disks: Object.fromEntries(b.disks.map((d) => [d.name, { host: d.host, drive: device(d.device, bw), ...(d.raid ? { raid: { level: d.raid.level, members: d.raid.members } } : {}), ...(d.writeCache ? { write_cache: { mode: d.writeCache.mode, size: size(d.writeCache.size), flushes: d.writeCache.flushes } } : {}) }])),
     resources: Object.fromEntries(
       b.resources.map((r) => [
         r.name,
-        { size: size(r.size), primary: { ...r.primary }, secondary: { ...r.secondary }, connected: r.startConnected, max_bio_size: size(r.maxBioSize), ...replication(r.replication, bw) },
+        { size: size(r.size), primary: { ...r.primary }, secondary: { ...r.secondary }, connected: r.startConnected, max_bio_size: size(r.maxBioSize), ...(r.diskless ? { diskless: [...r.diskless] } : {}), ...replication(r.replication, bw) },
       ]),
     ),
     workloads: Object.fromEntries(

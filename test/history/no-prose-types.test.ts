@@ -89,7 +89,7 @@ describe('the model-side cause types carry no free text', () => {
     expectTypeOf<BlockFenceRecord['reason']>().toEqualTypeOf<FenceReason>();
     expectTypeOf<FreeStringKeys<FenceReason>>().toEqualTypeOf<'node' | 'dc'>();
     expectTypeOf<BlockLossRecord['chain']>().toEqualTypeOf<readonly BlockLossStep[]>();
-    expectTypeOf<FreeStringKeys<BlockLossStep>>().toEqualTypeOf<'primary' | 'peer' | 'label' | 'resource' | 'survivor' | 'host' | 'old'>();
+    expectTypeOf<FreeStringKeys<BlockLossStep>>().toEqualTypeOf<'primary' | 'peer' | 'label' | 'resource' | 'survivor' | 'host' | 'old' | 'disk'>();
   });
 
   it('who decided a failover, and what configured the synchronous standbys: names only', () => {

@@ -169,6 +169,15 @@ describe('lint --config', () => {
     expect(lintConfig([`${F}/drbd`], { writeRate: 200e6, line: { bandwidth: 1.25e8, latency: 1000 as never } }).find((f) => f.id === 'drbd-sndbuf-too-small')!.severity).toBe('error');
   });
 
+  it('DRBD files: disk-flushes no and md-flushes no are warned of (write_cache, docs/model-drbd.md)', () => {
+    const fs = lintConfig([`${F}/drbd-flushes`], {}).filter((f) => f.id === 'drbd-flushes-off');
+    expect(fs.map((f) => [f.severity, f.where.line, f.message])).toEqual([
+      ['warning', 4, 'r0: disk-flushes no: safe only if every backing disk\'s write cache is battery- or flash-backed'],
+      ['warning', 5, 'r0: md-flushes no: safe only if every backing disk\'s write cache is battery- or flash-backed'],
+    ]);
+    expect(lintConfig([`${F}/drbd`], {}).filter((f) => f.id === 'drbd-flushes-off')).toEqual([]);
+  });
+
   it.skipIf(!existsSync('/usr/sbin/drbdadm'))('the DRBD fixture is valid for drbdadm', () => {
     const r = spawnSync('/usr/sbin/drbdadm', ['-c', `${F}/drbd/drbd.conf`, 'dump', 'all'], { encoding: 'utf8' });
     expect(r.status).toBe(0);

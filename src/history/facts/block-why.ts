@@ -62,6 +62,9 @@ export type ConnReason =
   /** drbd_req.c request_timer_fn: a write sent `wait` µs before its acknowledgement, more than ko-count × timeout (`after`, µs). */
   | { readonly kind: 'request-timeout'; readonly after: Micros; readonly wait: Micros; readonly protocol: 'B' | 'C' };
 
+/** Why a power loss took completed writes from a volatile write cache (models/block/write-cache.ts). */
+export type CacheLossWhy = 'flushes-ignored' | 'no-barrier-flush' | 'between-al-transactions' | 'never-flushed';
+
 /** The steps of a block device's data loss (history/block.ts BlockLossRecord.chain), root first. */
 export type BlockLossStep =
   /** `bytes` acknowledged writes were in the primary's send path (`label`: the replication, which acknowledges early). */
@@ -71,6 +74,10 @@ export type BlockLossStep =
   | { readonly kind: 'loss-peer-inconsistent'; readonly peer: string | null }
   /** `bytes` acknowledged writes `peer`'s receiver had taken in (protocol A, B) and not yet written when its host went down. */
   | { readonly kind: 'loss-peer-queue'; readonly bytes: number; readonly peer: string; readonly protocol: 'A' | 'B' }
+  /** A power loss took `bytes` of completed writes from `host`'s volatile write cache on `disk` (models/block/write-cache.ts), unmarked by any bitmap. */
+  | { readonly kind: 'loss-volatile-cache'; readonly bytes: number; readonly host: string; readonly disk: string; readonly role: 'primary' | 'secondary'; readonly why: CacheLossWhy }
+  /** The crashed Primary `host` came back as the source of its activity log's resync (`peer` overwritten), or alone. */
+  | { readonly kind: 'loss-crashed-primary-source'; readonly host: string; readonly peer: string | null }
   /** No running host holds every acknowledged write; `survivor`: the host with an older consistent copy. */
   | { readonly kind: 'loss-nowhere'; readonly resource: string; readonly why: CopiesWhy; readonly survivor: string | null }
   | { readonly kind: 'loss-no-consistent-image'; readonly size: number; readonly acked: number }

@@ -34,11 +34,12 @@ export type BlockStepFact =
  * Why drbdadm primary or secondary did nothing (drbd_nl.c drbd_set_role, drbd_state.c is_valid_soft_transition):
  * `two-primaries` SS_TWO_PRIMARIES (the peer is Primary as far as this node knows: with a demoted peer, its
  * P_STATE is still queued behind the data it sent, drbd_main.c drbd_send_state on the data socket);
- * `no-up-to-date-disk` SS_NO_UP_TO_DATE_DISK; `writes-to-it` the node the application writes to while its
+ * `no-up-to-date-disk` SS_NO_UP_TO_DATE_DISK; `no-quorum` SS_NO_QUORUM (models/block/quorum.ts); `sync-target` a SyncTarget whose peer is UpToDate, which DRBD makes
+ * Primary (8.4 drbd_state.c is_valid_state, 9 drbd_data_accessible) and replsim does not model; `writes-to-it` the node the application writes to while its
  * peer is Primary too; `pacemaker` the resource is Pacemaker's (a manual role change is undone by it: use the
  * cluster's own move).
  */
-export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'not-managed' | 'two-primaries' | 'no-up-to-date-disk';
+export type BlockRoleRefusal = 'writes-to-it' | 'not-primary' | 'already-primary' | 'already-secondary' | 'host-down' | 'not-drbd' | 'pacemaker' | 'not-managed' | 'two-primaries' | 'no-up-to-date-disk' | 'sync-target' | 'no-quorum';
 
 /** DRBD's name for waiting for the peer: WFConnection (8.4, md, WalB) or Connecting (9). */
 export type Waiting = 'WFConnection' | 'Connecting';
@@ -60,6 +61,9 @@ export type BlockFact =
   | { readonly kind: 'block-disconnected'; readonly resource: string; readonly network: boolean; readonly reason: ConnReason; readonly retry: { readonly state: Waiting; readonly connectInt: number } | null; readonly noData?: true }
   /** drbd_nl.c drbd_fence_peer: the fence-peer handler is called (resource-and-stonith also suspends I/O). */
   | { readonly kind: 'fencing'; readonly resource: string; readonly policy: 'resource-and-stonith' | 'resource-only' }
+  /** models/block/quorum.ts: the Primary `host` lost quorum (`visible` of `voters` diskful nodes, `at` needed) and suspends or fails its I/O. */
+  | { readonly kind: 'quorum-lost'; readonly resource: string; readonly host: string; readonly policy: 'suspend-io' | 'io-error'; readonly visible: number; readonly voters: number; readonly at: number }
+  | { readonly kind: 'quorum-regained'; readonly resource: string; readonly host: string; readonly tiebreaker: boolean }
   | { readonly kind: 'fence-peer-returned'; readonly resource: string; readonly after: number; readonly peer: string | null; readonly resumed: boolean }
   | { readonly kind: 'peer-answers'; readonly resource: string }
   | { readonly kind: 'split-brain'; readonly resource: string; readonly primaries: number; readonly newer: { readonly host: string; readonly changes: number }; readonly older: { readonly host: string; readonly changes: number } }

@@ -89,6 +89,8 @@ export type StallStepFact =
   /** drbd_nl.c drbd_fence_peer: I/O suspended by fencing resource-and-stonith since DRBD lost its peer. */
   | { readonly kind: 'stall-io-suspended'; readonly resource: string; readonly host: string; readonly peer: string | null }
   | { readonly kind: 'stall-frozen-until-fenced' }
+  /** on-no-quorum suspend-io: the Primary `host` lost quorum; no write completes until it has it again. */
+  | { readonly kind: 'stall-frozen-no-quorum'; readonly resource: string; readonly host: string }
   | { readonly kind: 'stall-link-carries-nothing'; readonly host: string; readonly peer: string | null }
   /** Protocol B/C: the acknowledgements cannot come (`protocol` null: the send buffer cannot drain). */
   | { readonly kind: 'stall-acks-cannot-come'; readonly protocol: 'B' | 'C' | null; readonly peer: string | null }

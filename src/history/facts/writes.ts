@@ -141,6 +141,8 @@ export type WriteCauseFact =
   /** The primary, Diskless since its disk failed, lost its connection to the peer (`node`) that served its I/O. */
   | { readonly kind: 'diskless-peer-lost'; readonly disk: string; readonly resource: string; readonly host: string; readonly node: string }
   | { readonly kind: 'primary-host-lost'; readonly host: string; readonly resource: string }
+  /** DRBD 9 on-no-quorum io-error: the Primary lost quorum (models/block/quorum.ts). */
+  | { readonly kind: 'drbd-no-quorum'; readonly resource: string; readonly host: string }
   /** pacemaker no-quorum-policy stop/demote: the primary's partition has no quorum. */
   | { readonly kind: 'no-quorum-stop'; readonly policy: string; readonly host: string }
   /** drbdadm secondary on the primary (a planned switchover): the application was stopped to close the device. */

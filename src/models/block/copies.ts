@@ -8,7 +8,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { BlockCopiesSample } from '../../history/block.ts';
 import type { BlockCopy } from '../../history/facts/chains.ts';
-import type { BlockResource } from './resource.ts';
+import type { BlockResource, CacheLoss } from './resource.ts';
 import { EPS_BYTES } from './state.ts';
 
 export interface Failures {
@@ -23,9 +23,22 @@ export interface Failures {
  * md write-behind and WalB acknowledge before the peer has the data; B and C lose none there). UpToDate is
  * DRBD's state of the peer's disk as of what it received, not a promise that it has every acknowledged write.
  */
-export function peerLacks(r: BlockResource): number {
+export function peerLacks(r: BlockResource, at: Micros): number {
   const lost = r.lostPrimary;
-  return lost !== null && lost.lostBytes > EPS_BYTES ? lost.lostBytes : 0;
+  // A lost primary's record counts the stale writes of the moment (world.ts assessLoss).
+  if (lost !== null) return lost.lostBytes > EPS_BYTES ? lost.lostBytes : 0;
+  return staleBytes(r.peerStale, r, at);
+}
+
+/**
+ * Of the writes a power loss took from a disk's volatile cache (write-cache.ts), those no later write has
+ * replaced: every write since to the same blocks (replicated, or marked and resynced) mends one, so under uniform
+ * placement over the working set (ASSUMPTION, as the bitmap's) a fraction e^(−written / working set) remain.
+ */
+export function staleBytes(c: CacheLoss | null, r: BlockResource, at: Micros): number {
+  if (c === null) return 0;
+  const left = c.bytes * Math.exp(-Math.max(0, r.acked.valueAt(at) - c.acked) / c.workingSet);
+  return left > EPS_BYTES ? left : 0;
 }
 
 /**
@@ -33,8 +46,8 @@ export function peerLacks(r: BlockResource): number {
  * still holds every acknowledged write (a crash or power loss takes RAM, not what the disk completed: under
  * protocol C the peer acknowledged each write once on its disk, under B once received, and its receiver
  * finishes what it took in before the connection goes, drbd_receiver.c drbd_disconnected). Both hosts of a
- * pair lost at once leave two such disks, not none. APPROXIMATION: disks honour flushes (disk-flushes,
- * md-flushes yes, the defaults); a volatile write cache is not modelled.
+ * pair lost at once leave two such disks, not none, less what their volatile write caches lost (write-cache.ts:
+ * BlockResource.peerStale and primaryCacheLost).
  */
 function downPeerHolds(r: BlockResource, f: Failures, at: Micros): boolean {
   const p = r.peerLost;
@@ -49,7 +62,7 @@ export function holders(r: BlockResource, f: Failures, at: Micros): string[] {
   const out: string[] = [];
   if (!f.failedDisks.has(r.primaryDisk)) out.push(r.primaryHost);
   const peerHas = r.peerDisk === 'UpToDate' || downPeerHolds(r, f, at);
-  if (r.secondaryHost !== null && r.secondaryDisk !== null && peerHas && peerLacks(r) === 0 && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
+  if (r.secondaryHost !== null && r.secondaryDisk !== null && peerHas && peerLacks(r, at) === 0 && !f.failedDisks.has(r.secondaryDisk)) out.push(r.secondaryHost);
   return out;
 }
 
@@ -58,7 +71,7 @@ function describe(r: BlockResource, host: string, f: Failures, at: Micros): Bloc
   const primary = host === r.primaryHost;
   const disk = primary ? r.primaryDisk : r.secondaryDisk;
   const down: BlockCopy['down'] = f.poweredOff?.has(host) ? { kind: 'powered-off' } : f.failedHosts.has(host) ? { kind: 'host-lost' } : disk !== null && f.failedDisks.has(disk) ? { kind: 'disk-failed', disk } : null;
-  const lacks = primary ? 0 : peerLacks(r);
+  const lacks = primary ? 0 : peerLacks(r, at);
   // A down peer's copy as it was when its host went: UpToDate with every write acknowledged since (downPeerHolds).
   const peerDisk = !primary && downPeerHolds(r, f, at) ? r.peerLost!.disk : r.peerDisk;
   const state: BlockCopy['state'] = primary ? { kind: 'primary' } : lacks > 0 && peerDisk === 'UpToDate' ? { kind: 'lacks', bytes: lacks, primary: r.primaryHost } : { kind: 'peer', disk: peerDisk };

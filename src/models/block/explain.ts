@@ -163,7 +163,8 @@ function closedOnLine(res: BlockResource, w: WorkloadView, flow: FlowView): bool
  * fence-peer handler returns, or a line that carries nothing while DRBD still counts the peer as connected
  * (protocol B/C writes wait for acknowledgements that cannot come, until timeout or ping-timeout).
  */
-function pathCut(res: BlockResource, flow: FlowView): StallStepFact[] | null {
+export function pathCut(res: BlockResource, flow: Pick<FlowView, 'lineCap'>): StallStepFact[] | null {
+  if (res.frozen && res.quorumLost) return [{ kind: 'stall-frozen-no-quorum', resource: res.name, host: res.primaryHost }];
   if (res.frozen) return [{ kind: 'stall-io-suspended', resource: res.name, host: res.primaryHost, peer: res.secondaryHost }, { kind: 'stall-frozen-until-fenced' }];
   if (res.transmitting && flow.lineCap <= 0) {
     const d = res.drbd;

@@ -9,6 +9,7 @@
  */
 import type { Micros } from '../../engine/time.ts';
 import type { ResumeCause } from '../../history/facts/pacemaker.ts';
+import { crashedPrimaryCache, oldPrimaryBackAsPeer } from './cache-loss.ts';
 import { peerLacks } from './copies.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES } from './state.ts';
@@ -30,7 +31,7 @@ export function hostBack(w: BlockWorld, host: string): void {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = 'rebooted';
       // DRBD 9 protocol C with the peer up: the crashed node is the SyncTarget, the peer the node to promote (world.ts).
-      w.crashedPrimaryBack(r, now);
+      crashedPrimaryCache(w, r, w.crashedPrimaryBack(r, now), now);
       w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
       if (!managed(r)) resume(w, r, { kind: 'operator' });
     } else {
@@ -50,12 +51,13 @@ export function hostBack(w: BlockWorld, host: string): void {
         // after a split brain resolved against it (DRBD would find the split brain at the handshake: see docs/model-drbd.md).
         if (dirty > 0) r.bitmap.add(now, dirty, r.spec.maxBioSize);
         r.divergedBytes = 0;
+        oldPrimaryBackAsPeer(r, host);
       }
       if (r.secondaryHost !== host) continue;
       // Down while UpToDate with nothing acknowledged since (both hosts lost at once): it still has every
       // write (copies.ts downPeerHolds), Consistent until a handshake; else an older image, Outdated.
       const p = r.peerLost;
-      const holds = p !== null && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(now) - p.acked <= EPS_BYTES && peerLacks(r) === 0;
+      const holds = p !== null && p.disk === 'UpToDate' && p.lacks <= EPS_BYTES && r.acked.valueAt(now) - p.acked <= EPS_BYTES && peerLacks(r, now) === 0;
       r.peerDisk = holds ? 'UpToDate' : 'Outdated';
       r.peerRole = 'Secondary';
       const diverged = r.split !== null && r.split.oldHost === host ? { diverged: r.split.oldChanges } : {};

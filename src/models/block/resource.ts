@@ -6,14 +6,26 @@
  *
  * Rules: ../shared/domain/drbd-tcp-disk.md §9 (rule numbers below) and the sections cited.
  */
-import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
+import type { BlockLossStep, CacheLossWhy, ConnReason } from '../../history/facts/block-why.ts';
 import type { BlockLossRecord } from '../../history/block.ts';
 import { Level } from '../../engine/fluid.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import type { Micros } from '../../engine/time.ts';
-import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
+import type { BlockResourceSpec, DrbdDiskOptions, DrbdNetOptions, DrbdResourceOptions, MdResourceOptions, ReplicationOptions, WalbResourceOptions } from '../../scenario/types-block.ts';
 import type { TcpSpec } from '../tcp/connection.ts';
 import { Account } from './account.ts';
+
+/** Completed writes a power loss took from `host`'s disk cache (BlockResource.peerStale, primaryCacheLost). */
+export interface CacheLoss {
+  readonly host: string;
+  readonly disk: string;
+  readonly bytes: number;
+  readonly acked: number;
+  readonly at: Micros;
+  readonly why: CacheLossWhy;
+  /** The part of the device the writes land in (the workloads' working set), over which later writes mend them. */
+  readonly workingSet: number;
+}
 import { Bitmap } from './bitmap.ts';
 
 /** DRBD's bitmap granularity: 1 bit = 4 KiB (§3.3, K84-INT BM_BLOCK_SHIFT 12). */
@@ -180,6 +192,9 @@ export class BlockResource {
    * to its disk (drbd_receiver.c conn_disconnect, active_ee_cnt == 0) before it listens again.
    */
   peerCleanupUntil: Micros = 0 as Micros;
+  /** The rate (bytes/s) the peer finishes those writes at, and the event of its end (world.ts peerCleansUpAt). */
+  peerCleanupRate = 0;
+  peerCleanupTimer: EventHandle | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {
@@ -228,8 +243,20 @@ export class BlockResource {
    * peer: it is Primary and Diskless, its reads and writes go to the peer (world.ts failDisk).
    */
   diskless = false;
+  /**
+   * Completed writes a power loss took from a volatile write cache (write-cache.ts) that no bitmap marks: the
+   * secondary's disk lacks them though DRBD holds it UpToDate once resynced (`peerStale`), or the crashed
+   * primary's (`primaryCacheLost`). `acked`: the acknowledged position at the loss; later writes to the same
+   * blocks mend them (copies.ts staleBytes).
+   */
+  peerStale: CacheLoss | null = null;
+  /** DRBD 9 quorum (quorum-state.ts): each diskful node's last verdict (the tiebreaker is sticky), the Primary's loss of it, and peers outdated by a forced promotion. */
+  readonly quorumHad = new Map<string, boolean>();
+  quorumLost: { readonly since: Micros; readonly host: string; readonly policy: 'suspend-io' | 'io-error' } | null = null;
+  forcedOutdate = false;
+  primaryCacheLost: CacheLoss | null = null;
   /** The primary host was lost, at: its acknowledged writes are judged at the next forced promotion. */
-  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; recorded: boolean } | null = null;
+  lostPrimary: { host: string; at: Micros; lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; toAt?: Micros; recorded: boolean } | null = null;
 
   constructor(spec: BlockResourceSpec, t: Micros) {
     this.spec = spec;
@@ -262,9 +289,9 @@ export class BlockResource {
     return this.spec.name;
   }
 
-  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros; crmFencePeer: { readonly timeout: Micros } | null } | null {
+  get drbd(): { net: DrbdNetOptions; disk: DrbdDiskOptions; version: number; fencePeerTime: Micros; crmFencePeer: { readonly timeout: Micros } | null; quorum: DrbdResourceOptions['quorum'] | null } | null {
     const o = this.options;
-    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime, crmFencePeer: o.crmFencePeer ?? null } : null;
+    return o.kind === 'drbd' ? { net: o.net, disk: o.disk, version: o.version, fencePeerTime: o.fencePeerTime, crmFencePeer: o.crmFencePeer ?? null, quorum: o.quorum ?? null } : null;
   }
 
   get md(): MdResourceOptions | null {

@@ -30,6 +30,8 @@
 import type { Micros } from '../../engine/time.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { BlockRoleRefusal } from '../../history/facts/block.ts';
+import { promotesStale } from './cache-loss.ts';
+import { quorumOf } from './quorum-state.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES, primaryDown } from './state.ts';
 import type { BlockWorld } from './world.ts';
@@ -45,6 +47,15 @@ export function unread(r: BlockResource, now: Micros): number {
  */
 function upToDate(r: BlockResource): boolean {
   return r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown';
+}
+
+/**
+ * Why `drbdadm primary` on the peer is refused for its disk: SS_NO_UP_TO_DATE_DISK, unless it is the SyncTarget of
+ * a connected UpToDate node, which DRBD accepts (8.4 drbd_state.c is_valid_state: "role == R_PRIMARY && disk <
+ * D_UP_TO_DATE && pdsk < D_UP_TO_DATE"; 9 drbd_data_accessible) and replsim does not model (`sync-target`).
+ */
+function diskRefusal(r: BlockResource): BlockRoleRefusal {
+  return r.peerDisk === 'Inconsistent' && r.transmitting && r.conn.kind === 'SyncSource' ? 'sync-target' : 'no-up-to-date-disk';
 }
 
 /** drbdadm secondary on the primary host (`cluster`: Pacemaker's demote action): null when it was demoted, else why not. */
@@ -81,7 +92,8 @@ export function pacemakerMove(w: BlockWorld, r: BlockResource, host: string, now
   if (host !== r.secondaryHost || w.failedHosts.has(host) || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return 'host-down';
   // ASSUMPTION: a target without UpToDate data is refused up front (its agent's drbdadm primary exits 17,
   // "Refusing to be promoted to Primary without access to UpToDate data", and the promote fails).
-  if (!upToDate(r)) return 'no-up-to-date-disk';
+  if (!upToDate(r)) return diskRefusal(r);
+  if (quorumOf(w, r, host)?.have === false) return 'no-quorum';
   return demote(w, r, now, true);
 }
 
@@ -122,7 +134,9 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
   }
   if (host !== r.secondaryHost || r.secondaryDisk === null || w.failedDisks.has(r.secondaryDisk)) return refuse('host-down');
   if (r.peerRole === 'Primary') return refuse('already-primary');
-  if (!upToDate(r)) return refuse('no-up-to-date-disk');
+  if (!upToDate(r)) return refuse(diskRefusal(r));
+  // Without --force, no promotion without quorum (drbd_state.c SS_NO_QUORUM).
+  if (quorumOf(w, r, host)?.have === false) return refuse('no-quorum');
   if (!r.transmitting) {
     if (!r.demoted && r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') return refuse('two-primaries');
     w.promoteApart(r, host, now);
@@ -136,7 +150,8 @@ export function makePrimary(w: BlockWorld, r: BlockResource, host: string, now: 
     const t = w.ctx.sim.now;
     const left = unread(r, t);
     if (!r.demoted || host !== r.secondaryHost || w.failedHosts.has(host)) return refuse('host-down');
-    if (!upToDate(r)) refuse('no-up-to-date-disk');
+    if (!upToDate(r)) refuse(diskRefusal(r));
+    else if (quorumOf(w, r, host)?.have === false) refuse('no-quorum');
     else if (r.transmitting && left <= EPS_BYTES) switchRoles(w, r, host, t);
     else if (!r.transmitting) w.promoteApart(r, host, t);
     else {
@@ -152,6 +167,8 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
   const old = r.primaryHost;
   const oldDisk = r.primaryDisk;
   const stopped = r.demoted ? now - r.demoted.at : 0;
+  // Blocks its volatile cache lost at a power loss, unmarked, are older on `host`: the application reads them now.
+  promotesStale(w, r, host, now);
   r.primaryHost = host;
   r.primaryDisk = r.secondaryDisk!;
   r.secondaryHost = old;

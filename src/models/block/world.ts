@@ -29,8 +29,10 @@ import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
 import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
-import { consistentSurvivor, copiesSample, holders, peerLacks } from './copies.ts';
+import { explainStall, pathCut, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
+import { consistentSurvivor, copiesSample, holders, peerLacks, staleBytes } from './copies.ts';
+import { cacheLossAt, cacheStep, promotesStale } from './cache-loss.ts';
+import { checkQuorum, quorumOf } from './quorum-state.ts';
 import { flowOf } from './flow.ts';
 import { recoverSplitBrain } from './split-brain.ts';
 import { writeQuantiles } from './latency.ts';
@@ -82,6 +84,8 @@ export class BlockWorld implements BlockView {
   /** Disks slowed by a fault, as their queues see them now (service times × slowdown). */
   private readonly degraded = new Map<string, DiskSpec>();
   readonly resources = new Map<string, BlockResource>();
+  /** The DRBD 9 resources with quorum on (quorum-state.ts). */
+  private readonly quorumResources: BlockResource[] = [];
   readonly workloads = new Map<string, WorkloadState>();
   readonly jobs = new Map<string, JobState>();
   /** Each resource's workloads (a workload's resource never changes). */
@@ -164,6 +168,7 @@ export class BlockWorld implements BlockView {
       const moved = (x: BlockResource): void => void this.stateMoved.add(x.name);
       res.onStateChange = moved;
       this.resources.set(r.name, res);
+      if (res.drbd?.quorum) this.quorumResources.push(res);
     }
     for (const w of spec.workloads) {
       const state: WorkloadState = { spec: w, backlog: new Level(t, 0), backlogBooks: new Account(t), stall: null, lat: { at: t, value: 0, slope: 0, steady: true }, writeScale: 1, outage: false, lastStall: null, shortfall: null, pendingStall: null, backlogCause: null };
@@ -261,6 +266,9 @@ export class BlockWorld implements BlockView {
       case 'forcePrimary': {
         const r = this.resource(op.resource);
         this.step(r.name, op.host, kind, source, { kind: 'force-primary', resource: r.name, host: op.host }, name);
+        // --force without quorum outdates the peers it cannot reach (drbd_nl.c drbd_set_role, CS_FP_OUTDATE_PEERS):
+        // they leave its voters, and it has quorum alone.
+        if (quorumOf(this, r, op.host)?.have === false) r.forcedOutdate = true;
         this.forcePrimary(r, op.host, now);
         break;
       }
@@ -491,6 +499,10 @@ export class BlockWorld implements BlockView {
     // send path held under protocol A: copies.ts peerLacks).
     else if (r.peerDisk !== 'Failed' && !noData) r.peerDisk = 'DUnknown';
     const d = r.drbd;
+    // A Primary that disconnects politely from its Secondary, with fencing or quorum on, has it outdate itself
+    // (drbd_state.c outdate_on_disconnect, OUTDATE_PEER_DISKS; an Inconsistent one stays so): "If you disconnect
+    // all secondary nodes gracefully a single primary continues to operate" (drbdsetup-options.xml quorum).
+    if (reason.kind === 'by-plan' && d && (d.net.fencing !== 'dont-care' || d.quorum) && r.transmitting && r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
     // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
     const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
@@ -536,7 +548,8 @@ export class BlockWorld implements BlockView {
     // one below (Inconsistent) kept (drbd_nl.c conn_try_outdate_peer, drbd_state.c __downgrade_peer_disk_states).
     if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     const was = r.frozen !== null;
-    r.frozen = null;
+    // A Primary without quorum stays frozen (quorum-state.ts).
+    if (!r.quorumLost) r.frozen = null;
     this.touched.add(r.name);
     this.requestReflow();
     return was;
@@ -612,10 +625,22 @@ export class BlockWorld implements BlockView {
     if (r.drbd.net.protocol === 'C') for (const w of f.work.values()) waiting += w.accepted * Math.max(0, w.repl - f.rtt);
     const atDisk = Math.min(Math.max(r.peerQ.valueAt(now), waiting), r.peerDiskWindow());
     if (atDisk <= EPS_BYTES) return;
-    const until = (now + Math.ceil((atDisk / f.drain) * 1e6)) as Micros;
-    if (until <= now) return;
+    this.peerCleansUpAt(r, now, atDisk, f.drain);
+  }
+
+  /** The peer is done with `bytes` at `rate` (bytes/s): it listens again, and a waiting primary connects at once. */
+  private peerCleansUpAt(r: BlockResource, now: Micros, bytes: number, rate: number): void {
+    const until = (now + Math.ceil((bytes / rate) * 1e6)) as Micros;
+    this.ctx.sim.cancel(r.peerCleanupTimer);
+    r.peerCleanupTimer = null;
+    if (until <= now) {
+      r.peerCleanupUntil = now;
+      return;
+    }
     r.peerCleanupUntil = until;
-    this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+    r.peerCleanupRate = rate;
+    r.peerCleanupTimer = this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
+      r.peerCleanupTimer = null;
       if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, this.ctx.sim.now, true);
     }, PRIORITY.protocol);
   }
@@ -712,6 +737,14 @@ export class BlockWorld implements BlockView {
 
   private setSlowdown(disk: string, factor: number): void {
     const base = this.disks.get(disk)!;
+    // A peer still finishing its writes before it listens again (peerCleansUp) finishes them at the new speed:
+    // a request's service time scales with the factor.
+    const was = this.degraded.get(disk)?.slowdown ?? 1;
+    const now = this.ctx.sim.now;
+    for (const r of this.resources.values()) {
+      if (r.secondaryDisk !== disk || now >= r.peerCleanupUntil || !r.peerCleanupTimer) continue;
+      this.peerCleansUpAt(r, now, ((r.peerCleanupUntil - now) / 1e6) * r.peerCleanupRate, (r.peerCleanupRate * was) / factor);
+    }
     if (factor === 1) this.degraded.delete(disk);
     else this.degraded.set(disk, { ...base, slowdown: factor });
     this.loadTable.invalidate(disk);
@@ -832,6 +865,11 @@ export class BlockWorld implements BlockView {
   /** Pacemaker promotes the survivor (as drbdadm primary): the same path as a forced promotion. */
   promote(r: BlockResource, host: string, why: Extract<PacemakerFact, { kind: 'dc-promotes' }>): void {
     this.log(r.name, host, 'failover', why);
+    // drbd.ocf promotes with drbdadm primary, without --force: refused without quorum (SS_NO_QUORUM).
+    if (quorumOf(this, r, host)?.have === false) {
+      this.log(r.name, host, 'fatal', { kind: 'block-role-refused', resource: r.name, host, op: 'primary', why: 'no-quorum' });
+      return;
+    }
     this.forcePrimary(r, host, this.ctx.sim.now);
     this.requestReflow();
   }
@@ -910,6 +948,7 @@ export class BlockWorld implements BlockView {
       if (r.primaryHost === host) {
         const loss = this.assessLoss(r, now);
         r.lostPrimary = { host, at: now, ...loss, recorded: false };
+        r.primaryCacheLost = cacheLossAt(this, r, host, r.primaryDisk, 'primary', now);
         r.frozen = null;
         this.ctx.sim.cancel(r.koTimer);
         this.ctx.sim.cancel(r.reqTimer);
@@ -941,8 +980,19 @@ export class BlockWorld implements BlockView {
           lost.fromPos = Math.max(0, lost.fromPos - lacks);
           lost.chain = [...lost.chain, { kind: 'loss-peer-queue', bytes: lacks, peer: host, protocol: proto }];
         }
+        // Its volatile write cache's released writes (write-cache.ts): no bitmap marks them. Its primary already
+        // down, they are on no disk that runs without it, as above.
+        const cache = r.peerDisk === 'UpToDate' && r.secondaryDisk !== null ? cacheLossAt(this, r, host, r.secondaryDisk, 'secondary', now) : null;
+        if (cache && lost) {
+          lost.lostBytes += cache.bytes;
+          lost.fromPos = Math.max(0, lost.fromPos - cache.bytes);
+          lost.chain = [...lost.chain, cacheStep(cache, 'secondary', cache.bytes)];
+        } else if (cache) {
+          const before = staleBytes(r.peerStale, r, now);
+          r.peerStale = before > 0 ? { ...cache, bytes: cache.bytes + before } : cache;
+        }
         // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
-        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks };
+        r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks: lacks + (cache?.bytes ?? 0) };
         // A connection already lost (Connecting) loses nothing more.
         if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
@@ -980,7 +1030,7 @@ export class BlockWorld implements BlockView {
     };
     if (lost && survivor) {
       if (lost.lostBytes > EPS_BYTES) {
-        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
+        pending({ at: now, resource: r.name, node: lost.host, fromAt: lost.fromAt, toAt: lost.toAt ?? lost.at, writes: Math.max(1, Math.round(lost.lostBytes / size)), bytes: Math.round(lost.lostBytes), fromPos: lost.fromPos, toPos: lost.toPos, chain: [...lost.chain, nowhere(survivor)] });
       }
       lost.recorded = true;
       return;
@@ -1014,7 +1064,7 @@ export class BlockWorld implements BlockView {
   }
 
   /** What the peer does not have of what the primary acknowledged (rule 13). */
-  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros } {
+  private assessLoss(r: BlockResource, now: Micros): { lostBytes: number; chain: BlockLossStep[]; fromPos: number; toPos: number; fromAt: Micros; toAt?: Micros } {
     const acked = r.acked.valueAt(now);
     const chain: BlockLossStep[] = [];
     const d = r.drbd;
@@ -1034,7 +1084,16 @@ export class BlockWorld implements BlockView {
     if (pipe > EPS_BYTES) chain.push({ kind: 'loss-send-path', bytes: pipe, primary: r.primaryHost, peer: r.secondaryHost, label: r.label });
     if (dirty > EPS_BYTES) chain.push({ kind: 'loss-bitmap-only', bytes: dirty, conn: r.conn.kind === 'StandAlone' ? { kind: 'reason', reason: r.conn.reason } : { kind: 'state', state: r.conn.kind } });
     if (r.peerDisk === 'Inconsistent') chain.push({ kind: 'loss-peer-inconsistent', peer: r.secondaryHost });
-    const lostBytes = pipe + dirty;
+    // The peer's disk lacks what its volatile cache lost at an earlier power loss (cache-loss.ts).
+    const stale = r.peerDisk === 'UpToDate' ? staleBytes(r.peerStale, r, now) : 0;
+    if (stale > EPS_BYTES) chain.push(cacheStep(r.peerStale!, 'secondary', stale));
+    const lostBytes = pipe + dirty + stale;
+    if (pipe + dirty <= EPS_BYTES && stale > EPS_BYTES) {
+      // Only the stale writes: acknowledged before the peer's power loss.
+      const c = r.peerStale!;
+      return { lostBytes, chain, fromPos: Math.max(0, c.acked - stale), toPos: c.acked, fromAt: r.ackedTimeOf(Math.max(0, c.acked - stale), now), toAt: c.at };
+    }
+    // With stale writes too, from the first of them (the count is the bytes, not the span).
     const fromPos = Math.max(0, acked - lostBytes);
     const fromAt = r.dirtySince !== null && dirty > EPS_BYTES ? r.dirtySince : r.ackedTimeOf(fromPos, now);
     return { lostBytes, chain, fromPos, toPos: acked, fromAt };
@@ -1057,7 +1116,10 @@ export class BlockWorld implements BlockView {
     // A node without every acknowledged write made primary: those writes stay only where they were.
     // The newest data on no running disk was only unavailable until now: made primary without it, it is lost.
     this.commitPendingLoss(r);
-    if ((r.peerDisk !== 'UpToDate' || peerLacks(r) > 0) && !r.superseded) r.superseded = holders(r, this, now);
+    if ((r.peerDisk !== 'UpToDate' || peerLacks(r, now) > 0) && !r.superseded) r.superseded = holders(r, this, now);
+    // Stale blocks the lost primary's record does not count (it ran on, or they were counted with it).
+    if (lost) r.peerStale = null;
+    else promotesStale(this, r, host, now);
     if (lost && lost.lostBytes > EPS_BYTES && !lost.recorded) {
       const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
       this.ctx.history.block.loss({
@@ -1065,7 +1127,7 @@ export class BlockWorld implements BlockView {
         resource: r.name,
         node: old,
         fromAt: lost.fromAt,
-        toAt: lost.at,
+        toAt: lost.toAt ?? lost.at,
         writes: Math.max(1, Math.round(lost.lostBytes / size)),
         bytes: Math.round(lost.lostBytes),
         fromPos: lost.fromPos,
@@ -1079,11 +1141,16 @@ export class BlockWorld implements BlockView {
       const acked = r.acked.valueAt(now);
       const changes = r.bitmap.dirty(now);
       const split = { at: now, oldHost: old, oldChanges: changes, fromAt: r.dirtySince ?? now, toAt: now, fromPos: Math.max(0, acked - changes), toPos: acked };
-      if (!oldDemoted) {
+      // A Primary without quorum has written nothing alone: its I/O froze or failed as DRBD lost the peer, so it
+      // made no new current UUID (drbd_req.c acts on NEW_CUR_UUID only once I/O is not suspended) and what its
+      // transfer log marked then was never acknowledged (protocol B, C) or was acknowledged before (A).
+      // APPROXIMATION: it then resyncs from the new Primary as SyncTarget at the reconnection, as a demoted one does.
+      const quorumless = r.quorumLost !== null && r.quorumLost.host === old;
+      if (!oldDemoted && !quorumless) {
         r.split = split;
         r.peerRole = 'Primary';
         this.ctx.history.block.splits.push({ resource: r.name, from: now, older: old, newer: host, to: null, how: null });
-      } else if (changes - r.transferLogDirty > EPS_BYTES) r.split = split;
+      } else if (changes - r.transferLogDirty - (quorumless ? r.unackedDirty : 0) > EPS_BYTES) r.split = split;
     } else if (r.drbd && lost && this.failedHosts.has(old)) {
       // The old Primary went down after it had written alone (disconnected: a new current UUID, drbd_main.c
       // drbd_uuid_new_current), and this one is promoted with a new one too: if it boots with its disk, the
@@ -1164,6 +1231,12 @@ export class BlockWorld implements BlockView {
     const now = this.ctx.sim.now;
     this.ctx.sim.cancel(this.breakpoint);
     this.breakpoint = null;
+    // DRBD 9 quorum: judged again whenever something changed (a reflow), before the flows.
+    for (const r of this.quorumResources) {
+      if (!checkQuorum(this, r, now)) continue;
+      this.touched.add(r.name);
+      this.everything = true;
+    }
     /**
      * Resources whose levels may have reached a bound or been moved now: those a discrete step touched or
      * changed the state of, and those whose own breakpoint is due (every one at the start, after a network
@@ -1790,16 +1863,22 @@ export class BlockWorld implements BlockView {
       // its socket, or the writes wait for activity-log extents the peer's queue holds and nothing is sent,
       // and the request timer drops the connection when no barrier has been sent for that long while the
       // oldest request waits for its barrier ack (drbd_req.c net_timeout_reached, "Remote failed to answer
-      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (StandAlone, below).
+      // a P_BARRIER"). APPROXIMATION: both are reported as ko-count (a network failure, below).
       const koAfter = d ? d.net.koCount * d.net.timeout : 0;
       // (While Ahead nothing is replicated and the peer's queue just drains: not this.)
       const trickle = d?.net.protocol === 'A' && r.replicating && !!w0 && w0.iops * (1 - w0.readShare) > 0 && f.x * (koAfter / 1e6) < (w0?.size ?? PAGE_SIZE) && r.peerQ.valueAt(now) > EPS_BYTES;
-      if (d && r.transmitting && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
+      // Stuck only once the send path is full (f.sendFull: the socket buffer, or the activity log holding the
+      // writes back): until then every write's send is accepted (reloading ko-count) and closes an epoch with
+      // a barrier, whatever the line carries; the request timer's "last barrier sent" too (net_timeout_reached:
+      // "eventually we will have queued enough into the network for us to block").
+      if (d && r.transmitting && f.sendFull && ((f.x <= 0 && sendQ > EPS_BYTES) || trickle)) {
         if (!r.koTimer) {
           const after = koAfter;
           r.koTimer = this.ctx.sim.after(after as Micros, `ko-count ${r.name}`, () => {
             r.koTimer = null;
-            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros });
+            // A failed send: C_TIMEOUT (8.4 drbd_send) / C_NETWORK_FAILURE (9 drbd_sender.c), then Unconnected
+            // and the receiver connects again (conn_disconnect), once the peer has finished its own writes.
+            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros }, true);
             this.requestReflow();
           }, PRIORITY.protocol);
         }
@@ -1928,7 +2007,9 @@ export class BlockWorld implements BlockView {
     const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
     const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
     const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
-    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
+    // A frozen Primary puts no load on its disk (loads.ts), so its disk has no solution: the cut path explains it.
+    const cut = sol ? null : pathCut(r, flow);
+    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : cut ? { bottleneck: 'peer-unreachable' as const, chain: cut } : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
     const open = (why: ReturnType<typeof explain>) => {
       w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
       this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
@@ -1949,7 +2030,7 @@ export class BlockWorld implements BlockView {
         this.ctx.history.block.reopenStall(w.stall);
         this.nextPhase(w.stall, why, now, observed(value, w.stall.from));
       } else open(why);
-    } else if (above && w.stall && stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck) {
+    } else if (above && w.stall && (stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck || (r.frozen !== null) !== frozenPhase(w.stall.phases.at(-1)!))) {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
@@ -1990,9 +2071,12 @@ export class BlockWorld implements BlockView {
     return next;
   }
 
-  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended) goes on with a new phase. */
+  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended, I/O froze) goes on with a new phase. */
   private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: readonly StallStepFact[] }, now: Micros, value: number): void {
-    if (stall.phases.at(-1)!.bottleneck === why.bottleneck) return;
+    const last = stall.phases.at(-1)!;
+    // A cut path that DRBD then freezes (fencing resource-and-stonith, no quorum) is another phase: its writes
+    // no longer go on alone once DRBD gives up on the peer.
+    if (last.bottleneck === why.bottleneck && frozenPhase(last) === frozenPhase(why)) return;
     this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
     this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
   }
@@ -2164,3 +2248,8 @@ function adjustedOptions(a: ReplicationAdjust): { option: string; value: string 
   return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([option, value]) => ({ option, value: value as string | number | boolean }));
 }
 
+/** Whether a stall phase's path is I/O frozen by DRBD (explain.ts pathCut). */
+function frozenPhase(p: { readonly chain: readonly StallStepFact[] }): boolean {
+  const k = p.chain[0]?.kind;
+  return k === 'stall-io-suspended' || k === 'stall-frozen-no-quorum';
+}

@@ -45,6 +45,19 @@ export interface DiskSpec {
   readonly raid: RaidSpec | null;
   /** A degraded disk (a slow_disk fault): every request takes this many times its service time (1 or absent: healthy). */
   readonly slowdown?: number;
+  /** The drive's or controller's write cache (absent: write-through); what a power loss takes: models/block/write-cache.ts. */
+  readonly writeCache?: WriteCacheSpec;
+}
+
+/**
+ * A write cache that completes writes before they are on the media. `volatile`: no battery or flash backup, a
+ * power loss loses what it holds unflushed (at most `size`); `battery-backed`: survives it. `flushes: ignored`: a
+ * controller forced to write back without its battery answers a flush at once (nothing is made stable).
+ */
+export interface WriteCacheSpec {
+  readonly mode: 'battery-backed' | 'volatile';
+  readonly size: number;
+  readonly flushes: 'honoured' | 'ignored';
 }
 
 export type IoOp = 'read' | 'write';

@@ -322,6 +322,7 @@ function blockFacts(s: Scenario, wheres: readonly Where[], pos: (path: string) =
       where: pos(`block.resources.${r.name}.drbd.net`),
       line: link(siteOf(r.primary.host), siteOf(r.secondary.host)),
       primaryDisk: b.disks.find((d) => d.name === r.primary.disk) ?? null,
+      secondaryDisk: b.disks.find((d) => d.name === r.secondary.disk) ?? null,
     })),
     workloads: b.workloads,
     steps,

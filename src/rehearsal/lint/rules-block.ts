@@ -28,6 +28,14 @@ export function workloadsOverTime(b: BlockFacts, resource: string): { at: Micros
   return out;
 }
 
+/** The phase of a resource's workloads that writes the most, and its write bytes per second (0: none). */
+export function busiestPhase(b: BlockFacts, resource: string): { workloads: IoWorkloadSpec[]; bytes: number } {
+  const phases = workloadsOverTime(b, resource);
+  const bytes = phases.map((p) => p.workloads.reduce((a, w) => a + writeBytes(w), 0));
+  const peak = Math.max(0, ...bytes);
+  return { workloads: phases[bytes.indexOf(peak)]?.workloads ?? [], bytes: peak };
+}
+
 export const drbdSendBuffer: Rule = {
   id: 'drbd-sndbuf-too-small',
   title: 'DRBD protocol A with on-congestion block and a send buffer holding less than N seconds of peak writes',
@@ -37,13 +45,11 @@ export const drbdSendBuffer: Rule = {
     for (const r of f.block.resources) {
       const rep = r.spec.replication;
       if (rep.kind !== 'drbd' || rep.net.protocol !== 'A' || rep.net.onCongestion !== 'block') continue;
-      const phases = workloadsOverTime(f.block, r.spec.name);
-      const bytes = phases.map((p) => p.workloads.reduce((a, w) => a + writeBytes(w), 0));
-      const peak = Math.max(0, ...bytes);
+      const { workloads, bytes: peak } = busiestPhase(f.block, r.spec.name);
       if (peak <= 0) continue;
       const sndbuf = rep.net.sndbufSize;
       // The activity log may hold fewer writes in flight than the send buffer does (models/block/activity-log.ts).
-      const al = alBound(rep.disk, phases[bytes.indexOf(peak)]?.workloads ?? []);
+      const al = alBound(rep.disk, workloads);
       const held = Math.min(sndbuf, al);
       const what = al < sndbuf ? `the activity log (al-extents ${count(rep.disk.alExtents)}) holds ${size(al)} of these writes in flight, less than the ${size(sndbuf)} send buffer: it` : `the ${size(sndbuf)} send buffer`;
       const seconds = held / peak;

@@ -12,6 +12,7 @@ import type { Finding, LintFacts, PgServer, Severity, Where } from './types.ts';
 import { type Rule, about, at, byName, finding, isSynchronousFor, timelineText } from './rules-common.ts';
 import { promoteBeforeDrained, standbyRetention, startBeforeDrained } from './rules-streams.ts';
 import { drbdSendBuffer, resyncHeadroom } from './rules-block.ts';
+import { drbdVolatileCache } from './rules-block-cache.ts';
 import { failoverCandidateBehind, pgafSwitchoverBehind, switchoverCandidateBehind, switchoverRefused } from './rules-switchover.ts';
 import { smartStopSessions } from './rules-stop-mode.ts';
 import { failoverSlotUnguarded } from './rules-failover-slots.ts';
@@ -183,7 +184,7 @@ const abandonedSlot: Rule = {
 };
 
 
-export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, standbyQueriesHoldReplay, logicalCutover, statementWalOutrunsStandby, drbdSendBuffer, drbdPromoteBeforeDrained, resyncHeadroom];
+export const RULES: readonly Rule[] = [cascadeCurrent, candidateLag, abandonedSlot, failoverSlotUnguarded, standbyRetention, promoteBeforeDrained, startBeforeDrained, smartStopSessions, switchoverRefused, switchoverCandidateBehind, failoverCandidateBehind, pgafSwitchoverBehind, standbyQueriesHoldReplay, logicalCutover, statementWalOutrunsStandby, drbdSendBuffer, drbdPromoteBeforeDrained, resyncHeadroom, drbdVolatileCache];
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

@@ -171,6 +171,8 @@ export interface BlockFacts {
     /** The line between its hosts: bytes/s and one-way latency (µs); null when unknown. */
     readonly line: { readonly bandwidth: number; readonly latency: number } | null;
     readonly primaryDisk: DiskSpec | null;
+    /** The peer's disk (absent: unknown, as for configuration files). */
+    readonly secondaryDisk?: DiskSpec | null;
   }[];
   readonly workloads: readonly IoWorkloadSpec[];
   /** Changes over time (a plan's io_workload and adjust steps, connects and disconnects), in time order. */

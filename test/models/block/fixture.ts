@@ -21,6 +21,10 @@ export interface DrbdFixture {
   netExtra?: string;
   diskExtra?: string;
   drbdExtra?: string[];
+  /** A write_cache mapping for the primary's / the peer's disk (`{ mode: volatile, size: 256MiB }`). */
+  localCache?: string;
+  peerCache?: string;
+  workingSet?: string;
 }
 
 export function drbdScenario(o: DrbdFixture = {}): string {
@@ -39,8 +43,8 @@ links: [{ between: [a, b], bandwidth: ${o.bandwidth ?? '1Gbps'}, latency: ${o.la
 block:
   hosts: { p: { site: a }, s: { site: b } }
   disks:
-    local-disk: { host: p, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: 8 } }
-    peer-disk: { host: s, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: ${o.peerMembers ?? 8} } }
+    local-disk: { host: p, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: 8 }${o.localCache ? `, write_cache: ${o.localCache}` : ''} }
+    peer-disk: { host: s, drive: { type: hdd, rpm: 7200, seek: 8.5ms, transfer: 150MB/s }, raid: { level: 10, members: ${o.peerMembers ?? 8} }${o.peerCache ? `, write_cache: ${o.peerCache}` : ''} }
   resources:
     r0:
       size: 2TiB
@@ -54,7 +58,7 @@ block:
 ${(o.drbdExtra ?? []).map((l) => `        ${l}`).join('\n')}
 ${(o.drbd ?? []).map((l) => `      ${l}`).join('\n')}
   workloads:
-    app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: 100GiB${o.queueDepth ? `, queue_depth: ${o.queueDepth}` : ''} }
+    app: { resource: r0, iops: ${o.iops ?? 410}, reads: ${o.reads ?? '70%'}, random: ${o.random ?? '90%'}, size: 16KiB, working_set: ${o.workingSet ?? '100GiB'}${o.queueDepth ? `, queue_depth: ${o.queueDepth}` : ''} }
 ${o.bgi ? `  jobs:\n    bgi: { disk: peer-disk, kind: background-init, share: ${o.bgi} }` : ''}
 ${plan.length ? `plan:\n${plan.map((p) => `  - ${p}`).join('\n')}` : ''}
 `;

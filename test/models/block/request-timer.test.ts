@@ -48,15 +48,32 @@ describe('the request timer', () => {
     // packet (drbd_transport.c drbd_stream_send_timed_out), and no barrier is sent for 42 s while the oldest
     // request waits for its barrier ack (drbd_req.c net_timeout_reached). Before, any trickle was progress.
     const r = run('A');
-    const lost = r.events.filter((e) => /disconnected \(no progress for ko-count × timeout = 42 s/.test(e.message));
+    // A failed send is a network failure: C_TIMEOUT (8.4 drbd_send) / C_NETWORK_FAILURE (9), then Unconnected and
+    // the receiver connects again (drbd_receiver.c conn_disconnect), not StandAlone as the man page says.
+    const lost = r.events.filter((e) => /connection lost \(no progress for ko-count × timeout = 42 s.*(WFConnection|Connecting): a connection attempt every 10 s/.test(e.message));
     expect(lost).toHaveLength(1);
-    // The peer's queue filled at 10:01:07 (the line fell to the trickle then); 42 s later.
-    expect(lost[0]!.at).toBe('2015-05-18T10:01:49.285+09:00');
+    // The peer's queue filled at 10:01:07 (the line fell to the trickle then), but the sender still put every
+    // write in its 8 MiB socket buffer until 10:01:11.4: each of those sends reloaded ko-count (drbd_main.c, on
+    // every data-stream send) and closed an epoch with a barrier. Stuck from then on: 42 s later. (Before, the
+    // count started when the line slowed, 4 s early.)
+    expect(lost[0]!.at).toBe('2015-05-18T10:01:53.440+09:00');
     // The writes then only mark the bitmap: the stall ends.
     expect(r.stalls).toHaveLength(1);
     expect(r.stalls[0]!.seconds).toBeLessThan(45);
     // The mean latency behind a 250 B/s trickle is about half an hour (32 writes of 16 KiB), but no write
     // waited longer than the 42 s stall and the 100 ms threshold it crossed.
     expect(r.stalls[0]!.maxLatencyMs).toBeLessThanOrEqual((r.stalls[0]!.seconds + 0.1) * 1000 + 1);
+  });
+
+  it('protocol A after ko-count reconnects by itself once the peer, healthy again, has finished its writes (not StandAlone)', () => {
+    // The disk is 20000 times slower for 3 minutes: ko-count drops the connection at 10:01:53.44; the peer's
+    // receiver still waits for the 8 MiB it had submitted (conn_disconnect), done 1.7 s after the disk heals
+    // at 10:04 (before, it waited at the slow rate, for 9 hours, and the primary stood alone until a connect).
+    const r = runScenario(loadScenarioText(drbdScenario({ protocol: 'A', duration: '10m', extraPlan: ['{ at: +1m, slow_disk: { disk: peer-disk, factor: 20000, for: 3m } }'] }), 'fixture.yaml')).report;
+    const back = r.events.filter((e) => /connection established/.test(e.message));
+    expect(back).toHaveLength(1);
+    expect(Date.parse(back[0]!.at) - Date.parse('2015-05-18T10:04:00+09:00')).toBeGreaterThan(1000);
+    expect(Date.parse(back[0]!.at) - Date.parse('2015-05-18T10:04:00+09:00')).toBeLessThan(2500);
+    expect(r.events.some((e) => /resync of .* finished/.test(e.message))).toBe(true);
   });
 });

@@ -153,6 +153,8 @@ export interface DrbdResourceConfig {
   /** 0: fixed-rate resync. */
   readonly cPlanAhead: Micros;
   readonly hosts: readonly string[];
+  /** Flushes turned off: disk-flushes no, md-flushes no (8.3: no-disk-flushes, no-md-flushes). */
+  readonly flushesOff: readonly { readonly option: 'disk-flushes' | 'md-flushes'; readonly where: Where }[];
 }
 
 /** The resources of a set of DRBD files, each with `common`'s options under its own. */
@@ -197,6 +199,10 @@ export function drbdResources(nodes: readonly DrbdNode[]): DrbdResourceConfig[] 
         // c-plan-ahead in tenths of a second; default 20 (the dynamic controller, 8.4+); `rate` (8.3) is fixed.
         cPlanAhead: ((opt('c-plan-ahead') ? Number(value('c-plan-ahead')) : opt('rate') ? 0 : 20) * 100_000) as Micros,
         hosts: r.children!.filter((c) => c.name === 'on' && c.args[0]).map((c) => c.args[0]!),
+        flushesOff: (['disk-flushes', 'md-flushes'] as const).flatMap((option) => {
+          const o = value(option) === 'no' ? opt(option) : opt(`no-${option}`);
+          return o ? [{ option, where: o.where }] : [];
+        }),
       };
     });
 }

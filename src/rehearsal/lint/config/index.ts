@@ -116,6 +116,10 @@ function blockFacts(all: readonly DrbdResourceConfig[], opts: ConfigLintOptions,
     if (r.protocol === 'A' && r.onCongestion === 'block' && writeRate === null) {
       findings.push({ id: 'drbd-sndbuf-too-small', severity: 'info', where: r.sndbufWhere, message: `${r.name}: protocol A with on-congestion block: how many seconds of writes the ${r.sndbufSize ? size(r.sndbufSize) : 'auto-tuned'} send buffer holds depends on the write rate`, explanation: 'Give the peak write rate (--write-rate) and the line (--line, --latency) to check the send buffer.', source: 'DRBD user guide: protocol A, sndbuf-size, on-congestion' });
     }
+    for (const o of r.flushesOff) {
+      const what = o.option === 'disk-flushes' ? "the peer acknowledges each epoch's barrier without flushing its disk (drbd_receiver.c drbd_flush_after_epoch): a power loss of the peer takes writes the primary has released, which no bitmap marks and no resync repairs" : "activity-log and bitmap writes are not flushed (MD_NO_FUA): after a power loss the on-disk activity log may not cover the last writes, so the crashed Primary's resync misses them";
+      findings.push({ id: 'drbd-flushes-off', severity: 'warning', where: o.where, message: `${r.name}: ${o.option} no: safe only if every backing disk's write cache is battery- or flash-backed`, explanation: `With a volatile write cache, ${what}. Model the disks' write_cache in a scenario to see what a power loss takes.`, source: 'drbd.conf(5) disk-flushes, md-flushes ("In case your backing storage device has a volatile write cache … you should use one of the first two")' });
+    }
     if (r.cPlanAhead === 0) {
       findings.push({ id: 'resync-rate-above-headroom', severity: 'info', where: r.resyncWhere, message: `${r.name}: a fixed resync-rate of ${rate(r.resyncRate)}`, explanation: "Whether it leaves the primary disk room for the application depends on the disk and the workload's random share: model them in a scenario (block: disks, workloads) and run replsim lint on it.", source: 'drbd-tcp-disk.md §3.4 and §7.4' });
     }
@@ -134,7 +138,7 @@ function blockFacts(all: readonly DrbdResourceConfig[], opts: ConfigLintOptions,
           version: 8.4,
           // sndbuf-size 0 is the kernel's auto-tuning: up to tcp_wmem's maximum (4 MiB assumed, as the scenario grammar does).
           net: { protocol: r.protocol, sndbufSize: r.sndbufSize || 4 * KiB * KiB, rcvbufSize: r.rcvbufSize || 6 * KiB * KiB, onCongestion: r.onCongestion, congestionFill: 0, congestionExtents: 1237, maxBuffers: 2048, koCount: 7, timeout: 6_000_000 as Micros, proxyBuffer: 0, connectInt: 10_000_000 as Micros, pingInt: 10_000_000 as Micros, pingTimeout: 500_000 as Micros, afterSb0pri: 'disconnect', afterSb1pri: 'disconnect', afterSb2pri: 'disconnect', fencing: 'dont-care' },
-          disk: { resyncRate: r.resyncRate, cPlanAhead: r.cPlanAhead, cFillTarget: 0, cDelayTarget: 1_000_000 as Micros, cMaxRate: 100 * KiB * KiB, cMinRate: 250 * KiB, alExtents: 1237, resyncWithoutReplication: false },
+          disk: { resyncRate: r.resyncRate, cPlanAhead: r.cPlanAhead, cFillTarget: 0, cDelayTarget: 1_000_000 as Micros, cMaxRate: 100 * KiB * KiB, cMinRate: 250 * KiB, alExtents: 1237, resyncWithoutReplication: false, diskBarrier: false, diskFlushes: true, diskDrain: true, mdFlushes: true },
           // The grammar's default (grammar-block.ts: a fence-peer handler that exits after 1 s).
           fencePeerTime: 1_000_000 as Micros,
         },

@@ -1,5 +1,5 @@
 /** The words for why a DRBD connection is down, the split-brain rule that decided, and a block data loss's steps (history/facts/block-why.ts). */
-import type { BlockLossStep, ConnReason, Sb0Rule, SbRule } from '../../../history/facts/block-why.ts';
+import type { BlockLossStep, CacheLossWhy, ConnReason, Sb0Rule, SbRule } from '../../../history/facts/block-why.ts';
 import { duration, size } from '../../format.ts';
 import { node, p, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
@@ -106,6 +106,12 @@ export function blockLossStep(s: BlockLossStep): Token {
       return p`${size(s.bytes)} of blocks written while the peer was not being replicated to were only marked in the bitmap (${s.conn.kind === 'reason' ? connReason(s.conn.reason) : s.conn.state})`;
     case 'loss-peer-queue':
       return p`${size(s.bytes)} of acknowledged writes were in ${node(s.peer)}'s receive pages (max-buffers), not yet on its disk, when it went down too (protocol ${s.protocol} acknowledges before the peer's disk has them)`;
+    case 'loss-volatile-cache':
+      return p`${size(s.bytes)} of writes ${s.role === 'primary' ? 'the device had reported complete' : 'the peer had acknowledged'} were only in the volatile write cache of ${node(s.host)}'s disk ${s.disk} when its power was lost (${cacheLossWhy(s.why, s.role)}), and no bitmap marks them`;
+    case 'loss-crashed-primary-source':
+      return s.peer !== null
+        ? p`${node(s.host)}, the crashed Primary, came back as the source of its activity log's resync (drbd_receiver.c drbd_uuid_compare): its older blocks overwrote ${node(s.peer)}'s copy of them`
+        : p`${node(s.host)}, the crashed Primary, came back without them and writes on`;
     case 'loss-peer-inconsistent':
       return `${String(s.peer)} was Inconsistent (a resync was running): its data is not a consistent image until the resync ends`;
     case 'loss-nowhere': {
@@ -127,7 +133,22 @@ export function blockLossStep(s: BlockLossStep): Token {
   }
 }
 
+function cacheLossWhy(why: CacheLossWhy, role: 'primary' | 'secondary'): string {
+  switch (why) {
+    case 'flushes-ignored':
+      return 'its controller ignores flushes';
+    case 'no-barrier-flush':
+      return 'disk-flushes and disk-barrier off: the peer acknowledges an epoch\'s barrier without flushing its disk (drbd_receiver.c drbd_flush_after_epoch)';
+    case 'between-al-transactions':
+      return 'written since the last activity-log transaction, whose meta-data write flushes the cache (md-flushes)';
+    case 'never-flushed':
+      return role === 'primary' ? 'nothing flushed it: no activity-log transaction (the writes stay in hot extents, or md-flushes off) and the application issues no flushes' : 'nothing flushed it: md-flushes off or an 8.4 peer, which writes no activity log';
+  }
+}
+
 export const BLOCK_LOSS: TemplatesOf<BlockLossStep> = {
+  'loss-volatile-cache': blockLossStep,
+  'loss-crashed-primary-source': blockLossStep,
   'loss-send-path': blockLossStep,
   'loss-bitmap-only': blockLossStep,
   'loss-peer-inconsistent': blockLossStep,

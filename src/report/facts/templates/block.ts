@@ -21,6 +21,8 @@ const ROLE_REFUSAL: { readonly [K in BlockRoleRefusal]: (f: { readonly inFlight?
       ? p`State change failed: (-1) Multiple primaries not allowed by config: the peer's demotion is queued behind the ${size(f.inFlight)} it still sends (drbd_send_state on the data socket)`
       : 'State change failed: (-1) Multiple primaries not allowed by config: the peer is Primary',
   'no-up-to-date-disk': () => 'State change failed: (-2) Need access to UpToDate data',
+  'no-quorum': () => 'State change failed: No quorum: its partition has too few of the diskful nodes (drbd_state.c SS_NO_QUORUM)',
+  'sync-target': () => 'not modelled: DRBD would make this SyncTarget Primary, its peer being UpToDate (reads of the blocks not yet resynced go to the peer), but replsim has no Primary SyncTarget; the roles stay as they were',
 };
 
 export const BLOCK: TemplatesOf<BlockFact> = {
@@ -56,6 +58,8 @@ export const BLOCK: TemplatesOf<BlockFact> = {
   'connected-in-sync': (f) => p`${f.resource}: connected, in sync`,
   'block-disconnected': (f) =>
     p`${f.resource}: ${f.network ? 'connection lost' : 'disconnected'} (${connReason(f.reason)}); ${f.noData ? 'the Diskless Primary has no data left to write to: its I/O fails' : 'writes now only mark the bitmap'}${f.retry !== null ? `; ${f.retry.state}: a connection attempt every ${duration(f.retry.connectInt / 1e6)}` : ''}`,
+  'quorum-lost': (f) => p`${f.resource}: ${node(f.host)} lost quorum (${f.visible} of ${f.voters} nodes visible, need ${f.at}): on-no-quorum ${f.policy}, ${f.policy === 'suspend-io' ? 'its I/O is frozen until quorum returns' : 'its I/O fails'}`,
+  'quorum-regained': (f) => p`${f.resource}: ${node(f.host)} has quorum again${f.tiebreaker ? ' (through the diskless tiebreaker)' : ''}; its I/O resumes`,
   fencing: (f) =>
     f.policy === 'resource-and-stonith' ? p`${f.resource}: fencing resource-and-stonith: I/O suspended, fence-peer handler called` : p`${f.resource}: fencing resource-only: fence-peer handler called`,
   'fence-peer-returned': (f) =>

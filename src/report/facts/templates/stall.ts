@@ -69,6 +69,7 @@ export const STALL: TemplatesOf<StallStepFact> = {
   'stall-writes-slower': (f) => `so writes take longer than ${duration(f.threshold)}`,
   'stall-no-primary-disk': () => 'the primary has no disk',
   'stall-io-suspended': (f) => p`${f.resource}: I/O suspended on ${node(f.host)} by fencing resource-and-stonith since DRBD lost its peer${f.peer !== null ? p` ${node(f.peer)}` : ''}`,
+  'stall-frozen-no-quorum': (f) => p`${f.resource}: ${node(f.host)} lost quorum, on-no-quorum suspend-io: no write completes, waiting ones included, until its partition has quorum again`,
   'stall-frozen-until-fenced': () => 'no write completes, waiting ones included, until the fence-peer handler returns (the peer outdated, fenced, or the handler timed out)',
   'stall-link-carries-nothing': (f) => p`the link between ${node(f.host)} and ${host(f.peer)} carries nothing (cut, or the peer is down)`,
   'stall-acks-cannot-come': (f) =>

@@ -107,5 +107,6 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
     p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, had failed, and the Diskless ${node(f.host)} lost its connection to ${node(f.node)}, whose disk served its I/O: no data is accessible (on-no-data-accessible io-error)`,
   'primary-host-lost': (f) => p`${node(f.host)}, the primary of ${f.resource}, is lost; no node is primary`,
   'block-demoted': (f) => p`${code(`drbdadm secondary ${f.resource}`)} on ${node(f.host)}: the application was stopped for a switchover`,
+  'drbd-no-quorum': (f) => p`${node(f.host)}, the primary of ${f.resource}, lost quorum: on-no-quorum io-error fails its I/O`,
   'no-quorum-stop': (f) => p`${code(`no-quorum-policy ${f.policy}`)}: ${node(f.host)}'s partition has no quorum`,
 };
