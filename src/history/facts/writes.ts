@@ -10,6 +10,7 @@
  */
 import type { SequenceBehindFact } from './logical.ts';
 import type { SynchronousCommit } from '../../scenario/types.ts';
+import type { Micros } from '../../engine/time.ts';
 
 /** A node made slow by a `slow_node` fault (service.ts): each factor that is not 1, null when none is. */
 export interface Slowdown {
@@ -62,7 +63,8 @@ export type CommitLimit =
    * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
    * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
    */
-  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound }
+  /** `standbys`: the synchronous standbys whose confirmations release them (FIRST n: the chosen; ANY n: the quorum). */
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly standbys: readonly string[]; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound }
   /**
    * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
    * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).
@@ -120,7 +122,7 @@ export type WriteCauseFact =
    * cut-walsenders.ts: a synchronous standby a network cut silenced: its walsender on `node` lives on until
    * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
    */
-  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
+  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: Micros; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
   /**
    * walsender.c ProcessStandbyReplyMessage: the synchronous standbys (`standbys`, node names) have
    * confirmed the waiting commits, but their walsenders release them only at a reply, which an idle standby

@@ -180,6 +180,8 @@ export class BlockResource {
    * to its disk (drbd_receiver.c conn_disconnect, active_ee_cnt == 0) before it listens again.
    */
   peerCleanupUntil: Micros = 0 as Micros;
+  /** When the fence-peer handler last resumed frozen I/O (a stall ending then ended so: world.ts stallEnd). */
+  resumedAt: Micros | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {

@@ -13,11 +13,12 @@ import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
-import type { EventKind } from '../../history/history.ts';
+import type { EventKind, WriteEnder } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockStepFact } from '../../history/facts/block.ts';
 import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
+import type { WriteEndFact } from '../../history/facts/write-end.ts';
 import type { ResyncPace, StallStepFact } from '../../history/facts/stall.ts';
 import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
@@ -537,6 +538,7 @@ export class BlockWorld implements BlockView {
     if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     const was = r.frozen !== null;
     r.frozen = null;
+    if (was) r.resumedAt = this.ctx.sim.now;
     this.touched.add(r.name);
     this.requestReflow();
     return was;
@@ -849,7 +851,7 @@ export class BlockWorld implements BlockView {
   endOutages(r: BlockResource, now: Micros): void {
     for (const w of this.workloadsOf(r)) {
       if (!w.outage) continue;
-      this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+      this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null, primaryAgain(r));
       w.outage = false;
       this.stateMoved.add(r.name);
     }
@@ -1119,7 +1121,7 @@ export class BlockWorld implements BlockView {
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
       if (w.outage) {
-        this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+        this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null, primaryAgain(r));
         w.outage = false;
         this.stateMoved.add(r.name);
       }
@@ -1141,7 +1143,7 @@ export class BlockWorld implements BlockView {
   }
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
-    this.closeStall(w, now);
+    this.closeStall(w, now, { kind: 'end-outage', cause });
     w.pendingStall = null;
     this.closeShortfall(w, now);
     w.outage = true;
@@ -1953,7 +1955,7 @@ export class BlockWorld implements BlockView {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
-    else if (!above && w.stall) this.closeStall(w, now);
+    else if (!above && w.stall) this.closeStall(w, now, this.stallEnd(r, w.stall.from, now));
     else if (!above) w.pendingStall = null;
     // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
     // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
@@ -2007,10 +2009,23 @@ export class BlockWorld implements BlockView {
     w.shortfall = null;
   }
 
-  private closeStall(w: WorkloadState, now: Micros): void {
+  private closeStall(w: WorkloadState, now: Micros, end: WriteEndFact): void {
     if (!w.stall) return;
-    this.ctx.history.block.closeStall(w.stall, now);
+    this.ctx.history.block.closeStall(w.stall, now, end);
     w.stall = null;
+  }
+
+  /**
+   * Why a stall that began at `from` ends now, as the resource's state shows it: the fence-peer handler
+   * resumed its frozen I/O now; DRBD dropped the connection since (on-congestion disconnect, ko-count, a
+   * timeout: its reason); it went Ahead since (on-congestion pull-ahead); else the path eased.
+   */
+  private stallEnd(r: BlockResource, from: Micros, now: Micros): WriteEndFact {
+    if (r.resumedAt === now) return { kind: 'end-fence-peer-returned', resource: r.name, peer: r.secondaryHost, rule: 'drbd_nl.c:conn_try_outdate_peer' };
+    const c = r.conn;
+    if ((c.kind === 'StandAlone' || c.kind === 'Connecting') && c.since >= from) return { kind: 'end-block-disconnected', resource: r.name, reason: c.reason };
+    if (c.kind === 'Ahead' && c.since >= from) return { kind: 'end-block-ahead', resource: r.name };
+    return { kind: 'end-block-eased', resource: r.name };
   }
 
   /** How the resync is paced: md's speed limits, WalB's scan rate, DRBD's fixed rate or its dynamic controller. */
@@ -2097,7 +2112,7 @@ export class BlockWorld implements BlockView {
       this.closeShortfall(w, end);
       if (w.stall) {
         this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
-        this.ctx.history.block.closeStall(w.stall, end);
+        this.ctx.history.block.closeStall(w.stall, end, { kind: 'end-run' });
         w.stall = null;
       }
     }
@@ -2164,3 +2179,7 @@ function adjustedOptions(a: ReplicationAdjust): { option: string; value: string 
   return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([option, value]) => ({ option, value: value as string | number | boolean }));
 }
 
+/** A block outage ends when the application writes to a Primary again: which host (history.ts WriteEnder). */
+export function primaryAgain(r: BlockResource): WriteEnder {
+  return { endOf: () => ({ kind: 'end-block-primary', resource: r.name, host: r.primaryHost }) };
+}

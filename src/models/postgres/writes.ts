@@ -17,6 +17,7 @@ import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.t
 import { roundFigure, type CommitLimit, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
+import { RUN_END } from './write-ends.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import { BLCKSZ, FullPageImages, type PageWorkload } from './full-page-images.ts';
 
@@ -305,7 +306,7 @@ export class WriteFlow {
       if (cap < w.bytes) {
         insert.set(t.node, cap);
         syncBound.add(t.node);
-        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, round));
+        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, round, ack.standbys ?? []));
       }
     }
     if (syncBound.size > 0) {
@@ -334,7 +335,7 @@ export class WriteFlow {
         // most): a stall under way keeps its cause (queueStatus) rather than naming a rate of 0 for that moment.
         // The slowest synchronous standby's stream carrying all it can (its line, window, loss or disk) is why.
         const bound = ack.slowest ? this.planner.boundOf(ack.slowest) : null;
-        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null));
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, ack.standbys ?? [], bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null));
         if (refill <= 0) held.add(t.node);
       }
     }
@@ -566,6 +567,7 @@ export class WriteFlow {
     // The acknowledgement stood at `from` until now (its curve is linear between points), then jumps.
     t.record.ackCurve.push({ at: now, lsn: from }, { at: now, lsn: to });
     (t.record.released ??= []).push({ at: now, from, to, how });
+    this.clients.ends.noteWaitsEnded(n, how, commits, now);
     this.cluster.ctx.history.mix(`released|${t.record.id}|${now}|${from}|${to}|${how}`);
     this.cluster.log(
       n,
@@ -832,7 +834,9 @@ export class WriteFlow {
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null };
+    // The standbys whose replies release commits: FIRST n the chosen, ANY n the quorum they are taken from.
+    const standbys = (names.method === 'first' ? chosen : quorum).map((x) => x.name).sort();
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null, standbys };
   }
 
   /**
@@ -947,7 +951,7 @@ export class WriteFlow {
     }
     for (const p of this.pools) {
       this.clients.noteQueueWait(p, now);
-      this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
+      this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null, RUN_END);
     }
   }
   /**
