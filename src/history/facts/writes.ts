@@ -130,8 +130,11 @@ export type WriteCauseFact =
    */
   | { readonly kind: 'sync-standby-reply'; readonly node: string; readonly standbys: readonly string[]; readonly statusInterval: number }
   | SyncReplayHeld
-  /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
-  | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
+  /**
+   * The synchronous standbys (`standbys`, whose confirmations release the commits) confirm fewer commits/s than
+   * offered: each waits `seconds` (Little's law; null: none is confirmed).
+   */
+  | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null; readonly standbys: readonly string[] }
   // Block replication (models/block): the primary of a resource is gone or stopped.
   | { readonly kind: 'primary-disk-failed'; readonly disk: string; readonly resource: string; readonly host: string }
   /** The primary, Diskless since its disk failed, lost its connection to the peer (`node`) that served its I/O. */

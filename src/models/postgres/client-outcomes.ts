@@ -217,6 +217,7 @@ export class ClientOutcomes {
           commitsPerSecond: roundFigure(commits),
           offered: p.rate,
           seconds: Number.isFinite(latency) ? Math.round(latency * 10) / 10 : null,
+          standbys: throttledBy.standbys ?? [],
         };
         return { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null };
       }

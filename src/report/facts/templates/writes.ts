@@ -103,7 +103,7 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
     p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
   'sync-replay-held': (f) => replayHeld(f),
   'sync-confirm-rate': (f) =>
-    `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
+    p`synchronous standbys${f.standbys.length > 0 ? p` (${join(f.standbys.map(node))})` : ''} confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
   'diskless-peer-lost': (f) =>
     p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, had failed, and the Diskless ${node(f.host)} lost its connection to ${node(f.node)}, whose disk served its I/O: no data is accessible (on-no-data-accessible io-error)`,
