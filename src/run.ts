@@ -322,9 +322,18 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
     let prev = lastOf.get(key);
     // A condition that lasted under a millisecond right after another of the same kind on the same node (a
     // recomputation's passing figure between two others) is no stall of its own: the one before lasts through
-    // it and ends as it did.
-    if (prev && w.to !== null && w.to - w.from < BLIP && prev.to === w.from && prev.kind === w.kind && prev.node === w.node) {
-      const merged = { ...prev, to: w.to, end: w.end, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
+    // it and ends as it did; one that came first, the one after it begins with it.
+    const latency = (a: WriteStatusInterval, b: WriteStatusInterval) => (a.maxLatencyMs === null || b.maxLatencyMs === null ? null : Math.max(a.maxLatencyMs, b.maxLatencyMs));
+    // Within a millisecond of each other (a recomputation may leave writes flowing for some microseconds between).
+    const adjoins = prev !== undefined && prev.to !== null && w.from - prev.to < BLIP && prev.kind === w.kind && prev.node === w.node;
+    if (prev && adjoins && w.to !== null && w.to - w.from < BLIP) {
+      const merged = { ...prev, to: w.to, end: w.end, maxLatencyMs: latency(prev, w) };
+      out[out.lastIndexOf(prev)] = merged;
+      lastOf.set(key, merged);
+      continue;
+    }
+    if (prev && adjoins && prev.to !== null && prev.to - prev.from < BLIP && !(beforeOf.get(key)?.to === prev.from && factKey(beforeOf.get(key)!.cause) === factKey(w.cause))) {
+      const merged = { ...w, from: prev.from, maxLatencyMs: latency(prev, w) };
       out[out.lastIndexOf(prev)] = merged;
       lastOf.set(key, merged);
       continue;

@@ -57,6 +57,8 @@ describe('a stall on a lost synchronous standby says how it ended', () => {
     expect(text).toContain(`Ended: ${s.end}`);
     const html = renderHtml(res).replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
     expect(html).toContain(`Ended: ${s.end}`);
+    // The event says who changed the setting.
+    expect(r.events.some((e) => e.at === '2024-05-06T09:10:23Z' && e.message === 'synchronous_standby_names changed on pg-a (reload) by the pg_auto_failover keeper of pg-a, in the goal state wait_primary')).toBe(true);
     // The outage from 09:20 holds to the end.
     expect(r.outages[0]!.endFact).toEqual({ kind: 'end-run' });
   });
@@ -105,6 +107,17 @@ describe('a stall on a lost synchronous standby says how it ended', () => {
     expect(r.outages).toHaveLength(1);
     expect(r.outages[0]!.endFact).toEqual({ kind: 'end-target-running', node: 'p' });
     expect(r.outages[0]!.end).toBe('p runs as a primary again');
+  });
+});
+
+describe('a switchover with a lagging synchronous standby (switchover-runbook synchronous over 10 Mbps)', () => {
+  it('one stall from the first commits, no microsecond stall before it, ended when the runbook blocked the clients', () => {
+    const r = runScenario(loadScenarioFile('scenarios/switchover-runbook.yaml', { variant: 'synchronous', sets: ['links=[{between: [dc1, dc2], bandwidth: 10Mbps, latency: 8ms}]'] })).report;
+    expect(r.stalls).toHaveLength(1);
+    expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'pool-queue', limit: { kind: 'synchronous-standbys', standbys: ['pg2'] } });
+    expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-outage', cause: { kind: 'clients-blocked', node: 'pg1' } });
+    expect(r.outages[0]!.endFact).toEqual({ kind: 'end-rerouted', from: 'pg1', node: 'pg2' });
+    expect(r.dataLoss).toEqual([]);
   });
 });
 

@@ -1353,7 +1353,7 @@ export class PgCluster {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'restart' });
       this.restart(n);
     } else {
-      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, [
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload', ...(by.kind !== 'plan' ? { by } : {}) }, [
         n.running ? serverLog.reloading() : null,
         ...keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))),
       ]);
