@@ -146,11 +146,15 @@ describe('a DRBD stall says how it ended', () => {
   it('pacemaker-network-freeze: resource-and-stonith froze I/O until the fence-peer handler returned', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml')).report;
     expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-fence-peer-returned', resource: 'data', peer: 'stor-b' });
+    // The chain says so before: once DRBD gives up, writes go on alone only when the handler returns.
+    expect(r.stalls[0]!.chain!.at(-1)!.fact).toMatchObject({ kind: 'stall-gives-up', fenced: true });
+    expect(r.stalls[0]!.chain!.at(-1)!.text).toContain('with fencing resource-and-stonith it freezes I/O and runs the fence-peer handler');
   });
 
   it('dont-care: DRBD dropped the connection after its timeout and writes went on alone', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml', { variant: 'dont-care' })).report;
     expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-block-disconnected', resource: 'data', reason: { kind: 'no-answer' } });
+    expect(r.stalls[0]!.chain!.at(-1)!.text).toMatch(/then writes go on alone, marking the bitmap$/);
     expect(r.stalls[0]!.end).toBe('data lost its connection to the peer (network failure: no answer within timeout 6 s): writes go on alone, marking the bitmap');
   });
 
