@@ -142,6 +142,35 @@ describe('a figure that passes in under a millisecond is no stall of its own (ru
   });
 });
 
+describe('a stall not on synchronous standbys says how it ended', () => {
+  const slow = (steps: string) => `name: slow
+start: 2024-03-04T09:55:00Z
+timezone: UTC
+end: "10:05"
+sites:
+  dc1: {}
+clusters:
+  shop:
+    nodes:
+      p:  {site: dc1, version: 15, role: primary}
+    workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50}
+plan:
+${steps}
+`;
+  const stalls = (steps: string) => runScenario(loadScenarioText(slow(steps), '<slow>')).report.stalls;
+
+  it('a slow disk restored: the slowdown ended', () => {
+    const s = stalls('  - {at: "10:00:00", slow_node: {node: p, disk: 2000}}\n  - {at: "10:01:00", slow_node: {node: p, disk: 1}}');
+    expect(s.map((x) => x.endFact)).toEqual([{ kind: 'end-slowdown-over', node: 'p' }]);
+  });
+
+  it('a collapsed disk while the offer falls: the offer fell, then the queue drained', () => {
+    const s = stalls('  - {at: "10:00:00", slow_node: {node: p, disk_throughput: 0.001}}\n  - {at: "10:01:00", workload: {cluster: shop, rate: 10/s}}');
+    expect(s.map((x) => x.endFact?.kind)).toEqual(['end-offer-fell', 'end-queue-drained']);
+    expect(s[0]!.end).toBe('workload clients now offers 10 requests/s, less than before');
+  });
+});
+
 describe('a DRBD stall says how it ended', () => {
   it('pacemaker-network-freeze: resource-and-stonith froze I/O until the fence-peer handler returned', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml')).report;

@@ -78,13 +78,14 @@ export class WriteEnds implements WriteEnder {
       }
       const level = this.changedSince(n, 'synchronousCommit', open.from);
       if (level && (released || level.at === at)) return { kind: 'end-sync-commit', node: n.name, level: n.settings.synchronousCommit, changedAt: level.at, by: level.by, released, queued, rule: 'syncrep.c:SyncRepWaitForLSN' };
-      if (next && !queued) return { kind: 'end-changed', cause: next.cause, outage: false };
       if (c.kind === 'pool-queue' && pool && pool.rate < c.offered) return { kind: 'end-offer-fell', pool: pool.name, offered: pool.rate };
+      if (next && !queued) return { kind: 'end-changed', cause: next.cause, outage: false };
       return { kind: 'end-sync-confirmed', node: n.name, standbys: this.syncStandbys(n), queued, rule: 'walsender.c:ProcessStandbyReplyMessage' };
     }
+    if (c.kind === 'pool-queue' && pool && pool.rate < c.offered) return { kind: 'end-offer-fell', pool: pool.name, offered: pool.rate };
     if (next) return { kind: 'end-changed', cause: next.cause, outage: false };
     if (c.kind === 'slow-commits' && commitDelay(n) <= this.cluster.ctx.stallThreshold) return { kind: 'end-slowdown-over', node: n.name };
-    if (c.kind === 'pool-queue' && pool) return pool.rate < c.offered ? { kind: 'end-offer-fell', pool: pool.name, offered: pool.rate } : { kind: 'end-queue-drained', pool: pool.name, node: n.name };
+    if (c.kind === 'pool-queue' && pool) return { kind: 'end-queue-drained', pool: pool.name, node: n.name };
     return { kind: 'end-cleared' };
   }
 
