@@ -12,7 +12,8 @@ import { renderText } from '../../src/report/text.ts';
 import { renderHtml } from '../../src/report/html/page.ts';
 import type { Report } from '../../src/report/types.ts';
 
-const plan = (name: string, faults: string, steps: string) => `name: ${name}
+/** One primary (with `sync`, a synchronous standby s1), 1,000 commits/s, and the faults and plan given. */
+const yamlOf = (name: string, sync: boolean, faults: string, steps: string) => `name: ${name}
 start: 2024-03-04T09:55:00Z
 timezone: UTC
 end: "10:05"
@@ -21,14 +22,12 @@ sites:
 clusters:
   shop:
     nodes:
-      p:  {site: dc1, version: 15, role: primary, settings: {synchronous_standby_names: "FIRST 1 (s1)", synchronous_commit: "on"}}
-      s1: {site: dc1, version: 15, upstream: p}
-    workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50}
-faults:
-${faults}
-plan:
+      p:  {site: dc1, version: 15, role: primary${sync ? ', settings: {synchronous_standby_names: "FIRST 1 (s1)", synchronous_commit: "on"}' : ''}}
+${sync ? '      s1: {site: dc1, version: 15, upstream: p}\n' : ''}    workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50}
+${faults ? `faults:\n${faults}\n` : ''}plan:
 ${steps}
 `;
+const plan = (name: string, faults: string, steps: string) => yamlOf(name, true, faults, steps);
 const S1_CRASH = '  - {at: "10:00:00", name: s1-crash, crash: s1}';
 const run = (name: string, faults: string, steps: string): Report => runScenario(loadScenarioText(plan(name, faults, steps), `<${name}>`)).report;
 const ends = (r: Report) => [...r.stalls, ...r.outages].sort((a, b) => (a.from < b.from ? -1 : 1)).map((x) => x.endFact?.kind);
@@ -143,20 +142,7 @@ describe('a figure that passes in under a millisecond is no stall of its own (ru
 });
 
 describe('a stall not on synchronous standbys says how it ended', () => {
-  const slow = (steps: string) => `name: slow
-start: 2024-03-04T09:55:00Z
-timezone: UTC
-end: "10:05"
-sites:
-  dc1: {}
-clusters:
-  shop:
-    nodes:
-      p:  {site: dc1, version: 15, role: primary}
-    workload: {target: p, rate: 1000/s, wal_per_tx: 1KiB, connections: 50}
-plan:
-${steps}
-`;
+  const slow = (steps: string) => yamlOf('slow', false, '', steps);
   const stalls = (steps: string) => runScenario(loadScenarioText(slow(steps), '<slow>')).report.stalls;
 
   it('a slow disk restored: the slowdown ended', () => {
