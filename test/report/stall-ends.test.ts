@@ -157,6 +157,15 @@ describe('a stall not on synchronous standbys says how it ended', () => {
   });
 });
 
+describe('a logical cut-over says how its duplicate-key outage ended', () => {
+  it('logical-upgrade sequences-synced-early: nextval passed the replicated keys', () => {
+    const r = runScenario(loadScenarioFile('scenarios/logical-upgrade.yaml', { variant: 'sequences-synced-early' })).report;
+    const o = r.outages.find((x) => x.causeFact?.kind === 'sequence-behind')!;
+    expect(o.endFact).toEqual({ kind: 'end-sequence-passed', node: 'green1', maxKey: 53_840_000 });
+    expect(o.end).toBe('nextval on green1 hands out keys past 53,840,000, the largest the replicated rows hold: inserts succeed again');
+  });
+});
+
 describe('a DRBD stall says how it ended', () => {
   it('pacemaker-network-freeze: resource-and-stonith froze I/O until the fence-peer handler returned', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml')).report;

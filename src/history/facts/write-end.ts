@@ -83,6 +83,8 @@ export type WriteEndFact =
   | { readonly kind: 'end-block-eased'; readonly resource: string }
   /** A block outage: `host` is Primary and the application writes to it again. */
   | { readonly kind: 'end-block-primary'; readonly resource: string; readonly host: string }
+  /** Outages: nextval on `node` hands out keys past `maxKey`, the largest the replicated rows hold (inserts succeed again). */
+  | { readonly kind: 'end-sequence-passed'; readonly node: string; readonly maxKey: number }
   /** The condition changed into another one (the next interval, `outage` or stall, with its cause). */
   | { readonly kind: 'end-changed'; readonly cause: WriteCauseFact; readonly outage: boolean }
   /** The condition no longer held and writes flowed (no more specific change recorded). */

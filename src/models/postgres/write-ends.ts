@@ -94,6 +94,8 @@ export class WriteEnds implements WriteEnder {
       if ((c.kind === 'target-down' || c.kind === 'target-failed' || c.kind === 'target-in-recovery') && n.running && n.isPrimary) return { kind: 'end-target-running', node: n.name };
       if (c.kind === 'clients-cut-off') return { kind: 'end-clients-reach', node: n.name };
       if (c.kind === 'clients-blocked') return { kind: 'end-unblocked', node: n.name };
+      // Failed inserts use up values (or a setval advanced it): nextval passed the replicated keys (logical.ts).
+      if (c.kind === 'sequence-behind') return { kind: 'end-sequence-passed', node: n.name, maxKey: c.maxKey };
     }
     return next ? { kind: 'end-changed', cause: next.cause, outage: next.kind === 'outage' } : { kind: 'end-cleared' };
   }

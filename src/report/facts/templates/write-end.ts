@@ -62,6 +62,7 @@ export const WRITE_ENDS: TemplatesOf<WriteEndFact> = {
   'end-block-eased': (f) => p`the back-pressure on ${f.resource} eased: writes complete within the stall threshold again`,
   'end-block-primary': (f) => p`${node(f.host)} is Primary of ${f.resource} and the application writes to it again`,
   // The next interval, listed with its cause, follows at once: named, not repeated (the JSON's fact holds the cause).
+  'end-sequence-passed': (f) => p`nextval on ${node(f.node)} hands out keys past ${count(f.maxKey)}, the largest the replicated rows hold: inserts succeed again`,
   'end-changed': (f) => (f.outage ? 'writes failed from then on, for another cause (the next outage)' : 'commits went on waiting for another cause (the next stall)'),
   'end-cleared': () => 'what held it no longer did and writes flowed',
 };
