@@ -182,6 +182,16 @@ describe('a DRBD stall says how it ended', () => {
     expect(r.stalls[0]!.end).toBe('data lost its connection to the peer (network failure: no answer within timeout 6 s): writes go on alone, marking the bitmap');
   });
 
+  it('cybozu-drbd-migration: the plan disconnected, the resync-rate lowered, the backup stopped', () => {
+    const r = runScenario(loadScenarioFile('scenarios/cybozu-drbd-migration.yaml')).report;
+    expect(r.stalls.map((x) => x.endFact)).toMatchObject([
+      { kind: 'end-block-disconnected', reason: { kind: 'by-plan' } },
+      { kind: 'end-block-eased', after: { kind: 'block-adjust' }, at: '2015-05-19T10:30:00+09:00' },
+      { kind: 'end-block-eased', after: { kind: 'disk-job-stop', name: 'backup' }, at: '2015-05-20T13:30:00+09:00' },
+      { kind: 'end-block-eased', after: { kind: 'block-adjust' }, at: '2015-05-21T10:30:00+09:00' },
+    ]);
+  });
+
   it('no-delay: the outage ends when stor-a is Primary again', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml', { variant: 'no-delay' })).report;
     expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-outage' });

@@ -9,6 +9,7 @@ import type { Micros } from '../../engine/time.ts';
 import type { GoalWhy } from './managers.ts';
 import type { WriteCauseFact } from './writes.ts';
 import type { ConnReason } from './block-why.ts';
+import type { BlockFact } from './block.ts';
 
 /** Who changed a setting (cluster.ts configure): the plan's step, or a failover manager's agent and why. */
 export type SettingAuthor =
@@ -79,8 +80,11 @@ export type WriteEndFact =
   | { readonly kind: 'end-block-disconnected'; readonly resource: string; readonly reason: ConnReason }
   /** on-congestion pull-ahead: the Primary went Ahead, writes only mark the bitmap until the resync. */
   | { readonly kind: 'end-block-ahead'; readonly resource: string }
-  /** The back-pressure path eased (a job or resync ended, the offer fell): writes complete within the stall threshold. */
-  | { readonly kind: 'end-block-eased'; readonly resource: string }
+  /**
+   * The back-pressure path eased: writes complete within the stall threshold; `after` the last change since the
+   * stall began that bears on it (an adjust, a job on its disks ended, its workload's step), at `at`.
+   */
+  | { readonly kind: 'end-block-eased'; readonly resource: string; readonly after?: BlockFact; readonly at?: Micros }
   /** A block outage: `host` is Primary and the application writes to it again. */
   | { readonly kind: 'end-block-primary'; readonly resource: string; readonly host: string }
   /** Outages: nextval on `node` hands out keys past `maxKey`, the largest the replicated rows hold (inserts succeed again). */

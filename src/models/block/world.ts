@@ -15,7 +15,7 @@ import { NEVER, type Micros } from '../../engine/time.ts';
 import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
 import type { EventKind, WriteEnder } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
-import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { BlockFact, BlockStepFact } from '../../history/facts/block.ts';
 import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
 import type { WriteEndFact } from '../../history/facts/write-end.ts';
@@ -221,8 +221,10 @@ export class BlockWorld implements BlockView {
       }
       case 'adjust': {
         const r = this.resource(op.resource);
-        this.step(r.name, r.primaryHost, 'setting', source, { kind: 'block-adjust', resource: r.name, set: adjustedOptions(op.set) }, name);
+        const action: BlockStepFact = { kind: 'block-adjust', resource: r.name, set: adjustedOptions(op.set) };
+        this.step(r.name, r.primaryHost, 'setting', source, action, name);
         adjust(r, op.set);
+        this.changes.set(r.name, { at: now, what: action });
         break;
       }
       case 'startJob':
@@ -246,7 +248,9 @@ export class BlockWorld implements BlockView {
           ...(op.size !== undefined ? { size: op.size } : {}),
         };
         this.stateMoved.add(w.spec.resource);
-        this.step(w.spec.resource, null, kind, source, { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size }, name);
+        const action: BlockStepFact = { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size };
+        this.step(w.spec.resource, null, kind, source, action, name);
+        this.changes.set(w.spec.resource, { at: now, what: action });
         break;
       }
       case 'failHost':
@@ -341,7 +345,9 @@ export class BlockWorld implements BlockView {
     if (!j) return;
     this.jobs.delete(key);
     this.loadTable.invalidate(j.spec.disk);
-    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', { kind: 'disk-job-finished', job: j.spec.kind, name: j.spec.name, disk: j.spec.disk, size: j.spec.size ?? 0 });
+    const what: BlockFact = how === 'done' ? { kind: 'disk-job-finished', job: j.spec.kind, name: j.spec.name, disk: j.spec.disk, size: j.spec.size ?? 0 } : { kind: 'disk-job-stop', name: j.spec.name, disk: j.spec.disk };
+    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', what);
+    for (const r of this.resources.values()) if (r.primaryDisk === j.spec.disk || r.secondaryDisk === j.spec.disk) this.changes.set(r.name, { at: this.ctx.sim.now, what });
     this.requestReflow();
   }
 
@@ -2020,12 +2026,19 @@ export class BlockWorld implements BlockView {
    * resumed its frozen I/O now; DRBD dropped the connection since (on-congestion disconnect, ko-count, a
    * timeout: its reason); it went Ahead since (on-congestion pull-ahead); else the path eased.
    */
+  /**
+   * The last change per resource that can relieve its back-pressure (an adjust, a job on its disks ended, its
+   * workload's step): a stall that eases after it says so (stallEnd).
+   */
+  private readonly changes = new Map<string, { readonly at: Micros; readonly what: BlockFact }>();
+
   private stallEnd(r: BlockResource, from: Micros, now: Micros): WriteEndFact {
     if (r.resumedAt === now) return { kind: 'end-fence-peer-returned', resource: r.name, peer: r.secondaryHost, rule: 'drbd_nl.c:conn_try_outdate_peer' };
     const c = r.conn;
     if ((c.kind === 'StandAlone' || c.kind === 'Connecting') && c.since >= from) return { kind: 'end-block-disconnected', resource: r.name, reason: c.reason };
     if (c.kind === 'Ahead' && c.since >= from) return { kind: 'end-block-ahead', resource: r.name };
-    return { kind: 'end-block-eased', resource: r.name };
+    const ch = this.changes.get(r.name);
+    return ch && ch.at >= from ? { kind: 'end-block-eased', resource: r.name, after: ch.what, at: ch.at } : { kind: 'end-block-eased', resource: r.name };
   }
 
   /** How the resync is paced: md's speed limits, WalB's scan rate, DRBD's fixed rate or its dynamic controller. */

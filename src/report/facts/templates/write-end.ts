@@ -59,7 +59,8 @@ export const WRITE_ENDS: TemplatesOf<WriteEndFact> = {
   'end-fence-peer-returned': (f) => p`the fence-peer handler returned${f.peer ? p` (${node(f.peer)} outdated)` : ''}: ${f.resource}'s frozen I/O resumed`,
   'end-block-disconnected': (f) => p`${f.resource} lost its connection to the peer (${connReason(f.reason)}): writes go on alone, marking the bitmap`,
   'end-block-ahead': (f) => p`${f.resource} went Ahead (${code('on-congestion pull-ahead')}): writes go on, only marking the bitmap until the resync`,
-  'end-block-eased': (f) => p`the back-pressure on ${f.resource} eased: writes complete within the stall threshold again`,
+  'end-block-eased': (f, sub) =>
+    p`${f.after && f.at !== undefined ? p`after ${sub(f.after)} at ${time(f.at)}, ` : ''}the back-pressure on ${f.resource} eased: writes complete within the stall threshold again`,
   'end-block-primary': (f) => p`${node(f.host)} is Primary of ${f.resource} and the application writes to it again`,
   // The next interval, listed with its cause, follows at once: named, not repeated (the JSON's fact holds the cause).
   'end-sequence-passed': (f) => p`nextval on ${node(f.node)} hands out keys past ${count(f.maxKey)}, the largest the replicated rows hold: inserts succeed again`,
