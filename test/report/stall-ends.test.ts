@@ -66,6 +66,9 @@ describe('a stall on a lost synchronous standby says how it ended', () => {
     const r = runScenario(loadScenarioFile('scenarios/pg-auto-failover-sync-standby.yaml', { variant: 'number-sync-standbys-1' })).report;
     expect(r.stalls.map((s) => s.endFact?.kind)).toEqual(['end-walsender-exit', 'end-outage']);
     expect(r.stalls[0]!.endFact).toMatchObject({ standby: 'pg-b', walSenderTimeout: 60e6, rule: 'walsender.c:WalSndCheckTimeOut' });
+    // ANY 1 (pg-b, pg-c): both walsenders are silenced, and the cause names both.
+    expect(r.stalls[0]!.causeFact).toMatchObject({ kind: 'sync-standby-cut-off', standby: 'pg-b', others: ['pg-c'] });
+    expect(r.stalls[0]!.cause).toContain('pg-b and pg-c, synchronous standbys of pg-a, are cut off');
     expect(r.stalls[1]!.endFact).toMatchObject({ cause: { kind: 'clients-cut-off', node: 'pg-a' } });
   });
 

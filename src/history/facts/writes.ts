@@ -120,9 +120,10 @@ export type WriteCauseFact =
   | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[]; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
   /**
    * cut-walsenders.ts: a synchronous standby a network cut silenced: its walsender on `node` lives on until
-   * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
+   * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile;
+   * `others`: more synchronous standbys whose walsenders the cut silenced (ANY n: none of them can release them).
    */
-  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: Micros; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
+  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: Micros; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit; readonly others?: readonly string[] }
   /**
    * walsender.c ProcessStandbyReplyMessage: the synchronous standbys (`standbys`, node names) have
    * confirmed the waiting commits, but their walsenders release them only at a reply, which an idle standby

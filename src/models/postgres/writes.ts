@@ -807,6 +807,12 @@ export class WriteFlow {
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...quorum].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
     const silent = chosen.find((x) => 'cutSince' in x);
+    // The other silenced walsenders among those that could release the commits (ANY n: the quorum; FIRST n:
+    // the chosen): none of them can, either.
+    const alsoSilent = (first: string): { others?: string[] } => {
+      const others = (names.method === 'any' ? quorum : chosen).filter((x) => 'cutSince' in x && x.name !== first).map((x) => x.name);
+      return others.length > 0 ? { others: [...new Set(others)].sort() } : {};
+    };
     if (silent && 'cutSince' in silent) {
       // Commits wait on a standby that hears nothing until its walsender times out.
       return {
@@ -814,7 +820,7 @@ export class WriteFlow {
         rate: 0,
         rtt: 0,
         changesAt: NEVER,
-        blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt },
+        blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt, ...alsoSilent(silent.name) },
       };
     }
     // Waiting commits are released only when a reply of a synchronous standby reaches its walsender (walsender.c

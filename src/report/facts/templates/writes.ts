@@ -96,9 +96,13 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
   'sync-standbys-missing': (f) =>
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait${heldText(f)}`,
-  'sync-standby-cut-off': (f) =>
+  'sync-standby-cut-off': (f) => {
     // When the walsender would exit, not that it did: a manager or an operator may release the commits first (the end says how).
-    p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? p`${code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`)} ends it (at ${time(f.exitAt)})` : p`TCP gives up (${code('wal_sender_timeout = 0')}), at ${time(f.exitAt)}`}: commits wait${heldText(f)}`,
+    const until = f.walSenderTimeout > 0 ? p`${code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`)} ends it (at ${time(f.exitAt)})` : p`TCP gives up (${code('wal_sender_timeout = 0')}), at ${time(f.exitAt)}`;
+    if (!f.others || f.others.length === 0) return p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${until}: commits wait${heldText(f)}`;
+    const all = [f.standby, ...f.others];
+    return p`${join(all.map(node), all.length === 2 ? ' and ' : ', ')}, synchronous standbys of ${node(f.node)}, are cut off: ${node(f.node)} hears nothing from them, yet their walsenders stay synchronous standbys, ${node(f.standby)}'s until ${until}: commits wait${heldText(f)}`;
+  },
   'sync-standby-reply': (f) =>
     p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
   'sync-replay-held': (f) => replayHeld(f),
