@@ -195,6 +195,11 @@ describe('a DRBD stall says how it ended', () => {
     ]);
   });
 
+  it('cybozu-drbd-migration pull-ahead: a stall on the resync\'s reads ends when the resync finishes', () => {
+    const r = runScenario(loadScenarioFile('scenarios/cybozu-drbd-migration.yaml', { variant: 'pull-ahead' })).report;
+    expect(r.stalls[1]!.endFact).toMatchObject({ kind: 'end-block-eased', after: { kind: 'sync-finished', resource: 'vol' }, at: r.stalls[1]!.to });
+  });
+
   it('no-delay: the outage ends when stor-a is Primary again', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml', { variant: 'no-delay' })).report;
     expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-outage' });

@@ -1590,7 +1590,9 @@ export class BlockWorld implements BlockView {
         r.neverSynced = false;
         r.dirtySince = null;
         r.conn = { kind: 'Connected', since: now };
-        this.log(r.name, r.primaryHost, 'replication', { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost });
+        const finished: BlockFact = { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost };
+        this.log(r.name, r.primaryHost, 'replication', finished);
+        this.changes.set(r.name, { at: now, what: finished });
         this.pacemaker?.resynced(r);
       }
       if (c.kind === 'Ahead' && c.resyncAt !== null && now >= c.resyncAt) {
@@ -2028,7 +2030,7 @@ export class BlockWorld implements BlockView {
    */
   /**
    * The last change per resource that can relieve its back-pressure (an adjust, a job on its disks ended, its
-   * workload's step): a stall that eases after it says so (stallEnd).
+   * workload's step, its resync finished): a stall that eases after it says so (stallEnd).
    */
   private readonly changes = new Map<string, { readonly at: Micros; readonly what: BlockFact }>();
 
