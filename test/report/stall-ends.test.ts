@@ -112,6 +112,15 @@ describe('a stall on a lost synchronous standby says how it ended', () => {
   });
 });
 
+describe('a stall on a slow synchronous standby that then crashes', () => {
+  it('sync-standby-crash remote-apply-delayed-standby: the first stall ends with s1 crashing, the next with the primary', () => {
+    const r = runScenario(loadScenarioFile('scenarios/sync-standby-crash.yaml', { variant: 'remote-apply-delayed-standby' })).report;
+    expect(r.stalls.map((x) => x.endFact?.kind)).toEqual(['end-standbys-left', 'end-outage']);
+    expect(r.stalls[0]!.endFact).toMatchObject({ node: 'p', standbys: [{ name: 's1', how: 'crashed' }] });
+    expect(r.stalls[0]!.end).toBe('s1 crashed: the commits on p wait on without it (the next stall)');
+  });
+});
+
 describe('a switchover with a lagging synchronous standby (switchover-runbook synchronous over 10 Mbps)', () => {
   it('one stall from the first commits, no microsecond stall before it, ended when the runbook blocked the clients', () => {
     const r = runScenario(loadScenarioFile('scenarios/switchover-runbook.yaml', { variant: 'synchronous', sets: ['links=[{between: [dc1, dc2], bandwidth: 10Mbps, latency: 8ms}]'] })).report;

@@ -51,6 +51,8 @@ export type WriteEndFact =
    * level until confirmed (syncrep.c SyncRepWaitForLSN reads SyncRepWaitMode once), later ones wait for no standby.
    */
   | { readonly kind: 'end-sync-commit'; readonly node: string; readonly level: SynchronousCommit; readonly changedAt: Micros; readonly by: SettingAuthor; readonly released: boolean; readonly queued: boolean; readonly rule: string }
+  /** Synchronous standbys that confirmed the commits went away (their server down, cut off, not streaming): the commits wait for others (the next stall). */
+  | { readonly kind: 'end-standbys-left'; readonly node: string; readonly standbys: readonly { readonly name: string; readonly how: 'crashed' | 'stopped' | 'failed' | 'cut-off' | 'not-streaming' }[] }
   /** An operator's pg_cancel_backend / pg_terminate_backend on the waiting backends (syncrep.c SyncRepWaitForLSN). */
   | { readonly kind: 'end-waits-ended'; readonly node: string; readonly how: 'cancel' | 'terminate'; readonly commits: number; readonly rule: string }
   /** The walsender of a cut-off synchronous standby exited at wal_sender_timeout (walsender.c WalSndCheckTimeOut). */

@@ -79,6 +79,9 @@ export class WriteEnds implements WriteEnder {
       const level = this.changedSince(n, 'synchronousCommit', open.from);
       if (level && (released || level.at === at)) return { kind: 'end-sync-commit', node: n.name, level: n.settings.synchronousCommit, changedAt: level.at, by: level.by, released, queued, rule: 'syncrep.c:SyncRepWaitForLSN' };
       if (c.kind === 'pool-queue' && pool && pool.rate < c.offered) return { kind: 'end-offer-fell', pool: pool.name, offered: pool.rate };
+      // The commits now wait because standbys that released them went away (the next stall says for what).
+      const left = next ? this.standbysLeft(c, next.cause) : [];
+      if (left.length > 0) return { kind: 'end-standbys-left', node: n.name, standbys: left };
       if (next && !queued) return { kind: 'end-changed', cause: next.cause, outage: false };
       return { kind: 'end-sync-confirmed', node: n.name, standbys: this.syncStandbys(n), queued, rule: 'walsender.c:ProcessStandbyReplyMessage' };
     }
@@ -98,6 +101,22 @@ export class WriteEnds implements WriteEnder {
       if (c.kind === 'sequence-behind') return { kind: 'end-sequence-passed', node: n.name, maxKey: c.maxKey };
     }
     return next ? { kind: 'end-changed', cause: next.cause, outage: next.kind === 'outage' } : { kind: 'end-cleared' };
+  }
+
+  /**
+   * The standbys that confirmed the commits under `was` (a rate, a limit) and no longer stream under `now` (fewer
+   * listed standbys stream, or their walsenders hear nothing behind a cut), each with why: its server down
+   * (crashed, stopped), cut off, or not streaming.
+   */
+  private standbysLeft(was: WriteCauseFact, now: WriteCauseFact): { readonly name: string; readonly how: 'crashed' | 'stopped' | 'failed' | 'cut-off' | 'not-streaming' }[] {
+    const before = was.kind === 'sync-confirm-rate' ? was.standbys : was.kind === 'pool-queue' && was.limit.kind === 'synchronous-standbys' ? was.limit.standbys : [];
+    const silent = now.kind === 'sync-standby-cut-off' ? [now.standby, ...(now.others ?? [])] : [];
+    const gone = now.kind === 'sync-standbys-missing' ? before.filter((x) => !now.streaming.includes(x)) : before.filter((x) => silent.includes(x));
+    return gone.map((name) => {
+      const d = this.cluster.nodes.get(name);
+      const how = d && d.run.state === 'down' ? d.run.how : silent.includes(name) ? 'cut-off' : 'not-streaming';
+      return { name, how };
+    });
   }
 
   /** The change of `key` on `n` at or after `since`, if the last one was. */

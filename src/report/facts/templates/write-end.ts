@@ -42,6 +42,10 @@ export const WRITE_ENDS: TemplatesOf<WriteEndFact> = {
     f.released
       ? p`${author(f.by, sub)} lowered ${code('synchronous_commit')} on ${node(f.node)} to ${code(f.level)} at ${time(f.changedAt)}; the commits that waited before it were confirmed, and later ones ${f.level === 'local' || f.level === 'off' ? 'wait for no standby' : `wait only for ${f.level}`}${drain(f.queued)}`
       : p`${author(f.by, sub)} changed ${code('synchronous_commit')} on ${node(f.node)} to ${code(f.level)} at ${time(f.changedAt)}; the commits already waiting keep their level and wait on (the next stall): a reload changes the level of later commits only`,
+  'end-standbys-left': (f) => {
+    const how = { crashed: 'crashed', stopped: 'was stopped', failed: 'failed', 'cut-off': 'was cut off', 'not-streaming': 'stopped streaming' } as const;
+    return p`${join(f.standbys.map((x) => p`${node(x.name)} ${how[x.how]}`), ' and ')}: the commits on ${node(f.node)} wait on without ${f.standbys.length > 1 ? 'them' : 'it'} (the next stall)`;
+  },
   'end-waits-ended': (f) =>
     p`${f.how === 'cancel' ? 'pg_cancel_backend' : 'pg_terminate_backend'} on the ${count(f.commits)} commits waiting on ${node(f.node)}: they stopped waiting, committed locally and confirmed by no standby${f.how === 'cancel' ? ' (COMMIT with a WARNING)' : ' (their connections closed)'}`,
   'end-walsender-exit': (f) =>
