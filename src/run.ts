@@ -15,19 +15,19 @@ import type { PgCluster } from './models/postgres/cluster.ts';
 import { formatVersion } from './models/postgres/settings.ts';
 import { describeHistory } from './models/postgres/timeline.ts';
 import { World } from './models/world.ts';
-import { blockLosses, blockSeries, blockShortfalls, blockStalls, deviceJson } from './report/block.ts';
+import { blockLosses, blockSeries, blockShortfalls, blockStalls, deviceJson, endOf } from './report/block.ts';
 import { InvariantViolation } from './engine/invariant.ts';
 import { Clock } from './report/time.ts';
 import type { AlertJson, AssessmentJson, DataLossJson, NodeJson, OutageJson, Report, SeriesJson, StallJson, VacuumJson, XidJson } from './report/types.ts';
 import { explainXid } from './checkers/xid.ts';
-import { lockChainOf, lockRequests, lockWaits } from './checkers/locks.ts';
+import { lockChainOf, lockEndOf, lockRequests, lockWaits } from './checkers/locks.ts';
 import { vacuumJson } from './checkers/vacuums.ts';
 import { verdictReport } from './report/verdicts.ts';
 import { requestsReport } from './report/requests.ts';
 import { walStorageReport } from './report/storage-series.ts';
 import type { Scenario } from './scenario/types.ts';
 import { factJson, factText } from './report/facts/index.ts';
-import { factKey } from './history/facts/index.ts';
+import { factKey, type WriteEndFact } from './history/facts/index.ts';
 import { stepJson } from './report/steps.ts';
 import { refusalsOf } from './report/refusals.ts';
 import { survivorWhy } from './report/facts/templates/steps.ts';
@@ -41,7 +41,7 @@ export interface RunOptions {
    * false: the report keeps the outcomes and leaves out what only explains them, for callers that read the
    * outcomes alone (a sweep's rows, rehearsal/sweep/run-one.ts): `events`, `series` and `decisions` are
    * empty, and the causes of losses, verdicts and XID ages are empty lists, a stall's or outage's `cause`
-   * text is empty and a block stall's `chain` too (`causeFact` stays), and `walStorage` (the pg_wal chart's
+   * and `end` text are empty and a block stall's `chain` too (`causeFact`, `endFact` stay), and `walStorage` (the pg_wal chart's
    * series) is absent. Everything `expect:` reads is kept,
    * so expectations and verdicts are those of the full report (test/run-explain.test.ts). Default true.
    * Building that prose was about a sixth of a sweep run's CPU and a tenth of its garbage (docs/performance.md).
@@ -133,11 +133,24 @@ function runOnce(scenario: Scenario, options: RunOptions): RunResult {
     if (to <= w.from) continue;
     const seconds = (to - w.from) / 1e6;
     const lock = lockChainOf(w, end, history);
-    const base = { cluster: w.cluster, workload: w.workload, node: w.node, from: clock.iso(w.from), to: clock.iso(to), seconds, cause: explain ? factText(w.cause) : '', causeFact: factJson(w.cause), ...(lock ? { chain: lock.chain.map((x) => stepJson(x, clock)), requests: lock.requests } : {}) };
+    // How it ended, as the model recorded it when it closed the interval; one still open at the end held to the end.
+    const ended: WriteEndFact = w.to === null || w.to >= end ? RUN_END_FACT : (lockEndOf(w, history) ?? w.end ?? CLEARED);
+    const base = {
+      cluster: w.cluster,
+      workload: w.workload,
+      node: w.node,
+      from: clock.iso(w.from),
+      to: clock.iso(to),
+      seconds,
+      cause: explain ? factText(w.cause, (t) => clock.short(t)) : '',
+      causeFact: factJson(w.cause, (t) => clock.iso(t)),
+      ...endOf(ended, clock, explain),
+      ...(lock ? { chain: lock.chain.map((x) => stepJson(x, clock)), requests: lock.requests } : {}),
+    };
     if (w.kind === 'outage') outages.push(base);
     else stalls.push({ ...base, maxLatencyMs: w.maxLatencyMs ?? Math.round(seconds * 1000) });
   }
-  stalls.push(...blockStalls(history, clock, end).map((x) => (explain ? x : { ...x, cause: '', chain: [] })));
+  stalls.push(...blockStalls(history, clock, end).map((x) => (explain ? x : { ...x, cause: '', end: '', chain: [] })));
   dataLoss.push(...blockLosses(history, clock).map((x) => (explain ? x : { ...x, cause: [] })));
   // Commits of an upgrade's old cluster that never reached the new one (checkers/logical-loss.ts).
   for (const l of findLogicalLosses(world.logical)) {
@@ -307,19 +320,37 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
     if (w.to !== null && w.to <= w.from) continue;
     const key = `${w.cluster}\u0000${w.workload}`;
     let prev = lastOf.get(key);
+    // A condition that lasted under a millisecond right after another of the same kind on the same node (a
+    // recomputation's passing figure between two others) is no stall of its own: the one before lasts through
+    // it and ends as it did; one that came first, the one after it begins with it.
+    const latency = (a: WriteStatusInterval, b: WriteStatusInterval) => (a.maxLatencyMs === null || b.maxLatencyMs === null ? null : Math.max(a.maxLatencyMs, b.maxLatencyMs));
+    // Within a millisecond of each other (a recomputation may leave writes flowing for some microseconds between).
+    const adjoins = prev !== undefined && prev.to !== null && w.from - prev.to < BLIP && prev.kind === w.kind && prev.node === w.node;
+    if (prev && adjoins && w.to !== null && w.to - w.from < BLIP) {
+      const merged = { ...prev, to: w.to, end: w.end, maxLatencyMs: latency(prev, w) };
+      out[out.lastIndexOf(prev)] = merged;
+      lastOf.set(key, merged);
+      continue;
+    }
+    if (prev && adjoins && prev.to !== null && prev.to - prev.from < BLIP && !(beforeOf.get(key)?.to === prev.from && factKey(beforeOf.get(key)!.cause) === factKey(w.cause))) {
+      const merged = { ...w, from: prev.from, maxLatencyMs: latency(prev, w) };
+      out[out.lastIndexOf(prev)] = merged;
+      lastOf.set(key, merged);
+      continue;
+    }
     // A condition that lasted under a millisecond between two of the same (a recomputation's passing state,
     // such as a window that refills before it throttles again) does not break that one.
     const before = beforeOf.get(key);
     if (prev && before && prev.to !== null && prev.to - prev.from < BLIP && prev.from === before.to && w.from === prev.to && before.kind === w.kind && factKey(before.cause) === factKey(w.cause) && before.node === w.node) {
       out.splice(out.lastIndexOf(prev), 1);
-      const merged = { ...before, to: prev.to, maxLatencyMs: before.maxLatencyMs === null || prev.maxLatencyMs === null ? null : Math.max(before.maxLatencyMs, prev.maxLatencyMs) };
+      const merged = { ...before, to: prev.to, end: prev.end, maxLatencyMs: before.maxLatencyMs === null || prev.maxLatencyMs === null ? null : Math.max(before.maxLatencyMs, prev.maxLatencyMs) };
       out[out.lastIndexOf(before)] = merged;
       beforeOf.delete(key);
       lastOf.set(key, merged);
       prev = merged;
     }
     if (prev && prev.to !== null && prev.kind === w.kind && factKey(prev.cause) === factKey(w.cause) && prev.node === w.node && w.from - prev.to < threshold) {
-      const merged = { ...prev, to: w.to, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
+      const merged = { ...prev, to: w.to, end: w.end, maxLatencyMs: prev.maxLatencyMs === null || w.maxLatencyMs === null ? null : Math.max(prev.maxLatencyMs, w.maxLatencyMs) };
       out[out.lastIndexOf(prev)] = merged;
       lastOf.set(key, merged);
       continue;
@@ -330,6 +361,9 @@ function mergeShortGaps(intervals: readonly WriteStatusInterval[], threshold: Mi
   }
   return out;
 }
+
+const RUN_END_FACT: WriteEndFact = { kind: 'end-run' };
+const CLEARED: WriteEndFact = { kind: 'end-cleared' };
 
 /** A stall or outage shorter than this between two of the same condition is not one of its own (mergeShortGaps). */
 const BLIP = 1000 as Micros;

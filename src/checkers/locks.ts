@@ -6,6 +6,7 @@
 import type { Micros } from '../engine/time.ts';
 import type { FactStep } from './explain.ts';
 import type { History, LockParty, LockRecord, WriteStatusInterval } from '../history/history.ts';
+import type { WriteEndFact } from '../history/facts/write-end.ts';
 import { count, duration, percentExact } from '../report/format.ts';
 import type { CauseStepJson, ExpectationJson, LockRequestsJson, LockWaitJson, Report } from '../report/types.ts';
 import type { ExpectationBody } from '../scenario/types.ts';
@@ -49,6 +50,25 @@ export function lockChainOf(w: WriteStatusInterval, end: Micros, history: Histor
   const requests = { arrived: sum('arrived'), failed: sum('failed'), slow: sum('slow') };
   steps.push({ fact: { kind: 'lock-queued', workload: w.workload, table: first.table, fromAt: first.from, ...requests }, log: [] });
   return { chain: steps, requests };
+}
+
+/**
+ * How a lock queue's stall or outage ended: the wait of a statement queued ahead of the workload's queries (the
+ * cause's waiters and holders) on that table that ended when the interval did: granted (it ran and released
+ * the table), or given up (lock_timeout, statement_timeout, a deadlock, cancelled): lock.c, the queue moves
+ * once the conflicting request leaves it. Null when no such wait ended then.
+ */
+export function lockEndOf(w: WriteStatusInterval, history: History): WriteEndFact | null {
+  const c = w.cause;
+  if (c.kind !== 'lock-queue' || w.to === null) return null;
+  const ahead = new Set([...c.waiters, ...c.holders].map((x) => x.who));
+  for (let i = history.locks.length - 1; i >= 0; i--) {
+    const r = history.locks[i]!;
+    if (r.kind !== 'wait' || r.cluster !== w.cluster || r.table !== c.table || r.to !== w.to || !ahead.has(r.who)) continue;
+    if (r.outcome === 'still waiting at the end') return null;
+    return { kind: 'end-lock-wait', table: r.table, who: r.who, mode: r.mode, outcome: r.outcome, at: r.to };
+  }
+  return null;
 }
 
 type Bounds = { readonly atLeast: number | null; readonly atMost: number | null };

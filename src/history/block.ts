@@ -8,6 +8,7 @@ import type { BlockLossStep } from './facts/block-why.ts';
 import type { Micros } from '../engine/time.ts';
 import { factKey } from './facts/index.ts';
 import type { StallStepFact } from './facts/stall.ts';
+import type { WriteEndFact } from './facts/write-end.ts';
 
 /** Where the back-pressure path ends: the stall's root (peer-unreachable: the peer cannot answer at all, a cut link or a lost host). */
 export type StallBottleneck = 'local-disk' | 'peer-disk' | 'line' | 'peer-latency' | 'peer-unreachable';
@@ -32,6 +33,8 @@ export interface BlockStallRecord {
   bottleneck: StallBottleneck;
   /** The phases in time order; the first one's chain is why the stall began. */
   readonly phases: StallPhase[];
+  /** How it ended (history/facts/write-end.ts), null while open. */
+  end: WriteEndFact | null;
 }
 
 /**
@@ -150,7 +153,7 @@ export class BlockHistory {
   }
 
   openStall(s: { resource: string; workload: string; node: string; from: Micros; maxLatency: number; bottleneck: StallBottleneck; chain: readonly StallStepFact[] }): BlockStallRecord {
-    const rec: BlockStallRecord = { resource: s.resource, workload: s.workload, node: s.node, from: s.from, to: null, maxLatency: s.maxLatency, bottleneck: s.bottleneck, phases: [{ from: s.from, bottleneck: s.bottleneck, chain: s.chain, maxLatency: s.maxLatency }] };
+    const rec: BlockStallRecord = { resource: s.resource, workload: s.workload, node: s.node, from: s.from, to: null, maxLatency: s.maxLatency, bottleneck: s.bottleneck, phases: [{ from: s.from, bottleneck: s.bottleneck, chain: s.chain, maxLatency: s.maxLatency }], end: null };
     this.mix(`bstall|${s.resource}|${s.workload}|${s.from}|${s.bottleneck}|${s.chain.map(factKey).join(';')}`);
     this.stalls.push(rec);
     return rec;
@@ -169,8 +172,9 @@ export class BlockHistory {
     p.maxLatency = Math.max(p.maxLatency, value);
   }
 
-  closeStall(rec: BlockStallRecord, at: Micros): void {
+  closeStall(rec: BlockStallRecord, at: Micros, end: WriteEndFact): void {
     rec.to = at;
+    rec.end = end;
     rec.bottleneck = rec.phases.reduce((a, p) => (p.maxLatency > a.maxLatency ? p : a)).bottleneck;
     this.mix(`bstall-end|${rec.resource}|${rec.workload}|${at}|${rec.maxLatency.toFixed(6)}|${rec.bottleneck}`);
   }
@@ -203,6 +207,7 @@ export class BlockHistory {
 
   reopenStall(rec: BlockStallRecord): void {
     rec.to = null;
+    rec.end = null;
     this.mix(`bstall-reopen|${rec.resource}|${rec.workload}|${rec.from}`);
   }
 

@@ -12,6 +12,7 @@ import { ReplicationHistory } from './replication.ts';
 import { ServerChatter } from './chatter.ts';
 import { canonical, factKey, type Fact } from './facts/index.ts';
 import type { WriteCauseFact } from './facts/writes.ts';
+import type { WriteEndFact } from './facts/write-end.ts';
 import type { HorizonHolder } from './facts/vacuum.ts';
 import type { DecidedBy } from './facts/managers.ts';
 
@@ -170,6 +171,13 @@ export interface WriteStatusInterval {
   readonly cause: WriteCauseFact;
   /** Worst commit latency seen (stalls), ms. */
   maxLatencyMs: number | null;
+  /** How it ended, as the model saw it when it closed the interval (history/facts/write-end.ts); null while open or unknown. */
+  end: WriteEndFact | null;
+}
+
+/** Says how a closing write-status interval ended, given the status that follows it (models/postgres/write-ends.ts). */
+export interface WriteEnder {
+  endOf(open: WriteStatusInterval, next: { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null } | null, at: Micros): WriteEndFact;
 }
 
 export interface FailoverDecision {
@@ -655,6 +663,7 @@ export class History {
     key: { cluster: string; workload: string },
     at: Micros,
     status: { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null,
+    ender?: WriteEnder,
   ): void {
     const { cluster, workload } = key;
     const open = this.writeStatus.findLast((w) => w.cluster === cluster && w.workload === workload && w.to === null);
@@ -668,9 +677,12 @@ export class History {
       }
       return;
     }
-    if (open) open.to = at;
+    if (open) {
+      open.to = at;
+      open.end = ender ? ender.endOf(open, status, at) : null;
+    }
     if (status) {
-      this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null });
+      this.writeStatus.push({ cluster, workload, node: status.node, kind: status.kind, from: at, to: null, cause: status.cause, maxLatencyMs: status.maxLatencyMs ?? null, end: null });
     }
     this.mix(`ws|${cluster}|${workload}|${at}|${status?.kind}|${cause}`);
   }

@@ -7,7 +7,8 @@ import type { History } from '../history/history.ts';
 import { formatLsn } from '../scenario/units.ts';
 import type { Clock } from './time.ts';
 import type { DataLossJson, SeriesJson, ShortfallJson, StallJson } from './types.ts';
-import { factJson, factText, tokenText } from './facts/index.ts';
+import { factJson, factText, tokenText, type FactJson } from './facts/index.ts';
+import type { WriteEndFact } from '../history/facts/write-end.ts';
 import { connReason } from './facts/templates/block-why.ts';
 import { stepJson } from './steps.ts';
 import type { BlockDeviceState } from '../models/block/world.ts';
@@ -31,6 +32,8 @@ export function blockStalls(history: History, clock: Clock, end: Micros): StallJ
       cause: chain.map((c) => c.text).join('; then '),
       bottleneck: s.bottleneck,
       chain,
+      // How it ended, as the block model saw it when it closed (one still open at the end held to the end).
+      ...endOf(s.to === null || s.to >= end ? RUN_END : (s.end ?? EASED(s.resource)), clock),
     };
   });
 }
@@ -73,4 +76,12 @@ export function blockSeries(history: History, clock: Clock): SeriesJson[] {
 /** A device at the end (`drbdadm status`): why a StandAlone or Connecting one is so, worded, and as data. */
 export function deviceJson(d: BlockDeviceState): DeviceJson {
   return { ...d, reason: d.reason !== null ? tokenText(connReason(d.reason)) : null, ...(d.reason !== null ? { reasonFact: d.reason } : {}) };
+}
+
+const RUN_END: WriteEndFact = { kind: 'end-run' };
+const EASED = (resource: string): WriteEndFact => ({ kind: 'end-block-eased', resource });
+
+/** A stall's or outage's `end` and `endFact` (times in the report's clock and ISO). */
+export function endOf(f: WriteEndFact, clock: Clock, explain = true): { end: string; endFact: FactJson } {
+  return { end: explain ? factText(f, (t) => clock.short(t)) : '', endFact: factJson(f, (t) => clock.iso(t)) };
 }

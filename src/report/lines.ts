@@ -25,6 +25,9 @@ export function dataLossHead(r: Report, l: DataLossJson, at: At, us: (iso: strin
     : `${counted(l.commits, 'commit')} lost in ${l.cluster}: acknowledged by ${l.node} on timeline ${l.timeline} from ${at(l.from)} to ${at(l.to)} (${span}), ${size(l.walBytes)} of WAL (${l.fromLsn} to ${l.toLsn}).`;
 }
 
+/** The label before how an outage or a stall ended (its `end`), in the text and on the page. */
+export const ENDED = 'Ended:';
+
 /** The summary's Writes line: outages, stalls (the longest, how long writes waited), a throughput shortfall. */
 export function writesLine(r: Report): string {
   const total = (xs: readonly { seconds: number }[]) => duration(xs.reduce((a, x) => a + x.seconds, 0));

@@ -12,7 +12,7 @@ import { ReportClock } from './time.ts';
 import type { CauseStepJson, EventJson, Report } from './types.ts';
 import { textWidth, wrap } from './wrap.ts';
 import { recoveryLine, verdictHeadline } from './verdicts.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, repeatedText, repeatText, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
+import { ENDED, alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, noun, receiverText, refusedLine, shortfallLine, slotLine, repeatedText, repeatText, slowQueriesLine, vacuumRows, writesLine, xidLines } from './lines.ts';
 
 export interface TextOptions {
   /** Show every event (default: the notable ones, with repeats and cycles folded). */
@@ -142,7 +142,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     const pool = workloads.size > 1 && w.workload !== 'clients' ? ` (${w.workload})` : '';
     return `${w.cluster}${pool}${w.node ? `, writes routed to ${w.node}` : ''}`;
   };
-  for (const o of r.outages) para(`${at(o.from)} to ${at(o.to)} (${duration(o.seconds)}) ${whose(o)}: ${o.cause}`, IN, `${IN}    `);
+  const ended = (x: { end?: string }) => (x.end ? `. ${ENDED} ${x.end}` : '');
+  for (const o of r.outages) para(`${at(o.from)} to ${at(o.to)} (${duration(o.seconds)}) ${whose(o)}: ${o.cause}${ended(o)}`, IN, `${IN}    `);
   out.push(c.b('Write stalls'));
   if (r.stalls.length === 0) out.push(`${IN}none`);
   for (const s of r.stalls) {
@@ -150,7 +151,8 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     if (s.chain && s.chain.length > 0) {
       para(`${head} ${s.cluster}, workload ${s.workload} on ${s.node ?? '?'}${s.bottleneck ? `; bottleneck: ${s.bottleneck}` : ''}:`, IN, `${IN}    `);
       steps(s.chain, `${IN}  `);
-    } else para(`${head} ${whose(s)}: ${s.cause}`, IN, `${IN}    `);
+      if (s.end) para(`${ENDED} ${s.end}`, `${IN}  `, `${IN}    `);
+    } else para(`${head} ${whose(s)}: ${s.cause}${ended(s)}`, IN, `${IN}    `);
   }
   // Writes slowed below the offer without a stall (block replication): what completed of what was offered.
   if (r.shortfalls && r.shortfalls.length > 0) {

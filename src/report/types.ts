@@ -39,6 +39,10 @@ export interface OutageJson {
   readonly cause: string;
   /** Why, as data (history/facts/writes.ts): absent on a block stall, whose steps carry theirs. */
   readonly causeFact?: FactJson;
+  /** How it ended, in prose (times in the report's clock): what changed when it closed ("it still held when the run ended"). */
+  readonly end?: string;
+  /** How it ended, as data (history/facts/write-end.ts; times ISO). */
+  readonly endFact?: FactJson;
   /** A lock queue: who held and who waited ahead, one fact per step, the holder first (checkers/locks.ts). */
   readonly chain?: readonly CauseStepJson[];
   /** A lock queue: the workload's queries in it (fluid counts). */

@@ -116,7 +116,7 @@ plan: [{at: "09:31", checkpoint: pg1}]
     const r = runScenario(loadScenarioText(text(', working_set: 1GiB, pages_per_tx: 2'), 'sync-fpi.yaml')).report;
     expect(r.stalls.length).toBeGreaterThan(0);
     expect(r.stalls[0]!.from >= '2024-09-02T09:31:00').toBe(true);
-    expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 confirm 941 transactions/s');
+    expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 (pg2) confirm 941 transactions/s');
   });
 
   it('a workload step to smaller transactions while commits wait runs on (it was an internal error)', () => {

@@ -173,7 +173,7 @@ clusters:
     const gb = (hi! * 2 ** 32 + lo!) / 1e9;
     expect(gb).toBeGreaterThan(1.2);
     expect(gb).toBeLessThan(1.3);
-    expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 confirm 200 transactions/s');
+    expect(r.stalls[0]!.cause).toContain('the synchronous standbys of pg1 (pg2) confirm 200 transactions/s');
     expect(r.stalls[0]!.cause).toContain("the stream to pg2 carries 4 MB/s, what pg2's disk writes (disk_throughput)");
   });
 });

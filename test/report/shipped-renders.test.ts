@@ -12,7 +12,7 @@ import { renderText } from '../../src/report/text.ts';
 import { runScenario, SELF_CHECK_ENV } from '../../src/run.ts';
 import { listVariants, loadScenarioFile } from '../../src/scenario/load.ts';
 import { all, parseXml, textOf, type El } from '../support/xml.ts';
-import { alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, repeatedText, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
+import { ENDED, alertLine, assessmentLine, dataLossHead, deviceState, lockWaitLine, nodeStorage, refusedLine, repeatedText, shortfallLine, slotLine, writesLine, xidLines } from '../../src/report/lines.ts';
 import { ReportClock } from '../../src/report/time.ts';
 import { collapseCycles } from '../../src/report/collapse.ts';
 
@@ -189,6 +189,13 @@ describe.each(runs)('$label', ({ path, variant }) => {
       ...r.nodes.map((n) => nodeStorage(n).replace(/^pg_wal /, '')).filter((t) => t !== ''),
       ...r.dataLoss.map((l) => dataLossHead(r, l, at, (iso) => clock.us(iso)).replace(/\.$/, '')),
     ];
+    // How each outage and stall ended, in the text's words (after "Ended:") in the text and on the page (where
+    // names are links: compared without the spaces the markup leaves).
+    const bare = (t: string) => t.replace(/\s+/g, '');
+    for (const x of [...r.outages, ...r.stalls]) {
+      expect(bare(text)).toContain(bare(`${ENDED} ${x.end}`));
+      expect(bare(plain)).toContain(bare(`${ENDED} ${x.end}`));
+    }
     for (const t of same) expect(plain, t).toContain(t.replace(/\s+/g, ' '));
     // No placeholder where the report has nothing to say (a lock-queue stall has no bottleneck).
     expect(plain).not.toMatch(/\?:|\bnull\b/);

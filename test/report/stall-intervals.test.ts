@@ -11,7 +11,7 @@ describe('stall intervals in the report', () => {
     // From the first commit, which waits 30 s; 50 connections commit 1.7/s, so the rest of the 1,000/s queue in
     // the pool: by 10:00 the request at its head has waited 299.5 s there (it came when 500 had), then its commit's 30 s.
     expect(beforeCrash[0]).toMatchObject({ from: '2024-03-04T09:55:00Z', to: '2024-03-04T10:00:00Z', maxLatencyMs: 329_500 });
-    expect(beforeCrash[0]!.cause).toBe('synchronous standbys confirm 1.7 commits/s, fewer than the 1,000 commits/s offered: each commit waits about 30 s');
+    expect(beforeCrash[0]!.cause).toBe('synchronous standbys (s1) confirm 1.7 commits/s, fewer than the 1,000 commits/s offered: each commit waits about 30 s');
     for (const s of r.stalls) {
       expect(s.seconds).toBeGreaterThan(0);
       expect(s.cause).not.toMatch(/Infinity|NaN/);

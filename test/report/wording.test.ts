@@ -9,7 +9,7 @@ import { factText } from '../../src/report/facts/index.ts';
 import { decidedByText } from '../../src/report/facts/deciders.ts';
 import { receiverText } from '../../src/report/lines.ts';
 
-const pool = (txPerSecond: number): WriteCauseFact => ({ kind: 'pool-queue', node: 'pg-b1', limit: { kind: 'synchronous-standbys', txPerSecond, connections: 100, roundMs: 20 }, pool: 'clients', offered: 400, queueTimeout: null });
+const pool = (txPerSecond: number, standbys: readonly string[] = []): WriteCauseFact => ({ kind: 'pool-queue', node: 'pg-b1', limit: { kind: 'synchronous-standbys', txPerSecond, connections: 100, roundMs: 20, standbys }, pool: 'clients', offered: 400, queueTimeout: null });
 
 describe('a pool queue behind synchronous standbys', () => {
   it('names the round trip when it binds: 100 connections waiting 20 ms each confirm 5,000/s at most', () => {
@@ -24,6 +24,11 @@ describe('a pool queue behind synchronous standbys', () => {
     expect(t).toContain('would allow 5,000 transactions/s');
     expect(t).not.toContain('each wait at least');
     expect(factText(pool(0))).toContain('confirm no commit: they take in the WAL');
+  });
+
+  it('names the standbys the commits wait for when no single stream binds them (ANY 2 of three, FIRST 1)', () => {
+    expect(factText(pool(148, ['pg-a2', 'pg-c1']))).toContain('the synchronous standbys of pg-b1 (pg-a2, pg-c1) confirm only 148 transactions/s');
+    expect(factText(pool(4_800, ['pg-a2']))).toContain('the synchronous standbys of pg-b1 (pg-a2) confirm 4,800 transactions/s');
   });
 });
 

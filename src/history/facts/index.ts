@@ -22,6 +22,7 @@ import type { LockFact } from './locks.ts';
 import type { VacuumFact } from './vacuum.ts';
 // why writes fail or wait (write-status intervals)
 import type { WriteCauseFact } from './writes.ts';
+import type { WriteEndFact } from './write-end.ts';
 import type { StallStepFact } from './stall.ts';
 import type { StepFact } from './steps.ts';
 import type { VerdictStepFact } from './verdicts.ts';
@@ -41,6 +42,7 @@ export type { BackupFact } from './backup.ts';
 export type { LockFact } from './locks.ts';
 export type { VacuumFact } from './vacuum.ts';
 export type { WriteCauseFact } from './writes.ts';
+export type { SettingAuthor, WriteEndFact } from './write-end.ts';
 export type { StallStepFact } from './stall.ts';
 export type { StepFact } from './steps.ts';
 export type { VerdictStepFact } from './verdicts.ts';
@@ -69,7 +71,7 @@ export type Fact = ProseFact | WorldFact | ReplicationFact | ServerFact | Storag
   // PostgreSQL sessions, vacuum, locks, backups (models/postgres)
   | VacuumFact | LockFact | BackupFact
   // why writes fail or wait (write-status intervals)
-  | WriteCauseFact
+  | WriteCauseFact | WriteEndFact
   // the steps of a block write stall's back-pressure path
   | StallStepFact
   // the steps of the checkers' cause chains

@@ -5,6 +5,10 @@
 import type { Lsn } from '../../models/postgres/lsn.ts';
 import type { PgMajor, StopMode } from '../../scenario/types.ts';
 import type { PromotionCause } from '../history.ts';
+import type { SettingAuthor } from './write-end.ts';
+
+/** A setting's author other than the plan (write-end.ts). */
+type ManagerAuthor = Exclude<SettingAuthor, { readonly kind: 'plan' }>;
 import type { Fact, Rule } from './index.ts';
 
 export type ServerFact =
@@ -25,8 +29,8 @@ export type ServerFact =
   | { readonly kind: 'repointed'; readonly node: string; readonly upstream: string }
   /** startup.c StartupRereadConfig (13+): a reload that changed primary_slot_name restarts a streaming walreceiver. */
   | { readonly kind: 'walreceiver-restarts-for-slot'; readonly node: string; readonly slot: string; readonly rule: 'startup.c:StartupRereadConfig' }
-  /** Settings changed (their names as the version spells them), applied as `how`. */
-  | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload' }
+  /** Settings changed (their names as the version spells them), applied as `how`; `by` a failover manager's agent (absent: the plan). */
+  | { readonly kind: 'settings-changed'; readonly node: string; readonly settings: readonly string[]; readonly how: 'pending-restart' | 'restart' | 'reload'; readonly by?: ManagerAuthor }
   /** xact.c RecordTransactionCommit with synchronous_commit = off: WAL inserted but not flushed is lost in a crash. */
   /** cluster.ts shutdown: a standby's host crashed with WAL its walreceiver had written but not fsynced (`fsync`, µs). */
   | { readonly kind: 'host-crash-lost-unflushed'; readonly node: string; readonly bytes: number; readonly fsync: number }

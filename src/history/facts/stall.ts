@@ -96,4 +96,8 @@ export type StallStepFact =
   | { readonly kind: 'stall-acks-cannot-come'; readonly protocol: 'B' | 'C' | null; readonly peer: string | null }
   /** DRBD gives up on the peer after `timeout` (µs), or (null: not DRBD) the transfer waits for the link. */
   /** `diskless`: the Primary is Diskless (its disk failed): once DRBD gives up, its I/O fails instead. */
-  | { readonly kind: 'stall-gives-up'; readonly timeout: number | null; readonly diskless?: true };
+  /**
+   * `fenced`: fencing resource-and-stonith: once DRBD gives up, the Primary freezes its I/O and runs the
+   * fence-peer handler; writes go on alone only when it returns (drbd_nl.c drbd_fence_peer / conn_try_outdate_peer).
+   */
+  | { readonly kind: 'stall-gives-up'; readonly timeout: number | null; readonly diskless?: true; readonly fenced?: true };

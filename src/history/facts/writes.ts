@@ -10,6 +10,7 @@
  */
 import type { SequenceBehindFact } from './logical.ts';
 import type { SynchronousCommit } from '../../scenario/types.ts';
+import type { Micros } from '../../engine/time.ts';
 
 /** A node made slow by a `slow_node` fault (service.ts): each factor that is not 1, null when none is. */
 export interface Slowdown {
@@ -68,7 +69,8 @@ export type CommitLimit =
    * Commits wait for synchronous standbys that confirm only `txPerSecond` of them (a thin link, a slow flush or
    * replay, or `connections` each waiting a round of `roundMs`: Little's law). syncrep.c SyncRepWaitForLSN.
    */
-  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound; /** The commits wait behind the WAL of a statement (a table rewrite, an index build: statement-wal.ts). */ readonly behind?: StatementWalFact }
+  /** `standbys`: the synchronous standbys whose confirmations release them (FIRST n: the chosen; ANY n: the quorum). `behind`: the commits wait behind the WAL of a statement (a table rewrite, an index build: statement-wal.ts). */
+  | { readonly kind: 'synchronous-standbys'; readonly txPerSecond: number; readonly connections: number; readonly roundMs: number; readonly standbys: readonly string[]; readonly held?: SyncReplayHeld; readonly stream?: SyncStreamBound; readonly behind?: StatementWalFact }
   /**
    * `connections` connections each commit one transaction at a time, taking `commitMs` each (the WAL fsync and
    * the CPU, stretched on a slowed node): at most connections / commitMs per second (Little's law).
@@ -124,9 +126,10 @@ export type WriteCauseFact =
   | { readonly kind: 'sync-standbys-missing'; readonly node: string; readonly method: 'first' | 'any'; readonly num: number; readonly names: readonly string[]; readonly streaming: readonly string[]; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
   /**
    * cut-walsenders.ts: a synchronous standby a network cut silenced: its walsender on `node` lives on until
-   * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile.
+   * wal_sender_timeout (µs; 0: until TCP gives up), at `exitAt` (µs), and commits wait for it meanwhile;
+   * `others`: more synchronous standbys whose walsenders the cut silenced (ANY n: none of them can release them).
    */
-  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: number; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit }
+  | { readonly kind: 'sync-standby-cut-off'; readonly node: string; readonly standby: string; readonly walSenderTimeout: number; readonly exitAt: Micros; readonly heldLevel?: SynchronousCommit; readonly newLevel?: SynchronousCommit; readonly others?: readonly string[] }
   /**
    * walsender.c ProcessStandbyReplyMessage: the synchronous standbys (`standbys`, node names) have
    * confirmed the waiting commits, but their walsenders release them only at a reply, which an idle standby
@@ -134,8 +137,11 @@ export type WriteCauseFact =
    */
   | { readonly kind: 'sync-standby-reply'; readonly node: string; readonly standbys: readonly string[]; readonly statusInterval: number }
   | SyncReplayHeld
-  /** The synchronous standbys confirm fewer commits/s than offered: each waits `seconds` (Little's law; null: none is confirmed). */
-  | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null }
+  /**
+   * The synchronous standbys (`standbys`, whose confirmations release the commits) confirm fewer commits/s than
+   * offered: each waits `seconds` (Little's law; null: none is confirmed).
+   */
+  | { readonly kind: 'sync-confirm-rate'; readonly commitsPerSecond: number; readonly offered: number; readonly seconds: number | null; readonly standbys: readonly string[] }
   // Block replication (models/block): the primary of a resource is gone or stopped.
   | { readonly kind: 'primary-disk-failed'; readonly disk: string; readonly resource: string; readonly host: string }
   /** The primary, Diskless since its disk failed, lost its connection to the peer (`node`) that served its I/O. */

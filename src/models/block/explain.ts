@@ -171,7 +171,7 @@ export function pathCut(res: BlockResource, flow: Pick<FlowView, 'lineCap'>): St
     return [
       { kind: 'stall-link-carries-nothing', host: res.primaryHost, peer: res.secondaryHost },
       { kind: 'stall-acks-cannot-come', protocol: d && d.net.protocol !== 'A' ? d.net.protocol : null, peer: res.secondaryHost },
-      { kind: 'stall-gives-up', timeout: d ? d.net.timeout : null, ...(res.diskless ? { diskless: true as const } : {}) },
+      { kind: 'stall-gives-up', timeout: d ? d.net.timeout : null, ...(res.diskless ? { diskless: true as const } : d?.net.fencing === 'resource-and-stonith' ? { fenced: true as const } : {}) },
     ];
   }
   return null;

@@ -13,7 +13,7 @@ import { crashedPrimaryCache, oldPrimaryBackAsPeer } from './cache-loss.ts';
 import { peerLacks } from './copies.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES } from './state.ts';
-import type { BlockWorld } from './world.ts';
+import { primaryAgain, type BlockWorld } from './world.ts';
 
 export function hostBack(w: BlockWorld, host: string): void {
   if (!w.failedHosts.has(host)) return;
@@ -91,7 +91,7 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
   r.lostPrimary = null;
   for (const wl of w.workloadsOf(r)) {
     if (!wl.outage) continue;
-    w.ctx.history.setWriteStatus({ cluster: r.name, workload: wl.spec.name }, now, null);
+    w.ctx.history.setWriteStatus({ cluster: r.name, workload: wl.spec.name }, now, null, primaryAgain(r));
     wl.outage = false;
     w.noteStateMoved(r.name);
   }

@@ -195,6 +195,8 @@ export class BlockResource {
   /** The rate (bytes/s) the peer finishes those writes at, and the event of its end (world.ts peerCleansUpAt). */
   peerCleanupRate = 0;
   peerCleanupTimer: EventHandle | null = null;
+  /** When the fence-peer handler last resumed frozen I/O (a stall ending then ended so: world.ts stallEnd). */
+  resumedAt: Micros | null = null;
   /** fencing resource-and-stonith: I/O is frozen until the fence-peer handler returns. */
   private state_frozen: { readonly since: Micros; readonly until: Micros } | null = null;
   get frozen(): { readonly since: Micros; readonly until: Micros } | null {

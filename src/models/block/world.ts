@@ -13,11 +13,12 @@ import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
 import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
-import type { EventKind } from '../../history/history.ts';
+import type { EventKind, WriteEnder } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
-import type { BlockStepFact } from '../../history/facts/block.ts';
+import type { BlockFact, BlockStepFact } from '../../history/facts/block.ts';
 import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
+import type { WriteEndFact } from '../../history/facts/write-end.ts';
 import type { ResyncPace, StallStepFact } from '../../history/facts/stall.ts';
 import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
@@ -225,8 +226,10 @@ export class BlockWorld implements BlockView {
       }
       case 'adjust': {
         const r = this.resource(op.resource);
-        this.step(r.name, r.primaryHost, 'setting', source, { kind: 'block-adjust', resource: r.name, set: adjustedOptions(op.set) }, name);
+        const action: BlockStepFact = { kind: 'block-adjust', resource: r.name, set: adjustedOptions(op.set) };
+        this.step(r.name, r.primaryHost, 'setting', source, action, name);
         adjust(r, op.set);
+        this.changes.set(r.name, { at: now, what: action });
         break;
       }
       case 'startJob':
@@ -250,7 +253,9 @@ export class BlockWorld implements BlockView {
           ...(op.size !== undefined ? { size: op.size } : {}),
         };
         this.stateMoved.add(w.spec.resource);
-        this.step(w.spec.resource, null, kind, source, { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size }, name);
+        const action: BlockStepFact = { kind: 'io-workload', workload: w.spec.name, iops: w.spec.iops, readShare: w.spec.readShare, random: w.spec.random, size: w.spec.size };
+        this.step(w.spec.resource, null, kind, source, action, name);
+        this.changes.set(w.spec.resource, { at: now, what: action });
         break;
       }
       case 'failHost':
@@ -348,7 +353,9 @@ export class BlockWorld implements BlockView {
     if (!j) return;
     this.jobs.delete(key);
     this.loadTable.invalidate(j.spec.disk);
-    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', { kind: 'disk-job-finished', job: j.spec.kind, name: j.spec.name, disk: j.spec.disk, size: j.spec.size ?? 0 });
+    const what: BlockFact = how === 'done' ? { kind: 'disk-job-finished', job: j.spec.kind, name: j.spec.name, disk: j.spec.disk, size: j.spec.size ?? 0 } : { kind: 'disk-job-stop', name: j.spec.name, disk: j.spec.disk };
+    if (how === 'done') this.log(null, hostOf(this, j.spec.disk), 'lifecycle', what);
+    for (const r of this.resources.values()) if (r.primaryDisk === j.spec.disk || r.secondaryDisk === j.spec.disk) this.changes.set(r.name, { at: this.ctx.sim.now, what });
     this.requestReflow();
   }
 
@@ -549,7 +556,10 @@ export class BlockWorld implements BlockView {
     if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
     const was = r.frozen !== null;
     // A Primary without quorum stays frozen (quorum-state.ts).
-    if (!r.quorumLost) r.frozen = null;
+    if (!r.quorumLost) {
+      r.frozen = null;
+      if (was) r.resumedAt = this.ctx.sim.now;
+    }
     this.touched.add(r.name);
     this.requestReflow();
     return was;
@@ -887,7 +897,7 @@ export class BlockWorld implements BlockView {
   endOutages(r: BlockResource, now: Micros): void {
     for (const w of this.workloadsOf(r)) {
       if (!w.outage) continue;
-      this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+      this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null, primaryAgain(r));
       w.outage = false;
       this.stateMoved.add(r.name);
     }
@@ -1186,7 +1196,7 @@ export class BlockWorld implements BlockView {
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
       if (w.outage) {
-        this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null);
+        this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, null, primaryAgain(r));
         w.outage = false;
         this.stateMoved.add(r.name);
       }
@@ -1208,7 +1218,7 @@ export class BlockWorld implements BlockView {
   }
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
-    this.closeStall(w, now);
+    this.closeStall(w, now, { kind: 'end-outage', cause });
     w.pendingStall = null;
     this.closeShortfall(w, now);
     w.outage = true;
@@ -1655,7 +1665,9 @@ export class BlockWorld implements BlockView {
         r.neverSynced = false;
         r.dirtySince = null;
         r.conn = { kind: 'Connected', since: now };
-        this.log(r.name, r.primaryHost, 'replication', { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost });
+        const finished: BlockFact = { kind: 'sync-finished', resource: r.name, full: c.full, bytes: c.startDirty, after: now - c.since, peer: r.secondaryHost };
+        this.log(r.name, r.primaryHost, 'replication', finished);
+        this.changes.set(r.name, { at: now, what: finished });
         this.pacemaker?.resynced(r);
       }
       if (c.kind === 'Ahead' && c.resyncAt !== null && now >= c.resyncAt) {
@@ -2034,7 +2046,7 @@ export class BlockWorld implements BlockView {
       // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
       this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
     }
-    else if (!above && w.stall) this.closeStall(w, now);
+    else if (!above && w.stall) this.closeStall(w, now, this.stallEnd(r, w.stall.from, now));
     else if (!above) w.pendingStall = null;
     // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
     // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
@@ -2091,10 +2103,30 @@ export class BlockWorld implements BlockView {
     w.shortfall = null;
   }
 
-  private closeStall(w: WorkloadState, now: Micros): void {
+  private closeStall(w: WorkloadState, now: Micros, end: WriteEndFact): void {
     if (!w.stall) return;
-    this.ctx.history.block.closeStall(w.stall, now);
+    this.ctx.history.block.closeStall(w.stall, now, end);
     w.stall = null;
+  }
+
+  /**
+   * Why a stall that began at `from` ends now, as the resource's state shows it: the fence-peer handler
+   * resumed its frozen I/O now; DRBD dropped the connection since (on-congestion disconnect, ko-count, a
+   * timeout: its reason); it went Ahead since (on-congestion pull-ahead); else the path eased.
+   */
+  /**
+   * The last change per resource that can relieve its back-pressure (an adjust, a job on its disks ended, its
+   * workload's step, its resync finished): a stall that eases after it says so (stallEnd).
+   */
+  private readonly changes = new Map<string, { readonly at: Micros; readonly what: BlockFact }>();
+
+  private stallEnd(r: BlockResource, from: Micros, now: Micros): WriteEndFact {
+    if (r.resumedAt === now) return { kind: 'end-fence-peer-returned', resource: r.name, peer: r.secondaryHost, rule: 'drbd_nl.c:conn_try_outdate_peer' };
+    const c = r.conn;
+    if ((c.kind === 'StandAlone' || c.kind === 'Connecting') && c.since >= from) return { kind: 'end-block-disconnected', resource: r.name, reason: c.reason };
+    if (c.kind === 'Ahead' && c.since >= from) return { kind: 'end-block-ahead', resource: r.name };
+    const ch = this.changes.get(r.name);
+    return ch && ch.at >= from ? { kind: 'end-block-eased', resource: r.name, after: ch.what, at: ch.at } : { kind: 'end-block-eased', resource: r.name };
   }
 
   /** How the resync is paced: md's speed limits, WalB's scan rate, DRBD's fixed rate or its dynamic controller. */
@@ -2181,7 +2213,7 @@ export class BlockWorld implements BlockView {
       this.closeShortfall(w, end);
       if (w.stall) {
         this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
-        this.ctx.history.block.closeStall(w.stall, end);
+        this.ctx.history.block.closeStall(w.stall, end, { kind: 'end-run' });
         w.stall = null;
       }
     }
@@ -2252,4 +2284,9 @@ function adjustedOptions(a: ReplicationAdjust): { option: string; value: string 
 function frozenPhase(p: { readonly chain: readonly StallStepFact[] }): boolean {
   const k = p.chain[0]?.kind;
   return k === 'stall-io-suspended' || k === 'stall-frozen-no-quorum';
+}
+
+/** A block outage ends when the application writes to a Primary again: which host (history.ts WriteEnder). */
+export function primaryAgain(r: BlockResource): WriteEnder {
+  return { endOf: () => ({ kind: 'end-block-primary', resource: r.name, host: r.primaryHost }) };
 }

@@ -692,7 +692,7 @@ export class PatroniAgent {
       // sync.py set_synchronous_standby_names: the names sorted; an empty list clears the setting.
       const next = list.length === 0 ? null : { method: 'first' as const, num, names: [...list].sort() };
       if (JSON.stringify(cur) === JSON.stringify(next)) return;
-      c.configure(n, { synchronousStandbyNames: next }, 'never');
+      c.configure(n, { synchronousStandbyNames: next }, 'never', { kind: 'patroni', node: n.name, strict: spec.synchronousModeStrict });
     };
     // _handle_synchronous_strict_mode: len(active) < min_synchronous_nodes (1 in strict mode, else 0).
     if (spec.synchronousModeStrict && state.active.length < 1) {

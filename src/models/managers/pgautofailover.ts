@@ -74,6 +74,8 @@ interface NodeRecord {
   lastReport: Micros;
   /** When the goal last changed (primary_demote_timeout counts from there). */
   goalSince: Micros;
+  /** Why the monitor assigned the goal (null: the initial state). */
+  goalWhy: GoalWhy | null;
   health: 'good' | 'bad';
   /** A round in progress: its result, known when its tries are over. */
   pendingHealth: { readonly value: 'good' | 'bad'; readonly at: Micros } | null;
@@ -148,6 +150,7 @@ export class PgAutoFailover implements Manager {
         pgRunning: true,
         lastReport: now,
         goalSince: now,
+        goalWhy: null,
         health: 'good',
         pendingHealth: null,
         nextCheck: firstRound,
@@ -344,6 +347,7 @@ export class PgAutoFailover implements Manager {
     this.say(r, { kind: 'pgaf-goal', node: r.node.name, goal, why, rule: RULE.groupState });
     r.goal = goal;
     r.goalSince = this.now;
+    r.goalWhy = why;
   }
 
   private tick(): void {
@@ -536,7 +540,10 @@ export class PgAutoFailover implements Manager {
       const quorum = others.filter((x) => x.replicationQuorum).sort((a, b) => b.candidatePriority - a.candidatePriority);
       if (quorum.length > 0) next = { method: 'any', num: Math.max(this.spec.numberSyncStandbys, 1), names: quorum.map((x) => x.node.settings.applicationName) };
     }
-    if (JSON.stringify(n.settings.synchronousStandbyNames) !== JSON.stringify(next)) this.cluster.configure(n, { synchronousStandbyNames: next }, 'never');
+    // fsm_transition.c: the keeper applies the goal state's synchronous_standby_names (fsm_disable_sync_rep,
+    // fsm_enable_sync_rep); who changed it is recorded for the end of a stall it releases.
+    const by = { kind: 'pg_auto_failover' as const, node: n.name, goal: r.goal, goalAt: r.goalSince, why: r.goalWhy };
+    if (JSON.stringify(n.settings.synchronousStandbyNames) !== JSON.stringify(next)) this.cluster.configure(n, { synchronousStandbyNames: next }, 'never', by);
   }
 
   /** Clients find the primary (multi-host URI, target_session_attrs=read-write): the running primary they reach. */

@@ -12,6 +12,7 @@ import type { Lsn } from './lsn.ts';
 import type { PgNode, Stream } from './node.ts';
 import { commitDelay, diskThroughput, localCommitTime, slowdownOf } from './service.ts';
 import type { ClientPool } from './writes.ts';
+import { WriteEnds } from './write-ends.ts';
 
 const PER_SECOND = 1e6;
 
@@ -27,14 +28,16 @@ export interface SyncAck {
   readonly changesAt: number;
   /** The stream of the synchronous standby whose confirmation releases commits last (when one does). */
   readonly slowest?: Stream | null;
+  /** The synchronous standbys whose confirmations release the commits now (FIRST n: the n chosen; ANY n: the quorum), when they do. */
+  readonly standbys?: readonly string[];
 }
 
 /** A pool's write status: an outage, a stall, or null (history.ts setWriteStatus). */
 export type WriteStatus = { kind: 'outage' | 'stall'; cause: WriteCauseFact; node: string | null; maxLatencyMs?: number | null } | null;
 
 /** Commits bound by synchronous standbys confirming `txPerSecond` (per µs; rounded as the cause shows it), `rtt` µs a round. */
-export function syncLimit(txPerSecond: number, connections: number, rtt: number, stream: SyncStreamBound | null = null, behind: StatementWalFact | null = null): CommitLimit {
-  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10, ...(stream ? { stream } : {}), ...(behind ? { behind } : {}) };
+export function syncLimit(txPerSecond: number, connections: number, rtt: number, standbys: readonly string[], stream: SyncStreamBound | null = null, behind: StatementWalFact | null = null): CommitLimit {
+  return { kind: 'synchronous-standbys', txPerSecond: roundFigure(txPerSecond * PER_SECOND), connections, roundMs: Math.round(rtt / 100) / 10, standbys, ...(stream ? { stream } : {}), ...(behind ? { behind } : {}) };
 }
 
 /** The WAL per transaction of `pools` together (weighted by what each offers); 0 when they offer nothing. */
@@ -48,16 +51,20 @@ export class ClientOutcomes {
   private readonly lastStatus = new Map<ClientPool, WriteStatus>();
   /** Pools whose queue has held requests: their queue is a series from then on (a chart panel). */
   private readonly queued = new Set<ClientPool>();
+  /** How a closing stall or outage ended (write-ends.ts). */
+  readonly ends: WriteEnds;
 
   constructor(
     private readonly cluster: PgCluster,
     private readonly pools: readonly ClientPool[],
     private readonly cache: CacheState,
-  ) {}
+  ) {
+    this.ends = new WriteEnds(cluster, pools);
+  }
 
   /** Record `p`'s write status from now on. */
   settle(p: ClientPool, status: WriteStatus, now: Micros): void {
-    this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, status);
+    this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, status, this.ends);
     this.lastStatus.set(p, status);
   }
 
@@ -210,6 +217,7 @@ export class ClientOutcomes {
           commitsPerSecond: roundFigure(commits),
           offered: p.rate,
           seconds: Number.isFinite(latency) ? Math.round(latency * 10) / 10 : null,
+          standbys: throttledBy.standbys ?? [],
         };
         return { kind: 'stall', cause, node, maxLatencyMs: Number.isFinite(latency) ? Math.round(latency * 1000) : null };
       }

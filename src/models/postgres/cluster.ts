@@ -35,11 +35,15 @@ import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
 import { gucName, gucValue } from './guc.ts';
 import { serverLog } from './server-log.ts';
+import type { SettingAuthor } from '../../history/facts/write-end.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
 type WalsenderAnswer =
   | { readonly ok: false; readonly reason: WaitReason; readonly line: LogLine; readonly why: WaitFact }
   | { readonly ok: true; readonly sent: Timeline; readonly limit: Lsn | null };
+
+/** A setting changed by the scenario's plan (a `configure` step). */
+const PLAN_AUTHOR: SettingAuthor = { kind: 'plan' };
 
 const TEARDOWN_REASONS = {
   crashed: 'upstream-down',
@@ -1316,7 +1320,13 @@ export class PgCluster {
     this.connect(n);
   }
 
-  configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never'): void {
+  /**
+   * Who last changed a setting of a node, and when (`${node}|${key}`, key as in PgSettingsSpec): the end of a
+   * stall names the change that released it (write-ends.ts).
+   */
+  readonly settingChanges = new Map<string, { readonly at: Micros; readonly by: SettingAuthor }>();
+
+  configure(n: PgNode, settings: PgSettingsSpec, restart: 'auto' | 'never', by: SettingAuthor = PLAN_AUTHOR): void {
     const keys = Object.keys(settings) as (keyof PgSettingsSpec)[];
     const needsRestart = keys.some((k) => changeNeedsRestart(n.version, k));
     // Settings not changed keep their resolved values: a defaulted recovery_target_timeline stays the default
@@ -1342,12 +1352,13 @@ export class PgCluster {
     }
     const slotNameChanged = 'primarySlotName' in settings && (next.primarySlotName ?? null) !== n.settings.primarySlotName;
     n.settings = next;
+    for (const k of keys) this.settingChanges.set(`${n.name}|${k}`, { at: this.ctx.sim.now, by });
     this.setWalHorizon();
     if (needsRestart) {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'restart' });
       this.restart(n);
     } else {
-      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload' }, [
+      this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload', ...(by.kind !== 'plan' ? { by } : {}) }, [
         n.running ? serverLog.reloading() : null,
         ...keys.map((k) => pgLog.parameterChanged(gucName(k, n.version), gucValue(k, settings[k], n.version, next.walSegmentSize))),
       ]);

@@ -17,6 +17,7 @@ import { commitDelay, fsyncTime, localCommitTime, slowdownOf } from './service.t
 import { roundFigure, type CommitLimit, type StatementWalFact, type WriteCauseFact } from '../../history/facts/writes.ts';
 import { admittedConnections, CacheState, connectionRefusal, diskLimit, PoolQueue } from './load.ts';
 import { averageWalPerTx, ClientOutcomes, syncLimit, type SyncAck } from './client-outcomes.ts';
+import { RUN_END } from './write-ends.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import { BLCKSZ, FullPageImages, type PageWorkload } from './full-page-images.ts';
 import { StatementWal } from './statement-wal.ts';
@@ -339,7 +340,7 @@ export class WriteFlow {
       if (cap < w.bytes) {
         insert.set(t.node, cap);
         syncBound.add(t.node);
-        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, round));
+        limits.set(t.node, syncLimit(cap / t.walPerTx, w.connections, round, ack.standbys ?? []));
       }
     }
     if (syncBound.size > 0) {
@@ -370,7 +371,7 @@ export class WriteFlow {
         const bound = ack.slowest ? this.planner.boundOf(ack.slowest) : null;
         // Statements' WAL not yet confirmed: the commits wait behind it (the first such statement is named).
         const behind = t.orphans.find((o) => o.statement && o.to > at)?.statement ?? null;
-        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null, behind));
+        limits.set(t.node, syncLimit(refill / t.walPerTx, w.connections, ack.rtt, ack.standbys ?? [], bound && ack.slowest ? { standby: ack.slowest.down.name, ...bound } : null, behind));
         if (refill <= 0) held.add(t.node);
       }
     }
@@ -655,6 +656,7 @@ export class WriteFlow {
     // The acknowledgement stood at `from` until now (its curve is linear between points), then jumps.
     t.record.ackCurve.push({ at: now, lsn: from }, { at: now, lsn: to });
     (t.record.released ??= []).push({ at: now, from, to, how });
+    this.clients.ends.noteWaitsEnded(n, how, commits, now);
     this.cluster.ctx.history.mix(`released|${t.record.id}|${now}|${from}|${to}|${how}`);
     this.cluster.log(
       n,
@@ -894,6 +896,12 @@ export class WriteFlow {
     const chosen = names.method === 'first' ? candidates.slice(0, names.num) : [...quorum].sort((a, b) => b.value - a.value).slice(0, names.num);
     const slowest = chosen.reduce((a, b) => (b.value < a.value ? b : a));
     const silent = chosen.find((x) => 'cutSince' in x);
+    // The other silenced walsenders among those that could release the commits (ANY n: the quorum; FIRST n:
+    // the chosen): none of them can, either.
+    const alsoSilent = (first: string): { others?: string[] } => {
+      const others = (names.method === 'any' ? quorum : chosen).filter((x) => 'cutSince' in x && x.name !== first).map((x) => x.name);
+      return others.length > 0 ? { others: [...new Set(others)].sort() } : {};
+    };
     if (silent && 'cutSince' in silent) {
       // Commits wait on a standby that hears nothing until its walsender times out.
       return {
@@ -901,7 +909,7 @@ export class WriteFlow {
         rate: 0,
         rtt: 0,
         changesAt: NEVER,
-        blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt },
+        blockedBy: { kind: 'sync-standby-cut-off', node: p.name, standby: silent.name, walSenderTimeout: p.settings.walSenderTimeout, exitAt: silent.exitAt, ...alsoSilent(silent.name) },
       };
     }
     // Waiting commits are released only when a reply of a synchronous standby reaches its walsender (walsender.c
@@ -921,7 +929,9 @@ export class WriteFlow {
     }
     // FIRST n waits for all n chosen; ANY n for the n-th fastest reply.
     const rtt = names.method === 'first' ? Math.max(...chosen.map((x) => x.rtt)) : [...quorum].map((x) => x.rtt).sort((a, b) => a - b)[names.num - 1]!;
-    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null };
+    // The standbys whose replies release commits: FIRST n the chosen, ANY n the quorum they are taken from.
+    const standbys = (names.method === 'first' ? chosen : quorum).map((x) => x.name).sort();
+    return { value: slowest.value, rate: slowest.rate, blockedBy: null, rtt, changesAt: Math.min(...chosen.map((x) => x.changesAt)), slowest: 'stream' in slowest ? slowest.stream : null, standbys };
   }
 
   /**
@@ -1036,7 +1046,7 @@ export class WriteFlow {
     }
     for (const p of this.pools) {
       this.clients.noteQueueWait(p, now);
-      this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null);
+      this.cluster.ctx.history.setWriteStatus({ cluster: this.cluster.name, workload: p.name }, now, null, RUN_END);
     }
   }
   /**

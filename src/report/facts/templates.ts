@@ -17,6 +17,7 @@ import { BACKUP } from './templates/backup.ts';
 import { LOCKS } from './templates/locks.ts';
 import { VACUUM } from './templates/vacuum.ts';
 import { WRITES } from './templates/writes.ts';
+import { WRITE_ENDS } from './templates/write-end.ts';
 import { STALL } from './templates/stall.ts';
 import { STEPS } from './templates/steps.ts';
 import { VERDICT_STEPS } from './templates/verdicts.ts';
@@ -42,6 +43,7 @@ const TEMPLATES: Templates = {
   ...BACKUP,
   // why writes fail or wait
   ...WRITES,
+  ...WRITE_ENDS,
   // the steps of a block write stall
   ...STALL,
   // the steps of the checkers' cause chains

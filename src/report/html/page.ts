@@ -18,7 +18,7 @@ import { branchDiagrams } from './branches.ts';
 import { requestsSection, verdictsSection } from './outcomes.ts';
 import { requestsLine } from '../requests.ts';
 import { factFromJson, factHtml, factText, type FactJson } from '../facts/index.ts';
-import { dataLossHead, nodeStorage, receiverText, refusedLine, repeatedText, repeatText, slotLine, writesLine } from '../lines.ts';
+import { ENDED, dataLossHead, nodeStorage, receiverText, refusedLine, repeatedText, repeatText, slotLine, writesLine } from '../lines.ts';
 import { alertsSection, assessmentsSection, devicesSection, lockWaitsSection, shortfallsSection, vacuumsTable, xidFigures } from './sections.ts';
 
 const CSS = `
@@ -107,9 +107,9 @@ export function renderHtml(result: ChartInput): string {
   if (r.outages.length > 0 || r.stalls.length > 0) {
     out.push('<h2>Write outages and stalls</h2>');
     out.push('<table><thead><tr><th>from</th><th>to</th><th>how long</th><th>what</th><th>where</th><th>why</th></tr></thead><tbody>');
-    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o)}</td></tr>`);
+    for (const o of r.outages) out.push(`<tr><td class="t">${esc(at(o.from))}</td><td class="t">${esc(at(o.to))}</td><td class="t">${esc(duration(o.seconds))}</td><td>outage</td><td>${esc(`${o.cluster} ${o.workload}${o.node ? ` → ${o.node}` : ''}`)}</td><td>${causeHtml(o, clock)}${endHtml(o, clock)}</td></tr>`);
     for (const s of r.stalls) {
-      const why = s.chain && s.chain.length > 0 ? esc(s.bottleneck ? `bottleneck ${s.bottleneck}: see below` : 'see the chain below') : causeHtml(s);
+      const why = (s.chain && s.chain.length > 0 ? esc(s.bottleneck ? `bottleneck ${s.bottleneck}: see below` : 'see the chain below') : causeHtml(s, clock)) + endHtml(s, clock);
       out.push(`<tr><td class="t">${esc(at(s.from))}</td><td class="t">${esc(at(s.to))}</td><td class="t">${esc(duration(s.seconds))}</td><td>${esc(`stall (up to ${duration(s.maxLatencyMs / 1000)})`)}</td><td>${esc(`${s.cluster} ${s.workload}${s.node ? ` on ${s.node}` : ''}`)}</td><td>${why}</td></tr>`);
     }
     out.push('</tbody></table>');
@@ -203,9 +203,22 @@ function logLines(log: readonly string[]): string {
   return lines.length === 0 ? '' : `<pre>${lines.join('\n')}</pre>`;
 }
 
-/** An outage's or a stall's cause: its fact with markup, else its sentence. */
-function causeHtml(x: { readonly cause: string; readonly causeFact?: FactJson }): string {
-  return x.causeFact ? factHtml(factFromJson(x.causeFact)) : esc(x.cause);
+/** An outage's or a stall's cause: its fact with markup where its prose is the recorded sentence, else the sentence. */
+function causeHtml(x: { readonly cause: string; readonly causeFact?: FactJson }, clock: ReportClock): string {
+  return factOrText(x.cause, x.causeFact, clock);
+}
+
+/** How an outage or a stall ended (the text's words after "Ended:"), as its cause is shown. */
+function endHtml(x: { readonly end?: string; readonly endFact?: FactJson }, clock: ReportClock): string {
+  return x.end ? `<div class="ended"><b>${esc(ENDED)}</b> ${factOrText(x.end, x.endFact, clock)}</div>` : '';
+}
+
+/** A fact (times ISO) with markup when its prose is `text` (the words the text report shows), else `text`. */
+function factOrText(text: string, json: FactJson | undefined, clock: ReportClock): string {
+  if (!json) return esc(text);
+  const f = factFromJson(json, (iso) => clock.us(iso));
+  const time = (t: Micros) => clock.short(clock.iso(t));
+  return factText(f, time) === text ? factHtml(f, time) : esc(text);
 }
 
 function chainHtml(steps: readonly CauseStepJson[], clock: ReportClock): string {

@@ -244,7 +244,7 @@ ${faults}
     expect(waited).toBeGreaterThan(30 - 10 - 1);
     expect(waited).toBeLessThanOrEqual(30 + 10 + 5);
     expect(r.report.nodes.find((n) => n.name === 'pg1')!.role).toBe('primary');
-    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)');
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload) by Patroni on the leader pg1');
     expect(changes.map((e) => e.log)).toEqual([['postmaster LOG:  parameter "synchronous_standby_names" changed to "FIRST 1 (pg3)"']]);
   });
 
@@ -373,7 +373,7 @@ ${faults}`;
     // which a caught-up pg3 has passed: /sync lists it then, not a loop later.
     const yaml = trio('{policy: patroni, synchronous_mode: true, tags: {pg2: {nofailover: true}}, dcs: {members: {e1: a, e2: a, e3: a}}}', '  - {at: "10:02", crash: pg3}');
     const r = run(yaml);
-    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload)').map((e) => at(e.at));
+    const changes = r.report.events.filter((e) => e.message === 'synchronous_standby_names changed on pg1 (reload) by Patroni on the leader pg1').map((e) => at(e.at));
     const assigned = r.report.events.filter((e) => e.message.startsWith('patroni on pg1: Synchronous standby status assigned')).map((e) => [e.message.replace('patroni on pg1: Synchronous standby status assigned to ', ''), at(e.at)]);
     expect(changes.length).toBe(2);
     expect(assigned).toEqual([

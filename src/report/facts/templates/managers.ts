@@ -209,7 +209,7 @@ function demotion(n: string, d: PatroniDemotion, sub: Sub): Token {
   }
 }
 
-function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
+export function goalWhy(n: string, w: GoalWhy, sub: Sub): Token {
   switch (w.kind) {
     case 'unhealthy':
       return sub(w.why);

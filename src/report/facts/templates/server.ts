@@ -23,7 +23,8 @@ export const SERVER: TemplatesOf<ServerFact> = {
     p`${code('primary_conninfo')} of ${node(f.node)} now names ${node(f.upstream)} (reloaded), but its walreceiver, idle since ${node(f.previous)} ended the stream at the end of a timeline, keeps its connection to ${node(f.previous)}: the restart request is dropped, and ${node(f.node)} reaches ${node(f.upstream)} only once that connection breaks or the server restarts`,
   repointed: (f) => p`${node(f.node)} now streams from ${node(f.upstream)} (${code('primary_conninfo')} reloaded; the walreceiver restarts)`,
   'walreceiver-restarts-for-slot': (f) => p`the walreceiver of ${node(f.node)} restarts to stream through ${code(`primary_slot_name = '${f.slot}'`)}`,
-  'settings-changed': (f) => p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}`,
+  'settings-changed': (f) =>
+    p`${join(f.settings.map(code))} changed on ${node(f.node)}${SETTINGS_HOW[f.how]}${f.by ? p` by ${f.by.kind === 'patroni' ? p`Patroni on the leader ${node(f.by.node)}` : p`the pg_auto_failover keeper of ${node(f.by.node)}, in the goal state ${f.by.goal}`}` : ''}`,
   'host-crash-lost-unflushed': (f) =>
     p`the host of ${node(f.node)} crashed with ${size(f.bytes)} of received WAL written to its page cache but not yet fsynced (a ${duration(f.fsync / 1e6)} WAL fsync's worth): it is gone, though a primary with ${code('synchronous_commit = remote_write')} acknowledges commits once a standby has written them`,
   'crash-lost-unflushed': (f) =>

@@ -76,6 +76,6 @@ export const STALL: TemplatesOf<StallStepFact> = {
     f.protocol !== null ? p`protocol ${f.protocol} completes a write only when ${host(f.peer)} acknowledges it: none can come` : `the send buffer cannot drain: writes wait for room in it`,
   'stall-gives-up': (f) =>
     f.timeout !== null
-      ? `DRBD gives up on the peer after timeout ${duration(f.timeout / 1e6)} with requests in flight (ping-int + ping-timeout when idle, ko-count × timeout for a stuck peer), then ${f.diskless ? 'the Diskless Primary has no data left: its I/O fails' : 'writes go on alone, marking the bitmap'}`
+      ? `DRBD gives up on the peer after timeout ${duration(f.timeout / 1e6)} with requests in flight (ping-int + ping-timeout when idle, ko-count × timeout for a stuck peer), then ${f.diskless ? 'the Diskless Primary has no data left: its I/O fails' : f.fenced ? 'with fencing resource-and-stonith it freezes I/O and runs the fence-peer handler: writes go on alone, marking the bitmap, only when the handler returns' : 'writes go on alone, marking the bitmap'}`
       : 'the transfer waits until the link is back',
 };

@@ -1,7 +1,7 @@
 /** The prose of write causes: why a workload's writes fail or stall (history/facts/writes.ts). */
 import type { CommitLimit, Slowdown, SyncReplayHeld, WriteCauseFact } from '../../../history/facts/writes.ts';
 import { duration, percent, perSecond, rate, size } from '../../format.ts';
-import { code, join, node, p, type Token } from '../parts.ts';
+import { code, join, node, p, time, type Token } from '../parts.ts';
 import type { TemplatesOf } from './types.ts';
 import { LOGICAL_WRITES } from './logical.ts';
 
@@ -26,6 +26,8 @@ function limitText(n: string, l: CommitLimit): Token {
   if (l.kind === 'synchronous-standbys' && l.held) return replayHeld(l.held);
   if (l.kind === 'synchronous-standbys') {
     const st = l.stream;
+    // Which standbys the commits wait for, named also when no single stream binds them.
+    const whose = p`the synchronous standbys of ${node(n)}${l.standbys.length > 0 ? p` (${join(l.standbys.map(node))})` : ''}`;
     const carried = st
       ? p`: the stream to ${node(st.standby)} carries ${rate(st.bytesPerSecond)}, ${
           st.bound === 'disk' ? p`what ${node(st.standby)}'s disk writes (${code('disk_throughput')})` : st.bound === 'window' ? 'one TCP window per round trip' : st.bound === 'loss' ? 'what TCP carries under the packet loss' : 'what the line carries, less 3% for TCP and IP headers'
@@ -33,13 +35,13 @@ function limitText(n: string, l: CommitLimit): Token {
       : '';
     const behind = l.behind ? p`, and they wait behind the ${size(l.behind.wal)} of WAL ${l.behind.who} writes` : '';
     // The stream that binds them (stream-plan.ts) names why they confirm what they do.
-    if (st) return p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? tps(l.txPerSecond) : 'no commit'} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)${carried}${behind}`;
+    if (st) return p`${whose} confirm ${l.txPerSecond > 0 ? tps(l.txPerSecond) : 'no commit'} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)${carried}${behind}`;
     // Connections each waiting a round trip allow connections / round trip commits a second; far fewer
     // confirmed means the standbys take in or flush the WAL slower than it comes, not the round trip.
     const cap = (l.connections * 1000) / Math.max(l.roundMs, 1e-3);
     return l.txPerSecond >= 0.9 * cap
-      ? p`the synchronous standbys of ${node(n)} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`
-      : p`the synchronous standbys of ${node(n)} confirm ${l.txPerSecond > 0 ? `only ${tps(l.txPerSecond)}` : 'no commit'}: they take in the WAL slower than it comes (a thin link, a slow flush or replay; its ${l.connections} connections, waiting ${duration(l.roundMs / 1000)} each, would allow ${tps(cap)})`;
+      ? p`${whose} confirm ${tps(l.txPerSecond)} (its ${l.connections} connections each wait at least ${duration(l.roundMs / 1000)} for a confirmation)`
+      : p`${whose} confirm ${l.txPerSecond > 0 ? `only ${tps(l.txPerSecond)}` : 'no commit'}: they take in the WAL slower than it comes (a thin link, a slow flush or replay; its ${l.connections} connections, waiting ${duration(l.roundMs / 1000)} each, would allow ${tps(cap)})`;
   }
   if (l.kind === 'connections') {
     const slow = l.slowdown !== null ? p`: ${slowdownText(l.slowdown)}` : '';
@@ -95,13 +97,18 @@ export const WRITES: TemplatesOf<WriteCauseFact> = {
   'slow-commits': (f) => p`each commit on ${node(f.node)} takes ${duration(f.seconds)}: ${slowdownText(f.slowdown)}`,
   'sync-standbys-missing': (f) =>
     p`${code(`synchronous_standby_names = ${f.method.toUpperCase()} ${f.num} (${f.names.join(', ')})`)} but only ${f.streaming.length} listed standby(s) stream from ${node(f.node)} (${f.streaming.length ? join(f.streaming.map(node)) : 'none'}): commits wait${heldText(f)}`,
-  'sync-standby-cut-off': (f) =>
-    p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${f.walSenderTimeout > 0 ? code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`) : p`TCP gives up (${code('wal_sender_timeout = 0')})`} ends it: commits wait${heldText(f)}`,
+  'sync-standby-cut-off': (f) => {
+    // When the walsender would exit, not that it did: a manager or an operator may release the commits first (the end says how).
+    const until = f.walSenderTimeout > 0 ? p`${code(`wal_sender_timeout = ${duration(f.walSenderTimeout / 1e6)}`)} ends it (at ${time(f.exitAt)})` : p`TCP gives up (${code('wal_sender_timeout = 0')}), at ${time(f.exitAt)}`;
+    if (!f.others || f.others.length === 0) return p`${node(f.standby)}, a synchronous standby of ${node(f.node)}, is cut off: ${node(f.node)} hears nothing from it, yet its walsender stays the synchronous standby until ${until}: commits wait${heldText(f)}`;
+    const all = [f.standby, ...f.others];
+    return p`${join(all.map(node), all.length === 2 ? ' and ' : ', ')}, synchronous standbys of ${node(f.node)}, are cut off: ${node(f.node)} hears nothing from them, yet their walsenders stay synchronous standbys, ${node(f.standby)}'s until ${until}: commits wait${heldText(f)}`;
+  },
   'sync-standby-reply': (f) =>
     p`${join(f.standbys.map(node))} ${f.standbys.length > 1 ? 'have' : 'has'} the waiting commits, but ${node(f.node)}'s walsenders release them only when a synchronous standby replies, which one receiving nothing does every ${code(`wal_receiver_status_interval = ${duration(f.statusInterval / 1e6)}`)}: commits wait for the next reply`,
   'sync-replay-held': (f) => replayHeld(f),
   'sync-confirm-rate': (f) =>
-    `synchronous standbys confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
+    p`synchronous standbys${f.standbys.length > 0 ? p` (${join(f.standbys.map(node))})` : ''} confirm ${perSecond(f.commitsPerSecond, 'commits')}, fewer than the ${perSecond(f.offered, 'commits')} offered: ${f.seconds === null ? 'each commit waits until one confirms it' : `each commit waits about ${duration(f.seconds)}`}`,
   'primary-disk-failed': (f) => p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, failed`,
   'diskless-peer-lost': (f) =>
     p`${f.disk}, the disk of ${f.resource}'s primary ${node(f.host)}, had failed, and the Diskless ${node(f.host)} lost its connection to ${node(f.node)}, whose disk served its I/O: no data is accessible (on-no-data-accessible io-error)`,
