@@ -98,7 +98,7 @@ describe.each(runs)('$label', ({ path, variant }) => {
     const storage = new Set((r.walStorage ?? []).map((w) => w.cluster));
     expect(all(doc, (e) => e.attrs.class === 'series-panel' && (e.attrs['data-panel'] ?? '').startsWith('storage:')).length).toBe(storage.size);
     expect(storage.size).toBe(new Set(r.nodes.map((n) => n.cluster)).size);
-    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age') && !(/ (slot_lag|pg_wal_size)$/.test(s.name) && storage.has(s.name.split(' ')[0]!))).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line').replace(/^.* utilisation \(share\)$/, 'utilisation').replace(/^.* writes completed \(\/s\)$/, 'completed')));
+    const kinds = new Set((r.series ?? []).filter((s) => !s.name.endsWith('max_xid_age') && !(/ (slot_lag|pg_wal_size)$/.test(s.name) && storage.has(s.name.split(' ')[0]!))).map((s) => s.name.replace(/^(\S+ )?(send buffer|peer queue) \(bytes\)$/, '$1buffers').replace(/^\S+ (slot_lag|pg_wal_size)$/, 'wal').replace(/^.* write latency.*$/, 'latency').replace(/^.* line \(bytes\/s\)$/, 'line').replace(/^.* utilisation \(share\)$/, 'utilisation').replace(/^.* writes completed \(\/s\)$/, 'completed').replace(/^.+ queued requests$/, 'queued')));
     expect(titles).toBe(storage.size + kinds.size + (r.outages.length > 0 ? 1 : 0));
     // Marker labels above the panels: at most MARKER_ROWS rows (badges included), nothing cut short; each
     // numbered badge has its label, whole, in the key under the chart.
