@@ -183,7 +183,7 @@ describe('a DRBD stall says how it ended', () => {
     const r = runScenario(loadScenarioFile('scenarios/pacemaker-network-freeze.yaml')).report;
     expect(r.stalls[0]!.endFact).toMatchObject({ kind: 'end-fence-peer-returned', resource: 'data', peer: 'stor-b' });
     // The chain says so before: once DRBD gives up, writes go on alone only when the handler returns.
-    const givesUp = r.stalls[0]!.chain!.find((c) => c.fact.kind === 'stall-gives-up')!;
+    const givesUp = r.stalls[0]!.chain!.find((c) => c.fact?.kind === 'stall-gives-up')!;
     expect(givesUp.fact).toMatchObject({ kind: 'stall-gives-up', fenced: true });
     expect(givesUp.text).toContain('with fencing resource-and-stonith it freezes I/O and runs the fence-peer handler');
     // From the freeze on, the stall's phase is the frozen I/O (block world nextPhase), up to the handler's return.

@@ -62,7 +62,7 @@ export function flowOf(v: BlockView, r: BlockResource, now: Micros, sols: Readon
     }
     const localLat = writeRate > 0 ? latSum / writeRate : 0;
     // A disk that serves none of them (open reads overload it: the writes queue behind a backlog that only
-    // grows) completes none: their wait grows with the clock (BlockWorld.trackWorkload).
+    // grows) completes none: their wait grows with the clock (workload-stalls.ts trackWorkload).
     const starved = offered > 0 && sol !== undefined && writeRate === 0 && ids.some((id) => sol.streams.has(id));
     const issueCap = starved ? 0 : Math.min(offered, writeRate > 0 ? capReq * s.size : offered);
     const b = w.backlog.valueAt(now);

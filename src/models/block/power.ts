@@ -10,6 +10,7 @@
 import type { Micros } from '../../engine/time.ts';
 import type { ResumeCause } from '../../history/facts/pacemaker.ts';
 import { crashedPrimaryCache, oldPrimaryBackAsPeer } from './cache-loss.ts';
+import { crashedPrimaryBack, peerListens, scheduleAttempt } from './connection.ts';
 import { peerLacks } from './copies.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES } from './state.ts';
@@ -31,7 +32,7 @@ export function hostBack(w: BlockWorld, host: string): void {
       // Still the node with the newest data (nobody was promoted meanwhile): Secondary until promoted again.
       r.stopped = 'rebooted';
       // DRBD 9 protocol C with the peer up: the crashed node is the SyncTarget, the peer the node to promote (world.ts).
-      crashedPrimaryCache(w, r, w.crashedPrimaryBack(r, now), now);
+      crashedPrimaryCache(w, r, crashedPrimaryBack(w, r, now), now);
       w.log(r.name, host, 'replication', { kind: 'host-back-primary', resource: r.name, host, managed: managed(r) });
       if (!managed(r)) resume(w, r, { kind: 'operator' });
     } else {
@@ -76,7 +77,7 @@ export function hostBack(w: BlockWorld, host: string): void {
       continue;
     }
     if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone') r.conn = { kind: 'Connecting', since: now, reason: { kind: 'host-back', host } };
-    if (r.drbd && r.conn.kind === 'Connecting' && w.peerListens(r)) w.scheduleAttempt(r, now, waiting);
+    if (r.drbd && r.conn.kind === 'Connecting' && peerListens(w, r)) scheduleAttempt(w, r, now, waiting);
     w.touched.add(r.name);
   }
   w.requestReflow();
@@ -98,7 +99,7 @@ export function resume(w: BlockWorld, r: BlockResource, cause: ResumeCause): voi
   w.log(r.name, r.primaryHost, 'promote', { kind: 'promoted-again', resource: r.name, host: r.primaryHost, cause, ...(first ? { first } : {}) });
   if (r.drbd && r.secondaryHost !== null && r.conn.kind === 'StandAlone' && !w.failedHosts.has(r.secondaryHost)) {
     r.conn = { kind: 'Connecting', since: now, reason: { kind: 'promoted-again' } };
-    if (w.peerListens(r)) w.scheduleAttempt(r, now);
+    if (peerListens(w, r)) scheduleAttempt(w, r, now);
   }
   w.touched.add(r.name);
   w.requestReflow();

@@ -8,7 +8,7 @@
  * when what it reads came out the same, and indexes each disk's readers by what they read, so an event on
  * one volume does not visit every volume on its peer's disk.
  *
- * The lists mirror the reads of flowOf (flow.ts) and of BlockWorld.trackWorkload (latency percentiles, the
+ * The lists mirror the reads of flowOf (flow.ts) and of trackWorkload (workload-stalls.ts: latency percentiles, the
  * stall's bottleneck): a read added there must be added here, or a volume keeps a flow computed from a
  * stale value (test/models/block/cost.test.ts compares incremental reflows with full ones).
  */

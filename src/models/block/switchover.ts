@@ -31,6 +31,7 @@ import type { Micros } from '../../engine/time.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import type { BlockRoleRefusal } from '../../history/facts/block.ts';
 import { promotesStale } from './cache-loss.ts';
+import { disconnect } from './connection.ts';
 import { quorumOf } from './quorum-state.ts';
 import type { BlockResource } from './resource.ts';
 import { EPS_BYTES, primaryDown } from './state.ts';
@@ -181,7 +182,7 @@ function switchRoles(w: BlockWorld, r: BlockResource, host: string, now: Micros)
     // The old Primary was Diskless (world.ts goesDiskless): a Secondary without a disk now, no copy; the new
     // Primary's writes only mark the bitmap (as for a peer whose disk failed, world.ts failDisk).
     r.diskless = false;
-    w.disconnect(r, now, { kind: 'disk-failed', disk: oldDisk, host: null });
+    disconnect(w, r, now, { kind: 'disk-failed', disk: oldDisk, host: null });
     r.peerDisk = 'Failed';
   }
   w.rolesMoved(r);

@@ -7,19 +7,23 @@
  * change, then schedules the next breakpoint (a buffer filling or emptying, a resync finishing, a latency
  * crossing the stall threshold, a job ending). Between breakpoints everything is linear (or, for a bitmap
  * being dirtied, an exact exponential), so a night of steady replication costs no event.
+ *
+ * This class holds the world's state, applies the plan's and faults' steps and runs the reflow; the parts
+ * with a concern of their own are functions over it: the connection's life (connection.ts), a workload's
+ * latency, stalls and shortfalls (workload-stalls.ts), power (power.ts), switchovers (switchover.ts), the
+ * flow of one resource (flow.ts) and why it stalls (explain.ts).
  */
 import { Level } from '../../engine/fluid.ts';
 import { invariant } from '../../engine/invariant.ts';
 import type { EventHandle } from '../../engine/simulation.ts';
 import { NEVER, type Micros } from '../../engine/time.ts';
-import type { BlockLossRecord, BlockStallRecord, StallBottleneck } from '../../history/block.ts';
+import type { BlockLossRecord } from '../../history/block.ts';
 import type { EventKind, WriteEnder } from '../../history/history.ts';
 import type { Fact } from '../../history/facts/index.ts';
 import type { BlockFact, BlockStepFact } from '../../history/facts/block.ts';
 import type { BlockLossStep, ConnReason } from '../../history/facts/block-why.ts';
 import type { WriteCauseFact } from '../../history/facts/writes.ts';
-import type { WriteEndFact } from '../../history/facts/write-end.ts';
-import type { ResyncPace, StallStepFact } from '../../history/facts/stall.ts';
+import type { ResyncPace } from '../../history/facts/stall.ts';
 import type { FencePeerExit, PacemakerFact, PowerOffCause, ResumeCause } from '../../history/facts/pacemaker.ts';
 import type { BlockOp, BlockSpec, DiskJobSpec, DiskSpec, ReplicationAdjust } from '../../scenario/types-block.ts';
 import { members } from '../disk/device.ts';
@@ -28,32 +32,23 @@ import { DiskSolverCache } from '../disk/solver-cache.ts';
 import type { WorldContext } from '../postgres/context.ts';
 import { PRIORITY } from '../postgres/context.ts';
 import { inFlight } from '../tcp/connection.ts';
-import { AL_EXTENT_SIZE, alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
+import { alBound, congestionThreshold, extentsInUse } from './activity-log.ts';
 import { Account, booksError, slack, type BufferBooks } from './account.ts';
-import { explainStall, pathCut, stallBottleneck, type FlowView, type WorkloadView } from './explain.ts';
 import { consistentSurvivor, copiesSample, holders, peerLacks, staleBytes } from './copies.ts';
 import { cacheLossAt, cacheStep, promotesStale } from './cache-loss.ts';
 import { checkQuorum, quorumOf } from './quorum-state.ts';
 import { flowOf } from './flow.ts';
-import { recoverSplitBrain } from './split-brain.ts';
-import { writeQuantiles } from './latency.ts';
 import { DiskLoadTable, resourceLoads } from './loads.ts';
 import { readersKey, readingsOf, sameNumbers, sameReadings, valueDisks, waitBound, withinWaitBound, type Readings, type WaitBound } from './readings.ts';
 import { AHEAD_RESYNC_DELAY, BlockResource, PAGE_SIZE } from './resource.ts';
 import { BreakpointHeap } from './breakpoints.ts';
 import { Pacemaker } from './pacemaker/cluster.ts';
 import { hostBack, resume, stopPromoted } from './power.ts';
+import { closeShortfall, closeStall, trackWorkload } from './workload-stalls.ts';
+import { connect, disconnect, emptyPath, fencePeerReturns, keepUnacknowledged, peerCleansUpAt, peerListens, scheduleAttempt, splitLoss } from './connection.ts';
 import { clusterPromote, demote, makePrimary, pacemakerMove, unread } from './switchover.ts';
 import { EPS_BYTES, JOB_REQUEST, primaryDown, type BlockView, type JobState, type ResourceFlow, type WorkloadState } from './state.ts';
 
-/** Latency back above the threshold within this time continues the same stall. ASSUMPTION (how an operator counts incidents). */
-const STALL_MERGE_GAP = 60_000_000;
-/**
- * A workload whose writes complete at less than this share of its offer, with no write waiting past the stall
- * threshold, has a throughput shortfall (its queue depth caps the wait, so the rate falls instead). ASSUMPTION:
- * 5% short, below which a mean fluid rate is not worth an SRE's attention.
- */
-const SHORTFALL_SHARE = 0.95;
 /** Background-initialisation throughput per unit of disk time: it reads and rewrites each stripe. ASSUMPTION. */
 const BGI_EFFICIENCY = 0.5;
 /** A resource's state as `drbdadm status` shows it (the report's devices at the end: report/types.ts DeviceJson). */
@@ -91,7 +86,7 @@ export class BlockWorld implements BlockView {
   readonly jobs = new Map<string, JobState>();
   /** Each resource's workloads (a workload's resource never changes). */
   private readonly byResource = new Map<string, WorkloadState[]>();
-  private flows = new Map<string, ResourceFlow>();
+  flows = new Map<string, ResourceFlow>();
   /** Each resource's state when its flow was last computed (stateOf), and what it read of the disks' solutions then (readings.ts). */
   private readonly lastState = new Map<string, unknown[]>();
   private readonly readings = new Map<string, Readings>();
@@ -143,7 +138,8 @@ export class BlockWorld implements BlockView {
     return this.flows.get(r.name);
   }
 
-  private solutions = new Map<string, DiskSolution>();
+  /** Each disk's last capacity solution (workload-stalls.ts reads a workload's disks'). */
+  solutions = new Map<string, DiskSolution>();
   /** Disks are solved again only when their load changed (issue 12, point 3). */
   readonly solver = new DiskSolverCache();
   /** Resource flows computed (a reflow computes again only those whose inputs moved): the model's unit of work, for benchmarks and tests. */
@@ -187,6 +183,11 @@ export class BlockWorld implements BlockView {
     this.requestReflow();
   }
 
+  /** The fence-peer handler exits (crm-fence-peer under Pacemaker: pacemaker/cluster.ts ManagedWorld; connection.ts). */
+  fencePeerReturns(r: BlockResource, exit: FencePeerExit): void {
+    fencePeerReturns(this, r, exit);
+  }
+
   // ------------------------------------------------------------------------------------ recording
 
   log(res: string | null, node: string | null, kind: EventKind, fact: Fact): void {
@@ -215,13 +216,13 @@ export class BlockWorld implements BlockView {
       case 'connect': {
         const r = this.resource(op.resource);
         this.step(r.name, r.primaryHost, kind, source, { kind: 'block-connect', resource: r.name }, name);
-        this.connect(r, now);
+        connect(this, r, now);
         break;
       }
       case 'disconnect': {
         const r = this.resource(op.resource);
         this.step(r.name, r.primaryHost, kind, source, { kind: 'block-disconnect', resource: r.name }, name);
-        this.disconnect(r, now, { kind: 'by-plan' });
+        disconnect(this, r, now, { kind: 'by-plan' });
         break;
       }
       case 'adjust': {
@@ -377,11 +378,11 @@ export class BlockWorld implements BlockView {
       const up = this.pathUp(r) !== null;
       const d = r.drbd;
       if (!d) {
-        if (r.transmitting && !up) this.disconnect(r, now, { kind: 'line-down' }, true);
+        if (r.transmitting && !up) disconnect(this, r, now, { kind: 'line-down' }, true);
         continue;
       }
       if (r.transmitting && !up && !r.lossTimer) {
-        this.keepUnacknowledged(r, now);
+        keepUnacknowledged(this, r, now);
         // DRBD notices a dead link when an expected answer does not come: within `timeout` when requests are
         // in flight, else when the keep-alive ping after ping-int goes unanswered for ping-timeout (MAN84
         // net options; drbd_receiver.c / drbd_sender.c). Until then TCP retransmits and nothing arrives.
@@ -391,7 +392,7 @@ export class BlockWorld implements BlockView {
           r.lossTimer = null;
           if (this.pathUp(r) || !r.transmitting) return;
           const why: ConnReason = busy ? { kind: 'no-answer', timeout: d.net.timeout } : { kind: 'ping-unanswered', pingInt: d.net.pingInt, pingTimeout: d.net.pingTimeout };
-          this.disconnect(r, this.ctx.sim.now, why, true);
+          disconnect(this, r, this.ctx.sim.now, why, true);
           this.requestReflow();
         }, PRIORITY.protocol);
       } else if (up && r.lossTimer) {
@@ -399,350 +400,10 @@ export class BlockWorld implements BlockView {
         this.ctx.sim.cancel(r.lossTimer);
         r.lossTimer = null;
       }
-      if (up && r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
+      if (up && r.conn.kind === 'Connecting' && peerListens(this, r)) scheduleAttempt(this, r, now);
     }
     this.pacemaker?.onNetworkChange();
     this.requestReflow();
-  }
-
-  /**
-   * The link under a connected DRBD resource is cut: the bytes in flight (sent, not yet acknowledged: the rate
-   * times the round trip, rule 3) stay in the socket for TCP to retransmit (sk_wmem_queued counts them until
-   * they are acknowledged), so the send buffer has no more room than it had, and a later disconnect marks
-   * them out of sync with the rest of the transfer log (drbd_req.c tl_clear). Those still on the wire (the
-   * last one-way latency of sending) never reach the peer: under protocol A they were acknowledged, so they
-   * count with the send path if the primary is lost before they are resent. (The model hands the line's
-   * bytes to the peer as it carries them: the ones that had arrived are the peer's, and a resend after a heal
-   * delivers them again, as TCP resends from the first unacknowledged byte.)
-   */
-  private keepUnacknowledged(r: BlockResource, now: Micros): void {
-    const f = this.flows.get(r.name);
-    if (!f || !(f.x > 0) || !(f.rtt > 0)) return;
-    const sendQ = r.sendQ.valueAt(now);
-    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-    const kept = Math.max(0, Math.min(f.x * f.rtt, r.sendBound(size) - sendQ));
-    if (kept <= EPS_BYTES) return;
-    r.sendBooks.move(now, kept);
-    r.sendQ.set(now, sendQ + kept);
-    if (r.drbd?.net.protocol !== 'A') return;
-    // What was on the wire, the application's share of what the line carried (the rest is resync replies).
-    const appShare = f.appRepl + f.resync > 0 ? f.appRepl / (f.appRepl + f.resync) : 1;
-    r.pipeApp.set(now, r.pipeApp.valueAt(now) + (kept / 2) * appShare);
-  }
-
-  connect(r: BlockResource, now: Micros): void {
-    if (r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || this.failedHosts.has(r.primaryHost) || this.failedDisks.has(r.primaryDisk) || (r.secondaryDisk !== null && this.failedDisks.has(r.secondaryDisk))) {
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-gone', resource: r.name });
-      return;
-    }
-    if (r.conn.kind !== 'StandAlone') return;
-    if (!this.pathUp(r) || now < r.peerCleanupUntil) {
-      const d = r.drbd;
-      if (d) {
-        // drbdadm connect: DRBD waits for its peer, trying every connect-int (BlockWorld.scheduleAttempt).
-        r.conn = { kind: 'Connecting', since: now, reason: { kind: 'peer-unreachable' } };
-        this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: d.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d.net.connectInt });
-      } else this.log(r.name, r.primaryHost, 'replication', { kind: 'waiting-for-peer', resource: r.name, state: 'WFConnection', connectInt: null });
-      return;
-    }
-    if (r.neverSynced) {
-      if (r.overflowed) {
-        // After an overflow the ring is reset (walb-tools reset_wal) and logs again from here; the full scan
-        // copies what it had lost (WALB-T term.md). Until now its logs were overwritten, not kept.
-        r.overflowed = false;
-        this.log(r.name, r.primaryHost, 'replication', { kind: 'walb-ring-reset', resource: r.name });
-      }
-      // drbdadm primary --force on a fresh pair sets every bit (UG84-C): the initial full sync.
-      r.bitmap.setAll(now, r.spec.maxBioSize);
-      r.conn = { kind: 'SyncSource', since: now, full: true, startDirty: r.spec.size };
-      r.peerDisk = 'Inconsistent';
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'full-sync-starts', resource: r.name, size: r.spec.size, label: r.label, peer: r.secondaryHost });
-      return;
-    }
-    const dirty = r.bitmap.dirty(now);
-    if (dirty > EPS_BYTES) {
-      r.conn = { kind: 'SyncSource', since: now, full: false, startDirty: dirty };
-      r.peerDisk = 'Inconsistent';
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'resync-starts', resource: r.name, bytes: dirty, peer: r.secondaryHost });
-    } else {
-      // Nothing to resync: the handshake finds the peer's data current (drbd_receiver.c drbd_sync_handshake).
-      r.conn = { kind: 'Connected', since: now };
-      r.peerDisk = 'UpToDate';
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'connected-in-sync', resource: r.name });
-    }
-  }
-
-  disconnect(r: BlockResource, now: Micros, reason: ConnReason, network = false): void {
-    if (r.conn.kind === 'StandAlone') return;
-    // A Diskless Primary loses its data with the connection: judged before the send path is marked and emptied.
-    const noData = r.diskless;
-    this.losesPeerData(r, now);
-    // What was sent but not written on the peer is out of sync: bits are set for it (§3.3).
-    // The unacknowledged bytes are the flow's rate times the round trip, within the send buffer (rule 3): DRBD
-    // marks every request of its transfer log that the peer had not acknowledged (drbd_req.c tl_clear).
-    const f = this.flows.get(r.name);
-    const lost = r.sendQ.valueAt(now) + (f && f.x > 0 ? Math.min(r.tcp(1, 0).sndbuf, f.x * f.rtt) : 0);
-    r.bitmap.add(now, lost, r.spec.maxBioSize);
-    this.peerCleansUp(r, now, f);
-    // Protocol B and C had not completed those writes: out of sync, but not acknowledged (ASSUMPTION for B:
-    // what the peer had received counts as not acknowledged too).
-    if (r.drbd && r.drbd.net.protocol !== 'A') r.unackedDirty += lost;
-    else {
-      // Protocol A had acknowledged them, before the connection went (not alone: forcePrimary). The writes
-      // only the primary holds begin with the oldest of them, the first in the send path (FIFO).
-      r.transferLogDirty += lost;
-      if (r.dirtySince === null && r.secondaryHost !== null && lost > EPS_BYTES) r.dirtySince = r.ackedTimeOf(Math.max(0, r.acked.valueAt(now) - lost), now);
-    }
-    this.emptyPath(r, now);
-    this.ctx.sim.cancel(r.koTimer);
-    r.koTimer = null;
-    this.ctx.sim.cancel(r.reqTimer);
-    r.reqTimer = null;
-    // What the primary knows of its peer's disk once they are apart (drbd_state.c sanitize_state): a resync
-    // target stays Inconsistent, a Behind peer Outdated; an UpToDate one becomes DUnknown, until a fencing
-    // handler outdates it (fencePeer; drbd_nl.c conn_try_outdate_peer).
-    if (r.conn.kind === 'SyncSource' || r.conn.kind === 'Ahead') r.peerDisk = r.conn.kind === 'Ahead' && r.peerDisk !== 'Inconsistent' ? 'Outdated' : 'Inconsistent';
-    // A Diskless Primary writes nothing more once apart: its UpToDate peer stays the newest copy (less what its
-    // send path held under protocol A: copies.ts peerLacks).
-    else if (r.peerDisk !== 'Failed' && !noData) r.peerDisk = 'DUnknown';
-    const d = r.drbd;
-    // A Primary that disconnects politely from its Secondary, with fencing or quorum on, has it outdate itself
-    // (drbd_state.c outdate_on_disconnect, OUTDATE_PEER_DISKS; an Inconsistent one stays so): "If you disconnect
-    // all secondary nodes gracefully a single primary continues to operate" (drbdsetup-options.xml quorum).
-    if (reason.kind === 'by-plan' && d && (d.net.fencing !== 'dont-care' || d.quorum) && r.transmitting && r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
-    // A network failure goes through NetworkFailure and Unconnected to WFConnection (8.4) / Connecting (9):
-    // DRBD keeps trying every connect-int; an administrative disconnect stays StandAlone (MAN84, UG9).
-    const retry = network && d !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost);
-    r.conn = retry ? { kind: 'Connecting', since: now, reason } : { kind: 'StandAlone', since: now, reason };
-    r.fillStart = null;
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'block-disconnected', resource: r.name, network, reason, retry: retry ? { state: d!.version >= 9 ? 'Connecting' : 'WFConnection', connectInt: d!.net.connectInt } : null, ...(noData ? { noData: true as const } : {}) });
-    // The peer lost (not an administrative disconnect): a fencing policy calls the fence-peer handler.
-    if (network && d && d.net.fencing !== 'dont-care' && !primaryDown(this, r)) this.fencePeer(r, now);
-    if (retry && this.peerListens(r)) this.scheduleAttempt(r, now);
-  }
-
-  /**
-   * fencing: the Primary that lost its peer calls the fence-peer handler, which outdates the peer through
-   * the cluster manager (crm-fence-peer: a constraint against promoting it). resource-and-stonith freezes
-   * the Primary's I/O until the handler returns (MAN84 fencing; drbd_nl.c drbd_fence_peer / conn_try_outdate_peer).
-   */
-  private fencePeer(r: BlockResource, now: Micros): void {
-    const d = r.drbd!;
-    const crm = d.crmFencePeer;
-    const until = crm ? NEVER : ((now + d.fencePeerTime) as Micros);
-    if (d.net.fencing === 'resource-and-stonith') {
-      r.frozen = { since: now, until };
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-and-stonith' });
-    } else this.log(r.name, r.primaryHost, 'replication', { kind: 'fencing', resource: r.name, policy: 'resource-only' });
-    // crm-fence-peer under Pacemaker returns when the cluster knows the peer's fate (pacemaker/cluster.ts).
-    if (crm && this.pacemaker?.fencePeer(r, crm.timeout)) return;
-    const after = crm ? crm.timeout : d.fencePeerTime;
-    this.ctx.sim.at((now + after) as Micros, `drbd ${r.name} fence-peer returns`, () => {
-      const was = this.resumeAfterFencePeer(r);
-      this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-returned', resource: r.name, after, peer: r.secondaryHost, resumed: was });
-    }, PRIORITY.protocol);
-  }
-
-  /** The fence-peer handler exits (crm-fence-peer under Pacemaker: pacemaker/cluster.ts). */
-  fencePeerReturns(r: BlockResource, exit: FencePeerExit): void {
-    const resumed = this.resumeAfterFencePeer(r);
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'fence-peer-exit', resource: r.name, peer: r.secondaryHost, exit, resumed, rule: 'crm-fence-peer.9.sh exit codes; drbd_nl.c:conn_try_outdate_peer' });
-  }
-
-  /** The peer is Outdated (for DRBD), frozen I/O resumes; whether it was frozen. */
-  private resumeAfterFencePeer(r: BlockResource): boolean {
-    // fence-peer exit 4 (or 7, stonithed): the peer's disk is downgraded to Outdated, a state above it lowered,
-    // one below (Inconsistent) kept (drbd_nl.c conn_try_outdate_peer, drbd_state.c __downgrade_peer_disk_states).
-    if (r.peerDisk === 'UpToDate' || r.peerDisk === 'DUnknown') r.peerDisk = 'Outdated';
-    const was = r.frozen !== null;
-    // A Primary without quorum stays frozen (quorum-state.ts).
-    if (!r.quorumLost) {
-      r.frozen = null;
-      if (was) r.resumedAt = this.ctx.sim.now;
-    }
-    this.touched.add(r.name);
-    this.requestReflow();
-    return was;
-  }
-
-  /**
-   * A Primary that crashed (lost power, fenced) boots with its disk while nobody was promoted: DRBD marks the
-   * extents of its activity log out of sync when it attaches (drbdmeta apply-al; 8.4 drbd_al_apply_to_bm), and
-   * the handshake resyncs them (drbd_receiver.c drbd_uuid_compare, current UUIDs equal). From the crashed
-   * Primary to the peer, which is Inconsistent until that ends: 8.4's "common power failure" rule; DRBD 9 since
-   * 9.0.31 RULE_CRASHED_PRIMARY, protocols A and B only, whose writes may have completed before the peer had
-   * them (commit 9ce678cd3 "Fix resync decisions for crashed primary with protocol A"). DRBD 9 with protocol C
-   * resyncs the other way when the peer stayed up and had been connected (its RECONNECT flag, drbd_state.c: set
-   * when C_CONNECTED is left): "Peer crashed as primary, I survived, resync from me" (SYNC_SOURCE_IF_BOTH_FAILED,
-   * which with both Secondary at the handshake, DRBD coming up before anyone promotes, is the surviving node's
-   * SyncSource: strategy_to_repl_state); the writes the crashed node had not completed are reverted, none it had
-   * acknowledged is lost (protocol C). Then the crashed node is the Inconsistent one: the survivor, UpToDate, is
-   * the one promoted (drbd-utils scripts/drbd.ocf adjust_master_score "0 10 1000 10000": 10 for a node with
-   * only remote access to UpToDate data, 1000 or 10000 for the UpToDate one; an operator, ASSUMPTION, does the same), so the roles swap here and the application moves to it. Returns whether they did.
-   * Its send buffer died with it: those writes are in the hot extents. The hot extents: al-extents, or fewer
-   * when the writes so far touched fewer (activity-log.ts; the log is an LRU of the last extents written).
-   * APPROXIMATION: the model has no Primary SyncTarget, so the crashed node is not made Primary while it
-   * resyncs (DRBD allows it with an UpToDate peer).
-   */
-  crashedPrimaryBack(r: BlockResource, now: Micros): boolean {
-    const d = r.drbd;
-    if (!d || r.secondaryHost === null) return false;
-    const shapes = this.workloadsOf(r).map((w) => w.spec).filter((s) => s.iops * (1 - s.readShare) > 0);
-    const hot = Math.min(d.disk.alExtents, extentsInUse(r.acked.valueAt(now), shapes));
-    const bytes = Math.min(r.spec.size, hot * AL_EXTENT_SIZE);
-    this.emptyPath(r, now);
-    const crashed = r.primaryHost;
-    const survivor = r.secondaryHost;
-    const lostConnected = r.conn.kind === 'StandAlone' && r.conn.reason.kind === 'host-lost' && r.conn.reason.host === crashed && r.peerDisk === 'UpToDate';
-    // The survivor's RECONNECT flag (drbd_main.c UUID_FLAG_RECONNECT: it had a connection before) is gone if
-    // its host went down too after the crash and booted: a common power failure then (RULE_BOTH_OFF).
-    const rebooted = r.peerLost !== null && r.lostPrimary !== null && r.peerLost.at >= r.lostPrimary.at;
-    const survivorUp = !this.failedHosts.has(survivor) && r.secondaryDisk !== null && !this.failedDisks.has(r.secondaryDisk) && !rebooted;
-    const towardCrashed = d.version >= 9 && d.net.protocol === 'C' && lostConnected && survivorUp;
-    // Both ways the crashed node's hot extents are what resyncs (the bitmaps are merged at the handshake).
-    if (bytes > EPS_BYTES) r.bitmap.add(now, bytes, r.spec.maxBioSize);
-    if (!towardCrashed) return false;
-    const disk = r.primaryDisk;
-    r.primaryHost = survivor;
-    r.primaryDisk = r.secondaryDisk!;
-    r.secondaryHost = crashed;
-    r.secondaryDisk = disk;
-    r.peerDisk = 'DUnknown';
-    r.stopped = 'survivor';
-    this.log(r.name, survivor, 'replication', { kind: 'crashed-primary-sync-target', resource: r.name, host: crashed, peer: survivor, bytes, rule: 'drbd_receiver.c drbd_uuid_compare: Peer crashed as primary, I survived, resync from me' });
-    this.rolesMoved(r);
-    return true;
-  }
-
-  /** Whether a connection attempt reaches DRBD on the peer: the line is up, the peer host runs and has torn the last connection down. */
-  peerListens(r: BlockResource): boolean {
-    return this.pathUp(r) !== null && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost) && this.ctx.sim.now >= r.peerCleanupUntil;
-  }
-
-  /**
-   * A DRBD peer whose connection goes (a timeout, ko-count, a disconnect) finishes the writes it had submitted
-   * to its disk (its max-buffers pages) before it tears the connection down and listens again (drbd_receiver.c
-   * conn_disconnect: wait_event(ee_wait, active_ee_cnt == 0)); what was still in its socket is dropped. A
-   * healthy disk does that in milliseconds; a peer whose disk takes seconds a write (the very reason a request
-   * timer fired) reconnects only then, and then at once: each side connects as well as accepts.
-   * APPROXIMATION: those writes drain at the rate the peer's disk drained its queue at the disconnect.
-   */
-  private peerCleansUp(r: BlockResource, now: Micros, f: ResourceFlow | undefined): void {
-    if (!r.drbd || r.secondaryHost === null || this.failedHosts.has(r.secondaryHost) || !f || !(f.drain > 0)) return;
-    // Protocol C's writes at the peer's disk are the ones its acknowledgements wait for (Little's law: the
-    // replicated rate times the wait beyond the round trip); otherwise what its queue holds.
-    let waiting = 0;
-    if (r.drbd.net.protocol === 'C') for (const w of f.work.values()) waiting += w.accepted * Math.max(0, w.repl - f.rtt);
-    const atDisk = Math.min(Math.max(r.peerQ.valueAt(now), waiting), r.peerDiskWindow());
-    if (atDisk <= EPS_BYTES) return;
-    this.peerCleansUpAt(r, now, atDisk, f.drain);
-  }
-
-  /** The peer is done with `bytes` at `rate` (bytes/s): it listens again, and a waiting primary connects at once. */
-  private peerCleansUpAt(r: BlockResource, now: Micros, bytes: number, rate: number): void {
-    const until = (now + Math.ceil((bytes / rate) * 1e6)) as Micros;
-    this.ctx.sim.cancel(r.peerCleanupTimer);
-    r.peerCleanupTimer = null;
-    if (until <= now) {
-      r.peerCleanupUntil = now;
-      return;
-    }
-    r.peerCleanupUntil = until;
-    r.peerCleanupRate = rate;
-    r.peerCleanupTimer = this.ctx.sim.at(until, `drbd ${r.name} peer done tearing down`, () => {
-      r.peerCleanupTimer = null;
-      if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, this.ctx.sim.now, true);
-    }, PRIORITY.protocol);
-  }
-
-  /**
-   * The next connection attempt (every connect-int since the connection was lost) finds the peer; `atOnce`:
-   * the peer's own attempt now (a node whose DRBD comes up connects at once to a peer that is waiting).
-   */
-  scheduleAttempt(r: BlockResource, now: Micros, atOnce = false): void {
-    const c = r.conn;
-    const d = r.drbd;
-    if (c.kind !== 'Connecting' || !d) return;
-    if (r.attemptTimer) {
-      if (!atOnce) return;
-      this.ctx.sim.cancel(r.attemptTimer);
-    }
-    const k = Math.max(1, Math.ceil((now - c.since) / d.net.connectInt));
-    const at = atOnce ? now : ((c.since + k * d.net.connectInt) as Micros);
-    r.attemptTimer = this.ctx.sim.at(at, `drbd ${r.name} connect attempt`, () => {
-      r.attemptTimer = null;
-      const t = this.ctx.sim.now;
-      if (r.conn.kind !== 'Connecting') return;
-      // The attempt finds nobody: the line is down, or the peer host is off and nothing listens on its port
-      // (drbd_receiver.c conn_connect: drbd_transport_connect fails with -EAGAIN and DRBD retries, still
-      // Connecting). The next attempt is scheduled when the line or the host comes back (onNetworkChange,
-      // power.ts hostBack), at the next connect-int tick.
-      if (!this.peerListens(r)) return;
-      this.handshake(r, t);
-      this.requestReflow();
-    }, PRIORITY.protocol);
-  }
-
-  /** The connection is back: a split brain is found and resolved as after-sb-* says, or the bitmaps are merged and resynced. */
-  private handshake(r: BlockResource, now: Micros): void {
-    const s = r.split;
-    if (s && r.secondaryHost === s.oldHost) {
-      this.resolveSplitBrain(r, now, s);
-      return;
-    }
-    r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'reconnecting' } };
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'peer-answers', resource: r.name });
-    this.connect(r, now);
-  }
-
-  /**
-   * The old Primary's writes since the split are not on the side the application writes to: recorded lost once
-   * (how the split ended: `last`), and the split marked so.
-   */
-  private splitLoss(r: BlockResource, s: NonNullable<BlockResource['split']>, now: Micros, last: BlockLossStep): void {
-    if (s.oldChanges <= EPS_BYTES || s.lossRecorded) return;
-    const size = this.workloadsOf(r)[0]?.spec.size ?? PAGE_SIZE;
-    this.ctx.history.block.loss({ at: now, resource: r.name, node: s.oldHost, fromAt: s.fromAt, toAt: s.toAt, writes: Math.max(1, Math.round(s.oldChanges / size)), bytes: Math.round(s.oldChanges), fromPos: s.fromPos, toPos: s.toPos, chain: [{ kind: 'loss-split-kept-writing', old: s.oldHost, primary: r.primaryHost }, last] });
-    if (r.split === s) r.split = { ...s, lossRecorded: true };
-  }
-
-  private resolveSplitBrain(r: BlockResource, now: Micros, s: NonNullable<BlockResource['split']>): void {
-    const d = r.drbd!;
-    const newer = { host: r.primaryHost, primary: true, primaryAtSplit: false, changes: r.bitmap.dirty(now) };
-    const older = { host: s.oldHost, primary: r.peerRole === 'Primary', primaryAtSplit: true, changes: s.oldChanges };
-    // The node the application writes to cannot give up its role; the other can.
-    const o = recoverSplitBrain(d.net, newer, older, (h) => h !== r.primaryHost);
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain', resource: r.name, primaries: [newer, older].filter((x) => x.primary).length, newer: { host: newer.host, changes: newer.changes }, older: { host: older.host, changes: older.changes } });
-    if (o.victim === older.host) {
-      this.splitLoss(r, s, now, { kind: 'loss-split-resolved', rule: o.rule, old: s.oldHost });
-      // Its changed blocks are resynced from the survivor with the survivor's own (the bitmaps are OR-ed).
-      r.bitmap.add(now, s.oldChanges, r.spec.maxBioSize);
-      r.split = null;
-      r.superseded = null;
-      r.peerRole = 'Secondary';
-      this.endSplit(r.name, s.oldHost, now, 'resolved');
-      r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain-resolved' } };
-      this.log(r.name, s.oldHost, 'replication', { kind: 'split-brain-resolved', resource: r.name, policy: o.rule, rule: 'drbd_receiver.c:drbd_asb_recover_0p', victim: s.oldHost, changes: s.oldChanges });
-      this.connect(r, now);
-      return;
-    }
-    // No decision, the priLost case, or the writing node as victim (a Primary as SyncTarget is not modelled): both stand alone.
-    // A victim here is the Primary the application writes to: replsim does not model it becoming SyncTarget.
-    const writerVictim = o.victim !== null;
-    // What the old Primary acknowledged alone is on a disk the application no longer uses: the split brain's
-    // resolution (an operator's --discard-my-data) discards one side, and the model keeps the side written to.
-    this.splitLoss(r, s, now, { kind: 'loss-split-unresolved', rule: o.rule, old: s.oldHost, primary: r.primaryHost });
-    r.conn = { kind: 'StandAlone', since: now, reason: { kind: 'split-brain', rule: o.rule, writerVictim } };
-    this.log(r.name, r.primaryHost, 'replication', { kind: 'split-brain-unresolved', resource: r.name, why: o.rule, writerVictim });
-  }
-
-  /** The send path and the peer's queue are emptied at once (a disconnect, a failover): their bytes leave the books. */
-  private emptyPath(r: BlockResource, now: Micros): void {
-    r.sendBooks.move(now, -r.sendQ.valueAt(now));
-    r.sendQ.set(now, 0);
-    r.peerBooks.move(now, -r.peerQ.valueAt(now));
-    r.peerQ.set(now, 0);
-    r.pipeApp.set(now, 0);
   }
 
   private setSlowdown(disk: string, factor: number): void {
@@ -753,7 +414,7 @@ export class BlockWorld implements BlockView {
     const now = this.ctx.sim.now;
     for (const r of this.resources.values()) {
       if (r.secondaryDisk !== disk || now >= r.peerCleanupUntil || !r.peerCleanupTimer) continue;
-      this.peerCleansUpAt(r, now, ((r.peerCleanupUntil - now) / 1e6) * r.peerCleanupRate, (r.peerCleanupRate * was) / factor);
+      peerCleansUpAt(this, r, now, ((r.peerCleanupUntil - now) / 1e6) * r.peerCleanupRate, (r.peerCleanupRate * was) / factor);
     }
     if (factor === 1) this.degraded.delete(disk);
     else this.degraded.set(disk, { ...base, slowdown: factor });
@@ -785,7 +446,7 @@ export class BlockWorld implements BlockView {
         this.log(r.name, r.primaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.primaryHost, primary: null });
         for (const w of this.workloadsOf(r)) this.setOutage(w, r, now, { kind: 'primary-disk-failed', disk, resource: r.name, host: r.primaryHost });
       } else if (r.secondaryDisk === disk && r.secondaryHost !== null && !this.failedHosts.has(r.secondaryHost)) {
-        if (r.conn.kind !== 'StandAlone') this.disconnect(r, now, { kind: 'disk-failed', disk, host: null });
+        if (r.conn.kind !== 'StandAlone') disconnect(this, r, now, { kind: 'disk-failed', disk, host: null });
         r.peerDisk = 'Failed';
         this.log(r.name, r.secondaryHost, 'replication', { kind: 'disk-detached', resource: r.name, disk, host: r.secondaryHost, primary: r.primaryHost });
       }
@@ -832,7 +493,7 @@ export class BlockWorld implements BlockView {
    * reach has the data, so its I/O fails (on-no-data-accessible io-error, the default): an outage, the data on
    * the peer's disk only.
    */
-  private losesPeerData(r: BlockResource, now: Micros): void {
+  losesPeerData(r: BlockResource, now: Micros): void {
     if (!r.diskless) return;
     r.diskless = false;
     r.lostPrimary = { host: r.primaryHost, at: now, ...this.assessLoss(r, now), recorded: false };
@@ -905,7 +566,7 @@ export class BlockWorld implements BlockView {
 
   /** The send path and the peer's queue, drained (switchover.ts: the roles swap over an empty path). */
   clearPath(r: BlockResource, now: Micros): void {
-    this.emptyPath(r, now);
+    emptyPath(this, r, now);
     r.pipeApp.set(now, 0);
   }
 
@@ -937,12 +598,12 @@ export class BlockWorld implements BlockView {
       }
     }
     r.conn = conn;
-    if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
+    if (r.conn.kind === 'Connecting' && peerListens(this, r)) scheduleAttempt(this, r, now);
     this.rolesMoved(r);
   }
 
   /** The split of `resource` whose older Primary is `older` ends (history.block.splits). */
-  private endSplit(resource: string, older: string, now: Micros, how: 'demoted' | 'host-down' | 'resolved'): void {
+  endSplit(resource: string, older: string, now: Micros, how: 'demoted' | 'host-down' | 'resolved'): void {
     const s = this.ctx.history.block.splits.findLast((x) => x.resource === resource && x.older === older && x.to === null);
     if (s) {
       s.to = now;
@@ -1004,7 +665,7 @@ export class BlockWorld implements BlockView {
         // What its disk holds from now on (copies.ts holders; power.ts hostBack; crashedPrimaryBack).
         r.peerLost = { at: now, disk: r.peerDisk, acked: r.acked.valueAt(now), lacks: lacks + (cache?.bytes ?? 0) };
         // A connection already lost (Connecting) loses nothing more.
-        if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') this.disconnect(r, now, { kind: 'host-lost', host }, true);
+        if (r.conn.kind !== 'StandAlone' && r.conn.kind !== 'Connecting') disconnect(this, r, now, { kind: 'host-lost', host }, true);
         // A host powered off keeps its disk: the primary knows of it what the disconnect and fencing left.
         if (!this.poweredOff.has(host)) r.peerDisk = 'Failed';
       }
@@ -1192,7 +853,7 @@ export class BlockWorld implements BlockView {
     r.bitmap.clear(now);
     r.unackedDirty = 0;
     r.transferLogDirty = 0;
-    this.emptyPath(r, now);
+    emptyPath(this, r, now);
     r.lostPrimary = null;
     for (const w of this.workloadsOf(r)) {
       if (w.outage) {
@@ -1202,7 +863,7 @@ export class BlockWorld implements BlockView {
       }
     }
     this.log(r.name, host, 'promote', { kind: 'block-primary', resource: r.name, host });
-    if (r.conn.kind === 'Connecting' && this.peerListens(r)) this.scheduleAttempt(r, now);
+    if (r.conn.kind === 'Connecting' && peerListens(this, r)) scheduleAttempt(this, r, now);
   }
 
   /** The resources on a host or disk that failed or came back (their state reads whether it runs). */
@@ -1218,9 +879,9 @@ export class BlockWorld implements BlockView {
   }
 
   setOutage(w: WorkloadState, r: BlockResource, now: Micros, cause: WriteCauseFact): void {
-    this.closeStall(w, now, { kind: 'end-outage', cause });
+    closeStall(this, w, now, { kind: 'end-outage', cause });
     w.pendingStall = null;
-    this.closeShortfall(w, now);
+    closeShortfall(this, w, now);
     w.outage = true;
     this.stateMoved.add(r.name);
     this.ctx.history.setWriteStatus({ cluster: r.name, workload: w.spec.name }, now, { kind: 'outage', cause, node: r.primaryHost });
@@ -1717,7 +1378,7 @@ export class BlockWorld implements BlockView {
             const byFill = d.net.congestionFill > 0 && inflight >= d.net.congestionFill - EPS_BYTES;
             const extents = byFill ? undefined : { used: Math.round(extentsInUse(inflight, this.workloadsOf(r).map((w) => w.spec))), congestionExtents: d.net.congestionExtents };
             this.log(r.name, r.primaryHost, 'replication', { kind: 'congested', resource: r.name, inflight: Math.round(inflight / 512) * 512, congestionFill: d.net.congestionFill, ...(extents ? { extents } : {}) });
-          } else this.disconnect(r, now, { kind: 'congestion', inflight });
+          } else disconnect(this, r, now, { kind: 'congestion', inflight });
         }
       }
       const c2 = r.conn;
@@ -1753,7 +1414,6 @@ export class BlockWorld implements BlockView {
       // Beyond a safe integer (a rate of change near zero) is never.
       if (t > now && t < next && Number.isSafeInteger(t)) next = t;
     };
-    const whenZero = (l: Level): number => (l.rate < 0 ? Math.ceil(now + l.valueAt(now) / -l.rate) : NEVER);
     for (const [key, j] of this.jobs) {
       const sol = this.solutions.get(j.spec.disk);
       let rate = 0;
@@ -1890,7 +1550,7 @@ export class BlockWorld implements BlockView {
             r.koTimer = null;
             // A failed send: C_TIMEOUT (8.4 drbd_send) / C_NETWORK_FAILURE (9 drbd_sender.c), then Unconnected
             // and the receiver connects again (conn_disconnect), once the peer has finished its own writes.
-            this.disconnect(r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros }, true);
+            disconnect(this, r, this.ctx.sim.now, { kind: 'ko-count', after: after as Micros }, true);
             this.requestReflow();
           }, PRIORITY.protocol);
         }
@@ -1914,7 +1574,7 @@ export class BlockWorld implements BlockView {
           r.reqTimer = this.ctx.sim.after(ent as Micros, `request timer ${r.name}`, () => {
             r.reqTimer = null;
             const wait = Math.round([...(this.flows.get(r.name)?.work.values() ?? [])].reduce((m, w) => Math.max(m, w.repl), ackWait) * 1e6) as Micros;
-            this.disconnect(r, this.ctx.sim.now, { kind: 'request-timeout', after: ent as Micros, wait, protocol }, true);
+            disconnect(this, r, this.ctx.sim.now, { kind: 'request-timeout', after: ent as Micros, wait, protocol }, true);
             this.requestReflow();
           }, PRIORITY.protocol);
         }
@@ -1927,7 +1587,7 @@ export class BlockWorld implements BlockView {
         if (ent > 0 && slope > 0 && ackWait > 0) consider(Math.max(now + 1, Math.ceil(now + (ent / 1e6 - ackWait) / slope * 1e6)));
       }
       this.sampleResource(r, f, now);
-      for (const w of this.workloadsOf(r)) consider(this.trackWorkload(w, r, f, now, threshold));
+      for (const w of this.workloadsOf(r)) consider(trackWorkload(this, w, r, f, now, threshold));
     }
   }
 
@@ -1945,192 +1605,14 @@ export class BlockWorld implements BlockView {
     hb.sampleMoving(`${r.name} line (bytes/s)`, now, Math.round(f.x));
   }
 
-  /** Backlog, latency and stalls of one workload; returns when its latency next crosses the threshold. */
-  private trackWorkload(w: WorkloadState, r: BlockResource, f: ResourceFlow, now: Micros, threshold: number): number {
-    const s = w.spec;
-    const work = f.work.get(s.name);
-    if (!work || primaryDown(this, r) || w.outage) {
-      this.closeShortfall(w, now);
-      w.pendingStall = null;
-      // Nothing completes while the application cannot write (its primary down, stopped for a switchover).
-      this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, 0);
-      w.backlog.setRate(now, 0);
-      w.backlogBooks.flow(now, 0, 0);
-      return NEVER;
-    }
-    // The application issues writes at `lambda` (its offer, or what queue_depth allows its local disk to
-    // complete); `mu` of them enter the replication path (protocol A, md: complete). Writes a full send path
-    // refuses wait in the backlog, at most queue_depth of them: then a new one is issued only as one enters
-    // (a closed population; Little: latency = depth / completion rate).
-    const lambda = work.issued / s.size;
-    const mu = work.accepted / s.size;
-    const b = w.backlog.valueAt(now);
-    let backlogRate = b > 1e-6 || work.blocked ? lambda - mu : 0;
-    if (backlogRate > 0 && b >= s.queueDepth - 1e-6) backlogRate = 0;
-    if (backlogRate === 0) w.backlogBooks.flow(now, mu, mu);
-    else w.backlogBooks.flow(now, lambda, mu);
-    if (b <= 1e-6) w.backlogCause = backlogRate > 0 ? 'pipe' : null;
-    w.backlog.setRate(now, backlogRate / 1e6);
-    // A write completes when its local write is done and the replication path lets it (rule 1); those that
-    // wait for room in the path wait their turn first.
-    // The latency the previous rates led to (it moves linearly between reflows): a stall's worst latency is
-    // at one end of each stretch, whether or not anything changed in between.
-    const prev = w.lat;
-    const carried = prev.value + prev.slope * ((now - prev.at) / 1e6);
-    // What a stall records as the longest wait: the mean latency, but no write completing now can have waited
-    // longer than the stall has lasted plus the threshold it crossed (an equilibrium taken at once may put the
-    // mean at a day when the path all but stops; the writes waited for the clock).
-    const observed = (v: number, from: Micros) => Math.min(v, threshold + (now - from) / 1e6);
-    if (w.stall) this.ctx.history.block.latency(w.stall, observed(carried, w.stall.from));
-    let value: number;
-    let slope: number;
-    /** What every write waits for besides its local disk write now (the replication path; all of it when nothing completes). */
-    let pathWait: number;
-    /** When the path's wait crosses the local write's (the latency's kink): the latency is linear only up to it. */
-    let kink: number = NEVER;
-    if (mu > 0) {
-      const path = b / mu + work.repl;
-      const pathSlope = work.replSlope + backlogRate / mu;
-      pathWait = path;
-      // A write waits for the later of its local write and its turn in the path: the latency follows the
-      // path's wait while it is the longer (or is becoming so), else stays at the local write's.
-      const onPath = path > work.local || (path === work.local && pathSlope > 0);
-      value = onPath ? path : work.local;
-      slope = onPath ? pathSlope : 0;
-      if (onPath && pathSlope < 0) kink = Math.ceil(now + ((path - work.local) / -pathSlope) * 1e6);
-      else if (!onPath && pathSlope > 0) kink = Math.ceil(now + ((work.local - path) / pathSlope) * 1e6);
-    } else if (work.offered <= 0 && b <= 1e-6) {
-      // No write offered and none waiting: nothing to wait for.
-      value = 0;
-      slope = 0;
-      pathWait = 0;
-    } else {
-      // Nothing completes: the oldest write's wait grows with the clock.
-      value = carried;
-      slope = 1;
-      pathWait = value;
-    }
-    if (w.stall) this.ctx.history.block.latency(w.stall, observed(value, w.stall.from));
-    w.lat = { at: now, value, slope };
-    const eps = 1e-9;
-    const above = value > threshold + eps || (Math.abs(value - threshold) <= eps && slope > 0);
-    // A Diskless Primary's I/O is its peer's (goesDiskless).
-    const sol = this.solutions.get(r.diskless && r.secondaryDisk !== null ? r.secondaryDisk : r.primaryDisk);
-    const peer = r.secondaryDisk ? (this.solutions.get(r.secondaryDisk) ?? null) : null;
-    const view: WorkloadView = { name: s.name, offered: work.offered / s.size, accepted: mu, local: work.local, repl: work.repl, latency: value, queueDepth: s.queueDepth };
-    const flow: FlowView = { x: f.x, lineCap: f.lineCap, lineBound: f.lineBound, drainCap: f.drainCap, appRepl: f.appRepl, appDemand: f.appDemand, resync: f.resync, sendFull: f.sendFull, peerFull: f.peerFull, sendCap: f.sendCap, alBytes: f.alBytes, rtt: f.rtt };
-    // A frozen Primary puts no load on its disk (loads.ts), so its disk has no solution: the cut path explains it.
-    const cut = sol ? null : pathCut(r, flow);
-    const explain = () => (sol ? explainStall(r, view, flow, sol, peer, this.resyncPace(r), threshold, w.backlogCause === 'pipe') : cut ? { bottleneck: 'peer-unreachable' as const, chain: cut } : { bottleneck: 'local-disk' as const, chain: [{ kind: 'stall-no-primary-disk' as const }] });
-    const open = (why: ReturnType<typeof explain>) => {
-      w.stall = w.lastStall = this.ctx.history.block.openStall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, maxLatency: observed(value, now), bottleneck: why.bottleneck, chain: why.chain });
-      this.log(r.name, r.primaryHost, 'writes', { kind: 'block-stall', workload: s.name, threshold, bottleneck: why.bottleneck, cause: why.chain[0]! });
-    };
-    // The mean latency is an equilibrium taken at once, but a write completing now has waited only since it was
-    // issued, in order (FIFO): the latency of the writes completing rises at most 1 s per s. When the mean jumps
-    // above the threshold (a resync or job starting, a slower disk or line), the first write that can have waited
-    // longer completes (threshold − latency before) later: the stall opens then, if the mean is still above it.
-    // (Its instant is a breakpoint of the workload, as the latency's kink is.)
-    const rise = threshold - carried;
-    if (above && !w.stall && w.pendingStall === null && !prev.steady && rise > 1e-6) w.pendingStall = (now + Math.ceil(rise * 1e6)) as Micros;
-    if (above && !w.stall && (w.pendingStall === null || now >= w.pendingStall)) {
-      w.pendingStall = null;
-      const why = explain();
-      if (w.lastStall && w.lastStall.to !== null && now - w.lastStall.to < STALL_MERGE_GAP) {
-        // Latency dipped under the threshold only briefly: the same stall goes on (one incident, not many).
-        w.stall = w.lastStall;
-        this.ctx.history.block.reopenStall(w.stall);
-        this.nextPhase(w.stall, why, now, observed(value, w.stall.from));
-      } else open(why);
-    } else if (above && w.stall && (stallBottleneck(r, view, flow, peer, w.backlogCause === 'pipe') !== w.stall.phases.at(-1)!.bottleneck || (r.frozen !== null) !== frozenPhase(w.stall.phases.at(-1)!))) {
-      // Only a stall whose path moved needs its chain built (cheap check first: many volumes may stall at once).
-      this.nextPhase(w.stall, explain(), now, observed(value, w.stall.from));
-    }
-    else if (!above && w.stall) this.closeStall(w, now, this.stallEnd(r, w.stall.from, now));
-    else if (!above) w.pendingStall = null;
-    // A throughput shortfall: writes complete well below the offer, yet each waits less than the threshold (the
-    // queue depth caps what waits: depth / rate stays short while the rate falls), e.g. protocol C over a long
-    // round trip. A stall's chain already says what completes of what is offered; none is recorded then.
-    const offered = view.offered;
-    if (!above && mu > 0 && offered > 0 && mu < offered * SHORTFALL_SHARE) {
-      const sf = w.shortfall;
-      if (!sf || mu / offered < (sf.achieved / sf.offered) * 0.99) {
-        const why = explain();
-        const chain: StallStepFact[] = why.chain.filter((f) => !('threshold' in f));
-        chain.push({ kind: 'shortfall-queue-depth', queueDepth: s.queueDepth, accepted: mu, offered, threshold });
-        const figures = { offered, achieved: mu, bottleneck: why.bottleneck, chain };
-        if (sf) this.ctx.history.block.worseShortfall(sf, figures);
-        else w.shortfall = this.ctx.history.block.openShortfall({ resource: r.name, workload: s.name, node: r.primaryHost, from: now, latency: value, ...figures });
-      }
-      // The longest mean wait while it lasts (the backlog of a full send path grows it to depth / rate).
-      this.ctx.history.block.shortfallLatency(w.shortfall!, Math.max(value, carried));
-    } else this.closeShortfall(w, now);
-    // The latency moves at `slope` until the next change; a jump (up or down) gets a point just before it.
-    this.ctx.history.block.sampleMoving(`${s.name} write latency (s)`, now, +value.toFixed(6), slope);
-    // Percentiles: the local write's spread (the disk's queue) under the path's wait, the same for all.
-    const q = writeQuantiles(this.solutions.get(r.walb ? r.walb.logDisk : r.primaryDisk), r.walb ? [`${r.name}|${s.name}|log`] : [`${r.name}|${s.name}|rw`, `${r.name}|${s.name}|sw`], pathWait);
-    this.ctx.history.block.sampleMoving(`${s.name} write latency p50 (s)`, now, +(q ? q.p50 : value).toFixed(6), slope);
-    this.ctx.history.block.sampleMoving(`${s.name} write latency p99 (s)`, now, +(q ? q.p99 : value).toFixed(6), slope);
-    this.ctx.history.block.sampleMoving(`${s.name} writes completed (/s)`, now, +mu.toFixed(3));
-    // The earliest of: the latency's kink, the latency crossing the threshold, the backlog emptying or
-    // filling (a backlog left to drain past its empty time went negative).
-    let next: number = kink;
-    if (!w.stall && w.pendingStall === null && slope > 0) next = Math.min(next, Math.ceil(now + ((threshold - value) / slope) * 1e6));
-    if ((w.stall || w.pendingStall !== null) && slope < 0) next = Math.min(next, Math.ceil(now + ((value - threshold) / -slope) * 1e6));
-    if (w.pendingStall !== null) next = Math.min(next, w.pendingStall);
-    if (backlogRate < 0) next = Math.min(next, Math.ceil(now + (b / -backlogRate) * 1e6));
-    if (backlogRate > 0) next = Math.min(next, Math.ceil(now + ((s.queueDepth - b) / backlogRate) * 1e6));
-    return next;
-  }
-
-  /** A stall whose back-pressure path now ends elsewhere (the buffers filled, a job ended, I/O froze) goes on with a new phase. */
-  private nextPhase(stall: BlockStallRecord, why: { bottleneck: StallBottleneck; chain: readonly StallStepFact[] }, now: Micros, value: number): void {
-    const last = stall.phases.at(-1)!;
-    // A cut path that DRBD then freezes (fencing resource-and-stonith, no quorum) is another phase: its writes
-    // no longer go on alone once DRBD gives up on the peer.
-    if (last.bottleneck === why.bottleneck && frozenPhase(last) === frozenPhase(why)) return;
-    this.ctx.history.block.addPhase(stall, { from: now, bottleneck: why.bottleneck, chain: why.chain, maxLatency: value });
-    this.log(stall.resource, stall.node, 'writes', { kind: 'block-stall-phase', workload: stall.workload, bottleneck: why.bottleneck, cause: why.chain[0]! });
-  }
-
-  /**
-   * A shortfall ends. One shorter than the stall threshold is dropped (ASSUMPTION: a dip the threshold would
-   * not flag as a stall either, e.g. the instant a buffer fills before the application's queue depth holds it back).
-   */
-  private closeShortfall(w: WorkloadState, now: Micros): void {
-    if (!w.shortfall) return;
-    this.ctx.history.block.closeShortfall(w.shortfall, now, now - w.shortfall.from < this.ctx.stallThreshold);
-    w.shortfall = null;
-  }
-
-  private closeStall(w: WorkloadState, now: Micros, end: WriteEndFact): void {
-    if (!w.stall) return;
-    this.ctx.history.block.closeStall(w.stall, now, end);
-    w.stall = null;
-  }
-
-  /**
-   * Why a stall that began at `from` ends now, as the resource's state shows it: the fence-peer handler
-   * resumed its frozen I/O now; DRBD dropped the connection since (on-congestion disconnect, ko-count, a
-   * timeout: its reason); it went Ahead since (on-congestion pull-ahead); else the path eased.
-   */
   /**
    * The last change per resource that can relieve its back-pressure (an adjust, a job on its disks ended, its
    * workload's step, its resync finished): a stall that eases after it says so (stallEnd).
    */
-  private readonly changes = new Map<string, { readonly at: Micros; readonly what: BlockFact }>();
-
-  private stallEnd(r: BlockResource, from: Micros, now: Micros): WriteEndFact {
-    if (r.resumedAt === now) return { kind: 'end-fence-peer-returned', resource: r.name, peer: r.secondaryHost, rule: 'drbd_nl.c:conn_try_outdate_peer' };
-    const c = r.conn;
-    if ((c.kind === 'StandAlone' || c.kind === 'Connecting') && c.since >= from) return { kind: 'end-block-disconnected', resource: r.name, reason: c.reason };
-    if (c.kind === 'Ahead' && c.since >= from) return { kind: 'end-block-ahead', resource: r.name };
-    const ch = this.changes.get(r.name);
-    return ch && ch.at >= from ? { kind: 'end-block-eased', resource: r.name, after: ch.what, at: ch.at } : { kind: 'end-block-eased', resource: r.name };
-  }
+  readonly changes = new Map<string, { readonly at: Micros; readonly what: BlockFact }>();
 
   /** How the resync is paced: md's speed limits, WalB's scan rate, DRBD's fixed rate or its dynamic controller. */
-  private resyncPace(r: BlockResource): ResyncPace {
+  resyncPace(r: BlockResource): ResyncPace {
     const d = r.drbd;
     if (r.md) return { kind: 'md', min: r.md.speedLimitMin, max: r.md.speedLimitMax };
     if (r.walb) return { kind: 'walb', rate: r.walb.fullScanRate };
@@ -2186,7 +1668,7 @@ export class BlockWorld implements BlockView {
     // side the application writes to, as at an unresolved split brain (resolveSplitBrain).
     for (const r of this.resources.values()) {
       const s = r.split;
-      if (s && r.peerRole === 'Primary' && !this.failedHosts.has(s.oldHost)) this.splitLoss(r, s, end, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost });
+      if (s && r.peerRole === 'Primary' && !this.failedHosts.has(s.oldHost)) splitLoss(this, r, s, end, { kind: 'loss-split-at-end', old: s.oldHost, primary: r.primaryHost });
       // Writes whose disks never came back within the run: lost (fail_host powers a host off for good).
       this.commitPendingLoss(r);
     }
@@ -2210,7 +1692,7 @@ export class BlockWorld implements BlockView {
       }
     }
     for (const w of this.workloads.values()) {
-      this.closeShortfall(w, end);
+      closeShortfall(this, w, end);
       if (w.stall) {
         this.ctx.history.block.latency(w.stall, w.lat.value + w.lat.slope * ((end - w.lat.at) / 1e6));
         this.ctx.history.block.closeStall(w.stall, end, { kind: 'end-run' });
@@ -2278,12 +1760,6 @@ function adjust(r: BlockResource, a: ReplicationAdjust): void {
 /** The options an adjust step sets, in the scenario's order. */
 function adjustedOptions(a: ReplicationAdjust): { option: string; value: string | number | boolean }[] {
   return Object.entries({ ...a.net, ...a.disk, ...a.md, ...a.walb }).map(([option, value]) => ({ option, value: value as string | number | boolean }));
-}
-
-/** Whether a stall phase's path is I/O frozen by DRBD (explain.ts pathCut). */
-function frozenPhase(p: { readonly chain: readonly StallStepFact[] }): boolean {
-  const k = p.chain[0]?.kind;
-  return k === 'stall-io-suspended' || k === 'stall-frozen-no-quorum';
 }
 
 /** A block outage ends when the application writes to a Primary again: which host (history.ts WriteEnder). */
