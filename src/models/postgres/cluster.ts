@@ -9,25 +9,23 @@ import type { AlertSpec, ClusterSpec, PgSettingsSpec, StopMode } from '../../sce
 import { XidModel } from './xid.ts';
 import type { Endpoint } from '../network/network.ts';
 import { PRIORITY, type WorldContext } from './context.ts';
-import { COMMIT_RECORD, formatLsn, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
-import { PGDATA, pgLog, type LogLine } from './messages.ts';
+import { COMMIT_RECORD, segmentStart, SHUTDOWN_CHECKPOINT_RECORD, walFileName, XLOG_RECORD_HEADER, type Lsn } from './lsn.ts';
+import { pgLog, type LogLine } from './messages.ts';
 import { PgNode, setStreamLimit, type StandbyRole, type Stream } from './node.ts';
-import { fsyncDuration } from './service.ts';
 import { changeNeedsRestart, repointNeedsRestart, resolveSettings, canFollowTimelineOverStreaming } from './settings.ts';
-import { forkOf, historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
+import { historyOf, switchPointOf, timelineAt, type Timeline } from './timeline.ts';
 import { WriteFlow } from './writes.ts';
 import { WalStorage } from './storage.ts';
 import { ChangedNodes } from './changed-nodes.ts';
 import { RetryLoops } from './retry.ts';
 import { ArchiveRestore } from './restore.ts';
-import { historyFileName, restoredLine } from './archive.ts';
 import { Rebuilds } from './rebuild.ts';
 import { BackupStore } from './backups.ts';
 import { PitRecovery } from './pitr.ts';
 import { WalClock } from './walclock.ts';
 import { walSendersExceeded } from './walsenders.ts';
 import { CutWalsenders, walsenderExitAt, type HeardPositions } from './cut-walsenders.ts';
-import { Drains, PG_CTL_TIMEOUT, type Drain, type Shutdown } from './drains.ts';
+import { Drains, type Drain, type Shutdown } from './drains.ts';
 import { defaultStopMode, SmartShutdowns } from './pg-ctl.ts';
 import { DATA_GIVE_UP, unreachableAttempt, type AttemptKind } from './reconnect.ts';
 import { retentionFact, type Horizon } from './retention.ts';
@@ -35,6 +33,8 @@ import { ReplayModel } from './replay.ts';
 import { StreamIndex } from './stream-index.ts';
 import { gucName, gucValue } from './guc.ts';
 import { serverLog } from './server-log.ts';
+import * as follow from './timeline-follow.ts';
+import * as life from './lifecycle.ts';
 import type { SettingAuthor } from '../../history/facts/write-end.ts';
 
 /** The walsender's answer to START_REPLICATION: an error, or what it streams (up to `limit` when historic). */
@@ -54,7 +54,9 @@ const TEARDOWN_REASONS = {
 /**
  * One PostgreSQL cluster: its nodes, the walsender→walreceiver streams between them, and the rules by
  * which a standby connects, follows or refuses a timeline (../shared/domain/postgres.md rules 1-11, 24).
- * WAL positions are fluid levels; the protocol is discrete events. The fluid part lives in writes.ts.
+ * WAL positions are fluid levels; the protocol is discrete events. The fluid part lives in writes.ts; how a
+ * standby's startup process follows timelines in timeline-follow.ts; a server's crash, stop and start in
+ * lifecycle.ts (the class keeps their entry points, which the plan, the managers and the rebuilds call).
  */
 export class PgCluster {
   readonly name: string;
@@ -72,7 +74,7 @@ export class PgCluster {
   /** pg_wal of every server: checkpoints, removal, slots, archive (storage.ts). */
   readonly storage: WalStorage;
   /** When failed attempts are retried, and the loops that need not run attempt by attempt (retry.ts). */
-  private readonly retries: RetryLoops;
+  readonly retries: RetryLoops;
   /** pg_basebackup, pg_rewind and emptied data directories (rebuild.ts). */
   readonly rebuilds = new Rebuilds(this);
   /** Named base backups (backups.ts), restored with point-in-time recovery (pitr.ts). */
@@ -85,15 +87,15 @@ export class PgCluster {
   /** Smart shutdowns waiting for their client sessions to end (pg-ctl.ts). */
   readonly smart = new SmartShutdowns();
   /** Promotions requested while the archive held more of the standby's WAL: they wait for its restore (promote). */
-  private readonly archivePromotions = new Map<PgNode, PromotionCause>();
+  readonly archivePromotions = new Map<PgNode, PromotionCause>();
   /** What waits for a postmaster to exit (a restart's start, a manager's stop that waits), by server. */
   private readonly exitWaiters = new Map<PgNode, (() => void)[]>();
   /** Streams whose standby went down at the last instant with one (a cut at that instant keeps its walsender). */
-  private closedNow: { stream: Stream; at: Micros; heard: HeardPositions; synchronous: boolean }[] = [];
+  closedNow: { stream: Stream; at: Micros; heard: HeardPositions; synchronous: boolean }[] = [];
   /** When each position of each timeline was written (recovery_target_time; walclock.ts). */
   readonly walClock = new WalClock();
   /** The archive as the startup process's first source of WAL (restore.ts). */
-  private readonly restore: ArchiveRestore;
+  readonly restore: ArchiveRestore;
   private reflowEvent: EventHandle | null = null;
   /**
    * Called after every fluid recomputation (once per instant with a change) with the servers whose replication
@@ -160,13 +162,13 @@ export class PgCluster {
       recordReceiver: (n, detail) => this.recordReceiver(n, 'restoring-from-archive', detail),
       requestReflow: () => this.requestReflow(),
       connect: (n) => this.connect(n),
-      adoptTimeline: (n, tl, at) => this.adoptWalTimeline(n, tl, at),
+      adoptTimeline: (n, tl, at) => follow.adoptWalTimeline(this, n, tl, at),
     });
     this.setWalHorizon();
   }
 
   /** How far back WAL levels remember their past: the largest recovery_min_apply_delay of the cluster. */
-  private setWalHorizon(): void {
+  setWalHorizon(): void {
     const horizon = Math.max(0, ...[...this.nodes.values()].map((n) => n.settings.recoveryMinApplyDelay)) as Micros;
     for (const n of this.nodes.values()) n.wal.end.horizon = horizon;
   }
@@ -198,9 +200,9 @@ export class PgCluster {
   boot(): void {
     for (const n of this.nodes.values()) {
       if (n.role.kind === 'standby') {
-        const fatal = this.startupCheck(n, n.role);
+        const fatal = life.startupCheck(this, n, n.role);
         if (fatal) {
-          this.refuseStart(n, fatal);
+          life.refuseStart(this, n, fatal);
           continue;
         }
       }
@@ -220,7 +222,7 @@ export class PgCluster {
     return this.ctx.history.event(this.ctx.sim.now, this.name, node?.name ?? null, kind, fact, lines);
   }
 
-  private recordReceiver(n: PgNode, reason: WaitReason | null, detail: Fact, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
+  recordReceiver(n: PgNode, reason: WaitReason | null, detail: Fact, status: 'streaming' | 'waiting' | 'stopped' = n.receiverStatus): void {
     const role = n.role;
     this.ctx.history.receiver({
       at: this.ctx.sim.now,
@@ -257,7 +259,7 @@ export class PgCluster {
     this.storage.afterReflow(changed);
     for (const observe of this.observers) observe(changed);
     // A smart shutdown goes on once its last session has ended (pg-ctl.ts).
-    if (this.smart.size > 0) for (const n of this.smart.ended()) this.shutdown(n, 'stopped', 'smart');
+    if (this.smart.size > 0) for (const n of this.smart.ended()) life.shutdown(this, n, 'stopped', 'smart');
   };
 
   endpointOf(n: PgNode): Endpoint {
@@ -308,7 +310,7 @@ export class PgCluster {
     // A refused rescan is logged with the walreceiver's next message (one event per retry, so that a retry
     // loop collapses).
     const refused: LogLine[] = [];
-    if (n.settings.recoveryTargetTimeline === 'latest') this.rescanLatestTimeline(n, refused);
+    if (n.settings.recoveryTargetTimeline === 'latest') follow.rescanLatestTimeline(this, n, refused);
     const fail = (reason: WaitReason, line: LogLine | null, why: WaitFact, attempt?: Micros) => this.attemptFailed(n, reason, line, why, refused, attempt);
     // The archive comes first (restore_command), then pg_wal, then the stream (xlogrecovery.c
     // WaitForWALToBecomeAvailable; postgres-2.md rule 9): while the archive has the next segment, it restores.
@@ -390,7 +392,7 @@ export class PgCluster {
     if (upTli < startTli) {
       return fail('upstream-behind', pgLog.upstreamBehind(upTli, startTli), { kind: 'upstream-timeline-behind', node: n.name, upstream: up.name, upstreamTimeline: upTli, timeline: startTli });
     }
-    if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, startTli, upTli);
+    if (canFollowTimelineOverStreaming(n.version)) follow.fetchHistoryFiles(this, n, up, startTli, upTli);
     const answer = this.startReplication(n, up, startTli, startpoint);
     if (!answer.ok) {
       fail(answer.reason, answer.line, answer.why);
@@ -404,13 +406,13 @@ export class PgCluster {
     const { sent, limit } = answer;
     const line = role.walreceiver ? pgLog.restartedStreaming(startpoint, startTli) : pgLog.startedStreaming(n.version, startpoint, startTli);
     this.restore.end(n, { kind: 'streams', upstream: up.name });
-    if (reading && this.checkpointOverwritten(n)) {
+    if (reading && follow.checkpointOverwritten(this, n)) {
       // The startup process reads the checkpoint record from what the walreceiver writes, the sibling's WAL again;
       // it rejects it and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv), and every later
       // walreceiver on this timeline inherits the flush position (walreceiverfuncs.c RequestXLogStreaming): no
       // new connection until the server restarts (connect: n.recovery.unusable). [EXP] sibling-restart on 10.23,
       // 15.18 and 18.4: `started streaming`, `terminating walreceiver process due to administrator command`.
-      this.writtenOver(n, up, timelineAt(n.wal.timeline, n.checkpoint.lsn), up.wal.timeline, startpoint);
+      follow.writtenOver(this, n, up, timelineAt(n.wal.timeline, n.checkpoint.lsn), up.wal.timeline, startpoint);
       n.recovery.unusable = { tli: startTli, upTo: Math.max(this.sendable(up, now), n.walEnd(now) + 1) };
       role.walreceiver = null;
       const why: WaitFact = { kind: 'checkpoint-overwritten', rule: 'xlogrecovery.c:ReadRecord', node: n.name, upstream: up.name, timeline: startTli, checkpointLsn: n.checkpoint.lsn };
@@ -437,7 +439,7 @@ export class PgCluster {
     const mine = timelineAt(n.wal.timeline, Math.max(0, end - 1));
     const namesake = historyOf(up.wal.timeline).find((e) => e.timeline.tli === mine.tli)?.timeline;
     if (namesake && namesake !== mine) {
-      this.writtenOver(n, up, mine, namesake, startpoint);
+      follow.writtenOver(this, n, up, mine, namesake, startpoint);
       const why: WaitFact = { kind: 'same-tli-different-history', node: n.name, upstream: up.name, timeline: mine.tli };
       return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
@@ -447,7 +449,7 @@ export class PgCluster {
     // not continue the node's WAL either.
     const theirs = timelineAt(sent, Math.max(0, end - 1));
     if (theirs !== mine && end > sent.begin) {
-      this.writtenOver(n, up, mine, theirs, startpoint);
+      follow.writtenOver(this, n, up, mine, theirs, startpoint);
       const why: WaitFact = { kind: 'same-tli-different-history', node: n.name, upstream: up.name, timeline: startTli };
       return this.streamedInVain(n, up, startTli, limit, line, 'not-in-upstream-history', why, refused);
     }
@@ -467,7 +469,7 @@ export class PgCluster {
     this.streams.add(stream);
     this.storage.streamStarted(stream);
     // The node now appends the upstream's WAL of `sent`; both histories agree up to `end` (prefix rule).
-    this.adoptWalTimeline(n, sent, end);
+    follow.adoptWalTimeline(this, n, sent, end);
     role.receiver = { status: 'streaming', stream };
     role.walreceiver = { upstream: up.name, upstreamBoot: up.boot, tli: startTli, idle: false };
     // The startup process starts redo at the first record after its checkpoint's: logged here when the stream brings
@@ -552,7 +554,7 @@ export class PgCluster {
     const lines: (LogLine | null)[] = [...refused];
     if (limit !== null) {
       lines.unshift(line, pgLog.replicationTerminated(tli, limit));
-      if (canFollowTimelineOverStreaming(n.version)) this.fetchHistoryFiles(n, up, tli, childTliAfter(up.wal.timeline, tli));
+      if (canFollowTimelineOverStreaming(n.version)) follow.fetchHistoryFiles(this, n, up, tli, childTliAfter(up.wal.timeline, tli));
     } else if (reason === 'not-in-upstream-history' && this.sendable(up, this.ctx.sim.now) > n.walEnd(this.ctx.sim.now) + 0.5) {
       // A same-numbered sibling timeline with records past this standby's end: they do not continue its WAL; its
       // startup process rejects them and stops the walreceiver (xlogrecovery.c ReadRecord, XLogShutdownWalRcv;
@@ -576,140 +578,11 @@ export class PgCluster {
   }
 
   /**
-   * The walreceiver of `n` writes what `up`'s walsender sends from `startpoint` into the files named by timeline
-   * number `mine.tli`, here another history (`namesake`) than n's own: from where the two part, n's pg_wal holds
-   * the sibling's WAL up to what `up` has flushed (walreceiver.c XLogWalRcvWrite; [EXP] sibling-restart on 10.23,
-   * 15.18 and 18.4). Approximation: up to `up`'s flush when the walreceiver connects and when n goes down, not
-   * byte by byte while it streams in vain.
-   */
-  private writtenOver(n: PgNode, up: PgNode, mine: Timeline, namesake: Timeline, startpoint: Lsn): void {
-    const fork = forkOf(mine, namesake)?.at ?? startpoint;
-    const from = Math.max(startpoint, fork);
-    const upTo = this.sendable(up, this.ctx.sim.now);
-    const was = n.overwritten;
-    if (was && was.tli === mine.tli) n.overwritten = { tli: mine.tli, from: Math.min(was.from, from), upTo: Math.max(was.upTo, upTo) };
-    else if (upTo > from) n.overwritten = { tli: mine.tli, from, upTo };
-  }
-
-  /** Whether `n`'s checkpoint record lies in WAL a sibling timeline's walsender wrote over (writtenOver). */
-  private checkpointOverwritten(n: PgNode): boolean {
-    const o = n.overwritten;
-    return o !== null && o.tli === n.checkpoint.tli && n.checkpoint.lsn >= o.from && n.checkpoint.lsn < o.upTo;
-  }
-
-  /** A node's WAL switches to the history of `tl` at `at`: legal only when both histories agree before it. */
-  private adoptWalTimeline(n: PgNode, tl: Timeline, at: Lsn): void {
-    if (n.wal.timeline === tl) return;
-    const mine = timelineAt(n.wal.timeline, Math.max(0, at - 1));
-    const theirs = timelineAt(tl, Math.max(0, at - 1));
-    invariant(mine === theirs || at <= tl.begin, () => `${n.name}: WAL of timeline ${tl.tli} does not extend its own history at ${formatLsn(at)}`);
-    n.wal.timeline = tl;
-    // A cascading walsender ends the old timeline at the switchpoint once its server's replay moves to a new
-    // one (walsender.c XLogSendPhysical: the send timeline became historic), so standbys further down the
-    // cascade see the end of the timeline and follow too.
-    this.historicizeOutgoing(n);
-  }
-
-  /**
-   * walreceiver.c WalRcvFetchTimeLineHistoryFiles(first, last): every file from the streamed timeline up to
-   * `last` (the upstream's TLI after IDENTIFY_SYSTEM; the next timeline when a stream ends) that is missing
-   * locally, as the upstream's pg_wal has it, whether or not that timeline is on the upstream's own history (a
-   * file it fetched itself from a sibling branch counts: observed on 15.18, it closes the gap
-   * findNewestTimeLine would otherwise stop at).
-   */
-  private fetchHistoryFiles(n: PgNode, up: PgNode, first: number, last: number): void {
-    for (let tli = Math.max(2, first); tli <= last; tli++) {
-      const tl = up.historyFiles.get(tli);
-      if (!tl || n.historyFiles.has(tli)) continue;
-      n.historyFiles.set(tli, tl);
-      this.log(n, 'timeline', { kind: 'history-file-fetched', upstream: up.name, timeline: tli }, [pgLog.fetchingHistory(tli)]);
-      // A new file in pg_wal is a change for the retry loops: the startup process's next rescan may adopt it,
-      // so the attempt after this one's failure does not repeat it (retry.ts).
-      this.retries.changed();
-    }
-  }
-
-  /**
-   * timeline.c existsTimeLineHistory / readTimeLineHistory: in recovery (ArchiveRecoveryRequested) a history
-   * file is first restored from the archive by restore_command (xlogarchive.c RestoreArchivedFile, which logs
-   * `restored log file "0000000N.history" from archive`), the copy in pg_wal read only when the archive has
-   * none. `restored` collects those lines; `keep` puts the archive's copy in pg_wal (readTimeLineHistory's
-   * KeepFileRestoredFromArchive; existsTimeLineHistory's probe restores it under a temporary name).
-   */
-  private historyFile(n: PgNode, tli: number, restored: LogLine[] | null, keep: boolean): Timeline | null {
-    const archive = this.storage.archive;
-    const archived = n.role.kind === 'standby' && archive.triesArchive(n) ? archive.historyFile(tli) : null;
-    if (!archived) return n.historyFiles.get(tli) ?? null;
-    restored?.push(restoredLine(historyFileName(tli)));
-    if (keep) n.historyFiles.set(tli, archived);
-    return archived;
-  }
-
-  /**
    * timeline.c findNewestTimeLine: probe target+1, target+2, ... and stop at the first missing file, those in
    * the archive included in recovery with restore_command (historyFile; [EXP] 15.18, /tmp/review-a s11).
    */
   findNewestTimeline(n: PgNode, from: number, restored: LogLine[] | null = null): number {
-    let newest = from;
-    while (this.historyFile(n, newest + 1, restored, false)) newest++;
-    return newest;
-  }
-
-  /**
-   * xlogrecovery.c rescanLatestTimeLine ('latest' only): adopt the newest timeline iff its history contains
-   * the current target TLI and leaves it at or after the replay position (equality allowed).
-   */
-  private rescanLatestTimeline(n: PgNode, refused: LogLine[] | null = null, beforeFollow: (() => void) | null = null): boolean {
-    const role = n.role as StandbyRole;
-    const restored: LogLine[] = [];
-    const newest = this.findNewestTimeline(n, role.target.tli, restored);
-    if (newest === role.target.tli) return false;
-    // readTimeLineHistory(newtarget) restores the file again, and keeps it, whether the timeline is then
-    // followed or refused.
-    const archived = this.storage.archive.triesArchive(n) && this.storage.archive.historyFile(newest) !== null;
-    const candidate = this.historyFile(n, newest, restored, true)!;
-    const now = this.ctx.sim.now;
-    // Rule 6 compares the switchpoint with the replay position (xlogrecovery.c rescanLatestTimeLine:
-    // GetXLogReplayRecPtr), which recovery_min_apply_delay can hold behind what was received.
-    const replay = this.replayPosition(n, now);
-    const entry = historyOf(candidate).find((e) => e.timeline.tli === role.target.tli);
-    const refuse = (line: LogLine, why: WaitFact): false => {
-      this.refusals.set(n.name, why);
-      if (refused) refused.push(...restored, line);
-      else this.log(n, 'diverged', why, [...restored, line]);
-      return false;
-    };
-    if (!entry) return refuse(pgLog.notAChild(newest, n.tli), { kind: 'timeline-not-a-child', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, nodeTimeline: n.tli });
-    if (entry.end !== null && entry.end < replay) {
-      return refuse(
-        pgLog.forkedBefore(newest, n.tli, replay),
-        { kind: 'timeline-forked-before-replay', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, nodeTimeline: n.tli, switchLsn: entry.end, replayLsn: replay },
-      );
-    }
-    beforeFollow?.();
-    // restoreTimeLineHistoryFiles(oldtarget + 1, newtarget): the files between the two, into pg_wal too.
-    for (let tli = role.target.tli + 1; tli < newest; tli++) this.historyFile(n, tli, restored, true);
-    role.target = candidate;
-    // The new timeline begins with its promotion's records (end of recovery, checkpoint), which the model does not
-    // write: the next end of WAL the startup process meets is past them, a new position to complain about.
-    n.recovery.lastComplaint = null;
-    this.log(
-      n,
-      'follow',
-      { kind: 'follows-timeline', rule: 'xlogrecovery.c:rescanLatestTimeLine', node: n.name, timeline: newest, currentReadAsLatest: n.settings.recoveryTargetTimelineCurrentReadAsLatest ? n.version : null, ...(archived ? { historyFromArchive: this.storage.archive.site } : {}) },
-      [...restored, pgLog.newTargetTimeline(newest)],
-    );
-    if (entry.end !== null && n.walEnd(now) > entry.end) {
-      // WAL received but not replayed past the switchpoint is of the old timeline: it stays in that timeline's
-      // segment files, which recovery no longer reads (xlogrecovery.c XLogFileReadAnyTLI takes each segment from
-      // the newest timeline of the target's history that covers it), so the node's WAL ends at the switchpoint.
-      this.log(n, 'follow', { kind: 'unreplayed-wal-discarded', node: n.name, bytes: n.walEnd(now) - entry.end, timeline: n.tli, switchLsn: entry.end });
-      n.wal.end.set(now, entry.end);
-      this.writes.walCut(n);
-      for (const s of this.streams.from(n)) if (s.limit === null) setStreamLimit(s, entry.end);
-      this.requestReflow();
-    }
-    return true;
+    return follow.findNewestTimeline(this, n, from, restored);
   }
 
   private wait(
@@ -733,7 +606,7 @@ export class PgCluster {
     const lines = Array.isArray(line) ? [...(line as readonly (LogLine | null)[])] : [line as LogLine | null];
     // A walreceiver that stays connected (streaming in vain) keeps the startup process on the stream: it neither
     // reads pg_wal to its end nor sleeps.
-    if (!opts.connected) lines.push(this.endOfWalComplaint(n));
+    if (!opts.connected) lines.push(life.endOfWalComplaint(this, n));
     // The startup process logs it before a sleep: none when the attempt itself outlasted the interval.
     if (at > now + attempt && !opts.connected) lines.push(pgLog.waitingForWal(n.version, n.walEnd(now) + XLOG_RECORD_HEADER));
     // A parked loop's skipped attempts are counted on the event of the failure that parked it: only a failure
@@ -771,13 +644,11 @@ export class PgCluster {
     if (inVain) this.retries.park(n, at, interval, true);
   }
 
-  /** Why a standby of 11 or before on which 'current' was written follows the latest timeline (settings.ts). */
-
   /** Nodes whose walreceiver may be connected to a live upstream that sends it nothing it can use (streamedInVain). */
-  private readonly inVain = new Set<PgNode>();
+  readonly inVain = new Set<PgNode>();
 
   /** Why the last rescan refused the newest timeline, per node. */
-  private readonly refusals = new Map<string, WaitFact>();
+  readonly refusals = new Map<string, WaitFact>();
 
   /** The last wait reason recorded per node: a retry loop records one transition, not one per retry. */
   private readonly lastReason = new Map<string, WaitReason>();
@@ -785,7 +656,7 @@ export class PgCluster {
   /** The event the last logged wait of each node was recorded as (a loop's later failures are counted on it). */
   private readonly lastWaitEvent = new Map<string, SimEvent>();
 
-  private cancelRetry(n: PgNode): void {
+  cancelRetry(n: PgNode): void {
     const role = n.role;
     if (role.kind === 'standby' && role.receiver.status === 'waiting') this.ctx.sim.cancel(role.receiver.retry);
     this.retries.cancel(n);
@@ -799,7 +670,7 @@ export class PgCluster {
   }
 
   /** Ends a stream; the downstream's walreceiver then waits or reconnects. */
-  private closeStream(s: Stream): void {
+  closeStream(s: Stream): void {
     this.ctx.sim.cancel(s.timeout);
     this.ctx.sim.cancel(s.ending);
     this.streams.delete(s);
@@ -835,26 +706,26 @@ export class PgCluster {
       this.connect(n);
       return;
     }
-    const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp), this.endOfWalComplaint(n)];
+    const lines: (LogLine | null)[] = [s.emptyStart, pgLog.replicationTerminated(s.timeline.tli, sp), life.endOfWalComplaint(this, n)];
     if (!s.emptyStart) this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: null }, lines.splice(0));
     // The walreceiver stays, idle on its connection, until the startup process gives it a new start point.
     role.walreceiver = { upstream: s.up.name, upstreamBoot: s.up.boot, tli: s.timeline.tli, idle: true };
     // walreceiver.c: at the end of the stream the walsender names the timeline that follows the streamed one
     // in its history, and the walreceiver fetches the history files up to that one.
     if (canFollowTimelineOverStreaming(n.version) && s.up.running && this.reachable(n, s.up)) {
-      this.fetchHistoryFiles(n, s.up, s.timeline.tli, childTliAfter(s.up.wal.timeline, s.timeline.tli));
+      follow.fetchHistoryFiles(this, n, s.up, s.timeline.tli, childTliAfter(s.up.wal.timeline, s.timeline.tli));
     }
     const goal = n.settings.recoveryTargetTimeline;
     // An empty stream's lines wait for the retry loop's event; when the rescan moves on they are logged first.
     const logEmpty = () => {
       if (s.emptyStart) this.log(n, 'replication', { kind: 'stream-ended', upstream: s.up.name, timeline: s.timeline.tli, switchLsn: sp, upstreamTimeline: null }, lines.splice(0));
     };
-    if (goal === 'latest' && this.rescanLatestTimeline(n, null, logEmpty)) {
+    if (goal === 'latest' && follow.rescanLatestTimeline(this, n, null, logEmpty)) {
       this.connect(n);
       return;
     }
     // 'current' or a number never moves the target (rule 5): the walreceiver retries the old timeline forever.
-    const newer = this.findNewestTimeline(n, role.target.tli);
+    const newer = follow.findNewestTimeline(this, n, role.target.tli);
     const reason: WaitReason = goal === 'latest' ? (newer > role.target.tli ? 'new-timeline-forked-before-replay' : 'end-of-timeline') : 'timeline-not-followed';
     const goalText = goal === 'latest' ? 'latest' : goal === 'current' ? 'current' : String(goal.tli);
     const why: WaitFact =
@@ -891,7 +762,7 @@ export class PgCluster {
    * The upstream went down behind a cut path: no FIN or RST reaches the standby, whose walreceiver keeps waiting on
    * its silent connection until wal_receiver_timeout (started at the cut, onNetworkChange) and only then gives up.
    */
-  private silentlyLost(s: Stream): void {
+  silentlyLost(s: Stream): void {
     const d = s.down;
     const at = (s.timeout?.time ?? this.ctx.sim.now + d.settings.walReceiverTimeout) as Micros;
     const boot = d.boot;
@@ -901,7 +772,7 @@ export class PgCluster {
     }, PRIORITY.protocol);
   }
 
-  private lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
+  lostConnection(n: PgNode, up: PgNode, tli: number, why: 'crashed' | 'stopped' | 'partition'): void {
     if (!n.running || n.role.kind !== 'standby') return;
     this.cancelRetry(n);
     n.role.walreceiver = null;
@@ -928,7 +799,7 @@ export class PgCluster {
    * after the process exits, unless unread standby replies make it reset the connection (RFC 2525); the model
    * counts the queue as not sent. Delivered at the crash rather than one latency later (docs/model-postgres.md).
    */
-  private deliverInFlight(s: Stream): void {
+  deliverInFlight(s: Stream): void {
     // A cut path dropped what was on the wire when it was cut, and carries nothing since.
     if (!this.reachable(s.up, s.down)) return;
     const now = this.ctx.sim.now;
@@ -943,7 +814,7 @@ export class PgCluster {
    * becomes a drain, a stream that ends at the WAL end and carries it as fast as its connection does. A
    * historic stream gets the rest of its timeline at once (approximation). Returns the drain, if any.
    */
-  private beginDrain(s: Stream): Drain | null {
+  beginDrain(s: Stream): Drain | null {
     const now = this.ctx.sim.now;
     if (!this.streamUp(s)) return null;
     const d = s.down.walEnd(now);
@@ -967,7 +838,7 @@ export class PgCluster {
   }
 
   /** The postmaster of a shutdown still sending is killed: its walsenders end, the standbys get what was on the wire. */
-  private killDrains(n: PgNode): void {
+  killDrains(n: PgNode): void {
     const sd = this.drains.of(n);
     if (!sd) return;
     for (const s of [...sd.drains.keys()]) {
@@ -993,7 +864,7 @@ export class PgCluster {
   }
 
   /** Whether `n`'s postmaster is shutting down and has not exited: a smart shutdown's sessions or a clean one's walsenders. */
-  private exiting(n: PgNode): boolean {
+  exiting(n: PgNode): boolean {
     return this.smart.has(n) || this.drains.of(n) !== undefined;
   }
 
@@ -1005,7 +876,7 @@ export class PgCluster {
     else this.exitWaiters.set(n, [then]);
   }
 
-  private postmasterExited(n: PgNode): void {
+  postmasterExited(n: PgNode): void {
     const waiting = this.exitWaiters.get(n);
     if (!waiting) return;
     this.exitWaiters.delete(n);
@@ -1087,7 +958,7 @@ export class PgCluster {
   }
 
   /** When a node's own timeline moves on, its walsenders end the old timeline at the switchpoint. */
-  private historicizeOutgoing(up: PgNode): void {
+  historicizeOutgoing(up: PgNode): void {
     for (const s of this.streams.from(up)) {
       if (s.limit !== null || s.timeline === up.wal.timeline) continue;
       const sp = switchPointOf(up.wal.timeline, s.timeline.tli);
@@ -1150,7 +1021,7 @@ export class PgCluster {
     // The startup process stops a walreceiver that is connected (streaming, or idle at a timeline's end), then
     // reads pg_wal to its end (walreceiver.c ProcessWalRcvInterrupts; xlogrecovery.c XLogShutdownWalRcv).
     const walreceiver = role.receiver.status === 'streaming' || role.walreceiver !== null;
-    const complaint = this.endOfWalComplaint(n);
+    const complaint = life.endOfWalComplaint(this, n);
     if (role.receiver.status === 'streaming') this.closeStream(role.receiver.stream);
     this.cancelRetry(n);
     this.restore.end(n, { kind: 'promoted' });
@@ -1164,19 +1035,19 @@ export class PgCluster {
     const pending = n.pendingBackup;
     if (pending !== null && sp < pending.end - 0.5) {
       const redoDone = redone && sp > pending.redo + 0.5 ? pgLog.redoDone(n.version, this.lastRecordStart(n, sp), (now - n.startedAt) as Micros) : null;
-      return this.promotionFails(n, pending, sp, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, complaint, redoDone]);
+      return life.promotionFails(this, n, pending, sp, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, complaint, redoDone]);
     }
     // No room on its pg_wal volume for the new timeline's first segment: the startup process fails (storage.ts).
     const noSpace = this.storage.startupOutOfSpace(n, now, true);
     if (noSpace) {
       this.log(n, 'fatal', { kind: 'promotion-failed-pg-wal-full', node: n.name, volume: n.storage.walVolume ?? 0 }, [requestLogged ? null : pgLog.promoteRequest(), walreceiver ? serverLog.walreceiverTerminated() : null, noSpace, ...serverLog.startupFailed(n.version)]);
-      this.crash(n);
+      life.crash(this, n);
       n.run = { state: 'failed', fatal: noSpace };
       return;
     }
     // 17+: the primary whose failover slots it synchronizes, decided while it is still a standby (slots.ts syncsFrom).
     const syncedFrom = this.storage.slots.syncsFrom(n);
-    const newTli = this.findNewestTimeline(n, role.target.tli) + 1;
+    const newTli = follow.findNewestTimeline(this, n, role.target.tli) + 1;
     // The parent is the timeline of the last replayed position (xlog.c StartupXLOG: the new history file copies the
     // history up to the replay timeline): a standby streaming a newer timeline whose WAL has not yet reached that
     // timeline's beginning is still on the older one.
@@ -1238,7 +1109,7 @@ export class PgCluster {
   }
 
   /** Shutdown checkpoint records written by clean shutdowns, per timeline (the last few). */
-  private readonly shutdownRecords = new Map<Timeline, Lsn[]>();
+  readonly shutdownRecords = new Map<Timeline, Lsn[]>();
 
   /**
    * A primary stopped and started again as a standby (standby.signal) of `upstream`, or of nobody (no
@@ -1249,10 +1120,10 @@ export class PgCluster {
   demote(n: PgNode, upstream: string | null, how: 'fast' | 'immediate', why: Fact, restart = true): void {
     if (n.role.kind !== 'primary') return;
     this.log(n, 'setting', { kind: 'demoted', node: n.name, how, upstream, why, ...(restart ? {} : { rebuild: true as const }) });
-    if (how === 'immediate') this.crash(n);
-    else this.stop(n);
+    if (how === 'immediate') life.crash(this, n);
+    else life.stop(this, n);
     n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-    if (restart) this.start(n);
+    if (restart) life.start(this, n);
   }
 
   /** Change a standby's upstream (primary_conninfo): a restart up to 12, a walreceiver restart from 13. */
@@ -1262,16 +1133,16 @@ export class PgCluster {
       // It shuts down as a primary (its shutdown checkpoint is its latest checkpoint, which decides rule 9's
       // FATAL on a later start), then starts with standby.signal.
       this.log(n, 'setting', { kind: 'reconfigured-as-standby', node: n.name, upstream });
-      this.stop(n);
+      life.stop(this, n);
       n.role = { kind: 'standby', upstream, target: n.wal.timeline, receiver: { status: 'stopped' }, walreceiver: null, phase: 'redo' };
-      this.start(n);
+      life.start(this, n);
       return;
     }
     const role = n.role;
     role.upstream = upstream;
     if (repointNeedsRestart(n.version)) {
       this.log(n, 'setting', { kind: 'repoint-needs-restart', node: n.name, upstream, version: n.version });
-      this.restart(n);
+      life.restart(this, n);
       return;
     }
     const wr = role.walreceiver;
@@ -1356,7 +1227,7 @@ export class PgCluster {
     this.setWalHorizon();
     if (needsRestart) {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'restart' });
-      this.restart(n);
+      life.restart(this, n);
     } else {
       this.log(n, 'setting', { kind: 'settings-changed', node: n.name, settings: names, how: 'reload', ...(by.kind !== 'plan' ? { by } : {}) }, [
         n.running ? serverLog.reloading() : null,
@@ -1370,28 +1241,21 @@ export class PgCluster {
     this.xid.settingsChanged();
   }
 
-  private readonly pendingSettings = new Map<string, PgNode['settings']>();
+  readonly pendingSettings = new Map<string, PgNode['settings']>();
 
   crash(n: PgNode, host = false, panic: { readonly kind: 'pg-wal-full'; readonly volume: number } | null = null): void {
-    this.hostCrash = host;
-    this.crashPanic = panic;
-    try {
-      this.shutdown(n, 'crashed');
-    } finally {
-      this.hostCrash = false;
-      this.crashPanic = null;
-    }
+    life.crash(this, n, host, panic);
   }
 
   /** The PANIC the crash under way comes from (crash's `panic`), for the reports' causes. */
-  private crashPanic: { readonly kind: 'pg-wal-full'; readonly volume: number } | null = null;
+  crashPanic: { readonly kind: 'pg-wal-full'; readonly volume: number } | null = null;
 
   /** The crash under way takes its host down too (crash's `host`): the page cache is lost. */
-  private hostCrash = false;
+  hostCrash = false;
 
   /** A fast stop (pg_ctl stop -m fast, as managers and the model's own steps stop a server). */
   stop(n: PgNode): void {
-    this.shutdown(n, 'stopped', 'fast');
+    life.stop(this, n);
   }
 
   /**
@@ -1400,169 +1264,7 @@ export class PgCluster {
    * on as it was, and a restart does not start it.
    */
   pgCtl(op: 'stop' | 'restart', n: PgNode, mode: StopMode = defaultStopMode(n.version)): void {
-    if (mode === 'smart') this.smartShutdown(n);
-    else this.shutdown(n, mode === 'fast' ? 'stopped' : 'crashed', mode);
-    if (!this.exiting(n)) {
-      if (op === 'restart') this.start(n);
-      return;
-    }
-    let gaveUp = false;
-    const deadline = this.ctx.sim.at((this.ctx.sim.now + PG_CTL_TIMEOUT) as Micros, `pg_ctl ${op} ${n.name}`, () => {
-      gaveUp = true;
-      const waitingFor = this.smart.has(n) ? 'sessions' : 'walsenders';
-      this.log(n, 'fatal', { kind: 'pg-ctl-gave-up', node: n.name, op, mode, waited: PG_CTL_TIMEOUT, waitingFor }, [pgLog.serverDoesNotShutDown(waitingFor === 'sessions')]);
-    }, PRIORITY.protocol);
-    this.whenExited(n, () => {
-      if (gaveUp) return;
-      this.ctx.sim.cancel(deadline);
-      if (op === 'restart') this.start(n);
-    });
-  }
-
-  /**
-   * A smart shutdown (pg-ctl.ts): with client sessions on the server it only refuses new connections until they
-   * end; without, it goes on at once as a fast one does. A second request changes nothing (postmaster.c pmdie).
-   */
-  private smartShutdown(n: PgNode): void {
-    if (!n.running || this.smart.has(n)) return;
-    const sessions = n.isPrimary && n.acceptsConnections ? this.writes.sessionsOn(n) : [];
-    if (sessions.length === 0) return this.shutdown(n, 'stopped', 'smart');
-    this.smart.begin(n, this.ctx.sim.now, sessions);
-    this.log(n, 'lifecycle', { kind: 'smart-shutdown-waits', node: n.name, workloads: sessions.map((p) => ({ name: p.name, connections: p.connections })) }, [serverLog.shutdownRequest('smart')]);
-    this.requestReflow('changed');
-  }
-
-  private shutdown(n: PgNode, how: 'stopped' | 'crashed', mode: StopMode | null = null): void {
-    // A smart shutdown still waiting for its sessions goes on, or is overtaken by a fast or immediate one.
-    const waited = this.smart.end(n);
-    if (!n.running) {
-      // A postmaster still waiting for its walsenders, killed: they die with it, and what they had not sent never arrives.
-      if (how === 'crashed') this.killDrains(n);
-      return;
-    }
-    // A fast shutdown terminates the backends waiting for synchronous standbys (SIGTERM: syncrep.c
-    // SyncRepWaitForLSN on ProcDiePending), their commits flushed and visible after a restart (observed on 15).
-    if (mode === 'fast' && n.isPrimary) this.writes.shutdownWaits(n);
-    const now = this.ctx.sim.now;
-    n.lastDown = { state: how === 'stopped' ? (n.isPrimary ? 'shut-down' : 'shut-down-in-recovery') : n.isPrimary ? 'crashed' : 'crashed-in-recovery', at: now, ...(mode === 'immediate' ? { immediate: true as const } : {}), ...(how === 'crashed' && this.crashPanic ? { panic: this.crashPanic } : {}) };
-    const shutdownLines =
-      how === 'stopped'
-        ? serverLog.cleanShutdown(n.version, n.isPrimary, n.settings.logCheckpoints, n.walEnd(now), waited ? null : mode === 'smart' ? 'smart' : 'fast')
-        : mode === 'immediate'
-          ? [serverLog.shutdownRequest('immediate'), pgLog.shutDown()]
-          : [];
-    if (this.closedNow.length > 0 && this.closedNow[0]!.at !== now) this.closedNow = [];
-    for (const s of [...this.streams.into(n)]) {
-      // Its FIN or RST is on its way to the upstream: a cut at this same instant (a host that died) drops it.
-      if (s.up.running && this.reachable(s.up, n)) this.closedNow.push({ stream: s, at: now, heard: this.writes.heardFrom(s, now), synchronous: this.writes.isSynchronous(s) });
-      this.closeStream(s);
-    }
-    if (how === 'crashed') for (const s of this.streams.from(n)) this.deliverInFlight(s);
-    // Its walsenders end with it, those of cut-off standbys too.
-    for (const w of this.cutSenders.all()) {
-      if (w.stream.up !== n) continue;
-      this.cutSenders.remove(w.stream);
-      this.ctx.sim.cancel(w.exit);
-    }
-    const flushed = n.flushed(now);
-    if (how === 'crashed' && n.isPrimary && flushed < n.walEnd(now)) {
-      // WAL inserted but not yet flushed by the WAL writer is gone after a crash (synchronous_commit = off: the
-      // commit returned at insert, xact.c RecordTransactionCommit with XLogSetAsyncXactLSN); crash recovery ends
-      // at the last flushed record, and the server writes those LSNs again.
-      const lost = n.walEnd(now) - flushed;
-      const cause: Fact = { kind: 'crash-lost-unflushed', rule: 'xact.c:RecordTransactionCommit', node: n.name, bytes: lost, walWriterDelay: n.settings.walWriterDelay };
-      this.writes.crashLoss(n, flushed, now, cause);
-      n.wal.end.set(now, flushed);
-      this.writes.walCut(n);
-      this.log(n, 'lifecycle', cause);
-    }
-    if (how === 'crashed' && this.hostCrash && n.role.kind === 'standby') {
-      // A standby's walreceiver write()s WAL as it arrives and fsyncs it when no more is waiting
-      // (walreceiver.c XLogWalRcvWrite, XLogWalRcvFlush): what it wrote since is in the kernel's page cache,
-      // which a server crash keeps and the host's crash loses. remote_write acknowledged it (syncrep.c
-      // SYNC_REP_WAIT_WRITE), so if the primary is lost too those commits are gone. The window is one fsync's
-      // worth of WAL at the rate it arrived (the write stops at the flush otherwise).
-      const unflushed = Math.min(n.walEnd(now), n.wal.end.rate * fsyncDuration(n));
-      if (unflushed > 0) {
-        n.wal.end.set(now, n.walEnd(now) - unflushed);
-        this.writes.walCut(n);
-        this.log(n, 'lifecycle', { kind: 'host-crash-lost-unflushed', node: n.name, bytes: unflushed, fsync: fsyncDuration(n) });
-      }
-    }
-    const role = n.role;
-    if (role.kind === 'standby') {
-      // A walreceiver connected in vain to a sibling timeline's walsender has written what it was sent until now.
-      const wr = role.walreceiver;
-      if (wr && this.inVain.has(n) && n.overwritten?.tli === wr.tli) {
-        const up = this.nodes.get(wr.upstream);
-        if (up && up.running && up.boot === wr.upstreamBoot && this.reachable(n, up)) n.overwritten = { ...n.overwritten, upTo: Math.max(n.overwritten.upTo, this.sendable(up, now)) };
-      }
-      this.cancelRetry(n);
-      this.archivePromotions.delete(n);
-      this.restore.end(n, { kind: 'down', how });
-      role.receiver = { status: 'stopped' };
-      role.walreceiver = null;
-    }
-    this.retries.forget(n);
-    n.wal.end.setRate(now, 0);
-    // A clean shutdown writes a checkpoint at the end of WAL (a record, on a primary; a restartpoint on a
-    // standby); a crash leaves the last one (rule 9 inputs).
-    if (how === 'stopped' && n.isPrimary) {
-      this.writeShutdownCheckpoint(n, now);
-      const records = [...(this.shutdownRecords.get(n.wal.timeline) ?? []), n.checkpoint.lsn].slice(-8);
-      this.shutdownRecords.set(n.wal.timeline, records);
-    }
-    // The shutdown checkpoint first (it removes WAL, and cuts off the standbys that needed it: walRemoved), then
-    // the walsenders send what is left.
-    this.storage.stop(n, how);
-    const draining: Drain[] = [];
-    if (how === 'stopped') {
-      for (const s of this.streams.from(n)) {
-        const d = this.beginDrain(s);
-        if (d) draining.push(d);
-      }
-    }
-    n.run = { state: 'down', how };
-    this.drains.begin(n, now, draining);
-    this.xid.nodeDown(n);
-    this.rebuilds.sourceDown(n);
-    this.log(
-      n,
-      'lifecycle',
-      {
-        kind: 'down',
-        node: n.name,
-        how,
-        lsn: n.walEnd(now),
-        timeline: n.tli,
-        draining: draining.map((d) => ({ node: d.stream.down.name, bytes: Math.round(d.to - d.from) })),
-        ...(draining.length > 0 ? { rule: 'walsender.c:WalSndDone' as const } : {}),
-        // The default (fast, or a crash) is left out: the reports of scenarios written before the modes.
-        ...(mode === 'smart' || mode === 'immediate' ? { mode } : {}),
-        ...(waited ? { sessionsEndedAfter: now - waited.since } : {}),
-      },
-      how === 'stopped' ? [...shutdownLines, draining.length > 0 ? null : pgLog.shutDown()] : shutdownLines,
-    );
-    this.recordReceiver(n, null, { kind: 'receiver-down', node: n.name, how });
-    for (const s of [...this.streams.from(n)]) {
-      if (this.drains.has(s)) continue;
-      if (this.reachable(s.up, s.down)) this.dropStream(s, how);
-      else this.silentlyLost(s);
-    }
-    // A walreceiver connected without a stream (it is sent nothing it can use: streamedInVain) loses its
-    // connection as a streaming one does ([EXP] on 15.18, seed-11: "End of WAL reached on timeline 2" when the
-    // upstream of a standby on a same-numbered sibling timeline shut down).
-    const lost: PgNode[] = [];
-    for (const d of [...this.inVain]) {
-      const wr = d.role.kind === 'standby' && d.role.receiver.status === 'waiting' ? d.role.walreceiver : null;
-      if (!wr || wr.idle) this.inVain.delete(d);
-      else if (wr.upstream === n.name && wr.upstreamBoot === n.boot) lost.push(d);
-    }
-    const order = [...this.nodes.values()];
-    lost.sort((a, b) => order.indexOf(a) - order.indexOf(b));
-    for (const d of lost) this.lostConnection(d, n, (d.role as StandbyRole).walreceiver!.tli, how);
-    this.requestReflow('changed');
-    if (!this.drains.of(n)) this.postmasterExited(n);
+    life.pgCtl(this, op, n, mode);
   }
 
   /**
@@ -1570,128 +1272,17 @@ export class PgCluster {
    * (`how: 'pg_ctl'`, a plan's step) fails on the lock file; a manager's start waits for the postmaster to exit.
    */
   start(n: PgNode, how: 'pg_ctl' | 'waits' = 'waits'): void {
-    if (n.running) return;
-    if (this.drains.of(n)) {
-      if (how === 'waits') this.whenExited(n, () => this.start(n));
-      // postmaster.c CreateLockFile; pg_ctl.c: "another server might be running; trying to start server anyway".
-      else this.log(n, 'fatal', { kind: 'start-refused-shutting-down', node: n.name }, pgLog.lockFileExists());
-      return;
-    }
-    if (n.dataDirectory !== 'present') {
-      // pg_ctl.c: no PG_VERSION in the directory (emptied, or a copy still running into it).
-      this.log(n, 'fatal', { kind: 'no-data-directory', node: n.name, state: n.dataDirectory === 'empty' ? 'empty' : 'copying' }, [
-        { process: 'pg_ctl', level: 'ERROR', message: `directory "/var/lib/postgresql/data" is not a database cluster directory` },
-      ]);
-      return;
-    }
-    const pending = this.pendingSettings.get(n.name);
-    if (pending) {
-      n.settings = pending;
-      this.pendingSettings.delete(n.name);
-      this.setWalHorizon();
-      this.requestReflow();
-    }
-    // A restored base backup starts in archive recovery (pitr.ts), not as a standby.
-    if (this.pitr.start(n)) return;
-    const role = n.role;
-    const afterCrash = n.run.state === 'down' && n.run.how === 'crashed';
-    if (role.kind === 'primary') {
-      const noSpace = this.storage.startupOutOfSpace(n, this.ctx.sim.now);
-      if (noSpace) return this.refuseStart(n, noSpace, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null]);
-      n.run = { state: 'running' };
-      n.boot++;
-      n.startedAt = this.ctx.sim.now;
-      this.log(n, 'lifecycle', { kind: 'started-primary', node: n.name, timeline: n.tli, ...(afterCrash ? { crashRecovery: true as const } : {}) }, [...this.opening(n), afterCrash ? serverLog.notProperlyShutDown() : null, pgLog.readyToAccept()]);
-      this.storage.start(n, afterCrash);
-      this.xid.nodeUp(n);
-      this.requestReflow('changed');
-      return;
-    }
-    const probed: LogLine[] = [];
-    const read: LogLine[] = [];
-    const fatal = this.startupCheck(n, role, probed, read);
-    // validateRecoveryParameters refuses a missing target timeline before `entering standby mode`; the checkpoint's
-    // FATALs come after it (xlogrecovery.c InitWalRecovery; observed on 10.23 to 18.4).
-    if (fatal) return this.refuseStart(n, fatal, [...this.opening(n), ...probed, ...(fatal.message.startsWith('recovery target timeline') ? [] : [pgLog.enteringStandby(), ...read])]);
-    n.run = { state: 'running' };
-    n.boot++;
-    n.startedAt = this.ctx.sim.now;
-    // A new startup process: redo starts after the checkpoint record it starts from (a restartpoint on a standby).
-    const end = n.walEnd(this.ctx.sim.now);
-    n.recovery = { lastComplaint: null, redoFrom: n.checkpoint.lsn + SHUTDOWN_CHECKPOINT_RECORD, redoStarted: false, rereadFrom: this.storage.checkpointer.completedRedo(n) };
-    n.recovery.redoStarted = end > n.recovery.redoFrom + 0.5;
-    if (role.phase === 'reading-checkpoint') {
-      const overwritten = this.checkpointOverwritten(n);
-      // 17+ logs the recovery type after reading the checkpoint record (xlogrecovery.c InitWalRecovery: the
-      // `entering standby mode` block moved below ReadCheckpointRecord), which this standby waits for in standby
-      // mode, so it never logs it; before 17 it came first (observed: seed-79 step 7, 10.23 to 16.14 log it,
-      // 17.10 and 18.4 do not).
-      this.log(
-        n,
-        'stuck',
-        { kind: 'started-standby-checkpoint-unreadable', node: n.name, targetTimeline: role.target.tli, checkpointLsn: n.checkpoint.lsn, checkpointTimeline: n.checkpoint.tli, cause: overwritten ? 'overwritten-by-sibling' : 'not-in-target' },
-        [...this.opening(n), ...probed, n.version >= 17 ? null : pgLog.enteringStandby(), this.endOfWalComplaint(n)],
-      );
-    } else {
-      // A pg_rewind's backup recovery is consistent once replay reaches the source's end at the rewind (node.ts
-      // pendingBackup); before that no `consistent recovery state reached`, and no connections.
-      const pending = this.stillInconsistent(n, end);
-      this.log(n, 'lifecycle', { kind: 'started-standby', node: n.name, targetTimeline: role.target.tli, ...(pending ? { consistentAt: pending.end } : {}) }, [
-        ...this.opening(n),
-        ...probed,
-        pgLog.enteringStandby(),
-        ...read,
-        n.recovery.redoStarted ? serverLog.redoStarts(n.recovery.redoFrom) : null,
-        role.upstream === null && !n.settings.restoreCommand ? serverLog.noSourceOfWal(n.version) : null,
-        pending ? null : serverLog.consistent(end),
-        pending ? null : pgLog.readyToAcceptReadOnly(n.version),
-        this.endOfWalComplaint(n),
-      ]);
-      if (pending) this.replay.awaitConsistency(n);
-    }
-    this.storage.start(n, false);
-    this.connect(n);
-  }
-
-  /** The backup recovery `n` still has to complete at replay position `at` (null: consistent, and cleared). */
-  private stillInconsistent(n: PgNode, at: Lsn): PgNode['pendingBackup'] {
-    const b = n.pendingBackup;
-    if (b === null || at < b.end - 0.5) return b;
-    n.pendingBackup = null;
-    return null;
+    life.start(this, n, how);
   }
 
   /** The replay of `n` reached its minimum recovery point (replay.ts): consistent, open to read-only connections. */
   reachedConsistency(n: PgNode, at: Lsn): void {
-    if (!n.running || n.role.kind !== 'standby' || n.pendingBackup === null || this.stillInconsistent(n, at) !== null) return;
-    this.log(n, 'replication', { kind: 'recovery-consistent', node: n.name, lsn: at }, [serverLog.consistent(at), pgLog.readyToAcceptReadOnly(n.version)]);
-    this.requestReflow('changed');
-  }
-
-  /**
-   * A promotion of a standby whose backup recovery is not complete: the startup process exits with a FATAL
-   * (xlogrecovery.c InitWalRecovery when the backup_label's redo record never came, xlog.c StartupXLOG when WAL
-   * ends before the minimum recovery point) and the postmaster stops the server ([EXP] 15.18).
-   */
-  private promotionFails(n: PgNode, b: NonNullable<PgNode['pendingBackup']>, sp: Lsn, opening: readonly (LogLine | null)[]): void {
-    const redoMissing = sp <= b.redo + 0.5;
-    const fatal = redoMissing ? pgLog.redoLocationMissingFatal(n.version, b.redo, b.checkpoint, PGDATA) : pgLog.walEndsBeforeBackupEndFatal();
-    this.log(
-      n,
-      'fatal',
-      { kind: 'promotion-failed-inconsistent', rule: redoMissing ? 'xlogrecovery.c:InitWalRecovery' : 'xlog.c:StartupXLOG', node: n.name, lsn: sp, consistentAt: b.end, redoMissing, error: fatal.message },
-      [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')],
-    );
-    this.crash(n);
-    n.run = { state: 'failed', fatal };
+    life.reachedConsistency(this, n, at);
   }
 
   /** The server exits at startup with a FATAL (it stays failed until started again). */
   refuseStart(n: PgNode, fatal: LogLine, opening: readonly (LogLine | null)[] = []): void {
-    n.run = { state: 'failed', fatal };
-    this.log(n, 'fatal', { kind: 'start-refused', node: n.name, error: fatal.message }, opening.length ? [...opening, fatal, ...serverLog.startupFailed(n.version, fatal.level === 'PANIC')] : [fatal]);
-    this.recordReceiver(n, null, { kind: 'receiver-start-refused', error: fatal.message });
-    this.requestReflow('changed');
+    life.refuseStart(this, n, fatal, opening);
   }
 
   /**
@@ -1700,96 +1291,7 @@ export class PgCluster {
    * does not shut down") and never starts it.
    */
   restart(n: PgNode): void {
-    this.pgCtl('restart', n, 'fast');
-  }
-
-  /** A start's first lines: the postmaster's listen addresses, the startup process's reading of the control file. */
-  private opening(n: PgNode): (LogLine | null)[] {
-    return [serverLog.starting(n.version), ...serverLog.listening(n.version, 5432), serverLog.lastState(n.lastDown.state, n.lastDown.at)];
-  }
-
-  /**
-   * The startup process reads pg_wal to its end when no walreceiver gives it WAL (a start, a stream's end or
-   * failure, a promotion) and complains about the zeroed record header there, once per position
-   * (xlogrecovery.c emode_for_corrupt_record: the same position again is DEBUG1).
-   */
-  private endOfWalComplaint(n: PgNode): LogLine | null {
-    if (n.role.kind !== 'standby') return null;
-    const end = n.walEnd(this.ctx.sim.now);
-    // A checkpoint record written over by a sibling's WAL is complained about instead, in words that depend on the
-    // bytes found there (docs/conformance.md, sibling-timeline-records): the model logs none.
-    if (n.role.kind === 'standby' && n.role.phase === 'reading-checkpoint' && this.checkpointOverwritten(n)) return null;
-    if (n.recovery.lastComplaint !== null && Math.abs(n.recovery.lastComplaint - end) < 0.5) return null;
-    n.recovery.lastComplaint = end;
-    return serverLog.endOfWal(n.version, end);
-  }
-
-  /**
-   * xlogrecovery.c validateRecoveryParameters + InitWalRecovery (rule 9): resolve the recovery target
-   * timeline from the history files that are local now, read the checkpoint record, then refuse to start when
-   * the checkpoint or the minimum recovery point is not on that timeline's history.
-   */
-  private startupCheck(n: PgNode, role: StandbyRole, probed: LogLine[] = [], read: LogLine[] = []): LogLine | null {
-    const goal = n.settings.recoveryTargetTimeline;
-    const ckptTl = timelineAt(n.wal.timeline, n.checkpoint.lsn);
-    // validateRecoveryParameters probes the history files (findNewestTimeLine, existsTimeLineHistory), the
-    // archive's first with restore_command (`probed`: logged before `entering standby mode`); reading the
-    // checkpoint record reads the target's (readTimeLineHistory, kept in pg_wal) and StartupXLOG restores those
-    // from the checkpoint's timeline to it (restoreTimeLineHistoryFiles): `read`, logged after.
-    let target: Timeline;
-    if (goal === 'current') target = this.historyFile(n, n.checkpoint.tli, read, true) ?? ckptTl;
-    else if (goal === 'latest') target = this.historyFile(n, this.findNewestTimeline(n, n.checkpoint.tli, probed), read, true) ?? ckptTl;
-    else {
-      if (!this.historyFile(n, goal.tli, probed, false)) return pgLog.targetTimelineMissingFatal(goal.tli);
-      target = this.historyFile(n, goal.tli, read, true)!;
-    }
-    for (let tli = Math.max(2, n.checkpoint.tli); tli < target.tli; tli++) this.historyFile(n, tli, read, true);
-    role.target = target;
-    // The checkpoint record is read from the segments of the target's timelines only (xlogrecovery.c
-    // XLogFileReadAnyTLI walks expectedTLEs, the target's history). When the checkpoint's timeline is not in
-    // that history, none of them holds the record: there is no FATAL, the startup process waits for the record
-    // (streamForCheckpoint) and never reaches redo ([EXP] on 15.18, docs/conformance.md seed-79: a standby on
-    // timeline 2 holding a sibling's 00000003.history, on 'latest', stayed up with "the database system is
-    // starting up"). The FATALs below need the record, on an ancestor of the target.
-    if (!historyOf(target).some((e) => e.timeline.tli === n.checkpoint.tli)) {
-      role.phase = 'reading-checkpoint';
-      return null;
-    }
-    // The checkpoint record in WAL a sibling timeline's walsender wrote over: the startup process reads other bytes
-    // there (`invalid record length at` the checkpoint, in words that depend on them) and waits for the record,
-    // in startup, for ever ([EXP] sibling-restart on 10.23, 15.18, 18.4: `the database system is starting up`).
-    if (this.checkpointOverwritten(n)) {
-      role.phase = 'reading-checkpoint';
-      return null;
-    }
-    role.phase = 'redo';
-    const onTarget = timelineAt(target, n.checkpoint.lsn);
-    if (onTarget.tli !== n.checkpoint.tli) {
-      const forkAt = switchPointOf(target, n.checkpoint.tli).end ?? target.begin;
-      return pgLog.notAChildFatal(n.version, target.tli, n.checkpoint.lsn, n.checkpoint.tli, forkAt);
-    }
-    const minRecoveryPoint = n.walEnd(this.ctx.sim.now);
-    const mrpTl = timelineAt(n.wal.timeline, Math.max(0, minRecoveryPoint - 1));
-    if (timelineAt(target, Math.max(0, minRecoveryPoint - 1)).tli !== mrpTl.tli) {
-      return pgLog.noMinRecoveryPointFatal(target.tli, minRecoveryPoint, mrpTl.tli);
-    }
-    return null;
-  }
-
-  /**
-   * A primary's clean shutdown writes a shutdown checkpoint record at the end of its WAL (xlog.c ShutdownXLOG,
-   * CreateCheckPoint with CHECKPOINT_IS_SHUTDOWN), and its walsenders send WAL up to it before they exit
-   * (walsender.c WalSndDone): the standbys that were caught up receive it. It is WAL like any other: written
-   * after a promotion elsewhere, it puts the old primary and those standbys past the fork (observed on 15.18).
-   */
-  private writeShutdownCheckpoint(n: PgNode, now: Micros): void {
-    const at = n.walEnd(now);
-    const end = at + SHUTDOWN_CHECKPOINT_RECORD;
-    n.wal.end.set(now, end);
-    for (const s of this.streams.from(n)) {
-      if (s.limit === null && this.streamUp(s) && s.down.walEnd(now) >= at - 0.5) s.down.wal.end.set(now, end);
-    }
-    n.checkpoint = { lsn: at, tli: n.tli };
+    life.restart(this, n);
   }
 
   /** CHECKPOINT (a plan step): an immediate checkpoint, a restartpoint on a standby (checkpointer.ts manual). */
