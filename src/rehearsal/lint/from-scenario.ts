@@ -18,7 +18,7 @@ import { resolveSettings } from '../../models/postgres/settings.ts';
 import { BLCKSZ, COMPRESSED, IMAGE_BYTES, imagesPerTxOverCycle } from '../../models/postgres/full-page-images.ts';
 import { checkpointCycle } from './retention.ts';
 import { DEFAULT_ROW_SIZE } from '../../models/postgres/vacuum/relations.ts';
-import { deleteWalBytes, rewriteWalBytes, rewriteWalOf } from '../../models/postgres/vacuum/rewrite-wal.ts';
+import { statementCost } from '../../models/postgres/vacuum/rewrite-wal.ts';
 import { DEFAULT_DISK_THROUGHPUT } from '../../models/postgres/service.ts';
 import { DEFAULT_LINT_OPTIONS, type BlockFacts, type BlockStep, type FailoverFact, type LintFacts, type LintOptions, type LoadFact, type PgServer, type SlotFact, type SmartStop, type StatementWalFact, type StepFact, type SubscriptionFact, type Where, type WritePhase } from './types.ts';
 
@@ -410,11 +410,9 @@ function statementFacts(s: Scenario, wheres: readonly Where[]): { statements?: S
     const settings = resolveSettings(primary.version, primary.name, primary.settings);
     const rowSize = table.rows !== undefined && table.rows > 0 ? table.size / table.rows : DEFAULT_ROW_SIZE;
     const rel = { size: table.size, rows: table.size / rowSize, rowSize, spec: table };
-    const wal = a.rows !== undefined ? deleteWalBytes(a.rows, rel, settings) : rewriteWalBytes(rewriteWalOf(a.statement, primary.version), rel, settings);
+    const { duration, wal } = statementCost(a, rel, table.size, settings, primary.version, primary.storage.throughput ?? DEFAULT_DISK_THROUGHPUT);
     if (wal <= 0) return;
-    const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
-    const seconds = a.duration !== null ? a.duration / 1e6 : (table.size * passes) / (primary.storage.throughput ?? DEFAULT_DISK_THROUGHPUT);
-    out.push({ at: a.at, cluster: c.name, server: primary.name, label: a.label, wal, seconds, where: wheres[i]! });
+    out.push({ at: a.at, cluster: c.name, server: primary.name, label: a.label, wal, seconds: duration / 1e6, where: wheres[i]! });
   });
   return out.length > 0 ? { statements: out } : {};
 }

@@ -16,7 +16,7 @@ import type { VacuumModel } from './model.ts';
 import type { Relation } from './relations.ts';
 import { cutoffsFor } from './vacuum.ts';
 import { readsTable } from '../conflicts.ts';
-import { deleteWalBytes, rewriteWalBytes, rewriteWalOf } from './rewrite-wal.ts';
+import { statementCost } from './rewrite-wal.ts';
 
 type Vacuum = Extract<VacuumActionBody, { kind: 'vacuum' }>;
 type Ddl = Extract<VacuumActionBody, { kind: 'ddl' }>;
@@ -297,12 +297,8 @@ export class Operations {
       const waited = m.now - start;
       // Once granted it holds its lock for as long as it reads (scan) or reads and writes (rewrite) the table
       // at the disk's throughput, unless the plan says how long (approximation: no CPU, sort or WAL cost).
-      const bytes = rel.size + rel.deadRows(m.now) * rel.rowSize;
-      // A DELETE of many rows reads the table to find them (approximation: a sequential scan).
-      const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
-      const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / m.disk) as Micros);
       // Its new relation's pages go into the WAL as it writes them, evenly over its run (vacuum/rewrite-wal.ts).
-      const wal = Math.round(a.rows !== undefined ? deleteWalBytes(a.rows, rel, m.primary.settings) : rewriteWalBytes(rewriteWalOf(a.statement, m.version), rel, m.primary.settings));
+      const { duration, wal } = statementCost(a, rel, rel.size + rel.deadRows(m.now) * rel.rowSize, m.primary.settings, m.version, m.disk);
       this.log(m.primary, 'lock', { kind: 'statement-locked', who, mode: a.lock, table: rel.key, waited, duration, rule: 'lock.c:LockAcquire', ...(wal > 0 ? { wal } : {}) });
       const writes = m.cluster.writes.statementWal;
       // A server that stopped meanwhile took the statement with it (its transaction aborted; the lock manager

@@ -19,7 +19,9 @@
  * relation created in the same transaction) is not modelled (it allows no streaming standby anyway).
  */
 import { classifyStatement } from '../locks/statements.ts';
+import type { Micros } from '../../../engine/time.ts';
 import type { PgMajor } from '../../../scenario/types.ts';
+import type { VacuumActionBody } from '../../../scenario/types-vacuum.ts';
 import { BLCKSZ, COMPRESSED, IMAGE_BYTES } from '../full-page-images.ts';
 import type { PgSettings } from '../settings.ts';
 import type { Relation } from './relations.ts';
@@ -110,4 +112,24 @@ export function deleteWalBytes(rows: number, rel: RelationSize & Pick<Relation, 
   const pages = Math.min(Math.ceil(rel.size / BLCKSZ), Math.ceil((rows * rel.rowSize) / BLCKSZ));
   const images = settings.fullPageWrites ? pages * IMAGE_BYTES * (settings.walCompression === 'off' ? 1 : COMPRESSED) : 0;
   return rows * DELETE_RECORD + images;
+}
+
+/**
+ * How long a statement runs once it has its lock, and the WAL it writes meanwhile (vacuum/operations.ts ddl,
+ * and lint's estimate of the plan's statements): it reads the table's `bytes` at the disk's throughput, twice
+ * for a rewrite (read and write), once for a scan or a DELETE of many rows (approximation: a sequential scan;
+ * no CPU or sort cost), unless the plan gives its duration.
+ */
+export function statementCost(
+  a: Pick<Extract<VacuumActionBody, { kind: 'ddl' }>, 'statement' | 'effect' | 'rows' | 'duration'>,
+  rel: RelationSize & Pick<Relation, 'rowSize'>,
+  bytes: number,
+  settings: Pick<PgSettings, 'walCompression' | 'fullPageWrites'>,
+  version: PgMajor,
+  diskThroughput: number,
+): { duration: Micros; wal: number } {
+  const passes = a.effect === 'rewrite' ? 2 : a.effect === 'scan' || a.rows !== undefined ? 1 : 0;
+  const duration = a.duration ?? (Math.ceil((bytes * passes * 1e6) / diskThroughput) as Micros);
+  const wal = Math.round(a.rows !== undefined ? deleteWalBytes(a.rows, rel, settings) : rewriteWalBytes(rewriteWalOf(a.statement, version), rel, settings));
+  return { duration, wal };
 }
